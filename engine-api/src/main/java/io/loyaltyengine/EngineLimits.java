@@ -1,0 +1,91 @@
+package io.loyaltyengine;
+
+/**
+ * Bounds the engine enforces on input, validated when set.
+ *
+ * <p>Defaults: 50 metadata keys of at most 64 characters, string values of at most 1,000 characters, and at most
+ * 1,000,000,000 points in one award or deduction. Lengths are counted in Unicode code points, so an emoji counts once.
+ *
+ * <pre>{@code
+ * EngineLimits limits = EngineLimits.builder().maxMetadataKeys(20).build();
+ * }</pre>
+ *
+ * @param maxMetadataKeys most keys in a participant's metadata (1..1,000)
+ * @param maxMetadataKeyLength longest metadata key (1..256)
+ * @param maxMetadataValueLength longest string metadata value (1..65,536)
+ * @param maxPointsPerOperation largest amount of one award or deduction (1..Long.MAX_VALUE)
+ */
+public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int maxMetadataValueLength,
+    long maxPointsPerOperation) {
+
+  /** The default limits. */
+  public static final EngineLimits DEFAULTS = new EngineLimits(50, 64, 1_000, 1_000_000_000L);
+
+  /**
+   * Validates every bound.
+   *
+   * @throws IllegalArgumentException naming the setting and its bounds
+   */
+  public EngineLimits {
+    check("maxMetadataKeys", maxMetadataKeys, 1, 1_000);
+    check("maxMetadataKeyLength", maxMetadataKeyLength, 1, 256);
+    check("maxMetadataValueLength", maxMetadataValueLength, 1, 65_536);
+    check("maxPointsPerOperation", maxPointsPerOperation, 1, Long.MAX_VALUE);
+  }
+
+  /** A builder starting from {@link #DEFAULTS}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static void check(String setting, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(
+          setting + " must be between " + min + " and " + max + " but was " + value);
+    }
+  }
+
+  /** Builds {@link EngineLimits}; each setter validates its value at once. Not thread-safe. */
+  public static final class Builder {
+    private int maxMetadataKeys = DEFAULTS.maxMetadataKeys;
+    private int maxMetadataKeyLength = DEFAULTS.maxMetadataKeyLength;
+    private int maxMetadataValueLength = DEFAULTS.maxMetadataValueLength;
+    private long maxPointsPerOperation = DEFAULTS.maxPointsPerOperation;
+
+    private Builder() {
+    }
+
+    /** Most keys in a participant's metadata, 1..1,000. */
+    public Builder maxMetadataKeys(int value) {
+      check("maxMetadataKeys", value, 1, 1_000);
+      this.maxMetadataKeys = value;
+      return this;
+    }
+
+    /** Longest metadata key in code points, 1..256. */
+    public Builder maxMetadataKeyLength(int value) {
+      check("maxMetadataKeyLength", value, 1, 256);
+      this.maxMetadataKeyLength = value;
+      return this;
+    }
+
+    /** Longest string metadata value in code points, 1..65,536. */
+    public Builder maxMetadataValueLength(int value) {
+      check("maxMetadataValueLength", value, 1, 65_536);
+      this.maxMetadataValueLength = value;
+      return this;
+    }
+
+    /** Largest amount of one award or deduction, 1..Long.MAX_VALUE. */
+    public Builder maxPointsPerOperation(long value) {
+      check("maxPointsPerOperation", value, 1, Long.MAX_VALUE);
+      this.maxPointsPerOperation = value;
+      return this;
+    }
+
+    /** Returns the limits. */
+    public EngineLimits build() {
+      return new EngineLimits(maxMetadataKeys, maxMetadataKeyLength, maxMetadataValueLength, maxPointsPerOperation);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package io.loyaltyengine;
+
+/**
+ * Stable error codes of the engine, each with the HTTP status a host would answer with.
+ *
+ * <p>Codes never change meaning between releases; new codes may be added. A host that exposes the engine over HTTP
+ * can answer {@code httpStatus()} with the body of {@link LoyaltyException#toResponseBody()}.
+ *
+ * <p>This type is immutable and thread-safe.
+ */
+public enum ErrorCode {
+  /** The request is malformed: a field is missing, out of bounds or of the wrong shape. Names the field. */
+  VALIDATION_ERROR(400),
+  /** The tenant, brand, campaign, participant or entry does not exist in the caller's tenant. */
+  NOT_FOUND(404),
+  /** The request conflicts with the current state: a taken email or domain, or an idempotency key reused with other parameters. */
+  CONFLICT(409),
+  /** A deduction larger than the participant's balance. Nothing was changed. */
+  INSUFFICIENT_POINTS(409),
+  /** The storage could not complete the operation (database unreachable, retries exhausted). Nothing was changed. */
+  STORAGE_UNAVAILABLE(503);
+
+  private final int httpStatus;
+
+  ErrorCode(int httpStatus) {
+    this.httpStatus = httpStatus;
+  }
+
+  /** Returns the HTTP status a host would answer with for this code. */
+  public int httpStatus() {
+    return httpStatus;
+  }
+}

@@ -1,0 +1,194 @@
+package io.loyaltyengine;
+
+import io.loyaltyengine.internal.EngineConfig;
+import io.loyaltyengine.internal.EngineFactory;
+import io.loyaltyengine.tenant.Tenants;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.ServiceLoader;
+
+/**
+ * The loyalty engine: points programs, rewards, referrals and leaderboards, embedded in the host's process and kept
+ * in the host's database.
+ *
+ * <p>Create one per process and share it; close it when the host shuts down:
+ *
+ * <pre>{@code
+ * try (LoyaltyEngine engine = LoyaltyEngine.builder()
+ *     .storage(JdbcStorage.h2File(Path.of("data/loyalty")))
+ *     .build()) {
+ *   Tenant shop = engine.tenants().create(NewTenant.business("Acme Shop"));
+ *   TenantScope acme = engine.forTenant(shop.id());
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Everything is scoped to a tenant: {@link #forTenant(long)} returns the operations of one tenant, and nothing of
+ * another tenant is visible or changeable through it. Every operation is atomic: it either commits all of its
+ * effects or, by throwing {@link LoyaltyException}, changes nothing.
+ *
+ * <h2>Thread-safety</h2>
+ * An engine and every object it returns are thread-safe, except a scope bound to a {@link HostTransaction}, which is
+ * confined to the host's thread like the connection it wraps. Several engines (in one process or in several) may
+ * share one PostgreSQL database; they coordinate through the database only.
+ */
+public interface LoyaltyEngine extends AutoCloseable {
+
+  /** Returns a new builder. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** Tenants (business or member accounts): create and read. */
+  Tenants tenants();
+
+  /**
+   * Returns the operations of one tenant. Cheap; does not touch storage. Operations on a tenant that does not exist
+   * fail with {@link ErrorCode#NOT_FOUND}.
+   *
+   * @param tenantId the tenant's id
+   */
+  TenantScope forTenant(long tenantId);
+
+  /** Closes the engine and its storage. Idempotent. Operations after close fail with {@link IllegalStateException}. */
+  @Override
+  void close();
+
+  /**
+   * Builds a {@link LoyaltyEngine}. Each setter validates its value at once and names the setting in its error;
+   * {@link #build()} checks what depends on several settings. Not thread-safe.
+   */
+  final class Builder {
+    private EngineStorage storage;
+    private Clock clock;
+    private IdGenerator idGenerator;
+    private int nodeId = -1;
+    private EngineLimits limits;
+    private int maxTransactionRetries = -1;
+
+    private Builder() {
+    }
+
+    /**
+     * Where state lives (required). The engine owns the storage from now on and closes it on {@link #close()}.
+     *
+     * @throws NullPointerException if {@code storage} is null
+     * @throws IllegalStateException if the storage was already set
+     */
+    public Builder storage(EngineStorage storage) {
+      if (this.storage != null) {
+        throw new IllegalStateException("storage was already set to " + this.storage);
+      }
+      this.storage = Objects.requireNonNull(storage, "storage");
+      return this;
+    }
+
+    /**
+     * The time source for every timestamp and month boundary (default: {@link Clock#systemUTC()}).
+     *
+     * @throws NullPointerException if {@code clock} is null
+     * @throws IllegalStateException if the clock was already set
+     */
+    public Builder clock(Clock clock) {
+      if (this.clock != null) {
+        throw new IllegalStateException("clock was already set to " + this.clock);
+      }
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The id source (default: time-ordered ids; see {@link IdGenerator}). Cannot be combined with {@link #nodeId}.
+     *
+     * @throws NullPointerException if {@code idGenerator} is null
+     * @throws IllegalStateException if an id generator or a node id was already set
+     */
+    public Builder idGenerator(IdGenerator idGenerator) {
+      if (this.idGenerator != null) {
+        throw new IllegalStateException("idGenerator was already set to " + this.idGenerator);
+      }
+      if (nodeId >= 0) {
+        throw new IllegalStateException("nodeId was already set to " + nodeId + "; it applies to the default id "
+            + "generator only, so do not combine it with idGenerator");
+      }
+      this.idGenerator = Objects.requireNonNull(idGenerator, "idGenerator");
+      return this;
+    }
+
+    /**
+     * The node number (0..1023) the default id generator puts in every id; give each engine instance that shares a
+     * database its own to rule out id collisions (default: random).
+     *
+     * @throws IllegalArgumentException if {@code nodeId} is outside 0..1023
+     * @throws IllegalStateException if a node id or an id generator was already set
+     */
+    public Builder nodeId(int nodeId) {
+      if (nodeId < 0 || nodeId > 1023) {
+        throw new IllegalArgumentException("nodeId must be between 0 and 1023 but was " + nodeId);
+      }
+      if (this.nodeId >= 0) {
+        throw new IllegalStateException("nodeId was already set to " + this.nodeId);
+      }
+      if (idGenerator != null) {
+        throw new IllegalStateException("idGenerator was already set; nodeId applies to the default generator only");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /**
+     * Input bounds (default: {@link EngineLimits#DEFAULTS}).
+     *
+     * @throws NullPointerException if {@code limits} is null
+     * @throws IllegalStateException if limits were already set
+     */
+    public Builder limits(EngineLimits limits) {
+      if (this.limits != null) {
+        throw new IllegalStateException("limits were already set to " + this.limits);
+      }
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * How often a transaction that fails transiently (deadlock, serialization failure, lock timeout) is retried
+     * before the operation fails with {@link ErrorCode#STORAGE_UNAVAILABLE}; 0..20, default 5.
+     *
+     * @throws IllegalArgumentException if {@code retries} is outside 0..20
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder maxTransactionRetries(int retries) {
+      if (retries < 0 || retries > 20) {
+        throw new IllegalArgumentException("maxTransactionRetries must be between 0 and 20 but was " + retries);
+      }
+      if (maxTransactionRetries >= 0) {
+        throw new IllegalStateException("maxTransactionRetries was already set to " + maxTransactionRetries);
+      }
+      this.maxTransactionRetries = retries;
+      return this;
+    }
+
+    /**
+     * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
+     *
+     * @throws IllegalStateException if no storage was set, or {@code engine-core} is missing
+     */
+    public LoyaltyEngine build() {
+      if (storage == null) {
+        throw new IllegalStateException("storage must be set: use JdbcStorage (engine-jdbc) "
+            + "or InMemoryStorage (engine-test-kit)");
+      }
+      EngineConfig config = new EngineConfig(storage,
+          clock == null ? Clock.systemUTC() : clock,
+          idGenerator,
+          nodeId,
+          limits == null ? EngineLimits.DEFAULTS : limits,
+          maxTransactionRetries < 0 ? 5 : maxTransactionRetries);
+      EngineFactory factory = ServiceLoader.load(EngineFactory.class, LoyaltyEngine.class.getClassLoader())
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException(
+              "no engine implementation found: add io.loyaltyengine:engine-core to the runtime class path"));
+      return factory.create(config);
+    }
+  }
+}

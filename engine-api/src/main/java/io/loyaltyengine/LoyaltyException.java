@@ -1,0 +1,98 @@
+package io.loyaltyengine;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The one exception the engine throws for a request it cannot carry out.
+ *
+ * <p>Every malformed input, missing entity and conflict is reported as a {@code LoyaltyException} with a stable
+ * {@link ErrorCode}, and for validation errors the name of the offending field (for example {@code "email"} or
+ * {@code "metadata.color"}). An operation that throws it has changed nothing. Messages never contain personal data
+ * (emails, names, IP addresses, metadata values) or secrets, so they are safe to log and to return to API clients.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class LoyaltyException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final ErrorCode code;
+  private final String field;
+
+  /**
+   * Creates an exception.
+   *
+   * @param code the stable error code
+   * @param field the offending field, or {@code null} when the error is not about one field
+   * @param message a message without personal data
+   */
+  public LoyaltyException(ErrorCode code, String field, String message) {
+    this(code, field, message, null);
+  }
+
+  /**
+   * Creates an exception with a cause (kept for diagnostics, never shown in {@link #toResponseBody()}).
+   *
+   * @param code the stable error code
+   * @param field the offending field, or {@code null}
+   * @param message a message without personal data
+   * @param cause the underlying failure, or {@code null}
+   */
+  public LoyaltyException(ErrorCode code, String field, String message, Throwable cause) {
+    super(message, cause);
+    this.code = Objects.requireNonNull(code, "code");
+    this.field = field;
+  }
+
+  /** A {@link ErrorCode#VALIDATION_ERROR} naming {@code field}. */
+  public static LoyaltyException validation(String field, String message) {
+    return new LoyaltyException(ErrorCode.VALIDATION_ERROR, Objects.requireNonNull(field, "field"), message);
+  }
+
+  /** A {@link ErrorCode#NOT_FOUND} for the named kind of entity (for example {@code "participant"}). */
+  public static LoyaltyException notFound(String entity) {
+    return new LoyaltyException(ErrorCode.NOT_FOUND, null, entity + " not found");
+  }
+
+  /** A {@link ErrorCode#CONFLICT}, optionally naming the field in conflict. */
+  public static LoyaltyException conflict(String field, String message) {
+    return new LoyaltyException(ErrorCode.CONFLICT, field, message);
+  }
+
+  /** Returns the stable error code. */
+  public ErrorCode code() {
+    return code;
+  }
+
+  /** Returns the offending field, if the error is about one field. */
+  public Optional<String> field() {
+    return Optional.ofNullable(field);
+  }
+
+  /** Returns the HTTP status a host would answer with; shorthand for {@code code().httpStatus()}. */
+  public int httpStatus() {
+    return code.httpStatus();
+  }
+
+  /**
+   * Returns the error as the body the hosted loyalty APIs answer with:
+   * {@code {"error": {"code": ..., "message": ..., "field": ...}}} ({@code field} only when there is one).
+   * The map is ready for any JSON serializer.
+   */
+  public Map<String, Object> toResponseBody() {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", code.name());
+    error.put("message", getMessage());
+    if (field != null) {
+      error.put("field", field);
+    }
+    return Map.of("error", Map.copyOf(error));
+  }
+
+  @Override
+  public String toString() {
+    return "LoyaltyException[" + code + (field == null ? "" : ", field=" + field) + "]: " + getMessage();
+  }
+}

@@ -1,0 +1,20 @@
+package io.loyaltyengine;
+
+import java.util.List;
+
+/**
+ * One numbered page of a list, with the totals an admin screen shows.
+ *
+ * @param items the entries of this page; unmodifiable
+ * @param page the page number, from 1
+ * @param limit the requested page size
+ * @param total how many entries match in all
+ * @param totalPages {@code ceil(total / limit)}
+ * @param <T> the entry type
+ */
+public record NumberedPage<T>(List<T> items, int page, int limit, long total, long totalPages) {
+  /** Copies {@code items} into an unmodifiable list. */
+  public NumberedPage {
+    items = List.copyOf(items);
+  }
+}

@@ -1,0 +1,36 @@
+package io.loyaltyengine;
+
+/**
+ * A request for a numbered page: page {@code page} (from 1) of {@code limit} entries.
+ *
+ * <p>Numbered pages suit admin screens that show "page 3 of 12"; lists that are walked to the end should use
+ * {@link Keyset} instead, which stays correct while entries are added.
+ *
+ * @param page the page number, from 1
+ * @param limit page size, 1 to 100
+ */
+public record PageRequest(int page, int limit) {
+  /**
+   * Validates the request.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code page} or {@code limit} when out of bounds
+   */
+  public PageRequest {
+    if (page < 1) {
+      throw LoyaltyException.validation("page", "page must be at least 1");
+    }
+    if (limit < 1 || limit > Keyset.MAX_LIMIT) {
+      throw LoyaltyException.validation("limit", "limit must be between 1 and " + Keyset.MAX_LIMIT);
+    }
+  }
+
+  /** Page {@code page} (from 1) of {@code limit} entries. */
+  public static PageRequest of(int page, int limit) {
+    return new PageRequest(page, limit);
+  }
+
+  /** The number of entries before this page. */
+  public long offset() {
+    return (long) (page - 1) * limit;
+  }
+}

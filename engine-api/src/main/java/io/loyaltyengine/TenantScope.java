@@ -1,0 +1,47 @@
+package io.loyaltyengine;
+
+import io.loyaltyengine.brand.Brands;
+import io.loyaltyengine.campaign.Campaigns;
+import io.loyaltyengine.participant.Participants;
+import io.loyaltyengine.points.Points;
+import io.loyaltyengine.tenant.Tenant;
+
+/**
+ * The operations of one tenant. Every read and write through a scope is confined to its tenant: ids of another
+ * tenant's brands, campaigns or participants are {@link ErrorCode#NOT_FOUND} here.
+ *
+ * <p>Thread-safe, unless bound to a {@link HostTransaction} by {@link #joining(HostTransaction)}.
+ */
+public interface TenantScope {
+
+  /** The tenant's id. */
+  long tenantId();
+
+  /**
+   * Reads the tenant.
+   *
+   * @throws LoyaltyException NOT_FOUND if the tenant does not exist
+   */
+  Tenant tenant();
+
+  /** Brands (website domains) of this tenant. */
+  Brands brands();
+
+  /** Campaigns of this tenant's brands. */
+  Campaigns campaigns();
+
+  /** Participants (advocates) of this tenant's campaigns. */
+  Participants participants();
+
+  /** Points: awards, deductions and ledger history. */
+  Points points();
+
+  /**
+   * Returns this scope bound to a host's transaction: its operations write on the host's connection and commit or
+   * roll back with the host's work. The returned scope is confined to the host's thread.
+   *
+   * @param transaction the host's transaction, from the storage module (for example {@code JdbcHostTransaction.of})
+   * @throws IllegalArgumentException if the engine's storage cannot join this kind of transaction
+   */
+  TenantScope joining(HostTransaction transaction);
+}

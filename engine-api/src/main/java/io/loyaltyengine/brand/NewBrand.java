@@ -1,0 +1,14 @@
+package io.loyaltyengine.brand;
+
+/**
+ * A request to create a brand.
+ *
+ * <p>{@code website} may be a URL or a bare host name; the engine keeps the host name only, lower-cased, in ASCII
+ * form: {@code https://Shop.Example.com/path} becomes {@code shop.example.com}, and an internationalized name is
+ * stored in its punycode form. {@code name} is 1..200 characters.
+ *
+ * @param name display name
+ * @param website a URL or host name
+ */
+public record NewBrand(String name, String website) {
+}

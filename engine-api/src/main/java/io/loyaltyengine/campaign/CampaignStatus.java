@@ -1,0 +1,25 @@
+package io.loyaltyengine.campaign;
+
+/**
+ * The life of a campaign: DRAFT -> IN_PROGRESS <-> PAUSED, and any state -> ENDED, which is final.
+ */
+public enum CampaignStatus {
+  /** Being set up. */
+  DRAFT,
+  /** Running. */
+  IN_PROGRESS,
+  /** Temporarily stopped; may resume. */
+  PAUSED,
+  /** Over for good. */
+  ENDED;
+
+  /** Whether a campaign in this status may move to {@code next}. */
+  public boolean canMoveTo(CampaignStatus next) {
+    return switch (this) {
+      case DRAFT -> next == IN_PROGRESS || next == ENDED;
+      case IN_PROGRESS -> next == PAUSED || next == ENDED;
+      case PAUSED -> next == IN_PROGRESS || next == ENDED;
+      case ENDED -> false;
+    };
+  }
+}

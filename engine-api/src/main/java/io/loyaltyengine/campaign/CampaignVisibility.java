@@ -1,0 +1,9 @@
+package io.loyaltyengine.campaign;
+
+/** Whether anyone may join a campaign, or only participants the host enrols. */
+public enum CampaignVisibility {
+  /** Open to anyone. */
+  PUBLIC,
+  /** Only participants the host enrols. */
+  PRIVATE
+}

@@ -1,0 +1,34 @@
+package io.loyaltyengine.campaign;
+
+import java.util.List;
+
+/**
+ * Campaigns of one tenant. Thread-safe (see {@link io.loyaltyengine.TenantScope} for host transactions).
+ */
+public interface Campaigns {
+  /**
+   * Creates a campaign.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND if the brand is not the
+   *     tenant's
+   */
+  Campaign create(NewCampaign campaign);
+
+  /**
+   * Reads a campaign.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such campaign
+   */
+  Campaign get(long campaignId);
+
+  /** The campaigns of one of the tenant's brands, oldest first. */
+  List<Campaign> listByBrand(long brandId);
+
+  /**
+   * Moves a campaign to another status, atomically (a concurrent change makes this fail rather than be lost).
+   *
+   * @throws io.loyaltyengine.LoyaltyException CONFLICT on {@code status} when the move is not allowed from the
+   *     current status (see {@link CampaignStatus#canMoveTo}); NOT_FOUND for an unknown campaign
+   */
+  Campaign changeStatus(long campaignId, CampaignStatus status);
+}

@@ -1,0 +1,38 @@
+package io.loyaltyengine.campaign;
+
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/**
+ * A request to create a campaign. {@code name} is 1..200 characters; a new campaign starts as
+ * {@link CampaignStatus#DRAFT} unless another initial status is given.
+ *
+ * @param brandId the owning brand
+ * @param name display name
+ * @param status initial status, DRAFT or IN_PROGRESS
+ * @param visibility public or private
+ * @param timeZone the zone of its monthly periods
+ */
+public record NewCampaign(long brandId, String name, CampaignStatus status, CampaignVisibility visibility,
+    ZoneId timeZone) {
+
+  /** A public campaign in UTC, in progress from the start. */
+  public static NewCampaign running(long brandId, String name) {
+    return new NewCampaign(brandId, name, CampaignStatus.IN_PROGRESS, CampaignVisibility.PUBLIC, ZoneOffset.UTC);
+  }
+
+  /** This request with another visibility. */
+  public NewCampaign withVisibility(CampaignVisibility visibility) {
+    return new NewCampaign(brandId, name, status, visibility, timeZone);
+  }
+
+  /** This request with another time zone. */
+  public NewCampaign withTimeZone(ZoneId timeZone) {
+    return new NewCampaign(brandId, name, status, visibility, timeZone);
+  }
+
+  /** This request with another initial status. */
+  public NewCampaign withStatus(CampaignStatus status) {
+    return new NewCampaign(brandId, name, status, visibility, timeZone);
+  }
+}

@@ -1,0 +1,20 @@
+package io.loyaltyengine.internal;
+
+import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.EngineStorage;
+import io.loyaltyengine.IdGenerator;
+import java.time.Clock;
+
+/**
+ * The validated settings of one engine, handed from the builder to the implementation. Not API.
+ *
+ * @param storage where state lives; owned by the engine from now on
+ * @param clock the time source
+ * @param idGenerator the id source, or {@code null} for the default time-ordered generator
+ * @param nodeId the node number for the default id generator, or -1 for a random one
+ * @param limits input bounds
+ * @param maxTransactionRetries how often a transaction failing transiently (deadlock, serialization) is retried
+ */
+public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
+    EngineLimits limits, int maxTransactionRetries) {
+}

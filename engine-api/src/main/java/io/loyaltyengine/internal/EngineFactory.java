@@ -1,0 +1,12 @@
+package io.loyaltyengine.internal;
+
+import io.loyaltyengine.LoyaltyEngine;
+
+/**
+ * Creates the engine implementation; found with {@link java.util.ServiceLoader}, provided by {@code engine-core}.
+ * Not API.
+ */
+public interface EngineFactory {
+  /** Creates an engine from validated settings. */
+  LoyaltyEngine create(EngineConfig config);
+}

@@ -1,0 +1,48 @@
+package io.loyaltyengine.participant;
+
+import java.util.Map;
+
+/**
+ * A request to enrol a participant in a campaign. Only {@code email} is required. Validated by the engine
+ * (see {@link Participants} for the rules). {@link #toString()} hides personal data.
+ *
+ * @param email the email (required)
+ * @param firstName first name, or {@code null}
+ * @param lastName last name, or {@code null}
+ * @param ipAddress an IPv4 or IPv6 literal, or {@code null}
+ * @param tier tier name, or {@code null}
+ * @param metadata shallow map of scalar values, or {@code null} for none
+ */
+public record NewParticipant(String email, String firstName, String lastName, String ipAddress, String tier,
+    Map<String, Object> metadata) {
+
+  /** A participant with only an email. */
+  public static NewParticipant withEmail(String email) {
+    return new NewParticipant(email, null, null, null, null, null);
+  }
+
+  /** This request with the given names. */
+  public NewParticipant withName(String firstName, String lastName) {
+    return new NewParticipant(email, firstName, lastName, ipAddress, tier, metadata);
+  }
+
+  /** This request with an IP address. */
+  public NewParticipant withIpAddress(String ipAddress) {
+    return new NewParticipant(email, firstName, lastName, ipAddress, tier, metadata);
+  }
+
+  /** This request with a tier. */
+  public NewParticipant withTier(String tier) {
+    return new NewParticipant(email, firstName, lastName, ipAddress, tier, metadata);
+  }
+
+  /** This request with metadata. */
+  public NewParticipant withMetadata(Map<String, Object> metadata) {
+    return new NewParticipant(email, firstName, lastName, ipAddress, tier, metadata);
+  }
+
+  @Override
+  public String toString() {
+    return "NewParticipant[<personal data hidden>, tier=" + tier + "]";
+  }
+}

@@ -1,0 +1,31 @@
+package io.loyaltyengine.participant;
+
+/**
+ * Narrows a participant list. Both parts are optional; {@link #all()} matches everyone.
+ *
+ * @param search case-insensitive text matched anywhere in the first name, last name or email; {@code null} for none
+ * @param tier exact tier name; {@code null} for any tier
+ */
+public record ParticipantFilter(String search, String tier) {
+  private static final ParticipantFilter ALL = new ParticipantFilter(null, null);
+
+  /** Matches every participant. */
+  public static ParticipantFilter all() {
+    return ALL;
+  }
+
+  /** Matches participants whose name or email contains {@code text}, ignoring case. */
+  public static ParticipantFilter search(String text) {
+    return new ParticipantFilter(text, null);
+  }
+
+  /** Matches participants of one tier. */
+  public static ParticipantFilter tier(String tier) {
+    return new ParticipantFilter(null, tier);
+  }
+
+  /** This filter, also requiring {@code tier}. */
+  public ParticipantFilter andTier(String tier) {
+    return new ParticipantFilter(search, tier);
+  }
+}

@@ -1,0 +1,103 @@
+package io.loyaltyengine.participant;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A change to a participant's profile. A field left {@code null} is unchanged; an empty string clears an optional
+ * text field ({@code firstName}, {@code lastName}, {@code ipAddress}, {@code tier}). {@code metadata} is merged
+ * shallowly: new keys are added, existing keys replaced, and a key mapped to {@code null} is removed.
+ * {@link #toString()} hides personal data.
+ *
+ * @param email a new email, or {@code null}
+ * @param firstName a new first name, {@code ""} to clear, or {@code null}
+ * @param lastName a new last name, {@code ""} to clear, or {@code null}
+ * @param ipAddress a new IP address, {@code ""} to clear, or {@code null}
+ * @param tier a new tier, {@code ""} to clear, or {@code null}
+ * @param metadata keys to merge (null values remove keys), or {@code null}; kept as given, may hold null values
+ */
+public record ParticipantUpdate(String email, String firstName, String lastName, String ipAddress, String tier,
+    Map<String, Object> metadata) {
+
+  /** Copies {@code metadata} (which may hold null values) into an unmodifiable map. */
+  public ParticipantUpdate {
+    metadata = metadata == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+  }
+
+  /** A builder of an update that changes nothing until told to. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String toString() {
+    return "ParticipantUpdate[<personal data hidden>, tier=" + tier + "]";
+  }
+
+  /** Builds a {@link ParticipantUpdate}. Not thread-safe. */
+  public static final class Builder {
+    private String email;
+    private String firstName;
+    private String lastName;
+    private String ipAddress;
+    private String tier;
+    private Map<String, Object> metadata;
+
+    private Builder() {
+    }
+
+    /** Changes the email. */
+    public Builder email(String email) {
+      this.email = email;
+      return this;
+    }
+
+    /** Changes the first name; {@code ""} clears it. */
+    public Builder firstName(String firstName) {
+      this.firstName = firstName;
+      return this;
+    }
+
+    /** Changes the last name; {@code ""} clears it. */
+    public Builder lastName(String lastName) {
+      this.lastName = lastName;
+      return this;
+    }
+
+    /** Changes the IP address; {@code ""} clears it. */
+    public Builder ipAddress(String ipAddress) {
+      this.ipAddress = ipAddress;
+      return this;
+    }
+
+    /** Changes the tier; {@code ""} clears it. */
+    public Builder tier(String tier) {
+      this.tier = tier;
+      return this;
+    }
+
+    /** Sets one metadata key; a {@code null} value removes the key. */
+    public Builder metadata(String key, Object value) {
+      if (metadata == null) {
+        metadata = new LinkedHashMap<>();
+      }
+      metadata.put(key, value);
+      return this;
+    }
+
+    /** Merges these metadata keys; {@code null} values remove keys. */
+    public Builder metadata(Map<String, Object> patch) {
+      if (metadata == null) {
+        metadata = new LinkedHashMap<>();
+      }
+      metadata.putAll(patch);
+      return this;
+    }
+
+    /** Returns the update. */
+    public ParticipantUpdate build() {
+      return new ParticipantUpdate(email, firstName, lastName, ipAddress, tier, metadata);
+    }
+  }
+}

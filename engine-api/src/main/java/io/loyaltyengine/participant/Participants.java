@@ -1,0 +1,77 @@
+package io.loyaltyengine.participant;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.NumberedPage;
+import io.loyaltyengine.PageRequest;
+
+/**
+ * Participants (advocates) of one tenant's campaigns. Thread-safe (see {@link io.loyaltyengine.TenantScope} for
+ * host transactions).
+ *
+ * <h2>Validation</h2>
+ * <ul>
+ *   <li>{@code email} is required: at most 254 characters, one {@code @}, a local part of 1..64 characters and a
+ *       domain with at least one dot; Unicode letters are allowed, whitespace and control characters are not.
+ *   <li>Email uniqueness is decided per campaign on the <em>sanitized</em> form: trimmed, Unicode-normalized (NFC)
+ *       and lower-cased; for {@code gmail.com} and {@code googlemail.com} the dots and any {@code +tag} of the local
+ *       part are dropped and the domain becomes {@code gmail.com}. Both the given and the sanitized email are kept.
+ *   <li>{@code firstName}, {@code lastName}: at most 100 characters; {@code tier}: at most 64; {@code ipAddress}: an
+ *       IPv4 or IPv6 literal. Text may hold any Unicode (emoji included, stored verbatim) except control characters
+ *       and unpaired surrogates.
+ *   <li>{@code metadata}: a shallow map of String, Boolean or number values within the engine's
+ *       {@link io.loyaltyengine.EngineLimits}; integral numbers are kept as {@code Long}, floating point as
+ *       finite {@code Double}; other types (nested maps, lists, BigDecimal) are a VALIDATION_ERROR naming
+ *       {@code metadata.<key>}.
+ * </ul>
+ * Lengths are counted in code points. Every violation is a {@link io.loyaltyengine.LoyaltyException} with code
+ * VALIDATION_ERROR naming the field, and changes nothing.
+ */
+public interface Participants {
+
+  /**
+   * Enrols a participant in a campaign.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND if the campaign is not
+   *     the tenant's; CONFLICT on {@code email} if the sanitized email is taken in the campaign
+   */
+  Participant create(long campaignId, NewParticipant participant);
+
+  /**
+   * Reads a participant.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant in the tenant
+   */
+  Participant get(ParticipantRef participant);
+
+  /**
+   * Changes a participant's profile (not its points), atomically with respect to concurrent updates.
+   *
+   * @return the participant after the change
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND; CONFLICT on
+   *     {@code email} if another participant of the campaign holds the new sanitized email
+   */
+  Participant update(ParticipantRef participant, ParticipantUpdate update);
+
+  /**
+   * Deletes a participant with its ledger history.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant
+   */
+  void delete(ParticipantRef participant);
+
+  /**
+   * Lists a campaign's participants in id order (creation order), a keyset page at a time.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the campaign is not the tenant's; VALIDATION_ERROR on
+   *     {@code search} or {@code tier} when too long
+   */
+  CursorPage<Participant> list(long campaignId, ParticipantFilter filter, Keyset page);
+
+  /**
+   * Lists a campaign's participants in id order, as a numbered page with totals.
+   *
+   * @throws io.loyaltyengine.LoyaltyException as {@link #list}
+   */
+  NumberedPage<Participant> page(long campaignId, ParticipantFilter filter, PageRequest page);
+}

@@ -1,0 +1,34 @@
+package io.loyaltyengine.points;
+
+/**
+ * A request to award or deduct points.
+ *
+ * <p>{@code amount} must be positive and at most {@link io.loyaltyengine.EngineLimits#maxPointsPerOperation()};
+ * {@code type} is 1..64 characters of letters, digits and {@code _ - . :}; {@code description} is at most 500
+ * characters; {@code idempotencyKey} is 1..128 printable ASCII characters, unique per tenant.
+ *
+ * <p>With an idempotency key, a retry of the same request returns the first result and changes nothing; the same
+ * key with a different participant, kind, amount, type or description is a CONFLICT.
+ *
+ * @param amount the points, positive
+ * @param type what the points are for
+ * @param description free text, or {@code null}
+ * @param idempotencyKey the caller's key for safe retries, or {@code null}
+ */
+public record PointsChange(long amount, String type, String description, String idempotencyKey) {
+
+  /** A change of {@code amount} points for {@code type}, without description or key. */
+  public static PointsChange of(long amount, String type) {
+    return new PointsChange(amount, type, null, null);
+  }
+
+  /** This change with a description. */
+  public PointsChange withDescription(String description) {
+    return new PointsChange(amount, type, description, idempotencyKey);
+  }
+
+  /** This change with an idempotency key. */
+  public PointsChange withIdempotencyKey(String idempotencyKey) {
+    return new PointsChange(amount, type, description, idempotencyKey);
+  }
+}

@@ -1,0 +1,25 @@
+package io.loyaltyengine.core.spi;
+
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
+import java.util.List;
+import java.util.Optional;
+
+/** Campaigns of a tenant. */
+public interface CampaignPort {
+  /** Inserts a new campaign; its brand exists in the same tenant. */
+  void insert(Campaign campaign);
+
+  /** Finds a campaign of the tenant. */
+  Optional<Campaign> find(long tenantId, long campaignId);
+
+  /** The campaigns of one brand of the tenant, in id order. */
+  List<Campaign> listByBrand(long tenantId, long brandId);
+
+  /**
+   * Sets the status to {@code next} if and only if it is {@code expected} now (compare-and-set).
+   *
+   * @return whether the row changed
+   */
+  boolean updateStatus(long tenantId, long campaignId, CampaignStatus expected, CampaignStatus next);
+}

@@ -1,0 +1,62 @@
+package io.loyaltyengine.core.spi;
+
+import io.loyaltyengine.participant.Participant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Participants' profiles. Balances are changed through {@link LedgerPort} only.
+ *
+ * <p>Search: a participant matches a search text {@code s} when
+ * {@link io.loyaltyengine.core.participant.ParticipantSearch#searchText(Participant)} contains
+ * {@link io.loyaltyengine.core.participant.ParticipantSearch#normalize(String) normalize(s)} as a plain substring
+ * (no wildcards: {@code %} and {@code _} match themselves). A tier filter matches the tier exactly.
+ */
+public interface ParticipantPort {
+  /**
+   * Inserts a new participant with the balance and lifetime points it carries.
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#PARTICIPANT_EMAIL} if the campaign has a participant
+   *     with the same sanitized email
+   */
+  void insert(Participant participant);
+
+  /** Finds a participant of the tenant by id. */
+  Optional<Participant> find(long tenantId, long participantId);
+
+  /** Finds a participant of a campaign of the tenant by sanitized email. */
+  Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail);
+
+  /**
+   * Finds a participant and locks its row until the end of the transaction, so that a read-merge-write of its
+   * profile cannot interleave with another.
+   */
+  Optional<Participant> lock(long tenantId, long participantId);
+
+  /**
+   * Writes the profile fields (email, sanitized email, names, IP address, tier, metadata, updatedAt) of an existing
+   * participant; never its balance or lifetime points.
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#PARTICIPANT_EMAIL} if another participant of the
+   *     campaign has the new sanitized email
+   */
+  void updateProfile(Participant participant);
+
+  /** Deletes a participant's row (its ledger is deleted through {@link LedgerPort#deleteAll}). Returns whether it existed. */
+  boolean delete(long tenantId, long participantId);
+
+  /**
+   * Participants of a campaign with id greater than {@code afterId} (all when null), matching the filter, in id
+   * order, at most {@code limit}.
+   *
+   * @param search normalized search text, or null
+   * @param tier exact tier, or null
+   */
+  List<Participant> list(long tenantId, long campaignId, String search, String tier, Long afterId, int limit);
+
+  /** Participants matching the filter in id order, skipping {@code offset}, at most {@code limit}. */
+  List<Participant> page(long tenantId, long campaignId, String search, String tier, long offset, int limit);
+
+  /** How many participants match the filter. */
+  long count(long tenantId, long campaignId, String search, String tier);
+}

@@ -1,0 +1,33 @@
+package io.loyaltyengine.core.spi;
+
+import io.loyaltyengine.EngineStorage;
+import io.loyaltyengine.HostTransaction;
+import java.util.Set;
+
+/**
+ * A storage backend: runs units of work in transactions. Implementations are thread-safe.
+ */
+public interface Storage extends EngineStorage {
+
+  /** What this backend can do beyond the basic contract. */
+  Set<StorageCapability> capabilities();
+
+  /**
+   * Runs {@code work} in a new transaction and commits it. If {@code work} throws, the transaction is rolled back
+   * and the exception propagates. Runs the work once: retrying a {@link TransientStorageException} is the engine's
+   * business.
+   *
+   * @throws TransientStorageException if the store failed transiently (the engine may retry)
+   * @throws StorageException if the store failed otherwise
+   */
+  <T> T inTransaction(TransactionWork<T> work);
+
+  /**
+   * Runs {@code work} inside the host's transaction without committing it. If {@code work} throws, what it wrote
+   * is undone (to a savepoint) and the host's own work is kept.
+   *
+   * @throws IllegalArgumentException if this backend cannot join this kind of host transaction
+   * @throws StorageException if the store failed
+   */
+  <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work);
+}
