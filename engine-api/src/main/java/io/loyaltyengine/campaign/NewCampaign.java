@@ -4,8 +4,9 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /**
- * A request to create a campaign. {@code name} is 1..200 characters; a new campaign starts as
- * {@link CampaignStatus#DRAFT} unless another initial status is given.
+ * A request to create a campaign. {@code name} is 1..200 characters. A null {@code status} means
+ * {@link CampaignStatus#DRAFT} (the only other allowed initial status is IN_PROGRESS), a null {@code visibility}
+ * means {@link CampaignVisibility#PUBLIC}, and a null {@code timeZone} means UTC.
  *
  * @param brandId the owning brand
  * @param name display name

@@ -1,0 +1,56 @@
+package io.loyaltyengine.core.brand;
+
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.Brands;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.validation.TextRules;
+import java.util.List;
+
+/** Brands of one tenant. Thread-safe when its context is. */
+public final class BrandService implements Brands {
+  /** Longest brand name. */
+  public static final int MAX_NAME_LENGTH = 200;
+
+  private final ScopeContext context;
+
+  /** Creates the service. */
+  public BrandService(ScopeContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Brand create(NewBrand request) {
+    TextRules.notNull("brand", request);
+    String name = TextRules.required("name", request.name(), MAX_NAME_LENGTH);
+    String domain = DomainNames.normalize("website", request.website());
+    long tenantId = context.tenantId();
+    Brand brand = new Brand(context.ids().nextId(), tenantId, name, domain, context.now());
+    context.transactions().run(tx -> {
+      if (tx.tenants().find(tenantId).isEmpty()) {
+        throw LoyaltyException.notFound("tenant");
+      }
+      tx.brands().insert(brand);
+      return null;
+    });
+    return brand;
+  }
+
+  @Override
+  public Brand get(long brandId) {
+    return context.transactions().run(tx -> tx.brands().find(context.tenantId(), brandId))
+        .orElseThrow(() -> LoyaltyException.notFound("brand"));
+  }
+
+  @Override
+  public List<Brand> list() {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      if (tx.tenants().find(tenantId).isEmpty()) {
+        throw LoyaltyException.notFound("tenant");
+      }
+      return List.copyOf(tx.brands().list(tenantId));
+    });
+  }
+}

@@ -1,0 +1,89 @@
+package io.loyaltyengine.core.campaign;
+
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignVisibility;
+import io.loyaltyengine.campaign.Campaigns;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.validation.TextRules;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/** Campaigns of one tenant. Thread-safe when its context is. */
+public final class CampaignService implements Campaigns {
+  /** Longest campaign name. */
+  public static final int MAX_NAME_LENGTH = 200;
+
+  private final ScopeContext context;
+
+  /** Creates the service. */
+  public CampaignService(ScopeContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Campaign create(NewCampaign request) {
+    TextRules.notNull("campaign", request);
+    String name = TextRules.required("name", request.name(), MAX_NAME_LENGTH);
+    CampaignStatus status = request.status() == null ? CampaignStatus.DRAFT : request.status();
+    if (status != CampaignStatus.DRAFT && status != CampaignStatus.IN_PROGRESS) {
+      throw LoyaltyException.validation("status", "a new campaign starts as DRAFT or IN_PROGRESS");
+    }
+    CampaignVisibility visibility = request.visibility() == null ? CampaignVisibility.PUBLIC : request.visibility();
+    long tenantId = context.tenantId();
+    Campaign campaign = new Campaign(context.ids().nextId(), tenantId, request.brandId(), name, status, visibility,
+        request.timeZone() == null ? ZoneOffset.UTC : request.timeZone(), context.now());
+    context.transactions().run(tx -> {
+      if (tx.brands().find(tenantId, request.brandId()).isEmpty()) {
+        throw LoyaltyException.notFound("brand");
+      }
+      tx.campaigns().insert(campaign);
+      return null;
+    });
+    return campaign;
+  }
+
+  @Override
+  public Campaign get(long campaignId) {
+    return context.transactions().run(tx -> tx.campaigns().find(context.tenantId(), campaignId))
+        .orElseThrow(() -> LoyaltyException.notFound("campaign"));
+  }
+
+  @Override
+  public List<Campaign> listByBrand(long brandId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      if (tx.brands().find(tenantId, brandId).isEmpty()) {
+        throw LoyaltyException.notFound("brand");
+      }
+      return List.copyOf(tx.campaigns().listByBrand(tenantId, brandId));
+    });
+  }
+
+  @Override
+  public Campaign changeStatus(long campaignId, CampaignStatus next) {
+    TextRules.notNull("status", next);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Campaign current = tx.campaigns().find(tenantId, campaignId)
+          .orElseThrow(() -> LoyaltyException.notFound("campaign"));
+      if (!current.status().canMoveTo(next)) {
+        throw LoyaltyException.conflict("status",
+            "a campaign cannot move from " + current.status() + " to " + next);
+      }
+      // Compare-and-set: a concurrent move between our read and this write makes it fail instead of being lost.
+      if (!tx.campaigns().updateStatus(tenantId, campaignId, current.status(), next)) {
+        throw LoyaltyException.conflict("status", "the campaign's status changed concurrently; read it again");
+      }
+      return new Campaign(current.id(), tenantId, current.brandId(), current.name(), next, current.visibility(),
+          current.timeZone(), current.createdAt());
+    });
+  }
+
+  /** Reads a campaign of the tenant inside a unit of work, or fails with NOT_FOUND. */
+  public static Campaign require(io.loyaltyengine.core.spi.Transaction tx, long tenantId, long campaignId) {
+    return tx.campaigns().find(tenantId, campaignId).orElseThrow(() -> LoyaltyException.notFound("campaign"));
+  }
+}

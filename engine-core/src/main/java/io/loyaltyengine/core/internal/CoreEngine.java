@@ -1,0 +1,58 @@
+package io.loyaltyengine.core.internal;
+
+import io.loyaltyengine.IdGenerator;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.tenant.TenantService;
+import io.loyaltyengine.internal.EngineConfig;
+import io.loyaltyengine.tenant.Tenants;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The engine: holds the storage and the settings, and hands out tenant scopes. Thread-safe: immutable after
+ * construction except the closed flag.
+ */
+final class CoreEngine implements LoyaltyEngine {
+  private final Storage storage;
+  private final EngineConfig config;
+  private final IdGenerator ids;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Transactions transactions;
+  private final Tenants tenants;
+
+  CoreEngine(EngineConfig config) {
+    this.config = config;
+    this.storage = (Storage) config.storage();
+    this.ids = config.idGenerator() != null
+        ? config.idGenerator()
+        : new TimeOrderedIdGenerator(config.clock(),
+            config.nodeId() >= 0 ? config.nodeId() : ThreadLocalRandom.current().nextInt(1024));
+    this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed);
+    this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits()));
+  }
+
+  @Override
+  public Tenants tenants() {
+    return tenants;
+  }
+
+  @Override
+  public TenantScope forTenant(long tenantId) {
+    return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
+        config.limits()));
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      storage.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LoyaltyEngine[storage=" + storage + ", ids=" + ids + ", limits=" + config.limits() + "]";
+  }
+}

@@ -1,0 +1,81 @@
+package io.loyaltyengine.core.internal;
+
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.Brands;
+import io.loyaltyengine.campaign.Campaigns;
+import io.loyaltyengine.core.brand.BrandService;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.points.PointsService;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.tenant.TenantService;
+import io.loyaltyengine.participant.Participants;
+import io.loyaltyengine.points.Points;
+import io.loyaltyengine.tenant.Tenant;
+import java.util.Objects;
+
+/** The operations of one tenant. Thread-safe unless bound to a host transaction. */
+final class CoreTenantScope implements TenantScope {
+  private final Storage storage;
+  private final ScopeContext context;
+  private final Brands brands;
+  private final Campaigns campaigns;
+  private final Participants participants;
+  private final Points points;
+
+  CoreTenantScope(Storage storage, ScopeContext context) {
+    this.storage = storage;
+    this.context = context;
+    this.brands = new BrandService(context);
+    this.campaigns = new CampaignService(context);
+    this.participants = new ParticipantService(context);
+    this.points = new PointsService(context);
+  }
+
+  @Override
+  public long tenantId() {
+    return context.tenantId();
+  }
+
+  @Override
+  public Tenant tenant() {
+    return new TenantService(context).get(context.tenantId());
+  }
+
+  @Override
+  public Brands brands() {
+    return brands;
+  }
+
+  @Override
+  public Campaigns campaigns() {
+    return campaigns;
+  }
+
+  @Override
+  public Participants participants() {
+    return participants;
+  }
+
+  @Override
+  public Points points() {
+    return points;
+  }
+
+  @Override
+  public TenantScope joining(HostTransaction transaction) {
+    Objects.requireNonNull(transaction, "transaction");
+    if (!storage.capabilities().contains(StorageCapability.HOST_TRANSACTIONS)) {
+      throw new IllegalArgumentException(storage + " cannot join host transactions");
+    }
+    return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
+        context.transactions().joining(transaction), context.clock(), context.ids(), context.limits()));
+  }
+
+  @Override
+  public String toString() {
+    return "TenantScope[tenantId=" + context.tenantId() + "]";
+  }
+}

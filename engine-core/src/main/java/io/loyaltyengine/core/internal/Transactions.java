@@ -1,0 +1,109 @@
+package io.loyaltyengine.core.internal;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.core.spi.TransientStorageException;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs the units of work of one scope: in a transaction of the engine's own, retried after transient failures, or
+ * inside a host's transaction, never retried (the host owns it). Translates storage failures into
+ * {@link LoyaltyException}s, so nothing from the SPI escapes to the host.
+ *
+ * <p>Thread-safe when not bound to a host transaction.
+ */
+public final class Transactions {
+  private final Storage storage;
+  private final HostTransaction host;
+  private final int maxRetries;
+  private final AtomicBoolean closed;
+
+  Transactions(Storage storage, HostTransaction host, int maxRetries, AtomicBoolean closed) {
+    this.storage = storage;
+    this.host = host;
+    this.maxRetries = maxRetries;
+    this.closed = closed;
+  }
+
+  /** These transactions, joining a host transaction instead. */
+  Transactions joining(HostTransaction hostTransaction) {
+    return new Transactions(storage, hostTransaction, maxRetries, closed);
+  }
+
+  /**
+   * Runs {@code work} atomically. A unique-key violation becomes CONFLICT naming the field the key guards.
+   *
+   * @throws LoyaltyException from the work, CONFLICT, or STORAGE_UNAVAILABLE
+   */
+  public <T> T run(TransactionWork<T> work) {
+    try {
+      return runRaw(work);
+    } catch (UniqueViolationException e) {
+      throw conflict(e);
+    }
+  }
+
+  /**
+   * Runs {@code work} atomically, letting a {@link UniqueViolationException} through for the caller to decide
+   * (the ledger replays a retry whose idempotency key is already taken).
+   */
+  public <T> T runRaw(TransactionWork<T> work) {
+    if (closed.get()) {
+      throw new IllegalStateException("the engine is closed");
+    }
+    if (host != null) {
+      try {
+        return storage.inHostTransaction(host, work);
+      } catch (UniqueViolationException e) {
+        throw e;
+      } catch (StorageException e) {
+        throw unavailable(e);
+      }
+    }
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return storage.inTransaction(work);
+      } catch (TransientStorageException e) {
+        if (attempt >= maxRetries) {
+          throw unavailable(e);
+        }
+        backOff(attempt);
+      } catch (UniqueViolationException e) {
+        throw e;
+      } catch (StorageException e) {
+        throw unavailable(e);
+      }
+    }
+  }
+
+  /** Random backoff growing with the attempt (up to about 50 ms), so that colliding transactions spread out. */
+  private static void backOff(int attempt) {
+    long maxMicros = Math.min(50_000L, 1_000L << Math.min(attempt, 6));
+    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(100, maxMicros) * 1_000L);
+  }
+
+  private static LoyaltyException unavailable(StorageException e) {
+    return new LoyaltyException(ErrorCode.STORAGE_UNAVAILABLE, null,
+        "the storage could not complete the operation; nothing was changed", e);
+  }
+
+  private static LoyaltyException conflict(UniqueViolationException e) {
+    UniqueKey key = e.key();
+    return switch (key) {
+      case BRAND_DOMAIN -> new LoyaltyException(ErrorCode.CONFLICT, "website",
+          "the tenant already has a brand with this domain", e);
+      case PARTICIPANT_EMAIL -> new LoyaltyException(ErrorCode.CONFLICT, "email",
+          "another participant of the campaign has this email", e);
+      case LEDGER_IDEMPOTENCY_KEY -> new LoyaltyException(ErrorCode.CONFLICT, "idempotencyKey",
+          "the idempotency key was used by another request", e);
+    };
+  }
+}

@@ -1,0 +1,123 @@
+package io.loyaltyengine.core.participant;
+
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.validation.TextRules;
+import java.text.Normalizer;
+import java.util.Locale;
+
+/**
+ * Validates emails and computes the sanitized form on which a campaign's participants are unique.
+ *
+ * <p>Valid: at most 254 code points, exactly one {@code @}, a local part of 1..64 code points without whitespace,
+ * quotes, brackets, {@code ( ) < > , ; : \}, leading, trailing or doubled dots; a domain of at least two labels of
+ * letters, digits and inner hyphens (Unicode letters allowed), each at most 63 code points.
+ *
+ * <p>Sanitized: stripped, NFC-normalized and lower-cased (root locale); for {@code gmail.com} and
+ * {@code googlemail.com}, which ignore dots and {@code +tags} in the local part, those are dropped and the domain
+ * becomes {@code gmail.com}. Other providers' {@code +tags} are kept: not every provider treats them as aliases.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class EmailAddresses {
+  /** Longest email, in code points (RFC 5321 path limit). */
+  public static final int MAX_LENGTH = 254;
+  private static final int MAX_LOCAL = 64;
+  private static final int MAX_LABEL = 63;
+
+  private EmailAddresses() {
+  }
+
+  /**
+   * An email as given (stripped) and its sanitized form.
+   *
+   * @param given the stripped email
+   * @param sanitized the form uniqueness is decided on
+   */
+  public record Email(String given, String sanitized) {
+    @Override
+    public String toString() {
+      return "Email[<hidden>]";
+    }
+  }
+
+  /**
+   * Validates an email and computes its sanitized form.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code field}
+   */
+  public static Email parse(String field, String email) {
+    String given = TextRules.required(field, email, MAX_LENGTH);
+    String normalized = Normalizer.normalize(given, Normalizer.Form.NFC);
+    int at = normalized.indexOf('@');
+    if (at < 0 || at != normalized.lastIndexOf('@')) {
+      throw invalid(field);
+    }
+    String local = normalized.substring(0, at);
+    String domain = normalized.substring(at + 1);
+    checkLocal(field, local);
+    checkDomain(field, domain);
+    return new Email(given, sanitize(field, local, domain));
+  }
+
+  /** The sanitized form of a valid email. */
+  public static String sanitized(String field, String email) {
+    return parse(field, email).sanitized();
+  }
+
+  private static String sanitize(String field, String local, String domain) {
+    String l = local.toLowerCase(Locale.ROOT);
+    String d = domain.toLowerCase(Locale.ROOT);
+    if (d.equals("gmail.com") || d.equals("googlemail.com")) {
+      int plus = l.indexOf('+');
+      if (plus >= 0) {
+        l = l.substring(0, plus);
+      }
+      l = l.replace(".", "");
+      if (l.isEmpty()) {
+        throw invalid(field);
+      }
+      d = "gmail.com";
+    }
+    return l + "@" + d;
+  }
+
+  private static void checkLocal(String field, String local) {
+    if (local.isEmpty() || local.codePointCount(0, local.length()) > MAX_LOCAL) {
+      throw invalid(field);
+    }
+    if (local.startsWith(".") || local.endsWith(".") || local.contains("..")) {
+      throw invalid(field);
+    }
+    for (int i = 0; i < local.length(); i++) {
+      char c = local.charAt(i);
+      if (Character.isWhitespace(c) || Character.isSpaceChar(c) || "\"()<>[],;:\\".indexOf(c) >= 0) {
+        throw invalid(field);
+      }
+    }
+  }
+
+  private static void checkDomain(String field, String domain) {
+    String[] labels = domain.split("\\.", -1);
+    if (labels.length < 2) {
+      throw invalid(field);
+    }
+    for (String label : labels) {
+      if (label.isEmpty() || label.codePointCount(0, label.length()) > MAX_LABEL
+          || label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') {
+        throw invalid(field);
+      }
+      for (int i = 0; i < label.length(); ) {
+        int cp = label.codePointAt(i);
+        if (!(Character.isLetterOrDigit(cp) || cp == '-' || Character.getType(cp) == Character.NON_SPACING_MARK
+            || Character.getType(cp) == Character.COMBINING_SPACING_MARK)) {
+          throw invalid(field);
+        }
+        i += Character.charCount(cp);
+      }
+    }
+  }
+
+  private static LoyaltyException invalid(String field) {
+    return LoyaltyException.validation(field, field + " is not a valid email address");
+  }
+}

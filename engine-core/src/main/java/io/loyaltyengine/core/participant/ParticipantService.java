@@ -1,0 +1,219 @@
+package io.loyaltyengine.core.participant;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.NumberedPage;
+import io.loyaltyengine.PageRequest;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.participant.ParticipantUpdate;
+import io.loyaltyengine.participant.Participants;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Participants of one tenant. Input is validated before any unit of work starts; a profile update locks the
+ * participant's row, so concurrent updates merge metadata one after the other instead of losing keys.
+ *
+ * <p>Thread-safe when its context is.
+ */
+public final class ParticipantService implements Participants {
+  /** Longest first or last name. */
+  public static final int MAX_NAME_LENGTH = 100;
+  /** Longest tier name. */
+  public static final int MAX_TIER_LENGTH = 64;
+  /** Longest search text. */
+  public static final int MAX_SEARCH_LENGTH = 100;
+
+  private final ScopeContext context;
+
+  /** Creates the service. */
+  public ParticipantService(ScopeContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public Participant create(long campaignId, NewParticipant request) {
+    TextRules.notNull("participant", request);
+    EmailAddresses.Email email = EmailAddresses.parse("email", request.email());
+    String firstName = TextRules.optional("firstName", request.firstName(), MAX_NAME_LENGTH);
+    String lastName = TextRules.optional("lastName", request.lastName(), MAX_NAME_LENGTH);
+    String ip = request.ipAddress() == null ? null : IpAddresses.validate("ipAddress", request.ipAddress());
+    String tier = TextRules.optional("tier", request.tier(), MAX_TIER_LENGTH);
+    Map<String, Object> metadata = MetadataRules.validate(request.metadata(), context.limits());
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      var now = context.now();
+      Participant participant = new Participant(context.ids().nextId(), tenantId, campaignId, email.given(),
+          email.sanitized(), firstName, lastName, ip, tier, metadata, 0, 0, now, now);
+      tx.participants().insert(participant);
+      return participant;
+    });
+  }
+
+  @Override
+  public Participant get(ParticipantRef ref) {
+    Lookup lookup = Lookup.of(ref);
+    return context.transactions().run(tx -> lookup.find(tx, context.tenantId()));
+  }
+
+  @Override
+  public Participant update(ParticipantRef ref, ParticipantUpdate update) {
+    Lookup lookup = Lookup.of(ref);
+    TextRules.notNull("update", update);
+    EmailAddresses.Email email = update.email() == null ? null : EmailAddresses.parse("email", update.email());
+    String firstName = TextRules.clearable("firstName", update.firstName(), MAX_NAME_LENGTH);
+    String lastName = TextRules.clearable("lastName", update.lastName(), MAX_NAME_LENGTH);
+    String ip = update.ipAddress() == null || update.ipAddress().isEmpty()
+        ? update.ipAddress() : IpAddresses.validate("ipAddress", update.ipAddress());
+    String tier = TextRules.clearable("tier", update.tier(), MAX_TIER_LENGTH);
+    if (update.metadata() != null) {
+      // Validate the patch on its own first, so a bad patch fails before any unit of work.
+      MetadataRules.merge(Map.of(), update.metadata(), unboundedKeys());
+    }
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      long id = lookup.find(tx, tenantId).id();
+      Participant current = tx.participants().lock(tenantId, id)
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      Map<String, Object> metadata = update.metadata() == null
+          ? current.metadata()
+          : MetadataRules.merge(current.metadata(), update.metadata(), context.limits());
+      Participant changed = new Participant(current.id(), tenantId, current.campaignId(),
+          email == null ? current.email() : email.given(),
+          email == null ? current.sanitizedEmail() : email.sanitized(),
+          apply(current.firstName(), firstName), apply(current.lastName(), lastName),
+          apply(current.ipAddress(), ip), apply(current.tier(), tier), metadata,
+          current.pointsBalance(), current.lifetimePoints(), current.createdAt(), context.now());
+      tx.participants().updateProfile(changed);
+      return changed;
+    });
+  }
+
+  @Override
+  public void delete(ParticipantRef ref) {
+    Lookup lookup = Lookup.of(ref);
+    long tenantId = context.tenantId();
+    context.transactions().run(tx -> {
+      long id = lookup.find(tx, tenantId).id();
+      tx.ledger().deleteAll(tenantId, id);
+      if (!tx.participants().delete(tenantId, id)) {
+        throw LoyaltyException.notFound("participant");
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CursorPage<Participant> list(long campaignId, ParticipantFilter filter, Keyset page) {
+    TextRules.notNull("page", page);
+    Filter f = Filter.of(filter);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      List<Participant> rows = tx.participants().list(tenantId, campaignId, f.search, f.tier, page.afterId(),
+          page.limit() + 1);
+      if (rows.size() > page.limit()) {
+        List<Participant> items = rows.subList(0, page.limit());
+        return new CursorPage<>(items, items.get(items.size() - 1).id());
+      }
+      return new CursorPage<>(rows, null);
+    });
+  }
+
+  @Override
+  public NumberedPage<Participant> page(long campaignId, ParticipantFilter filter, PageRequest page) {
+    TextRules.notNull("page", page);
+    Filter f = Filter.of(filter);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      long total = tx.participants().count(tenantId, campaignId, f.search, f.tier);
+      List<Participant> items = tx.participants().page(tenantId, campaignId, f.search, f.tier, page.offset(),
+          page.limit());
+      long totalPages = (total + page.limit() - 1) / page.limit();
+      return new NumberedPage<>(items, page.page(), page.limit(), total, totalPages);
+    });
+  }
+
+  /** Applies an update of an optional text: null keeps, empty clears. */
+  private static String apply(String current, String change) {
+    if (change == null) {
+      return current;
+    }
+    return change.isEmpty() ? null : change;
+  }
+
+  private io.loyaltyengine.EngineLimits unboundedKeys() {
+    var limits = context.limits();
+    return new io.loyaltyengine.EngineLimits(1_000, limits.maxMetadataKeyLength(), limits.maxMetadataValueLength(),
+        limits.maxPointsPerOperation());
+  }
+
+  /** A validated filter. */
+  private record Filter(String search, String tier) {
+    static Filter of(ParticipantFilter filter) {
+      if (filter == null) {
+        return new Filter(null, null);
+      }
+      String search = filter.search() == null || filter.search().isBlank()
+          ? null : TextRules.required("search", filter.search(), MAX_SEARCH_LENGTH);
+      String tier = TextRules.optional("tier", filter.tier(), MAX_TIER_LENGTH);
+      return new Filter(search == null ? null : ParticipantSearch.normalize(search), tier);
+    }
+  }
+
+  /**
+   * A validated participant reference, resolved inside a unit of work. Package-visible for the other services of
+   * the tenant (points) through {@link #resolve}.
+   */
+  record Lookup(Long id, long campaignId, String sanitizedEmail) {
+    static Lookup of(ParticipantRef ref) {
+      TextRules.notNull("participant", ref);
+      if (ref instanceof ParticipantRef.ById byId) {
+        return new Lookup(byId.participantId(), 0, null);
+      }
+      ParticipantRef.ByEmail byEmail = (ParticipantRef.ByEmail) ref;
+      return new Lookup(null, byEmail.campaignId(), EmailAddresses.sanitized("email", byEmail.email()));
+    }
+
+    Participant find(Transaction tx, long tenantId) {
+      if (id != null) {
+        return tx.participants().find(tenantId, id).orElseThrow(() -> LoyaltyException.notFound("participant"));
+      }
+      CampaignService.require(tx, tenantId, campaignId);
+      return tx.participants().findByEmail(tenantId, campaignId, sanitizedEmail)
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+    }
+  }
+
+  /**
+   * Validates a reference before a unit of work and returns a function that resolves it to a participant inside
+   * one; for the services that act on participants (points, and later rewards and referrals).
+   *
+   * @throws LoyaltyException VALIDATION_ERROR when the reference is null or its email invalid
+   */
+  public static Resolver resolver(ParticipantRef ref) {
+    Lookup lookup = Lookup.of(ref);
+    return lookup::find;
+  }
+
+  /** Resolves a validated participant reference inside a unit of work. */
+  @FunctionalInterface
+  public interface Resolver {
+    /**
+     * Finds the participant.
+     *
+     * @throws LoyaltyException NOT_FOUND
+     */
+    Participant resolve(Transaction tx, long tenantId);
+  }
+}

@@ -1,0 +1,2 @@
+/** Participants (advocates): profiles, email sanitization, metadata rules and search. */
+package io.loyaltyengine.core.participant;

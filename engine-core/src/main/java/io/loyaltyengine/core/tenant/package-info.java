@@ -1,0 +1,2 @@
+/** Tenants: the accounts that own everything else. */
+package io.loyaltyengine.core.tenant;

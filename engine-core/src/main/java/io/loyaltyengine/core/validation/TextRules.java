@@ -1,0 +1,91 @@
+package io.loyaltyengine.core.validation;
+
+import io.loyaltyengine.LoyaltyException;
+
+/**
+ * Validation of text fields, shared by every feature. Rejections are {@link LoyaltyException}s with code
+ * VALIDATION_ERROR naming the field; messages never repeat the rejected value (it may be personal data).
+ *
+ * <p>Lengths are counted in Unicode code points. Text may hold any Unicode except control characters and unpaired
+ * surrogates (which no database stores faithfully).
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class TextRules {
+  private TextRules() {
+  }
+
+  /**
+   * A required text: not null, not blank, stripped of surrounding whitespace, at most {@code maxLength} code points.
+   *
+   * @return the stripped text
+   */
+  public static String required(String field, String value, int maxLength) {
+    if (value == null) {
+      throw LoyaltyException.validation(field, field + " is required");
+    }
+    String stripped = value.strip();
+    if (stripped.isEmpty()) {
+      throw LoyaltyException.validation(field, field + " must not be blank");
+    }
+    checkCharacters(field, stripped);
+    checkLength(field, stripped, maxLength);
+    return stripped;
+  }
+
+  /**
+   * An optional text: null stays null; otherwise as {@link #required}.
+   *
+   * @return the stripped text, or null
+   */
+  public static String optional(String field, String value, int maxLength) {
+    return value == null ? null : required(field, value, maxLength);
+  }
+
+  /**
+   * An optional text in an update: null means unchanged (returned as null), the empty string means clear
+   * (returned as the empty string), anything else as {@link #required}.
+   */
+  public static String clearable(String field, String value, int maxLength) {
+    if (value == null || value.isEmpty()) {
+      return value;
+    }
+    return required(field, value, maxLength);
+  }
+
+  /** Rejects text longer than {@code maxLength} code points. */
+  public static void checkLength(String field, String value, int maxLength) {
+    // Cheap bound first: code points never outnumber chars.
+    if (value.length() > maxLength && value.codePointCount(0, value.length()) > maxLength) {
+      throw LoyaltyException.validation(field, field + " must be at most " + maxLength + " characters");
+    }
+  }
+
+  /** Rejects control characters and unpaired surrogates. */
+  public static void checkCharacters(String field, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isISOControl(c)) {
+        throw LoyaltyException.validation(field, field + " must not contain control characters");
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        throw LoyaltyException.validation(field, field + " must be valid Unicode text");
+      }
+      if (Character.isLowSurrogate(c)) {
+        throw LoyaltyException.validation(field, field + " must be valid Unicode text");
+      }
+    }
+  }
+
+  /** Rejects null. */
+  public static <T> T notNull(String field, T value) {
+    if (value == null) {
+      throw LoyaltyException.validation(field, field + " is required");
+    }
+    return value;
+  }
+}
