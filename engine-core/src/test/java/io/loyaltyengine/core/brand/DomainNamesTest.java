@@ -1,0 +1,32 @@
+package io.loyaltyengine.core.brand;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.loyaltyengine.LoyaltyException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class DomainNamesTest {
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+      "https://Shop.Example.com/path, shop.example.com",
+      "http://user:pw@shop.example.com:8080/a?b#c, shop.example.com",
+      "Shop.Example.com, shop.example.com",
+      "shop.example.com., shop.example.com",
+      "shop.example.com/landing, shop.example.com",
+      "https://bücher.example/x, xn--bcher-kva.example",
+  })
+  void websiteBecomesItsHostName(String website, String domain) {
+    assertEquals(domain, DomainNames.normalize("website", website));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "localhost", "https://", "http://exa mple.com", "ht tp://example.com",
+      "https://-bad-.example.com", "https://example.com:99999999/", "a..b.com"})
+  void nonDomainsAreRejected(String website) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website));
+    assertEquals("website", e.field().orElseThrow());
+  }
+}

@@ -1,0 +1,35 @@
+package io.loyaltyengine.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.LoyaltyEngine;
+import java.time.Clock;
+import org.junit.jupiter.api.Test;
+
+/** The builder validates each setting when it is set, HikariCP-style, naming the setting and its bounds. */
+class EngineBuilderTest {
+  @Test
+  void settingsAreValidatedAtOnce() {
+    assertThrows(NullPointerException.class, () -> LoyaltyEngine.builder().storage(null));
+    assertThrows(NullPointerException.class, () -> LoyaltyEngine.builder().clock(null));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LoyaltyEngine.builder().maxTransactionRetries(21));
+    assertEquals("maxTransactionRetries must be between 0 and 20 but was 21", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> LoyaltyEngine.builder().nodeId(1024));
+    assertThrows(IllegalStateException.class, () -> LoyaltyEngine.builder().clock(Clock.systemUTC())
+        .clock(Clock.systemUTC()));
+    assertThrows(IllegalStateException.class, () -> LoyaltyEngine.builder().nodeId(1).idGenerator(() -> 1));
+    IllegalArgumentException limits = assertThrows(IllegalArgumentException.class,
+        () -> EngineLimits.builder().maxMetadataKeys(0));
+    assertTrue(limits.getMessage().startsWith("maxMetadataKeys must be between 1 and 1000"));
+  }
+
+  @Test
+  void buildWithoutStorageSaysWhatToDo() {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> LoyaltyEngine.builder().build());
+    assertTrue(e.getMessage().contains("storage must be set"));
+  }
+}

@@ -1,0 +1,51 @@
+package io.loyaltyengine.core.participant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EmailAddressesTest {
+
+  @ParameterizedTest(name = "{0} sanitizes to {1}")
+  @CsvSource({
+      "john.smith@gmail.com, johnsmith@gmail.com",
+      "J.O.H.N.Smith+promo@GMail.com, johnsmith@gmail.com",
+      "john.smith+a+b@googlemail.com, johnsmith@gmail.com",
+      "'  Mary@Example.COM  ', mary@example.com",
+      "mary+tag@example.com, mary+tag@example.com",
+      "first.last@example.com, first.last@example.com",
+      "Jürgen@Bücher.de, jürgen@bücher.de",
+  })
+  void sanitizedFormFoldsCaseAndGmailAliases(String given, String sanitized) {
+    EmailAddresses.Email email = EmailAddresses.parse("email", given);
+    assertEquals(sanitized, email.sanitized());
+    assertEquals(given.strip(), email.given());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "   ", "plainaddress", "@example.com", "a@b", "a@@example.com", "a@b@example.com",
+      "a b@example.com", "a@exa mple.com", ".a@example.com", "a.@example.com", "a..b@example.com",
+      "a@-example.com", "a@example-.com", "a@example..com", "+tag@gmail.com", "a\u0000b@example.com",
+      "a\tb@example.com", "a@example.com\u0007", "\ud800a@example.com", "a<b>@example.com", "a@example.com."})
+  void malformedEmailsAreValidationErrorsNamingTheField(String email) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", email));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals("email", e.field().orElseThrow());
+    assertFalse(!email.isBlank() && e.getMessage().contains(email.strip()), "message must not echo the email");
+  }
+
+  @org.junit.jupiter.api.Test
+  void overlongEmailsAreRejected() {
+    String local = "a".repeat(65);
+    assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", local + "@example.com"));
+    String domain = ("a".repeat(60) + ".").repeat(5) + "com";
+    assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", "a@" + domain));
+    assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", null));
+  }
+}

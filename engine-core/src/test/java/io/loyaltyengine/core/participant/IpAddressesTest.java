@@ -1,0 +1,26 @@
+package io.loyaltyengine.core.participant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.loyaltyengine.LoyaltyException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class IpAddressesTest {
+  @ParameterizedTest
+  @ValueSource(strings = {"0.0.0.0", "192.168.1.20", "255.255.255.255", "::", "::1", "2001:db8::8a2e:370:7334",
+      "2001:0db8:0000:0000:0000:ff00:0042:8329", "::ffff:192.0.2.128", "fe80::1", "1::", "a:b:c:d:e:f:0:1"})
+  void validLiteralsPass(String ip) {
+    assertEquals(ip, IpAddresses.validate("ipAddress", " " + ip + " "));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.-4", "example.com",
+      "1:2:3:4:5:6:7:8:9", "1::2::3", "gggg::1", "fe80::1%eth0", "12345::1", "::ffff:999.0.0.1", "１.２.３.４",
+      "1:2:3:4:5:6:7::8:9"})
+  void otherTextIsRejected(String ip) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> IpAddresses.validate("ipAddress", ip));
+    assertEquals("ipAddress", e.field().orElseThrow());
+  }
+}
