@@ -1,0 +1,67 @@
+package io.loyaltyengine.jdbc;
+
+import io.loyaltyengine.HostTransaction;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Objects;
+
+/**
+ * A transaction the host opened on a JDBC connection to the engine's database, for engine operations to join with
+ * {@link io.loyaltyengine.TenantScope#joining(HostTransaction)}.
+ *
+ * <pre>{@code
+ * try (Connection connection = dataSource.getConnection()) {
+ *   connection.setAutoCommit(false);
+ *   insertOrder(connection, order);                          // the host's own work
+ *   engine.forTenant(tenantId).joining(JdbcHostTransaction.of(connection))
+ *       .points().award(ParticipantRef.id(buyerId), PointsChange.of(order.points(), "purchase"));
+ *   connection.commit();                                     // both commit, or neither
+ * }
+ * }</pre>
+ *
+ * <p>The engine writes on the connection and never commits, rolls back or closes it. Each engine operation runs
+ * behind a savepoint: if it fails, its own writes are undone and the host's work stays (on PostgreSQL, too, where a
+ * failed statement would otherwise abort the whole transaction). The connection must reach the engine's database:
+ * for the default H2 file storage, open it with the same URL.
+ *
+ * <p>Not thread-safe: confined to the thread that owns the connection, as the connection is.
+ */
+public final class JdbcHostTransaction implements HostTransaction {
+  private final Connection connection;
+
+  private JdbcHostTransaction(Connection connection) {
+    this.connection = connection;
+  }
+
+  /**
+   * Wraps the host's {@code connection}, whose transaction is open (auto-commit off).
+   *
+   * @throws NullPointerException if {@code connection} is null
+   * @throws IllegalArgumentException if the connection has auto-commit on, is closed, or cannot tell
+   */
+  public static JdbcHostTransaction of(Connection connection) {
+    Objects.requireNonNull(connection, "connection");
+    boolean autoCommit;
+    try {
+      autoCommit = connection.getAutoCommit();
+    } catch (SQLException e) {
+      throw new IllegalArgumentException("connection is not usable: its auto-commit state could not be read", e);
+    }
+    if (autoCommit) {
+      throw new IllegalArgumentException("connection must have auto-commit off: a host transaction is one the host"
+          + " commits; call connection.setAutoCommit(false) first");
+    }
+    return new JdbcHostTransaction(connection);
+  }
+
+  /** The host's connection. */
+  Connection connection() {
+    return connection;
+  }
+
+  @Override
+  public String toString() {
+    // Not the connection's own text: drivers and pools may print the URL, which can hold a password.
+    return "JdbcHostTransaction@" + Integer.toHexString(System.identityHashCode(connection));
+  }
+}

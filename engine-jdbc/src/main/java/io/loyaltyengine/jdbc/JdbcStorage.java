@@ -1,0 +1,499 @@
+package io.loyaltyengine.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.jdbc.internal.DatabaseChecks;
+import io.loyaltyengine.jdbc.internal.H2Urls;
+import io.loyaltyengine.jdbc.internal.HostHandles;
+import io.loyaltyengine.jdbc.internal.JdbcTransaction;
+import io.loyaltyengine.jdbc.internal.JdbiSetup;
+import io.loyaltyengine.jdbc.internal.SchemaMigrator;
+import io.loyaltyengine.jdbc.internal.Secrets;
+import io.loyaltyengine.jdbc.internal.Sql;
+import io.loyaltyengine.jdbc.internal.SqlErrors;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's storage in a relational database: an embedded H2 file by default, PostgreSQL when several host
+ * instances share one database.
+ *
+ * <pre>{@code
+ * // Embedded, in a file next to the application:
+ * JdbcStorage storage = JdbcStorage.h2File(Path.of("data/loyalty"));
+ *
+ * // PostgreSQL, with a pool of its own:
+ * JdbcStorage storage = JdbcStorage.builder()
+ *     .url("jdbc:postgresql://db:5432/shop")
+ *     .credentials("loyalty", secret)
+ *     .maximumPoolSize(20)
+ *     .build();
+ *
+ * // On the host's pool (the host keeps owning it):
+ * JdbcStorage storage = JdbcStorage.builder().dataSource(hostDataSource).build();
+ * }</pre>
+ *
+ * <h2>Start</h2>
+ * {@link Builder#build()} connects, detects the dialect (logged), checks durability, and brings the schema to this
+ * engine's version ({@link SchemaMode#MIGRATE}, the default) or checks that it is there ({@link SchemaMode#VALIDATE}).
+ * It logs its effective configuration once, with the password masked.
+ *
+ * <h2>Durability</h2>
+ * Every commit is on disk before the engine reports it. An H2 URL naming an in-memory database or a
+ * {@code WRITE_DELAY} other than 0 is refused, and a URL without one gets {@code ;WRITE_DELAY=0}; an H2 database
+ * reached through a host {@link DataSource} is checked at start. On PostgreSQL, {@code fsync=off} or
+ * {@code synchronous_commit=off} is logged as a warning.
+ *
+ * <h2>Transactions</h2>
+ * A unit of work runs in one READ COMMITTED transaction, once; the engine retries after a
+ * {@link io.loyaltyengine.core.spi.TransientStorageException} (deadlock, serialization failure, lock timeout).
+ * Failures are classified by SQLState, never by message text, and reported without bound values. A unit of work can
+ * also join the host's own transaction on its connection ({@link JdbcHostTransaction}), behind a savepoint.
+ *
+ * <h2>Thread-safety</h2>
+ * Thread-safe: any number of threads may run units of work at once, each on its own pooled connection.
+ */
+public final class JdbcStorage implements Storage {
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcStorage.class);
+  private static final Set<StorageCapability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
+      StorageCapability.HOST_TRANSACTIONS, StorageCapability.SHARED_DATABASE, StorageCapability.DURABLE));
+  private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+
+  private final HikariDataSource ownedPool;
+  private final Sql sql;
+  private final Jdbi jdbi;
+  private final HostHandles hostHandles = new HostHandles();
+  /** A host's DataSource may hand out connections at any isolation level; the storage's own pool is set once. */
+  private final boolean isolationPerTransaction;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private JdbcStorage(DataSource dataSource, HikariDataSource ownedPool, SqlDialect dialectOverride,
+      SchemaMode schemaMode) {
+    this.ownedPool = ownedPool;
+    this.isolationPerTransaction = ownedPool == null;
+    SqlDialect dialect;
+    try (Connection connection = dataSource.getConnection()) {
+      if (dialectOverride == null) {
+        dialect = DatabaseChecks.detectDialect(connection);
+      } else {
+        dialect = dialectOverride;
+        LOG.info("Loyalty engine storage uses dialect {} (set explicitly)", dialect);
+      }
+      DatabaseChecks.checkDurability(connection, dialect);
+      if (!connection.getAutoCommit()) {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      throw SqlErrors.translate("storage start", e);
+    }
+    this.sql = new Sql(dialect);
+    SchemaMigrator migrator = new SchemaMigrator(dataSource, sql);
+    if (schemaMode == SchemaMode.VALIDATE) {
+      migrator.validate();
+    } else {
+      migrator.migrate();
+    }
+    this.jdbi = JdbiSetup.pooled(dataSource);
+  }
+
+  /**
+   * Opens (creating it if needed) the H2 database in the file {@code path} (H2 adds {@code .mv.db}), with its own
+   * pool, migrating the schema. The URL is {@code jdbc:h2:file:<absolute path>;WRITE_DELAY=0;LOCK_TIMEOUT=10000}.
+   * Shorthand for {@code builder().h2File(path).build()}.
+   *
+   * @throws NullPointerException if {@code path} is null
+   * @throws IllegalArgumentException if the path contains {@code ;}
+   * @throws IllegalStateException if the schema is newer than this engine or was changed
+   * @throws StorageException if the database cannot be opened
+   */
+  public static JdbcStorage h2File(Path path) {
+    return builder().h2File(path).build();
+  }
+
+  /** Returns a new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The database's dialect. */
+  public SqlDialect dialect() {
+    return sql.dialect();
+  }
+
+  @Override
+  public Set<StorageCapability> capabilities() {
+    return CAPABILITIES;
+  }
+
+  @Override
+  public <T> T inTransaction(TransactionWork<T> work) {
+    Objects.requireNonNull(work, "work");
+    requireOpen();
+    HandleCallback<T, RuntimeException> callback = handle -> work.run(new JdbcTransaction(handle, sql));
+    try {
+      return isolationPerTransaction
+          ? jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, callback)
+          : jdbi.inTransaction(callback);
+    } catch (JdbiException e) {
+      // Begin, commit, connection: what the ports did not translate themselves.
+      throw SqlErrors.translate("transaction", e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Sets a savepoint on the host's connection, runs the work there and releases the savepoint; if the work
+   * throws, rolls back to the savepoint first, so the host's own work in the transaction survives. Never commits,
+   * rolls back or closes the host's transaction.
+   *
+   * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}
+   * @throws IllegalStateException if the host's connection was switched to auto-commit
+   */
+  @Override
+  public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+    Objects.requireNonNull(work, "work");
+    if (!(host instanceof JdbcHostTransaction jdbcHost)) {
+      throw new IllegalArgumentException("JdbcStorage joins only a JdbcHostTransaction (JdbcHostTransaction.of("
+          + "connection)), not " + (host == null ? "null" : host.getClass().getName()));
+    }
+    requireOpen();
+    Connection connection = jdbcHost.connection();
+    Savepoint savepoint = savepoint(connection);
+    T result;
+    try (Handle handle = hostHandles.open(connection)) {
+      result = work.run(new JdbcTransaction(handle, sql));
+    } catch (RuntimeException | Error e) {
+      rollbackTo(connection, savepoint, e);
+      if (e instanceof JdbiException) {
+        throw SqlErrors.translate("host transaction", e);
+      }
+      throw e;
+    }
+    try {
+      connection.releaseSavepoint(savepoint);
+    } catch (SQLException e) {
+      throw SqlErrors.translate("host transaction savepoint release", e);
+    }
+    return result;
+  }
+
+  private static Savepoint savepoint(Connection connection) {
+    try {
+      if (connection.getAutoCommit()) {
+        throw new IllegalStateException("the host transaction's connection has auto-commit on; it must stay off"
+            + " while engine operations join it");
+      }
+      return connection.setSavepoint();
+    } catch (SQLException e) {
+      throw SqlErrors.translate("host transaction savepoint", e);
+    }
+  }
+
+  private static void rollbackTo(Connection connection, Savepoint savepoint, Throwable failure) {
+    try {
+      connection.rollback(savepoint);
+      connection.releaseSavepoint(savepoint);
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("the storage is closed");
+    }
+  }
+
+  /** Closes the pool this storage created; a host's DataSource stays open. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true) && ownedPool != null) {
+      ownedPool.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcStorage[" + sql.dialect() + (ownedPool == null ? ", host DataSource" : ", " + ownedPool.getPoolName())
+        + (closed.get() ? ", closed" : "") + "]";
+  }
+
+  /**
+   * Builds a {@link JdbcStorage}. Each setter validates its value at once and names the setting in its error;
+   * {@link #build()} checks what depends on several settings. Either {@link #url(String)} (the storage creates and
+   * owns a pool) or {@link #dataSource(DataSource)} (the host's pool) is required.
+   *
+   * <p>Not thread-safe.
+   */
+  public static final class Builder {
+    /** The largest pool the builder accepts. */
+    public static final int MAX_POOL_SIZE = 1_000;
+    private static final int DEFAULT_POOL_SIZE = 10;
+
+    private String url;
+    private String username;
+    private String password;
+    private boolean credentialsSet;
+    private DataSource dataSource;
+    private int maximumPoolSize = -1;
+    private Boolean autoCommit;
+    private SqlDialect dialect;
+    private SchemaMode schemaMode;
+
+    private Builder() {
+    }
+
+    /**
+     * The JDBC URL of the database; the storage creates a pool on it and closes the pool on {@link #close()}.
+     * For H2, {@code jdbc:h2:mem:} and a {@code WRITE_DELAY} other than 0 are refused, and a URL without a write
+     * delay gets {@code ;WRITE_DELAY=0}.
+     *
+     * @throws NullPointerException if {@code url} is null
+     * @throws IllegalArgumentException if {@code url} does not start with {@code jdbc:} or would lose commits
+     * @throws IllegalStateException if a URL or a data source was already set
+     */
+    public Builder url(String url) {
+      Objects.requireNonNull(url, "url");
+      if (this.url != null) {
+        throw new IllegalStateException("url was already set");
+      }
+      if (dataSource != null) {
+        throw new IllegalStateException("url cannot be combined with dataSource, which was already set: the storage"
+            + " either creates its own pool from a url or uses the host's DataSource");
+      }
+      if (!url.regionMatches(true, 0, "jdbc:", 0, 5)) {
+        throw new IllegalArgumentException("url must start with jdbc:");
+      }
+      this.url = H2Urls.requireDurable(url.strip());
+      return this;
+    }
+
+    /**
+     * The H2 database in the file {@code path} (H2 adds {@code .mv.db}): sets the URL
+     * {@code jdbc:h2:file:<absolute path>;WRITE_DELAY=0;LOCK_TIMEOUT=10000}.
+     *
+     * @throws NullPointerException if {@code path} is null
+     * @throws IllegalArgumentException if the path contains {@code ;}
+     * @throws IllegalStateException if a URL or a data source was already set
+     */
+    public Builder h2File(Path path) {
+      String file = Objects.requireNonNull(path, "path").toAbsolutePath().normalize().toString();
+      if (file.indexOf(';') >= 0) {
+        throw new IllegalArgumentException("path must not contain ';', which separates settings in an H2 URL");
+      }
+      return url("jdbc:h2:file:" + file + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+    }
+
+    /**
+     * The user and password of the pool the storage creates (with {@link #url(String)} only). The password is
+     * never logged.
+     *
+     * @throws NullPointerException if {@code username} or {@code password} is null
+     * @throws IllegalStateException if credentials were already set
+     */
+    public Builder credentials(String username, String password) {
+      Objects.requireNonNull(username, "username");
+      Objects.requireNonNull(password, "password");
+      if (credentialsSet) {
+        throw new IllegalStateException("credentials were already set");
+      }
+      this.username = username;
+      this.password = password;
+      this.credentialsSet = true;
+      return this;
+    }
+
+    /**
+     * The host's pool to use instead of creating one. The host keeps owning it: {@link JdbcStorage#close()} does not
+     * close it. Its connections must reach the engine's database; an H2 database must run with
+     * {@code WRITE_DELAY=0} (checked at start).
+     *
+     * @throws NullPointerException if {@code dataSource} is null
+     * @throws IllegalStateException if a data source or a URL was already set
+     */
+    public Builder dataSource(DataSource dataSource) {
+      Objects.requireNonNull(dataSource, "dataSource");
+      if (this.dataSource != null) {
+        throw new IllegalStateException("dataSource was already set");
+      }
+      if (url != null) {
+        throw new IllegalStateException("dataSource cannot be combined with url, which was already set: the storage"
+            + " either creates its own pool from a url or uses the host's DataSource");
+      }
+      this.dataSource = dataSource;
+      return this;
+    }
+
+    /**
+     * The most connections the storage's own pool opens (with {@link #url(String)} only); 1..1,000, default 10.
+     *
+     * @throws IllegalArgumentException if {@code size} is outside 1..1,000
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder maximumPoolSize(int size) {
+      if (size < 1 || size > MAX_POOL_SIZE) {
+        throw new IllegalArgumentException("maximumPoolSize must be between 1 and " + MAX_POOL_SIZE + " but was "
+            + size);
+      }
+      if (maximumPoolSize > 0) {
+        throw new IllegalStateException("maximumPoolSize was already set to " + maximumPoolSize);
+      }
+      this.maximumPoolSize = size;
+      return this;
+    }
+
+    /**
+     * The auto-commit state the storage's own pool hands connections out with (with {@link #url(String)} only;
+     * default true). Transactions are begun and committed explicitly either way.
+     *
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder autoCommit(boolean autoCommit) {
+      if (this.autoCommit != null) {
+        throw new IllegalStateException("autoCommit was already set to " + this.autoCommit);
+      }
+      this.autoCommit = autoCommit;
+      return this;
+    }
+
+    /**
+     * The SQL dialect, instead of detecting it from the database's product name at start.
+     *
+     * @throws NullPointerException if {@code dialect} is null
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder dialect(SqlDialect dialect) {
+      Objects.requireNonNull(dialect, "dialect");
+      if (this.dialect != null) {
+        throw new IllegalStateException("dialect was already set to " + this.dialect);
+      }
+      this.dialect = dialect;
+      return this;
+    }
+
+    /**
+     * What to do with the schema at start (default {@link SchemaMode#MIGRATE}).
+     *
+     * @throws NullPointerException if {@code schemaMode} is null
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder schemaMode(SchemaMode schemaMode) {
+      Objects.requireNonNull(schemaMode, "schemaMode");
+      if (this.schemaMode != null) {
+        throw new IllegalStateException("schemaMode was already set to " + this.schemaMode);
+      }
+      this.schemaMode = schemaMode;
+      return this;
+    }
+
+    /**
+     * Connects, checks the database and brings its schema up to date (or validates it).
+     *
+     * @throws IllegalStateException if neither url nor dataSource was set; if a pool setting was given with a
+     *     dataSource; if the database is not supported, can lose commits (H2), or its schema is newer than this
+     *     engine, differs from it or (in VALIDATE mode) lacks versions
+     * @throws StorageException if the database cannot be reached or a schema script fails
+     */
+    public JdbcStorage build() {
+      if (url == null && dataSource == null) {
+        throw new IllegalStateException("url or dataSource must be set: use url(...) (or h2File(...)) for a pool the"
+            + " storage owns, or dataSource(...) for the host's pool");
+      }
+      if (dataSource != null) {
+        for (var setting : Map.of("credentials", credentialsSet, "maximumPoolSize", maximumPoolSize > 0,
+            "autoCommit", autoCommit != null).entrySet()) {
+          if (setting.getValue()) {
+            throw new IllegalStateException(setting.getKey() + " applies to the pool the storage creates from url;"
+                + " it cannot be combined with dataSource, whose pool the host configures");
+          }
+        }
+      }
+      SchemaMode mode = schemaMode == null ? SchemaMode.MIGRATE : schemaMode;
+      logConfiguration(mode);
+      HikariDataSource pool = dataSource == null ? createPool() : null;
+      try {
+        return new JdbcStorage(pool == null ? dataSource : pool, pool, dialect, mode);
+      } catch (RuntimeException | Error e) {
+        if (pool != null) {
+          pool.close();
+        }
+        throw e;
+      }
+    }
+
+    private HikariDataSource createPool() {
+      HikariConfig config = new HikariConfig();
+      config.setPoolName("loyalty-engine-" + POOL_NUMBER.incrementAndGet());
+      config.setJdbcUrl(url);
+      if (credentialsSet) {
+        config.setUsername(username);
+        config.setPassword(password);
+      }
+      config.setMaximumPoolSize(maximumPoolSize > 0 ? maximumPoolSize : DEFAULT_POOL_SIZE);
+      config.setAutoCommit(autoCommit == null || autoCommit);
+      config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+      if (url.regionMatches(true, 0, "jdbc:postgresql:", 0, 16) && !url.contains("logServerErrorDetail")) {
+        // Keeps row values (personal data) out of the driver's exception messages, e.g. "Key (email)=(...)".
+        config.addDataSourceProperty("logServerErrorDetail", "false");
+      }
+      try {
+        return new HikariDataSource(config);
+      } catch (RuntimeException e) {
+        throw new StorageException("the storage's connection pool could not connect to the database"
+            + describe(e), e);
+      }
+    }
+
+    private static String describe(Throwable failure) {
+      for (Throwable t = failure; t != null; t = t.getCause()) {
+        if (t instanceof SQLException sql) {
+          return " (SQLState " + sql.getSQLState() + ", vendor code " + sql.getErrorCode() + ")";
+        }
+      }
+      return "";
+    }
+
+    private void logConfiguration(SchemaMode mode) {
+      Map<String, Object> settings = new TreeMap<>();
+      settings.put("dialect", dialect == null ? "detect" : dialect);
+      settings.put("schemaMode", mode);
+      if (dataSource != null) {
+        settings.put("dataSource", "host-supplied " + dataSource.getClass().getName());
+      } else {
+        settings.put("url", Secrets.maskUrl(url));
+        settings.put("username", credentialsSet ? username : "<driver default>");
+        settings.put("password", credentialsSet ? Secrets.MASK : "<none>");
+        settings.put("maximumPoolSize", maximumPoolSize > 0 ? maximumPoolSize : DEFAULT_POOL_SIZE);
+        settings.put("autoCommit", autoCommit == null || autoCommit);
+        settings.put("transactionIsolation", "READ_COMMITTED");
+      }
+      LOG.info("Loyalty engine JDBC storage configuration: {}", settings.entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")));
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.core.spi.CampaignPort;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/** Campaigns in table {@code campaign}. Not thread-safe: confined to its transaction. */
+final class JdbcCampaignPort extends JdbcPort implements CampaignPort {
+  JdbcCampaignPort(Handle handle, Sql sql) {
+    super(handle, sql);
+  }
+
+  @Override
+  public void insert(Campaign campaign) {
+    run("campaign insert", () -> handle.createUpdate(Sql.CAMPAIGN_INSERT)
+        .bind("tenantId", campaign.tenantId())
+        .bind("campaignId", campaign.id())
+        .bind("brandId", campaign.brandId())
+        .bind("name", campaign.name())
+        .bind("status", campaign.status().name())
+        .bind("visibility", campaign.visibility().name())
+        .bind("timeZone", campaign.timeZone().getId())
+        .bind("createdAt", Rows.timestamp(campaign.createdAt()))
+        .execute());
+  }
+
+  @Override
+  public Optional<Campaign> find(long tenantId, long campaignId) {
+    return run("campaign find", () -> handle.createQuery(Sql.CAMPAIGN_FIND)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .map(Rows.CAMPAIGN)
+        .findOne());
+  }
+
+  @Override
+  public List<Campaign> listByBrand(long tenantId, long brandId) {
+    return run("campaign list", () -> handle.createQuery(Sql.CAMPAIGN_LIST_BY_BRAND)
+        .bind("tenantId", tenantId)
+        .bind("brandId", brandId)
+        .map(Rows.CAMPAIGN)
+        .list());
+  }
+
+  @Override
+  public boolean updateStatus(long tenantId, long campaignId, CampaignStatus expected, CampaignStatus next) {
+    int rows = run("campaign status update", () -> handle.createUpdate(Sql.CAMPAIGN_UPDATE_STATUS)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .bind("expected", expected.name())
+        .bind("next", next.name())
+        .execute());
+    return rows > 0;
+  }
+}

@@ -1,0 +1,176 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.core.participant.ParticipantSearch;
+import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.participant.Participant;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatement;
+
+/**
+ * Participants in table {@code participant}. The search text column holds
+ * {@link ParticipantSearch#searchText(Participant)}, written with every insert and profile update, and is matched
+ * with {@code LIKE} on an escaped pattern, so a search is a plain substring test.
+ *
+ * <p>Not thread-safe: confined to its transaction.
+ */
+final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
+  JdbcParticipantPort(Handle handle, Sql sql) {
+    super(handle, sql);
+  }
+
+  @Override
+  public void insert(Participant p) {
+    run("participant insert", UniqueKey.PARTICIPANT_EMAIL, () -> handle.createUpdate(sql.participantInsert())
+        .bind("tenantId", p.tenantId())
+        .bind("participantId", p.id())
+        .bind("campaignId", p.campaignId())
+        .bind("email", p.email())
+        .bind("emailSanitized", p.sanitizedEmail())
+        .bind("firstName", p.firstName())
+        .bind("lastName", p.lastName())
+        .bind("ipAddress", p.ipAddress())
+        .bind("tier", p.tier())
+        .bind("metadata", MetadataJson.write(p.metadata()))
+        .bind("searchText", ParticipantSearch.searchText(p))
+        .bind("pointsBalance", p.pointsBalance())
+        .bind("lifetimePoints", p.lifetimePoints())
+        .bind("createdAt", Rows.timestamp(p.createdAt()))
+        .bind("updatedAt", Rows.timestamp(p.updatedAt()))
+        .execute());
+  }
+
+  @Override
+  public Optional<Participant> find(long tenantId, long participantId) {
+    return byId("participant find", Sql.PARTICIPANT_FIND, tenantId, participantId);
+  }
+
+  @Override
+  public Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail) {
+    return run("participant find by email", () -> handle.createQuery(Sql.PARTICIPANT_FIND_BY_EMAIL)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .bind("emailSanitized", sanitizedEmail)
+        .map(Rows.PARTICIPANT)
+        .findOne());
+  }
+
+  @Override
+  public Optional<Participant> lock(long tenantId, long participantId) {
+    return byId("participant lock", Sql.PARTICIPANT_LOCK, tenantId, participantId);
+  }
+
+  private Optional<Participant> byId(String operation, String statement, long tenantId, long participantId) {
+    return run(operation, () -> handle.createQuery(statement)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .map(Rows.PARTICIPANT)
+        .findOne());
+  }
+
+  @Override
+  public void updateProfile(Participant p) {
+    run("participant update", UniqueKey.PARTICIPANT_EMAIL, () -> handle.createUpdate(sql.participantUpdateProfile())
+        .bind("tenantId", p.tenantId())
+        .bind("participantId", p.id())
+        .bind("email", p.email())
+        .bind("emailSanitized", p.sanitizedEmail())
+        .bind("firstName", p.firstName())
+        .bind("lastName", p.lastName())
+        .bind("ipAddress", p.ipAddress())
+        .bind("tier", p.tier())
+        .bind("metadata", MetadataJson.write(p.metadata()))
+        .bind("searchText", ParticipantSearch.searchText(p))
+        .bind("updatedAt", Rows.timestamp(p.updatedAt()))
+        .execute());
+  }
+
+  @Override
+  public boolean delete(long tenantId, long participantId) {
+    int rows = run("participant delete", () -> handle.createUpdate(Sql.PARTICIPANT_DELETE)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .execute());
+    return rows > 0;
+  }
+
+  @Override
+  public List<Participant> list(long tenantId, long campaignId, String search, String tier, Long afterId,
+      int limit) {
+    StringBuilder statement = new StringBuilder(Sql.PARTICIPANT_SELECT);
+    appendFilter(statement, search, tier);
+    if (afterId != null) {
+      statement.append(Sql.PARTICIPANT_AND_AFTER);
+    }
+    statement.append(Sql.PARTICIPANT_ORDER_LIMIT);
+    return run("participant list", () -> {
+      var query = bindFilter(handle.createQuery(statement.toString()), tenantId, campaignId, search, tier)
+          .bind("limit", limit);
+      if (afterId != null) {
+        query.bind("afterId", afterId.longValue());
+      }
+      return query.map(Rows.PARTICIPANT).list();
+    });
+  }
+
+  @Override
+  public List<Participant> page(long tenantId, long campaignId, String search, String tier, long offset,
+      int limit) {
+    StringBuilder statement = new StringBuilder(Sql.PARTICIPANT_SELECT);
+    appendFilter(statement, search, tier);
+    statement.append(Sql.PARTICIPANT_ORDER_LIMIT_OFFSET);
+    return run("participant page", () -> bindFilter(handle.createQuery(statement.toString()), tenantId, campaignId,
+        search, tier)
+        .bind("limit", limit)
+        .bind("offset", offset)
+        .map(Rows.PARTICIPANT)
+        .list());
+  }
+
+  @Override
+  public long count(long tenantId, long campaignId, String search, String tier) {
+    StringBuilder statement = new StringBuilder(Sql.PARTICIPANT_COUNT);
+    appendFilter(statement, search, tier);
+    return run("participant count", () -> bindFilter(handle.createQuery(statement.toString()), tenantId, campaignId,
+        search, tier)
+        .mapTo(Long.class)
+        .one());
+  }
+
+  private static void appendFilter(StringBuilder statement, String search, String tier) {
+    statement.append(Sql.PARTICIPANT_WHERE_CAMPAIGN);
+    if (search != null) {
+      statement.append(Sql.PARTICIPANT_AND_SEARCH);
+    }
+    if (tier != null) {
+      statement.append(Sql.PARTICIPANT_AND_TIER);
+    }
+  }
+
+  private static <S extends SqlStatement<S>> S bindFilter(S statement, long tenantId, long campaignId,
+      String search, String tier) {
+    statement.bind("tenantId", tenantId).bind("campaignId", campaignId);
+    if (search != null) {
+      statement.bind("pattern", "%" + escapeLike(search) + "%");
+    }
+    if (tier != null) {
+      statement.bind("tier", tier);
+    }
+    return statement;
+  }
+
+  /** Escapes the LIKE wildcards and the escape character itself, so the text matches only itself. */
+  static String escapeLike(String text) {
+    StringBuilder escaped = new StringBuilder(text.length() + 8);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\\' || c == '%' || c == '_') {
+        escaped.append('\\');
+      }
+      escaped.append(c);
+    }
+    return escaped.toString();
+  }
+}

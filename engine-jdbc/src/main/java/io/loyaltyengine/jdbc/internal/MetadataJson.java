@@ -1,0 +1,53 @@
+package io.loyaltyengine.jdbc.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.loyaltyengine.core.spi.StorageException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Participant metadata as a JSON object. Values are String, Long, Double or Boolean (the engine validated them);
+ * integral JSON numbers are read back as Long and the others as Double, so a round trip is exact: a Double is
+ * always written with a fraction or an exponent ({@code 1.0}, {@code 1.0E20}), a Long never.
+ *
+ * <p>Thread-safe: the mapper is configured once and never changed.
+ */
+final class MetadataJson {
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+      .disable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .build();
+  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
+  };
+
+  private MetadataJson() {
+  }
+
+  /** The JSON text of {@code metadata}, keys sorted so equal maps give equal text. */
+  static String write(Map<String, Object> metadata) {
+    try {
+      return MAPPER.writeValueAsString(metadata == null ? Map.of() : new TreeMap<>(metadata));
+    } catch (JsonProcessingException e) {
+      // The message of e could quote a value; keep it in the cause only.
+      throw new StorageException("participant metadata could not be written as JSON", e);
+    }
+  }
+
+  /** The map of the JSON text {@code json}. */
+  static Map<String, Object> read(String json) {
+    if (json == null || json.isEmpty()) {
+      return Map.of();
+    }
+    try {
+      Map<String, Object> map = MAPPER.readValue(json, MAP);
+      return map == null ? Map.of() : map;
+    } catch (JsonProcessingException e) {
+      throw new StorageException("participant metadata stored in the database is not a JSON object", e);
+    }
+  }
+}

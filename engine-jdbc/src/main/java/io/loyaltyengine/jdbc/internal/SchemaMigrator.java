@@ -1,0 +1,326 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.jdbc.SqlDialect;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings a database's schema to the version this engine ships, or checks that it is there.
+ *
+ * <h2>Scripts and history</h2>
+ * The scripts live on the class path under {@code <location>/<dialect>/}, listed in order in
+ * {@code migrations.txt} there (a jar cannot be listed), each named {@code V<version>__<description>.sql} and run
+ * whole with one {@link Statement#execute} (both databases accept several statements in one call; the migrator
+ * never splits on {@code ;}). Each applied version is recorded in {@code loyalty_schema_history} with the script's
+ * checksum. The database is refused when it holds a version this engine does not know (it is newer: upgrade the
+ * engine), when an applied script differs from the shipped one, or when applied versions have a gap.
+ *
+ * <h2>Concurrency</h2>
+ * Two instances never migrate at once. On PostgreSQL a session advisory lock is held on a dedicated connection
+ * while the history is read and the missing versions are applied; DDL is transactional there, so each version runs
+ * in its own transaction together with its history row and is applied entirely or not at all. H2 runs in one
+ * process per database file, so a lock in this JVM keyed by the database file suffices; H2 commits every DDL
+ * statement on its own, so a version's script is written to be re-runnable ({@code IF NOT EXISTS}) and its history
+ * row is written after it: a run that dies half-way is completed by the next.
+ *
+ * <p>Thread-safe: each call works on its own connection.
+ */
+public final class SchemaMigrator {
+  /** Where the engine's own scripts are, below which each dialect has its directory. */
+  public static final String DEFAULT_LOCATION = "io/loyaltyengine/jdbc/schema";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
+  private static final Pattern SCRIPT_NAME = Pattern.compile("V([1-9][0-9]{0,8})__([A-Za-z0-9_]+)\\.sql");
+  /** The PostgreSQL advisory lock of schema migrations: "loyaltyS" in ASCII, unlikely to be used by anything else. */
+  private static final long POSTGRES_LOCK_KEY = 0x6C6F79616C747953L;
+  /** One lock per H2 database file in this JVM. */
+  private static final ConcurrentMap<String, ReentrantLock> H2_LOCKS = new ConcurrentHashMap<>();
+
+  private final DataSource dataSource;
+  private final Sql sql;
+  private final String directory;
+  private final List<Migration> migrations;
+
+  /** A migrator with the engine's own scripts. */
+  public SchemaMigrator(DataSource dataSource, Sql sql) {
+    this(dataSource, sql, DEFAULT_LOCATION, SchemaMigrator.class.getClassLoader());
+  }
+
+  /**
+   * A migrator with the scripts under {@code location} of {@code loader}.
+   *
+   * @throws IllegalStateException if the script list or a script is missing or malformed
+   */
+  public SchemaMigrator(DataSource dataSource, Sql sql, String location, ClassLoader loader) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.sql = Objects.requireNonNull(sql, "sql");
+    this.directory = Objects.requireNonNull(location, "location") + "/" + sql.dialect().scriptDirectory() + "/";
+    this.migrations = load(directory, Objects.requireNonNull(loader, "loader"));
+  }
+
+  /** The versions this migrator knows, oldest first. */
+  public List<Migration> migrations() {
+    return migrations;
+  }
+
+  /** The newest version this migrator knows. */
+  public int latestVersion() {
+    return migrations.isEmpty() ? 0 : migrations.get(migrations.size() - 1).version();
+  }
+
+  /**
+   * Applies the missing versions, under the migration lock.
+   *
+   * @return the versions applied now (empty when the schema was up to date)
+   * @throws IllegalStateException if the database's schema is newer, differs, or has gaps
+   * @throws StorageException if the database failed
+   */
+  public List<Migration> migrate() {
+    try (Connection connection = dataSource.getConnection()) {
+      boolean autoCommit = connection.getAutoCommit();
+      try {
+        connection.setAutoCommit(true);
+        return sql.dialect() == SqlDialect.POSTGRESQL ? migratePostgres(connection) : migrateH2(connection);
+      } finally {
+        connection.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw SqlErrors.translate("schema migration", e);
+    }
+  }
+
+  /**
+   * Checks that every version is applied, changing nothing.
+   *
+   * @throws IllegalStateException listing the missing versions, or if the schema is newer, differs, or has gaps
+   * @throws StorageException if the database failed
+   */
+  public void validate() {
+    try (Connection connection = dataSource.getConnection()) {
+      List<Migration> missing = pending(historyExists(connection) ? applied(connection) : Map.of());
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("the database schema is missing version(s) "
+            + missing.stream().map(m -> m + " [" + m.resource() + "]").collect(Collectors.joining(", "))
+            + "; schema mode VALIDATE changes nothing: apply them with SchemaMode.MIGRATE (for example in a"
+            + " deployment step, as a user allowed to run DDL), or run these scripts from the engine-jdbc jar with"
+            + " your own tool and record each in loyalty_schema_history");
+      }
+      LOG.info("Loyalty engine schema is at version {}", latestVersion());
+      if (!connection.getAutoCommit()) {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      throw SqlErrors.translate("schema validation", e);
+    }
+  }
+
+  private List<Migration> migratePostgres(Connection connection) throws SQLException {
+    execute(connection, "SELECT pg_advisory_lock(" + POSTGRES_LOCK_KEY + ")");
+    try {
+      execute(connection, sql.historyCreate());
+      List<Migration> missing = pending(applied(connection));
+      for (Migration migration : missing) {
+        connection.setAutoCommit(false);
+        try {
+          run(connection, migration);
+          connection.commit();
+        } catch (SQLException | RuntimeException e) {
+          rollbackQuietly(connection, e);
+          throw e;
+        } finally {
+          connection.setAutoCommit(true);
+        }
+      }
+      report(missing);
+      return missing;
+    } finally {
+      execute(connection, "SELECT pg_advisory_unlock(" + POSTGRES_LOCK_KEY + ")");
+    }
+  }
+
+  private List<Migration> migrateH2(Connection connection) throws SQLException {
+    ReentrantLock lock = H2_LOCKS.computeIfAbsent(h2LockKey(connection), key -> new ReentrantLock());
+    lock.lock();
+    try {
+      execute(connection, sql.historyCreate());
+      List<Migration> missing = pending(applied(connection));
+      for (Migration migration : missing) {
+        run(connection, migration);
+      }
+      report(missing);
+      return missing;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The database file, which several URLs (relative, absolute, with other settings) may name. */
+  private static String h2LockKey(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT DATABASE_PATH()")) {
+      String path = rs.next() ? rs.getString(1) : null;
+      return path != null ? path : connection.getMetaData().getURL();
+    }
+  }
+
+  private void run(Connection connection, Migration migration) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(migration.script());
+    } catch (SQLException e) {
+      throw new StorageException("applying schema version " + migration + " failed" + state(e), e);
+    }
+    try (PreparedStatement insert = connection.prepareStatement(Sql.HISTORY_INSERT)) {
+      insert.setInt(1, migration.version());
+      insert.setString(2, migration.description());
+      insert.setString(3, migration.checksum());
+      insert.setObject(4, OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS));
+      insert.executeUpdate();
+    }
+  }
+
+  private void report(List<Migration> applied) {
+    if (applied.isEmpty()) {
+      LOG.info("Loyalty engine schema is up to date at version {}", latestVersion());
+    } else {
+      LOG.info("Loyalty engine schema migrated to version {}: applied {}", latestVersion(), applied);
+    }
+  }
+
+  private boolean historyExists(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(Sql.HISTORY_TABLE_EXISTS)) {
+      return rs.next() && rs.getLong(1) > 0;
+    }
+  }
+
+  private record Applied(int version, String description, String checksum) {
+  }
+
+  private static Map<Integer, Applied> applied(Connection connection) throws SQLException {
+    Map<Integer, Applied> applied = new TreeMap<>();
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(Sql.HISTORY_SELECT)) {
+      while (rs.next()) {
+        applied.put(rs.getInt(1), new Applied(rs.getInt(1), rs.getString(2), rs.getString(3)));
+      }
+    }
+    return applied;
+  }
+
+  /** The versions to apply, after checking that what is applied is a prefix of what this engine ships. */
+  private List<Migration> pending(Map<Integer, Applied> applied) {
+    int newest = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
+    if (newest > latestVersion()) {
+      throw new IllegalStateException("database schema version " + newest
+          + " is newer than this engine supports (" + latestVersion() + "); upgrade the engine");
+    }
+    List<Migration> missing = new ArrayList<>();
+    for (Migration migration : migrations) {
+      Applied row = applied.get(migration.version());
+      if (row == null) {
+        if (migration.version() < newest) {
+          throw new IllegalStateException("database schema version " + migration + " is missing although version "
+              + newest + " is applied; the schema history was changed outside the engine");
+        }
+        missing.add(migration);
+      } else if (!migration.checksum().equalsIgnoreCase(row.checksum())) {
+        throw new IllegalStateException("database schema version " + migration + " was applied from a script that"
+            + " differs from this engine's " + migration.resource() + " (checksum mismatch); the schema was"
+            + " changed outside the engine or by a different build of it");
+      }
+    }
+    return missing;
+  }
+
+  private static void execute(Connection connection, String statementText) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(statementText);
+    }
+  }
+
+  private static void rollbackQuietly(Connection connection, Exception failure) {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private static String state(SQLException e) {
+    return " (SQLState " + e.getSQLState() + ", vendor code " + e.getErrorCode() + ")";
+  }
+
+  private static List<Migration> load(String directory, ClassLoader loader) {
+    String index = read(loader, directory + "migrations.txt");
+    List<Migration> result = new ArrayList<>();
+    for (String line : index.split("\n")) {
+      String name = line.strip();
+      if (name.isEmpty() || name.startsWith("#")) {
+        continue;
+      }
+      Matcher matcher = SCRIPT_NAME.matcher(name);
+      if (!matcher.matches()) {
+        throw new IllegalStateException("schema script name " + name + " in " + directory
+            + "migrations.txt is not V<version>__<description>.sql");
+      }
+      int version = Integer.parseInt(matcher.group(1));
+      if (version != result.size() + 1) {
+        throw new IllegalStateException("schema scripts in " + directory + "migrations.txt must be versions 1, 2,"
+            + " 3, ... in order, but " + name + " follows version " + result.size());
+      }
+      String resource = directory + name;
+      String script = read(loader, resource);
+      result.add(new Migration(version, matcher.group(2).replace('_', ' '), resource, script, checksum(script)));
+    }
+    return List.copyOf(result);
+  }
+
+  private static String read(ClassLoader loader, String resource) {
+    try (InputStream in = loader.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("schema resource " + resource + " is missing from the class path");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("schema resource " + resource + " could not be read", e);
+    }
+  }
+
+  /** SHA-256 of the script; line ends normalized so that a checkout with CRLF does not count as a change. */
+  static String checksum(String script) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] hash = digest.digest(script.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+}

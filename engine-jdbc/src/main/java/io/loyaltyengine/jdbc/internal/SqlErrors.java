@@ -1,0 +1,98 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.TransientStorageException;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
+import java.sql.SQLException;
+import java.util.Set;
+
+/**
+ * Turns JDBC failures into the SPI's exceptions by SQLState and vendor code, never by message text.
+ *
+ * <p>The messages it writes name the operation and the SQLState only: driver messages (kept in the cause) may quote
+ * bound values, which can be personal data.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class SqlErrors {
+  /** Unique violation (SQL standard; H2 and PostgreSQL). */
+  static final String UNIQUE_VIOLATION = "23505";
+
+  /**
+   * Failures a retry of the whole transaction may cure: serialization failure and deadlock (40001, also H2's
+   * deadlock), PostgreSQL deadlock (40P01) and lock timeout (55P03), H2 lock timeout (HYT00, vendor code 50200) and
+   * H2 concurrent update of one row (90131).
+   */
+  private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "HYT00", "90131");
+  /** H2's LOCK_TIMEOUT_1, whatever SQLState a wrapper may report (PostgreSQL's vendor code is always 0). */
+  private static final int H2_LOCK_TIMEOUT = 50200;
+
+  private SqlErrors() {
+  }
+
+  /** The first {@link SQLException} in the cause chain of {@code failure}, or null. */
+  static SQLException sqlCause(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        return sql;
+      }
+    }
+    return null;
+  }
+
+  /** Whether {@code failure} was caused by a unique-constraint violation. */
+  static boolean isUniqueViolation(Throwable failure) {
+    SQLException sql = sqlCause(failure);
+    return sql != null && UNIQUE_VIOLATION.equals(sql.getSQLState());
+  }
+
+  /** Whether {@code failure} was caused by something a retry of the transaction may cure. */
+  static boolean isTransient(Throwable failure) {
+    // Walk every SQLException of the chain (and its next exceptions): drivers nest them.
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        for (SQLException s = sql; s != null; s = s.getNextException()) {
+          if (s.getSQLState() != null && TRANSIENT_STATES.contains(s.getSQLState())
+              || s.getErrorCode() == H2_LOCK_TIMEOUT) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The SPI exception for a failure of {@code operation}: transient or not; a unique violation here is not one the
+   * operation expects, so it is a plain {@link StorageException}.
+   *
+   * @param operation what was being done, for the message (no values)
+   */
+  public static StorageException translate(String operation, Throwable failure) {
+    if (failure instanceof StorageException storage) {
+      return storage;
+    }
+    SQLException sql = sqlCause(failure);
+    String message = operation + " failed" + describe(sql);
+    if (isTransient(failure)) {
+      return new TransientStorageException(message, failure);
+    }
+    return new StorageException(message, failure);
+  }
+
+  /** As {@link #translate}, but a unique violation becomes {@link UniqueViolationException} for {@code key}. */
+  static StorageException translate(String operation, UniqueKey key, Throwable failure) {
+    if (!(failure instanceof StorageException) && isUniqueViolation(failure)) {
+      return new UniqueViolationException(key, failure);
+    }
+    return translate(operation, failure);
+  }
+
+  private static String describe(SQLException sql) {
+    if (sql == null) {
+      return "";
+    }
+    return " (SQLState " + sql.getSQLState() + ", vendor code " + sql.getErrorCode() + ")";
+  }
+}

@@ -1,0 +1,74 @@
+package io.loyaltyengine.jdbc;
+
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A fresh H2 file database in a new temporary directory. Storages opened on it have pools of their own, with
+ * auto-commit on or (to catch a forgotten commit) off.
+ *
+ * <p>Not thread-safe (the storages it opens are).
+ */
+final class H2FileFixture implements JdbcFixture {
+  private final Path directory = TestFiles.newDirectory("loyalty-h2-");
+  private final String url = "jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+  private final boolean autoCommit;
+  private final List<Storage> opened = new ArrayList<>();
+
+  /** A fixture whose storages' pools hand out connections with {@code autoCommit}. */
+  H2FileFixture(boolean autoCommit) {
+    this.autoCommit = autoCommit;
+  }
+
+  /** The database's URL. */
+  String url() {
+    return url;
+  }
+
+  /** A new connection to the database (auto-commit on). */
+  @Override
+  public Connection connect() throws SQLException {
+    return DriverManager.getConnection(url);
+  }
+
+  @Override
+  public Storage openStorage() {
+    JdbcStorage storage = JdbcStorage.builder().url(url).autoCommit(autoCommit).maximumPoolSize(4).build();
+    opened.add(storage);
+    return storage;
+  }
+
+  @Override
+  public SqlDialect dialect() {
+    return SqlDialect.H2;
+  }
+
+  @Override
+  public Set<StorageCapability> capabilities() {
+    return Set.of(StorageCapability.HOST_TRANSACTIONS, StorageCapability.SHARED_DATABASE, StorageCapability.DURABLE);
+  }
+
+  @Override
+  public Optional<HostTransactions> hostTransactions() {
+    return Optional.of(new JdbcHostTransactions(() -> DriverManager.getConnection(url)));
+  }
+
+  @Override
+  public void close() {
+    opened.forEach(Storage::close);
+    TestFiles.delete(directory);
+  }
+
+  @Override
+  public String toString() {
+    return "H2 file" + (autoCommit ? "" : " (pool auto-commit off)");
+  }
+}

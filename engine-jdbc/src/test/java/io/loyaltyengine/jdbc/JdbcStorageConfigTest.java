@@ -1,0 +1,200 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.jdbc.internal.Secrets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Set;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The builder's validation, the durability rules for H2, and what the storage logs at start. */
+class JdbcStorageConfigTest {
+  private final Path directory = TestFiles.newDirectory("loyalty-config-");
+
+  @AfterEach
+  void deleteFiles() {
+    TestFiles.delete(directory);
+  }
+
+  private String fileUrl(String name) {
+    return "jdbc:h2:file:" + directory.resolve(name);
+  }
+
+  @Test
+  void eachSettingIsValidatedWhenSetAndNamedInTheError() {
+    assertEquals("url", assertThrows(NullPointerException.class, () -> JdbcStorage.builder().url(null))
+        .getMessage());
+    assertEquals("url must start with jdbc:", assertThrows(IllegalArgumentException.class,
+        () -> JdbcStorage.builder().url("postgres://db/shop")).getMessage());
+    assertEquals("maximumPoolSize must be between 1 and 1000 but was 0",
+        assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().maximumPoolSize(0)).getMessage());
+    assertEquals("maximumPoolSize must be between 1 and 1000 but was 1001",
+        assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().maximumPoolSize(1001))
+            .getMessage());
+    assertEquals("maximumPoolSize was already set to 5", assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().maximumPoolSize(5).maximumPoolSize(6)).getMessage());
+    assertEquals("url was already set", assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().url(fileUrl("a")).url(fileUrl("b"))).getMessage());
+    assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().url(fileUrl("a"))
+        .dataSource(new JdbcDataSource())).getMessage().startsWith("dataSource cannot be combined with url"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder()
+        .dataSource(new JdbcDataSource()).url(fileUrl("a"))).getMessage().startsWith("url cannot be combined"));
+    assertThrows(NullPointerException.class, () -> JdbcStorage.builder().credentials("sa", null));
+    assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().credentials("a", "b").credentials("a", "b"));
+    assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().autoCommit(true).autoCommit(false));
+    assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().schemaMode(SchemaMode.MIGRATE).schemaMode(SchemaMode.VALIDATE));
+    assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().dialect(SqlDialect.H2).dialect(SqlDialect.H2));
+    assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().h2File(Path.of("bad;name")));
+  }
+
+  @Test
+  void buildChecksSettingsThatDependOnEachOther() {
+    assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().build()).getMessage()
+        .startsWith("url or dataSource must be set"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().dataSource(new JdbcDataSource())
+        .credentials("sa", "pw").build()).getMessage().startsWith("credentials applies to the pool"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().dataSource(new JdbcDataSource())
+        .maximumPoolSize(3).build()).getMessage().startsWith("maximumPoolSize applies to the pool"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().dataSource(new JdbcDataSource())
+        .autoCommit(false).build()).getMessage().startsWith("autoCommit applies to the pool"));
+  }
+
+  @Test
+  void anH2UrlWithAWriteDelayIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> JdbcStorage.builder().url(fileUrl("delayed") + ";WRITE_DELAY=500"));
+    assertTrue(e.getMessage().contains("WRITE_DELAY=500"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url(fileUrl("x") + ";write_delay=1"));
+    assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url(fileUrl("x") + ";WRITE_DELAY="));
+    JdbcStorage.builder().url(fileUrl("x") + ";write_delay=0;LOCK_TIMEOUT=5000");
+  }
+
+  @Test
+  void anInMemoryH2DatabaseIsRefused() {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url("jdbc:h2:mem:loyalty"))
+        .getMessage().contains("in-memory"));
+    assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url("JDBC:H2:MEM:"));
+    assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url("jdbc:h2:tcp://localhost/mem:x"));
+  }
+
+  @Test
+  void anH2UrlWithoutAWriteDelayGetsZero() throws SQLException {
+    String url = fileUrl("undelayed");
+    try (JdbcStorage storage = JdbcStorage.builder().url(url).build();
+        Connection connection = DriverManager.getConnection(url)) {
+      assertEquals(SqlDialect.H2, storage.dialect());
+      assertEquals("0", writeDelay(connection));
+    }
+  }
+
+  private static String writeDelay(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(
+        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+      assertTrue(rs.next());
+      return rs.getString(1);
+    }
+  }
+
+  @Test
+  void aHostDataSourceOnH2IsCheckedAtStart() throws SQLException {
+    String delayedUrl = fileUrl("host-delayed") + ";WRITE_DELAY=500";
+    try (Connection keepOpen = DriverManager.getConnection(delayedUrl)) {
+      assertEquals("500", writeDelay(keepOpen));
+      JdbcDataSource delayed = new JdbcDataSource();
+      delayed.setURL(delayedUrl);
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> JdbcStorage.builder().dataSource(delayed).build());
+      assertTrue(e.getMessage().contains("WRITE_DELAY=500"), e.getMessage());
+    }
+    JdbcDataSource memory = new JdbcDataSource();
+    memory.setURL("jdbc:h2:mem:host-memory;DB_CLOSE_DELAY=-1");
+    assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().dataSource(memory).build())
+        .getMessage().contains("in memory"));
+  }
+
+  @Test
+  void theHostsPoolStaysOpenAndTheStoragesOwnPoolCloses() {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(fileUrl("host-pool") + ";WRITE_DELAY=0");
+    try (HikariDataSource hostPool = new HikariDataSource(config)) {
+      JdbcStorage storage = JdbcStorage.builder().dataSource(hostPool).build();
+      assertEquals(Set.of(StorageCapability.HOST_TRANSACTIONS, StorageCapability.SHARED_DATABASE,
+          StorageCapability.DURABLE), storage.capabilities());
+      storage.close();
+      storage.close();
+      assertFalse(hostPool.isClosed());
+    }
+  }
+
+  @Test
+  void h2FileCreatesTheDatabaseFile() {
+    Path path = directory.resolve("sub").resolve("loyalty");
+    try (JdbcStorage storage = JdbcStorage.h2File(path)) {
+      assertEquals(SqlDialect.H2, storage.dialect());
+    }
+    assertTrue(Files.exists(directory.resolve("sub").resolve("loyalty.mv.db")));
+    try (JdbcStorage reopened = JdbcStorage.h2File(path)) {
+      assertEquals(SqlDialect.H2, reopened.dialect());
+    }
+  }
+
+  @Test
+  void theConfigurationIsLoggedOnceSortedWithThePasswordMasked() {
+    String password = "Sup3r-Secret-Pw";
+    String log = StderrCapture.capture(() -> {
+      try (JdbcStorage storage = JdbcStorage.builder().url(fileUrl("logged")).credentials("loyalty", password)
+          .maximumPoolSize(3).dialect(SqlDialect.H2).build()) {
+        assertEquals(SqlDialect.H2, storage.dialect());
+      }
+    });
+    assertFalse(log.contains(password), log);
+    String line = log.lines().filter(l -> l.contains("JDBC storage configuration")).findFirst().orElseThrow();
+    assertEquals(1, log.lines().filter(l -> l.contains("JDBC storage configuration")).count(), log);
+    assertTrue(line.contains("autoCommit=true, dialect=H2, maximumPoolSize=3, password=****, schemaMode=MIGRATE,"
+        + " transactionIsolation=READ_COMMITTED, url=jdbc:h2:file:"), line);
+    assertTrue(line.endsWith("username=loyalty"), line);
+    assertTrue(log.contains("dialect H2 (set explicitly)"), log);
+  }
+
+  @Test
+  void theDetectedDialectIsLogged() {
+    String log = StderrCapture.capture(() -> JdbcStorage.builder().url(fileUrl("detected")).build().close());
+    assertTrue(log.contains("uses dialect H2 (detected from database product 'H2')"), log);
+  }
+
+  @Test
+  void secretsInUrlsAreMasked() {
+    assertEquals("jdbc:h2:file:/x;PASSWORD=****;CIPHER=AES", Secrets.maskUrl("jdbc:h2:file:/x;PASSWORD=pw;CIPHER=AES"));
+    assertEquals("jdbc:postgresql://db/shop?user=app&password=****&sslpassword=****&ssl=true",
+        Secrets.maskUrl("jdbc:postgresql://db/shop?user=app&password=p%40ss&sslpassword=k&ssl=true"));
+    assertEquals("jdbc:postgresql://app:****@db/shop", Secrets.maskUrl("jdbc:postgresql://app:secret@db/shop"));
+    assertEquals("jdbc:h2:file:/data/loyalty;WRITE_DELAY=0", Secrets.maskUrl("jdbc:h2:file:/data/loyalty;WRITE_DELAY=0"));
+  }
+
+  @Test
+  void validateModeRefusesAnEmptyDatabaseAndAcceptsAMigratedOne() {
+    String url = fileUrl("validated");
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().url(url).schemaMode(SchemaMode.VALIDATE).build());
+    assertTrue(e.getMessage().contains("missing version(s) 1 (foundation) [io/loyaltyengine/jdbc/schema/h2/"
+        + "V1__foundation.sql]"), e.getMessage());
+    JdbcStorage.builder().url(url).build().close();
+    JdbcStorage.builder().url(url).schemaMode(SchemaMode.VALIDATE).build().close();
+  }
+}
