@@ -1,0 +1,502 @@
+package io.loyaltyengine.testkit;
+
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.core.participant.ParticipantSearch;
+import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.BrandPort;
+import io.loyaltyengine.core.spi.CampaignPort;
+import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.TenantPort;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.testkit.InMemoryTables.IdPair;
+import io.loyaltyengine.testkit.InMemoryTables.ScopedText;
+import io.loyaltyengine.tenant.Tenant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
+
+/**
+ * One unit of work on the in-memory tables: the ports, an undo log, and the checks that keep callers to the SPI
+ * contract (owner thread, still open, not aborted).
+ *
+ * <p>Not thread-safe: confined to the thread running the unit of work, which holds the database's lock.
+ */
+final class InMemoryTransaction implements Transaction {
+  private final InMemoryTables t;
+  private final Thread owner;
+  private final Deque<Runnable> undo = new ArrayDeque<>();
+  private boolean open = true;
+  private RuntimeException aborted;
+
+  private final TenantPort tenantPort = new Tenants();
+  private final BrandPort brandPort = new Brands();
+  private final CampaignPort campaignPort = new Campaigns();
+  private final ParticipantPort participantPort = new Participants();
+  private final LedgerPort ledgerPort = new Ledger();
+
+  InMemoryTransaction(InMemoryTables tables, Thread owner) {
+    this.t = tables;
+    this.owner = owner;
+  }
+
+  @Override
+  public TenantPort tenants() {
+    return tenantPort;
+  }
+
+  @Override
+  public BrandPort brands() {
+    return brandPort;
+  }
+
+  @Override
+  public CampaignPort campaigns() {
+    return campaignPort;
+  }
+
+  @Override
+  public ParticipantPort participants() {
+    return participantPort;
+  }
+
+  @Override
+  public LedgerPort ledger() {
+    return ledgerPort;
+  }
+
+  /** The failure that aborted this transaction, or null. */
+  RuntimeException aborted() {
+    return aborted;
+  }
+
+  void commit() {
+    open = false;
+    undo.clear();
+  }
+
+  void rollback() {
+    open = false;
+    while (!undo.isEmpty()) {
+      undo.pop().run();
+    }
+  }
+
+  /** Runs one port call: checks the caller may use the transaction, and aborts it if the call fails. */
+  private <T> T call(Supplier<T> body) {
+    if (Thread.currentThread() != owner) {
+      throw new IllegalStateException("a transaction's ports may be used only on the thread running its unit of work");
+    }
+    if (!open) {
+      throw new IllegalStateException("the transaction is over; ports are valid only while the unit of work runs");
+    }
+    if (aborted != null) {
+      throw new StorageException("the transaction was aborted by an earlier failure; propagate it so the "
+          + "transaction rolls back", aborted);
+    }
+    try {
+      return body.get();
+    } catch (RuntimeException failure) {
+      aborted = failure;
+      throw failure;
+    }
+  }
+
+  private void run(Runnable body) {
+    call(() -> {
+      body.run();
+      return null;
+    });
+  }
+
+  private <K, V> void put(Map<K, V> map, K key, V value) {
+    V previous = map.put(key, value);
+    undo.push(previous == null ? () -> map.remove(key) : () -> map.put(key, previous));
+  }
+
+  private <K, V> void remove(Map<K, V> map, K key) {
+    if (map.containsKey(key)) {
+      V previous = map.remove(key);
+      undo.push(() -> map.put(key, previous));
+    }
+  }
+
+  private static StorageException constraint(String message) {
+    return new StorageException(message, null);
+  }
+
+  private static int checkLimit(int limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must not be negative but was " + limit);
+    }
+    return limit;
+  }
+
+  private static long checkOffset(long offset) {
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset must not be negative but was " + offset);
+    }
+    return offset;
+  }
+
+  private static <T> Optional<T> ofTenant(T row, long tenantId, ToLongFunction<T> tenantOf) {
+    return row != null && tenantOf.applyAsLong(row) == tenantId ? Optional.of(row) : Optional.empty();
+  }
+
+  private final class Tenants implements TenantPort {
+    @Override
+    public void insert(Tenant tenant) {
+      Objects.requireNonNull(tenant, "tenant");
+      run(() -> {
+        if (t.tenants.containsKey(tenant.id())) {
+          throw constraint("duplicate primary key: tenant");
+        }
+        put(t.tenants, tenant.id(), tenant);
+      });
+    }
+
+    @Override
+    public Optional<Tenant> find(long tenantId) {
+      return call(() -> Optional.ofNullable(t.tenants.get(tenantId)));
+    }
+  }
+
+  private final class Brands implements BrandPort {
+    @Override
+    public void insert(Brand brand) {
+      Objects.requireNonNull(brand, "brand");
+      run(() -> {
+        if (t.brands.containsKey(brand.id())) {
+          throw constraint("duplicate primary key: brand");
+        }
+        if (!t.tenants.containsKey(brand.tenantId())) {
+          throw constraint("foreign key violated: brand of a tenant that does not exist");
+        }
+        ScopedText domain = brand.domain() == null ? null : new ScopedText(brand.tenantId(), brand.domain());
+        if (domain != null && t.brandDomains.containsKey(domain)) {
+          throw new UniqueViolationException(UniqueKey.BRAND_DOMAIN, null);
+        }
+        put(t.brands, brand.id(), brand);
+        put(t.brandsByTenant, new IdPair(brand.tenantId(), brand.id()), brand);
+        if (domain != null) {
+          put(t.brandDomains, domain, brand.id());
+        }
+      });
+    }
+
+    @Override
+    public Optional<Brand> find(long tenantId, long brandId) {
+      return call(() -> ofTenant(t.brands.get(brandId), tenantId, Brand::tenantId));
+    }
+
+    @Override
+    public List<Brand> list(long tenantId) {
+      return call(() -> List.copyOf(children(t.brandsByTenant, tenantId).toList()));
+    }
+  }
+
+  private final class Campaigns implements CampaignPort {
+    @Override
+    public void insert(Campaign campaign) {
+      Objects.requireNonNull(campaign, "campaign");
+      run(() -> {
+        if (t.campaigns.containsKey(campaign.id())) {
+          throw constraint("duplicate primary key: campaign");
+        }
+        Brand brand = t.brands.get(campaign.brandId());
+        if (brand == null || brand.tenantId() != campaign.tenantId()) {
+          throw constraint("foreign key violated: campaign of a brand that is not in its tenant");
+        }
+        put(t.campaigns, campaign.id(), campaign);
+        put(t.campaignsByBrand, new IdPair(campaign.brandId(), campaign.id()), campaign);
+      });
+    }
+
+    @Override
+    public Optional<Campaign> find(long tenantId, long campaignId) {
+      return call(() -> ofTenant(t.campaigns.get(campaignId), tenantId, Campaign::tenantId));
+    }
+
+    @Override
+    public List<Campaign> listByBrand(long tenantId, long brandId) {
+      return call(() -> List.copyOf(children(t.campaignsByBrand, brandId)
+          .filter(c -> c.tenantId() == tenantId)
+          .toList()));
+    }
+
+    @Override
+    public boolean updateStatus(long tenantId, long campaignId, CampaignStatus expected, CampaignStatus next) {
+      Objects.requireNonNull(next, "next");
+      return call(() -> {
+        Campaign c = t.campaigns.get(campaignId);
+        if (c == null || c.tenantId() != tenantId || c.status() != expected) {
+          return false;
+        }
+        Campaign changed = new Campaign(c.id(), c.tenantId(), c.brandId(), c.name(), next, c.visibility(),
+            c.timeZone(), c.createdAt());
+        put(t.campaigns, c.id(), changed);
+        put(t.campaignsByBrand, new IdPair(c.brandId(), c.id()), changed);
+        return true;
+      });
+    }
+  }
+
+  private final class Participants implements ParticipantPort {
+    @Override
+    public void insert(Participant p) {
+      Objects.requireNonNull(p, "participant");
+      run(() -> {
+        if (t.participants.containsKey(p.id())) {
+          throw constraint("duplicate primary key: participant");
+        }
+        Campaign campaign = t.campaigns.get(p.campaignId());
+        if (campaign == null || campaign.tenantId() != p.tenantId()) {
+          throw constraint("foreign key violated: participant of a campaign that is not in its tenant");
+        }
+        ScopedText email = emailKey(p);
+        if (email != null && t.participantEmails.containsKey(email)) {
+          throw new UniqueViolationException(UniqueKey.PARTICIPANT_EMAIL, null);
+        }
+        write(p);
+        if (email != null) {
+          put(t.participantEmails, email, p.id());
+        }
+      });
+    }
+
+    @Override
+    public Optional<Participant> find(long tenantId, long participantId) {
+      return call(() -> ofTenant(t.participants.get(participantId), tenantId, Participant::tenantId));
+    }
+
+    @Override
+    public Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail) {
+      return call(() -> {
+        if (sanitizedEmail == null) {
+          return Optional.empty();
+        }
+        Long id = t.participantEmails.get(new ScopedText(campaignId, sanitizedEmail));
+        return id == null ? Optional.empty() : ofTenant(t.participants.get(id), tenantId, Participant::tenantId);
+      });
+    }
+
+    @Override
+    public Optional<Participant> lock(long tenantId, long participantId) {
+      // The database lock is already held for the whole unit of work, which is stronger than a row lock.
+      return find(tenantId, participantId);
+    }
+
+    @Override
+    public void updateProfile(Participant p) {
+      Objects.requireNonNull(p, "participant");
+      run(() -> {
+        Participant old = t.participants.get(p.id());
+        if (old == null || old.tenantId() != p.tenantId()) {
+          return; // as an UPDATE ... WHERE tenant_id = ? AND id = ? that matches no row
+        }
+        ScopedText oldEmail = emailKey(old);
+        ScopedText newEmail = p.sanitizedEmail() == null ? null : new ScopedText(old.campaignId(), p.sanitizedEmail());
+        if (newEmail != null && !newEmail.equals(oldEmail)) {
+          Long holder = t.participantEmails.get(newEmail);
+          if (holder != null && holder != old.id()) {
+            throw new UniqueViolationException(UniqueKey.PARTICIPANT_EMAIL, null);
+          }
+        }
+        // Profile fields only: campaign, balance, lifetime points and creation time stay as stored.
+        write(new Participant(old.id(), old.tenantId(), old.campaignId(), p.email(), p.sanitizedEmail(),
+            p.firstName(), p.lastName(), p.ipAddress(), p.tier(), p.metadata(), old.pointsBalance(),
+            old.lifetimePoints(), old.createdAt(), p.updatedAt()));
+        if (!Objects.equals(oldEmail, newEmail)) {
+          if (oldEmail != null) {
+            remove(t.participantEmails, oldEmail);
+          }
+          if (newEmail != null) {
+            put(t.participantEmails, newEmail, old.id());
+          }
+        }
+      });
+    }
+
+    @Override
+    public boolean delete(long tenantId, long participantId) {
+      return call(() -> {
+        Participant p = t.participants.get(participantId);
+        if (p == null || p.tenantId() != tenantId) {
+          return false;
+        }
+        remove(t.participants, p.id());
+        remove(t.participantsByCampaign, new IdPair(p.campaignId(), p.id()));
+        ScopedText email = emailKey(p);
+        if (email != null) {
+          remove(t.participantEmails, email);
+        }
+        return true;
+      });
+    }
+
+    @Override
+    public List<Participant> list(long tenantId, long campaignId, String search, String tier, Long afterId,
+        int limit) {
+      return call(() -> List.copyOf(matching(tenantId, campaignId, search, tier)
+          .filter(p -> afterId == null || p.id() > afterId)
+          .limit(checkLimit(limit))
+          .toList()));
+    }
+
+    @Override
+    public List<Participant> page(long tenantId, long campaignId, String search, String tier, long offset,
+        int limit) {
+      return call(() -> List.copyOf(matching(tenantId, campaignId, search, tier)
+          .skip(checkOffset(offset))
+          .limit(checkLimit(limit))
+          .toList()));
+    }
+
+    @Override
+    public long count(long tenantId, long campaignId, String search, String tier) {
+      return call(() -> matching(tenantId, campaignId, search, tier).count());
+    }
+
+    /** The ParticipantPort search rule: a plain substring of the search text (no wildcards), and an exact tier. */
+    private Stream<Participant> matching(long tenantId, long campaignId, String search, String tier) {
+      return children(t.participantsByCampaign, campaignId)
+          .filter(p -> p.tenantId() == tenantId)
+          .filter(p -> search == null || ParticipantSearch.searchText(p).contains(search))
+          .filter(p -> tier == null || tier.equals(p.tier()));
+    }
+  }
+
+  private final class Ledger implements LedgerPort {
+    @Override
+    public Optional<BalanceChange> credit(long tenantId, long participantId, long amount) {
+      return call(() -> {
+        checkAmount(amount);
+        Participant p = t.participants.get(participantId);
+        if (p == null || p.tenantId() != tenantId
+            || p.pointsBalance() > Long.MAX_VALUE - amount || p.lifetimePoints() > Long.MAX_VALUE - amount) {
+          return Optional.empty();
+        }
+        return Optional.of(setPoints(p, p.pointsBalance() + amount, p.lifetimePoints() + amount));
+      });
+    }
+
+    @Override
+    public Optional<BalanceChange> debit(long tenantId, long participantId, long amount) {
+      return call(() -> {
+        checkAmount(amount);
+        Participant p = t.participants.get(participantId);
+        if (p == null || p.tenantId() != tenantId || p.pointsBalance() < amount) {
+          return Optional.empty();
+        }
+        return Optional.of(setPoints(p, p.pointsBalance() - amount, p.lifetimePoints()));
+      });
+    }
+
+    @Override
+    public void append(LedgerEntry entry) {
+      Objects.requireNonNull(entry, "entry");
+      run(() -> {
+        if (t.entries.containsKey(entry.id())) {
+          throw constraint("duplicate primary key: ledger entry");
+        }
+        Participant p = t.participants.get(entry.participantId());
+        if (p == null || p.tenantId() != entry.tenantId()) {
+          throw constraint("foreign key violated: ledger entry of a participant that is not in its tenant");
+        }
+        ScopedText key = entry.idempotencyKey() == null
+            ? null : new ScopedText(entry.tenantId(), entry.idempotencyKey());
+        if (key != null && t.idempotencyKeys.containsKey(key)) {
+          throw new UniqueViolationException(UniqueKey.LEDGER_IDEMPOTENCY_KEY, null);
+        }
+        put(t.entries, entry.id(), entry);
+        put(t.entriesByParticipant, new IdPair(entry.participantId(), entry.id()), entry);
+        if (key != null) {
+          put(t.idempotencyKeys, key, entry);
+        }
+      });
+    }
+
+    @Override
+    public Optional<LedgerEntry> findByIdempotencyKey(long tenantId, String idempotencyKey) {
+      return call(() -> idempotencyKey == null
+          ? Optional.empty()
+          : Optional.ofNullable(t.idempotencyKeys.get(new ScopedText(tenantId, idempotencyKey))));
+    }
+
+    @Override
+    public List<LedgerEntry> history(long tenantId, long participantId, Long beforeId, int limit) {
+      return call(() -> {
+        long upper = beforeId == null ? Long.MAX_VALUE : beforeId;
+        boolean inclusive = beforeId == null;
+        return List.copyOf(t.entriesByParticipant
+            .subMap(new IdPair(participantId, Long.MIN_VALUE), true, new IdPair(participantId, upper), inclusive)
+            .descendingMap()
+            .values()
+            .stream()
+            .filter(e -> e.tenantId() == tenantId)
+            .limit(checkLimit(limit))
+            .toList());
+      });
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      run(() -> {
+        List<LedgerEntry> doomed = new ArrayList<>(children(t.entriesByParticipant, participantId)
+            .filter(e -> e.tenantId() == tenantId)
+            .toList());
+        for (LedgerEntry e : doomed) {
+          remove(t.entries, e.id());
+          remove(t.entriesByParticipant, new IdPair(e.participantId(), e.id()));
+          if (e.idempotencyKey() != null) {
+            remove(t.idempotencyKeys, new ScopedText(e.tenantId(), e.idempotencyKey()));
+          }
+        }
+      });
+    }
+
+    private void checkAmount(long amount) {
+      if (amount <= 0) {
+        // The engine validates amounts before they reach the store; a non-positive one here is an engine bug.
+        throw new IllegalArgumentException("amount must be positive but was " + amount);
+      }
+    }
+
+    private BalanceChange setPoints(Participant p, long balance, long lifetime) {
+      write(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
+          p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetime, p.createdAt(), p.updatedAt()));
+      return new BalanceChange(p.campaignId(), balance, lifetime);
+    }
+  }
+
+  private void write(Participant p) {
+    put(t.participants, p.id(), p);
+    put(t.participantsByCampaign, new IdPair(p.campaignId(), p.id()), p);
+  }
+
+  private static ScopedText emailKey(Participant p) {
+    return p.sanitizedEmail() == null ? null : new ScopedText(p.campaignId(), p.sanitizedEmail());
+  }
+
+  /** The rows under one parent of a (parent, id) index, in id order. */
+  private static <V> Stream<V> children(NavigableMap<IdPair, V> index, long parent) {
+    return index.subMap(new IdPair(parent, Long.MIN_VALUE), true, new IdPair(parent, Long.MAX_VALUE), true)
+        .values()
+        .stream();
+  }
+}

@@ -1,0 +1,1839 @@
+package io.loyaltyengine.testkit.contract;
+
+import static io.loyaltyengine.testkit.contract.Checks.allParticipants;
+import static io.loyaltyengine.testkit.contract.Checks.assertAllRejected;
+import static io.loyaltyengine.testkit.contract.Checks.assertRejected;
+import static io.loyaltyengine.testkit.contract.Checks.history;
+import static io.loyaltyengine.testkit.contract.Checks.show;
+import static io.loyaltyengine.testkit.contract.Checks.state;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.NumberedPage;
+import io.loyaltyengine.PageRequest;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignVisibility;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.participant.ParticipantUpdate;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.tenant.TenantType;
+import io.loyaltyengine.testkit.SettableClock;
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.StoreFixture.HostTransactions;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import io.loyaltyengine.testkit.contract.Checks.Bad;
+import io.loyaltyengine.testkit.contract.Checks.ParticipantState;
+import io.loyaltyengine.testkit.gen.Gen;
+import io.loyaltyengine.testkit.gen.Generators;
+import io.loyaltyengine.testkit.gen.Invalid;
+import io.loyaltyengine.testkit.model.LedgerScenario;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * The storage contract suite: what every storage backend must do, checked through the engine's public API.
+ *
+ * <p>A backend runs it with an empty subclass that supplies a fresh database per test:
+ *
+ * <pre>{@code
+ * class H2StorageContractTest extends StorageContractTest {
+ *   @Override
+ *   protected StoreFixture createFixture() {
+ *     return H2Fixture.newDatabase();
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Tests of an ability the backend lacks ({@link StorageCapability#HOST_TRANSACTIONS},
+ * {@link StorageCapability#SHARED_DATABASE}, {@link StorageCapability#DURABLE}, as the fixture declares) are skipped
+ * with the reason, never reported as passed. Test methods are package-private so that a subclass cannot override one
+ * away; each name states the rule it checks. Engines are built on the fixture's storages with a
+ * {@link SettableClock} that stands still unless a test moves it; each engine of a test gets its own node id.
+ *
+ * <p>Every test starts from the empty database of a new fixture, which it closes at the end. The suite creates its
+ * own tenants and never depends on ids, so a backend may run its tests in any order. No test sleeps or measures
+ * time; the concurrent tests start their threads together behind a latch.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+public abstract class StorageContractTest {
+  /** Where the clock of every test starts: with nanoseconds, so that truncation to microseconds shows. */
+  protected static final Instant START = Instant.parse("2025-03-01T10:15:30.123456789Z");
+
+  private static final Instant START_MICROS = START.truncatedTo(ChronoUnit.MICROS);
+  private static final int MODEL_STEPS = 200;
+
+  private StoreFixture fixture;
+  private SettableClock clock;
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+
+  /**
+   * A fixture on a fresh, empty database of the backend under test; called before each test and closed after it.
+   */
+  protected abstract StoreFixture createFixture();
+
+  @BeforeEach
+  final void openFixture() {
+    fixture = Objects.requireNonNull(createFixture(), "createFixture() returned null");
+    clock = SettableClock.at(START);
+  }
+
+  @AfterEach
+  final void closeFixture() {
+    RuntimeException failure = null;
+    List<LoyaltyEngine> open = new ArrayList<>(engines);
+    Collections.reverse(open);
+    for (LoyaltyEngine engine : open) {
+      try {
+        engine.close();
+      } catch (RuntimeException e) {
+        failure = addTo(failure, e);
+      }
+    }
+    engines.clear();
+    try {
+      fixture.close();
+    } catch (RuntimeException e) {
+      failure = addTo(failure, e);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static RuntimeException addTo(RuntimeException first, RuntimeException next) {
+    if (first == null) {
+      return next;
+    }
+    first.addSuppressed(next);
+    return first;
+  }
+
+  /** The fixture of the running test. */
+  protected final StoreFixture fixture() {
+    return fixture;
+  }
+
+  /** The clock of the running test's engines. */
+  protected final SettableClock clock() {
+    return clock;
+  }
+
+  /** What the backend under test can do, as its fixture declares. */
+  protected final Set<StorageCapability> capabilities() {
+    return fixture.capabilities();
+  }
+
+  /** A new engine with default limits on a new storage of the fixture; closed after the test. */
+  protected final LoyaltyEngine newEngine() {
+    return newEngine(EngineLimits.DEFAULTS);
+  }
+
+  /** A new engine with {@code limits} on a new storage of the fixture; closed after the test. */
+  protected final LoyaltyEngine newEngine(EngineLimits limits) {
+    LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(fixture.openStorage())
+        .clock(clock)
+        .limits(limits)
+        .nodeId(engines.size() + 1) // distinct node ids keep the default ids of two engines apart
+        .build();
+    engines.add(engine);
+    return engine;
+  }
+
+  // ==================================================================== tenants, brands, campaigns
+
+  @Test
+  void tenantIsCreatedWithItsFieldsAndReadBackEqual() {
+    LoyaltyEngine engine = newEngine();
+    Tenant business = engine.tenants().create(NewTenant.business("Acme Shop"));
+    Tenant member = engine.tenants().create(NewTenant.member("Jane 🎉 O'Brien"));
+
+    assertEquals("Acme Shop", business.name());
+    assertEquals(TenantType.BUSINESS, business.type());
+    assertEquals(START_MICROS, business.createdAt(), "createdAt is the clock's instant truncated to microseconds");
+    assertEquals(TenantType.MEMBER, member.type());
+    assertNotEquals(business.id(), member.id());
+    assertEquals(business, engine.tenants().get(business.id()));
+    assertEquals(member, engine.forTenant(member.id()).tenant());
+  }
+
+  @Test
+  void unknownTenantIsNotFound() {
+    LoyaltyEngine engine = newEngine();
+    long unknown = engine.tenants().create(NewTenant.business("Known")).id() + 1_000_003L;
+
+    assertRejected(ErrorCode.NOT_FOUND, null, "tenants().get(unknown)", () -> engine.tenants().get(unknown));
+    assertRejected(ErrorCode.NOT_FOUND, null, "forTenant(unknown).tenant()", () -> engine.forTenant(unknown).tenant());
+    assertRejected(ErrorCode.NOT_FOUND, null, "a brand of an unknown tenant",
+        () -> engine.forTenant(unknown).brands().create(new NewBrand("Shop", "shop.example.com")));
+  }
+
+  @Test
+  void brandWebsiteIsStoredAsItsLowerCaseHostName() {
+    World w = world(newEngine());
+    Brand url = w.scope.brands().create(new NewBrand("Shop", "https://Shop.Example.com/path"));
+    Brand bare = w.scope.brands().create(new NewBrand("Other", "Other.Example.org"));
+
+    assertEquals("shop.example.com", url.domain());
+    assertEquals("other.example.org", bare.domain());
+    assertEquals("Shop", url.name());
+    assertEquals(w.tenantId(), url.tenantId());
+    assertEquals(START_MICROS, url.createdAt());
+    assertEquals(url, w.scope.brands().get(url.id()));
+    assertEquals(List.of(w.brand, url, bare), w.scope.brands().list(), "brands are listed oldest first");
+  }
+
+  @Test
+  void brandWithAnInternationalizedDomainIsStoredInPunycode() {
+    World w = world(newEngine());
+    Brand brand = w.scope.brands().create(new NewBrand("Bücher", "https://Bücher.example/katalog"));
+
+    assertEquals("xn--bcher-kva.example", brand.domain());
+    assertEquals(brand, w.scope.brands().get(brand.id()));
+  }
+
+  @Test
+  void brandDomainIsUniqueWithinATenantSoADuplicateIsConflict() {
+    World w = world(newEngine());
+    w.scope.brands().create(new NewBrand("Shop", "https://shop.example.com"));
+    List<Brand> before = w.scope.brands().list();
+
+    assertRejected(ErrorCode.CONFLICT, "website", "the same domain as a URL of other case and path",
+        () -> w.scope.brands().create(new NewBrand("Again", "http://SHOP.example.com/other")));
+    assertRejected(ErrorCode.CONFLICT, "website", "the same domain as a bare host name",
+        () -> w.scope.brands().create(new NewBrand("Again", "shop.example.com")));
+    assertEquals(before, w.scope.brands().list(), "a rejected brand changes nothing");
+  }
+
+  @Test
+  void sameBrandDomainInTwoTenantsIsAllowed() {
+    LoyaltyEngine engine = newEngine();
+    World a = world(engine);
+    World b = world(engine);
+    Brand inA = a.scope.brands().create(new NewBrand("Shop", "https://shop.example.com"));
+    Brand inB = b.scope.brands().create(new NewBrand("Shop", "https://shop.example.com"));
+
+    assertEquals(inA.domain(), inB.domain());
+    assertNotEquals(inA.id(), inB.id());
+  }
+
+  @Test
+  void campaignIsCreatedWithItsFieldsAndListedByBrand() {
+    World w = world(newEngine());
+    Campaign tokyo = w.scope.campaigns().create(new NewCampaign(w.brand.id(), "Spring 🌸", CampaignStatus.DRAFT,
+        CampaignVisibility.PRIVATE, ZoneId.of("Asia/Tokyo")));
+    Brand other = w.scope.brands().create(new NewBrand("Other", "other.example.com"));
+    Campaign elsewhere = w.scope.campaigns().create(NewCampaign.running(other.id(), "Elsewhere"));
+
+    assertEquals(w.tenantId(), tokyo.tenantId());
+    assertEquals(w.brand.id(), tokyo.brandId());
+    assertEquals("Spring 🌸", tokyo.name());
+    assertEquals(CampaignStatus.DRAFT, tokyo.status());
+    assertEquals(CampaignVisibility.PRIVATE, tokyo.visibility());
+    assertEquals(ZoneId.of("Asia/Tokyo"), tokyo.timeZone());
+    assertEquals(START_MICROS, tokyo.createdAt());
+    assertEquals(tokyo, w.scope.campaigns().get(tokyo.id()));
+    assertEquals(List.of(w.campaign, tokyo), w.scope.campaigns().listByBrand(w.brand.id()),
+        "a brand's campaigns, oldest first, and no other brand's");
+    assertEquals(List.of(elsewhere), w.scope.campaigns().listByBrand(other.id()));
+  }
+
+  @Test
+  void campaignCreatedWithoutAStatusStartsAsDraft() {
+    World w = world(newEngine());
+    Campaign campaign = w.scope.campaigns().create(
+        new NewCampaign(w.brand.id(), "No status", null, CampaignVisibility.PUBLIC, ZoneOffset.UTC));
+
+    assertEquals(CampaignStatus.DRAFT, campaign.status());
+    assertEquals(CampaignStatus.DRAFT, w.scope.campaigns().get(campaign.id()).status());
+  }
+
+  @Test
+  void campaignStatusMovesFollowCanMoveToAndForbiddenMovesAreConflictsThatChangeNothing() {
+    World w = world(newEngine());
+    List<String> failures = new ArrayList<>();
+    for (CampaignStatus from : CampaignStatus.values()) {
+      for (CampaignStatus to : CampaignStatus.values()) {
+        Campaign campaign = campaignIn(w, from);
+        String move = from + " -> " + to;
+        if (from.canMoveTo(to)) {
+          Campaign moved = w.scope.campaigns().changeStatus(campaign.id(), to);
+          if (moved.status() != to || w.scope.campaigns().get(campaign.id()).status() != to) {
+            failures.add(move + " is allowed but the campaign is now " + w.scope.campaigns().get(campaign.id()));
+          }
+        } else {
+          try {
+            w.scope.campaigns().changeStatus(campaign.id(), to);
+            failures.add(move + " is forbidden but succeeded");
+          } catch (LoyaltyException e) {
+            if (e.code() != ErrorCode.CONFLICT || !"status".equals(e.field().orElse(null))) {
+              failures.add(move + " is forbidden: expected CONFLICT on status but got " + e);
+            }
+          }
+          if (!campaign.equals(w.scope.campaigns().get(campaign.id()))) {
+            failures.add(move + " is forbidden but changed the campaign");
+          }
+        }
+      }
+    }
+    assertTrue(failures.isEmpty(), String.join("\n", failures));
+  }
+
+  /** A new campaign brought to {@code status} by allowed moves only. */
+  private static Campaign campaignIn(World w, CampaignStatus status) {
+    return switch (status) {
+      case DRAFT -> newCampaign(w, CampaignStatus.DRAFT);
+      case IN_PROGRESS -> newCampaign(w, CampaignStatus.IN_PROGRESS);
+      case PAUSED -> w.scope.campaigns().changeStatus(newCampaign(w, CampaignStatus.IN_PROGRESS).id(),
+          CampaignStatus.PAUSED);
+      case ENDED -> w.scope.campaigns().changeStatus(newCampaign(w, CampaignStatus.DRAFT).id(), CampaignStatus.ENDED);
+    };
+  }
+
+  private static Campaign newCampaign(World w, CampaignStatus status) {
+    return w.scope.campaigns().create(new NewCampaign(w.brand.id(), "Campaign " + status, status,
+        CampaignVisibility.PUBLIC, ZoneOffset.UTC));
+  }
+
+  @Test
+  void campaignOfAnotherTenantsBrandIsNotFound() {
+    LoyaltyEngine engine = newEngine();
+    World a = world(engine);
+    World b = world(engine);
+
+    assertRejected(ErrorCode.NOT_FOUND, null, "a campaign on another tenant's brand",
+        () -> b.scope.campaigns().create(NewCampaign.running(a.brand.id(), "Stolen")));
+    assertEquals(List.of(a.campaign), a.scope.campaigns().listByBrand(a.brand.id()));
+  }
+
+  // ==================================================================== time
+
+  @Test
+  void timestampsComeFromTheEngineClockTruncatedToMicroseconds() {
+    World w = world(newEngine());
+    Participant created = enrol(w, "time@example.com");
+    assertEquals(START_MICROS, created.createdAt());
+    assertEquals(START_MICROS, created.updatedAt());
+
+    Instant later = clock.advance(Duration.ofHours(30).plusNanos(999));
+    Instant laterMicros = later.truncatedTo(ChronoUnit.MICROS);
+    Participant updated = w.scope.participants().update(ParticipantRef.id(created.id()),
+        ParticipantUpdate.builder().firstName("Tim").build());
+    PointsResult award = w.scope.points().award(ParticipantRef.id(created.id()), PointsChange.of(5, "purchase"));
+
+    assertEquals(START_MICROS, updated.createdAt(), "an update keeps createdAt");
+    assertEquals(laterMicros, updated.updatedAt(), "an update sets updatedAt from the clock");
+    assertEquals(laterMicros, award.entry().createdAt());
+    assertEquals(laterMicros, w.scope.participants().get(ParticipantRef.id(created.id())).updatedAt());
+    assertEquals(START_MICROS, w.scope.participants().get(ParticipantRef.id(created.id())).createdAt());
+    assertEquals(List.of(award.entry()), history(w.scope, created.id()), "instants read back exactly as written");
+    assertEquals(START_MICROS, w.scope.campaigns().get(w.campaign.id()).createdAt());
+  }
+
+  @Test
+  void balanceChangesDoNotTouchTheProfilesUpdatedAt() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "points@example.com");
+    clock.advance(Duration.ofDays(1));
+    w.scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(5, "purchase"));
+    w.scope.points().deduct(ParticipantRef.id(p.id()), PointsChange.of(2, "redemption"));
+
+    assertEquals(START_MICROS, w.scope.participants().get(ParticipantRef.id(p.id())).updatedAt(),
+        "updatedAt is when the profile (not the balance) last changed");
+  }
+
+  // ==================================================================== tenant isolation
+
+  @Test
+  void everythingOfAnotherTenantIsNotFoundAndStaysUnchanged() {
+    LoyaltyEngine engine = newEngine();
+    World a = world(engine);
+    Participant alice = a.scope.participants().create(a.campaign.id(),
+        NewParticipant.withEmail("alice@example.com").withTier("gold"));
+    a.scope.points().award(ParticipantRef.id(alice.id()), PointsChange.of(100, "purchase").withIdempotencyKey("o-1"));
+    World b = world(engine);
+    enrol(b, "bob@example.com");
+    Object before = snapshot(a, alice.id());
+
+    TenantScope s = b.scope;
+    ParticipantRef byId = ParticipantRef.id(alice.id());
+    ParticipantRef byEmail = ParticipantRef.email(a.campaign.id(), "alice@example.com");
+    Map<String, Executable> probes = new LinkedHashMap<>();
+    probes.put("brands().get", () -> s.brands().get(a.brand.id()));
+    probes.put("campaigns().get", () -> s.campaigns().get(a.campaign.id()));
+    probes.put("campaigns().changeStatus", () -> s.campaigns().changeStatus(a.campaign.id(), CampaignStatus.PAUSED));
+    probes.put("campaigns().create on the brand", () -> s.campaigns().create(NewCampaign.running(a.brand.id(), "x")));
+    probes.put("participants().create in the campaign",
+        () -> s.participants().create(a.campaign.id(), NewParticipant.withEmail("mallory@example.com")));
+    probes.put("participants().get by id", () -> s.participants().get(byId));
+    probes.put("participants().get by email", () -> s.participants().get(byEmail));
+    probes.put("participants().update by id",
+        () -> s.participants().update(byId, ParticipantUpdate.builder().firstName("Mallory").build()));
+    probes.put("participants().update by email",
+        () -> s.participants().update(byEmail, ParticipantUpdate.builder().tier("").build()));
+    probes.put("participants().delete by id", () -> s.participants().delete(byId));
+    probes.put("participants().delete by email", () -> s.participants().delete(byEmail));
+    probes.put("participants().list", () -> s.participants().list(a.campaign.id(), ParticipantFilter.all(),
+        Keyset.first(10)));
+    probes.put("participants().page", () -> s.participants().page(a.campaign.id(), ParticipantFilter.all(),
+        PageRequest.of(1, 10)));
+    probes.put("points().award by id", () -> s.points().award(byId, PointsChange.of(5, "purchase")));
+    probes.put("points().award by email", () -> s.points().award(byEmail, PointsChange.of(5, "purchase")));
+    probes.put("points().deduct by id", () -> s.points().deduct(byId, PointsChange.of(5, "redemption")));
+    probes.put("points().deduct by email", () -> s.points().deduct(byEmail, PointsChange.of(5, "redemption")));
+    probes.put("points().history", () -> s.points().history(byId, Keyset.first(10)));
+    List<String> failures = new ArrayList<>();
+    probes.forEach((what, call) -> {
+      try {
+        call.execute();
+        failures.add(what + ": succeeded across tenants");
+      } catch (LoyaltyException e) {
+        if (e.code() != ErrorCode.NOT_FOUND) {
+          failures.add(what + ": expected NOT_FOUND but got " + e);
+        }
+      } catch (Throwable t) {
+        failures.add(what + ": " + t + " escaped; only LoyaltyException may");
+      }
+    });
+    try {
+      List<Campaign> campaigns = s.campaigns().listByBrand(a.brand.id());
+      if (!campaigns.isEmpty()) {
+        failures.add("campaigns().listByBrand showed another tenant's campaigns");
+      }
+    } catch (LoyaltyException e) {
+      if (e.code() != ErrorCode.NOT_FOUND) {
+        failures.add("campaigns().listByBrand: expected NOT_FOUND or an empty list but got " + e);
+      }
+    }
+    if (s.brands().list().stream().anyMatch(brand -> brand.id() == a.brand.id())) {
+      failures.add("brands().list showed another tenant's brand");
+    }
+    assertTrue(failures.isEmpty(), String.join("\n", failures));
+    assertEquals(before, snapshot(a, alice.id()), "nothing of tenant A changed");
+  }
+
+  /** Everything a tenant holds around one participant, for before/after comparisons. */
+  private static List<Object> snapshot(World w, long participantId) {
+    return List.of(w.scope.tenant(), w.scope.brands().list(), w.scope.campaigns().listByBrand(w.brand.id()),
+        allParticipants(w.scope, w.campaign.id()), state(w.scope, participantId));
+  }
+
+  // ==================================================================== participants
+
+  @Test
+  void participantIsCreatedWithEveryFieldAndNoPoints() {
+    World w = world(newEngine());
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("plan", "pro");
+    metadata.put("visits", 12L);
+    metadata.put("ratio", 0.75);
+    metadata.put("vip", true);
+    Participant p = w.scope.participants().create(w.campaign.id(), new NewParticipant(
+        "  Jane.Doe+news@Example.com ", "Jane", "Doe", "192.0.2.10", "gold", metadata));
+
+    assertEquals(w.tenantId(), p.tenantId());
+    assertEquals(w.campaign.id(), p.campaignId());
+    assertEquals("Jane.Doe+news@Example.com", p.email(), "the email as given, trimmed");
+    assertEquals("jane.doe+news@example.com", p.sanitizedEmail(), "outside gmail, dots and tags are kept");
+    assertEquals("Jane", p.firstName());
+    assertEquals("Doe", p.lastName());
+    assertEquals("192.0.2.10", p.ipAddress());
+    assertEquals("gold", p.tier());
+    assertEquals(metadata, p.metadata());
+    assertEquals(0, p.pointsBalance());
+    assertEquals(0, p.lifetimePoints());
+    assertEquals(START_MICROS, p.createdAt());
+    assertEquals(START_MICROS, p.updatedAt());
+    assertEquals(p, w.scope.participants().get(ParticipantRef.id(p.id())));
+    assertEquals(p, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "JANE.DOE+news@example.COM")));
+  }
+
+  @Test
+  void participantWithOnlyAnEmailHasNoOptionalFieldsAndEmptyMetadata() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "only@example.com");
+
+    assertNull(p.firstName());
+    assertNull(p.lastName());
+    assertNull(p.ipAddress());
+    assertNull(p.tier());
+    assertEquals(Map.of(), p.metadata());
+    assertEquals(p, w.scope.participants().get(ParticipantRef.id(p.id())));
+  }
+
+  @Test
+  void metadataKeepsIntegralNumbersAsLongAndFloatingPointAsFiniteDouble() {
+    World w = world(newEngine());
+    Map<String, Object> given = new LinkedHashMap<>();
+    given.put("int", 7);
+    given.put("short", (short) 3);
+    given.put("max", Long.MAX_VALUE);
+    given.put("min", Long.MIN_VALUE);
+    given.put("float", 1.5f);
+    given.put("whole", 3.0);
+    given.put("small", -0.25);
+    given.put("huge", 1.0E300);
+    given.put("tiny", Double.MIN_VALUE);
+    given.put("text", "Robert'); DROP TABLE participant;--");
+    given.put("empty", "");
+    given.put("flag", false);
+    Map<String, Object> expected = new LinkedHashMap<>(given);
+    expected.put("int", 7L);
+    expected.put("short", 3L);
+    expected.put("float", 1.5d);
+    Participant p = w.scope.participants().create(w.campaign.id(),
+        NewParticipant.withEmail("types@example.com").withMetadata(given));
+
+    assertEquals(expected, p.metadata(), "values as returned by create");
+    assertEquals(expected, w.scope.participants().get(ParticipantRef.id(p.id())).metadata(),
+        "values as read back from the store: Long stays Long, Double stays Double");
+  }
+
+  @Test
+  void emailUniquenessIsDecidedOnTheSanitizedFormWithinACampaign() {
+    World w = world(newEngine());
+    Participant john = enrol(w, "johndoe@gmail.com");
+    List<String> aliases = new ArrayList<>(List.of("john.doe@gmail.com", "JohnDoe+promo@GoogleMail.com",
+        "  JOHNDOE@GMAIL.COM  ", "j.o.h.n.d.o.e+a.b@googlemail.com"));
+    RandomGenerator random = Gen.random(11);
+    Gen<String> generated = Generators.gmailAliases("johndoe");
+    for (int i = 0; i < 25; i++) {
+      aliases.add(generated.next(random));
+    }
+    Participant jurgen = enrol(w, "jürgen@example.com");
+    List<Bad> conflicts = new ArrayList<>();
+    for (String alias : aliases) {
+      conflicts.add(new Bad("alias " + show(alias), "email",
+          () -> w.scope.participants().create(w.campaign.id(), NewParticipant.withEmail(alias))));
+    }
+    conflicts.add(new Bad("decomposed (NFD) form", "email", () -> w.scope.participants().create(w.campaign.id(),
+        NewParticipant.withEmail("ju\u0308rgen@example.com"))));
+    conflicts.add(new Bad("upper case", "email", () -> w.scope.participants().create(w.campaign.id(),
+        NewParticipant.withEmail("JÜRGEN@EXAMPLE.COM"))));
+
+    assertAllRejected(ErrorCode.CONFLICT, conflicts, () -> allParticipants(w.scope, w.campaign.id()));
+    for (String alias : aliases) {
+      assertEquals(john, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), alias)),
+          "any alias finds the participant: " + show(alias));
+    }
+    assertEquals(jurgen, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "JU\u0308RGEN@example.com")));
+  }
+
+  @Test
+  void sanitizedEmailIsKeptBesideTheGivenOne() {
+    World w = world(newEngine());
+    Map<String, String> sanitized = new LinkedHashMap<>();
+    sanitized.put("J.o.h.n+Tag@GoogleMail.com", "john@gmail.com");
+    sanitized.put("  Mary.Ann+x@gmail.com ", "maryann@gmail.com");
+    sanitized.put("Jane.Doe+x@Example.COM", "jane.doe+x@example.com");
+    sanitized.put("ju\u0308rgen@Example.com", "jürgen@example.com");
+    sanitized.put("渡辺@例え.jp", "渡辺@例え.jp");
+    sanitized.forEach((given, expected) -> {
+      Participant p = enrol(w, given);
+      assertEquals(given.trim(), p.email(), "the given email, trimmed: " + show(given));
+      assertEquals(expected, p.sanitizedEmail(), "the sanitized form of " + show(given));
+      assertEquals(p, w.scope.participants().get(ParticipantRef.id(p.id())));
+    });
+  }
+
+  @Test
+  void nonGmailAddressesThatDifferInDotsOrTagsAreDifferentParticipants() {
+    World w = world(newEngine());
+    Set<Long> ids = new HashSet<>();
+    for (String email : List.of("jane.doe@example.com", "janedoe@example.com", "jane+x@example.com",
+        "jane@example.com")) {
+      ids.add(enrol(w, email).id());
+    }
+    assertEquals(4, ids.size());
+  }
+
+  @Test
+  void sameEmailInTwoCampaignsIsAllowed() {
+    World w = world(newEngine());
+    Campaign second = w.scope.campaigns().create(NewCampaign.running(w.brand.id(), "Second"));
+    Participant first = enrol(w, "same@example.com");
+    Participant other = w.scope.participants().create(second.id(), NewParticipant.withEmail("SAME@example.com"));
+
+    assertNotEquals(first.id(), other.id());
+    assertEquals(other, w.scope.participants().get(ParticipantRef.email(second.id(), "same@example.com")));
+    assertEquals(first, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "same@example.com")));
+  }
+
+  @Test
+  void participantIsReadUpdatedAndDeletedByIdAndByEmail() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "ref@gmail.com");
+    ParticipantRef byEmail = ParticipantRef.email(w.campaign.id(), "R.E.F+x@googlemail.com");
+
+    Participant renamed = w.scope.participants().update(byEmail, ParticipantUpdate.builder().firstName("Ref").build());
+    assertEquals("Ref", renamed.firstName());
+    assertEquals(renamed, w.scope.participants().get(ParticipantRef.id(p.id())));
+    Participant tiered = w.scope.participants().update(ParticipantRef.id(p.id()),
+        ParticipantUpdate.builder().tier("silver").build());
+    assertEquals(tiered, w.scope.participants().get(byEmail));
+
+    w.scope.participants().delete(byEmail);
+    assertRejected(ErrorCode.NOT_FOUND, null, "get by id after delete",
+        () -> w.scope.participants().get(ParticipantRef.id(p.id())));
+    assertRejected(ErrorCode.NOT_FOUND, null, "get by email after delete", () -> w.scope.participants().get(byEmail));
+    assertRejected(ErrorCode.NOT_FOUND, null, "delete again", () -> w.scope.participants().delete(byEmail));
+    assertRejected(ErrorCode.NOT_FOUND, null, "update after delete", () -> w.scope.participants()
+        .update(ParticipantRef.id(p.id()), ParticipantUpdate.builder().firstName("Ghost").build()));
+
+    Participant again = enrol(w, "ref@gmail.com");
+    assertNotEquals(p.id(), again.id(), "the email is free again after a delete");
+    w.scope.participants().delete(ParticipantRef.id(again.id()));
+    assertEquals(List.of(), allParticipants(w.scope, w.campaign.id()));
+  }
+
+  @Test
+  void updateChangesOnlyTheGivenFieldsAndAnEmptyStringClearsOptionalText() {
+    World w = world(newEngine());
+    Participant p = w.scope.participants().create(w.campaign.id(), new NewParticipant("old@example.com", "Jane",
+        "Doe", "192.0.2.1", "gold", Map.of("plan", "pro")));
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(50, "purchase"));
+    Instant later = clock.advance(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MICROS);
+
+    Participant first = w.scope.participants().update(ref, ParticipantUpdate.builder().firstName("Janet").build());
+    assertEquals(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), "Janet",
+        "Doe", "192.0.2.1", "gold", Map.of("plan", "pro"), 50, 50, START_MICROS, later), first,
+        "only firstName and updatedAt change; the balance is kept");
+
+    Participant cleared = w.scope.participants().update(ref,
+        ParticipantUpdate.builder().lastName("").ipAddress("").tier("").build());
+    assertNull(cleared.lastName());
+    assertNull(cleared.ipAddress());
+    assertNull(cleared.tier());
+    assertEquals("Janet", cleared.firstName());
+
+    Participant moved = w.scope.participants().update(ref,
+        ParticipantUpdate.builder().email("New@Example.com").build());
+    assertEquals("New@Example.com", moved.email());
+    assertEquals("new@example.com", moved.sanitizedEmail());
+    assertEquals(moved, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "new@example.com")));
+    assertRejected(ErrorCode.NOT_FOUND, null, "the old email after a change",
+        () -> w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "old@example.com")));
+    assertEquals(moved, w.scope.participants().get(ref));
+    assertEquals(50, moved.pointsBalance());
+
+    Participant reused = enrol(w, "old@example.com");
+    assertNotEquals(p.id(), reused.id(), "the old email is free for another participant");
+  }
+
+  @Test
+  void changingTheEmailToOneAnotherParticipantHoldsIsConflictAndChangesNothing() {
+    World w = world(newEngine());
+    Participant ann = enrol(w, "ann@example.com");
+    Participant bob = enrol(w, "bob@gmail.com");
+    Object before = List.of(state(w.scope, ann.id()), state(w.scope, bob.id()));
+
+    assertRejected(ErrorCode.CONFLICT, "email", "ann takes an alias of bob's email",
+        () -> w.scope.participants().update(ParticipantRef.id(ann.id()),
+            ParticipantUpdate.builder().email("B.o.b+x@googlemail.com").firstName("Ann").build()));
+    assertEquals(before, List.of(state(w.scope, ann.id()), state(w.scope, bob.id())), "nothing changed");
+    assertEquals(bob, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "bob@gmail.com")));
+
+    Participant own = w.scope.participants().update(ParticipantRef.id(ann.id()),
+        ParticipantUpdate.builder().email("ANN@example.com").build());
+    assertEquals("ANN@example.com", own.email(), "a participant may change to another form of its own email");
+    assertEquals("ann@example.com", own.sanitizedEmail());
+  }
+
+  @Test
+  void metadataUpdateAddsReplacesAndRemovesKeysMappedToNull() {
+    World w = world(newEngine());
+    Map<String, Object> initial = new LinkedHashMap<>();
+    initial.put("a", 1L);
+    initial.put("b", "x");
+    initial.put("c", true);
+    Participant p = w.scope.participants().create(w.campaign.id(),
+        NewParticipant.withEmail("meta@example.com").withMetadata(initial));
+    Map<String, Object> patch = new LinkedHashMap<>();
+    patch.put("b", "y");
+    patch.put("c", null);
+    patch.put("d", 2.5);
+    patch.put("never-there", null);
+
+    Participant merged = w.scope.participants().update(ParticipantRef.id(p.id()),
+        ParticipantUpdate.builder().metadata(patch).build());
+    Map<String, Object> expected = Map.of("a", 1L, "b", "y", "d", 2.5);
+    assertEquals(expected, merged.metadata());
+    assertEquals(expected, w.scope.participants().get(ParticipantRef.id(p.id())).metadata());
+
+    Participant untouched = w.scope.participants().update(ParticipantRef.id(p.id()),
+        ParticipantUpdate.builder().firstName("Meta").build());
+    assertEquals(expected, untouched.metadata(), "an update without metadata keeps it");
+  }
+
+  @Test
+  void metadataBeyondTheEngineLimitsIsValidationErrorAndChangesNothing() {
+    EngineLimits limits = EngineLimits.builder().maxMetadataKeys(3).maxMetadataKeyLength(8)
+        .maxMetadataValueLength(10).build();
+    World w = world(newEngine(limits));
+    Map<String, Object> full = new LinkedHashMap<>();
+    full.put("k".repeat(8), "😀".repeat(10));
+    full.put("second", 2L);
+    full.put("third", 3.5);
+    Participant p = w.scope.participants().create(w.campaign.id(),
+        NewParticipant.withEmail("limits@example.com").withMetadata(full));
+    assertEquals(full, p.metadata(), "exactly at every limit, counting code points, is accepted");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+
+    Map<String, Object> fourKeys = new LinkedHashMap<>(full);
+    fourKeys.put("fourth", 4L);
+    Map<String, Object> replaceAndSwap = new LinkedHashMap<>();
+    replaceAndSwap.put("second", null);
+    replaceAndSwap.put("swap", "in");
+    replaceAndSwap.put("third", "now text");
+    List<Bad> bad = List.of(
+        new Bad("create with one key too many", "metadata", () -> w.scope.participants().create(w.campaign.id(),
+            NewParticipant.withEmail("four@example.com").withMetadata(fourKeys))),
+        new Bad("update that merges to one key too many", "metadata",
+            () -> w.scope.participants().update(ref, ParticipantUpdate.builder().metadata("fourth", 4L).build())),
+        new Bad("a key of 9 characters", "metadata",
+            () -> w.scope.participants().update(ref, ParticipantUpdate.builder().metadata("k".repeat(9), 1L).build())),
+        new Bad("a value of 11 code points", "metadata.second",
+            () -> w.scope.participants().update(ref, ParticipantUpdate.builder().metadata("second", "😀".repeat(11))
+                .build())));
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, () -> List.of(allParticipants(w.scope, w.campaign.id())));
+
+    Participant swapped = w.scope.participants().update(ref, ParticipantUpdate.builder().metadata(replaceAndSwap)
+        .build());
+    assertEquals(Map.of("k".repeat(8), "😀".repeat(10), "swap", "in", "third", "now text"), swapped.metadata(),
+        "a merge that removes one key and adds another stays within the limit");
+  }
+
+  @Test
+  void invalidMetadataIsValidationErrorNamingTheKeyAndChangesNothing() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "target@example.com");
+    RandomGenerator random = Gen.random(5);
+    Gen<Invalid<Map<String, Object>>> invalid = Generators.invalidMetadata(EngineLimits.DEFAULTS);
+    List<Bad> bad = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      Invalid<Map<String, Object>> on = invalid.next(random);
+      String email = "new" + i + "@example.com";
+      bad.add(new Bad("create with " + on.why(), on.field(), () -> w.scope.participants().create(w.campaign.id(),
+          NewParticipant.withEmail(email).withMetadata(on.value()))));
+      Invalid<Map<String, Object>> up = invalid.next(random);
+      bad.add(new Bad("update with " + up.why(), up.field(), () -> w.scope.participants().update(
+          ParticipantRef.id(p.id()), ParticipantUpdate.builder().metadata(up.value()).build())));
+    }
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad,
+        () -> List.of(allParticipants(w.scope, w.campaign.id()), state(w.scope, p.id())));
+  }
+
+  // ==================================================================== lists and search
+
+  @Test
+  void keysetListWalksEveryParticipantInCreationOrder() {
+    World w = world(newEngine());
+    List<Participant> created = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      created.add(enrol(w, "walk" + i + "@example.com"));
+    }
+    for (int limit : new int[] {1, 2, 3, 6, 7, 100}) {
+      assertEquals(created, allParticipants(w.scope, w.campaign.id(), ParticipantFilter.all(), limit),
+          "every participant once, in creation (id) order, with pages of " + limit);
+    }
+  }
+
+  @Test
+  void keysetPageHasNoNextCursorWhenItHoldsTheLastParticipant() {
+    World w = world(newEngine());
+    CursorPage<Participant> empty = w.scope.participants().list(w.campaign.id(), ParticipantFilter.all(),
+        Keyset.first(10));
+    assertEquals(List.of(), empty.items());
+    assertFalse(empty.hasMore(), "an empty list has no next page");
+    for (int i = 0; i < 6; i++) {
+      enrol(w, "edge" + i + "@example.com");
+    }
+
+    CursorPage<Participant> first = w.scope.participants().list(w.campaign.id(), ParticipantFilter.all(),
+        Keyset.first(3));
+    assertTrue(first.hasMore());
+    CursorPage<Participant> second = w.scope.participants().list(w.campaign.id(), ParticipantFilter.all(),
+        Keyset.after(first.nextId(), 3));
+    assertEquals(3, second.items().size());
+    assertFalse(second.hasMore(), "the page with the last participant says no page follows");
+    assertFalse(w.scope.participants().list(w.campaign.id(), ParticipantFilter.all(), Keyset.first(6)).hasMore());
+  }
+
+  @Test
+  void pageLimitOutsideOneToHundredIsValidationError() {
+    World w = world(newEngine());
+    enrol(w, "one@example.com");
+    List<Bad> bad = List.of(
+        new Bad("Keyset.first(0)", "limit", () -> Keyset.first(0)),
+        new Bad("Keyset.first(101)", "limit", () -> Keyset.first(101)),
+        new Bad("Keyset.after(id, 0)", "limit", () -> Keyset.after(5, 0)),
+        new Bad("Keyset.first(-1)", "limit", () -> Keyset.first(-1)),
+        new Bad("PageRequest.of(1, 0)", "limit", () -> PageRequest.of(1, 0)),
+        new Bad("PageRequest.of(1, 101)", "limit", () -> PageRequest.of(1, 101)),
+        new Bad("PageRequest.of(0, 10)", "page", () -> PageRequest.of(0, 10)));
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, () -> allParticipants(w.scope, w.campaign.id()));
+    assertEquals(1, w.scope.participants().list(w.campaign.id(), ParticipantFilter.all(), Keyset.first(1))
+        .items().size());
+    assertEquals(1, w.scope.participants().list(w.campaign.id(), ParticipantFilter.all(), Keyset.first(100))
+        .items().size());
+  }
+
+  @Test
+  void numberedPagesCarryTotalAndTotalPages() {
+    World w = world(newEngine());
+    NumberedPage<Participant> none = w.scope.participants().page(w.campaign.id(), ParticipantFilter.all(),
+        PageRequest.of(1, 10));
+    assertEquals(List.of(), none.items());
+    assertEquals(0, none.total());
+    assertEquals(0, none.totalPages());
+    List<Participant> created = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      created.add(enrol(w, "page" + i + "@example.com"));
+    }
+
+    assertEquals(new NumberedPage<>(created.subList(0, 3), 1, 3, 7, 3),
+        w.scope.participants().page(w.campaign.id(), ParticipantFilter.all(), PageRequest.of(1, 3)));
+    assertEquals(new NumberedPage<>(created.subList(3, 6), 2, 3, 7, 3),
+        w.scope.participants().page(w.campaign.id(), ParticipantFilter.all(), PageRequest.of(2, 3)));
+    assertEquals(new NumberedPage<>(created.subList(6, 7), 3, 3, 7, 3),
+        w.scope.participants().page(w.campaign.id(), ParticipantFilter.all(), PageRequest.of(3, 3)));
+    assertEquals(new NumberedPage<>(List.of(), 4, 3, 7, 3),
+        w.scope.participants().page(w.campaign.id(), ParticipantFilter.all(), PageRequest.of(4, 3)),
+        "a page past the end is empty and still carries the totals");
+    assertEquals(new NumberedPage<>(created, 1, 100, 7, 1),
+        w.scope.participants().page(w.campaign.id(), ParticipantFilter.all(), PageRequest.of(1, 100)));
+  }
+
+  @Test
+  void searchMatchesFirstNameLastNameOrEmailIgnoringCase() {
+    World w = world(newEngine());
+    Participant ada = named(w, "ada@example.com", "Ada", "Lovelace");
+    Participant grace = named(w, "grace.hopper@navy.example.org", "Grace", "Hopper");
+    Participant elodie = named(w, "elodie@example.com", "Élodie", "Ünal");
+    named(w, "someone@example.com", null, null);
+
+    assertSearch(w, "ADA", ada);
+    assertSearch(w, "lovelace", ada);
+    assertSearch(w, "HOPPER@NAVY", grace);
+    assertSearch(w, "navy.example", grace);
+    assertSearch(w, "élodie", elodie);
+    assertSearch(w, "ÜNAL", elodie);
+    assertSearch(w, "nobody-matches-this");
+    NumberedPage<Participant> page = w.scope.participants().page(w.campaign.id(),
+        ParticipantFilter.search("EXAMPLE.COM"), PageRequest.of(1, 2));
+    assertEquals(3, page.total(), "totals count only the matching participants");
+    assertEquals(2, page.totalPages());
+  }
+
+  @Test
+  void searchTreatsPercentUnderscoreAndBackslashLiterally() {
+    World w = world(newEngine());
+    Participant percent = named(w, "pct@example.com", "100%", "Pure");
+    Participant hundred = named(w, "hundred@example.com", "100x", "Pure");
+    Participant underscore = named(w, "under@example.com", "a_b", "Under");
+    named(w, "axb@example.com", "axb", "Other");
+    Participant backslash = named(w, "path@example.com", "C:\\dir", "Back");
+
+    assertSearch(w, "%", percent);
+    assertSearch(w, "100%", percent);
+    assertSearch(w, "0%", percent);
+    assertSearch(w, "_", underscore);
+    assertSearch(w, "a_b", underscore);
+    assertSearch(w, "\\", backslash);
+    assertSearch(w, "c:\\d", backslash);
+    assertSearch(w, "pure", percent, hundred);
+  }
+
+  @Test
+  void tierFilterMatchesTheTierExactlyAndCombinesWithSearch() {
+    World w = world(newEngine());
+    Participant gold = tiered(w, "g1@example.com", "Ann", "gold");
+    Participant goldToo = tiered(w, "g2@example.com", "Bea", "gold");
+    tiered(w, "g3@example.com", "Ann", "Gold");
+    tiered(w, "g4@example.com", "Ann", "golden");
+    tiered(w, "g5@example.com", "Ann", null);
+
+    assertEquals(List.of(gold, goldToo), allParticipants(w.scope, w.campaign.id(), ParticipantFilter.tier("gold"), 1));
+    assertEquals(List.of(gold), allParticipants(w.scope, w.campaign.id(),
+        ParticipantFilter.search("ann").andTier("gold"), 10));
+    NumberedPage<Participant> page = w.scope.participants().page(w.campaign.id(), ParticipantFilter.tier("gold"),
+        PageRequest.of(1, 10));
+    assertEquals(2, page.total());
+    assertRejected(ErrorCode.VALIDATION_ERROR, "tier", "a tier filter longer than a tier may be",
+        () -> w.scope.participants().list(w.campaign.id(), ParticipantFilter.tier("t".repeat(65)), Keyset.first(10)));
+  }
+
+  @Test
+  void sqlLookingTextAndEmojiAreStoredVerbatimAndFoundBySearch() {
+    World w = world(newEngine());
+    List<String> names = new ArrayList<>(List.of("Robert'); DROP TABLE participant;--", "' OR '1'='1",
+        "\"; DELETE FROM ledger_entry; --", "👩‍💻", "🇳🇴 Nordmann", "李小龍", "e\u0301lodie", "😀".repeat(100),
+        "$1 ${x} {{y}}", "NULL"));
+    RandomGenerator random = Gen.random(3);
+    for (int i = 0; i < 10; i++) {
+      names.add(Generators.names().next(random));
+    }
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      Participant p = w.scope.participants().create(w.campaign.id(),
+          NewParticipant.withEmail("verbatim" + i + "@example.com").withName(name, name).withTier("t" + i));
+      assertEquals(name, p.firstName(), "stored verbatim: " + show(name));
+      assertEquals(p, w.scope.participants().get(ParticipantRef.id(p.id())), "read back verbatim: " + show(name));
+      List<Participant> found = allParticipants(w.scope, w.campaign.id(),
+          ParticipantFilter.search(name).andTier("t" + i), 10);
+      assertEquals(List.of(p), found, "search finds the participant by its name " + show(name));
+    }
+  }
+
+  @Test
+  void textsAtTheirLongestInCodePointsAreStoredAndReadBackVerbatim() {
+    // Limits count code points, so a column sized in UTF-16 units or bytes must still hold twice or four times as
+    // much: every text here is at its limit, in characters outside the Basic Multilingual Plane where possible.
+    String emoji = "😀";
+    String scriptA = "\uD835\uDCB6"; // MATHEMATICAL SCRIPT SMALL A: a letter, allowed in an email's local part
+    String domain189 = "b".repeat(60) + "." + "c".repeat(60) + "." + "d".repeat(63) + ".com";
+    LoyaltyEngine engine = newEngine();
+    Tenant tenant = engine.tenants().create(NewTenant.business(emoji.repeat(200)));
+    TenantScope scope = engine.forTenant(tenant.id());
+    Brand brand = scope.brands().create(new NewBrand(emoji.repeat(200), "long.example.com"));
+    Campaign campaign = scope.campaigns().create(NewCampaign.running(brand.id(), emoji.repeat(200)));
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    for (int i = 0; i < EngineLimits.DEFAULTS.maxMetadataKeys() - 1; i++) {
+      metadata.put("k" + i, (long) i);
+    }
+    metadata.put(emoji.repeat(EngineLimits.DEFAULTS.maxMetadataKeyLength()),
+        emoji.repeat(EngineLimits.DEFAULTS.maxMetadataValueLength()));
+    Participant longest = scope.participants().create(campaign.id(), new NewParticipant(
+        scriptA.repeat(64) + "@" + domain189, emoji.repeat(100), emoji.repeat(100),
+        "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", emoji.repeat(64), metadata));
+    Participant ascii = scope.participants().create(campaign.id(),
+        NewParticipant.withEmail("a".repeat(64) + "@" + domain189));
+    PointsResult award = scope.points().award(ParticipantRef.id(longest.id()),
+        new PointsChange(1, "t".repeat(64), emoji.repeat(500), "k".repeat(128)));
+
+    assertEquals(254, longest.email().codePointCount(0, longest.email().length()));
+    assertEquals(254, ascii.email().length());
+    assertEquals(tenant, engine.tenants().get(tenant.id()));
+    assertEquals(brand, scope.brands().get(brand.id()));
+    assertEquals(campaign, scope.campaigns().get(campaign.id()));
+    Participant read = scope.participants().get(ParticipantRef.id(longest.id()));
+    assertEquals(longest.email(), read.email());
+    assertEquals(longest.firstName(), read.firstName());
+    assertEquals(longest.tier(), read.tier());
+    assertEquals(metadata, read.metadata());
+    assertEquals(ascii, scope.participants().get(ParticipantRef.email(campaign.id(), ascii.email())));
+    assertEquals(List.of(award.entry()), history(scope, longest.id()));
+  }
+
+  private Participant named(World w, String email, String first, String last) {
+    return w.scope.participants().create(w.campaign.id(), NewParticipant.withEmail(email).withName(first, last));
+  }
+
+  private Participant tiered(World w, String email, String first, String tier) {
+    return w.scope.participants().create(w.campaign.id(),
+        NewParticipant.withEmail(email).withName(first, null).withTier(tier));
+  }
+
+  private static void assertSearch(World w, String text, Participant... expected) {
+    assertEquals(List.of(expected), allParticipants(w.scope, w.campaign.id(), ParticipantFilter.search(text), 2),
+        "search for " + show(text));
+  }
+
+  // ==================================================================== points
+
+  @Test
+  void awardAppendsAnEntryAndRaisesBalanceAndLifetimePoints() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "award@example.com");
+    PointsResult first = w.scope.points().award(ParticipantRef.id(p.id()),
+        new PointsChange(120, "purchase", "Order 17 🎁", "order-17"));
+    PointsResult second = w.scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(30, "bonus"));
+
+    LedgerEntry entry = first.entry();
+    assertEquals(new LedgerEntry(entry.id(), w.tenantId(), w.campaign.id(), p.id(), LedgerEntryKind.AWARD, 120,
+        "purchase", "Order 17 🎁", "order-17", 120, START_MICROS), entry);
+    assertEquals(120, first.balance());
+    assertFalse(first.replayed());
+    assertEquals(150, second.balance());
+    assertEquals(150, second.entry().balanceAfter());
+    assertTrue(second.entry().id() > entry.id(), "entry ids increase");
+    Participant after = w.scope.participants().get(ParticipantRef.id(p.id()));
+    assertEquals(150, after.pointsBalance());
+    assertEquals(150, after.lifetimePoints());
+    assertEquals(List.of(second.entry(), first.entry()), history(w.scope, p.id()));
+  }
+
+  @Test
+  void deductLowersTheBalanceButNotTheLifetimePoints() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "deduct@example.com");
+    w.scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(100, "purchase"));
+    PointsResult deducted = w.scope.points().deduct(ParticipantRef.id(p.id()),
+        PointsChange.of(40, "redemption").withDescription("Mug"));
+
+    assertEquals(60, deducted.balance());
+    assertEquals(LedgerEntryKind.DEDUCT, deducted.entry().kind());
+    assertEquals(40, deducted.entry().amount(), "the amount of an entry is always positive");
+    assertEquals(-40, deducted.entry().signedAmount());
+    assertEquals(60, deducted.entry().balanceAfter());
+    Participant after = w.scope.participants().get(ParticipantRef.id(p.id()));
+    assertEquals(60, after.pointsBalance());
+    assertEquals(100, after.lifetimePoints(), "lifetime points are never reduced by deductions");
+  }
+
+  @Test
+  void deductingMoreThanTheBalanceIsInsufficientPointsAndChangesNothing() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "short@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(10, "purchase"));
+    ParticipantState before = state(w.scope, p.id());
+
+    assertRejected(ErrorCode.INSUFFICIENT_POINTS, null, "deduct 11 of 10",
+        () -> w.scope.points().deduct(ref, PointsChange.of(11, "redemption").withIdempotencyKey("try-1")));
+    assertEquals(before, state(w.scope, p.id()));
+    assertEquals(0, w.scope.points().deduct(ref, PointsChange.of(10, "redemption")).balance(), "all of it is fine");
+    assertRejected(ErrorCode.INSUFFICIENT_POINTS, null, "deduct 1 of 0",
+        () -> w.scope.points().deduct(ref, PointsChange.of(1, "redemption")));
+    assertEquals(0, w.scope.participants().get(ref).pointsBalance());
+  }
+
+  @Test
+  void amountOutsideOneToMaxPointsPerOperationIsValidationErrorOnAmount() {
+    long max = EngineLimits.DEFAULTS.maxPointsPerOperation();
+    World w = world(newEngine());
+    Participant p = enrol(w, "amounts@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(max, "purchase"));
+    assertEquals(max, w.scope.points().deduct(ref, PointsChange.of(max, "redemption")).entry().amount(),
+        "exactly maxPointsPerOperation is accepted");
+    w.scope.points().award(ref, PointsChange.of(5, "purchase"));
+
+    List<Bad> bad = new ArrayList<>();
+    for (long amount : Generators.edgeInvalidAmounts(max)) {
+      bad.add(new Bad("award " + amount, "amount", () -> w.scope.points().award(ref, PointsChange.of(amount, "p"))));
+      bad.add(new Bad("deduct " + amount, "amount",
+          () -> w.scope.points().deduct(ref, PointsChange.of(amount, "p"))));
+    }
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, () -> state(w.scope, p.id()));
+  }
+
+  @Test
+  void amountAboveAConfiguredLimitIsValidationErrorOnAmount() {
+    World w = world(newEngine(EngineLimits.builder().maxPointsPerOperation(100).build()));
+    Participant p = enrol(w, "limit@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    assertEquals(100, w.scope.points().award(ref, PointsChange.of(100, "purchase")).balance());
+    ParticipantState before = state(w.scope, p.id());
+
+    assertRejected(ErrorCode.VALIDATION_ERROR, "amount", "award 101 with a limit of 100",
+        () -> w.scope.points().award(ref, PointsChange.of(101, "purchase")));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "amount", "deduct 101 with a limit of 100",
+        () -> w.scope.points().deduct(ref, PointsChange.of(101, "redemption")));
+    assertEquals(before, state(w.scope, p.id()));
+  }
+
+  @Test
+  void awardThatWouldOverflowTheBalanceIsValidationErrorAndChangesNothing() {
+    World w = world(newEngine(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build()));
+    Participant p = enrol(w, "overflow@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    assertEquals(Long.MAX_VALUE, w.scope.points().award(ref, PointsChange.of(Long.MAX_VALUE, "jackpot")).balance());
+    ParticipantState before = state(w.scope, p.id());
+
+    assertRejected(ErrorCode.VALIDATION_ERROR, "amount", "award 1 on a balance of Long.MAX_VALUE",
+        () -> w.scope.points().award(ref, PointsChange.of(1, "purchase")));
+    assertEquals(before, state(w.scope, p.id()));
+  }
+
+  @Test
+  void awardThatWouldOverflowTheLifetimePointsIsValidationErrorAndChangesNothing() {
+    World w = world(newEngine(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build()));
+    Participant p = enrol(w, "lifetime@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(Long.MAX_VALUE, "jackpot"));
+    w.scope.points().deduct(ref, PointsChange.of(Long.MAX_VALUE, "spend"));
+    ParticipantState before = state(w.scope, p.id());
+    assertEquals(0, before.participant().pointsBalance());
+    assertEquals(Long.MAX_VALUE, before.participant().lifetimePoints());
+
+    assertRejected(ErrorCode.VALIDATION_ERROR, "amount", "award 1 on lifetime points of Long.MAX_VALUE",
+        () -> w.scope.points().award(ref, PointsChange.of(1, "purchase")));
+    assertEquals(before, state(w.scope, p.id()));
+  }
+
+  @Test
+  void retryWithTheSameIdempotencyKeyReturnsTheFirstResultAndChangesNothing() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "retry@gmail.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    PointsChange award = new PointsChange(100, "purchase", "Order 1", "order-1");
+    PointsResult first = w.scope.points().award(ref, award);
+    w.scope.points().award(ref, PointsChange.of(30, "bonus"));
+    PointsChange deduct = PointsChange.of(20, "redemption").withIdempotencyKey("redeem-1");
+    PointsResult firstDeduct = w.scope.points().deduct(ref, deduct);
+    ParticipantState before = state(w.scope, p.id());
+    clock.advance(Duration.ofMinutes(1));
+
+    PointsResult again = w.scope.points().award(ref, award);
+    assertTrue(again.replayed());
+    assertEquals(first.entry(), again.entry(), "the entry of the first request");
+    assertEquals(100, again.balance(), "the balance right after the first request, not the current one");
+    PointsResult byAlias = w.scope.points().award(ParticipantRef.email(w.campaign.id(), "R.etry+x@gmail.com"), award);
+    assertTrue(byAlias.replayed(), "the same participant named by an email alias is the same request");
+    assertEquals(first.entry(), byAlias.entry());
+    PointsResult deductAgain = w.scope.points().deduct(ref, deduct);
+    assertTrue(deductAgain.replayed());
+    assertEquals(new PointsResult(firstDeduct.entry(), firstDeduct.balance(), true), deductAgain);
+    assertEquals(before, state(w.scope, p.id()), "retries change nothing");
+  }
+
+  @Test
+  void sameIdempotencyKeyWithOtherParametersIsConflictAndChangesNothing() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "keyed@example.com");
+    Participant q = enrol(w, "other@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, new PointsChange(100, "purchase", "Order 1", "order-1"));
+    w.scope.points().award(ParticipantRef.id(q.id()), PointsChange.of(500, "purchase"));
+    List<Bad> bad = List.of(
+        new Bad("another amount", "idempotencyKey",
+            () -> w.scope.points().award(ref, new PointsChange(101, "purchase", "Order 1", "order-1"))),
+        new Bad("another type", "idempotencyKey",
+            () -> w.scope.points().award(ref, new PointsChange(100, "bonus", "Order 1", "order-1"))),
+        new Bad("another description", "idempotencyKey",
+            () -> w.scope.points().award(ref, new PointsChange(100, "purchase", "Order 2", "order-1"))),
+        new Bad("no description", "idempotencyKey",
+            () -> w.scope.points().award(ref, new PointsChange(100, "purchase", null, "order-1"))),
+        new Bad("a deduction", "idempotencyKey",
+            () -> w.scope.points().deduct(ref, new PointsChange(100, "purchase", "Order 1", "order-1"))),
+        new Bad("another participant", "idempotencyKey", () -> w.scope.points().award(ParticipantRef.id(q.id()),
+            new PointsChange(100, "purchase", "Order 1", "order-1"))));
+    assertAllRejected(ErrorCode.CONFLICT, bad, () -> List.of(state(w.scope, p.id()), state(w.scope, q.id())));
+  }
+
+  @Test
+  void idempotencyKeysAreScopedToTheirTenant() {
+    LoyaltyEngine engine = newEngine();
+    World a = world(engine);
+    World b = world(engine);
+    Participant pa = enrol(a, "a@example.com");
+    Participant pb = enrol(b, "b@example.com");
+    PointsResult inA = a.scope.points().award(ParticipantRef.id(pa.id()),
+        PointsChange.of(10, "purchase").withIdempotencyKey("shared-key"));
+    PointsResult inB = b.scope.points().award(ParticipantRef.id(pb.id()),
+        PointsChange.of(25, "bonus").withIdempotencyKey("shared-key"));
+
+    assertFalse(inB.replayed(), "another tenant's key is not this tenant's");
+    assertNotEquals(inA.entry().id(), inB.entry().id());
+    assertEquals(25, b.scope.participants().get(ParticipantRef.id(pb.id())).pointsBalance());
+  }
+
+  @Test
+  void rejectedRequestDoesNotUseUpItsIdempotencyKey() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "later@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    PointsChange redeem = PointsChange.of(50, "redemption").withIdempotencyKey("redeem-7");
+    assertRejected(ErrorCode.INSUFFICIENT_POINTS, null, "deduct 50 of 0",
+        () -> w.scope.points().deduct(ref, redeem));
+    w.scope.points().award(ref, PointsChange.of(100, "purchase"));
+
+    PointsResult retried = w.scope.points().deduct(ref, redeem);
+    assertFalse(retried.replayed(), "a failed request recorded nothing, so its retry is new");
+    assertEquals(50, retried.balance());
+  }
+
+  @Test
+  void historyIsNewestFirstAndPagesWithAKeysetCursor() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "history@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    List<LedgerEntry> written = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      written.add(i % 3 == 0
+          ? w.scope.points().deduct(ref, PointsChange.of(i, "redemption")).entry()
+          : w.scope.points().award(ref, PointsChange.of(10L * i, "purchase")).entry());
+    }
+    List<LedgerEntry> newestFirst = new ArrayList<>(written);
+    Collections.reverse(newestFirst);
+
+    CursorPage<LedgerEntry> first = w.scope.points().history(ref, Keyset.first(4));
+    assertEquals(newestFirst.subList(0, 4), first.items());
+    assertTrue(first.hasMore());
+    CursorPage<LedgerEntry> second = w.scope.points().history(ref, Keyset.after(first.nextId(), 4));
+    assertEquals(newestFirst.subList(4, 8), second.items());
+    CursorPage<LedgerEntry> third = w.scope.points().history(ref, Keyset.after(second.nextId(), 4));
+    assertEquals(newestFirst.subList(8, 10), third.items());
+    assertFalse(third.hasMore());
+    assertFalse(w.scope.points().history(ref, Keyset.after(first.nextId(), 6)).hasMore(),
+        "the page with the oldest entry says no page follows");
+    for (int limit : new int[] {1, 3, 10, 100}) {
+      assertEquals(newestFirst, history(w.scope, ref, limit), "the whole history with pages of " + limit);
+    }
+    long running = 0;
+    for (LedgerEntry e : written) {
+      running += e.signedAmount();
+      assertEquals(running, e.balanceAfter(), "balanceAfter is the running sum of the ledger");
+    }
+    assertEquals(running, w.scope.participants().get(ref).pointsBalance());
+  }
+
+  @Test
+  void deletingAParticipantDeletesItsHistoryAndFreesItsIdempotencyKeys() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "gone@example.com");
+    PointsChange keyed = PointsChange.of(70, "purchase").withIdempotencyKey("order-gone");
+    w.scope.points().award(ParticipantRef.id(p.id()), keyed);
+    w.scope.points().deduct(ParticipantRef.id(p.id()), PointsChange.of(20, "redemption"));
+
+    w.scope.participants().delete(ParticipantRef.id(p.id()));
+    assertRejected(ErrorCode.NOT_FOUND, null, "history of a deleted participant",
+        () -> w.scope.points().history(ParticipantRef.id(p.id()), Keyset.first(10)));
+    Participant again = enrol(w, "gone@example.com");
+    PointsResult fresh = w.scope.points().award(ParticipantRef.id(again.id()), keyed);
+    assertFalse(fresh.replayed(), "the deleted participant's entries, and so their keys, are gone");
+    assertEquals(List.of(fresh.entry()), history(w.scope, again.id()));
+  }
+
+  // ==================================================================== bad input corpus
+
+  @Test
+  void invalidParticipantFieldsAreValidationErrorsNamingTheFieldAndChangeNothing() {
+    World w = world(newEngine());
+    enrol(w, "existing@example.com");
+    RandomGenerator random = Gen.random(17);
+    long campaign = w.campaign.id();
+    List<Bad> bad = new ArrayList<>();
+    for (String email : new String[] {null, "", "   "}) {
+      bad.add(new Bad("email " + show(email), "email",
+          () -> w.scope.participants().create(campaign, NewParticipant.withEmail(email))));
+    }
+    for (int i = 0; i < 40; i++) {
+      String email = Generators.invalidEmails().next(random);
+      bad.add(new Bad("email " + show(email), "email",
+          () -> w.scope.participants().create(campaign, NewParticipant.withEmail(email))));
+    }
+    // Each case other than the email's has its own valid email, so that a wrongly accepted case cannot turn the
+    // next one into a CONFLICT.
+    for (int i = 0; i < 8; i++) {
+      String first = Generators.invalidNames().next(random);
+      String last = Generators.invalidNames().next(random);
+      String email1 = "fine" + bad.size() + "@example.com";
+      bad.add(new Bad("firstName " + show(first), "firstName", () -> w.scope.participants().create(campaign,
+          NewParticipant.withEmail(email1).withName(first, "Fine"))));
+      String email2 = "fine" + bad.size() + "@example.com";
+      bad.add(new Bad("lastName " + show(last), "lastName", () -> w.scope.participants().create(campaign,
+          NewParticipant.withEmail(email2).withName("Fine", last))));
+    }
+    for (String tier : new String[] {"t".repeat(65), "go\u0000ld", "🥇".repeat(65)}) {
+      String email = "fine" + bad.size() + "@example.com";
+      bad.add(new Bad("tier " + show(tier), "tier", () -> w.scope.participants().create(campaign,
+          NewParticipant.withEmail(email).withTier(tier))));
+    }
+    for (int i = 0; i < 12; i++) {
+      String ip = Generators.invalidIpAddresses().next(random);
+      String email = "fine" + bad.size() + "@example.com";
+      bad.add(new Bad("ipAddress " + show(ip), "ipAddress", () -> w.scope.participants().create(campaign,
+          NewParticipant.withEmail(email).withIpAddress(ip))));
+    }
+    for (int i = 0; i < 10; i++) {
+      Invalid<Map<String, Object>> metadata = Generators.invalidMetadata(EngineLimits.DEFAULTS).next(random);
+      String email = "fine" + bad.size() + "@example.com";
+      bad.add(new Bad(metadata.why(), metadata.field(), () -> w.scope.participants().create(campaign,
+          NewParticipant.withEmail(email).withMetadata(metadata.value()))));
+    }
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, () -> allParticipants(w.scope, campaign));
+  }
+
+  @Test
+  void invalidProfileUpdatesAreValidationErrorsNamingTheFieldAndChangeNothing() {
+    World w = world(newEngine());
+    Participant p = w.scope.participants().create(w.campaign.id(), new NewParticipant("target@example.com", "Tara",
+        "Get", "192.0.2.7", "gold", Map.of("plan", "pro")));
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(40, "purchase"));
+    RandomGenerator random = Gen.random(19);
+    List<Bad> bad = new ArrayList<>();
+    for (String email : new String[] {"", "   "}) {
+      bad.add(new Bad("email " + show(email), "email",
+          () -> w.scope.participants().update(ref, ParticipantUpdate.builder().email(email).build())));
+    }
+    for (int i = 0; i < 20; i++) {
+      String email = Generators.invalidEmails().next(random);
+      bad.add(new Bad("email " + show(email), "email",
+          () -> w.scope.participants().update(ref, ParticipantUpdate.builder().email(email).build())));
+    }
+    for (int i = 0; i < 6; i++) {
+      String name = Generators.invalidNames().next(random);
+      bad.add(new Bad("firstName " + show(name), "firstName",
+          () -> w.scope.participants().update(ref, ParticipantUpdate.builder().firstName(name).build())));
+      bad.add(new Bad("lastName " + show(name), "lastName",
+          () -> w.scope.participants().update(ref, ParticipantUpdate.builder().lastName(name).build())));
+      String ip = Generators.invalidIpAddresses().next(random);
+      bad.add(new Bad("ipAddress " + show(ip), "ipAddress",
+          () -> w.scope.participants().update(ref, ParticipantUpdate.builder().ipAddress(ip).build())));
+    }
+    bad.add(new Bad("tier of 65", "tier",
+        () -> w.scope.participants().update(ref, ParticipantUpdate.builder().tier("t".repeat(65)).build())));
+    for (int i = 0; i < 10; i++) {
+      Invalid<Map<String, Object>> metadata = Generators.invalidMetadata(EngineLimits.DEFAULTS).next(random);
+      bad.add(new Bad(metadata.why(), metadata.field(),
+          () -> w.scope.participants().update(ref, ParticipantUpdate.builder().metadata(metadata.value()).build())));
+    }
+    bad.add(new Bad("a valid first name with an invalid IP", "ipAddress", () -> w.scope.participants().update(ref,
+        ParticipantUpdate.builder().firstName("Changed").ipAddress("1.2.3").build())));
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad,
+        () -> List.of(state(w.scope, p.id()), allParticipants(w.scope, w.campaign.id())));
+  }
+
+  @Test
+  void invalidPointsChangesAreValidationErrorsNamingTheFieldAndChangeNothing() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "points-input@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(1_000, "purchase").withIdempotencyKey("first"));
+    RandomGenerator random = Gen.random(23);
+    List<Bad> bad = new ArrayList<>();
+    List<String> types = new ArrayList<>(List.of("", "t".repeat(65), "has space", "slash/type", "quote'type"));
+    types.add(null);
+    for (String type : types) {
+      bad.add(new Bad("award type " + show(type), "type",
+          () -> w.scope.points().award(ref, new PointsChange(5, type, null, null))));
+      bad.add(new Bad("deduct type " + show(type), "type",
+          () -> w.scope.points().deduct(ref, new PointsChange(5, type, null, null))));
+    }
+    for (String description : new String[] {"d".repeat(501), "😀".repeat(501)}) {
+      bad.add(new Bad("description of 501", "description",
+          () -> w.scope.points().award(ref, new PointsChange(5, "purchase", description, null))));
+    }
+    for (int i = 0; i < 12; i++) {
+      String key = Generators.invalidIdempotencyKeys().next(random);
+      bad.add(new Bad("idempotencyKey " + show(key), "idempotencyKey",
+          () -> w.scope.points().award(ref, new PointsChange(5, "purchase", null, key))));
+      bad.add(new Bad("deduct idempotencyKey " + show(key), "idempotencyKey",
+          () -> w.scope.points().deduct(ref, new PointsChange(5, "purchase", null, key))));
+    }
+    for (long amount : Generators.edgeInvalidAmounts(EngineLimits.DEFAULTS.maxPointsPerOperation())) {
+      bad.add(new Bad("award " + amount, "amount", () -> w.scope.points().award(ref, PointsChange.of(amount, "x"))));
+      bad.add(new Bad("deduct " + amount, "amount",
+          () -> w.scope.points().deduct(ref, PointsChange.of(amount, "x"))));
+    }
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, () -> state(w.scope, p.id()));
+    assertEquals(1, w.scope.points().award(ref, PointsChange.of(1, "t".repeat(64))).entry().amount(),
+        "a type of exactly 64 characters is accepted");
+    assertEquals(1, w.scope.points().award(ref, new PointsChange(1, "purchase", "😀".repeat(500),
+        "k".repeat(128))).entry().amount(), "a description of 500 code points and a key of 128 are accepted");
+  }
+
+  @Test
+  void invalidTenantBrandAndCampaignFieldsAreValidationErrorsNamingTheField() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    List<Bad> bad = new ArrayList<>();
+    for (String name : new String[] {null, "", "   ", "n".repeat(201)}) {
+      bad.add(new Bad("tenant name " + show(name), "name",
+          () -> engine.tenants().create(new NewTenant(name, TenantType.BUSINESS))));
+      bad.add(new Bad("brand name " + show(name), "name",
+          () -> w.scope.brands().create(new NewBrand(name, "named.example.com"))));
+      bad.add(new Bad("campaign name " + show(name), "name",
+          () -> w.scope.campaigns().create(NewCampaign.running(w.brand.id(), name))));
+    }
+    bad.add(new Bad("tenant type null", "type", () -> engine.tenants().create(new NewTenant("Typeless", null))));
+    for (String website : new String[] {null, "", "   ", "http://", "exa mple.com", "https://exa mple.com/x"}) {
+      bad.add(new Bad("website " + show(website), "website",
+          () -> w.scope.brands().create(new NewBrand("Shop", website))));
+    }
+    for (CampaignStatus status : new CampaignStatus[] {CampaignStatus.PAUSED, CampaignStatus.ENDED}) {
+      bad.add(new Bad("initial status " + status, "status", () -> w.scope.campaigns().create(new NewCampaign(
+          w.brand.id(), "Late", status, CampaignVisibility.PUBLIC, ZoneOffset.UTC))));
+    }
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad,
+        () -> List.of(w.scope.brands().list(), w.scope.campaigns().listByBrand(w.brand.id())));
+  }
+
+  // ==================================================================== host transactions
+
+  @Test
+  void hostTransactionCommitMakesTheEngineAndHostWritesVisibleTogether() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    Participant p = enrol(w, "host@example.com");
+    long orders = host.countHostOrders();
+    PointsResult result;
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      result = joined.points().award(ParticipantRef.id(p.id()),
+          PointsChange.of(100, "purchase").withIdempotencyKey("order-1"));
+      tx.insertHostOrder("order-1");
+      assertEquals(100, joined.participants().get(ParticipantRef.id(p.id())).pointsBalance(),
+          "the host transaction sees its own engine writes");
+      tx.commit();
+    }
+    assertEquals(orders + 1, host.countHostOrders());
+    assertEquals(100, w.scope.participants().get(ParticipantRef.id(p.id())).pointsBalance());
+    assertEquals(List.of(result.entry()), history(w.scope, p.id()));
+  }
+
+  @Test
+  void hostTransactionRollbackUndoesTheEngineAndHostWritesTogether() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    Participant p = enrol(w, "rollback@example.com");
+    ParticipantState before = state(w.scope, p.id());
+    long orders = host.countHostOrders();
+    PointsChange award = PointsChange.of(100, "purchase").withIdempotencyKey("order-2");
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      joined.points().award(ParticipantRef.id(p.id()), award);
+      joined.participants().create(w.campaign.id(), NewParticipant.withEmail("joined@example.com"));
+      tx.insertHostOrder("order-2");
+      tx.rollback();
+    }
+    assertEquals(orders, host.countHostOrders());
+    assertEquals(before, state(w.scope, p.id()));
+    assertEquals(List.of(p), allParticipants(w.scope, w.campaign.id()));
+    assertFalse(w.scope.points().award(ParticipantRef.id(p.id()), award).replayed(),
+        "a rolled-back request recorded nothing, so its key is free");
+  }
+
+  @Test
+  void engineErrorInsideAHostTransactionKeepsTheHostsWorkCommittable() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    Participant p = enrol(w, "partial@example.com");
+    long orders = host.countHostOrders();
+    PointsResult award;
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      tx.insertHostOrder("order-3");
+      assertRejected(ErrorCode.INSUFFICIENT_POINTS, null, "deduct 1000 of 0 inside the host transaction",
+          () -> joined.points().deduct(ParticipantRef.id(p.id()), PointsChange.of(1_000, "redemption")));
+      assertRejected(ErrorCode.CONFLICT, "email", "a taken email inside the host transaction (a unique violation)",
+          () -> joined.participants().create(w.campaign.id(), NewParticipant.withEmail("PARTIAL@example.com")));
+      award = joined.points().award(ParticipantRef.id(p.id()), PointsChange.of(5, "purchase"));
+      tx.insertHostOrder("order-4");
+      tx.commit();
+    }
+    assertEquals(orders + 2, host.countHostOrders(), "the host's rows survive the engine's errors");
+    assertEquals(5, w.scope.participants().get(ParticipantRef.id(p.id())).pointsBalance());
+    assertEquals(List.of(award.entry()), history(w.scope, p.id()));
+    assertEquals(List.of(p.id()), allParticipants(w.scope, w.campaign.id()).stream().map(Participant::id).toList());
+  }
+
+  @Test
+  void joiningAHostTransactionOfAnUnknownKindIsIllegalArgumentAndChangesNothing() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "foreign@example.com");
+    HostTransaction foreign = new HostTransaction() {
+      @Override
+      public String toString() {
+        return "a HostTransaction no storage module made";
+      }
+    };
+    try {
+      w.scope.joining(foreign).points().award(ParticipantRef.id(p.id()), PointsChange.of(5, "purchase"));
+      fail("joining a host transaction of an unknown kind succeeded");
+    } catch (IllegalArgumentException expected) {
+      // Either joining(...) or the first operation may refuse it; both are what TenantScope documents.
+    }
+    assertEquals(0, w.scope.participants().get(ParticipantRef.id(p.id())).pointsBalance());
+  }
+
+  @Test
+  void joiningAnyHostTransactionIsIllegalArgumentWithoutHostTransactionSupport() {
+    assumeFalse(capabilities().contains(StorageCapability.HOST_TRANSACTIONS),
+        "the backend can join host transactions; the tests of HOST_TRANSACTIONS cover it");
+    World w = world(newEngine());
+    Participant p = enrol(w, "nohost@example.com");
+    HostTransaction any = new HostTransaction() {
+    };
+    try {
+      w.scope.joining(any).participants().update(ParticipantRef.id(p.id()),
+          ParticipantUpdate.builder().firstName("Joined").build());
+      fail("a backend without HOST_TRANSACTIONS joined a host transaction");
+    } catch (IllegalArgumentException expected) {
+      // The engine or the storage refuses, as TenantScope.joining documents.
+    }
+    assertEquals(p, w.scope.participants().get(ParticipantRef.id(p.id())));
+  }
+
+  private HostTransactions hostTransactions() {
+    assumeTrue(capabilities().contains(StorageCapability.HOST_TRANSACTIONS),
+        "the backend cannot join host transactions (no HOST_TRANSACTIONS capability)");
+    return fixture.hostTransactions().orElseThrow(() -> new AssertionError(
+        "the fixture declares HOST_TRANSACTIONS but hostTransactions() is empty"));
+  }
+
+  // ==================================================================== several engines, concurrency
+
+  @Test
+  void enginesOnOneSharedDatabaseSeeEachOthersCommits() {
+    assumeShared();
+    LoyaltyEngine first = newEngine();
+    LoyaltyEngine second = newEngine();
+    World w = world(first);
+    Participant p = enrol(w, "shared@example.com");
+    TenantScope other = second.forTenant(w.tenantId());
+
+    assertEquals(w.scope.tenant(), other.tenant());
+    assertEquals(w.brand, other.brands().get(w.brand.id()));
+    assertEquals(w.campaign, other.campaigns().get(w.campaign.id()));
+    assertEquals(p, other.participants().get(ParticipantRef.email(w.campaign.id(), "shared@example.com")));
+    other.points().award(ParticipantRef.id(p.id()), PointsChange.of(80, "purchase").withIdempotencyKey("o-80"));
+    assertEquals(80, w.scope.participants().get(ParticipantRef.id(p.id())).pointsBalance());
+    assertTrue(w.scope.points().award(ParticipantRef.id(p.id()),
+        PointsChange.of(80, "purchase").withIdempotencyKey("o-80")).replayed(), "keys are shared too");
+    w.scope.points().deduct(ParticipantRef.id(p.id()), PointsChange.of(30, "redemption"));
+    assertEquals(history(w.scope, p.id()), history(other, p.id()));
+    assertRejected(ErrorCode.CONFLICT, "email", "an email the other engine enrolled",
+        () -> other.participants().create(w.campaign.id(), NewParticipant.withEmail("SHARED@example.com")));
+  }
+
+  @Test
+  void concurrentDeductionsNeverOverdrawABalanceNorLoseAnUpdate() throws Exception {
+    List<LoyaltyEngine> all = enginesForConcurrency();
+    World w = world(all.get(0));
+    Participant p = enrol(w, "race@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(1_000, "purchase"));
+    AtomicInteger attempts = new AtomicInteger();
+    AtomicInteger insufficient = new AtomicInteger();
+    ConcurrentLinkedQueue<Long> balances = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+
+    runConcurrently(8 * all.size(), worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      while (attempts.getAndIncrement() < 1_000) {
+        try {
+          balances.add(scope.points().deduct(ref, PointsChange.of(7, "redemption")).balance());
+        } catch (LoyaltyException e) {
+          if (e.code() == ErrorCode.INSUFFICIENT_POINTS) {
+            insufficient.incrementAndGet();
+          } else {
+            unexpected.add(e);
+          }
+        } catch (RuntimeException | Error e) {
+          unexpected.add(e);
+        }
+      }
+    });
+
+    assertTrue(unexpected.isEmpty(), "only INSUFFICIENT_POINTS may fail a deduction: " + unexpected);
+    assertEquals(142, balances.size(), "floor(1000 / 7) deductions succeed");
+    assertEquals(858, insufficient.get());
+    Set<Long> expectedBalances = LongStream.rangeClosed(1, 142).map(i -> 1_000 - 7 * i).boxed()
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(expectedBalances, new TreeSet<>(balances), "each success saw its own balance: no lost update");
+    Participant after = w.scope.participants().get(ref);
+    assertEquals(6, after.pointsBalance());
+    assertEquals(1_000, after.lifetimePoints());
+    List<LedgerEntry> ledger = history(w.scope, p.id());
+    assertEquals(143, ledger.size());
+    assertEquals(6, ledger.stream().mapToLong(LedgerEntry::signedAmount).sum(), "balance == sum of the ledger");
+  }
+
+  @Test
+  void concurrentRetriesWithOneIdempotencyKeyApplyOnce() throws Exception {
+    List<LoyaltyEngine> all = enginesForConcurrency();
+    World w = world(all.get(0));
+    Participant p = enrol(w, "once@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    PointsChange award = PointsChange.of(10, "purchase").withIdempotencyKey("the-one-order");
+    ConcurrentLinkedQueue<PointsResult> results = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+
+    runConcurrently(8 * all.size(), worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      for (int i = 0; i < 5; i++) {
+        try {
+          results.add(scope.points().award(ref, award));
+        } catch (RuntimeException | Error e) {
+          failures.add(e);
+        }
+      }
+    });
+
+    assertTrue(failures.isEmpty(), "a retry racing the first request gets its result, not an error: " + failures);
+    assertEquals(1, results.stream().filter(r -> !r.replayed()).count(), "exactly one request applied");
+    assertEquals(1, results.stream().map(r -> r.entry().id()).distinct().count(), "all got the same entry");
+    assertEquals(10, w.scope.participants().get(ref).pointsBalance());
+    assertEquals(1, history(w.scope, p.id()).size());
+  }
+
+  @Test
+  void concurrentEnrolmentsWithOneSanitizedEmailCreateOneParticipant() throws Exception {
+    List<LoyaltyEngine> all = enginesForConcurrency();
+    World w = world(all.get(0));
+    int threads = 8 * all.size();
+    RandomGenerator random = Gen.random(29);
+    List<String> aliases = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      aliases.add(Generators.gmailAliases("racer").next(random));
+    }
+    ConcurrentLinkedQueue<Participant> created = new ConcurrentLinkedQueue<>();
+    AtomicInteger conflicts = new AtomicInteger();
+    ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+
+    runConcurrently(threads, worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      try {
+        created.add(scope.participants().create(w.campaign.id(), NewParticipant.withEmail(aliases.get(worker))));
+      } catch (LoyaltyException e) {
+        if (e.code() == ErrorCode.CONFLICT && "email".equals(e.field().orElse(null))) {
+          conflicts.incrementAndGet();
+        } else {
+          unexpected.add(e);
+        }
+      } catch (RuntimeException | Error e) {
+        unexpected.add(e);
+      }
+    });
+
+    assertTrue(unexpected.isEmpty(), "only CONFLICT on email may fail an enrolment: " + unexpected);
+    assertEquals(1, created.size(), "one enrolment wins");
+    assertEquals(threads - 1, conflicts.get());
+    assertEquals(List.copyOf(created), allParticipants(w.scope, w.campaign.id()));
+  }
+
+  @Test
+  void concurrentMetadataMergesLoseNoKey() throws Exception {
+    EngineLimits roomy = EngineLimits.builder().maxMetadataKeys(200).build();
+    LoyaltyEngine first = newEngine(roomy);
+    List<LoyaltyEngine> all = capabilities().contains(StorageCapability.SHARED_DATABASE)
+        ? List.of(first, newEngine(roomy)) : List.of(first);
+    World w = world(all.get(0));
+    Participant p = enrol(w, "merge@example.com");
+    int threads = 8 * all.size();
+    int perThread = 5;
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+
+    runConcurrently(threads, worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      for (int i = 0; i < perThread; i++) {
+        try {
+          scope.participants().update(ParticipantRef.id(p.id()),
+              ParticipantUpdate.builder().metadata("t" + worker + "-" + i, (long) i).build());
+        } catch (RuntimeException | Error e) {
+          failures.add(e);
+        }
+      }
+    });
+
+    assertTrue(failures.isEmpty(), "concurrent profile updates are serialized, not failed: " + failures);
+    assertEquals(threads * perThread, w.scope.participants().get(ParticipantRef.id(p.id())).metadata().size(),
+        "every merge kept the keys of the others (read-merge-write under the row lock)");
+  }
+
+  @Test
+  void profileUpdatesRacingAwardsNeverLoseAPoint() throws Exception {
+    List<LoyaltyEngine> all = enginesForConcurrency();
+    World w = world(all.get(0));
+    Participant p = enrol(w, "busy@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    int threads = 8 * all.size();
+
+    runConcurrently(threads, worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      for (int i = 0; i < 50; i++) {
+        try {
+          if (worker % 2 == 0) {
+            scope.points().award(ref, PointsChange.of(1, "purchase"));
+          } else {
+            scope.participants().update(ref, ParticipantUpdate.builder().tier("t" + worker + "-" + i).build());
+          }
+        } catch (RuntimeException | Error e) {
+          failures.add(e);
+        }
+      }
+    });
+
+    assertTrue(failures.isEmpty(), String.valueOf(failures));
+    Participant after = w.scope.participants().get(ref);
+    long awards = (threads + 1) / 2 * 50L;
+    assertEquals(awards, after.pointsBalance(), "a profile update never writes a stale balance back");
+    assertEquals(awards, after.lifetimePoints());
+    assertEquals(awards, history(w.scope, p.id()).size());
+  }
+
+  @Test
+  void concurrentStatusChangesFromOneStatusSucceedOnce() throws Exception {
+    List<LoyaltyEngine> all = enginesForConcurrency();
+    World w = world(all.get(0));
+    int threads = 8 * all.size();
+    AtomicInteger moved = new AtomicInteger();
+    AtomicInteger conflicts = new AtomicInteger();
+    ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+
+    runConcurrently(threads, worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      try {
+        // IN_PROGRESS -> PAUSED is allowed, PAUSED -> PAUSED is not: only the first commit may move it.
+        scope.campaigns().changeStatus(w.campaign.id(), CampaignStatus.PAUSED);
+        moved.incrementAndGet();
+      } catch (LoyaltyException e) {
+        if (e.code() == ErrorCode.CONFLICT) {
+          conflicts.incrementAndGet();
+        } else {
+          unexpected.add(e);
+        }
+      } catch (RuntimeException | Error e) {
+        unexpected.add(e);
+      }
+    });
+
+    assertTrue(unexpected.isEmpty(), String.valueOf(unexpected));
+    assertEquals(1, moved.get(), "one compare-and-set wins");
+    assertEquals(CampaignStatus.PAUSED, w.scope.campaigns().get(w.campaign.id()).status());
+    assertEquals(threads - moved.get(), conflicts.get());
+  }
+
+  private List<LoyaltyEngine> enginesForConcurrency() {
+    LoyaltyEngine first = newEngine();
+    // Two engines race through the database when it can be shared; otherwise threads of one engine race.
+    return capabilities().contains(StorageCapability.SHARED_DATABASE) ? List.of(first, newEngine()) : List.of(first);
+  }
+
+  /**
+   * Runs {@code worker(i)} on {@code threads} threads released together by a latch, and rethrows the first failure.
+   * The bound on waiting only keeps a deadlocked backend from hanging the build; it is not a timing assertion.
+   */
+  private static void runConcurrently(int threads, IntConsumer worker) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch ready = new CountDownLatch(threads);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        int id = i;
+        futures.add(pool.submit(() -> {
+          ready.countDown();
+          start.await();
+          worker.accept(id);
+          return null;
+        }));
+      }
+      ready.await();
+      start.countDown();
+      for (Future<?> future : futures) {
+        future.get(10, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void assumeShared() {
+    assumeTrue(capabilities().contains(StorageCapability.SHARED_DATABASE),
+        "the backend cannot open several storages on one database (no SHARED_DATABASE capability)");
+  }
+
+  // ==================================================================== durability
+
+  @Test
+  void committedStateSurvivesClosingTheEngineAndReopeningTheStore() {
+    assumeTrue(capabilities().contains(StorageCapability.DURABLE),
+        "the backend keeps nothing once its storages are closed (no DURABLE capability)");
+    LoyaltyEngine first = newEngine();
+    World w = world(first);
+    Participant p = w.scope.participants().create(w.campaign.id(), new NewParticipant("durable@example.com", "Dora",
+        "Able", "2001:db8::1", "gold", Map.of("visits", 3L, "ratio", 0.5, "vip", true, "note", "😀")));
+    PointsChange award = PointsChange.of(42, "purchase").withIdempotencyKey("kept");
+    w.scope.points().award(ParticipantRef.id(p.id()), award);
+    Object before = snapshot(w, p.id());
+    first.close();
+
+    LoyaltyEngine second = newEngine();
+    World reopened = new World(second.forTenant(w.tenantId()), w.brand, w.campaign);
+    assertEquals(before, snapshot(reopened, p.id()), "everything committed is read back equal");
+    assertTrue(reopened.scope.points().award(ParticipantRef.id(p.id()), award).replayed(),
+        "idempotency keys survive too");
+  }
+
+  // ==================================================================== model-based
+
+  @Test
+  void ledgerAgreesWithTheReferenceModelOverSeededOperationSequences() {
+    long max = Long.MAX_VALUE / 3; // three awards of the maximum reach the overflow check
+    LoyaltyEngine engine = newEngine(EngineLimits.builder().maxPointsPerOperation(max).build());
+    LedgerScenario.runner(engine, max).steps(MODEL_STEPS).build()
+        .runSeeds(LedgerScenario.defaultSeeds());
+  }
+
+  // ==================================================================== helpers
+
+  /** A tenant with one brand and one running campaign. */
+  private record World(TenantScope scope, Brand brand, Campaign campaign) {
+    long tenantId() {
+      return scope.tenantId();
+    }
+  }
+
+  private static World world(LoyaltyEngine engine) {
+    TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Contract tenant")).id());
+    Brand brand = scope.brands().create(new NewBrand("Contract shop", "https://contract.example.com"));
+    Campaign campaign = scope.campaigns().create(NewCampaign.running(brand.id(), "Contract campaign"));
+    return new World(scope, brand, campaign);
+  }
+
+  private static Participant enrol(World w, String email) {
+    return w.scope.participants().create(w.campaign.id(), NewParticipant.withEmail(email));
+  }
+}

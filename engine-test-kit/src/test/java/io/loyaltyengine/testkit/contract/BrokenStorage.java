@@ -1,0 +1,163 @@
+package io.loyaltyengine.testkit.contract;
+
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.BrandPort;
+import io.loyaltyengine.core.spi.CampaignPort;
+import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.TenantPort;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.testkit.InMemoryStoreFixture;
+import io.loyaltyengine.testkit.StoreFixture;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Deliberately broken stores over the in-memory one, each with one classic bug in its ledger, for testing that the
+ * contract suite and the model runner catch them.
+ *
+ * <p>Thread-safe, as the in-memory store is.
+ */
+final class BrokenStorage implements Storage {
+
+  /** The bug a broken store has. */
+  enum Bug {
+    /** A debit that finds the balance too small reports success anyway (the check is skipped). */
+    DEBIT_IGNORES_BALANCE,
+    /** Every 17th entry appended for a participant is silently dropped. */
+    DROPS_EVERY_17TH_ENTRY
+  }
+
+  private final Storage delegate;
+  private final Bug bug;
+  private final Map<Long, Integer> appends;
+
+  private BrokenStorage(Storage delegate, Bug bug, Map<Long, Integer> appends) {
+    this.delegate = delegate;
+    this.bug = bug;
+    this.appends = appends;
+  }
+
+  /** A fixture whose storages all have {@code bug} and share one count of appends per participant. */
+  static StoreFixture fixture(Bug bug) {
+    InMemoryStoreFixture healthy = new InMemoryStoreFixture();
+    Map<Long, Integer> appends = new ConcurrentHashMap<>();
+    return new StoreFixture() {
+      @Override
+      public Storage openStorage() {
+        return new BrokenStorage(healthy.openStorage(), bug, appends);
+      }
+
+      @Override
+      public Set<StorageCapability> capabilities() {
+        return healthy.capabilities();
+      }
+
+      @Override
+      public void close() {
+        healthy.close();
+      }
+    };
+  }
+
+  @Override
+  public Set<StorageCapability> capabilities() {
+    return delegate.capabilities();
+  }
+
+  @Override
+  public <T> T inTransaction(TransactionWork<T> work) {
+    return delegate.inTransaction(tx -> work.run(new Broken(tx)));
+  }
+
+  @Override
+  public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+    return delegate.inHostTransaction(host, tx -> work.run(new Broken(tx)));
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  private final class Broken implements Transaction, LedgerPort {
+    private final Transaction tx;
+
+    Broken(Transaction tx) {
+      this.tx = tx;
+    }
+
+    @Override
+    public TenantPort tenants() {
+      return tx.tenants();
+    }
+
+    @Override
+    public BrandPort brands() {
+      return tx.brands();
+    }
+
+    @Override
+    public CampaignPort campaigns() {
+      return tx.campaigns();
+    }
+
+    @Override
+    public ParticipantPort participants() {
+      return tx.participants();
+    }
+
+    @Override
+    public LedgerPort ledger() {
+      return this;
+    }
+
+    @Override
+    public Optional<BalanceChange> credit(long tenantId, long participantId, long amount) {
+      return tx.ledger().credit(tenantId, participantId, amount);
+    }
+
+    @Override
+    public Optional<BalanceChange> debit(long tenantId, long participantId, long amount) {
+      Optional<BalanceChange> debited = tx.ledger().debit(tenantId, participantId, amount);
+      if (debited.isPresent() || bug != Bug.DEBIT_IGNORES_BALANCE) {
+        return debited;
+      }
+      // The bug: report the subtraction as done although the conditional update refused it.
+      return tx.participants().find(tenantId, participantId).map((Participant p) ->
+          new BalanceChange(p.campaignId(), p.pointsBalance() - amount, p.lifetimePoints()));
+    }
+
+    @Override
+    public void append(LedgerEntry entry) {
+      if (bug == Bug.DROPS_EVERY_17TH_ENTRY && appends.merge(entry.participantId(), 1, Integer::sum) % 17 == 0) {
+        return;
+      }
+      tx.ledger().append(entry);
+    }
+
+    @Override
+    public Optional<LedgerEntry> findByIdempotencyKey(long tenantId, String idempotencyKey) {
+      return tx.ledger().findByIdempotencyKey(tenantId, idempotencyKey);
+    }
+
+    @Override
+    public List<LedgerEntry> history(long tenantId, long participantId, Long beforeId, int limit) {
+      return tx.ledger().history(tenantId, participantId, beforeId, limit);
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      tx.ledger().deleteAll(tenantId, participantId);
+    }
+  }
+}

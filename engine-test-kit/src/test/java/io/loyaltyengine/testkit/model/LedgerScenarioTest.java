@@ -1,0 +1,94 @@
+package io.loyaltyengine.testkit.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.testkit.gen.Gen;
+import io.loyaltyengine.testkit.model.LedgerModel.Applied;
+import io.loyaltyengine.testkit.model.LedgerModel.Outcome;
+import io.loyaltyengine.testkit.model.LedgerModel.Rejected;
+import io.loyaltyengine.testkit.model.LedgerModel.Replayed;
+import io.loyaltyengine.testkit.model.LedgerScenario.Award;
+import io.loyaltyengine.testkit.model.LedgerScenario.Enrol;
+import io.loyaltyengine.testkit.model.LedgerScenario.Op;
+import io.loyaltyengine.testkit.model.LedgerScenario.Points;
+import io.loyaltyengine.testkit.model.LedgerScenario.UpdateProfile;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+
+/** The scenario's operations, checked against the model alone: a model test that never reaches an outcome is void. */
+class LedgerScenarioTest {
+  private static final long MAX = Long.MAX_VALUE / 3;
+
+  @Test
+  void defaultSeedsReachEveryOutcomeOfTheModelIn200Steps() {
+    Map<String, Integer> outcomes = new TreeMap<>();
+    for (long seed : LedgerScenario.defaultSeeds()) {
+      LedgerModel model = new LedgerModel(MAX);
+      model.addParticipant(0);
+      model.addParticipant(1);
+      int slots = 2;
+      for (Op op : generate(seed, 200)) {
+        if (op instanceof Enrol) {
+          model.addParticipant(slots++);
+          count(outcomes, "enrol");
+        } else if (op instanceof UpdateProfile) {
+          count(outcomes, "profile update");
+        } else if (op instanceof Points p && p.slot() < slots) {
+          PointsChange change = new PointsChange(p.amount(), p.type(), p.description(), p.idempotencyKey());
+          boolean award = p instanceof Award;
+          Outcome outcome = award ? model.award(p.slot(), change) : model.deduct(p.slot(), change);
+          count(outcomes, describe(award, p, outcome));
+        }
+      }
+    }
+    for (String expected : List.of("applied award", "applied deduct", "replayed", "CONFLICT on idempotencyKey",
+        "INSUFFICIENT_POINTS", "VALIDATION_ERROR on amount (bad amount)", "VALIDATION_ERROR on amount (overflow)",
+        "enrol", "profile update")) {
+      assertTrue(outcomes.getOrDefault(expected, 0) > 0, expected + " never happens: " + outcomes);
+    }
+  }
+
+  @Test
+  void sameSeedGivesTheSameOperationsWithReadableNames() {
+    assertEquals(generate(3, 50), generate(3, 50));
+    for (Op op : generate(3, 50)) {
+      String text = op.toString();
+      assertTrue(text.matches("(award|deduct|update|enrol) .*"), text);
+    }
+  }
+
+  private static List<Op> generate(long seed, int steps) {
+    ModelRunner.Operations<Op> ops = LedgerScenario.operations(MAX);
+    RandomGenerator random = Gen.random(seed);
+    List<Op> generated = new ArrayList<>();
+    for (int i = 0; i < steps; i++) {
+      generated.add(ops.next(random, List.copyOf(generated)));
+    }
+    return generated;
+  }
+
+  private static String describe(boolean award, Points p, Outcome outcome) {
+    if (outcome instanceof Applied) {
+      return award ? "applied award" : "applied deduct";
+    }
+    if (outcome instanceof Replayed) {
+      return "replayed";
+    }
+    Rejected r = (Rejected) outcome;
+    String text = r.code() + (r.field() == null ? "" : " on " + r.field());
+    if (r.field() != null && r.field().equals("amount")) {
+      text += p.amount() >= 1 && p.amount() <= MAX ? " (overflow)" : " (bad amount)";
+    }
+    return text;
+  }
+
+  private static void count(Map<String, Integer> counts, String key) {
+    counts.merge(key, 1, Integer::sum);
+  }
+}
