@@ -16,6 +16,22 @@ public record CursorPage<T>(List<T> items, Long nextId) {
     items = List.copyOf(items);
   }
 
+  /**
+   * Builds a page from up to {@code limit + 1} rows read in list order: the extra row, when present, only tells
+   * that another page follows, and the cursor is the id of the last row kept.
+   *
+   * @param rows the rows read, at most {@code limit + 1}
+   * @param limit the page size asked for
+   * @param idOf the id of a row
+   */
+  public static <T> CursorPage<T> fromRows(List<T> rows, int limit, java.util.function.ToLongFunction<T> idOf) {
+    if (rows.size() <= limit) {
+      return new CursorPage<>(rows, null);
+    }
+    List<T> items = rows.subList(0, limit);
+    return new CursorPage<>(items, idOf.applyAsLong(items.get(limit - 1)));
+  }
+
   /** Whether another page follows. */
   public boolean hasMore() {
     return nextId != null;

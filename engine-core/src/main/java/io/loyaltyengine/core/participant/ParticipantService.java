@@ -119,13 +119,8 @@ public final class ParticipantService implements Participants {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
-      List<Participant> rows = tx.participants().list(tenantId, campaignId, f.search, f.tier, page.afterId(),
-          page.limit() + 1);
-      if (rows.size() > page.limit()) {
-        List<Participant> items = rows.subList(0, page.limit());
-        return new CursorPage<>(items, items.get(items.size() - 1).id());
-      }
-      return new CursorPage<>(rows, null);
+      return CursorPage.fromRows(tx.participants().list(tenantId, campaignId, f.search, f.tier, page.afterId(),
+          page.limit() + 1), page.limit(), Participant::id);
     });
   }
 

@@ -18,7 +18,6 @@ import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.Points;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -60,12 +59,8 @@ public final class PointsService implements Points {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       long id = resolver.resolve(tx, tenantId).id();
-      List<LedgerEntry> rows = tx.ledger().history(tenantId, id, page.afterId(), page.limit() + 1);
-      if (rows.size() > page.limit()) {
-        List<LedgerEntry> items = rows.subList(0, page.limit());
-        return new CursorPage<>(items, items.get(items.size() - 1).id());
-      }
-      return new CursorPage<>(rows, null);
+      return CursorPage.fromRows(tx.ledger().history(tenantId, id, page.afterId(), page.limit() + 1), page.limit(),
+          LedgerEntry::id);
     });
   }
 

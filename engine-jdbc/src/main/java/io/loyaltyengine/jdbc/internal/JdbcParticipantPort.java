@@ -7,6 +7,7 @@ import io.loyaltyengine.participant.Participant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Update;
 import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
@@ -23,18 +24,9 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
 
   @Override
   public void insert(Participant p) {
-    run("participant insert", UniqueKey.PARTICIPANT_EMAIL, () -> handle.createUpdate(sql.participantInsert())
-        .bind("tenantId", p.tenantId())
-        .bind("participantId", p.id())
+    run("participant insert", UniqueKey.PARTICIPANT_EMAIL,
+        () -> bindProfile(handle.createUpdate(sql.participantInsert()), p)
         .bind("campaignId", p.campaignId())
-        .bind("email", p.email())
-        .bind("emailSanitized", p.sanitizedEmail())
-        .bind("firstName", p.firstName())
-        .bind("lastName", p.lastName())
-        .bind("ipAddress", p.ipAddress())
-        .bind("tier", p.tier())
-        .bind("metadata", MetadataJson.write(p.metadata()))
-        .bind("searchText", ParticipantSearch.searchText(p))
         .bind("pointsBalance", p.pointsBalance())
         .bind("lifetimePoints", p.lifetimePoints())
         .bind("createdAt", Rows.timestamp(p.createdAt()))
@@ -72,7 +64,15 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
 
   @Override
   public void updateProfile(Participant p) {
-    run("participant update", UniqueKey.PARTICIPANT_EMAIL, () -> handle.createUpdate(sql.participantUpdateProfile())
+    run("participant update", UniqueKey.PARTICIPANT_EMAIL,
+        () -> bindProfile(handle.createUpdate(sql.participantUpdateProfile()), p)
+            .bind("updatedAt", Rows.timestamp(p.updatedAt()))
+            .execute());
+  }
+
+  /** Binds the key and the profile columns, which insert and profile update write alike. */
+  private static Update bindProfile(Update update, Participant p) {
+    return update
         .bind("tenantId", p.tenantId())
         .bind("participantId", p.id())
         .bind("email", p.email())
@@ -82,9 +82,7 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
         .bind("ipAddress", p.ipAddress())
         .bind("tier", p.tier())
         .bind("metadata", MetadataJson.write(p.metadata()))
-        .bind("searchText", ParticipantSearch.searchText(p))
-        .bind("updatedAt", Rows.timestamp(p.updatedAt()))
-        .execute());
+        .bind("searchText", ParticipantSearch.searchText(p));
   }
 
   @Override
