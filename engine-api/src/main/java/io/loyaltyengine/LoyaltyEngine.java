@@ -1,8 +1,11 @@
 package io.loyaltyengine;
 
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.Events;
 import io.loyaltyengine.internal.EngineConfig;
 import io.loyaltyengine.internal.EngineFactory;
 import io.loyaltyengine.tenant.Tenants;
+import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.ServiceLoader;
@@ -50,7 +53,15 @@ public interface LoyaltyEngine extends AutoCloseable {
    */
   TenantScope forTenant(long tenantId);
 
-  /** Closes the engine and its storage. Idempotent. Operations after close fail with {@link IllegalStateException}. */
+  /**
+   * Event listeners of this engine instance, and manual dispatch. See {@link Events} for the delivery guarantee.
+   */
+  Events events();
+
+  /**
+   * Stops the event dispatcher (waiting for the delivery in progress), then closes the storage. Idempotent.
+   * Operations after close fail with {@link IllegalStateException}.
+   */
   @Override
   void close();
 
@@ -65,6 +76,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     private int nodeId = -1;
     private EngineLimits limits;
     private int maxTransactionRetries = -1;
+    private EventSettings events;
+    private WebhookSettings webhooks;
 
     private Builder() {
     }
@@ -169,6 +182,34 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
+     * How events are dispatched (default: {@link EventSettings#DEFAULTS}, a background dispatcher thread).
+     *
+     * @throws NullPointerException if {@code events} is null
+     * @throws IllegalStateException if event settings were already set
+     */
+    public Builder events(EventSettings events) {
+      if (this.events != null) {
+        throw new IllegalStateException("events were already set to " + this.events);
+      }
+      this.events = Objects.requireNonNull(events, "events");
+      return this;
+    }
+
+    /**
+     * How webhook endpoints are called (default: {@link WebhookSettings#DEFAULTS}: public addresses only).
+     *
+     * @throws NullPointerException if {@code webhooks} is null
+     * @throws IllegalStateException if webhook settings were already set
+     */
+    public Builder webhooks(WebhookSettings webhooks) {
+      if (this.webhooks != null) {
+        throw new IllegalStateException("webhooks were already set to " + this.webhooks);
+      }
+      this.webhooks = Objects.requireNonNull(webhooks, "webhooks");
+      return this;
+    }
+
+    /**
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
      * @throws IllegalStateException if no storage was set, or {@code engine-core} is missing
@@ -183,7 +224,9 @@ public interface LoyaltyEngine extends AutoCloseable {
           idGenerator,
           nodeId,
           limits == null ? EngineLimits.DEFAULTS : limits,
-          maxTransactionRetries < 0 ? 5 : maxTransactionRetries);
+          maxTransactionRetries < 0 ? 5 : maxTransactionRetries,
+          events == null ? EventSettings.DEFAULTS : events,
+          webhooks == null ? WebhookSettings.DEFAULTS : webhooks);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, LoyaltyEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

@@ -2,9 +2,11 @@ package io.loyaltyengine;
 
 import io.loyaltyengine.brand.Brands;
 import io.loyaltyengine.campaign.Campaigns;
+import io.loyaltyengine.events.ChangeFeed;
 import io.loyaltyengine.participant.Participants;
 import io.loyaltyengine.points.Points;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.webhooks.Webhooks;
 
 /**
  * The operations of one tenant. Every read and write through a scope is confined to its tenant: ids of another
@@ -35,6 +37,12 @@ public interface TenantScope {
 
   /** Points: awards, deductions and ledger history. */
   Points points();
+
+  /** The tenant's events in commit order, for integrations that poll. */
+  ChangeFeed changeFeed();
+
+  /** The tenant's webhook endpoints. */
+  Webhooks webhooks();
 
   /**
    * Returns this scope bound to a host's transaction: its operations write on the host's connection and commit or

@@ -3,6 +3,8 @@ package io.loyaltyengine.internal;
 import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.EngineStorage;
 import io.loyaltyengine.IdGenerator;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
 
 /**
@@ -14,7 +16,9 @@ import java.time.Clock;
  * @param nodeId the node number for the default id generator, or -1 for a random one
  * @param limits input bounds
  * @param maxTransactionRetries how often a transaction failing transiently (deadlock, serialization) is retried
+ * @param events event dispatch settings
+ * @param webhooks webhook delivery settings
  */
 public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
-    EngineLimits limits, int maxTransactionRetries) {
+    EngineLimits limits, int maxTransactionRetries, EventSettings events, WebhookSettings webhooks) {
 }

@@ -31,7 +31,7 @@ class H2SchemaMigratorTest extends SchemaMigratorTestBase {
   }
 
   @Override
-  String secondVersion() {
+  String extraVersion() {
     return "CREATE TABLE IF NOT EXISTS loyalty_test_extra (\n  tenant_id BIGINT NOT NULL,\n  note VARCHAR,\n"
         + "  CONSTRAINT pk_loyalty_test_extra PRIMARY KEY (tenant_id)\n);\n";
   }
@@ -40,7 +40,15 @@ class H2SchemaMigratorTest extends SchemaMigratorTestBase {
   void aMigrationThatDiedAfterItsScriptIsCompletedByTheNextRun() {
     // H2 commits DDL at once: a crash after the script but before its history row leaves the tables behind.
     execute(engineScript("V1__foundation.sql"));
-    assertEquals(List.of(1), versions(new SchemaMigrator(dataSource(), sql()).migrate()));
-    assertEquals(1, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(List.of(1, 2), versions(new SchemaMigrator(dataSource(), sql()).migrate()));
+    assertEquals(2, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+  }
+
+  @Test
+  void theEventsVersionRunsAgainOverWhatAnInterruptedRunLeftBehind() {
+    execute(engineScript("V1__foundation.sql"));
+    execute(engineScript("V2__events.sql"));
+    assertEquals(List.of(1, 2), versions(new SchemaMigrator(dataSource(), sql()).migrate()));
+    assertEquals(0, query("SELECT COUNT(*) FROM event_delivery"));
   }
 }

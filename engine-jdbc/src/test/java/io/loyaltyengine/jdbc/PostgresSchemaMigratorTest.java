@@ -36,7 +36,7 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
   }
 
   @Override
-  String secondVersion() {
+  String extraVersion() {
     return "CREATE TABLE loyalty_test_extra (\n  tenant_id bigint NOT NULL,\n  note text,\n"
         + "  CONSTRAINT pk_loyalty_test_extra PRIMARY KEY (tenant_id)\n);\n";
   }
@@ -44,12 +44,12 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
   @Test
   void aFailingVersionLeavesNothingBehind() {
     new SchemaMigrator(dataSource(), sql()).migrate();
-    ClassLoader failing = scriptSet("failing", secondVersion() + "SELECT no_such_function();\n", false);
+    ClassLoader failing = scriptSet("failing", extraVersion() + "SELECT no_such_function();\n", false);
     StorageException e = assertThrows(StorageException.class,
         () -> new SchemaMigrator(dataSource(), sql(), "failing", failing).migrate());
-    assertTrue(e.getMessage().startsWith("applying schema version 2 (extra table) failed (SQLState 42883"),
+    assertTrue(e.getMessage().startsWith("applying schema version 3 (extra table) failed (SQLState 42883"),
         e.getMessage());
     assertEquals(0, query("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'loyalty_test_extra'"));
-    assertEquals(1, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(2, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 }

@@ -43,6 +43,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * not exist in the same tenant, are refused with a {@link StorageException}, as foreign keys would.
  * Instants, metadata and texts are kept exactly as given.
  *
+ * <h2>Events</h2>
+ * The outbox, the feeds, deliveries and webhook endpoints follow the SQL schema: a delivery must belong to an
+ * existing event of its tenant, creating a delivery that exists does nothing, a participant's event counter goes
+ * with its row. Claiming applies the {@link io.loyaltyengine.core.spi.DeliveryPort} rule exactly; since a unit of
+ * work holds the database's lock, no claim ever meets a row another one holds, which is what {@code SKIP LOCKED}
+ * achieves in PostgreSQL.
+ *
  * <h2>Capabilities</h2>
  * {@link StorageCapability#SHARED_DATABASE} only: several storages opened on one {@link Database} see each other's
  * commits, but nothing survives the JVM, and host transactions cannot be joined.

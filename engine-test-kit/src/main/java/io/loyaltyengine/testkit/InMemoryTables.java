@@ -2,6 +2,9 @@ package io.loyaltyengine.testkit;
 
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.core.spi.DeliveryRecord;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.tenant.Tenant;
@@ -29,6 +32,74 @@ final class InMemoryTables {
   record ScopedText(long scope, String text) {
   }
 
+  /** The key of a delivery, ordered as the SQL primary key (tenant, event id, subscriber). */
+  record DeliveryKey(long tenantId, long eventId, String subscriber) implements Comparable<DeliveryKey> {
+    @Override
+    public int compareTo(DeliveryKey other) {
+      int c = Long.compare(tenantId, other.tenantId);
+      if (c == 0) {
+        c = Long.compare(eventId, other.eventId);
+      }
+      return c != 0 ? c : subscriber.compareTo(other.subscriber);
+    }
+
+    static DeliveryKey of(DeliveryRecord d) {
+      return new DeliveryKey(d.tenantId(), d.eventId(), d.subscriber());
+    }
+  }
+
+  /** A PENDING delivery in claim order: position, then its key (the SQL claim's ORDER BY). */
+  record ClaimOrder(long position, DeliveryKey key) implements Comparable<ClaimOrder> {
+    @Override
+    public int compareTo(ClaimOrder other) {
+      int c = Long.compare(position, other.position);
+      return c != 0 ? c : key.compareTo(other.key);
+    }
+
+    static ClaimOrder of(DeliveryRecord d) {
+      return new ClaimOrder(d.position(), DeliveryKey.of(d));
+    }
+  }
+
+  /**
+   * A PENDING delivery that has a participant, ordered by (tenant, subscriber, participant, sequence, event id): the
+   * first entry of a (tenant, subscriber, participant) range is the lowest pending sequence, which decides the
+   * ordering rule of claims.
+   */
+  record ParticipantOrder(long tenantId, String subscriber, long participantId, long sequence, long eventId)
+      implements Comparable<ParticipantOrder> {
+    @Override
+    public int compareTo(ParticipantOrder other) {
+      int c = Long.compare(tenantId, other.tenantId);
+      if (c == 0) {
+        c = subscriber.compareTo(other.subscriber);
+      }
+      if (c == 0) {
+        c = Long.compare(participantId, other.participantId);
+      }
+      if (c == 0) {
+        c = Long.compare(sequence, other.sequence);
+      }
+      return c != 0 ? c : Long.compare(eventId, other.eventId);
+    }
+
+    /** The key of a delivery, or null for one without a participant (it neither blocks nor is blocked). */
+    static ParticipantOrder of(DeliveryRecord d) {
+      return d.participantId() == null ? null
+          : new ParticipantOrder(d.tenantId(), d.subscriber(), d.participantId(), d.sequence(), d.eventId());
+    }
+
+    /** The smallest key of a (tenant, subscriber, participant) range. */
+    static ParticipantOrder first(long tenantId, String subscriber, long participantId) {
+      return new ParticipantOrder(tenantId, subscriber, participantId, Long.MIN_VALUE, Long.MIN_VALUE);
+    }
+
+    boolean sameParticipant(ParticipantOrder other) {
+      return tenantId == other.tenantId && participantId == other.participantId
+          && subscriber.equals(other.subscriber);
+    }
+  }
+
   final Map<Long, Tenant> tenants = new HashMap<>();
 
   final Map<Long, Brand> brands = new HashMap<>();
@@ -53,6 +124,26 @@ final class InMemoryTables {
   /** (tenant, idempotency key) -> entry: the LEDGER_IDEMPOTENCY_KEY key. */
   final Map<ScopedText, LedgerEntry> idempotencyKeys = new HashMap<>();
 
+  /** (tenant, participant) -> the participant's event counter; absent means 0 (column participant.event_sequence). */
+  final Map<IdPair, Long> eventSequences = new HashMap<>();
+
+  /** (tenant, event id) -> event: the outbox. */
+  final TreeMap<IdPair, EventRecord> events = new TreeMap<>();
+  /** (tenant, event id) -> event, for the events at position 0 only. */
+  final TreeMap<IdPair, EventRecord> unpositionedEvents = new TreeMap<>();
+  /** tenant -> last position given in its feed (a row of event_feed). */
+  final Map<Long, Long> feeds = new HashMap<>();
+
+  /** Every delivery. */
+  final TreeMap<DeliveryKey, DeliveryRecord> deliveries = new TreeMap<>();
+  /** The PENDING deliveries in claim order. */
+  final TreeMap<ClaimOrder, DeliveryRecord> pendingByPosition = new TreeMap<>();
+  /** The PENDING deliveries that have a participant, for the ordering rule. */
+  final TreeMap<ParticipantOrder, DeliveryRecord> pendingByParticipant = new TreeMap<>();
+
+  /** (tenant, endpoint id) -> webhook endpoint. */
+  final TreeMap<IdPair, WebhookEndpointRecord> webhookEndpoints = new TreeMap<>();
+
   void clear() {
     tenants.clear();
     brands.clear();
@@ -66,5 +157,13 @@ final class InMemoryTables {
     entries.clear();
     entriesByParticipant.clear();
     idempotencyKeys.clear();
+    eventSequences.clear();
+    events.clear();
+    unpositionedEvents.clear();
+    feeds.clear();
+    deliveries.clear();
+    pendingByPosition.clear();
+    pendingByParticipant.clear();
+    webhookEndpoints.clear();
   }
 }

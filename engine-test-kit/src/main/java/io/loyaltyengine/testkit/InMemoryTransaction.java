@@ -7,6 +7,12 @@ import io.loyaltyengine.core.participant.ParticipantSearch;
 import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
+import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.DeliveryPort;
+import io.loyaltyengine.core.spi.DeliveryRecord;
+import io.loyaltyengine.core.spi.DeliveryStatus;
+import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.StorageException;
@@ -14,19 +20,28 @@ import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.core.spi.WebhookEndpointPort;
+import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.testkit.InMemoryTables.ClaimOrder;
+import io.loyaltyengine.testkit.InMemoryTables.DeliveryKey;
 import io.loyaltyengine.testkit.InMemoryTables.IdPair;
+import io.loyaltyengine.testkit.InMemoryTables.ParticipantOrder;
 import io.loyaltyengine.testkit.InMemoryTables.ScopedText;
 import io.loyaltyengine.tenant.Tenant;
 import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
@@ -49,6 +64,9 @@ final class InMemoryTransaction implements Transaction {
   private final CampaignPort campaignPort = new Campaigns();
   private final ParticipantPort participantPort = new Participants();
   private final LedgerPort ledgerPort = new Ledger();
+  private final EventPort eventPort = new Events();
+  private final DeliveryPort deliveryPort = new Deliveries();
+  private final WebhookEndpointPort webhookEndpointPort = new WebhookEndpoints();
 
   InMemoryTransaction(InMemoryTables tables, Thread owner) {
     this.t = tables;
@@ -78,6 +96,21 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public LedgerPort ledger() {
     return ledgerPort;
+  }
+
+  @Override
+  public EventPort events() {
+    return eventPort;
+  }
+
+  @Override
+  public DeliveryPort deliveries() {
+    return deliveryPort;
+  }
+
+  @Override
+  public WebhookEndpointPort webhookEndpoints() {
+    return webhookEndpointPort;
   }
 
   /** The failure that aborted this transaction, or null. */
@@ -138,6 +171,14 @@ final class InMemoryTransaction implements Transaction {
 
   private static StorageException constraint(String message) {
     return new StorageException(message, null);
+  }
+
+  /** A NOT NULL column: a null value is refused as the database would refuse it. */
+  private static <T> T notNull(T value, String column) {
+    if (value == null) {
+      throw constraint("not-null constraint violated: " + column);
+    }
+    return value;
   }
 
   private static int checkLimit(int limit) {
@@ -341,6 +382,8 @@ final class InMemoryTransaction implements Transaction {
         }
         remove(t.participants, p.id());
         remove(t.participantsByCampaign, new IdPair(p.campaignId(), p.id()));
+        // The event counter is a column of the participant's row: it goes with it.
+        remove(t.eventSequences, new IdPair(p.tenantId(), p.id()));
         ScopedText email = emailKey(p);
         if (email != null) {
           remove(t.participantEmails, email);
@@ -481,6 +524,427 @@ final class InMemoryTransaction implements Transaction {
       write(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
           p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetime, p.createdAt(), p.updatedAt()));
       return new BalanceChange(p.campaignId(), balance, lifetime);
+    }
+  }
+
+  private final class Events implements EventPort {
+    @Override
+    public long nextSequence(long tenantId, long participantId) {
+      return call(() -> {
+        Participant p = t.participants.get(participantId);
+        if (p == null || p.tenantId() != tenantId) {
+          return 0L; // as an UPDATE ... RETURNING that matches no row
+        }
+        IdPair key = new IdPair(tenantId, participantId);
+        long next = t.eventSequences.getOrDefault(key, 0L) + 1;
+        put(t.eventSequences, key, next);
+        return next;
+      });
+    }
+
+    @Override
+    public void append(EventRecord e) {
+      Objects.requireNonNull(e, "event");
+      Objects.requireNonNull(e.type(), "type");
+      run(() -> {
+        IdPair key = new IdPair(e.tenantId(), e.eventId());
+        if (t.events.containsKey(key)) {
+          throw constraint("duplicate primary key: event");
+        }
+        notNull(e.occurredAt(), "event occurred_at");
+        notNull(e.payload(), "event payload");
+        if (e.position() < 0) {
+          throw constraint("check constraint violated: event position");
+        }
+        put(t.events, key, e);
+        if (e.position() == 0) {
+          put(t.unpositionedEvents, key, e);
+        }
+      });
+    }
+
+    @Override
+    public List<Long> tenantsWithUnpositionedEvents(int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        List<Long> tenants = new ArrayList<>();
+        IdPair next = t.unpositionedEvents.isEmpty() ? null : t.unpositionedEvents.firstKey();
+        while (next != null && tenants.size() < limit) {
+          tenants.add(next.parent());
+          next = t.unpositionedEvents.higherKey(new IdPair(next.parent(), Long.MAX_VALUE));
+        }
+        return List.copyOf(tenants);
+      });
+    }
+
+    @Override
+    public long lockFeed(long tenantId) {
+      // The database lock is held for the whole unit of work: the feed is locked already.
+      return call(() -> {
+        Long last = t.feeds.get(tenantId);
+        if (last == null) {
+          put(t.feeds, tenantId, 0L);
+          return 0L;
+        }
+        return last;
+      });
+    }
+
+    @Override
+    public List<EventRecord> unpositioned(long tenantId, int limit) {
+      return call(() -> List.copyOf(children(t.unpositionedEvents, tenantId).limit(checkLimit(limit)).toList()));
+    }
+
+    @Override
+    public void position(long tenantId, long eventId, long position) {
+      run(() -> {
+        IdPair key = new IdPair(tenantId, eventId);
+        EventRecord e = t.events.get(key);
+        if (e == null) {
+          return;
+        }
+        if (position < 0) {
+          throw constraint("check constraint violated: event position");
+        }
+        EventRecord positioned = e.withPosition(position);
+        put(t.events, key, positioned);
+        if (position == 0) {
+          put(t.unpositionedEvents, key, positioned);
+        } else {
+          remove(t.unpositionedEvents, key);
+        }
+      });
+    }
+
+    @Override
+    public void advanceFeed(long tenantId, long lastPosition) {
+      run(() -> {
+        if (t.feeds.containsKey(tenantId)) {
+          put(t.feeds, tenantId, lastPosition);
+        }
+      });
+    }
+
+    @Override
+    public List<EventRecord> feed(long tenantId, long afterPosition, Set<EventType> types, Long campaignId,
+        int limit) {
+      Objects.requireNonNull(types, "types");
+      long after = Math.max(afterPosition, 0);
+      return call(() -> List.copyOf(children(t.events, tenantId)
+          .filter(e -> e.position() > after)
+          .filter(e -> types.isEmpty() || types.contains(e.type()))
+          .filter(e -> campaignId == null || campaignId.equals(e.campaignId()))
+          .sorted(Comparator.comparingLong(EventRecord::position))
+          .limit(checkLimit(limit))
+          .toList()));
+    }
+
+    @Override
+    public Optional<EventRecord> find(long tenantId, long eventId) {
+      return call(() -> Optional.ofNullable(t.events.get(new IdPair(tenantId, eventId))));
+    }
+
+    @Override
+    public int prune(Instant before, int limit) {
+      Objects.requireNonNull(before, "before");
+      return call(() -> {
+        List<EventRecord> doomed = t.events.values().stream()
+            .filter(e -> e.position() > 0 && e.occurredAt().isBefore(before))
+            .filter(e -> deliveriesOf(e.tenantId(), e.eventId())
+                .allMatch(d -> d.status() == DeliveryStatus.DELIVERED))
+            .sorted(Comparator.comparing(EventRecord::occurredAt)
+                .thenComparingLong(EventRecord::tenantId)
+                .thenComparingLong(EventRecord::eventId))
+            .limit(checkLimit(limit))
+            .toList();
+        for (EventRecord e : doomed) {
+          for (DeliveryRecord d : deliveriesOf(e.tenantId(), e.eventId()).toList()) {
+            writeDelivery(d, null);
+          }
+          remove(t.events, new IdPair(e.tenantId(), e.eventId()));
+        }
+        return doomed.size();
+      });
+    }
+  }
+
+  /** The deliveries of one event, in subscriber order. */
+  private Stream<DeliveryRecord> deliveriesOf(long tenantId, long eventId) {
+    return t.deliveries.tailMap(new DeliveryKey(tenantId, eventId, ""), true).values().stream()
+        .takeWhile(d -> d.tenantId() == tenantId && d.eventId() == eventId);
+  }
+
+  /**
+   * Replaces delivery {@code old} (null: none) by {@code next} (null: deleted), keeping the PENDING indexes in step;
+   * every change goes through the undo log.
+   */
+  private void writeDelivery(DeliveryRecord old, DeliveryRecord next) {
+    if (old != null) {
+      if (old.status() == DeliveryStatus.PENDING) {
+        remove(t.pendingByPosition, ClaimOrder.of(old));
+        ParticipantOrder order = ParticipantOrder.of(old);
+        if (order != null) {
+          remove(t.pendingByParticipant, order);
+        }
+      }
+      if (next == null) {
+        remove(t.deliveries, DeliveryKey.of(old));
+      }
+    }
+    if (next != null) {
+      put(t.deliveries, DeliveryKey.of(next), next);
+      if (next.status() == DeliveryStatus.PENDING) {
+        put(t.pendingByPosition, ClaimOrder.of(next), next);
+        ParticipantOrder order = ParticipantOrder.of(next);
+        if (order != null) {
+          put(t.pendingByParticipant, order, next);
+        }
+      }
+    }
+  }
+
+  private static DeliveryRecord changed(DeliveryRecord d, DeliveryStatus status, int attempts, Instant nextAttemptAt,
+      String leaseOwner, Instant leaseUntil, String lastError, Instant updatedAt) {
+    return new DeliveryRecord(d.tenantId(), d.eventId(), d.subscriber(), d.participantId(), d.sequence(),
+        d.position(), status, attempts, nextAttemptAt, leaseOwner, leaseUntil, lastError, updatedAt);
+  }
+
+  private static int checkAttempts(int attempts) {
+    if (attempts < 0) {
+      throw constraint("check constraint violated: delivery attempts");
+    }
+    return attempts;
+  }
+
+  private final class Deliveries implements DeliveryPort {
+    @Override
+    public void create(DeliveryRecord d) {
+      Objects.requireNonNull(d, "delivery");
+      Objects.requireNonNull(d.subscriber(), "subscriber");
+      Objects.requireNonNull(d.status(), "status");
+      run(() -> {
+        if (t.deliveries.containsKey(DeliveryKey.of(d))) {
+          return; // as INSERT ... ON CONFLICT DO NOTHING
+        }
+        if (!t.events.containsKey(new IdPair(d.tenantId(), d.eventId()))) {
+          throw constraint("foreign key violated: delivery of an event that does not exist in its tenant");
+        }
+        notNull(d.nextAttemptAt(), "delivery next_attempt_at");
+        notNull(d.updatedAt(), "delivery updated_at");
+        checkAttempts(d.attempts());
+        writeDelivery(null, d);
+      });
+    }
+
+    @Override
+    public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Instant now, String owner,
+        Instant leaseUntil, int limit) {
+      Objects.requireNonNull(listeners, "listeners");
+      Objects.requireNonNull(now, "now");
+      Objects.requireNonNull(owner, "owner");
+      Objects.requireNonNull(leaseUntil, "leaseUntil");
+      return call(() -> {
+        checkLimit(limit);
+        // Holding the database lock, nothing else is leased meanwhile: SKIP LOCKED has nothing to skip.
+        List<DeliveryRecord> chosen = new ArrayList<>();
+        for (DeliveryRecord d : t.pendingByPosition.values()) {
+          if (chosen.size() >= limit) {
+            break;
+          }
+          if (claimable(d, listeners, webhooks, now)) {
+            chosen.add(d);
+          }
+        }
+        List<ClaimedDelivery> claimed = new ArrayList<>(chosen.size());
+        for (DeliveryRecord d : chosen) {
+          DeliveryRecord leased = changed(d, d.status(), d.attempts(), d.nextAttemptAt(), owner, leaseUntil,
+              d.lastError(), now);
+          writeDelivery(d, leased);
+          claimed.add(new ClaimedDelivery(leased, eventOf(leased)));
+        }
+        return List.copyOf(claimed);
+      });
+    }
+
+    /** The DeliveryPort rule; {@code d} is PENDING (it comes from the PENDING index). */
+    private boolean claimable(DeliveryRecord d, Set<String> listeners, boolean webhooks, Instant now) {
+      if (d.nextAttemptAt().isAfter(now) || d.leaseUntil() != null && d.leaseUntil().isAfter(now)) {
+        return false;
+      }
+      if (!listeners.contains(d.subscriber()) && !(webhooks && d.subscriber().startsWith("webhook:"))) {
+        return false;
+      }
+      ParticipantOrder order = ParticipantOrder.of(d);
+      if (order == null) {
+        return true;
+      }
+      ParticipantOrder lowest = t.pendingByParticipant.ceilingKey(
+          ParticipantOrder.first(d.tenantId(), d.subscriber(), d.participantId()));
+      return lowest == null || !(lowest.sameParticipant(order) && lowest.sequence() < d.sequence());
+    }
+
+    @Override
+    public void delivered(long tenantId, long eventId, String subscriber, Instant now) {
+      Objects.requireNonNull(subscriber, "subscriber");
+      Objects.requireNonNull(now, "now");
+      run(() -> {
+        DeliveryRecord d = t.deliveries.get(new DeliveryKey(tenantId, eventId, subscriber));
+        if (d != null) {
+          writeDelivery(d, changed(d, DeliveryStatus.DELIVERED, d.attempts(), d.nextAttemptAt(), null, null,
+              d.lastError(), now));
+        }
+      });
+    }
+
+    @Override
+    public boolean reschedule(long tenantId, long eventId, String subscriber, String owner, int attempts,
+        Instant nextAttemptAt, String lastError, Instant now) {
+      Objects.requireNonNull(subscriber, "subscriber");
+      Objects.requireNonNull(owner, "owner");
+      Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+      Objects.requireNonNull(now, "now");
+      return call(() -> {
+        DeliveryRecord d = t.deliveries.get(new DeliveryKey(tenantId, eventId, subscriber));
+        if (d == null || d.status() != DeliveryStatus.PENDING || !owner.equals(d.leaseOwner())) {
+          return false;
+        }
+        writeDelivery(d, changed(d, DeliveryStatus.PENDING, checkAttempts(attempts), nextAttemptAt, null, null,
+            lastError, now));
+        return true;
+      });
+    }
+
+    @Override
+    public boolean park(long tenantId, long eventId, String subscriber, String owner, int attempts,
+        String lastError, Instant now) {
+      Objects.requireNonNull(subscriber, "subscriber");
+      Objects.requireNonNull(now, "now");
+      return call(() -> {
+        DeliveryRecord d = t.deliveries.get(new DeliveryKey(tenantId, eventId, subscriber));
+        if (d == null || d.status() != DeliveryStatus.PENDING || owner != null && !owner.equals(d.leaseOwner())) {
+          return false;
+        }
+        writeDelivery(d, changed(d, DeliveryStatus.PARKED, checkAttempts(attempts), d.nextAttemptAt(), null, null,
+            lastError, now));
+        return true;
+      });
+    }
+
+    @Override
+    public List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit) {
+      Objects.requireNonNull(subscriber, "subscriber");
+      return call(() -> List.copyOf(t.deliveries.values().stream()
+          .filter(d -> d.status() == DeliveryStatus.PARKED && d.subscriber().equals(subscriber))
+          .filter(d -> tenantId == null || d.tenantId() == tenantId)
+          .filter(d -> afterEventId == null || d.eventId() > afterEventId)
+          .sorted(Comparator.comparingLong(DeliveryRecord::eventId).thenComparingLong(DeliveryRecord::tenantId))
+          .limit(checkLimit(limit))
+          .map(d -> new ClaimedDelivery(d, eventOf(d)))
+          .toList()));
+    }
+
+    @Override
+    public boolean replay(long tenantId, long eventId, String subscriber, Instant now) {
+      Objects.requireNonNull(subscriber, "subscriber");
+      Objects.requireNonNull(now, "now");
+      return call(() -> {
+        DeliveryRecord d = t.deliveries.get(new DeliveryKey(tenantId, eventId, subscriber));
+        if (d == null || d.status() != DeliveryStatus.PARKED) {
+          return false;
+        }
+        writeDelivery(d, changed(d, DeliveryStatus.PENDING, 0, now, null, null, null, now));
+        return true;
+      });
+    }
+
+    @Override
+    public void deleteAll(long tenantId, String subscriber) {
+      Objects.requireNonNull(subscriber, "subscriber");
+      run(() -> {
+        List<DeliveryRecord> doomed = t.deliveries.values().stream()
+            .filter(d -> d.tenantId() == tenantId && d.subscriber().equals(subscriber))
+            .toList();
+        for (DeliveryRecord d : doomed) {
+          writeDelivery(d, null);
+        }
+      });
+    }
+
+    private EventRecord eventOf(DeliveryRecord d) {
+      EventRecord e = t.events.get(new IdPair(d.tenantId(), d.eventId()));
+      if (e == null) {
+        // create() checks the event exists and prune() deletes deliveries with their event.
+        throw new IllegalStateException("in-memory store bug: a delivery without its event");
+      }
+      return e;
+    }
+  }
+
+  private final class WebhookEndpoints implements WebhookEndpointPort {
+    @Override
+    public void insert(WebhookEndpointRecord endpoint) {
+      Objects.requireNonNull(endpoint, "endpoint");
+      run(() -> {
+        IdPair key = new IdPair(endpoint.tenantId(), endpoint.endpointId());
+        if (t.webhookEndpoints.containsKey(key)) {
+          throw constraint("duplicate primary key: webhook endpoint");
+        }
+        checkColumns(endpoint);
+        notNull(endpoint.createdAt(), "webhook endpoint created_at");
+        put(t.webhookEndpoints, key, endpoint);
+      });
+    }
+
+    @Override
+    public Optional<WebhookEndpointRecord> find(long tenantId, long endpointId) {
+      return call(() -> Optional.ofNullable(t.webhookEndpoints.get(new IdPair(tenantId, endpointId))));
+    }
+
+    @Override
+    public List<WebhookEndpointRecord> list(long tenantId) {
+      return call(() -> List.copyOf(children(t.webhookEndpoints, tenantId).toList()));
+    }
+
+    @Override
+    public List<WebhookEndpointRecord> listEnabled(long tenantId) {
+      return call(() -> List.copyOf(children(t.webhookEndpoints, tenantId)
+          .filter(WebhookEndpointRecord::enabled)
+          .toList()));
+    }
+
+    @Override
+    public boolean update(WebhookEndpointRecord e) {
+      Objects.requireNonNull(e, "endpoint");
+      return call(() -> {
+        IdPair key = new IdPair(e.tenantId(), e.endpointId());
+        WebhookEndpointRecord old = t.webhookEndpoints.get(key);
+        if (old == null) {
+          return false;
+        }
+        checkColumns(e);
+        put(t.webhookEndpoints, key, new WebhookEndpointRecord(e.tenantId(), e.endpointId(), e.url(), e.types(),
+            e.campaignId(), e.enabled(), e.disabledReason(), e.secret(), e.previousSecret(),
+            e.previousSecretUntil(), old.createdAt(), e.updatedAt()));
+        return true;
+      });
+    }
+
+    @Override
+    public boolean delete(long tenantId, long endpointId) {
+      return call(() -> {
+        IdPair key = new IdPair(tenantId, endpointId);
+        if (!t.webhookEndpoints.containsKey(key)) {
+          return false;
+        }
+        remove(t.webhookEndpoints, key);
+        return true;
+      });
+    }
+
+    private void checkColumns(WebhookEndpointRecord e) {
+      notNull(e.url(), "webhook endpoint url");
+      notNull(e.secret(), "webhook endpoint secret");
+      notNull(e.updatedAt(), "webhook endpoint updated_at");
     }
   }
 

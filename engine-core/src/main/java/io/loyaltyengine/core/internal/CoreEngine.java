@@ -3,16 +3,21 @@ package io.loyaltyengine.core.internal;
 import io.loyaltyengine.IdGenerator;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.core.event.EventDispatcher;
+import io.loyaltyengine.core.event.EventsService;
+import io.loyaltyengine.core.event.Listeners;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.tenant.TenantService;
+import io.loyaltyengine.core.webhook.WebhookDeliverer;
+import io.loyaltyengine.events.Events;
 import io.loyaltyengine.internal.EngineConfig;
 import io.loyaltyengine.tenant.Tenants;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The engine: holds the storage and the settings, and hands out tenant scopes. Thread-safe: immutable after
- * construction except the closed flag.
+ * The engine: holds the storage, the settings and the event dispatcher, and hands out tenant scopes. Thread-safe:
+ * immutable after construction except the closed flag (and the listener registry, which is concurrent).
  */
 final class CoreEngine implements LoyaltyEngine {
   private final Storage storage;
@@ -21,6 +26,8 @@ final class CoreEngine implements LoyaltyEngine {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Transactions transactions;
   private final Tenants tenants;
+  private final EventDispatcher dispatcher;
+  private final Events events;
 
   CoreEngine(EngineConfig config) {
     this.config = config;
@@ -31,6 +38,11 @@ final class CoreEngine implements LoyaltyEngine {
             config.nodeId() >= 0 ? config.nodeId() : ThreadLocalRandom.current().nextInt(1024));
     this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed);
     this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits()));
+    Listeners listeners = new Listeners();
+    this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners,
+        new WebhookDeliverer(config.webhooks(), config.clock()));
+    this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
+    dispatcher.start();
   }
 
   @Override
@@ -41,12 +53,18 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public TenantScope forTenant(long tenantId) {
     return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
-        config.limits()));
+        config.limits()), config.webhooks());
+  }
+
+  @Override
+  public Events events() {
+    return events;
   }
 
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      dispatcher.close();
       storage.close();
     }
   }

@@ -6,14 +6,19 @@ import io.loyaltyengine.brand.Brands;
 import io.loyaltyengine.campaign.Campaigns;
 import io.loyaltyengine.core.brand.BrandService;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.event.ChangeFeedService;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.tenant.TenantService;
+import io.loyaltyengine.core.webhook.WebhookService;
+import io.loyaltyengine.events.ChangeFeed;
 import io.loyaltyengine.participant.Participants;
 import io.loyaltyengine.points.Points;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import io.loyaltyengine.webhooks.Webhooks;
 import java.util.Objects;
 
 /** The operations of one tenant. Thread-safe unless bound to a host transaction. */
@@ -24,10 +29,16 @@ final class CoreTenantScope implements TenantScope {
   private final Campaigns campaigns;
   private final Participants participants;
   private final Points points;
+  private final ChangeFeed changeFeed;
+  private final Webhooks webhooks;
+  private final WebhookSettings webhookSettings;
 
-  CoreTenantScope(Storage storage, ScopeContext context) {
+  CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings) {
     this.storage = storage;
     this.context = context;
+    this.webhookSettings = webhookSettings;
+    this.changeFeed = new ChangeFeedService(context);
+    this.webhooks = new WebhookService(context, webhookSettings);
     this.brands = new BrandService(context);
     this.campaigns = new CampaignService(context);
     this.participants = new ParticipantService(context);
@@ -65,13 +76,24 @@ final class CoreTenantScope implements TenantScope {
   }
 
   @Override
+  public ChangeFeed changeFeed() {
+    return changeFeed;
+  }
+
+  @Override
+  public Webhooks webhooks() {
+    return webhooks;
+  }
+
+  @Override
   public TenantScope joining(HostTransaction transaction) {
     Objects.requireNonNull(transaction, "transaction");
     if (!storage.capabilities().contains(StorageCapability.HOST_TRANSACTIONS)) {
       throw new IllegalArgumentException(storage + " cannot join host transactions");
     }
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
-        context.transactions().joining(transaction), context.clock(), context.ids(), context.limits()));
+        context.transactions().joining(transaction), context.clock(), context.ids(), context.limits()),
+        webhookSettings);
   }
 
   @Override

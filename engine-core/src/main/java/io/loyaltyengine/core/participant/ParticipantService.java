@@ -6,9 +6,12 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
@@ -55,6 +58,8 @@ public final class ParticipantService implements Participants {
       Participant participant = new Participant(context.ids().nextId(), tenantId, campaignId, email.given(),
           email.sanitized(), firstName, lastName, ip, tier, metadata, 0, 0, now, now);
       tx.participants().insert(participant);
+      Outbox.emit(context, tx, EventType.PARTICIPANT_CREATED, campaignId, participant.id(),
+          EventJson.participant(participant));
       return participant;
     });
   }
@@ -94,6 +99,8 @@ public final class ParticipantService implements Participants {
           apply(current.ipAddress(), ip), apply(current.tier(), tier), metadata,
           current.pointsBalance(), current.lifetimePoints(), current.createdAt(), context.now());
       tx.participants().updateProfile(changed);
+      Outbox.emit(context, tx, EventType.PARTICIPANT_UPDATED, changed.campaignId(), changed.id(),
+          EventJson.participant(changed));
       return changed;
     });
   }
@@ -103,7 +110,10 @@ public final class ParticipantService implements Participants {
     Lookup lookup = Lookup.of(ref);
     long tenantId = context.tenantId();
     context.transactions().run(tx -> {
-      long id = lookup.find(tx, tenantId).id();
+      Participant gone = lookup.find(tx, tenantId);
+      long id = gone.id();
+      // Numbered before the row goes: the deletion is the participant's last event.
+      Outbox.emit(context, tx, EventType.PARTICIPANT_DELETED, gone.campaignId(), id, EventJson.participant(gone));
       tx.ledger().deleteAll(tenantId, id);
       if (!tx.participants().delete(tenantId, id)) {
         throw LoyaltyException.notFound("participant");

@@ -4,6 +4,8 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.spi.BalanceChange;
@@ -11,6 +13,7 @@ import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
@@ -125,6 +128,8 @@ public final class PointsService implements Points {
         change.amount(), change.type(), change.description(), change.idempotencyKey(), after.balance(),
         context.now());
     tx.ledger().append(entry);
+    Outbox.emit(context, tx, kind == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED,
+        after.campaignId(), p.id(), EventJson.points(entry, p, after.balance(), after.lifetimePoints()));
     return new PointsResult(entry, after.balance(), false);
   }
 }

@@ -18,4 +18,13 @@ public interface Transaction {
 
   /** Balances and ledger entries. */
   LedgerPort ledger();
+
+  /** The outbox and the change feed. */
+  EventPort events();
+
+  /** Deliveries of events to listeners and webhook endpoints. */
+  DeliveryPort deliveries();
+
+  /** Webhook endpoints. */
+  WebhookEndpointPort webhookEndpoints();
 }

@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.jdbc.SqlDialect;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
@@ -37,5 +38,32 @@ abstract class JdbcPort {
     } catch (JdbiException e) {
       throw SqlErrors.translate(operation, key, e);
     }
+  }
+
+  /**
+   * Runs an insert written to do nothing when its row exists ({@link Sql#feedCreate()}, {@link Sql#deliveryCreate()}).
+   * On H2 a concurrent insert of the same key can still fail with a unique violation; the row then exists, which is
+   * all the caller wants, and H2 rolls back only the failed statement, so the failure is ignored there. (PostgreSQL's
+   * ON CONFLICT never raises it, and a failed statement would abort its transaction.)
+   *
+   * @return the rows inserted
+   */
+  int runInsertIfAbsent(String operation, Supplier<Integer> statement) {
+    try {
+      return statement.get();
+    } catch (JdbiException e) {
+      if (sql.dialect() == SqlDialect.H2 && SqlErrors.isUniqueViolation(e)) {
+        return 0;
+      }
+      throw SqlErrors.translate(operation, e);
+    }
+  }
+
+  /** Refuses a negative limit before it reaches SQL, as a programming error. */
+  static int checkLimit(int limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must not be negative but was " + limit);
+    }
+    return limit;
   }
 }

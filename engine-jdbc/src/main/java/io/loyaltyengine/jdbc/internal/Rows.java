@@ -5,7 +5,12 @@ import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.DeliveryRecord;
+import io.loyaltyengine.core.spi.DeliveryStatus;
+import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
@@ -20,6 +25,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -60,7 +70,65 @@ final class Rows {
   static final RowMapper<BalanceChange> BALANCE_CHANGE = (rs, ctx) -> new BalanceChange(rs.getLong("campaign_id"),
       rs.getLong("points_balance"), rs.getLong("lifetime_points"));
 
+  static final RowMapper<EventRecord> EVENT = (rs, ctx) -> new EventRecord(rs.getLong("event_id"),
+      rs.getLong("tenant_id"), eventType(rs.getString("type")), nullableLong(rs, "campaign_id"),
+      nullableLong(rs, "participant_id"), rs.getLong("sequence"), instant(rs, "occurred_at"),
+      rs.getInt("schema_version"), rs.getLong("position"), rs.getString("payload"));
+
+  static final RowMapper<DeliveryRecord> DELIVERY = (rs, ctx) -> new DeliveryRecord(rs.getLong("tenant_id"),
+      rs.getLong("event_id"), rs.getString("subscriber"), nullableLong(rs, "participant_id"), rs.getLong("sequence"),
+      rs.getLong("position"), enumOf(DeliveryStatus.class, rs.getString("status")), rs.getInt("attempts"),
+      instant(rs, "next_attempt_at"), rs.getString("lease_owner"), instant(rs, "lease_until"),
+      rs.getString("last_error"), instant(rs, "updated_at"));
+
+  static final RowMapper<WebhookEndpointRecord> WEBHOOK_ENDPOINT = (rs, ctx) -> new WebhookEndpointRecord(
+      rs.getLong("tenant_id"), rs.getLong("endpoint_id"), rs.getString("url"), eventTypes(rs.getString("types")),
+      nullableLong(rs, "campaign_id"), rs.getBoolean("enabled"), rs.getString("disabled_reason"),
+      rs.getString("secret"), rs.getString("previous_secret"), instant(rs, "previous_secret_until"),
+      instant(rs, "created_at"), instant(rs, "updated_at"));
+
   private Rows() {
+  }
+
+  /** {@code instant} as the columns keep it: truncated to microseconds (null stays null). */
+  static Instant micros(Instant instant) {
+    return instant == null ? null : instant.truncatedTo(ChronoUnit.MICROS);
+  }
+
+  /** Reads a nullable BIGINT column. */
+  static Long nullableLong(ResultSet rs, String column) throws SQLException {
+    long value = rs.getLong(column);
+    return rs.wasNull() ? null : value;
+  }
+
+  /** The wire names of {@code types}, sorted and comma-separated; empty for none (the column's "all types"). */
+  static String wireNames(Collection<EventType> types) {
+    return types.stream().map(EventType::wireName).sorted().collect(Collectors.joining(","));
+  }
+
+  /** The wire names of {@code types}, sorted, for an array parameter. */
+  static List<String> wireNameList(Collection<EventType> types) {
+    return types.stream().map(EventType::wireName).sorted().toList();
+  }
+
+  private static Set<EventType> eventTypes(String wireNames) {
+    if (wireNames == null || wireNames.isEmpty()) {
+      return Set.of();
+    }
+    Set<EventType> types = EnumSet.noneOf(EventType.class);
+    for (String name : wireNames.split(",")) {
+      types.add(eventType(name));
+    }
+    return types;
+  }
+
+  private static EventType eventType(String wireName) {
+    try {
+      return EventType.fromWireName(wireName);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      // Written by a newer engine, or changed by hand: the value itself is not repeated.
+      throw new StorageException("the database holds an unknown event type", e);
+    }
   }
 
   /** An argument binding {@code instant} as a UTC {@link OffsetDateTime} truncated to microseconds. */

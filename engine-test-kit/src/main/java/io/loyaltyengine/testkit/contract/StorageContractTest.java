@@ -21,6 +21,14 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.DispatchReport;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventListener;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.FeedPage;
+import io.loyaltyengine.events.LoyaltyEvent;
+import io.loyaltyengine.events.ParkedDelivery;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
@@ -116,6 +124,7 @@ public abstract class StorageContractTest {
 
   private static final Instant START_MICROS = START.truncatedTo(ChronoUnit.MICROS);
   private static final int MODEL_STEPS = 200;
+  private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
 
   private StoreFixture fixture;
   private SettableClock clock;
@@ -185,10 +194,20 @@ public abstract class StorageContractTest {
 
   /** A new engine with {@code limits} on a new storage of the fixture; closed after the test. */
   protected final LoyaltyEngine newEngine(EngineLimits limits) {
+    return newEngine(limits, MANUAL_DISPATCH);
+  }
+
+  /**
+   * A new engine with {@code limits} and event settings on a new storage of the fixture; closed after the test.
+   * The suite's engines dispatch events only when a test calls {@code events().dispatch()}, so what a test sees
+   * never depends on a background thread's timing.
+   */
+  protected final LoyaltyEngine newEngine(EngineLimits limits, EventSettings events) {
     LoyaltyEngine engine = LoyaltyEngine.builder()
         .storage(fixture.openStorage())
         .clock(clock)
         .limits(limits)
+        .events(events)
         .nodeId(engines.size() + 1) // distinct node ids keep the default ids of two engines apart
         .build();
     engines.add(engine);
@@ -1815,6 +1834,352 @@ public abstract class StorageContractTest {
     LoyaltyEngine engine = newEngine(EngineLimits.builder().maxPointsPerOperation(max).build());
     LedgerScenario.runner(engine, max).steps(MODEL_STEPS).build()
         .runSeeds(LedgerScenario.defaultSeeds());
+  }
+
+  // ==================================================================== events
+
+  @Test
+  void everyCommittedChangeWritesItsEventAndAFailedOrReplayedOneWritesNone() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant p = enrol(w, "events@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    PointsChange award = PointsChange.of(10, "purchase").withIdempotencyKey("evt-order-1");
+    w.scope.points().award(ref, award);
+    assertTrue(w.scope.points().award(ref, award).replayed());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, () -> w.scope.points().deduct(ref, PointsChange.of(100, "redeem")));
+    assertCode(ErrorCode.CONFLICT, () -> enrol(w, "EVENTS@example.com"));
+    w.scope.participants().update(ref, ParticipantUpdate.builder().tier("gold").build());
+    w.scope.points().deduct(ref, PointsChange.of(4, "redeem"));
+    assertTrue(w.scope.changeFeed().read(0, EventFilter.all(), 100).events().isEmpty(),
+        "an event enters the feed when the dispatcher positions it");
+
+    engine.events().dispatch();
+    List<LoyaltyEvent> events = w.scope.changeFeed().read(0, EventFilter.all(), 100).events();
+    assertEquals(List.of(EventType.PARTICIPANT_CREATED, EventType.POINTS_AWARDED, EventType.PARTICIPANT_UPDATED,
+        EventType.POINTS_DEDUCTED), events.stream().map(LoyaltyEvent::type).toList());
+    assertEquals(List.of(1L, 2L, 3L, 4L), events.stream().map(LoyaltyEvent::sequence).toList());
+    Set<String> ids = new HashSet<>();
+    long lastPosition = 0;
+    for (LoyaltyEvent e : events) {
+      assertTrue(e.id().startsWith("evt_") && ids.add(e.id()), "ids are unique: " + e.id());
+      assertTrue(e.position() > lastPosition, "positions grow");
+      lastPosition = e.position();
+      assertEquals(w.tenantId(), e.tenantId());
+      assertEquals(w.campaign.id(), e.campaignId());
+      assertEquals(p.id(), e.participantId());
+      assertEquals(1, e.schemaVersion());
+      assertEquals(START_MICROS, e.occurredAt());
+    }
+    assertTrue(events.get(0).payload().contains("\"email\":\"events@example.com\""), events.get(0).payload());
+    assertTrue(events.get(1).payload().contains("\"balance\":10"), events.get(1).payload());
+    assertTrue(events.get(1).payload().contains("\"idempotencyKey\":\"evt-order-1\""), events.get(1).payload());
+    assertTrue(events.get(2).payload().contains("\"tier\":\"gold\""), events.get(2).payload());
+    assertTrue(events.get(3).payload().contains("\"balance\":6"), events.get(3).payload());
+
+    w.scope.participants().delete(ref);
+    engine.events().dispatch();
+    List<LoyaltyEvent> after = w.scope.changeFeed().read(lastPosition, EventFilter.all(), 100).events();
+    assertEquals(1, after.size());
+    assertEquals(EventType.PARTICIPANT_DELETED, after.get(0).type());
+    assertEquals(5, after.get(0).sequence(), "the deletion is the participant's last event");
+  }
+
+  @Test
+  void changeFeedReadsAfterItsCursorInPagesWithTypeAndCampaignFiltersAndOnlyItsTenant() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Campaign other = w.scope.campaigns().create(NewCampaign.running(w.brand.id(), "Other campaign"));
+    Participant a = enrol(w, "feed-a@example.com");
+    Participant b = w.scope.participants().create(other.id(), NewParticipant.withEmail("feed-b@example.com"));
+    for (int i = 0; i < 3; i++) {
+      w.scope.points().award(ParticipantRef.id(a.id()), PointsChange.of(1, "purchase"));
+      w.scope.points().award(ParticipantRef.id(b.id()), PointsChange.of(1, "purchase"));
+    }
+    World stranger = world(engine);
+    enrol(stranger, "stranger@example.com");
+    engine.events().dispatch();
+
+    List<LoyaltyEvent> walked = new ArrayList<>();
+    long cursor = 0;
+    for (int pages = 0; pages < 10; pages++) {
+      FeedPage page = w.scope.changeFeed().read(cursor, EventFilter.all(), 3);
+      if (page.events().isEmpty()) {
+        assertEquals(cursor, page.nextPosition(), "an empty page keeps the cursor");
+        break;
+      }
+      walked.addAll(page.events());
+      cursor = page.nextPosition();
+    }
+    assertEquals(8, walked.size(), "2 enrolments and 6 awards of this tenant, none of the other");
+    assertTrue(walked.stream().allMatch(e -> e.tenantId() == w.tenantId()));
+
+    List<LoyaltyEvent> awardsInOther = w.scope.changeFeed()
+        .read(0, EventFilter.types(EventType.POINTS_AWARDED).inCampaign(other.id()), 100).events();
+    assertEquals(3, awardsInOther.size());
+    assertTrue(awardsInOther.stream().allMatch(e -> e.participantId() == b.id()));
+    assertCode(ErrorCode.VALIDATION_ERROR, () -> w.scope.changeFeed().read(-1, EventFilter.all(), 10));
+    assertCode(ErrorCode.VALIDATION_ERROR, () -> w.scope.changeFeed().read(0, EventFilter.all(), 101));
+  }
+
+  @Test
+  void hostTransactionRollbackLeavesNoEventAndCommitLeavesItsEvent() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant p = enrol(w, "host-events@example.com");
+    try (HostTx tx = host.begin()) {
+      w.scope.joining(tx.transaction()).points().award(ParticipantRef.id(p.id()), PointsChange.of(5, "purchase"));
+      tx.rollback();
+    }
+    try (HostTx tx = host.begin()) {
+      w.scope.joining(tx.transaction()).points().award(ParticipantRef.id(p.id()), PointsChange.of(7, "purchase"));
+      tx.commit();
+    }
+    engine.events().dispatch();
+    List<LoyaltyEvent> awards = w.scope.changeFeed()
+        .read(0, EventFilter.types(EventType.POINTS_AWARDED), 100).events();
+    assertEquals(1, awards.size(), "only the committed award has an event");
+    assertTrue(awards.get(0).payload().contains("\"amount\":7"), awards.get(0).payload());
+  }
+
+  @Test
+  void listenerGetsEveryCommittedEventOnceInOrderPerParticipant() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    RecordingListener listener = new RecordingListener(e -> false);
+    engine.events().subscribe("recorder", EventFilter.all(), listener);
+    List<Participant> people = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      people.add(enrol(w, "order" + i + "@example.com"));
+    }
+    for (int round = 0; round < 4; round++) {
+      for (Participant p : people) {
+        w.scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(round + 1, "purchase"));
+      }
+    }
+    dispatchUntilIdle(engine);
+    assertEquals(25, listener.delivered.size());
+    assertEquals(25, listener.delivered.stream().map(LoyaltyEvent::id).distinct().count(), "each event once");
+    for (Participant p : people) {
+      List<Long> sequences = listener.delivered.stream().filter(e -> e.participantId() == p.id())
+          .map(LoyaltyEvent::sequence).toList();
+      assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences, "in order for participant " + p.id());
+    }
+  }
+
+  @Test
+  void failingListenerIsRetriedWithBackoffInOrderWithoutHoldingUpOtherListeners() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant p = enrol(w, "flaky@example.com");
+    AtomicInteger failuresLeft = new AtomicInteger(2);
+    RecordingListener flaky = new RecordingListener(e -> e.type() == EventType.POINTS_AWARDED
+        && failuresLeft.getAndDecrement() > 0);
+    RecordingListener steady = new RecordingListener(e -> false);
+    engine.events().subscribe("flaky", EventFilter.types(EventType.POINTS_AWARDED, EventType.POINTS_DEDUCTED),
+        flaky);
+    engine.events().subscribe("steady", EventFilter.all(), steady);
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(10, "purchase"));
+
+    // One event per participant and subscriber per round (order), so the enrolment and the award take two rounds.
+    DispatchReport first = engine.events().dispatch();
+    assertEquals(1, first.retried(), "the flaky listener failed once and is scheduled again");
+    dispatchUntilIdle(engine);
+    assertEquals(2, steady.delivered.size(), "the other listener is not held up");
+    w.scope.points().deduct(ref, PointsChange.of(3, "redeem"));
+    dispatchUntilIdle(engine);
+    assertEquals(3, steady.delivered.size());
+    assertTrue(flaky.delivered.isEmpty(), "not due yet, and the deduction waits behind the award");
+
+    clock().advance(Duration.ofSeconds(2)); // past the first backoff (1 s + at most 20%)
+    engine.events().dispatch();
+    assertTrue(flaky.delivered.isEmpty(), "second failure");
+    clock().advance(Duration.ofSeconds(3)); // past the second backoff (2 s + at most 20%)
+    dispatchUntilIdle(engine);
+    assertEquals(List.of(EventType.POINTS_AWARDED, EventType.POINTS_DEDUCTED),
+        flaky.delivered.stream().map(LoyaltyEvent::type).toList(), "delivered in order after the retries");
+    assertEquals(3, flaky.attempts.get());
+  }
+
+  @Test
+  void listenerDeliveryIsParkedAfterItsLastAttemptAndReplayedOnRequest() {
+    LoyaltyEngine engine = newEngine(EngineLimits.DEFAULTS,
+        EventSettings.builder().manualDispatch().listenerMaxAttempts(3).build());
+    World w = world(engine);
+    Participant p = enrol(w, "parked@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    AtomicInteger healthy = new AtomicInteger();
+    RecordingListener listener = new RecordingListener(
+        e -> e.type() == EventType.POINTS_AWARDED && healthy.get() == 0);
+    engine.events().subscribe("parking", EventFilter.types(EventType.POINTS_AWARDED, EventType.POINTS_DEDUCTED),
+        listener);
+    w.scope.points().award(ref, PointsChange.of(10, "purchase"));
+    w.scope.points().deduct(ref, PointsChange.of(1, "redeem"));
+    int parked = 0;
+    for (int i = 0; i < 5 && parked == 0; i++) {
+      parked += engine.events().dispatch().parked();
+      clock().advance(Duration.ofMinutes(10));
+    }
+    assertEquals(1, parked);
+    dispatchUntilIdle(engine);
+    assertEquals(List.of(EventType.POINTS_DEDUCTED), listener.delivered.stream().map(LoyaltyEvent::type).toList(),
+        "after the award is parked, the participant's later events go on");
+
+    CursorPage<ParkedDelivery> page = engine.events().parked("parking", Keyset.first(10));
+    assertEquals(1, page.items().size());
+    ParkedDelivery stuck = page.items().get(0);
+    assertEquals(EventType.POINTS_AWARDED, stuck.event().type());
+    assertEquals(3, stuck.attempts());
+    assertEquals("parking", stuck.subscriber());
+    assertTrue(stuck.lastError().contains(IllegalStateException.class.getName()), stuck.lastError());
+
+    healthy.set(1);
+    assertTrue(engine.events().replay("parking", w.tenantId(), stuck.event().id()));
+    dispatchUntilIdle(engine);
+    assertEquals(EventType.POINTS_AWARDED, listener.delivered.get(listener.delivered.size() - 1).type());
+    assertTrue(engine.events().parked("parking", Keyset.first(10)).items().isEmpty());
+    assertFalse(engine.events().replay("parking", w.tenantId(), stuck.event().id()), "nothing parked any more");
+    assertCode(ErrorCode.VALIDATION_ERROR, () -> engine.events().replay("parking", w.tenantId(), "evt_x1"));
+  }
+
+  @Test
+  void dispatchedEventsArePrunedAfterTheRetentionPeriodButUndeliveredOnesStay() {
+    LoyaltyEngine engine = newEngine(EngineLimits.DEFAULTS, EventSettings.builder().manualDispatch()
+        .retention(Duration.ofHours(1)).listenerMaxAttempts(100).build());
+    World w = world(engine);
+    Participant stuck = enrol(w, "stuck@example.com");
+    Participant fine = enrol(w, "fine@example.com");
+    engine.events().subscribe("picky", EventFilter.all(), new RecordingListener(
+        e -> Objects.equals(e.participantId(), stuck.id())));
+    dispatchUntilIdle(engine);
+    clock().advance(Duration.ofHours(2));
+    engine.events().dispatch();
+    List<LoyaltyEvent> left = w.scope.changeFeed().read(0, EventFilter.all(), 100).events();
+    assertEquals(List.of(stuck.id()), left.stream().map(LoyaltyEvent::participantId).toList(),
+        "the delivered event of " + fine.id() + " is pruned, the pending one stays");
+  }
+
+  @Test
+  void enginesOnOneDatabaseDeliverEachEventToTheirListenerOnceAndInOrder() throws Exception {
+    assumeTrue(capabilities().contains(StorageCapability.SHARED_DATABASE),
+        "the backend cannot open two storages on one database");
+    LoyaltyEngine first = newEngine();
+    LoyaltyEngine second = newEngine();
+    RecordingListener shared = new RecordingListener(e -> false);
+    first.events().subscribe("shared", EventFilter.all(), shared);
+    second.events().subscribe("shared", EventFilter.all(), shared);
+    World w = world(first);
+    List<Participant> people = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      people.add(enrol(w, "shared" + i + "@example.com"));
+    }
+    for (int round = 0; round < 3; round++) {
+      for (Participant p : people) {
+        w.scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(1, "purchase"));
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> runs = new ArrayList<>();
+      for (LoyaltyEngine engine : List.of(first, second)) {
+        runs.add(pool.submit(() -> {
+          start.await();
+          dispatchUntilIdle(engine);
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> run : runs) {
+        run.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    dispatchUntilIdle(first);
+    dispatchUntilIdle(second);
+    assertEquals(40, shared.delivered.size(), "each of the 40 events exactly once (no listener failed)");
+    assertEquals(40, shared.delivered.stream().map(LoyaltyEvent::id).distinct().count());
+    for (Participant p : people) {
+      assertEquals(List.of(1L, 2L, 3L, 4L), shared.delivered.stream().filter(e -> e.participantId() == p.id())
+          .map(LoyaltyEvent::sequence).toList(), "in order for participant " + p.id());
+    }
+  }
+
+  @Test
+  void deliveryClaimedByAnInstanceThatStallsIsDeliveredByAnotherAfterTheLease() throws Exception {
+    assumeTrue(capabilities().contains(StorageCapability.SHARED_DATABASE),
+        "the backend cannot open two storages on one database");
+    LoyaltyEngine stalled = newEngine();
+    LoyaltyEngine rescuer = newEngine();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    stalled.events().subscribe("lease", EventFilter.types(EventType.POINTS_AWARDED), e -> {
+      entered.countDown();
+      release.await();
+    });
+    RecordingListener rescued = new RecordingListener(e -> false);
+    rescuer.events().subscribe("lease", EventFilter.types(EventType.POINTS_AWARDED), rescued);
+    World w = world(stalled);
+    Participant p = enrol(w, "lease@example.com");
+    w.scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(1, "purchase"));
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<DispatchReport> stuck = pool.submit(() -> stalled.events().dispatch());
+      assertTrue(entered.await(30, TimeUnit.SECONDS), "the first instance claimed the delivery");
+      rescuer.events().dispatch();
+      assertTrue(rescued.delivered.isEmpty(), "the lease holds while it runs");
+      clock().advance(EventSettings.DEFAULTS.lease().plusSeconds(1));
+      rescuer.events().dispatch();
+      assertEquals(1, rescued.delivered.size(), "delivered by the other instance once the lease ran out");
+      release.countDown();
+      stuck.get(30, TimeUnit.SECONDS);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+    assertTrue(rescuer.events().dispatch().isIdle() && stalled.events().dispatch().isIdle(),
+        "nothing is left to deliver");
+  }
+
+  /** A thread-safe listener that records what it receives and fails where {@code failWhen} says. */
+  private static final class RecordingListener implements EventListener {
+    final List<LoyaltyEvent> delivered = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger attempts = new AtomicInteger();
+    private final java.util.function.Predicate<LoyaltyEvent> failWhen;
+
+    RecordingListener(java.util.function.Predicate<LoyaltyEvent> failWhen) {
+      this.failWhen = failWhen;
+    }
+
+    @Override
+    public void onEvent(LoyaltyEvent event) {
+      if (failWhen.test(event)) {
+        attempts.incrementAndGet();
+        throw new IllegalStateException("scripted failure");
+      }
+      if (event.type() == EventType.POINTS_AWARDED || event.type() == EventType.POINTS_DEDUCTED) {
+        attempts.incrementAndGet();
+      }
+      delivered.add(event);
+    }
+  }
+
+  private static void assertCode(ErrorCode code, org.junit.jupiter.api.function.Executable call) {
+    LoyaltyException e = org.junit.jupiter.api.Assertions.assertThrows(LoyaltyException.class, call);
+    assertEquals(code, e.code(), e.toString());
+  }
+
+  private static void dispatchUntilIdle(LoyaltyEngine engine) {
+    for (int i = 0; i < 1_000; i++) {
+      if (engine.events().dispatch().isIdle()) {
+        return;
+      }
+    }
+    throw new AssertionError("dispatch did not settle in 1,000 rounds");
   }
 
   // ==================================================================== helpers

@@ -1,0 +1,21 @@
+package io.loyaltyengine.events;
+
+/**
+ * A tenant's events in commit order, for integrations that poll. Thread-safe.
+ *
+ * <p>Start with position 0 and pass {@link FeedPage#nextPosition()} to the next read. An event appears in the feed
+ * once the dispatcher has positioned it (within one dispatch round of its commit); positions only grow, so a reader
+ * that keeps its cursor never misses an event nor sees one twice. Dispatched events are pruned after the retention
+ * period: a reader must poll more often than that.
+ */
+public interface ChangeFeed {
+  /**
+   * Reads events after a position.
+   *
+   * @param afterPosition the cursor: 0 for the beginning, else a previous page's {@code nextPosition}
+   * @param filter which events (other events are skipped but advance the cursor)
+   * @param limit page size, 1..100
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code afterPosition} or {@code limit}
+   */
+  FeedPage read(long afterPosition, EventFilter filter, int limit);
+}

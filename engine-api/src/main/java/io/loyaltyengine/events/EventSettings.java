@@ -1,0 +1,124 @@
+package io.loyaltyengine.events;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the engine dispatches events. Immutable; built with {@link #builder()}, whose setters validate at once.
+ *
+ * <p>Defaults: background dispatch polling every 500 ms (a round that did work is followed at once by another),
+ * 100 deliveries per round, a 30 s lease on claimed deliveries, 10 attempts before a listener delivery is parked,
+ * dispatched events kept 7 days.
+ *
+ * @param backgroundDispatch whether the engine runs its own dispatcher thread; if false the host calls
+ *     {@link Events#dispatch()}
+ * @param pollInterval pause between idle rounds of the background dispatcher
+ * @param batchSize deliveries claimed per round
+ * @param lease how long a claimed delivery is reserved for the instance that claimed it
+ * @param listenerMaxAttempts attempts before a listener delivery is parked
+ * @param retention how long dispatched events stay in the change feed before they are pruned
+ */
+public record EventSettings(boolean backgroundDispatch, Duration pollInterval, int batchSize, Duration lease,
+    int listenerMaxAttempts, Duration retention) {
+
+  /** The defaults. */
+  public static final EventSettings DEFAULTS = new EventSettings(true, Duration.ofMillis(500), 100,
+      Duration.ofSeconds(30), 10, Duration.ofDays(7));
+
+  /**
+   * Validates every setting.
+   *
+   * @throws IllegalArgumentException naming the setting and its bounds
+   */
+  public EventSettings {
+    Objects.requireNonNull(pollInterval, "pollInterval");
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(retention, "retention");
+    between("pollInterval", pollInterval, Duration.ofMillis(10), Duration.ofMinutes(10));
+    if (batchSize < 1 || batchSize > 10_000) {
+      throw new IllegalArgumentException("batchSize must be between 1 and 10000 but was " + batchSize);
+    }
+    between("lease", lease, Duration.ofSeconds(1), Duration.ofHours(1));
+    if (listenerMaxAttempts < 1 || listenerMaxAttempts > 100) {
+      throw new IllegalArgumentException(
+          "listenerMaxAttempts must be between 1 and 100 but was " + listenerMaxAttempts);
+    }
+    between("retention", retention, Duration.ofMinutes(1), Duration.ofDays(3_650));
+  }
+
+  /** A builder starting from {@link #DEFAULTS}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static void between(String setting, Duration value, Duration min, Duration max) {
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + " but was " + value);
+    }
+  }
+
+  /** Builds {@link EventSettings}; each setter validates at once. Not thread-safe. */
+  public static final class Builder {
+    private boolean backgroundDispatch = DEFAULTS.backgroundDispatch;
+    private Duration pollInterval = DEFAULTS.pollInterval;
+    private int batchSize = DEFAULTS.batchSize;
+    private Duration lease = DEFAULTS.lease;
+    private int listenerMaxAttempts = DEFAULTS.listenerMaxAttempts;
+    private Duration retention = DEFAULTS.retention;
+
+    private Builder() {
+    }
+
+    /** The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread. */
+    public Builder manualDispatch() {
+      this.backgroundDispatch = false;
+      return this;
+    }
+
+    /** Pause between idle background rounds, 10 ms..10 min. */
+    public Builder pollInterval(Duration value) {
+      between("pollInterval", Objects.requireNonNull(value, "pollInterval"), Duration.ofMillis(10),
+          Duration.ofMinutes(10));
+      this.pollInterval = value;
+      return this;
+    }
+
+    /** Deliveries claimed per round, 1..10,000. */
+    public Builder batchSize(int value) {
+      if (value < 1 || value > 10_000) {
+        throw new IllegalArgumentException("batchSize must be between 1 and 10000 but was " + value);
+      }
+      this.batchSize = value;
+      return this;
+    }
+
+    /** Lease on a claimed delivery, 1 s..1 h; longer than the slowest listener call. */
+    public Builder lease(Duration value) {
+      between("lease", Objects.requireNonNull(value, "lease"), Duration.ofSeconds(1), Duration.ofHours(1));
+      this.lease = value;
+      return this;
+    }
+
+    /** Attempts before a listener delivery is parked, 1..100. */
+    public Builder listenerMaxAttempts(int value) {
+      if (value < 1 || value > 100) {
+        throw new IllegalArgumentException("listenerMaxAttempts must be between 1 and 100 but was " + value);
+      }
+      this.listenerMaxAttempts = value;
+      return this;
+    }
+
+    /** How long dispatched events are kept, 1 min..10 years. Pending and parked events are never pruned. */
+    public Builder retention(Duration value) {
+      between("retention", Objects.requireNonNull(value, "retention"), Duration.ofMinutes(1),
+          Duration.ofDays(3_650));
+      this.retention = value;
+      return this;
+    }
+
+    /** Returns the settings. */
+    public EventSettings build() {
+      return new EventSettings(backgroundDispatch, pollInterval, batchSize, lease, listenerMaxAttempts, retention);
+    }
+  }
+}

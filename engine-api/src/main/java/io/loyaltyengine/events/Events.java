@@ -1,0 +1,57 @@
+package io.loyaltyengine.events;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+
+/**
+ * Event delivery to in-process listeners. Thread-safe.
+ *
+ * <h2>Guarantee</h2>
+ * At least once, after commit, in order per participant. Every state change writes its events in its own
+ * transaction (a transactional outbox); a dispatcher in each engine instance hands committed events to the
+ * listeners registered on that instance. A listener that throws is retried with exponential backoff (from 1 s,
+ * doubling, at most 5 minutes apart, with jitter) and does not hold up other listeners; after the configured number
+ * of attempts (default 10) the event is parked for that listener, and later events of the same participant
+ * continue. Consumers deduplicate on {@link LoyaltyEvent#id()}.
+ *
+ * <h2>Several instances</h2>
+ * Engine instances that share a database share the work: each delivery is claimed by one instance at a time with a
+ * lease, and an instance that dies mid-delivery leaves its claims to the others when the lease runs out. Register
+ * the same listeners, under the same names, on every instance: an event is fanned out to the listeners of the
+ * instance that positions it.
+ */
+public interface Events {
+  /**
+   * Registers a listener under a stable name (1..64 of {@code a-z A-Z 0-9 _ - .}); its delivery state (retries,
+   * parked events) is kept under that name across restarts. It receives events committed from now on that pass the
+   * filter.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name}; CONFLICT if the name is taken on
+   *     this engine
+   */
+  void subscribe(String name, EventFilter filter, EventListener listener);
+
+  /** Removes a listener from this engine. Its pending deliveries wait until a listener of that name returns. */
+  void unsubscribe(String name);
+
+  /**
+   * Runs one round of dispatch now, on the calling thread: positions and fans out committed events, delivers what
+   * is due, prunes what retention allows. Hosts that build the engine with manual dispatch call this from their own
+   * scheduler; with background dispatch it is rarely needed.
+   */
+  DispatchReport dispatch();
+
+  /**
+   * Deliveries parked for a listener, oldest first.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name}
+   */
+  CursorPage<ParkedDelivery> parked(String listenerName, Keyset page);
+
+  /**
+   * Schedules a parked delivery again, from its first attempt.
+   *
+   * @return whether a parked delivery of that event was found for the listener
+   */
+  boolean replay(String listenerName, long tenantId, String eventId);
+}

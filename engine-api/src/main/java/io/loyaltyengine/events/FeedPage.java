@@ -1,0 +1,16 @@
+package io.loyaltyengine.events;
+
+import java.util.List;
+
+/**
+ * One page of a change feed. Immutable.
+ *
+ * @param events the events, in position order
+ * @param nextPosition the cursor for the next read (the last position scanned; unchanged when nothing was read)
+ */
+public record FeedPage(List<LoyaltyEvent> events, long nextPosition) {
+  /** Copies {@code events}. */
+  public FeedPage {
+    events = List.copyOf(events);
+  }
+}

@@ -1,0 +1,32 @@
+package io.loyaltyengine.events;
+
+import java.time.Instant;
+
+/**
+ * One event: something that changed in the engine, written in the same transaction as the change, so it exists if
+ * and only if the change committed. Immutable.
+ *
+ * <p>Delivery is at least once: a consumer may see an event more than once and must deduplicate on {@link #id()}.
+ * Events of one participant arrive in {@link #sequence()} order.
+ *
+ * @param id the stable unique id, for example {@code evt_7421903766441984}; the same on every delivery attempt
+ * @param type what happened
+ * @param tenantId the tenant
+ * @param campaignId the campaign, or {@code null} for events outside one
+ * @param participantId the participant, or {@code null} for events about no participant
+ * @param sequence the event's number among its participant's events (1, 2, 3, ...), or 0 without a participant
+ * @param occurredAt when the change happened (the engine's clock)
+ * @param schemaVersion the version of the payload's shape for this type (1 for now)
+ * @param position the event's position in its tenant's change feed; positions grow in commit order
+ * @param payload a JSON object with what a consumer needs without calling back (see {@link EventType})
+ */
+public record LoyaltyEvent(String id, EventType type, long tenantId, Long campaignId, Long participantId,
+    long sequence, Instant occurredAt, int schemaVersion, long position, String payload) {
+
+  @Override
+  public String toString() {
+    // The payload may hold personal data: keep it out of log lines.
+    return "LoyaltyEvent[id=" + id + ", type=" + type.wireName() + ", tenantId=" + tenantId + ", participantId="
+        + participantId + ", sequence=" + sequence + ", position=" + position + "]";
+  }
+}

@@ -1,0 +1,17 @@
+package io.loyaltyengine.webhooks;
+
+import io.loyaltyengine.events.EventFilter;
+
+/**
+ * A request to register a webhook endpoint: an {@code https} URL (or {@code http} where the engine's
+ * {@link WebhookAddressPolicy} allows loopback or private addresses), and which events it wants.
+ *
+ * @param url where events are POSTed
+ * @param filter which events; null means every event of the tenant
+ */
+public record NewWebhookEndpoint(String url, EventFilter filter) {
+  /** An endpoint for every event of the tenant. */
+  public static NewWebhookEndpoint of(String url) {
+    return new NewWebhookEndpoint(url, EventFilter.all());
+  }
+}

@@ -1,0 +1,20 @@
+package io.loyaltyengine.webhooks;
+
+import io.loyaltyengine.events.EventFilter;
+import java.time.Instant;
+
+/**
+ * A tenant's webhook endpoint, without its secret. Immutable.
+ *
+ * @param id the endpoint's id
+ * @param tenantId the owning tenant
+ * @param url where events are POSTed
+ * @param filter which events it receives (types, and optionally one campaign)
+ * @param enabled whether deliveries are made
+ * @param disabledReason why it was disabled ({@code "disabled by the host"}, {@code "410 Gone"}), or null
+ * @param rotating whether a previous secret still signs alongside the current one
+ * @param createdAt when it was created
+ */
+public record WebhookEndpoint(long id, long tenantId, String url, EventFilter filter, boolean enabled,
+    String disabledReason, boolean rotating, Instant createdAt) {
+}

@@ -1,0 +1,49 @@
+package io.loyaltyengine.webhooks;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the engine calls webhook endpoints. Immutable; the canonical constructor validates.
+ *
+ * <p>Defaults: connect timeout 5 s, request timeout 15 s, {@link WebhookAddressPolicy#PUBLIC_ONLY}.
+ *
+ * @param connectTimeout time to establish a connection, 100 ms..60 s
+ * @param requestTimeout time for the whole request and response, 100 ms..5 min
+ * @param addressPolicy which addresses endpoints may resolve to
+ */
+public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, WebhookAddressPolicy addressPolicy) {
+
+  /** The defaults. */
+  public static final WebhookSettings DEFAULTS =
+      new WebhookSettings(Duration.ofSeconds(5), Duration.ofSeconds(15), WebhookAddressPolicy.PUBLIC_ONLY);
+
+  /**
+   * Validates every setting.
+   *
+   * @throws IllegalArgumentException naming the setting and its bounds
+   */
+  public WebhookSettings {
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(requestTimeout, "requestTimeout");
+    Objects.requireNonNull(addressPolicy, "addressPolicy");
+    between("connectTimeout", connectTimeout, Duration.ofMillis(100), Duration.ofSeconds(60));
+    between("requestTimeout", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(5));
+  }
+
+  /** These settings with another address policy. */
+  public WebhookSettings withAddressPolicy(WebhookAddressPolicy policy) {
+    return new WebhookSettings(connectTimeout, requestTimeout, policy);
+  }
+
+  /** These settings with other timeouts. */
+  public WebhookSettings withTimeouts(Duration connect, Duration request) {
+    return new WebhookSettings(connect, request, addressPolicy);
+  }
+
+  private static void between(String setting, Duration value, Duration min, Duration max) {
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + " but was " + value);
+    }
+  }
+}

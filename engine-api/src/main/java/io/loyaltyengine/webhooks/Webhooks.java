@@ -1,0 +1,104 @@
+package io.loyaltyengine.webhooks;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.events.ParkedDelivery;
+import java.util.List;
+
+/**
+ * A tenant's webhook endpoints. Thread-safe (see {@link io.loyaltyengine.TenantScope} for host transactions).
+ *
+ * <h2>Delivery</h2>
+ * Each event that passes an enabled endpoint's filter is POSTed to it as JSON, signed per the Standard Webhooks
+ * scheme: headers {@code webhook-id} (the event id, the same on every attempt), {@code webhook-timestamp} (Unix
+ * seconds) and {@code webhook-signature} ({@code v1,<base64 HMAC-SHA256 of "id.timestamp.body">}; during a secret
+ * rotation, one signature per secret, space-separated). A 2xx answer acknowledges the event. Otherwise the
+ * delivery is retried with jitter (±10 %) after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h, then
+ * parked; a {@code Retry-After} answer can lengthen a wait (up to 24 h) but never shortens it; {@code 410 Gone}
+ * disables the endpoint. Redirects are not followed. Endpoints resolving to non-public addresses are refused unless
+ * {@link WebhookSettings#addressPolicy()} allows them; the check runs at registration and before every request, but
+ * a hostile DNS zone whose answer changes between the check and the connection (DNS rebinding) can evade it, so
+ * hosts that accept endpoints from untrusted tenants should also route webhook traffic through an egress proxy that
+ * filters internal addresses. Delivery is at least once: receivers deduplicate on {@code webhook-id}, and verify
+ * requests with {@link WebhookVerifier}.
+ */
+public interface Webhooks {
+  /**
+   * Registers an endpoint, enabled, with a new secret. The URL must be absolute, {@code https} ({@code http} too
+   * unless the policy is {@link WebhookAddressPolicy#PUBLIC_ONLY}), with a host, without user info or fragment, and
+   * at most 2,048 characters. Unless the policy is {@link WebhookAddressPolicy#ALLOW_ALL}, its host is resolved now
+   * and every address must be allowed. Error messages never repeat the URL.
+   *
+   * @return the endpoint and its secret, which is shown only here and by {@link #rotateSecret}
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code url} (malformed, not https, a host that
+   *     does not resolve, or refused by the address policy); NOT_FOUND if the filter's campaign is not the tenant's
+   */
+  WebhookRegistration create(NewWebhookEndpoint endpoint);
+
+  /**
+   * Reads an endpoint.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  WebhookEndpoint get(long endpointId);
+
+  /** The tenant's endpoints, oldest first. */
+  List<WebhookEndpoint> list();
+
+  /**
+   * Enables an endpoint (also one disabled by {@code 410 Gone}).
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  WebhookEndpoint enable(long endpointId);
+
+  /**
+   * Disables an endpoint: no deliveries are made to it; events for it are parked. An endpoint that is already
+   * disabled keeps its reason.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  WebhookEndpoint disable(long endpointId);
+
+  /**
+   * Gives an endpoint a new secret. Until {@link #finishRotation} is called (or 24 hours pass), deliveries are
+   * signed with both the new and the previous secret, so the receiver can switch over without losing events.
+   * Rotating again before then drops the oldest secret.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  WebhookRegistration rotateSecret(long endpointId);
+
+  /**
+   * Stops signing with the previous secret.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  WebhookEndpoint finishRotation(long endpointId);
+
+  /**
+   * Deletes an endpoint; its pending deliveries are dropped.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  void delete(long endpointId);
+
+  /**
+   * Deliveries parked for an endpoint, by event, oldest first. The page's cursor is the number of the last event id
+   * ({@code evt_<number>}).
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  CursorPage<ParkedDelivery> parked(long endpointId, Keyset page);
+
+  /**
+   * Schedules a parked delivery again, due now, from its first attempt. Enable a disabled endpoint first: deliveries
+   * to a disabled endpoint are parked again.
+   *
+   * @param eventId the event's id, {@code evt_<number>}
+   * @return whether a parked delivery of that event was found for the endpoint
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code eventId} if it is not an event id;
+   *     NOT_FOUND if the endpoint is not the tenant's
+   */
+  boolean replay(long endpointId, String eventId);
+}

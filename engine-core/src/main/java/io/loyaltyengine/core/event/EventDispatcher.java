@@ -1,0 +1,328 @@
+package io.loyaltyengine.core.event;
+
+import io.loyaltyengine.core.internal.Transactions;
+import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.DeliveryRecord;
+import io.loyaltyengine.core.spi.DeliveryStatus;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.core.webhook.WebhookAttempt;
+import io.loyaltyengine.core.webhook.WebhookDeliverer;
+import io.loyaltyengine.core.webhook.WebhookRetrySchedule;
+import io.loyaltyengine.core.webhook.WebhookService;
+import io.loyaltyengine.events.DispatchReport;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.LoyaltyEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Delivers committed events to listeners and webhook endpoints, at least once, in order per participant.
+ *
+ * <h2>A round</h2>
+ * <ol>
+ *   <li><b>Position and fan out.</b> For each tenant with unpositioned events, one unit of work takes the tenant's
+ *       feed lock, gives the committed events the next feed positions, and creates one PENDING delivery per
+ *       subscriber that wants the event: this instance's listeners and the tenant's enabled webhook endpoints. The
+ *       feed lock serializes this per tenant across instances, so positions follow commit order.
+ *   <li><b>Claim.</b> One unit of work claims due deliveries for this instance's listeners and for webhooks,
+ *       leasing them to this instance (the storage skips rows other instances hold). A delivery is not claimable
+ *       while an earlier event of the same participant is pending for the same subscriber: that keeps order
+ *       across instances and across retries.
+ *   <li><b>Deliver.</b> Outside any transaction, each claimed delivery is handed to its listener or POSTed to its
+ *       endpoint. Its outcome is recorded in a unit of work of its own: delivered; rescheduled with backoff; or
+ *       parked after the last attempt. Updates after a failure are compare-and-set on the lease, so an instance
+ *       whose lease ran out (a long pause, a crash) cannot overwrite the new holder.
+ *   <li><b>Prune</b> (at most once a minute): dispatched events older than the retention period.
+ * </ol>
+ * A process that dies between a successful delivery and its record leaves the delivery leased; when the lease runs
+ * out another instance delivers it again. Hence at least once, and consumers deduplicate on the event id.
+ *
+ * <h2>Time</h2>
+ * Every due time, lease and retention cut-off comes from the engine's {@link Clock}, so tests drive retries by
+ * moving a settable clock and calling {@link #runOnce()}.
+ *
+ * <h2>Concurrency</h2>
+ * Thread-safe. Rounds of one instance never overlap (a lock); the background thread and a host calling
+ * {@code Events.dispatch()} take turns.
+ */
+public final class EventDispatcher implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(EventDispatcher.class.getName());
+  private static final String WEBHOOK_PREFIX = "webhook:";
+  private static final Duration LISTENER_FIRST_RETRY = Duration.ofSeconds(1);
+  private static final Duration LISTENER_MAX_RETRY = Duration.ofMinutes(5);
+  private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+  private static final int TENANTS_PER_ROUND = 100;
+
+  private final Transactions transactions;
+  private final Clock clock;
+  private final EventSettings settings;
+  private final Listeners listeners;
+  private final WebhookDeliverer webhooks;
+  private final String owner = "engine-" + UUID.randomUUID();
+  private final ReentrantLock roundLock = new ReentrantLock();
+  private volatile ScheduledExecutorService executor;
+  private Instant lastPrune;
+
+  /**
+   * Creates a dispatcher; call {@link #start()} for background dispatch.
+   *
+   * @param transactions the engine's own transactions
+   * @param clock the time source
+   * @param settings dispatch settings
+   * @param listeners this instance's listeners
+   * @param webhooks the webhook caller
+   */
+  public EventDispatcher(Transactions transactions, Clock clock, EventSettings settings, Listeners listeners,
+      WebhookDeliverer webhooks) {
+    this.transactions = transactions;
+    this.clock = clock;
+    this.settings = settings;
+    this.listeners = listeners;
+    this.webhooks = webhooks;
+  }
+
+  /** Starts the background thread, if the settings ask for one. */
+  public synchronized void start() {
+    if (!settings.backgroundDispatch() || executor != null) {
+      return;
+    }
+    ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "loyalty-event-dispatcher");
+      t.setDaemon(true);
+      return t;
+    });
+    // On close, the round in progress finishes; rounds not yet started are dropped.
+    ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    executor = ex;
+    ex.execute(this::backgroundRound);
+  }
+
+  private void backgroundRound() {
+    long pause = settings.pollInterval().toMillis();
+    try {
+      if (!runOnce().isIdle()) {
+        pause = 0;
+      }
+    } catch (RuntimeException e) {
+      // The storage may be down for a while: log without data and try again after the pause.
+      LOG.log(System.Logger.Level.WARNING, "event dispatch round failed: " + e.getClass().getName());
+    }
+    ScheduledExecutorService ex = executor;
+    if (ex != null && !ex.isShutdown()) {
+      ex.schedule(this::backgroundRound, pause, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Runs one round now on the calling thread (waiting for a round in progress to finish first). */
+  public DispatchReport runOnce() {
+    roundLock.lock();
+    try {
+      int positioned = positionAndFanOut();
+      Instant now = now();
+      List<ClaimedDelivery> claimed = transactions.run(tx -> tx.deliveries().claim(listeners.names(), true, now,
+          owner, now.plus(settings.lease()), settings.batchSize()));
+      int delivered = 0;
+      int retried = 0;
+      int parked = 0;
+      for (ClaimedDelivery c : claimed) {
+        switch (deliver(c)) {
+          case DELIVERED -> delivered++;
+          case RETRIED -> retried++;
+          case PARKED -> parked++;
+          case LEFT -> { }
+        }
+      }
+      return new DispatchReport(positioned, delivered, retried, parked, prune());
+    } finally {
+      roundLock.unlock();
+    }
+  }
+
+  private int positionAndFanOut() {
+    List<Long> tenants = transactions.run(tx -> tx.events().tenantsWithUnpositionedEvents(TENANTS_PER_ROUND));
+    int positioned = 0;
+    for (long tenantId : tenants) {
+      positioned += transactions.run(tx -> {
+        long last = tx.events().lockFeed(tenantId);
+        List<EventRecord> events = tx.events().unpositioned(tenantId, settings.batchSize());
+        if (events.isEmpty()) {
+          return 0;
+        }
+        List<WebhookEndpointRecord> endpoints = tx.webhookEndpoints().listEnabled(tenantId);
+        Instant now = now();
+        for (EventRecord e : events) {
+          long position = ++last;
+          tx.events().position(tenantId, e.eventId(), position);
+          for (Listeners.Registration r : listeners.all()) {
+            if (r.filter().matches(e.type(), e.campaignId())) {
+              tx.deliveries().create(pending(e, position, r.name(), now));
+            }
+          }
+          for (WebhookEndpointRecord w : endpoints) {
+            if ((w.types().isEmpty() || w.types().contains(e.type()))
+                && (w.campaignId() == null || w.campaignId().equals(e.campaignId()))) {
+              tx.deliveries().create(pending(e, position, WebhookService.subscriber(w.endpointId()), now));
+            }
+          }
+        }
+        tx.events().advanceFeed(tenantId, last);
+        return events.size();
+      });
+    }
+    return positioned;
+  }
+
+  private static DeliveryRecord pending(EventRecord e, long position, String subscriber, Instant now) {
+    return new DeliveryRecord(e.tenantId(), e.eventId(), subscriber, e.participantId(), e.sequence(), position,
+        DeliveryStatus.PENDING, 0, now, null, null, null, now);
+  }
+
+  private enum Outcome { DELIVERED, RETRIED, PARKED, LEFT }
+
+  private Outcome deliver(ClaimedDelivery claimed) {
+    DeliveryRecord d = claimed.delivery();
+    LoyaltyEvent event = claimed.event().toEvent();
+    if (d.subscriber().startsWith(WEBHOOK_PREFIX)) {
+      return deliverToWebhook(d, event);
+    }
+    Listeners.Registration listener = listeners.get(d.subscriber());
+    if (listener == null) {
+      // Unsubscribed since the claim: leave it; the lease runs out and an instance that has it delivers it.
+      return Outcome.LEFT;
+    }
+    try {
+      listener.listener().onEvent(event);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      // Only the exception's type: its message may carry the payload's personal data.
+      return failed(d, "listener threw " + e.getClass().getName(), listenerDelay(d.attempts() + 1),
+          d.attempts() + 1 >= settings.listenerMaxAttempts());
+    }
+    markDelivered(d);
+    return Outcome.DELIVERED;
+  }
+
+  private Outcome deliverToWebhook(DeliveryRecord d, LoyaltyEvent event) {
+    long endpointId = Long.parseLong(d.subscriber().substring(WEBHOOK_PREFIX.length()));
+    Optional<WebhookEndpointRecord> found = transactions.run(tx -> tx.webhookEndpoints().find(d.tenantId(),
+        endpointId));
+    if (found.isEmpty()) {
+      // Deleted after this delivery was fanned out: its deliveries go with it rather than linger parked.
+      transactions.run(tx -> {
+        tx.deliveries().deleteAll(d.tenantId(), d.subscriber());
+        return null;
+      });
+      return Outcome.LEFT;
+    }
+    if (!found.get().enabled()) {
+      return park(d, d.attempts(), "endpoint disabled");
+    }
+    WebhookAttempt attempt = webhooks.deliver(found.get(), event);
+    int attempts = d.attempts() + 1;
+    return switch (attempt.result()) {
+      case SUCCESS -> {
+        markDelivered(d);
+        yield Outcome.DELIVERED;
+      }
+      case GONE -> {
+        disable(found.get(), "410 Gone");
+        yield park(d, attempts, "410 Gone: endpoint disabled");
+      }
+      case REFUSED -> park(d, attempts, attempt.error());
+      case RETRY -> {
+        Optional<Duration> delay = WebhookRetrySchedule.delayAfter(attempts, attempt.retryAfter(),
+            ThreadLocalRandom.current());
+        yield failed(d, attempt.error(), delay.orElse(Duration.ZERO), delay.isEmpty());
+      }
+    };
+  }
+
+  private void disable(WebhookEndpointRecord w, String reason) {
+    Instant now = now();
+    transactions.run(tx -> tx.webhookEndpoints().update(new WebhookEndpointRecord(w.tenantId(), w.endpointId(),
+        w.url(), w.types(), w.campaignId(), false, reason, w.secret(), w.previousSecret(), w.previousSecretUntil(),
+        w.createdAt(), now)));
+  }
+
+  private Outcome failed(DeliveryRecord d, String error, Duration delay, boolean last) {
+    int attempts = d.attempts() + 1;
+    if (last) {
+      return park(d, attempts, error);
+    }
+    Instant now = now();
+    boolean changed = transactions.run(tx -> tx.deliveries().reschedule(d.tenantId(), d.eventId(), d.subscriber(),
+        owner, attempts, now.plus(delay), error, now));
+    return changed ? Outcome.RETRIED : Outcome.LEFT;
+  }
+
+  private Outcome park(DeliveryRecord d, int attempts, String error) {
+    Instant now = now();
+    boolean changed = transactions.run(tx -> tx.deliveries().park(d.tenantId(), d.eventId(), d.subscriber(), owner,
+        attempts, error, now));
+    return changed ? Outcome.PARKED : Outcome.LEFT;
+  }
+
+  private void markDelivered(DeliveryRecord d) {
+    Instant now = now();
+    transactions.run(tx -> {
+      tx.deliveries().delivered(d.tenantId(), d.eventId(), d.subscriber(), now);
+      return null;
+    });
+  }
+
+  /** Exponential backoff from 1 s, doubling, capped at 5 min, with up to 20% jitter. */
+  static Duration listenerDelay(int attemptsMade) {
+    long base = LISTENER_FIRST_RETRY.toMillis() << Math.min(attemptsMade - 1, 20);
+    long capped = Math.min(base, LISTENER_MAX_RETRY.toMillis());
+    long jitter = (long) (capped * 0.2 * ThreadLocalRandom.current().nextDouble());
+    return Duration.ofMillis(capped + jitter);
+  }
+
+  private int prune() {
+    Instant now = now();
+    if (lastPrune != null && now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
+      return 0;
+    }
+    lastPrune = now;
+    Instant cutoff = now.minus(settings.retention());
+    return transactions.run(tx -> tx.events().prune(cutoff, 1_000));
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  /** Names of the listeners this instance delivers to. */
+  Set<String> listenerNames() {
+    return listeners.names();
+  }
+
+  /** Stops the background thread, waiting up to the lease for the delivery in progress. Idempotent. */
+  @Override
+  public synchronized void close() {
+    ScheduledExecutorService ex = executor;
+    executor = null;
+    if (ex == null) {
+      return;
+    }
+    ex.shutdown();
+    try {
+      ex.awaitTermination(settings.lease().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

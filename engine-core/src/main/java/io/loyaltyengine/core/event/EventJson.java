@@ -1,0 +1,141 @@
+package io.loyaltyengine.core.event;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.loyaltyengine.events.LoyaltyEvent;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.points.LedgerEntry;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Event JSON: the payloads the engine writes into the outbox, and the envelope a webhook carries. Written with
+ * Jackson's streaming generator into a string (no I/O).
+ *
+ * <p>Envelope: {@code {"id", "type", "tenantId", "campaignId", "participantId", "sequence", "occurredAt",
+ * "schemaVersion", "position", "data"}} where {@code data} is the payload object and {@code occurredAt} is ISO-8601.
+ *
+ * <p>Thread-safe: the factory is shared, generators are per call.
+ */
+public final class EventJson {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private EventJson() {
+  }
+
+  /** The webhook body of an event. */
+  public static String envelope(LoyaltyEvent event) {
+    return write(g -> {
+      g.writeStartObject();
+      g.writeStringField("id", event.id());
+      g.writeStringField("type", event.type().wireName());
+      g.writeNumberField("tenantId", event.tenantId());
+      nullableNumber(g, "campaignId", event.campaignId());
+      nullableNumber(g, "participantId", event.participantId());
+      g.writeNumberField("sequence", event.sequence());
+      g.writeStringField("occurredAt", event.occurredAt().toString());
+      g.writeNumberField("schemaVersion", event.schemaVersion());
+      g.writeNumberField("position", event.position());
+      g.writeFieldName("data");
+      g.writeRawValue(event.payload());
+      g.writeEndObject();
+    });
+  }
+
+  /** The payload of participant created, updated and deleted events: the participant. */
+  public static String participant(Participant p) {
+    return write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("participant");
+      participantObject(g, p);
+      g.writeEndObject();
+    });
+  }
+
+  /** The payload of points awarded and deducted events. */
+  public static String points(LedgerEntry entry, Participant p, long balance, long lifetimePoints) {
+    return write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("entry");
+      g.writeStartObject();
+      g.writeStringField("id", Long.toString(entry.id()));
+      g.writeStringField("kind", entry.kind().name());
+      g.writeNumberField("amount", entry.amount());
+      g.writeStringField("type", entry.type());
+      g.writeStringField("description", entry.description());
+      g.writeStringField("idempotencyKey", entry.idempotencyKey());
+      g.writeNumberField("balanceAfter", entry.balanceAfter());
+      g.writeStringField("createdAt", entry.createdAt().toString());
+      g.writeEndObject();
+      g.writeNumberField("balance", balance);
+      g.writeNumberField("lifetimePoints", lifetimePoints);
+      g.writeFieldName("participant");
+      g.writeStartObject();
+      g.writeNumberField("id", p.id());
+      g.writeNumberField("campaignId", p.campaignId());
+      g.writeStringField("email", p.email());
+      g.writeStringField("tier", p.tier());
+      g.writeEndObject();
+      g.writeEndObject();
+    });
+  }
+
+  private static void participantObject(JsonGenerator g, Participant p) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("id", p.id());
+    g.writeNumberField("campaignId", p.campaignId());
+    g.writeStringField("email", p.email());
+    g.writeStringField("sanitizedEmail", p.sanitizedEmail());
+    g.writeStringField("firstName", p.firstName());
+    g.writeStringField("lastName", p.lastName());
+    g.writeStringField("ipAddress", p.ipAddress());
+    g.writeStringField("tier", p.tier());
+    g.writeFieldName("metadata");
+    g.writeStartObject();
+    for (Map.Entry<String, Object> e : new TreeMap<>(p.metadata()).entrySet()) {
+      Object v = e.getValue();
+      g.writeFieldName(e.getKey());
+      if (v instanceof String s) {
+        g.writeString(s);
+      } else if (v instanceof Boolean b) {
+        g.writeBoolean(b);
+      } else if (v instanceof Long l) {
+        g.writeNumber(l);
+      } else {
+        g.writeNumber((Double) v);
+      }
+    }
+    g.writeEndObject();
+    g.writeNumberField("pointsBalance", p.pointsBalance());
+    g.writeNumberField("lifetimePoints", p.lifetimePoints());
+    g.writeStringField("createdAt", p.createdAt().toString());
+    g.writeStringField("updatedAt", p.updatedAt().toString());
+    g.writeEndObject();
+  }
+
+  private static void nullableNumber(JsonGenerator g, String field, Long value) throws IOException {
+    if (value == null) {
+      g.writeNullField(field);
+    } else {
+      g.writeNumberField(field, value);
+    }
+  }
+
+  private interface Body {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private static String write(Body body) {
+    StringWriter out = new StringWriter(256);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      body.write(g);
+    } catch (IOException e) {
+      // A StringWriter does not fail; this would be a generator bug.
+      throw new UncheckedIOException("writing event JSON", e);
+    }
+    return out.toString();
+  }
+}

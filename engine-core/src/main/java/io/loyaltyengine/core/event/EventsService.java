@@ -1,0 +1,93 @@
+package io.loyaltyengine.core.event;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.internal.Transactions;
+import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.events.DispatchReport;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventListener;
+import io.loyaltyengine.events.Events;
+import io.loyaltyengine.events.ParkedDelivery;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+
+/** The engine's {@link Events}: listener registry, manual dispatch, parked deliveries. Thread-safe. */
+public final class EventsService implements Events {
+  private final Listeners listeners;
+  private final EventDispatcher dispatcher;
+  private final Transactions transactions;
+  private final Clock clock;
+
+  /** Creates the service. */
+  public EventsService(Listeners listeners, EventDispatcher dispatcher, Transactions transactions, Clock clock) {
+    this.listeners = listeners;
+    this.dispatcher = dispatcher;
+    this.transactions = transactions;
+    this.clock = clock;
+  }
+
+  @Override
+  public void subscribe(String name, EventFilter filter, EventListener listener) {
+    listeners.add(name, filter, listener);
+  }
+
+  @Override
+  public void unsubscribe(String name) {
+    listeners.remove(Listeners.checkName(name));
+  }
+
+  @Override
+  public DispatchReport dispatch() {
+    return dispatcher.runOnce();
+  }
+
+  @Override
+  public CursorPage<ParkedDelivery> parked(String listenerName, Keyset page) {
+    String name = Listeners.checkName(listenerName);
+    TextRules.notNull("page", page);
+    return parkedPage(transactions, name, null, page);
+  }
+
+  @Override
+  public boolean replay(String listenerName, long tenantId, String eventId) {
+    String name = Listeners.checkName(listenerName);
+    long id = parseEventId(eventId);
+    return transactions.run(tx -> tx.deliveries().replay(tenantId, id, name,
+        clock.instant().truncatedTo(ChronoUnit.MICROS)));
+  }
+
+  /** A page of parked deliveries of one subscriber, optionally of one tenant. */
+  public static CursorPage<ParkedDelivery> parkedPage(Transactions transactions, String subscriber, Long tenantId,
+      Keyset page) {
+    var rows = transactions.run(tx -> tx.deliveries().parked(subscriber, tenantId, page.afterId(),
+        page.limit() + 1));
+    CursorPage<ClaimedDelivery> raw = CursorPage.fromRows(rows, page.limit(), c -> c.event().eventId());
+    return new CursorPage<>(raw.items().stream().map(c -> new ParkedDelivery(c.event().toEvent(),
+        c.delivery().subscriber(), c.delivery().attempts(), c.delivery().lastError(), c.delivery().updatedAt()))
+        .toList(), raw.nextId());
+  }
+
+  /**
+   * Parses a public event id ({@code evt_} and a positive decimal number).
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code eventId}
+   */
+  public static long parseEventId(String eventId) {
+    if (eventId != null && eventId.startsWith(EventRecord.ID_PREFIX) && eventId.length() <= 24) {
+      String digits = eventId.substring(EventRecord.ID_PREFIX.length());
+      if (!digits.isEmpty() && digits.length() <= 19 && digits.charAt(0) != '0'
+          && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        try {
+          return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+          // Past Long.MAX_VALUE: falls through to the validation error.
+        }
+      }
+    }
+    throw LoyaltyException.validation("eventId", "eventId must be evt_ followed by a number");
+  }
+}

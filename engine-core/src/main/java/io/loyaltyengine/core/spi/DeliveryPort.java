@@ -1,0 +1,66 @@
+package io.loyaltyengine.core.spi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Deliveries of events to subscribers, claimed with leases so that several engine instances share the work.
+ *
+ * <h2>Claiming</h2>
+ * A delivery is claimable when it is PENDING, due ({@code nextAttemptAt <= now}), not leased (no lease or the lease
+ * has run out), its subscriber is one of the claimer's, and no other PENDING delivery of the same tenant, subscriber
+ * and participant has a lower sequence (which keeps each participant's events in order, across instances, also
+ * while an earlier one waits for a retry). {@link #claim} picks claimable deliveries in position order and leases
+ * them to the claimer in the same unit of work, skipping rows another transaction holds
+ * ({@code FOR UPDATE SKIP LOCKED} where the store has it).
+ *
+ * <p>Updates after an attempt are compare-and-set on the lease owner, so an instance whose lease ran out cannot
+ * overwrite what the new holder did; a success is always recorded.
+ */
+public interface DeliveryPort {
+  /** Creates a PENDING delivery, due at once. Creating one that exists does nothing. */
+  void create(DeliveryRecord delivery);
+
+  /**
+   * Claims up to {@code limit} claimable deliveries for the named listeners and, if {@code webhooks}, for every
+   * {@code webhook:} subscriber, leasing them to {@code owner} until {@code leaseUntil}.
+   */
+  List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Instant now, String owner,
+      Instant leaseUntil, int limit);
+
+  /** Marks a delivery DELIVERED and releases its lease. */
+  void delivered(long tenantId, long eventId, String subscriber, Instant now);
+
+  /**
+   * Schedules another attempt, if {@code owner} still holds the lease.
+   *
+   * @return whether the delivery changed
+   */
+  boolean reschedule(long tenantId, long eventId, String subscriber, String owner, int attempts,
+      Instant nextAttemptAt, String lastError, Instant now);
+
+  /**
+   * Parks a delivery, if {@code owner} still holds the lease ({@code owner} null: whatever its lease).
+   *
+   * @return whether the delivery changed
+   */
+  boolean park(long tenantId, long eventId, String subscriber, String owner, int attempts, String lastError,
+      Instant now);
+
+  /**
+   * Parked deliveries of a subscriber, oldest (lowest event id) first, after {@code afterEventId} (all when null),
+   * of one tenant (every tenant when null), at most {@code limit}, with their events.
+   */
+  List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit);
+
+  /**
+   * Makes a parked delivery PENDING again, due at {@code now}, with no attempts.
+   *
+   * @return whether a parked delivery was found
+   */
+  boolean replay(long tenantId, long eventId, String subscriber, Instant now);
+
+  /** Deletes every delivery of a subscriber in a tenant (a deleted webhook endpoint). */
+  void deleteAll(long tenantId, String subscriber);
+}

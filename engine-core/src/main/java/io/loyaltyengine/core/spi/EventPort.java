@@ -1,0 +1,62 @@
+package io.loyaltyengine.core.spi;
+
+import io.loyaltyengine.events.EventType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The outbox and the change feed.
+ *
+ * <h2>Positions</h2>
+ * Events are appended unpositioned (position 0). The dispatcher positions them later, in a unit of work that first
+ * takes the tenant's feed lock ({@link #lockFeed}); because that lock serializes positioning per tenant and only
+ * committed events are visible to it, positions grow in commit order and a change-feed reader never skips one.
+ */
+public interface EventPort {
+  /**
+   * Increments a participant's event counter under its row lock and returns the new value (1 for the first event).
+   *
+   * @return the new sequence, or 0 if the participant does not exist
+   */
+  long nextSequence(long tenantId, long participantId);
+
+  /** Appends an unpositioned event. */
+  void append(EventRecord event);
+
+  /** Tenants that have unpositioned events, at most {@code limit}. */
+  List<Long> tenantsWithUnpositionedEvents(int limit);
+
+  /**
+   * Locks the tenant's feed until the end of the transaction (creating its row on first use) and returns the last
+   * position given in it (0 for none).
+   */
+  long lockFeed(long tenantId);
+
+  /** The tenant's unpositioned events in id order, at most {@code limit}. Call with the feed locked. */
+  List<EventRecord> unpositioned(long tenantId, int limit);
+
+  /** Gives an event its position. Call with the feed locked. */
+  void position(long tenantId, long eventId, long position);
+
+  /** Records the last position given in the tenant's feed. Call with the feed locked. */
+  void advanceFeed(long tenantId, long lastPosition);
+
+  /**
+   * Positioned events of a tenant after {@code afterPosition}, in position order, at most {@code limit}, of the
+   * given types (all when empty) and campaign (all when null).
+   */
+  List<EventRecord> feed(long tenantId, long afterPosition, Set<EventType> types, Long campaignId, int limit);
+
+  /** Finds an event. */
+  Optional<EventRecord> find(long tenantId, long eventId);
+
+  /**
+   * Deletes positioned events that occurred before {@code before} and have no delivery that is not DELIVERED
+   * (their delivered deliveries go with them), at most {@code limit}.
+   *
+   * @return how many events were deleted
+   */
+  int prune(Instant before, int limit);
+}

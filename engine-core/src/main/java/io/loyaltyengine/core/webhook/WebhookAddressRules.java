@@ -1,0 +1,144 @@
+package io.loyaltyengine.core.webhook;
+
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Objects;
+
+/**
+ * Which addresses a webhook may be sent to under a {@link WebhookAddressPolicy}: the server-side request forgery
+ * guard. Classification looks at the address bytes only (no DNS), so it is exact for literals.
+ *
+ * <p>Non-public, refused by {@link WebhookAddressPolicy#PUBLIC_ONLY}:
+ * <ul>
+ *   <li>IPv4: {@code 0.0.0.0/8} (the wildcard), {@code 10/8}, {@code 100.64/10} (carrier-grade NAT),
+ *       {@code 169.254/16} (link-local, where cloud metadata services live), {@code 172.16/12},
+ *       {@code 192.0.0/24} (protocol assignments), {@code 192.168/16}, {@code 198.18/15} (benchmarking, also used
+ *       by some VPNs), {@code 224/4} (multicast) and {@code 240/4} (reserved, broadcast);</li>
+ *   <li>IPv6: the rest of the reserved {@code ::/8} (the wildcard {@code ::}, the deprecated IPv4-compatible
+ *       {@code ::a.b.c.d}), {@code 100::/64} (discard),
+ *       {@code fc00::/7} (unique-local), {@code fe80::/10} (link-local), {@code fec0::/10} (site-local, deprecated),
+ *       {@code ff00::/8} (multicast), {@code 64:ff9b:1::/48} (local NAT64);</li>
+ *   <li>IPv6 forms that carry an IPv4 address are judged by that address: IPv4-mapped {@code ::ffff:0:0/96},
+ *       NAT64 {@code 64:ff9b::/96}, and 6to4 {@code 2002::/16} (refused if its IPv4 address is not public).</li>
+ * </ul>
+ * Loopback ({@code 127/8}, {@code ::1}, and {@code ::ffff:127.0.0.0/104}) is a class of its own, allowed by
+ * {@link WebhookAddressPolicy#ALLOW_LOOPBACK}. {@link WebhookAddressPolicy#ALLOW_ALL} allows everything.
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class WebhookAddressRules {
+  /** What kind of address, as far as the policy is concerned. */
+  enum Kind {
+    PUBLIC,
+    LOOPBACK,
+    NON_PUBLIC
+  }
+
+  private WebhookAddressRules() {
+  }
+
+  /** Whether {@code policy} allows sending to {@code address}. */
+  static boolean permits(WebhookAddressPolicy policy, InetAddress address) {
+    return switch (policy) {
+      case ALLOW_ALL -> true;
+      case ALLOW_LOOPBACK -> classify(address) != Kind.NON_PUBLIC;
+      case PUBLIC_ONLY -> classify(address) == Kind.PUBLIC;
+    };
+  }
+
+  /** Whether {@code policy} allows every one of {@code addresses} (the client may connect to any of them). */
+  static boolean permitsAll(WebhookAddressPolicy policy, InetAddress[] addresses) {
+    for (InetAddress a : addresses) {
+      if (!permits(policy, a)) {
+        return false;
+      }
+    }
+    return addresses.length > 0;
+  }
+
+  /**
+   * Resolves {@code host} (a name, an IPv4 literal, or an IPv6 literal with or without brackets) and checks every
+   * address it resolves to. {@link WebhookAddressPolicy#ALLOW_ALL} needs no lookup.
+   *
+   * @return whether the policy allows the host
+   * @throws UnknownHostException if the host does not resolve
+   */
+  static boolean permitsHost(WebhookAddressPolicy policy, String host) throws UnknownHostException {
+    if (policy == WebhookAddressPolicy.ALLOW_ALL) {
+      return true;
+    }
+    return permitsAll(policy, InetAddress.getAllByName(host));
+  }
+
+  /** Classifies an address by its bytes. */
+  static Kind classify(InetAddress address) {
+    Objects.requireNonNull(address, "address");
+    byte[] b = address.getAddress();
+    if (address instanceof Inet4Address) {
+      return classifyIpv4(b, 0);
+    }
+    return classifyIpv6(b);
+  }
+
+  private static Kind classifyIpv4(byte[] bytes, int offset) {
+    int a = bytes[offset] & 0xff;
+    int b = bytes[offset + 1] & 0xff;
+    int c = bytes[offset + 2] & 0xff;
+    if (a == 127) {
+      return Kind.LOOPBACK;
+    }
+    boolean nonPublic = a == 0
+        || a == 10
+        || (a == 100 && (b & 0xc0) == 64)
+        || (a == 169 && b == 254)
+        || (a == 172 && (b & 0xf0) == 16)
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 192 && b == 168)
+        || (a == 198 && (b & 0xfe) == 18)
+        || a >= 224;
+    return nonPublic ? Kind.NON_PUBLIC : Kind.PUBLIC;
+  }
+
+  private static Kind classifyIpv6(byte[] b) {
+    if (zeros(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+      return classifyIpv4(b, 12);
+    }
+    if (zeros(b, 0, 15) && b[15] == 1) {
+      return Kind.LOOPBACK;
+    }
+    int b0 = b[0] & 0xff;
+    int b1 = b[1] & 0xff;
+    if (b0 == 0x00 && b1 == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+      if (zeros(b, 4, 12)) {
+        // NAT64 (64:ff9b::/96): the translator forwards to the embedded IPv4 address.
+        return classifyIpv4(b, 12);
+      }
+      if (b[4] == 0 && b[5] == 1) {
+        return Kind.NON_PUBLIC;
+      }
+    }
+    if (b0 == 0x20 && b1 == 0x02) {
+      // 6to4 (2002::/16): tunnels to the IPv4 address in bytes 2..5.
+      return classifyIpv4(b, 2) == Kind.PUBLIC ? Kind.PUBLIC : Kind.NON_PUBLIC;
+    }
+    boolean nonPublic = b0 == 0x00
+        || (b0 == 0x01 && b1 == 0x00 && zeros(b, 2, 8))
+        || (b0 & 0xfe) == 0xfc
+        || (b0 == 0xfe && (b1 & 0xc0) == 0x80)
+        || (b0 == 0xfe && (b1 & 0xc0) == 0xc0)
+        || b0 == 0xff;
+    return nonPublic ? Kind.NON_PUBLIC : Kind.PUBLIC;
+  }
+
+  /** Whether {@code b[from..to)} are all zero. */
+  private static boolean zeros(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

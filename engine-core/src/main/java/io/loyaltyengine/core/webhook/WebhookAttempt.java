@@ -1,0 +1,57 @@
+package io.loyaltyengine.core.webhook;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The outcome of one webhook request, as {@link WebhookDeliverer#deliver} reports it. Immutable and thread-safe.
+ *
+ * @param result what the dispatcher should do next
+ * @param status the HTTP status of the answer, or 0 when there was none (refused, network failure, timeout)
+ * @param retryAfter the delay the receiver asked for with {@code Retry-After} (at most 24 hours), or null
+ * @param error a short reason for a failure, fit for {@code lastError} and logs (a status, an exception type, never
+ *     the URL, a secret or payload data); null on success
+ */
+public record WebhookAttempt(Result result, int status, Duration retryAfter, String error) {
+
+  /** What the dispatcher should do with the delivery. */
+  public enum Result {
+    /** A 2xx answer: the delivery is done. */
+    SUCCESS,
+    /**
+     * A failure worth retrying: a network failure, a timeout, a host that did not resolve, or any answer that is
+     * neither 2xx nor 410 (5xx, 429, other 4xx, and 3xx, since redirects are never followed). The next attempt is
+     * due after {@link WebhookRetrySchedule#delayAfter}; after the last one the delivery is parked.
+     */
+    RETRY,
+    /** {@code 410 Gone}: the receiver wants no more events. Disable the endpoint and park the delivery. */
+    GONE,
+    /**
+     * No request was made: the endpoint's address is refused by the address policy (it resolves to a non-public
+     * address, or uses plain http under {@link io.loyaltyengine.webhooks.WebhookAddressPolicy#PUBLIC_ONLY}), or its
+     * stored URL is unusable. Retrying will not help until the endpoint or the policy changes: park the delivery.
+     */
+    REFUSED
+  }
+
+  /** Checks that there is a result. */
+  public WebhookAttempt {
+    Objects.requireNonNull(result, "result");
+  }
+
+  static WebhookAttempt success(int status) {
+    return new WebhookAttempt(Result.SUCCESS, status, null, null);
+  }
+
+  static WebhookAttempt retry(int status, Duration retryAfter, String error) {
+    return new WebhookAttempt(Result.RETRY, status, retryAfter, error);
+  }
+
+  static WebhookAttempt gone() {
+    return new WebhookAttempt(Result.GONE, 410, null, "HTTP 410 Gone");
+  }
+
+  static WebhookAttempt refused(String error) {
+    return new WebhookAttempt(Result.REFUSED, 0, null, error);
+  }
+}

@@ -1,0 +1,251 @@
+package io.loyaltyengine.core.webhook;
+
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.events.LoyaltyEvent;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Makes one webhook attempt: a signed {@code POST} of an event to an endpoint, and a verdict on the answer. The
+ * event dispatcher calls it for each due delivery and acts on the returned {@link WebhookAttempt}; this class keeps
+ * no state between attempts.
+ *
+ * <h2>The request</h2>
+ * The body is {@link EventJson#envelope} as UTF-8, {@code Content-Type: application/json}, with the Standard Webhooks
+ * headers: {@code webhook-id} (the event id, the same on every attempt, for the receiver to deduplicate on),
+ * {@code webhook-timestamp} (this attempt's time from the clock, in epoch seconds) and {@code webhook-signature}
+ * ({@code v1,<base64>} under the current secret, followed by one under the previous secret while a rotation is
+ * running). One shared JDK {@link HttpClient} makes every request: connect timeout from {@link WebhookSettings},
+ * redirects never followed, HTTP/1.1 (which spares plain-http receivers the h2c upgrade some mishandle; one POST per
+ * event gains nothing from HTTP/2). The whole exchange, connection and response body included, is bounded by the
+ * settings' request timeout, so a receiver that trickles its answer cannot hold the dispatcher.
+ *
+ * <h2>Verdicts</h2>
+ * 2xx is {@link WebhookAttempt.Result#SUCCESS}; 410 is {@link WebhookAttempt.Result#GONE}; any other status, a
+ * network failure, a timeout or a host that does not resolve is {@link WebhookAttempt.Result#RETRY}, with the
+ * receiver's {@code Retry-After} (delta-seconds or an IMF-fixdate HTTP-date, relative to the clock; capped at 24 h)
+ * when it sent one. {@link WebhookAttempt.Result#REFUSED} means no request was made, see below.
+ *
+ * <h2>Address policy, and its limit</h2>
+ * Before each request the endpoint's host is resolved and every address it resolves to is checked against the
+ * settings' {@link WebhookAddressPolicy} (loopback, private, link-local, ... are refused under
+ * {@link WebhookAddressPolicy#PUBLIC_ONLY}, which also refuses plain {@code http}); if one is refused, no request
+ * is made. This stops endpoints registered with a private address or a name that points at one. It cannot stop
+ * DNS rebinding: the {@link HttpClient} resolves the name again when it connects, and a name whose DNS answer
+ * changes between the two lookups (a hostile zone with a zero TTL) can reach an address the check never saw. Nor
+ * does it apply to a proxy the JVM is configured with. Hosts that accept endpoints from untrusted tenants should
+ * also send webhook traffic through an egress proxy that enforces the same rules (for example Stripe's smokescreen)
+ * or from a network that cannot reach internal services.
+ *
+ * <p>Thread-safe: {@link #deliver} may be called from many threads at once; the {@link HttpClient} is shared.
+ */
+public final class WebhookDeliverer implements AutoCloseable {
+  private static final String JSON = "application/json";
+
+  private final WebhookSettings settings;
+  private final Clock clock;
+  private final AtomicReference<HttpClient> client;
+
+  /**
+   * Creates the deliverer and its {@link HttpClient}.
+   *
+   * @param settings timeouts and the address policy
+   * @param clock the time of {@code webhook-timestamp}, of secret-rotation ends and of {@code Retry-After} dates
+   */
+  public WebhookDeliverer(WebhookSettings settings, Clock clock) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.client = new AtomicReference<>(HttpClient.newBuilder()
+        .connectTimeout(settings.connectTimeout())
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .version(HttpClient.Version.HTTP_1_1)
+        .build());
+  }
+
+  /**
+   * Makes one attempt to deliver {@code event} to {@code endpoint}. Blocks for at most the request timeout, plus
+   * the time to resolve the endpoint's host.
+   *
+   * <p>If the calling thread is interrupted while waiting, the request is cancelled, the thread's interrupt status
+   * is kept, and the attempt is reported as {@link WebhookAttempt.Result#RETRY}.
+   *
+   * @throws IllegalStateException if the deliverer is closed
+   */
+  public WebhookAttempt deliver(WebhookEndpointRecord endpoint, LoyaltyEvent event) {
+    Objects.requireNonNull(endpoint, "endpoint");
+    Objects.requireNonNull(event, "event");
+    HttpClient http = client.get();
+    if (http == null) {
+      throw new IllegalStateException("the webhook deliverer is closed");
+    }
+    URI uri;
+    try {
+      uri = new URI(endpoint.url());
+    } catch (URISyntaxException e) {
+      return WebhookAttempt.refused("the endpoint's URL is not usable");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if ((!scheme.equals("https") && !scheme.equals("http")) || uri.getHost() == null) {
+      return WebhookAttempt.refused("the endpoint's URL is not usable");
+    }
+    if (scheme.equals("http") && settings.addressPolicy() == WebhookAddressPolicy.PUBLIC_ONLY) {
+      return WebhookAttempt.refused("plain http is refused by the address policy");
+    }
+    try {
+      if (!WebhookAddressRules.permitsHost(settings.addressPolicy(), uri.getHost())) {
+        return WebhookAttempt.refused("the endpoint's address is refused by the address policy");
+      }
+    } catch (UnknownHostException e) {
+      // DNS failures are often passing; the schedule gives the receiver's zone days to recover.
+      return WebhookAttempt.retry(0, null, "the endpoint's host did not resolve");
+    }
+
+    Instant now = clock.instant();
+    byte[] body = EventJson.envelope(event).getBytes(StandardCharsets.UTF_8);
+    String signature = WebhookSigner.signatureHeader(secrets(endpoint, now), event.id(), now.getEpochSecond(), body);
+    HttpRequest request;
+    try {
+      request = HttpRequest.newBuilder(uri)
+          .timeout(settings.requestTimeout())
+          .header("Content-Type", JSON)
+          .header("webhook-id", event.id())
+          .header("webhook-timestamp", Long.toString(now.getEpochSecond()))
+          .header("webhook-signature", signature)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+          .build();
+    } catch (IllegalArgumentException e) {
+      return WebhookAttempt.refused("the endpoint's URL is not usable");
+    }
+    return send(http, request);
+  }
+
+  /** Closes the {@link HttpClient} where it can be closed (Java 21+); on older Java the reference is dropped. */
+  @Override
+  public void close() {
+    HttpClient http = client.getAndSet(null);
+    if (http instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        // HttpClient.close() declares no checked exception; there is nothing to recover at shutdown.
+      }
+    }
+  }
+
+  private WebhookAttempt send(HttpClient http, HttpRequest request) {
+    CompletableFuture<HttpResponse<Void>> future = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+    HttpResponse<Void> response;
+    try {
+      // The request's own timeout may stop counting at the response headers; this bound covers the body too.
+      response = future.get(settings.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      return WebhookAttempt.retry(0, null, "timed out");
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      return WebhookAttempt.retry(0, null, "interrupted");
+    } catch (ExecutionException e) {
+      return WebhookAttempt.retry(0, null, networkError(e.getCause()));
+    }
+    return verdict(response.statusCode(), response.headers().firstValue("Retry-After").orElse(null));
+  }
+
+  private WebhookAttempt verdict(int status, String retryAfter) {
+    if (status >= 200 && status < 300) {
+      return WebhookAttempt.success(status);
+    }
+    if (status == 410) {
+      return WebhookAttempt.gone();
+    }
+    String error = "HTTP " + status + (status >= 300 && status < 400 ? " (redirects are not followed)" : "");
+    return WebhookAttempt.retry(status, parseRetryAfter(retryAfter, clock.instant()), error);
+  }
+
+  /** Names the failure by its type only: messages of network exceptions may carry the URL and its query. */
+  private static String networkError(Throwable cause) {
+    Throwable t = cause;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof HttpConnectTimeoutException) {
+      return "connect timed out";
+    }
+    if (t instanceof HttpTimeoutException) {
+      return "timed out";
+    }
+    if (t instanceof ConnectException) {
+      return "connection failed";
+    }
+    if (t instanceof IOException) {
+      return "network error (" + t.getClass().getSimpleName() + ")";
+    }
+    return "request failed (" + (t == null ? "unknown" : t.getClass().getSimpleName()) + ")";
+  }
+
+  /** The current secret, then the previous one while it still signs. */
+  private static List<String> secrets(WebhookEndpointRecord endpoint, Instant now) {
+    if (endpoint.previousSecret() != null && endpoint.previousSecretUntil() != null
+        && now.isBefore(endpoint.previousSecretUntil())) {
+      return List.of(endpoint.secret(), endpoint.previousSecret());
+    }
+    return List.of(endpoint.secret());
+  }
+
+  /**
+   * Reads a {@code Retry-After} value: delta-seconds, or an HTTP-date in the IMF-fixdate form (the obsolete RFC 850
+   * and asctime forms are ignored, as is anything unreadable). A date in the past means no wait; anything longer
+   * than {@link WebhookRetrySchedule#MAX_RETRY_AFTER} is cut to it.
+   *
+   * @return the wait, or null if there is no readable value
+   */
+  static Duration parseRetryAfter(String value, Instant now) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    String text = value.strip();
+    Duration max = WebhookRetrySchedule.MAX_RETRY_AFTER;
+    if (text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      // More than 9 digits is more than 31 years: past the cap either way, and never overflows.
+      return text.length() > 9 ? max : min(Duration.ofSeconds(Long.parseLong(text)), max);
+    }
+    try {
+      Instant at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+      Duration wait = Duration.between(now, at);
+      return wait.isNegative() ? Duration.ZERO : min(wait, max);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}

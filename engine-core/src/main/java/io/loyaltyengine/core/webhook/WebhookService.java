@@ -1,0 +1,303 @@
+package io.loyaltyengine.core.webhook;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.ParkedDelivery;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookRegistration;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import io.loyaltyengine.webhooks.Webhooks;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * The webhook endpoints of one tenant.
+ *
+ * <h2>Endpoints</h2>
+ * A URL is accepted if it is absolute, {@code https} ({@code http} too when the address policy is not
+ * {@link WebhookAddressPolicy#PUBLIC_ONLY}), names a host (international names in their {@code xn--} form), has
+ * no user info and no fragment, and is at most {@value #MAX_URL_LENGTH} characters. Unless the policy is
+ * {@link WebhookAddressPolicy#ALLOW_ALL}, the host is resolved when the endpoint is created and every address must be
+ * allowed; the deliverer checks again before each request (see {@link WebhookDeliverer} for what that check cannot
+ * catch). Rejections are VALIDATION_ERROR on {@code url}, with messages that never repeat the URL (its query may
+ * carry a token).
+ *
+ * <h2>Secrets</h2>
+ * Each endpoint gets {@code whsec_} and base64 of 32 bytes from a {@link java.security.SecureRandom}; it is shown
+ * only in the {@link WebhookRegistration} of {@link #create} and {@link #rotateSecret}. A rotation keeps the
+ * previous secret signing alongside the new one for {@link #ROTATION_OVERLAP} or until {@link #finishRotation};
+ * rotating again during a rotation drops the oldest secret.
+ *
+ * <h2>Deliveries</h2>
+ * Deliveries to endpoint {@code n} are those of subscriber {@code webhook:n}: {@link #delete} drops them,
+ * {@link #parked} lists the parked ones by event id, {@link #replay} makes one due again (to an enabled endpoint:
+ * the dispatcher parks deliveries to a disabled one again).
+ *
+ * <p>Every read and write is one unit of work through the scope's {@link io.loyaltyengine.core.internal.Transactions};
+ * URL checks, DNS included, happen before it starts. Thread-safe when its context is.
+ */
+public final class WebhookService implements Webhooks {
+  /** Longest URL, in characters. */
+  public static final int MAX_URL_LENGTH = 2_048;
+
+  /** How long the previous secret keeps signing after a rotation, unless the rotation is finished earlier. */
+  public static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
+
+  /** The {@link WebhookEndpoint#disabledReason()} of an endpoint disabled through {@link #disable}. */
+  public static final String DISABLED_BY_HOST = "disabled by the host";
+
+  private static final String SUBSCRIBER_PREFIX = "webhook:";
+  private static final int MAX_EVENT_ID_DIGITS = 19;
+
+  private final ScopeContext context;
+  private final WebhookSettings settings;
+
+  /**
+   * Creates the service.
+   *
+   * @param context the tenant scope's context
+   * @param settings the engine's webhook settings (the address policy applies to new endpoints)
+   */
+  public WebhookService(ScopeContext context, WebhookSettings settings) {
+    this.context = Objects.requireNonNull(context, "context");
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** The delivery subscriber name of an endpoint: {@code webhook:<endpointId>}. */
+  public static String subscriber(long endpointId) {
+    return SUBSCRIBER_PREFIX + endpointId;
+  }
+
+  @Override
+  public WebhookRegistration create(NewWebhookEndpoint request) {
+    TextRules.notNull("endpoint", request);
+    String url = checkUrl(request.url(), settings.addressPolicy());
+    EventFilter filter = request.filter() == null ? EventFilter.all() : request.filter();
+    long tenantId = context.tenantId();
+    Instant now = context.now();
+    String secret = WebhookSigner.newSecret();
+    WebhookEndpointRecord endpoint = new WebhookEndpointRecord(tenantId, context.ids().nextId(), url,
+        filter.types(), filter.campaignId(), true, null, secret, null, null, now, now);
+    context.transactions().run(tx -> {
+      if (filter.campaignId() != null) {
+        CampaignService.require(tx, tenantId, filter.campaignId());
+      }
+      tx.webhookEndpoints().insert(endpoint);
+      return null;
+    });
+    return new WebhookRegistration(toEndpoint(endpoint, now), secret);
+  }
+
+  @Override
+  public WebhookEndpoint get(long endpointId) {
+    WebhookEndpointRecord endpoint = context.transactions().run(tx -> require(tx, endpointId));
+    return toEndpoint(endpoint, context.now());
+  }
+
+  @Override
+  public List<WebhookEndpoint> list() {
+    List<WebhookEndpointRecord> endpoints =
+        context.transactions().run(tx -> tx.webhookEndpoints().list(context.tenantId()));
+    Instant now = context.now();
+    return endpoints.stream().map(e -> toEndpoint(e, now)).toList();
+  }
+
+  @Override
+  public WebhookEndpoint enable(long endpointId) {
+    Instant now = context.now();
+    return toEndpoint(change(endpointId, e -> e.enabled() ? e
+        : new WebhookEndpointRecord(e.tenantId(), e.endpointId(), e.url(), e.types(), e.campaignId(), true, null,
+            e.secret(), e.previousSecret(), e.previousSecretUntil(), e.createdAt(), now)), now);
+  }
+
+  @Override
+  public WebhookEndpoint disable(long endpointId) {
+    Instant now = context.now();
+    // Disabling a disabled endpoint keeps the reason it already has (for example 410 Gone).
+    return toEndpoint(change(endpointId, e -> !e.enabled() ? e
+        : new WebhookEndpointRecord(e.tenantId(), e.endpointId(), e.url(), e.types(), e.campaignId(), false,
+            DISABLED_BY_HOST, e.secret(), e.previousSecret(), e.previousSecretUntil(), e.createdAt(), now)), now);
+  }
+
+  @Override
+  public WebhookRegistration rotateSecret(long endpointId) {
+    Instant now = context.now();
+    // Made before the unit of work, so a retried transaction writes the same secret it will return.
+    String secret = WebhookSigner.newSecret();
+    Instant until = now.plus(ROTATION_OVERLAP);
+    WebhookEndpointRecord rotated = change(endpointId, e -> new WebhookEndpointRecord(e.tenantId(), e.endpointId(),
+        e.url(), e.types(), e.campaignId(), e.enabled(), e.disabledReason(), secret, e.secret(), until,
+        e.createdAt(), now));
+    return new WebhookRegistration(toEndpoint(rotated, now), secret);
+  }
+
+  @Override
+  public WebhookEndpoint finishRotation(long endpointId) {
+    Instant now = context.now();
+    return toEndpoint(change(endpointId, e -> e.previousSecret() == null && e.previousSecretUntil() == null ? e
+        : new WebhookEndpointRecord(e.tenantId(), e.endpointId(), e.url(), e.types(), e.campaignId(), e.enabled(),
+            e.disabledReason(), e.secret(), null, null, e.createdAt(), now)), now);
+  }
+
+  @Override
+  public void delete(long endpointId) {
+    long tenantId = context.tenantId();
+    context.transactions().run(tx -> {
+      if (!tx.webhookEndpoints().delete(tenantId, endpointId)) {
+        throw notFound();
+      }
+      tx.deliveries().deleteAll(tenantId, subscriber(endpointId));
+      return null;
+    });
+  }
+
+  @Override
+  public CursorPage<ParkedDelivery> parked(long endpointId, Keyset page) {
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    String subscriber = subscriber(endpointId);
+    CursorPage<ClaimedDelivery> rows = context.transactions().run(tx -> {
+      require(tx, endpointId);
+      // One row more than asked tells whether another page follows.
+      return CursorPage.fromRows(tx.deliveries().parked(subscriber, tenantId, page.afterId(), page.limit() + 1),
+          page.limit(), c -> c.event().eventId());
+    });
+    return new CursorPage<>(rows.items().stream().map(WebhookService::toParked).toList(), rows.nextId());
+  }
+
+  @Override
+  public boolean replay(long endpointId, String eventId) {
+    long id = parseEventId(eventId);
+    long tenantId = context.tenantId();
+    Instant now = context.now();
+    return context.transactions().run(tx -> {
+      require(tx, endpointId);
+      return tx.deliveries().replay(tenantId, id, subscriber(endpointId), now);
+    });
+  }
+
+  /**
+   * The numeric id of a public event id: {@code evt_} and the number in its canonical decimal form (no sign, no
+   * leading zeros, positive, within {@code long}).
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code eventId}
+   */
+  static long parseEventId(String eventId) {
+    if (eventId == null) {
+      throw LoyaltyException.validation("eventId", "eventId is required");
+    }
+    String prefix = EventRecord.ID_PREFIX;
+    int digits = eventId.length() - prefix.length();
+    if (!eventId.startsWith(prefix) || digits < 1 || digits > MAX_EVENT_ID_DIGITS
+        || eventId.charAt(prefix.length()) == '0'
+        || !eventId.substring(prefix.length()).chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw invalidEventId();
+    }
+    try {
+      return Long.parseLong(eventId, prefix.length(), eventId.length(), 10);
+    } catch (NumberFormatException e) {
+      throw invalidEventId();
+    }
+  }
+
+  private static LoyaltyException invalidEventId() {
+    return LoyaltyException.validation("eventId", "eventId must be evt_ followed by the event's number");
+  }
+
+  /**
+   * Validates a URL for a new endpoint and checks its host against the address policy (resolving it, unless the
+   * policy is {@link WebhookAddressPolicy#ALLOW_ALL}).
+   *
+   * @return the URL, stripped of surrounding whitespace
+   * @throws LoyaltyException VALIDATION_ERROR on {@code url}
+   */
+  static String checkUrl(String value, WebhookAddressPolicy policy) {
+    String url = TextRules.required("url", value, MAX_URL_LENGTH);
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      // Not chained: the exception's message quotes the URL.
+      throw LoyaltyException.validation("url", "url must be a valid absolute URL");
+    }
+    if (!uri.isAbsolute() || uri.isOpaque()) {
+      throw LoyaltyException.validation("url", "url must be a valid absolute URL");
+    }
+    String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("https") && !(scheme.equals("http") && policy != WebhookAddressPolicy.PUBLIC_ONLY)) {
+      throw LoyaltyException.validation("url", policy == WebhookAddressPolicy.PUBLIC_ONLY
+          ? "url must use https" : "url must use https or http");
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw LoyaltyException.validation("url", "url must not contain user info");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      throw LoyaltyException.validation("url", "url must name a host (international names in xn-- form)");
+    }
+    if (uri.getRawFragment() != null) {
+      throw LoyaltyException.validation("url", "url must not have a fragment");
+    }
+    if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65_535)) {
+      throw LoyaltyException.validation("url", "url's port must be between 1 and 65535");
+    }
+    try {
+      if (!WebhookAddressRules.permitsHost(policy, uri.getHost())) {
+        throw LoyaltyException.validation("url",
+            "url's host resolves to an address the engine's webhook address policy refuses");
+      }
+    } catch (UnknownHostException e) {
+      throw LoyaltyException.validation("url", "url's host does not resolve");
+    }
+    return url;
+  }
+
+  private WebhookEndpointRecord require(Transaction tx, long endpointId) {
+    return tx.webhookEndpoints().find(context.tenantId(), endpointId).orElseThrow(WebhookService::notFound);
+  }
+
+  /** Reads, changes and writes an endpoint in one unit of work; an unchanged endpoint is not written. */
+  private WebhookEndpointRecord change(long endpointId, UnaryOperator<WebhookEndpointRecord> change) {
+    return context.transactions().run(tx -> {
+      WebhookEndpointRecord current = require(tx, endpointId);
+      WebhookEndpointRecord next = change.apply(current);
+      if (next != current && !tx.webhookEndpoints().update(next)) {
+        throw notFound();
+      }
+      return next;
+    });
+  }
+
+  private static LoyaltyException notFound() {
+    return LoyaltyException.notFound("webhook endpoint");
+  }
+
+  private static WebhookEndpoint toEndpoint(WebhookEndpointRecord e, Instant now) {
+    boolean rotating = e.previousSecret() != null && e.previousSecretUntil() != null
+        && now.isBefore(e.previousSecretUntil());
+    return new WebhookEndpoint(e.endpointId(), e.tenantId(), e.url(), new EventFilter(e.types(), e.campaignId()),
+        e.enabled(), e.disabledReason(), rotating, e.createdAt());
+  }
+
+  private static ParkedDelivery toParked(ClaimedDelivery c) {
+    return new ParkedDelivery(c.event().toEvent(), c.delivery().subscriber(), c.delivery().attempts(),
+        c.delivery().lastError(), c.delivery().updatedAt());
+  }
+}

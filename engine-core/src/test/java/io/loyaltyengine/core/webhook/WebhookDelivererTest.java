@@ -1,0 +1,296 @@
+package io.loyaltyengine.core.webhook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.core.webhook.WebhookAttempt.Result;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.LoyaltyEvent;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import io.loyaltyengine.webhooks.WebhookVerificationException;
+import io.loyaltyengine.webhooks.WebhookVerifier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link WebhookDeliverer} against the JDK's HTTP server on 127.0.0.1, with {@link WebhookAddressPolicy#ALLOW_LOOPBACK}
+ * (and {@link WebhookAddressPolicy#PUBLIC_ONLY} where the refusal is the point). The clock is fixed: nothing waits
+ * for time to pass.
+ */
+class WebhookDelivererTest {
+  private static final Instant NOW = Instant.parse("2024-05-01T10:00:00Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+  private static final WebhookSettings LOOPBACK = WebhookSettings.DEFAULTS
+      .withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK);
+  private static final String SECRET = WebhookSigner.newSecret();
+  private static final LoyaltyEvent EVENT = new LoyaltyEvent("evt_7421903766441984", EventType.POINTS_AWARDED, 11L,
+      22L, 33L, 4, Instant.parse("2024-05-01T09:59:59.123456Z"), 1, 55,
+      "{\"entry\":{\"amount\":42},\"participant\":{\"email\":\"ada@example.com\"}}");
+
+  /** One request as the server saw it. */
+  private record Received(String path, String method, Map<String, List<String>> headers, byte[] body) {
+    String header(String name) {
+      List<String> values = headers.get(name);
+      return values == null ? null : values.get(0);
+    }
+  }
+
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final Map<String, HttpHandler> answers = new ConcurrentHashMap<>();
+  private HttpServer server;
+  private ExecutorService serverThreads;
+  private WebhookDeliverer deliverer;
+
+  @BeforeEach
+  void startServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    serverThreads = Executors.newCachedThreadPool();
+    server.setExecutor(serverThreads);
+    server.createContext("/", exchange -> {
+      try (InputStream in = exchange.getRequestBody()) {
+        received.add(new Received(exchange.getRequestURI().getPath(), exchange.getRequestMethod(),
+            Map.copyOf(exchange.getRequestHeaders()), in.readAllBytes()));
+      }
+      HttpHandler answer = answers.getOrDefault(exchange.getRequestURI().getPath(), status(200));
+      answer.handle(exchange);
+    });
+    server.start();
+    deliverer = new WebhookDeliverer(LOOPBACK, CLOCK);
+  }
+
+  @AfterEach
+  void stopServer() {
+    deliverer.close();
+    server.stop(0);
+    serverThreads.shutdownNow();
+  }
+
+  @Test
+  void aSuccessfulDeliveryIsSignedPerStandardWebhooksAndCarriesTheEnvelope() {
+    WebhookAttempt attempt = deliverer.deliver(endpoint("/hook"), EVENT);
+
+    assertEquals(new WebhookAttempt(Result.SUCCESS, 200, null, null), attempt);
+    assertEquals(1, received.size());
+    Received r = received.get(0);
+    assertEquals("POST", r.method());
+    assertEquals("application/json", r.header("Content-type"));
+    assertEquals(EventJson.envelope(EVENT), new String(r.body(), StandardCharsets.UTF_8));
+    assertEquals("evt_7421903766441984", r.header("Webhook-id"));
+    assertEquals(Long.toString(NOW.getEpochSecond()), r.header("Webhook-timestamp"));
+    assertTrue(r.header("Webhook-signature").startsWith("v1,"));
+    assertEquals(1, r.header("Webhook-signature").split(" ").length);
+    WebhookVerifier.of(SECRET).withClock(CLOCK)
+        .verify(r.header("Webhook-id"), r.header("Webhook-timestamp"), r.header("Webhook-signature"), r.body());
+  }
+
+  @Test
+  void duringARotationBothSecretsSignAndAfterItOnlyTheCurrentOne() {
+    String previous = WebhookSigner.newSecret();
+    deliverer.deliver(endpoint("/hook", previous, NOW.plusSeconds(1)), EVENT);
+    deliverer.deliver(endpoint("/hook", previous, NOW), EVENT);
+
+    Received rotating = received.get(0);
+    assertEquals(2, rotating.header("Webhook-signature").split(" ").length);
+    for (String secret : List.of(SECRET, previous)) {
+      WebhookVerifier.of(secret).withClock(CLOCK).verify(rotating.header("Webhook-id"),
+          rotating.header("Webhook-timestamp"), rotating.header("Webhook-signature"), rotating.body());
+    }
+    Received finished = received.get(1);
+    assertEquals(1, finished.header("Webhook-signature").split(" ").length);
+    assertThrows(WebhookVerificationException.class, () -> WebhookVerifier.of(previous).withClock(CLOCK)
+        .verify(finished.header("Webhook-id"), finished.header("Webhook-timestamp"),
+            finished.header("Webhook-signature"), finished.body()));
+  }
+
+  @Test
+  void aServerErrorIsRetried() {
+    answers.put("/hook", status(500));
+    assertEquals(new WebhookAttempt(Result.RETRY, 500, null, "HTTP 500"), deliverer.deliver(endpoint("/hook"), EVENT));
+  }
+
+  @Test
+  void otherClientErrorsAreRetried() {
+    answers.put("/hook", status(404));
+    assertEquals(new WebhookAttempt(Result.RETRY, 404, null, "HTTP 404"), deliverer.deliver(endpoint("/hook"), EVENT));
+  }
+
+  @Test
+  void retryAfterInSecondsIsReported() {
+    answers.put("/hook", status(429, "Retry-After", "120"));
+    assertEquals(new WebhookAttempt(Result.RETRY, 429, Duration.ofSeconds(120), "HTTP 429"),
+        deliverer.deliver(endpoint("/hook"), EVENT));
+  }
+
+  @Test
+  void retryAfterAsAnHttpDateIsReportedRelativeToTheClock() {
+    String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(NOW.plusSeconds(90).atOffset(ZoneOffset.UTC));
+    answers.put("/hook", status(503, "Retry-After", date));
+    assertEquals(new WebhookAttempt(Result.RETRY, 503, Duration.ofSeconds(90), "HTTP 503"),
+        deliverer.deliver(endpoint("/hook"), EVENT));
+  }
+
+  @Test
+  void goneIsReportedForTheDispatcherToDisableTheEndpoint() {
+    answers.put("/hook", status(410));
+    WebhookAttempt attempt = deliverer.deliver(endpoint("/hook"), EVENT);
+    assertEquals(Result.GONE, attempt.result());
+    assertEquals(410, attempt.status());
+  }
+
+  @Test
+  void redirectsAreNotFollowedAndAreRetried() {
+    answers.put("/hook", status(302, "Location", "http://127.0.0.1:" + port() + "/target"));
+    WebhookAttempt attempt = deliverer.deliver(endpoint("/hook"), EVENT);
+
+    assertEquals(Result.RETRY, attempt.result());
+    assertEquals(302, attempt.status());
+    assertEquals(List.of("/hook"), received.stream().map(Received::path).toList());
+  }
+
+  @Test
+  void aReceiverThatDoesNotAnswerInTimeIsRetried() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    answers.put("/slow", exchange -> {
+      try {
+        // Bounded so that a failing test cannot leave the server thread behind for good.
+        release.await(30, TimeUnit.SECONDS);
+        exchange.sendResponseHeaders(200, -1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        // The client gave up and closed the connection: expected.
+      } finally {
+        exchange.close();
+      }
+    });
+    WebhookDeliverer impatient = new WebhookDeliverer(
+        LOOPBACK.withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(200)), CLOCK);
+    try {
+      WebhookAttempt attempt = impatient.deliver(endpoint("/slow"), EVENT);
+      assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "timed out"), attempt);
+    } finally {
+      release.countDown();
+      impatient.close();
+    }
+  }
+
+  @Test
+  void aRefusedConnectionIsRetried() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    WebhookAttempt attempt = deliverer.deliver(endpointAt("http://127.0.0.1:" + closedPort
+        + "/hook?token=SEKRIT-TOKEN"), EVENT);
+
+    assertEquals(Result.RETRY, attempt.result());
+    assertEquals(0, attempt.status());
+    assertEquals("connection failed", attempt.error());
+  }
+
+  @Test
+  void publicOnlyRefusesLoopbackWithoutSendingAnything() {
+    try (WebhookDeliverer strict = new WebhookDeliverer(WebhookSettings.DEFAULTS, CLOCK)) {
+      WebhookAttempt overHttps = strict.deliver(endpointAt("https://127.0.0.1:" + port() + "/hook"), EVENT);
+      assertEquals(Result.REFUSED, overHttps.result());
+      assertEquals("the endpoint's address is refused by the address policy", overHttps.error());
+
+      WebhookAttempt overHttp = strict.deliver(endpoint("/hook"), EVENT);
+      assertEquals(Result.REFUSED, overHttp.result());
+      assertEquals("plain http is refused by the address policy", overHttp.error());
+    }
+    assertEquals(List.of(), received);
+  }
+
+  @Test
+  void allowLoopbackStillRefusesPrivateAddresses() {
+    WebhookAttempt attempt = deliverer.deliver(endpointAt("http://10.0.0.1:" + port() + "/hook"), EVENT);
+    assertEquals(Result.REFUSED, attempt.result());
+    assertEquals(List.of(), received);
+  }
+
+  @Test
+  void anUnusableStoredUrlIsRefused() {
+    assertEquals(Result.REFUSED, deliverer.deliver(endpointAt("not a url"), EVENT).result());
+    assertEquals(Result.REFUSED, deliverer.deliver(endpointAt("ftp://127.0.0.1/hook"), EVENT).result());
+    assertEquals(List.of(), received);
+  }
+
+  @Test
+  void errorsNeverCarryTheUrlTheSecretOrThePayload() {
+    answers.put("/hook", status(500));
+    WebhookAttempt attempt = deliverer.deliver(endpointAt("http://127.0.0.1:" + port()
+        + "/hook?token=SEKRIT-TOKEN"), EVENT);
+    for (String text : List.of(attempt.error(), attempt.toString())) {
+      assertFalse(text.contains("SEKRIT"), text);
+      assertFalse(text.contains("127.0.0.1"), text);
+      assertFalse(text.contains("ada@example.com"), text);
+      assertFalse(text.contains(SECRET.substring(6)), text);
+    }
+  }
+
+  @Test
+  void aClosedDelivererRefusesToWork() {
+    WebhookDeliverer closed = new WebhookDeliverer(LOOPBACK, CLOCK);
+    closed.close();
+    closed.close();
+    assertThrows(IllegalStateException.class, () -> closed.deliver(endpoint("/hook"), EVENT));
+    assertEquals(List.of(), received);
+  }
+
+  private int port() {
+    return server.getAddress().getPort();
+  }
+
+  private WebhookEndpointRecord endpoint(String path) {
+    return endpointAt("http://127.0.0.1:" + port() + path);
+  }
+
+  private WebhookEndpointRecord endpoint(String path, String previousSecret, Instant previousUntil) {
+    return new WebhookEndpointRecord(11L, 99L, "http://127.0.0.1:" + port() + path, Set.of(), null, true, null,
+        SECRET, previousSecret, previousUntil, NOW, NOW);
+  }
+
+  private static WebhookEndpointRecord endpointAt(String url) {
+    return new WebhookEndpointRecord(11L, 99L, url, Set.of(), null, true, null, SECRET, null, null, NOW, NOW);
+  }
+
+  private static HttpHandler status(int status, String... headerNameAndValue) {
+    return exchange -> {
+      for (int i = 0; i + 1 < headerNameAndValue.length; i += 2) {
+        exchange.getResponseHeaders().add(headerNameAndValue[i], headerNameAndValue[i + 1]);
+      }
+      exchange.sendResponseHeaders(status, -1);
+      exchange.close();
+    };
+  }
+}

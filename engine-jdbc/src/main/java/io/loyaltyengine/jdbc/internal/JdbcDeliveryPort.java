@@ -1,0 +1,244 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.DeliveryPort;
+import io.loyaltyengine.core.spi.DeliveryRecord;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.StorageException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
+
+/**
+ * Deliveries in table {@code event_delivery}.
+ *
+ * <h2>Claiming</h2>
+ * {@link #claim} is one unit of work in three statements: a {@code SELECT ... FOR UPDATE} of the claimable rows
+ * ({@link Sql#deliveryClaim(boolean)}: the DeliveryPort rule in SQL, ordered by position, limited), an update that
+ * leases each selected row to the claimer, and a read of their events by id. Only delivery rows are locked, never
+ * events, so instances claiming different subscribers of one event do not meet.
+ *
+ * <p>On PostgreSQL the select skips rows another transaction holds ({@code SKIP LOCKED}): concurrent claimers take
+ * disjoint rows without waiting. A row leased and committed by another claimer after this statement's snapshot is
+ * re-checked when it is locked (READ COMMITTED re-evaluates the condition on the newest row version), fails the
+ * lease condition and is left out, so a delivery is never leased twice. On H2 the select waits for such rows instead
+ * (see {@link Sql#deliveryClaim(boolean)}) and then re-reads them, with the same outcome.
+ *
+ * <h2>After an attempt</h2>
+ * {@link #reschedule} and {@link #park} are compare-and-set updates ({@code ... AND status = 'PENDING' AND
+ * lease_owner = ?}): an instance whose lease ran out and was taken over changes nothing. {@link #delivered} is
+ * unconditional: a success is always recorded.
+ *
+ * <p>Not thread-safe: confined to its transaction.
+ */
+final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
+  /** Every subscriber of a webhook endpoint is named {@code webhook:<endpoint id>}. */
+  private static final String WEBHOOK_PATTERN = "webhook:%";
+
+  JdbcDeliveryPort(Handle handle, Sql sql) {
+    super(handle, sql);
+  }
+
+  @Override
+  public void create(DeliveryRecord d) {
+    Objects.requireNonNull(d, "delivery");
+    runInsertIfAbsent("delivery create", () -> handle.createUpdate(sql.deliveryCreate())
+        .bind("tenantId", d.tenantId())
+        .bind("eventId", d.eventId())
+        .bind("subscriber", d.subscriber())
+        .bind("participantId", d.participantId())
+        .bind("sequence", d.sequence())
+        .bind("position", d.position())
+        .bind("status", d.status().name())
+        .bind("attempts", d.attempts())
+        .bind("nextAttemptAt", Rows.timestamp(d.nextAttemptAt()))
+        .bind("leaseOwner", d.leaseOwner())
+        .bind("leaseUntil", Rows.timestamp(d.leaseUntil()))
+        .bind("lastError", d.lastError())
+        .bind("updatedAt", Rows.timestamp(d.updatedAt()))
+        .execute());
+  }
+
+  @Override
+  public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Instant now, String owner,
+      Instant leaseUntil, int limit) {
+    Objects.requireNonNull(listeners, "listeners");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(leaseUntil, "leaseUntil");
+    if (checkLimit(limit) == 0 || listeners.isEmpty() && !webhooks) {
+      return List.of();
+    }
+    List<DeliveryRecord> claimable = run("delivery claim", () -> {
+      var query = handle.createQuery(sql.deliveryClaim(webhooks))
+          .bind("now", Rows.timestamp(now))
+          .bindArray("listeners", String.class, List.copyOf(listeners))
+          .bind("limit", limit);
+      if (webhooks) {
+        query.bind("webhookPattern", WEBHOOK_PATTERN);
+      }
+      return query.map(Rows.DELIVERY).list();
+    });
+    if (claimable.isEmpty()) {
+      return List.of();
+    }
+    run("delivery lease", () -> {
+      PreparedBatch batch = handle.prepareBatch(Sql.DELIVERY_LEASE);
+      for (DeliveryRecord d : claimable) {
+        batch.bind("owner", owner)
+            .bind("leaseUntil", Rows.timestamp(leaseUntil))
+            .bind("now", Rows.timestamp(now))
+            .bind("tenantId", d.tenantId())
+            .bind("eventId", d.eventId())
+            .bind("subscriber", d.subscriber())
+            .add();
+      }
+      return batch.execute();
+    });
+    Instant until = Rows.micros(leaseUntil);
+    Instant updatedAt = Rows.micros(now);
+    List<DeliveryRecord> leased = new ArrayList<>(claimable.size());
+    for (DeliveryRecord d : claimable) {
+      leased.add(new DeliveryRecord(d.tenantId(), d.eventId(), d.subscriber(), d.participantId(), d.sequence(),
+          d.position(), d.status(), d.attempts(), d.nextAttemptAt(), owner, until, d.lastError(), updatedAt));
+    }
+    return withEvents(leased);
+  }
+
+  @Override
+  public void delivered(long tenantId, long eventId, String subscriber, Instant now) {
+    Objects.requireNonNull(now, "now");
+    run("delivery delivered", () -> key(handle.createUpdate(Sql.DELIVERY_DELIVERED), tenantId, eventId, subscriber)
+        .bind("now", Rows.timestamp(now))
+        .execute());
+  }
+
+  @Override
+  public boolean reschedule(long tenantId, long eventId, String subscriber, String owner, int attempts,
+      Instant nextAttemptAt, String lastError, Instant now) {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+    Objects.requireNonNull(now, "now");
+    int rows = run("delivery reschedule", () -> key(handle.createUpdate(Sql.DELIVERY_RESCHEDULE), tenantId, eventId,
+        subscriber)
+        .bind("owner", owner)
+        .bind("attempts", attempts)
+        .bind("nextAttemptAt", Rows.timestamp(nextAttemptAt))
+        .bind("lastError", lastError)
+        .bind("now", Rows.timestamp(now))
+        .execute());
+    return rows > 0;
+  }
+
+  @Override
+  public boolean park(long tenantId, long eventId, String subscriber, String owner, int attempts, String lastError,
+      Instant now) {
+    Objects.requireNonNull(now, "now");
+    String statement = owner == null ? Sql.DELIVERY_PARK : Sql.DELIVERY_PARK + Sql.DELIVERY_AND_OWNER;
+    int rows = run("delivery park", () -> {
+      var update = key(handle.createUpdate(statement), tenantId, eventId, subscriber)
+          .bind("attempts", attempts)
+          .bind("lastError", lastError)
+          .bind("now", Rows.timestamp(now));
+      if (owner != null) {
+        update.bind("owner", owner);
+      }
+      return update.execute();
+    });
+    return rows > 0;
+  }
+
+  @Override
+  public List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit) {
+    Objects.requireNonNull(subscriber, "subscriber");
+    StringBuilder statement = new StringBuilder(Sql.DELIVERY_PARKED);
+    if (tenantId != null) {
+      statement.append(Sql.DELIVERY_AND_TENANT);
+    }
+    if (afterEventId != null) {
+      statement.append(Sql.DELIVERY_AND_AFTER_EVENT);
+    }
+    statement.append(Sql.DELIVERY_PARKED_ORDER);
+    List<DeliveryRecord> rows = run("delivery parked", () -> {
+      var query = handle.createQuery(statement.toString())
+          .bind("subscriber", subscriber)
+          .bind("limit", checkLimit(limit));
+      if (tenantId != null) {
+        query.bind("tenantId", tenantId.longValue());
+      }
+      if (afterEventId != null) {
+        query.bind("afterEventId", afterEventId.longValue());
+      }
+      return query.map(Rows.DELIVERY).list();
+    });
+    return withEvents(rows);
+  }
+
+  @Override
+  public boolean replay(long tenantId, long eventId, String subscriber, Instant now) {
+    Objects.requireNonNull(now, "now");
+    int rows = run("delivery replay", () -> key(handle.createUpdate(Sql.DELIVERY_REPLAY), tenantId, eventId,
+        subscriber)
+        .bind("now", Rows.timestamp(now))
+        .execute());
+    return rows > 0;
+  }
+
+  @Override
+  public void deleteAll(long tenantId, String subscriber) {
+    Objects.requireNonNull(subscriber, "subscriber");
+    run("delivery delete", () -> handle.createUpdate(Sql.DELIVERY_DELETE_ALL)
+        .bind("tenantId", tenantId)
+        .bind("subscriber", subscriber)
+        .execute());
+  }
+
+  private static <S extends SqlStatement<S>> S key(S statement, long tenantId,
+      long eventId, String subscriber) {
+    return statement.bind("tenantId", tenantId)
+        .bind("eventId", eventId)
+        .bind("subscriber", Objects.requireNonNull(subscriber, "subscriber"));
+  }
+
+  /** The deliveries with their events, in the deliveries' order: one read per tenant among them. */
+  private List<ClaimedDelivery> withEvents(List<DeliveryRecord> deliveries) {
+    if (deliveries.isEmpty()) {
+      return List.of();
+    }
+    Map<Long, List<Long>> idsByTenant = new LinkedHashMap<>();
+    for (DeliveryRecord d : deliveries) {
+      idsByTenant.computeIfAbsent(d.tenantId(), t -> new ArrayList<>()).add(d.eventId());
+    }
+    Map<Long, Map<Long, EventRecord>> events = new HashMap<>();
+    for (Map.Entry<Long, List<Long>> tenant : idsByTenant.entrySet()) {
+      List<EventRecord> found = run("delivery events", () -> handle.createQuery(Sql.EVENT_FIND_ALL)
+          .bind("tenantId", tenant.getKey().longValue())
+          .bindArray("eventIds", Long.class, tenant.getValue())
+          .map(Rows.EVENT)
+          .list());
+      Map<Long, EventRecord> byId = new HashMap<>();
+      for (EventRecord e : found) {
+        byId.put(e.eventId(), e);
+      }
+      events.put(tenant.getKey(), byId);
+    }
+    List<ClaimedDelivery> result = new ArrayList<>(deliveries.size());
+    for (DeliveryRecord d : deliveries) {
+      EventRecord event = events.get(d.tenantId()).get(d.eventId());
+      if (event == null) {
+        // The foreign key makes this impossible unless the schema was changed by hand.
+        throw new StorageException("a delivery's event is missing from event_outbox", null);
+      }
+      result.add(new ClaimedDelivery(d, event));
+    }
+    return List.copyOf(result);
+  }
+}

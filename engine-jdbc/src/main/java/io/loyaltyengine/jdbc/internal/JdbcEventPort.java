@@ -1,0 +1,180 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.events.EventType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * The outbox (table {@code event_outbox}), the feeds' positions ({@code event_feed}) and each participant's event
+ * counter (column {@code participant.event_sequence}).
+ *
+ * <h2>Sequences</h2>
+ * {@link #nextSequence} is one conditional {@code UPDATE ... SET event_sequence = event_sequence + 1} that returns
+ * the new value ({@code RETURNING} on PostgreSQL, {@code FINAL TABLE} on H2): it takes the participant's row lock,
+ * so concurrent events of one participant are numbered in the order their transactions reach the row.
+ *
+ * <h2>Positions</h2>
+ * {@link #lockFeed} creates the tenant's {@code event_feed} row if needed (an insert that does nothing when the row
+ * exists) and reads it {@code FOR UPDATE}; that row lock serializes positioning per tenant until the transaction
+ * ends.
+ *
+ * <h2>Pruning</h2>
+ * {@link #prune} selects the prunable events first and then deletes each by key (its DELIVERED deliveries, then the
+ * event if no delivery is left), so the deliveries and the events deleted are the same set even when deliveries
+ * change meanwhile, and the delivery's foreign key to its event always holds.
+ *
+ * <p>Not thread-safe: confined to its transaction.
+ */
+final class JdbcEventPort extends JdbcPort implements EventPort {
+  JdbcEventPort(Handle handle, Sql sql) {
+    super(handle, sql);
+  }
+
+  @Override
+  public long nextSequence(long tenantId, long participantId) {
+    return run("event sequence", () -> handle.createQuery(sql.nextSequence())
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .mapTo(Long.class)
+        .findOne()
+        .orElse(0L));
+  }
+
+  @Override
+  public void append(EventRecord e) {
+    Objects.requireNonNull(e, "event");
+    run("event append", () -> handle.createUpdate(sql.eventInsert())
+        .bind("tenantId", e.tenantId())
+        .bind("eventId", e.eventId())
+        .bind("type", e.type().wireName())
+        .bind("campaignId", e.campaignId())
+        .bind("participantId", e.participantId())
+        .bind("sequence", e.sequence())
+        .bind("occurredAt", Rows.timestamp(e.occurredAt()))
+        .bind("schemaVersion", e.schemaVersion())
+        .bind("position", e.position())
+        .bind("payload", e.payload())
+        .execute());
+  }
+
+  @Override
+  public List<Long> tenantsWithUnpositionedEvents(int limit) {
+    return run("event tenants with unpositioned events",
+        () -> handle.createQuery(Sql.EVENT_TENANTS_UNPOSITIONED)
+            .bind("limit", checkLimit(limit))
+            .mapTo(Long.class)
+            .list());
+  }
+
+  @Override
+  public long lockFeed(long tenantId) {
+    runInsertIfAbsent("event feed create", () -> handle.createUpdate(sql.feedCreate())
+        .bind("tenantId", tenantId)
+        .execute());
+    return run("event feed lock", () -> handle.createQuery(Sql.FEED_LOCK)
+        .bind("tenantId", tenantId)
+        .mapTo(Long.class)
+        .one());
+  }
+
+  @Override
+  public List<EventRecord> unpositioned(long tenantId, int limit) {
+    return run("event unpositioned", () -> handle.createQuery(Sql.EVENT_UNPOSITIONED)
+        .bind("tenantId", tenantId)
+        .bind("limit", checkLimit(limit))
+        .map(Rows.EVENT)
+        .list());
+  }
+
+  @Override
+  public void position(long tenantId, long eventId, long position) {
+    run("event position", () -> handle.createUpdate(Sql.EVENT_POSITION)
+        .bind("tenantId", tenantId)
+        .bind("eventId", eventId)
+        .bind("position", position)
+        .execute());
+  }
+
+  @Override
+  public void advanceFeed(long tenantId, long lastPosition) {
+    run("event feed advance", () -> handle.createUpdate(Sql.FEED_ADVANCE)
+        .bind("tenantId", tenantId)
+        .bind("lastPosition", lastPosition)
+        .execute());
+  }
+
+  @Override
+  public List<EventRecord> feed(long tenantId, long afterPosition, Set<EventType> types, Long campaignId,
+      int limit) {
+    Objects.requireNonNull(types, "types");
+    StringBuilder statement = new StringBuilder(Sql.EVENT_FEED);
+    if (!types.isEmpty()) {
+      statement.append(Sql.EVENT_AND_TYPES);
+    }
+    if (campaignId != null) {
+      statement.append(Sql.EVENT_AND_CAMPAIGN);
+    }
+    statement.append(Sql.EVENT_ORDER_BY_POSITION_LIMIT);
+    return run("event feed", () -> {
+      var query = handle.createQuery(statement.toString())
+          .bind("tenantId", tenantId)
+          // Unpositioned events (position 0) are never in the feed, whatever the cursor.
+          .bind("afterPosition", Math.max(afterPosition, 0))
+          .bind("limit", checkLimit(limit));
+      if (!types.isEmpty()) {
+        query.bindArray("types", String.class, Rows.wireNameList(types));
+      }
+      if (campaignId != null) {
+        query.bind("campaignId", campaignId.longValue());
+      }
+      return query.map(Rows.EVENT).list();
+    });
+  }
+
+  @Override
+  public Optional<EventRecord> find(long tenantId, long eventId) {
+    return run("event find", () -> handle.createQuery(Sql.EVENT_FIND)
+        .bind("tenantId", tenantId)
+        .bind("eventId", eventId)
+        .map(Rows.EVENT)
+        .findOne());
+  }
+
+  @Override
+  public int prune(Instant before, int limit) {
+    Objects.requireNonNull(before, "before");
+    List<EventKey> prunable = run("event prune", () -> handle.createQuery(Sql.EVENT_PRUNABLE)
+        .bind("before", Rows.timestamp(before))
+        .bind("limit", checkLimit(limit))
+        .map((rs, ctx) -> new EventKey(rs.getLong("tenant_id"), rs.getLong("event_id")))
+        .list());
+    if (prunable.isEmpty()) {
+      return 0;
+    }
+    run("event prune deliveries", () -> byKey(Sql.EVENT_PRUNE_DELIVERIES, prunable).execute());
+    int[] deleted = run("event prune events", () -> byKey(Sql.EVENT_PRUNE_EVENT, prunable).execute());
+    int count = 0;
+    for (int rows : deleted) {
+      count += Math.max(rows, 0);
+    }
+    return count;
+  }
+
+  private PreparedBatch byKey(String statement, List<EventKey> keys) {
+    PreparedBatch batch = handle.prepareBatch(statement);
+    for (EventKey key : keys) {
+      batch.bind("tenantId", key.tenantId()).bind("eventId", key.eventId()).add();
+    }
+    return batch;
+  }
+
+  private record EventKey(long tenantId, long eventId) {
+  }
+}
