@@ -72,22 +72,29 @@ public final class EventsService implements Events {
   }
 
   /**
-   * Parses a public event id ({@code evt_} and a positive decimal number).
+   * The numeric id of a public event id: {@code evt_} and the number in its canonical decimal form (no sign, no
+   * leading zeros, positive, within {@code long}).
    *
    * @throws LoyaltyException VALIDATION_ERROR on {@code eventId}
    */
   public static long parseEventId(String eventId) {
-    if (eventId != null && eventId.startsWith(EventRecord.ID_PREFIX) && eventId.length() <= 24) {
-      String digits = eventId.substring(EventRecord.ID_PREFIX.length());
-      if (!digits.isEmpty() && digits.length() <= 19 && digits.charAt(0) != '0'
-          && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        try {
-          return Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-          // Past Long.MAX_VALUE: falls through to the validation error.
-        }
-      }
+    if (eventId == null) {
+      throw LoyaltyException.validation("eventId", "eventId is required");
     }
-    throw LoyaltyException.validation("eventId", "eventId must be evt_ followed by a number");
+    String prefix = EventRecord.ID_PREFIX;
+    int digits = eventId.length() - prefix.length();
+    if (!eventId.startsWith(prefix) || digits < 1 || digits > 19 || eventId.charAt(prefix.length()) == '0'
+        || !eventId.substring(prefix.length()).chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw invalidEventId();
+    }
+    try {
+      return Long.parseLong(eventId, prefix.length(), eventId.length(), 10);
+    } catch (NumberFormatException e) {
+      throw invalidEventId();
+    }
+  }
+
+  private static LoyaltyException invalidEventId() {
+    return LoyaltyException.validation("eventId", "eventId must be evt_ followed by the event's number");
   }
 }

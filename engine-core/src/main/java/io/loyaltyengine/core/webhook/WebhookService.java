@@ -4,9 +4,8 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.internal.ScopeContext;
-import io.loyaltyengine.core.spi.ClaimedDelivery;
-import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.core.validation.TextRules;
@@ -65,7 +64,6 @@ public final class WebhookService implements Webhooks {
   public static final String DISABLED_BY_HOST = "disabled by the host";
 
   private static final String SUBSCRIBER_PREFIX = "webhook:";
-  private static final int MAX_EVENT_ID_DIGITS = 19;
 
   private final ScopeContext context;
   private final WebhookSettings settings;
@@ -172,54 +170,19 @@ public final class WebhookService implements Webhooks {
   @Override
   public CursorPage<ParkedDelivery> parked(long endpointId, Keyset page) {
     TextRules.notNull("page", page);
-    long tenantId = context.tenantId();
-    String subscriber = subscriber(endpointId);
-    CursorPage<ClaimedDelivery> rows = context.transactions().run(tx -> {
-      require(tx, endpointId);
-      // One row more than asked tells whether another page follows.
-      return CursorPage.fromRows(tx.deliveries().parked(subscriber, tenantId, page.afterId(), page.limit() + 1),
-          page.limit(), c -> c.event().eventId());
-    });
-    return new CursorPage<>(rows.items().stream().map(WebhookService::toParked).toList(), rows.nextId());
+    context.transactions().run(tx -> require(tx, endpointId));
+    return EventsService.parkedPage(context.transactions(), subscriber(endpointId), context.tenantId(), page);
   }
 
   @Override
   public boolean replay(long endpointId, String eventId) {
-    long id = parseEventId(eventId);
+    long id = EventsService.parseEventId(eventId);
     long tenantId = context.tenantId();
     Instant now = context.now();
     return context.transactions().run(tx -> {
       require(tx, endpointId);
       return tx.deliveries().replay(tenantId, id, subscriber(endpointId), now);
     });
-  }
-
-  /**
-   * The numeric id of a public event id: {@code evt_} and the number in its canonical decimal form (no sign, no
-   * leading zeros, positive, within {@code long}).
-   *
-   * @throws LoyaltyException VALIDATION_ERROR on {@code eventId}
-   */
-  static long parseEventId(String eventId) {
-    if (eventId == null) {
-      throw LoyaltyException.validation("eventId", "eventId is required");
-    }
-    String prefix = EventRecord.ID_PREFIX;
-    int digits = eventId.length() - prefix.length();
-    if (!eventId.startsWith(prefix) || digits < 1 || digits > MAX_EVENT_ID_DIGITS
-        || eventId.charAt(prefix.length()) == '0'
-        || !eventId.substring(prefix.length()).chars().allMatch(c -> c >= '0' && c <= '9')) {
-      throw invalidEventId();
-    }
-    try {
-      return Long.parseLong(eventId, prefix.length(), eventId.length(), 10);
-    } catch (NumberFormatException e) {
-      throw invalidEventId();
-    }
-  }
-
-  private static LoyaltyException invalidEventId() {
-    return LoyaltyException.validation("eventId", "eventId must be evt_ followed by the event's number");
   }
 
   /**
@@ -294,10 +257,5 @@ public final class WebhookService implements Webhooks {
         && now.isBefore(e.previousSecretUntil());
     return new WebhookEndpoint(e.endpointId(), e.tenantId(), e.url(), new EventFilter(e.types(), e.campaignId()),
         e.enabled(), e.disabledReason(), rotating, e.createdAt());
-  }
-
-  private static ParkedDelivery toParked(ClaimedDelivery c) {
-    return new ParkedDelivery(c.event().toEvent(), c.delivery().subscriber(), c.delivery().attempts(),
-        c.delivery().lastError(), c.delivery().updatedAt());
   }
 }

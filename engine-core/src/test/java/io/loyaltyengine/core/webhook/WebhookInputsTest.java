@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,9 +93,9 @@ class WebhookInputsTest {
 
   @Test
   void canonicalEventIdsParse() {
-    assertEquals(1L, WebhookService.parseEventId("evt_1"));
-    assertEquals(7_421_903_766_441_984L, WebhookService.parseEventId("evt_7421903766441984"));
-    assertEquals(Long.MAX_VALUE, WebhookService.parseEventId("evt_9223372036854775807"));
+    assertEquals(1L, EventsService.parseEventId("evt_1"));
+    assertEquals(7_421_903_766_441_984L, EventsService.parseEventId("evt_7421903766441984"));
+    assertEquals(Long.MAX_VALUE, EventsService.parseEventId("evt_9223372036854775807"));
   }
 
   @ParameterizedTest
@@ -103,7 +104,7 @@ class WebhookInputsTest {
       "EVT_1", "evt-1", "evt_1.0", "evt_9223372036854775808", "evt_99999999999999999999", "evt_\uff11",
       "evt_1e3"})
   void malformedEventIdsAreValidationErrorsOnEventId(String eventId) {
-    LoyaltyException e = assertThrows(LoyaltyException.class, () -> WebhookService.parseEventId(eventId));
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> EventsService.parseEventId(eventId));
     assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
     assertEquals("eventId", e.field().orElseThrow());
   }
