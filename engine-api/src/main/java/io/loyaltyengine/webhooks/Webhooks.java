@@ -53,8 +53,9 @@ public interface Webhooks {
   WebhookEndpoint enable(long endpointId);
 
   /**
-   * Disables an endpoint: no deliveries are made to it; events for it are parked. An endpoint that is already
-   * disabled keeps its reason.
+   * Disables an endpoint: no deliveries are made to it. Events committed while it is disabled are not sent to it
+   * (a disabled endpoint does not accumulate a backlog); deliveries that were already pending for it are parked when
+   * they come due, and can be replayed after {@link #enable}. An endpoint that is already disabled keeps its reason.
    *
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */

@@ -107,8 +107,13 @@ abstract class EventPortsTestBase {
     assertEquals(3L, nextSequence(t, ann.id()), "a rolled-back number is given again");
     assertEquals(ann.pointsBalance(), tx(tx -> tx.participants().find(t, ann.id())).orElseThrow().pointsBalance());
 
+    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+      tx.participants().delete(t, ann.id());
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(4L, nextSequence(t, ann.id()), "the counter came back with its row");
     run(tx -> tx.participants().delete(t, ann.id()));
-    assertEquals(0L, nextSequence(t, ann.id()));
+    assertEquals(0L, nextSequence(t, ann.id()), "the counter went with its row");
   }
 
   // ---------------------------------------------------------------- outbox, positions, feed
@@ -125,8 +130,8 @@ abstract class EventPortsTestBase {
     EventRecord b1 = event(b, EventType.POINTS_AWARDED, 300L, 3L, 1, "{}");
     append(a1, a2, a3, a4, b1);
 
-    assertEquals(List.of(Math.min(a, b), Math.max(a, b)), tx(tx -> tx.events().tenantsWithUnpositionedEvents(10)));
-    assertEquals(List.of(Math.min(a, b)), tx(tx -> tx.events().tenantsWithUnpositionedEvents(1)));
+    assertEquals(List.of(Math.min(a, b), Math.max(a, b)), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
+    assertEquals(List.of(Math.min(a, b)), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 1)));
     assertEquals(List.of(), feed(a, 0, Set.of(), null, 10), "unpositioned events are not in the feed");
     assertEquals(Optional.of(a1), tx(tx -> tx.events().find(a, a1.eventId())), "read back verbatim");
 
@@ -146,13 +151,13 @@ abstract class EventPortsTestBase {
       tx.events().advanceFeed(a, 4);
       return batch;
     }));
-    assertEquals(List.of(b), tx(tx -> tx.events().tenantsWithUnpositionedEvents(10)));
+    assertEquals(List.of(b), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
     run(tx -> {
       assertEquals(0L, tx.events().lockFeed(b), "each tenant has its own feed");
       tx.events().position(b, b1.eventId(), 1);
       tx.events().advanceFeed(b, 1);
     });
-    assertEquals(List.of(), tx(tx -> tx.events().tenantsWithUnpositionedEvents(10)));
+    assertEquals(List.of(), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
     assertEquals(4L, (long) tx(tx -> tx.events().lockFeed(a)));
 
     List<EventRecord> all = List.of(a1.withPosition(1), a2.withPosition(2), a3.withPosition(3), a4.withPosition(4));
@@ -465,7 +470,10 @@ abstract class EventPortsTestBase {
     Participant p = participant(campaign, "p@example.com");
     assertEquals(1L, nextSequence(t, p.id()));
     EventRecord kept = positioned(t, p.id(), 1, 1);
-    run(tx -> tx.events().advanceFeed(t, 1));
+    run(tx -> {
+      tx.events().lockFeed(t);
+      tx.events().advanceFeed(t, 1);
+    });
     create(pending(kept, L));
     create(pending(kept, M));
     WebhookEndpointRecord endpoint = endpoint(t, nextId(), Set.of(), null, true, null, null);
@@ -502,7 +510,7 @@ abstract class EventPortsTestBase {
   /** What the failed unit of work could have changed, read through the ports (changing nothing) and with SQL. */
   private List<Object> observe(long t, EventRecord kept) {
     List<Object> state = new ArrayList<>(tx(tx -> List.<Object>of(tx.events().feed(t, 0, Set.of(), null, 100),
-        tx.events().unpositioned(t, 100), tx.events().tenantsWithUnpositionedEvents(100),
+        tx.events().unpositioned(t, 100), tx.events().tenantsWithUnpositionedEvents(0, 100),
         tx.events().find(t, kept.eventId()), tx.deliveries().parked(L, null, null, 100),
         tx.deliveries().parked(M, null, null, 100), tx.webhookEndpoints().list(t))));
     state.add(deliveriesOf(t, kept.eventId()));
@@ -624,6 +632,7 @@ abstract class EventPortsTestBase {
         release.countDown();
       } else {
         // H2 waits for the first claim to commit and then reads past what it leased (see Sql.deliveryClaim).
+        awaitASessionBlockedOnALock();
         release.countDown();
         secondClaim = other.get(60, TimeUnit.SECONDS);
       }
@@ -633,6 +642,55 @@ abstract class EventPortsTestBase {
       release.countDown();
       threads.shutdownNow();
       second.close();
+    }
+  }
+
+  @Test
+  void theFeedLockSerializesPositioningAlsoWhenTwoInstancesCreateATenantsFeed() throws Exception {
+    long t = tenant();
+    Storage second = fixture.openStorage();
+    CountDownLatch locked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<Long> first = threads.submit(() -> storage.inTransaction(tx -> {
+        long last = tx.events().lockFeed(t);
+        locked.countDown();
+        await(release);
+        tx.events().advanceFeed(t, last + 5);
+        return last;
+      }));
+      await(locked);
+      Future<Long> other = threads.submit(() -> second.inTransaction(tx -> tx.events().lockFeed(t)));
+      // The second instance must be waiting for the first one's (uncommitted) feed row, not past it.
+      awaitASessionBlockedOnALock();
+      release.countDown();
+      assertEquals(0L, first.get(60, TimeUnit.SECONDS));
+      assertEquals(5L, other.get(60, TimeUnit.SECONDS), "it read the feed after the first one's positions");
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+      second.close();
+    }
+  }
+
+  /** Polls the database's own view of its sessions until one waits for a lock (or fails after a minute). */
+  private void awaitASessionBlockedOnALock() throws SQLException {
+    String query = fixture.dialect() == SqlDialect.POSTGRESQL
+        ? "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(query)) {
+      while (true) {
+        try (ResultSet rs = s.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) > 0) {
+            return;
+          }
+        }
+        assertTrue(System.nanoTime() < deadline, "no session ever waited for the feed lock");
+        Thread.onSpinWait();
+      }
     }
   }
 

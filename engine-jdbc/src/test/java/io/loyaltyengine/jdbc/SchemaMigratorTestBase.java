@@ -183,7 +183,7 @@ abstract class SchemaMigratorTestBase {
       assertEquals(1L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)));
       assertEquals(8L, upgraded.inTransaction(tx -> tx.ledger().credit(1, 4, 1)).orElseThrow().balance());
       assertEquals(2L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)));
-      assertEquals(List.of(), upgraded.inTransaction(tx -> tx.events().tenantsWithUnpositionedEvents(10)));
+      assertEquals(List.of(), upgraded.inTransaction(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
     }
   }
 

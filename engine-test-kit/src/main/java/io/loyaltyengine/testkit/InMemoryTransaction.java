@@ -564,11 +564,11 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public List<Long> tenantsWithUnpositionedEvents(int limit) {
+    public List<Long> tenantsWithUnpositionedEvents(long afterTenantId, int limit) {
       return call(() -> {
         checkLimit(limit);
         List<Long> tenants = new ArrayList<>();
-        IdPair next = t.unpositionedEvents.isEmpty() ? null : t.unpositionedEvents.firstKey();
+        IdPair next = t.unpositionedEvents.higherKey(new IdPair(afterTenantId, Long.MAX_VALUE));
         while (next != null && tenants.size() < limit) {
           tenants.add(next.parent());
           next = t.unpositionedEvents.higherKey(new IdPair(next.parent(), Long.MAX_VALUE));
@@ -778,6 +778,13 @@ final class InMemoryTransaction implements Transaction {
       if (order == null) {
         return true;
       }
+      // An earlier event of the participant that is not positioned yet (ids out of order across instances).
+      for (EventRecord e : t.unpositionedEvents.subMap(new IdPair(d.tenantId(), Long.MIN_VALUE), true,
+          new IdPair(d.tenantId(), Long.MAX_VALUE), true).values()) {
+        if (d.participantId().equals(e.participantId()) && e.sequence() < d.sequence()) {
+          return false;
+        }
+      }
       ParticipantOrder lowest = t.pendingByParticipant.ceilingKey(
           ParticipantOrder.first(d.tenantId(), d.subscriber(), d.participantId()));
       return lowest == null || !(lowest.sameParticipant(order) && lowest.sequence() < d.sequence());
@@ -898,6 +905,12 @@ final class InMemoryTransaction implements Transaction {
     @Override
     public Optional<WebhookEndpointRecord> find(long tenantId, long endpointId) {
       return call(() -> Optional.ofNullable(t.webhookEndpoints.get(new IdPair(tenantId, endpointId))));
+    }
+
+    @Override
+    public Optional<WebhookEndpointRecord> lock(long tenantId, long endpointId) {
+      // The database lock is held for the whole unit of work: the row is locked already.
+      return find(tenantId, endpointId);
     }
 
     @Override

@@ -63,7 +63,7 @@ public final class EventDispatcher implements AutoCloseable {
   private static final Duration LISTENER_FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration LISTENER_MAX_RETRY = Duration.ofMinutes(5);
   private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
-  private static final int TENANTS_PER_ROUND = 100;
+  private static final int TENANTS_PER_PAGE = 100;
 
   private final Transactions transactions;
   private final Clock clock;
@@ -151,37 +151,48 @@ public final class EventDispatcher implements AutoCloseable {
   }
 
   private int positionAndFanOut() {
-    List<Long> tenants = transactions.run(tx -> tx.events().tenantsWithUnpositionedEvents(TENANTS_PER_ROUND));
     int positioned = 0;
-    for (long tenantId : tenants) {
-      positioned += transactions.run(tx -> {
-        long last = tx.events().lockFeed(tenantId);
-        List<EventRecord> events = tx.events().unpositioned(tenantId, settings.batchSize());
-        if (events.isEmpty()) {
-          return 0;
-        }
-        List<WebhookEndpointRecord> endpoints = tx.webhookEndpoints().listEnabled(tenantId);
-        Instant now = now();
-        for (EventRecord e : events) {
-          long position = ++last;
-          tx.events().position(tenantId, e.eventId(), position);
-          for (Listeners.Registration r : listeners.all()) {
-            if (r.filter().matches(e.type(), e.campaignId())) {
-              tx.deliveries().create(pending(e, position, r.name(), now));
-            }
-          }
-          for (WebhookEndpointRecord w : endpoints) {
-            if ((w.types().isEmpty() || w.types().contains(e.type()))
-                && (w.campaignId() == null || w.campaignId().equals(e.campaignId()))) {
-              tx.deliveries().create(pending(e, position, WebhookService.subscriber(w.endpointId()), now));
-            }
-          }
-        }
-        tx.events().advanceFeed(tenantId, last);
-        return events.size();
-      });
+    long after = 0;
+    while (true) {
+      long from = after;
+      List<Long> tenants = transactions.run(tx -> tx.events().tenantsWithUnpositionedEvents(from, TENANTS_PER_PAGE));
+      for (long tenantId : tenants) {
+        positioned += positionTenant(tenantId);
+      }
+      if (tenants.size() < TENANTS_PER_PAGE) {
+        return positioned;
+      }
+      after = tenants.get(tenants.size() - 1);
     }
-    return positioned;
+  }
+
+  private int positionTenant(long tenantId) {
+    return transactions.run(tx -> {
+      long last = tx.events().lockFeed(tenantId);
+      List<EventRecord> events = tx.events().unpositioned(tenantId, settings.batchSize());
+      if (events.isEmpty()) {
+        return 0;
+      }
+      List<WebhookEndpointRecord> endpoints = tx.webhookEndpoints().listEnabled(tenantId);
+      Instant now = now();
+      for (EventRecord e : events) {
+        long position = ++last;
+        tx.events().position(tenantId, e.eventId(), position);
+        for (Listeners.Registration r : listeners.all()) {
+          if (r.filter().matches(e.type(), e.campaignId())) {
+            tx.deliveries().create(pending(e, position, r.name(), now));
+          }
+        }
+        for (WebhookEndpointRecord w : endpoints) {
+          if ((w.types().isEmpty() || w.types().contains(e.type()))
+              && (w.campaignId() == null || w.campaignId().equals(e.campaignId()))) {
+            tx.deliveries().create(pending(e, position, WebhookService.subscriber(w.endpointId()), now));
+          }
+        }
+      }
+      tx.events().advanceFeed(tenantId, last);
+      return events.size();
+    });
   }
 
   private static DeliveryRecord pending(EventRecord e, long position, String subscriber, Instant now) {
@@ -250,11 +261,14 @@ public final class EventDispatcher implements AutoCloseable {
     };
   }
 
-  private void disable(WebhookEndpointRecord w, String reason) {
+  /** Disables an endpoint, re-reading it under its row lock so a concurrent rotation's secrets are kept. */
+  private void disable(WebhookEndpointRecord endpoint, String reason) {
     Instant now = now();
-    transactions.run(tx -> tx.webhookEndpoints().update(new WebhookEndpointRecord(w.tenantId(), w.endpointId(),
-        w.url(), w.types(), w.campaignId(), false, reason, w.secret(), w.previousSecret(), w.previousSecretUntil(),
-        w.createdAt(), now)));
+    transactions.run(tx -> tx.webhookEndpoints().lock(endpoint.tenantId(), endpoint.endpointId())
+        .map(w -> tx.webhookEndpoints().update(new WebhookEndpointRecord(w.tenantId(), w.endpointId(), w.url(),
+            w.types(), w.campaignId(), false, reason, w.secret(), w.previousSecret(), w.previousSecretUntil(),
+            w.createdAt(), now)))
+        .orElse(false));
   }
 
   private Outcome failed(DeliveryRecord d, String error, Duration delay, boolean last) {

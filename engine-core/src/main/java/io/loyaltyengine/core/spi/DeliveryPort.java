@@ -8,10 +8,12 @@ import java.util.Set;
  * Deliveries of events to subscribers, claimed with leases so that several engine instances share the work.
  *
  * <h2>Claiming</h2>
- * A delivery is claimable when it is PENDING, due ({@code nextAttemptAt <= now}), not leased (no lease or the lease
- * has run out), its subscriber is one of the claimer's, and no other PENDING delivery of the same tenant, subscriber
- * and participant has a lower sequence (which keeps each participant's events in order, across instances, also
- * while an earlier one waits for a retry). {@link #claim} picks claimable deliveries in position order and leases
+ * A delivery is claimable when it is PENDING, due ({@code nextAttemptAt <= now}), not leased (no lease, or
+ * {@code leaseUntil <= now}), its subscriber is one of the claimer's, no other PENDING delivery of the same tenant,
+ * subscriber and participant has a lower sequence (which keeps each participant's events in order, across instances,
+ * also while an earlier one waits for a retry), and no event of the same participant with a lower sequence is still
+ * unpositioned (ids of two instances whose clocks disagree may number a participant's events out of order, so a
+ * positioning batch can end between them; the later one then waits for the earlier one's delivery to exist). {@link #claim} picks claimable deliveries in position order and leases
  * them to the claimer in the same unit of work, skipping rows another transaction holds
  * ({@code FOR UPDATE SKIP LOCKED} where the store has it).
  *
@@ -19,7 +21,7 @@ import java.util.Set;
  * overwrite what the new holder did; a success is always recorded.
  */
 public interface DeliveryPort {
-  /** Creates a PENDING delivery, due at once. Creating one that exists does nothing. */
+  /** Creates a delivery as given (the dispatcher makes it PENDING and due at once). Creating one that exists does nothing. */
   void create(DeliveryRecord delivery);
 
   /**

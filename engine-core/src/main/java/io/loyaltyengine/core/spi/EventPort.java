@@ -25,8 +25,11 @@ public interface EventPort {
   /** Appends an unpositioned event. */
   void append(EventRecord event);
 
-  /** Tenants that have unpositioned events, at most {@code limit}. */
-  List<Long> tenantsWithUnpositionedEvents(int limit);
+  /**
+   * Tenants with ids above {@code afterTenantId} that have unpositioned events, in id order, at most {@code limit};
+   * the dispatcher walks them page by page, so no tenant waits behind busier ones.
+   */
+  List<Long> tenantsWithUnpositionedEvents(long afterTenantId, int limit);
 
   /**
    * Locks the tenant's feed until the end of the transaction (creating its row on first use) and returns the last

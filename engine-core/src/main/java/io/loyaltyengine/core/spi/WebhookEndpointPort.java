@@ -11,6 +11,12 @@ public interface WebhookEndpointPort {
   /** Finds an endpoint of the tenant. */
   Optional<WebhookEndpointRecord> find(long tenantId, long endpointId);
 
+  /**
+   * Finds an endpoint and locks its row until the end of the transaction, so that a read-change-write of it (a
+   * rotation, a 410 disabling it) cannot interleave with another.
+   */
+  Optional<WebhookEndpointRecord> lock(long tenantId, long endpointId);
+
   /** The tenant's endpoints in id order. */
   List<WebhookEndpointRecord> list(long tenantId);
 

@@ -236,10 +236,14 @@ public final class WebhookService implements Webhooks {
     return tx.webhookEndpoints().find(context.tenantId(), endpointId).orElseThrow(WebhookService::notFound);
   }
 
-  /** Reads, changes and writes an endpoint in one unit of work; an unchanged endpoint is not written. */
+  /**
+   * Locks, changes and writes an endpoint in one unit of work, so concurrent changes (two rotations, a rotation and
+   * the dispatcher disabling it on 410) apply one after the other; an unchanged endpoint is not written.
+   */
   private WebhookEndpointRecord change(long endpointId, UnaryOperator<WebhookEndpointRecord> change) {
     return context.transactions().run(tx -> {
-      WebhookEndpointRecord current = require(tx, endpointId);
+      WebhookEndpointRecord current = tx.webhookEndpoints().lock(context.tenantId(), endpointId)
+          .orElseThrow(WebhookService::notFound);
       WebhookEndpointRecord next = change.apply(current);
       if (next != current && !tx.webhookEndpoints().update(next)) {
         throw notFound();

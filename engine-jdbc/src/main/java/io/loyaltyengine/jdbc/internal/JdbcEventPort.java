@@ -65,9 +65,10 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
   }
 
   @Override
-  public List<Long> tenantsWithUnpositionedEvents(int limit) {
+  public List<Long> tenantsWithUnpositionedEvents(long afterTenantId, int limit) {
     return run("event tenants with unpositioned events",
         () -> handle.createQuery(Sql.EVENT_TENANTS_UNPOSITIONED)
+            .bind("afterTenantId", afterTenantId)
             .bind("limit", checkLimit(limit))
             .mapTo(Long.class)
             .list());

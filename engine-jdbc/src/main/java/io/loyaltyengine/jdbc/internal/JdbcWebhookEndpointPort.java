@@ -38,6 +38,15 @@ final class JdbcWebhookEndpointPort extends JdbcPort implements WebhookEndpointP
   }
 
   @Override
+  public Optional<WebhookEndpointRecord> lock(long tenantId, long endpointId) {
+    return run("webhook endpoint lock", () -> handle.createQuery(Sql.WEBHOOK_FIND + " FOR UPDATE")
+        .bind("tenantId", tenantId)
+        .bind("endpointId", endpointId)
+        .map(Rows.WEBHOOK_ENDPOINT)
+        .findOne());
+  }
+
+  @Override
   public List<WebhookEndpointRecord> list(long tenantId) {
     return list("webhook endpoint list", Sql.WEBHOOK_LIST, tenantId);
   }

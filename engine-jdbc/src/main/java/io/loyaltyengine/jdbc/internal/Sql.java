@@ -94,7 +94,8 @@ public final class Sql {
   /** The events of one tenant with the given ids (an array parameter, so one statement serves any count). */
   static final String EVENT_FIND_ALL = EVENT_SELECT + " WHERE tenant_id = :tenantId AND event_id = ANY(:eventIds)";
   static final String EVENT_TENANTS_UNPOSITIONED =
-      "SELECT DISTINCT tenant_id FROM event_outbox WHERE position = 0 ORDER BY tenant_id LIMIT :limit";
+      "SELECT DISTINCT tenant_id FROM event_outbox WHERE position = 0 AND tenant_id > :afterTenantId"
+          + " ORDER BY tenant_id LIMIT :limit";
   static final String EVENT_UNPOSITIONED =
       EVENT_SELECT + " WHERE tenant_id = :tenantId AND position = 0 ORDER BY event_id LIMIT :limit";
   static final String EVENT_POSITION =
@@ -133,7 +134,10 @@ public final class Sql {
       + " AND (d.lease_until IS NULL OR d.lease_until <= :now)"
       + " AND NOT EXISTS (SELECT 1 FROM event_delivery e WHERE e.tenant_id = d.tenant_id"
       + " AND e.subscriber = d.subscriber AND e.participant_id = d.participant_id AND e.status = 'PENDING'"
-      + " AND e.sequence < d.sequence)";
+      + " AND e.sequence < d.sequence)"
+      // An earlier event of the participant that is not positioned yet (ids out of order across instances).
+      + " AND NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.tenant_id = d.tenant_id"
+      + " AND o.participant_id = d.participant_id AND o.position = 0 AND o.sequence < d.sequence)";
   private static final String DELIVERY_FOR_LISTENERS = " AND d.subscriber = ANY(:listeners)";
   private static final String DELIVERY_FOR_LISTENERS_AND_WEBHOOKS =
       " AND (d.subscriber = ANY(:listeners) OR d.subscriber LIKE :webhookPattern)";

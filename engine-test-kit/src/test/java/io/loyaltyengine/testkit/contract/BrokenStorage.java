@@ -4,6 +4,8 @@ import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
+import io.loyaltyengine.core.spi.DeliveryPort;
+import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.Storage;
@@ -11,6 +13,7 @@ import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.testkit.InMemoryStoreFixture;
@@ -119,6 +122,21 @@ final class BrokenStorage implements Storage {
     @Override
     public LedgerPort ledger() {
       return this;
+    }
+
+    @Override
+    public EventPort events() {
+      return tx.events();
+    }
+
+    @Override
+    public DeliveryPort deliveries() {
+      return tx.deliveries();
+    }
+
+    @Override
+    public WebhookEndpointPort webhookEndpoints() {
+      return tx.webhookEndpoints();
     }
 
     @Override

@@ -1,0 +1,778 @@
+package io.loyaltyengine.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignVisibility;
+import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.DeliveryRecord;
+import io.loyaltyengine.core.spi.DeliveryStatus;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.tenant.TenantType;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The in-memory store's event ports ({@code EventPort}, {@code DeliveryPort}, {@code WebhookEndpointPort}) held to
+ * their javadoc below the engine, in the scenarios the JDBC stores run in {@code EventPortsTestBase} of
+ * {@code engine-jdbc}: sequences, positions and the change feed, the claim rule (order per participant, due time,
+ * leases, subscribers), compare-and-set after an attempt, parking and replay, pruning, endpoints, and the undo of
+ * every event write; and two storages on one database claiming at once.
+ */
+class InMemoryEventPortsTest {
+  private static final AtomicLong IDS = new AtomicLong(50_000);
+  private static final Instant T0 = Instant.parse("2025-03-30T00:59:59.123456Z");
+  private static final Duration LEASE = Duration.ofSeconds(30);
+  private static final String L = "ledger-sync";
+  private static final String M = "crm";
+
+  private final InMemoryStorage.Database database = InMemoryStorage.newDatabase();
+  private final Storage storage = database.openStorage();
+
+  @AfterEach
+  void close() {
+    storage.close();
+    database.drop();
+  }
+
+  // ---------------------------------------------------------------- sequences
+
+  @Test
+  void nextSequenceNumbersEachParticipantsEventsFromOneAndIsZeroForAMissingParticipant() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Participant ann = participant(campaign, "ann@example.com");
+    Participant bob = participant(campaign, "bob@example.com");
+    assertEquals(1L, nextSequence(t, ann.id()));
+    assertEquals(2L, nextSequence(t, ann.id()));
+    assertEquals(1L, nextSequence(t, bob.id()));
+    assertEquals(0L, nextSequence(t, nextId()));
+    assertEquals(0L, nextSequence(t + 1, ann.id()), "another tenant's participant");
+
+    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+      tx.events().nextSequence(t, ann.id());
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(3L, nextSequence(t, ann.id()), "a rolled-back number is given again");
+    assertEquals(ann.pointsBalance(), tx(tx -> tx.participants().find(t, ann.id())).orElseThrow().pointsBalance());
+
+    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+      tx.participants().delete(t, ann.id());
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(4L, nextSequence(t, ann.id()), "the counter came back with its row");
+    run(tx -> tx.participants().delete(t, ann.id()));
+    assertEquals(0L, nextSequence(t, ann.id()), "the counter went with its row");
+  }
+
+  // ---------------------------------------------------------------- outbox, positions, feed
+
+  @Test
+  void positionsGrowPerTenantAndTheFeedReturnsPositionedEventsInOrderWithFilters() {
+    long a = tenant();
+    long b = tenant();
+    String payload = "{\"name\" : \"Zoë \\u00e9 😀 'x' \\\"q\\\"\", \"amount\": 1.50, \"nested\": {\"a\": [1, 2]}}";
+    EventRecord a1 = event(a, EventType.PARTICIPANT_CREATED, 100L, 1L, 1, payload);
+    EventRecord a2 = event(a, EventType.POINTS_AWARDED, 100L, 1L, 2, "{}");
+    EventRecord a3 = event(a, EventType.POINTS_DEDUCTED, 200L, 2L, 1, "{}");
+    EventRecord a4 = event(a, EventType.PARTICIPANT_UPDATED, null, null, 0, "{}");
+    EventRecord b1 = event(b, EventType.POINTS_AWARDED, 300L, 3L, 1, "{}");
+    append(a1, a2, a3, a4, b1);
+
+    assertEquals(List.of(Math.min(a, b), Math.max(a, b)), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
+    assertEquals(List.of(Math.min(a, b)), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 1)));
+    assertEquals(List.of(), feed(a, 0, Set.of(), null, 10), "unpositioned events are not in the feed");
+    assertEquals(Optional.of(a1), tx(tx -> tx.events().find(a, a1.eventId())), "read back verbatim");
+
+    assertEquals(List.of(a1, a2), tx(tx -> {
+      assertEquals(0L, tx.events().lockFeed(a));
+      List<EventRecord> batch = tx.events().unpositioned(a, 2);
+      tx.events().position(a, a1.eventId(), 1);
+      tx.events().position(a, a2.eventId(), 2);
+      tx.events().advanceFeed(a, 2);
+      return batch;
+    }));
+    assertEquals(List.of(a3, a4), tx(tx -> {
+      assertEquals(2L, tx.events().lockFeed(a));
+      List<EventRecord> batch = tx.events().unpositioned(a, 10);
+      tx.events().position(a, a3.eventId(), 3);
+      tx.events().position(a, a4.eventId(), 4);
+      tx.events().advanceFeed(a, 4);
+      return batch;
+    }));
+    assertEquals(List.of(b), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
+    run(tx -> {
+      assertEquals(0L, tx.events().lockFeed(b), "each tenant has its own feed");
+      tx.events().position(b, b1.eventId(), 1);
+      tx.events().advanceFeed(b, 1);
+    });
+    assertEquals(List.of(), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
+    assertEquals(4L, (long) tx(tx -> tx.events().lockFeed(a)));
+
+    List<EventRecord> all = List.of(a1.withPosition(1), a2.withPosition(2), a3.withPosition(3), a4.withPosition(4));
+    assertEquals(all, feed(a, 0, Set.of(), null, 10));
+    assertEquals(all, feed(a, -5, Set.of(), null, 10));
+    assertEquals(all.subList(2, 4), feed(a, 2, Set.of(), null, 10));
+    assertEquals(all.subList(0, 3), feed(a, 0, Set.of(), null, 3));
+    assertEquals(List.of(), feed(a, 4, Set.of(), null, 10));
+    assertEquals(all.subList(1, 3), feed(a, 0, EnumSet.of(EventType.POINTS_AWARDED, EventType.POINTS_DEDUCTED),
+        null, 10));
+    assertEquals(all.subList(0, 2), feed(a, 0, Set.of(), 100L, 10));
+    assertEquals(List.of(all.get(1)), feed(a, 0, Set.of(EventType.POINTS_AWARDED), 100L, 10));
+    assertEquals(List.of(), feed(a, 0, Set.of(EventType.POINTS_AWARDED), 200L, 10));
+    assertEquals(List.of(b1.withPosition(1)), feed(b, 0, Set.of(), null, 10));
+    assertEquals(Optional.of(a3.withPosition(3)), tx(tx -> tx.events().find(a, a3.eventId())));
+    assertEquals(Optional.empty(), tx(tx -> tx.events().find(b, a3.eventId())), "another tenant's event");
+  }
+
+  @Test
+  void appendingAnEventWhoseIdExistsFails() {
+    long t = tenant();
+    EventRecord e = event(t, EventType.POINTS_AWARDED, 1L, 1L, 1, "{}");
+    append(e);
+    assertThrows(StorageException.class, () -> append(event(e.eventId(), t, 1L, 2, 0)));
+    assertEquals(Optional.of(e), tx(tx -> tx.events().find(t, e.eventId())));
+  }
+
+  // ---------------------------------------------------------------- claiming
+
+  @Test
+  void aParticipantsLaterEventWaitsWhileAnEarlierOneIsPendingEvenWhileItWaitsForARetry() {
+    long t = tenant();
+    EventRecord p1s1 = positioned(t, 1L, 1, 1);
+    EventRecord p1s2 = positioned(t, 1L, 2, 2);
+    EventRecord p2s1 = positioned(t, 2L, 1, 3);
+    EventRecord n1 = positioned(t, null, 0, 4);
+    EventRecord p1s3 = positioned(t, 1L, 3, 5);
+    EventRecord n2 = positioned(t, null, 0, 6);
+    for (EventRecord e : List.of(p1s1, p1s2, p2s1, n1, p1s3, n2)) {
+      create(pending(e, L));
+    }
+    create(pending(p1s2, M));
+
+    assertEquals(ids(p1s1, p2s1, n1, n2), ids(claim("a", T0, 10, L)), "null participants never block");
+    assertEquals(ids(p1s2), ids(claim("a", T0, 10, M)), "another subscriber is independent");
+
+    assertTrue(test(tx -> tx.deliveries().reschedule(t, p1s1.eventId(), L, "a", 1, T0.plusSeconds(60), "timeout",
+        T0)));
+    assertEquals(List.of(), claim("b", T0, 10, L), "seq 2 waits while seq 1 waits for its retry");
+    for (EventRecord e : List.of(p2s1, n1, n2)) {
+      delivered(e, L, T0);
+    }
+    List<ClaimedDelivery> retry = claim("b", T0.plusSeconds(60), 10, L);
+    assertEquals(ids(p1s1), ids(retry));
+    assertEquals(1, retry.get(0).delivery().attempts());
+    assertEquals("timeout", retry.get(0).delivery().lastError());
+
+    delivered(p1s1, L, T0.plusSeconds(61));
+    assertEquals(ids(p1s2), ids(claim("b", T0.plusSeconds(61), 10, L)));
+    assertTrue(test(tx -> tx.deliveries().park(t, p1s2.eventId(), L, "b", 10, "gave up", T0.plusSeconds(62))));
+    assertEquals(ids(p1s3), ids(claim("b", T0.plusSeconds(62), 10, L)), "a parked delivery holds nothing back");
+  }
+
+  @Test
+  void claimTakesTheNamedListenersAndWebhookSubscribersOnlyWhenAsked() {
+    long t = tenant();
+    EventRecord e = positioned(t, null, 0, 1);
+    for (String subscriber : List.of(L, M, "webhook:17", "webhookish", "webhook_17")) {
+      create(pending(e, subscriber));
+    }
+    assertEquals(List.of(), tx(tx -> tx.deliveries().claim(Set.of(), false, T0, "a", T0.plus(LEASE), 10)));
+    assertEquals(List.of(), tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "a", T0.plus(LEASE), 0)));
+    assertEquals(Set.of(L), subscribers(tx(tx -> tx.deliveries().claim(Set.of(L), false, T0, "a",
+        T0.plus(LEASE), 10))));
+    assertEquals(Set.of("webhook:17"), subscribers(tx(tx -> tx.deliveries().claim(Set.of(), true, T0, "a",
+        T0.plus(LEASE), 10))));
+    assertEquals(Set.of(M, "webhookish", "webhook_17"), subscribers(tx(tx -> tx.deliveries().claim(
+        Set.of(M, "webhookish", "webhook_17"), true, T0, "a", T0.plus(LEASE), 10))));
+  }
+
+  @Test
+  void claimsLeaseInPositionOrderAndAnExpiredLeaseHandsTheDeliveryOverForGood() {
+    long t = tenant();
+    EventRecord e1 = positioned(t, null, 0, 4);
+    EventRecord e2 = positioned(t, null, 0, 3);
+    EventRecord e3 = positioned(t, null, 0, 2);
+    EventRecord e4 = positioned(t, null, 0, 1);
+    create(pending(e1, L));
+    create(pending(e2, L));
+    create(pending(e3, L));
+    create(new DeliveryRecord(t, e4.eventId(), L, null, 0, 1, DeliveryStatus.PENDING, 0, T0.plusSeconds(10), null,
+        null, null, T0));
+
+    List<ClaimedDelivery> first = claim("a", T0, 2, L);
+    assertEquals(ids(e3, e2), ids(first));
+    ClaimedDelivery c = first.get(0);
+    assertEquals(new DeliveryRecord(t, e3.eventId(), L, null, 0, 2, DeliveryStatus.PENDING, 0, T0, "a",
+        T0.plus(LEASE), null, T0), c.delivery());
+    assertEquals(e3, c.event());
+    assertEquals(ids(e1), ids(claim("b", T0, 10, L)), "leased and not yet due deliveries are left");
+    assertEquals(ids(e4), ids(claim("b", T0.plusSeconds(10), 10, L)), "due now");
+    assertEquals(List.of(), claim("b", T0.plus(LEASE).minusNanos(1000), 10, L));
+
+    // a's leases (e3, e2) and b's first one (e1) run out at T0 + 30 s: a lease holds until, not at, its end.
+    assertEquals(ids(e3, e2, e1), ids(claim("b", T0.plus(LEASE), 10, L)));
+    Instant later = T0.plusSeconds(31);
+    assertFalse(test(tx -> tx.deliveries().reschedule(t, e3.eventId(), L, "a", 1, later, "late", later)));
+    assertFalse(test(tx -> tx.deliveries().park(t, e2.eventId(), L, "a", 1, "late", later)));
+    assertTrue(test(tx -> tx.deliveries().reschedule(t, e3.eventId(), L, "b", 1, T0.plusSeconds(90), "timeout",
+        later)));
+    // A success is recorded whoever reports it (a's lease on e2 was taken over by b).
+    delivered(e2, L, later);
+    assertFalse(test(tx -> tx.deliveries().park(t, e2.eventId(), L, null, 1, "x", later)), "DELIVERED stays");
+    assertFalse(test(tx -> tx.deliveries().reschedule(t, e2.eventId(), L, "b", 1, later, "x", later)));
+    delivered(e1, L, later);
+    assertEquals(ids(e4), ids(claim("c", T0.plusSeconds(89), 10, L)), "e4's lease ran out; e3 is not due yet");
+    List<ClaimedDelivery> retried = claim("c", T0.plusSeconds(90), 10, L);
+    assertEquals(ids(e3), ids(retried));
+    assertEquals(1, retried.get(0).delivery().attempts());
+    assertEquals("timeout", retried.get(0).delivery().lastError());
+  }
+
+  @Test
+  void lastErrorAndLeaseAreClearedOrKeptAsDocumented() {
+    long t = tenant();
+    EventRecord e = positioned(t, 9L, 1, 1);
+    create(pending(e, L));
+    claim("a", T0, 1, L);
+    assertTrue(test(tx -> tx.deliveries().reschedule(t, e.eventId(), L, "a", 1, T0, "first failure", T0)));
+    ClaimedDelivery again = claim("b", T0, 1, L).get(0);
+    assertEquals("first failure", again.delivery().lastError());
+    assertEquals("b", again.delivery().leaseOwner());
+    assertTrue(test(tx -> tx.deliveries().park(t, e.eventId(), L, "b", 2, "second failure", T0.plusSeconds(1))));
+    ClaimedDelivery parked = parked(L, t, null, 1).get(0);
+    assertNull(parked.delivery().leaseOwner());
+    assertNull(parked.delivery().leaseUntil());
+    assertEquals(2, parked.delivery().attempts());
+    assertEquals(T0, parked.delivery().nextAttemptAt());
+    assertEquals(T0.plusSeconds(1), parked.delivery().updatedAt());
+  }
+
+  @Test
+  void parkedDeliveriesPageByEventIdAndReplayMakesThemPendingWithNoAttempts() {
+    long a = tenant();
+    long b = tenant();
+    EventRecord a1 = positioned(a, 1L, 1, 1);
+    EventRecord a2 = positioned(a, 2L, 1, 2);
+    EventRecord b1 = positioned(b, 3L, 1, 1);
+    EventRecord a3 = positioned(a, 1L, 2, 3);
+    for (EventRecord e : List.of(a1, a2, b1, a3)) {
+      create(pending(e, L));
+      assertTrue(test(tx -> tx.deliveries().park(e.tenantId(), e.eventId(), L, null, 3, "boom", T0)));
+    }
+    create(pending(a1, M));
+    assertFalse(test(tx -> tx.deliveries().park(a, a1.eventId(), L, null, 4, "again", T0)), "parked already");
+    assertFalse(test(tx -> tx.deliveries().park(a, a1.eventId(), M, "x", 1, "not leased to x", T0)));
+
+    List<ClaimedDelivery> all = parked(L, null, null, 10);
+    assertEquals(ids(a1, a2, b1, a3), ids(all));
+    assertEquals(new DeliveryRecord(b, b1.eventId(), L, 3L, 1, 1, DeliveryStatus.PARKED, 3, T0, null, null, "boom",
+        T0), all.get(2).delivery());
+    assertEquals(b1, all.get(2).event());
+    assertEquals(ids(a1, a2, a3), ids(parked(L, a, null, 10)));
+    assertEquals(ids(b1, a3), ids(parked(L, null, a2.eventId(), 2)));
+    assertEquals(ids(a3), ids(parked(L, a, a2.eventId(), 10)));
+    assertEquals(List.of(), parked(M, null, null, 10));
+
+    Instant later = T0.plusSeconds(300);
+    assertTrue(test(tx -> tx.deliveries().replay(a, a2.eventId(), L, later)));
+    assertFalse(test(tx -> tx.deliveries().replay(a, a2.eventId(), L, later)), "no longer parked");
+    assertFalse(test(tx -> tx.deliveries().replay(a, a1.eventId(), M, later)), "pending, not parked");
+    assertFalse(test(tx -> tx.deliveries().replay(b, a2.eventId(), L, later)), "another tenant");
+    assertEquals(ids(a1, a3), ids(parked(L, a, null, 10)));
+    List<ClaimedDelivery> replayed = claim("a", later, 10, L);
+    assertEquals(ids(a2), ids(replayed));
+    assertEquals(new DeliveryRecord(a, a2.eventId(), L, 2L, 1, 2, DeliveryStatus.PENDING, 0, later, "a",
+        later.plus(LEASE), null, later), replayed.get(0).delivery());
+  }
+
+  @Test
+  void creatingADeliveryThatExistsKeepsTheFirstAndADeliveryNeedsItsEvent() {
+    long t = tenant();
+    EventRecord e = positioned(t, 5L, 1, 1);
+    create(pending(e, L));
+    create(new DeliveryRecord(t, e.eventId(), L, 5L, 1, 1, DeliveryStatus.PENDING, 7, T0.plusSeconds(3600), null,
+        null, "other", T0));
+    List<ClaimedDelivery> claimed = claim("a", T0, 10, L);
+    assertEquals(ids(e), ids(claimed));
+    assertEquals(0, claimed.get(0).delivery().attempts());
+    assertThrows(StorageException.class, () -> create(new DeliveryRecord(t, nextId(), L, null, 0, 1,
+        DeliveryStatus.PENDING, 0, T0, null, null, null, T0)));
+    assertThrows(StorageException.class, () -> create(new DeliveryRecord(t + 1, e.eventId(), L, null, 0, 1,
+        DeliveryStatus.PENDING, 0, T0, null, null, null, T0)), "the event of another tenant");
+  }
+
+  @Test
+  void deleteAllRemovesOneSubscribersDeliveriesInOneTenant() {
+    long a = tenant();
+    long b = tenant();
+    EventRecord ea = positioned(a, null, 0, 1);
+    EventRecord eb = positioned(b, null, 0, 1);
+    create(pending(ea, "webhook:1"));
+    create(pending(ea, L));
+    create(pending(eb, "webhook:1"));
+    run(tx -> tx.deliveries().deleteAll(a, "webhook:1"));
+    List<ClaimedDelivery> left = tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "a", T0.plus(LEASE), 10));
+    assertEquals(Set.of(List.of(a, ea.eventId(), L), List.of(b, eb.eventId(), "webhook:1")), left.stream()
+        .map(d -> List.<Object>of(d.delivery().tenantId(), d.delivery().eventId(), d.delivery().subscriber()))
+        .collect(Collectors.toSet()));
+  }
+
+  // ---------------------------------------------------------------- pruning
+
+  @Test
+  void pruneDeletesOldPositionedEventsWhoseDeliveriesAreAllDeliveredAndKeepsTheRest() {
+    long t = tenant();
+    Instant cutoff = T0.plus(Duration.ofDays(7));
+    EventRecord delivered = positioned(t, 1L, 1, 1);
+    EventRecord unsubscribed = positioned(t, 1L, 2, 2);
+    EventRecord pending = positioned(t, 1L, 3, 3);
+    EventRecord parked = positioned(t, 1L, 4, 4);
+    EventRecord unpositioned = event(t, EventType.POINTS_AWARDED, 1L, 1L, 5, "{}");
+    append(unpositioned);
+    EventRecord recent = new EventRecord(nextId(), t, EventType.POINTS_AWARDED, 1L, 1L, 6, cutoff, 1, 0, "{}");
+    append(recent);
+    run(tx -> tx.events().position(t, recent.eventId(), 5));
+    for (EventRecord e : List.of(delivered, pending, parked, recent)) {
+      create(pending(e, L));
+      create(pending(e, M));
+    }
+    Instant now = T0.plusSeconds(1);
+    for (EventRecord e : List.of(delivered, pending, recent)) {
+      delivered(e, L, now);
+    }
+    delivered(delivered, M, now);
+    delivered(parked, L, now);
+    delivered(recent, M, now);
+    assertTrue(test(tx -> tx.deliveries().park(t, parked.eventId(), M, null, 10, "boom", now)));
+
+    assertEquals(1, prune(cutoff, 1));
+    assertEquals(1, prune(cutoff, 10));
+    assertEquals(0, prune(cutoff, 10));
+    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, delivered.eventId())));
+    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, unsubscribed.eventId())));
+    for (EventRecord kept : List.of(pending, parked, unpositioned, recent)) {
+      assertTrue(tx(tx -> tx.events().find(t, kept.eventId())).isPresent(), kept.toString());
+    }
+    assertThrows(StorageException.class, () -> create(pending(delivered, L)), "the event is gone");
+    // The event written again: had its DELIVERED deliveries stayed, creating one would do nothing.
+    append(new EventRecord(delivered.eventId(), t, delivered.type(), delivered.campaignId(),
+        delivered.participantId(), delivered.sequence(), delivered.occurredAt(), 1, 0, delivered.payload()));
+    run(tx -> tx.events().position(t, delivered.eventId(), 1));
+    create(pending(delivered, L));
+    assertEquals(ids(delivered), ids(claim("a", now, 10, L)), "the delivered deliveries went with their event");
+    assertEquals(ids(pending), ids(claim("a", now, 10, M)));
+    assertEquals(ids(parked), ids(parked(M, t, null, 10)));
+    assertEquals(1, prune(T0.plus(Duration.ofDays(30)), 10), "the recent event, later");
+    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, recent.eventId())));
+    for (EventRecord kept : List.of(pending, parked, unpositioned)) {
+      assertTrue(tx(tx -> tx.events().find(t, kept.eventId())).isPresent(), kept.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------- webhook endpoints
+
+  @Test
+  void webhookEndpointsRoundTripAndUpdateEverythingButTheirCreationTime() {
+    long t = tenant();
+    WebhookEndpointRecord all = endpoint(t, nextId(), Set.of(), null, true, null, null);
+    WebhookEndpointRecord some = endpoint(t, nextId(), EnumSet.of(EventType.POINTS_AWARDED,
+        EventType.PARTICIPANT_CREATED), 42L, false, "whsec_previousAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        T0.plusSeconds(86_400));
+    run(tx -> tx.webhookEndpoints().insert(some));
+    run(tx -> tx.webhookEndpoints().insert(all));
+    WebhookEndpointRecord other = endpoint(t + 1, nextId(), Set.of(EventType.POINTS_DEDUCTED), null, true, null,
+        null);
+    run(tx -> tx.webhookEndpoints().insert(other));
+
+    assertEquals(Optional.of(some), tx(tx -> tx.webhookEndpoints().find(t, some.endpointId())));
+    assertEquals(Optional.of(all), tx(tx -> tx.webhookEndpoints().find(t, all.endpointId())));
+    assertEquals(Optional.empty(), tx(tx -> tx.webhookEndpoints().find(t + 1, all.endpointId())));
+    assertEquals(List.of(all, some), tx(tx -> tx.webhookEndpoints().list(t)), "in id order");
+    assertEquals(List.of(all), tx(tx -> tx.webhookEndpoints().listEnabled(t)));
+    assertEquals(List.of(other), tx(tx -> tx.webhookEndpoints().list(t + 1)));
+
+    Instant later = T0.plusSeconds(600);
+    WebhookEndpointRecord rotated = new WebhookEndpointRecord(t, some.endpointId(), "https://hooks.example.com/v2",
+        Set.of(EventType.POINTS_DEDUCTED), null, true, null, "whsec_rotatedBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+        some.secret(), later.plusSeconds(86_400), later, later);
+    assertTrue(test(tx -> tx.webhookEndpoints().update(rotated)));
+    WebhookEndpointRecord expected = new WebhookEndpointRecord(t, some.endpointId(), rotated.url(), rotated.types(),
+        null, true, null, rotated.secret(), rotated.previousSecret(), rotated.previousSecretUntil(),
+        some.createdAt(), later);
+    assertEquals(Optional.of(expected), tx(tx -> tx.webhookEndpoints().find(t, some.endpointId())));
+    assertEquals(List.of(all, expected), tx(tx -> tx.webhookEndpoints().listEnabled(t)));
+    assertFalse(test(tx -> tx.webhookEndpoints().update(endpoint(t, nextId(), Set.of(), null, true, null, null))));
+
+    StorageException duplicate = assertThrows(StorageException.class,
+        () -> run(tx -> tx.webhookEndpoints().insert(all)));
+    assertFalse(duplicate.getMessage().contains(all.secret()), duplicate.getMessage());
+    assertFalse(duplicate.getMessage().contains("hooks.example.com"), duplicate.getMessage());
+
+    assertTrue(test(tx -> tx.webhookEndpoints().delete(t, all.endpointId())));
+    assertFalse(test(tx -> tx.webhookEndpoints().delete(t, all.endpointId())));
+    assertFalse(test(tx -> tx.webhookEndpoints().delete(t, other.endpointId())), "another tenant's endpoint");
+    assertEquals(List.of(expected), tx(tx -> tx.webhookEndpoints().list(t)));
+  }
+
+  // ---------------------------------------------------------------- atomicity
+
+  @Test
+  void aFailedUnitOfWorkLeavesNoTraceOfItsEventWrites() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Participant p = participant(campaign, "p@example.com");
+    assertEquals(1L, nextSequence(t, p.id()));
+    EventRecord kept = positioned(t, p.id(), 1, 1);
+    run(tx -> {
+      tx.events().lockFeed(t);
+      tx.events().advanceFeed(t, 1);
+    });
+    create(pending(kept, L));
+    create(pending(kept, M));
+    WebhookEndpointRecord endpoint = endpoint(t, nextId(), Set.of(), null, true, null, null);
+    run(tx -> tx.webhookEndpoints().insert(endpoint));
+    List<Object> before = observe(t, kept);
+
+    IllegalStateException boom = new IllegalStateException("boom");
+    assertSame(boom, assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+      tx.events().nextSequence(t, p.id());
+      EventRecord added = event(t, EventType.POINTS_AWARDED, campaign.id(), p.id(), 2, "{}");
+      tx.events().append(added);
+      tx.events().lockFeed(t);
+      tx.events().lockFeed(t + 1);
+      tx.events().position(t, added.eventId(), 2);
+      tx.events().position(t, kept.eventId(), 9);
+      tx.events().advanceFeed(t, 9);
+      tx.deliveries().create(pending(added.withPosition(2), L));
+      tx.deliveries().claim(Set.of(L, M), true, T0, "a", T0.plus(LEASE), 10);
+      tx.deliveries().delivered(t, kept.eventId(), L, T0);
+      tx.deliveries().park(t, kept.eventId(), M, "a", 1, "x", T0);
+      tx.deliveries().replay(t, kept.eventId(), M, T0);
+      tx.deliveries().deleteAll(t, M);
+      tx.webhookEndpoints().insert(endpoint(t, nextId(), Set.of(), null, true, null, null));
+      tx.webhookEndpoints().update(endpoint(t, endpoint.endpointId(), Set.of(EventType.POINTS_AWARDED), 1L, false,
+          null, null));
+      tx.events().prune(T0.plus(Duration.ofDays(3650)), 100);
+      tx.webhookEndpoints().delete(t, endpoint.endpointId());
+      throw boom;
+    })));
+    assertEquals(before, observe(t, kept));
+    assertEquals(2L, nextSequence(t, p.id()));
+    assertEquals(1L, (long) tx(tx -> tx.events().lockFeed(t)), "the feed's position was restored");
+    assertEquals(0L, (long) tx(tx -> tx.events().lockFeed(t + 1)));
+    List<ClaimedDelivery> claimable = tx(tx -> tx.deliveries().claim(Set.of(L, M), false, T0, "z", T0.plus(LEASE),
+        10));
+    assertEquals(Set.of(L, M), subscribers(claimable), "both deliveries are back, PENDING and not leased");
+    for (ClaimedDelivery c : claimable) {
+      assertEquals(pending(kept, c.delivery().subscriber()).attempts(), c.delivery().attempts());
+    }
+  }
+
+  /** What the failed unit of work could have changed, read through the ports (changing nothing) and with SQL. */
+  private List<Object> observe(long t, EventRecord kept) {
+    return tx(tx -> List.of(tx.events().feed(t, 0, Set.of(), null, 100), tx.events().unpositioned(t, 100),
+        tx.events().tenantsWithUnpositionedEvents(0, 100), tx.events().find(t, kept.eventId()),
+        tx.deliveries().parked(L, null, null, 100), tx.deliveries().parked(M, null, null, 100),
+        tx.webhookEndpoints().list(t)));
+  }
+
+  // ---------------------------------------------------------------- shared database
+
+  @Test
+  void twoInstancesClaimingAtOnceNeverShareADeliveryAndKeepEachParticipantsOrder() throws Exception {
+    int events = 2_000;
+    long t = tenant();
+    Map<Long, Long> participantOf = new HashMap<>();
+    Map<Long, Long> sequenceOf = new HashMap<>();
+    run(tx -> {
+      for (int i = 0; i < events; i++) {
+        // Half without a participant; the rest in pairs: participant k's events 1 and 2, two positions apart.
+        Long participant = i % 2 == 0 ? null : 1_000_000L + i / 4;
+        long sequence = participant == null ? 0 : i % 4 == 1 ? 1 : 2;
+        EventRecord e = event(t, EventType.POINTS_AWARDED, 1L, participant, sequence, "{}");
+        tx.events().append(e);
+        tx.events().position(t, e.eventId(), i + 1);
+        tx.deliveries().create(pending(e.withPosition(i + 1), L));
+        participantOf.put(e.eventId(), participant);
+        sequenceOf.put(e.eventId(), sequence);
+      }
+    });
+    Storage second = database.openStorage();
+    AtomicLong clock = new AtomicLong();
+    Map<Long, Long> claimedAt = new ConcurrentHashMap<>();
+    Map<Long, Long> deliveredAt = new ConcurrentHashMap<>();
+    List<Long> claimedTwice = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Integer>> workers = new ArrayList<>();
+      for (Storage instance : List.of(storage, second)) {
+        String owner = "instance-" + workers.size();
+        workers.add(threads.submit(() -> {
+          start.await();
+          int rounds = 0;
+          while (true) {
+            List<ClaimedDelivery> claimed = instance.inTransaction(tx -> tx.deliveries().claim(Set.of(L), false, T0,
+                owner, T0.plus(Duration.ofHours(1)), 50));
+            if (claimed.isEmpty()) {
+              return rounds;
+            }
+            rounds++;
+            for (ClaimedDelivery c : claimed) {
+              if (claimedAt.putIfAbsent(c.event().eventId(), clock.incrementAndGet()) != null) {
+                claimedTwice.add(c.event().eventId());
+              }
+            }
+            instance.inTransaction(tx -> {
+              for (ClaimedDelivery c : claimed) {
+                tx.deliveries().delivered(t, c.event().eventId(), L, T0);
+                // Ticked before the commit: a claim that saw this delivery DELIVERED ticks later.
+                deliveredAt.put(c.event().eventId(), clock.incrementAndGet());
+              }
+              return null;
+            });
+          }
+        }));
+      }
+      start.countDown();
+      for (Future<Integer> worker : workers) {
+        worker.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      threads.shutdownNow();
+      second.close();
+    }
+    assertEquals(List.of(), claimedTwice);
+    assertEquals(events, claimedAt.size());
+    Map<Long, Long> firstEventOf = new HashMap<>();
+    sequenceOf.forEach((eventId, sequence) -> {
+      if (sequence == 1) {
+        firstEventOf.put(participantOf.get(eventId), eventId);
+      }
+    });
+    sequenceOf.forEach((eventId, sequence) -> {
+      if (sequence == 2) {
+        long first = firstEventOf.get(participantOf.get(eventId));
+        assertTrue(deliveredAt.get(first) < claimedAt.get(eventId), "event 2 claimed before event 1 was delivered");
+      }
+    });
+    assertEquals(List.of(), claim("late", T0.plus(Duration.ofHours(2)), 10, L), "every one was delivered");
+  }
+
+  @Test
+  void aClaimWaitsForAnotherUnitOfWorkAndTakesWhatItLeft() throws Exception {
+    long t = tenant();
+    List<EventRecord> events = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      EventRecord e = positioned(t, null, 0, i);
+      create(pending(e, L));
+      events.add(e);
+    }
+    Storage second = database.openStorage();
+    CountDownLatch claimed = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<List<ClaimedDelivery>> holder = threads.submit(() -> storage.inTransaction(tx -> {
+        List<ClaimedDelivery> c = tx.deliveries().claim(Set.of(L), false, T0, "first", T0.plus(LEASE), 3);
+        claimed.countDown();
+        await(release);
+        return c;
+      }));
+      await(claimed);
+      Future<List<ClaimedDelivery>> other = threads.submit(() -> second.inTransaction(tx ->
+          tx.deliveries().claim(Set.of(L), false, T0, "second", T0.plus(LEASE), 3)));
+      // Units of work run one at a time: the second claim starts once the first committed its leases.
+      release.countDown();
+      List<ClaimedDelivery> secondClaim = other.get(60, TimeUnit.SECONDS);
+      assertEquals(ids(events.get(0), events.get(1), events.get(2)), ids(holder.get(60, TimeUnit.SECONDS)));
+      assertEquals(ids(events.get(3), events.get(4), events.get(5)), ids(secondClaim));
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+      second.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static long nextId() {
+    return IDS.incrementAndGet();
+  }
+
+  long nextSequence(long tenantId, long participantId) {
+    return storage.inTransaction(tx -> tx.events().nextSequence(tenantId, participantId));
+  }
+
+  int prune(Instant before, int limit) {
+    return storage.inTransaction(tx -> tx.events().prune(before, limit));
+  }
+
+  boolean test(Function<Transaction, Boolean> work) {
+    return storage.inTransaction(work::apply);
+  }
+
+  <T> T tx(Function<Transaction, T> work) {
+    return storage.inTransaction(work::apply);
+  }
+
+  void run(Consumer<Transaction> work) {
+    storage.inTransaction(tx -> {
+      work.accept(tx);
+      return null;
+    });
+  }
+
+  long tenant() {
+    long id = nextId();
+    run(tx -> tx.tenants().insert(new Tenant(id, "Acme", TenantType.BUSINESS, T0)));
+    return id;
+  }
+
+  Campaign campaign() {
+    long t = tenant();
+    Brand brand = new Brand(nextId(), t, "Shop", "shop" + nextId() + ".example.com", T0);
+    Campaign campaign = new Campaign(nextId(), t, brand.id(), "Spring", CampaignStatus.IN_PROGRESS,
+        CampaignVisibility.PUBLIC, ZoneOffset.UTC, T0);
+    run(tx -> {
+      tx.brands().insert(brand);
+      tx.campaigns().insert(campaign);
+    });
+    return campaign;
+  }
+
+  Participant participant(Campaign campaign, String email) {
+    Participant p = new Participant(nextId(), campaign.tenantId(), campaign.id(), email, email, null, null, null,
+        null, Map.of(), 5, 5, T0, T0);
+    run(tx -> tx.participants().insert(p));
+    return p;
+  }
+
+  static EventRecord event(long tenantId, EventType type, Long campaignId, Long participantId, long sequence,
+      String payload) {
+    return new EventRecord(nextId(), tenantId, type, campaignId, participantId, sequence, T0, 1, 0, payload);
+  }
+
+  static EventRecord event(long eventId, long tenantId, Long participantId, long sequence, long position) {
+    return new EventRecord(eventId, tenantId, EventType.POINTS_AWARDED, 1L, participantId, sequence, T0, 1,
+        position, "{\"n\":" + eventId + "}");
+  }
+
+  void append(EventRecord... events) {
+    run(tx -> {
+      for (EventRecord e : events) {
+        tx.events().append(e);
+      }
+    });
+  }
+
+  /** Appends an event and gives it a position. */
+  EventRecord positioned(long tenantId, Long participantId, long sequence, long position) {
+    EventRecord e = event(nextId(), tenantId, participantId, sequence, 0);
+    append(e);
+    run(tx -> tx.events().position(tenantId, e.eventId(), position));
+    return e.withPosition(position);
+  }
+
+  static DeliveryRecord pending(EventRecord e, String subscriber) {
+    return new DeliveryRecord(e.tenantId(), e.eventId(), subscriber, e.participantId(), e.sequence(), e.position(),
+        DeliveryStatus.PENDING, 0, T0, null, null, null, T0);
+  }
+
+  void create(DeliveryRecord d) {
+    run(tx -> tx.deliveries().create(d));
+  }
+
+  List<ClaimedDelivery> claim(String owner, Instant now, int limit, String listener) {
+    return tx(tx -> tx.deliveries().claim(Set.of(listener), false, now, owner, now.plus(LEASE), limit));
+  }
+
+  void delivered(EventRecord e, String subscriber, Instant now) {
+    run(tx -> tx.deliveries().delivered(e.tenantId(), e.eventId(), subscriber, now));
+  }
+
+  List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit) {
+    return tx(tx -> tx.deliveries().parked(subscriber, tenantId, afterEventId, limit));
+  }
+
+  List<EventRecord> feed(long tenantId, long after, Set<EventType> types, Long campaignId, int limit) {
+    return tx(tx -> tx.events().feed(tenantId, after, types, campaignId, limit));
+  }
+
+  static List<Long> ids(EventRecord... events) {
+    List<Long> ids = new ArrayList<>();
+    for (EventRecord e : events) {
+      ids.add(e.eventId());
+    }
+    return ids;
+  }
+
+  static List<Long> ids(List<ClaimedDelivery> claimed) {
+    for (ClaimedDelivery c : claimed) {
+      assertEquals(c.delivery().eventId(), c.event().eventId());
+      assertEquals(c.delivery().tenantId(), c.event().tenantId());
+    }
+    return claimed.stream().map(c -> c.event().eventId()).toList();
+  }
+
+  static Set<String> subscribers(List<ClaimedDelivery> claimed) {
+    Set<String> subscribers = new HashSet<>();
+    for (ClaimedDelivery c : claimed) {
+      assertTrue(subscribers.add(c.delivery().subscriber()), "claimed twice: " + c.delivery().subscriber());
+    }
+    return subscribers;
+  }
+
+  static WebhookEndpointRecord endpoint(long tenantId, long endpointId, Set<EventType> types, Long campaignId,
+      boolean enabled, String previousSecret, Instant previousSecretUntil) {
+    return new WebhookEndpointRecord(tenantId, endpointId, "https://hooks.example.com/loyalty?x=1", types,
+        campaignId, enabled, enabled ? null : "410 Gone", "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0" + endpointId,
+        previousSecret, previousSecretUntil, T0, T0.plusSeconds(1));
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      assertTrue(latch.await(60, TimeUnit.SECONDS), "a latch was never released");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.loyaltyengine.testkit;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A webhook receiver for end-to-end tests: the JDK's HTTP server on 127.0.0.1 and an ephemeral port, recording every
+ * request (path, headers, exact body bytes) before it answers, so that a request is recorded by the time the engine
+ * sees its answer.
+ *
+ * <p>Answers are scripted per path: a queue of one-off answers is used first, then the path's standing answer
+ * (200 unless set). An answer may block until a latch is released, to make the engine's request time out; every
+ * blocked answer is released by {@link #close()}.
+ *
+ * <p>Thread-safe: the server answers on a thread pool of its own.
+ */
+final class WebhookTestServer implements AutoCloseable {
+
+  /** One request as the receiver saw it. Header names are case-insensitive. */
+  record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
+    String header(String name) {
+      List<String> values = headers.get(name);
+      return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    String bodyText() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+
+    String webhookId() {
+      return header("webhook-id");
+    }
+  }
+
+  /** What the receiver does with one request, given as recorded and as the exchange to answer on. */
+  interface Answer {
+    void answer(Request request, HttpExchange exchange) throws IOException, InterruptedException;
+  }
+
+  private final HttpServer server;
+  private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "webhook-test-server");
+    t.setDaemon(true);
+    return t;
+  });
+  private final List<Request> requests = new CopyOnWriteArrayList<>();
+  private final Map<String, ConcurrentLinkedQueue<Answer>> once = new ConcurrentHashMap<>();
+  private final Map<String, Answer> standing = new ConcurrentHashMap<>();
+  private final List<CountDownLatch> blockers = new CopyOnWriteArrayList<>();
+
+  private WebhookTestServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(threads);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  /** Starts a receiver. */
+  static WebhookTestServer start() throws IOException {
+    return new WebhookTestServer();
+  }
+
+  /** The server's port on 127.0.0.1. */
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** {@code http://127.0.0.1:<port><path>}. */
+  String url(String path) {
+    return "http://127.0.0.1:" + port() + path;
+  }
+
+  /** Every request received so far, in arrival order. */
+  List<Request> requests() {
+    return List.copyOf(requests);
+  }
+
+  /** The requests received on {@code path}, in arrival order. */
+  List<Request> requests(String path) {
+    return requests.stream().filter(r -> r.path().equals(path)).toList();
+  }
+
+  /** Answers every later request on {@code path} with {@code answer}, after the one-off answers. */
+  void always(String path, Answer answer) {
+    standing.put(path, Objects.requireNonNull(answer, "answer"));
+  }
+
+  /** Answers the next request on {@code path} (after earlier one-off answers) with {@code answer}. */
+  void next(String path, Answer answer) {
+    once.computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>()).add(Objects.requireNonNull(answer, "answer"));
+  }
+
+  /** An answer with a status, no body, and header pairs ({@code name, value, name, value, ...}). */
+  static Answer status(int status, String... headerPairs) {
+    if (headerPairs.length % 2 != 0) {
+      throw new IllegalArgumentException("header names and values come in pairs");
+    }
+    return (request, exchange) -> {
+      for (int i = 0; i < headerPairs.length; i += 2) {
+        exchange.getResponseHeaders().add(headerPairs[i], headerPairs[i + 1]);
+      }
+      exchange.sendResponseHeaders(status, -1);
+    };
+  }
+
+  /**
+   * An answer that signals {@code arrived}, then waits until {@code release} is counted down (or the server is
+   * closed), then answers 200. The engine's request timeout ends the request long before.
+   */
+  Answer blockUntil(CountDownLatch arrived, CountDownLatch release) {
+    blockers.add(release);
+    return (request, exchange) -> {
+      arrived.countDown();
+      release.await(60, TimeUnit.SECONDS);
+      exchange.sendResponseHeaders(200, -1);
+    };
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      byte[] body;
+      try (InputStream in = exchange.getRequestBody()) {
+        body = in.readAllBytes();
+      }
+      Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, List.copyOf(values)));
+      String path = exchange.getRequestURI().getPath();
+      Request request = new Request(exchange.getRequestMethod(), path, Collections.unmodifiableMap(headers), body);
+      requests.add(request);
+      ConcurrentLinkedQueue<Answer> queue = once.get(path);
+      Answer oneOff = queue == null ? null : queue.poll();
+      Answer answer = oneOff != null ? oneOff : standing.getOrDefault(path, status(200));
+      try {
+        answer.answer(request, exchange);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        // The engine gave up on this request (a timeout): nobody reads the answer.
+      }
+    }
+  }
+
+  /** Releases blocked answers and stops the server. */
+  @Override
+  public void close() {
+    for (CountDownLatch release : new ArrayList<>(blockers)) {
+      while (release.getCount() > 0) {
+        release.countDown();
+      }
+    }
+    server.stop(0);
+    threads.shutdownNow();
+  }
+}
