@@ -485,22 +485,28 @@ class WebhookEndToEndTest {
   }
 
   @Test
-  void eventsThatOccurWhileAnEndpointIsDisabledAreParkedForItAsDisableDocuments() {
-    // Webhooks.disable: "no deliveries are made to it; events for it are parked".
+  void eventsCommittedWhileAnEndpointIsDisabledAreNeitherSentNorQueuedForIt() {
+    // Webhooks.disable: events committed while it is disabled are not sent to it (no backlog accumulates).
     long id = scope.webhooks().create(awardsTo(HOOK)).endpoint().id();
     scope.webhooks().disable(id);
-    award(enrol("while-disabled@example.com"), 4);
+    Participant p = enrol("while-disabled@example.com");
+    award(p, 4);
     dispatchUntilIdle();
     assertTrue(server.requests().isEmpty(), "nothing is POSTed to a disabled endpoint");
-    String eventId = scope.changeFeed().read(0, EventFilter.types(EventType.POINTS_AWARDED), 10).events().get(0).id();
+    assertTrue(scope.webhooks().parked(id, Keyset.first(10)).items().isEmpty(), "nor parked for it");
+    String missed = scope.changeFeed().read(0, EventFilter.types(EventType.POINTS_AWARDED), 10).events().get(0).id();
+    assertFalse(scope.webhooks().replay(id, missed), "there is no delivery of it to replay");
 
-    List<ParkedDelivery> parked = scope.webhooks().parked(id, Keyset.first(10)).items();
-    assertEquals(List.of(eventId), parked.stream().map(d -> d.event().id()).toList(),
-        "the award made while the endpoint was disabled is parked for it");
     scope.webhooks().enable(id);
-    assertTrue(scope.webhooks().replay(id, eventId));
+    clock.advance(Duration.ofDays(1));
     dispatchUntilIdle();
-    assertEquals(List.of(eventId), server.requests().stream().map(WebhookTestServer.Request::webhookId).toList());
+    assertTrue(server.requests().isEmpty(), "enabling does not send what was committed while disabled");
+    award(p, 5);
+    dispatchUntilIdle();
+    List<WebhookTestServer.Request> received = server.requests();
+    assertEquals(1, received.size(), "events committed after enabling are sent");
+    assertNotEquals(missed, received.get(0).webhookId());
+    assertEquals(5L, at(WebhookTestJson.object(received.get(0).body()), "data", "entry", "amount"));
   }
 
   // ==================================================================== secrets
