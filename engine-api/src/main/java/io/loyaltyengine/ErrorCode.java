@@ -17,6 +17,10 @@ public enum ErrorCode {
   CONFLICT(409),
   /** A deduction larger than the participant's balance. Nothing was changed. */
   INSUFFICIENT_POINTS(409),
+  /** A move of an earned reward that its status does not allow (fulfil before approval, remove after it). */
+  INVALID_TRANSITION(409),
+  /** A catalog reward with no stock left. Nothing was changed. */
+  OUT_OF_STOCK(409),
   /** The storage could not complete the operation (database unreachable, retries exhausted). Nothing was changed. */
   STORAGE_UNAVAILABLE(503);
 

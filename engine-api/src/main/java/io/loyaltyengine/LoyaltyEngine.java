@@ -59,6 +59,15 @@ public interface LoyaltyEngine extends AutoCloseable {
   Events events();
 
   /**
+   * Registers the handler that fulfils CUSTOM rewards naming {@code name} (1..53 of {@code a-z A-Z 0-9 _ - .}). It
+   * is called after an approval commits, at least once, with the retries and parking of an event listener named
+   * {@code fulfilment.<name>}; register it on every engine instance.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code name}; CONFLICT if taken on this engine
+   */
+  void registerFulfilmentHandler(String name, io.loyaltyengine.rewards.FulfilmentHandler handler);
+
+  /**
    * Stops the event dispatcher (waiting for the delivery in progress), then closes the storage. Idempotent.
    * Operations after close fail with {@link IllegalStateException}.
    */

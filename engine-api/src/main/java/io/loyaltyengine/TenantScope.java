@@ -38,6 +38,15 @@ public interface TenantScope {
   /** Points: awards, deductions and ledger history. */
   Points points();
 
+  /** Campaign rewards, loyalty actions and earned rewards. */
+  io.loyaltyengine.rewards.Rewards rewards();
+
+  /** Coupon pools. */
+  io.loyaltyengine.coupons.CouponPools coupons();
+
+  /** Catalog rewards and redemptions. */
+  io.loyaltyengine.catalog.Catalog catalog();
+
   /** The tenant's events in commit order, for integrations that poll. */
   ChangeFeed changeFeed();
 

@@ -14,7 +14,23 @@ public enum EventType {
   /** Points were awarded. Payload: the ledger entry, the participant, the new balance and lifetime points. */
   POINTS_AWARDED("points.awarded"),
   /** Points were deducted. Payload: as {@link #POINTS_AWARDED}. */
-  POINTS_DEDUCTED("points.deducted");
+  POINTS_DEDUCTED("points.deducted"),
+  /** A loyalty action was recorded. Payload: the action and the participant's counts. */
+  LOYALTY_ACTION_RECORDED("action.recorded"),
+  /** A participant's actions reached a reward's goal (PARTICIPANT_REACHED_A_GOAL). Payload: the earned reward. */
+  REWARD_REACHED("reward.reached"),
+  /** An earned reward was approved. Payload: the earned reward. */
+  REWARD_APPROVED("reward.approved"),
+  /** An earned reward was fulfilled. Payload: the earned reward. */
+  REWARD_FULFILLED("reward.fulfilled"),
+  /** A pending earned reward was removed. Payload: the earned reward. */
+  REWARD_REMOVED("reward.removed"),
+  /** An approved COUPON reward waits because the pool is empty. Payload: the earned reward. */
+  COUPON_POOL_EMPTY("coupon.pool_empty"),
+  /** An assignment left the pool at its low-stock threshold. Payload: campaign and remaining codes. */
+  COUPON_POOL_LOW("coupon.pool_low"),
+  /** A catalog reward was redeemed. Payload: the redemption and the catalog reward. */
+  REWARD_REDEEMED("reward.redeemed");
 
   private final String wireName;
 

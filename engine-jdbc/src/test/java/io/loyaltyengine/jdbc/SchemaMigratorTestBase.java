@@ -4,9 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.jdbc.internal.Migration;
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
 import io.loyaltyengine.jdbc.internal.Sql;
+import io.loyaltyengine.rewards.ActionCounts;
+import io.loyaltyengine.rewards.ActionSource;
+import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
+import io.loyaltyengine.rewards.RewardAudience;
+import io.loyaltyengine.rewards.RewardProgram;
+import io.loyaltyengine.rewards.RewardType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,8 +32,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,12 +53,12 @@ import org.junit.jupiter.api.Test;
  * version exactly once.
  *
  * <p>Older and newer schemas are simulated with test-only script sets in a temporary directory, read through class
- * loaders of their own: the engine's versions (byte for byte) up to some version, plus a test-only next version. A
- * database of the engine's first version, with data in it, is upgraded to the current one.
+ * loaders of their own: the engine's versions (byte for byte) up to some version, plus a test-only next version.
+ * Databases of the engine's first and second versions, with data in them, are upgraded to the current one.
  */
 abstract class SchemaMigratorTestBase {
   private final Path scripts = TestFiles.newDirectory("loyalty-scripts-");
-  private ClassLoader threeVersions;
+  private ClassLoader fourVersions;
 
   /** The dialect under test. */
   abstract SqlDialect dialect();
@@ -54,12 +69,12 @@ abstract class SchemaMigratorTestBase {
   /** Drops the database and closes what {@link #dataSource()} opened. */
   abstract void closeDatabase();
 
-  /** The test-only version that follows the engine's: V3, creating table {@code loyalty_test_extra}. */
+  /** The test-only version that follows the engine's: V4, creating table {@code loyalty_test_extra}. */
   abstract String extraVersion();
 
   @BeforeEach
   void writeTestScripts() {
-    threeVersions = scriptSet("schema", extraVersion(), false);
+    fourVersions = scriptSet("schema", extraVersion(), false);
   }
 
   @AfterEach
@@ -76,17 +91,17 @@ abstract class SchemaMigratorTestBase {
     return new SchemaMigrator(dataSource(), sql());
   }
 
-  SchemaMigrator threeVersionMigrator() {
-    return new SchemaMigrator(dataSource(), sql(), "schema", threeVersions);
+  SchemaMigrator fourVersionMigrator() {
+    return new SchemaMigrator(dataSource(), sql(), "schema", fourVersions);
   }
 
   /**
-   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy) and V2, and {@code v3}.
+   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2 and V3, and {@code v4}.
    */
-  ClassLoader scriptSet(String root, String v3, boolean changeV1) {
+  ClassLoader scriptSet(String root, String v4, boolean changeV1) {
     String v1 = engineScript("V1__foundation.sql") + (changeV1 ? "\n-- edited by hand\n" : "");
     return scriptSet(root, List.of("V1__foundation.sql", v1, "V2__events.sql", engineScript("V2__events.sql"),
-        "V3__extra_table.sql", v3));
+        "V3__rewards.sql", engineScript("V3__rewards.sql"), "V4__extra_table.sql", v4));
   }
 
   /** A class loader with {@code <root>/<dialect>/} holding the scripts given as (name, text) pairs, in order. */
@@ -141,22 +156,23 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
-    assertEquals(List.of(1, 2), versions(engineMigrator().migrate()));
+    assertEquals(List.of(1, 2, 3), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
-    assertEquals(2, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry"));
     assertEquals(0, query("SELECT COUNT(*) FROM event_outbox"));
+    assertEquals(0, query("SELECT COUNT(*) FROM coupon_code"));
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(dialect(), reopened.dialect());
     }
-    assertEquals(2, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
   void anOlderSchemaIsUpgraded() {
     engineMigrator().migrate();
-    assertEquals(List.of(3), versions(threeVersionMigrator().migrate()));
-    assertEquals(3, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(4), versions(fourVersionMigrator().migrate()));
+    assertEquals(4, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM loyalty_test_extra"));
   }
 
@@ -164,19 +180,9 @@ abstract class SchemaMigratorTestBase {
   void aVersionOneDatabaseWithDataIsUpgradedToEvents() {
     ClassLoader firstOnly = scriptSet("first", List.of("V1__foundation.sql", engineScript("V1__foundation.sql")));
     assertEquals(List.of(1), versions(new SchemaMigrator(dataSource(), sql(), "first", firstOnly).migrate()));
-    execute("INSERT INTO tenant (tenant_id, name, type, created_at) VALUES (1, 'Acme', 'BUSINESS',"
-        + " TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
-    execute("INSERT INTO brand (tenant_id, brand_id, name, domain, created_at) VALUES (1, 2, 'Shop',"
-        + " 'shop.example.com', TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
-    execute("INSERT INTO campaign (tenant_id, campaign_id, brand_id, name, status, visibility, time_zone, created_at)"
-        + " VALUES (1, 3, 2, 'Spring', 'IN_PROGRESS', 'PUBLIC', 'UTC', TIMESTAMP WITH TIME ZONE"
-        + " '2024-01-01 00:00:00+00')");
-    execute("INSERT INTO participant (tenant_id, participant_id, campaign_id, email, email_sanitized, metadata,"
-        + " search_text, points_balance, lifetime_points, created_at, updated_at) VALUES (1, 4, 3, 'a@example.com',"
-        + " 'a@example.com', '{}', 'a@example.com', 7, 7, TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00',"
-        + " TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
+    insertVersionOneRows();
 
-    assertEquals(List.of(2), versions(engineMigrator().migrate()));
+    assertEquals(List.of(2, 3), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT event_sequence FROM participant WHERE tenant_id = 1 AND participant_id = 4"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
@@ -188,9 +194,67 @@ abstract class SchemaMigratorTestBase {
   }
 
   @Test
+  void aVersionTwoDatabaseWithDataIsUpgradedToRewards() {
+    ClassLoader twoVersions = scriptSet("two", List.of("V1__foundation.sql", engineScript("V1__foundation.sql"),
+        "V2__events.sql", engineScript("V2__events.sql")));
+    assertEquals(List.of(1, 2), versions(new SchemaMigrator(dataSource(), sql(), "two", twoVersions).migrate()));
+    insertVersionOneRows();
+    execute("UPDATE participant SET event_sequence = 5 WHERE tenant_id = 1 AND participant_id = 4");
+
+    assertEquals(List.of(3), versions(engineMigrator().migrate()));
+    assertEquals(3, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    Instant at = Instant.parse("2024-02-01T10:00:00.123456Z");
+    try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
+      assertEquals(6L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)), "version 2 data kept");
+      CampaignReward reward = new CampaignReward(10, 1, 3, "Coffee", RewardType.COUPON, RewardAudience.PARTICIPANT,
+          2, null, 0, null, 0, null, null, at);
+      CatalogReward mug = new CatalogReward(11, 1, 3, "Mug", null, 5, RewardType.CUSTOM_MESSAGE, 1L, true, at);
+      EarnedReward earned = new EarnedReward(12, 1, 3, 4, 10, 1, RewardType.COUPON, EarnedRewardStatus.APPROVED,
+          true, 0, null, null, 0, null, null, at, at, null);
+      upgraded.inTransaction(tx -> {
+        tx.rewards().insert(reward);
+        tx.rewards().saveProgram(1, new RewardProgram(3, Automation.MANUAL, 2));
+        assertEquals(1L, tx.actions().increment(1, 3, 4, 10, 202402));
+        tx.actions().insert(new ActionRecord(13, 1, 3, 4, 10, ActionSource.DIRECT, Map.of("n", 1L), null, "k", false,
+            new ActionCounts(1, 1, 0, 1, 1), at));
+        assertTrue(tx.earnedRewards().insertIfAbsent(earned, 13));
+        tx.coupons().insert(1, 3, 14, "CODE", at);
+        assertEquals(Optional.of("CODE"), tx.coupons().assignNext(1, 3, 12, 4, at));
+        tx.earnedRewards().setCoupon(1, 12, "CODE", null);
+        tx.catalog().insert(mug);
+        assertTrue(tx.catalog().takeStock(1, 11));
+        tx.catalog().insertRedemption(new Redemption(15, 1, 11, 4, 5, 16, 2, "r", at, false));
+        return null;
+      });
+      assertEquals(List.of(reward), upgraded.inTransaction(tx -> tx.rewards().list(1, 3)));
+      assertEquals(1L, (long) upgraded.inTransaction(tx -> tx.actions().count(1, 4, 10, 202402)));
+      assertEquals("CODE", upgraded.inTransaction(tx -> tx.earnedRewards().find(1, 12)).orElseThrow().couponCode());
+      assertEquals(0L, upgraded.inTransaction(tx -> tx.catalog().find(1, 11)).orElseThrow().stock());
+      assertEquals(0L, (long) upgraded.inTransaction(tx -> tx.coupons().remaining(1, 3)));
+      assertTrue(upgraded.inTransaction(tx -> tx.catalog().findRedemptionByKey(1, "r")).isPresent());
+    }
+    assertEquals(List.of(), engineMigrator().migrate());
+  }
+
+  /** A tenant 1 with brand 2, campaign 3 and participant 4 (balance 7), written with version 1's columns. */
+  void insertVersionOneRows() {
+    execute("INSERT INTO tenant (tenant_id, name, type, created_at) VALUES (1, 'Acme', 'BUSINESS',"
+        + " TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
+    execute("INSERT INTO brand (tenant_id, brand_id, name, domain, created_at) VALUES (1, 2, 'Shop',"
+        + " 'shop.example.com', TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
+    execute("INSERT INTO campaign (tenant_id, campaign_id, brand_id, name, status, visibility, time_zone, created_at)"
+        + " VALUES (1, 3, 2, 'Spring', 'IN_PROGRESS', 'PUBLIC', 'UTC', TIMESTAMP WITH TIME ZONE"
+        + " '2024-01-01 00:00:00+00')");
+    execute("INSERT INTO participant (tenant_id, participant_id, campaign_id, email, email_sanitized, metadata,"
+        + " search_text, points_balance, lifetime_points, created_at, updated_at) VALUES (1, 4, 3, 'a@example.com',"
+        + " 'a@example.com', '{}', 'a@example.com', 7, 7, TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00',"
+        + " TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
+  }
+
+  @Test
   void aNewerSchemaIsRefused() {
-    threeVersionMigrator().migrate();
-    String expected = "database schema version 3 is newer than this engine supports (2); upgrade the engine";
+    fourVersionMigrator().migrate();
+    String expected = "database schema version 4 is newer than this engine supports (3); upgrade the engine";
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().migrate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().validate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class,
@@ -204,7 +268,7 @@ abstract class SchemaMigratorTestBase {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> new SchemaMigrator(dataSource(), sql(), "edited", edited).migrate());
     assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
-    assertEquals(2, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -214,12 +278,14 @@ abstract class SchemaMigratorTestBase {
     assertTrue(empty.getMessage().contains(dialect().scriptDirectory() + "/V1__foundation.sql"), empty.getMessage());
     assertTrue(empty.getMessage().contains(", 2 (events) [io/loyaltyengine/jdbc/schema/"
         + dialect().scriptDirectory() + "/V2__events.sql]"), empty.getMessage());
+    assertTrue(empty.getMessage().contains(", 3 (rewards) [io/loyaltyengine/jdbc/schema/"
+        + dialect().scriptDirectory() + "/V3__rewards.sql]"), empty.getMessage());
     engineMigrator().migrate();
     engineMigrator().validate();
-    IllegalStateException older = assertThrows(IllegalStateException.class, () -> threeVersionMigrator().validate());
-    assertTrue(older.getMessage().contains("missing version(s) 3 (extra table)"), older.getMessage());
+    IllegalStateException older = assertThrows(IllegalStateException.class, () -> fourVersionMigrator().validate());
+    assertTrue(older.getMessage().contains("missing version(s) 4 (extra table)"), older.getMessage());
     assertTrue(!older.getMessage().contains("1 (foundation)"), older.getMessage());
-    assertEquals(2, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -227,7 +293,7 @@ abstract class SchemaMigratorTestBase {
     int instances = 4;
     List<SchemaMigrator> migrators = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      migrators.add(threeVersionMigrator());
+      migrators.add(fourVersionMigrator());
     }
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(instances);
@@ -245,10 +311,10 @@ abstract class SchemaMigratorTestBase {
         applied.addAll(versions(result.get(60, TimeUnit.SECONDS)));
       }
       applied.sort(Integer::compare);
-      assertEquals(List.of(1, 2, 3), applied);
+      assertEquals(List.of(1, 2, 3, 4), applied);
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 }

@@ -38,10 +38,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Constraints</h2>
  * Unique keys are enforced as the SPI documents, by throwing
  * {@link io.loyaltyengine.core.spi.UniqueViolationException}: {@code BRAND_DOMAIN} on (tenant, domain),
- * {@code PARTICIPANT_EMAIL} on (campaign, sanitized email), {@code LEDGER_IDEMPOTENCY_KEY} on (tenant, key); a
- * {@code null} key never collides. Duplicate ids, and rows whose parent (tenant, brand, campaign, participant) does
- * not exist in the same tenant, are refused with a {@link StorageException}, as foreign keys would.
- * Instants, metadata and texts are kept exactly as given.
+ * {@code PARTICIPANT_EMAIL} on (campaign, sanitized email), {@code LEDGER_IDEMPOTENCY_KEY},
+ * {@code ACTION_IDEMPOTENCY_KEY} and {@code REDEMPTION_IDEMPOTENCY_KEY} on (tenant, key), {@code COUPON_CODE} on
+ * (campaign, code); a {@code null} key never collides. Duplicate ids, and rows whose parent (tenant, brand, campaign,
+ * participant, campaign reward, catalog reward) does not exist in the same tenant, are refused with a
+ * {@link StorageException}, as foreign keys would. A second coupon code for one earned reward is refused with a
+ * {@link io.loyaltyengine.core.spi.TransientStorageException}, as the SQL stores report the race that leads to it; a
+ * negative catalog stock as the CHECK constraint would. Instants, metadata and texts are kept exactly as given.
+ *
+ * <h2>Rewards</h2>
+ * Action counters, earned-reward moves, coupon assignment and catalog stock follow the SQL statements: a counter
+ * increment returns each value once, {@code insertIfAbsent} does nothing when the cycle (or the id) exists,
+ * {@code transition} and {@code takeStock} are compare-and-set, and {@code assignNext} takes the free code with the
+ * lowest id. Since a unit of work holds the database's lock, none of them ever meets a row another one holds.
  *
  * <h2>Events</h2>
  * The outbox, the feeds, deliveries and webhook endpoints follow the SQL schema: a delivery must belong to an

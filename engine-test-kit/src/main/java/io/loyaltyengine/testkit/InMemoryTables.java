@@ -2,12 +2,19 @@ package io.loyaltyengine.testkit;
 
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.tenant.Tenant;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -100,6 +107,58 @@ final class InMemoryTables {
     }
   }
 
+  /** Three ids ordered lexicographically (tenant, parent, child), for range scans of a parent's rows in id order. */
+  record IdTriple(long tenantId, long parent, long child) implements Comparable<IdTriple> {
+    @Override
+    public int compareTo(IdTriple other) {
+      int c = Long.compare(tenantId, other.tenantId);
+      if (c == 0) {
+        c = Long.compare(parent, other.parent);
+      }
+      return c != 0 ? c : Long.compare(child, other.child);
+    }
+  }
+
+  /** The key of an action counter, as the SQL primary key (tenant, participant, campaign reward, month). */
+  record CounterKey(long tenantId, long participantId, long campaignRewardId, int month)
+      implements Comparable<CounterKey> {
+    @Override
+    public int compareTo(CounterKey other) {
+      int c = Long.compare(tenantId, other.tenantId);
+      if (c == 0) {
+        c = Long.compare(participantId, other.participantId);
+      }
+      if (c == 0) {
+        c = Long.compare(campaignRewardId, other.campaignRewardId);
+      }
+      return c != 0 ? c : Integer.compare(month, other.month);
+    }
+  }
+
+  /** A row of action_count: the campaign it belongs to and its value. */
+  record Counter(long campaignId, long count) {
+  }
+
+  /** The unique key of an earned reward's cycle (tenant, participant, campaign reward, cycle). */
+  record CycleKey(long tenantId, long participantId, long campaignRewardId, int cycle) {
+  }
+
+  /** A row of earned_reward: the reward and the action that unlocked it (a column the record does not carry). */
+  record EarnedRow(EarnedReward reward, long actionId) {
+  }
+
+  /** A row of coupon_code; {@code earnedRewardId} is null while the code is free. */
+  record CouponRow(long tenantId, long campaignId, long couponId, String code, Long earnedRewardId,
+      Long participantId, Instant createdAt, Instant assignedAt) {
+    boolean free() {
+      return earnedRewardId == null;
+    }
+  }
+
+  /** A code of one campaign's pool: the COUPON_CODE key. */
+  record PoolCode(long tenantId, long campaignId, String code) {
+  }
+
   final Map<Long, Tenant> tenants = new HashMap<>();
 
   final Map<Long, Brand> brands = new HashMap<>();
@@ -144,6 +203,51 @@ final class InMemoryTables {
   /** (tenant, endpoint id) -> webhook endpoint. */
   final TreeMap<IdPair, WebhookEndpointRecord> webhookEndpoints = new TreeMap<>();
 
+  /** (tenant, campaign reward id) -> campaign reward. */
+  final TreeMap<IdPair, CampaignReward> campaignRewards = new TreeMap<>();
+  /** (tenant, campaign, campaign reward id) -> campaign reward id, for a campaign's rewards in id order. */
+  final TreeMap<IdTriple, Long> campaignRewardsByCampaign = new TreeMap<>();
+  /** (tenant, campaign) -> reward program. */
+  final Map<IdPair, RewardProgram> rewardPrograms = new HashMap<>();
+
+  /** (tenant, action id) -> loyalty action. */
+  final TreeMap<IdPair, ActionRecord> actions = new TreeMap<>();
+  /** (tenant, participant, action id) -> action id. */
+  final TreeMap<IdTriple, Long> actionsByParticipant = new TreeMap<>();
+  /** (tenant, idempotency key) -> action id: the ACTION_IDEMPOTENCY_KEY key. */
+  final Map<ScopedText, Long> actionKeys = new HashMap<>();
+  /** Action counters; absent means 0. */
+  final TreeMap<CounterKey, Counter> counters = new TreeMap<>();
+
+  /** (tenant, earned reward id) -> earned reward and its action. */
+  final TreeMap<IdPair, EarnedRow> earnedRewards = new TreeMap<>();
+  /** (tenant, participant, earned reward id) -> earned reward id. */
+  final TreeMap<IdTriple, Long> earnedByParticipant = new TreeMap<>();
+  /** (tenant, action, earned reward id) -> earned reward id. */
+  final TreeMap<IdTriple, Long> earnedByAction = new TreeMap<>();
+  /** (tenant, campaign, earned reward id) -> earned reward id. */
+  final TreeMap<IdTriple, Long> earnedByCampaign = new TreeMap<>();
+  /** The cycle key -> earned reward id: at most one reward per cycle. */
+  final Map<CycleKey, Long> earnedCycles = new HashMap<>();
+
+  /** (tenant, campaign, coupon id) -> code: the pools. */
+  final TreeMap<IdTriple, CouponRow> coupons = new TreeMap<>();
+  /** (tenant, campaign, coupon id) -> coupon id, for the free codes only. */
+  final TreeMap<IdTriple, Long> freeCoupons = new TreeMap<>();
+  /** The COUPON_CODE key -> coupon id. */
+  final Map<PoolCode, Long> couponCodes = new HashMap<>();
+  /** (tenant, earned reward id) -> the code's key: a reward gets at most one code. */
+  final Map<IdPair, IdTriple> couponsByReward = new HashMap<>();
+
+  /** (tenant, catalog reward id) -> catalog reward. */
+  final TreeMap<IdPair, CatalogReward> catalogRewards = new TreeMap<>();
+  /** (tenant, campaign, catalog reward id) -> catalog reward id. */
+  final TreeMap<IdTriple, Long> catalogByCampaign = new TreeMap<>();
+  /** (tenant, redemption id) -> redemption. */
+  final TreeMap<IdPair, Redemption> redemptions = new TreeMap<>();
+  /** (tenant, idempotency key) -> redemption id: the REDEMPTION_IDEMPOTENCY_KEY key. */
+  final Map<ScopedText, Long> redemptionKeys = new HashMap<>();
+
   void clear() {
     tenants.clear();
     brands.clear();
@@ -165,5 +269,25 @@ final class InMemoryTables {
     pendingByPosition.clear();
     pendingByParticipant.clear();
     webhookEndpoints.clear();
+    campaignRewards.clear();
+    campaignRewardsByCampaign.clear();
+    rewardPrograms.clear();
+    actions.clear();
+    actionsByParticipant.clear();
+    actionKeys.clear();
+    counters.clear();
+    earnedRewards.clear();
+    earnedByParticipant.clear();
+    earnedByAction.clear();
+    earnedByCampaign.clear();
+    earnedCycles.clear();
+    coupons.clear();
+    freeCoupons.clear();
+    couponCodes.clear();
+    couponsByReward.clear();
+    catalogRewards.clear();
+    catalogByCampaign.clear();
+    redemptions.clear();
+    redemptionKeys.clear();
   }
 }

@@ -3,39 +3,63 @@ package io.loyaltyengine.testkit;
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.participant.ParticipantSearch;
+import io.loyaltyengine.core.spi.ActionPort;
+import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
+import io.loyaltyengine.core.spi.CatalogPort;
 import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.CouponPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
+import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
+import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
+import io.loyaltyengine.rewards.RewardProgram;
+import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.testkit.InMemoryTables.ClaimOrder;
+import io.loyaltyengine.testkit.InMemoryTables.Counter;
+import io.loyaltyengine.testkit.InMemoryTables.CounterKey;
+import io.loyaltyengine.testkit.InMemoryTables.CouponRow;
+import io.loyaltyengine.testkit.InMemoryTables.CycleKey;
 import io.loyaltyengine.testkit.InMemoryTables.DeliveryKey;
+import io.loyaltyengine.testkit.InMemoryTables.EarnedRow;
 import io.loyaltyengine.testkit.InMemoryTables.IdPair;
+import io.loyaltyengine.testkit.InMemoryTables.IdTriple;
 import io.loyaltyengine.testkit.InMemoryTables.ParticipantOrder;
+import io.loyaltyengine.testkit.InMemoryTables.PoolCode;
 import io.loyaltyengine.testkit.InMemoryTables.ScopedText;
 import io.loyaltyengine.tenant.Tenant;
-import java.util.ArrayDeque;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -67,6 +91,11 @@ final class InMemoryTransaction implements Transaction {
   private final EventPort eventPort = new Events();
   private final DeliveryPort deliveryPort = new Deliveries();
   private final WebhookEndpointPort webhookEndpointPort = new WebhookEndpoints();
+  private final RewardPort rewardPort = new Rewards();
+  private final ActionPort actionPort = new Actions();
+  private final EarnedRewardPort earnedRewardPort = new EarnedRewards();
+  private final CouponPort couponPort = new Coupons();
+  private final CatalogPort catalogPort = new Catalog();
 
   InMemoryTransaction(InMemoryTables tables, Thread owner) {
     this.t = tables;
@@ -111,6 +140,31 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public WebhookEndpointPort webhookEndpoints() {
     return webhookEndpointPort;
+  }
+
+  @Override
+  public RewardPort rewards() {
+    return rewardPort;
+  }
+
+  @Override
+  public ActionPort actions() {
+    return actionPort;
+  }
+
+  @Override
+  public EarnedRewardPort earnedRewards() {
+    return earnedRewardPort;
+  }
+
+  @Override
+  public CouponPort coupons() {
+    return couponPort;
+  }
+
+  @Override
+  public CatalogPort catalog() {
+    return catalogPort;
   }
 
   /** The failure that aborted this transaction, or null. */
@@ -959,6 +1013,528 @@ final class InMemoryTransaction implements Transaction {
       notNull(e.secret(), "webhook endpoint secret");
       notNull(e.updatedAt(), "webhook endpoint updated_at");
     }
+  }
+
+  private final class Rewards implements RewardPort {
+    @Override
+    public void insert(CampaignReward r) {
+      Objects.requireNonNull(r, "reward");
+      run(() -> {
+        IdPair key = new IdPair(r.tenantId(), r.id());
+        if (t.campaignRewards.containsKey(key)) {
+          throw constraint("duplicate primary key: campaign reward");
+        }
+        notNull(r.name(), "campaign reward name");
+        notNull(r.type(), "campaign reward type");
+        notNull(r.audience(), "campaign reward audience");
+        notNull(r.createdAt(), "campaign reward created_at");
+        requireCampaign(r.tenantId(), r.campaignId(), "campaign reward");
+        put(t.campaignRewards, key, r);
+        put(t.campaignRewardsByCampaign, new IdTriple(r.tenantId(), r.campaignId(), r.id()), r.id());
+      });
+    }
+
+    @Override
+    public Optional<CampaignReward> find(long tenantId, long campaignRewardId) {
+      return call(() -> Optional.ofNullable(t.campaignRewards.get(new IdPair(tenantId, campaignRewardId))));
+    }
+
+    @Override
+    public List<CampaignReward> list(long tenantId, long campaignId) {
+      return call(() -> List.copyOf(ids(t.campaignRewardsByCampaign, tenantId, campaignId)
+          .map(id -> t.campaignRewards.get(new IdPair(tenantId, id)))
+          .toList()));
+    }
+
+    @Override
+    public void saveProgram(long tenantId, RewardProgram program) {
+      Objects.requireNonNull(program, "program");
+      run(() -> {
+        notNull(program.automation(), "reward program automation");
+        requireCampaign(tenantId, program.campaignId(), "reward program");
+        put(t.rewardPrograms, new IdPair(tenantId, program.campaignId()), program);
+      });
+    }
+
+    @Override
+    public Optional<RewardProgram> findProgram(long tenantId, long campaignId) {
+      return call(() -> Optional.ofNullable(t.rewardPrograms.get(new IdPair(tenantId, campaignId))));
+    }
+  }
+
+  private final class Actions implements ActionPort {
+    @Override
+    public void insert(ActionRecord a) {
+      Objects.requireNonNull(a, "action");
+      Objects.requireNonNull(a.counts(), "counts");
+      run(() -> {
+        IdPair key = new IdPair(a.tenantId(), a.actionId());
+        if (t.actions.containsKey(key)) {
+          throw constraint("duplicate primary key: loyalty action");
+        }
+        notNull(a.source(), "loyalty action source");
+        notNull(a.recordedAt(), "loyalty action recorded_at");
+        ScopedText idempotencyKey = a.idempotencyKey() == null
+            ? null : new ScopedText(a.tenantId(), a.idempotencyKey());
+        if (idempotencyKey != null && t.actionKeys.containsKey(idempotencyKey)) {
+          throw new UniqueViolationException(UniqueKey.ACTION_IDEMPOTENCY_KEY, null);
+        }
+        put(t.actions, key, a);
+        put(t.actionsByParticipant, new IdTriple(a.tenantId(), a.participantId(), a.actionId()), a.actionId());
+        if (idempotencyKey != null) {
+          put(t.actionKeys, idempotencyKey, a.actionId());
+        }
+      });
+    }
+
+    @Override
+    public Optional<ActionRecord> findByIdempotencyKey(long tenantId, String idempotencyKey) {
+      return call(() -> {
+        Long id = idempotencyKey == null ? null : t.actionKeys.get(new ScopedText(tenantId, idempotencyKey));
+        return id == null ? Optional.empty() : Optional.of(t.actions.get(new IdPair(tenantId, id)));
+      });
+    }
+
+    @Override
+    public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
+      return call(() -> {
+        CounterKey key = new CounterKey(tenantId, participantId, campaignRewardId, month);
+        Counter old = t.counters.get(key);
+        // The row keeps the campaign it was created with, as the SQL insert-if-absent does.
+        Counter next = old == null ? new Counter(campaignId, 1) : new Counter(old.campaignId(), old.count() + 1);
+        put(t.counters, key, next);
+        return next.count();
+      });
+    }
+
+    @Override
+    public long count(long tenantId, long participantId, long campaignRewardId, int month) {
+      return call(() -> {
+        Counter c = t.counters.get(new CounterKey(tenantId, participantId, campaignRewardId, month));
+        return c == null ? 0L : c.count();
+      });
+    }
+
+    @Override
+    public long campaignActions(long tenantId, long campaignId) {
+      return call(() -> {
+        long sum = 0;
+        for (Map.Entry<CounterKey, Counter> e : t.counters.subMap(
+            new CounterKey(tenantId, Long.MIN_VALUE, Long.MIN_VALUE, Integer.MIN_VALUE), true,
+            new CounterKey(tenantId, Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE), true).entrySet()) {
+          if (e.getKey().campaignRewardId() == 0 && e.getKey().month() == 0
+              && e.getValue().campaignId() == campaignId) {
+            sum += e.getValue().count();
+          }
+        }
+        return sum;
+      });
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      run(() -> {
+        for (long id : ids(t.actionsByParticipant, tenantId, participantId).toList()) {
+          IdPair key = new IdPair(tenantId, id);
+          ActionRecord a = t.actions.get(key);
+          remove(t.actions, key);
+          remove(t.actionsByParticipant, new IdTriple(tenantId, participantId, id));
+          if (a.idempotencyKey() != null) {
+            remove(t.actionKeys, new ScopedText(tenantId, a.idempotencyKey()));
+          }
+        }
+        List<CounterKey> doomed = List.copyOf(t.counters.subMap(
+            new CounterKey(tenantId, participantId, Long.MIN_VALUE, Integer.MIN_VALUE), true,
+            new CounterKey(tenantId, participantId, Long.MAX_VALUE, Integer.MAX_VALUE), true).keySet());
+        for (CounterKey key : doomed) {
+          remove(t.counters, key);
+        }
+      });
+    }
+  }
+
+  private final class EarnedRewards implements EarnedRewardPort {
+    @Override
+    public boolean insertIfAbsent(EarnedReward r, long actionId) {
+      Objects.requireNonNull(r, "reward");
+      return call(() -> {
+        notNull(r.type(), "earned reward type");
+        notNull(r.status(), "earned reward status");
+        notNull(r.earnedAt(), "earned reward earned_at");
+        IdPair key = new IdPair(r.tenantId(), r.id());
+        CycleKey cycle = new CycleKey(r.tenantId(), r.participantId(), r.campaignRewardId(), r.cycle());
+        // As ON CONFLICT DO NOTHING: the cycle, or the id, exists.
+        if (t.earnedCycles.containsKey(cycle) || t.earnedRewards.containsKey(key)) {
+          return false;
+        }
+        if (!t.campaignRewards.containsKey(new IdPair(r.tenantId(), r.campaignRewardId()))) {
+          throw constraint("foreign key violated: earned reward of a campaign reward that is not in its tenant");
+        }
+        writeEarned(null, new EarnedRow(r, actionId));
+        put(t.earnedCycles, cycle, r.id());
+        return true;
+      });
+    }
+
+    @Override
+    public Optional<EarnedReward> find(long tenantId, long earnedRewardId) {
+      return call(() -> Optional.ofNullable(t.earnedRewards.get(new IdPair(tenantId, earnedRewardId)))
+          .map(EarnedRow::reward));
+    }
+
+    @Override
+    public List<EarnedReward> unlockedBy(long tenantId, long actionId) {
+      return call(() -> List.copyOf(earned(ids(t.earnedByAction, tenantId, actionId), tenantId).toList()));
+    }
+
+    @Override
+    public List<EarnedReward> listForParticipant(long tenantId, long participantId, Long beforeId, int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        long upper = beforeId == null ? Long.MAX_VALUE : beforeId;
+        boolean inclusive = beforeId == null;
+        Stream<Long> ids = t.earnedByParticipant
+            .subMap(new IdTriple(tenantId, participantId, Long.MIN_VALUE), true,
+                new IdTriple(tenantId, participantId, upper), inclusive)
+            .descendingMap()
+            .values()
+            .stream();
+        return List.copyOf(earned(ids, tenantId).limit(limit).toList());
+      });
+    }
+
+    @Override
+    public boolean transition(long tenantId, long earnedRewardId, EarnedRewardStatus from, EarnedRewardStatus to,
+        Instant at) {
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
+      if (to == EarnedRewardStatus.APPROVED || to == EarnedRewardStatus.FULFILLED) {
+        Objects.requireNonNull(at, "at");
+      }
+      return call(() -> {
+        EarnedRow row = t.earnedRewards.get(new IdPair(tenantId, earnedRewardId));
+        if (row == null || row.reward().status() != from) {
+          return false;
+        }
+        EarnedReward r = row.reward();
+        Instant approvedAt = to == EarnedRewardStatus.APPROVED ? at : r.approvedAt();
+        Instant fulfilledAt = to == EarnedRewardStatus.FULFILLED ? at : r.fulfilledAt();
+        writeEarned(row, new EarnedRow(changed(r, to, r.unread(), r.couponCode(), r.waitingReason(), approvedAt,
+            fulfilledAt), row.actionId()));
+        return true;
+      });
+    }
+
+    @Override
+    public void setCoupon(long tenantId, long earnedRewardId, String couponCode, String waitingReason) {
+      run(() -> {
+        EarnedRow row = t.earnedRewards.get(new IdPair(tenantId, earnedRewardId));
+        if (row == null) {
+          return;
+        }
+        EarnedReward r = row.reward();
+        EarnedReward next = couponCode != null
+            ? changed(r, r.status(), r.unread(), couponCode, null, r.approvedAt(), r.fulfilledAt())
+            : changed(r, r.status(), r.unread(), r.couponCode(), waitingReason, r.approvedAt(), r.fulfilledAt());
+        writeEarned(row, new EarnedRow(next, row.actionId()));
+      });
+    }
+
+    @Override
+    public boolean markRead(long tenantId, long earnedRewardId) {
+      return call(() -> {
+        EarnedRow row = t.earnedRewards.get(new IdPair(tenantId, earnedRewardId));
+        if (row == null) {
+          return false;
+        }
+        EarnedReward r = row.reward();
+        writeEarned(row, new EarnedRow(changed(r, r.status(), false, r.couponCode(), r.waitingReason(),
+            r.approvedAt(), r.fulfilledAt()), row.actionId()));
+        return true;
+      });
+    }
+
+    @Override
+    public long countByStatus(long tenantId, long participantId, EarnedRewardStatus status) {
+      Objects.requireNonNull(status, "status");
+      return call(() -> earned(ids(t.earnedByParticipant, tenantId, participantId), tenantId)
+          .filter(r -> r.status() == status)
+          .count());
+    }
+
+    @Override
+    public boolean isWinner(long tenantId, long participantId) {
+      return call(() -> earned(ids(t.earnedByParticipant, tenantId, participantId), tenantId)
+          .anyMatch(r -> r.status() != EarnedRewardStatus.REMOVED));
+    }
+
+    @Override
+    public long winners(long tenantId, long campaignId) {
+      return call(() -> earned(ids(t.earnedByCampaign, tenantId, campaignId), tenantId)
+          .filter(r -> r.status() != EarnedRewardStatus.REMOVED)
+          .mapToLong(EarnedReward::participantId)
+          .distinct()
+          .count());
+    }
+
+    @Override
+    public List<EarnedReward> waitingForCoupon(long tenantId, long campaignId, int limit) {
+      return call(() -> List.copyOf(earned(ids(t.earnedByCampaign, tenantId, campaignId), tenantId)
+          .filter(r -> r.status() == EarnedRewardStatus.APPROVED && r.type() == RewardType.COUPON
+              && r.couponCode() == null)
+          .limit(checkLimit(limit))
+          .toList()));
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      run(() -> {
+        for (long id : ids(t.earnedByParticipant, tenantId, participantId).toList()) {
+          EarnedRow row = t.earnedRewards.get(new IdPair(tenantId, id));
+          EarnedReward r = row.reward();
+          writeEarned(row, null);
+          remove(t.earnedCycles, new CycleKey(tenantId, r.participantId(), r.campaignRewardId(), r.cycle()));
+        }
+      });
+    }
+
+    private Stream<EarnedReward> earned(Stream<Long> ids, long tenantId) {
+      return ids.map(id -> t.earnedRewards.get(new IdPair(tenantId, id)).reward());
+    }
+  }
+
+  /** Replaces earned reward row {@code old} (null: none) by {@code next} (null: deleted), indexes included. */
+  private void writeEarned(EarnedRow old, EarnedRow next) {
+    if (old != null && next == null) {
+      EarnedReward r = old.reward();
+      remove(t.earnedRewards, new IdPair(r.tenantId(), r.id()));
+      remove(t.earnedByParticipant, new IdTriple(r.tenantId(), r.participantId(), r.id()));
+      remove(t.earnedByAction, new IdTriple(r.tenantId(), old.actionId(), r.id()));
+      remove(t.earnedByCampaign, new IdTriple(r.tenantId(), r.campaignId(), r.id()));
+    }
+    if (next != null) {
+      EarnedReward r = next.reward();
+      put(t.earnedRewards, new IdPair(r.tenantId(), r.id()), next);
+      if (old == null) {
+        put(t.earnedByParticipant, new IdTriple(r.tenantId(), r.participantId(), r.id()), r.id());
+        put(t.earnedByAction, new IdTriple(r.tenantId(), next.actionId(), r.id()), r.id());
+        put(t.earnedByCampaign, new IdTriple(r.tenantId(), r.campaignId(), r.id()), r.id());
+      }
+    }
+  }
+
+  private static EarnedReward changed(EarnedReward r, EarnedRewardStatus status, boolean unread, String couponCode,
+      String waitingReason, Instant approvedAt, Instant fulfilledAt) {
+    return new EarnedReward(r.id(), r.tenantId(), r.campaignId(), r.participantId(), r.campaignRewardId(), r.cycle(),
+        r.type(), status, unread, r.points(), couponCode, r.message(), r.cashAmountMinor(), r.currency(),
+        waitingReason, r.earnedAt(), approvedAt, fulfilledAt);
+  }
+
+  private final class Coupons implements CouponPort {
+    @Override
+    public List<String> existing(long tenantId, long campaignId, Collection<String> codes) {
+      Objects.requireNonNull(codes, "codes");
+      return call(() -> {
+        Set<String> asked = new LinkedHashSet<>(codes);
+        asked.remove(null);
+        return asked.stream()
+            .filter(code -> t.couponCodes.containsKey(new PoolCode(tenantId, campaignId, code)))
+            .toList();
+      });
+    }
+
+    @Override
+    public void insert(long tenantId, long campaignId, long couponId, String code, Instant at) {
+      run(() -> {
+        IdTriple key = new IdTriple(tenantId, campaignId, couponId);
+        if (t.coupons.containsKey(key)) {
+          throw constraint("duplicate primary key: coupon code");
+        }
+        notNull(code, "coupon code");
+        notNull(at, "coupon code created_at");
+        PoolCode poolCode = new PoolCode(tenantId, campaignId, code);
+        if (t.couponCodes.containsKey(poolCode)) {
+          throw new UniqueViolationException(UniqueKey.COUPON_CODE, null);
+        }
+        requireCampaign(tenantId, campaignId, "coupon code");
+        put(t.coupons, key, new CouponRow(tenantId, campaignId, couponId, code, null, null, at, null));
+        put(t.freeCoupons, key, couponId);
+        put(t.couponCodes, poolCode, couponId);
+      });
+    }
+
+    @Override
+    public Optional<String> assignNext(long tenantId, long campaignId, long earnedRewardId, long participantId,
+        Instant at) {
+      Objects.requireNonNull(at, "at");
+      return call(() -> {
+        // Holding the database lock, no other assigner holds a code: SKIP LOCKED has nothing to skip.
+        IdTriple key = t.freeCoupons.ceilingKey(new IdTriple(tenantId, campaignId, Long.MIN_VALUE));
+        if (key == null || key.tenantId() != tenantId || key.parent() != campaignId) {
+          return Optional.empty();
+        }
+        IdPair reward = new IdPair(tenantId, earnedRewardId);
+        if (t.couponsByReward.containsKey(reward)) {
+          // UNIQUE (tenant_id, earned_reward_id). In the SQL stores the loser of two concurrent assignments to one
+          // reward meets it, and reports a lost race; here units of work run one at a time, so only a caller that
+          // assigns twice does, but it is reported the same way.
+          throw new TransientStorageException("coupon assign failed: the earned reward has a code; retry the unit of "
+              + "work", null);
+        }
+        CouponRow free = t.coupons.get(key);
+        put(t.coupons, key, new CouponRow(tenantId, campaignId, free.couponId(), free.code(), earnedRewardId,
+            participantId, free.createdAt(), at));
+        remove(t.freeCoupons, key);
+        put(t.couponsByReward, reward, key);
+        return Optional.of(free.code());
+      });
+    }
+
+    @Override
+    public void lockPool(long tenantId, long campaignId) {
+      // The database lock is held for the whole unit of work: the pool is locked already.
+      call(() -> null);
+    }
+
+    @Override
+    public long remaining(long tenantId, long campaignId) {
+      return call(() -> (long) poolRange(t.freeCoupons, tenantId, campaignId).size());
+    }
+
+    @Override
+    public List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        long lower = afterId == null ? Long.MIN_VALUE : afterId;
+        return List.copyOf(t.coupons.subMap(new IdTriple(tenantId, campaignId, lower), afterId == null,
+                new IdTriple(tenantId, campaignId, Long.MAX_VALUE), true)
+            .values()
+            .stream()
+            .filter(c -> !c.free())
+            .limit(limit)
+            .map(c -> new AssignedCoupon(c.couponId(), c.code(), c.earnedRewardId(), c.participantId(),
+                c.assignedAt()))
+            .toList());
+      });
+    }
+  }
+
+  private final class Catalog implements CatalogPort {
+    @Override
+    public void insert(CatalogReward r) {
+      Objects.requireNonNull(r, "reward");
+      run(() -> {
+        IdPair key = new IdPair(r.tenantId(), r.id());
+        if (t.catalogRewards.containsKey(key)) {
+          throw constraint("duplicate primary key: catalog reward");
+        }
+        notNull(r.name(), "catalog reward name");
+        notNull(r.type(), "catalog reward type");
+        notNull(r.createdAt(), "catalog reward created_at");
+        if (r.stock() != null && r.stock() < 0) {
+          throw constraint("check constraint violated: catalog reward stock");
+        }
+        requireCampaign(r.tenantId(), r.campaignId(), "catalog reward");
+        put(t.catalogRewards, key, r);
+        put(t.catalogByCampaign, new IdTriple(r.tenantId(), r.campaignId(), r.id()), r.id());
+      });
+    }
+
+    @Override
+    public Optional<CatalogReward> find(long tenantId, long catalogRewardId) {
+      return call(() -> Optional.ofNullable(t.catalogRewards.get(new IdPair(tenantId, catalogRewardId))));
+    }
+
+    @Override
+    public List<CatalogReward> list(long tenantId, long campaignId, Boolean active, RewardType type) {
+      return call(() -> List.copyOf(ids(t.catalogByCampaign, tenantId, campaignId)
+          .map(id -> t.catalogRewards.get(new IdPair(tenantId, id)))
+          .filter(r -> active == null || r.active() == active)
+          .filter(r -> type == null || r.type() == type)
+          .toList()));
+    }
+
+    @Override
+    public boolean setActive(long tenantId, long catalogRewardId, boolean active) {
+      return call(() -> {
+        CatalogReward r = t.catalogRewards.get(new IdPair(tenantId, catalogRewardId));
+        if (r == null) {
+          return false;
+        }
+        write(r, r.stock(), active);
+        return true;
+      });
+    }
+
+    @Override
+    public boolean takeStock(long tenantId, long catalogRewardId) {
+      return call(() -> {
+        CatalogReward r = t.catalogRewards.get(new IdPair(tenantId, catalogRewardId));
+        if (r == null || !r.active() || r.stock() != null && r.stock() <= 0) {
+          return false;
+        }
+        write(r, r.stock() == null ? null : r.stock() - 1, r.active());
+        return true;
+      });
+    }
+
+    private void write(CatalogReward r, Long stock, boolean active) {
+      put(t.catalogRewards, new IdPair(r.tenantId(), r.id()), new CatalogReward(r.id(), r.tenantId(),
+          r.campaignId(), r.name(), r.description(), r.pointsCost(), r.type(), stock, active, r.createdAt()));
+    }
+
+    @Override
+    public void insertRedemption(Redemption r) {
+      Objects.requireNonNull(r, "redemption");
+      run(() -> {
+        IdPair key = new IdPair(r.tenantId(), r.id());
+        if (t.redemptions.containsKey(key)) {
+          throw constraint("duplicate primary key: redemption");
+        }
+        notNull(r.redeemedAt(), "redemption redeemed_at");
+        ScopedText idempotencyKey = r.idempotencyKey() == null
+            ? null : new ScopedText(r.tenantId(), r.idempotencyKey());
+        if (idempotencyKey != null && t.redemptionKeys.containsKey(idempotencyKey)) {
+          throw new UniqueViolationException(UniqueKey.REDEMPTION_IDEMPOTENCY_KEY, null);
+        }
+        if (!t.catalogRewards.containsKey(new IdPair(r.tenantId(), r.catalogRewardId()))) {
+          throw constraint("foreign key violated: redemption of a catalog reward that is not in its tenant");
+        }
+        // replayed is not a column: a stored redemption reads back as not replayed.
+        put(t.redemptions, key, new Redemption(r.id(), r.tenantId(), r.catalogRewardId(), r.participantId(),
+            r.pointsSpent(), r.ledgerEntryId(), r.balance(), r.idempotencyKey(), r.redeemedAt(), false));
+        if (idempotencyKey != null) {
+          put(t.redemptionKeys, idempotencyKey, r.id());
+        }
+      });
+    }
+
+    @Override
+    public Optional<Redemption> findRedemptionByKey(long tenantId, String idempotencyKey) {
+      return call(() -> {
+        Long id = idempotencyKey == null ? null : t.redemptionKeys.get(new ScopedText(tenantId, idempotencyKey));
+        return id == null ? Optional.empty() : Optional.of(t.redemptions.get(new IdPair(tenantId, id)));
+      });
+    }
+  }
+
+  /** The foreign key to campaign: {@code campaignId} must be a campaign of {@code tenantId}. */
+  private void requireCampaign(long tenantId, long campaignId, String child) {
+    Campaign campaign = t.campaigns.get(campaignId);
+    if (campaign == null || campaign.tenantId() != tenantId) {
+      throw constraint("foreign key violated: " + child + " of a campaign that is not in its tenant");
+    }
+  }
+
+  /** The values of one (tenant, parent) range of a (tenant, parent, id) index, in id order. */
+  private static <V> Stream<V> ids(NavigableMap<IdTriple, V> index, long tenantId, long parent) {
+    return poolRange(index, tenantId, parent).values().stream();
+  }
+
+  private static <V> NavigableMap<IdTriple, V> poolRange(NavigableMap<IdTriple, V> index, long tenantId,
+      long parent) {
+    return index.subMap(new IdTriple(tenantId, parent, Long.MIN_VALUE), true,
+        new IdTriple(tenantId, parent, Long.MAX_VALUE), true);
   }
 
   private void write(Participant p) {

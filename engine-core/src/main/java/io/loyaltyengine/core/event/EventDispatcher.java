@@ -73,6 +73,7 @@ public final class EventDispatcher implements AutoCloseable {
   private final String owner = "engine-" + UUID.randomUUID();
   private final ReentrantLock roundLock = new ReentrantLock();
   private volatile ScheduledExecutorService executor;
+  private volatile Thread worker;
   private Instant lastPrune;
 
   /**
@@ -101,6 +102,7 @@ public final class EventDispatcher implements AutoCloseable {
     ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "loyalty-event-dispatcher");
       t.setDaemon(true);
+      worker = t;
       return t;
     });
     // On close, the round in progress finishes; rounds not yet started are dropped.
@@ -335,6 +337,11 @@ public final class EventDispatcher implements AutoCloseable {
     ex.shutdown();
     try {
       ex.awaitTermination(settings.lease().toMillis(), TimeUnit.MILLISECONDS);
+      // Termination of the pool can be reported while its thread is still on its way out.
+      Thread t = worker;
+      if (t != null) {
+        t.join(settings.lease().toMillis());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

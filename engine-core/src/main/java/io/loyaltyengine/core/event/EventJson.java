@@ -124,11 +124,15 @@ public final class EventJson {
     }
   }
 
-  private interface Body {
+  /** Writes one JSON value with a streaming generator. */
+  @FunctionalInterface
+  public interface Body {
+    /** Writes the value. */
     void write(JsonGenerator g) throws IOException;
   }
 
-  private static String write(Body body) {
+  /** A JSON document written by {@code body}; for the payloads of each feature's events. */
+  public static String write(Body body) {
     StringWriter out = new StringWriter(256);
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       body.write(g);

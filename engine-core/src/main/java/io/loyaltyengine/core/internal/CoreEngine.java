@@ -6,6 +6,8 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.event.Listeners;
+import io.loyaltyengine.core.rewards.Fulfilment;
+import io.loyaltyengine.rewards.FulfilmentHandler;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.webhook.WebhookDeliverer;
@@ -59,6 +61,11 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public Events events() {
     return events;
+  }
+
+  @Override
+  public void registerFulfilmentHandler(String name, FulfilmentHandler handler) {
+    Fulfilment.register(this, name, handler);
   }
 
   @Override

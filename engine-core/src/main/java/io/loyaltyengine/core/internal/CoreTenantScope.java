@@ -5,7 +5,13 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.Brands;
 import io.loyaltyengine.campaign.Campaigns;
 import io.loyaltyengine.core.brand.BrandService;
+import io.loyaltyengine.catalog.Catalog;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.catalog.CatalogService;
+import io.loyaltyengine.core.coupons.CouponService;
+import io.loyaltyengine.core.rewards.RewardService;
+import io.loyaltyengine.coupons.CouponPools;
+import io.loyaltyengine.rewards.Rewards;
 import io.loyaltyengine.core.event.ChangeFeedService;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
@@ -30,6 +36,9 @@ final class CoreTenantScope implements TenantScope {
   private final Participants participants;
   private final Points points;
   private final ChangeFeed changeFeed;
+  private final Rewards rewards;
+  private final CouponPools coupons;
+  private final Catalog catalog;
   private final Webhooks webhooks;
   private final WebhookSettings webhookSettings;
 
@@ -38,6 +47,9 @@ final class CoreTenantScope implements TenantScope {
     this.context = context;
     this.webhookSettings = webhookSettings;
     this.changeFeed = new ChangeFeedService(context);
+    this.rewards = new RewardService(context);
+    this.coupons = new CouponService(context);
+    this.catalog = new CatalogService(context);
     this.webhooks = new WebhookService(context, webhookSettings);
     this.brands = new BrandService(context);
     this.campaigns = new CampaignService(context);
@@ -73,6 +85,21 @@ final class CoreTenantScope implements TenantScope {
   @Override
   public Points points() {
     return points;
+  }
+
+  @Override
+  public Rewards rewards() {
+    return rewards;
+  }
+
+  @Override
+  public CouponPools coupons() {
+    return coupons;
+  }
+
+  @Override
+  public Catalog catalog() {
+    return catalog;
   }
 
   @Override

@@ -54,14 +54,27 @@ public final class ParticipantService implements Participants {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
-      var now = context.now();
-      Participant participant = new Participant(context.ids().nextId(), tenantId, campaignId, email.given(),
-          email.sanitized(), firstName, lastName, ip, tier, metadata, 0, 0, now, now);
-      tx.participants().insert(participant);
-      Outbox.emit(context, tx, EventType.PARTICIPANT_CREATED, campaignId, participant.id(),
-          EventJson.participant(participant));
-      return participant;
+      return enrolIn(context, tx, campaignId, email, firstName, lastName, ip, tier, metadata);
     });
+  }
+
+  /**
+   * Inserts a validated participant and writes its PARTICIPANT_CREATED event inside an open unit of work; for the
+   * features that enrol as part of a larger change (a loyalty action by an unknown email). The campaign must be the
+   * tenant's.
+   *
+   * @throws io.loyaltyengine.core.spi.UniqueViolationException with PARTICIPANT_EMAIL if the email is taken
+   */
+  public static Participant enrolIn(ScopeContext context, Transaction tx, long campaignId,
+      EmailAddresses.Email email, String firstName, String lastName, String ipAddress, String tier,
+      Map<String, Object> metadata) {
+    var now = context.now();
+    Participant participant = new Participant(context.ids().nextId(), context.tenantId(), campaignId, email.given(),
+        email.sanitized(), firstName, lastName, ipAddress, tier, metadata, 0, 0, now, now);
+    tx.participants().insert(participant);
+    Outbox.emit(context, tx, EventType.PARTICIPANT_CREATED, campaignId, participant.id(),
+        EventJson.participant(participant));
+    return participant;
   }
 
   @Override
@@ -115,6 +128,8 @@ public final class ParticipantService implements Participants {
       // Numbered before the row goes: the deletion is the participant's last event.
       Outbox.emit(context, tx, EventType.PARTICIPANT_DELETED, gone.campaignId(), id, EventJson.participant(gone));
       tx.ledger().deleteAll(tenantId, id);
+      tx.actions().deleteAll(tenantId, id);
+      tx.earnedRewards().deleteAll(tenantId, id);
       if (!tx.participants().delete(tenantId, id)) {
         throw LoyaltyException.notFound("participant");
       }

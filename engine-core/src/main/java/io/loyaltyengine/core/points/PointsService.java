@@ -72,11 +72,7 @@ public final class PointsService implements Points {
     PointsChange change = PointsRules.validate(request, context.limits());
     long tenantId = context.tenantId();
     try {
-      return context.transactions().runRaw(tx -> {
-        Participant p = resolver.resolve(tx, tenantId);
-        Optional<PointsResult> replay = replay(tx, p.id(), kind, change);
-        return replay.isPresent() ? replay.get() : write(tx, p, kind, change);
-      });
+      return context.transactions().runRaw(tx -> applyIn(tx, resolver.resolve(tx, tenantId), kind, change));
     } catch (UniqueViolationException e) {
       if (e.key() != UniqueKey.LEDGER_IDEMPOTENCY_KEY) {
         throw new LoyaltyException(ErrorCode.CONFLICT, null, "the change conflicts with another", e);
@@ -88,6 +84,20 @@ public final class PointsService implements Points {
             "idempotencyKey", "the idempotency key was used by another request", e));
       });
     }
+  }
+
+  /**
+   * Awards or deducts inside a unit of work that is already open, for the features that move points as part of a
+   * larger change (a POINTS reward's approval, a catalog redemption): replays a retry with the same idempotency key,
+   * else changes the balance conditionally, appends the entry and writes its event. The change must be validated
+   * ({@link PointsRules#validate}). A concurrent first use of the same key makes the unit of work fail with a
+   * {@link UniqueViolationException} ({@link UniqueKey#LEDGER_IDEMPOTENCY_KEY}).
+   *
+   * @throws LoyaltyException NOT_FOUND, INSUFFICIENT_POINTS, VALIDATION_ERROR on overflow, CONFLICT on a reused key
+   */
+  public PointsResult applyIn(Transaction tx, Participant participant, LedgerEntryKind kind, PointsChange change) {
+    Optional<PointsResult> replay = replay(tx, participant.id(), kind, change);
+    return replay.isPresent() ? replay.get() : write(tx, participant, kind, change);
   }
 
   private Optional<PointsResult> replay(Transaction tx, long participantId, LedgerEntryKind kind,

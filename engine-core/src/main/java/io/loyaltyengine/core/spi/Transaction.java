@@ -27,4 +27,19 @@ public interface Transaction {
 
   /** Webhook endpoints. */
   WebhookEndpointPort webhookEndpoints();
+
+  /** Campaign rewards and reward programs. */
+  RewardPort rewards();
+
+  /** Loyalty actions and their counters. */
+  ActionPort actions();
+
+  /** Earned rewards. */
+  EarnedRewardPort earnedRewards();
+
+  /** Coupon pools. */
+  CouponPort coupons();
+
+  /** Catalog rewards and redemptions. */
+  CatalogPort catalog();
 }

@@ -7,5 +7,11 @@ public enum UniqueKey {
   /** A campaign's participants have distinct sanitized emails. */
   PARTICIPANT_EMAIL,
   /** A tenant's ledger entries have distinct idempotency keys. */
-  LEDGER_IDEMPOTENCY_KEY
+  LEDGER_IDEMPOTENCY_KEY,
+  /** A tenant's loyalty actions have distinct idempotency keys. */
+  ACTION_IDEMPOTENCY_KEY,
+  /** A campaign's coupon pool holds each code once. */
+  COUPON_CODE,
+  /** A tenant's redemptions have distinct idempotency keys. */
+  REDEMPTION_IDEMPOTENCY_KEY
 }

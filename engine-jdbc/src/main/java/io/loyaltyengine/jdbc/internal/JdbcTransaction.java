@@ -1,11 +1,16 @@
 package io.loyaltyengine.jdbc.internal;
 
+import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
+import io.loyaltyengine.core.spi.CatalogPort;
+import io.loyaltyengine.core.spi.CouponPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
+import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
@@ -25,6 +30,11 @@ public final class JdbcTransaction implements Transaction {
   private final EventPort events;
   private final DeliveryPort deliveries;
   private final WebhookEndpointPort webhookEndpoints;
+  private final RewardPort rewards;
+  private final ActionPort actions;
+  private final EarnedRewardPort earnedRewards;
+  private final CouponPort coupons;
+  private final CatalogPort catalog;
 
   /** The ports on {@code handle}, which is in a transaction. */
   public JdbcTransaction(Handle handle, Sql sql) {
@@ -36,6 +46,11 @@ public final class JdbcTransaction implements Transaction {
     this.events = new JdbcEventPort(handle, sql);
     this.deliveries = new JdbcDeliveryPort(handle, sql);
     this.webhookEndpoints = new JdbcWebhookEndpointPort(handle, sql);
+    this.rewards = new JdbcRewardPort(handle, sql);
+    this.actions = new JdbcActionPort(handle, sql);
+    this.earnedRewards = new JdbcEarnedRewardPort(handle, sql);
+    this.coupons = new JdbcCouponPort(handle, sql);
+    this.catalog = new JdbcCatalogPort(handle, sql);
   }
 
   @Override
@@ -76,5 +91,30 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public WebhookEndpointPort webhookEndpoints() {
     return webhookEndpoints;
+  }
+
+  @Override
+  public RewardPort rewards() {
+    return rewards;
+  }
+
+  @Override
+  public ActionPort actions() {
+    return actions;
+  }
+
+  @Override
+  public EarnedRewardPort earnedRewards() {
+    return earnedRewards;
+  }
+
+  @Override
+  public CouponPort coupons() {
+    return coupons;
+  }
+
+  @Override
+  public CatalogPort catalog() {
+    return catalog;
   }
 }

@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Participant metadata as a JSON object. Values are String, Long, Double or Boolean (the engine validated them);
- * integral JSON numbers are read back as Long and the others as Double, so a round trip is exact: a Double is
- * always written with a fraction or an exponent ({@code 1.0}, {@code 1.0E20}), a Long never.
+ * Metadata of participants and of loyalty actions as a JSON object. Values are String, Long, Double or Boolean (the
+ * engine validated them); integral JSON numbers are read back as Long and the others as Double, so a round trip is
+ * exact: a Double is always written with a fraction or an exponent ({@code 1.0}, {@code 1.0E20}), a Long never.
  *
  * <p>Thread-safe: the mapper is configured once and never changed.
  */
@@ -34,7 +34,7 @@ final class MetadataJson {
       return MAPPER.writeValueAsString(metadata == null ? Map.of() : new TreeMap<>(metadata));
     } catch (JsonProcessingException e) {
       // The message of e could quote a value; keep it in the cause only.
-      throw new StorageException("participant metadata could not be written as JSON", e);
+      throw new StorageException("metadata could not be written as JSON", e);
     }
   }
 
@@ -47,7 +47,7 @@ final class MetadataJson {
       Map<String, Object> map = MAPPER.readValue(json, MAP);
       return map == null ? Map.of() : map;
     } catch (JsonProcessingException e) {
-      throw new StorageException("participant metadata stored in the database is not a JSON object", e);
+      throw new StorageException("metadata stored in the database is not a JSON object", e);
     }
   }
 }

@@ -4,16 +4,29 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignVisibility;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.rewards.ActionCounts;
+import io.loyaltyengine.rewards.ActionSource;
+import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
+import io.loyaltyengine.rewards.RewardAudience;
+import io.loyaltyengine.rewards.RewardProgram;
+import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
 import java.sql.ResultSet;
@@ -87,6 +100,48 @@ final class Rows {
       rs.getString("secret"), rs.getString("previous_secret"), instant(rs, "previous_secret_until"),
       instant(rs, "created_at"), instant(rs, "updated_at"));
 
+  static final RowMapper<CampaignReward> CAMPAIGN_REWARD = (rs, ctx) -> new CampaignReward(
+      rs.getLong("campaign_reward_id"), rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getString("name"),
+      enumOf(RewardType.class, rs.getString("type")), enumOf(RewardAudience.class, rs.getString("audience")),
+      rs.getInt("conversions_required"), nullableInt(rs, "reward_limit"), rs.getLong("points"),
+      rs.getString("message"), rs.getLong("cash_amount_minor"), rs.getString("currency"), rs.getString("handler"),
+      instant(rs, "created_at"));
+
+  static final RowMapper<RewardProgram> REWARD_PROGRAM = (rs, ctx) -> new RewardProgram(rs.getLong("campaign_id"),
+      enumOf(Automation.class, rs.getString("automation")), rs.getInt("coupon_low_stock_threshold"));
+
+  static final RowMapper<ActionRecord> ACTION = (rs, ctx) -> new ActionRecord(rs.getLong("action_id"),
+      rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getLong("participant_id"),
+      rs.getLong("campaign_reward_id"), enumOf(ActionSource.class, rs.getString("source")),
+      MetadataJson.read(rs.getString("metadata")), nullableLong(rs, "invited_participant_id"),
+      rs.getString("idempotency_key"), rs.getBoolean("participant_created"),
+      new ActionCounts(rs.getLong("all_time"), rs.getLong("current_month"), rs.getLong("previous_month"),
+          rs.getLong("reward_all_time"), rs.getLong("reward_current_month")),
+      instant(rs, "recorded_at"));
+
+  static final RowMapper<EarnedReward> EARNED_REWARD = (rs, ctx) -> new EarnedReward(rs.getLong("earned_reward_id"),
+      rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getLong("participant_id"),
+      rs.getLong("campaign_reward_id"), rs.getInt("cycle"), enumOf(RewardType.class, rs.getString("type")),
+      enumOf(EarnedRewardStatus.class, rs.getString("status")), rs.getBoolean("unread"), rs.getLong("points"),
+      rs.getString("coupon_code"), rs.getString("message"), rs.getLong("cash_amount_minor"),
+      rs.getString("currency"), rs.getString("waiting_reason"), instant(rs, "earned_at"),
+      instant(rs, "approved_at"), instant(rs, "fulfilled_at"));
+
+  static final RowMapper<AssignedCoupon> ASSIGNED_COUPON = (rs, ctx) -> new AssignedCoupon(rs.getLong("coupon_id"),
+      rs.getString("code"), rs.getLong("earned_reward_id"), rs.getLong("participant_id"),
+      instant(rs, "assigned_at"));
+
+  static final RowMapper<CatalogReward> CATALOG_REWARD = (rs, ctx) -> new CatalogReward(
+      rs.getLong("catalog_reward_id"), rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getString("name"),
+      rs.getString("description"), rs.getLong("points_cost"), enumOf(RewardType.class, rs.getString("type")),
+      nullableLong(rs, "stock"), rs.getBoolean("active"), instant(rs, "created_at"));
+
+  /** A stored redemption; {@code replayed} is not stored and reads as false. */
+  static final RowMapper<Redemption> REDEMPTION = (rs, ctx) -> new Redemption(rs.getLong("redemption_id"),
+      rs.getLong("tenant_id"), rs.getLong("catalog_reward_id"), rs.getLong("participant_id"),
+      rs.getLong("points_spent"), rs.getLong("ledger_entry_id"), rs.getLong("balance"),
+      rs.getString("idempotency_key"), instant(rs, "redeemed_at"), false);
+
   private Rows() {
   }
 
@@ -98,6 +153,12 @@ final class Rows {
   /** Reads a nullable BIGINT column. */
   static Long nullableLong(ResultSet rs, String column) throws SQLException {
     long value = rs.getLong(column);
+    return rs.wasNull() ? null : value;
+  }
+
+  /** Reads a nullable INTEGER column. */
+  static Integer nullableInt(ResultSet rs, String column) throws SQLException {
+    int value = rs.getInt(column);
     return rs.wasNull() ? null : value;
   }
 

@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * Every SQL statement of the storage, for one dialect: the one place to read when asking what the engine does to the
  * database. The dialects differ only where standard SQL gives no common form (returning the row an UPDATE changed,
- * binding a JSON column, inserting a row unless it exists) and in how deliveries are claimed (see
- * {@link #deliveryClaim(boolean)}); everything else is shared.
+ * binding a JSON column, inserting a row unless it exists, an upsert) and in how deliveries are claimed and coupon
+ * codes assigned (see {@link #deliveryClaim(boolean)} and {@link #couponAssignNext()}); everything else is shared.
  *
  * <p>Every value is a bound parameter. The few statements with optional filters are assembled from the constant
  * fragments below, never from input.
@@ -182,6 +182,117 @@ public final class Sql {
   static final String WEBHOOK_DELETE =
       "DELETE FROM webhook_endpoint WHERE tenant_id = :tenantId AND endpoint_id = :endpointId";
 
+  static final String CAMPAIGN_REWARD_COLUMNS = "tenant_id, campaign_reward_id, campaign_id, name, type, audience,"
+      + " conversions_required, reward_limit, points, message, cash_amount_minor, currency, handler, created_at";
+  static final String CAMPAIGN_REWARD_INSERT = "INSERT INTO campaign_reward (" + CAMPAIGN_REWARD_COLUMNS + ")"
+      + " VALUES (:tenantId, :campaignRewardId, :campaignId, :name, :type, :audience, :conversionsRequired,"
+      + " :rewardLimit, :points, :message, :cashAmountMinor, :currency, :handler, :createdAt)";
+  static final String CAMPAIGN_REWARD_FIND = "SELECT " + CAMPAIGN_REWARD_COLUMNS
+      + " FROM campaign_reward WHERE tenant_id = :tenantId AND campaign_reward_id = :campaignRewardId";
+  static final String CAMPAIGN_REWARD_LIST = "SELECT " + CAMPAIGN_REWARD_COLUMNS
+      + " FROM campaign_reward WHERE tenant_id = :tenantId AND campaign_id = :campaignId ORDER BY campaign_reward_id";
+
+  static final String REWARD_PROGRAM_FIND = "SELECT campaign_id, automation, coupon_low_stock_threshold"
+      + " FROM reward_program WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+
+  static final String ACTION_COLUMNS = "tenant_id, action_id, campaign_id, participant_id, campaign_reward_id, source,"
+      + " metadata, invited_participant_id, idempotency_key, participant_created, all_time, current_month,"
+      + " previous_month, reward_all_time, reward_current_month, recorded_at";
+  static final String ACTION_FIND_BY_KEY = "SELECT " + ACTION_COLUMNS
+      + " FROM loyalty_action WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
+  static final String ACTION_DELETE_ALL =
+      "DELETE FROM loyalty_action WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
+  private static final String COUNTER_KEY = " WHERE tenant_id = :tenantId AND participant_id = :participantId"
+      + " AND campaign_reward_id = :campaignRewardId AND year_month = :month";
+  /** One counter plus one, under the row lock; the dialect adds how the new value is returned. */
+  private static final String COUNTER_INCREMENT = "UPDATE action_count SET count = count + 1" + COUNTER_KEY;
+  static final String COUNTER_FIND = "SELECT count FROM action_count" + COUNTER_KEY;
+  /** The all-time totals (campaign reward 0, month 0) of a campaign's participants, summed. */
+  static final String COUNTER_CAMPAIGN_ACTIONS = "SELECT COALESCE(SUM(count), 0) FROM action_count"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND campaign_reward_id = 0 AND year_month = 0";
+  static final String COUNTER_DELETE_ALL =
+      "DELETE FROM action_count WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
+  static final String EARNED_COLUMNS = "tenant_id, earned_reward_id, campaign_id, participant_id, campaign_reward_id,"
+      + " cycle, type, status, unread, points, coupon_code, message, cash_amount_minor, currency, waiting_reason,"
+      + " action_id, earned_at, approved_at, fulfilled_at";
+  static final String EARNED_SELECT = "SELECT " + EARNED_COLUMNS + " FROM earned_reward";
+  private static final String EARNED_KEY = " WHERE tenant_id = :tenantId AND earned_reward_id = :earnedRewardId";
+  static final String EARNED_FIND = EARNED_SELECT + EARNED_KEY;
+  static final String EARNED_UNLOCKED_BY =
+      EARNED_SELECT + " WHERE tenant_id = :tenantId AND action_id = :actionId ORDER BY earned_reward_id";
+  static final String EARNED_FOR_PARTICIPANT =
+      EARNED_SELECT + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  static final String EARNED_AND_BEFORE = " AND earned_reward_id < :beforeId";
+  static final String EARNED_ORDER_NEWEST_LIMIT = " ORDER BY earned_reward_id DESC LIMIT :limit";
+  /** Compare-and-set on the status; the variants also stamp the approval or the fulfilment. */
+  static final String EARNED_TRANSITION = "UPDATE earned_reward SET status = :to" + EARNED_KEY + " AND status = :from";
+  static final String EARNED_TRANSITION_APPROVED = "UPDATE earned_reward SET status = :to, approved_at = :at"
+      + EARNED_KEY + " AND status = :from";
+  static final String EARNED_TRANSITION_FULFILLED = "UPDATE earned_reward SET status = :to, fulfilled_at = :at"
+      + EARNED_KEY + " AND status = :from";
+  static final String EARNED_SET_COUPON =
+      "UPDATE earned_reward SET coupon_code = :couponCode, waiting_reason = NULL" + EARNED_KEY;
+  static final String EARNED_SET_WAITING = "UPDATE earned_reward SET waiting_reason = :waitingReason" + EARNED_KEY;
+  static final String EARNED_MARK_READ = "UPDATE earned_reward SET unread = FALSE" + EARNED_KEY;
+  static final String EARNED_COUNT_BY_STATUS = "SELECT COUNT(*) FROM earned_reward"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND status = :status";
+  static final String EARNED_IS_WINNER = "SELECT 1 FROM earned_reward"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND status <> 'REMOVED' LIMIT 1";
+  static final String EARNED_WINNERS = "SELECT COUNT(DISTINCT participant_id) FROM earned_reward"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND status <> 'REMOVED'";
+  /** The predicate of PostgreSQL's partial index {@code ix_earned_reward_waiting}, written the same way. */
+  static final String EARNED_WAITING_FOR_COUPON = EARNED_SELECT
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId"
+      + " AND status = 'APPROVED' AND type = 'COUPON' AND coupon_code IS NULL ORDER BY earned_reward_id LIMIT :limit";
+  static final String EARNED_DELETE_ALL =
+      "DELETE FROM earned_reward WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
+  private static final String COUPON_POOL = " WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+  /** The pool's codes among {@code :codes} (an array parameter). */
+  static final String COUPON_EXISTING = "SELECT code FROM coupon_code" + COUPON_POOL + " AND code = ANY(:codes)";
+  static final String COUPON_INSERT = "INSERT INTO coupon_code (tenant_id, campaign_id, coupon_id, code, status,"
+      + " created_at) VALUES (:tenantId, :campaignId, :couponId, :code, 'FREE', :createdAt)";
+  private static final String COUPON_ASSIGN = "UPDATE coupon_code SET status = 'ASSIGNED',"
+      + " earned_reward_id = :earnedRewardId, participant_id = :participantId, assigned_at = :at";
+  /** H2: the free code with the lowest id, read without a lock (see {@link #couponAssignNext()}). */
+  static final String COUPON_LOWEST_FREE = "SELECT coupon_id, code FROM coupon_code" + COUPON_POOL
+      + " AND status = 'FREE' ORDER BY coupon_id LIMIT 1";
+  /** H2: assigns one code if it is still free. */
+  static final String COUPON_ASSIGN_IF_FREE = COUPON_ASSIGN + COUPON_POOL + " AND coupon_id = :couponId"
+      + " AND status = 'FREE'";
+  static final String COUPON_REMAINING = "SELECT COUNT(*) FROM coupon_code" + COUPON_POOL + " AND status = 'FREE'";
+  static final String COUPON_ASSIGNED = "SELECT coupon_id, code, earned_reward_id, participant_id, assigned_at"
+      + " FROM coupon_code" + COUPON_POOL + " AND status = 'ASSIGNED'";
+  static final String COUPON_AND_AFTER = " AND coupon_id > :afterId";
+  static final String COUPON_ORDER_LIMIT = " ORDER BY coupon_id LIMIT :limit";
+
+  static final String CATALOG_COLUMNS = "tenant_id, catalog_reward_id, campaign_id, name, description, points_cost,"
+      + " type, stock, active, created_at";
+  static final String CATALOG_INSERT = "INSERT INTO catalog_reward (" + CATALOG_COLUMNS + ") VALUES (:tenantId,"
+      + " :catalogRewardId, :campaignId, :name, :description, :pointsCost, :type, :stock, :active, :createdAt)";
+  private static final String CATALOG_KEY = " WHERE tenant_id = :tenantId AND catalog_reward_id = :catalogRewardId";
+  static final String CATALOG_FIND = "SELECT " + CATALOG_COLUMNS + " FROM catalog_reward" + CATALOG_KEY;
+  static final String CATALOG_LIST = "SELECT " + CATALOG_COLUMNS + " FROM catalog_reward"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+  static final String CATALOG_AND_ACTIVE = " AND active = :active";
+  static final String CATALOG_AND_TYPE = " AND type = :type";
+  static final String CATALOG_ORDER = " ORDER BY catalog_reward_id";
+  static final String CATALOG_SET_ACTIVE = "UPDATE catalog_reward SET active = :active" + CATALOG_KEY;
+  /** One unit of stock, by one conditional update under the row lock: never below zero, NULL (unlimited) stays. */
+  static final String CATALOG_TAKE_STOCK = "UPDATE catalog_reward SET stock = stock - 1" + CATALOG_KEY
+      + " AND active = TRUE AND (stock IS NULL OR stock > 0)";
+
+  static final String REDEMPTION_COLUMNS = "tenant_id, redemption_id, catalog_reward_id, participant_id,"
+      + " points_spent, ledger_entry_id, balance, idempotency_key, redeemed_at";
+  static final String REDEMPTION_INSERT = "INSERT INTO redemption (" + REDEMPTION_COLUMNS + ") VALUES (:tenantId,"
+      + " :redemptionId, :catalogRewardId, :participantId, :pointsSpent, :ledgerEntryId, :balance, :idempotencyKey,"
+      + " :redeemedAt)";
+  static final String REDEMPTION_FIND_BY_KEY = "SELECT " + REDEMPTION_COLUMNS
+      + " FROM redemption WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
+
+
   static final String HISTORY_TABLE_EXISTS = "SELECT COUNT(*) FROM information_schema.tables"
       + " WHERE LOWER(table_name) = 'loyalty_schema_history' AND table_schema = CURRENT_SCHEMA";
   static final String HISTORY_SELECT =
@@ -201,6 +312,12 @@ public final class Sql {
   private final String deliveryCreate;
   private final String claimForListeners;
   private final String claimForListenersAndWebhooks;
+  private final String rewardProgramSave;
+  private final String actionInsert;
+  private final String counterCreate;
+  private final String counterIncrement;
+  private final String earnedInsertIfAbsent;
+  private final String couponAssignNext;
 
   /** The statements of {@code dialect}. */
   public Sql(SqlDialect dialect) {
@@ -261,6 +378,59 @@ public final class Sql {
     this.claimForListeners = DELIVERY_CLAIMABLE + DELIVERY_FOR_LISTENERS + DELIVERY_CLAIM_ORDER + lock;
     this.claimForListenersAndWebhooks =
         DELIVERY_CLAIMABLE + DELIVERY_FOR_LISTENERS_AND_WEBHOOKS + DELIVERY_CLAIM_ORDER + lock;
+    this.rewardProgramSave = switch (dialect) {
+      case H2 -> "MERGE INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
+          + " KEY (tenant_id, campaign_id) VALUES (:tenantId, :campaignId, :automation, :threshold)";
+      case POSTGRESQL -> "INSERT INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
+          + " VALUES (:tenantId, :campaignId, :automation, :threshold) ON CONFLICT (tenant_id, campaign_id)"
+          + " DO UPDATE SET automation = EXCLUDED.automation,"
+          + " coupon_low_stock_threshold = EXCLUDED.coupon_low_stock_threshold";
+    };
+    this.actionInsert = "INSERT INTO loyalty_action (" + ACTION_COLUMNS + ") VALUES (:tenantId, :actionId,"
+        + " :campaignId, :participantId, :campaignRewardId, :source, " + metadata + ", :invitedParticipantId,"
+        + " :idempotencyKey, :participantCreated, :allTime, :currentMonth, :previousMonth, :rewardAllTime,"
+        + " :rewardCurrentMonth, :recordedAt)";
+    this.counterCreate = switch (dialect) {
+      case H2 -> "MERGE INTO action_count c USING (VALUES (CAST(:tenantId AS BIGINT), CAST(:participantId AS BIGINT),"
+          + " CAST(:campaignRewardId AS BIGINT), CAST(:month AS INTEGER))) s (tenant_id, participant_id,"
+          + " campaign_reward_id, year_month) ON c.tenant_id = s.tenant_id AND c.participant_id = s.participant_id"
+          + " AND c.campaign_reward_id = s.campaign_reward_id AND c.year_month = s.year_month"
+          + " WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id,"
+          + " count) VALUES (s.tenant_id, s.participant_id, s.campaign_reward_id, s.year_month, :campaignId, 0)";
+      case POSTGRESQL -> "INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month,"
+          + " campaign_id, count) VALUES (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 0)"
+          + " ON CONFLICT (tenant_id, participant_id, campaign_reward_id, year_month) DO NOTHING";
+    };
+    this.counterIncrement = switch (dialect) {
+      case H2 -> "SELECT count FROM FINAL TABLE (" + COUNTER_INCREMENT + ")";
+      case POSTGRESQL -> COUNTER_INCREMENT + " RETURNING count";
+    };
+    String earnedValues = ":campaignId, :type, :status, :unread, :points, :couponCode, :message, :cashAmountMinor,"
+        + " :currency, :waitingReason, :actionId, :earnedAt, :approvedAt, :fulfilledAt)";
+    this.earnedInsertIfAbsent = switch (dialect) {
+      // The unique key (tenant, participant, campaign reward, cycle) decides; see runInsertIfAbsent for H2's race.
+      case H2 -> "MERGE INTO earned_reward x USING (VALUES (CAST(:tenantId AS BIGINT),"
+          + " CAST(:participantId AS BIGINT), CAST(:campaignRewardId AS BIGINT), CAST(:cycle AS INTEGER))) s"
+          + " (tenant_id, participant_id, campaign_reward_id, cycle) ON x.tenant_id = s.tenant_id"
+          + " AND x.participant_id = s.participant_id AND x.campaign_reward_id = s.campaign_reward_id"
+          + " AND x.cycle = s.cycle WHEN NOT MATCHED THEN INSERT (tenant_id, earned_reward_id, participant_id,"
+          + " campaign_reward_id, cycle, campaign_id, type, status, unread, points, coupon_code, message,"
+          + " cash_amount_minor, currency, waiting_reason, action_id, earned_at, approved_at, fulfilled_at)"
+          + " VALUES (s.tenant_id, :earnedRewardId, s.participant_id, s.campaign_reward_id, s.cycle, " + earnedValues;
+      // No conflict target: a row with the same id is also left alone rather than failing the transaction.
+      case POSTGRESQL -> "INSERT INTO earned_reward (tenant_id, earned_reward_id, participant_id, campaign_reward_id,"
+          + " cycle, campaign_id, type, status, unread, points, coupon_code, message, cash_amount_minor, currency,"
+          + " waiting_reason, action_id, earned_at, approved_at, fulfilled_at) VALUES (:tenantId, :earnedRewardId,"
+          + " :participantId, :campaignRewardId, :cycle, " + earnedValues + " ON CONFLICT DO NOTHING";
+    };
+    this.couponAssignNext = switch (dialect) {
+      // H2 has no usable SKIP LOCKED with ORDER BY and LIMIT (see deliveryClaim): JdbcCouponPort reads the lowest
+      // free id and assigns it with COUPON_ASSIGN_IF_FREE, trying again when another transaction took it first.
+      case H2 -> null;
+      case POSTGRESQL -> COUPON_ASSIGN + " WHERE (tenant_id, campaign_id, coupon_id) = (SELECT tenant_id, campaign_id,"
+          + " coupon_id FROM coupon_code" + COUPON_POOL + " AND status = 'FREE' ORDER BY coupon_id LIMIT 1"
+          + " FOR UPDATE SKIP LOCKED) AND status = 'FREE' RETURNING code";
+    };
   }
 
   private String returning(String update) {
@@ -324,5 +494,39 @@ public final class Sql {
    */
   String deliveryClaim(boolean webhooks) {
     return webhooks ? claimForListenersAndWebhooks : claimForListeners;
+  }
+
+  /** Creates or replaces a campaign's reward program (an upsert on its key). */
+  String rewardProgramSave() {
+    return rewardProgramSave;
+  }
+
+  String actionInsert() {
+    return actionInsert;
+  }
+
+  /** Creates a counter at 0 unless it exists. */
+  String counterCreate() {
+    return counterCreate;
+  }
+
+  /** Adds one to a counter and returns the new value; no row when the counter is missing. */
+  String counterIncrement() {
+    return counterIncrement;
+  }
+
+  /** Inserts an earned reward unless its cycle (or its id) exists. */
+  String earnedInsertIfAbsent() {
+    return earnedInsertIfAbsent;
+  }
+
+  /**
+   * PostgreSQL: assigns the free code with the lowest id that no other transaction holds, in one statement, and
+   * returns it (no row: none left). The subquery locks the code it picks ({@code FOR UPDATE SKIP LOCKED}), passing
+   * codes other transactions are assigning without waiting; a code another transaction assigned and committed since
+   * the statement began is re-checked when locked, fails {@code status = 'FREE'} and is passed by. Null on H2.
+   */
+  String couponAssignNext() {
+    return couponAssignNext;
   }
 }

@@ -1,13 +1,18 @@
 package io.loyaltyengine.testkit.contract;
 
 import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
+import io.loyaltyengine.core.spi.CatalogPort;
+import io.loyaltyengine.core.spi.CouponPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
+import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.TenantPort;
@@ -137,6 +142,31 @@ final class BrokenStorage implements Storage {
     @Override
     public WebhookEndpointPort webhookEndpoints() {
       return tx.webhookEndpoints();
+    }
+
+    @Override
+    public RewardPort rewards() {
+      return tx.rewards();
+    }
+
+    @Override
+    public ActionPort actions() {
+      return tx.actions();
+    }
+
+    @Override
+    public EarnedRewardPort earnedRewards() {
+      return tx.earnedRewards();
+    }
+
+    @Override
+    public CouponPort coupons() {
+      return tx.coupons();
+    }
+
+    @Override
+    public CatalogPort catalog() {
+      return tx.catalog();
     }
 
     @Override

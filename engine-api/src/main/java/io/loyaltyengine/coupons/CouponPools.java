@@ -1,0 +1,38 @@
+package io.loyaltyengine.coupons;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import java.util.List;
+
+/**
+ * The coupon pools of one tenant's campaigns: codes uploaded by the host, handed out to approved COUPON rewards.
+ * Thread-safe (see {@link io.loyaltyengine.TenantScope} for host transactions).
+ *
+ * <p>Assignment takes the oldest free code and marks it used in one atomic step in the database, so no code ever
+ * goes to two rewards, under any concurrency and across engine instances. When the pool is empty the reward waits
+ * (with a reason and a {@code coupon.pool_empty} event) and gets a code as soon as codes are uploaded; an
+ * assignment that leaves the campaign's low-stock threshold of free codes writes a {@code coupon.pool_low} event.
+ */
+public interface CouponPools {
+  /**
+   * Uploads codes (each 1..100 printable characters, stripped of surrounding whitespace; at most 10,000 per call).
+   * Duplicates within the upload and codes already in the pool are reported, never stored twice.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code codes}; NOT_FOUND for the campaign
+   */
+  CouponUpload upload(long campaignId, List<String> codes);
+
+  /**
+   * How many free codes the campaign's pool has.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  long remaining(long campaignId);
+
+  /**
+   * The assigned codes of a campaign's pool, in upload order.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  CursorPage<AssignedCoupon> assigned(long campaignId, Keyset page);
+}

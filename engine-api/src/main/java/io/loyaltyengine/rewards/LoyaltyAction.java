@@ -1,0 +1,58 @@
+package io.loyaltyengine.rewards;
+
+import io.loyaltyengine.participant.ParticipantRef;
+import java.util.Map;
+
+/**
+ * A loyalty action to record: a participant did something that counts toward a campaign reward.
+ *
+ * <p>By email, the participant is enrolled in the reward's campaign if absent, unless
+ * {@code addParticipantIfNoneExists} is false (then an unknown email is NOT_FOUND). With an idempotency key, a retry
+ * returns the first result and records nothing new. {@code invited} names the invited participant of a referral
+ * (source REFERRAL) for two-way rewards.
+ *
+ * @param participant who acted
+ * @param campaignRewardId the reward the action counts toward
+ * @param source where it came from
+ * @param metadata shallow scalar map kept with the action (same rules as participant metadata), or null
+ * @param addParticipantIfNoneExists whether an unknown email enrols the participant (default true)
+ * @param invited the invited participant of a referral, or null
+ * @param idempotencyKey the caller's key, or null
+ */
+public record LoyaltyAction(ParticipantRef participant, long campaignRewardId, ActionSource source,
+    Map<String, Object> metadata, boolean addParticipantIfNoneExists, ParticipantRef invited, String idempotencyKey) {
+
+  /** A direct action toward a reward. */
+  public static LoyaltyAction of(ParticipantRef participant, long campaignRewardId) {
+    return new LoyaltyAction(participant, campaignRewardId, ActionSource.DIRECT, null, true, null, null);
+  }
+
+  /** This action from another source. */
+  public LoyaltyAction withSource(ActionSource source) {
+    return new LoyaltyAction(participant, campaignRewardId, source, metadata, addParticipantIfNoneExists, invited,
+        idempotencyKey);
+  }
+
+  /** This action with metadata. */
+  public LoyaltyAction withMetadata(Map<String, Object> metadata) {
+    return new LoyaltyAction(participant, campaignRewardId, source, metadata, addParticipantIfNoneExists, invited,
+        idempotencyKey);
+  }
+
+  /** This action, failing with NOT_FOUND instead of enrolling an unknown email. */
+  public LoyaltyAction withoutEnrolment() {
+    return new LoyaltyAction(participant, campaignRewardId, source, metadata, false, invited, idempotencyKey);
+  }
+
+  /** This action as a referral that counts, naming the invited participant (two-way rewards). */
+  public LoyaltyAction referring(ParticipantRef invitedParticipant) {
+    return new LoyaltyAction(participant, campaignRewardId, ActionSource.REFERRAL, metadata,
+        addParticipantIfNoneExists, invitedParticipant, idempotencyKey);
+  }
+
+  /** This action with an idempotency key. */
+  public LoyaltyAction withIdempotencyKey(String key) {
+    return new LoyaltyAction(participant, campaignRewardId, source, metadata, addParticipantIfNoneExists, invited,
+        key);
+  }
+}

@@ -1,0 +1,123 @@
+package io.loyaltyengine.rewards;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.participant.ParticipantRef;
+import java.util.List;
+
+/**
+ * Campaign rewards, loyalty actions and earned rewards of one tenant. Thread-safe (see
+ * {@link io.loyaltyengine.TenantScope} for host transactions).
+ *
+ * <h2>Unlocking</h2>
+ * Each recorded action raises the participant's count toward its reward by one, atomically in the database; the
+ * action whose count reaches a multiple of {@code conversionsRequired} unlocks that cycle, so under any concurrency
+ * each cycle unlocks exactly once (and never past the limit). Unlocking marks the participant a winner, writes a
+ * {@code reward.reached} event, and in an AUTO campaign approves the reward at once.
+ *
+ * <h2>Earned rewards</h2>
+ * PENDING -> APPROVED (optionally fulfilled in the same call) -> FULFILLED; remove only while PENDING. Approval gives
+ * the reward: POINTS are credited to the ledger, a COUPON takes the next free code of the campaign's pool (or waits,
+ * with a reason and an event, until codes are uploaded), CUSTOM_MESSAGE and CASH are recorded, CUSTOM is handed to
+ * the host's {@link FulfilmentHandler} after commit. Every move is a conditional update; any other move is
+ * {@link io.loyaltyengine.ErrorCode#INVALID_TRANSITION} and changes nothing.
+ */
+public interface Rewards {
+  /**
+   * Defines a reward of a campaign.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND for another tenant's campaign
+   */
+  CampaignReward define(long campaignId, NewCampaignReward reward);
+
+  /**
+   * Reads a campaign reward.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  CampaignReward get(long campaignRewardId);
+
+  /** A campaign's rewards, oldest first. */
+  List<CampaignReward> list(long campaignId);
+
+  /**
+   * Sets how a campaign handles rewards.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND
+   */
+  RewardProgram configure(long campaignId, Automation automation, int couponLowStockThreshold);
+
+  /** How a campaign handles rewards (AUTO, threshold 0 when never configured). */
+  RewardProgram program(long campaignId);
+
+  /**
+   * Records a loyalty action and unlocks what it reaches.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND (reward, participant
+   *     when enrolment is off); CONFLICT on {@code idempotencyKey} reused with other parameters
+   */
+  ActionResult recordAction(LoyaltyAction action);
+
+  /**
+   * A participant's counts toward one reward and overall.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  ActionCounts counts(ParticipantRef participant, long campaignRewardId);
+
+  /**
+   * A participant's standing: actions, unapproved and unfulfilled rewards, whether a winner.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  ParticipantRewardSummary summary(ParticipantRef participant);
+
+  /**
+   * A campaign's totals.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  CampaignTotals totals(long campaignId);
+
+  /**
+   * A participant's earned rewards, newest first, a keyset page at a time.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  CursorPage<EarnedReward> earned(ParticipantRef participant, Keyset page);
+
+  /**
+   * Reads an earned reward.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  EarnedReward getEarned(long earnedRewardId);
+
+  /**
+   * Approves a PENDING reward, giving it (see the class description); with {@code fulfil}, also fulfils it.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless PENDING
+   */
+  EarnedReward approve(long earnedRewardId, boolean fulfil);
+
+  /**
+   * Marks an APPROVED reward FULFILLED.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless APPROVED
+   */
+  EarnedReward fulfil(long earnedRewardId);
+
+  /**
+   * Withdraws a PENDING reward.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless PENDING
+   */
+  EarnedReward remove(long earnedRewardId);
+
+  /**
+   * Marks an earned reward read.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  EarnedReward markRead(long earnedRewardId);
+}

@@ -1,0 +1,246 @@
+package io.loyaltyengine.core.catalog;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.catalog.Catalog;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.event.Outbox;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.points.PointsService;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.rewards.RewardType;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The catalog of one tenant's campaigns, and redemptions.
+ *
+ * <h2>The path of a redemption</h2>
+ * The participant reference and the idempotency key are validated first (pure). One unit of work then: resolves the
+ * participant; with a key, looks for an earlier redemption with it and returns it (same participant and catalog
+ * reward, {@code replayed = true}) or refuses the request (CONFLICT on {@code idempotencyKey}); reads the catalog
+ * reward (NOT_FOUND, also when the participant is not in its campaign; CONFLICT on {@code catalogRewardId} when
+ * inactive); takes one unit of stock by one conditional update in the store (OUT_OF_STOCK when none is left); deducts
+ * the cost from the participant's balance by the ledger's conditional update ({@link PointsService#applyIn}: entry
+ * type {@value #LEDGER_TYPE}, the catalog reward's name as description, key {@value #LEDGER_KEY_PREFIX}{@code <key>});
+ * inserts the redemption; and writes a {@code reward.redeemed} event. Any failure rolls the whole unit of work back,
+ * so INSUFFICIENT_POINTS leaves the stock untouched and OUT_OF_STOCK the points.
+ *
+ * <h2>Concurrency</h2>
+ * The stock update takes the catalog reward's row lock and the deduction the participant's, always in that order,
+ * so concurrent redemptions queue instead of deadlocking, and the last unit of stock goes to exactly one of them.
+ * Two concurrent first uses of one key both find no earlier redemption; the second one's ledger entry or redemption
+ * then violates a unique key (or, once the first has committed, its deduction finds the first one's ledger entry),
+ * its unit of work rolls back (stock and points included), and a fresh unit of work answers as a retry would: the
+ * first one's redemption, replayed.
+ *
+ * <p>Thread-safe when its context is.
+ */
+public final class CatalogService implements Catalog {
+  /** The ledger entry type of a redemption's deduction. */
+  public static final String LEDGER_TYPE = "redemption";
+  /** The prefix of the ledger idempotency key of a redemption with an idempotency key. */
+  public static final String LEDGER_KEY_PREFIX = "redemption:";
+
+  private final ScopeContext context;
+  private final PointsService points;
+
+  /** Creates the service. */
+  public CatalogService(ScopeContext context) {
+    this.context = context;
+    this.points = new PointsService(context);
+  }
+
+  @Override
+  public CatalogReward create(NewCatalogReward request) {
+    NewCatalogReward valid = CatalogRules.validate(request, context.limits());
+    long tenantId = context.tenantId();
+    CatalogReward reward = new CatalogReward(context.ids().nextId(), tenantId, valid.campaignId(), valid.name(),
+        valid.description(), valid.pointsCost(), valid.type(), valid.stock(), valid.active(), context.now());
+    context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, valid.campaignId());
+      tx.catalog().insert(reward);
+      return null;
+    });
+    return reward;
+  }
+
+  @Override
+  public CatalogReward get(long catalogRewardId) {
+    return context.transactions().run(tx -> tx.catalog().find(context.tenantId(), catalogRewardId))
+        .orElseThrow(CatalogService::catalogRewardNotFound);
+  }
+
+  @Override
+  public List<CatalogReward> list(long campaignId, Boolean active, RewardType type) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return List.copyOf(tx.catalog().list(tenantId, campaignId, active, type));
+    });
+  }
+
+  @Override
+  public CatalogReward setActive(long catalogRewardId, boolean active) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      if (!tx.catalog().setActive(tenantId, catalogRewardId, active)) {
+        throw catalogRewardNotFound();
+      }
+      return tx.catalog().find(tenantId, catalogRewardId).orElseThrow(CatalogService::catalogRewardNotFound);
+    });
+  }
+
+  @Override
+  public Redemption redeem(ParticipantRef participant, long catalogRewardId, String idempotencyKey) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    String key = CatalogRules.validateKey(idempotencyKey);
+    long tenantId = context.tenantId();
+    try {
+      return context.transactions().runRaw(
+          tx -> redeemIn(tx, resolver.resolve(tx, tenantId), catalogRewardId, key));
+    } catch (KeyTakenMeanwhile e) {
+      return answerAsRetry(resolver, catalogRewardId, key, e);
+    } catch (UniqueViolationException e) {
+      boolean keyTaken = e.key() == UniqueKey.REDEMPTION_IDEMPOTENCY_KEY
+          || e.key() == UniqueKey.LEDGER_IDEMPOTENCY_KEY;
+      if (key == null || !keyTaken) {
+        throw new LoyaltyException(ErrorCode.CONFLICT, null, "the redemption conflicts with another change", e);
+      }
+      return answerAsRetry(resolver, catalogRewardId, key, e);
+    }
+  }
+
+  /** A concurrent request with the same key committed first: answers from a fresh unit of work, as a retry would. */
+  private Redemption answerAsRetry(ParticipantService.Resolver resolver, long catalogRewardId, String key,
+      RuntimeException cause) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Participant p = resolver.resolve(tx, tenantId);
+      return replay(tx, p.id(), catalogRewardId, key).orElseThrow(() -> keyUsedElsewhere(cause));
+    });
+  }
+
+  private Redemption redeemIn(Transaction tx, Participant p, long catalogRewardId, String key) {
+    Optional<Redemption> replay = replay(tx, p.id(), catalogRewardId, key);
+    if (replay.isPresent()) {
+      return replay.get();
+    }
+    long tenantId = context.tenantId();
+    CatalogReward reward = tx.catalog().find(tenantId, catalogRewardId)
+        .orElseThrow(CatalogService::catalogRewardNotFound);
+    if (p.campaignId() != reward.campaignId()) {
+      throw LoyaltyException.notFound("participant");
+    }
+    if (!reward.active()) {
+      throw inactive();
+    }
+    if (!tx.catalog().takeStock(tenantId, catalogRewardId)) {
+      // The conditional update also refuses a reward deactivated since it was read: tell the caller which.
+      boolean stillActive = tx.catalog().find(tenantId, catalogRewardId).map(CatalogReward::active).orElse(false);
+      if (!stillActive) {
+        throw inactive();
+      }
+      throw new LoyaltyException(ErrorCode.OUT_OF_STOCK, "catalogRewardId", "the catalog reward is out of stock");
+    }
+    // Built from values validated when the catalog reward was created; the ledger key is longer than a caller's
+    // key may be, which the ledger accepts (the limit guards input, not storage).
+    PointsChange change = new PointsChange(reward.pointsCost(), LEDGER_TYPE, reward.name(),
+        key == null ? null : LEDGER_KEY_PREFIX + key);
+    PointsResult deducted = points.applyIn(tx, p, LedgerEntryKind.DEDUCT, change);
+    if (deducted.replayed()) {
+      // A ledger entry has the derived key though no redemption had the key when this unit of work looked: a
+      // concurrent redemption with the key committed since (READ COMMITTED sees it now), or a points change of the
+      // host's took the key. Either way this unit of work must roll back (it took stock); a fresh one tells which.
+      throw new KeyTakenMeanwhile();
+    }
+    Redemption redemption = new Redemption(context.ids().nextId(), tenantId, reward.id(), p.id(),
+        reward.pointsCost(), deducted.entry().id(), deducted.balance(), key, context.now(), false);
+    tx.catalog().insertRedemption(redemption);
+    Outbox.emit(context, tx, EventType.REWARD_REDEEMED, reward.campaignId(), p.id(),
+        redeemedPayload(redemption, reward));
+    return redemption;
+  }
+
+  private Optional<Redemption> replay(Transaction tx, long participantId, long catalogRewardId, String key) {
+    if (key == null) {
+      return Optional.empty();
+    }
+    return tx.catalog().findRedemptionByKey(context.tenantId(), key).map(r -> {
+      if (r.participantId() != participantId || r.catalogRewardId() != catalogRewardId) {
+        throw LoyaltyException.conflict("idempotencyKey",
+            "the idempotency key was used by a request with other parameters");
+      }
+      return new Redemption(r.id(), r.tenantId(), r.catalogRewardId(), r.participantId(), r.pointsSpent(),
+          r.ledgerEntryId(), r.balance(), r.idempotencyKey(), r.redeemedAt(), true);
+    });
+  }
+
+  /**
+   * The payload of {@code reward.redeemed}: {@code {"redemption": {"id", "catalogRewardId", "participantId",
+   * "pointsSpent", "ledgerEntryId", "balance", "idempotencyKey", "redeemedAt"}, "catalogReward": {"id",
+   * "campaignId", "name", "pointsCost", "type"}}}. As in the other events, the id of the entity the event is about
+   * (the redemption) is a string, since 64-bit ids do not survive JavaScript numbers; the ids it refers to are
+   * numbers.
+   */
+  static String redeemedPayload(Redemption r, CatalogReward reward) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("redemption");
+      g.writeStartObject();
+      g.writeStringField("id", Long.toString(r.id()));
+      g.writeNumberField("catalogRewardId", r.catalogRewardId());
+      g.writeNumberField("participantId", r.participantId());
+      g.writeNumberField("pointsSpent", r.pointsSpent());
+      g.writeNumberField("ledgerEntryId", r.ledgerEntryId());
+      g.writeNumberField("balance", r.balance());
+      g.writeStringField("idempotencyKey", r.idempotencyKey());
+      g.writeStringField("redeemedAt", r.redeemedAt().toString());
+      g.writeEndObject();
+      g.writeFieldName("catalogReward");
+      g.writeStartObject();
+      g.writeNumberField("id", reward.id());
+      g.writeNumberField("campaignId", reward.campaignId());
+      g.writeStringField("name", reward.name());
+      g.writeNumberField("pointsCost", reward.pointsCost());
+      g.writeStringField("type", reward.type().name());
+      g.writeEndObject();
+      g.writeEndObject();
+    });
+  }
+
+  /** Rolls a redemption back whose key was taken after its replay check; never leaves this class. */
+  private static final class KeyTakenMeanwhile extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    KeyTakenMeanwhile() {
+      super("the idempotency key was taken concurrently", null, false, false);
+    }
+  }
+
+  private static LoyaltyException catalogRewardNotFound() {
+    return LoyaltyException.notFound("catalog reward");
+  }
+
+  private static LoyaltyException inactive() {
+    return LoyaltyException.conflict("catalogRewardId", "the catalog reward is not active");
+  }
+
+  private static LoyaltyException keyUsedElsewhere(Throwable cause) {
+    return new LoyaltyException(ErrorCode.CONFLICT, "idempotencyKey",
+        "the idempotency key was used by another request", cause);
+  }
+}

@@ -1,0 +1,171 @@
+package io.loyaltyengine.core.coupons;
+
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.event.Outbox;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.RewardProgram;
+import io.loyaltyengine.rewards.RewardType;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Gives an approved COUPON reward the next free code of its campaign's pool, inside the unit of work that approves
+ * it (or that uploads codes, for rewards that waited).
+ *
+ * <h2>Exactly once</h2>
+ * The store takes the free code with the lowest id and marks it assigned in one atomic step
+ * ({@link io.loyaltyengine.core.spi.CouponPort#assignNext}); a code therefore never goes to two rewards, whatever
+ * runs concurrently and on however many engine instances. A reward that already holds a code is left alone, so a
+ * repeated call cannot take a second one.
+ *
+ * <h2>Empty and low pools</h2>
+ * When the pool has no free code the reward keeps its status, records the reason it waits
+ * ({@value #POOL_EMPTY_REASON}) and a {@code coupon.pool_empty} event is written about its participant. An upload
+ * then assigns codes to waiting rewards, oldest first ({@link #assignWaiting}). When an assignment leaves exactly the
+ * campaign's low-stock threshold of free codes (0, the default, means never), a {@code coupon.pool_low} event is
+ * written; it concerns the campaign, not a participant.
+ *
+ * <p>An approval that finds the pool empty takes the pool's lock and looks again before it records that the reward
+ * waits; an upload takes the same lock before it adds codes. So a concurrent upload and approval never miss each
+ * other: either the approval sees the uploaded codes, or the upload sees the waiting reward.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class CouponAssignment {
+  /** The waiting reason of a reward whose campaign's pool had no free code. */
+  public static final String POOL_EMPTY_REASON = "coupon pool empty";
+
+  /** Waiting rewards read per round of an upload's assignment. */
+  private static final int WAITING_BATCH = 100;
+
+  private CouponAssignment() {
+  }
+
+  /**
+   * Gives an approved COUPON reward the next free code of its campaign's pool, or records that it waits and writes
+   * a {@code coupon.pool_empty} event. Writes a {@code coupon.pool_low} event when the assignment leaves exactly the
+   * campaign's low-stock threshold of free codes. Does nothing when the reward already holds a code.
+   *
+   * @param context the scope of the unit of work
+   * @param tx the open unit of work
+   * @param reward the approved reward, of type COUPON and of {@code context}'s tenant
+   * @throws IllegalArgumentException if the reward is not a COUPON reward of the tenant
+   */
+  public static void assign(ScopeContext context, Transaction tx, EarnedReward reward) {
+    if (reward.type() != RewardType.COUPON || reward.tenantId() != context.tenantId()) {
+      throw new IllegalArgumentException("only a COUPON reward of the scope's tenant takes a coupon code");
+    }
+    if (reward.couponCode() != null) {
+      return;
+    }
+    int threshold = lowStockThreshold(context, tx, reward.campaignId());
+    if (tryAssign(context, tx, reward, threshold)) {
+      return;
+    }
+    // Empty: look again under the pool lock, which a concurrent upload holds until it commits its codes.
+    tx.coupons().lockPool(context.tenantId(), reward.campaignId());
+    if (!tryAssign(context, tx, reward, threshold)) {
+      tx.earnedRewards().setCoupon(context.tenantId(), reward.id(), null, POOL_EMPTY_REASON);
+      Outbox.emit(context, tx, EventType.COUPON_POOL_EMPTY, reward.campaignId(), reward.participantId(),
+          poolEmptyPayload(reward));
+    }
+  }
+
+  /**
+   * Gives free codes to the campaign's approved COUPON rewards that wait for one, oldest first, until either runs
+   * out. No {@code coupon.pool_empty} event is written here: the rewards left waiting already had theirs.
+   *
+   * @return how many rewards got a code
+   */
+  static int assignWaiting(ScopeContext context, Transaction tx, long campaignId) {
+    long tenantId = context.tenantId();
+    int threshold = lowStockThreshold(context, tx, campaignId);
+    int assigned = 0;
+    while (true) {
+      List<EarnedReward> waiting = tx.earnedRewards().waitingForCoupon(tenantId, campaignId, WAITING_BATCH);
+      int before = assigned;
+      for (EarnedReward reward : waiting) {
+        if (reward.couponCode() != null) {
+          continue;
+        }
+        if (!tryAssign(context, tx, reward, threshold)) {
+          return assigned;
+        }
+        assigned++;
+      }
+      // Each assigned reward leaves the waiting list, so the next round reads the ones after it; a round that
+      // assigned nothing would read the same rewards again.
+      if (waiting.size() < WAITING_BATCH || assigned == before) {
+        return assigned;
+      }
+    }
+  }
+
+  /** Takes the next free code for the reward; false when the pool has none. */
+  private static boolean tryAssign(ScopeContext context, Transaction tx, EarnedReward reward, int threshold) {
+    long tenantId = context.tenantId();
+    Optional<String> code = tx.coupons().assignNext(tenantId, reward.campaignId(), reward.id(),
+        reward.participantId(), context.now());
+    if (code.isEmpty()) {
+      return false;
+    }
+    tx.earnedRewards().setCoupon(tenantId, reward.id(), code.get(), null);
+    if (threshold > 0) {
+      long remaining = tx.coupons().remaining(tenantId, reward.campaignId());
+      if (remaining == threshold) {
+        emitForCampaign(context, tx, EventType.COUPON_POOL_LOW, reward.campaignId(),
+            poolLowPayload(reward.campaignId(), remaining, threshold));
+      }
+    }
+    return true;
+  }
+
+  private static int lowStockThreshold(ScopeContext context, Transaction tx, long campaignId) {
+    return tx.rewards().findProgram(context.tenantId(), campaignId)
+        .map(RewardProgram::couponLowStockThreshold)
+        .orElse(0);
+  }
+
+  /**
+   * Writes an event about a campaign rather than a participant: it has no participant and no sequence, so it
+   * neither waits for nor holds up any participant's events in delivery.
+   */
+  private static void emitForCampaign(ScopeContext context, Transaction tx, EventType type, long campaignId,
+      String payload) {
+    tx.events().append(new EventRecord(context.ids().nextId(), context.tenantId(), type, campaignId, null, 0,
+        context.now(), Outbox.SCHEMA_VERSION, 0, payload));
+  }
+
+  /**
+   * The payload of {@code coupon.pool_empty}: {@code {"earnedRewardId", "campaignId", "participantId",
+   * "campaignRewardId", "cycle", "waitingReason"}}, the waiting reward's id a string as an event's subject is. No
+   * code goes into an event: events reach webhooks and logs, and a code is a bearer secret.
+   */
+  static String poolEmptyPayload(EarnedReward reward) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeStringField("earnedRewardId", Long.toString(reward.id()));
+      g.writeNumberField("campaignId", reward.campaignId());
+      g.writeNumberField("participantId", reward.participantId());
+      g.writeNumberField("campaignRewardId", reward.campaignRewardId());
+      g.writeNumberField("cycle", reward.cycle());
+      g.writeStringField("waitingReason", POOL_EMPTY_REASON);
+      g.writeEndObject();
+    });
+  }
+
+  /** The payload of {@code coupon.pool_low}: {@code {"campaignId", "remaining", "threshold"}}. */
+  static String poolLowPayload(long campaignId, long remaining, int threshold) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeNumberField("campaignId", campaignId);
+      g.writeNumberField("remaining", remaining);
+      g.writeNumberField("threshold", threshold);
+      g.writeEndObject();
+    });
+  }
+}

@@ -1,0 +1,111 @@
+package io.loyaltyengine.core.coupons;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.coupons.AssignedCoupon;
+import io.loyaltyengine.coupons.CouponPools;
+import io.loyaltyengine.coupons.CouponUpload;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The coupon pools of one tenant's campaigns.
+ *
+ * <h2>The path of an upload</h2>
+ * The codes are validated and deduplicated first (pure, {@link CouponRules}), so a bad upload touches no storage.
+ * One unit of work then checks the campaign, asks the store which codes the pool already holds, inserts the others
+ * in upload order (their ids, from the engine's time-ordered generator, keep that order), and gives free codes to
+ * the campaign's approved COUPON rewards that wait for one, oldest first ({@link CouponAssignment}). Either all of
+ * it commits or none.
+ *
+ * <h2>Concurrent uploads</h2>
+ * Two uploads of the same new code both find it absent; the store's unique key lets one insert it and fails the
+ * other's unit of work ({@link UniqueKey#COUPON_CODE}), which rolls back whole and runs again, now finding the code
+ * in the pool and reporting it there. After three such collisions in a row the upload fails with CONFLICT and
+ * changes nothing.
+ *
+ * <p>Codes are bearer secrets: no exception message or {@code toString} of this package repeats one.
+ *
+ * <p>Thread-safe when its context is.
+ */
+public final class CouponService implements CouponPools {
+  /** Attempts of an upload whose inserts collide with a concurrent upload of the same codes. */
+  static final int MAX_UPLOAD_ATTEMPTS = 3;
+
+  private final ScopeContext context;
+
+  /** Creates the service. */
+  public CouponService(ScopeContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public CouponUpload upload(long campaignId, List<String> codes) {
+    CouponRules.Upload upload = CouponRules.normalize(codes);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return context.transactions().runRaw(tx -> store(tx, campaignId, upload));
+      } catch (UniqueViolationException e) {
+        if (e.key() != UniqueKey.COUPON_CODE) {
+          throw new LoyaltyException(ErrorCode.CONFLICT, null, "the upload conflicts with another change", e);
+        }
+        if (attempt >= MAX_UPLOAD_ATTEMPTS) {
+          throw new LoyaltyException(ErrorCode.CONFLICT, "codes",
+              "codes were added to the pool concurrently; upload again", e);
+        }
+      }
+    }
+  }
+
+  private CouponUpload store(Transaction tx, long campaignId, CouponRules.Upload upload) {
+    long tenantId = context.tenantId();
+    CampaignService.require(tx, tenantId, campaignId);
+    tx.coupons().lockPool(tenantId, campaignId);
+    Set<String> inPool = new HashSet<>(tx.coupons().existing(tenantId, campaignId, upload.unique()));
+    List<String> alreadyInPool = new ArrayList<>(inPool.size());
+    Instant now = context.now();
+    int added = 0;
+    for (String code : upload.unique()) {
+      if (inPool.contains(code)) {
+        alreadyInPool.add(code);
+      } else {
+        tx.coupons().insert(tenantId, campaignId, context.ids().nextId(), code, now);
+        added++;
+      }
+    }
+    // Also when nothing was added: a reward that began waiting while an earlier upload committed gets its code here.
+    int assigned = CouponAssignment.assignWaiting(context, tx, campaignId);
+    return new CouponUpload(added, upload.duplicates(), alreadyInPool, assigned);
+  }
+
+  @Override
+  public long remaining(long campaignId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return tx.coupons().remaining(tenantId, campaignId);
+    });
+  }
+
+  @Override
+  public CursorPage<AssignedCoupon> assigned(long campaignId, Keyset page) {
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return CursorPage.fromRows(tx.coupons().assigned(tenantId, campaignId, page.afterId(), page.limit() + 1),
+          page.limit(), AssignedCoupon::id);
+    });
+  }
+}

@@ -1,0 +1,172 @@
+package io.loyaltyengine.core.rewards;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.rewards.ActionCounts;
+import io.loyaltyengine.rewards.EarnedReward;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The payloads of reward events, written with {@link EventJson#write}, and the one value the engine reads back
+ * from them (the earned reward's id, for fulfilment handlers).
+ *
+ * <p>Shapes (schema version 1). The id of the entity an event is about is a string, as a ledger entry's id in a
+ * points event (64-bit ids do not survive JavaScript numbers); the ids it refers to are numbers, as elsewhere.
+ * <ul>
+ *   <li>reward reached, approved, fulfilled, removed: {@code {"earnedReward": {"id", "campaignId", "participantId",
+ *       "campaignRewardId", "cycle", "type", "status", "unread", "points", "couponCode", "message",
+ *       "cashAmountMinor", "currency", "waitingReason", "earnedAt", "approvedAt", "fulfilledAt"}}}. The coupon code
+ *       is a bearer secret: it is written only in approved and fulfilled events, which its consumer needs, and is
+ *       absent from the others (a reached or removed reward has no code anyway).</li>
+ *   <li>loyalty action recorded: {@code {"action": {"id", "campaignRewardId", "source", "invitedParticipantId",
+ *       "idempotencyKey", "participantCreated", "metadata", "recordedAt"}, "counts": {"allTime", "currentMonth",
+ *       "previousMonth", "rewardAllTime", "rewardCurrentMonth"}}}.</li>
+ * </ul>
+ * Instants are ISO-8601; absent values are JSON null.
+ *
+ * <p>Thread-safe: stateless (the parser factory is shared and thread-safe).
+ */
+public final class RewardJson {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private RewardJson() {
+  }
+
+  /**
+   * The payload of an earned-reward event.
+   *
+   * @param withCouponCode whether to write the coupon code (approved and fulfilled events)
+   */
+  public static String earned(EarnedReward r, boolean withCouponCode) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("earnedReward");
+      g.writeStartObject();
+      g.writeStringField("id", Long.toString(r.id()));
+      g.writeNumberField("campaignId", r.campaignId());
+      g.writeNumberField("participantId", r.participantId());
+      g.writeNumberField("campaignRewardId", r.campaignRewardId());
+      g.writeNumberField("cycle", r.cycle());
+      g.writeStringField("type", r.type().name());
+      g.writeStringField("status", r.status().name());
+      g.writeBooleanField("unread", r.unread());
+      g.writeNumberField("points", r.points());
+      if (withCouponCode) {
+        g.writeStringField("couponCode", r.couponCode());
+      }
+      g.writeStringField("message", r.message());
+      g.writeNumberField("cashAmountMinor", r.cashAmountMinor());
+      g.writeStringField("currency", r.currency());
+      g.writeStringField("waitingReason", r.waitingReason());
+      instant(g, "earnedAt", r.earnedAt());
+      instant(g, "approvedAt", r.approvedAt());
+      instant(g, "fulfilledAt", r.fulfilledAt());
+      g.writeEndObject();
+      g.writeEndObject();
+    });
+  }
+
+  /** The payload of a loyalty-action event. */
+  public static String action(ActionRecord a) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("action");
+      g.writeStartObject();
+      g.writeStringField("id", Long.toString(a.actionId()));
+      g.writeNumberField("campaignRewardId", a.campaignRewardId());
+      g.writeStringField("source", a.source().name());
+      if (a.invitedParticipantId() == null) {
+        g.writeNullField("invitedParticipantId");
+      } else {
+        g.writeNumberField("invitedParticipantId", a.invitedParticipantId());
+      }
+      g.writeStringField("idempotencyKey", a.idempotencyKey());
+      g.writeBooleanField("participantCreated", a.participantCreated());
+      g.writeFieldName("metadata");
+      metadata(g, a.metadata());
+      instant(g, "recordedAt", a.recordedAt());
+      g.writeEndObject();
+      ActionCounts c = a.counts();
+      g.writeFieldName("counts");
+      g.writeStartObject();
+      g.writeNumberField("allTime", c.allTime());
+      g.writeNumberField("currentMonth", c.currentMonth());
+      g.writeNumberField("previousMonth", c.previousMonth());
+      g.writeNumberField("rewardAllTime", c.rewardAllTime());
+      g.writeNumberField("rewardCurrentMonth", c.rewardCurrentMonth());
+      g.writeEndObject();
+      g.writeEndObject();
+    });
+  }
+
+  /**
+   * The id of the earned reward an earned-reward event is about ({@code earnedReward.id}, a string or a number).
+   *
+   * @throws IllegalArgumentException if the payload has none
+   */
+  public static long earnedRewardId(String payload) {
+    try (JsonParser p = FACTORY.createParser(payload)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("an earned-reward payload is a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("earnedReward".equals(field) && value == JsonToken.START_OBJECT) {
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String inner = p.currentName();
+            JsonToken v = p.nextToken();
+            if ("id".equals(inner)) {
+              if (v == JsonToken.VALUE_STRING) {
+                return Long.parseLong(p.getText());
+              }
+              if (v == JsonToken.VALUE_NUMBER_INT) {
+                return p.getLongValue();
+              }
+              break;
+            }
+            p.skipChildren();
+          }
+          break;
+        }
+        p.skipChildren();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading an event payload", e);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("earnedReward.id is not a 64-bit integer", e);
+    }
+    throw new IllegalArgumentException("the payload has no earnedReward.id");
+  }
+
+  private static void instant(JsonGenerator g, String field, Instant value) throws IOException {
+    g.writeStringField(field, value == null ? null : value.toString());
+  }
+
+  /** Writes validated metadata (String, Boolean, Long, Double values), keys sorted for stable payloads. */
+  private static void metadata(JsonGenerator g, Map<String, Object> metadata) throws IOException {
+    g.writeStartObject();
+    for (Map.Entry<String, Object> e : new TreeMap<>(metadata).entrySet()) {
+      Object v = e.getValue();
+      g.writeFieldName(e.getKey());
+      if (v instanceof String s) {
+        g.writeString(s);
+      } else if (v instanceof Boolean b) {
+        g.writeBoolean(b);
+      } else if (v instanceof Long l) {
+        g.writeNumber(l);
+      } else {
+        g.writeNumber((Double) v);
+      }
+    }
+    g.writeEndObject();
+  }
+}

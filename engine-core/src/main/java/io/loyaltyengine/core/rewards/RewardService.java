@@ -1,0 +1,535 @@
+package io.loyaltyengine.core.rewards;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.coupons.CouponAssignment;
+import io.loyaltyengine.core.event.Outbox;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.participant.EmailAddresses;
+import io.loyaltyengine.core.participant.MetadataRules;
+import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.points.PointsService;
+import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.ActionCounts;
+import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.ActionSource;
+import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.CampaignTotals;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.ParticipantRewardSummary;
+import io.loyaltyengine.rewards.RewardAudience;
+import io.loyaltyengine.rewards.RewardProgram;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.rewards.Rewards;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Campaign rewards, loyalty actions and earned rewards of one tenant.
+ *
+ * <h2>Recording an action</h2>
+ * The request is validated first (participant reference, source, metadata with the engine's limits, idempotency
+ * key), without storage. One unit of work then: reads the reward and its campaign (INVITED rewards are earned
+ * through referrals only, so an action cannot name one); answers a retry with the same idempotency key from the
+ * stored action (same participant, reward and source: {@code replayed = true}; otherwise CONFLICT); resolves the
+ * participant, enrolling an unknown email unless the action says not to; increments four counters (all rewards and
+ * this reward, each all time and this month of the campaign's zone) and reads last month's; inserts the action with
+ * the counts it produced and writes {@code action.recorded}; and unlocks what the reward's new count reaches
+ * ({@link Goals}). An unlock inserts the earned reward (insert-if-absent on participant, reward and cycle), writes
+ * {@code reward.reached}, and in an AUTO campaign approves it at once. A referral naming its invited participant
+ * also unlocks each INVITED reward of the campaign for that participant, once.
+ *
+ * <h2>Concurrency</h2>
+ * Each counter is incremented atomically in the store, so concurrent actions of one participant each see their own
+ * count and every cycle has exactly one unlocking action, under any concurrency and across engine instances. Two
+ * concurrent first requests that enrol the same email, or carry the same idempotency key, collide on a unique key;
+ * the loser's unit of work rolls back whole and runs once more, when it finds the winner's participant or action
+ * (and replays it) as a later retry would.
+ *
+ * <h2>Earned rewards</h2>
+ * Every move is a compare-and-set on the status in the store: PENDING to APPROVED ({@link #approve}, or AUTO),
+ * APPROVED to FULFILLED ({@link #fulfil}), PENDING to REMOVED ({@link #remove}). Any other move, or one that loses a
+ * race, is INVALID_TRANSITION naming {@code status}, and its unit of work rolls back, so nothing changes. Approval
+ * gives the reward in the same unit of work: POINTS are awarded through the ledger (type {@code reward},
+ * idempotency key {@code reward:<earned reward id>}, so a reward is credited at most once), a COUPON gets the next
+ * free code of the campaign's pool or waits for one with a reason ({@link CouponAssignment}), CUSTOM_MESSAGE and
+ * CASH are recorded as they are, and a CUSTOM reward is left to its {@link Fulfilment} handler, which runs after
+ * commit. The {@code reward.approved} event follows the events of giving (points awarded, pool empty) and carries
+ * the state after it, coupon code included. Approving with {@code fulfil} also fulfils in the same unit of work, or
+ * fails whole: a COUPON still waiting for a code cannot be fulfilled (INVALID_TRANSITION); a CUSTOM reward approved
+ * and fulfilled at once is taken as fulfilled by the caller, and its handler is not called.
+ *
+ * <p>Thread-safe when its context is.
+ */
+public final class RewardService implements Rewards {
+  /** The ledger type of points given by POINTS rewards. */
+  public static final String POINTS_TYPE = "reward";
+  /** What the ledger idempotency key of a POINTS reward starts with; the earned reward's id follows. */
+  public static final String POINTS_KEY_PREFIX = "reward:";
+
+  private final ScopeContext context;
+  private final PointsService points;
+
+  /** Creates the service. */
+  public RewardService(ScopeContext context) {
+    this.context = context;
+    this.points = new PointsService(context);
+  }
+
+  // ==================================================================== campaign rewards and programs
+
+  @Override
+  public CampaignReward define(long campaignId, NewCampaignReward request) {
+    NewCampaignReward r = RewardRules.validate(request, context.limits());
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      CampaignReward reward = new CampaignReward(context.ids().nextId(), tenantId, campaignId, r.name(), r.type(),
+          r.audience(), r.conversionsRequired(), r.limit(), r.points(), r.message(), r.cashAmountMinor(),
+          r.currency(), r.handler(), context.now());
+      tx.rewards().insert(reward);
+      return reward;
+    });
+  }
+
+  @Override
+  public CampaignReward get(long campaignRewardId) {
+    return context.transactions().run(tx -> requireReward(tx, campaignRewardId));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws LoyaltyException NOT_FOUND for a campaign that is not the tenant's
+   */
+  @Override
+  public List<CampaignReward> list(long campaignId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return List.copyOf(tx.rewards().list(tenantId, campaignId));
+    });
+  }
+
+  @Override
+  public RewardProgram configure(long campaignId, Automation automation, int couponLowStockThreshold) {
+    TextRules.notNull("automation", automation);
+    int threshold = RewardRules.lowStockThreshold(couponLowStockThreshold);
+    long tenantId = context.tenantId();
+    RewardProgram program = new RewardProgram(campaignId, automation, threshold);
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      tx.rewards().saveProgram(tenantId, program);
+      return program;
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws LoyaltyException NOT_FOUND for a campaign that is not the tenant's
+   */
+  @Override
+  public RewardProgram program(long campaignId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return programOf(tx, tenantId, campaignId);
+    });
+  }
+
+  // ==================================================================== loyalty actions
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Errors: VALIDATION_ERROR on {@code action}, {@code email} (a malformed email), {@code participant} (an
+   * email of another campaign than the reward's), {@code source}, {@code metadata...}, {@code idempotencyKey},
+   * {@code invited} (an invited participant on an action that is not a REFERRAL, of another campaign, or the
+   * participant itself) or {@code campaignRewardId} (an INVITED reward); NOT_FOUND for the reward, a participant
+   * id of another campaign, an unknown email without enrolment, or an unknown invited participant.
+   */
+  @Override
+  public ActionResult recordAction(LoyaltyAction action) {
+    ActionRequest request = ActionRequest.validate(action, context);
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return context.transactions().run(tx -> record(tx, request));
+      } catch (LoyaltyException e) {
+        // A concurrent first request enrolled the same email or used the same key and committed first: run again,
+        // now finding its participant or its action, as a later retry would.
+        if (attempt > 0 || !(e.getCause() instanceof UniqueViolationException u)
+            || (u.key() != UniqueKey.PARTICIPANT_EMAIL && u.key() != UniqueKey.ACTION_IDEMPOTENCY_KEY)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private ActionResult record(Transaction tx, ActionRequest a) {
+    long tenantId = context.tenantId();
+    CampaignReward reward = requireReward(tx, a.campaignRewardId);
+    if (reward.audience() == RewardAudience.INVITED) {
+      throw LoyaltyException.validation("campaignRewardId",
+          "a reward for invited participants is earned through referrals; record the action toward another reward");
+    }
+    long campaignId = reward.campaignId();
+    Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
+    if (a.participant.email != null && a.participant.campaignId != campaignId) {
+      throw LoyaltyException.validation("participant", "the participant's campaign is not the reward's campaign");
+    }
+    Optional<Participant> existing = a.participant.find(tx, tenantId, campaignId);
+    if (a.idempotencyKey != null) {
+      Optional<ActionRecord> prior = tx.actions().findByIdempotencyKey(tenantId, a.idempotencyKey);
+      if (prior.isPresent()) {
+        return replay(tx, prior.get(), a, existing);
+      }
+    }
+    if (existing.isEmpty() && (a.participant.email == null || !a.enrol)) {
+      throw LoyaltyException.notFound("participant");
+    }
+    Participant invited = null;
+    if (a.invited != null) {
+      if (a.invited.email != null && a.invited.campaignId != campaignId) {
+        throw LoyaltyException.validation("invited", "the invited participant's campaign is not the reward's");
+      }
+      invited = a.invited.find(tx, tenantId, campaignId)
+          .orElseThrow(() -> LoyaltyException.notFound("invited participant"));
+      if (existing.isPresent() && existing.get().id() == invited.id()) {
+        throw LoyaltyException.validation("invited", "a participant cannot be their own invited participant");
+      }
+    }
+
+    boolean created = existing.isEmpty();
+    Participant participant = created
+        ? ParticipantService.enrolIn(context, tx, campaignId, a.participant.email, null, null, null, null, Map.of())
+        : existing.get();
+    long participantId = participant.id();
+    Instant now = context.now();
+    int month = Goals.month(now, campaign.timeZone());
+    var counters = tx.actions();
+    long allTime = counters.increment(tenantId, campaignId, participantId, 0, 0);
+    long allMonth = counters.increment(tenantId, campaignId, participantId, 0, month);
+    long rewardAllTime = counters.increment(tenantId, campaignId, participantId, reward.id(), 0);
+    long rewardMonth = counters.increment(tenantId, campaignId, participantId, reward.id(), month);
+    long previous = counters.count(tenantId, participantId, 0, Goals.previousMonth(month));
+    ActionCounts counts = new ActionCounts(allTime, allMonth, previous, rewardAllTime, rewardMonth);
+    ActionRecord recorded = new ActionRecord(context.ids().nextId(), tenantId, campaignId, participantId,
+        reward.id(), a.source, a.metadata, invited == null ? null : invited.id(), a.idempotencyKey, created,
+        counts, now);
+    counters.insert(recorded);
+    Outbox.emit(context, tx, EventType.LOYALTY_ACTION_RECORDED, campaignId, participantId,
+        RewardJson.action(recorded));
+
+    Automation automation = programOf(tx, tenantId, campaignId).automation();
+    long actionId = recorded.actionId();
+    boolean unlocked = false;
+    int cycle = Goals.unlockedCycle(rewardAllTime, reward.conversionsRequired(), reward.limit());
+    if (cycle > 0) {
+      unlocked = unlock(tx, reward, participantId, cycle, actionId, automation);
+    }
+    if (invited != null) {
+      for (CampaignReward twoWay : tx.rewards().list(tenantId, campaignId)) {
+        if (twoWay.audience() == RewardAudience.INVITED) {
+          unlocked |= unlock(tx, twoWay, invited.id(), 1, actionId, automation);
+        }
+      }
+    }
+    List<EarnedReward> earned = unlocked ? tx.earnedRewards().unlockedBy(tenantId, actionId) : List.of();
+    return new ActionResult(actionId, participantId, created, counts, earned, false);
+  }
+
+  private ActionResult replay(Transaction tx, ActionRecord prior, ActionRequest a, Optional<Participant> existing) {
+    boolean same = prior.campaignRewardId() == a.campaignRewardId && prior.source() == a.source
+        && existing.isPresent() && existing.get().id() == prior.participantId();
+    if (!same) {
+      throw LoyaltyException.conflict("idempotencyKey",
+          "the idempotency key was used by an action with other parameters");
+    }
+    return new ActionResult(prior.actionId(), prior.participantId(), prior.participantCreated(), prior.counts(),
+        tx.earnedRewards().unlockedBy(context.tenantId(), prior.actionId()), true);
+  }
+
+  /** Earns one cycle of a reward unless the participant has it already; returns whether it was earned now. */
+  private boolean unlock(Transaction tx, CampaignReward reward, long participantId, int cycle, long actionId,
+      Automation automation) {
+    EarnedReward earned = new EarnedReward(context.ids().nextId(), context.tenantId(), reward.campaignId(),
+        participantId, reward.id(), cycle, reward.type(), EarnedRewardStatus.PENDING, true, reward.points(), null,
+        reward.message(), reward.cashAmountMinor(), reward.currency(), null, context.now(), null, null);
+    if (!tx.earnedRewards().insertIfAbsent(earned, actionId)) {
+      return false;
+    }
+    Outbox.emit(context, tx, EventType.REWARD_REACHED, earned.campaignId(), participantId,
+        RewardJson.earned(earned, false));
+    if (automation == Automation.AUTO) {
+      approveIn(tx, earned, false);
+    }
+    return true;
+  }
+
+  // ==================================================================== counts
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws LoyaltyException NOT_FOUND also for a reward of another campaign than the participant's
+   */
+  @Override
+  public ActionCounts counts(ParticipantRef participant, long campaignRewardId) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Participant p = resolver.resolve(tx, tenantId);
+      CampaignReward reward = requireReward(tx, campaignRewardId);
+      if (reward.campaignId() != p.campaignId()) {
+        throw LoyaltyException.notFound("campaign reward");
+      }
+      int month = currentMonth(tx, p.campaignId());
+      var counters = tx.actions();
+      return new ActionCounts(counters.count(tenantId, p.id(), 0, 0), counters.count(tenantId, p.id(), 0, month),
+          counters.count(tenantId, p.id(), 0, Goals.previousMonth(month)),
+          counters.count(tenantId, p.id(), reward.id(), 0), counters.count(tenantId, p.id(), reward.id(), month));
+    });
+  }
+
+  @Override
+  public ParticipantRewardSummary summary(ParticipantRef participant) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Participant p = resolver.resolve(tx, tenantId);
+      int month = currentMonth(tx, p.campaignId());
+      var counters = tx.actions();
+      var earned = tx.earnedRewards();
+      return new ParticipantRewardSummary(counters.count(tenantId, p.id(), 0, 0),
+          counters.count(tenantId, p.id(), 0, month),
+          counters.count(tenantId, p.id(), 0, Goals.previousMonth(month)),
+          earned.countByStatus(tenantId, p.id(), EarnedRewardStatus.PENDING),
+          earned.countByStatus(tenantId, p.id(), EarnedRewardStatus.APPROVED),
+          earned.isWinner(tenantId, p.id()));
+    });
+  }
+
+  @Override
+  public CampaignTotals totals(long campaignId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return new CampaignTotals(tx.participants().count(tenantId, campaignId, null, null),
+          tx.actions().campaignActions(tenantId, campaignId), tx.earnedRewards().winners(tenantId, campaignId));
+    });
+  }
+
+  // ==================================================================== earned rewards
+
+  @Override
+  public CursorPage<EarnedReward> earned(ParticipantRef participant, Keyset page) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      long id = resolver.resolve(tx, tenantId).id();
+      return CursorPage.fromRows(tx.earnedRewards().listForParticipant(tenantId, id, page.afterId(),
+          page.limit() + 1), page.limit(), EarnedReward::id);
+    });
+  }
+
+  @Override
+  public EarnedReward getEarned(long earnedRewardId) {
+    return context.transactions().run(tx -> requireEarned(tx, earnedRewardId));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With {@code fulfil}, approval and fulfilment succeed or fail together: a COUPON that would wait for a code
+   * is INVALID_TRANSITION and stays PENDING; a CUSTOM reward is taken as fulfilled by the caller (its handler is
+   * not called).
+   */
+  @Override
+  public EarnedReward approve(long earnedRewardId, boolean fulfil) {
+    return context.transactions().run(tx -> approveIn(tx, requireEarned(tx, earnedRewardId), fulfil));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws LoyaltyException INVALID_TRANSITION also for an APPROVED COUPON reward still waiting for a code
+   */
+  @Override
+  public EarnedReward fulfil(long earnedRewardId) {
+    return context.transactions().run(tx -> fulfilIn(tx, requireEarned(tx, earnedRewardId)));
+  }
+
+  @Override
+  public EarnedReward remove(long earnedRewardId) {
+    return context.transactions().run(tx -> {
+      EarnedReward removed = move(tx, requireEarned(tx, earnedRewardId), EarnedRewardStatus.REMOVED, "removed");
+      Outbox.emit(context, tx, EventType.REWARD_REMOVED, removed.campaignId(), removed.participantId(),
+          RewardJson.earned(removed, false));
+      return removed;
+    });
+  }
+
+  @Override
+  public EarnedReward markRead(long earnedRewardId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      if (!tx.earnedRewards().markRead(tenantId, earnedRewardId)) {
+        throw LoyaltyException.notFound("earned reward");
+      }
+      return requireEarned(tx, earnedRewardId);
+    });
+  }
+
+  /** PENDING to APPROVED, giving the reward (see the class description), then optionally fulfilling it. */
+  private EarnedReward approveIn(Transaction tx, EarnedReward pending, boolean fulfil) {
+    EarnedReward approved = move(tx, pending, EarnedRewardStatus.APPROVED, "approved");
+    switch (approved.type()) {
+      case POINTS -> {
+        Participant p = tx.participants().find(context.tenantId(), approved.participantId())
+            .orElseThrow(() -> LoyaltyException.notFound("participant"));
+        // The amount was validated when the reward was defined; type and key are constants and a number.
+        points.applyIn(tx, p, LedgerEntryKind.AWARD, PointsChange.of(approved.points(), POINTS_TYPE)
+            .withIdempotencyKey(POINTS_KEY_PREFIX + approved.id()));
+      }
+      case COUPON -> {
+        CouponAssignment.assign(context, tx, approved);
+        approved = requireEarned(tx, approved.id());
+      }
+      case CUSTOM_MESSAGE, CASH, CUSTOM -> {
+        // Recorded as they are; a CUSTOM reward's handler runs after commit (Fulfilment).
+      }
+    }
+    Outbox.emit(context, tx, EventType.REWARD_APPROVED, approved.campaignId(), approved.participantId(),
+        RewardJson.earned(approved, true));
+    return fulfil ? fulfilIn(tx, approved) : approved;
+  }
+
+  /** APPROVED to FULFILLED; a COUPON reward must have its code. */
+  private EarnedReward fulfilIn(Transaction tx, EarnedReward approved) {
+    if (approved.status() == EarnedRewardStatus.APPROVED && approved.type() == RewardType.COUPON
+        && approved.couponCode() == null) {
+      throw new LoyaltyException(ErrorCode.INVALID_TRANSITION, "status",
+          "the reward waits for a coupon code and cannot be fulfilled before it has one");
+    }
+    EarnedReward fulfilled = move(tx, approved, EarnedRewardStatus.FULFILLED, "fulfilled");
+    Outbox.emit(context, tx, EventType.REWARD_FULFILLED, fulfilled.campaignId(), fulfilled.participantId(),
+        RewardJson.earned(fulfilled, true));
+    return fulfilled;
+  }
+
+  /**
+   * Moves a reward to {@code to} from the one status that may precede it, by compare-and-set, and returns it as
+   * stored after the move.
+   *
+   * @throws LoyaltyException INVALID_TRANSITION naming {@code status} when the move is not allowed from the status
+   *     read, or the status changed concurrently; NOT_FOUND if it was deleted meanwhile
+   */
+  private EarnedReward move(Transaction tx, EarnedReward current, EarnedRewardStatus to, String verb) {
+    EarnedRewardStatus from = to == EarnedRewardStatus.FULFILLED
+        ? EarnedRewardStatus.APPROVED : EarnedRewardStatus.PENDING;
+    if (current.status() != from) {
+      throw invalidTransition(current.status(), verb);
+    }
+    if (!tx.earnedRewards().transition(context.tenantId(), current.id(), from, to, context.now())) {
+      throw invalidTransition(requireEarned(tx, current.id()).status(), verb);
+    }
+    return requireEarned(tx, current.id());
+  }
+
+  private static LoyaltyException invalidTransition(EarnedRewardStatus status, String verb) {
+    return new LoyaltyException(ErrorCode.INVALID_TRANSITION, "status",
+        "an earned reward that is " + status + " cannot be " + verb);
+  }
+
+  // ==================================================================== reads inside a unit of work
+
+  private CampaignReward requireReward(Transaction tx, long campaignRewardId) {
+    return tx.rewards().find(context.tenantId(), campaignRewardId)
+        .orElseThrow(() -> LoyaltyException.notFound("campaign reward"));
+  }
+
+  private EarnedReward requireEarned(Transaction tx, long earnedRewardId) {
+    return tx.earnedRewards().find(context.tenantId(), earnedRewardId)
+        .orElseThrow(() -> LoyaltyException.notFound("earned reward"));
+  }
+
+  private int currentMonth(Transaction tx, long campaignId) {
+    Campaign campaign = CampaignService.require(tx, context.tenantId(), campaignId);
+    return Goals.month(context.now(), campaign.timeZone());
+  }
+
+  /** A campaign's program, or the default (AUTO, threshold 0) when it was never configured. */
+  private static RewardProgram programOf(Transaction tx, long tenantId, long campaignId) {
+    return tx.rewards().findProgram(tenantId, campaignId)
+        .orElseGet(() -> new RewardProgram(campaignId, Automation.AUTO, 0));
+  }
+
+  // ==================================================================== validated requests
+
+  /** A validated participant reference: an id, or a campaign and an email. */
+  private record Target(long id, long campaignId, EmailAddresses.Email email) {
+    static Target of(String field, String emailField, ParticipantRef ref) {
+      TextRules.notNull(field, ref);
+      if (ref instanceof ParticipantRef.ById byId) {
+        return new Target(byId.participantId(), 0, null);
+      }
+      ParticipantRef.ByEmail byEmail = (ParticipantRef.ByEmail) ref;
+      return new Target(0, byEmail.campaignId(), EmailAddresses.parse(emailField, byEmail.email()));
+    }
+
+    /** The participant of the campaign named by this reference, if any (an id of another campaign is absent). */
+    Optional<Participant> find(Transaction tx, long tenantId, long campaignId) {
+      if (email == null) {
+        return tx.participants().find(tenantId, id).filter(p -> p.campaignId() == campaignId);
+      }
+      return tx.participants().findByEmail(tenantId, campaignId, email.sanitized());
+    }
+
+    @Override
+    public String toString() {
+      return "Target[id=" + id + ", campaignId=" + campaignId + (email == null ? "" : ", email=<hidden>") + "]";
+    }
+  }
+
+  /** A validated {@link LoyaltyAction}. */
+  private record ActionRequest(Target participant, long campaignRewardId, ActionSource source,
+      Map<String, Object> metadata, boolean enrol, Target invited, String idempotencyKey) {
+    static ActionRequest validate(LoyaltyAction action, ScopeContext context) {
+      TextRules.notNull("action", action);
+      Target participant = Target.of("participant", "email", action.participant());
+      ActionSource source = TextRules.notNull("source", action.source());
+      Map<String, Object> metadata = MetadataRules.validate(action.metadata(), context.limits());
+      Target invited = null;
+      if (action.invited() != null) {
+        if (source != ActionSource.REFERRAL) {
+          throw LoyaltyException.validation("invited", "only a REFERRAL action names an invited participant");
+        }
+        invited = Target.of("invited", "invited", action.invited());
+      }
+      String key = RewardRules.idempotencyKey(action.idempotencyKey());
+      return new ActionRequest(participant, action.campaignRewardId(), source, metadata,
+          action.addParticipantIfNoneExists(), invited, key);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.loyaltyengine.core.spi;
+
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.rewards.RewardType;
+import java.util.List;
+import java.util.Optional;
+
+/** Catalog rewards, their stock, and redemptions. */
+public interface CatalogPort {
+  /** Inserts a catalog reward. */
+  void insert(CatalogReward reward);
+
+  /** Finds a catalog reward of the tenant. */
+  Optional<CatalogReward> find(long tenantId, long catalogRewardId);
+
+  /** A campaign's catalog in id order, filtered by active (null: both) and type (null: all). */
+  List<CatalogReward> list(long tenantId, long campaignId, Boolean active, RewardType type);
+
+  /** Sets whether a reward can be redeemed. Returns whether it exists. */
+  boolean setActive(long tenantId, long catalogRewardId, boolean active);
+
+  /**
+   * Takes one unit of stock: one conditional update that succeeds if and only if the reward is active and its stock
+   * is unlimited (null) or above zero.
+   *
+   * @return whether a unit was taken
+   */
+  boolean takeStock(long tenantId, long catalogRewardId);
+
+  /**
+   * Inserts a redemption.
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#REDEMPTION_IDEMPOTENCY_KEY} if the tenant has a
+   *     redemption with the same idempotency key
+   */
+  void insertRedemption(Redemption redemption);
+
+  /** Finds the tenant's redemption with this idempotency key. */
+  Optional<Redemption> findRedemptionByKey(long tenantId, String idempotencyKey);
+}

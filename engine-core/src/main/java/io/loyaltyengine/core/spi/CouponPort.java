@@ -1,0 +1,40 @@
+package io.loyaltyengine.core.spi;
+
+import io.loyaltyengine.coupons.AssignedCoupon;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Coupon pools. {@link #assignNext} takes the free code with the lowest id and marks it assigned in one atomic step
+ * ({@code FOR UPDATE SKIP LOCKED} and a conditional update on PostgreSQL), so a code never goes to two rewards.
+ */
+public interface CouponPort {
+  /** Which of {@code codes} the campaign's pool already holds. */
+  List<String> existing(long tenantId, long campaignId, Collection<String> codes);
+
+  /**
+   * Adds a free code.
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#COUPON_CODE} if the pool holds it
+   */
+  void insert(long tenantId, long campaignId, long couponId, String code, Instant at);
+
+  /** Assigns the next free code to an earned reward; empty when the pool has none. */
+  Optional<String> assignNext(long tenantId, long campaignId, long earnedRewardId, long participantId, Instant at);
+
+  /**
+   * Locks a campaign's pool until the end of the transaction. An upload takes it before adding codes, and an
+   * assignment that found the pool empty takes it before looking again and recording that the reward waits; so an
+   * upload always sees the rewards left waiting before it, and a waiting reward always sees the codes uploaded
+   * before it (READ COMMITTED would otherwise let the two miss each other).
+   */
+  void lockPool(long tenantId, long campaignId);
+
+  /** Free codes left in the pool. */
+  long remaining(long tenantId, long campaignId);
+
+  /** Assigned codes with id above {@code afterId} (all when null), in id order, at most {@code limit}. */
+  List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit);
+}

@@ -1,0 +1,99 @@
+package io.loyaltyengine.core.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.rewards.RewardType;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The pure rules of the catalog. Each test name states the rule it checks. */
+class CatalogRulesTest {
+  private static final NewCatalogReward MUG = NewCatalogReward.of(1, "Mug", 500, RewardType.CUSTOM);
+
+  @Test
+  void aValidRewardIsReturnedWithItsTextStripped() {
+    NewCatalogReward valid = CatalogRules.validate(
+        new NewCatalogReward(1, "  Mug ", " A big mug\n", 500, RewardType.CUSTOM, 3L, false), EngineLimits.DEFAULTS);
+    assertEquals(new NewCatalogReward(1, "Mug", "A big mug", 500, RewardType.CUSTOM, 3L, false), valid);
+    assertNull(CatalogRules.validate(MUG, EngineLimits.DEFAULTS).stock(), "null stock is unlimited");
+  }
+
+  @Test
+  void eachBadFieldIsNamed() {
+    assertField("reward", null);
+    assertField("name", new NewCatalogReward(1, null, null, 1, RewardType.CUSTOM, null, true));
+    assertField("name", new NewCatalogReward(1, "  ", null, 1, RewardType.CUSTOM, null, true));
+    assertField("name", new NewCatalogReward(1, "n".repeat(201), null, 1, RewardType.CUSTOM, null, true));
+    assertField("name", new NewCatalogReward(1, "a\u0007b", null, 1, RewardType.CUSTOM, null, true));
+    assertField("description", MUG.withDescription("d".repeat(2_001)));
+    assertField("description", MUG.withDescription(" "));
+    assertField("pointsCost", new NewCatalogReward(1, "Mug", null, 0, RewardType.CUSTOM, null, true));
+    assertField("pointsCost", new NewCatalogReward(1, "Mug", null, -5, RewardType.CUSTOM, null, true));
+    assertField("pointsCost", new NewCatalogReward(1, "Mug", null, 1_000_000_001L, RewardType.CUSTOM, null, true));
+    assertField("type", new NewCatalogReward(1, "Mug", null, 1, null, null, true));
+    assertField("stock", MUG.withStock(-1));
+    assertField("stock", MUG.withStock(1_000_000_001L));
+  }
+
+  @Test
+  void boundsAreInclusive() {
+    CatalogRules.validate(new NewCatalogReward(1, "n".repeat(200), "d".repeat(2_000), 1_000_000_000L,
+        RewardType.POINTS, 1_000_000_000L, true), EngineLimits.DEFAULTS);
+    CatalogRules.validate(MUG.withStock(0), EngineLimits.DEFAULTS);
+    CatalogRules.validate(new NewCatalogReward(1, "Mug", null, 1, RewardType.CASH, null, true),
+        EngineLimits.DEFAULTS);
+  }
+
+  @Test
+  void theCostFollowsTheEnginesPointsLimit() {
+    EngineLimits small = EngineLimits.builder().maxPointsPerOperation(100).build();
+    CatalogRules.validate(new NewCatalogReward(1, "Mug", null, 100, RewardType.CUSTOM, null, true), small);
+    assertEquals("pointsCost", assertThrows(LoyaltyException.class, () -> CatalogRules.validate(
+        new NewCatalogReward(1, "Mug", null, 101, RewardType.CUSTOM, null, true), small)).field().orElseThrow());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "with space", "tab\tkey", "caf\u00e9", "\u007f"})
+  void redemptionKeysFollowThePointsKeyRules(String key) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> CatalogRules.validateKey(key));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals("idempotencyKey", e.field().orElseThrow());
+  }
+
+  @Test
+  void redemptionKeysOfOneTo128PrintableAsciiCharactersOrNullAreAccepted() {
+    assertNull(CatalogRules.validateKey(null));
+    assertEquals("k", CatalogRules.validateKey("k"));
+    assertEquals("k".repeat(128), CatalogRules.validateKey("k".repeat(128)));
+    assertEquals("order-1001:!~", CatalogRules.validateKey("order-1001:!~"));
+    assertThrows(LoyaltyException.class, () -> CatalogRules.validateKey("k".repeat(129)));
+  }
+
+  @Test
+  void theRedeemedPayloadCarriesTheRedemptionAndTheRewardsNameAndCost() {
+    Instant at = Instant.parse("2025-03-01T10:15:30Z");
+    CatalogReward reward = new CatalogReward(5, 1, 2, "Mug", null, 500, RewardType.CUSTOM, 3L, true, at);
+    Redemption r = new Redemption(9, 1, 5, 7, 500, 8, 120, "order-1", at, false);
+    assertEquals("{\"redemption\":{\"id\":\"9\",\"catalogRewardId\":5,\"participantId\":7,\"pointsSpent\":500,"
+        + "\"ledgerEntryId\":8,\"balance\":120,\"idempotencyKey\":\"order-1\","
+        + "\"redeemedAt\":\"2025-03-01T10:15:30Z\"},\"catalogReward\":{\"id\":5,\"campaignId\":2,\"name\":\"Mug\","
+        + "\"pointsCost\":500,\"type\":\"CUSTOM\"}}", CatalogService.redeemedPayload(r, reward));
+  }
+
+  private static void assertField(String field, NewCatalogReward reward) {
+    LoyaltyException e = assertThrows(LoyaltyException.class,
+        () -> CatalogRules.validate(reward, EngineLimits.DEFAULTS));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals(field, e.field().orElseThrow());
+  }
+}

@@ -1,0 +1,126 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.core.spi.ActionPort;
+import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.core.spi.TransientStorageException;
+import io.loyaltyengine.core.spi.UniqueKey;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Loyalty actions (table {@code loyalty_action}) and their counters ({@code action_count}).
+ *
+ * <h2>Counters</h2>
+ * {@link #increment} is two statements: the counter's row is created at 0 if absent ({@code ON CONFLICT DO NOTHING}
+ * on PostgreSQL, {@code MERGE ... WHEN NOT MATCHED} on H2), then one {@code UPDATE ... SET count = count + 1} returns
+ * the new value ({@code RETURNING} on PostgreSQL, {@code FINAL TABLE} on H2). The update takes the row lock and
+ * applies to the latest committed value, so concurrent increments of one counter, from any number of threads or
+ * instances, queue on that lock and each returns a distinct value. The count is never read into Java and written
+ * back.
+ *
+ * <p>On PostgreSQL a creation that meets another transaction's uncommitted creation waits for it; on H2 it fails
+ * with a unique violation, which is ignored (the row exists). If that other creation then rolls back, the update
+ * finds no row: the increment creates the row again and retries, a few times at most, and then reports a transient
+ * failure so that the engine retries the unit of work.
+ *
+ * <p>Not thread-safe: confined to its transaction.
+ */
+final class JdbcActionPort extends JdbcPort implements ActionPort {
+  private static final int COUNTER_ATTEMPTS = 3;
+
+  JdbcActionPort(Handle handle, Sql sql) {
+    super(handle, sql);
+  }
+
+  @Override
+  public void insert(ActionRecord a) {
+    Objects.requireNonNull(a, "action");
+    Objects.requireNonNull(a.counts(), "counts");
+    run("action insert", UniqueKey.ACTION_IDEMPOTENCY_KEY, () -> handle.createUpdate(sql.actionInsert())
+        .bind("tenantId", a.tenantId())
+        .bind("actionId", a.actionId())
+        .bind("campaignId", a.campaignId())
+        .bind("participantId", a.participantId())
+        .bind("campaignRewardId", a.campaignRewardId())
+        .bind("source", JdbcRewardPort.name(a.source()))
+        .bind("metadata", MetadataJson.write(a.metadata()))
+        .bind("invitedParticipantId", a.invitedParticipantId())
+        .bind("idempotencyKey", a.idempotencyKey())
+        .bind("participantCreated", a.participantCreated())
+        .bind("allTime", a.counts().allTime())
+        .bind("currentMonth", a.counts().currentMonth())
+        .bind("previousMonth", a.counts().previousMonth())
+        .bind("rewardAllTime", a.counts().rewardAllTime())
+        .bind("rewardCurrentMonth", a.counts().rewardCurrentMonth())
+        .bind("recordedAt", Rows.timestamp(a.recordedAt()))
+        .execute());
+  }
+
+  @Override
+  public Optional<ActionRecord> findByIdempotencyKey(long tenantId, String idempotencyKey) {
+    return run("action find by idempotency key", () -> handle.createQuery(Sql.ACTION_FIND_BY_KEY)
+        .bind("tenantId", tenantId)
+        .bind("idempotencyKey", idempotencyKey)
+        .map(Rows.ACTION)
+        .findOne());
+  }
+
+  @Override
+  public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
+    for (int attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
+      runInsertIfAbsent("action counter create", () -> handle.createUpdate(sql.counterCreate())
+          .bind("tenantId", tenantId)
+          .bind("participantId", participantId)
+          .bind("campaignRewardId", campaignRewardId)
+          .bind("month", month)
+          .bind("campaignId", campaignId)
+          .execute());
+      Optional<Long> value = run("action counter increment", () -> handle.createQuery(sql.counterIncrement())
+          .bind("tenantId", tenantId)
+          .bind("participantId", participantId)
+          .bind("campaignRewardId", campaignRewardId)
+          .bind("month", month)
+          .mapTo(Long.class)
+          .findOne());
+      if (value.isPresent()) {
+        return value.get();
+      }
+    }
+    throw new TransientStorageException("an action counter was rolled back by another transaction while it was "
+        + "incremented; retry the unit of work", null);
+  }
+
+  @Override
+  public long count(long tenantId, long participantId, long campaignRewardId, int month) {
+    return run("action counter find", () -> handle.createQuery(Sql.COUNTER_FIND)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .bind("campaignRewardId", campaignRewardId)
+        .bind("month", month)
+        .mapTo(Long.class)
+        .findOne()
+        .orElse(0L));
+  }
+
+  @Override
+  public long campaignActions(long tenantId, long campaignId) {
+    return run("action campaign total", () -> handle.createQuery(Sql.COUNTER_CAMPAIGN_ACTIONS)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .mapTo(Long.class)
+        .one());
+  }
+
+  @Override
+  public void deleteAll(long tenantId, long participantId) {
+    run("action delete", () -> handle.createUpdate(Sql.ACTION_DELETE_ALL)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .execute());
+    run("action counter delete", () -> handle.createUpdate(Sql.COUNTER_DELETE_ALL)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .execute());
+  }
+}

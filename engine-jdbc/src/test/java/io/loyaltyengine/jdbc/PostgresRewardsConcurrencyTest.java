@@ -1,0 +1,200 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.coupons.AssignedCoupon;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.tenant.NewTenant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rewards under contention: two engine instances on one PostgreSQL database, eight threads each. Stock, coupon codes
+ * and goal cycles are handed out exactly once however many requests arrive together.
+ */
+class PostgresRewardsConcurrencyTest {
+  private static final int THREADS_PER_ENGINE = 8;
+
+  private final PostgresFixture fixture = new PostgresFixture();
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private final List<TenantScope> scopes = new ArrayList<>();
+  private long campaign;
+
+  @BeforeEach
+  void openTwoEngines() {
+    for (int i = 0; i < 2; i++) {
+      engines.add(LoyaltyEngine.builder()
+          .storage(fixture.openStorage())
+          .nodeId(i + 1)
+          .events(EventSettings.builder().manualDispatch().build())
+          .build());
+    }
+    long tenant = engines.get(0).tenants().create(NewTenant.business("Contention")).id();
+    for (LoyaltyEngine engine : engines) {
+      scopes.add(engine.forTenant(tenant));
+    }
+    long brand = scopes.get(0).brands().create(new NewBrand("Contention", "contention.example.com")).id();
+    campaign = scopes.get(0).campaigns().create(NewCampaign.running(brand, "Contention")).id();
+  }
+
+  @AfterEach
+  void close() {
+    engines.forEach(LoyaltyEngine::close);
+    fixture.close();
+  }
+
+  @Test
+  void fiveHundredRedemptionsAgainstAStockOfOneHundredSucceedExactlyOneHundredTimes() throws Exception {
+    TenantScope first = scopes.get(0);
+    CatalogReward tin = first.catalog().create(NewCatalogReward.of(campaign, "Tea tin", 10, RewardType.CUSTOM_MESSAGE)
+        .withStock(100));
+    List<Long> participants = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      long id = first.participants().create(campaign, NewParticipant.withEmail("redeemer" + i + "@example.com")).id();
+      first.points().award(ParticipantRef.id(id), PointsChange.of(1_000, "seed"));
+      participants.add(id);
+    }
+    AtomicInteger redeemed = new AtomicInteger();
+    AtomicInteger outOfStock = new AtomicInteger();
+    runConcurrently(500, (scope, i) -> {
+      try {
+        scope.catalog().redeem(ParticipantRef.id(participants.get(i % participants.size())), tin.id(), null);
+        redeemed.incrementAndGet();
+      } catch (LoyaltyException e) {
+        assertEquals(ErrorCode.OUT_OF_STOCK, e.code(), e.toString());
+        outOfStock.incrementAndGet();
+      }
+    });
+    assertEquals(100, redeemed.get());
+    assertEquals(400, outOfStock.get());
+    assertEquals(0L, first.catalog().get(tin.id()).stock());
+    long spent = 0;
+    for (long id : participants) {
+      spent += 1_000 - first.participants().get(ParticipantRef.id(id)).pointsBalance();
+    }
+    assertEquals(100 * 10, spent, "points were taken from the hundred redemptions only");
+  }
+
+  @Test
+  void twelveThousandAssignmentsAgainstAPoolOfTenThousandCodesHandEachCodeOutOnce() throws Exception {
+    TenantScope first = scopes.get(0);
+    first.rewards().configure(campaign, Automation.AUTO, 0);
+    CampaignReward coupon = first.rewards().define(campaign, NewCampaignReward.coupon("Coupon", 1).unlimited());
+    List<String> codes = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      codes.add("CODE-" + i);
+    }
+    for (int from = 0; from < codes.size(); from += 5_000) {
+      first.coupons().upload(campaign, codes.subList(from, from + 5_000));
+    }
+    Map<Long, String> given = new ConcurrentHashMap<>();
+    AtomicInteger waiting = new AtomicInteger();
+    runConcurrently(12_000, (scope, i) -> {
+      ActionResult result = scope.rewards().recordAction(
+          LoyaltyAction.of(ParticipantRef.email(campaign, "shopper" + (i % 1_200) + "@example.com"), coupon.id()));
+      assertEquals(1, result.unlocked().size());
+      EarnedReward earned = result.unlocked().get(0);
+      if (earned.couponCode() != null) {
+        assertTrue(given.put(earned.id(), earned.couponCode()) == null);
+      } else {
+        assertEquals("coupon pool empty", earned.waitingReason());
+        waiting.incrementAndGet();
+      }
+    });
+    assertEquals(10_000, given.size(), "every code assigned");
+    assertEquals(10_000, new HashSet<>(given.values()).size(), "no code assigned twice");
+    assertTrue(new HashSet<>(codes).containsAll(given.values()), "every assigned code comes from the pool");
+    assertEquals(2_000, waiting.get());
+    assertEquals(0, first.coupons().remaining(campaign));
+    Set<String> listed = new HashSet<>();
+    Long cursor = null;
+    do {
+      var page = first.coupons().assigned(campaign, cursor == null ? Keyset.first(100) : Keyset.after(cursor, 100));
+      listed.addAll(page.items().stream().map(AssignedCoupon::code).collect(Collectors.toSet()));
+      cursor = page.nextId();
+    } while (cursor != null);
+    assertEquals(new HashSet<>(given.values()), listed);
+  }
+
+  @Test
+  void oneHundredConcurrentActionsTowardAGoalOfTenWithALimitOfThreeUnlockExactlyThree() throws Exception {
+    TenantScope first = scopes.get(0);
+    CampaignReward reward = first.rewards().define(campaign, NewCampaignReward.points("Ten for ten", 10, 10)
+        .withLimit(3));
+    long participant = first.participants().create(campaign, NewParticipant.withEmail("goal@example.com")).id();
+    AtomicInteger unlocks = new AtomicInteger();
+    runConcurrently(100, (scope, i) -> unlocks.addAndGet(scope.rewards()
+        .recordAction(LoyaltyAction.of(ParticipantRef.id(participant), reward.id())).unlocked().size()));
+    assertEquals(3, unlocks.get());
+    assertEquals(3, first.rewards().earned(ParticipantRef.id(participant), Keyset.first(100)).items().size());
+    assertEquals(100, first.rewards().counts(ParticipantRef.id(participant), reward.id()).rewardAllTime());
+    assertEquals(30, first.participants().get(ParticipantRef.id(participant)).pointsBalance(),
+        "three POINTS rewards approved at once (AUTO), credited once each");
+  }
+
+  /** Runs {@code total} calls spread over both engines' threads, all released together. */
+  private void runConcurrently(int total, Call call) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS_PER_ENGINE * engines.size());
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      AtomicInteger next = new AtomicInteger();
+      List<Future<?>> workers = new ArrayList<>();
+      for (int t = 0; t < THREADS_PER_ENGINE * engines.size(); t++) {
+        TenantScope scope = scopes.get(t % scopes.size());
+        workers.add(pool.submit((Callable<Void>) () -> {
+          start.await();
+          for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+            call.run(scope, i);
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> worker : workers) {
+        worker.get(10, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @FunctionalInterface
+  private interface Call {
+    void run(TenantScope scope, int index) throws Exception;
+  }
+}

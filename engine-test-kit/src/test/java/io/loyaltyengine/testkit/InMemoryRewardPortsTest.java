@@ -1,0 +1,1115 @@
+package io.loyaltyengine.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignVisibility;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransientStorageException;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.coupons.AssignedCoupon;
+import io.loyaltyengine.rewards.ActionCounts;
+import io.loyaltyengine.rewards.ActionSource;
+import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
+import io.loyaltyengine.rewards.RewardAudience;
+import io.loyaltyengine.rewards.RewardProgram;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.tenant.TenantType;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The in-memory store's reward ports ({@code RewardPort}, {@code ActionPort}, {@code EarnedRewardPort},
+ * {@code CouponPort}, {@code CatalogPort}) held to their javadoc below the engine, in the scenarios the JDBC stores run
+ * in {@code RewardPortsTestBase} of {@code engine-jdbc}: every field of every record read back as written (nulls
+ * included; this store keeps instants exactly), the unique keys reported with their {@code UniqueKey}, the foreign
+ * keys and the stock CHECK as the SQL schema has them, counters, insert-if-absent and compare-and-set, the coupon pool
+ * and the catalog's stock, the undo of every reward write; and eight threads on each of two storages on one database:
+ * every counter value given once, one insert per cycle, one winner of two moves, no code assigned twice, no stock
+ * below zero.
+ */
+class InMemoryRewardPortsTest {
+  private static final AtomicLong IDS = new AtomicLong(70_000);
+  private static final Instant T0 = Instant.parse("2025-03-30T23:59:59.123456Z");
+  private static final Instant T1 = T0.plusSeconds(3_600);
+  private static final Instant T2 = T0.plusSeconds(7_200);
+  private static final int THREADS_PER_STORAGE = 8;
+
+  private final InMemoryStorage.Database database = InMemoryStorage.newDatabase();
+  private final Storage storage = database.openStorage();
+
+  @AfterEach
+  void close() {
+    storage.close();
+    database.drop();
+  }
+
+  // ---------------------------------------------------------------- campaign rewards and programs
+
+  @Test
+  void campaignRewardsRoundTripEveryFieldAndListInIdOrderPerCampaignAndTenant() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    CampaignReward cash = new CampaignReward(nextId(), t, campaign.id(), "Ten euros — Zoë's 'gift' 😀",
+        RewardType.CASH, RewardAudience.INVITED, 7, 3, 0, null, 1_000, "EUR", null, T0.plusNanos(999));
+    CampaignReward unlimited = new CampaignReward(nextId(), t, campaign.id(), "Points", RewardType.POINTS,
+        RewardAudience.PARTICIPANT, 1, null, Long.MAX_VALUE, null, 0, null, null, T1);
+    CampaignReward everything = new CampaignReward(nextId(), t, campaign.id(), "All", RewardType.CUSTOM,
+        RewardAudience.PARTICIPANT, 1_000_000, 1_000_000, 5, "a message", Long.MAX_VALUE, "USD", "token-transfer",
+        T2);
+    CampaignReward elsewhere = new CampaignReward(nextId(), t, other.id(), "Elsewhere", RewardType.COUPON,
+        RewardAudience.PARTICIPANT, 2, 1, 0, null, 0, null, null, T0);
+    run(tx -> {
+      tx.rewards().insert(cash);
+      tx.rewards().insert(unlimited);
+      tx.rewards().insert(everything);
+      tx.rewards().insert(elsewhere);
+    });
+
+    assertEquals(Optional.of(stored(cash)), tx(tx -> tx.rewards().find(t, cash.id())));
+    assertTrue(tx(tx -> tx.rewards().find(t, unlimited.id())).orElseThrow().isUnlimited());
+    assertEquals(List.of(stored(cash), unlimited, everything), tx(tx -> tx.rewards().list(t, campaign.id())));
+    assertEquals(List.of(elsewhere), tx(tx -> tx.rewards().list(t, other.id())));
+    assertEquals(Optional.empty(), tx(tx -> tx.rewards().find(t + 1, cash.id())), "another tenant's reward");
+    assertEquals(List.of(), tx(tx -> tx.rewards().list(t + 1, campaign.id())));
+    assertEquals(Optional.empty(), tx(tx -> tx.rewards().find(t, nextId())));
+  }
+
+  @Test
+  void aCampaignRewardNeedsItsCampaignInItsTenant() {
+    Campaign campaign = campaign();
+    long otherTenant = tenant();
+    assertThrows(StorageException.class, () -> run(tx -> tx.rewards().insert(reward(otherTenant, campaign.id(),
+        RewardType.POINTS, 1, 1))));
+    assertThrows(StorageException.class, () -> run(tx -> tx.rewards().insert(reward(campaign.tenantId(), nextId(),
+        RewardType.POINTS, 1, 1))));
+    assertEquals(List.of(), tx(tx -> tx.rewards().list(otherTenant, campaign.id())));
+  }
+
+  @Test
+  void aRewardProgramIsCreatedThenReplacedAndIsAbsentUntilConfigured() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    assertEquals(Optional.empty(), tx(tx -> tx.rewards().findProgram(t, campaign.id())));
+    run(tx -> tx.rewards().saveProgram(t, new RewardProgram(campaign.id(), Automation.MANUAL, 25)));
+    assertEquals(Optional.of(new RewardProgram(campaign.id(), Automation.MANUAL, 25)),
+        tx(tx -> tx.rewards().findProgram(t, campaign.id())));
+    run(tx -> {
+      tx.rewards().saveProgram(t, new RewardProgram(campaign.id(), Automation.AUTO, 0));
+      tx.rewards().saveProgram(t, new RewardProgram(campaign.id(), Automation.AUTO, 3));
+    });
+    assertEquals(Optional.of(new RewardProgram(campaign.id(), Automation.AUTO, 3)),
+        tx(tx -> tx.rewards().findProgram(t, campaign.id())));
+    assertEquals(Optional.empty(), tx(tx -> tx.rewards().findProgram(t, other.id())));
+    assertEquals(Optional.empty(), tx(tx -> tx.rewards().findProgram(t + 1, campaign.id())), "another tenant");
+    assertThrows(StorageException.class, () -> run(tx -> tx.rewards().saveProgram(t + 1,
+        new RewardProgram(campaign.id(), Automation.AUTO, 0))), "a program needs its campaign in its tenant");
+  }
+
+  // ---------------------------------------------------------------- actions and counters
+
+  @Test
+  void actionsRoundTripEveryFieldAndAreFoundByTheirTenantsIdempotencyKey() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("order", "A-1001 — Zoë 😀 \"quoted\" 'x'");
+    metadata.put("items", 3L);
+    metadata.put("big", Long.MAX_VALUE);
+    metadata.put("total", 1.0);
+    metadata.put("huge", 1.0E20);
+    metadata.put("ratio", 0.1);
+    metadata.put("gift", true);
+    ActionRecord full = new ActionRecord(nextId(), t, campaign.id(), 11L, 12L, ActionSource.REFERRAL, metadata, 13L,
+        "order-1001", true, new ActionCounts(1, 2, 3, 4, Long.MAX_VALUE), T0.plusNanos(1));
+    ActionRecord bare = new ActionRecord(nextId(), t, campaign.id(), 11L, 12L, ActionSource.DIRECT, Map.of(), null,
+        null, false, new ActionCounts(0, 0, 0, 0, 0), T1);
+    ActionRecord bareToo = new ActionRecord(nextId(), t, campaign.id(), 11L, 12L, ActionSource.IMPORT, Map.of(), null,
+        null, false, new ActionCounts(0, 0, 0, 0, 0), T1);
+    run(tx -> {
+      tx.actions().insert(full);
+      tx.actions().insert(bare);
+      tx.actions().insert(bareToo);
+    });
+
+    ActionRecord found = tx(tx -> tx.actions().findByIdempotencyKey(t, "order-1001")).orElseThrow();
+    assertEquals(stored(full), found);
+    assertEquals(Long.class, found.metadata().get("items").getClass());
+    assertEquals(Double.class, found.metadata().get("total").getClass());
+    assertEquals(Optional.empty(), tx(tx -> tx.actions().findByIdempotencyKey(t + 1, "order-1001")));
+    assertEquals(Optional.empty(), tx(tx -> tx.actions().findByIdempotencyKey(t, "order-1002")));
+    assertEquals(Optional.empty(), tx(tx -> tx.actions().findByIdempotencyKey(t, null)));
+
+    ActionRecord again = new ActionRecord(nextId(), t, campaign.id(), 14L, 12L, ActionSource.MANUAL, Map.of(), null,
+        "order-1001", false, new ActionCounts(0, 0, 0, 0, 0), T2);
+    UniqueViolationException e = assertThrows(UniqueViolationException.class,
+        () -> run(tx -> tx.actions().insert(again)));
+    assertEquals(UniqueKey.ACTION_IDEMPOTENCY_KEY, e.key());
+    long otherTenant = tenant();
+    run(tx -> tx.actions().insert(new ActionRecord(nextId(), otherTenant, campaign.id(), 14L, 12L,
+        ActionSource.MANUAL, Map.of(), null, "order-1001", false, new ActionCounts(0, 0, 0, 0, 0), T2)));
+    assertEquals(stored(full), tx(tx -> tx.actions().findByIdempotencyKey(t, "order-1001")).orElseThrow());
+    assertThrows(StorageException.class, () -> run(tx -> tx.actions().insert(new ActionRecord(full.actionId(), t,
+        campaign.id(), 11L, 12L, ActionSource.DIRECT, Map.of(), null, null, false,
+        new ActionCounts(0, 0, 0, 0, 0), T1))), "an action id is a primary key");
+  }
+
+  @Test
+  void countersStartAtZeroCountPerKeyAndSumToTheCampaignsActions() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    long ann = nextId();
+    long bob = nextId();
+    long reward = nextId();
+    assertEquals(0L, count(t, ann, 0, 0));
+    assertEquals(0L, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())));
+
+    assertEquals(1L, increment(t, campaign.id(), ann, 0, 0));
+    assertEquals(2L, increment(t, campaign.id(), ann, 0, 0));
+    assertEquals(1L, increment(t, campaign.id(), ann, 0, 202503));
+    assertEquals(1L, increment(t, campaign.id(), ann, reward, 0));
+    assertEquals(1L, increment(t, campaign.id(), ann, reward, 202503));
+    assertEquals(1L, increment(t, campaign.id(), bob, 0, 0));
+    assertEquals(1L, increment(t, other.id(), nextId(), 0, 0));
+    assertEquals(1L, increment(t + 1, campaign.id(), ann, 0, 0), "another tenant's counter");
+    assertEquals(2L, count(t, ann, 0, 0));
+    assertEquals(1L, count(t, ann, 0, 202503));
+    assertEquals(0L, count(t, ann, 0, 202502));
+    assertEquals(1L, count(t, ann, reward, 202503));
+    assertEquals(3L, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())), "ann's 2 and bob's 1");
+    assertEquals(1L, (long) tx(tx -> tx.actions().campaignActions(t, other.id())));
+
+    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+      assertEquals(3L, tx.actions().increment(t, campaign.id(), ann, 0, 0));
+      assertEquals(1L, tx.actions().increment(t, campaign.id(), ann, 0, 202504));
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(2L, count(t, ann, 0, 0), "a rolled-back increment is gone");
+    assertEquals(0L, count(t, ann, 0, 202504), "and so is a counter it created");
+    assertEquals(3L, increment(t, campaign.id(), ann, 0, 0));
+  }
+
+  @Test
+  void deleteAllRemovesOneParticipantsActionsAndCountersAndFreesTheirKeys() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long ann = nextId();
+    long bob = nextId();
+    run(tx -> {
+      tx.actions().insert(action(t, campaign.id(), ann, "ann-1"));
+      tx.actions().insert(action(t, campaign.id(), bob, "bob-1"));
+      tx.actions().increment(t, campaign.id(), ann, 0, 0);
+      tx.actions().increment(t, campaign.id(), ann, 9, 202501);
+      tx.actions().increment(t, campaign.id(), bob, 0, 0);
+      tx.actions().increment(t + 1, campaign.id(), ann, 0, 0);
+    });
+    run(tx -> tx.actions().deleteAll(t, ann));
+    assertEquals(Optional.empty(), tx(tx -> tx.actions().findByIdempotencyKey(t, "ann-1")));
+    assertTrue(tx(tx -> tx.actions().findByIdempotencyKey(t, "bob-1")).isPresent());
+    assertEquals(0L, count(t, ann, 0, 0));
+    assertEquals(0L, count(t, ann, 9, 202501));
+    assertEquals(1L, count(t, bob, 0, 0));
+    assertEquals(1L, count(t + 1, ann, 0, 0), "another tenant's participant with the same id");
+    assertEquals(1L, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())));
+    run(tx -> tx.actions().insert(action(t, campaign.id(), ann, "ann-1")));
+    assertEquals(1L, increment(t, campaign.id(), ann, 0, 0));
+  }
+
+  @Test
+  void concurrentIncrementsOfOneCounterGiveEveryValueOnce() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long participant = nextId();
+    int increments = 400;
+    List<Long> values = Collections.synchronizedList(new ArrayList<>());
+    concurrently(increments, (instance, i) -> values.add(instance.inTransaction(tx ->
+        tx.actions().increment(t, campaign.id(), participant, 0, 0))));
+    assertEquals(List.of(), repeated(values), "values given more than once");
+    assertEquals(LongStream.rangeClosed(1, increments).boxed().collect(Collectors.toSet()), new HashSet<>(values));
+    assertEquals(increments, count(t, participant, 0, 0));
+    assertEquals(increments, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())));
+  }
+
+  @Test
+  void concurrentIncrementsOfNewCountersCreateEachOnce() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    int participants = 40;
+    int each = 10;
+    long first = IDS.addAndGet(participants) - participants + 1;
+    Map<Long, Set<Long>> values = new ConcurrentHashMap<>();
+    // Every participant's first increments race to create its counter (and its month's).
+    concurrently(participants * each, (instance, i) -> {
+      long participant = first + i % participants;
+      long value = instance.inTransaction(tx -> {
+        tx.actions().increment(t, campaign.id(), participant, 0, 202503);
+        return tx.actions().increment(t, campaign.id(), participant, 0, 0);
+      });
+      assertTrue(values.computeIfAbsent(participant, p -> ConcurrentHashMap.newKeySet()).add(value));
+    });
+    for (long p = first; p < first + participants; p++) {
+      assertEquals(LongStream.rangeClosed(1, each).boxed().collect(Collectors.toSet()),
+          values.get(p));
+      assertEquals(each, count(t, p, 0, 202503));
+    }
+    assertEquals(participants * each, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())));
+  }
+
+  // ---------------------------------------------------------------- earned rewards
+
+  @Test
+  void earnedRewardsRoundTripEveryFieldAndInsertEachCycleOnce() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CampaignReward reward = reward(t, campaign.id(), RewardType.CASH, 1, null);
+    run(tx -> tx.rewards().insert(reward));
+    long ann = nextId();
+    long action = nextId();
+    EarnedReward full = new EarnedReward(nextId(), t, campaign.id(), ann, reward.id(), 1, RewardType.CASH,
+        EarnedRewardStatus.FULFILLED, true, Long.MAX_VALUE, "CODE-Zoë-😀", "a message", 1_234, "EUR",
+        "coupon pool empty", T0.plusNanos(1), T1.plusNanos(999), T2);
+    EarnedReward bare = new EarnedReward(nextId(), t, campaign.id(), ann, reward.id(), 2, RewardType.POINTS,
+        EarnedRewardStatus.PENDING, false, 0, null, null, 0, null, null, T1, null, null);
+    assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(full, action)));
+    assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(bare, action)));
+    assertEquals(Optional.of(stored(full)), tx(tx -> tx.earnedRewards().find(t, full.id())));
+    assertEquals(Optional.of(bare), tx(tx -> tx.earnedRewards().find(t, bare.id())));
+    assertEquals(Optional.empty(), tx(tx -> tx.earnedRewards().find(t + 1, full.id())), "another tenant's");
+
+    EarnedReward sameCycle = earned(t, campaign.id(), ann, reward.id(), 1, EarnedRewardStatus.PENDING);
+    assertFalse(test(tx -> tx.earnedRewards().insertIfAbsent(sameCycle, nextId())), "the cycle exists");
+    assertEquals(Optional.empty(), tx(tx -> tx.earnedRewards().find(t, sameCycle.id())));
+    EarnedReward sameId = new EarnedReward(full.id(), t, campaign.id(), ann, reward.id(), 3, RewardType.POINTS,
+        EarnedRewardStatus.PENDING, true, 0, null, null, 0, null, null, T1, null, null);
+    assertFalse(test(tx -> tx.earnedRewards().insertIfAbsent(sameId, nextId())), "the id exists");
+    assertEquals(Optional.of(stored(full)), tx(tx -> tx.earnedRewards().find(t, full.id())));
+    // A failed insert-if-absent leaves the unit of work usable: the rest of it commits.
+    run(tx -> {
+      assertFalse(tx.earnedRewards().insertIfAbsent(sameCycle, action));
+      assertTrue(tx.earnedRewards().insertIfAbsent(earned(t, campaign.id(), ann, reward.id(), 3,
+          EarnedRewardStatus.PENDING), action));
+    });
+    assertEquals(3, tx(tx -> tx.earnedRewards().unlockedBy(t, action)).size());
+    assertEquals(List.of(stored(full), bare), tx(tx -> tx.earnedRewards().unlockedBy(t, action)).subList(0, 2));
+    assertEquals(List.of(), tx(tx -> tx.earnedRewards().unlockedBy(t + 1, action)));
+
+    assertThrows(StorageException.class, () -> tx(tx -> tx.earnedRewards().insertIfAbsent(earned(t, campaign.id(),
+        ann, nextId(), 1, EarnedRewardStatus.PENDING), action)), "an earned reward needs its campaign reward");
+  }
+
+  @Test
+  void aParticipantsEarnedRewardsListNewestFirstByKeyset() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CampaignReward reward = reward(t, campaign.id(), RewardType.POINTS, 1, null);
+    run(tx -> tx.rewards().insert(reward));
+    long ann = nextId();
+    List<EarnedReward> anns = new ArrayList<>();
+    for (int cycle = 1; cycle <= 5; cycle++) {
+      EarnedReward e = earned(t, campaign.id(), ann, reward.id(), cycle, EarnedRewardStatus.PENDING);
+      assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(e, 0)));
+      anns.add(e);
+    }
+    assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(earned(t, campaign.id(), nextId(), reward.id(), 1,
+        EarnedRewardStatus.PENDING), 0)));
+    List<EarnedReward> newestFirst = new ArrayList<>(anns);
+    Collections.reverse(newestFirst);
+    assertEquals(newestFirst, list(t, ann, null, 10));
+    assertEquals(newestFirst.subList(0, 2), list(t, ann, null, 2));
+    assertEquals(newestFirst.subList(2, 4), list(t, ann, newestFirst.get(1).id(), 2));
+    assertEquals(newestFirst.subList(4, 5), list(t, ann, newestFirst.get(3).id(), 2));
+    assertEquals(List.of(), list(t, ann, anns.get(0).id(), 2));
+    assertEquals(List.of(), list(t, ann, null, 0));
+    assertEquals(List.of(), list(t + 1, ann, null, 10), "another tenant");
+  }
+
+  @Test
+  void transitionsAreCompareAndSetAndStampApprovalAndFulfilment() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CampaignReward reward = reward(t, campaign.id(), RewardType.COUPON, 1, null);
+    run(tx -> tx.rewards().insert(reward));
+    EarnedReward e = earned(t, campaign.id(), nextId(), reward.id(), 1, EarnedRewardStatus.PENDING);
+    assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(e, 0)));
+
+    assertFalse(transition(t, e.id(), EarnedRewardStatus.APPROVED, EarnedRewardStatus.FULFILLED, T1));
+    assertFalse(transition(t + 1, e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1));
+    assertFalse(transition(t, nextId(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1));
+    assertEquals(e, find(t, e.id()), "a failed move changes nothing");
+
+    assertTrue(transition(t, e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1.plusNanos(1)));
+    EarnedReward approved = find(t, e.id());
+    assertEquals(EarnedRewardStatus.APPROVED, approved.status());
+    assertEquals(stored(T1.plusNanos(1)), approved.approvedAt(), "stamped as instants are stored");
+    assertNull(approved.fulfilledAt());
+    assertFalse(transition(t, e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T2));
+
+    assertTrue(transition(t, e.id(), EarnedRewardStatus.APPROVED, EarnedRewardStatus.FULFILLED, T2));
+    EarnedReward fulfilled = find(t, e.id());
+    assertEquals(EarnedRewardStatus.FULFILLED, fulfilled.status());
+    assertEquals(approved.approvedAt(), fulfilled.approvedAt(), "approval time kept");
+    assertEquals(T2, fulfilled.fulfilledAt());
+    assertEquals(e.earnedAt(), fulfilled.earnedAt());
+
+    EarnedReward other = earned(t, campaign.id(), nextId(), reward.id(), 1, EarnedRewardStatus.PENDING);
+    assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(other, 0)));
+    assertTrue(transition(t, other.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T2));
+    EarnedReward removed = find(t, other.id());
+    assertEquals(EarnedRewardStatus.REMOVED, removed.status());
+    assertNull(removed.approvedAt());
+    assertNull(removed.fulfilledAt());
+  }
+
+  @Test
+  void couponsWaitingReasonsReadFlagsCountsAndWinners() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    CampaignReward coupon = reward(t, campaign.id(), RewardType.COUPON, 1, null);
+    CampaignReward points = reward(t, campaign.id(), RewardType.POINTS, 1, null);
+    CampaignReward elsewhere = reward(t, other.id(), RewardType.COUPON, 1, null);
+    run(tx -> {
+      tx.rewards().insert(coupon);
+      tx.rewards().insert(points);
+      tx.rewards().insert(elsewhere);
+    });
+    long ann = nextId();
+    long bob = nextId();
+    long cid = nextId();
+    EarnedReward a1 = insertEarned(t, campaign.id(), ann, coupon.id(), 1, RewardType.COUPON,
+        EarnedRewardStatus.APPROVED);
+    EarnedReward a2 = insertEarned(t, campaign.id(), ann, coupon.id(), 2, RewardType.COUPON,
+        EarnedRewardStatus.APPROVED);
+    EarnedReward a3 = insertEarned(t, campaign.id(), ann, points.id(), 1, RewardType.POINTS,
+        EarnedRewardStatus.APPROVED);
+    EarnedReward b1 = insertEarned(t, campaign.id(), bob, coupon.id(), 1, RewardType.COUPON,
+        EarnedRewardStatus.PENDING);
+    EarnedReward c1 = insertEarned(t, other.id(), cid, elsewhere.id(), 1, RewardType.COUPON,
+        EarnedRewardStatus.APPROVED);
+
+    assertEquals(List.of(a1, a2), tx(tx -> tx.earnedRewards().waitingForCoupon(t, campaign.id(), 10)));
+    assertEquals(List.of(a1), tx(tx -> tx.earnedRewards().waitingForCoupon(t, campaign.id(), 1)));
+    assertEquals(List.of(c1), tx(tx -> tx.earnedRewards().waitingForCoupon(t, other.id(), 10)));
+    assertEquals(List.of(), tx(tx -> tx.earnedRewards().waitingForCoupon(t + 1, campaign.id(), 10)));
+
+    run(tx -> tx.earnedRewards().setCoupon(t, a1.id(), null, "coupon pool empty"));
+    assertEquals("coupon pool empty", find(t, a1.id()).waitingReason());
+    assertNull(find(t, a1.id()).couponCode());
+    assertEquals(List.of(a1.id(), a2.id()), tx(tx -> tx.earnedRewards().waitingForCoupon(t, campaign.id(), 10))
+        .stream().map(EarnedReward::id).toList(), "still waiting, with a reason");
+    run(tx -> tx.earnedRewards().setCoupon(t, a1.id(), "SPRING-1", null));
+    assertEquals("SPRING-1", find(t, a1.id()).couponCode());
+    assertNull(find(t, a1.id()).waitingReason(), "the code clears the reason");
+    run(tx -> tx.earnedRewards().setCoupon(t, a2.id(), "SPRING-2", "ignored with a code"));
+    assertNull(find(t, a2.id()).waitingReason());
+    run(tx -> tx.earnedRewards().setCoupon(t + 1, b1.id(), "OTHER", null));
+    assertNull(find(t, b1.id()).couponCode(), "another tenant's reward is not touched");
+    assertEquals(List.of(), tx(tx -> tx.earnedRewards().waitingForCoupon(t, campaign.id(), 10)));
+
+    assertTrue(find(t, a3.id()).unread());
+    assertTrue(test(tx -> tx.earnedRewards().markRead(t, a3.id())));
+    assertFalse(find(t, a3.id()).unread());
+    assertTrue(test(tx -> tx.earnedRewards().markRead(t, a3.id())), "it exists, read or not");
+    assertFalse(test(tx -> tx.earnedRewards().markRead(t + 1, a1.id())));
+    assertFalse(test(tx -> tx.earnedRewards().markRead(t, nextId())));
+
+    assertEquals(3L, countByStatus(t, ann, EarnedRewardStatus.APPROVED));
+    assertEquals(0L, countByStatus(t, ann, EarnedRewardStatus.PENDING));
+    assertEquals(1L, countByStatus(t, bob, EarnedRewardStatus.PENDING));
+    assertEquals(0L, countByStatus(t + 1, ann, EarnedRewardStatus.APPROVED));
+    assertTrue(test(tx -> tx.earnedRewards().isWinner(t, ann)));
+    assertTrue(test(tx -> tx.earnedRewards().isWinner(t, bob)));
+    assertFalse(test(tx -> tx.earnedRewards().isWinner(t, nextId())));
+    assertFalse(test(tx -> tx.earnedRewards().isWinner(t + 1, ann)));
+    assertEquals(2L, (long) tx(tx -> tx.earnedRewards().winners(t, campaign.id())), "ann once, and bob");
+    assertEquals(1L, (long) tx(tx -> tx.earnedRewards().winners(t, other.id())));
+
+    assertTrue(transition(t, b1.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T1));
+    assertFalse(test(tx -> tx.earnedRewards().isWinner(t, bob)), "a removed reward does not make a winner");
+    assertEquals(1L, (long) tx(tx -> tx.earnedRewards().winners(t, campaign.id())));
+    assertEquals(1L, countByStatus(t, bob, EarnedRewardStatus.REMOVED));
+  }
+
+  @Test
+  void deleteAllRemovesOneParticipantsEarnedRewardsAndFreesTheirCycles() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CampaignReward reward = reward(t, campaign.id(), RewardType.POINTS, 1, null);
+    run(tx -> tx.rewards().insert(reward));
+    long ann = nextId();
+    long bob = nextId();
+    long action = nextId();
+    EarnedReward a = earned(t, campaign.id(), ann, reward.id(), 1, EarnedRewardStatus.APPROVED);
+    EarnedReward b = earned(t, campaign.id(), bob, reward.id(), 1, EarnedRewardStatus.APPROVED);
+    run(tx -> {
+      tx.earnedRewards().insertIfAbsent(a, action);
+      tx.earnedRewards().insertIfAbsent(b, action);
+    });
+    run(tx -> tx.earnedRewards().deleteAll(t + 1, ann));
+    assertEquals(Optional.of(a), tx(tx -> tx.earnedRewards().find(t, a.id())), "another tenant's delete");
+    run(tx -> tx.earnedRewards().deleteAll(t, ann));
+    assertEquals(Optional.empty(), tx(tx -> tx.earnedRewards().find(t, a.id())));
+    assertEquals(List.of(b), tx(tx -> tx.earnedRewards().unlockedBy(t, action)));
+    assertEquals(List.of(), list(t, ann, null, 10));
+    assertFalse(test(tx -> tx.earnedRewards().isWinner(t, ann)));
+    assertEquals(1L, (long) tx(tx -> tx.earnedRewards().winners(t, campaign.id())));
+    assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(earned(t, campaign.id(), ann, reward.id(), 1,
+        EarnedRewardStatus.PENDING), 0)), "the cycle is free again");
+  }
+
+  @Test
+  void concurrentInsertsOfOneCycleInsertItOnce() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CampaignReward reward = reward(t, campaign.id(), RewardType.POINTS, 1, null);
+    run(tx -> tx.rewards().insert(reward));
+    int cycles = 25;
+    int racers = 8;
+    long participant = nextId();
+    Map<Integer, AtomicInteger> inserted = new ConcurrentHashMap<>();
+    concurrently(cycles * racers, (instance, i) -> {
+      int cycle = 1 + i / racers;
+      EarnedReward e = earned(t, campaign.id(), participant, reward.id(), cycle, EarnedRewardStatus.PENDING);
+      if (instance.inTransaction(tx -> tx.earnedRewards().insertIfAbsent(e, 0))) {
+        inserted.computeIfAbsent(cycle, c -> new AtomicInteger()).incrementAndGet();
+      }
+    });
+    assertEquals(cycles, inserted.size());
+    inserted.forEach((cycle, times) -> assertEquals(1, times.get(), "cycle " + cycle));
+    assertEquals(cycles, list(t, participant, null, 100).size());
+  }
+
+  @Test
+  void ofTwoConcurrentMovesOfOneRewardExactlyOneWins() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CampaignReward reward = reward(t, campaign.id(), RewardType.POINTS, 1, null);
+    run(tx -> tx.rewards().insert(reward));
+    int rewards = 100;
+    List<EarnedReward> pending = new ArrayList<>();
+    run(tx -> {
+      for (int i = 0; i < rewards; i++) {
+        EarnedReward e = earned(t, campaign.id(), nextId(), reward.id(), 1, EarnedRewardStatus.PENDING);
+        tx.earnedRewards().insertIfAbsent(e, 0);
+        pending.add(e);
+      }
+    });
+    Map<Long, EarnedRewardStatus> winners = new ConcurrentHashMap<>();
+    List<Long> doubleWins = Collections.synchronizedList(new ArrayList<>());
+    // Each reward is approved by one worker and removed by another, at once.
+    concurrently(rewards * 2, (instance, i) -> {
+      EarnedReward e = pending.get(i / 2);
+      EarnedRewardStatus to = i % 2 == 0 ? EarnedRewardStatus.APPROVED : EarnedRewardStatus.REMOVED;
+      if (instance.inTransaction(tx -> tx.earnedRewards().transition(t, e.id(), EarnedRewardStatus.PENDING, to,
+          T1)) && winners.put(e.id(), to) != null) {
+        doubleWins.add(e.id());
+      }
+    });
+    assertEquals(List.of(), doubleWins);
+    assertEquals(rewards, winners.size());
+    for (EarnedReward e : pending) {
+      EarnedReward now = find(t, e.id());
+      assertEquals(winners.get(e.id()), now.status());
+      assertEquals(now.status() == EarnedRewardStatus.APPROVED ? T1 : null, now.approvedAt());
+    }
+  }
+
+  @Test
+  void aMoveWaitsForAnotherUnitOfWorkMovingTheSameRewardAndThenFails() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CampaignReward reward = reward(t, campaign.id(), RewardType.POINTS, 1, null);
+    run(tx -> tx.rewards().insert(reward));
+    EarnedReward e = earned(t, campaign.id(), nextId(), reward.id(), 1, EarnedRewardStatus.PENDING);
+    assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(e, 0)));
+    Storage second = database.openStorage();
+    CountDownLatch moved = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<Boolean> approve = threads.submit(() -> storage.inTransaction(tx -> {
+        boolean ok = tx.earnedRewards().transition(t, e.id(), EarnedRewardStatus.PENDING,
+            EarnedRewardStatus.APPROVED, T1);
+        moved.countDown();
+        await(release);
+        return ok;
+      }));
+      await(moved);
+      Future<Boolean> remove = threads.submit(() -> second.inTransaction(tx -> tx.earnedRewards().transition(t,
+          e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T2)));
+      // Units of work run one at a time: the second move starts once the first one committed.
+      release.countDown();
+      assertTrue(approve.get(60, TimeUnit.SECONDS));
+      assertFalse(remove.get(60, TimeUnit.SECONDS), "it re-read the status after the first move committed");
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+      second.close();
+    }
+    assertEquals(EarnedRewardStatus.APPROVED, find(t, e.id()).status());
+  }
+
+  // ---------------------------------------------------------------- coupon pools
+
+  @Test
+  void aPoolHoldsEachCodeOnceAndAssignsTheLowestFreeIdFirst() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    run(tx -> {
+      tx.coupons().insert(t, c, 30, "THIRD", T0);
+      tx.coupons().insert(t, c, 10, "FIRST-Zoë-😀", T0);
+      tx.coupons().insert(t, c, 20, "second", T0);
+      tx.coupons().insert(t, other.id(), 5, "FIRST-Zoë-😀", T0);
+    });
+    assertEquals(List.of("second", "FIRST-Zoë-😀"), tx(tx -> tx.coupons().existing(t, c,
+        List.of("NEW", "second", "FIRST-Zoë-😀", "second", "SECOND"))), "in the order asked, once each, exact case");
+    assertEquals(List.of(), tx(tx -> tx.coupons().existing(t, c, List.of())));
+    assertEquals(List.of(), tx(tx -> tx.coupons().existing(t + 1, c, List.of("THIRD"))));
+    assertEquals(List.of(), tx(tx -> tx.coupons().existing(t, other.id(), List.of("THIRD"))));
+    UniqueViolationException duplicate = assertThrows(UniqueViolationException.class,
+        () -> run(tx -> tx.coupons().insert(t, c, 40, "THIRD", T0)));
+    assertEquals(UniqueKey.COUPON_CODE, duplicate.key());
+    assertThrows(StorageException.class, () -> run(tx -> tx.coupons().insert(t + 1, c, 50, "X", T0)),
+        "a pool needs its campaign in its tenant");
+    assertEquals(3L, (long) tx(tx -> tx.coupons().remaining(t, c)));
+    assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, other.id())));
+    assertEquals(0L, (long) tx(tx -> tx.coupons().remaining(t + 1, c)));
+
+    long ann = nextId();
+    long r1 = nextId();
+    long r2 = nextId();
+    assertEquals(Optional.of("FIRST-Zoë-😀"), assign(t, c, r1, ann, T1.plusNanos(1)));
+    assertEquals(Optional.of("second"), assign(t, c, r2, ann, T2));
+    assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, c)));
+    assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, other.id())), "another campaign's pool");
+    assertThrows(TransientStorageException.class, () -> assign(t, c, r1, ann, T2), "a reward gets one code only");
+    assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, c)), "and the failed assignment took nothing");
+
+    List<AssignedCoupon> assigned = List.of(
+        new AssignedCoupon(10, "FIRST-Zoë-😀", r1, ann, stored(T1.plusNanos(1))),
+        new AssignedCoupon(20, "second", r2, ann, T2));
+    assertEquals(assigned, tx(tx -> tx.coupons().assigned(t, c, null, 10)));
+    assertEquals(assigned.subList(0, 1), tx(tx -> tx.coupons().assigned(t, c, null, 1)));
+    assertEquals(assigned.subList(1, 2), tx(tx -> tx.coupons().assigned(t, c, 10L, 10)));
+    assertEquals(List.of(), tx(tx -> tx.coupons().assigned(t, c, 20L, 10)));
+    assertEquals(List.of(), tx(tx -> tx.coupons().assigned(t, other.id(), null, 10)));
+
+    assertEquals(Optional.of("THIRD"), assign(t, c, nextId(), ann, T2));
+    assertEquals(Optional.empty(), assign(t, c, nextId(), ann, T2), "the pool is empty");
+    assertEquals(Optional.empty(), assign(t + 1, other.id(), nextId(), ann, T2), "another tenant's pool");
+    assertEquals(0L, (long) tx(tx -> tx.coupons().remaining(t, c)));
+    assertEquals(3, tx(tx -> tx.coupons().assigned(t, c, null, 10)).size());
+    run(tx -> tx.coupons().insert(t, c, 40, "LATE", T2));
+    assertEquals(Optional.of("LATE"), assign(t, c, nextId(), ann, T2), "an upload refills the pool");
+  }
+
+  @Test
+  void aSecondAssignmentToARewardThatGotACodeFailsAsTransientAndTakesNoCode() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    run(tx -> {
+      for (int i = 1; i <= 3; i++) {
+        tx.coupons().insert(t, c, i, "CODE-" + i, T0);
+      }
+    });
+    long reward = nextId();
+    Storage second = database.openStorage();
+    CountDownLatch assigned = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<Optional<String>> first = threads.submit(() -> storage.inTransaction(tx -> {
+        Optional<String> code = tx.coupons().assignNext(t, c, reward, 7L, T1);
+        assigned.countDown();
+        await(release);
+        return code;
+      }));
+      await(assigned);
+      Future<Optional<String>> other = threads.submit(() -> second.inTransaction(tx ->
+          tx.coupons().assignNext(t, c, reward, 7L, T1)));
+      // Units of work run one at a time: the second assignment starts once the first one committed.
+      release.countDown();
+      assertEquals(Optional.of("CODE-1"), first.get(60, TimeUnit.SECONDS));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> other.get(60, TimeUnit.SECONDS));
+      assertInstanceOf(TransientStorageException.class, e.getCause(), "a lost race: the engine retries the work");
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+      second.close();
+    }
+    assertEquals(2L, (long) tx(tx -> tx.coupons().remaining(t, c)), "the loser took no code");
+    assertEquals(List.of(new AssignedCoupon(1, "CODE-1", reward, 7L, T1)), tx(tx -> tx.coupons().assigned(t, c,
+        null, 10)));
+  }
+
+  @Test
+  void concurrentAssignmentsHandEachCodeOutOnce() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    int codes = 1_000;
+    int attempts = 1_200;
+    run(tx -> {
+      for (int i = 1; i <= codes; i++) {
+        tx.coupons().insert(t, c, i, "CODE-" + i, T0);
+      }
+    });
+    Map<String, Long> given = new ConcurrentHashMap<>();
+    Set<String> twice = ConcurrentHashMap.newKeySet();
+    AtomicInteger empty = new AtomicInteger();
+    long firstReward = IDS.addAndGet(attempts) - attempts + 1;
+    concurrently(attempts, (instance, i) -> {
+      long reward = firstReward + i;
+      Optional<String> code = instance.inTransaction(tx -> tx.coupons().assignNext(t, c, reward, 7L, T1));
+      if (code.isEmpty()) {
+        empty.incrementAndGet();
+      } else if (given.put(code.get(), reward) != null) {
+        twice.add(code.get());
+      }
+    });
+    assertEquals(Set.of(), twice, "codes assigned twice");
+    assertEquals(codes, given.size());
+    assertEquals(attempts - codes, empty.get());
+    assertEquals(0L, (long) tx(tx -> tx.coupons().remaining(t, c)));
+    List<AssignedCoupon> listed = new ArrayList<>();
+    Long after = null;
+    while (true) {
+      Long cursor = after;
+      List<AssignedCoupon> page = tx(tx -> tx.coupons().assigned(t, c, cursor, 100));
+      if (page.isEmpty()) {
+        break;
+      }
+      listed.addAll(page);
+      after = page.get(page.size() - 1).id();
+    }
+    assertEquals(codes, listed.size());
+    Set<Long> rewards = new HashSet<>();
+    for (AssignedCoupon a : listed) {
+      assertEquals("CODE-" + a.id(), a.code());
+      assertEquals(given.get(a.code()), a.earnedRewardId(), "listed with the reward it went to");
+      assertTrue(rewards.add(a.earnedRewardId()));
+    }
+  }
+
+  // ---------------------------------------------------------------- catalog
+
+  @Test
+  void catalogRewardsRoundTripAndListWithFilters() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    CatalogReward mug = new CatalogReward(nextId(), t, campaign.id(), "Mug — Zoë's 😀", "A 'big' \"mug\"", 100,
+        RewardType.CUSTOM_MESSAGE, 0L, true, T0.plusNanos(1));
+    CatalogReward tea = new CatalogReward(nextId(), t, campaign.id(), "Tea", null, Long.MAX_VALUE, RewardType.COUPON,
+        null, false, T1);
+    CatalogReward cash = new CatalogReward(nextId(), t, campaign.id(), "Cash", null, 1, RewardType.CASH,
+        1_000_000_000L, true, T2);
+    CatalogReward elsewhere = new CatalogReward(nextId(), t, other.id(), "Else", null, 1, RewardType.CASH, null, true,
+        T2);
+    run(tx -> {
+      tx.catalog().insert(mug);
+      tx.catalog().insert(tea);
+      tx.catalog().insert(cash);
+      tx.catalog().insert(elsewhere);
+    });
+    CatalogReward mugRead = stored(mug);
+    assertEquals(Optional.of(mugRead), tx(tx -> tx.catalog().find(t, mug.id())));
+    assertEquals(Optional.of(tea), tx(tx -> tx.catalog().find(t, tea.id())));
+    assertEquals(Optional.empty(), tx(tx -> tx.catalog().find(t + 1, mug.id())));
+    assertEquals(List.of(mugRead, tea, cash), listCatalog(t, campaign.id(), null, null));
+    assertEquals(List.of(mugRead, cash), listCatalog(t, campaign.id(), true, null));
+    assertEquals(List.of(tea), listCatalog(t, campaign.id(), false, null));
+    assertEquals(List.of(cash), listCatalog(t, campaign.id(), null, RewardType.CASH));
+    assertEquals(List.of(), listCatalog(t, campaign.id(), false, RewardType.CASH));
+    assertEquals(List.of(elsewhere), listCatalog(t, other.id(), true, RewardType.CASH));
+    assertEquals(List.of(), listCatalog(t + 1, campaign.id(), null, null));
+
+    assertTrue(test(tx -> tx.catalog().setActive(t, tea.id(), true)));
+    assertTrue(tx(tx -> tx.catalog().find(t, tea.id())).orElseThrow().active());
+    assertTrue(test(tx -> tx.catalog().setActive(t, tea.id(), true)), "it exists, changed or not");
+    assertFalse(test(tx -> tx.catalog().setActive(t + 1, tea.id(), false)));
+    assertFalse(test(tx -> tx.catalog().setActive(t, nextId(), false)));
+    assertTrue(tx(tx -> tx.catalog().find(t, tea.id())).orElseThrow().active());
+
+    assertThrows(StorageException.class, () -> run(tx -> tx.catalog().insert(new CatalogReward(nextId(), t,
+        campaign.id(), "Negative", null, 1, RewardType.CASH, -1L, true, T0))), "stock is never below zero");
+    assertThrows(StorageException.class, () -> run(tx -> tx.catalog().insert(new CatalogReward(nextId(), t + 1,
+        campaign.id(), "Orphan", null, 1, RewardType.CASH, 1L, true, T0))), "a catalog needs its campaign");
+  }
+
+  @Test
+  void takeStockTakesOneUnitOfAnActiveRewardAndNeverGoesBelowZero() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CatalogReward two = catalog(t, campaign.id(), 2L, true);
+    CatalogReward unlimited = catalog(t, campaign.id(), null, true);
+    CatalogReward inactive = catalog(t, campaign.id(), 5L, false);
+    CatalogReward none = catalog(t, campaign.id(), 0L, true);
+    assertTrue(takeStock(t, two.id()));
+    assertEquals(1L, stock(t, two.id()));
+    assertTrue(takeStock(t, two.id()));
+    assertFalse(takeStock(t, two.id()));
+    assertEquals(0L, stock(t, two.id()));
+    for (int i = 0; i < 3; i++) {
+      assertTrue(takeStock(t, unlimited.id()));
+    }
+    assertNull(stock(t, unlimited.id()), "unlimited stays unlimited");
+    assertFalse(takeStock(t, inactive.id()));
+    assertEquals(5L, stock(t, inactive.id()));
+    assertFalse(takeStock(t, none.id()));
+    assertFalse(takeStock(t + 1, unlimited.id()), "another tenant's reward");
+    assertFalse(takeStock(t, nextId()));
+    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+      assertFalse(tx.catalog().takeStock(t, inactive.id()));
+      assertTrue(tx.catalog().setActive(t, inactive.id(), true));
+      assertTrue(tx.catalog().takeStock(t, inactive.id()));
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(5L, stock(t, inactive.id()), "a rolled-back unit is back");
+    assertFalse(tx(tx -> tx.catalog().find(t, inactive.id())).orElseThrow().active());
+  }
+
+  @Test
+  void redemptionsRoundTripAndAreFoundByTheirTenantsIdempotencyKey() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CatalogReward mug = catalog(t, campaign.id(), null, true);
+    Redemption keyed = new Redemption(nextId(), t, mug.id(), 11L, 100, 12L, Long.MAX_VALUE, "redeem-Zoë-1", T0,
+        true);
+    Redemption bare = new Redemption(nextId(), t, mug.id(), 11L, 1, 13L, 0, null, T1, false);
+    Redemption bareToo = new Redemption(nextId(), t, mug.id(), 11L, 1, 14L, 0, null, T1, false);
+    run(tx -> {
+      tx.catalog().insertRedemption(keyed);
+      tx.catalog().insertRedemption(bare);
+      tx.catalog().insertRedemption(bareToo);
+    });
+    assertEquals(Optional.of(new Redemption(keyed.id(), t, mug.id(), 11L, 100, 12L, Long.MAX_VALUE, "redeem-Zoë-1",
+        T0, false)), tx(tx -> tx.catalog().findRedemptionByKey(t, "redeem-Zoë-1")), "replayed is not stored");
+    assertEquals(Optional.empty(), tx(tx -> tx.catalog().findRedemptionByKey(t + 1, "redeem-Zoë-1")));
+    assertEquals(Optional.empty(), tx(tx -> tx.catalog().findRedemptionByKey(t, "redeem-zoë-1")));
+    assertEquals(Optional.empty(), tx(tx -> tx.catalog().findRedemptionByKey(t, null)));
+    UniqueViolationException e = assertThrows(UniqueViolationException.class, () -> run(tx ->
+        tx.catalog().insertRedemption(new Redemption(nextId(), t, mug.id(), 15L, 1, 16L, 0, "redeem-Zoë-1", T2,
+            false))));
+    assertEquals(UniqueKey.REDEMPTION_IDEMPOTENCY_KEY, e.key());
+    assertThrows(StorageException.class, () -> run(tx -> tx.catalog().insertRedemption(new Redemption(nextId(), t,
+        nextId(), 15L, 1, 16L, 0, null, T2, false))), "a redemption needs its catalog reward");
+  }
+
+  @Test
+  void concurrentRedemptionsTakeExactlyTheStockThereIs() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CatalogReward tin = catalog(t, campaign.id(), 100L, true);
+    AtomicInteger taken = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    concurrently(300, (instance, i) -> {
+      if (instance.inTransaction(tx -> tx.catalog().takeStock(t, tin.id()))) {
+        taken.incrementAndGet();
+      } else {
+        refused.incrementAndGet();
+      }
+    });
+    assertEquals(100, taken.get());
+    assertEquals(200, refused.get());
+    assertEquals(0L, stock(t, tin.id()));
+  }
+
+  // ---------------------------------------------------------------- rollback
+
+  @Test
+  void aFailedUnitOfWorkLeavesNoTraceOfItsRewardWrites() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    Campaign other = campaign(t);
+    CampaignReward reward = reward(t, c, RewardType.COUPON, 1, null);
+    EarnedReward pending = earned(t, c, nextId(), reward.id(), 1, EarnedRewardStatus.PENDING);
+    CatalogReward tin = catalog(t, c, 3L, true);
+    run(tx -> {
+      tx.rewards().insert(reward);
+      tx.rewards().saveProgram(t, new RewardProgram(c, Automation.MANUAL, 1));
+      tx.earnedRewards().insertIfAbsent(pending, 0);
+      tx.coupons().insert(t, c, 1, "ONE", T0);
+      tx.actions().increment(t, c, pending.participantId(), 0, 0);
+    });
+    Map<String, Object> before = snapshot(t, c, other.id(), reward.id(), pending, tin);
+
+    long action = nextId();
+    EarnedReward unlocked = earned(t, c, pending.participantId(), reward.id(), 2, EarnedRewardStatus.APPROVED);
+    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+      tx.rewards().insert(reward(t, c, RewardType.POINTS, 1, 1));
+      tx.rewards().saveProgram(t, new RewardProgram(c, Automation.AUTO, 9));
+      tx.rewards().saveProgram(t, new RewardProgram(other.id(), Automation.AUTO, 9));
+      tx.actions().insert(action(t, c, pending.participantId(), "key-1"));
+      tx.actions().increment(t, c, pending.participantId(), 0, 0);
+      tx.actions().increment(t, c, pending.participantId(), reward.id(), 202503);
+      tx.earnedRewards().insertIfAbsent(unlocked, action);
+      tx.earnedRewards().transition(t, pending.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1);
+      tx.earnedRewards().setCoupon(t, pending.id(), null, "coupon pool empty");
+      tx.earnedRewards().setCoupon(t, pending.id(), "ONE", null);
+      tx.earnedRewards().markRead(t, pending.id());
+      assertEquals(Optional.of("ONE"), tx.coupons().assignNext(t, c, pending.id(), pending.participantId(), T1));
+      tx.coupons().insert(t, c, 2, "TWO", T1);
+      tx.catalog().insert(catalog(t, c));
+      tx.catalog().setActive(t, tin.id(), false);
+      tx.catalog().setActive(t, tin.id(), true);
+      tx.catalog().takeStock(t, tin.id());
+      tx.catalog().insertRedemption(new Redemption(nextId(), t, tin.id(), 1L, 1, 2L, 3, "redeem-1", T1, false));
+      tx.actions().deleteAll(t, pending.participantId());
+      tx.earnedRewards().deleteAll(t, pending.participantId());
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(before, snapshot(t, c, other.id(), reward.id(), pending, tin));
+    assertEquals(Optional.empty(), tx(tx -> tx.actions().findByIdempotencyKey(t, "key-1")));
+    assertEquals(Optional.empty(), tx(tx -> tx.catalog().findRedemptionByKey(t, "redeem-1")));
+    assertEquals(List.of(), tx(tx -> tx.earnedRewards().unlockedBy(t, action)));
+  }
+
+  /** Everything the rollback test's unit of work touches, read back. */
+  private Map<String, Object> snapshot(long t, long c, long otherCampaignId, long rewardId, EarnedReward pending,
+      CatalogReward tin) {
+    return tx(tx -> {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("rewards", tx.rewards().list(t, c));
+      s.put("program", tx.rewards().findProgram(t, c));
+      s.put("programs", tx.rewards().findProgram(t, otherCampaignId));
+      s.put("count", tx.actions().count(t, pending.participantId(), 0, 0));
+      s.put("monthly", tx.actions().count(t, pending.participantId(), rewardId, 202503));
+      s.put("actions", tx.actions().campaignActions(t, c));
+      s.put("earned", tx.earnedRewards().listForParticipant(t, pending.participantId(), null, 100));
+      s.put("remaining", tx.coupons().remaining(t, c));
+      s.put("existing", tx.coupons().existing(t, c, List.of("ONE", "TWO")));
+      s.put("assigned", tx.coupons().assigned(t, c, null, 100));
+      s.put("catalog", tx.catalog().list(t, c, null, null));
+      s.put("tin", tx.catalog().find(t, tin.id()));
+      return s;
+    });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * Runs {@code tasks} tasks on {@value #THREADS_PER_STORAGE} threads of each of two storages on the database,
+   * released together; task {@code i} runs on the storage of its thread.
+   */
+  void concurrently(int tasks, Task task) throws Exception {
+    Storage second = database.openStorage();
+    List<Storage> instances = List.of(storage, second);
+    int threads = THREADS_PER_STORAGE * instances.size();
+    AtomicInteger next = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Void>> workers = new ArrayList<>();
+      for (int w = 0; w < threads; w++) {
+        Storage instance = instances.get(w % instances.size());
+        Callable<Void> worker = () -> {
+          start.await();
+          for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+            task.run(instance, i);
+          }
+          return null;
+        };
+        workers.add(pool.submit(worker));
+      }
+      start.countDown();
+      for (Future<Void> worker : workers) {
+        worker.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+      second.close();
+    }
+  }
+
+  /** The values {@code values} holds more than once, at most ten, for a short failure message. */
+  static <T> List<T> repeated(List<T> values) {
+    Set<T> seen = new HashSet<>();
+    return values.stream().filter(v -> !seen.add(v)).distinct().limit(10).toList();
+  }
+
+  /** One task of {@link #concurrently}. */
+  interface Task {
+    void run(Storage instance, int i) throws Exception;
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      assertTrue(latch.await(60, TimeUnit.SECONDS), "a latch was never released");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static long nextId() {
+    return IDS.incrementAndGet();
+  }
+
+  /** {@code r} as the store keeps it: as given (the SQL stores truncate instants to microseconds). */
+  static <T> T stored(T r) {
+    return r;
+  }
+
+  boolean test(Function<Transaction, Boolean> work) {
+    return storage.inTransaction(work::apply);
+  }
+
+  <T> T tx(Function<Transaction, T> work) {
+    return storage.inTransaction(work::apply);
+  }
+
+  void run(Consumer<Transaction> work) {
+    storage.inTransaction(tx -> {
+      work.accept(tx);
+      return null;
+    });
+  }
+
+  long tenant() {
+    long id = nextId();
+    run(tx -> tx.tenants().insert(new Tenant(id, "Acme", TenantType.BUSINESS, T0)));
+    return id;
+  }
+
+  Campaign campaign() {
+    return campaign(tenant());
+  }
+
+  Campaign campaign(long tenantId) {
+    Brand brand = new Brand(nextId(), tenantId, "Shop", "shop" + nextId() + ".example.com", T0);
+    Campaign campaign = new Campaign(nextId(), tenantId, brand.id(), "Spring", CampaignStatus.IN_PROGRESS,
+        CampaignVisibility.PUBLIC, ZoneOffset.UTC, T0);
+    run(tx -> {
+      tx.brands().insert(brand);
+      tx.campaigns().insert(campaign);
+    });
+    return campaign;
+  }
+
+  static CampaignReward reward(long tenantId, long campaignId, RewardType type, int conversions, Integer limit) {
+    return new CampaignReward(nextId(), tenantId, campaignId, "Reward", type, RewardAudience.PARTICIPANT,
+        conversions, limit, type == RewardType.POINTS ? 10 : 0, null, 0, null, null, T0);
+  }
+
+  static EarnedReward earned(long tenantId, long campaignId, long participantId, long campaignRewardId, int cycle,
+      EarnedRewardStatus status) {
+    return new EarnedReward(nextId(), tenantId, campaignId, participantId, campaignRewardId, cycle,
+        RewardType.POINTS, status, true, 10, null, null, 0, null, null, T0, null, null);
+  }
+
+  EarnedReward insertEarned(long tenantId, long campaignId, long participantId, long campaignRewardId, int cycle,
+      RewardType type, EarnedRewardStatus status) {
+    EarnedReward e = new EarnedReward(nextId(), tenantId, campaignId, participantId, campaignRewardId, cycle, type,
+        status, true, 0, null, null, 0, null, null, T0, status == EarnedRewardStatus.PENDING ? null : T0, null);
+    assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(e, 0)));
+    return e;
+  }
+
+  static ActionRecord action(long tenantId, long campaignId, long participantId, String key) {
+    return new ActionRecord(nextId(), tenantId, campaignId, participantId, 1L, ActionSource.DIRECT, Map.of("k", 1L),
+        null, key, false, new ActionCounts(1, 1, 0, 1, 1), T0);
+  }
+
+  CatalogReward catalog(long tenantId, long campaignId, Long stock, boolean active) {
+    CatalogReward r = new CatalogReward(nextId(), tenantId, campaignId, "Item", null, 10, RewardType.CUSTOM_MESSAGE,
+        stock, active, T0);
+    run(tx -> tx.catalog().insert(r));
+    return r;
+  }
+
+  static CatalogReward catalog(long tenantId, long campaignId) {
+    return new CatalogReward(nextId(), tenantId, campaignId, "Item", null, 10, RewardType.CUSTOM_MESSAGE, 1L, true,
+        T0);
+  }
+
+  long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
+    return storage.inTransaction(tx -> tx.actions().increment(tenantId, campaignId, participantId, campaignRewardId,
+        month));
+  }
+
+  long count(long tenantId, long participantId, long campaignRewardId, int month) {
+    return storage.inTransaction(tx -> tx.actions().count(tenantId, participantId, campaignRewardId, month));
+  }
+
+  EarnedReward find(long tenantId, long earnedRewardId) {
+    return tx(tx -> tx.earnedRewards().find(tenantId, earnedRewardId)).orElseThrow();
+  }
+
+  List<EarnedReward> list(long tenantId, long participantId, Long beforeId, int limit) {
+    return tx(tx -> tx.earnedRewards().listForParticipant(tenantId, participantId, beforeId, limit));
+  }
+
+  boolean transition(long tenantId, long earnedRewardId, EarnedRewardStatus from, EarnedRewardStatus to,
+      Instant at) {
+    return test(tx -> tx.earnedRewards().transition(tenantId, earnedRewardId, from, to, at));
+  }
+
+  long countByStatus(long tenantId, long participantId, EarnedRewardStatus status) {
+    return tx(tx -> tx.earnedRewards().countByStatus(tenantId, participantId, status));
+  }
+
+  Optional<String> assign(long tenantId, long campaignId, long earnedRewardId, long participantId, Instant at) {
+    return tx(tx -> tx.coupons().assignNext(tenantId, campaignId, earnedRewardId, participantId, at));
+  }
+
+  List<CatalogReward> listCatalog(long tenantId, long campaignId, Boolean active, RewardType type) {
+    return tx(tx -> tx.catalog().list(tenantId, campaignId, active, type));
+  }
+
+  boolean takeStock(long tenantId, long catalogRewardId) {
+    return test(tx -> tx.catalog().takeStock(tenantId, catalogRewardId));
+  }
+
+  Long stock(long tenantId, long catalogRewardId) {
+    return tx(tx -> tx.catalog().find(tenantId, catalogRewardId)).orElseThrow().stock();
+  }
+}
