@@ -17,8 +17,6 @@ final class CatalogRules {
   static final int MAX_DESCRIPTION_LENGTH = 2_000;
   /** Largest {@code stock}. */
   static final long MAX_STOCK = 1_000_000_000L;
-  /** Longest {@code idempotencyKey}, as for points. */
-  static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
   private CatalogRules() {
   }
@@ -48,25 +46,4 @@ final class CatalogRules {
         reward.active());
   }
 
-  /**
-   * Validates a redemption's idempotency key by the rules of points keys: null, or 1 to 128 printable ASCII
-   * characters (no spaces).
-   *
-   * @throws LoyaltyException VALIDATION_ERROR naming {@code idempotencyKey}
-   */
-  static String validateKey(String key) {
-    if (key == null) {
-      return null;
-    }
-    boolean ok = !key.isEmpty() && key.length() <= MAX_IDEMPOTENCY_KEY_LENGTH;
-    for (int i = 0; ok && i < key.length(); i++) {
-      char c = key.charAt(i);
-      ok = c >= 0x21 && c <= 0x7e;
-    }
-    if (!ok) {
-      throw LoyaltyException.validation("idempotencyKey",
-          "idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters");
-    }
-    return key;
-  }
 }

@@ -11,6 +11,7 @@ import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.points.PointsRules;
 import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
@@ -107,7 +108,7 @@ public final class CatalogService implements Catalog {
   @Override
   public Redemption redeem(ParticipantRef participant, long catalogRewardId, String idempotencyKey) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
-    String key = CatalogRules.validateKey(idempotencyKey);
+    String key = PointsRules.idempotencyKey(idempotencyKey);
     long tenantId = context.tenantId();
     try {
       return context.transactions().runRaw(

@@ -94,8 +94,18 @@ public final class EventJson {
     g.writeStringField("ipAddress", p.ipAddress());
     g.writeStringField("tier", p.tier());
     g.writeFieldName("metadata");
+    metadata(g, p.metadata());
+    g.writeNumberField("pointsBalance", p.pointsBalance());
+    g.writeNumberField("lifetimePoints", p.lifetimePoints());
+    g.writeStringField("createdAt", p.createdAt().toString());
+    g.writeStringField("updatedAt", p.updatedAt().toString());
+    g.writeEndObject();
+  }
+
+  /** Writes validated metadata (String, Boolean, Long, Double values), keys sorted for stable payloads. */
+  public static void metadata(JsonGenerator g, Map<String, Object> metadata) throws IOException {
     g.writeStartObject();
-    for (Map.Entry<String, Object> e : new TreeMap<>(p.metadata()).entrySet()) {
+    for (Map.Entry<String, Object> e : new TreeMap<>(metadata).entrySet()) {
       Object v = e.getValue();
       g.writeFieldName(e.getKey());
       if (v instanceof String s) {
@@ -108,11 +118,6 @@ public final class EventJson {
         g.writeNumber((Double) v);
       }
     }
-    g.writeEndObject();
-    g.writeNumberField("pointsBalance", p.pointsBalance());
-    g.writeNumberField("lifetimePoints", p.lifetimePoints());
-    g.writeStringField("createdAt", p.createdAt().toString());
-    g.writeStringField("updatedAt", p.updatedAt().toString());
     g.writeEndObject();
   }
 

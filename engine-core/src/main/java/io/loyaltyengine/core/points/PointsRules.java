@@ -51,12 +51,22 @@ public final class PointsRules {
           "type must be 1 to " + MAX_TYPE_LENGTH + " letters, digits or _ - . :");
     }
     String description = TextRules.optional("description", change.description(), MAX_DESCRIPTION_LENGTH);
-    String key = change.idempotencyKey();
+    return new PointsChange(amount, type, description, idempotencyKey(change.idempotencyKey()));
+  }
+
+  /**
+   * Validates an optional idempotency key, the one rule for every kind of key (points, loyalty actions,
+   * redemptions): null, or 1..{@value #MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters (no spaces).
+   *
+   * @return the key
+   * @throws LoyaltyException VALIDATION_ERROR on {@code idempotencyKey}
+   */
+  public static String idempotencyKey(String key) {
     if (key != null && (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY_LENGTH || !isPrintableAscii(key))) {
       throw LoyaltyException.validation("idempotencyKey",
           "idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters");
     }
-    return new PointsChange(amount, type, description, key);
+    return key;
   }
 
   /** Whether a balance and lifetime total can both take {@code amount} more without overflowing. */

@@ -11,8 +11,6 @@ import io.loyaltyengine.rewards.EarnedReward;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The payloads of reward events, written with {@link EventJson#write}, and the one value the engine reads back
@@ -91,7 +89,7 @@ public final class RewardJson {
       g.writeStringField("idempotencyKey", a.idempotencyKey());
       g.writeBooleanField("participantCreated", a.participantCreated());
       g.writeFieldName("metadata");
-      metadata(g, a.metadata());
+      EventJson.metadata(g, a.metadata());
       instant(g, "recordedAt", a.recordedAt());
       g.writeEndObject();
       ActionCounts c = a.counts();
@@ -151,22 +149,4 @@ public final class RewardJson {
     g.writeStringField(field, value == null ? null : value.toString());
   }
 
-  /** Writes validated metadata (String, Boolean, Long, Double values), keys sorted for stable payloads. */
-  private static void metadata(JsonGenerator g, Map<String, Object> metadata) throws IOException {
-    g.writeStartObject();
-    for (Map.Entry<String, Object> e : new TreeMap<>(metadata).entrySet()) {
-      Object v = e.getValue();
-      g.writeFieldName(e.getKey());
-      if (v instanceof String s) {
-        g.writeString(s);
-      } else if (v instanceof Boolean b) {
-        g.writeBoolean(b);
-      } else if (v instanceof Long l) {
-        g.writeNumber(l);
-      } else {
-        g.writeNumber((Double) v);
-      }
-    }
-    g.writeEndObject();
-  }
 }

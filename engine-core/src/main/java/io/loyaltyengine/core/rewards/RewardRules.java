@@ -26,8 +26,6 @@ public final class RewardRules {
   public static final int MAX_MESSAGE_LENGTH = 2_000;
   /** Largest coupon low-stock threshold. */
   public static final int MAX_LOW_STOCK_THRESHOLD = 1_000_000;
-  /** Longest idempotency key of an action (as for points). */
-  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
   /**
    * Longest fulfilment handler name: its listener is named {@code fulfilment.<name>}, and listener names are at
    * most 64 characters.
@@ -140,27 +138,6 @@ public final class RewardRules {
     return threshold;
   }
 
-  /**
-   * Validates an optional idempotency key: null, or 1..{@value #MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII
-   * characters (as the keys of points changes).
-   *
-   * @throws LoyaltyException VALIDATION_ERROR on {@code idempotencyKey}
-   */
-  public static String idempotencyKey(String key) {
-    if (key == null) {
-      return null;
-    }
-    boolean ok = !key.isEmpty() && key.length() <= MAX_IDEMPOTENCY_KEY_LENGTH;
-    for (int i = 0; ok && i < key.length(); i++) {
-      char c = key.charAt(i);
-      ok = c >= 0x21 && c <= 0x7e;
-    }
-    if (!ok) {
-      throw LoyaltyException.validation("idempotencyKey",
-          "idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters");
-    }
-    return key;
-  }
 
   /**
    * A message shown to a participant: stripped, not blank, at most {@value #MAX_MESSAGE_LENGTH} code points, valid

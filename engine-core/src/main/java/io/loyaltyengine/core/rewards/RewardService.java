@@ -12,6 +12,7 @@ import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.EmailAddresses;
 import io.loyaltyengine.core.participant.MetadataRules;
 import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.points.PointsRules;
 import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.Transaction;
@@ -527,7 +528,7 @@ public final class RewardService implements Rewards {
         }
         invited = Target.of("invited", "invited", action.invited());
       }
-      String key = RewardRules.idempotencyKey(action.idempotencyKey());
+      String key = PointsRules.idempotencyKey(action.idempotencyKey());
       return new ActionRequest(participant, action.campaignRewardId(), source, metadata,
           action.addParticipantIfNoneExists(), invited, key);
     }

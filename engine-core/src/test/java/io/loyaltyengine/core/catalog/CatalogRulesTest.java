@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.points.PointsRules;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
@@ -65,18 +66,18 @@ class CatalogRulesTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "with space", "tab\tkey", "caf\u00e9", "\u007f"})
   void redemptionKeysFollowThePointsKeyRules(String key) {
-    LoyaltyException e = assertThrows(LoyaltyException.class, () -> CatalogRules.validateKey(key));
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> PointsRules.idempotencyKey(key));
     assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
     assertEquals("idempotencyKey", e.field().orElseThrow());
   }
 
   @Test
   void redemptionKeysOfOneTo128PrintableAsciiCharactersOrNullAreAccepted() {
-    assertNull(CatalogRules.validateKey(null));
-    assertEquals("k", CatalogRules.validateKey("k"));
-    assertEquals("k".repeat(128), CatalogRules.validateKey("k".repeat(128)));
-    assertEquals("order-1001:!~", CatalogRules.validateKey("order-1001:!~"));
-    assertThrows(LoyaltyException.class, () -> CatalogRules.validateKey("k".repeat(129)));
+    assertNull(PointsRules.idempotencyKey(null));
+    assertEquals("k", PointsRules.idempotencyKey("k"));
+    assertEquals("k".repeat(128), PointsRules.idempotencyKey("k".repeat(128)));
+    assertEquals("order-1001:!~", PointsRules.idempotencyKey("order-1001:!~"));
+    assertThrows(LoyaltyException.class, () -> PointsRules.idempotencyKey("k".repeat(129)));
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.points.PointsRules;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardAudience;
 import io.loyaltyengine.rewards.RewardType;
@@ -109,13 +110,13 @@ class RewardRulesTest {
     assertEquals(1_000_000, RewardRules.lowStockThreshold(1_000_000));
     assertField("couponLowStockThreshold", () -> RewardRules.lowStockThreshold(-1));
     assertField("couponLowStockThreshold", () -> RewardRules.lowStockThreshold(1_000_001));
-    assertNull(RewardRules.idempotencyKey(null));
-    assertEquals("order-1:x", RewardRules.idempotencyKey("order-1:x"));
-    RewardRules.idempotencyKey("k".repeat(128));
-    assertField("idempotencyKey", () -> RewardRules.idempotencyKey(""));
-    assertField("idempotencyKey", () -> RewardRules.idempotencyKey("k".repeat(129)));
-    assertField("idempotencyKey", () -> RewardRules.idempotencyKey("with space"));
-    assertField("idempotencyKey", () -> RewardRules.idempotencyKey("naïve"));
+    assertNull(PointsRules.idempotencyKey(null));
+    assertEquals("order-1:x", PointsRules.idempotencyKey("order-1:x"));
+    PointsRules.idempotencyKey("k".repeat(128));
+    assertField("idempotencyKey", () -> PointsRules.idempotencyKey(""));
+    assertField("idempotencyKey", () -> PointsRules.idempotencyKey("k".repeat(129)));
+    assertField("idempotencyKey", () -> PointsRules.idempotencyKey("with space"));
+    assertField("idempotencyKey", () -> PointsRules.idempotencyKey("naïve"));
   }
 
   @Test
