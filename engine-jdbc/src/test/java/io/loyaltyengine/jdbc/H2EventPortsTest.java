@@ -1,9 +1,24 @@
 package io.loyaltyengine.jdbc;
 
-/** The event ports on an H2 file. */
-class H2EventPortsTest extends EventPortsTestBase {
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.contract.EventPortsContractTest;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/** The event ports' contract suite on an H2 file; its claim waits for an uncommitted claim (no SKIP LOCKED). */
+class H2EventPortsTest extends EventPortsContractTest {
   @Override
-  JdbcFixture createFixture() {
+  protected StoreFixture createFixture() {
     return new H2FileFixture(true);
+  }
+
+  @Override
+  protected void awaitBlockedOnALock(Thread waiter) throws SQLException {
+    JdbcLockWaits.awaitASessionBlockedOnALock((JdbcFixture) fixture());
+  }
+
+  @Override
+  protected Optional<EventTables> eventTables() {
+    return Optional.of(new JdbcEventTables((JdbcFixture) fixture()));
   }
 }

@@ -1,9 +1,30 @@
 package io.loyaltyengine.jdbc;
 
-/** The event ports on the embedded PostgreSQL, sessions in a zone unlike the JVM's. */
-class PostgresEventPortsTest extends EventPortsTestBase {
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.contract.EventPortsContractTest;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/** The event ports' contract suite on the embedded PostgreSQL, sessions in a zone unlike the JVM's. */
+class PostgresEventPortsTest extends EventPortsContractTest {
   @Override
-  JdbcFixture createFixture() {
+  protected StoreFixture createFixture() {
     return new PostgresFixture();
+  }
+
+  @Override
+  protected void awaitBlockedOnALock(Thread waiter) throws SQLException {
+    JdbcLockWaits.awaitASessionBlockedOnALock((JdbcFixture) fixture());
+  }
+
+  /** The claim is {@code FOR UPDATE SKIP LOCKED}. */
+  @Override
+  protected boolean claimSkipsHeldDeliveries() {
+    return true;
+  }
+
+  @Override
+  protected Optional<EventTables> eventTables() {
+    return Optional.of(new JdbcEventTables((JdbcFixture) fixture()));
   }
 }

@@ -1,9 +1,18 @@
 package io.loyaltyengine.jdbc;
 
-/** The reward ports on the embedded PostgreSQL, sessions in a zone unlike the JVM's. */
-class PostgresRewardPortsTest extends RewardPortsTestBase {
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.contract.RewardPortsContractTest;
+import java.sql.SQLException;
+
+/** The reward ports' contract suite on the embedded PostgreSQL, sessions in a zone unlike the JVM's. */
+class PostgresRewardPortsTest extends RewardPortsContractTest {
   @Override
-  JdbcFixture createFixture() {
+  protected StoreFixture createFixture() {
     return new PostgresFixture();
+  }
+
+  @Override
+  protected void awaitBlockedOnALock(Thread waiter) throws SQLException {
+    JdbcLockWaits.awaitASessionBlockedOnALock((JdbcFixture) fixture());
   }
 }

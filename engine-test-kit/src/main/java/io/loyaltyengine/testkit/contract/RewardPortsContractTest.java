@@ -1,4 +1,4 @@
-package io.loyaltyengine.jdbc;
+package io.loyaltyengine.testkit.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
-import io.loyaltyengine.campaign.CampaignStatus;
-import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
-import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
@@ -30,14 +27,8 @@ import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.RewardAudience;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
-import io.loyaltyengine.tenant.Tenant;
-import io.loyaltyengine.tenant.TenantType;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -55,49 +46,73 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reward ports ({@code RewardPort}, {@code ActionPort}, {@code EarnedRewardPort}, {@code CouponPort},
- * {@code CatalogPort}) held to their javadoc on each database, below the engine: every field of every record read back
- * as written (nulls included, instants at microseconds), the unique keys reported with their {@code UniqueKey}, the
- * foreign keys and the stock CHECK, counters, insert-if-absent and compare-and-set, the coupon pool and the catalog's
- * stock, rollback; and under contention, from eight threads on each of two storages sharing the database: every
- * counter value given once, one insert per cycle, one winner of two moves, no code assigned twice, no stock below
- * zero.
+ * The reward ports' contract suite: {@code RewardPort}, {@code ActionPort}, {@code EarnedRewardPort},
+ * {@code CouponPort} and {@code CatalogPort} held to their javadoc below the engine, on every storage backend: every
+ * field of every record read back as written (nulls included, instants at the backend's precision), the unique keys
+ * reported with their {@code UniqueKey}, the foreign keys and the stock CHECK of the SQL schema, counters,
+ * insert-if-absent and compare-and-set, the coupon pool and the catalog's stock, the undo of every reward write; and
+ * under contention, from eight threads on each of two storages sharing the database: every counter value given once,
+ * one insert per cycle, one winner of two moves, a second move or coupon assignment that waits for an uncommitted
+ * first one, no code assigned twice, no stock below zero.
  *
- * <p>The in-memory store runs the same scenarios in {@code InMemoryRewardPortsTest} of the test kit.
+ * <p>A backend runs it with an (almost) empty subclass that supplies a fresh database per test and shows where a
+ * unit of work waits for a lock:
+ *
+ * <pre>{@code
+ * class InMemoryRewardPortsTest extends RewardPortsContractTest {
+ *   @Override
+ *   protected StoreFixture createFixture() {
+ *     return new InMemoryStoreFixture();
+ *   }
+ *
+ *   @Override
+ *   protected void awaitBlockedOnALock(Thread waiter) {
+ *     InMemoryLockWaits.awaitParkedOnTheDatabaseLock(waiter);
+ *   }
+ *
+ *   @Override
+ *   protected ChronoUnit instantPrecision() {
+ *     return ChronoUnit.NANOS; // InMemoryStorage keeps instants exactly as given
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Tests of an ability the backend lacks ({@link StorageCapability#SHARED_DATABASE}, as the fixture declares) are
+ * skipped with the reason, never reported as passed. Test methods are package-private so that a subclass cannot
+ * override one away; each name states the rule it checks.
+ *
+ * <p>Every test starts from the empty database of a new fixture, which it closes at the end. No test depends on ids
+ * or on the order tests run in; none sleeps or measures time: the concurrent tests start their threads behind a
+ * latch, and a test that needs one unit of work to wait for another sees the wait through
+ * {@link #awaitBlockedOnALock(Thread)}.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
  */
-abstract class RewardPortsTestBase {
-  private static final AtomicLong IDS = new AtomicLong(70_000);
-  /** Microseconds, the columns' precision; a time where Pacific/Chatham and Asia/Kolkata disagree on the date. */
+public abstract class RewardPortsContractTest extends PortsContractSupport {
+  /** Microseconds, the SPI's precision; a time where Pacific/Chatham and Asia/Kolkata disagree on the date. */
   private static final Instant T0 = Instant.parse("2025-03-30T23:59:59.123456Z");
   private static final Instant T1 = T0.plusSeconds(3_600);
   private static final Instant T2 = T0.plusSeconds(7_200);
   private static final int THREADS_PER_STORAGE = 8;
 
-  JdbcFixture fixture;
-  Storage storage;
-
-  abstract JdbcFixture createFixture();
-
-  @BeforeEach
-  void open() {
-    fixture = createFixture();
-    storage = fixture.openStorage();
+  /** For subclasses. */
+  protected RewardPortsContractTest() {
   }
 
-  @AfterEach
-  void close() {
-    storage.close();
-    fixture.close();
+  /**
+   * The finest unit of time in which the backend keeps the instants it is given; an instant with finer digits reads
+   * back truncated to it. The SPI stores instants with microsecond precision (the engine truncates them before they
+   * reach a port), so it is {@link ChronoUnit#MICROS} by default, the SQL stores' column precision; a backend that
+   * keeps instants exactly, as the in-memory store does, returns {@link ChronoUnit#NANOS}. Anything coarser than
+   * microseconds fails the tests.
+   */
+  protected ChronoUnit instantPrecision() {
+    return ChronoUnit.MICROS;
   }
 
   // ---------------------------------------------------------------- campaign rewards and programs
@@ -238,7 +253,7 @@ abstract class RewardPortsTestBase {
     assertEquals(3L, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())), "ann's 2 and bob's 1");
     assertEquals(1L, (long) tx(tx -> tx.actions().campaignActions(t, other.id())));
 
-    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+    assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
       assertEquals(3L, tx.actions().increment(t, campaign.id(), ann, 0, 0));
       assertEquals(1L, tx.actions().increment(t, campaign.id(), ann, 0, 202504));
       throw new IllegalStateException("rolled back");
@@ -295,7 +310,7 @@ abstract class RewardPortsTestBase {
     long t = campaign.tenantId();
     int participants = 40;
     int each = 10;
-    long first = IDS.addAndGet(participants) - participants + 1;
+    long first = nextIds(participants);
     Map<Long, Set<Long>> values = new ConcurrentHashMap<>();
     // Every participant's first increments race to create its counter (and its month's).
     concurrently(participants * each, (instance, i) -> {
@@ -575,18 +590,19 @@ abstract class RewardPortsTestBase {
 
   @Test
   void aMoveWaitsForAConcurrentMoveOfTheSameRewardAndThenFails() throws Exception {
+    assumeSharedDatabase();
     Campaign campaign = campaign();
     long t = campaign.tenantId();
     CampaignReward reward = reward(t, campaign.id(), RewardType.POINTS, 1, null);
     run(tx -> tx.rewards().insert(reward));
     EarnedReward e = earned(t, campaign.id(), nextId(), reward.id(), 1, EarnedRewardStatus.PENDING);
     assertTrue(test(tx -> tx.earnedRewards().insertIfAbsent(e, 0)));
-    Storage second = fixture.openStorage();
+    Storage second = fixture().openStorage();
     CountDownLatch moved = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
-      Future<Boolean> approve = threads.submit(() -> storage.inTransaction(tx -> {
+      Future<Boolean> approve = threads.submit(() -> storage().inTransaction(tx -> {
         boolean ok = tx.earnedRewards().transition(t, e.id(), EarnedRewardStatus.PENDING,
             EarnedRewardStatus.APPROVED, T1);
         moved.countDown();
@@ -594,13 +610,13 @@ abstract class RewardPortsTestBase {
         return ok;
       }));
       await(moved);
-      Future<Boolean> remove = threads.submit(() -> second.inTransaction(tx -> tx.earnedRewards().transition(t,
+      Started<Boolean> remove = start(threads, () -> second.inTransaction(tx -> tx.earnedRewards().transition(t,
           e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T2)));
       // The second move must wait for the first one's (uncommitted) row, not pass it by.
-      awaitASessionBlockedOnALock();
+      awaitBlockedOnALock(remove.thread());
       release.countDown();
       assertTrue(approve.get(60, TimeUnit.SECONDS));
-      assertFalse(remove.get(60, TimeUnit.SECONDS), "it re-read the status after the first move committed");
+      assertFalse(remove.get(), "it re-read the status after the first move committed");
     } finally {
       release.countDown();
       threads.shutdownNow();
@@ -667,6 +683,7 @@ abstract class RewardPortsTestBase {
 
   @Test
   void ofTwoConcurrentAssignmentsToOneRewardTheSecondFailsAsTransientAndTakesNoCode() throws Exception {
+    assumeSharedDatabase();
     Campaign campaign = campaign();
     long t = campaign.tenantId();
     long c = campaign.id();
@@ -676,25 +693,25 @@ abstract class RewardPortsTestBase {
       }
     });
     long reward = nextId();
-    Storage second = fixture.openStorage();
+    Storage second = fixture().openStorage();
     CountDownLatch assigned = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
-      Future<Optional<String>> first = threads.submit(() -> storage.inTransaction(tx -> {
+      Future<Optional<String>> first = threads.submit(() -> storage().inTransaction(tx -> {
         Optional<String> code = tx.coupons().assignNext(t, c, reward, 7L, T1);
         assigned.countDown();
         await(release);
         return code;
       }));
       await(assigned);
-      Future<Optional<String>> other = threads.submit(() -> second.inTransaction(tx ->
+      Started<Optional<String>> other = start(threads, () -> second.inTransaction(tx ->
           tx.coupons().assignNext(t, c, reward, 7L, T1)));
       // The second assignment must wait for the first one's (uncommitted) code, not pass it by.
-      awaitASessionBlockedOnALock();
+      awaitBlockedOnALock(other.thread());
       release.countDown();
       assertEquals(Optional.of("CODE-1"), first.get(60, TimeUnit.SECONDS));
-      ExecutionException e = assertThrows(ExecutionException.class, () -> other.get(60, TimeUnit.SECONDS));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> other.get());
       assertInstanceOf(TransientStorageException.class, e.getCause(), "a lost race: the engine retries the work");
     } finally {
       release.countDown();
@@ -721,7 +738,7 @@ abstract class RewardPortsTestBase {
     Map<String, Long> given = new ConcurrentHashMap<>();
     Set<String> twice = ConcurrentHashMap.newKeySet();
     AtomicInteger empty = new AtomicInteger();
-    long firstReward = IDS.addAndGet(attempts) - attempts + 1;
+    long firstReward = nextIds(attempts);
     concurrently(attempts, (instance, i) -> {
       long reward = firstReward + i;
       Optional<String> code = instance.inTransaction(tx -> tx.coupons().assignNext(t, c, reward, 7L, T1));
@@ -823,7 +840,7 @@ abstract class RewardPortsTestBase {
     assertFalse(takeStock(t, none.id()));
     assertFalse(takeStock(t + 1, unlimited.id()), "another tenant's reward");
     assertFalse(takeStock(t, nextId()));
-    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+    assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
       assertFalse(tx.catalog().takeStock(t, inactive.id()));
       assertTrue(tx.catalog().setActive(t, inactive.id(), true));
       assertTrue(tx.catalog().takeStock(t, inactive.id()));
@@ -901,7 +918,7 @@ abstract class RewardPortsTestBase {
 
     long action = nextId();
     EarnedReward unlocked = earned(t, c, pending.participantId(), reward.id(), 2, EarnedRewardStatus.APPROVED);
-    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+    assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
       tx.rewards().insert(reward(t, c, RewardType.POINTS, 1, 1));
       tx.rewards().saveProgram(t, new RewardProgram(c, Automation.AUTO, 9));
       tx.rewards().saveProgram(t, new RewardProgram(other.id(), Automation.AUTO, 9));
@@ -955,11 +972,13 @@ abstract class RewardPortsTestBase {
 
   /**
    * Runs {@code tasks} tasks on {@value #THREADS_PER_STORAGE} threads of each of two storages on the database,
-   * released together; task {@code i} runs on the storage of its thread.
+   * released together; task {@code i} runs on the storage of its thread. Skips the test, with the reason, if the
+   * backend cannot open a second storage on the database.
    */
   void concurrently(int tasks, Task task) throws Exception {
-    Storage second = fixture.openStorage();
-    List<Storage> instances = List.of(storage, second);
+    assumeSharedDatabase();
+    Storage second = fixture().openStorage();
+    List<Storage> instances = List.of(storage(), second);
     int threads = THREADS_PER_STORAGE * instances.size();
     AtomicInteger next = new AtomicInteger();
     CountDownLatch start = new CountDownLatch(1);
@@ -998,101 +1017,49 @@ abstract class RewardPortsTestBase {
     void run(Storage instance, int i) throws Exception;
   }
 
-  /** Polls the database's own view of its sessions until one waits for a lock (or fails after a minute). */
-  private void awaitASessionBlockedOnALock() throws SQLException {
-    String query = fixture.dialect() == SqlDialect.POSTGRESQL
-        ? "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(query)) {
-      while (true) {
-        try (ResultSet rs = s.executeQuery()) {
-          rs.next();
-          if (rs.getLong(1) > 0) {
-            return;
-          }
-        }
-        assertTrue(System.nanoTime() < deadline, "no session ever waited for the row lock");
-        Thread.onSpinWait();
-      }
-    }
-  }
 
-  private static void await(CountDownLatch latch) {
-    try {
-      assertTrue(latch.await(60, TimeUnit.SECONDS), "a latch was never released");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static long nextId() {
-    return IDS.incrementAndGet();
-  }
-
-  /** {@code r} as the store keeps it: its instants at microseconds, the columns' precision. */
-  static CampaignReward stored(CampaignReward r) {
+  /** {@code r} as the store keeps it: its instants truncated to {@link #instantPrecision()}. */
+  CampaignReward stored(CampaignReward r) {
     return new CampaignReward(r.id(), r.tenantId(), r.campaignId(), r.name(), r.type(), r.audience(),
         r.conversionsRequired(), r.limit(), r.points(), r.message(), r.cashAmountMinor(), r.currency(), r.handler(),
         stored(r.createdAt()));
   }
 
-  static ActionRecord stored(ActionRecord a) {
+  ActionRecord stored(ActionRecord a) {
     return new ActionRecord(a.actionId(), a.tenantId(), a.campaignId(), a.participantId(), a.campaignRewardId(),
         a.source(), a.metadata(), a.invitedParticipantId(), a.idempotencyKey(), a.participantCreated(), a.counts(),
         stored(a.recordedAt()));
   }
 
-  static EarnedReward stored(EarnedReward r) {
+  EarnedReward stored(EarnedReward r) {
     return new EarnedReward(r.id(), r.tenantId(), r.campaignId(), r.participantId(), r.campaignRewardId(), r.cycle(),
         r.type(), r.status(), r.unread(), r.points(), r.couponCode(), r.message(), r.cashAmountMinor(),
         r.currency(), r.waitingReason(), stored(r.earnedAt()), stored(r.approvedAt()), stored(r.fulfilledAt()));
   }
 
-  static CatalogReward stored(CatalogReward r) {
+  CatalogReward stored(CatalogReward r) {
     return new CatalogReward(r.id(), r.tenantId(), r.campaignId(), r.name(), r.description(), r.pointsCost(),
         r.type(), r.stock(), r.active(), stored(r.createdAt()));
   }
 
-  static Instant stored(Instant instant) {
-    return instant == null ? null : instant.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-  }
-
-  boolean test(Function<Transaction, Boolean> work) {
-    return storage.inTransaction(work::apply);
-  }
-
-  <T> T tx(Function<Transaction, T> work) {
-    return storage.inTransaction(work::apply);
-  }
-
-  void run(Consumer<Transaction> work) {
-    storage.inTransaction(tx -> {
-      work.accept(tx);
-      return null;
-    });
+  Instant stored(Instant instant) {
+    ChronoUnit precision = instantPrecision();
+    assertTrue(precision.getDuration().compareTo(ChronoUnit.MICROS.getDuration()) <= 0,
+        "instantPrecision() must be microseconds or finer (the SPI stores instants with microsecond precision): "
+            + precision);
+    return instant == null ? null : instant.truncatedTo(precision);
   }
 
   long tenant() {
-    long id = nextId();
-    run(tx -> tx.tenants().insert(new Tenant(id, "Acme", TenantType.BUSINESS, T0)));
-    return id;
+    return tenant(T0);
   }
 
   Campaign campaign() {
-    return campaign(tenant());
+    return campaign(tenant(), T0);
   }
 
   Campaign campaign(long tenantId) {
-    Brand brand = new Brand(nextId(), tenantId, "Shop", "shop" + nextId() + ".example.com", T0);
-    Campaign campaign = new Campaign(nextId(), tenantId, brand.id(), "Spring", CampaignStatus.IN_PROGRESS,
-        CampaignVisibility.PUBLIC, ZoneOffset.UTC, T0);
-    run(tx -> {
-      tx.brands().insert(brand);
-      tx.campaigns().insert(campaign);
-    });
-    return campaign;
+    return campaign(tenantId, T0);
   }
 
   static CampaignReward reward(long tenantId, long campaignId, RewardType type, int conversions, Integer limit) {
@@ -1132,12 +1099,12 @@ abstract class RewardPortsTestBase {
   }
 
   long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
-    return storage.inTransaction(tx -> tx.actions().increment(tenantId, campaignId, participantId, campaignRewardId,
+    return storage().inTransaction(tx -> tx.actions().increment(tenantId, campaignId, participantId, campaignRewardId,
         month));
   }
 
   long count(long tenantId, long participantId, long campaignRewardId, int month) {
-    return storage.inTransaction(tx -> tx.actions().count(tenantId, participantId, campaignRewardId, month));
+    return storage().inTransaction(tx -> tx.actions().count(tenantId, participantId, campaignRewardId, month));
   }
 
   EarnedReward find(long tenantId, long earnedRewardId) {

@@ -1,4 +1,4 @@
-package io.loyaltyengine.jdbc;
+package io.loyaltyengine.testkit.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,30 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
-import io.loyaltyengine.campaign.CampaignStatus;
-import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.core.spi.ClaimedDelivery;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
-import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
-import io.loyaltyengine.tenant.Tenant;
-import io.loyaltyengine.tenant.TenantType;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -38,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -45,45 +37,92 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The event ports ({@code EventPort}, {@code DeliveryPort}, {@code WebhookEndpointPort}) held to their javadoc on
- * each database, below the engine: sequences, positions and the change feed, the claim rule (order per participant,
- * due time, leases, subscribers), compare-and-set after an attempt, parking and replay, pruning, endpoints, rollback;
- * and what only a shared database shows: concurrent claimers never share a delivery, and PostgreSQL skips rows an
- * uncommitted claim holds.
+ * The event ports' contract suite: {@code EventPort}, {@code DeliveryPort} and {@code WebhookEndpointPort} held to
+ * their javadoc below the engine, on every storage backend: sequences, positions and the change feed, the claim rule
+ * (order per participant, due time, leases, subscribers), compare-and-set after an attempt, parking and replay,
+ * pruning, endpoints, the undo of every event write; and what only a shared database shows: concurrent claimers never
+ * share a delivery, a claim never takes what an uncommitted claim holds, and the feed lock serializes positioning.
  *
- * <p>The in-memory store runs the same scenarios in {@code InMemoryEventPortsTest} of the test kit.
+ * <p>A backend runs it with an (almost) empty subclass that supplies a fresh database per test and shows where a
+ * unit of work waits for a lock:
+ *
+ * <pre>{@code
+ * class H2EventPortsTest extends EventPortsContractTest {
+ *   @Override
+ *   protected StoreFixture createFixture() {
+ *     return new H2FileFixture(true);
+ *   }
+ *
+ *   @Override
+ *   protected void awaitBlockedOnALock(Thread waiter) throws SQLException {
+ *     JdbcLockWaits.awaitASessionBlockedOnALock((JdbcFixture) fixture());
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Where backends legitimately differ, the subclass says so through a hook rather than by weakening a test:
+ * {@link #claimSkipsHeldDeliveries()} (whether a claim passes by the deliveries an uncommitted claim holds, or waits
+ * for it) and {@link #eventTables()} (a view of the stored rows beside the ports, for the rules only rows show). Tests
+ * of an ability the backend lacks ({@link StorageCapability#SHARED_DATABASE}, as the fixture declares, or the view of
+ * its rows) are skipped with the reason, never reported as passed. Test methods are package-private so that a
+ * subclass cannot override one away; each name states the rule it checks.
+ *
+ * <p>Every test starts from the empty database of a new fixture, which it closes at the end. No test depends on ids
+ * or on the order tests run in; none sleeps or measures time: the concurrent tests start their threads behind
+ * latches, and a test that needs one unit of work to wait for another sees the wait through
+ * {@link #awaitBlockedOnALock(Thread)}.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
  */
-abstract class EventPortsTestBase {
-  private static final AtomicLong IDS = new AtomicLong(50_000);
+public abstract class EventPortsContractTest extends PortsContractSupport {
   private static final Instant T0 = Instant.parse("2025-03-30T00:59:59.123456Z");
   private static final Duration LEASE = Duration.ofSeconds(30);
   private static final String L = "ledger-sync";
   private static final String M = "crm";
+  private static final String NO_TABLES = "the backend offers no view of its event tables beside the ports "
+      + "(eventTables() is empty); what the ports show of the same rules is checked by the other tests";
 
-  JdbcFixture fixture;
-  Storage storage;
-
-  abstract JdbcFixture createFixture();
-
-  @BeforeEach
-  void open() {
-    fixture = createFixture();
-    storage = fixture.openStorage();
+  /** For subclasses. */
+  protected EventPortsContractTest() {
   }
 
-  @AfterEach
-  void close() {
-    storage.close();
-    fixture.close();
+  /**
+   * Whether a claim passes by the deliveries another, still uncommitted, claim holds, without waiting for it to end
+   * ({@code FOR UPDATE SKIP LOCKED}, as on PostgreSQL); or waits for it and then takes what it left. Either keeps
+   * the rule that two claims never share a delivery, and {@code aClaimDoesNotTakeWhatAnUncommittedClaimHolds} checks
+   * the way the backend declares.
+   *
+   * <p>{@code false} by default: H2 (2.3 accepts {@code SKIP LOCKED}, but with {@code ORDER BY ... LIMIT} it returns
+   * no row at all once any candidate is locked, so its claim is a plain {@code FOR UPDATE}) and the in-memory store
+   * (whose units of work run one at a time) wait.
+   */
+  protected boolean claimSkipsHeldDeliveries() {
+    return false;
+  }
+
+  /**
+   * A view of the backend's stored event rows beside the ports, for the rules that only the rows show: that pruning
+   * deletes an event's deliveries with it (rather than leaving them unreachable), and that a failed unit of work
+   * leaves no feed row it created. Empty by default; the tests that need it are then skipped with the reason (the
+   * ports' view of the same rules is checked on every backend). A SQL store reads its tables.
+   */
+  protected Optional<EventTables> eventTables() {
+    return Optional.empty();
+  }
+
+  /** The backend's stored event rows, read beside the ports (see {@link #eventTables()}). */
+  public interface EventTables {
+    /** How many deliveries of the event are stored, whatever their status. */
+    long deliveryRows(long tenantId, long eventId);
+
+    /** The last position stored in the tenant's feed row; empty if the tenant has no feed row. */
+    OptionalLong feedRow(long tenantId);
   }
 
   // ---------------------------------------------------------------- sequences
@@ -100,14 +139,14 @@ abstract class EventPortsTestBase {
     assertEquals(0L, nextSequence(t, nextId()));
     assertEquals(0L, nextSequence(t + 1, ann.id()), "another tenant's participant");
 
-    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+    assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
       tx.events().nextSequence(t, ann.id());
       throw new IllegalStateException("rolled back");
     }));
     assertEquals(3L, nextSequence(t, ann.id()), "a rolled-back number is given again");
     assertEquals(ann.pointsBalance(), tx(tx -> tx.participants().find(t, ann.id())).orElseThrow().pointsBalance());
 
-    assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+    assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
       tx.participants().delete(t, ann.id());
       throw new IllegalStateException("rolled back");
     }));
@@ -373,6 +412,52 @@ abstract class EventPortsTestBase {
 
   @Test
   void pruneDeletesOldPositionedEventsWhoseDeliveriesAreAllDeliveredAndKeepsTheRest() {
+    PruneScene s = pruneScene();
+    long t = s.tenantId();
+    EventRecord delivered = s.delivered();
+    EventRecord pending = s.pending();
+    EventRecord parked = s.parked();
+    EventRecord recent = s.recent();
+    Instant now = s.now();
+
+    assertEquals(1, prune(s.cutoff(), 1));
+    assertEquals(1, prune(s.cutoff(), 10));
+    assertEquals(0, prune(s.cutoff(), 10));
+    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, delivered.eventId())));
+    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, s.unsubscribed().eventId())));
+    for (EventRecord kept : List.of(pending, parked, s.unpositioned(), recent)) {
+      assertTrue(tx(tx -> tx.events().find(t, kept.eventId())).isPresent(), kept.toString());
+    }
+    create(pending(pending, L));
+    assertEquals(List.of(), claim("a", now, 10, L),
+        "a kept event keeps its DELIVERED deliveries: creating one again does nothing");
+    assertThrows(StorageException.class, () -> create(pending(delivered, L)), "the event is gone");
+    // The event written again: had its DELIVERED deliveries stayed, creating one would do nothing.
+    append(new EventRecord(delivered.eventId(), t, delivered.type(), delivered.campaignId(),
+        delivered.participantId(), delivered.sequence(), delivered.occurredAt(), 1, 0, delivered.payload()));
+    run(tx -> tx.events().position(t, delivered.eventId(), 1));
+    create(pending(delivered, L));
+    assertEquals(ids(delivered), ids(claim("a", now, 10, L)), "the delivered deliveries went with their event");
+    assertEquals(ids(pending), ids(claim("a", now, 10, M)));
+    assertEquals(ids(parked), ids(parked(M, t, null, 10)));
+    assertEquals(1, prune(T0.plus(Duration.ofDays(30)), 10), "the recent event, later");
+    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, recent.eventId())));
+    for (EventRecord kept : List.of(pending, parked, s.unpositioned())) {
+      assertTrue(tx(tx -> tx.events().find(t, kept.eventId())).isPresent(), kept.toString());
+    }
+  }
+
+  /** The events of the pruning tests, one of each kind, of one participant (1), with their deliveries. */
+  private record PruneScene(long tenantId, Instant cutoff, Instant now, EventRecord delivered,
+      EventRecord unsubscribed, EventRecord pending, EventRecord parked, EventRecord unpositioned,
+      EventRecord recent) {
+  }
+
+  /**
+   * Before {@code cutoff}: an event delivered to both its subscribers, one nobody subscribed to, one still pending
+   * for one subscriber, one parked for one, one not yet positioned; and one delivered to both but at the cutoff.
+   */
+  private PruneScene pruneScene() {
     long t = tenant();
     Instant cutoff = T0.plus(Duration.ofDays(7));
     EventRecord delivered = positioned(t, 1L, 1, 1);
@@ -396,24 +481,7 @@ abstract class EventPortsTestBase {
     delivered(parked, L, now);
     delivered(recent, M, now);
     assertTrue(test(tx -> tx.deliveries().park(t, parked.eventId(), M, null, 10, "boom", now)));
-
-    assertEquals(1, prune(cutoff, 1));
-    assertEquals(1, prune(cutoff, 10));
-    assertEquals(0, prune(cutoff, 10));
-    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, delivered.eventId())));
-    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, unsubscribed.eventId())));
-    for (EventRecord kept : List.of(pending, parked, unpositioned, recent)) {
-      assertTrue(tx(tx -> tx.events().find(t, kept.eventId())).isPresent(), kept.toString());
-    }
-    assertEquals(0, deliveriesOf(t, delivered.eventId()), "the delivered deliveries went with their event");
-    assertEquals(2, deliveriesOf(t, pending.eventId()));
-    assertEquals(ids(pending), ids(claim("a", now, 10, M)));
-    assertEquals(ids(parked), ids(parked(M, t, null, 10)));
-    assertEquals(1, prune(T0.plus(Duration.ofDays(30)), 10), "the recent event, later");
-    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, recent.eventId())));
-    for (EventRecord kept : List.of(pending, parked, unpositioned)) {
-      assertTrue(tx(tx -> tx.events().find(t, kept.eventId())).isPresent(), kept.toString());
-    }
+    return new PruneScene(t, cutoff, now, delivered, unsubscribed, pending, parked, unpositioned, recent);
   }
 
   // ---------------------------------------------------------------- webhook endpoints
@@ -465,6 +533,46 @@ abstract class EventPortsTestBase {
 
   @Test
   void aFailedUnitOfWorkLeavesNoTraceOfItsEventWrites() {
+    AtomicityScene s = atomicityScene();
+    long t = s.tenantId();
+    EventRecord kept = s.kept();
+    List<Object> before = observe(t, kept);
+
+    failAfterEveryEventWrite(s);
+
+    assertEquals(before, observe(t, kept));
+    assertEquals(2L, nextSequence(t, s.participant().id()));
+    assertEquals(1L, (long) tx(tx -> tx.events().lockFeed(t)), "the feed's position was restored");
+    assertEquals(0L, (long) tx(tx -> tx.events().lockFeed(t + 1)));
+    List<ClaimedDelivery> claimable = tx(tx -> tx.deliveries().claim(Set.of(L, M), false, T0, "z", T0.plus(LEASE),
+        10));
+    assertEquals(Set.of(L, M), subscribers(claimable), "both deliveries are back, PENDING and not leased");
+    for (ClaimedDelivery c : claimable) {
+      assertEquals(pending(kept, c.delivery().subscriber()).attempts(), c.delivery().attempts());
+    }
+  }
+
+  /** What the failed unit of work could have changed, read through the ports (changing nothing). */
+  private List<Object> observe(long t, EventRecord kept) {
+    return tx(tx -> List.of(tx.events().feed(t, 0, Set.of(), null, 100), tx.events().unpositioned(t, 100),
+        tx.events().tenantsWithUnpositionedEvents(0, 100), tx.events().find(t, kept.eventId()),
+        tx.deliveries().parked(L, null, null, 100), tx.deliveries().parked(M, null, null, 100),
+        tx.webhookEndpoints().list(t)));
+  }
+
+  /** The state the atomicity tests start from. */
+  private record AtomicityScene(Campaign campaign, Participant participant, EventRecord kept,
+      WebhookEndpointRecord endpoint) {
+    long tenantId() {
+      return campaign.tenantId();
+    }
+  }
+
+  /**
+   * A participant whose first sequence number is taken, its event positioned at 1 in the tenant's feed (advanced to
+   * 1) with a PENDING delivery to each of two listeners, and a webhook endpoint.
+   */
+  private AtomicityScene atomicityScene() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
     Participant p = participant(campaign, "p@example.com");
@@ -478,12 +586,17 @@ abstract class EventPortsTestBase {
     create(pending(kept, M));
     WebhookEndpointRecord endpoint = endpoint(t, nextId(), Set.of(), null, true, null, null);
     run(tx -> tx.webhookEndpoints().insert(endpoint));
-    List<Object> before = observe(t, kept);
+    return new AtomicityScene(campaign, p, kept, endpoint);
+  }
 
+  /** Runs a unit of work that calls every writing method of the event ports and then throws. */
+  private void failAfterEveryEventWrite(AtomicityScene s) {
+    long t = s.tenantId();
+    EventRecord kept = s.kept();
     IllegalStateException boom = new IllegalStateException("boom");
-    assertSame(boom, assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
-      tx.events().nextSequence(t, p.id());
-      EventRecord added = event(t, EventType.POINTS_AWARDED, campaign.id(), p.id(), 2, "{}");
+    assertSame(boom, assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
+      tx.events().nextSequence(t, s.participant().id());
+      EventRecord added = event(t, EventType.POINTS_AWARDED, s.campaign().id(), s.participant().id(), 2, "{}");
       tx.events().append(added);
       tx.events().lockFeed(t);
       tx.events().lockFeed(t + 1);
@@ -497,32 +610,19 @@ abstract class EventPortsTestBase {
       tx.deliveries().replay(t, kept.eventId(), M, T0);
       tx.deliveries().deleteAll(t, M);
       tx.webhookEndpoints().insert(endpoint(t, nextId(), Set.of(), null, true, null, null));
-      tx.webhookEndpoints().update(endpoint(t, endpoint.endpointId(), Set.of(EventType.POINTS_AWARDED), 1L, false,
-          null, null));
+      tx.webhookEndpoints().update(endpoint(t, s.endpoint().endpointId(), Set.of(EventType.POINTS_AWARDED), 1L,
+          false, null, null));
       tx.events().prune(T0.plus(Duration.ofDays(3650)), 100);
-      tx.webhookEndpoints().delete(t, endpoint.endpointId());
+      tx.webhookEndpoints().delete(t, s.endpoint().endpointId());
       throw boom;
     })));
-    assertEquals(before, observe(t, kept));
-    assertEquals(2L, nextSequence(t, p.id()));
-  }
-
-  /** What the failed unit of work could have changed, read through the ports (changing nothing) and with SQL. */
-  private List<Object> observe(long t, EventRecord kept) {
-    List<Object> state = new ArrayList<>(tx(tx -> List.<Object>of(tx.events().feed(t, 0, Set.of(), null, 100),
-        tx.events().unpositioned(t, 100), tx.events().tenantsWithUnpositionedEvents(0, 100),
-        tx.events().find(t, kept.eventId()), tx.deliveries().parked(L, null, null, 100),
-        tx.deliveries().parked(M, null, null, 100), tx.webhookEndpoints().list(t))));
-    state.add(deliveriesOf(t, kept.eventId()));
-    state.add(feedRows(t));
-    state.add(feedRows(t + 1));
-    return state;
   }
 
   // ---------------------------------------------------------------- shared database
 
   @Test
   void twoInstancesClaimingAtOnceNeverShareADeliveryAndKeepEachParticipantsOrder() throws Exception {
+    assumeSharedDatabase();
     int events = 2_000;
     long t = tenant();
     Map<Long, Long> participantOf = new HashMap<>();
@@ -540,7 +640,7 @@ abstract class EventPortsTestBase {
         sequenceOf.put(e.eventId(), sequence);
       }
     });
-    Storage second = fixture.openStorage();
+    Storage second = fixture().openStorage();
     AtomicLong clock = new AtomicLong();
     Map<Long, Long> claimedAt = new ConcurrentHashMap<>();
     Map<Long, Long> deliveredAt = new ConcurrentHashMap<>();
@@ -549,7 +649,7 @@ abstract class EventPortsTestBase {
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
       List<Future<Integer>> workers = new ArrayList<>();
-      for (Storage instance : List.of(storage, second)) {
+      for (Storage instance : List.of(storage(), second)) {
         String owner = "instance-" + workers.size();
         workers.add(threads.submit(() -> {
           start.await();
@@ -604,6 +704,7 @@ abstract class EventPortsTestBase {
 
   @Test
   void aClaimDoesNotTakeWhatAnUncommittedClaimHolds() throws Exception {
+    assumeSharedDatabase();
     long t = tenant();
     List<EventRecord> events = new ArrayList<>();
     for (int i = 1; i <= 10; i++) {
@@ -611,30 +712,35 @@ abstract class EventPortsTestBase {
       create(pending(e, L));
       events.add(e);
     }
-    Storage second = fixture.openStorage();
+    Storage second = fixture().openStorage();
     CountDownLatch claimed = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
-      Future<List<ClaimedDelivery>> holder = threads.submit(() -> storage.inTransaction(tx -> {
+      Future<List<ClaimedDelivery>> holder = threads.submit(() -> storage().inTransaction(tx -> {
         List<ClaimedDelivery> c = tx.deliveries().claim(Set.of(L), false, T0, "first", T0.plus(LEASE), 3);
         claimed.countDown();
         await(release);
         return c;
       }));
       await(claimed);
-      Future<List<ClaimedDelivery>> other = threads.submit(() -> second.inTransaction(tx ->
+      Started<List<ClaimedDelivery>> other = start(threads, () -> second.inTransaction(tx ->
           tx.deliveries().claim(Set.of(L), false, T0, "second", T0.plus(LEASE), 3)));
       List<ClaimedDelivery> secondClaim;
-      if (fixture.dialect() == SqlDialect.POSTGRESQL) {
+      if (claimSkipsHeldDeliveries()) {
         // SKIP LOCKED: the second claim passes the held rows by without waiting for the first to commit.
-        secondClaim = other.get(60, TimeUnit.SECONDS);
+        try {
+          secondClaim = other.outcome().get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+          throw new AssertionError("the second claim waits for the uncommitted first one, though "
+              + "claimSkipsHeldDeliveries() says it passes held deliveries by", e);
+        }
         release.countDown();
       } else {
-        // H2 waits for the first claim to commit and then reads past what it leased (see Sql.deliveryClaim).
-        awaitASessionBlockedOnALock();
+        // The second claim waits for the first to commit, then reads past what it leased.
+        awaitBlockedOnALock(other.thread());
         release.countDown();
-        secondClaim = other.get(60, TimeUnit.SECONDS);
+        secondClaim = other.get();
       }
       assertEquals(ids(events.get(0), events.get(1), events.get(2)), ids(holder.get(60, TimeUnit.SECONDS)));
       assertEquals(ids(events.get(3), events.get(4), events.get(5)), ids(secondClaim));
@@ -647,13 +753,14 @@ abstract class EventPortsTestBase {
 
   @Test
   void theFeedLockSerializesPositioningAlsoWhenTwoInstancesCreateATenantsFeed() throws Exception {
+    assumeSharedDatabase();
     long t = tenant();
-    Storage second = fixture.openStorage();
+    Storage second = fixture().openStorage();
     CountDownLatch locked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
-      Future<Long> first = threads.submit(() -> storage.inTransaction(tx -> {
+      Future<Long> first = threads.submit(() -> storage().inTransaction(tx -> {
         long last = tx.events().lockFeed(t);
         locked.countDown();
         await(release);
@@ -661,12 +768,12 @@ abstract class EventPortsTestBase {
         return last;
       }));
       await(locked);
-      Future<Long> other = threads.submit(() -> second.inTransaction(tx -> tx.events().lockFeed(t)));
+      Started<Long> other = start(threads, () -> second.inTransaction(tx -> tx.events().lockFeed(t)));
       // The second instance must be waiting for the first one's (uncommitted) feed row, not past it.
-      awaitASessionBlockedOnALock();
+      awaitBlockedOnALock(other.thread());
       release.countDown();
       assertEquals(0L, first.get(60, TimeUnit.SECONDS));
-      assertEquals(5L, other.get(60, TimeUnit.SECONDS), "it read the feed after the first one's positions");
+      assertEquals(5L, other.get(), "it read the feed after the first one's positions");
     } finally {
       release.countDown();
       threads.shutdownNow();
@@ -674,71 +781,54 @@ abstract class EventPortsTestBase {
     }
   }
 
-  /** Polls the database's own view of its sessions until one waits for a lock (or fails after a minute). */
-  private void awaitASessionBlockedOnALock() throws SQLException {
-    String query = fixture.dialect() == SqlDialect.POSTGRESQL
-        ? "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(query)) {
-      while (true) {
-        try (ResultSet rs = s.executeQuery()) {
-          rs.next();
-          if (rs.getLong(1) > 0) {
-            return;
-          }
-        }
-        assertTrue(System.nanoTime() < deadline, "no session ever waited for the feed lock");
-        Thread.onSpinWait();
-      }
-    }
+  // ---------------------------------------------------------------- the stored rows beside the ports
+
+  @Test
+  void prunedEventsLeaveNoDeliveryRowsAndKeptOnesKeepAll() {
+    EventTables rows = eventTables().orElse(null);
+    assumeTrue(rows != null, NO_TABLES);
+    PruneScene s = pruneScene();
+    long t = s.tenantId();
+    assertEquals(2, prune(s.cutoff(), 10));
+    assertEquals(0, rows.deliveryRows(t, s.delivered().eventId()), "the delivered deliveries went with their event");
+    assertEquals(2, rows.deliveryRows(t, s.pending().eventId()));
+    assertEquals(2, rows.deliveryRows(t, s.parked().eventId()));
+    assertEquals(2, rows.deliveryRows(t, s.recent().eventId()));
+  }
+
+  @Test
+  void aFailedUnitOfWorkLeavesNoDeliveryOrFeedRowChanged() {
+    EventTables rows = eventTables().orElse(null);
+    assumeTrue(rows != null, NO_TABLES);
+    AtomicityScene s = atomicityScene();
+    long t = s.tenantId();
+    long kept = s.kept().eventId();
+    assertEquals(List.of(2L, OptionalLong.of(1), OptionalLong.empty()),
+        List.of(rows.deliveryRows(t, kept), rows.feedRow(t), rows.feedRow(t + 1)));
+
+    failAfterEveryEventWrite(s);
+
+    assertEquals(2, rows.deliveryRows(t, kept), "the deliveries it marked, parked, replayed and deleted");
+    assertEquals(OptionalLong.of(1), rows.feedRow(t), "the feed it advanced");
+    assertEquals(OptionalLong.empty(), rows.feedRow(t + 1), "the feed row it created");
   }
 
   // ---------------------------------------------------------------- helpers
 
-  static long nextId() {
-    return IDS.incrementAndGet();
-  }
-
-  long nextSequence(long tenantId, long participantId) {
-    return storage.inTransaction(tx -> tx.events().nextSequence(tenantId, participantId));
-  }
-
-  int prune(Instant before, int limit) {
-    return storage.inTransaction(tx -> tx.events().prune(before, limit));
-  }
-
-  boolean test(Function<Transaction, Boolean> work) {
-    return storage.inTransaction(work::apply);
-  }
-
-  <T> T tx(Function<Transaction, T> work) {
-    return storage.inTransaction(work::apply);
-  }
-
-  void run(Consumer<Transaction> work) {
-    storage.inTransaction(tx -> {
-      work.accept(tx);
-      return null;
-    });
-  }
-
   long tenant() {
-    long id = nextId();
-    run(tx -> tx.tenants().insert(new Tenant(id, "Acme", TenantType.BUSINESS, T0)));
-    return id;
+    return tenant(T0);
   }
 
   Campaign campaign() {
-    long t = tenant();
-    Brand brand = new Brand(nextId(), t, "Shop", "shop" + nextId() + ".example.com", T0);
-    Campaign campaign = new Campaign(nextId(), t, brand.id(), "Spring", CampaignStatus.IN_PROGRESS,
-        CampaignVisibility.PUBLIC, ZoneOffset.UTC, T0);
-    run(tx -> {
-      tx.brands().insert(brand);
-      tx.campaigns().insert(campaign);
-    });
-    return campaign;
+    return campaign(tenant(), T0);
+  }
+
+  long nextSequence(long tenantId, long participantId) {
+    return storage().inTransaction(tx -> tx.events().nextSequence(tenantId, participantId));
+  }
+
+  int prune(Instant before, int limit) {
+    return storage().inTransaction(tx -> tx.events().prune(before, limit));
   }
 
   Participant participant(Campaign campaign, String email) {
@@ -830,44 +920,4 @@ abstract class EventPortsTestBase {
         previousSecret, previousSecretUntil, T0, T0.plusSeconds(1));
   }
 
-  /** The number of deliveries of an event, all statuses, read with SQL. */
-  long deliveriesOf(long tenantId, long eventId) {
-    return sqlLong("SELECT COUNT(*) FROM event_delivery WHERE tenant_id = ? AND event_id = ?", tenantId, eventId);
-  }
-
-  /** The tenant's feed row as text ("none" without one), read with SQL. */
-  String feedRows(long tenantId) {
-    try (Connection c = fixture.connect();
-        PreparedStatement s = c.prepareStatement("SELECT last_position FROM event_feed WHERE tenant_id = ?")) {
-      s.setLong(1, tenantId);
-      try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? Long.toString(rs.getLong(1)) : "none";
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  long sqlLong(String query, long... parameters) {
-    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(query)) {
-      for (int i = 0; i < parameters.length; i++) {
-        s.setLong(i + 1, parameters[i]);
-      }
-      try (ResultSet rs = s.executeQuery()) {
-        assertTrue(rs.next());
-        return rs.getLong(1);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      assertTrue(latch.await(60, TimeUnit.SECONDS), "a latch was never released");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }
