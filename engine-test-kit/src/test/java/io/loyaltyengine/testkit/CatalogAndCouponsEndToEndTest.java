@@ -41,22 +41,13 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
-import io.loyaltyengine.testkit.model.ModelRunner;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,8 +58,9 @@ import org.junit.jupiter.api.Test;
  * are handed out when a COUPON reward is approved, so the coupon tests unlock rewards with loyalty actions in a
  * campaign that approves at once (AUTO, the default).
  *
- * <p>The model-based tests print each seed they run; a failing one prints its seed, its step and a shortened
- * sequence, and replays alone with {@code -Dloyalty.seed=<seed>}.
+ * <p>The model-based checks of redemptions (stock never below zero, points equal to the ledger) and of coupon
+ * assignment (every code distinct and from the pool) run on every store in the storage contract suite; see
+ * {@link io.loyaltyengine.testkit.model.CatalogScenario} and {@link io.loyaltyengine.testkit.model.CouponScenario}.
  *
  * <p>Each test name states the rule it checks.
  */
@@ -372,185 +364,6 @@ class CatalogAndCouponsEndToEndTest {
     assertEquals(98, b.balance());
   }
 
-  // ==================================================================== catalog model
-
-  /** A redemption scenario step, naming participants and catalog rewards by slot so that it replays anywhere. */
-  sealed interface CatalogOp permits Award, Redeem, Toggle {
-  }
-
-  record Award(int slot, long amount) implements CatalogOp {
-    @Override
-    public String toString() {
-      return "award " + amount + " to p" + slot;
-    }
-  }
-
-  record Redeem(int slot, int reward, String key) implements CatalogOp {
-    @Override
-    public String toString() {
-      return "p" + slot + " redeems r" + reward + (key == null ? "" : " key " + key);
-    }
-  }
-
-  record Toggle(int reward, boolean active) implements CatalogOp {
-    @Override
-    public String toString() {
-      return (active ? "activate r" : "deactivate r") + reward;
-    }
-  }
-
-  /** Stocks and costs of the scenario's catalog rewards: unlimited, sold out, scarce, plenty. */
-  private static final Long[] STOCKS = {null, 0L, 3L, 10L};
-  private static final long[] COSTS = {5, 1, 40, 15};
-  private static final int PARTICIPANTS = 3;
-  private static final String REDEEMED = "redeemed";
-  private static final String REPLAYED = "replayed";
-
-  /** How often each outcome happened across the runs of a model test. */
-  private final Map<String, Integer> outcomes = new TreeMap<>();
-
-  /** The system of the catalog scenario: a fresh engine, its participants and catalog rewards. */
-  private final class CatalogSystem implements AutoCloseable {
-    final LoyaltyEngine engine = LoyaltyEngine.builder().storage(new InMemoryStorage()).clock(clock)
-        .events(EventSettings.builder().manualDispatch().build()).build();
-    final TenantScope shop = newTenant(engine, "Model shop");
-    final Campaign campaign = newCampaign(shop, "Model campaign");
-    final List<Participant> participants = new ArrayList<>();
-    final List<CatalogReward> rewards = new ArrayList<>();
-
-    CatalogSystem() {
-      for (int i = 0; i < PARTICIPANTS; i++) {
-        participants.add(shop.participants().create(campaign.id(), NewParticipant.withEmail("p" + i + "@m.example")));
-      }
-      for (int i = 0; i < STOCKS.length; i++) {
-        NewCatalogReward r = NewCatalogReward.of(campaign.id(), "r" + i, COSTS[i], RewardType.CUSTOM);
-        rewards.add(shop.catalog().create(STOCKS[i] == null ? r : r.withStock(STOCKS[i])));
-      }
-    }
-
-    @Override
-    public void close() {
-      engine.close();
-    }
-  }
-
-  /** What the catalog scenario should do: balances, stocks, active flags and the keys used. */
-  private static final class CatalogModel {
-    final long[] balances = new long[PARTICIPANTS];
-    final Long[] stocks = STOCKS.clone();
-    final boolean[] active = {true, true, true, true};
-    final Map<String, Redeem> keys = new HashMap<>();
-    final Map<String, Long> balanceAfter = new HashMap<>();
-  }
-
-  @Test
-  void randomRedemptionsAwardsAndToggles_stockNeverBelowZero_pointsEqualTheLedgerSum() {
-    ModelRunner<CatalogSystem, CatalogModel, CatalogOp> runner = ModelRunner
-        .<CatalogSystem, CatalogModel, CatalogOp>builder()
-        .name("catalog")
-        .system(CatalogSystem::new)
-        .model(system -> new CatalogModel())
-        .operations(CatalogAndCouponsEndToEndTest::nextCatalogOp)
-        .step(this::applyCatalogOp)
-        .invariant(CatalogAndCouponsEndToEndTest::checkCatalog)
-        .steps(150)
-        .build();
-    for (long seed : seeds(11, 12, 13)) {
-      System.out.println("CatalogAndCouponsEndToEndTest catalog model: seed " + seed);
-      runner.run(seed);
-    }
-    // A model test that never reaches an outcome does not test it.
-    for (String outcome : List.of(REDEEMED, REPLAYED, "CONFLICT on idempotencyKey", "CONFLICT on catalogRewardId",
-        "OUT_OF_STOCK on catalogRewardId", "INSUFFICIENT_POINTS on amount")) {
-      assertTrue(outcomes.getOrDefault(outcome, 0) > 0, outcome + " never happened: " + outcomes);
-    }
-  }
-
-  private static CatalogOp nextCatalogOp(RandomGenerator random, List<CatalogOp> previous) {
-    int roll = random.nextInt(100);
-    int slot = random.nextInt(PARTICIPANTS);
-    if (roll < 30) {
-      return new Award(slot, 1 + random.nextInt(60));
-    }
-    if (roll < 38) {
-      return new Toggle(random.nextInt(STOCKS.length), random.nextInt(3) > 0);
-    }
-    if (roll < 45 && !previous.isEmpty()) {
-      // A retry of an earlier redemption, or its key reused by another request.
-      CatalogOp earlier = previous.get(random.nextInt(previous.size()));
-      if (earlier instanceof Redeem r && r.key() != null) {
-        return random.nextBoolean() ? r : new Redeem(slot, random.nextInt(STOCKS.length), r.key());
-      }
-    }
-    String key = random.nextInt(3) == 0 ? null : "k" + random.nextInt(1_000_000);
-    return new Redeem(slot, random.nextInt(STOCKS.length), key);
-  }
-
-  private void applyCatalogOp(CatalogSystem system, CatalogModel model, CatalogOp op) {
-    if (op instanceof Award a) {
-      system.shop.points().award(ParticipantRef.id(system.participants.get(a.slot()).id()),
-          PointsChange.of(a.amount(), "purchase"));
-      model.balances[a.slot()] += a.amount();
-    } else if (op instanceof Toggle t) {
-      system.shop.catalog().setActive(system.rewards.get(t.reward()).id(), t.active());
-      model.active[t.reward()] = t.active();
-    } else if (op instanceof Redeem r) {
-      String expected = expectedOutcome(model, r);
-      String actual;
-      Redemption done = null;
-      try {
-        done = system.shop.catalog().redeem(ParticipantRef.id(system.participants.get(r.slot()).id()),
-            system.rewards.get(r.reward()).id(), r.key());
-        actual = done.replayed() ? REPLAYED : REDEEMED;
-      } catch (LoyaltyException e) {
-        actual = e.code() + e.field().map(f -> " on " + f).orElse("");
-      }
-      assertEquals(expected, actual, op::toString);
-      outcomes.merge(actual, 1, Integer::sum);
-      if (actual.equals(REPLAYED)) {
-        assertEquals(model.balanceAfter.get(r.key()), done.balance(), () -> op + ": the stored balance");
-      } else if (actual.equals(REDEEMED)) {
-        model.balances[r.slot()] -= COSTS[r.reward()];
-        if (model.stocks[r.reward()] != null) {
-          model.stocks[r.reward()]--;
-        }
-        assertEquals(model.balances[r.slot()], done.balance(), () -> op + ": balance after");
-        if (r.key() != null) {
-          model.keys.put(r.key(), r);
-          model.balanceAfter.put(r.key(), done.balance());
-        }
-      }
-    }
-  }
-
-  /** The model's answer, in the order the engine checks: key, activity, stock, points. */
-  private static String expectedOutcome(CatalogModel model, Redeem r) {
-    if (r.key() != null && model.keys.containsKey(r.key())) {
-      return model.keys.get(r.key()).equals(r) ? REPLAYED : "CONFLICT on idempotencyKey";
-    }
-    if (!model.active[r.reward()]) {
-      return "CONFLICT on catalogRewardId";
-    }
-    Long stock = model.stocks[r.reward()];
-    if (stock != null && stock == 0) {
-      return "OUT_OF_STOCK on catalogRewardId";
-    }
-    return model.balances[r.slot()] < COSTS[r.reward()] ? "INSUFFICIENT_POINTS on amount" : REDEEMED;
-  }
-
-  private static void checkCatalog(CatalogSystem system, CatalogModel model) {
-    for (int i = 0; i < STOCKS.length; i++) {
-      Long stock = system.shop.catalog().get(system.rewards.get(i).id()).stock();
-      assertEquals(model.stocks[i], stock, "stock of r" + i);
-      assertTrue(stock == null || stock >= 0, "stock never below zero");
-    }
-    for (int i = 0; i < PARTICIPANTS; i++) {
-      Participant p = system.shop.participants().get(ParticipantRef.id(system.participants.get(i).id()));
-      assertEquals(model.balances[i], p.pointsBalance(), "balance of p" + i);
-      assertEquals(sumOfLedger(system.shop, p), p.pointsBalance(), "balance of p" + i + " == sum of its ledger");
-    }
-  }
-
   // ==================================================================== coupon pools: upload
 
   @Test
@@ -704,158 +517,6 @@ class CatalogAndCouponsEndToEndTest {
         allAssigned(campaign.id(), 100).stream().map(AssignedCoupon::code).toList());
   }
 
-  // ==================================================================== coupon model
-
-  /** A coupon scenario step: an upload of codes drawn from a small set (so repeats happen), or an unlock. */
-  sealed interface CouponOp permits Upload, Unlock {
-  }
-
-  record Upload(List<Integer> codes) implements CouponOp {
-    @Override
-    public String toString() {
-      return "upload " + codes;
-    }
-  }
-
-  record Unlock(int slot) implements CouponOp {
-    @Override
-    public String toString() {
-      return "unlock a coupon for p" + slot;
-    }
-  }
-
-  /** The system of the coupon scenario: a fresh engine, an AUTO campaign with an unlimited COUPON reward. */
-  private final class CouponSystem implements AutoCloseable {
-    final LoyaltyEngine engine = LoyaltyEngine.builder().storage(new InMemoryStorage()).clock(clock)
-        .events(EventSettings.builder().manualDispatch().build()).build();
-    final TenantScope shop = newTenant(engine, "Coupon shop");
-    final Campaign campaign = newCampaign(shop, "Coupon campaign");
-    final CampaignReward coupon = shop.rewards().define(campaign.id(),
-        NewCampaignReward.coupon("Coupon", 1).unlimited());
-    final List<Participant> participants = new ArrayList<>();
-    final List<Long> earned = new ArrayList<>();
-
-    CouponSystem() {
-      for (int i = 0; i < PARTICIPANTS; i++) {
-        participants.add(shop.participants().create(campaign.id(), NewParticipant.withEmail("c" + i + "@m.example")));
-      }
-    }
-
-    @Override
-    public void close() {
-      engine.close();
-    }
-  }
-
-  /** The pool as it should be: codes uploaded, free codes in upload order, rewards waiting oldest first. */
-  private static final class CouponModel {
-    final Set<String> pool = new HashSet<>();
-    final Deque<String> free = new ArrayDeque<>();
-    final Deque<Integer> waiting = new ArrayDeque<>();
-    int assigned;
-  }
-
-  @Test
-  void randomUploadsAndUnlocks_everyAssignedCodeIsDistinctAndFromThePool() {
-    ModelRunner<CouponSystem, CouponModel, CouponOp> runner = ModelRunner
-        .<CouponSystem, CouponModel, CouponOp>builder()
-        .name("coupons")
-        .system(CouponSystem::new)
-        .model(system -> new CouponModel())
-        .operations((random, previous) -> {
-          if (random.nextInt(3) == 0) {
-            List<Integer> codes = new ArrayList<>();
-            for (int i = random.nextInt(1, 7); i > 0; i--) {
-              codes.add(random.nextInt(40));
-            }
-            return new Upload(codes);
-          }
-          return new Unlock(random.nextInt(PARTICIPANTS));
-        })
-        .step(this::applyCouponOp)
-        .invariant(CatalogAndCouponsEndToEndTest::checkCoupons)
-        .steps(120)
-        .build();
-    for (long seed : seeds(21, 22, 23)) {
-      System.out.println("CatalogAndCouponsEndToEndTest coupon model: seed " + seed);
-      runner.run(seed);
-    }
-    for (String outcome : List.of("duplicates in an upload", "codes already in the pool", "codes to waiting rewards",
-        "an empty pool", "a code at approval")) {
-      assertTrue(outcomes.getOrDefault(outcome, 0) > 0, outcome + " never happened: " + outcomes);
-    }
-  }
-
-  private void count(boolean happened, String outcome) {
-    if (happened) {
-      outcomes.merge(outcome, 1, Integer::sum);
-    }
-  }
-
-  private void applyCouponOp(CouponSystem system, CouponModel model, CouponOp op) {
-    if (op instanceof Upload u) {
-      List<String> codes = u.codes().stream().map(n -> "CODE-" + n).toList();
-      Set<String> seen = new LinkedHashSet<>();
-      Set<String> duplicates = new LinkedHashSet<>();
-      List<String> inPool = new ArrayList<>();
-      for (String code : codes) {
-        if (!seen.add(code)) {
-          duplicates.add(code);
-        } else if (model.pool.contains(code)) {
-          inPool.add(code);
-        }
-      }
-      int added = 0;
-      for (String code : seen) {
-        if (model.pool.add(code)) {
-          model.free.add(code);
-          added++;
-        }
-      }
-      int toWaiting = Math.min(model.waiting.size(), model.free.size());
-      CouponUpload result = system.shop.coupons().upload(system.campaign.id(), codes);
-      assertEquals(new CouponUpload(added, List.copyOf(duplicates), inPool, toWaiting), result, op::toString);
-      count(!duplicates.isEmpty(), "duplicates in an upload");
-      count(!inPool.isEmpty(), "codes already in the pool");
-      count(toWaiting > 0, "codes to waiting rewards");
-      for (int i = 0; i < toWaiting; i++) {
-        long id = system.earned.get(model.waiting.poll());
-        assertEquals(model.free.poll(), system.shop.rewards().getEarned(id).couponCode(), "oldest waiting first");
-        model.assigned++;
-      }
-    } else if (op instanceof Unlock u) {
-      Participant p = system.participants.get(u.slot());
-      EarnedReward reward = system.shop.rewards().getEarned(system.shop.rewards()
-          .recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), system.coupon.id())).unlocked().get(0).id());
-      system.earned.add(reward.id());
-      count(model.free.isEmpty(), "an empty pool");
-      count(!model.free.isEmpty(), "a code at approval");
-      if (model.free.isEmpty()) {
-        assertNull(reward.couponCode(), op::toString);
-        model.waiting.add(system.earned.size() - 1);
-      } else {
-        assertEquals(model.free.poll(), reward.couponCode(), op::toString);
-        model.assigned++;
-      }
-    }
-  }
-
-  private static void checkCoupons(CouponSystem system, CouponModel model) {
-    long campaignId = system.campaign.id();
-    assertEquals(model.free.size(), system.shop.coupons().remaining(campaignId), "remaining");
-    List<AssignedCoupon> assigned = allAssigned(system.shop, campaignId, 7);
-    assertEquals(model.assigned, assigned.size(), "assigned");
-    Set<String> codes = new HashSet<>();
-    Set<Long> rewards = new HashSet<>();
-    for (AssignedCoupon a : assigned) {
-      assertTrue(codes.add(a.code()), "a code went to two rewards");
-      assertTrue(rewards.add(a.earnedRewardId()), "a reward got two codes");
-      assertTrue(model.pool.contains(a.code()), "an assigned code is from the pool");
-      assertEquals(a.code(), system.shop.rewards().getEarned(a.earnedRewardId()).couponCode());
-    }
-    assertEquals(model.waiting.size(), system.earned.size() - assigned.size(), "every reward has a code or waits");
-  }
-
   // ==================================================================== helpers
 
   private LoyaltyEngine newEngine(InMemoryStorage storage) {
@@ -974,17 +635,6 @@ class CatalogAndCouponsEndToEndTest {
 
   private static Map<String, Object> json(LoyaltyEvent event) {
     return WebhookTestJson.object(event.payload().getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** The default seeds and one fresh seed (printed by the caller), or exactly {@code -Dloyalty.seed}. */
-  private static long[] seeds(long... defaults) {
-    long[] fixed = ModelRunner.seeds(defaults);
-    if (System.getProperty(ModelRunner.SEED_PROPERTY) != null) {
-      return fixed;
-    }
-    long[] all = Arrays.copyOf(fixed, fixed.length + 1);
-    all[fixed.length] = System.nanoTime();
-    return all;
   }
 
   private static LoyaltyException assertValidation(String field, org.junit.jupiter.api.function.Executable call) {

@@ -44,13 +44,11 @@ import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.rewards.Rewards;
 import io.loyaltyengine.tenant.NewTenant;
-import io.loyaltyengine.testkit.model.ModelRunner;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +56,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,6 +67,10 @@ import org.junit.jupiter.api.function.Executable;
  * {@link SettableClock}. Goals, the earned-reward lifecycle, reward types, two-way rewards, enrolment by email,
  * monthly counts in a campaign's zone, idempotent replays and fulfilment handlers (driven by moving the clock and
  * calling {@code events().dispatch()}; nothing sleeps).
+ *
+ * <p>The model-based check of goals (unlocks == min(limit, floor(actions / conversionsRequired)), balance == sum of
+ * the ledger) runs on every store in the storage contract suite; see
+ * {@link io.loyaltyengine.testkit.model.RewardScenario}.
  *
  * <p>Each test name states the rule it checks.
  */
@@ -101,138 +102,6 @@ class RewardsEndToEndTest {
     for (LoyaltyEngine e : engines) {
       e.close();
     }
-  }
-
-  // ==================================================================== goals: model-based
-
-  /**
-   * A participant slot acting toward one of the world's rewards, by email (enrolling on first use), optionally with
-   * an idempotency key; {@code retry} repeats an earlier keyed action exactly.
-   */
-  private record Act(int slot, int reward, String key, boolean retry) {
-    @Override
-    public String toString() {
-      return (retry ? "retry " : "act ") + "p" + slot + " -> reward " + reward + (key == null ? "" : " key=" + key);
-    }
-  }
-
-  /** The goals the model-based runs use: (conversionsRequired, limit or null), points per unlock. */
-  private static final int[][] GOALS = {{1, 1}, {3, 2}, {4, 0}, {2, 5}, {5, 0}};
-  private static final int SLOTS = 3;
-
-  /** A fresh engine, tenant and AUTO campaign with one POINTS reward per goal. */
-  private final class World implements AutoCloseable {
-    final LoyaltyEngine engine = LoyaltyEngine.builder().storage(new InMemoryStorage()).clock(clock)
-        .events(EventSettings.builder().manualDispatch().build()).build();
-    final TenantScope scope = newTenant(engine, "Model shop");
-    final Campaign campaign = scope.campaigns().create(NewCampaign.running(
-        scope.brands().create(new NewBrand("Model shop", "https://model.example.com")).id(), "Model campaign"));
-    final List<CampaignReward> defined = new ArrayList<>();
-
-    World() {
-      for (int i = 0; i < GOALS.length; i++) {
-        NewCampaignReward r = NewCampaignReward.points("Goal " + i, 10L * (i + 1), GOALS[i][0]);
-        defined.add(scope.rewards().define(campaign.id(), GOALS[i][1] == 0 ? r.unlimited() : r.withLimit(GOALS[i][1])));
-      }
-    }
-
-    ParticipantRef ref(int slot) {
-      return ParticipantRef.email(campaign.id(), "slot" + slot + "@example.com");
-    }
-
-    @Override
-    public void close() {
-      engine.close();
-    }
-  }
-
-  /** What the engine must agree with: actions per (slot, reward), and the results of keyed actions. */
-  private static final class Model {
-    final long[][] actions = new long[SLOTS][GOALS.length];
-    final boolean[] enrolled = new boolean[SLOTS];
-    final Map<String, ActionResult> byKey = new HashMap<>();
-
-    long expectedUnlocks(int slot, int reward) {
-      long cycles = actions[slot][reward] / GOALS[reward][0];
-      return GOALS[reward][1] == 0 ? cycles : Math.min(GOALS[reward][1], cycles);
-    }
-  }
-
-  @Test
-  void unlockCountIsMinOfLimitAndActionsOverGoalOverRandomActionSequences() {
-    AtomicInteger keys = new AtomicInteger();
-    ModelRunner<World, Model, Act> runner = ModelRunner.<World, Model, Act>builder()
-        .name("reward goals")
-        .system(World::new)
-        .model(world -> new Model())
-        .operations((RandomGenerator random, List<Act> previous) -> {
-          List<Act> keyed = previous.stream().filter(a -> a.key() != null && !a.retry()).toList();
-          if (!keyed.isEmpty() && random.nextInt(10) == 0) {
-            Act earlier = keyed.get(random.nextInt(keyed.size()));
-            return new Act(earlier.slot(), earlier.reward(), earlier.key(), true);
-          }
-          String key = random.nextInt(3) == 0 ? "k" + previous.size() : null;
-          return new Act(random.nextInt(SLOTS), random.nextInt(GOALS.length), key, false);
-        })
-        .step((world, model, act) -> {
-          LoyaltyAction action = LoyaltyAction.of(world.ref(act.slot()), world.defined.get(act.reward()).id())
-              .withIdempotencyKey(act.key());
-          ActionResult result = world.scope.rewards().recordAction(action);
-          // Decided by the model, not by the flag: shortening a failing sequence may drop the first use of a key.
-          if (act.key() != null && model.byKey.containsKey(act.key())) {
-            ActionResult first = model.byKey.get(act.key());
-            assertTrue(result.replayed(), "a retry is replayed");
-            assertEquals(first.actionId(), result.actionId());
-            assertEquals(first.counts(), result.counts());
-            assertEquals(first.participantCreated(), result.participantCreated());
-            assertEquals(ids(first.unlocked()), ids(result.unlocked()));
-            return;
-          }
-          long before = model.expectedUnlocks(act.slot(), act.reward());
-          model.actions[act.slot()][act.reward()]++;
-          assertFalse(result.replayed());
-          assertEquals(!model.enrolled[act.slot()], result.participantCreated(), "enrolled by its first action");
-          model.enrolled[act.slot()] = true;
-          assertEquals(model.actions[act.slot()][act.reward()], result.counts().rewardAllTime());
-          assertEquals(java.util.Arrays.stream(model.actions[act.slot()]).sum(), result.counts().allTime());
-          assertEquals(model.expectedUnlocks(act.slot(), act.reward()) - before, result.unlocked().size(),
-              "this action unlocks the cycle its count reaches, if any");
-          if (act.key() != null) {
-            model.byKey.put(act.key(), result);
-          }
-          keys.incrementAndGet();
-        })
-        .invariant((world, model) -> {
-          long campaignActions = 0;
-          for (int slot = 0; slot < SLOTS; slot++) {
-            if (!model.enrolled[slot]) {
-              continue;
-            }
-            List<EarnedReward> earned = allEarned(world.scope, world.ref(slot));
-            long points = 0;
-            for (int r = 0; r < GOALS.length; r++) {
-              long rewardId = world.defined.get(r).id();
-              List<EarnedReward> mine = earned.stream().filter(e -> e.campaignRewardId() == rewardId).toList();
-              assertEquals(model.expectedUnlocks(slot, r), mine.size(),
-                  "unlocks == min(limit, floor(actions / conversionsRequired)) for slot " + slot + ", reward " + r);
-              assertEquals(Set.copyOf(cycles(mine.size())), mine.stream().map(EarnedReward::cycle)
-                  .collect(Collectors.toSet()), "cycles 1..n, each once");
-              for (EarnedReward e : mine) {
-                assertEquals(EarnedRewardStatus.APPROVED, e.status(), "AUTO campaign");
-                points += e.points();
-              }
-              campaignActions += model.actions[slot][r];
-            }
-            Participant p = world.scope.participants().get(world.ref(slot));
-            assertEquals(points, p.pointsBalance(), "each POINTS reward credited once");
-            assertEquals(points, ledgerSum(world.scope, p.id()), "balance == sum of the ledger");
-          }
-          assertEquals(campaignActions, world.scope.rewards().totals(world.campaign.id()).loyaltyActions());
-        })
-        .steps(150)
-        .build();
-    runner.runSeeds(1, 2, 3, 4);
-    assertTrue(keys.get() > 0);
   }
 
   // ==================================================================== lifecycle
@@ -874,18 +743,6 @@ class RewardsEndToEndTest {
       }
       page = Keyset.after(got.nextId(), 100);
     }
-  }
-
-  private static List<Long> ids(List<EarnedReward> rewards) {
-    return rewards.stream().map(EarnedReward::id).toList();
-  }
-
-  private static List<Integer> cycles(int n) {
-    List<Integer> cycles = new ArrayList<>();
-    for (int i = 1; i <= n; i++) {
-      cycles.add(i);
-    }
-    return cycles;
   }
 
   private void dispatchUntilIdle() {

@@ -61,7 +61,11 @@ import io.loyaltyengine.testkit.contract.Checks.ParticipantState;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
 import io.loyaltyengine.testkit.gen.Invalid;
+import io.loyaltyengine.testkit.model.CatalogScenario;
+import io.loyaltyengine.testkit.model.CouponScenario;
 import io.loyaltyengine.testkit.model.LedgerScenario;
+import io.loyaltyengine.testkit.model.ModelRunner;
+import io.loyaltyengine.testkit.model.RewardScenario;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -75,6 +79,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -124,6 +129,9 @@ public abstract class StorageContractTest {
 
   private static final Instant START_MICROS = START.truncatedTo(ChronoUnit.MICROS);
   private static final int MODEL_STEPS = 200;
+  private static final int REWARD_MODEL_STEPS = 120;
+  private static final int CATALOG_MODEL_STEPS = 120;
+  private static final int COUPON_MODEL_STEPS = 100;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
 
   private StoreFixture fixture;
@@ -1834,6 +1842,51 @@ public abstract class StorageContractTest {
     LoyaltyEngine engine = newEngine(EngineLimits.builder().maxPointsPerOperation(max).build());
     LedgerScenario.runner(engine, max).steps(MODEL_STEPS).build()
         .runSeeds(LedgerScenario.defaultSeeds());
+  }
+
+  @Test
+  void unlocksAgreeWithTheReferenceModelOverSeededActionSequences() {
+    Map<String, Integer> reached = new TreeMap<>();
+    runModel("reward goals", RewardScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
+        .steps(REWARD_MODEL_STEPS).build(), RewardScenario.defaultSeeds(), RewardScenario.outcomes(), reached);
+  }
+
+  @Test
+  void catalogStockAndPointsAgreeWithTheReferenceModelOverSeededRedemptions() {
+    Map<String, Integer> reached = new TreeMap<>();
+    runModel("catalog", CatalogScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
+        .steps(CATALOG_MODEL_STEPS).build(), CatalogScenario.defaultSeeds(), CatalogScenario.outcomes(), reached);
+  }
+
+  @Test
+  void everyAssignedCouponIsDistinctAndFromThePoolOverSeededSequences() {
+    Map<String, Integer> reached = new TreeMap<>();
+    runModel("coupons", CouponScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
+        .steps(COUPON_MODEL_STEPS).build(), CouponScenario.defaultSeeds(), CouponScenario.outcomes(), reached);
+  }
+
+  /**
+   * Runs {@code runner} over the default seeds and one fresh seed, printing each seed first, then checks that the
+   * runs reached every outcome (a model test that never reaches an outcome does not test it). With
+   * {@code -Dloyalty.seed=<seed>}, runs exactly that seed and checks no coverage.
+   */
+  private void runModel(String model, ModelRunner<?, ?, ?> runner, long[] defaults, List<String> outcomes,
+      Map<String, Integer> reached) {
+    String replay = System.getProperty(ModelRunner.SEED_PROPERTY);
+    boolean replaying = replay != null && !replay.isBlank();
+    List<Long> seeds = new ArrayList<>(LongStream.of(ModelRunner.seeds(defaults)).boxed().toList());
+    if (!replaying) {
+      seeds.add(System.nanoTime()); // a fresh sequence each build; printed, so a failing one can be replayed
+    }
+    for (long seed : seeds) {
+      System.out.println(getClass().getSimpleName() + " " + model + " model: seed " + seed);
+      runner.run(seed);
+    }
+    if (!replaying) {
+      for (String outcome : outcomes) {
+        assertTrue(reached.getOrDefault(outcome, 0) > 0, model + ": " + outcome + " never happened: " + reached);
+      }
+    }
   }
 
   // ==================================================================== events

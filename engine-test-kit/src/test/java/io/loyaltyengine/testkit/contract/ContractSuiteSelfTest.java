@@ -145,22 +145,36 @@ class ContractSuiteSelfTest {
     Results results = runSuite(DebitIgnoresBalanceContract.class);
     results.assertFailed("deductingMoreThanTheBalanceIsInsufficientPointsAndChangesNothing",
         "concurrentDeductionsNeverOverdrawABalanceNorLoseAnUpdate",
-        "ledgerAgreesWithTheReferenceModelOverSeededOperationSequences");
+        "ledgerAgreesWithTheReferenceModelOverSeededOperationSequences",
+        "catalogStockAndPointsAgreeWithTheReferenceModelOverSeededRedemptions");
     results.assertPassed("brandWebsiteIsStoredAsItsLowerCaseHostName",
         "awardAppendsAnEntryAndRaisesBalanceAndLifetimePoints",
-        "everythingOfAnotherTenantIsNotFoundAndStaysUnchanged");
+        "everythingOfAnotherTenantIsNotFoundAndStaysUnchanged",
+        "unlocksAgreeWithTheReferenceModelOverSeededActionSequences",
+        "everyAssignedCouponIsDistinctAndFromThePoolOverSeededSequences");
     String model = results.failures.get("ledgerAgreesWithTheReferenceModelOverSeededOperationSequences").getMessage();
     assertTrue(model.contains("Replay this seed alone with -Dloyalty.seed="), model);
     assertTrue(model.contains("Shortened failing sequence"), model);
+    String catalog = results.failures.get("catalogStockAndPointsAgreeWithTheReferenceModelOverSeededRedemptions")
+        .getMessage();
+    assertTrue(catalog.contains("Replay this seed alone with -Dloyalty.seed="), catalog);
+    assertTrue(catalog.contains("Shortened failing sequence"), catalog);
+    assertTrue(catalog.contains(" redeems r"), "names the redemption:\n" + catalog);
+    assertTrue(catalog.contains("INSUFFICIENT_POINTS"), "says what the model expected:\n" + catalog);
   }
 
   @Test
   void contractSuiteFailsALedgerThatDropsEntries() {
     Results results = runSuite(DropsEntriesContract.class);
     results.assertFailed("concurrentDeductionsNeverOverdrawABalanceNorLoseAnUpdate",
-        "ledgerAgreesWithTheReferenceModelOverSeededOperationSequences");
+        "ledgerAgreesWithTheReferenceModelOverSeededOperationSequences",
+        "catalogStockAndPointsAgreeWithTheReferenceModelOverSeededRedemptions");
     results.assertPassed("historyIsNewestFirstAndPagesWithAKeysetCursor",
-        "retryWithTheSameIdempotencyKeyReturnsTheFirstResultAndChangesNothing");
+        "retryWithTheSameIdempotencyKeyReturnsTheFirstResultAndChangesNothing",
+        "everyAssignedCouponIsDistinctAndFromThePoolOverSeededSequences");
+    String catalog = results.failures.get("catalogStockAndPointsAgreeWithTheReferenceModelOverSeededRedemptions")
+        .getMessage();
+    assertTrue(catalog.contains("sum of its ledger"), "names the broken invariant:\n" + catalog);
   }
 
   private static AssertionError runScenario(Bug bug, long seed) {

@@ -1,0 +1,317 @@
+package io.loyaltyengine.testkit.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.tenant.NewTenant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * Catalog redemption of a real engine, driven against a small reference model by a {@link ModelRunner}: seeded
+ * sequences of awards, redemptions (a third without a key, some exact retries, some reusing another request's key)
+ * and activations or deactivations of four catalog rewards: one of unlimited stock, one sold out from the start,
+ * one scarce and one plentiful, at costs from 1 to 40 points.
+ *
+ * <pre>{@code
+ * CatalogScenario.runner(engine, outcome -> {}).steps(120).build().runSeeds(CatalogScenario.defaultSeeds());
+ * }</pre>
+ *
+ * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant of the given engine, with one
+ * brand, one campaign, three participants and the four catalog rewards; tenant isolation keeps runs apart.
+ * Operations name participants and rewards by slot, so they stay meaningful when a shortened sequence drops some.
+ *
+ * <h2>Checked at every step</h2>
+ * A redemption's outcome is the model's, decided in the engine's order: a used key (replayed when the request is the
+ * same, else CONFLICT on idempotencyKey), an inactive reward (CONFLICT on catalogRewardId), no stock left
+ * (OUT_OF_STOCK), too few points (INSUFFICIENT_POINTS); a redemption returns the balance after it, a replay the
+ * stored one.
+ *
+ * <h2>Checked after every step</h2>
+ * Every stock is the model's and never below zero (unlimited stays unlimited); every balance is the model's and the
+ * sum of its participant's ledger, so a refused redemption took neither points nor stock.
+ *
+ * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
+ * called on the thread running the runner.
+ */
+public final class CatalogScenario {
+  /** Stocks of the scenario's catalog rewards: unlimited, sold out, scarce, plenty. */
+  private static final List<Long> STOCKS = Arrays.asList(null, 0L, 3L, 10L);
+  private static final long[] COSTS = {5, 1, 40, 15};
+  private static final int PARTICIPANTS = 3;
+  private static final long[] DEFAULT_SEEDS = {11L, 12L, 13L};
+
+  /** A redemption carried out. */
+  public static final String REDEEMED = "redeemed";
+  /** A retry answered with the stored redemption. */
+  public static final String REPLAYED = "replayed";
+  /** A used key with another request. */
+  public static final String KEY_CONFLICT = "CONFLICT on idempotencyKey";
+  /** A redemption of an inactive reward. */
+  public static final String INACTIVE = "CONFLICT on catalogRewardId";
+  /** A redemption of a reward with no stock left. */
+  public static final String OUT_OF_STOCK = "OUT_OF_STOCK on catalogRewardId";
+  /** A redemption by a participant with too few points. */
+  public static final String INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS on amount";
+
+  private CatalogScenario() {
+  }
+
+  /**
+   * A runner builder preconfigured with this scenario; set {@link ModelRunner.Builder#steps} and build it.
+   *
+   * @param engine the engine under test; each run creates its own tenant in it
+   * @param outcomes told the outcome of every redemption (one of {@link #outcomes()}), so that a caller can check
+   *     that its seeds reach them all
+   */
+  public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, Consumer<String> outcomes) {
+    Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(outcomes, "outcomes");
+    return ModelRunner.<Run, Model, Op>builder()
+        .name("catalog")
+        .system(() -> new Run(engine))
+        .model(run -> new Model())
+        .operations(CatalogScenario::next)
+        .step((run, model, op) -> apply(run, model, op, outcomes))
+        .invariant(CatalogScenario::check);
+  }
+
+  /** Three seeds whose 120-step sequences together reach every one of {@link #outcomes()}. A new array each call. */
+  public static long[] defaultSeeds() {
+    return DEFAULT_SEEDS.clone();
+  }
+
+  /** Every outcome of a redemption the scenario tells its consumer about. */
+  public static List<String> outcomes() {
+    return List.of(REDEEMED, REPLAYED, KEY_CONFLICT, INACTIVE, OUT_OF_STOCK, INSUFFICIENT_POINTS);
+  }
+
+  /** The operation generator of this scenario. */
+  public static ModelRunner.Operations<Op> operations() {
+    return CatalogScenario::next;
+  }
+
+  private static Op next(RandomGenerator random, List<Op> previous) {
+    int roll = random.nextInt(100);
+    int slot = random.nextInt(PARTICIPANTS);
+    if (roll < 30) {
+      return new Award(slot, 1 + random.nextInt(60));
+    }
+    if (roll < 38) {
+      return new Toggle(random.nextInt(STOCKS.size()), random.nextInt(3) > 0);
+    }
+    if (roll < 45 && !previous.isEmpty()) {
+      // A retry of an earlier redemption, or its key reused by another request.
+      Op earlier = previous.get(random.nextInt(previous.size()));
+      if (earlier instanceof Redeem r && r.key() != null) {
+        return random.nextBoolean() ? r : new Redeem(slot, random.nextInt(STOCKS.size()), r.key());
+      }
+    }
+    String key = random.nextInt(3) == 0 ? null : "k" + random.nextInt(1_000_000);
+    return new Redeem(slot, random.nextInt(STOCKS.size()), key);
+  }
+
+  private static void apply(Run run, Model model, Op op, Consumer<String> outcomes) {
+    if (op instanceof Award a) {
+      run.scope.points().award(ParticipantRef.id(run.participants.get(a.slot()).id()),
+          PointsChange.of(a.amount(), "purchase"));
+      model.balances[a.slot()] += a.amount();
+    } else if (op instanceof Toggle t) {
+      run.scope.catalog().setActive(run.rewards.get(t.reward()).id(), t.active());
+      model.active[t.reward()] = t.active();
+    } else if (op instanceof Redeem r) {
+      String expected = expectedOutcome(model, r);
+      String actual;
+      Redemption done = null;
+      try {
+        done = run.scope.catalog().redeem(ParticipantRef.id(run.participants.get(r.slot()).id()),
+            run.rewards.get(r.reward()).id(), r.key());
+        actual = done.replayed() ? REPLAYED : REDEEMED;
+      } catch (LoyaltyException e) {
+        actual = e.code() + e.field().map(f -> " on " + f).orElse("");
+      }
+      assertEquals(expected, actual, op::toString);
+      outcomes.accept(actual);
+      if (actual.equals(REPLAYED)) {
+        assertEquals(model.balanceAfter.get(r.key()), done.balance(), () -> op + ": the stored balance");
+      } else if (actual.equals(REDEEMED)) {
+        model.balances[r.slot()] -= COSTS[r.reward()];
+        if (model.stocks[r.reward()] != null) {
+          model.stocks[r.reward()]--;
+        }
+        assertEquals(model.balances[r.slot()], done.balance(), () -> op + ": balance after");
+        assertEquals(COSTS[r.reward()], done.pointsSpent(), () -> op + ": points spent");
+        if (r.key() != null) {
+          model.keys.put(r.key(), r);
+          model.balanceAfter.put(r.key(), done.balance());
+        }
+      }
+    } else {
+      throw new IllegalArgumentException("unknown operation " + op);
+    }
+  }
+
+  /** The model's answer, in the order the engine checks: key, activity, stock, points. */
+  private static String expectedOutcome(Model model, Redeem r) {
+    if (r.key() != null && model.keys.containsKey(r.key())) {
+      return model.keys.get(r.key()).equals(r) ? REPLAYED : KEY_CONFLICT;
+    }
+    if (!model.active[r.reward()]) {
+      return INACTIVE;
+    }
+    Long stock = model.stocks[r.reward()];
+    if (stock != null && stock == 0) {
+      return OUT_OF_STOCK;
+    }
+    return model.balances[r.slot()] < COSTS[r.reward()] ? INSUFFICIENT_POINTS : REDEEMED;
+  }
+
+  private static void check(Run run, Model model) {
+    for (int i = 0; i < STOCKS.size(); i++) {
+      Long stock = run.scope.catalog().get(run.rewards.get(i).id()).stock();
+      assertEquals(model.stocks[i], stock, "stock of r" + i);
+      assertTrue(stock == null || stock >= 0, "stock never below zero: r" + i + " has " + stock);
+    }
+    for (int i = 0; i < PARTICIPANTS; i++) {
+      Participant p = run.scope.participants().get(ParticipantRef.id(run.participants.get(i).id()));
+      assertEquals(model.balances[i], p.pointsBalance(), "balance of p" + i);
+      assertEquals(ledgerSum(run.scope, p), p.pointsBalance(), "balance of p" + i + " == sum of its ledger");
+    }
+  }
+
+  private static long ledgerSum(TenantScope scope, Participant p) {
+    long sum = 0;
+    Keyset page = Keyset.first(Keyset.MAX_LIMIT);
+    while (true) {
+      CursorPage<LedgerEntry> read = scope.points().history(ParticipantRef.id(p.id()), page);
+      for (LedgerEntry e : read.items()) {
+        sum = Math.addExact(sum, e.signedAmount());
+      }
+      if (!read.hasMore()) {
+        return sum;
+      }
+      page = Keyset.after(read.nextId(), Keyset.MAX_LIMIT);
+    }
+  }
+
+  /**
+   * One run's system under test: a fresh tenant of the engine with its participants and catalog rewards by slot.
+   * Not thread-safe: used by one run.
+   */
+  public static final class Run {
+    private final TenantScope scope;
+    private final List<Participant> participants = new ArrayList<>();
+    private final List<CatalogReward> rewards = new ArrayList<>();
+
+    Run(LoyaltyEngine engine) {
+      this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Catalog model run")).id());
+      Campaign campaign = scope.campaigns().create(NewCampaign.running(
+          scope.brands().create(new NewBrand("Model shop", "https://model.example.com")).id(), "Model campaign"));
+      for (int i = 0; i < PARTICIPANTS; i++) {
+        participants.add(scope.participants().create(campaign.id(), NewParticipant.withEmail("p" + i + "@m.example")));
+      }
+      for (int i = 0; i < STOCKS.size(); i++) {
+        NewCatalogReward r = NewCatalogReward.of(campaign.id(), "r" + i, COSTS[i], RewardType.CUSTOM);
+        rewards.add(scope.catalog().create(STOCKS.get(i) == null ? r : r.withStock(STOCKS.get(i))));
+      }
+    }
+
+    /** The tenant this run works in. */
+    public TenantScope scope() {
+      return scope;
+    }
+
+    @Override
+    public String toString() {
+      return "CatalogScenario.Run[tenant=" + scope.tenantId() + "]";
+    }
+  }
+
+  /**
+   * What the catalog must do: balances, stocks, active flags, and the keys of redemptions carried out. Not
+   * thread-safe: used by one run.
+   */
+  public static final class Model {
+    private final long[] balances = new long[PARTICIPANTS];
+    private final Long[] stocks = STOCKS.toArray(new Long[0]);
+    private final boolean[] active = {true, true, true, true};
+    private final Map<String, Redeem> keys = new HashMap<>();
+    private final Map<String, Long> balanceAfter = new HashMap<>();
+
+    Model() {
+    }
+
+    @Override
+    public String toString() {
+      return "CatalogScenario.Model[balances=" + Arrays.toString(balances) + ", stocks=" + Arrays.toString(stocks)
+          + ", active=" + Arrays.toString(active) + "]";
+    }
+  }
+
+  /** An operation of the scenario, naming participants and rewards by slot. Immutable and thread-safe. */
+  public sealed interface Op permits Award, Redeem, Toggle {
+  }
+
+  /**
+   * Awards points to the participant in {@code slot}. Immutable and thread-safe.
+   *
+   * @param slot the participant's slot, 0..2
+   * @param amount the points, 1..60
+   */
+  public record Award(int slot, long amount) implements Op {
+    @Override
+    public String toString() {
+      return "award " + amount + " to p" + slot;
+    }
+  }
+
+  /**
+   * The participant in {@code slot} redeems the catalog reward in {@code reward}. Immutable and thread-safe.
+   *
+   * @param slot the participant's slot, 0..2
+   * @param reward the catalog reward's slot, 0..3
+   * @param key the idempotency key, or null
+   */
+  public record Redeem(int slot, int reward, String key) implements Op {
+    @Override
+    public String toString() {
+      return "p" + slot + " redeems r" + reward + (key == null ? "" : " key " + key);
+    }
+  }
+
+  /**
+   * Activates or deactivates the catalog reward in {@code reward}. Immutable and thread-safe.
+   *
+   * @param reward the catalog reward's slot, 0..3
+   * @param active whether it is to be active
+   */
+  public record Toggle(int reward, boolean active) implements Op {
+    @Override
+    public String toString() {
+      return (active ? "activate r" : "deactivate r") + reward;
+    }
+  }
+}
