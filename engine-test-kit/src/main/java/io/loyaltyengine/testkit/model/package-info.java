@@ -1,7 +1,10 @@
 /**
  * Model-based testing: a reference model of the points ledger ({@link io.loyaltyengine.testkit.model.LedgerModel}),
  * a runner that applies seeded operation sequences to a system and a model and shortens failing sequences
- * ({@link io.loyaltyengine.testkit.model.ModelRunner}), and the engine's ledger scenario
- * ({@link io.loyaltyengine.testkit.model.LedgerScenario}). Replay one seed with {@code -Dloyalty.seed=<seed>}.
+ * ({@link io.loyaltyengine.testkit.model.ModelRunner}), and the engine's scenarios: the ledger
+ * ({@link io.loyaltyengine.testkit.model.LedgerScenario}), goal unlocking
+ * ({@link io.loyaltyengine.testkit.model.RewardScenario}), catalog redemption
+ * ({@link io.loyaltyengine.testkit.model.CatalogScenario}) and coupon assignment
+ * ({@link io.loyaltyengine.testkit.model.CouponScenario}). Replay one seed with {@code -Dloyalty.seed=<seed>}.
  */
 package io.loyaltyengine.testkit.model;
