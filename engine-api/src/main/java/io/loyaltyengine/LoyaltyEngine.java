@@ -87,6 +87,7 @@ public interface LoyaltyEngine extends AutoCloseable {
     private int maxTransactionRetries = -1;
     private EventSettings events;
     private WebhookSettings webhooks;
+    private io.loyaltyengine.fraud.FraudScreening fraudScreening;
 
     private Builder() {
     }
@@ -219,6 +220,21 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
+     * How referrals are screened for fraud (default: {@link io.loyaltyengine.fraud.FraudScreening#DEFAULTS}, the
+     * engine's rules and shipped disposable-domain list).
+     *
+     * @throws NullPointerException if {@code fraudScreening} is null
+     * @throws IllegalStateException if fraud screening was already set
+     */
+    public Builder fraudScreening(io.loyaltyengine.fraud.FraudScreening fraudScreening) {
+      if (this.fraudScreening != null) {
+        throw new IllegalStateException("fraudScreening was already set to " + this.fraudScreening);
+      }
+      this.fraudScreening = Objects.requireNonNull(fraudScreening, "fraudScreening");
+      return this;
+    }
+
+    /**
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
      * @throws IllegalStateException if no storage was set, or {@code engine-core} is missing
@@ -235,7 +251,8 @@ public interface LoyaltyEngine extends AutoCloseable {
           limits == null ? EngineLimits.DEFAULTS : limits,
           maxTransactionRetries < 0 ? 5 : maxTransactionRetries,
           events == null ? EventSettings.DEFAULTS : events,
-          webhooks == null ? WebhookSettings.DEFAULTS : webhooks);
+          webhooks == null ? WebhookSettings.DEFAULTS : webhooks,
+          fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, LoyaltyEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

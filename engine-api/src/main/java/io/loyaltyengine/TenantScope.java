@@ -47,6 +47,9 @@ public interface TenantScope {
   /** Catalog rewards and redemptions. */
   io.loyaltyengine.catalog.Catalog catalog();
 
+  /** Referral codes, signups and referral chains. */
+  io.loyaltyengine.referrals.Referrals referrals();
+
   /** The tenant's events in commit order, for integrations that poll. */
   ChangeFeed changeFeed();
 

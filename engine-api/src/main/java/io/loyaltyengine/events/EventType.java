@@ -30,7 +30,15 @@ public enum EventType {
   /** An assignment left the pool at its low-stock threshold. Payload: campaign and remaining codes. */
   COUPON_POOL_LOW("coupon.pool_low"),
   /** A catalog reward was redeemed. Payload: the redemption and the catalog reward. */
-  REWARD_REDEEMED("reward.redeemed");
+  REWARD_REDEEMED("reward.redeemed"),
+  /** A signup recorded a referral. Payload: the referral (referrer, invited, code kind, risk level and reason, status). */
+  REFERRAL_SIGNUP("referral.signup"),
+  /** An impression, share or visit was tracked on a referral code. Payload: the kind, the referrer, whether unique. */
+  REFERRAL_TRACKED("referral.tracked"),
+  /** A conversion was tracked. Payload: the conversion and the points awarded. */
+  REFERRAL_CONVERSION("referral.conversion"),
+  /** A conversion was reversed. Payload: the conversion, the points taken back and the shortfall. */
+  REFERRAL_REVERSAL("referral.reversal");
 
   private final String wireName;
 

@@ -18,7 +18,9 @@ import java.time.Clock;
  * @param maxTransactionRetries how often a transaction failing transiently (deadlock, serialization) is retried
  * @param events event dispatch settings
  * @param webhooks webhook delivery settings
+ * @param fraudScreening fraud-screening settings of referrals
  */
 public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
-    EngineLimits limits, int maxTransactionRetries, EventSettings events, WebhookSettings webhooks) {
+    EngineLimits limits, int maxTransactionRetries, EventSettings events, WebhookSettings webhooks,
+    io.loyaltyengine.fraud.FraudScreening fraudScreening) {
 }

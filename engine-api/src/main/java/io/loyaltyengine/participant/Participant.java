@@ -1,5 +1,6 @@
 package io.loyaltyengine.participant;
 
+import io.loyaltyengine.fraud.RiskLevel;
 import java.time.Instant;
 import java.util.Map;
 
@@ -20,10 +21,14 @@ import java.util.Map;
  * @param lifetimePoints all points ever awarded, never reduced by deductions
  * @param createdAt when the participant was created
  * @param updatedAt when the profile (not the balance) last changed
+ * @param riskLevel the fraud-screening level of the referral that brought the participant in, or {@code null} if
+ *     never screened (see {@link io.loyaltyengine.referrals.Referrals})
+ * @param riskReason the screening's reason code, or {@code null} if never screened
  */
 public record Participant(long id, long tenantId, long campaignId, String email, String sanitizedEmail,
     String firstName, String lastName, String ipAddress, String tier, Map<String, Object> metadata,
-    long pointsBalance, long lifetimePoints, Instant createdAt, Instant updatedAt) {
+    long pointsBalance, long lifetimePoints, Instant createdAt, Instant updatedAt, RiskLevel riskLevel,
+    String riskReason) {
 
   /** Copies {@code metadata} into an unmodifiable map. */
   public Participant {

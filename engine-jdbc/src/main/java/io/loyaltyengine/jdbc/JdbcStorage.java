@@ -70,7 +70,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Transactions</h2>
  * A unit of work runs in one READ COMMITTED transaction, once; the engine retries after a
- * {@link io.loyaltyengine.core.spi.TransientStorageException} (deadlock, serialization failure, lock timeout).
+ * {@link io.loyaltyengine.core.spi.TransientStorageException} (deadlock, serialization failure, lock timeout). On
+ * H2 the storage turns off the reuse of query results (H2's {@code OPTIMIZE_REUSE_RESULTS}, for the whole database,
+ * at start and on each connection of its own pool): H2 would otherwise answer a query repeated after waiting for a
+ * lock with rows from before another transaction's commit.
  * Failures are classified by SQLState, never by message text, and reported without bound values. A unit of work can
  * also join the host's own transaction on its connection ({@link JdbcHostTransaction}), behind a savepoint.
  *
@@ -104,6 +107,7 @@ public final class JdbcStorage implements Storage {
         LOG.info("Loyalty engine storage uses dialect {} (set explicitly)", dialect);
       }
       DatabaseChecks.checkDurability(connection, dialect);
+      DatabaseChecks.prepare(connection, dialect);
       if (!connection.getAutoCommit()) {
         connection.rollback();
       }
@@ -331,7 +335,9 @@ public final class JdbcStorage implements Storage {
     /**
      * The host's pool to use instead of creating one. The host keeps owning it: {@link JdbcStorage#close()} does not
      * close it. Its connections must reach the engine's database; an H2 database must run with
-     * {@code WRITE_DELAY=0} (checked at start).
+     * {@code WRITE_DELAY=0} (checked at start), and with an admin user, since the storage turns off H2's reuse of
+     * query results at start (if the host lets H2 close the database and opens it again, it must start the storage
+     * again too, or add {@code ;OPTIMIZE_REUSE_RESULTS=0} to its URL).
      *
      * @throws NullPointerException if {@code dataSource} is null
      * @throws IllegalStateException if a data source or a URL was already set
@@ -457,6 +463,10 @@ public final class JdbcStorage implements Storage {
       config.setMaximumPoolSize(maximumPoolSize > 0 ? maximumPoolSize : DEFAULT_POOL_SIZE);
       config.setAutoCommit(autoCommit == null || autoCommit);
       config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+      if (H2Urls.isH2(url)) {
+        // Database-wide but not persistent: set again should H2 close the database and open it anew.
+        config.setConnectionInitSql(DatabaseChecks.H2_NO_RESULT_REUSE);
+      }
       if (url.regionMatches(true, 0, "jdbc:postgresql:", 0, 16) && !url.contains("logServerErrorDetail")) {
         // Keeps row values (personal data) out of the driver's exception messages, e.g. "Key (email)=(...)".
         config.addDataSourceProperty("logServerErrorDetail", "false");

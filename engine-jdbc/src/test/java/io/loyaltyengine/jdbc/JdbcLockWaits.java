@@ -15,14 +15,33 @@ import java.time.Duration;
  * <p>Thread-safe: stateless.
  */
 final class JdbcLockWaits {
+  private static final String POSTGRES_BLOCKED =
+      "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+  private static final String H2_BLOCKED =
+      "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
+
   private JdbcLockWaits() {
   }
 
   /** Polls until a session of the fixture's database waits for a lock; fails if none does within a minute. */
   static void awaitASessionBlockedOnALock(JdbcFixture fixture) throws SQLException {
-    String query = fixture.dialect() == SqlDialect.POSTGRESQL
-        ? "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
+    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED);
+  }
+
+  /**
+   * Polls until a session of the fixture's database waits for another transaction: blocked on a lock, as
+   * {@link #awaitASessionBlockedOnALock} sees it, or, on H2 only, still running one statement a tenth of a second
+   * after it began. H2 does not block an insert that meets another transaction's uncommitted row of the same key:
+   * it runs the statement again and again until that transaction ends, and the session never shows a blocker. (No
+   * statement of the tests runs that long otherwise.) Fails if no session waits within a minute.
+   */
+  static void awaitASessionWaiting(JdbcFixture fixture) throws SQLException {
+    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED
+        + " OR (SESSION_ID <> SESSION_ID() AND EXECUTING_STATEMENT IS NOT NULL"
+        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))");
+  }
+
+  private static void await(JdbcFixture fixture, String query) throws SQLException {
     // A guard against a hang, not a measurement: a session that never waits fails the test instead.
     assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
       try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(query)) {

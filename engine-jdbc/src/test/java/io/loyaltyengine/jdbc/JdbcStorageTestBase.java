@@ -19,6 +19,7 @@ import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
@@ -41,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,7 +102,7 @@ abstract class JdbcStorageTestBase {
 
   static Participant participant(Campaign campaign, String email, String first, String last, long balance) {
     return new Participant(nextId(), campaign.tenantId(), campaign.id(), email, email.toLowerCase(), first, last,
-        null, null, Map.of(), balance, balance, NOW, NOW);
+        null, null, Map.of(), balance, balance, NOW, NOW, null, null);
   }
 
   Participant insert(Participant participant) {
@@ -137,7 +139,7 @@ abstract class JdbcStorageTestBase {
     metadata.put("color", "blue");
     metadata.put("empty", "");
     Participant p = new Participant(nextId(), tenant.id(), campaign.id(), "Ann@Example.com", "ann@example.com",
-        "Ann", "Lee", "2001:db8::1", "gold", metadata, 10, 25, NOW, NOW.plusMillis(1));
+        "Ann", "Lee", "2001:db8::1", "gold", metadata, 10, 25, NOW, NOW.plusMillis(1), RiskLevel.HIGH, "VELOCITY");
     insert(p);
     LedgerEntry entry = new LedgerEntry(nextId(), tenant.id(), campaign.id(), p.id(), LedgerEntryKind.AWARD, 10,
         "purchase", null, null, 10, NOW);
@@ -153,6 +155,40 @@ abstract class JdbcStorageTestBase {
     read.metadata().forEach((key, value) -> assertSame(metadata.get(key).getClass(), value.getClass(), key));
     assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) read.metadata().get("minusZero")));
     assertEquals(List.of(entry), storage.inTransaction(tx -> tx.ledger().history(tenant.id(), p.id(), null, 10)));
+  }
+
+  @Test
+  void riskIsWrittenByInsertAndSetRiskButNeverByAProfileUpdate() {
+    Tenant tenant = tenant();
+    Campaign campaign = campaign(tenant.id());
+    Participant ann = insert(participant(campaign, "ann@example.com", "Ann", null, 0));
+    assertEquals(null, find(ann).orElseThrow().riskLevel());
+
+    assertTrue(setRisk(tenant.id(), ann.id(), RiskLevel.MEDIUM, "SHARED_IP"));
+    Participant screened = find(ann).orElseThrow();
+    assertEquals(RiskLevel.MEDIUM, screened.riskLevel());
+    assertEquals("SHARED_IP", screened.riskReason());
+    assertEquals(ann.pointsBalance(), screened.pointsBalance());
+    assertEquals(ann.firstName(), screened.firstName());
+
+    storage.inTransaction(tx -> {
+      tx.participants().updateProfile(new Participant(ann.id(), tenant.id(), campaign.id(), ann.email(),
+          ann.sanitizedEmail(), "Annie", null, null, null, Map.of(), 0, 0, NOW, NOW.plusSeconds(1), RiskLevel.LOW,
+          "NO_SIGNAL"));
+      return null;
+    });
+    Participant updated = find(ann).orElseThrow();
+    assertEquals("Annie", updated.firstName());
+    assertEquals(RiskLevel.MEDIUM, updated.riskLevel(), "a profile update leaves the risk alone");
+    assertEquals("SHARED_IP", updated.riskReason());
+
+    assertFalse(setRisk(tenant.id(), nextId(), RiskLevel.HIGH, "X"));
+    assertFalse(setRisk(nextId(), ann.id(), RiskLevel.HIGH, "X"), "another tenant's participant is not touched");
+    assertEquals(RiskLevel.MEDIUM, find(ann).orElseThrow().riskLevel());
+  }
+
+  boolean setRisk(long tenantId, long participantId, RiskLevel level, String reason) {
+    return storage.inTransaction(tx -> tx.participants().setRisk(tenantId, participantId, level, reason));
   }
 
   @Test
@@ -189,7 +225,7 @@ abstract class JdbcStorageTestBase {
     for (String text : texts) {
       Map<String, Object> metadata = Map.of(text, text, "k", text);
       Participant p = new Participant(nextId(), tenant.id(), campaign.id(), "x" + written.size() + "@example.com",
-          "x" + written.size() + "@example.com", text, text, null, text, metadata, 0, 0, NOW, NOW);
+          "x" + written.size() + "@example.com", text, text, null, text, metadata, 0, 0, NOW, NOW, null, null);
       written.add(insert(p));
     }
     for (Participant p : written) {
@@ -245,7 +281,7 @@ abstract class JdbcStorageTestBase {
     for (int i = 0; i < 5; i++) {
       Participant p = participant(campaign, "g" + i + "@example.com", "Gold" + i, null, 0);
       gold.add(insert(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(),
-          p.firstName(), null, null, "gold", Map.of(), 0, 0, NOW, NOW)));
+          p.firstName(), null, null, "gold", Map.of(), 0, 0, NOW, NOW, p.riskLevel(), p.riskReason())));
       insert(participant(campaign, "s" + i + "@example.com", "Silver" + i, null, 0));
     }
     insert(participant(other, "g0@example.com", "Elsewhere", null, 0));
@@ -312,7 +348,7 @@ abstract class JdbcStorageTestBase {
     Participant bob = insert(participant(campaign, "bob@example.com", "Bob", null, 0));
     UniqueViolationException update = assertThrows(UniqueViolationException.class, () -> storage.inTransaction(tx -> {
       tx.participants().updateProfile(new Participant(bob.id(), t, campaign.id(), ann.email(), ann.sanitizedEmail(),
-          "Bob", null, null, null, Map.of(), 0, 0, NOW, NOW));
+          "Bob", null, null, null, Map.of(), 0, 0, NOW, NOW, bob.riskLevel(), bob.riskReason()));
       return null;
     }));
     assertEquals(UniqueKey.PARTICIPANT_EMAIL, update.key());
@@ -381,6 +417,82 @@ abstract class JdbcStorageTestBase {
       assertEquals(1, outcomes.stream().filter("done"::equals).count(), outcomes.toString());
     } finally {
       threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCampaignLockMakesTheNextLockerOfTheCampaignWaitUntilTheHolderCommits() throws Exception {
+    Tenant tenant = tenant();
+    Campaign campaign = campaign(tenant.id());
+    Campaign other = campaign(tenant.id());
+    CountDownLatch locked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean holderDone = new AtomicBoolean();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<Object> holder = threads.submit(() -> storage.inTransaction(tx -> {
+        tx.campaigns().lock(tenant.id(), campaign.id());
+        locked.countDown();
+        await(release);
+        holderDone.set(true);
+        return "held";
+      }));
+      await(locked);
+      // Another campaign's lock, a missing campaign's and a plain read do not wait.
+      storage.inTransaction(tx -> {
+        tx.campaigns().lock(tenant.id(), other.id());
+        tx.campaigns().lock(tenant.id(), nextId());
+        return tx.campaigns().find(tenant.id(), campaign.id());
+      });
+      Future<Object> next = threads.submit(() -> storage.inTransaction(tx -> {
+        tx.campaigns().lock(tenant.id(), campaign.id());
+        return holderDone.get();
+      }));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      assertFalse(next.isDone());
+      release.countDown();
+      assertEquals("held", outcome(holder));
+      assertEquals(true, outcome(next), "the next locker got the lock after the holder's unit of work ended");
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aReadRepeatedAfterWaitingForALockSeesWhatTheHolderCommitted() throws Exception {
+    Tenant tenant = tenant();
+    Campaign campaign = campaign(tenant.id());
+    Participant ann = insert(participant(campaign, "ann@example.com", "Ann", null, 10));
+    for (int round = 0; round < 5; round++) {
+      long expected = ann.pointsBalance() + round + 1;
+      CountDownLatch written = new CountDownLatch(1);
+      CountDownLatch read = new CountDownLatch(1);
+      ExecutorService threads = Executors.newFixedThreadPool(2);
+      try {
+        // The holder writes first and commits while the reader waits for the row lock.
+        Future<Object> holder = threads.submit(() -> storage.inTransaction(tx -> {
+          tx.participants().lock(tenant.id(), ann.id());
+          tx.ledger().credit(tenant.id(), ann.id(), 1);
+          written.countDown();
+          await(read);
+          return "committed";
+        }));
+        await(written);
+        Future<Object> reader = threads.submit(() -> storage.inTransaction(tx -> {
+          long before = tx.participants().find(tenant.id(), ann.id()).orElseThrow().pointsBalance();
+          read.countDown();
+          tx.participants().lock(tenant.id(), ann.id());
+          long after = tx.participants().find(tenant.id(), ann.id()).orElseThrow().pointsBalance();
+          return before + " then " + after;
+        }));
+        assertEquals("committed", outcome(holder));
+        assertEquals((expected - 1) + " then " + expected, outcome(reader),
+            "the same query again, after the lock, sees the committed write (no result reused from before it)");
+      } finally {
+        read.countDown();
+        threads.shutdownNow();
+      }
     }
   }
 

@@ -1,15 +1,25 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.jdbc.internal.Migration;
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
 import io.loyaltyengine.jdbc.internal.Sql;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.referrals.CodeKind;
+import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.ReferralGoal;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.ActionSource;
 import io.loyaltyengine.rewards.Automation;
@@ -22,6 +32,7 @@ import io.loyaltyengine.rewards.RewardType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -54,11 +65,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Older and newer schemas are simulated with test-only script sets in a temporary directory, read through class
  * loaders of their own: the engine's versions (byte for byte) up to some version, plus a test-only next version.
- * Databases of the engine's first and second versions, with data in them, are upgraded to the current one.
+ * Databases of the engine's first, second and third versions, with data in them, are upgraded to the current one.
  */
 abstract class SchemaMigratorTestBase {
   private final Path scripts = TestFiles.newDirectory("loyalty-scripts-");
-  private ClassLoader fourVersions;
+  private ClassLoader fiveVersions;
 
   /** The dialect under test. */
   abstract SqlDialect dialect();
@@ -69,12 +80,12 @@ abstract class SchemaMigratorTestBase {
   /** Drops the database and closes what {@link #dataSource()} opened. */
   abstract void closeDatabase();
 
-  /** The test-only version that follows the engine's: V4, creating table {@code loyalty_test_extra}. */
+  /** The test-only version that follows the engine's: V5, creating table {@code loyalty_test_extra}. */
   abstract String extraVersion();
 
   @BeforeEach
   void writeTestScripts() {
-    fourVersions = scriptSet("schema", extraVersion(), false);
+    fiveVersions = scriptSet("schema", extraVersion(), false);
   }
 
   @AfterEach
@@ -91,17 +102,19 @@ abstract class SchemaMigratorTestBase {
     return new SchemaMigrator(dataSource(), sql());
   }
 
-  SchemaMigrator fourVersionMigrator() {
-    return new SchemaMigrator(dataSource(), sql(), "schema", fourVersions);
+  SchemaMigrator fiveVersionMigrator() {
+    return new SchemaMigrator(dataSource(), sql(), "schema", fiveVersions);
   }
 
   /**
-   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2 and V3, and {@code v4}.
+   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2, V3 and V4, and
+   * {@code v5}.
    */
-  ClassLoader scriptSet(String root, String v4, boolean changeV1) {
+  ClassLoader scriptSet(String root, String v5, boolean changeV1) {
     String v1 = engineScript("V1__foundation.sql") + (changeV1 ? "\n-- edited by hand\n" : "");
     return scriptSet(root, List.of("V1__foundation.sql", v1, "V2__events.sql", engineScript("V2__events.sql"),
-        "V3__rewards.sql", engineScript("V3__rewards.sql"), "V4__extra_table.sql", v4));
+        "V3__rewards.sql", engineScript("V3__rewards.sql"), "V4__referrals.sql", engineScript("V4__referrals.sql"),
+        "V5__extra_table.sql", v5));
   }
 
   /** A class loader with {@code <root>/<dialect>/} holding the scripts given as (name, text) pairs, in order. */
@@ -156,23 +169,24 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
-    assertEquals(List.of(1, 2, 3), versions(engineMigrator().migrate()));
+    assertEquals(List.of(1, 2, 3, 4), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
-    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry"));
     assertEquals(0, query("SELECT COUNT(*) FROM event_outbox"));
     assertEquals(0, query("SELECT COUNT(*) FROM coupon_code"));
+    assertEquals(0, query("SELECT COUNT(*) FROM referral"));
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(dialect(), reopened.dialect());
     }
-    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
   void anOlderSchemaIsUpgraded() {
     engineMigrator().migrate();
-    assertEquals(List.of(4), versions(fourVersionMigrator().migrate()));
-    assertEquals(4, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(5), versions(fiveVersionMigrator().migrate()));
+    assertEquals(5, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM loyalty_test_extra"));
   }
 
@@ -182,7 +196,7 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(1), versions(new SchemaMigrator(dataSource(), sql(), "first", firstOnly).migrate()));
     insertVersionOneRows();
 
-    assertEquals(List.of(2, 3), versions(engineMigrator().migrate()));
+    assertEquals(List.of(2, 3, 4), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT event_sequence FROM participant WHERE tenant_id = 1 AND participant_id = 4"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
@@ -201,8 +215,8 @@ abstract class SchemaMigratorTestBase {
     insertVersionOneRows();
     execute("UPDATE participant SET event_sequence = 5 WHERE tenant_id = 1 AND participant_id = 4");
 
-    assertEquals(List.of(3), versions(engineMigrator().migrate()));
-    assertEquals(3, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(3, 4), versions(engineMigrator().migrate()));
+    assertEquals(4, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-02-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(6L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)), "version 2 data kept");
@@ -236,6 +250,49 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(), engineMigrator().migrate());
   }
 
+  @Test
+  void aVersionThreeDatabaseWithDataIsUpgradedToReferrals() {
+    ClassLoader threeVersions = scriptSet("three", List.of("V1__foundation.sql", engineScript("V1__foundation.sql"),
+        "V2__events.sql", engineScript("V2__events.sql"), "V3__rewards.sql", engineScript("V3__rewards.sql")));
+    assertEquals(List.of(1, 2, 3),
+        versions(new SchemaMigrator(dataSource(), sql(), "three", threeVersions).migrate()));
+    insertVersionOneRows();
+    execute("INSERT INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
+        + " VALUES (1, 3, 'MANUAL', 2)");
+
+    assertEquals(List.of(4), versions(engineMigrator().migrate()));
+    assertEquals(4, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
+    try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
+      Participant before = upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow();
+      assertEquals(7, before.pointsBalance(), "version 1 data kept");
+      assertNull(before.riskLevel(), "a participant never screened");
+      assertNull(before.riskReason());
+      assertEquals(Optional.of(new RewardProgram(3, Automation.MANUAL, 2)),
+          upgraded.inTransaction(tx -> tx.rewards().findProgram(1, 3)), "version 3 data kept");
+      ReferralSettings settings = ReferralSettings.defaults(3).withGoal(ReferralGoal.VISIT)
+          .withConversionPoints(ConversionPoints.perUnit(new BigDecimal("1.5")));
+      Referral referral = new Referral(1, 3, 5, 4, CodeKind.SIGNED, RiskLevel.MEDIUM, "SHARED_IP",
+          ReferralStatus.COUNTED, at);
+      upgraded.inTransaction(tx -> {
+        assertTrue(tx.participants().setRisk(1, 4, RiskLevel.MEDIUM, "SHARED_IP"));
+        tx.referrals().saveSettings(1, settings);
+        assertTrue(tx.referrals().insertReferral(referral));
+        assertTrue(tx.referrals().insertShortCode(1, 3, 4, "ADA42"));
+        tx.referrals().addStats(1, 3, 4, new ReferralStats(0, 0, 0, 0, 1, 0, 0, BigDecimal.ZERO));
+        return null;
+      });
+      Participant after = upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow();
+      assertEquals(RiskLevel.MEDIUM, after.riskLevel());
+      assertEquals("SHARED_IP", after.riskReason());
+      assertEquals(Optional.of(settings), upgraded.inTransaction(tx -> tx.referrals().findSettings(1, 3)));
+      assertEquals(Optional.of(referral), upgraded.inTransaction(tx -> tx.referrals().findReferral(1, 5)));
+      assertEquals(Optional.of(4L), upgraded.inTransaction(tx -> tx.referrals().participantByShortCode(1, 3, "ADA42")));
+      assertEquals(1, upgraded.inTransaction(tx -> tx.referrals().stats(1, 4)).signups());
+    }
+    assertEquals(List.of(), engineMigrator().migrate());
+  }
+
   /** A tenant 1 with brand 2, campaign 3 and participant 4 (balance 7), written with version 1's columns. */
   void insertVersionOneRows() {
     execute("INSERT INTO tenant (tenant_id, name, type, created_at) VALUES (1, 'Acme', 'BUSINESS',"
@@ -253,8 +310,8 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aNewerSchemaIsRefused() {
-    fourVersionMigrator().migrate();
-    String expected = "database schema version 4 is newer than this engine supports (3); upgrade the engine";
+    fiveVersionMigrator().migrate();
+    String expected = "database schema version 5 is newer than this engine supports (4); upgrade the engine";
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().migrate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().validate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class,
@@ -268,7 +325,7 @@ abstract class SchemaMigratorTestBase {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> new SchemaMigrator(dataSource(), sql(), "edited", edited).migrate());
     assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
-    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -280,12 +337,14 @@ abstract class SchemaMigratorTestBase {
         + dialect().scriptDirectory() + "/V2__events.sql]"), empty.getMessage());
     assertTrue(empty.getMessage().contains(", 3 (rewards) [io/loyaltyengine/jdbc/schema/"
         + dialect().scriptDirectory() + "/V3__rewards.sql]"), empty.getMessage());
+    assertTrue(empty.getMessage().contains(", 4 (referrals) [io/loyaltyengine/jdbc/schema/"
+        + dialect().scriptDirectory() + "/V4__referrals.sql]"), empty.getMessage());
     engineMigrator().migrate();
     engineMigrator().validate();
-    IllegalStateException older = assertThrows(IllegalStateException.class, () -> fourVersionMigrator().validate());
-    assertTrue(older.getMessage().contains("missing version(s) 4 (extra table)"), older.getMessage());
+    IllegalStateException older = assertThrows(IllegalStateException.class, () -> fiveVersionMigrator().validate());
+    assertTrue(older.getMessage().contains("missing version(s) 5 (extra table)"), older.getMessage());
     assertTrue(!older.getMessage().contains("1 (foundation)"), older.getMessage());
-    assertEquals(3, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -293,7 +352,7 @@ abstract class SchemaMigratorTestBase {
     int instances = 4;
     List<SchemaMigrator> migrators = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      migrators.add(fourVersionMigrator());
+      migrators.add(fiveVersionMigrator());
     }
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(instances);
@@ -311,10 +370,10 @@ abstract class SchemaMigratorTestBase {
         applied.addAll(versions(result.get(60, TimeUnit.SECONDS)));
       }
       applied.sort(Integer::compare);
-      assertEquals(List.of(1, 2, 3, 4), applied);
+      assertEquals(List.of(1, 2, 3, 4, 5), applied);
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 }

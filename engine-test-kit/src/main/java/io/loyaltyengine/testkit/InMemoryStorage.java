@@ -59,6 +59,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * work holds the database's lock, no claim ever meets a row another one holds, which is what {@code SKIP LOCKED}
  * achieves in PostgreSQL.
  *
+ * <h2>Referrals</h2>
+ * Every insert-if-absent of {@link io.loyaltyengine.core.spi.ReferralPort} (signing key, short code on both its keys,
+ * signup, referral, visitor, conversion on its order id or its id) returns false when its key exists and writes
+ * nothing; stats counters are a row per participant, created at zero and added to (revenue as an exact
+ * {@link java.math.BigDecimal} sum), which keeps the campaign it was created with; a reversal is a compare-and-set
+ * on the status. Referral settings need their
+ * campaign in the same tenant, as a foreign key would. A participant's {@code deleteAll} takes its short code,
+ * signup, visitors, stats and every referral it is part of, and leaves its conversions. Since a unit of work holds
+ * the database's lock, a second insert of a key always finds the first one committed or rolled back, which is what
+ * a unique index's wait achieves in SQL.
+ *
  * <h2>Capabilities</h2>
  * {@link StorageCapability#SHARED_DATABASE} only: several storages opened on one {@link Database} see each other's
  * commits, but nothing survives the JVM, and host transactions cannot be joined.

@@ -7,9 +7,15 @@ import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.SigningKey;
+import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStats;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.RewardProgram;
@@ -159,6 +165,56 @@ final class InMemoryTables {
   record PoolCode(long tenantId, long campaignId, String code) {
   }
 
+  /** A text key scoped to a campaign of a tenant: a short code, or a conversion's order id. */
+  record CampaignText(long tenantId, long campaignId, String text) {
+  }
+
+  /**
+   * A signup under one of its identifiers (IP address or visitor id), ordered by (tenant, campaign, identifier,
+   * time, participant): the signups of one identifier since a time are one range.
+   */
+  record SignupOrder(long tenantId, long campaignId, String identifier, Instant at, long participantId)
+      implements Comparable<SignupOrder> {
+    @Override
+    public int compareTo(SignupOrder other) {
+      int c = Long.compare(tenantId, other.tenantId);
+      if (c == 0) {
+        c = Long.compare(campaignId, other.campaignId);
+      }
+      if (c == 0) {
+        c = identifier.compareTo(other.identifier);
+      }
+      if (c == 0) {
+        c = at.compareTo(other.at);
+      }
+      return c != 0 ? c : Long.compare(participantId, other.participantId);
+    }
+  }
+
+  /** A visitor of a participant's code, ordered by (tenant, participant, visitor id). */
+  record VisitorKey(long tenantId, long participantId, String visitorId) implements Comparable<VisitorKey> {
+    @Override
+    public int compareTo(VisitorKey other) {
+      int c = Long.compare(tenantId, other.tenantId);
+      if (c == 0) {
+        c = Long.compare(participantId, other.participantId);
+      }
+      return c != 0 ? c : visitorId.compareTo(other.visitorId);
+    }
+  }
+
+  /** A row of referral_visitor: the campaign it was counted in and when. */
+  record VisitorRow(long campaignId, Instant at) {
+  }
+
+  /** A participant's short code and the campaign it is unique in. */
+  record ShortCodeRow(long campaignId, String code) {
+  }
+
+  /** A row of referral_stats: the campaign it was created with and its counters. */
+  record StatsRow(long campaignId, ReferralStats stats) {
+  }
+
   final Map<Long, Tenant> tenants = new HashMap<>();
 
   final Map<Long, Brand> brands = new HashMap<>();
@@ -248,6 +304,33 @@ final class InMemoryTables {
   /** (tenant, idempotency key) -> redemption id: the REDEMPTION_IDEMPOTENCY_KEY key. */
   final Map<ScopedText, Long> redemptionKeys = new HashMap<>();
 
+  /** (tenant, campaign) -> referral settings. */
+  final Map<IdPair, ReferralSettings> referralSettings = new HashMap<>();
+  /** (tenant, key number) -> signing key. */
+  final TreeMap<IdPair, SigningKey> signingKeys = new TreeMap<>();
+  /** (tenant, participant) -> its short code: a participant has at most one. */
+  final Map<IdPair, ShortCodeRow> shortCodes = new HashMap<>();
+  /** (tenant, campaign, code) -> participant id: a code is unique in its campaign. */
+  final Map<CampaignText, Long> shortCodeHolders = new HashMap<>();
+  /** (tenant, participant) -> the facts of its first signup. */
+  final Map<IdPair, SignupRecord> signups = new HashMap<>();
+  /** The signups that have an IP address, by it. */
+  final TreeMap<SignupOrder, Long> signupsByIp = new TreeMap<>();
+  /** The signups that have a visitor id, by it. */
+  final TreeMap<SignupOrder, Long> signupsByVisitor = new TreeMap<>();
+  /** (tenant, invited id) -> referral: an invited participant has at most one. */
+  final Map<IdPair, Referral> referrals = new HashMap<>();
+  /** (tenant, referrer, invited id) -> invited id, for a referrer's referrals in invited id order. */
+  final TreeMap<IdTriple, Long> referralsByReferrer = new TreeMap<>();
+  /** The unique visitors of each participant's code. */
+  final TreeMap<VisitorKey, VisitorRow> visitors = new TreeMap<>();
+  /** (tenant, participant) -> stats counters; absent means zero. */
+  final TreeMap<IdPair, StatsRow> referralStats = new TreeMap<>();
+  /** (tenant, conversion id) -> conversion. */
+  final TreeMap<IdPair, Conversion> conversions = new TreeMap<>();
+  /** (tenant, campaign, order id) -> conversion id: an order converts once per campaign. */
+  final Map<CampaignText, Long> conversionOrders = new HashMap<>();
+
   void clear() {
     tenants.clear();
     brands.clear();
@@ -289,5 +372,18 @@ final class InMemoryTables {
     catalogByCampaign.clear();
     redemptions.clear();
     redemptionKeys.clear();
+    referralSettings.clear();
+    signingKeys.clear();
+    shortCodes.clear();
+    shortCodeHolders.clear();
+    signups.clear();
+    signupsByIp.clear();
+    signupsByVisitor.clear();
+    referrals.clear();
+    referralsByReferrer.clear();
+    visitors.clear();
+    referralStats.clear();
+    conversions.clear();
+    conversionOrders.clear();
   }
 }

@@ -22,7 +22,10 @@ import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
+import io.loyaltyengine.core.spi.SigningKey;
+import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.TransientStorageException;
@@ -33,13 +36,20 @@ import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.ConversionStatus;
+import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStats;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.testkit.InMemoryTables.CampaignText;
 import io.loyaltyengine.testkit.InMemoryTables.ClaimOrder;
 import io.loyaltyengine.testkit.InMemoryTables.Counter;
 import io.loyaltyengine.testkit.InMemoryTables.CounterKey;
@@ -52,6 +62,11 @@ import io.loyaltyengine.testkit.InMemoryTables.IdTriple;
 import io.loyaltyengine.testkit.InMemoryTables.ParticipantOrder;
 import io.loyaltyengine.testkit.InMemoryTables.PoolCode;
 import io.loyaltyengine.testkit.InMemoryTables.ScopedText;
+import io.loyaltyengine.testkit.InMemoryTables.ShortCodeRow;
+import io.loyaltyengine.testkit.InMemoryTables.SignupOrder;
+import io.loyaltyengine.testkit.InMemoryTables.StatsRow;
+import io.loyaltyengine.testkit.InMemoryTables.VisitorKey;
+import io.loyaltyengine.testkit.InMemoryTables.VisitorRow;
 import io.loyaltyengine.tenant.Tenant;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -96,6 +111,7 @@ final class InMemoryTransaction implements Transaction {
   private final EarnedRewardPort earnedRewardPort = new EarnedRewards();
   private final CouponPort couponPort = new Coupons();
   private final CatalogPort catalogPort = new Catalog();
+  private final ReferralPort referralPort = new Referrals();
 
   InMemoryTransaction(InMemoryTables tables, Thread owner) {
     this.t = tables;
@@ -165,6 +181,11 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public CatalogPort catalog() {
     return catalogPort;
+  }
+
+  @Override
+  public ReferralPort referrals() {
+    return referralPort;
   }
 
   /** The failure that aborted this transaction, or null. */
@@ -335,6 +356,12 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public void lock(long tenantId, long campaignId) {
+      // The database lock is held for the whole unit of work: the campaign is locked already.
+      call(() -> null);
+    }
+
+    @Override
     public boolean updateStatus(long tenantId, long campaignId, CampaignStatus expected, CampaignStatus next) {
       Objects.requireNonNull(next, "next");
       return call(() -> {
@@ -415,7 +442,7 @@ final class InMemoryTransaction implements Transaction {
         // Profile fields only: campaign, balance, lifetime points and creation time stay as stored.
         write(new Participant(old.id(), old.tenantId(), old.campaignId(), p.email(), p.sanitizedEmail(),
             p.firstName(), p.lastName(), p.ipAddress(), p.tier(), p.metadata(), old.pointsBalance(),
-            old.lifetimePoints(), old.createdAt(), p.updatedAt()));
+            old.lifetimePoints(), old.createdAt(), p.updatedAt(), old.riskLevel(), old.riskReason()));
         if (!Objects.equals(oldEmail, newEmail)) {
           if (oldEmail != null) {
             remove(t.participantEmails, oldEmail);
@@ -467,6 +494,20 @@ final class InMemoryTransaction implements Transaction {
     @Override
     public long count(long tenantId, long campaignId, String search, String tier) {
       return call(() -> matching(tenantId, campaignId, search, tier).count());
+    }
+
+    @Override
+    public boolean setRisk(long tenantId, long participantId, RiskLevel level, String reason) {
+      return call(() -> {
+        Participant p = t.participants.get(participantId);
+        if (p == null || p.tenantId() != tenantId) {
+          return false;
+        }
+        write(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
+            p.lastName(), p.ipAddress(), p.tier(), p.metadata(), p.pointsBalance(), p.lifetimePoints(),
+            p.createdAt(), p.updatedAt(), level, reason));
+        return true;
+      });
     }
 
     /** The ParticipantPort search rule: a plain substring of the search text (no wildcards), and an exact tier. */
@@ -576,7 +617,8 @@ final class InMemoryTransaction implements Transaction {
 
     private BalanceChange setPoints(Participant p, long balance, long lifetime) {
       write(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
-          p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetime, p.createdAt(), p.updatedAt()));
+          p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetime, p.createdAt(), p.updatedAt(),
+          p.riskLevel(), p.riskReason()));
       return new BalanceChange(p.campaignId(), balance, lifetime);
     }
   }
@@ -1391,12 +1433,6 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public void lockPool(long tenantId, long campaignId) {
-      // The database lock is held for the whole unit of work: the pool is locked already.
-      call(() -> null);
-    }
-
-    @Override
     public long remaining(long tenantId, long campaignId) {
       return call(() -> (long) poolRange(t.freeCoupons, tenantId, campaignId).size());
     }
@@ -1515,6 +1551,310 @@ final class InMemoryTransaction implements Transaction {
         Long id = idempotencyKey == null ? null : t.redemptionKeys.get(new ScopedText(tenantId, idempotencyKey));
         return id == null ? Optional.empty() : Optional.of(t.redemptions.get(new IdPair(tenantId, id)));
       });
+    }
+  }
+
+  private final class Referrals implements ReferralPort {
+    @Override
+    public void saveSettings(long tenantId, ReferralSettings settings) {
+      Objects.requireNonNull(settings, "settings");
+      run(() -> {
+        notNull(settings.goal(), "referral settings goal");
+        notNull(settings.conversionPoints(), "referral settings conversion points");
+        notNull(settings.onMediumRisk(), "referral settings on_medium_risk");
+        notNull(settings.onHighRisk(), "referral settings on_high_risk");
+        notNull(settings.velocityWindow(), "referral settings velocity_window");
+        requireCampaign(tenantId, settings.campaignId(), "referral settings");
+        put(t.referralSettings, new IdPair(tenantId, settings.campaignId()), settings);
+      });
+    }
+
+    @Override
+    public Optional<ReferralSettings> findSettings(long tenantId, long campaignId) {
+      return call(() -> Optional.ofNullable(t.referralSettings.get(new IdPair(tenantId, campaignId))));
+    }
+
+    @Override
+    public boolean insertKey(SigningKey key) {
+      Objects.requireNonNull(key, "key");
+      return call(() -> {
+        notNull(key.createdAt(), "signing key created_at");
+        IdPair id = new IdPair(key.tenantId(), key.keyId());
+        if (t.signingKeys.containsKey(id)) {
+          return false;
+        }
+        put(t.signingKeys, id, key);
+        return true;
+      });
+    }
+
+    @Override
+    public List<SigningKey> keys(long tenantId) {
+      return call(() -> List.copyOf(t.signingKeys
+          .subMap(new IdPair(tenantId, Long.MIN_VALUE), true, new IdPair(tenantId, Long.MAX_VALUE), true)
+          .descendingMap()
+          .values()));
+    }
+
+    @Override
+    public Optional<String> shortCode(long tenantId, long participantId) {
+      return call(() -> Optional.ofNullable(t.shortCodes.get(new IdPair(tenantId, participantId)))
+          .map(ShortCodeRow::code));
+    }
+
+    @Override
+    public Optional<Long> participantByShortCode(long tenantId, long campaignId, String shortCode) {
+      return call(() -> shortCode == null
+          ? Optional.empty()
+          : Optional.ofNullable(t.shortCodeHolders.get(new CampaignText(tenantId, campaignId, shortCode))));
+    }
+
+    @Override
+    public boolean insertShortCode(long tenantId, long campaignId, long participantId, String shortCode) {
+      return call(() -> {
+        notNull(shortCode, "short code");
+        IdPair holder = new IdPair(tenantId, participantId);
+        CampaignText code = new CampaignText(tenantId, campaignId, shortCode);
+        if (t.shortCodes.containsKey(holder) || t.shortCodeHolders.containsKey(code)) {
+          return false;
+        }
+        put(t.shortCodes, holder, new ShortCodeRow(campaignId, shortCode));
+        put(t.shortCodeHolders, code, participantId);
+        return true;
+      });
+    }
+
+    @Override
+    public boolean insertSignup(SignupRecord signup) {
+      Objects.requireNonNull(signup, "signup");
+      return call(() -> {
+        notNull(signup.createdAt(), "referral signup created_at");
+        IdPair key = new IdPair(signup.tenantId(), signup.participantId());
+        if (t.signups.containsKey(key)) {
+          return false;
+        }
+        writeSignup(signup, true);
+        return true;
+      });
+    }
+
+    @Override
+    public Optional<SignupRecord> findSignup(long tenantId, long participantId) {
+      return call(() -> Optional.ofNullable(t.signups.get(new IdPair(tenantId, participantId))));
+    }
+
+    @Override
+    public long countSignupsFromIp(long tenantId, long campaignId, String ipAddress, Instant since) {
+      Objects.requireNonNull(since, "since");
+      return call(() -> countSince(t.signupsByIp, tenantId, campaignId, ipAddress, since));
+    }
+
+    @Override
+    public long countSignupsFromVisitor(long tenantId, long campaignId, String visitorId, Instant since) {
+      Objects.requireNonNull(since, "since");
+      return call(() -> countSince(t.signupsByVisitor, tenantId, campaignId, visitorId, since));
+    }
+
+    /** The signups of one identifier at or after {@code since}; a null identifier matches none, as SQL's = does. */
+    private long countSince(NavigableMap<SignupOrder, Long> index, long tenantId, long campaignId, String identifier,
+        Instant since) {
+      if (identifier == null) {
+        return 0L;
+      }
+      return index.subMap(new SignupOrder(tenantId, campaignId, identifier, since, Long.MIN_VALUE), true,
+          new SignupOrder(tenantId, campaignId, identifier, Instant.MAX, Long.MAX_VALUE), true).size();
+    }
+
+    /** Adds ({@code present}) or deletes a signup with its identifier indexes. */
+    private void writeSignup(SignupRecord s, boolean present) {
+      IdPair key = new IdPair(s.tenantId(), s.participantId());
+      SignupOrder byIp = s.ipAddress() == null
+          ? null : new SignupOrder(s.tenantId(), s.campaignId(), s.ipAddress(), s.createdAt(), s.participantId());
+      SignupOrder byVisitor = s.visitorId() == null
+          ? null : new SignupOrder(s.tenantId(), s.campaignId(), s.visitorId(), s.createdAt(), s.participantId());
+      if (present) {
+        put(t.signups, key, s);
+        if (byIp != null) {
+          put(t.signupsByIp, byIp, s.participantId());
+        }
+        if (byVisitor != null) {
+          put(t.signupsByVisitor, byVisitor, s.participantId());
+        }
+      } else {
+        remove(t.signups, key);
+        if (byIp != null) {
+          remove(t.signupsByIp, byIp);
+        }
+        if (byVisitor != null) {
+          remove(t.signupsByVisitor, byVisitor);
+        }
+      }
+    }
+
+    @Override
+    public boolean insertReferral(Referral r) {
+      Objects.requireNonNull(r, "referral");
+      return call(() -> {
+        notNull(r.codeKind(), "referral code_kind");
+        notNull(r.riskLevel(), "referral risk_level");
+        notNull(r.riskReason(), "referral risk_reason");
+        notNull(r.status(), "referral status");
+        notNull(r.createdAt(), "referral created_at");
+        IdPair key = new IdPair(r.tenantId(), r.invitedId());
+        if (t.referrals.containsKey(key)) {
+          return false;
+        }
+        put(t.referrals, key, r);
+        put(t.referralsByReferrer, new IdTriple(r.tenantId(), r.referrerId(), r.invitedId()), r.invitedId());
+        return true;
+      });
+    }
+
+    @Override
+    public Optional<Referral> findReferral(long tenantId, long invitedId) {
+      return call(() -> Optional.ofNullable(t.referrals.get(new IdPair(tenantId, invitedId))));
+    }
+
+    @Override
+    public List<Referral> referredBy(long tenantId, long referrerId, Long afterInvitedId, int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        long lower = afterInvitedId == null ? Long.MIN_VALUE : afterInvitedId;
+        return List.copyOf(t.referralsByReferrer
+            .subMap(new IdTriple(tenantId, referrerId, lower), afterInvitedId == null,
+                new IdTriple(tenantId, referrerId, Long.MAX_VALUE), true)
+            .values()
+            .stream()
+            .limit(limit)
+            .map(invited -> t.referrals.get(new IdPair(tenantId, invited)))
+            .toList());
+      });
+    }
+
+    @Override
+    public boolean insertVisitor(long tenantId, long campaignId, long participantId, String visitorId, Instant at) {
+      return call(() -> {
+        notNull(visitorId, "referral visitor visitor_id");
+        notNull(at, "referral visitor created_at");
+        VisitorKey key = new VisitorKey(tenantId, participantId, visitorId);
+        if (t.visitors.containsKey(key)) {
+          return false;
+        }
+        put(t.visitors, key, new VisitorRow(campaignId, at));
+        return true;
+      });
+    }
+
+    @Override
+    public void addStats(long tenantId, long campaignId, long participantId, ReferralStats delta) {
+      Objects.requireNonNull(delta, "delta");
+      run(() -> {
+        notNull(delta.revenue(), "referral stats revenue");
+        IdPair key = new IdPair(tenantId, participantId);
+        StatsRow old = t.referralStats.get(key);
+        // The row keeps the campaign it was created with, as the SQL insert-if-absent does.
+        StatsRow next = old == null
+            ? new StatsRow(campaignId, ReferralStats.ZERO.plus(delta))
+            : new StatsRow(old.campaignId(), old.stats().plus(delta));
+        put(t.referralStats, key, next);
+      });
+    }
+
+    @Override
+    public ReferralStats stats(long tenantId, long participantId) {
+      return call(() -> {
+        StatsRow row = t.referralStats.get(new IdPair(tenantId, participantId));
+        return row == null ? ReferralStats.ZERO : row.stats();
+      });
+    }
+
+    @Override
+    public ReferralStats campaignStats(long tenantId, long campaignId) {
+      return call(() -> {
+        ReferralStats sum = ReferralStats.ZERO;
+        for (StatsRow row : children(t.referralStats, tenantId).toList()) {
+          if (row.campaignId() == campaignId) {
+            sum = sum.plus(row.stats());
+          }
+        }
+        return sum;
+      });
+    }
+
+    @Override
+    public boolean insertConversion(Conversion c) {
+      Objects.requireNonNull(c, "conversion");
+      return call(() -> {
+        notNull(c.orderId(), "referral conversion order_id");
+        notNull(c.orderValue(), "referral conversion order_value");
+        notNull(c.status(), "referral conversion status");
+        notNull(c.createdAt(), "referral conversion created_at");
+        CampaignText order = new CampaignText(c.tenantId(), c.campaignId(), c.orderId());
+        IdPair key = new IdPair(c.tenantId(), c.id());
+        // As ON CONFLICT DO NOTHING: the order id, or the id, exists.
+        if (t.conversionOrders.containsKey(order) || t.conversions.containsKey(key)) {
+          return false;
+        }
+        put(t.conversions, key, c);
+        put(t.conversionOrders, order, c.id());
+        return true;
+      });
+    }
+
+    @Override
+    public Optional<Conversion> findConversion(long tenantId, long campaignId, String orderId) {
+      return call(() -> {
+        Long id = orderId == null ? null : t.conversionOrders.get(new CampaignText(tenantId, campaignId, orderId));
+        return id == null ? Optional.empty() : Optional.of(t.conversions.get(new IdPair(tenantId, id)));
+      });
+    }
+
+    @Override
+    public boolean markReversed(long tenantId, long conversionId, long pointsReversed, Instant at) {
+      Objects.requireNonNull(at, "at");
+      return call(() -> {
+        IdPair key = new IdPair(tenantId, conversionId);
+        Conversion c = t.conversions.get(key);
+        if (c == null || c.status() != ConversionStatus.CONVERTED) {
+          return false;
+        }
+        put(t.conversions, key, new Conversion(c.id(), c.tenantId(), c.campaignId(), c.referrerId(), c.orderId(),
+            c.orderValue(), c.points(), ConversionStatus.REVERSED, pointsReversed, c.createdAt(), at));
+        return true;
+      });
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      run(() -> {
+        IdPair participant = new IdPair(tenantId, participantId);
+        // The short code stays reserved (see ReferralPort#deleteAll).
+        SignupRecord signup = t.signups.get(participant);
+        if (signup != null) {
+          writeSignup(signup, false);
+        }
+        List<VisitorKey> visitors = t.visitors.tailMap(new VisitorKey(tenantId, participantId, ""), true)
+            .keySet()
+            .stream()
+            .takeWhile(v -> v.tenantId() == tenantId && v.participantId() == participantId)
+            .toList();
+        for (VisitorKey visitor : visitors) {
+          remove(t.visitors, visitor);
+        }
+        remove(t.referralStats, participant);
+        Referral invitedBy = t.referrals.get(participant);
+        if (invitedBy != null) {
+          deleteReferral(invitedBy);
+        }
+        for (long invited : ids(t.referralsByReferrer, tenantId, participantId).toList()) {
+          deleteReferral(t.referrals.get(new IdPair(tenantId, invited)));
+        }
+      });
+    }
+
+    private void deleteReferral(Referral r) {
+      remove(t.referrals, new IdPair(r.tenantId(), r.invitedId()));
+      remove(t.referralsByReferrer, new IdTriple(r.tenantId(), r.referrerId(), r.invitedId()));
     }
   }
 

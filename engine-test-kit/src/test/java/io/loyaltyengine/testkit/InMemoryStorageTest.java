@@ -19,6 +19,7 @@ import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
@@ -332,7 +333,7 @@ class InMemoryStorageTest {
       tx.ledger().deleteAll(OTHER_TENANT, 100);
       assertFalse(tx.participants().delete(OTHER_TENANT, 100));
       tx.participants().updateProfile(new Participant(100, OTHER_TENANT, CAMPAIGN, "m@example.com",
-          "m@example.com", "Mallory", null, null, null, Map.of(), 0, 0, T0, T0));
+          "m@example.com", "Mallory", null, null, null, Map.of(), 0, 0, T0, T0, null, null));
       return null;
     });
     Participant p = tx(t -> t.participants().find(TENANT, 100)).orElseThrow();
@@ -404,7 +405,7 @@ class InMemoryStorageTest {
     seed();
     Participant p = new Participant(100, TENANT, CAMPAIGN, "Émile@Example.com", "émile@example.com",
         "Robert'); DROP TABLE participant;--", "😀", "::1", "gold", Map.of("n", 1L, "d", 2.5, "b", true, "s", ""),
-        0, 0, T0, T0.plusNanos(1));
+        0, 0, T0, T0.plusNanos(1), RiskLevel.MEDIUM, "SHARED_IP");
     insertParticipant(p);
     assertEquals(Optional.of(p), tx(t -> t.participants().find(TENANT, 100)));
   }
@@ -456,7 +457,7 @@ class InMemoryStorageTest {
               Participant p = tx.participants().lock(TENANT, 100).orElseThrow();
               tx.participants().updateProfile(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(),
                   p.sanitizedEmail(), null, null, null, String.valueOf(Integer.parseInt(p.tier()) + 1), Map.of(),
-                  0, 0, p.createdAt(), p.updatedAt()));
+                  0, 0, p.createdAt(), p.updatedAt(), p.riskLevel(), p.riskReason()));
               return null;
             });
           }
@@ -538,16 +539,19 @@ class InMemoryStorageTest {
 
   private static Participant participant(long id, long campaignId, String email) {
     long tenantId = campaignId == 30 ? OTHER_TENANT : TENANT;
-    return new Participant(id, tenantId, campaignId, email, email, null, null, null, null, Map.of(), 0, 0, T0, T0);
+    return new Participant(id, tenantId, campaignId, email, email, null, null, null, null, Map.of(), 0, 0, T0, T0,
+        null, null);
   }
 
   private static Participant named(long id, String email, String first, String last, String tier) {
-    return new Participant(id, TENANT, CAMPAIGN, email, email, first, last, null, tier, Map.of(), 0, 0, T0, T0);
+    return new Participant(id, TENANT, CAMPAIGN, email, email, first, last, null, tier, Map.of(), 0, 0, T0, T0,
+        null, null);
   }
 
   private static Participant withEmail(Participant p, String email) {
     return new Participant(p.id(), p.tenantId(), p.campaignId(), email, email, p.firstName(), p.lastName(),
-        p.ipAddress(), p.tier(), p.metadata(), p.pointsBalance(), p.lifetimePoints(), p.createdAt(), p.updatedAt());
+        p.ipAddress(), p.tier(), p.metadata(), p.pointsBalance(), p.lifetimePoints(), p.createdAt(), p.updatedAt(),
+        p.riskLevel(), p.riskReason());
   }
 
   private static LedgerEntry entry(long id, long participantId, long amount, String key) {

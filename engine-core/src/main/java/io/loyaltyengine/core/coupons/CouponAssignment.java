@@ -67,7 +67,7 @@ public final class CouponAssignment {
       return;
     }
     // Empty: look again under the pool lock, which a concurrent upload holds until it commits its codes.
-    tx.coupons().lockPool(context.tenantId(), reward.campaignId());
+    tx.campaigns().lock(context.tenantId(), reward.campaignId());
     if (!tryAssign(context, tx, reward, threshold)) {
       tx.earnedRewards().setCoupon(context.tenantId(), reward.id(), null, POOL_EMPTY_REASON);
       Outbox.emit(context, tx, EventType.COUPON_POOL_EMPTY, reward.campaignId(), reward.participantId(),

@@ -71,7 +71,8 @@ public final class CouponService implements CouponPools {
   private CouponUpload store(Transaction tx, long campaignId, CouponRules.Upload upload) {
     long tenantId = context.tenantId();
     CampaignService.require(tx, tenantId, campaignId);
-    tx.coupons().lockPool(tenantId, campaignId);
+    // The pool's lock: an assignment that found the pool empty looks again under it (see CouponAssignment).
+    tx.campaigns().lock(tenantId, campaignId);
     Set<String> inPool = new HashSet<>(tx.coupons().existing(tenantId, campaignId, upload.unique()));
     List<String> alreadyInPool = new ArrayList<>(inPool.size());
     Instant now = context.now();

@@ -6,6 +6,8 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.event.Listeners;
+import io.loyaltyengine.core.fraud.FraudRules;
+import io.loyaltyengine.core.referrals.SigningKeys;
 import io.loyaltyengine.core.rewards.Fulfilment;
 import io.loyaltyengine.rewards.FulfilmentHandler;
 import io.loyaltyengine.core.spi.Storage;
@@ -18,8 +20,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The engine: holds the storage, the settings and the event dispatcher, and hands out tenant scopes. Thread-safe:
- * immutable after construction except the closed flag (and the listener registry, which is concurrent).
+ * The engine: holds the storage, the settings, the event dispatcher, the fraud rules and the cache of referral
+ * signing keys, and hands out tenant scopes. Thread-safe: immutable after construction except the closed flag (and
+ * the listener registry and the key cache, which are concurrent).
  */
 final class CoreEngine implements LoyaltyEngine {
   private final Storage storage;
@@ -30,6 +33,8 @@ final class CoreEngine implements LoyaltyEngine {
   private final Tenants tenants;
   private final EventDispatcher dispatcher;
   private final Events events;
+  private final FraudRules fraudRules;
+  private final SigningKeys signingKeys;
 
   CoreEngine(EngineConfig config) {
     this.config = config;
@@ -40,6 +45,10 @@ final class CoreEngine implements LoyaltyEngine {
             config.nodeId() >= 0 ? config.nodeId() : ThreadLocalRandom.current().nextInt(1024));
     this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed);
     this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits()));
+    this.fraudRules = new FraudRules(config.fraudScreening());
+    // One key cache per engine, on the engine's own transactions: keys are made and read in units of work of
+    // their own, so a key is cached only once committed, whatever the host's transaction does.
+    this.signingKeys = new SigningKeys(transactions, config.clock());
     Listeners listeners = new Listeners();
     this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners,
         new WebhookDeliverer(config.webhooks(), config.clock()));
@@ -55,7 +64,7 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public TenantScope forTenant(long tenantId) {
     return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
-        config.limits()), config.webhooks());
+        config.limits()), config.webhooks(), fraudRules, signingKeys);
   }
 
   @Override

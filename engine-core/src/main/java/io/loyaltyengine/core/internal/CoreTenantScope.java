@@ -9,7 +9,11 @@ import io.loyaltyengine.catalog.Catalog;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.catalog.CatalogService;
 import io.loyaltyengine.core.coupons.CouponService;
+import io.loyaltyengine.core.fraud.FraudRules;
+import io.loyaltyengine.core.referrals.ReferralService;
+import io.loyaltyengine.core.referrals.SigningKeys;
 import io.loyaltyengine.core.rewards.RewardService;
+import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.coupons.CouponPools;
 import io.loyaltyengine.rewards.Rewards;
 import io.loyaltyengine.core.event.ChangeFeedService;
@@ -39,17 +43,24 @@ final class CoreTenantScope implements TenantScope {
   private final Rewards rewards;
   private final CouponPools coupons;
   private final Catalog catalog;
+  private final Referrals referrals;
   private final Webhooks webhooks;
   private final WebhookSettings webhookSettings;
+  private final FraudRules fraudRules;
+  private final SigningKeys signingKeys;
 
-  CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings) {
+  CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, FraudRules fraudRules,
+      SigningKeys signingKeys) {
     this.storage = storage;
     this.context = context;
     this.webhookSettings = webhookSettings;
+    this.fraudRules = fraudRules;
+    this.signingKeys = signingKeys;
     this.changeFeed = new ChangeFeedService(context);
     this.rewards = new RewardService(context);
     this.coupons = new CouponService(context);
     this.catalog = new CatalogService(context);
+    this.referrals = new ReferralService(context, fraudRules, signingKeys);
     this.webhooks = new WebhookService(context, webhookSettings);
     this.brands = new BrandService(context);
     this.campaigns = new CampaignService(context);
@@ -103,6 +114,11 @@ final class CoreTenantScope implements TenantScope {
   }
 
   @Override
+  public Referrals referrals() {
+    return referrals;
+  }
+
+  @Override
   public ChangeFeed changeFeed() {
     return changeFeed;
   }
@@ -120,7 +136,7 @@ final class CoreTenantScope implements TenantScope {
     }
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
         context.transactions().joining(transaction), context.clock(), context.ids(), context.limits()),
-        webhookSettings);
+        webhookSettings, fraudRules, signingKeys);
   }
 
   @Override

@@ -44,18 +44,54 @@ public final class ParticipantService implements Participants {
 
   @Override
   public Participant create(long campaignId, NewParticipant request) {
+    Enrolment e = validate(request, context.limits());
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return enrolIn(context, tx, campaignId, e);
+    });
+  }
+
+  /**
+   * Validates a request to enrol a participant, the one rule for every feature that enrols (participants,
+   * referral signups).
+   *
+   * @throws LoyaltyException VALIDATION_ERROR naming {@code participant}, {@code email}, {@code firstName},
+   *     {@code lastName}, {@code ipAddress}, {@code tier} or {@code metadata...}
+   */
+  public static Enrolment validate(NewParticipant request, io.loyaltyengine.EngineLimits limits) {
     TextRules.notNull("participant", request);
     EmailAddresses.Email email = EmailAddresses.parse("email", request.email());
     String firstName = TextRules.optional("firstName", request.firstName(), MAX_NAME_LENGTH);
     String lastName = TextRules.optional("lastName", request.lastName(), MAX_NAME_LENGTH);
     String ip = request.ipAddress() == null ? null : IpAddresses.validate("ipAddress", request.ipAddress());
     String tier = TextRules.optional("tier", request.tier(), MAX_TIER_LENGTH);
-    Map<String, Object> metadata = MetadataRules.validate(request.metadata(), context.limits());
-    long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
-      CampaignService.require(tx, tenantId, campaignId);
-      return enrolIn(context, tx, campaignId, email, firstName, lastName, ip, tier, metadata);
-    });
+    Map<String, Object> metadata = MetadataRules.validate(request.metadata(), limits);
+    return new Enrolment(email, firstName, lastName, ip, tier, metadata);
+  }
+
+  /**
+   * A validated {@link NewParticipant}. Immutable; {@link #toString()} hides personal data.
+   *
+   * @param email the email and its sanitized form
+   * @param firstName first name, or null
+   * @param lastName last name, or null
+   * @param ipAddress the IP address literal, or null
+   * @param tier tier, or null
+   * @param metadata validated metadata
+   */
+  public record Enrolment(EmailAddresses.Email email, String firstName, String lastName, String ipAddress,
+      String tier, Map<String, Object> metadata) {
+    @Override
+    public String toString() {
+      return "Enrolment[<personal data hidden>, tier=" + tier + "]";
+    }
+  }
+
+  /** As {@link #enrolIn(ScopeContext, Transaction, long, EmailAddresses.Email, String, String, String, String, Map)}. */
+  public static Participant enrolIn(ScopeContext context, Transaction tx, long campaignId, Enrolment e) {
+    return enrolIn(context, tx, campaignId, e.email(), e.firstName(), e.lastName(), e.ipAddress(), e.tier(),
+        e.metadata());
   }
 
   /**
@@ -70,7 +106,7 @@ public final class ParticipantService implements Participants {
       Map<String, Object> metadata) {
     var now = context.now();
     Participant participant = new Participant(context.ids().nextId(), context.tenantId(), campaignId, email.given(),
-        email.sanitized(), firstName, lastName, ipAddress, tier, metadata, 0, 0, now, now);
+        email.sanitized(), firstName, lastName, ipAddress, tier, metadata, 0, 0, now, now, null, null);
     tx.participants().insert(participant);
     Outbox.emit(context, tx, EventType.PARTICIPANT_CREATED, campaignId, participant.id(),
         EventJson.participant(participant));
@@ -110,7 +146,8 @@ public final class ParticipantService implements Participants {
           email == null ? current.sanitizedEmail() : email.sanitized(),
           apply(current.firstName(), firstName), apply(current.lastName(), lastName),
           apply(current.ipAddress(), ip), apply(current.tier(), tier), metadata,
-          current.pointsBalance(), current.lifetimePoints(), current.createdAt(), context.now());
+          current.pointsBalance(), current.lifetimePoints(), current.createdAt(), context.now(), current.riskLevel(),
+          current.riskReason());
       tx.participants().updateProfile(changed);
       Outbox.emit(context, tx, EventType.PARTICIPANT_UPDATED, changed.campaignId(), changed.id(),
           EventJson.participant(changed));
@@ -130,6 +167,7 @@ public final class ParticipantService implements Participants {
       tx.ledger().deleteAll(tenantId, id);
       tx.actions().deleteAll(tenantId, id);
       tx.earnedRewards().deleteAll(tenantId, id);
+      tx.referrals().deleteAll(tenantId, id);
       if (!tx.participants().delete(tenantId, id)) {
         throw LoyaltyException.notFound("participant");
       }

@@ -59,6 +59,10 @@ import java.util.Optional;
  * {@code reward.reached}, and in an AUTO campaign approves it at once. A referral naming its invited participant
  * also unlocks each INVITED reward of the campaign for that participant, once.
  *
+ * <p>Referrals record their actions through {@link #recordIn}, inside the signup's (or visit's) own unit of work, so
+ * a referral and the rewards it unlocks commit together; a referral that fraud screening sends to review holds the
+ * rewards it unlocks PENDING, also in an AUTO campaign.
+ *
  * <h2>Concurrency</h2>
  * Each counter is incremented atomically in the store, so concurrent actions of one participant each see their own
  * count and every cycle has exactly one unlocking action, under any concurrency and across engine instances. Two
@@ -174,7 +178,7 @@ public final class RewardService implements Rewards {
     ActionRequest request = ActionRequest.validate(action, context);
     for (int attempt = 0; ; attempt++) {
       try {
-        return context.transactions().run(tx -> record(tx, request));
+        return context.transactions().run(tx -> record(tx, request, false));
       } catch (LoyaltyException e) {
         // A concurrent first request enrolled the same email or used the same key and committed first: run again,
         // now finding its participant or its action, as a later retry would.
@@ -186,7 +190,22 @@ public final class RewardService implements Rewards {
     }
   }
 
-  private ActionResult record(Transaction tx, ActionRequest a) {
+  /**
+   * Records a loyalty action inside a unit of work that is already open, for the features that count an action as
+   * part of a larger change (a referral that counts, a unique visit): validates the action, then does exactly what
+   * {@link #recordAction} does in its unit of work. A concurrent first request that enrols the same email or uses
+   * the same idempotency key makes the unit of work fail with a
+   * {@link UniqueViolationException}; the caller decides whether to run it again.
+   *
+   * @param holdForReview whether the rewards it unlocks stay PENDING even in an AUTO campaign (a referral sent to
+   *     review by fraud screening)
+   * @throws LoyaltyException as {@link #recordAction}
+   */
+  public ActionResult recordIn(Transaction tx, LoyaltyAction action, boolean holdForReview) {
+    return record(tx, ActionRequest.validate(action, context), holdForReview);
+  }
+
+  private ActionResult record(Transaction tx, ActionRequest a, boolean holdForReview) {
     long tenantId = context.tenantId();
     CampaignReward reward = requireReward(tx, a.campaignRewardId);
     if (reward.audience() == RewardAudience.INVITED) {
@@ -246,12 +265,12 @@ public final class RewardService implements Rewards {
     boolean unlocked = false;
     int cycle = Goals.unlockedCycle(rewardAllTime, reward.conversionsRequired(), reward.limit());
     if (cycle > 0) {
-      unlocked = unlock(tx, reward, participantId, cycle, actionId, automation);
+      unlocked = unlock(tx, reward, participantId, cycle, actionId, automation, holdForReview);
     }
     if (invited != null) {
       for (CampaignReward twoWay : tx.rewards().list(tenantId, campaignId)) {
         if (twoWay.audience() == RewardAudience.INVITED) {
-          unlocked |= unlock(tx, twoWay, invited.id(), 1, actionId, automation);
+          unlocked |= unlock(tx, twoWay, invited.id(), 1, actionId, automation, holdForReview);
         }
       }
     }
@@ -270,9 +289,12 @@ public final class RewardService implements Rewards {
         tx.earnedRewards().unlockedBy(context.tenantId(), prior.actionId()), true);
   }
 
-  /** Earns one cycle of a reward unless the participant has it already; returns whether it was earned now. */
+  /**
+   * Earns one cycle of a reward unless the participant has it already; returns whether it was earned now. It is
+   * approved at once in an AUTO campaign unless held for review.
+   */
   private boolean unlock(Transaction tx, CampaignReward reward, long participantId, int cycle, long actionId,
-      Automation automation) {
+      Automation automation, boolean holdForReview) {
     EarnedReward earned = new EarnedReward(context.ids().nextId(), context.tenantId(), reward.campaignId(),
         participantId, reward.id(), cycle, reward.type(), EarnedRewardStatus.PENDING, true, reward.points(), null,
         reward.message(), reward.cashAmountMinor(), reward.currency(), null, context.now(), null, null);
@@ -281,7 +303,7 @@ public final class RewardService implements Rewards {
     }
     Outbox.emit(context, tx, EventType.REWARD_REACHED, earned.campaignId(), participantId,
         RewardJson.earned(earned, false));
-    if (automation == Automation.AUTO) {
+    if (automation == Automation.AUTO && !holdForReview) {
       approveIn(tx, earned, false);
     }
     return true;

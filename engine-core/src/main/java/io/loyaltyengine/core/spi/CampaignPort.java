@@ -17,6 +17,13 @@ public interface CampaignPort {
   List<Campaign> listByBrand(long tenantId, long brandId);
 
   /**
+   * Locks a campaign's row until the end of the transaction. Features that must serialize one campaign's changes
+   * take it: coupon uploads and the assignment that finds the pool empty (so neither misses the other), and
+   * referral signups (so that concurrent referrals cannot close a cycle).
+   */
+  void lock(long tenantId, long campaignId);
+
+  /**
    * Sets the status to {@code next} if and only if it is {@code expected} now (compare-and-set).
    *
    * @return whether the row changed

@@ -24,14 +24,6 @@ public interface CouponPort {
   /** Assigns the next free code to an earned reward; empty when the pool has none. */
   Optional<String> assignNext(long tenantId, long campaignId, long earnedRewardId, long participantId, Instant at);
 
-  /**
-   * Locks a campaign's pool until the end of the transaction. An upload takes it before adding codes, and an
-   * assignment that found the pool empty takes it before looking again and recording that the reward waits; so an
-   * upload always sees the rewards left waiting before it, and a waiting reward always sees the codes uploaded
-   * before it (READ COMMITTED would otherwise let the two miss each other).
-   */
-  void lockPool(long tenantId, long campaignId);
-
   /** Free codes left in the pool. */
   long remaining(long tenantId, long campaignId);
 

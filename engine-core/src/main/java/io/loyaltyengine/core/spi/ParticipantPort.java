@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public interface ParticipantPort {
   /**
-   * Inserts a new participant with the balance and lifetime points it carries.
+   * Inserts a new participant with the balance, lifetime points and risk it carries.
    *
    * @throws UniqueViolationException with {@link UniqueKey#PARTICIPANT_EMAIL} if the campaign has a participant
    *     with the same sanitized email
@@ -35,7 +35,7 @@ public interface ParticipantPort {
 
   /**
    * Writes the profile fields (email, sanitized email, names, IP address, tier, metadata, updatedAt) of an existing
-   * participant; never its balance or lifetime points.
+   * participant; never its balance, lifetime points or risk.
    *
    * @throws UniqueViolationException with {@link UniqueKey#PARTICIPANT_EMAIL} if another participant of the
    *     campaign has the new sanitized email
@@ -59,4 +59,11 @@ public interface ParticipantPort {
 
   /** How many participants match the filter. */
   long count(long tenantId, long campaignId, String search, String tier);
+
+  /**
+   * Sets a participant's fraud-screening level and reason.
+   *
+   * @return whether the participant exists
+   */
+  boolean setRisk(long tenantId, long participantId, io.loyaltyengine.fraud.RiskLevel level, String reason);
 }

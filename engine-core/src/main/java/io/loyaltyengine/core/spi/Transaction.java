@@ -42,4 +42,7 @@ public interface Transaction {
 
   /** Catalog rewards and redemptions. */
   CatalogPort catalog();
+
+  /** Referral settings, signing keys, short codes and referrals. */
+  ReferralPort referrals();
 }

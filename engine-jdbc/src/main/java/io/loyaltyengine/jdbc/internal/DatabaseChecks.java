@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the storage checks on a live connection at start: which database it is, and whether it keeps what it
- * commits.
+ * commits; and what it sets there (H2's reuse of query results off).
  *
  * <p>Thread-safe: stateless.
  */
@@ -43,6 +43,40 @@ public final class DatabaseChecks {
     }
     LOG.info("Loyalty engine storage uses dialect {} (detected from database product '{}')", dialect, product);
     return dialect;
+  }
+
+  /**
+   * H2's switch that turns off the reuse of query results (OPTIMIZE_REUSE_RESULTS). H2 answers a query that a
+   * session runs again from its previous result when no table it reads was written since. A write counts when it is
+   * made, not when it commits, so a unit of work that reads, waits for a lock while another transaction commits a
+   * write made before that read, and reads again, would get the old rows back (a conversion still CONVERTED after a
+   * lost reversal, a coupon pool still empty after an upload). The setting holds for the open database, not across
+   * a restart, so the storage's own pool sets it on every new connection.
+   */
+  public static final String H2_NO_RESULT_REUSE = "SET OPTIMIZE_REUSE_RESULTS 0";
+
+  /** H2's error code for a statement that needs admin rights. */
+  private static final int H2_ADMIN_RIGHTS_REQUIRED = 90040;
+
+  /**
+   * Prepares the database for the engine's units of work: on H2, turns off the reuse of query results (see
+   * {@link #H2_NO_RESULT_REUSE}); nothing on PostgreSQL.
+   *
+   * @throws IllegalStateException if the H2 user lacks the admin rights the setting needs
+   */
+  public static void prepare(Connection connection, SqlDialect dialect) throws SQLException {
+    if (dialect != SqlDialect.H2) {
+      return;
+    }
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(H2_NO_RESULT_REUSE);
+    } catch (SQLException e) {
+      if (e.getErrorCode() == H2_ADMIN_RIGHTS_REQUIRED) {
+        throw new IllegalStateException("the engine must turn off H2's reuse of query results ("
+            + H2_NO_RESULT_REUSE + "), which needs admin rights: connect as an admin user of the H2 database", e);
+      }
+      throw e;
+    }
   }
 
   /**

@@ -46,6 +46,15 @@ final class JdbcCampaignPort extends JdbcPort implements CampaignPort {
   }
 
   @Override
+  public void lock(long tenantId, long campaignId) {
+    run("campaign lock", () -> handle.createQuery(Sql.CAMPAIGN_FIND + " FOR UPDATE")
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .mapToMap()
+        .findOne());
+  }
+
+  @Override
   public boolean updateStatus(long tenantId, long campaignId, CampaignStatus expected, CampaignStatus next) {
     int rows = run("campaign status update", () -> handle.createUpdate(Sql.CAMPAIGN_UPDATE_STATUS)
         .bind("tenantId", tenantId)

@@ -130,16 +130,6 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
   }
 
   @Override
-  public void lockPool(long tenantId, long campaignId) {
-    // The campaign's row stands for its pool: it always exists, and nothing else locks it for long.
-    run("coupon pool lock", () -> handle.createQuery(Sql.CAMPAIGN_FIND + " FOR UPDATE")
-        .bind("tenantId", tenantId)
-        .bind("campaignId", campaignId)
-        .mapToMap()
-        .findOne());
-  }
-
-  @Override
   public long remaining(long tenantId, long campaignId) {
     return run("coupon remaining", () -> handle.createQuery(Sql.COUPON_REMAINING)
         .bind("tenantId", tenantId)

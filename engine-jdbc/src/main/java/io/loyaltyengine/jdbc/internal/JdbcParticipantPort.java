@@ -3,6 +3,7 @@ package io.loyaltyengine.jdbc.internal;
 import io.loyaltyengine.core.participant.ParticipantSearch;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.Participant;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +14,8 @@ import org.jdbi.v3.core.statement.SqlStatement;
 /**
  * Participants in table {@code participant}. The search text column holds
  * {@link ParticipantSearch#searchText(Participant)}, written with every insert and profile update, and is matched
- * with {@code LIKE} on an escaped pattern, so a search is a plain substring test.
+ * with {@code LIKE} on an escaped pattern, so a search is a plain substring test. The risk columns are written by
+ * insert and {@link #setRisk} only, never by a profile update.
  *
  * <p>Not thread-safe: confined to its transaction.
  */
@@ -31,6 +33,8 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
         .bind("lifetimePoints", p.lifetimePoints())
         .bind("createdAt", Rows.timestamp(p.createdAt()))
         .bind("updatedAt", Rows.timestamp(p.updatedAt()))
+        .bind("riskLevel", JdbcRewardPort.name(p.riskLevel()))
+        .bind("riskReason", p.riskReason())
         .execute());
   }
 
@@ -90,6 +94,17 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
     int rows = run("participant delete", () -> handle.createUpdate(Sql.PARTICIPANT_DELETE)
         .bind("tenantId", tenantId)
         .bind("participantId", participantId)
+        .execute());
+    return rows > 0;
+  }
+
+  @Override
+  public boolean setRisk(long tenantId, long participantId, RiskLevel level, String reason) {
+    int rows = run("participant set risk", () -> handle.createUpdate(Sql.PARTICIPANT_SET_RISK)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .bind("riskLevel", JdbcRewardPort.name(level))
+        .bind("riskReason", reason)
         .execute());
     return rows > 0;
   }

@@ -10,6 +10,7 @@ import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.Transaction;
@@ -35,6 +36,7 @@ public final class JdbcTransaction implements Transaction {
   private final EarnedRewardPort earnedRewards;
   private final CouponPort coupons;
   private final CatalogPort catalog;
+  private final ReferralPort referrals;
 
   /** The ports on {@code handle}, which is in a transaction. */
   public JdbcTransaction(Handle handle, Sql sql) {
@@ -51,6 +53,7 @@ public final class JdbcTransaction implements Transaction {
     this.earnedRewards = new JdbcEarnedRewardPort(handle, sql);
     this.coupons = new JdbcCouponPort(handle, sql);
     this.catalog = new JdbcCatalogPort(handle, sql);
+    this.referrals = new JdbcReferralPort(handle, sql);
   }
 
   @Override
@@ -116,5 +119,10 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public CatalogPort catalog() {
     return catalog;
+  }
+
+  @Override
+  public ReferralPort referrals() {
+    return referrals;
   }
 }

@@ -11,13 +11,26 @@ import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.SignupRecord;
+import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.fraud.RiskAction;
+import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.referrals.CodeKind;
+import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.ConversionStatus;
+import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.ReferralGoal;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.ActionSource;
 import io.loyaltyengine.rewards.Automation;
@@ -33,6 +46,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -72,7 +86,8 @@ final class Rows {
       rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getString("email"), rs.getString("email_sanitized"),
       rs.getString("first_name"), rs.getString("last_name"), rs.getString("ip_address"), rs.getString("tier"),
       MetadataJson.read(rs.getString("metadata")), rs.getLong("points_balance"), rs.getLong("lifetime_points"),
-      instant(rs, "created_at"), instant(rs, "updated_at"));
+      instant(rs, "created_at"), instant(rs, "updated_at"), nullableEnum(RiskLevel.class, rs.getString("risk_level")),
+      rs.getString("risk_reason"));
 
   static final RowMapper<LedgerEntry> LEDGER_ENTRY = (rs, ctx) -> new LedgerEntry(rs.getLong("entry_id"),
       rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getLong("participant_id"),
@@ -141,6 +156,35 @@ final class Rows {
       rs.getLong("tenant_id"), rs.getLong("catalog_reward_id"), rs.getLong("participant_id"),
       rs.getLong("points_spent"), rs.getLong("ledger_entry_id"), rs.getLong("balance"),
       rs.getString("idempotency_key"), instant(rs, "redeemed_at"), false);
+
+  static final RowMapper<ReferralSettings> REFERRAL_SETTINGS = (rs, ctx) -> new ReferralSettings(
+      rs.getLong("campaign_id"), enumOf(ReferralGoal.class, rs.getString("goal")),
+      rs.getBoolean("require_signed_codes"), nullableLong(rs, "referrer_reward_id"), conversionPoints(rs),
+      enumOf(RiskAction.class, rs.getString("on_medium_risk")), enumOf(RiskAction.class, rs.getString("on_high_risk")),
+      rs.getInt("velocity_limit"), Duration.ofSeconds(rs.getLong("velocity_window_seconds")));
+
+  static final RowMapper<SigningKey> SIGNING_KEY = (rs, ctx) -> new SigningKey(rs.getLong("tenant_id"),
+      rs.getInt("key_id"), rs.getBytes("secret"), instant(rs, "created_at"));
+
+  static final RowMapper<SignupRecord> SIGNUP = (rs, ctx) -> new SignupRecord(rs.getLong("tenant_id"),
+      rs.getLong("participant_id"), rs.getLong("campaign_id"), rs.getString("ip_address"),
+      rs.getString("visitor_id"), rs.getString("customer_id"), instant(rs, "created_at"));
+
+  static final RowMapper<Referral> REFERRAL = (rs, ctx) -> new Referral(rs.getLong("tenant_id"),
+      rs.getLong("campaign_id"), rs.getLong("invited_id"), rs.getLong("referrer_id"),
+      enumOf(CodeKind.class, rs.getString("code_kind")), enumOf(RiskLevel.class, rs.getString("risk_level")),
+      rs.getString("risk_reason"), enumOf(ReferralStatus.class, rs.getString("status")), instant(rs, "created_at"));
+
+  /** Stats counters, or a campaign's sums of them (read by column name either way). */
+  static final RowMapper<ReferralStats> REFERRAL_STATS = (rs, ctx) -> new ReferralStats(rs.getLong("impressions"),
+      rs.getLong("shares"), rs.getLong("clicks"), rs.getLong("unique_visitors"), rs.getLong("signups"),
+      rs.getLong("conversions"), rs.getLong("reversals"), rs.getBigDecimal("revenue"));
+
+  static final RowMapper<Conversion> CONVERSION = (rs, ctx) -> new Conversion(rs.getLong("conversion_id"),
+      rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getLong("referrer_id"), rs.getString("order_id"),
+      rs.getBigDecimal("order_value"), rs.getLong("points"),
+      enumOf(ConversionStatus.class, rs.getString("status")), rs.getLong("points_reversed"),
+      instant(rs, "created_at"), instant(rs, "reversed_at"));
 
   private Rows() {
   }
@@ -212,6 +256,20 @@ final class Rows {
       return Enum.valueOf(type, name);
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new StorageException("the database holds an unknown " + type.getSimpleName() + " value", e);
+    }
+  }
+
+  private static <E extends Enum<E>> E nullableEnum(Class<E> type, String name) {
+    return name == null ? null : enumOf(type, name);
+  }
+
+  private static ConversionPoints conversionPoints(ResultSet rs) throws SQLException {
+    ConversionPoints.Mode mode = enumOf(ConversionPoints.Mode.class, rs.getString("conversion_mode"));
+    try {
+      return new ConversionPoints(mode, rs.getLong("conversion_fixed_points"), rs.getBigDecimal("conversion_per_unit"));
+    } catch (IllegalArgumentException e) {
+      // Changed by hand: the values themselves are not repeated.
+      throw new StorageException("the database holds invalid referral conversion points", e);
     }
   }
 

@@ -1,13 +1,16 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.jdbc.SqlDialect;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * Every SQL statement of the storage, for one dialect: the one place to read when asking what the engine does to the
  * database. The dialects differ only where standard SQL gives no common form (returning the row an UPDATE changed,
- * binding a JSON column, inserting a row unless it exists, an upsert) and in how deliveries are claimed and coupon
- * codes assigned (see {@link #deliveryClaim(boolean)} and {@link #couponAssignNext()}); everything else is shared.
+ * binding a JSON column, inserting a row unless it exists, an upsert) and in how deliveries are claimed, coupon
+ * codes assigned and referral stats added (see {@link #deliveryClaim(boolean)}, {@link #couponAssignNext()} and
+ * {@link #referralStatsUpsert()}); everything else is shared.
  *
  * <p>Every value is a bound parameter. The few statements with optional filters are assembled from the constant
  * fragments below, never from input.
@@ -41,7 +44,8 @@ public final class Sql {
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND status = :expected";
 
   static final String PARTICIPANT_COLUMNS = "tenant_id, participant_id, campaign_id, email, email_sanitized,"
-      + " first_name, last_name, ip_address, tier, metadata, points_balance, lifetime_points, created_at, updated_at";
+      + " first_name, last_name, ip_address, tier, metadata, points_balance, lifetime_points, created_at, updated_at,"
+      + " risk_level, risk_reason";
   static final String PARTICIPANT_SELECT = "SELECT " + PARTICIPANT_COLUMNS + " FROM participant";
   static final String PARTICIPANT_FIND =
       PARTICIPANT_SELECT + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
@@ -51,6 +55,9 @@ public final class Sql {
   static final String PARTICIPANT_DELETE =
       "DELETE FROM participant WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String PARTICIPANT_COUNT = "SELECT COUNT(*) FROM participant";
+  /** The screening's level and reason; no profile column changes. */
+  static final String PARTICIPANT_SET_RISK = "UPDATE participant SET risk_level = :riskLevel,"
+      + " risk_reason = :riskReason WHERE tenant_id = :tenantId AND participant_id = :participantId";
   /** The filter every participant list starts with. */
   static final String PARTICIPANT_WHERE_CAMPAIGN = " WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
   /** A plain substring match: the pattern's {@code %}, {@code _} and {@code \} are escaped with {@code \}. */
@@ -292,6 +299,75 @@ public final class Sql {
   static final String REDEMPTION_FIND_BY_KEY = "SELECT " + REDEMPTION_COLUMNS
       + " FROM redemption WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
 
+  static final String REFERRAL_PROGRAM_COLUMNS = "tenant_id, campaign_id, goal, require_signed_codes,"
+      + " referrer_reward_id, conversion_mode, conversion_fixed_points, conversion_per_unit, on_medium_risk,"
+      + " on_high_risk, velocity_limit, velocity_window_seconds";
+  static final String REFERRAL_PROGRAM_FIND = "SELECT " + REFERRAL_PROGRAM_COLUMNS
+      + " FROM referral_program WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+
+  static final String SIGNING_KEY_COLUMNS = "tenant_id, key_id, secret, created_at";
+  static final String SIGNING_KEY_LIST = "SELECT " + SIGNING_KEY_COLUMNS
+      + " FROM referral_signing_key WHERE tenant_id = :tenantId ORDER BY key_id DESC";
+
+  static final String SHORT_CODE_FIND = "SELECT code FROM referral_short_code"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  static final String SHORT_CODE_PARTICIPANT = "SELECT participant_id FROM referral_short_code"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND code = :code";
+
+  static final String SIGNUP_COLUMNS = "tenant_id, participant_id, campaign_id, ip_address, visitor_id, customer_id,"
+      + " created_at";
+  static final String SIGNUP_FIND = "SELECT " + SIGNUP_COLUMNS
+      + " FROM referral_signup WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  /** The velocity rule's counts, each served by its index (tenant, campaign, identifier, time). */
+  static final String SIGNUP_COUNT_FROM_IP = "SELECT COUNT(*) FROM referral_signup WHERE tenant_id = :tenantId"
+      + " AND campaign_id = :campaignId AND ip_address = :ipAddress AND created_at >= :since";
+  static final String SIGNUP_COUNT_FROM_VISITOR = "SELECT COUNT(*) FROM referral_signup WHERE tenant_id = :tenantId"
+      + " AND campaign_id = :campaignId AND visitor_id = :visitorId AND created_at >= :since";
+  static final String SIGNUP_DELETE_ALL =
+      "DELETE FROM referral_signup WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
+  static final String REFERRAL_COLUMNS = "tenant_id, invited_id, campaign_id, referrer_id, code_kind, risk_level,"
+      + " risk_reason, status, created_at";
+  static final String REFERRAL_FIND = "SELECT " + REFERRAL_COLUMNS
+      + " FROM referral WHERE tenant_id = :tenantId AND invited_id = :invitedId";
+  static final String REFERRAL_BY_REFERRER = "SELECT " + REFERRAL_COLUMNS
+      + " FROM referral WHERE tenant_id = :tenantId AND referrer_id = :referrerId";
+  static final String REFERRAL_AND_AFTER = " AND invited_id > :afterInvitedId";
+  static final String REFERRAL_ORDER_LIMIT = " ORDER BY invited_id LIMIT :limit";
+  static final String REFERRAL_DELETE_INVITED =
+      "DELETE FROM referral WHERE tenant_id = :tenantId AND invited_id = :participantId";
+  static final String REFERRAL_DELETE_REFERRER =
+      "DELETE FROM referral WHERE tenant_id = :tenantId AND referrer_id = :participantId";
+
+  static final String VISITOR_DELETE_ALL =
+      "DELETE FROM referral_visitor WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
+  private static final String STATS_COUNTERS = "impressions, shares, clicks, unique_visitors, signups, conversions,"
+      + " reversals, revenue";
+  private static final String STATS_KEY = " WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  /** H2: adds a delta to a participant's counters, which exist (see {@link #referralStatsUpsert()}). */
+  static final String STATS_ADD = "UPDATE referral_stats SET impressions = impressions + :impressions,"
+      + " shares = shares + :shares, clicks = clicks + :clicks, unique_visitors = unique_visitors + :uniqueVisitors,"
+      + " signups = signups + :signups, conversions = conversions + :conversions,"
+      + " reversals = reversals + :reversals, revenue = revenue + :revenue" + STATS_KEY;
+  static final String STATS_FIND = "SELECT " + STATS_COUNTERS + " FROM referral_stats" + STATS_KEY;
+  /** A campaign's totals: one row whatever the count of participants ({@code participants} 0: nothing counted). */
+  static final String STATS_CAMPAIGN = "SELECT COUNT(*) AS participants, COALESCE(SUM(impressions), 0) AS impressions,"
+      + " COALESCE(SUM(shares), 0) AS shares, COALESCE(SUM(clicks), 0) AS clicks,"
+      + " COALESCE(SUM(unique_visitors), 0) AS unique_visitors, COALESCE(SUM(signups), 0) AS signups,"
+      + " COALESCE(SUM(conversions), 0) AS conversions, COALESCE(SUM(reversals), 0) AS reversals,"
+      + " COALESCE(SUM(revenue), 0) AS revenue"
+      + " FROM referral_stats WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+  static final String STATS_DELETE_ALL = "DELETE FROM referral_stats" + STATS_KEY;
+
+  static final String CONVERSION_COLUMNS = "tenant_id, conversion_id, campaign_id, referrer_id, order_id, order_value,"
+      + " points, status, points_reversed, created_at, reversed_at";
+  static final String CONVERSION_FIND = "SELECT " + CONVERSION_COLUMNS + " FROM referral_conversion"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND order_id = :orderId";
+  /** Compare-and-set: only a CONVERTED conversion is reversed, once. */
+  static final String CONVERSION_REVERSE = "UPDATE referral_conversion SET status = 'REVERSED',"
+      + " points_reversed = :pointsReversed, reversed_at = :at"
+      + " WHERE tenant_id = :tenantId AND conversion_id = :conversionId AND status = 'CONVERTED'";
 
   static final String HISTORY_TABLE_EXISTS = "SELECT COUNT(*) FROM information_schema.tables"
       + " WHERE LOWER(table_name) = 'loyalty_schema_history' AND table_schema = CURRENT_SCHEMA";
@@ -318,6 +394,15 @@ public final class Sql {
   private final String counterIncrement;
   private final String earnedInsertIfAbsent;
   private final String couponAssignNext;
+  private final String referralProgramSave;
+  private final String signingKeyInsertIfAbsent;
+  private final String shortCodeInsertIfAbsent;
+  private final String signupInsertIfAbsent;
+  private final String referralInsertIfAbsent;
+  private final String visitorInsertIfAbsent;
+  private final String referralStatsCreate;
+  private final String referralStatsUpsert;
+  private final String conversionInsertIfAbsent;
 
   /** The statements of {@code dialect}. */
   public Sql(SqlDialect dialect) {
@@ -331,9 +416,9 @@ public final class Sql {
     this.debit = returning(DEBIT_UPDATE);
     this.participantInsert = "INSERT INTO participant (tenant_id, participant_id, campaign_id, email,"
         + " email_sanitized, first_name, last_name, ip_address, tier, metadata, search_text, points_balance,"
-        + " lifetime_points, created_at, updated_at) VALUES (:tenantId, :participantId, :campaignId, :email,"
-        + " :emailSanitized, :firstName, :lastName, :ipAddress, :tier, " + metadata + ", :searchText,"
-        + " :pointsBalance, :lifetimePoints, :createdAt, :updatedAt)";
+        + " lifetime_points, created_at, updated_at, risk_level, risk_reason) VALUES (:tenantId, :participantId,"
+        + " :campaignId, :email, :emailSanitized, :firstName, :lastName, :ipAddress, :tier, " + metadata + ","
+        + " :searchText, :pointsBalance, :lifetimePoints, :createdAt, :updatedAt, :riskLevel, :riskReason)";
     this.participantUpdateProfile = "UPDATE participant SET email = :email, email_sanitized = :emailSanitized,"
         + " first_name = :firstName, last_name = :lastName, ip_address = :ipAddress, tier = :tier,"
         + " metadata = " + metadata + ", search_text = :searchText, updated_at = :updatedAt"
@@ -431,6 +516,105 @@ public final class Sql {
           + " coupon_id FROM coupon_code" + COUPON_POOL + " AND status = 'FREE' ORDER BY coupon_id LIMIT 1"
           + " FOR UPDATE SKIP LOCKED) AND status = 'FREE' RETURNING code";
     };
+    this.referralProgramSave = switch (dialect) {
+      case H2 -> "MERGE INTO referral_program (" + REFERRAL_PROGRAM_COLUMNS + ") KEY (tenant_id, campaign_id)"
+          + " VALUES (" + parameters(REFERRAL_PROGRAM_COLUMNS) + ")";
+      case POSTGRESQL -> "INSERT INTO referral_program (" + REFERRAL_PROGRAM_COLUMNS + ") VALUES ("
+          + parameters(REFERRAL_PROGRAM_COLUMNS) + ") ON CONFLICT (tenant_id, campaign_id) DO UPDATE SET"
+          + " goal = EXCLUDED.goal, require_signed_codes = EXCLUDED.require_signed_codes,"
+          + " referrer_reward_id = EXCLUDED.referrer_reward_id, conversion_mode = EXCLUDED.conversion_mode,"
+          + " conversion_fixed_points = EXCLUDED.conversion_fixed_points,"
+          + " conversion_per_unit = EXCLUDED.conversion_per_unit, on_medium_risk = EXCLUDED.on_medium_risk,"
+          + " on_high_risk = EXCLUDED.on_high_risk, velocity_limit = EXCLUDED.velocity_limit,"
+          + " velocity_window_seconds = EXCLUDED.velocity_window_seconds";
+    };
+    this.signingKeyInsertIfAbsent = insertIfAbsent(dialect, "referral_signing_key",
+        "tenant_id BIGINT, key_id INTEGER", "secret, created_at");
+    this.shortCodeInsertIfAbsent = switch (dialect) {
+      // Absent on both keys: the participant has no code, and the campaign has no such code.
+      case H2 -> "MERGE INTO referral_short_code x USING (VALUES (CAST(:tenantId AS BIGINT),"
+          + " CAST(:participantId AS BIGINT), CAST(:campaignId AS BIGINT), CAST(:code AS VARCHAR))) s"
+          + " (tenant_id, participant_id, campaign_id, code) ON x.tenant_id = s.tenant_id"
+          + " AND (x.participant_id = s.participant_id OR (x.campaign_id = s.campaign_id AND x.code = s.code))"
+          + " WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, campaign_id, code)"
+          + " VALUES (s.tenant_id, s.participant_id, s.campaign_id, s.code)";
+      case POSTGRESQL -> insertIfAbsent(dialect, "referral_short_code", "tenant_id BIGINT, participant_id BIGINT",
+          "campaign_id, code");
+    };
+    this.signupInsertIfAbsent = insertIfAbsent(dialect, "referral_signup", "tenant_id BIGINT, participant_id BIGINT",
+        "campaign_id, ip_address, visitor_id, customer_id, created_at");
+    this.referralInsertIfAbsent = insertIfAbsent(dialect, "referral", "tenant_id BIGINT, invited_id BIGINT",
+        "campaign_id, referrer_id, code_kind, risk_level, risk_reason, status, created_at");
+    this.visitorInsertIfAbsent = insertIfAbsent(dialect, "referral_visitor",
+        "tenant_id BIGINT, participant_id BIGINT, visitor_id VARCHAR", "campaign_id, created_at");
+    String statsColumns = "tenant_id, participant_id, campaign_id, " + STATS_COUNTERS;
+    this.referralStatsCreate = switch (dialect) {
+      case H2 -> "MERGE INTO referral_stats x USING (VALUES (CAST(:tenantId AS BIGINT),"
+          + " CAST(:participantId AS BIGINT))) s (tenant_id, participant_id) ON x.tenant_id = s.tenant_id"
+          + " AND x.participant_id = s.participant_id WHEN NOT MATCHED THEN INSERT (" + statsColumns + ")"
+          + " VALUES (s.tenant_id, s.participant_id, :campaignId, 0, 0, 0, 0, 0, 0, 0, 0)";
+      case POSTGRESQL -> null;
+    };
+    this.referralStatsUpsert = switch (dialect) {
+      case H2 -> null;
+      case POSTGRESQL -> "INSERT INTO referral_stats AS x (" + statsColumns + ") VALUES (" + parameters(statsColumns)
+          + ") ON CONFLICT (tenant_id, participant_id) DO UPDATE SET"
+          + " impressions = x.impressions + EXCLUDED.impressions, shares = x.shares + EXCLUDED.shares,"
+          + " clicks = x.clicks + EXCLUDED.clicks, unique_visitors = x.unique_visitors + EXCLUDED.unique_visitors,"
+          + " signups = x.signups + EXCLUDED.signups, conversions = x.conversions + EXCLUDED.conversions,"
+          + " reversals = x.reversals + EXCLUDED.reversals, revenue = x.revenue + EXCLUDED.revenue";
+    };
+    this.conversionInsertIfAbsent = insertIfAbsent(dialect, "referral_conversion",
+        "tenant_id BIGINT, campaign_id BIGINT, order_id VARCHAR",
+        "conversion_id, referrer_id, order_value, points, status, points_reversed, created_at, reversed_at");
+  }
+
+  /**
+   * Inserts a row unless one with its key exists. PostgreSQL: {@code ON CONFLICT DO NOTHING} without a target, so
+   * every unique key of the table is covered, and an insert that meets another transaction's uncommitted row waits
+   * for it. H2: {@code MERGE ... WHEN NOT MATCHED} on {@code key}; a clash on another unique key fails with a unique
+   * violation (see {@link JdbcPort#runInsertIfAbsent}).
+   *
+   * @param key the key's columns with their H2 types ({@code "tenant_id BIGINT, participant_id BIGINT"})
+   * @param columns the other columns
+   */
+  private static String insertIfAbsent(SqlDialect dialect, String table, String key, String columns) {
+    List<String> keyColumns = new ArrayList<>();
+    List<String> casts = new ArrayList<>();
+    List<String> matches = new ArrayList<>();
+    for (String column : key.split(", ")) {
+      String[] nameAndType = column.split(" ");
+      keyColumns.add(nameAndType[0]);
+      casts.add("CAST(" + parameters(nameAndType[0]) + " AS " + nameAndType[1] + ")");
+      matches.add("x." + nameAndType[0] + " = s." + nameAndType[0]);
+    }
+    String keyList = String.join(", ", keyColumns);
+    return switch (dialect) {
+      case H2 -> "MERGE INTO " + table + " x USING (VALUES (" + String.join(", ", casts) + ")) s (" + keyList + ")"
+          + " ON " + String.join(" AND ", matches) + " WHEN NOT MATCHED THEN INSERT (" + keyList + ", " + columns
+          + ") VALUES (s." + String.join(", s.", keyColumns) + ", " + parameters(columns) + ")";
+      case POSTGRESQL -> "INSERT INTO " + table + " (" + keyList + ", " + columns + ") VALUES (" + parameters(keyList)
+          + ", " + parameters(columns) + ") ON CONFLICT DO NOTHING";
+    };
+  }
+
+  /** The named parameters of comma-separated columns, each the column's name in camel case: {@code :tenantId}. */
+  private static String parameters(String columns) {
+    List<String> names = new ArrayList<>();
+    for (String column : columns.split(", ")) {
+      StringBuilder name = new StringBuilder(":");
+      boolean upper = false;
+      for (char c : column.toCharArray()) {
+        if (c == '_') {
+          upper = true;
+        } else {
+          name.append(upper ? Character.toUpperCase(c) : c);
+          upper = false;
+        }
+      }
+      names.add(name.toString());
+    }
+    return String.join(", ", names);
   }
 
   private String returning(String update) {
@@ -528,5 +712,54 @@ public final class Sql {
    */
   String couponAssignNext() {
     return couponAssignNext;
+  }
+
+  /** Creates or replaces a campaign's referral settings (an upsert on its key). */
+  String referralProgramSave() {
+    return referralProgramSave;
+  }
+
+  /** Inserts a signing key unless the tenant has one with its number. */
+  String signingKeyInsertIfAbsent() {
+    return signingKeyInsertIfAbsent;
+  }
+
+  /** Gives a participant a short code unless it has one or the campaign has the code. */
+  String shortCodeInsertIfAbsent() {
+    return shortCodeInsertIfAbsent;
+  }
+
+  /** Inserts a participant's signup record unless it has one. */
+  String signupInsertIfAbsent() {
+    return signupInsertIfAbsent;
+  }
+
+  /** Inserts a referral unless its invited participant has one. */
+  String referralInsertIfAbsent() {
+    return referralInsertIfAbsent;
+  }
+
+  /** Inserts a referrer's visitor unless it was counted. */
+  String visitorInsertIfAbsent() {
+    return visitorInsertIfAbsent;
+  }
+
+  /** H2: creates a participant's stats counters at zero unless they exist ({@link #STATS_ADD} follows); else null. */
+  String referralStatsCreate() {
+    return referralStatsCreate;
+  }
+
+  /**
+   * PostgreSQL: adds a delta to a participant's stats counters in one statement, the first delta creating them
+   * ({@code INSERT ... ON CONFLICT DO UPDATE}, under the row lock). Null on H2, where the counters are created if
+   * absent and then updated, as the action counters are.
+   */
+  String referralStatsUpsert() {
+    return referralStatsUpsert;
+  }
+
+  /** Inserts a conversion unless the campaign has one with its order id (or its id exists). */
+  String conversionInsertIfAbsent() {
+    return conversionInsertIfAbsent;
   }
 }

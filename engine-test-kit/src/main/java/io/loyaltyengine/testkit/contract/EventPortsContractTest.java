@@ -833,7 +833,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
 
   Participant participant(Campaign campaign, String email) {
     Participant p = new Participant(nextId(), campaign.tenantId(), campaign.id(), email, email, null, null, null,
-        null, Map.of(), 5, 5, T0, T0);
+        null, Map.of(), 5, 5, T0, T0, null, null);
     run(tx -> tx.participants().insert(p));
     return p;
   }

@@ -65,6 +65,7 @@ import io.loyaltyengine.testkit.model.CatalogScenario;
 import io.loyaltyengine.testkit.model.CouponScenario;
 import io.loyaltyengine.testkit.model.LedgerScenario;
 import io.loyaltyengine.testkit.model.ModelRunner;
+import io.loyaltyengine.testkit.model.ReferralScenario;
 import io.loyaltyengine.testkit.model.RewardScenario;
 import java.time.Duration;
 import java.time.Instant;
@@ -132,6 +133,7 @@ public abstract class StorageContractTest {
   private static final int REWARD_MODEL_STEPS = 120;
   private static final int CATALOG_MODEL_STEPS = 120;
   private static final int COUPON_MODEL_STEPS = 100;
+  private static final int REFERRAL_MODEL_STEPS = 100;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
 
   private StoreFixture fixture;
@@ -679,7 +681,7 @@ public abstract class StorageContractTest {
 
     Participant first = w.scope.participants().update(ref, ParticipantUpdate.builder().firstName("Janet").build());
     assertEquals(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), "Janet",
-        "Doe", "192.0.2.1", "gold", Map.of("plan", "pro"), 50, 50, START_MICROS, later), first,
+        "Doe", "192.0.2.1", "gold", Map.of("plan", "pro"), 50, 50, START_MICROS, later, p.riskLevel(), p.riskReason()), first,
         "only firstName and updatedAt change; the balance is kept");
 
     Participant cleared = w.scope.participants().update(ref,
@@ -1863,6 +1865,13 @@ public abstract class StorageContractTest {
     Map<String, Integer> reached = new TreeMap<>();
     runModel("coupons", CouponScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
         .steps(COUPON_MODEL_STEPS).build(), CouponScenario.defaultSeeds(), CouponScenario.outcomes(), reached);
+  }
+
+  @Test
+  void referralChainsConversionsAndReversalsAgreeWithTheReferenceModelOverSeededSequences() {
+    Map<String, Integer> reached = new TreeMap<>();
+    runModel("referrals", ReferralScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
+        .steps(REFERRAL_MODEL_STEPS).build(), ReferralScenario.defaultSeeds(), ReferralScenario.outcomes(), reached);
   }
 
   /**

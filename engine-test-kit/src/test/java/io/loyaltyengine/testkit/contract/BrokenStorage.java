@@ -12,6 +12,7 @@ import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
@@ -167,6 +168,11 @@ final class BrokenStorage implements Storage {
     @Override
     public CatalogPort catalog() {
       return tx.catalog();
+    }
+
+    @Override
+    public ReferralPort referrals() {
+      return tx.referrals();
     }
 
     @Override

@@ -1,0 +1,121 @@
+package io.loyaltyengine.fraud;
+
+import java.net.IDN;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Engine-wide fraud-screening settings: disposable-email domains added to the list the engine ships, and the host's
+ * own {@link RiskRule}s, run after the engine's rules. Immutable and thread-safe; the builder validates each value at
+ * once.
+ *
+ * <p>The engine's rules, per referral: self-referral (an email that equals the referrer's once any {@code +tag} is
+ * removed, the referrer's visitor id or host customer id: HIGH; the referrer's IP address: MEDIUM, since offices and
+ * households share one), duplicate identity (the invited email was enrolled in the campaign before the referral:
+ * HIGH), disposable email domain (HIGH), and velocity (more signups from one IP address or visitor id within the
+ * campaign's window than its limit: HIGH). The highest level wins; among equal levels, the first rule in that order,
+ * then the host's rules in the order added. Per campaign, {@link io.loyaltyengine.referrals.ReferralSettings} says
+ * what MEDIUM and HIGH do.
+ */
+public final class FraudScreening {
+  /** The engine's rules and shipped domain list only. */
+  public static final FraudScreening DEFAULTS = builder().build();
+
+  private static final Pattern DOMAIN = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
+
+  private final Set<String> disposableDomains;
+  private final List<RiskRule> rules;
+
+  private FraudScreening(Builder builder) {
+    this.disposableDomains = Set.copyOf(builder.disposableDomains);
+    this.rules = List.copyOf(builder.rules);
+  }
+
+  /** A builder with no extra domains and no host rules. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Domains treated as disposable in addition to the shipped list, lower case (IDNs in punycode). */
+  public Set<String> disposableDomains() {
+    return disposableDomains;
+  }
+
+  /** The host's rules, in the order they run. */
+  public List<RiskRule> rules() {
+    return rules;
+  }
+
+  @Override
+  public String toString() {
+    return "FraudScreening[" + disposableDomains.size() + " extra disposable domains, " + rules.size()
+        + " host rules]";
+  }
+
+  /** Builds {@link FraudScreening}. Not thread-safe. */
+  public static final class Builder {
+    private final Set<String> disposableDomains = new LinkedHashSet<>();
+    private final List<RiskRule> rules = new ArrayList<>();
+
+    private Builder() {
+    }
+
+    /**
+     * Treats a domain (and its subdomains) as disposable.
+     *
+     * @throws NullPointerException if {@code domain} is null
+     * @throws IllegalArgumentException if it is not a domain name of at most 253 characters
+     */
+    public Builder disposableDomain(String domain) {
+      Objects.requireNonNull(domain, "domain");
+      String d;
+      try {
+        d = IDN.toASCII(domain.strip(), IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("disposableDomain must be a domain name");
+      }
+      if (d.length() > 253 || !DOMAIN.matcher(d).matches()) {
+        throw new IllegalArgumentException("disposableDomain must be a domain name of at most 253 characters");
+      }
+      disposableDomains.add(d);
+      return this;
+    }
+
+    /**
+     * Treats each domain as disposable.
+     *
+     * @throws NullPointerException if {@code domains} or one of them is null
+     * @throws IllegalArgumentException as {@link #disposableDomain}
+     */
+    public Builder disposableDomains(Iterable<String> domains) {
+      Objects.requireNonNull(domains, "domains");
+      domains.forEach(this::disposableDomain);
+      return this;
+    }
+
+    /**
+     * Adds a host rule, run after the engine's rules and the rules added before it.
+     *
+     * @throws NullPointerException if {@code rule} is null
+     * @throws IllegalStateException past 32 rules
+     */
+    public Builder rule(RiskRule rule) {
+      Objects.requireNonNull(rule, "rule");
+      if (rules.size() == 32) {
+        throw new IllegalStateException("rule: at most 32 host rules may be added");
+      }
+      rules.add(rule);
+      return this;
+    }
+
+    /** The settings. */
+    public FraudScreening build() {
+      return new FraudScreening(this);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.loyaltyengine.referrals;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Objects;
+
+/**
+ * Points a tracked conversion awards its referrer. Immutable.
+ *
+ * <p>Rounding: {@link Mode#PER_UNIT} awards {@code floor(orderValue x perUnit)} whole points (a part of a point is
+ * never awarded, so a refund never takes back more than was given). An order value of 0 awards nothing.
+ *
+ * @param mode which rule
+ * @param fixedPoints for FIXED: points per conversion, at least 1; else 0
+ * @param perUnit for PER_UNIT: points per currency unit, positive with at most 4 decimals and at most 10,000; else
+ *     null
+ */
+public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) {
+  /** The rules. */
+  public enum Mode {
+    /** Conversions award no points. */
+    NONE,
+    /** A fixed number of points per conversion, whatever the order value. */
+    FIXED,
+    /** Points per currency unit of the order value, rounded down to whole points. */
+    PER_UNIT
+  }
+
+  /** No points. */
+  public static final ConversionPoints NONE = new ConversionPoints(Mode.NONE, 0, null);
+
+  private static final BigDecimal MAX_PER_UNIT = BigDecimal.valueOf(10_000);
+
+  /**
+   * Validates.
+   *
+   * @throws IllegalArgumentException naming the field and its bounds
+   */
+  public ConversionPoints {
+    Objects.requireNonNull(mode, "mode");
+    switch (mode) {
+      case NONE -> {
+        if (fixedPoints != 0 || perUnit != null) {
+          throw new IllegalArgumentException("NONE takes neither fixedPoints nor perUnit");
+        }
+      }
+      case FIXED -> {
+        if (fixedPoints < 1 || perUnit != null) {
+          throw new IllegalArgumentException("fixedPoints must be at least 1, and perUnit null");
+        }
+      }
+      case PER_UNIT -> {
+        if (fixedPoints != 0 || perUnit == null || perUnit.signum() <= 0 || perUnit.scale() > 4
+            || perUnit.compareTo(MAX_PER_UNIT) > 0) {
+          throw new IllegalArgumentException("perUnit must be positive, at most 10000, with at most 4 decimals");
+        }
+        perUnit = perUnit.stripTrailingZeros();
+        if (perUnit.scale() < 0) {
+          perUnit = perUnit.setScale(0, RoundingMode.UNNECESSARY);
+        }
+      }
+      default -> throw new AssertionError(mode);
+    }
+  }
+
+  /** {@code points} per conversion. */
+  public static ConversionPoints fixed(long points) {
+    return new ConversionPoints(Mode.FIXED, points, null);
+  }
+
+  /** {@code perUnit} points per currency unit of the order value, rounded down. */
+  public static ConversionPoints perUnit(BigDecimal perUnit) {
+    return new ConversionPoints(Mode.PER_UNIT, 0, perUnit);
+  }
+
+  /** The points an order of {@code orderValue} (not negative) awards under this rule. */
+  public long pointsFor(BigDecimal orderValue) {
+    return switch (mode) {
+      case NONE -> 0;
+      case FIXED -> fixedPoints;
+      case PER_UNIT -> orderValue.multiply(perUnit).setScale(0, RoundingMode.FLOOR).longValueExact();
+    };
+  }
+}

@@ -1,0 +1,9 @@
+package io.loyaltyengine.referrals;
+
+/** Where a conversion is in its life. */
+public enum ConversionStatus {
+  /** Tracked; its points were awarded. */
+  CONVERTED,
+  /** The order was refunded; its points were taken back as far as the balance allowed. */
+  REVERSED
+}

@@ -1,0 +1,83 @@
+package io.loyaltyengine.referrals;
+
+import io.loyaltyengine.fraud.RiskAction;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a campaign runs referrals. Immutable; start from {@link #defaults(long)} and narrow with the {@code with...}
+ * methods. The engine validates on {@link Referrals#configure}.
+ *
+ * <p>A campaign never configured has the defaults: goal SIGNUP, legacy codes accepted, no referrer reward, no points
+ * for conversions, MEDIUM risk counted, HIGH risk sent to review, velocity 10 signups per hour.
+ *
+ * @param campaignId the campaign
+ * @param goal when a referral counts toward the referrer's reward
+ * @param requireSignedCodes whether legacy (unsigned, forgeable) codes are refused
+ * @param referrerRewardId the campaign reward a counted referral is a loyalty action toward (its
+ *     {@code conversionsRequired} is the number of referrals needed, its limit once, N times or unlimited), or
+ *     null for none; a PARTICIPANT reward of the campaign. With it, the campaign's INVITED rewards go to the invited
+ *     participant of each counted referral (two-way rewards)
+ * @param conversionPoints what a tracked conversion awards the referrer
+ * @param onMediumRisk what a MEDIUM-risk referral does
+ * @param onHighRisk what a HIGH-risk referral does
+ * @param velocityLimit signups from one IP address or visitor id allowed within {@code velocityWindow} before the
+ *     next is HIGH risk, 1..10,000
+ * @param velocityWindow the window of the velocity rule, 1 minute..7 days in whole seconds
+ */
+public record ReferralSettings(long campaignId, ReferralGoal goal, boolean requireSignedCodes, Long referrerRewardId,
+    ConversionPoints conversionPoints, RiskAction onMediumRisk, RiskAction onHighRisk, int velocityLimit,
+    Duration velocityWindow) {
+
+  /** The settings of a campaign never configured. */
+  public static ReferralSettings defaults(long campaignId) {
+    return new ReferralSettings(campaignId, ReferralGoal.SIGNUP, false, null, ConversionPoints.NONE, RiskAction.COUNT,
+        RiskAction.REVIEW, 10, Duration.ofHours(1));
+  }
+
+  /** These settings with another goal. */
+  public ReferralSettings withGoal(ReferralGoal goal) {
+    return new ReferralSettings(campaignId, goal, requireSignedCodes, referrerRewardId, conversionPoints,
+        onMediumRisk, onHighRisk, velocityLimit, velocityWindow);
+  }
+
+  /** These settings refusing (true) or accepting (false) legacy codes. */
+  public ReferralSettings withSignedCodesRequired(boolean required) {
+    return new ReferralSettings(campaignId, goal, required, referrerRewardId, conversionPoints, onMediumRisk,
+        onHighRisk, velocityLimit, velocityWindow);
+  }
+
+  /** These settings with a referrer reward (null for none). */
+  public ReferralSettings withReferrerReward(Long campaignRewardId) {
+    return new ReferralSettings(campaignId, goal, requireSignedCodes, campaignRewardId, conversionPoints,
+        onMediumRisk, onHighRisk, velocityLimit, velocityWindow);
+  }
+
+  /** These settings with another conversion rule. */
+  public ReferralSettings withConversionPoints(ConversionPoints points) {
+    return new ReferralSettings(campaignId, goal, requireSignedCodes, referrerRewardId, points, onMediumRisk,
+        onHighRisk, velocityLimit, velocityWindow);
+  }
+
+  /** These settings with other risk actions. */
+  public ReferralSettings withRiskActions(RiskAction onMedium, RiskAction onHigh) {
+    return new ReferralSettings(campaignId, goal, requireSignedCodes, referrerRewardId, conversionPoints, onMedium,
+        onHigh, velocityLimit, velocityWindow);
+  }
+
+  /** These settings with another velocity rule. */
+  public ReferralSettings withVelocity(int limit, Duration window) {
+    return new ReferralSettings(campaignId, goal, requireSignedCodes, referrerRewardId, conversionPoints,
+        onMediumRisk, onHighRisk, limit, window);
+  }
+
+  /** What a referral of {@code level} does here (LOW always counts). */
+  public RiskAction actionFor(io.loyaltyengine.fraud.RiskLevel level) {
+    Objects.requireNonNull(level, "level");
+    return switch (level) {
+      case LOW -> RiskAction.COUNT;
+      case MEDIUM -> onMediumRisk;
+      case HIGH -> onHighRisk;
+    };
+  }
+}

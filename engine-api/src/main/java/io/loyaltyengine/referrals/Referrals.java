@@ -1,0 +1,160 @@
+package io.loyaltyengine.referrals;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Referral codes, signups, referral chains, tracking and stats of one tenant. Thread-safe (see
+ * {@link io.loyaltyengine.TenantScope} for host transactions).
+ *
+ * <h2>Codes</h2>
+ * Every participant has a code of each {@link CodeKind}. {@link #decode} reads all three; any malformed input is a
+ * VALIDATION_ERROR on {@code code} (never another exception), and a code naming no participant of the campaign, a
+ * forged or tampered signed code, or a legacy code in a campaign that requires signed codes is refused the same way.
+ * Input longer than 512 characters is refused before it is decoded.
+ *
+ * <h2>Chains</h2>
+ * A participant has at most one referrer, recorded once and never overwritten: of any number of concurrent signups
+ * of one invitee with different codes, exactly one records its referrer. A participant cannot refer themselves, and
+ * no referral that would close a cycle is recorded, so referrals form a forest.
+ *
+ * <h2>Screening</h2>
+ * Each new referral is screened (see {@link io.loyaltyengine.fraud.FraudScreening}); its risk level and reason are
+ * kept on the referral and on the invited participant, and the campaign's {@link ReferralSettings} say whether a
+ * MEDIUM or HIGH referral counts, counts for review, or is rejected.
+ */
+public interface Referrals {
+  /**
+   * Sets how a campaign runs referrals.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field (a referrer reward must be a
+   *     PARTICIPANT reward of the campaign); NOT_FOUND for the campaign or the referrer reward
+   */
+  ReferralSettings configure(ReferralSettings settings);
+
+  /**
+   * How a campaign runs referrals ({@link ReferralSettings#defaults} when never configured).
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  ReferralSettings settings(long campaignId);
+
+  /**
+   * A participant's codes (the short code is made on first request and kept).
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  ReferralCodes codes(ParticipantRef participant);
+
+  /**
+   * Reads a code of a campaign.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}; NOT_FOUND for the campaign
+   */
+  DecodedCode decode(long campaignId, String code);
+
+  /**
+   * Starts a new signing key for the tenant's signed codes. Codes signed with earlier keys keep verifying; codes
+   * issued from now on use the new key (on other engine instances sharing the database, within a minute; they verify
+   * codes under it at once).
+   *
+   * @return the new key's number
+   */
+  int rotateSigningKey();
+
+  /**
+   * Signs a person up to a campaign, recording their referrer when the code allows it, and screening the referral.
+   * The outcome is decided in this order: SELF_REFERRAL (the code is the invited participant's own, also through an
+   * email alias that sanitizes to it), ALREADY_REFERRED, CYCLE, else REFERRED. A referral recorded in a campaign
+   * without a referrer reward, or with goal VISIT, is RECORDED whatever its risk.
+   * With goal SIGNUP and a referrer reward, a counted referral is a loyalty action of the referrer toward that reward
+   * (source REFERRAL, naming the invited participant, which earns them the campaign's INVITED rewards).
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR (participant fields, {@code code},
+   *     {@code visitorId}, {@code customerId}); NOT_FOUND for the campaign
+   */
+  SignupResult signup(long campaignId, Signup signup);
+
+  /**
+   * The referral that brought a participant in, if any.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant
+   */
+  Optional<Referral> referral(ParticipantRef invited);
+
+  /**
+   * A participant's referrer.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant
+   */
+  Optional<Participant> referrer(ParticipantRef participant);
+
+  /**
+   * The participants a participant referred, in id order (oldest first), a keyset page at a time (cursor:
+   * participant id).
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  CursorPage<Participant> referred(ParticipantRef participant, Keyset page);
+
+  /**
+   * A participant's referrer, its referrer, and so on, nearest first, at most {@code depth} (1..50).
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR on {@code depth}
+   */
+  List<Participant> ancestors(ParticipantRef participant, int depth);
+
+  /**
+   * Tracks an impression, share or visit on a code. A visit counts a click, and a unique visitor once per visitor id
+   * and referrer; with goal VISIT and a referrer reward, a new visitor is a loyalty action of the referrer.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code kind} or
+   *     {@code visitorId}; NOT_FOUND for the campaign
+   */
+  TrackResult track(long campaignId, Track track);
+
+  /**
+   * Tracks a conversion: idempotent per order id, awarding the referrer the campaign's
+   * {@link ReferralSettings#conversionPoints()}. The same order id again returns the first result, whatever its
+   * code or value.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code orderId} or
+   *     {@code orderValue} (or {@code orderValue} when the points would overflow); NOT_FOUND for the campaign
+   */
+  ConversionResult convert(long campaignId, NewConversion conversion);
+
+  /**
+   * Reverses the conversion of a refunded order (see {@link ReversalResult} for the policy on balances). Idempotent:
+   * reversing again returns the first reversal. If the referrer was deleted, the conversion is still marked
+   * REVERSED, with nothing taken back and the whole award as shortfall.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code orderId}; NOT_FOUND for the campaign or
+   *     the conversion
+   */
+  ReversalResult reverse(long campaignId, String orderId);
+
+  /**
+   * A participant's referral stats as a referrer.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  ReferralStats stats(ParticipantRef participant);
+
+  /**
+   * A campaign's referral stats: the sum over its participants.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  ReferralStats campaignStats(long campaignId);
+
+  /**
+   * A brand's stats over its campaigns.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  BrandStats brandStats(long brandId);
+}

@@ -1,0 +1,39 @@
+package io.loyaltyengine.referrals;
+
+import io.loyaltyengine.participant.NewParticipant;
+
+/**
+ * A signup: a person joins a campaign, optionally with a referral code. {@link #toString()} hides personal data.
+ *
+ * @param participant the person (email required; found if already enrolled, else enrolled); its IP address, if any,
+ *     is screened
+ * @param referralCode the code they arrived with, or null for a basic signup
+ * @param visitorId the host's visitor id (cookie or device id) of the signup, 1..128 printable ASCII, or null
+ * @param customerId the host's customer id of the person, 1..128 printable ASCII, or null
+ */
+public record Signup(NewParticipant participant, String referralCode, String visitorId, String customerId) {
+  /** A basic signup without a code. */
+  public static Signup of(NewParticipant participant) {
+    return new Signup(participant, null, null, null);
+  }
+
+  /** A signup with a referral code. */
+  public static Signup referred(NewParticipant participant, String referralCode) {
+    return new Signup(participant, referralCode, null, null);
+  }
+
+  /** This signup with a visitor id. */
+  public Signup withVisitorId(String visitorId) {
+    return new Signup(participant, referralCode, visitorId, customerId);
+  }
+
+  /** This signup with the host's customer id. */
+  public Signup withCustomerId(String customerId) {
+    return new Signup(participant, referralCode, visitorId, customerId);
+  }
+
+  @Override
+  public String toString() {
+    return "Signup[" + participant + ", code " + (referralCode == null ? "none" : "given") + ", <ids hidden>]";
+  }
+}

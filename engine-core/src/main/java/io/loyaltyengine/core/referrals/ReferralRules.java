@@ -1,0 +1,156 @@
+package io.loyaltyengine.core.referrals;
+
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.referrals.ReferralSettings;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+
+/**
+ * The pure input rules of referrals: codes before decoding, host identifiers (visitor, customer and order ids),
+ * order values, chain depths and campaign settings. Every rejection is a VALIDATION_ERROR naming the field, and no
+ * message repeats the rejected value.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class ReferralRules {
+  /** Longest host identifier (visitor id, customer id, order id). */
+  public static final int MAX_IDENTIFIER_LENGTH = 128;
+  /** Deepest chain {@code ancestors} walks. */
+  public static final int MAX_DEPTH = 50;
+  /** Largest order value. */
+  public static final BigDecimal MAX_ORDER_VALUE = BigDecimal.TEN.pow(12);
+  /** Most decimals of an order value. */
+  public static final int MAX_ORDER_VALUE_SCALE = 4;
+  /** Smallest velocity limit. */
+  public static final int MIN_VELOCITY_LIMIT = 1;
+  /** Largest velocity limit. */
+  public static final int MAX_VELOCITY_LIMIT = 10_000;
+  /** Shortest velocity window. */
+  public static final Duration MIN_VELOCITY_WINDOW = Duration.ofMinutes(1);
+  /** Longest velocity window. */
+  public static final Duration MAX_VELOCITY_WINDOW = Duration.ofDays(7);
+
+  private ReferralRules() {
+  }
+
+  /**
+   * Checks a referral code before it is decoded: present, not blank, at most {@link LegacyCodes#MAX_LENGTH}
+   * characters, so that no decoder ever sees an oversized input.
+   *
+   * @return the code without surrounding whitespace
+   * @throws LoyaltyException VALIDATION_ERROR on {@code code}
+   */
+  public static String code(String code) {
+    if (code == null || code.length() > LegacyCodes.MAX_LENGTH || code.isBlank()) {
+      throw invalidCode();
+    }
+    return code.strip();
+  }
+
+  /**
+   * The one refusal of a code, whatever the reason (malformed, forged, another campaign's, an unknown participant,
+   * a legacy code where signed ones are required), so that a caller cannot probe which.
+   */
+  public static LoyaltyException invalidCode() {
+    return LoyaltyException.validation("code", "code is not a valid referral code of the campaign");
+  }
+
+  /**
+   * An optional host identifier: null, or 1..{@value #MAX_IDENTIFIER_LENGTH} printable ASCII characters without
+   * spaces.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code field}
+   */
+  public static String identifier(String field, String value) {
+    if (value != null && (value.isEmpty() || value.length() > MAX_IDENTIFIER_LENGTH || !isPrintableAscii(value))) {
+      throw LoyaltyException.validation(field,
+          field + " must be 1 to " + MAX_IDENTIFIER_LENGTH + " printable ASCII characters without spaces");
+    }
+    return value;
+  }
+
+  /**
+   * A required host identifier, as {@link #identifier}.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code field}
+   */
+  public static String requiredIdentifier(String field, String value) {
+    if (value == null) {
+      throw LoyaltyException.validation(field, field + " is required");
+    }
+    return identifier(field, value);
+  }
+
+  /**
+   * An order value: 0..10^12 with at most 4 decimals (trailing zeros do not count).
+   *
+   * @return the value without trailing zeros, scale at least 0
+   * @throws LoyaltyException VALIDATION_ERROR on {@code orderValue}
+   */
+  public static BigDecimal orderValue(BigDecimal value) {
+    if (value == null) {
+      throw LoyaltyException.validation("orderValue", "orderValue is required");
+    }
+    if (value.signum() < 0 || value.compareTo(MAX_ORDER_VALUE) > 0) {
+      throw LoyaltyException.validation("orderValue", "orderValue must be between 0 and 10^12");
+    }
+    BigDecimal stripped = value.stripTrailingZeros();
+    if (stripped.scale() > MAX_ORDER_VALUE_SCALE) {
+      throw LoyaltyException.validation("orderValue",
+          "orderValue must have at most " + MAX_ORDER_VALUE_SCALE + " decimals");
+    }
+    return stripped.scale() < 0 ? stripped.setScale(0, RoundingMode.UNNECESSARY) : stripped;
+  }
+
+  /**
+   * A chain depth, 1..{@value #MAX_DEPTH}.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code depth}
+   */
+  public static int depth(int depth) {
+    if (depth < 1 || depth > MAX_DEPTH) {
+      throw LoyaltyException.validation("depth", "depth must be between 1 and " + MAX_DEPTH);
+    }
+    return depth;
+  }
+
+  /**
+   * Validates a campaign's settings on their own (the referrer reward is checked against storage by the service).
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code settings}, {@code goal}, {@code conversionPoints},
+   *     {@code onMediumRisk}, {@code onHighRisk}, {@code velocityLimit} or {@code velocityWindow}
+   */
+  public static ReferralSettings settings(ReferralSettings settings) {
+    TextRules.notNull("settings", settings);
+    TextRules.notNull("goal", settings.goal());
+    TextRules.notNull("conversionPoints", settings.conversionPoints());
+    TextRules.notNull("onMediumRisk", settings.onMediumRisk());
+    TextRules.notNull("onHighRisk", settings.onHighRisk());
+    int limit = settings.velocityLimit();
+    if (limit < MIN_VELOCITY_LIMIT || limit > MAX_VELOCITY_LIMIT) {
+      throw LoyaltyException.validation("velocityLimit",
+          "velocityLimit must be between " + MIN_VELOCITY_LIMIT + " and " + MAX_VELOCITY_LIMIT);
+    }
+    Duration window = TextRules.notNull("velocityWindow", settings.velocityWindow());
+    if (window.compareTo(MIN_VELOCITY_WINDOW) < 0 || window.compareTo(MAX_VELOCITY_WINDOW) > 0) {
+      throw LoyaltyException.validation("velocityWindow", "velocityWindow must be between 1 minute and 7 days");
+    }
+    if (window.getNano() != 0) {
+      // Stored in whole seconds: refusing a fraction beats silently shortening the window.
+      throw LoyaltyException.validation("velocityWindow", "velocityWindow must be a whole number of seconds");
+    }
+    return settings;
+  }
+
+  private static boolean isPrintableAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,148 @@
+package io.loyaltyengine.core.referrals;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.internal.Transactions;
+import io.loyaltyengine.core.spi.SigningKey;
+import io.loyaltyengine.core.spi.Transaction;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The tenants' keys for signed referral codes, cached per engine as one {@link SignedCodes} per tenant.
+ *
+ * <h2>Making keys</h2>
+ * A tenant's key 1 is made on first need (the first code issued): inserted if absent, then the tenant's keys are
+ * read back, so of two instances making it at once both use the one that won. A rotation inserts the highest
+ * number plus one, trying the next number when another rotation took it. Keys are made and read for signing in
+ * units of work of their own, on the engine's own transactions (never a host's), and cached only after those commit:
+ * a key that a rolled-back transaction made can never sign a code.
+ *
+ * <p>Another instance's rotation reaches this one's signing within {@link #SIGNER_REFRESH}: a cached set older than
+ * that is read again before it signs.
+ *
+ * <h2>Verifying</h2>
+ * Verification runs inside the caller's unit of work. A code naming a key the cache does not hold reloads the
+ * tenant's keys once (another instance may have rotated) from that unit of work; keys are never written there, so
+ * what it reads is committed. Keys are numbered from 1 without gaps and never removed, so only a number above the
+ * highest cached one can be new: other unknown numbers are refused without a read.
+ *
+ * <p>Thread-safe: the cache is a {@link ConcurrentHashMap} of immutable values, replaced only by a set with at least
+ * as many keys.
+ */
+public final class SigningKeys {
+  /** How many numbers a rotation tries when concurrent rotations take them first. */
+  private static final int MAX_ROTATION_ATTEMPTS = 10;
+
+  private final Transactions transactions;
+  private final Clock clock;
+  /** How long a cached key set signs before it is read again, so other instances' rotations reach this one. */
+  public static final java.time.Duration SIGNER_REFRESH = java.time.Duration.ofMinutes(1);
+
+  private final ConcurrentHashMap<Long, Cached> byTenant = new ConcurrentHashMap<>();
+
+  /** A tenant's key set and when it was read. */
+  private record Cached(SignedCodes codes, Instant loadedAt) {
+  }
+
+  /**
+   * Creates an empty cache.
+   *
+   * @param transactions the engine's own transactions (not bound to a host transaction)
+   * @param clock when keys are made
+   */
+  public SigningKeys(Transactions transactions, Clock clock) {
+    this.transactions = transactions;
+    this.clock = clock;
+  }
+
+  /**
+   * The tenant's codes for signing, making its first key if it has none. Runs its own unit of work on a cache miss,
+   * so call it outside any unit of work.
+   */
+  public SignedCodes signer(long tenantId) {
+    Cached cached = byTenant.get(tenantId);
+    if (cached != null && cached.loadedAt.plus(SIGNER_REFRESH).isAfter(now())) {
+      return cached.codes;
+    }
+    SignedCodes loaded = transactions.run(tx -> {
+      List<SigningKey> keys = tx.referrals().keys(tenantId);
+      if (keys.isEmpty()) {
+        tx.referrals().insertKey(SignedCodes.newKey(tenantId, 1, now()));
+        keys = tx.referrals().keys(tenantId);
+      }
+      return new SignedCodes(tenantId, keys);
+    });
+    return remember(tenantId, loaded);
+  }
+
+  /**
+   * The tenant's codes for verifying a code signed with key {@code keyId} ({@code -1} when the code names none),
+   * reading the tenant's keys in {@code tx} when the cache cannot hold that key yet.
+   *
+   * @return the codes, or null when the tenant has no key at all (so no signed code of it can be valid)
+   */
+  public SignedCodes verifier(Transaction tx, long tenantId, int keyId) {
+    Cached entry = byTenant.get(tenantId);
+    SignedCodes cached = entry == null ? null : entry.codes;
+    if (cached != null && (cached.hasKey(keyId) || keyId <= cached.signingKeyId())) {
+      return cached;
+    }
+    List<SigningKey> keys = tx.referrals().keys(tenantId);
+    if (keys.isEmpty()) {
+      return null;
+    }
+    return remember(tenantId, new SignedCodes(tenantId, keys));
+  }
+
+  /**
+   * Makes the tenant's next key, which signs from now on (on this instance at once, on others within
+   * {@link #SIGNER_REFRESH}; they verify codes under it at once, since an unknown key number makes them reload).
+   *
+   * @return the new key's number
+   * @throws LoyaltyException NOT_FOUND for an unknown tenant; CONFLICT if concurrent rotations kept taking the next
+   *     number
+   */
+  public int rotate(long tenantId) {
+    SignedCodes rotated = transactions.run(tx -> {
+      if (tx.tenants().find(tenantId).isEmpty()) {
+        throw LoyaltyException.notFound("tenant");
+      }
+      for (int attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
+        int next = highest(tx.referrals().keys(tenantId)) + 1;
+        if (tx.referrals().insertKey(SignedCodes.newKey(tenantId, next, now()))) {
+          return new SignedCodes(tenantId, tx.referrals().keys(tenantId));
+        }
+      }
+      throw new LoyaltyException(ErrorCode.CONFLICT, null, "the signing key was rotated concurrently; retry");
+    });
+    remember(tenantId, rotated);
+    return rotated.signingKeyId();
+  }
+
+  private static int highest(List<SigningKey> keys) {
+    int max = 0;
+    for (SigningKey k : keys) {
+      max = Math.max(max, k.keyId());
+    }
+    return max;
+  }
+
+  /** Caches {@code loaded} unless a set with a higher signing key is cached already; returns what is cached. */
+  private SignedCodes remember(long tenantId, SignedCodes loaded) {
+    return byTenant.merge(tenantId, new Cached(loaded, now()),
+        (old, fresh) -> fresh.codes.signingKeyId() >= old.codes.signingKeyId() ? fresh : old).codes;
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  @Override
+  public String toString() {
+    return "SigningKeys[" + byTenant.size() + " tenants cached]";
+  }
+}

@@ -1,0 +1,120 @@
+package io.loyaltyengine.core.spi;
+
+import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStats;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Referral settings, signing keys, short codes, signups, who referred whom, unique visitors, stats counters and
+ * conversions.
+ *
+ * <p>Every insert named "insert-if-absent" never raises on its key: of concurrent inserts of one key exactly one
+ * returns true (a loser waits for the winner's transaction as a unique index does, and then returns false). So a
+ * participant has at most one referrer, one signup record and one short code; a visitor counts once per referrer; an
+ * order id converts once per campaign.
+ */
+public interface ReferralPort {
+  /** Creates or replaces a campaign's referral settings. */
+  void saveSettings(long tenantId, ReferralSettings settings);
+
+  /** A campaign's referral settings, if ever configured. */
+  Optional<ReferralSettings> findSettings(long tenantId, long campaignId);
+
+  /**
+   * Adds a signing key unless the tenant has one with its number (insert-if-absent).
+   *
+   * @return whether it was added
+   */
+  boolean insertKey(SigningKey key);
+
+  /** The tenant's signing keys, highest number first. */
+  List<SigningKey> keys(long tenantId);
+
+  /** A participant's short code, if it has one. */
+  Optional<String> shortCode(long tenantId, long participantId);
+
+  /** The participant of a campaign holding a short code (codes are stored upper case; lookup is exact). */
+  Optional<Long> participantByShortCode(long tenantId, long campaignId, String shortCode);
+
+  /**
+   * Gives a participant a short code unless the campaign already has that code or the participant already has one
+   * (insert-if-absent on both keys).
+   *
+   * @return whether it was given
+   */
+  boolean insertShortCode(long tenantId, long campaignId, long participantId, String shortCode);
+
+  /**
+   * Keeps the facts of a participant's first signup (insert-if-absent on the participant).
+   *
+   * @return whether it was kept (false: the participant signed up before)
+   */
+  boolean insertSignup(SignupRecord signup);
+
+  /** The facts of a participant's first signup. */
+  Optional<SignupRecord> findSignup(long tenantId, long participantId);
+
+  /** Signups of a campaign from an IP address at or after {@code since}. */
+  long countSignupsFromIp(long tenantId, long campaignId, String ipAddress, Instant since);
+
+  /** Signups of a campaign from a visitor id at or after {@code since}. */
+  long countSignupsFromVisitor(long tenantId, long campaignId, String visitorId, Instant since);
+
+  /**
+   * Records a referral unless its invited participant already has one (insert-if-absent on (tenant, invited)).
+   *
+   * @return whether it was recorded
+   */
+  boolean insertReferral(Referral referral);
+
+  /** The referral of an invited participant. */
+  Optional<Referral> findReferral(long tenantId, long invitedId);
+
+  /** Referrals made by {@code referrerId} with invited id above {@code afterInvitedId} (all when null), in invited id order. */
+  List<Referral> referredBy(long tenantId, long referrerId, Long afterInvitedId, int limit);
+
+  /**
+   * Counts a visitor of a referrer's code once (insert-if-absent on (tenant, participant, visitor)).
+   *
+   * @return whether the visitor is new to the referrer
+   */
+  boolean insertVisitor(long tenantId, long campaignId, long participantId, String visitorId, Instant at);
+
+  /** Adds {@code delta} to a participant's stats counters, creating them at zero first (atomic in the database). */
+  void addStats(long tenantId, long campaignId, long participantId, ReferralStats delta);
+
+  /** A participant's stats counters ({@link ReferralStats#ZERO} if none). */
+  ReferralStats stats(long tenantId, long participantId);
+
+  /** The sum of a campaign's participants' stats counters ({@link ReferralStats#ZERO} if none). */
+  ReferralStats campaignStats(long tenantId, long campaignId);
+
+  /**
+   * Records a conversion unless the campaign has one with its order id (insert-if-absent on (tenant, campaign,
+   * order id)).
+   *
+   * @return whether it was recorded
+   */
+  boolean insertConversion(Conversion conversion);
+
+  /** The conversion of an order id in a campaign. */
+  Optional<Conversion> findConversion(long tenantId, long campaignId, String orderId);
+
+  /**
+   * Marks a CONVERTED conversion REVERSED with the points taken back (a conditional update).
+   *
+   * @return whether it was CONVERTED and is now REVERSED
+   */
+  boolean markReversed(long tenantId, long conversionId, long pointsReversed, Instant at);
+
+  /**
+   * Deletes a participant's signup record, unique visitors, stats counters, and every referral it is part of (as
+   * referrer or invited). Its conversions stay, for audit, as its redemptions do; its short code stays reserved, so a
+   * link shared before can never credit another participant (decoding refuses it, the participant being gone).
+   */
+  void deleteAll(long tenantId, long participantId);
+}

@@ -1,0 +1,816 @@
+package io.loyaltyengine.testkit.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.fraud.RiskLevel;
+import io.loyaltyengine.fraud.RiskSignal;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.referrals.CodeKind;
+import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.ConversionResult;
+import io.loyaltyengine.referrals.ConversionStatus;
+import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.ReferralCodes;
+import io.loyaltyengine.referrals.ReferralOutcome;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.referrals.ReferralStatus;
+import io.loyaltyengine.referrals.ReversalResult;
+import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.SignupResult;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.gen.Gen;
+import io.loyaltyengine.testkit.gen.Generators;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * Referral chains, conversions and reversals of a real engine, driven against a reference model by a
+ * {@link ModelRunner}: seeded sequences of basic signups, referral signups with a random kind of code (legacy, signed,
+ * short) of a random person, deletions, conversions with order ids drawn from a small pool (so that order ids
+ * repeat), reversals (some repeated, some after the referrer spent points) and spending.
+ *
+ * <pre>{@code
+ * ReferralScenario.runner(engine, outcome -> {}).steps(100).build().runSeeds(ReferralScenario.defaultSeeds());
+ * }</pre>
+ *
+ * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant of the given engine, with one
+ * brand and one campaign that keeps the default referral settings (no referrer reward) except that a conversion
+ * awards {@code floor(orderValue x 1.5)} points. Eight people are named by slot: three gmail mailboxes, whose random
+ * dot, {@code +tag} and case aliases sanitize to one participant; {@code dan@example.com} and
+ * {@code dan+shop@example.com}, two participants that fraud screening sees as one person; and three plain
+ * addresses, sometimes in upper case. A deleted person signs up again as a new participant.
+ *
+ * <h2>Checked at every step</h2>
+ * A signup's outcome (NONE, REFERRED, ALREADY_REFERRED, SELF_REFERRAL, CYCLE) and created flag are the model's, in
+ * that order of precedence: the participant's own code is SELF_REFERRAL, then an existing referrer is
+ * ALREADY_REFERRED (answered with the existing referral), then a code whose participant descends from the invitee is
+ * CYCLE. A recorded referral carries the code's kind and the screening the model predicts (HIGH
+ * {@code SELF_REFERRAL_EMAIL} for the two {@code dan} addresses, else HIGH {@code DUPLICATE_IDENTITY} for an invitee
+ * enrolled before, else LOW), also on the invited participant. A code of a deleted participant is refused with
+ * VALIDATION_ERROR on {@code code} and changes nothing. A conversion awards its points once per order id; a repeat
+ * is replayed with the first conversion, whatever its code (a deleted participant's too) and value. A reversal
+ * takes back its points as far as the balance allows (shortfall = points - taken back; all of it when the referrer
+ * was deleted), once; a repeat is replayed. An unknown order id is NOT_FOUND.
+ *
+ * <h2>Checked after every step</h2>
+ * The campaign's {@code campaignStats()} (the sum over its participants) equals the model, and so do the balance,
+ * risk and {@code stats()} of each participant the step touched; a person not enrolled is NOT_FOUND.
+ *
+ * <h2>Checked after every tenth step (so a run of 100 steps ends with it), for every person</h2>
+ * The chain is a forest equal to the model: {@code referrer()}, {@code referral()}, {@code ancestors()} (at most
+ * 50, and at most 1) and every page of {@code referred()} (pages of two); no ancestor list repeats or contains its
+ * participant. Each referrer's {@code stats()} (signups, conversions, reversals, revenue of conversions not
+ * reversed) and the campaign's {@code campaignStats()} (the sum over its participants) equal the model; every
+ * balance is the model's, never negative, and the sum of its ledger; a person not enrolled is NOT_FOUND.
+ *
+ * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
+ * called on the thread running the runner.
+ */
+public final class ReferralScenario {
+  private static final List<String> GMAIL = List.of("ada", "bealee", "cyd");
+  private static final List<String> PLAIN =
+      List.of("dan@example.com", "dan+shop@example.com", "eve@example.org", "fay@mail.example.net", "gus@example.com");
+  private static final int SLOTS = GMAIL.size() + PLAIN.size();
+  /** The two slots fraud screening sees as one person ({@code dan} with and without a {@code +tag}). */
+  private static final int DAN = 3;
+  private static final int DAN_TAGGED = 4;
+  private static final int ORDER_IDS = 12;
+  private static final int REFERRED_PAGE = 2;
+  private static final int FULL_CHECK_EVERY = 10;
+  private static final BigDecimal PER_UNIT = new BigDecimal("1.5");
+  private static final ConversionPoints POINTS = ConversionPoints.perUnit(PER_UNIT);
+  private static final List<CodeKind> KINDS = List.of(CodeKind.LEGACY, CodeKind.SIGNED, CodeKind.SHORT);
+  private static final long[] DEFAULT_SEEDS = {31L, 32L, 33L};
+
+  /** A signup without a code. */
+  public static final String BASIC_SIGNUP = "a basic signup";
+  /** A referral of a person not enrolled before. */
+  public static final String REFERRED_NEW = "a referral of a new participant";
+  /** A referral of a participant enrolled before (HIGH, duplicate identity). */
+  public static final String REFERRED_EXISTING = "a referral of an existing participant";
+  /** A referral between the two {@code dan} addresses (HIGH, self-referral by email). */
+  public static final String REFERRED_TAGGED_SELF = "a referral of a +tag alias of the referrer";
+  /** A signup of a participant that has a referrer already. */
+  public static final String ALREADY_REFERRED = "already referred";
+  /** A signup with the participant's own code, through an alias. */
+  public static final String SELF_REFERRAL = "a self-referral";
+  /** A signup whose referral would close a cycle. */
+  public static final String CYCLE = "a cycle refused";
+  /** A code of a deleted participant, refused. */
+  public static final String REFUSED_CODE = "a code of a deleted participant refused";
+  /** A participant deleted. */
+  public static final String DELETED = "a deletion";
+  /** A conversion tracked. */
+  public static final String CONVERTED = "a conversion";
+  /** A conversion of an order id tracked before, replayed. */
+  public static final String CONVERSION_REPLAYED = "a repeated order id replayed";
+  /** A reversal that took back all the points. */
+  public static final String REVERSED_IN_FULL = "a reversal in full";
+  /** A reversal the balance could not cover. */
+  public static final String REVERSED_WITH_SHORTFALL = "a reversal with a shortfall";
+  /** A reversal of a conversion reversed before, replayed. */
+  public static final String REVERSAL_REPLAYED = "a repeated reversal replayed";
+  /** A reversal of a conversion whose referrer was deleted since (rare; not among {@link #outcomes()}). */
+  public static final String REVERSED_AFTER_DELETION = "a reversal after the referrer was deleted";
+  /** Points spent by a referrer. */
+  public static final String SPENT = "points spent";
+
+  private ReferralScenario() {
+  }
+
+  /**
+   * A runner builder preconfigured with this scenario; set {@link ModelRunner.Builder#steps} and build it.
+   *
+   * @param engine the engine under test; each run creates its own tenant in it
+   * @param outcomes told the name of every outcome a step reaches (one of {@link #outcomes()}, or another name for
+   *     a rarer case), so that a caller can check that its seeds reach them all
+   */
+  public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, Consumer<String> outcomes) {
+    Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(outcomes, "outcomes");
+    return ModelRunner.<Run, Model, Op>builder()
+        .name("referrals")
+        .system(() -> new Run(engine))
+        .model(run -> new Model())
+        .operations(operations())
+        .step((run, model, op) -> {
+          model.steps++;
+          model.touched.clear();
+          op.apply(run, model, outcomes);
+        })
+        .invariant(ReferralScenario::check);
+  }
+
+  /** Three seeds whose 100-step sequences together reach every one of {@link #outcomes()}. A new array each call. */
+  public static long[] defaultSeeds() {
+    return DEFAULT_SEEDS.clone();
+  }
+
+  /** Every outcome the default seeds reach. */
+  public static List<String> outcomes() {
+    return List.of(BASIC_SIGNUP, REFERRED_NEW, REFERRED_EXISTING, REFERRED_TAGGED_SELF, ALREADY_REFERRED,
+        SELF_REFERRAL, CYCLE, REFUSED_CODE, DELETED, CONVERTED, CONVERSION_REPLAYED, REVERSED_IN_FULL,
+        REVERSED_WITH_SHORTFALL, REVERSAL_REPLAYED, SPENT);
+  }
+
+  /** The operation generator of this scenario. */
+  public static ModelRunner.Operations<Op> operations() {
+    Gen<BigDecimal> values = Gen.frequency(
+        Gen.weight(1, Gen.constant(BigDecimal.ZERO)),
+        Gen.weight(6, random -> BigDecimal.valueOf(random.nextLong(1, 20_000), 2)),
+        Gen.weight(2, random -> BigDecimal.valueOf(random.nextLong(1, 10_000_000), 4)));
+    return (random, previous) -> {
+      int pick = random.nextInt(100);
+      if (pick < 10) {
+        int slot = random.nextInt(SLOTS);
+        return new Join(slot, email(slot, random));
+      }
+      if (pick < 45) {
+        int invitee = random.nextInt(SLOTS);
+        int referrer = random.nextInt(SLOTS);
+        if (random.nextInt(8) == 0) { // the two dan addresses, which screening must see as one person
+          invitee = random.nextBoolean() ? DAN : DAN_TAGGED;
+          referrer = invitee == DAN ? DAN_TAGGED : DAN;
+        }
+        return new Refer(invitee, email(invitee, random), referrer, KINDS.get(random.nextInt(KINDS.size())));
+      }
+      if (pick < 50) {
+        return new Delete(random.nextInt(SLOTS));
+      }
+      if (pick < 75) {
+        return new Convert(random.nextInt(SLOTS), KINDS.get(random.nextInt(KINDS.size())),
+            "order-" + random.nextInt(ORDER_IDS), values.next(random));
+      }
+      if (pick < 90) {
+        List<String> converted = previous.stream().filter(o -> o instanceof Convert)
+            .map(o -> ((Convert) o).orderId()).toList();
+        boolean known = !converted.isEmpty() && random.nextInt(8) != 0;
+        return new Reverse(known ? converted.get(random.nextInt(converted.size()))
+            : "order-" + random.nextInt(ORDER_IDS * 2));
+      }
+      return new Spend(random.nextInt(SLOTS), List.of(25, 50, 100).get(random.nextInt(3)));
+    };
+  }
+
+  /** An email of the person in {@code slot}: a random alias of a gmail mailbox, else the address in any case. */
+  private static String email(int slot, RandomGenerator random) {
+    if (slot < GMAIL.size()) {
+      return Generators.gmailAliases(GMAIL.get(slot)).next(random);
+    }
+    String email = PLAIN.get(slot - GMAIL.size());
+    return random.nextInt(3) == 0 ? Generators.upperCaseVariants(Gen.constant(email)).next(random) : email;
+  }
+
+  /** The sanitized email of the person in {@code slot}. */
+  private static String canonical(int slot) {
+    return slot < GMAIL.size() ? GMAIL.get(slot) + "@gmail.com" : PLAIN.get(slot - GMAIL.size());
+  }
+
+  private static String code(ReferralCodes codes, CodeKind kind) {
+    return switch (kind) {
+      case LEGACY -> codes.legacy();
+      case SIGNED -> codes.signed();
+      case SHORT -> codes.shortCode();
+    };
+  }
+
+  // ==================================================================== checks
+
+  private static void check(Run run, Model model) {
+    boolean full = model.steps % FULL_CHECK_EVERY == 0;
+    for (int slot = 0; slot < SLOTS; slot++) {
+      if (!full && !model.touched.contains(slot)) {
+        continue;
+      }
+      Person person = model.enrolled[slot];
+      if (person == null) {
+        int s = slot;
+        rejected(ErrorCode.NOT_FOUND, null, () -> "p" + s + " is not enrolled",
+            () -> run.scope.participants().get(ParticipantRef.email(run.campaignId, canonical(s))));
+        continue;
+      }
+      if (full) {
+        checkPerson(run, model, person);
+      } else {
+        checkBalanceAndStats(run, person);
+      }
+    }
+    ReferralStats campaign = ReferralStats.ZERO;
+    for (Person p : model.enrolled) {
+      if (p != null) {
+        campaign = campaign.plus(p.stats());
+      }
+    }
+    ReferralStats actual = run.scope.referrals().campaignStats(run.campaignId);
+    assertTrue(campaign.sameAs(actual), "campaign stats == the sum over its participants: expected " + campaign
+        + " but was " + actual);
+  }
+
+  /** The cheap part of {@link #checkPerson}, for the participants a step touched. */
+  private static void checkBalanceAndStats(Run run, Person person) {
+    String who = "p" + person.slot + " (participant " + person.id + ")";
+    ParticipantRef ref = ParticipantRef.id(person.id);
+    Participant p = run.scope.participants().get(ref);
+    assertEquals(person.balance, p.pointsBalance(), who + ": balance");
+    assertEquals(person.riskLevel, p.riskLevel(), who + ": risk level kept on the participant");
+    assertEquals(person.riskReason, p.riskReason(), who + ": risk reason kept on the participant");
+    ReferralStats stats = run.scope.referrals().stats(ref);
+    assertTrue(person.stats().sameAs(stats), who + ": stats expected " + person.stats() + " but was " + stats);
+  }
+
+  private static void checkPerson(Run run, Model model, Person person) {
+    String who = "p" + person.slot + " (participant " + person.id + ")";
+    ParticipantRef ref = ParticipantRef.id(person.id);
+    Participant p = run.scope.participants().get(ref);
+    assertEquals(canonical(person.slot), p.sanitizedEmail(), who + ": sanitized email");
+    assertEquals(person.balance, p.pointsBalance(), who + ": balance");
+    assertTrue(p.pointsBalance() >= 0, who + ": a balance is never negative");
+    assertEquals(person.riskLevel, p.riskLevel(), who + ": risk level kept on the participant");
+    assertEquals(person.riskReason, p.riskReason(), who + ": risk reason kept on the participant");
+    long ledger = 0;
+    for (LedgerEntry e : all(page -> run.scope.points().history(ref, page), Keyset.MAX_LIMIT)) {
+      ledger += e.signedAmount();
+    }
+    assertEquals(p.pointsBalance(), ledger, who + ": balance == sum of its ledger");
+
+    Person referrer = person.referral == null ? null : model.byId.get(person.referral.referrerId());
+    assertEquals(person.referral, run.scope.referrals().referral(ref).orElse(null), who + ": referral()");
+    assertEquals(referrer == null ? null : referrer.id,
+        run.scope.referrals().referrer(ref).map(Participant::id).orElse(null), who + ": referrer()");
+
+    List<Long> chain = model.ancestors(person);
+    List<Long> ancestors = run.scope.referrals().ancestors(ref, 50).stream().map(Participant::id).toList();
+    assertEquals(chain, ancestors, who + ": ancestors(50), nearest first");
+    assertEquals(ancestors.size(), new HashSet<>(ancestors).size(), who + ": no ancestor twice (a forest)");
+    assertFalse(ancestors.contains(person.id), who + ": not its own ancestor (a forest)");
+    assertEquals(chain.isEmpty() ? List.of() : chain.subList(0, 1),
+        run.scope.referrals().ancestors(ref, 1).stream().map(Participant::id).toList(), who + ": ancestors(1)");
+
+    List<Long> children = model.children(person);
+    List<Long> referred = all(page -> run.scope.referrals().referred(ref, page), REFERRED_PAGE).stream()
+        .map(Participant::id).toList();
+    assertEquals(children, referred, who + ": referred(), every page of " + REFERRED_PAGE + ", in id order");
+
+    ReferralStats stats = run.scope.referrals().stats(ref);
+    assertTrue(person.stats().sameAs(stats), who + ": stats expected " + person.stats() + " but was " + stats);
+  }
+
+  /** Every item of a keyset-paged list, page by page. */
+  private static <T> List<T> all(Function<Keyset, CursorPage<T>> read, int limit) {
+    List<T> all = new ArrayList<>();
+    Keyset page = Keyset.first(limit);
+    while (true) {
+      CursorPage<T> got = read.apply(page);
+      assertTrue(got.items().size() <= limit, "a page holds at most its limit");
+      all.addAll(got.items());
+      if (!got.hasMore()) {
+        return all;
+      }
+      page = Keyset.after(got.nextId(), limit);
+    }
+  }
+
+  /** Runs {@code call} and asserts it throws a LoyaltyException with {@code code} (and {@code field} if not null). */
+  private static void rejected(ErrorCode code, String field, java.util.function.Supplier<String> what,
+      Runnable call) {
+    try {
+      call.run();
+    } catch (LoyaltyException e) {
+      assertEquals(code, e.code(), () -> what.get() + ": " + e);
+      if (field != null) {
+        assertEquals(field, e.field().orElse(null), () -> what.get() + ": the field named by " + e);
+      }
+      return;
+    }
+    fail(what.get() + ": expected " + code + " but the call succeeded");
+  }
+
+  // ==================================================================== system and model
+
+  /**
+   * One run's system under test: a fresh tenant of the engine with one campaign whose conversions award
+   * {@code floor(orderValue x 1.5)} points. Not thread-safe: used by one run.
+   */
+  public static final class Run {
+    private final TenantScope scope;
+    private final long campaignId;
+
+    Run(LoyaltyEngine engine) {
+      this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Referral model run")).id());
+      Campaign campaign = scope.campaigns().create(NewCampaign.running(
+          scope.brands().create(new NewBrand("Referral shop", "https://referrals.example.com")).id(), "Referrals"));
+      this.campaignId = campaign.id();
+      ReferralSettings settings = ReferralSettings.defaults(campaignId).withConversionPoints(POINTS);
+      assertEquals(settings, scope.referrals().configure(settings), "configure returns the settings");
+      assertEquals(settings, scope.referrals().settings(campaignId), "settings are read back equal");
+    }
+
+    /** The tenant this run works in. */
+    public TenantScope scope() {
+      return scope;
+    }
+
+    private ReferralCodes codes(Model model, Person person) {
+      ReferralCodes codes = scope.referrals().codes(ParticipantRef.id(person.id));
+      if (person.codes == null) {
+        assertEquals(person.id, codes.participantId(), "codes name their participant");
+        person.codes = codes;
+        model.shortCodes.add(codes.shortCode());
+      } else {
+        assertEquals(person.codes, codes, "a participant's codes are stable (the short code is kept)");
+      }
+      return codes;
+    }
+
+    @Override
+    public String toString() {
+      return "ReferralScenario.Run[tenant=" + scope.tenantId() + ", campaign=" + campaignId + "]";
+    }
+  }
+
+  /** A participant as the model knows it. Not thread-safe. */
+  private static final class Person {
+    final int slot;
+    final long id;
+    Referral referral;
+    RiskLevel riskLevel;
+    String riskReason;
+    long balance;
+    long signups;
+    long conversions;
+    long reversals;
+    BigDecimal revenue = BigDecimal.ZERO;
+    ReferralCodes codes;
+
+    Person(int slot, long id) {
+      this.slot = slot;
+      this.id = id;
+    }
+
+    ReferralStats stats() {
+      return new ReferralStats(0, 0, 0, 0, signups, conversions, reversals, revenue);
+    }
+  }
+
+  /** A tracked conversion as the model knows it. */
+  private static final class Conv {
+    final ConversionResult first;
+    ReversalResult reversal;
+
+    Conv(ConversionResult first) {
+      this.first = first;
+    }
+  }
+
+  /**
+   * What the engine must agree with: who is enrolled in each slot, who referred whom, balances, stats counters and
+   * conversions. Not thread-safe: used by one run.
+   */
+  public static final class Model {
+    private final Person[] enrolled = new Person[SLOTS];
+    private final Map<Long, Person> byId = new HashMap<>();
+    private final ReferralCodes[] deletedCodes = new ReferralCodes[SLOTS];
+    /** The short codes of live participants: a deleted participant's short code may be given to another one. */
+    private final Set<String> shortCodes = new HashSet<>();
+    private final Map<String, Conv> conversions = new HashMap<>();
+    private final Set<Integer> touched = new HashSet<>();
+    private int steps;
+
+    Model() {
+    }
+
+    private Person enrol(int slot, long id) {
+      Person p = new Person(slot, id);
+      enrolled[slot] = p;
+      byId.put(id, p);
+      return p;
+    }
+
+    /** The referrers of {@code person}, nearest first. */
+    List<Long> ancestors(Person person) {
+      List<Long> chain = new ArrayList<>();
+      for (Referral r = person.referral; r != null; r = byId.get(r.referrerId()).referral) {
+        chain.add(r.referrerId());
+        if (chain.size() > SLOTS) {
+          throw new AssertionError("the model holds a cycle: " + chain);
+        }
+      }
+      return chain;
+    }
+
+    /** The participants {@code person} referred, in id order. */
+    List<Long> children(Person person) {
+      TreeSet<Long> ids = new TreeSet<>();
+      for (Person p : byId.values()) {
+        if (p.referral != null && p.referral.referrerId() == person.id) {
+          ids.add(p.id);
+        }
+      }
+      return List.copyOf(ids);
+    }
+
+    @Override
+    public String toString() {
+      StringBuilder out = new StringBuilder("ReferralScenario.Model[");
+      for (Person p : enrolled) {
+        if (p != null) {
+          out.append(" p").append(p.slot).append('=').append(p.id)
+              .append(p.referral == null ? "" : "<-" + p.referral.referrerId());
+        }
+      }
+      return out.append(" ]").toString();
+    }
+  }
+
+  // ==================================================================== operations
+
+  /** One step of the scenario. Immutable and thread-safe; people are named by slot. */
+  public sealed interface Op permits Join, Refer, Delete, Convert, Reverse, Spend {
+    /** Applies the step to the run and the model, asserting that they agree. */
+    void apply(Run run, Model model, Consumer<String> outcomes);
+  }
+
+  /**
+   * A basic signup, without a code.
+   *
+   * @param slot the person
+   * @param email the email they sign up with (an alias of the person's)
+   */
+  public record Join(int slot, String email) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      model.touched.add(slot);
+      boolean created = model.enrolled[slot] == null;
+      SignupResult result = run.scope.referrals().signup(run.campaignId, Signup.of(NewParticipant.withEmail(email)));
+      assertEquals(created, result.created(), () -> this + ": created only if not enrolled");
+      assertEquals(ReferralOutcome.NONE, result.outcome(), () -> this + ": no code, no referral");
+      assertNull(result.referral(), () -> this + ": no referral");
+      assertEquals(List.of(), result.unlocked(), () -> this + ": nothing unlocked");
+      Person p = created ? model.enrol(slot, result.participant().id()) : model.enrolled[slot];
+      assertEquals(p.id, result.participant().id(), () -> this + ": the slot's participant");
+      outcomes.accept(BASIC_SIGNUP);
+    }
+
+    @Override
+    public String toString() {
+      return "join p" + slot + " as " + email.strip();
+    }
+  }
+
+  /**
+   * A referral signup.
+   *
+   * @param invitee the person signing up
+   * @param email the email they sign up with (an alias of the person's)
+   * @param referrer the person whose code they use
+   * @param kind which of the referrer's codes
+   */
+  public record Refer(int invitee, String email, int referrer, CodeKind kind) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      model.touched.add(invitee);
+      model.touched.add(referrer);
+      Person by = model.enrolled[referrer];
+      Signup signup;
+      if (by == null) {
+        if (model.deletedCodes[referrer] == null) {
+          return; // nobody has held this slot's codes yet
+        }
+        String stale = code(model.deletedCodes[referrer], kind);
+        if (model.shortCodes.contains(stale)) {
+          return; // the short code was given to a participant enrolled since: it is theirs now
+        }
+        rejected(ErrorCode.VALIDATION_ERROR, "code", () -> this + ": a code of a deleted participant",
+            () -> run.scope.referrals().signup(run.campaignId,
+                Signup.referred(NewParticipant.withEmail(email), stale)));
+        outcomes.accept(REFUSED_CODE);
+        return;
+      }
+      signup = Signup.referred(NewParticipant.withEmail(email), code(run.codes(model, by), kind));
+      Person before = model.enrolled[invitee];
+      boolean created = before == null;
+      SignupResult result = run.scope.referrals().signup(run.campaignId, signup);
+      assertEquals(created, result.created(), () -> this + ": created only if not enrolled");
+      assertEquals(Generators.sanitize(email), result.participant().sanitizedEmail(), () -> this + ": the invitee");
+      assertEquals(List.of(), result.unlocked(), () -> this + ": nothing unlocked without a referrer reward");
+      Person p = created ? model.enrol(invitee, result.participant().id()) : before;
+      assertEquals(p.id, result.participant().id(), () -> this + ": the slot's participant");
+      ReferralOutcome expected;
+      if (p == by) {
+        expected = ReferralOutcome.SELF_REFERRAL;
+      } else if (p.referral != null) {
+        expected = ReferralOutcome.ALREADY_REFERRED;
+      } else if (model.ancestors(by).contains(p.id)) {
+        expected = ReferralOutcome.CYCLE;
+      } else {
+        expected = ReferralOutcome.REFERRED;
+      }
+      assertEquals(expected, result.outcome(), () -> this + " in " + model);
+      switch (expected) {
+        case SELF_REFERRAL -> {
+          assertNull(result.referral(), () -> this + ": nothing recorded");
+          outcomes.accept(SELF_REFERRAL);
+        }
+        case ALREADY_REFERRED -> {
+          assertEquals(p.referral, result.referral(), () -> this + ": the existing referral, never overwritten");
+          outcomes.accept(ALREADY_REFERRED);
+        }
+        case CYCLE -> {
+          assertNull(result.referral(), () -> this + ": nothing recorded");
+          outcomes.accept(CYCLE);
+        }
+        case REFERRED -> {
+          boolean taggedSelf = Math.min(invitee, referrer) == DAN && Math.max(invitee, referrer) == DAN_TAGGED;
+          RiskSignal risk = taggedSelf
+              ? RiskSignal.of(RiskLevel.HIGH, "SELF_REFERRAL_EMAIL")
+              : created ? RiskSignal.of(RiskLevel.LOW, RiskSignal.NO_SIGNAL)
+              : RiskSignal.of(RiskLevel.HIGH, "DUPLICATE_IDENTITY");
+          Referral r = result.referral();
+          assertNotNull(r, () -> this + ": the referral recorded");
+          assertEquals(List.of(run.scope.tenantId(), run.campaignId, p.id, by.id),
+              List.of(r.tenantId(), r.campaignId(), r.invitedId(), r.referrerId()), () -> this + ": who referred whom");
+          assertEquals(kind, r.codeKind(), () -> this + ": the kind of code used");
+          assertEquals(risk.level(), r.riskLevel(), () -> this + ": risk level");
+          assertEquals(risk.reason(), r.riskReason(), () -> this + ": risk reason");
+          assertEquals(ReferralStatus.RECORDED, r.status(),
+              () -> this + ": without a referrer reward a referral is recorded in the chain only");
+          assertNotNull(r.createdAt(), () -> this + ": createdAt");
+          p.referral = r;
+          p.riskLevel = risk.level();
+          p.riskReason = risk.reason();
+          by.signups++;
+          outcomes.accept(taggedSelf ? REFERRED_TAGGED_SELF
+              : created ? REFERRED_NEW : REFERRED_EXISTING);
+        }
+        default -> throw new AssertionError(expected);
+      }
+      assertEquals(p.riskLevel, result.participant().riskLevel(), () -> this + ": the participant's risk level");
+      assertEquals(p.riskReason, result.participant().riskReason(), () -> this + ": the participant's risk reason");
+    }
+
+    @Override
+    public String toString() {
+      return "signup p" + invitee + " as " + email.strip() + " with p" + referrer + "'s " + kind + " code";
+    }
+  }
+
+  /**
+   * Deletes the person's participant (NOT_FOUND if not enrolled).
+   *
+   * @param slot the person
+   */
+  public record Delete(int slot) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      model.touched.add(slot);
+      Person p = model.enrolled[slot];
+      if (p == null) {
+        rejected(ErrorCode.NOT_FOUND, null, () -> this + ": not enrolled",
+            () -> run.scope.participants().delete(ParticipantRef.email(run.campaignId, canonical(slot))));
+        return;
+      }
+      model.deletedCodes[slot] = run.codes(model, p);
+      model.shortCodes.remove(model.deletedCodes[slot].shortCode());
+      run.scope.participants().delete(ParticipantRef.id(p.id));
+      model.enrolled[slot] = null;
+      model.byId.remove(p.id);
+      for (Person other : model.byId.values()) {
+        if (other.referral != null && other.referral.referrerId() == p.id) {
+          other.referral = null; // its referrals go with it; the invitees keep their screening
+          model.touched.add(other.slot);
+        }
+      }
+      outcomes.accept(DELETED);
+    }
+
+    @Override
+    public String toString() {
+      return "delete p" + slot;
+    }
+  }
+
+  /**
+   * Tracks a conversion with the person's code.
+   *
+   * @param slot the person whose code converted
+   * @param kind which of their codes
+   * @param orderId the order id (drawn from a small pool, so that it repeats)
+   * @param value the order value
+   */
+  public record Convert(int slot, CodeKind kind, String orderId, BigDecimal value) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      model.touched.add(slot);
+      Person by = model.enrolled[slot];
+      Conv known = model.conversions.get(orderId);
+      if (by == null && model.deletedCodes[slot] == null) {
+        return; // nobody has held this slot's codes yet
+      }
+      String code = by == null ? code(model.deletedCodes[slot], kind) : code(run.codes(model, by), kind);
+      if (by == null && model.shortCodes.contains(code)) {
+        return; // the short code was given to a participant enrolled since: it is theirs now
+      }
+      if (by == null && known == null) {
+        rejected(ErrorCode.VALIDATION_ERROR, "code", () -> this + ": a code of a deleted participant",
+            () -> run.scope.referrals().convert(run.campaignId, new NewConversion(code, orderId, value)));
+        outcomes.accept(REFUSED_CODE);
+        return;
+      }
+      // A tracked order id is answered with its first conversion whatever the code, even a deleted participant's.
+      ConversionResult result = run.scope.referrals().convert(run.campaignId, new NewConversion(code, orderId, value));
+      if (known != null) {
+        Conversion first = known.first.conversion();
+        Conversion now = result.conversion();
+        assertTrue(result.replayed(), () -> this + ": a repeated order id is replayed");
+        assertEquals(List.of(first.id(), first.referrerId(), first.points()),
+            List.of(now.id(), now.referrerId(), now.points()), () -> this + ": the first conversion");
+        assertEquals(0, first.orderValue().compareTo(now.orderValue()), () -> this + ": the first order value");
+        assertEquals(known.first.pointsAwarded(), result.pointsAwarded(), () -> this + ": the first result");
+        Person first0 = model.byId.get(first.referrerId());
+        if (first0 != null) {
+          model.touched.add(first0.slot);
+        }
+        outcomes.accept(CONVERSION_REPLAYED);
+        return;
+      }
+      long points = POINTS.pointsFor(value);
+      Conversion c = result.conversion();
+      assertFalse(result.replayed(), () -> this + ": a new order id is not a replay");
+      assertEquals(points, result.pointsAwarded(), () -> this + ": floor(value x 1.5) points");
+      assertEquals(List.of(run.scope.tenantId(), run.campaignId, by.id, points, 0L),
+          List.of(c.tenantId(), c.campaignId(), c.referrerId(), c.points(), c.pointsReversed()),
+          () -> this + ": the conversion (tenant, campaign, referrer, points, points reversed)");
+      assertEquals(orderId, c.orderId(), () -> this + ": order id");
+      assertEquals(0, value.compareTo(c.orderValue()), () -> this + ": order value");
+      assertEquals(ConversionStatus.CONVERTED, c.status(), () -> this + ": status");
+      assertNull(c.reversedAt(), () -> this + ": not reversed");
+      by.balance += points;
+      by.conversions++;
+      by.revenue = by.revenue.add(value);
+      model.conversions.put(orderId, new Conv(result));
+      outcomes.accept(CONVERTED);
+    }
+
+    @Override
+    public String toString() {
+      return "convert " + orderId + " worth " + value.toPlainString() + " with p" + slot + "'s " + kind + " code";
+    }
+  }
+
+  /**
+   * Reverses the conversion of an order id (NOT_FOUND if never tracked).
+   *
+   * @param orderId the order id
+   */
+  public record Reverse(String orderId) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      Conv known = model.conversions.get(orderId);
+      if (known == null) {
+        rejected(ErrorCode.NOT_FOUND, null, () -> this + ": never converted",
+            () -> run.scope.referrals().reverse(run.campaignId, orderId));
+        return;
+      }
+      Conversion c = known.first.conversion();
+      Person referrer = model.byId.get(c.referrerId());
+      if (referrer != null) {
+        model.touched.add(referrer.slot);
+      }
+      ReversalResult result = run.scope.referrals().reverse(run.campaignId, orderId);
+      assertEquals(c.id(), result.conversion().id(), () -> this + ": the conversion");
+      assertEquals(ConversionStatus.REVERSED, result.conversion().status(), () -> this + ": now REVERSED");
+      assertNotNull(result.conversion().reversedAt(), () -> this + ": reversedAt");
+      if (known.reversal != null) {
+        assertTrue(result.replayed(), () -> this + ": reversing again is replayed");
+        assertEquals(known.reversal.pointsReversed(), result.pointsReversed(), () -> this + ": the first reversal");
+        assertEquals(known.reversal.shortfall(), result.shortfall(), () -> this + ": the first shortfall");
+        outcomes.accept(REVERSAL_REPLAYED);
+        return;
+      }
+      // Never below a zero balance; a deleted referrer has nothing left to take back.
+      long taken = referrer == null ? 0 : Math.min(c.points(), referrer.balance);
+      assertFalse(result.replayed(), () -> this + ": a first reversal is not a replay");
+      assertEquals(taken, result.pointsReversed(), () -> this + ": points taken back, as far as the balance allows");
+      assertEquals(c.points() - taken, result.shortfall(), () -> this + ": shortfall == points - taken back");
+      assertEquals(taken, result.conversion().pointsReversed(), () -> this + ": the conversion's points reversed");
+      if (referrer != null) {
+        referrer.balance -= taken;
+        referrer.reversals++;
+        referrer.revenue = referrer.revenue.subtract(c.orderValue());
+      }
+      known.reversal = result;
+      outcomes.accept(referrer == null ? REVERSED_AFTER_DELETION
+          : taken < c.points() ? REVERSED_WITH_SHORTFALL : REVERSED_IN_FULL);
+    }
+
+    @Override
+    public String toString() {
+      return "reverse " + orderId;
+    }
+  }
+
+  /**
+   * The person spends a share of their balance (INSUFFICIENT_POINTS for one point of an empty balance).
+   *
+   * @param slot the person
+   * @param percent the share, 1..100
+   */
+  public record Spend(int slot, int percent) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      model.touched.add(slot);
+      Person p = model.enrolled[slot];
+      if (p == null) {
+        return;
+      }
+      ParticipantRef ref = ParticipantRef.id(p.id);
+      if (p.balance == 0) {
+        rejected(ErrorCode.INSUFFICIENT_POINTS, null, () -> this + ": an empty balance",
+            () -> run.scope.points().deduct(ref, PointsChange.of(1, "redemption")));
+        return;
+      }
+      long amount = Math.max(1, p.balance * percent / 100);
+      PointsResult result = run.scope.points().deduct(ref, PointsChange.of(amount, "redemption"));
+      p.balance -= amount;
+      assertEquals(p.balance, result.balance(), () -> this + ": the balance after");
+      outcomes.accept(SPENT);
+    }
+
+    @Override
+    public String toString() {
+      return "p" + slot + " spends " + percent + "% of the balance";
+    }
+  }
+}
