@@ -88,6 +88,7 @@ public interface LoyaltyEngine extends AutoCloseable {
     private EventSettings events;
     private WebhookSettings webhooks;
     private io.loyaltyengine.fraud.FraudScreening fraudScreening;
+    private io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards;
 
     private Builder() {
     }
@@ -235,6 +236,20 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
+     * How leaderboard indexes are kept (default: {@link io.loyaltyengine.leaderboard.LeaderboardSettings#DEFAULTS}).
+     *
+     * @throws NullPointerException if {@code leaderboards} is null
+     * @throws IllegalStateException if leaderboard settings were already set
+     */
+    public Builder leaderboards(io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards) {
+      if (this.leaderboards != null) {
+        throw new IllegalStateException("leaderboards were already set to " + this.leaderboards);
+      }
+      this.leaderboards = Objects.requireNonNull(leaderboards, "leaderboards");
+      return this;
+    }
+
+    /**
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
      * @throws IllegalStateException if no storage was set, or {@code engine-core} is missing
@@ -252,7 +267,8 @@ public interface LoyaltyEngine extends AutoCloseable {
           maxTransactionRetries < 0 ? 5 : maxTransactionRetries,
           events == null ? EventSettings.DEFAULTS : events,
           webhooks == null ? WebhookSettings.DEFAULTS : webhooks,
-          fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening);
+          fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,
+          leaderboards == null ? io.loyaltyengine.leaderboard.LeaderboardSettings.DEFAULTS : leaderboards);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, LoyaltyEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

@@ -47,6 +47,9 @@ public interface TenantScope {
   /** Catalog rewards and redemptions. */
   io.loyaltyengine.catalog.Catalog catalog();
 
+  /** Leaderboards all time, this month and last month, and each month's winners. */
+  io.loyaltyengine.leaderboard.Leaderboards leaderboards();
+
   /** Referral codes, signups and referral chains. */
   io.loyaltyengine.referrals.Referrals referrals();
 

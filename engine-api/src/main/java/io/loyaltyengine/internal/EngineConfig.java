@@ -19,8 +19,10 @@ import java.time.Clock;
  * @param events event dispatch settings
  * @param webhooks webhook delivery settings
  * @param fraudScreening fraud-screening settings of referrals
+ * @param leaderboards how leaderboard indexes are kept
  */
 public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
     EngineLimits limits, int maxTransactionRetries, EventSettings events, WebhookSettings webhooks,
-    io.loyaltyengine.fraud.FraudScreening fraudScreening) {
+    io.loyaltyengine.fraud.FraudScreening fraudScreening,
+    io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards) {
 }

@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.core.spi.BoardScore;
+import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.jdbc.internal.Migration;
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
 import io.loyaltyengine.jdbc.internal.Sql;
+import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.referrals.CodeKind;
 import io.loyaltyengine.referrals.ConversionPoints;
@@ -65,11 +69,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Older and newer schemas are simulated with test-only script sets in a temporary directory, read through class
  * loaders of their own: the engine's versions (byte for byte) up to some version, plus a test-only next version.
- * Databases of the engine's first, second and third versions, with data in them, are upgraded to the current one.
+ * Databases of the engine's first to fourth versions, with data in them, are upgraded to the current one.
  */
 abstract class SchemaMigratorTestBase {
   private final Path scripts = TestFiles.newDirectory("loyalty-scripts-");
-  private ClassLoader fiveVersions;
+  private ClassLoader sixVersions;
 
   /** The dialect under test. */
   abstract SqlDialect dialect();
@@ -80,12 +84,12 @@ abstract class SchemaMigratorTestBase {
   /** Drops the database and closes what {@link #dataSource()} opened. */
   abstract void closeDatabase();
 
-  /** The test-only version that follows the engine's: V5, creating table {@code loyalty_test_extra}. */
+  /** The test-only version that follows the engine's: V6, creating table {@code loyalty_test_extra}. */
   abstract String extraVersion();
 
   @BeforeEach
   void writeTestScripts() {
-    fiveVersions = scriptSet("schema", extraVersion(), false);
+    sixVersions = scriptSet("schema", extraVersion(), false);
   }
 
   @AfterEach
@@ -102,19 +106,19 @@ abstract class SchemaMigratorTestBase {
     return new SchemaMigrator(dataSource(), sql());
   }
 
-  SchemaMigrator fiveVersionMigrator() {
-    return new SchemaMigrator(dataSource(), sql(), "schema", fiveVersions);
+  SchemaMigrator sixVersionMigrator() {
+    return new SchemaMigrator(dataSource(), sql(), "schema", sixVersions);
   }
 
   /**
-   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2, V3 and V4, and
-   * {@code v5}.
+   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2, V3, V4 and V5, and
+   * {@code v6}.
    */
-  ClassLoader scriptSet(String root, String v5, boolean changeV1) {
+  ClassLoader scriptSet(String root, String v6, boolean changeV1) {
     String v1 = engineScript("V1__foundation.sql") + (changeV1 ? "\n-- edited by hand\n" : "");
     return scriptSet(root, List.of("V1__foundation.sql", v1, "V2__events.sql", engineScript("V2__events.sql"),
         "V3__rewards.sql", engineScript("V3__rewards.sql"), "V4__referrals.sql", engineScript("V4__referrals.sql"),
-        "V5__extra_table.sql", v5));
+        "V5__leaderboards.sql", engineScript("V5__leaderboards.sql"), "V6__extra_table.sql", v6));
   }
 
   /** A class loader with {@code <root>/<dialect>/} holding the scripts given as (name, text) pairs, in order. */
@@ -169,24 +173,26 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
-    assertEquals(List.of(1, 2, 3, 4), versions(engineMigrator().migrate()));
+    assertEquals(List.of(1, 2, 3, 4, 5), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
-    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry"));
     assertEquals(0, query("SELECT COUNT(*) FROM event_outbox"));
     assertEquals(0, query("SELECT COUNT(*) FROM coupon_code"));
     assertEquals(0, query("SELECT COUNT(*) FROM referral"));
+    assertEquals(0, query("SELECT COUNT(*) FROM points_count"));
+    assertEquals(0, query("SELECT COUNT(*) FROM month_winners"));
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(dialect(), reopened.dialect());
     }
-    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
   void anOlderSchemaIsUpgraded() {
     engineMigrator().migrate();
-    assertEquals(List.of(5), versions(fiveVersionMigrator().migrate()));
-    assertEquals(5, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(6), versions(sixVersionMigrator().migrate()));
+    assertEquals(6, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM loyalty_test_extra"));
   }
 
@@ -196,7 +202,7 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(1), versions(new SchemaMigrator(dataSource(), sql(), "first", firstOnly).migrate()));
     insertVersionOneRows();
 
-    assertEquals(List.of(2, 3, 4), versions(engineMigrator().migrate()));
+    assertEquals(List.of(2, 3, 4, 5), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT event_sequence FROM participant WHERE tenant_id = 1 AND participant_id = 4"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
@@ -215,8 +221,8 @@ abstract class SchemaMigratorTestBase {
     insertVersionOneRows();
     execute("UPDATE participant SET event_sequence = 5 WHERE tenant_id = 1 AND participant_id = 4");
 
-    assertEquals(List.of(3, 4), versions(engineMigrator().migrate()));
-    assertEquals(4, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(3, 4, 5), versions(engineMigrator().migrate()));
+    assertEquals(5, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-02-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(6L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)), "version 2 data kept");
@@ -260,8 +266,8 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
         + " VALUES (1, 3, 'MANUAL', 2)");
 
-    assertEquals(List.of(4), versions(engineMigrator().migrate()));
-    assertEquals(4, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(4, 5), versions(engineMigrator().migrate()));
+    assertEquals(5, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       Participant before = upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow();
@@ -293,6 +299,53 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(), engineMigrator().migrate());
   }
 
+  @Test
+  void aVersionFourDatabaseWithDataIsUpgradedToLeaderboards() {
+    ClassLoader fourVersions = scriptSet("four", List.of("V1__foundation.sql", engineScript("V1__foundation.sql"),
+        "V2__events.sql", engineScript("V2__events.sql"), "V3__rewards.sql", engineScript("V3__rewards.sql"),
+        "V4__referrals.sql", engineScript("V4__referrals.sql")));
+    assertEquals(List.of(1, 2, 3, 4),
+        versions(new SchemaMigrator(dataSource(), sql(), "four", fourVersions).migrate()));
+    insertVersionOneRows();
+    execute("INSERT INTO participant (tenant_id, participant_id, campaign_id, email, email_sanitized, metadata,"
+        + " search_text, points_balance, lifetime_points, created_at, updated_at) VALUES (1, 5, 3, 'b@example.com',"
+        + " 'b@example.com', '{}', 'b@example.com', 0, 0, TIMESTAMP WITH TIME ZONE '2024-01-02 00:00:00+00',"
+        + " TIMESTAMP WITH TIME ZONE '2024-01-02 00:00:00+00')");
+    execute("INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id, count)"
+        + " VALUES (1, 5, 0, 0, 3, 2)");
+
+    assertEquals(List.of(5), versions(engineMigrator().migrate()));
+    assertEquals(5, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(1, query("SELECT COUNT(*) FROM points_count"), "only participants with lifetime points");
+    Instant epoch = Instant.EPOCH;
+    Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
+    try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
+      upgraded.inTransaction(tx -> {
+        LeaderboardPort boards = tx.leaderboards();
+        assertEquals(Optional.of(new BoardScore(4, 7, Instant.parse("2024-01-01T00:00:00Z"))),
+            boards.score(1, 4, BoardMetric.POINTS, 0), "all-time points backfilled from lifetime points");
+        assertEquals(Optional.of(new BoardScore(5, 2, Instant.parse("2024-01-02T00:00:00Z"))),
+            boards.score(1, 5, BoardMetric.ACTIONS, 0), "version 3 counters kept");
+        assertEquals(List.of(new ScoreChange(4, BoardMetric.POINTS, 0, 7, epoch),
+            new ScoreChange(5, BoardMetric.ACTIONS, 0, 2, epoch)), boards.changedSince(1, 3, List.of(0), epoch, 10),
+            "existing counters changed at the epoch");
+        assertEquals(List.of(new BoardScore(4, 7, Instant.parse("2024-01-01T00:00:00Z")),
+            new BoardScore(5, 0, Instant.parse("2024-01-02T00:00:00Z"))),
+            boards.page(1, 3, BoardMetric.POINTS, 0, null, null, null, 10));
+        boards.addPoints(1, 3, 4, 0, 3, at);
+        assertEquals(3L, tx.actions().increment(1, 3, 5, 0, 0));
+        return null;
+      });
+      List<ScoreChange> changed = upgraded.inTransaction(tx -> tx.leaderboards().changedSince(1, 3, List.of(0),
+          epoch.plusSeconds(1), 10));
+      assertEquals(2, changed.size(), changed.toString());
+      assertTrue(changed.contains(new ScoreChange(4, BoardMetric.POINTS, 0, 10, at)), changed.toString());
+      assertTrue(changed.stream().anyMatch(c -> c.metric() == BoardMetric.ACTIONS && c.score() == 3
+          && c.changedAt().isAfter(epoch)), "an increment stamps its counter: " + changed);
+    }
+    assertEquals(List.of(), engineMigrator().migrate());
+  }
+
   /** A tenant 1 with brand 2, campaign 3 and participant 4 (balance 7), written with version 1's columns. */
   void insertVersionOneRows() {
     execute("INSERT INTO tenant (tenant_id, name, type, created_at) VALUES (1, 'Acme', 'BUSINESS',"
@@ -310,8 +363,8 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aNewerSchemaIsRefused() {
-    fiveVersionMigrator().migrate();
-    String expected = "database schema version 5 is newer than this engine supports (4); upgrade the engine";
+    sixVersionMigrator().migrate();
+    String expected = "database schema version 6 is newer than this engine supports (5); upgrade the engine";
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().migrate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().validate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class,
@@ -325,7 +378,7 @@ abstract class SchemaMigratorTestBase {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> new SchemaMigrator(dataSource(), sql(), "edited", edited).migrate());
     assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
-    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -339,12 +392,14 @@ abstract class SchemaMigratorTestBase {
         + dialect().scriptDirectory() + "/V3__rewards.sql]"), empty.getMessage());
     assertTrue(empty.getMessage().contains(", 4 (referrals) [io/loyaltyengine/jdbc/schema/"
         + dialect().scriptDirectory() + "/V4__referrals.sql]"), empty.getMessage());
+    assertTrue(empty.getMessage().contains(", 5 (leaderboards) [io/loyaltyengine/jdbc/schema/"
+        + dialect().scriptDirectory() + "/V5__leaderboards.sql]"), empty.getMessage());
     engineMigrator().migrate();
     engineMigrator().validate();
-    IllegalStateException older = assertThrows(IllegalStateException.class, () -> fiveVersionMigrator().validate());
-    assertTrue(older.getMessage().contains("missing version(s) 5 (extra table)"), older.getMessage());
+    IllegalStateException older = assertThrows(IllegalStateException.class, () -> sixVersionMigrator().validate());
+    assertTrue(older.getMessage().contains("missing version(s) 6 (extra table)"), older.getMessage());
     assertTrue(!older.getMessage().contains("1 (foundation)"), older.getMessage());
-    assertEquals(4, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -352,7 +407,7 @@ abstract class SchemaMigratorTestBase {
     int instances = 4;
     List<SchemaMigrator> migrators = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      migrators.add(fiveVersionMigrator());
+      migrators.add(sixVersionMigrator());
     }
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(instances);
@@ -370,10 +425,10 @@ abstract class SchemaMigratorTestBase {
         applied.addAll(versions(result.get(60, TimeUnit.SECONDS)));
       }
       applied.sort(Integer::compare);
-      assertEquals(List.of(1, 2, 3, 4, 5), applied);
+      assertEquals(List.of(1, 2, 3, 4, 5, 6), applied);
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 }

@@ -2,6 +2,7 @@ package io.loyaltyengine.testkit;
 
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
+import java.time.Clock;
 import java.util.Set;
 
 /**
@@ -20,10 +21,16 @@ import java.util.Set;
  * <p>Thread-safe, as the database and its storages are.
  */
 public final class InMemoryStoreFixture implements StoreFixture {
-  private final InMemoryStorage.Database database = InMemoryStorage.newDatabase();
+  private final InMemoryStorage.Database database;
 
   /** A fixture on a new, empty in-memory database. */
   public InMemoryStoreFixture() {
+    database = InMemoryStorage.newDatabase();
+  }
+
+  /** A fixture on a new, empty in-memory database whose units of work take their time from {@code clock}. */
+  public InMemoryStoreFixture(Clock clock) {
+    database = InMemoryStorage.newDatabase(clock);
   }
 
   /** The database the storages of this fixture share. */

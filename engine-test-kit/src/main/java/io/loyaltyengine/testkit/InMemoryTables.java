@@ -10,6 +10,8 @@ import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.referrals.Conversion;
@@ -141,8 +143,27 @@ final class InMemoryTables {
     }
   }
 
-  /** A row of action_count: the campaign it belongs to and its value. */
-  record Counter(long campaignId, long count) {
+  /**
+   * A row of action_count: the campaign it belongs to, its value, and when it last changed (the time of the unit of
+   * work that changed it, as the SQL stores' transaction timestamp).
+   */
+  record Counter(long campaignId, long count, Instant changedAt) {
+  }
+
+  /** The key of a points counter (tenant, participant, month). */
+  record PointsKey(long tenantId, long participantId, int month) {
+  }
+
+  /** A points counter: the campaign it was created with, the points awarded, and when they last changed. */
+  record PointsRow(long campaignId, long points, Instant changedAt) {
+  }
+
+  /** The key of a removal row (tenant, campaign, participant). */
+  record RemovalKey(long tenantId, long campaignId, long participantId) {
+  }
+
+  /** The key of a month's winners (tenant, campaign, metric, month as {@code year * 100 + month}). */
+  record WinnersKey(long tenantId, long campaignId, BoardMetric metric, int month) {
   }
 
   /** The unique key of an earned reward's cycle (tenant, participant, campaign reward, cycle). */
@@ -331,6 +352,13 @@ final class InMemoryTables {
   /** (tenant, campaign, order id) -> conversion id: an order converts once per campaign. */
   final Map<CampaignText, Long> conversionOrders = new HashMap<>();
 
+  /** Points counters; absent means 0. */
+  final Map<PointsKey, PointsRow> pointsCounters = new HashMap<>();
+  /** A participant's removal from its campaign's boards -> when. */
+  final Map<RemovalKey, Instant> removals = new HashMap<>();
+  /** Each closed month's winners, recorded once. */
+  final Map<WinnersKey, MonthWinners> winners = new HashMap<>();
+
   void clear() {
     tenants.clear();
     brands.clear();
@@ -385,5 +413,8 @@ final class InMemoryTables {
     referralStats.clear();
     conversions.clear();
     conversionOrders.clear();
+    pointsCounters.clear();
+    removals.clear();
+    winners.clear();
   }
 }

@@ -20,10 +20,13 @@ import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.BoardScore;
+import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
+import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.StorageException;
@@ -37,6 +40,8 @@ import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.fraud.RiskLevel;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.referrals.Conversion;
@@ -60,13 +65,17 @@ import io.loyaltyengine.testkit.InMemoryTables.EarnedRow;
 import io.loyaltyengine.testkit.InMemoryTables.IdPair;
 import io.loyaltyengine.testkit.InMemoryTables.IdTriple;
 import io.loyaltyengine.testkit.InMemoryTables.ParticipantOrder;
+import io.loyaltyengine.testkit.InMemoryTables.PointsKey;
+import io.loyaltyengine.testkit.InMemoryTables.PointsRow;
 import io.loyaltyengine.testkit.InMemoryTables.PoolCode;
+import io.loyaltyengine.testkit.InMemoryTables.RemovalKey;
 import io.loyaltyengine.testkit.InMemoryTables.ScopedText;
 import io.loyaltyengine.testkit.InMemoryTables.ShortCodeRow;
 import io.loyaltyengine.testkit.InMemoryTables.SignupOrder;
 import io.loyaltyengine.testkit.InMemoryTables.StatsRow;
 import io.loyaltyengine.testkit.InMemoryTables.VisitorKey;
 import io.loyaltyengine.testkit.InMemoryTables.VisitorRow;
+import io.loyaltyengine.testkit.InMemoryTables.WinnersKey;
 import io.loyaltyengine.tenant.Tenant;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -94,6 +103,8 @@ import java.util.stream.Stream;
 final class InMemoryTransaction implements Transaction {
   private final InMemoryTables t;
   private final Thread owner;
+  /** When this unit of work started: the time stamped on the action counters it changes. */
+  private final Instant startedAt;
   private final Deque<Runnable> undo = new ArrayDeque<>();
   private boolean open = true;
   private RuntimeException aborted;
@@ -112,10 +123,12 @@ final class InMemoryTransaction implements Transaction {
   private final CouponPort couponPort = new Coupons();
   private final CatalogPort catalogPort = new Catalog();
   private final ReferralPort referralPort = new Referrals();
+  private final LeaderboardPort leaderboardPort = new Leaderboards();
 
-  InMemoryTransaction(InMemoryTables tables, Thread owner) {
+  InMemoryTransaction(InMemoryTables tables, Thread owner, Instant startedAt) {
     this.t = tables;
     this.owner = owner;
+    this.startedAt = Objects.requireNonNull(startedAt, "startedAt");
   }
 
   @Override
@@ -186,6 +199,11 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public ReferralPort referrals() {
     return referralPort;
+  }
+
+  @Override
+  public LeaderboardPort leaderboards() {
+    return leaderboardPort;
   }
 
   /** The failure that aborted this transaction, or null. */
@@ -1142,8 +1160,11 @@ final class InMemoryTransaction implements Transaction {
       return call(() -> {
         CounterKey key = new CounterKey(tenantId, participantId, campaignRewardId, month);
         Counter old = t.counters.get(key);
-        // The row keeps the campaign it was created with, as the SQL insert-if-absent does.
-        Counter next = old == null ? new Counter(campaignId, 1) : new Counter(old.campaignId(), old.count() + 1);
+        // The row keeps the campaign it was created with, as the SQL insert-if-absent does; it is stamped with the
+        // unit of work's time, as the SQL stores stamp it with the transaction's CURRENT_TIMESTAMP, never moved back
+        // (GREATEST), so that catching up from a time never misses a later change.
+        Counter next = old == null ? new Counter(campaignId, 1, startedAt)
+            : new Counter(old.campaignId(), old.count() + 1, latest(old.changedAt(), startedAt));
         put(t.counters, key, next);
         return next.count();
       });
@@ -1856,6 +1877,209 @@ final class InMemoryTransaction implements Transaction {
       remove(t.referrals, new IdPair(r.tenantId(), r.invitedId()));
       remove(t.referralsByReferrer, new IdTriple(r.tenantId(), r.referrerId(), r.invitedId()));
     }
+  }
+
+  /**
+   * Boards as the SQL queries read them: a board's members are the campaign's participants (of the tenant) created
+   * before the cutoff, each scored by its counter on the board, 0 without one.
+   */
+  private final class Leaderboards implements LeaderboardPort {
+    private static final Comparator<BoardScore> BOARD_ORDER = Comparator.comparingLong(BoardScore::score).reversed()
+        .thenComparingLong(BoardScore::participantId);
+
+    @Override
+    public void addPoints(long tenantId, long campaignId, long participantId, int month, long points, Instant at) {
+      if (points < 0) {
+        throw new IllegalArgumentException("points must not be negative but was " + points);
+      }
+      run(() -> {
+        notNull(at, "points counter updated_at");
+        PointsKey key = new PointsKey(tenantId, participantId, month);
+        PointsRow old = t.pointsCounters.get(key);
+        long total;
+        try {
+          total = Math.addExact(old == null ? 0 : old.points(), points);
+        } catch (ArithmeticException e) {
+          throw constraint("numeric value out of range: points counter");
+        }
+        // Created at zero if absent, keeping the campaign it was created with, then added to (one upsert in SQL);
+        // the time of the change never moves back, as the action counters' does.
+        put(t.pointsCounters, key, old == null ? new PointsRow(campaignId, total, at)
+            : new PointsRow(old.campaignId(), total, latest(old.changedAt(), at)));
+      });
+    }
+
+    @Override
+    public void scan(long tenantId, long campaignId, BoardMetric metric, int month, Instant createdBefore,
+        ScoreSink sink) {
+      Objects.requireNonNull(sink, "sink");
+      for (BoardScore s : call(() -> members(tenantId, campaignId, metric, month, createdBefore).toList())) {
+        sink.accept(s.participantId(), s.score(), s.createdAt());
+      }
+    }
+
+    @Override
+    public List<BoardScore> page(long tenantId, long campaignId, BoardMetric metric, int month,
+        Instant createdBefore, Long afterScore, Long afterId, int limit) {
+      return call(() -> {
+        if ((afterScore == null) != (afterId == null)) {
+          throw new IllegalArgumentException("afterScore and afterId are given together or not at all");
+        }
+        return List.copyOf(members(tenantId, campaignId, metric, month, createdBefore)
+            .filter(s -> afterScore == null || s.score() < afterScore
+                || s.score() == afterScore && s.participantId() > afterId)
+            .sorted(BOARD_ORDER)
+            .limit(checkLimit(limit))
+            .toList());
+      });
+    }
+
+    @Override
+    public long countAbove(long tenantId, long campaignId, BoardMetric metric, int month, Instant createdBefore,
+        long score) {
+      return call(() -> members(tenantId, campaignId, metric, month, createdBefore)
+          .filter(s -> s.score() > score)
+          .count());
+    }
+
+    @Override
+    public Optional<BoardScore> score(long tenantId, long participantId, BoardMetric metric, int month) {
+      return call(() -> ofTenant(t.participants.get(participantId), tenantId, Participant::tenantId)
+          .map(p -> new BoardScore(p.id(), scoreOf(tenantId, p.id(), metric, month), p.createdAt())));
+    }
+
+    @Override
+    public List<ScoreChange> changedSince(long tenantId, long campaignId, List<Integer> months, Instant since,
+        int limit) {
+      Objects.requireNonNull(months, "months");
+      Objects.requireNonNull(since, "since");
+      return call(() -> {
+        Set<Integer> asked = Set.copyOf(months);
+        List<ScoreChange> changes = new ArrayList<>();
+        for (Map.Entry<CounterKey, Counter> e : t.counters.subMap(
+            new CounterKey(tenantId, Long.MIN_VALUE, Long.MIN_VALUE, Integer.MIN_VALUE), true,
+            new CounterKey(tenantId, Long.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE), true).entrySet()) {
+          CounterKey k = e.getKey();
+          Counter c = e.getValue();
+          // Boards count actions toward every reward: the counters of campaign reward 0.
+          if (k.campaignRewardId() == 0 && c.campaignId() == campaignId && asked.contains(k.month())
+              && !c.changedAt().isBefore(since)) {
+            changes.add(new ScoreChange(k.participantId(), BoardMetric.ACTIONS, k.month(), c.count(),
+                c.changedAt()));
+          }
+        }
+        for (Map.Entry<PointsKey, PointsRow> e : t.pointsCounters.entrySet()) {
+          PointsKey k = e.getKey();
+          PointsRow row = e.getValue();
+          if (k.tenantId() == tenantId && row.campaignId() == campaignId && asked.contains(k.month())
+              && !row.changedAt().isBefore(since)) {
+            changes.add(new ScoreChange(k.participantId(), BoardMetric.POINTS, k.month(), row.points(),
+                row.changedAt()));
+          }
+        }
+        // Oldest changes first, so that a reader cut short by the limit can go on from the last time it read.
+        return List.copyOf(changes.stream()
+            .sorted(Comparator.comparing(ScoreChange::changedAt)
+                .thenComparingLong(ScoreChange::participantId)
+                .thenComparing(ScoreChange::metric)
+                .thenComparingInt(ScoreChange::month))
+            .limit(checkLimit(limit))
+            .toList());
+      });
+    }
+
+    @Override
+    public List<BoardScore> createdSince(long tenantId, long campaignId, Instant since, int limit) {
+      Objects.requireNonNull(since, "since");
+      return call(() -> List.copyOf(children(t.participantsByCampaign, campaignId)
+          .filter(p -> p.tenantId() == tenantId && !p.createdAt().isBefore(since))
+          .sorted(Comparator.comparing(Participant::createdAt).thenComparingLong(Participant::id))
+          .limit(checkLimit(limit))
+          .map(p -> new BoardScore(p.id(), 0, p.createdAt()))
+          .toList()));
+    }
+
+    @Override
+    public void recordRemoval(long tenantId, long campaignId, long participantId, Instant at) {
+      run(() -> {
+        notNull(at, "board removal removed_at");
+        // Inserted if absent on (tenant, campaign, participant): a second recording keeps the first time.
+        RemovalKey key = new RemovalKey(tenantId, campaignId, participantId);
+        if (!t.removals.containsKey(key)) {
+          put(t.removals, key, at);
+        }
+        // The participant is gone: its points counters go too, as ActionPort.deleteAll takes its action counters.
+        for (int month : t.pointsCounters.keySet().stream()
+            .filter(k -> k.tenantId() == tenantId && k.participantId() == participantId)
+            .map(PointsKey::month)
+            .toList()) {
+          remove(t.pointsCounters, new PointsKey(tenantId, participantId, month));
+        }
+      });
+    }
+
+    @Override
+    public List<Long> removedSince(long tenantId, long campaignId, Instant since, int limit) {
+      Objects.requireNonNull(since, "since");
+      return call(() -> List.copyOf(t.removals.entrySet().stream()
+          .filter(e -> e.getKey().tenantId() == tenantId && e.getKey().campaignId() == campaignId
+              && !e.getValue().isBefore(since))
+          .sorted(Comparator.comparing((Map.Entry<RemovalKey, Instant> e) -> e.getValue())
+              .thenComparingLong(e -> e.getKey().participantId()))
+          .limit(checkLimit(limit))
+          .map(e -> e.getKey().participantId())
+          .toList()));
+    }
+
+    @Override
+    public boolean insertWinners(long tenantId, MonthWinners winners) {
+      Objects.requireNonNull(winners, "winners");
+      return call(() -> {
+        notNull(winners.metric(), "month winners metric");
+        notNull(winners.month(), "month winners month");
+        notNull(winners.recordedAt(), "month winners recorded_at");
+        requireCampaign(tenantId, winners.campaignId(), "month winners");
+        WinnersKey key = new WinnersKey(tenantId, winners.campaignId(), winners.metric(),
+            winners.month().getYear() * 100 + winners.month().getMonthValue());
+        if (t.winners.containsKey(key)) {
+          return false;
+        }
+        put(t.winners, key, winners);
+        return true;
+      });
+    }
+
+    @Override
+    public Optional<MonthWinners> findWinners(long tenantId, long campaignId, BoardMetric metric, int month) {
+      return call(() -> Optional.ofNullable(t.winners.get(new WinnersKey(tenantId, campaignId, metric, month))));
+    }
+
+    /** The members of a board with their scores, in participant id order. */
+    private Stream<BoardScore> members(long tenantId, long campaignId, BoardMetric metric, int month,
+        Instant createdBefore) {
+      Objects.requireNonNull(metric, "metric");
+      return children(t.participantsByCampaign, campaignId)
+          .filter(p -> p.tenantId() == tenantId)
+          .filter(p -> createdBefore == null || p.createdAt().isBefore(createdBefore))
+          .map(p -> new BoardScore(p.id(), scoreOf(tenantId, p.id(), metric, month), p.createdAt()));
+    }
+
+    private long scoreOf(long tenantId, long participantId, BoardMetric metric, int month) {
+      return switch (Objects.requireNonNull(metric, "metric")) {
+        case ACTIONS -> {
+          Counter c = t.counters.get(new CounterKey(tenantId, participantId, 0, month));
+          yield c == null ? 0 : c.count();
+        }
+        case POINTS -> {
+          PointsRow row = t.pointsCounters.get(new PointsKey(tenantId, participantId, month));
+          yield row == null ? 0 : row.points();
+        }
+      };
+    }
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   /** The foreign key to campaign: {@code campaignId} must be a campaign of {@code tenantId}. */

@@ -7,6 +7,9 @@ import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.event.Listeners;
 import io.loyaltyengine.core.fraud.FraudRules;
+import io.loyaltyengine.core.leaderboard.IndexedStorage;
+import io.loyaltyengine.core.leaderboard.LeaderboardIndexes;
+import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.core.referrals.SigningKeys;
 import io.loyaltyengine.core.rewards.Fulfilment;
 import io.loyaltyengine.rewards.FulfilmentHandler;
@@ -20,9 +23,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The engine: holds the storage, the settings, the event dispatcher, the fraud rules and the cache of referral
- * signing keys, and hands out tenant scopes. Thread-safe: immutable after construction except the closed flag (and
- * the listener registry and the key cache, which are concurrent).
+ * The engine: holds the storage, the settings, the event dispatcher, the fraud rules, the cache of referral
+ * signing keys and the leaderboard indexes, and hands out tenant scopes. Thread-safe: immutable after construction
+ * except the closed flag (and the listener registry, the key cache and the leaderboard indexes, which are
+ * concurrent).
  */
 final class CoreEngine implements LoyaltyEngine {
   private final Storage storage;
@@ -35,10 +39,17 @@ final class CoreEngine implements LoyaltyEngine {
   private final Events events;
   private final FraudRules fraudRules;
   private final SigningKeys signingKeys;
+  private final LeaderboardIndexes leaderboardIndexes;
 
   CoreEngine(EngineConfig config) {
     this.config = config;
-    this.storage = (Storage) config.storage();
+    Storage store = (Storage) config.storage();
+    LeaderboardSettings boards = config.leaderboards() == null ? LeaderboardSettings.DEFAULTS : config.leaderboards();
+    // The indexes build and catch up in units of work of their own on the storage as it is; every other unit of
+    // work of the engine runs on the watched storage, whose committed board writes reach the indexes at once.
+    this.leaderboardIndexes = new LeaderboardIndexes(
+        new Transactions(store, null, config.maxTransactionRetries(), closed), config.clock(), boards);
+    this.storage = new IndexedStorage(store, leaderboardIndexes);
     this.ids = config.idGenerator() != null
         ? config.idGenerator()
         : new TimeOrderedIdGenerator(config.clock(),
@@ -64,7 +75,7 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public TenantScope forTenant(long tenantId) {
     return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
-        config.limits()), config.webhooks(), fraudRules, signingKeys);
+        config.limits()), config.webhooks(), fraudRules, signingKeys, leaderboardIndexes);
   }
 
   @Override

@@ -10,6 +10,9 @@ import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.catalog.CatalogService;
 import io.loyaltyengine.core.coupons.CouponService;
 import io.loyaltyengine.core.fraud.FraudRules;
+import io.loyaltyengine.core.leaderboard.LeaderboardIndexes;
+import io.loyaltyengine.core.leaderboard.LeaderboardService;
+import io.loyaltyengine.leaderboard.Leaderboards;
 import io.loyaltyengine.core.referrals.ReferralService;
 import io.loyaltyengine.core.referrals.SigningKeys;
 import io.loyaltyengine.core.rewards.RewardService;
@@ -48,14 +51,18 @@ final class CoreTenantScope implements TenantScope {
   private final WebhookSettings webhookSettings;
   private final FraudRules fraudRules;
   private final SigningKeys signingKeys;
+  private final LeaderboardIndexes leaderboardIndexes;
+  private final Leaderboards leaderboards;
 
   CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, FraudRules fraudRules,
-      SigningKeys signingKeys) {
+      SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes) {
     this.storage = storage;
     this.context = context;
     this.webhookSettings = webhookSettings;
     this.fraudRules = fraudRules;
     this.signingKeys = signingKeys;
+    this.leaderboardIndexes = leaderboardIndexes;
+    this.leaderboards = new LeaderboardService(context, leaderboardIndexes);
     this.changeFeed = new ChangeFeedService(context);
     this.rewards = new RewardService(context);
     this.coupons = new CouponService(context);
@@ -114,6 +121,11 @@ final class CoreTenantScope implements TenantScope {
   }
 
   @Override
+  public Leaderboards leaderboards() {
+    return leaderboards;
+  }
+
+  @Override
   public Referrals referrals() {
     return referrals;
   }
@@ -136,7 +148,7 @@ final class CoreTenantScope implements TenantScope {
     }
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
         context.transactions().joining(transaction), context.clock(), context.ids(), context.limits()),
-        webhookSettings, fraudRules, signingKeys);
+        webhookSettings, fraudRules, signingKeys, leaderboardIndexes);
   }
 
   @Override

@@ -4,10 +4,13 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.rewards.Goals;
 import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
@@ -21,6 +24,7 @@ import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.Points;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -33,7 +37,8 @@ import java.util.Optional;
  * in the store, which takes the participant's row lock and refuses an overflow or an overdraft, and the entry is
  * appended with the balance that update returned. Two concurrent first attempts with one key both pass the lookup;
  * the second one's append violates the unique key, its transaction rolls back (balance included), and a fresh
- * transaction replays the winner's entry.
+ * transaction replays the winner's entry. An award also adds to the participant's points counters of the POINTS
+ * leaderboards (all time and the current month of the campaign's zone) in the same unit of work.
  *
  * <p>Thread-safe when its context is.
  */
@@ -138,8 +143,23 @@ public final class PointsService implements Points {
         change.amount(), change.type(), change.description(), change.idempotencyKey(), after.balance(),
         context.now());
     tx.ledger().append(entry);
+    if (kind == LedgerEntryKind.AWARD) {
+      countForLeaderboards(tx, after.campaignId(), p.id(), change.amount(), entry.createdAt());
+    }
     Outbox.emit(context, tx, kind == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED,
         after.campaignId(), p.id(), EventJson.points(entry, p, after.balance(), after.lifetimePoints()));
     return new PointsResult(entry, after.balance(), false);
+  }
+
+  /**
+   * Adds an award to the participant's points counters of the POINTS boards, all time and the current month of the
+   * campaign's zone, in the award's unit of work (deductions never lower them).
+   */
+  private void countForLeaderboards(Transaction tx, long campaignId, long participantId, long amount, Instant at) {
+    long tenantId = context.tenantId();
+    Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
+    tx.leaderboards().addPoints(tenantId, campaignId, participantId, 0, amount, at);
+    tx.leaderboards().addPoints(tenantId, campaignId, participantId, Goals.month(at, campaign.timeZone()), amount,
+        at);
   }
 }

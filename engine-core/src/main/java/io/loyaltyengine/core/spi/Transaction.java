@@ -45,4 +45,7 @@ public interface Transaction {
 
   /** Referral settings, signing keys, short codes and referrals. */
   ReferralPort referrals();
+
+  /** Board scores, points counters and month winners. */
+  LeaderboardPort leaderboards();
 }

@@ -8,6 +8,7 @@ import io.loyaltyengine.core.spi.CouponPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.ReferralPort;
@@ -37,6 +38,7 @@ public final class JdbcTransaction implements Transaction {
   private final CouponPort coupons;
   private final CatalogPort catalog;
   private final ReferralPort referrals;
+  private final LeaderboardPort leaderboards;
 
   /** The ports on {@code handle}, which is in a transaction. */
   public JdbcTransaction(Handle handle, Sql sql) {
@@ -54,6 +56,7 @@ public final class JdbcTransaction implements Transaction {
     this.coupons = new JdbcCouponPort(handle, sql);
     this.catalog = new JdbcCatalogPort(handle, sql);
     this.referrals = new JdbcReferralPort(handle, sql);
+    this.leaderboards = new JdbcLeaderboardPort(handle, sql);
   }
 
   @Override
@@ -124,5 +127,10 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public ReferralPort referrals() {
     return referrals;
+  }
+
+  @Override
+  public LeaderboardPort leaderboards() {
+    return leaderboards;
   }
 }

@@ -8,6 +8,7 @@ import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
@@ -19,6 +20,7 @@ import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.fraud.RiskAction;
 import io.loyaltyengine.fraud.RiskLevel;
+import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
@@ -94,6 +96,10 @@ final class Rows {
       enumOf(LedgerEntryKind.class, rs.getString("kind")), rs.getLong("amount"), rs.getString("type"),
       rs.getString("description"), rs.getString("idempotency_key"), rs.getLong("balance_after"),
       instant(rs, "created_at"));
+
+  /** A board member: {@code participant_id}, {@code score} and {@code created_at}. */
+  static final RowMapper<BoardScore> BOARD_SCORE = (rs, ctx) -> new BoardScore(rs.getLong("participant_id"),
+      rs.getLong("score"), instant(rs, "created_at"));
 
   static final RowMapper<BalanceChange> BALANCE_CHANGE = (rs, ctx) -> new BalanceChange(rs.getLong("campaign_id"),
       rs.getLong("points_balance"), rs.getLong("lifetime_points"));
@@ -249,6 +255,11 @@ final class Rows {
   static Instant instant(ResultSet rs, String column) throws SQLException {
     OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
     return value == null ? null : value.toInstant();
+  }
+
+  /** A board metric's stored name. */
+  static BoardMetric boardMetric(String name) {
+    return enumOf(BoardMetric.class, name);
   }
 
   private static <E extends Enum<E>> E enumOf(Class<E> type, String name) {

@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.jdbc.SqlDialect;
+import io.loyaltyengine.leaderboard.BoardMetric;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -9,8 +10,8 @@ import java.util.Objects;
  * Every SQL statement of the storage, for one dialect: the one place to read when asking what the engine does to the
  * database. The dialects differ only where standard SQL gives no common form (returning the row an UPDATE changed,
  * binding a JSON column, inserting a row unless it exists, an upsert) and in how deliveries are claimed, coupon
- * codes assigned and referral stats added (see {@link #deliveryClaim(boolean)}, {@link #couponAssignNext()} and
- * {@link #referralStatsUpsert()}); everything else is shared.
+ * codes assigned, and referral stats and points counters added (see {@link #deliveryClaim(boolean)},
+ * {@link #couponAssignNext()}, {@link #referralStatsUpsert()} and {@link #pointsUpsert()}); everything else is shared.
  *
  * <p>Every value is a bound parameter. The few statements with optional filters are assembled from the constant
  * fragments below, never from input.
@@ -212,8 +213,13 @@ public final class Sql {
 
   private static final String COUNTER_KEY = " WHERE tenant_id = :tenantId AND participant_id = :participantId"
       + " AND campaign_reward_id = :campaignRewardId AND year_month = :month";
-  /** One counter plus one, under the row lock; the dialect adds how the new value is returned. */
-  private static final String COUNTER_INCREMENT = "UPDATE action_count SET count = count + 1" + COUNTER_KEY;
+  /**
+   * One counter plus one, under the row lock; the dialect adds how the new value is returned. {@code ActionPort}
+   * gives no time, so the change is stamped with the database's {@code CURRENT_TIMESTAMP} (the transaction's start on
+   * PostgreSQL), never moved back.
+   */
+  private static final String COUNTER_INCREMENT = "UPDATE action_count SET count = count + 1,"
+      + " updated_at = GREATEST(updated_at, CURRENT_TIMESTAMP)" + COUNTER_KEY;
   static final String COUNTER_FIND = "SELECT count FROM action_count" + COUNTER_KEY;
   /** The all-time totals (campaign reward 0, month 0) of a campaign's participants, summed. */
   static final String COUNTER_CAMPAIGN_ACTIONS = "SELECT COALESCE(SUM(count), 0) FROM action_count"
@@ -369,6 +375,76 @@ public final class Sql {
       + " points_reversed = :pointsReversed, reversed_at = :at"
       + " WHERE tenant_id = :tenantId AND conversion_id = :conversionId AND status = 'CONVERTED'";
 
+  /**
+   * Board members: the campaign's participants, each LEFT JOINed to its counter on the board (action counters of
+   * campaign reward 0, or points counters, of month {@code :month}); a member without one scores 0. The score
+   * expression and the join differ by metric ({@link #boardScore}, {@link #boardFrom}); the filters below complete
+   * them.
+   */
+  private static final String BOARD_ACTIONS_FROM = " FROM participant p LEFT JOIN action_count c"
+      + " ON c.tenant_id = p.tenant_id AND c.participant_id = p.participant_id AND c.campaign_reward_id = 0"
+      + " AND c.year_month = :month";
+  private static final String BOARD_POINTS_FROM = " FROM participant p LEFT JOIN points_count c"
+      + " ON c.tenant_id = p.tenant_id AND c.participant_id = p.participant_id AND c.year_month = :month";
+  private static final String BOARD_ACTIONS_SCORE = "COALESCE(c.count, 0)";
+  private static final String BOARD_POINTS_SCORE = "COALESCE(c.points, 0)";
+  static final String BOARD_WHERE_CAMPAIGN = " WHERE p.tenant_id = :tenantId AND p.campaign_id = :campaignId";
+  static final String BOARD_WHERE_PARTICIPANT = " WHERE p.tenant_id = :tenantId AND p.participant_id = :participantId";
+  /** Members are the participants created before the cutoff (PREV_MONTH: those that existed during the month). */
+  static final String BOARD_AND_CREATED_BEFORE = " AND p.created_at < :createdBefore";
+  /**
+   * Members with a score strictly above {@code :score} (score at least 0): they all have a counter, so the count
+   * walks the counters' board index ({@code (tenant, campaign, [reward,] month, score)}) from {@code :score} up and
+   * joins each to its participant (the cutoff, and no counter of a participant that is gone).
+   */
+  static final String BOARD_ACTIONS_COUNT_ABOVE = "SELECT COUNT(*) FROM action_count c JOIN participant p"
+      + " ON p.tenant_id = c.tenant_id AND p.participant_id = c.participant_id WHERE c.tenant_id = :tenantId"
+      + " AND c.campaign_id = :campaignId AND c.campaign_reward_id = 0 AND c.year_month = :month"
+      + " AND c.count > :score";
+  static final String BOARD_POINTS_COUNT_ABOVE = "SELECT COUNT(*) FROM points_count c JOIN participant p"
+      + " ON p.tenant_id = c.tenant_id AND p.participant_id = c.participant_id WHERE c.tenant_id = :tenantId"
+      + " AND c.campaign_id = :campaignId AND c.year_month = :month AND c.points > :score";
+  /** Every member (a negative score: everyone is above it). */
+  static final String BOARD_COUNT_MEMBERS = "SELECT COUNT(*) FROM participant p" + BOARD_WHERE_CAMPAIGN;
+
+  /**
+   * Points counters: created at 0 if absent (H2; {@link #pointsCounterCreate()}), then added to under the row lock.
+   * The time of the change never moves back, so catching up from a time never misses a later change.
+   */
+  static final String POINTS_ADD = "UPDATE points_count SET points = points + :points,"
+      + " updated_at = GREATEST(updated_at, :at)"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND year_month = :month";
+  static final String POINTS_DELETE_ALL =
+      "DELETE FROM points_count WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
+  /**
+   * A campaign's board counters of the months {@code :months} (an array) changed at or after {@code :since}, both
+   * metrics, oldest change first; each half is served by its counters' {@code (tenant, campaign, updated_at)} index.
+   */
+  static final String BOARD_CHANGED_SINCE = "SELECT participant_id, CAST('ACTIONS' AS VARCHAR(7)) AS metric,"
+      + " year_month, count AS score, updated_at FROM action_count WHERE tenant_id = :tenantId"
+      + " AND campaign_id = :campaignId AND updated_at >= :since AND campaign_reward_id = 0"
+      + " AND year_month = ANY(:months)"
+      + " UNION ALL SELECT participant_id, CAST('POINTS' AS VARCHAR(7)) AS metric, year_month, points AS score,"
+      + " updated_at FROM points_count WHERE tenant_id = :tenantId AND campaign_id = :campaignId"
+      + " AND updated_at >= :since AND year_month = ANY(:months)"
+      + " ORDER BY updated_at, participant_id, metric, year_month LIMIT :limit";
+  /** A campaign's participants created at or after {@code :since}, oldest first (index ix_participant_created). */
+  static final String BOARD_CREATED_SINCE = "SELECT participant_id, created_at FROM participant"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND created_at >= :since"
+      + " ORDER BY created_at, participant_id LIMIT :limit";
+  static final String BOARD_REMOVED_SINCE = "SELECT participant_id FROM board_removal"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND removed_at >= :since"
+      + " ORDER BY removed_at, participant_id LIMIT :limit";
+
+  static final String WINNERS_FIND = "SELECT recorded_at FROM month_winners WHERE tenant_id = :tenantId"
+      + " AND campaign_id = :campaignId AND metric = :metric AND year_month = :month";
+  static final String WINNER_INSERT = "INSERT INTO month_winner (tenant_id, campaign_id, metric, year_month,"
+      + " position, participant_id, score, rank) VALUES (:tenantId, :campaignId, :metric, :month, :position,"
+      + " :participantId, :score, :rank)";
+  static final String WINNER_LIST = "SELECT participant_id, score, rank FROM month_winner WHERE tenant_id = :tenantId"
+      + " AND campaign_id = :campaignId AND metric = :metric AND year_month = :month ORDER BY position";
+
   static final String HISTORY_TABLE_EXISTS = "SELECT COUNT(*) FROM information_schema.tables"
       + " WHERE LOWER(table_name) = 'loyalty_schema_history' AND table_schema = CURRENT_SCHEMA";
   static final String HISTORY_SELECT =
@@ -403,6 +479,10 @@ public final class Sql {
   private final String referralStatsCreate;
   private final String referralStatsUpsert;
   private final String conversionInsertIfAbsent;
+  private final String pointsCounterCreate;
+  private final String pointsUpsert;
+  private final String removalInsertIfAbsent;
+  private final String winnersInsertIfAbsent;
 
   /** The statements of {@code dialect}. */
   public Sql(SqlDialect dialect) {
@@ -481,9 +561,11 @@ public final class Sql {
           + " campaign_reward_id, year_month) ON c.tenant_id = s.tenant_id AND c.participant_id = s.participant_id"
           + " AND c.campaign_reward_id = s.campaign_reward_id AND c.year_month = s.year_month"
           + " WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id,"
-          + " count) VALUES (s.tenant_id, s.participant_id, s.campaign_reward_id, s.year_month, :campaignId, 0)";
+          + " count, updated_at) VALUES (s.tenant_id, s.participant_id, s.campaign_reward_id, s.year_month,"
+          + " :campaignId, 0, CURRENT_TIMESTAMP)";
       case POSTGRESQL -> "INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month,"
-          + " campaign_id, count) VALUES (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 0)"
+          + " campaign_id, count, updated_at) VALUES (:tenantId, :participantId, :campaignRewardId, :month,"
+          + " :campaignId, 0, CURRENT_TIMESTAMP)"
           + " ON CONFLICT (tenant_id, participant_id, campaign_reward_id, year_month) DO NOTHING";
     };
     this.counterIncrement = switch (dialect) {
@@ -567,6 +649,49 @@ public final class Sql {
     this.conversionInsertIfAbsent = insertIfAbsent(dialect, "referral_conversion",
         "tenant_id BIGINT, campaign_id BIGINT, order_id VARCHAR",
         "conversion_id, referrer_id, order_value, points, status, points_reversed, created_at, reversed_at");
+    this.pointsCounterCreate = switch (dialect) {
+      case H2 -> "MERGE INTO points_count x USING (VALUES (CAST(:tenantId AS BIGINT), CAST(:participantId AS BIGINT),"
+          + " CAST(:month AS INTEGER))) s (tenant_id, participant_id, year_month) ON x.tenant_id = s.tenant_id"
+          + " AND x.participant_id = s.participant_id AND x.year_month = s.year_month WHEN NOT MATCHED THEN INSERT"
+          + " (tenant_id, participant_id, year_month, campaign_id, points, updated_at) VALUES (s.tenant_id,"
+          + " s.participant_id, s.year_month, :campaignId, 0, :at)";
+      case POSTGRESQL -> null;
+    };
+    this.pointsUpsert = switch (dialect) {
+      case H2 -> null;
+      case POSTGRESQL -> "INSERT INTO points_count AS x (tenant_id, participant_id, year_month, campaign_id, points,"
+          + " updated_at) VALUES (:tenantId, :participantId, :month, :campaignId, :points, :at)"
+          + " ON CONFLICT (tenant_id, participant_id, year_month) DO UPDATE SET points = x.points + EXCLUDED.points,"
+          + " updated_at = GREATEST(x.updated_at, EXCLUDED.updated_at)";
+    };
+    this.removalInsertIfAbsent = insertIfAbsent(dialect, "board_removal",
+        "tenant_id BIGINT, campaign_id BIGINT, participant_id BIGINT", "removed_at");
+    this.winnersInsertIfAbsent = insertIfAbsent(dialect, "month_winners",
+        "tenant_id BIGINT, campaign_id BIGINT, metric VARCHAR, year_month INTEGER", "recorded_at");
+  }
+
+  /** The score of a board member on a board of {@code metric}, 0 without a counter (see {@link #boardFrom}). */
+  static String boardScore(BoardMetric metric) {
+    return switch (metric) {
+      case ACTIONS -> BOARD_ACTIONS_SCORE;
+      case POINTS -> BOARD_POINTS_SCORE;
+    };
+  }
+
+  /** Participants {@code p} LEFT JOIN their counters {@code c} on a board of {@code metric} and month {@code :month}. */
+  static String boardFrom(BoardMetric metric) {
+    return switch (metric) {
+      case ACTIONS -> BOARD_ACTIONS_FROM;
+      case POINTS -> BOARD_POINTS_FROM;
+    };
+  }
+
+  /** How many members have a score above {@code :score}, at least 0 (see {@link #BOARD_ACTIONS_COUNT_ABOVE}). */
+  static String boardCountAbove(BoardMetric metric) {
+    return switch (metric) {
+      case ACTIONS -> BOARD_ACTIONS_COUNT_ABOVE;
+      case POINTS -> BOARD_POINTS_COUNT_ABOVE;
+    };
   }
 
   /**
@@ -761,5 +886,29 @@ public final class Sql {
   /** Inserts a conversion unless the campaign has one with its order id (or its id exists). */
   String conversionInsertIfAbsent() {
     return conversionInsertIfAbsent;
+  }
+
+  /** H2: creates a points counter at 0 unless it exists ({@link #POINTS_ADD} follows); else null. */
+  String pointsCounterCreate() {
+    return pointsCounterCreate;
+  }
+
+  /**
+   * PostgreSQL: adds points to a counter in one statement, the first addition creating it
+   * ({@code INSERT ... ON CONFLICT DO UPDATE}, under the row lock). Null on H2, where the counter is created if
+   * absent and then updated, as the action counters are.
+   */
+  String pointsUpsert() {
+    return pointsUpsert;
+  }
+
+  /** Records a participant's removal from its campaign's boards unless recorded. */
+  String removalInsertIfAbsent() {
+    return removalInsertIfAbsent;
+  }
+
+  /** Inserts a closed month's winners header unless the (campaign, metric, month) has one. */
+  String winnersInsertIfAbsent() {
+    return winnersInsertIfAbsent;
   }
 }

@@ -63,6 +63,7 @@ import io.loyaltyengine.testkit.gen.Generators;
 import io.loyaltyengine.testkit.gen.Invalid;
 import io.loyaltyengine.testkit.model.CatalogScenario;
 import io.loyaltyengine.testkit.model.CouponScenario;
+import io.loyaltyengine.testkit.model.LeaderboardScenario;
 import io.loyaltyengine.testkit.model.LedgerScenario;
 import io.loyaltyengine.testkit.model.ModelRunner;
 import io.loyaltyengine.testkit.model.ReferralScenario;
@@ -134,6 +135,7 @@ public abstract class StorageContractTest {
   private static final int CATALOG_MODEL_STEPS = 120;
   private static final int COUPON_MODEL_STEPS = 100;
   private static final int REFERRAL_MODEL_STEPS = 100;
+  private static final int LEADERBOARD_MODEL_STEPS = 30;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
 
   private StoreFixture fixture;
@@ -1872,6 +1874,14 @@ public abstract class StorageContractTest {
     Map<String, Integer> reached = new TreeMap<>();
     runModel("referrals", ReferralScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
         .steps(REFERRAL_MODEL_STEPS).build(), ReferralScenario.defaultSeeds(), ReferralScenario.outcomes(), reached);
+  }
+
+  @Test
+  void everyBoardAndStandingAgreesWithTheReferenceModelAcrossMonthBoundariesOverSeededSequences() {
+    Map<String, Integer> reached = new TreeMap<>();
+    runModel("leaderboards", LeaderboardScenario.runner(newEngine(), clock(),
+        outcome -> reached.merge(outcome, 1, Integer::sum)).steps(LEADERBOARD_MODEL_STEPS).build(),
+        LeaderboardScenario.defaultSeeds(), LeaderboardScenario.outcomes(), reached);
   }
 
   /**

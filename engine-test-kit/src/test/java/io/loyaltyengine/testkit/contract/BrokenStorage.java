@@ -10,6 +10,7 @@ import io.loyaltyengine.core.spi.CouponPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.ReferralPort;
@@ -173,6 +174,11 @@ final class BrokenStorage implements Storage {
     @Override
     public ReferralPort referrals() {
       return tx.referrals();
+    }
+
+    @Override
+    public LeaderboardPort leaderboards() {
+      return tx.leaderboards();
     }
 
     @Override

@@ -1,0 +1,9 @@
+package io.loyaltyengine.leaderboard;
+
+/** What a board's score counts. */
+public enum BoardMetric {
+  /** Loyalty actions recorded (toward any of the campaign's rewards). */
+  ACTIONS,
+  /** Points awarded (lifetime points all time; points awarded in the month otherwise); deductions do not lower it. */
+  POINTS
+}

@@ -1,0 +1,12 @@
+package io.loyaltyengine.leaderboard;
+
+/** How fresh a board read must be. */
+public enum Consistency {
+  /**
+   * From the engine's in-process index: this instance's own writes at once, other instances' within the documented
+   * staleness ({@link Leaderboards}). Microseconds.
+   */
+  INDEX,
+  /** Straight from storage, as of the read: milliseconds to hundreds of milliseconds on large campaigns. */
+  STRONG
+}

@@ -1,0 +1,60 @@
+package io.loyaltyengine.leaderboard;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.participant.ParticipantRef;
+import java.time.YearMonth;
+
+/**
+ * Leaderboards of one tenant's campaigns. Thread-safe.
+ *
+ * <h2>Boards</h2>
+ * A board lists every participant of the campaign (a participant without actions scores 0), by score descending,
+ * then participant id ascending; a row's rank is 1 + the number of participants with a strictly higher score, so
+ * equal scores share a rank ("1, 2, 2, 4"). PREV_MONTH (and any month's board) lists only participants created before
+ * that month ended. Pages are keyset pages: pass the last row's participant id as the next request's cursor.
+ *
+ * <h2>Months</h2>
+ * Each counter belongs to a month of the campaign's time zone, so at a boundary the current month starts at zero and
+ * the previous month shows what the month before held, for every participant at once, with nothing rewritten. Closed
+ * months are kept: {@link #monthPage} reads any of them, and {@link #winners} records a closed month's winners once,
+ * whichever instance asks first.
+ *
+ * <h2>The index</h2>
+ * INDEX reads come from an in-process index per campaign, board and month, built from storage on first use and
+ * updated by this engine's own writes as they commit. Writes of other engine instances sharing the database (and
+ * writes made inside a host's transaction) reach it within the staleness documented on the engine's leaderboard
+ * settings. STRONG reads go to storage.
+ */
+public interface Leaderboards {
+  /**
+   * A page of a board.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code limit}, {@code period}, {@code metric},
+   *     {@code consistency} or {@code nextId} (a participant not on the board); NOT_FOUND for the campaign
+   */
+  CursorPage<BoardEntry> page(BoardRequest request);
+
+  /**
+   * A page of the board of any month (closed or current), read from storage.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code limit}, {@code month} or {@code nextId};
+   *     NOT_FOUND for the campaign
+   */
+  CursorPage<BoardEntry> monthPage(long campaignId, YearMonth month, BoardMetric metric, Long nextId, int limit);
+
+  /**
+   * A participant's scores and ranks: all time, this month and last month.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR on {@code metric} or {@code consistency}
+   */
+  Standing standing(ParticipantRef participant, BoardMetric metric, Consistency consistency);
+
+  /**
+   * The winners of a closed month: recorded on the first call after the month ended (by any instance), and the same
+   * record on every call after.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code month} (not yet closed) or {@code metric};
+   *     NOT_FOUND for the campaign
+   */
+  MonthWinners winners(long campaignId, YearMonth month, BoardMetric metric);
+}

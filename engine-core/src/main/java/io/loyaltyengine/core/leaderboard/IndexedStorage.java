@@ -1,0 +1,356 @@
+package io.loyaltyengine.core.leaderboard;
+
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.core.spi.ActionPort;
+import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.core.spi.BoardScore;
+import io.loyaltyengine.core.spi.BrandPort;
+import io.loyaltyengine.core.spi.CampaignPort;
+import io.loyaltyengine.core.spi.CatalogPort;
+import io.loyaltyengine.core.spi.CouponPort;
+import io.loyaltyengine.core.spi.DeliveryPort;
+import io.loyaltyengine.core.spi.EarnedRewardPort;
+import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.ReferralPort;
+import io.loyaltyengine.core.spi.RewardPort;
+import io.loyaltyengine.core.spi.ScoreChange;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.TenantPort;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.core.spi.WebhookEndpointPort;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.MonthWinners;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.fraud.RiskLevel;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The engine's storage, seen through the leaderboard index: every unit of work the engine runs in a transaction of
+ * its own is watched for the writes that move a board (a new participant, an action counter of all rewards, awarded
+ * points, a deletion), and once the transaction has committed those writes are applied to the indexes already built
+ * ({@link LeaderboardIndexes#applyCommitted}). A unit of work that fails or rolls back applies nothing, and each
+ * retry starts with nothing noted. Units of work inside a host's transaction pass through unwatched: the engine
+ * cannot tell whether or when the host commits, so the index learns of them by catching up, like writes of other
+ * engine instances.
+ *
+ * <p>Watching every feature's unit of work here, rather than in each service, means a write made deep inside another
+ * feature (an action counted by a referral, points given by a reward's approval) reaches the index as surely as a
+ * direct call.
+ *
+ * <p>Thread-safe when the storage it wraps is: each unit of work notes its writes in its own list.
+ */
+public final class IndexedStorage implements Storage {
+  private final Storage storage;
+  private final LeaderboardIndexes indexes;
+
+  /** Wraps {@code storage}, applying its committed board writes to {@code indexes}. */
+  public IndexedStorage(Storage storage, LeaderboardIndexes indexes) {
+    this.storage = storage;
+    this.indexes = indexes;
+  }
+
+  @Override
+  public Set<StorageCapability> capabilities() {
+    return storage.capabilities();
+  }
+
+  @Override
+  public <T> T inTransaction(TransactionWork<T> work) {
+    List<BoardWrite> writes = new ArrayList<>();
+    T result = storage.inTransaction(tx -> work.run(new Watched(tx, writes)));
+    if (!writes.isEmpty()) {
+      indexes.applyCommitted(writes);
+    }
+    return result;
+  }
+
+  @Override
+  public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+    return storage.inHostTransaction(host, work);
+  }
+
+  @Override
+  public void close() {
+    storage.close();
+  }
+
+  @Override
+  public String toString() {
+    return storage.toString();
+  }
+
+  /** A write that moves a board, noted inside a unit of work and applied after it committed. */
+  sealed interface BoardWrite {
+    /** The tenant. */
+    long tenantId();
+
+    /** The campaign. */
+    long campaignId();
+  }
+
+  /** A participant was created. */
+  record Created(long tenantId, long campaignId, long participantId, Instant createdAt) implements BoardWrite {
+  }
+
+  /** An action counter of all rewards has the value {@code count} now. */
+  record Counted(long tenantId, long campaignId, long participantId, int month, long count) implements BoardWrite {
+  }
+
+  /** Points were added to a participant's points counter of {@code month} (its new value is not known here). */
+  record PointsAdded(long tenantId, long campaignId, long participantId, int month) implements BoardWrite {
+  }
+
+  /** A participant left its campaign's boards. */
+  record Removed(long tenantId, long campaignId, long participantId) implements BoardWrite {
+  }
+
+  /** The ports of one transaction, three of them watched. Used by one unit of work on its thread. */
+  private static final class Watched implements Transaction {
+    private final Transaction tx;
+    private final List<BoardWrite> writes;
+
+    Watched(Transaction tx, List<BoardWrite> writes) {
+      this.tx = tx;
+      this.writes = writes;
+    }
+
+    @Override
+    public TenantPort tenants() {
+      return tx.tenants();
+    }
+
+    @Override
+    public BrandPort brands() {
+      return tx.brands();
+    }
+
+    @Override
+    public CampaignPort campaigns() {
+      return tx.campaigns();
+    }
+
+    @Override
+    public ParticipantPort participants() {
+      return new WatchedParticipants(tx.participants(), writes);
+    }
+
+    @Override
+    public LedgerPort ledger() {
+      return tx.ledger();
+    }
+
+    @Override
+    public EventPort events() {
+      return tx.events();
+    }
+
+    @Override
+    public DeliveryPort deliveries() {
+      return tx.deliveries();
+    }
+
+    @Override
+    public WebhookEndpointPort webhookEndpoints() {
+      return tx.webhookEndpoints();
+    }
+
+    @Override
+    public RewardPort rewards() {
+      return tx.rewards();
+    }
+
+    @Override
+    public ActionPort actions() {
+      return new WatchedActions(tx.actions(), writes);
+    }
+
+    @Override
+    public EarnedRewardPort earnedRewards() {
+      return tx.earnedRewards();
+    }
+
+    @Override
+    public CouponPort coupons() {
+      return tx.coupons();
+    }
+
+    @Override
+    public CatalogPort catalog() {
+      return tx.catalog();
+    }
+
+    @Override
+    public ReferralPort referrals() {
+      return tx.referrals();
+    }
+
+    @Override
+    public LeaderboardPort leaderboards() {
+      return new WatchedBoards(tx.leaderboards(), writes);
+    }
+  }
+
+  private record WatchedParticipants(ParticipantPort port, List<BoardWrite> writes) implements ParticipantPort {
+    @Override
+    public void insert(Participant participant) {
+      port.insert(participant);
+      writes.add(new Created(participant.tenantId(), participant.campaignId(), participant.id(),
+          participant.createdAt()));
+    }
+
+    @Override
+    public Optional<Participant> find(long tenantId, long participantId) {
+      return port.find(tenantId, participantId);
+    }
+
+    @Override
+    public Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail) {
+      return port.findByEmail(tenantId, campaignId, sanitizedEmail);
+    }
+
+    @Override
+    public Optional<Participant> lock(long tenantId, long participantId) {
+      return port.lock(tenantId, participantId);
+    }
+
+    @Override
+    public void updateProfile(Participant participant) {
+      port.updateProfile(participant);
+    }
+
+    @Override
+    public boolean delete(long tenantId, long participantId) {
+      return port.delete(tenantId, participantId);
+    }
+
+    @Override
+    public List<Participant> list(long tenantId, long campaignId, String search, String tier, Long afterId,
+        int limit) {
+      return port.list(tenantId, campaignId, search, tier, afterId, limit);
+    }
+
+    @Override
+    public List<Participant> page(long tenantId, long campaignId, String search, String tier, long offset,
+        int limit) {
+      return port.page(tenantId, campaignId, search, tier, offset, limit);
+    }
+
+    @Override
+    public long count(long tenantId, long campaignId, String search, String tier) {
+      return port.count(tenantId, campaignId, search, tier);
+    }
+
+    @Override
+    public boolean setRisk(long tenantId, long participantId, RiskLevel level, String reason) {
+      return port.setRisk(tenantId, participantId, level, reason);
+    }
+  }
+
+  private record WatchedActions(ActionPort port, List<BoardWrite> writes) implements ActionPort {
+    @Override
+    public void insert(ActionRecord action) {
+      port.insert(action);
+    }
+
+    @Override
+    public Optional<ActionRecord> findByIdempotencyKey(long tenantId, String idempotencyKey) {
+      return port.findByIdempotencyKey(tenantId, idempotencyKey);
+    }
+
+    @Override
+    public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
+      long count = port.increment(tenantId, campaignId, participantId, campaignRewardId, month);
+      if (campaignRewardId == 0) {
+        writes.add(new Counted(tenantId, campaignId, participantId, month, count));
+      }
+      return count;
+    }
+
+    @Override
+    public long count(long tenantId, long participantId, long campaignRewardId, int month) {
+      return port.count(tenantId, participantId, campaignRewardId, month);
+    }
+
+    @Override
+    public long campaignActions(long tenantId, long campaignId) {
+      return port.campaignActions(tenantId, campaignId);
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      port.deleteAll(tenantId, participantId);
+    }
+  }
+
+  private record WatchedBoards(LeaderboardPort port, List<BoardWrite> writes) implements LeaderboardPort {
+    @Override
+    public void addPoints(long tenantId, long campaignId, long participantId, int month, long points, Instant at) {
+      port.addPoints(tenantId, campaignId, participantId, month, points, at);
+      writes.add(new PointsAdded(tenantId, campaignId, participantId, month));
+    }
+
+    @Override
+    public void scan(long tenantId, long campaignId, BoardMetric metric, int month, Instant createdBefore,
+        ScoreSink sink) {
+      port.scan(tenantId, campaignId, metric, month, createdBefore, sink);
+    }
+
+    @Override
+    public List<BoardScore> page(long tenantId, long campaignId, BoardMetric metric, int month,
+        Instant createdBefore, Long afterScore, Long afterId, int limit) {
+      return port.page(tenantId, campaignId, metric, month, createdBefore, afterScore, afterId, limit);
+    }
+
+    @Override
+    public long countAbove(long tenantId, long campaignId, BoardMetric metric, int month, Instant createdBefore,
+        long score) {
+      return port.countAbove(tenantId, campaignId, metric, month, createdBefore, score);
+    }
+
+    @Override
+    public Optional<BoardScore> score(long tenantId, long participantId, BoardMetric metric, int month) {
+      return port.score(tenantId, participantId, metric, month);
+    }
+
+    @Override
+    public List<ScoreChange> changedSince(long tenantId, long campaignId, List<Integer> months, Instant since,
+        int limit) {
+      return port.changedSince(tenantId, campaignId, months, since, limit);
+    }
+
+    @Override
+    public List<BoardScore> createdSince(long tenantId, long campaignId, Instant since, int limit) {
+      return port.createdSince(tenantId, campaignId, since, limit);
+    }
+
+    @Override
+    public void recordRemoval(long tenantId, long campaignId, long participantId, Instant at) {
+      port.recordRemoval(tenantId, campaignId, participantId, at);
+      writes.add(new Removed(tenantId, campaignId, participantId));
+    }
+
+    @Override
+    public List<Long> removedSince(long tenantId, long campaignId, Instant since, int limit) {
+      return port.removedSince(tenantId, campaignId, since, limit);
+    }
+
+    @Override
+    public boolean insertWinners(long tenantId, MonthWinners winners) {
+      return port.insertWinners(tenantId, winners);
+    }
+
+    @Override
+    public Optional<MonthWinners> findWinners(long tenantId, long campaignId, BoardMetric metric, int month) {
+      return port.findWinners(tenantId, campaignId, metric, month);
+    }
+  }
+}

@@ -1,0 +1,406 @@
+package io.loyaltyengine.core.leaderboard;
+
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.internal.Transactions;
+import io.loyaltyengine.core.rewards.Goals;
+import io.loyaltyengine.core.spi.BoardScore;
+import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.ScoreChange;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.LeaderboardSettings;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The leaderboard indexes of one engine: per campaign a {@link Roster} of its participants and, per board (metric
+ * and month, 0 for all time), a {@link BoardIndex} over that roster.
+ *
+ * <h2>Building</h2>
+ * A campaign's index is made on first use: one scan of its all-time action counters fills the roster (every
+ * participant and its creation time) and the all-time ACTIONS board. Every other board is made on its first read
+ * by a scan of its own ({@link LeaderboardPort#scan}), raising only scores above 0. A board is registered before
+ * its scan starts, so this engine's writes that commit during the scan are applied to it too; raising keeps the
+ * larger score, so the order does not matter.
+ *
+ * <h2>Months</h2>
+ * The board of month {@code m} counts members created before {@code m} ended in the campaign's zone. While
+ * {@code m} is the current month that is everyone; when the month ends the same board serves as last month's, and
+ * the new month's board is a new, empty {@link BoardIndex} (made in O(1)): nothing is rewritten at the boundary.
+ * Boards of months before last month are dropped on the next catch-up.
+ *
+ * <h2>This engine's writes</h2>
+ * {@link IndexedStorage} hands over the board writes of each committed unit of work ({@link #applyCommitted}): new
+ * participants join the roster, action counters raise ACTIONS boards to the value the store returned, deletions
+ * leave every board. An award's new points counter is not returned by the store, so the participant is marked and
+ * its counters are read (one primary-key read per marked counter) before the next read of the campaign's boards;
+ * INDEX reads therefore see this engine's own writes at once. Writes of units of work that joined a host's
+ * transaction are left to the catch-up below, because the engine does not see the host commit.
+ *
+ * <h2>Catching up: the staleness bound</h2>
+ * Catching up is lazy: a read of a campaign's boards first reads what changed in storage since the last catch-up
+ * when that was at least {@link LeaderboardSettings#refreshInterval()} ago (by the engine's clock): participants
+ * created, counters changed and participants removed at or after {@code lastCatchUp - }{@value #MARGIN_SECONDS}
+ * seconds. An idle engine reads nothing. Counter changes only raise and a raise keeps the larger value, so reading
+ * a change twice is harmless, and the overlap makes up for writes whose recorded time precedes their commit.
+ *
+ * <p>The bound: an INDEX read reflects every write committed before {@code refreshInterval} ahead of the read,
+ * provided the writing transaction committed within {@value #MARGIN_SECONDS} seconds of the time it recorded with
+ * its write (its duration plus the clock difference between the writing and the reading instance). A write whose
+ * transaction ran longer than that may be missed until the index is rebuilt (after eviction, or when more than
+ * {@value #CATCH_UP_LIMIT} changes arrive in one catch-up, which rebuilds the campaign's index from storage).
+ *
+ * <h2>Memory</h2>
+ * The indexes together hold at most {@link LeaderboardSettings#maxIndexedEntries()} board rows (the members of all
+ * boards); past it the least recently read campaigns are dropped whole and rebuilt on next use. The campaign being
+ * read is never dropped, so a single campaign larger than the bound stays indexed.
+ *
+ * <p>Thread-safe: campaigns are held in a concurrent map; a campaign's builds and catch-ups run under its own lock;
+ * rosters and boards are thread-safe.
+ */
+public final class LeaderboardIndexes {
+  /** How far before the last catch-up the next one starts reading, in seconds. */
+  public static final long MARGIN_SECONDS = 30;
+  /** The most changes of each kind one catch-up reads; more make it rebuild the campaign's index instead. */
+  public static final int CATCH_UP_LIMIT = 10_000;
+
+  private static final Duration MARGIN = Duration.ofSeconds(MARGIN_SECONDS);
+
+  private final Transactions transactions;
+  private final Clock clock;
+  private final LeaderboardSettings settings;
+  private final ConcurrentHashMap<Key, CampaignIndex> campaigns = new ConcurrentHashMap<>();
+
+  /**
+   * Creates the engine's indexes.
+   *
+   * @param transactions units of work of the engine's own, on the storage as it is (not watched), to build and
+   *     catch up
+   * @param clock the engine's clock
+   * @param settings refresh interval and memory bound
+   */
+  public LeaderboardIndexes(Transactions transactions, Clock clock, LeaderboardSettings settings) {
+    this.transactions = transactions;
+    this.clock = clock;
+    this.settings = settings;
+  }
+
+  /**
+   * A campaign's index, built if needed, caught up if due, with this engine's awarded points applied.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the campaign is not the tenant's; STORAGE_UNAVAILABLE
+   */
+  CampaignIndex campaign(long tenantId, long campaignId) {
+    Key key = new Key(tenantId, campaignId);
+    for (int attempt = 0; ; attempt++) {
+      CampaignIndex index = campaigns.get(key);
+      if (index == null) {
+        Campaign campaign = transactions.run(tx -> CampaignService.require(tx, tenantId, campaignId));
+        index = campaigns.computeIfAbsent(key, k -> new CampaignIndex(tenantId, campaignId, campaign.timeZone()));
+      }
+      index.lastUsed = System.nanoTime();
+      if (!index.built) {
+        build(index);
+      }
+      if (catchUp(index) || attempt > 0) {
+        resolveMarked(index);
+        return index;
+      }
+      // Too much changed since the last catch-up: start again from storage.
+      campaigns.remove(key, index);
+    }
+  }
+
+  /** The campaign index of the tenant whose roster holds the participant, if this engine indexes it. */
+  Optional<CampaignIndex> findByMember(long tenantId, long participantId) {
+    for (CampaignIndex index : campaigns.values()) {
+      if (index.tenantId == tenantId && index.built && index.roster.contains(participantId)) {
+        return Optional.of(index);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The board of {@code metric} and {@code month} (0: all time) of a campaign's index, built on first use. */
+  BoardIndex board(CampaignIndex index, BoardMetric metric, int month) {
+    BoardKey key = new BoardKey(metric, month);
+    Board board = index.boards.get(key);
+    if (board != null && board.ready) {
+      return board.index;
+    }
+    index.lock.lock();
+    try {
+      board = index.boards.get(key);
+      if (board != null && board.ready) {
+        return board.index;
+      }
+      board = fill(index, key);
+    } finally {
+      index.lock.unlock();
+    }
+    evictBeyondBound(index);
+    return board.index;
+  }
+
+  /** Applies the board writes of a unit of work of this engine that committed (see the class description). */
+  void applyCommitted(List<IndexedStorage.BoardWrite> writes) {
+    for (IndexedStorage.BoardWrite write : writes) {
+      CampaignIndex index = campaigns.get(new Key(write.tenantId(), write.campaignId()));
+      if (index == null) {
+        continue;
+      }
+      try {
+        if (write instanceof IndexedStorage.Created c) {
+          index.roster.add(c.participantId(), Months.micros(c.createdAt()));
+        } else if (write instanceof IndexedStorage.Counted c) {
+          Board board = index.boards.get(new BoardKey(BoardMetric.ACTIONS, c.month()));
+          if (board != null) {
+            board.index.raise(c.participantId(), c.count());
+          }
+        } else if (write instanceof IndexedStorage.PointsAdded p) {
+          if (index.boards.containsKey(new BoardKey(BoardMetric.POINTS, p.month()))) {
+            index.marked.add(new Marked(p.participantId(), p.month()));
+          }
+        } else if (write instanceof IndexedStorage.Removed r) {
+          remove(index, r.participantId());
+        }
+      } catch (RuntimeException e) {
+        // The unit of work has committed and must not fail now: drop the index, rebuilt from storage on next use.
+        campaigns.remove(new Key(index.tenantId, index.campaignId), index);
+      }
+    }
+  }
+
+  private static void remove(CampaignIndex index, long participantId) {
+    for (Board board : index.boards.values()) {
+      board.index.forget(participantId);
+    }
+    index.roster.remove(participantId);
+  }
+
+  private void build(CampaignIndex index) {
+    index.lock.lock();
+    try {
+      if (index.built) {
+        return;
+      }
+      index.lastCatchUp = now();
+      fill(index, new BoardKey(BoardMetric.ACTIONS, 0));
+      index.built = true;
+    } finally {
+      index.lock.unlock();
+    }
+    evictBeyondBound(index);
+  }
+
+  /** Makes a board, registers it and fills it from storage; under the campaign's lock. */
+  private Board fill(CampaignIndex index, BoardKey key) {
+    Instant end = key.month == 0 ? null : Months.end(key.month, index.zone);
+    Board board = new Board(new BoardIndex(index.roster, end == null ? Long.MAX_VALUE : Months.micros(end)));
+    index.boards.put(key, board);
+    try {
+      transactions.run(tx -> {
+        tx.leaderboards().scan(index.tenantId, index.campaignId, key.metric, key.month, end,
+            (participantId, score, createdAt) -> {
+              index.roster.add(participantId, Months.micros(createdAt));
+              if (score > 0) {
+                board.index.raise(participantId, score);
+              }
+            });
+        return null;
+      });
+    } catch (RuntimeException e) {
+      index.boards.remove(key, board);
+      throw e;
+    }
+    board.ready = true;
+    return board;
+  }
+
+  /**
+   * Catches a campaign's index up with storage if due; returns false if too much changed to catch up (the caller
+   * rebuilds). Skipped while another thread catches the same campaign up.
+   */
+  private boolean catchUp(CampaignIndex index) {
+    Instant now = now();
+    if (!due(index, now) || !index.lock.tryLock()) {
+      return true;
+    }
+    try {
+      if (!due(index, now)) {
+        return true;
+      }
+      Instant since = index.lastCatchUp.minus(MARGIN);
+      int current = Goals.month(now, index.zone);
+      int previous = Goals.previousMonth(current);
+      index.boards.keySet().removeIf(k -> k.month != 0 && k.month != current && k.month != previous);
+      List<Integer> months = new ArrayList<>(new TreeSet<>(index.boards.keySet().stream().map(BoardKey::month)
+          .toList()));
+      long tenantId = index.tenantId;
+      long campaignId = index.campaignId;
+      Batch batch = transactions.run(tx -> {
+        LeaderboardPort port = tx.leaderboards();
+        // Created first and removed last: a participant deleted meanwhile is read as removed after it was added.
+        List<BoardScore> created = port.createdSince(tenantId, campaignId, since, CATCH_UP_LIMIT);
+        List<ScoreChange> changed = port.changedSince(tenantId, campaignId, months, since, CATCH_UP_LIMIT);
+        List<Long> removed = port.removedSince(tenantId, campaignId, since, CATCH_UP_LIMIT);
+        return new Batch(created, changed, removed);
+      });
+      if (batch.created.size() >= CATCH_UP_LIMIT || batch.changed.size() >= CATCH_UP_LIMIT
+          || batch.removed.size() >= CATCH_UP_LIMIT) {
+        return false;
+      }
+      for (BoardScore c : batch.created) {
+        index.roster.add(c.participantId(), Months.micros(c.createdAt()));
+      }
+      for (ScoreChange c : batch.changed) {
+        Board board = index.boards.get(new BoardKey(c.metric(), c.month()));
+        if (board != null) {
+          board.index.raise(c.participantId(), c.score());
+        }
+      }
+      for (long removed : batch.removed) {
+        remove(index, removed);
+      }
+      index.lastCatchUp = now;
+      return true;
+    } finally {
+      index.lock.unlock();
+    }
+  }
+
+  private boolean due(CampaignIndex index, Instant now) {
+    Instant last = index.lastCatchUp;
+    return now.isBefore(last) || !now.isBefore(last.plus(settings.refreshInterval()));
+  }
+
+  /** Reads the points counters of this engine's awards noted since the last read, and raises their boards. */
+  private void resolveMarked(CampaignIndex index) {
+    if (index.marked.isEmpty()) {
+      return;
+    }
+    Set<Marked> marked = new HashSet<>();
+    for (Marked m; (m = index.marked.poll()) != null; ) {
+      marked.add(m);
+    }
+    if (marked.isEmpty()) {
+      return;
+    }
+    Map<Marked, Long> scores;
+    try {
+      scores = transactions.run(tx -> {
+        Map<Marked, Long> read = new java.util.HashMap<>();
+        for (Marked m : marked) {
+          tx.leaderboards().score(index.tenantId, m.participantId, BoardMetric.POINTS, m.month)
+              .ifPresent(s -> read.put(m, s.score()));
+        }
+        return read;
+      });
+    } catch (RuntimeException e) {
+      index.marked.addAll(marked); // read them next time
+      throw e;
+    }
+    scores.forEach((m, score) -> {
+      Board board = index.boards.get(new BoardKey(BoardMetric.POINTS, m.month));
+      if (board != null) {
+        board.index.raise(m.participantId, score);
+      }
+    });
+  }
+
+  /** Drops least recently read campaigns (never {@code using}) while the boards hold more rows than the bound. */
+  private void evictBeyondBound(CampaignIndex using) {
+    long total = 0;
+    for (CampaignIndex index : campaigns.values()) {
+      total += index.weight();
+    }
+    while (total > settings.maxIndexedEntries()) {
+      CampaignIndex oldest = null;
+      for (CampaignIndex index : campaigns.values()) {
+        if (index != using && (oldest == null || index.lastUsed - oldest.lastUsed < 0)) {
+          oldest = index;
+        }
+      }
+      if (oldest == null) {
+        return;
+      }
+      campaigns.remove(new Key(oldest.tenantId, oldest.campaignId), oldest);
+      total -= oldest.weight();
+    }
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  @Override
+  public String toString() {
+    return "LeaderboardIndexes[campaigns=" + campaigns.size() + ", settings=" + settings + "]";
+  }
+
+  private record Key(long tenantId, long campaignId) {
+  }
+
+  private record BoardKey(BoardMetric metric, int month) {
+  }
+
+  private record Marked(long participantId, int month) {
+  }
+
+  private record Batch(List<BoardScore> created, List<ScoreChange> changed, List<Long> removed) {
+  }
+
+  /** A board and whether its first scan finished. */
+  private static final class Board {
+    final BoardIndex index;
+    volatile boolean ready;
+
+    Board(BoardIndex index) {
+      this.index = index;
+    }
+  }
+
+  /**
+   * One campaign's roster and boards. Thread-safe: its maps and queues are concurrent, its builds and catch-ups run
+   * under {@link #lock}.
+   */
+  static final class CampaignIndex {
+    final long tenantId;
+    final long campaignId;
+    final ZoneId zone;
+    final Roster roster = new Roster();
+    private final ConcurrentHashMap<BoardKey, Board> boards = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Marked> marked = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean built;
+    private volatile Instant lastCatchUp;
+    private volatile long lastUsed = System.nanoTime();
+
+    CampaignIndex(long tenantId, long campaignId, ZoneId zone) {
+      this.tenantId = tenantId;
+      this.campaignId = campaignId;
+      this.zone = zone;
+    }
+
+    private long weight() {
+      long rows = 0;
+      for (Board board : boards.values()) {
+        rows += board.index.members();
+      }
+      return rows;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package io.loyaltyengine.core.leaderboard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.leaderboard.BoardEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Readers while a writer raises scores and adds members: no reader sees a torn state. Ranks stay within
+ * 1..members, a member's score never falls, and every page is in board order with ranks that follow its positions.
+ */
+class BoardIndexConcurrencyTest {
+  private static final int MEMBERS = 20_000;
+  private static final long RUN_MILLIS = 700;
+
+  @Test
+  void readersNeverSeeATornBoard() throws InterruptedException {
+    Roster roster = new Roster();
+    for (long id = 0; id < MEMBERS; id++) {
+      roster.add(id, id);
+    }
+    BoardIndex board = new BoardIndex(roster, Long.MAX_VALUE);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> threads = new ArrayList<>();
+    threads.add(new Thread(() -> {
+      SplittableRandom random = new SplittableRandom(1);
+      long next = MEMBERS;
+      while (!stop.get()) {
+        long id = random.nextInt(MEMBERS);
+        board.raise(id, board.score(id) + 1 + random.nextInt(3));
+        if (random.nextInt(50) == 0) {
+          roster.add(next, next);
+          next++;
+        }
+      }
+    }));
+    for (int r = 0; r < 3; r++) {
+      long seed = r;
+      threads.add(new Thread(() -> {
+        try {
+          read(board, new SplittableRandom(seed), stop);
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+          stop.set(true);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    Thread.sleep(RUN_MILLIS);
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (failure.get() != null) {
+      throw new AssertionError("a reader saw a torn board", failure.get());
+    }
+    assertTrue(board.scored() > 0);
+  }
+
+  private static void read(BoardIndex board, SplittableRandom random, AtomicBoolean stop) {
+    long[] seen = new long[MEMBERS];
+    int pages = 0;
+    while (!stop.get()) {
+      long id = random.nextInt(MEMBERS);
+      long rank = board.rank(id);
+      long members = board.members();  // members only grow here, so read after the rank it bounds it
+      assertTrue(rank >= 1 && rank <= members, "rank " + rank + " of " + members);
+      long score = board.score(id);
+      assertTrue(score >= seen[(int) id], "a score fell");
+      seen[(int) id] = score;
+      if (random.nextInt(8) == 0) {
+        checkPage(board.page(null, 100), 0);
+        pages++;
+      }
+      if (random.nextInt(8) == 0) {
+        List<BoardEntry> page = board.page(id, 2 + random.nextInt(99));
+        checkPage(page, -1);
+      }
+    }
+    assertTrue(pages > 0);
+  }
+
+  /** Board order, and ranks that are 1 + position when the score changes (known only for a page from the top). */
+  private static void checkPage(List<BoardEntry> page, int firstPosition) {
+    for (int i = 0; i < page.size(); i++) {
+      BoardEntry e = page.get(i);
+      assertTrue(e.rank() >= 1);
+      if (i == 0) {
+        if (firstPosition == 0) {
+          assertEquals(1, e.rank());
+        }
+        continue;
+      }
+      BoardEntry p = page.get(i - 1);
+      assertTrue(p.score() > e.score() || p.score() == e.score() && p.participantId() < e.participantId(),
+          "rows out of order");
+      if (p.score() == e.score()) {
+        assertEquals(p.rank(), e.rank(), "ties share a rank");
+      } else if (firstPosition == 0) {
+        assertEquals(i + 1, e.rank(), "rank follows the position");
+      } else {
+        assertTrue(e.rank() > p.rank(), "ranks grow");
+      }
+    }
+  }
+}

@@ -1,0 +1,282 @@
+package io.loyaltyengine.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.LeaderboardSettings;
+import io.loyaltyengine.leaderboard.Leaderboards;
+import io.loyaltyengine.leaderboard.Standing;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.tenant.NewTenant;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Leaderboards end to end, through the public engine API: engines on one {@link InMemoryStorage} database with a
+ * {@link SettableClock} (the database stamps counters with the same clock), a refresh interval of one second.
+ * Board order and ties, keyset paging, POINTS boards (deductions never lower them; points given by a reward count),
+ * every validation error, and another instance's writes reaching this engine's index once the refresh interval has
+ * passed (and not before: the index is a cache with a documented staleness).
+ *
+ * <p>The model-based check of every board against a reference sort runs on every store in the storage contract
+ * suite ({@link io.loyaltyengine.testkit.model.LeaderboardScenario}); months and winners are in
+ * {@link MonthBoundaryTest}. Each test name states the rule it checks.
+ */
+class LeaderboardsEndToEndTest {
+  private static final Instant START = Instant.parse("2025-06-15T12:00:00Z");
+  private static final LeaderboardSettings SETTINGS = new LeaderboardSettings(Duration.ofSeconds(1), 10_000);
+
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private SettableClock clock;
+  private InMemoryStorage.Database database;
+  private LoyaltyEngine engine;
+  private TenantScope scope;
+  private Leaderboards boards;
+  private Campaign campaign;
+  private CampaignReward reward;
+
+  @BeforeEach
+  void setUp() {
+    clock = SettableClock.at(START);
+    database = InMemoryStorage.newDatabase(clock);
+    engine = newEngine();
+    scope = engine.forTenant(engine.tenants().create(NewTenant.business("Board shop")).id());
+    boards = scope.leaderboards();
+    campaign = scope.campaigns().create(NewCampaign.running(
+        scope.brands().create(new NewBrand("Board shop", "https://boards.example.com")).id(), "Boards")
+        .withTimeZone(ZoneOffset.UTC));
+    reward = scope.rewards().define(campaign.id(), NewCampaignReward.message("Thanks", "Thank you", 1000));
+  }
+
+  @AfterEach
+  void tearDown() {
+    for (LoyaltyEngine e : engines) {
+      e.close();
+    }
+  }
+
+  @Test
+  void boardsRankByScoreThenParticipantIdAndEqualScoresShareARank() {
+    List<Participant> p = enrolAll(5);
+    int[] actions = {2, 5, 2, 0, 5};
+    for (int i = 0; i < p.size(); i++) {
+      act(p.get(i), actions[i]);
+    }
+    List<BoardEntry> expected = List.of(entry(p.get(1), 5, 1), entry(p.get(4), 5, 1), entry(p.get(0), 2, 3),
+        entry(p.get(2), 2, 3), entry(p.get(3), 0, 5));
+    for (Consistency consistency : Consistency.values()) {
+      for (BoardPeriod period : List.of(BoardPeriod.ALL_TIME, BoardPeriod.CURRENT_MONTH)) {
+        for (int limit = 2; limit <= 6; limit++) {
+          assertEquals(expected, readAll(BoardRequest.of(campaign.id(), period).limit(limit).read(consistency)),
+              period + " " + consistency + " in pages of " + limit);
+        }
+      }
+      assertEquals(List.of(), readAll(BoardRequest.of(campaign.id(), BoardPeriod.PREV_MONTH).read(consistency)),
+          "nobody existed last month: " + consistency);
+      Standing s = boards.standing(ParticipantRef.id(p.get(2).id()), BoardMetric.ACTIONS, consistency);
+      assertEquals(new Standing(p.get(2).id(), BoardMetric.ACTIONS, 2, 3, 2, 3, 0, null), s, consistency.name());
+    }
+  }
+
+  @Test
+  void aPageEndsWithTheCursorOfItsLastRowAndTheLastPageHasNone() {
+    List<Participant> p = enrolAll(3);
+    act(p.get(0), 1);
+    for (Consistency consistency : Consistency.values()) {
+      CursorPage<BoardEntry> first = boards.page(BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME).limit(2)
+          .read(consistency));
+      assertEquals(2, first.items().size());
+      assertEquals(first.items().get(1).participantId(), first.nextId());
+      CursorPage<BoardEntry> last = boards.page(BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME).limit(2)
+          .after(first.nextId()).read(consistency));
+      assertEquals(1, last.items().size());
+      assertNull(last.nextId(), consistency.name());
+    }
+  }
+
+  @Test
+  void pointsBoardsCountAwardsIncludingRewardPointsAndDeductionsNeverLowerThem() {
+    CampaignReward every = scope.rewards().define(campaign.id(), NewCampaignReward.points("Each", 7, 1).unlimited());
+    List<Participant> p = enrolAll(2);
+    BoardRequest pointsBoard = BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME).by(BoardMetric.POINTS);
+    assertEquals(List.of(entry(p.get(0), 0, 1), entry(p.get(1), 0, 1)), boards.page(pointsBoard).items(),
+        "the index is built before the writes below, which must reach it at once");
+    scope.points().award(ParticipantRef.id(p.get(0).id()), PointsChange.of(10, "purchase"));
+    scope.points().deduct(ParticipantRef.id(p.get(0).id()), PointsChange.of(9, "redemption"));
+    scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.get(1).id()), every.id()));
+    scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.get(1).id()), every.id()));
+    List<BoardEntry> expected = List.of(entry(p.get(1), 14, 1), entry(p.get(0), 10, 2));
+    for (Consistency consistency : Consistency.values()) {
+      assertEquals(expected, boards.page(pointsBoard.read(consistency)).items(), consistency.name());
+      assertEquals(expected, boards.page(BoardRequest.of(campaign.id(), BoardPeriod.CURRENT_MONTH)
+          .by(BoardMetric.POINTS).read(consistency)).items(), consistency.name());
+    }
+  }
+
+  @Test
+  void badRequestsAreValidationErrorsNamingTheirFieldAndAnotherTenantsCampaignIsNotFound() {
+    Participant member = enrolAll(1).get(0);
+    BoardRequest ok = BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME);
+    for (Consistency consistency : Consistency.values()) {
+      BoardRequest r = ok.read(consistency);
+      assertField("limit", () -> boards.page(r.limit(1)));
+      assertField("limit", () -> boards.page(r.limit(101)));
+      assertField("period", () -> boards.page(new BoardRequest(campaign.id(), null, BoardMetric.ACTIONS, null, 10,
+          consistency)));
+      assertField("metric", () -> boards.page(r.by(null)));
+      assertField("nextId", () -> boards.page(r.after(123_456_789L)));
+      assertField("nextId", () -> boards.page(r.after(-1L)));
+      assertCode(ErrorCode.NOT_FOUND, () -> boards.page(BoardRequest.of(999_999L, BoardPeriod.ALL_TIME)
+          .read(consistency)));
+      assertField("consistency", () -> boards.standing(ParticipantRef.id(member.id()), BoardMetric.ACTIONS, null));
+      assertField("metric", () -> boards.standing(ParticipantRef.id(member.id()), null, consistency));
+      assertCode(ErrorCode.NOT_FOUND, () -> boards.standing(ParticipantRef.id(42L), BoardMetric.ACTIONS,
+          consistency));
+    }
+    assertField("request", () -> boards.page(null));
+    assertField("consistency", () -> boards.page(ok.read(null)));
+    assertField("participant", () -> boards.standing(null, BoardMetric.ACTIONS, Consistency.INDEX));
+    // A participant of this tenant's other campaign is not on this campaign's board.
+    Campaign other = scope.campaigns().create(NewCampaign.running(campaign.brandId(), "Other"));
+    Participant stranger = scope.participants().create(other.id(), NewParticipant.withEmail("x@example.com"));
+    for (Consistency consistency : Consistency.values()) {
+      assertField("nextId", () -> boards.page(ok.read(consistency).after(stranger.id())));
+    }
+    YearMonth now = YearMonth.of(2025, 6);
+    assertField("month", () -> boards.monthPage(campaign.id(), null, BoardMetric.ACTIONS, null, 10));
+    assertField("month", () -> boards.monthPage(campaign.id(), now.plusMonths(1), BoardMetric.ACTIONS, null, 10));
+    assertField("month", () -> boards.monthPage(campaign.id(), YearMonth.of(-5, 1), BoardMetric.ACTIONS, null, 10));
+    assertField("limit", () -> boards.monthPage(campaign.id(), now, BoardMetric.ACTIONS, null, 0));
+    assertField("metric", () -> boards.monthPage(campaign.id(), now, null, null, 10));
+    assertField("nextId", () -> boards.monthPage(campaign.id(), now, BoardMetric.ACTIONS, 7L, 10));
+    assertField("month", () -> boards.winners(campaign.id(), now, BoardMetric.ACTIONS));
+    assertField("month", () -> boards.winners(campaign.id(), now.plusYears(1), BoardMetric.ACTIONS));
+    assertField("month", () -> boards.winners(campaign.id(), null, BoardMetric.ACTIONS));
+    assertField("metric", () -> boards.winners(campaign.id(), now.minusMonths(1), null));
+    // Another tenant cannot read this tenant's campaign.
+    TenantScope otherTenant = engine.forTenant(engine.tenants().create(NewTenant.business("Other shop")).id());
+    for (Consistency consistency : Consistency.values()) {
+      assertCode(ErrorCode.NOT_FOUND, () -> otherTenant.leaderboards().page(ok.read(consistency)));
+      assertCode(ErrorCode.NOT_FOUND, () -> otherTenant.leaderboards().standing(ParticipantRef.id(member.id()),
+          BoardMetric.ACTIONS, consistency));
+    }
+    assertCode(ErrorCode.NOT_FOUND, () -> otherTenant.leaderboards().monthPage(campaign.id(), now,
+        BoardMetric.ACTIONS, null, 10));
+    assertCode(ErrorCode.NOT_FOUND, () -> otherTenant.leaderboards().winners(campaign.id(), now.minusMonths(1),
+        BoardMetric.ACTIONS));
+  }
+
+  @Test
+  void anotherInstancesWritesReachTheIndexOnceTheRefreshIntervalHasPassed() {
+    List<Participant> p = enrolAll(3);
+    act(p.get(0), 1);
+    BoardRequest board = BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME);
+    assertEquals(List.of(entry(p.get(0), 1, 1), entry(p.get(1), 0, 2), entry(p.get(2), 0, 2)),
+        boards.page(board).items());
+
+    LoyaltyEngine other = newEngine();
+    TenantScope there = other.forTenant(scope.tenantId());
+    clock.advance(Duration.ofMillis(100));
+    there.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.get(2).id()), reward.id()));
+    there.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.get(2).id()), reward.id()));
+    Participant late = there.participants().create(campaign.id(), NewParticipant.withEmail("late@example.com"));
+    there.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(late.id()), reward.id()));
+    there.participants().delete(ParticipantRef.id(p.get(1).id()));
+    there.points().award(ParticipantRef.id(p.get(0).id()), PointsChange.of(3, "purchase"));
+
+    List<BoardEntry> stale = List.of(entry(p.get(0), 1, 1), entry(p.get(1), 0, 2), entry(p.get(2), 0, 2));
+    assertEquals(stale, boards.page(board).items(), "within the refresh interval the index may be stale");
+    List<BoardEntry> fresh = List.of(entry(p.get(2), 2, 1), entry(p.get(0), 1, 2), entry(late, 1, 2));
+    assertEquals(fresh, boards.page(board.read(Consistency.STRONG)).items(), "storage is read as it is");
+
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(fresh, boards.page(board).items(), "caught up: new member, new counts, deletion");
+    assertEquals(new Standing(late.id(), BoardMetric.ACTIONS, 1, 2, 1, 2, 0, null),
+        boards.standing(ParticipantRef.id(late.id()), BoardMetric.ACTIONS, Consistency.INDEX));
+    assertEquals(List.of(entry(p.get(0), 3, 1), entry(p.get(2), 0, 2), entry(late, 0, 2)),
+        boards.page(board.by(BoardMetric.POINTS)).items());
+  }
+
+  private LoyaltyEngine newEngine() {
+    LoyaltyEngine e = LoyaltyEngine.builder()
+        .storage(database.openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().build())
+        .leaderboards(SETTINGS)
+        .nodeId(engines.size() + 1)
+        .build();
+    engines.add(e);
+    return e;
+  }
+
+  private List<Participant> enrolAll(int n) {
+    List<Participant> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      all.add(scope.participants().create(campaign.id(), NewParticipant.withEmail("p" + i + "@example.com")));
+    }
+    return all;
+  }
+
+  private void act(Participant p, int times) {
+    for (int i = 0; i < times; i++) {
+      scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()));
+    }
+  }
+
+  private List<BoardEntry> readAll(BoardRequest first) {
+    List<BoardEntry> all = new ArrayList<>();
+    BoardRequest request = first;
+    while (true) {
+      CursorPage<BoardEntry> page = boards.page(request);
+      all.addAll(page.items());
+      if (!page.hasMore()) {
+        return all;
+      }
+      request = request.after(page.nextId());
+    }
+  }
+
+  private static BoardEntry entry(Participant p, long score, long rank) {
+    return new BoardEntry(p.id(), score, rank);
+  }
+
+  private static void assertField(String field, Executable call) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, call);
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), () -> field + ": " + e.getMessage());
+    assertEquals(Optional.of(field), e.field());
+  }
+
+  private static void assertCode(ErrorCode code, Executable call) {
+    assertEquals(code, assertThrows(LoyaltyException.class, call).code());
+  }
+}

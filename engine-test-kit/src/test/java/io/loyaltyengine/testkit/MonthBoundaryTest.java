@@ -1,0 +1,294 @@
+package io.loyaltyengine.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.Leaderboards;
+import io.loyaltyengine.leaderboard.MonthWinners;
+import io.loyaltyengine.leaderboard.Standing;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.tenant.NewTenant;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Months of leaderboards on {@link InMemoryStorage} with a {@link SettableClock}: boundaries at local midnight of the
+ * 1st in several zones (east and west of UTC, half-hour offsets), a month that spans a daylight-saving change, 29
+ * February 2028; last month's board and its membership (participants created before the current month started);
+ * the boundary rewriting nothing (last month's board is the board the current month was, at once); and a closed
+ * month's winners recorded once and equal on two engines on one database that cross the boundary at once.
+ *
+ * <p>Each test name states the rule it checks.
+ */
+class MonthBoundaryTest {
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private final SettableClock clock = SettableClock.at(Instant.parse("2025-01-01T00:00:00Z"));
+  private final InMemoryStorage.Database database = InMemoryStorage.newDatabase(clock);
+
+  @AfterEach
+  void tearDown() {
+    for (LoyaltyEngine e : engines) {
+      e.close();
+    }
+  }
+
+  @Test
+  void aMonthStartsAtLocalMidnightOfTheFirstInTheCampaignsZone() {
+    for (String zoneName : List.of("Pacific/Auckland", "America/New_York", "Europe/London", "Asia/Kolkata",
+        "America/St_Johns", "UTC")) {
+      ZoneId zone = ZoneId.of(zoneName);
+      Instant boundary = YearMonth.of(2025, 11).atDay(1).atStartOfDay(zone).toInstant();
+      clock.set(boundary.minusSeconds(3600));
+      World w = world(zone);
+      Participant p = w.enrol("p@example.com");
+      Participant q = w.enrol("q@example.com");
+      w.act(q, 1); // builds the index before the boundary: its boards must move on by themselves
+      w.read(BoardPeriod.CURRENT_MONTH, Consistency.INDEX);
+      clock.set(boundary.minusNanos(1_000));
+      w.act(p, 2);
+      clock.set(boundary);
+      w.act(q, 3);
+      for (Consistency c : Consistency.values()) {
+        assertEquals(List.of(new BoardEntry(q.id(), 3, 1), new BoardEntry(p.id(), 0, 2)),
+            w.read(BoardPeriod.CURRENT_MONTH, c), zoneName + " " + c + ": November starts at local midnight");
+        assertEquals(List.of(new BoardEntry(p.id(), 2, 1), new BoardEntry(q.id(), 1, 2)),
+            w.read(BoardPeriod.PREV_MONTH, c), zoneName + " " + c + ": October is last month");
+        assertEquals(List.of(new BoardEntry(q.id(), 4, 1), new BoardEntry(p.id(), 2, 2)),
+            w.read(BoardPeriod.ALL_TIME, c), zoneName + " " + c);
+      }
+      assertEquals(w.read(BoardPeriod.PREV_MONTH, Consistency.STRONG),
+          w.boards.monthPage(w.campaign.id(), YearMonth.of(2025, 10), BoardMetric.ACTIONS, null, 10).items());
+    }
+  }
+
+  @Test
+  void aMonthSpanningADaylightSavingChangeIsOneMonthAndEndsAtLocalMidnight() {
+    ZoneId zone = ZoneId.of("America/New_York"); // clocks went forward on 9 March 2025, from UTC-5 to UTC-4
+    clock.set(Instant.parse("2025-03-01T05:00:00Z")); // 1 March 00:00 EST
+    World w = world(zone);
+    Participant p = w.enrol("p@example.com");
+    w.act(p, 1);
+    clock.set(Instant.parse("2025-03-15T12:00:00Z"));
+    w.act(p, 1);
+    clock.set(Instant.parse("2025-04-01T03:59:59Z")); // 31 March 23:59:59 EDT
+    w.act(p, 1);
+    assertEquals(List.of(new BoardEntry(p.id(), 3, 1)), w.read(BoardPeriod.CURRENT_MONTH, Consistency.INDEX));
+    clock.set(Instant.parse("2025-04-01T04:00:00Z")); // 1 April 00:00 EDT
+    for (Consistency c : Consistency.values()) {
+      assertEquals(List.of(new BoardEntry(p.id(), 0, 1)), w.read(BoardPeriod.CURRENT_MONTH, c), c.name());
+      assertEquals(List.of(new BoardEntry(p.id(), 3, 1)), w.read(BoardPeriod.PREV_MONTH, c), c.name());
+    }
+    // Europe/London: clocks went back on 26 October 2025; November starts at 00:00 GMT.
+    ZoneId london = ZoneId.of("Europe/London");
+    clock.set(Instant.parse("2025-10-31T23:30:00Z"));
+    World l = world(london);
+    Participant r = l.enrol("r@example.com");
+    l.act(r, 1);
+    clock.set(Instant.parse("2025-11-01T00:00:00Z"));
+    assertEquals(List.of(new BoardEntry(r.id(), 1, 1)), l.read(BoardPeriod.PREV_MONTH, Consistency.INDEX));
+    assertEquals(List.of(new BoardEntry(r.id(), 0, 1)), l.read(BoardPeriod.CURRENT_MONTH, Consistency.INDEX));
+  }
+
+  @Test
+  void the29thOfFebruary2028BelongsToFebruaryAndMarchStartsAfterIt() {
+    ZoneId zone = ZoneId.of("Europe/Berlin");
+    clock.set(Instant.parse("2028-02-28T23:00:00Z")); // 29 February 00:00 CET
+    World w = world(zone);
+    Participant p = w.enrol("p@example.com");
+    w.act(p, 1);
+    w.award(p, 29);
+    clock.set(Instant.parse("2028-02-29T22:59:59Z")); // 29 February 23:59:59 CET
+    w.act(p, 1);
+    clock.set(Instant.parse("2028-02-29T23:00:00Z")); // 1 March 00:00 CET
+    w.act(p, 5);
+    w.award(p, 1);
+    for (Consistency c : Consistency.values()) {
+      assertEquals(List.of(new BoardEntry(p.id(), 2, 1)), w.read(BoardPeriod.PREV_MONTH, c), c.name());
+      assertEquals(List.of(new BoardEntry(p.id(), 5, 1)), w.read(BoardPeriod.CURRENT_MONTH, c), c.name());
+      assertEquals(new Standing(p.id(), BoardMetric.POINTS, 30, 1, 1, 1, 29, 1L),
+          w.boards.standing(ParticipantRef.id(p.id()), BoardMetric.POINTS, c), c.name());
+    }
+    assertEquals(List.of(new BoardEntry(p.id(), 2, 1)),
+        w.boards.monthPage(w.campaign.id(), YearMonth.of(2028, 2), BoardMetric.ACTIONS, null, 10).items());
+    assertEquals(List.of(new BoardEntry(p.id(), 29, 1)),
+        w.boards.winners(w.campaign.id(), YearMonth.of(2028, 2), BoardMetric.POINTS).winners());
+  }
+
+  @Test
+  void lastMonthsBoardListsOnlyParticipantsCreatedBeforeTheCurrentMonthStarted() {
+    ZoneId zone = ZoneId.of("Asia/Kolkata");
+    Instant july = YearMonth.of(2025, 7).atDay(1).atStartOfDay(zone).toInstant();
+    clock.set(july.minusSeconds(86_400));
+    World w = world(zone);
+    Participant old = w.enrol("old@example.com");
+    w.read(BoardPeriod.ALL_TIME, Consistency.INDEX); // index built in June
+    clock.set(july.minusNanos(1_000));
+    Participant lastMicro = w.enrol("last@example.com");
+    clock.set(july);
+    Participant onTheDot = w.enrol("dot@example.com");
+    w.act(onTheDot, 1);
+    for (Consistency c : Consistency.values()) {
+      assertEquals(List.of(new BoardEntry(old.id(), 0, 1), new BoardEntry(lastMicro.id(), 0, 1)),
+          w.read(BoardPeriod.PREV_MONTH, c), c.name());
+      assertEquals(3, w.read(BoardPeriod.CURRENT_MONTH, c).size(), c.name());
+      Standing s = w.boards.standing(ParticipantRef.id(onTheDot.id()), BoardMetric.ACTIONS, c);
+      assertNull(s.previousMonthRank(), c + ": did not exist last month");
+      assertEquals(0, s.previousMonthScore());
+      assertEquals(1L, w.boards.standing(ParticipantRef.id(lastMicro.id()), BoardMetric.ACTIONS, c)
+          .previousMonthRank(), c.name());
+    }
+  }
+
+  @Test
+  void twoEnginesCrossingTheBoundaryAtOnceRecordOneSetOfWinners() throws Exception {
+    ZoneId zone = ZoneId.of("America/Los_Angeles");
+    Instant august = YearMonth.of(2025, 8).atDay(1).atStartOfDay(zone).toInstant();
+    clock.set(august.minus(Duration.ofDays(3)));
+    World a = world(zone);
+    LoyaltyEngine second = newEngine();
+    Leaderboards b = second.forTenant(a.scope.tenantId()).leaderboards();
+    List<Participant> people = new ArrayList<>();
+    for (int i = 0; i < 13; i++) {
+      Participant p = a.enrol("w" + i + "@example.com");
+      people.add(p);
+      a.act(p, i % 6); // 0..5 actions: ties, and three without any
+    }
+    YearMonth july = YearMonth.of(2025, 7);
+    clock.set(august);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (BoardMetric metric : BoardMetric.values()) {
+        CyclicBarrier together = new CyclicBarrier(2);
+        CompletableFuture<MonthWinners> first = CompletableFuture.supplyAsync(() -> {
+          await(together);
+          return a.boards.winners(a.campaign.id(), july, metric);
+        }, pool);
+        CompletableFuture<MonthWinners> other = CompletableFuture.supplyAsync(() -> {
+          await(together);
+          return b.winners(a.campaign.id(), july, metric);
+        }, pool);
+        MonthWinners w1 = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> first.get());
+        MonthWinners w2 = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> other.get());
+        assertEquals(w1, w2, metric + ": one set of winners");
+        clock.advance(Duration.ofDays(2));
+        a.act(people.get(0), 50); // August: changes nothing of July
+        assertEquals(w1, b.winners(a.campaign.id(), july, metric), metric + ": recorded once, read after");
+        if (metric == BoardMetric.ACTIONS) {
+          List<BoardEntry> top = w1.winners();
+          assertEquals(10, top.size(), "ten winners, all scoring above 0");
+          assertEquals(List.of(5L, 5L, 4L, 4L, 3L, 3L, 2L, 2L, 1L, 1L),
+              top.stream().map(BoardEntry::score).toList());
+          assertEquals(List.of(1L, 1L, 3L, 3L, 5L, 5L, 7L, 7L, 9L, 9L), top.stream().map(BoardEntry::rank).toList());
+          assertEquals(people.get(5).id(), top.get(0).participantId(), "ties by participant id");
+        } else {
+          assertEquals(List.of(), w1.winners(), "nobody was awarded points in July");
+        }
+        assertFalse(w1.recordedAt().isBefore(august), "recorded after the month ended");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void atTheBoundaryLastMonthsIndexBoardIsWhatTheCurrentMonthWasWithNothingRewritten() {
+    ZoneId zone = ZoneId.of("Australia/Adelaide");
+    Instant may = YearMonth.of(2025, 5).atDay(1).atStartOfDay(zone).toInstant();
+    clock.set(may.minusSeconds(7_200));
+    World w = world(zone);
+    for (int i = 0; i < 6; i++) {
+      Participant p = w.enrol("n" + i + "@example.com");
+      w.act(p, i);
+      w.award(p, 10 - i);
+    }
+    List<BoardEntry> aprilActions = w.read(BoardPeriod.CURRENT_MONTH, Consistency.INDEX);
+    List<BoardEntry> aprilPoints = w.boards.page(BoardRequest.of(w.campaign.id(), BoardPeriod.CURRENT_MONTH)
+        .by(BoardMetric.POINTS).limit(100)).items();
+    clock.set(may);
+    assertEquals(aprilActions, w.read(BoardPeriod.PREV_MONTH, Consistency.INDEX));
+    assertEquals(aprilPoints, w.boards.page(BoardRequest.of(w.campaign.id(), BoardPeriod.PREV_MONTH)
+        .by(BoardMetric.POINTS).limit(100)).items());
+    assertEquals(aprilActions, w.read(BoardPeriod.PREV_MONTH, Consistency.STRONG));
+    assertEquals(0, w.read(BoardPeriod.CURRENT_MONTH, Consistency.INDEX).stream().mapToLong(BoardEntry::score)
+        .sum(), "May starts at zero for everyone");
+  }
+
+  private static void await(CyclicBarrier barrier) {
+    try {
+      barrier.await();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private LoyaltyEngine newEngine() {
+    LoyaltyEngine e = LoyaltyEngine.builder()
+        .storage(database.openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().build())
+        .nodeId(engines.size() + 1)
+        .build();
+    engines.add(e);
+    return e;
+  }
+
+  private World world(ZoneId zone) {
+    LoyaltyEngine engine = engines.isEmpty() ? newEngine() : engines.get(0);
+    TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Month shop")).id());
+    Campaign campaign = scope.campaigns().create(NewCampaign.running(
+        scope.brands().create(new NewBrand("Month shop", "https://months.example.com")).id(), "Months")
+        .withTimeZone(zone));
+    CampaignReward reward = scope.rewards().define(campaign.id(), NewCampaignReward.message("Thanks", "Thank you",
+        1000));
+    return new World(scope, scope.leaderboards(), campaign, reward);
+  }
+
+  private record World(TenantScope scope, Leaderboards boards, Campaign campaign, CampaignReward reward) {
+    Participant enrol(String email) {
+      return scope.participants().create(campaign.id(), NewParticipant.withEmail(email));
+    }
+
+    void act(Participant p, int times) {
+      for (int i = 0; i < times; i++) {
+        scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()));
+      }
+    }
+
+    void award(Participant p, long points) {
+      scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(points, "purchase"));
+    }
+
+    List<BoardEntry> read(BoardPeriod period, Consistency consistency) {
+      return boards.page(BoardRequest.of(campaign.id(), period).limit(100).read(consistency)).items();
+    }
+  }
+}
