@@ -7,6 +7,7 @@ import io.loyaltyengine.leaderboard.BoardEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -14,10 +15,13 @@ import org.junit.jupiter.api.Test;
 /**
  * Readers while a writer raises scores and adds members: no reader sees a torn state. Ranks stay within
  * 1..members, a member's score never falls, and every page is in board order with ranks that follow its positions.
+ * The run is a fixed amount of work, not a time: the writer makes {@link #WRITES} raises, and each reader reads at
+ * least {@link #MIN_READS} times and on until the writer is done, all released by one latch.
  */
 class BoardIndexConcurrencyTest {
   private static final int MEMBERS = 20_000;
-  private static final long RUN_MILLIS = 700;
+  private static final int WRITES = 200_000;
+  private static final int MIN_READS = 2_000;
 
   @Test
   void readersNeverSeeATornBoard() throws InterruptedException {
@@ -27,12 +31,14 @@ class BoardIndexConcurrencyTest {
     }
     BoardIndex board = new BoardIndex(roster, Long.MAX_VALUE);
     AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch start = new CountDownLatch(1);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<Thread> threads = new ArrayList<>();
     threads.add(new Thread(() -> {
+      await(start);
       SplittableRandom random = new SplittableRandom(1);
       long next = MEMBERS;
-      while (!stop.get()) {
+      for (int w = 0; w < WRITES && !stop.get(); w++) {
         long id = random.nextInt(MEMBERS);
         board.raise(id, board.score(id) + 1 + random.nextInt(3));
         if (random.nextInt(50) == 0) {
@@ -40,11 +46,13 @@ class BoardIndexConcurrencyTest {
           next++;
         }
       }
+      stop.set(true);
     }));
     for (int r = 0; r < 3; r++) {
       long seed = r;
       threads.add(new Thread(() -> {
         try {
+          await(start);
           read(board, new SplittableRandom(seed), stop);
         } catch (Throwable e) {
           failure.compareAndSet(null, e);
@@ -53,8 +61,7 @@ class BoardIndexConcurrencyTest {
       }));
     }
     threads.forEach(Thread::start);
-    Thread.sleep(RUN_MILLIS);
-    stop.set(true);
+    start.countDown();
     for (Thread t : threads) {
       t.join();
     }
@@ -67,7 +74,7 @@ class BoardIndexConcurrencyTest {
   private static void read(BoardIndex board, SplittableRandom random, AtomicBoolean stop) {
     long[] seen = new long[MEMBERS];
     int pages = 0;
-    while (!stop.get()) {
+    for (int reads = 0; reads < MIN_READS || !stop.get(); reads++) {
       long id = random.nextInt(MEMBERS);
       long rank = board.rank(id);
       long members = board.members();  // members only grow here, so read after the rank it bounds it
@@ -85,6 +92,15 @@ class BoardIndexConcurrencyTest {
       }
     }
     assertTrue(pages > 0);
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Board order, and ranks that are 1 + position when the score changes (known only for a page from the top). */
