@@ -3,6 +3,7 @@ package io.loyaltyengine.core.internal;
 import io.loyaltyengine.IdGenerator;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.core.campaign.CampaignZones;
 import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.event.Listeners;
@@ -33,6 +34,8 @@ final class CoreEngine implements LoyaltyEngine {
   private final EngineConfig config;
   private final IdGenerator ids;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** A campaign's zone never changes, so one cache serves every scope of this engine. */
+  private final CampaignZones campaignZones = new CampaignZones();
   private final Transactions transactions;
   private final Tenants tenants;
   private final EventDispatcher dispatcher;
@@ -55,7 +58,8 @@ final class CoreEngine implements LoyaltyEngine {
         : new TimeOrderedIdGenerator(config.clock(),
             config.nodeId() >= 0 ? config.nodeId() : ThreadLocalRandom.current().nextInt(1024));
     this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed);
-    this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits()));
+    this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
+        campaignZones));
     this.fraudRules = new FraudRules(config.fraudScreening());
     // One key cache per engine, on the engine's own transactions: keys are made and read in units of work of
     // their own, so a key is cached only once committed, whatever the host's transaction does.
@@ -75,7 +79,7 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public TenantScope forTenant(long tenantId) {
     return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
-        config.limits()), config.webhooks(), fraudRules, signingKeys, leaderboardIndexes);
+        config.limits(), campaignZones), config.webhooks(), fraudRules, signingKeys, leaderboardIndexes);
   }
 
   @Override

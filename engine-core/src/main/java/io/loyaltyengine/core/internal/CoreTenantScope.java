@@ -147,7 +147,8 @@ final class CoreTenantScope implements TenantScope {
       throw new IllegalArgumentException(storage + " cannot join host transactions");
     }
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
-        context.transactions().joining(transaction), context.clock(), context.ids(), context.limits()),
+        context.transactions().joining(transaction), context.clock(), context.ids(), context.limits(),
+        context.campaignZones()),
         webhookSettings, fraudRules, signingKeys, leaderboardIndexes);
   }
 

@@ -2,6 +2,7 @@ package io.loyaltyengine.core.internal;
 
 import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.IdGenerator;
+import io.loyaltyengine.core.campaign.CampaignZones;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -15,9 +16,10 @@ import java.time.temporal.ChronoUnit;
  * @param clock the time source
  * @param ids the id source
  * @param limits input bounds
+ * @param campaignZones the engine's campaign time zones
  */
 public record ScopeContext(long tenantId, Transactions transactions, Clock clock, IdGenerator ids,
-    EngineLimits limits) {
+    EngineLimits limits, CampaignZones campaignZones) {
 
   /** Now, truncated to microseconds (what SQL timestamps keep), so stored and returned instants agree. */
   public Instant now() {

@@ -4,25 +4,14 @@ import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BoardScore;
-import io.loyaltyengine.core.spi.BrandPort;
-import io.loyaltyengine.core.spi.CampaignPort;
-import io.loyaltyengine.core.spi.CatalogPort;
-import io.loyaltyengine.core.spi.CouponPort;
-import io.loyaltyengine.core.spi.DeliveryPort;
-import io.loyaltyengine.core.spi.EarnedRewardPort;
-import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LeaderboardPort;
-import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
-import io.loyaltyengine.core.spi.ReferralPort;
-import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
-import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
-import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.participant.Participant;
@@ -114,88 +103,27 @@ public final class IndexedStorage implements Storage {
   }
 
   /** The ports of one transaction, three of them watched. Used by one unit of work on its thread. */
-  private static final class Watched implements Transaction {
-    private final Transaction tx;
+  private static final class Watched extends ForwardingTransaction {
     private final List<BoardWrite> writes;
 
     Watched(Transaction tx, List<BoardWrite> writes) {
-      this.tx = tx;
+      super(tx);
       this.writes = writes;
     }
 
     @Override
-    public TenantPort tenants() {
-      return tx.tenants();
-    }
-
-    @Override
-    public BrandPort brands() {
-      return tx.brands();
-    }
-
-    @Override
-    public CampaignPort campaigns() {
-      return tx.campaigns();
-    }
-
-    @Override
     public ParticipantPort participants() {
-      return new WatchedParticipants(tx.participants(), writes);
-    }
-
-    @Override
-    public LedgerPort ledger() {
-      return tx.ledger();
-    }
-
-    @Override
-    public EventPort events() {
-      return tx.events();
-    }
-
-    @Override
-    public DeliveryPort deliveries() {
-      return tx.deliveries();
-    }
-
-    @Override
-    public WebhookEndpointPort webhookEndpoints() {
-      return tx.webhookEndpoints();
-    }
-
-    @Override
-    public RewardPort rewards() {
-      return tx.rewards();
+      return new WatchedParticipants(delegate().participants(), writes);
     }
 
     @Override
     public ActionPort actions() {
-      return new WatchedActions(tx.actions(), writes);
-    }
-
-    @Override
-    public EarnedRewardPort earnedRewards() {
-      return tx.earnedRewards();
-    }
-
-    @Override
-    public CouponPort coupons() {
-      return tx.coupons();
-    }
-
-    @Override
-    public CatalogPort catalog() {
-      return tx.catalog();
-    }
-
-    @Override
-    public ReferralPort referrals() {
-      return tx.referrals();
+      return new WatchedActions(delegate().actions(), writes);
     }
 
     @Override
     public LeaderboardPort leaderboards() {
-      return new WatchedBoards(tx.leaderboards(), writes);
+      return new WatchedBoards(delegate().leaderboards(), writes);
     }
   }
 

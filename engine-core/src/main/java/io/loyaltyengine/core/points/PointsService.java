@@ -4,8 +4,6 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
-import io.loyaltyengine.campaign.Campaign;
-import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
@@ -25,6 +23,7 @@ import io.loyaltyengine.points.Points;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.Optional;
 
 /**
@@ -157,9 +156,8 @@ public final class PointsService implements Points {
    */
   private void countForLeaderboards(Transaction tx, long campaignId, long participantId, long amount, Instant at) {
     long tenantId = context.tenantId();
-    Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
+    ZoneId zone = context.campaignZones().of(tx, tenantId, campaignId);
     tx.leaderboards().addPoints(tenantId, campaignId, participantId, 0, amount, at);
-    tx.leaderboards().addPoints(tenantId, campaignId, participantId, Goals.month(at, campaign.timeZone()), amount,
-        at);
+    tx.leaderboards().addPoints(tenantId, campaignId, participantId, Goals.month(at, zone), amount, at);
   }
 }

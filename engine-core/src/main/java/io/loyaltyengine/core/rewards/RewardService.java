@@ -4,7 +4,6 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
-import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.coupons.CouponAssignment;
 import io.loyaltyengine.core.event.Outbox;
@@ -40,6 +39,7 @@ import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.rewards.Rewards;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -213,7 +213,7 @@ public final class RewardService implements Rewards {
           "a reward for invited participants is earned through referrals; record the action toward another reward");
     }
     long campaignId = reward.campaignId();
-    Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
+    ZoneId zone = context.campaignZones().of(tx, tenantId, campaignId);
     if (a.participant.email != null && a.participant.campaignId != campaignId) {
       throw LoyaltyException.validation("participant", "the participant's campaign is not the reward's campaign");
     }
@@ -245,7 +245,7 @@ public final class RewardService implements Rewards {
         : existing.get();
     long participantId = participant.id();
     Instant now = context.now();
-    int month = Goals.month(now, campaign.timeZone());
+    int month = Goals.month(now, zone);
     var counters = tx.actions();
     long allTime = counters.increment(tenantId, campaignId, participantId, 0, 0);
     long allMonth = counters.increment(tenantId, campaignId, participantId, 0, month);
@@ -498,8 +498,7 @@ public final class RewardService implements Rewards {
   }
 
   private int currentMonth(Transaction tx, long campaignId) {
-    Campaign campaign = CampaignService.require(tx, context.tenantId(), campaignId);
-    return Goals.month(context.now(), campaign.timeZone());
+    return Goals.month(context.now(), context.campaignZones().of(tx, context.tenantId(), campaignId));
   }
 
   /** A campaign's program, or the default (AUTO, threshold 0) when it was never configured. */

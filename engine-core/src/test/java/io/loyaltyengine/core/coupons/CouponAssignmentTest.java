@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.core.campaign.CampaignZones;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class CouponAssignmentTest {
   private static final ScopeContext TENANT_1 = new ScopeContext(1, null, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC),
-      () -> 99, EngineLimits.DEFAULTS);
+      () -> 99, EngineLimits.DEFAULTS, new CampaignZones());
 
   @Test
   void onlyCouponRewardsOfTheScopesTenantTakeACode() {

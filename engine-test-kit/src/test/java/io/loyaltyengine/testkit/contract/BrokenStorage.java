@@ -1,26 +1,13 @@
 package io.loyaltyengine.testkit.contract;
 
 import io.loyaltyengine.HostTransaction;
-import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.BalanceChange;
-import io.loyaltyengine.core.spi.BrandPort;
-import io.loyaltyengine.core.spi.CampaignPort;
-import io.loyaltyengine.core.spi.CatalogPort;
-import io.loyaltyengine.core.spi.CouponPort;
-import io.loyaltyengine.core.spi.DeliveryPort;
-import io.loyaltyengine.core.spi.EarnedRewardPort;
-import io.loyaltyengine.core.spi.EventPort;
-import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LedgerPort;
-import io.loyaltyengine.core.spi.ParticipantPort;
-import io.loyaltyengine.core.spi.ReferralPort;
-import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
-import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
-import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.testkit.InMemoryStoreFixture;
@@ -99,86 +86,17 @@ final class BrokenStorage implements Storage {
     delegate.close();
   }
 
-  private final class Broken implements Transaction, LedgerPort {
+  private final class Broken extends ForwardingTransaction implements LedgerPort {
     private final Transaction tx;
 
     Broken(Transaction tx) {
+      super(tx);
       this.tx = tx;
-    }
-
-    @Override
-    public TenantPort tenants() {
-      return tx.tenants();
-    }
-
-    @Override
-    public BrandPort brands() {
-      return tx.brands();
-    }
-
-    @Override
-    public CampaignPort campaigns() {
-      return tx.campaigns();
-    }
-
-    @Override
-    public ParticipantPort participants() {
-      return tx.participants();
     }
 
     @Override
     public LedgerPort ledger() {
       return this;
-    }
-
-    @Override
-    public EventPort events() {
-      return tx.events();
-    }
-
-    @Override
-    public DeliveryPort deliveries() {
-      return tx.deliveries();
-    }
-
-    @Override
-    public WebhookEndpointPort webhookEndpoints() {
-      return tx.webhookEndpoints();
-    }
-
-    @Override
-    public RewardPort rewards() {
-      return tx.rewards();
-    }
-
-    @Override
-    public ActionPort actions() {
-      return tx.actions();
-    }
-
-    @Override
-    public EarnedRewardPort earnedRewards() {
-      return tx.earnedRewards();
-    }
-
-    @Override
-    public CouponPort coupons() {
-      return tx.coupons();
-    }
-
-    @Override
-    public CatalogPort catalog() {
-      return tx.catalog();
-    }
-
-    @Override
-    public ReferralPort referrals() {
-      return tx.referrals();
-    }
-
-    @Override
-    public LeaderboardPort leaderboards() {
-      return tx.leaderboards();
     }
 
     @Override

@@ -1,0 +1,98 @@
+package io.loyaltyengine.core.spi;
+
+import java.util.Objects;
+
+/**
+ * A transaction that hands every port of another one through, for decorators that watch or change a few ports
+ * (override those) and must keep up with every port added to {@link Transaction} without listing them again.
+ *
+ * <p>Valid as long as the transaction it wraps: only while its unit of work runs, and only on its thread.
+ */
+public abstract class ForwardingTransaction implements Transaction {
+  private final Transaction delegate;
+
+  /** Forwards to {@code delegate}. */
+  protected ForwardingTransaction(Transaction delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  /** The transaction forwarded to. */
+  protected final Transaction delegate() {
+    return delegate;
+  }
+
+  @Override
+  public TenantPort tenants() {
+    return delegate.tenants();
+  }
+
+  @Override
+  public BrandPort brands() {
+    return delegate.brands();
+  }
+
+  @Override
+  public CampaignPort campaigns() {
+    return delegate.campaigns();
+  }
+
+  @Override
+  public ParticipantPort participants() {
+    return delegate.participants();
+  }
+
+  @Override
+  public LedgerPort ledger() {
+    return delegate.ledger();
+  }
+
+  @Override
+  public EventPort events() {
+    return delegate.events();
+  }
+
+  @Override
+  public DeliveryPort deliveries() {
+    return delegate.deliveries();
+  }
+
+  @Override
+  public WebhookEndpointPort webhookEndpoints() {
+    return delegate.webhookEndpoints();
+  }
+
+  @Override
+  public RewardPort rewards() {
+    return delegate.rewards();
+  }
+
+  @Override
+  public ActionPort actions() {
+    return delegate.actions();
+  }
+
+  @Override
+  public EarnedRewardPort earnedRewards() {
+    return delegate.earnedRewards();
+  }
+
+  @Override
+  public CouponPort coupons() {
+    return delegate.coupons();
+  }
+
+  @Override
+  public CatalogPort catalog() {
+    return delegate.catalog();
+  }
+
+  @Override
+  public ReferralPort referrals() {
+    return delegate.referrals();
+  }
+
+  @Override
+  public LeaderboardPort leaderboards() {
+    return delegate.leaderboards();
+  }
+}
