@@ -85,6 +85,7 @@ public interface LoyaltyEngine extends AutoCloseable {
     private int nodeId = -1;
     private EngineLimits limits;
     private int maxTransactionRetries = -1;
+    private int maxGroupCommit = -1;
     private EventSettings events;
     private WebhookSettings webhooks;
     private io.loyaltyengine.fraud.FraudScreening fraudScreening;
@@ -193,6 +194,30 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
+     * The most operations combined into one transaction (group commit); 1..256, default 64; 1 turns combining off.
+     *
+     * <p>Awards, deductions and recorded actions that the engine runs in transactions of its own, called at the same
+     * time from several threads, are combined into shared transactions, so that one durable commit (one fsync)
+     * serves many calls. Each call still returns only after its own effects are durable, with its own result or
+     * error: every operation runs behind a savepoint, so one that fails never fails its neighbours. Calls on one
+     * participant apply in the order they arrived. A call alone pays no more than before: it runs at once, without a
+     * savepoint. Operations inside a host's transaction are never combined.
+     *
+     * @throws IllegalArgumentException if {@code operations} is outside 1..256
+     * @throws IllegalStateException if it was already set
+     */
+    public Builder maxGroupCommit(int operations) {
+      if (operations < 1 || operations > 256) {
+        throw new IllegalArgumentException("maxGroupCommit must be between 1 and 256 but was " + operations);
+      }
+      if (maxGroupCommit >= 0) {
+        throw new IllegalStateException("maxGroupCommit was already set to " + maxGroupCommit);
+      }
+      this.maxGroupCommit = operations;
+      return this;
+    }
+
+    /**
      * How events are dispatched (default: {@link EventSettings#DEFAULTS}, a background dispatcher thread).
      *
      * @throws NullPointerException if {@code events} is null
@@ -265,6 +290,7 @@ public interface LoyaltyEngine extends AutoCloseable {
           nodeId,
           limits == null ? EngineLimits.DEFAULTS : limits,
           maxTransactionRetries < 0 ? 5 : maxTransactionRetries,
+          maxGroupCommit < 0 ? 64 : maxGroupCommit,
           events == null ? EventSettings.DEFAULTS : events,
           webhooks == null ? WebhookSettings.DEFAULTS : webhooks,
           fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,

@@ -16,13 +16,14 @@ import java.time.Clock;
  * @param nodeId the node number for the default id generator, or -1 for a random one
  * @param limits input bounds
  * @param maxTransactionRetries how often a transaction failing transiently (deadlock, serialization) is retried
+ * @param maxGroupCommit the most operations combined into one transaction; 1 turns combining off
  * @param events event dispatch settings
  * @param webhooks webhook delivery settings
  * @param fraudScreening fraud-screening settings of referrals
  * @param leaderboards how leaderboard indexes are kept
  */
 public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
-    EngineLimits limits, int maxTransactionRetries, EventSettings events, WebhookSettings webhooks,
+    EngineLimits limits, int maxTransactionRetries, int maxGroupCommit, EventSettings events, WebhookSettings webhooks,
     io.loyaltyengine.fraud.FraudScreening fraudScreening,
     io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards) {
 }

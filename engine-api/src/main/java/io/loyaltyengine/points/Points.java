@@ -3,6 +3,7 @@ package io.loyaltyengine.points;
 import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.participant.ParticipantRef;
+import java.util.List;
 
 /**
  * Points of one tenant's participants: the ledger. Thread-safe (see {@link io.loyaltyengine.TenantScope} for host
@@ -32,6 +33,38 @@ public interface Points {
    *     the balance is smaller than the amount; CONFLICT on {@code idempotencyKey} reused with different parameters
    */
   PointsResult deduct(ParticipantRef participant, PointsChange change);
+
+  /**
+   * Deducts up to {@code change.amount()}: the whole amount if the balance has it, else the whole balance (a refund
+   * that finds the points already spent takes back what is left, never more). The balance is read under the
+   * participant's row lock, so the amount taken is exact under concurrency. The entry written records the amount
+   * actually taken. With a zero balance nothing is written: the result has no entry ({@code entry() == null},
+   * {@code balance() == 0}) and the idempotency key is not used up.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND; CONFLICT on
+   *     {@code idempotencyKey} reused with different parameters
+   */
+  PointsResult deductUpToBalance(ParticipantRef participant, PointsChange change);
+
+  /**
+   * Applies many changes in order, for imports and other bulk work: at most {@value #MAX_BULK_OPERATIONS} per call.
+   * Each operation gets its own outcome, at the same index, with the result or error the single call would give;
+   * one failing operation never fails another, and operations on one participant apply in list order.
+   *
+   * <p>The engine applies them in as few transactions as it can (a chunk of operations per commit), so this is
+   * much faster than one call per change. It is not atomic as a whole: if the process dies part way, a prefix of
+   * the chunks is durable. Give each operation an idempotency key and a rerun of the whole list changes nothing
+   * twice. Inside a host's transaction all of it is part of the host's transaction.
+   *
+   * @return one outcome per operation, in order
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code operations} if the list is null, holds a
+   *     null or has more than {@value #MAX_BULK_OPERATIONS} operations (then nothing is applied); STORAGE_UNAVAILABLE
+   *     if the storage failed (the outcomes of chunks committed before are lost to the caller, not undone)
+   */
+  List<PointsOutcome> applyAll(List<PointsOperation> operations);
+
+  /** The most operations one {@link #applyAll} call takes. */
+  int MAX_BULK_OPERATIONS = 10_000;
 
   /**
    * A participant's ledger, newest first, a keyset page at a time.

@@ -33,6 +33,7 @@ import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
@@ -204,6 +205,26 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public LeaderboardPort leaderboards() {
     return leaderboardPort;
+  }
+
+  /**
+   * Marks the undo log; if {@code work} throws, replays the log back to the mark and clears an abort that happened
+   * inside, as a rollback to a savepoint does.
+   */
+  @Override
+  public <T> T nested(TransactionWork<T> work) {
+    call(() -> null);
+    int mark = undo.size();
+    RuntimeException abortedBefore = aborted;
+    try {
+      return work.run(this);
+    } catch (RuntimeException | Error failure) {
+      while (undo.size() > mark) {
+        undo.pop().run();
+      }
+      aborted = abortedBefore;
+      throw failure;
+    }
   }
 
   /** The failure that aborted this transaction, or null. */

@@ -111,7 +111,7 @@ public final class CatalogService implements Catalog {
     String key = PointsRules.idempotencyKey(idempotencyKey);
     long tenantId = context.tenantId();
     try {
-      return context.transactions().runRaw(
+      return context.transactions().runCombinedRaw(
           tx -> redeemIn(tx, resolver.resolve(tx, tenantId), catalogRewardId, key));
     } catch (KeyTakenMeanwhile e) {
       return answerAsRetry(resolver, catalogRewardId, key, e);

@@ -57,7 +57,8 @@ final class CoreEngine implements LoyaltyEngine {
         ? config.idGenerator()
         : new TimeOrderedIdGenerator(config.clock(),
             config.nodeId() >= 0 ? config.nodeId() : ThreadLocalRandom.current().nextInt(1024));
-    this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed);
+    this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed,
+        config.maxGroupCommit());
     this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
         campaignZones));
     this.fraudRules = new FraudRules(config.fraudScreening());

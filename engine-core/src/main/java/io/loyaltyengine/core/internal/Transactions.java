@@ -25,17 +25,37 @@ public final class Transactions {
   private final HostTransaction host;
   private final int maxRetries;
   private final AtomicBoolean closed;
+  /** Combines concurrent units of work into shared transactions; null when combining is off or joining a host. */
+  private final GroupCommit group;
 
   Transactions(Storage storage, HostTransaction host, int maxRetries, AtomicBoolean closed) {
+    this(storage, host, maxRetries, closed, 1);
+  }
+
+  /**
+   * @param maxGroupCommit the most units of work {@link #runCombined} puts in one transaction; 1 for none
+   */
+  Transactions(Storage storage, HostTransaction host, int maxRetries, AtomicBoolean closed, int maxGroupCommit) {
     this.storage = storage;
     this.host = host;
     this.maxRetries = maxRetries;
     this.closed = closed;
+    this.group = host == null && maxGroupCommit > 1
+        ? new GroupCommit(storage, maxGroupCommit, this::runAlone)
+        : null;
   }
 
-  /** These transactions, joining a host transaction instead. */
+  private Transactions(Transactions joined, HostTransaction host) {
+    this.storage = joined.storage;
+    this.host = host;
+    this.maxRetries = joined.maxRetries;
+    this.closed = joined.closed;
+    this.group = null;
+  }
+
+  /** These transactions, joining a host transaction instead (where nothing is combined: the host commits). */
   Transactions joining(HostTransaction hostTransaction) {
-    return new Transactions(storage, hostTransaction, maxRetries, closed);
+    return new Transactions(this, hostTransaction);
   }
 
   /**
@@ -48,6 +68,37 @@ public final class Transactions {
       return runRaw(work);
     } catch (UniqueViolationException e) {
       throw conflict(e);
+    }
+  }
+
+  /**
+   * As {@link #run}, but {@code work} may share its transaction with units of work submitted at the same time by
+   * other threads (group commit; see {@link GroupCommit}). For the writes on a checkout's path: awards, deductions,
+   * loyalty actions, redemptions. The work must not start a unit of work of its own.
+   */
+  public <T> T runCombined(TransactionWork<T> work) {
+    try {
+      return runCombinedRaw(work);
+    } catch (UniqueViolationException e) {
+      throw conflict(e);
+    }
+  }
+
+  /** As {@link #runRaw}, but may share its transaction (see {@link #runCombined}). */
+  public <T> T runCombinedRaw(TransactionWork<T> work) {
+    if (group == null) {
+      return runRaw(work);
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("the engine is closed");
+    }
+    try {
+      return group.run(work);
+    } catch (UniqueViolationException e) {
+      throw e;
+    } catch (StorageException e) {
+      // A unit of work of a shared transaction failed in the store on its own (the others committed).
+      throw unavailable(e);
     }
   }
 
@@ -68,6 +119,11 @@ public final class Transactions {
         throw unavailable(e);
       }
     }
+    return runAlone(work);
+  }
+
+  /** Runs {@code work} in a transaction of its own, retried after transient failures. */
+  private <T> T runAlone(TransactionWork<T> work) {
     for (int attempt = 0; ; attempt++) {
       try {
         return storage.inTransaction(work);

@@ -125,6 +125,18 @@ public final class IndexedStorage implements Storage {
     public LeaderboardPort leaderboards() {
       return new WatchedBoards(delegate().leaderboards(), writes);
     }
+
+    /** Forgets the writes noted inside {@code work} if it rolls back to its savepoint: they never commit. */
+    @Override
+    public <T> T nested(TransactionWork<T> work) {
+      int mark = writes.size();
+      try {
+        return super.nested(work);
+      } catch (RuntimeException | Error failure) {
+        writes.subList(mark, writes.size()).clear();
+        throw failure;
+      }
+    }
   }
 
   private record WatchedParticipants(ParticipantPort port, List<BoardWrite> writes) implements ParticipantPort {

@@ -92,6 +92,18 @@ public final class PointsRules {
         && Objects.equals(entry.description(), change.description());
   }
 
+  /**
+   * Whether a stored entry was written by the same capped deduction as this one: it took at most the amount asked
+   * for ({@link io.loyaltyengine.points.Points#deductUpToBalance} records what it took).
+   */
+  public static boolean isSameCappedRequest(LedgerEntry entry, long participantId, PointsChange change) {
+    return entry.participantId() == participantId
+        && entry.kind() == LedgerEntryKind.DEDUCT
+        && entry.amount() <= change.amount()
+        && entry.type().equals(change.type())
+        && Objects.equals(entry.description(), change.description());
+  }
+
   private static boolean isTypeText(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

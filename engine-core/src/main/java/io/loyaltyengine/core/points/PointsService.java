@@ -21,9 +21,13 @@ import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.Points;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsOperation;
+import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.points.PointsResult;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -51,12 +55,12 @@ public final class PointsService implements Points {
 
   @Override
   public PointsResult award(ParticipantRef participant, PointsChange change) {
-    return apply(participant, LedgerEntryKind.AWARD, change);
+    return applyOne(participant, PointsOperation.Kind.AWARD, change);
   }
 
   @Override
   public PointsResult deduct(ParticipantRef participant, PointsChange change) {
-    return apply(participant, LedgerEntryKind.DEDUCT, change);
+    return applyOne(participant, PointsOperation.Kind.DEDUCT, change);
   }
 
   @Override
@@ -71,23 +75,162 @@ public final class PointsService implements Points {
     });
   }
 
-  private PointsResult apply(ParticipantRef participant, LedgerEntryKind kind, PointsChange request) {
+  @Override
+  public PointsResult deductUpToBalance(ParticipantRef participant, PointsChange change) {
+    return applyOne(participant, PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Operations are validated first (a malformed one fails on its own, without a unit of work); the rest run in
+   * chunks of {@value #BULK_CHUNK}, one transaction each. A chunk first runs whole, without savepoints, which is the
+   * fast path of an import where nothing fails; if any operation of it fails, that transaction is rolled back and
+   * the chunk runs again with each operation behind a savepoint, so each gets its own result or error.
+   */
+  @Override
+  public List<PointsOutcome> applyAll(List<PointsOperation> operations) {
+    if (operations == null) {
+      throw LoyaltyException.validation("operations", "operations must not be null");
+    }
+    if (operations.size() > MAX_BULK_OPERATIONS) {
+      throw LoyaltyException.validation("operations",
+          "at most " + MAX_BULK_OPERATIONS + " operations per call, but there were " + operations.size());
+    }
+    for (PointsOperation operation : operations) {
+      if (operation == null) {
+        throw LoyaltyException.validation("operations", "operations must not hold null");
+      }
+    }
+    PointsOutcome[] outcomes = new PointsOutcome[operations.size()];
+    List<Prepared> chunk = new ArrayList<>(Math.min(BULK_CHUNK, operations.size()));
+    for (int i = 0; i < operations.size(); i++) {
+      PointsOperation operation = operations.get(i);
+      try {
+        chunk.add(new Prepared(i, ParticipantService.resolver(operation.participant()), operation.kind(),
+            PointsRules.validate(operation.change(), context.limits())));
+      } catch (LoyaltyException e) {
+        outcomes[i] = PointsOutcome.failed(e);
+      }
+      if (chunk.size() == BULK_CHUNK) {
+        applyChunk(chunk, outcomes);
+        chunk.clear();
+      }
+    }
+    if (!chunk.isEmpty()) {
+      applyChunk(chunk, outcomes);
+    }
+    return List.of(outcomes);
+  }
+
+  /** Operations per transaction of {@link #applyAll}. */
+  static final int BULK_CHUNK = 1_000;
+
+  /** A validated operation of a bulk request and its index in the request. */
+  private record Prepared(int index, ParticipantService.Resolver resolver, PointsOperation.Kind kind,
+      PointsChange change) {
+  }
+
+  private void applyChunk(List<Prepared> chunk, PointsOutcome[] outcomes) {
+    long tenantId = context.tenantId();
+    try {
+      PointsResult[] results = context.transactions().runRaw(tx -> {
+        PointsResult[] r = new PointsResult[chunk.size()];
+        for (int i = 0; i < r.length; i++) {
+          Prepared p = chunk.get(i);
+          r[i] = applyIn(tx, p.resolver().resolve(tx, tenantId), p.kind(), p.change());
+        }
+        return r;
+      });
+      for (int i = 0; i < results.length; i++) {
+        outcomes[chunk.get(i).index()] = PointsOutcome.succeeded(results[i]);
+      }
+      return;
+    } catch (LoyaltyException | UniqueViolationException e) {
+      // Some operation failed and took the chunk's transaction with it: run the chunk again, each operation
+      // behind a savepoint.
+    }
+    Object[] careful = context.transactions().runRaw(tx -> {
+      Object[] r = new Object[chunk.size()];
+      for (int i = 0; i < r.length; i++) {
+        Prepared p = chunk.get(i);
+        try {
+          r[i] = PointsOutcome.succeeded(
+              tx.nested(t -> applyIn(t, p.resolver().resolve(t, tenantId), p.kind(), p.change())));
+        } catch (LoyaltyException e) {
+          r[i] = PointsOutcome.failed(e);
+        } catch (UniqueViolationException e) {
+          r[i] = e;
+        }
+      }
+      return r;
+    });
+    for (int i = 0; i < careful.length; i++) {
+      Prepared p = chunk.get(i);
+      if (careful[i] instanceof UniqueViolationException e) {
+        try {
+          outcomes[p.index()] = PointsOutcome.succeeded(afterKeyTaken(p.resolver(), p.kind(), p.change(), e));
+        } catch (LoyaltyException failure) {
+          outcomes[p.index()] = PointsOutcome.failed(failure);
+        }
+      } else {
+        outcomes[p.index()] = (PointsOutcome) careful[i];
+      }
+    }
+  }
+
+  private PointsResult applyOne(ParticipantRef participant, PointsOperation.Kind kind, PointsChange request) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     PointsChange change = PointsRules.validate(request, context.limits());
     long tenantId = context.tenantId();
     try {
-      return context.transactions().runRaw(tx -> applyIn(tx, resolver.resolve(tx, tenantId), kind, change));
+      return context.transactions().runCombinedRaw(
+          tx -> applyIn(tx, resolver.resolve(tx, tenantId), kind, change));
     } catch (UniqueViolationException e) {
-      if (e.key() != UniqueKey.LEDGER_IDEMPOTENCY_KEY) {
-        throw new LoyaltyException(ErrorCode.CONFLICT, null, "the change conflicts with another", e);
-      }
-      // A concurrent request with the same key committed first: answer as a retry would.
-      return context.transactions().run(tx -> {
-        Participant p = resolver.resolve(tx, tenantId);
-        return replay(tx, p.id(), kind, change).orElseThrow(() -> new LoyaltyException(ErrorCode.CONFLICT,
-            "idempotencyKey", "the idempotency key was used by another request", e));
-      });
+      return afterKeyTaken(resolver, kind, change, e);
     }
+  }
+
+  /** A concurrent request with the same key committed first: answers as a retry would. */
+  private PointsResult afterKeyTaken(ParticipantService.Resolver resolver, PointsOperation.Kind kind,
+      PointsChange change, UniqueViolationException e) {
+    if (e.key() != UniqueKey.LEDGER_IDEMPOTENCY_KEY) {
+      throw new LoyaltyException(ErrorCode.CONFLICT, null, "the change conflicts with another", e);
+    }
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Participant p = resolver.resolve(tx, tenantId);
+      return replay(tx, p.id(), kind, change).orElseThrow(() -> new LoyaltyException(ErrorCode.CONFLICT,
+          "idempotencyKey", "the idempotency key was used by another request", e));
+    });
+  }
+
+  private PointsResult applyIn(Transaction tx, Participant participant, PointsOperation.Kind kind,
+      PointsChange change) {
+    return switch (kind) {
+      case AWARD -> applyIn(tx, participant, LedgerEntryKind.AWARD, change);
+      case DEDUCT -> applyIn(tx, participant, LedgerEntryKind.DEDUCT, change);
+      case DEDUCT_UP_TO_BALANCE -> deductUpToIn(tx, participant, change);
+    };
+  }
+
+  /**
+   * Deducts what the balance has, up to the amount. The participant's row lock is taken before the balance is
+   * read, so the debit that follows sees the same balance and cannot fail for want of points.
+   */
+  private PointsResult deductUpToIn(Transaction tx, Participant participant, PointsChange change) {
+    Optional<PointsResult> replay = replay(tx, participant.id(), PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change);
+    if (replay.isPresent()) {
+      return replay.get();
+    }
+    Participant locked = tx.participants().lock(context.tenantId(), participant.id())
+        .orElseThrow(() -> LoyaltyException.notFound("participant"));
+    long taken = Math.min(change.amount(), locked.pointsBalance());
+    if (taken == 0) {
+      return new PointsResult(null, 0, false);
+    }
+    return write(tx, locked, LedgerEntryKind.DEDUCT,
+        new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()));
   }
 
   /**
@@ -100,17 +243,23 @@ public final class PointsService implements Points {
    * @throws LoyaltyException NOT_FOUND, INSUFFICIENT_POINTS, VALIDATION_ERROR on overflow, CONFLICT on a reused key
    */
   public PointsResult applyIn(Transaction tx, Participant participant, LedgerEntryKind kind, PointsChange change) {
-    Optional<PointsResult> replay = replay(tx, participant.id(), kind, change);
+    Optional<PointsResult> replay = replay(tx, participant.id(),
+        kind == LedgerEntryKind.AWARD ? PointsOperation.Kind.AWARD : PointsOperation.Kind.DEDUCT, change);
     return replay.isPresent() ? replay.get() : write(tx, participant, kind, change);
   }
 
-  private Optional<PointsResult> replay(Transaction tx, long participantId, LedgerEntryKind kind,
+  private Optional<PointsResult> replay(Transaction tx, long participantId, PointsOperation.Kind kind,
       PointsChange change) {
     if (change.idempotencyKey() == null) {
       return Optional.empty();
     }
     return tx.ledger().findByIdempotencyKey(context.tenantId(), change.idempotencyKey()).map(entry -> {
-      if (!PointsRules.isSameRequest(entry, participantId, kind, change)) {
+      boolean same = switch (kind) {
+        case AWARD -> PointsRules.isSameRequest(entry, participantId, LedgerEntryKind.AWARD, change);
+        case DEDUCT -> PointsRules.isSameRequest(entry, participantId, LedgerEntryKind.DEDUCT, change);
+        case DEDUCT_UP_TO_BALANCE -> PointsRules.isSameCappedRequest(entry, participantId, change);
+      };
+      if (!same) {
         throw LoyaltyException.conflict("idempotencyKey",
             "the idempotency key was used by a request with other parameters");
       }

@@ -178,7 +178,7 @@ public final class RewardService implements Rewards {
     ActionRequest request = ActionRequest.validate(action, context);
     for (int attempt = 0; ; attempt++) {
       try {
-        return context.transactions().run(tx -> record(tx, request, false));
+        return context.transactions().runCombined(tx -> record(tx, request, false));
       } catch (LoyaltyException e) {
         // A concurrent first request enrolled the same email or used the same key and committed first: run again,
         // now finding its participant or its action, as a later retry would.

@@ -95,4 +95,10 @@ public abstract class ForwardingTransaction implements Transaction {
   public LeaderboardPort leaderboards() {
     return delegate.leaderboards();
   }
+
+  /** Runs {@code work} behind the delegate's savepoint, handing it this transaction, so decorators stay in place. */
+  @Override
+  public <T> T nested(TransactionWork<T> work) {
+    return delegate().nested(inner -> work.run(this));
+  }
 }

@@ -48,4 +48,16 @@ public interface Transaction {
 
   /** Board scores, points counters and month winners. */
   LeaderboardPort leaderboards();
+
+  /**
+   * Runs {@code work} inside this transaction behind a savepoint. If it throws, what it wrote is undone, the
+   * exception propagates, and this transaction stays usable (on PostgreSQL too, where a failed statement would
+   * otherwise abort the whole transaction); if it returns, its writes stay part of this transaction. The engine
+   * uses it to combine several independent operations into one commit.
+   *
+   * <p>{@code work} is given this transaction (the caller's view of it, decorators included).
+   *
+   * @throws StorageException if the savepoint could not be set or rolled back to (the transaction is then unusable)
+   */
+  <T> T nested(TransactionWork<T> work);
 }

@@ -13,9 +13,14 @@ import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
+import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -24,6 +29,7 @@ import org.jdbi.v3.core.Handle;
  * <p>Not thread-safe: valid only while its unit of work runs, on that thread.
  */
 public final class JdbcTransaction implements Transaction {
+  private final Handle handle;
   private final TenantPort tenants;
   private final BrandPort brands;
   private final CampaignPort campaigns;
@@ -42,6 +48,7 @@ public final class JdbcTransaction implements Transaction {
 
   /** The ports on {@code handle}, which is in a transaction. */
   public JdbcTransaction(Handle handle, Sql sql) {
+    this.handle = handle;
     this.tenants = new JdbcTenantPort(handle, sql);
     this.brands = new JdbcBrandPort(handle, sql);
     this.campaigns = new JdbcCampaignPort(handle, sql);
@@ -132,5 +139,32 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public LeaderboardPort leaderboards() {
     return leaderboards;
+  }
+
+  /**
+   * Sets a JDBC savepoint and, if {@code work} throws, rolls back to it. A savepoint that succeeded is not released:
+   * the commit releases it, and releasing each one would cost a round trip on PostgreSQL.
+   */
+  @Override
+  public <T> T nested(TransactionWork<T> work) {
+    Connection connection = handle.getConnection();
+    Savepoint savepoint;
+    try {
+      savepoint = connection.setSavepoint();
+    } catch (SQLException e) {
+      throw SqlErrors.translate("savepoint", e);
+    }
+    try {
+      return work.run(this);
+    } catch (RuntimeException | Error failure) {
+      try {
+        connection.rollback(savepoint);
+      } catch (SQLException e) {
+        StorageException broken = SqlErrors.translate("rollback to savepoint", e);
+        broken.addSuppressed(failure);
+        throw broken;
+      }
+      throw failure;
+    }
   }
 }
