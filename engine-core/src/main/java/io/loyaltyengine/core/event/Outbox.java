@@ -22,9 +22,18 @@ public final class Outbox {
   /** Writes an event about a participant. */
   public static void emit(ScopeContext context, Transaction tx, EventType type, long campaignId, long participantId,
       String payload) {
+    tx.events().append(event(context, tx, type, campaignId, participantId, payload));
+  }
+
+  /**
+   * Numbers an event about a participant (under its row lock) without writing it, for a caller that writes a batch
+   * of events later in the same unit of work.
+   */
+  public static EventRecord event(ScopeContext context, Transaction tx, EventType type, long campaignId,
+      long participantId, String payload) {
     long tenantId = context.tenantId();
     long sequence = tx.events().nextSequence(tenantId, participantId);
-    tx.events().append(new EventRecord(context.ids().nextId(), tenantId, type, campaignId, participantId, sequence,
-        context.now(), SCHEMA_VERSION, 0, payload));
+    return new EventRecord(context.ids().nextId(), tenantId, type, campaignId, participantId, sequence,
+        context.now(), SCHEMA_VERSION, 0, payload);
   }
 }

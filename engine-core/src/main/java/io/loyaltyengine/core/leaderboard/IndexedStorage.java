@@ -7,15 +7,16 @@ import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.participant.Participant;
-import io.loyaltyengine.fraud.RiskLevel;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -236,6 +237,14 @@ public final class IndexedStorage implements Storage {
     public void addPoints(long tenantId, long campaignId, long participantId, int month, long points, Instant at) {
       port.addPoints(tenantId, campaignId, participantId, month, points, at);
       writes.add(new PointsAdded(tenantId, campaignId, participantId, month));
+    }
+
+    @Override
+    public void addPointsAll(List<PointsIncrement> increments) {
+      port.addPointsAll(increments);
+      for (PointsIncrement i : increments) {
+        writes.add(new PointsAdded(i.tenantId(), i.campaignId(), i.participantId(), i.month()));
+      }
     }
 
     @Override

@@ -10,6 +10,8 @@ import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.rewards.Goals;
 import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
@@ -27,8 +29,13 @@ import io.loyaltyengine.points.PointsResult;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The points ledger of one tenant.
@@ -107,8 +114,8 @@ public final class PointsService implements Points {
     for (int i = 0; i < operations.size(); i++) {
       PointsOperation operation = operations.get(i);
       try {
-        chunk.add(new Prepared(i, ParticipantService.resolver(operation.participant()), operation.kind(),
-            PointsRules.validate(operation.change(), context.limits())));
+        chunk.add(new Prepared(i, operation.participant(), ParticipantService.resolver(operation.participant()),
+            operation.kind(), PointsRules.validate(operation.change(), context.limits())));
       } catch (LoyaltyException e) {
         outcomes[i] = PointsOutcome.failed(e);
       }
@@ -127,19 +134,21 @@ public final class PointsService implements Points {
   static final int BULK_CHUNK = 1_000;
 
   /** A validated operation of a bulk request and its index in the request. */
-  private record Prepared(int index, ParticipantService.Resolver resolver, PointsOperation.Kind kind,
-      PointsChange change) {
+  private record Prepared(int index, ParticipantRef participant, ParticipantService.Resolver resolver,
+      PointsOperation.Kind kind, PointsChange change) {
   }
 
   private void applyChunk(List<Prepared> chunk, PointsOutcome[] outcomes) {
     long tenantId = context.tenantId();
     try {
       PointsResult[] results = context.transactions().runRaw(tx -> {
+        ChunkWrites writes = new ChunkWrites(tx, tenantId, chunk);
         PointsResult[] r = new PointsResult[chunk.size()];
         for (int i = 0; i < r.length; i++) {
           Prepared p = chunk.get(i);
-          r[i] = applyIn(tx, p.resolver().resolve(tx, tenantId), p.kind(), p.change());
+          r[i] = applyIn(tx, writes.participant(tx, tenantId, p), p.kind(), p.change(), writes);
         }
+        writes.flush(tx);
         return r;
       });
       for (int i = 0; i < results.length; i++) {
@@ -156,7 +165,7 @@ public final class PointsService implements Points {
         Prepared p = chunk.get(i);
         try {
           r[i] = PointsOutcome.succeeded(
-              tx.nested(t -> applyIn(t, p.resolver().resolve(t, tenantId), p.kind(), p.change())));
+              tx.nested(t -> applyIn(t, p.resolver().resolve(t, tenantId), p.kind(), p.change(), null)));
         } catch (LoyaltyException e) {
           r[i] = PointsOutcome.failed(e);
         } catch (UniqueViolationException e) {
@@ -185,7 +194,7 @@ public final class PointsService implements Points {
     long tenantId = context.tenantId();
     try {
       return context.transactions().runCombinedRaw(
-          tx -> applyIn(tx, resolver.resolve(tx, tenantId), kind, change));
+          tx -> applyIn(tx, resolver.resolve(tx, tenantId), kind, change, null));
     } catch (UniqueViolationException e) {
       return afterKeyTaken(resolver, kind, change, e);
     }
@@ -200,26 +209,30 @@ public final class PointsService implements Points {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       Participant p = resolver.resolve(tx, tenantId);
-      return replay(tx, p.id(), kind, change).orElseThrow(() -> new LoyaltyException(ErrorCode.CONFLICT,
+      return replay(tx, p.id(), kind, change, null).orElseThrow(() -> new LoyaltyException(ErrorCode.CONFLICT,
           "idempotencyKey", "the idempotency key was used by another request", e));
     });
   }
 
+  /** Applies one operation; with {@code writes}, the rows nobody reads before the commit go to that buffer. */
   private PointsResult applyIn(Transaction tx, Participant participant, PointsOperation.Kind kind,
-      PointsChange change) {
-    return switch (kind) {
-      case AWARD -> applyIn(tx, participant, LedgerEntryKind.AWARD, change);
-      case DEDUCT -> applyIn(tx, participant, LedgerEntryKind.DEDUCT, change);
-      case DEDUCT_UP_TO_BALANCE -> deductUpToIn(tx, participant, change);
-    };
+      PointsChange change, ChunkWrites writes) {
+    if (kind == PointsOperation.Kind.DEDUCT_UP_TO_BALANCE) {
+      return deductUpToIn(tx, participant, change, writes);
+    }
+    Optional<PointsResult> replay = replay(tx, participant.id(), kind, change, writes);
+    return replay.isPresent() ? replay.get() : write(tx, participant,
+        kind == PointsOperation.Kind.AWARD ? LedgerEntryKind.AWARD : LedgerEntryKind.DEDUCT, change, writes);
   }
 
   /**
    * Deducts what the balance has, up to the amount. The participant's row lock is taken before the balance is
    * read, so the debit that follows sees the same balance and cannot fail for want of points.
    */
-  private PointsResult deductUpToIn(Transaction tx, Participant participant, PointsChange change) {
-    Optional<PointsResult> replay = replay(tx, participant.id(), PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change);
+  private PointsResult deductUpToIn(Transaction tx, Participant participant, PointsChange change,
+      ChunkWrites writes) {
+    Optional<PointsResult> replay = replay(tx, participant.id(), PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change,
+        writes);
     if (replay.isPresent()) {
       return replay.get();
     }
@@ -230,7 +243,7 @@ public final class PointsService implements Points {
       return new PointsResult(null, 0, false);
     }
     return write(tx, locked, LedgerEntryKind.DEDUCT,
-        new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()));
+        new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()), writes);
   }
 
   /**
@@ -244,16 +257,19 @@ public final class PointsService implements Points {
    */
   public PointsResult applyIn(Transaction tx, Participant participant, LedgerEntryKind kind, PointsChange change) {
     Optional<PointsResult> replay = replay(tx, participant.id(),
-        kind == LedgerEntryKind.AWARD ? PointsOperation.Kind.AWARD : PointsOperation.Kind.DEDUCT, change);
-    return replay.isPresent() ? replay.get() : write(tx, participant, kind, change);
+        kind == LedgerEntryKind.AWARD ? PointsOperation.Kind.AWARD : PointsOperation.Kind.DEDUCT, change, null);
+    return replay.isPresent() ? replay.get() : write(tx, participant, kind, change, null);
   }
 
   private Optional<PointsResult> replay(Transaction tx, long participantId, PointsOperation.Kind kind,
-      PointsChange change) {
+      PointsChange change, ChunkWrites writes) {
     if (change.idempotencyKey() == null) {
       return Optional.empty();
     }
-    return tx.ledger().findByIdempotencyKey(context.tenantId(), change.idempotencyKey()).map(entry -> {
+    Optional<LedgerEntry> earlier = writes != null
+        ? writes.entryWithKey(change.idempotencyKey())
+        : tx.ledger().findByIdempotencyKey(context.tenantId(), change.idempotencyKey());
+    return earlier.map(entry -> {
       boolean same = switch (kind) {
         case AWARD -> PointsRules.isSameRequest(entry, participantId, LedgerEntryKind.AWARD, change);
         case DEDUCT -> PointsRules.isSameRequest(entry, participantId, LedgerEntryKind.DEDUCT, change);
@@ -267,7 +283,8 @@ public final class PointsService implements Points {
     });
   }
 
-  private PointsResult write(Transaction tx, Participant p, LedgerEntryKind kind, PointsChange change) {
+  private PointsResult write(Transaction tx, Participant p, LedgerEntryKind kind, PointsChange change,
+      ChunkWrites writes) {
     long tenantId = context.tenantId();
     Optional<BalanceChange> changed = kind == LedgerEntryKind.AWARD
         ? tx.ledger().credit(tenantId, p.id(), change.amount())
@@ -290,13 +307,113 @@ public final class PointsService implements Points {
     LedgerEntry entry = new LedgerEntry(context.ids().nextId(), tenantId, after.campaignId(), p.id(), kind,
         change.amount(), change.type(), change.description(), change.idempotencyKey(), after.balance(),
         context.now());
-    tx.ledger().append(entry);
-    if (kind == LedgerEntryKind.AWARD) {
-      countForLeaderboards(tx, after.campaignId(), p.id(), change.amount(), entry.createdAt());
+    EventType type = kind == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED;
+    String payload = EventJson.points(entry, p, after.balance(), after.lifetimePoints());
+    if (writes == null) {
+      tx.ledger().append(entry);
+      if (kind == LedgerEntryKind.AWARD) {
+        countForLeaderboards(tx, after.campaignId(), p.id(), change.amount(), entry.createdAt());
+      }
+      Outbox.emit(context, tx, type, after.campaignId(), p.id(), payload);
+    } else {
+      writes.append(entry);
+      if (kind == LedgerEntryKind.AWARD) {
+        ZoneId zone = context.campaignZones().of(tx, tenantId, after.campaignId());
+        writes.addPoints(after.campaignId(), p.id(), 0, change.amount(), entry.createdAt());
+        writes.addPoints(after.campaignId(), p.id(), Goals.month(entry.createdAt(), zone), change.amount(),
+            entry.createdAt());
+      }
+      writes.emit(Outbox.event(context, tx, type, after.campaignId(), p.id(), payload));
     }
-    Outbox.emit(context, tx, kind == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED,
-        after.campaignId(), p.id(), EventJson.points(entry, p, after.balance(), after.lifetimePoints()));
     return new PointsResult(entry, after.balance(), false);
+  }
+
+  /**
+   * The rows a chunk of {@link #applyAll} writes that nothing reads before the commit (ledger entries, events,
+   * points counters), kept to be sent in batches at the end of the chunk, and what the chunk looks up at once
+   * beforehand (participants by id, entries by idempotency key). Balances still change one conditional update at a
+   * time, in order, so every rule that reads a balance sees the truth. A batch that violates a key fails the
+   * chunk's transaction, and the chunk runs again the careful way.
+   *
+   * <p>Not thread-safe: used by one unit of work.
+   */
+  private final class ChunkWrites {
+    private final Map<Long, Participant> participants = new HashMap<>();
+    private final Map<String, LedgerEntry> entriesByKey = new HashMap<>();
+    private final List<LedgerEntry> entries = new ArrayList<>();
+    private final List<EventRecord> events = new ArrayList<>();
+    /** Points to add per counter (campaign, participant, month), summed over the chunk. */
+    private final Map<CounterKey, PointsIncrement> increments = new LinkedHashMap<>();
+
+    /** Reads, in one query each, the chunk's participants named by id and its entries with an idempotency key. */
+    ChunkWrites(Transaction tx, long tenantId, List<Prepared> chunk) {
+      Set<Long> ids = new HashSet<>();
+      Set<String> keys = new HashSet<>();
+      for (Prepared p : chunk) {
+        if (p.participant() instanceof ParticipantRef.ById byId) {
+          ids.add(byId.participantId());
+        }
+        if (p.change().idempotencyKey() != null) {
+          keys.add(p.change().idempotencyKey());
+        }
+      }
+      if (!ids.isEmpty()) {
+        for (Participant found : tx.participants().findAll(tenantId, ids)) {
+          participants.put(found.id(), found);
+        }
+      }
+      if (!keys.isEmpty()) {
+        for (LedgerEntry found : tx.ledger().findByIdempotencyKeys(tenantId, keys)) {
+          entriesByKey.put(found.idempotencyKey(), found);
+        }
+      }
+    }
+
+    /** The operation's participant: read beforehand when named by id, else resolved now. */
+    Participant participant(Transaction tx, long tenantId, Prepared p) {
+      if (p.participant() instanceof ParticipantRef.ById byId) {
+        Participant found = participants.get(byId.participantId());
+        if (found == null) {
+          throw LoyaltyException.notFound("participant");
+        }
+        return found;
+      }
+      return p.resolver().resolve(tx, tenantId);
+    }
+
+    /** The entry with this key: one stored before the chunk, or one this chunk wrote. */
+    Optional<LedgerEntry> entryWithKey(String key) {
+      return Optional.ofNullable(entriesByKey.get(key));
+    }
+
+    void append(LedgerEntry entry) {
+      entries.add(entry);
+      if (entry.idempotencyKey() != null) {
+        entriesByKey.put(entry.idempotencyKey(), entry);
+      }
+    }
+
+    void emit(EventRecord event) {
+      events.add(event);
+    }
+
+    void addPoints(long campaignId, long participantId, int month, long points, Instant at) {
+      increments.merge(new CounterKey(participantId, month),
+          new PointsIncrement(context.tenantId(), campaignId, participantId, month, points, at),
+          (a, b) -> new PointsIncrement(a.tenantId(), a.campaignId(), a.participantId(), a.month(),
+              a.points() + b.points(), a.at().isAfter(b.at()) ? a.at() : b.at()));
+    }
+
+    /** Sends the buffered rows, in batches, inside the chunk's transaction. */
+    void flush(Transaction tx) {
+      tx.ledger().appendAll(entries);
+      tx.events().appendAll(events);
+      tx.leaderboards().addPointsAll(new ArrayList<>(increments.values()));
+    }
+  }
+
+  /** A points counter of a participant (its campaign follows from it). */
+  private record CounterKey(long participantId, int month) {
   }
 
   /**

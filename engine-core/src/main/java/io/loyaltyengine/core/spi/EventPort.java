@@ -25,6 +25,13 @@ public interface EventPort {
   /** Appends an unpositioned event. */
   void append(EventRecord event);
 
+  /** As {@link #append} for each event, in order; a store may send them in one batch. */
+  default void appendAll(List<EventRecord> events) {
+    for (EventRecord event : events) {
+      append(event);
+    }
+  }
+
   /**
    * Tenants with ids above {@code afterTenantId} that have unpositioned events, in id order, at most {@code limit};
    * the dispatcher walks them page by page, so no tenant waits behind busier ones.

@@ -31,6 +31,16 @@ public interface LeaderboardPort {
   /** Adds awarded points to a participant's counter of a month (0: all time), creating it at 0 (atomic). */
   void addPoints(long tenantId, long campaignId, long participantId, int month, long points, Instant at);
 
+  /**
+   * As {@link #addPoints} for each increment, in order; a store may send them in one batch. Bulk imports use it, with
+   * the increments of a chunk summed per counter.
+   */
+  default void addPointsAll(List<PointsIncrement> increments) {
+    for (PointsIncrement i : increments) {
+      addPoints(i.tenantId(), i.campaignId(), i.participantId(), i.month(), i.points(), i.at());
+    }
+  }
+
   /** Every member of a board with its score, in no particular order (to build an index). */
   void scan(long tenantId, long campaignId, BoardMetric metric, int month, Instant createdBefore, ScoreSink sink);
 

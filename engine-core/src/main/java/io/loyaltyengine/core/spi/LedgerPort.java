@@ -1,6 +1,8 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.points.LedgerEntry;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,6 +33,27 @@ public interface LedgerPort {
    *     the same idempotency key
    */
   void append(LedgerEntry entry);
+
+  /**
+   * As {@link #append} for each entry, in order; a store may send them in one batch. If one violates the key, the
+   * unit of work must fail (what was appended before it may or may not be written until then).
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY} as {@link #append}
+   */
+  default void appendAll(List<LedgerEntry> entries) {
+    for (LedgerEntry entry : entries) {
+      append(entry);
+    }
+  }
+
+  /** The tenant's entries with any of these idempotency keys (a bulk request looks its keys up at once). */
+  default List<LedgerEntry> findByIdempotencyKeys(long tenantId, Collection<String> idempotencyKeys) {
+    List<LedgerEntry> found = new ArrayList<>();
+    for (String key : idempotencyKeys) {
+      findByIdempotencyKey(tenantId, key).ifPresent(found::add);
+    }
+    return found;
+  }
 
   /** Finds the tenant's entry with this idempotency key. */
   Optional<LedgerEntry> findByIdempotencyKey(long tenantId, String idempotencyKey);

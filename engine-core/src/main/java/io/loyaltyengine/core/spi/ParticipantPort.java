@@ -1,6 +1,8 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.participant.Participant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,6 +25,15 @@ public interface ParticipantPort {
 
   /** Finds a participant of the tenant by id. */
   Optional<Participant> find(long tenantId, long participantId);
+
+  /** The tenant's participants with any of these ids, in no particular order (a bulk request reads them at once). */
+  default List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
+    List<Participant> found = new ArrayList<>();
+    for (long id : participantIds) {
+      find(tenantId, id).ifPresent(found::add);
+    }
+    return found;
+  }
 
   /** Finds a participant of a campaign of the tenant by sanitized email. */
   Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail);

@@ -64,6 +64,31 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
         .execute());
   }
 
+  /** One JDBC batch. */
+  @Override
+  public void appendAll(List<EventRecord> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    run("event append batch", () -> {
+      PreparedBatch batch = handle.prepareBatch(sql.eventInsert());
+      for (EventRecord e : events) {
+        batch.bind("tenantId", e.tenantId())
+            .bind("eventId", e.eventId())
+            .bind("type", e.type().wireName())
+            .bind("campaignId", e.campaignId())
+            .bind("participantId", e.participantId())
+            .bind("sequence", e.sequence())
+            .bind("occurredAt", Rows.timestamp(e.occurredAt()))
+            .bind("schemaVersion", e.schemaVersion())
+            .bind("position", e.position())
+            .bind("payload", e.payload())
+            .add();
+      }
+      return batch.execute();
+    });
+  }
+
   @Override
   public List<Long> tenantsWithUnpositionedEvents(long afterTenantId, int limit) {
     return run("event tenants with unpositioned events",

@@ -2,6 +2,7 @@ package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.leaderboard.BoardEntry;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 
@@ -92,6 +94,63 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
     }
     throw new TransientStorageException("a points counter was rolled back by another transaction while it was "
         + "added to; retry the unit of work", null);
+  }
+
+  /**
+   * JDBC batches: on PostgreSQL one batch of upserts; on H2 a batch creating the absent counters, then a batch of
+   * additions, whose every row must have matched (else, as in {@link #addPoints}, a concurrent creation rolled back
+   * and the unit of work is retried).
+   */
+  @Override
+  public void addPointsAll(List<PointsIncrement> increments) {
+    if (increments.isEmpty()) {
+      return;
+    }
+    for (PointsIncrement i : increments) {
+      if (i.points() < 0) {
+        throw new IllegalArgumentException("points must not be negative but was " + i.points());
+      }
+      Objects.requireNonNull(i.at(), "at");
+    }
+    String upsert = sql.pointsUpsert();
+    if (upsert != null) {
+      run("points counter add batch", () -> bindAll(handle.prepareBatch(upsert), increments).execute());
+      return;
+    }
+    try {
+      bindAll(handle.prepareBatch(sql.pointsCounterCreate()), increments).execute();
+    } catch (JdbiException e) {
+      if (!SqlErrors.isUniqueViolation(e)) {
+        throw SqlErrors.translate("points counter create batch", e);
+      }
+      // Another transaction created one of the counters meanwhile (H2 rolled back only that statement): add one by
+      // one, each creating its counter if still absent.
+      for (PointsIncrement i : increments) {
+        addPoints(i.tenantId(), i.campaignId(), i.participantId(), i.month(), i.points(), i.at());
+      }
+      return;
+    }
+    int[] rows = run("points counter add batch", () -> bindAll(handle.prepareBatch(Sql.POINTS_ADD), increments)
+        .execute());
+    for (int r : rows) {
+      if (r == 0) {
+        throw new TransientStorageException("a points counter was rolled back by another transaction while it was "
+            + "added to; retry the unit of work", null);
+      }
+    }
+  }
+
+  private static PreparedBatch bindAll(PreparedBatch batch, List<PointsIncrement> increments) {
+    for (PointsIncrement i : increments) {
+      batch.bind("tenantId", i.tenantId())
+          .bind("participantId", i.participantId())
+          .bind("month", i.month())
+          .bind("campaignId", i.campaignId())
+          .bind("points", i.points())
+          .bind("at", Rows.timestamp(i.at()))
+          .add();
+    }
+    return batch;
   }
 
   @Override

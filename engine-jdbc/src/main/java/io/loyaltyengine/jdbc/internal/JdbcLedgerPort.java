@@ -4,9 +4,12 @@ import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.points.LedgerEntry;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * Balances (columns of {@code participant}) and the ledger (table {@code ledger_entry}).
@@ -71,6 +74,51 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
         .bind("createdAt", Rows.timestamp(e.createdAt()))
         .execute());
   }
+
+  /** One JDBC batch. */
+  @Override
+  public void appendAll(List<LedgerEntry> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    run("ledger append batch", UniqueKey.LEDGER_IDEMPOTENCY_KEY, () -> {
+      PreparedBatch batch = handle.prepareBatch(Sql.LEDGER_INSERT);
+      for (LedgerEntry e : entries) {
+        batch.bind("tenantId", e.tenantId())
+            .bind("entryId", e.id())
+            .bind("participantId", e.participantId())
+            .bind("campaignId", e.campaignId())
+            .bind("kind", e.kind().name())
+            .bind("amount", e.amount())
+            .bind("type", e.type())
+            .bind("description", e.description())
+            .bind("idempotencyKey", e.idempotencyKey())
+            .bind("balanceAfter", e.balanceAfter())
+            .bind("createdAt", Rows.timestamp(e.createdAt()))
+            .add();
+      }
+      return batch.execute();
+    });
+  }
+
+  /** One query per {@value #KEYS_PER_QUERY} keys. */
+  @Override
+  public List<LedgerEntry> findByIdempotencyKeys(long tenantId, Collection<String> idempotencyKeys) {
+    List<String> keys = List.copyOf(idempotencyKeys);
+    List<LedgerEntry> found = new ArrayList<>();
+    for (int from = 0; from < keys.size(); from += KEYS_PER_QUERY) {
+      List<String> slice = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_QUERY));
+      found.addAll(run("ledger find by idempotency keys", () -> handle.createQuery(Sql.LEDGER_FIND_BY_KEYS)
+          .bind("tenantId", tenantId)
+          .bindList("keys", slice)
+          .map(Rows.LEDGER_ENTRY)
+          .list()));
+    }
+    return found;
+  }
+
+  /** Keys bound in one IN list (well under the drivers' bind-parameter limits). */
+  static final int KEYS_PER_QUERY = 500;
 
   @Override
   public Optional<LedgerEntry> findByIdempotencyKey(long tenantId, String idempotencyKey) {

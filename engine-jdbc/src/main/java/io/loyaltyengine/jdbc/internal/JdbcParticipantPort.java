@@ -5,11 +5,13 @@ import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.Participant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.Update;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * Participants in table {@code participant}. The search text column holds
@@ -42,6 +44,25 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
   public Optional<Participant> find(long tenantId, long participantId) {
     return byId("participant find", Sql.PARTICIPANT_FIND, tenantId, participantId);
   }
+
+  /** One query per {@value #IDS_PER_QUERY} ids. */
+  @Override
+  public List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
+    List<Long> ids = List.copyOf(participantIds);
+    List<Participant> found = new ArrayList<>();
+    for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
+      List<Long> slice = ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY));
+      found.addAll(run("participant find all", () -> handle.createQuery(Sql.PARTICIPANT_FIND_ALL)
+          .bind("tenantId", tenantId)
+          .bindList("ids", slice)
+          .map(Rows.PARTICIPANT)
+          .list()));
+    }
+    return found;
+  }
+
+  /** Ids bound in one IN list. */
+  static final int IDS_PER_QUERY = 500;
 
   @Override
   public Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail) {

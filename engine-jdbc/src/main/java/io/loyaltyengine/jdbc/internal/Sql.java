@@ -51,6 +51,8 @@ public final class Sql {
   static final String PARTICIPANT_FIND =
       PARTICIPANT_SELECT + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String PARTICIPANT_LOCK = PARTICIPANT_FIND + " FOR UPDATE";
+  static final String PARTICIPANT_FIND_ALL =
+      PARTICIPANT_SELECT + " WHERE tenant_id = :tenantId AND participant_id IN (<ids>)";
   static final String PARTICIPANT_FIND_BY_EMAIL = PARTICIPANT_SELECT
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND email_sanitized = :emailSanitized";
   static final String PARTICIPANT_DELETE =
@@ -75,6 +77,8 @@ public final class Sql {
       + " :createdAt)";
   static final String LEDGER_FIND_BY_KEY = "SELECT " + LEDGER_COLUMNS
       + " FROM ledger_entry WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
+  static final String LEDGER_FIND_BY_KEYS = "SELECT " + LEDGER_COLUMNS
+      + " FROM ledger_entry WHERE tenant_id = :tenantId AND idempotency_key IN (<keys>)";
   static final String LEDGER_HISTORY = "SELECT " + LEDGER_COLUMNS
       + " FROM ledger_entry WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String LEDGER_AND_BEFORE = " AND entry_id < :beforeId";

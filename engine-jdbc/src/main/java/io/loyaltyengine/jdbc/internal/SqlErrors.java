@@ -44,7 +44,13 @@ public final class SqlErrors {
   /** Whether {@code failure} was caused by a unique-constraint violation. */
   static boolean isUniqueViolation(Throwable failure) {
     SQLException sql = sqlCause(failure);
-    return sql != null && UNIQUE_VIOLATION.equals(sql.getSQLState());
+    // A batch reports its failed statement as the next exception of the batch's own.
+    for (SQLException s = sql; s != null; s = s.getNextException()) {
+      if (UNIQUE_VIOLATION.equals(s.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether {@code failure} was caused by something a retry of the transaction may cure. */
