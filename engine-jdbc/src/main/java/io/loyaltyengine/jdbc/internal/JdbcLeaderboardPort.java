@@ -5,6 +5,7 @@ import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.TransientStorageException;
+import io.loyaltyengine.jdbc.SqlDialect;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
@@ -34,8 +35,9 @@ import org.jdbi.v3.core.statement.Query;
  *
  * <h2>Points counters</h2>
  * {@link #addPoints} never reads the counter into Java: on PostgreSQL one {@code INSERT ... ON CONFLICT DO UPDATE}
- * adds to it under the row lock; on H2 the counter is created at 0 if absent, then one {@code UPDATE} adds to it,
- * retried as the action counters are when another transaction's creation rolled back. The change's time never moves
+ * adds to it under the row lock; on H2 one {@code MERGE} does the same, and only if another transaction created the
+ * counter between the MERGE's look and its insert (a unique violation, which H2 rolls back alone) is the counter
+ * created at 0 if absent, then added to by one {@code UPDATE}, retried as the action counters are. The change's time never moves
  * back ({@code GREATEST}), so catching up from a time never misses a later change.
  *
  * <h2>Removals and winners</h2>
@@ -61,17 +63,22 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
       throw new IllegalArgumentException("points must not be negative but was " + points);
     }
     Objects.requireNonNull(at, "at");
-    String upsert = sql.pointsUpsert();
-    if (upsert != null) {
-      run("points counter add", () -> handle.createUpdate(upsert)
+    try {
+      handle.createUpdate(sql.pointsUpsert())
           .bind("tenantId", tenantId)
           .bind("participantId", participantId)
           .bind("month", month)
           .bind("campaignId", campaignId)
           .bind("points", points)
           .bind("at", Rows.timestamp(at))
-          .execute());
+          .execute();
       return;
+    } catch (JdbiException e) {
+      if (sql.dialect() != SqlDialect.H2 || !SqlErrors.isUniqueViolation(e)) {
+        throw SqlErrors.translate("points counter add", e);
+      }
+      // H2: another transaction created the counter between the MERGE's look and its insert (H2 rolled back only
+      // that statement). Create-if-absent, then add.
     }
     for (int attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
       runInsertIfAbsent("points counter create", () -> handle.createUpdate(sql.pointsCounterCreate())
@@ -96,11 +103,7 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
         + "added to; retry the unit of work", null);
   }
 
-  /**
-   * JDBC batches: on PostgreSQL one batch of upserts; on H2 a batch creating the absent counters, then a batch of
-   * additions, whose every row must have matched (else, as in {@link #addPoints}, a concurrent creation rolled back
-   * and the unit of work is retried).
-   */
+  /** One JDBC batch of upserts ({@code INSERT ... ON CONFLICT} on PostgreSQL, {@code MERGE} on H2). */
   @Override
   public void addPointsAll(List<PointsIncrement> increments) {
     if (increments.isEmpty()) {
@@ -112,31 +115,16 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
       }
       Objects.requireNonNull(i.at(), "at");
     }
-    String upsert = sql.pointsUpsert();
-    if (upsert != null) {
-      run("points counter add batch", () -> bindAll(handle.prepareBatch(upsert), increments).execute());
-      return;
-    }
     try {
-      bindAll(handle.prepareBatch(sql.pointsCounterCreate()), increments).execute();
+      bindAll(handle.prepareBatch(sql.pointsUpsert()), increments).execute();
     } catch (JdbiException e) {
-      if (!SqlErrors.isUniqueViolation(e)) {
-        throw SqlErrors.translate("points counter create batch", e);
+      if (sql.dialect() != SqlDialect.H2 || !SqlErrors.isUniqueViolation(e)) {
+        throw SqlErrors.translate("points counter add batch", e);
       }
-      // Another transaction created one of the counters meanwhile (H2 rolled back only that statement): add one by
-      // one, each creating its counter if still absent.
-      for (PointsIncrement i : increments) {
-        addPoints(i.tenantId(), i.campaignId(), i.participantId(), i.month(), i.points(), i.at());
-      }
-      return;
-    }
-    int[] rows = run("points counter add batch", () -> bindAll(handle.prepareBatch(Sql.POINTS_ADD), increments)
-        .execute());
-    for (int r : rows) {
-      if (r == 0) {
-        throw new TransientStorageException("a points counter was rolled back by another transaction while it was "
-            + "added to; retry the unit of work", null);
-      }
+      // H2 rolled back only the statements that failed, and which ones is not reliably reported: retry the unit of
+      // work, which then finds the counters created.
+      throw new TransientStorageException("a points counter was created by another transaction during a batch; "
+          + "retry the unit of work", e);
     }
   }
 

@@ -662,7 +662,14 @@ public final class Sql {
       case POSTGRESQL -> null;
     };
     this.pointsUpsert = switch (dialect) {
-      case H2 -> null;
+      // One statement. Two transactions both missing the row would make one of them fail with a unique violation;
+      // the port then falls back to create-if-absent and add (awards hold the participant's row lock, so it is rare).
+      case H2 -> "MERGE INTO points_count x USING (VALUES (CAST(:tenantId AS BIGINT), CAST(:participantId AS BIGINT),"
+          + " CAST(:month AS INTEGER))) s (tenant_id, participant_id, year_month) ON x.tenant_id = s.tenant_id"
+          + " AND x.participant_id = s.participant_id AND x.year_month = s.year_month"
+          + " WHEN MATCHED THEN UPDATE SET points = x.points + :points, updated_at = GREATEST(x.updated_at, :at)"
+          + " WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, year_month, campaign_id, points, updated_at)"
+          + " VALUES (s.tenant_id, s.participant_id, s.year_month, :campaignId, :points, :at)";
       case POSTGRESQL -> "INSERT INTO points_count AS x (tenant_id, participant_id, year_month, campaign_id, points,"
           + " updated_at) VALUES (:tenantId, :participantId, :month, :campaignId, :points, :at)"
           + " ON CONFLICT (tenant_id, participant_id, year_month) DO UPDATE SET points = x.points + EXCLUDED.points,"
