@@ -6,7 +6,9 @@ import java.time.Instant;
  * One entry of a participant's points ledger. Immutable. A participant's balance always equals the sum of its
  * entries' {@link #signedAmount()}.
  *
- * @param id the entry's id; entries of one participant are ordered by it
+ * @param id the entry's id; entries of one participant made by one engine instance are ordered by it (across
+ *     instances sharing a database, entries made within the same millisecond are ordered by node: {@code
+ *     balanceAfter} tells their true order)
  * @param tenantId the owning tenant
  * @param campaignId the participant's campaign
  * @param participantId the participant

@@ -71,6 +71,9 @@ final class GroupCommit {
     }
     Pending mine = new Pending(work, Thread.currentThread());
     queue.add(mine);
+    // An interrupt must not reach the store while this thread runs other callers' work (H2 closes its file on an
+    // interrupted write), nor make parking spin: it is held back and restored before returning.
+    boolean interrupted = Thread.interrupted();
     while (!mine.done) {
       if (leader.tryLock()) {
         try {
@@ -88,6 +91,10 @@ final class GroupCommit {
       } else {
         LockSupport.parkNanos(this, PARK_NANOS);
       }
+      interrupted |= Thread.interrupted();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     if (mine.failure instanceof RuntimeException e) {
       throw e;

@@ -12,7 +12,9 @@ import io.loyaltyengine.core.rewards.Goals;
 import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.PointsIncrement;
+import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.core.validation.TextRules;
@@ -170,6 +172,13 @@ public final class PointsService implements Points {
           r[i] = PointsOutcome.failed(e);
         } catch (UniqueViolationException e) {
           r[i] = e;
+        } catch (TransientStorageException e) {
+          // The whole chunk is retried.
+          throw e;
+        } catch (StorageException e) {
+          // The store refused this operation alone (its savepoint undid it): the others go on.
+          r[i] = PointsOutcome.failed(new LoyaltyException(ErrorCode.STORAGE_UNAVAILABLE, null,
+              "the storage could not complete the operation; nothing was changed", e));
         }
       }
       return r;

@@ -18,9 +18,11 @@ import java.util.Set;
  * {@link io.loyaltyengine.points.Points} must do, against which the real engine is compared step by step.
  *
  * <p>Per participant it keeps the balance, the lifetime points and the entries; per tenant the idempotency keys
- * with the result first recorded for each. {@link #award} and {@link #deduct} predict the {@link Outcome} of a
- * request and, when it succeeds, apply it. Participants are named by any {@code long} the caller chooses (a test's
- * own slot numbers, or the engine's ids).
+ * with the result first recorded for each. {@link #award}, {@link #deduct} and {@link #deductUpToBalance} predict
+ * the {@link Outcome} of a request and, when it succeeds, apply it. A bulk request
+ * ({@link io.loyaltyengine.points.Points#applyAll}) is the same requests predicted one after the other, in list
+ * order. Participants are named by any {@code long} the caller chooses (a test's own slot numbers, or the engine's
+ * ids). {@link #copy} gives an independent model, so that a test can try several orders of concurrent requests.
  *
  * <h2>Rules, in the order they are decided</h2>
  * <ol>
@@ -34,6 +36,11 @@ import java.util.Set;
  *   <li>Otherwise the entry is appended ({@link Applied}). A rejected request records nothing, so its key stays
  *       free.
  * </ol>
+ * A deduction capped at the balance ({@link #deductUpToBalance}) follows rules 1 to 3, except that a known key
+ * replays when the first request was a deduction of the same participant, type and description that took at most
+ * this amount (it recorded what it took); then with a zero balance it writes nothing ({@link NothingTaken}, the key
+ * stays free), else it appends a deduction of {@code min(amount, balance)}, recorded under its key as a deduction
+ * of that amount.
  * The API does not fix the order of rules 1 and 3 for a request that breaks both; generate such requests only if the
  * engine documents an order.
  *
@@ -101,6 +108,51 @@ public final class LedgerModel {
   /** Predicts and applies a deduction. */
   public Outcome deduct(long participant, PointsChange change) {
     return apply(participant, LedgerEntryKind.DEDUCT, change);
+  }
+
+  /** Predicts and applies a deduction capped at the balance. */
+  public Outcome deductUpToBalance(long participant, PointsChange change) {
+    Objects.requireNonNull(change, "change");
+    if (change.amount() < 1 || change.amount() > maxPointsPerOperation) {
+      return new Rejected(ErrorCode.VALIDATION_ERROR, "amount");
+    }
+    Account account = accounts.get(participant);
+    if (account == null) {
+      return new Rejected(ErrorCode.NOT_FOUND, null);
+    }
+    if (change.idempotencyKey() != null) {
+      Recorded recorded = keys.get(change.idempotencyKey());
+      if (recorded != null) {
+        Request first = recorded.request;
+        boolean same = first.participant == participant && first.kind == LedgerEntryKind.DEDUCT
+            && first.amount <= change.amount() && first.type.equals(change.type())
+            && Objects.equals(first.description, change.description());
+        return same
+            ? new Replayed(recorded.entry, recorded.entry.balanceAfter)
+            : new Rejected(ErrorCode.CONFLICT, "idempotencyKey");
+      }
+    }
+    if (account.balance == 0) {
+      return new NothingTaken();
+    }
+    long taken = Math.min(change.amount(), account.balance);
+    return apply(participant, LedgerEntryKind.DEDUCT,
+        new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()));
+  }
+
+  /** An independent copy of this model: what happens to one does not happen to the other. */
+  public LedgerModel copy() {
+    LedgerModel copy = new LedgerModel(maxPointsPerOperation);
+    accounts.forEach((participant, account) -> {
+      Account a = new Account();
+      a.balance = account.balance;
+      a.lifetime = account.lifetime;
+      a.entries.addAll(account.entries);
+      copy.accounts.put(participant, a);
+    });
+    copy.keys.putAll(keys);
+    copy.sequence = sequence;
+    return copy;
   }
 
   /** The participant's balance. */
@@ -199,7 +251,14 @@ public final class LedgerModel {
   }
 
   /** The predicted outcome of an award or deduction. Immutable and thread-safe. */
-  public sealed interface Outcome permits Applied, Replayed, Rejected {
+  public sealed interface Outcome permits Applied, Replayed, Rejected, NothingTaken {
+  }
+
+  /**
+   * A deduction capped at the balance found a zero balance: it succeeds, writes no entry, and leaves its key free
+   * (the engine's result has no entry and balance 0). Immutable and thread-safe.
+   */
+  public record NothingTaken() implements Outcome {
   }
 
   /**

@@ -16,15 +16,19 @@ import io.loyaltyengine.participant.ParticipantUpdate;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsOperation;
+import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
 import io.loyaltyengine.testkit.model.LedgerModel.Applied;
+import io.loyaltyengine.testkit.model.LedgerModel.NothingTaken;
 import io.loyaltyengine.testkit.model.LedgerModel.Outcome;
 import io.loyaltyengine.testkit.model.LedgerModel.Rejected;
 import io.loyaltyengine.testkit.model.LedgerModel.Replayed;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -32,12 +36,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
 /**
  * The points ledger of a real engine, driven against a {@link LedgerModel} by a {@link ModelRunner}: seeded
- * sequences of awards, deductions, retries with the same idempotency key (same and different parameters), profile
- * updates and enrolments.
+ * sequences of awards, deductions, deductions capped at the balance, retries with the same idempotency key (same
+ * and different parameters), bulk requests ({@link io.loyaltyengine.points.Points#applyAll}), groups of concurrent
+ * callers, profile updates and enrolments.
  *
  * <pre>{@code
  * LedgerScenario.runner(engine, maxPointsPerOperation).steps(200).build().runSeeds(1, 2, 3, 4, 5);
@@ -46,11 +57,24 @@ import java.util.random.RandomGenerator;
  * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant of the given engine, with one
  * brand, one campaign and two participants to start with; tenant isolation keeps runs apart. Participants are named
  * by slot (0, 1, then one more per enrolment), so operations stay meaningful when a shortened sequence drops some;
- * an operation on a slot that does not exist (yet) is skipped.
+ * an operation on a slot that does not exist (yet) is skipped. Slot {@value #NOBODY} names a participant that never
+ * exists (NOT_FOUND).
+ *
+ * <h2>Bulk requests</h2>
+ * A bulk request is predicted as its operations one after the other, in list order, each with the outcome the
+ * single call would have; a list holding a null is refused as a whole (VALIDATION_ERROR on {@code operations}) and
+ * changes nothing.
+ *
+ * <h2>Concurrent callers</h2>
+ * A group of 2 to 4 callers (single calls, or small bulk requests), sometimes two of them with the same key, starts
+ * on as many threads at once, so that the engine may combine them into shared transactions (group commit). The
+ * group passes if some interleaving of the callers' operations (each caller's in its own order) applied to the model
+ * predicts exactly what every caller got, with each participant's new entries numbered in that order; the model then
+ * follows that interleaving. No timing is assumed.
  *
  * <h2>Checked after every step</h2>
  * The engine's result matches the model's prediction (entry, balance, replay flag, error code and field); every
- * participant's balance and lifetime points equal the model's, and the balance is never negative; the touched
+ * participant's balance and lifetime points equal the model's, and the balance is never negative; each touched
  * participant's history, walked with keyset pages, is exactly the model's entries newest first, so its balance is
  * the sum of its ledger and its lifetime points the sum of its awards; a replay returns the first entry's id and a
  * retry changes nothing.
@@ -58,10 +82,15 @@ import java.util.random.RandomGenerator;
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway.
  */
 public final class LedgerScenario {
+  /** The slot of a participant that never exists. */
+  public static final int NOBODY = 99;
+
   private static final int INITIAL_PARTICIPANTS = 2;
   private static final int MAX_PARTICIPANTS = 6;
   private static final List<String> TYPES = List.of("purchase", "bonus", "refund");
   private static final long[] DEFAULT_SEEDS = {20250301L, 7L, 1_000_003L, 42L, 977L};
+  private static final int MAX_CALLERS = 4;
+  private static final int MAX_CONCURRENT_OPERATIONS = 6;
 
   private LedgerScenario() {
   }
@@ -92,8 +121,9 @@ public final class LedgerScenario {
 
   /**
    * Five seeds whose 200-step sequences together reach every outcome of the {@link LedgerModel} (applied,
-   * replayed, conflict, insufficient points, bad amount, overflow), as the kit's own tests check. A new array each
-   * call.
+   * replayed, conflict, insufficient points, bad amount, overflow, a capped deduction that takes less than asked
+   * or nothing) in single calls, in bulk requests and among concurrent callers, as the kit's own tests check. A new
+   * array each call.
    */
   public static long[] defaultSeeds() {
     return DEFAULT_SEEDS.clone();
@@ -109,9 +139,10 @@ public final class LedgerScenario {
     return (random, previous) -> {
       int slots = INITIAL_PARTICIPANTS + (int) previous.stream().filter(Enrol.class::isInstance).count();
       List<Points> keyed = previous.stream()
-          .filter(Points.class::isInstance).map(Points.class::cast)
+          .flatMap(op -> op.points().stream())
           .filter(p -> p.idempotencyKey() != null)
           .toList();
+      PointsGen points = new PointsGen(valid, invalid, types, descriptions, keyed);
       int pick = random.nextInt(100);
       if (pick < 12 && !keyed.isEmpty()) {
         return keyed.get(random.nextInt(keyed.size())); // an exact retry
@@ -127,18 +158,80 @@ public final class LedgerScenario {
       if (pick < 33 && slots < MAX_PARTICIPANTS) {
         return new Enrol("enrol" + previous.size() + "@example.com", Generators.names().next(random));
       }
-      boolean deduct = pick >= 68;
-      int slot = random.nextInt(slots);
+      if (pick < 40) {
+        return bulk(random, points, slots, random.nextInt(8) == 0);
+      }
+      if (pick < 47) {
+        return concurrently(random, points, slots);
+      }
+      return points.next(random, slots, false);
+    };
+  }
+
+  /** Generates single points operations. */
+  private record PointsGen(Gen<Long> valid, Gen<Long> invalid, Gen<String> types, Gen<String> descriptions,
+      List<Points> keyed) {
+
+    Points next(RandomGenerator random, int slots, boolean mayBeNobody) {
+      int kind = random.nextInt(10);
+      int slot = mayBeNobody && random.nextInt(8) == 0 ? NOBODY : random.nextInt(slots);
       int amountKind = random.nextInt(20);
+      boolean deducting = kind >= 5;
       long amount = amountKind == 0 ? invalid.next(random)
-          : deduct && amountKind < 4 ? 10_000L
+          : deducting && amountKind < 4 ? 10_000L
           : valid.next(random);
       // A bad amount never carries a key: which of "bad amount" and "key reused" wins is not documented.
       String key = amountKind != 0 && random.nextInt(5) < 2 ? "k" + random.nextInt(12) : null;
-      return deduct
-          ? new Deduct(slot, amount, types.next(random), descriptions.next(random), key)
-          : new Award(slot, amount, types.next(random), descriptions.next(random), key);
-    };
+      String type = types.next(random);
+      String description = descriptions.next(random);
+      return kind < 5 ? new Award(slot, amount, type, description, key)
+          : kind < 8 ? new Deduct(slot, amount, type, description, key)
+          : new DeductUpTo(slot, amount, type, description, key);
+    }
+
+    /** A new operation, or now and then an exact retry of an earlier keyed one. */
+    Points nextOrRetry(RandomGenerator random, int slots) {
+      if (!keyed.isEmpty() && random.nextInt(6) == 0) {
+        return keyed.get(random.nextInt(keyed.size()));
+      }
+      return next(random, slots, true);
+    }
+  }
+
+  private static Bulk bulk(RandomGenerator random, PointsGen points, int slots, boolean withNull) {
+    int size = random.nextInt(7);
+    List<Points> ops = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      if (!ops.isEmpty() && random.nextInt(6) == 0) {
+        ops.add(ops.get(random.nextInt(ops.size()))); // the same operation twice in one request
+      } else {
+        ops.add(points.nextOrRetry(random, slots));
+      }
+    }
+    return new Bulk(ops, withNull ? random.nextInt(size + 1) : -1);
+  }
+
+  private static Concurrently concurrently(RandomGenerator random, PointsGen points, int slots) {
+    int callers = 2 + random.nextInt(MAX_CALLERS - 1);
+    List<Op> group = new ArrayList<>();
+    int operations = 0;
+    for (int i = 0; i < callers; i++) {
+      int left = MAX_CONCURRENT_OPERATIONS - operations - (callers - i - 1);
+      Op caller;
+      if (left >= 2 && random.nextInt(5) == 0) {
+        caller = bulk(random, points, slots, false);
+        List<Points> ops = ((Bulk) caller).operations();
+        caller = new Bulk(ops.subList(0, Math.min(ops.size(), left)), -1);
+      } else if (!group.isEmpty() && random.nextInt(3) == 0 && group.get(0) instanceof Points first
+          && first.idempotencyKey() != null) {
+        caller = first; // two callers racing with one key
+      } else {
+        caller = points.nextOrRetry(random, slots);
+      }
+      operations += caller.points().size();
+      group.add(caller);
+    }
+    return new Concurrently(group);
   }
 
   private static Op changedRetry(RandomGenerator random, Points original, int slots) {
@@ -151,18 +244,26 @@ public final class LedgerScenario {
           original.description() == null ? "changed" : null);
       case 3 -> original.with((original.slot() + 1) % Math.max(2, slots), original.amount(), original.type(),
           original.description());
-      default -> original instanceof Award a
-          ? new Deduct(a.slot(), a.amount(), a.type(), a.description(), a.idempotencyKey())
-          : new Award(original.slot(), original.amount(), original.type(), original.description(),
-              original.idempotencyKey());
+      default -> original instanceof Award
+          ? new Deduct(original.slot(), original.amount(), original.type(), original.description(),
+              original.idempotencyKey())
+          : original instanceof Deduct
+              ? new DeductUpTo(original.slot(), original.amount(), original.type(), original.description(),
+                  original.idempotencyKey())
+              : new Award(original.slot(), original.amount(), original.type(), original.description(),
+                  original.idempotencyKey());
     };
     return changed;
   }
 
   private static void apply(Run run, LedgerModel model, Op op) {
-    run.touched = -1;
+    run.touched.clear();
     if (op instanceof Points p) {
       applyPoints(run, model, p);
+    } else if (op instanceof Bulk b) {
+      applyBulk(run, model, b);
+    } else if (op instanceof Concurrently c) {
+      applyConcurrently(run, model, c);
     } else if (op instanceof UpdateProfile u) {
       applyUpdate(run, model, u);
     } else if (op instanceof Enrol e) {
@@ -174,27 +275,80 @@ public final class LedgerScenario {
       run.ids.add(created.id());
       run.profiles.add(new Profile());
       model.addParticipant(slot);
-      run.touched = slot;
+      run.touched.add(slot);
     } else {
       throw new IllegalArgumentException("unknown operation " + op);
     }
   }
 
+  /** Whether the operation names a participant of this run (or the one that never exists). */
+  private static boolean exists(Run run, Points op) {
+    return op.slot() == NOBODY || op.slot() < run.ids.size();
+  }
+
+  private static ParticipantRef ref(Run run, Points op) {
+    // An id no participant has: ids are positive, and no generator reaches this one.
+    return ParticipantRef.id(op.slot() == NOBODY ? Long.MAX_VALUE - 7 : run.ids.get(op.slot()));
+  }
+
+  private static PointsChange change(Points op) {
+    return new PointsChange(op.amount(), op.type(), op.description(), op.idempotencyKey());
+  }
+
+  private static Outcome predict(LedgerModel model, Points op) {
+    return op instanceof Award ? model.award(op.slot(), change(op))
+        : op instanceof Deduct ? model.deduct(op.slot(), change(op))
+        : model.deductUpToBalance(op.slot(), change(op));
+  }
+
+  /** Calls the engine once for {@code op}: its result, or the {@link LoyaltyException} it threw. */
+  private static Object call(Run run, Points op) {
+    ParticipantRef ref = ref(run, op);
+    PointsChange change = change(op);
+    try {
+      return op instanceof Award ? run.scope.points().award(ref, change)
+          : op instanceof Deduct ? run.scope.points().deduct(ref, change)
+          : run.scope.points().deductUpToBalance(ref, change);
+    } catch (LoyaltyException e) {
+      return e;
+    }
+  }
+
+  private static PointsOperation operation(Run run, Points op) {
+    ParticipantRef ref = ref(run, op);
+    return op instanceof Award ? PointsOperation.award(ref, change(op))
+        : op instanceof Deduct ? PointsOperation.deduct(ref, change(op))
+        : PointsOperation.deductUpToBalance(ref, change(op));
+  }
+
+  /** Calls {@code applyAll}: the outcomes as results or exceptions, or the exception that refused the request. */
+  private static Object callBulk(Run run, List<Points> ops, int nullAt) {
+    List<PointsOperation> request = new ArrayList<>();
+    for (Points op : ops) {
+      request.add(operation(run, op));
+    }
+    if (nullAt >= 0) {
+      request.add(nullAt, null);
+    }
+    try {
+      List<PointsOutcome> outcomes = run.scope.points().applyAll(request);
+      List<Object> got = new ArrayList<>();
+      for (PointsOutcome outcome : outcomes) {
+        got.add(outcome.succeeded() ? outcome.result() : outcome.error());
+      }
+      return got;
+    } catch (LoyaltyException e) {
+      return e;
+    }
+  }
+
   private static void applyPoints(Run run, LedgerModel model, Points op) {
-    if (op.slot() >= run.ids.size()) {
+    if (!exists(run, op)) {
       return; // the enrolment that made this slot was dropped from a shortened sequence
     }
-    ParticipantRef ref = ParticipantRef.id(run.ids.get(op.slot()));
-    PointsChange change = new PointsChange(op.amount(), op.type(), op.description(), op.idempotencyKey());
-    boolean award = op instanceof Award;
-    Outcome expected = award ? model.award(op.slot(), change) : model.deduct(op.slot(), change);
-    Object actual;
-    try {
-      actual = award ? run.scope.points().award(ref, change) : run.scope.points().deduct(ref, change);
-    } catch (LoyaltyException e) {
-      actual = e;
-    }
-    run.touched = op.slot();
+    Outcome expected = predict(model, op);
+    Object actual = call(run, op);
+    touch(run, op);
     String mismatch = compare(run, op, expected, actual);
     if (mismatch != null) {
       throw new AssertionError(op + ": model predicted " + describe(expected) + " but the engine "
@@ -202,8 +356,192 @@ public final class LedgerScenario {
     }
   }
 
-  /** Null when the engine's result agrees with the model's prediction, else what differs. */
+  private static void applyBulk(Run run, LedgerModel model, Bulk bulk) {
+    List<Points> ops = bulk.operations().stream().filter(op -> exists(run, op)).toList();
+    Object actual = callBulk(run, ops, Math.min(bulk.nullAt(), ops.size()));
+    if (bulk.nullAt() >= 0) {
+      expect(actual instanceof LoyaltyException e && e.code() == io.loyaltyengine.ErrorCode.VALIDATION_ERROR
+          && e.field().equals(java.util.Optional.of("operations")), bulk,
+          "a request holding a null refused with VALIDATION_ERROR on operations", describe(actual));
+      return; // the invariant checks that nothing changed
+    }
+    if (!(actual instanceof List<?> outcomes)) {
+      throw new AssertionError(bulk + ": the request failed as a whole: " + describe(actual));
+    }
+    expect(outcomes.size() == ops.size(), bulk, ops.size() + " outcomes", outcomes.size());
+    for (int i = 0; i < ops.size(); i++) {
+      Points op = ops.get(i);
+      Outcome expected = predict(model, op);
+      touch(run, op);
+      String mismatch = compare(run, op, expected, outcomes.get(i));
+      if (mismatch != null) {
+        throw new AssertionError(bulk + ", operation " + i + " (" + op + "): model predicted " + describe(expected)
+            + " but the engine " + describe(outcomes.get(i)) + " (" + mismatch + ")");
+      }
+    }
+  }
+
+  /** One operation of a caller of a concurrent group, with what the engine gave it. */
+  private record Done(int caller, Points op, Object actual) {
+  }
+
+  private static void applyConcurrently(Run run, LedgerModel model, Concurrently group) {
+    List<Op> callers = new ArrayList<>();
+    for (Op caller : group.callers()) {
+      List<Points> ops = caller.points().stream().filter(op -> exists(run, op)).toList();
+      if (!ops.isEmpty()) {
+        callers.add(caller instanceof Bulk ? new Bulk(ops, -1) : ops.get(0));
+      }
+    }
+    List<Object> got = runAtOnce(run, callers);
+    List<List<Done>> done = new ArrayList<>();
+    for (int c = 0; c < callers.size(); c++) {
+      List<Done> mine = new ArrayList<>();
+      Object actual = got.get(c);
+      if (callers.get(c) instanceof Points p) {
+        mine.add(new Done(c, p, actual));
+      } else {
+        Bulk bulk = (Bulk) callers.get(c);
+        if (!(actual instanceof List<?> outcomes) || outcomes.size() != bulk.operations().size()) {
+          throw new AssertionError(group + ": caller " + c + " (" + bulk + ") failed as a whole: "
+              + describe(actual));
+        }
+        for (int i = 0; i < outcomes.size(); i++) {
+          mine.add(new Done(c, bulk.operations().get(i), outcomes.get(i)));
+        }
+      }
+      done.add(mine);
+    }
+    List<Done> order = interleaving(run, model, done);
+    if (order == null) {
+      StringBuilder what = new StringBuilder();
+      for (List<Done> caller : done) {
+        for (Done d : caller) {
+          what.append("\n    caller ").append(d.caller()).append(": ").append(d.op()).append(" -> ")
+              .append(describe(d.actual()));
+        }
+      }
+      throw new AssertionError(group + ": no order of the callers' operations explains what they got (a lost or "
+          + "doubled update, a wrong result, or entries numbered out of order):" + what
+          + "\n  model before: " + model);
+    }
+    for (Done d : order) {
+      Outcome expected = predict(model, d.op());
+      touch(run, d.op());
+      String mismatch = compare(run, d.op(), expected, d.actual());
+      if (mismatch != null) {
+        throw new AssertionError("the chosen interleaving no longer matches: " + d + " (" + mismatch + ")");
+      }
+    }
+  }
+
+  /** Starts every caller on its own thread at once; returns what each got, in caller order. */
+  private static List<Object> runAtOnce(Run run, List<Op> callers) {
+    ExecutorService threads = run.threads();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Object>> futures = new ArrayList<>();
+    for (Op caller : callers) {
+      futures.add(threads.submit(() -> {
+        start.await();
+        return caller instanceof Points p ? call(run, p) : callBulk(run, ((Bulk) caller).operations(), -1);
+      }));
+    }
+    start.countDown();
+    List<Object> got = new ArrayList<>();
+    for (Future<Object> future : futures) {
+      try {
+        got.add(future.get(60, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        throw new AssertionError("a concurrent caller did not finish normally", e);
+      }
+    }
+    return got;
+  }
+
+  /**
+   * An interleaving of the callers' operations (each caller's in order) that a copy of the model, applied in that
+   * order, predicts exactly, with every participant's new entries numbered in that order; or null if none does.
+   */
+  private static List<Done> interleaving(Run run, LedgerModel model, List<List<Done>> callers) {
+    return search(run, model, callers, new int[callers.size()], new ArrayList<>(), new HashMap<>(run.entryIds),
+        new HashSet<>(run.seenEntryIds), new HashMap<>(run.lastEntryId));
+  }
+
+  private static List<Done> search(Run run, LedgerModel model, List<List<Done>> callers, int[] next,
+      List<Done> order, Map<Long, Long> entryIds, Set<Long> seen, Map<Integer, Long> lastIds) {
+    boolean finished = true;
+    for (int c = 0; c < callers.size(); c++) {
+      if (next[c] == callers.get(c).size()) {
+        continue;
+      }
+      finished = false;
+      Done d = callers.get(c).get(next[c]);
+      LedgerModel trial = model.copy();
+      Outcome expected = predict(trial, d.op());
+      Map<Long, Long> ids = new HashMap<>(entryIds);
+      Set<Long> seenIds = new HashSet<>(seen);
+      Map<Integer, Long> last = new HashMap<>(lastIds);
+      if (matches(run, d.op(), expected, d.actual(), ids, seenIds, last)) {
+        next[c]++;
+        order.add(d);
+        List<Done> found = search(run, trial, callers, next, order, ids, seenIds, last);
+        if (found != null) {
+          return found;
+        }
+        order.remove(order.size() - 1);
+        next[c]--;
+      }
+    }
+    return finished ? new ArrayList<>(order) : null;
+  }
+
+  /** Whether the engine's answer is the prediction; records a new entry's id in the trial's maps if it is. */
+  private static boolean matches(Run run, Points op, Outcome expected, Object actual, Map<Long, Long> entryIds,
+      Set<Long> seen, Map<Integer, Long> lastIds) {
+    if (compareOutcome(run, expected, actual, entryIds) != null) {
+      return false;
+    }
+    if (expected instanceof Applied a) {
+      long id = ((PointsResult) actual).entry().id();
+      Long last = lastIds.get(op.slot());
+      if (!seen.add(id) || last != null && id <= last) {
+        return false;
+      }
+      entryIds.put(a.entry().sequence(), id);
+      lastIds.put(op.slot(), id);
+    }
+    return true;
+  }
+
+  private static void touch(Run run, Points op) {
+    if (op.slot() != NOBODY) {
+      run.touched.add(op.slot());
+    }
+  }
+
+  /** Null when the engine's result agrees with the model's prediction, else what differs; records new entries. */
   private static String compare(Run run, Points op, Outcome expected, Object actual) {
+    String mismatch = compareOutcome(run, expected, actual, run.entryIds);
+    if (mismatch != null) {
+      return mismatch;
+    }
+    if (expected instanceof Applied a) {
+      LedgerEntry entry = ((PointsResult) actual).entry();
+      if (!run.seenEntryIds.add(entry.id())) {
+        return "a new entry reuses the id of an earlier one";
+      }
+      Long last = run.lastEntryId.get(op.slot());
+      if (last != null && entry.id() <= last) {
+        return "a new entry numbered before the participant's earlier entry " + last;
+      }
+      run.entryIds.put(a.entry().sequence(), entry.id());
+      run.lastEntryId.put(op.slot(), entry.id());
+    }
+    return null;
+  }
+
+  /** Null when the engine's result agrees with the model's prediction, else what differs. Changes nothing. */
+  private static String compareOutcome(Run run, Outcome expected, Object actual, Map<Long, Long> entryIds) {
     if (expected instanceof Rejected r) {
       if (!(actual instanceof LoyaltyException e)) {
         return "expected a rejection";
@@ -216,29 +554,27 @@ public final class LedgerScenario {
     if (!(actual instanceof PointsResult result)) {
       return "expected a result";
     }
+    if (expected instanceof NothingTaken) {
+      return result.entry() == null && result.balance() == 0 && !result.replayed()
+          ? null : "expected no entry, balance 0, not replayed";
+    }
     LedgerModel.Entry entry = expected instanceof Applied a ? a.entry() : ((Replayed) expected).entry();
     long balance = expected instanceof Applied a ? a.balance() : ((Replayed) expected).balance();
     boolean replay = expected instanceof Replayed;
+    if (result.entry() == null) {
+      return "no entry";
+    }
     if (result.replayed() != replay) {
       return "replayed flag";
     }
     if (result.balance() != balance) {
       return "balance";
     }
-    String entryMismatch = compareEntry(run, entry, result.entry());
-    if (entryMismatch != null) {
-      return entryMismatch;
-    }
-    if (!replay) {
-      if (!run.seenEntryIds.add(result.entry().id())) {
-        return "a new entry reuses the id of an earlier one";
-      }
-      run.entryIds.put(entry.sequence(), result.entry().id());
-    }
-    return null;
+    return compareEntry(run, entry, result.entry(), entryIds);
   }
 
-  private static String compareEntry(Run run, LedgerModel.Entry expected, LedgerEntry actual) {
+  private static String compareEntry(Run run, LedgerModel.Entry expected, LedgerEntry actual,
+      Map<Long, Long> entryIds) {
     if (actual.kind() != expected.kind() || actual.amount() != expected.amount()
         || !Objects.equals(actual.type(), expected.type())
         || !Objects.equals(actual.description(), expected.description())
@@ -252,7 +588,7 @@ public final class LedgerScenario {
         || actual.tenantId() != run.scope.tenantId() || actual.campaignId() != run.campaignId) {
       return "entry owner";
     }
-    Long id = run.entryIds.get(expected.sequence());
+    Long id = entryIds.get(expected.sequence());
     return id == null || id == actual.id() ? null : "entry id (expected the entry " + id + " of the first request)";
   }
 
@@ -266,7 +602,7 @@ public final class LedgerScenario {
     profile.tier = op.tier().isEmpty() ? null : op.tier();
     profile.metadata.put(op.metadataKey(), op.metadataValue() instanceof Integer i ? (Object) i.longValue()
         : op.metadataValue());
-    run.touched = op.slot();
+    run.touched.add(op.slot());
     checkProfile(op, updated, profile);
     expect(updated.pointsBalance() == model.balance(op.slot()), op, "a profile update keeps the balance at "
         + model.balance(op.slot()), updated.pointsBalance());
@@ -288,7 +624,7 @@ public final class LedgerScenario {
       expect(p.lifetimePoints() == model.lifetimePoints(slot), who, "lifetime points " + model.lifetimePoints(slot),
           p.lifetimePoints());
       checkProfile(who, p, run.profiles.get(slot));
-      if (slot == run.touched) {
+      if (run.touched.contains(slot)) {
         checkHistory(run, model, slot, p);
       }
     }
@@ -306,14 +642,14 @@ public final class LedgerScenario {
       page = Keyset.after(got.nextId(), Keyset.MAX_LIMIT);
     }
     List<LedgerModel.Entry> expected = new ArrayList<>(model.entries(slot));
-    java.util.Collections.reverse(expected);
+    Collections.reverse(expected);
     String who = "history of participant #" + slot;
     expect(history.size() == expected.size(), who, expected.size() + " entries", history.size() + " entries");
     long sum = 0;
     long awards = 0;
     for (int i = 0; i < history.size(); i++) {
       LedgerEntry actual = history.get(i);
-      String mismatch = compareEntry(run, expected.get(i), actual);
+      String mismatch = compareEntry(run, expected.get(i), actual, run.entryIds);
       expect(mismatch == null, who, "entry " + (i + 1) + " (newest first) as the model's: " + expected.get(i),
           actual + " (" + mismatch + ")");
       if (i > 0) {
@@ -336,6 +672,9 @@ public final class LedgerScenario {
   private static String describe(Object outcome) {
     if (outcome instanceof PointsResult r) {
       LedgerEntry e = r.entry();
+      if (e == null) {
+        return "no entry (nothing taken) with balance " + r.balance() + (r.replayed() ? ", replayed" : "");
+      }
       return (r.replayed() ? "replayed entry " : "applied entry ") + e.id() + " (" + e.kind() + " " + e.amount()
           + ", balanceAfter " + e.balanceAfter() + ") with balance " + r.balance();
     }
@@ -351,21 +690,31 @@ public final class LedgerScenario {
     if (outcome instanceof Rejected r) {
       return "rejection with " + r.code() + (r.field() == null ? "" : " on " + r.field());
     }
+    if (outcome instanceof NothingTaken) {
+      return "nothing taken (no entry, balance 0)";
+    }
+    if (outcome instanceof List<?> list) {
+      return list.stream().map(LedgerScenario::describe).toList().toString();
+    }
     return String.valueOf(outcome);
   }
 
   /**
-   * One run's system under test: a fresh tenant of the engine with one campaign and its participants by slot.
-   * Not thread-safe: used by one run.
+   * One run's system under test: a fresh tenant of the engine with one campaign and its participants by slot, and
+   * the threads of its concurrent callers (made on first use, stopped on {@link #close}). Not thread-safe: used by
+   * one run.
    */
-  public static final class Run {
+  public static final class Run implements AutoCloseable {
     private final TenantScope scope;
     private final long campaignId;
     private final List<Long> ids = new ArrayList<>();
     private final List<Profile> profiles = new ArrayList<>();
     private final Map<Long, Long> entryIds = new HashMap<>();
     private final Set<Long> seenEntryIds = new HashSet<>();
-    private int touched = -1;
+    /** Per slot, the id of its newest entry: a participant's entries are numbered in the order they apply. */
+    private final Map<Integer, Long> lastEntryId = new HashMap<>();
+    private final Set<Integer> touched = new TreeSet<>();
+    private ExecutorService threads;
 
     Run(LoyaltyEngine engine) {
       this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Model run")).id());
@@ -384,6 +733,28 @@ public final class LedgerScenario {
       return scope;
     }
 
+    private ExecutorService threads() {
+      if (threads == null) {
+        threads = Executors.newFixedThreadPool(MAX_CALLERS, r -> {
+          Thread t = new Thread(r, "ledger-scenario-caller");
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      return threads;
+    }
+
+    /** Stops the callers' threads. */
+    @Override
+    public void close() throws InterruptedException {
+      if (threads != null) {
+        threads.shutdownNow();
+        if (!threads.awaitTermination(60, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("a concurrent caller of the ledger scenario did not stop");
+        }
+      }
+    }
+
     @Override
     public String toString() {
       return "LedgerScenario.Run[tenant=" + scope.tenantId() + ", participants=" + ids + "]";
@@ -396,12 +767,16 @@ public final class LedgerScenario {
   }
 
   /** An operation of the scenario; a value with a readable {@code toString}. Immutable and thread-safe. */
-  public sealed interface Op permits Points, UpdateProfile, Enrol {
+  public sealed interface Op permits Points, Bulk, Concurrently, UpdateProfile, Enrol {
+    /** The points operations this operation holds (itself for a single call), in order. */
+    default List<Points> points() {
+      return List.of();
+    }
   }
 
-  /** An award or a deduction. Immutable and thread-safe. */
-  public sealed interface Points extends Op permits Award, Deduct {
-    /** The participant's slot. */
+  /** An award, a deduction, or a deduction capped at the balance. Immutable and thread-safe. */
+  public sealed interface Points extends Op permits Award, Deduct, DeductUpTo {
+    /** The participant's slot ({@link #NOBODY} for one that never exists). */
     int slot();
 
     /** The amount. */
@@ -418,6 +793,11 @@ public final class LedgerScenario {
 
     /** The same kind of operation with the same key and other parameters. */
     Points with(int slot, long amount, String type, String description);
+
+    @Override
+    default List<Points> points() {
+      return List.of(this);
+    }
   }
 
   /**
@@ -461,6 +841,76 @@ public final class LedgerScenario {
     @Override
     public String toString() {
       return format("deduct", this);
+    }
+  }
+
+  /**
+   * Deducts at most {@code amount} from the participant in {@code slot}, capped at its balance
+   * ({@link io.loyaltyengine.points.Points#deductUpToBalance}). Immutable and thread-safe.
+   *
+   * @param slot the participant's slot
+   * @param amount the most to take
+   * @param type the points type
+   * @param description the description, or null
+   * @param idempotencyKey the key, or null
+   */
+  public record DeductUpTo(int slot, long amount, String type, String description, String idempotencyKey)
+      implements Points {
+    @Override
+    public Points with(int slot, long amount, String type, String description) {
+      return new DeductUpTo(slot, amount, type, description, idempotencyKey);
+    }
+
+    @Override
+    public String toString() {
+      return format("deduct up to", this);
+    }
+  }
+
+  /**
+   * One bulk request ({@link io.loyaltyengine.points.Points#applyAll}) of {@code operations}, in order; with a null
+   * inserted at {@code nullAt} when that is not negative, which refuses the whole request. Immutable and
+   * thread-safe.
+   *
+   * @param operations the operations
+   * @param nullAt where a null goes in the request, or -1 for none
+   */
+  public record Bulk(List<Points> operations, int nullAt) implements Op {
+    /** Copies the list. */
+    public Bulk {
+      operations = List.copyOf(operations);
+    }
+
+    @Override
+    public List<Points> points() {
+      return operations;
+    }
+
+    @Override
+    public String toString() {
+      return "bulk of " + operations.size() + (nullAt >= 0 ? " with a null at " + nullAt : "") + ": " + operations;
+    }
+  }
+
+  /**
+   * Callers (single calls and bulk requests) started on as many threads at once. Immutable and thread-safe.
+   *
+   * @param callers the callers, each a {@link Points} or a {@link Bulk} without null
+   */
+  public record Concurrently(List<Op> callers) implements Op {
+    /** Copies the list. */
+    public Concurrently {
+      callers = List.copyOf(callers);
+    }
+
+    @Override
+    public List<Points> points() {
+      return callers.stream().flatMap(c -> c.points().stream()).toList();
+    }
+
+    @Override
+    public String toString() {
+      return "concurrently " + callers;
     }
   }
 

@@ -10,6 +10,7 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.testkit.model.LedgerModel.Applied;
+import io.loyaltyengine.testkit.model.LedgerModel.NothingTaken;
 import io.loyaltyengine.testkit.model.LedgerModel.Rejected;
 import io.loyaltyengine.testkit.model.LedgerModel.Replayed;
 import java.util.List;
@@ -106,5 +107,54 @@ class LedgerModelTest {
     assertEquals(List.of(2L), List.copyOf(model.participants()));
     assertThrows(IllegalArgumentException.class, () -> model.balance(1));
     assertThrows(IllegalArgumentException.class, () -> model.addParticipant(2));
+  }
+
+  @Test
+  void aCappedDeductionTakesAtMostTheBalanceAndWithNothingLeftWritesNothing() {
+    model.award(1, PointsChange.of(30, "purchase"));
+    Applied part = assertInstanceOf(Applied.class, model.deductUpToBalance(1, PointsChange.of(12, "refund")));
+    assertEquals(12, part.entry().amount());
+    Applied rest = assertInstanceOf(Applied.class, model.deductUpToBalance(1, PointsChange.of(50, "refund")));
+    assertEquals(18, rest.entry().amount());
+    assertEquals(0, rest.balance());
+    assertEquals(new NothingTaken(), model.deductUpToBalance(1, PointsChange.of(50, "refund")));
+    assertEquals(3, model.entries(1).size());
+    assertEquals(new Rejected(ErrorCode.VALIDATION_ERROR, "amount"),
+        model.deductUpToBalance(1, PointsChange.of(0, "refund")));
+    assertEquals(new Rejected(ErrorCode.NOT_FOUND, null), model.deductUpToBalance(99, PointsChange.of(1, "r")));
+  }
+
+  @Test
+  void aCappedDeductionReplaysForAnyAmountAtLeastWhatItTookAndLeavesAKeyFreeWhenItTookNothing() {
+    PointsChange refund = PointsChange.of(50, "refund").withIdempotencyKey("r");
+    assertEquals(new NothingTaken(), model.deductUpToBalance(1, refund));
+    model.award(1, PointsChange.of(20, "purchase"));
+    Applied first = assertInstanceOf(Applied.class, model.deductUpToBalance(1, refund));
+    assertEquals(20, first.entry().amount(), "the key was still free");
+    model.award(1, PointsChange.of(100, "purchase"));
+    assertEquals(new Replayed(first.entry(), 0), model.deductUpToBalance(1, refund));
+    assertEquals(new Replayed(first.entry(), 0),
+        model.deductUpToBalance(1, PointsChange.of(20, "refund").withIdempotencyKey("r")));
+    assertEquals(new Replayed(first.entry(), 0), model.deduct(1, PointsChange.of(20, "refund")
+        .withIdempotencyKey("r")), "recorded as a deduction of what it took");
+    Rejected conflict = new Rejected(ErrorCode.CONFLICT, "idempotencyKey");
+    assertEquals(conflict, model.deductUpToBalance(1, PointsChange.of(19, "refund").withIdempotencyKey("r")));
+    assertEquals(conflict, model.deductUpToBalance(2, refund));
+    assertEquals(conflict, model.deduct(1, refund));
+    assertEquals(100, model.balance(1));
+  }
+
+  @Test
+  void aCopyIsIndependent() {
+    model.award(1, PointsChange.of(10, "purchase").withIdempotencyKey("k"));
+    LedgerModel copy = model.copy();
+    copy.award(1, PointsChange.of(5, "purchase"));
+    copy.deduct(1, PointsChange.of(1, "purchase").withIdempotencyKey("other"));
+    assertEquals(10, model.balance(1));
+    assertEquals(1, model.entries(1).size());
+    assertEquals(14, copy.balance(1));
+    assertInstanceOf(Applied.class, model.deduct(1, PointsChange.of(1, "purchase").withIdempotencyKey("other")));
+    assertEquals(copy.entries(1).get(0), model.entries(1).get(0));
+    assertInstanceOf(Replayed.class, copy.award(1, PointsChange.of(10, "purchase").withIdempotencyKey("k")));
   }
 }

@@ -1,0 +1,175 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.model.ModelRunner;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Group commit on the embedded PostgreSQL, where a failed statement aborts the transaction unless a savepoint is
+ * rolled back to; and two engine instances on one database, both combining their calls on the same participants.
+ */
+class GroupCommitPostgresTest extends GroupCommitTestBase {
+  @Override
+  StoreFixture createFixture() {
+    return new PostgresFixture();
+  }
+
+  /**
+   * Whether the entries of two engines (told apart by the node number inside their ids) interleave into one history,
+   * each engine's entries in its own id order, in which every entry's {@code balanceAfter} is the balance before
+   * it plus its amount and never negative. Ids of one engine follow the order its entries applied; ids of two
+   * engines need not (ids are time-ordered per engine; see docs/ARCHITECTURE.md).
+   */
+  private static boolean chains(List<LedgerEntry> entries) {
+    Map<Long, List<LedgerEntry>> byNode = new java.util.TreeMap<>();
+    for (LedgerEntry e : entries) {
+      byNode.computeIfAbsent((e.id() >>> 12) & 1023, n -> new ArrayList<>()).add(e);
+    }
+    byNode.values().forEach(list -> list.sort(java.util.Comparator.comparingLong(LedgerEntry::id)));
+    List<List<LedgerEntry>> nodes = new ArrayList<>(byNode.values());
+    if (nodes.size() == 1) {
+      nodes.add(List.of());
+    }
+    List<LedgerEntry> a = nodes.get(0);
+    List<LedgerEntry> b = nodes.get(1);
+    boolean[][] reached = new boolean[a.size() + 1][b.size() + 1];
+    long[][] balance = new long[a.size() + 1][b.size() + 1];
+    reached[0][0] = true;
+    for (int i = 0; i <= a.size(); i++) {
+      for (int j = 0; j <= b.size(); j++) {
+        if (!reached[i][j]) {
+          continue;
+        }
+        if (i < a.size() && follows(balance[i][j], a.get(i))) {
+          reached[i + 1][j] = true;
+          balance[i + 1][j] = a.get(i).balanceAfter();
+        }
+        if (j < b.size() && follows(balance[i][j], b.get(j))) {
+          reached[i][j + 1] = true;
+          balance[i][j + 1] = b.get(j).balanceAfter();
+        }
+      }
+    }
+    return nodes.size() <= 2 && reached[a.size()][b.size()];
+  }
+
+  private static boolean follows(long before, LedgerEntry entry) {
+    return entry.balanceAfter() >= 0 && entry.balanceAfter() == before + entry.signedAmount();
+  }
+
+  @Test
+  void twoEnginesOnOneDatabaseBothCombiningOnTheSameParticipantsKeepEveryBalanceExact() throws Exception {
+    long seed = ModelRunner.seeds(System.nanoTime())[0];
+    System.out.println(getClass().getSimpleName() + " two engines: seed " + seed);
+    Engine first = engine(0);
+    Engine second = engine(0);
+    World w = new World(first.engine(), 3);
+    List<TenantScope> scopes = List.of(first.scope(w), second.scope(w));
+    int threadsPerEngine = 4;
+    int calls = 25;
+    ExecutorService pool = threads(threadsPerEngine * 2);
+    CountDownLatch start = new CountDownLatch(1);
+    Map<Long, String> newEntries = new ConcurrentHashMap<>();
+    Map<String, Set<Long>> keyed = new ConcurrentHashMap<>();
+    ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threadsPerEngine * 2; t++) {
+      TenantScope scope = scopes.get(t % 2);
+      Random random = new Random(seed * 17 + t);
+      int me = t;
+      futures.add(pool.submit(() -> {
+        start.await();
+        for (int i = 0; i < calls; i++) {
+          int p = random.nextInt(3);
+          long amount = 1 + random.nextInt(20);
+          int kind = random.nextInt(10);
+          // Keys shared across threads and engines: a retry race on every one of them.
+          String key = random.nextInt(4) == 0 ? "shared-" + kind + "-" + p + "-" + amount : null;
+          String what = "thread " + me + " call " + i;
+          try {
+            PointsResult r = kind < 5
+                ? scope.points().award(w.ref(p), PointsChange.of(amount, "purchase").withIdempotencyKey(key))
+                : kind < 8
+                    ? scope.points().deduct(w.ref(p), PointsChange.of(amount, "redemption").withIdempotencyKey(key))
+                    : scope.points().deductUpToBalance(w.ref(p),
+                        PointsChange.of(amount, "refund").withIdempotencyKey(key));
+            if (r.entry() == null) {
+              continue;
+            }
+            if (r.entry().participantId() != w.participants.get(p)) {
+              problems.add(what + " got another participant's entry " + r.entry());
+            }
+            if (key != null) {
+              keyed.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(r.entry().id());
+            }
+            if (!r.replayed() && newEntries.put(r.entry().id(), what) != null) {
+              problems.add(what + " got an entry another call got: " + r.entry());
+            }
+          } catch (LoyaltyException e) {
+            // Keys name their parameters, so no retry conflicts: only a plain deduction may be refused.
+            boolean insufficient = e.code() == ErrorCode.INSUFFICIENT_POINTS && kind >= 5 && kind < 8;
+            if (!insufficient) {
+              problems.add(what + " failed: " + e);
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> f : futures) {
+      f.get(3, TimeUnit.MINUTES);
+    }
+    assertEquals(List.of(), List.copyOf(problems), "seed " + seed);
+    keyed.forEach((key, ids) -> assertEquals(1, ids.size(), "seed " + seed + ": one entry for " + key));
+    Set<Long> inLedger = new HashSet<>();
+    for (int p = 0; p < 3; p++) {
+      List<LedgerEntry> ledger = ledger(scopes.get(0), w.ref(p));
+      long balance = 0;
+      long lifetime = 0;
+      for (LedgerEntry entry : ledger) {
+        balance += entry.signedAmount();
+        lifetime += entry.kind() == LedgerEntryKind.AWARD ? entry.amount() : 0;
+        assertTrue(inLedger.add(entry.id()));
+      }
+      assertTrue(chains(ledger), "seed " + seed + ": participant " + p + "'s entries, each engine's in id order, "
+          + "interleave into one history where every entry's balance follows from the one before and none is "
+          + "negative: " + ledger);
+      for (TenantScope scope : scopes) {
+        Participant now = scope.participants().get(w.ref(p));
+        assertEquals(balance, now.pointsBalance(), "seed " + seed + ": balance is the sum of the ledger");
+        assertEquals(lifetime, now.lifetimePoints(), "seed " + seed);
+      }
+    }
+    assertEquals(newEntries.keySet(), inLedger, "seed " + seed + ": no lost update, no extra entry");
+    System.out.println(getClass().getSimpleName() + " two engines: shared transactions " + first.probe()
+        .transactions().stream().filter(GroupCommitProbe.Tx::shared).count() + " + " + second.probe().transactions()
+        .stream().filter(GroupCommitProbe.Tx::shared).count() + "; " + first.probe().transactions().stream()
+        .filter(tx -> !tx.committed()).count() + " + " + second.probe().transactions().stream()
+        .filter(tx -> !tx.committed()).count() + " transactions rolled back (deadlocks between the engines' batches"
+        + " and other transient failures, each run again)");
+  }
+}

@@ -1,0 +1,352 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.points.LedgerEntry;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * A storage wrapped for the group-commit tests, below the engine (which puts its leaderboard watcher on top): it
+ * records what each transaction did (how many nested units returned or threw, whether it committed), can hold the
+ * next transaction at its start until released (so that callers queue behind it and form a batch of a known
+ * size and order, with no timing assumed), and can make chosen writes fail (an event of a participant, a ledger
+ * entry with a key, a whole shared transaction once).
+ *
+ * <p>Thread-safe.
+ */
+final class GroupCommitProbe implements Storage {
+  private final Storage delegate;
+  private final ConcurrentLinkedQueue<Tx> finished = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger hostTransactions = new AtomicInteger();
+  private final AtomicReference<Gate> nextGate = new AtomicReference<>();
+  private volatile Predicate<EventRecord> poisonedEvents = e -> false;
+  private volatile Predicate<LedgerEntry> poisonedEntries = e -> false;
+  private volatile Supplier<RuntimeException> entryFailure = () -> new IllegalStateException("unset");
+  private final AtomicReference<Supplier<RuntimeException>> failNextSharedAtEnd = new AtomicReference<>();
+  private final AtomicReference<Supplier<RuntimeException>> failNextSharedDebit = new AtomicReference<>();
+
+  GroupCommitProbe(Storage delegate) {
+    this.delegate = delegate;
+  }
+
+  /** What one transaction did. */
+  record Tx(int nestedReturned, int nestedThrew, boolean committed) {
+    /** Whether it held more than one unit of work: a shared transaction of group commit. */
+    boolean shared() {
+      return nestedReturned + nestedThrew > 1;
+    }
+  }
+
+  /** The transactions that ended so far, in the order they ended. */
+  List<Tx> transactions() {
+    return List.copyOf(finished);
+  }
+
+  /** How many units of work joined a host's transaction. */
+  int hostTransactions() {
+    return hostTransactions.get();
+  }
+
+  /** Forgets the transactions recorded so far. */
+  void clear() {
+    finished.clear();
+  }
+
+  /** Every event appended that matches {@code poisoned} fails (a plain storage failure), from now on. */
+  void poisonEvents(Predicate<EventRecord> poisoned) {
+    this.poisonedEvents = poisoned;
+  }
+
+  /** Every ledger entry appended that matches {@code poisoned} fails with {@code failure}, from now on. */
+  void poisonEntries(Predicate<LedgerEntry> poisoned, Supplier<RuntimeException> failure) {
+    this.entryFailure = failure;
+    this.poisonedEntries = poisoned;
+  }
+
+  /** The next transaction holding more than one nested unit fails with {@code failure} at its end (rolled back). */
+  void failNextSharedTransaction(Supplier<RuntimeException> failure) {
+    failNextSharedAtEnd.set(failure);
+  }
+
+  /** The next ledger debit inside a nested unit of a shared transaction fails with {@code failure}. */
+  void failNextDebitInASharedTransaction(Supplier<RuntimeException> failure) {
+    failNextSharedDebit.set(failure);
+  }
+
+  /** Holds the next transaction at its start until {@link Gate#release}. */
+  Gate holdNextTransaction() {
+    Gate gate = new Gate();
+    assertTrue(nextGate.compareAndSet(null, gate), "a gate is armed already");
+    return gate;
+  }
+
+  @Override
+  public Set<StorageCapability> capabilities() {
+    return delegate.capabilities();
+  }
+
+  @Override
+  public <T> T inTransaction(TransactionWork<T> work) {
+    Gate gate = nextGate.getAndSet(null);
+    if (gate != null) {
+      gate.hold();
+    }
+    Counting[] seen = new Counting[1];
+    try {
+      T result = delegate.inTransaction(tx -> {
+        Counting counting = new Counting(tx);
+        seen[0] = counting;
+        T r = work.run(counting);
+        if (counting.returned + counting.threw > 1) {
+          Supplier<RuntimeException> failure = failNextSharedAtEnd.getAndSet(null);
+          if (failure != null) {
+            throw failure.get();
+          }
+        }
+        return r;
+      });
+      record(seen[0], true);
+      return result;
+    } catch (RuntimeException | Error e) {
+      record(seen[0], false);
+      throw e;
+    }
+  }
+
+  private void record(Counting counting, boolean committed) {
+    finished.add(counting == null ? new Tx(0, 0, committed)
+        : new Tx(counting.returned, counting.threw, committed));
+  }
+
+  @Override
+  public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+    hostTransactions.incrementAndGet();
+    return delegate.inHostTransaction(host, work);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  /** A transaction held at its start until released. */
+  static final class Gate {
+    private final CountDownLatch held = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+    private volatile Thread holder;
+
+    private void hold() {
+      holder = Thread.currentThread();
+      held.countDown();
+      try {
+        if (!released.await(60, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the gate was never released");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** Waits until a transaction is held; returns the thread holding it. */
+    Thread awaitHeld() throws InterruptedException {
+      assertTrue(held.await(60, TimeUnit.SECONDS), "no transaction reached the gate");
+      return holder;
+    }
+
+    /** Lets the held transaction go on. */
+    void release() {
+      released.countDown();
+    }
+  }
+
+  /**
+   * Waits until {@code caller} is parked inside the engine's group commit: it has queued its unit of work behind
+   * the batch the gate holds (or, if it queued before that batch was taken, is part of it), and waits for its
+   * outcome. Neither changes while the gate holds the batch, so seeing it parked once is enough.
+   */
+  static void awaitQueued(Thread caller) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      Object blocker = LockSupport.getBlocker(caller);
+      if (blocker != null && blocker.getClass().getSimpleName().equals("GroupCommit")) {
+        return;
+      }
+      if (caller.getState() == Thread.State.TERMINATED) {
+        fail("the caller ended instead of queueing behind the held batch");
+      }
+      Thread.onSpinWait();
+      LockSupport.parkNanos(100_000);
+    }
+    fail("the caller never queued in the group commit: " + caller.getState() + " "
+        + List.of(caller.getStackTrace()));
+  }
+
+  /** A transaction that counts its nested units and makes the chosen writes fail. */
+  private final class Counting extends ForwardingTransaction {
+    int returned;
+    int threw;
+    private int depth;
+
+    Counting(Transaction tx) {
+      super(tx);
+    }
+
+    @Override
+    public <T> T nested(TransactionWork<T> work) {
+      depth++;
+      try {
+        T result = super.nested(work);
+        if (depth == 1) {
+          returned++;
+        }
+        return result;
+      } catch (RuntimeException | Error e) {
+        if (depth == 1) {
+          threw++;
+        }
+        throw e;
+      } finally {
+        depth--;
+      }
+    }
+
+    @Override
+    public EventPort events() {
+      EventPort port = delegate().events();
+      return new PoisonedEvents(port);
+    }
+
+    @Override
+    public LedgerPort ledger() {
+      LedgerPort port = delegate().ledger();
+      boolean inShared = depth > 0;
+      return new LedgerPort() {
+        @Override
+        public Optional<BalanceChange> credit(long tenantId, long participantId, long amount) {
+          return port.credit(tenantId, participantId, amount);
+        }
+
+        @Override
+        public Optional<BalanceChange> debit(long tenantId, long participantId, long amount) {
+          if (inShared) {
+            Supplier<RuntimeException> failure = failNextSharedDebit.getAndSet(null);
+            if (failure != null) {
+              throw failure.get();
+            }
+          }
+          return port.debit(tenantId, participantId, amount);
+        }
+
+        @Override
+        public void append(LedgerEntry entry) {
+          if (poisonedEntries.test(entry)) {
+            throw entryFailure.get();
+          }
+          port.append(entry);
+        }
+
+        @Override
+        public Optional<LedgerEntry> findByIdempotencyKey(long tenantId, String idempotencyKey) {
+          return port.findByIdempotencyKey(tenantId, idempotencyKey);
+        }
+
+        @Override
+        public List<LedgerEntry> history(long tenantId, long participantId, Long beforeId, int limit) {
+          return port.history(tenantId, participantId, beforeId, limit);
+        }
+
+        @Override
+        public void deleteAll(long tenantId, long participantId) {
+          port.deleteAll(tenantId, participantId);
+        }
+      };
+    }
+  }
+
+  /** The event port, failing the appends of poisoned events. */
+  private final class PoisonedEvents implements EventPort {
+    private final EventPort port;
+
+    PoisonedEvents(EventPort port) {
+      this.port = port;
+    }
+
+    @Override
+    public long nextSequence(long tenantId, long participantId) {
+      return port.nextSequence(tenantId, participantId);
+    }
+
+    @Override
+    public void append(EventRecord event) {
+      if (poisonedEvents.test(event)) {
+        throw new io.loyaltyengine.core.spi.StorageException("poisoned event (a test's injected failure)", null);
+      }
+      port.append(event);
+    }
+
+    @Override
+    public List<Long> tenantsWithUnpositionedEvents(long afterTenantId, int limit) {
+      return port.tenantsWithUnpositionedEvents(afterTenantId, limit);
+    }
+
+    @Override
+    public long lockFeed(long tenantId) {
+      return port.lockFeed(tenantId);
+    }
+
+    @Override
+    public List<EventRecord> unpositioned(long tenantId, int limit) {
+      return port.unpositioned(tenantId, limit);
+    }
+
+    @Override
+    public void position(long tenantId, long eventId, long position) {
+      port.position(tenantId, eventId, position);
+    }
+
+    @Override
+    public void advanceFeed(long tenantId, long lastPosition) {
+      port.advanceFeed(tenantId, lastPosition);
+    }
+
+    @Override
+    public List<EventRecord> feed(long tenantId, long afterPosition, Set<EventType> types, Long campaignId,
+        int limit) {
+      return port.feed(tenantId, afterPosition, types, campaignId, limit);
+    }
+
+    @Override
+    public Optional<EventRecord> find(long tenantId, long eventId) {
+      return port.find(tenantId, eventId);
+    }
+
+    @Override
+    public int prune(Instant before, int limit) {
+      return port.prune(before, limit);
+    }
+  }
+}

@@ -1,0 +1,908 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.TransientStorageException;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import io.loyaltyengine.testkit.model.ModelRunner;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Group commit through the public API, on one backend per subclass: many threads award and deduct at once on a few
+ * participants, and every call gets its own exact result; a failing operation (INSUFFICIENT_POINTS, NOT_FOUND, a
+ * reused key, a redemption whose stock it took, a write the store refuses) never fails its neighbours in the same
+ * batch; one participant's calls apply in the order they arrived; two callers with one key get one entry; the
+ * leaderboard index keeps nothing of an undone operation; a shared transaction that fails (transiently or not, at
+ * its end or inside one unit) is run again one unit at a time, each call answered once; operations joining a host's
+ * transaction are never combined.
+ *
+ * <p>Batches are made to happen, with no timing assumed: the {@link GroupCommitProbe} below the engine holds one
+ * transaction at its start while the callers queue behind it (seen parked in the group commit), one after the
+ * other, so the next batch holds exactly them, in that order; the probe then shows the shared transaction.
+ *
+ * <p>Seeded where random: the seed is printed, and a failure names it (replay with {@code -Dloyalty.seed=<seed>}).
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class GroupCommitTestBase {
+  /** An id no participant has. */
+  static final long UNKNOWN = Long.MAX_VALUE - 7;
+  private static final EventSettings MANUAL = EventSettings.builder().manualDispatch().build();
+
+  private StoreFixture fixture;
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private final List<ExecutorService> pools = new ArrayList<>();
+
+  /** A fixture on a fresh, empty database of the backend under test. */
+  abstract StoreFixture createFixture();
+
+  @BeforeEach
+  final void open() {
+    fixture = createFixture();
+  }
+
+  @AfterEach
+  final void close() throws InterruptedException {
+    for (ExecutorService pool : pools) {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS), "a caller did not stop");
+    }
+    List<LoyaltyEngine> open = new ArrayList<>(engines);
+    Collections.reverse(open);
+    open.forEach(LoyaltyEngine::close);
+    fixture.close();
+  }
+
+  final StoreFixture fixture() {
+    return fixture;
+  }
+
+  /** An engine and the probe under it. */
+  record Engine(LoyaltyEngine engine, GroupCommitProbe probe) {
+    TenantScope scope(World w) {
+      return engine.forTenant(w.tenantId);
+    }
+  }
+
+  /** An engine on a new storage of the fixture; {@code maxGroupCommit} 0 leaves the default. */
+  final Engine engine(int maxGroupCommit) {
+    return engine(maxGroupCommit, 5);
+  }
+
+  final Engine engine(int maxGroupCommit, int maxTransactionRetries) {
+    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
+    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
+        .storage(probe)
+        .events(MANUAL)
+        .nodeId(engines.size() + 1)
+        .maxTransactionRetries(maxTransactionRetries);
+    if (maxGroupCommit > 0) {
+      builder.maxGroupCommit(maxGroupCommit);
+    }
+    LoyaltyEngine engine = builder.build();
+    engines.add(engine);
+    return new Engine(engine, probe);
+  }
+
+  final ExecutorService threads(int count) {
+    ExecutorService pool = Executors.newFixedThreadPool(count);
+    pools.add(pool);
+    return pool;
+  }
+
+  /** A tenant with a campaign and participants. */
+  static final class World {
+    final long tenantId;
+    final long campaignId;
+    final List<Long> participants = new ArrayList<>();
+
+    World(LoyaltyEngine engine, int participants) {
+      this.tenantId = engine.tenants().create(NewTenant.business("Group commit")).id();
+      TenantScope scope = engine.forTenant(tenantId);
+      Brand brand = scope.brands().create(new NewBrand("Shop", "shop.example.com"));
+      Campaign campaign = scope.campaigns().create(NewCampaign.running(brand.id(), "Points"));
+      this.campaignId = campaign.id();
+      for (int i = 0; i < participants; i++) {
+        this.participants.add(scope.participants().create(campaignId,
+            NewParticipant.withEmail("p" + i + "@example.com")).id());
+      }
+    }
+
+    ParticipantRef ref(int i) {
+      return ParticipantRef.id(participants.get(i));
+    }
+  }
+
+  // ==================================================================== many threads
+
+  /** What one call of the many-threads test does. */
+  enum Kind { AWARD, DEDUCT, UP_TO, UNKNOWN, TAKEN_KEY, SHARED_KEY }
+
+  /** One call of the many-threads test and what it got. */
+  record Call(int thread, int index, Kind kind, int participant, long amount, String key) {
+    PointsChange change() {
+      return new PointsChange(amount, kind == Kind.SHARED_KEY ? "shared" : "purchase", null, key);
+    }
+  }
+
+  @ParameterizedTest(name = "maxGroupCommit {0} (0: the default)")
+  @ValueSource(ints = {0, 1})
+  void manyThreadsAwardingAndDeductingOnAFewParticipantsEachGetTheirOwnExactResult(int maxGroupCommit)
+      throws Exception {
+    long seed = ModelRunner.seeds(System.nanoTime())[0];
+    System.out.println(getClass().getSimpleName() + " many threads, maxGroupCommit " + maxGroupCommit + ": seed "
+        + seed);
+    try {
+      manyThreads(maxGroupCommit, seed);
+    } catch (AssertionError | Exception e) {
+      throw new AssertionError("seed " + seed + " (replay with -D" + ModelRunner.SEED_PROPERTY + "=" + seed + "): "
+          + e.getMessage(), e);
+    }
+  }
+
+  private void manyThreads(int maxGroupCommit, long seed) throws Exception {
+    int threads = 12;
+    int calls = 40;
+    int people = 3;
+    Engine e = engine(maxGroupCommit);
+    World w = new World(e.engine(), people);
+    TenantScope scope = e.scope(w);
+    // Keys used before the run: reusing one with other parameters is a CONFLICT.
+    for (int i = 0; i < 4; i++) {
+      scope.points().award(w.ref(0), PointsChange.of(1, "purchase").withIdempotencyKey("taken-" + i));
+    }
+    Set<Long> before = new HashSet<>();
+    for (int p = 0; p < people; p++) {
+      ledger(scope, w.ref(p)).forEach(entry -> before.add(entry.id()));
+    }
+    board(scope, w, BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.INDEX); // builds the index
+
+    List<List<Call>> plan = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Random random = new Random(seed * 31 + t);
+      List<Call> mine = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        int pick = random.nextInt(100);
+        int p = random.nextInt(people);
+        long amount = 1 + random.nextInt(25);
+        Call call;
+        if (pick < 45) {
+          call = new Call(t, i, Kind.AWARD, p, amount, random.nextInt(3) == 0 ? "t" + t + "-" + i : null);
+        } else if (pick < 70) {
+          call = new Call(t, i, Kind.DEDUCT, p, amount, random.nextInt(3) == 0 ? "t" + t + "-" + i : null);
+        } else if (pick < 82) {
+          call = new Call(t, i, Kind.UP_TO, p, amount, random.nextInt(3) == 0 ? "t" + t + "-" + i : null);
+        } else if (pick < 88) {
+          call = new Call(t, i, Kind.UNKNOWN, -1, amount, null);
+        } else if (pick < 94) {
+          call = new Call(t, i, Kind.TAKEN_KEY, 0, 2, "taken-" + random.nextInt(4));
+        } else {
+          int shared = random.nextInt(10);
+          call = new Call(t, i, Kind.SHARED_KEY, shared % people, 5, "shared-" + shared);
+        }
+        mine.add(call);
+      }
+      plan.add(mine);
+    }
+
+    Object[][] got = new Object[threads][calls];
+    Workers workers = new Workers(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    GroupCommitProbe.Gate gate = maxGroupCommit == 1 ? null : e.probe().holdNextTransaction();
+    ExecutorService pool = threads(threads);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int me = t;
+      futures.add(pool.submit(() -> {
+        workers.started(me);
+        start.await();
+        for (Call call : plan.get(me)) {
+          got[me][call.index()] = call(scope, w, call);
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    if (gate != null) {
+      // Every thread's first call joins the held transaction or queues behind it, whatever the timing.
+      Thread holder = gate.awaitHeld();
+      for (int t = 0; t < threads; t++) {
+        Thread worker = workers.get(t, 60, TimeUnit.SECONDS);
+        if (worker != holder) {
+          GroupCommitProbe.awaitQueued(worker);
+        }
+      }
+      gate.release();
+    }
+    for (Future<?> f : futures) {
+      f.get(3, TimeUnit.MINUTES);
+    }
+
+    // Every call got its own answer.
+    Map<Long, Call> newEntries = new HashMap<>();
+    Map<String, Set<Long>> sharedIds = new HashMap<>();
+    Map<String, Integer> sharedFirsts = new HashMap<>();
+    Map<Long, List<LedgerEntry>> byParticipant = new HashMap<>();
+    for (int t = 0; t < threads; t++) {
+      long lastId = Long.MIN_VALUE;
+      for (Call call : plan.get(t)) {
+        Object answer = got[t][call.index()];
+        String what = call + " got " + answer;
+        switch (call.kind()) {
+          case UNKNOWN -> assertCode(ErrorCode.NOT_FOUND, null, answer, what);
+          case TAKEN_KEY -> assertCode(ErrorCode.CONFLICT, "idempotencyKey", answer, what);
+          case DEDUCT -> {
+            if (answer instanceof LoyaltyException ex) {
+              assertEquals(ErrorCode.INSUFFICIENT_POINTS, ex.code(), what);
+            }
+          }
+          default -> {
+          }
+        }
+        if (!(answer instanceof PointsResult r)) {
+          assertTrue(answer instanceof LoyaltyException, what);
+          continue;
+        }
+        LedgerEntry entry = r.entry();
+        if (call.kind() == Kind.UP_TO && entry == null) {
+          assertEquals(0, r.balance(), what);
+          assertFalse(r.replayed(), what);
+          continue;
+        }
+        assertNotNull(entry, what);
+        assertEquals(w.participants.get(call.participant()), entry.participantId(), what);
+        assertEquals(call.key(), entry.idempotencyKey(), what);
+        assertEquals(call.kind() == Kind.AWARD || call.kind() == Kind.SHARED_KEY
+            ? LedgerEntryKind.AWARD : LedgerEntryKind.DEDUCT, entry.kind(), what);
+        if (call.kind() == Kind.UP_TO) {
+          assertTrue(entry.amount() >= 1 && entry.amount() <= call.amount(), what);
+          assertTrue(entry.amount() == call.amount() || entry.balanceAfter() == 0,
+              "took less than asked only by emptying the balance: " + what);
+        } else {
+          assertEquals(call.amount(), entry.amount(), what);
+        }
+        assertEquals(entry.balanceAfter(), r.balance(), what);
+        if (call.kind() == Kind.SHARED_KEY) {
+          sharedIds.computeIfAbsent(call.key(), k -> new HashSet<>()).add(entry.id());
+          if (!r.replayed()) {
+            sharedFirsts.merge(call.key(), 1, Integer::sum);
+          }
+        } else {
+          assertFalse(r.replayed(), "a key of its own never replays: " + what);
+        }
+        if (!r.replayed()) {
+          assertTrue(newEntries.put(entry.id(), call) == null, "two calls got entry " + entry.id() + ": " + what);
+          // One thread's successive calls apply in the order it made them.
+          assertTrue(entry.id() > lastId, "entries of one thread in call order: " + what);
+          lastId = entry.id();
+        }
+      }
+    }
+    sharedIds.forEach((key, ids) -> assertEquals(1, ids.size(), "every caller of " + key + " got one entry"));
+    sharedIds.keySet().forEach(key -> assertEquals(1, sharedFirsts.getOrDefault(key, 0),
+        "exactly one caller of " + key + " applied it, the others got it replayed"));
+
+    // The ledger holds exactly those entries, each balance is the sum of its ledger, never negative.
+    Set<Long> inLedger = new HashSet<>();
+    for (int p = 0; p < people; p++) {
+      List<LedgerEntry> ledger = new ArrayList<>(ledger(scope, w.ref(p)));
+      Collections.reverse(ledger);
+      byParticipant.put(w.participants.get(p), ledger);
+      long balance = 0;
+      long lifetime = 0;
+      for (LedgerEntry entry : ledger) {
+        balance += entry.signedAmount();
+        lifetime += entry.kind() == LedgerEntryKind.AWARD ? entry.amount() : 0;
+        assertTrue(balance >= 0, "never negative: " + entry);
+        assertEquals(balance, entry.balanceAfter(), "each entry's balance is the sum of the ledger up to it");
+        inLedger.add(entry.id());
+      }
+      Participant now = scope.participants().get(w.ref(p));
+      assertEquals(balance, now.pointsBalance(), "balance of participant " + p);
+      assertEquals(lifetime, now.lifetimePoints(), "lifetime points of participant " + p);
+    }
+    Set<Long> expected = new HashSet<>(before);
+    expected.addAll(newEntries.keySet());
+    assertEquals(expected, inLedger, "the ledger holds exactly the entries the calls got: none lost, none extra");
+
+    // The index of the POINTS board followed every batch exactly.
+    assertBoardsAgree(scope, w, BoardMetric.POINTS);
+    for (int p = 0; p < people; p++) {
+      assertEquals(scope.participants().get(w.ref(p)).lifetimePoints(),
+          scope.leaderboards().standing(w.ref(p), BoardMetric.POINTS, Consistency.INDEX).score());
+    }
+
+    List<GroupCommitProbe.Tx> txs = e.probe().transactions();
+    if (maxGroupCommit == 1) {
+      assertTrue(txs.stream().noneMatch(tx -> tx.nestedReturned() + tx.nestedThrew() > 0),
+          "with maxGroupCommit 1 nothing is combined: " + txs);
+    } else {
+      // When the gate held the first transaction, every thread's first call was in it or queued behind it, and
+      // the queue goes whole into the next one: of those two, one holds at least half of the twelve calls.
+      assertTrue(txs.stream().anyMatch(tx -> tx.committed() && tx.nestedReturned() + tx.nestedThrew() >= 6),
+          "the first calls held behind the gate shared a transaction: " + summary(txs));
+      System.out.println(getClass().getSimpleName() + " many threads: " + summary(txs));
+    }
+  }
+
+  /** The threads of the workers, as each starts. */
+  private static final class Workers {
+    private final List<CompletableFuture<Thread>> threads = new ArrayList<>();
+
+    Workers(int count) {
+      for (int i = 0; i < count; i++) {
+        threads.add(new CompletableFuture<>());
+      }
+    }
+
+    void started(int worker) {
+      threads.get(worker).complete(Thread.currentThread());
+    }
+
+    Thread get(int worker, long timeout, TimeUnit unit) throws Exception {
+      return threads.get(worker).get(timeout, unit);
+    }
+  }
+
+  private static Object call(TenantScope scope, World w, Call call) {
+    try {
+      ParticipantRef ref = call.participant() < 0 ? ParticipantRef.id(UNKNOWN) : w.ref(call.participant());
+      return switch (call.kind()) {
+        case AWARD, UNKNOWN, TAKEN_KEY, SHARED_KEY -> scope.points().award(ref, call.change());
+        case DEDUCT -> scope.points().deduct(ref, call.change());
+        case UP_TO -> scope.points().deductUpToBalance(ref, call.change());
+      };
+    } catch (LoyaltyException e) {
+      return e;
+    }
+  }
+
+  private static String summary(List<GroupCommitProbe.Tx> txs) {
+    Map<Integer, Long> sizes = txs.stream()
+        .collect(Collectors.groupingBy(tx -> tx.nestedReturned() + tx.nestedThrew(), Collectors.counting()));
+    return "transactions by units combined (0: alone) " + sizes;
+  }
+
+  // ==================================================================== failures in a batch
+
+  @Test
+  void aFailingOperationNeverFailsItsNeighboursInTheSameBatch() throws Exception {
+    Engine e = engine(0);
+    World w = new World(e.engine(), 5);
+    TenantScope scope = e.scope(w);
+    scope.points().award(w.ref(1), PointsChange.of(50, "welcome"));
+    scope.points().award(w.ref(1), PointsChange.of(1, "purchase").withIdempotencyKey("used"));
+    scope.points().award(w.ref(4), PointsChange.of(40, "welcome"));
+    CatalogReward tin = scope.catalog().create(
+        NewCatalogReward.of(w.campaignId, "Tea tin", 30, RewardType.CUSTOM_MESSAGE).withStock(5));
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    long poisoned = w.participants.get(3);
+    e.probe().poisonEvents(event -> Objects.equals(event.participantId(), poisoned));
+
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(1), PointsChange.of(10, "purchase").withIdempotencyKey("a0")),
+        () -> scope.points().deduct(w.ref(1), PointsChange.of(1_000, "redemption")),
+        () -> scope.points().award(ParticipantRef.id(UNKNOWN), PointsChange.of(5, "purchase")),
+        () -> scope.points().award(w.ref(1), PointsChange.of(2, "purchase").withIdempotencyKey("used")),
+        () -> scope.catalog().redeem(w.ref(2), tin.id(), "r-poor"),
+        () -> scope.points().award(w.ref(3), PointsChange.of(7, "purchase")),
+        () -> scope.points().deductUpToBalance(w.ref(1), PointsChange.of(80, "refund")),
+        () -> scope.catalog().redeem(w.ref(4), tin.id(), "r-rich"),
+        () -> scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaignId, "new@example.com"),
+            loyal.id())),
+        () -> scope.points().award(w.ref(2), PointsChange.of(3, "purchase").withIdempotencyKey("a9"))));
+
+    assertSharedTransaction(e.probe(), 5, 5);
+    assertEquals(10, result(got.get(1)).entry().amount());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(2), "deduct 1,000");
+    assertCode(ErrorCode.NOT_FOUND, null, got.get(3), "unknown participant");
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", got.get(4), "reused key");
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, null, got.get(5), "redemption without the points");
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(6), "an award whose event the store refused");
+    PointsResult capped = result(got.get(7));
+    assertEquals(61, capped.entry().amount(), "50 + 1 + 10 taken, not 80");
+    assertEquals(0, capped.balance());
+    Redemption rich = assertInstanceOf(Redemption.class, got.get(8));
+    assertEquals(10, rich.balance());
+    ActionResult action = assertInstanceOf(ActionResult.class, got.get(9));
+    assertTrue(action.participantCreated());
+    assertEquals(3, result(got.get(10)).balance());
+
+    assertEquals(4, scope.catalog().get(tin.id()).stock(), "the poor redemption's stock came back");
+    assertEquals(3, balance(scope, w.ref(2)));
+    assertEquals(0, balance(scope, w.ref(3)), "the refused award's credit was undone");
+    assertEquals(List.of(), ledger(scope, w.ref(3)));
+    assertEquals(0, scope.participants().get(w.ref(3)).lifetimePoints());
+    assertEquals(0, balance(scope, w.ref(1)));
+    assertEquals(List.of(-61L, 10L, 1L, 50L),
+        ledger(scope, w.ref(1)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(10, balance(scope, w.ref(4)));
+    assertEquals(new HashSet<>(List.of(w.participants.get(0), w.participants.get(1), w.participants.get(2),
+        w.participants.get(3), w.participants.get(4), action.participantId())),
+        new HashSet<>(board(scope, w, BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.STRONG).stream()
+            .map(BoardEntry::participantId).toList()));
+  }
+
+  @Test
+  void anOperationUndoneInsideABatchLeavesNothingInTheLeaderboardIndex() throws Exception {
+    Engine e = engine(0);
+    World w = new World(e.engine(), 3);
+    TenantScope scope = e.scope(w);
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    for (int p = 0; p < 3; p++) {
+      scope.rewards().recordAction(LoyaltyAction.of(w.ref(p), loyal.id()));
+      scope.points().award(w.ref(p), PointsChange.of(10L * (p + 1), "purchase"));
+    }
+    for (BoardMetric metric : BoardMetric.values()) {
+      for (BoardPeriod period : List.of(BoardPeriod.ALL_TIME, BoardPeriod.CURRENT_MONTH)) {
+        board(scope, w, period, metric, Consistency.INDEX); // builds the indexes, which follow every commit after
+      }
+    }
+    long counted = w.participants.get(1);
+    // The action of participant 1 fails after its counters were raised; a new email fails after it was enrolled;
+    // an award of participant 2 fails after its points counters were raised.
+    e.probe().poisonEvents(event -> event.type() == EventType.LOYALTY_ACTION_RECORDED
+        && Objects.equals(event.participantId(), counted)
+        || event.type() == EventType.PARTICIPANT_CREATED && event.payload().contains("undone@example.com")
+        || event.type() == EventType.POINTS_AWARDED && Objects.equals(event.participantId(), w.participants.get(2)));
+
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(0), loyal.id())),
+        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())),
+        () -> scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaignId,
+            "undone@example.com"), loyal.id())),
+        () -> scope.points().award(w.ref(2), PointsChange.of(1_000, "purchase")),
+        () -> scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaignId,
+            "kept@example.com"), loyal.id()))));
+
+    assertSharedTransaction(e.probe(), 2, 3);
+    assertInstanceOf(ActionResult.class, got.get(1));
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(2), "participant 1's action");
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(3), "the enrolment of undone@");
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(4), "participant 2's award");
+    assertInstanceOf(ActionResult.class, got.get(5));
+    for (BoardMetric metric : BoardMetric.values()) {
+      assertBoardsAgree(scope, w, metric);
+    }
+    assertEquals(1, scope.leaderboards().standing(w.ref(1), BoardMetric.ACTIONS, Consistency.INDEX).score(),
+        "participant 1's undone action is not counted");
+    assertEquals(30, scope.leaderboards().standing(w.ref(2), BoardMetric.POINTS, Consistency.INDEX).score());
+  }
+
+  // ==================================================================== order and keys
+
+  @Test
+  void callsOnOneParticipantApplyInTheOrderTheyArrivedInsideABatch() throws Exception {
+    Engine e = engine(0);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(10, "redemption")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(1, "redemption")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(5, "purchase")),
+        () -> scope.points().deductUpToBalance(w.ref(0), PointsChange.of(100, "refund")),
+        () -> scope.points().deductUpToBalance(w.ref(0), PointsChange.of(100, "refund")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(2, "purchase"))));
+
+    assertSharedTransaction(e.probe(), 6, 1);
+    assertEquals(10, result(got.get(1)).balance());
+    assertEquals(0, result(got.get(2)).balance());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(3), "the third call, after the balance was spent");
+    assertEquals(5, result(got.get(4)).balance());
+    assertEquals(5, result(got.get(5)).entry().amount());
+    assertNull(result(got.get(6)).entry(), "nothing left to take");
+    assertEquals(2, result(got.get(7)).balance());
+    List<Long> ids = new ArrayList<>();
+    for (int i : new int[] {1, 2, 4, 5, 7}) {
+      ids.add(result(got.get(i)).entry().id());
+    }
+    List<Long> sorted = new ArrayList<>(ids);
+    Collections.sort(sorted);
+    assertEquals(sorted, ids, "entries numbered in arrival order");
+  }
+
+  @Test
+  void twoCallersWithOneKeyInOneBatchGetOneEntryAndTheSameResult() throws Exception {
+    Engine e = engine(0);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    scope.points().award(w.ref(1), PointsChange.of(100, "welcome"));
+    PointsChange award = PointsChange.of(5, "purchase").withIdempotencyKey("order-1");
+    PointsChange refund = PointsChange.of(30, "refund").withIdempotencyKey("refund-1");
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), award),
+        () -> scope.points().deductUpToBalance(w.ref(1), refund),
+        () -> scope.points().award(w.ref(0), award),
+        () -> scope.points().deductUpToBalance(w.ref(1), refund),
+        () -> scope.points().award(w.ref(1), award)));
+
+    assertSharedTransaction(e.probe(), 4, 1);
+    PointsResult first = result(got.get(1));
+    PointsResult again = result(got.get(3));
+    assertFalse(first.replayed());
+    assertTrue(again.replayed());
+    assertEquals(first.entry(), again.entry());
+    assertEquals(first.balance(), again.balance());
+    assertEquals(result(got.get(2)).entry(), result(got.get(4)).entry());
+    assertTrue(result(got.get(4)).replayed());
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", got.get(5), "the key for another participant");
+    assertEquals(6, balance(scope, w.ref(0)));
+    assertEquals(70, balance(scope, w.ref(1)));
+    assertEquals(2, ledger(scope, w.ref(0)).size());
+  }
+
+  @Test
+  void manyThreadsRetryingTheSameKeysGetOneEntryPerKey() throws Exception {
+    long seed = ModelRunner.seeds(System.nanoTime())[0];
+    System.out.println(getClass().getSimpleName() + " same keys: seed " + seed);
+    Engine e = engine(0);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    int threads = 8;
+    int keys = 15;
+    ExecutorService pool = threads(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Map<String, PointsResult>>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Random random = new Random(seed + t);
+      List<Integer> order = new ArrayList<>();
+      for (int k = 0; k < keys; k++) {
+        order.add(k);
+      }
+      Collections.shuffle(order, random);
+      futures.add(pool.submit(() -> {
+        start.await();
+        Map<String, PointsResult> mine = new HashMap<>();
+        for (int k : order) {
+          mine.put("k" + k, scope.points().award(w.ref(k % 2), PointsChange.of(k + 1, "purchase")
+              .withIdempotencyKey("k" + k)));
+        }
+        return mine;
+      }));
+    }
+    start.countDown();
+    Map<String, Set<LedgerEntry>> entries = new HashMap<>();
+    Map<String, Integer> firsts = new HashMap<>();
+    for (Future<Map<String, PointsResult>> f : futures) {
+      f.get(2, TimeUnit.MINUTES).forEach((key, r) -> {
+        entries.computeIfAbsent(key, x -> new HashSet<>()).add(r.entry());
+        if (!r.replayed()) {
+          firsts.merge(key, 1, Integer::sum);
+        }
+      });
+    }
+    for (int k = 0; k < keys; k++) {
+      assertEquals(1, entries.get("k" + k).size(), "seed " + seed + ": one entry for k" + k);
+      assertEquals(1, firsts.get("k" + k), "seed " + seed + ": one caller applied k" + k);
+    }
+    assertEquals(keys, ledger(scope, w.ref(0)).size() + ledger(scope, w.ref(1)).size());
+    assertEquals(keys * (keys + 1) / 2, balance(scope, w.ref(0)) + balance(scope, w.ref(1)));
+  }
+
+  /**
+   * Callers interrupted while queued (a host cancelling requests with {@code Future.cancel(true)}) must not turn
+   * into failures of the other callers' operations. Whichever queued caller leads the next batch runs everyone's
+   * units of work on its own thread; an interrupted one spins (its park returns at once) and usually wins. No
+   * timing makes this fail on correct code; on code that runs the batch with the leader's interrupt set, each round
+   * fails when an interrupted caller happens to lead, hence a few rounds.
+   */
+  @Test
+  void callersInterruptedWhileQueuedNeitherFailTheirNeighboursNorLoseTheirInterrupt() throws Exception {
+    Engine e = engine(0);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    long expected = 0;
+    for (int round = 0; round < 4; round++) {
+      ExecutorService pool = threads(6);
+      GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
+      Future<Object> plug = pool.submit(() -> answer(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))));
+      gate.awaitHeld();
+      List<Future<Object[]>> callers = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        CompletableFuture<Thread> thread = new CompletableFuture<>();
+        boolean neighbour = i < 2;
+        long amount = neighbour ? 10L * (i + 1) : 1;
+        callers.add(pool.submit(() -> {
+          thread.complete(Thread.currentThread());
+          Object got = answer(() -> scope.points().award(w.ref(neighbour ? 0 : 1), PointsChange.of(amount, "x")));
+          return new Object[] {got, Thread.interrupted()};
+        }));
+        GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+        if (!neighbour) {
+          thread.get().interrupt();
+        }
+      }
+      gate.release();
+      assertInstanceOf(PointsResult.class, plug.get(2, TimeUnit.MINUTES));
+      for (int i = 0; i < 5; i++) {
+        Object[] got = callers.get(i).get(2, TimeUnit.MINUTES);
+        if (i < 2) {
+          assertInstanceOf(PointsResult.class, got[0], "round " + round + ": a caller queued beside interrupted "
+              + "ones got " + got[0] + (got[0] instanceof Throwable t ? " caused by " + t.getCause() : ""));
+          expected += 10L * (i + 1);
+        } else {
+          assertTrue((Boolean) got[1], "an interrupted caller still has its interrupt when the call returns");
+        }
+      }
+      assertEquals(expected, balance(scope, w.ref(0)), "round " + round);
+    }
+  }
+
+  // ==================================================================== a failing shared transaction
+
+  @Test
+  void aSharedTransactionFailingTransientlyAtItsEndIsRunAgainOneUnitAtATime() throws Exception {
+    sharedTransactionFailsAtItsEnd(() -> new TransientStorageException("injected deadlock", null));
+  }
+
+  @Test
+  void aSharedTransactionFailingForGoodAtItsEndIsRunAgainOneUnitAtATime() throws Exception {
+    sharedTransactionFailsAtItsEnd(() -> new StorageException("injected commit failure", null));
+  }
+
+  private void sharedTransactionFailsAtItsEnd(java.util.function.Supplier<RuntimeException> failure)
+      throws Exception {
+    Engine e = engine(0);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    e.probe().failNextSharedTransaction(failure);
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(25, "redemption")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(25, "redemption")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(4, "purchase").withIdempotencyKey("kept-once"))));
+
+    List<GroupCommitProbe.Tx> txs = e.probe().transactions();
+    assertTrue(txs.stream().anyMatch(tx -> tx.shared() && !tx.committed()), "the shared one failed: " + txs);
+    assertTrue(txs.stream().noneMatch(tx -> tx.shared() && tx.committed()), "and was not retried shared: " + txs);
+    assertEquals(10, result(got.get(1)).balance());
+    assertEquals(30, result(got.get(2)).balance());
+    assertEquals(5, result(got.get(3)).balance());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(4), "the second deduction, in order");
+    assertEquals(9, result(got.get(5)).balance());
+    assertFalse(result(got.get(5)).replayed());
+    assertEquals(List.of(4L, -25L, 20L, 10L),
+        ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList(), "each applied exactly once");
+    assertEquals(9, balance(scope, w.ref(0)));
+  }
+
+  @Test
+  void aUnitFailingTransientlyInsideABatchGivesUpTheBatchAndOrderHolds() throws Exception {
+    Engine e = engine(0);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    e.probe().failNextDebitInASharedTransaction(() -> new TransientStorageException("injected deadlock", null));
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(10, "redemption")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(1, "redemption")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(3, "purchase"))));
+
+    assertTrue(e.probe().transactions().stream().anyMatch(tx -> tx.shared() && !tx.committed()));
+    assertEquals(10, result(got.get(1)).balance());
+    assertEquals(0, result(got.get(2)).balance());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(3), "the deduction of 1 comes after the 10");
+    assertEquals(3, result(got.get(4)).balance());
+    assertEquals(List.of(3L, -10L, 10L), ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList());
+  }
+
+  @Test
+  void aUnitThatAlwaysFailsTransientlyFailsAloneAndItsNeighboursApplyOnce() throws Exception {
+    Engine e = engine(0, 2);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    e.probe().poisonEntries(entry -> "doomed".equals(entry.idempotencyKey()),
+        () -> new TransientStorageException("injected lock timeout", null));
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(5, "purchase").withIdempotencyKey("doomed")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase"))));
+
+    assertEquals(10, result(got.get(1)).balance());
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(2), "the unit that always fails");
+    assertEquals(30, result(got.get(3)).balance());
+    assertEquals(List.of(20L, 10L), ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList());
+  }
+
+  // ==================================================================== host transactions
+
+  @Test
+  void operationsJoiningAHostTransactionAreNeverCombined() throws Exception {
+    assumeTrue(fixture.hostTransactions().isPresent(), "the backend cannot join host transactions");
+    Engine e = engine(0);
+    World w = new World(e.engine(), 1);
+    StoreFixture.HostTransactions hosts = fixture.hostTransactions().orElseThrow();
+    long orders = hosts.countHostOrders(); // creates the host's table before the threads race to
+    e.probe().clear();
+    int threads = 4;
+    int each = 10;
+    ExecutorService pool = threads(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int me = t;
+      futures.add(pool.submit(() -> {
+        start.await();
+        for (int i = 0; i < each; i++) {
+          try (HostTx host = hosts.begin()) {
+            host.insertHostOrder("order-" + me + "-" + i);
+            e.engine().forTenant(w.tenantId).joining(host.transaction()).points()
+                .award(w.ref(0), PointsChange.of(1, "purchase"));
+            host.commit();
+          }
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> f : futures) {
+      f.get(2, TimeUnit.MINUTES);
+    }
+    assertEquals(orders + threads * each, hosts.countHostOrders());
+    assertEquals(threads * each, e.probe().hostTransactions());
+    assertEquals(List.of(), e.probe().transactions(), "no transaction of the engine's own took part");
+    assertEquals(threads * each, balance(e.scope(w), w.ref(0)));
+  }
+
+  // ==================================================================== helpers
+
+  /**
+   * Runs {@code plug} and holds its transaction; starts each caller in turn, waiting until it queued behind the
+   * plug before starting the next; then lets the plug go. The callers form the next batch, in this order. Returns
+   * what each got (a result, or the {@link LoyaltyException} thrown), the plug first.
+   */
+  final List<Object> batch(Engine e, Callable<Object> plug, List<Callable<Object>> callers) throws Exception {
+    ExecutorService pool = threads(callers.size() + 1);
+    GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
+    List<Future<Object>> futures = new ArrayList<>();
+    futures.add(pool.submit(() -> answer(plug)));
+    gate.awaitHeld();
+    e.probe().clear();
+    for (Callable<Object> caller : callers) {
+      CompletableFuture<Thread> thread = new CompletableFuture<>();
+      futures.add(pool.submit(() -> {
+        thread.complete(Thread.currentThread());
+        return answer(caller);
+      }));
+      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+    }
+    gate.release();
+    List<Object> got = new ArrayList<>();
+    for (Future<Object> f : futures) {
+      got.add(f.get(2, TimeUnit.MINUTES));
+    }
+    return got;
+  }
+
+  private static Object answer(Callable<Object> call) throws Exception {
+    try {
+      return call.call();
+    } catch (LoyaltyException e) {
+      return e;
+    }
+  }
+
+  /** One transaction of the probe held exactly that many nested units that returned and threw, and committed. */
+  static void assertSharedTransaction(GroupCommitProbe probe, int returned, int threw) {
+    List<GroupCommitProbe.Tx> txs = probe.transactions();
+    assertTrue(txs.contains(new GroupCommitProbe.Tx(returned, threw, true)),
+        "a committed transaction with " + returned + " units kept and " + threw + " undone: " + txs);
+  }
+
+  static PointsResult result(Object got) {
+    return assertInstanceOf(PointsResult.class, got, () -> "expected a result but got " + got);
+  }
+
+  static void assertCode(ErrorCode code, String field, Object got, String what) {
+    LoyaltyException e = assertInstanceOf(LoyaltyException.class, got, () -> what + ": expected " + code
+        + " but got " + got);
+    assertEquals(code, e.code(), what);
+    if (field != null) {
+      assertEquals(field, e.field().orElse(null), what);
+    }
+  }
+
+  static long balance(TenantScope scope, ParticipantRef ref) {
+    return scope.participants().get(ref).pointsBalance();
+  }
+
+  /** A participant's whole ledger, newest first. */
+  static List<LedgerEntry> ledger(TenantScope scope, ParticipantRef ref) {
+    List<LedgerEntry> entries = new ArrayList<>();
+    CursorPage<LedgerEntry> page = scope.points().history(ref, Keyset.first(Keyset.MAX_LIMIT));
+    entries.addAll(page.items());
+    while (page.hasMore()) {
+      page = scope.points().history(ref, Keyset.after(page.nextId(), Keyset.MAX_LIMIT));
+      entries.addAll(page.items());
+    }
+    return entries;
+  }
+
+  /** A whole board, page by page. */
+  static List<BoardEntry> board(TenantScope scope, World w, BoardPeriod period, BoardMetric metric,
+      Consistency consistency) {
+    List<BoardEntry> rows = new ArrayList<>();
+    BoardRequest request = BoardRequest.of(w.campaignId, period).by(metric).limit(100).read(consistency);
+    while (true) {
+      CursorPage<BoardEntry> page = scope.leaderboards().page(request);
+      rows.addAll(page.items());
+      if (!page.hasMore()) {
+        return rows;
+      }
+      request = request.after(page.nextId());
+    }
+  }
+
+  /** The INDEX and STRONG boards of {@code metric}, all time and this month, are the same. */
+  static void assertBoardsAgree(TenantScope scope, World w, BoardMetric metric) {
+    for (BoardPeriod period : List.of(BoardPeriod.ALL_TIME, BoardPeriod.CURRENT_MONTH)) {
+      assertEquals(board(scope, w, period, metric, Consistency.STRONG),
+          board(scope, w, period, metric, Consistency.INDEX), metric + " " + period + ": the index as storage");
+    }
+  }
+}
