@@ -125,6 +125,10 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * The id source (default: time-ordered ids; see {@link IdGenerator}). Cannot be combined with {@link #nodeId}.
      *
+     * <p>The default generator takes its time from the engine's clock and counts from 2024-01-01: give your own
+     * generator when the clock is set in the past (replaying history with a clock at each order's time), or ids
+     * made before 2024, or again after a restart, could collide.
+     *
      * @throws NullPointerException if {@code idGenerator} is null
      * @throws IllegalStateException if an id generator or a node id was already set
      */

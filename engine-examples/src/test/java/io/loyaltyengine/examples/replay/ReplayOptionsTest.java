@@ -1,0 +1,76 @@
+package io.loyaltyengine.examples.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The command line: defaults, combinations and errors naming the option. */
+class ReplayOptionsTest {
+
+  private static ReplayOptions parse(String... args) {
+    return ReplayOptions.parse(args, Map.of());
+  }
+
+  private static String fieldOfError(String... args) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> parse(args));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    return e.field().orElseThrow();
+  }
+
+  @Test
+  void anH2FileIsTheDefault() {
+    ReplayOptions o = parse("log.csv.gz");
+    assertEquals(Path.of("log.csv.gz"), o.log());
+    assertEquals(Path.of("target/replay-db"), o.h2File());
+    assertNull(o.jdbcUrl());
+    assertEquals("jdbc:h2:file:" + Path.of("target/replay-db").toAbsolutePath().normalize()
+        + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64", o.url());
+    assertEquals(ReplayOptions.DEFAULT_BATCH, o.batch());
+    assertFalse(o.quiet());
+    assertNull(o.export());
+  }
+
+  @Test
+  void everyOption() {
+    ReplayOptions o = parse("--jdbc-url", "jdbc:postgresql://db/shop?ssl=true", "--user", "loyalty", "--password",
+        "secret", "--export", "out.csv", "--batch", "250", "--quiet", "log.csv");
+    assertEquals("jdbc:postgresql://db/shop?ssl=true", o.url());
+    assertNull(o.h2File());
+    assertEquals("loyalty", o.user());
+    assertEquals("secret", o.password());
+    assertEquals(Path.of("out.csv"), o.export());
+    assertEquals(250, o.batch());
+    assertTrue(o.quiet());
+    assertEquals("JDBC jdbc:postgresql://db/shop", o.target(), "the query, which may hold a password, is left out");
+    assertFalse(o.toString().contains("secret"));
+  }
+
+  @Test
+  void thePasswordMayComeFromTheEnvironment() {
+    ReplayOptions o = ReplayOptions.parse(new String[] {"log.csv", "--jdbc-url", "jdbc:postgresql://db/shop"},
+        Map.of(ReplayOptions.PASSWORD_VARIABLE, "from-env"));
+    assertEquals("from-env", o.password());
+  }
+
+  @Test
+  void mistakesNameTheirOption() {
+    assertEquals("LOG", fieldOfError());
+    assertEquals("LOG", fieldOfError("a.csv", "b.csv"));
+    assertEquals("--db", fieldOfError("a.csv", "--db"));
+    assertEquals("--db", fieldOfError("a.csv", "--db", "x", "--jdbc-url", "jdbc:h2:file:/tmp/x"));
+    assertEquals("--db", fieldOfError("a.csv", "--db", "x", "--db", "y"));
+    assertEquals("--user", fieldOfError("a.csv", "--user", "u"));
+    assertEquals("--jdbc-url", fieldOfError("a.csv", "--jdbc-url", "postgresql://db"));
+    assertEquals("--batch", fieldOfError("a.csv", "--batch", "0"));
+    assertEquals("--batch", fieldOfError("a.csv", "--batch", "many"));
+    assertEquals("--verbose", fieldOfError("a.csv", "--verbose"));
+  }
+}
