@@ -31,6 +31,7 @@ import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -98,6 +99,10 @@ class PostgresLeaderboardInstancesTest {
             "an instance's own writes are in its index at once: " + period + " " + metric);
         assertEquals(truth, onB.leaderboards().page(board(campaign, period, metric)).items(),
             "the other instance's writes are in the index one refresh interval later: " + period + " " + metric);
+        for (BoardEntry row : truth) {
+          assertEquals(Optional.of(row), onB.leaderboards().rank(campaign, row.participantId(), period, metric,
+              Consistency.INDEX), "the other instance's rank read agrees: " + period + " " + metric);
+        }
       }
     }
   }

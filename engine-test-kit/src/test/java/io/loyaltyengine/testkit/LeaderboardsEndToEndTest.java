@@ -45,8 +45,8 @@ import org.junit.jupiter.api.function.Executable;
  * Leaderboards end to end, through the public engine API: engines on one {@link InMemoryStorage} database with a
  * {@link SettableClock} (the database stamps counters with the same clock), a refresh interval of one second.
  * Board order and ties, keyset paging, POINTS boards (deductions never lower them; points given by a reward count),
- * every validation error, and another instance's writes reaching this engine's index once the refresh interval has
- * passed (and not before: the index is a cache with a documented staleness).
+ * the rank read of one participant, every validation error, and another instance's writes reaching this engine's
+ * index once the refresh interval has passed (and not before: the index is a cache with a documented staleness).
  *
  * <p>The model-based check of every board against a reference sort runs on every store in the storage contract
  * suite ({@link io.loyaltyengine.testkit.model.LeaderboardScenario}); months and winners are in
@@ -105,6 +105,14 @@ class LeaderboardsEndToEndTest {
           "nobody existed last month: " + consistency);
       Standing s = boards.standing(ParticipantRef.id(p.get(2).id()), BoardMetric.ACTIONS, consistency);
       assertEquals(new Standing(p.get(2).id(), BoardMetric.ACTIONS, 2, 3, 2, 3, 0, null), s, consistency.name());
+      for (BoardPeriod period : List.of(BoardPeriod.ALL_TIME, BoardPeriod.CURRENT_MONTH)) {
+        for (BoardEntry row : expected) {
+          assertEquals(Optional.of(row), boards.rank(campaign.id(), row.participantId(), period, BoardMetric.ACTIONS,
+              consistency), "the rank read agrees with the board's row: " + period + " " + consistency);
+        }
+      }
+      assertEquals(Optional.empty(), boards.rank(campaign.id(), p.get(2).id(), BoardPeriod.PREV_MONTH,
+          BoardMetric.ACTIONS, consistency), "not on last month's board: " + consistency);
     }
   }
 
@@ -162,7 +170,15 @@ class LeaderboardsEndToEndTest {
       assertField("metric", () -> boards.standing(ParticipantRef.id(member.id()), null, consistency));
       assertCode(ErrorCode.NOT_FOUND, () -> boards.standing(ParticipantRef.id(42L), BoardMetric.ACTIONS,
           consistency));
+      assertField("period", () -> boards.rank(campaign.id(), member.id(), null, BoardMetric.ACTIONS, consistency));
+      assertField("metric", () -> boards.rank(campaign.id(), member.id(), BoardPeriod.ALL_TIME, null, consistency));
+      assertCode(ErrorCode.NOT_FOUND, () -> boards.rank(campaign.id(), 42L, BoardPeriod.ALL_TIME,
+          BoardMetric.ACTIONS, consistency));
+      assertCode(ErrorCode.NOT_FOUND, () -> boards.rank(999_999L, member.id(), BoardPeriod.ALL_TIME,
+          BoardMetric.ACTIONS, consistency));
     }
+    assertField("consistency", () -> boards.rank(campaign.id(), member.id(), BoardPeriod.ALL_TIME,
+        BoardMetric.ACTIONS, null));
     assertField("request", () -> boards.page(null));
     assertField("consistency", () -> boards.page(ok.read(null)));
     assertField("participant", () -> boards.standing(null, BoardMetric.ACTIONS, Consistency.INDEX));
@@ -171,6 +187,8 @@ class LeaderboardsEndToEndTest {
     Participant stranger = scope.participants().create(other.id(), NewParticipant.withEmail("x@example.com"));
     for (Consistency consistency : Consistency.values()) {
       assertField("nextId", () -> boards.page(ok.read(consistency).after(stranger.id())));
+      assertCode(ErrorCode.NOT_FOUND, () -> boards.rank(campaign.id(), stranger.id(), BoardPeriod.ALL_TIME,
+          BoardMetric.ACTIONS, consistency));
     }
     YearMonth now = YearMonth.of(2025, 6);
     assertField("month", () -> boards.monthPage(campaign.id(), null, BoardMetric.ACTIONS, null, 10));
@@ -189,6 +207,8 @@ class LeaderboardsEndToEndTest {
       assertCode(ErrorCode.NOT_FOUND, () -> otherTenant.leaderboards().page(ok.read(consistency)));
       assertCode(ErrorCode.NOT_FOUND, () -> otherTenant.leaderboards().standing(ParticipantRef.id(member.id()),
           BoardMetric.ACTIONS, consistency));
+      assertCode(ErrorCode.NOT_FOUND, () -> otherTenant.leaderboards().rank(campaign.id(), member.id(),
+          BoardPeriod.ALL_TIME, BoardMetric.ACTIONS, consistency));
     }
     assertCode(ErrorCode.NOT_FOUND, () -> otherTenant.leaderboards().monthPage(campaign.id(), now,
         BoardMetric.ACTIONS, null, 10));
@@ -216,6 +236,10 @@ class LeaderboardsEndToEndTest {
 
     List<BoardEntry> stale = List.of(entry(p.get(0), 1, 1), entry(p.get(1), 0, 2), entry(p.get(2), 0, 2));
     assertEquals(stale, boards.page(board).items(), "within the refresh interval the index may be stale");
+    assertEquals(Optional.of(entry(p.get(2), 0, 2)), boards.rank(campaign.id(), p.get(2).id(), BoardPeriod.ALL_TIME,
+        BoardMetric.ACTIONS, Consistency.INDEX), "a member the index holds is answered from it, stale too");
+    assertEquals(Optional.of(entry(late, 1, 2)), boards.rank(campaign.id(), late.id(), BoardPeriod.ALL_TIME,
+        BoardMetric.ACTIONS, Consistency.INDEX), "a participant the index does not hold yet is read from storage");
     List<BoardEntry> fresh = List.of(entry(p.get(2), 2, 1), entry(p.get(0), 1, 2), entry(late, 1, 2));
     assertEquals(fresh, boards.page(board.read(Consistency.STRONG)).items(), "storage is read as it is");
 
@@ -223,6 +247,10 @@ class LeaderboardsEndToEndTest {
     assertEquals(fresh, boards.page(board).items(), "caught up: new member, new counts, deletion");
     assertEquals(new Standing(late.id(), BoardMetric.ACTIONS, 1, 2, 1, 2, 0, null),
         boards.standing(ParticipantRef.id(late.id()), BoardMetric.ACTIONS, Consistency.INDEX));
+    assertEquals(Optional.of(entry(p.get(2), 2, 1)), boards.rank(campaign.id(), p.get(2).id(), BoardPeriod.ALL_TIME,
+        BoardMetric.ACTIONS, Consistency.INDEX), "caught up");
+    assertCode(ErrorCode.NOT_FOUND, () -> boards.rank(campaign.id(), p.get(1).id(), BoardPeriod.ALL_TIME,
+        BoardMetric.ACTIONS, Consistency.INDEX));
     assertEquals(List.of(entry(p.get(0), 3, 1), entry(p.get(2), 0, 2), entry(late, 0, 2)),
         boards.page(board.by(BoardMetric.POINTS)).items());
   }

@@ -19,11 +19,14 @@ import java.util.concurrent.locks.StampedLock;
  *
  * <p>Memory, measured by {@code BoardIndexMemoryTest} at 1,000,000 members all scored with skewed scores: 43.8 bytes
  * per scored member for the board (map and tree, counted from their arrays) plus 34.9 per member for the shared
- * roster, 78.7 in all; the heap grew by 80.4 bytes per member with GC before and after. A zero-score member costs the
+ * roster, 78.7 in all; the heap grew by 79.5 bytes per member with GC before and after. A zero-score member costs the
  * board nothing.
  *
- * <p>Speed ({@code BoardIndexBenchmark}, 1,000,000 members, average of one thread, measured on 2 cores under a load
- * of about 10, so an upper figure): rank about 0.9-1.0 us, top-100 page about 2.3 us, a raise about 2.7 us.
+ * <p>Speed ({@code BoardIndexBenchmark}, 1,000,000 members, medians of one thread, measured on 2 cores under a load
+ * of 6 to 10): a member's row ({@link #entry}) about 0.3 us, the top-100 page about 0.6 us, a raise about 0.7 us.
+ * Through the engine's API ({@code LeaderboardBenchmark}) a rank takes about 0.4-0.6 us and a top-100 page about
+ * 0.7 us. A lookup in a structure this size mostly waits for memory: the map keeps each key next to its value, and
+ * a member's rank counts down a path shared by every member with the same score, which stays in the CPU's caches.
  *
  * <p>Thread-safe: readers share a read lock and do not block each other; writers are serialized. A board's read lock
  * is taken before its roster's, never the other way round.
@@ -117,6 +120,27 @@ public final class BoardIndex {
         return s;
       }
       return roster.isMemberBefore(participantId, createdBefore) ? 0 : -1;
+    } finally {
+      lock.unlockRead(stamp);
+    }
+  }
+
+  /**
+   * A member's row: its score and rank, read under one lock with one lookup of its score (the roster is read only for
+   * a member without a score).
+   *
+   * @param participantId the participant
+   * @return its row, or null if it is not on the board
+   */
+  public BoardEntry entry(long participantId) {
+    long stamp = lock.readLock();
+    try {
+      long s = scores.get(participantId, ABSENT);
+      if (s != ABSENT) {
+        return new BoardEntry(participantId, s, 1L + order.countLess(-s, Long.MIN_VALUE));
+      }
+      return roster.isMemberBefore(participantId, createdBefore)
+          ? new BoardEntry(participantId, 0, 1L + order.size()) : null;
     } finally {
       lock.unlockRead(stamp);
     }

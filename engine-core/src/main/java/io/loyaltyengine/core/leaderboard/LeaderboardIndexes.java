@@ -82,6 +82,7 @@ public final class LeaderboardIndexes {
   private final Transactions transactions;
   private final Clock clock;
   private final LeaderboardSettings settings;
+  private final long refreshMillis;
   private final ConcurrentHashMap<Key, CampaignIndex> campaigns = new ConcurrentHashMap<>();
 
   /**
@@ -96,6 +97,7 @@ public final class LeaderboardIndexes {
     this.transactions = transactions;
     this.clock = clock;
     this.settings = settings;
+    this.refreshMillis = settings.refreshInterval().toMillis();
   }
 
   /**
@@ -111,7 +113,7 @@ public final class LeaderboardIndexes {
         Campaign campaign = transactions.run(tx -> CampaignService.require(tx, tenantId, campaignId));
         index = campaigns.computeIfAbsent(key, k -> new CampaignIndex(tenantId, campaignId, campaign.timeZone()));
       }
-      index.lastUsed = System.nanoTime();
+      index.touch();
       if (!index.built) {
         build(index);
       }
@@ -122,6 +124,11 @@ public final class LeaderboardIndexes {
       // Too much changed since the last catch-up: start again from storage.
       campaigns.remove(key, index);
     }
+  }
+
+  /** The key of the current month in the campaign's zone, by the engine's clock. */
+  int currentMonth(CampaignIndex index) {
+    return index.currentMonth(clock.millis());
   }
 
   /** The campaign index of the tenant whose roster holds the participant, if this engine indexes it. */
@@ -197,7 +204,7 @@ public final class LeaderboardIndexes {
       if (index.built) {
         return;
       }
-      index.lastCatchUp = now();
+      index.caughtUp(now());
       fill(index, new BoardKey(BoardMetric.ACTIONS, 0));
       index.built = true;
     } finally {
@@ -235,12 +242,13 @@ public final class LeaderboardIndexes {
    * rebuilds). Skipped while another thread catches the same campaign up.
    */
   private boolean catchUp(CampaignIndex index) {
-    Instant now = now();
-    if (!due(index, now) || !index.lock.tryLock()) {
+    // The common case, a fresh index, costs one clock read and two comparisons.
+    if (!due(index, clock.millis()) || !index.lock.tryLock()) {
       return true;
     }
     try {
-      if (!due(index, now)) {
+      Instant now = now();
+      if (!due(index, now.toEpochMilli())) {
         return true;
       }
       Instant since = index.lastCatchUp.minus(MARGIN);
@@ -275,16 +283,17 @@ public final class LeaderboardIndexes {
       for (long removed : batch.removed) {
         remove(index, removed);
       }
-      index.lastCatchUp = now;
+      index.caughtUp(now);
       return true;
     } finally {
       index.lock.unlock();
     }
   }
 
-  private boolean due(CampaignIndex index, Instant now) {
-    Instant last = index.lastCatchUp;
-    return now.isBefore(last) || !now.isBefore(last.plus(settings.refreshInterval()));
+  /** Whether the index is due to catch up at {@code nowMillis}: the interval has passed, or the clock went back. */
+  private boolean due(CampaignIndex index, long nowMillis) {
+    long last = index.lastCatchUpMillis;
+    return nowMillis < last || nowMillis - last >= refreshMillis;
   }
 
   /** Reads the points counters of this engine's awards noted since the last read, and raises their boards. */
@@ -360,6 +369,9 @@ public final class LeaderboardIndexes {
   private record Marked(long participantId, int month) {
   }
 
+  private record MonthSpan(int key, long startMillis, long endMillis) {
+  }
+
   private record Batch(List<BoardScore> created, List<ScoreChange> changed, List<Long> removed) {
   }
 
@@ -387,12 +399,43 @@ public final class LeaderboardIndexes {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean built;
     private volatile Instant lastCatchUp;
+    /** {@link #lastCatchUp} in epoch millis, for the freshness check of every read. */
+    private volatile long lastCatchUpMillis;
     private volatile long lastUsed = System.nanoTime();
+    /** The month the last read fell in, kept until the clock leaves it (months are read on every board read). */
+    private volatile MonthSpan month;
 
     CampaignIndex(long tenantId, long campaignId, ZoneId zone) {
       this.tenantId = tenantId;
       this.campaignId = campaignId;
       this.zone = zone;
+    }
+
+    /**
+     * The key of the month {@code nowMillis} falls in, in the campaign's zone. Months start and end on whole
+     * seconds, so comparing milliseconds decides exactly as comparing the instants would.
+     */
+    int currentMonth(long nowMillis) {
+      MonthSpan span = month;
+      if (span == null || nowMillis < span.startMillis || nowMillis >= span.endMillis) {
+        int key = Goals.month(Instant.ofEpochMilli(nowMillis), zone);
+        span = new MonthSpan(key, Months.start(key, zone).toEpochMilli(), Months.end(key, zone).toEpochMilli());
+        month = span;
+      }
+      return span.key;
+    }
+
+    private void caughtUp(Instant at) {
+      lastCatchUp = at;
+      lastCatchUpMillis = at.toEpochMilli();
+    }
+
+    /** Records a read for eviction; the shared field is written at most once a millisecond. */
+    private void touch() {
+      long now = System.nanoTime();
+      if (now - lastUsed > 1_000_000) {
+        lastUsed = now;
+      }
     }
 
     private long weight() {

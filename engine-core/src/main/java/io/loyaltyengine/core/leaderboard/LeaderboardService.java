@@ -34,10 +34,14 @@ import java.util.Optional;
  *
  * <h2>Reads</h2>
  * INDEX reads come from the engine's {@link LeaderboardIndexes} (see there for building, months, this engine's own
- * writes and the staleness bound). STRONG reads, {@link #monthPage} and {@link #winners} run one unit of work over
- * {@link LeaderboardPort}: a keyset page in board order, and ranks from two counts, {@code countAbove(s0)} and
- * {@code countAbove(s0 - 1)} for the first row's score {@code s0}: every member scoring between a later row's score
- * and {@code s0} comes before it in the same page, so the rest of the page's ranks follow from the page itself.
+ * writes and the staleness bound). A fresh index answers a page, a {@link #rank} and a {@link #standing} by id
+ * without touching storage: a participant's row is one lookup of its score and one count in its board
+ * ({@link BoardIndex#entry}); a participant the index does not hold (created by another instance since the last
+ * catch-up, or unknown) is read from storage. STRONG reads, {@link #monthPage} and {@link #winners} run one unit of
+ * work over {@link LeaderboardPort}: a keyset page in board order, and ranks from two counts, {@code countAbove(s0)}
+ * and {@code countAbove(s0 - 1)} for the first row's score {@code s0}: every member scoring between a later row's
+ * score and {@code s0} comes before it in the same page, so the rest of the page's ranks follow from the page itself.
+ * A STRONG rank is the participant's score and one count above it.
  *
  * <h2>Months</h2>
  * The current month is the month of now in the campaign's zone ({@link Goals#month}); last month's board counts
@@ -79,8 +83,7 @@ public final class LeaderboardService implements Leaderboards {
     long campaignId = request.campaignId();
     if (consistency == Consistency.INDEX) {
       LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
-      int month = monthOf(period, Goals.month(context.now(), index.zone));
-      BoardIndex board = indexes.board(index, metric, month);
+      BoardIndex board = indexes.board(index, metric, monthOf(period, indexes.currentMonth(index)));
       List<BoardEntry> rows;
       try {
         rows = board.page(request.nextId(), limit + 1);
@@ -160,21 +163,56 @@ public final class LeaderboardService implements Leaderboards {
     });
   }
 
+  /** A standing from the index: one lookup per board; empty if the index does not hold the participant. */
   private Optional<Standing> indexedStanding(LeaderboardIndexes.CampaignIndex index, long participantId,
       BoardMetric metric) {
-    int current = Goals.month(context.now(), index.zone);
-    BoardIndex allTime = indexes.board(index, metric, 0);
-    BoardIndex month = indexes.board(index, metric, current);
-    BoardIndex previous = indexes.board(index, metric, Goals.previousMonth(current));
-    long rank = allTime.rank(participantId);
-    long monthlyRank = month.rank(participantId);
-    if (rank == 0 || monthlyRank == 0) {
+    int current = indexes.currentMonth(index);
+    BoardEntry all = indexes.board(index, metric, 0).entry(participantId);
+    BoardEntry month = indexes.board(index, metric, current).entry(participantId);
+    if (all == null || month == null) {
       return Optional.empty();
     }
-    long previousRank = previous.rank(participantId);
-    return Optional.of(new Standing(participantId, metric, allTime.score(participantId), rank,
-        month.score(participantId), monthlyRank, previousRank == 0 ? 0 : previous.score(participantId),
-        previousRank == 0 ? null : previousRank));
+    BoardEntry previous = indexes.board(index, metric, Goals.previousMonth(current)).entry(participantId);
+    return Optional.of(new Standing(participantId, metric, all.score(), all.rank(), month.score(), month.rank(),
+        previous == null ? 0 : previous.score(), previous == null ? null : previous.rank()));
+  }
+
+  @Override
+  public Optional<BoardEntry> rank(long campaignId, long participantId, BoardPeriod period, BoardMetric metric,
+      Consistency consistency) {
+    TextRules.notNull("period", period);
+    TextRules.notNull("metric", metric);
+    TextRules.notNull("consistency", consistency);
+    long tenantId = context.tenantId();
+    if (consistency == Consistency.INDEX) {
+      LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
+      BoardEntry entry = indexes.board(index, metric, monthOf(period, indexes.currentMonth(index)))
+          .entry(participantId);
+      if (entry != null) {
+        return Optional.of(entry);
+      }
+      if (index.roster.contains(participantId)) {
+        return Optional.empty(); // a member of the campaign, created after the board's month ended
+      }
+      // Not (yet) in this engine's index: created by another instance since the last catch-up, or not the
+      // campaign's participant. Ask storage.
+    }
+    return context.transactions().run(tx -> {
+      Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
+      Participant p = tx.participants().find(tenantId, participantId)
+          .filter(found -> found.campaignId() == campaignId)
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      ZoneId zone = campaign.timeZone();
+      int month = monthOf(period, Goals.month(context.now(), zone));
+      Instant end = endOf(month, zone);
+      if (end != null && !p.createdAt().isBefore(end)) {
+        return Optional.empty();
+      }
+      LeaderboardPort port = tx.leaderboards();
+      long score = scoreOf(port, participantId, metric, month);
+      long above = port.countAbove(tenantId, campaignId, metric, month, end, score);
+      return Optional.of(new BoardEntry(participantId, score, above + 1));
+    });
   }
 
   @Override

@@ -13,10 +13,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * Readers while a writer raises scores and adds members: no reader sees a torn state. Ranks stay within
- * 1..members, a member's score never falls, and every page is in board order with ranks that follow its positions.
- * The run is a fixed amount of work, not a time: the writer makes {@link #WRITES} raises, and each reader reads at
- * least {@link #MIN_READS} times and on until the writer is done, all released by one latch.
+ * Readers while a writer raises scores and adds members: no reader sees a torn state. Ranks (of {@code rank} and of
+ * the rows {@code entry} reads) stay within 1..members, a member's score never falls, and every page is in board
+ * order with ranks that follow its positions. The run is a fixed amount of work, not a time: the writer makes
+ * {@link #WRITES} raises, and each reader reads at least {@link #MIN_READS} times and on until the writer is done,
+ * all released by one latch.
  */
 class BoardIndexConcurrencyTest {
   private static final int MEMBERS = 20_000;
@@ -82,6 +83,12 @@ class BoardIndexConcurrencyTest {
       long score = board.score(id);
       assertTrue(score >= seen[(int) id], "a score fell");
       seen[(int) id] = score;
+      // A row is read under one lock: its rank is the rank of its score at one moment.
+      BoardEntry row = board.entry(id);
+      long after = board.members();
+      assertTrue(row.score() >= score, "a row's score fell");
+      assertTrue(row.rank() >= 1 && row.rank() <= after, "row rank " + row.rank() + " of " + after);
+      seen[(int) id] = row.score();
       if (random.nextInt(8) == 0) {
         checkPage(board.page(null, 100), 0);
         pages++;

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Seeded random raises, forgets, roster additions and removals on boards with different cutoffs over one roster,
  * against a reference (a map of scores sorted on demand). After every step each board's members, scored count, every
- * participant's score and rank, a walk of all its pages with random limits and a page after a random member agree
- * with the reference. Replay a failure with {@code -Dloyalty.seed=<n>}.
+ * participant's score, rank and row ({@link BoardIndex#entry}), a walk of all its pages with random limits and a
+ * page after a random member agree with the reference. Replay a failure with {@code -Dloyalty.seed=<n>}.
  */
 class BoardIndexModelTest {
   private static final int RUNS = 24;
@@ -144,6 +144,7 @@ class BoardIndexModelTest {
       BoardEntry e = byId.get(id);
       assertEquals(e == null ? -1 : e.score(), board.score(id), "score");
       assertEquals(e == null ? 0 : e.rank(), board.rank(id), "rank");
+      assertEquals(e, board.entry(id), "entry");
     }
     // A walk of every page with random limits is the sorted board.
     List<BoardEntry> walked = new ArrayList<>();

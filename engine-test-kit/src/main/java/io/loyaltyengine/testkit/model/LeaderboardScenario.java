@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -53,12 +54,13 @@ import java.util.function.Consumer;
  * its next action or creation.
  *
  * <h2>Checked after every step</h2>
- * (Reads from storage after every third step, to keep a run to a few seconds on SQL
- * stores; index reads after every step.) Every board (ALL_TIME, CURRENT_MONTH and PREV_MONTH, by ACTIONS and by POINTS), read whole page by page from the
- * index and from storage, equals the model's sort: members (for last month, those created before the current
+ * (Reads from storage after every third step, to keep a run to a few seconds on SQL stores; index reads after every
+ * step.) Every board (ALL_TIME, CURRENT_MONTH and PREV_MONTH, by ACTIONS and by POINTS), read whole page by page from
+ * the index and from storage, equals the model's sort: members (for last month, those created before the current
  * month started), by score descending then id ascending, ranks 1 + the number of higher scores. Every participant's
- * {@code standing} (index and storage) agrees with those boards; the board of the current and the previous month
- * read through {@code monthPage} agrees too.
+ * {@code standing} and its {@code rank} on every board (index and storage; empty on last month's board for a
+ * participant created since) agree with those boards; the board of the current and the previous month read through
+ * {@code monthPage} agrees too.
  *
  * <p>Thread-safe: every run builds its own state. The outcome consumer is called on the thread running the runner.
  */
@@ -249,6 +251,14 @@ public final class LeaderboardScenario {
         for (Consistency consistency : consistencies(model)) {
           assertEquals(want, run.scope.leaderboards().standing(ParticipantRef.id(person.id), metric, consistency),
               () -> "standing of " + person + " by " + metric + ", " + consistency);
+        }
+        for (BoardPeriod period : BoardPeriod.values()) {
+          Optional<BoardEntry> row = Optional.ofNullable(entryOf(expected.get(period), person.id));
+          for (Consistency consistency : consistencies(model)) {
+            assertEquals(row, run.scope.leaderboards().rank(run.campaign.id(), person.id, period, metric,
+                consistency), () -> "rank of " + person + " on the " + period + " board by " + metric + ", "
+                + consistency);
+          }
         }
       }
     }
