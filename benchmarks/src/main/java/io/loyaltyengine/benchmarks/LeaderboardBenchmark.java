@@ -100,8 +100,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <p>Run (reads, then writes):
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar 'LeaderboardBenchmark\.(index|sql)' -f 1 -wi 2 -w 5 -i 3 -r 1
- * java -jar benchmarks/target/benchmarks.jar 'LeaderboardBenchmark\.recordAction' -p store=H2 -f 1 -wi 2 -w 5 -i 3 -r 1
+ * java -jar benchmarks/target/benchmarks.jar 'LeaderboardBenchmark\.recordAction' -p store=H2 -f 1 -wi 2 -w 5 -i 5 -r 3
  * </pre>
+ * The writes take about 5 ms each on a loaded machine and vary by tens of percent from second to second, so they are
+ * measured for 15 s; add {@code -p indexed=NONE,FIRST,SECOND} for the controls.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

@@ -27,6 +27,8 @@ import java.util.concurrent.locks.StampedLock;
  * Through the engine's API ({@code LeaderboardBenchmark}) a rank takes about 0.4-0.6 us and a top-100 page about
  * 0.7 us. A lookup in a structure this size mostly waits for memory: the map keeps each key next to its value, and
  * a member's rank counts down a path shared by every member with the same score, which stays in the CPU's caches.
+ * On the write path the caches are cold (the action's SQL work came first): the raises of one recorded action (all
+ * time and this month) took 15-20 us at 1,000,000 members, 1-3% of the action's CPU time on an H2 file.
  *
  * <p>Thread-safe: readers share a read lock and do not block each other; writers are serialized. A board's read lock
  * is taken before its roster's, never the other way round.
