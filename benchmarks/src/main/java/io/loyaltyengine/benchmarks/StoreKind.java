@@ -11,10 +11,11 @@ public enum StoreKind {
    */
   IN_MEMORY("in-memory (test kit); baseline plain Java maps"),
   /**
-   * An H2 file database with {@code WRITE_DELAY=0}: every commit is written and synced before it returns. The
-   * engine's file and the baseline's file lie side by side in one temporary directory.
+   * An H2 file database with {@code WRITE_DELAY=0}: every commit is written to the file before it returns (H2 does
+   * not fsync it, so it survives a killed process, not a power cut). The engine's file and the baseline's file lie
+   * side by side in one temporary directory.
    */
-  H2("H2 file, WRITE_DELAY=0 (a commit is synced before it returns)"),
+  H2("H2 file, WRITE_DELAY=0 (each commit written to the file before it returns; H2 does not fsync it)"),
   /**
    * PostgreSQL, embedded (zonky), one server per trial, started with {@code fsync=on}, {@code synchronous_commit=on}
    * and {@code full_page_writes=on}, checked before the trial starts; the engine and the baseline use two

@@ -33,7 +33,8 @@ import java.util.TreeMap;
  * bound.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.loyaltyengine.benchmarks.report.ResultsReport
- * --json results/quick.json --md results/quick.md --profile quick [--command "..."] [--load-at-start "..."]}
+ * --json results/quick.json --md results/quick.md --profile quick [--command "..."] [--load-at-start "..."]
+ * [--load-at-end "..."]}
  *
  * <p>Thread-safe: immutable once built.
  */
@@ -497,7 +498,9 @@ public final class ResultsReport {
   /**
    * Writes the markdown report of a JMH JSON file.
    *
-   * <p>Arguments: {@code --json FILE --md FILE --profile NAME [--command TEXT] [--load-at-start TEXT]}.
+   * <p>Arguments: {@code --json FILE --md FILE --profile NAME [--command TEXT] [--load-at-start TEXT]
+   * [--load-at-end TEXT]} (the load average at the end is read from the machine unless given, for a report written
+   * again later from the same JSON).
    */
   public static void main(String[] args) throws IOException {
     Map<String, String> options = new LinkedHashMap<>();
@@ -509,10 +512,14 @@ public final class ResultsReport {
     }
     if (args.length % 2 != 0 || !options.keySet().containsAll(List.of("json", "md", "profile"))) {
       throw new IllegalArgumentException("usage: ResultsReport --json FILE --md FILE --profile NAME"
-          + " [--command TEXT] [--load-at-start TEXT]");
+          + " [--command TEXT] [--load-at-start TEXT] [--load-at-end TEXT]");
     }
     ResultsReport report = read(Path.of(options.get("json")));
     Machine machine = Machine.probe(Path.of("/"), Path.of(System.getProperty("java.io.tmpdir")));
+    if (options.containsKey("load-at-end")) {
+      machine = new Machine(machine.cpu(), machine.cores(), machine.memory(), machine.os(), machine.disk(),
+          options.get("load-at-end"));
+    }
     String command = options.getOrDefault("command", "benchmarks/run.sh " + options.get("profile"));
     Files.writeString(Path.of(options.get("md")), report.markdown(options.get("profile"), command,
         options.get("load-at-start"), machine, Instant.now()), StandardCharsets.UTF_8);

@@ -122,6 +122,23 @@ class ResultsReportTest {
   }
 
   @Test
+  void theCommandLineWritesTheReportOfAJsonFile(@TempDir Path dir) throws IOException {
+    Path json = dir.resolve("quick.json");
+    Path md = dir.resolve("quick.md");
+    Files.writeString(json, file(result("DeductBenchmark.engineDeduct", "thrpt", 1, "H2", 500.0, 5.0, "ops/s", ""),
+        result("DeductBenchmark.rawDeduct", "thrpt", 1, "H2", 1000.0, 10.0, "ops/s", "")));
+
+    ResultsReport.main(new String[] {"--json", json.toString(), "--md", md.toString(), "--profile", "quick",
+        "--load-at-start", "1.00 1.00 1.00", "--load-at-end", "2.00 2.00 2.00"});
+
+    String markdown = Files.readString(md);
+    assertTrue(markdown.startsWith("# Benchmark results: quick profile"), markdown);
+    assertTrue(markdown.contains("1.00 1.00 1.00 at the start, 2.00 2.00 2.00 at the end"), markdown);
+    assertRow(markdown, "| deduct, one call, one commit", "| 500 ± 5 ops/s | 1,000 ± 10 ops/s | 0.50x ± 0.01 |");
+    assertThrows(IllegalArgumentException.class, () -> ResultsReport.main(new String[] {"--json", json.toString()}));
+  }
+
+  @Test
   void theMachineIsReadFromProcSysAndOsRelease(@TempDir Path root) throws IOException {
     write(root, "proc/cpuinfo", "processor\t: 0\nmodel name\t: AMD EPYC\n\nprocessor\t: 1\nmodel name\t: AMD EPYC\n");
     write(root, "proc/meminfo", "MemTotal:       24510000 kB\nMemFree:        1000 kB\n");

@@ -19,6 +19,7 @@ import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.participant.Participant;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -151,6 +152,11 @@ public final class IndexedStorage implements Storage {
     @Override
     public Optional<Participant> find(long tenantId, long participantId) {
       return port.find(tenantId, participantId);
+    }
+
+    @Override
+    public List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
+      return port.findAll(tenantId, participantIds);
     }
 
     @Override

@@ -275,7 +275,9 @@ public final class Sql {
       + " earned_reward_id = :earnedRewardId, participant_id = :participantId, assigned_at = :at";
   /** H2: the free code with the lowest id, read without a lock (see {@link #couponAssignNext()}). */
   static final String COUPON_LOWEST_FREE = "SELECT coupon_id, code FROM coupon_code" + COUPON_POOL
-      + " AND status = 'FREE' ORDER BY coupon_id LIMIT 1";
+      // The ORDER BY names the status index's columns, so that H2 takes the first row from it instead of sorting
+      // every free code (the order is the same: tenant, campaign and status are fixed by the WHERE).
+      + " AND status = 'FREE' ORDER BY tenant_id, campaign_id, status, coupon_id LIMIT 1";
   /** H2: assigns one code if it is still free. */
   static final String COUPON_ASSIGN_IF_FREE = COUPON_ASSIGN + COUPON_POOL + " AND coupon_id = :couponId"
       + " AND status = 'FREE'";
