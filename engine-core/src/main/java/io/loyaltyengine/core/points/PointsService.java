@@ -143,7 +143,10 @@ public final class PointsService implements Points {
   private void applyChunk(List<Prepared> chunk, PointsOutcome[] outcomes) {
     long tenantId = context.tenantId();
     try {
-      PointsResult[] results = context.transactions().runRaw(tx -> {
+      // Through group commit, like single calls: within one engine a chunk then never holds participants' row locks
+      // at the same time as a combined batch taking them in another order (H2 has no deadlock detection and would
+      // wait out its lock timeout).
+      PointsResult[] results = context.transactions().runCombinedRaw(tx -> {
         ChunkWrites writes = new ChunkWrites(tx, tenantId, chunk);
         PointsResult[] r = new PointsResult[chunk.size()];
         for (int i = 0; i < r.length; i++) {
@@ -161,7 +164,7 @@ public final class PointsService implements Points {
       // Some operation failed and took the chunk's transaction with it: run the chunk again, each operation
       // behind a savepoint.
     }
-    Object[] careful = context.transactions().runRaw(tx -> {
+    Object[] careful = context.transactions().runCombinedRaw(tx -> {
       Object[] r = new Object[chunk.size()];
       for (int i = 0; i < r.length; i++) {
         Prepared p = chunk.get(i);
