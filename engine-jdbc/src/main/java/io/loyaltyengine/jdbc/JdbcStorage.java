@@ -126,7 +126,8 @@ public final class JdbcStorage implements Storage {
 
   /**
    * Opens (creating it if needed) the H2 database in the file {@code path} (H2 adds {@code .mv.db}), with its own
-   * pool, migrating the schema. The URL is {@code jdbc:h2:file:<absolute path>;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64}.
+   * pool, migrating the schema. The URL is
+   * {@code jdbc:h2:file:<absolute path>;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64}.
    * Shorthand for {@code builder().h2File(path).build()}.
    *
    * @throws NullPointerException if {@code path} is null

@@ -1,18 +1,11 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.loyaltyengine.LoyaltyEngine;
-import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
-import io.loyaltyengine.points.LedgerEntryKind;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,23 +37,19 @@ class GroupCommitKillTest {
   void everyAwardReportedByFourThreadsSurvivesSigkill() throws Exception {
     Path database = directory.resolve("loyalty");
     Path errors = directory.resolve("child-stderr.txt");
-    String java = ProcessHandle.current().info().command().orElseThrow();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        GroupCommitKillTestChild.class.getName(), database.toString())
-        .redirectError(errors.toFile())
-        .start();
+    Process child = KilledChild.start(GroupCommitKillTestChild.class, database, errors);
     Map<String, Long> reported = new LinkedHashMap<>();
     boolean shared = false;
     long tenantId;
     long participantId;
     try (BufferedReader out = new BufferedReader(
         new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      String[] ready = readLine(out, errors).split(" ");
+      String[] ready = KilledChild.readLine(out, errors).split(" ");
       assertEquals("READY", ready[0]);
       tenantId = Long.parseLong(ready[1]);
       participantId = Long.parseLong(ready[2]);
       while (reported.size() < REPORTED_BEFORE_KILL || !shared) {
-        String[] line = readLine(out, errors).split(" ");
+        String[] line = KilledChild.readLine(out, errors).split(" ");
         if (line[0].equals("SHARED")) {
           shared = true;
           continue;
@@ -76,35 +63,13 @@ class GroupCommitKillTest {
       child.destroyForcibly();
     }
 
-    try (LoyaltyEngine engine = LoyaltyEngine.builder().storage(JdbcStorage.h2File(database)).build()) {
-      EngineWorld world = new EngineWorld(tenantId, participantId);
-      List<LedgerEntry> ledger = world.ledger(engine);
-      Map<String, LedgerEntry> byKey = ledger.stream()
-          .collect(Collectors.toMap(LedgerEntry::idempotencyKey, Function.identity()));
-      reported.forEach((key, amount) -> {
-        LedgerEntry entry = byKey.get(key);
-        assertNotNull(entry, "a reported award is missing: " + key);
-        assertEquals(amount, entry.amount(), key);
-      });
-      assertTrue(ledger.stream().allMatch(e -> e.kind() == LedgerEntryKind.AWARD));
-      List<LedgerEntry> oldestFirst = new ArrayList<>(ledger);
-      Collections.reverse(oldestFirst);
-      long sum = 0;
-      for (LedgerEntry entry : oldestFirst) {
-        sum += entry.amount();
-        assertEquals(sum, entry.balanceAfter(), "every entry's balance is the sum of the ledger up to it");
-      }
-      Participant participant = world.scope(engine).participants().get(world.participant());
-      assertEquals(sum, participant.pointsBalance());
-      assertEquals(sum, participant.lifetimePoints());
+    List<LedgerEntry> oldestFirst = new ArrayList<>(
+        KilledChild.assertReportedAwardsSurvived(database, tenantId, participantId, reported));
+    Collections.reverse(oldestFirst);
+    long sum = 0;
+    for (LedgerEntry entry : oldestFirst) {
+      sum += entry.amount();
+      assertEquals(sum, entry.balanceAfter(), "every entry's balance is the sum of the ledger up to it");
     }
-  }
-
-  private static String readLine(BufferedReader out, Path errors) throws IOException {
-    String line = out.readLine();
-    if (line == null) {
-      throw new AssertionError("the child process ended early:\n" + Files.readString(errors));
-    }
-    return line;
   }
 }

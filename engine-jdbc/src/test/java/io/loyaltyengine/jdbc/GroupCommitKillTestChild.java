@@ -58,13 +58,8 @@ public final class GroupCommitKillTestChild {
       }
     }
     gate.release();
-    while (!System.out.checkError()) {
-      if (probe.transactions().stream().anyMatch(tx -> tx.shared() && tx.committed())) {
-        System.out.println("SHARED");
-        break;
-      }
-      Thread.sleep(1);
-    }
+    probe.firstSharedCommit().get(60, TimeUnit.SECONDS);
+    System.out.println("SHARED");
     Thread.currentThread().join();
   }
 }

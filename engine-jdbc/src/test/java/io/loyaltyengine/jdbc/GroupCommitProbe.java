@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ import java.util.function.Supplier;
 final class GroupCommitProbe implements Storage {
   private final Storage delegate;
   private final ConcurrentLinkedQueue<Tx> finished = new ConcurrentLinkedQueue<>();
+  private final CompletableFuture<Tx> firstSharedCommit = new CompletableFuture<>();
   private final AtomicInteger hostTransactions = new AtomicInteger();
   private final AtomicReference<Gate> nextGate = new AtomicReference<>();
   private volatile Predicate<EventRecord> poisonedEvents = e -> false;
@@ -63,6 +65,11 @@ final class GroupCommitProbe implements Storage {
   /** The transactions that ended so far, in the order they ended. */
   List<Tx> transactions() {
     return List.copyOf(finished);
+  }
+
+  /** Completes when the first shared transaction commits. */
+  CompletableFuture<Tx> firstSharedCommit() {
+    return firstSharedCommit;
   }
 
   /** How many units of work joined a host's transaction. */
@@ -137,8 +144,11 @@ final class GroupCommitProbe implements Storage {
   }
 
   private void record(Counting counting, boolean committed) {
-    finished.add(counting == null ? new Tx(0, 0, committed)
-        : new Tx(counting.returned, counting.threw, committed));
+    Tx tx = counting == null ? new Tx(0, 0, committed) : new Tx(counting.returned, counting.threw, committed);
+    finished.add(tx);
+    if (tx.shared() && committed) {
+      firstSharedCommit.complete(tx);
+    }
   }
 
   @Override

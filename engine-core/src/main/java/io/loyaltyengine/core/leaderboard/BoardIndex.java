@@ -115,16 +115,8 @@ public final class BoardIndex {
    * @return its score (0 without one), or -1 if it is not on the board
    */
   public long score(long participantId) {
-    long stamp = lock.readLock();
-    try {
-      long s = scores.get(participantId, ABSENT);
-      if (s != ABSENT) {
-        return s;
-      }
-      return roster.isMemberBefore(participantId, createdBefore) ? 0 : -1;
-    } finally {
-      lock.unlockRead(stamp);
-    }
+    BoardEntry e = entry(participantId);
+    return e == null ? -1 : e.score();
   }
 
   /**
@@ -155,16 +147,8 @@ public final class BoardIndex {
    * @return its rank, or 0 if it is not on the board
    */
   public long rank(long participantId) {
-    long stamp = lock.readLock();
-    try {
-      long s = scores.get(participantId, ABSENT);
-      if (s != ABSENT) {
-        return 1L + order.countLess(-s, Long.MIN_VALUE);
-      }
-      return roster.isMemberBefore(participantId, createdBefore) ? 1L + order.size() : 0;
-    } finally {
-      lock.unlockRead(stamp);
-    }
+    BoardEntry e = entry(participantId);
+    return e == null ? 0 : e.rank();
   }
 
   /**

@@ -56,6 +56,8 @@ import java.util.Set;
  */
 public final class PointsService implements Points {
   private final ScopeContext context;
+  /** Writes every row at once: the single calls' and the features' way. */
+  private final Writes direct = new DirectWrites();
 
   /** Creates the service. */
   public PointsService(ScopeContext context) {
@@ -170,7 +172,7 @@ public final class PointsService implements Points {
         Prepared p = chunk.get(i);
         try {
           r[i] = PointsOutcome.succeeded(
-              tx.nested(t -> applyIn(t, p.resolver().resolve(t, tenantId), p.kind(), p.change(), null)));
+              tx.nested(t -> applyIn(t, p.resolver().resolve(t, tenantId), p.kind(), p.change(), direct)));
         } catch (LoyaltyException e) {
           r[i] = PointsOutcome.failed(e);
         } catch (UniqueViolationException e) {
@@ -206,7 +208,7 @@ public final class PointsService implements Points {
     long tenantId = context.tenantId();
     try {
       return context.transactions().runCombinedRaw(
-          tx -> applyIn(tx, resolver.resolve(tx, tenantId), kind, change, null));
+          tx -> applyIn(tx, resolver.resolve(tx, tenantId), kind, change, direct));
     } catch (UniqueViolationException e) {
       return afterKeyTaken(resolver, kind, change, e);
     }
@@ -221,28 +223,26 @@ public final class PointsService implements Points {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       Participant p = resolver.resolve(tx, tenantId);
-      return replay(tx, p.id(), kind, change, null).orElseThrow(() -> new LoyaltyException(ErrorCode.CONFLICT,
+      return replay(tx, p.id(), kind, change, direct).orElseThrow(() -> new LoyaltyException(ErrorCode.CONFLICT,
           "idempotencyKey", "the idempotency key was used by another request", e));
     });
   }
 
-  /** Applies one operation; with {@code writes}, the rows nobody reads before the commit go to that buffer. */
+  /** Applies one operation, its rows going through {@code writes}. */
   private PointsResult applyIn(Transaction tx, Participant participant, PointsOperation.Kind kind,
-      PointsChange change, ChunkWrites writes) {
+      PointsChange change, Writes writes) {
     if (kind == PointsOperation.Kind.DEDUCT_UP_TO_BALANCE) {
       return deductUpToIn(tx, participant, change, writes);
     }
     Optional<PointsResult> replay = replay(tx, participant.id(), kind, change, writes);
-    return replay.isPresent() ? replay.get() : write(tx, participant,
-        kind == PointsOperation.Kind.AWARD ? LedgerEntryKind.AWARD : LedgerEntryKind.DEDUCT, change, writes);
+    return replay.isPresent() ? replay.get() : write(tx, participant, ledgerKind(kind), change, writes);
   }
 
   /**
    * Deducts what the balance has, up to the amount. The participant's row lock is taken before the balance is
    * read, so the debit that follows sees the same balance and cannot fail for want of points.
    */
-  private PointsResult deductUpToIn(Transaction tx, Participant participant, PointsChange change,
-      ChunkWrites writes) {
+  private PointsResult deductUpToIn(Transaction tx, Participant participant, PointsChange change, Writes writes) {
     Optional<PointsResult> replay = replay(tx, participant.id(), PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change,
         writes);
     if (replay.isPresent()) {
@@ -268,25 +268,24 @@ public final class PointsService implements Points {
    * @throws LoyaltyException NOT_FOUND, INSUFFICIENT_POINTS, VALIDATION_ERROR on overflow, CONFLICT on a reused key
    */
   public PointsResult applyIn(Transaction tx, Participant participant, LedgerEntryKind kind, PointsChange change) {
-    Optional<PointsResult> replay = replay(tx, participant.id(),
-        kind == LedgerEntryKind.AWARD ? PointsOperation.Kind.AWARD : PointsOperation.Kind.DEDUCT, change, null);
-    return replay.isPresent() ? replay.get() : write(tx, participant, kind, change, null);
+    return applyIn(tx, participant,
+        kind == LedgerEntryKind.AWARD ? PointsOperation.Kind.AWARD : PointsOperation.Kind.DEDUCT, change, direct);
+  }
+
+  /** The kind of entry an award or a deduction writes (a capped deduction writes a DEDUCT). */
+  private static LedgerEntryKind ledgerKind(PointsOperation.Kind kind) {
+    return kind == PointsOperation.Kind.AWARD ? LedgerEntryKind.AWARD : LedgerEntryKind.DEDUCT;
   }
 
   private Optional<PointsResult> replay(Transaction tx, long participantId, PointsOperation.Kind kind,
-      PointsChange change, ChunkWrites writes) {
+      PointsChange change, Writes writes) {
     if (change.idempotencyKey() == null) {
       return Optional.empty();
     }
-    Optional<LedgerEntry> earlier = writes != null
-        ? writes.entryWithKey(change.idempotencyKey())
-        : tx.ledger().findByIdempotencyKey(context.tenantId(), change.idempotencyKey());
-    return earlier.map(entry -> {
-      boolean same = switch (kind) {
-        case AWARD -> PointsRules.isSameRequest(entry, participantId, LedgerEntryKind.AWARD, change);
-        case DEDUCT -> PointsRules.isSameRequest(entry, participantId, LedgerEntryKind.DEDUCT, change);
-        case DEDUCT_UP_TO_BALANCE -> PointsRules.isSameCappedRequest(entry, participantId, change);
-      };
+    return writes.entryWithKey(tx, change.idempotencyKey()).map(entry -> {
+      boolean same = kind == PointsOperation.Kind.DEDUCT_UP_TO_BALANCE
+          ? PointsRules.isSameCappedRequest(entry, participantId, change)
+          : PointsRules.isSameRequest(entry, participantId, ledgerKind(kind), change);
       if (!same) {
         throw LoyaltyException.conflict("idempotencyKey",
             "the idempotency key was used by a request with other parameters");
@@ -296,7 +295,7 @@ public final class PointsService implements Points {
   }
 
   private PointsResult write(Transaction tx, Participant p, LedgerEntryKind kind, PointsChange change,
-      ChunkWrites writes) {
+      Writes writes) {
     long tenantId = context.tenantId();
     Optional<BalanceChange> changed = kind == LedgerEntryKind.AWARD
         ? tx.ledger().credit(tenantId, p.id(), change.amount())
@@ -321,23 +320,55 @@ public final class PointsService implements Points {
         context.now());
     EventType type = kind == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED;
     String payload = EventJson.points(entry, p, after.balance(), after.lifetimePoints());
-    if (writes == null) {
-      tx.ledger().append(entry);
-      if (kind == LedgerEntryKind.AWARD) {
-        countForLeaderboards(tx, after.campaignId(), p.id(), change.amount(), entry.createdAt());
-      }
-      Outbox.emit(context, tx, type, after.campaignId(), p.id(), payload);
-    } else {
-      writes.append(entry);
-      if (kind == LedgerEntryKind.AWARD) {
-        ZoneId zone = context.campaignZones().of(tx, tenantId, after.campaignId());
-        writes.addPoints(after.campaignId(), p.id(), 0, change.amount(), entry.createdAt());
-        writes.addPoints(after.campaignId(), p.id(), Goals.month(entry.createdAt(), zone), change.amount(),
-            entry.createdAt());
-      }
-      writes.emit(Outbox.event(context, tx, type, after.campaignId(), p.id(), payload));
+    writes.append(tx, entry);
+    if (kind == LedgerEntryKind.AWARD) {
+      // The POINTS boards' counters, all time and the current month of the campaign's zone (deductions never
+      // lower them).
+      ZoneId zone = context.campaignZones().of(tx, tenantId, after.campaignId());
+      Instant at = entry.createdAt();
+      writes.addPoints(tx, new PointsIncrement(tenantId, after.campaignId(), p.id(), 0, change.amount(), at));
+      writes.addPoints(tx,
+          new PointsIncrement(tenantId, after.campaignId(), p.id(), Goals.month(at, zone), change.amount(), at));
     }
+    writes.emit(tx, Outbox.event(context, tx, type, after.campaignId(), p.id(), payload));
     return new PointsResult(entry, after.balance(), false);
+  }
+
+  /**
+   * Where an award's or deduction's rows go: the ledger entry, the points counters and the event, and where an
+   * earlier entry with the same idempotency key is looked up.
+   */
+  private interface Writes {
+    Optional<LedgerEntry> entryWithKey(Transaction tx, String key);
+
+    void append(Transaction tx, LedgerEntry entry);
+
+    void addPoints(Transaction tx, PointsIncrement increment);
+
+    void emit(Transaction tx, EventRecord event);
+  }
+
+  /** Each row straight into the transaction. Stateless. */
+  private final class DirectWrites implements Writes {
+    @Override
+    public Optional<LedgerEntry> entryWithKey(Transaction tx, String key) {
+      return tx.ledger().findByIdempotencyKey(context.tenantId(), key);
+    }
+
+    @Override
+    public void append(Transaction tx, LedgerEntry entry) {
+      tx.ledger().append(entry);
+    }
+
+    @Override
+    public void addPoints(Transaction tx, PointsIncrement i) {
+      tx.leaderboards().addPoints(i.tenantId(), i.campaignId(), i.participantId(), i.month(), i.points(), i.at());
+    }
+
+    @Override
+    public void emit(Transaction tx, EventRecord event) {
+      tx.events().append(event);
+    }
   }
 
   /**
@@ -349,7 +380,7 @@ public final class PointsService implements Points {
    *
    * <p>Not thread-safe: used by one unit of work.
    */
-  private final class ChunkWrites {
+  private final class ChunkWrites implements Writes {
     private final Map<Long, Participant> participants = new HashMap<>();
     private final Map<String, LedgerEntry> entriesByKey = new HashMap<>();
     private final List<LedgerEntry> entries = new ArrayList<>();
@@ -394,24 +425,27 @@ public final class PointsService implements Points {
     }
 
     /** The entry with this key: one stored before the chunk, or one this chunk wrote. */
-    Optional<LedgerEntry> entryWithKey(String key) {
+    @Override
+    public Optional<LedgerEntry> entryWithKey(Transaction tx, String key) {
       return Optional.ofNullable(entriesByKey.get(key));
     }
 
-    void append(LedgerEntry entry) {
+    @Override
+    public void append(Transaction tx, LedgerEntry entry) {
       entries.add(entry);
       if (entry.idempotencyKey() != null) {
         entriesByKey.put(entry.idempotencyKey(), entry);
       }
     }
 
-    void emit(EventRecord event) {
+    @Override
+    public void emit(Transaction tx, EventRecord event) {
       events.add(event);
     }
 
-    void addPoints(long campaignId, long participantId, int month, long points, Instant at) {
-      increments.merge(new CounterKey(participantId, month),
-          new PointsIncrement(context.tenantId(), campaignId, participantId, month, points, at),
+    @Override
+    public void addPoints(Transaction tx, PointsIncrement increment) {
+      increments.merge(new CounterKey(increment.participantId(), increment.month()), increment,
           (a, b) -> new PointsIncrement(a.tenantId(), a.campaignId(), a.participantId(), a.month(),
               a.points() + b.points(), a.at().isAfter(b.at()) ? a.at() : b.at()));
     }
@@ -426,16 +460,5 @@ public final class PointsService implements Points {
 
   /** A points counter of a participant (its campaign follows from it). */
   private record CounterKey(long participantId, int month) {
-  }
-
-  /**
-   * Adds an award to the participant's points counters of the POINTS boards, all time and the current month of the
-   * campaign's zone, in the award's unit of work (deductions never lower them).
-   */
-  private void countForLeaderboards(Transaction tx, long campaignId, long participantId, long amount, Instant at) {
-    long tenantId = context.tenantId();
-    ZoneId zone = context.campaignZones().of(tx, tenantId, campaignId);
-    tx.leaderboards().addPoints(tenantId, campaignId, participantId, 0, amount, at);
-    tx.leaderboards().addPoints(tenantId, campaignId, participantId, Goals.month(at, zone), amount, at);
   }
 }

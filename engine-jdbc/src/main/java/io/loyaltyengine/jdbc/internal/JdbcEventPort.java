@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * The outbox (table {@code event_outbox}), the feeds' positions ({@code event_feed}) and each participant's event
@@ -50,18 +51,7 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
   @Override
   public void append(EventRecord e) {
     Objects.requireNonNull(e, "event");
-    run("event append", () -> handle.createUpdate(sql.eventInsert())
-        .bind("tenantId", e.tenantId())
-        .bind("eventId", e.eventId())
-        .bind("type", e.type().wireName())
-        .bind("campaignId", e.campaignId())
-        .bind("participantId", e.participantId())
-        .bind("sequence", e.sequence())
-        .bind("occurredAt", Rows.timestamp(e.occurredAt()))
-        .bind("schemaVersion", e.schemaVersion())
-        .bind("position", e.position())
-        .bind("payload", e.payload())
-        .execute());
+    run("event append", () -> bindEvent(handle.createUpdate(sql.eventInsert()), e).execute());
   }
 
   /** One JDBC batch. */
@@ -73,20 +63,23 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
     run("event append batch", () -> {
       PreparedBatch batch = handle.prepareBatch(sql.eventInsert());
       for (EventRecord e : events) {
-        batch.bind("tenantId", e.tenantId())
-            .bind("eventId", e.eventId())
-            .bind("type", e.type().wireName())
-            .bind("campaignId", e.campaignId())
-            .bind("participantId", e.participantId())
-            .bind("sequence", e.sequence())
-            .bind("occurredAt", Rows.timestamp(e.occurredAt()))
-            .bind("schemaVersion", e.schemaVersion())
-            .bind("position", e.position())
-            .bind("payload", e.payload())
-            .add();
+        bindEvent(batch, e).add();
       }
       return batch.execute();
     });
+  }
+
+  private static <S extends SqlStatement<S>> S bindEvent(S statement, EventRecord e) {
+    return statement.bind("tenantId", e.tenantId())
+        .bind("eventId", e.eventId())
+        .bind("type", e.type().wireName())
+        .bind("campaignId", e.campaignId())
+        .bind("participantId", e.participantId())
+        .bind("sequence", e.sequence())
+        .bind("occurredAt", Rows.timestamp(e.occurredAt()))
+        .bind("schemaVersion", e.schemaVersion())
+        .bind("position", e.position())
+        .bind("payload", e.payload());
   }
 
   @Override

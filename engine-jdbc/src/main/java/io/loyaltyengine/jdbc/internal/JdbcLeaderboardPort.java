@@ -18,6 +18,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * Board scores read from the counters ({@code action_count}, {@code points_count}), points counters, removals from
@@ -37,8 +38,8 @@ import org.jdbi.v3.core.statement.Query;
  * {@link #addPoints} never reads the counter into Java: on PostgreSQL one {@code INSERT ... ON CONFLICT DO UPDATE}
  * adds to it under the row lock; on H2 one {@code MERGE} does the same, and only if another transaction created the
  * counter between the MERGE's look and its insert (a unique violation, which H2 rolls back alone) is the counter
- * created at 0 if absent, then added to by one {@code UPDATE}, retried as the action counters are. The change's time never moves
- * back ({@code GREATEST}), so catching up from a time never misses a later change.
+ * created at 0 if absent, then added to by one {@code UPDATE}, retried as the action counters are. The change's time
+ * never moves back ({@code GREATEST}), so catching up from a time never misses a later change.
  *
  * <h2>Removals and winners</h2>
  * {@link #recordRemoval} inserts the removal if absent and deletes the participant's points counters (its action
@@ -59,19 +60,9 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
 
   @Override
   public void addPoints(long tenantId, long campaignId, long participantId, int month, long points, Instant at) {
-    if (points < 0) {
-      throw new IllegalArgumentException("points must not be negative but was " + points);
-    }
-    Objects.requireNonNull(at, "at");
+    PointsIncrement increment = checked(new PointsIncrement(tenantId, campaignId, participantId, month, points, at));
     try {
-      handle.createUpdate(sql.pointsUpsert())
-          .bind("tenantId", tenantId)
-          .bind("participantId", participantId)
-          .bind("month", month)
-          .bind("campaignId", campaignId)
-          .bind("points", points)
-          .bind("at", Rows.timestamp(at))
-          .execute();
+      bindIncrement(handle.createUpdate(sql.pointsUpsert()), increment).execute();
       return;
     } catch (JdbiException e) {
       if (sql.dialect() != SqlDialect.H2 || !SqlErrors.isUniqueViolation(e)) {
@@ -109,14 +100,13 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
     if (increments.isEmpty()) {
       return;
     }
-    for (PointsIncrement i : increments) {
-      if (i.points() < 0) {
-        throw new IllegalArgumentException("points must not be negative but was " + i.points());
-      }
-      Objects.requireNonNull(i.at(), "at");
-    }
+    increments.forEach(JdbcLeaderboardPort::checked);
     try {
-      bindAll(handle.prepareBatch(sql.pointsUpsert()), increments).execute();
+      PreparedBatch batch = handle.prepareBatch(sql.pointsUpsert());
+      for (PointsIncrement i : increments) {
+        bindIncrement(batch, i).add();
+      }
+      batch.execute();
     } catch (JdbiException e) {
       if (sql.dialect() != SqlDialect.H2 || !SqlErrors.isUniqueViolation(e)) {
         throw SqlErrors.translate("points counter add batch", e);
@@ -128,17 +118,21 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
     }
   }
 
-  private static PreparedBatch bindAll(PreparedBatch batch, List<PointsIncrement> increments) {
-    for (PointsIncrement i : increments) {
-      batch.bind("tenantId", i.tenantId())
-          .bind("participantId", i.participantId())
-          .bind("month", i.month())
-          .bind("campaignId", i.campaignId())
-          .bind("points", i.points())
-          .bind("at", Rows.timestamp(i.at()))
-          .add();
+  private static PointsIncrement checked(PointsIncrement i) {
+    if (i.points() < 0) {
+      throw new IllegalArgumentException("points must not be negative but was " + i.points());
     }
-    return batch;
+    Objects.requireNonNull(i.at(), "at");
+    return i;
+  }
+
+  private static <S extends SqlStatement<S>> S bindIncrement(S statement, PointsIncrement i) {
+    return statement.bind("tenantId", i.tenantId())
+        .bind("participantId", i.participantId())
+        .bind("month", i.month())
+        .bind("campaignId", i.campaignId())
+        .bind("points", i.points())
+        .bind("at", Rows.timestamp(i.at()));
   }
 
   @Override

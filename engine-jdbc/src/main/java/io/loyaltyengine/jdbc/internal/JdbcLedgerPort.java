@@ -4,12 +4,12 @@ import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.points.LedgerEntry;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * Balances (columns of {@code participant}) and the ledger (table {@code ledger_entry}).
@@ -60,19 +60,8 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
 
   @Override
   public void append(LedgerEntry e) {
-    run("ledger append", UniqueKey.LEDGER_IDEMPOTENCY_KEY, () -> handle.createUpdate(Sql.LEDGER_INSERT)
-        .bind("tenantId", e.tenantId())
-        .bind("entryId", e.id())
-        .bind("participantId", e.participantId())
-        .bind("campaignId", e.campaignId())
-        .bind("kind", e.kind().name())
-        .bind("amount", e.amount())
-        .bind("type", e.type())
-        .bind("description", e.description())
-        .bind("idempotencyKey", e.idempotencyKey())
-        .bind("balanceAfter", e.balanceAfter())
-        .bind("createdAt", Rows.timestamp(e.createdAt()))
-        .execute());
+    run("ledger append", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
+        () -> bindEntry(handle.createUpdate(Sql.LEDGER_INSERT), e).execute());
   }
 
   /** One JDBC batch. */
@@ -84,41 +73,36 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
     run("ledger append batch", UniqueKey.LEDGER_IDEMPOTENCY_KEY, () -> {
       PreparedBatch batch = handle.prepareBatch(Sql.LEDGER_INSERT);
       for (LedgerEntry e : entries) {
-        batch.bind("tenantId", e.tenantId())
-            .bind("entryId", e.id())
-            .bind("participantId", e.participantId())
-            .bind("campaignId", e.campaignId())
-            .bind("kind", e.kind().name())
-            .bind("amount", e.amount())
-            .bind("type", e.type())
-            .bind("description", e.description())
-            .bind("idempotencyKey", e.idempotencyKey())
-            .bind("balanceAfter", e.balanceAfter())
-            .bind("createdAt", Rows.timestamp(e.createdAt()))
-            .add();
+        bindEntry(batch, e).add();
       }
       return batch.execute();
     });
   }
 
-  /** One query per {@value #KEYS_PER_QUERY} keys. */
-  @Override
-  public List<LedgerEntry> findByIdempotencyKeys(long tenantId, Collection<String> idempotencyKeys) {
-    List<String> keys = List.copyOf(idempotencyKeys);
-    List<LedgerEntry> found = new ArrayList<>();
-    for (int from = 0; from < keys.size(); from += KEYS_PER_QUERY) {
-      List<String> slice = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_QUERY));
-      found.addAll(run("ledger find by idempotency keys", () -> handle.createQuery(Sql.LEDGER_FIND_BY_KEYS)
-          .bind("tenantId", tenantId)
-          .bindList("keys", slice)
-          .map(Rows.LEDGER_ENTRY)
-          .list()));
-    }
-    return found;
+  private static <S extends SqlStatement<S>> S bindEntry(S statement, LedgerEntry e) {
+    return statement.bind("tenantId", e.tenantId())
+        .bind("entryId", e.id())
+        .bind("participantId", e.participantId())
+        .bind("campaignId", e.campaignId())
+        .bind("kind", e.kind().name())
+        .bind("amount", e.amount())
+        .bind("type", e.type())
+        .bind("description", e.description())
+        .bind("idempotencyKey", e.idempotencyKey())
+        .bind("balanceAfter", e.balanceAfter())
+        .bind("createdAt", Rows.timestamp(e.createdAt()));
   }
 
-  /** Keys bound in one IN list (well under the drivers' bind-parameter limits). */
-  static final int KEYS_PER_QUERY = 500;
+  /** One query per {@value JdbcPort#IN_LIST_SIZE} keys. */
+  @Override
+  public List<LedgerEntry> findByIdempotencyKeys(long tenantId, Collection<String> idempotencyKeys) {
+    return inSlices(idempotencyKeys, keys -> run("ledger find by idempotency keys",
+        () -> handle.createQuery(Sql.LEDGER_FIND_BY_KEYS)
+            .bind("tenantId", tenantId)
+            .bindList("keys", keys)
+            .map(Rows.LEDGER_ENTRY)
+            .list()));
+  }
 
   @Override
   public Optional<LedgerEntry> findByIdempotencyKey(long tenantId, String idempotencyKey) {

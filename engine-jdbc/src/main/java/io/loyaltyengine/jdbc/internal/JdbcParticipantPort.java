@@ -5,7 +5,6 @@ import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.Participant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -45,24 +44,16 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
     return byId("participant find", Sql.PARTICIPANT_FIND, tenantId, participantId);
   }
 
-  /** One query per {@value #IDS_PER_QUERY} ids. */
+  /** One query per {@value JdbcPort#IN_LIST_SIZE} ids. */
   @Override
   public List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
-    List<Long> ids = List.copyOf(participantIds);
-    List<Participant> found = new ArrayList<>();
-    for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
-      List<Long> slice = ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY));
-      found.addAll(run("participant find all", () -> handle.createQuery(Sql.PARTICIPANT_FIND_ALL)
-          .bind("tenantId", tenantId)
-          .bindList("ids", slice)
-          .map(Rows.PARTICIPANT)
-          .list()));
-    }
-    return found;
+    return inSlices(participantIds, ids -> run("participant find all",
+        () -> handle.createQuery(Sql.PARTICIPANT_FIND_ALL)
+            .bind("tenantId", tenantId)
+            .bindList("ids", ids)
+            .map(Rows.PARTICIPANT)
+            .list()));
   }
-
-  /** Ids bound in one IN list. */
-  static final int IDS_PER_QUERY = 500;
 
   @Override
   public Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail) {

@@ -2,6 +2,10 @@ package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.jdbc.SqlDialect;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
@@ -20,6 +24,22 @@ abstract class JdbcPort {
   JdbcPort(Handle handle, Sql sql) {
     this.handle = handle;
     this.sql = sql;
+  }
+
+  /** Values bound in one IN list (well under the drivers' bind-parameter limits). */
+  static final int IN_LIST_SIZE = 500;
+
+  /**
+   * Runs {@code query} once per slice of at most {@value #IN_LIST_SIZE} values and collects the rows, for a lookup
+   * by an IN list of any length.
+   */
+  static <V, R> List<R> inSlices(Collection<V> values, Function<List<V>, List<R>> query) {
+    List<V> all = List.copyOf(values);
+    List<R> found = new ArrayList<>();
+    for (int from = 0; from < all.size(); from += IN_LIST_SIZE) {
+      found.addAll(query.apply(all.subList(from, Math.min(all.size(), from + IN_LIST_SIZE))));
+    }
+    return found;
   }
 
   /** Runs a statement, translating its failure. */

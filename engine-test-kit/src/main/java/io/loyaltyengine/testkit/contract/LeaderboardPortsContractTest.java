@@ -31,14 +31,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -91,7 +89,6 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
   private static final int ALL_TIME = 0;
   private static final int MARCH = 202503;
   private static final int FEBRUARY = 202502;
-  private static final int RACERS = 8;
   private static final BoardMetric ACTIONS = BoardMetric.ACTIONS;
   private static final BoardMetric POINTS = BoardMetric.POINTS;
   /** A campaign reward other than 0: its counters count toward one reward, not toward the boards. */
@@ -921,54 +918,6 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
 
   private Campaign campaign(long tenantId) {
     return campaign(tenantId, T0);
-  }
-
-  /** Racer {@code i}'s one unit of work. */
-  private interface RacerWork {
-    Function<Transaction, Boolean> of(int i);
-  }
-
-  /** What racer {@code i} does on its storage. */
-  private interface Racer {
-    boolean run(Storage instance, int i) throws Exception;
-  }
-
-  /**
-   * Runs {@value #RACERS} racers at once, released together, alternately on two storages sharing the database;
-   * returns their outcomes in racer order. Skips the test, with the reason, if the backend cannot open a second
-   * storage on the database.
-   */
-  private List<Boolean> race(RacerWork work) throws Exception {
-    return raceEach((instance, i) -> instance.inTransaction(tx -> work.of(i).apply(tx)));
-  }
-
-  private List<Boolean> raceEach(Racer racer) throws Exception {
-    assumeSharedDatabase();
-    Storage second = fixture().openStorage();
-    List<Storage> instances = List.of(storage(), second);
-    CountDownLatch start = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(RACERS);
-    try {
-      List<Future<Boolean>> racers = new ArrayList<>();
-      for (int i = 0; i < RACERS; i++) {
-        int index = i;
-        Storage instance = instances.get(i % instances.size());
-        Callable<Boolean> call = () -> {
-          start.await();
-          return racer.run(instance, index);
-        };
-        racers.add(pool.submit(call));
-      }
-      start.countDown();
-      List<Boolean> outcomes = new ArrayList<>();
-      for (Future<Boolean> f : racers) {
-        outcomes.add(f.get(5, TimeUnit.MINUTES));
-      }
-      return outcomes;
-    } finally {
-      pool.shutdownNow();
-      second.close();
-    }
   }
 
   private List<BoardScore> page(long t, long c, BoardMetric metric, int month, Instant createdBefore,

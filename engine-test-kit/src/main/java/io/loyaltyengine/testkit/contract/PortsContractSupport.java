@@ -14,12 +14,15 @@ import io.loyaltyengine.tenant.TenantType;
 import io.loyaltyengine.testkit.StoreFixture;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -170,6 +173,58 @@ abstract class PortsContractSupport {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Racers of {@link #race} and {@link #raceEach}. */
+  static final int RACERS = 8;
+
+  /** The work each racer runs in one unit of work. */
+  interface RacerWork {
+    Function<Transaction, Boolean> of(int i);
+  }
+
+  /** What each racer does on its storage: racer {@code i}'s own sequence of units of work. */
+  interface Racer {
+    boolean run(Storage instance, int i) throws Exception;
+  }
+
+  /**
+   * Runs {@value #RACERS} racers at once, released together, alternately on two storages sharing the database, each
+   * running its one unit of work; returns their outcomes in racer order. Skips the test, with the reason, if the
+   * backend cannot open a second storage on the database.
+   */
+  final List<Boolean> race(RacerWork work) throws Exception {
+    return raceEach((instance, i) -> instance.inTransaction(tx -> work.of(i).apply(tx)));
+  }
+
+  /** As {@link #race(RacerWork)}, with each racer running {@code racer} on its storage. */
+  final List<Boolean> raceEach(Racer racer) throws Exception {
+    assumeSharedDatabase();
+    Storage second = fixture().openStorage();
+    List<Storage> instances = List.of(storage(), second);
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(RACERS);
+    try {
+      List<Future<Boolean>> racers = new ArrayList<>();
+      for (int i = 0; i < RACERS; i++) {
+        int index = i;
+        Storage instance = instances.get(i % instances.size());
+        Callable<Boolean> call = () -> {
+          start.await();
+          return racer.run(instance, index);
+        };
+        racers.add(pool.submit(call));
+      }
+      start.countDown();
+      List<Boolean> outcomes = new ArrayList<>();
+      for (Future<Boolean> f : racers) {
+        outcomes.add(f.get(5, TimeUnit.MINUTES));
+      }
+      return outcomes;
+    } finally {
+      pool.shutdownNow();
+      second.close();
     }
   }
 }

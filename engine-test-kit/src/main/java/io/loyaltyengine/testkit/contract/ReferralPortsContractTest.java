@@ -38,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -95,7 +94,6 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
   private static final Instant T0 = Instant.parse("2025-03-30T23:59:59.123456Z");
   private static final Instant T1 = T0.plusSeconds(3_600);
   private static final Instant T2 = T0.plusSeconds(7_200);
-  private static final int RACERS = 8;
   private static final String IP = "198.51.100.7";
   private static final String IPV6 = "2001:db8::1";
 
@@ -954,55 +952,6 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /** The work each racer runs in one unit of work: racer {@code i}'s insert. */
-  interface RacerWork {
-    Function<Transaction, Boolean> of(int i);
-  }
-
-  /** What each racer does on its storage: racer {@code i}'s own sequence of units of work. */
-  interface Racer {
-    boolean run(Storage instance, int i) throws Exception;
-  }
-
-  /**
-   * Runs {@value #RACERS} racers at once, released together, alternately on two storages sharing the database, each
-   * running its one unit of work; returns their outcomes in racer order. Skips the test, with the reason, if the
-   * backend cannot open a second storage on the database.
-   */
-  List<Boolean> race(RacerWork work) throws Exception {
-    return raceEach((instance, i) -> instance.inTransaction(tx -> work.of(i).apply(tx)));
-  }
-
-  /** As {@link #race(RacerWork)}, with each racer running {@code racer} on its storage. */
-  List<Boolean> raceEach(Racer racer) throws Exception {
-    assumeSharedDatabase();
-    Storage second = fixture().openStorage();
-    List<Storage> instances = List.of(storage(), second);
-    CountDownLatch start = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(RACERS);
-    try {
-      List<Future<Boolean>> racers = new ArrayList<>();
-      for (int i = 0; i < RACERS; i++) {
-        int index = i;
-        Storage instance = instances.get(i % instances.size());
-        Callable<Boolean> call = () -> {
-          start.await();
-          return racer.run(instance, index);
-        };
-        racers.add(pool.submit(call));
-      }
-      start.countDown();
-      List<Boolean> outcomes = new ArrayList<>();
-      for (Future<Boolean> f : racers) {
-        outcomes.add(f.get(5, TimeUnit.MINUTES));
-      }
-      return outcomes;
-    } finally {
-      pool.shutdownNow();
-      second.close();
-    }
-  }
 
   static void assertStats(ReferralStats expected, ReferralStats actual) {
     assertStats(expected, actual, "");

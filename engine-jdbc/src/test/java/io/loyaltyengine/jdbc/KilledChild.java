@@ -1,0 +1,72 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.LedgerEntryKind;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * What the kill tests share: a child JVM awarding points on an H2 file and reporting each award on its standard
+ * output, and the check made once it was killed. Not thread-safe; used by one test at a time.
+ */
+final class KilledChild {
+  private KilledChild() {
+  }
+
+  /** Starts {@code main} in a new JVM on this test's class path, its standard error going to {@code errors}. */
+  static Process start(Class<?> main, Path database, Path errors) throws IOException {
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), main.getName(),
+        database.toString())
+        .redirectError(errors.toFile())
+        .start();
+  }
+
+  /** The child's next line; fails with its standard error if it ended. */
+  static String readLine(BufferedReader out, Path errors) throws IOException {
+    String line = out.readLine();
+    if (line == null) {
+      throw new AssertionError("the child process ended early:\n" + Files.readString(errors));
+    }
+    return line;
+  }
+
+  /**
+   * Reopens the database and checks that every award the child reported is there with its amount, that the ledger
+   * holds awards only, and that the balance and lifetime points equal the ledger's sum.
+   *
+   * @return the participant's ledger, newest first
+   */
+  static List<LedgerEntry> assertReportedAwardsSurvived(Path database, long tenantId, long participantId,
+      Map<String, Long> reported) {
+    try (LoyaltyEngine engine = LoyaltyEngine.builder().storage(JdbcStorage.h2File(database)).build()) {
+      EngineWorld world = new EngineWorld(tenantId, participantId);
+      List<LedgerEntry> ledger = world.ledger(engine);
+      Map<String, LedgerEntry> byKey = ledger.stream()
+          .collect(Collectors.toMap(LedgerEntry::idempotencyKey, Function.identity()));
+      reported.forEach((key, amount) -> {
+        LedgerEntry entry = byKey.get(key);
+        assertNotNull(entry, "a reported award is missing: " + key);
+        assertEquals(amount, entry.amount(), key);
+      });
+      assertTrue(ledger.stream().allMatch(e -> e.kind() == LedgerEntryKind.AWARD));
+      Participant participant = world.scope(engine).participants().get(world.participant());
+      long sum = ledger.stream().mapToLong(LedgerEntry::signedAmount).sum();
+      assertEquals(sum, participant.pointsBalance());
+      assertEquals(sum, participant.lifetimePoints());
+      return ledger;
+    }
+  }
+}
