@@ -4,7 +4,7 @@
 #
 #   benchmarks/run.sh quick     the engine's hot paths and pure paths on the three stores, short iterations
 #   benchmarks/run.sh full      the quick ones and the leaderboards (index and SQL at 100k and 1M), longer iterations
-#   benchmarks/run.sh durable   the durable-throughput rows (award, 4 threads, bulk on H2 and PostgreSQL), long
+#   benchmarks/run.sh durable   the durable-throughput rows (award, 4 and 16 threads, bulk on H2 and PostgreSQL), long
 #                               iterations, for steadier figures than the quick profile's
 #
 # Further arguments go to JMH (e.g. -prof gc, or -p store=H2). SKIP_BUILD=1 uses the jar already built;
@@ -15,7 +15,8 @@ profile="${1:-quick}"
 shift || true
 cd "$(dirname "$0")/.."
 
-store_benchmarks='AwardBenchmark|ConcurrentAwardBenchmark|BulkAwardBenchmark|DeductBenchmark|RedemptionBenchmark'
+store_benchmarks='AwardBenchmark|ConcurrentAwardBenchmark|ManyThreadsAwardBenchmark|BulkAwardBenchmark|DeductBenchmark'
+store_benchmarks+='|RedemptionBenchmark'
 store_benchmarks+='|ActionBenchmark|CouponBenchmark'
 pure_benchmarks='AwardDecisionBenchmark|ReferralCodeBenchmark'
 
@@ -29,7 +30,7 @@ case "$profile" in
     options=(-f 1 -wi 3 -w 2s -i 5 -r 2s)
     ;;
   durable)
-    include='benchmarks\.(AwardBenchmark|ConcurrentAwardBenchmark|BulkAwardBenchmark)\.'
+    include='benchmarks\.(AwardBenchmark|ConcurrentAwardBenchmark|ManyThreadsAwardBenchmark|BulkAwardBenchmark)\.'
     options=(-f 1 -wi 3 -w 5s -i 5 -r 5s -p store=H2,POSTGRES)
     ;;
   *)

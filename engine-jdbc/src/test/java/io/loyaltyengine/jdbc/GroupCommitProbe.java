@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loyaltyengine.HostTransaction;
-import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.BalanceAdjustment;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
@@ -256,12 +257,12 @@ final class GroupCommitProbe implements Storage {
       boolean inShared = depth > 0;
       return new LedgerPort() {
         @Override
-        public Optional<BalanceChange> credit(long tenantId, long participantId, long amount) {
+        public Optional<LockedParticipant> credit(long tenantId, long participantId, long amount) {
           return port.credit(tenantId, participantId, amount);
         }
 
         @Override
-        public Optional<BalanceChange> debit(long tenantId, long participantId, long amount) {
+        public Optional<LockedParticipant> debit(long tenantId, long participantId, long amount) {
           if (inShared) {
             Supplier<RuntimeException> failure = failNextSharedDebit.getAndSet(null);
             if (failure != null) {
@@ -269,6 +270,11 @@ final class GroupCommitProbe implements Storage {
             }
           }
           return port.debit(tenantId, participantId, amount);
+        }
+
+        @Override
+        public void adjustAll(List<BalanceAdjustment> adjustments) {
+          port.adjustAll(adjustments);
         }
 
         @Override

@@ -13,7 +13,7 @@ import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.core.participant.ParticipantSearch;
-import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransientStorageException;
@@ -302,19 +302,22 @@ abstract class JdbcStorageTestBase {
     Campaign campaign = campaign(tenant.id());
     Participant nearMax = insert(participant(campaign, "max@example.com", null, null, Long.MAX_VALUE - 5));
     long t = tenant.id();
-    assertEquals(Optional.of(new BalanceChange(campaign.id(), Long.MAX_VALUE, Long.MAX_VALUE)),
-        storage.inTransaction(tx -> tx.ledger().credit(t, nearMax.id(), 5)));
+    // Each change also takes the participant's next event sequence number.
+    assertEquals(Optional.of(List.of(campaign.id(), Long.MAX_VALUE, Long.MAX_VALUE, 1L)),
+        storage.inTransaction(tx -> tx.ledger().credit(t, nearMax.id(), 5)).map(JdbcStorageTestBase::totals));
     assertEquals(Optional.empty(), storage.inTransaction(tx -> tx.ledger().credit(t, nearMax.id(), 1)));
 
     Participant p = insert(participant(campaign, "p@example.com", null, null, 10));
     assertEquals(Optional.empty(), storage.inTransaction(tx -> tx.ledger().debit(t, p.id(), 11)));
-    assertEquals(Optional.of(new BalanceChange(campaign.id(), 0, 10)),
-        storage.inTransaction(tx -> tx.ledger().debit(t, p.id(), 10)));
-    assertEquals(Optional.of(new BalanceChange(campaign.id(), 7, 17)),
-        storage.inTransaction(tx -> tx.ledger().credit(t, p.id(), 7)));
+    assertEquals(Optional.of(List.of(campaign.id(), 0L, 10L, 1L)),
+        storage.inTransaction(tx -> tx.ledger().debit(t, p.id(), 10)).map(JdbcStorageTestBase::totals));
+    assertEquals(Optional.of(List.of(campaign.id(), 7L, 17L, 2L)),
+        storage.inTransaction(tx -> tx.ledger().credit(t, p.id(), 7)).map(JdbcStorageTestBase::totals));
     // Lifetime points bound the credit even when the balance has room.
-    assertEquals(Optional.of(new BalanceChange(campaign.id(), 0, 17)),
-        storage.inTransaction(tx -> tx.ledger().debit(t, p.id(), 7)));
+    assertEquals(Optional.of(List.of(campaign.id(), 0L, 17L, 3L)),
+        storage.inTransaction(tx -> tx.ledger().debit(t, p.id(), 7)).map(JdbcStorageTestBase::totals));
+    assertEquals(p.email(), storage.inTransaction(tx -> tx.ledger().credit(t, p.id(), 1)).orElseThrow()
+        .participant().email(), "the change returns the participant's whole row");
     assertEquals(Optional.empty(), storage.inTransaction(tx -> tx.ledger().credit(t, p.id(), Long.MAX_VALUE - 16)));
     assertEquals(Optional.empty(), storage.inTransaction(tx -> tx.ledger().credit(t + 1, p.id(), 1)));
     assertEquals(Optional.empty(), storage.inTransaction(tx -> tx.ledger().debit(t, nextId(), 1)));
@@ -564,11 +567,11 @@ abstract class JdbcStorageTestBase {
     Participant p = participant(campaign, "rolled@example.com", null, null, 0);
     try (StoreFixture.HostTx tx = host.begin()) {
       tx.insertHostOrder("order-1");
-      assertEquals(Optional.of(new BalanceChange(campaign.id(), 4, 4)),
+      assertEquals(Optional.of(List.of(campaign.id(), 4L, 4L, 1L)),
           storage.inHostTransaction(tx.transaction(), work -> {
             work.participants().insert(p);
             return work.ledger().credit(p.tenantId(), p.id(), 4);
-          }));
+          }).map(JdbcStorageTestBase::totals));
       tx.rollback();
     }
     assertEquals(0, host.countHostOrders());
@@ -608,5 +611,10 @@ abstract class JdbcStorageTestBase {
     other.close();
     assertThrows(IllegalStateException.class, () -> other.inTransaction(tx -> null));
     assertInstanceOf(JdbcStorage.class, other);
+  }
+
+  /** Campaign, balance, lifetime points and event sequence of a changed row. */
+  private static List<Long> totals(LockedParticipant row) {
+    return List.of(row.campaignId(), row.balance(), row.lifetimePoints(), row.eventSequence());
   }
 }

@@ -10,6 +10,7 @@ import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.jdbc.internal.Migration;
@@ -207,8 +208,10 @@ abstract class SchemaMigratorTestBase {
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
       assertEquals(1L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)));
-      assertEquals(8L, upgraded.inTransaction(tx -> tx.ledger().credit(1, 4, 1)).orElseThrow().balance());
-      assertEquals(2L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)));
+      LockedParticipant credited = upgraded.inTransaction(tx -> tx.ledger().credit(1, 4, 1)).orElseThrow();
+      assertEquals(8L, credited.balance());
+      assertEquals(2L, credited.eventSequence(), "a balance change numbers the event that records it");
+      assertEquals(3L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)));
       assertEquals(List.of(), upgraded.inTransaction(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
     }
   }

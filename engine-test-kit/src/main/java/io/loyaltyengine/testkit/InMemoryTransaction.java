@@ -8,7 +8,8 @@ import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.participant.ParticipantSearch;
 import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ActionRecord;
-import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.BalanceAdjustment;
+import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
 import io.loyaltyengine.core.spi.CatalogPort;
@@ -20,9 +21,9 @@ import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
-import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
@@ -31,9 +32,9 @@ import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
-import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
@@ -55,6 +56,7 @@ import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testkit.InMemoryTables.CampaignText;
 import io.loyaltyengine.testkit.InMemoryTables.ClaimOrder;
 import io.loyaltyengine.testkit.InMemoryTables.Counter;
@@ -77,7 +79,6 @@ import io.loyaltyengine.testkit.InMemoryTables.StatsRow;
 import io.loyaltyengine.testkit.InMemoryTables.VisitorKey;
 import io.loyaltyengine.testkit.InMemoryTables.VisitorRow;
 import io.loyaltyengine.testkit.InMemoryTables.WinnersKey;
-import io.loyaltyengine.tenant.Tenant;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -91,6 +92,7 @@ import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
@@ -463,6 +465,20 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public List<LockedParticipant> lockAll(long tenantId, Collection<Long> participantIds) {
+      return call(() -> {
+        List<LockedParticipant> locked = new ArrayList<>();
+        for (long id : new TreeSet<>(participantIds)) {
+          Participant p = t.participants.get(id);
+          if (p != null && p.tenantId() == tenantId) {
+            locked.add(new LockedParticipant(p, t.eventSequences.getOrDefault(new IdPair(tenantId, id), 0L)));
+          }
+        }
+        return locked;
+      });
+    }
+
+    @Override
     public void updateProfile(Participant p) {
       Objects.requireNonNull(p, "participant");
       run(() -> {
@@ -560,7 +576,7 @@ final class InMemoryTransaction implements Transaction {
 
   private final class Ledger implements LedgerPort {
     @Override
-    public Optional<BalanceChange> credit(long tenantId, long participantId, long amount) {
+    public Optional<LockedParticipant> credit(long tenantId, long participantId, long amount) {
       return call(() -> {
         checkAmount(amount);
         Participant p = t.participants.get(participantId);
@@ -568,19 +584,19 @@ final class InMemoryTransaction implements Transaction {
             || p.pointsBalance() > Long.MAX_VALUE - amount || p.lifetimePoints() > Long.MAX_VALUE - amount) {
           return Optional.empty();
         }
-        return Optional.of(setPoints(p, p.pointsBalance() + amount, p.lifetimePoints() + amount));
+        return Optional.of(setPoints(p, p.pointsBalance() + amount, p.lifetimePoints() + amount, 1));
       });
     }
 
     @Override
-    public Optional<BalanceChange> debit(long tenantId, long participantId, long amount) {
+    public Optional<LockedParticipant> debit(long tenantId, long participantId, long amount) {
       return call(() -> {
         checkAmount(amount);
         Participant p = t.participants.get(participantId);
         if (p == null || p.tenantId() != tenantId || p.pointsBalance() < amount) {
           return Optional.empty();
         }
-        return Optional.of(setPoints(p, p.pointsBalance() - amount, p.lifetimePoints()));
+        return Optional.of(setPoints(p, p.pointsBalance() - amount, p.lifetimePoints(), 1));
       });
     }
 
@@ -654,11 +670,29 @@ final class InMemoryTransaction implements Transaction {
       }
     }
 
-    private BalanceChange setPoints(Participant p, long balance, long lifetime) {
-      write(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
-          p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetime, p.createdAt(), p.updatedAt(),
-          p.riskLevel(), p.riskReason()));
-      return new BalanceChange(p.campaignId(), balance, lifetime);
+    /** Sets the totals and advances the event sequence by {@code events}, as the database's one update does. */
+    private LockedParticipant setPoints(Participant p, long balance, long lifetime, long events) {
+      Participant changed = new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(),
+          p.firstName(), p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetime, p.createdAt(),
+          p.updatedAt(), p.riskLevel(), p.riskReason());
+      write(changed);
+      IdPair key = new IdPair(p.tenantId(), p.id());
+      long sequence = t.eventSequences.getOrDefault(key, 0L) + events;
+      put(t.eventSequences, key, sequence);
+      return new LockedParticipant(changed, sequence);
+    }
+
+    @Override
+    public void adjustAll(List<BalanceAdjustment> adjustments) {
+      run(() -> {
+        for (BalanceAdjustment a : adjustments) {
+          Participant p = t.participants.get(a.participantId());
+          if (p == null || p.tenantId() != a.tenantId() || p.pointsBalance() + a.balanceDelta() < 0) {
+            throw new IllegalStateException("the adjusted participant is missing or its balance would go below zero");
+          }
+          setPoints(p, p.pointsBalance() + a.balanceDelta(), p.lifetimePoints() + a.lifetimeDelta(), a.events());
+        }
+      });
     }
   }
 

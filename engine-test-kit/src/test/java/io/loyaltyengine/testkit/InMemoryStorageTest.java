@@ -12,7 +12,7 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignVisibility;
-import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
@@ -276,13 +276,17 @@ class InMemoryStorageTest {
   void creditAddsToBalanceAndLifetimeUnlessEitherWouldOverflow() {
     seed();
     insertParticipant(participant(100, CAMPAIGN, "a@example.com"));
-    assertEquals(Optional.of(new BalanceChange(CAMPAIGN, 30, 30)), tx(t -> t.ledger().credit(TENANT, 100, 30)));
-    assertEquals(Optional.of(new BalanceChange(CAMPAIGN, 20, 30)), tx(t -> t.ledger().debit(TENANT, 100, 10)));
-    assertEquals(Optional.empty(), tx(t -> t.ledger().credit(TENANT, 100, Long.MAX_VALUE - 29)),
+    assertEquals(Optional.of(List.of((long) CAMPAIGN, 30L, 30L)),
+        tx(t -> t.ledger().credit(TENANT, 100, 30)).map(InMemoryStorageTest::totals));
+    assertEquals(Optional.of(List.of((long) CAMPAIGN, 20L, 30L)),
+        tx(t -> t.ledger().debit(TENANT, 100, 10)).map(InMemoryStorageTest::totals));
+    assertEquals(Optional.empty(),
+        tx(t -> t.ledger().credit(TENANT, 100, Long.MAX_VALUE - 29)),
         "lifetime points would overflow");
-    assertEquals(Optional.of(new BalanceChange(CAMPAIGN, Long.MAX_VALUE - 10, Long.MAX_VALUE)),
-        tx(t -> t.ledger().credit(TENANT, 100, Long.MAX_VALUE - 30)));
-    assertEquals(Optional.empty(), tx(t -> t.ledger().credit(TENANT, 100, 1)));
+    assertEquals(Optional.of(List.of((long) CAMPAIGN, Long.MAX_VALUE - 10, Long.MAX_VALUE)),
+        tx(t -> t.ledger().credit(TENANT, 100, Long.MAX_VALUE - 30)).map(InMemoryStorageTest::totals));
+    assertEquals(Optional.empty(),
+        tx(t -> t.ledger().credit(TENANT, 100, 1)));
     Participant p = tx(t -> t.participants().find(TENANT, 100)).orElseThrow();
     assertEquals(Long.MAX_VALUE - 10, p.pointsBalance());
     assertEquals(T0, p.updatedAt(), "a balance change is not a profile change");
@@ -293,11 +297,16 @@ class InMemoryStorageTest {
     seed();
     insertParticipant(participant(100, CAMPAIGN, "a@example.com"));
     tx(t -> t.ledger().credit(TENANT, 100, 10));
-    assertEquals(Optional.empty(), tx(t -> t.ledger().debit(TENANT, 100, 11)));
-    assertEquals(Optional.of(new BalanceChange(CAMPAIGN, 0, 10)), tx(t -> t.ledger().debit(TENANT, 100, 10)));
-    assertEquals(Optional.empty(), tx(t -> t.ledger().debit(TENANT, 100, 1)));
-    assertEquals(Optional.empty(), tx(t -> t.ledger().debit(TENANT, 999, 1)), "unknown participant");
-    assertEquals(Optional.empty(), tx(t -> t.ledger().credit(OTHER_TENANT, 100, 1)), "another tenant's participant");
+    assertEquals(Optional.empty(),
+        tx(t -> t.ledger().debit(TENANT, 100, 11)));
+    assertEquals(Optional.of(List.of((long) CAMPAIGN, 0L, 10L)),
+        tx(t -> t.ledger().debit(TENANT, 100, 10)).map(InMemoryStorageTest::totals));
+    assertEquals(Optional.empty(),
+        tx(t -> t.ledger().debit(TENANT, 100, 1)));
+    assertEquals(Optional.empty(),
+        tx(t -> t.ledger().debit(TENANT, 999, 1)), "unknown participant");
+    assertEquals(Optional.empty(),
+        tx(t -> t.ledger().credit(OTHER_TENANT, 100, 1)), "another tenant's participant");
   }
 
   @Test
@@ -394,8 +403,10 @@ class InMemoryStorageTest {
     assertEquals(List.of(1000L), entryIds(tx(t -> t.ledger().history(TENANT, 100, 1001L, 2))));
 
     insert(tx -> tx.ledger().deleteAll(TENANT, 100));
-    assertEquals(List.of(), tx(t -> t.ledger().history(TENANT, 100, null, 10)));
-    assertEquals(Optional.empty(), tx(t -> t.ledger().findByIdempotencyKey(TENANT, "k1000")));
+    assertEquals(List.of(),
+        tx(t -> t.ledger().history(TENANT, 100, null, 10)));
+    assertEquals(Optional.empty(),
+        tx(t -> t.ledger().findByIdempotencyKey(TENANT, "k1000")));
     assertEquals(List.of(2000L), entryIds(tx(t -> t.ledger().history(TENANT, 101, null, 10))));
     insert(tx -> tx.ledger().append(entry(1005, 101, 1, "k1000")));
   }
@@ -562,5 +573,10 @@ class InMemoryStorageTest {
   private static LedgerEntry otherTenantEntry(long id, long participantId, String key) {
     return new LedgerEntry(id, OTHER_TENANT, 30, participantId, LedgerEntryKind.AWARD, 1, "purchase", null, key, 1,
         T0);
+  }
+
+  /** Campaign, balance and lifetime points of a changed row. */
+  private static List<Long> totals(LockedParticipant row) {
+    return List.of(row.campaignId(), row.balance(), row.lifetimePoints());
   }
 }

@@ -22,18 +22,17 @@ public final class Outbox {
   /** Writes an event about a participant. */
   public static void emit(ScopeContext context, Transaction tx, EventType type, long campaignId, long participantId,
       String payload) {
-    tx.events().append(event(context, tx, type, campaignId, participantId, payload));
+    tx.events().append(event(context, type, campaignId, participantId,
+        tx.events().nextSequence(context.tenantId(), participantId), payload));
   }
 
   /**
-   * Numbers an event about a participant (under its row lock) without writing it, for a caller that writes a batch
-   * of events later in the same unit of work.
+   * An event about a participant numbered {@code sequence}, a number the caller took under the participant's row
+   * lock (a balance change takes it in its own update: {@code LedgerPort#credit}).
    */
-  public static EventRecord event(ScopeContext context, Transaction tx, EventType type, long campaignId,
-      long participantId, String payload) {
-    long tenantId = context.tenantId();
-    long sequence = tx.events().nextSequence(tenantId, participantId);
-    return new EventRecord(context.ids().nextId(), tenantId, type, campaignId, participantId, sequence,
+  public static EventRecord event(ScopeContext context, EventType type, long campaignId, long participantId,
+      long sequence, String payload) {
+    return new EventRecord(context.ids().nextId(), context.tenantId(), type, campaignId, participantId, sequence,
         context.now(), SCHEMA_VERSION, 0, payload);
   }
 }

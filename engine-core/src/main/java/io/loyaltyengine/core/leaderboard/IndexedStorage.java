@@ -6,8 +6,10 @@ import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.PointsIncrement;
+import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
@@ -128,6 +130,13 @@ public final class IndexedStorage implements Storage {
       return new WatchedBoards(delegate().leaderboards(), writes);
     }
 
+    /** Notes the counter additions and hands the rows to the store's own (possibly one-statement) write. */
+    @Override
+    public void appendPointsRows(PointsRows rows) {
+      delegate().appendPointsRows(rows);
+      notePoints(writes, rows.increments());
+    }
+
     /** Forgets the writes noted inside {@code work} if it rolls back to its savepoint: they never commit. */
     @Override
     public <T> T nested(TransactionWork<T> work) {
@@ -138,6 +147,12 @@ public final class IndexedStorage implements Storage {
         writes.subList(mark, writes.size()).clear();
         throw failure;
       }
+    }
+  }
+
+  private static void notePoints(List<BoardWrite> writes, List<PointsIncrement> increments) {
+    for (PointsIncrement i : increments) {
+      writes.add(new PointsAdded(i.tenantId(), i.campaignId(), i.participantId(), i.month()));
     }
   }
 
@@ -155,8 +170,8 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
-    public List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
-      return port.findAll(tenantId, participantIds);
+    public List<LockedParticipant> lockAll(long tenantId, Collection<Long> participantIds) {
+      return port.lockAll(tenantId, participantIds);
     }
 
     @Override
@@ -248,9 +263,7 @@ public final class IndexedStorage implements Storage {
     @Override
     public void addPointsAll(List<PointsIncrement> increments) {
       port.addPointsAll(increments);
-      for (PointsIncrement i : increments) {
-        writes.add(new PointsAdded(i.tenantId(), i.campaignId(), i.participantId(), i.month()));
-      }
+      notePoints(writes, increments);
     }
 
     @Override

@@ -263,7 +263,21 @@ public final class ParticipantService implements Participants {
    */
   public static Resolver resolver(ParticipantRef ref) {
     Lookup lookup = Lookup.of(ref);
-    return lookup::find;
+    if (lookup.id() == null) {
+      return lookup::find;
+    }
+    long id = lookup.id();
+    return new Resolver() {
+      @Override
+      public Participant resolve(Transaction tx, long tenantId) {
+        return lookup.find(tx, tenantId);
+      }
+
+      @Override
+      public long resolveId(Transaction tx, long tenantId) {
+        return id;
+      }
+    };
   }
 
   /** Resolves a validated participant reference inside a unit of work. */
@@ -275,5 +289,15 @@ public final class ParticipantService implements Participants {
      * @throws LoyaltyException NOT_FOUND
      */
     Participant resolve(Transaction tx, long tenantId);
+
+    /**
+     * The participant's id, without reading the participant when the reference is an id: for an operation whose
+     * own conditional update finds a missing participant (and then reports NOT_FOUND), one query fewer.
+     *
+     * @throws LoyaltyException NOT_FOUND, for a reference by email only
+     */
+    default long resolveId(Transaction tx, long tenantId) {
+      return resolve(tx, tenantId).id();
+    }
   }
 }

@@ -9,9 +9,13 @@ import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.rewards.Goals;
-import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.BalanceAdjustment;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.LockedParticipant;
+import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.PointsIncrement;
+import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransientStorageException;
@@ -43,14 +47,17 @@ import java.util.Set;
  * The points ledger of one tenant.
  *
  * <h2>The path of an award</h2>
- * The change is validated (pure, {@link PointsRules}) before any unit of work. Inside one transaction: the
- * participant is resolved; if the change carries an idempotency key, an entry with that key is looked up and, when
- * found, replayed (same request) or refused (CONFLICT); otherwise the balance is changed by one conditional update
- * in the store, which takes the participant's row lock and refuses an overflow or an overdraft, and the entry is
- * appended with the balance that update returned. Two concurrent first attempts with one key both pass the lookup;
- * the second one's append violates the unique key, its transaction rolls back (balance included), and a fresh
- * transaction replays the winner's entry. An award also adds to the participant's points counters of the POINTS
- * leaderboards (all time and the current month of the campaign's zone) in the same unit of work.
+ * The change is validated (pure, {@link PointsRules}) before any unit of work. Inside one transaction: a
+ * participant named by email is resolved (one named by id is not read first); if the change carries an idempotency
+ * key, an entry with that key is looked up and, when found, replayed (same request) or refused (CONFLICT);
+ * otherwise the balance is changed by one conditional update in the store ({@link LedgerPort#credit}), which takes
+ * the participant's row lock, refuses an overflow or an overdraft, numbers the event that records the change and
+ * returns the participant's row; the entry, its event and the additions to the participant's points counters of
+ * the POINTS leaderboards (all time and the current month of the campaign's zone) then go to the store in one call
+ * ({@link Transaction#appendPointsRows}), which PostgreSQL runs as one statement. So an award by id without a key
+ * costs two statements and the commit. Two concurrent first attempts with one key both pass the lookup; the second
+ * one's append violates the unique key, its transaction rolls back (balance included), and a fresh transaction
+ * replays the winner's entry.
  *
  * <p>Thread-safe when its context is.
  */
@@ -153,7 +160,7 @@ public final class PointsService implements Points {
         PointsResult[] r = new PointsResult[chunk.size()];
         for (int i = 0; i < r.length; i++) {
           Prepared p = chunk.get(i);
-          r[i] = applyIn(tx, writes.participant(tx, tenantId, p), p.kind(), p.change(), writes);
+          r[i] = applyIn(tx, p.resolver().resolveId(tx, tenantId), p.kind(), p.change(), writes);
         }
         writes.flush(tx);
         return r;
@@ -172,7 +179,7 @@ public final class PointsService implements Points {
         Prepared p = chunk.get(i);
         try {
           r[i] = PointsOutcome.succeeded(
-              tx.nested(t -> applyIn(t, p.resolver().resolve(t, tenantId), p.kind(), p.change(), direct)));
+              tx.nested(t -> applyIn(t, p.resolver().resolveId(t, tenantId), p.kind(), p.change(), direct)));
         } catch (LoyaltyException e) {
           r[i] = PointsOutcome.failed(e);
         } catch (UniqueViolationException e) {
@@ -208,7 +215,7 @@ public final class PointsService implements Points {
     long tenantId = context.tenantId();
     try {
       return context.transactions().runCombinedRaw(
-          tx -> applyIn(tx, resolver.resolve(tx, tenantId), kind, change, direct));
+          tx -> applyIn(tx, resolver.resolveId(tx, tenantId), kind, change, direct));
     } catch (UniqueViolationException e) {
       return afterKeyTaken(resolver, kind, change, e);
     }
@@ -228,33 +235,32 @@ public final class PointsService implements Points {
     });
   }
 
-  /** Applies one operation, its rows going through {@code writes}. */
-  private PointsResult applyIn(Transaction tx, Participant participant, PointsOperation.Kind kind,
-      PointsChange change, Writes writes) {
-    if (kind == PointsOperation.Kind.DEDUCT_UP_TO_BALANCE) {
-      return deductUpToIn(tx, participant, change, writes);
+  /**
+   * Applies one operation, its rows going through {@code writes}. The participant may not exist (an id reference
+   * is not read first): the balance change, or the lock of a capped deduction, finds that out.
+   */
+  private PointsResult applyIn(Transaction tx, long participantId, PointsOperation.Kind kind, PointsChange change,
+      Writes writes) {
+    Optional<PointsResult> replay = replay(tx, participantId, kind, change, writes);
+    if (replay.isPresent()) {
+      return replay.get();
     }
-    Optional<PointsResult> replay = replay(tx, participant.id(), kind, change, writes);
-    return replay.isPresent() ? replay.get() : write(tx, participant, ledgerKind(kind), change, writes);
+    if (kind == PointsOperation.Kind.DEDUCT_UP_TO_BALANCE) {
+      return deductUpToIn(tx, participantId, change, writes);
+    }
+    return write(tx, participantId, ledgerKind(kind), change, writes);
   }
 
   /**
    * Deducts what the balance has, up to the amount. The participant's row lock is taken before the balance is
    * read, so the debit that follows sees the same balance and cannot fail for want of points.
    */
-  private PointsResult deductUpToIn(Transaction tx, Participant participant, PointsChange change, Writes writes) {
-    Optional<PointsResult> replay = replay(tx, participant.id(), PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change,
-        writes);
-    if (replay.isPresent()) {
-      return replay.get();
-    }
-    Participant locked = tx.participants().lock(context.tenantId(), participant.id())
-        .orElseThrow(() -> LoyaltyException.notFound("participant"));
-    long taken = Math.min(change.amount(), locked.pointsBalance());
+  private PointsResult deductUpToIn(Transaction tx, long participantId, PointsChange change, Writes writes) {
+    long taken = Math.min(change.amount(), writes.lock(tx, participantId).pointsBalance());
     if (taken == 0) {
       return new PointsResult(null, 0, false);
     }
-    return write(tx, locked, LedgerEntryKind.DEDUCT,
+    return write(tx, participantId, LedgerEntryKind.DEDUCT,
         new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()), writes);
   }
 
@@ -268,7 +274,7 @@ public final class PointsService implements Points {
    * @throws LoyaltyException NOT_FOUND, INSUFFICIENT_POINTS, VALIDATION_ERROR on overflow, CONFLICT on a reused key
    */
   public PointsResult applyIn(Transaction tx, Participant participant, LedgerEntryKind kind, PointsChange change) {
-    return applyIn(tx, participant,
+    return applyIn(tx, participant.id(),
         kind == LedgerEntryKind.AWARD ? PointsOperation.Kind.AWARD : PointsOperation.Kind.DEDUCT, change, direct);
   }
 
@@ -287,6 +293,11 @@ public final class PointsService implements Points {
           ? PointsRules.isSameCappedRequest(entry, participantId, change)
           : PointsRules.isSameRequest(entry, participantId, ledgerKind(kind), change);
       if (!same) {
+        if (entry.participantId() != participantId
+            && tx.participants().find(context.tenantId(), participantId).isEmpty()) {
+          // An id reference is not read before: a missing participant is reported as such, as it always was.
+          throw LoyaltyException.notFound("participant");
+        }
         throw LoyaltyException.conflict("idempotencyKey",
             "the idempotency key was used by a request with other parameters");
       }
@@ -294,61 +305,61 @@ public final class PointsService implements Points {
     });
   }
 
-  private PointsResult write(Transaction tx, Participant p, LedgerEntryKind kind, PointsChange change,
+  private PointsResult write(Transaction tx, long participantId, LedgerEntryKind kind, PointsChange change,
       Writes writes) {
     long tenantId = context.tenantId();
-    Optional<BalanceChange> changed = kind == LedgerEntryKind.AWARD
-        ? tx.ledger().credit(tenantId, p.id(), change.amount())
-        : tx.ledger().debit(tenantId, p.id(), change.amount());
-    if (changed.isEmpty()) {
-      // The conditional update matched no row: find out why, for the caller.
-      Participant now = tx.participants().find(tenantId, p.id())
-          .orElseThrow(() -> LoyaltyException.notFound("participant"));
-      if (kind == LedgerEntryKind.DEDUCT) {
-        throw new LoyaltyException(ErrorCode.INSUFFICIENT_POINTS, "amount",
-            "the participant's balance is smaller than the amount");
-      }
-      if (!PointsRules.canCredit(now.pointsBalance(), now.lifetimePoints(), change.amount())) {
-        throw LoyaltyException.validation("amount", "the award would overflow the participant's points");
-      }
-      throw new LoyaltyException(ErrorCode.CONFLICT, null, "the participant changed concurrently; retry");
-    }
-    BalanceChange after = changed.get();
+    LockedParticipant after = writes.change(tx, participantId, kind, change.amount());
+    Participant p = after.participant();
     // The id is taken after the row lock, so one participant's entries are numbered in the order they apply.
-    LedgerEntry entry = new LedgerEntry(context.ids().nextId(), tenantId, after.campaignId(), p.id(), kind,
-        change.amount(), change.type(), change.description(), change.idempotencyKey(), after.balance(),
+    LedgerEntry entry = new LedgerEntry(context.ids().nextId(), tenantId, p.campaignId(), p.id(), kind,
+        change.amount(), change.type(), change.description(), change.idempotencyKey(), p.pointsBalance(),
         context.now());
     EventType type = kind == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED;
-    String payload = EventJson.points(entry, p, after.balance(), after.lifetimePoints());
-    writes.append(tx, entry);
+    EventRecord event = Outbox.event(context, type, p.campaignId(), p.id(), after.eventSequence(),
+        EventJson.points(entry, p, p.pointsBalance(), p.lifetimePoints()));
+    List<PointsIncrement> increments = List.of();
     if (kind == LedgerEntryKind.AWARD) {
       // The POINTS boards' counters, all time and the current month of the campaign's zone (deductions never
       // lower them).
-      ZoneId zone = context.campaignZones().of(tx, tenantId, after.campaignId());
+      ZoneId zone = context.campaignZones().of(tx, tenantId, p.campaignId());
       Instant at = entry.createdAt();
-      writes.addPoints(tx, new PointsIncrement(tenantId, after.campaignId(), p.id(), 0, change.amount(), at));
-      writes.addPoints(tx,
-          new PointsIncrement(tenantId, after.campaignId(), p.id(), Goals.month(at, zone), change.amount(), at));
+      increments = List.of(new PointsIncrement(tenantId, p.campaignId(), p.id(), 0, change.amount(), at),
+          new PointsIncrement(tenantId, p.campaignId(), p.id(), Goals.month(at, zone), change.amount(), at));
     }
-    writes.emit(tx, Outbox.event(context, tx, type, after.campaignId(), p.id(), payload));
-    return new PointsResult(entry, after.balance(), false);
+    writes.record(tx, entry, event, increments);
+    return new PointsResult(entry, p.pointsBalance(), false);
   }
 
   /**
-   * Where an award's or deduction's rows go: the ledger entry, the points counters and the event, and where an
-   * earlier entry with the same idempotency key is looked up.
+   * Where an operation changes a balance and leaves its rows (the ledger entry, the event, the points counters),
+   * and where an earlier entry with the same idempotency key is looked up.
    */
   private interface Writes {
     Optional<LedgerEntry> entryWithKey(Transaction tx, String key);
 
-    void append(Transaction tx, LedgerEntry entry);
+    /**
+     * The participant's row with its lock held.
+     *
+     * @throws LoyaltyException NOT_FOUND
+     */
+    Participant lock(Transaction tx, long participantId);
 
-    void addPoints(Transaction tx, PointsIncrement increment);
+    /**
+     * Changes the balance by {@code amount} (an award adds to the lifetime points too) and takes the number of the
+     * event that records it.
+     *
+     * @throws LoyaltyException NOT_FOUND, INSUFFICIENT_POINTS, VALIDATION_ERROR on overflow
+     */
+    LockedParticipant change(Transaction tx, long participantId, LedgerEntryKind kind, long amount);
 
-    void emit(Transaction tx, EventRecord event);
+    /** Leaves the rows of a change. */
+    void record(Transaction tx, LedgerEntry entry, EventRecord event, List<PointsIncrement> increments);
   }
 
-  /** Each row straight into the transaction. Stateless. */
+  /**
+   * Each change straight into the transaction: one conditional update of the balance (which numbers the event
+   * too), and the change's rows in one call, which a store may send as one statement. Stateless.
+   */
   private final class DirectWrites implements Writes {
     @Override
     public Optional<LedgerEntry> entryWithKey(Transaction tx, String key) {
@@ -356,39 +367,65 @@ public final class PointsService implements Points {
     }
 
     @Override
-    public void append(Transaction tx, LedgerEntry entry) {
-      tx.ledger().append(entry);
+    public Participant lock(Transaction tx, long participantId) {
+      return tx.participants().lock(context.tenantId(), participantId)
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
     }
 
     @Override
-    public void addPoints(Transaction tx, PointsIncrement i) {
-      tx.leaderboards().addPoints(i.tenantId(), i.campaignId(), i.participantId(), i.month(), i.points(), i.at());
+    public LockedParticipant change(Transaction tx, long participantId, LedgerEntryKind kind, long amount) {
+      long tenantId = context.tenantId();
+      Optional<LockedParticipant> changed = kind == LedgerEntryKind.AWARD
+          ? tx.ledger().credit(tenantId, participantId, amount)
+          : tx.ledger().debit(tenantId, participantId, amount);
+      if (changed.isPresent()) {
+        return changed.get();
+      }
+      // The conditional update matched no row: find out why, for the caller.
+      Participant now = tx.participants().find(tenantId, participantId)
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      return refuse(now.pointsBalance(), now.lifetimePoints(), kind, amount);
     }
 
     @Override
-    public void emit(Transaction tx, EventRecord event) {
-      tx.events().append(event);
+    public void record(Transaction tx, LedgerEntry entry, EventRecord event, List<PointsIncrement> increments) {
+      tx.appendPointsRows(new PointsRows(List.of(entry), List.of(event), increments));
     }
   }
 
+  /** Why a balance cannot change by {@code amount}: always throws. */
+  private static LockedParticipant refuse(long balance, long lifetimePoints, LedgerEntryKind kind, long amount) {
+    if (kind == LedgerEntryKind.DEDUCT) {
+      if (!PointsRules.canDebit(balance, amount)) {
+        throw new LoyaltyException(ErrorCode.INSUFFICIENT_POINTS, "amount",
+            "the participant's balance is smaller than the amount");
+      }
+    } else if (!PointsRules.canCredit(balance, lifetimePoints, amount)) {
+      throw LoyaltyException.validation("amount", "the award would overflow the participant's points");
+    }
+    throw new LoyaltyException(ErrorCode.CONFLICT, null, "the participant changed concurrently; retry");
+  }
+
   /**
-   * The rows a chunk of {@link #applyAll} writes that nothing reads before the commit (ledger entries, events,
-   * points counters), kept to be sent in batches at the end of the chunk, and what the chunk looks up at once
-   * beforehand (participants by id, entries by idempotency key). Balances still change one conditional update at a
-   * time, in order, so every rule that reads a balance sees the truth. A batch that violates a key fails the
-   * chunk's transaction, and the chunk runs again the careful way.
+   * A chunk of {@link #applyAll} worked out in memory under its participants' row locks, then written at once.
+   * Its participants named by id are locked up front in one query ({@link ParticipantPort#lockAll}, ascending id
+   * order); one named by email is locked when the chunk reaches it. Each operation then changes the locked row as
+   * the conditional update would (same bounds, same errors), and numbers its event. At the end of the chunk each
+   * participant's row gets one update with the chunk's sums ({@link LedgerPort#adjustAll}) and every entry, event
+   * and counter addition goes in one call ({@link Transaction#appendPointsRows}). A failure leaves nothing: the
+   * chunk's transaction rolls back and the chunk runs again the careful way.
    *
    * <p>Not thread-safe: used by one unit of work.
    */
   private final class ChunkWrites implements Writes {
-    private final Map<Long, Participant> participants = new HashMap<>();
+    private final Map<Long, Held> held = new HashMap<>();
     private final Map<String, LedgerEntry> entriesByKey = new HashMap<>();
     private final List<LedgerEntry> entries = new ArrayList<>();
     private final List<EventRecord> events = new ArrayList<>();
-    /** Points to add per counter (campaign, participant, month), summed over the chunk. */
+    /** Points to add per counter (participant, month), summed over the chunk. */
     private final Map<CounterKey, PointsIncrement> increments = new LinkedHashMap<>();
 
-    /** Reads, in one query each, the chunk's participants named by id and its entries with an idempotency key. */
+    /** Locks the chunk's participants named by id and reads its entries with an idempotency key, a query each. */
     ChunkWrites(Transaction tx, long tenantId, List<Prepared> chunk) {
       Set<Long> ids = new HashSet<>();
       Set<String> keys = new HashSet<>();
@@ -401,8 +438,8 @@ public final class PointsService implements Points {
         }
       }
       if (!ids.isEmpty()) {
-        for (Participant found : tx.participants().findAll(tenantId, ids)) {
-          participants.put(found.id(), found);
+        for (LockedParticipant row : tx.participants().lockAll(tenantId, ids)) {
+          held.put(row.id(), new Held(row));
         }
       }
       if (!keys.isEmpty()) {
@@ -412,16 +449,15 @@ public final class PointsService implements Points {
       }
     }
 
-    /** The operation's participant: read beforehand when named by id, else resolved now. */
-    Participant participant(Transaction tx, long tenantId, Prepared p) {
-      if (p.participant() instanceof ParticipantRef.ById byId) {
-        Participant found = participants.get(byId.participantId());
-        if (found == null) {
-          throw LoyaltyException.notFound("participant");
-        }
-        return found;
+    /** The participant's row as the chunk has changed it so far, locking it first if needed. */
+    private Held held(Transaction tx, long participantId) {
+      Held row = held.get(participantId);
+      if (row == null) {
+        row = tx.participants().lockAll(context.tenantId(), List.of(participantId)).stream().findFirst()
+            .map(Held::new).orElseThrow(() -> LoyaltyException.notFound("participant"));
+        held.put(participantId, row);
       }
-      return p.resolver().resolve(tx, tenantId);
+      return row;
     }
 
     /** The entry with this key: one stored before the chunk, or one this chunk wrote. */
@@ -431,30 +467,73 @@ public final class PointsService implements Points {
     }
 
     @Override
-    public void append(Transaction tx, LedgerEntry entry) {
+    public Participant lock(Transaction tx, long participantId) {
+      return held(tx, participantId).now();
+    }
+
+    @Override
+    public LockedParticipant change(Transaction tx, long participantId, LedgerEntryKind kind, long amount) {
+      Held row = held(tx, participantId);
+      boolean award = kind == LedgerEntryKind.AWARD;
+      if (award ? !PointsRules.canCredit(row.balance, row.lifetimePoints, amount)
+          : !PointsRules.canDebit(row.balance, amount)) {
+        return refuse(row.balance, row.lifetimePoints, kind, amount);
+      }
+      row.balance += award ? amount : -amount;
+      row.lifetimePoints += award ? amount : 0;
+      row.sequence++;
+      return new LockedParticipant(row.now(), row.sequence);
+    }
+
+    @Override
+    public void record(Transaction tx, LedgerEntry entry, EventRecord event, List<PointsIncrement> added) {
       entries.add(entry);
       if (entry.idempotencyKey() != null) {
         entriesByKey.put(entry.idempotencyKey(), entry);
       }
-    }
-
-    @Override
-    public void emit(Transaction tx, EventRecord event) {
       events.add(event);
+      for (PointsIncrement increment : added) {
+        increments.merge(new CounterKey(increment.participantId(), increment.month()), increment,
+            (a, b) -> new PointsIncrement(a.tenantId(), a.campaignId(), a.participantId(), a.month(),
+                a.points() + b.points(), a.at().isAfter(b.at()) ? a.at() : b.at()));
+      }
     }
 
-    @Override
-    public void addPoints(Transaction tx, PointsIncrement increment) {
-      increments.merge(new CounterKey(increment.participantId(), increment.month()), increment,
-          (a, b) -> new PointsIncrement(a.tenantId(), a.campaignId(), a.participantId(), a.month(),
-              a.points() + b.points(), a.at().isAfter(b.at()) ? a.at() : b.at()));
-    }
-
-    /** Sends the buffered rows, in batches, inside the chunk's transaction. */
+    /** Writes the chunk's sums and rows inside its transaction. */
     void flush(Transaction tx) {
-      tx.ledger().appendAll(entries);
-      tx.events().appendAll(events);
-      tx.leaderboards().addPointsAll(new ArrayList<>(increments.values()));
+      List<BalanceAdjustment> adjustments = new ArrayList<>();
+      for (Held row : held.values()) {
+        if (row.sequence != row.locked.eventSequence()) {
+          adjustments.add(new BalanceAdjustment(context.tenantId(), row.locked.id(),
+              row.balance - row.locked.balance(), row.lifetimePoints - row.locked.lifetimePoints(),
+              row.sequence - row.locked.eventSequence()));
+        }
+      }
+      tx.ledger().adjustAll(adjustments);
+      tx.appendPointsRows(new PointsRows(entries, events, new ArrayList<>(increments.values())));
+    }
+  }
+
+  /** A participant's row locked by a chunk, and what the chunk has made of it so far. Not thread-safe. */
+  private static final class Held {
+    final LockedParticipant locked;
+    long balance;
+    long lifetimePoints;
+    long sequence;
+
+    Held(LockedParticipant locked) {
+      this.locked = locked;
+      this.balance = locked.balance();
+      this.lifetimePoints = locked.lifetimePoints();
+      this.sequence = locked.eventSequence();
+    }
+
+    /** The row with the balances as the chunk has made them. */
+    Participant now() {
+      Participant p = locked.participant();
+      return new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
+          p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetimePoints, p.createdAt(),
+          p.updatedAt(), p.riskLevel(), p.riskReason());
     }
   }
 

@@ -13,18 +13,33 @@ import java.util.Optional;
 public interface LedgerPort {
   /**
    * Adds {@code amount} to the balance and to the lifetime points, if and only if neither would exceed
-   * {@code Long.MAX_VALUE}.
+   * {@code Long.MAX_VALUE}, and in the same update advances the participant's event sequence by one for the event
+   * that records the change (every balance change is recorded by one event).
    *
-   * @return the row after the change; empty if the participant does not exist or a total would overflow
+   * @return the row after the change and the event's sequence number; empty if the participant does not exist or
+   *     a total would overflow (nothing changed then)
    */
-  Optional<BalanceChange> credit(long tenantId, long participantId, long amount);
+  Optional<LockedParticipant> credit(long tenantId, long participantId, long amount);
 
   /**
-   * Subtracts {@code amount} from the balance, if and only if the balance is at least {@code amount}.
+   * Subtracts {@code amount} from the balance, if and only if the balance is at least {@code amount}, and advances
+   * the participant's event sequence by one as {@link #credit} does.
    *
-   * @return the row after the change; empty if the participant does not exist or the balance is too small
+   * @return the row after the change and the event's sequence number; empty if the participant does not exist or
+   *     the balance is too small (nothing changed then)
    */
-  Optional<BalanceChange> debit(long tenantId, long participantId, long amount);
+  Optional<LockedParticipant> debit(long tenantId, long participantId, long amount);
+
+  /**
+   * Applies what a batch of operations worked out for each participant: adds the deltas to the balance and the
+   * lifetime points and advances the event sequence. The caller holds the rows' locks
+   * ({@link ParticipantPort#lockAll}) and has checked every bound against the locked rows, so each row exists and no
+   * total leaves its range; a store may send the updates in one batch.
+   *
+   * @throws IllegalStateException if a participant's row is missing or its balance would go below zero (the caller
+   *     did not hold the lock or miscounted; the unit of work must fail)
+   */
+  void adjustAll(List<BalanceAdjustment> adjustments);
 
   /**
    * Appends an entry.

@@ -1,7 +1,6 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.participant.Participant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -26,14 +25,13 @@ public interface ParticipantPort {
   /** Finds a participant of the tenant by id. */
   Optional<Participant> find(long tenantId, long participantId);
 
-  /** The tenant's participants with any of these ids, in no particular order (a bulk request reads them at once). */
-  default List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
-    List<Participant> found = new ArrayList<>();
-    for (long id : participantIds) {
-      find(tenantId, id).ifPresent(found::add);
-    }
-    return found;
-  }
+  /**
+   * The tenant's participants with any of these ids, with their event sequences, each row locked until the end of
+   * the transaction (a bulk request takes its participants' locks at once). Rows are locked in ascending id order,
+   * so two transactions locking overlapping sets this way never wait on each other in a cycle. Returned in
+   * ascending id order; ids without a participant are left out.
+   */
+  List<LockedParticipant> lockAll(long tenantId, Collection<Long> participantIds);
 
   /** Finds a participant of a campaign of the tenant by sanitized email. */
   Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail);

@@ -60,4 +60,19 @@ public interface Transaction {
    * @throws StorageException if the savepoint could not be set or rolled back to (the transaction is then unusable)
    */
   <T> T nested(TransactionWork<T> work);
+
+  /**
+   * Appends the rows of points changes: the ledger entries, then the events, then the counter additions, as
+   * {@link LedgerPort#appendAll}, {@link EventPort#appendAll} and {@link LeaderboardPort#addPointsAll} would. A store
+   * may write them with one statement (an award's rows then cost one round trip to the database); decorators that
+   * watch one of those ports see the rows either way, since this default goes through them.
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY} if an entry's idempotency key is
+   *     taken (the unit of work must fail)
+   */
+  default void appendPointsRows(PointsRows rows) {
+    ledger().appendAll(rows.entries());
+    events().appendAll(rows.events());
+    leaderboards().addPointsAll(rows.increments());
+  }
 }

@@ -1,12 +1,20 @@
 package io.loyaltyengine.jdbc.internal;
 
-import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.BalanceAdjustment;
+import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.LockedParticipant;
+import io.loyaltyengine.core.spi.PointsIncrement;
+import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.points.LedgerEntry;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -28,7 +36,7 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
   }
 
   @Override
-  public Optional<BalanceChange> credit(long tenantId, long participantId, long amount) {
+  public Optional<LockedParticipant> credit(long tenantId, long participantId, long amount) {
     requireNotNegative(amount);
     // Both totals must stay <= Long.MAX_VALUE: total + amount <= MAX  <=>  total <= MAX - amount.
     long ceiling = Long.MAX_VALUE - amount;
@@ -37,19 +45,106 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
         .bind("participantId", participantId)
         .bind("amount", amount)
         .bind("ceiling", ceiling)
-        .map(Rows.BALANCE_CHANGE)
+        .map(Rows.LOCKED_PARTICIPANT)
         .findOne());
   }
 
   @Override
-  public Optional<BalanceChange> debit(long tenantId, long participantId, long amount) {
+  public Optional<LockedParticipant> debit(long tenantId, long participantId, long amount) {
     requireNotNegative(amount);
     return run("ledger debit", () -> handle.createQuery(sql.debit())
         .bind("tenantId", tenantId)
         .bind("participantId", participantId)
         .bind("amount", amount)
-        .map(Rows.BALANCE_CHANGE)
+        .map(Rows.LOCKED_PARTICIPANT)
         .findOne());
+  }
+
+  /** One JDBC batch; every update must match its row. */
+  @Override
+  public void adjustAll(List<BalanceAdjustment> adjustments) {
+    if (adjustments.isEmpty()) {
+      return;
+    }
+    int[] counts = run("ledger adjust batch", () -> {
+      PreparedBatch batch = handle.prepareBatch(Sql.BALANCE_ADJUST);
+      for (BalanceAdjustment a : adjustments) {
+        batch.bind("tenantId", a.tenantId())
+            .bind("participantId", a.participantId())
+            .bind("balanceDelta", a.balanceDelta())
+            .bind("lifetimeDelta", a.lifetimeDelta())
+            .bind("events", a.events())
+            .add();
+      }
+      return batch.execute();
+    });
+    for (int count : counts) {
+      // SUCCESS_NO_INFO (-2): the driver does not report counts of a batch; the rows were locked by the caller.
+      if (count == 0) {
+        throw new IllegalStateException("an adjusted participant is missing or its balance would go below zero");
+      }
+    }
+  }
+
+  /**
+   * PostgreSQL: the entries, events and counter additions in one statement ({@link Sql#PG_POINTS_ROWS_INSERT}),
+   * each set bound as arrays. Additions to one counter are summed first.
+   */
+  void appendPointsRowsAtOnce(PointsRows rows) {
+    if (rows.entries().isEmpty() && rows.events().isEmpty() && rows.increments().isEmpty()) {
+      return;
+    }
+    Map<List<Long>, PointsIncrement> counters = new LinkedHashMap<>();
+    for (PointsIncrement i : rows.increments()) {
+      if (i.points() < 0) {
+        throw new IllegalArgumentException("points must not be negative but was " + i.points());
+      }
+      counters.merge(List.of(i.tenantId(), i.participantId(), (long) i.month()), i,
+          (a, b) -> new PointsIncrement(a.tenantId(), a.campaignId(), a.participantId(), a.month(),
+              a.points() + b.points(), a.at().isAfter(b.at()) ? a.at() : b.at()));
+    }
+    List<LedgerEntry> e = rows.entries();
+    List<EventRecord> v = rows.events();
+    List<PointsIncrement> c = List.copyOf(counters.values());
+    run("ledger append with events and counters", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
+        () -> handle.createUpdate(Sql.PG_POINTS_ROWS_INSERT)
+            .bindArray("eTenant", Long.class, column(e, LedgerEntry::tenantId))
+            .bindArray("eId", Long.class, column(e, LedgerEntry::id))
+            .bindArray("eParticipant", Long.class, column(e, LedgerEntry::participantId))
+            .bindArray("eCampaign", Long.class, column(e, LedgerEntry::campaignId))
+            .bindArray("eKind", String.class, column(e, x -> x.kind().name()))
+            .bindArray("eAmount", Long.class, column(e, LedgerEntry::amount))
+            .bindArray("eType", String.class, column(e, LedgerEntry::type))
+            .bindArray("eDescription", String.class, column(e, LedgerEntry::description))
+            .bindArray("eKey", String.class, column(e, LedgerEntry::idempotencyKey))
+            .bindArray("eBalance", Long.class, column(e, LedgerEntry::balanceAfter))
+            .bindArray("eCreated", Long.class, column(e, x -> Rows.epochMicros(x.createdAt())))
+            .bindArray("vTenant", Long.class, column(v, EventRecord::tenantId))
+            .bindArray("vId", Long.class, column(v, EventRecord::eventId))
+            .bindArray("vType", String.class, column(v, x -> x.type().wireName()))
+            .bindArray("vCampaign", Long.class, column(v, EventRecord::campaignId))
+            .bindArray("vParticipant", Long.class, column(v, EventRecord::participantId))
+            .bindArray("vSequence", Long.class, column(v, EventRecord::sequence))
+            .bindArray("vOccurred", Long.class, column(v, x -> Rows.epochMicros(x.occurredAt())))
+            .bindArray("vVersion", Integer.class, column(v, EventRecord::schemaVersion))
+            .bindArray("vPosition", Long.class, column(v, EventRecord::position))
+            .bindArray("vPayload", String.class, column(v, EventRecord::payload))
+            .bindArray("cTenant", Long.class, column(c, PointsIncrement::tenantId))
+            .bindArray("cParticipant", Long.class, column(c, PointsIncrement::participantId))
+            .bindArray("cMonth", Integer.class, column(c, PointsIncrement::month))
+            .bindArray("cCampaign", Long.class, column(c, PointsIncrement::campaignId))
+            .bindArray("cPoints", Long.class, column(c, PointsIncrement::points))
+            .bindArray("cAt", Long.class, column(c, x -> Rows.epochMicros(x.at())))
+            .execute());
+  }
+
+  /** One field of every row, as an array column (nulls kept). */
+  private static <R> List<Object> column(List<R> rows, Function<R, ?> field) {
+    List<Object> values = new ArrayList<>(rows.size());
+    for (R row : rows) {
+      values.add(field.apply(row));
+    }
+    return values;
   }
 
   private static void requireNotNegative(long amount) {

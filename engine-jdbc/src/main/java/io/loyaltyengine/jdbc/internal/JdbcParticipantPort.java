@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.participant.ParticipantSearch;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.fraud.RiskLevel;
@@ -8,6 +9,7 @@ import io.loyaltyengine.participant.Participant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.SqlStatement;
 import org.jdbi.v3.core.statement.Update;
@@ -46,12 +48,13 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
 
   /** One query per {@value JdbcPort#IN_LIST_SIZE} ids. */
   @Override
-  public List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
-    return inSlices(participantIds, ids -> run("participant find all",
-        () -> handle.createQuery(Sql.PARTICIPANT_FIND_ALL)
+  public List<LockedParticipant> lockAll(long tenantId, Collection<Long> participantIds) {
+    // Ascending ids across the slices too, so the whole set is locked in one order.
+    return inSlices(new TreeSet<>(participantIds), ids -> run("participant lock all",
+        () -> handle.createQuery(Sql.PARTICIPANT_LOCK_ALL)
             .bind("tenantId", tenantId)
             .bindList("ids", ids)
-            .map(Rows.PARTICIPANT)
+            .map(Rows.LOCKED_PARTICIPANT)
             .list()));
   }
 

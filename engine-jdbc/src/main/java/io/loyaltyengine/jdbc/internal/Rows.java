@@ -7,13 +7,13 @@ import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
-import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
-import io.loyaltyengine.core.spi.SignupRecord;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.SigningKey;
+import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.coupons.AssignedCoupon;
@@ -101,8 +101,9 @@ final class Rows {
   static final RowMapper<BoardScore> BOARD_SCORE = (rs, ctx) -> new BoardScore(rs.getLong("participant_id"),
       rs.getLong("score"), instant(rs, "created_at"));
 
-  static final RowMapper<BalanceChange> BALANCE_CHANGE = (rs, ctx) -> new BalanceChange(rs.getLong("campaign_id"),
-      rs.getLong("points_balance"), rs.getLong("lifetime_points"));
+  /** A participant's row with {@code event_sequence}. */
+  static final RowMapper<LockedParticipant> LOCKED_PARTICIPANT = (rs, ctx) -> new LockedParticipant(
+      PARTICIPANT.map(rs, ctx), rs.getLong("event_sequence"));
 
   static final RowMapper<EventRecord> EVENT = (rs, ctx) -> new EventRecord(rs.getLong("event_id"),
       rs.getLong("tenant_id"), eventType(rs.getString("type")), nullableLong(rs, "campaign_id"),
@@ -243,6 +244,11 @@ final class Rows {
   }
 
   /** An argument binding {@code instant} as a UTC {@link OffsetDateTime} truncated to microseconds. */
+  /** An instant as whole microseconds since the epoch (the precision the tables keep). */
+  static long epochMicros(Instant instant) {
+    return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+  }
+
   static Argument timestamp(Instant instant) {
     if (instant == null) {
       return (position, statement, ctx) -> statement.setNull(position, Types.TIMESTAMP_WITH_TIMEZONE);

@@ -51,8 +51,9 @@ public final class Sql {
   static final String PARTICIPANT_FIND =
       PARTICIPANT_SELECT + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String PARTICIPANT_LOCK = PARTICIPANT_FIND + " FOR UPDATE";
-  static final String PARTICIPANT_FIND_ALL =
-      PARTICIPANT_SELECT + " WHERE tenant_id = :tenantId AND participant_id IN (<ids>)";
+  /** Rows locked in ascending id order, so that two such locks over overlapping sets never wait in a cycle. */
+  static final String PARTICIPANT_LOCK_ALL = "SELECT " + PARTICIPANT_COLUMNS + ", event_sequence FROM participant"
+      + " WHERE tenant_id = :tenantId AND participant_id IN (<ids>) ORDER BY participant_id FOR UPDATE";
   static final String PARTICIPANT_FIND_BY_EMAIL = PARTICIPANT_SELECT
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND email_sanitized = :emailSanitized";
   static final String PARTICIPANT_DELETE =
@@ -87,14 +88,21 @@ public final class Sql {
       "DELETE FROM ledger_entry WHERE tenant_id = :tenantId AND participant_id = :participantId";
 
   /** Credit: one conditional update; the bounds keep both totals at or below Long.MAX_VALUE. */
-  private static final String CREDIT_UPDATE = "UPDATE participant"
-      + " SET points_balance = points_balance + :amount, lifetime_points = lifetime_points + :amount"
+  private static final String CREDIT_UPDATE = "UPDATE participant SET points_balance = points_balance + :amount,"
+      + " lifetime_points = lifetime_points + :amount, event_sequence = event_sequence + 1"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId"
       + " AND points_balance <= :ceiling AND lifetime_points <= :ceiling";
   /** Debit: one conditional update; never below zero. */
-  private static final String DEBIT_UPDATE = "UPDATE participant SET points_balance = points_balance - :amount"
+  private static final String DEBIT_UPDATE = "UPDATE participant SET points_balance = points_balance - :amount,"
+      + " event_sequence = event_sequence + 1"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND points_balance >= :amount";
-  private static final String CHANGED_COLUMNS = "campaign_id, points_balance, lifetime_points";
+  /** What a balance change returns: the participant's row and the event sequence number it took. */
+  private static final String CHANGED_COLUMNS = PARTICIPANT_COLUMNS + ", event_sequence";
+
+  /** The sums of a bulk chunk, applied under the locks {@link #PARTICIPANT_LOCK_ALL} took. */
+  static final String BALANCE_ADJUST = "UPDATE participant SET points_balance = points_balance + :balanceDelta,"
+      + " lifetime_points = lifetime_points + :lifetimeDelta, event_sequence = event_sequence + :events"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND points_balance + :balanceDelta >= 0";
 
   static final String NEXT_SEQUENCE_UPDATE = "UPDATE participant SET event_sequence = event_sequence + 1"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
@@ -102,6 +110,39 @@ public final class Sql {
   static final String EVENT_COLUMNS = "tenant_id, event_id, type, campaign_id, participant_id, sequence, occurred_at,"
       + " schema_version, position, payload";
   static final String EVENT_SELECT = "SELECT " + EVENT_COLUMNS + " FROM event_outbox";
+
+  /**
+   * PostgreSQL: the ledger entries, events and counter additions of points changes in one statement, each row set
+   * bound as arrays and unnested (an award's rows then cost one round trip, a bulk chunk's a few). Times travel as
+   * microseconds since the epoch: whole numbers below 2^53, which the interval product keeps exact. The counter
+   * additions must name each counter once (ON CONFLICT cannot change one row twice in one statement).
+   */
+  static final String PG_POINTS_ROWS_INSERT = "WITH entries AS (INSERT INTO ledger_entry (" + LEDGER_COLUMNS + ")"
+      + " SELECT u.tenant_id, u.entry_id, u.participant_id, u.campaign_id, u.kind, u.amount, u.type, u.description,"
+      + " u.idempotency_key, u.balance_after, TIMESTAMPTZ 'epoch' + u.created_us * INTERVAL '1 microsecond'"
+      + " FROM unnest(CAST(:eTenant AS bigint[]), CAST(:eId AS bigint[]), CAST(:eParticipant AS bigint[]),"
+      + " CAST(:eCampaign AS bigint[]), CAST(:eKind AS text[]), CAST(:eAmount AS bigint[]), CAST(:eType AS text[]),"
+      + " CAST(:eDescription AS text[]), CAST(:eKey AS text[]), CAST(:eBalance AS bigint[]),"
+      + " CAST(:eCreated AS bigint[])) AS u (tenant_id, entry_id, participant_id, campaign_id, kind, amount, type,"
+      + " description, idempotency_key, balance_after, created_us)),"
+      + " events AS (INSERT INTO event_outbox (" + EVENT_COLUMNS + ")"
+      + " SELECT u.tenant_id, u.event_id, u.type, u.campaign_id, u.participant_id, u.sequence,"
+      + " TIMESTAMPTZ 'epoch' + u.occurred_us * INTERVAL '1 microsecond', u.schema_version, u.position,"
+      + " CAST(u.payload AS json)"
+      + " FROM unnest(CAST(:vTenant AS bigint[]), CAST(:vId AS bigint[]), CAST(:vType AS text[]),"
+      + " CAST(:vCampaign AS bigint[]), CAST(:vParticipant AS bigint[]), CAST(:vSequence AS bigint[]),"
+      + " CAST(:vOccurred AS bigint[]), CAST(:vVersion AS integer[]), CAST(:vPosition AS bigint[]),"
+      + " CAST(:vPayload AS text[])) AS u (tenant_id, event_id, type, campaign_id, participant_id, sequence,"
+      + " occurred_us, schema_version, position, payload))"
+      + " INSERT INTO points_count AS x (tenant_id, participant_id, year_month, campaign_id, points, updated_at)"
+      + " SELECT u.tenant_id, u.participant_id, u.year_month, u.campaign_id, u.points,"
+      + " TIMESTAMPTZ 'epoch' + u.at_us * INTERVAL '1 microsecond'"
+      + " FROM unnest(CAST(:cTenant AS bigint[]), CAST(:cParticipant AS bigint[]), CAST(:cMonth AS integer[]),"
+      + " CAST(:cCampaign AS bigint[]), CAST(:cPoints AS bigint[]), CAST(:cAt AS bigint[]))"
+      + " AS u (tenant_id, participant_id, year_month, campaign_id, points, at_us)"
+      + " ON CONFLICT (tenant_id, participant_id, year_month) DO UPDATE SET points = x.points + EXCLUDED.points,"
+      + " updated_at = GREATEST(x.updated_at, EXCLUDED.updated_at)";
+
   static final String EVENT_FIND = EVENT_SELECT + " WHERE tenant_id = :tenantId AND event_id = :eventId";
   /** The events of one tenant with the given ids (an array parameter, so one statement serves any count). */
   static final String EVENT_FIND_ALL = EVENT_SELECT + " WHERE tenant_id = :tenantId AND event_id = ANY(:eventIds)";

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
-import io.loyaltyengine.core.spi.BalanceChange;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
@@ -84,7 +84,8 @@ public abstract class NestedTransactionContractTest extends PortsContractSupport
       assertTrue(tx.ledger().credit(t, p, 10).isPresent());
       Undo thrown = assertThrows(Undo.class, () -> tx.nested(inner -> {
         inner.brands().insert(inside);
-        assertEquals(Optional.of(new BalanceChange(campaign.id(), 110, 110)), inner.ledger().credit(t, p, 100));
+        LockedParticipant changed = inner.ledger().credit(t, p, 100).orElseThrow();
+        assertEquals(List.of(110L, 110L), List.of(changed.balance(), changed.lifetimePoints()));
         inner.ledger().append(entry(campaign, p, 100, 110, "nested-key"));
         throw undo;
       }));
@@ -325,7 +326,7 @@ public abstract class NestedTransactionContractTest extends PortsContractSupport
         boolean fails = i % 4 == 1 || i % 7 == 0;
         try {
           tx.nested(inner -> {
-            BalanceChange after = inner.ledger().credit(t, p, amount).orElseThrow();
+            LockedParticipant after = inner.ledger().credit(t, p, amount).orElseThrow();
             inner.ledger().append(entry(campaign, p, amount, after.balance(), "u" + amount));
             if (fails) {
               // Half of the failures are a statement failing in the store, half the unit's own exception.

@@ -1,9 +1,10 @@
 package io.loyaltyengine.testkit.contract;
 
 import io.loyaltyengine.HostTransaction;
-import io.loyaltyengine.core.spi.BalanceChange;
+import io.loyaltyengine.core.spi.BalanceAdjustment;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
@@ -100,19 +101,27 @@ final class BrokenStorage implements Storage {
     }
 
     @Override
-    public Optional<BalanceChange> credit(long tenantId, long participantId, long amount) {
+    public Optional<LockedParticipant> credit(long tenantId, long participantId, long amount) {
       return tx.ledger().credit(tenantId, participantId, amount);
     }
 
     @Override
-    public Optional<BalanceChange> debit(long tenantId, long participantId, long amount) {
-      Optional<BalanceChange> debited = tx.ledger().debit(tenantId, participantId, amount);
+    public Optional<LockedParticipant> debit(long tenantId, long participantId, long amount) {
+      Optional<LockedParticipant> debited = tx.ledger().debit(tenantId, participantId, amount);
       if (debited.isPresent() || bug != Bug.DEBIT_IGNORES_BALANCE) {
         return debited;
       }
       // The bug: report the subtraction as done although the conditional update refused it.
-      return tx.participants().find(tenantId, participantId).map((Participant p) ->
-          new BalanceChange(p.campaignId(), p.pointsBalance() - amount, p.lifetimePoints()));
+      return tx.participants().find(tenantId, participantId).map((Participant p) -> new LockedParticipant(
+          new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
+              p.lastName(), p.ipAddress(), p.tier(), p.metadata(), p.pointsBalance() - amount, p.lifetimePoints(),
+              p.createdAt(), p.updatedAt(), p.riskLevel(), p.riskReason()),
+          tx.events().nextSequence(tenantId, participantId)));
+    }
+
+    @Override
+    public void adjustAll(List<BalanceAdjustment> adjustments) {
+      tx.ledger().adjustAll(adjustments);
     }
 
     @Override
