@@ -198,7 +198,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
-     * The most operations combined into one transaction (group commit); 1..256, default 64; 1 turns combining off.
+     * The most operations combined into one transaction (group commit); 1..256; 1 turns combining off. Default: 64,
+     * or 1 on a storage that commits concurrent transactions in parallel itself (PostgreSQL).
      *
      * <p>Awards, deductions and recorded actions that the engine runs in transactions of its own, called at the same
      * time from several threads, are combined into shared transactions, so that one durable commit (one fsync)
@@ -207,9 +208,10 @@ public interface LoyaltyEngine extends AutoCloseable {
      * participant apply in the order they arrived. A call alone pays no more than before: it runs at once, without a
      * savepoint. Operations inside a host's transaction are never combined.
      *
-     * <p>Measured, 4 threads: it nearly doubles awards per second on an H2 file, but halves them on PostgreSQL, where
-     * concurrent connections already share WAL flushes and the batch's savepoints add round trips: on PostgreSQL use
-     * {@code maxGroupCommit(1)} (docs/BENCHMARKS.md).
+     * <p>Measured (docs/BENCHMARKS.md): on an H2 file, whose commits are written one at a time, it multiplies
+     * awards per second from several threads; on PostgreSQL, whose concurrent connections already share WAL
+     * flushes, it halves them, since the batch runs on one connection, a savepoint's round trips per operation
+     * more. Hence the default: off on PostgreSQL, unless set here.
      *
      * @throws IllegalArgumentException if {@code operations} is outside 1..256
      * @throws IllegalStateException if it was already set
@@ -298,7 +300,7 @@ public interface LoyaltyEngine extends AutoCloseable {
           nodeId,
           limits == null ? EngineLimits.DEFAULTS : limits,
           maxTransactionRetries < 0 ? 5 : maxTransactionRetries,
-          maxGroupCommit < 0 ? 64 : maxGroupCommit,
+          maxGroupCommit < 0 ? 0 : maxGroupCommit,
           events == null ? EventSettings.DEFAULTS : events,
           webhooks == null ? WebhookSettings.DEFAULTS : webhooks,
           fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,

@@ -2,6 +2,7 @@ package io.loyaltyengine.benchmarks;
 
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
@@ -107,6 +108,12 @@ public final class CommitCountingStorage implements Storage {
     public <T> T nested(TransactionWork<T> work) {
       nested[0]++;
       return super.nested(work);
+    }
+
+    /** Watches no port: the store's own write (one statement on PostgreSQL) is kept. */
+    @Override
+    public void appendPointsRows(PointsRows rows) {
+      delegate().appendPointsRows(rows);
     }
   }
 }

@@ -73,7 +73,7 @@ public final class EngineFixture implements AutoCloseable {
    *
    * @param storage the engine's storage
    * @param count how many participants to create
-   * @param maxGroupCommit the engine's group commit bound (1 turns it off)
+   * @param maxGroupCommit the engine's group commit bound (1 turns it off; 0 leaves the engine's default)
    * @param setup a connection to the engine's database to create the participants (and their balances) in one
    *     host transaction, so that a trial does not wait for a thousand synced commits first; null on the
    *     in-memory store, where they are created one call each. Left open.
@@ -82,11 +82,13 @@ public final class EngineFixture implements AutoCloseable {
    */
   public EngineFixture(Storage storage, int count, int maxGroupCommit, Connection setup, boolean withBalances)
       throws SQLException {
-    engine = LoyaltyEngine.builder()
+    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
         .storage(storage)
-        .maxGroupCommit(maxGroupCommit)
-        .events(EventSettings.builder().manualDispatch().build())
-        .build();
+        .events(EventSettings.builder().manualDispatch().build());
+    if (maxGroupCommit > 0) {
+      builder.maxGroupCommit(maxGroupCommit);
+    }
+    engine = builder.build();
     try {
       scope = engine.forTenant(engine.tenants().create(NewTenant.business("bench")).id());
       long brand = scope.brands().create(new NewBrand("bench", "bench.example.com")).id();

@@ -84,6 +84,10 @@ public final class JdbcStorage implements Storage {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcStorage.class);
   private static final Set<StorageCapability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
       StorageCapability.HOST_TRANSACTIONS, StorageCapability.SHARED_DATABASE, StorageCapability.DURABLE));
+  /** PostgreSQL also commits in parallel, sharing WAL flushes among concurrent commits. */
+  private static final Set<StorageCapability> POSTGRESQL_CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
+      StorageCapability.HOST_TRANSACTIONS, StorageCapability.SHARED_DATABASE, StorageCapability.DURABLE,
+      StorageCapability.PARALLEL_COMMITS));
   private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
 
   private final HikariDataSource ownedPool;
@@ -151,7 +155,7 @@ public final class JdbcStorage implements Storage {
 
   @Override
   public Set<StorageCapability> capabilities() {
-    return CAPABILITIES;
+    return sql.dialect() == SqlDialect.POSTGRESQL ? POSTGRESQL_CAPABILITIES : CAPABILITIES;
   }
 
   @Override

@@ -84,8 +84,8 @@ class GroupCommitPostgresTest extends GroupCommitTestBase {
   void twoEnginesOnOneDatabaseBothCombiningOnTheSameParticipantsKeepEveryBalanceExact() throws Exception {
     long seed = ModelRunner.seeds(System.nanoTime())[0];
     System.out.println(getClass().getSimpleName() + " two engines: seed " + seed);
-    Engine first = engine(0);
-    Engine second = engine(0);
+    Engine first = engine(COMBINING);
+    Engine second = engine(COMBINING);
     World w = new World(first.engine(), 3);
     List<TenantScope> scopes = List.of(first.scope(w), second.scope(w));
     int threadsPerEngine = 4;

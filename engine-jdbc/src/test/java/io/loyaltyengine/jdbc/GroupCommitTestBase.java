@@ -22,6 +22,7 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.events.EventSettings;
@@ -44,8 +45,8 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
-import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.model.ModelRunner;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -127,6 +128,9 @@ abstract class GroupCommitTestBase {
     }
   }
 
+  /** A bound that combines: the default on a store that does not commit in parallel, set explicitly on all. */
+  static final int COMBINING = 64;
+
   /** An engine on a new storage of the fixture; {@code maxGroupCommit} 0 leaves the default. */
   final Engine engine(int maxGroupCommit) {
     return engine(maxGroupCommit, 5);
@@ -188,8 +192,8 @@ abstract class GroupCommitTestBase {
     }
   }
 
-  @ParameterizedTest(name = "maxGroupCommit {0} (0: the default)")
-  @ValueSource(ints = {0, 1})
+  @ParameterizedTest(name = "maxGroupCommit {0}")
+  @ValueSource(ints = {COMBINING, 1})
   void manyThreadsAwardingAndDeductingOnAFewParticipantsEachGetTheirOwnExactResult(int maxGroupCommit)
       throws Exception {
     long seed = ModelRunner.seeds(System.nanoTime())[0];
@@ -426,11 +430,35 @@ abstract class GroupCommitTestBase {
     return "transactions by units combined (0: alone) " + sizes;
   }
 
+  @Test
+  void byDefaultCallsAreCombinedUnlessTheStoreCommitsInParallelItself() throws Exception {
+    Engine e = engine(0);
+    World w = new World(e.engine(), 3);
+    TenantScope scope = e.scope(w);
+    if (!e.probe().capabilities().contains(StorageCapability.PARALLEL_COMMITS)) {
+      batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+          () -> scope.points().award(w.ref(1), PointsChange.of(1, "purchase")),
+          () -> scope.points().award(w.ref(2), PointsChange.of(1, "purchase"))));
+      assertSharedTransaction(e.probe(), 2, 0);
+      return;
+    }
+    // PostgreSQL: off. A call runs in its own transaction at once, even while another call's is held open.
+    ExecutorService pool = threads(1);
+    GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
+    Future<PointsResult> plug = pool.submit(() -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")));
+    gate.awaitHeld();
+    assertEquals(1, scope.points().award(w.ref(1), PointsChange.of(1, "purchase")).balance());
+    gate.release();
+    assertEquals(1, plug.get(2, TimeUnit.MINUTES).balance());
+    assertTrue(e.probe().transactions().stream().noneMatch(GroupCommitProbe.Tx::shared),
+        "nothing combined: " + e.probe().transactions());
+  }
+
   // ==================================================================== failures in a batch
 
   @Test
   void aFailingOperationNeverFailsItsNeighboursInTheSameBatch() throws Exception {
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 5);
     TenantScope scope = e.scope(w);
     scope.points().award(w.ref(1), PointsChange.of(50, "welcome"));
@@ -488,7 +516,7 @@ abstract class GroupCommitTestBase {
 
   @Test
   void anOperationUndoneInsideABatchLeavesNothingInTheLeaderboardIndex() throws Exception {
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 3);
     TenantScope scope = e.scope(w);
     CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
@@ -536,7 +564,7 @@ abstract class GroupCommitTestBase {
 
   @Test
   void callsOnOneParticipantApplyInTheOrderTheyArrivedInsideABatch() throws Exception {
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
     List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
@@ -567,7 +595,7 @@ abstract class GroupCommitTestBase {
 
   @Test
   void twoCallersWithOneKeyInOneBatchGetOneEntryAndTheSameResult() throws Exception {
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
     scope.points().award(w.ref(1), PointsChange.of(100, "welcome"));
@@ -599,7 +627,7 @@ abstract class GroupCommitTestBase {
   void manyThreadsRetryingTheSameKeysGetOneEntryPerKey() throws Exception {
     long seed = ModelRunner.seeds(System.nanoTime())[0];
     System.out.println(getClass().getSimpleName() + " same keys: seed " + seed);
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
     int threads = 8;
@@ -652,7 +680,7 @@ abstract class GroupCommitTestBase {
    */
   @Test
   void callersInterruptedWhileQueuedNeitherFailTheirNeighboursNorLoseTheirInterrupt() throws Exception {
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
     long expected = 0;
@@ -706,7 +734,7 @@ abstract class GroupCommitTestBase {
 
   private void sharedTransactionFailsAtItsEnd(java.util.function.Supplier<RuntimeException> failure)
       throws Exception {
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
     e.probe().failNextSharedTransaction(failure);
@@ -733,7 +761,7 @@ abstract class GroupCommitTestBase {
 
   @Test
   void aUnitFailingTransientlyInsideABatchGivesUpTheBatchAndOrderHolds() throws Exception {
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
     e.probe().failNextDebitInASharedTransaction(() -> new TransientStorageException("injected deadlock", null));
@@ -753,7 +781,7 @@ abstract class GroupCommitTestBase {
 
   @Test
   void aUnitThatAlwaysFailsTransientlyFailsAloneAndItsNeighboursApplyOnce() throws Exception {
-    Engine e = engine(0, 2);
+    Engine e = engine(COMBINING, 2);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
     e.probe().poisonEntries(entry -> "doomed".equals(entry.idempotencyKey()),
@@ -774,7 +802,7 @@ abstract class GroupCommitTestBase {
   @Test
   void operationsJoiningAHostTransactionAreNeverCombined() throws Exception {
     assumeTrue(fixture.hostTransactions().isPresent(), "the backend cannot join host transactions");
-    Engine e = engine(0);
+    Engine e = engine(COMBINING);
     World w = new World(e.engine(), 1);
     StoreFixture.HostTransactions hosts = fixture.hostTransactions().orElseThrow();
     long orders = hosts.countHostOrders(); // creates the host's table before the threads race to

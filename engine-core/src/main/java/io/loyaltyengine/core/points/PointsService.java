@@ -381,10 +381,12 @@ public final class PointsService implements Points {
       if (changed.isPresent()) {
         return changed.get();
       }
-      // The conditional update matched no row: find out why, for the caller.
-      Participant now = tx.participants().find(tenantId, participantId)
-          .orElseThrow(() -> LoyaltyException.notFound("participant"));
-      return refuse(now.pointsBalance(), now.lifetimePoints(), kind, amount);
+      // The conditional update matched no row. If the participant exists, its bound failed at that moment, whatever
+      // the balance is now (another commit may have changed it since): that, not the current row, is the answer.
+      if (tx.participants().find(tenantId, participantId).isEmpty()) {
+        throw LoyaltyException.notFound("participant");
+      }
+      return refuse(kind);
     }
 
     @Override
@@ -393,17 +395,13 @@ public final class PointsService implements Points {
     }
   }
 
-  /** Why a balance cannot change by {@code amount}: always throws. */
-  private static LockedParticipant refuse(long balance, long lifetimePoints, LedgerEntryKind kind, long amount) {
+  /** A balance change refused by its bound: a deduction's balance too small, an award's totals overflowing. */
+  private static LockedParticipant refuse(LedgerEntryKind kind) {
     if (kind == LedgerEntryKind.DEDUCT) {
-      if (!PointsRules.canDebit(balance, amount)) {
-        throw new LoyaltyException(ErrorCode.INSUFFICIENT_POINTS, "amount",
-            "the participant's balance is smaller than the amount");
-      }
-    } else if (!PointsRules.canCredit(balance, lifetimePoints, amount)) {
-      throw LoyaltyException.validation("amount", "the award would overflow the participant's points");
+      throw new LoyaltyException(ErrorCode.INSUFFICIENT_POINTS, "amount",
+          "the participant's balance is smaller than the amount");
     }
-    throw new LoyaltyException(ErrorCode.CONFLICT, null, "the participant changed concurrently; retry");
+    throw LoyaltyException.validation("amount", "the award would overflow the participant's points");
   }
 
   /**
@@ -477,7 +475,7 @@ public final class PointsService implements Points {
       boolean award = kind == LedgerEntryKind.AWARD;
       if (award ? !PointsRules.canCredit(row.balance, row.lifetimePoints, amount)
           : !PointsRules.canDebit(row.balance, amount)) {
-        return refuse(row.balance, row.lifetimePoints, kind, amount);
+        return refuse(kind);
       }
       row.balance += award ? amount : -amount;
       row.lifetimePoints += award ? amount : 0;

@@ -7,5 +7,11 @@ public enum StorageCapability {
   /** Several storages (engine instances) can be opened on one database and see each other's commits. */
   SHARED_DATABASE,
   /** Committed state survives the process: a storage reopened on the same database finds it. */
-  DURABLE
+  DURABLE,
+  /**
+   * Concurrent transactions commit in parallel and the store itself shares one durable flush among the commits that
+   * wait together (PostgreSQL's WAL writer). Combining operations in the engine (group commit) would only run them
+   * one after another on one connection, so by default the engine does not, on such a store.
+   */
+  PARALLEL_COMMITS
 }
