@@ -154,7 +154,13 @@ class ContractSuiteSelfTest {
         "everyAssignedCouponIsDistinctAndFromThePoolOverSeededSequences");
     String model = results.failures.get("ledgerAgreesWithTheReferenceModelOverSeededOperationSequences").getMessage();
     assertTrue(model.contains("Replay this seed alone with -Dloyalty.seed="), model);
-    assertTrue(model.contains("Shortened failing sequence"), model);
+    // The first overdraft the ledger run meets may be in a group of concurrent callers, where it shows only if the
+    // deduction runs before the award that would have covered it: then it is reported as not reproducible and not
+    // shortened. Either way the failing step is named. (Shortening is checked by the dropped-entries test.)
+    assertTrue(model.contains("Shortened failing sequence")
+        || model.contains("did not reproduce on a fresh system"), model);
+    assertTrue(model.contains("balanceAfter -") || model.contains("balance=-") || model.contains("INSUFFICIENT_POINTS"),
+        "the overdraft is what is reported:\n" + model);
     String catalog = results.failures.get("catalogStockAndPointsAgreeWithTheReferenceModelOverSeededRedemptions")
         .getMessage();
     assertTrue(catalog.contains("Replay this seed alone with -Dloyalty.seed="), catalog);
