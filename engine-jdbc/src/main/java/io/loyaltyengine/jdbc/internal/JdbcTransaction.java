@@ -145,11 +145,6 @@ public final class JdbcTransaction implements Transaction {
     return leaderboards;
   }
 
-  /**
-   * Sets a JDBC savepoint and, if {@code work} throws, rolls back to it; else releases it. Releasing costs a round
-   * trip on PostgreSQL, but a transaction with many live savepoints costs far more there (each keeps its
-   * subtransaction until the end).
-   */
   /** On PostgreSQL one statement for all the rows; on H2 the three batches (no round trips to save in-process). */
   @Override
   public void appendPointsRows(PointsRows rows) {
@@ -159,6 +154,12 @@ public final class JdbcTransaction implements Transaction {
       Transaction.super.appendPointsRows(rows);
     }
   }
+
+  /**
+   * Sets a JDBC savepoint and, if {@code work} throws, rolls back to it; else releases it. Releasing costs a round
+   * trip on PostgreSQL, but a transaction with many live savepoints costs far more there (each keeps its
+   * subtransaction until the end).
+   */
 
   @Override
   public <T> T nested(TransactionWork<T> work) {

@@ -243,12 +243,15 @@ final class Rows {
     }
   }
 
-  /** An argument binding {@code instant} as a UTC {@link OffsetDateTime} truncated to microseconds. */
-  /** An instant as whole microseconds since the epoch (the precision the tables keep). */
+  /**
+   * An instant as whole microseconds since the epoch, truncated as {@link #timestamp} truncates (toward the past),
+   * for PostgreSQL's array binding ({@link Sql#PG_POINTS_ROWS_INSERT}).
+   */
   static long epochMicros(Instant instant) {
-    return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
   }
 
+  /** An argument binding {@code instant} as a UTC {@link OffsetDateTime} truncated to microseconds. */
   static Argument timestamp(Instant instant) {
     if (instant == null) {
       return (position, statement, ctx) -> statement.setNull(position, Types.TIMESTAMP_WITH_TIMEZONE);

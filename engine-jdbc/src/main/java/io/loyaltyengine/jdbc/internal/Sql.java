@@ -111,15 +111,22 @@ public final class Sql {
       + " schema_version, position, payload";
   static final String EVENT_SELECT = "SELECT " + EVENT_COLUMNS + " FROM event_outbox";
 
+  /** PostgreSQL: the timestamp {@code column} microseconds after the epoch, exactly (see below). */
+  private static String pgEpochMicros(String column) {
+    return "TIMESTAMPTZ 'epoch' + (" + column + " / 1000000) * INTERVAL '1 second' + (" + column
+        + " % 1000000) * INTERVAL '1 microsecond'";
+  }
+
   /**
    * PostgreSQL: the ledger entries, events and counter additions of points changes in one statement, each row set
    * bound as arrays and unnested (an award's rows then cost one round trip, a bulk chunk's a few). Times travel as
-   * microseconds since the epoch: whole numbers below 2^53, which the interval product keeps exact. The counter
-   * additions must name each counter once (ON CONFLICT cannot change one row twice in one statement).
+   * microseconds since the epoch, turned into timestamps as whole seconds plus microseconds: each product stays far
+   * below 2^53, where an interval's floating-point multiplication is exact, for any year the tables can hold. The
+   * counter additions must name each counter once (ON CONFLICT cannot change one row twice in one statement).
    */
   static final String PG_POINTS_ROWS_INSERT = "WITH entries AS (INSERT INTO ledger_entry (" + LEDGER_COLUMNS + ")"
       + " SELECT u.tenant_id, u.entry_id, u.participant_id, u.campaign_id, u.kind, u.amount, u.type, u.description,"
-      + " u.idempotency_key, u.balance_after, TIMESTAMPTZ 'epoch' + u.created_us * INTERVAL '1 microsecond'"
+      + " u.idempotency_key, u.balance_after, " + pgEpochMicros("u.created_us")
       + " FROM unnest(CAST(:eTenant AS bigint[]), CAST(:eId AS bigint[]), CAST(:eParticipant AS bigint[]),"
       + " CAST(:eCampaign AS bigint[]), CAST(:eKind AS text[]), CAST(:eAmount AS bigint[]), CAST(:eType AS text[]),"
       + " CAST(:eDescription AS text[]), CAST(:eKey AS text[]), CAST(:eBalance AS bigint[]),"
@@ -127,7 +134,7 @@ public final class Sql {
       + " description, idempotency_key, balance_after, created_us)),"
       + " events AS (INSERT INTO event_outbox (" + EVENT_COLUMNS + ")"
       + " SELECT u.tenant_id, u.event_id, u.type, u.campaign_id, u.participant_id, u.sequence,"
-      + " TIMESTAMPTZ 'epoch' + u.occurred_us * INTERVAL '1 microsecond', u.schema_version, u.position,"
+      + " " + pgEpochMicros("u.occurred_us") + ", u.schema_version, u.position,"
       + " CAST(u.payload AS json)"
       + " FROM unnest(CAST(:vTenant AS bigint[]), CAST(:vId AS bigint[]), CAST(:vType AS text[]),"
       + " CAST(:vCampaign AS bigint[]), CAST(:vParticipant AS bigint[]), CAST(:vSequence AS bigint[]),"
@@ -136,7 +143,7 @@ public final class Sql {
       + " occurred_us, schema_version, position, payload))"
       + " INSERT INTO points_count AS x (tenant_id, participant_id, year_month, campaign_id, points, updated_at)"
       + " SELECT u.tenant_id, u.participant_id, u.year_month, u.campaign_id, u.points,"
-      + " TIMESTAMPTZ 'epoch' + u.at_us * INTERVAL '1 microsecond'"
+      + " " + pgEpochMicros("u.at_us")
       + " FROM unnest(CAST(:cTenant AS bigint[]), CAST(:cParticipant AS bigint[]), CAST(:cMonth AS integer[]),"
       + " CAST(:cCampaign AS bigint[]), CAST(:cPoints AS bigint[]), CAST(:cAt AS bigint[]))"
       + " AS u (tenant_id, participant_id, year_month, campaign_id, points, at_us)"

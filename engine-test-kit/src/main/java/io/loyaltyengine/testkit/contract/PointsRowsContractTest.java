@@ -569,6 +569,26 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void timesFarFromNowKeepEveryMicrosecond() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Participant p = participant(campaign, 0, 0);
+    // Past 2^53 microseconds after the epoch (June 2255) a floating-point product would round; before 1970 the
+    // microseconds count down.
+    Instant future = Instant.parse("2999-12-31T23:59:59.999999Z");
+    Instant past = Instant.parse("1960-01-01T00:00:00.000001Z");
+    LedgerEntry late = entry(campaign, p.id(), LedgerEntryKind.AWARD, 7, "purchase", null, null, 7, future);
+    LedgerEntry early = entry(campaign, p.id(), LedgerEntryKind.AWARD, 3, "purchase", null, null, 10, past);
+    EventRecord event = event(t, EventType.POINTS_AWARDED, campaign.id(), p.id(), 1, future, "{}");
+    run(tx -> tx.appendPointsRows(new PointsRows(List.of(early, late), List.of(event),
+        List.of(increment(campaign, p.id(), ALL_TIME, 7, future)))));
+
+    assertEquals(List.of(early, late), history(t, p.id()), "newest id first");
+    assertEquals(Optional.of(event), tx(tx -> tx.events().find(t, event.eventId())));
+    assertEquals(List.of(counter(p.id(), ALL_TIME, 7, future)), pointsCounters(campaign));
+  }
+
+  @Test
   void incrementsOfOneCounterInOneCallAreSummedIntoNewAndExistingCountersAtTheLatestTime() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
