@@ -160,7 +160,7 @@ public final class PointsService implements Points {
         PointsResult[] r = new PointsResult[chunk.size()];
         for (int i = 0; i < r.length; i++) {
           Prepared p = chunk.get(i);
-          r[i] = applyIn(tx, p.resolver().resolveId(tx, tenantId), p.kind(), p.change(), writes);
+          r[i] = applyIn(tx, writes.participantId(p), p.kind(), p.change(), writes);
         }
         writes.flush(tx);
         return r;
@@ -406,9 +406,10 @@ public final class PointsService implements Points {
 
   /**
    * A chunk of {@link #applyAll} worked out in memory under its participants' row locks, then written at once.
-   * Its participants named by id are locked up front in one query ({@link ParticipantPort#lockAll}, ascending id
-   * order); one named by email is locked when the chunk reaches it. Each operation then changes the locked row as
-   * the conditional update would (same bounds, same errors), and numbers its event. At the end of the chunk each
+   * Its participants are locked up front in one query per 500 ids ({@link ParticipantPort#lockAll}, ascending id
+   * order; those named by email are resolved first), so two chunks never wait on each other's participants in a
+   * cycle. Each operation then changes the locked row as the conditional update would (same bounds, same errors),
+   * and numbers its event. At the end of the chunk each
    * participant's row gets one update with the chunk's sums ({@link LedgerPort#adjustAll}) and every entry, event
    * and counter addition goes in one call ({@link Transaction#appendPointsRows}). A failure leaves nothing: the
    * chunk's transaction rolls back and the chunk runs again the careful way.
@@ -417,19 +418,29 @@ public final class PointsService implements Points {
    */
   private final class ChunkWrites implements Writes {
     private final Map<Long, Held> held = new HashMap<>();
+    /** The ids of the participants the chunk names by email, by the operation's index in the request. */
+    private final Map<Integer, Long> resolved = new HashMap<>();
     private final Map<String, LedgerEntry> entriesByKey = new HashMap<>();
     private final List<LedgerEntry> entries = new ArrayList<>();
     private final List<EventRecord> events = new ArrayList<>();
     /** Points to add per counter (participant, month), summed over the chunk. */
     private final Map<CounterKey, PointsIncrement> increments = new LinkedHashMap<>();
 
-    /** Locks the chunk's participants named by id and reads its entries with an idempotency key, a query each. */
+    /**
+     * Resolves the participants the chunk names by email (a read each; an unknown one fails the chunk, which then
+     * runs the careful way), locks all of the chunk's participants in one query per 500 ids, in ascending id order,
+     * and reads its entries with an idempotency key in one query.
+     */
     ChunkWrites(Transaction tx, long tenantId, List<Prepared> chunk) {
       Set<Long> ids = new HashSet<>();
       Set<String> keys = new HashSet<>();
       for (Prepared p : chunk) {
         if (p.participant() instanceof ParticipantRef.ById byId) {
           ids.add(byId.participantId());
+        } else {
+          long id = p.resolver().resolveId(tx, tenantId);
+          resolved.put(p.index(), id);
+          ids.add(id);
         }
         if (p.change().idempotencyKey() != null) {
           keys.add(p.change().idempotencyKey());
@@ -447,13 +458,16 @@ public final class PointsService implements Points {
       }
     }
 
-    /** The participant's row as the chunk has changed it so far, locking it first if needed. */
+    /** The id of the operation's participant, resolved beforehand when named by email. */
+    long participantId(Prepared p) {
+      return p.participant() instanceof ParticipantRef.ById byId ? byId.participantId() : resolved.get(p.index());
+    }
+
+    /** The participant's row as the chunk has changed it so far; locked up front, or missing. */
     private Held held(Transaction tx, long participantId) {
       Held row = held.get(participantId);
       if (row == null) {
-        row = tx.participants().lockAll(context.tenantId(), List.of(participantId)).stream().findFirst()
-            .map(Held::new).orElseThrow(() -> LoyaltyException.notFound("participant"));
-        held.put(participantId, row);
+        throw LoyaltyException.notFound("participant");
       }
       return row;
     }
