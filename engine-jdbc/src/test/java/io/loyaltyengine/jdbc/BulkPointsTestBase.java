@@ -16,7 +16,6 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
-import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
@@ -62,7 +61,7 @@ abstract class BulkPointsTestBase {
   private static final int CHUNK = 1_000;
 
   private StoreFixture fixture;
-  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private final TestEngines engines = new TestEngines();
 
   abstract StoreFixture createFixture();
 
@@ -73,18 +72,12 @@ abstract class BulkPointsTestBase {
 
   @AfterEach
   final void close() {
-    engines.forEach(LoyaltyEngine::close);
+    engines.close();
     fixture.close();
   }
 
   private LoyaltyEngine engine() {
-    LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(fixture.openStorage())
-        .events(EventSettings.builder().manualDispatch().build())
-        .nodeId(engines.size() + 1)
-        .build();
-    engines.add(engine);
-    return engine;
+    return engines.build(engines.builder(fixture.openStorage(), 0));
   }
 
   @Test
@@ -255,12 +248,7 @@ abstract class BulkPointsTestBase {
   @Test
   void aStoreFailureOfOneOperationFailsThatOperationAlone() {
     GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
-    LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(probe)
-        .events(EventSettings.builder().manualDispatch().build())
-        .nodeId(engines.size() + 1)
-        .build();
-    engines.add(engine);
+    LoyaltyEngine engine = engines.build(engines.builder(probe, 0));
     World w = new World(engine, 3);
     TenantScope scope = engine.forTenant(w.tenantId);
     long refused = w.participants.get(1);

@@ -16,7 +16,6 @@ import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.events.EventFilter;
-import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
@@ -58,7 +57,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 abstract class CappedDeductTestBase {
   private StoreFixture fixture;
-  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private final TestEngines engines = new TestEngines();
 
   abstract StoreFixture createFixture();
 
@@ -69,21 +68,12 @@ abstract class CappedDeductTestBase {
 
   @AfterEach
   final void close() {
-    engines.forEach(LoyaltyEngine::close);
+    engines.close();
     fixture.close();
   }
 
   private LoyaltyEngine engine(int maxGroupCommit) {
-    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
-        .storage(fixture.openStorage())
-        .events(EventSettings.builder().manualDispatch().build())
-        .nodeId(engines.size() + 1);
-    if (maxGroupCommit > 0) {
-      builder.maxGroupCommit(maxGroupCommit);
-    }
-    LoyaltyEngine engine = builder.build();
-    engines.add(engine);
-    return engine;
+    return engines.build(engines.builder(fixture.openStorage(), maxGroupCommit));
   }
 
   @Test

@@ -25,7 +25,6 @@ import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransientStorageException;
-import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
@@ -91,10 +90,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 abstract class GroupCommitTestBase {
   /** An id no participant has. */
   static final long UNKNOWN = Long.MAX_VALUE - 7;
-  private static final EventSettings MANUAL = EventSettings.builder().manualDispatch().build();
 
   private StoreFixture fixture;
-  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private final TestEngines engines = new TestEngines();
   private final List<ExecutorService> pools = new ArrayList<>();
 
   /** A fixture on a fresh, empty database of the backend under test. */
@@ -111,9 +109,7 @@ abstract class GroupCommitTestBase {
       pool.shutdownNow();
       assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS), "a caller did not stop");
     }
-    List<LoyaltyEngine> open = new ArrayList<>(engines);
-    Collections.reverse(open);
-    open.forEach(LoyaltyEngine::close);
+    engines.close();
     fixture.close();
   }
 
@@ -138,17 +134,8 @@ abstract class GroupCommitTestBase {
 
   final Engine engine(int maxGroupCommit, int maxTransactionRetries) {
     GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
-    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
-        .storage(probe)
-        .events(MANUAL)
-        .nodeId(engines.size() + 1)
-        .maxTransactionRetries(maxTransactionRetries);
-    if (maxGroupCommit > 0) {
-      builder.maxGroupCommit(maxGroupCommit);
-    }
-    LoyaltyEngine engine = builder.build();
-    engines.add(engine);
-    return new Engine(engine, probe);
+    return new Engine(engines.build(engines.builder(probe, maxGroupCommit)
+        .maxTransactionRetries(maxTransactionRetries)), probe);
   }
 
   final ExecutorService threads(int count) {

@@ -672,14 +672,12 @@ final class InMemoryTransaction implements Transaction {
 
     /** Sets the totals and advances the event sequence by {@code events}, as the database's one update does. */
     private LockedParticipant setPoints(Participant p, long balance, long lifetime, long events) {
-      Participant changed = new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(),
-          p.firstName(), p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetime, p.createdAt(),
-          p.updatedAt(), p.riskLevel(), p.riskReason());
-      write(changed);
       IdPair key = new IdPair(p.tenantId(), p.id());
-      long sequence = t.eventSequences.getOrDefault(key, 0L) + events;
-      put(t.eventSequences, key, sequence);
-      return new LockedParticipant(changed, sequence);
+      long sequence = t.eventSequences.getOrDefault(key, 0L);
+      LockedParticipant changed = new LockedParticipant(p, sequence).withTotals(balance, lifetime, sequence + events);
+      write(changed.participant());
+      put(t.eventSequences, key, changed.eventSequence());
+      return changed;
     }
 
     @Override

@@ -55,8 +55,8 @@ public final class EventJson {
     });
   }
 
-  /** The payload of points awarded and deducted events. */
-  public static String points(LedgerEntry entry, Participant p, long balance, long lifetimePoints) {
+  /** The payload of points awarded and deducted events; {@code p} is the participant after the change. */
+  public static String points(LedgerEntry entry, Participant p) {
     return write(g -> {
       g.writeStartObject();
       g.writeFieldName("entry");
@@ -70,8 +70,8 @@ public final class EventJson {
       g.writeNumberField("balanceAfter", entry.balanceAfter());
       g.writeStringField("createdAt", entry.createdAt().toString());
       g.writeEndObject();
-      g.writeNumberField("balance", balance);
-      g.writeNumberField("lifetimePoints", lifetimePoints);
+      g.writeNumberField("balance", p.pointsBalance());
+      g.writeNumberField("lifetimePoints", p.lifetimePoints());
       g.writeFieldName("participant");
       g.writeStartObject();
       g.writeNumberField("id", p.id());

@@ -37,7 +37,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -316,7 +315,7 @@ public final class PointsService implements Points {
         context.now());
     EventType type = kind == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED;
     EventRecord event = Outbox.event(context, type, p.campaignId(), p.id(), after.eventSequence(),
-        EventJson.points(entry, p, p.pointsBalance(), p.lifetimePoints()));
+        EventJson.points(entry, p));
     List<PointsIncrement> increments = List.of();
     if (kind == LedgerEntryKind.AWARD) {
       // The POINTS boards' counters, all time and the current month of the campaign's zone (deductions never
@@ -423,8 +422,8 @@ public final class PointsService implements Points {
     private final Map<String, LedgerEntry> entriesByKey = new HashMap<>();
     private final List<LedgerEntry> entries = new ArrayList<>();
     private final List<EventRecord> events = new ArrayList<>();
-    /** Points to add per counter (participant, month), summed over the chunk. */
-    private final Map<CounterKey, PointsIncrement> increments = new LinkedHashMap<>();
+    /** Points to add to counters (summed per counter by {@link PointsRows}). */
+    private final List<PointsIncrement> increments = new ArrayList<>();
 
     /**
      * Resolves the participants the chunk names by email (a read each; an unknown one fails the chunk, which then
@@ -464,7 +463,7 @@ public final class PointsService implements Points {
     }
 
     /** The participant's row as the chunk has changed it so far; locked up front, or missing. */
-    private Held held(Transaction tx, long participantId) {
+    private Held held(long participantId) {
       Held row = held.get(participantId);
       if (row == null) {
         throw LoyaltyException.notFound("participant");
@@ -480,21 +479,21 @@ public final class PointsService implements Points {
 
     @Override
     public Participant lock(Transaction tx, long participantId) {
-      return held(tx, participantId).now();
+      return held(participantId).now.participant();
     }
 
     @Override
     public LockedParticipant change(Transaction tx, long participantId, LedgerEntryKind kind, long amount) {
-      Held row = held(tx, participantId);
+      Held row = held(participantId);
+      LockedParticipant now = row.now;
       boolean award = kind == LedgerEntryKind.AWARD;
-      if (award ? !PointsRules.canCredit(row.balance, row.lifetimePoints, amount)
-          : !PointsRules.canDebit(row.balance, amount)) {
+      if (award ? !PointsRules.canCredit(now.balance(), now.lifetimePoints(), amount)
+          : !PointsRules.canDebit(now.balance(), amount)) {
         return refuse(kind);
       }
-      row.balance += award ? amount : -amount;
-      row.lifetimePoints += award ? amount : 0;
-      row.sequence++;
-      return new LockedParticipant(row.now(), row.sequence);
+      row.now = now.withTotals(now.balance() + (award ? amount : -amount),
+          now.lifetimePoints() + (award ? amount : 0), now.eventSequence() + 1);
+      return row.now;
     }
 
     @Override
@@ -504,52 +503,32 @@ public final class PointsService implements Points {
         entriesByKey.put(entry.idempotencyKey(), entry);
       }
       events.add(event);
-      for (PointsIncrement increment : added) {
-        increments.merge(new CounterKey(increment.participantId(), increment.month()), increment,
-            (a, b) -> new PointsIncrement(a.tenantId(), a.campaignId(), a.participantId(), a.month(),
-                a.points() + b.points(), a.at().isAfter(b.at()) ? a.at() : b.at()));
-      }
+      increments.addAll(added);
     }
 
     /** Writes the chunk's sums and rows inside its transaction. */
     void flush(Transaction tx) {
       List<BalanceAdjustment> adjustments = new ArrayList<>();
       for (Held row : held.values()) {
-        if (row.sequence != row.locked.eventSequence()) {
+        if (row.now != row.locked) {
           adjustments.add(new BalanceAdjustment(context.tenantId(), row.locked.id(),
-              row.balance - row.locked.balance(), row.lifetimePoints - row.locked.lifetimePoints(),
-              row.sequence - row.locked.eventSequence()));
+              row.now.balance() - row.locked.balance(), row.now.lifetimePoints() - row.locked.lifetimePoints(),
+              row.now.eventSequence() - row.locked.eventSequence()));
         }
       }
       tx.ledger().adjustAll(adjustments);
-      tx.appendPointsRows(new PointsRows(entries, events, new ArrayList<>(increments.values())));
+      tx.appendPointsRows(new PointsRows(entries, events, increments));
     }
   }
 
   /** A participant's row locked by a chunk, and what the chunk has made of it so far. Not thread-safe. */
   private static final class Held {
     final LockedParticipant locked;
-    long balance;
-    long lifetimePoints;
-    long sequence;
+    LockedParticipant now;
 
     Held(LockedParticipant locked) {
       this.locked = locked;
-      this.balance = locked.balance();
-      this.lifetimePoints = locked.lifetimePoints();
-      this.sequence = locked.eventSequence();
+      this.now = locked;
     }
-
-    /** The row with the balances as the chunk has made them. */
-    Participant now() {
-      Participant p = locked.participant();
-      return new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
-          p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetimePoints, p.createdAt(),
-          p.updatedAt(), p.riskLevel(), p.riskReason());
-    }
-  }
-
-  /** A points counter of a participant (its campaign follows from it). */
-  private record CounterKey(long participantId, int month) {
   }
 }

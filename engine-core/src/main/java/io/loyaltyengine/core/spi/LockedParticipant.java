@@ -37,4 +37,12 @@ public record LockedParticipant(Participant participant, long eventSequence) {
   public long lifetimePoints() {
     return participant.lifetimePoints();
   }
+
+  /** The same row with these totals and this event sequence (what a balance change leaves). */
+  public LockedParticipant withTotals(long balance, long lifetimePoints, long eventSequence) {
+    Participant p = participant;
+    return new LockedParticipant(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(),
+        p.firstName(), p.lastName(), p.ipAddress(), p.tier(), p.metadata(), balance, lifetimePoints, p.createdAt(),
+        p.updatedAt(), p.riskLevel(), p.riskReason()), eventSequence);
+  }
 }

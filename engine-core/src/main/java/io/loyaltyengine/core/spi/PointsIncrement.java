@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.spi;
 
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * Awarded points to add to one points counter ({@link LeaderboardPort#addPointsAll}). Immutable.
@@ -14,4 +15,27 @@ import java.time.Instant;
  */
 public record PointsIncrement(long tenantId, long campaignId, long participantId, int month, long points,
     Instant at) {
+  /**
+   * Checks the points and the time.
+   *
+   * @throws IllegalArgumentException if {@code points} is negative
+   */
+  public PointsIncrement {
+    if (points < 0) {
+      throw new IllegalArgumentException("points must not be negative but was " + points);
+    }
+    Objects.requireNonNull(at, "at");
+  }
+
+  /**
+   * This and {@code other}, an addition to the same counter (tenant, participant, month), as one: their points
+   * summed, at the later time.
+   */
+  public PointsIncrement plus(PointsIncrement other) {
+    if (tenantId != other.tenantId || participantId != other.participantId || month != other.month) {
+      throw new IllegalArgumentException("not the same counter");
+    }
+    return new PointsIncrement(tenantId, campaignId, participantId, month, points + other.points,
+        at.isAfter(other.at) ? at : other.at);
+  }
 }

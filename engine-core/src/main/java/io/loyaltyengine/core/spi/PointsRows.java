@@ -1,7 +1,9 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.points.LedgerEntry;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The rows that points changes of one unit of work leave besides the balances ({@link Transaction#appendPointsRows}):
@@ -9,13 +11,22 @@ import java.util.List;
  *
  * @param entries ledger entries to append, in order
  * @param events events to append, in order
- * @param increments points to add to counters; a counter (tenant, participant, month) may appear more than once
+ * @param increments points to add to counters, one per counter (tenant, participant, month): additions to one
+ *     counter given more than once are summed here, in the order each counter first appears
  */
 public record PointsRows(List<LedgerEntry> entries, List<EventRecord> events, List<PointsIncrement> increments) {
-  /** Copies the lists. */
+  /** Copies the lists, summing the additions to each counter. */
   public PointsRows {
     entries = List.copyOf(entries);
     events = List.copyOf(events);
-    increments = List.copyOf(increments);
+    increments = summed(increments);
+  }
+
+  private static List<PointsIncrement> summed(List<PointsIncrement> increments) {
+    Map<List<Long>, PointsIncrement> byCounter = new LinkedHashMap<>();
+    for (PointsIncrement i : increments) {
+      byCounter.merge(List.of(i.tenantId(), i.participantId(), (long) i.month()), i, PointsIncrement::plus);
+    }
+    return List.copyOf(byCounter.values());
   }
 }

@@ -60,7 +60,7 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
 
   @Override
   public void addPoints(long tenantId, long campaignId, long participantId, int month, long points, Instant at) {
-    PointsIncrement increment = checked(new PointsIncrement(tenantId, campaignId, participantId, month, points, at));
+    PointsIncrement increment = new PointsIncrement(tenantId, campaignId, participantId, month, points, at);
     try {
       bindIncrement(handle.createUpdate(sql.pointsUpsert()), increment).execute();
       return;
@@ -100,7 +100,6 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
     if (increments.isEmpty()) {
       return;
     }
-    increments.forEach(JdbcLeaderboardPort::checked);
     try {
       PreparedBatch batch = handle.prepareBatch(sql.pointsUpsert());
       for (PointsIncrement i : increments) {
@@ -116,14 +115,6 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
       throw new TransientStorageException("a points counter was created by another transaction during a batch; "
           + "retry the unit of work", e);
     }
-  }
-
-  private static PointsIncrement checked(PointsIncrement i) {
-    if (i.points() < 0) {
-      throw new IllegalArgumentException("points must not be negative but was " + i.points());
-    }
-    Objects.requireNonNull(i.at(), "at");
-    return i;
   }
 
   private static <S extends SqlStatement<S>> S bindIncrement(S statement, PointsIncrement i) {

@@ -10,9 +10,7 @@ import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.points.LedgerEntry;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
@@ -88,24 +86,15 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
 
   /**
    * PostgreSQL: the entries, events and counter additions in one statement ({@link Sql#PG_POINTS_ROWS_INSERT}),
-   * each set bound as arrays. Additions to one counter are summed first.
+   * each set bound as arrays ({@link PointsRows} names each counter once, as ON CONFLICT needs).
    */
   void appendPointsRowsAtOnce(PointsRows rows) {
     if (rows.entries().isEmpty() && rows.events().isEmpty() && rows.increments().isEmpty()) {
       return;
     }
-    Map<List<Long>, PointsIncrement> counters = new LinkedHashMap<>();
-    for (PointsIncrement i : rows.increments()) {
-      if (i.points() < 0) {
-        throw new IllegalArgumentException("points must not be negative but was " + i.points());
-      }
-      counters.merge(List.of(i.tenantId(), i.participantId(), (long) i.month()), i,
-          (a, b) -> new PointsIncrement(a.tenantId(), a.campaignId(), a.participantId(), a.month(),
-              a.points() + b.points(), a.at().isAfter(b.at()) ? a.at() : b.at()));
-    }
     List<LedgerEntry> e = rows.entries();
     List<EventRecord> v = rows.events();
-    List<PointsIncrement> c = List.copyOf(counters.values());
+    List<PointsIncrement> c = rows.increments();
     run("ledger append with events and counters", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
         () -> handle.createUpdate(Sql.PG_POINTS_ROWS_INSERT)
             .bindArray("eTenant", Long.class, column(e, LedgerEntry::tenantId))

@@ -16,6 +16,7 @@ import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.events.EventType;
@@ -39,6 +40,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -311,35 +313,17 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
     long t = campaign.tenantId();
     Participant a = participant(campaign, 0, 0);
     Participant b = participant(campaign, 0, 0);
-    Storage second = fixture().openStorage();
-    ExecutorService threads = Executors.newFixedThreadPool(2);
-    CountDownLatch locked = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    try {
-      Started<LockedParticipant> holder = start(threads, () -> storage().inTransaction(tx -> {
-        assertEquals(2, tx.participants().lockAll(t, List.of(b.id(), a.id())).size());
-        locked.countDown();
-        await(release);
+    Outcomes<LockedParticipant, LockedParticipant> got = whileHeld(
+        tx -> tx.participants().lockAll(t, List.of(b.id(), a.id())),
         // Written only once the other unit of work waits: until then it can only wait for lockAll's locks.
-        return tx.ledger().credit(t, b.id(), 1).orElseThrow();
-      }));
-      await(locked);
-      Started<LockedParticipant> waiter = start(threads, () -> second.inTransaction(tx ->
-          tx.ledger().credit(t, b.id(), 10).orElseThrow()));
-      try {
-        awaitBlockedOnALock(waiter.thread());
-      } catch (AssertionError e) {
-        throw new AssertionError("the credit did not wait for the row lockAll locked", e);
-      }
-      release.countDown();
-      assertEquals(locked(b, 1, 1, 1), holder.get());
-      assertEquals(locked(b, 11, 11, 2), waiter.get(), "the credit came after the holder's commit");
-    } finally {
-      release.countDown();
-      threads.shutdownNow();
-      assertTrue(threads.awaitTermination(60, TimeUnit.SECONDS));
-      second.close();
-    }
+        (tx, rows) -> {
+          assertEquals(2, rows.size());
+          return tx.ledger().credit(t, b.id(), 1).orElseThrow();
+        },
+        tx -> tx.ledger().credit(t, b.id(), 10).orElseThrow(),
+        "the credit did not wait for the row lockAll locked");
+    assertEquals(locked(b, 1, 1, 1), got.holder());
+    assertEquals(locked(b, 11, 11, 2), got.waiter(), "the credit came after the holder's commit");
   }
 
   @Test
@@ -350,30 +334,49 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
     Participant a = participant(campaign, 0, 0);
     Participant b = participant(campaign, 0, 0);
     Participant c = participant(campaign, 0, 0);
+    Outcomes<Void, List<LockedParticipant>> got = whileHeld(
+        tx -> tx.participants().lockAll(t, List.of(a.id(), b.id())),
+        (tx, rows) -> {
+          tx.ledger().adjustAll(rows.stream().map(r -> new BalanceAdjustment(t, r.id(), 4, 4, 2)).toList());
+          return null;
+        },
+        tx -> tx.participants().lockAll(t, List.of(c.id(), b.id())),
+        "the second lockAll did not wait for the row the first one locked");
+    assertEquals(List.of(locked(b, 4, 4, 2), locked(c, 0, 0, 0)), got.waiter(),
+        "the second lockAll read the row as the first one committed it");
+  }
+
+  /** What the holder and the waiter of {@link #whileHeld} returned. */
+  private record Outcomes<H, W>(H holder, W waiter) {
+  }
+
+  /**
+   * Runs {@code lock} in a transaction on this test's storage and keeps it open; meanwhile starts {@code waiter} on
+   * a second storage of the same database and checks that it blocks on a lock (else fails with {@code what}); then
+   * lets the holder go on with {@code then} and commit, and returns both outcomes.
+   */
+  private <L, H, W> Outcomes<H, W> whileHeld(Function<Transaction, L> lock, BiFunction<Transaction, L, H> then,
+      TransactionWork<W> waiter, String what) throws Exception {
     Storage second = fixture().openStorage();
     ExecutorService threads = Executors.newFixedThreadPool(2);
     CountDownLatch locked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     try {
-      Started<Void> holder = start(threads, () -> storage().inTransaction(tx -> {
-        List<LockedParticipant> rows = tx.participants().lockAll(t, List.of(a.id(), b.id()));
+      Started<H> holder = start(threads, () -> storage().inTransaction(tx -> {
+        L held = lock.apply(tx);
         locked.countDown();
         await(release);
-        tx.ledger().adjustAll(rows.stream().map(r -> new BalanceAdjustment(t, r.id(), 4, 4, 2)).toList());
-        return null;
+        return then.apply(tx, held);
       }));
       await(locked);
-      Started<List<LockedParticipant>> waiter = start(threads, () -> second.inTransaction(tx ->
-          tx.participants().lockAll(t, List.of(c.id(), b.id()))));
+      Started<W> waiting = start(threads, () -> second.inTransaction(waiter));
       try {
-        awaitBlockedOnALock(waiter.thread());
+        awaitBlockedOnALock(waiting.thread());
       } catch (AssertionError e) {
-        throw new AssertionError("the second lockAll did not wait for the row the first one locked", e);
+        throw new AssertionError(what, e);
       }
       release.countDown();
-      holder.get();
-      assertEquals(List.of(locked(b, 4, 4, 2), locked(c, 0, 0, 0)), waiter.get(),
-          "the second lockAll read the row as the first one committed it");
+      return new Outcomes<>(holder.get(), waiting.get());
     } finally {
       release.countDown();
       threads.shutdownNow();

@@ -112,11 +112,9 @@ final class BrokenStorage implements Storage {
         return debited;
       }
       // The bug: report the subtraction as done although the conditional update refused it.
-      return tx.participants().find(tenantId, participantId).map((Participant p) -> new LockedParticipant(
-          new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), p.firstName(),
-              p.lastName(), p.ipAddress(), p.tier(), p.metadata(), p.pointsBalance() - amount, p.lifetimePoints(),
-              p.createdAt(), p.updatedAt(), p.riskLevel(), p.riskReason()),
-          tx.events().nextSequence(tenantId, participantId)));
+      long sequence = tx.events().nextSequence(tenantId, participantId);
+      return tx.participants().find(tenantId, participantId).map((Participant p) -> new LockedParticipant(p, sequence)
+          .withTotals(p.pointsBalance() - amount, p.lifetimePoints(), sequence));
     }
 
     @Override
