@@ -1,8 +1,6 @@
 package io.loyaltyengine.benchmarks;
 
-import io.loyaltyengine.points.PointsChange;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
@@ -19,6 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * half the raw batch ceiling on a disk whose commit takes more than about 4 / (0.5 x ceiling), 0.2 ms at a
  * ceiling of 40,000/s; {@value #THREADS} threads lift it fourfold. Compared, in the report, with the raw JDBC batch
  * ceiling of {@link BulkAwardBenchmark#rawBulkAward} and with {@value #THREADS} raw threads each committing alone.
+ * The benchmark methods are {@link ConcurrentAwardBenchmark}'s, run with more threads (JMH takes the class
+ * annotations of the subclass).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ManyThreadsAwardBenchmark -f 1 -wi 3 -i 5}
  */
@@ -28,22 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 @Threads(ManyThreadsAwardBenchmark.THREADS)
-public class ManyThreadsAwardBenchmark {
+public class ManyThreadsAwardBenchmark extends ConcurrentAwardBenchmark {
   /** Benchmark threads. */
   public static final int THREADS = 16;
-
-  private static final PointsChange ONE = PointsChange.of(1, "purchase");
-
-  /** An award through the engine, sharing its commit with the other threads' awards when they meet. */
-  @Benchmark
-  public long engineAward(StoreState state, Worker worker, ConcurrentAwardBenchmark.Commits commits) {
-    EngineFixture e = state.engine;
-    return e.scope.points().award(e.participant(worker.nextParticipant()), ONE).balance();
-  }
-
-  /** The raw baseline's award, each thread committing alone on its own connection. */
-  @Benchmark
-  public long rawAward(Worker worker) {
-    return worker.baseline.award(worker.nextParticipant());
-  }
 }
