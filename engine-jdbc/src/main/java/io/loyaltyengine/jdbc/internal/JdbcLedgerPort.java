@@ -7,11 +7,14 @@ import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.jdbc.SqlDialect;
 import io.loyaltyengine.points.LedgerEntry;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -64,6 +67,10 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
     if (adjustments.isEmpty()) {
       return;
     }
+    if (sql.dialect() == SqlDialect.POSTGRESQL && distinctParticipants(adjustments)) {
+      adjustAllAtOnce(adjustments);
+      return;
+    }
     int[] counts = run("ledger adjust batch", () -> {
       PreparedBatch batch = handle.prepareBatch(Sql.BALANCE_ADJUST);
       for (BalanceAdjustment a : adjustments) {
@@ -79,9 +86,40 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
     for (int count : counts) {
       // SUCCESS_NO_INFO (-2): the driver does not report counts of a batch; the rows were locked by the caller.
       if (count == 0) {
-        throw new IllegalStateException("an adjusted participant is missing or its balance would go below zero");
+        throw new IllegalStateException(ADJUST_REFUSED);
       }
     }
+  }
+
+  private static final String ADJUST_REFUSED = "an adjusted participant is missing or its balance would go below zero";
+
+  /**
+   * PostgreSQL: every adjustment in one {@code UPDATE ... FROM unnest(...)} ({@link Sql#PG_BALANCE_ADJUST_ALL}), one
+   * round trip instead of one statement per participant. An UPDATE changes a row once however many source rows
+   * match it, so this form is only used when each participant is named once (the engine's bulk path names each
+   * once); otherwise the batch applies them in order.
+   */
+  private void adjustAllAtOnce(List<BalanceAdjustment> a) {
+    int updated = run("ledger adjust", () -> handle.createUpdate(Sql.PG_BALANCE_ADJUST_ALL)
+        .bind("tenantIds", SqlArray.bigint(column(a, BalanceAdjustment::tenantId)))
+        .bind("participantIds", SqlArray.bigint(column(a, BalanceAdjustment::participantId)))
+        .bind("balanceDeltas", SqlArray.bigint(column(a, BalanceAdjustment::balanceDelta)))
+        .bind("lifetimeDeltas", SqlArray.bigint(column(a, BalanceAdjustment::lifetimeDelta)))
+        .bind("events", SqlArray.bigint(column(a, BalanceAdjustment::events)))
+        .execute());
+    if (updated != a.size()) {
+      throw new IllegalStateException(ADJUST_REFUSED);
+    }
+  }
+
+  private static boolean distinctParticipants(List<BalanceAdjustment> adjustments) {
+    Set<List<Long>> seen = new HashSet<>();
+    for (BalanceAdjustment a : adjustments) {
+      if (!seen.add(List.of(a.tenantId(), a.participantId()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -97,41 +135,41 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
     List<PointsIncrement> c = rows.increments();
     run("ledger append with events and counters", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
         () -> handle.createUpdate(Sql.PG_POINTS_ROWS_INSERT)
-            .bindArray("eTenant", Long.class, column(e, LedgerEntry::tenantId))
-            .bindArray("eId", Long.class, column(e, LedgerEntry::id))
-            .bindArray("eParticipant", Long.class, column(e, LedgerEntry::participantId))
-            .bindArray("eCampaign", Long.class, column(e, LedgerEntry::campaignId))
-            .bindArray("eKind", String.class, column(e, x -> x.kind().name()))
-            .bindArray("eAmount", Long.class, column(e, LedgerEntry::amount))
-            .bindArray("eType", String.class, column(e, LedgerEntry::type))
-            .bindArray("eDescription", String.class, column(e, LedgerEntry::description))
-            .bindArray("eKey", String.class, column(e, LedgerEntry::idempotencyKey))
-            .bindArray("eBalance", Long.class, column(e, LedgerEntry::balanceAfter))
-            .bindArray("eCreated", Long.class, column(e, x -> Rows.epochMicros(x.createdAt())))
-            .bindArray("vTenant", Long.class, column(v, EventRecord::tenantId))
-            .bindArray("vId", Long.class, column(v, EventRecord::eventId))
-            .bindArray("vType", String.class, column(v, x -> x.type().wireName()))
-            .bindArray("vCampaign", Long.class, column(v, EventRecord::campaignId))
-            .bindArray("vParticipant", Long.class, column(v, EventRecord::participantId))
-            .bindArray("vSequence", Long.class, column(v, EventRecord::sequence))
-            .bindArray("vOccurred", Long.class, column(v, x -> Rows.epochMicros(x.occurredAt())))
-            .bindArray("vVersion", Integer.class, column(v, EventRecord::schemaVersion))
-            .bindArray("vPosition", Long.class, column(v, EventRecord::position))
-            .bindArray("vPayload", String.class, column(v, EventRecord::payload))
-            .bindArray("cTenant", Long.class, column(c, PointsIncrement::tenantId))
-            .bindArray("cParticipant", Long.class, column(c, PointsIncrement::participantId))
-            .bindArray("cMonth", Integer.class, column(c, PointsIncrement::month))
-            .bindArray("cCampaign", Long.class, column(c, PointsIncrement::campaignId))
-            .bindArray("cPoints", Long.class, column(c, PointsIncrement::points))
-            .bindArray("cAt", Long.class, column(c, x -> Rows.epochMicros(x.at())))
+            .bind("eTenant", SqlArray.bigint(column(e, LedgerEntry::tenantId)))
+            .bind("eId", SqlArray.bigint(column(e, LedgerEntry::id)))
+            .bind("eParticipant", SqlArray.bigint(column(e, LedgerEntry::participantId)))
+            .bind("eCampaign", SqlArray.bigint(column(e, LedgerEntry::campaignId)))
+            .bind("eKind", SqlArray.text(column(e, x -> x.kind().name())))
+            .bind("eAmount", SqlArray.bigint(column(e, LedgerEntry::amount)))
+            .bind("eType", SqlArray.text(column(e, LedgerEntry::type)))
+            .bind("eDescription", SqlArray.text(column(e, LedgerEntry::description)))
+            .bind("eKey", SqlArray.text(column(e, LedgerEntry::idempotencyKey)))
+            .bind("eBalance", SqlArray.bigint(column(e, LedgerEntry::balanceAfter)))
+            .bind("eCreated", SqlArray.bigint(column(e, x -> Rows.epochMicros(x.createdAt()))))
+            .bind("vTenant", SqlArray.bigint(column(v, EventRecord::tenantId)))
+            .bind("vId", SqlArray.bigint(column(v, EventRecord::eventId)))
+            .bind("vType", SqlArray.text(column(v, x -> x.type().wireName())))
+            .bind("vCampaign", SqlArray.bigint(column(v, EventRecord::campaignId)))
+            .bind("vParticipant", SqlArray.bigint(column(v, EventRecord::participantId)))
+            .bind("vSequence", SqlArray.bigint(column(v, EventRecord::sequence)))
+            .bind("vOccurred", SqlArray.bigint(column(v, x -> Rows.epochMicros(x.occurredAt()))))
+            .bind("vVersion", SqlArray.integer(column(v, EventRecord::schemaVersion)))
+            .bind("vPosition", SqlArray.bigint(column(v, EventRecord::position)))
+            .bind("vPayload", SqlArray.text(column(v, EventRecord::payload)))
+            .bind("cTenant", SqlArray.bigint(column(c, PointsIncrement::tenantId)))
+            .bind("cParticipant", SqlArray.bigint(column(c, PointsIncrement::participantId)))
+            .bind("cMonth", SqlArray.integer(column(c, PointsIncrement::month)))
+            .bind("cCampaign", SqlArray.bigint(column(c, PointsIncrement::campaignId)))
+            .bind("cPoints", SqlArray.bigint(column(c, PointsIncrement::points)))
+            .bind("cAt", SqlArray.bigint(column(c, x -> Rows.epochMicros(x.at()))))
             .execute());
   }
 
   /** One field of every row, as an array column (nulls kept). */
-  private static <R> List<Object> column(List<R> rows, Function<R, ?> field) {
-    List<Object> values = new ArrayList<>(rows.size());
-    for (R row : rows) {
-      values.add(field.apply(row));
+  private static <R> Object[] column(List<R> rows, Function<R, ?> field) {
+    Object[] values = new Object[rows.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = field.apply(rows.get(i));
     }
     return values;
   }

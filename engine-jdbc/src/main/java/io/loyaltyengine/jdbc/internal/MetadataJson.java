@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.loyaltyengine.core.spi.StorageException;
 import java.util.LinkedHashMap;
@@ -22,8 +23,11 @@ final class MetadataJson {
       .enable(DeserializationFeature.USE_LONG_FOR_INTS)
       .disable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .build();
-  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
-  };
+  /** Reads a metadata map; made once, since resolving the target type per call showed in the award's profile. */
+  private static final ObjectReader READER = MAPPER.readerFor(new TypeReference<LinkedHashMap<String, Object>>() {
+  });
+  /** The text of empty metadata, as written and as PostgreSQL's json type keeps it. */
+  private static final String EMPTY = "{}";
 
   private MetadataJson() {
   }
@@ -40,11 +44,11 @@ final class MetadataJson {
 
   /** The map of the JSON text {@code json}. */
   static Map<String, Object> read(String json) {
-    if (json == null || json.isEmpty()) {
+    if (json == null || json.isEmpty() || json.equals(EMPTY)) {
       return Map.of();
     }
     try {
-      Map<String, Object> map = MAPPER.readValue(json, MAP);
+      Map<String, Object> map = READER.readValue(json);
       return map == null ? Map.of() : map;
     } catch (JsonProcessingException e) {
       throw new StorageException("metadata stored in the database is not a JSON object", e);

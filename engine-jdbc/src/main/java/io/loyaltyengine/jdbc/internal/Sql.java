@@ -104,6 +104,18 @@ public final class Sql {
       + " lifetime_points = lifetime_points + :lifetimeDelta, event_sequence = event_sequence + :events"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND points_balance + :balanceDelta >= 0";
 
+  /**
+   * PostgreSQL: {@link #BALANCE_ADJUST} for many participants at once, each named once, from bound arrays. The
+   * caller compares the rows changed with the adjustments given.
+   */
+  static final String PG_BALANCE_ADJUST_ALL = "UPDATE participant p"
+      + " SET points_balance = p.points_balance + a.balance_delta, lifetime_points = p.lifetime_points + a.lifetime_delta, event_sequence = p.event_sequence + a.events"
+      + " FROM unnest(CAST(:tenantIds AS bigint[]), CAST(:participantIds AS bigint[]),"
+      + " CAST(:balanceDeltas AS bigint[]), CAST(:lifetimeDeltas AS bigint[]), CAST(:events AS bigint[]))"
+      + " AS a (tenant_id, participant_id, balance_delta, lifetime_delta, events)"
+      + " WHERE p.tenant_id = a.tenant_id AND p.participant_id = a.participant_id"
+      + " AND p.points_balance + a.balance_delta >= 0";
+
   static final String NEXT_SEQUENCE_UPDATE = "UPDATE participant SET event_sequence = event_sequence + 1"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
 

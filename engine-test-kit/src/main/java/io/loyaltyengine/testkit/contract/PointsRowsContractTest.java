@@ -454,6 +454,37 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void adjustAllNamingAParticipantTwiceAppliesBothAndManyParticipantsAtOnceEachTheirOwn() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Participant a = participant(campaign, 10, 10);
+    List<Participant> many = new ArrayList<>();
+    for (int i = 0; i < 1_100; i++) {
+      many.add(participant(campaign, i, i));
+    }
+    run(tx -> {
+      tx.participants().lockAll(t, List.of(a.id()));
+      tx.ledger().adjustAll(List.of(new BalanceAdjustment(t, a.id(), -4, 0, 1),
+          new BalanceAdjustment(t, a.id(), 7, 7, 2)));
+    });
+    assertEquals(List.of(locked(a, 13, 17, 3)), lockAll(t, List.of(a.id())), "both adjustments, in order");
+    List<Long> ids = many.stream().map(Participant::id).toList();
+    run(tx -> {
+      tx.participants().lockAll(t, ids);
+      List<BalanceAdjustment> adjustments = new ArrayList<>();
+      for (int i = 0; i < many.size(); i++) {
+        adjustments.add(new BalanceAdjustment(t, many.get(i).id(), i % 2 == 0 ? -i : i, i % 2 == 0 ? 0 : i, i % 3));
+      }
+      tx.ledger().adjustAll(adjustments);
+    });
+    List<LockedParticipant> expected = new ArrayList<>();
+    for (int i = 0; i < many.size(); i++) {
+      expected.add(locked(many.get(i), i % 2 == 0 ? 0 : 2L * i, i % 2 == 0 ? i : 2L * i, i % 3));
+    }
+    assertEquals(expected, lockAll(t, ids), "each participant its own deltas");
+  }
+
+  @Test
   void adjustAllOfNoAdjustmentsChangesNothing() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
