@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -61,7 +62,10 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
         .findOne());
   }
 
-  /** One JDBC batch; every update must match its row. */
+  /**
+   * On PostgreSQL one {@code UPDATE ... FROM unnest} when each participant is named once, otherwise one JDBC batch;
+   * every update must match its row.
+   */
   @Override
   public void adjustAll(List<BalanceAdjustment> adjustments) {
     if (adjustments.isEmpty()) {
@@ -101,11 +105,11 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
    */
   private void adjustAllAtOnce(List<BalanceAdjustment> a) {
     int updated = run("ledger adjust", () -> handle.createUpdate(Sql.PG_BALANCE_ADJUST_ALL)
-        .bind("tenantIds", SqlArray.bigint(column(a, BalanceAdjustment::tenantId)))
-        .bind("participantIds", SqlArray.bigint(column(a, BalanceAdjustment::participantId)))
-        .bind("balanceDeltas", SqlArray.bigint(column(a, BalanceAdjustment::balanceDelta)))
-        .bind("lifetimeDeltas", SqlArray.bigint(column(a, BalanceAdjustment::lifetimeDelta)))
-        .bind("events", SqlArray.bigint(column(a, BalanceAdjustment::events)))
+        .bind("tenantIds", SqlArray.bigint(column(a, BalanceAdjustment::tenantId, Long[]::new)))
+        .bind("participantIds", SqlArray.bigint(column(a, BalanceAdjustment::participantId, Long[]::new)))
+        .bind("balanceDeltas", SqlArray.bigint(column(a, BalanceAdjustment::balanceDelta, Long[]::new)))
+        .bind("lifetimeDeltas", SqlArray.bigint(column(a, BalanceAdjustment::lifetimeDelta, Long[]::new)))
+        .bind("events", SqlArray.bigint(column(a, BalanceAdjustment::events, Long[]::new)))
         .execute());
     if (updated != a.size()) {
       throw new IllegalStateException(ADJUST_REFUSED);
@@ -135,39 +139,42 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
     List<PointsIncrement> c = rows.increments();
     run("ledger append with events and counters", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
         () -> handle.createUpdate(Sql.PG_POINTS_ROWS_INSERT)
-            .bind("eTenant", SqlArray.bigint(column(e, LedgerEntry::tenantId)))
-            .bind("eId", SqlArray.bigint(column(e, LedgerEntry::id)))
-            .bind("eParticipant", SqlArray.bigint(column(e, LedgerEntry::participantId)))
-            .bind("eCampaign", SqlArray.bigint(column(e, LedgerEntry::campaignId)))
-            .bind("eKind", SqlArray.text(column(e, x -> x.kind().name())))
-            .bind("eAmount", SqlArray.bigint(column(e, LedgerEntry::amount)))
-            .bind("eType", SqlArray.text(column(e, LedgerEntry::type)))
-            .bind("eDescription", SqlArray.text(column(e, LedgerEntry::description)))
-            .bind("eKey", SqlArray.text(column(e, LedgerEntry::idempotencyKey)))
-            .bind("eBalance", SqlArray.bigint(column(e, LedgerEntry::balanceAfter)))
-            .bind("eCreated", SqlArray.bigint(column(e, x -> Rows.epochMicros(x.createdAt()))))
-            .bind("vTenant", SqlArray.bigint(column(v, EventRecord::tenantId)))
-            .bind("vId", SqlArray.bigint(column(v, EventRecord::eventId)))
-            .bind("vType", SqlArray.text(column(v, x -> x.type().wireName())))
-            .bind("vCampaign", SqlArray.bigint(column(v, EventRecord::campaignId)))
-            .bind("vParticipant", SqlArray.bigint(column(v, EventRecord::participantId)))
-            .bind("vSequence", SqlArray.bigint(column(v, EventRecord::sequence)))
-            .bind("vOccurred", SqlArray.bigint(column(v, x -> Rows.epochMicros(x.occurredAt()))))
-            .bind("vVersion", SqlArray.integer(column(v, EventRecord::schemaVersion)))
-            .bind("vPosition", SqlArray.bigint(column(v, EventRecord::position)))
-            .bind("vPayload", SqlArray.text(column(v, EventRecord::payload)))
-            .bind("cTenant", SqlArray.bigint(column(c, PointsIncrement::tenantId)))
-            .bind("cParticipant", SqlArray.bigint(column(c, PointsIncrement::participantId)))
-            .bind("cMonth", SqlArray.integer(column(c, PointsIncrement::month)))
-            .bind("cCampaign", SqlArray.bigint(column(c, PointsIncrement::campaignId)))
-            .bind("cPoints", SqlArray.bigint(column(c, PointsIncrement::points)))
-            .bind("cAt", SqlArray.bigint(column(c, x -> Rows.epochMicros(x.at()))))
+            .bind("eTenant", SqlArray.bigint(column(e, LedgerEntry::tenantId, Long[]::new)))
+            .bind("eId", SqlArray.bigint(column(e, LedgerEntry::id, Long[]::new)))
+            .bind("eParticipant", SqlArray.bigint(column(e, LedgerEntry::participantId, Long[]::new)))
+            .bind("eCampaign", SqlArray.bigint(column(e, LedgerEntry::campaignId, Long[]::new)))
+            .bind("eKind", SqlArray.text(column(e, x -> x.kind().name(), String[]::new)))
+            .bind("eAmount", SqlArray.bigint(column(e, LedgerEntry::amount, Long[]::new)))
+            .bind("eType", SqlArray.text(column(e, LedgerEntry::type, String[]::new)))
+            .bind("eDescription", SqlArray.text(column(e, LedgerEntry::description, String[]::new)))
+            .bind("eKey", SqlArray.text(column(e, LedgerEntry::idempotencyKey, String[]::new)))
+            .bind("eBalance", SqlArray.bigint(column(e, LedgerEntry::balanceAfter, Long[]::new)))
+            .bind("eCreated", SqlArray.bigint(column(e, x -> Rows.epochMicros(x.createdAt()), Long[]::new)))
+            .bind("vTenant", SqlArray.bigint(column(v, EventRecord::tenantId, Long[]::new)))
+            .bind("vId", SqlArray.bigint(column(v, EventRecord::eventId, Long[]::new)))
+            .bind("vType", SqlArray.text(column(v, x -> x.type().wireName(), String[]::new)))
+            .bind("vCampaign", SqlArray.bigint(column(v, EventRecord::campaignId, Long[]::new)))
+            .bind("vParticipant", SqlArray.bigint(column(v, EventRecord::participantId, Long[]::new)))
+            .bind("vSequence", SqlArray.bigint(column(v, EventRecord::sequence, Long[]::new)))
+            .bind("vOccurred", SqlArray.bigint(column(v, x -> Rows.epochMicros(x.occurredAt()), Long[]::new)))
+            .bind("vVersion", SqlArray.integer(column(v, EventRecord::schemaVersion, Integer[]::new)))
+            .bind("vPosition", SqlArray.bigint(column(v, EventRecord::position, Long[]::new)))
+            .bind("vPayload", SqlArray.text(column(v, EventRecord::payload, String[]::new)))
+            .bind("cTenant", SqlArray.bigint(column(c, PointsIncrement::tenantId, Long[]::new)))
+            .bind("cParticipant", SqlArray.bigint(column(c, PointsIncrement::participantId, Long[]::new)))
+            .bind("cMonth", SqlArray.integer(column(c, PointsIncrement::month, Integer[]::new)))
+            .bind("cCampaign", SqlArray.bigint(column(c, PointsIncrement::campaignId, Long[]::new)))
+            .bind("cPoints", SqlArray.bigint(column(c, PointsIncrement::points, Long[]::new)))
+            .bind("cAt", SqlArray.bigint(column(c, x -> Rows.epochMicros(x.at()), Long[]::new)))
             .execute());
   }
 
-  /** One field of every row, as an array column (nulls kept). */
-  private static <R> Object[] column(List<R> rows, Function<R, ?> field) {
-    Object[] values = new Object[rows.size()];
+  /**
+   * One field of every row, as an array column (nulls kept). Typed ({@code Long[]}, not {@code Object[]}) so that the
+   * PostgreSQL driver can send numbers in its binary format instead of one text literal to parse.
+   */
+  private static <R, T> T[] column(List<R> rows, Function<R, ? extends T> field, IntFunction<T[]> newArray) {
+    T[] values = newArray.apply(rows.size());
     for (int i = 0; i < values.length; i++) {
       values[i] = field.apply(rows.get(i));
     }

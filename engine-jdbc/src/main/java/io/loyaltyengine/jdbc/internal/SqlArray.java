@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc.internal;
 
+import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import org.jdbi.v3.core.argument.Argument;
@@ -23,24 +24,26 @@ final class SqlArray implements Argument {
     this.values = values;
   }
 
-  /** A {@code bigint[]} of {@link Long} values (nulls allowed). */
-  static SqlArray bigint(Object[] values) {
+  /** A {@code bigint[]} (nulls allowed). */
+  static SqlArray bigint(Long[] values) {
     return new SqlArray("bigint", values);
   }
 
-  /** An {@code integer[]} of {@link Integer} values (nulls allowed). */
-  static SqlArray integer(Object[] values) {
+  /** An {@code integer[]} (nulls allowed). */
+  static SqlArray integer(Integer[] values) {
     return new SqlArray("integer", values);
   }
 
-  /** A {@code text[]} of {@link String} values (nulls allowed). */
-  static SqlArray text(Object[] values) {
+  /** A {@code text[]} (nulls allowed). */
+  static SqlArray text(String[] values) {
     return new SqlArray("text", values);
   }
 
   @Override
   public void apply(int position, PreparedStatement statement, StatementContext ctx) throws SQLException {
-    statement.setArray(position, statement.getConnection().createArrayOf(elementType, values));
+    Array array = statement.getConnection().createArrayOf(elementType, values);
+    ctx.addCleanable(array::free);
+    statement.setArray(position, array);
   }
 
   @Override
