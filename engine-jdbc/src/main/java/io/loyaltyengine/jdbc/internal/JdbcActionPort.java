@@ -4,6 +4,7 @@ import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.jdbc.SqlDialect;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -12,17 +13,18 @@ import org.jdbi.v3.core.Handle;
  * Loyalty actions (table {@code loyalty_action}) and their counters ({@code action_count}).
  *
  * <h2>Counters</h2>
- * {@link #increment} is two statements: the counter's row is created at 0 if absent ({@code ON CONFLICT DO NOTHING}
- * on PostgreSQL, {@code MERGE ... WHEN NOT MATCHED} on H2), then one {@code UPDATE ... SET count = count + 1} returns
- * the new value ({@code RETURNING} on PostgreSQL, {@code FINAL TABLE} on H2). The update takes the row lock and
- * applies to the latest committed value, so concurrent increments of one counter, from any number of threads or
+ * On PostgreSQL {@link #increment} is one statement ({@link Sql#PG_COUNTER_ADD_ONE}): an insert of the row at 1 that,
+ * when the row exists, adds one to it instead ({@code ON CONFLICT DO UPDATE ... RETURNING count}). On H2 it is two:
+ * the counter's row is created at 0 if absent ({@code MERGE ... WHEN NOT MATCHED}), then one {@code SELECT count FROM
+ * FINAL TABLE (UPDATE ... SET count = count + 1)} returns the new value. Either way the change is made under the
+ * row lock to the latest committed value, so concurrent increments of one counter, from any number of threads or
  * instances, queue on that lock and each returns a distinct value. The count is never read into Java and written
  * back.
  *
- * <p>On PostgreSQL a creation that meets another transaction's uncommitted creation waits for it; on H2 it fails
- * with a unique violation, which is ignored (the row exists). If that other creation then rolls back, the update
- * finds no row: the increment creates the row again and retries, a few times at most, and then reports a transient
- * failure so that the engine retries the unit of work.
+ * <p>On H2 a creation that meets another transaction's uncommitted creation fails with a unique violation, which is
+ * ignored (the row exists). If that other creation then rolls back, the update finds no row: the increment creates
+ * the row again and retries, a few times at most, and then reports a transient failure so that the engine retries
+ * the unit of work. (PostgreSQL's statement waits for the other creation and goes on past a rollback by itself.)
  *
  * <p>Not thread-safe: confined to its transaction.
  */
@@ -68,15 +70,25 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
 
   @Override
   public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
+    if (sql.dialect() == SqlDialect.POSTGRESQL) {
+      return run("action counter increment", () -> handle.createQuery(Sql.PG_COUNTER_ADD_ONE)
+          .bind("tenantId", tenantId)
+          .bind("participantId", participantId)
+          .bind("campaignRewardId", campaignRewardId)
+          .bind("month", month)
+          .bind("campaignId", campaignId)
+          .mapTo(Long.class)
+          .one());
+    }
     for (int attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
-      runInsertIfAbsent("action counter create", () -> handle.createUpdate(sql.counterCreate())
+      runInsertIfAbsent("action counter create", () -> handle.createUpdate(Sql.H2_COUNTER_CREATE)
           .bind("tenantId", tenantId)
           .bind("participantId", participantId)
           .bind("campaignRewardId", campaignRewardId)
           .bind("month", month)
           .bind("campaignId", campaignId)
           .execute());
-      Optional<Long> value = run("action counter increment", () -> handle.createQuery(sql.counterIncrement())
+      Optional<Long> value = run("action counter increment", () -> handle.createQuery(Sql.H2_COUNTER_INCREMENT)
           .bind("tenantId", tenantId)
           .bind("participantId", participantId)
           .bind("campaignRewardId", campaignRewardId)

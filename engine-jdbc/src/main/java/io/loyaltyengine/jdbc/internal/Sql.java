@@ -278,12 +278,32 @@ public final class Sql {
   private static final String COUNTER_KEY = " WHERE tenant_id = :tenantId AND participant_id = :participantId"
       + " AND campaign_reward_id = :campaignRewardId AND year_month = :month";
   /**
-   * One counter plus one, under the row lock; the dialect adds how the new value is returned. {@code ActionPort}
+   * One counter plus one, under the row lock (H2; {@link #H2_COUNTER_INCREMENT} returns the value). {@code ActionPort}
    * gives no time, so the change is stamped with the database's {@code CURRENT_TIMESTAMP} (the transaction's start on
    * PostgreSQL), never moved back.
    */
   private static final String COUNTER_INCREMENT = "UPDATE action_count SET count = count + 1,"
       + " updated_at = GREATEST(updated_at, CURRENT_TIMESTAMP)" + COUNTER_KEY;
+  /**
+   * PostgreSQL: one counter plus one in one statement, created at 1 if absent. {@code ON CONFLICT DO UPDATE} adds to
+   * the latest committed row under its lock, waits for a concurrent uncommitted creation of the same key and goes
+   * on past it if that rolls back, so it always returns one row.
+   */
+  static final String PG_COUNTER_ADD_ONE = "INSERT INTO action_count AS c (tenant_id, participant_id,"
+      + " campaign_reward_id, year_month, campaign_id, count, updated_at) VALUES (:tenantId, :participantId,"
+      + " :campaignRewardId, :month, :campaignId, 1, CURRENT_TIMESTAMP)"
+      + " ON CONFLICT (tenant_id, participant_id, campaign_reward_id, year_month) DO UPDATE SET count = c.count + 1,"
+      + " updated_at = GREATEST(c.updated_at, CURRENT_TIMESTAMP) RETURNING count";
+  /** H2: a counter's row created at 0 if absent (see {@code JdbcActionPort} for a concurrent creation). */
+  static final String H2_COUNTER_CREATE = "MERGE INTO action_count c USING (VALUES (CAST(:tenantId AS BIGINT),"
+      + " CAST(:participantId AS BIGINT), CAST(:campaignRewardId AS BIGINT), CAST(:month AS INTEGER))) s (tenant_id,"
+      + " participant_id, campaign_reward_id, year_month) ON c.tenant_id = s.tenant_id"
+      + " AND c.participant_id = s.participant_id AND c.campaign_reward_id = s.campaign_reward_id"
+      + " AND c.year_month = s.year_month WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, campaign_reward_id,"
+      + " year_month, campaign_id, count, updated_at) VALUES (s.tenant_id, s.participant_id, s.campaign_reward_id,"
+      + " s.year_month, :campaignId, 0, CURRENT_TIMESTAMP)";
+  /** H2: then one plus one, returning the new value. */
+  static final String H2_COUNTER_INCREMENT = "SELECT count FROM FINAL TABLE (" + COUNTER_INCREMENT + ")";
   static final String COUNTER_FIND = "SELECT count FROM action_count" + COUNTER_KEY;
   /** The all-time totals (campaign reward 0, month 0) of a campaign's participants, summed. */
   static final String COUNTER_CAMPAIGN_ACTIONS = "SELECT COALESCE(SUM(count), 0) FROM action_count"
@@ -532,8 +552,6 @@ public final class Sql {
   private final String claimForListenersAndWebhooks;
   private final String rewardProgramSave;
   private final String actionInsert;
-  private final String counterCreate;
-  private final String counterIncrement;
   private final String earnedInsertIfAbsent;
   private final String couponAssignNext;
   private final String referralProgramSave;
@@ -621,23 +639,6 @@ public final class Sql {
         + " :campaignId, :participantId, :campaignRewardId, :source, " + metadata + ", :invitedParticipantId,"
         + " :idempotencyKey, :participantCreated, :allTime, :currentMonth, :previousMonth, :rewardAllTime,"
         + " :rewardCurrentMonth, :recordedAt)";
-    this.counterCreate = switch (dialect) {
-      case H2 -> "MERGE INTO action_count c USING (VALUES (CAST(:tenantId AS BIGINT), CAST(:participantId AS BIGINT),"
-          + " CAST(:campaignRewardId AS BIGINT), CAST(:month AS INTEGER))) s (tenant_id, participant_id,"
-          + " campaign_reward_id, year_month) ON c.tenant_id = s.tenant_id AND c.participant_id = s.participant_id"
-          + " AND c.campaign_reward_id = s.campaign_reward_id AND c.year_month = s.year_month"
-          + " WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id,"
-          + " count, updated_at) VALUES (s.tenant_id, s.participant_id, s.campaign_reward_id, s.year_month,"
-          + " :campaignId, 0, CURRENT_TIMESTAMP)";
-      case POSTGRESQL -> "INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month,"
-          + " campaign_id, count, updated_at) VALUES (:tenantId, :participantId, :campaignRewardId, :month,"
-          + " :campaignId, 0, CURRENT_TIMESTAMP)"
-          + " ON CONFLICT (tenant_id, participant_id, campaign_reward_id, year_month) DO NOTHING";
-    };
-    this.counterIncrement = switch (dialect) {
-      case H2 -> "SELECT count FROM FINAL TABLE (" + COUNTER_INCREMENT + ")";
-      case POSTGRESQL -> COUNTER_INCREMENT + " RETURNING count";
-    };
     String earnedValues = ":campaignId, :type, :status, :unread, :points, :couponCode, :message, :cashAmountMinor,"
         + " :currency, :waitingReason, :actionId, :earnedAt, :approvedAt, :fulfilledAt)";
     this.earnedInsertIfAbsent = switch (dialect) {
@@ -887,15 +888,7 @@ public final class Sql {
     return actionInsert;
   }
 
-  /** Creates a counter at 0 unless it exists. */
-  String counterCreate() {
-    return counterCreate;
-  }
 
-  /** Adds one to a counter and returns the new value; no row when the counter is missing. */
-  String counterIncrement() {
-    return counterIncrement;
-  }
 
   /** Inserts an earned reward unless its cycle (or its id) exists. */
   String earnedInsertIfAbsent() {
