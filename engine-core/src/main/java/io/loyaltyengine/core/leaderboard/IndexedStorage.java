@@ -238,6 +238,15 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
+    public ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
+        long campaignRewardId, int month) {
+      ActionIncrements counts = port.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month);
+      writes.add(new Counted(tenantId, campaignId, participantId, 0, counts.allTime()));
+      writes.add(new Counted(tenantId, campaignId, participantId, month, counts.allMonth()));
+      return counts;
+    }
+
+    @Override
     public long count(long tenantId, long participantId, long campaignRewardId, int month) {
       return port.count(tenantId, participantId, campaignRewardId, month);
     }

@@ -13,6 +13,7 @@ import io.loyaltyengine.core.participant.MetadataRules;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsRules;
 import io.loyaltyengine.core.points.PointsService;
+import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
@@ -247,12 +248,12 @@ public final class RewardService implements Rewards {
     Instant now = context.now();
     int month = Goals.month(now, zone);
     var counters = tx.actions();
-    long allTime = counters.increment(tenantId, campaignId, participantId, 0, 0);
-    long allMonth = counters.increment(tenantId, campaignId, participantId, 0, month);
-    long rewardAllTime = counters.increment(tenantId, campaignId, participantId, reward.id(), 0);
-    long rewardMonth = counters.increment(tenantId, campaignId, participantId, reward.id(), month);
+    ActionPort.ActionIncrements added = counters.incrementForAction(tenantId, campaignId, participantId, reward.id(),
+        month);
+    long rewardAllTime = added.rewardAllTime();
     long previous = counters.count(tenantId, participantId, 0, Goals.previousMonth(month));
-    ActionCounts counts = new ActionCounts(allTime, allMonth, previous, rewardAllTime, rewardMonth);
+    ActionCounts counts = new ActionCounts(added.allTime(), added.allMonth(), previous, rewardAllTime,
+        added.rewardMonth());
     ActionRecord recorded = new ActionRecord(context.ids().nextId(), tenantId, campaignId, participantId,
         reward.id(), a.source, a.metadata, invited == null ? null : invited.id(), a.idempotencyKey, created,
         counts, now);

@@ -28,6 +28,48 @@ public interface ActionPort {
   /** Adds one to a counter and returns its new value. */
   long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month);
 
+  /**
+   * Adds one to the four counters one recorded action counts toward and returns their new values: the participant's
+   * all-time and {@code month} totals (campaign reward 0), then {@code campaignRewardId}'s all-time and {@code month}
+   * counts, changed in that order (so that two actions of one participant take the rows' locks in the same order).
+   * Each is atomic as {@link #increment}. A store may change all four in one statement; by default it is four
+   * {@link #increment} calls.
+   *
+   * @param campaignRewardId the campaign reward, not 0
+   * @param month the month ({@code year * 100 + month}), not 0
+   * @throws IllegalArgumentException if {@code campaignRewardId} or {@code month} is 0 (the four would not be four)
+   */
+  default ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
+      long campaignRewardId, int month) {
+    ActionIncrements.requireFour(campaignRewardId, month);
+    return new ActionIncrements(increment(tenantId, campaignId, participantId, 0, 0),
+        increment(tenantId, campaignId, participantId, 0, month),
+        increment(tenantId, campaignId, participantId, campaignRewardId, 0),
+        increment(tenantId, campaignId, participantId, campaignRewardId, month));
+  }
+
+  /**
+   * The new values of the four counters of one recorded action ({@link #incrementForAction}). Immutable.
+   *
+   * @param allTime the participant's all-time total
+   * @param allMonth the participant's total of the month
+   * @param rewardAllTime the campaign reward's all-time count
+   * @param rewardMonth the campaign reward's count of the month
+   */
+  record ActionIncrements(long allTime, long allMonth, long rewardAllTime, long rewardMonth) {
+    /**
+     * Checks that the four counters are distinct.
+     *
+     * @throws IllegalArgumentException if {@code campaignRewardId} or {@code month} is 0
+     */
+    public static void requireFour(long campaignRewardId, int month) {
+      if (campaignRewardId == 0 || month == 0) {
+        throw new IllegalArgumentException("campaignRewardId and month must not be 0 but were " + campaignRewardId
+            + " and " + month);
+      }
+    }
+  }
+
   /** A counter's value (0 if absent). */
   long count(long tenantId, long participantId, long campaignRewardId, int month);
 

@@ -5,6 +5,8 @@ import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.jdbc.SqlDialect;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -20,6 +22,8 @@ import org.jdbi.v3.core.Handle;
  * row lock to the latest committed value, so concurrent increments of one counter, from any number of threads or
  * instances, queue on that lock and each returns a distinct value. The count is never read into Java and written
  * back.
+ *
+ * {@link #incrementForAction} is one such statement for all four counters of an action on PostgreSQL.
  *
  * <p>On H2 a creation that meets another transaction's uncommitted creation fails with a unique violation, which is
  * ignored (the row exists). If that other creation then rolls back, the update finds no row: the increment creates
@@ -66,6 +70,35 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
         .bind("idempotencyKey", idempotencyKey)
         .map(Rows.ACTION)
         .findOne());
+  }
+
+  /** On PostgreSQL one statement ({@link Sql#PG_ACTION_COUNTERS_ADD_ONE}); on H2 four increments. */
+  @Override
+  public ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
+      long campaignRewardId, int month) {
+    ActionIncrements.requireFour(campaignRewardId, month);
+    if (sql.dialect() != SqlDialect.POSTGRESQL) {
+      return ActionPort.super.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month);
+    }
+    long[] values = new long[4];
+    List<Integer> counters = run("action counters increment", () -> handle.createQuery(Sql.PG_ACTION_COUNTERS_ADD_ONE)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .bind("campaignRewardId", campaignRewardId)
+        .bind("month", month)
+        .bind("campaignId", campaignId)
+        .map((rs, ctx) -> {
+          // RETURNING gives no order: each row says which counter it is.
+          int which = (rs.getLong("campaign_reward_id") == 0 ? 0 : 2) + (rs.getInt("year_month") == 0 ? 0 : 1);
+          values[which] = rs.getLong("count");
+          return which;
+        })
+        .list());
+    if (counters.size() != 4 || new HashSet<>(counters).size() != 4) {
+      throw new IllegalStateException("four action counters were to be incremented, the database returned "
+          + counters);
+    }
+    return new ActionIncrements(values[0], values[1], values[2], values[3]);
   }
 
   @Override

@@ -294,6 +294,18 @@ public final class Sql {
       + " :campaignRewardId, :month, :campaignId, 1, CURRENT_TIMESTAMP)"
       + " ON CONFLICT (tenant_id, participant_id, campaign_reward_id, year_month) DO UPDATE SET count = c.count + 1,"
       + " updated_at = GREATEST(c.updated_at, CURRENT_TIMESTAMP) RETURNING count";
+  /**
+   * PostgreSQL: {@link #PG_COUNTER_ADD_ONE} for the four counters of one recorded action, in the order their rows are
+   * locked (participant all-time, participant month, reward all-time, reward month), returning each key and value.
+   */
+  static final String PG_ACTION_COUNTERS_ADD_ONE = "INSERT INTO action_count AS c (tenant_id, participant_id,"
+      + " campaign_reward_id, year_month, campaign_id, count, updated_at) VALUES"
+      + " (:tenantId, :participantId, 0, 0, :campaignId, 1, CURRENT_TIMESTAMP),"
+      + " (:tenantId, :participantId, 0, :month, :campaignId, 1, CURRENT_TIMESTAMP),"
+      + " (:tenantId, :participantId, :campaignRewardId, 0, :campaignId, 1, CURRENT_TIMESTAMP),"
+      + " (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 1, CURRENT_TIMESTAMP)"
+      + " ON CONFLICT (tenant_id, participant_id, campaign_reward_id, year_month) DO UPDATE SET count = c.count + 1,"
+      + " updated_at = GREATEST(c.updated_at, CURRENT_TIMESTAMP) RETURNING campaign_reward_id, year_month, count";
   /** H2: a counter's row created at 0 if absent (see {@code JdbcActionPort} for a concurrent creation). */
   static final String H2_COUNTER_CREATE = "MERGE INTO action_count c USING (VALUES (CAST(:tenantId AS BIGINT),"
       + " CAST(:participantId AS BIGINT), CAST(:campaignRewardId AS BIGINT), CAST(:month AS INTEGER))) s (tenant_id,"

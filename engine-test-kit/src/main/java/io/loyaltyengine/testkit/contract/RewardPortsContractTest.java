@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.ActionPort.ActionIncrements;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
@@ -302,6 +303,75 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(LongStream.rangeClosed(1, increments).boxed().collect(Collectors.toSet()), new HashSet<>(values));
     assertEquals(increments, count(t, participant, 0, 0));
     assertEquals(increments, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())));
+  }
+
+  @Test
+  void incrementForActionAddsOneToTheFourCountersOfAnActionAndReturnsTheirValues() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long ann = nextId();
+    long reward = nextId();
+    increment(t, campaign.id(), ann, 0, 0);
+    assertEquals(new ActionIncrements(2, 1, 1, 1), incrementForAction(t, campaign.id(), ann, reward, 202504),
+        "an existing all-time total goes on; the three others are created at 1");
+    assertEquals(new ActionIncrements(3, 2, 2, 2), incrementForAction(t, campaign.id(), ann, reward, 202504));
+    assertEquals(new ActionIncrements(4, 1, 3, 1), incrementForAction(t, campaign.id(), ann, reward, 202505));
+    assertEquals(List.of(4L, 2L, 1L, 3L, 2L, 1L), List.of(count(t, ann, 0, 0), count(t, ann, 0, 202504),
+        count(t, ann, 0, 202505), count(t, ann, reward, 0), count(t, ann, reward, 202504),
+        count(t, ann, reward, 202505)));
+    assertEquals(0L, count(t, ann, reward + 1, 0), "another reward's counter");
+    assertEquals(0L, count(t + 1, ann, 0, 0), "another tenant's participant with the same id");
+    assertEquals(4L, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())));
+    assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
+      assertEquals(new ActionIncrements(5, 3, 4, 3),
+          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504));
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(new ActionIncrements(5, 3, 4, 3), incrementForAction(t, campaign.id(), ann, reward, 202504),
+        "a rolled-back call leaves nothing");
+    assertThrows(IllegalArgumentException.class, () -> incrementForAction(t, campaign.id(), ann, 0, 202504));
+    assertThrows(IllegalArgumentException.class, () -> incrementForAction(t, campaign.id(), ann, reward, 0));
+    assertEquals(5L, count(t, ann, 0, 0), "a refused call changes nothing");
+  }
+
+  @Test
+  void concurrentActionsOfOneParticipantGiveEveryValueOnceOnEachCounter() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long ann = nextId();
+    long first = nextId();
+    long second = nextId();
+    int actions = 200;
+    List<ActionIncrements> results = Collections.synchronizedList(new ArrayList<>());
+    List<Long> rewards = Collections.synchronizedList(new ArrayList<>());
+    // Two rewards share the participant's totals: the four rows are always locked in one order, so none deadlocks.
+    concurrently(actions, (instance, i) -> {
+      long reward = i % 2 == 0 ? first : second;
+      ActionIncrements added = instance.inTransaction(tx ->
+          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504));
+      synchronized (results) {
+        results.add(added);
+        rewards.add(reward);
+      }
+    });
+    Set<Long> all = LongStream.rangeClosed(1, actions).boxed().collect(Collectors.toSet());
+    Set<Long> half = LongStream.rangeClosed(1, actions / 2).boxed().collect(Collectors.toSet());
+    assertEquals(List.of(), repeated(results.stream().map(ActionIncrements::allTime).toList()));
+    assertEquals(all, results.stream().map(ActionIncrements::allTime).collect(Collectors.toSet()));
+    assertEquals(all, results.stream().map(ActionIncrements::allMonth).collect(Collectors.toSet()));
+    for (long reward : List.of(first, second)) {
+      List<ActionIncrements> own = new ArrayList<>();
+      for (int i = 0; i < results.size(); i++) {
+        if (rewards.get(i) == reward) {
+          own.add(results.get(i));
+        }
+      }
+      assertEquals(List.of(), repeated(own.stream().map(ActionIncrements::rewardAllTime).toList()));
+      assertEquals(half, own.stream().map(ActionIncrements::rewardAllTime).collect(Collectors.toSet()));
+      assertEquals(half, own.stream().map(ActionIncrements::rewardMonth).collect(Collectors.toSet()));
+      assertEquals(actions / 2, count(t, ann, reward, 202504));
+    }
+    assertEquals(actions, count(t, ann, 0, 0));
   }
 
   @Test
@@ -1101,6 +1171,11 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
     return storage().inTransaction(tx -> tx.actions().increment(tenantId, campaignId, participantId, campaignRewardId,
         month));
+  }
+
+  ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId, long campaignRewardId,
+      int month) {
+    return tx(tx -> tx.actions().incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month));
   }
 
   long count(long tenantId, long participantId, long campaignRewardId, int month) {
