@@ -36,7 +36,7 @@ public final class BenchDatabase implements AutoCloseable {
   static final List<String> DURABLE_SETTINGS = List.of("fsync", "synchronous_commit", "full_page_writes");
 
   /** What {@code JdbcStorage.h2File} puts before the path (the same URL opens the same database in this JVM). */
-  private static final String H2_ENGINE_URL_PREFIX = "jdbc:h2:file:";
+  private static final String H2_URL_PREFIX = "jdbc:h2:file:";
 
   private final StoreKind kind;
   private final Path dir;
@@ -153,8 +153,7 @@ public final class BenchDatabase implements AutoCloseable {
   public Connection engineConnection() throws SQLException {
     return switch (kind) {
       case IN_MEMORY -> throw new IllegalStateException("the in-memory store has no connections");
-      case H2 -> DriverManager.getConnection(H2_ENGINE_URL_PREFIX + dir.resolve("engine").toAbsolutePath().normalize()
-          + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+      case H2 -> DriverManager.getConnection(h2Url("engine"));
       case POSTGRES -> DriverManager.getConnection(postgres.getJdbcUrl("postgres", "engine"));
     };
   }
@@ -167,10 +166,14 @@ public final class BenchDatabase implements AutoCloseable {
   public Connection rawConnection() throws SQLException {
     return switch (kind) {
       case IN_MEMORY -> throw new IllegalStateException("the in-memory baseline is plain Java, without a database");
-      case H2 -> DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("raw").toAbsolutePath()
-          + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+      case H2 -> DriverManager.getConnection(h2Url("raw"));
       case POSTGRES -> DriverManager.getConnection(postgres.getJdbcUrl("postgres", "raw"));
     };
+  }
+
+  /** The durable URL of the H2 file {@code name} in this directory (the engine's storage opens "engine" too). */
+  private String h2Url(String name) {
+    return H2_URL_PREFIX + dir.resolve(name).toAbsolutePath().normalize() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
   }
 
   /** Stops the server, if any, and deletes the files. Close the engine and the connections first. */

@@ -1,7 +1,5 @@
 package io.loyaltyengine.benchmarks;
 
-import io.loyaltyengine.points.PointsOutcome;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,11 +32,7 @@ public class BulkAwardBenchmark {
   @Benchmark
   @OperationsPerInvocation(BULK)
   public int engineApplyAll(StoreState state) {
-    List<PointsOutcome> outcomes = state.engine.scope.points().applyAll(state.engine.bulkAwards);
-    if (!outcomes.get(BULK - 1).succeeded()) {
-      throw outcomes.get(BULK - 1).error();
-    }
-    return outcomes.size();
+    return EngineFixture.applyAll(state.engine.scope, state.engine.bulkAwards);
   }
 
   /** The raw JDBC batch of {@value #BULK} awards in one transaction. */

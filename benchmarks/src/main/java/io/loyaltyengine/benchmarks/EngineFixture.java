@@ -126,13 +126,39 @@ public final class EngineFixture implements AutoCloseable {
       seed.add(PointsOperation.award(refs[i], PointsChange.of(STARTING_BALANCE, "seed")));
     }
     if (withBalances) {
-      for (PointsOutcome outcome : scope.points().applyAll(seed)) {
-        if (!outcome.succeeded()) {
-          throw outcome.error();
-        }
-      }
+      applyAll(scope, seed);
     }
     return refs;
+  }
+
+  /**
+   * Builds the engine on {@code storage} (which it will own) over {@code database}: through one host transaction on
+   * the database's stores, one call each on the in-memory store (see the constructor).
+   */
+  public static EngineFixture open(BenchDatabase database, Storage storage, int count, int maxGroupCommit,
+      boolean withBalances) throws SQLException {
+    if (database.kind() == StoreKind.IN_MEMORY) {
+      return new EngineFixture(storage, count, maxGroupCommit, null, withBalances);
+    }
+    try (Connection setup = database.engineConnection()) {
+      return new EngineFixture(storage, count, maxGroupCommit, setup, withBalances);
+    }
+  }
+
+  /**
+   * Applies {@code operations} in one bulk call and checks that every one succeeded.
+   *
+   * @return how many were applied
+   * @throws io.loyaltyengine.LoyaltyException the first failure
+   */
+  public static int applyAll(TenantScope scope, List<PointsOperation> operations) {
+    List<PointsOutcome> outcomes = scope.points().applyAll(operations);
+    for (PointsOutcome outcome : outcomes) {
+      if (!outcome.succeeded()) {
+        throw outcome.error();
+      }
+    }
+    return outcomes.size();
   }
 
   /** Participant {@code index} modulo the number of participants. */

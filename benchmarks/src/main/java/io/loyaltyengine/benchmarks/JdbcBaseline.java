@@ -101,6 +101,8 @@ public final class JdbcBaseline implements RawBaseline {
   private final PreparedStatement insertEarned;
   private final PreparedStatement takeCode;
   private final PreparedStatement nextCode;
+  private final PreparedStatement bulkCredit;
+  private final PreparedStatement bulkInsertLedger;
 
   /**
    * Prepares the statements on {@code connection} (which it will close) and turns auto-commit off.
@@ -122,6 +124,18 @@ public final class JdbcBaseline implements RawBaseline {
     insertEarned = c.prepareStatement(INSERT_EARNED);
     takeCode = c.prepareStatement(shared.postgres ? PG_TAKE_CODE : H2_TAKE_CODE);
     nextCode = shared.postgres ? null : c.prepareStatement(H2_NEXT_CODE);
+    bulkCredit = c.prepareStatement(CREDIT);
+    bulkInsertLedger = c.prepareStatement(INSERT_LEDGER_READING_BALANCE);
+  }
+
+  /**
+   * Creates the baseline's tables and starting rows in {@code database}'s baseline database, as
+   * {@link #createSchema(Connection, boolean, int)}.
+   */
+  public static Shared createSchema(BenchDatabase database, int participants) throws SQLException {
+    try (Connection c = database.rawConnection()) {
+      return createSchema(c, database.kind() == StoreKind.POSTGRES, participants);
+    }
   }
 
   /**
@@ -205,25 +219,24 @@ public final class JdbcBaseline implements RawBaseline {
 
   @Override
   public long bulkAward(int n) {
-    try (PreparedStatement update = c.prepareStatement(CREDIT);
-        PreparedStatement insert = c.prepareStatement(INSERT_LEDGER_READING_BALANCE)) {
+    try {
       Timestamp now = now();
       for (int p = 0; p < n; p++) {
-        update.setLong(1, 1);
-        update.setLong(2, 1);
-        update.setLong(3, p);
-        update.addBatch();
+        bulkCredit.setLong(1, 1);
+        bulkCredit.setLong(2, 1);
+        bulkCredit.setLong(3, p);
+        bulkCredit.addBatch();
       }
-      update.executeBatch();
+      bulkCredit.executeBatch();
       long first = shared.ids.getAndAdd(n);
       for (int p = 0; p < n; p++) {
-        insert.setLong(1, first + p);
-        insert.setLong(2, 1);
-        insert.setTimestamp(3, now);
-        insert.setLong(4, p);
-        insert.addBatch();
+        bulkInsertLedger.setLong(1, first + p);
+        bulkInsertLedger.setLong(2, 1);
+        bulkInsertLedger.setTimestamp(3, now);
+        bulkInsertLedger.setLong(4, p);
+        bulkInsertLedger.addBatch();
       }
-      insert.executeBatch();
+      bulkInsertLedger.executeBatch();
       c.commit();
       return first;
     } catch (SQLException e) {

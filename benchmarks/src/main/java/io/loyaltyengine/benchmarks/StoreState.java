@@ -2,7 +2,6 @@ package io.loyaltyengine.benchmarks;
 
 import io.loyaltyengine.core.spi.Storage;
 import java.io.IOException;
-import java.sql.Connection;
 import java.sql.SQLException;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -67,20 +66,12 @@ public class StoreState {
           storage = commits = new CommitCountingStorage(storage);
         }
         boolean spends = benchmark.contains("Deduct") || benchmark.contains("Redemption");
-        if (store == StoreKind.IN_MEMORY) {
-          engine = new EngineFixture(storage, participants, MAX_GROUP_COMMIT, null, spends);
-        } else {
-          try (Connection setup = database.engineConnection()) {
-            engine = new EngineFixture(storage, participants, MAX_GROUP_COMMIT, setup, spends);
-          }
-        }
+        engine = EngineFixture.open(database, storage, participants, MAX_GROUP_COMMIT, spends);
       } else if (method.startsWith("raw")) {
         if (store == StoreKind.IN_MEMORY) {
           memoryBaseline = new MemoryBaseline(participants);
         } else {
-          try (Connection c = database.rawConnection()) {
-            jdbcBaseline = JdbcBaseline.createSchema(c, store == StoreKind.POSTGRES, participants);
-          }
+          jdbcBaseline = JdbcBaseline.createSchema(database, participants);
         }
       } else {
         throw new IllegalStateException("a storage benchmark method is named engine... or raw...: " + method);

@@ -1,7 +1,6 @@
 package io.loyaltyengine.benchmarks;
 
 import io.loyaltyengine.points.PointsChange;
-import io.loyaltyengine.points.PointsOutcome;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -73,40 +72,28 @@ public final class WriteCostProbe {
     }
     int participants = bulk ? EngineFixture.BULK_PARTICIPANTS : EngineFixture.PARTICIPANTS;
     try (BenchDatabase database = BenchDatabase.open(store);
-        EngineFixture engine = engine(database, participants);
-        JdbcBaseline raw = baseline(database, participants)) {
-      Sides sides = bulk ? new Bulk(engine, raw) : new Single(engine, raw);
-      sides.warmUp();
+        EngineFixture engine = EngineFixture.open(database, database.engineStorage(), participants, 0, false);
+        JdbcBaseline raw = new JdbcBaseline(database.rawConnection(),
+            JdbcBaseline.createSchema(database, participants))) {
+      Workload path = bulk ? Workload.bulk(engine, raw) : Workload.award(engine, raw);
+      path.block(path.engine(), path.warmUpCalls());
+      path.block(path.raw(), path.warmUpCalls());
       System.out.printf("%s, %s: median time per award over %d blocks of %d %s per side%n", store, args[1],
-          blocks, sides.callsPerBlock(), bulk ? "calls of 1,000" : "calls");
+          blocks, path.calls(), bulk ? "calls of 1,000" : "calls");
       System.out.printf("%-48s %12s %12s %10s%n", "step", "engine µs", "raw µs", "raw/engine");
       for (Step step : STEPS) {
         drop(database, step);
         double[] engineMicros = new double[blocks];
         double[] rawMicros = new double[blocks];
         for (int b = 0; b < blocks; b++) {
-          engineMicros[b] = sides.engineBlock();
-          rawMicros[b] = sides.rawBlock();
+          engineMicros[b] = path.block(path.engine(), path.calls());
+          rawMicros[b] = path.block(path.raw(), path.calls());
         }
         double e = median(engineMicros);
         double r = median(rawMicros);
         System.out.printf("%-48s %12.1f %12.1f %9.0f%%%n", step.what(), e, r, 100 * r / e);
       }
     }
-  }
-
-  private static EngineFixture engine(BenchDatabase database, int participants) throws SQLException {
-    try (Connection setup = database.engineConnection()) {
-      return new EngineFixture(database.engineStorage(), participants, 0, setup, false);
-    }
-  }
-
-  private static JdbcBaseline baseline(BenchDatabase database, int participants) throws SQLException {
-    JdbcBaseline.Shared shared;
-    try (Connection c = database.rawConnection()) {
-      shared = JdbcBaseline.createSchema(c, database.kind() == StoreKind.POSTGRES, participants);
-    }
-    return new JdbcBaseline(database.rawConnection(), shared);
   }
 
   private static void drop(BenchDatabase database, Step step) throws SQLException {
@@ -126,117 +113,31 @@ public final class WriteCostProbe {
     return sorted[sorted.length / 2];
   }
 
-  /** The two sides of one path: each block returns its time per award in microseconds. */
-  private interface Sides {
-    void warmUp();
-
-    int callsPerBlock();
-
-    double engineBlock();
-
-    double rawBlock();
-  }
-
-  /** One award per call, one commit each. */
-  private static final class Single implements Sides {
-    private static final int CALLS = 200;
-    private final EngineFixture engine;
-    private final JdbcBaseline raw;
-    private long next;
-
-    Single(EngineFixture engine, JdbcBaseline raw) {
-      this.engine = engine;
-      this.raw = raw;
+  /**
+   * One path on both sides: a call of each, the calls per measured block, the awards per call, and the calls of the
+   * warm-up.
+   */
+  private record Workload(Runnable engine, Runnable raw, int calls, int awardsPerCall, int warmUpCalls) {
+    /** One award per call, one commit each. */
+    static Workload award(EngineFixture engine, JdbcBaseline raw) {
+      long[] next = {0};
+      return new Workload(() -> engine.scope.points().award(engine.participant(next[0]++), ONE),
+          () -> raw.award((int) (next[0]++ % EngineFixture.PARTICIPANTS)), 200, 1, 3_000);
     }
 
-    @Override
-    public void warmUp() {
-      for (int i = 0; i < 15 * CALLS; i++) {
-        engineAward();
-        rawAward();
-      }
+    /** 1,000 awards per call, each participant once. */
+    static Workload bulk(EngineFixture engine, JdbcBaseline raw) {
+      return new Workload(() -> EngineFixture.applyAll(engine.scope, engine.bulkAwards),
+          () -> raw.bulkAward(EngineFixture.BULK_PARTICIPANTS), 2, EngineFixture.BULK_PARTICIPANTS, 30);
     }
 
-    @Override
-    public int callsPerBlock() {
-      return CALLS;
-    }
-
-    @Override
-    public double engineBlock() {
+    /** Runs {@code calls} calls of {@code side} and returns the time per award, in microseconds. */
+    double block(Runnable side, int calls) {
       long started = System.nanoTime();
-      for (int i = 0; i < CALLS; i++) {
-        engineAward();
+      for (int i = 0; i < calls; i++) {
+        side.run();
       }
-      return (System.nanoTime() - started) / 1_000.0 / CALLS;
-    }
-
-    @Override
-    public double rawBlock() {
-      long started = System.nanoTime();
-      for (int i = 0; i < CALLS; i++) {
-        rawAward();
-      }
-      return (System.nanoTime() - started) / 1_000.0 / CALLS;
-    }
-
-    private void engineAward() {
-      engine.scope.points().award(engine.participant(next++), ONE);
-    }
-
-    private void rawAward() {
-      raw.award((int) (next++ % EngineFixture.PARTICIPANTS));
-    }
-  }
-
-  /** 1,000 awards per call, each participant once. */
-  private static final class Bulk implements Sides {
-    private static final int CALLS = 2;
-    private final EngineFixture engine;
-    private final JdbcBaseline raw;
-
-    Bulk(EngineFixture engine, JdbcBaseline raw) {
-      this.engine = engine;
-      this.raw = raw;
-    }
-
-    @Override
-    public void warmUp() {
-      for (int i = 0; i < 30; i++) {
-        engineCall();
-        raw.bulkAward(EngineFixture.BULK_PARTICIPANTS);
-      }
-    }
-
-    @Override
-    public int callsPerBlock() {
-      return CALLS;
-    }
-
-    @Override
-    public double engineBlock() {
-      long started = System.nanoTime();
-      for (int i = 0; i < CALLS; i++) {
-        engineCall();
-      }
-      return (System.nanoTime() - started) / 1_000.0 / CALLS / EngineFixture.BULK_PARTICIPANTS;
-    }
-
-    @Override
-    public double rawBlock() {
-      long started = System.nanoTime();
-      for (int i = 0; i < CALLS; i++) {
-        raw.bulkAward(EngineFixture.BULK_PARTICIPANTS);
-      }
-      return (System.nanoTime() - started) / 1_000.0 / CALLS / EngineFixture.BULK_PARTICIPANTS;
-    }
-
-    private void engineCall() {
-      for (PointsOutcome outcome : engine.scope.points().applyAll(engine.bulkAwards)) {
-        if (!outcome.succeeded()) {
-          throw outcome.error();
-        }
-      }
+      return (System.nanoTime() - started) / 1_000.0 / calls / awardsPerCall;
     }
   }
 }

@@ -40,7 +40,7 @@ import java.util.TreeMap;
  */
 public final class ResultsReport {
   private static final String PACKAGE = "io.loyaltyengine.benchmarks.";
-  private static final Set<String> DURABLE = Set.of("H2", "POSTGRES");
+  private static final Set<String> DURABLE = Set.of(StoreKind.H2.name(), StoreKind.POSTGRES.name());
   private static final Set<String> ANY = Set.of();
 
   /** What a target checks. */
@@ -340,10 +340,9 @@ public final class ResultsReport {
           }
           any = true;
           Result b = baselineOf(c, e);
-          Double ratio = b == null ? null : e.score() / b.score();
           md.append("| ").append(t.text()).append(" | ").append(e.paramText()).append(" | ").append(figure(e))
               .append(" | ").append(b == null ? "not run" : figure(b)).append(" | ")
-              .append(ratio == null ? "-" : ratioText(e, b)).append(" | ").append(verdict(t, e, b)).append(" |\n");
+              .append(b == null ? "-" : ratioText(e, b)).append(" | ").append(verdict(t, e, b)).append(" |\n");
         }
         if (!any) {
           md.append("| ").append(t.text()).append(" | ").append(t.stores().isEmpty() ? "-" : String.join(", ",

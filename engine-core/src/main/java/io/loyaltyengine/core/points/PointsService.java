@@ -385,7 +385,7 @@ public final class PointsService implements Points {
       if (tx.participants().find(tenantId, participantId).isEmpty()) {
         throw LoyaltyException.notFound("participant");
       }
-      return refuse(kind);
+      throw refusal(kind);
     }
 
     @Override
@@ -395,12 +395,11 @@ public final class PointsService implements Points {
   }
 
   /** A balance change refused by its bound: a deduction's balance too small, an award's totals overflowing. */
-  private static LockedParticipant refuse(LedgerEntryKind kind) {
-    if (kind == LedgerEntryKind.DEDUCT) {
-      throw new LoyaltyException(ErrorCode.INSUFFICIENT_POINTS, "amount",
-          "the participant's balance is smaller than the amount");
-    }
-    throw LoyaltyException.validation("amount", "the award would overflow the participant's points");
+  private static LoyaltyException refusal(LedgerEntryKind kind) {
+    return kind == LedgerEntryKind.DEDUCT
+        ? new LoyaltyException(ErrorCode.INSUFFICIENT_POINTS, "amount",
+            "the participant's balance is smaller than the amount")
+        : LoyaltyException.validation("amount", "the award would overflow the participant's points");
   }
 
   /**
@@ -489,7 +488,7 @@ public final class PointsService implements Points {
       boolean award = kind == LedgerEntryKind.AWARD;
       if (award ? !PointsRules.canCredit(now.balance(), now.lifetimePoints(), amount)
           : !PointsRules.canDebit(now.balance(), amount)) {
-        return refuse(kind);
+        throw refusal(kind);
       }
       row.now = now.withTotals(now.balance() + (award ? amount : -amount),
           now.lifetimePoints() + (award ? amount : 0), now.eventSequence() + 1);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * Loyalty actions (table {@code loyalty_action}) and their counters ({@code action_count}).
@@ -81,11 +82,9 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
       return ActionPort.super.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month);
     }
     long[] values = new long[4];
-    List<Integer> counters = run("action counters increment", () -> handle.createQuery(Sql.PG_ACTION_COUNTERS_ADD_ONE)
-        .bind("tenantId", tenantId)
-        .bind("participantId", participantId)
-        .bind("campaignRewardId", campaignRewardId)
-        .bind("month", month)
+    List<Integer> counters = run("action counters increment",
+        () -> counter(handle.createQuery(Sql.PG_ACTION_COUNTERS_ADD_ONE), tenantId, participantId, campaignRewardId,
+            month)
         .bind("campaignId", campaignId)
         .map((rs, ctx) -> {
           // RETURNING gives no order: each row says which counter it is.
@@ -104,28 +103,19 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
   @Override
   public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
     if (sql.dialect() == SqlDialect.POSTGRESQL) {
-      return run("action counter increment", () -> handle.createQuery(Sql.PG_COUNTER_ADD_ONE)
-          .bind("tenantId", tenantId)
-          .bind("participantId", participantId)
-          .bind("campaignRewardId", campaignRewardId)
-          .bind("month", month)
+      return run("action counter increment", () -> counter(handle.createQuery(Sql.PG_COUNTER_ADD_ONE),
+          tenantId, participantId, campaignRewardId, month)
           .bind("campaignId", campaignId)
           .mapTo(Long.class)
           .one());
     }
     for (int attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
-      runInsertIfAbsent("action counter create", () -> handle.createUpdate(Sql.H2_COUNTER_CREATE)
-          .bind("tenantId", tenantId)
-          .bind("participantId", participantId)
-          .bind("campaignRewardId", campaignRewardId)
-          .bind("month", month)
+      runInsertIfAbsent("action counter create", () -> counter(handle.createUpdate(Sql.H2_COUNTER_CREATE),
+          tenantId, participantId, campaignRewardId, month)
           .bind("campaignId", campaignId)
           .execute());
-      Optional<Long> value = run("action counter increment", () -> handle.createQuery(Sql.H2_COUNTER_INCREMENT)
-          .bind("tenantId", tenantId)
-          .bind("participantId", participantId)
-          .bind("campaignRewardId", campaignRewardId)
-          .bind("month", month)
+      Optional<Long> value = run("action counter increment", () -> counter(handle.createQuery(Sql.H2_COUNTER_INCREMENT),
+          tenantId, participantId, campaignRewardId, month)
           .mapTo(Long.class)
           .findOne());
       if (value.isPresent()) {
@@ -136,13 +126,19 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
         + "incremented; retry the unit of work", null);
   }
 
-  @Override
-  public long count(long tenantId, long participantId, long campaignRewardId, int month) {
-    return run("action counter find", () -> handle.createQuery(Sql.COUNTER_FIND)
-        .bind("tenantId", tenantId)
+  /** Binds a counter's key. */
+  private static <S extends SqlStatement<S>> S counter(S statement, long tenantId, long participantId,
+      long campaignRewardId, int month) {
+    return statement.bind("tenantId", tenantId)
         .bind("participantId", participantId)
         .bind("campaignRewardId", campaignRewardId)
-        .bind("month", month)
+        .bind("month", month);
+  }
+
+  @Override
+  public long count(long tenantId, long participantId, long campaignRewardId, int month) {
+    return run("action counter find", () -> counter(handle.createQuery(Sql.COUNTER_FIND),
+        tenantId, participantId, campaignRewardId, month)
         .mapTo(Long.class)
         .findOne()
         .orElse(0L));

@@ -160,7 +160,6 @@ public final class JdbcTransaction implements Transaction {
    * trip on PostgreSQL, but a transaction with many live savepoints costs far more there (each keeps its
    * subtransaction until the end).
    */
-
   @Override
   public <T> T nested(TransactionWork<T> work) {
     Connection connection = handle.getConnection();

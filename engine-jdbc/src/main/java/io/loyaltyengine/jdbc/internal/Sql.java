@@ -109,7 +109,8 @@ public final class Sql {
    * caller compares the rows changed with the adjustments given.
    */
   static final String PG_BALANCE_ADJUST_ALL = "UPDATE participant p"
-      + " SET points_balance = p.points_balance + a.balance_delta, lifetime_points = p.lifetime_points + a.lifetime_delta, event_sequence = p.event_sequence + a.events"
+      + " SET points_balance = p.points_balance + a.balance_delta,"
+      + " lifetime_points = p.lifetime_points + a.lifetime_delta, event_sequence = p.event_sequence + a.events"
       + " FROM unnest(CAST(:tenantIds AS bigint[]), CAST(:participantIds AS bigint[]),"
       + " CAST(:balanceDeltas AS bigint[]), CAST(:lifetimeDeltas AS bigint[]), CAST(:events AS bigint[]))"
       + " AS a (tenant_id, participant_id, balance_delta, lifetime_delta, events)"
@@ -284,28 +285,31 @@ public final class Sql {
    */
   private static final String COUNTER_INCREMENT = "UPDATE action_count SET count = count + 1,"
       + " updated_at = GREATEST(updated_at, CURRENT_TIMESTAMP)" + COUNTER_KEY;
+  /** PostgreSQL: an action counter insert, its rows (created at 1) to follow. */
+  private static final String COUNTER_INSERT = "INSERT INTO action_count AS c (tenant_id, participant_id,"
+      + " campaign_reward_id, year_month, campaign_id, count, updated_at) VALUES";
+  /** PostgreSQL: what makes that insert add one to a counter that exists, as {@link #COUNTER_INCREMENT} does. */
+  private static final String COUNTER_ON_CONFLICT_ADD_ONE = " ON CONFLICT (tenant_id, participant_id,"
+      + " campaign_reward_id, year_month) DO UPDATE SET count = c.count + 1,"
+      + " updated_at = GREATEST(c.updated_at, CURRENT_TIMESTAMP)";
   /**
    * PostgreSQL: one counter plus one in one statement, created at 1 if absent. {@code ON CONFLICT DO UPDATE} adds to
    * the latest committed row under its lock, waits for a concurrent uncommitted creation of the same key and goes
    * on past it if that rolls back, so it always returns one row.
    */
-  static final String PG_COUNTER_ADD_ONE = "INSERT INTO action_count AS c (tenant_id, participant_id,"
-      + " campaign_reward_id, year_month, campaign_id, count, updated_at) VALUES (:tenantId, :participantId,"
-      + " :campaignRewardId, :month, :campaignId, 1, CURRENT_TIMESTAMP)"
-      + " ON CONFLICT (tenant_id, participant_id, campaign_reward_id, year_month) DO UPDATE SET count = c.count + 1,"
-      + " updated_at = GREATEST(c.updated_at, CURRENT_TIMESTAMP) RETURNING count";
+  static final String PG_COUNTER_ADD_ONE = COUNTER_INSERT
+      + " (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 1, CURRENT_TIMESTAMP)"
+      + COUNTER_ON_CONFLICT_ADD_ONE + " RETURNING count";
   /**
    * PostgreSQL: {@link #PG_COUNTER_ADD_ONE} for the four counters of one recorded action, in the order their rows are
    * locked (participant all-time, participant month, reward all-time, reward month), returning each key and value.
    */
-  static final String PG_ACTION_COUNTERS_ADD_ONE = "INSERT INTO action_count AS c (tenant_id, participant_id,"
-      + " campaign_reward_id, year_month, campaign_id, count, updated_at) VALUES"
+  static final String PG_ACTION_COUNTERS_ADD_ONE = COUNTER_INSERT
       + " (:tenantId, :participantId, 0, 0, :campaignId, 1, CURRENT_TIMESTAMP),"
       + " (:tenantId, :participantId, 0, :month, :campaignId, 1, CURRENT_TIMESTAMP),"
       + " (:tenantId, :participantId, :campaignRewardId, 0, :campaignId, 1, CURRENT_TIMESTAMP),"
       + " (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 1, CURRENT_TIMESTAMP)"
-      + " ON CONFLICT (tenant_id, participant_id, campaign_reward_id, year_month) DO UPDATE SET count = c.count + 1,"
-      + " updated_at = GREATEST(c.updated_at, CURRENT_TIMESTAMP) RETURNING campaign_reward_id, year_month, count";
+      + COUNTER_ON_CONFLICT_ADD_ONE + " RETURNING campaign_reward_id, year_month, count";
   /** H2: a counter's row created at 0 if absent (see {@code JdbcActionPort} for a concurrent creation). */
   static final String H2_COUNTER_CREATE = "MERGE INTO action_count c USING (VALUES (CAST(:tenantId AS BIGINT),"
       + " CAST(:participantId AS BIGINT), CAST(:campaignRewardId AS BIGINT), CAST(:month AS INTEGER))) s (tenant_id,"
@@ -899,8 +903,6 @@ public final class Sql {
   String actionInsert() {
     return actionInsert;
   }
-
-
 
   /** Inserts an earned reward unless its cycle (or its id) exists. */
   String earnedInsertIfAbsent() {

@@ -42,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.IntToLongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -458,10 +459,7 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
     Participant a = participant(campaign, 10, 10);
-    List<Participant> many = new ArrayList<>();
-    for (int i = 0; i < 1_100; i++) {
-      many.add(participant(campaign, i, i));
-    }
+    List<Participant> many = participantRows(campaign, MANY, i -> i);
     run(tx -> {
       tx.participants().lockAll(t, List.of(a.id()));
       // 10 + 7 - 15: in this order the balance never goes below zero; the other way round it would.
@@ -730,7 +728,7 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
     for (long p : people) {
       List<LedgerEntry> newestFirst = new ArrayList<>(entries.stream().filter(e -> e.participantId() == p).toList());
       Collections.reverse(newestFirst);
-      assertEquals(newestFirst, tx(tx -> tx.ledger().history(t, p, null, rows)), "participant " + p);
+      assertEquals(newestFirst, history(t, p), "participant " + p);
     }
     LedgerEntry keyed = entries.get(rows - 1);
     assertEquals(Optional.of(keyed), tx(tx -> tx.ledger().findByIdempotencyKey(t, keyed.idempotencyKey())));
@@ -886,10 +884,18 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
 
   /** {@code count} participants with consecutive ids, at 0 points, inserted in one unit of work. */
   private List<Participant> participantRows(Campaign campaign, int count) {
+    return participantRows(campaign, count, i -> 0);
+  }
+
+  /**
+   * {@code count} participants with consecutive ids, the {@code i}-th holding {@code points(i)} as balance and as
+   * lifetime points, inserted in one unit of work.
+   */
+  private List<Participant> participantRows(Campaign campaign, int count, IntToLongFunction points) {
     long first = nextIds(count);
     List<Participant> made = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      made.add(participantRow(campaign, first + i, 0, 0));
+      made.add(participantRow(campaign, first + i, points.applyAsLong(i), points.applyAsLong(i)));
     }
     run(tx -> made.forEach(tx.participants()::insert));
     return made;

@@ -342,30 +342,23 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     long first = nextId();
     long second = nextId();
     int actions = 200;
-    List<ActionIncrements> results = Collections.synchronizedList(new ArrayList<>());
-    List<Long> rewards = Collections.synchronizedList(new ArrayList<>());
+    Map<Long, List<ActionIncrements>> byReward = Map.of(first, Collections.synchronizedList(new ArrayList<>()),
+        second, Collections.synchronizedList(new ArrayList<>()));
     // Two rewards share the participant's totals: the four rows are always locked in one order, so none deadlocks.
     concurrently(actions, (instance, i) -> {
       long reward = i % 2 == 0 ? first : second;
-      ActionIncrements added = instance.inTransaction(tx ->
-          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504));
-      synchronized (results) {
-        results.add(added);
-        rewards.add(reward);
-      }
+      byReward.get(reward).add(instance.inTransaction(tx ->
+          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504)));
     });
+    List<ActionIncrements> results = new ArrayList<>(byReward.get(first));
+    results.addAll(byReward.get(second));
     Set<Long> all = LongStream.rangeClosed(1, actions).boxed().collect(Collectors.toSet());
     Set<Long> half = LongStream.rangeClosed(1, actions / 2).boxed().collect(Collectors.toSet());
     assertEquals(List.of(), repeated(results.stream().map(ActionIncrements::allTime).toList()));
     assertEquals(all, results.stream().map(ActionIncrements::allTime).collect(Collectors.toSet()));
     assertEquals(all, results.stream().map(ActionIncrements::allMonth).collect(Collectors.toSet()));
     for (long reward : List.of(first, second)) {
-      List<ActionIncrements> own = new ArrayList<>();
-      for (int i = 0; i < results.size(); i++) {
-        if (rewards.get(i) == reward) {
-          own.add(results.get(i));
-        }
-      }
+      List<ActionIncrements> own = byReward.get(reward);
       assertEquals(List.of(), repeated(own.stream().map(ActionIncrements::rewardAllTime).toList()));
       assertEquals(half, own.stream().map(ActionIncrements::rewardAllTime).collect(Collectors.toSet()));
       assertEquals(half, own.stream().map(ActionIncrements::rewardMonth).collect(Collectors.toSet()));
