@@ -14,8 +14,9 @@ import java.util.function.IntConsumer;
 
 /**
  * A storage that counts the engine's commits and how many units of work each one carried, to show what group commit
- * does under load: a transaction whose work ran {@code n} units behind savepoints ({@link Transaction#nested}) is a
- * shared batch of {@code n}; one without is a batch of 1. Costs an object and a counter per transaction.
+ * does under load: a transaction whose work ran {@code n} units behind savepoints ({@link Transaction#nested}), or
+ * appended {@code n} ledger entries outside them (single calls run together, as a chunk), is a shared batch of
+ * {@code n}; one with neither is a batch of 1. Costs an object and two counters per transaction.
  *
  * <p>Each committed batch size goes into a histogram of the whole trial, and to the calling thread's sink if it set
  * one ({@link #reportTo}), which a JMH benchmark uses to publish commits per second beside its operations per second.
@@ -51,9 +52,9 @@ public final class CommitCountingStorage implements Storage {
 
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
-    int[] nested = new int[1];
-    T result = delegate.inTransaction(tx -> work.run(new Counting(tx, nested)));
-    int size = Math.max(1, nested[0]);
+    int[] counts = new int[2];
+    T result = delegate.inTransaction(tx -> work.run(new Counting(tx, counts)));
+    int size = Math.max(1, Math.max(counts[0], counts[1]));
     batches.incrementAndGet(Math.min(size, LARGEST_COUNTED));
     IntConsumer sink = SINK.get();
     if (sink != null) {
@@ -95,24 +96,28 @@ public final class CommitCountingStorage implements Storage {
     return "CommitCountingStorage[" + delegate + "]";
   }
 
-  /** Counts the units of work run behind savepoints in one transaction. */
+  /**
+   * Counts, in one transaction, the units of work run behind savepoints ({@code counts[0]}) and the ledger entries
+   * appended ({@code counts[1]}).
+   */
   private static final class Counting extends ForwardingTransaction {
-    private final int[] nested;
+    private final int[] counts;
 
-    Counting(Transaction delegate, int[] nested) {
+    Counting(Transaction delegate, int[] counts) {
       super(delegate);
-      this.nested = nested;
+      this.counts = counts;
     }
 
     @Override
     public <T> T nested(TransactionWork<T> work) {
-      nested[0]++;
+      counts[0]++;
       return super.nested(work);
     }
 
     /** Watches no port: the store's own write (one statement on PostgreSQL) is kept. */
     @Override
     public void appendPointsRows(PointsRows rows) {
+      counts[1] += rows.entries().size();
       delegate().appendPointsRows(rows);
     }
   }

@@ -28,7 +28,7 @@ import org.openjdk.jmh.runner.IterationType;
 @State(Scope.Benchmark)
 public class StoreState {
   /**
-   * The engine's group commit bound: 0, the engine's default (64; off on PostgreSQL), unless the system property
+   * The engine's group commit bound: 0, the engine's default (64), unless the system property
    * {@code loyalty.bench.maxGroupCommit} says otherwise ({@code -jvmArgsAppend -Dloyalty.bench.maxGroupCommit=1} turns
    * group commit off, {@code =64} on, to compare).
    */

@@ -25,7 +25,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Group commit on the embedded PostgreSQL, where a failed statement aborts the transaction unless a savepoint is
@@ -80,12 +81,16 @@ class GroupCommitPostgresTest extends GroupCommitTestBase {
     return entry.balanceAfter() >= 0 && entry.balanceAfter() == before + entry.signedAmount();
   }
 
-  @Test
-  void twoEnginesOnOneDatabaseBothCombiningOnTheSameParticipantsKeepEveryBalanceExact() throws Exception {
+  /** With the default (two batches at a time, awards and deductions run together) and with one batch at a time. */
+  @ParameterizedTest(name = "maxGroupCommit {0}")
+  @ValueSource(ints = {0, COMBINING})
+  void twoEnginesOnOneDatabaseBothCombiningOnTheSameParticipantsKeepEveryBalanceExact(int maxGroupCommit)
+      throws Exception {
     long seed = ModelRunner.seeds(System.nanoTime())[0];
-    System.out.println(getClass().getSimpleName() + " two engines: seed " + seed);
-    Engine first = engine(COMBINING);
-    Engine second = engine(COMBINING);
+    System.out.println(getClass().getSimpleName() + " two engines, maxGroupCommit " + maxGroupCommit + ": seed "
+        + seed);
+    Engine first = engine(maxGroupCommit);
+    Engine second = engine(maxGroupCommit);
     World w = new World(first.engine(), 3);
     List<TenantScope> scopes = List.of(first.scope(w), second.scope(w));
     int threadsPerEngine = 4;

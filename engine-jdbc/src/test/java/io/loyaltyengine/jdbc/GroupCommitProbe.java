@@ -17,6 +17,7 @@ import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.points.LedgerEntry;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -41,6 +42,7 @@ import java.util.function.Supplier;
  */
 final class GroupCommitProbe implements Storage {
   private final Storage delegate;
+  private final boolean hideParallelCommits;
   private final ConcurrentLinkedQueue<Tx> finished = new ConcurrentLinkedQueue<>();
   private final CompletableFuture<Tx> firstSharedCommit = new CompletableFuture<>();
   private final AtomicInteger hostTransactions = new AtomicInteger();
@@ -52,14 +54,35 @@ final class GroupCommitProbe implements Storage {
   private final AtomicReference<Supplier<RuntimeException>> failNextSharedDebit = new AtomicReference<>();
 
   GroupCommitProbe(Storage delegate) {
-    this.delegate = delegate;
+    this(delegate, false);
   }
 
-  /** What one transaction did. */
-  record Tx(int nestedReturned, int nestedThrew, boolean committed) {
-    /** Whether it held more than one unit of work: a shared transaction of group commit. */
+  /**
+   * @param hideParallelCommits whether to hide {@link StorageCapability#PARALLEL_COMMITS} from the engine, which
+   *     then runs one batch at a time with every kind of call, as on a store without it
+   */
+  GroupCommitProbe(Storage delegate, boolean hideParallelCommits) {
+    this.delegate = delegate;
+    this.hideParallelCommits = hideParallelCommits;
+  }
+
+  /**
+   * What one transaction did: how many nested units returned and threw, and how many ledger entries were appended
+   * outside any nested unit (a batch of single calls run together, or a bulk chunk, appends several; a call alone
+   * one).
+   */
+  record Tx(int nestedReturned, int nestedThrew, int together, boolean committed) {
+    /** Whether it held more than one unit of work: a shared transaction of group commit (or a bulk chunk). */
     boolean shared() {
-      return nestedReturned + nestedThrew > 1;
+      return units() > 1;
+    }
+
+    /**
+     * The units of work it held: its nested units, or the entries it appended together (a unit that appended no
+     * entry, such as a replay, is not seen there).
+     */
+    int units() {
+      return nestedReturned + nestedThrew + together;
     }
   }
 
@@ -94,7 +117,10 @@ final class GroupCommitProbe implements Storage {
     this.poisonedEntries = poisoned;
   }
 
-  /** The next transaction holding more than one nested unit fails with {@code failure} at its end (rolled back). */
+  /**
+   * The next transaction holding more than one unit of work ({@link Tx#shared}) fails with {@code failure} at its end
+   * (rolled back).
+   */
   void failNextSharedTransaction(Supplier<RuntimeException> failure) {
     failNextSharedAtEnd.set(failure);
   }
@@ -113,7 +139,13 @@ final class GroupCommitProbe implements Storage {
 
   @Override
   public Set<StorageCapability> capabilities() {
-    return delegate.capabilities();
+    Set<StorageCapability> capabilities = delegate.capabilities();
+    if (!hideParallelCommits || !capabilities.contains(StorageCapability.PARALLEL_COMMITS)) {
+      return capabilities;
+    }
+    EnumSet<StorageCapability> shown = EnumSet.copyOf(capabilities);
+    shown.remove(StorageCapability.PARALLEL_COMMITS);
+    return shown;
   }
 
   @Override
@@ -128,7 +160,7 @@ final class GroupCommitProbe implements Storage {
         Counting counting = new Counting(tx);
         seen[0] = counting;
         T r = work.run(counting);
-        if (counting.returned + counting.threw > 1) {
+        if (counting.returned + counting.threw > 1 || counting.together > 1) {
           Supplier<RuntimeException> failure = failNextSharedAtEnd.getAndSet(null);
           if (failure != null) {
             throw failure.get();
@@ -145,7 +177,8 @@ final class GroupCommitProbe implements Storage {
   }
 
   private void record(Counting counting, boolean committed) {
-    Tx tx = counting == null ? new Tx(0, 0, committed) : new Tx(counting.returned, counting.threw, committed);
+    Tx tx = counting == null ? new Tx(0, 0, 0, committed)
+        : new Tx(counting.returned, counting.threw, counting.together, committed);
     finished.add(tx);
     if (tx.shared() && committed) {
       firstSharedCommit.complete(tx);
@@ -216,10 +249,11 @@ final class GroupCommitProbe implements Storage {
         + List.of(caller.getStackTrace()));
   }
 
-  /** A transaction that counts its nested units and makes the chosen writes fail. */
+  /** A transaction that counts its nested units and entries, and makes the chosen writes fail. */
   private final class Counting extends ForwardingTransaction {
     int returned;
     int threw;
+    int together;
     private int depth;
 
     Counting(Transaction tx) {
@@ -254,7 +288,7 @@ final class GroupCommitProbe implements Storage {
     @Override
     public LedgerPort ledger() {
       LedgerPort port = delegate().ledger();
-      boolean inShared = depth > 0;
+      boolean inNested = depth > 0;
       return new LedgerPort() {
         @Override
         public Optional<LockedParticipant> credit(long tenantId, long participantId, long amount) {
@@ -263,7 +297,7 @@ final class GroupCommitProbe implements Storage {
 
         @Override
         public Optional<LockedParticipant> debit(long tenantId, long participantId, long amount) {
-          if (inShared) {
+          if (inNested) {
             Supplier<RuntimeException> failure = failNextSharedDebit.getAndSet(null);
             if (failure != null) {
               throw failure.get();
@@ -283,6 +317,9 @@ final class GroupCommitProbe implements Storage {
             throw entryFailure.get();
           }
           port.append(entry);
+          if (!inNested) {
+            together++;
+          }
         }
 
         @Override

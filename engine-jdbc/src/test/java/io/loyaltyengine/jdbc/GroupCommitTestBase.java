@@ -63,6 +63,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,16 +125,21 @@ abstract class GroupCommitTestBase {
     }
   }
 
-  /** A bound that combines: the default on a store that does not commit in parallel, set explicitly on all. */
+  /** A bound that combines (the default), set explicitly. */
   static final int COMBINING = 64;
 
-  /** An engine on a new storage of the fixture; {@code maxGroupCommit} 0 leaves the default. */
+  /**
+   * An engine on a new storage of the fixture. {@code maxGroupCommit} 0 leaves the default and the store as it is;
+   * any other bound also hides {@link StorageCapability#PARALLEL_COMMITS} from the engine, so that on every store
+   * group commit runs one batch at a time and combines every kind of call, which is what these tests drive, batch by
+   * batch. The policy of a store that commits in parallel is tested with the default.
+   */
   final Engine engine(int maxGroupCommit) {
     return engine(maxGroupCommit, 5);
   }
 
   final Engine engine(int maxGroupCommit, int maxTransactionRetries) {
-    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
+    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage(), maxGroupCommit != 0);
     return new Engine(engines.build(engines.builder(probe, maxGroupCommit)
         .maxTransactionRetries(maxTransactionRetries)), probe);
   }
@@ -368,12 +374,13 @@ abstract class GroupCommitTestBase {
 
     List<GroupCommitProbe.Tx> txs = e.probe().transactions();
     if (maxGroupCommit == 1) {
-      assertTrue(txs.stream().noneMatch(tx -> tx.nestedReturned() + tx.nestedThrew() > 0),
+      assertTrue(txs.stream().noneMatch(GroupCommitProbe.Tx::shared),
           "with maxGroupCommit 1 nothing is combined: " + txs);
     } else {
       // When the gate held the first transaction, every thread's first call was in it or queued behind it, and
-      // the queue goes whole into the next one: of those two, one holds at least half of the twelve calls.
-      assertTrue(txs.stream().anyMatch(tx -> tx.committed() && tx.nestedReturned() + tx.nestedThrew() >= 6),
+      // the queue goes whole into the next one: of those two, one holds at least half of the twelve calls (run
+      // together if all of them succeed, each behind a savepoint otherwise).
+      assertTrue(txs.stream().anyMatch(tx -> tx.committed() && tx.units() >= 6),
           "the first calls held behind the gate shared a transaction: " + summary(txs));
       System.out.println(getClass().getSimpleName() + " many threads: " + summary(txs));
     }
@@ -413,32 +420,157 @@ abstract class GroupCommitTestBase {
 
   private static String summary(List<GroupCommitProbe.Tx> txs) {
     Map<Integer, Long> sizes = txs.stream()
-        .collect(Collectors.groupingBy(tx -> tx.nestedReturned() + tx.nestedThrew(), Collectors.counting()));
-    return "transactions by units combined (0: alone) " + sizes;
+        .collect(Collectors.groupingBy(GroupCommitProbe.Tx::units, Collectors.counting()));
+    return "transactions by units combined (0 or 1: alone) " + sizes;
   }
 
   @Test
-  void byDefaultCallsAreCombinedUnlessTheStoreCommitsInParallelItself() throws Exception {
+  void byDefaultCallsAreCombinedAndOnAStoreCommittingInParallelOnlyAwardsAndDeductionsTwoBatchesAtATime()
+      throws Exception {
     Engine e = engine(0);
-    World w = new World(e.engine(), 3);
+    World w = new World(e.engine(), 4);
     TenantScope scope = e.scope(w);
     if (!e.probe().capabilities().contains(StorageCapability.PARALLEL_COMMITS)) {
       batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
           () -> scope.points().award(w.ref(1), PointsChange.of(1, "purchase")),
           () -> scope.points().award(w.ref(2), PointsChange.of(1, "purchase"))));
-      assertSharedTransaction(e.probe(), 2, 0);
+      assertRunTogether(e.probe(), 2);
       return;
     }
-    // PostgreSQL: off. A call runs in its own transaction at once, even while another call's is held open.
-    ExecutorService pool = threads(1);
-    GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
+    // PostgreSQL: a call that finds one of the two batches free runs at once, alone.
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    ExecutorService pool = threads(4);
+    GroupCommitProbe.Gate first = e.probe().holdNextTransaction();
     Future<PointsResult> plug = pool.submit(() -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")));
-    gate.awaitHeld();
-    assertEquals(1, scope.points().award(w.ref(1), PointsChange.of(1, "purchase")).balance());
-    gate.release();
+    first.awaitHeld();
+    GroupCommitProbe.Gate second = e.probe().holdNextTransaction();
+    Future<PointsResult> alone = pool.submit(() -> scope.points().award(w.ref(1), PointsChange.of(2, "purchase")));
+    second.awaitHeld();
+    // Both batches are held. A call other than an award or a deduction is never combined: it still runs at once.
+    assertInstanceOf(ActionResult.class, scope.rewards().recordAction(LoyaltyAction.of(w.ref(3), loyal.id())));
+    // Awards queue, and run together once a batch is free.
+    List<Future<PointsResult>> queued = new ArrayList<>();
+    for (int p : new int[] {2, 3}) {
+      CompletableFuture<Thread> thread = new CompletableFuture<>();
+      queued.add(pool.submit(() -> {
+        thread.complete(Thread.currentThread());
+        return scope.points().award(w.ref(p), PointsChange.of(5, "purchase"));
+      }));
+      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+    }
+    first.release();
+    second.release();
     assertEquals(1, plug.get(2, TimeUnit.MINUTES).balance());
-    assertTrue(e.probe().transactions().stream().noneMatch(GroupCommitProbe.Tx::shared),
-        "nothing combined: " + e.probe().transactions());
+    assertEquals(2, alone.get(2, TimeUnit.MINUTES).balance());
+    for (Future<PointsResult> award : queued) {
+      assertEquals(5, award.get(2, TimeUnit.MINUTES).balance());
+    }
+    assertRunTogether(e.probe(), 2);
+  }
+
+  // ==================================================================== single calls run together
+
+  @Test
+  void aBatchOfAwardsAndDeductionsThatAllSucceedRunsTogetherWithoutSavepoints() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 3);
+    TenantScope scope = e.scope(w);
+    board(scope, w, BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.INDEX); // builds the index
+    PointsChange keyed = PointsChange.of(10, "purchase").withIdempotencyKey("order-1");
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(2), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), keyed),
+        () -> scope.points().award(w.ref(1), PointsChange.of(5, "purchase")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(4, "redemption")),
+        () -> scope.points().award(ParticipantRef.email(w.campaignId, "p2@example.com"),
+            PointsChange.of(3, "purchase")),
+        () -> scope.points().deductUpToBalance(w.ref(1), PointsChange.of(100, "refund")),
+        () -> scope.points().award(w.ref(0), keyed),
+        () -> scope.points().award(w.ref(0), PointsChange.of(1, "purchase"))));
+
+    assertRunTogether(e.probe(), 6);
+    PointsResult first = result(got.get(1));
+    assertEquals(10, first.balance());
+    assertEquals(5, result(got.get(2)).balance());
+    assertEquals(6, result(got.get(3)).balance());
+    assertEquals(4, result(got.get(4)).balance(), "named by email: 1 + 3");
+    PointsResult capped = result(got.get(5));
+    assertEquals(5, capped.entry().amount(), "all of the 5, not 100");
+    assertEquals(0, capped.balance());
+    PointsResult replay = result(got.get(6));
+    assertTrue(replay.replayed());
+    assertEquals(first.entry(), replay.entry());
+    assertEquals(7, result(got.get(7)).balance());
+    List<Long> ids = new ArrayList<>();
+    for (int i : new int[] {1, 2, 3, 4, 5, 7}) {
+      ids.add(result(got.get(i)).entry().id());
+    }
+    List<Long> sorted = new ArrayList<>(ids);
+    Collections.sort(sorted);
+    assertEquals(sorted, ids, "entries numbered in arrival order");
+    assertEquals(List.of(1L, -4L, 10L), ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(List.of(-5L, 5L), ledger(scope, w.ref(1)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(11, scope.participants().get(w.ref(0)).lifetimePoints());
+    assertEquals(5, scope.participants().get(w.ref(1)).lifetimePoints());
+    assertEquals(4, scope.participants().get(w.ref(2)).lifetimePoints());
+    assertBoardsAgree(scope, w, BoardMetric.POINTS);
+    assertEquals(11, scope.leaderboards().standing(w.ref(0), BoardMetric.POINTS, Consistency.INDEX).score());
+  }
+
+  @Test
+  void singleCallsOfTwoTenantsInOneBatchAreNotRunTogether() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 1);
+    World other = new World(e.engine(), 1);
+    TenantScope scope = e.scope(w);
+    TenantScope otherScope = e.scope(other);
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> otherScope.points().award(other.ref(0), PointsChange.of(20, "purchase"))));
+
+    assertSharedTransaction(e.probe(), 2, 0);
+    assertTrue(e.probe().transactions().stream().allMatch(GroupCommitProbe.Tx::committed),
+        "never tried together: " + e.probe().transactions());
+    assertEquals(11, result(got.get(1)).balance());
+    assertEquals(20, result(got.get(2)).balance());
+  }
+
+  @Test
+  void aBatchRunTogetherFailingTransientlyAtItsEndIsRunAgainOneUnitAtATime() throws Exception {
+    List<GroupCommitProbe.Tx> txs =
+        batchRunTogetherFailsAtItsEnd(() -> new TransientStorageException("injected deadlock", null));
+    assertTrue(txs.stream().noneMatch(tx -> tx.shared() && tx.committed()), "not retried shared: " + txs);
+  }
+
+  @Test
+  void aBatchRunTogetherFailingForGoodAtItsEndIsRunAgainTheCarefulWay() throws Exception {
+    List<GroupCommitProbe.Tx> txs =
+        batchRunTogetherFailsAtItsEnd(() -> new StorageException("injected commit failure", null));
+    assertTrue(txs.contains(new GroupCommitProbe.Tx(4, 0, 0, true)), "each unit behind a savepoint: " + txs);
+  }
+
+  /** A batch that would run together fails at its end, once: each call still applies once, in order. */
+  private List<GroupCommitProbe.Tx> batchRunTogetherFailsAtItsEnd(Supplier<RuntimeException> failure)
+      throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    e.probe().failNextSharedTransaction(failure);
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(4, "redemption")),
+        () -> scope.points().award(w.ref(1), PointsChange.of(2, "purchase").withIdempotencyKey("kept-once")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase"))));
+
+    List<GroupCommitProbe.Tx> txs = e.probe().transactions();
+    assertTrue(txs.contains(new GroupCommitProbe.Tx(0, 0, 4, false)), "the batch run together failed: " + txs);
+    assertEquals(10, result(got.get(1)).balance());
+    assertEquals(6, result(got.get(2)).balance());
+    assertEquals(3, result(got.get(3)).balance());
+    assertFalse(result(got.get(3)).replayed());
+    assertEquals(26, result(got.get(4)).balance());
+    assertEquals(List.of(20L, -4L, 10L), ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(List.of(2L, 1L), ledger(scope, w.ref(1)).stream().map(LedgerEntry::signedAmount).toList());
+    return txs;
   }
 
   // ==================================================================== failures in a batch
@@ -719,7 +851,7 @@ abstract class GroupCommitTestBase {
     sharedTransactionFailsAtItsEnd(() -> new StorageException("injected commit failure", null));
   }
 
-  private void sharedTransactionFailsAtItsEnd(java.util.function.Supplier<RuntimeException> failure)
+  private void sharedTransactionFailsAtItsEnd(Supplier<RuntimeException> failure)
       throws Exception {
     Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
@@ -865,8 +997,15 @@ abstract class GroupCommitTestBase {
   /** One transaction of the probe held exactly that many nested units that returned and threw, and committed. */
   static void assertSharedTransaction(GroupCommitProbe probe, int returned, int threw) {
     List<GroupCommitProbe.Tx> txs = probe.transactions();
-    assertTrue(txs.contains(new GroupCommitProbe.Tx(returned, threw, true)),
+    assertTrue(txs.contains(new GroupCommitProbe.Tx(returned, threw, 0, true)),
         "a committed transaction with " + returned + " units kept and " + threw + " undone: " + txs);
+  }
+
+  /** One transaction of the probe ran that many single calls together (entries appended, no savepoint), committed. */
+  static void assertRunTogether(GroupCommitProbe probe, int entries) {
+    List<GroupCommitProbe.Tx> txs = probe.transactions();
+    assertTrue(txs.contains(new GroupCommitProbe.Tx(0, 0, entries, true)),
+        "a committed transaction with " + entries + " entries appended together: " + txs);
   }
 
   static PointsResult result(Object got) {

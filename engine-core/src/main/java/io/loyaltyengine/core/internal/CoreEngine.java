@@ -13,7 +13,6 @@ import io.loyaltyengine.core.leaderboard.LeaderboardIndexes;
 import io.loyaltyengine.core.referrals.SigningKeys;
 import io.loyaltyengine.core.rewards.Fulfilment;
 import io.loyaltyengine.core.spi.Storage;
-import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.webhook.WebhookDeliverer;
 import io.loyaltyengine.events.Events;
@@ -21,7 +20,6 @@ import io.loyaltyengine.internal.EngineConfig;
 import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.rewards.FulfilmentHandler;
 import io.loyaltyengine.tenant.Tenants;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -60,7 +58,7 @@ final class CoreEngine implements LoyaltyEngine {
         : new TimeOrderedIdGenerator(config.clock(),
             config.nodeId() >= 0 ? config.nodeId() : ThreadLocalRandom.current().nextInt(1024));
     this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed,
-        groupCommitBound(config.maxGroupCommit(), store.capabilities()));
+        groupCommitBound(config.maxGroupCommit()));
     this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
         campaignZones));
     this.fraudRules = new FraudRules(config.fraudScreening());
@@ -108,17 +106,11 @@ final class CoreEngine implements LoyaltyEngine {
     return "LoyaltyEngine[storage=" + storage + ", ids=" + ids + ", limits=" + config.limits() + "]";
   }
 
-  /**
-   * The group commit bound: the host's, else 64, or 1 (off) on a store that commits in parallel itself, where
-   * combining measured slower (docs/BENCHMARKS.md).
-   */
-  static int groupCommitBound(int configured, Set<StorageCapability> capabilities) {
-    if (configured > 0) {
-      return configured;
-    }
-    return capabilities.contains(StorageCapability.PARALLEL_COMMITS) ? 1 : DEFAULT_GROUP_COMMIT;
+  /** The group commit bound: the host's, else {@value #DEFAULT_GROUP_COMMIT}. */
+  static int groupCommitBound(int configured) {
+    return configured > 0 ? configured : DEFAULT_GROUP_COMMIT;
   }
 
-  /** The group commit bound on a store that does not commit in parallel itself. */
+  /** The group commit bound unless the host sets one. */
   static final int DEFAULT_GROUP_COMMIT = 64;
 }

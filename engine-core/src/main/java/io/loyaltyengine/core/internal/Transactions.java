@@ -4,6 +4,7 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
@@ -41,7 +42,8 @@ public final class Transactions {
     this.maxRetries = maxRetries;
     this.closed = closed;
     this.group = host == null && maxGroupCommit > 1
-        ? new GroupCommit(storage, maxGroupCommit, this::runAlone)
+        ? new GroupCommit(storage, maxGroupCommit,
+            storage.capabilities().contains(StorageCapability.PARALLEL_COMMITS), this::runAlone)
         : null;
   }
 

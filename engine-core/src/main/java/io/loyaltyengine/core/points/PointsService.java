@@ -6,6 +6,7 @@ import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
+import io.loyaltyengine.core.internal.CombinableWork;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.rewards.Goals;
@@ -56,7 +57,8 @@ import java.util.Set;
  * ({@link Transaction#appendPointsRows}), which PostgreSQL runs as one statement. So an award by id without a key
  * costs two statements and the commit. Two concurrent first attempts with one key both pass the lookup; the second
  * one's append violates the unique key, its transaction rolls back (balance included), and a fresh transaction
- * replays the winner's entry.
+ * replays the winner's entry. Single calls that group commit puts in one batch run together as a chunk of
+ * {@link #applyAll} does ({@code Single}).
  *
  * <p>Thread-safe when its context is.
  */
@@ -154,16 +156,7 @@ public final class PointsService implements Points {
       // Through group commit, like single calls: within one engine a chunk then never holds participants' row locks
       // at the same time as a combined batch taking them in another order (H2 has no deadlock detection and would
       // wait out its lock timeout).
-      PointsResult[] results = context.transactions().runCombinedRaw(tx -> {
-        ChunkWrites writes = new ChunkWrites(tx, tenantId, chunk);
-        PointsResult[] r = new PointsResult[chunk.size()];
-        for (int i = 0; i < r.length; i++) {
-          Prepared p = chunk.get(i);
-          r[i] = applyIn(tx, writes.participantId(p), p.kind(), p.change(), writes);
-        }
-        writes.flush(tx);
-        return r;
-      });
+      PointsResult[] results = context.transactions().runCombinedRaw(tx -> applyTogether(tx, chunk));
       for (int i = 0; i < results.length; i++) {
         outcomes[chunk.get(i).index()] = PointsOutcome.succeeded(results[i]);
       }
@@ -208,16 +201,70 @@ public final class PointsService implements Points {
     }
   }
 
-  private PointsResult applyOne(ParticipantRef participant, PointsOperation.Kind kind, PointsChange request) {
-    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
-    PointsChange change = PointsRules.validate(request, context.limits());
-    long tenantId = context.tenantId();
-    try {
-      return context.transactions().runCombinedRaw(
-          tx -> applyIn(tx, resolver.resolveId(tx, tenantId), kind, change, direct));
-    } catch (UniqueViolationException e) {
-      return afterKeyTaken(resolver, kind, change, e);
+  /**
+   * Applies the operations of a chunk in one go, under their participants' row locks ({@link ChunkWrites}).
+   *
+   * @throws LoyaltyException if any operation fails (the transaction must then be rolled back)
+   */
+  private PointsResult[] applyTogether(Transaction tx, List<Prepared> chunk) {
+    ChunkWrites writes = new ChunkWrites(tx, context.tenantId(), chunk);
+    PointsResult[] results = new PointsResult[chunk.size()];
+    for (int i = 0; i < results.length; i++) {
+      Prepared p = chunk.get(i);
+      results[i] = applyIn(tx, writes.participantId(p), p.kind(), p.change(), writes);
     }
+    writes.flush(tx);
+    return results;
+  }
+
+  private PointsResult applyOne(ParticipantRef participant, PointsOperation.Kind kind, PointsChange request) {
+    Prepared operation = new Prepared(0, participant, ParticipantService.resolver(participant), kind,
+        PointsRules.validate(request, context.limits()));
+    try {
+      return context.transactions().runCombinedRaw(new Single(operation));
+    } catch (UniqueViolationException e) {
+      return afterKeyTaken(operation.resolver(), kind, operation.change(), e);
+    }
+  }
+
+  /**
+   * The unit of work of one award or deduction call. Group commit may run it together with the other calls of this
+   * tenant in its batch, as {@link #applyAll} runs a chunk: their participants locked by one query, the balances
+   * changed by one update, the rows written at once ({@link ChunkWrites}), without a savepoint each.
+   */
+  private final class Single implements CombinableWork<PointsResult> {
+    private final Prepared operation;
+    private final CombineKey key = new CombineKey(context);
+
+    Single(Prepared operation) {
+      this.operation = operation;
+    }
+
+    @Override
+    public PointsResult run(Transaction tx) {
+      return applyIn(tx, operation.resolver().resolveId(tx, context.tenantId()), operation.kind(),
+          operation.change(), direct);
+    }
+
+    @Override
+    public Object combineKey() {
+      return key;
+    }
+
+    @Override
+    public Object[] runTogether(Transaction tx, List<CombinableWork<?>> units) {
+      List<Prepared> chunk = new ArrayList<>(units.size());
+      for (int i = 0; i < units.size(); i++) {
+        // Equal keys: every unit is a Single of this tenant, though perhaps of another scope's service.
+        Prepared p = ((Single) units.get(i)).operation;
+        chunk.add(new Prepared(i, p.participant(), p.resolver(), p.kind(), p.change()));
+      }
+      return applyTogether(tx, chunk);
+    }
+  }
+
+  /** The combine key of the single calls of one tenant: equal contexts, equal keys. */
+  private record CombineKey(ScopeContext context) {
   }
 
   /** A concurrent request with the same key committed first: answers as a retry would. */

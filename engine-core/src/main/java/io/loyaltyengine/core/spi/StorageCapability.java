@@ -10,8 +10,9 @@ public enum StorageCapability {
   DURABLE,
   /**
    * Concurrent transactions commit in parallel and the store itself shares one durable flush among the commits that
-   * wait together (PostgreSQL's WAL writer). Combining operations in the engine (group commit) would only run them
-   * one after another on one connection, so by default the engine does not, on such a store.
+   * wait together (PostgreSQL's WAL writer). Running operations one after another behind savepoints on one connection
+   * would lose that, so on such a store the engine's group commit runs two batches at a time, and combines only the
+   * operations that run together in one go without savepoints (awards and deductions); any other runs alone at once.
    */
   PARALLEL_COMMITS
 }

@@ -1,0 +1,35 @@
+package io.loyaltyengine.core.internal;
+
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
+import java.util.List;
+
+/**
+ * A unit of work that group commit may run in one go with the other units of its batch, instead of each behind a
+ * savepoint: when every unit of a batch is combinable with an equal {@link #combineKey()}, the first unit's
+ * {@link #runTogether} runs them all, which lets a feature serve the lot with a few statements (the ledger runs a
+ * batch of awards as a bulk chunk: one lock query, one balance update, one write of the rows). Should any unit
+ * fail, {@code runTogether} throws, the shared transaction rolls back, and the batch runs again the careful way,
+ * each unit behind a savepoint, so that every caller still gets its own result or error.
+ *
+ * <p>Implementations are thread-safe; {@link #run} alone must do what {@code runTogether} does for one unit.
+ *
+ * @param <T> the result type
+ */
+public interface CombinableWork<T> extends TransactionWork<T> {
+  /**
+   * What says which units can run together: units whose keys are equal. A key should hold its feature's class, so
+   * that the units of two features never compare equal.
+   */
+  Object combineKey();
+
+  /**
+   * Runs {@code units} inside {@code tx} with the effects of running each alone, one after the other, in that order.
+   * This unit is the first of them; all have an equal {@link #combineKey()}.
+   *
+   * @return each unit's result, in the order of {@code units}
+   * @throws RuntimeException if any unit fails; nothing of the units may then be kept, and the caller rolls the
+   *     transaction back
+   */
+  Object[] runTogether(Transaction tx, List<CombinableWork<?>> units);
+}
