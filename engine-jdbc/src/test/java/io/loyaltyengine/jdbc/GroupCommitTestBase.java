@@ -437,35 +437,77 @@ abstract class GroupCommitTestBase {
       assertRunTogether(e.probe(), 2);
       return;
     }
-    // PostgreSQL: a call that finds one of the two batches free runs at once, alone.
+    // PostgreSQL: two batches at a time. While both are held, a recorded action still runs at once (only awards and
+    // deductions are combined), and awards queue, to run together once a batch is free.
     CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
-    ExecutorService pool = threads(4);
+    List<Object> got = batchBehindBothLeaders(e, w,
+        () -> assertInstanceOf(ActionResult.class,
+            scope.rewards().recordAction(LoyaltyAction.of(w.ref(3), loyal.id()))),
+        List.of(() -> scope.points().award(w.ref(2), PointsChange.of(5, "purchase")),
+            () -> scope.points().award(w.ref(3), PointsChange.of(5, "purchase"))));
+    assertEquals(5, result(got.get(0)).balance());
+    assertEquals(5, result(got.get(1)).balance());
+    assertRunTogether(e.probe(), 2);
+  }
+
+  @Test
+  void onAStoreCommittingInParallelABatchThatFailsInOneGoRunsEachCallAlone() throws Exception {
+    Engine e = engine(0);
+    assumeTrue(e.probe().capabilities().contains(StorageCapability.PARALLEL_COMMITS),
+        "two batches at a time only where the store commits in parallel");
+    World w = new World(e.engine(), 4);
+    TenantScope scope = e.scope(w);
+    List<Object> got = batchBehindBothLeaders(e, w, () -> { }, List.of(
+        () -> scope.points().award(w.ref(2), PointsChange.of(5, "purchase")),
+        () -> scope.points().deduct(w.ref(2), PointsChange.of(6, "redemption")),
+        () -> scope.points().award(w.ref(3), PointsChange.of(7, "purchase")),
+        () -> scope.points().deduct(w.ref(2), PointsChange.of(5, "redemption"))));
+
+    assertEquals(5, result(got.get(0)).balance());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(1), "6 of 5");
+    assertEquals(7, result(got.get(2)).balance());
+    assertEquals(0, result(got.get(3)).balance());
+    List<GroupCommitProbe.Tx> txs = e.probe().transactions();
+    assertTrue(txs.contains(new GroupCommitProbe.Tx(0, 0, 0, false)), "the batch failed in one go: " + txs);
+    assertTrue(txs.stream().noneMatch(tx -> tx.shared() && tx.committed()), "then each call ran alone: " + txs);
+    assertEquals(List.of(-5L, 5L), ledger(scope, w.ref(2)).stream().map(LedgerEntry::signedAmount).toList());
+  }
+
+  /**
+   * On a store that commits in parallel: holds both batches (plug awards on participants 0 and 1), runs
+   * {@code whileHeld}, queues {@code callers} one after the other, then frees one batch, so that the next one holds
+   * exactly the callers, in that order; frees the other once they are answered. Returns the callers' answers.
+   */
+  private List<Object> batchBehindBothLeaders(Engine e, World w, Runnable whileHeld, List<Callable<Object>> callers)
+      throws Exception {
+    TenantScope scope = e.scope(w);
+    ExecutorService pool = threads(callers.size() + 2);
     GroupCommitProbe.Gate first = e.probe().holdNextTransaction();
     Future<PointsResult> plug = pool.submit(() -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")));
     first.awaitHeld();
     GroupCommitProbe.Gate second = e.probe().holdNextTransaction();
-    Future<PointsResult> alone = pool.submit(() -> scope.points().award(w.ref(1), PointsChange.of(2, "purchase")));
+    Future<PointsResult> other = pool.submit(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")));
     second.awaitHeld();
-    // Both batches are held. A call other than an award or a deduction is never combined: it still runs at once.
-    assertInstanceOf(ActionResult.class, scope.rewards().recordAction(LoyaltyAction.of(w.ref(3), loyal.id())));
-    // Awards queue, and run together once a batch is free.
-    List<Future<PointsResult>> queued = new ArrayList<>();
-    for (int p : new int[] {2, 3}) {
+    whileHeld.run();
+    e.probe().clear();
+    List<Future<Object>> futures = new ArrayList<>();
+    for (Callable<Object> caller : callers) {
       CompletableFuture<Thread> thread = new CompletableFuture<>();
-      queued.add(pool.submit(() -> {
+      futures.add(pool.submit(() -> {
         thread.complete(Thread.currentThread());
-        return scope.points().award(w.ref(p), PointsChange.of(5, "purchase"));
+        return answer(caller);
       }));
       GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
     }
     first.release();
+    List<Object> got = new ArrayList<>();
+    for (Future<Object> f : futures) {
+      got.add(f.get(2, TimeUnit.MINUTES));
+    }
     second.release();
     assertEquals(1, plug.get(2, TimeUnit.MINUTES).balance());
-    assertEquals(2, alone.get(2, TimeUnit.MINUTES).balance());
-    for (Future<PointsResult> award : queued) {
-      assertEquals(5, award.get(2, TimeUnit.MINUTES).balance());
-    }
-    assertRunTogether(e.probe(), 2);
+    assertEquals(1, other.get(2, TimeUnit.MINUTES).balance());
+    return got;
   }
 
   // ==================================================================== single calls run together

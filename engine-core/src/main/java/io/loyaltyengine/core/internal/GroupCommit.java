@@ -43,7 +43,8 @@ import java.util.function.Function;
  *   <li>If the shared transaction fails as a whole (a transient failure: deadlock, serialization, lock timeout; or
  *   the commit itself), nothing of it committed, and each unit of work of the batch runs again alone, with the
  *   usual retries. A unit of work failing transiently inside a batch gives up the batch the same way, so that the
- *   order of arrival holds even then.</li>
+ *   order of arrival holds even then. A batch run in one go that fails otherwise (a unit refused, or the commit
+ *   failing for good) runs again behind savepoints, or, on a store that commits in parallel, each unit alone.</li>
  * </ul>
  *
  * <p>Thread-safe.
@@ -110,7 +111,8 @@ final class GroupCommit {
     boolean interrupted = Thread.interrupted();
     while (!mine.done) {
       boolean led = false;
-      if (leaders.tryAcquire()) {
+      // Once another leader took this call's unit, it only waits: leading more work would hold its answer back.
+      if (!mine.taken && leaders.tryAcquire()) {
         leading.add(me);
         try {
           led = !mine.done && lead();
@@ -151,6 +153,7 @@ final class GroupCommit {
     List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
     Pending p;
     while (batch.size() < maxBatch && (p = queue.poll()) != null) {
+      p.taken = true;
       batch.add(p);
     }
     if (batch.size() == 1) {
@@ -162,8 +165,19 @@ final class GroupCommit {
   }
 
   private void runShared(List<Pending> batch) {
-    if (combinable(batch) && runTogether(batch)) {
-      return;
+    if (combinable(batch)) {
+      if (runTogether(batch)) {
+        return;
+      }
+      if (combinableOnly) {
+        // Behind savepoints, each unit would take its row locks as it comes, while the other leader's batch may
+        // hold some of them, taken in ascending order: a deadlock the store finds only after its timeout. Alone,
+        // each unit takes its own locks.
+        for (Pending pending : batch) {
+          runAlone(pending);
+        }
+        return;
+      }
     }
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
@@ -225,7 +239,13 @@ final class GroupCommit {
     }
     Object[] results;
     try {
-      results = storage.inTransaction(tx -> units.get(0).runTogether(tx, units));
+      results = storage.inTransaction(tx -> {
+        Object[] r = units.get(0).runTogether(tx, units);
+        if (r.length != units.size()) {
+          throw new IllegalStateException(r.length + " results for " + units.size() + " units of work");
+        }
+        return r;
+      });
     } catch (TransientStorageException | Error e) {
       // As for a shared transaction failing as a whole: each unit of work runs again alone, in order.
       for (Pending pending : batch) {
@@ -264,6 +284,8 @@ final class GroupCommit {
     final Thread caller;
     Object result;
     Throwable failure;
+    /** Whether a leader took it from the queue. */
+    volatile boolean taken;
     /** Written last by the leader; its volatile write publishes result and failure to the caller. */
     volatile boolean done;
 

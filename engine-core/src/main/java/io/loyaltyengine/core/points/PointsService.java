@@ -153,9 +153,9 @@ public final class PointsService implements Points {
   private void applyChunk(List<Prepared> chunk, PointsOutcome[] outcomes) {
     long tenantId = context.tenantId();
     try {
-      // Through group commit, like single calls: within one engine a chunk then never holds participants' row locks
-      // at the same time as a combined batch taking them in another order (H2 has no deadlock detection and would
-      // wait out its lock timeout).
+      // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
+      // time as a combined batch taking them in another order (H2 has no deadlock detection and would wait out its
+      // lock timeout). On PostgreSQL, which finds deadlocks, it runs at once, alone.
       PointsResult[] results = context.transactions().runCombinedRaw(tx -> applyTogether(tx, chunk));
       for (int i = 0; i < results.length; i++) {
         outcomes[chunk.get(i).index()] = PointsOutcome.succeeded(results[i]);
