@@ -306,7 +306,7 @@ public interface LoyaltyEngine extends AutoCloseable {
           nodeId,
           limits == null ? EngineLimits.DEFAULTS : limits,
           maxTransactionRetries < 0 ? 5 : maxTransactionRetries,
-          maxGroupCommit < 0 ? 0 : maxGroupCommit,
+          maxGroupCommit < 0 ? 64 : maxGroupCommit,
           events == null ? EventSettings.DEFAULTS : events,
           webhooks == null ? WebhookSettings.DEFAULTS : webhooks,
           fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,

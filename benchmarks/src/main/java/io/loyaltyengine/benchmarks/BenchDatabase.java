@@ -35,7 +35,7 @@ public final class BenchDatabase implements AutoCloseable {
   /** The server settings that make a PostgreSQL commit durable, each required to read back as {@code on}. */
   static final List<String> DURABLE_SETTINGS = List.of("fsync", "synchronous_commit", "full_page_writes");
 
-  /** What {@code JdbcStorage.h2File} puts before the path (the same URL opens the same database in this JVM). */
+  /** What {@code JdbcStorage.h2File} puts before the path, so that both URLs name the same database file. */
   private static final String H2_URL_PREFIX = "jdbc:h2:file:";
 
   private final StoreKind kind;

@@ -14,9 +14,9 @@ import java.util.function.IntConsumer;
 
 /**
  * A storage that counts the engine's commits and how many units of work each one carried, to show what group commit
- * does under load: a transaction whose work ran {@code n} units behind savepoints ({@link Transaction#nested}), or
- * appended {@code n} ledger entries outside them (single calls run together, as a chunk), is a shared batch of
- * {@code n}; one with neither is a batch of 1. Costs an object and two counters per transaction.
+ * does under load: a transaction's batch size is the larger of the units of work it ran behind savepoints
+ * ({@link Transaction#nested}) and the ledger entries it appended (one per award or deduction, so single calls run
+ * together as a chunk count one each), and at least 1. Costs a wrapper and an {@code int[2]} per transaction.
  *
  * <p>Each committed batch size goes into a histogram of the whole trial, and to the calling thread's sink if it set
  * one ({@link #reportTo}), which a JMH benchmark uses to publish commits per second beside its operations per second.

@@ -73,22 +73,20 @@ public final class EngineFixture implements AutoCloseable {
    *
    * @param storage the engine's storage
    * @param count how many participants to create
-   * @param maxGroupCommit the engine's group commit bound (1 turns it off; 0 leaves the engine's default)
+   * @param maxGroupCommit the engine's group commit bound (1 turns it off)
    * @param setup a connection to the engine's database to create the participants (and their balances) in one
    *     host transaction, so that a trial does not wait for a thousand synced commits first; null on the
    *     in-memory store, where they are created one call each. Left open.
    * @param withBalances whether to give each participant {@value #STARTING_BALANCE} points (for deductions and
    *     redemptions); otherwise balances start at 0
    */
-  public EngineFixture(Storage storage, int count, int maxGroupCommit, Connection setup, boolean withBalances)
+  private EngineFixture(Storage storage, int count, int maxGroupCommit, Connection setup, boolean withBalances)
       throws SQLException {
-    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
+    engine = LoyaltyEngine.builder()
         .storage(storage)
-        .events(EventSettings.builder().manualDispatch().build());
-    if (maxGroupCommit > 0) {
-      builder.maxGroupCommit(maxGroupCommit);
-    }
-    engine = builder.build();
+        .events(EventSettings.builder().manualDispatch().build())
+        .maxGroupCommit(maxGroupCommit)
+        .build();
     try {
       scope = engine.forTenant(engine.tenants().create(NewTenant.business("bench")).id());
       long brand = scope.brands().create(new NewBrand("bench", "bench.example.com")).id();

@@ -128,10 +128,7 @@ public final class JdbcBaseline implements RawBaseline {
     bulkInsertLedger = c.prepareStatement(INSERT_LEDGER_READING_BALANCE);
   }
 
-  /**
-   * Creates the baseline's tables and starting rows in {@code database}'s baseline database, as
-   * {@link #createSchema(Connection, boolean, int)}.
-   */
+  /** Creates the baseline's tables and starting rows in {@code database}'s baseline database. */
   public static Shared createSchema(BenchDatabase database, int participants) throws SQLException {
     try (Connection c = database.rawConnection()) {
       return createSchema(c, database.kind() == StoreKind.POSTGRES, participants);
@@ -144,7 +141,8 @@ public final class JdbcBaseline implements RawBaseline {
    *
    * @return what the connections to this database share
    */
-  public static Shared createSchema(Connection connection, boolean postgres, int participants) throws SQLException {
+  private static Shared createSchema(Connection connection, boolean postgres, int participants)
+      throws SQLException {
     Shared shared = new Shared(postgres);
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);

@@ -28,11 +28,11 @@ import org.openjdk.jmh.runner.IterationType;
 @State(Scope.Benchmark)
 public class StoreState {
   /**
-   * The engine's group commit bound: 0, the engine's default (64), unless the system property
+   * The engine's group commit bound: the engine's default, 64, unless the system property
    * {@code loyalty.bench.maxGroupCommit} says otherwise ({@code -jvmArgsAppend -Dloyalty.bench.maxGroupCommit=1} turns
-   * group commit off, {@code =64} on, to compare).
+   * group commit off, to compare).
    */
-  static final int MAX_GROUP_COMMIT = Integer.getInteger("loyalty.bench.maxGroupCommit", 0);
+  static final int MAX_GROUP_COMMIT = Integer.getInteger("loyalty.bench.maxGroupCommit", 64);
 
   /** The store under test. */
   @Param({"IN_MEMORY", "H2", "POSTGRES"})
@@ -113,9 +113,8 @@ public class StoreState {
   public void close() throws IOException {
     try {
       if (commits != null) {
-        System.out.println("group commit on " + store + " (maxGroupCommit "
-            + (MAX_GROUP_COMMIT == 0 ? "default" : MAX_GROUP_COMMIT) + "), commits by batch size (measured iterations): "
-            + commits.histogram());
+        System.out.println("group commit on " + store + " (maxGroupCommit " + MAX_GROUP_COMMIT
+            + "), commits by batch size (measured iterations): " + commits.histogram());
       }
       if (engine != null) {
         engine.close();

@@ -72,7 +72,8 @@ public final class WriteCostProbe {
     }
     int participants = bulk ? EngineFixture.BULK_PARTICIPANTS : EngineFixture.PARTICIPANTS;
     try (BenchDatabase database = BenchDatabase.open(store);
-        EngineFixture engine = EngineFixture.open(database, database.engineStorage(), participants, 0, false);
+        EngineFixture engine = EngineFixture.open(database, database.engineStorage(), participants,
+            StoreState.MAX_GROUP_COMMIT, false);
         JdbcBaseline raw = new JdbcBaseline(database.rawConnection(),
             JdbcBaseline.createSchema(database, participants))) {
       Workload path = bulk ? Workload.bulk(engine, raw) : Workload.award(engine, raw);

@@ -16,8 +16,7 @@ import java.time.Clock;
  * @param nodeId the node number for the default id generator, or -1 for a random one
  * @param limits input bounds
  * @param maxTransactionRetries how often a transaction failing transiently (deadlock, serialization) is retried
- * @param maxGroupCommit the most operations combined into one transaction; 1 turns combining off; 0 leaves the
- *     choice to the engine (64, or 1 on a store that commits in parallel)
+ * @param maxGroupCommit the most operations combined into one transaction; 1 turns combining off
  * @param events event dispatch settings
  * @param webhooks webhook delivery settings
  * @param fraudScreening fraud-screening settings of referrals

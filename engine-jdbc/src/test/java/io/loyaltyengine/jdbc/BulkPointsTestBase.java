@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.UNKNOWN;
+import static io.loyaltyengine.jdbc.GroupCommitTestBase.amounts;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.assertCode;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.balance;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.ledger;
@@ -41,7 +42,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -437,10 +437,5 @@ abstract class BulkPointsTestBase {
     PointsOutcome outcome = out.get(index);
     assertTrue(outcome.succeeded(), () -> "operation " + index + " failed: " + outcome.error());
     return outcome.result();
-  }
-
-  /** A participant's entries as signed amounts, newest first. */
-  private static List<Long> amounts(TenantScope scope, ParticipantRef ref) {
-    return ledger(scope, ref).stream().map(LedgerEntry::signedAmount).collect(Collectors.toList());
   }
 }

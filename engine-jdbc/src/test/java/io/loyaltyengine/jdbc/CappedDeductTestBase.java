@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.UNKNOWN;
+import static io.loyaltyengine.jdbc.GroupCommitTestBase.amounts;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.balance;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.ledger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -102,7 +103,7 @@ abstract class CappedDeductTestBase {
     assertEquals(0, none.balance());
     assertFalse(none.replayed());
 
-    assertEquals(List.of(-18L, -12L, 30L), ledger(scope, ann).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(List.of(-18L, -12L, 30L), amounts(scope, ann));
     assertEquals(30, scope.participants().get(ann).lifetimePoints(), "deductions never lower lifetime points");
     assertEquals(30, scope.leaderboards().standing(ann, BoardMetric.POINTS, Consistency.STRONG).score(),
         "nor the POINTS board");

@@ -3,15 +3,10 @@ package io.loyaltyengine.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.loyaltyengine.points.LedgerEntry;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,33 +33,10 @@ class GroupCommitKillTest {
     Path database = directory.resolve("loyalty");
     Path errors = directory.resolve("child-stderr.txt");
     Process child = KilledChild.start(GroupCommitKillTestChild.class, database, errors);
-    Map<String, Long> reported = new LinkedHashMap<>();
-    boolean shared = false;
-    long tenantId;
-    long participantId;
-    try (BufferedReader out = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      String[] ready = KilledChild.readLine(out, errors).split(" ");
-      assertEquals("READY", ready[0]);
-      tenantId = Long.parseLong(ready[1]);
-      participantId = Long.parseLong(ready[2]);
-      while (reported.size() < REPORTED_BEFORE_KILL || !shared) {
-        String[] line = KilledChild.readLine(out, errors).split(" ");
-        if (line[0].equals("SHARED")) {
-          shared = true;
-          continue;
-        }
-        assertEquals("AWARDED", line[0]);
-        reported.put(line[1], Long.parseLong(line[2]));
-      }
-      child.destroyForcibly();
-      child.waitFor();
-    } finally {
-      child.destroyForcibly();
-    }
+    KilledChild.Reports reports = KilledChild.readUntilKilled(child, errors, REPORTED_BEFORE_KILL, true);
 
-    List<LedgerEntry> oldestFirst = new ArrayList<>(
-        KilledChild.assertReportedAwardsSurvived(database, tenantId, participantId, reported));
+    List<LedgerEntry> oldestFirst = new ArrayList<>(KilledChild.assertReportedAwardsSurvived(database,
+        reports.tenantId(), reports.participantId(), reports.awards()));
     Collections.reverse(oldestFirst);
     long sum = 0;
     for (LedgerEntry entry : oldestFirst) {

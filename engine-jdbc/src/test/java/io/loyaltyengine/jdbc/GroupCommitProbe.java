@@ -160,7 +160,7 @@ final class GroupCommitProbe implements Storage {
         Counting counting = new Counting(tx);
         seen[0] = counting;
         T r = work.run(counting);
-        if (counting.returned + counting.threw > 1 || counting.together > 1) {
+        if (counting.snapshot(true).shared()) {
           Supplier<RuntimeException> failure = failNextSharedAtEnd.getAndSet(null);
           if (failure != null) {
             throw failure.get();
@@ -177,8 +177,7 @@ final class GroupCommitProbe implements Storage {
   }
 
   private void record(Counting counting, boolean committed) {
-    Tx tx = counting == null ? new Tx(0, 0, 0, committed)
-        : new Tx(counting.returned, counting.threw, counting.together, committed);
+    Tx tx = counting == null ? new Tx(0, 0, 0, committed) : counting.snapshot(committed);
     finished.add(tx);
     if (tx.shared() && committed) {
       firstSharedCommit.complete(tx);
@@ -258,6 +257,11 @@ final class GroupCommitProbe implements Storage {
 
     Counting(Transaction tx) {
       super(tx);
+    }
+
+    /** What it did so far. */
+    Tx snapshot(boolean committed) {
+      return new Tx(returned, threw, together, committed);
     }
 
     @Override

@@ -470,7 +470,7 @@ abstract class GroupCommitTestBase {
     List<GroupCommitProbe.Tx> txs = e.probe().transactions();
     assertTrue(txs.contains(new GroupCommitProbe.Tx(0, 0, 0, false)), "the batch failed in one go: " + txs);
     assertTrue(txs.stream().noneMatch(tx -> tx.shared() && tx.committed()), "then each call ran alone: " + txs);
-    assertEquals(List.of(-5L, 5L), ledger(scope, w.ref(2)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(List.of(-5L, 5L), amounts(scope, w.ref(2)));
   }
 
   /**
@@ -481,33 +481,11 @@ abstract class GroupCommitTestBase {
   private List<Object> batchBehindBothLeaders(Engine e, World w, Runnable whileHeld, List<Callable<Object>> callers)
       throws Exception {
     TenantScope scope = e.scope(w);
-    ExecutorService pool = threads(callers.size() + 2);
-    GroupCommitProbe.Gate first = e.probe().holdNextTransaction();
-    Future<PointsResult> plug = pool.submit(() -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")));
-    first.awaitHeld();
-    GroupCommitProbe.Gate second = e.probe().holdNextTransaction();
-    Future<PointsResult> other = pool.submit(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")));
-    second.awaitHeld();
-    whileHeld.run();
-    e.probe().clear();
-    List<Future<Object>> futures = new ArrayList<>();
-    for (Callable<Object> caller : callers) {
-      CompletableFuture<Thread> thread = new CompletableFuture<>();
-      futures.add(pool.submit(() -> {
-        thread.complete(Thread.currentThread());
-        return answer(caller);
-      }));
-      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
-    }
-    first.release();
-    List<Object> got = new ArrayList<>();
-    for (Future<Object> f : futures) {
-      got.add(f.get(2, TimeUnit.MINUTES));
-    }
-    second.release();
-    assertEquals(1, plug.get(2, TimeUnit.MINUTES).balance());
-    assertEquals(1, other.get(2, TimeUnit.MINUTES).balance());
-    return got;
+    List<Object> got = batch(e, List.of(() -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")),
+        () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))), whileHeld, callers);
+    assertEquals(1, result(got.get(0)).balance());
+    assertEquals(1, result(got.get(1)).balance());
+    return got.subList(2, got.size());
   }
 
   // ==================================================================== single calls run together
@@ -549,8 +527,8 @@ abstract class GroupCommitTestBase {
     List<Long> sorted = new ArrayList<>(ids);
     Collections.sort(sorted);
     assertEquals(sorted, ids, "entries numbered in arrival order");
-    assertEquals(List.of(1L, -4L, 10L), ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList());
-    assertEquals(List.of(-5L, 5L), ledger(scope, w.ref(1)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(List.of(1L, -4L, 10L), amounts(scope, w.ref(0)));
+    assertEquals(List.of(-5L, 5L), amounts(scope, w.ref(1)));
     assertEquals(11, scope.participants().get(w.ref(0)).lifetimePoints());
     assertEquals(5, scope.participants().get(w.ref(1)).lifetimePoints());
     assertEquals(4, scope.participants().get(w.ref(2)).lifetimePoints());
@@ -610,8 +588,8 @@ abstract class GroupCommitTestBase {
     assertEquals(3, result(got.get(3)).balance());
     assertFalse(result(got.get(3)).replayed());
     assertEquals(26, result(got.get(4)).balance());
-    assertEquals(List.of(20L, -4L, 10L), ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList());
-    assertEquals(List.of(2L, 1L), ledger(scope, w.ref(1)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(List.of(20L, -4L, 10L), amounts(scope, w.ref(0)));
+    assertEquals(List.of(2L, 1L), amounts(scope, w.ref(1)));
     return txs;
   }
 
@@ -667,7 +645,7 @@ abstract class GroupCommitTestBase {
     assertEquals(0, scope.participants().get(w.ref(3)).lifetimePoints());
     assertEquals(0, balance(scope, w.ref(1)));
     assertEquals(List.of(-61L, 10L, 1L, 50L),
-        ledger(scope, w.ref(1)).stream().map(LedgerEntry::signedAmount).toList());
+        amounts(scope, w.ref(1)));
     assertEquals(10, balance(scope, w.ref(4)));
     assertEquals(new HashSet<>(List.of(w.participants.get(0), w.participants.get(1), w.participants.get(2),
         w.participants.get(3), w.participants.get(4), action.participantId())),
@@ -916,7 +894,7 @@ abstract class GroupCommitTestBase {
     assertEquals(9, result(got.get(5)).balance());
     assertFalse(result(got.get(5)).replayed());
     assertEquals(List.of(4L, -25L, 20L, 10L),
-        ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList(), "each applied exactly once");
+        amounts(scope, w.ref(0)), "each applied exactly once");
     assertEquals(9, balance(scope, w.ref(0)));
   }
 
@@ -937,7 +915,7 @@ abstract class GroupCommitTestBase {
     assertEquals(0, result(got.get(2)).balance());
     assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(3), "the deduction of 1 comes after the 10");
     assertEquals(3, result(got.get(4)).balance());
-    assertEquals(List.of(3L, -10L, 10L), ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(List.of(3L, -10L, 10L), amounts(scope, w.ref(0)));
   }
 
   @Test
@@ -955,7 +933,7 @@ abstract class GroupCommitTestBase {
     assertEquals(10, result(got.get(1)).balance());
     assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(2), "the unit that always fails");
     assertEquals(30, result(got.get(3)).balance());
-    assertEquals(List.of(20L, 10L), ledger(scope, w.ref(0)).stream().map(LedgerEntry::signedAmount).toList());
+    assertEquals(List.of(20L, 10L), amounts(scope, w.ref(0)));
   }
 
   // ==================================================================== host transactions
@@ -1006,25 +984,48 @@ abstract class GroupCommitTestBase {
    * what each got (a result, or the {@link LoyaltyException} thrown), the plug first.
    */
   final List<Object> batch(Engine e, Callable<Object> plug, List<Callable<Object>> callers) throws Exception {
-    ExecutorService pool = threads(callers.size() + 1);
-    GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
-    List<Future<Object>> futures = new ArrayList<>();
-    futures.add(pool.submit(() -> answer(plug)));
-    gate.awaitHeld();
+    return batch(e, List.of(plug), () -> { }, callers);
+  }
+
+  /**
+   * Runs each plug in turn and holds its transaction (one per batch that may run at a time), runs {@code whileHeld},
+   * starts each caller in turn, waiting until it queued before starting the next, then lets the first plug go: the
+   * callers form the next batch, in this order. The other plugs go once the callers are answered. Returns what each
+   * got (a result, or the {@link LoyaltyException} thrown), the plugs first.
+   */
+  private List<Object> batch(Engine e, List<Callable<Object>> plugs, Runnable whileHeld,
+      List<Callable<Object>> callers) throws Exception {
+    ExecutorService pool = threads(plugs.size() + callers.size());
+    List<GroupCommitProbe.Gate> gates = new ArrayList<>();
+    List<Future<Object>> held = new ArrayList<>();
+    for (Callable<Object> plug : plugs) {
+      GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
+      held.add(pool.submit(() -> answer(plug)));
+      gate.awaitHeld();
+      gates.add(gate);
+    }
+    whileHeld.run();
     e.probe().clear();
+    List<Future<Object>> queued = new ArrayList<>();
     for (Callable<Object> caller : callers) {
       CompletableFuture<Thread> thread = new CompletableFuture<>();
-      futures.add(pool.submit(() -> {
+      queued.add(pool.submit(() -> {
         thread.complete(Thread.currentThread());
         return answer(caller);
       }));
       GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
     }
-    gate.release();
+    gates.get(0).release();
+    List<Object> answers = new ArrayList<>();
+    for (Future<Object> f : queued) {
+      answers.add(f.get(2, TimeUnit.MINUTES));
+    }
+    gates.forEach(GroupCommitProbe.Gate::release);
     List<Object> got = new ArrayList<>();
-    for (Future<Object> f : futures) {
+    for (Future<Object> f : held) {
       got.add(f.get(2, TimeUnit.MINUTES));
     }
+    got.addAll(answers);
     return got;
   }
 
@@ -1077,6 +1078,11 @@ abstract class GroupCommitTestBase {
       entries.addAll(page.items());
     }
     return entries;
+  }
+
+  /** The signed amounts of a participant's whole ledger, newest first. */
+  static List<Long> amounts(TenantScope scope, ParticipantRef ref) {
+    return ledger(scope, ref).stream().map(LedgerEntry::signedAmount).toList();
   }
 
   /** A whole board, page by page. */

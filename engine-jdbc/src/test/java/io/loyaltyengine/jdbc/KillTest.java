@@ -1,13 +1,6 @@
 package io.loyaltyengine.jdbc;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,26 +26,9 @@ class KillTest {
     Path database = directory.resolve("loyalty");
     Path errors = directory.resolve("child-stderr.txt");
     Process child = KilledChild.start(KillTestChild.class, database, errors);
-    Map<String, Long> reported = new LinkedHashMap<>();
-    long tenantId;
-    long participantId;
-    try (BufferedReader out = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      String[] ready = KilledChild.readLine(out, errors).split(" ");
-      assertEquals("READY", ready[0]);
-      tenantId = Long.parseLong(ready[1]);
-      participantId = Long.parseLong(ready[2]);
-      while (reported.size() < REPORTED_BEFORE_KILL) {
-        String[] award = KilledChild.readLine(out, errors).split(" ");
-        assertEquals("AWARDED", award[0]);
-        reported.put(award[1], Long.parseLong(award[2]));
-      }
-      child.destroyForcibly();
-      child.waitFor();
-    } finally {
-      child.destroyForcibly();
-    }
+    KilledChild.Reports reports = KilledChild.readUntilKilled(child, errors, REPORTED_BEFORE_KILL, false);
 
-    KilledChild.assertReportedAwardsSurvived(database, tenantId, participantId, reported);
+    KilledChild.assertReportedAwardsSurvived(database, reports.tenantId(), reports.participantId(),
+        reports.awards());
   }
 }

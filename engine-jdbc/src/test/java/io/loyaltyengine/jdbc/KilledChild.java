@@ -10,8 +10,11 @@ import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -34,8 +37,41 @@ final class KilledChild {
         .start();
   }
 
+  /** What a killed child reported: its tenant and participant (its READY line) and its awards, by key. */
+  record Reports(long tenantId, long participantId, Map<String, Long> awards) {
+  }
+
+  /**
+   * Reads the child's READY line, then its AWARDED lines until {@code awards} were reported (and, with
+   * {@code awaitShared}, its SHARED line was seen too); then kills it and waits for it to end.
+   */
+  static Reports readUntilKilled(Process child, Path errors, int awards, boolean awaitShared)
+      throws IOException, InterruptedException {
+    Map<String, Long> reported = new LinkedHashMap<>();
+    boolean shared = !awaitShared;
+    try (BufferedReader out = new BufferedReader(
+        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String[] ready = readLine(out, errors).split(" ");
+      assertEquals("READY", ready[0]);
+      while (reported.size() < awards || !shared) {
+        String[] line = readLine(out, errors).split(" ");
+        if (awaitShared && line[0].equals("SHARED")) {
+          shared = true;
+          continue;
+        }
+        assertEquals("AWARDED", line[0]);
+        reported.put(line[1], Long.parseLong(line[2]));
+      }
+      child.destroyForcibly();
+      child.waitFor();
+      return new Reports(Long.parseLong(ready[1]), Long.parseLong(ready[2]), reported);
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
   /** The child's next line; fails with its standard error if it ended. */
-  static String readLine(BufferedReader out, Path errors) throws IOException {
+  private static String readLine(BufferedReader out, Path errors) throws IOException {
     String line = out.readLine();
     if (line == null) {
       throw new AssertionError("the child process ended early:\n" + Files.readString(errors));

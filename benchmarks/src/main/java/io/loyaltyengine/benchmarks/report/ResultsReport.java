@@ -161,7 +161,7 @@ public final class ResultsReport {
               + " (issue 6; mean here)", ANY, Map.of("participants", "1000000"), Check.TIME_AT_MOST, 5e-6))),
       new Comparison("recorded action, board indexed vs not", "LeaderboardBenchmark.recordActionIndexed",
           "LeaderboardBenchmark.recordActionCold", List.of(new Target("the index adds under 10% to a recorded"
-              + " action on H2 (issue 6)", Set.of("H2"), Map.of(), Check.RATIO_AT_MOST, 1.1))),
+              + " action on H2 (issue 6)", Set.of(StoreKind.H2.name()), Map.of(), Check.RATIO_AT_MOST, 1.1))),
       new Comparison("board index rank vs a Fenwick tree", "BoardIndexBenchmark.rank",
           "BoardIndexBenchmark.baselineRank", List.of()),
       new Comparison("board index top-100 vs a sorted array", "BoardIndexBenchmark.top100",

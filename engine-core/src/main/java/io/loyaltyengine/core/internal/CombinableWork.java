@@ -9,8 +9,9 @@ import java.util.List;
  * savepoint: when every unit of a batch is combinable with an equal {@link #combineKey()}, the first unit's
  * {@link #runTogether} runs them all, which lets a feature serve the lot with a few statements (the ledger runs a
  * batch of awards as a bulk chunk: one lock query, one balance update, one write of the rows). Should any unit
- * fail, {@code runTogether} throws, the shared transaction rolls back, and the batch runs again the careful way,
- * each unit behind a savepoint, so that every caller still gets its own result or error.
+ * fail, {@code runTogether} throws, the shared transaction rolls back, and the batch runs again the careful way
+ * (each unit behind a savepoint, or alone; see {@code GroupCommit}), so that every caller still gets its own result
+ * or error.
  *
  * <p>Implementations are thread-safe; {@link #run} alone must do what {@code runTogether} does for one unit.
  *

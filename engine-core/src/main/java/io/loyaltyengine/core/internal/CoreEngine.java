@@ -58,7 +58,7 @@ final class CoreEngine implements LoyaltyEngine {
         : new TimeOrderedIdGenerator(config.clock(),
             config.nodeId() >= 0 ? config.nodeId() : ThreadLocalRandom.current().nextInt(1024));
     this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed,
-        groupCommitBound(config.maxGroupCommit()));
+        config.maxGroupCommit());
     this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
         campaignZones));
     this.fraudRules = new FraudRules(config.fraudScreening());
@@ -105,12 +105,4 @@ final class CoreEngine implements LoyaltyEngine {
   public String toString() {
     return "LoyaltyEngine[storage=" + storage + ", ids=" + ids + ", limits=" + config.limits() + "]";
   }
-
-  /** The group commit bound: the host's, else {@value #DEFAULT_GROUP_COMMIT}. */
-  static int groupCommitBound(int configured) {
-    return configured > 0 ? configured : DEFAULT_GROUP_COMMIT;
-  }
-
-  /** The group commit bound unless the host sets one. */
-  static final int DEFAULT_GROUP_COMMIT = 64;
 }

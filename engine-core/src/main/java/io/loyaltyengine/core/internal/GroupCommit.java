@@ -173,9 +173,7 @@ final class GroupCommit {
         // Behind savepoints, each unit would take its row locks as it comes, while the other leader's batch may
         // hold some of them, taken in ascending order: a deadlock the store finds only after its timeout. Alone,
         // each unit takes its own locks.
-        for (Pending pending : batch) {
-          runAlone(pending);
-        }
+        runEachAlone(batch);
         return;
       }
     }
@@ -202,9 +200,7 @@ final class GroupCommit {
       });
     } catch (RuntimeException | Error sharedFailure) {
       // Nothing of the batch committed: each unit of work runs again alone and gets its own outcome.
-      for (Pending pending : batch) {
-        runAlone(pending);
-      }
+      runEachAlone(batch);
       return;
     }
     for (int i = 0; i < results.length; i++) {
@@ -230,7 +226,7 @@ final class GroupCommit {
    * Runs a combinable batch in one go, without savepoints.
    *
    * @return false if a unit of work failed for good: nothing of the batch committed, and it is to run the careful
-   *     way, each unit behind a savepoint
+   *     way
    */
   private boolean runTogether(List<Pending> batch) {
     List<CombinableWork<?>> units = new ArrayList<>(batch.size());
@@ -248,9 +244,7 @@ final class GroupCommit {
       });
     } catch (TransientStorageException | Error e) {
       // As for a shared transaction failing as a whole: each unit of work runs again alone, in order.
-      for (Pending pending : batch) {
-        runAlone(pending);
-      }
+      runEachAlone(batch);
       return true;
     } catch (RuntimeException e) {
       return false;
@@ -259,6 +253,13 @@ final class GroupCommit {
       complete(batch.get(i), results[i], null);
     }
     return true;
+  }
+
+  /** Runs every unit of work of the batch alone, in order. */
+  private void runEachAlone(List<Pending> batch) {
+    for (Pending pending : batch) {
+      runAlone(pending);
+    }
   }
 
   private void runAlone(Pending pending) {

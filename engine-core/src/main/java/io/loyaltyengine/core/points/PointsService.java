@@ -66,10 +66,13 @@ public final class PointsService implements Points {
   private final ScopeContext context;
   /** Writes every row at once: the single calls' and the features' way. */
   private final Writes direct = new DirectWrites();
+  /** What group commit runs this tenant's single calls together by. */
+  private final CombineKey combineKey;
 
   /** Creates the service. */
   public PointsService(ScopeContext context) {
     this.context = context;
+    this.combineKey = new CombineKey(context);
   }
 
   @Override
@@ -126,8 +129,8 @@ public final class PointsService implements Points {
     for (int i = 0; i < operations.size(); i++) {
       PointsOperation operation = operations.get(i);
       try {
-        chunk.add(new Prepared(i, operation.participant(), ParticipantService.resolver(operation.participant()),
-            operation.kind(), PointsRules.validate(operation.change(), context.limits())));
+        chunk.add(new Prepared(i, ParticipantService.resolver(operation.participant()), operation.kind(),
+            PointsRules.validate(operation.change(), context.limits())));
       } catch (LoyaltyException e) {
         outcomes[i] = PointsOutcome.failed(e);
       }
@@ -145,9 +148,9 @@ public final class PointsService implements Points {
   /** Operations per transaction of {@link #applyAll}. */
   static final int BULK_CHUNK = 1_000;
 
-  /** A validated operation of a bulk request and its index in the request. */
-  private record Prepared(int index, ParticipantRef participant, ParticipantService.Resolver resolver,
-      PointsOperation.Kind kind, PointsChange change) {
+  /** A validated operation and its index in a bulk request (0 for a single call). */
+  private record Prepared(int index, ParticipantService.Resolver resolver, PointsOperation.Kind kind,
+      PointsChange change) {
   }
 
   private void applyChunk(List<Prepared> chunk, PointsOutcome[] outcomes) {
@@ -211,14 +214,14 @@ public final class PointsService implements Points {
     PointsResult[] results = new PointsResult[chunk.size()];
     for (int i = 0; i < results.length; i++) {
       Prepared p = chunk.get(i);
-      results[i] = applyIn(tx, writes.participantId(p), p.kind(), p.change(), writes);
+      results[i] = applyIn(tx, writes.participantId(i), p.kind(), p.change(), writes);
     }
     writes.flush(tx);
     return results;
   }
 
   private PointsResult applyOne(ParticipantRef participant, PointsOperation.Kind kind, PointsChange request) {
-    Prepared operation = new Prepared(0, participant, ParticipantService.resolver(participant), kind,
+    Prepared operation = new Prepared(0, ParticipantService.resolver(participant), kind,
         PointsRules.validate(request, context.limits()));
     try {
       return context.transactions().runCombinedRaw(new Single(operation));
@@ -234,7 +237,6 @@ public final class PointsService implements Points {
    */
   private final class Single implements CombinableWork<PointsResult> {
     private final Prepared operation;
-    private final CombineKey key = new CombineKey(context);
 
     Single(Prepared operation) {
       this.operation = operation;
@@ -248,16 +250,15 @@ public final class PointsService implements Points {
 
     @Override
     public Object combineKey() {
-      return key;
+      return combineKey;
     }
 
     @Override
     public Object[] runTogether(Transaction tx, List<CombinableWork<?>> units) {
       List<Prepared> chunk = new ArrayList<>(units.size());
-      for (int i = 0; i < units.size(); i++) {
+      for (CombinableWork<?> unit : units) {
         // Equal keys: every unit is a Single of this tenant, though perhaps of another scope's service.
-        Prepared p = ((Single) units.get(i)).operation;
-        chunk.add(new Prepared(i, p.participant(), p.resolver(), p.kind(), p.change()));
+        chunk.add(((Single) unit).operation);
       }
       return applyTogether(tx, chunk);
     }
@@ -463,8 +464,8 @@ public final class PointsService implements Points {
    */
   private final class ChunkWrites implements Writes {
     private final Map<Long, Held> held = new HashMap<>();
-    /** The ids of the participants the chunk names by email, by the operation's index in the request. */
-    private final Map<Integer, Long> resolved = new HashMap<>();
+    /** The id of each operation's participant, by its position in the chunk. */
+    private final long[] participantIds;
     private final Map<String, LedgerEntry> entriesByKey = new HashMap<>();
     private final List<LedgerEntry> entries = new ArrayList<>();
     private final List<EventRecord> events = new ArrayList<>();
@@ -477,16 +478,13 @@ public final class PointsService implements Points {
      * and reads its entries with an idempotency key in one query.
      */
     ChunkWrites(Transaction tx, long tenantId, List<Prepared> chunk) {
+      participantIds = new long[chunk.size()];
       Set<Long> ids = new HashSet<>();
       Set<String> keys = new HashSet<>();
-      for (Prepared p : chunk) {
-        if (p.participant() instanceof ParticipantRef.ById byId) {
-          ids.add(byId.participantId());
-        } else {
-          long id = p.resolver().resolveId(tx, tenantId);
-          resolved.put(p.index(), id);
-          ids.add(id);
-        }
+      for (int i = 0; i < participantIds.length; i++) {
+        Prepared p = chunk.get(i);
+        participantIds[i] = p.resolver().resolveId(tx, tenantId);
+        ids.add(participantIds[i]);
         if (p.change().idempotencyKey() != null) {
           keys.add(p.change().idempotencyKey());
         }
@@ -503,9 +501,9 @@ public final class PointsService implements Points {
       }
     }
 
-    /** The id of the operation's participant, resolved beforehand when named by email. */
-    long participantId(Prepared p) {
-      return p.participant() instanceof ParticipantRef.ById byId ? byId.participantId() : resolved.get(p.index());
+    /** The id of the participant of the chunk's operation at {@code position}, resolved beforehand. */
+    long participantId(int position) {
+      return participantIds[position];
     }
 
     /** The participant's row as the chunk has changed it so far; locked up front, or missing. */
