@@ -207,10 +207,10 @@ public interface LoyaltyEngine extends AutoCloseable {
      * transaction apply in the order they arrived. A call alone pays no more than before: it runs at once, in a
      * transaction of its own. Operations inside a host's transaction are never combined.
      *
-     * <p>A batch of awards and deductions of one tenant runs in one go, as a chunk of
-     * {@link io.loyaltyengine.points.Points#applyAll} would: its participants locked by one query, their balances
-     * changed by one update, its rows written at once. Should one of them fail, the batch runs again with each call
-     * behind a savepoint, as every other batch does.
+     * <p>A batch of awards and deductions runs in one go, each tenant's calls as a chunk of
+     * {@link io.loyaltyengine.points.Points#applyAll} would: their participants locked by one query, their balances
+     * changed by one update, their rows written at once. Should one of them fail, the batch runs again with each call
+     * behind a savepoint, as every other batch does (on PostgreSQL, each call alone).
      *
      * <p>On a store that commits concurrent transactions in parallel itself (PostgreSQL, whose concurrent commits
      * already share WAL flushes) two batches run at a time, each on its own connection, and only awards and

@@ -550,21 +550,53 @@ abstract class GroupCommitTestBase {
   }
 
   @Test
-  void singleCallsOfTwoTenantsInOneBatchAreNotRunTogether() throws Exception {
+  void singleCallsOfSeveralTenantsInOneBatchRunTogetherTenantByTenantInAscendingTenantOrder() throws Exception {
     Engine e = engine(COMBINING);
-    World w = new World(e.engine(), 1);
-    World other = new World(e.engine(), 1);
-    TenantScope scope = e.scope(w);
-    TenantScope otherScope = e.scope(other);
-    List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
-        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
-        () -> otherScope.points().award(other.ref(0), PointsChange.of(20, "purchase"))));
+    World low = new World(e.engine(), 2);
+    World high = new World(e.engine(), 1);
+    assertTrue(low.tenantId < high.tenantId, "tenant ids ascend as tenants are created");
+    TenantScope a = e.scope(low);
+    TenantScope b = e.scope(high);
+    List<Object> got = batch(e, () -> a.points().award(low.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> b.points().award(high.ref(0), PointsChange.of(20, "purchase")),
+        () -> a.points().award(low.ref(1), PointsChange.of(10, "purchase")),
+        () -> b.points().deduct(high.ref(0), PointsChange.of(5, "refund")),
+        () -> a.points().award(low.ref(0), PointsChange.of(3, "purchase"))));
 
-    assertSharedTransaction(e.probe(), 2, 0);
-    assertTrue(e.probe().transactions().stream().allMatch(GroupCommitProbe.Tx::committed),
-        "never tried together: " + e.probe().transactions());
-    assertEquals(11, result(got.get(1)).balance());
-    assertEquals(20, result(got.get(2)).balance());
+    assertRunTogether(e.probe(), 4);
+    assertEquals(20, result(got.get(1)).balance());
+    assertEquals(10, result(got.get(2)).balance());
+    assertEquals(15, result(got.get(3)).balance());
+    assertEquals(4, result(got.get(4)).balance());
+    // The lower tenant's group ran first, then the higher one's: each group in arrival order.
+    List<Long> ids = got.subList(1, 5).stream().map(r -> result(r).entry().id()).toList();
+    assertTrue(ids.get(1) < ids.get(3) && ids.get(3) < ids.get(0) && ids.get(0) < ids.get(2),
+        "entries of the lower tenant first, each tenant's in arrival order: " + ids);
+    assertEquals(List.of(3L, 1L), amounts(a, low.ref(0)));
+    assertEquals(List.of(-5L, 20L), amounts(b, high.ref(0)));
+    assertEquals(20, b.participants().get(high.ref(0)).lifetimePoints());
+    assertBoardsAgree(a, low, BoardMetric.POINTS);
+    assertBoardsAgree(b, high, BoardMetric.POINTS);
+  }
+
+  @Test
+  void aCallRefusedInABatchOfSeveralTenantsFailsAloneTheOthersCommit() throws Exception {
+    Engine e = engine(COMBINING);
+    World low = new World(e.engine(), 1);
+    World high = new World(e.engine(), 1);
+    TenantScope a = e.scope(low);
+    TenantScope b = e.scope(high);
+    List<Object> got = batch(e, () -> a.points().award(low.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> b.points().award(high.ref(0), PointsChange.of(20, "purchase")),
+        () -> a.points().deduct(low.ref(0), PointsChange.of(50, "refund")),
+        () -> a.points().award(low.ref(0), PointsChange.of(3, "purchase"))));
+
+    assertSharedTransaction(e.probe(), 2, 1);
+    assertEquals(20, result(got.get(1)).balance());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(2), "deduct 50 of 1");
+    assertEquals(4, result(got.get(3)).balance());
+    assertEquals(List.of(3L, 1L), amounts(a, low.ref(0)));
+    assertEquals(List.of(20L), amounts(b, high.ref(0)));
   }
 
   @Test

@@ -6,12 +6,13 @@ import java.util.List;
 
 /**
  * A unit of work that group commit may run in one go with the other units of its batch, instead of each behind a
- * savepoint: when every unit of a batch is combinable with an equal {@link #combineKey()}, the first unit's
- * {@link #runTogether} runs them all, which lets a feature serve the lot with a few statements (the ledger runs a
- * batch of awards as a bulk chunk: one lock query, one balance update, one write of the rows). Should any unit
- * fail, {@code runTogether} throws, the shared transaction rolls back, and the batch runs again the careful way
- * (each unit behind a savepoint, or alone; see {@code GroupCommit}), so that every caller still gets its own result
- * or error.
+ * savepoint: when every unit of a batch is combinable, the units of each {@link #combineKey()} form a group, and the
+ * first unit of a group runs the group with {@link #runTogether}, which lets a feature serve the lot with a few
+ * statements (the ledger runs a batch of awards as a bulk chunk: one lock query, one balance update, one write of
+ * the rows). The groups of a batch run one after another in one transaction, in ascending {@link #combineOrder()}.
+ * Should any unit fail, {@code runTogether} throws, the shared transaction rolls back, and the batch runs again the
+ * careful way (each unit behind a savepoint, or alone; see {@code GroupCommit}), so that every caller still gets its
+ * own result or error.
  *
  * <p>Implementations are thread-safe; {@link #run} alone must do what {@code runTogether} does for one unit.
  *
@@ -23,6 +24,14 @@ public interface CombinableWork<T> extends TransactionWork<T> {
    * that the units of two features never compare equal.
    */
   Object combineKey();
+
+  /**
+   * Where this unit's group runs among the groups of its batch: in ascending order, so that two batches running at
+   * once take their row locks in one order and cannot deadlock (the ledger: by tenant, each group locking its
+   * participants in ascending ids). Units of different keys have different orders; should two keys share one, their
+   * batch is not run in one go.
+   */
+  long combineOrder();
 
   /**
    * Runs {@code units} inside {@code tx} with the effects of running each alone, one after the other, in that order.

@@ -6,7 +6,10 @@ import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -24,8 +27,9 @@ import java.util.function.Function;
  * batch bound), in arrival order, and runs it: a batch of one alone, exactly as without group commit (no savepoint,
  * no extra cost); a larger batch in one transaction with each unit of work behind a savepoint
  * ({@link io.loyaltyengine.core.spi.Transaction#nested}), so one that fails is undone alone and its neighbours
- * commit. A batch whose units can all run together ({@link CombinableWork}: the ledger's awards and deductions of
- * one tenant) first runs in one go without savepoints, and the careful way only if one of its units fails. After
+ * commit. A batch whose units can all run together ({@link CombinableWork}: the ledger's awards and deductions)
+ * first runs in one go without savepoints, each tenant's units as a group, the groups in ascending tenant order, and
+ * the careful way only if one of its units fails. After
  * the commit, the leader hands every caller its own result or error and wakes it, then lets the next
  * waiting caller lead the next batch. Callers arriving while a batch commits queue up meanwhile, which is where
  * the sharing comes from: the busier the engine, the larger the batches.
@@ -37,8 +41,9 @@ import java.util.function.Function;
  * <h2>Guarantees</h2>
  * <ul>
  *   <li>A call returns only after the transaction holding its effects committed (or with its own error).</li>
- *   <li>The units of work of a batch run in arrival order, so two calls on one participant in one batch apply in the
- *   order they were made; with one leader, so do the batches. Two batches running at once (a store that commits in
+ *   <li>The units of work of a batch run in arrival order (run in one go, those of each group do, the groups in
+ *   their order), so two calls on one participant in one batch apply in the order they were made; with one leader,
+ *   so do the batches. Two batches running at once (a store that commits in
  *   parallel) apply in the order the store grants their row locks, as separate transactions would.</li>
  *   <li>If the shared transaction fails as a whole (a transient failure: deadlock, serialization, lock timeout; or
  *   the commit itself), nothing of it committed, and each unit of work of the batch runs again alone, with the
@@ -165,17 +170,16 @@ final class GroupCommit {
   }
 
   private void runShared(List<Pending> batch) {
-    if (combinable(batch)) {
-      if (runTogether(batch)) {
-        return;
-      }
-      if (combinableOnly) {
-        // Behind savepoints, each unit would take its row locks as it comes, while the other leader's batch may
-        // hold some of them, taken in ascending order: a deadlock the store finds only after its timeout. Alone,
-        // each unit takes its own locks.
-        runEachAlone(batch);
-        return;
-      }
+    List<List<Pending>> groups = groups(batch);
+    if (groups != null && runTogether(batch, groups)) {
+      return;
+    }
+    if (combinableOnly) {
+      // Behind savepoints, each unit would take its row locks as it comes, while the other leader's batch may hold
+      // some of them, taken in order: a deadlock the store finds only after its timeout. Alone, each unit takes its
+      // own locks.
+      runEachAlone(batch);
+      return;
     }
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
@@ -208,37 +212,53 @@ final class GroupCommit {
     }
   }
 
-  /** Whether every unit of work of the batch can run together with the others ({@link CombinableWork}). */
-  private static boolean combinable(List<Pending> batch) {
-    if (!(batch.get(0).work instanceof CombinableWork<?> first)) {
-      return false;
+  /**
+   * The units of work of the batch by {@link CombinableWork#combineKey() combine key}, each group in arrival order,
+   * the groups in ascending {@link CombinableWork#combineOrder() combine order}; null if a unit is not combinable or
+   * two keys share an order.
+   */
+  private static List<List<Pending>> groups(List<Pending> batch) {
+    Map<Object, List<Pending>> byKey = new HashMap<>();
+    for (Pending pending : batch) {
+      if (!(pending.work instanceof CombinableWork<?> unit)) {
+        return null;
+      }
+      byKey.computeIfAbsent(unit.combineKey(), key -> new ArrayList<>()).add(pending);
     }
-    Object key = first.combineKey();
-    for (int i = 1; i < batch.size(); i++) {
-      if (!(batch.get(i).work instanceof CombinableWork<?> unit) || !key.equals(unit.combineKey())) {
-        return false;
+    List<List<Pending>> groups = new ArrayList<>(byKey.values());
+    groups.sort(Comparator.comparingLong(GroupCommit::order));
+    for (int i = 1; i < groups.size(); i++) {
+      if (order(groups.get(i - 1)) == order(groups.get(i))) {
+        return null;
       }
     }
-    return true;
+    return groups;
+  }
+
+  private static long order(List<Pending> group) {
+    return ((CombinableWork<?>) group.get(0).work).combineOrder();
   }
 
   /**
-   * Runs a combinable batch in one go, without savepoints.
+   * Runs a combinable batch in one go, without savepoints: its groups one after another in one transaction.
    *
    * @return false if a unit of work failed for good: nothing of the batch committed, and it is to run the careful
    *     way
    */
-  private boolean runTogether(List<Pending> batch) {
-    List<CombinableWork<?>> units = new ArrayList<>(batch.size());
-    for (Pending pending : batch) {
-      units.add((CombinableWork<?>) pending.work);
-    }
-    Object[] results;
+  private boolean runTogether(List<Pending> batch, List<List<Pending>> groups) {
+    Object[][] results;
     try {
       results = storage.inTransaction(tx -> {
-        Object[] r = units.get(0).runTogether(tx, units);
-        if (r.length != units.size()) {
-          throw new IllegalStateException(r.length + " results for " + units.size() + " units of work");
+        Object[][] r = new Object[groups.size()][];
+        for (int g = 0; g < r.length; g++) {
+          List<CombinableWork<?>> units = new ArrayList<>(groups.get(g).size());
+          for (Pending pending : groups.get(g)) {
+            units.add((CombinableWork<?>) pending.work);
+          }
+          r[g] = units.get(0).runTogether(tx, units);
+          if (r[g].length != units.size()) {
+            throw new IllegalStateException(r[g].length + " results for " + units.size() + " units of work");
+          }
         }
         return r;
       });
@@ -249,8 +269,10 @@ final class GroupCommit {
     } catch (RuntimeException e) {
       return false;
     }
-    for (int i = 0; i < results.length; i++) {
-      complete(batch.get(i), results[i], null);
+    for (int g = 0; g < results.length; g++) {
+      for (int i = 0; i < results[g].length; i++) {
+        complete(groups.get(g).get(i), results[g][i], null);
+      }
     }
     return true;
   }

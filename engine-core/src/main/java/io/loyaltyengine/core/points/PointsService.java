@@ -254,6 +254,12 @@ public final class PointsService implements Points {
     }
 
     @Override
+    public long combineOrder() {
+      // Within one engine the scope contexts of a tenant are equal: one key per tenant.
+      return context.tenantId();
+    }
+
+    @Override
     public Object[] runTogether(Transaction tx, List<CombinableWork<?>> units) {
       List<Prepared> chunk = new ArrayList<>(units.size());
       for (CombinableWork<?> unit : units) {

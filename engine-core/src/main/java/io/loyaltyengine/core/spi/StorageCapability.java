@@ -12,7 +12,8 @@ public enum StorageCapability {
    * Concurrent transactions commit in parallel and the store itself shares one durable flush among the commits that
    * wait together (PostgreSQL's WAL writer). Running operations one after another behind savepoints on one connection
    * would lose that, so on such a store the engine's group commit runs two batches at a time, and combines only the
-   * operations that run together in one go without savepoints (awards and deductions); any other runs alone at once.
+   * operations that run together in one go without savepoints (awards and deductions); any other runs alone at once,
+   * and a batch that cannot run in one go runs each operation alone.
    */
   PARALLEL_COMMITS
 }
