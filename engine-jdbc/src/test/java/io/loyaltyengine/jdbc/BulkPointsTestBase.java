@@ -196,22 +196,27 @@ abstract class BulkPointsTestBase {
   }
 
   @Test
-  void aChunkWithFailuresInItsMiddleKeepsItsOtherOperationsAndThoseOfTheChunkBefore() {
-    LoyaltyEngine engine = engine();
+  void aChunkWithRefusalsInItsMiddleKeepsItsOtherOperationsAndThoseOfTheChunkBefore() {
+    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
+    LoyaltyEngine engine = engines.build(engines.builder(probe, 0));
     World w = new World(engine, 3);
     TenantScope scope = engine.forTenant(w.tenantId);
     int size = CHUNK + 200;
     List<PointsOperation> ops = new ArrayList<>();
     long[] expected = new long[3];
-    // The first chunk runs whole; the second fails in its middle (an overdraft, an unknown participant, a key the
-    // first chunk committed, reused with other parameters), runs again behind savepoints, and keeps the rest.
-    Set<Integer> failing = Set.of(CHUNK + 100, CHUNK + 101, CHUNK + 150);
+    // The first chunk runs whole; the second has refusals in its middle (an overdraft, an unknown participant by id
+    // and by email, a key the first chunk committed, reused with other parameters): they change nothing and the
+    // chunk still runs in one go, without savepoints, keeping the rest.
+    Set<Integer> failing = Set.of(CHUNK + 100, CHUNK + 101, CHUNK + 102, CHUNK + 150);
     for (int i = 0; i < size; i++) {
       int p = i % 3;
       if (i == CHUNK + 100) {
         ops.add(PointsOperation.deduct(w.ref(p), PointsChange.of(1_000_000, "redemption")));
       } else if (i == CHUNK + 101) {
         ops.add(PointsOperation.award(ParticipantRef.id(UNKNOWN), PointsChange.of(1, "purchase")));
+      } else if (i == CHUNK + 102) {
+        ops.add(PointsOperation.award(ParticipantRef.email(w.campaignId, "nobody@example.com"),
+            PointsChange.of(1, "purchase")));
       } else if (i == CHUNK + 150) {
         ops.add(PointsOperation.award(w.ref(p), PointsChange.of(2, "bonus").withIdempotencyKey("b-0")));
       } else {
@@ -221,11 +226,16 @@ abstract class BulkPointsTestBase {
       }
     }
 
+    List<GroupCommitProbe.Tx> before = probe.transactions();
     List<PointsOutcome> out = scope.points().applyAll(ops);
 
+    List<GroupCommitProbe.Tx> chunks = probe.transactions().subList(before.size(), probe.transactions().size());
+    assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, CHUNK, true), new GroupCommitProbe.Tx(0, 0, 196, true)),
+        chunks, "two chunks, each in one go, no savepoint");
     assertEquals(size, out.size());
     assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", out.get(CHUNK + 100).error(), "the overdraft");
     assertCode(ErrorCode.NOT_FOUND, null, out.get(CHUNK + 101).error(), "the unknown participant");
+    assertCode(ErrorCode.NOT_FOUND, null, out.get(CHUNK + 102).error(), "the unknown email");
     assertCode(ErrorCode.CONFLICT, "idempotencyKey", out.get(CHUNK + 150).error(), "b-0 reused");
     Map<Long, Long> lastId = new HashMap<>();
     for (int i = 0; i < size; i++) {

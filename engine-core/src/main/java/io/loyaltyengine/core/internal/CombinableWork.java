@@ -10,9 +10,10 @@ import java.util.List;
  * first unit of a group runs the group with {@link #runTogether}, which lets a feature serve the lot with a few
  * statements (the ledger runs a batch of awards as a bulk chunk: one lock query, one balance update, one write of
  * the rows). The groups of a batch run one after another in one transaction, in ascending {@link #combineOrder()}.
- * Should any unit fail, {@code runTogether} throws, the shared transaction rolls back, and the batch runs again the
- * careful way (each unit behind a savepoint, or alone; see {@code GroupCommit}), so that every caller still gets its
- * own result or error.
+ * A unit refused before it changed anything (an overdraft, an unknown participant) is answered with its error as
+ * {@link Refused} while the others go on. Should a unit fail otherwise, {@code runTogether} throws, the shared
+ * transaction rolls back, and the batch runs again the careful way (each unit behind a savepoint, or alone; see
+ * {@code GroupCommit}), so that every caller still gets its own result or error.
  *
  * <p>Implementations are thread-safe; {@link #run} alone must do what {@code runTogether} does for one unit.
  *
@@ -37,9 +38,19 @@ public interface CombinableWork<T> extends TransactionWork<T> {
    * Runs {@code units} inside {@code tx} with the effects of running each alone, one after the other, in that order.
    * This unit is the first of them; all have an equal {@link #combineKey()}.
    *
-   * @return each unit's result, in the order of {@code units}
-   * @throws RuntimeException if any unit fails; nothing of the units may then be kept, and the caller rolls the
-   *     transaction back
+   * @return each unit's result, or {@link Refused} for a unit refused without effect, in the order of
+   *     {@code units}
+   * @throws RuntimeException if any unit fails otherwise; nothing of the units may then be kept, and the caller
+   *     rolls the transaction back
    */
   Object[] runTogether(Transaction tx, List<CombinableWork<?>> units);
+
+  /**
+   * What {@link #runTogether} gives for a unit it refused: the unit changed nothing, the others went on as if it had
+   * not been there, and its caller gets {@code error}, as running it alone would have thrown.
+   *
+   * @param error what the unit's caller gets
+   */
+  record Refused(RuntimeException error) {
+  }
 }

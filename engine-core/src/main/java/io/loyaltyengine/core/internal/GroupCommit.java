@@ -28,8 +28,9 @@ import java.util.function.Function;
  * no extra cost); a larger batch in one transaction with each unit of work behind a savepoint
  * ({@link io.loyaltyengine.core.spi.Transaction#nested}), so one that fails is undone alone and its neighbours
  * commit. A batch whose units can all run together ({@link CombinableWork}: the ledger's awards and deductions)
- * first runs in one go without savepoints, each tenant's units as a group, the groups in ascending tenant order, and
- * the careful way only if one of its units fails. After
+ * first runs in one go without savepoints, each tenant's units as a group, the groups in ascending tenant order; a
+ * unit refused there (an overdraft, an unknown participant) gets its error and changes nothing, and the batch runs
+ * the careful way only if one of its units fails otherwise. After
  * the commit, the leader hands every caller its own result or error and wakes it, then lets the next
  * waiting caller lead the next batch. Callers arriving while a batch commits queue up meanwhile, which is where
  * the sharing comes from: the busier the engine, the larger the batches.
@@ -48,8 +49,9 @@ import java.util.function.Function;
  *   <li>If the shared transaction fails as a whole (a transient failure: deadlock, serialization, lock timeout; or
  *   the commit itself), nothing of it committed, and each unit of work of the batch runs again alone, with the
  *   usual retries. A unit of work failing transiently inside a batch gives up the batch the same way, so that the
- *   order of arrival holds even then. A batch run in one go that fails otherwise (a unit refused, or the commit
- *   failing for good) runs again behind savepoints, or, on a store that commits in parallel, each unit alone.</li>
+ *   order of arrival holds even then. A batch run in one go that fails otherwise (a unit failing other than by a
+ *   refusal, or the commit failing for good) runs again behind savepoints, or, on a store that commits in parallel,
+ *   each unit alone.</li>
  * </ul>
  *
  * <p>Thread-safe.
@@ -242,8 +244,8 @@ final class GroupCommit {
   /**
    * Runs a combinable batch in one go, without savepoints: its groups one after another in one transaction.
    *
-   * @return false if a unit of work failed for good: nothing of the batch committed, and it is to run the careful
-   *     way
+   * @return false if a unit of work failed for good, not only refused: nothing of the batch committed, and it is to
+   *     run the careful way
    */
   private boolean runTogether(List<Pending> batch, List<List<Pending>> groups) {
     Object[][] results;
@@ -271,7 +273,11 @@ final class GroupCommit {
     }
     for (int g = 0; g < results.length; g++) {
       for (int i = 0; i < results[g].length; i++) {
-        complete(groups.get(g).get(i), results[g][i], null);
+        if (results[g][i] instanceof CombinableWork.Refused refused) {
+          complete(groups.get(g).get(i), null, refused.error());
+        } else {
+          complete(groups.get(g).get(i), results[g][i], null);
+        }
       }
     }
     return true;

@@ -159,14 +159,16 @@ public final class PointsService implements Points {
       // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
       // time as a combined batch taking them in another order (H2 has no deadlock detection and would wait out its
       // lock timeout). On PostgreSQL, which finds deadlocks, it runs at once, alone.
-      PointsResult[] results = context.transactions().runCombinedRaw(tx -> applyTogether(tx, chunk));
+      Object[] results = context.transactions().runCombinedRaw(tx -> applyTogether(tx, chunk));
       for (int i = 0; i < results.length; i++) {
-        outcomes[chunk.get(i).index()] = PointsOutcome.succeeded(results[i]);
+        outcomes[chunk.get(i).index()] = results[i] instanceof CombinableWork.Refused refused
+            ? PointsOutcome.failed((LoyaltyException) refused.error())
+            : PointsOutcome.succeeded((PointsResult) results[i]);
       }
       return;
     } catch (LoyaltyException | UniqueViolationException e) {
-      // Some operation failed and took the chunk's transaction with it: run the chunk again, each operation
-      // behind a savepoint.
+      // Some operation failed other than by a refusal (a key another transaction took first) and took the chunk's
+      // transaction with it: run the chunk again, each operation behind a savepoint.
     }
     Object[] careful = context.transactions().runCombinedRaw(tx -> {
       Object[] r = new Object[chunk.size()];
@@ -205,16 +207,35 @@ public final class PointsService implements Points {
   }
 
   /**
-   * Applies the operations of a chunk in one go, under their participants' row locks ({@link ChunkWrites}).
+   * Applies the operations of a chunk in one go, under their participants' row locks ({@link ChunkWrites}). An
+   * operation refused ({@link LoyaltyException}: an unknown participant, an overdraft, a reused key) changes nothing
+   * of the chunk and is answered with {@link CombinableWork.Refused}; the others go on.
    *
-   * @throws LoyaltyException if any operation fails (the transaction must then be rolled back)
+   * @return each operation's {@link PointsResult} or {@link CombinableWork.Refused}, in chunk order
+   * @throws RuntimeException if an operation fails otherwise (the transaction must then be rolled back)
    */
-  private PointsResult[] applyTogether(Transaction tx, List<Prepared> chunk) {
+  private Object[] applyTogether(Transaction tx, List<Prepared> chunk) {
     ChunkWrites writes = new ChunkWrites(tx, context.tenantId(), chunk);
-    PointsResult[] results = new PointsResult[chunk.size()];
+    Object[] results = new Object[chunk.size()];
     for (int i = 0; i < results.length; i++) {
       Prepared p = chunk.get(i);
-      results[i] = applyIn(tx, writes.participantId(i), p.kind(), p.change(), writes);
+      LoyaltyException unresolved = writes.unresolved(i);
+      if (unresolved != null) {
+        results[i] = new CombinableWork.Refused(unresolved);
+        continue;
+      }
+      long participantId = writes.participantId(i);
+      LockedParticipant before = writes.now(participantId);
+      try {
+        results[i] = applyIn(tx, participantId, p.kind(), p.change(), writes);
+      } catch (LoyaltyException e) {
+        if (writes.now(participantId) != before) {
+          // Refused after its balance change was worked out (none is today; a refusal comes first): not undone
+          // here, the chunk runs the careful way.
+          throw e;
+        }
+        results[i] = new CombinableWork.Refused(e);
+      }
     }
     writes.flush(tx);
     return results;
@@ -463,7 +484,8 @@ public final class PointsService implements Points {
    * cycle. Each operation then changes the locked row as the conditional update would (same bounds, same errors),
    * and numbers its event. At the end of the chunk each
    * participant's row gets one update with the chunk's sums ({@link LedgerPort#adjustAll}) and every entry, event
-   * and counter addition goes in one call ({@link Transaction#appendPointsRows}). A failure leaves nothing: the
+   * and counter addition goes in one call ({@link Transaction#appendPointsRows}). An operation refused before its
+   * change leaves nothing in the chunk (its rows are recorded last); any other failure leaves nothing at all: the
    * chunk's transaction rolls back and the chunk runs again the careful way.
    *
    * <p>Not thread-safe: used by one unit of work.
@@ -472,6 +494,8 @@ public final class PointsService implements Points {
     private final Map<Long, Held> held = new HashMap<>();
     /** The id of each operation's participant, by its position in the chunk. */
     private final long[] participantIds;
+    /** Why an operation's participant could not be resolved (an unknown email), by position; null if it was. */
+    private final LoyaltyException[] unresolved;
     private final Map<String, LedgerEntry> entriesByKey = new HashMap<>();
     private final List<LedgerEntry> entries = new ArrayList<>();
     private final List<EventRecord> events = new ArrayList<>();
@@ -479,17 +503,23 @@ public final class PointsService implements Points {
     private final List<PointsIncrement> increments = new ArrayList<>();
 
     /**
-     * Resolves the participants the chunk names by email (a read each; an unknown one fails the chunk, which then
-     * runs the careful way), locks all of the chunk's participants in one query per 500 ids, in ascending id order,
-     * and reads its entries with an idempotency key in one query.
+     * Resolves the participants the chunk names by email (a read each; the operation of an unknown one is refused),
+     * locks all of the chunk's participants in one query per 500 ids, in ascending id order, and reads its entries
+     * with an idempotency key in one query.
      */
     ChunkWrites(Transaction tx, long tenantId, List<Prepared> chunk) {
       participantIds = new long[chunk.size()];
+      unresolved = new LoyaltyException[chunk.size()];
       Set<Long> ids = new HashSet<>();
       Set<String> keys = new HashSet<>();
       for (int i = 0; i < participantIds.length; i++) {
         Prepared p = chunk.get(i);
-        participantIds[i] = p.resolver().resolveId(tx, tenantId);
+        try {
+          participantIds[i] = p.resolver().resolveId(tx, tenantId);
+        } catch (LoyaltyException e) {
+          unresolved[i] = e;
+          continue;
+        }
         ids.add(participantIds[i]);
         if (p.change().idempotencyKey() != null) {
           keys.add(p.change().idempotencyKey());
@@ -510,6 +540,17 @@ public final class PointsService implements Points {
     /** The id of the participant of the chunk's operation at {@code position}, resolved beforehand. */
     long participantId(int position) {
       return participantIds[position];
+    }
+
+    /** Why the participant of the operation at {@code position} could not be resolved; null if it was. */
+    LoyaltyException unresolved(int position) {
+      return unresolved[position];
+    }
+
+    /** The participant's row as the chunk has changed it so far; null if it was not found. */
+    LockedParticipant now(long participantId) {
+      Held row = held.get(participantId);
+      return row == null ? null : row.now;
     }
 
     /** The participant's row as the chunk has changed it so far; locked up front, or missing. */
