@@ -35,6 +35,16 @@ public class BulkAwardBenchmark {
     return EngineFixture.applyAll(state.engine.scope, state.engine.bulkAwards);
   }
 
+  /**
+   * One {@code applyAll} call of {@value #BULK} operations whose middle one is refused (a deduction no balance
+   * covers): what one bad row costs an import. Compared in the report with the same raw batch.
+   */
+  @Benchmark
+  @OperationsPerInvocation(BULK)
+  public int engineApplyAllWithARefusal(StoreState state) {
+    return state.engine.applyAllWithARefusal();
+  }
+
   /** The raw JDBC batch of {@value #BULK} awards in one transaction. */
   @Benchmark
   @OperationsPerInvocation(BULK)

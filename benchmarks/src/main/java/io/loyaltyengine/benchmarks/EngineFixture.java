@@ -1,5 +1,6 @@
 package io.loyaltyengine.benchmarks;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
@@ -65,6 +66,13 @@ public final class EngineFixture implements AutoCloseable {
   public final long couponReward;
   /** One award of 1 point to each participant, in participant order: the list a bulk call applies. */
   public final List<PointsOperation> bulkAwards;
+  /**
+   * {@link #bulkAwards} with the operation at {@value #REFUSED} replaced by a deduction no balance covers: a bulk call
+   * with one refused operation in its middle.
+   */
+  public final List<PointsOperation> bulkWithARefusal;
+  /** Where {@link #bulkWithARefusal} holds its refused operation. */
+  public static final int REFUSED = 500;
 
   private long couponsUploaded;
 
@@ -108,6 +116,10 @@ public final class EngineFixture implements AutoCloseable {
         awards.add(PointsOperation.award(p, PointsChange.of(1, "import")));
       }
       bulkAwards = List.copyOf(awards);
+      if (awards.size() > REFUSED) {
+        awards.set(REFUSED, PointsOperation.deduct(participants[REFUSED], PointsChange.of(1_000_000_000L, "refused")));
+      }
+      bulkWithARefusal = List.copyOf(awards);
     } catch (SQLException | RuntimeException | Error e) {
       engine.close();
       throw e;
@@ -154,6 +166,26 @@ public final class EngineFixture implements AutoCloseable {
     for (PointsOutcome outcome : outcomes) {
       if (!outcome.succeeded()) {
         throw outcome.error();
+      }
+    }
+    return outcomes.size();
+  }
+
+  /**
+   * Applies {@link #bulkWithARefusal} in one bulk call and checks that exactly its refused operation failed, for
+   * want of points.
+   *
+   * @return the number of operations
+   */
+  public int applyAllWithARefusal() {
+    List<PointsOutcome> outcomes = scope.points().applyAll(bulkWithARefusal);
+    for (int i = 0; i < outcomes.size(); i++) {
+      PointsOutcome outcome = outcomes.get(i);
+      if (i != REFUSED && !outcome.succeeded()) {
+        throw outcome.error();
+      }
+      if (i == REFUSED && (outcome.succeeded() || outcome.error().code() != ErrorCode.INSUFFICIENT_POINTS)) {
+        throw new IllegalStateException("operation " + REFUSED + " was not refused for want of points: " + outcome);
       }
     }
     return outcomes.size();

@@ -136,6 +136,8 @@ public final class ResultsReport {
       new Comparison("bulk award, 1,000 per call (awards/s)", "BulkAwardBenchmark.engineApplyAll",
           "BulkAwardBenchmark.rawBulkAward", List.of(new Target("bulk API at least 70% of raw JDBC batch throughput",
               DURABLE, Map.of(), Check.RATIO_AT_LEAST, 0.7))),
+      new Comparison("bulk, 1,000 per call, the middle one refused (operations/s)",
+          "BulkAwardBenchmark.engineApplyAllWithARefusal", "BulkAwardBenchmark.rawBulkAward", List.of()),
       new Comparison("deduct, one call, one commit", "DeductBenchmark.engineDeduct", "DeductBenchmark.rawDeduct",
           List.of()),
       new Comparison("catalog redemption", "RedemptionBenchmark.engineRedeem", "RedemptionBenchmark.rawRedeem",
