@@ -1,13 +1,6 @@
 package io.loyaltyengine.benchmarks;
 
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Single awards from {@value #THREADS} threads at once (awards per second, all threads together): how group commit
@@ -17,16 +10,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * half the raw batch ceiling on a disk whose commit takes more than about 4 / (0.5 x ceiling), 0.2 ms at a
  * ceiling of 40,000/s; {@value #THREADS} threads lift it fourfold. Compared, in the report, with the raw JDBC batch
  * ceiling of {@link BulkAwardBenchmark#rawBulkAward} and with {@value #THREADS} raw threads each committing alone.
- * The benchmark methods are {@link ConcurrentAwardBenchmark}'s, run with more threads (JMH takes the class
- * annotations of the subclass).
+ * The benchmark methods, and their mode, warm-up, measurement and fork, are {@link ConcurrentAwardBenchmark}'s (JMH
+ * reads class annotations up the class hierarchy); only the thread count is this class's.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ManyThreadsAwardBenchmark -f 1 -wi 3 -i 5}
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
 @Threads(ManyThreadsAwardBenchmark.THREADS)
 public class ManyThreadsAwardBenchmark extends ConcurrentAwardBenchmark {
   /** Benchmark threads. */
