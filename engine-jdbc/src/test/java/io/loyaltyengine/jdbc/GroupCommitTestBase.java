@@ -399,6 +399,65 @@ abstract class GroupCommitTestBase {
     }
   }
 
+  /**
+   * Eight threads of seeded awards alternating between two tenants, with the store's default policy: every batch,
+   * several tenants' calls in it or not, runs in one go (no savepoint), and none is rolled back, though on PostgreSQL
+   * two batches run at a time over the same participants (their groups, by tenant, lock in one order).
+   */
+  @Test
+  void byDefaultAwardsOfTwoTenantsFromManyThreadsRunInOneGoAndNoBatchIsRolledBack() throws Exception {
+    long seed = ModelRunner.seeds(System.nanoTime())[0];
+    System.out.println(getClass().getSimpleName() + " two tenants: seed " + seed);
+    int threads = 8;
+    int calls = 30;
+    Engine e = engine(0);
+    List<World> worlds = List.of(new World(e.engine(), 3), new World(e.engine(), 3));
+    long[][] expected = new long[2][3];
+    List<List<int[]>> plan = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Random random = new Random(seed * 31 + t);
+      List<int[]> mine = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        int[] call = {(t + i) % 2, random.nextInt(3), 1 + random.nextInt(9)};
+        expected[call[0]][call[1]] += call[2];
+        mine.add(call);
+      }
+      plan.add(mine);
+    }
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    ExecutorService pool = threads(threads);
+    for (int t = 0; t < threads; t++) {
+      List<int[]> mine = plan.get(t);
+      futures.add(pool.submit(() -> {
+        start.await();
+        for (int[] call : mine) {
+          World w = worlds.get(call[0]);
+          e.scope(w).points().award(w.ref(call[1]), PointsChange.of(call[2], "purchase"));
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> f : futures) {
+      f.get(3, TimeUnit.MINUTES);
+    }
+
+    String replay = "seed " + seed + " (replay with -D" + ModelRunner.SEED_PROPERTY + "=" + seed + ")";
+    for (int k = 0; k < 2; k++) {
+      World w = worlds.get(k);
+      for (int p = 0; p < 3; p++) {
+        assertEquals(expected[k][p], balance(e.scope(w), w.ref(p)), replay + ": tenant " + k + ", participant " + p);
+        assertEquals(expected[k][p], amounts(e.scope(w), w.ref(p)).stream().mapToLong(Long::longValue).sum(),
+            replay);
+      }
+    }
+    List<GroupCommitProbe.Tx> txs = e.probe().transactions();
+    assertTrue(txs.stream().allMatch(tx -> tx.committed() && tx.nestedReturned() + tx.nestedThrew() == 0),
+        replay + ": every batch in one go, none rolled back: " + summary(txs));
+    System.out.println(getClass().getSimpleName() + " two tenants: " + summary(txs));
+  }
+
   /** The threads of the workers, as each starts. */
   private static final class Workers {
     private final List<CompletableFuture<Thread>> threads = new ArrayList<>();
@@ -792,10 +851,12 @@ abstract class GroupCommitTestBase {
             PointsChange.of(5, "purchase")),
         () -> scope.points().deduct(w.ref(0), PointsChange.of(11, "redemption")),
         () -> scope.points().award(w.ref(0), PointsChange.of(2, "purchase").withIdempotencyKey("used")),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(1_000, "redemption").withIdempotencyKey("k9")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(1, "purchase").withIdempotencyKey("k9")),
         () -> scope.points().deductUpToBalance(w.ref(0), PointsChange.of(4, "refund"))));
 
     List<GroupCommitProbe.Tx> txs = e.probe().transactions();
-    assertRunTogether(e.probe(), 2);
+    assertRunTogether(e.probe(), 3);
     assertTrue(txs.stream().allMatch(tx -> tx.committed() && tx.nestedReturned() + tx.nestedThrew() == 0),
         "one go, never the careful way: " + txs);
     assertEquals(10, result(got.get(1)).balance());
@@ -803,11 +864,15 @@ abstract class GroupCommitTestBase {
     assertCode(ErrorCode.NOT_FOUND, null, got.get(3), "an unknown email");
     assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(4), "11 of 10");
     assertCode(ErrorCode.CONFLICT, "idempotencyKey", got.get(5), "a key used with other parameters");
-    PointsResult capped = result(got.get(6));
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(6), "1,000 of 10");
+    PointsResult keyFree = result(got.get(7));
+    assertFalse(keyFree.replayed(), "the refused deduction left its key unused");
+    assertEquals(11, keyFree.balance());
+    PointsResult capped = result(got.get(8));
     assertEquals(4, capped.entry().amount(), "the refusals before it took nothing");
-    assertEquals(6, capped.balance());
-    assertEquals(List.of(-4L, 10L), amounts(scope, w.ref(0)));
-    assertEquals(10, scope.participants().get(w.ref(0)).lifetimePoints());
+    assertEquals(7, capped.balance());
+    assertEquals(List.of(-4L, 1L, 10L), amounts(scope, w.ref(0)));
+    assertEquals(11, scope.participants().get(w.ref(0)).lifetimePoints());
     assertEquals(List.of(1L, 1L), amounts(scope, w.ref(1)));
     assertBoardsAgree(scope, w, BoardMetric.POINTS);
   }

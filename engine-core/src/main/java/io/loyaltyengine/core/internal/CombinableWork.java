@@ -3,6 +3,7 @@ package io.loyaltyengine.core.internal;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A unit of work that group commit may run in one go with the other units of its batch, instead of each behind a
@@ -52,5 +53,9 @@ public interface CombinableWork<T> extends TransactionWork<T> {
    * @param error what the unit's caller gets
    */
   record Refused(RuntimeException error) {
+    /** @throws NullPointerException if {@code error} is null: a caller must get an error, not a null result */
+    public Refused {
+      Objects.requireNonNull(error, "error");
+    }
   }
 }

@@ -7,7 +7,7 @@ import io.loyaltyengine.core.spi.TransientStorageException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -220,7 +220,7 @@ final class GroupCommit {
    * two keys share an order.
    */
   private static List<List<Pending>> groups(List<Pending> batch) {
-    Map<Object, List<Pending>> byKey = new HashMap<>();
+    Map<Object, List<Pending>> byKey = new LinkedHashMap<>();
     for (Pending pending : batch) {
       if (!(pending.work instanceof CombinableWork<?> unit)) {
         return null;

@@ -106,9 +106,11 @@ public final class PointsService implements Points {
    * {@inheritDoc}
    *
    * <p>Operations are validated first (a malformed one fails on its own, without a unit of work); the rest run in
-   * chunks of {@value #BULK_CHUNK}, one transaction each. A chunk first runs whole, without savepoints, which is the
-   * fast path of an import where nothing fails; if any operation of it fails, that transaction is rolled back and
-   * the chunk runs again with each operation behind a savepoint, so each gets its own result or error.
+   * chunks of {@value #BULK_CHUNK}, one transaction each. A chunk runs whole, without savepoints: an operation refused
+   * there (an unknown participant, an overdraft, a key reused with other parameters) gets its error and changes
+   * nothing. If an operation fails otherwise (a key another transaction took first, a row the store refused), that
+   * transaction is rolled back and the chunk runs again with each operation behind a savepoint, so each gets its own
+   * result or error.
    */
   @Override
   public List<PointsOutcome> applyAll(List<PointsOperation> operations) {
@@ -167,8 +169,8 @@ public final class PointsService implements Points {
       }
       return;
     } catch (LoyaltyException | UniqueViolationException e) {
-      // Some operation failed other than by a refusal (a key another transaction took first) and took the chunk's
-      // transaction with it: run the chunk again, each operation behind a savepoint.
+      // Some operation failed other than by a refusal (a key another transaction took first, a row the store
+      // refused) and took the chunk's transaction with it: run the chunk again, each operation behind a savepoint.
     }
     Object[] careful = context.transactions().runCombinedRaw(tx -> {
       Object[] r = new Object[chunk.size()];
