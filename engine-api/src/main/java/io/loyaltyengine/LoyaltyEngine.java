@@ -210,8 +210,9 @@ public interface LoyaltyEngine extends AutoCloseable {
      * <p>A batch of awards and deductions runs in one go, each tenant's calls as a chunk of
      * {@link io.loyaltyengine.points.Points#applyAll} would: their participants locked by one query, their balances
      * changed by one update, their rows written at once. A call refused there (an unknown participant, an overdraft,
-     * a key reused with other parameters) gets its error and changes nothing, while the others go on. Should one fail otherwise, the batch runs again
-     * with each call behind a savepoint, as every other batch does (on PostgreSQL, each call alone).
+     * a key reused with other parameters) gets its error and changes nothing, while the others go on. Should one fail
+     * otherwise, the batch runs again with each call behind a savepoint, as every other batch does (on PostgreSQL,
+     * each call alone).
      *
      * <p>On a store that commits concurrent transactions in parallel itself (PostgreSQL, whose concurrent commits
      * already share WAL flushes) two batches run at a time, each on its own connection, and only awards and

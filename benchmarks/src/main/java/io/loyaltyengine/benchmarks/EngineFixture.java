@@ -25,9 +25,10 @@ import java.util.List;
 /**
  * What the engine's storage benchmarks run against: an engine on one store with a tenant, a brand, a running campaign
  * (AUTO approval), participants ({@value #PARTICIPANTS}, or {@value #BULK_PARTICIPANTS} for bulk calls; holding
- * {@value #STARTING_BALANCE} points each when the benchmark spends points), a catalog reward costing 1 point with {@value #STOCK} units of stock, a POINTS campaign
- * reward unlocked every {@value #GOAL_EVERY} actions (unlimited), a COUPON campaign reward unlocked by every action
- * (unlimited), and a coupon pool topped up on demand ({@link #topUpCoupons}).
+ * {@value #STARTING_BALANCE} points each when the benchmark spends points), a catalog reward costing 1 point with
+ * {@value #STOCK} units of stock, a POINTS campaign reward unlocked every {@value #GOAL_EVERY} actions (unlimited), a
+ * COUPON campaign reward unlocked by every action (unlimited), and a coupon pool topped up on demand
+ * ({@link #topUpCoupons}).
  *
  * <p>The event dispatcher is manual and never driven: a benchmark measures the call and its commit (which writes the
  * events, as the outbox requires), not the background delivery that follows it.
@@ -66,13 +67,6 @@ public final class EngineFixture implements AutoCloseable {
   public final long couponReward;
   /** One award of 1 point to each participant, in participant order: the list a bulk call applies. */
   public final List<PointsOperation> bulkAwards;
-  /**
-   * {@link #bulkAwards} with the operation at {@value #REFUSED} replaced by a deduction no balance covers: a bulk call
-   * with one refused operation in its middle.
-   */
-  public final List<PointsOperation> bulkWithARefusal;
-  /** Where {@link #bulkWithARefusal} holds its refused operation. */
-  public static final int REFUSED = 500;
 
   private long couponsUploaded;
 
@@ -116,10 +110,6 @@ public final class EngineFixture implements AutoCloseable {
         awards.add(PointsOperation.award(p, PointsChange.of(1, "import")));
       }
       bulkAwards = List.copyOf(awards);
-      if (awards.size() > REFUSED) {
-        awards.set(REFUSED, PointsOperation.deduct(participants[REFUSED], PointsChange.of(1_000_000_000L, "refused")));
-      }
-      bulkWithARefusal = List.copyOf(awards);
     } catch (SQLException | RuntimeException | Error e) {
       engine.close();
       throw e;
@@ -162,31 +152,28 @@ public final class EngineFixture implements AutoCloseable {
    * @throws io.loyaltyengine.LoyaltyException the first failure
    */
   public static int applyAll(TenantScope scope, List<PointsOperation> operations) {
-    List<PointsOutcome> outcomes = scope.points().applyAll(operations);
-    for (PointsOutcome outcome : outcomes) {
-      if (!outcome.succeeded()) {
-        throw outcome.error();
-      }
-    }
-    return outcomes.size();
+    return applyAll(scope, operations, -1);
   }
 
   /**
-   * Applies {@link #bulkWithARefusal} in one bulk call and checks that exactly its refused operation failed, for
-   * want of points.
+   * Applies {@code operations} in one bulk call and checks that every one succeeded but the one at
+   * {@code refusedAt} (-1: none), which must have been refused for want of points.
    *
-   * @return the number of operations
+   * @return how many operations there were
+   * @throws io.loyaltyengine.LoyaltyException the first failure of another operation
+   * @throws IllegalStateException if the one at {@code refusedAt} was not refused so
    */
-  public int applyAllWithARefusal() {
-    List<PointsOutcome> outcomes = scope.points().applyAll(bulkWithARefusal);
+  public static int applyAll(TenantScope scope, List<PointsOperation> operations, int refusedAt) {
+    List<PointsOutcome> outcomes = scope.points().applyAll(operations);
     for (int i = 0; i < outcomes.size(); i++) {
-      PointsOutcome outcome = outcomes.get(i);
-      if (i != REFUSED && !outcome.succeeded()) {
-        throw outcome.error();
+      if (i != refusedAt && !outcomes.get(i).succeeded()) {
+        throw outcomes.get(i).error();
       }
-      if (i == REFUSED && (outcome.succeeded() || outcome.error().code() != ErrorCode.INSUFFICIENT_POINTS)) {
-        throw new IllegalStateException("operation " + REFUSED + " was not refused for want of points: " + outcome);
-      }
+    }
+    if (refusedAt >= 0 && (outcomes.get(refusedAt).succeeded()
+        || outcomes.get(refusedAt).error().code() != ErrorCode.INSUFFICIENT_POINTS)) {
+      throw new IllegalStateException("operation " + refusedAt + " was not refused for want of points: "
+          + outcomes.get(refusedAt));
     }
     return outcomes.size();
   }

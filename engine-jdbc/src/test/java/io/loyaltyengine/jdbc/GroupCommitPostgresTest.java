@@ -12,7 +12,6 @@ import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.testkit.StoreFixture;
-import io.loyaltyengine.testkit.model.ModelRunner;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Map;
@@ -21,10 +20,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -84,29 +79,24 @@ class GroupCommitPostgresTest extends GroupCommitTestBase {
   /** With the default (two batches at a time, awards and deductions run together) and with one batch at a time. */
   @ParameterizedTest(name = "maxGroupCommit {0}")
   @ValueSource(ints = {0, COMBINING})
-  void twoEnginesOnOneDatabaseBothCombiningOnTheSameParticipantsKeepEveryBalanceExact(int maxGroupCommit)
-      throws Exception {
-    long seed = ModelRunner.seeds(System.nanoTime())[0];
-    System.out.println(getClass().getSimpleName() + " two engines, maxGroupCommit " + maxGroupCommit + ": seed "
-        + seed);
+  void twoEnginesOnOneDatabaseBothCombiningOnTheSameParticipantsKeepEveryBalanceExact(int maxGroupCommit) {
+    Seeded.run(this, "two engines, maxGroupCommit " + maxGroupCommit, seed -> twoEngines(maxGroupCommit, seed));
+  }
+
+  private void twoEngines(int maxGroupCommit, long seed) throws Exception {
     Engine first = engine(maxGroupCommit);
     Engine second = engine(maxGroupCommit);
     World w = new World(first.engine(), 3);
     List<TenantScope> scopes = List.of(first.scope(w), second.scope(w));
     int threadsPerEngine = 4;
     int calls = 25;
-    ExecutorService pool = threads(threadsPerEngine * 2);
-    CountDownLatch start = new CountDownLatch(1);
     Map<Long, String> newEntries = new ConcurrentHashMap<>();
     Map<String, Set<Long>> keyed = new ConcurrentHashMap<>();
     ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-    List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < threadsPerEngine * 2; t++) {
-      TenantScope scope = scopes.get(t % 2);
-      Random random = new Random(seed * 17 + t);
-      int me = t;
-      futures.add(pool.submit(() -> {
-        start.await();
+    together(threadsPerEngine * 2, me -> {
+      TenantScope scope = scopes.get(me % 2);
+      Random random = new Random(seed * 17 + me);
+      return () -> {
         for (int i = 0; i < calls; i++) {
           int p = random.nextInt(3);
           long amount = 1 + random.nextInt(20);
@@ -142,14 +132,10 @@ class GroupCommitPostgresTest extends GroupCommitTestBase {
           }
         }
         return null;
-      }));
-    }
-    start.countDown();
-    for (Future<?> f : futures) {
-      f.get(3, TimeUnit.MINUTES);
-    }
-    assertEquals(List.of(), List.copyOf(problems), "seed " + seed);
-    keyed.forEach((key, ids) -> assertEquals(1, ids.size(), "seed " + seed + ": one entry for " + key));
+      };
+    });
+    assertEquals(List.of(), List.copyOf(problems));
+    keyed.forEach((key, ids) -> assertEquals(1, ids.size(), "one entry for " + key));
     Set<Long> inLedger = new HashSet<>();
     for (int p = 0; p < 3; p++) {
       List<LedgerEntry> ledger = ledger(scopes.get(0), w.ref(p));
@@ -160,16 +146,16 @@ class GroupCommitPostgresTest extends GroupCommitTestBase {
         lifetime += entry.kind() == LedgerEntryKind.AWARD ? entry.amount() : 0;
         assertTrue(inLedger.add(entry.id()));
       }
-      assertTrue(chains(ledger), "seed " + seed + ": participant " + p + "'s entries, each engine's in id order, "
+      assertTrue(chains(ledger), "participant " + p + "'s entries, each engine's in id order, "
           + "interleave into one history where every entry's balance follows from the one before and none is "
           + "negative: " + ledger);
       for (TenantScope scope : scopes) {
         Participant now = scope.participants().get(w.ref(p));
-        assertEquals(balance, now.pointsBalance(), "seed " + seed + ": balance is the sum of the ledger");
-        assertEquals(lifetime, now.lifetimePoints(), "seed " + seed);
+        assertEquals(balance, now.pointsBalance(), "balance is the sum of the ledger");
+        assertEquals(lifetime, now.lifetimePoints());
       }
     }
-    assertEquals(newEntries.keySet(), inLedger, "seed " + seed + ": no lost update, no extra entry");
+    assertEquals(newEntries.keySet(), inLedger, "no lost update, no extra entry");
     System.out.println(getClass().getSimpleName() + " two engines: shared transactions " + first.probe()
         .transactions().stream().filter(GroupCommitProbe.Tx::shared).count() + " + " + second.probe().transactions()
         .stream().filter(GroupCommitProbe.Tx::shared).count() + "; " + first.probe().transactions().stream()

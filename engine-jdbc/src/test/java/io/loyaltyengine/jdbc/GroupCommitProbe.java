@@ -82,7 +82,12 @@ final class GroupCommitProbe implements Storage {
      * entry, such as a replay, is not seen there).
      */
     int units() {
-      return nestedReturned + nestedThrew + together;
+      return nested() + together;
+    }
+
+    /** The units of work it ran behind savepoints. */
+    int nested() {
+      return nestedReturned + nestedThrew;
     }
   }
 

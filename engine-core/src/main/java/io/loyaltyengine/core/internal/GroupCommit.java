@@ -30,10 +30,10 @@ import java.util.function.Function;
  * commit. A batch whose units can all run together ({@link CombinableWork}: the ledger's awards and deductions)
  * first runs in one go without savepoints, each tenant's units as a group, the groups in ascending tenant order; a
  * unit refused there (an overdraft, an unknown participant) gets its error and changes nothing, and the batch runs
- * the careful way only if one of its units fails otherwise. After
- * the commit, the leader hands every caller its own result or error and wakes it, then lets the next
- * waiting caller lead the next batch. Callers arriving while a batch commits queue up meanwhile, which is where
- * the sharing comes from: the busier the engine, the larger the batches.
+ * the careful way only if one of its units fails otherwise. After the commit, the leader hands every caller its own
+ * result or error and wakes it, then lets the next waiting caller lead the next batch. Callers arriving while a
+ * batch commits queue up meanwhile, which is where the sharing comes from: the busier the engine, the larger the
+ * batches.
  *
  * <p>On a store that commits in parallel itself ({@link StorageCapability#PARALLEL_COMMITS}) up to
  * {@value #PARALLEL_LEADERS} leaders run batches at a time, each in its own transaction, and only

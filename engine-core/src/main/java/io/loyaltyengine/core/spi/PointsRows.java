@@ -23,10 +23,14 @@ public record PointsRows(List<LedgerEntry> entries, List<EventRecord> events, Li
   }
 
   private static List<PointsIncrement> summed(List<PointsIncrement> increments) {
-    Map<List<Long>, PointsIncrement> byCounter = new LinkedHashMap<>();
+    Map<Counter, PointsIncrement> byCounter = new LinkedHashMap<>();
     for (PointsIncrement i : increments) {
-      byCounter.merge(List.of(i.tenantId(), i.participantId(), (long) i.month()), i, PointsIncrement::plus);
+      byCounter.merge(new Counter(i.tenantId(), i.participantId(), i.month()), i, PointsIncrement::plus);
     }
     return List.copyOf(byCounter.values());
+  }
+
+  /** A points counter's key. */
+  private record Counter(long tenantId, long participantId, int month) {
   }
 }

@@ -9,14 +9,11 @@ import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.jdbc.SqlDialect;
 import io.loyaltyengine.points.LedgerEntry;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -105,11 +102,11 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
    */
   private void adjustAllAtOnce(List<BalanceAdjustment> a) {
     int updated = run("ledger adjust", () -> handle.createUpdate(Sql.PG_BALANCE_ADJUST_ALL)
-        .bind("tenantIds", SqlArray.bigint(column(a, BalanceAdjustment::tenantId, Long[]::new)))
-        .bind("participantIds", SqlArray.bigint(column(a, BalanceAdjustment::participantId, Long[]::new)))
-        .bind("balanceDeltas", SqlArray.bigint(column(a, BalanceAdjustment::balanceDelta, Long[]::new)))
-        .bind("lifetimeDeltas", SqlArray.bigint(column(a, BalanceAdjustment::lifetimeDelta, Long[]::new)))
-        .bind("events", SqlArray.bigint(column(a, BalanceAdjustment::events, Long[]::new)))
+        .bind("tenantIds", SqlArray.bigint(a, BalanceAdjustment::tenantId))
+        .bind("participantIds", SqlArray.bigint(a, BalanceAdjustment::participantId))
+        .bind("balanceDeltas", SqlArray.bigint(a, BalanceAdjustment::balanceDelta))
+        .bind("lifetimeDeltas", SqlArray.bigint(a, BalanceAdjustment::lifetimeDelta))
+        .bind("events", SqlArray.bigint(a, BalanceAdjustment::events))
         .execute());
     if (updated != a.size()) {
       throw new IllegalStateException(ADJUST_REFUSED);
@@ -117,13 +114,16 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
   }
 
   private static boolean distinctParticipants(List<BalanceAdjustment> adjustments) {
-    Set<List<Long>> seen = new HashSet<>();
+    Set<ParticipantKey> seen = new HashSet<>();
     for (BalanceAdjustment a : adjustments) {
-      if (!seen.add(List.of(a.tenantId(), a.participantId()))) {
+      if (!seen.add(new ParticipantKey(a.tenantId(), a.participantId()))) {
         return false;
       }
     }
     return true;
+  }
+
+  private record ParticipantKey(long tenantId, long participantId) {
   }
 
   /**
@@ -139,47 +139,36 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
     List<PointsIncrement> c = rows.increments();
     run("ledger append with events and counters", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
         () -> handle.createUpdate(Sql.PG_POINTS_ROWS_INSERT)
-            .bind("eTenant", SqlArray.bigint(column(e, LedgerEntry::tenantId, Long[]::new)))
-            .bind("eId", SqlArray.bigint(column(e, LedgerEntry::id, Long[]::new)))
-            .bind("eParticipant", SqlArray.bigint(column(e, LedgerEntry::participantId, Long[]::new)))
-            .bind("eCampaign", SqlArray.bigint(column(e, LedgerEntry::campaignId, Long[]::new)))
-            .bind("eKind", SqlArray.text(column(e, x -> x.kind().name(), String[]::new)))
-            .bind("eAmount", SqlArray.bigint(column(e, LedgerEntry::amount, Long[]::new)))
-            .bind("eType", SqlArray.text(column(e, LedgerEntry::type, String[]::new)))
-            .bind("eDescription", SqlArray.text(column(e, LedgerEntry::description, String[]::new)))
-            .bind("eKey", SqlArray.text(column(e, LedgerEntry::idempotencyKey, String[]::new)))
-            .bind("eBalance", SqlArray.bigint(column(e, LedgerEntry::balanceAfter, Long[]::new)))
-            .bind("eCreated", SqlArray.bigint(column(e, x -> Rows.epochMicros(x.createdAt()), Long[]::new)))
-            .bind("vTenant", SqlArray.bigint(column(v, EventRecord::tenantId, Long[]::new)))
-            .bind("vId", SqlArray.bigint(column(v, EventRecord::eventId, Long[]::new)))
-            .bind("vType", SqlArray.text(column(v, x -> x.type().wireName(), String[]::new)))
-            .bind("vCampaign", SqlArray.bigint(column(v, EventRecord::campaignId, Long[]::new)))
-            .bind("vParticipant", SqlArray.bigint(column(v, EventRecord::participantId, Long[]::new)))
-            .bind("vSequence", SqlArray.bigint(column(v, EventRecord::sequence, Long[]::new)))
-            .bind("vOccurred", SqlArray.bigint(column(v, x -> Rows.epochMicros(x.occurredAt()), Long[]::new)))
-            .bind("vVersion", SqlArray.integer(column(v, EventRecord::schemaVersion, Integer[]::new)))
-            .bind("vPosition", SqlArray.bigint(column(v, EventRecord::position, Long[]::new)))
-            .bind("vPayload", SqlArray.text(column(v, EventRecord::payload, String[]::new)))
-            .bind("cTenant", SqlArray.bigint(column(c, PointsIncrement::tenantId, Long[]::new)))
-            .bind("cParticipant", SqlArray.bigint(column(c, PointsIncrement::participantId, Long[]::new)))
-            .bind("cMonth", SqlArray.integer(column(c, PointsIncrement::month, Integer[]::new)))
-            .bind("cCampaign", SqlArray.bigint(column(c, PointsIncrement::campaignId, Long[]::new)))
-            .bind("cPoints", SqlArray.bigint(column(c, PointsIncrement::points, Long[]::new)))
-            .bind("cAt", SqlArray.bigint(column(c, x -> Rows.epochMicros(x.at()), Long[]::new)))
+            .bind("eTenant", SqlArray.bigint(e, LedgerEntry::tenantId))
+            .bind("eId", SqlArray.bigint(e, LedgerEntry::id))
+            .bind("eParticipant", SqlArray.bigint(e, LedgerEntry::participantId))
+            .bind("eCampaign", SqlArray.bigint(e, LedgerEntry::campaignId))
+            .bind("eKind", SqlArray.text(e, x -> x.kind().name()))
+            .bind("eAmount", SqlArray.bigint(e, LedgerEntry::amount))
+            .bind("eType", SqlArray.text(e, LedgerEntry::type))
+            .bind("eDescription", SqlArray.text(e, LedgerEntry::description))
+            .bind("eKey", SqlArray.text(e, LedgerEntry::idempotencyKey))
+            .bind("eBalance", SqlArray.bigint(e, LedgerEntry::balanceAfter))
+            .bind("eCreated", SqlArray.bigint(e, x -> Rows.epochMicros(x.createdAt())))
+            .bind("vTenant", SqlArray.bigint(v, EventRecord::tenantId))
+            .bind("vId", SqlArray.bigint(v, EventRecord::eventId))
+            .bind("vType", SqlArray.text(v, x -> x.type().wireName()))
+            .bind("vCampaign", SqlArray.bigint(v, EventRecord::campaignId))
+            .bind("vParticipant", SqlArray.bigint(v, EventRecord::participantId))
+            .bind("vSequence", SqlArray.bigint(v, EventRecord::sequence))
+            .bind("vOccurred", SqlArray.bigint(v, x -> Rows.epochMicros(x.occurredAt())))
+            .bind("vVersion", SqlArray.integer(v, EventRecord::schemaVersion))
+            .bind("vPosition", SqlArray.bigint(v, EventRecord::position))
+            .bind("vPayload", SqlArray.text(v, EventRecord::payload))
+            .bind("cTenant", SqlArray.bigint(c, PointsIncrement::tenantId))
+            .bind("cParticipant", SqlArray.bigint(c, PointsIncrement::participantId))
+            .bind("cMonth", SqlArray.integer(c, PointsIncrement::month))
+            .bind("cCampaign", SqlArray.bigint(c, PointsIncrement::campaignId))
+            .bind("cPoints", SqlArray.bigint(c, PointsIncrement::points))
+            .bind("cAt", SqlArray.bigint(c, x -> Rows.epochMicros(x.at())))
             .execute());
   }
 
-  /**
-   * One field of every row, as an array column (nulls kept). Typed ({@code Long[]}, not {@code Object[]}) so that the
-   * PostgreSQL driver can send numbers in its binary format instead of one text literal to parse.
-   */
-  private static <R, T> T[] column(List<R> rows, Function<R, ? extends T> field, IntFunction<T[]> newArray) {
-    T[] values = newArray.apply(rows.size());
-    for (int i = 0; i < values.length; i++) {
-      values[i] = field.apply(rows.get(i));
-    }
-    return values;
-  }
 
   private static void requireNotNegative(long amount) {
     if (amount < 0) {

@@ -3,6 +3,8 @@ package io.loyaltyengine.jdbc.internal;
 import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.function.Function;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -13,7 +15,7 @@ import org.jdbi.v3.core.statement.StatementContext;
  *
  * <p>Its text never shows the values (they can hold personal data), only the element type and the count.
  *
- * <p>Immutable; the values array is not copied and must not change after binding.
+ * <p>Immutable.
  */
 final class SqlArray implements Argument {
   private final String elementType;
@@ -24,19 +26,30 @@ final class SqlArray implements Argument {
     this.values = values;
   }
 
-  /** A {@code bigint[]} (nulls allowed). */
-  static SqlArray bigint(Long[] values) {
-    return new SqlArray("bigint", values);
+  /** A {@code bigint[]} of one field of every row (nulls kept). */
+  static <R> SqlArray bigint(List<R> rows, Function<R, Long> field) {
+    return new SqlArray("bigint", column(rows, field, new Long[rows.size()]));
   }
 
-  /** An {@code integer[]} (nulls allowed). */
-  static SqlArray integer(Integer[] values) {
-    return new SqlArray("integer", values);
+  /** An {@code integer[]} of one field of every row (nulls kept). */
+  static <R> SqlArray integer(List<R> rows, Function<R, Integer> field) {
+    return new SqlArray("integer", column(rows, field, new Integer[rows.size()]));
   }
 
-  /** A {@code text[]} (nulls allowed). */
-  static SqlArray text(String[] values) {
-    return new SqlArray("text", values);
+  /** A {@code text[]} of one field of every row (nulls kept). */
+  static <R> SqlArray text(List<R> rows, Function<R, String> field) {
+    return new SqlArray("text", column(rows, field, new String[rows.size()]));
+  }
+
+  /**
+   * Fills {@code values} with the field of every row. Typed ({@code Long[]}, not {@code Object[]}) so that the
+   * PostgreSQL driver can send numbers in its binary format instead of one text literal to parse.
+   */
+  private static <R, T> T[] column(List<R> rows, Function<R, ? extends T> field, T[] values) {
+    for (int i = 0; i < values.length; i++) {
+      values[i] = field.apply(rows.get(i));
+    }
+    return values;
   }
 
   @Override

@@ -112,9 +112,10 @@ final class BrokenStorage implements Storage {
         return debited;
       }
       // The bug: report the subtraction as done although the conditional update refused it.
-      long sequence = tx.events().nextSequence(tenantId, participantId);
-      return tx.participants().find(tenantId, participantId).map((Participant p) -> new LockedParticipant(p, sequence)
-          .withTotals(p.pointsBalance() - amount, p.lifetimePoints(), sequence));
+      return tx.participants().find(tenantId, participantId).map((Participant p) -> {
+        long sequence = tx.events().nextSequence(tenantId, participantId);
+        return new LockedParticipant(p, sequence).withTotals(p.pointsBalance() - amount, p.lifetimePoints(), sequence);
+      });
     }
 
     @Override

@@ -1,0 +1,33 @@
+package io.loyaltyengine.jdbc;
+
+import io.loyaltyengine.testkit.model.ModelRunner;
+
+/**
+ * Runs a seeded test body: picks the seed (the system property {@value ModelRunner#SEED_PROPERTY} replays one),
+ * prints it, and names it, with how to replay it, in any failure. Stateless.
+ */
+final class Seeded {
+  /** A test body given its seed. */
+  interface Body {
+    void run(long seed) throws Exception;
+  }
+
+  private Seeded() {
+  }
+
+  /**
+   * Runs {@code body} with a seed, printed as {@code <test class> <label>: seed <seed>}.
+   *
+   * @throws AssertionError naming the seed, if {@code body} failed or threw
+   */
+  static void run(Object test, String label, Body body) {
+    long seed = ModelRunner.seeds(System.nanoTime())[0];
+    System.out.println(test.getClass().getSimpleName() + " " + label + ": seed " + seed);
+    try {
+      body.run(seed);
+    } catch (AssertionError | Exception e) {
+      throw new AssertionError("seed " + seed + " (replay with -D" + ModelRunner.SEED_PROPERTY + "=" + seed + "): "
+          + e.getMessage(), e);
+    }
+  }
+}
