@@ -3,7 +3,8 @@
 # benchmarks/results/<profile>.md (the machine, the issue targets, engine against baseline with ratios).
 #
 #   benchmarks/run.sh quick     the engine's hot paths and pure paths on the three stores, short iterations
-#   benchmarks/run.sh full      the quick ones and the leaderboards (index and SQL at 100k and 1M), longer iterations
+#   benchmarks/run.sh full      the quick ones, coupon uploads and the leaderboards (index and SQL at 100k and 1M),
+#                               longer iterations
 #   benchmarks/run.sh durable   the durable-throughput rows (award, 4 and 16 threads, bulk on H2 and PostgreSQL), long
 #                               iterations, for steadier figures than the quick profile's
 #
@@ -26,7 +27,8 @@ case "$profile" in
     options=(-f 1 -wi 1 -w 1s -i 3 -r 500ms)
     ;;
   full)
-    include="benchmarks\.(${store_benchmarks}|${pure_benchmarks}|BoardIndexBenchmark|LeaderboardBenchmark)\."
+    include="benchmarks\.(${store_benchmarks}|${pure_benchmarks}|CouponUploadBenchmark|BoardIndexBenchmark"
+    include+='|LeaderboardBenchmark)\.'
     options=(-f 1 -wi 3 -w 2s -i 5 -r 2s)
     ;;
   durable)

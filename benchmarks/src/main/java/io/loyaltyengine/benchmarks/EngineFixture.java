@@ -6,6 +6,7 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.coupons.CouponUpload;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.jdbc.JdbcHostTransaction;
@@ -196,6 +197,24 @@ public final class EngineFixture implements AutoCloseable {
       scope.coupons().upload(campaign, codes);
       couponsUploaded += UPLOAD_CHUNK;
     }
+  }
+
+  /**
+   * Uploads {@code count} new codes to the pool in one call and checks that every one was added.
+   *
+   * @return the number of codes uploaded so far
+   * @throws IllegalStateException if a code was not added
+   */
+  public long uploadCodes(int count) {
+    List<String> codes = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      codes.add("BENCH-" + (couponsUploaded + i));
+    }
+    CouponUpload upload = scope.coupons().upload(campaign, codes);
+    if (upload.added() != count) {
+      throw new IllegalStateException("an upload of " + count + " new codes added " + upload.added());
+    }
+    return couponsUploaded += count;
   }
 
   /** Closes the engine, and with it its storage. */

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The raw JDBC baseline: plain prepared statements on one connection, auto-commit off, one commit per unit of work.
  * Its tables hold what the same work needs and nothing more: the balance and lifetime total, a ledger row with the
  * balance after and the time, the index a participant's history needs, a counter row per reward and month, a
- * coupon pool indexed by (status, id). Counters exist from the start (the engine creates them on first use). The SQL
+ * coupon pool indexed by (status, id), each code once. Counters exist from the start (the engine creates them on first use). The SQL
  * of each unit of work is listed in {@code docs/BENCHMARKS.md}; on PostgreSQL an update returns its row with
  * {@code RETURNING}, on H2 with {@code SELECT ... FROM FINAL TABLE (UPDATE ...)}, as the engine's SQL does.
  *
@@ -44,7 +44,7 @@ public final class JdbcBaseline implements RawBaseline {
           + " created_at TIMESTAMP NOT NULL)",
       "CREATE TABLE earned (id BIGINT PRIMARY KEY, account_id BIGINT NOT NULL, reward_id BIGINT NOT NULL,"
           + " cycle BIGINT NOT NULL, coupon_code VARCHAR(100), created_at TIMESTAMP NOT NULL)",
-      "CREATE TABLE coupon (id BIGINT PRIMARY KEY, code VARCHAR(100) NOT NULL, status CHAR(1) NOT NULL,"
+      "CREATE TABLE coupon (id BIGINT PRIMARY KEY, code VARCHAR(100) NOT NULL UNIQUE, status CHAR(1) NOT NULL,"
           + " account_id BIGINT)",
       "CREATE INDEX ix_coupon_status ON coupon (status, id)");
 
@@ -312,6 +312,23 @@ public final class JdbcBaseline implements RawBaseline {
         c.commit();
         shared.couponsUploaded += 10_000;
       }
+    } catch (SQLException e) {
+      throw rollBack(e);
+    }
+  }
+
+  @Override
+  public long uploadCodes(int count) {
+    try (PreparedStatement insert = c.prepareStatement(INSERT_CODE)) {
+      for (int i = 0; i < count; i++) {
+        long n = shared.couponsUploaded + i;
+        insert.setLong(1, n);
+        insert.setString(2, "BENCH-" + n);
+        insert.addBatch();
+      }
+      insert.executeBatch();
+      c.commit();
+      return shared.couponsUploaded += count;
     } catch (SQLException e) {
       throw rollBack(e);
     }

@@ -1,7 +1,9 @@
 package io.loyaltyengine.benchmarks;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -9,8 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The plain-Java baseline of the in-memory store: per participant an object holding the balance, lifetime total,
  * counters and lists of its ledger entries, actions, earned rewards and redemptions, changed under the participant's
  * lock; the stock a compare-and-set counter; the coupon pool a concurrent queue of free codes (refilled in place when
- * empty); ids from one counter. What the same work needs in memory, with the same records kept, and nothing else
- * (no validation, no events).
+ * empty) and a set of every code it held; ids from one counter. What the same work needs in memory, with the same
+ * records kept, and nothing else (no validation, no events).
  *
  * <p>Thread-safe; one instance serves every thread.
  */
@@ -19,6 +21,8 @@ public final class MemoryBaseline implements RawBaseline {
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong stock = new AtomicLong(EngineFixture.STOCK);
   private final ConcurrentLinkedQueue<String> freeCodes = new ConcurrentLinkedQueue<>();
+  /** Every code the pool ever held: a code is refused twice, as the engine's pool does. Guarded by this. */
+  private final Set<String> codesInPool = new HashSet<>();
   private static final int REFILL = 10_000;
   private final AtomicLong couponsTaken = new AtomicLong();
   private long couponsUploaded;
@@ -152,8 +156,23 @@ public final class MemoryBaseline implements RawBaseline {
   @Override
   public synchronized void topUpCoupons(long taken, long free) {
     while (couponsUploaded - taken < free) {
-      freeCodes.add("BENCH-" + couponsUploaded++);
+      add("BENCH-" + couponsUploaded++);
     }
+  }
+
+  @Override
+  public synchronized long uploadCodes(int count) {
+    for (int i = 0; i < count; i++) {
+      add("BENCH-" + couponsUploaded++);
+    }
+    return couponsUploaded;
+  }
+
+  private void add(String code) {
+    if (!codesInPool.add(code)) {
+      throw new IllegalStateException("code uploaded twice: " + code);
+    }
+    freeCodes.add(code);
   }
 
   /** Nothing to release. */

@@ -42,6 +42,13 @@ public interface RawBaseline extends AutoCloseable {
   /** Adds free codes until at least {@code free} are left, given that {@code taken} were handed out so far. */
   void topUpCoupons(long taken, long free);
 
+  /**
+   * Adds {@code count} new free codes to the pool in one unit of work, one row each (a JDBC batch of inserts).
+   *
+   * @return the number of codes in the pool afterwards
+   */
+  long uploadCodes(int count);
+
   /** Releases the connection, if any. */
   @Override
   void close();

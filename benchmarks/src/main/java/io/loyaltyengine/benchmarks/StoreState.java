@@ -2,7 +2,9 @@ package io.loyaltyengine.benchmarks;
 
 import io.loyaltyengine.core.spi.Storage;
 import java.io.IOException;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -97,6 +99,20 @@ public class StoreState {
       throw new IllegalStateException("not a baseline trial");
     }
     return new JdbcBaseline(database.rawConnection(), jdbcBaseline);
+  }
+
+  /**
+   * Brings the planner's statistics of the side's database up to date ({@code ANALYZE}), as a server's background
+   * analysis would after a bulk load; nothing on the in-memory store.
+   */
+  public void analyze() throws SQLException {
+    if (store == StoreKind.IN_MEMORY) {
+      return;
+    }
+    try (Connection c = engine != null ? database.engineConnection() : database.rawConnection();
+        Statement statement = c.createStatement()) {
+      statement.execute("ANALYZE");
+    }
   }
 
   /** Starts the batch histogram afresh at the first measured iteration, so it leaves out setup and warm-up. */

@@ -146,6 +146,8 @@ public final class ResultsReport {
           "ActionBenchmark.rawRecordAction", List.of()),
       new Comparison("coupon assignment (an action unlocking a coupon)", "CouponBenchmark.engineAssignCoupon",
           "CouponBenchmark.rawAssignCoupon", List.of()),
+      new Comparison("coupon upload, 1,000 new codes per call into a pool of 50,000 and more (codes/s)",
+          "CouponUploadBenchmark.engineUpload", "CouponUploadBenchmark.rawUpload", List.of()),
       new Comparison("award decision, pure core (1 thread)", "AwardDecisionBenchmark.engine",
           "AwardDecisionBenchmark.baseline", List.of(new Target("award decision at 5 million/s or more on one thread",
               ANY, Map.of(), Check.RATE_AT_LEAST, 5e6))),

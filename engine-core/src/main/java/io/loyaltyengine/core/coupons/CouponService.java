@@ -6,6 +6,7 @@ import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.spi.CouponPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
@@ -13,7 +14,6 @@ import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.coupons.CouponPools;
 import io.loyaltyengine.coupons.CouponUpload;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -75,19 +75,18 @@ public final class CouponService implements CouponPools {
     tx.campaigns().lock(tenantId, campaignId);
     Set<String> inPool = new HashSet<>(tx.coupons().existing(tenantId, campaignId, upload.unique()));
     List<String> alreadyInPool = new ArrayList<>(inPool.size());
-    Instant now = context.now();
-    int added = 0;
+    List<CouponPort.NewCode> added = new ArrayList<>(upload.unique().size() - inPool.size());
     for (String code : upload.unique()) {
       if (inPool.contains(code)) {
         alreadyInPool.add(code);
       } else {
-        tx.coupons().insert(tenantId, campaignId, context.ids().nextId(), code, now);
-        added++;
+        added.add(new CouponPort.NewCode(context.ids().nextId(), code));
       }
     }
+    tx.coupons().insertAll(tenantId, campaignId, added, context.now());
     // Also when nothing was added: a reward that began waiting while an earlier upload committed gets its code here.
     int assigned = CouponAssignment.assignWaiting(context, tx, campaignId);
-    return new CouponUpload(added, upload.duplicates(), alreadyInPool, assigned);
+    return new CouponUpload(added.size(), upload.duplicates(), alreadyInPool, assigned);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.loyaltyengine.coupons.AssignedCoupon;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -21,6 +22,18 @@ public interface CouponPort {
    */
   void insert(long tenantId, long campaignId, long couponId, String code, Instant at);
 
+  /**
+   * As {@link #insert} for each code, in order; a store may send them in one batch. If one violates the key, the
+   * unit of work must fail (what was inserted before it may or may not be written until then).
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#COUPON_CODE} as {@link #insert}
+   */
+  default void insertAll(long tenantId, long campaignId, List<NewCode> codes, Instant at) {
+    for (NewCode c : codes) {
+      insert(tenantId, campaignId, c.couponId(), c.code(), at);
+    }
+  }
+
   /** Assigns the next free code to an earned reward; empty when the pool has none. */
   Optional<String> assignNext(long tenantId, long campaignId, long earnedRewardId, long participantId, Instant at);
 
@@ -29,4 +42,17 @@ public interface CouponPort {
 
   /** Assigned codes with id above {@code afterId} (all when null), in id order, at most {@code limit}. */
   List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit);
+
+  /**
+   * A code to add to a pool, and its id.
+   *
+   * @param couponId the code's id in the tenant
+   * @param code the code, not null
+   */
+  record NewCode(long couponId, String code) {
+    /** Checks the code. */
+    public NewCode {
+      Objects.requireNonNull(code, "code");
+    }
+  }
 }

@@ -59,7 +59,7 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
     if (asked.isEmpty()) {
       return List.of();
     }
-    Set<String> found = new HashSet<>(run("coupon existing", () -> handle.createQuery(Sql.COUPON_EXISTING)
+    Set<String> found = new HashSet<>(run("coupon existing", () -> handle.createQuery(sql.couponExisting())
         .bind("tenantId", tenantId)
         .bind("campaignId", campaignId)
         .bindArray("codes", String.class, List.copyOf(asked))
@@ -75,6 +75,20 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
         .bind("campaignId", campaignId)
         .bind("couponId", couponId)
         .bind("code", code)
+        .bind("createdAt", Rows.timestamp(at))
+        .execute());
+  }
+
+  @Override
+  public void insertAll(long tenantId, long campaignId, List<NewCode> codes, Instant at) {
+    if (codes.isEmpty()) {
+      return;
+    }
+    run("coupon insert all", UniqueKey.COUPON_CODE, () -> handle.createUpdate(Sql.COUPON_INSERT_ALL)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .bind("couponIds", SqlArray.bigint(codes, NewCode::couponId))
+        .bind("codes", SqlArray.text(codes, NewCode::code))
         .bind("createdAt", Rows.timestamp(at))
         .execute());
   }

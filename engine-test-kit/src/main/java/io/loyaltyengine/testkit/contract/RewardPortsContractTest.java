@@ -12,6 +12,7 @@ import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionPort.ActionIncrements;
 import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.core.spi.CouponPort.NewCode;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
@@ -742,6 +743,36 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(3, tx(tx -> tx.coupons().assigned(t, c, null, 10)).size());
     run(tx -> tx.coupons().insert(t, c, 40, "LATE", T2));
     assertEquals(Optional.of("LATE"), assign(t, c, nextId(), ann, T2), "an upload refills the pool");
+  }
+
+  @Test
+  void insertAllAddsEveryCodeOrFailsTheUnitOfWorkOnACodeThePoolHolds() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    List<NewCode> codes = new ArrayList<>();
+    for (int i = 1; i <= 1_200; i++) {
+      codes.add(new NewCode(i, "BATCH-" + i));
+    }
+    run(tx -> {
+      tx.coupons().insertAll(t, c, codes, T0);
+      tx.coupons().insertAll(t, c, List.of(), T0);
+    });
+    assertEquals(1_200L, (long) tx(tx -> tx.coupons().remaining(t, c)));
+    assertEquals(List.of("BATCH-1200", "BATCH-1"),
+        tx(tx -> tx.coupons().existing(t, c, List.of("BATCH-1200", "BATCH-0", "BATCH-1"))));
+    assertEquals(Optional.of("BATCH-1"), assign(t, c, nextId(), 7L, T1), "the lowest id first");
+
+    UniqueViolationException inPool = assertThrows(UniqueViolationException.class, () -> run(tx ->
+        tx.coupons().insertAll(t, c, List.of(new NewCode(2_001, "NEW-1"), new NewCode(2_002, "BATCH-600")), T1)));
+    assertEquals(UniqueKey.COUPON_CODE, inPool.key());
+    UniqueViolationException twice = assertThrows(UniqueViolationException.class, () -> run(tx ->
+        tx.coupons().insertAll(t, c, List.of(new NewCode(2_003, "NEW-2"), new NewCode(2_004, "NEW-2")), T1)));
+    assertEquals(UniqueKey.COUPON_CODE, twice.key());
+    assertEquals(List.of(), tx(tx -> tx.coupons().existing(t, c, List.of("NEW-1", "NEW-2"))),
+        "a failed batch adds nothing");
+    assertEquals(1_199L, (long) tx(tx -> tx.coupons().remaining(t, c)));
+    assertThrows(NullPointerException.class, () -> new NewCode(1, null));
   }
 
   @Test
