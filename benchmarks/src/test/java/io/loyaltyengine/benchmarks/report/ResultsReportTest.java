@@ -93,6 +93,28 @@ class ResultsReportTest {
   }
 
   @Test
+  void theMethodsOfAGroupBenchmarkAreComparedFromItsSecondaryResults() throws IOException {
+    String member = "\"score\" : %s, \"scoreError\" : %s, \"scoreUnit\" : \"us/op\", \"rawData\" : [[1.0]]";
+    String markdown = ResultsReport.parse(file(
+        // JMH's form of a @Group: the group's mean as the primary result, each method and percentile a secondary.
+        result("LeaderboardBenchmark.recordAction", "sample", 2, "H2", 4250.0, 150.0, "us/op",
+            "\"p0.50\" : { \"score\" : 4100.0, \"scoreError\" : \"NaN\", \"scoreUnit\" : \"us/op\" },"
+                + " \"recordActionCold\" : { " + member.formatted(4000.0, 100.0) + " },"
+                + " \"recordActionCold:p0.50\" : { \"score\" : 3900.0, \"scoreError\" : \"NaN\","
+                + " \"scoreUnit\" : \"us/op\" },"
+                + " \"recordActionIndexed\" : { " + member.formatted(4500.0, 200.0) + " }")))
+        .markdown("full", "benchmarks/run.sh full", null, MACHINE, Instant.EPOCH);
+    // 4.5 ms against 4.0 ms is 1.125x, over the 1.1x bound; its error 1.125 x (0.2/4.5 + 0.1/4).
+    assertRow(markdown, "the index adds under 10% to a recorded action on H2", "| H2 | 4.50 ms ± 0.20 ms |"
+        + " 4.00 ms ± 0.10 ms | 1.13x ± 0.08 | **no** (borderline");
+    // The group's own mean is among the other results; its methods, percentiles included, are not.
+    String others = markdown.substring(markdown.indexOf("## Other results"));
+    assertRow(others, "| `LeaderboardBenchmark.recordAction`", "| H2 | 2 | 4.25 ms ± 0.15 ms |");
+    assertEquals(1, others.lines().filter(line -> line.startsWith("| `")).count(), others);
+    assertFalse(markdown.contains("p0.50"), markdown);
+  }
+
+  @Test
   void aComparisonWithoutItsBaselineAndAFigureWithoutErrorAreShownAsSuch() throws IOException {
     String markdown = ResultsReport.parse(file(
         result("DeductBenchmark.engineDeduct", "thrpt", 1, "H2", 500.0, "NaN", "ops/s", ""),
