@@ -190,12 +190,7 @@ public final class EngineFixture implements AutoCloseable {
    */
   public void topUpCoupons(long taken, long free) {
     while (couponsUploaded - taken < free) {
-      List<String> codes = new ArrayList<>(UPLOAD_CHUNK);
-      for (int i = 0; i < UPLOAD_CHUNK; i++) {
-        codes.add("BENCH-" + (couponsUploaded + i));
-      }
-      scope.coupons().upload(campaign, codes);
-      couponsUploaded += UPLOAD_CHUNK;
+      uploadCodes(UPLOAD_CHUNK);
     }
   }
 

@@ -300,20 +300,8 @@ public final class JdbcBaseline implements RawBaseline {
 
   @Override
   public void topUpCoupons(long taken, long free) {
-    try (PreparedStatement insert = c.prepareStatement(INSERT_CODE)) {
-      while (shared.couponsUploaded - taken < free) {
-        for (int i = 0; i < 10_000; i++) {
-          long n = shared.couponsUploaded + i;
-          insert.setLong(1, n);
-          insert.setString(2, "BENCH-" + n);
-          insert.addBatch();
-        }
-        insert.executeBatch();
-        c.commit();
-        shared.couponsUploaded += 10_000;
-      }
-    } catch (SQLException e) {
-      throw rollBack(e);
+    while (shared.couponsUploaded - taken < free) {
+      uploadCodes(10_000);
     }
   }
 

@@ -9,6 +9,7 @@ import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BoardScore;
+import io.loyaltyengine.core.spi.CouponPort;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.ScoreChange;
@@ -241,7 +242,7 @@ abstract class SchemaMigratorTestBase {
         tx.actions().insert(new ActionRecord(13, 1, 3, 4, 10, ActionSource.DIRECT, Map.of("n", 1L), null, "k", false,
             new ActionCounts(1, 1, 0, 1, 1), at));
         assertTrue(tx.earnedRewards().insertIfAbsent(earned, 13));
-        tx.coupons().insert(1, 3, 14, "CODE", at);
+        tx.coupons().insertAll(1, 3, List.of(new CouponPort.NewCode(14, "CODE")), at);
         assertEquals(Optional.of("CODE"), tx.coupons().assignNext(1, 3, 12, 4, at));
         tx.earnedRewards().setCoupon(1, 12, "CODE", null);
         tx.catalog().insert(mug);

@@ -1460,7 +1460,13 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public void insert(long tenantId, long campaignId, long couponId, String code, Instant at) {
+    public void insertAll(long tenantId, long campaignId, List<NewCode> codes, Instant at) {
+      for (NewCode code : codes) {
+        insert(tenantId, campaignId, code.couponId(), code.code(), at);
+      }
+    }
+
+    private void insert(long tenantId, long campaignId, long couponId, String code, Instant at) {
       run(() -> {
         IdTriple key = new IdTriple(tenantId, campaignId, couponId);
         if (t.coupons.containsKey(key)) {

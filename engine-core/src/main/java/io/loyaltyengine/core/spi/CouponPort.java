@@ -16,23 +16,13 @@ public interface CouponPort {
   List<String> existing(long tenantId, long campaignId, Collection<String> codes);
 
   /**
-   * Adds a free code.
+   * Adds free codes (an upload's new ones, at once: a store may write them in one statement). If one violates the
+   * key, the unit of work must fail (what was inserted before it may or may not be written until then).
    *
-   * @throws UniqueViolationException with {@link UniqueKey#COUPON_CODE} if the pool holds it
+   * @throws UniqueViolationException with {@link UniqueKey#COUPON_CODE} if the pool holds one of the codes, or
+   *     {@code codes} holds one twice
    */
-  void insert(long tenantId, long campaignId, long couponId, String code, Instant at);
-
-  /**
-   * As {@link #insert} for each code, in order; a store may send them in one batch. If one violates the key, the
-   * unit of work must fail (what was inserted before it may or may not be written until then).
-   *
-   * @throws UniqueViolationException with {@link UniqueKey#COUPON_CODE} as {@link #insert}
-   */
-  default void insertAll(long tenantId, long campaignId, List<NewCode> codes, Instant at) {
-    for (NewCode c : codes) {
-      insert(tenantId, campaignId, c.couponId(), c.code(), at);
-    }
-  }
+  void insertAll(long tenantId, long campaignId, List<NewCode> codes, Instant at);
 
   /** Assigns the next free code to an earned reward; empty when the pool has none. */
   Optional<String> assignNext(long tenantId, long campaignId, long earnedRewardId, long participantId, Instant at);

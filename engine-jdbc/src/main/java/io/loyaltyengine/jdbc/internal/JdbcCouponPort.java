@@ -69,17 +69,6 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
   }
 
   @Override
-  public void insert(long tenantId, long campaignId, long couponId, String code, Instant at) {
-    run("coupon insert", UniqueKey.COUPON_CODE, () -> handle.createUpdate(Sql.COUPON_INSERT)
-        .bind("tenantId", tenantId)
-        .bind("campaignId", campaignId)
-        .bind("couponId", couponId)
-        .bind("code", code)
-        .bind("createdAt", Rows.timestamp(at))
-        .execute());
-  }
-
-  @Override
   public void insertAll(long tenantId, long campaignId, List<NewCode> codes, Instant at) {
     if (codes.isEmpty()) {
       return;

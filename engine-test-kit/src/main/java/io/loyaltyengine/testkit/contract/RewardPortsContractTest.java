@@ -16,6 +16,7 @@ import io.loyaltyengine.core.spi.CouponPort.NewCode;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
@@ -698,10 +699,10 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     long t = campaign.tenantId();
     long c = campaign.id();
     run(tx -> {
-      tx.coupons().insert(t, c, 30, "THIRD", T0);
-      tx.coupons().insert(t, c, 10, "FIRST-Zoë-😀", T0);
-      tx.coupons().insert(t, c, 20, "second", T0);
-      tx.coupons().insert(t, other.id(), 5, "FIRST-Zoë-😀", T0);
+      insertCode(tx, t, c, 30, "THIRD", T0);
+      insertCode(tx, t, c, 10, "FIRST-Zoë-😀", T0);
+      insertCode(tx, t, c, 20, "second", T0);
+      insertCode(tx, t, other.id(), 5, "FIRST-Zoë-😀", T0);
     });
     assertEquals(List.of("second", "FIRST-Zoë-😀"), tx(tx -> tx.coupons().existing(t, c,
         List.of("NEW", "second", "FIRST-Zoë-😀", "second", "SECOND"))), "in the order asked, once each, exact case");
@@ -709,9 +710,9 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(), tx(tx -> tx.coupons().existing(t + 1, c, List.of("THIRD"))));
     assertEquals(List.of(), tx(tx -> tx.coupons().existing(t, other.id(), List.of("THIRD"))));
     UniqueViolationException duplicate = assertThrows(UniqueViolationException.class,
-        () -> run(tx -> tx.coupons().insert(t, c, 40, "THIRD", T0)));
+        () -> run(tx -> insertCode(tx, t, c, 40, "THIRD", T0)));
     assertEquals(UniqueKey.COUPON_CODE, duplicate.key());
-    assertThrows(StorageException.class, () -> run(tx -> tx.coupons().insert(t + 1, c, 50, "X", T0)),
+    assertThrows(StorageException.class, () -> run(tx -> insertCode(tx, t + 1, c, 50, "X", T0)),
         "a pool needs its campaign in its tenant");
     assertEquals(3L, (long) tx(tx -> tx.coupons().remaining(t, c)));
     assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, other.id())));
@@ -741,7 +742,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(Optional.empty(), assign(t + 1, other.id(), nextId(), ann, T2), "another tenant's pool");
     assertEquals(0L, (long) tx(tx -> tx.coupons().remaining(t, c)));
     assertEquals(3, tx(tx -> tx.coupons().assigned(t, c, null, 10)).size());
-    run(tx -> tx.coupons().insert(t, c, 40, "LATE", T2));
+    run(tx -> insertCode(tx, t, c, 40, "LATE", T2));
     assertEquals(Optional.of("LATE"), assign(t, c, nextId(), ann, T2), "an upload refills the pool");
   }
 
@@ -783,7 +784,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     long c = campaign.id();
     run(tx -> {
       for (int i = 1; i <= 3; i++) {
-        tx.coupons().insert(t, c, i, "CODE-" + i, T0);
+        insertCode(tx, t, c, i, "CODE-" + i, T0);
       }
     });
     long reward = nextId();
@@ -826,7 +827,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     int attempts = 1_200;
     run(tx -> {
       for (int i = 1; i <= codes; i++) {
-        tx.coupons().insert(t, c, i, "CODE-" + i, T0);
+        insertCode(tx, t, c, i, "CODE-" + i, T0);
       }
     });
     Map<String, Long> given = new ConcurrentHashMap<>();
@@ -1005,7 +1006,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
       tx.rewards().insert(reward);
       tx.rewards().saveProgram(t, new RewardProgram(c, Automation.MANUAL, 1));
       tx.earnedRewards().insertIfAbsent(pending, 0);
-      tx.coupons().insert(t, c, 1, "ONE", T0);
+      insertCode(tx, t, c, 1, "ONE", T0);
       tx.actions().increment(t, c, pending.participantId(), 0, 0);
     });
     Map<String, Object> before = snapshot(t, c, other.id(), reward.id(), pending, tin);
@@ -1025,7 +1026,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
       tx.earnedRewards().setCoupon(t, pending.id(), "ONE", null);
       tx.earnedRewards().markRead(t, pending.id());
       assertEquals(Optional.of("ONE"), tx.coupons().assignNext(t, c, pending.id(), pending.participantId(), T1));
-      tx.coupons().insert(t, c, 2, "TWO", T1);
+      insertCode(tx, t, c, 2, "TWO", T1);
       tx.catalog().insert(catalog(t, c));
       tx.catalog().setActive(t, tin.id(), false);
       tx.catalog().setActive(t, tin.id(), true);
@@ -1221,6 +1222,11 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
 
   long countByStatus(long tenantId, long participantId, EarnedRewardStatus status) {
     return tx(tx -> tx.earnedRewards().countByStatus(tenantId, participantId, status));
+  }
+
+  /** Adds one free code. */
+  static void insertCode(Transaction tx, long tenantId, long campaignId, long couponId, String code, Instant at) {
+    tx.coupons().insertAll(tenantId, campaignId, List.of(new NewCode(couponId, code)), at);
   }
 
   Optional<String> assign(long tenantId, long campaignId, long earnedRewardId, long participantId, Instant at) {
