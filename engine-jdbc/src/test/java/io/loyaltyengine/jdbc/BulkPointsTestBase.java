@@ -255,6 +255,36 @@ abstract class BulkPointsTestBase {
   }
 
   @Test
+  void aChunkInWhichNoOperationChangesAnythingIsRolledBackAndEachGetsItsOutcome() {
+    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
+    LoyaltyEngine engine = engines.build(engines.builder(probe, 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    PointsChange paid = PointsChange.of(5, "purchase").withIdempotencyKey("paid");
+    PointsResult first = scope.points().award(w.ref(0), paid);
+    List<PointsOperation> ops = List.of(
+        PointsOperation.award(w.ref(0), paid),
+        PointsOperation.award(ParticipantRef.id(UNKNOWN), PointsChange.of(1, "purchase")),
+        PointsOperation.deduct(w.ref(1), PointsChange.of(1, "redemption")),
+        PointsOperation.deductUpToBalance(w.ref(1), PointsChange.of(4, "refund")),
+        PointsOperation.award(w.ref(1), PointsChange.of(0, "purchase")));
+
+    probe.clear();
+    List<PointsOutcome> out = scope.points().applyAll(ops);
+
+    assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, 0, false)), probe.transactions(),
+        "one transaction, rolled back, and the chunk not run again");
+    assertTrue(ok(out, 0).replayed());
+    assertEquals(first.entry(), ok(out, 0).entry());
+    assertCode(ErrorCode.NOT_FOUND, null, out.get(1).error(), "the unknown participant");
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", out.get(2).error(), "1 of 0");
+    assertNull(ok(out, 3).entry(), "nothing to take");
+    assertEquals(ErrorCode.VALIDATION_ERROR, out.get(4).error().code(), "a malformed operation, never in a chunk");
+    assertEquals(List.of(5L), amounts(scope, w.ref(0)));
+    assertEquals(List.of(), amounts(scope, w.ref(1)));
+  }
+
+  @Test
   void aStoreFailureOfOneOperationFailsThatOperationAlone() {
     GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
     LoyaltyEngine engine = engines.build(engines.builder(probe, 0));

@@ -37,6 +37,8 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsOperation;
+import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.CampaignReward;
@@ -155,17 +157,41 @@ abstract class GroupCommitTestBase {
    * returns their results in thread order once all are done (failing if one threw, or took over 3 minutes).
    */
   final <T> List<T> together(int count, IntFunction<Callable<T>> perThread) throws Exception {
+    return together(count, null, perThread);
+  }
+
+  /**
+   * As {@link #together(int, IntFunction)}; with a {@code gate} armed on the engine's probe, the transaction it
+   * holds is let go only once every other thread has queued in group commit, so that batches form whatever the
+   * timing, even on a store whose commits take no time.
+   */
+  final <T> List<T> together(int count, GroupCommitProbe.Gate gate, IntFunction<Callable<T>> perThread)
+      throws Exception {
     ExecutorService pool = threads(count);
     CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<Thread>> workers = new ArrayList<>();
     List<Future<T>> futures = new ArrayList<>();
     for (int t = 0; t < count; t++) {
       Callable<T> work = perThread.apply(t);
+      CompletableFuture<Thread> worker = new CompletableFuture<>();
+      workers.add(worker);
       futures.add(pool.submit(() -> {
+        worker.complete(Thread.currentThread());
         start.await();
         return work.call();
       }));
     }
     start.countDown();
+    if (gate != null) {
+      Thread holder = gate.awaitHeld();
+      for (int t = 0; t < count; t++) {
+        Thread thread = workers.get(t).get(60, TimeUnit.SECONDS);
+        if (thread != holder) {
+          GroupCommitProbe.awaitQueued(thread, futures.get(t)::isDone);
+        }
+      }
+      gate.release();
+    }
     List<T> results = new ArrayList<>();
     for (Future<T> f : futures) {
       results.add(f.get(3, TimeUnit.MINUTES));
@@ -265,37 +291,13 @@ abstract class GroupCommitTestBase {
     }
 
     Object[][] got = new Object[threads][calls];
-    Workers workers = new Workers(threads);
-    CountDownLatch start = new CountDownLatch(1);
-    GroupCommitProbe.Gate gate = maxGroupCommit == COMBINING ? e.probe().holdNextTransaction() : null;
-    ExecutorService pool = threads(threads);
-    List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      int me = t;
-      futures.add(pool.submit(() -> {
-        workers.started(me);
-        start.await();
-        for (Call call : plan.get(me)) {
-          got[me][call.index()] = call(scope, w, call);
-        }
-        return null;
-      }));
-    }
-    start.countDown();
-    if (gate != null) {
-      // Every thread's first call joins the held transaction or queues behind it, whatever the timing.
-      Thread holder = gate.awaitHeld();
-      for (int t = 0; t < threads; t++) {
-        Thread worker = workers.get(t, 60, TimeUnit.SECONDS);
-        if (worker != holder) {
-          GroupCommitProbe.awaitQueued(worker);
-        }
+    // With COMBINING, every thread's first call joins the held transaction or queues behind it.
+    together(threads, maxGroupCommit == COMBINING ? e.probe().holdNextTransaction() : null, me -> () -> {
+      for (Call call : plan.get(me)) {
+        got[me][call.index()] = call(scope, w, call);
       }
-      gate.release();
-    }
-    for (Future<?> f : futures) {
-      f.get(3, TimeUnit.MINUTES);
-    }
+      return null;
+    });
 
     // Every call got its own answer.
     Map<Long, Call> newEntries = new HashMap<>();
@@ -439,7 +441,9 @@ abstract class GroupCommitTestBase {
       }
       plan.add(mine);
     }
-    together(threads, t -> () -> {
+    // The first transaction is held until every other thread queued: batches form even in memory, where a commit
+    // takes no time.
+    together(threads, e.probe().holdNextTransaction(), t -> () -> {
       for (int[] call : plan.get(t)) {
         World w = worlds.get(call[0]);
         e.scope(w).points().award(w.ref(call[1]), PointsChange.of(call[2], "purchase"));
@@ -459,25 +463,6 @@ abstract class GroupCommitTestBase {
     assertTrue(txs.stream().allMatch(tx -> tx.committed() && tx.nested() == 0),
         "every batch in one go, none rolled back: " + summary(txs));
     System.out.println(getClass().getSimpleName() + " two tenants: " + summary(txs));
-  }
-
-  /** The threads of the workers, as each starts. */
-  private static final class Workers {
-    private final List<CompletableFuture<Thread>> threads = new ArrayList<>();
-
-    Workers(int count) {
-      for (int i = 0; i < count; i++) {
-        threads.add(new CompletableFuture<>());
-      }
-    }
-
-    void started(int worker) {
-      threads.get(worker).complete(Thread.currentThread());
-    }
-
-    Thread get(int worker, long timeout, TimeUnit unit) throws Exception {
-      return threads.get(worker).get(timeout, unit);
-    }
   }
 
   private static Object call(TenantScope scope, World w, Call call) {
@@ -653,6 +638,77 @@ abstract class GroupCommitTestBase {
     assertEquals(4, result(got.get(3)).balance());
     assertEquals(List.of(3L, 1L), amounts(a, low.ref(0)));
     assertEquals(List.of(20L), amounts(b, high.ref(0)));
+  }
+
+  @Test
+  void aBatchInWhichNoCallChangesAnythingIsRolledBackAndEachCallerGetsItsAnswer() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    PointsChange paid = PointsChange.of(5, "purchase").withIdempotencyKey("paid");
+    PointsResult first = scope.points().award(w.ref(0), paid);
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(ParticipantRef.id(UNKNOWN), PointsChange.of(5, "purchase")),
+        () -> scope.points().deduct(w.ref(1), PointsChange.of(1, "redemption")),
+        () -> scope.points().award(w.ref(0), paid),
+        () -> scope.points().deductUpToBalance(w.ref(1), PointsChange.of(4, "refund"))));
+
+    assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, 1, true), new GroupCommitProbe.Tx(0, 0, 0, false)),
+        e.probe().transactions(), "the plug committed; the batch ran in one go, rolled back, and nothing ran again");
+    assertCode(ErrorCode.NOT_FOUND, null, got.get(1), "an unknown participant");
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(2), "1 of 0");
+    PointsResult replay = result(got.get(3));
+    assertTrue(replay.replayed());
+    assertEquals(first.entry(), replay.entry());
+    assertNull(result(got.get(4)).entry(), "nothing to take");
+    assertEquals(0, result(got.get(4)).balance());
+    assertEquals(List.of(1L, 5L), amounts(scope, w.ref(0)));
+    assertEquals(List.of(), amounts(scope, w.ref(1)));
+  }
+
+  @Test
+  void aBulkChunkThatChangesNothingBehindASavepointIsUndoneAloneAndItsCallerGetsItsOutcomes() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().applyAll(List.of(
+            PointsOperation.deduct(w.ref(1), PointsChange.of(7, "redemption")),
+            PointsOperation.award(ParticipantRef.id(UNKNOWN), PointsChange.of(2, "purchase")))),
+        () -> scope.points().award(w.ref(1), PointsChange.of(3, "purchase"))));
+
+    // A bulk chunk is not combinable: the batch runs each unit behind a savepoint, and commits the award.
+    assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, 1, true), new GroupCommitProbe.Tx(1, 1, 0, true)),
+        e.probe().transactions(), "the plug, then the batch behind savepoints, the chunk's undone");
+    @SuppressWarnings("unchecked")
+    List<PointsOutcome> outcomes = (List<PointsOutcome>) got.get(1);
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", outcomes.get(0).error(), "7 of 0");
+    assertCode(ErrorCode.NOT_FOUND, null, outcomes.get(1).error(), "an unknown participant");
+    assertEquals(3, result(got.get(2)).balance());
+    assertEquals(List.of(3L), amounts(scope, w.ref(1)));
+  }
+
+  @Test
+  void aTenantsGroupThatChangesNothingLeavesTheOtherTenantsGroupToCommitInTheSameTransaction() throws Exception {
+    Engine e = engine(COMBINING);
+    World low = new World(e.engine(), 1);
+    World high = new World(e.engine(), 1);
+    TenantScope a = e.scope(low);
+    TenantScope b = e.scope(high);
+    List<Object> got = batch(e, () -> a.points().award(low.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> a.points().deduct(low.ref(0), PointsChange.of(50, "refund")),
+        () -> b.points().award(high.ref(0), PointsChange.of(20, "purchase")),
+        () -> a.points().award(ParticipantRef.id(UNKNOWN), PointsChange.of(3, "purchase")),
+        () -> b.points().deduct(high.ref(0), PointsChange.of(5, "redemption"))));
+
+    assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, 1, true), new GroupCommitProbe.Tx(0, 0, 2, true)),
+        e.probe().transactions(), "the plug, then the batch in one transaction, committed");
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(1), "deduct 50 of 1");
+    assertEquals(20, result(got.get(2)).balance());
+    assertCode(ErrorCode.NOT_FOUND, null, got.get(3), "an unknown participant");
+    assertEquals(15, result(got.get(4)).balance());
+    assertEquals(List.of(1L), amounts(a, low.ref(0)));
+    assertEquals(List.of(-5L, 20L), amounts(b, high.ref(0)));
   }
 
   @Test

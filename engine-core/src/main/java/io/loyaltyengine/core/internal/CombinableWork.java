@@ -41,6 +41,8 @@ public interface CombinableWork<T> extends TransactionWork<T> {
    *
    * @return each unit's result, or {@link Refused} for a unit refused without effect, in the order of
    *     {@code units}
+   * @throws NothingToCommit carrying those results, if no unit changed anything (all refused or replayed): the
+   *     transaction goes on with the batch's other groups, and is rolled back if none changed anything
    * @throws RuntimeException if any unit fails otherwise; nothing of the units may then be kept, and the caller
    *     rolls the transaction back
    */

@@ -30,7 +30,8 @@ import java.util.function.Function;
  * commit. A batch whose units can all run together ({@link CombinableWork}: the ledger's awards and deductions)
  * first runs in one go without savepoints, each tenant's units as a group, the groups in ascending tenant order; a
  * unit refused there (an overdraft, an unknown participant) gets its error and changes nothing, and the batch runs
- * the careful way only if one of its units fails otherwise. After the commit, the leader hands every caller its own
+ * the careful way only if one of its units fails otherwise; a batch none of whose units changed anything is rolled
+ * back rather than committed ({@link NothingToCommit}). After the commit, the leader hands every caller its own
  * result or error and wakes it, then lets the next waiting caller lead the next batch. Callers arriving while a
  * batch commits queue up meanwhile, which is where the sharing comes from: the busier the engine, the larger the
  * batches.
@@ -252,18 +253,30 @@ final class GroupCommit {
     try {
       results = storage.inTransaction(tx -> {
         Object[][] r = new Object[groups.size()][];
+        int unchanged = 0;
         for (int g = 0; g < r.length; g++) {
           List<CombinableWork<?>> units = new ArrayList<>(groups.get(g).size());
           for (Pending pending : groups.get(g)) {
             units.add((CombinableWork<?>) pending.work);
           }
-          r[g] = units.get(0).runTogether(tx, units);
+          try {
+            r[g] = units.get(0).runTogether(tx, units);
+          } catch (NothingToCommit e) {
+            // The group changed nothing; the batch's other groups go on in the same transaction.
+            r[g] = e.result();
+            unchanged++;
+          }
           if (r[g].length != units.size()) {
             throw new IllegalStateException(r[g].length + " results for " + units.size() + " units of work");
           }
         }
+        if (unchanged == r.length) {
+          throw new NothingToCommit(r);
+        }
         return r;
       });
+    } catch (NothingToCommit e) {
+      results = e.result();
     } catch (TransientStorageException | Error e) {
       // As for a shared transaction failing as a whole: each unit of work runs again alone, in order.
       runEachAlone(batch);

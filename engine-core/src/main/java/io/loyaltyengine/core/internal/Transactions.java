@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Runs the units of work of one scope: in a transaction of the engine's own, retried after transient failures, or
  * inside a host's transaction, never retried (the host owns it). Translates storage failures into
- * {@link LoyaltyException}s, so nothing from the SPI escapes to the host.
+ * {@link LoyaltyException}s, so nothing from the SPI escapes to the host. A unit of work that throws
+ * {@link NothingToCommit} is rolled back and its caller gets the result it carries.
  *
  * <p>Thread-safe when not bound to a host transaction.
  */
@@ -96,6 +97,9 @@ public final class Transactions {
     }
     try {
       return group.run(work);
+    } catch (NothingToCommit e) {
+      // Run behind a savepoint in a shared transaction, which committed without it.
+      return e.result();
     } catch (UniqueViolationException e) {
       throw e;
     } catch (StorageException e) {
@@ -115,6 +119,8 @@ public final class Transactions {
     if (host != null) {
       try {
         return storage.inHostTransaction(host, work);
+      } catch (NothingToCommit e) {
+        return e.result();
       } catch (UniqueViolationException e) {
         throw e;
       } catch (StorageException e) {
@@ -129,6 +135,8 @@ public final class Transactions {
     for (int attempt = 0; ; attempt++) {
       try {
         return storage.inTransaction(work);
+      } catch (NothingToCommit e) {
+        return e.result();
       } catch (TransientStorageException e) {
         if (attempt >= maxRetries) {
           throw unavailable(e);

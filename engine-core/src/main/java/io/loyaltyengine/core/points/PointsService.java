@@ -7,6 +7,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.CombinableWork;
+import io.loyaltyengine.core.internal.NothingToCommit;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.rewards.Goals;
@@ -214,6 +215,7 @@ public final class PointsService implements Points {
    * of the chunk and is answered with {@link CombinableWork.Refused}; the others go on.
    *
    * @return each operation's {@link PointsResult} or {@link CombinableWork.Refused}, in chunk order
+   * @throws NothingToCommit carrying those results, if no operation changed anything
    * @throws RuntimeException if an operation fails otherwise (the transaction must then be rolled back)
    */
   private Object[] applyTogether(Transaction tx, List<Prepared> chunk) {
@@ -238,6 +240,10 @@ public final class PointsService implements Points {
         }
         results[i] = new CombinableWork.Refused(e);
       }
+    }
+    if (writes.changedNothing()) {
+      // Every operation refused or replayed: roll back rather than pay a durable commit for the locks alone.
+      throw new NothingToCommit(results);
     }
     writes.flush(tx);
     return results;
@@ -597,6 +603,11 @@ public final class PointsService implements Points {
       }
       events.add(event);
       increments.addAll(added);
+    }
+
+    /** Whether no operation changed anything so far: each change records its entry. */
+    boolean changedNothing() {
+      return entries.isEmpty();
     }
 
     /** Writes the chunk's sums and rows inside its transaction. */
