@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.core.spi.BalanceAdjustment;
+import io.loyaltyengine.core.spi.CampaignPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
@@ -29,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -50,6 +54,7 @@ final class GroupCommitProbe implements Storage {
   private final AtomicReference<Gate> nextGate = new AtomicReference<>();
   private volatile Predicate<EventRecord> poisonedEvents = e -> false;
   private volatile Predicate<LedgerEntry> poisonedEntries = e -> false;
+  private volatile LongPredicate hiddenCampaigns = id -> false;
   private volatile Supplier<RuntimeException> entryFailure = () -> new IllegalStateException("unset");
   private final AtomicReference<Supplier<RuntimeException>> failNextSharedAtEnd = new AtomicReference<>();
   private final AtomicReference<Supplier<RuntimeException>> failNextSharedDebit = new AtomicReference<>();
@@ -121,6 +126,15 @@ final class GroupCommitProbe implements Storage {
   void poisonEntries(Predicate<LedgerEntry> poisoned, Supplier<RuntimeException> failure) {
     this.entryFailure = failure;
     this.poisonedEntries = poisoned;
+  }
+
+  /**
+   * Every campaign whose id matches {@code hidden} reads as missing ({@code CampaignPort.find} finds nothing), from
+   * now on: what a unit of work learns only after it worked out its balance change (an award reads its campaign's
+   * zone then, the first time per engine).
+   */
+  void hideCampaigns(LongPredicate hidden) {
+    this.hiddenCampaigns = hidden;
   }
 
   /**
@@ -304,6 +318,37 @@ final class GroupCommitProbe implements Storage {
     public EventPort events() {
       EventPort port = delegate().events();
       return new PoisonedEvents(port);
+    }
+
+    @Override
+    public CampaignPort campaigns() {
+      CampaignPort port = delegate().campaigns();
+      return new CampaignPort() {
+        @Override
+        public void insert(Campaign campaign) {
+          port.insert(campaign);
+        }
+
+        @Override
+        public Optional<Campaign> find(long tenantId, long campaignId) {
+          return hiddenCampaigns.test(campaignId) ? Optional.empty() : port.find(tenantId, campaignId);
+        }
+
+        @Override
+        public List<Campaign> listByBrand(long tenantId, long brandId) {
+          return port.listByBrand(tenantId, brandId);
+        }
+
+        @Override
+        public void lock(long tenantId, long campaignId) {
+          port.lock(tenantId, campaignId);
+        }
+
+        @Override
+        public boolean updateStatus(long tenantId, long campaignId, CampaignStatus expected, CampaignStatus next) {
+          return port.updateStatus(tenantId, campaignId, expected, next);
+        }
+      };
     }
 
     @Override

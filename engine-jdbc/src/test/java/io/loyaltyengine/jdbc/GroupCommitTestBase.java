@@ -712,6 +712,39 @@ abstract class GroupCommitTestBase {
   }
 
   @Test
+  void aCallRefusedAfterItsChangeWasWorkedOutSendsTheBatchTheCarefulWayAndKeepsNothingOfIt() throws Exception {
+    Engine e = engine(COMBINING);
+    World other = new World(e.engine(), 1);
+    World w = new World(e.engine(), 1);
+    TenantScope scope = e.scope(w);
+    // A second campaign of the tenant, whose zone the engine reads (and remembers) with this first award.
+    Campaign second = scope.campaigns().create(
+        NewCampaign.running(scope.campaigns().get(w.campaignId).brandId(), "Second"));
+    ParticipantRef rich = ParticipantRef.id(
+        scope.participants().create(second.id(), NewParticipant.withEmail("rich@example.com")).id());
+    scope.points().award(rich, PointsChange.of(20, "purchase"));
+    e.probe().hideCampaigns(id -> id == w.campaignId);
+    List<Object> got = batch(e, () -> e.scope(other).points().award(other.ref(0), PointsChange.of(1, "plug")),
+        List.of(
+            () -> scope.points().deduct(rich, PointsChange.of(5, "redemption")),
+            () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+            () -> scope.points().deduct(rich, PointsChange.of(1, "redemption"))));
+    e.probe().hideCampaigns(id -> false);
+
+    // The award reads its campaign's zone (the first time on this engine) only after its balance change was worked
+    // out in memory: the batch gives up its one go, and runs each call behind a savepoint.
+    assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, 1, true), new GroupCommitProbe.Tx(0, 0, 0, false),
+        new GroupCommitProbe.Tx(2, 1, 0, true)), e.probe().transactions(), "plug; one go, rolled back; careful");
+    assertEquals(15, result(got.get(1)).balance());
+    assertCode(ErrorCode.NOT_FOUND, null, got.get(2), "the award, whose campaign could not be read");
+    assertEquals(14, result(got.get(3)).balance());
+    assertEquals(List.of(), amounts(scope, w.ref(0)), "the award's credit was not kept");
+    assertEquals(0, balance(scope, w.ref(0)));
+    assertEquals(List.of(-1L, -5L, 20L), amounts(scope, rich));
+    assertEquals(10, scope.points().award(w.ref(0), PointsChange.of(10, "purchase")).balance());
+  }
+
+  @Test
   void aBatchRunTogetherFailingTransientlyAtItsEndIsRunAgainOneUnitAtATime() throws Exception {
     List<GroupCommitProbe.Tx> txs =
         batchRunTogetherFailsAtItsEnd(() -> new TransientStorageException("injected deadlock", null));

@@ -234,8 +234,8 @@ public final class PointsService implements Points {
         results[i] = applyIn(tx, participantId, p.kind(), p.change(), writes);
       } catch (LoyaltyException e) {
         if (writes.now(participantId) != before) {
-          // Refused after its balance change was worked out (none is today; a refusal comes first): not undone
-          // here, the chunk runs the careful way.
+          // Refused after its balance change was worked out (an award whose campaign's zone could not be read;
+          // the refusals of the rules come first): not undone here, the chunk runs the careful way.
           throw e;
         }
         results[i] = new CombinableWork.Refused(e);
