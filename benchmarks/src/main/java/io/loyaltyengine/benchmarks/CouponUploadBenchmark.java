@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Coupon upload, {@value #CODES} new codes per call, one commit, from one thread (codes per second), into a pool that
  * already holds {@value #PRELOADED} codes and grows by every call: the engine's upload (the pool's lock, one look-up
- * of the codes already in the pool, one insert of the new ones, the waiting rewards' assignment, which finds none) against
- * the raw baseline's JDBC batch of inserts into a table whose codes are unique ({@link RawBaseline#uploadCodes}).
+ * of the codes already in the pool, one insert of the new ones, the waiting rewards' assignment, which finds none)
+ * against the raw baseline's JDBC batch of inserts into a table whose codes are unique
+ * ({@link RawBaseline#uploadCodes}).
  *
  * <p>It watches how an upload's cost grows with the pool: until the look-up of the codes already in the pool became a
  * join on the code's unique index, H2 checked every code of the pool against the uploaded ones.

@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * The raw JDBC baseline: plain prepared statements on one connection, auto-commit off, one commit per unit of work.
  * Its tables hold what the same work needs and nothing more: the balance and lifetime total, a ledger row with the
  * balance after and the time, the index a participant's history needs, a counter row per reward and month, a
- * coupon pool indexed by (status, id), each code once. Counters exist from the start (the engine creates them on first use). The SQL
- * of each unit of work is listed in {@code docs/BENCHMARKS.md}; on PostgreSQL an update returns its row with
- * {@code RETURNING}, on H2 with {@code SELECT ... FROM FINAL TABLE (UPDATE ...)}, as the engine's SQL does.
+ * coupon pool indexed by (status, id), each code once. Counters exist from the start (the engine creates them on
+ * first use). The SQL of each unit of work is listed in {@code docs/BENCHMARKS.md}; on PostgreSQL an update returns
+ * its row with {@code RETURNING}, on H2 with {@code SELECT ... FROM FINAL TABLE (UPDATE ...)}, as the engine's SQL
+ * does.
  *
  * <p>Not thread-safe: one instance per thread, each with its own connection; instances on one database share a
  * {@link Shared}.
@@ -103,6 +104,7 @@ public final class JdbcBaseline implements RawBaseline {
   private final PreparedStatement nextCode;
   private final PreparedStatement bulkCredit;
   private final PreparedStatement bulkInsertLedger;
+  private final PreparedStatement insertCode;
 
   /**
    * Prepares the statements on {@code connection} (which it will close) and turns auto-commit off.
@@ -126,6 +128,7 @@ public final class JdbcBaseline implements RawBaseline {
     nextCode = shared.postgres ? null : c.prepareStatement(H2_NEXT_CODE);
     bulkCredit = c.prepareStatement(CREDIT);
     bulkInsertLedger = c.prepareStatement(INSERT_LEDGER_READING_BALANCE);
+    insertCode = c.prepareStatement(INSERT_CODE);
   }
 
   /** Creates the baseline's tables and starting rows in {@code database}'s baseline database. */
@@ -307,14 +310,14 @@ public final class JdbcBaseline implements RawBaseline {
 
   @Override
   public long uploadCodes(int count) {
-    try (PreparedStatement insert = c.prepareStatement(INSERT_CODE)) {
+    try {
       for (int i = 0; i < count; i++) {
         long n = shared.couponsUploaded + i;
-        insert.setLong(1, n);
-        insert.setString(2, "BENCH-" + n);
-        insert.addBatch();
+        insertCode.setLong(1, n);
+        insertCode.setString(2, "BENCH-" + n);
+        insertCode.addBatch();
       }
-      insert.executeBatch();
+      insertCode.executeBatch();
       c.commit();
       return shared.couponsUploaded += count;
     } catch (SQLException e) {

@@ -80,6 +80,12 @@ abstract class BulkPointsTestBase {
     return engines.build(engines.builder(fixture.openStorage(), 0));
   }
 
+  /** An engine with the default group commit over the fixture's storage wrapped in a probe of its transactions. */
+  private GroupCommitTestBase.Engine probedEngine() {
+    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
+    return new GroupCommitTestBase.Engine(engines.build(engines.builder(probe, 0)), probe);
+  }
+
   @Test
   void everyOperationGetsTheOutcomeOfItsSingleCallAtItsIndex() {
     LoyaltyEngine engine = engine();
@@ -197,10 +203,9 @@ abstract class BulkPointsTestBase {
 
   @Test
   void aChunkWithRefusalsInItsMiddleKeepsItsOtherOperationsAndThoseOfTheChunkBefore() {
-    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
-    LoyaltyEngine engine = engines.build(engines.builder(probe, 0));
-    World w = new World(engine, 3);
-    TenantScope scope = engine.forTenant(w.tenantId);
+    GroupCommitTestBase.Engine e = probedEngine();
+    World w = new World(e.engine(), 3);
+    TenantScope scope = e.scope(w);
     int size = CHUNK + 200;
     List<PointsOperation> ops = new ArrayList<>();
     long[] expected = new long[3];
@@ -226,11 +231,11 @@ abstract class BulkPointsTestBase {
       }
     }
 
-    probe.clear();
+    e.probe().clear();
     List<PointsOutcome> out = scope.points().applyAll(ops);
 
     assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, CHUNK, true), new GroupCommitProbe.Tx(0, 0, 196, true)),
-        probe.transactions(), "two chunks, each in one go, no savepoint");
+        e.probe().transactions(), "two chunks, each in one go, no savepoint");
     assertEquals(size, out.size());
     assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", out.get(CHUNK + 100).error(), "the overdraft");
     assertCode(ErrorCode.NOT_FOUND, null, out.get(CHUNK + 101).error(), "the unknown participant");
@@ -256,10 +261,9 @@ abstract class BulkPointsTestBase {
 
   @Test
   void aChunkInWhichNoOperationChangesAnythingIsRolledBackAndEachGetsItsOutcome() {
-    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
-    LoyaltyEngine engine = engines.build(engines.builder(probe, 0));
-    World w = new World(engine, 2);
-    TenantScope scope = engine.forTenant(w.tenantId);
+    GroupCommitTestBase.Engine e = probedEngine();
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
     PointsChange paid = PointsChange.of(5, "purchase").withIdempotencyKey("paid");
     PointsResult first = scope.points().award(w.ref(0), paid);
     List<PointsOperation> ops = List.of(
@@ -269,10 +273,10 @@ abstract class BulkPointsTestBase {
         PointsOperation.deductUpToBalance(w.ref(1), PointsChange.of(4, "refund")),
         PointsOperation.award(w.ref(1), PointsChange.of(0, "purchase")));
 
-    probe.clear();
+    e.probe().clear();
     List<PointsOutcome> out = scope.points().applyAll(ops);
 
-    assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, 0, false)), probe.transactions(),
+    assertEquals(List.of(new GroupCommitProbe.Tx(0, 0, 0, false)), e.probe().transactions(),
         "one transaction, rolled back, and the chunk not run again");
     assertTrue(ok(out, 0).replayed());
     assertEquals(first.entry(), ok(out, 0).entry());
@@ -286,14 +290,13 @@ abstract class BulkPointsTestBase {
 
   @Test
   void aStoreFailureOfOneOperationFailsThatOperationAlone() {
-    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
-    LoyaltyEngine engine = engines.build(engines.builder(probe, 0));
-    World w = new World(engine, 3);
-    TenantScope scope = engine.forTenant(w.tenantId);
+    GroupCommitTestBase.Engine e = probedEngine();
+    World w = new World(e.engine(), 3);
+    TenantScope scope = e.scope(w);
     long refused = w.participants.get(1);
     // The store refuses every event of participant 1 (a plain storage failure, as a constraint or a trigger of
     // the host's would be): the single call of that operation fails with STORAGE_UNAVAILABLE, changing nothing.
-    probe.poisonEvents(event -> java.util.Objects.equals(event.participantId(), refused));
+    e.probe().poisonEvents(event -> java.util.Objects.equals(event.participantId(), refused));
     LoyaltyException single = assertThrows(LoyaltyException.class,
         () -> scope.points().award(w.ref(1), PointsChange.of(5, "purchase")));
     assertEquals(ErrorCode.STORAGE_UNAVAILABLE, single.code());

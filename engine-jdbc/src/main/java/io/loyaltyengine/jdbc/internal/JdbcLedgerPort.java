@@ -169,7 +169,6 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
             .execute());
   }
 
-
   private static void requireNotNegative(long amount) {
     if (amount < 0) {
       throw new IllegalArgumentException("amount must not be negative but was " + amount);
