@@ -3,7 +3,7 @@ package io.loyaltyengine;
 import java.util.List;
 
 /**
- * One page of a keyset-paginated list.
+ * One page of a keyset-paginated list. Immutable when its entries are, as every entry type the engine returns is.
  *
  * @param items the entries of this page, in the list's order; unmodifiable
  * @param nextId the cursor to pass to {@link Keyset#after(long, int)} for the next page, or {@code null} when this

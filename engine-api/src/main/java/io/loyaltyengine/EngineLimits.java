@@ -1,7 +1,7 @@
 package io.loyaltyengine;
 
 /**
- * Bounds the engine enforces on input, validated when set.
+ * Bounds the engine enforces on input, validated when set. Immutable.
  *
  * <p>Defaults: 50 metadata keys of at most 64 characters, string values of at most 1,000 characters, and at most
  * 1,000,000,000 points in one award or deduction. Lengths are counted in Unicode code points, so an emoji counts once.

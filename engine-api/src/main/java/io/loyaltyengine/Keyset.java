@@ -2,6 +2,7 @@ package io.loyaltyengine;
 
 /**
  * A request for one page of a keyset-paginated list: the entries after a cursor, at most {@code limit} of them.
+ * Immutable; the canonical constructor validates.
  *
  * <p>Start with {@link #first(int)}; continue with {@link #after(long, int)} passing the {@link CursorPage#nextId()}
  * of the page before. Keyset pages stay correct while entries are added or removed between requests.

@@ -3,7 +3,8 @@ package io.loyaltyengine;
 import java.util.List;
 
 /**
- * One numbered page of a list, with the totals an admin screen shows.
+ * One numbered page of a list, with the totals an admin screen shows. Immutable when its entries are, as every entry
+ * type the engine returns is.
  *
  * @param items the entries of this page; unmodifiable
  * @param page the page number, from 1

@@ -1,7 +1,8 @@
 package io.loyaltyengine;
 
 /**
- * A request for a numbered page: page {@code page} (from 1) of {@code limit} entries.
+ * A request for a numbered page: page {@code page} (from 1) of {@code limit} entries. Immutable; the canonical
+ * constructor validates.
  *
  * <p>Numbered pages suit admin screens that show "page 3 of 12"; lists that are walked to the end should use
  * {@link Keyset} instead, which stays correct while entries are added.

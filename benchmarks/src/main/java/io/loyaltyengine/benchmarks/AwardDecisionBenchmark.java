@@ -20,6 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * checks the amount's sign and the overflow bound.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AwardDecisionBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>JMH state of scope Thread: each benchmark thread has its own instance; its fields are set when it is built and
+ * only read by the measured methods.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -29,6 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * array. Sampling mode: medians (p0.50) are what a loaded machine disturbs least.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar BoardIndexBenchmark -f 1 -wi 2 -i 3 -w 1 -r 1}
+ *
+ * <p>Not thread-safe: JMH state of scope Thread, so each benchmark thread builds its own in setup; the measured
+ * methods change it (the probe cursor, the scores, the board).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)

@@ -26,6 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * of the raw batch on H2 and PostgreSQL.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar BulkAwardBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Thread-safe: stateless; the measured methods' state is {@link StoreState}, {@link WithARefusal} (shared by the
+ * benchmark's threads) and {@link Worker} (one per thread).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -46,7 +49,12 @@ public class BulkAwardBenchmark {
   /** Where {@link WithARefusal} puts its refused operation: the middle of the call. */
   static final int REFUSED = BULK / 2;
 
-  /** The bulk awards with the one at {@link #REFUSED} replaced by a deduction no balance covers. */
+  /**
+   * The bulk awards with the one at {@link #REFUSED} replaced by a deduction no balance covers.
+   *
+   * <p>JMH state of scope Benchmark: shared by the benchmark's threads; its list is set in setup (an unmodifiable
+   * copy) and only read by the measured method.
+   */
   @State(Scope.Benchmark)
   public static class WithARefusal {
     /** The operations of one call. */

@@ -38,7 +38,12 @@ public class CouponBenchmark {
   /** Codes per second the first top-up assumes in memory. */
   private static final long FIRST_RATE_IN_MEMORY = 100_000;
 
-  /** The pool's level: codes taken so far, and the most one iteration took. */
+  /**
+   * The pool's level: codes taken so far, and the most one iteration took.
+   *
+   * <p>Not thread-safe: JMH state of scope Thread, one per benchmark thread, whose measured methods count the codes
+   * they took in it.
+   */
   @State(Scope.Thread)
   public static class Pool {
     long taken;

@@ -43,6 +43,9 @@ public class CouponUploadBenchmark {
    * The pool, filled with {@value #PRELOADED} codes before the trial, and the database's statistics brought up to date
    * then: without them PostgreSQL plans the look-up of the codes already in the pool for a table of a few rows and
    * scans the whole pool (it grows by about a hundred thousand codes a trial, too fast for autovacuum's analysis).
+   *
+   * <p>Thread-safe: it has no fields. JMH state of scope Thread, whose trial setup fills the pool in the store (the
+   * benchmark runs one thread).
    */
   @State(Scope.Thread)
   public static class Preloaded {

@@ -34,6 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * nanoseconds, since the targets are stated that way (legacy decode under 300 ns, signed verify under 2 us).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ReferralCodeBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Not thread-safe (the baseline's {@link Mac} is not): JMH state of scope Thread, so each benchmark thread has
+ * its own; its fields are set in setup and only read by the measured methods.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

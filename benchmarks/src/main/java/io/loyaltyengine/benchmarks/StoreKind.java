@@ -2,7 +2,7 @@ package io.loyaltyengine.benchmarks;
 
 /**
  * The store a storage benchmark runs on, the {@code store} parameter of {@link StoreState}. The engine and its raw
- * baseline always run on the same kind of store, each on a database of its own.
+ * baseline always run on the same kind of store, each on a database of its own. Immutable.
  */
 public enum StoreKind {
   /**

@@ -1,7 +1,7 @@
 package io.loyaltyengine.brand;
 
 /**
- * A request to create a brand.
+ * A request to create a brand. Immutable.
  *
  * <p>{@code website} may be a URL or a bare host name; the engine keeps the host name only, lower-cased, in ASCII
  * form: {@code https://Shop.Example.com/path} becomes {@code shop.example.com}, and an internationalized name is

@@ -1,7 +1,7 @@
 package io.loyaltyengine.campaign;
 
 /**
- * The life of a campaign: DRAFT -> IN_PROGRESS <-> PAUSED, and any state -> ENDED, which is final.
+ * The life of a campaign: DRAFT -> IN_PROGRESS <-> PAUSED, and any state -> ENDED, which is final. Immutable.
  */
 public enum CampaignStatus {
   /** Being set up. */

@@ -1,6 +1,6 @@
 package io.loyaltyengine.campaign;
 
-/** Whether anyone may join a campaign, or only participants the host enrols. */
+/** Whether anyone may join a campaign, or only participants the host enrols. Immutable. */
 public enum CampaignVisibility {
   /** Open to anyone. */
   PUBLIC,

@@ -6,7 +6,7 @@ import java.time.ZoneOffset;
 /**
  * A request to create a campaign. {@code name} is 1..200 characters. A null {@code status} means
  * {@link CampaignStatus#DRAFT} (the only other allowed initial status is IN_PROGRESS), a null {@code visibility}
- * means {@link CampaignVisibility#PUBLIC}, and a null {@code timeZone} means UTC.
+ * means {@link CampaignVisibility#PUBLIC}, and a null {@code timeZone} means UTC. Immutable.
  *
  * @param brandId the owning brand
  * @param name display name

@@ -4,7 +4,7 @@ import io.loyaltyengine.rewards.RewardType;
 
 /**
  * A request to add a reward to a campaign's catalog. {@code name} 1..200, {@code description} at most 2,000,
- * {@code pointsCost} 1..the engine's points limit, {@code stock} 0..1,000,000,000 or null (unlimited).
+ * {@code pointsCost} 1..the engine's points limit, {@code stock} 0..1,000,000,000 or null (unlimited). Immutable.
  *
  * @param campaignId the campaign
  * @param name display name

@@ -2,7 +2,7 @@ package io.loyaltyengine.events;
 
 /**
  * What happened. Each capability of the engine adds its own types; existing types keep their meaning and their
- * {@link #wireName()}, which is what webhooks and the change feed carry.
+ * {@link #wireName()}, which is what webhooks and the change feed carry. Immutable.
  */
 public enum EventType {
   /** A participant was enrolled. Payload: the participant. */

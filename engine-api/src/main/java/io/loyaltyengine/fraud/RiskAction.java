@@ -1,6 +1,6 @@
 package io.loyaltyengine.fraud;
 
-/** What a campaign does with a referral of a given risk level. */
+/** What a campaign does with a referral of a given risk level. Immutable. */
 public enum RiskAction {
   /** The referral counts toward the referrer's goal as any other. */
   COUNT,

@@ -1,6 +1,6 @@
 package io.loyaltyengine.fraud;
 
-/** How likely a referral is fraudulent, lowest first. */
+/** How likely a referral is fraudulent, lowest first. Immutable. */
 public enum RiskLevel {
   /** No rule raised a signal. */
   LOW,

@@ -8,7 +8,8 @@ import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
 
 /**
- * The validated settings of one engine, handed from the builder to the implementation. Not API.
+ * The validated settings of one engine, handed from the builder to the implementation. Not API. Thread-safe: each
+ * component is immutable or thread-safe.
  *
  * @param storage where state lives; owned by the engine from now on
  * @param clock the time source

@@ -1,6 +1,6 @@
 package io.loyaltyengine.leaderboard;
 
-/** What a board's score counts. */
+/** What a board's score counts. Immutable. */
 public enum BoardMetric {
   /** Loyalty actions recorded (toward any of the campaign's rewards). */
   ACTIONS,

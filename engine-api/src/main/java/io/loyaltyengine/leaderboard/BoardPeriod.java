@@ -1,6 +1,6 @@
 package io.loyaltyengine.leaderboard;
 
-/** Which scores a board ranks. Months are calendar months in the campaign's time zone. */
+/** Which scores a board ranks. Months are calendar months in the campaign's time zone. Immutable. */
 public enum BoardPeriod {
   /** Everything ever recorded. */
   ALL_TIME,

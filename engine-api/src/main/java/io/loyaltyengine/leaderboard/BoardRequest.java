@@ -2,7 +2,7 @@ package io.loyaltyengine.leaderboard;
 
 /**
  * A page of a board to read. Start from {@link #of(long, BoardPeriod)} and narrow. Validated by the engine:
- * {@code limit} 2..100.
+ * {@code limit} 2..100. Immutable.
  *
  * @param campaignId the campaign
  * @param period which scores

@@ -1,6 +1,6 @@
 package io.loyaltyengine.leaderboard;
 
-/** How fresh a board read must be. */
+/** How fresh a board read must be. Immutable. */
 public enum Consistency {
   /**
    * From the engine's in-process index: this instance's own writes at once, other instances' within the documented

@@ -1,10 +1,13 @@
 package io.loyaltyengine.participant;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A request to enrol a participant in a campaign. Only {@code email} is required. Validated by the engine
- * (see {@link Participants} for the rules). {@link #toString()} hides personal data.
+ * (see {@link Participants} for the rules). {@link #toString()} hides personal data. Immutable; the canonical
+ * constructor copies {@code metadata}.
  *
  * @param email the email (required)
  * @param firstName first name, or {@code null}
@@ -15,6 +18,11 @@ import java.util.Map;
  */
 public record NewParticipant(String email, String firstName, String lastName, String ipAddress, String tier,
     Map<String, Object> metadata) {
+
+  /** Copies {@code metadata} into an unmodifiable map; its entries are validated by the engine, not here. */
+  public NewParticipant {
+    metadata = metadata == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+  }
 
   /** A participant with only an email. */
   public static NewParticipant withEmail(String email) {

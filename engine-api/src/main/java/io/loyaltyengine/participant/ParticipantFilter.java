@@ -1,7 +1,7 @@
 package io.loyaltyengine.participant;
 
 /**
- * Narrows a participant list. Both parts are optional; {@link #all()} matches everyone.
+ * Narrows a participant list. Both parts are optional; {@link #all()} matches everyone. Immutable.
  *
  * @param search case-insensitive text matched anywhere in the first name, last name or email; {@code null} for none
  * @param tier exact tier name; {@code null} for any tier

@@ -2,7 +2,8 @@ package io.loyaltyengine.participant;
 
 /**
  * Names a participant: by id, or by email within a campaign. The email is sanitized before lookup, so any alias
- * that sanitizes to the same form finds the same participant.
+ * that sanitizes to the same form finds the same participant. Immutable: its only implementations are the records
+ * {@link ById} and {@link ByEmail}.
  */
 public sealed interface ParticipantRef {
 

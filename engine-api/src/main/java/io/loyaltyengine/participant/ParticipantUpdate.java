@@ -8,7 +8,7 @@ import java.util.Map;
  * A change to a participant's profile. A field left {@code null} is unchanged; an empty string clears an optional
  * text field ({@code firstName}, {@code lastName}, {@code ipAddress}, {@code tier}). {@code metadata} is merged
  * shallowly: new keys are added, existing keys replaced, and a key mapped to {@code null} is removed.
- * {@link #toString()} hides personal data.
+ * {@link #toString()} hides personal data. Immutable; the canonical constructor copies {@code metadata}.
  *
  * @param email a new email, or {@code null}
  * @param firstName a new first name, {@code ""} to clear, or {@code null}

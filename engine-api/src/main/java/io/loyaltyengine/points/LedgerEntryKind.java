@@ -1,6 +1,6 @@
 package io.loyaltyengine.points;
 
-/** Whether a ledger entry added or took away points. */
+/** Whether a ledger entry added or took away points. Immutable. */
 public enum LedgerEntryKind {
   /** Points added; also raises lifetime points. */
   AWARD,

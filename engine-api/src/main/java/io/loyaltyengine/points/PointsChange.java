@@ -1,7 +1,7 @@
 package io.loyaltyengine.points;
 
 /**
- * A request to award or deduct points.
+ * A request to award or deduct points. Immutable.
  *
  * <p>{@code amount} must be positive and at most {@link io.loyaltyengine.EngineLimits#maxPointsPerOperation()};
  * {@code type} is 1..64 characters of letters, digits and {@code _ - . :}; {@code description} is at most 500

@@ -13,7 +13,7 @@ import java.util.Objects;
 public record PointsOperation(io.loyaltyengine.participant.ParticipantRef participant, Kind kind,
     PointsChange change) {
 
-  /** What an operation does. */
+  /** What an operation does. Immutable. */
   public enum Kind {
     /** As {@link Points#award}. */
     AWARD,

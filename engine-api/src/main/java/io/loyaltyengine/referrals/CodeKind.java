@@ -1,6 +1,6 @@
 package io.loyaltyengine.referrals;
 
-/** The forms of referral code the engine reads. */
+/** The forms of referral code the engine reads. Immutable. */
 public enum CodeKind {
   /**
    * The hosted products' legacy form: base64 of {@code campaign_id:social_type:participant_id[:invited_id]} (either

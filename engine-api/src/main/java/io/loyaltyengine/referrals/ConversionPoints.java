@@ -16,7 +16,7 @@ import java.util.Objects;
  *     null
  */
 public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) {
-  /** The rules. */
+  /** The rules. Immutable. */
   public enum Mode {
     /** Conversions award no points. */
     NONE,

@@ -1,6 +1,6 @@
 package io.loyaltyengine.referrals;
 
-/** Where a conversion is in its life. */
+/** Where a conversion is in its life. Immutable. */
 public enum ConversionStatus {
   /** Tracked; its points were awarded. */
   CONVERTED,

@@ -3,7 +3,7 @@ package io.loyaltyengine.referrals;
 import java.math.BigDecimal;
 
 /**
- * A conversion to track: an order placed through a referral code.
+ * A conversion to track: an order placed through a referral code. Immutable.
  *
  * @param code the referral code (any kind)
  * @param orderId the host's order id, 1..128 printable ASCII; a conversion is tracked once per order id and campaign

@@ -1,6 +1,6 @@
 package io.loyaltyengine.referrals;
 
-/** When a referral counts toward the referrer's reward. */
+/** When a referral counts toward the referrer's reward. Immutable. */
 public enum ReferralGoal {
   /** When the invited person signs up with the referrer's code. */
   SIGNUP,

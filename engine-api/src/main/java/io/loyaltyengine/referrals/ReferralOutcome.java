@@ -1,6 +1,6 @@
 package io.loyaltyengine.referrals;
 
-/** What a signup did about its referral code. */
+/** What a signup did about its referral code. Immutable. */
 public enum ReferralOutcome {
   /** No code was given. */
   NONE,

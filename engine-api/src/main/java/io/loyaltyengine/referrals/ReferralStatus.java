@@ -1,6 +1,6 @@
 package io.loyaltyengine.referrals;
 
-/** Whether a recorded referral counted toward the referrer's goal. */
+/** Whether a recorded referral counted toward the referrer's goal. Immutable. */
 public enum ReferralStatus {
   /** It counted (a loyalty action of the referrer toward the campaign's referrer reward). */
   COUNTED,

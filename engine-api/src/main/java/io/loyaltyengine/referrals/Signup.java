@@ -4,6 +4,7 @@ import io.loyaltyengine.participant.NewParticipant;
 
 /**
  * A signup: a person joins a campaign, optionally with a referral code. {@link #toString()} hides personal data.
+ * Immutable.
  *
  * @param participant the person (email required; found if already enrolled, else enrolled); its IP address, if any,
  *     is screened

@@ -1,7 +1,7 @@
 package io.loyaltyengine.referrals;
 
 /**
- * Something to track on a referral code. {@link #toString()} hides the visitor id.
+ * Something to track on a referral code. Immutable. {@link #toString()} hides the visitor id.
  *
  * @param code the referral code (any kind)
  * @param kind what happened

@@ -1,6 +1,6 @@
 package io.loyaltyengine.referrals;
 
-/** What was tracked on a referral code. */
+/** What was tracked on a referral code. Immutable. */
 public enum TrackKind {
   /** The referrer's share widget or link was shown. */
   IMPRESSION,

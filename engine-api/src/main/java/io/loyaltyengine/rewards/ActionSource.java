@@ -1,6 +1,6 @@
 package io.loyaltyengine.rewards;
 
-/** Where a loyalty action came from; kept with the action. */
+/** Where a loyalty action came from; kept with the action. Immutable. */
 public enum ActionSource {
   /** The participant did it (a purchase, a share, a visit). */
   DIRECT,

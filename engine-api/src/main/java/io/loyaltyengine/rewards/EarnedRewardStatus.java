@@ -2,7 +2,7 @@ package io.loyaltyengine.rewards;
 
 /**
  * The life of an earned reward: PENDING -> APPROVED -> FULFILLED, or PENDING -> REMOVED. Any other move is an
- * {@link io.loyaltyengine.ErrorCode#INVALID_TRANSITION} and changes nothing.
+ * {@link io.loyaltyengine.ErrorCode#INVALID_TRANSITION} and changes nothing. Immutable.
  */
 public enum EarnedRewardStatus {
   /** Earned, waiting for approval (manual campaigns). */

@@ -1,6 +1,8 @@
 package io.loyaltyengine.rewards;
 
 import io.loyaltyengine.participant.ParticipantRef;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -10,6 +12,8 @@ import java.util.Map;
  * {@code addParticipantIfNoneExists} is false (then an unknown email is NOT_FOUND). With an idempotency key, a retry
  * returns the first result and records nothing new. {@code invited} names the invited participant of a referral
  * (source REFERRAL) for two-way rewards.
+ *
+ * <p>Immutable; the canonical constructor copies {@code metadata}.
  *
  * @param participant who acted
  * @param campaignRewardId the reward the action counts toward
@@ -21,6 +25,11 @@ import java.util.Map;
  */
 public record LoyaltyAction(ParticipantRef participant, long campaignRewardId, ActionSource source,
     Map<String, Object> metadata, boolean addParticipantIfNoneExists, ParticipantRef invited, String idempotencyKey) {
+
+  /** Copies {@code metadata} into an unmodifiable map; its entries are validated by the engine, not here. */
+  public LoyaltyAction {
+    metadata = metadata == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+  }
 
   /** A direct action toward a reward. */
   public static LoyaltyAction of(ParticipantRef participant, long campaignRewardId) {

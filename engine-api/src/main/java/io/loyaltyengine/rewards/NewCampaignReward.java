@@ -3,7 +3,7 @@ package io.loyaltyengine.rewards;
 /**
  * A request to define a campaign reward. Start from a factory per type, then narrow:
  * {@code NewCampaignReward.points("Free coffee", 100, 10).withLimit(3)}. By default a reward is earned once
- * ({@code limit} 1) by the participant whose actions reach the goal.
+ * ({@code limit} 1) by the participant whose actions reach the goal. Immutable.
  *
  * <p>Validated by the engine: {@code name} 1..200; {@code conversionsRequired} 1..1,000,000; {@code limit} 1..1,000,000
  * or null (unlimited); POINTS 1..the engine's points limit; CUSTOM_MESSAGE 1..2,000 characters; CASH a positive amount

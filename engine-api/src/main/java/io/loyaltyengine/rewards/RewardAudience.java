@@ -1,6 +1,6 @@
 package io.loyaltyengine.rewards;
 
-/** Who earns a campaign reward. */
+/** Who earns a campaign reward. Immutable. */
 public enum RewardAudience {
   /** The participant whose loyalty actions reach the goal. */
   PARTICIPANT,

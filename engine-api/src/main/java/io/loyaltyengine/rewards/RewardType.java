@@ -1,6 +1,6 @@
 package io.loyaltyengine.rewards;
 
-/** What a reward gives the participant who earns it. */
+/** What a reward gives the participant who earns it. Immutable. */
 public enum RewardType {
   /** Points added to the ledger when the reward is approved. */
   POINTS,

@@ -1,7 +1,7 @@
 package io.loyaltyengine.tenant;
 
 /**
- * A request to create a tenant. Validated by the engine: {@code name} is required, 1..200 characters.
+ * A request to create a tenant. Validated by the engine: {@code name} is required, 1..200 characters. Immutable.
  *
  * @param name display name
  * @param type business or member

@@ -1,6 +1,6 @@
 package io.loyaltyengine.tenant;
 
-/** Whether a tenant is a business account or a member (individual) account. */
+/** Whether a tenant is a business account or a member (individual) account. Immutable. */
 public enum TenantType {
   /** A business that runs programs for its customers. */
   BUSINESS,

@@ -4,7 +4,7 @@ import io.loyaltyengine.events.EventFilter;
 
 /**
  * A request to register a webhook endpoint: an {@code https} URL (or {@code http} where the engine's
- * {@link WebhookAddressPolicy} allows loopback or private addresses), and which events it wants.
+ * {@link WebhookAddressPolicy} allows loopback or private addresses), and which events it wants. Immutable.
  *
  * @param url where events are POSTed
  * @param filter which events; null means every event of the tenant

@@ -2,7 +2,7 @@ package io.loyaltyengine.webhooks;
 
 /**
  * Which network addresses webhook endpoints may resolve to. The default refuses every address that is not public,
- * so that a tenant cannot point the engine at the host's own network (server-side request forgery).
+ * so that a tenant cannot point the engine at the host's own network (server-side request forgery). Immutable.
  */
 public enum WebhookAddressPolicy {
   /**

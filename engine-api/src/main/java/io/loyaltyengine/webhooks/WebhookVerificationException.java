@@ -14,7 +14,7 @@ import java.util.Objects;
 public final class WebhookVerificationException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** What went wrong. Constants are never renamed or removed; new ones may be added. */
+  /** What went wrong. Constants are never renamed or removed; new ones may be added. Immutable. */
   public enum Reason {
     /** A {@code webhook-id}, {@code webhook-timestamp} or {@code webhook-signature} header is missing or blank. */
     MISSING_HEADER,

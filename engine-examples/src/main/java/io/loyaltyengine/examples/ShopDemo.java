@@ -34,6 +34,8 @@ import java.util.Map;
  *
  * <p>Run with {@code ./mvnw -q -pl engine-examples -am package exec:java -DskipTests}. The database is an H2 file
  * under {@code target/demo-shop} (pass another directory as the first argument); each run starts afresh.
+ *
+ * <p>Not thread-safe; a program, run once per process.
  */
 public final class ShopDemo {
   private ShopDemo() {

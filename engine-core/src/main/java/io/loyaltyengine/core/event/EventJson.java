@@ -129,7 +129,11 @@ public final class EventJson {
     }
   }
 
-  /** Writes one JSON value with a streaming generator. */
+  /**
+   * Writes one JSON value with a streaming generator.
+   *
+   * <p>Need not be thread-safe: {@link EventJson#write(Body)} runs it once, on the calling thread.
+   */
   @FunctionalInterface
   public interface Body {
     /** Writes the value. */

@@ -17,7 +17,7 @@ public final class Listeners {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   /**
-   * A registered listener.
+   * A registered listener. Immutable.
    *
    * @param name its stable name
    * @param filter which events it wants

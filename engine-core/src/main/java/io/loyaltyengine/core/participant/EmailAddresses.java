@@ -28,7 +28,7 @@ public final class EmailAddresses {
   }
 
   /**
-   * An email as given (stripped) and its sanitized form.
+   * An email as given (stripped) and its sanitized form. Immutable.
    *
    * @param given the stripped email
    * @param sanitized the form uniqueness is decided on

@@ -280,7 +280,11 @@ public final class ParticipantService implements Participants {
     };
   }
 
-  /** Resolves a validated participant reference inside a unit of work. */
+  /**
+   * Resolves a validated participant reference inside a unit of work.
+   *
+   * <p>Thread-safe: the resolvers {@link ParticipantService#resolver} makes are immutable.
+   */
   @FunctionalInterface
   public interface Resolver {
     /**

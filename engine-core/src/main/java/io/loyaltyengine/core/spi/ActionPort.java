@@ -12,6 +12,8 @@ import java.util.Optional;
  * {@link #increment} is atomic in the store (a row created if absent, then one conditional {@code count + 1} update
  * returning the new value), so concurrent increments each get a distinct result: that is what makes each goal cycle
  * unlock exactly once.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface ActionPort {
   /**

@@ -7,6 +7,7 @@ import java.util.Map;
 
 /**
  * A recorded loyalty action, with the counts it produced (so an idempotent retry can answer as the first call did).
+ * Immutable.
  *
  * @param actionId the action's id
  * @param tenantId the tenant

@@ -4,7 +4,11 @@ import io.loyaltyengine.brand.Brand;
 import java.util.List;
 import java.util.Optional;
 
-/** Brands of a tenant. */
+/**
+ * Brands of a tenant.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
+ */
 public interface BrandPort {
   /**
    * Inserts a new brand.

@@ -5,7 +5,11 @@ import io.loyaltyengine.campaign.CampaignStatus;
 import java.util.List;
 import java.util.Optional;
 
-/** Campaigns of a tenant. */
+/**
+ * Campaigns of a tenant.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
+ */
 public interface CampaignPort {
   /** Inserts a new campaign; its brand exists in the same tenant. */
   void insert(Campaign campaign);

@@ -6,7 +6,11 @@ import io.loyaltyengine.rewards.RewardType;
 import java.util.List;
 import java.util.Optional;
 
-/** Catalog rewards, their stock, and redemptions. */
+/**
+ * Catalog rewards, their stock, and redemptions.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
+ */
 public interface CatalogPort {
   /** Inserts a catalog reward. */
   void insert(CatalogReward reward);

@@ -10,6 +10,8 @@ import java.util.Optional;
 /**
  * Coupon pools. {@link #assignNext} takes the free code with the lowest id and marks it assigned in one atomic step
  * ({@code FOR UPDATE SKIP LOCKED} and a conditional update on PostgreSQL), so a code never goes to two rewards.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface CouponPort {
   /** Which of {@code codes} the campaign's pool already holds. */

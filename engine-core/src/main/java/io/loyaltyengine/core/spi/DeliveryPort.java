@@ -19,6 +19,8 @@ import java.util.Set;
  *
  * <p>Updates after an attempt are compare-and-set on the lease owner, so an instance whose lease ran out cannot
  * overwrite what the new holder did; a success is always recorded.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface DeliveryPort {
   /** Creates a delivery as given (the dispatcher makes it PENDING and due at once). Creating one that exists does nothing. */

@@ -3,7 +3,7 @@ package io.loyaltyengine.core.spi;
 import java.time.Instant;
 
 /**
- * A delivery of one event to one subscriber (a listener name, or {@code webhook:<endpointId>}).
+ * A delivery of one event to one subscriber (a listener name, or {@code webhook:<endpointId>}). Immutable.
  *
  * @param tenantId the event's tenant
  * @param eventId the event

@@ -1,6 +1,6 @@
 package io.loyaltyengine.core.spi;
 
-/** Where a delivery of one event to one subscriber stands. */
+/** Where a delivery of one event to one subscriber stands. Immutable. */
 public enum DeliveryStatus {
   /** Waiting for its next attempt (possibly leased to an instance). */
   PENDING,

@@ -9,6 +9,8 @@ import java.util.Optional;
 /**
  * Earned rewards. Moves between statuses are compare-and-set on the status, so two concurrent moves of one reward
  * cannot both succeed.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface EarnedRewardPort {
   /**

@@ -5,7 +5,7 @@ import io.loyaltyengine.events.LoyaltyEvent;
 import java.time.Instant;
 
 /**
- * An event as stored in the outbox.
+ * An event as stored in the outbox. Immutable.
  *
  * @param eventId the event's id
  * @param tenantId the tenant

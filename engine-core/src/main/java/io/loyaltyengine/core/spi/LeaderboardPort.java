@@ -26,6 +26,8 @@ import java.util.Optional;
  * what changed since a time ({@link #changedSince}, {@link #removedSince}, and new members through
  * {@link #createdSince}); each returns the oldest changes first, so a reader cut off by {@code limit} continues
  * from the last time it saw.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface LeaderboardPort {
   /** Adds awarded points to a participant's counter of a month (0: all time), creating it at 0 (atomic). */

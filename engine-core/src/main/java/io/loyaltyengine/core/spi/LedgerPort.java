@@ -9,6 +9,8 @@ import java.util.Optional;
 /**
  * Balances and the ledger. Balance changes are single conditional updates in the store; they take the
  * participant's row lock until the end of the transaction, which orders concurrent changes of one participant.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface LedgerPort {
   /**

@@ -12,6 +12,8 @@ import java.util.Optional;
  * {@link io.loyaltyengine.core.participant.ParticipantSearch#searchText(Participant)} contains
  * {@link io.loyaltyengine.core.participant.ParticipantSearch#normalize(String) normalize(s)} as a plain substring
  * (no wildcards: {@code %} and {@code _} match themselves). A tier filter matches the tier exactly.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface ParticipantPort {
   /**

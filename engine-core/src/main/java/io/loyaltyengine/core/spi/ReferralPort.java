@@ -16,6 +16,8 @@ import java.util.Optional;
  * returns true (a loser waits for the winner's transaction as a unique index does, and then returns false). So a
  * participant has at most one referrer, one signup record and one short code; a visitor counts once per referrer; an
  * order id converts once per campaign.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface ReferralPort {
   /** Creates or replaces a campaign's referral settings. */

@@ -5,7 +5,11 @@ import io.loyaltyengine.rewards.RewardProgram;
 import java.util.List;
 import java.util.Optional;
 
-/** Campaign rewards and reward programs (a campaign's reward settings). */
+/**
+ * Campaign rewards and reward programs (a campaign's reward settings).
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
+ */
 public interface RewardPort {
   /** Inserts a campaign reward. */
   void insert(CampaignReward reward);

@@ -4,7 +4,7 @@ import java.time.Instant;
 
 /**
  * A tenant's key for signed referral codes. Keys are numbered from 1; the highest signs new codes, every key
- * verifies.
+ * verifies. Immutable.
  *
  * @param tenantId the tenant
  * @param keyId the key's number

@@ -1,6 +1,9 @@
 package io.loyaltyengine.core.spi;
 
-/** Optional abilities of a storage backend; the contract suite skips, with a reason, tests of abilities a backend lacks. */
+/**
+ * Optional abilities of a storage backend; the contract suite skips, with a reason, tests of abilities a backend lacks.
+ * Immutable.
+ */
 public enum StorageCapability {
   /** Engine operations can join a transaction the host opened ({@link Storage#inHostTransaction}). */
   HOST_TRANSACTIONS,

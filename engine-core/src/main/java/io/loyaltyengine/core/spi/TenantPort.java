@@ -3,7 +3,11 @@ package io.loyaltyengine.core.spi;
 import io.loyaltyengine.tenant.Tenant;
 import java.util.Optional;
 
-/** Tenants. */
+/**
+ * Tenants.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
+ */
 public interface TenantPort {
   /** Inserts a new tenant. */
   void insert(Tenant tenant);

@@ -1,6 +1,6 @@
 package io.loyaltyengine.core.spi;
 
-/** The unique constraints whose violation the engine turns into a typed result. */
+/** The unique constraints whose violation the engine turns into a typed result. Immutable. */
 public enum UniqueKey {
   /** A tenant's brands have distinct domains. */
   BRAND_DOMAIN,

@@ -3,7 +3,11 @@ package io.loyaltyengine.core.spi;
 import java.util.List;
 import java.util.Optional;
 
-/** Webhook endpoints of a tenant. */
+/**
+ * Webhook endpoints of a tenant.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
+ */
 public interface WebhookEndpointPort {
   /** Inserts a new endpoint. */
   void insert(WebhookEndpointRecord endpoint);

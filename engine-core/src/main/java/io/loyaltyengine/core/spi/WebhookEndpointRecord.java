@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.Set;
 
 /**
- * A webhook endpoint as stored, secrets included.
+ * A webhook endpoint as stored, secrets included. Immutable.
  *
  * @param tenantId the owning tenant
  * @param endpointId the endpoint's id

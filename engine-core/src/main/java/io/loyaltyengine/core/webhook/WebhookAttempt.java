@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public record WebhookAttempt(Result result, int status, Duration retryAfter, String error) {
 
-  /** What the dispatcher should do with the delivery. */
+  /** What the dispatcher should do with the delivery. Immutable. */
   public enum Result {
     /** A 2xx answer: the delivery is done. */
     SUCCESS,

@@ -116,7 +116,11 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     return Optional.empty();
   }
 
-  /** The backend's stored event rows, read beside the ports (see {@link #eventTables()}). */
+  /**
+   * The backend's stored event rows, read beside the ports (see {@link #eventTables()}).
+   *
+   * <p>Need not be thread-safe: a test reads it only on its own thread.
+   */
   public interface EventTables {
     /** How many deliveries of the event are stored, whatever their status. */
     long deliveryRows(long tenantId, long eventId);

@@ -427,7 +427,7 @@ public final class LeaderboardScenario {
     }
   }
 
-  /** What an operation does. */
+  /** What an operation does. Immutable. */
   public enum Kind {
     /** A loyalty action by email (enrols). */
     ACT,

@@ -503,7 +503,7 @@ public final class ReferralScenario {
   }
 
   /**
-   * A basic signup, without a code.
+   * A basic signup, without a code. Immutable and thread-safe.
    *
    * @param slot the person
    * @param email the email they sign up with (an alias of the person's)
@@ -530,7 +530,7 @@ public final class ReferralScenario {
   }
 
   /**
-   * A referral signup.
+   * A referral signup. Immutable and thread-safe.
    *
    * @param invitee the person signing up
    * @param email the email they sign up with (an alias of the person's)
@@ -627,7 +627,7 @@ public final class ReferralScenario {
   }
 
   /**
-   * Deletes the person's participant (NOT_FOUND if not enrolled).
+   * Deletes the person's participant (NOT_FOUND if not enrolled). Immutable and thread-safe.
    *
    * @param slot the person
    */
@@ -662,7 +662,7 @@ public final class ReferralScenario {
   }
 
   /**
-   * Tracks a conversion with the person's code.
+   * Tracks a conversion with the person's code. Immutable and thread-safe.
    *
    * @param slot the person whose code converted
    * @param kind which of their codes
@@ -730,7 +730,7 @@ public final class ReferralScenario {
   }
 
   /**
-   * Reverses the conversion of an order id (NOT_FOUND if never tracked).
+   * Reverses the conversion of an order id (NOT_FOUND if never tracked). Immutable and thread-safe.
    *
    * @param orderId the order id
    */
@@ -782,7 +782,8 @@ public final class ReferralScenario {
   }
 
   /**
-   * The person spends a share of their balance (INSUFFICIENT_POINTS for one point of an empty balance).
+   * The person spends a share of their balance (INSUFFICIENT_POINTS for one point of an empty balance). Immutable
+   * and thread-safe.
    *
    * @param slot the person
    * @param percent the share, 1..100
