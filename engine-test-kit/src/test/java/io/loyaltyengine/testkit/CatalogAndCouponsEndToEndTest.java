@@ -26,7 +26,6 @@ import io.loyaltyengine.coupons.CouponUpload;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.events.EventType;
-import io.loyaltyengine.events.FeedPage;
 import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
@@ -41,7 +40,6 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -189,7 +187,7 @@ class CatalogAndCouponsEndToEndTest {
     LoyaltyEvent event = redeemed.get(0);
     assertEquals(ada.id(), event.participantId());
     assertEquals(campaign.id(), event.campaignId());
-    Map<String, Object> data = json(event);
+    Map<String, Object> data = FeedReads.payload(event);
     assertEquals(Long.toString(r.id()), WebhookTestJson.at(data, "redemption", "id"));
     assertEquals(r.ledgerEntryId(), WebhookTestJson.at(data, "redemption", "ledgerEntryId"));
     assertEquals(300L, WebhookTestJson.at(data, "redemption", "pointsSpent"));
@@ -444,7 +442,7 @@ class CatalogAndCouponsEndToEndTest {
     assertEquals(1, low.size(), "the assignment that leaves the threshold writes the event");
     assertNull(low.get(0).participantId(), "a campaign event");
     assertEquals(campaign.id(), low.get(0).campaignId());
-    Map<String, Object> lowData = json(low.get(0));
+    Map<String, Object> lowData = FeedReads.payload(low.get(0));
     assertEquals(campaign.id(), lowData.get("campaignId"));
     assertEquals(2L, lowData.get("remaining"));
     assertEquals(2L, lowData.get("threshold"));
@@ -461,9 +459,9 @@ class CatalogAndCouponsEndToEndTest {
     List<LoyaltyEvent> empty = events(EventType.COUPON_POOL_EMPTY);
     assertEquals(1, empty.size());
     assertEquals(bob.id(), empty.get(0).participantId());
-    assertEquals(Long.toString(waiting.id()), json(empty.get(0)).get("earnedRewardId"));
-    assertEquals(bob.id(), json(empty.get(0)).get("participantId"));
-    assertEquals(campaign.id(), json(empty.get(0)).get("campaignId"));
+    assertEquals(Long.toString(waiting.id()), FeedReads.payload(empty.get(0)).get("earnedRewardId"));
+    assertEquals(bob.id(), FeedReads.payload(empty.get(0)).get("participantId"));
+    assertEquals(campaign.id(), FeedReads.payload(empty.get(0)).get("campaignId"));
     for (LoyaltyEvent event : events(EventType.COUPON_POOL_EMPTY, EventType.COUPON_POOL_LOW)) {
       for (String code : List.of("C-1", "C-2", "C-3", "C-4", "C-5")) {
         assertFalse(event.payload().contains(code), "no code in an event");
@@ -618,23 +616,7 @@ class CatalogAndCouponsEndToEndTest {
 
   /** The scope's events of these types, after dispatching everything committed, in feed order. */
   private List<LoyaltyEvent> events(EventType... types) {
-    for (int i = 0; !engine.events().dispatch().isIdle(); i++) {
-      assertTrue(i < 1_000, "dispatch did not settle in 1,000 rounds");
-    }
-    List<LoyaltyEvent> all = new ArrayList<>();
-    long position = 0;
-    while (true) {
-      FeedPage page = scope.changeFeed().read(position, EventFilter.types(types), 100);
-      all.addAll(page.events());
-      if (page.nextPosition() == position) {
-        return all;
-      }
-      position = page.nextPosition();
-    }
-  }
-
-  private static Map<String, Object> json(LoyaltyEvent event) {
-    return WebhookTestJson.object(event.payload().getBytes(StandardCharsets.UTF_8));
+    return FeedReads.events(engine, scope, EventFilter.types(types));
   }
 
   private static LoyaltyException assertValidation(String field, org.junit.jupiter.api.function.Executable call) {

@@ -1,5 +1,8 @@
 package io.loyaltyengine.testkit;
 
+import static io.loyaltyengine.testkit.FeedReads.only;
+import static io.loyaltyengine.testkit.FeedReads.payload;
+import static io.loyaltyengine.testkit.FeedReads.types;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -22,7 +25,6 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.events.EventType;
-import io.loyaltyengine.events.FeedPage;
 import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.fraud.RiskAction;
 import io.loyaltyengine.fraud.RiskLevel;
@@ -953,43 +955,12 @@ class ReferralsEndToEndTest {
   }
 
   private void dispatchUntilIdle() {
-    for (int i = 0; i < 1_000; i++) {
-      if (engine.events().dispatch().isIdle()) {
-        return;
-      }
-    }
-    throw new AssertionError("dispatch did not settle in 1,000 rounds");
+    FeedReads.dispatchUntilIdle(engine);
   }
 
   /** Every event of the tenant, or of one participant, in change-feed order (positions them first). */
   private List<LoyaltyEvent> events(Long participantId) {
-    dispatchUntilIdle();
-    List<LoyaltyEvent> all = new ArrayList<>();
-    long position = 0;
-    while (true) {
-      FeedPage page = scope.changeFeed().read(position, EventFilter.all(), 100);
-      all.addAll(page.events());
-      if (page.events().isEmpty()) {
-        break;
-      }
-      position = page.nextPosition();
-    }
-    return participantId == null ? all
-        : all.stream().filter(e -> participantId.equals(e.participantId())).toList();
-  }
-
-  private static List<EventType> types(List<LoyaltyEvent> events) {
-    return events.stream().map(LoyaltyEvent::type).toList();
-  }
-
-  private static LoyaltyEvent only(List<LoyaltyEvent> events, EventType type) {
-    List<LoyaltyEvent> matching = events.stream().filter(e -> e.type() == type).toList();
-    assertEquals(1, matching.size(), "one " + type);
-    return matching.get(0);
-  }
-
-  private static Map<String, Object> payload(LoyaltyEvent event) {
-    return WebhookTestJson.object(event.payload().getBytes(StandardCharsets.UTF_8));
+    return FeedReads.ofParticipant(FeedReads.events(engine, scope, EventFilter.all()), participantId);
   }
 
   /** Runs {@code failing} and checks that the tenant's events, participants and Ada (balance included) are unchanged. */

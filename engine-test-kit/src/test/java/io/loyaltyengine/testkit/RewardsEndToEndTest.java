@@ -1,5 +1,8 @@
 package io.loyaltyengine.testkit;
 
+import static io.loyaltyengine.testkit.FeedReads.only;
+import static io.loyaltyengine.testkit.FeedReads.payload;
+import static io.loyaltyengine.testkit.FeedReads.types;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -21,7 +24,6 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.events.EventType;
-import io.loyaltyengine.events.FeedPage;
 import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.events.ParkedDelivery;
 import io.loyaltyengine.participant.NewParticipant;
@@ -44,7 +46,6 @@ import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.rewards.Rewards;
 import io.loyaltyengine.tenant.NewTenant;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -374,9 +375,9 @@ class RewardsEndToEndTest {
     Participant p = shop.participants().create(c.id(), NewParticipant.withEmail("gift@example.com"));
     EarnedReward approved = shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()))
         .unlocked().get(0);
-    dispatchUntilIdle(strict);
+    FeedReads.dispatchUntilIdle(strict);
     clock.advance(PAST_BACKOFF);
-    dispatchUntilIdle(strict);
+    FeedReads.dispatchUntilIdle(strict);
     assertEquals(2, calls.get());
     CursorPage<ParkedDelivery> parked = strict.events().parked("fulfilment.gift-cards", Keyset.first(10));
     assertEquals(1, parked.items().size(), "parked after the listener's attempts");
@@ -384,7 +385,7 @@ class RewardsEndToEndTest {
     assertEquals(EarnedRewardStatus.APPROVED, shop.rewards().getEarned(approved.id()).status());
 
     assertTrue(strict.events().replay("fulfilment.gift-cards", shop.tenantId(), parked.items().get(0).event().id()));
-    dispatchUntilIdle(strict);
+    FeedReads.dispatchUntilIdle(strict);
     assertEquals(3, calls.get());
     assertEquals(EarnedRewardStatus.FULFILLED, shop.rewards().getEarned(approved.id()).status());
   }
@@ -746,47 +747,12 @@ class RewardsEndToEndTest {
   }
 
   private void dispatchUntilIdle() {
-    dispatchUntilIdle(engine);
-  }
-
-  private static void dispatchUntilIdle(LoyaltyEngine e) {
-    for (int i = 0; i < 1_000; i++) {
-      if (e.events().dispatch().isIdle()) {
-        return;
-      }
-    }
-    throw new AssertionError("dispatch did not settle in 1,000 rounds");
+    FeedReads.dispatchUntilIdle(engine);
   }
 
   /** Every event of the tenant, or of one participant, in change-feed order (positions them first). */
   private List<LoyaltyEvent> events(Long participantId) {
-    dispatchUntilIdle();
-    List<LoyaltyEvent> all = new ArrayList<>();
-    long position = 0;
-    while (true) {
-      FeedPage page = scope.changeFeed().read(position, EventFilter.all(), 100);
-      all.addAll(page.events());
-      if (page.events().isEmpty()) {
-        break;
-      }
-      position = page.nextPosition();
-    }
-    return participantId == null ? all
-        : all.stream().filter(e -> participantId.equals(e.participantId())).toList();
-  }
-
-  private static List<EventType> types(List<LoyaltyEvent> events) {
-    return events.stream().map(LoyaltyEvent::type).toList();
-  }
-
-  private static LoyaltyEvent only(List<LoyaltyEvent> events, EventType type) {
-    List<LoyaltyEvent> matching = events.stream().filter(e -> e.type() == type).toList();
-    assertEquals(1, matching.size(), "one " + type);
-    return matching.get(0);
-  }
-
-  private static Map<String, Object> payload(LoyaltyEvent event) {
-    return WebhookTestJson.object(event.payload().getBytes(StandardCharsets.UTF_8));
+    return FeedReads.ofParticipant(FeedReads.events(engine, scope, EventFilter.all()), participantId);
   }
 
   /** Runs {@code failing} and checks that the tenant's events and the participant (balance included) are unchanged. */

@@ -910,12 +910,7 @@ class WebhookEndToEndTest {
   }
 
   private void dispatchUntilIdle() {
-    for (int i = 0; i < 1_000; i++) {
-      if (engine.events().dispatch().isIdle()) {
-        return;
-      }
-    }
-    throw new AssertionError("dispatch did not settle in 1,000 rounds");
+    FeedReads.dispatchUntilIdle(engine);
   }
 
   private WebhookTestServer.Request last() {
