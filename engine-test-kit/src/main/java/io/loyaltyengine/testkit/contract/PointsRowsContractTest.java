@@ -1,6 +1,7 @@
 package io.loyaltyengine.testkit.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,6 +38,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +60,8 @@ import org.junit.jupiter.api.Test;
  * counter, takes empty lists and a thousand rows, fails with {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY} on a taken key
  * leaving nothing of the call, and is undone with a nested unit that throws. Under contention, from threads on two
  * storages sharing the database: a credit and a {@code lockAll} wait for rows another {@code lockAll} holds, and
- * {@code lockAll}s of overlapping sets, whatever order their ids come in, never deadlock.
+ * {@code lockAll}s of overlapping sets, whatever order their ids come in, never deadlock; two calls writing the same
+ * new idempotency keys in opposite orders never deadlock either (the later waits, then fails on the taken key).
  *
  * <p>PostgreSQL writes {@code appendPointsRows} with one statement of its own, the other backends through the ports'
  * {@code appendAll} methods: these tests read what either wrote through the ports ({@code history},
@@ -777,6 +780,46 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
     run(tx -> tx.appendPointsRows(new PointsRows(List.of(sameKey), List.of(), List.of())));
     assertEquals(Optional.of(sameKey), tx(tx -> tx.ledger().findByIdempotencyKey(elsewhere.tenantId(), "taken")),
         "keys are per tenant");
+  }
+
+  /**
+   * The holder writes key "a", then, while the waiter's call with "b" and "a" (in that order) waits on the holder's
+   * "a", writes "b". The call claims its keys in key order ({@link PointsRows}), so it holds nothing the holder needs:
+   * the holder commits, and the waiter fails on the taken "a". Claiming "b" first would deadlock the two, and the
+   * database would fail one of them with a deadlock.
+   */
+  @Test
+  void callsWritingTheSameNewKeysInOppositeOrdersWaitForEachOtherWithoutDeadlocking() throws Exception {
+    assumeSharedDatabase();
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long p = participant(campaign, 0, 0).id();
+    long q = participant(campaign, 0, 0).id();
+    LedgerEntry holderA = entry(campaign, p, LedgerEntryKind.AWARD, 1, "purchase", null, "a", 1, T1);
+    LedgerEntry holderB = entry(campaign, p, LedgerEntryKind.AWARD, 2, "purchase", null, "b", 3, T1);
+    PointsRows waiterRows = new PointsRows(
+        List.of(entry(campaign, q, LedgerEntryKind.AWARD, 5, "purchase", null, "b", 5, T2),
+            entry(campaign, q, LedgerEntryKind.AWARD, 6, "purchase", null, "a", 11, T2)),
+        List.of(), List.of());
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> whileHeld(
+        tx -> {
+          tx.appendPointsRows(new PointsRows(List.of(holderA), List.of(), List.of()));
+          return null;
+        },
+        (tx, nothing) -> {
+          tx.appendPointsRows(new PointsRows(List.of(holderB), List.of(), List.of()));
+          return null;
+        },
+        tx -> {
+          tx.appendPointsRows(waiterRows);
+          return null;
+        },
+        "the call did not wait for the key the holder had written"));
+    UniqueViolationException thrown = assertInstanceOf(UniqueViolationException.class, failed.getCause(),
+        "the holder committed and the waiter failed on the taken key, neither on a deadlock");
+    assertEquals(UniqueKey.LEDGER_IDEMPOTENCY_KEY, thrown.key());
+    assertEquals(List.of(holderB, holderA), history(t, p));
+    assertEquals(List.of(), history(t, q), "nothing of the failed call is kept");
   }
 
   @Test
