@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,11 +71,8 @@ class ThreadSafetyDocumentedTest {
 
   /** The directory holding the parent pom: Maven runs each module's tests in the module's own directory. */
   private static Path projectRoot() {
-    Path module = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
-    Path root = module.getParent();
-    if (root == null || !Files.isRegularFile(root.resolve("pom.xml"))) {
-      throw new UncheckedIOException(new IOException("no parent pom above " + module));
-    }
+    Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    assertTrue(root != null && Files.isRegularFile(root.resolve("pom.xml")), "no parent pom above the module");
     return root;
   }
 }

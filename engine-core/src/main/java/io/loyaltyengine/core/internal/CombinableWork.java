@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.internal;
 
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
 import java.util.List;
@@ -54,7 +55,7 @@ public interface CombinableWork<T> extends TransactionWork<T> {
    *
    * @param error what the unit's caller gets
    */
-  record Refused(RuntimeException error) {
+  record Refused(LoyaltyException error) {
     /** @throws NullPointerException if {@code error} is null: a caller must get an error, not a null result */
     public Refused {
       Objects.requireNonNull(error, "error");

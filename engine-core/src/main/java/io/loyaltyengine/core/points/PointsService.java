@@ -165,7 +165,7 @@ public final class PointsService implements Points {
       Object[] results = context.transactions().runCombinedRaw(tx -> applyTogether(tx, chunk));
       for (int i = 0; i < results.length; i++) {
         outcomes[chunk.get(i).index()] = results[i] instanceof CombinableWork.Refused refused
-            ? PointsOutcome.failed((LoyaltyException) refused.error())
+            ? PointsOutcome.failed(refused.error())
             : PointsOutcome.succeeded((PointsResult) results[i]);
       }
       return;
