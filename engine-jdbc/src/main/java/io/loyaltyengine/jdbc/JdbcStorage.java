@@ -228,7 +228,7 @@ public final class JdbcStorage implements Storage {
       connection.rollback(savepoint);
       connection.releaseSavepoint(savepoint);
     } catch (SQLException e) {
-      failure.addSuppressed(e);
+      failure.addSuppressed(SqlErrors.redacted(e));
     }
   }
 

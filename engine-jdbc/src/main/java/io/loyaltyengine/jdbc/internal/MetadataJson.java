@@ -37,8 +37,8 @@ final class MetadataJson {
     try {
       return MAPPER.writeValueAsString(metadata == null ? Map.of() : new TreeMap<>(metadata));
     } catch (JsonProcessingException e) {
-      // The message of e could quote a value; keep it in the cause only.
-      throw new StorageException("metadata could not be written as JSON", e);
+      // The message of e could quote a value: the cause keeps where it failed, not what it said.
+      throw new StorageException("metadata could not be written as JSON", SqlErrors.redacted(e));
     }
   }
 
@@ -51,7 +51,7 @@ final class MetadataJson {
       Map<String, Object> map = READER.readValue(json);
       return map == null ? Map.of() : map;
     } catch (JsonProcessingException e) {
-      throw new StorageException("metadata stored in the database is not a JSON object", e);
+      throw new StorageException("metadata stored in the database is not a JSON object", SqlErrors.redacted(e));
     }
   }
 }

@@ -10,8 +10,11 @@ import java.util.Set;
 /**
  * Turns JDBC failures into the SPI's exceptions by SQLState and vendor code, never by message text.
  *
- * <p>The messages it writes name the operation and the SQLState only: driver messages (kept in the cause) may quote
- * bound values, which can be personal data.
+ * <p>The messages it writes name the operation and the SQLState only, and the failure it keeps as the cause is a
+ * {@linkplain #redacted redacted} copy: driver messages quote values (H2's unique violations the duplicate row;
+ * PostgreSQL's, on a host's pool without {@code logServerErrorDetail=false}, {@code Key (email)=(...)} or the failing
+ * row), which can be personal data or coupon codes, and a host logging the engine's exception prints its whole cause
+ * chain.
  *
  * <p>Thread-safe: stateless.
  */
@@ -27,6 +30,8 @@ public final class SqlErrors {
   private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "HYT00", "90131");
   /** H2's LOCK_TIMEOUT_1, whatever SQLState a wrapper may report (PostgreSQL's vendor code is always 0). */
   private static final int H2_LOCK_TIMEOUT = 50200;
+  /** How deep a failure chain is {@linkplain #redacted copied}: driver chains are a few links; this stops a cycle. */
+  private static final int MAX_DEPTH = 16;
 
   private SqlErrors() {
   }
@@ -82,17 +87,81 @@ public final class SqlErrors {
     SQLException sql = sqlCause(failure);
     String message = operation + " failed" + describe(sql);
     if (isTransient(failure)) {
-      return new TransientStorageException(message, failure);
+      return new TransientStorageException(message, redacted(failure));
     }
-    return new StorageException(message, failure);
+    return new StorageException(message, redacted(failure));
   }
 
   /** As {@link #translate}, but a unique violation becomes {@link UniqueViolationException} for {@code key}. */
   static StorageException translate(String operation, UniqueKey key, Throwable failure) {
     if (!(failure instanceof StorageException) && isUniqueViolation(failure)) {
-      return new UniqueViolationException(key, failure);
+      return new UniqueViolationException(key, redacted(failure));
     }
     return translate(operation, failure);
+  }
+
+  /**
+   * A copy of {@code failure}'s chain without its messages: each link becomes a {@link RedactedFailure} (a
+   * {@link RedactedSqlFailure} for an {@link SQLException}, keeping its SQLState and vendor code) that names the
+   * original's class and carries its stack trace; causes, a batch's next exceptions and suppressed exceptions are
+   * copied the same way.
+   */
+  public static Throwable redacted(Throwable failure) {
+    return redacted(failure, 0);
+  }
+
+  private static Throwable redacted(Throwable failure, int depth) {
+    if (failure == null || depth >= MAX_DEPTH) {
+      return null;
+    }
+    Throwable copy;
+    if (failure instanceof SQLException sql) {
+      RedactedSqlFailure sqlCopy = new RedactedSqlFailure(sql);
+      SQLException next = sql.getNextException();
+      if (next != null && next != sql) {
+        sqlCopy.setNextException((SQLException) redacted(next, depth + 1));
+      }
+      copy = sqlCopy;
+    } else {
+      copy = new RedactedFailure(failure);
+    }
+    copy.setStackTrace(failure.getStackTrace());
+    Throwable cause = failure.getCause();
+    if (cause != null && cause != failure) {
+      copy.initCause(redacted(cause, depth + 1));
+    }
+    for (Throwable suppressed : failure.getSuppressed()) {
+      Throwable suppressedCopy = redacted(suppressed, depth + 1);
+      if (suppressedCopy != null) {
+        copy.addSuppressed(suppressedCopy);
+      }
+    }
+    return copy;
+  }
+
+  /**
+   * A link of a {@linkplain #redacted redacted} failure chain that was not an {@link SQLException}: the original's
+   * class name and stack trace, not its message. Immutable once made (the chain is built before it is shared).
+   */
+  static final class RedactedFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    RedactedFailure(Throwable original) {
+      super(original.getClass().getName() + " (message withheld: it may quote values)");
+    }
+  }
+
+  /**
+   * A link of a {@linkplain #redacted redacted} failure chain that was an {@link SQLException}: its class name,
+   * SQLState, vendor code and stack trace, not its message. Immutable once made.
+   */
+  static final class RedactedSqlFailure extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    RedactedSqlFailure(SQLException original) {
+      super(original.getClass().getName() + describe(original) + " (message withheld: it may quote values)",
+          original.getSQLState(), original.getErrorCode());
+    }
   }
 
   private static String describe(SQLException sql) {

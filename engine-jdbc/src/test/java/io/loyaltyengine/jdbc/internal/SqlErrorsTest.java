@@ -1,18 +1,26 @@
 package io.loyaltyengine.jdbc.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 
-/** Failures are classified by SQLState and vendor code wherever they sit in the cause chain. */
+/**
+ * Failures are classified by SQLState and vendor code wherever they sit in the cause chain, and kept as a cause
+ * without the messages that could quote values.
+ */
 class SqlErrorsTest {
   private static RuntimeException wrapped(SQLException cause) {
     return new RuntimeException("wrapper quoting ann@example.com", new RuntimeException(cause));
@@ -50,5 +58,50 @@ class SqlErrorsTest {
     assertEquals("transaction failed", SqlErrors.translate("transaction", new RuntimeException("no SQL")).getMessage());
     StorageException already = new StorageException("as is", null);
     assertSame(already, SqlErrors.translate("op", already));
+  }
+
+  @Test
+  void theKeptCauseNamesEachFailureByClassAndStateWithoutItsMessage() {
+    SQLException batch = new SQLException("batch entry 0 INSERT ... VALUES ('ann@example.com') was aborted", "23505");
+    SQLException entry = new SQLException("Key (email)=(ann@example.com) already exists", "23505", 7);
+    batch.setNextException(entry);
+    RuntimeException failure = wrapped(batch);
+    failure.addSuppressed(new IllegalStateException("rollback failed for bob@example.com"));
+
+    for (StorageException e : new StorageException[] {
+        SqlErrors.translate("participant insert", UniqueKey.PARTICIPANT_EMAIL, failure),
+        SqlErrors.translate("participant insert", failure)}) {
+      Throwable wrapper = e.getCause();
+      assertEquals(RuntimeException.class.getName() + " (message withheld: it may quote values)",
+          wrapper.getMessage());
+      assertArrayEquals(failure.getStackTrace(), wrapper.getStackTrace(), "where it failed is kept");
+      assertEquals(1, wrapper.getSuppressed().length);
+      assertTrue(wrapper.getSuppressed()[0].getMessage().startsWith(IllegalStateException.class.getName()));
+      SQLException sql = assertInstanceOf(SQLException.class, wrapper.getCause().getCause());
+      assertEquals("23505", sql.getSQLState());
+      assertEquals(SQLException.class.getName() + " (SQLState 23505, vendor code 0) (message withheld: it may"
+          + " quote values)", sql.getMessage());
+      assertEquals("23505", sql.getNextException().getSQLState());
+      assertEquals(7, sql.getNextException().getErrorCode());
+      assertTrue(SqlErrors.isUniqueViolation(wrapper), "the copy still classifies as the original");
+
+      StringWriter printed = new StringWriter();
+      e.printStackTrace(new PrintWriter(printed));
+      sql.getNextException().printStackTrace(new PrintWriter(printed));
+      assertFalse(printed.toString().contains("@example.com"), printed.toString());
+    }
+  }
+
+  @Test
+  void aCyclicChainIsCopiedToABoundedDepth() {
+    RuntimeException a = new RuntimeException("a");
+    RuntimeException b = new RuntimeException("b", a);
+    a.initCause(b);
+    int links = 0;
+    for (Throwable t = SqlErrors.redacted(a); t != null; t = t.getCause()) {
+      links++;
+    }
+    assertEquals(16, links);
+    assertNull(SqlErrors.redacted(null));
   }
 }
