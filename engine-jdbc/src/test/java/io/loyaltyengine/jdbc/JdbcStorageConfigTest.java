@@ -185,6 +185,10 @@ class JdbcStorageConfigTest {
         Secrets.maskUrl("jdbc:postgresql://db/shop?user=app&password=p%40ss&sslpassword=k&ssl=true"));
     assertEquals("jdbc:postgresql://app:****@db/shop", Secrets.maskUrl("jdbc:postgresql://app:secret@db/shop"));
     assertEquals("jdbc:h2:file:/data/loyalty;WRITE_DELAY=0", Secrets.maskUrl("jdbc:h2:file:/data/loyalty;WRITE_DELAY=0"));
+    // A secret holding the other syntax's separator is masked whole.
+    assertEquals("jdbc:postgresql://h/db?user=u&password=****&x=1",
+        Secrets.maskUrl("jdbc:postgresql://h/db?user=u&password=ab;cd&x=1"));
+    assertEquals("jdbc:h2:file:/x;PASSWORD=****;CIPHER=AES", Secrets.maskUrl("jdbc:h2:file:/x;PASSWORD=a&b;CIPHER=AES"));
   }
 
   @Test
