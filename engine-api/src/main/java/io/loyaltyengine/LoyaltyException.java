@@ -1,5 +1,6 @@
 package io.loyaltyengine;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +28,7 @@ public final class LoyaltyException extends RuntimeException {
    * @param code the stable error code
    * @param field the offending field, or {@code null} when the error is not about one field
    * @param message a message without personal data
+   * @throws NullPointerException if {@code code} or {@code message} is null: the response body always has both
    */
   public LoyaltyException(ErrorCode code, String field, String message) {
     this(code, field, message, null);
@@ -39,9 +41,10 @@ public final class LoyaltyException extends RuntimeException {
    * @param field the offending field, or {@code null}
    * @param message a message without personal data
    * @param cause the underlying failure, or {@code null}
+   * @throws NullPointerException if {@code code} or {@code message} is null: the response body always has both
    */
   public LoyaltyException(ErrorCode code, String field, String message, Throwable cause) {
-    super(message, cause);
+    super(Objects.requireNonNull(message, "message"), cause);
     this.code = Objects.requireNonNull(code, "code");
     this.field = field;
   }
@@ -78,8 +81,8 @@ public final class LoyaltyException extends RuntimeException {
 
   /**
    * Returns the error as the body the hosted loyalty APIs answer with:
-   * {@code {"error": {"code": ..., "message": ..., "field": ...}}} ({@code field} only when there is one).
-   * The map is ready for any JSON serializer.
+   * {@code {"error": {"code": ..., "message": ..., "field": ...}}} ({@code field} only when there is one), in
+   * that order. The map is unmodifiable and ready for any JSON serializer.
    */
   public Map<String, Object> toResponseBody() {
     Map<String, Object> error = new LinkedHashMap<>();
@@ -88,7 +91,8 @@ public final class LoyaltyException extends RuntimeException {
     if (field != null) {
       error.put("field", field);
     }
-    return Map.of("error", Map.copyOf(error));
+    // Not Map.copyOf: it forgets the order a serializer would write the keys in.
+    return Map.of("error", Collections.unmodifiableMap(error));
   }
 
   @Override

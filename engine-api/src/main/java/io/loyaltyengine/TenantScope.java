@@ -64,6 +64,7 @@ public interface TenantScope {
    * roll back with the host's work. The returned scope is confined to the host's thread.
    *
    * @param transaction the host's transaction, from the storage module (for example {@code JdbcHostTransaction.of})
+   * @throws NullPointerException if {@code transaction} is null (a programming error, as with the builders)
    * @throws IllegalArgumentException if the engine's storage cannot join this kind of transaction
    */
   TenantScope joining(HostTransaction transaction);

@@ -1,5 +1,6 @@
 package io.loyaltyengine.events;
 
+import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -22,9 +23,9 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
     return ALL;
   }
 
-  /** Events of these types. */
+  /** Events of these types (a type named twice counts once). */
   public static EventFilter types(EventType... types) {
-    return new EventFilter(Set.of(types), null);
+    return new EventFilter(Set.copyOf(Arrays.asList(types)), null);
   }
 
   /** This filter, narrowed to one campaign. */
