@@ -144,7 +144,8 @@ class PostgresLeaderboardInstancesTest {
     Instant october = YearMonth.of(2025, 10).atDay(1).atStartOfDay(zone).toInstant();
     SettableClock clock = SettableClock.at(october.minus(Duration.ofDays(2)));
     LoyaltyEngine a = newEngine(clock);
-    LoyaltyEngine b = newEngine(clock);
+    // b's clock runs 7 s ahead: two sets of winners made independently would differ in recordedAt.
+    LoyaltyEngine b = newEngine(Clock.offset(clock, Duration.ofSeconds(7)));
     long tenant = a.tenants().create(NewTenant.business("Winners")).id();
     TenantScope onA = a.forTenant(tenant);
     long campaign = onA.campaigns().create(NewCampaign.running(

@@ -9,6 +9,7 @@ import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.fraud.FraudScreening;
 import io.loyaltyengine.fraud.ReferralCandidate;
 import io.loyaltyengine.fraud.RiskLevel;
+import io.loyaltyengine.fraud.RiskRule;
 import io.loyaltyengine.fraud.RiskSignal;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -444,7 +445,25 @@ class FraudRulesTest {
 
   @Test
   void toStringHidesNothingPersonalAndCountsTheLists() {
-    String text = RULES.toString();
-    assertTrue(text.contains(String.valueOf(FraudRules.shippedDomainCount())), text);
+    RiskRule rule = new RiskRule() {
+      @Override
+      public Optional<RiskSignal> assess(ReferralCandidate candidate) {
+        return Optional.empty();
+      }
+
+      @Override
+      public String toString() {
+        return "rule blocking vip.customer@private-host.example";
+      }
+    };
+    FraudRules rules = new FraudRules(FraudScreening.builder()
+        .disposableDomain("private-host.example")
+        .disposableDomain("other-private.example")
+        .rule(rule)
+        .build());
+    String text = rules.toString();
+    assertFalse(text.contains("private"), text);
+    assertEquals("FraudRules[" + FraudRules.shippedDomainCount() + " shipped and 2 host disposable domains, 1 host"
+        + " rules]", text);
   }
 }

@@ -9,15 +9,17 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Readers while a writer raises scores and adds members: no reader sees a torn state. Ranks (of {@code rank} and of
  * the rows {@code entry} reads) stay within 1..members, a member's score never falls, and every page is in board
  * order with ranks that follow its positions. The run is a fixed amount of work, not a time: the writer makes
  * {@link #WRITES} raises, and each reader reads at least {@link #MIN_READS} times and on until the writer is done,
- * all released by one latch.
+ * all released by one latch. A writer's failure fails the test too, and some reads must have overlapped the writes.
  */
 class BoardIndexConcurrencyTest {
   private static final int MEMBERS = 20_000;
@@ -25,6 +27,7 @@ class BoardIndexConcurrencyTest {
   private static final int MIN_READS = 2_000;
 
   @Test
+  @Timeout(120)  // a failure that left the readers waiting for the writer would hang rather than fail
   void readersNeverSeeATornBoard() throws InterruptedException {
     Roster roster = new Roster();
     for (long id = 0; id < MEMBERS; id++) {
@@ -35,26 +38,32 @@ class BoardIndexConcurrencyTest {
     CountDownLatch start = new CountDownLatch(1);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<Thread> threads = new ArrayList<>();
+    AtomicLong readsWhileWriting = new AtomicLong();
     threads.add(new Thread(() -> {
-      await(start);
-      SplittableRandom random = new SplittableRandom(1);
-      long next = MEMBERS;
-      for (int w = 0; w < WRITES && !stop.get(); w++) {
-        long id = random.nextInt(MEMBERS);
-        board.raise(id, board.score(id) + 1 + random.nextInt(3));
-        if (random.nextInt(50) == 0) {
-          roster.add(next, next);
-          next++;
+      try {
+        await(start);
+        SplittableRandom random = new SplittableRandom(1);
+        long next = MEMBERS;
+        for (int w = 0; w < WRITES && !stop.get(); w++) {
+          long id = random.nextInt(MEMBERS);
+          board.raise(id, board.score(id) + 1 + random.nextInt(3));
+          if (random.nextInt(50) == 0) {
+            roster.add(next, next);
+            next++;
+          }
         }
+      } catch (Throwable e) {
+        failure.compareAndSet(null, e);
+      } finally {
+        stop.set(true);
       }
-      stop.set(true);
     }));
     for (int r = 0; r < 3; r++) {
       long seed = r;
       threads.add(new Thread(() -> {
         try {
           await(start);
-          read(board, new SplittableRandom(seed), stop);
+          readsWhileWriting.addAndGet(read(board, new SplittableRandom(seed), stop));
         } catch (Throwable e) {
           failure.compareAndSet(null, e);
           stop.set(true);
@@ -67,15 +76,21 @@ class BoardIndexConcurrencyTest {
       t.join();
     }
     if (failure.get() != null) {
-      throw new AssertionError("a reader saw a torn board", failure.get());
+      throw new AssertionError("a reader saw a torn board, or the writer failed", failure.get());
     }
     assertTrue(board.scored() > 0);
+    assertTrue(readsWhileWriting.get() > 0, "no read overlapped the writes");
   }
 
-  private static void read(BoardIndex board, SplittableRandom random, AtomicBoolean stop) {
+  /** Reads until the writer is done (at least {@link #MIN_READS} times); returns how many reads began before that. */
+  private static long read(BoardIndex board, SplittableRandom random, AtomicBoolean stop) {
     long[] seen = new long[MEMBERS];
     int pages = 0;
+    long whileWriting = 0;
     for (int reads = 0; reads < MIN_READS || !stop.get(); reads++) {
+      if (!stop.get()) {
+        whileWriting++;
+      }
       long id = random.nextInt(MEMBERS);
       long rank = board.rank(id);
       long members = board.members();  // members only grow here, so read after the rank it bounds it
@@ -98,6 +113,7 @@ class BoardIndexConcurrencyTest {
       }
     }
     assertTrue(pages > 0);
+    return whileWriting;
   }
 
   private static void await(CountDownLatch latch) {
