@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.event;
 
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.Transaction;
@@ -19,11 +20,23 @@ public final class Outbox {
   private Outbox() {
   }
 
-  /** Writes an event about a participant. */
+  /**
+   * Writes an event about a participant, numbered under its row lock.
+   *
+   * <p>The participant may have been deleted since the unit of work read it: a change of its counters, actions or
+   * referrals found it without a lock, and a deletion committed meanwhile. Numbering the event then finds no row, and
+   * the whole unit of work must fail, or its rows would outlive the participant and its events follow
+   * {@code participant.deleted}.
+   *
+   * @throws LoyaltyException NOT_FOUND if the participant no longer exists
+   */
   public static void emit(ScopeContext context, Transaction tx, EventType type, long campaignId, long participantId,
       String payload) {
-    tx.events().append(event(context, type, campaignId, participantId,
-        tx.events().nextSequence(context.tenantId(), participantId), payload));
+    long sequence = tx.events().nextSequence(context.tenantId(), participantId);
+    if (sequence == 0) {
+      throw LoyaltyException.notFound("participant");
+    }
+    tx.events().append(event(context, type, campaignId, participantId, sequence, payload));
   }
 
   /**

@@ -1,0 +1,185 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.tenant.NewTenant;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A participant deleted while a change of theirs is under way: the change read the participant without a lock, the
+ * deletion committed, and the change then writes. It must fail as NOT_FOUND and leave nothing behind, neither rows
+ * of the deleted participant nor events after {@code participant.deleted}. Needs two transactions at once, so it runs
+ * on the SQL stores (the in-memory store runs one at a time).
+ */
+abstract class DeletionRaceTestBase {
+  private JdbcFixture fixture;
+  private LoyaltyEngine engine;
+  /** The thread whose next participant read pauses, and the latches of that pause. */
+  private volatile Thread pauseAfterRead;
+  private final CountDownLatch read = new CountDownLatch(1);
+  private final CountDownLatch resume = new CountDownLatch(1);
+
+  abstract JdbcFixture createFixture();
+
+  @BeforeEach
+  void open() {
+    fixture = createFixture();
+    engine = LoyaltyEngine.builder()
+        .storage(new PausingStorage((Storage) fixture.openStorage()))
+        .events(EventSettings.builder().manualDispatch().build())
+        .build();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    engine.close();
+    fixture.close();
+  }
+
+  @Test
+  void anActionWhoseParticipantIsDeletedMeanwhileFailsAndLeavesNothing() throws Exception {
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Race")).id());
+    long campaign = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Race", "https://race.example.com")).id(), "Race")).id();
+    CampaignReward reward = shop.rewards().define(campaign, NewCampaignReward.message("Thanks", "Thank you", 1));
+    Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> action = pool.submit(() -> {
+        pauseAfterRead = Thread.currentThread();
+        return shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()));
+      });
+      assertTrue(read.await(30, TimeUnit.SECONDS), "the action read the participant");
+      shop.participants().delete(ParticipantRef.id(p.id()));
+      resume.countDown();
+
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> action.get(30, TimeUnit.SECONDS));
+      LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
+      assertEquals(ErrorCode.NOT_FOUND, e.code());
+    } finally {
+      pool.shutdownNow();
+    }
+    for (String table : List.of("participant", "loyalty_action", "action_count", "earned_reward")) {
+      assertEquals(0, count("SELECT COUNT(*) FROM " + table + " WHERE participant_id = ?", p.id()), table);
+    }
+    assertEquals(List.of("participant.created", "participant.deleted"), eventTypes(p.id()));
+  }
+
+  private long count(String sql, long participantId) throws SQLException {
+    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setLong(1, participantId);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private List<String> eventTypes(long participantId) throws SQLException {
+    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(
+        "SELECT type FROM event_outbox WHERE participant_id = ? ORDER BY sequence")) {
+      s.setLong(1, participantId);
+      List<String> types = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          types.add(rs.getString(1));
+        }
+      }
+      return types;
+    }
+  }
+
+  /** A storage whose participant reads pause the chosen thread once, after the read, until the test resumes it. */
+  private final class PausingStorage implements Storage {
+    private final Storage delegate;
+
+    PausingStorage(Storage delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Set<StorageCapability> capabilities() {
+      return delegate.capabilities();
+    }
+
+    @Override
+    public <T> T inTransaction(TransactionWork<T> work) {
+      return delegate.inTransaction(tx -> work.run(new ForwardingTransaction(tx) {
+        @Override
+        public ParticipantPort participants() {
+          return pausing(tx.participants());
+        }
+      }));
+    }
+
+    @Override
+    public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+      return delegate.inHostTransaction(host, work);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+
+    private ParticipantPort pausing(ParticipantPort port) {
+      return (ParticipantPort) Proxy.newProxyInstance(ParticipantPort.class.getClassLoader(),
+          new Class<?>[] {ParticipantPort.class}, (proxy, method, args) -> {
+            Object result;
+            try {
+              result = method.invoke(port, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+            if (method.getName().startsWith("find") && Thread.currentThread() == pauseAfterRead) {
+              pauseAfterRead = null;
+              read.countDown();
+              if (!resume.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test did not resume the paused read");
+              }
+            }
+            return result;
+          });
+    }
+  }
+}
