@@ -26,7 +26,11 @@ public interface CouponPort {
    */
   void insertAll(long tenantId, long campaignId, List<NewCode> codes, Instant at);
 
-  /** Assigns the next free code to an earned reward; empty when the pool has none. */
+  /**
+   * Assigns the next free code to an earned reward; empty when the pool has none. A code another transaction is
+   * assigning is not passed by when no other is free: the call waits for that transaction, and takes the code if
+   * it rolled back, so that "empty" is never reported of a pool that keeps a free code.
+   */
   Optional<String> assignNext(long tenantId, long campaignId, long earnedRewardId, long participantId, Instant at);
 
   /** Free codes left in the pool. */

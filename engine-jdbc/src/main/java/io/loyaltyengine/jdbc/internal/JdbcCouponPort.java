@@ -100,7 +100,7 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
   private Optional<String> assign(long tenantId, long campaignId, long earnedRewardId, long participantId,
       Instant at) {
     if (sql.dialect() == SqlDialect.POSTGRESQL) {
-      return handle.createQuery(sql.couponAssignNext())
+      Optional<String> unlocked = handle.createQuery(sql.couponAssignNext())
           .bind("tenantId", tenantId)
           .bind("campaignId", campaignId)
           .bind("earnedRewardId", earnedRewardId)
@@ -108,7 +108,14 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
           .bind("at", Rows.timestamp(at))
           .mapTo(String.class)
           .findOne();
+      if (unlocked.isPresent()) {
+        return unlocked;
+      }
+      // No free code that no one holds. One that another transaction is assigning is free again if that one rolls
+      // back: wait for it, as below, rather than report an empty pool that is not.
     }
+    // The lowest free code read without a lock, then assigned if still free: the update waits for a transaction
+    // assigning the same code, and finds it taken (try the next) or free again (take it).
     while (true) {
       Optional<FreeCode> lowest = handle.createQuery(Sql.COUPON_LOWEST_FREE)
           .bind("tenantId", tenantId)

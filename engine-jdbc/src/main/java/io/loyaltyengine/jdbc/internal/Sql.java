@@ -691,6 +691,7 @@ public final class Sql {
     this.couponAssignNext = switch (dialect) {
       // H2 has no usable SKIP LOCKED with ORDER BY and LIMIT (see deliveryClaim): JdbcCouponPort reads the lowest
       // free id and assigns it with COUPON_ASSIGN_IF_FREE, trying again when another transaction took it first.
+      // PostgreSQL falls back to that when this finds nothing, to wait for codes other transactions hold.
       case H2 -> null;
       case POSTGRESQL -> COUPON_ASSIGN + " WHERE (tenant_id, campaign_id, coupon_id) = (SELECT tenant_id, campaign_id,"
           + " coupon_id FROM coupon_code" + COUPON_POOL + " AND status = 'FREE' ORDER BY coupon_id LIMIT 1"

@@ -819,6 +819,56 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void anAssignmentFindingOnlyACodeBeingAssignedWaitsAndTakesItIfThatAssignmentRollsBack() throws Exception {
+    assumeSharedDatabase();
+    Storage second = fixture().openStorage();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      for (boolean rollsBack : new boolean[] {true, false}) {
+        Campaign campaign = campaign();
+        long t = campaign.tenantId();
+        long c = campaign.id();
+        run(tx -> insertCode(tx, t, c, 1, "CODE-ONLY", T0));
+        long holderReward = nextId();
+        long waiterReward = nextId();
+        CountDownLatch assigned = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<Optional<String>> holder = threads.submit(() -> storage().inTransaction(tx -> {
+          Optional<String> code = tx.coupons().assignNext(t, c, holderReward, 7L, T1);
+          assigned.countDown();
+          await(release);
+          if (rollsBack) {
+            throw new IllegalStateException("the holder's work fails: its assignment rolls back");
+          }
+          return code;
+        }));
+        await(assigned);
+        Started<Optional<String>> waiter = start(threads, () -> second.inTransaction(tx ->
+            tx.coupons().assignNext(t, c, waiterReward, 8L, T1)));
+        // The pool's only code is being assigned: the waiter must wait for it, not report an empty pool.
+        awaitBlockedOnALock(waiter.thread());
+        release.countDown();
+        AssignedCoupon expected;
+        if (rollsBack) {
+          ExecutionException failed = assertThrows(ExecutionException.class, () -> holder.get(60, TimeUnit.SECONDS));
+          assertInstanceOf(IllegalStateException.class, failed.getCause());
+          assertEquals(Optional.of("CODE-ONLY"), waiter.get(), "the code was free again");
+          expected = new AssignedCoupon(1, "CODE-ONLY", waiterReward, 8L, T1);
+        } else {
+          assertEquals(Optional.of("CODE-ONLY"), holder.get(60, TimeUnit.SECONDS));
+          assertEquals(Optional.empty(), waiter.get(), "the code was taken: the pool is empty");
+          expected = new AssignedCoupon(1, "CODE-ONLY", holderReward, 7L, T1);
+        }
+        assertEquals(List.of(expected), tx(tx -> tx.coupons().assigned(t, c, null, 10)));
+        assertEquals(0L, (long) tx(tx -> tx.coupons().remaining(t, c)));
+      }
+    } finally {
+      threads.shutdownNow();
+      second.close();
+    }
+  }
+
+  @Test
   void concurrentAssignmentsHandEachCodeOutOnce() throws Exception {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
