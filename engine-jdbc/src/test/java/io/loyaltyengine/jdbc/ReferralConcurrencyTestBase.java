@@ -10,6 +10,7 @@ import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.events.FeedPage;
@@ -34,7 +35,9 @@ import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.SignupResult;
 import io.loyaltyengine.tenant.NewTenant;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -44,7 +47,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.Collections;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -124,6 +126,19 @@ abstract class ReferralConcurrencyTestBase {
     assertEquals(1, results.stream().filter(SignupResult::created).count(), "enrolled once");
     assertEquals(RiskLevel.LOW, referral.riskLevel());
     assertEquals(REFERRERS + 1L, participants(), "one participant more");
+  }
+
+  @Test
+  void signupsFromOneAddressAtOnceCountEachOtherForTheVelocityRule() throws Exception {
+    scopes.get(0).referrals().configure(ReferralSettings.defaults(campaign)
+        .withConversionPoints(ConversionPoints.fixed(CONVERSION_POINTS)).withVelocity(2, Duration.ofHours(1)));
+    int signups = 24;
+    List<SignupResult> results = runTogether(signups, (scope, i) -> scope.referrals().signup(campaign,
+        Signup.referred(NewParticipant.withEmail("bot" + i + "@example.com").withIpAddress("203.0.113.7"),
+            codes.get(i % REFERRERS))));
+    // Whatever the interleaving, the third and later signups of the address count at least two before them.
+    List<String> reasons = results.stream().map(r -> r.referral().riskReason()).toList();
+    assertEquals(signups - 2, reasons.stream().filter(FraudRules.VELOCITY_IP::equals).count(), reasons.toString());
   }
 
   @Test

@@ -75,7 +75,7 @@ import org.junit.jupiter.api.Test;
  */
 abstract class SchemaMigratorTestBase {
   private final Path scripts = TestFiles.newDirectory("loyalty-scripts-");
-  private ClassLoader sixVersions;
+  private ClassLoader sevenVersions;
 
   /** The dialect under test. */
   abstract SqlDialect dialect();
@@ -86,12 +86,12 @@ abstract class SchemaMigratorTestBase {
   /** Drops the database and closes what {@link #dataSource()} opened. */
   abstract void closeDatabase();
 
-  /** The test-only version that follows the engine's: V6, creating table {@code loyalty_test_extra}. */
+  /** The test-only version that follows the engine's: V7, creating table {@code loyalty_test_extra}. */
   abstract String extraVersion();
 
   @BeforeEach
   void writeTestScripts() {
-    sixVersions = scriptSet("schema", extraVersion(), false);
+    sevenVersions = scriptSet("schema", extraVersion(), false);
   }
 
   @AfterEach
@@ -108,19 +108,19 @@ abstract class SchemaMigratorTestBase {
     return new SchemaMigrator(dataSource(), sql());
   }
 
-  SchemaMigrator sixVersionMigrator() {
-    return new SchemaMigrator(dataSource(), sql(), "schema", sixVersions);
+  SchemaMigrator sevenVersionMigrator() {
+    return new SchemaMigrator(dataSource(), sql(), "schema", sevenVersions);
   }
 
   /**
-   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2, V3, V4 and V5, and
-   * {@code v6}.
+   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2 to V6, and {@code v7}.
    */
-  ClassLoader scriptSet(String root, String v6, boolean changeV1) {
+  ClassLoader scriptSet(String root, String v7, boolean changeV1) {
     String v1 = engineScript("V1__foundation.sql") + (changeV1 ? "\n-- edited by hand\n" : "");
     return scriptSet(root, List.of("V1__foundation.sql", v1, "V2__events.sql", engineScript("V2__events.sql"),
         "V3__rewards.sql", engineScript("V3__rewards.sql"), "V4__referrals.sql", engineScript("V4__referrals.sql"),
-        "V5__leaderboards.sql", engineScript("V5__leaderboards.sql"), "V6__extra_table.sql", v6));
+        "V5__leaderboards.sql", engineScript("V5__leaderboards.sql"), "V6__signup_gates.sql",
+        engineScript("V6__signup_gates.sql"), "V7__extra_table.sql", v7));
   }
 
   /** A class loader with {@code <root>/<dialect>/} holding the scripts given as (name, text) pairs, in order. */
@@ -175,9 +175,9 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
-    assertEquals(List.of(1, 2, 3, 4, 5), versions(engineMigrator().migrate()));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
-    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry"));
     assertEquals(0, query("SELECT COUNT(*) FROM event_outbox"));
     assertEquals(0, query("SELECT COUNT(*) FROM coupon_code"));
@@ -187,14 +187,14 @@ abstract class SchemaMigratorTestBase {
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(dialect(), reopened.dialect());
     }
-    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
   void anOlderSchemaIsUpgraded() {
     engineMigrator().migrate();
-    assertEquals(List.of(6), versions(sixVersionMigrator().migrate()));
-    assertEquals(6, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(7), versions(sevenVersionMigrator().migrate()));
+    assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM loyalty_test_extra"));
   }
 
@@ -204,7 +204,7 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(1), versions(new SchemaMigrator(dataSource(), sql(), "first", firstOnly).migrate()));
     insertVersionOneRows();
 
-    assertEquals(List.of(2, 3, 4, 5), versions(engineMigrator().migrate()));
+    assertEquals(List.of(2, 3, 4, 5, 6), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT event_sequence FROM participant WHERE tenant_id = 1 AND participant_id = 4"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
@@ -225,8 +225,8 @@ abstract class SchemaMigratorTestBase {
     insertVersionOneRows();
     execute("UPDATE participant SET event_sequence = 5 WHERE tenant_id = 1 AND participant_id = 4");
 
-    assertEquals(List.of(3, 4, 5), versions(engineMigrator().migrate()));
-    assertEquals(5, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(3, 4, 5, 6), versions(engineMigrator().migrate()));
+    assertEquals(6, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-02-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(6L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)), "version 2 data kept");
@@ -270,8 +270,8 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
         + " VALUES (1, 3, 'MANUAL', 2)");
 
-    assertEquals(List.of(4, 5), versions(engineMigrator().migrate()));
-    assertEquals(5, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(4, 5, 6), versions(engineMigrator().migrate()));
+    assertEquals(6, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       Participant before = upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow();
@@ -318,8 +318,8 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id, count)"
         + " VALUES (1, 5, 0, 0, 3, 2)");
 
-    assertEquals(List.of(5), versions(engineMigrator().migrate()));
-    assertEquals(5, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(5, 6), versions(engineMigrator().migrate()));
+    assertEquals(6, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(1, query("SELECT COUNT(*) FROM points_count"), "only participants with lifetime points");
     Instant epoch = Instant.EPOCH;
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
@@ -367,8 +367,8 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aNewerSchemaIsRefused() {
-    sixVersionMigrator().migrate();
-    String expected = "database schema version 6 is newer than this engine supports (5); upgrade the engine";
+    sevenVersionMigrator().migrate();
+    String expected = "database schema version 7 is newer than this engine supports (6); upgrade the engine";
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().migrate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().validate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class,
@@ -382,7 +382,7 @@ abstract class SchemaMigratorTestBase {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> new SchemaMigrator(dataSource(), sql(), "edited", edited).migrate());
     assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
-    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -398,12 +398,14 @@ abstract class SchemaMigratorTestBase {
         + dialect().scriptDirectory() + "/V4__referrals.sql]"), empty.getMessage());
     assertTrue(empty.getMessage().contains(", 5 (leaderboards) [io/loyaltyengine/jdbc/schema/"
         + dialect().scriptDirectory() + "/V5__leaderboards.sql]"), empty.getMessage());
+    assertTrue(empty.getMessage().contains(", 6 (signup gates) [io/loyaltyengine/jdbc/schema/"
+        + dialect().scriptDirectory() + "/V6__signup_gates.sql]"), empty.getMessage());
     engineMigrator().migrate();
     engineMigrator().validate();
-    IllegalStateException older = assertThrows(IllegalStateException.class, () -> sixVersionMigrator().validate());
-    assertTrue(older.getMessage().contains("missing version(s) 6 (extra table)"), older.getMessage());
+    IllegalStateException older = assertThrows(IllegalStateException.class, () -> sevenVersionMigrator().validate());
+    assertTrue(older.getMessage().contains("missing version(s) 7 (extra table)"), older.getMessage());
     assertTrue(!older.getMessage().contains("1 (foundation)"), older.getMessage());
-    assertEquals(5, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -411,7 +413,7 @@ abstract class SchemaMigratorTestBase {
     int instances = 4;
     List<SchemaMigrator> migrators = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      migrators.add(sixVersionMigrator());
+      migrators.add(sevenVersionMigrator());
     }
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(instances);
@@ -429,10 +431,10 @@ abstract class SchemaMigratorTestBase {
         applied.addAll(versions(result.get(60, TimeUnit.SECONDS)));
       }
       applied.sort(Integer::compare);
-      assertEquals(List.of(1, 2, 3, 4, 5, 6), applied);
+      assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), applied);
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 }

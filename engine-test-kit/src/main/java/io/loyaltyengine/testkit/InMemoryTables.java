@@ -335,6 +335,8 @@ final class InMemoryTables {
   final Map<CampaignText, Long> shortCodeHolders = new HashMap<>();
   /** (tenant, participant) -> the facts of its first signup. */
   final Map<IdPair, SignupRecord> signups = new HashMap<>();
+  /** (tenant, campaign, gate) of the signup gates made: their locks are the database's own here. */
+  final Map<IdTriple, Boolean> signupGates = new HashMap<>();
   /** The signups that have an IP address, by it. */
   final TreeMap<SignupOrder, Long> signupsByIp = new TreeMap<>();
   /** The signups that have a visitor id, by it. */
@@ -405,6 +407,7 @@ final class InMemoryTables {
     shortCodes.clear();
     shortCodeHolders.clear();
     signups.clear();
+    signupGates.clear();
     signupsByIp.clear();
     signupsByVisitor.clear();
     referrals.clear();

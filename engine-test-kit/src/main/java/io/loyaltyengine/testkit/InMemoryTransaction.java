@@ -6,6 +6,7 @@ import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.participant.ParticipantSearch;
+import io.loyaltyengine.core.referrals.ReferralRules;
 import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BalanceAdjustment;
@@ -1721,6 +1722,22 @@ final class InMemoryTransaction implements Transaction {
     @Override
     public Optional<SignupRecord> findSignup(long tenantId, long participantId) {
       return call(() -> Optional.ofNullable(t.signups.get(new IdPair(tenantId, participantId))));
+    }
+
+    /** One unit of work runs at a time here, so holding the gate is holding the database: it is only made. */
+    @Override
+    public void lockSignupGate(long tenantId, long campaignId, int gate) {
+      call(() -> {
+        requireCampaign(tenantId, campaignId, "signup gate");
+        if (gate < 0 || gate >= ReferralRules.SIGNUP_GATES) {
+          throw constraint("check constraint violated: signup gate " + gate);
+        }
+        IdTriple key = new IdTriple(tenantId, campaignId, gate);
+        if (!t.signupGates.containsKey(key)) {
+          put(t.signupGates, key, Boolean.TRUE);
+        }
+        return null;
+      });
     }
 
     @Override

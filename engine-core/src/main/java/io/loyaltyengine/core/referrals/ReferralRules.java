@@ -31,6 +31,8 @@ public final class ReferralRules {
   public static final Duration MIN_VELOCITY_WINDOW = Duration.ofMinutes(1);
   /** Longest velocity window. */
   public static final Duration MAX_VELOCITY_WINDOW = Duration.ofDays(7);
+  /** How many signup gates a campaign's signups are spread over (see {@link #signupGates}). */
+  public static final int SIGNUP_GATES = 4096;
 
   private ReferralRules() {
   }
@@ -142,6 +144,23 @@ public final class ReferralRules {
       throw LoyaltyException.validation("velocityWindow", "velocityWindow must be a whole number of seconds");
     }
     return settings;
+  }
+
+  /**
+   * The signup gates a referred signup holds while it counts the campaign's earlier signups from its IP address and
+   * visitor id and records its own ({@code ReferralPort#lockSignupGate}), so that two signups from one address never
+   * both count without the other: the gate of the address and the gate of the visitor id (either may be null), each
+   * a bucket of {@link #SIGNUP_GATES} by {@link String#hashCode()} (the same in every JVM), so a gate names no address.
+   * Distinct and ascending: every signup takes its gates in that order, so two never wait for each other in a cycle.
+   */
+  public static int[] signupGates(String ipAddress, String visitorId) {
+    int ip = ipAddress == null ? -1 : Math.floorMod(("ip:" + ipAddress).hashCode(), SIGNUP_GATES);
+    int visitor = visitorId == null ? -1 : Math.floorMod(("visitor:" + visitorId).hashCode(), SIGNUP_GATES);
+    if (ip < 0 || visitor < 0 || ip == visitor) {
+      int only = Math.max(ip, visitor);
+      return only < 0 ? new int[0] : new int[] {only};
+    }
+    return new int[] {Math.min(ip, visitor), Math.max(ip, visitor)};
   }
 
   private static boolean isPrintableAscii(String s) {

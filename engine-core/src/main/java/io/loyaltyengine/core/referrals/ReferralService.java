@@ -338,10 +338,14 @@ public final class ReferralService implements Referrals {
     String ip = request.person().ipAddress();
     ReferralPort port = tx.referrals();
 
-    // Velocity is counted before this signup keeps its own record, so it counts only earlier signups.
+    // Velocity is counted before this signup keeps its own record, so it counts only earlier signups; under the
+    // gates of its address and visitor id, so that of two signups at once the later counts the earlier.
     long fromIp = 0;
     long fromVisitor = 0;
     if (code != null) {
+      for (int gate : ReferralRules.signupGates(ip, request.visitorId())) {
+        port.lockSignupGate(tenantId, campaignId, gate);
+      }
       Instant since = now.minus(settings.velocityWindow());
       fromIp = ip == null ? 0 : port.countSignupsFromIp(tenantId, campaignId, ip, since);
       fromVisitor = request.visitorId() == null ? 0

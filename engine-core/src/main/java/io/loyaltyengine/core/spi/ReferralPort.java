@@ -60,6 +60,18 @@ public interface ReferralPort {
   /** The facts of a participant's first signup. */
   Optional<SignupRecord> findSignup(long tenantId, long participantId);
 
+  /**
+   * Takes the row lock of one of a campaign's signup gates ({@code 0 <= gate < ReferralRules.SIGNUP_GATES}), making
+   * the gate if the campaign has none yet, and holds it until the unit of work ends: a unit of work locking the same
+   * gate waits until then. A referred signup holds the gates of its IP address and visitor id from before it counts
+   * the earlier signups from them until it has recorded its own, so that of two signups at once the later one counts
+   * the earlier (the velocity rule).
+   *
+   * @throws TransientStorageException if a concurrent unit of work made the same gate first and the store cannot
+   *     wait for it (H2); the unit of work is to be retried, and then finds the gate made
+   */
+  void lockSignupGate(long tenantId, long campaignId, int gate);
+
   /** Signups of a campaign from an IP address at or after {@code since}. */
   long countSignupsFromIp(long tenantId, long campaignId, String ipAddress, Instant since);
 

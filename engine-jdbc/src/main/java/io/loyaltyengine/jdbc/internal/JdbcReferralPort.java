@@ -3,6 +3,7 @@ package io.loyaltyengine.jdbc.internal;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.SigningKey;
+import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.Update;
 
 /**
@@ -164,6 +166,46 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
         .bind("participantId", participantId)
         .map(Rows.SIGNUP)
         .findOne());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One statement when the gate exists (its row lock); otherwise it is made, then locked. On H2 a second maker
+   * of a new gate fails on the first one's key once that one commits: that is reported as transient, and the retry
+   * finds the gate.
+   */
+  @Override
+  public void lockSignupGate(long tenantId, long campaignId, int gate) {
+    if (lockGate(tenantId, campaignId, gate)) {
+      return;
+    }
+    try {
+      handle.createUpdate(sql.signupGateMake())
+          .bind("tenantId", tenantId)
+          .bind("campaignId", campaignId)
+          .bind("gate", gate)
+          .execute();
+    } catch (JdbiException e) {
+      if (SqlErrors.isUniqueViolation(e)) {
+        throw new TransientStorageException("signup gate make failed: another transaction made it first; retry the"
+            + " unit of work", SqlErrors.redacted(e));
+      }
+      throw SqlErrors.translate("signup gate make", e);
+    }
+    if (!lockGate(tenantId, campaignId, gate)) {
+      throw new StorageException("signup gate lock failed: the gate made in this transaction is not there", null);
+    }
+  }
+
+  private boolean lockGate(long tenantId, long campaignId, int gate) {
+    return run("signup gate lock", () -> handle.createQuery(Sql.SIGNUP_GATE_LOCK)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .bind("gate", gate)
+        .mapTo(Integer.class)
+        .findOne()
+        .isPresent());
   }
 
   @Override

@@ -431,6 +431,9 @@ public final class Sql {
       + " created_at";
   static final String SIGNUP_FIND = "SELECT " + SIGNUP_COLUMNS
       + " FROM referral_signup WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  /** A signup gate's row lock; no row when the campaign has not made the gate yet. */
+  static final String SIGNUP_GATE_LOCK = "SELECT gate FROM referral_signup_gate WHERE tenant_id = :tenantId"
+      + " AND campaign_id = :campaignId AND gate = :gate FOR UPDATE";
   /** The velocity rule's counts, each served by its index (tenant, campaign, identifier, time). */
   static final String SIGNUP_COUNT_FROM_IP = "SELECT COUNT(*) FROM referral_signup WHERE tenant_id = :tenantId"
       + " AND campaign_id = :campaignId AND ip_address = :ipAddress AND created_at >= :since";
@@ -574,6 +577,7 @@ public final class Sql {
   private final String rewardProgramSave;
   private final String actionInsert;
   private final String earnedInsertIfAbsent;
+  private final String signupGateMake;
   private final String couponExisting;
   private final String couponAssignNext;
   private final String referralProgramSave;
@@ -687,6 +691,16 @@ public final class Sql {
       // PostgreSQL searches uq_coupon_code_code for the array's codes; the join above it plans as a hash join over a
       // scan of the pool.
       case POSTGRESQL -> "SELECT code FROM coupon_code" + COUPON_POOL + " AND code = ANY(:codes)";
+    };
+    this.signupGateMake = switch (dialect) {
+      // A second maker of the same gate spins on the first's uncommitted key, then fails on it (the port retries).
+      case H2 -> "MERGE INTO referral_signup_gate x USING (VALUES (CAST(:tenantId AS BIGINT),"
+          + " CAST(:campaignId AS BIGINT), CAST(:gate AS INTEGER))) s (tenant_id, campaign_id, gate)"
+          + " ON x.tenant_id = s.tenant_id AND x.campaign_id = s.campaign_id AND x.gate = s.gate"
+          + " WHEN NOT MATCHED THEN INSERT (tenant_id, campaign_id, gate) VALUES (s.tenant_id, s.campaign_id, s.gate)";
+      // A second maker waits for the first to end, then does nothing.
+      case POSTGRESQL -> "INSERT INTO referral_signup_gate (tenant_id, campaign_id, gate)"
+          + " VALUES (:tenantId, :campaignId, :gate) ON CONFLICT DO NOTHING";
     };
     this.couponAssignNext = switch (dialect) {
       // H2 has no usable SKIP LOCKED with ORDER BY and LIMIT (see deliveryClaim): JdbcCouponPort reads the lowest
@@ -1003,6 +1017,11 @@ public final class Sql {
    * ({@code INSERT ... ON CONFLICT DO UPDATE}, under the row lock). Null on H2, where the counter is created if
    * absent and then updated, as the action counters are.
    */
+  /** Makes a signup gate if the campaign has none (see {@link #SIGNUP_GATE_LOCK}). */
+  String signupGateMake() {
+    return signupGateMake;
+  }
+
   String pointsUpsert() {
     return pointsUpsert;
   }

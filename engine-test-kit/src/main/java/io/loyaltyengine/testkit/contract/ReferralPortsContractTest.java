@@ -12,7 +12,9 @@ import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.fraud.RiskAction;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.fraud.RiskSignal;
@@ -940,6 +942,65 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
     assertTrue(holder(t, c, "SAME").isPresent());
     assertTrue(shortCode(t, ann).isPresent());
     assertEquals(1, keys(t).size());
+  }
+
+  @Test
+  void aSignupGateIsHeldUntilItsUnitOfWorkEndsWhetherItIsNewOrMadeBefore() throws Exception {
+    assumeSharedDatabase();
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    Storage second = fixture().openStorage();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      // First round: the gate is new, made by the holder; second round: it exists.
+      for (String round : List.of("a new gate", "a gate made before")) {
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<Boolean> holder = threads.submit(() -> storage().inTransaction(tx -> {
+          tx.referrals().lockSignupGate(t, c, 7);
+          locked.countDown();
+          await(release);
+          return true;
+        }));
+        await(locked);
+        Started<Boolean> waiter = start(threads, () -> second.inTransaction(tx -> {
+          tx.referrals().lockSignupGate(t, c, 7);
+          return true;
+        }));
+        try {
+          awaitBlockedOnALock(waiter.thread());
+        } catch (AssertionError e) {
+          throw new AssertionError(round + ": the second lock did not wait for the first", e);
+        } finally {
+          release.countDown();
+        }
+        assertTrue(holder.get(60, TimeUnit.SECONDS));
+        try {
+          assertTrue(waiter.get(), round);
+        } catch (ExecutionException e) {
+          // A store that cannot wait for a gate another transaction is making reports it as transient (retry).
+          assertEquals("a new gate", round, "only a new gate may fail its second locker");
+          assertInstanceOf(TransientStorageException.class, e.getCause(), round);
+        }
+      }
+      // Any gate of the bounds, of any campaign, is made and locked the same way.
+      long other = campaign(t, T0).id();
+      run(tx -> {
+        tx.referrals().lockSignupGate(t, c, 0);
+        tx.referrals().lockSignupGate(t, c, 4095);
+        tx.referrals().lockSignupGate(t, other, 7);
+      });
+    } finally {
+      threads.shutdownNow();
+      second.close();
+    }
+    for (int outside : new int[] {-1, 4096}) {
+      assertThrows(StorageException.class, () -> run(tx -> tx.referrals().lockSignupGate(t, c, outside)),
+          "gate " + outside);
+    }
+    assertThrows(StorageException.class, () -> run(tx -> tx.referrals().lockSignupGate(t, nextId(), 7)),
+        "a gate of a campaign that does not exist");
   }
 
   /** The failure a test throws to roll a unit of work back. */

@@ -1,0 +1,18 @@
+-- Loyalty engine schema, version 6 (H2): signup gates. Idempotent (IF NOT EXISTS): H2 commits DDL statement by
+-- statement, and a run that died half-way is completed by the next.
+--
+-- The velocity rule counts a campaign's earlier signups from a signup's IP address and visitor id. Two signups from
+-- one address at once would each count before the other recorded itself, and both pass; so a referred signup first
+-- locks the rows of its address's and its visitor id's gates, and holds them until it commits. A gate is a bucket
+-- (0..4095) of a hash of the address or the visitor id: it names no address, the table holds at most 4,096 rows per
+-- campaign, and two addresses sharing a bucket only wait for each other now and then. Keyed by tenant first, as
+-- every table.
+CREATE TABLE IF NOT EXISTS referral_signup_gate (
+  tenant_id   BIGINT NOT NULL,
+  campaign_id BIGINT NOT NULL,
+  gate        INTEGER NOT NULL,
+  CONSTRAINT pk_referral_signup_gate PRIMARY KEY (tenant_id, campaign_id, gate),
+  CONSTRAINT ck_referral_signup_gate CHECK (gate >= 0 AND gate < 4096),
+  CONSTRAINT fk_referral_signup_gate_campaign FOREIGN KEY (tenant_id, campaign_id)
+    REFERENCES campaign (tenant_id, campaign_id)
+);
