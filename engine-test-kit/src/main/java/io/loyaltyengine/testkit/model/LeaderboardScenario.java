@@ -113,7 +113,10 @@ public final class LeaderboardScenario {
         .invariant((run, model) -> check(run, model, outcomes));
   }
 
-  /** Three seeds whose 30-step sequences together reach every one of {@link #outcomes()}. A new array each call. */
+  /**
+   * Three seeds whose 30-step sequences (and so any longer ones) together reach every one of {@link #outcomes()}. A
+   * new array each call.
+   */
   public static long[] defaultSeeds() {
     return DEFAULT_SEEDS.clone();
   }
