@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
@@ -20,7 +21,9 @@ import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
@@ -45,10 +48,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A participant deleted while a change of theirs is under way: the change read the participant without a lock, the
- * deletion committed, and the change then writes. It must fail as NOT_FOUND and leave nothing behind, neither rows
- * of the deleted participant nor events after {@code participant.deleted}. Needs two transactions at once, so it runs
- * on the SQL stores (the in-memory store runs one at a time).
+ * A participant deleted while a change of theirs is under way (a recorded action; a referred signup naming them as
+ * the referrer): the change read the participant without a lock, the deletion committed, and the change then writes.
+ * It must fail as NOT_FOUND and leave nothing behind, neither rows of the deleted participant nor events after
+ * {@code participant.deleted}. Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs
+ * one at a time).
  */
 abstract class DeletionRaceTestBase {
   private JdbcFixture fixture;
@@ -103,6 +107,38 @@ abstract class DeletionRaceTestBase {
       assertEquals(0, count("SELECT COUNT(*) FROM " + table + " WHERE participant_id = ?", p.id()), table);
     }
     assertEquals(List.of("participant.created", "participant.deleted"), eventTypes(p.id()));
+  }
+
+  @Test
+  void aReferredSignupWhoseReferrerIsDeletedMeanwhileFailsAndLeavesNothing() throws Exception {
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Race")).id());
+    long campaign = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Race", "https://race.example.com")).id(), "Race")).id();
+    // No referrer reward (the default): the referral is RECORDED, and writes no event of the referrer.
+    Participant referrer = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
+    String code = shop.referrals().codes(ParticipantRef.id(referrer.id())).legacy();
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> signup = pool.submit(() -> {
+        pauseAfterRead = Thread.currentThread();
+        return shop.referrals().signup(campaign, Signup.referred(NewParticipant.withEmail("new@example.com"), code));
+      });
+      assertTrue(read.await(30, TimeUnit.SECONDS), "the signup read the code's referrer");
+      shop.participants().delete(ParticipantRef.id(referrer.id()));
+      resume.countDown();
+
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> signup.get(30, TimeUnit.SECONDS));
+      LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
+      assertEquals(ErrorCode.NOT_FOUND, e.code());
+      assertEquals("referrer not found", e.getMessage());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(0, count("SELECT COUNT(*) FROM referral WHERE referrer_id = ?", referrer.id()));
+    assertEquals(0, count("SELECT COUNT(*) FROM referral_stats WHERE participant_id = ?", referrer.id()));
+    assertEquals(List.of(), shop.participants().list(campaign, ParticipantFilter.all(), Keyset.first(10)).items(),
+        "the signup enrolled nobody");
   }
 
   private long count(String sql, long participantId) throws SQLException {
