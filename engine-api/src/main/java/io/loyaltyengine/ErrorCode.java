@@ -21,7 +21,11 @@ public enum ErrorCode {
   INVALID_TRANSITION(409),
   /** A catalog reward with no stock left. Nothing was changed. */
   OUT_OF_STOCK(409),
-  /** The storage could not complete the operation (database unreachable, retries exhausted). Nothing was changed. */
+  /**
+   * The storage could not complete the operation (database unreachable, retries exhausted). Nothing was changed,
+   * unless the storage failed while committing (the message says so): then the change may have been made, and a
+   * retry with the same idempotency key tells which.
+   */
   STORAGE_UNAVAILABLE(503);
 
   private final int httpStatus;

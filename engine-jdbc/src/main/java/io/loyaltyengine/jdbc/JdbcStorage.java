@@ -3,6 +3,7 @@ package io.loyaltyengine.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
@@ -162,13 +163,24 @@ public final class JdbcStorage implements Storage {
   public <T> T inTransaction(TransactionWork<T> work) {
     Objects.requireNonNull(work, "work");
     requireOpen();
-    HandleCallback<T, RuntimeException> callback = handle -> work.run(new JdbcTransaction(handle, sql));
+    boolean[] workDone = new boolean[1];
+    HandleCallback<T, RuntimeException> callback = handle -> {
+      T result = work.run(new JdbcTransaction(handle, sql));
+      workDone[0] = true;
+      return result;
+    };
     try {
       return isolationPerTransaction
           ? jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, callback)
           : jdbi.inTransaction(callback);
     } catch (JdbiException e) {
-      // Begin, commit, connection: what the ports did not translate themselves.
+      if (workDone[0] && !SqlErrors.isTransient(e)) {
+        // The work ran to its end and the commit failed without saying it was refused (a transient failure is a
+        // refusal: rolled back): its answer may simply have been lost, so it may have committed.
+        throw new CommitOutcomeUnknownException("transaction commit failed; whether it committed is unknown"
+            + SqlErrors.describe(e), SqlErrors.redacted(e));
+      }
+      // Begin, connection: what the ports did not translate themselves.
       throw SqlErrors.translate("transaction", e);
     }
   }

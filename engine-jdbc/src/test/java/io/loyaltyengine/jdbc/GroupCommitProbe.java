@@ -58,6 +58,7 @@ final class GroupCommitProbe implements Storage {
   private volatile Supplier<RuntimeException> entryFailure = () -> new IllegalStateException("unset");
   private final AtomicReference<Supplier<RuntimeException>> failNextSharedAtEnd = new AtomicReference<>();
   private final AtomicReference<Supplier<RuntimeException>> failNextSharedDebit = new AtomicReference<>();
+  private final AtomicReference<Supplier<RuntimeException>> failAfterNextSharedCommit = new AtomicReference<>();
 
   GroupCommitProbe(Storage delegate) {
     this(delegate, false);
@@ -145,6 +146,14 @@ final class GroupCommitProbe implements Storage {
     failNextSharedAtEnd.set(failure);
   }
 
+  /**
+   * The next transaction holding more than one unit of work commits, then fails with {@code failure}: a commit whose
+   * answer was lost.
+   */
+  void failAfterNextSharedCommit(Supplier<RuntimeException> failure) {
+    failAfterNextSharedCommit.set(failure);
+  }
+
   /** The next ledger debit inside a nested unit of a shared transaction fails with {@code failure}. */
   void failNextDebitInASharedTransaction(Supplier<RuntimeException> failure) {
     failNextSharedDebit.set(failure);
@@ -175,8 +184,9 @@ final class GroupCommitProbe implements Storage {
       gate.hold();
     }
     Counting[] seen = new Counting[1];
+    T result;
     try {
-      T result = delegate.inTransaction(tx -> {
+      result = delegate.inTransaction(tx -> {
         Counting counting = new Counting(tx);
         seen[0] = counting;
         T r = work.run(counting);
@@ -189,11 +199,17 @@ final class GroupCommitProbe implements Storage {
         return r;
       });
       record(seen[0], true);
-      return result;
     } catch (RuntimeException | Error e) {
       record(seen[0], false);
       throw e;
     }
+    if (seen[0] != null && seen[0].snapshot(true).shared()) {
+      Supplier<RuntimeException> failure = failAfterNextSharedCommit.getAndSet(null);
+      if (failure != null) {
+        throw failure.get();
+      }
+    }
+    return result;
   }
 
   private void record(Counting counting, boolean committed) {

@@ -22,6 +22,7 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransientStorageException;
@@ -756,6 +757,70 @@ abstract class GroupCommitTestBase {
     List<GroupCommitProbe.Tx> txs =
         batchRunTogetherFailsAtItsEnd(() -> new StorageException("injected commit failure", null));
     assertTrue(txs.contains(new GroupCommitProbe.Tx(4, 0, 0, true)), "each unit behind a savepoint: " + txs);
+  }
+
+  @Test
+  void aBatchRunTogetherWhoseCommitOutcomeIsUnknownIsNeverRunAgain() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    e.probe().failAfterNextSharedCommit(() -> new CommitOutcomeUnknownException("injected: commit answer lost", null));
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase")),
+        () -> scope.points().award(w.ref(1), PointsChange.of(2, "purchase"))));
+
+    assertTrue(e.probe().transactions().contains(new GroupCommitProbe.Tx(0, 0, 3, true)),
+        "the batch ran together and committed: " + e.probe().transactions());
+    for (int i = 1; i < got.size(); i++) {
+      assertOutcomeUnknown(got.get(i), "caller " + i);
+    }
+    assertEquals(List.of(20L, 10L), amounts(scope, w.ref(0)), "applied once, not run again");
+    assertEquals(List.of(2L, 1L), amounts(scope, w.ref(1)));
+  }
+
+  @Test
+  void aSharedTransactionWhoseCommitOutcomeIsUnknownIsNeverRunAgain() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    e.probe().failAfterNextSharedCommit(() -> new CommitOutcomeUnknownException("injected: commit answer lost", null));
+    // The recorded action cannot run in one go with awards: the batch runs behind savepoints.
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id()))));
+
+    assertTrue(e.probe().transactions().contains(new GroupCommitProbe.Tx(2, 0, 0, true)),
+        "the batch ran behind savepoints and committed: " + e.probe().transactions());
+    assertOutcomeUnknown(got.get(1), "the award");
+    assertOutcomeUnknown(got.get(2), "the action");
+    assertEquals(List.of(10L), amounts(scope, w.ref(0)), "applied once, not run again");
+    assertEquals(2, scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())).counts().allTime(),
+        "the batch's action counted once: this one is the second");
+  }
+
+  @Test
+  void aBulkChunkWhoseCommitOutcomeIsUnknownIsNeverRunAgain() {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    e.probe().failAfterNextSharedCommit(() -> new CommitOutcomeUnknownException("injected: commit answer lost", null));
+    List<PointsOutcome> outcomes = scope.points().applyAll(List.of(
+        PointsOperation.award(w.ref(0), PointsChange.of(10, "import")),
+        PointsOperation.award(w.ref(1), PointsChange.of(5, "import"))));
+
+    for (PointsOutcome outcome : outcomes) {
+      assertOutcomeUnknown(outcome.error(), "a bulk operation");
+    }
+    assertEquals(List.of(10L), amounts(scope, w.ref(0)), "applied once, not run again");
+    assertEquals(List.of(5L), amounts(scope, w.ref(1)));
+  }
+
+  /** A STORAGE_UNAVAILABLE that says the change may have been made. */
+  private static void assertOutcomeUnknown(Object got, String what) {
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got, what);
+    assertTrue(((LoyaltyException) got).getMessage().contains("may have been made"), what + ": " + got);
   }
 
   /** A batch that would run together fails at its end, once: each call still applies once, in order. */

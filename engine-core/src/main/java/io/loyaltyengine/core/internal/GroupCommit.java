@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.internal;
 
+import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.TransactionWork;
@@ -48,8 +49,9 @@ import java.util.function.Function;
  *   so do the batches. Two batches running at once (a store that commits in
  *   parallel) apply in the order the store grants their row locks, as separate transactions would.</li>
  *   <li>If the shared transaction fails as a whole (a transient failure: deadlock, serialization, lock timeout; or
- *   the commit itself), nothing of it committed, and each unit of work of the batch runs again alone, with the
- *   usual retries. A unit of work failing transiently inside a batch gives up the batch the same way, so that the
+ *   the commit itself, refused), nothing of it committed, and each unit of work of the batch runs again alone, with
+ *   the usual retries. A commit whose outcome is unknown ({@link CommitOutcomeUnknownException}: it may have
+ *   committed) is never run again: every unit of the batch gets that failure. A unit of work failing transiently inside a batch gives up the batch the same way, so that the
  *   order of arrival holds even then. A batch run in one go that fails otherwise (a unit failing other than by a
  *   refusal, or the commit failing for good) runs again behind savepoints, or, on a store that commits in parallel,
  *   each unit alone.</li>
@@ -205,6 +207,10 @@ final class GroupCommit {
         }
         return null;
       });
+    } catch (CommitOutcomeUnknownException unknown) {
+      // The batch may have committed: running it again could make every change twice.
+      failEach(batch, unknown);
+      return;
     } catch (RuntimeException | Error sharedFailure) {
       // Nothing of the batch committed: each unit of work runs again alone and gets its own outcome.
       runEachAlone(batch);
@@ -277,6 +283,10 @@ final class GroupCommit {
       });
     } catch (NothingToCommit e) {
       results = e.result();
+    } catch (CommitOutcomeUnknownException unknown) {
+      // The batch may have committed: running it again could make every change twice.
+      failEach(batch, unknown);
+      return true;
     } catch (TransientStorageException | Error e) {
       // As for a shared transaction failing as a whole: each unit of work runs again alone, in order.
       runEachAlone(batch);
@@ -294,6 +304,13 @@ final class GroupCommit {
       }
     }
     return true;
+  }
+
+  /** Gives every unit of work of the batch {@code failure} as its outcome. */
+  private static void failEach(List<Pending> batch, RuntimeException failure) {
+    for (Pending pending : batch) {
+      complete(pending, null, failure);
+    }
   }
 
   /** Runs every unit of work of the batch alone, in order. */

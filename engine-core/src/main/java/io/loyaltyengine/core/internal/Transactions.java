@@ -3,6 +3,7 @@ package io.loyaltyengine.core.internal;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
@@ -23,6 +24,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Thread-safe when not bound to a host transaction.
  */
 public final class Transactions {
+  /** The message of a STORAGE_UNAVAILABLE whose change may have been made. */
+  static final String COMMIT_OUTCOME_UNKNOWN = "the storage failed while committing: the change may have been made;"
+      + " retry with the same idempotency key to find out";
+
   private final Storage storage;
   private final HostTransaction host;
   private final int maxRetries;
@@ -157,8 +162,19 @@ public final class Transactions {
   }
 
   private static LoyaltyException unavailable(StorageException e) {
+    if (e instanceof CommitOutcomeUnknownException) {
+      return new LoyaltyException(ErrorCode.STORAGE_UNAVAILABLE, null, COMMIT_OUTCOME_UNKNOWN, e);
+    }
     return new LoyaltyException(ErrorCode.STORAGE_UNAVAILABLE, null,
         "the storage could not complete the operation; nothing was changed", e);
+  }
+
+  /**
+   * Whether {@code e} says the storage could not tell whether its change committed: such an operation must not be
+   * run again (see {@link CommitOutcomeUnknownException}).
+   */
+  public static boolean commitOutcomeUnknown(LoyaltyException e) {
+    return e.getCause() instanceof CommitOutcomeUnknownException;
   }
 
   private static LoyaltyException conflict(UniqueViolationException e) {

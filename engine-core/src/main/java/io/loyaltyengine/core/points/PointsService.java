@@ -9,6 +9,7 @@ import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.CombinableWork;
 import io.loyaltyengine.core.internal.NothingToCommit;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.rewards.Goals;
 import io.loyaltyengine.core.spi.BalanceAdjustment;
@@ -169,9 +170,19 @@ public final class PointsService implements Points {
             : PointsOutcome.succeeded((PointsResult) results[i]);
       }
       return;
-    } catch (LoyaltyException | UniqueViolationException e) {
-      // Some operation failed other than by a refusal (a key another transaction took first, a row the store
-      // refused) and took the chunk's transaction with it: run the chunk again, each operation behind a savepoint.
+    } catch (LoyaltyException e) {
+      if (Transactions.commitOutcomeUnknown(e)) {
+        // The chunk may have committed: running it again could make every change twice.
+        for (Prepared p : chunk) {
+          outcomes[p.index()] = PointsOutcome.failed(e);
+        }
+        return;
+      }
+      // Some operation failed other than by a refusal (a row the store refused) and took the chunk's transaction
+      // with it: run the chunk again, each operation behind a savepoint.
+    } catch (UniqueViolationException e) {
+      // A key another transaction took first: run the chunk again, each operation behind a savepoint, where that
+      // operation replays the other's entry.
     }
     Object[] careful = context.transactions().runCombinedRaw(tx -> {
       Object[] r = new Object[chunk.size()];

@@ -18,7 +18,9 @@ public interface Storage extends EngineStorage {
    * business.
    *
    * @throws TransientStorageException if the store failed transiently (the engine may retry)
-   * @throws StorageException if the store failed otherwise
+   * @throws CommitOutcomeUnknownException if the work ran to its end and the commit failed in a way that leaves
+   *     unknown whether it committed (the engine never runs the work again)
+   * @throws StorageException if the store failed otherwise (nothing was committed)
    */
   <T> T inTransaction(TransactionWork<T> work);
 

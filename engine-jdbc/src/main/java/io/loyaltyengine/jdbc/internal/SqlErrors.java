@@ -59,7 +59,7 @@ public final class SqlErrors {
   }
 
   /** Whether {@code failure} was caused by something a retry of the transaction may cure. */
-  static boolean isTransient(Throwable failure) {
+  public static boolean isTransient(Throwable failure) {
     // Walk every SQLException of the chain (and its next exceptions): drivers nest them.
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql) {
@@ -162,6 +162,11 @@ public final class SqlErrors {
       super(original.getClass().getName() + describe(original) + " (message withheld: it may quote values)",
           original.getSQLState(), original.getErrorCode());
     }
+  }
+
+  /** " (SQLState ..., vendor code ...)" of the first {@link SQLException} of {@code failure}'s chain, or "". */
+  public static String describe(Throwable failure) {
+    return describe(sqlCause(failure));
   }
 
   private static String describe(SQLException sql) {
