@@ -27,8 +27,8 @@ import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
-import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.model.ModelRunner;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -206,6 +206,34 @@ abstract class CappedDeductTestBase {
     assertEquals(1, ledger(scope, w.ref(0)).size());
     assertEquals(5, scope.points().deductUpToBalance(w.ref(0), PointsChange.of(5, "refund")
         .withIdempotencyKey("host-refund")).entry().amount(), "the rolled-back key is free");
+  }
+
+  @Test
+  void aCappedDeductionThatWaitedForTheSameRequestTakingTheBalanceReplaysItsEntry() throws Exception {
+    assumeTrue(fixture instanceof JdbcFixture && fixture.hostTransactions().isPresent(),
+        "needs a host transaction holding the participant's lock while another transaction waits for it");
+    LoyaltyEngine engine = engine(0);
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    scope.points().award(w.ref(0), PointsChange.of(2, "purchase"));
+    PointsChange refund = PointsChange.of(69, "refund").withIdempotencyKey("refund-1");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      PointsResult first = scope.joining(host.transaction()).points().deductUpToBalance(w.ref(0), refund);
+      assertEquals(2, first.entry().amount());
+      // The same request again: its key lookup cannot see the uncommitted entry, so it waits for the lock, then
+      // finds nothing left to take.
+      Future<PointsResult> again = pool.submit(() -> scope.points().deductUpToBalance(w.ref(0), refund));
+      JdbcLockWaits.awaitASessionBlockedOnALock((JdbcFixture) fixture);
+      host.commit();
+      PointsResult replayed = again.get(60, TimeUnit.SECONDS);
+      assertTrue(replayed.replayed(), "a replay of the first, not a second request taking nothing: " + replayed);
+      assertEquals(first.entry(), replayed.entry());
+      assertEquals(0, replayed.balance());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, ledger(scope, w.ref(0)).stream().filter(e -> e.kind() == LedgerEntryKind.DEDUCT).count());
   }
 
   @ParameterizedTest(name = "maxGroupCommit {0} (0: the default)")

@@ -351,7 +351,11 @@ public final class PointsService implements Points {
   private PointsResult deductUpToIn(Transaction tx, long participantId, PointsChange change, Writes writes) {
     long taken = Math.min(change.amount(), writes.lock(tx, participantId).pointsBalance());
     if (taken == 0) {
-      return new PointsResult(null, 0, false);
+      // Taking nothing writes no entry, so no unique key stops a concurrent first request with the same key: the
+      // one that held the lock before may have taken the balance with it. Its entry is committed now: replay it.
+      Optional<PointsResult> replayed = change.idempotencyKey() == null ? Optional.empty()
+          : replay(tx, participantId, PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change, writes);
+      return replayed.orElseGet(() -> new PointsResult(null, 0, false));
     }
     return write(tx, participantId, LedgerEntryKind.DEDUCT,
         new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()), writes);
