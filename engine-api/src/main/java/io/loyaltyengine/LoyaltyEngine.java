@@ -7,6 +7,8 @@ import io.loyaltyengine.internal.EngineFactory;
 import io.loyaltyengine.tenant.Tenants;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
 
@@ -90,6 +92,7 @@ public interface LoyaltyEngine extends AutoCloseable {
     private WebhookSettings webhooks;
     private io.loyaltyengine.fraud.FraudScreening fraudScreening;
     private io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards;
+    private final List<EngineConfig.Listener> listeners = new ArrayList<>();
 
     private Builder() {
     }
@@ -293,9 +296,30 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
+     * Subscribes a listener as {@link io.loyaltyengine.events.Events#subscribe} does, but before the engine starts
+     * dispatching events. A listener subscribed after {@link #build()} misses the events a background dispatcher
+     * positions meanwhile, among them those committed before a restart and not yet positioned when the process
+     * stopped; one given here receives them. Register the same listeners, under the same names, on every instance.
+     *
+     * @param name the listener's stable name (its rule is checked by {@link #build()})
+     * @param filter which events it wants; null for every event
+     * @param listener the listener
+     * @throws NullPointerException if {@code name} or {@code listener} is null
+     */
+    public Builder listener(String name, io.loyaltyengine.events.EventFilter filter,
+        io.loyaltyengine.events.EventListener listener) {
+      listeners.add(new EngineConfig.Listener(Objects.requireNonNull(name, "name"),
+          filter == null ? io.loyaltyengine.events.EventFilter.all() : filter,
+          Objects.requireNonNull(listener, "listener")));
+      return this;
+    }
+
+    /**
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
      * @throws IllegalStateException if no storage was set, or {@code engine-core} is missing
+     * @throws LoyaltyException VALIDATION_ERROR on the name of a listener given to {@link #listener}, CONFLICT if
+     *     two have one name (nothing is started then)
      */
     public LoyaltyEngine build() {
       if (storage == null) {
@@ -312,7 +336,8 @@ public interface LoyaltyEngine extends AutoCloseable {
           events == null ? EventSettings.DEFAULTS : events,
           webhooks == null ? WebhookSettings.DEFAULTS : webhooks,
           fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,
-          leaderboards == null ? io.loyaltyengine.leaderboard.LeaderboardSettings.DEFAULTS : leaderboards);
+          leaderboards == null ? io.loyaltyengine.leaderboard.LeaderboardSettings.DEFAULTS : leaderboards,
+          listeners);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, LoyaltyEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

@@ -17,14 +17,17 @@ import io.loyaltyengine.Keyset;
  * <h2>Several instances</h2>
  * Engine instances that share a database share the work: each delivery is claimed by one instance at a time with a
  * lease, and an instance that dies mid-delivery leaves its claims to the others when the lease runs out. Register
- * the same listeners, under the same names, on every instance: an event is fanned out to the listeners of the
- * instance that positions it.
+ * the same listeners, under the same names, on every instance, and in the builder
+ * ({@link io.loyaltyengine.LoyaltyEngine.Builder#listener}): an event is fanned out to the listeners of the instance
+ * that positions it, when it positions it.
  */
 public interface Events {
   /**
    * Registers a listener under a stable name (1..64 of {@code a-z A-Z 0-9 _ - .}); its delivery state (retries,
-   * parked events) is kept under that name across restarts. It receives events committed from now on that pass the
-   * filter.
+   * parked events) is kept under that name across restarts. It receives the events that pass the filter and that
+   * this instance positions from now on; with background dispatch, those the dispatcher positioned since the engine
+   * was built (events committed before a restart among them) are not fanned out to it. A listener given to
+   * {@link io.loyaltyengine.LoyaltyEngine.Builder#listener} misses none.
    *
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name}; CONFLICT if the name is taken on
    *     this engine

@@ -3,9 +3,12 @@ package io.loyaltyengine.internal;
 import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.EngineStorage;
 import io.loyaltyengine.IdGenerator;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventListener;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * The validated settings of one engine, handed from the builder to the implementation. Not API. Thread-safe: each
@@ -22,9 +25,25 @@ import java.time.Clock;
  * @param webhooks webhook delivery settings
  * @param fraudScreening fraud-screening settings of referrals
  * @param leaderboards how leaderboard indexes are kept
+ * @param listeners the listeners to subscribe before event dispatch starts, in the order given
  */
 public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
     EngineLimits limits, int maxTransactionRetries, int maxGroupCommit, EventSettings events, WebhookSettings webhooks,
     io.loyaltyengine.fraud.FraudScreening fraudScreening,
-    io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards) {
+    io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards, List<Listener> listeners) {
+
+  /** Copies {@code listeners}. */
+  public EngineConfig {
+    listeners = List.copyOf(listeners);
+  }
+
+  /**
+   * A listener given to the builder. Immutable (its listener is the host's object).
+   *
+   * @param name the listener's stable name
+   * @param filter which events it wants
+   * @param listener the listener
+   */
+  public record Listener(String name, EventFilter filter, EventListener listener) {
+  }
 }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
@@ -58,5 +60,45 @@ class BackgroundDispatchTest {
     engine.close();
     assertTrue(dispatchers.stream().noneMatch(Thread::isAlive), "close waits for the dispatcher thread to end");
     assertThrows(IllegalStateException.class, () -> engine.events().dispatch(), "a closed engine dispatches no more");
+  }
+
+  @Test
+  void aListenerGivenToTheBuilderReceivesTheEventsCommittedBeforeARestartAndPositionedAtStartUp() throws Exception {
+    InMemoryStorage.Database database = InMemoryStorage.newDatabase();
+    long participant;
+    ParticipantRef ref;
+    TenantScope scope;
+    // A process commits five awards and stops before its dispatcher positioned them.
+    try (LoyaltyEngine before = LoyaltyEngine.builder().storage(database.openStorage())
+        .events(EventSettings.builder().manualDispatch().build()).build()) {
+      scope = before.forTenant(before.tenants().create(NewTenant.business("Restart")).id());
+      long brand = scope.brands().create(new NewBrand("Restart", "restart.example.com")).id();
+      long campaign = scope.campaigns().create(NewCampaign.running(brand, "Restart")).id();
+      participant = scope.participants().create(campaign, NewParticipant.withEmail("r@example.com")).id();
+      ref = ParticipantRef.id(participant);
+      for (int i = 1; i <= 5; i++) {
+        scope.points().award(ref, PointsChange.of(i, "purchase"));
+      }
+    }
+    CountDownLatch awards = new CountDownLatch(5);
+    List<Long> received = new CopyOnWriteArrayList<>();
+    // The next process starts with background dispatch and its listener in the builder.
+    try (LoyaltyEngine after = LoyaltyEngine.builder().storage(database.openStorage())
+        .events(EventSettings.builder().pollInterval(Duration.ofMillis(10)).build())
+        .listener("crm", EventFilter.types(EventType.POINTS_AWARDED), event -> {
+          received.add(event.sequence());
+          awards.countDown();
+        })
+        .build()) {
+      assertTrue(awards.await(30, TimeUnit.SECONDS), "every award committed before the restart: " + received);
+      assertEquals(List.of(2L, 3L, 4L, 5L, 6L), received);
+      assertThrows(LoyaltyException.class, () -> after.events().subscribe("crm", EventFilter.all(), event -> { }),
+          "the builder's listener is registered under its name");
+    }
+    LoyaltyException refused = assertThrows(LoyaltyException.class, () -> LoyaltyEngine.builder()
+        .storage(database.openStorage()).listener("no spaces allowed", null, event -> { }).build());
+    assertEquals(ErrorCode.VALIDATION_ERROR, refused.code());
+    assertThrows(LoyaltyException.class, () -> LoyaltyEngine.builder().storage(database.openStorage())
+        .listener("twice", null, event -> { }).listener("twice", null, event -> { }).build());
   }
 }

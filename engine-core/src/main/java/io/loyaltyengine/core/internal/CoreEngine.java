@@ -45,6 +45,12 @@ final class CoreEngine implements LoyaltyEngine {
   private final LeaderboardIndexes leaderboardIndexes;
 
   CoreEngine(EngineConfig config) {
+    // First, so that a listener refused (its name) leaves nothing started; and before dispatch starts, so that the
+    // listeners given to the builder see every event positioned from the start.
+    Listeners listeners = new Listeners();
+    for (EngineConfig.Listener l : config.listeners()) {
+      listeners.add(l.name(), l.filter(), l.listener());
+    }
     this.config = config;
     Storage store = (Storage) config.storage();
     LeaderboardSettings boards = config.leaderboards() == null ? LeaderboardSettings.DEFAULTS : config.leaderboards();
@@ -65,7 +71,6 @@ final class CoreEngine implements LoyaltyEngine {
     // One key cache per engine, on the engine's own transactions: keys are made and read in units of work of
     // their own, so a key is cached only once committed, whatever the host's transaction does.
     this.signingKeys = new SigningKeys(transactions, config.clock());
-    Listeners listeners = new Listeners();
     this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners,
         new WebhookDeliverer(config.webhooks(), config.clock()));
     this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
