@@ -63,6 +63,10 @@ public final class EventDispatcher implements AutoCloseable {
   private static final Duration LISTENER_FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration LISTENER_MAX_RETRY = Duration.ofMinutes(5);
   private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+  /** Events pruned per transaction. */
+  static final int PRUNE_CHUNK = 1_000;
+  /** Transactions of pruning per round at most. */
+  static final int PRUNE_CHUNKS_PER_ROUND = 20;
   private static final int TENANTS_PER_PAGE = 100;
 
   private final Transactions transactions;
@@ -307,6 +311,11 @@ public final class EventDispatcher implements AutoCloseable {
     return Duration.ofMillis(capped + jitter);
   }
 
+  /**
+   * Prunes at most once a minute, in transactions of {@link #PRUNE_CHUNK} events, at most
+   * {@link #PRUNE_CHUNKS_PER_ROUND} of them per round; when that leaves some, the next round prunes again rather than
+   * a minute later, so that pruning keeps up with any rate of events.
+   */
   private int prune() {
     Instant now = now();
     if (lastPrune != null && now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
@@ -314,7 +323,16 @@ public final class EventDispatcher implements AutoCloseable {
     }
     lastPrune = now;
     Instant cutoff = now.minus(settings.retention());
-    return transactions.run(tx -> tx.events().prune(cutoff, 1_000));
+    int pruned = 0;
+    for (int chunk = 0; chunk < PRUNE_CHUNKS_PER_ROUND; chunk++) {
+      int deleted = transactions.run(tx -> tx.events().prune(cutoff, PRUNE_CHUNK));
+      pruned += deleted;
+      if (deleted < PRUNE_CHUNK) {
+        return pruned;
+      }
+    }
+    lastPrune = null;
+    return pruned;
   }
 
   private Instant now() {
