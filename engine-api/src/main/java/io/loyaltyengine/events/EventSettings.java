@@ -92,7 +92,10 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
       return this;
     }
 
-    /** Lease on a claimed delivery, 1 s..1 h; longer than the slowest listener call. */
+    /**
+     * Lease on a claimed delivery, 1 s..1 h; at least twice the slowest listener or webhook call (a claimed delivery
+     * starts only while half its lease is left; the rest of a round's batch is claimed again later).
+     */
     public Builder lease(Duration value) {
       between("lease", Objects.requireNonNull(value, "lease"), Duration.ofSeconds(1), Duration.ofHours(1));
       this.lease = value;

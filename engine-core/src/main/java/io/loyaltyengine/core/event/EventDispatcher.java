@@ -137,12 +137,20 @@ public final class EventDispatcher implements AutoCloseable {
     try {
       int positioned = positionAndFanOut();
       Instant now = now();
+      Instant leaseUntil = now.plus(settings.lease());
       List<ClaimedDelivery> claimed = transactions.run(tx -> tx.deliveries().claim(listeners.names(), true, now,
-          owner, now.plus(settings.lease()), settings.batchSize()));
+          owner, leaseUntil, settings.batchSize()));
+      // One lease covers the batch, whose deliveries run one after another: a delivery starts only while half the
+      // lease is left, so that a call shorter than that ends before another instance may claim it again.
+      Instant lastStart = leaseUntil.minus(settings.lease().dividedBy(2));
       int delivered = 0;
       int retried = 0;
       int parked = 0;
       for (ClaimedDelivery c : claimed) {
+        if (now().isAfter(lastStart)) {
+          // The rest are left to run out their lease and be claimed again.
+          break;
+        }
         switch (deliver(c)) {
           case DELIVERED -> delivered++;
           case RETRIED -> retried++;
