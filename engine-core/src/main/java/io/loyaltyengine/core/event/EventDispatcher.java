@@ -17,7 +17,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -189,7 +193,7 @@ public final class EventDispatcher implements AutoCloseable {
       }
       List<WebhookEndpointRecord> endpoints = tx.webhookEndpoints().listEnabled(tenantId);
       Instant now = now();
-      for (EventRecord e : events) {
+      for (EventRecord e : inSequencePerParticipant(events)) {
         long position = ++last;
         tx.events().position(tenantId, e.eventId(), position);
         for (Listeners.Registration r : listeners.all()) {
@@ -212,6 +216,36 @@ public final class EventDispatcher implements AutoCloseable {
   private static DeliveryRecord pending(EventRecord e, long position, String subscriber, Instant now) {
     return new DeliveryRecord(e.tenantId(), e.eventId(), subscriber, e.participantId(), e.sequence(), position,
         DeliveryStatus.PENDING, 0, now, null, null, null, now);
+  }
+
+  /**
+   * {@code events} (in event id order) with each participant's events moved into sequence order within the places
+   * they hold. Ids come from each instance's own clock, so across instances a participant's later event can have the
+   * smaller id; its sequence, taken under the participant's row lock, is the commit order, which the feed follows.
+   */
+  static List<EventRecord> inSequencePerParticipant(List<EventRecord> events) {
+    Map<Long, List<Integer>> places = new HashMap<>();
+    for (int i = 0; i < events.size(); i++) {
+      Long participant = events.get(i).participantId();
+      if (participant != null) {
+        places.computeIfAbsent(participant, k -> new ArrayList<>()).add(i);
+      }
+    }
+    List<EventRecord> ordered = new ArrayList<>(events);
+    for (List<Integer> held : places.values()) {
+      if (held.size() < 2) {
+        continue;
+      }
+      List<EventRecord> own = new ArrayList<>(held.size());
+      for (int i : held) {
+        own.add(events.get(i));
+      }
+      own.sort(Comparator.comparingLong(EventRecord::sequence));
+      for (int k = 0; k < held.size(); k++) {
+        ordered.set(held.get(k), own.get(k));
+      }
+    }
+    return ordered;
   }
 
   private enum Outcome { DELIVERED, RETRIED, PARKED, LEFT }
