@@ -37,6 +37,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -81,28 +82,13 @@ abstract class DeletionRaceTestBase {
 
   @Test
   void anActionWhoseParticipantIsDeletedMeanwhileFailsAndLeavesNothing() throws Exception {
-    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Race")).id());
-    long campaign = shop.campaigns().create(NewCampaign.running(
-        shop.brands().create(new NewBrand("Race", "https://race.example.com")).id(), "Race")).id();
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
     CampaignReward reward = shop.rewards().define(campaign, NewCampaignReward.message("Thanks", "Thank you", 1));
     Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
 
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try {
-      Future<?> action = pool.submit(() -> {
-        pauseAfterRead = Thread.currentThread();
-        return shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()));
-      });
-      assertTrue(read.await(30, TimeUnit.SECONDS), "the action read the participant");
-      shop.participants().delete(ParticipantRef.id(p.id()));
-      resume.countDown();
-
-      ExecutionException failed = assertThrows(ExecutionException.class, () -> action.get(30, TimeUnit.SECONDS));
-      LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
-      assertEquals(ErrorCode.NOT_FOUND, e.code());
-    } finally {
-      pool.shutdownNow();
-    }
+    changeWhileDeleted(shop, p, () -> shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()),
+        reward.id())));
     for (String table : List.of("participant", "loyalty_action", "action_count", "earned_reward")) {
       assertEquals(0, count("SELECT COUNT(*) FROM " + table + " WHERE participant_id = ?", p.id()), table);
     }
@@ -111,34 +97,52 @@ abstract class DeletionRaceTestBase {
 
   @Test
   void aReferredSignupWhoseReferrerIsDeletedMeanwhileFailsAndLeavesNothing() throws Exception {
-    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Race")).id());
-    long campaign = shop.campaigns().create(NewCampaign.running(
-        shop.brands().create(new NewBrand("Race", "https://race.example.com")).id(), "Race")).id();
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
     // No referrer reward (the default): the referral is RECORDED, and writes no event of the referrer.
     Participant referrer = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
     String code = shop.referrals().codes(ParticipantRef.id(referrer.id())).legacy();
 
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try {
-      Future<?> signup = pool.submit(() -> {
-        pauseAfterRead = Thread.currentThread();
-        return shop.referrals().signup(campaign, Signup.referred(NewParticipant.withEmail("new@example.com"), code));
-      });
-      assertTrue(read.await(30, TimeUnit.SECONDS), "the signup read the code's referrer");
-      shop.participants().delete(ParticipantRef.id(referrer.id()));
-      resume.countDown();
-
-      ExecutionException failed = assertThrows(ExecutionException.class, () -> signup.get(30, TimeUnit.SECONDS));
-      LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
-      assertEquals(ErrorCode.NOT_FOUND, e.code());
-      assertEquals("referrer not found", e.getMessage());
-    } finally {
-      pool.shutdownNow();
-    }
+    LoyaltyException e = changeWhileDeleted(shop, referrer, () -> shop.referrals().signup(campaign,
+        Signup.referred(NewParticipant.withEmail("new@example.com"), code)));
+    assertEquals("referrer not found", e.getMessage());
     assertEquals(0, count("SELECT COUNT(*) FROM referral WHERE referrer_id = ?", referrer.id()));
     assertEquals(0, count("SELECT COUNT(*) FROM referral_stats WHERE participant_id = ?", referrer.id()));
     assertEquals(List.of(), shop.participants().list(campaign, ParticipantFilter.all(), Keyset.first(10)).items(),
         "the signup enrolled nobody");
+  }
+
+  private TenantScope shop() {
+    return engine.forTenant(engine.tenants().create(NewTenant.business("Race")).id());
+  }
+
+  private static long campaign(TenantScope shop) {
+    return shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Race", "https://race.example.com")).id(), "Race")).id();
+  }
+
+  /**
+   * Runs {@code change} on a thread of its own, paused after its first participant read while {@code deleted} is
+   * deleted; returns the NOT_FOUND it must fail with.
+   */
+  private LoyaltyException changeWhileDeleted(TenantScope shop, Participant deleted, Callable<?> change)
+      throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> changing = pool.submit(() -> {
+        pauseAfterRead = Thread.currentThread();
+        return change.call();
+      });
+      assertTrue(read.await(30, TimeUnit.SECONDS), "the change read the participant");
+      shop.participants().delete(ParticipantRef.id(deleted.id()));
+      resume.countDown();
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> changing.get(30, TimeUnit.SECONDS));
+      LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
+      assertEquals(ErrorCode.NOT_FOUND, e.code());
+      return e;
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private long count(String sql, long participantId) throws SQLException {
