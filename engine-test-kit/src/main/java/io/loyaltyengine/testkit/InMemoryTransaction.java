@@ -1728,7 +1728,6 @@ final class InMemoryTransaction implements Transaction {
     @Override
     public void lockSignupGate(long tenantId, long campaignId, int gate) {
       call(() -> {
-        requireCampaign(tenantId, campaignId, "signup gate");
         if (gate < 0 || gate >= ReferralRules.SIGNUP_GATES) {
           throw constraint("check constraint violated: signup gate " + gate);
         }

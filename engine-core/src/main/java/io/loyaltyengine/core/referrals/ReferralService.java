@@ -339,13 +339,14 @@ public final class ReferralService implements Referrals {
     ReferralPort port = tx.referrals();
 
     // Velocity is counted before this signup keeps its own record, so it counts only earlier signups; under the
-    // gates of its address and visitor id, so that of two signups at once the later counts the earlier.
+    // gates of its address and visitor id, which every signup with one holds until it commits (a signup without a
+    // code is counted by the others too), so that of two signups at once the later counts the earlier.
+    for (int gate : ReferralRules.signupGates(ip, request.visitorId())) {
+      port.lockSignupGate(tenantId, campaignId, gate);
+    }
     long fromIp = 0;
     long fromVisitor = 0;
     if (code != null) {
-      for (int gate : ReferralRules.signupGates(ip, request.visitorId())) {
-        port.lockSignupGate(tenantId, campaignId, gate);
-      }
       Instant since = now.minus(settings.velocityWindow());
       fromIp = ip == null ? 0 : port.countSignupsFromIp(tenantId, campaignId, ip, since);
       fromVisitor = request.visitorId() == null ? 0

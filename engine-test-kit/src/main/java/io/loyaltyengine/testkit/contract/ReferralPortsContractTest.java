@@ -999,8 +999,6 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
       assertThrows(StorageException.class, () -> run(tx -> tx.referrals().lockSignupGate(t, c, outside)),
           "gate " + outside);
     }
-    assertThrows(StorageException.class, () -> run(tx -> tx.referrals().lockSignupGate(t, nextId(), 7)),
-        "a gate of a campaign that does not exist");
   }
 
   /** The failure a test throws to roll a unit of work back. */
