@@ -23,8 +23,8 @@ public enum ErrorCode {
   OUT_OF_STOCK(409),
   /**
    * The storage could not complete the operation (database unreachable, retries exhausted). Nothing was changed,
-   * unless the storage failed while committing (the message says so): then the change may have been made, and a
-   * retry with the same idempotency key tells which.
+   * unless the storage failed while committing (the message says so: then the change may have been made, and a
+   * retry with the same idempotency key tells which), or a bulk call's earlier chunks had committed.
    */
   STORAGE_UNAVAILABLE(503);
 

@@ -11,10 +11,10 @@ import java.util.Optional;
  *
  * <p>Every malformed input, missing entity and conflict is reported as a {@code LoyaltyException} with a stable
  * {@link ErrorCode}, and for validation errors the name of the offending field (for example {@code "email"} or
- * {@code "metadata.color"}). An operation that throws it has changed nothing (the one exception: a
- * {@link ErrorCode#STORAGE_UNAVAILABLE} whose commit failed with its outcome unknown, which says so). Messages never
- * contain personal data (emails, names, IP addresses, metadata values) or secrets, so they are safe to log and to
- * return to API clients.
+ * {@code "metadata.color"}). An operation that throws it has changed nothing, unless it is a
+ * {@link ErrorCode#STORAGE_UNAVAILABLE} that says otherwise: a commit whose outcome is unknown, or a bulk call whose
+ * earlier chunks committed ({@code Points.applyAll}). Messages never contain personal data (emails, names, IP
+ * addresses, metadata values) or secrets, so they are safe to log and to return to API clients.
  *
  * <p>Instances are immutable and thread-safe.
  */

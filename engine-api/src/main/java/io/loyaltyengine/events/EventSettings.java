@@ -7,7 +7,8 @@ import java.util.Objects;
  * How the engine dispatches events. Immutable; built with {@link #builder()}, whose setters validate at once.
  *
  * <p>Defaults: background dispatch polling every 500 ms (a round that did work is followed at once by another),
- * 100 deliveries per round, a 30 s lease on claimed deliveries, 10 attempts before a listener delivery is parked,
+ * 100 deliveries per round, a 60 s lease on claimed deliveries (more than twice the longest default webhook call:
+ * 5 s to connect and 15 s for the answer, plus name resolution), 10 attempts before a listener delivery is parked,
  * dispatched events kept 7 days.
  *
  * @param backgroundDispatch whether the engine runs its own dispatcher thread; if false the host calls
@@ -23,7 +24,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
 
   /** The defaults. */
   public static final EventSettings DEFAULTS = new EventSettings(true, Duration.ofMillis(500), 100,
-      Duration.ofSeconds(30), 10, Duration.ofDays(7));
+      Duration.ofSeconds(60), 10, Duration.ofDays(7));
 
   /**
    * Validates every setting.

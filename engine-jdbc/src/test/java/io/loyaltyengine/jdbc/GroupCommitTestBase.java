@@ -768,13 +768,15 @@ abstract class GroupCommitTestBase {
     List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
         () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
         () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase")),
-        () -> scope.points().award(w.ref(1), PointsChange.of(2, "purchase"))));
+        () -> scope.points().award(w.ref(1), PointsChange.of(2, "purchase")),
+        () -> scope.points().deduct(w.ref(1), PointsChange.of(1_000, "redemption"))));
 
     assertTrue(e.probe().transactions().contains(new GroupCommitProbe.Tx(0, 0, 3, true)),
         "the batch ran together and committed: " + e.probe().transactions());
-    for (int i = 1; i < got.size(); i++) {
+    for (int i = 1; i < 4; i++) {
       assertOutcomeUnknown(got.get(i), "caller " + i);
     }
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(4), "a refusal is known to have changed nothing");
     assertEquals(List.of(20L, 10L), amounts(scope, w.ref(0)), "applied once, not run again");
     assertEquals(List.of(2L, 1L), amounts(scope, w.ref(1)));
   }
@@ -789,12 +791,14 @@ abstract class GroupCommitTestBase {
     // The recorded action cannot run in one go with awards: the batch runs behind savepoints.
     List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
         () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
-        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id()))));
+        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(1_000, "redemption"))));
 
-    assertTrue(e.probe().transactions().contains(new GroupCommitProbe.Tx(2, 0, 0, true)),
+    assertTrue(e.probe().transactions().contains(new GroupCommitProbe.Tx(2, 1, 0, true)),
         "the batch ran behind savepoints and committed: " + e.probe().transactions());
     assertOutcomeUnknown(got.get(1), "the award");
     assertOutcomeUnknown(got.get(2), "the action");
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(3), "rolled back to its savepoint: known");
     assertEquals(List.of(10L), amounts(scope, w.ref(0)), "applied once, not run again");
     assertEquals(2, scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())).counts().allTime(),
         "the batch's action counted once: this one is the second");
@@ -808,11 +812,12 @@ abstract class GroupCommitTestBase {
     e.probe().failAfterNextSharedCommit(() -> new CommitOutcomeUnknownException("injected: commit answer lost", null));
     List<PointsOutcome> outcomes = scope.points().applyAll(List.of(
         PointsOperation.award(w.ref(0), PointsChange.of(10, "import")),
+        PointsOperation.deduct(w.ref(0), PointsChange.of(1_000, "import")),
         PointsOperation.award(w.ref(1), PointsChange.of(5, "import"))));
 
-    for (PointsOutcome outcome : outcomes) {
-      assertOutcomeUnknown(outcome.error(), "a bulk operation");
-    }
+    assertOutcomeUnknown(outcomes.get(0).error(), "a bulk operation");
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", outcomes.get(1).error(), "a refusal is known");
+    assertOutcomeUnknown(outcomes.get(2).error(), "a bulk operation");
     assertEquals(List.of(10L), amounts(scope, w.ref(0)), "applied once, not run again");
     assertEquals(List.of(5L), amounts(scope, w.ref(1)));
   }

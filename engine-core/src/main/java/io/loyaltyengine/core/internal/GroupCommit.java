@@ -48,13 +48,14 @@ import java.util.function.Function;
  *   their order), so two calls on one participant in one batch apply in the order they were made; with one leader,
  *   so do the batches. Two batches running at once (a store that commits in
  *   parallel) apply in the order the store grants their row locks, as separate transactions would.</li>
- *   <li>If the shared transaction fails as a whole (a transient failure: deadlock, serialization, lock timeout; or
- *   the commit itself, refused), nothing of it committed, and each unit of work of the batch runs again alone, with
- *   the usual retries. A commit whose outcome is unknown ({@link CommitOutcomeUnknownException}: it may have
- *   committed) is never run again: every unit of the batch gets that failure. A unit of work failing transiently inside a batch gives up the batch the same way, so that the
- *   order of arrival holds even then. A batch run in one go that fails otherwise (a unit failing other than by a
- *   refusal, or the commit failing for good) runs again behind savepoints, or, on a store that commits in parallel,
- *   each unit alone.</li>
+ *   <li>If the shared transaction fails as a whole before its commit, or its commit is refused (a transient failure:
+ *   deadlock, serialization, lock timeout), nothing of it committed, and each unit of work of the batch runs again
+ *   alone, with the usual retries. A unit of work failing transiently inside a batch gives up the batch the same
+ *   way, so that the order of arrival holds even then. A batch run in one go in which a unit fails other than by a
+ *   refusal runs again behind savepoints, or, on a store that commits in parallel, each unit alone.</li>
+ *   <li>A commit whose outcome is unknown ({@link CommitOutcomeUnknownException}: it may have committed) is never
+ *   run again: each unit of the batch gets that failure, but for a unit already known to have failed (refused, or
+ *   rolled back to its savepoint), which gets its own.</li>
  * </ul>
  *
  * <p>Thread-safe.
@@ -208,8 +209,11 @@ final class GroupCommit {
         return null;
       });
     } catch (CommitOutcomeUnknownException unknown) {
-      // The batch may have committed: running it again could make every change twice.
-      failEach(batch, unknown);
+      // The batch may have committed: running it again could make every change twice. A unit rolled back to its
+      // savepoint is known to have changed nothing, and keeps its own failure.
+      for (int i = 0; i < failures.length; i++) {
+        complete(batch.get(i), null, failures[i] != null ? failures[i] : unknown);
+      }
       return;
     } catch (RuntimeException | Error sharedFailure) {
       // Nothing of the batch committed: each unit of work runs again alone and gets its own outcome.
@@ -256,9 +260,12 @@ final class GroupCommit {
    */
   private boolean runTogether(List<Pending> batch, List<List<Pending>> groups) {
     Object[][] results;
+    // What the last attempt worked out, for a commit whose outcome is unknown.
+    Object[][][] attempted = new Object[1][][];
     try {
       results = storage.inTransaction(tx -> {
         Object[][] r = new Object[groups.size()][];
+        attempted[0] = r;
         int unchanged = 0;
         for (int g = 0; g < r.length; g++) {
           List<CombinableWork<?>> units = new ArrayList<>(groups.get(g).size());
@@ -284,8 +291,14 @@ final class GroupCommit {
     } catch (NothingToCommit e) {
       results = e.result();
     } catch (CommitOutcomeUnknownException unknown) {
-      // The batch may have committed: running it again could make every change twice.
-      failEach(batch, unknown);
+      // The batch may have committed: running it again could make every change twice. A unit refused is known to
+      // have changed nothing, and keeps its own error.
+      for (int g = 0; g < groups.size(); g++) {
+        for (int i = 0; i < groups.get(g).size(); i++) {
+          Object r = attempted[0] == null || attempted[0][g] == null ? null : attempted[0][g][i];
+          complete(groups.get(g).get(i), null, r instanceof CombinableWork.Refused refused ? refused.error() : unknown);
+        }
+      }
       return true;
     } catch (TransientStorageException | Error e) {
       // As for a shared transaction failing as a whole: each unit of work runs again alone, in order.
@@ -304,13 +317,6 @@ final class GroupCommit {
       }
     }
     return true;
-  }
-
-  /** Gives every unit of work of the batch {@code failure} as its outcome. */
-  private static void failEach(List<Pending> batch, RuntimeException failure) {
-    for (Pending pending : batch) {
-      complete(pending, null, failure);
-    }
   }
 
   /** Runs every unit of work of the batch alone, in order. */

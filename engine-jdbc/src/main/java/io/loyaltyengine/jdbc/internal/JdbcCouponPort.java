@@ -91,7 +91,7 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
     } catch (JdbiException e) {
       if (SqlErrors.isUniqueViolation(e)) {
         throw new TransientStorageException("coupon assign failed: another transaction gave the earned reward a "
-            + "code; retry the unit of work", e);
+            + "code; retry the unit of work", SqlErrors.redacted(e));
       }
       throw SqlErrors.translate("coupon assign", e);
     }

@@ -113,7 +113,7 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
       // H2 rolled back only the statements that failed, and which ones is not reliably reported: retry the unit of
       // work, which then finds the counters created.
       throw new TransientStorageException("a points counter was created by another transaction during a batch; "
-          + "retry the unit of work", e);
+          + "retry the unit of work", SqlErrors.redacted(e));
     }
   }
 

@@ -374,12 +374,15 @@ public final class Sql {
       + " FROM UNNEST(:couponIds, :codes) AS u(coupon_id, code)";
   private static final String COUPON_ASSIGN = "UPDATE coupon_code SET status = 'ASSIGNED',"
       + " earned_reward_id = :earnedRewardId, participant_id = :participantId, assigned_at = :at";
-  /** H2: the free code with the lowest id, read without a lock (see {@link #couponAssignNext()}). */
+  /**
+   * The free code with the lowest id, read without a lock: H2's way of assigning a code, and PostgreSQL's when every
+   * free code is held by another transaction (see {@link #couponAssignNext()}).
+   */
   static final String COUPON_LOWEST_FREE = "SELECT coupon_id, code FROM coupon_code" + COUPON_POOL
       // The ORDER BY names the status index's columns, so that H2 takes the first row from it instead of sorting
       // every free code (the order is the same: tenant, campaign and status are fixed by the WHERE).
       + " AND status = 'FREE' ORDER BY tenant_id, campaign_id, status, coupon_id LIMIT 1";
-  /** H2: assigns one code if it is still free. */
+  /** Assigns one code if it is still free (after {@link #COUPON_LOWEST_FREE}), waiting for a transaction holding it. */
   static final String COUPON_ASSIGN_IF_FREE = COUPON_ASSIGN + COUPON_POOL + " AND coupon_id = :couponId"
       + " AND status = 'FREE'";
   static final String COUPON_REMAINING = "SELECT COUNT(*) FROM coupon_code" + COUPON_POOL + " AND status = 'FREE'";
@@ -1012,16 +1015,16 @@ public final class Sql {
     return pointsCounterCreate;
   }
 
-  /**
-   * PostgreSQL: adds points to a counter in one statement, the first addition creating it
-   * ({@code INSERT ... ON CONFLICT DO UPDATE}, under the row lock). Null on H2, where the counter is created if
-   * absent and then updated, as the action counters are.
-   */
   /** Makes a signup gate if the campaign has none (see {@link #SIGNUP_GATE_LOCK}). */
   String signupGateMake() {
     return signupGateMake;
   }
 
+  /**
+   * PostgreSQL: adds points to a counter in one statement, the first addition creating it
+   * ({@code INSERT ... ON CONFLICT DO UPDATE}, under the row lock). Null on H2, where the counter is created if
+   * absent and then updated, as the action counters are.
+   */
   String pointsUpsert() {
     return pointsUpsert;
   }
