@@ -18,6 +18,7 @@ import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.jdbc.SqlDialect;
 import java.sql.Connection;
@@ -167,7 +168,7 @@ public final class JdbcTransaction implements Transaction {
     try {
       savepoint = connection.setSavepoint();
     } catch (SQLException e) {
-      throw SqlErrors.translate("savepoint", e);
+      throw unusable("savepoint", e);
     }
     T result;
     try {
@@ -176,7 +177,8 @@ public final class JdbcTransaction implements Transaction {
       try {
         connection.rollback(savepoint);
       } catch (SQLException e) {
-        StorageException broken = SqlErrors.translate("rollback to savepoint", e);
+        // The work's writes may still be there: the transaction must not commit (see Transaction#nested).
+        StorageException broken = unusable("rollback to savepoint", e);
         broken.addSuppressed(failure);
         throw broken;
       }
@@ -188,5 +190,11 @@ public final class JdbcTransaction implements Transaction {
       throw SqlErrors.translate("release savepoint", e);
     }
     return result;
+  }
+
+  /** A savepoint step failed: the transaction is unusable, and the whole unit of work is to run again. */
+  private static TransientStorageException unusable(String step, SQLException e) {
+    return new TransientStorageException(step + " failed" + SqlErrors.describe(e) + "; the transaction is unusable,"
+        + " retry the unit of work", SqlErrors.redacted(e));
   }
 }

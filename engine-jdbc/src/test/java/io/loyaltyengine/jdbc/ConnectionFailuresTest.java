@@ -31,12 +31,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A commit whose answer is lost (the connection drops after the database committed): the storage cannot tell
- * whether the transaction committed, and says so ({@link CommitOutcomeUnknownException}), so that the engine never
+ * Connection failures at the edges of a transaction. A commit whose answer is lost (the connection drops after the
+ * database committed): the storage cannot tell whether the transaction committed, and says so
+ * ({@link CommitOutcomeUnknownException}), so that the engine never
  * runs the work again; a commit refused with a transient SQLState (the database rolled it back) is transient as
- * ever, and a failure of the work itself is the work's.
+ * ever, and a failure of the work itself is the work's. A rollback to a savepoint that fails leaves the
+ * transaction unusable: transient, so that the whole unit of work rolls back and runs again.
  */
-class CommitAnswerLostTest {
+class ConnectionFailuresTest {
   private static final AtomicLong IDS = new AtomicLong(7_000);
 
   @TempDir
@@ -45,6 +47,8 @@ class CommitAnswerLostTest {
   private JdbcStorage storage;
   /** What the next commit throws after it committed (null: nothing). */
   private final AtomicReference<SQLException> afterNextCommit = new AtomicReference<>();
+  /** What the next rollback to a savepoint throws instead of rolling back (null: nothing). */
+  private final AtomicReference<SQLException> nextSavepointRollback = new AtomicReference<>();
 
   @BeforeEach
   void open() {
@@ -98,6 +102,24 @@ class CommitAnswerLostTest {
     assertEquals(2, countTenants(), "both commits whose answers were lost had committed, the failed work had not");
   }
 
+  @Test
+  void aRollbackToASavepointThatFailsRollsTheWholeTransactionBackAsTransient() {
+    Tenant kept = tenant();
+    Tenant nestedOne = tenant();
+    nextSavepointRollback.set(new SQLException("connection lost", "08006"));
+    IllegalStateException nestedFailure = new IllegalStateException("the nested work's own failure");
+    TransientStorageException e = assertThrows(TransientStorageException.class, () -> storage.inTransaction(tx -> {
+      tx.tenants().insert(kept);
+      return tx.nested(inner -> {
+        inner.tenants().insert(nestedOne);
+        throw nestedFailure;
+      });
+    }));
+    assertTrue(e.getMessage().contains("the transaction is unusable"), e.getMessage());
+    assertSame(nestedFailure, e.getSuppressed()[0], "the work's own failure goes with it");
+    assertEquals(0, countTenants(), "neither the nested write nor the one before it committed");
+  }
+
   private static Tenant tenant() {
     return new Tenant(IDS.incrementAndGet(), "Acme", TenantType.BUSINESS, Instant.parse("2025-01-01T00:00:00Z"));
   }
@@ -119,7 +141,10 @@ class CommitAnswerLostTest {
     }
   }
 
-  /** {@code dataSource}, whose connections' commit commits, then throws what {@link #afterNextCommit} holds. */
+  /**
+   * {@code dataSource}, whose connections' commit commits, then throws what {@link #afterNextCommit} holds, and whose
+   * rollback to a savepoint throws what {@link #nextSavepointRollback} holds instead.
+   */
   private DataSource losingCommitAnswers(DataSource dataSource) {
     return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
         (proxy, method, args) -> {
@@ -131,6 +156,12 @@ class CommitAnswerLostTest {
   private Connection losingCommitAnswers(Connection connection) {
     return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> {
+          if (method.getName().equals("rollback") && args != null && args.length == 1) {
+            SQLException failed = nextSavepointRollback.getAndSet(null);
+            if (failed != null) {
+              throw failed;
+            }
+          }
           Object result = invoke(connection, method, args);
           if (method.getName().equals("commit")) {
             SQLException lost = afterNextCommit.getAndSet(null);
