@@ -3,6 +3,7 @@ package io.loyaltyengine.participant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A change to a participant's profile. A field left {@code null} is unchanged; an empty string clears an optional
@@ -86,8 +87,13 @@ public record ParticipantUpdate(String email, String firstName, String lastName,
       return this;
     }
 
-    /** Merges these metadata keys; {@code null} values remove keys. */
+    /**
+     * Merges these metadata keys; {@code null} values remove keys.
+     *
+     * @throws NullPointerException if {@code patch} is null (a programming error, as with the other builders)
+     */
     public Builder metadata(Map<String, Object> patch) {
+      Objects.requireNonNull(patch, "patch");
       if (metadata == null) {
         metadata = new LinkedHashMap<>();
       }

@@ -35,7 +35,7 @@ public final class MetadataRules {
       return result;
     }
     for (Map.Entry<String, ?> e : metadata.entrySet()) {
-      String key = checkKey(e.getKey(), limits);
+      String key = checkKey(e, limits);
       if (e.getValue() != null) {
         result.put(key, normalizeValue(key, e.getValue(), limits));
       }
@@ -52,7 +52,7 @@ public final class MetadataRules {
   public static Map<String, Object> merge(Map<String, Object> existing, Map<String, ?> patch, EngineLimits limits) {
     Map<String, Object> result = new LinkedHashMap<>(existing);
     for (Map.Entry<String, ?> e : patch.entrySet()) {
-      String key = checkKey(e.getKey(), limits);
+      String key = checkKey(e, limits);
       if (e.getValue() == null) {
         result.remove(key);
       } else {
@@ -70,7 +70,13 @@ public final class MetadataRules {
     }
   }
 
-  private static String checkKey(String key, EngineLimits limits) {
+  private static String checkKey(Map.Entry<String, ?> entry, EngineLimits limits) {
+    // Read as an Object: a caller's raw map can hold keys of another type, which are refused, not cast.
+    Object raw = ((Map.Entry<?, ?>) entry).getKey();
+    if (raw != null && !(raw instanceof String)) {
+      throw LoyaltyException.validation("metadata", "metadata keys must be strings");
+    }
+    String key = (String) raw;
     if (key == null || key.isEmpty()) {
       throw LoyaltyException.validation("metadata", "metadata keys must not be empty");
     }

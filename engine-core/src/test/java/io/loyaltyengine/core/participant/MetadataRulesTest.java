@@ -51,6 +51,17 @@ class MetadataRulesTest {
     assertEquals("metadata", e.field().orElseThrow());
   }
 
+  @Test
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  void aKeyOfAnotherTypeInARawMapIsAValidationErrorNotACast() {
+    Map raw = new java.util.HashMap();
+    raw.put(7, "seven");
+    assertField("metadata", (Map<String, ?>) raw);
+    LoyaltyException e = assertThrows(LoyaltyException.class,
+        () -> MetadataRules.merge(Map.of(), (Map<String, ?>) raw, limits));
+    assertEquals("metadata", e.field().orElseThrow());
+  }
+
   private void assertField(String field, Map<String, ?> metadata) {
     LoyaltyException e = assertThrows(LoyaltyException.class, () -> MetadataRules.validate(metadata, limits));
     assertEquals(field, e.field().orElseThrow());
