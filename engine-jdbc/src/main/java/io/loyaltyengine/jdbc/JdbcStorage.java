@@ -493,17 +493,8 @@ public final class JdbcStorage implements Storage {
         return new HikariDataSource(config);
       } catch (RuntimeException e) {
         throw new StorageException("the storage's connection pool could not connect to the database"
-            + describe(e), e);
+            + SqlErrors.describe(e), e);
       }
-    }
-
-    private static String describe(Throwable failure) {
-      for (Throwable t = failure; t != null; t = t.getCause()) {
-        if (t instanceof SQLException sql) {
-          return " (SQLState " + sql.getSQLState() + ", vendor code " + sql.getErrorCode() + ")";
-        }
-      }
-      return "";
     }
 
     private void logConfiguration(SchemaMode mode) {

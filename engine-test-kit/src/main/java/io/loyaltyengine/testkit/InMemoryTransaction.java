@@ -1727,7 +1727,7 @@ final class InMemoryTransaction implements Transaction {
     /** One unit of work runs at a time here, so holding the gate is holding the database: it is only made. */
     @Override
     public void lockSignupGate(long tenantId, long campaignId, int gate) {
-      call(() -> {
+      run(() -> {
         if (gate < 0 || gate >= ReferralRules.SIGNUP_GATES) {
           throw constraint("check constraint violated: signup gate " + gate);
         }
@@ -1735,7 +1735,6 @@ final class InMemoryTransaction implements Transaction {
         if (!t.signupGates.containsKey(key)) {
           put(t.signupGates, key, Boolean.TRUE);
         }
-        return null;
       });
     }
 

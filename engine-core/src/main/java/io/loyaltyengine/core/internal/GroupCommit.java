@@ -260,12 +260,11 @@ final class GroupCommit {
    */
   private boolean runTogether(List<Pending> batch, List<List<Pending>> groups) {
     Object[][] results;
-    // What the last attempt worked out, for a commit whose outcome is unknown.
+    // What the last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
     Object[][][] attempted = new Object[1][][];
     try {
       results = storage.inTransaction(tx -> {
         Object[][] r = new Object[groups.size()][];
-        attempted[0] = r;
         int unchanged = 0;
         for (int g = 0; g < r.length; g++) {
           List<CombinableWork<?>> units = new ArrayList<>(groups.get(g).size());
@@ -286,6 +285,7 @@ final class GroupCommit {
         if (unchanged == r.length) {
           throw new NothingToCommit(r);
         }
+        attempted[0] = r;
         return r;
       });
     } catch (NothingToCommit e) {
@@ -295,7 +295,7 @@ final class GroupCommit {
       // have changed nothing, and keeps its own error.
       for (int g = 0; g < groups.size(); g++) {
         for (int i = 0; i < groups.get(g).size(); i++) {
-          Object r = attempted[0] == null || attempted[0][g] == null ? null : attempted[0][g][i];
+          Object r = attempted[0][g][i];
           complete(groups.get(g).get(i), null, r instanceof CombinableWork.Refused refused ? refused.error() : unknown);
         }
       }

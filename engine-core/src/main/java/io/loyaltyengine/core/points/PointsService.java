@@ -159,17 +159,13 @@ public final class PointsService implements Points {
 
   private void applyChunk(List<Prepared> chunk, PointsOutcome[] outcomes) {
     long tenantId = context.tenantId();
-    // What the last attempt worked out, for a commit whose outcome is unknown.
+    // What the last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
     Object[][] attempted = new Object[1][];
     try {
       // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
       // time as a combined batch taking them in another order (H2 has no deadlock detection and would wait out its
       // lock timeout). On PostgreSQL, which finds deadlocks, it runs at once, alone.
-      Object[] results = context.transactions().runCombinedRaw(tx -> {
-        attempted[0] = null;
-        attempted[0] = applyTogether(tx, chunk);
-        return attempted[0];
-      });
+      Object[] results = context.transactions().runCombinedRaw(tx -> attempted[0] = applyTogether(tx, chunk));
       for (int i = 0; i < results.length; i++) {
         outcomes[chunk.get(i).index()] = results[i] instanceof CombinableWork.Refused refused
             ? PointsOutcome.failed(refused.error())
@@ -181,9 +177,8 @@ public final class PointsService implements Points {
         // The chunk may have committed: running it again could make every change twice. An operation refused is
         // known to have changed nothing, and keeps its own error.
         for (int i = 0; i < chunk.size(); i++) {
-          Object r = attempted[0] == null ? null : attempted[0][i];
           outcomes[chunk.get(i).index()] = PointsOutcome.failed(
-              r instanceof CombinableWork.Refused refused ? refused.error() : e);
+              attempted[0][i] instanceof CombinableWork.Refused refused ? refused.error() : e);
         }
         return;
       }

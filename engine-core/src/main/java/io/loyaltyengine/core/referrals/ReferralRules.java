@@ -148,10 +148,11 @@ public final class ReferralRules {
 
   /**
    * The signup gates a signup holds while it counts the campaign's earlier signups from its IP address and visitor
-   * id (when referred) and records its own ({@code ReferralPort#lockSignupGate}), so that two signups from one address never
-   * both count without the other: the gate of the address and the gate of the visitor id (either may be null), each
-   * a bucket of {@link #SIGNUP_GATES} by {@link String#hashCode()} (the same in every JVM), so a gate names no address.
-   * Distinct and ascending: every signup takes its gates in that order, so two never wait for each other in a cycle.
+   * id (when referred) and records its own ({@code ReferralPort#lockSignupGate}), so that two signups from one
+   * address never both count without the other: the gate of the address and the gate of the visitor id (either may
+   * be null), each a bucket of {@link #SIGNUP_GATES} by {@link String#hashCode()} (the same in every JVM), so a gate
+   * names no address. Distinct and ascending: every signup takes its gates in that order, so two never wait for each
+   * other in a cycle.
    */
   public static int[] signupGates(String ipAddress, String visitorId) {
     int ip = ipAddress == null ? -1 : Math.floorMod(("ip:" + ipAddress).hashCode(), SIGNUP_GATES);

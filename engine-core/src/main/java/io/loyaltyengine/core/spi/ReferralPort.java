@@ -64,8 +64,8 @@ public interface ReferralPort {
    * Takes the row lock of one of a campaign's signup gates ({@code 0 <= gate < ReferralRules.SIGNUP_GATES}), making
    * the gate if the campaign has none yet, and holds it until the unit of work ends: a unit of work locking the same
    * gate waits until then. A signup holds the gates of its IP address and visitor id from before it counts the
-   * earlier signups from them (when referred) until it has recorded its own, so that of two signups at once the later one counts
-   * the earlier (the velocity rule).
+   * earlier signups from them (when referred) until it has recorded its own, so that of two signups at once the later
+   * one counts the earlier (the velocity rule).
    *
    * @throws TransientStorageException if a concurrent unit of work made the same gate first and the store cannot
    *     wait for it (H2); the unit of work is to be retried, and then finds the gate made

@@ -194,7 +194,7 @@ public final class SchemaMigrator {
     try (Statement statement = connection.createStatement()) {
       statement.execute(migration.script());
     } catch (SQLException e) {
-      throw new StorageException("applying schema version " + migration + " failed" + state(e), e);
+      throw new StorageException("applying schema version " + migration + " failed" + SqlErrors.describe(e), e);
     }
     try (PreparedStatement insert = connection.prepareStatement(Sql.HISTORY_INSERT)) {
       insert.setInt(1, migration.version());
@@ -271,10 +271,6 @@ public final class SchemaMigrator {
     } catch (SQLException e) {
       failure.addSuppressed(e);
     }
-  }
-
-  private static String state(SQLException e) {
-    return " (SQLState " + e.getSQLState() + ", vendor code " + e.getErrorCode() + ")";
   }
 
   private static List<Migration> load(String directory, ClassLoader loader) {
