@@ -238,7 +238,7 @@ abstract class SchemaMigratorTestBase {
       upgraded.inTransaction(tx -> {
         tx.rewards().insert(reward);
         tx.rewards().saveProgram(1, new RewardProgram(3, Automation.MANUAL, 2));
-        assertEquals(1L, tx.actions().increment(1, 3, 4, 10, 202402));
+        assertEquals(1L, tx.actions().increment(1, 3, 4, 10, 202402, Instant.parse("2024-02-01T00:00:00Z")));
         tx.actions().insert(new ActionRecord(13, 1, 3, 4, 10, ActionSource.DIRECT, Map.of("n", 1L), null, "k", false,
             new ActionCounts(1, 1, 0, 1, 1), at));
         assertTrue(tx.earnedRewards().insertIfAbsent(earned, 13));
@@ -337,7 +337,7 @@ abstract class SchemaMigratorTestBase {
             new BoardScore(5, 0, Instant.parse("2024-01-02T00:00:00Z"))),
             boards.page(1, 3, BoardMetric.POINTS, 0, null, null, null, 10));
         boards.addPoints(1, 3, 4, 0, 3, at);
-        assertEquals(3L, tx.actions().increment(1, 3, 5, 0, 0));
+        assertEquals(3L, tx.actions().increment(1, 3, 5, 0, 0, Instant.parse("2024-02-01T00:00:00Z")));
         return null;
       });
       List<ScoreChange> changed = upgraded.inTransaction(tx -> tx.leaderboards().changedSince(1, 3, List.of(0),

@@ -5,7 +5,6 @@ import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransactionWork;
-import java.time.Clock;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,12 +74,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Boards are read from the participants and counters as the SQL queries read them (members created before the
  * cutoff, 0 without a counter, score descending then id ascending). Points counters are created at zero and added
  * to; a month's winners and a participant's removal are inserted if absent, and a removal takes the participant's
- * points counters. Every counter carries the time of its last change, never moved back: a points counter the time
- * {@code addPoints} is given, an action counter the time of the unit of work that incremented it, read from the
- * database's clock when the unit of work starts ({@link Clock#systemUTC()} unless the database was made with
- * {@link #newDatabase(Clock)}), as PostgreSQL's and H2's {@code CURRENT_TIMESTAMP} is the start of the transaction.
- * Tests that move the engine's clock can give the database the same clock, so that action counters and points
- * counters share one time line.
+ * points counters. Every counter carries the time of its last change, never moved back: the time {@code addPoints}
+ * or {@code increment} is given.
  *
  * <h2>Capabilities</h2>
  * {@link StorageCapability#SHARED_DATABASE} only: several storages opened on one {@link Database} see each other's
@@ -105,15 +100,7 @@ public final class InMemoryStorage implements Storage {
 
   /** A new, empty database, on which any number of storages can be opened with {@link Database#openStorage()}. */
   public static Database newDatabase() {
-    return new Database(Clock.systemUTC());
-  }
-
-  /**
-   * A new, empty database whose units of work take their time from {@code clock} (the time stamped on the action
-   * counters they change), for tests that move the engine's clock.
-   */
-  public static Database newDatabase(Clock clock) {
-    return new Database(Objects.requireNonNull(clock, "clock"));
+    return new Database();
   }
 
   /** The database this storage works on. */
@@ -177,17 +164,9 @@ public final class InMemoryStorage implements Storage {
     private final int number = NUMBERS.incrementAndGet();
     private final ReentrantLock lock = new ReentrantLock();
     private final InMemoryTables tables = new InMemoryTables();
-    private final Clock clock;
     private boolean dropped;
 
-    private Database(Clock clock) {
-      this.clock = clock;
-    }
-
-    /** The clock the units of work on this database take their time from. */
-    public Clock clock() {
-      return clock;
-    }
+    private Database() {}
 
     /** Opens another storage on this database; the engine it is given closes it. */
     public InMemoryStorage openStorage() {
@@ -219,7 +198,7 @@ public final class InMemoryStorage implements Storage {
       lock.lock();
       try {
         checkNotDropped();
-        InMemoryTransaction tx = new InMemoryTransaction(tables, Thread.currentThread(), clock.instant());
+        InMemoryTransaction tx = new InMemoryTransaction(tables, Thread.currentThread());
         T result;
         try {
           result = work.run(tx);

@@ -2,7 +2,6 @@ package io.loyaltyengine.testkit;
 
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
-import java.time.Clock;
 import java.util.Set;
 
 /**
@@ -26,11 +25,6 @@ public final class InMemoryStoreFixture implements StoreFixture {
   /** A fixture on a new, empty in-memory database. */
   public InMemoryStoreFixture() {
     database = InMemoryStorage.newDatabase();
-  }
-
-  /** A fixture on a new, empty in-memory database whose units of work take their time from {@code clock}. */
-  public InMemoryStoreFixture(Clock clock) {
-    database = InMemoryStorage.newDatabase(clock);
   }
 
   /** The database the storages of this fixture share. */

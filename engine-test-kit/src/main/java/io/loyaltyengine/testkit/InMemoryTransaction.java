@@ -107,8 +107,6 @@ import java.util.stream.Stream;
 final class InMemoryTransaction implements Transaction {
   private final InMemoryTables t;
   private final Thread owner;
-  /** When this unit of work started: the time stamped on the action counters it changes. */
-  private final Instant startedAt;
   private final Deque<Runnable> undo = new ArrayDeque<>();
   private boolean open = true;
   private RuntimeException aborted;
@@ -129,10 +127,9 @@ final class InMemoryTransaction implements Transaction {
   private final ReferralPort referralPort = new Referrals();
   private final LeaderboardPort leaderboardPort = new Leaderboards();
 
-  InMemoryTransaction(InMemoryTables tables, Thread owner, Instant startedAt) {
+  InMemoryTransaction(InMemoryTables tables, Thread owner) {
     this.t = tables;
     this.owner = owner;
-    this.startedAt = Objects.requireNonNull(startedAt, "startedAt");
   }
 
   @Override
@@ -1210,15 +1207,15 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
+    public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month,
+        Instant at) {
       return call(() -> {
         CounterKey key = new CounterKey(tenantId, participantId, campaignRewardId, month);
         Counter old = t.counters.get(key);
-        // The row keeps the campaign it was created with, as the SQL insert-if-absent does; it is stamped with the
-        // unit of work's time, as the SQL stores stamp it with the transaction's CURRENT_TIMESTAMP, never moved back
-        // (GREATEST), so that catching up from a time never misses a later change.
-        Counter next = old == null ? new Counter(campaignId, 1, startedAt)
-            : new Counter(old.campaignId(), old.count() + 1, latest(old.changedAt(), startedAt));
+        // The row keeps the campaign it was created with, as the SQL insert-if-absent does; its time is never moved
+        // back (GREATEST in SQL), so that catching up from a time never misses a later change.
+        Counter next = old == null ? new Counter(campaignId, 1, at)
+            : new Counter(old.campaignId(), old.count() + 1, latest(old.changedAt(), at));
         put(t.counters, key, next);
         return next.count();
       });

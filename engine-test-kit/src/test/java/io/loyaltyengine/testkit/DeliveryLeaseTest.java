@@ -31,7 +31,7 @@ class DeliveryLeaseTest {
     Duration lease = Duration.ofSeconds(10);
     List<Long> delivered = new CopyOnWriteArrayList<>();
     try (LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(InMemoryStorage.newDatabase(clock).openStorage())
+        .storage(InMemoryStorage.newDatabase().openStorage())
         .clock(clock)
         .events(EventSettings.builder().manualDispatch().lease(lease).build())
         // Each call takes 6 s of the engine's clock: more than half the lease.

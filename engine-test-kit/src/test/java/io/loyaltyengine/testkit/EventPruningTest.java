@@ -31,7 +31,7 @@ class EventPruningTest {
   void aRoundPrunesInChunksAndTheNextRoundGoesOnWhileExpiredEventsAreLeft() {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
     try (LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(InMemoryStorage.newDatabase(clock).openStorage())
+        .storage(InMemoryStorage.newDatabase().openStorage())
         .clock(clock)
         .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
         .build()) {

@@ -28,7 +28,7 @@ class FeedOrderAcrossInstancesTest {
   void aParticipantsEventsArePositionedInSequenceOrderWhateverTheirIds() {
     SettableClock ahead = SettableClock.at(Instant.parse("2030-01-01T00:00:10Z"));
     SettableClock behind = SettableClock.at(Instant.parse("2030-01-01T00:00:00Z"));
-    InMemoryStorage.Database database = InMemoryStorage.newDatabase(behind);
+    InMemoryStorage.Database database = InMemoryStorage.newDatabase();
     EventSettings manual = EventSettings.builder().manualDispatch().build();
     try (LoyaltyEngine fast = LoyaltyEngine.builder().storage(database.openStorage()).clock(ahead).nodeId(1)
             .events(manual).build();

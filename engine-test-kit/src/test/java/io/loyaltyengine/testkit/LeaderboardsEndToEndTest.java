@@ -43,7 +43,7 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * Leaderboards end to end, through the public engine API: engines on one {@link InMemoryStorage} database with a
- * {@link SettableClock} (the database stamps counters with the same clock), a refresh interval of one second.
+ * {@link SettableClock}, a refresh interval of one second.
  * Board order and ties, keyset paging, POINTS boards (deductions never lower them; points given by a reward count),
  * the rank read of one participant, every validation error, and another instance's writes reaching this engine's
  * index once the refresh interval has passed (and not before: the index is a cache with a documented staleness).
@@ -68,7 +68,7 @@ class LeaderboardsEndToEndTest {
   @BeforeEach
   void setUp() {
     clock = SettableClock.at(START);
-    database = InMemoryStorage.newDatabase(clock);
+    database = InMemoryStorage.newDatabase();
     engine = newEngine();
     scope = engine.forTenant(engine.tenants().create(NewTenant.business("Board shop")).id());
     boards = scope.leaderboards();

@@ -53,7 +53,7 @@ import org.junit.jupiter.api.Test;
 class MonthBoundaryTest {
   private final List<LoyaltyEngine> engines = new ArrayList<>();
   private final SettableClock clock = SettableClock.at(Instant.parse("2025-01-01T00:00:00Z"));
-  private final InMemoryStorage.Database database = InMemoryStorage.newDatabase(clock);
+  private final InMemoryStorage.Database database = InMemoryStorage.newDatabase();
 
   @AfterEach
   void tearDown() {

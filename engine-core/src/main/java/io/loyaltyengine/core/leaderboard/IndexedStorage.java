@@ -229,8 +229,9 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
-    public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
-      long count = port.increment(tenantId, campaignId, participantId, campaignRewardId, month);
+    public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month,
+        Instant at) {
+      long count = port.increment(tenantId, campaignId, participantId, campaignRewardId, month, at);
       if (campaignRewardId == 0) {
         writes.add(new Counted(tenantId, campaignId, participantId, month, count));
       }
@@ -239,8 +240,9 @@ public final class IndexedStorage implements Storage {
 
     @Override
     public ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
-        long campaignRewardId, int month) {
-      ActionIncrements counts = port.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month);
+        long campaignRewardId, int month, Instant at) {
+      ActionIncrements counts = port.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month,
+          at);
       writes.add(new Counted(tenantId, campaignId, participantId, 0, counts.allTime()));
       writes.add(new Counted(tenantId, campaignId, participantId, month, counts.allMonth()));
       return counts;

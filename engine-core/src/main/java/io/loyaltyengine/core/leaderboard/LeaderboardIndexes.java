@@ -59,9 +59,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The bound: an INDEX read reflects every write committed before {@code refreshInterval} ahead of the read,
  * provided the writing transaction committed within {@value #MARGIN_SECONDS} seconds of the time it recorded with
- * its write (its duration plus the clock difference between the writing and the reading instance; action counters
- * record the database's {@code CURRENT_TIMESTAMP}, points counters and participants the engine's clock, so for
- * actions the difference between the database's clock and the reading engine's counts). A write whose
+ * its write (its duration plus the clock difference between the writing and the reading instance: every counter,
+ * participant and removal records the writing engine's clock, never the database's). A write whose
  * transaction ran longer than that may be missed until the index is rebuilt (after eviction, or when more than
  * {@value #CATCH_UP_LIMIT} changes arrive in one catch-up, which rebuilds the campaign's index from storage).
  *

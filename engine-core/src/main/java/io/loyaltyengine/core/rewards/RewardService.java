@@ -249,7 +249,7 @@ public final class RewardService implements Rewards {
     int month = Goals.month(now, zone);
     var counters = tx.actions();
     ActionPort.ActionIncrements added = counters.incrementForAction(tenantId, campaignId, participantId, reward.id(),
-        month);
+        month, now);
     long rewardAllTime = added.rewardAllTime();
     long previous = counters.count(tenantId, participantId, 0, Goals.previousMonth(month));
     ActionCounts counts = new ActionCounts(added.allTime(), added.allMonth(), previous, rewardAllTime,

@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.spi;
 
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -11,7 +12,9 @@ import java.util.Optional;
  * {@code year * 100 + month} in the campaign's time zone. A counter that was never incremented is 0.
  * {@link #increment} is atomic in the store (a row created if absent, then one conditional {@code count + 1} update
  * returning the new value), so concurrent increments each get a distinct result: that is what makes each goal cycle
- * unlock exactly once.
+ * unlock exactly once. Each change stamps the counter with the time it is given, never moving it back (the later of
+ * the two), as points counters are: leaderboard catch-ups read counters changed since a time of the engine's clock,
+ * so the stamp must come from that clock, not the database's.
  *
  * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
@@ -27,8 +30,12 @@ public interface ActionPort {
   /** Finds the tenant's action with this idempotency key. */
   Optional<ActionRecord> findByIdempotencyKey(long tenantId, String idempotencyKey);
 
-  /** Adds one to a counter and returns its new value. */
-  long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month);
+  /**
+   * Adds one to a counter, stamps it with {@code at} unless it holds a later time, and returns its new value.
+   *
+   * @param at the time of the change, by the engine's clock
+   */
+  long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month, Instant at);
 
   /**
    * Adds one to the four counters one recorded action counts toward and returns their new values: the participant's
@@ -39,15 +46,16 @@ public interface ActionPort {
    *
    * @param campaignRewardId the campaign reward, not 0
    * @param month the month ({@code year * 100 + month}), not 0
+   * @param at the time of the change, by the engine's clock
    * @throws IllegalArgumentException if {@code campaignRewardId} or {@code month} is 0 (the four would not be four)
    */
   default ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
-      long campaignRewardId, int month) {
+      long campaignRewardId, int month, Instant at) {
     ActionIncrements.requireFour(campaignRewardId, month);
-    return new ActionIncrements(increment(tenantId, campaignId, participantId, 0, 0),
-        increment(tenantId, campaignId, participantId, 0, month),
-        increment(tenantId, campaignId, participantId, campaignRewardId, 0),
-        increment(tenantId, campaignId, participantId, campaignRewardId, month));
+    return new ActionIncrements(increment(tenantId, campaignId, participantId, 0, 0, at),
+        increment(tenantId, campaignId, participantId, 0, month, at),
+        increment(tenantId, campaignId, participantId, campaignRewardId, 0, at),
+        increment(tenantId, campaignId, participantId, campaignRewardId, month, at));
   }
 
   /**

@@ -5,6 +5,7 @@ import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.jdbc.SqlDialect;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -76,16 +77,17 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
   /** On PostgreSQL one statement ({@link Sql#PG_ACTION_COUNTERS_ADD_ONE}); on H2 four increments. */
   @Override
   public ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
-      long campaignRewardId, int month) {
+      long campaignRewardId, int month, Instant at) {
     ActionIncrements.requireFour(campaignRewardId, month);
     if (sql.dialect() != SqlDialect.POSTGRESQL) {
-      return ActionPort.super.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month);
+      return ActionPort.super.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month, at);
     }
     long[] values = new long[4];
     List<Integer> counters = run("action counters increment",
         () -> counter(handle.createQuery(Sql.PG_ACTION_COUNTERS_ADD_ONE), tenantId, participantId, campaignRewardId,
             month)
         .bind("campaignId", campaignId)
+        .bind("at", Rows.timestamp(at))
         .map((rs, ctx) -> {
           // RETURNING gives no order: each row says which counter it is.
           int which = (rs.getLong("campaign_reward_id") == 0 ? 0 : 2) + (rs.getInt("year_month") == 0 ? 0 : 1);
@@ -101,11 +103,13 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
   }
 
   @Override
-  public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
+  public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month,
+      Instant at) {
     if (sql.dialect() == SqlDialect.POSTGRESQL) {
       return run("action counter increment", () -> counter(handle.createQuery(Sql.PG_COUNTER_ADD_ONE),
           tenantId, participantId, campaignRewardId, month)
           .bind("campaignId", campaignId)
+          .bind("at", Rows.timestamp(at))
           .mapTo(Long.class)
           .one());
     }
@@ -113,9 +117,11 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
       runInsertIfAbsent("action counter create", () -> counter(handle.createUpdate(Sql.H2_COUNTER_CREATE),
           tenantId, participantId, campaignRewardId, month)
           .bind("campaignId", campaignId)
+          .bind("at", Rows.timestamp(at))
           .execute());
       Optional<Long> value = run("action counter increment", () -> counter(handle.createQuery(Sql.H2_COUNTER_INCREMENT),
           tenantId, participantId, campaignRewardId, month)
+          .bind("at", Rows.timestamp(at))
           .mapTo(Long.class)
           .findOne());
       if (value.isPresent()) {

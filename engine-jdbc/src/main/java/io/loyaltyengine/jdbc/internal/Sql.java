@@ -280,36 +280,35 @@ public final class Sql {
   private static final String COUNTER_KEY = " WHERE tenant_id = :tenantId AND participant_id = :participantId"
       + " AND campaign_reward_id = :campaignRewardId AND year_month = :month";
   /**
-   * One counter plus one, under the row lock (H2; {@link #H2_COUNTER_INCREMENT} returns the value). {@code ActionPort}
-   * gives no time, so the change is stamped with the database's {@code CURRENT_TIMESTAMP} (the transaction's start on
-   * PostgreSQL), never moved back.
+   * One counter plus one, under the row lock (H2; {@link #H2_COUNTER_INCREMENT} returns the value), stamped with the
+   * engine's time of the change, never moved back.
    */
   private static final String COUNTER_INCREMENT = "UPDATE action_count SET count = count + 1,"
-      + " updated_at = GREATEST(updated_at, CURRENT_TIMESTAMP)" + COUNTER_KEY;
+      + " updated_at = GREATEST(updated_at, :at)" + COUNTER_KEY;
   /** PostgreSQL: an action counter insert, its rows (created at 1) to follow. */
   private static final String COUNTER_INSERT = "INSERT INTO action_count AS c (tenant_id, participant_id,"
       + " campaign_reward_id, year_month, campaign_id, count, updated_at) VALUES";
   /** PostgreSQL: what makes that insert add one to a counter that exists, as {@link #COUNTER_INCREMENT} does. */
   private static final String COUNTER_ON_CONFLICT_ADD_ONE = " ON CONFLICT (tenant_id, participant_id,"
       + " campaign_reward_id, year_month) DO UPDATE SET count = c.count + 1,"
-      + " updated_at = GREATEST(c.updated_at, CURRENT_TIMESTAMP)";
+      + " updated_at = GREATEST(c.updated_at, EXCLUDED.updated_at)";
   /**
    * PostgreSQL: one counter plus one in one statement, created at 1 if absent. {@code ON CONFLICT DO UPDATE} adds to
    * the latest committed row under its lock, waits for a concurrent uncommitted creation of the same key and goes
    * on past it if that rolls back, so it always returns one row.
    */
   static final String PG_COUNTER_ADD_ONE = COUNTER_INSERT
-      + " (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 1, CURRENT_TIMESTAMP)"
+      + " (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 1, :at)"
       + COUNTER_ON_CONFLICT_ADD_ONE + " RETURNING count";
   /**
    * PostgreSQL: {@link #PG_COUNTER_ADD_ONE} for the four counters of one recorded action, in the order their rows are
    * locked (participant all-time, participant month, reward all-time, reward month), returning each key and value.
    */
   static final String PG_ACTION_COUNTERS_ADD_ONE = COUNTER_INSERT
-      + " (:tenantId, :participantId, 0, 0, :campaignId, 1, CURRENT_TIMESTAMP),"
-      + " (:tenantId, :participantId, 0, :month, :campaignId, 1, CURRENT_TIMESTAMP),"
-      + " (:tenantId, :participantId, :campaignRewardId, 0, :campaignId, 1, CURRENT_TIMESTAMP),"
-      + " (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 1, CURRENT_TIMESTAMP)"
+      + " (:tenantId, :participantId, 0, 0, :campaignId, 1, :at),"
+      + " (:tenantId, :participantId, 0, :month, :campaignId, 1, :at),"
+      + " (:tenantId, :participantId, :campaignRewardId, 0, :campaignId, 1, :at),"
+      + " (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 1, :at)"
       + COUNTER_ON_CONFLICT_ADD_ONE + " RETURNING campaign_reward_id, year_month, count";
   /** H2: a counter's row created at 0 if absent (see {@code JdbcActionPort} for a concurrent creation). */
   static final String H2_COUNTER_CREATE = "MERGE INTO action_count c USING (VALUES (CAST(:tenantId AS BIGINT),"
@@ -318,7 +317,7 @@ public final class Sql {
       + " AND c.participant_id = s.participant_id AND c.campaign_reward_id = s.campaign_reward_id"
       + " AND c.year_month = s.year_month WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, campaign_reward_id,"
       + " year_month, campaign_id, count, updated_at) VALUES (s.tenant_id, s.participant_id, s.campaign_reward_id,"
-      + " s.year_month, :campaignId, 0, CURRENT_TIMESTAMP)";
+      + " s.year_month, :campaignId, 0, :at)";
   /** H2: then one plus one, returning the new value. */
   static final String H2_COUNTER_INCREMENT = "SELECT count FROM FINAL TABLE (" + COUNTER_INCREMENT + ")";
   static final String COUNTER_FIND = "SELECT count FROM action_count" + COUNTER_KEY;
@@ -801,7 +800,7 @@ public final class Sql {
     };
   }
 
-  /** Participants {@code p} LEFT JOIN their counters {@code c} on a board of {@code metric} and month {@code :month}. */
+  /** Participants {@code p} LEFT JOIN their counters {@code c} on a board of {@code metric}, month {@code :month}. */
   static String boardFrom(BoardMetric metric) {
     return switch (metric) {
       case ACTIONS -> BOARD_ACTIONS_FROM;

@@ -209,15 +209,15 @@ public abstract class NestedTransactionContractTest extends PortsContractSupport
     long p = participant(campaign).id();
     List<Long> seen = tx(tx -> {
       List<Long> values = new ArrayList<>();
-      values.add(tx.actions().increment(t, c, p, 0, 0));
+      values.add(tx.actions().increment(t, c, p, 0, 0, T0));
       values.add(tx.events().nextSequence(t, p));
       assertThrows(Undo.class, () -> tx.nested(inner -> {
-        assertEquals(2, inner.actions().increment(t, c, p, 0, 0));
+        assertEquals(2, inner.actions().increment(t, c, p, 0, 0, T0));
         assertEquals(2, inner.events().nextSequence(t, p));
         inner.leaderboards().addPoints(t, c, p, 0, 40, T0);
         throw new Undo("undo the counters");
       }));
-      values.add(tx.actions().increment(t, c, p, 0, 0));
+      values.add(tx.actions().increment(t, c, p, 0, 0, T0));
       values.add(tx.events().nextSequence(t, p));
       tx.leaderboards().addPoints(t, c, p, 0, 5, T0);
       return values;

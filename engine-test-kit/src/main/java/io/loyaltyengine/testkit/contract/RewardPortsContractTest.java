@@ -257,8 +257,8 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(1L, (long) tx(tx -> tx.actions().campaignActions(t, other.id())));
 
     assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
-      assertEquals(3L, tx.actions().increment(t, campaign.id(), ann, 0, 0));
-      assertEquals(1L, tx.actions().increment(t, campaign.id(), ann, 0, 202504));
+      assertEquals(3L, tx.actions().increment(t, campaign.id(), ann, 0, 0, T0));
+      assertEquals(1L, tx.actions().increment(t, campaign.id(), ann, 0, 202504, T0));
       throw new IllegalStateException("rolled back");
     }));
     assertEquals(2L, count(t, ann, 0, 0), "a rolled-back increment is gone");
@@ -275,10 +275,10 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     run(tx -> {
       tx.actions().insert(action(t, campaign.id(), ann, "ann-1"));
       tx.actions().insert(action(t, campaign.id(), bob, "bob-1"));
-      tx.actions().increment(t, campaign.id(), ann, 0, 0);
-      tx.actions().increment(t, campaign.id(), ann, 9, 202501);
-      tx.actions().increment(t, campaign.id(), bob, 0, 0);
-      tx.actions().increment(t + 1, campaign.id(), ann, 0, 0);
+      tx.actions().increment(t, campaign.id(), ann, 0, 0, T0);
+      tx.actions().increment(t, campaign.id(), ann, 9, 202501, T0);
+      tx.actions().increment(t, campaign.id(), bob, 0, 0, T0);
+      tx.actions().increment(t + 1, campaign.id(), ann, 0, 0, T0);
     });
     run(tx -> tx.actions().deleteAll(t, ann));
     assertEquals(Optional.empty(), tx(tx -> tx.actions().findByIdempotencyKey(t, "ann-1")));
@@ -300,7 +300,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     int increments = 400;
     List<Long> values = Collections.synchronizedList(new ArrayList<>());
     concurrently(increments, (instance, i) -> values.add(instance.inTransaction(tx ->
-        tx.actions().increment(t, campaign.id(), participant, 0, 0))));
+        tx.actions().increment(t, campaign.id(), participant, 0, 0, T0))));
     assertEquals(List.of(), repeated(values), "values given more than once");
     assertEquals(LongStream.rangeClosed(1, increments).boxed().collect(Collectors.toSet()), new HashSet<>(values));
     assertEquals(increments, count(t, participant, 0, 0));
@@ -326,7 +326,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(4L, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())));
     assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
       assertEquals(new ActionIncrements(5, 3, 4, 3),
-          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504));
+          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504, T0));
       throw new IllegalStateException("rolled back");
     }));
     assertEquals(new ActionIncrements(5, 3, 4, 3), incrementForAction(t, campaign.id(), ann, reward, 202504),
@@ -350,7 +350,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     concurrently(actions, (instance, i) -> {
       long reward = i % 2 == 0 ? first : second;
       byReward.get(reward).add(instance.inTransaction(tx ->
-          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504)));
+          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504, T0)));
     });
     List<ActionIncrements> results = new ArrayList<>(byReward.get(first));
     results.addAll(byReward.get(second));
@@ -381,8 +381,8 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     concurrently(participants * each, (instance, i) -> {
       long participant = first + i % participants;
       long value = instance.inTransaction(tx -> {
-        tx.actions().increment(t, campaign.id(), participant, 0, 202503);
-        return tx.actions().increment(t, campaign.id(), participant, 0, 0);
+        tx.actions().increment(t, campaign.id(), participant, 0, 202503, T0);
+        return tx.actions().increment(t, campaign.id(), participant, 0, 0, T0);
       });
       assertTrue(values.computeIfAbsent(participant, p -> ConcurrentHashMap.newKeySet()).add(value));
     });
@@ -1057,7 +1057,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
       tx.rewards().saveProgram(t, new RewardProgram(c, Automation.MANUAL, 1));
       tx.earnedRewards().insertIfAbsent(pending, 0);
       insertCode(tx, t, c, 1, "ONE", T0);
-      tx.actions().increment(t, c, pending.participantId(), 0, 0);
+      tx.actions().increment(t, c, pending.participantId(), 0, 0, T0);
     });
     Map<String, Object> before = snapshot(t, c, other.id(), reward.id(), pending, tin);
 
@@ -1068,8 +1068,8 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
       tx.rewards().saveProgram(t, new RewardProgram(c, Automation.AUTO, 9));
       tx.rewards().saveProgram(t, new RewardProgram(other.id(), Automation.AUTO, 9));
       tx.actions().insert(action(t, c, pending.participantId(), "key-1"));
-      tx.actions().increment(t, c, pending.participantId(), 0, 0);
-      tx.actions().increment(t, c, pending.participantId(), reward.id(), 202503);
+      tx.actions().increment(t, c, pending.participantId(), 0, 0, T0);
+      tx.actions().increment(t, c, pending.participantId(), reward.id(), 202503, T0);
       tx.earnedRewards().insertIfAbsent(unlocked, action);
       tx.earnedRewards().transition(t, pending.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1);
       tx.earnedRewards().setCoupon(t, pending.id(), null, "coupon pool empty");
@@ -1245,12 +1245,13 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
 
   long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month) {
     return storage().inTransaction(tx -> tx.actions().increment(tenantId, campaignId, participantId, campaignRewardId,
-        month));
+        month, T0));
   }
 
   ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId, long campaignRewardId,
       int month) {
-    return tx(tx -> tx.actions().incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month));
+    return tx(tx -> tx.actions().incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month,
+        T0));
   }
 
   long count(long tenantId, long participantId, long campaignRewardId, int month) {
