@@ -24,6 +24,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The leaderboard indexes of one engine: per campaign a {@link Roster} of its participants and, per board (metric
@@ -61,8 +63,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * provided the writing transaction committed within {@value #MARGIN_SECONDS} seconds of the time it recorded with
  * its write (its duration plus the clock difference between the writing and the reading instance: every counter,
  * participant and removal records the writing engine's clock, never the database's). A write whose
- * transaction ran longer than that may be missed until the index is rebuilt (after eviction, or when more than
- * {@value #CATCH_UP_LIMIT} changes arrive in one catch-up, which rebuilds the campaign's index from storage).
+ * transaction ran longer than that may be missed until the index is rebuilt (after eviction, or when a catch-up
+ * cannot page through what changed: see {@link #CATCH_UP_LIMIT}).
  *
  * <h2>Memory</h2>
  * The indexes together hold at most {@link LeaderboardSettings#maxIndexedEntries()} board rows (the members of all
@@ -75,7 +77,11 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class LeaderboardIndexes {
   /** How far before the last catch-up the next one starts reading, in seconds. */
   public static final long MARGIN_SECONDS = 30;
-  /** The most changes of each kind one catch-up reads; more make it rebuild the campaign's index instead. */
+  /**
+   * The most rows one read of a catch-up asks for. New members and changed counters are read page after page; more
+   * removals than this in one catch-up, or more changes than this sharing one microsecond, make it rebuild the
+   * campaign's index instead.
+   */
   public static final int CATCH_UP_LIMIT = 10_000;
 
   private static final Duration MARGIN = Duration.ofSeconds(MARGIN_SECONDS);
@@ -263,13 +269,20 @@ public final class LeaderboardIndexes {
       Batch batch = transactions.run(tx -> {
         LeaderboardPort port = tx.leaderboards();
         // Created first and removed last: a participant deleted meanwhile is read as removed after it was added.
-        List<BoardScore> created = port.createdSince(tenantId, campaignId, since, CATCH_UP_LIMIT);
-        List<ScoreChange> changed = port.changedSince(tenantId, campaignId, months, since, CATCH_UP_LIMIT);
+        List<BoardScore> created = readSince(since,
+            (from, limit) -> port.createdSince(tenantId, campaignId, from, limit), BoardScore::createdAt);
+        if (created == null) {
+          return null;
+        }
+        List<ScoreChange> changed = readSince(since,
+            (from, limit) -> port.changedSince(tenantId, campaignId, months, from, limit), ScoreChange::changedAt);
+        if (changed == null) {
+          return null;
+        }
         List<Long> removed = port.removedSince(tenantId, campaignId, since, CATCH_UP_LIMIT);
-        return new Batch(created, changed, removed);
+        return removed.size() < CATCH_UP_LIMIT ? new Batch(created, changed, removed) : null;
       });
-      if (batch.created.size() >= CATCH_UP_LIMIT || batch.changed.size() >= CATCH_UP_LIMIT
-          || batch.removed.size() >= CATCH_UP_LIMIT) {
+      if (batch == null) {
         return false;
       }
       for (BoardScore c : batch.created) {
@@ -288,6 +301,30 @@ public final class LeaderboardIndexes {
       return true;
     } finally {
       index.lock.unlock();
+    }
+  }
+
+  /**
+   * Everything {@code read} lists at or after {@code since}, page by page, oldest first: each page after the first
+   * starts at the time of the previous page's last row, inclusive, since rows of that time may have been cut off
+   * (a row read twice is applied twice, which is harmless). Null if a full page holds a single time, so that paging
+   * cannot go on: the caller rebuilds. The rows are at most the campaign's counters or members, as many as a rebuild
+   * reads.
+   */
+  private static <T> List<T> readSince(Instant since, BiFunction<Instant, Integer, List<T>> read,
+      Function<T, Instant> timeOf) {
+    List<T> all = new ArrayList<>();
+    for (Instant from = since; ; ) {
+      List<T> page = read.apply(from, CATCH_UP_LIMIT);
+      all.addAll(page);
+      if (page.size() < CATCH_UP_LIMIT) {
+        return all;
+      }
+      Instant last = timeOf.apply(page.get(page.size() - 1));
+      if (!last.isAfter(from)) {
+        return null;
+      }
+      from = last;
     }
   }
 

@@ -21,11 +21,10 @@ import java.util.Optional;
  * work as the award; deductions never lower them.
  *
  * <h2>Catching up</h2>
- * Every counter row carries the time of its last change (never moved back; action counters take the database's
- * clock, points counters the engine's), and every participant deletion leaves a removal row, so an index can read
- * what changed since a time ({@link #changedSince}, {@link #removedSince}, and new members through
- * {@link #createdSince}); each returns the oldest changes first, so a reader cut off by {@code limit} continues
- * from the last time it saw.
+ * Every counter row carries the time of its last change (the latest time its changes were given, by the engine's
+ * clock), and every participant deletion leaves a removal row, so an index can read what changed since a time
+ * ({@link #changedSince}, {@link #removedSince}, and new members through {@link #createdSince}); each returns the
+ * oldest changes first, so a reader cut off by {@code limit} continues from the last time it saw.
  *
  * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
@@ -59,7 +58,10 @@ public interface LeaderboardPort {
   /** A member's score on a board (0 without a counter); empty if the participant is not one of the tenant's. */
   Optional<BoardScore> score(long tenantId, long participantId, BoardMetric metric, int month);
 
-  /** Counters of a campaign changed at or after {@code since}, of the given months (0 included if asked), at most {@code limit}. */
+  /**
+   * Counters of a campaign changed at or after {@code since}, of the given months (0 included if asked), at most
+   * {@code limit}.
+   */
   List<ScoreChange> changedSince(long tenantId, long campaignId, List<Integer> months, Instant since, int limit);
 
   /** Participants of a campaign created at or after {@code since}, with score 0, at most {@code limit}. */

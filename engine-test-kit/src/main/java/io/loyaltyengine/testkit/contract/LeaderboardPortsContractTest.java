@@ -435,6 +435,11 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
       assertEquals(limit, cut.size(), "at most the limit, and that many when there are more");
       assertTrue(all.containsAll(cut), "each a change of the campaign: " + cut);
       assertEquals(limit, new HashSet<>(cut).size(), "no change twice: " + cut);
+      Instant lastTaken = cut.get(limit - 1).changedAt();
+      assertEquals(cut.stream().map(ScoreChange::changedAt).sorted().toList(),
+          cut.stream().map(ScoreChange::changedAt).toList(), "oldest first: " + cut);
+      assertTrue(all.stream().filter(x -> !cut.contains(x)).noneMatch(x -> x.changedAt().isBefore(lastTaken)),
+          "the oldest changes, so a reader continues from the last time it saw: " + cut);
     }
   }
 
@@ -507,6 +512,10 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
       assertEquals(limit, cut.size());
       assertTrue(expected.containsAll(cut), "each a new member: " + cut);
       assertEquals(limit, new HashSet<>(cut).size());
+      Instant lastTaken = cut.get(limit - 1).createdAt();
+      assertTrue(cut.stream().allMatch(x -> !x.createdAt().isAfter(lastTaken)), "oldest first: " + cut);
+      assertTrue(expected.stream().filter(x -> !cut.contains(x)).noneMatch(x -> x.createdAt().isBefore(lastTaken)),
+          "the oldest members, so a reader continues from the last time it saw: " + cut);
     }
   }
 
