@@ -5,7 +5,8 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * A participant (advocate) of a campaign, as stored. Immutable.
+ * A participant (advocate) of a campaign, as stored. {@link #toString()} hides personal data (emails, names, IP
+ * address, metadata). Immutable.
  *
  * @param id the participant's id, unique in the tenant
  * @param tenantId the owning tenant
@@ -33,5 +34,13 @@ public record Participant(long id, long tenantId, long campaignId, String email,
   /** Copies {@code metadata} into an unmodifiable map. */
   public Participant {
     metadata = Map.copyOf(metadata);
+  }
+
+  @Override
+  public String toString() {
+    return "Participant[id=" + id + ", tenantId=" + tenantId + ", campaignId=" + campaignId
+        + ", <personal data hidden>, tier=" + tier + ", pointsBalance=" + pointsBalance + ", lifetimePoints="
+        + lifetimePoints + ", createdAt=" + createdAt + ", updatedAt=" + updatedAt + ", riskLevel=" + riskLevel
+        + ", riskReason=" + riskReason + "]";
   }
 }

@@ -1,12 +1,23 @@
 package io.loyaltyengine.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.fraud.RiskLevel;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.participant.ParticipantUpdate;
+import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.Track;
+import io.loyaltyengine.referrals.TrackKind;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +42,31 @@ class ApiValuesTest {
     assertThrows(NullPointerException.class, () -> new LoyaltyException(ErrorCode.CONFLICT, null, null));
     assertThrows(NullPointerException.class, () -> new LoyaltyException(ErrorCode.CONFLICT, null, null, null));
     assertThrows(NullPointerException.class, () -> new LoyaltyException(null, null, "message"));
+  }
+
+  @Test
+  void valuesHoldingPersonalDataDoNotPrintIt() {
+    Instant at = Instant.parse("2025-05-01T10:00:00Z");
+    Map<String, Object> metadata = Map.of("phone", "+44 20 7946 0000");
+    NewParticipant person = new NewParticipant("ann@example.com", "Ann", "Smith", "203.0.113.9", "gold", metadata);
+    List<String> personal = List.of("ann@example.com", "Ann", "Smith", "203.0.113.9", "+44 20 7946 0000",
+        "visitor-77", "customer-42");
+    List<Object> values = List.of(
+        new Participant(7, 1, 2, "ann@example.com", "ann@example.com", "Ann", "Smith", "203.0.113.9", "gold",
+            metadata, 10, 12, at, at, RiskLevel.LOW, "none"),
+        person,
+        ParticipantUpdate.builder().email("ann@example.com").firstName("Ann").lastName("Smith")
+            .ipAddress("203.0.113.9").metadata(metadata).build(),
+        ParticipantRef.email(2, "ann@example.com"),
+        new Signup(person, "code", "visitor-77", "customer-42"),
+        new Track("code", TrackKind.VISIT, "visitor-77"));
+    for (Object value : values) {
+      String text = value.toString();
+      for (String datum : personal) {
+        assertFalse(text.contains(datum), value.getClass().getSimpleName() + " prints " + datum + ": " + text);
+      }
+    }
+    assertTrue(values.get(0).toString().contains("pointsBalance=10"), "the rest is printed: " + values.get(0));
   }
 
   @Test
