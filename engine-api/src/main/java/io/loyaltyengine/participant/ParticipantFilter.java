@@ -1,13 +1,19 @@
 package io.loyaltyengine.participant;
 
 /**
- * Narrows a participant list. Both parts are optional; {@link #all()} matches everyone. Immutable.
+ * Narrows a participant list. Both parts are optional; {@link #all()} matches everyone. {@link #toString()} hides
+ * the search text, usually part of a name or an email. Immutable.
  *
  * @param search case-insensitive text matched anywhere in the first name, last name or email; {@code null} for none
  * @param tier exact tier name; {@code null} for any tier
  */
 public record ParticipantFilter(String search, String tier) {
   private static final ParticipantFilter ALL = new ParticipantFilter(null, null);
+
+  @Override
+  public String toString() {
+    return "ParticipantFilter[search=" + (search == null ? "none" : "<hidden>") + ", tier=" + tier + "]";
+  }
 
   /** Matches every participant. */
   public static ParticipantFilter all() {

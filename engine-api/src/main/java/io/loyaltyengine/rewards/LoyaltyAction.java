@@ -13,7 +13,8 @@ import java.util.Map;
  * returns the first result and records nothing new. {@code invited} names the invited participant of a referral
  * (source REFERRAL) for two-way rewards.
  *
- * <p>Immutable; the canonical constructor copies {@code metadata}.
+ * <p>Immutable; the canonical constructor copies {@code metadata}. {@link #toString()} hides the metadata's values,
+ * which may be personal data, and the email of a participant named by email.
  *
  * @param participant who acted
  * @param campaignRewardId the reward the action counts toward
@@ -29,6 +30,14 @@ public record LoyaltyAction(ParticipantRef participant, long campaignRewardId, A
   /** Copies {@code metadata} into an unmodifiable map; its entries are validated by the engine, not here. */
   public LoyaltyAction {
     metadata = metadata == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+  }
+
+  @Override
+  public String toString() {
+    return "LoyaltyAction[participant=" + participant + ", campaignRewardId=" + campaignRewardId + ", source="
+        + source + ", metadata=" + (metadata == null ? "none" : metadata.size() + " entries hidden")
+        + ", addParticipantIfNoneExists=" + addParticipantIfNoneExists + ", invited=" + invited + ", idempotencyKey="
+        + idempotencyKey + "]";
   }
 
   /** A direct action toward a reward. */

@@ -4,7 +4,8 @@ import io.loyaltyengine.events.EventFilter;
 import java.time.Instant;
 
 /**
- * A tenant's webhook endpoint, without its secret. Immutable.
+ * A tenant's webhook endpoint, without its secret. {@link #toString()} prints only the URL's origin (scheme, host,
+ * port): paths and queries often carry an access token. Immutable.
  *
  * @param id the endpoint's id
  * @param tenantId the owning tenant
@@ -17,4 +18,10 @@ import java.time.Instant;
  */
 public record WebhookEndpoint(long id, long tenantId, String url, EventFilter filter, boolean enabled,
     String disabledReason, boolean rotating, Instant createdAt) {
+  @Override
+  public String toString() {
+    return "WebhookEndpoint[id=" + id + ", tenantId=" + tenantId + ", url=" + WebhookUrls.origin(url) + ", filter="
+        + filter + ", enabled=" + enabled + ", disabledReason=" + disabledReason + ", rotating=" + rotating
+        + ", createdAt=" + createdAt + "]";
+  }
 }

@@ -9,14 +9,24 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.participant.ParticipantUpdate;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.referrals.TrackKind;
+import io.loyaltyengine.rewards.ActionCounts;
+import io.loyaltyengine.rewards.ActionSource;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.tenant.TenantType;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookEndpoint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +35,8 @@ import org.junit.jupiter.api.Test;
 
 /** Values of engine-api that hosts build themselves (its module has no tests of its own). */
 class ApiValuesTest {
+  private static final String TOKEN = "xoxb-5ecret-t0ken";
+
   @Test
   void aResponseBodyListsCodeMessageAndFieldInThatOrder() {
     Map<String, Object> body = LoyaltyException.validation("email", "email is not an address").toResponseBody();
@@ -50,7 +62,7 @@ class ApiValuesTest {
     Map<String, Object> metadata = Map.of("phone", "+44 20 7946 0000");
     NewParticipant person = new NewParticipant("ann@example.com", "Ann", "Smith", "203.0.113.9", "gold", metadata);
     List<String> personal = List.of("ann@example.com", "Ann", "Smith", "203.0.113.9", "+44 20 7946 0000",
-        "visitor-77", "customer-42");
+        "visitor-77", "customer-42", TOKEN);
     List<Object> values = List.of(
         new Participant(7, 1, 2, "ann@example.com", "ann@example.com", "Ann", "Smith", "203.0.113.9", "gold",
             metadata, 10, 12, at, at, RiskLevel.LOW, "none"),
@@ -59,7 +71,16 @@ class ApiValuesTest {
             .ipAddress("203.0.113.9").metadata(metadata).build(),
         ParticipantRef.email(2, "ann@example.com"),
         new Signup(person, "code", "visitor-77", "customer-42"),
-        new Track("code", TrackKind.VISIT, "visitor-77"));
+        new Track("code", TrackKind.VISIT, "visitor-77"),
+        LoyaltyAction.of(ParticipantRef.email(2, "ann@example.com"), 5).withMetadata(metadata),
+        new ActionRecord(9, 1, 2, 7, 5, ActionSource.DIRECT, metadata, null, null, false,
+            new ActionCounts(1, 1, 0, 1, 1), at),
+        ParticipantFilter.search("ann@example.com"),
+        NewTenant.member("Ann Smith"),
+        new Tenant(1, "Ann Smith", TenantType.MEMBER, at),
+        NewWebhookEndpoint.of("https://hooks.example.com/services/T000/" + TOKEN + "?key=" + TOKEN),
+        new WebhookEndpoint(3, 1, "https://hooks.example.com:8443/" + TOKEN, EventFilter.all(), true, null, false,
+            at));
     for (Object value : values) {
       String text = value.toString();
       for (String datum : personal) {
@@ -67,6 +88,12 @@ class ApiValuesTest {
       }
     }
     assertTrue(values.get(0).toString().contains("pointsBalance=10"), "the rest is printed: " + values.get(0));
+    assertTrue(NewTenant.business("Tea Shop").toString().contains("Tea Shop"), "a business's name is not personal");
+    assertEquals("NewWebhookEndpoint[url=https://hooks.example.com/<path hidden>, filter=" + EventFilter.all() + "]",
+        NewWebhookEndpoint.of("https://hooks.example.com/services/" + TOKEN).toString());
+    assertTrue(values.get(values.size() - 1).toString().contains("url=https://hooks.example.com:8443/<path hidden>"),
+        "the origin is printed: " + values.get(values.size() - 1));
+    assertTrue(NewWebhookEndpoint.of("not a url " + TOKEN).toString().contains("url=<hidden>"));
   }
 
   @Test

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * A recorded loyalty action, with the counts it produced (so an idempotent retry can answer as the first call did).
- * Immutable.
+ * {@link #toString()} hides the metadata's values, which may be personal data. Immutable.
  *
  * @param actionId the action's id
  * @param tenantId the tenant
@@ -28,5 +28,14 @@ public record ActionRecord(long actionId, long tenantId, long campaignId, long p
   /** Copies the metadata. */
   public ActionRecord {
     metadata = Map.copyOf(metadata);
+  }
+
+  @Override
+  public String toString() {
+    return "ActionRecord[actionId=" + actionId + ", tenantId=" + tenantId + ", campaignId=" + campaignId
+        + ", participantId=" + participantId + ", campaignRewardId=" + campaignRewardId + ", source=" + source
+        + ", metadata=" + metadata.size() + " entries hidden, invitedParticipantId=" + invitedParticipantId
+        + ", idempotencyKey=" + idempotencyKey + ", participantCreated=" + participantCreated + ", counts=" + counts
+        + ", recordedAt=" + recordedAt + "]";
   }
 }
