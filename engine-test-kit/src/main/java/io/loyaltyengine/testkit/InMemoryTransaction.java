@@ -1210,6 +1210,7 @@ final class InMemoryTransaction implements Transaction {
     public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month,
         Instant at) {
       return call(() -> {
+        notNull(at, "action counter updated_at");
         CounterKey key = new CounterKey(tenantId, participantId, campaignRewardId, month);
         Counter old = t.counters.get(key);
         // The row keeps the campaign it was created with, as the SQL insert-if-absent does; its time is never moved

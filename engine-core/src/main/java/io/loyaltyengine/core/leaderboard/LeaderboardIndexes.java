@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -78,9 +79,9 @@ public final class LeaderboardIndexes {
   /** How far before the last catch-up the next one starts reading, in seconds. */
   public static final long MARGIN_SECONDS = 30;
   /**
-   * The most rows one read of a catch-up asks for. New members and changed counters are read page after page; more
-   * removals than this in one catch-up, or more changes than this sharing one microsecond, make it rebuild the
-   * campaign's index instead.
+   * The most rows one read of a catch-up asks for. New members and changed counters are read page after page; as
+   * many removals as this in one catch-up, or a full page of new members or changes sharing one microsecond, make it
+   * rebuild the campaign's index instead.
    */
   public static final int CATCH_UP_LIMIT = 10_000;
 
@@ -266,36 +267,35 @@ public final class LeaderboardIndexes {
           .toList()));
       long tenantId = index.tenantId;
       long campaignId = index.campaignId;
-      Batch batch = transactions.run(tx -> {
+      boolean caughtUp = transactions.run(tx -> {
         LeaderboardPort port = tx.leaderboards();
         // Created first and removed last: a participant deleted meanwhile is read as removed after it was added.
-        List<BoardScore> created = readSince(since,
-            (from, limit) -> port.createdSince(tenantId, campaignId, from, limit), BoardScore::createdAt);
-        if (created == null) {
-          return null;
+        // Each page is applied as it is read: a row applied twice (a retried transaction, a page boundary) changes
+        // nothing, and a catch-up that gives up is followed by a rebuild.
+        if (!readSince(since, now, (from, limit) -> port.createdSince(tenantId, campaignId, from, limit),
+            BoardScore::createdAt, c -> index.roster.add(c.participantId(), Months.micros(c.createdAt())))) {
+          return false;
         }
-        List<ScoreChange> changed = readSince(since,
-            (from, limit) -> port.changedSince(tenantId, campaignId, months, from, limit), ScoreChange::changedAt);
-        if (changed == null) {
-          return null;
+        if (!readSince(since, now, (from, limit) -> port.changedSince(tenantId, campaignId, months, from, limit),
+            ScoreChange::changedAt, c -> {
+              Board board = index.boards.get(new BoardKey(c.metric(), c.month()));
+              if (board != null) {
+                board.index.raise(c.participantId(), c.score());
+              }
+            })) {
+          return false;
         }
         List<Long> removed = port.removedSince(tenantId, campaignId, since, CATCH_UP_LIMIT);
-        return removed.size() < CATCH_UP_LIMIT ? new Batch(created, changed, removed) : null;
-      });
-      if (batch == null) {
-        return false;
-      }
-      for (BoardScore c : batch.created) {
-        index.roster.add(c.participantId(), Months.micros(c.createdAt()));
-      }
-      for (ScoreChange c : batch.changed) {
-        Board board = index.boards.get(new BoardKey(c.metric(), c.month()));
-        if (board != null) {
-          board.index.raise(c.participantId(), c.score());
+        if (removed.size() >= CATCH_UP_LIMIT) {
+          return false;
         }
-      }
-      for (long removed : batch.removed) {
-        remove(index, removed);
+        for (long participantId : removed) {
+          remove(index, participantId);
+        }
+        return true;
+      });
+      if (!caughtUp) {
+        return false;
       }
       index.caughtUp(now);
       return true;
@@ -305,24 +305,25 @@ public final class LeaderboardIndexes {
   }
 
   /**
-   * Everything {@code read} lists at or after {@code since}, page by page, oldest first: each page after the first
-   * starts at the time of the previous page's last row, inclusive, since rows of that time may have been cut off
-   * (a row read twice is applied twice, which is harmless). Null if a full page holds a single time, so that paging
-   * cannot go on: the caller rebuilds. The rows are at most the campaign's counters or members, as many as a rebuild
-   * reads.
+   * Applies what {@code read} lists at or after {@code since}, page by page, oldest first: each page after the first
+   * starts at the time of the previous page's last row, inclusive, since rows of that time may have been cut off.
+   * Stops at a page that is not full, or that reaches {@code until} (the next catch-up reads from before it anyway).
+   * Returns false if a full page holds a single time, so that paging cannot go on: the caller rebuilds.
    */
-  private static <T> List<T> readSince(Instant since, BiFunction<Instant, Integer, List<T>> read,
-      Function<T, Instant> timeOf) {
-    List<T> all = new ArrayList<>();
+  private static <T> boolean readSince(Instant since, Instant until, BiFunction<Instant, Integer, List<T>> read,
+      Function<T, Instant> timeOf, Consumer<T> apply) {
     for (Instant from = since; ; ) {
       List<T> page = read.apply(from, CATCH_UP_LIMIT);
-      all.addAll(page);
+      page.forEach(apply);
       if (page.size() < CATCH_UP_LIMIT) {
-        return all;
+        return true;
       }
       Instant last = timeOf.apply(page.get(page.size() - 1));
       if (!last.isAfter(from)) {
-        return null;
+        return false;
+      }
+      if (!last.isBefore(until)) {
+        return true;
       }
       from = last;
     }
@@ -408,9 +409,6 @@ public final class LeaderboardIndexes {
   }
 
   private record MonthSpan(int key, long startMillis, long endMillis) {
-  }
-
-  private record Batch(List<BoardScore> created, List<ScoreChange> changed, List<Long> removed) {
   }
 
   /** A board and whether its first scan finished. */

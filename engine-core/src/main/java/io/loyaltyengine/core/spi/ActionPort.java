@@ -33,7 +33,7 @@ public interface ActionPort {
   /**
    * Adds one to a counter, stamps it with {@code at} unless it holds a later time, and returns its new value.
    *
-   * @param at the time of the change, by the engine's clock
+   * @param at the time of the change, by the engine's clock; not null (the SQL column is NOT NULL)
    */
   long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month, Instant at);
 
@@ -46,7 +46,7 @@ public interface ActionPort {
    *
    * @param campaignRewardId the campaign reward, not 0
    * @param month the month ({@code year * 100 + month}), not 0
-   * @param at the time of the change, by the engine's clock
+   * @param at the time of the change, by the engine's clock; not null
    * @throws IllegalArgumentException if {@code campaignRewardId} or {@code month} is 0 (the four would not be four)
    */
   default ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,

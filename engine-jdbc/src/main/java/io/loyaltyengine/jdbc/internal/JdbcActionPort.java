@@ -79,6 +79,7 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
   public ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
       long campaignRewardId, int month, Instant at) {
     ActionIncrements.requireFour(campaignRewardId, month);
+    Objects.requireNonNull(at, "at");
     if (sql.dialect() != SqlDialect.POSTGRESQL) {
       return ActionPort.super.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month, at);
     }
@@ -105,6 +106,7 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
   @Override
   public long increment(long tenantId, long campaignId, long participantId, long campaignRewardId, int month,
       Instant at) {
+    Objects.requireNonNull(at, "at");
     if (sql.dialect() == SqlDialect.POSTGRESQL) {
       return run("action counter increment", () -> counter(handle.createQuery(Sql.PG_COUNTER_ADD_ONE),
           tenantId, participantId, campaignRewardId, month)

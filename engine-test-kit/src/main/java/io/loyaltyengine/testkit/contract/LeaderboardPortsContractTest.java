@@ -479,6 +479,13 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
         changedSinceSet(t, c, List.of(MARCH), Instant.EPOCH), "only the months asked");
     assertEquals(List.of(new ScoreChange(eve, ACTIONS, MARCH, 1, T1)), changedSince(t, other.id(),
         List.of(ALL_TIME, MARCH), Instant.EPOCH, 100), "another campaign's counters");
+    // A change without a time is refused, on a counter that exists and on a new one, and changes nothing.
+    assertThrows(RuntimeException.class, () -> run(tx -> tx.actions().increment(t, c, ann, 0, MARCH, null)));
+    long fresh = nextId();
+    assertThrows(RuntimeException.class, () -> run(tx -> tx.actions().increment(t, c, fresh, 0, MARCH, null)));
+    assertThrows(RuntimeException.class, () -> run(tx -> tx.actions().incrementForAction(t, c, ann, REWARD, MARCH,
+        null)));
+    assertEquals(Set.copyOf(all), changedSinceSet(t, c, List.of(ALL_TIME, MARCH, FEBRUARY), Instant.EPOCH));
 
     run(tx -> tx.leaderboards().addPoints(t, c, bob, MARCH, 9, T1));
     List<ScoreChange> both = changedSince(t, c, List.of(ALL_TIME, MARCH), Instant.EPOCH, 100);
