@@ -74,11 +74,12 @@ public interface Leaderboards {
       Consistency consistency);
 
   /**
-   * The winners of a closed month: recorded on the first call after the month ended (by any instance), and the same
+   * The winners of a closed month: recorded on the first call from 30 seconds after the month ended (by any
+   * instance; the 30 seconds let changes recorded in the month that commit just after its end count), and the same
    * record on every call after.
    *
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code month} (not yet closed) or {@code metric};
-   *     NOT_FOUND for the campaign
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code month} (not yet ended 30 seconds ago) or
+   *     {@code metric}; NOT_FOUND for the campaign
    */
   MonthWinners winners(long campaignId, YearMonth month, BoardMetric metric);
 }

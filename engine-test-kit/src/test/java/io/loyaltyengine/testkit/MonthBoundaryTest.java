@@ -3,13 +3,17 @@ package io.loyaltyengine.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.leaderboard.LeaderboardService;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
@@ -140,6 +144,7 @@ class MonthBoundaryTest {
     }
     assertEquals(List.of(new BoardEntry(p.id(), 2, 1)),
         w.boards.monthPage(w.campaign.id(), YearMonth.of(2028, 2), BoardMetric.ACTIONS, null, 10).items());
+    clock.set(Instant.parse("2028-02-29T23:00:30Z")); // winners are recorded from 30 s after the month's end
     assertEquals(List.of(new BoardEntry(p.id(), 29, 1)),
         w.boards.winners(w.campaign.id(), YearMonth.of(2028, 2), BoardMetric.POINTS).winners());
   }
@@ -185,7 +190,7 @@ class MonthBoundaryTest {
       a.act(p, i % 6); // 0..5 actions: ties, and three without any
     }
     YearMonth july = YearMonth.of(2025, 7);
-    clock.set(august);
+    clock.set(august.plusSeconds(LeaderboardService.WINNERS_SETTLE_SECONDS));
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       for (BoardMetric metric : BoardMetric.values()) {
@@ -242,6 +247,32 @@ class MonthBoundaryTest {
     assertEquals(aprilActions, w.read(BoardPeriod.PREV_MONTH, Consistency.STRONG));
     assertEquals(0, w.read(BoardPeriod.CURRENT_MONTH, Consistency.INDEX).stream().mapToLong(BoardEntry::score)
         .sum(), "May starts at zero for everyone");
+  }
+
+  @Test
+  void aMonthsWinnersWaitThirtySecondsSoThatAChangeRecordedInTheMonthOnASlowerClockCounts() {
+    ZoneId zone = ZoneId.of("Europe/Lisbon");
+    Instant june = YearMonth.of(2025, 6).atDay(1).atStartOfDay(zone).toInstant();
+    clock.set(june.minus(Duration.ofDays(1)));
+    World w = world(zone);
+    Participant ann = w.enrol("ann@example.com");
+    Participant bob = w.enrol("bob@example.com");
+    w.act(ann, 2);
+    // Five seconds after May ended by this engine's clock, an instance whose clock runs ten seconds behind still
+    // records May.
+    clock.set(june.plusSeconds(5));
+    LoyaltyEngine behind = newEngine(Clock.offset(clock, Duration.ofSeconds(-10)));
+    World slow = new World(behind.forTenant(w.scope.tenantId()), null, w.campaign, w.reward);
+    slow.act(bob, 3);
+    YearMonth may = YearMonth.of(2025, 5);
+    clock.set(june.plusSeconds(29));
+    LoyaltyException early = assertThrows(LoyaltyException.class,
+        () -> w.boards.winners(w.campaign.id(), may, BoardMetric.ACTIONS));
+    assertEquals(ErrorCode.VALIDATION_ERROR, early.code());
+    assertEquals("month", early.field().orElseThrow());
+    clock.set(june.plusSeconds(LeaderboardService.WINNERS_SETTLE_SECONDS));
+    assertEquals(List.of(new BoardEntry(bob.id(), 3, 1), new BoardEntry(ann.id(), 2, 2)),
+        w.boards.winners(w.campaign.id(), may, BoardMetric.ACTIONS).winners());
   }
 
   private static void await(CyclicBarrier barrier) {

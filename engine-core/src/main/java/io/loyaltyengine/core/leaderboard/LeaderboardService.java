@@ -46,8 +46,10 @@ import java.util.Optional;
  * <h2>Months</h2>
  * The current month is the month of now in the campaign's zone ({@link Goals#month}); last month's board counts
  * members created before the current month started. Any month that has started can be read; a month's winners are
- * recorded once it has ended: the first call computes the ten first rows scoring above 0 from storage and inserts
- * them if absent, then every call returns what storage holds, so concurrent first calls on several instances agree.
+ * recorded once it has ended and {@value #WINNERS_SETTLE_SECONDS} s more have passed (by this engine's clock), so
+ * that a change recorded in the month counts if its transaction committed within that time of the end, as for the
+ * index's catch-up: the first call computes the ten first rows scoring above 0 from storage and inserts them if
+ * absent, then every call returns what storage holds, so concurrent first calls on several instances agree.
  *
  * <h2>Validation</h2>
  * {@code limit} 2..100; a cursor must be a member of the board (VALIDATION_ERROR on {@code nextId}); a null request,
@@ -62,6 +64,11 @@ public final class LeaderboardService implements Leaderboards {
   public static final int MAX_LIMIT = 100;
   /** How many winners a month records at most. */
   public static final int WINNERS = 10;
+  /**
+   * How long after a month's end its winners can first be recorded, in seconds: the catch-up margin of the index
+   * ({@link LeaderboardIndexes#MARGIN_SECONDS}), within which a write recorded in the month may still commit.
+   */
+  public static final long WINNERS_SETTLE_SECONDS = LeaderboardIndexes.MARGIN_SECONDS;
 
   private final ScopeContext context;
   private final LeaderboardIndexes indexes;
@@ -222,8 +229,9 @@ public final class LeaderboardService implements Leaderboards {
     long tenantId = context.tenantId();
     Optional<MonthWinners> recorded = context.transactions().run(tx -> {
       Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
-      if (key >= Goals.month(context.now(), campaign.timeZone())) {
-        throw LoyaltyException.validation("month", "the month has not ended yet in the campaign's time zone");
+      if (context.now().isBefore(Months.end(key, campaign.timeZone()).plusSeconds(WINNERS_SETTLE_SECONDS))) {
+        throw LoyaltyException.validation("month", "a month's winners are recorded from " + WINNERS_SETTLE_SECONDS
+            + " s after it ends in the campaign's time zone");
       }
       LeaderboardPort port = tx.leaderboards();
       Optional<MonthWinners> found = port.findWinners(tenantId, campaignId, metric, key);
