@@ -3,7 +3,6 @@ package io.loyaltyengine.jdbc.internal;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.SigningKey;
-import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.Update;
 
 /**
@@ -171,30 +169,23 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
   /**
    * {@inheritDoc}
    *
-   * <p>One statement when the gate exists (its row lock); otherwise it is made, then locked. On H2 a second maker
-   * of a new gate fails on the first one's key once that one commits: that is reported as transient, and the retry
-   * finds the gate.
+   * <p>One statement when the gate exists (its row lock); otherwise it is made if absent, then locked. On H2 a
+   * second maker of a new gate fails on the first one's key once that one commits, which
+   * {@link #runInsertIfAbsent} takes for "made already": the lock then finds it.
    */
   @Override
   public void lockSignupGate(long tenantId, long campaignId, int gate) {
     if (lockGate(tenantId, campaignId, gate)) {
       return;
     }
-    try {
-      handle.createUpdate(sql.signupGateMake())
-          .bind("tenantId", tenantId)
-          .bind("campaignId", campaignId)
-          .bind("gate", gate)
-          .execute();
-    } catch (JdbiException e) {
-      if (SqlErrors.isUniqueViolation(e)) {
-        throw new TransientStorageException("signup gate make failed: another transaction made it first; retry the"
-            + " unit of work", SqlErrors.redacted(e));
-      }
-      throw SqlErrors.translate("signup gate make", e);
-    }
+    runInsertIfAbsent("signup gate make", () -> handle.createUpdate(sql.signupGateMake())
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .bind("gate", gate)
+        .execute());
     if (!lockGate(tenantId, campaignId, gate)) {
-      throw new StorageException("signup gate lock failed: the gate made in this transaction is not there", null);
+      throw new TransientStorageException("signup gate lock failed: the gate made is not there; retry the unit of"
+          + " work", null);
     }
   }
 

@@ -695,7 +695,7 @@ public final class Sql {
       case POSTGRESQL -> "SELECT code FROM coupon_code" + COUPON_POOL + " AND code = ANY(:codes)";
     };
     this.signupGateMake = switch (dialect) {
-      // A second maker of the same gate spins on the first's uncommitted key, then fails on it (the port retries).
+      // A second maker of the same gate spins on the first's uncommitted key, then fails on it (made already).
       case H2 -> "MERGE INTO referral_signup_gate x USING (VALUES (CAST(:tenantId AS BIGINT),"
           + " CAST(:campaignId AS BIGINT), CAST(:gate AS INTEGER))) s (tenant_id, campaign_id, gate)"
           + " ON x.tenant_id = s.tenant_id AND x.campaign_id = s.campaign_id AND x.gate = s.gate"
