@@ -61,15 +61,6 @@ public interface LoyaltyEngine extends AutoCloseable {
   Events events();
 
   /**
-   * Registers the handler that fulfils CUSTOM rewards naming {@code name} (1..53 of {@code a-z A-Z 0-9 _ - .}). It
-   * is called after an approval commits, at least once, with the retries and parking of an event listener named
-   * {@code fulfilment.<name>}; register it on every engine instance.
-   *
-   * @throws LoyaltyException VALIDATION_ERROR on {@code name}; CONFLICT if taken on this engine
-   */
-  void registerFulfilmentHandler(String name, io.loyaltyengine.rewards.FulfilmentHandler handler);
-
-  /**
    * Stops the event dispatcher (waiting for the delivery in progress), then closes the storage. Idempotent.
    * Operations after close fail with {@link IllegalStateException}.
    */
@@ -93,6 +84,7 @@ public interface LoyaltyEngine extends AutoCloseable {
     private io.loyaltyengine.fraud.FraudScreening fraudScreening;
     private io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards;
     private final List<EngineConfig.Listener> listeners = new ArrayList<>();
+    private final List<EngineConfig.Fulfiller> fulfilmentHandlers = new ArrayList<>();
 
     private Builder() {
     }
@@ -315,11 +307,29 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
+     * Registers the handler that fulfils CUSTOM rewards naming {@code name} (1..53 of {@code a-z A-Z 0-9 _ - .}),
+     * before the engine starts dispatching events. It is called after an approval commits, at least once, with the
+     * retries and parking of an event listener named {@code fulfilment.<name>} (see {@link #listener}): so it also
+     * serves approvals committed before a restart, or by another instance, that were not yet fulfilled. Register
+     * the same handlers on every instance.
+     *
+     * @param name the handler's name (its rule is checked by {@link #build()})
+     * @param handler the handler; called from the dispatcher's thread, so it must be thread-safe if used elsewhere
+     * @throws NullPointerException if {@code name} or {@code handler} is null
+     */
+    public Builder fulfilmentHandler(String name, io.loyaltyengine.rewards.FulfilmentHandler handler) {
+      fulfilmentHandlers.add(new EngineConfig.Fulfiller(Objects.requireNonNull(name, "name"),
+          Objects.requireNonNull(handler, "handler")));
+      return this;
+    }
+
+    /**
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
      * @throws IllegalStateException if no storage was set, or {@code engine-core} is missing
-     * @throws LoyaltyException VALIDATION_ERROR on the name of a listener given to {@link #listener}, CONFLICT if
-     *     two have one name (nothing is started then)
+     * @throws LoyaltyException VALIDATION_ERROR on the name of a listener given to {@link #listener} or of a
+     *     handler given to {@link #fulfilmentHandler}, CONFLICT if two listeners have one name (a handler's listener
+     *     is named {@code fulfilment.<name>}); nothing is started then
      */
     public LoyaltyEngine build() {
       if (storage == null) {
@@ -337,7 +347,7 @@ public interface LoyaltyEngine extends AutoCloseable {
           webhooks == null ? WebhookSettings.DEFAULTS : webhooks,
           fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,
           leaderboards == null ? io.loyaltyengine.leaderboard.LeaderboardSettings.DEFAULTS : leaderboards,
-          listeners);
+          listeners, fulfilmentHandlers);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, LoyaltyEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

@@ -6,6 +6,7 @@ import io.loyaltyengine.IdGenerator;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventListener;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.rewards.FulfilmentHandler;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
 import java.util.List;
@@ -26,15 +27,18 @@ import java.util.List;
  * @param fraudScreening fraud-screening settings of referrals
  * @param leaderboards how leaderboard indexes are kept
  * @param listeners the listeners to subscribe before event dispatch starts, in the order given
+ * @param fulfilmentHandlers the fulfilment handlers to register before event dispatch starts, in the order given
  */
 public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
     EngineLimits limits, int maxTransactionRetries, int maxGroupCommit, EventSettings events, WebhookSettings webhooks,
     io.loyaltyengine.fraud.FraudScreening fraudScreening,
-    io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards, List<Listener> listeners) {
+    io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards, List<Listener> listeners,
+    List<Fulfiller> fulfilmentHandlers) {
 
-  /** Copies {@code listeners}. */
+  /** Copies the lists. */
   public EngineConfig {
     listeners = List.copyOf(listeners);
+    fulfilmentHandlers = List.copyOf(fulfilmentHandlers);
   }
 
   /**
@@ -45,5 +49,14 @@ public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGen
    * @param listener the listener
    */
   public record Listener(String name, EventFilter filter, EventListener listener) {
+  }
+
+  /**
+   * A fulfilment handler given to the builder. Immutable (its handler is the host's object).
+   *
+   * @param name the handler's name, which CUSTOM rewards name
+   * @param handler the handler
+   */
+  public record Fulfiller(String name, FulfilmentHandler handler) {
   }
 }

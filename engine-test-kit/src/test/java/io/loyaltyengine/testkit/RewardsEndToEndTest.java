@@ -38,6 +38,7 @@ import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.CampaignTotals;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
+import io.loyaltyengine.rewards.FulfilmentHandler;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.ParticipantRewardSummary;
@@ -57,6 +58,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,6 +83,9 @@ class RewardsEndToEndTest {
   private static final Duration PAST_BACKOFF = Duration.ofMinutes(10);
 
   private final List<LoyaltyEngine> engines = new ArrayList<>();
+  /** What the setUp engine's fulfilment handlers "tokens" and "other-handler" do; set by a test. */
+  private volatile FulfilmentHandler tokens = r -> { };
+  private volatile FulfilmentHandler otherHandler = r -> { };
   private SettableClock clock;
   private LoyaltyEngine engine;
   private TenantScope scope;
@@ -91,7 +96,9 @@ class RewardsEndToEndTest {
   @BeforeEach
   void setUp() {
     clock = SettableClock.at(START);
-    engine = newEngine(EventSettings.builder().manualDispatch().build());
+    engine = newEngine(EventSettings.builder().manualDispatch().build(), b -> b
+        .fulfilmentHandler("tokens", r -> tokens.fulfil(r))
+        .fulfilmentHandler("other-handler", r -> otherHandler.fulfil(r)));
     scope = newTenant(engine, "Reward shop");
     rewards = scope.rewards();
     brand = scope.brands().create(new NewBrand("Reward shop", "https://rewards.example.com"));
@@ -321,14 +328,14 @@ class RewardsEndToEndTest {
     CampaignReward reward = rewards.define(campaign.id(), NewCampaignReward.custom("Token", "tokens", 1));
     List<EarnedReward> calls = new CopyOnWriteArrayList<>();
     AtomicInteger failuresLeft = new AtomicInteger(2);
-    engine.registerFulfilmentHandler("tokens", r -> {
+    tokens = r -> {
       calls.add(r);
       if (failuresLeft.getAndDecrement() > 0) {
         throw new IllegalStateException("token service unavailable");
       }
-    });
+    };
     List<EarnedReward> otherCalls = new CopyOnWriteArrayList<>();
-    engine.registerFulfilmentHandler("other-handler", otherCalls::add);
+    otherHandler = otherCalls::add;
 
     Participant p = enrol("custom@example.com");
     EarnedReward approved = act(p, reward).unlocked().get(0);
@@ -359,19 +366,19 @@ class RewardsEndToEndTest {
 
   @Test
   void customHandlerThatKeepsFailingIsParkedAndReplayed() {
-    LoyaltyEngine strict = newEngine(EventSettings.builder().manualDispatch().listenerMaxAttempts(2).build());
+    AtomicInteger calls = new AtomicInteger();
+    AtomicInteger failuresLeft = new AtomicInteger(2);
+    LoyaltyEngine strict = newEngine(EventSettings.builder().manualDispatch().listenerMaxAttempts(2).build(),
+        b -> b.fulfilmentHandler("gift-cards", r -> {
+          calls.incrementAndGet();
+          if (failuresLeft.getAndDecrement() > 0) {
+            throw new IllegalStateException("gift card provider down");
+          }
+        }));
     TenantScope shop = newTenant(strict, "Strict shop");
     Campaign c = shop.campaigns().create(NewCampaign.running(
         shop.brands().create(new NewBrand("Strict", "https://strict.example.com")).id(), "Strict"));
     CampaignReward reward = shop.rewards().define(c.id(), NewCampaignReward.custom("Gift card", "gift-cards", 1));
-    AtomicInteger calls = new AtomicInteger();
-    AtomicInteger failuresLeft = new AtomicInteger(2);
-    strict.registerFulfilmentHandler("gift-cards", r -> {
-      calls.incrementAndGet();
-      if (failuresLeft.getAndDecrement() > 0) {
-        throw new IllegalStateException("gift card provider down");
-      }
-    });
     Participant p = shop.participants().create(c.id(), NewParticipant.withEmail("gift@example.com"));
     EarnedReward approved = shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()))
         .unlocked().get(0);
@@ -395,7 +402,7 @@ class RewardsEndToEndTest {
     rewards.configure(campaign.id(), Automation.MANUAL, 0);
     CampaignReward reward = rewards.define(campaign.id(), NewCampaignReward.custom("Token", "tokens", 1));
     AtomicInteger calls = new AtomicInteger();
-    engine.registerFulfilmentHandler("tokens", r -> calls.incrementAndGet());
+    tokens = r -> calls.incrementAndGet();
     Participant p = enrol("by-hand@example.com");
     EarnedReward pending = act(p, reward).unlocked().get(0);
     assertEquals(EarnedRewardStatus.FULFILLED, rewards.approve(pending.id(), true).status());
@@ -404,16 +411,52 @@ class RewardsEndToEndTest {
   }
 
   @Test
-  void fulfilmentHandlerNamesAreValidatedAndUniquePerEngine() {
-    assertValidation("name", () -> engine.registerFulfilmentHandler(null, r -> { }));
-    assertValidation("name", () -> engine.registerFulfilmentHandler("", r -> { }));
-    assertValidation("name", () -> engine.registerFulfilmentHandler("with space", r -> { }));
-    assertValidation("name", () -> engine.registerFulfilmentHandler("h".repeat(54), r -> { }));
-    assertValidation("handler", () -> engine.registerFulfilmentHandler("tokens", null));
-    engine.registerFulfilmentHandler("h".repeat(53), r -> { });
-    engine.registerFulfilmentHandler("tokens", r -> { });
-    assertCode(ErrorCode.CONFLICT, () -> engine.registerFulfilmentHandler("tokens", r -> { }));
+  void fulfilmentHandlerNamesAreCheckedByBuildWhichThenStartsNothing() {
+    for (String bad : List.of("", "with space", "h".repeat(54))) {
+      assertValidation("name", () -> newEngine(EventSettings.DEFAULTS, b -> b.fulfilmentHandler(bad, r -> { })));
+    }
+    assertThrows(NullPointerException.class, () -> LoyaltyEngine.builder().fulfilmentHandler(null, r -> { }));
+    assertThrows(NullPointerException.class, () -> LoyaltyEngine.builder().fulfilmentHandler("tokens", null));
+    assertCode(ErrorCode.CONFLICT, () -> newEngine(EventSettings.DEFAULTS, b -> b
+        .fulfilmentHandler("tokens", r -> { }).fulfilmentHandler("tokens", r -> { })));
+    assertCode(ErrorCode.CONFLICT, () -> newEngine(EventSettings.DEFAULTS, b -> b
+        .listener("fulfilment.tokens", null, e -> { }).fulfilmentHandler("tokens", r -> { })));
+    newEngine(EventSettings.builder().manualDispatch().build(), b -> b.fulfilmentHandler("h".repeat(53), r -> { }));
     assertValidation("handler", () -> rewards.define(campaign.id(), NewCampaignReward.custom("x", "h".repeat(54), 1)));
+  }
+
+  /**
+   * An approval committed by one instance (or before a restart) and positioned by another instance's background
+   * dispatcher as soon as it starts is still fulfilled there: handlers are given to the builder, so none can be
+   * registered after dispatch has begun.
+   */
+  @Test
+  void customRewardApprovedBeforeAnotherInstanceStartsIsFulfilledByThatInstance() throws Exception {
+    InMemoryStorage shared = new InMemoryStorage();
+    LoyaltyEngine first = LoyaltyEngine.builder().storage(shared).clock(clock)
+        .events(EventSettings.builder().manualDispatch().build()).build();
+    engines.add(first);
+    TenantScope shop = newTenant(first, "Shared shop");
+    Campaign c = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Shared", "https://shared.example.com")).id(), "Shared"));
+    CampaignReward reward = shop.rewards().define(c.id(), NewCampaignReward.custom("Token", "tokens", 1));
+    Participant p = shop.participants().create(c.id(), NewParticipant.withEmail("restart@example.com"));
+    EarnedReward approved = shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()))
+        .unlocked().get(0);
+    assertEquals(EarnedRewardStatus.APPROVED, approved.status());
+
+    List<EarnedReward> calls = new CopyOnWriteArrayList<>();
+    LoyaltyEngine second = LoyaltyEngine.builder().storage(shared).clock(clock)
+        .events(EventSettings.builder().pollInterval(Duration.ofMillis(10)).build())
+        .fulfilmentHandler("tokens", calls::add)
+        .build();
+    engines.add(second);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (shop.rewards().getEarned(approved.id()).status() != EarnedRewardStatus.FULFILLED) {
+      assertTrue(System.nanoTime() < deadline, "the second instance's dispatcher fulfils the approval");
+      Thread.sleep(5);
+    }
+    assertEquals(List.of(approved), calls, "called once, with the approved reward");
   }
 
   // ==================================================================== two-way rewards
@@ -686,10 +729,15 @@ class RewardsEndToEndTest {
   // ==================================================================== helpers
 
   private LoyaltyEngine newEngine(EventSettings events) {
-    LoyaltyEngine e = LoyaltyEngine.builder()
+    return newEngine(events, b -> b);
+  }
+
+  /** An engine of its own store, with what {@code more} adds to its builder (fulfilment handlers). */
+  private LoyaltyEngine newEngine(EventSettings events, UnaryOperator<LoyaltyEngine.Builder> more) {
+    LoyaltyEngine e = more.apply(LoyaltyEngine.builder()
         .storage(new InMemoryStorage())
         .clock(clock)
-        .events(events)
+        .events(events))
         .build();
     engines.add(e);
     return e;

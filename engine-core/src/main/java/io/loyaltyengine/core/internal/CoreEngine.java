@@ -18,7 +18,6 @@ import io.loyaltyengine.core.webhook.WebhookDeliverer;
 import io.loyaltyengine.events.Events;
 import io.loyaltyengine.internal.EngineConfig;
 import io.loyaltyengine.leaderboard.LeaderboardSettings;
-import io.loyaltyengine.rewards.FulfilmentHandler;
 import io.loyaltyengine.tenant.Tenants;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,10 +45,14 @@ final class CoreEngine implements LoyaltyEngine {
 
   CoreEngine(EngineConfig config) {
     // First, so that a listener refused (its name) leaves nothing started; and before dispatch starts, so that the
-    // listeners given to the builder see every event positioned from the start.
+    // listeners and fulfilment handlers given to the builder see every event positioned from the start. A handler's
+    // listener reads through this engine only when called, after the constructor has started dispatch.
     Listeners listeners = new Listeners();
     for (EngineConfig.Listener l : config.listeners()) {
       listeners.add(l.name(), l.filter(), l.listener());
+    }
+    for (EngineConfig.Fulfiller f : config.fulfilmentHandlers()) {
+      Fulfilment.register(listeners, this, f.name(), f.handler());
     }
     this.config = config;
     Storage store = (Storage) config.storage();
@@ -91,11 +94,6 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public Events events() {
     return events;
-  }
-
-  @Override
-  public void registerFulfilmentHandler(String name, FulfilmentHandler handler) {
-    Fulfilment.register(this, name, handler);
   }
 
   @Override

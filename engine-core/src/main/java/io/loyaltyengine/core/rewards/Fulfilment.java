@@ -3,6 +3,7 @@ package io.loyaltyengine.core.rewards;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.event.Listeners;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.events.LoyaltyEvent;
@@ -19,7 +20,8 @@ import io.loyaltyengine.rewards.Rewards;
  *
  * <h2>How</h2>
  * Registering a handler under {@code name} subscribes an event listener named {@code fulfilment.<name>} to
- * {@code reward.approved} events. Approval writes that event in its own transaction, so the handler is called only
+ * {@code reward.approved} events, before the engine starts dispatching (handlers are given to the builder), so that
+ * no approval is positioned while no handler listens. Approval writes that event in its own transaction, so the handler is called only
  * for approvals that committed, at least once, never concurrently for one participant. For each event the listener
  * reads the earned reward through the public API and calls the handler only if it is still a CUSTOM reward in
  * APPROVED whose campaign reward names this handler (so a redelivery after fulfilment, a reward of another handler,
@@ -44,18 +46,18 @@ public final class Fulfilment {
   }
 
   /**
-   * Registers {@code handler} under {@code name} on {@code engine}: subscribes the listener
-   * {@code fulfilment.<name>} that calls it (see the class description). Register it on every engine instance.
+   * Adds to {@code listeners} the listener {@code fulfilment.<name>} that calls {@code handler} for the approvals
+   * of {@code engine} (see the class description). Called while the engine is built, before its dispatch starts.
    *
-   * @throws LoyaltyException VALIDATION_ERROR on {@code name} or {@code handler}; CONFLICT if the name is taken on
-   *     this engine
+   * @throws LoyaltyException VALIDATION_ERROR on {@code name} or {@code handler}; CONFLICT if the listener's name is
+   *     taken on this engine
    */
-  public static void register(LoyaltyEngine engine, String name, FulfilmentHandler handler) {
+  public static void register(Listeners listeners, LoyaltyEngine engine, String name, FulfilmentHandler handler) {
     String checked = RewardRules.handlerName("name", name);
     if (handler == null) {
       throw LoyaltyException.validation("handler", "handler is required");
     }
-    engine.events().subscribe(LISTENER_PREFIX + checked, EventFilter.types(EventType.REWARD_APPROVED),
+    listeners.add(LISTENER_PREFIX + checked, EventFilter.types(EventType.REWARD_APPROVED),
         event -> deliver(engine, checked, handler, event));
   }
 
