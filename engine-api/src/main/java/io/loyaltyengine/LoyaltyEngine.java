@@ -7,6 +7,7 @@ import io.loyaltyengine.internal.EngineFactory;
 import io.loyaltyengine.tenant.Tenants;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -326,7 +327,9 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
-     * @throws IllegalStateException if no storage was set, or {@code engine-core} is missing
+     * @throws IllegalStateException if no storage was set, if the events' lease is shorter than twice the webhooks'
+     *     connect and request timeouts together (see {@link EventSettings.Builder#lease}), or if {@code engine-core}
+     *     is missing
      * @throws LoyaltyException VALIDATION_ERROR on the name of a listener given to {@link #listener} or of a
      *     handler given to {@link #fulfilmentHandler}, CONFLICT if two listeners have one name (a handler's listener
      *     is named {@code fulfilment.<name>}); nothing is started then
@@ -336,6 +339,15 @@ public interface LoyaltyEngine extends AutoCloseable {
         throw new IllegalStateException("storage must be set: use JdbcStorage (engine-jdbc) "
             + "or InMemoryStorage (engine-test-kit)");
       }
+      EventSettings eventSettings = events == null ? EventSettings.DEFAULTS : events;
+      WebhookSettings webhookSettings = webhooks == null ? WebhookSettings.DEFAULTS : webhooks;
+      // A delivery starts only while half its lease is left: a webhook call longer than that could outlive the
+      // lease, and another instance would claim the delivery and send it again, concurrently.
+      Duration slowestCall = webhookSettings.connectTimeout().plus(webhookSettings.requestTimeout());
+      if (eventSettings.lease().compareTo(slowestCall.multipliedBy(2)) < 0) {
+        throw new IllegalStateException("events.lease must be at least twice webhooks.connectTimeout plus "
+            + "webhooks.requestTimeout (" + slowestCall.multipliedBy(2) + ") but was " + eventSettings.lease());
+      }
       EngineConfig config = new EngineConfig(storage,
           clock == null ? Clock.systemUTC() : clock,
           idGenerator,
@@ -343,8 +355,8 @@ public interface LoyaltyEngine extends AutoCloseable {
           limits == null ? EngineLimits.DEFAULTS : limits,
           maxTransactionRetries < 0 ? 5 : maxTransactionRetries,
           maxGroupCommit < 0 ? 64 : maxGroupCommit,
-          events == null ? EventSettings.DEFAULTS : events,
-          webhooks == null ? WebhookSettings.DEFAULTS : webhooks,
+          eventSettings,
+          webhookSettings,
           fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,
           leaderboards == null ? io.loyaltyengine.leaderboard.LeaderboardSettings.DEFAULTS : leaderboards,
           listeners, fulfilmentHandlers);

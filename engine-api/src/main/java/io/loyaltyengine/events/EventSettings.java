@@ -95,7 +95,8 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
 
     /**
      * Lease on a claimed delivery, 1 s..1 h; at least twice the slowest listener or webhook call (a claimed delivery
-     * starts only while half its lease is left; the rest of a round's batch is claimed again later).
+     * starts only while half its lease is left; the rest of a round's batch is claimed again later). The engine's
+     * builder refuses a lease shorter than twice the webhooks' connect and request timeouts together.
      */
     public Builder lease(Duration value) {
       between("lease", Objects.requireNonNull(value, "lease"), Duration.ofSeconds(1), Duration.ofHours(1));

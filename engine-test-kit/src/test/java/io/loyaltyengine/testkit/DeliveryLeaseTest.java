@@ -13,6 +13,7 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,6 +35,8 @@ class DeliveryLeaseTest {
         .storage(InMemoryStorage.newDatabase().openStorage())
         .clock(clock)
         .events(EventSettings.builder().manualDispatch().lease(lease).build())
+        // No webhooks here; their timeouts only have to fit the short lease (build() checks).
+        .webhooks(WebhookSettings.DEFAULTS.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(4)))
         // Each call takes 6 s of the engine's clock: more than half the lease.
         .listener("slow", EventFilter.types(EventType.POINTS_AWARDED), event -> {
           delivered.add(event.participantId());

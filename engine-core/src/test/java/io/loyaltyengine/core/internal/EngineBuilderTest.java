@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.EngineStorage;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The builder validates each setting when it is set, HikariCP-style, naming the setting and its bounds. */
@@ -31,5 +35,27 @@ class EngineBuilderTest {
   void buildWithoutStorageSaysWhatToDo() {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> LoyaltyEngine.builder().build());
     assertTrue(e.getMessage().contains("storage must be set"));
+  }
+
+  /**
+   * A delivery starts only while half its lease is left, so a lease shorter than twice the slowest webhook call
+   * lets a call outlive it; build() refuses that, naming both settings and the bound, before anything starts.
+   */
+  @Test
+  void buildRefusesALeaseShorterThanTwiceTheSlowestWebhookCall() {
+    EngineStorage storage = () -> { };
+    WebhookSettings slow = WebhookSettings.DEFAULTS.withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(50));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> LoyaltyEngine.builder()
+        .storage(storage)
+        .webhooks(slow)
+        .events(EventSettings.builder().manualDispatch().lease(Duration.ofSeconds(119)).build())
+        .build());
+    assertEquals("events.lease must be at least twice webhooks.connectTimeout plus webhooks.requestTimeout (PT2M)"
+        + " but was PT1M59S", e.getMessage());
+    IllegalStateException defaults = assertThrows(IllegalStateException.class, () -> LoyaltyEngine.builder()
+        .storage(storage)
+        .events(EventSettings.builder().lease(Duration.ofSeconds(39)).build())
+        .build());
+    assertTrue(defaults.getMessage().contains("(PT40S)"), defaults.getMessage());
   }
 }
