@@ -14,6 +14,7 @@ import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
@@ -25,6 +26,9 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -113,7 +117,7 @@ class PostgresRewardsConcurrencyTest {
   @Test
   void twelveThousandAssignmentsAgainstAPoolOfTenThousandCodesHandEachCodeOutOnce() throws Exception {
     TenantScope first = scopes.get(0);
-    first.rewards().configure(campaign, Automation.AUTO, 0);
+    first.rewards().configure(campaign, Automation.AUTO, 1_000);
     CampaignReward coupon = first.rewards().define(campaign, NewCampaignReward.coupon("Coupon", 1).unlimited());
     List<String> codes = new ArrayList<>();
     for (int i = 0; i < 10_000; i++) {
@@ -141,6 +145,7 @@ class PostgresRewardsConcurrencyTest {
     assertTrue(new HashSet<>(codes).containsAll(given.values()), "every assigned code comes from the pool");
     assertEquals(2_000, waiting.get());
     assertEquals(0, first.coupons().remaining(campaign));
+    assertEquals(1, poolLowEvents(), "the pool passed its low-stock threshold once, and said so once");
     Set<String> listed = new HashSet<>();
     Long cursor = null;
     do {
@@ -149,6 +154,34 @@ class PostgresRewardsConcurrencyTest {
       cursor = page.nextId();
     } while (cursor != null);
     assertEquals(new HashSet<>(given.values()), listed);
+  }
+
+  /**
+   * Two approvals assigning at once each see the other's code as still free (SKIP LOCKED lets them pass each other):
+   * counted as free codes left, seven codes less two made six for both, and the pool reached its threshold of five
+   * without a {@code coupon.pool_low} event.
+   */
+  @Test
+  void twoApprovalsAssigningAtOnceThatReachTheLowStockThresholdWriteOnePoolLowEvent() throws Exception {
+    TenantScope first = scopes.get(0);
+    first.rewards().configure(campaign, Automation.MANUAL, 5);
+    CampaignReward coupon = first.rewards().define(campaign, NewCampaignReward.coupon("Coupon", 1).unlimited());
+    List<EarnedReward> pending = new ArrayList<>();
+    for (String email : List.of("ann@example.com", "bob@example.com")) {
+      pending.add(first.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(campaign, email), coupon.id()))
+          .unlocked().get(0));
+    }
+    first.coupons().upload(campaign, List.of("C1", "C2", "C3", "C4", "C5", "C6", "C7"));
+    try (Connection c = fixture.connect()) {
+      c.setAutoCommit(false);
+      // The first approval holds its code, uncommitted, while the second takes the next one and commits.
+      EarnedReward held = first.joining(JdbcHostTransaction.of(c)).rewards().approve(pending.get(0).id(), false);
+      EarnedReward committed = scopes.get(1).rewards().approve(pending.get(1).id(), false);
+      assertEquals(List.of("C1", "C2"), List.of(held.couponCode(), committed.couponCode()));
+      c.commit();
+    }
+    assertEquals(5, first.coupons().remaining(campaign));
+    assertEquals(1, poolLowEvents());
   }
 
   @Test
@@ -165,6 +198,16 @@ class PostgresRewardsConcurrencyTest {
     assertEquals(100, first.rewards().counts(ParticipantRef.id(participant), reward.id()).rewardAllTime());
     assertEquals(30, first.participants().get(ParticipantRef.id(participant)).pointsBalance(),
         "three POINTS rewards approved at once (AUTO), credited once each");
+  }
+
+  /** The {@code coupon.pool_low} events written, positioned or not. */
+  private long poolLowEvents() throws SQLException {
+    try (Connection c = fixture.connect();
+        ResultSet rs = c.createStatement().executeQuery(
+            "SELECT COUNT(*) FROM event_outbox WHERE type = '" + EventType.COUPON_POOL_LOW.wireName() + "'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   /** Runs {@code total} calls spread over both engines' threads, all released together. */

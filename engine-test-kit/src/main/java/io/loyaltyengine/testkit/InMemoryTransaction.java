@@ -1517,6 +1517,16 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public long countAfter(long tenantId, long campaignId, String code) {
+      Objects.requireNonNull(code, "code");
+      return call(() -> {
+        Long couponId = t.couponCodes.get(new PoolCode(tenantId, campaignId, code));
+        return couponId == null ? 0L : (long) t.coupons.subMap(new IdTriple(tenantId, campaignId, couponId), false,
+            new IdTriple(tenantId, campaignId, Long.MAX_VALUE), true).size();
+      });
+    }
+
+    @Override
     public List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit) {
       return call(() -> {
         checkLimit(limit);

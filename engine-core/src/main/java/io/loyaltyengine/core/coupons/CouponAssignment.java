@@ -25,9 +25,13 @@ import java.util.Optional;
  * <h2>Empty and low pools</h2>
  * When the pool has no free code the reward keeps its status, records the reason it waits
  * ({@value #POOL_EMPTY_REASON}) and a {@code coupon.pool_empty} event is written about its participant. An upload
- * then assigns codes to waiting rewards, oldest first ({@link #assignWaiting}). When an assignment leaves exactly the
- * campaign's low-stock threshold of free codes (0, the default, means never), a {@code coupon.pool_low} event is
- * written; it concerns the campaign, not a participant.
+ * then assigns codes to waiting rewards, oldest first ({@link #assignWaiting}). When an assignment takes the code
+ * after which the pool holds exactly the campaign's low-stock threshold of codes (0, the default, means never), a
+ * {@code coupon.pool_low} event is written; it concerns the campaign, not a participant. Codes are given out lowest
+ * id first, so that many are free once the assignments before it commit; counting after the code rather than the
+ * free codes keeps concurrent assignments from each counting the other's code as free and missing the threshold.
+ * Ids come from the uploading engine's clock: codes uploaded by an instance whose clock is behind that of an upload a
+ * moment earlier can be numbered before its codes, and the event for that stretch may then come early or not at all.
  *
  * <p>An approval that finds the pool empty takes the pool's lock and looks again before it records that the reward
  * waits; an upload takes the same lock before it adds codes. So a concurrent upload and approval never miss each
@@ -47,8 +51,8 @@ public final class CouponAssignment {
 
   /**
    * Gives an approved COUPON reward the next free code of its campaign's pool, or records that it waits and writes
-   * a {@code coupon.pool_empty} event. Writes a {@code coupon.pool_low} event when the assignment leaves exactly the
-   * campaign's low-stock threshold of free codes. Does nothing when the reward already holds a code.
+   * a {@code coupon.pool_empty} event. Writes a {@code coupon.pool_low} event when the code taken is followed by
+   * exactly the campaign's low-stock threshold of codes. Does nothing when the reward already holds a code.
    *
    * @param context the scope of the unit of work
    * @param tx the open unit of work
@@ -114,12 +118,12 @@ public final class CouponAssignment {
       return false;
     }
     tx.earnedRewards().setCoupon(tenantId, reward.id(), code.get(), null);
-    if (threshold > 0) {
-      long remaining = tx.coupons().remaining(tenantId, reward.campaignId());
-      if (remaining == threshold) {
-        emitForCampaign(context, tx, EventType.COUPON_POOL_LOW, reward.campaignId(),
-            poolLowPayload(reward.campaignId(), remaining, threshold));
-      }
+    // Counted after the code in the pool's order, not as free codes left: on PostgreSQL two assignments run at once
+    // (SKIP LOCKED), each seeing the other's code as free, so both could count one too many and neither reach the
+    // threshold (or, one committing first, both reach it). The code the threshold follows is taken by one unit of work.
+    if (threshold > 0 && tx.coupons().countAfter(tenantId, reward.campaignId(), code.get()) == threshold) {
+      emitForCampaign(context, tx, EventType.COUPON_POOL_LOW, reward.campaignId(),
+          poolLowPayload(reward.campaignId(), threshold, threshold));
     }
     return true;
   }

@@ -149,6 +149,17 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
   }
 
   @Override
+  public long countAfter(long tenantId, long campaignId, String code) {
+    Objects.requireNonNull(code, "code");
+    return run("coupon count after", () -> handle.createQuery(Sql.COUPON_COUNT_AFTER)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .bind("code", code)
+        .mapTo(Long.class)
+        .one());
+  }
+
+  @Override
   public List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit) {
     String statement = Sql.COUPON_ASSIGNED + (afterId == null ? "" : Sql.COUPON_AND_AFTER) + Sql.COUPON_ORDER_LIMIT;
     return run("coupon assigned", () -> {

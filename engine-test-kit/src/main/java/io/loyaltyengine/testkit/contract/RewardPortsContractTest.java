@@ -717,6 +717,11 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(3L, (long) tx(tx -> tx.coupons().remaining(t, c)));
     assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, other.id())));
     assertEquals(0L, (long) tx(tx -> tx.coupons().remaining(t + 1, c)));
+    assertEquals(List.of(2L, 1L, 0L), tx(tx -> List.of(tx.coupons().countAfter(t, c, "FIRST-Zoë-😀"),
+        tx.coupons().countAfter(t, c, "second"), tx.coupons().countAfter(t, c, "THIRD"))), "after, in id order");
+    assertEquals(List.of(0L, 0L, 0L), tx(tx -> List.of(tx.coupons().countAfter(t, c, "SECOND"),
+        tx.coupons().countAfter(t, other.id(), "second"), tx.coupons().countAfter(t + 1, c, "FIRST-Zoë-😀"))),
+        "a code the pool does not hold (exact case; another pool; another tenant)");
 
     long ann = nextId();
     long r1 = nextId();
@@ -727,6 +732,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, other.id())), "another campaign's pool");
     assertThrows(TransientStorageException.class, () -> assign(t, c, r1, ann, T2), "a reward gets one code only");
     assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, c)), "and the failed assignment took nothing");
+    assertEquals(2L, (long) tx(tx -> tx.coupons().countAfter(t, c, "FIRST-Zoë-😀")), "assigned codes count too");
 
     List<AssignedCoupon> assigned = List.of(
         new AssignedCoupon(10, "FIRST-Zoë-😀", r1, ann, stored(T1.plusNanos(1))),
