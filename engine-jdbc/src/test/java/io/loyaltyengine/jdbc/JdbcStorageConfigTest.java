@@ -16,6 +16,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Set;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +94,27 @@ class JdbcStorageConfigTest {
     assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url("jdbc:h2:tcp://localhost/mem:x"));
   }
 
+  /**
+   * H2's in-memory file systems keep the database in the JVM's memory as {@code mem:} does, also behind H2's
+   * file-system wrappers and on a server; a wrapper around a file on disk is durable.
+   */
+  @Test
+  void anH2UrlOnAnInMemoryFileSystemIsRefused() {
+    for (String url : List.of("jdbc:h2:memFS:/loyalty", "jdbc:h2:memLZF:loyalty;WRITE_DELAY=0",
+        "jdbc:h2:nioMemFS:/loyalty", "jdbc:h2:nioMemLZF:/loyalty", "JDBC:H2:MEMFS:/loyalty", "jdbc:h2:NioMemLzf:x",
+        "jdbc:h2:split:memFS:/loyalty", "jdbc:h2:split:26:nioMemLZF:/loyalty", "jdbc:h2:async:memLZF:/loyalty",
+        "jdbc:h2:nioMapped:nioMemFS:/loyalty", "jdbc:h2:retry:rec:memFS:/loyalty",
+        "jdbc:h2:encrypt:secret:memFS:/loyalty", "jdbc:h2:tcp://localhost:9092/split:memFS:/loyalty")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url(url),
+          url);
+      assertTrue(e.getMessage().contains("in-memory file system"), e.getMessage());
+      assertFalse(e.getMessage().contains("secret"), e.getMessage());
+    }
+    JdbcStorage.builder().url("jdbc:h2:split:" + directory.resolve("split"));
+    JdbcStorage.builder().url("jdbc:h2:async:nioMapped:" + directory.resolve("mapped"));
+    JdbcStorage.builder().url(fileUrl("memFS"));
+  }
+
   @Test
   void anH2UrlWithoutAWriteDelayGetsZero() throws SQLException {
     String url = fileUrl("undelayed");
@@ -126,6 +148,19 @@ class JdbcStorageConfigTest {
     memory.setURL("jdbc:h2:mem:host-memory;DB_CLOSE_DELAY=-1");
     assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().dataSource(memory).build())
         .getMessage().contains("in memory"));
+  }
+
+  /** A host DataSource on one of H2's in-memory file systems, also behind a wrapper, is refused at start. */
+  @Test
+  void aHostDataSourceOnAnInMemoryFileSystemIsRefusedAtStart() {
+    for (String url : List.of("jdbc:h2:memFS:/loyalty-host;WRITE_DELAY=0", "jdbc:h2:memLZF:/loyalty-host;WRITE_DELAY=0",
+        "jdbc:h2:nioMemFS:/loyalty-host;WRITE_DELAY=0", "jdbc:h2:split:nioMemLZF:/loyalty-host;WRITE_DELAY=0")) {
+      JdbcDataSource host = new JdbcDataSource();
+      host.setURL(url);
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> JdbcStorage.builder().dataSource(host).build(), url);
+      assertTrue(e.getMessage().contains("in memory"), e.getMessage());
+    }
   }
 
   @Test

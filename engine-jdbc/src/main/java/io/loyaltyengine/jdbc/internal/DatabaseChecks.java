@@ -82,7 +82,8 @@ public final class DatabaseChecks {
   /**
    * Refuses an H2 database that can lose commits; warns about a PostgreSQL server that can.
    *
-   * @throws IllegalStateException for an in-memory H2 database, or one whose WRITE_DELAY is not 0
+   * @throws IllegalStateException for an in-memory H2 database (also one on an in-memory file system), or one whose
+   *     WRITE_DELAY is not 0
    */
   public static void checkDurability(Connection connection, SqlDialect dialect) throws SQLException {
     if (dialect == SqlDialect.H2) {
@@ -93,9 +94,15 @@ public final class DatabaseChecks {
   }
 
   private static void checkH2(Connection connection) throws SQLException {
-    if (single(connection, "SELECT DATABASE_PATH()") == null) {
+    String path = single(connection, "SELECT DATABASE_PATH()");
+    if (path == null) {
       throw new IllegalStateException("the H2 database is in memory: nothing it holds survives the process; use a"
           + " file database, for example JdbcStorage.h2File(path)");
+    }
+    String fileSystem = H2Urls.inMemoryFileSystem(path);
+    if (fileSystem != null) {
+      throw new IllegalStateException("the H2 database is in memory, on H2's in-memory file system " + fileSystem
+          + ": nothing it holds survives the process; use a file database, for example JdbcStorage.h2File(path)");
     }
     List<String> writeDelays = all(connection,
         "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'");

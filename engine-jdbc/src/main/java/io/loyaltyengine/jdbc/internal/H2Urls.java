@@ -1,18 +1,29 @@
 package io.loyaltyengine.jdbc.internal;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The durability rules for H2 URLs, applied when a URL is set: a database in memory is refused, a write delay other
- * than 0 is refused, and a URL without one gets {@code ;WRITE_DELAY=0} (H2's default, 500 ms, loses the commits of
- * the last half second when the process dies, although they were reported as done).
+ * The durability rules for H2 URLs, applied when a URL is set: a database in memory ({@code mem:}, or a file on one
+ * of H2's in-memory file systems) is refused, a write delay other than 0 is refused, and a URL without one gets
+ * {@code ;WRITE_DELAY=0} (H2's default, 500 ms, loses the commits of the last half second when the process dies,
+ * although they were reported as done).
  *
  * <p>Thread-safe: stateless.
  */
 public final class H2Urls {
   private static final String PREFIX = "jdbc:h2:";
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,9}");
+  /** H2's file systems that keep their files in the JVM's memory, by scheme in lower case, to H2's spelling. */
+  private static final Map<String, String> IN_MEMORY_FILE_SYSTEMS = Map.of("memfs", "memFS", "memlzf", "memLZF",
+      "niomemfs", "nioMemFS", "niomemlzf", "nioMemLZF");
+  /**
+   * H2's file-system wrappers (H2 2.x), in lower case: each keeps its files on the file system of the path it wraps
+   * ({@code rec:} and {@code encrypt:} are registered only when used, but a URL may still name them).
+   */
+  private static final Set<String> WRAPPERS = Set.of("split", "async", "niomapped", "rec", "retry", "encrypt");
 
   private H2Urls() {
   }
@@ -40,6 +51,11 @@ public final class H2Urls {
       throw new IllegalArgumentException("url names an in-memory H2 database (jdbc:h2:mem:), whose data does not"
           + " survive the process; use a file database, for example JdbcStorage.h2File(path)");
     }
+    String fileSystem = inMemoryFileSystem(withoutServer(database));
+    if (fileSystem != null) {
+      throw new IllegalArgumentException("url names an H2 database on an in-memory file system (" + fileSystem
+          + ":), whose data does not survive the process; use a file database, for example JdbcStorage.h2File(path)");
+    }
     boolean writeDelaySet = false;
     if (semicolon >= 0) {
       for (String setting : rest.substring(semicolon + 1).split(";")) {
@@ -59,6 +75,35 @@ public final class H2Urls {
       }
     }
     return writeDelaySet ? url : url + ";WRITE_DELAY=0";
+  }
+
+  /**
+   * The in-memory file system, as H2 spells its scheme, that an H2 database is stored on, or null: {@code path} is
+   * the database part of a URL or what {@code DATABASE_PATH()} answers, and H2's file-system wrappers are looked
+   * through ({@code split:26:memFS:/db} is in memory). Letter case is ignored: H2 itself would take {@code MEMFS:} for
+   * a file on disk, but refusing it costs nothing.
+   */
+  public static String inMemoryFileSystem(String path) {
+    String rest = path;
+    int colon;
+    while ((colon = rest.indexOf(':')) >= 0) {
+      String scheme = rest.substring(0, colon).toLowerCase(Locale.ROOT);
+      String fileSystem = IN_MEMORY_FILE_SYSTEMS.get(scheme);
+      if (fileSystem != null) {
+        return fileSystem;
+      }
+      if (!WRAPPERS.contains(scheme)) {
+        return null;
+      }
+      rest = rest.substring(colon + 1);
+      // Two wrappers take a parameter before the wrapped path: split:<size shift>: and encrypt:<password>:.
+      boolean parameter = scheme.equals("encrypt")
+          || scheme.equals("split") && !rest.isEmpty() && Character.isDigit(rest.charAt(0));
+      if (parameter) {
+        rest = rest.substring(rest.indexOf(':') + 1);
+      }
+    }
+    return null;
   }
 
   /** The database part of a server URL ({@code tcp://host:port/name} becomes {@code name}). */
