@@ -492,8 +492,9 @@ public final class JdbcStorage implements Storage {
       try {
         return new HikariDataSource(config);
       } catch (RuntimeException e) {
-        throw new StorageException("the storage's connection pool could not connect to the database"
-            + SqlErrors.describe(e), e);
+        // Only a redacted copy: HikariCP's message quotes the URL, masking a password only up to a ';' or '#'.
+        throw new StorageException("the storage's connection pool could not connect to the database at "
+            + Secrets.maskUrl(url) + SqlErrors.describe(e), SqlErrors.redacted(e));
       }
     }
 

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.jdbc.internal.Secrets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -224,6 +227,26 @@ class JdbcStorageConfigTest {
     assertEquals("jdbc:postgresql://h/db?user=u&password=****&x=1",
         Secrets.maskUrl("jdbc:postgresql://h/db?user=u&password=ab;cd&x=1"));
     assertEquals("jdbc:h2:file:/x;PASSWORD=****;CIPHER=AES", Secrets.maskUrl("jdbc:h2:file:/x;PASSWORD=a&b;CIPHER=AES"));
+  }
+
+  /**
+   * A URL the pool cannot use (no driver accepts it, or PostgreSQL's driver finds it malformed) makes HikariCP fail
+   * with the URL in its message, masked only up to a ';' or '#' in the password: no part of the password is printed
+   * with the storage's failure.
+   */
+  @Test
+  void aUrlThePoolCannotUseFailsWithoutPrintingThePassword() {
+    for (String url : List.of("jdbc:postgresql://db.example.invalid:notaport/shop?user=app&password=Hunter2;Tail7#End7",
+        "jdbc:nosuchdriver://db.example.invalid/shop?user=app&password=Hunter2;Tail7#End7&ssl=true",
+        "jdbc:nosuchdriver://db.example.invalid/shop;user=app;password=Hunter2#Tail7")) {
+      StorageException e = assertThrows(StorageException.class, () -> JdbcStorage.builder().url(url).build(), url);
+      StringWriter printed = new StringWriter();
+      e.printStackTrace(new PrintWriter(printed));
+      for (String part : List.of("Hunter2", "Tail7", "End7")) {
+        assertFalse(printed.toString().contains(part), () -> "the failure prints '" + part + "':\n" + printed);
+      }
+      assertTrue(printed.toString().contains("db.example.invalid"), printed.toString());
+    }
   }
 
   @Test
