@@ -1,6 +1,8 @@
 package io.loyaltyengine.events;
 
+import io.loyaltyengine.LoyaltyException;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -13,9 +15,23 @@ import java.util.Set;
 public record EventFilter(Set<EventType> types, Long campaignId) {
   private static final EventFilter ALL = new EventFilter(Set.of(), null);
 
-  /** Copies {@code types} into an unmodifiable set. */
+  /**
+   * Copies {@code types} into an unmodifiable set.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code types} when it holds a null type
+   */
   public EventFilter {
-    types = types == null ? Set.of() : Set.copyOf(types);
+    if (types == null) {
+      types = Set.of();
+    } else {
+      // Looked for one by one: contains(null) throws on some sets (Set.of), and Set.copyOf would throw an NPE.
+      for (EventType type : types) {
+        if (type == null) {
+          throw LoyaltyException.validation("types", "types must not hold a null type");
+        }
+      }
+      types = Set.copyOf(types);
+    }
   }
 
   /** Every event. */
@@ -23,9 +39,14 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
     return ALL;
   }
 
-  /** Events of these types (a type named twice counts once). */
+  /**
+   * Events of these types (a type named twice counts once).
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code types} when a type is null
+   */
   public static EventFilter types(EventType... types) {
-    return new EventFilter(Set.copyOf(Arrays.asList(types)), null);
+    // A set that takes a null, so that the constructor answers it as for any other set.
+    return new EventFilter(new HashSet<>(Arrays.asList(types)), null);
   }
 
   /** This filter, narrowed to one campaign. */

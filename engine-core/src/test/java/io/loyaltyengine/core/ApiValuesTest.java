@@ -28,6 +28,7 @@ import io.loyaltyengine.tenant.TenantType;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookEndpoint;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -101,5 +102,22 @@ class ApiValuesTest {
     EventFilter filter = EventFilter.types(EventType.PARTICIPANT_CREATED, EventType.PARTICIPANT_CREATED);
     assertEquals(Set.of(EventType.PARTICIPANT_CREATED), filter.types());
     assertEquals(filter, new EventFilter(Set.of(EventType.PARTICIPANT_CREATED), null));
+  }
+
+  /**
+   * An event filter is request input (change-feed reads, webhook endpoints): a null type in it is a validation error
+   * on {@code types}, as a bad {@code Keyset} is on its field, not a NullPointerException.
+   */
+  @Test
+  void aNullTypeInAFilterIsAValidationErrorOnTypes() {
+    Set<EventType> types = new HashSet<>();
+    types.add(EventType.POINTS_AWARDED);
+    types.add(null);
+    for (LoyaltyException e : List.of(assertThrows(LoyaltyException.class, () -> new EventFilter(types, null)),
+        assertThrows(LoyaltyException.class, () -> EventFilter.types(EventType.POINTS_AWARDED, null)))) {
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+      assertEquals("types", e.field().orElse(null));
+    }
+    assertEquals(EventFilter.all(), new EventFilter(null, null));
   }
 }
