@@ -1,7 +1,9 @@
 package io.loyaltyengine.campaign;
 
 /**
- * The life of a campaign: DRAFT -> IN_PROGRESS <-> PAUSED, and any state -> ENDED, which is final. Immutable.
+ * The life of a campaign: DRAFT -> IN_PROGRESS <-> PAUSED, and any state -> ENDED, which is final. The engine
+ * enforces the moves; it does not refuse operations by status (awards, actions, signups, redemptions), which the
+ * host decides: a shop may well let points be spent after its campaign has ended. Immutable.
  */
 public enum CampaignStatus {
   /** Being set up. */
