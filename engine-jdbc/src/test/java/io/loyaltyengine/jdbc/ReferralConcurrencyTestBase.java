@@ -142,6 +142,20 @@ abstract class ReferralConcurrencyTestBase {
   }
 
   @Test
+  void signupsFromOneAddressWrittenThreeWaysAtOnceCountEachOtherForTheVelocityRule() throws Exception {
+    scopes.get(0).referrals().configure(ReferralSettings.defaults(campaign)
+        .withConversionPoints(ConversionPoints.fixed(CONVERSION_POINTS)).withVelocity(2, Duration.ofHours(1)));
+    List<String> spellings = List.of("203.0.113.9", "::FFFF:203.0.113.9", "0:0:0:0:0:ffff:cb00:7109");
+    int signups = 24;
+    List<SignupResult> results = runTogether(signups, (scope, i) -> scope.referrals().signup(campaign,
+        Signup.referred(NewParticipant.withEmail("bot" + i + "@example.com").withIpAddress(spellings.get(i % 3)),
+            codes.get(i % REFERRERS))));
+    // One address however written: the third and later signups of it count at least two before them.
+    List<String> reasons = results.stream().map(r -> r.referral().riskReason()).toList();
+    assertEquals(signups - 2, reasons.stream().filter(FraudRules.VELOCITY_IP::equals).count(), reasons.toString());
+  }
+
+  @Test
   void fiftySignupsOfOneExistingParticipantWithFiftyCodesRecordExactlyOneReferrer() throws Exception {
     scopes.get(0).participants().create(campaign, NewParticipant.withEmail("known@example.com"));
     List<SignupResult> results = runTogether(REFERRERS, (scope, i) -> scope.referrals().signup(campaign,

@@ -272,6 +272,29 @@ class ReferralFraudTest {
   }
 
   @Test
+  void signupsFromOneIpAddressCountTogetherHoweverTheAddressIsWritten() {
+    Shop shop = shop(FraudScreening.DEFAULTS);
+    shop.configure(s -> s.withVelocity(1, Duration.ofMinutes(10)));
+    Participant referrer = shop.join("host@example.com");
+    String code = shop.codes(referrer).signed();
+    // Each pair is one address written two ways: with a limit of 1, its second signup is over it.
+    List<List<String>> addresses = List.of(
+        List.of("2001:db8::1", "2001:DB8:0:0:0:0:0:1"),
+        List.of("198.51.100.9", "::ffff:198.51.100.9"),
+        List.of("::FFFF:c633:640a", "198.51.100.10"));
+    int n = 0;
+    for (List<String> spellings : addresses) {
+      SignupResult first = shop.scope.referrals().signup(shop.campaign, Signup.referred(
+          NewParticipant.withEmail("first" + n + "@example.net").withIpAddress(spellings.get(0)), code));
+      assertSignal(first, RiskLevel.LOW, RiskSignal.NO_SIGNAL);
+      SignupResult second = shop.scope.referrals().signup(shop.campaign, Signup.referred(
+          NewParticipant.withEmail("second" + n + "@example.net").withIpAddress(spellings.get(1)), code));
+      assertSignal(second, RiskLevel.HIGH, "VELOCITY_IP");
+      n++;
+    }
+  }
+
+  @Test
   void signupsFromOneVisitorIdOverTheLimitWithinTheWindowAreHigh() {
     Shop shop = shop(FraudScreening.DEFAULTS);
     shop.configure(s -> s.withVelocity(2, Duration.ofMinutes(5)));

@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.fraud;
 
+import io.loyaltyengine.core.participant.IpAddresses;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.fraud.FraudScreening;
 import io.loyaltyengine.fraud.ReferralCandidate;
@@ -40,7 +41,8 @@ import java.util.Set;
  *   <li>{@value #DUPLICATE_IDENTITY} (HIGH): the invited participant was enrolled before this signup.</li>
  *   <li>{@value #DISPOSABLE_EMAIL} (HIGH): the invited email's domain, or a parent domain of it, is disposable.</li>
  *   <li>{@value #VELOCITY_IP} (HIGH): the campaign had at least {@link ReferralSettings#velocityLimit()} earlier
- *       signups from the signup's IP address within its window.</li>
+ *       signups from the signup's IP address within its window (counted in canonical form, so however each was
+ *       written).</li>
  *   <li>{@value #VELOCITY_VISITOR} (HIGH): the same for the signup's visitor id.</li>
  *   <li>The host's rules, in the order added.</li>
  * </ol>
@@ -162,9 +164,9 @@ public final class FraudRules {
       return CUSTOMER;
     }
     RiskSignal best = null;
-    String ip = candidate.ipAddress() == null ? null : IpForms.canonical(candidate.ipAddress());
-    if (ip != null && (ip.equals(IpForms.canonical(referrer.ipAddress()))
-        || (referrerSignup != null && ip.equals(IpForms.canonical(referrerSignup.ipAddress()))))) {
+    String ip = candidate.ipAddress() == null ? null : IpAddresses.canonical(candidate.ipAddress());
+    if (ip != null && (ip.equals(IpAddresses.canonical(referrer.ipAddress()))
+        || (referrerSignup != null && ip.equals(IpAddresses.canonical(referrerSignup.ipAddress()))))) {
       best = IP;
     }
     if (candidate.invitedExisted()) {
@@ -259,126 +261,5 @@ public final class FraudRules {
       throw new UncheckedIOException("reading " + LIST, e);
     }
     return Set.copyOf(domains);
-  }
-
-  /**
-   * Canonical text forms of IP addresses, so one address written two ways compares equal: IPv6 as eight lower-case
-   * groups without leading zeros, an IPv4-mapped IPv6 address as its IPv4 dotted quad, anything else stripped and
-   * lower-cased as given. Pure text work: no name lookup.
-   */
-  static final class IpForms {
-    private IpForms() {
-    }
-
-    static String canonical(String ip) {
-      if (ip == null) {
-        return null;
-      }
-      String s = ip.strip().toLowerCase(Locale.ROOT);
-      if (s.indexOf(':') < 0) {
-        return s;
-      }
-      int[] groups = ipv6(s);
-      if (groups == null) {
-        return s;
-      }
-      if (groups[0] == 0 && groups[1] == 0 && groups[2] == 0 && groups[3] == 0 && groups[4] == 0
-          && groups[5] == 0xFFFF) {
-        return (groups[6] >> 8) + "." + (groups[6] & 0xFF) + "." + (groups[7] >> 8) + "." + (groups[7] & 0xFF);
-      }
-      StringBuilder out = new StringBuilder(39);
-      for (int i = 0; i < 8; i++) {
-        if (i > 0) {
-          out.append(':');
-        }
-        out.append(Integer.toHexString(groups[i]));
-      }
-      return out.toString();
-    }
-
-    /** The eight 16-bit groups of an IPv6 literal, or null. */
-    private static int[] ipv6(String s) {
-      int gap = s.indexOf("::");
-      if (gap >= 0 && s.indexOf("::", gap + 1) >= 0) {
-        return null;
-      }
-      int[] head = groups(gap < 0 ? s : s.substring(0, gap));
-      int[] tail = gap < 0 ? new int[0] : groups(s.substring(gap + 2));
-      if (head == null || tail == null) {
-        return null;
-      }
-      int present = head.length + tail.length;
-      if (gap < 0 ? present != 8 : present > 7) {
-        return null;
-      }
-      int[] all = new int[8];
-      System.arraycopy(head, 0, all, 0, head.length);
-      System.arraycopy(tail, 0, all, 8 - tail.length, tail.length);
-      return all;
-    }
-
-    /** The groups of a colon-separated run (its last piece may be a dotted quad, two groups), or null. */
-    private static int[] groups(String run) {
-      if (run.isEmpty()) {
-        return new int[0];
-      }
-      String[] pieces = run.split(":", -1);
-      int last = pieces.length - 1;
-      boolean quad = pieces[last].indexOf('.') >= 0;
-      int[] out = new int[pieces.length + (quad ? 1 : 0)];
-      for (int i = 0; i < pieces.length; i++) {
-        String p = pieces[i];
-        if (i == last && quad) {
-          long v4 = ipv4(p);
-          if (v4 < 0) {
-            return null;
-          }
-          out[i] = (int) (v4 >>> 16);
-          out[i + 1] = (int) (v4 & 0xFFFF);
-        } else {
-          if (p.isEmpty() || p.length() > 4) {
-            return null;
-          }
-          int v = 0;
-          for (int j = 0; j < p.length(); j++) {
-            char c = p.charAt(j);
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-            if (d < 0) {
-              return null;
-            }
-            v = v << 4 | d;
-          }
-          out[i] = v;
-        }
-      }
-      return out;
-    }
-
-    /** A dotted quad as an unsigned 32-bit value, or -1. */
-    private static long ipv4(String s) {
-      String[] parts = s.split("\\.", -1);
-      if (parts.length != 4) {
-        return -1;
-      }
-      long value = 0;
-      for (String p : parts) {
-        if (p.isEmpty() || p.length() > 3) {
-          return -1;
-        }
-        int octet = 0;
-        for (int j = 0; j < p.length(); j++) {
-          char c = p.charAt(j);
-          if (c < '0' || c > '9') {
-            return -1;
-          }
-          octet = octet * 10 + (c - '0');
-        }
-        if (octet > 255) {
-          return -1;
-        }
-        value = value << 8 | octet;
-      }
-      return value;
-    }
   }
 }

@@ -9,6 +9,7 @@ import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.participant.IpAddresses;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.rewards.RewardService;
@@ -336,19 +337,22 @@ public final class ReferralService implements Referrals {
     Code code = request.code() == null ? null : decodeIn(tx, campaignId, request.code(), settings);
     Instant now = context.now();
     String ip = request.person().ipAddress();
+    // Gates, counts and the signup's record take one form of the address, so that writing it another way (upper
+    // case, zeros, IPv4-mapped) neither escapes the velocity rule nor takes another gate.
+    String signupIp = IpAddresses.canonical(ip);
     ReferralPort port = tx.referrals();
 
     // Velocity is counted before this signup keeps its own record, so it counts only earlier signups; under the
     // gates of its address and visitor id, which every signup with one holds until it commits (a signup without a
     // code is counted by the others too), so that of two signups at once the later counts the earlier.
-    for (int gate : ReferralRules.signupGates(ip, request.visitorId())) {
+    for (int gate : ReferralRules.signupGates(signupIp, request.visitorId())) {
       port.lockSignupGate(tenantId, campaignId, gate);
     }
     long fromIp = 0;
     long fromVisitor = 0;
     if (code != null) {
       Instant since = now.minus(settings.velocityWindow());
-      fromIp = ip == null ? 0 : port.countSignupsFromIp(tenantId, campaignId, ip, since);
+      fromIp = signupIp == null ? 0 : port.countSignupsFromIp(tenantId, campaignId, signupIp, since);
       fromVisitor = request.visitorId() == null ? 0
           : port.countSignupsFromVisitor(tenantId, campaignId, request.visitorId(), since);
     }
@@ -359,7 +363,7 @@ public final class ReferralService implements Referrals {
     Participant invited = created
         ? ParticipantService.enrolIn(context, tx, campaignId, request.person())
         : existing.get();
-    port.insertSignup(new SignupRecord(tenantId, invited.id(), campaignId, ip, request.visitorId(),
+    port.insertSignup(new SignupRecord(tenantId, invited.id(), campaignId, signupIp, request.visitorId(),
         request.customerId(), now));
     if (code == null) {
       return new SignupResult(invited, created, ReferralOutcome.NONE, null, List.of());

@@ -9,7 +9,8 @@ import java.time.Instant;
  * @param tenantId the tenant
  * @param participantId the participant
  * @param campaignId the campaign
- * @param ipAddress the IP address it came from, or null
+ * @param ipAddress the IP address it came from, or null; the engine writes it in canonical form
+ *     ({@code IpAddresses.canonical}), so that a store compares addresses exactly
  * @param visitorId the host's visitor id, or null
  * @param customerId the host's customer id, or null
  * @param createdAt when
