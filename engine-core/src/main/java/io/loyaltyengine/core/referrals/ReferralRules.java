@@ -98,11 +98,21 @@ public final class ReferralRules {
     if (value.signum() < 0 || value.compareTo(MAX_ORDER_VALUE) > 0) {
       throw LoyaltyException.validation("orderValue", "orderValue must be between 0 and 10^12");
     }
-    BigDecimal stripped = value.stripTrailingZeros();
-    if (stripped.scale() > MAX_ORDER_VALUE_SCALE) {
+    BigDecimal normal = normalOrderValue(value);
+    if (normal.scale() > MAX_ORDER_VALUE_SCALE) {
       throw LoyaltyException.validation("orderValue",
           "orderValue must have at most " + MAX_ORDER_VALUE_SCALE + " decimals");
     }
+    return normal;
+  }
+
+  /**
+   * An order value in the one form the engine keeps: without trailing zeros, scale at least 0 ({@code 100}, not
+   * {@code 1E+2}). A store that keeps another scale reads its values back through this, so that a conversion read
+   * back equals the one first returned.
+   */
+  public static BigDecimal normalOrderValue(BigDecimal value) {
+    BigDecimal stripped = value.stripTrailingZeros();
     return stripped.scale() < 0 ? stripped.setScale(0, RoundingMode.UNNECESSARY) : stripped;
   }
 

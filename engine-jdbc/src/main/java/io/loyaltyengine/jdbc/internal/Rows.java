@@ -6,6 +6,7 @@ import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.referrals.ReferralRules;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.DeliveryRecord;
@@ -187,9 +188,10 @@ final class Rows {
       rs.getLong("shares"), rs.getLong("clicks"), rs.getLong("unique_visitors"), rs.getLong("signups"),
       rs.getLong("conversions"), rs.getLong("reversals"), rs.getBigDecimal("revenue"));
 
+  /** The order value as the engine returned it when converting: the column's NUMERIC scale would pad it. */
   static final RowMapper<Conversion> CONVERSION = (rs, ctx) -> new Conversion(rs.getLong("conversion_id"),
       rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getLong("referrer_id"), rs.getString("order_id"),
-      rs.getBigDecimal("order_value"), rs.getLong("points"),
+      ReferralRules.normalOrderValue(rs.getBigDecimal("order_value")), rs.getLong("points"),
       enumOf(ConversionStatus.class, rs.getString("status")), rs.getLong("points_reversed"),
       instant(rs, "created_at"), instant(rs, "reversed_at"));
 

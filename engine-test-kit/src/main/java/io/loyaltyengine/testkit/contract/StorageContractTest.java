@@ -49,6 +49,12 @@ import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.ConversionResult;
+import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.Referrals;
+import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
@@ -68,6 +74,7 @@ import io.loyaltyengine.testkit.model.LedgerScenario;
 import io.loyaltyengine.testkit.model.ModelRunner;
 import io.loyaltyengine.testkit.model.ReferralScenario;
 import io.loyaltyengine.testkit.model.RewardScenario;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -1906,6 +1913,45 @@ public abstract class StorageContractTest {
       for (String outcome : outcomes) {
         assertTrue(reached.getOrDefault(outcome, 0) > 0, model + ": " + outcome + " never happened: " + reached);
       }
+    }
+  }
+
+  // ==================================================================== referrals
+
+  @Test
+  void aReplayedConversionIsTheFirstResultAndItsEventsCarryOneOrderValue() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant ada = enrol(w, "ada@example.com");
+    Referrals referrals = w.scope.referrals();
+    referrals.configure(ReferralSettings.defaults(w.campaign.id()).withConversionPoints(ConversionPoints.fixed(5)));
+    String code = referrals.codes(ParticipantRef.id(ada.id())).signed();
+    // Given with trailing zeros; kept without them, and never in exponent form (100, not 1E+2).
+    Map<String, String> kept = new LinkedHashMap<>();
+    kept.put("40.50", "40.5");
+    kept.put("100.00", "100");
+    for (Map.Entry<String, String> value : kept.entrySet()) {
+      String order = "order-" + value.getValue();
+      ConversionResult first = referrals.convert(w.campaign.id(),
+          new NewConversion(code, order, new BigDecimal(value.getKey())));
+      assertEquals(new BigDecimal(value.getValue()), first.conversion().orderValue(), order);
+      ConversionResult replay = referrals.convert(w.campaign.id(),
+          new NewConversion(code, order, new BigDecimal(value.getKey())));
+      assertTrue(replay.replayed(), order);
+      assertEquals(first.conversion(), replay.conversion(), order + ": the same order id returns the first result");
+      ReversalResult reversed = referrals.reverse(w.campaign.id(), order);
+      assertEquals(first.conversion().orderValue(), reversed.conversion().orderValue(), order);
+    }
+
+    dispatchUntilIdle(engine);
+    List<LoyaltyEvent> events = w.scope.changeFeed()
+        .read(0, EventFilter.types(EventType.REFERRAL_CONVERSION, EventType.REFERRAL_REVERSAL), 100).events();
+    assertEquals(List.of(EventType.REFERRAL_CONVERSION, EventType.REFERRAL_REVERSAL, EventType.REFERRAL_CONVERSION,
+        EventType.REFERRAL_REVERSAL), events.stream().map(LoyaltyEvent::type).toList());
+    List<String> values = List.copyOf(kept.values());
+    for (int i = 0; i < events.size(); i++) {
+      String payload = events.get(i).payload();
+      assertTrue(payload.contains("\"orderValue\":\"" + values.get(i / 2) + "\""), payload);
     }
   }
 
