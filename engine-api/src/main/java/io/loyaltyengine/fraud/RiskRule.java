@@ -12,7 +12,8 @@ public interface RiskRule {
   /**
    * Screens a referral.
    *
-   * @return a signal, or empty when the rule sees nothing suspicious
+   * @return a signal, or empty when the rule sees nothing suspicious; a LOW signal is no signal (ignored), since a
+   *     LOW referral's reason is always {@link RiskSignal#NO_SIGNAL}
    */
   Optional<RiskSignal> assess(ReferralCandidate candidate);
 }

@@ -4,7 +4,9 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * What a rule found about a referral: a level and a stable reason code. Immutable.
+ * What a rule found about a referral: a level and a stable reason code. Immutable. A {@link RiskRule} that finds
+ * nothing returns no signal; a LOW signal from one is ignored the same way, so a LOW referral's reason is always
+ * {@link #NO_SIGNAL}.
  *
  * @param level how risky
  * @param reason a reason code of 1..64 characters {@code A-Z 0-9 _} (for example {@code SELF_REFERRAL_IP}); it is

@@ -44,7 +44,7 @@ import java.util.Set;
  *       signups from the signup's IP address within its window (counted in canonical form, so however each was
  *       written).</li>
  *   <li>{@value #VELOCITY_VISITOR} (HIGH): the same for the signup's visitor id.</li>
- *   <li>The host's rules, in the order added.</li>
+ *   <li>The host's rules, in the order added; a LOW signal of theirs is no signal (ignored).</li>
  * </ol>
  * The highest level wins; among equal levels, the first in that order. Since nothing is above HIGH, screening stops
  * at the first HIGH signal (later rules, the host's included, are not asked).
@@ -183,7 +183,9 @@ public final class FraudRules {
     }
     for (RiskRule rule : hostRules) {
       RiskSignal signal = assess(rule, candidate);
-      if (signal != null && (best == null || signal.level().compareTo(best.level()) > 0)) {
+      // A LOW signal is no signal: a LOW referral's reason is NO_SIGNAL, whatever reason the rule gave.
+      if (signal != null && signal.level() != RiskLevel.LOW
+          && (best == null || signal.level().compareTo(best.level()) > 0)) {
         best = signal;
         if (best.level() == RiskLevel.HIGH) {
           return best;

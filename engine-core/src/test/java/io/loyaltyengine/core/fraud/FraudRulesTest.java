@@ -290,12 +290,24 @@ class FraudRulesTest {
             ? Optional.of(RiskSignal.of(RiskLevel.HIGH, "HOST_BLOCKED_DOMAIN")) : Optional.empty())
         .build());
     assertSignal(RiskLevel.HIGH, "HOST_BLOCKED_DOMAIN", office.screen(escalating));
+  }
 
+  /** A LOW referral's reason is NO_SIGNAL ({@code Referral#riskReason}), whatever reason a host's LOW signal gave. */
+  @Test
+  void aHostRulesLowSignalIsNoSignal() {
     FraudRules lowOnly = new FraudRules(FraudScreening.builder()
         .rule(candidate -> Optional.of(RiskSignal.of(RiskLevel.LOW, "HOST_TRUSTED_PARTNER")))
         .build());
-    assertSignal(RiskLevel.LOW, "HOST_TRUSTED_PARTNER", clean().screen(lowOnly), "a host's LOW signal is kept");
+    assertSame(FraudRules.NONE, clean().screen(lowOnly));
+    Candidate office = clean();
+    office.ip = "203.0.113.7";
     assertSignal(RiskLevel.MEDIUM, FraudRules.SELF_REFERRAL_IP, office.screen(lowOnly));
+
+    FraudRules lowThenMedium = new FraudRules(FraudScreening.builder()
+        .rule(candidate -> Optional.of(RiskSignal.of(RiskLevel.LOW, "HOST_LOW")))
+        .rule(candidate -> Optional.of(RiskSignal.of(RiskLevel.MEDIUM, "HOST_MEDIUM")))
+        .build());
+    assertSignal(RiskLevel.MEDIUM, "HOST_MEDIUM", clean().screen(lowThenMedium));
   }
 
   @Test
