@@ -376,12 +376,7 @@ class RewardsEndToEndTest {
           }
         }));
     TenantScope shop = newTenant(strict, "Strict shop");
-    Campaign c = shop.campaigns().create(NewCampaign.running(
-        shop.brands().create(new NewBrand("Strict", "https://strict.example.com")).id(), "Strict"));
-    CampaignReward reward = shop.rewards().define(c.id(), NewCampaignReward.custom("Gift card", "gift-cards", 1));
-    Participant p = shop.participants().create(c.id(), NewParticipant.withEmail("gift@example.com"));
-    EarnedReward approved = shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()))
-        .unlocked().get(0);
+    EarnedReward approved = customRewardEarned(shop, "gift-cards", "gift@example.com");
     FeedReads.dispatchUntilIdle(strict);
     clock.advance(PAST_BACKOFF);
     FeedReads.dispatchUntilIdle(strict);
@@ -437,12 +432,7 @@ class RewardsEndToEndTest {
         .events(EventSettings.builder().manualDispatch().build()).build();
     engines.add(first);
     TenantScope shop = newTenant(first, "Shared shop");
-    Campaign c = shop.campaigns().create(NewCampaign.running(
-        shop.brands().create(new NewBrand("Shared", "https://shared.example.com")).id(), "Shared"));
-    CampaignReward reward = shop.rewards().define(c.id(), NewCampaignReward.custom("Token", "tokens", 1));
-    Participant p = shop.participants().create(c.id(), NewParticipant.withEmail("restart@example.com"));
-    EarnedReward approved = shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()))
-        .unlocked().get(0);
+    EarnedReward approved = customRewardEarned(shop, "tokens", "restart@example.com");
     assertEquals(EarnedRewardStatus.APPROVED, approved.status());
 
     List<EarnedReward> calls = new CopyOnWriteArrayList<>();
@@ -741,6 +731,18 @@ class RewardsEndToEndTest {
         .build();
     engines.add(e);
     return e;
+  }
+
+  /**
+   * A new campaign of {@code shop} (AUTO, the default) whose CUSTOM reward names {@code handler}, earned once by a
+   * new participant: the earned reward, approved.
+   */
+  private static EarnedReward customRewardEarned(TenantScope shop, String handler, String email) {
+    Campaign c = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand(handler, "https://" + handler + ".example.com")).id(), handler));
+    CampaignReward reward = shop.rewards().define(c.id(), NewCampaignReward.custom(handler, handler, 1));
+    Participant p = shop.participants().create(c.id(), NewParticipant.withEmail(email));
+    return shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id())).unlocked().get(0);
   }
 
   private static TenantScope newTenant(LoyaltyEngine e, String name) {
