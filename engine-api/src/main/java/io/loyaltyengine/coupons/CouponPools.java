@@ -11,7 +11,8 @@ import java.util.List;
  * <p>Assignment takes the oldest free code and marks it used in one atomic step in the database, so no code ever
  * goes to two rewards, under any concurrency and across engine instances. When the pool is empty the reward waits
  * (with a reason and a {@code coupon.pool_empty} event) and gets a code as soon as codes are uploaded; an
- * assignment that leaves the campaign's low-stock threshold of free codes writes a {@code coupon.pool_low} event.
+ * assignment of the code after which the pool holds the campaign's low-stock threshold of codes writes a
+ * {@code coupon.pool_low} event, once per code however many assignments run at once.
  */
 public interface CouponPools {
   /**

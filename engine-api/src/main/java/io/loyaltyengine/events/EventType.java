@@ -27,7 +27,10 @@ public enum EventType {
   REWARD_REMOVED("reward.removed"),
   /** An approved COUPON reward waits because the pool is empty. Payload: the earned reward. */
   COUPON_POOL_EMPTY("coupon.pool_empty"),
-  /** An assignment left the pool at its low-stock threshold. Payload: campaign and remaining codes. */
+  /**
+   * An assignment took the code after which the pool holds its low-stock threshold of codes. Payload: campaign,
+   * remaining (the codes after it, that threshold) and threshold.
+   */
   COUPON_POOL_LOW("coupon.pool_low"),
   /** A catalog reward was redeemed. Payload: the redemption and the catalog reward. */
   REWARD_REDEEMED("reward.redeemed"),

@@ -6,7 +6,8 @@ package io.loyaltyengine.rewards;
  *
  * @param campaignId the campaign
  * @param automation whether earned rewards are approved at once
- * @param couponLowStockThreshold when an assignment leaves this many free codes, a low-stock event is written
+ * @param couponLowStockThreshold the assignment of the code this many codes follow in the pool writes a low-stock
+ *     event (codes go out in pool order, so this many are left once the assignments before it commit)
  */
 public record RewardProgram(long campaignId, Automation automation, int couponLowStockThreshold) {
 }

@@ -107,7 +107,8 @@ class JdbcStorageConfigTest {
         "jdbc:h2:nioMemFS:/loyalty", "jdbc:h2:nioMemLZF:/loyalty", "JDBC:H2:MEMFS:/loyalty", "jdbc:h2:NioMemLzf:x",
         "jdbc:h2:split:memFS:/loyalty", "jdbc:h2:split:26:nioMemLZF:/loyalty", "jdbc:h2:async:memLZF:/loyalty",
         "jdbc:h2:nioMapped:nioMemFS:/loyalty", "jdbc:h2:retry:rec:memFS:/loyalty",
-        "jdbc:h2:encrypt:secret:memFS:/loyalty", "jdbc:h2:tcp://localhost:9092/split:memFS:/loyalty")) {
+        "jdbc:h2:encrypt:secret:memFS:/loyalty", "jdbc:h2:tcp://localhost:9092/split:memFS:/loyalty",
+        "jdbc:h2:cache:memFS:/loyalty", "jdbc:h2:file:memFS:/loyalty")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url(url),
           url);
       assertTrue(e.getMessage().contains("in-memory file system"), e.getMessage());
@@ -157,7 +158,8 @@ class JdbcStorageConfigTest {
   @Test
   void aHostDataSourceOnAnInMemoryFileSystemIsRefusedAtStart() {
     for (String url : List.of("jdbc:h2:memFS:/loyalty-host;WRITE_DELAY=0", "jdbc:h2:memLZF:/loyalty-host;WRITE_DELAY=0",
-        "jdbc:h2:nioMemFS:/loyalty-host;WRITE_DELAY=0", "jdbc:h2:split:nioMemLZF:/loyalty-host;WRITE_DELAY=0")) {
+        "jdbc:h2:nioMemFS:/loyalty-host;WRITE_DELAY=0", "jdbc:h2:split:nioMemLZF:/loyalty-host;WRITE_DELAY=0",
+        "jdbc:h2:cache:memFS:/loyalty-host;WRITE_DELAY=0")) {
       JdbcDataSource host = new JdbcDataSource();
       host.setURL(url);
       IllegalStateException e = assertThrows(IllegalStateException.class,

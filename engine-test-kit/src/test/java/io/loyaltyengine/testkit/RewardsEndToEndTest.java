@@ -406,7 +406,7 @@ class RewardsEndToEndTest {
   }
 
   @Test
-  void fulfilmentHandlerNamesAreCheckedByBuildWhichThenStartsNothing() {
+  void fulfilmentHandlerNamesAreCheckedByBuild() {
     for (String bad : List.of("", "with space", "h".repeat(54))) {
       assertValidation("name", () -> newEngine(EventSettings.DEFAULTS, b -> b.fulfilmentHandler(bad, r -> { })));
     }

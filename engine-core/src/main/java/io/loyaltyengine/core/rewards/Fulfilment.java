@@ -21,12 +21,12 @@ import io.loyaltyengine.rewards.Rewards;
  * <h2>How</h2>
  * Registering a handler under {@code name} subscribes an event listener named {@code fulfilment.<name>} to
  * {@code reward.approved} events, before the engine starts dispatching (handlers are given to the builder), so that
- * no approval is positioned while no handler listens. Approval writes that event in its own transaction, so the handler is called only
- * for approvals that committed, at least once, never concurrently for one participant. For each event the listener
- * reads the earned reward through the public API and calls the handler only if it is still a CUSTOM reward in
- * APPROVED whose campaign reward names this handler (so a redelivery after fulfilment, a reward of another handler,
- * or a reward fulfilled by hand is skipped), then marks it FULFILLED. A handler that throws makes the listener throw:
- * the dispatcher retries it with backoff and parks it after the listener attempts
+ * no approval is positioned while no handler listens. Approval writes that event in its own transaction, so the
+ * handler is called only for approvals that committed, at least once, never concurrently for one participant. For
+ * each event the listener reads the earned reward through the public API and calls the handler only if it is still
+ * a CUSTOM reward in APPROVED whose campaign reward names this handler (so a redelivery after fulfilment, a reward of
+ * another handler, or a reward fulfilled by hand is skipped), then marks it FULFILLED. A handler that throws makes
+ * the listener throw: the dispatcher retries it with backoff and parks it after the listener attempts
  * ({@link io.loyaltyengine.events.EventSettings#listenerMaxAttempts()}), where
  * {@link io.loyaltyengine.events.Events#parked} lists it under the listener's name and {@code replay} retries it.
  * A handler may be called again for a reward it already served (its success and the FULFILLED mark are not

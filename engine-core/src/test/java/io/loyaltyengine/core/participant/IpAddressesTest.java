@@ -1,10 +1,13 @@
 package io.loyaltyengine.core.participant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.loyaltyengine.LoyaltyException;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class IpAddressesTest {
@@ -22,5 +25,20 @@ class IpAddressesTest {
   void otherTextIsRejected(String ip) {
     LoyaltyException e = assertThrows(LoyaltyException.class, () -> IpAddresses.validate("ipAddress", ip));
     assertEquals("ipAddress", e.field().orElseThrow());
+  }
+
+  /** Each row: spellings of one address, then its canonical form, which velocity counts and gates use. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "2001:db8::1 | 2001:DB8:0:0:0:0:0:1 | 2001:0db8:0000:0000:0000:0000:0000:0001 | 2001:db8:0:0:0:0:0:1",
+      "198.51.100.9 | ::ffff:198.51.100.9 | ::FFFF:c633:6409 | 198.51.100.9",
+      "::1 | 0:0:0:0:0:0:0:1 | 0000::0001 | 0:0:0:0:0:0:0:1",
+      "fe80::1:0:0 | FE80:0:0:0:0:1:0:0 | fe80::1:0.0.0.0 | fe80:0:0:0:0:1:0:0"})
+  void oneAddressWrittenAnyWayHasOneCanonicalForm(String a, String b, String c, String canonical) {
+    for (String spelling : List.of(a, b, c, " " + a + " ")) {
+      assertEquals(canonical, IpAddresses.canonical(IpAddresses.validate("ipAddress", spelling)), spelling);
+    }
+    assertEquals(canonical, IpAddresses.canonical(canonical), "canonical forms are fixed points");
+    assertNull(IpAddresses.canonical(null));
   }
 }

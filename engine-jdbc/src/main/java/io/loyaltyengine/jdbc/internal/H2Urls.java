@@ -21,9 +21,11 @@ public final class H2Urls {
       "niomemfs", "nioMemFS", "niomemlzf", "nioMemLZF");
   /**
    * H2's file-system wrappers (H2 2.x), in lower case: each keeps its files on the file system of the path it wraps
-   * ({@code rec:} and {@code encrypt:} are registered only when used, but a URL may still name them).
+   * ({@code rec:} and {@code encrypt:} are registered only when used, but a URL may still name them); and
+   * {@code file:}, which H2 drops before a path that names another file system.
    */
-  private static final Set<String> WRAPPERS = Set.of("split", "async", "niomapped", "rec", "retry", "encrypt");
+  private static final Set<String> WRAPPERS =
+      Set.of("split", "async", "niomapped", "rec", "retry", "encrypt", "cache", "file");
 
   private H2Urls() {
   }
