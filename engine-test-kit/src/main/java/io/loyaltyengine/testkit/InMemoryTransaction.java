@@ -1517,12 +1517,13 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public long countAfter(long tenantId, long campaignId, String code) {
+    public long countAfter(long tenantId, long campaignId, String code, int atMost) {
       Objects.requireNonNull(code, "code");
       return call(() -> {
         Long couponId = t.couponCodes.get(new PoolCode(tenantId, campaignId, code));
-        return couponId == null ? 0L : (long) t.coupons.subMap(new IdTriple(tenantId, campaignId, couponId), false,
-            new IdTriple(tenantId, campaignId, Long.MAX_VALUE), true).size();
+        return couponId == null ? 0L : Math.min(atMost, (long) t.coupons.subMap(
+            new IdTriple(tenantId, campaignId, couponId), false, new IdTriple(tenantId, campaignId, Long.MAX_VALUE),
+            true).size());
       });
     }
 

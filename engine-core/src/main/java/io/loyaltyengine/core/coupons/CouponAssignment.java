@@ -121,7 +121,8 @@ public final class CouponAssignment {
     // Counted after the code in the pool's order, not as free codes left: on PostgreSQL two assignments run at once
     // (SKIP LOCKED), each seeing the other's code as free, so both could count one too many and neither reach the
     // threshold (or, one committing first, both reach it). The code the threshold follows is taken by one unit of work.
-    if (threshold > 0 && tx.coupons().countAfter(tenantId, reward.campaignId(), code.get()) == threshold) {
+    if (threshold > 0 && tx.coupons().countAfter(tenantId, reward.campaignId(), code.get(), threshold + 1)
+        == threshold) {
       emitForCampaign(context, tx, EventType.COUPON_POOL_LOW, reward.campaignId(),
           poolLowPayload(reward.campaignId(), threshold, threshold));
     }

@@ -37,11 +37,12 @@ public interface CouponPort {
   long remaining(long tenantId, long campaignId);
 
   /**
-   * The pool's codes, free or assigned, whose id is above that of {@code code}: what is left after it in the order
-   * codes are given out. 0 if the pool does not hold {@code code}. Unlike {@link #remaining}, the answer for a code
-   * does not depend on which other assignments have committed.
+   * The pool's codes, free or assigned, whose id is above that of {@code code}, counted up to {@code atMost}: what is
+   * left after it in the order codes are given out. 0 if the pool does not hold {@code code}. Unlike
+   * {@link #remaining}, the answer for a code does not depend on which other assignments have committed; the bound
+   * keeps its cost to the few codes a caller compares with, whatever the pool's size.
    */
-  long countAfter(long tenantId, long campaignId, String code);
+  long countAfter(long tenantId, long campaignId, String code, int atMost);
 
   /** Assigned codes with id above {@code afterId} (all when null), in id order, at most {@code limit}. */
   List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit);

@@ -149,12 +149,13 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
   }
 
   @Override
-  public long countAfter(long tenantId, long campaignId, String code) {
+  public long countAfter(long tenantId, long campaignId, String code, int atMost) {
     Objects.requireNonNull(code, "code");
     return run("coupon count after", () -> handle.createQuery(Sql.COUPON_COUNT_AFTER)
         .bind("tenantId", tenantId)
         .bind("campaignId", campaignId)
         .bind("code", code)
+        .bind("atMost", atMost)
         .mapTo(Long.class)
         .one());
   }

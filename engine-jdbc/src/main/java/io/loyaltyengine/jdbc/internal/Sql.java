@@ -385,9 +385,13 @@ public final class Sql {
   static final String COUPON_ASSIGN_IF_FREE = COUPON_ASSIGN + COUPON_POOL + " AND coupon_id = :couponId"
       + " AND status = 'FREE'";
   static final String COUPON_REMAINING = "SELECT COUNT(*) FROM coupon_code" + COUPON_POOL + " AND status = 'FREE'";
-  /** The pool's codes above a code's id (none when the pool does not hold it: the comparison with NULL is false). */
-  static final String COUPON_COUNT_AFTER = "SELECT COUNT(*) FROM coupon_code" + COUPON_POOL
-      + " AND coupon_id > (SELECT coupon_id FROM coupon_code" + COUPON_POOL + " AND code = :code)";
+  /**
+   * The pool's codes above a code's id, up to {@code :atMost} (none when the pool does not hold it: the comparison
+   * with NULL is false). The limit stops the scan of the key's range there.
+   */
+  static final String COUPON_COUNT_AFTER = "SELECT COUNT(*) FROM (SELECT 1 FROM coupon_code" + COUPON_POOL
+      + " AND coupon_id > (SELECT coupon_id FROM coupon_code" + COUPON_POOL + " AND code = :code)"
+      + " ORDER BY tenant_id, campaign_id, coupon_id LIMIT :atMost) after_code";
   static final String COUPON_ASSIGNED = "SELECT coupon_id, code, earned_reward_id, participant_id, assigned_at"
       + " FROM coupon_code" + COUPON_POOL + " AND status = 'ASSIGNED'";
   static final String COUPON_AND_AFTER = " AND coupon_id > :afterId";

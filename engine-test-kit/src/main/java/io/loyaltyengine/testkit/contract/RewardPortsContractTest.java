@@ -717,10 +717,12 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(3L, (long) tx(tx -> tx.coupons().remaining(t, c)));
     assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, other.id())));
     assertEquals(0L, (long) tx(tx -> tx.coupons().remaining(t + 1, c)));
-    assertEquals(List.of(2L, 1L, 0L), tx(tx -> List.of(tx.coupons().countAfter(t, c, "FIRST-Zoë-😀"),
-        tx.coupons().countAfter(t, c, "second"), tx.coupons().countAfter(t, c, "THIRD"))), "after, in id order");
-    assertEquals(List.of(0L, 0L, 0L), tx(tx -> List.of(tx.coupons().countAfter(t, c, "SECOND"),
-        tx.coupons().countAfter(t, other.id(), "second"), tx.coupons().countAfter(t + 1, c, "FIRST-Zoë-😀"))),
+    assertEquals(List.of(2L, 1L, 0L), tx(tx -> List.of(tx.coupons().countAfter(t, c, "FIRST-Zoë-😀", 10),
+        tx.coupons().countAfter(t, c, "second", 10), tx.coupons().countAfter(t, c, "THIRD", 10))),
+        "after, in id order");
+    assertEquals(1L, (long) tx(tx -> tx.coupons().countAfter(t, c, "FIRST-Zoë-😀", 1)), "up to the bound");
+    assertEquals(List.of(0L, 0L, 0L), tx(tx -> List.of(tx.coupons().countAfter(t, c, "SECOND", 10),
+        tx.coupons().countAfter(t, other.id(), "second", 10), tx.coupons().countAfter(t + 1, c, "FIRST-Zoë-😀", 10))),
         "a code the pool does not hold (exact case; another pool; another tenant)");
 
     long ann = nextId();
@@ -732,7 +734,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, other.id())), "another campaign's pool");
     assertThrows(TransientStorageException.class, () -> assign(t, c, r1, ann, T2), "a reward gets one code only");
     assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, c)), "and the failed assignment took nothing");
-    assertEquals(2L, (long) tx(tx -> tx.coupons().countAfter(t, c, "FIRST-Zoë-😀")), "assigned codes count too");
+    assertEquals(2L, (long) tx(tx -> tx.coupons().countAfter(t, c, "FIRST-Zoë-😀", 10)), "assigned codes count too");
 
     List<AssignedCoupon> assigned = List.of(
         new AssignedCoupon(10, "FIRST-Zoë-😀", r1, ann, stored(T1.plusNanos(1))),
