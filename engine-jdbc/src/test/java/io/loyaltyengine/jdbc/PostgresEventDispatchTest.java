@@ -155,7 +155,7 @@ class PostgresEventDispatchTest {
         for (Future<?> run : runs) {
           run.get(5, TimeUnit.MINUTES);
         }
-        clock.advance(Duration.ofMinutes(6)); // past the longest listener backoff (5 min + 20%)
+        clock.advance(Duration.ofMinutes(6)); // past the longest listener backoff (5 min)
       }
     } finally {
       pool.shutdownNow();

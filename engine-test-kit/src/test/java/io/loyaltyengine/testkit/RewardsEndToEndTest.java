@@ -79,7 +79,7 @@ import org.junit.jupiter.api.function.Executable;
  */
 class RewardsEndToEndTest {
   private static final Instant START = Instant.parse("2025-03-15T12:00:00Z");
-  /** Longer than the largest listener backoff (5 min + 20% jitter). */
+  /** Longer than the largest listener backoff (5 min). */
   private static final Duration PAST_BACKOFF = Duration.ofMinutes(10);
 
   private final List<LoyaltyEngine> engines = new ArrayList<>();

@@ -345,12 +345,16 @@ public final class EventDispatcher implements AutoCloseable {
     });
   }
 
-  /** Exponential backoff from 1 s, doubling, capped at 5 min, with up to 20% jitter. */
+  /**
+   * Exponential backoff from 1 s, doubling, with up to 20% jitter, never more than 5 min: below the cap the jitter
+   * adds, at the cap it takes away, so that retries that all reached the cap still spread out.
+   */
   static Duration listenerDelay(int attemptsMade) {
     long base = LISTENER_FIRST_RETRY.toMillis() << Math.min(attemptsMade - 1, 20);
-    long capped = Math.min(base, LISTENER_MAX_RETRY.toMillis());
-    long jitter = (long) (capped * 0.2 * ThreadLocalRandom.current().nextDouble());
-    return Duration.ofMillis(capped + jitter);
+    long max = LISTENER_MAX_RETRY.toMillis();
+    double r = ThreadLocalRandom.current().nextDouble();
+    long delay = base >= max ? max - (long) (max * 0.2 * r) : Math.min(max, base + (long) (base * 0.2 * r));
+    return Duration.ofMillis(delay);
   }
 
   /**
