@@ -64,85 +64,25 @@ public final class IpAddresses {
 
   /** Whether {@code s} is a canonical dotted-quad IPv4 literal. */
   public static boolean isIpv4(String s) {
-    String[] parts = s.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String p : parts) {
-      if (p.isEmpty() || p.length() > 3 || (p.length() > 1 && p.charAt(0) == '0')) {
-        return false;
-      }
-      int v = 0;
-      for (int i = 0; i < p.length(); i++) {
-        char c = p.charAt(i);
-        if (c < '0' || c > '9') {
-          return false;
-        }
-        v = v * 10 + (c - '0');
-      }
-      if (v > 255) {
-        return false;
-      }
-    }
-    return true;
+    return ipv4(s) >= 0;
   }
 
   /** Whether {@code s} is an IPv6 literal. */
   public static boolean isIpv6(String s) {
-    int doubleColon = s.indexOf("::");
-    if (doubleColon >= 0 && s.indexOf("::", doubleColon + 1) >= 0) {
-      return false;
-    }
-    int groups;
-    if (doubleColon >= 0) {
-      String head = s.substring(0, doubleColon);
-      String tail = s.substring(doubleColon + 2);
-      int h = head.isEmpty() ? 0 : countGroups(head, false);
-      int t = tail.isEmpty() ? 0 : countGroups(tail, true);
-      if (h < 0 || t < 0) {
-        return false;
-      }
-      groups = h + t;
-      return groups <= 7;
-    }
-    groups = countGroups(s, true);
-    return groups == 8;
+    return ipv6(s) != null;
   }
 
-  /** Counts 16-bit groups (an IPv4 tail counts two), or -1 if malformed. */
-  private static int countGroups(String s, boolean mayEndWithIpv4) {
-    String[] parts = s.split(":", -1);
-    int groups = 0;
-    for (int i = 0; i < parts.length; i++) {
-      String p = parts[i];
-      if (i == parts.length - 1 && mayEndWithIpv4 && p.indexOf('.') >= 0) {
-        if (!isIpv4(p)) {
-          return -1;
-        }
-        groups += 2;
-        continue;
-      }
-      if (p.isEmpty() || p.length() > 4) {
-        return -1;
-      }
-      for (int j = 0; j < p.length(); j++) {
-        if (Character.digit(p.charAt(j), 16) < 0 || p.charAt(j) > 'f') {
-          return -1;
-        }
-      }
-      groups++;
-    }
-    return groups;
-  }
-
-  /** The eight 16-bit groups of an IPv6 literal, or null. */
+  /**
+   * The eight 16-bit groups of an IPv6 literal (hex digits in either case, at most one {@code ::}, a dotted quad
+   * only as its last two groups), or null: one parser for validation and for the canonical form.
+   */
   private static int[] ipv6(String s) {
     int gap = s.indexOf("::");
     if (gap >= 0 && s.indexOf("::", gap + 1) >= 0) {
       return null;
     }
-    int[] head = groups(gap < 0 ? s : s.substring(0, gap));
-    int[] tail = gap < 0 ? new int[0] : groups(s.substring(gap + 2));
+    int[] head = groups(gap < 0 ? s : s.substring(0, gap), gap < 0);
+    int[] tail = gap < 0 ? new int[0] : groups(s.substring(gap + 2), true);
     if (head == null || tail == null) {
       return null;
     }
@@ -156,14 +96,14 @@ public final class IpAddresses {
     return all;
   }
 
-  /** The groups of a colon-separated run (its last piece may be a dotted quad, two groups), or null. */
-  private static int[] groups(String run) {
+  /** The groups of a colon-separated run (its last piece may be a dotted quad, two groups, if allowed), or null. */
+  private static int[] groups(String run, boolean mayEndWithQuad) {
     if (run.isEmpty()) {
       return new int[0];
     }
     String[] pieces = run.split(":", -1);
     int last = pieces.length - 1;
-    boolean quad = pieces[last].indexOf('.') >= 0;
+    boolean quad = mayEndWithQuad && pieces[last].indexOf('.') >= 0;
     int[] out = new int[pieces.length + (quad ? 1 : 0)];
     for (int i = 0; i < pieces.length; i++) {
       String p = pieces[i];
@@ -181,7 +121,8 @@ public final class IpAddresses {
         int v = 0;
         for (int j = 0; j < p.length(); j++) {
           char c = p.charAt(j);
-          int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+          // ASCII hex only: Character.digit also takes full-width digits and letters.
+          int d = c > 'f' ? -1 : Character.digit(c, 16);
           if (d < 0) {
             return null;
           }
@@ -193,7 +134,7 @@ public final class IpAddresses {
     return out;
   }
 
-  /** A dotted quad as an unsigned 32-bit value, or -1. */
+  /** A canonical dotted quad (no leading zeros) as an unsigned 32-bit value, or -1. */
   private static long ipv4(String s) {
     String[] parts = s.split("\\.", -1);
     if (parts.length != 4) {
@@ -201,7 +142,7 @@ public final class IpAddresses {
     }
     long value = 0;
     for (String p : parts) {
-      if (p.isEmpty() || p.length() > 3) {
+      if (p.isEmpty() || p.length() > 3 || (p.length() > 1 && p.charAt(0) == '0')) {
         return -1;
       }
       int octet = 0;
