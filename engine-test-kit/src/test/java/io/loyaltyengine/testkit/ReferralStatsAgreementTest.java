@@ -180,13 +180,11 @@ class ReferralStatsAgreementTest {
         for (long id : live.get(campaign)) {
           ReferralStats fromFeed = feed.perReferrer.getOrDefault(id, ReferralStats.ZERO);
           ReferralStats stats = scope.referrals().stats(ParticipantRef.id(id));
-          assertTrue(fromFeed.sameAs(stats), "participant " + id + ": stats() " + stats + " but the feed says "
-              + fromFeed);
+          assertEquals(fromFeed, stats, "participant " + id + ": stats() against the feed");
           sum = sum.plus(fromFeed);
         }
         ReferralStats stats = scope.referrals().campaignStats(campaign);
-        assertTrue(sum.sameAs(stats), "campaign " + campaign + ": campaignStats() " + stats
-            + " but the feed says " + sum);
+        assertEquals(sum, stats, "campaign " + campaign + ": campaignStats() against the feed");
       }
       for (long brand : List.of(brandA, brandB)) {
         List<Long> mine = brand == brandA ? campaigns.subList(0, 2) : campaigns.subList(2, 3);

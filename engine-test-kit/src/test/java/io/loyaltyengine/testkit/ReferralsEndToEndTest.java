@@ -561,8 +561,8 @@ class ReferralsEndToEndTest {
     assertTrue(bob.unlocked().isEmpty());
     assertEquals(6, balance(ada));
 
-    assertTrue(referrals.stats(ParticipantRef.id(ada.id()))
-        .sameAs(new ReferralStats(2, 1, 3, 2, 1, 0, 0, BigDecimal.ZERO)));
+    assertEquals(new ReferralStats(2, 1, 3, 2, 1, 0, 0, BigDecimal.ZERO),
+        referrals.stats(ParticipantRef.id(ada.id())));
 
     List<LoyaltyEvent> tracked = events(ada.id()).stream()
         .filter(e -> e.type() == EventType.REFERRAL_TRACKED).toList();
@@ -621,8 +621,8 @@ class ReferralsEndToEndTest {
     LedgerEntry entry = history(ada).get(0);
     assertEquals("referral_conversion", entry.type());
     assertEquals(25, entry.amount());
-    assertTrue(referrals.stats(ParticipantRef.id(ada.id()))
-        .sameAs(new ReferralStats(0, 0, 0, 0, 0, 1, 0, new BigDecimal("19.99"))));
+    assertEquals(new ReferralStats(0, 0, 0, 0, 0, 1, 0, new BigDecimal("19.99")),
+        referrals.stats(ParticipantRef.id(ada.id())));
 
     LoyaltyEvent event = only(events(ada.id()), EventType.REFERRAL_CONVERSION);
     Map<String, Object> json = payload(event);
@@ -656,8 +656,8 @@ class ReferralsEndToEndTest {
     assertEquals(0, referrals.convert(campaign.id(),
         new NewConversion(code, "o-4", new BigDecimal("1.50000"))).conversion().orderValue()
         .compareTo(new BigDecimal("1.5")), "trailing zeros are not decimals");
-    assertTrue(referrals.campaignStats(campaign.id())
-        .sameAs(new ReferralStats(0, 0, 0, 0, 0, 4, 0, new BigDecimal("13.8233"))));
+    assertEquals(new ReferralStats(0, 0, 0, 0, 0, 4, 0, new BigDecimal("13.8233")),
+        referrals.campaignStats(campaign.id()));
   }
 
   @Test
@@ -743,8 +743,8 @@ class ReferralsEndToEndTest {
     assertEquals(ConversionStatus.REVERSED, referrals.convert(campaign.id(),
         new NewConversion(code, "order-2", BigDecimal.ONE)).conversion().status(), "a replay shows the reversal");
 
-    assertTrue(referrals.stats(ParticipantRef.id(ada.id()))
-        .sameAs(new ReferralStats(0, 0, 0, 0, 0, 2, 2, BigDecimal.ZERO)));
+    assertEquals(new ReferralStats(0, 0, 0, 0, 0, 2, 2, BigDecimal.ZERO),
+        referrals.stats(ParticipantRef.id(ada.id())));
     List<LoyaltyEvent> reversals = events(ada.id()).stream()
         .filter(e -> e.type() == EventType.REFERRAL_REVERSAL).toList();
     assertEquals(2, reversals.size());
@@ -870,14 +870,14 @@ class ReferralsEndToEndTest {
     referrals.track(campaign.id(), Track.visit(signed(cy), "v-1"));
     referrals.track(second.id(), Track.share(signed(bob)));
 
-    assertTrue(referrals.stats(ParticipantRef.id(ada.id()))
-        .sameAs(new ReferralStats(2, 1, 2, 1, 1, 0, 0, BigDecimal.ZERO)));
-    assertTrue(referrals.stats(ParticipantRef.id(cy.id()))
-        .sameAs(new ReferralStats(0, 0, 1, 1, 0, 0, 0, BigDecimal.ZERO)), "unique per referrer");
-    assertTrue(referrals.campaignStats(campaign.id())
-        .sameAs(referrals.stats(ParticipantRef.id(ada.id())).plus(referrals.stats(ParticipantRef.id(cy.id())))));
-    assertTrue(referrals.campaignStats(second.id())
-        .sameAs(new ReferralStats(0, 1, 0, 0, 0, 0, 0, BigDecimal.ZERO)));
+    assertEquals(new ReferralStats(2, 1, 2, 1, 1, 0, 0, BigDecimal.ZERO),
+        referrals.stats(ParticipantRef.id(ada.id())));
+    assertEquals(new ReferralStats(0, 0, 1, 1, 0, 0, 0, BigDecimal.ZERO),
+        referrals.stats(ParticipantRef.id(cy.id())), "unique per referrer");
+    assertEquals(referrals.stats(ParticipantRef.id(ada.id())).plus(referrals.stats(ParticipantRef.id(cy.id()))),
+        referrals.campaignStats(campaign.id()));
+    assertEquals(new ReferralStats(0, 1, 0, 0, 0, 0, 0, BigDecimal.ZERO),
+        referrals.campaignStats(second.id()));
 
     assertEquals(new BrandStats(brand.id(), 2, 3, 2, 3, 2), referrals.brandStats(brand.id()));
     Brand empty = scope.brands().create(new NewBrand("Empty", "https://empty.example.com"));
@@ -974,7 +974,7 @@ class ReferralsEndToEndTest {
     assertEquals(before, events(null).size(), "no event written");
     assertEquals(adaBefore, read.get(), "referrer and balance unchanged");
     assertEquals(participantsBefore, scope.rewards().totals(campaign.id()).participants(), "nobody enrolled");
-    assertTrue(statsBefore.sameAs(referrals.campaignStats(campaign.id())), "stats unchanged");
+    assertEquals(statsBefore, referrals.campaignStats(campaign.id()), "stats unchanged");
   }
 
   private static void assertCode(ErrorCode code, Executable call) {

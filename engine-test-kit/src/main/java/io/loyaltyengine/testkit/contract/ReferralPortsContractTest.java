@@ -1017,7 +1017,7 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
   }
 
   static void assertStats(ReferralStats expected, ReferralStats actual, String message) {
-    assertTrue(expected.sameAs(actual), () -> message + " expected " + expected + " but was " + actual);
+    assertEquals(expected, actual, message);
   }
 
   /** Equal conversions, with the order values compared by value (a store may keep another scale). */

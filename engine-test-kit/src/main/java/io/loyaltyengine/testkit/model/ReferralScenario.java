@@ -274,8 +274,7 @@ public final class ReferralScenario {
       }
     }
     ReferralStats actual = run.scope.referrals().campaignStats(run.campaignId);
-    assertTrue(campaign.sameAs(actual), "campaign stats == the sum over its participants: expected " + campaign
-        + " but was " + actual);
+    assertEquals(campaign, actual, "campaign stats == the sum over its participants");
   }
 
   /** The cheap part of {@link #checkPerson}, for the participants a step touched. */
@@ -287,7 +286,7 @@ public final class ReferralScenario {
     assertEquals(person.riskLevel, p.riskLevel(), who + ": risk level kept on the participant");
     assertEquals(person.riskReason, p.riskReason(), who + ": risk reason kept on the participant");
     ReferralStats stats = run.scope.referrals().stats(ref);
-    assertTrue(person.stats().sameAs(stats), who + ": stats expected " + person.stats() + " but was " + stats);
+    assertEquals(person.stats(), stats, who + ": stats");
   }
 
   private static void checkPerson(Run run, Model model, Person person) {
@@ -324,7 +323,7 @@ public final class ReferralScenario {
     assertEquals(children, referred, who + ": referred(), every page of " + REFERRED_PAGE + ", in id order");
 
     ReferralStats stats = run.scope.referrals().stats(ref);
-    assertTrue(person.stats().sameAs(stats), who + ": stats expected " + person.stats() + " but was " + stats);
+    assertEquals(person.stats(), stats, who + ": stats");
   }
 
   /** Every item of a keyset-paged list, page by page. */
