@@ -37,7 +37,9 @@ import java.util.function.Function;
  * participant and its creation time) and the all-time ACTIONS board. Every other board is made on its first read
  * by a scan of its own ({@link LeaderboardPort#scan}), raising only scores above 0. A board is registered before
  * its scan starts, so this engine's writes that commit during the scan are applied to it too; raising keeps the
- * larger score, so the order does not matter.
+ * larger score, so the order does not matter. A removal does not commute with the scan: the scan reads a snapshot
+ * that may predate the deletion and hand the participant over after it left the index, so the participants removed
+ * while a scan runs are removed again once it has ended.
  *
  * <h2>Months</h2>
  * The board of month {@code m} counts members created before {@code m} ended in the campaign's zone. While
@@ -200,6 +202,12 @@ public final class LeaderboardIndexes {
   }
 
   private static void remove(CampaignIndex index, long participantId) {
+    // Noted before it leaves: a scan that hands the participant over after this removal puts it back, and is
+    // followed by a second removal of what was noted here (see fill).
+    Set<Long> scanning = index.removedDuringScan;
+    if (scanning != null) {
+      scanning.add(participantId);
+    }
     for (Board board : index.boards.values()) {
       board.index.forget(participantId);
     }
@@ -226,6 +234,8 @@ public final class LeaderboardIndexes {
     Instant end = key.month == 0 ? null : Months.end(key.month, index.zone);
     Board board = new Board(new BoardIndex(index.roster, end == null ? Long.MAX_VALUE : Months.micros(end)));
     index.boards.put(key, board);
+    Set<Long> removed = ConcurrentHashMap.newKeySet();
+    index.removedDuringScan = removed;
     try {
       transactions.run(tx -> {
         tx.leaderboards().scan(index.tenantId, index.campaignId, key.metric, key.month, end,
@@ -240,6 +250,13 @@ public final class LeaderboardIndexes {
     } catch (RuntimeException e) {
       index.boards.remove(key, board);
       throw e;
+    } finally {
+      index.removedDuringScan = null;
+      // A removal applied while the scan ran may have been undone by it (the scan's snapshot can predate the
+      // deletion); a scan that failed half way may have put the participant back in the shared roster too.
+      for (long participantId : removed) {
+        remove(index, participantId);
+      }
     }
     board.ready = true;
     return board;
@@ -434,6 +451,11 @@ public final class LeaderboardIndexes {
     private final ConcurrentLinkedQueue<Marked> marked = new ConcurrentLinkedQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean built;
+    /**
+     * The participants removed while a board's scan runs (null when none runs; scans run one at a time, under
+     * {@link #lock}), so that the scan's end removes them again.
+     */
+    private volatile Set<Long> removedDuringScan;
     private volatile Instant lastCatchUp;
     /** {@link #lastCatchUp} in epoch millis, for the freshness check of every read. */
     private volatile long lastCatchUpMillis;

@@ -1,0 +1,190 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.SettableClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A participant deleted through the engine while the engine builds a board from a scan: the scan's snapshot still
+ * holds the participant, and hands it over after the deletion was applied to the index. The deletion must win, at
+ * once (the engine's own writes are in its index without waiting for a catch-up): the clock stands still, so no
+ * catch-up repairs the board. Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs
+ * one at a time, so a scan never overlaps a deletion there).
+ */
+abstract class BoardScanDeletionTestBase {
+  private JdbcFixture fixture;
+  private LoyaltyEngine engine;
+  /** Whether the next board scan pauses before handing over its first member. */
+  private volatile boolean pauseNextScan;
+  private final CountDownLatch scanning = new CountDownLatch(1);
+  private final CountDownLatch resume = new CountDownLatch(1);
+
+  abstract JdbcFixture createFixture();
+
+  @BeforeEach
+  void open() {
+    fixture = createFixture();
+    engine = LoyaltyEngine.builder()
+        .storage(new PausingStorage((Storage) fixture.openStorage()))
+        .clock(SettableClock.at(Instant.parse("2025-06-15T12:00:00Z")))
+        .events(EventSettings.builder().manualDispatch().build())
+        .build();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    engine.close();
+    fixture.close();
+  }
+
+  @Test
+  void aParticipantDeletedWhileTheBoardIsScannedIsNotOnIt() throws Exception {
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Scan")).id());
+    long campaign = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Scan", "https://scan.example.com")).id(), "Scan")).id();
+    CampaignReward reward = shop.rewards().define(campaign, NewCampaignReward.message("Thanks", "Thank you", 100));
+    Participant leader = act(shop, campaign, reward, "leader@example.com", 3);
+    act(shop, campaign, reward, "second@example.com", 2);
+    act(shop, campaign, reward, "third@example.com", 1);
+    BoardRequest board = BoardRequest.of(campaign, BoardPeriod.ALL_TIME).by(BoardMetric.ACTIONS).limit(10);
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      pauseNextScan = true;
+      Future<?> building = pool.submit(() -> shop.leaderboards().page(board));
+      assertTrue(scanning.await(30, TimeUnit.SECONDS), "the board's scan started");
+      shop.participants().delete(ParticipantRef.id(leader.id()));
+      resume.countDown();
+      building.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+
+    List<BoardEntry> indexed = shop.leaderboards().page(board).items();
+    assertEquals(shop.leaderboards().page(board.read(Consistency.STRONG)).items(), indexed,
+        "the index holds what storage holds");
+    assertEquals(List.of(2L, 1L), indexed.stream().map(BoardEntry::score).toList());
+    assertEquals(List.of(1L, 2L), indexed.stream().map(BoardEntry::rank).toList());
+    LoyaltyException gone = assertThrows(LoyaltyException.class,
+        () -> shop.leaderboards().rank(campaign, leader.id(), BoardPeriod.ALL_TIME, BoardMetric.ACTIONS,
+            Consistency.INDEX));
+    assertEquals(ErrorCode.NOT_FOUND, gone.code(), "the deleted participant has no rank");
+  }
+
+  private static Participant act(TenantScope shop, long campaign, CampaignReward reward, String email, int times) {
+    Participant p = shop.participants().create(campaign, NewParticipant.withEmail(email));
+    for (int i = 0; i < times; i++) {
+      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()));
+    }
+    return p;
+  }
+
+  private void awaitResume() {
+    scanning.countDown();
+    try {
+      if (!resume.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the test did not resume the paused scan");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the scan was paused", e);
+    }
+  }
+
+  /** A storage whose next board scan, once asked to, pauses before its first member until the test resumes it. */
+  private final class PausingStorage implements Storage {
+    private final Storage delegate;
+
+    PausingStorage(Storage delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Set<StorageCapability> capabilities() {
+      return delegate.capabilities();
+    }
+
+    @Override
+    public <T> T inTransaction(TransactionWork<T> work) {
+      return delegate.inTransaction(tx -> work.run(new ForwardingTransaction(tx) {
+        @Override
+        public LeaderboardPort leaderboards() {
+          return pausing(tx.leaderboards());
+        }
+      }));
+    }
+
+    @Override
+    public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+      return delegate.inHostTransaction(host, work);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+
+    private LeaderboardPort pausing(LeaderboardPort port) {
+      return (LeaderboardPort) Proxy.newProxyInstance(LeaderboardPort.class.getClassLoader(),
+          new Class<?>[] {LeaderboardPort.class}, (proxy, method, args) -> {
+            if (method.getName().equals("scan") && pauseNextScan) {
+              pauseNextScan = false;
+              LeaderboardPort.ScoreSink sink = (LeaderboardPort.ScoreSink) args[5];
+              boolean[] first = {true};
+              args[5] = (LeaderboardPort.ScoreSink) (participantId, score, createdAt) -> {
+                if (first[0]) {
+                  first[0] = false;
+                  awaitResume();
+                }
+                sink.accept(participantId, score, createdAt);
+              };
+            }
+            try {
+              return method.invoke(port, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    }
+  }
+}
