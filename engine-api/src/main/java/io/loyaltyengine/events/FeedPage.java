@@ -6,7 +6,9 @@ import java.util.List;
  * One page of a change feed. Immutable.
  *
  * @param events the events, in position order
- * @param nextPosition the cursor for the next read (the last position scanned; unchanged when nothing was read)
+ * @param nextPosition the cursor for the next read: the last position scanned, which passes the events the filter
+ *     skipped (a page that is not full scanned to the end of the feed); unchanged when the feed held nothing after
+ *     the cursor
  */
 public record FeedPage(List<LoyaltyEvent> events, long nextPosition) {
   /** Copies {@code events}. */

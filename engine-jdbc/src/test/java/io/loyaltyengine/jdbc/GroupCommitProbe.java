@@ -469,6 +469,11 @@ final class GroupCommitProbe implements Storage {
     }
 
     @Override
+    public long lastPosition(long tenantId) {
+      return port.lastPosition(tenantId);
+    }
+
+    @Override
     public List<EventRecord> feed(long tenantId, long afterPosition, Set<EventType> types, Long campaignId,
         int limit) {
       return port.feed(tenantId, afterPosition, types, campaignId, limit);

@@ -791,6 +791,11 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public long lastPosition(long tenantId) {
+      return call(() -> t.feeds.getOrDefault(tenantId, 0L));
+    }
+
+    @Override
     public List<EventRecord> feed(long tenantId, long afterPosition, Set<EventType> types, Long campaignId,
         int limit) {
       Objects.requireNonNull(types, "types");

@@ -9,7 +9,15 @@ import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.FeedPage;
 import java.util.List;
 
-/** A tenant's change feed. Thread-safe when its context is. */
+/**
+ * A tenant's change feed. The store filters, so a page holds up to {@code limit} matching events; the cursor it
+ * returns is the last position scanned: the page's last event when the page is full (nothing after it was looked
+ * at), else the end of the feed, past the events the filter skipped, so that the next read does not scan them again.
+ * The end is read before the events: every position up to it had committed by then, so the events read after it
+ * include every matching one up to it, and no event is passed unseen.
+ *
+ * <p>Thread-safe when its context is.
+ */
 public final class ChangeFeedService implements ChangeFeed {
   private final ScopeContext context;
 
@@ -28,13 +36,16 @@ public final class ChangeFeedService implements ChangeFeed {
     }
     EventFilter f = filter == null ? EventFilter.all() : filter;
     long tenantId = context.tenantId();
-    List<EventRecord> rows = context.transactions().run(tx -> {
+    return context.transactions().run(tx -> {
       if (tx.tenants().find(tenantId).isEmpty()) {
         throw LoyaltyException.notFound("tenant");
       }
-      return tx.events().feed(tenantId, afterPosition, f.types(), f.campaignId(), limit);
+      long end = tx.events().lastPosition(tenantId);
+      List<EventRecord> rows = tx.events().feed(tenantId, afterPosition, f.types(), f.campaignId(), limit);
+      long last = rows.isEmpty() ? afterPosition : rows.get(rows.size() - 1).position();
+      // A page that is not full scanned to the end of the feed (at least to end, perhaps beyond it to its last row).
+      long next = rows.size() == limit ? last : Math.max(Math.max(afterPosition, end), last);
+      return new FeedPage(rows.stream().map(EventRecord::toEvent).toList(), next);
     });
-    long next = rows.isEmpty() ? afterPosition : rows.get(rows.size() - 1).position();
-    return new FeedPage(rows.stream().map(EventRecord::toEvent).toList(), next);
   }
 }

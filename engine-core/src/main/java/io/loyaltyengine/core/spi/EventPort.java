@@ -56,6 +56,13 @@ public interface EventPort {
   void advanceFeed(long tenantId, long lastPosition);
 
   /**
+   * The last position given in the tenant's feed, as last committed (0 for none), read without taking the feed's lock
+   * and without creating its row. Positions and this value commit together, so every position up to it is visible to
+   * a read that starts after this one.
+   */
+  long lastPosition(long tenantId);
+
+  /**
    * Positioned events of a tenant after {@code afterPosition}, in position order, at most {@code limit}, of the
    * given types (all when empty) and campaign (all when null).
    */

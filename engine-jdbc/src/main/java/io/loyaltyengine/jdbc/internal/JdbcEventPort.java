@@ -24,7 +24,7 @@ import org.jdbi.v3.core.statement.SqlStatement;
  * <h2>Positions</h2>
  * {@link #lockFeed} creates the tenant's {@code event_feed} row if needed (an insert that does nothing when the row
  * exists) and reads it {@code FOR UPDATE}; that row lock serializes positioning per tenant until the transaction
- * ends.
+ * ends. {@link #lastPosition} reads the same row without the lock (0 without a row).
  *
  * <h2>Pruning</h2>
  * {@link #prune} selects the prunable events first and then deletes each by key (its DELIVERED deliveries, then the
@@ -127,6 +127,15 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
         .bind("tenantId", tenantId)
         .bind("lastPosition", lastPosition)
         .execute());
+  }
+
+  @Override
+  public long lastPosition(long tenantId) {
+    return run("event feed last position", () -> handle.createQuery(Sql.FEED_LAST_POSITION)
+        .bind("tenantId", tenantId)
+        .mapTo(Long.class)
+        .findOne()
+        .orElse(0L));
   }
 
   @Override

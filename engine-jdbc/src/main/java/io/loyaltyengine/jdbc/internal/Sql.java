@@ -192,6 +192,8 @@ public final class Sql {
   static final String FEED_LOCK = "SELECT last_position FROM event_feed WHERE tenant_id = :tenantId FOR UPDATE";
   static final String FEED_ADVANCE =
       "UPDATE event_feed SET last_position = :lastPosition WHERE tenant_id = :tenantId";
+  /** A plain read: MVCC serves it without waiting for the lock a dispatcher holds. */
+  static final String FEED_LAST_POSITION = "SELECT last_position FROM event_feed WHERE tenant_id = :tenantId";
 
   static final String DELIVERY_COLUMNS = "tenant_id, event_id, subscriber, participant_id, sequence, position, status,"
       + " attempts, next_attempt_at, lease_owner, lease_until, last_error, updated_at";

@@ -176,6 +176,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(Math.min(a, b), Math.max(a, b)), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
     assertEquals(List.of(Math.min(a, b)), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 1)));
     assertEquals(List.of(), feed(a, 0, Set.of(), null, 10), "unpositioned events are not in the feed");
+    assertEquals(0L, (long) tx(tx -> tx.events().lastPosition(a)), "a feed never positioned ends at 0");
     assertEquals(Optional.of(a1), tx(tx -> tx.events().find(a, a1.eventId())), "read back verbatim");
 
     assertEquals(List.of(a1, a2), tx(tx -> {
@@ -201,6 +202,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
       tx.events().advanceFeed(b, 1);
     });
     assertEquals(List.of(), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
+    assertEquals(4L, (long) tx(tx -> tx.events().lastPosition(a)));
+    assertEquals(1L, (long) tx(tx -> tx.events().lastPosition(b)), "each tenant has its own last position");
     assertEquals(4L, (long) tx(tx -> tx.events().lockFeed(a)));
 
     List<EventRecord> all = List.of(a1.withPosition(1), a2.withPosition(2), a3.withPosition(3), a4.withPosition(4));

@@ -2042,6 +2042,47 @@ public abstract class StorageContractTest {
   }
 
   @Test
+  void changeFeedCursorPassesTheEventsItsFilterSkipped() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant p = enrol(w, "skipped-a@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(5, "purchase"));
+    w.scope.participants().update(ref, ParticipantUpdate.builder().tier("gold").build());
+    enrol(w, "skipped-b@example.com");
+    engine.events().dispatch();
+    List<LoyaltyEvent> all = w.scope.changeFeed().read(0, EventFilter.all(), 100).events();
+    assertEquals(List.of(EventType.PARTICIPANT_CREATED, EventType.POINTS_AWARDED, EventType.PARTICIPANT_UPDATED,
+        EventType.PARTICIPANT_CREATED), all.stream().map(LoyaltyEvent::type).toList());
+    long end = all.get(all.size() - 1).position();
+
+    FeedPage awards = w.scope.changeFeed().read(0, EventFilter.types(EventType.POINTS_AWARDED), 10);
+    assertEquals(List.of(all.get(1)), awards.events());
+    assertEquals(end, awards.nextPosition(), "the two events after the award were scanned and skipped");
+    FeedPage none = w.scope.changeFeed().read(0, EventFilter.types(EventType.POINTS_DEDUCTED), 10);
+    assertEquals(List.of(), none.events());
+    assertEquals(end, none.nextPosition(), "a read that skipped every event passes them all");
+    FeedPage full = w.scope.changeFeed().read(0, EventFilter.types(EventType.PARTICIPANT_CREATED), 1);
+    assertEquals(List.of(all.get(0)), full.events());
+    assertEquals(all.get(0).position(), full.nextPosition(), "a full page ends at its last event: nothing after it "
+        + "was scanned");
+    FeedPage next = w.scope.changeFeed().read(full.nextPosition(), EventFilter.types(EventType.PARTICIPANT_CREATED),
+        1);
+    assertEquals(List.of(all.get(3)), next.events(), "the next page starts after the full one");
+    assertEquals(end, w.scope.changeFeed().read(end, EventFilter.all(), 10).nextPosition(),
+        "nothing after the cursor keeps it");
+    assertEquals(end + 5, w.scope.changeFeed().read(end + 5, EventFilter.all(), 10).nextPosition(),
+        "a cursor is never moved back");
+
+    w.scope.points().award(ref, PointsChange.of(7, "purchase"));
+    engine.events().dispatch();
+    List<LoyaltyEvent> later = w.scope.changeFeed()
+        .read(awards.nextPosition(), EventFilter.types(EventType.POINTS_AWARDED), 10).events();
+    assertEquals(1, later.size(), "an award after the passed cursor is read");
+    assertTrue(later.get(0).payload().contains("\"amount\":7"), later.get(0).payload());
+  }
+
+  @Test
   void hostTransactionRollbackLeavesNoEventAndCommitLeavesItsEvent() {
     HostTransactions host = hostTransactions();
     LoyaltyEngine engine = newEngine();
