@@ -208,10 +208,13 @@ public final class LeaderboardIndexes {
     if (scanning != null) {
       scanning.add(participantId);
     }
+    // Out of the roster first: a raise that lands after that is ignored by a board where the participant has no
+    // score, and one that lands before forget is dropped by it. The other order would let a raise between the two
+    // leave a score on a board for a participant no longer in the roster.
+    index.roster.remove(participantId);
     for (Board board : index.boards.values()) {
       board.index.forget(participantId);
     }
-    index.roster.remove(participantId);
   }
 
   private void build(CampaignIndex index) {
