@@ -291,8 +291,8 @@ public final class JdbcStorage implements Storage {
 
     /**
      * The JDBC URL of the database; the storage creates a pool on it and closes the pool on {@link #close()}.
-     * For H2, {@code jdbc:h2:mem:} and a {@code WRITE_DELAY} other than 0 are refused, and a URL without a write
-     * delay gets {@code ;WRITE_DELAY=0}.
+     * For H2, an in-memory database ({@code jdbc:h2:mem:}, {@code jdbc:h2:.}, or one of H2's in-memory file systems)
+     * and a {@code WRITE_DELAY} other than 0 are refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}.
      *
      * @throws NullPointerException if {@code url} is null
      * @throws IllegalArgumentException if {@code url} does not start with {@code jdbc:} or would lose commits

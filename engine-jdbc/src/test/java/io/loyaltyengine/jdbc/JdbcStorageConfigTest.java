@@ -95,6 +95,13 @@ class JdbcStorageConfigTest {
         .getMessage().contains("in-memory"));
     assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url("JDBC:H2:MEM:"));
     assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url("jdbc:h2:tcp://localhost/mem:x"));
+    // H2 also opens an unnamed in-memory database for the name ".", and takes a server without "//".
+    for (String url : List.of("jdbc:h2:.", "jdbc:h2:.;WRITE_DELAY=0", "jdbc:h2:tcp:localhost/mem:x",
+        "jdbc:h2:ssl:localhost:9092/mem:x", "jdbc:h2:tcp://localhost/.", "jdbc:h2:tcp:localhost/memFS:/x")) {
+      assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url(url), url);
+    }
+    JdbcStorage.builder().url("jdbc:h2:tcp:localhost/~/loyalty");
+    JdbcStorage.builder().url("jdbc:h2:./loyalty");
   }
 
   /**

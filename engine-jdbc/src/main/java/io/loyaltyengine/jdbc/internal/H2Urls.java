@@ -6,9 +6,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The durability rules for H2 URLs, applied when a URL is set: a database in memory ({@code mem:}, or a file on one
- * of H2's in-memory file systems) is refused, a write delay other than 0 is refused, and a URL without one gets
- * {@code ;WRITE_DELAY=0} (H2's default, 500 ms, loses the commits of the last half second when the process dies,
+ * The durability rules for H2 URLs, applied when a URL is set: a database in memory ({@code mem:} or {@code .}, or a
+ * file on one of H2's in-memory file systems) is refused, a write delay other than 0 is refused, and a URL without one
+ * gets {@code ;WRITE_DELAY=0} (H2's default, 500 ms, loses the commits of the last half second when the process dies,
  * although they were reported as done).
  *
  * <p>Thread-safe: stateless.
@@ -49,11 +49,13 @@ public final class H2Urls {
     String rest = url.substring(PREFIX.length());
     int semicolon = rest.indexOf(';');
     String database = semicolon < 0 ? rest : rest.substring(0, semicolon);
-    if (withoutServer(database).toLowerCase(Locale.ROOT).startsWith("mem:")) {
-      throw new IllegalArgumentException("url names an in-memory H2 database (jdbc:h2:mem:), whose data does not"
-          + " survive the process; use a file database, for example JdbcStorage.h2File(path)");
+    String name = withoutServer(database);
+    // H2 opens an unnamed in-memory database for the name ".", as for "mem:".
+    if (name.toLowerCase(Locale.ROOT).startsWith("mem:") || name.strip().equals(".")) {
+      throw new IllegalArgumentException("url names an in-memory H2 database (jdbc:h2:mem: or jdbc:h2:.), whose data"
+          + " does not survive the process; use a file database, for example JdbcStorage.h2File(path)");
     }
-    String fileSystem = inMemoryFileSystem(withoutServer(database));
+    String fileSystem = inMemoryFileSystem(name);
     if (fileSystem != null) {
       throw new IllegalArgumentException("url names an H2 database on an in-memory file system (" + fileSystem
           + ":), whose data does not survive the process; use a file database, for example JdbcStorage.h2File(path)");
@@ -108,11 +110,15 @@ public final class H2Urls {
     return null;
   }
 
-  /** The database part of a server URL ({@code tcp://host:port/name} becomes {@code name}). */
+  /**
+   * The database part of a server URL: {@code tcp://host:port/name} becomes {@code name}, as does H2's form without
+   * the slashes, {@code tcp:host:port/name} (also {@code ssl:}).
+   */
   private static String withoutServer(String database) {
     String lower = database.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("tcp://") || lower.startsWith("ssl://")) {
-      int slash = database.indexOf('/', "tcp://".length());
+    if (lower.startsWith("tcp:") || lower.startsWith("ssl:")) {
+      int server = lower.startsWith("//", 4) ? 6 : 4;
+      int slash = database.indexOf('/', server);
       return slash < 0 ? "" : database.substring(slash + 1);
     }
     return database;
