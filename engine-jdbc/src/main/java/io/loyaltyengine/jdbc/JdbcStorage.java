@@ -159,14 +159,40 @@ public final class JdbcStorage implements Storage {
     return sql.dialect() == SqlDialect.POSTGRESQL ? POSTGRESQL_CAPABILITIES : CAPABILITIES;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>On H2 a caller's interrupt is held back while the unit of work runs and commits, and set again before the call
+   * returns: H2 closes the whole database, for every connection, when a thread writes to its file with its interrupt
+   * set.
+   */
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
     Objects.requireNonNull(work, "work");
     requireOpen();
+    if (sql.dialect() != SqlDialect.H2) {
+      return runInTransaction(work, null);
+    }
+    boolean[] interrupted = {Thread.interrupted()};
+    try {
+      return runInTransaction(work, interrupted);
+    } finally {
+      if (interrupted[0] | Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Runs {@code work} in a transaction; with {@code interrupted}, holds back an interrupt that comes meanwhile. */
+  private <T> T runInTransaction(TransactionWork<T> work, boolean[] interrupted) {
     boolean[] workDone = new boolean[1];
     HandleCallback<T, RuntimeException> callback = handle -> {
       T result = work.run(new JdbcTransaction(handle, sql));
       workDone[0] = true;
+      if (interrupted != null) {
+        // An interrupt that came while the work ran must not reach the commit's write either.
+        interrupted[0] |= Thread.interrupted();
+      }
       return result;
     };
     try {

@@ -631,6 +631,39 @@ abstract class JdbcStorageTestBase {
     }
   }
 
+  /**
+   * A caller whose thread is interrupted (a host cancelling a request with {@code Future.cancel(true)}) gets its
+   * unit of work committed and keeps its interrupt, and the store stays usable for everyone: H2 closes the whole
+   * database when a thread writes to its file with its interrupt set.
+   */
+  @Test
+  void anInterruptedCallerCommitsKeepsItsInterruptAndLeavesTheStoreUsable() throws Exception {
+    Tenant tenant = new Tenant(nextId(), "Acme", TenantType.BUSINESS, NOW);
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try {
+      Object[] got = caller.submit(() -> {
+        Thread.currentThread().interrupt();
+        Object outcome = "committed";
+        try {
+          storage.inTransaction(tx -> {
+            tx.tenants().insert(tenant);
+            return null;
+          });
+        } catch (RuntimeException e) {
+          outcome = e;
+        }
+        return new Object[] {outcome, Thread.interrupted()};
+      }).get(60, TimeUnit.SECONDS);
+      assertEquals("committed", got[0], () -> "the interrupted caller's unit of work failed: " + got[0]);
+      assertTrue((Boolean) got[1], "the caller keeps its interrupt");
+    } finally {
+      caller.shutdownNow();
+    }
+    assertEquals(Optional.of(tenant), storage.inTransaction(tx -> tx.tenants().find(tenant.id())));
+    Tenant next = tenant();
+    assertEquals(Optional.of(next), storage.inTransaction(tx -> tx.tenants().find(next.id())));
+  }
+
   @Test
   void closeIsIdempotentAndRefusesFurtherWork() {
     Storage other = fixture.openStorage();
