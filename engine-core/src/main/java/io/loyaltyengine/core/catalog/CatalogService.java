@@ -46,7 +46,9 @@ import java.util.Optional;
  * Two concurrent first uses of one key both find no earlier redemption; the second one's ledger entry or redemption
  * then violates a unique key (or, once the first has committed, its deduction finds the first one's ledger entry),
  * its unit of work rolls back (stock and points included), and a fresh unit of work answers as a retry would: the
- * first one's redemption, replayed.
+ * first one's redemption, replayed. If the first one took the last unit, the second one's stock update, which waited
+ * for it, finds none left: the key is then looked up again (READ COMMITTED sees the first one's redemption now), so
+ * it too gets the replay rather than OUT_OF_STOCK.
  *
  * <p>Thread-safe when its context is.
  */
@@ -150,6 +152,12 @@ public final class CatalogService implements Catalog {
       throw inactive();
     }
     if (!tx.catalog().takeStock(tenantId, catalogRewardId)) {
+      // The update waited for the reward's row lock: a concurrent first request with this key may have taken the
+      // last unit and committed meanwhile. Its redemption is visible now (READ COMMITTED): answer as a retry would.
+      Optional<Redemption> taken = replay(tx, p.id(), catalogRewardId, key);
+      if (taken.isPresent()) {
+        return taken.get();
+      }
       // The conditional update also refuses a reward deactivated since it was read: tell the caller which.
       boolean stillActive = tx.catalog().find(tenantId, catalogRewardId).map(CatalogReward::active).orElse(false);
       if (!stillActive) {

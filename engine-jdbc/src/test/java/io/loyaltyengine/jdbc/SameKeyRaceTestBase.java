@@ -1,0 +1,87 @@
+package io.loyaltyengine.jdbc;
+
+import static io.loyaltyengine.jdbc.GroupCommitTestBase.balance;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two requests with one idempotency key racing on one database, on one backend per subclass: the one that waits for
+ * the other's row lock answers as a retry would (the first one's result, replayed), whatever the first one left of
+ * the stock for it. A host transaction holds the first request uncommitted, so the second one waits for the lock
+ * with no timing assumed.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class SameKeyRaceTestBase {
+  private JdbcFixture fixture;
+  private final TestEngines engines = new TestEngines();
+
+  /** A fixture on a fresh, empty database that can join host transactions. */
+  abstract JdbcFixture createFixture();
+
+  @BeforeEach
+  final void open() {
+    fixture = createFixture();
+  }
+
+  @AfterEach
+  final void close() {
+    engines.close();
+    fixture.close();
+  }
+
+  @Test
+  void aRedemptionThatWaitedForTheSameRequestTakingTheLastUnitReplaysIt() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    scope.points().award(w.ref(0), PointsChange.of(50, "purchase"));
+    CatalogReward last = scope.catalog().create(NewCatalogReward.of(w.campaignId, "Last mug", 20, RewardType.CUSTOM)
+        .withStock(1));
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      Redemption first = scope.joining(host.transaction()).catalog().redeem(w.ref(0), last.id(), "order-9");
+      // The same request again: its key lookup cannot see the uncommitted redemption, so it waits for the reward's
+      // row lock, then finds the stock the first one took.
+      Future<Object> again = pool.submit(answer(() -> scope.catalog().redeem(w.ref(0), last.id(), "order-9")));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      host.commit();
+      Object got = again.get(60, TimeUnit.SECONDS);
+      assertTrue(got instanceof Redemption r && r.replayed(), "a replay of the first, not OUT_OF_STOCK: " + got);
+      assertEquals(first.id(), ((Redemption) got).id());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(0L, scope.catalog().get(last.id()).stock());
+    assertEquals(30, balance(scope, w.ref(0)));
+  }
+
+  /** The call's result, or what it threw. */
+  private static Callable<Object> answer(Callable<?> call) {
+    return () -> {
+      try {
+        return call.call();
+      } catch (RuntimeException e) {
+        return e;
+      }
+    };
+  }
+}
