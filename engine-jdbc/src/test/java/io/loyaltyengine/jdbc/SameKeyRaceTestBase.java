@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.GroupCommitTestBase.amounts;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.balance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,8 +12,10 @@ import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,8 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two requests with one idempotency key racing on one database, on one backend per subclass: the one that waits for
  * the other's row lock answers as a retry would (the first one's result, replayed), whatever the first one left of
- * the stock for it. A host transaction holds the first request uncommitted, so the second one waits for the lock
- * with no timing assumed.
+ * the balance or the stock for it. A host transaction holds the first request uncommitted, so the second one waits
+ * for the lock with no timing assumed.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -46,6 +49,32 @@ abstract class SameKeyRaceTestBase {
   final void close() {
     engines.close();
     fixture.close();
+  }
+
+  @Test
+  void aDeductionThatWaitedForTheSameRequestTakingTheBalanceBelowItsAmountReplaysIt() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    scope.points().award(w.ref(0), PointsChange.of(10, "purchase"));
+    PointsChange spend = PointsChange.of(8, "redemption").withIdempotencyKey("spend-1");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      PointsResult first = scope.joining(host.transaction()).points().deduct(w.ref(0), spend);
+      // The same request again: its key lookup cannot see the uncommitted entry, so it waits for the participant's
+      // row lock, then finds 2 points left for its 8.
+      Future<Object> again = pool.submit(answer(() -> scope.points().deduct(w.ref(0), spend)));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      host.commit();
+      Object got = again.get(60, TimeUnit.SECONDS);
+      assertTrue(got instanceof PointsResult r && r.replayed(), "a replay of the first, not INSUFFICIENT_POINTS: "
+          + got);
+      assertEquals(first.entry(), ((PointsResult) got).entry());
+      assertEquals(2, ((PointsResult) got).balance());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(List.of(-8L, 10L), amounts(scope, w.ref(0)));
   }
 
   @Test

@@ -59,7 +59,9 @@ import java.util.Set;
  * ({@link Transaction#appendPointsRows}), which PostgreSQL runs as one statement. So an award by id without a key
  * costs two statements and the commit. Two concurrent first attempts with one key both pass the lookup; the second
  * one's append violates the unique key, its transaction rolls back (balance included), and a fresh transaction
- * replays the winner's entry. Single calls that group commit puts in one batch run together as a chunk of
+ * replays the winner's entry. If the winner left a balance the second one's bound refuses (an overdraft), the
+ * second one's update, which waited for the winner's row lock, looks the key up again and replays the winner's entry
+ * too. Single calls that group commit puts in one batch run together as a chunk of
  * {@link #applyAll} does ({@code Single}).
  *
  * <p>Thread-safe when its context is.
@@ -409,7 +411,20 @@ public final class PointsService implements Points {
   private PointsResult write(Transaction tx, long participantId, LedgerEntryKind kind, PointsChange change,
       Writes writes) {
     long tenantId = context.tenantId();
-    LockedParticipant after = writes.change(tx, participantId, kind, change.amount());
+    LockedParticipant after;
+    try {
+      after = writes.change(tx, participantId, kind, change.amount());
+    } catch (LoyaltyException refused) {
+      if (change.idempotencyKey() == null || refused.code() == ErrorCode.NOT_FOUND) {
+        throw refused;
+      }
+      // The conditional update waited for the participant's row lock: a concurrent first request with this key may
+      // have committed meanwhile and left a balance this one's bound refuses. Its entry is visible now (READ
+      // COMMITTED): answer as a retry would. (A capped deduction never gets here: it takes what the lock shows.)
+      PointsOperation.Kind operation = kind == LedgerEntryKind.AWARD ? PointsOperation.Kind.AWARD
+          : PointsOperation.Kind.DEDUCT;
+      return replay(tx, participantId, operation, change, writes).orElseThrow(() -> refused);
+    }
     Participant p = after.participant();
     // The id is taken after the row lock, so one participant's entries are numbered in the order they apply.
     LedgerEntry entry = new LedgerEntry(context.ids().nextId(), tenantId, p.campaignId(), p.id(), kind,
