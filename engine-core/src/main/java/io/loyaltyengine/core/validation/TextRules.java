@@ -17,6 +17,8 @@ public final class TextRules {
 
   /**
    * A required text: not null, not blank, stripped of surrounding whitespace, at most {@code maxLength} code points.
+   * Blank means made only of whitespace or space separators: a text of no-break spaces ({@code U+00A0},
+   * {@code U+202F}) is blank too, though {@link String#strip} keeps them.
    *
    * @return the stripped text
    */
@@ -25,7 +27,7 @@ public final class TextRules {
       throw LoyaltyException.validation(field, field + " is required");
     }
     String stripped = value.strip();
-    if (stripped.isEmpty()) {
+    if (isBlank(stripped)) {
       throw LoyaltyException.validation(field, field + " must not be blank");
     }
     checkCharacters(field, stripped);
@@ -51,6 +53,17 @@ public final class TextRules {
       return value;
     }
     return required(field, value, maxLength);
+  }
+
+  private static boolean isBlank(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      // Every space separator and whitespace character is in the BMP, so chars suffice.
+      if (!Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Rejects text longer than {@code maxLength} code points. */
