@@ -822,6 +822,33 @@ abstract class GroupCommitTestBase {
     assertEquals(List.of(5L), amounts(scope, w.ref(1)));
   }
 
+  @Test
+  void aBulkChunkReplayingAnEntryOfItsOwnSharedTransactionWhoseCommitOutcomeIsUnknownIsNotToldItSucceeded()
+      throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    e.probe().failAfterNextSharedCommit(() -> new CommitOutcomeUnknownException("injected: commit answer lost", null));
+    // The recorded action sends the batch behind savepoints; the chunk then changes nothing: it replays the entry
+    // the first award wrote in the same transaction, and is refused an overdraft.
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase").withIdempotencyKey("order-1")),
+        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())),
+        () -> scope.points().applyAll(List.of(
+            PointsOperation.award(w.ref(0), PointsChange.of(10, "purchase").withIdempotencyKey("order-1")),
+            PointsOperation.deduct(w.ref(1), PointsChange.of(1_000, "redemption"))))));
+
+    assertTrue(e.probe().transactions().contains(new GroupCommitProbe.Tx(2, 1, 0, true)),
+        "the batch ran behind savepoints and committed: " + e.probe().transactions());
+    assertOutcomeUnknown(got.get(1), "the award");
+    @SuppressWarnings("unchecked")
+    List<PointsOutcome> outcomes = (List<PointsOutcome>) got.get(3);
+    assertOutcomeUnknown(outcomes.get(0).error(), "a replay of an entry whose commit is unknown");
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", outcomes.get(1).error(), "a refusal is known");
+    assertEquals(List.of(10L), amounts(scope, w.ref(0)), "applied once, not run again");
+  }
+
   /** A STORAGE_UNAVAILABLE that says the change may have been made. */
   private static void assertOutcomeUnknown(Object got, String what) {
     assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got, what);

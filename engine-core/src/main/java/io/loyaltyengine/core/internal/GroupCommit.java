@@ -55,7 +55,8 @@ import java.util.function.Function;
  *   refusal runs again behind savepoints, or, on a store that commits in parallel, each unit alone.</li>
  *   <li>A commit whose outcome is unknown ({@link CommitOutcomeUnknownException}: it may have committed) is never
  *   run again: each unit of the batch gets that failure, but for a unit already known to have failed (refused, or
- *   rolled back to its savepoint), which gets its own.</li>
+ *   rolled back to its savepoint), which gets its own. A unit that changed nothing is not known to have succeeded:
+ *   it may have replayed what an earlier unit of the same transaction wrote.</li>
  * </ul>
  *
  * <p>Thread-safe.
@@ -210,9 +211,12 @@ final class GroupCommit {
       });
     } catch (CommitOutcomeUnknownException unknown) {
       // The batch may have committed: running it again could make every change twice. A unit rolled back to its
-      // savepoint is known to have changed nothing, and keeps its own failure.
+      // savepoint is known to have changed nothing, and keeps its own failure; not one that changed nothing
+      // (NothingToCommit) but may have replayed what an earlier unit of this transaction wrote: its caller keeps
+      // what it knows (its refusals) and is told the rest may have been made.
       for (int i = 0; i < failures.length; i++) {
-        complete(batch.get(i), null, failures[i] != null ? failures[i] : unknown);
+        RuntimeException failure = failures[i];
+        complete(batch.get(i), null, failure != null && !(failure instanceof NothingToCommit) ? failure : unknown);
       }
       return;
     } catch (RuntimeException | Error sharedFailure) {

@@ -22,7 +22,7 @@ public final class NothingToCommit extends RuntimeException {
 
   /** What the unit of work returns. */
   @SuppressWarnings("unchecked")
-  <T> T result() {
+  public <T> T result() {
     return (T) result;
   }
 }

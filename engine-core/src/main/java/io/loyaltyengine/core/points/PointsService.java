@@ -167,7 +167,15 @@ public final class PointsService implements Points {
       // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
       // time as a combined batch taking them in another order (H2 has no deadlock detection and would wait out its
       // lock timeout). On PostgreSQL, which finds deadlocks, it runs at once, alone.
-      Object[] results = context.transactions().runCombinedRaw(tx -> attempted[0] = applyTogether(tx, chunk));
+      Object[] results = context.transactions().runCombinedRaw(tx -> {
+        try {
+          return attempted[0] = applyTogether(tx, chunk);
+        } catch (NothingToCommit e) {
+          // Its refusals stay known should the shared transaction it ran in end with an unknown outcome.
+          attempted[0] = e.result();
+          throw e;
+        }
+      });
       for (int i = 0; i < results.length; i++) {
         outcomes[chunk.get(i).index()] = results[i] instanceof CombinableWork.Refused refused
             ? PointsOutcome.failed(refused.error())
