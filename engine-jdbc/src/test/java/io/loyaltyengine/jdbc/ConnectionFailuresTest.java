@@ -49,6 +49,8 @@ class ConnectionFailuresTest {
   private final AtomicReference<SQLException> afterNextCommit = new AtomicReference<>();
   /** What the next rollback to a savepoint throws instead of rolling back (null: nothing). */
   private final AtomicReference<SQLException> nextSavepointRollback = new AtomicReference<>();
+  /** What the next release of a savepoint throws instead of releasing it (null: nothing). */
+  private final AtomicReference<SQLException> nextSavepointRelease = new AtomicReference<>();
 
   @BeforeEach
   void open() {
@@ -120,6 +122,30 @@ class ConnectionFailuresTest {
     assertEquals(0, countTenants(), "neither the nested write nor the one before it committed");
   }
 
+  @Test
+  void aReleaseOfASavepointThatFailsRollsTheWholeTransactionBackAsTransient() {
+    // The nested work succeeded and its writes stay in the transaction: reported as the nested work's own failure,
+    // a caller (a unit of a shared batch) would be told it failed while the transaction commits its writes.
+    Tenant kept = tenant();
+    Tenant nestedOne = tenant();
+    nextSavepointRelease.set(new SQLException("savepoint release refused", "3B001"));
+    TransientStorageException e = assertThrows(TransientStorageException.class, () -> storage.inTransaction(tx -> {
+      tx.tenants().insert(kept);
+      try {
+        return tx.nested(inner -> {
+          inner.tenants().insert(nestedOne);
+          return null;
+        });
+      } catch (TransientStorageException unusable) {
+        throw unusable;
+      } catch (StorageException nestedFailure) {
+        return null;   // as a shared batch does with a unit's own failure: the others go on and commit
+      }
+    }));
+    assertTrue(e.getMessage().contains("the transaction is unusable"), e.getMessage());
+    assertEquals(0, countTenants(), "neither the nested write nor the one before it committed");
+  }
+
   private static Tenant tenant() {
     return new Tenant(IDS.incrementAndGet(), "Acme", TenantType.BUSINESS, Instant.parse("2025-01-01T00:00:00Z"));
   }
@@ -143,7 +169,8 @@ class ConnectionFailuresTest {
 
   /**
    * {@code dataSource}, whose connections' commit commits, then throws what {@link #afterNextCommit} holds, and whose
-   * rollback to a savepoint throws what {@link #nextSavepointRollback} holds instead.
+   * rollback to a savepoint and release of a savepoint throw what {@link #nextSavepointRollback} and
+   * {@link #nextSavepointRelease} hold instead.
    */
   private DataSource losingCommitAnswers(DataSource dataSource) {
     return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
@@ -158,6 +185,12 @@ class ConnectionFailuresTest {
         (proxy, method, args) -> {
           if (method.getName().equals("rollback") && args != null && args.length == 1) {
             SQLException failed = nextSavepointRollback.getAndSet(null);
+            if (failed != null) {
+              throw failed;
+            }
+          }
+          if (method.getName().equals("releaseSavepoint")) {
+            SQLException failed = nextSavepointRelease.getAndSet(null);
             if (failed != null) {
               throw failed;
             }

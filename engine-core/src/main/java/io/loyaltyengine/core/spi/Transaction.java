@@ -57,8 +57,9 @@ public interface Transaction {
    *
    * <p>{@code work} is given this transaction (the caller's view of it, decorators included).
    *
-   * @throws TransientStorageException if the savepoint could not be set or rolled back to: the transaction is then
-   *     unusable (the work's writes may still be in it), must not commit, and the whole unit of work is to run again
+   * @throws TransientStorageException if the savepoint could not be set, released or rolled back to: the
+   *     transaction is then unusable (the work's writes may still be in it), must not commit, and the whole unit of
+   *     work is to run again
    */
   <T> T nested(TransactionWork<T> work);
 

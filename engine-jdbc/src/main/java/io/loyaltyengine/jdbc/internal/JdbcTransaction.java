@@ -187,7 +187,8 @@ public final class JdbcTransaction implements Transaction {
     try {
       connection.releaseSavepoint(savepoint);
     } catch (SQLException e) {
-      throw SqlErrors.translate("release savepoint", e);
+      // Not the work's failure: its writes stay in the transaction, which must then not commit.
+      throw unusable("release savepoint", e);
     }
     return result;
   }
