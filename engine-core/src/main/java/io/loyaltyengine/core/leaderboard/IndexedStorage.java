@@ -35,6 +35,10 @@ import java.util.Set;
  * cannot tell whether or when the host commits, so the index learns of them by catching up, like writes of other
  * engine instances.
  *
+ * <p>A unit of work that creates a participant holds a ticket of the indexes ({@link LeaderboardIndexes#hold}) from
+ * the end of its work, before its commit, until its writes are applied: the participant may be deleted, and its
+ * removal applied, before then, and the ticket makes the indexes keep a tombstone that refuses the late creation.
+ *
  * <p>Watching every feature's unit of work here, rather than in each service, means a write made deep inside another
  * feature (an action counted by a referral, points given by a reward's approval) reaches the index as surely as a
  * direct call.
@@ -59,11 +63,33 @@ public final class IndexedStorage implements Storage {
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
     List<BoardWrite> writes = new ArrayList<>();
-    T result = storage.inTransaction(tx -> work.run(new Watched(tx, writes)));
-    if (!writes.isEmpty()) {
-      indexes.applyCommitted(writes);
+    long[] ticket = {0};
+    try {
+      T result = storage.inTransaction(tx -> {
+        T done = work.run(new Watched(tx, writes));
+        if (ticket[0] == 0 && createsParticipant(writes)) {
+          ticket[0] = indexes.hold(); // before the commit: see the class description
+        }
+        return done;
+      });
+      if (!writes.isEmpty()) {
+        indexes.applyCommitted(writes);
+      }
+      return result;
+    } finally {
+      if (ticket[0] != 0) {
+        indexes.release(ticket[0]);
+      }
     }
-    return result;
+  }
+
+  private static boolean createsParticipant(List<BoardWrite> writes) {
+    for (BoardWrite write : writes) {
+      if (write instanceof Created) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -23,10 +23,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongPredicate;
 
 /**
  * The leaderboard indexes of one engine: per campaign a {@link Roster} of its participants and, per board (metric
@@ -38,8 +41,7 @@ import java.util.function.Function;
  * by a scan of its own ({@link LeaderboardPort#scan}), raising only scores above 0. A board is registered before
  * its scan starts, so this engine's writes that commit during the scan are applied to it too; raising keeps the
  * larger score, so the order does not matter. A removal does not commute with the scan: the scan reads a snapshot
- * that may predate the deletion and hand the participant over after it left the index, so the participants removed
- * while a scan runs are removed again once it has ended.
+ * that may predate the deletion and hand the participant over after it left the index (see "Removals" below).
  *
  * <h2>Months</h2>
  * The board of month {@code m} counts members created before {@code m} ended in the campaign's zone. While
@@ -54,6 +56,26 @@ import java.util.function.Function;
  * its counters are read (one primary-key read per marked counter) before the next read of the campaign's boards;
  * INDEX reads therefore see this engine's own writes at once. Writes of units of work that joined a host's
  * transaction are left to the catch-up below, because the engine does not see the host commit.
+ *
+ * <h2>Removals</h2>
+ * Units of work apply their writes after they commit, on their own threads, in no set order: an enrolment that
+ * committed before the participant's deletion may apply its writes after the deletion applied its removal. A board
+ * scan and a catch-up, likewise, read storage as it was when they read it, and may hand over a participant deleted
+ * since. Raising is harmless (a board ignores a participant the roster does not hold), but adding to the roster
+ * would bring the participant back, with its score, until the index is rebuilt. So the work that may do so holds a
+ * <em>ticket</em> ({@link #hold}) from before its view of storage is fixed until it has applied what it read: an
+ * enrolling unit of work from before its commit until its writes are applied, a scan and a catch-up from before
+ * their transaction until they end. A removal applied while a ticket is held leaves a <em>tombstone</em> of the
+ * participant (ids are never reused), which the campaign's roster consults under its lock when it adds a member
+ * (for this engine's creations, scans and catch-ups alike; a campaign index built later too), so the participant is
+ * refused however the two interleave. A tombstone is dropped as soon as every ticket issued before it has been
+ * released: work whose ticket came later fixed its view after the deletion committed, so it cannot see the
+ * participant (and a unit of work cannot enrol a participant that was deleted before it committed). The rule uses
+ * no clock, so it holds for any delay, a clock that stands still included. Memory: a tombstone lives only while
+ * work that took its ticket before the removal is still running (an enrolment between its commit and its index
+ * update, a scan, a catch-up); a removal applied while no ticket is held leaves none. Adding a member costs a map's
+ * emptiness check when there are no tombstones and one hash lookup when there are; raising a score costs nothing
+ * more (a participant the roster refused is not on any board).
  *
  * <h2>Catching up: the staleness bound</h2>
  * Catching up is lazy: a read of a campaign's boards first reads what changed in storage since the last catch-up
@@ -94,6 +116,15 @@ public final class LeaderboardIndexes {
   private final LeaderboardSettings settings;
   private final long refreshMillis;
   private final ConcurrentHashMap<Key, CampaignIndex> campaigns = new ConcurrentHashMap<>();
+  /** The last ticket issued (see "Removals" in the class description); tickets start at 1. */
+  private final AtomicLong lastTicket = new AtomicLong();
+  /** The tickets held. */
+  private final ConcurrentSkipListSet<Long> held = new ConcurrentSkipListSet<>();
+  /**
+   * The participants removed while tickets were held, each with the last ticket issued when it was removed; written
+   * (and pruned) under their own monitor, read without it.
+   */
+  private final ConcurrentHashMap<Tombstone, Long> tombstones = new ConcurrentHashMap<>();
 
   /**
    * Creates the engine's indexes.
@@ -121,7 +152,9 @@ public final class LeaderboardIndexes {
       CampaignIndex index = campaigns.get(key);
       if (index == null) {
         Campaign campaign = transactions.run(tx -> CampaignService.require(tx, tenantId, campaignId));
-        index = campaigns.computeIfAbsent(key, k -> new CampaignIndex(tenantId, campaignId, campaign.timeZone()));
+        LongPredicate removed = participantId -> isRemoved(tenantId, campaignId, participantId);
+        index = campaigns.computeIfAbsent(key, k -> new CampaignIndex(tenantId, campaignId, campaign.timeZone(),
+            removed));
       }
       index.touch();
       if (!index.built) {
@@ -172,11 +205,38 @@ public final class LeaderboardIndexes {
     return board.index;
   }
 
+  /**
+   * Takes a ticket, for work that may add participants to rosters from a view of storage fixed after this call, or
+   * from a unit of work that commits after it (see "Removals" in the class description). The caller releases it
+   * once it has applied what it read or wrote, also when it fails.
+   *
+   * @return the ticket, to {@link #release}
+   */
+  long hold() {
+    long ticket = lastTicket.incrementAndGet();
+    held.add(ticket);
+    return ticket;
+  }
+
+  /** Releases a ticket of {@link #hold}, dropping the tombstones only it, or older tickets, still needed. */
+  void release(long ticket) {
+    held.remove(ticket);
+    if (!tombstones.isEmpty()) {
+      synchronized (tombstones) {
+        pruneTombstones();
+      }
+    }
+  }
+
   /** Applies the board writes of a unit of work of this engine that committed (see the class description). */
   void applyCommitted(List<IndexedStorage.BoardWrite> writes) {
     for (IndexedStorage.BoardWrite write : writes) {
       CampaignIndex index = campaigns.get(new Key(write.tenantId(), write.campaignId()));
       if (index == null) {
+        if (write instanceof IndexedStorage.Removed r) {
+          // An index built from now on must refuse the participant too, if older writes are still on their way.
+          remember(r.tenantId(), r.campaignId(), r.participantId());
+        }
         continue;
       }
       try {
@@ -201,13 +261,10 @@ public final class LeaderboardIndexes {
     }
   }
 
-  private static void remove(CampaignIndex index, long participantId) {
-    // Noted before it leaves: a scan that hands the participant over after this removal puts it back, and is
-    // followed by a second removal of what was noted here (see fill).
-    Set<Long> scanning = index.removedDuringScan;
-    if (scanning != null) {
-      scanning.add(participantId);
-    }
+  private void remove(CampaignIndex index, long participantId) {
+    // Remembered before it leaves the roster: an add the roster takes after this removal finds the tombstone (the
+    // roster asks under its lock), and one it took before is undone by the removal below.
+    remember(index.tenantId, index.campaignId, participantId);
     // Out of the roster first: a raise that lands after that is ignored by a board where the participant has no
     // score, and one that lands before forget is dropped by it. The other order would let a raise between the two
     // leave a score on a board for a participant no longer in the roster.
@@ -215,6 +272,37 @@ public final class LeaderboardIndexes {
     for (Board board : index.boards.values()) {
       board.index.forget(participantId);
     }
+  }
+
+  /**
+   * Leaves a tombstone of a participant removed from a campaign's boards, if a ticket is held: work holding it may
+   * still hand the participant over from an older view of storage. Work that takes its ticket after this sees the
+   * deletion, which has committed, so without a ticket held nothing is kept.
+   */
+  private void remember(long tenantId, long campaignId, long participantId) {
+    if (held.isEmpty()) {
+      return;
+    }
+    synchronized (tombstones) {
+      // Under the monitor, so that a release pruning at the same time cannot drop it on a stale view of the tickets.
+      tombstones.put(new Tombstone(tenantId, campaignId, participantId), lastTicket.get());
+      pruneTombstones();
+    }
+  }
+
+  /** Whether a participant has a tombstone: one map lookup, none while there are no tombstones. */
+  boolean isRemoved(long tenantId, long campaignId, long participantId) {
+    return !tombstones.isEmpty() && tombstones.containsKey(new Tombstone(tenantId, campaignId, participantId));
+  }
+
+  /**
+   * Drops the tombstones no held ticket needs: those whose last ticket issued is older than every ticket held. A
+   * ticket still held that was issued before the tombstone (at most its value) belongs to work that may hand the
+   * participant over. Under the tombstones' monitor.
+   */
+  private void pruneTombstones() {
+    Long oldest = held.ceiling(Long.MIN_VALUE);
+    tombstones.values().removeIf(lastIssued -> oldest == null || lastIssued < oldest);
   }
 
   private void build(CampaignIndex index) {
@@ -232,13 +320,15 @@ public final class LeaderboardIndexes {
     evictBeyondBound(index);
   }
 
-  /** Makes a board, registers it and fills it from storage; under the campaign's lock. */
+  /**
+   * Makes a board, registers it and fills it from storage; under the campaign's lock. The scan holds a ticket: its
+   * snapshot may predate a deletion applied while it runs, and the roster refuses what it hands over of that.
+   */
   private Board fill(CampaignIndex index, BoardKey key) {
     Instant end = key.month == 0 ? null : Months.end(key.month, index.zone);
     Board board = new Board(new BoardIndex(index.roster, end == null ? Long.MAX_VALUE : Months.micros(end)));
     index.boards.put(key, board);
-    Set<Long> removed = ConcurrentHashMap.newKeySet();
-    index.removedDuringScan = removed;
+    long ticket = hold();
     try {
       transactions.run(tx -> {
         tx.leaderboards().scan(index.tenantId, index.campaignId, key.metric, key.month, end,
@@ -254,12 +344,7 @@ public final class LeaderboardIndexes {
       index.boards.remove(key, board);
       throw e;
     } finally {
-      index.removedDuringScan = null;
-      // A removal applied while the scan ran may have been undone by it (the scan's snapshot can predate the
-      // deletion); a scan that failed half way may have put the participant back in the shared roster too.
-      for (long participantId : removed) {
-        remove(index, participantId);
-      }
+      release(ticket);
     }
     board.ready = true;
     return board;
@@ -287,33 +372,41 @@ public final class LeaderboardIndexes {
           .toList()));
       long tenantId = index.tenantId;
       long campaignId = index.campaignId;
-      boolean caughtUp = transactions.run(tx -> {
-        LeaderboardPort port = tx.leaderboards();
-        // Created first and removed last: a participant deleted meanwhile is read as removed after it was added.
-        // Each page is applied as it is read: a row applied twice (a retried transaction, a page boundary) changes
-        // nothing, and a catch-up that gives up is followed by a rebuild.
-        if (!readSince(since, now, (from, limit) -> port.createdSince(tenantId, campaignId, from, limit),
-            BoardScore::createdAt, c -> index.roster.add(c.participantId(), Months.micros(c.createdAt())))) {
-          return false;
-        }
-        if (!readSince(since, now, (from, limit) -> port.changedSince(tenantId, campaignId, months, from, limit),
-            ScoreChange::changedAt, c -> {
-              Board board = index.boards.get(new BoardKey(c.metric(), c.month()));
-              if (board != null) {
-                board.index.raise(c.participantId(), c.score());
-              }
-            })) {
-          return false;
-        }
-        List<Long> removed = port.removedSince(tenantId, campaignId, since, CATCH_UP_LIMIT);
-        if (removed.size() >= CATCH_UP_LIMIT) {
-          return false;
-        }
-        for (long participantId : removed) {
-          remove(index, participantId);
-        }
-        return true;
-      });
+      // Held while it reads and applies: a participant created since and deleted (by this engine) while it runs
+      // may be among the new members it read.
+      long ticket = hold();
+      boolean caughtUp;
+      try {
+        caughtUp = transactions.run(tx -> {
+          LeaderboardPort port = tx.leaderboards();
+          // Created first and removed last: a participant deleted meanwhile is read as removed after it was added.
+          // Each page is applied as it is read: a row applied twice (a retried transaction, a page boundary) changes
+          // nothing, and a catch-up that gives up is followed by a rebuild.
+          if (!readSince(since, now, (from, limit) -> port.createdSince(tenantId, campaignId, from, limit),
+              BoardScore::createdAt, c -> index.roster.add(c.participantId(), Months.micros(c.createdAt())))) {
+            return false;
+          }
+          if (!readSince(since, now, (from, limit) -> port.changedSince(tenantId, campaignId, months, from, limit),
+              ScoreChange::changedAt, c -> {
+                Board board = index.boards.get(new BoardKey(c.metric(), c.month()));
+                if (board != null) {
+                  board.index.raise(c.participantId(), c.score());
+                }
+              })) {
+            return false;
+          }
+          List<Long> removed = port.removedSince(tenantId, campaignId, since, CATCH_UP_LIMIT);
+          if (removed.size() >= CATCH_UP_LIMIT) {
+            return false;
+          }
+          for (long participantId : removed) {
+            remove(index, participantId);
+          }
+          return true;
+        });
+      } finally {
+        release(ticket);
+      }
       if (!caughtUp) {
         return false;
       }
@@ -428,6 +521,10 @@ public final class LeaderboardIndexes {
   private record Marked(long participantId, int month) {
   }
 
+  /** A participant removed from its campaign's boards while tickets were held. */
+  private record Tombstone(long tenantId, long campaignId, long participantId) {
+  }
+
   private record MonthSpan(int key, long startMillis, long endMillis) {
   }
 
@@ -449,16 +546,11 @@ public final class LeaderboardIndexes {
     final long tenantId;
     final long campaignId;
     final ZoneId zone;
-    final Roster roster = new Roster();
+    final Roster roster;
     private final ConcurrentHashMap<BoardKey, Board> boards = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Marked> marked = new ConcurrentLinkedQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean built;
-    /**
-     * The participants removed while a board's scan runs (null when none runs; scans run one at a time, under
-     * {@link #lock}), so that the scan's end removes them again.
-     */
-    private volatile Set<Long> removedDuringScan;
     private volatile Instant lastCatchUp;
     /** {@link #lastCatchUp} in epoch millis, for the freshness check of every read. */
     private volatile long lastCatchUpMillis;
@@ -466,10 +558,12 @@ public final class LeaderboardIndexes {
     /** The month the last read fell in, kept until the clock leaves it (months are read on every board read). */
     private volatile MonthSpan month;
 
-    CampaignIndex(long tenantId, long campaignId, ZoneId zone) {
+    /** An empty index whose roster refuses the participants {@code removed} accepts (their tombstones). */
+    CampaignIndex(long tenantId, long campaignId, ZoneId zone, LongPredicate removed) {
       this.tenantId = tenantId;
       this.campaignId = campaignId;
       this.zone = zone;
+      this.roster = new Roster(removed);
     }
 
     /**

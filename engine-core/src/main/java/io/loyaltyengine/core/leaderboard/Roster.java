@@ -12,19 +12,35 @@ import java.util.function.LongPredicate;
  * usually arrive in increasing order, which leaves full leaves: about 16 + 16 bytes per member (measured in
  * {@code BoardIndexMemoryTest}).
  *
+ * <p>A roster may refuse participants known to be deleted ({@link #Roster(LongPredicate)}): the index is fed from
+ * views of storage that can be older than a deletion it has already applied (a unit of work's writes applied after
+ * a later one's, a scan's snapshot), and a participant that left must not come back from one of them.
+ *
  * <p>Thread-safe: readers share a read lock and do not block each other; writers are serialized.
  */
 public final class Roster {
   private final StampedLock lock = new StampedLock();
   private final PairTree byId = new PairTree();
   private final PairTree byCreation = new PairTree();
+  private final LongPredicate removed;
 
   /** An empty roster. */
   public Roster() {
+    this(participantId -> false);
   }
 
   /**
-   * Adds a member. Idempotent: a member already present keeps its first creation time.
+   * An empty roster that refuses to add the participants {@code removed} accepts. It is asked under the roster's
+   * write lock, so a participant marked removed before {@link #remove} is called for it is either refused or removed
+   * by that call, never left in.
+   */
+  Roster(LongPredicate removed) {
+    this.removed = removed;
+  }
+
+  /**
+   * Adds a member. Idempotent: a member already present keeps its first creation time. Nothing happens for a
+   * participant the roster refuses (see {@link #Roster(LongPredicate)}).
    *
    * @param participantId the participant
    * @param createdAtMicros when it was created, in epoch microseconds
@@ -32,6 +48,9 @@ public final class Roster {
   public void add(long participantId, long createdAtMicros) {
     long stamp = lock.writeLock();
     try {
+      if (removed.test(participantId)) {
+        return;
+      }
       PairTree.Cursor at = byId.ceiling(participantId, Long.MIN_VALUE);
       if (!at.valid() || at.a() != participantId) {
         byId.insert(participantId, createdAtMicros);
