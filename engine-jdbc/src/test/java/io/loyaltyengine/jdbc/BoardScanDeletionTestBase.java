@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
-import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
@@ -14,8 +13,6 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.Storage;
-import io.loyaltyengine.core.spi.StorageCapability;
-import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
@@ -30,11 +27,8 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -65,7 +59,7 @@ abstract class BoardScanDeletionTestBase {
   void open() {
     fixture = createFixture();
     engine = LoyaltyEngine.builder()
-        .storage(new PausingStorage((Storage) fixture.openStorage()))
+        .storage(pausingScans((Storage) fixture.openStorage()))
         .clock(SettableClock.at(Instant.parse("2025-06-15T12:00:00Z")))
         .events(EventSettings.builder().manualDispatch().build())
         .build();
@@ -132,59 +126,26 @@ abstract class BoardScanDeletionTestBase {
   }
 
   /** A storage whose next board scan, once asked to, pauses before its first member until the test resumes it. */
-  private final class PausingStorage implements Storage {
-    private final Storage delegate;
-
-    PausingStorage(Storage delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public Set<StorageCapability> capabilities() {
-      return delegate.capabilities();
-    }
-
-    @Override
-    public <T> T inTransaction(TransactionWork<T> work) {
-      return delegate.inTransaction(tx -> work.run(new ForwardingTransaction(tx) {
-        @Override
-        public LeaderboardPort leaderboards() {
-          return pausing(tx.leaderboards());
-        }
-      }));
-    }
-
-    @Override
-    public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
-      return delegate.inHostTransaction(host, work);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
-
-    private LeaderboardPort pausing(LeaderboardPort port) {
-      return (LeaderboardPort) Proxy.newProxyInstance(LeaderboardPort.class.getClassLoader(),
-          new Class<?>[] {LeaderboardPort.class}, (proxy, method, args) -> {
-            if (method.getName().equals("scan") && pauseNextScan) {
-              pauseNextScan = false;
-              LeaderboardPort.ScoreSink sink = (LeaderboardPort.ScoreSink) args[5];
-              boolean[] first = {true};
-              args[5] = (LeaderboardPort.ScoreSink) (participantId, score, createdAt) -> {
-                if (first[0]) {
-                  first[0] = false;
-                  awaitResume();
-                }
-                sink.accept(participantId, score, createdAt);
-              };
-            }
-            try {
-              return method.invoke(port, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
-    }
+  private Storage pausingScans(Storage delegate) {
+    return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
+      @Override
+      public LeaderboardPort leaderboards() {
+        return InterceptingStorage.intercept(LeaderboardPort.class, tx.leaderboards(), (method, args, port) -> {
+          if (method.getName().equals("scan") && pauseNextScan) {
+            pauseNextScan = false;
+            LeaderboardPort.ScoreSink sink = (LeaderboardPort.ScoreSink) args[5];
+            boolean[] first = {true};
+            args[5] = (LeaderboardPort.ScoreSink) (participantId, score, createdAt) -> {
+              if (first[0]) {
+                first[0] = false;
+                awaitResume();
+              }
+              sink.accept(participantId, score, createdAt);
+            };
+          }
+          return InterceptingStorage.invoke(method, port, args);
+        });
+      }
+    });
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
-import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
@@ -16,8 +15,6 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.Storage;
-import io.loyaltyengine.core.spi.StorageCapability;
-import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
@@ -28,15 +25,12 @@ import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -69,7 +63,7 @@ abstract class DeletionRaceTestBase {
   void open() {
     fixture = createFixture();
     engine = LoyaltyEngine.builder()
-        .storage(new PausingStorage((Storage) fixture.openStorage()))
+        .storage(pausingReads((Storage) fixture.openStorage()))
         .events(EventSettings.builder().manualDispatch().build())
         .build();
   }
@@ -170,56 +164,22 @@ abstract class DeletionRaceTestBase {
   }
 
   /** A storage whose participant reads pause the chosen thread once, after the read, until the test resumes it. */
-  private final class PausingStorage implements Storage {
-    private final Storage delegate;
-
-    PausingStorage(Storage delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public Set<StorageCapability> capabilities() {
-      return delegate.capabilities();
-    }
-
-    @Override
-    public <T> T inTransaction(TransactionWork<T> work) {
-      return delegate.inTransaction(tx -> work.run(new ForwardingTransaction(tx) {
-        @Override
-        public ParticipantPort participants() {
-          return pausing(tx.participants());
-        }
-      }));
-    }
-
-    @Override
-    public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
-      return delegate.inHostTransaction(host, work);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
-
-    private ParticipantPort pausing(ParticipantPort port) {
-      return (ParticipantPort) Proxy.newProxyInstance(ParticipantPort.class.getClassLoader(),
-          new Class<?>[] {ParticipantPort.class}, (proxy, method, args) -> {
-            Object result;
-            try {
-              result = method.invoke(port, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
+  private Storage pausingReads(Storage delegate) {
+    return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
+      @Override
+      public ParticipantPort participants() {
+        return InterceptingStorage.intercept(ParticipantPort.class, tx.participants(), (method, args, port) -> {
+          Object result = InterceptingStorage.invoke(method, port, args);
+          if (method.getName().startsWith("find") && Thread.currentThread() == pauseAfterRead) {
+            pauseAfterRead = null;
+            read.countDown();
+            if (!resume.await(30, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("the test did not resume the paused read");
             }
-            if (method.getName().startsWith("find") && Thread.currentThread() == pauseAfterRead) {
-              pauseAfterRead = null;
-              read.countDown();
-              if (!resume.await(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the test did not resume the paused read");
-              }
-            }
-            return result;
-          });
-    }
+          }
+          return result;
+        });
+      }
+    });
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
-import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
@@ -15,7 +14,6 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.Storage;
-import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.leaderboard.BoardEntry;
@@ -33,11 +31,8 @@ import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,6 +55,8 @@ abstract class LeaderboardLateApplicationTestBase {
   private LoyaltyEngine engine;
   /** Whether the next unit of work that enrols a participant pauses after its commit. */
   private volatile boolean pauseNextEnrolment;
+  /** Whether the calling thread's last unit of work enrolled a participant. */
+  private final ThreadLocal<Boolean> enrolled = ThreadLocal.withInitial(() -> false);
   private final CountDownLatch committed = new CountDownLatch(1);
   private final CountDownLatch resume = new CountDownLatch(1);
   private TenantScope shop;
@@ -72,7 +69,7 @@ abstract class LeaderboardLateApplicationTestBase {
   void open() {
     fixture = createFixture();
     engine = LoyaltyEngine.builder()
-        .storage(new PausingStorage(fixture.openStorage()))
+        .storage(pausingEnrolments(fixture.openStorage()))
         .clock(SettableClock.at(Instant.parse("2025-06-15T12:00:00Z")))
         .events(EventSettings.builder().manualDispatch().build())
         .build();
@@ -182,61 +179,31 @@ abstract class LeaderboardLateApplicationTestBase {
    * A storage whose next unit of work that enrols a participant, once asked to, pauses after it committed (before the
    * engine applies its board writes to the index) until the test resumes it.
    */
-  private final class PausingStorage implements Storage {
-    private final Storage delegate;
-
-    PausingStorage(Storage delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public Set<StorageCapability> capabilities() {
-      return delegate.capabilities();
-    }
-
-    @Override
-    public <T> T inTransaction(TransactionWork<T> work) {
-      boolean[] enrolled = {false};
-      T result = delegate.inTransaction(tx -> {
-        enrolled[0] = false; // a retried transaction starts over
-        return work.run(new ForwardingTransaction(tx) {
-          @Override
-          public ParticipantPort participants() {
-            return noting(tx.participants(), enrolled);
-          }
-        });
-      });
-      if (enrolled[0] && pauseNextEnrolment) {
-        pauseNextEnrolment = false;
-        awaitResume();
-      }
-      return result;
-    }
-
-    @Override
-    public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
-      return delegate.inHostTransaction(host, work);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
-
-    private ParticipantPort noting(ParticipantPort port, boolean[] enrolled) {
-      return (ParticipantPort) Proxy.newProxyInstance(ParticipantPort.class.getClassLoader(),
-          new Class<?>[] {ParticipantPort.class}, (proxy, method, args) -> {
-            Object result;
-            try {
-              result = method.invoke(port, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
+  private Storage pausingEnrolments(Storage delegate) {
+    return new InterceptingStorage(delegate, tx -> {
+      enrolled.set(false); // a retried transaction starts over
+      return new ForwardingTransaction(tx) {
+        @Override
+        public ParticipantPort participants() {
+          return InterceptingStorage.intercept(ParticipantPort.class, tx.participants(), (method, args, port) -> {
+            Object result = InterceptingStorage.invoke(method, port, args);
             if (method.getName().equals("insert")) {
-              enrolled[0] = true;
+              enrolled.set(true);
             }
             return result;
           });
-    }
+        }
+      };
+    }) {
+      @Override
+      public <T> T inTransaction(TransactionWork<T> work) {
+        T result = super.inTransaction(work);
+        if (enrolled.get() && pauseNextEnrolment) {
+          pauseNextEnrolment = false;
+          awaitResume();
+        }
+        return result;
+      }
+    };
   }
 }
