@@ -19,9 +19,22 @@ import java.time.Instant;
  * @param idempotencyKey the caller's key, or {@code null}
  * @param balanceAfter the participant's balance right after this entry
  * @param createdAt when it was written
+ * @param requestedAmount the amount a deduction capped at the balance ({@link Points#deductUpToBalance}) asked for,
+ *     at least {@code amount}; {@code null} for an award and a plain deduction. It tells the two kinds of deduction
+ *     apart when an idempotency key is reused: a retry of a capped deduction replays only with the amount it asked
+ *     for. Entries a store kept from before the engine recorded it (the JDBC schema before version 7) have none,
+ *     and count as plain deductions.
  */
 public record LedgerEntry(long id, long tenantId, long campaignId, long participantId, LedgerEntryKind kind,
-    long amount, String type, String description, String idempotencyKey, long balanceAfter, Instant createdAt) {
+    long amount, String type, String description, String idempotencyKey, long balanceAfter, Instant createdAt,
+    Long requestedAmount) {
+
+  /** An entry of an award or a plain deduction: no {@link #requestedAmount()}. */
+  public LedgerEntry(long id, long tenantId, long campaignId, long participantId, LedgerEntryKind kind, long amount,
+      String type, String description, String idempotencyKey, long balanceAfter, Instant createdAt) {
+    this(id, tenantId, campaignId, participantId, kind, amount, type, description, idempotencyKey, balanceAfter,
+        createdAt, null);
+  }
 
   /** The amount with its sign: positive for an award, negative for a deduction. */
   public long signedAmount() {

@@ -8,7 +8,9 @@ package io.loyaltyengine.points;
  * characters; {@code idempotencyKey} is 1..128 printable ASCII characters, unique per tenant.
  *
  * <p>With an idempotency key, a retry of the same request returns the first result and changes nothing; the same
- * key with a different participant, kind, amount, type or description is a CONFLICT.
+ * key with a different participant, kind, amount, type or description is a CONFLICT. The kinds are an award, a
+ * deduction and a deduction capped at the balance ({@link Points#deductUpToBalance}), whose amount is the one it
+ * asked for, not the one it took.
  *
  * @param amount the points, positive
  * @param type what the points are for

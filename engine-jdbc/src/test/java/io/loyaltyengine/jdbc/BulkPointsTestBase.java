@@ -353,6 +353,54 @@ abstract class BulkPointsTestBase {
   }
 
   @Test
+  void aDeductionAndACappedDeductionWithOneKeyAreDifferentRequestsInOneChunkAndAcrossCalls() {
+    LoyaltyEngine engine = engine();
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    scope.points().award(w.ref(0), PointsChange.of(200, "purchase"));
+    scope.points().award(w.ref(1), PointsChange.of(30, "purchase"));
+    PointsChange redeem = PointsChange.of(50, "redemption").withIdempotencyKey("redeem-1");
+    PointsChange whole = PointsChange.of(10, "refund").withIdempotencyKey("refund-whole");
+    PointsChange refund = PointsChange.of(120, "refund").withIdempotencyKey("refund-capped");
+    PointsChange tookOfRefund = new PointsChange(30, "refund", null, "refund-capped");
+    List<PointsOperation> ops = List.of(
+        PointsOperation.deduct(w.ref(0), redeem),
+        PointsOperation.deductUpToBalance(w.ref(0), redeem),
+        PointsOperation.deductUpToBalance(w.ref(0), whole),
+        PointsOperation.deduct(w.ref(0), whole),
+        PointsOperation.deductUpToBalance(w.ref(1), refund),
+        PointsOperation.deduct(w.ref(1), tookOfRefund),
+        PointsOperation.deductUpToBalance(w.ref(1), tookOfRefund),
+        PointsOperation.deductUpToBalance(w.ref(1), refund));
+
+    List<PointsOutcome> out = scope.points().applyAll(ops);
+
+    assertFalse(ok(out, 0).replayed());
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", out.get(1).error(), "capped, with a plain deduction's key");
+    assertEquals(10, ok(out, 2).entry().amount());
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", out.get(3).error(),
+        "plain, with the key of a capped one that took all it asked");
+    assertEquals(30, ok(out, 4).entry().amount());
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", out.get(5).error(), "plain, of what a capped one took");
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", out.get(6).error(), "capped, asking what the first took");
+    assertTrue(ok(out, 7).replayed());
+    assertEquals(ok(out, 4).entry(), ok(out, 7).entry());
+
+    // Again, each matched against the entry stored by the call before.
+    scope.points().award(w.ref(1), PointsChange.of(500, "purchase"));
+    List<PointsOutcome> again = scope.points().applyAll(ops);
+    for (int i : new int[] {1, 3, 5, 6}) {
+      assertCode(ErrorCode.CONFLICT, "idempotencyKey", again.get(i).error(), "operation " + i + " again");
+    }
+    for (int i : new int[] {0, 2, 4, 7}) {
+      PointsResult first = ok(out, i == 7 ? 4 : i);
+      assertEquals(new PointsResult(first.entry(), first.balance(), true), ok(again, i), "operation " + i);
+    }
+    assertEquals(140, balance(scope, w.ref(0)));
+    assertEquals(500, balance(scope, w.ref(1)));
+  }
+
+  @Test
   void aBulkRequestBesideConcurrentSingleCallsOnTheSameParticipantsLosesNothing() throws Exception {
     long seed = ModelRunner.seeds(System.nanoTime())[0];
     System.out.println(getClass().getSimpleName() + " bulk beside single calls: seed " + seed);

@@ -96,6 +96,8 @@ abstract class CappedDeductTestBase {
 
     PointsResult rest = scope.points().deductUpToBalance(ann, PointsChange.of(50, "refund"));
     assertEquals(18, rest.entry().amount(), "capped at the balance");
+    assertEquals(50L, rest.entry().requestedAmount(), "the amount asked for, recorded beside what was taken");
+    assertEquals(12L, part.entry().requestedAmount());
     assertEquals(0, rest.balance());
 
     PointsResult none = scope.points().deductUpToBalance(ann, PointsChange.of(50, "refund"));
@@ -133,11 +135,15 @@ abstract class CappedDeductTestBase {
     assertEquals(first.entry(), again.entry());
     assertEquals(0, again.balance(), "the balance right after the first deduction");
     assertEquals(100, balance(scope, ann), "nothing more was taken");
-    assertTrue(scope.points().deductUpToBalance(ann, PointsChange.of(20, "refund").withIdempotencyKey("refund-7"))
-        .replayed(), "asking exactly what was taken is the same request");
 
+    assertConflict(() -> scope.points().deductUpToBalance(ann, PointsChange.of(20, "refund")
+        .withIdempotencyKey("refund-7")), "asking what was taken: the first asked 50");
     assertConflict(() -> scope.points().deductUpToBalance(ann, PointsChange.of(19, "refund")
         .withIdempotencyKey("refund-7")), "less than was taken");
+    assertConflict(() -> scope.points().deductUpToBalance(ann, PointsChange.of(51, "refund")
+        .withIdempotencyKey("refund-7")), "more than the first asked");
+    assertConflict(() -> scope.points().deduct(ann, PointsChange.of(20, "refund").withIdempotencyKey("refund-7")),
+        "a plain deduction of what was taken");
     assertConflict(() -> scope.points().deductUpToBalance(ann, PointsChange.of(50, "other")
         .withIdempotencyKey("refund-7")), "another type");
     assertConflict(() -> scope.points().deductUpToBalance(w.ref(1), refund), "another participant");

@@ -1083,6 +1083,39 @@ abstract class GroupCommitTestBase {
   }
 
   @Test
+  void aDeductionAndACappedDeductionWithOneKeyInOneBatchAreDifferentRequests() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    scope.points().award(w.ref(0), PointsChange.of(200, "purchase"));
+    scope.points().award(w.ref(1), PointsChange.of(30, "purchase"));
+    PointsChange redeem = PointsChange.of(50, "redemption").withIdempotencyKey("redeem-1");
+    PointsChange refund = PointsChange.of(120, "refund").withIdempotencyKey("refund-1");
+    // Stored before the batch: the batch reads it with its keys.
+    PointsChange whole = PointsChange.of(10, "refund").withIdempotencyKey("refund-whole");
+    scope.points().deductUpToBalance(w.ref(0), whole);
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().deduct(w.ref(0), redeem),
+        () -> scope.points().deductUpToBalance(w.ref(0), redeem),
+        () -> scope.points().deductUpToBalance(w.ref(1), refund),
+        () -> scope.points().deduct(w.ref(1), new PointsChange(30, "refund", null, "refund-1")),
+        () -> scope.points().deductUpToBalance(w.ref(1), refund),
+        () -> scope.points().deduct(w.ref(0), whole)));
+
+    assertRunTogether(e.probe(), 2);
+    assertFalse(result(got.get(1)).replayed());
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", got.get(2), "capped, with a plain deduction's key");
+    PointsResult capped = result(got.get(3));
+    assertEquals(30, capped.entry().amount());
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", got.get(4), "plain, of what a capped one took");
+    assertEquals(new PointsResult(capped.entry(), 0, true), result(got.get(5)));
+    assertCode(ErrorCode.CONFLICT, "idempotencyKey", got.get(6),
+        "plain, with the key of a capped one that took all it asked");
+    assertEquals(141, balance(scope, w.ref(0)));
+    assertEquals(0, balance(scope, w.ref(1)));
+  }
+
+  @Test
   void manyThreadsRetryingTheSameKeysGetOneEntryPerKey() {
     Seeded.run(this, "same keys", this::sameKeys);
   }

@@ -145,8 +145,11 @@ abstract class JdbcStorageTestBase {
     insert(p);
     LedgerEntry entry = new LedgerEntry(nextId(), tenant.id(), campaign.id(), p.id(), LedgerEntryKind.AWARD, 10,
         "purchase", null, null, 10, NOW);
+    LedgerEntry capped = new LedgerEntry(nextId(), tenant.id(), campaign.id(), p.id(), LedgerEntryKind.DEDUCT, 10,
+        "refund", null, "refund-1", 0, NOW, 40L);
     storage.inTransaction(tx -> {
       tx.ledger().append(entry);
+      tx.ledger().append(capped);
       return null;
     });
 
@@ -156,7 +159,8 @@ abstract class JdbcStorageTestBase {
     assertEquals(p, read);
     read.metadata().forEach((key, value) -> assertSame(metadata.get(key).getClass(), value.getClass(), key));
     assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) read.metadata().get("minusZero")));
-    assertEquals(List.of(entry), storage.inTransaction(tx -> tx.ledger().history(tenant.id(), p.id(), null, 10)));
+    assertEquals(List.of(capped, entry),
+        storage.inTransaction(tx -> tx.ledger().history(tenant.id(), p.id(), null, 10)));
   }
 
   @Test

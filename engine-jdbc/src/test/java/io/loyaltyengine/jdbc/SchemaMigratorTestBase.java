@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionRecord;
@@ -19,6 +22,9 @@ import io.loyaltyengine.jdbc.internal.SchemaMigrator;
 import io.loyaltyengine.jdbc.internal.Sql;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.referrals.CodeKind;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.Referral;
@@ -71,11 +77,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Older and newer schemas are simulated with test-only script sets in a temporary directory, read through class
  * loaders of their own: the engine's versions (byte for byte) up to some version, plus a test-only next version.
- * Databases of the engine's first to fourth versions, with data in them, are upgraded to the current one.
+ * Databases of the engine's first to fourth and sixth versions, with data in them, are upgraded to the current one.
  */
 abstract class SchemaMigratorTestBase {
   private final Path scripts = TestFiles.newDirectory("loyalty-scripts-");
-  private ClassLoader sevenVersions;
+  private ClassLoader eightVersions;
 
   /** The dialect under test. */
   abstract SqlDialect dialect();
@@ -86,12 +92,12 @@ abstract class SchemaMigratorTestBase {
   /** Drops the database and closes what {@link #dataSource()} opened. */
   abstract void closeDatabase();
 
-  /** The test-only version that follows the engine's: V7, creating table {@code loyalty_test_extra}. */
+  /** The test-only version that follows the engine's: V8, creating table {@code loyalty_test_extra}. */
   abstract String extraVersion();
 
   @BeforeEach
   void writeTestScripts() {
-    sevenVersions = scriptSet("schema", extraVersion(), false);
+    eightVersions = scriptSet("schema", extraVersion(), false);
   }
 
   @AfterEach
@@ -108,19 +114,20 @@ abstract class SchemaMigratorTestBase {
     return new SchemaMigrator(dataSource(), sql());
   }
 
-  SchemaMigrator sevenVersionMigrator() {
-    return new SchemaMigrator(dataSource(), sql(), "schema", sevenVersions);
+  SchemaMigrator eightVersionMigrator() {
+    return new SchemaMigrator(dataSource(), sql(), "schema", eightVersions);
   }
 
   /**
-   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2 to V6, and {@code v7}.
+   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2 to V7, and {@code v8}.
    */
-  ClassLoader scriptSet(String root, String v7, boolean changeV1) {
+  ClassLoader scriptSet(String root, String v8, boolean changeV1) {
     String v1 = engineScript("V1__foundation.sql") + (changeV1 ? "\n-- edited by hand\n" : "");
     return scriptSet(root, List.of("V1__foundation.sql", v1, "V2__events.sql", engineScript("V2__events.sql"),
         "V3__rewards.sql", engineScript("V3__rewards.sql"), "V4__referrals.sql", engineScript("V4__referrals.sql"),
         "V5__leaderboards.sql", engineScript("V5__leaderboards.sql"), "V6__signup_gates.sql",
-        engineScript("V6__signup_gates.sql"), "V7__extra_table.sql", v7));
+        engineScript("V6__signup_gates.sql"), "V7__capped_deductions.sql", engineScript("V7__capped_deductions.sql"),
+        "V8__extra_table.sql", v8));
   }
 
   /** A class loader with {@code <root>/<dialect>/} holding the scripts given as (name, text) pairs, in order. */
@@ -175,9 +182,9 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
-    assertEquals(List.of(1, 2, 3, 4, 5, 6), versions(engineMigrator().migrate()));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
-    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry"));
     assertEquals(0, query("SELECT COUNT(*) FROM event_outbox"));
     assertEquals(0, query("SELECT COUNT(*) FROM coupon_code"));
@@ -187,14 +194,14 @@ abstract class SchemaMigratorTestBase {
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(dialect(), reopened.dialect());
     }
-    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
   void anOlderSchemaIsUpgraded() {
     engineMigrator().migrate();
-    assertEquals(List.of(7), versions(sevenVersionMigrator().migrate()));
-    assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(8), versions(eightVersionMigrator().migrate()));
+    assertEquals(8, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM loyalty_test_extra"));
   }
 
@@ -204,7 +211,7 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(1), versions(new SchemaMigrator(dataSource(), sql(), "first", firstOnly).migrate()));
     insertVersionOneRows();
 
-    assertEquals(List.of(2, 3, 4, 5, 6), versions(engineMigrator().migrate()));
+    assertEquals(List.of(2, 3, 4, 5, 6, 7), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT event_sequence FROM participant WHERE tenant_id = 1 AND participant_id = 4"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
@@ -225,8 +232,8 @@ abstract class SchemaMigratorTestBase {
     insertVersionOneRows();
     execute("UPDATE participant SET event_sequence = 5 WHERE tenant_id = 1 AND participant_id = 4");
 
-    assertEquals(List.of(3, 4, 5, 6), versions(engineMigrator().migrate()));
-    assertEquals(6, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(3, 4, 5, 6, 7), versions(engineMigrator().migrate()));
+    assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-02-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(6L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)), "version 2 data kept");
@@ -270,8 +277,8 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
         + " VALUES (1, 3, 'MANUAL', 2)");
 
-    assertEquals(List.of(4, 5, 6), versions(engineMigrator().migrate()));
-    assertEquals(6, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(4, 5, 6, 7), versions(engineMigrator().migrate()));
+    assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       Participant before = upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow();
@@ -318,8 +325,8 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id, count)"
         + " VALUES (1, 5, 0, 0, 3, 2)");
 
-    assertEquals(List.of(5, 6), versions(engineMigrator().migrate()));
-    assertEquals(6, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(5, 6, 7), versions(engineMigrator().migrate()));
+    assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(1, query("SELECT COUNT(*) FROM points_count"), "only participants with lifetime points");
     Instant epoch = Instant.EPOCH;
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
@@ -350,6 +357,44 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(), engineMigrator().migrate());
   }
 
+  @Test
+  void aVersionSixDatabaseWithLedgerEntriesIsUpgradedAndItsDeductionsCountAsPlainDeductions() {
+    ClassLoader sixVersions = scriptSet("six", List.of("V1__foundation.sql", engineScript("V1__foundation.sql"),
+        "V2__events.sql", engineScript("V2__events.sql"), "V3__rewards.sql", engineScript("V3__rewards.sql"),
+        "V4__referrals.sql", engineScript("V4__referrals.sql"), "V5__leaderboards.sql",
+        engineScript("V5__leaderboards.sql"), "V6__signup_gates.sql", engineScript("V6__signup_gates.sql")));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6),
+        versions(new SchemaMigrator(dataSource(), sql(), "six", sixVersions).migrate()));
+    insertVersionOneRows();
+    execute("INSERT INTO ledger_entry (tenant_id, entry_id, participant_id, campaign_id, kind, amount, type,"
+        + " description, idempotency_key, balance_after, created_at) VALUES"
+        + " (1, 5, 4, 3, 'AWARD', 10, 'purchase', NULL, 'order-1', 10, TIMESTAMP WITH TIME ZONE"
+        + " '2024-01-01 00:00:00+00'), (1, 6, 4, 3, 'DEDUCT', 3, 'refund', NULL, 'refund-1', 7,"
+        + " TIMESTAMP WITH TIME ZONE '2024-01-02 00:00:00+00')");
+
+    assertEquals(List.of(7), versions(engineMigrator().migrate()));
+    assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry WHERE requested_amount IS NOT NULL"));
+    try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build();
+        TestEngines engines = new TestEngines()) {
+      TenantScope scope = engines.build(engines.builder(upgraded, 0)).forTenant(1);
+      PointsChange refund = PointsChange.of(3, "refund").withIdempotencyKey("refund-1");
+      LoyaltyException capped = assertThrows(LoyaltyException.class,
+          () -> scope.points().deductUpToBalance(ParticipantRef.id(4), refund));
+      assertEquals(ErrorCode.CONFLICT, capped.code(), "an entry from before version 7 is a plain deduction's");
+      PointsResult plain = scope.points().deduct(ParticipantRef.id(4), refund);
+      assertTrue(plain.replayed());
+      assertNull(plain.entry().requestedAmount());
+      assertEquals(7, plain.balance());
+      PointsResult taken = scope.points().deductUpToBalance(ParticipantRef.id(4),
+          PointsChange.of(50, "refund").withIdempotencyKey("refund-2"));
+      assertEquals(7, taken.entry().amount());
+      assertEquals(50L, taken.entry().requestedAmount());
+      assertEquals(taken.entry(), scope.points().deductUpToBalance(ParticipantRef.id(4),
+          PointsChange.of(50, "refund").withIdempotencyKey("refund-2")).entry(), "read back with what it asked");
+    }
+    assertEquals(1, query("SELECT COUNT(*) FROM ledger_entry WHERE requested_amount = 50"));
+  }
+
   /** A tenant 1 with brand 2, campaign 3 and participant 4 (balance 7), written with version 1's columns. */
   void insertVersionOneRows() {
     execute("INSERT INTO tenant (tenant_id, name, type, created_at) VALUES (1, 'Acme', 'BUSINESS',"
@@ -367,8 +412,8 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aNewerSchemaIsRefused() {
-    sevenVersionMigrator().migrate();
-    String expected = "database schema version 7 is newer than this engine supports (6); upgrade the engine";
+    eightVersionMigrator().migrate();
+    String expected = "database schema version 8 is newer than this engine supports (7); upgrade the engine";
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().migrate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().validate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class,
@@ -382,7 +427,7 @@ abstract class SchemaMigratorTestBase {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> new SchemaMigrator(dataSource(), sql(), "edited", edited).migrate());
     assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
-    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -400,12 +445,14 @@ abstract class SchemaMigratorTestBase {
         + dialect().scriptDirectory() + "/V5__leaderboards.sql]"), empty.getMessage());
     assertTrue(empty.getMessage().contains(", 6 (signup gates) [io/loyaltyengine/jdbc/schema/"
         + dialect().scriptDirectory() + "/V6__signup_gates.sql]"), empty.getMessage());
+    assertTrue(empty.getMessage().contains(", 7 (capped deductions) [io/loyaltyengine/jdbc/schema/"
+        + dialect().scriptDirectory() + "/V7__capped_deductions.sql]"), empty.getMessage());
     engineMigrator().migrate();
     engineMigrator().validate();
-    IllegalStateException older = assertThrows(IllegalStateException.class, () -> sevenVersionMigrator().validate());
-    assertTrue(older.getMessage().contains("missing version(s) 7 (extra table)"), older.getMessage());
+    IllegalStateException older = assertThrows(IllegalStateException.class, () -> eightVersionMigrator().validate());
+    assertTrue(older.getMessage().contains("missing version(s) 8 (extra table)"), older.getMessage());
     assertTrue(!older.getMessage().contains("1 (foundation)"), older.getMessage());
-    assertEquals(6, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -413,7 +460,7 @@ abstract class SchemaMigratorTestBase {
     int instances = 4;
     List<SchemaMigrator> migrators = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      migrators.add(sevenVersionMigrator());
+      migrators.add(eightVersionMigrator());
     }
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(instances);
@@ -431,10 +478,10 @@ abstract class SchemaMigratorTestBase {
         applied.addAll(versions(result.get(60, TimeUnit.SECONDS)));
       }
       applied.sort(Integer::compare);
-      assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), applied);
+      assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), applied);
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 }

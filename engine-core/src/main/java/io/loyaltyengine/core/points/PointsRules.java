@@ -80,26 +80,31 @@ public final class PointsRules {
   }
 
   /**
-   * Whether a stored entry was written by the same request as this one (so a retry replays it); a different
-   * request with the same idempotency key is a conflict.
+   * Whether a stored entry was written by the same award or plain deduction as this one (so a retry replays it); a
+   * different request with the same idempotency key is a conflict, and so is an entry of a capped deduction (it has
+   * a {@link LedgerEntry#requestedAmount()}; an entry without one, also one stored before it was recorded, counts
+   * as a plain deduction).
    */
   public static boolean isSameRequest(LedgerEntry entry, long participantId, LedgerEntryKind kind,
       PointsChange change) {
     return entry.participantId() == participantId
         && entry.kind() == kind
+        && entry.requestedAmount() == null
         && entry.amount() == change.amount()
         && entry.type().equals(change.type())
         && Objects.equals(entry.description(), change.description());
   }
 
   /**
-   * Whether a stored entry was written by the same capped deduction as this one: it took at most the amount asked
-   * for ({@link io.loyaltyengine.points.Points#deductUpToBalance} records what it took).
+   * Whether a stored entry was written by the same capped deduction as this one: a deduction that asked for this
+   * amount ({@link io.loyaltyengine.points.Points#deductUpToBalance} records what it asked for beside what it took),
+   * whatever it took.
    */
   public static boolean isSameCappedRequest(LedgerEntry entry, long participantId, PointsChange change) {
     return entry.participantId() == participantId
         && entry.kind() == LedgerEntryKind.DEDUCT
-        && entry.amount() <= change.amount()
+        && entry.requestedAmount() != null
+        && entry.requestedAmount() == change.amount()
         && entry.type().equals(change.type())
         && Objects.equals(entry.description(), change.description());
   }

@@ -51,7 +51,9 @@ import java.util.Set;
  * <h2>The path of an award</h2>
  * The change is validated (pure, {@link PointsRules}) before any unit of work. Inside one transaction: a
  * participant named by email is resolved (one named by id is not read first); if the change carries an idempotency
- * key, an entry with that key is looked up and, when found, replayed (same request) or refused (CONFLICT);
+ * key, an entry with that key is looked up and, when found, replayed (same request) or refused (CONFLICT; a plain
+ * and a capped deduction are different requests, told apart by the amount a capped one asked for, which its entry
+ * records as {@link LedgerEntry#requestedAmount()}, and a capped one is the same request only with that amount);
  * otherwise the balance is changed by one conditional update in the store ({@link LedgerPort#credit}), which takes
  * the participant's row lock, refuses an overflow or an overdraft, numbers the event that records the change and
  * returns the participant's row; the entry, its event and the additions to the participant's points counters of
@@ -355,7 +357,7 @@ public final class PointsService implements Points {
     if (kind == PointsOperation.Kind.DEDUCT_UP_TO_BALANCE) {
       return deductUpToIn(tx, participantId, change, writes);
     }
-    return write(tx, participantId, ledgerKind(kind), change, writes);
+    return write(tx, participantId, ledgerKind(kind), change, null, writes);
   }
 
   /**
@@ -371,8 +373,10 @@ public final class PointsService implements Points {
           : replay(tx, participantId, PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change, writes);
       return replayed.orElseGet(() -> new PointsResult(null, 0, false));
     }
+    // The entry records what was asked beside what was taken: a retry is matched against the request, not the take.
     return write(tx, participantId, LedgerEntryKind.DEDUCT,
-        new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()), writes);
+        new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()), change.amount(),
+        writes);
   }
 
   /**
@@ -389,7 +393,10 @@ public final class PointsService implements Points {
         kind == LedgerEntryKind.AWARD ? PointsOperation.Kind.AWARD : PointsOperation.Kind.DEDUCT, change, direct);
   }
 
-  /** The kind of entry an award or a deduction writes (a capped deduction writes a DEDUCT). */
+  /**
+   * The kind of entry an award or a deduction writes (a capped deduction writes a DEDUCT too, with the amount it
+   * asked for as its {@link LedgerEntry#requestedAmount()}).
+   */
   private static LedgerEntryKind ledgerKind(PointsOperation.Kind kind) {
     return kind == PointsOperation.Kind.AWARD ? LedgerEntryKind.AWARD : LedgerEntryKind.DEDUCT;
   }
@@ -416,8 +423,12 @@ public final class PointsService implements Points {
     });
   }
 
+  /**
+   * Changes the balance by {@code change} and records it. {@code requested} is the amount a capped deduction asked
+   * for (its {@code change} is what it takes), null for an award or a plain deduction.
+   */
   private PointsResult write(Transaction tx, long participantId, LedgerEntryKind kind, PointsChange change,
-      Writes writes) {
+      Long requested, Writes writes) {
     long tenantId = context.tenantId();
     LockedParticipant after;
     try {
@@ -437,7 +448,7 @@ public final class PointsService implements Points {
     // The id is taken after the row lock, so one participant's entries are numbered in the order they apply.
     LedgerEntry entry = new LedgerEntry(context.ids().nextId(), tenantId, p.campaignId(), p.id(), kind,
         change.amount(), change.type(), change.description(), change.idempotencyKey(), p.pointsBalance(),
-        context.now());
+        context.now(), requested);
     EventType type = kind == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED;
     EventRecord event = Outbox.event(context, type, p.campaignId(), p.id(), after.eventSequence(),
         EventJson.points(entry, p));

@@ -44,7 +44,8 @@ public interface LedgerPort {
   void adjustAll(List<BalanceAdjustment> adjustments);
 
   /**
-   * Appends an entry.
+   * Appends an entry, every field of it (a capped deduction's {@link LedgerEntry#requestedAmount()} too: the reads
+   * return it, as they return null for an entry without one).
    *
    * @throws UniqueViolationException with {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY} if the tenant has an entry with
    *     the same idempotency key

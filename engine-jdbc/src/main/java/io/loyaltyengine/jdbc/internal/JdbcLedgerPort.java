@@ -150,6 +150,7 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
             .bind("eKey", SqlArray.text(e, LedgerEntry::idempotencyKey))
             .bind("eBalance", SqlArray.bigint(e, LedgerEntry::balanceAfter))
             .bind("eCreated", SqlArray.bigint(e, x -> Rows.epochMicros(x.createdAt())))
+            .bind("eRequested", SqlArray.bigint(e, LedgerEntry::requestedAmount))
             .bind("vTenant", SqlArray.bigint(v, EventRecord::tenantId))
             .bind("vId", SqlArray.bigint(v, EventRecord::eventId))
             .bind("vType", SqlArray.text(v, x -> x.type().wireName()))
@@ -207,7 +208,8 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
         .bind("description", e.description())
         .bind("idempotencyKey", e.idempotencyKey())
         .bind("balanceAfter", e.balanceAfter())
-        .bind("createdAt", Rows.timestamp(e.createdAt()));
+        .bind("createdAt", Rows.timestamp(e.createdAt()))
+        .bind("requestedAmount", e.requestedAmount());
   }
 
   /** One query per {@value JdbcPort#IN_LIST_SIZE} keys. */

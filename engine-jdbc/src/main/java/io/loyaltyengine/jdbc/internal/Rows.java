@@ -96,7 +96,7 @@ final class Rows {
       rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getLong("participant_id"),
       enumOf(LedgerEntryKind.class, rs.getString("kind")), rs.getLong("amount"), rs.getString("type"),
       rs.getString("description"), rs.getString("idempotency_key"), rs.getLong("balance_after"),
-      instant(rs, "created_at"));
+      instant(rs, "created_at"), nullableLong(rs, "requested_amount"));
 
   /** A board member: {@code participant_id}, {@code score} and {@code created_at}. */
   static final RowMapper<BoardScore> BOARD_SCORE = (rs, ctx) -> new BoardScore(rs.getLong("participant_id"),

@@ -72,11 +72,12 @@ public final class Sql {
   static final String PARTICIPANT_ORDER_LIMIT = " ORDER BY participant_id LIMIT :limit";
   static final String PARTICIPANT_ORDER_LIMIT_OFFSET = " ORDER BY participant_id LIMIT :limit OFFSET :offset";
 
+  /** {@code requested_amount}: what a capped deduction asked for; NULL for an award or a plain deduction. */
   static final String LEDGER_COLUMNS = "tenant_id, entry_id, participant_id, campaign_id, kind, amount, type,"
-      + " description, idempotency_key, balance_after, created_at";
+      + " description, idempotency_key, balance_after, created_at, requested_amount";
   static final String LEDGER_INSERT = "INSERT INTO ledger_entry (" + LEDGER_COLUMNS + ") VALUES (:tenantId, :entryId,"
       + " :participantId, :campaignId, :kind, :amount, :type, :description, :idempotencyKey, :balanceAfter,"
-      + " :createdAt)";
+      + " :createdAt, :requestedAmount)";
   static final String LEDGER_FIND_BY_KEY = "SELECT " + LEDGER_COLUMNS
       + " FROM ledger_entry WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
   static final String LEDGER_FIND_BY_KEYS = "SELECT " + LEDGER_COLUMNS
@@ -140,12 +141,13 @@ public final class Sql {
    */
   static final String PG_POINTS_ROWS_INSERT = "WITH entries AS (INSERT INTO ledger_entry (" + LEDGER_COLUMNS + ")"
       + " SELECT u.tenant_id, u.entry_id, u.participant_id, u.campaign_id, u.kind, u.amount, u.type, u.description,"
-      + " u.idempotency_key, u.balance_after, " + pgEpochMicros("u.created_us")
+      + " u.idempotency_key, u.balance_after, " + pgEpochMicros("u.created_us") + ", u.requested_amount"
       + " FROM unnest(CAST(:eTenant AS bigint[]), CAST(:eId AS bigint[]), CAST(:eParticipant AS bigint[]),"
       + " CAST(:eCampaign AS bigint[]), CAST(:eKind AS text[]), CAST(:eAmount AS bigint[]), CAST(:eType AS text[]),"
       + " CAST(:eDescription AS text[]), CAST(:eKey AS text[]), CAST(:eBalance AS bigint[]),"
-      + " CAST(:eCreated AS bigint[])) AS u (tenant_id, entry_id, participant_id, campaign_id, kind, amount, type,"
-      + " description, idempotency_key, balance_after, created_us)),"
+      + " CAST(:eCreated AS bigint[]), CAST(:eRequested AS bigint[])) AS u (tenant_id, entry_id, participant_id,"
+      + " campaign_id, kind, amount, type, description, idempotency_key, balance_after, created_us,"
+      + " requested_amount)),"
       + " events AS (INSERT INTO event_outbox (" + EVENT_COLUMNS + ")"
       + " SELECT u.tenant_id, u.event_id, u.type, u.campaign_id, u.participant_id, u.sequence,"
       + " " + pgEpochMicros("u.occurred_us") + ", u.schema_version, u.position,"

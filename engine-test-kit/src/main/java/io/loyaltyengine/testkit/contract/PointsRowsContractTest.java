@@ -56,7 +56,8 @@ import org.junit.jupiter.api.Test;
  * for any number of ids (SQL stores query in slices of 500), and holds their locks until the commit;
  * {@code LedgerPort.adjustAll} adds its deltas and advances the sequences, and a missing row or an overdraft throws
  * and fails the unit of work; {@code Transaction.appendPointsRows} writes ledger entries, events and counter additions
- * that read back field by field (nulls, microseconds, a payload with non-ASCII text and quotes), sums additions to one
+ * that read back field by field (nulls, microseconds, the amount a capped deduction asked for, a payload with
+ * non-ASCII text and quotes), sums additions to one
  * counter, takes empty lists and a thousand rows, fails with {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY} on a taken key
  * leaving nothing of the call, and is undone with a nested unit that throws. Under contention, from threads on two
  * storages sharing the database: a credit and a {@code lockAll} wait for rows another {@code lockAll} holds, and
@@ -581,17 +582,25 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
         "Bestellung «Zoë» \"x\" 'y' 😀", "order-ü-1", 120, T1);
     LedgerEntry deduct = entry(campaign, p.id(), LedgerEntryKind.DEDUCT, 20, "redemption", null, null, 100, T2);
     LedgerEntry other = entry(campaign, q.id(), LedgerEntryKind.AWARD, 5, "bonus", "", "order-ü-2", 5, T3);
+    // A deduction capped at the balance: it asked 250, took the 100 there were.
+    LedgerEntry capped = new LedgerEntry(nextId(), t, c, p.id(), LedgerEntryKind.DEDUCT, 100, "refund", null,
+        "refund-ü-1", 0, T3, 250L);
     EventRecord awarded = new EventRecord(nextId(), t, EventType.POINTS_AWARDED, c, p.id(), 1, T1, 2, 0, PAYLOAD);
     EventRecord deducted = event(t, EventType.POINTS_DEDUCTED, c, p.id(), 2, T2, "{}");
     EventRecord bare = event(t, EventType.PARTICIPANT_UPDATED, null, null, 0, T3, "{\"a\":[1,2,{\"b\":null}]}");
-    run(tx -> tx.appendPointsRows(new PointsRows(List.of(award, deduct, other), List.of(awarded, deducted, bare),
+    run(tx -> tx.appendPointsRows(new PointsRows(List.of(award, deduct, other, capped),
+        List.of(awarded, deducted, bare),
         List.of(increment(campaign, p.id(), ALL_TIME, 120, T1), increment(campaign, p.id(), MARCH, 120, T1),
             increment(campaign, q.id(), APRIL, 5, T3)))));
 
-    assertEquals(List.of(deduct, award), history(t, p.id()), "newest first, every field");
+    assertEquals(List.of(capped, deduct, award), history(t, p.id()), "newest first, every field");
     assertEquals(List.of(other), history(t, q.id()));
     assertEquals(Optional.of(award), tx(tx -> tx.ledger().findByIdempotencyKey(t, "order-ü-1")));
     assertEquals(Optional.of(other), tx(tx -> tx.ledger().findByIdempotencyKey(t, "order-ü-2")));
+    assertEquals(Optional.of(capped), tx(tx -> tx.ledger().findByIdempotencyKey(t, "refund-ü-1")),
+        "with the amount it asked for");
+    assertEquals(Set.of(award, capped), Set.copyOf(tx(tx -> tx.ledger().findByIdempotencyKeys(t,
+        List.of("order-ü-1", "refund-ü-1", "unused")))));
     assertEquals(List.of(awarded, deducted, bare), unpositioned(t), "in id order, unpositioned, every field");
     assertEquals(Optional.of(awarded), tx(tx -> tx.events().find(t, awarded.eventId())), "the payload verbatim");
     assertEquals(Optional.of(bare), tx(tx -> tx.events().find(t, bare.eventId())));
@@ -717,7 +726,8 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
       Instant at = T0.plusNanos(1_000L * i * 7_919);
       entries.add(new LedgerEntry(firstEntry + i, t, campaign.id(), p,
           i % 2 == 0 ? LedgerEntryKind.AWARD : LedgerEntryKind.DEDUCT, i + 1, "type-" + i % 5,
-          i % 3 == 0 ? null : "Zoë's \"row\" " + i, i % 4 == 0 ? null : "bulk-ü-" + i, 1_000_000 - i, at));
+          i % 3 == 0 ? null : "Zoë's \"row\" " + i, i % 4 == 0 ? null : "bulk-ü-" + i, 1_000_000 - i, at,
+          i % 6 == 1 ? (Long) (i + 1L + i % 7) : null));
       events.add(new EventRecord(firstEvent + i, t, i % 2 == 0 ? EventType.POINTS_AWARDED
           : EventType.POINTS_DEDUCTED, campaign.id(), p, i / people.size() + 1, at, 1 + i % 2, 0,
           "{\"i\":" + i + ",\"s\":\"é 😀 'q' \\\"" + i + "\\\"\"}"));

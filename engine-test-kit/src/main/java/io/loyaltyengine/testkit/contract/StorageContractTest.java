@@ -1207,6 +1207,61 @@ public abstract class StorageContractTest {
   }
 
   @Test
+  void aDeductionAndACappedDeductionWithOneKeyAreDifferentRequestsAndACappedOneIsItsAmountAskedFor() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "plain@example.com");
+    Participant q = enrol(w, "capped@example.com");
+    ParticipantRef plain = ParticipantRef.id(p.id());
+    ParticipantRef capped = ParticipantRef.id(q.id());
+    w.scope.points().award(plain, PointsChange.of(200, "purchase"));
+    w.scope.points().award(capped, PointsChange.of(30, "purchase"));
+    PointsChange redeem = PointsChange.of(50, "redemption").withIdempotencyKey("redeem-1");
+    PointsResult redeemed = w.scope.points().deduct(plain, redeem);
+    // A capped deduction that had the whole amount: its entry looks like a plain deduction's.
+    PointsChange whole = PointsChange.of(10, "refund").withIdempotencyKey("refund-whole");
+    PointsResult refundedWhole = w.scope.points().deductUpToBalance(plain, whole);
+    assertEquals(10, refundedWhole.entry().amount());
+    // A capped deduction that asked 120 and took the 30 there were.
+    PointsChange refund = PointsChange.of(120, "refund").withIdempotencyKey("refund-capped");
+    PointsResult refunded = w.scope.points().deductUpToBalance(capped, refund);
+    assertEquals(30, refunded.entry().amount());
+    assertEquals(120L, refunded.entry().requestedAmount(), "what it asked for, beside what it took");
+    assertEquals(10L, refundedWhole.entry().requestedAmount());
+    assertNull(redeemed.entry().requestedAmount(), "a plain deduction asks for nothing more than it takes");
+    assertEquals(List.of(refunded.entry()), history(w.scope, q.id()).subList(0, 1), "as stored");
+    w.scope.points().award(capped, PointsChange.of(500, "purchase"));
+
+    List<Bad> bad = List.of(
+        new Bad("a capped deduction with a plain deduction's key and parameters", "idempotencyKey",
+            () -> w.scope.points().deductUpToBalance(plain, redeem)),
+        new Bad("a plain deduction with the key and parameters of a capped one that took all it asked",
+            "idempotencyKey", () -> w.scope.points().deduct(plain, whole)),
+        new Bad("a plain deduction of what a capped one took, with its key", "idempotencyKey",
+            () -> w.scope.points().deduct(capped, new PointsChange(30, "refund", null, "refund-capped"))),
+        new Bad("a plain deduction of what a capped one asked, with its key", "idempotencyKey",
+            () -> w.scope.points().deduct(capped, refund)),
+        new Bad("a capped deduction asking what the first took", "idempotencyKey",
+            () -> w.scope.points().deductUpToBalance(capped, new PointsChange(30, "refund", null,
+                "refund-capped"))),
+        new Bad("a capped deduction asking less than the first asked", "idempotencyKey",
+            () -> w.scope.points().deductUpToBalance(capped, new PointsChange(119, "refund", null,
+                "refund-capped"))),
+        new Bad("a capped deduction asking more than the first asked", "idempotencyKey",
+            () -> w.scope.points().deductUpToBalance(capped, new PointsChange(121, "refund", null,
+                "refund-capped"))));
+    assertAllRejected(ErrorCode.CONFLICT, bad, () -> List.of(state(w.scope, p.id()), state(w.scope, q.id())));
+
+    assertEquals(new PointsResult(redeemed.entry(), redeemed.balance(), true),
+        w.scope.points().deduct(plain, redeem), "a retry of the plain deduction");
+    assertEquals(new PointsResult(refundedWhole.entry(), refundedWhole.balance(), true),
+        w.scope.points().deductUpToBalance(plain, whole), "a retry of the capped deduction that took all it asked");
+    assertEquals(new PointsResult(refunded.entry(), 0, true), w.scope.points().deductUpToBalance(capped, refund),
+        "a retry of the capped deduction that took less, whatever the balance is now");
+    assertEquals(140, w.scope.participants().get(plain).pointsBalance());
+    assertEquals(500, w.scope.participants().get(capped).pointsBalance());
+  }
+
+  @Test
   void idempotencyKeysAreScopedToTheirTenant() {
     LoyaltyEngine engine = newEngine();
     World a = world(engine);

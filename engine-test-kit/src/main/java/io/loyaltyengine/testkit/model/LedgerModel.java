@@ -36,11 +36,11 @@ import java.util.Set;
  *   <li>Otherwise the entry is appended ({@link Applied}). A rejected request records nothing, so its key stays
  *       free.
  * </ol>
- * A deduction capped at the balance ({@link #deductUpToBalance}) follows rules 1 to 3, except that a known key
- * replays when the first request was a deduction of the same participant, type and description that took at most
- * this amount (it recorded what it took); then with a zero balance it writes nothing ({@link NothingTaken}, the key
- * stays free), else it appends a deduction of {@code min(amount, balance)}, recorded under its key as a deduction
- * of that amount.
+ * A deduction capped at the balance ({@link #deductUpToBalance}) follows rules 1 to 3 (a capped deduction is a kind
+ * of its own there: its key replays only for a capped deduction of the same participant, amount asked for, type and
+ * description, and a plain deduction with its key is a CONFLICT, as is a capped deduction with a plain one's key);
+ * then with a zero balance it writes nothing ({@link NothingTaken}, the key stays free), else it appends a deduction
+ * of {@code min(amount, balance)}.
  * The API does not fix the order of rules 1 and 3 for a request that breaks both; generate such requests only if the
  * engine documents an order.
  *
@@ -120,24 +120,29 @@ public final class LedgerModel {
     if (account == null) {
       return new Rejected(ErrorCode.NOT_FOUND, null);
     }
-    if (change.idempotencyKey() != null) {
-      Recorded recorded = keys.get(change.idempotencyKey());
-      if (recorded != null) {
-        Request first = recorded.request;
-        boolean same = first.participant == participant && first.kind == LedgerEntryKind.DEDUCT
-            && first.amount <= change.amount() && first.type.equals(change.type())
-            && Objects.equals(first.description, change.description());
-        return same
-            ? new Replayed(recorded.entry, recorded.entry.balanceAfter)
-            : new Rejected(ErrorCode.CONFLICT, "idempotencyKey");
-      }
+    Request request = new Request(participant, LedgerEntryKind.DEDUCT, true, change.amount(), change.type(),
+        change.description());
+    Outcome known = known(request, change.idempotencyKey());
+    if (known != null) {
+      return known;
     }
     if (account.balance == 0) {
       return new NothingTaken();
     }
     long taken = Math.min(change.amount(), account.balance);
     return apply(participant, LedgerEntryKind.DEDUCT,
-        new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()));
+        new PointsChange(taken, change.type(), change.description(), change.idempotencyKey()), request);
+  }
+
+  /** The outcome of a request whose key is known (a replay or a CONFLICT); null if the key is free or absent. */
+  private Outcome known(Request request, String idempotencyKey) {
+    Recorded recorded = idempotencyKey == null ? null : keys.get(idempotencyKey);
+    if (recorded == null) {
+      return null;
+    }
+    return recorded.request.equals(request)
+        ? new Replayed(recorded.entry, recorded.entry.balanceAfter)
+        : new Rejected(ErrorCode.CONFLICT, "idempotencyKey");
   }
 
   /** An independent copy of this model: what happens to one does not happen to the other. */
@@ -183,19 +188,17 @@ public final class LedgerModel {
     if (change.amount() < 1 || change.amount() > maxPointsPerOperation) {
       return new Rejected(ErrorCode.VALIDATION_ERROR, "amount");
     }
-    Account account = accounts.get(participant);
-    if (account == null) {
+    if (!accounts.containsKey(participant)) {
       return new Rejected(ErrorCode.NOT_FOUND, null);
     }
-    Request request = new Request(participant, kind, change.amount(), change.type(), change.description());
-    if (change.idempotencyKey() != null) {
-      Recorded recorded = keys.get(change.idempotencyKey());
-      if (recorded != null) {
-        return recorded.request.equals(request)
-            ? new Replayed(recorded.entry, recorded.entry.balanceAfter)
-            : new Rejected(ErrorCode.CONFLICT, "idempotencyKey");
-      }
-    }
+    Request request = new Request(participant, kind, false, change.amount(), change.type(), change.description());
+    Outcome known = known(request, change.idempotencyKey());
+    return known != null ? known : apply(participant, kind, change, request);
+  }
+
+  /** Applies a change whose key is free or absent, recording it under its key as {@code request}. */
+  private Outcome apply(long participant, LedgerEntryKind kind, PointsChange change, Request request) {
+    Account account = accounts.get(participant);
     long balance;
     long lifetime = account.lifetime;
     if (kind == LedgerEntryKind.DEDUCT) {
@@ -211,7 +214,7 @@ public final class LedgerModel {
       lifetime += change.amount();
     }
     Entry entry = new Entry(++sequence, participant, kind, change.amount(), change.type(), change.description(),
-        change.idempotencyKey(), balance);
+        change.idempotencyKey(), balance, request.capped() ? request.amount() : null);
     account.balance = balance;
     account.lifetime = lifetime;
     account.entries.add(entry);
@@ -240,9 +243,11 @@ public final class LedgerModel {
    * @param description free text, or null
    * @param idempotencyKey the key, or null
    * @param balanceAfter the balance right after it
+   * @param requestedAmount what a capped deduction asked for ({@code amount} is what it took); null for an award
+   *     or a plain deduction
    */
   public record Entry(long sequence, long participant, LedgerEntryKind kind, long amount, String type,
-      String description, String idempotencyKey, long balanceAfter) {
+      String description, String idempotencyKey, long balanceAfter, Long requestedAmount) {
 
     /** The amount with its sign: positive for an award, negative for a deduction. */
     public long signedAmount() {
@@ -289,7 +294,9 @@ public final class LedgerModel {
   public record Rejected(ErrorCode code, String field) implements Outcome {
   }
 
-  private record Request(long participant, LedgerEntryKind kind, long amount, String type, String description) {
+  /** A request as its key remembers it; {@code amount} is what a capped one asked for, not what it took. */
+  private record Request(long participant, LedgerEntryKind kind, boolean capped, long amount, String type,
+      String description) {
   }
 
   private record Recorded(Request request, Entry entry) {

@@ -578,7 +578,8 @@ public final class LedgerScenario {
     if (actual.kind() != expected.kind() || actual.amount() != expected.amount()
         || !Objects.equals(actual.type(), expected.type())
         || !Objects.equals(actual.description(), expected.description())
-        || !Objects.equals(actual.idempotencyKey(), expected.idempotencyKey())) {
+        || !Objects.equals(actual.idempotencyKey(), expected.idempotencyKey())
+        || !Objects.equals(actual.requestedAmount(), expected.requestedAmount())) {
       return "entry fields";
     }
     if (actual.balanceAfter() != expected.balanceAfter()) {

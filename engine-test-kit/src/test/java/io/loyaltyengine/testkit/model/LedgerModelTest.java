@@ -125,7 +125,7 @@ class LedgerModelTest {
   }
 
   @Test
-  void aCappedDeductionReplaysForAnyAmountAtLeastWhatItTookAndLeavesAKeyFreeWhenItTookNothing() {
+  void aCappedDeductionReplaysForTheAmountItAskedForAndLeavesAKeyFreeWhenItTookNothing() {
     PointsChange refund = PointsChange.of(50, "refund").withIdempotencyKey("r");
     assertEquals(new NothingTaken(), model.deductUpToBalance(1, refund));
     model.award(1, PointsChange.of(20, "purchase"));
@@ -133,15 +133,32 @@ class LedgerModelTest {
     assertEquals(20, first.entry().amount(), "the key was still free");
     model.award(1, PointsChange.of(100, "purchase"));
     assertEquals(new Replayed(first.entry(), 0), model.deductUpToBalance(1, refund));
-    assertEquals(new Replayed(first.entry(), 0),
-        model.deductUpToBalance(1, PointsChange.of(20, "refund").withIdempotencyKey("r")));
-    assertEquals(new Replayed(first.entry(), 0), model.deduct(1, PointsChange.of(20, "refund")
-        .withIdempotencyKey("r")), "recorded as a deduction of what it took");
     Rejected conflict = new Rejected(ErrorCode.CONFLICT, "idempotencyKey");
+    assertEquals(conflict, model.deductUpToBalance(1, PointsChange.of(20, "refund").withIdempotencyKey("r")),
+        "asking what it took");
+    assertEquals(conflict, model.deductUpToBalance(1, PointsChange.of(51, "refund").withIdempotencyKey("r")));
+    assertEquals(conflict, model.deduct(1, PointsChange.of(20, "refund").withIdempotencyKey("r")),
+        "a plain deduction of what it took");
     assertEquals(conflict, model.deductUpToBalance(1, PointsChange.of(19, "refund").withIdempotencyKey("r")));
     assertEquals(conflict, model.deductUpToBalance(2, refund));
     assertEquals(conflict, model.deduct(1, refund));
     assertEquals(100, model.balance(1));
+  }
+
+  @Test
+  void aCappedDeductionWithAPlainDeductionsKeyAndParametersIsAConflictAndSoIsTheReverse() {
+    model.award(1, PointsChange.of(100, "purchase"));
+    PointsChange redeem = PointsChange.of(10, "redemption").withIdempotencyKey("d");
+    PointsChange refund = PointsChange.of(10, "refund").withIdempotencyKey("c");
+    Applied plain = assertInstanceOf(Applied.class, model.deduct(1, redeem));
+    Applied capped = assertInstanceOf(Applied.class, model.deductUpToBalance(1, refund));
+    assertEquals(10, capped.entry().amount(), "all it asked");
+    Rejected conflict = new Rejected(ErrorCode.CONFLICT, "idempotencyKey");
+    assertEquals(conflict, model.deductUpToBalance(1, redeem));
+    assertEquals(conflict, model.deduct(1, refund));
+    assertEquals(new Replayed(plain.entry(), 90), model.deduct(1, redeem));
+    assertEquals(new Replayed(capped.entry(), 80), model.deductUpToBalance(1, refund));
+    assertEquals(80, model.balance(1));
   }
 
   @Test
