@@ -81,7 +81,7 @@ import org.junit.jupiter.api.Test;
  */
 abstract class SchemaMigratorTestBase {
   private final Path scripts = TestFiles.newDirectory("loyalty-scripts-");
-  private ClassLoader eightVersions;
+  private ClassLoader withExtraVersion;
 
   /** The dialect under test. */
   abstract SqlDialect dialect();
@@ -92,12 +92,12 @@ abstract class SchemaMigratorTestBase {
   /** Drops the database and closes what {@link #dataSource()} opened. */
   abstract void closeDatabase();
 
-  /** The test-only version that follows the engine's: V8, creating table {@code loyalty_test_extra}. */
+  /** The test-only version that follows the engine's: V9, creating table {@code loyalty_test_extra}. */
   abstract String extraVersion();
 
   @BeforeEach
   void writeTestScripts() {
-    eightVersions = scriptSet("schema", extraVersion(), false);
+    withExtraVersion = scriptSet("schema", extraVersion(), false);
   }
 
   @AfterEach
@@ -114,20 +114,21 @@ abstract class SchemaMigratorTestBase {
     return new SchemaMigrator(dataSource(), sql());
   }
 
-  SchemaMigrator eightVersionMigrator() {
-    return new SchemaMigrator(dataSource(), sql(), "schema", eightVersions);
+  SchemaMigrator extraVersionMigrator() {
+    return new SchemaMigrator(dataSource(), sql(), "schema", withExtraVersion);
   }
 
   /**
-   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2 to V7, and {@code v8}.
+   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2 to V8, and {@code v9}.
    */
-  ClassLoader scriptSet(String root, String v8, boolean changeV1) {
+  ClassLoader scriptSet(String root, String v9, boolean changeV1) {
     String v1 = engineScript("V1__foundation.sql") + (changeV1 ? "\n-- edited by hand\n" : "");
     return scriptSet(root, List.of("V1__foundation.sql", v1, "V2__events.sql", engineScript("V2__events.sql"),
         "V3__rewards.sql", engineScript("V3__rewards.sql"), "V4__referrals.sql", engineScript("V4__referrals.sql"),
         "V5__leaderboards.sql", engineScript("V5__leaderboards.sql"), "V6__signup_gates.sql",
         engineScript("V6__signup_gates.sql"), "V7__capped_deductions.sql", engineScript("V7__capped_deductions.sql"),
-        "V8__extra_table.sql", v8));
+        "V8__node_leases.sql", engineScript("V8__node_leases.sql"),
+        "V9__extra_table.sql", v9));
   }
 
   /** A class loader with {@code <root>/<dialect>/} holding the scripts given as (name, text) pairs, in order. */
@@ -182,7 +183,7 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
-    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), versions(engineMigrator().migrate()));
+    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
     assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry"));
@@ -191,6 +192,8 @@ abstract class SchemaMigratorTestBase {
     assertEquals(0, query("SELECT COUNT(*) FROM referral"));
     assertEquals(0, query("SELECT COUNT(*) FROM points_count"));
     assertEquals(0, query("SELECT COUNT(*) FROM month_winners"));
+    assertEquals(1024, query("SELECT COUNT(*) FROM node_lease WHERE holder IS NULL"
+        + " AND expires_at = TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00'"), "every node number, never leased");
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(dialect(), reopened.dialect());
     }
@@ -200,8 +203,8 @@ abstract class SchemaMigratorTestBase {
   @Test
   void anOlderSchemaIsUpgraded() {
     engineMigrator().migrate();
-    assertEquals(List.of(8), versions(eightVersionMigrator().migrate()));
-    assertEquals(8, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(9), versions(extraVersionMigrator().migrate()));
+    assertEquals(9, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM loyalty_test_extra"));
   }
 
@@ -211,7 +214,7 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(1), versions(new SchemaMigrator(dataSource(), sql(), "first", firstOnly).migrate()));
     insertVersionOneRows();
 
-    assertEquals(List.of(2, 3, 4, 5, 6, 7), versions(engineMigrator().migrate()));
+    assertEquals(List.of(2, 3, 4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT event_sequence FROM participant WHERE tenant_id = 1 AND participant_id = 4"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
@@ -232,7 +235,7 @@ abstract class SchemaMigratorTestBase {
     insertVersionOneRows();
     execute("UPDATE participant SET event_sequence = 5 WHERE tenant_id = 1 AND participant_id = 4");
 
-    assertEquals(List.of(3, 4, 5, 6, 7), versions(engineMigrator().migrate()));
+    assertEquals(List.of(3, 4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
     assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-02-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
@@ -277,7 +280,7 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
         + " VALUES (1, 3, 'MANUAL', 2)");
 
-    assertEquals(List.of(4, 5, 6, 7), versions(engineMigrator().migrate()));
+    assertEquals(List.of(4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
     assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
@@ -325,7 +328,7 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id, count)"
         + " VALUES (1, 5, 0, 0, 3, 2)");
 
-    assertEquals(List.of(5, 6, 7), versions(engineMigrator().migrate()));
+    assertEquals(List.of(5, 6, 7, 8), versions(engineMigrator().migrate()));
     assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(1, query("SELECT COUNT(*) FROM points_count"), "only participants with lifetime points");
     Instant epoch = Instant.EPOCH;
@@ -372,7 +375,7 @@ abstract class SchemaMigratorTestBase {
         + " '2024-01-01 00:00:00+00'), (1, 6, 4, 3, 'DEDUCT', 3, 'refund', NULL, 'refund-1', 7,"
         + " TIMESTAMP WITH TIME ZONE '2024-01-02 00:00:00+00')");
 
-    assertEquals(List.of(7), versions(engineMigrator().migrate()));
+    assertEquals(List.of(7, 8), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry WHERE requested_amount IS NOT NULL"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build();
         TestEngines engines = new TestEngines()) {
@@ -412,8 +415,8 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aNewerSchemaIsRefused() {
-    eightVersionMigrator().migrate();
-    String expected = "database schema version 8 is newer than this engine supports (7); upgrade the engine";
+    extraVersionMigrator().migrate();
+    String expected = "database schema version 9 is newer than this engine supports (8); upgrade the engine";
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().migrate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().validate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class,
@@ -447,12 +450,14 @@ abstract class SchemaMigratorTestBase {
         + dialect().scriptDirectory() + "/V6__signup_gates.sql]"), empty.getMessage());
     assertTrue(empty.getMessage().contains(", 7 (capped deductions) [io/loyaltyengine/jdbc/schema/"
         + dialect().scriptDirectory() + "/V7__capped_deductions.sql]"), empty.getMessage());
+    assertTrue(empty.getMessage().contains(", 8 (node leases) [io/loyaltyengine/jdbc/schema/"
+        + dialect().scriptDirectory() + "/V8__node_leases.sql]"), empty.getMessage());
     engineMigrator().migrate();
     engineMigrator().validate();
-    IllegalStateException older = assertThrows(IllegalStateException.class, () -> eightVersionMigrator().validate());
-    assertTrue(older.getMessage().contains("missing version(s) 8 (extra table)"), older.getMessage());
+    IllegalStateException older = assertThrows(IllegalStateException.class, () -> extraVersionMigrator().validate());
+    assertTrue(older.getMessage().contains("missing version(s) 9 (extra table)"), older.getMessage());
     assertTrue(!older.getMessage().contains("1 (foundation)"), older.getMessage());
-    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -460,7 +465,7 @@ abstract class SchemaMigratorTestBase {
     int instances = 4;
     List<SchemaMigrator> migrators = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      migrators.add(eightVersionMigrator());
+      migrators.add(extraVersionMigrator());
     }
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(instances);
@@ -478,10 +483,11 @@ abstract class SchemaMigratorTestBase {
         applied.addAll(versions(result.get(60, TimeUnit.SECONDS)));
       }
       applied.sort(Integer::compare);
-      assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), applied);
+      assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9), applied);
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(9, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(1024, query("SELECT COUNT(*) FROM node_lease"), "the node numbers inserted once");
   }
 }

@@ -77,6 +77,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * points counters. Every counter carries the time of its last change, never moved back: the time {@code addPoints}
  * or {@code increment} is given.
  *
+ * <h2>Node leases</h2>
+ * A node number leased once is a row; claiming takes the lowest number without one, else the one released or run out
+ * longest ago, as the SQL stores' conditional update does. Node leases are not tenant data.
+ *
  * <h2>Capabilities</h2>
  * {@link StorageCapability#SHARED_DATABASE} only: several storages opened on one {@link Database} see each other's
  * commits, but nothing survives the JVM, and host transactions cannot be joined.

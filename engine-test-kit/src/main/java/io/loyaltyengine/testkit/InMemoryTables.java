@@ -43,6 +43,10 @@ final class InMemoryTables {
     }
   }
 
+  /** A node number's row: who holds it (null once released), until when (since when, once released). */
+  record NodeLease(String holder, Instant expiresAt) {
+  }
+
   /** A text key scoped to a tenant or a campaign. */
   record ScopedText(long scope, String text) {
   }
@@ -361,6 +365,9 @@ final class InMemoryTables {
   /** Each closed month's winners, recorded once. */
   final Map<WinnersKey, MonthWinners> winners = new HashMap<>();
 
+  /** Node number -> its lease; absent when never leased. Not tenant data. */
+  final Map<Integer, NodeLease> nodeLeases = new HashMap<>();
+
   void clear() {
     tenants.clear();
     brands.clear();
@@ -419,5 +426,6 @@ final class InMemoryTables {
     pointsCounters.clear();
     removals.clear();
     winners.clear();
+    nodeLeases.clear();
   }
 }

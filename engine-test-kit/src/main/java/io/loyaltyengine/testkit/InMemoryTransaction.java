@@ -25,6 +25,7 @@ import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
+import io.loyaltyengine.core.spi.NodePort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
@@ -68,6 +69,7 @@ import io.loyaltyengine.testkit.InMemoryTables.DeliveryKey;
 import io.loyaltyengine.testkit.InMemoryTables.EarnedRow;
 import io.loyaltyengine.testkit.InMemoryTables.IdPair;
 import io.loyaltyengine.testkit.InMemoryTables.IdTriple;
+import io.loyaltyengine.testkit.InMemoryTables.NodeLease;
 import io.loyaltyengine.testkit.InMemoryTables.ParticipantOrder;
 import io.loyaltyengine.testkit.InMemoryTables.PointsKey;
 import io.loyaltyengine.testkit.InMemoryTables.PointsRow;
@@ -92,6 +94,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -126,6 +129,7 @@ final class InMemoryTransaction implements Transaction {
   private final CatalogPort catalogPort = new Catalog();
   private final ReferralPort referralPort = new Referrals();
   private final LeaderboardPort leaderboardPort = new Leaderboards();
+  private final NodePort nodePort = new Nodes();
 
   InMemoryTransaction(InMemoryTables tables, Thread owner) {
     this.t = tables;
@@ -205,6 +209,11 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public LeaderboardPort leaderboards() {
     return leaderboardPort;
+  }
+
+  @Override
+  public NodePort nodes() {
+    return nodePort;
   }
 
   /**
@@ -2168,6 +2177,70 @@ final class InMemoryTransaction implements Transaction {
 
   private static Instant latest(Instant a, Instant b) {
     return a.isAfter(b) ? a : b;
+  }
+
+  /**
+   * Node leases as the SQL stores keep them, a row per number once leased (a released one without a holder); a
+   * number without a row was never leased (the SQL row expiring at the epoch), so it comes first, the lowest first.
+   */
+  private final class Nodes implements NodePort {
+    @Override
+    public OptionalInt claim(String holder, Instant now, Instant expiresAt) {
+      Objects.requireNonNull(holder, "holder");
+      Objects.requireNonNull(now, "now");
+      Objects.requireNonNull(expiresAt, "expiresAt");
+      return call(() -> {
+        if (holder.isEmpty() || holder.length() > 64) {
+          throw constraint("value out of range: node_lease holder must have 1..64 characters");
+        }
+        Integer best = null;
+        for (int node = 0; node < NODES; node++) {
+          NodeLease lease = t.nodeLeases.get(node);
+          if (lease == null) {
+            best = node;
+            break;
+          }
+          // Released or ran out, the longest ago first; ties by number (the SQL claim's ORDER BY expires_at, node).
+          if (!lease.expiresAt().isAfter(now)
+              && (best == null || lease.expiresAt().isBefore(t.nodeLeases.get(best).expiresAt()))) {
+            best = node;
+          }
+        }
+        if (best == null) {
+          return OptionalInt.empty();
+        }
+        put(t.nodeLeases, best, new NodeLease(holder, expiresAt));
+        return OptionalInt.of(best);
+      });
+    }
+
+    @Override
+    public boolean renew(int node, String holder, Instant expiresAt) {
+      Objects.requireNonNull(holder, "holder");
+      Objects.requireNonNull(expiresAt, "expiresAt");
+      return call(() -> {
+        NodeLease lease = t.nodeLeases.get(node);
+        if (lease == null || !holder.equals(lease.holder())) {
+          return false;
+        }
+        put(t.nodeLeases, node, new NodeLease(holder, expiresAt));
+        return true;
+      });
+    }
+
+    @Override
+    public boolean release(int node, String holder, Instant at) {
+      Objects.requireNonNull(holder, "holder");
+      Objects.requireNonNull(at, "at");
+      return call(() -> {
+        NodeLease lease = t.nodeLeases.get(node);
+        if (lease == null || !holder.equals(lease.holder())) {
+          return false;
+        }
+        put(t.nodeLeases, node, new NodeLease(null, at));
+        return true;
+      });
+    }
   }
 
   /** The foreign key to campaign: {@code campaignId} must be a campaign of {@code tenantId}. */

@@ -100,6 +100,11 @@ public abstract class ForwardingTransaction implements Transaction {
     return delegate.leaderboards();
   }
 
+  @Override
+  public NodePort nodes() {
+    return delegate.nodes();
+  }
+
   /** Runs {@code work} behind the delegate's savepoint, handing it this transaction, so decorators stay in place. */
   @Override
   public <T> T nested(TransactionWork<T> work) {

@@ -49,6 +49,9 @@ public interface Transaction {
   /** Board scores, points counters and month winners. */
   LeaderboardPort leaderboards();
 
+  /** Leases of the node numbers of engine instances (not tenant data). */
+  NodePort nodes();
+
   /**
    * Runs {@code work} inside this transaction behind a savepoint. If it throws, what it wrote is undone, the
    * exception propagates, and this transaction stays usable (on PostgreSQL too, where a failed statement would

@@ -8,7 +8,8 @@
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li>Every method takes the tenant id and touches that tenant's rows only.
+ *   <li>Every method takes the tenant id and touches that tenant's rows only (except those of
+ *       {@link io.loyaltyengine.core.spi.NodePort}, whose node numbers belong to the engine instances).
  *   <li>A unit of work is atomic: if it throws, nothing it wrote is visible to anyone, ever.
  *   <li>State changes that race are decided in the store (conditional updates, row locks, unique constraints),
  *       never by reading a value into Java, changing it and writing it back.

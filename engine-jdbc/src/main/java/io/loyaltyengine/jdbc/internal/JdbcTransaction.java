@@ -10,6 +10,7 @@ import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.NodePort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.ReferralPort;
@@ -49,6 +50,7 @@ public final class JdbcTransaction implements Transaction {
   private final CatalogPort catalog;
   private final ReferralPort referrals;
   private final LeaderboardPort leaderboards;
+  private final NodePort nodes;
 
   /** The ports on {@code handle}, which is in a transaction. */
   public JdbcTransaction(Handle handle, Sql sql) {
@@ -69,6 +71,7 @@ public final class JdbcTransaction implements Transaction {
     this.catalog = new JdbcCatalogPort(handle, sql);
     this.referrals = new JdbcReferralPort(handle, sql);
     this.leaderboards = new JdbcLeaderboardPort(handle, sql);
+    this.nodes = new JdbcNodePort(handle, sql);
   }
 
   @Override
@@ -144,6 +147,11 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public LeaderboardPort leaderboards() {
     return leaderboards;
+  }
+
+  @Override
+  public NodePort nodes() {
+    return nodes;
   }
 
   /** On PostgreSQL one statement for all the rows; on H2 the three batches (no round trips to save in-process). */

@@ -568,6 +568,25 @@ public final class Sql {
   static final String WINNER_LIST = "SELECT participant_id, score, rank FROM month_winner WHERE tenant_id = :tenantId"
       + " AND campaign_id = :campaignId AND metric = :metric AND year_month = :month ORDER BY position";
 
+  /**
+   * The number a node claim takes: the earliest expiry that has passed (a number never leased expires at the epoch, a
+   * released one when it was released), the lowest number among equals. Read without a lock:
+   * {@link #NODE_CLAIM_IF_FREE} decides.
+   */
+  static final String NODE_CLAIMABLE =
+      "SELECT node FROM node_lease WHERE expires_at <= :now ORDER BY expires_at, node LIMIT 1";
+  /**
+   * Leases a number if it is still claimable. A concurrent claim of the same number holds its row lock: this waits
+   * for it, then re-checks the row as committed (READ COMMITTED) and finds it taken (no row changed).
+   */
+  static final String NODE_CLAIM_IF_FREE = "UPDATE node_lease SET holder = :holder, expires_at = :expiresAt"
+      + " WHERE node = :node AND expires_at <= :now";
+  static final String NODE_RENEW =
+      "UPDATE node_lease SET expires_at = :expiresAt WHERE node = :node AND holder = :holder";
+  /** Frees a number from {@code :at} on: no holder, claimable once a claimer's clock reads {@code :at}. */
+  static final String NODE_RELEASE =
+      "UPDATE node_lease SET holder = NULL, expires_at = :at WHERE node = :node AND holder = :holder";
+
   static final String HISTORY_TABLE_EXISTS = "SELECT COUNT(*) FROM information_schema.tables"
       + " WHERE LOWER(table_name) = 'loyalty_schema_history' AND table_schema = CURRENT_SCHEMA";
   static final String HISTORY_SELECT =

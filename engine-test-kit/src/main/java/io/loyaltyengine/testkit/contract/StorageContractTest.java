@@ -39,7 +39,10 @@ import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.NodePort;
+import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
@@ -87,6 +90,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -100,6 +104,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,7 +129,8 @@ import org.junit.jupiter.api.function.Executable;
  * {@link StorageCapability#SHARED_DATABASE}, {@link StorageCapability#DURABLE}, as the fixture declares) are skipped
  * with the reason, never reported as passed. Test methods are package-private so that a subclass cannot override one
  * away; each name states the rule it checks. Engines are built on the fixture's storages with a
- * {@link SettableClock} that stands still unless a test moves it; each engine of a test gets its own node id.
+ * {@link SettableClock} that stands still unless a test moves it; each engine of a test gets its own node id. The
+ * cases of node leases talk to the {@link io.loyaltyengine.core.spi.NodePort} directly.
  *
  * <p>Every test starts from the empty database of a new fixture, which it closes at the end. The suite creates its
  * own tenants and never depends on ids, so a backend may run its tests in any order. No test sleeps or measures
@@ -2395,6 +2401,153 @@ public abstract class StorageContractTest {
       }
     }
     throw new AssertionError("dispatch did not settle in 1,000 rounds");
+  }
+
+  // ==================================================================== node leases
+
+  /** How long the node leases of these cases last. */
+  private static final Duration NODE_TERM = Duration.ofMinutes(10);
+
+  @Test
+  void nodeClaimsGiveDistinctNumbersLowestFirstAndAReleasedNumberOnlyFromItsReleaseTime() {
+    Instant now = START_MICROS;
+    Storage storage = fixture.openStorage();
+    try {
+      assertEquals(List.of(0, 1, 2), storage.inTransaction(tx -> List.of(claimNode(tx, "a", now),
+          claimNode(tx, "b", now), claimNode(tx, "c", now))));
+      Instant released = now.plusSeconds(5);
+      assertFalse(release(storage, 1, "a", released), "only the holder releases");
+      assertTrue(release(storage, 1, "b", released));
+      assertFalse(release(storage, 1, "b", released), "released already");
+      assertFalse(renew(storage, 1, "b", now.plus(NODE_TERM)), "a released lease is not renewed");
+      assertEquals(3, claimNode(storage, "d", now), "numbers never leased come first");
+
+      assertEquals(NodePort.NODES - 4, claimEveryNode(storage, now, now.plus(NODE_TERM)).size());
+      Instant before = released.minusMillis(1);
+      assertTrue(storage.inTransaction(tx -> tx.nodes().claim("e", before, before.plus(NODE_TERM))).isEmpty(),
+          "a released number is claimable only from the time it was released at");
+      assertEquals(1, claimNode(storage, "e", released));
+    } finally {
+      storage.close();
+    }
+  }
+
+  @Test
+  void aNodeWhoseLeaseRanOutIsClaimedOnlyWhenNoneIsFreeTheLongestRunOutFirst() {
+    Instant now = START_MICROS;
+    Storage storage = fixture.openStorage();
+    try {
+      Map<Integer, String> holders = claimEveryNode(storage, now, now.plus(NODE_TERM));
+      assertEquals(NodePort.NODES, holders.size());
+      assertTrue(storage.inTransaction(tx -> tx.nodes().claim("late", now, now.plus(NODE_TERM))).isEmpty(),
+          "every number is leased");
+      assertTrue(renew(storage, 7, holders.get(7), now.plusSeconds(60)));
+      assertTrue(renew(storage, 3, holders.get(3), now.plusSeconds(120)));
+
+      Instant later = now.plusSeconds(90);
+      assertEquals(7, claimNode(storage, "late", later), "the only lease that ran out");
+      assertTrue(storage.inTransaction(tx -> tx.nodes().claim("later", later, later.plus(NODE_TERM))).isEmpty());
+
+      Instant end = now.plus(NODE_TERM); // a lease has run out at its expiry (expiresAt <= now)
+      assertEquals(List.of(3, 0, 1), storage.inTransaction(tx -> List.of(claimNode(tx, "x", end),
+          claimNode(tx, "y", end), claimNode(tx, "z", end))),
+          "the lease that ran out longest ago first, then by number");
+    } finally {
+      storage.close();
+    }
+  }
+
+  @Test
+  void aLeaseIsRenewedWhileNoOneClaimedItAndNotOnceAnotherHolderDid() {
+    Instant now = START_MICROS;
+    Storage storage = fixture.openStorage();
+    try {
+      assertEquals(0, claimNode(storage, "a", now));
+      // Every other number is leased for longer, so that a claim can take a's number only, once its lease ran out.
+      Duration longer = NODE_TERM.multipliedBy(6);
+      Map<Integer, String> holders = claimEveryNode(storage, now, now.plus(longer));
+      assertEquals(NodePort.NODES - 1, holders.size());
+      assertFalse(renew(storage, 0, holders.get(1), now.plus(NODE_TERM)), "only the holder renews");
+
+      Instant ranOut = now.plus(NODE_TERM).plusSeconds(1);
+      assertEquals(0, claimNode(storage, "b", ranOut));
+      assertFalse(renew(storage, 0, "a", ranOut.plus(NODE_TERM)), "a's number was taken");
+      assertFalse(release(storage, 0, "a", ranOut));
+      assertTrue(renew(storage, 0, "b", ranOut.plus(NODE_TERM.multipliedBy(2))));
+      Instant stillB = ranOut.plus(NODE_TERM).plusSeconds(1);
+      assertTrue(storage.inTransaction(tx -> tx.nodes().claim("c", stillB, stillB.plus(NODE_TERM))).isEmpty(),
+          "b's renewal holds, and a's refused calls changed nothing");
+
+      // A lease that ran out with no claimer since is still its holder's to renew.
+      Instant allRanOut = now.plus(longer);
+      assertTrue(renew(storage, 5, holders.get(5), allRanOut.plus(NODE_TERM)));
+      assertEquals(List.of(0, 1, 2, 3, 4, 6), storage.inTransaction(tx -> List.of(claimNode(tx, "d", allRanOut),
+          claimNode(tx, "e", allRanOut), claimNode(tx, "f", allRanOut), claimNode(tx, "g", allRanOut),
+          claimNode(tx, "h", allRanOut), claimNode(tx, "i", allRanOut))),
+          "b's lease ran out first; 5 is held again");
+    } finally {
+      storage.close();
+    }
+  }
+
+  @Test
+  void concurrentNodeClaimsNeverGiveOneNumberTwice() throws Exception {
+    int instances = capabilities().contains(StorageCapability.SHARED_DATABASE) ? 4 : 1;
+    List<Storage> storages = new ArrayList<>();
+    for (int i = 0; i < instances; i++) {
+      storages.add(fixture.openStorage());
+    }
+    try {
+      Instant now = START_MICROS;
+      ConcurrentLinkedQueue<Integer> claimed = new ConcurrentLinkedQueue<>();
+      runConcurrently(8, worker -> {
+        Storage storage = storages.get(worker % instances);
+        for (int i = 0; i < 16; i++) {
+          String holder = "w" + worker + "-" + i;
+          claimed.add(claimNode(storage, holder, now));
+        }
+      });
+      assertEquals(128, claimed.size());
+      assertEquals(IntStream.range(0, 128).boxed().collect(Collectors.toCollection(TreeSet::new)),
+          new TreeSet<>(claimed), "128 distinct numbers, and no free one passed by");
+    } finally {
+      storages.forEach(Storage::close);
+    }
+  }
+
+  /** As {@link #claimNode(Transaction, String, Instant)}, in a unit of work of its own. */
+  private static int claimNode(Storage storage, String holder, Instant now) {
+    return storage.inTransaction(tx -> claimNode(tx, holder, now));
+  }
+
+  private static boolean renew(Storage storage, int node, String holder, Instant until) {
+    return storage.inTransaction(tx -> tx.nodes().renew(node, holder, until));
+  }
+
+  private static boolean release(Storage storage, int node, String holder, Instant at) {
+    return storage.inTransaction(tx -> tx.nodes().release(node, holder, at));
+  }
+
+  /** Claims a number for {@code holder} at {@code now} for {@link #NODE_TERM}; fails if none is free. */
+  private static int claimNode(Transaction tx, String holder, Instant now) {
+    OptionalInt node = tx.nodes().claim(holder, now, now.plus(NODE_TERM));
+    assertTrue(node.isPresent(), "no node number left for " + holder);
+    return node.getAsInt();
+  }
+
+  /** Leases every number free at {@code now} until {@code until}, each to a holder of its own: number -> holder. */
+  private static Map<Integer, String> claimEveryNode(Storage storage, Instant now, Instant until) {
+    return storage.inTransaction(tx -> {
+      Map<Integer, String> holders = new TreeMap<>();
+      for (int i = 0; ; i++) {
+        String holder = "h" + i;
+        OptionalInt node = tx.nodes().claim(holder, now, until);
+        if (node.isEmpty()) {
+          return holders;
+        }
+        holders.put(node.getAsInt(), holder);
+      }
+    });
   }
 
   // ==================================================================== helpers
