@@ -5,8 +5,11 @@ package io.loyaltyengine;
  *
  * <p>Ids are positive {@code long}s, unique across every engine instance that shares a database, and increase over
  * time so that keyset pages by id follow creation order. The default generator is time-ordered (milliseconds in the
- * high bits, then a per-instance node number and a counter); a host with several instances on one database may give
- * each a distinct node number with {@link LoyaltyEngine.Builder#nodeId(int)}, or supply its own generator here.
+ * high bits, then a per-instance node number 0..1023 and a counter). Each instance leases its node number from the
+ * database when it is built, renews the lease while it runs (from its event dispatch rounds) and releases it when
+ * it is closed, so that instances sharing a database never hold the same number; {@link
+ * LoyaltyEngine.Builder#nodeId(int)} says how. A host may instead set the node number itself there, or supply its
+ * own generator with {@link LoyaltyEngine.Builder#idGenerator(IdGenerator)}; then nothing is leased.
  *
  * <p>Implementations must be thread-safe.
  */

@@ -119,7 +119,9 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
-     * The id source (default: time-ordered ids; see {@link IdGenerator}). Cannot be combined with {@link #nodeId}.
+     * The id source (default: time-ordered ids on a leased node number; see {@link IdGenerator}). Cannot be combined
+     * with {@link #nodeId}. The engine then leases no node number: the generator must keep the ids of every instance
+     * on the database apart by itself.
      *
      * <p>The default generator takes its time from the engine's clock and counts from 2024-01-01: give your own
      * generator when the clock is set in the past (replaying history with a clock at each order's time), or ids
@@ -141,8 +143,17 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
-     * The node number (0..1023) the default id generator puts in every id; give each engine instance that shares a
-     * database its own to rule out id collisions (default: random).
+     * The node number (0..1023) the default id generator puts in every id. Two instances that share a database and
+     * hold one number make colliding ids (writes then fail on their primary keys), so the host that sets it must give
+     * every instance on the database a number of its own, also across restarts and deployments that overlap.
+     *
+     * <p>Default: leased from the storage. {@link #build()} claims a number that no running instance on the database
+     * holds (one never used or released first, else the one whose lease ran out longest ago), for 10 minutes; the
+     * engine renews the lease every 2 minutes from its event dispatch rounds (with
+     * {@link EventSettings.Builder#manualDispatch() manual dispatch}, from the host's
+     * {@link io.loyaltyengine.events.Events#dispatch() dispatch()} calls: make them at least every few minutes), and
+     * {@link LoyaltyEngine#close()} releases it. An instance that did not renew for 10 minutes (a pause that long)
+     * may find its number taken by another; it then moves to a new number at its next renewal, and logs a warning.
      *
      * @throws IllegalArgumentException if {@code nodeId} is outside 0..1023
      * @throws IllegalStateException if a node id or an id generator was already set
@@ -328,11 +339,13 @@ public interface LoyaltyEngine extends AutoCloseable {
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
      * @throws IllegalStateException if no storage was set, if the events' lease is shorter than twice the webhooks'
-     *     connect and request timeouts together (see {@link EventSettings.Builder#lease}), or if {@code engine-core}
-     *     is missing
+     *     connect and request timeouts together (see {@link EventSettings.Builder#lease}), if {@code engine-core}
+     *     is missing, or if neither {@link #nodeId} nor {@link #idGenerator} was set and all 1,024 node numbers are
+     *     leased by running instances on the database
      * @throws LoyaltyException VALIDATION_ERROR on the name of a listener given to {@link #listener} or of a
      *     handler given to {@link #fulfilmentHandler}, CONFLICT if two listeners have one name (a handler's listener
-     *     is named {@code fulfilment.<name>}); nothing is started then
+     *     is named {@code fulfilment.<name>}); nothing is started then. STORAGE_UNAVAILABLE if the node number
+     *     could not be leased because the storage failed
      */
     public LoyaltyEngine build() {
       if (storage == null) {

@@ -70,7 +70,11 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     private Builder() {
     }
 
-    /** The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread. */
+    /**
+     * The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread. Those calls also
+     * renew the engine's lease on its node number (see {@link io.loyaltyengine.LoyaltyEngine.Builder#nodeId}):
+     * make them at least every few minutes, or set the node number or the id generator.
+     */
     public Builder manualDispatch() {
       this.backgroundDispatch = false;
       return this;

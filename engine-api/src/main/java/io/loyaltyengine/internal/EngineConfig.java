@@ -18,7 +18,7 @@ import java.util.List;
  * @param storage where state lives; owned by the engine from now on
  * @param clock the time source
  * @param idGenerator the id source, or {@code null} for the default time-ordered generator
- * @param nodeId the node number for the default id generator, or -1 for a random one
+ * @param nodeId the node number for the default id generator, or -1 for one leased from the storage
  * @param limits input bounds
  * @param maxTransactionRetries how often a transaction failing transiently (deadlock, serialization) is retried
  * @param maxGroupCommit the most operations combined into one transaction; 1 turns combining off

@@ -19,19 +19,20 @@ import io.loyaltyengine.events.Events;
 import io.loyaltyengine.internal.EngineConfig;
 import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.tenant.Tenants;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The engine: holds the storage, the settings, the event dispatcher, the fraud rules, the cache of referral
- * signing keys and the leaderboard indexes, and hands out tenant scopes. Thread-safe: immutable after construction
- * except the closed flag (and the listener registry, the key cache and the leaderboard indexes, which are
- * concurrent).
+ * The engine: holds the storage, the settings, the lease on its node number, the event dispatcher, the fraud rules,
+ * the cache of referral signing keys and the leaderboard indexes, and hands out tenant scopes. Thread-safe: immutable
+ * after construction except the closed flag (and the listener registry, the key cache, the leaderboard indexes and
+ * the node lease, which are thread-safe).
  */
 final class CoreEngine implements LoyaltyEngine {
   private final Storage storage;
   private final EngineConfig config;
   private final IdGenerator ids;
+  /** The lease on the node number in {@link #ids}; null when the host set the number or the generator. */
+  private final NodeLease nodeLease;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** A campaign's zone never changes, so one cache serves every scope of this engine. */
   private final CampaignZones campaignZones = new CampaignZones();
@@ -62,10 +63,19 @@ final class CoreEngine implements LoyaltyEngine {
     this.leaderboardIndexes = new LeaderboardIndexes(
         new Transactions(store, null, config.maxTransactionRetries(), closed), config.clock(), boards);
     this.storage = new IndexedStorage(store, leaderboardIndexes);
-    this.ids = config.idGenerator() != null
-        ? config.idGenerator()
-        : new TimeOrderedIdGenerator(config.clock(),
-            config.nodeId() >= 0 ? config.nodeId() : ThreadLocalRandom.current().nextInt(1024));
+    if (config.idGenerator() != null) {
+      this.ids = config.idGenerator();
+      this.nodeLease = null;
+    } else if (config.nodeId() >= 0) {
+      // The host vouches that no other instance on the database has this number.
+      this.ids = new TimeOrderedIdGenerator(config.clock(), config.nodeId());
+      this.nodeLease = null;
+    } else {
+      // A closed flag of its own: the lease is released after the engine is marked closed.
+      this.nodeLease = NodeLease.claim(
+          new Transactions(store, null, config.maxTransactionRetries(), new AtomicBoolean()), config.clock());
+      this.ids = nodeLease.ids();
+    }
     this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed,
         config.maxGroupCommit());
     this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
@@ -75,7 +85,8 @@ final class CoreEngine implements LoyaltyEngine {
     // their own, so a key is cached only once committed, whatever the host's transaction does.
     this.signingKeys = new SigningKeys(transactions, config.clock());
     this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners,
-        new WebhookDeliverer(config.webhooks(), config.clock()));
+        new WebhookDeliverer(config.webhooks(), config.clock()),
+        nodeLease == null ? () -> { } : nodeLease::renewIfDue);
     this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
     dispatcher.start();
   }
@@ -100,6 +111,9 @@ final class CoreEngine implements LoyaltyEngine {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       dispatcher.close();
+      if (nodeLease != null) {
+        nodeLease.release();
+      }
       storage.close();
     }
   }

@@ -2,6 +2,7 @@ package io.loyaltyengine.core.internal;
 
 import io.loyaltyengine.IdGenerator;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -9,13 +10,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * 12 bits of sequence. Ids of one generator strictly increase; ids of generators with distinct node numbers never
  * collide.
  *
+ * <p>The engine leases its node number from the storage, so that the instances sharing a database hold distinct
+ * ones (see {@link NodeLease}), unless the host set one with {@code LoyaltyEngine.Builder.nodeId}. An instance that
+ * lost its lease moves to a new number with {@link #switchNode}.
+ *
  * <h2>Design</h2>
  * The state is one 53-bit "logical time" {@code (millis << 12) | sequence} in an {@link AtomicLong}. Each id takes
  * {@code max(last + 1, now << 12)}, so more than 4,096 ids in one millisecond borrow from the next millisecond
  * instead of wrapping into the node bits, and a clock that steps back never repeats an id. The node number is
  * spliced in between the millisecond and the sequence.
  *
- * <p>Thread-safe: lock-free.
+ * <p>Thread-safe: lock-free. The node number is read once per id; an id made while the number switches carries the
+ * old or the new one, and stays unique among this generator's ids either way, since every id has a logical time of
+ * its own.
  */
 public final class TimeOrderedIdGenerator implements IdGenerator {
   /** 2024-01-01T00:00:00Z. */
@@ -24,7 +31,7 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
   private static final int NODE_BITS = 10;
 
   private final Clock clock;
-  private final long node;
+  private volatile long node;
   private final AtomicLong logicalTime = new AtomicLong();
 
   /**
@@ -34,11 +41,41 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
    * @param nodeId the node number, 0..1023
    */
   public TimeOrderedIdGenerator(Clock clock, int nodeId) {
+    this.clock = clock;
+    this.node = checkNode(nodeId);
+  }
+
+  /** The node number the next id carries. */
+  int node() {
+    return (int) node;
+  }
+
+  /**
+   * A time later than the millisecond of every id made so far (which may run ahead of the clock by the milliseconds
+   * that bursts of more than 4,096 ids borrowed): once the node number is released, a generator that takes it over
+   * must start there.
+   */
+  Instant afterLastId() {
+    return Instant.ofEpochMilli(EPOCH_MILLIS + (logicalTime.get() >>> SEQUENCE_BITS) + 1);
+  }
+
+  /**
+   * Puts {@code nodeId} in the ids made from now on (the lease on the old number was lost to another instance), and
+   * moves them to the next millisecond, so that they are greater than every id made before even when the new number
+   * is the smaller.
+   *
+   * @throws IllegalArgumentException if {@code nodeId} is outside 0..1023
+   */
+  void switchNode(int nodeId) {
+    this.node = checkNode(nodeId);
+    logicalTime.updateAndGet(last -> ((last >>> SEQUENCE_BITS) + 1) << SEQUENCE_BITS);
+  }
+
+  private static int checkNode(int nodeId) {
     if (nodeId < 0 || nodeId >= (1 << NODE_BITS)) {
       throw new IllegalArgumentException("nodeId must be between 0 and 1023 but was " + nodeId);
     }
-    this.clock = clock;
-    this.node = nodeId;
+    return nodeId;
   }
 
   @Override
@@ -47,6 +84,7 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
     long t = logicalTime.updateAndGet(last -> Math.max(last + 1, now));
     long millis = t >>> SEQUENCE_BITS;
     long sequence = t & ((1L << SEQUENCE_BITS) - 1);
+    long node = this.node;
     // A zero id is never returned: the first millisecond's sequence starts at 0 only if the node is not 0.
     long id = (millis << (NODE_BITS + SEQUENCE_BITS)) | (node << SEQUENCE_BITS) | sequence;
     return id == 0 ? nextId() : id;

@@ -51,4 +51,40 @@ class TimeOrderedIdGeneratorTest {
       assertTrue(seen.add(ids.nextId()));
     }
   }
+
+  @Test
+  void aSwitchedNodeIsInTheFollowingIdsWhileConcurrentCallersNeverRepeatOne() throws Exception {
+    TimeOrderedIdGenerator ids = new TimeOrderedIdGenerator(fixed, 3);
+    Set<Long> seen = ConcurrentHashMap.newKeySet();
+    Thread switcher = new Thread(() -> ids.switchNode(9));
+    switcher.start();
+    IntStream.range(0, 20_000).parallel().forEach(i -> assertTrue(seen.add(ids.nextId()), "an id repeated"));
+    switcher.join();
+    long after = ids.nextId();
+    assertEquals(9, (after >>> 12) & 1023);
+    assertEquals(9, ids.node());
+    assertTrue(seen.stream().allMatch(id -> id < after), "ids keep increasing across the switch");
+  }
+
+  @Test
+  void idsKeepIncreasingAfterASwitchToASmallerNodeWithinOneMillisecond() {
+    TimeOrderedIdGenerator ids = new TimeOrderedIdGenerator(fixed, 700);
+    long before = ids.nextId();
+    ids.switchNode(2);
+    long after = ids.nextId();
+    assertEquals(2, (after >>> 12) & 1023);
+    assertTrue(after > before, "the switch moves to the next millisecond");
+  }
+
+  @Test
+  void afterLastIdIsPastTheMillisecondOfEveryIdMadeAlsoWhenABurstBorrowedAhead() {
+    TimeOrderedIdGenerator ids = new TimeOrderedIdGenerator(fixed, 1);
+    long last = 0;
+    for (int i = 0; i < 3 * 4_096; i++) {
+      last = ids.nextId();
+    }
+    long lastMillis = (last >>> 22) + Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
+    assertEquals(fixed.millis() + 2, lastMillis, "three milliseconds' worth of ids in one borrowed two");
+    assertEquals(Instant.ofEpochMilli(lastMillis + 1), ids.afterLastId());
+  }
 }

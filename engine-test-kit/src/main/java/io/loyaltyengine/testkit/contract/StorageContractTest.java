@@ -129,8 +129,9 @@ import org.junit.jupiter.api.function.Executable;
  * {@link StorageCapability#SHARED_DATABASE}, {@link StorageCapability#DURABLE}, as the fixture declares) are skipped
  * with the reason, never reported as passed. Test methods are package-private so that a subclass cannot override one
  * away; each name states the rule it checks. Engines are built on the fixture's storages with a
- * {@link SettableClock} that stands still unless a test moves it; each engine of a test gets its own node id. The
- * cases of node leases talk to the {@link io.loyaltyengine.core.spi.NodePort} directly.
+ * {@link SettableClock} that stands still unless a test moves it; each engine of a test gets its own node id, except
+ * in the cases of node leases, whose engines lease theirs. Those cases also talk to the
+ * {@link io.loyaltyengine.core.spi.NodePort} directly, since the engine uses it only when built, renewing and closed.
  *
  * <p>Every test starts from the empty database of a new fixture, which it closes at the end. The suite creates its
  * own tenants and never depends on ids, so a backend may run its tests in any order. No test sleeps or measures
@@ -2409,6 +2410,19 @@ public abstract class StorageContractTest {
   private static final Duration NODE_TERM = Duration.ofMinutes(10);
 
   @Test
+  void enginesWithoutANodeIdLeaseDistinctNodeNumbers() {
+    assumeShared();
+    LoyaltyEngine first = newLeasingEngine();
+    LoyaltyEngine second = newLeasingEngine();
+    LoyaltyEngine third = newLeasingEngine();
+    assertEquals(List.of(0, 1, 2), List.of(nodeOf(first), nodeOf(second), nodeOf(third)),
+        "each engine leases the lowest number never leased");
+    second.close();
+    // The clock stands still: the closed engine's number is claimable only after the ids it made.
+    assertEquals(3, nodeOf(newLeasingEngine()));
+  }
+
+  @Test
   void nodeClaimsGiveDistinctNumbersLowestFirstAndAReleasedNumberOnlyFromItsReleaseTime() {
     Instant now = START_MICROS;
     Storage storage = fixture.openStorage();
@@ -2548,6 +2562,22 @@ public abstract class StorageContractTest {
         holders.put(node.getAsInt(), holder);
       }
     });
+  }
+
+  /** A new engine on a new storage of the fixture, which leases its node number; closed after the test. */
+  private LoyaltyEngine newLeasingEngine() {
+    LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(fixture.openStorage())
+        .clock(clock)
+        .events(MANUAL_DISPATCH)
+        .build();
+    engines.add(engine);
+    return engine;
+  }
+
+  /** The node number in the ids {@code engine} makes: bits 12..21 of the default ids. */
+  private static int nodeOf(LoyaltyEngine engine) {
+    return (int) ((engine.tenants().create(NewTenant.business("Node probe")).id() >>> 12) & 1023);
   }
 
   // ==================================================================== helpers
