@@ -185,7 +185,7 @@ abstract class SchemaMigratorTestBase {
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
     assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
-    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry"));
     assertEquals(0, query("SELECT COUNT(*) FROM event_outbox"));
     assertEquals(0, query("SELECT COUNT(*) FROM coupon_code"));
@@ -197,7 +197,7 @@ abstract class SchemaMigratorTestBase {
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(dialect(), reopened.dialect());
     }
-    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -236,7 +236,7 @@ abstract class SchemaMigratorTestBase {
     execute("UPDATE participant SET event_sequence = 5 WHERE tenant_id = 1 AND participant_id = 4");
 
     assertEquals(List.of(3, 4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
-    assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(8, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-02-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(6L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)), "version 2 data kept");
@@ -281,7 +281,7 @@ abstract class SchemaMigratorTestBase {
         + " VALUES (1, 3, 'MANUAL', 2)");
 
     assertEquals(List.of(4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
-    assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(8, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       Participant before = upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow();
@@ -329,7 +329,7 @@ abstract class SchemaMigratorTestBase {
         + " VALUES (1, 5, 0, 0, 3, 2)");
 
     assertEquals(List.of(5, 6, 7, 8), versions(engineMigrator().migrate()));
-    assertEquals(7, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(8, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(1, query("SELECT COUNT(*) FROM points_count"), "only participants with lifetime points");
     Instant epoch = Instant.EPOCH;
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
@@ -430,7 +430,7 @@ abstract class SchemaMigratorTestBase {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> new SchemaMigrator(dataSource(), sql(), "edited", edited).migrate());
     assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
-    assertEquals(7, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
