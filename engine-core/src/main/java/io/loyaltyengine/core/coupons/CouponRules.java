@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.coupons;
 
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.validation.TextRules;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,7 +69,7 @@ final class CouponRules {
       throw LoyaltyException.validation(FIELD, at + " is required");
     }
     String code = raw.strip();
-    if (code.isEmpty()) {
+    if (TextRules.isBlank(code)) {
       throw LoyaltyException.validation(FIELD, at + " must not be blank");
     }
     // Cheap bound first: code points never outnumber chars.

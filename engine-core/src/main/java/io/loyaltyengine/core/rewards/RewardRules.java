@@ -149,7 +149,7 @@ public final class RewardRules {
       throw LoyaltyException.validation("message", "message is required");
     }
     String stripped = message.strip();
-    if (stripped.isEmpty()) {
+    if (TextRules.isBlank(stripped)) {
       throw LoyaltyException.validation("message", "message must not be blank");
     }
     TextRules.checkLength("message", stripped, MAX_MESSAGE_LENGTH);

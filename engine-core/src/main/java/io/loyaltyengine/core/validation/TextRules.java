@@ -55,7 +55,12 @@ public final class TextRules {
     return required(field, value, maxLength);
   }
 
-  private static boolean isBlank(String value) {
+  /**
+   * Whether a text is blank: made only of whitespace or space separators, no-break spaces ({@code U+00A0},
+   * {@code U+202F}, {@code U+2007}) included, which {@link String#strip} keeps and {@link String#isBlank} does not
+   * count as blank.
+   */
+  public static boolean isBlank(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       // Every space separator and whitespace character is in the BMP, so chars suffice.

@@ -58,8 +58,8 @@ class CouponRulesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "   ", "AB\u0000C", "AB\nCD", "A\u007fB", "A\u200bB", "A\u202eB", "A\u2028B",
-      "A\uE000B", "A\uD800B", "A\uDC00"})
+  @ValueSource(strings = {"", "   ", "\u00a0", "\u202f\u00a0", "AB\u0000C", "AB\nCD", "A\u007fB", "A\u200bB",
+      "A\u202eB", "A\u2028B", "A\uE000B", "A\uD800B", "A\uDC00"})
   void blankControlInvisibleAndBrokenCodesAreRejected(String code) {
     assertCodesRejected(List.of("GOOD-1", code));
   }

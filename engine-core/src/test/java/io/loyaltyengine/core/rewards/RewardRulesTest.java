@@ -69,6 +69,7 @@ class RewardRulesTest {
     RewardRules.validate(NewCampaignReward.points("p", 1_000_000_000L, 1), LIMITS);
     assertField("message", () -> RewardRules.validate(NewCampaignReward.message("m", null, 1), LIMITS));
     assertField("message", () -> RewardRules.validate(NewCampaignReward.message("m", " \n ", 1), LIMITS));
+    assertField("message", () -> RewardRules.validate(NewCampaignReward.message("m", "\u00a0\n\u202f", 1), LIMITS));
     assertField("message", () -> RewardRules.validate(NewCampaignReward.message("m", "x".repeat(2_001), 1), LIMITS));
     assertField("message", () -> RewardRules.validate(NewCampaignReward.message("m", "nul\u0000", 1), LIMITS));
     assertField("message", () -> RewardRules.validate(NewCampaignReward.message("m", "half \uD83D", 1), LIMITS));
