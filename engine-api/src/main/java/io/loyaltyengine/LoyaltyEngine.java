@@ -148,7 +148,7 @@ public interface LoyaltyEngine extends AutoCloseable {
      * every instance on the database a number of its own, also across restarts and deployments that overlap.
      *
      * <p>Default: leased from the storage. {@link #build()} claims a number that no running instance on the database
-     * holds (one never used or released first, else the one whose lease ran out longest ago), for 10 minutes; the
+     * holds (one never leased first, else the one released or whose lease ran out longest ago), for 10 minutes; the
      * engine renews the lease every 2 minutes from its event dispatch rounds (with
      * {@link EventSettings.Builder#manualDispatch() manual dispatch}, from the host's
      * {@link io.loyaltyengine.events.Events#dispatch() dispatch()} calls: make them at least every few minutes), and

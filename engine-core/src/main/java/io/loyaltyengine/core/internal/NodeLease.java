@@ -21,8 +21,9 @@ import java.util.UUID;
  *
  * <h2>A lost lease</h2>
  * An instance that missed its renewals for a whole term (a pause that long; with manual dispatch, no
- * {@code dispatch()} call for that long) may find its number taken by another instance: a claim takes a number whose
- * lease ran out when none is free. The renewal then claims a new number and switches the generator to it. Ids made
+ * {@code dispatch()} call for that long) may find its number taken by another instance: once no number is left that
+ * was never leased, a claim takes the one whose lease ended longest ago, released or run out alike
+ * ({@link NodePort}). The renewal then claims a new number and switches the generator to it. Ids made
  * before may collide with the other instance's (a write then fails on its primary key); ids made after cannot.
  *
  * <p>Thread-safe: synchronized (renewals come from the dispatcher's thread, or from a host calling dispatch()).

@@ -2447,7 +2447,7 @@ public abstract class StorageContractTest {
   }
 
   @Test
-  void aNodeWhoseLeaseRanOutIsClaimedOnlyWhenNoneIsFreeTheLongestRunOutFirst() {
+  void aNodeWhoseLeaseRanOutIsClaimableTheLongestRunOutFirst() {
     Instant now = START_MICROS;
     Storage storage = fixture.openStorage();
     try {
