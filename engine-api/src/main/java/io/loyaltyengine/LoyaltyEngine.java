@@ -62,8 +62,9 @@ public interface LoyaltyEngine extends AutoCloseable {
   Events events();
 
   /**
-   * Stops the event dispatcher (waiting for the delivery in progress), then closes the storage. Idempotent.
-   * Operations after close fail with {@link IllegalStateException}.
+   * Stops the event dispatcher (waiting for the delivery in progress), releases the node number the engine leased
+   * (see {@link Builder#nodeId}; a release the storage fails is left to run out), then closes the storage.
+   * Idempotent. Operations after close fail with {@link IllegalStateException}.
    */
   @Override
   void close();
