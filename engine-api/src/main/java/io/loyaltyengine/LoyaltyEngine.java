@@ -346,13 +346,28 @@ public interface LoyaltyEngine extends AutoCloseable {
      * @throws LoyaltyException VALIDATION_ERROR on the name of a listener given to {@link #listener} or of a
      *     handler given to {@link #fulfilmentHandler}, CONFLICT if two listeners have one name (a handler's listener
      *     is named {@code fulfilment.<name>}); nothing is started then. STORAGE_UNAVAILABLE if the node number
-     *     could not be leased because the storage failed
+     *     could not be leased because the storage failed. Whatever the failure, the storage is closed: the engine
+     *     owned it
      */
     public LoyaltyEngine build() {
       if (storage == null) {
         throw new IllegalStateException("storage must be set: use JdbcStorage (engine-jdbc) "
             + "or InMemoryStorage (engine-test-kit)");
       }
+      try {
+        return create();
+      } catch (RuntimeException | Error e) {
+        // The engine owns the storage from storage() on: one not built leaves nothing open (an H2 file's lock).
+        try {
+          storage.close();
+        } catch (RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
+        throw e;
+      }
+    }
+
+    private LoyaltyEngine create() {
       EventSettings eventSettings = events == null ? EventSettings.DEFAULTS : events;
       WebhookSettings webhookSettings = webhooks == null ? WebhookSettings.DEFAULTS : webhooks;
       // A delivery starts only while half its lease is left: a webhook call longer than that could outlive the

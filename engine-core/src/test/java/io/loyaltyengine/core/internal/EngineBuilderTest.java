@@ -11,6 +11,7 @@ import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The builder validates each setting when it is set, HikariCP-style, naming the setting and its bounds. */
@@ -57,5 +58,27 @@ class EngineBuilderTest {
         .events(EventSettings.builder().lease(Duration.ofSeconds(39)).build())
         .build());
     assertTrue(defaults.getMessage().contains("(PT40S)"), defaults.getMessage());
+  }
+
+  /** The engine owns the storage from storage() on, so a build that fails closes it (an H2 file keeps a lock). */
+  @Test
+  void aBuildThatFailsClosesTheStorageItWasGiven() {
+    AtomicInteger closed = new AtomicInteger();
+    EngineStorage storage = closed::incrementAndGet;
+    assertThrows(IllegalStateException.class, () -> LoyaltyEngine.builder()
+        .storage(storage)
+        .events(EventSettings.builder().lease(Duration.ofSeconds(39)).build())
+        .build());
+    assertEquals(1, closed.get(), "closed once");
+
+    EngineStorage failingToClose = () -> {
+      throw new IllegalStateException("close failed");
+    };
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> LoyaltyEngine.builder()
+        .storage(failingToClose)
+        .events(EventSettings.builder().lease(Duration.ofSeconds(39)).build())
+        .build());
+    assertTrue(e.getMessage().startsWith("events.lease"), "the build's own failure: " + e.getMessage());
+    assertEquals("close failed", e.getSuppressed()[0].getMessage());
   }
 }
