@@ -6,9 +6,9 @@ package io.loyaltyengine;
  * <p>Ids are positive {@code long}s, unique across every engine instance that shares a database, and increase over
  * time so that keyset pages by id follow creation order. The default generator is time-ordered (milliseconds in the
  * high bits, then a per-instance node number 0..1023 and a counter). Each instance leases its node number from the
- * database when it is built, renews the lease while it runs (from its event dispatch rounds) and releases it when
- * it is closed, so that instances sharing a database never hold the same number; {@link
- * LoyaltyEngine.Builder#nodeId(int)} says how. A host may instead set the node number itself there, or supply its
+ * database when it is built, renews the lease while it runs (before its units of work when due, and in its event
+ * dispatch rounds) and releases it when it is closed, so that instances sharing a database never hold the same
+ * number; {@link LoyaltyEngine.Builder#nodeId(int)} says how. A host may instead set the node number itself there, or supply its
  * own generator with {@link LoyaltyEngine.Builder#idGenerator(IdGenerator)}; then nothing is leased.
  *
  * <p>Implementations must be thread-safe.

@@ -150,11 +150,10 @@ public interface LoyaltyEngine extends AutoCloseable {
      *
      * <p>Default: leased from the storage. {@link #build()} claims a number that no running instance on the database
      * holds (one never leased first, else the one released or whose lease ran out longest ago), for 10 minutes; the
-     * engine renews the lease every 2 minutes from its event dispatch rounds (with
-     * {@link EventSettings.Builder#manualDispatch() manual dispatch}, from the host's
-     * {@link io.loyaltyengine.events.Events#dispatch() dispatch()} calls: make them at least every few minutes), and
-     * {@link LoyaltyEngine#close()} releases it. An instance that did not renew for 10 minutes (a pause that long)
-     * may find its number taken by another; it then moves to a new number at its next renewal, and logs a warning.
+     * engine renews the lease every 2 minutes, before its next unit of work once due and in its event dispatch
+     * rounds (so an idle engine keeps its number too), and {@link LoyaltyEngine#close()} releases it. An instance
+     * that renewed nothing for 10 minutes (idle or paused that long) may find its number taken by another; its next
+     * unit of work then moves it to a new number before making any id, and it logs a warning.
      *
      * @throws IllegalArgumentException if {@code nodeId} is outside 0..1023
      * @throws IllegalStateException if a node id or an id generator was already set

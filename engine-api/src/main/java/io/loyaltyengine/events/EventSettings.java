@@ -71,9 +71,9 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     }
 
     /**
-     * The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread. Those calls also
-     * renew the engine's lease on its node number (see {@link io.loyaltyengine.LoyaltyEngine.Builder#nodeId}):
-     * make them at least every few minutes, or set the node number or the id generator.
+     * The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread. The engine's lease
+     * on its node number is renewed before its units of work all the same (see
+     * {@link io.loyaltyengine.LoyaltyEngine.Builder#nodeId}).
      */
     public Builder manualDispatch() {
       this.backgroundDispatch = false;

@@ -39,8 +39,8 @@ public interface Events {
 
   /**
    * Runs one round of dispatch now, on the calling thread: positions and fans out committed events, delivers what
-   * is due, prunes what retention allows, and renews the engine's lease on its node number when due. Hosts that
-   * build the engine with manual dispatch call this from their own scheduler, at least every few minutes; with
+   * is due, prunes what retention allows, and renews the engine's lease on its node number when due (as every unit
+   * of work does). Hosts that build the engine with manual dispatch call this from their own scheduler; with
    * background dispatch it is rarely needed.
    */
   DispatchReport dispatch();

@@ -134,6 +134,43 @@ abstract class NodeLeaseTestBase {
   }
 
   @Test
+  void aUnitOfWorkRenewsADueLeaseWithoutDispatch() {
+    LoyaltyEngine engine = engine();
+    assertEquals(0, nodeOf(engine));
+    assertEquals(NodePort.NODES - 1, leaseEveryOtherNumber(START.plus(Duration.ofHours(1))).size());
+
+    clock.advance(RENEW_AFTER.plusSeconds(1));
+    engine.tenants().create(NewTenant.business("Renews first")); // manual dispatch, never called
+    clock.set(START.plus(TERM).plusSeconds(1)); // the first lease has run out; the renewed one has not
+
+    assertThrows(IllegalStateException.class, this::engine, "the number is still held");
+  }
+
+  @Test
+  void anIdleEngineWhoseNumberWasTakenMovesToANewOneBeforeItsNextId() {
+    LoyaltyEngine first = engine();
+    assertEquals(0, nodeOf(first));
+    Map<Integer, String> others = leaseEveryOtherNumber(START.plus(Duration.ofHours(1)));
+    // Idle for longer than the term, with manual dispatch never called: another instance takes number 0, and one
+    // of the others closes, freeing number 9.
+    Instant late = clock.advance(TERM.plusMinutes(1));
+    try (Storage storage = fixture.openStorage()) {
+      boolean released = storage.inTransaction(tx -> tx.nodes().release(9, others.get(9), late));
+      assertTrue(released);
+    }
+    LoyaltyEngine second = engine();
+    assertEquals(0, nodeOf(second), "the lease that ran out first");
+
+    assertEquals(9, nodeOf(first), "its unit of work renewed first, found the number taken and took the free one");
+    Set<Long> ids = new HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      ids.add(first.tenants().create(NewTenant.business("First")).id());
+      ids.add(second.tenants().create(NewTenant.business("Second")).id());
+    }
+    assertEquals(40, ids.size(), "ids of one millisecond, never the same");
+  }
+
+  @Test
   void anEngineWhoseLeaseRanOutAndWasTakenMovesToANewNumber() {
     LoyaltyEngine first = engine();
     assertEquals(0, nodeOf(first));
@@ -147,8 +184,8 @@ abstract class NodeLeaseTestBase {
       assertTrue(released);
     }
     LoyaltyEngine second = engine();
-    // The first engine has not noticed yet: an id it made now would collide with the second's (the documented
-    // window of a lapsed lease), so it makes none until its next round.
+    // The first engine has not noticed yet; its dispatch round does (its next unit of work would too, see
+    // anIdleEngineWhoseNumberWasTakenMovesToANewOneBeforeItsNextId).
     assertEquals(0, nodeOf(second), "the lease that ran out first");
 
     first.events().dispatch();

@@ -14,25 +14,35 @@ import java.util.UUID;
  * them would pick the same random number with a chance of 1 in 1,024 per pair.
  *
  * <h2>Lifecycle</h2>
- * Claimed when the engine is built, for {@link #TERM}. Renewed by the event dispatcher's rounds
- * ({@link #renewIfDue}, a clock reading when not due) once {@link #RENEW_AFTER} has passed since the last renewal,
- * which leaves the rest of the term to retry a renewal the storage failed. Released when the engine closes. Every
- * time comes from the engine's clock.
+ * Claimed when the engine is built, for {@link #TERM}. Renewed ({@link #renewIfDue}: a clock reading and a volatile
+ * read when not due) once {@link #RENEW_AFTER} has passed since the last renewal, before any of the engine's units of
+ * work, on the caller's thread, and in the event dispatcher's rounds, so that an idle engine keeps its number too.
+ * A renewal the storage failed is tried again {@link #RETRY_AFTER} later, within the rest of the term. Released
+ * when the engine closes. Every time comes from the engine's clock.
  *
  * <h2>A lost lease</h2>
- * An instance that missed its renewals for a whole term (a pause that long; with manual dispatch, no
- * {@code dispatch()} call for that long) may find its number taken by another instance: once no number is left that
+ * An instance that made no renewal for a whole term (idle that long, or paused) may find its number taken by
+ * another instance: once no number is left that
  * was never leased, a claim takes the one whose lease ended longest ago, released or run out alike
- * ({@link NodePort}). The renewal then claims a new number and switches the generator to it. Ids made
- * before may collide with the other instance's (a write then fails on its primary key); ids made after cannot.
+ * ({@link NodePort}). Its next unit of work renews first: the renewal finds the number taken, claims a new one and
+ * switches the generator to it before the work makes an id. Only a unit of work already under way when the term ran
+ * out (a pause in its middle), or one that started while the storage refused the renewal, can make an id with the
+ * lost number, which may then collide with the other instance's (a write fails on its primary key).
  *
- * <p>Thread-safe: synchronized (renewals come from the dispatcher's thread, or from a host calling dispatch()).
+ * <p>Thread-safe: renewals and the release are synchronized; the check whether a renewal is due is not.
  */
 final class NodeLease {
   /** How long a lease lasts without renewal. */
   static final Duration TERM = Duration.ofMinutes(10);
   /** How long after a renewal the next one is due. */
   static final Duration RENEW_AFTER = TERM.dividedBy(5);
+  /** How long after a renewal the storage failed the next try is due. */
+  static final Duration RETRY_AFTER = Duration.ofSeconds(10);
+  /**
+   * How long before the lease runs out an id waits for a renewal ({@link #renewIfAtRisk}): a margin for the clocks
+   * of the instances, which decide when another may take the number.
+   */
+  static final Duration AT_RISK_BEFORE_END = Duration.ofMinutes(1);
 
   private static final System.Logger LOG = System.getLogger(NodeLease.class.getName());
 
@@ -41,15 +51,19 @@ final class NodeLease {
   private final String holder;
   private final TimeOrderedIdGenerator ids;
   private Instant renewAt;
+  /** {@link #renewAt} in epoch millis, for the check of every unit of work without the monitor. */
+  private volatile long renewAtMillis;
+  /** From when an id risks carrying a number another instance may take: the lease's end less a margin. */
+  private volatile long atRiskMillis;
   private boolean released;
 
   private NodeLease(Transactions transactions, Clock clock, String holder, TimeOrderedIdGenerator ids,
-      Instant renewAt) {
+      Instant leased) {
     this.transactions = transactions;
     this.clock = clock;
     this.holder = holder;
     this.ids = ids;
-    this.renewAt = renewAt;
+    held(leased);
   }
 
   /**
@@ -71,8 +85,7 @@ final class NodeLease {
           + " instances on this database, so this one cannot make ids that are sure to be unique: close instances"
           + " not needed, or set LoyaltyEngine.Builder.idGenerator");
     }
-    return new NodeLease(transactions, clock, holder, new TimeOrderedIdGenerator(clock, node.getAsInt()),
-        now.plus(RENEW_AFTER));
+    return new NodeLease(transactions, clock, holder, new TimeOrderedIdGenerator(clock, node.getAsInt()), now);
   }
 
   /** The generator that puts the leased number in its ids. */
@@ -82,37 +95,60 @@ final class NodeLease {
 
   /**
    * Renews the lease if it is due. If another instance took the number meanwhile, claims a new one and switches the
-   * generator to it. Never throws: when the storage fails, the number is kept (its lease has time left) and the next
-   * call tries again.
+   * generator to it. Never throws: when the storage fails, the number is kept (its lease has time left) and a call
+   * {@link #RETRY_AFTER} later tries again.
    */
-  synchronized void renewIfDue() {
+  void renewIfDue() {
+    if (clock.millis() < renewAtMillis) {
+      return;
+    }
+    renewNow();
+  }
+
+  /**
+   * Renews the lease if it is about to run out or has run out, so that an id made next cannot carry a number another
+   * instance took: for an id made outside a unit of work (whose renewal comes only at its start), after the engine
+   * made none for nearly a term. Otherwise a clock reading and a volatile read: a due renewal is left to the next unit
+   * of work, since an id may be made inside one, holding a connection a renewal would wait for.
+   */
+  void renewIfAtRisk() {
+    if (clock.millis() < atRiskMillis) {
+      return;
+    }
+    renewNow();
+  }
+
+  private synchronized void renewNow() {
     if (released) {
       return;
     }
     Instant now = now(clock);
     if (now.isBefore(renewAt)) {
-      return;
+      return; // renewed by another thread meanwhile
     }
     Instant until = now.plus(TERM);
     int node = ids.node();
     try {
       if (transactions.run(tx -> tx.nodes().renew(node, holder, until))) {
-        renewAt = now.plus(RENEW_AFTER);
+        held(now);
         return;
       }
       OptionalInt next = transactions.run(tx -> tx.nodes().claim(holder, now, until));
       if (next.isEmpty()) {
+        renewAt(now.plus(RETRY_AFTER));
         LOG.log(System.Logger.Level.WARNING, "node number " + node + " was leased by another engine instance after"
             + " this one's lease ran out, and no other number is free; ids keep it until a renewal finds one");
         return;
       }
       ids.switchNode(next.getAsInt());
-      renewAt = now.plus(RENEW_AFTER);
+      held(now);
       LOG.log(System.Logger.Level.WARNING, "node number " + node + " was leased by another engine instance after"
           + " this one's lease ran out (not renewed for " + TERM + "); ids carry node number " + next.getAsInt()
           + " from now on");
     } catch (RuntimeException e) {
-      // Only the exception's type: the storage may be down for a while, and the next round tries again.
+      // Not at once again: every unit of work would wait for a storage that is down. Only the exception's type in
+      // the log: its message may carry the storage's details.
+      renewAt(now.plus(RETRY_AFTER));
       LOG.log(System.Logger.Level.WARNING, "renewing the lease on node number " + node + " failed, the number is"
           + " kept: " + e.getClass().getName());
     }
@@ -138,6 +174,17 @@ final class NodeLease {
       LOG.log(System.Logger.Level.WARNING, "releasing node number " + node + " failed; it is free again when its"
           + " lease runs out: " + e.getClass().getName());
     }
+  }
+
+  /** The number is held from {@code now} for a term. */
+  private void held(Instant now) {
+    renewAt(now.plus(RENEW_AFTER));
+    atRiskMillis = now.plus(TERM).minus(AT_RISK_BEFORE_END).toEpochMilli();
+  }
+
+  private void renewAt(Instant at) {
+    renewAt = at;
+    renewAtMillis = at.toEpochMilli();
   }
 
   private static Instant now(Clock clock) {

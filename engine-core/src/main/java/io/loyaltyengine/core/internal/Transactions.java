@@ -34,19 +34,24 @@ public final class Transactions {
   private final AtomicBoolean closed;
   /** Combines concurrent units of work into shared transactions; null when combining is off or joining a host. */
   private final GroupCommit group;
+  /** Run before every unit of work (the engine's node lease, renewed when due); never throws. */
+  private final Runnable upkeep;
 
   Transactions(Storage storage, HostTransaction host, int maxRetries, AtomicBoolean closed) {
-    this(storage, host, maxRetries, closed, 1);
+    this(storage, host, maxRetries, closed, 1, () -> { });
   }
 
   /**
    * @param maxGroupCommit the most units of work {@link #runCombined} puts in one transaction; 1 for none
+   * @param upkeep run before every unit of work, on the caller's thread: cheap when nothing is due, never throws
    */
-  Transactions(Storage storage, HostTransaction host, int maxRetries, AtomicBoolean closed, int maxGroupCommit) {
+  Transactions(Storage storage, HostTransaction host, int maxRetries, AtomicBoolean closed, int maxGroupCommit,
+      Runnable upkeep) {
     this.storage = storage;
     this.host = host;
     this.maxRetries = maxRetries;
     this.closed = closed;
+    this.upkeep = upkeep;
     this.group = host == null && maxGroupCommit > 1
         ? new GroupCommit(storage, maxGroupCommit,
             storage.capabilities().contains(StorageCapability.PARALLEL_COMMITS), this::runAlone)
@@ -59,6 +64,7 @@ public final class Transactions {
     this.maxRetries = joined.maxRetries;
     this.closed = joined.closed;
     this.group = null;
+    this.upkeep = joined.upkeep;
   }
 
   /** These transactions, joining a host transaction instead (where nothing is combined: the host commits). */
@@ -100,6 +106,7 @@ public final class Transactions {
     if (closed.get()) {
       throw new IllegalStateException("the engine is closed");
     }
+    upkeep.run();
     try {
       return group.run(work);
     } catch (NothingToCommit e) {
@@ -121,6 +128,7 @@ public final class Transactions {
     if (closed.get()) {
       throw new IllegalStateException("the engine is closed");
     }
+    upkeep.run();
     if (host != null) {
       try {
         return storage.inHostTransaction(host, work);
