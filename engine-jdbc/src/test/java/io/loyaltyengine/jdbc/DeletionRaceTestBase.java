@@ -20,6 +20,8 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.participant.ParticipantUpdate;
+import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
@@ -46,8 +48,9 @@ import org.junit.jupiter.api.Test;
  * A participant deleted while a change of theirs is under way (a recorded action; a referred signup naming them as
  * the referrer): the change read the participant without a lock, the deletion committed, and the change then writes.
  * It must fail as NOT_FOUND and leave nothing behind, neither rows of the deleted participant nor events after
- * {@code participant.deleted}. Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs
- * one at a time).
+ * {@code participant.deleted}. And the mirror case: a participant changed while its deletion is under way, whose
+ * {@code participant.deleted} must carry the participant as deleted. Needs two transactions at once, so it runs on the
+ * SQL stores (the in-memory store runs one at a time).
  */
 abstract class DeletionRaceTestBase {
   private JdbcFixture fixture;
@@ -106,6 +109,39 @@ abstract class DeletionRaceTestBase {
         "the signup enrolled nobody");
   }
 
+  @Test
+  void aDeletionReportsTheParticipantAsDeletedWhenItChangedAfterTheFirstRead() throws Exception {
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
+    Participant p = shop.participants().create(campaign, NewParticipant.withEmail("before@example.com"));
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    // By email: the deletion first reads the participant without a lock (an id needs no read to be resolved).
+    ParticipantRef byEmail = ParticipantRef.email(campaign, "before@example.com");
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> deleting = pool.submit(() -> {
+        pauseAfterRead = Thread.currentThread();
+        shop.participants().delete(byEmail);
+        return null;
+      });
+      assertTrue(read.await(30, TimeUnit.SECONDS), "the deletion read the participant");
+      // Committed after the deletion's first read, before it wrote anything: the deleted participant has them.
+      shop.participants().update(ref, ParticipantUpdate.builder().email("after@example.com").tier("gold").build());
+      shop.points().award(ref, PointsChange.of(7, "purchase"));
+      resume.countDown();
+      deleting.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(List.of("participant.created", "participant.updated", "points.awarded", "participant.deleted"),
+        eventTypes(p.id()));
+    String payload = payload(p.id(), "participant.deleted");
+    assertTrue(payload.contains("\"email\":\"after@example.com\"") && payload.contains("\"tier\":\"gold\"")
+        && payload.contains("\"pointsBalance\":7"),
+        "participant.deleted carries the participant as deleted, not as first read: " + payload);
+  }
+
   private TenantScope shop() {
     return engine.forTenant(engine.tenants().create(NewTenant.business("Race")).id());
   }
@@ -160,6 +196,18 @@ abstract class DeletionRaceTestBase {
         }
       }
       return types;
+    }
+  }
+
+  private String payload(long participantId, String type) throws SQLException {
+    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(
+        "SELECT payload FROM event_outbox WHERE participant_id = ? AND type = ?")) {
+      s.setLong(1, participantId);
+      s.setString(2, type);
+      try (ResultSet rs = s.executeQuery()) {
+        assertTrue(rs.next(), "a " + type + " event");
+        return rs.getString(1);
+      }
     }
   }
 

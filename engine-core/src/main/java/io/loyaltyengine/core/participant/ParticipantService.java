@@ -157,11 +157,14 @@ public final class ParticipantService implements Participants {
 
   @Override
   public void delete(ParticipantRef ref) {
-    Lookup lookup = Lookup.of(ref);
+    Resolver resolver = resolver(ref);
     long tenantId = context.tenantId();
     context.transactions().run(tx -> {
-      Participant gone = lookup.find(tx, tenantId);
-      long id = gone.id();
+      long id = resolver.resolveId(tx, tenantId);
+      // Read under the row lock: a change committed after an unlocked read (an update, an award) would be missing
+      // from the participant.deleted payload, which is the participant as deleted.
+      Participant gone = tx.participants().lock(tenantId, id)
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
       // Numbered before the row goes: the deletion is the participant's last event.
       Outbox.emit(context, tx, EventType.PARTICIPANT_DELETED, gone.campaignId(), id, EventJson.participant(gone));
       tx.ledger().deleteAll(tenantId, id);
