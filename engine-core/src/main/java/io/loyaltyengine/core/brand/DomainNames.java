@@ -8,12 +8,17 @@ import java.util.Locale;
 /**
  * Turns a website given as a URL or a host name into the domain a brand is known by: the host name only,
  * lower-cased, without a trailing dot, internationalized names in their ASCII (punycode) form.
- * {@code https://Shop.Example.com:8443/path?q} becomes {@code shop.example.com}.
+ * {@code https://Shop.Example.com:8443/path?q} becomes {@code shop.example.com}. A name needs at least two labels and
+ * a top-level domain that is not all digits, so {@code localhost} and IP addresses are refused; a port, when given,
+ * is 0..65535.
  *
  * <p>Thread-safe: stateless. Pure string work: no name resolution.
  */
 public final class DomainNames {
   private static final int MAX_INPUT = 2_048;
+  private static final int MAX_PORT = 65_535;
+  /** The characters IDNA reads as a label separator: full stop, ideographic, full-width and half-width ones. */
+  private static final String IDNA_DOTS = ".\u3002\uFF0E\uFF61";
 
   private DomainNames() {
   }
@@ -48,12 +53,14 @@ public final class DomainNames {
     int colon = s.lastIndexOf(':');
     if (colon >= 0) {
       String port = s.substring(colon + 1);
-      if (!port.matches("[0-9]{0,5}")) {
+      // An empty port is the scheme's default; a number is a TCP port, 0..65535.
+      if (!port.matches("[0-9]{0,5}") || !port.isEmpty() && Integer.parseInt(port) > MAX_PORT) {
         throw invalid(field);
       }
       s = s.substring(0, colon);
     }
-    if (s.endsWith(".")) {
+    // A trailing dot (the DNS root) in any of the forms IDNA reads as a dot, not only the ASCII one.
+    if (!s.isEmpty() && IDNA_DOTS.indexOf(s.charAt(s.length() - 1)) >= 0) {
       s = s.substring(0, s.length() - 1);
     }
     String ascii;
@@ -65,10 +72,15 @@ public final class DomainNames {
     if (ascii.isEmpty() || ascii.length() > 253 || ascii.indexOf('.') < 0) {
       throw invalid(field);
     }
-    for (String label : ascii.split("\\.", -1)) {
+    String[] labels = ascii.split("\\.", -1);
+    for (String label : labels) {
       if (label.isEmpty() || label.length() > 63) {
         throw invalid(field);
       }
+    }
+    // No top-level domain is all digits (RFC 3696, 2): this refuses IPv4 addresses, as IPv6 literals and localhost.
+    if (labels[labels.length - 1].chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw invalid(field);
     }
     return ascii;
   }

@@ -17,6 +17,10 @@ class DomainNamesTest {
       "shop.example.com., shop.example.com",
       "shop.example.com/landing, shop.example.com",
       "https://bücher.example/x, xn--bcher-kva.example",
+      "shop.example.com。, shop.example.com",
+      "https://shop.example.com:65535/, shop.example.com",
+      "https://shop.example.com:/, shop.example.com",
+      "shop.1example, shop.1example",
   })
   void websiteBecomesItsHostName(String website, String domain) {
     assertEquals(domain, DomainNames.normalize("website", website));
@@ -24,7 +28,9 @@ class DomainNamesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "localhost", "https://", "http://exa mple.com", "ht tp://example.com",
-      "https://-bad-.example.com", "https://example.com:99999999/", "a..b.com"})
+      "https://-bad-.example.com", "https://example.com:99999999/", "a..b.com",
+      "https://example.com:65536/", "https://example.com:99999/", "1.2.3.4", "http://127.0.0.1:8080/", "999.999.999.999",
+      "shop.123"})
   void nonDomainsAreRejected(String website) {
     LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website));
     assertEquals("website", e.field().orElseThrow());
