@@ -4,7 +4,8 @@ package io.loyaltyengine.participant;
  * Narrows a participant list. Both parts are optional; {@link #all()} matches everyone. {@link #toString()} hides
  * the search text, usually part of a name or an email. Immutable.
  *
- * @param search case-insensitive text matched anywhere in the first name, last name or email; {@code null} for none
+ * @param search case-insensitive text matched anywhere in the first name, last name or email; {@code null} or blank
+ *     (only spaces, no-break ones included) for none
  * @param tier exact tier name; {@code null} for any tier
  */
 public record ParticipantFilter(String search, String tier) {

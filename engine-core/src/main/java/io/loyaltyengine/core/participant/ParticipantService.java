@@ -227,7 +227,8 @@ public final class ParticipantService implements Participants {
       if (filter == null) {
         return new Filter(null, null);
       }
-      String search = filter.search() == null || filter.search().isBlank()
+      // TextRules' blank, not String's: a search of no-break spaces is no search either, not a VALIDATION_ERROR.
+      String search = filter.search() == null || TextRules.isBlank(filter.search())
           ? null : TextRules.required("search", filter.search(), MAX_SEARCH_LENGTH);
       String tier = TextRules.optional("tier", filter.tier(), MAX_TIER_LENGTH);
       return new Filter(search == null ? null : ParticipantSearch.normalize(search), tier);

@@ -920,6 +920,11 @@ public abstract class StorageContractTest {
     assertSearch(w, "élodie", elodie);
     assertSearch(w, "ÜNAL", elodie);
     assertSearch(w, "nobody-matches-this");
+    List<Participant> everyone = allParticipants(w.scope, w.campaign.id());
+    for (String blank : List.of("   ", "\u00A0", " \u202F\u2007 ")) {
+      assertEquals(everyone, allParticipants(w.scope, w.campaign.id(), ParticipantFilter.search(blank), 2),
+          "a blank search, no-break spaces included, is no search: " + show(blank));
+    }
     NumberedPage<Participant> page = w.scope.participants().page(w.campaign.id(),
         ParticipantFilter.search("EXAMPLE.COM"), PageRequest.of(1, 2));
     assertEquals(3, page.total(), "totals count only the matching participants");
