@@ -52,7 +52,8 @@ import java.util.random.RandomGenerator;
  *
  * <h2>Checked after every step</h2>
  * Every stock is the model's and never below zero (unlimited stays unlimited); every balance is the model's and the
- * sum of its participant's ledger, so a refused redemption took neither points nor stock.
+ * sum of its participant's ledger, so a refused redemption took neither points nor stock, and a replayed one took
+ * nothing again.
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
  * called on the thread running the runner.
@@ -68,6 +69,11 @@ public final class CatalogScenario {
   public static final String REDEEMED = "redeemed";
   /** A retry answered with the stored redemption. */
   public static final String REPLAYED = "replayed";
+  /**
+   * A retry answered with the stored redemption of a reward that had stock left: a retry that took a unit again
+   * shows only then.
+   */
+  public static final String REPLAYED_WITH_STOCK = "replayed with stock left";
   /** A used key with another request. */
   public static final String KEY_CONFLICT = "CONFLICT on idempotencyKey";
   /** A redemption of an inactive reward. */
@@ -106,7 +112,8 @@ public final class CatalogScenario {
 
   /** Every outcome of a redemption the scenario tells its consumer about. */
   public static List<String> outcomes() {
-    return List.of(REDEEMED, REPLAYED, KEY_CONFLICT, INACTIVE, OUT_OF_STOCK, INSUFFICIENT_POINTS);
+    return List.of(REDEEMED, REPLAYED, REPLAYED_WITH_STOCK, KEY_CONFLICT, INACTIVE, OUT_OF_STOCK,
+        INSUFFICIENT_POINTS);
   }
 
   /** The operation generator of this scenario. */
@@ -123,11 +130,18 @@ public final class CatalogScenario {
     if (roll < 38) {
       return new Toggle(random.nextInt(STOCKS.size()), random.nextInt(3) > 0);
     }
-    if (roll < 45 && !previous.isEmpty()) {
-      // A retry of an earlier redemption, or its key reused by another request.
-      Op earlier = previous.get(random.nextInt(previous.size()));
-      if (earlier instanceof Redeem r && r.key() != null) {
-        return random.nextBoolean() ? r : new Redeem(slot, random.nextInt(STOCKS.size()), r.key());
+    if (roll < 52) {
+      // A retry of an earlier keyed redemption, or its key reused by another request. Picked among the keyed
+      // redemptions, not among all earlier operations, so that retries are common enough to reach a replay of a
+      // reward with stock left (a retry that took a unit or points again shows only in a replay).
+      List<Redeem> keyed = previous.stream()
+          .filter(op -> op instanceof Redeem r && r.key() != null)
+          .map(Redeem.class::cast)
+          .toList();
+      if (!keyed.isEmpty()) {
+        // Half the time the latest, as a client retries at once, while the reward most likely has stock left.
+        Redeem r = keyed.get(random.nextBoolean() ? keyed.size() - 1 : random.nextInt(keyed.size()));
+        return random.nextInt(3) > 0 ? r : new Redeem(slot, random.nextInt(STOCKS.size()), r.key());
       }
     }
     String key = random.nextInt(3) == 0 ? null : "k" + random.nextInt(1_000_000);
@@ -155,6 +169,10 @@ public final class CatalogScenario {
       }
       assertEquals(expected, actual, op::toString);
       outcomes.accept(actual);
+      Long stockLeft = model.stocks[r.reward()];
+      if (actual.equals(REPLAYED) && stockLeft != null && stockLeft > 0) {
+        outcomes.accept(REPLAYED_WITH_STOCK);
+      }
       if (actual.equals(REPLAYED)) {
         assertEquals(model.balanceAfter.get(r.key()), done.balance(), () -> op + ": the stored balance");
       } else if (actual.equals(REDEEMED)) {
