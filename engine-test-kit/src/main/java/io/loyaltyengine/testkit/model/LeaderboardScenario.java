@@ -49,9 +49,11 @@ import java.util.function.Consumer;
  * LeaderboardScenario.runner(engine, clock, outcome -> {}).steps(30).build().runSeeds(LeaderboardScenario.defaultSeeds());
  * }</pre>
  *
- * <p>Each run (and re-run while shortening a failure) works in a fresh tenant of the engine, so runs stay apart;
- * the clock only moves forward. Operations name participants by slot; a deleted slot enrols a new participant on
- * its next action or creation.
+ * <p>Each run (and re-run while shortening a failure) works in a fresh tenant of the engine, so runs stay apart,
+ * and first sets the clock back to where it stood when the runner was built, so that a run sees the same dates
+ * (month lengths, the change to daylight saving time) whether other runs came before it or not: a failure
+ * reproduces while it is shortened and when its seed is replayed alone. Within a run the clock only moves forward.
+ * Operations name participants by slot; a deleted slot enrols a new participant on its next action or creation.
  *
  * <h2>Checked after every step</h2>
  * (Reads from storage after every third step, to keep a run to a few seconds on SQL stores; index reads after every
@@ -96,7 +98,8 @@ public final class LeaderboardScenario {
    * A runner builder preconfigured with this scenario; set {@link ModelRunner.Builder#steps} and build it.
    *
    * @param engine the engine under test, whose clock is {@code clock}; each run creates its own tenant in it
-   * @param clock the engine's clock, moved forward by the scenario
+   * @param clock the engine's clock: set back to its present instant at the start of every run, then moved forward
+   *     by the scenario
    * @param outcomes told the name of every outcome reached (one of {@link #outcomes()})
    */
   public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, SettableClock clock,
@@ -104,9 +107,10 @@ public final class LeaderboardScenario {
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(outcomes, "outcomes");
+    Instant origin = clock.instant();
     return ModelRunner.<Run, Model, Op>builder()
         .name("leaderboards")
-        .system(() -> new Run(engine, clock))
+        .system(() -> new Run(engine, clock, origin))
         .model(run -> new Model())
         .operations(operations())
         .step((run, model, op) -> apply(run, model, op, outcomes))
@@ -337,8 +341,9 @@ public final class LeaderboardScenario {
     private final Campaign campaign;
     private final CampaignReward reward;
 
-    Run(LoyaltyEngine engine, SettableClock clock) {
+    Run(LoyaltyEngine engine, SettableClock clock, Instant origin) {
       this.clock = clock;
+      clock.set(origin);
       this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Leaderboard model run")).id());
       this.campaign = scope.campaigns().create(NewCampaign.running(
           scope.brands().create(new NewBrand("Board shop", "https://boards.example.com")).id(), "Board campaign")
