@@ -4,7 +4,9 @@
  * ({@link io.loyaltyengine.testkit.model.ModelRunner}), and the engine's scenarios: the ledger
  * ({@link io.loyaltyengine.testkit.model.LedgerScenario}), goal unlocking
  * ({@link io.loyaltyengine.testkit.model.RewardScenario}), catalog redemption
- * ({@link io.loyaltyengine.testkit.model.CatalogScenario}) and coupon assignment
- * ({@link io.loyaltyengine.testkit.model.CouponScenario}). Replay one seed with {@code -Dloyalty.seed=<seed>}.
+ * ({@link io.loyaltyengine.testkit.model.CatalogScenario}), coupon assignment
+ * ({@link io.loyaltyengine.testkit.model.CouponScenario}), referrals
+ * ({@link io.loyaltyengine.testkit.model.ReferralScenario}) and leaderboards
+ * ({@link io.loyaltyengine.testkit.model.LeaderboardScenario}). Replay one seed with {@code -Dloyalty.seed=<seed>}.
  */
 package io.loyaltyengine.testkit.model;
