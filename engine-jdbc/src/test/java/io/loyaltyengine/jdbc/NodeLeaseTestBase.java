@@ -149,54 +149,23 @@ abstract class NodeLeaseTestBase {
   @Test
   void anIdleEngineWhoseNumberWasTakenMovesToANewOneBeforeItsNextId() {
     LoyaltyEngine first = engine();
-    assertEquals(0, nodeOf(first));
-    Map<Integer, String> others = leaseEveryOtherNumber(START.plus(Duration.ofHours(1)));
-    // Idle for longer than the term, with manual dispatch never called: another instance takes number 0, and one
-    // of the others closes, freeing number 9.
-    Instant late = clock.advance(TERM.plusMinutes(1));
-    try (Storage storage = fixture.openStorage()) {
-      boolean released = storage.inTransaction(tx -> tx.nodes().release(9, others.get(9), late));
-      assertTrue(released);
-    }
-    LoyaltyEngine second = engine();
-    assertEquals(0, nodeOf(second), "the lease that ran out first");
+    LoyaltyEngine second = takeNumberZeroAfterTheTerm(first, 9);
 
     assertEquals(9, nodeOf(first), "its unit of work renewed first, found the number taken and took the free one");
-    Set<Long> ids = new HashSet<>();
-    for (int i = 0; i < 20; i++) {
-      ids.add(first.tenants().create(NewTenant.business("First")).id());
-      ids.add(second.tenants().create(NewTenant.business("Second")).id());
-    }
-    assertEquals(40, ids.size(), "ids of one millisecond, never the same");
+    assertIdsApart(first, second);
   }
 
   @Test
   void anEngineWhoseLeaseRanOutAndWasTakenMovesToANewNumber() {
     LoyaltyEngine first = engine();
-    assertEquals(0, nodeOf(first));
-    Map<Integer, String> others = leaseEveryOtherNumber(START.plus(Duration.ofHours(1)));
+    LoyaltyEngine second = takeNumberZeroAfterTheTerm(first, 7);
 
-    // No dispatch round for longer than the term (a long pause): another instance takes number 0, and one of the
-    // others closes, freeing number 7.
-    Instant late = clock.advance(TERM.plusMinutes(1));
-    try (Storage storage = fixture.openStorage()) {
-      boolean released = storage.inTransaction(tx -> tx.nodes().release(7, others.get(7), late));
-      assertTrue(released);
-    }
-    LoyaltyEngine second = engine();
     // The first engine has not noticed yet; its dispatch round does (its next unit of work would too, see
     // anIdleEngineWhoseNumberWasTakenMovesToANewOneBeforeItsNextId).
-    assertEquals(0, nodeOf(second), "the lease that ran out first");
-
     first.events().dispatch();
     assertEquals(7, nodeOf(first), "its renewal found the number taken and claimed the free one");
     assertEquals(0, nodeOf(second));
-    Set<Long> ids = new HashSet<>();
-    for (int i = 0; i < 20; i++) {
-      ids.add(first.tenants().create(NewTenant.business("First")).id());
-      ids.add(second.tenants().create(NewTenant.business("Second")).id());
-    }
-    assertEquals(40, ids.size(), "ids of one millisecond, apart again");
+    assertIdsApart(first, second);
 
     clock.advance(RENEW_AFTER.plusSeconds(1));
     first.events().dispatch();
@@ -255,6 +224,36 @@ abstract class NodeLeaseTestBase {
         }
       });
     }
+  }
+
+  /**
+   * With {@code first} on number 0 and every other number leased, lets the term pass without a renewal (idle with
+   * manual dispatch never called, or paused), frees number {@code freed} as if its holder closed, and builds a
+   * second engine, which takes number 0: the lease that ran out first.
+   *
+   * @return the second engine
+   */
+  private LoyaltyEngine takeNumberZeroAfterTheTerm(LoyaltyEngine first, int freed) {
+    assertEquals(0, nodeOf(first));
+    Map<Integer, String> others = leaseEveryOtherNumber(START.plus(Duration.ofHours(1)));
+    Instant late = clock.advance(TERM.plusMinutes(1));
+    try (Storage storage = fixture.openStorage()) {
+      boolean released = storage.inTransaction(tx -> tx.nodes().release(freed, others.get(freed), late));
+      assertTrue(released);
+    }
+    LoyaltyEngine second = engine();
+    assertEquals(0, nodeOf(second), "the lease that ran out first");
+    return second;
+  }
+
+  /** Ids the two engines make in one millisecond (the clock stands still) are never the same. */
+  private static void assertIdsApart(LoyaltyEngine first, LoyaltyEngine second) {
+    Set<Long> ids = new HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      ids.add(first.tenants().create(NewTenant.business("First")).id());
+      ids.add(second.tenants().create(NewTenant.business("Second")).id());
+    }
+    assertEquals(40, ids.size(), "ids of one millisecond, never the same");
   }
 
   private LoyaltyEngine.Builder builder() {
