@@ -78,7 +78,6 @@ public final class EventDispatcher implements AutoCloseable {
   private final EventSettings settings;
   private final Listeners listeners;
   private final WebhookDeliverer webhooks;
-  private final Runnable upkeep;
   private final String owner = "engine-" + UUID.randomUUID();
   private final ReentrantLock roundLock = new ReentrantLock();
   private volatile ScheduledExecutorService executor;
@@ -93,18 +92,14 @@ public final class EventDispatcher implements AutoCloseable {
    * @param settings dispatch settings
    * @param listeners this instance's listeners
    * @param webhooks the webhook caller
-   * @param upkeep the engine's own periodic work (renewing its node lease), run at the start of every round and
-   *     after every delivery, so that the background thread or the host's {@code dispatch()} calls drive it; cheap
-   *     when nothing is due, and never throws
    */
   public EventDispatcher(Transactions transactions, Clock clock, EventSettings settings, Listeners listeners,
-      WebhookDeliverer webhooks, Runnable upkeep) {
+      WebhookDeliverer webhooks) {
     this.transactions = transactions;
     this.clock = clock;
     this.settings = settings;
     this.listeners = listeners;
     this.webhooks = webhooks;
-    this.upkeep = upkeep;
   }
 
   /** Starts the background thread, if the settings ask for one. */
@@ -144,7 +139,6 @@ public final class EventDispatcher implements AutoCloseable {
   public DispatchReport runOnce() {
     roundLock.lock();
     try {
-      upkeep.run();
       int positioned = positionAndFanOut();
       Instant now = now();
       Instant leaseUntil = now.plus(settings.lease());
@@ -167,8 +161,6 @@ public final class EventDispatcher implements AutoCloseable {
           case PARKED -> parked++;
           case LEFT -> { }
         }
-        // A round of many deliveries can last long: the upkeep is not to wait for its end.
-        upkeep.run();
       }
       return new DispatchReport(positioned, delivered, retried, parked, prune());
     } finally {

@@ -74,26 +74,11 @@ final class CoreEngine implements LoyaltyEngine {
       // A closed flag of its own: the lease is released after the engine is marked closed.
       this.nodeLease = NodeLease.claim(
           new Transactions(store, null, config.maxTransactionRetries(), new AtomicBoolean()), config.clock());
-      // Some ids are made before their unit of work starts, so before its renewal: after a long idle spell the
-      // first of them renews itself.
-      TimeOrderedIdGenerator leased = nodeLease.ids();
-      NodeLease lease = nodeLease;
-      this.ids = new IdGenerator() {
-        @Override
-        public long nextId() {
-          lease.renewIfAtRisk();
-          return leased.nextId();
-        }
-
-        @Override
-        public String toString() {
-          return leased.toString();
-        }
-      };
+      this.ids = nodeLease;
     }
     // The lease is renewed before any unit of work when due, on the caller's thread, so that an engine makes no id
-    // with a number it no longer holds, whoever drives dispatch; and in the dispatcher's rounds, so that an idle
-    // engine keeps its number.
+    // with a number it no longer holds, whoever drives dispatch; the dispatcher's rounds are units of work too, so
+    // an idle engine keeps its number.
     Runnable renewal = nodeLease == null ? () -> { } : nodeLease::renewIfDue;
     this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed,
         config.maxGroupCommit(), renewal);
@@ -104,8 +89,7 @@ final class CoreEngine implements LoyaltyEngine {
     // their own, so a key is cached only once committed, whatever the host's transaction does.
     this.signingKeys = new SigningKeys(transactions, config.clock());
     this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners,
-        new WebhookDeliverer(config.webhooks(), config.clock()),
-        renewal);
+        new WebhookDeliverer(config.webhooks(), config.clock()));
     this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
     dispatcher.start();
   }

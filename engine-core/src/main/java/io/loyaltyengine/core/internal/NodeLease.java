@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.internal;
 
+import io.loyaltyengine.IdGenerator;
 import io.loyaltyengine.core.spi.NodePort;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,14 +10,17 @@ import java.util.OptionalInt;
 import java.util.UUID;
 
 /**
- * The lease on the node number that this engine's default id generator puts in every id. Engine instances sharing a
- * database lease distinct numbers there ({@link NodePort}), so that their ids never collide; without it, two of
- * them would pick the same random number with a chance of 1 in 1,024 per pair.
+ * The lease on the node number that this engine's default id generator puts in every id, and the engine's id
+ * generator on that number. Engine instances sharing a database lease distinct numbers there ({@link NodePort}), so
+ * that their ids never collide; without it, two of them would pick the same random number with a chance of 1 in
+ * 1,024 per pair.
  *
  * <h2>Lifecycle</h2>
  * Claimed when the engine is built, for {@link #TERM}. Renewed ({@link #renewIfDue}: a clock reading and a volatile
  * read when not due) once {@link #RENEW_AFTER} has passed since the last renewal, before any of the engine's units of
- * work, on the caller's thread, and in the event dispatcher's rounds, so that an idle engine keeps its number too.
+ * work, on the caller's thread (the event dispatcher's rounds are units of work too, so an idle engine keeps its
+ * number), and before an id when the lease nears its end ({@link #nextId}: ids made before their unit of work
+ * starts).
  * A renewal the storage failed is tried again {@link #RETRY_AFTER} later, within the rest of the term. Released
  * when the engine closes. Every time comes from the engine's clock.
  *
@@ -31,7 +35,7 @@ import java.util.UUID;
  *
  * <p>Thread-safe: renewals and the release are synchronized; the check whether a renewal is due is not.
  */
-final class NodeLease {
+final class NodeLease implements IdGenerator {
   /** How long a lease lasts without renewal. */
   static final Duration TERM = Duration.ofMinutes(10);
   /** How long after a renewal the next one is due. */
@@ -39,7 +43,7 @@ final class NodeLease {
   /** How long after a renewal the storage failed the next try is due. */
   static final Duration RETRY_AFTER = Duration.ofSeconds(10);
   /**
-   * How long before the lease runs out an id waits for a renewal ({@link #renewIfAtRisk}): a margin for the clocks
+   * How long before the lease runs out an id waits for a renewal ({@link #nextId}): a margin for the clocks
    * of the instances, which decide when another may take the number.
    */
   static final Duration AT_RISK_BEFORE_END = Duration.ofMinutes(1);
@@ -71,7 +75,7 @@ final class NodeLease {
    *
    * @param transactions units of work on the engine's storage, usable until the lease is released
    * @param clock the engine's clock
-   * @return the lease, whose generator puts the number in its ids
+   * @return the lease, which puts the number in the ids it makes
    * @throws IllegalStateException if every node number is leased by a running instance
    * @throws io.loyaltyengine.LoyaltyException STORAGE_UNAVAILABLE if the storage failed
    */
@@ -88,11 +92,6 @@ final class NodeLease {
     return new NodeLease(transactions, clock, holder, new TimeOrderedIdGenerator(clock, node.getAsInt()), now);
   }
 
-  /** The generator that puts the leased number in its ids. */
-  TimeOrderedIdGenerator ids() {
-    return ids;
-  }
-
   /**
    * Renews the lease if it is due. If another instance took the number meanwhile, claims a new one and switches the
    * generator to it. Never throws: when the storage fails, the number is kept (its lease has time left) and a call
@@ -106,16 +105,18 @@ final class NodeLease {
   }
 
   /**
-   * Renews the lease if it is about to run out or has run out, so that an id made next cannot carry a number another
-   * instance took: for an id made outside a unit of work (whose renewal comes only at its start), after the engine
-   * made none for nearly a term. Otherwise a clock reading and a volatile read: a due renewal is left to the next unit
-   * of work, since an id may be made inside one, holding a connection a renewal would wait for.
+   * An id on the leased number. The lease is renewed first if it is about to run out or has run out, so that the id
+   * cannot carry a number another instance took: for an id made outside a unit of work (whose renewal comes only at
+   * its start), after the engine made none for nearly a term. Otherwise a clock reading and a volatile read: a due
+   * renewal is left to the next unit of work, since an id may be made inside one, holding a connection a renewal
+   * would wait for.
    */
-  void renewIfAtRisk() {
-    if (clock.millis() < atRiskMillis) {
-      return;
+  @Override
+  public long nextId() {
+    if (clock.millis() >= atRiskMillis) {
+      renewNow();
     }
-    renewNow();
+    return ids.nextId();
   }
 
   private synchronized void renewNow() {

@@ -18,7 +18,8 @@ import java.util.OptionalInt;
  * whose clock is behind the previous holder's cannot take the number before its ids would come after the previous
  * holder's. {@link #claim} takes the claimable number with the earliest expiry, the lowest among equals: numbers
  * never leased first, then the one released or run out longest ago, so that a number is reused as late as possible
- * and an instance which missed its renewals (a long pause) and may still be using its number loses it last. The
+ * (an instance which missed its renewals and may still be using its number loses it only after every number that
+ * ended before its lease did). The
  * claim is decided in the store (a conditional update of the number's row), so two claimers, of one instance or of
  * two, never get the same number. {@link #renew} extends a lease while its holder still holds it, also after it ran
  * out as long as no one claimed the number since; {@link #release} ends it. Both are compare-and-set on the holder.
