@@ -11,6 +11,13 @@ package io.loyaltyengine;
 public enum ErrorCode {
   /** The request is malformed: a field is missing, out of bounds or of the wrong shape. Names the field. */
   VALIDATION_ERROR(400),
+  /**
+   * The caller could not be identified: an API key or a single sign-on login that is missing, malformed, unknown,
+   * revoked, wrongly signed or too old. The message never says which, nor repeats what was presented.
+   */
+  UNAUTHENTICATED(401),
+  /** The caller was identified but may not do this: an API key without the scope the operation needs. */
+  FORBIDDEN(403),
   /** The tenant, brand, campaign, participant or entry does not exist in the caller's tenant. */
   NOT_FOUND(404),
   /** The request conflicts with the current state: a taken email or domain, or an idempotency key reused with other parameters. */
@@ -21,6 +28,8 @@ public enum ErrorCode {
   INVALID_TRANSITION(409),
   /** A catalog reward with no stock left. Nothing was changed. */
   OUT_OF_STOCK(409),
+  /** The tenant made more requests than its plan allows; {@link LoyaltyException#retryAfter()} says when to retry. */
+  RATE_LIMITED(429),
   /**
    * The storage could not complete the operation (database unreachable, retries exhausted). Nothing was changed,
    * unless the storage failed while committing (the message says so: then the change may have been made, and a

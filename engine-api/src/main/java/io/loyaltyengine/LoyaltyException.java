@@ -1,5 +1,6 @@
 package io.loyaltyengine;
 
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class LoyaltyException extends RuntimeException {
 
   private final ErrorCode code;
   private final String field;
+  private final Duration retryAfter;
 
   /**
    * Creates an exception.
@@ -46,9 +48,29 @@ public final class LoyaltyException extends RuntimeException {
    * @throws NullPointerException if {@code code} or {@code message} is null: the response body always has both
    */
   public LoyaltyException(ErrorCode code, String field, String message, Throwable cause) {
+    this(code, field, message, cause, null);
+  }
+
+  private LoyaltyException(ErrorCode code, String field, String message, Throwable cause, Duration retryAfter) {
     super(Objects.requireNonNull(message, "message"), cause);
     this.code = Objects.requireNonNull(code, "code");
     this.field = field;
+    this.retryAfter = retryAfter;
+  }
+
+  /**
+   * A {@link ErrorCode#RATE_LIMITED}: the tenant's plan allows another request after {@code retryAfter}.
+   *
+   * @throws NullPointerException if {@code retryAfter} is null
+   * @throws IllegalArgumentException if {@code retryAfter} is negative
+   */
+  public static LoyaltyException rateLimited(Duration retryAfter) {
+    Objects.requireNonNull(retryAfter, "retryAfter");
+    if (retryAfter.isNegative()) {
+      throw new IllegalArgumentException("retryAfter must not be negative: " + retryAfter);
+    }
+    return new LoyaltyException(ErrorCode.RATE_LIMITED, null, "rate limit of the tenant's plan reached", null,
+        retryAfter);
   }
 
   /** A {@link ErrorCode#VALIDATION_ERROR} naming {@code field}. */
@@ -76,6 +98,14 @@ public final class LoyaltyException extends RuntimeException {
     return Optional.ofNullable(field);
   }
 
+  /**
+   * Returns how long to wait before a retry can succeed, for a {@link ErrorCode#RATE_LIMITED} (a host's
+   * {@code Retry-After} header); empty for every other error.
+   */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+
   /** Returns the HTTP status a host would answer with; shorthand for {@code code().httpStatus()}. */
   public int httpStatus() {
     return code.httpStatus();
@@ -83,8 +113,9 @@ public final class LoyaltyException extends RuntimeException {
 
   /**
    * Returns the error as the body the hosted loyalty APIs answer with:
-   * {@code {"error": {"code": ..., "message": ..., "field": ...}}} ({@code field} only when there is one), in
-   * that order. The map is unmodifiable and ready for any JSON serializer.
+   * {@code {"error": {"code": ..., "message": ..., "field": ..., "retryAfterSeconds": ...}}} ({@code field} only
+   * when there is one; {@code retryAfterSeconds}, the wait rounded up to a whole second, only for
+   * {@link ErrorCode#RATE_LIMITED}), in that order. The map is unmodifiable and ready for any JSON serializer.
    */
   public Map<String, Object> toResponseBody() {
     Map<String, Object> error = new LinkedHashMap<>();
@@ -92,6 +123,11 @@ public final class LoyaltyException extends RuntimeException {
     error.put("message", getMessage());
     if (field != null) {
       error.put("field", field);
+    }
+    if (retryAfter != null) {
+      // Rounded up: a client that waits the figure it is given must not be refused again.
+      long seconds = retryAfter.getSeconds() + (retryAfter.getNano() > 0 ? 1 : 0);
+      error.put("retryAfterSeconds", seconds);
     }
     // Not Map.copyOf: it forgets the order a serializer would write the keys in.
     return Map.of("error", Collections.unmodifiableMap(error));

@@ -27,10 +27,12 @@ import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookEndpoint;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +50,22 @@ class ApiValuesTest {
     assertThrows(UnsupportedOperationException.class, () -> error.put("field", "other"));
     assertEquals(List.of("code", "message"), List.copyOf(((Map<?, ?>) LoyaltyException.notFound("participant")
         .toResponseBody().get("error")).keySet()));
+  }
+
+  @Test
+  void aRateLimitedErrorTellsWhenToRetryInWholeSecondsRoundedUp() {
+    LoyaltyException limited = LoyaltyException.rateLimited(Duration.ofMillis(1_200));
+    assertEquals(429, limited.httpStatus());
+    assertEquals(Optional.of(Duration.ofMillis(1_200)), limited.retryAfter());
+    Map<?, ?> error = (Map<?, ?>) limited.toResponseBody().get("error");
+    assertEquals(List.of("code", "message", "retryAfterSeconds"), List.copyOf(error.keySet()));
+    assertEquals(2L, error.get("retryAfterSeconds"));
+    assertEquals(3L, ((Map<?, ?>) LoyaltyException.rateLimited(Duration.ofSeconds(3)).toResponseBody().get("error"))
+        .get("retryAfterSeconds"));
+    assertEquals(Optional.empty(), LoyaltyException.notFound("participant").retryAfter());
+    assertThrows(IllegalArgumentException.class, () -> LoyaltyException.rateLimited(Duration.ofSeconds(-1)));
+    assertEquals(List.of(401, 403, 429), List.of(ErrorCode.UNAUTHENTICATED.httpStatus(),
+        ErrorCode.FORBIDDEN.httpStatus(), ErrorCode.RATE_LIMITED.httpStatus()));
   }
 
   @Test
