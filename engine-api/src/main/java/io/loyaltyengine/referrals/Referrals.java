@@ -44,6 +44,31 @@ public interface Referrals {
   ReferralSettings settings(long campaignId);
 
   /**
+   * A campaign's landing page: the one configured, or the default (see {@link LandingPage}), which follows the
+   * campaign's name and brand.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
+   */
+  LandingPage landingPage(long campaignId);
+
+  /**
+   * Sets a campaign's landing page, replacing any before; every field is stored as given (trimmed), and
+   * {@link LandingPage#customised()} of the result is true.
+   *
+   * @return the page as stored
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND for the campaign
+   */
+  LandingPage configureLandingPage(LandingPage page);
+
+  /**
+   * Goes back to the default landing page. Idempotent.
+   *
+   * @return the default page
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
+   */
+  LandingPage resetLandingPage(long campaignId);
+
+  /**
    * A participant's codes (the short code is made on first request and kept).
    *
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND

@@ -65,6 +65,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,7 +93,29 @@ abstract class SchemaMigratorTestBase {
   /** Drops the database and closes what {@link #dataSource()} opened. */
   abstract void closeDatabase();
 
-  /** The test-only version that follows the engine's: V9, creating table {@code loyalty_test_extra}. */
+  /** The engine's scripts, in order, as its {@code migrations.txt} lists them (the same names in both dialects). */
+  static final List<String> ENGINE_SCRIPTS = engineScripts();
+  /** The engine's latest schema version. */
+  static final int LATEST = ENGINE_SCRIPTS.size();
+  /** The test-only version, the one after the engine's latest. */
+  static final int EXTRA = LATEST + 1;
+
+  /** The engine's versions from {@code first} to its latest. */
+  static List<Integer> versionsFrom(int first) {
+    return IntStream.rangeClosed(first, LATEST).boxed().toList();
+  }
+
+  private static List<String> engineScripts() {
+    String index = SchemaMigrator.DEFAULT_LOCATION + "/" + SqlDialect.H2.scriptDirectory() + "/migrations.txt";
+    try (InputStream in = SchemaMigrator.class.getClassLoader().getResourceAsStream(index)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
+          .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The test-only version that follows the engine's ({@link #EXTRA}), creating table {@code loyalty_test_extra}. */
   abstract String extraVersion();
 
   @BeforeEach
@@ -119,16 +142,18 @@ abstract class SchemaMigratorTestBase {
   }
 
   /**
-   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), V2 to V8, and {@code v9}.
+   * A class loader with {@code <root>/<dialect>/}: the engine's V1 (or a changed copy), its other versions, and
+   * {@code extra} as version {@link #EXTRA}.
    */
-  ClassLoader scriptSet(String root, String v9, boolean changeV1) {
-    String v1 = engineScript("V1__foundation.sql") + (changeV1 ? "\n-- edited by hand\n" : "");
-    return scriptSet(root, List.of("V1__foundation.sql", v1, "V2__events.sql", engineScript("V2__events.sql"),
-        "V3__rewards.sql", engineScript("V3__rewards.sql"), "V4__referrals.sql", engineScript("V4__referrals.sql"),
-        "V5__leaderboards.sql", engineScript("V5__leaderboards.sql"), "V6__signup_gates.sql",
-        engineScript("V6__signup_gates.sql"), "V7__capped_deductions.sql", engineScript("V7__capped_deductions.sql"),
-        "V8__node_leases.sql", engineScript("V8__node_leases.sql"),
-        "V9__extra_table.sql", v9));
+  ClassLoader scriptSet(String root, String extra, boolean changeV1) {
+    List<String> namesAndTexts = new ArrayList<>();
+    for (String name : ENGINE_SCRIPTS) {
+      namesAndTexts.add(name);
+      namesAndTexts.add(engineScript(name) + (changeV1 && name.startsWith("V1__") ? "\n-- edited by hand\n" : ""));
+    }
+    namesAndTexts.add("V" + EXTRA + "__extra_table.sql");
+    namesAndTexts.add(extra);
+    return scriptSet(root, namesAndTexts);
   }
 
   /** A class loader with {@code <root>/<dialect>/} holding the scripts given as (name, text) pairs, in order. */
@@ -183,28 +208,29 @@ abstract class SchemaMigratorTestBase {
 
   @Test
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
-    assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
+    assertEquals(versionsFrom(1), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
-    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(LATEST, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry"));
     assertEquals(0, query("SELECT COUNT(*) FROM event_outbox"));
     assertEquals(0, query("SELECT COUNT(*) FROM coupon_code"));
     assertEquals(0, query("SELECT COUNT(*) FROM referral"));
     assertEquals(0, query("SELECT COUNT(*) FROM points_count"));
     assertEquals(0, query("SELECT COUNT(*) FROM month_winners"));
+    assertEquals(0, query("SELECT COUNT(*) FROM landing_page"));
     assertEquals(1024, query("SELECT COUNT(*) FROM node_lease WHERE holder IS NULL"
         + " AND expires_at = TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00'"), "every node number, never leased");
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(dialect(), reopened.dialect());
     }
-    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(LATEST, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
   void anOlderSchemaIsUpgraded() {
     engineMigrator().migrate();
-    assertEquals(List.of(9), versions(extraVersionMigrator().migrate()));
-    assertEquals(9, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(List.of(EXTRA), versions(extraVersionMigrator().migrate()));
+    assertEquals(EXTRA, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(0, query("SELECT COUNT(*) FROM loyalty_test_extra"));
   }
 
@@ -214,7 +240,7 @@ abstract class SchemaMigratorTestBase {
     assertEquals(List.of(1), versions(new SchemaMigrator(dataSource(), sql(), "first", firstOnly).migrate()));
     insertVersionOneRows();
 
-    assertEquals(List.of(2, 3, 4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
+    assertEquals(versionsFrom(2), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT event_sequence FROM participant WHERE tenant_id = 1 AND participant_id = 4"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
@@ -235,8 +261,8 @@ abstract class SchemaMigratorTestBase {
     insertVersionOneRows();
     execute("UPDATE participant SET event_sequence = 5 WHERE tenant_id = 1 AND participant_id = 4");
 
-    assertEquals(List.of(3, 4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
-    assertEquals(8, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(versionsFrom(3), versions(engineMigrator().migrate()));
+    assertEquals(LATEST, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-02-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       assertEquals(6L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)), "version 2 data kept");
@@ -280,8 +306,8 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
         + " VALUES (1, 3, 'MANUAL', 2)");
 
-    assertEquals(List.of(4, 5, 6, 7, 8), versions(engineMigrator().migrate()));
-    assertEquals(8, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(versionsFrom(4), versions(engineMigrator().migrate()));
+    assertEquals(LATEST, query("SELECT MAX(version) FROM loyalty_schema_history"));
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
       Participant before = upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow();
@@ -328,8 +354,8 @@ abstract class SchemaMigratorTestBase {
     execute("INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id, count)"
         + " VALUES (1, 5, 0, 0, 3, 2)");
 
-    assertEquals(List.of(5, 6, 7, 8), versions(engineMigrator().migrate()));
-    assertEquals(8, query("SELECT MAX(version) FROM loyalty_schema_history"));
+    assertEquals(versionsFrom(5), versions(engineMigrator().migrate()));
+    assertEquals(LATEST, query("SELECT MAX(version) FROM loyalty_schema_history"));
     assertEquals(1, query("SELECT COUNT(*) FROM points_count"), "only participants with lifetime points");
     Instant epoch = Instant.EPOCH;
     Instant at = Instant.parse("2024-03-01T10:00:00.123456Z");
@@ -375,7 +401,7 @@ abstract class SchemaMigratorTestBase {
         + " '2024-01-01 00:00:00+00'), (1, 6, 4, 3, 'DEDUCT', 3, 'refund', NULL, 'refund-1', 7,"
         + " TIMESTAMP WITH TIME ZONE '2024-01-02 00:00:00+00')");
 
-    assertEquals(List.of(7, 8), versions(engineMigrator().migrate()));
+    assertEquals(versionsFrom(7), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT COUNT(*) FROM ledger_entry WHERE requested_amount IS NOT NULL"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build();
         TestEngines engines = new TestEngines()) {
@@ -416,7 +442,8 @@ abstract class SchemaMigratorTestBase {
   @Test
   void aNewerSchemaIsRefused() {
     extraVersionMigrator().migrate();
-    String expected = "database schema version 9 is newer than this engine supports (8); upgrade the engine";
+    String expected = "database schema version " + EXTRA + " is newer than this engine supports (" + LATEST
+        + "); upgrade the engine";
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().migrate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class, () -> engineMigrator().validate()).getMessage());
     assertEquals(expected, assertThrows(IllegalStateException.class,
@@ -430,7 +457,7 @@ abstract class SchemaMigratorTestBase {
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> new SchemaMigrator(dataSource(), sql(), "edited", edited).migrate());
     assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
-    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(LATEST, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -455,9 +482,9 @@ abstract class SchemaMigratorTestBase {
     engineMigrator().migrate();
     engineMigrator().validate();
     IllegalStateException older = assertThrows(IllegalStateException.class, () -> extraVersionMigrator().validate());
-    assertTrue(older.getMessage().contains("missing version(s) 9 (extra table)"), older.getMessage());
+    assertTrue(older.getMessage().contains("missing version(s) " + EXTRA + " (extra table)"), older.getMessage());
     assertTrue(!older.getMessage().contains("1 (foundation)"), older.getMessage());
-    assertEquals(8, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(LATEST, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
   @Test
@@ -483,11 +510,11 @@ abstract class SchemaMigratorTestBase {
         applied.addAll(versions(result.get(60, TimeUnit.SECONDS)));
       }
       applied.sort(Integer::compare);
-      assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9), applied);
+      assertEquals(IntStream.rangeClosed(1, EXTRA).boxed().toList(), applied);
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(9, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+    assertEquals(EXTRA, query("SELECT COUNT(*) FROM loyalty_schema_history"));
     assertEquals(1024, query("SELECT COUNT(*) FROM node_lease"), "the node numbers inserted once");
   }
 }

@@ -15,6 +15,7 @@ import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
@@ -331,6 +332,8 @@ final class InMemoryTables {
 
   /** (tenant, campaign) -> referral settings. */
   final Map<IdPair, ReferralSettings> referralSettings = new HashMap<>();
+  /** (tenant, campaign) -> its landing page, if configured. */
+  final Map<IdPair, LandingPage> landingPages = new HashMap<>();
   /** (tenant, key number) -> signing key. */
   final TreeMap<IdPair, SigningKey> signingKeys = new TreeMap<>();
   /** (tenant, participant) -> its short code: a participant has at most one. */
@@ -410,6 +413,7 @@ final class InMemoryTables {
     redemptions.clear();
     redemptionKeys.clear();
     referralSettings.clear();
+    landingPages.clear();
     signingKeys.clear();
     shortCodes.clear();
     shortCodeHolders.clear();

@@ -50,6 +50,7 @@ import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionStatus;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
@@ -1676,6 +1677,37 @@ final class InMemoryTransaction implements Transaction {
     @Override
     public Optional<ReferralSettings> findSettings(long tenantId, long campaignId) {
       return call(() -> Optional.ofNullable(t.referralSettings.get(new IdPair(tenantId, campaignId))));
+    }
+
+    @Override
+    public void saveLandingPage(long tenantId, LandingPage page) {
+      Objects.requireNonNull(page, "page");
+      run(() -> {
+        notNull(page.url(), "landing page url");
+        notNull(page.headline(), "landing page headline");
+        notNull(page.referralParameter(), "landing page referral_parameter");
+        requireCampaign(tenantId, page.campaignId(), "landing page");
+        put(t.landingPages, new IdPair(tenantId, page.campaignId()), new LandingPage(page.campaignId(), page.url(),
+            page.headline(), page.description(), page.shareMessage(), page.imageUrl(), page.referralParameter(),
+            true));
+      });
+    }
+
+    @Override
+    public Optional<LandingPage> findLandingPage(long tenantId, long campaignId) {
+      return call(() -> Optional.ofNullable(t.landingPages.get(new IdPair(tenantId, campaignId))));
+    }
+
+    @Override
+    public boolean deleteLandingPage(long tenantId, long campaignId) {
+      return call(() -> {
+        IdPair key = new IdPair(tenantId, campaignId);
+        if (!t.landingPages.containsKey(key)) {
+          return false;
+        }
+        remove(t.landingPages, key);
+        return true;
+      });
     }
 
     @Override

@@ -41,6 +41,7 @@ import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.DecodedCode;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralCodes;
@@ -63,10 +64,13 @@ import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardAudience;
 import io.loyaltyengine.tenant.NewTenant;
 import java.math.BigDecimal;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
@@ -525,6 +529,80 @@ class ReferralsEndToEndTest {
     assertEquals(configured, referrals.configure(configured));
     assertEquals(configured, referrals.settings(campaign.id()));
     assertCode(ErrorCode.NOT_FOUND, () -> referrals.settings(987_654_321L));
+  }
+
+  // ==================================================================== landing pages
+
+  @Test
+  void theLandingPageDefaultsToTheBrandsWebsiteUntilConfiguredAndGoesBackOnReset() {
+    LandingPage defaults = new LandingPage(campaign.id(), "https://referrals.example.com/", "Friends", null, null,
+        null, "ref", false);
+    assertEquals(defaults, referrals.landingPage(campaign.id()));
+
+    LandingPage asked = defaults.withUrl("  https://referrals.example.com/spring?utm=mail#join ")
+        .withHeadline(" Give £10, get £10 ").withDescription("Your friend gets £10 off.")
+        .withShareMessage("£10 off with my link").withImageUrl("https://cdn.example.com/spring.png")
+        .withReferralParameter("via");
+    LandingPage stored = new LandingPage(campaign.id(), "https://referrals.example.com/spring?utm=mail#join",
+        "Give £10, get £10", "Your friend gets £10 off.", "£10 off with my link", "https://cdn.example.com/spring.png",
+        "via", true);
+    assertEquals(stored, referrals.configureLandingPage(asked));
+    assertEquals(stored, referrals.landingPage(campaign.id()));
+    Campaign other = scope.campaigns().create(NewCampaign.running(brand.id(), "Other"));
+    assertEquals("Other", referrals.landingPage(other.id()).headline(), "another campaign keeps its default");
+
+    assertEquals(defaults, referrals.resetLandingPage(campaign.id()));
+    assertEquals(defaults, referrals.landingPage(campaign.id()));
+    assertEquals(defaults, referrals.resetLandingPage(campaign.id()), "idempotent");
+
+    TenantScope stranger = newTenant(engine, "Stranger");
+    assertCode(ErrorCode.NOT_FOUND, () -> stranger.referrals().landingPage(campaign.id()));
+    assertCode(ErrorCode.NOT_FOUND, () -> stranger.referrals().configureLandingPage(stored));
+    assertCode(ErrorCode.NOT_FOUND, () -> stranger.referrals().resetLandingPage(campaign.id()));
+    assertCode(ErrorCode.NOT_FOUND, () -> referrals.landingPage(987_654_321L));
+  }
+
+  @Test
+  void aLandingPageIsValidatedFieldByFieldAndARefusedOneChangesNothing() {
+    LandingPage base = referrals.landingPage(campaign.id());
+    assertValidation("page", () -> referrals.configureLandingPage(null));
+    for (String url : Arrays.asList(null, " ", "referrals.example.com/spring", "ftp://referrals.example.com/",
+        "javascript:alert(1)", "https:///spring", "https://user:secret@referrals.example.com/",
+        "https://referrals.example.com/a b", "https://referrals.example.com/\u00a0x", "https://[::1/",
+        "https://referrals.example.com/" + "a".repeat(2_000))) {
+      assertValidation("url", () -> referrals.configureLandingPage(base.withUrl(url)));
+    }
+    assertValidation("headline", () -> referrals.configureLandingPage(base.withHeadline(null)));
+    assertValidation("headline", () -> referrals.configureLandingPage(base.withHeadline("\u00a0")));
+    assertValidation("headline", () -> referrals.configureLandingPage(base.withHeadline("x".repeat(201))));
+    assertValidation("headline", () -> referrals.configureLandingPage(base.withHeadline("a\u0000b")));
+    assertValidation("description", () -> referrals.configureLandingPage(base.withDescription("x".repeat(2_001))));
+    assertValidation("shareMessage", () -> referrals.configureLandingPage(base.withShareMessage("x".repeat(501))));
+    assertValidation("shareMessage", () -> referrals.configureLandingPage(base.withShareMessage(" ")));
+    assertValidation("imageUrl", () -> referrals.configureLandingPage(base.withImageUrl("data:image/png;base64,AA")));
+    for (String parameter : Arrays.asList(null, "", "r f", "ref=", "r&f", "x".repeat(33), "réf")) {
+      assertValidation("referralParameter",
+          () -> referrals.configureLandingPage(base.withReferralParameter(parameter)));
+    }
+    assertEquals(base, referrals.landingPage(campaign.id()), "nothing refused was kept");
+    assertEquals("https://referrals.example.com:8443/a_b-c.d",
+        referrals.configureLandingPage(base.withUrl("https://referrals.example.com:8443/a_b-c.d")).url());
+  }
+
+  @Test
+  void aShareLinkAddsTheCodeToTheLandingPagesQueryBeforeItsFragment() {
+    LandingPage page = referrals.landingPage(campaign.id());
+    String legacy = referrals.codes(ParticipantRef.id(ada.id())).legacy();
+    assertEquals("https://referrals.example.com/?ref=" + URLEncoder.encode(legacy, StandardCharsets.UTF_8),
+        page.linkFor(legacy));
+    assertEquals("https://referrals.example.com/?ref=a%2Bb%2Fc%3D%3D", page.linkFor("a+b/c=="));
+    assertEquals("https://x.example/s?utm=mail&via=AB12#join",
+        page.withUrl("https://x.example/s?utm=mail#join").withReferralParameter("via").linkFor("AB12"));
+    assertEquals("https://x.example/s?ref=AB12", page.withUrl("https://x.example/s?").linkFor("AB12"));
+    assertEquals("https://x.example/s?a=1&ref=AB12", page.withUrl("https://x.example/s?a=1&").linkFor("AB12"));
+    assertEquals(CodeKind.LEGACY, referrals.decode(campaign.id(), URLDecoder.decode(
+        page.linkFor(legacy).substring(page.linkFor(legacy).indexOf("ref=") + 4), StandardCharsets.UTF_8)).kind(),
+        "the code read back from the link decodes");
   }
 
   // ==================================================================== tracking

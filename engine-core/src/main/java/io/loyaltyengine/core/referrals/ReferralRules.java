@@ -1,11 +1,17 @@
 package io.loyaltyengine.core.referrals;
 
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.ReferralSettings;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 /**
  * The pure input rules of referrals: codes before decoding, host identifiers (visitor, customer and order ids),
@@ -154,6 +160,67 @@ public final class ReferralRules {
       throw LoyaltyException.validation("velocityWindow", "velocityWindow must be a whole number of seconds");
     }
     return settings;
+  }
+
+  /** The longest landing-page or image URL. */
+  static final int MAX_URL_LENGTH = 2_000;
+
+  /**
+   * A landing page as it is stored: texts stripped, URLs checked, {@code customised} set.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR naming the field
+   */
+  public static LandingPage landingPage(LandingPage page) {
+    TextRules.notNull("page", page);
+    String url = pageUrl("url", TextRules.required("url", page.url(), MAX_URL_LENGTH));
+    String headline = TextRules.required("headline", page.headline(), 200);
+    String description = TextRules.optional("description", page.description(), 2_000);
+    String shareMessage = TextRules.optional("shareMessage", page.shareMessage(), 500);
+    String imageUrl = page.imageUrl() == null ? null
+        : pageUrl("imageUrl", TextRules.required("imageUrl", page.imageUrl(), MAX_URL_LENGTH));
+    String parameter = TextRules.notNull("referralParameter", page.referralParameter());
+    if (!REFERRAL_PARAMETER.matcher(parameter).matches()) {
+      throw LoyaltyException.validation("referralParameter",
+          "referralParameter must be 1 to 32 letters, digits, '_', '-' or '.'");
+    }
+    return new LandingPage(page.campaignId(), url, headline, description, shareMessage, imageUrl, parameter, true);
+  }
+
+  /** The default landing page of a campaign: its brand's website, headed by the campaign's name. */
+  public static LandingPage defaultLandingPage(Campaign campaign, Brand brand) {
+    return new LandingPage(campaign.id(), "https://" + brand.domain() + "/", campaign.name(), null, null, null,
+        LandingPage.DEFAULT_REFERRAL_PARAMETER, false);
+  }
+
+  private static final Pattern REFERRAL_PARAMETER = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
+
+  /**
+   * An absolute http(s) URL with a host and no user information (a password in a link would be handed to every
+   * visitor), in ASCII or Unicode as typed; no whitespace (a link must survive being pasted).
+   */
+  private static String pageUrl(String field, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isWhitespace(value.charAt(i)) || Character.isSpaceChar(value.charAt(i))) {
+        throw LoyaltyException.validation(field, field + " must not contain spaces");
+      }
+    }
+    URI uri;
+    try {
+      uri = new URI(value);
+    } catch (URISyntaxException e) {
+      throw LoyaltyException.validation(field, field + " must be a URL");
+    }
+    String scheme = uri.getScheme();
+    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+      throw LoyaltyException.validation(field, field + " must be an http or https URL");
+    }
+    if (uri.getRawAuthority() == null || uri.getRawAuthority().isEmpty()) {
+      throw LoyaltyException.validation(field, field + " must name a host");
+    }
+    if (uri.getRawUserInfo() != null || uri.getRawAuthority().indexOf('@') >= 0) {
+      throw LoyaltyException.validation(field, field + " must not hold user information");
+    }
+    return value;
   }
 
   /**

@@ -4,6 +4,7 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.event.Outbox;
@@ -33,6 +34,7 @@ import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.DecodedCode;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralCodes;
@@ -168,6 +170,43 @@ public final class ReferralService implements Referrals {
       CampaignService.require(tx, tenantId, campaignId);
       return settingsOf(tx, campaignId);
     });
+  }
+
+  @Override
+  public LandingPage landingPage(long campaignId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
+      Optional<LandingPage> page = tx.referrals().findLandingPage(tenantId, campaignId);
+      return page.isPresent() ? page.get() : defaultLandingPage(tx, campaign);
+    });
+  }
+
+  @Override
+  public LandingPage configureLandingPage(LandingPage request) {
+    LandingPage page = ReferralRules.landingPage(request);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, page.campaignId());
+      tx.referrals().saveLandingPage(tenantId, page);
+      return page;
+    });
+  }
+
+  @Override
+  public LandingPage resetLandingPage(long campaignId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
+      tx.referrals().deleteLandingPage(tenantId, campaignId);
+      return defaultLandingPage(tx, campaign);
+    });
+  }
+
+  private LandingPage defaultLandingPage(Transaction tx, Campaign campaign) {
+    Brand brand = tx.brands().find(campaign.tenantId(), campaign.brandId())
+        .orElseThrow(() -> LoyaltyException.notFound("brand"));
+    return ReferralRules.defaultLandingPage(campaign, brand);
   }
 
   // ==================================================================== codes

@@ -2,6 +2,7 @@ package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
 import java.time.Instant;
@@ -25,6 +26,15 @@ public interface ReferralPort {
 
   /** A campaign's referral settings, if ever configured. */
   Optional<ReferralSettings> findSettings(long tenantId, long campaignId);
+
+  /** Creates or replaces a campaign's landing page (validated; {@code customised} is not stored). */
+  void saveLandingPage(long tenantId, LandingPage page);
+
+  /** A campaign's landing page, if configured, with {@code customised} true. */
+  Optional<LandingPage> findLandingPage(long tenantId, long campaignId);
+
+  /** Removes a campaign's landing page; false if it had none. */
+  boolean deleteLandingPage(long tenantId, long campaignId);
 
   /**
    * Adds a signing key unless the tenant has one with its number (insert-if-absent).

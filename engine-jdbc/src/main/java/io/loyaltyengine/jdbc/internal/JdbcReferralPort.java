@@ -6,6 +6,7 @@ import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
@@ -86,6 +87,38 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
         .bind("campaignId", campaignId)
         .map(Rows.REFERRAL_SETTINGS)
         .findOne());
+  }
+
+  @Override
+  public void saveLandingPage(long tenantId, LandingPage page) {
+    Objects.requireNonNull(page, "page");
+    run("landing page save", () -> handle.createUpdate(sql.landingPageSave())
+        .bind("tenantId", tenantId)
+        .bind("campaignId", page.campaignId())
+        .bind("url", page.url())
+        .bind("headline", page.headline())
+        .bind("description", page.description())
+        .bind("shareMessage", page.shareMessage())
+        .bind("imageUrl", page.imageUrl())
+        .bind("referralParameter", page.referralParameter())
+        .execute());
+  }
+
+  @Override
+  public Optional<LandingPage> findLandingPage(long tenantId, long campaignId) {
+    return run("landing page find", () -> handle.createQuery(Sql.LANDING_PAGE_FIND)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .map(Rows.LANDING_PAGE)
+        .findOne());
+  }
+
+  @Override
+  public boolean deleteLandingPage(long tenantId, long campaignId) {
+    return run("landing page delete", () -> handle.createUpdate(Sql.LANDING_PAGE_DELETE)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .execute()) > 0;
   }
 
   @Override

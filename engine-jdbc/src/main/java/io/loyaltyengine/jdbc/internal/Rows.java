@@ -29,6 +29,7 @@ import io.loyaltyengine.referrals.CodeKind;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionStatus;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralGoal;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -170,6 +171,10 @@ final class Rows {
       rs.getBoolean("require_signed_codes"), nullableLong(rs, "referrer_reward_id"), conversionPoints(rs),
       enumOf(RiskAction.class, rs.getString("on_medium_risk")), enumOf(RiskAction.class, rs.getString("on_high_risk")),
       rs.getInt("velocity_limit"), Duration.ofSeconds(rs.getLong("velocity_window_seconds")));
+
+  static final RowMapper<LandingPage> LANDING_PAGE = (rs, ctx) -> new LandingPage(rs.getLong("campaign_id"),
+      rs.getString("url"), rs.getString("headline"), rs.getString("description"), rs.getString("share_message"),
+      rs.getString("image_url"), rs.getString("referral_parameter"), true);
 
   static final RowMapper<SigningKey> SIGNING_KEY = (rs, ctx) -> new SigningKey(rs.getLong("tenant_id"),
       rs.getInt("key_id"), rs.getBytes("secret"), instant(rs, "created_at"));

@@ -431,6 +431,13 @@ public final class Sql {
   static final String REFERRAL_PROGRAM_FIND = "SELECT " + REFERRAL_PROGRAM_COLUMNS
       + " FROM referral_program WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
 
+  static final String LANDING_PAGE_COLUMNS = "tenant_id, campaign_id, url, headline, description, share_message,"
+      + " image_url, referral_parameter";
+  static final String LANDING_PAGE_FIND = "SELECT " + LANDING_PAGE_COLUMNS
+      + " FROM landing_page WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+  static final String LANDING_PAGE_DELETE =
+      "DELETE FROM landing_page WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+
   static final String SIGNING_KEY_COLUMNS = "tenant_id, key_id, secret, created_at";
   static final String SIGNING_KEY_LIST = "SELECT " + SIGNING_KEY_COLUMNS
       + " FROM referral_signing_key WHERE tenant_id = :tenantId ORDER BY key_id DESC";
@@ -613,6 +620,7 @@ public final class Sql {
   private final String couponExisting;
   private final String couponAssignNext;
   private final String referralProgramSave;
+  private final String landingPageSave;
   private final String signingKeyInsertIfAbsent;
   private final String shortCodeInsertIfAbsent;
   private final String signupInsertIfAbsent;
@@ -742,6 +750,15 @@ public final class Sql {
       case POSTGRESQL -> COUPON_ASSIGN + " WHERE (tenant_id, campaign_id, coupon_id) = (SELECT tenant_id, campaign_id,"
           + " coupon_id FROM coupon_code" + COUPON_POOL + " AND status = 'FREE' ORDER BY coupon_id LIMIT 1"
           + " FOR UPDATE SKIP LOCKED) AND status = 'FREE' RETURNING code";
+    };
+    this.landingPageSave = switch (dialect) {
+      case H2 -> "MERGE INTO landing_page (" + LANDING_PAGE_COLUMNS + ") KEY (tenant_id, campaign_id)"
+          + " VALUES (" + parameters(LANDING_PAGE_COLUMNS) + ")";
+      case POSTGRESQL -> "INSERT INTO landing_page (" + LANDING_PAGE_COLUMNS + ") VALUES ("
+          + parameters(LANDING_PAGE_COLUMNS) + ") ON CONFLICT (tenant_id, campaign_id) DO UPDATE SET"
+          + " url = EXCLUDED.url, headline = EXCLUDED.headline, description = EXCLUDED.description,"
+          + " share_message = EXCLUDED.share_message, image_url = EXCLUDED.image_url,"
+          + " referral_parameter = EXCLUDED.referral_parameter";
     };
     this.referralProgramSave = switch (dialect) {
       case H2 -> "MERGE INTO referral_program (" + REFERRAL_PROGRAM_COLUMNS + ") KEY (tenant_id, campaign_id)"
@@ -993,6 +1010,11 @@ public final class Sql {
   /** Creates or replaces a campaign's referral settings (an upsert on its key). */
   String referralProgramSave() {
     return referralProgramSave;
+  }
+
+  /** Creates or replaces a campaign's landing page (an upsert on its key). */
+  String landingPageSave() {
+    return landingPageSave;
   }
 
   /** Inserts a signing key unless the tenant has one with its number. */

@@ -23,6 +23,7 @@ import io.loyaltyengine.referrals.CodeKind;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionStatus;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralGoal;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -149,6 +150,54 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
     assertEquals(Optional.of(versions.get(2)), findSettings(t, c), "the last save of a unit of work wins");
     assertEquals(Optional.empty(), findSettings(t, other.id()), "another campaign's settings");
     assertEquals(Optional.empty(), findSettings(tenant(), c), "another tenant with the same campaign id");
+  }
+
+  // ---------------------------------------------------------------- landing pages
+
+  @Test
+  void landingPagesRoundTripEveryFieldAreReplacedAndDeleted() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    assertEquals(Optional.empty(), landingPage(t, c), "a campaign never configured has no row");
+    assertFalse(test(tx -> tx.referrals().deleteLandingPage(t, c)), "nothing to delete");
+
+    LandingPage full = new LandingPage(c, "https://shop.example.com/spring?utm=mail#join", "Give £10, get £10 🎁",
+        "Your friends get £10 off their first order.", "Use my link for £10 off", "https://cdn.example.com/a.png",
+        "via", true);
+    LandingPage bare = new LandingPage(c, "http://bücher.example/", "Spring", null, null, null, "ref", true);
+    for (LandingPage page : List.of(full, bare, full)) {
+      run(tx -> tx.referrals().saveLandingPage(t, page));
+      assertEquals(Optional.of(page), landingPage(t, c), "replaced by, and read back as, " + page);
+    }
+    run(tx -> {
+      tx.referrals().saveLandingPage(t, bare);
+      tx.referrals().saveLandingPage(t, full.withHeadline("Last"));
+    });
+    assertEquals(Optional.of(full.withHeadline("Last")), landingPage(t, c), "the last save of a unit of work wins");
+    assertEquals(Optional.empty(), landingPage(t, other.id()), "another campaign's page");
+    long otherTenant = tenant();
+    assertEquals(Optional.empty(), landingPage(otherTenant, c), "another tenant with the same campaign id");
+    assertFalse(test(tx -> tx.referrals().deleteLandingPage(otherTenant, c)), "another tenant's delete");
+
+    assertTrue(test(tx -> tx.referrals().deleteLandingPage(t, c)));
+    assertEquals(Optional.empty(), landingPage(t, c));
+    assertFalse(test(tx -> tx.referrals().deleteLandingPage(t, c)), "deleted once");
+  }
+
+  @Test
+  void aLandingPageDeletedInAUnitOfWorkThatRollsBackStays() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    LandingPage page = new LandingPage(campaign.id(), "https://shop.example.com/", "Spring", null, null, null, "ref",
+        true);
+    run(tx -> tx.referrals().saveLandingPage(t, page));
+    assertThrows(IllegalStateException.class, () -> run(tx -> {
+      assertTrue(tx.referrals().deleteLandingPage(t, campaign.id()));
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(Optional.of(page), landingPage(t, campaign.id()));
   }
 
   // ---------------------------------------------------------------- signing keys
@@ -1107,6 +1156,10 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
   static Referral referral(long tenantId, long campaignId, long invitedId, long referrerId, Instant at) {
     return new Referral(tenantId, campaignId, invitedId, referrerId, CodeKind.SIGNED, RiskLevel.LOW,
         RiskSignal.NO_SIGNAL, ReferralStatus.COUNTED, at);
+  }
+
+  Optional<LandingPage> landingPage(long tenantId, long campaignId) {
+    return tx(tx -> tx.referrals().findLandingPage(tenantId, campaignId));
   }
 
   Optional<ReferralSettings> findSettings(long tenantId, long campaignId) {

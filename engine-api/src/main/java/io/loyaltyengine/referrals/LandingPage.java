@@ -1,0 +1,88 @@
+package io.loyaltyengine.referrals;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Where a campaign's referral links lead, and what the page or share widget says: a campaign's landing-page
+ * settings. Immutable; start from what {@link Referrals#landingPage} returns and change it with the {@code with...}
+ * methods. The engine validates on {@link Referrals#configureLandingPage}.
+ *
+ * <p>A campaign never configured has the default page ({@code customised() == false}): its brand's website,
+ * {@code https://<domain>/}, with the campaign's name as headline, no description, share message or image, and
+ * {@value #DEFAULT_REFERRAL_PARAMETER} as the link's parameter.
+ *
+ * @param campaignId the campaign
+ * @param url the page a referred friend lands on: an absolute {@code http} or {@code https} URL with a host and
+ *     without user information, at most 2,000 characters
+ * @param headline what the page leads with, 1..200 characters
+ * @param description more text for the page, at most 2,000 characters, or null
+ * @param shareMessage the text offered to a participant sharing the link, at most 500 characters, or null
+ * @param imageUrl an image for the page and its shares (an {@code http} or {@code https} URL, as {@code url}), or null
+ * @param referralParameter the query parameter that carries the referral code in a link, 1..32 letters, digits,
+ *     {@code _}, {@code -} or {@code .}
+ * @param customised whether the campaign was configured (false: these are the defaults); ignored on
+ *     {@link Referrals#configureLandingPage}
+ */
+public record LandingPage(long campaignId, String url, String headline, String description, String shareMessage,
+    String imageUrl, String referralParameter, boolean customised) {
+
+  /** The query parameter of a link when the campaign does not name another. */
+  public static final String DEFAULT_REFERRAL_PARAMETER = "ref";
+
+  /** This page leading to another URL. */
+  public LandingPage withUrl(String url) {
+    return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
+        customised);
+  }
+
+  /** This page with another headline. */
+  public LandingPage withHeadline(String headline) {
+    return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
+        customised);
+  }
+
+  /** This page with another description (null for none). */
+  public LandingPage withDescription(String description) {
+    return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
+        customised);
+  }
+
+  /** This page with another share message (null for none). */
+  public LandingPage withShareMessage(String shareMessage) {
+    return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
+        customised);
+  }
+
+  /** This page with another image (null for none). */
+  public LandingPage withImageUrl(String imageUrl) {
+    return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
+        customised);
+  }
+
+  /** This page with another query parameter for the code. */
+  public LandingPage withReferralParameter(String referralParameter) {
+    return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
+        customised);
+  }
+
+  /**
+   * The link a participant shares: {@link #url()} with the code added as the {@link #referralParameter()} query
+   * parameter (after the URL's own query, before its fragment), the code percent-encoded. For example
+   * {@code https://shop.example.com/spring?utm=mail} and code {@code AB12} give
+   * {@code https://shop.example.com/spring?utm=mail&ref=AB12}.
+   *
+   * @param code a referral code of the campaign (any of {@link ReferralCodes}'s forms)
+   * @throws NullPointerException if {@code code} is null
+   */
+  public String linkFor(String code) {
+    Objects.requireNonNull(code, "code");
+    String parameter = referralParameter + "=" + URLEncoder.encode(code, StandardCharsets.UTF_8);
+    int hash = url.indexOf('#');
+    String base = hash < 0 ? url : url.substring(0, hash);
+    String fragment = hash < 0 ? "" : url.substring(hash);
+    String separator = base.indexOf('?') < 0 ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
+    return base + separator + parameter + fragment;
+  }
+}
