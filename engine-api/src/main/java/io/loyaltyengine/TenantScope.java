@@ -53,6 +53,9 @@ public interface TenantScope {
   /** Referral codes, signups and referral chains. */
   io.loyaltyengine.referrals.Referrals referrals();
 
+  /** Participants' testimonials and their moderation. */
+  io.loyaltyengine.testimonials.Testimonials testimonials();
+
   /** The tenant's events in commit order, for integrations that poll. */
   ChangeFeed changeFeed();
 

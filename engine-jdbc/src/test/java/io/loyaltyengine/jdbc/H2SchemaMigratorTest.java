@@ -126,13 +126,13 @@ class H2SchemaMigratorTest extends SchemaMigratorTestBase {
   }
 
   @Test
-  void theLandingPagesVersionRunsAgainOverWhatAnInterruptedRunLeftBehind() {
-    String landingPages = "V9__landing_pages.sql";
-    for (String script : ENGINE_SCRIPTS.subList(0, ENGINE_SCRIPTS.indexOf(landingPages) + 1)) {
+  void everyVersionRunsAgainOverASchemaWhoseHistoryWasLost() {
+    // The later versions have no test of their own: each runs again here over what it made itself.
+    for (String script : ENGINE_SCRIPTS) {
       execute(engineScript(script));
     }
-    execute(engineScript(landingPages));
     assertEquals(versionsFrom(1), versions(new SchemaMigrator(dataSource(), sql()).migrate()));
     assertEquals(0, query("SELECT COUNT(*) FROM landing_page"));
+    assertEquals(0, query("SELECT COUNT(*) FROM testimonial"));
   }
 }

@@ -23,6 +23,7 @@ import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.testimonials.Testimonial;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -334,6 +335,11 @@ final class InMemoryTables {
   final Map<IdPair, ReferralSettings> referralSettings = new HashMap<>();
   /** (tenant, campaign) -> its landing page, if configured. */
   final Map<IdPair, LandingPage> landingPages = new HashMap<>();
+
+  /** (tenant, testimonial id) -> testimonial. */
+  final TreeMap<IdPair, Testimonial> testimonials = new TreeMap<>();
+  /** (tenant, participant) -> its testimonial's id: a participant has at most one. */
+  final Map<IdPair, Long> testimonialsByParticipant = new HashMap<>();
   /** (tenant, key number) -> signing key. */
   final TreeMap<IdPair, SigningKey> signingKeys = new TreeMap<>();
   /** (tenant, participant) -> its short code: a participant has at most one. */
@@ -414,6 +420,8 @@ final class InMemoryTables {
     redemptionKeys.clear();
     referralSettings.clear();
     landingPages.clear();
+    testimonials.clear();
+    testimonialsByParticipant.clear();
     signingKeys.clear();
     shortCodes.clear();
     shortCodeHolders.clear();

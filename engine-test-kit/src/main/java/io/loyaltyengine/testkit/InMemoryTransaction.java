@@ -34,6 +34,7 @@ import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
+import io.loyaltyengine.core.spi.TestimonialPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
@@ -60,6 +61,8 @@ import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.testimonials.Testimonial;
+import io.loyaltyengine.testimonials.TestimonialStatus;
 import io.loyaltyengine.testkit.InMemoryTables.CampaignText;
 import io.loyaltyengine.testkit.InMemoryTables.ClaimOrder;
 import io.loyaltyengine.testkit.InMemoryTables.Counter;
@@ -131,6 +134,7 @@ final class InMemoryTransaction implements Transaction {
   private final ReferralPort referralPort = new Referrals();
   private final LeaderboardPort leaderboardPort = new Leaderboards();
   private final NodePort nodePort = new Nodes();
+  private final TestimonialPort testimonialPort = new TestimonialRows();
 
   InMemoryTransaction(InMemoryTables tables, Thread owner) {
     this.t = tables;
@@ -215,6 +219,11 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public NodePort nodes() {
     return nodePort;
+  }
+
+  @Override
+  public TestimonialPort testimonials() {
+    return testimonialPort;
   }
 
   /**
@@ -1655,6 +1664,81 @@ final class InMemoryTransaction implements Transaction {
       return call(() -> {
         Long id = idempotencyKey == null ? null : t.redemptionKeys.get(new ScopedText(tenantId, idempotencyKey));
         return id == null ? Optional.empty() : Optional.of(t.redemptions.get(new IdPair(tenantId, id)));
+      });
+    }
+  }
+
+  private final class TestimonialRows implements TestimonialPort {
+    @Override
+    public boolean insertIfAbsent(Testimonial testimonial) {
+      Objects.requireNonNull(testimonial, "testimonial");
+      return call(() -> {
+        notNull(testimonial.text(), "testimonial text");
+        notNull(testimonial.status(), "testimonial status");
+        notNull(testimonial.createdAt(), "testimonial created_at");
+        requireCampaign(testimonial.tenantId(), testimonial.campaignId(), "testimonial");
+        IdPair byParticipant = new IdPair(testimonial.tenantId(), testimonial.participantId());
+        IdPair key = new IdPair(testimonial.tenantId(), testimonial.id());
+        // As ON CONFLICT DO NOTHING: the participant's key, or the id, exists.
+        if (t.testimonialsByParticipant.containsKey(byParticipant) || t.testimonials.containsKey(key)) {
+          return false;
+        }
+        put(t.testimonials, key, testimonial);
+        put(t.testimonialsByParticipant, byParticipant, testimonial.id());
+        return true;
+      });
+    }
+
+    @Override
+    public Optional<Testimonial> find(long tenantId, long testimonialId) {
+      return call(() -> Optional.ofNullable(t.testimonials.get(new IdPair(tenantId, testimonialId))));
+    }
+
+    @Override
+    public Optional<Testimonial> findByParticipant(long tenantId, long participantId) {
+      return call(() -> {
+        Long id = t.testimonialsByParticipant.get(new IdPair(tenantId, participantId));
+        return id == null ? Optional.empty() : Optional.of(t.testimonials.get(new IdPair(tenantId, id)));
+      });
+    }
+
+    @Override
+    public boolean moderate(long tenantId, long testimonialId, List<TestimonialStatus> from, TestimonialStatus to,
+        Instant at) {
+      Objects.requireNonNull(from, "from");
+      return call(() -> {
+        notNull(to, "testimonial status");
+        notNull(at, "testimonial moderated_at");
+        IdPair key = new IdPair(tenantId, testimonialId);
+        Testimonial current = t.testimonials.get(key);
+        if (current == null || !from.contains(current.status())) {
+          return false;
+        }
+        put(t.testimonials, key, new Testimonial(current.id(), current.tenantId(), current.campaignId(),
+            current.participantId(), current.text(), current.rating(), to, current.createdAt(), at));
+        return true;
+      });
+    }
+
+    @Override
+    public List<Testimonial> list(long tenantId, long campaignId, TestimonialStatus status, Long afterId,
+        int limit) {
+      return call(() -> t.testimonials.subMap(new IdPair(tenantId, afterId == null ? Long.MIN_VALUE : afterId),
+              false, new IdPair(tenantId, Long.MAX_VALUE), true).values().stream()
+          .filter(x -> x.campaignId() == campaignId && (status == null || x.status() == status))
+          .limit(limit)
+          .toList());
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      run(() -> {
+        IdPair byParticipant = new IdPair(tenantId, participantId);
+        Long id = t.testimonialsByParticipant.get(byParticipant);
+        if (id != null) {
+          remove(t.testimonials, new IdPair(tenantId, id));
+          remove(t.testimonialsByParticipant, byParticipant);
+        }
       });
     }
   }

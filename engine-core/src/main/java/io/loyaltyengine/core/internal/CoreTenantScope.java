@@ -25,11 +25,13 @@ import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.tenant.TenantService;
+import io.loyaltyengine.core.testimonials.TestimonialService;
 import io.loyaltyengine.core.webhook.WebhookService;
 import io.loyaltyengine.events.ChangeFeed;
 import io.loyaltyengine.participant.Participants;
 import io.loyaltyengine.points.Points;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.testimonials.Testimonials;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import io.loyaltyengine.webhooks.Webhooks;
 import java.util.Objects;
@@ -53,6 +55,7 @@ final class CoreTenantScope implements TenantScope {
   private final SigningKeys signingKeys;
   private final LeaderboardIndexes leaderboardIndexes;
   private final Leaderboards leaderboards;
+  private final Testimonials testimonials;
 
   CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, FraudRules fraudRules,
       SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes) {
@@ -73,6 +76,7 @@ final class CoreTenantScope implements TenantScope {
     this.campaigns = new CampaignService(context);
     this.participants = new ParticipantService(context);
     this.points = new PointsService(context);
+    this.testimonials = new TestimonialService(context);
   }
 
   @Override
@@ -128,6 +132,11 @@ final class CoreTenantScope implements TenantScope {
   @Override
   public Referrals referrals() {
     return referrals;
+  }
+
+  @Override
+  public Testimonials testimonials() {
+    return testimonials;
   }
 
   @Override

@@ -101,6 +101,11 @@ public abstract class ForwardingTransaction implements Transaction {
   }
 
   @Override
+  public TestimonialPort testimonials() {
+    return delegate.testimonials();
+  }
+
+  @Override
   public NodePort nodes() {
     return delegate.nodes();
   }

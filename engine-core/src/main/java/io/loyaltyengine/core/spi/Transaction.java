@@ -52,6 +52,9 @@ public interface Transaction {
   /** Leases of the node numbers of engine instances (not tenant data). */
   NodePort nodes();
 
+  /** Testimonials. */
+  TestimonialPort testimonials();
+
   /**
    * Runs {@code work} inside this transaction behind a savepoint. If it throws, what it wrote is undone, the
    * exception propagates, and this transaction stays usable (on PostgreSQL too, where a failed statement would

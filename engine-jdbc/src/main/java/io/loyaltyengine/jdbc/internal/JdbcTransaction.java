@@ -17,6 +17,7 @@ import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
+import io.loyaltyengine.core.spi.TestimonialPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
@@ -51,6 +52,7 @@ public final class JdbcTransaction implements Transaction {
   private final ReferralPort referrals;
   private final LeaderboardPort leaderboards;
   private final NodePort nodes;
+  private final TestimonialPort testimonials;
 
   /** The ports on {@code handle}, which is in a transaction. */
   public JdbcTransaction(Handle handle, Sql sql) {
@@ -72,6 +74,7 @@ public final class JdbcTransaction implements Transaction {
     this.referrals = new JdbcReferralPort(handle, sql);
     this.leaderboards = new JdbcLeaderboardPort(handle, sql);
     this.nodes = new JdbcNodePort(handle, sql);
+    this.testimonials = new JdbcTestimonialPort(handle, sql);
   }
 
   @Override
@@ -152,6 +155,11 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public NodePort nodes() {
     return nodes;
+  }
+
+  @Override
+  public TestimonialPort testimonials() {
+    return testimonials;
   }
 
   /** On PostgreSQL one statement for all the rows; on H2 the three batches (no round trips to save in-process). */

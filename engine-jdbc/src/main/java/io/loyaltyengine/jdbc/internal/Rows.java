@@ -46,6 +46,8 @@ import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
+import io.loyaltyengine.testimonials.Testimonial;
+import io.loyaltyengine.testimonials.TestimonialStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -171,6 +173,11 @@ final class Rows {
       rs.getBoolean("require_signed_codes"), nullableLong(rs, "referrer_reward_id"), conversionPoints(rs),
       enumOf(RiskAction.class, rs.getString("on_medium_risk")), enumOf(RiskAction.class, rs.getString("on_high_risk")),
       rs.getInt("velocity_limit"), Duration.ofSeconds(rs.getLong("velocity_window_seconds")));
+
+  static final RowMapper<Testimonial> TESTIMONIAL = (rs, ctx) -> new Testimonial(rs.getLong("testimonial_id"),
+      rs.getLong("tenant_id"), rs.getLong("campaign_id"), rs.getLong("participant_id"), rs.getString("text"),
+      nullableInt(rs, "rating"), enumOf(TestimonialStatus.class, rs.getString("status")), instant(rs, "created_at"),
+      instant(rs, "moderated_at"));
 
   static final RowMapper<LandingPage> LANDING_PAGE = (rs, ctx) -> new LandingPage(rs.getLong("campaign_id"),
       rs.getString("url"), rs.getString("headline"), rs.getString("description"), rs.getString("share_message"),

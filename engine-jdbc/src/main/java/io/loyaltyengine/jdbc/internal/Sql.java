@@ -438,6 +438,22 @@ public final class Sql {
   static final String LANDING_PAGE_DELETE =
       "DELETE FROM landing_page WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
 
+  static final String TESTIMONIAL_COLUMNS = "tenant_id, testimonial_id, campaign_id, participant_id, text, rating,"
+      + " status, created_at, moderated_at";
+  static final String TESTIMONIAL_FIND = "SELECT " + TESTIMONIAL_COLUMNS
+      + " FROM testimonial WHERE tenant_id = :tenantId AND testimonial_id = :testimonialId";
+  static final String TESTIMONIAL_FIND_BY_PARTICIPANT = "SELECT " + TESTIMONIAL_COLUMNS
+      + " FROM testimonial WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  /** Followed by {@code status IN (...)} of the statuses the move is allowed from. */
+  static final String TESTIMONIAL_MODERATE = "UPDATE testimonial SET status = :status, moderated_at = :moderatedAt"
+      + " WHERE tenant_id = :tenantId AND testimonial_id = :testimonialId AND status IN ";
+  static final String TESTIMONIAL_LIST = "SELECT " + TESTIMONIAL_COLUMNS
+      + " FROM testimonial WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND testimonial_id > :afterId";
+  static final String TESTIMONIAL_AND_STATUS = " AND status = :status";
+  static final String TESTIMONIAL_ORDER = " ORDER BY testimonial_id LIMIT :limit";
+  static final String TESTIMONIAL_DELETE_ALL =
+      "DELETE FROM testimonial WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
   static final String SIGNING_KEY_COLUMNS = "tenant_id, key_id, secret, created_at";
   static final String SIGNING_KEY_LIST = "SELECT " + SIGNING_KEY_COLUMNS
       + " FROM referral_signing_key WHERE tenant_id = :tenantId ORDER BY key_id DESC";
@@ -621,6 +637,7 @@ public final class Sql {
   private final String couponAssignNext;
   private final String referralProgramSave;
   private final String landingPageSave;
+  private final String testimonialInsertIfAbsent;
   private final String signingKeyInsertIfAbsent;
   private final String shortCodeInsertIfAbsent;
   private final String signupInsertIfAbsent;
@@ -751,6 +768,8 @@ public final class Sql {
           + " coupon_id FROM coupon_code" + COUPON_POOL + " AND status = 'FREE' ORDER BY coupon_id LIMIT 1"
           + " FOR UPDATE SKIP LOCKED) AND status = 'FREE' RETURNING code";
     };
+    this.testimonialInsertIfAbsent = insertIfAbsent(dialect, "testimonial",
+        "tenant_id BIGINT, participant_id BIGINT", "testimonial_id, campaign_id, text, rating, status, created_at");
     this.landingPageSave = switch (dialect) {
       case H2 -> "MERGE INTO landing_page (" + LANDING_PAGE_COLUMNS + ") KEY (tenant_id, campaign_id)"
           + " VALUES (" + parameters(LANDING_PAGE_COLUMNS) + ")";
@@ -1010,6 +1029,11 @@ public final class Sql {
   /** Creates or replaces a campaign's referral settings (an upsert on its key). */
   String referralProgramSave() {
     return referralProgramSave;
+  }
+
+  /** Inserts a testimonial unless its participant has one. */
+  String testimonialInsertIfAbsent() {
+    return testimonialInsertIfAbsent;
   }
 
   /** Creates or replaces a campaign's landing page (an upsert on its key). */
