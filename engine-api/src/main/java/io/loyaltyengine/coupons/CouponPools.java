@@ -10,14 +10,17 @@ import java.util.List;
  *
  * <p>Assignment takes the oldest free code and marks it used in one atomic step in the database, so no code ever
  * goes to two rewards, under any concurrency and across engine instances. When the pool is empty the reward waits
- * (with a reason and a {@code coupon.pool_empty} event) and gets a code as soon as codes are uploaded; an
+ * (with a reason and a {@code coupon.pool_empty} event) and gets a code as soon as codes are uploaded, with a
+ * {@code coupon.assigned} event that carries it (a code given at approval comes in {@code reward.approved}); an
  * assignment of the code after which the pool holds the campaign's low-stock threshold of codes writes a
  * {@code coupon.pool_low} event, once per code however many assignments run at once.
  */
 public interface CouponPools {
   /**
    * Uploads codes (each 1..100 printable characters, stripped of surrounding whitespace; at most 10,000 per call).
-   * Duplicates within the upload and codes already in the pool are reported, never stored twice.
+   * Duplicates within the upload and codes already in the pool are reported, never stored twice. Free codes go to
+   * the campaign's rewards waiting for one, oldest first, in the same transaction, each with a
+   * {@code coupon.assigned} event.
    *
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code codes}; NOT_FOUND for the campaign
    */

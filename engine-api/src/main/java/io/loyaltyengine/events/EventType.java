@@ -32,6 +32,12 @@ public enum EventType {
    * remaining (the codes after it, that threshold) and threshold.
    */
   COUPON_POOL_LOW("coupon.pool_low"),
+  /**
+   * An upload gave a code to an approved COUPON reward that waited for one ({@link #COUPON_POOL_EMPTY}); a code
+   * given at approval comes in {@link #REWARD_APPROVED} instead. Payload: the earned reward, code included, as
+   * {@link #REWARD_APPROVED}.
+   */
+  COUPON_ASSIGNED("coupon.assigned"),
   /** A catalog reward was redeemed. Payload: the redemption and the catalog reward. */
   REWARD_REDEEMED("reward.redeemed"),
   /** A signup recorded a referral. Payload: the referral (referrer, invited, code kind, risk level and reason, status). */

@@ -3,6 +3,7 @@ package io.loyaltyengine.core.coupons;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.rewards.RewardJson;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.events.EventType;
@@ -25,7 +26,8 @@ import java.util.Optional;
  * <h2>Empty and low pools</h2>
  * When the pool has no free code the reward keeps its status, records the reason it waits
  * ({@value #POOL_EMPTY_REASON}) and a {@code coupon.pool_empty} event is written about its participant. An upload
- * then assigns codes to waiting rewards, oldest first ({@link #assignWaiting}). When an assignment takes the code
+ * then assigns codes to waiting rewards, oldest first ({@link #assignWaiting}), each with a {@code coupon.assigned}
+ * event that carries the code to the host, as {@code reward.approved} does for a code given at approval. When an assignment takes the code
  * after which the pool holds exactly the campaign's low-stock threshold of codes (0, the default, means never), a
  * {@code coupon.pool_low} event is written; it concerns the campaign, not a participant. Codes are given out lowest
  * id first, so that many are free once the assignments before it commit; counting after the code rather than the
@@ -81,7 +83,9 @@ public final class CouponAssignment {
 
   /**
    * Gives free codes to the campaign's approved COUPON rewards that wait for one, oldest first, until either runs
-   * out. No {@code coupon.pool_empty} event is written here: the rewards left waiting already had theirs.
+   * out, writing a {@code coupon.assigned} event with the code for each: their {@code reward.approved} event was
+   * written without one. No {@code coupon.pool_empty} event is written here: the rewards left waiting already had
+   * theirs.
    *
    * @return how many rewards got a code
    */
@@ -98,6 +102,13 @@ public final class CouponAssignment {
         }
         if (!tryAssign(context, tx, reward, threshold)) {
           return assigned;
+        }
+        // Read after the code is set, under that row's lock: absent only when a deletion of the participant
+        // committed since the waiting rewards were read, and then there is no one to tell.
+        Optional<EarnedReward> given = tx.earnedRewards().find(tenantId, reward.id());
+        if (given.isPresent()) {
+          Outbox.emit(context, tx, EventType.COUPON_ASSIGNED, reward.campaignId(), reward.participantId(),
+              RewardJson.earned(given.get(), true));
         }
         assigned++;
       }

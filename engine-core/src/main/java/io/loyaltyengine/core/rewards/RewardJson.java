@@ -19,11 +19,12 @@ import java.time.Instant;
  * <p>Shapes (schema version 1). The id of the entity an event is about is a string, as a ledger entry's id in a
  * points event (64-bit ids do not survive JavaScript numbers); the ids it refers to are numbers, as elsewhere.
  * <ul>
- *   <li>reward reached, approved, fulfilled, removed: {@code {"earnedReward": {"id", "campaignId", "participantId",
- *       "campaignRewardId", "cycle", "type", "status", "unread", "points", "couponCode", "message",
- *       "cashAmountMinor", "currency", "waitingReason", "earnedAt", "approvedAt", "fulfilledAt"}}}. The coupon code
- *       is a bearer secret: it is written only in approved and fulfilled events, which its consumer needs, and is
- *       absent from the others (a reached or removed reward has no code anyway).</li>
+ *   <li>reward reached, approved, fulfilled, removed, and coupon assigned: {@code {"earnedReward": {"id",
+ *       "campaignId", "participantId", "campaignRewardId", "cycle", "type", "status", "unread", "points",
+ *       "couponCode", "message", "cashAmountMinor", "currency", "waitingReason", "earnedAt", "approvedAt",
+ *       "fulfilledAt"}}}. The coupon code is a bearer secret: it is written only in approved, coupon assigned and
+ *       fulfilled events, which its consumer needs, and is absent from the others (a reached or removed reward has
+ *       no code anyway).</li>
  *   <li>loyalty action recorded: {@code {"action": {"id", "campaignRewardId", "source", "invitedParticipantId",
  *       "idempotencyKey", "participantCreated", "metadata", "recordedAt"}, "counts": {"allTime", "currentMonth",
  *       "previousMonth", "rewardAllTime", "rewardCurrentMonth"}}}.</li>
@@ -41,7 +42,7 @@ public final class RewardJson {
   /**
    * The payload of an earned-reward event.
    *
-   * @param withCouponCode whether to write the coupon code (approved and fulfilled events)
+   * @param withCouponCode whether to write the coupon code (approved, coupon assigned and fulfilled events)
    */
   public static String earned(EarnedReward r, boolean withCouponCode) {
     return EventJson.write(g -> {

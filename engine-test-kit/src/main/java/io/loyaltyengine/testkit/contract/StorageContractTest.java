@@ -58,6 +58,10 @@ import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
@@ -2147,6 +2151,36 @@ public abstract class StorageContractTest {
         .read(awards.nextPosition(), EventFilter.types(EventType.POINTS_AWARDED), 10).events();
     assertEquals(1, later.size(), "an award after the passed cursor is read");
     assertTrue(later.get(0).payload().contains("\"amount\":7"), later.get(0).payload());
+  }
+
+  @Test
+  void aCodeAnUploadGivesToAWaitingRewardReachesTheHostInAnEventAsACodeGivenOnApprovalDoes() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant p = enrol(w, "waiting-coupon@example.com");
+    // Approved at once (AUTO, the default) while the pool is empty: the reward waits for a code.
+    CampaignReward coupon = w.scope.rewards().define(w.campaign.id(),
+        NewCampaignReward.coupon("Coupon", 1).unlimited());
+    EarnedReward waiting = w.scope.rewards()
+        .recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), coupon.id())).unlocked().get(0);
+    assertNull(waiting.couponCode());
+    dispatchUntilIdle(engine);
+    long before = w.scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
+
+    assertEquals(1, w.scope.coupons().upload(w.campaign.id(), List.of("WAIT-0001")).assignedToWaiting());
+    dispatchUntilIdle(engine);
+    List<LoyaltyEvent> after = w.scope.changeFeed().read(before, EventFilter.all(), 100).events();
+    List<LoyaltyEvent> withCode = after.stream().filter(e -> e.payload().contains("WAIT-0001")).toList();
+    assertEquals(1, withCode.size(), "one event of the upload carries the code it gave: "
+        + after.stream().map(LoyaltyEvent::type).toList());
+    LoyaltyEvent assigned = withCode.get(0);
+    assertEquals(EventType.COUPON_ASSIGNED, assigned.type());
+    assertEquals(p.id(), assigned.participantId(), "about the reward's participant, in order with its events");
+    assertEquals(w.campaign.id(), assigned.campaignId());
+    assertTrue(assigned.payload().contains("\"couponCode\":\"WAIT-0001\""), "the approved event's shape");
+    assertTrue(assigned.payload().contains("\"id\":\"" + waiting.id() + "\""), "the earned reward's id");
+    assertTrue(assigned.payload().contains("\"status\":\"APPROVED\""), "the reward after the upload");
+    assertTrue(assigned.payload().contains("\"waitingReason\":null"), "no longer waiting");
   }
 
   @Test
