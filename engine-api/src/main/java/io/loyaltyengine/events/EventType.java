@@ -13,7 +13,11 @@ public enum EventType {
   PARTICIPANT_DELETED("participant.deleted"),
   /** Points were awarded. Payload: the ledger entry, the participant, the new balance and lifetime points. */
   POINTS_AWARDED("points.awarded"),
-  /** Points were deducted. Payload: as {@link #POINTS_AWARDED}. */
+  /**
+   * Points were deducted. Payload: as {@link #POINTS_AWARDED}; the entry's {@code requestedAmount} is what a
+   * deduction capped at the balance asked for ({@code amount} is what it took), null for a plain deduction (and in
+   * every award).
+   */
   POINTS_DEDUCTED("points.deducted"),
   /** A loyalty action was recorded. Payload: the action and the participant's counts. */
   LOYALTY_ACTION_RECORDED("action.recorded"),

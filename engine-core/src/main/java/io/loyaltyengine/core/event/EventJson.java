@@ -55,7 +55,13 @@ public final class EventJson {
     });
   }
 
-  /** The payload of points awarded and deducted events; {@code p} is the participant after the change. */
+  /**
+   * The payload of points awarded and deducted events; {@code p} is the participant after the change. Shape:
+   * {@code {"entry": {"id", "kind", "amount", "type", "description", "idempotencyKey", "balanceAfter", "createdAt",
+   * "requestedAmount"}, "balance", "lifetimePoints", "participant": {"id", "campaignId", "email", "tier"}}}, the
+   * entry's id a string. {@code requestedAmount} is what a deduction capped at the balance asked for (its
+   * {@code amount} is what it took), and null for an award and a plain deduction, as in the ledger entry.
+   */
   public static String points(LedgerEntry entry, Participant p) {
     return write(g -> {
       g.writeStartObject();
@@ -69,6 +75,7 @@ public final class EventJson {
       g.writeStringField("idempotencyKey", entry.idempotencyKey());
       g.writeNumberField("balanceAfter", entry.balanceAfter());
       g.writeStringField("createdAt", entry.createdAt().toString());
+      nullableNumber(g, "requestedAmount", entry.requestedAmount());
       g.writeEndObject();
       g.writeNumberField("balance", p.pointsBalance());
       g.writeNumberField("lifetimePoints", p.lifetimePoints());

@@ -2076,6 +2076,26 @@ public abstract class StorageContractTest {
   }
 
   @Test
+  void aCappedDeductionsEventCarriesTheAmountItAskedForAndOtherPointsEventsANull() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    ParticipantRef ref = ParticipantRef.id(enrol(w, "capped-event@example.com").id());
+    w.scope.points().award(ref, PointsChange.of(30, "purchase"));
+    w.scope.points().deduct(ref, PointsChange.of(5, "redemption"));
+    w.scope.points().deductUpToBalance(ref, PointsChange.of(120, "refund"));
+    dispatchUntilIdle(engine);
+    List<LoyaltyEvent> events = w.scope.changeFeed()
+        .read(0, EventFilter.types(EventType.POINTS_AWARDED, EventType.POINTS_DEDUCTED), 100).events();
+    assertEquals(3, events.size());
+    String capped = events.get(2).payload();
+    assertTrue(capped.contains("\"amount\":25") && capped.contains("\"requestedAmount\":120"),
+        "what it took beside what it asked for, as in its ledger entry: " + capped);
+    // The same shape for every points event: null where the entry has none.
+    assertTrue(events.get(0).payload().contains("\"requestedAmount\":null"), events.get(0).payload());
+    assertTrue(events.get(1).payload().contains("\"requestedAmount\":null"), events.get(1).payload());
+  }
+
+  @Test
   void changeFeedReadsAfterItsCursorInPagesWithTypeAndCampaignFiltersAndOnlyItsTenant() {
     LoyaltyEngine engine = newEngine();
     World w = world(engine);
