@@ -7,8 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.zaxxer.hikari.HikariDataSource;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -52,5 +61,89 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
         e.getMessage());
     assertEquals(0, query("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'loyalty_test_extra'"));
     assertEquals(LATEST, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+  }
+
+  @Test
+  void aFailingVersionsErrorIsThrownWhenReleasingTheMigrationLockFailsToo() {
+    new SchemaMigrator(dataSource(), sql()).migrate();
+    ClassLoader failing = scriptSet("failing", extraVersion() + "SELECT no_such_function();\n", false);
+    DataSource unlockFails = failing(dataSource(), new AtomicBoolean(), sql -> sql.contains("pg_advisory_unlock"),
+        sql -> false);
+    StorageException e = assertThrows(StorageException.class,
+        () -> new SchemaMigrator(unlockFails, sql(), "failing", failing).migrate());
+    assertTrue(e.getMessage().startsWith("applying schema version 9 (extra table) failed (SQLState 42883"),
+        "the migration's error, not the unlock's: " + e.getMessage());
+    assertTrue(Arrays.stream(e.getSuppressed()).anyMatch(s -> s.getMessage().contains("unlock refused")),
+        "the unlock's error is kept beside it: " + Arrays.toString(e.getSuppressed()));
+  }
+
+  @Test
+  void aFailingVersionsErrorIsThrownWhenItsConnectionIsLostThen() {
+    new SchemaMigrator(dataSource(), sql()).migrate();
+    ClassLoader failing = scriptSet("failing", extraVersion() + "SELECT no_such_function();\n", false);
+    AtomicBoolean lost = new AtomicBoolean();
+    // The script fails, and from then on every call on its connection (rollback, auto-commit, unlock) fails too.
+    DataSource losing = failing(dataSource(), lost, sql -> false, sql -> sql.contains("no_such_function"));
+    StorageException e = assertThrows(StorageException.class,
+        () -> new SchemaMigrator(losing, sql(), "failing", failing).migrate());
+    assertTrue(lost.get());
+    assertTrue(e.getMessage().startsWith("applying schema version 9 (extra table) failed (SQLState 42883"),
+        "the migration's error, not a later one: " + e.getMessage());
+  }
+
+  /**
+   * {@code dataSource}, whose connections' statements refuse the SQL {@code refused} accepts instead of running it,
+   * set {@code lost} after running the SQL {@code losing} accepts, and whose connections fail every call but
+   * {@code close} (and their statements every execution) once {@code lost} is set.
+   */
+  private static DataSource failing(DataSource dataSource, AtomicBoolean lost, Predicate<String> refused,
+      Predicate<String> losing) {
+    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, method, args) -> {
+          Object result = invoke(dataSource, method, args);
+          return result instanceof Connection c ? failing(c, lost, refused, losing) : result;
+        });
+  }
+
+  private static Connection failing(Connection connection, AtomicBoolean lost, Predicate<String> refused,
+      Predicate<String> losing) {
+    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+        (proxy, method, args) -> {
+          if (lost.get() && !method.getName().equals("close")) {
+            throw new SQLException("connection lost", "08006");
+          }
+          Object result = invoke(connection, method, args);
+          return result instanceof Statement s && !(result instanceof java.sql.PreparedStatement)
+              ? failing(s, lost, refused, losing) : result;
+        });
+  }
+
+  private static Statement failing(Statement statement, AtomicBoolean lost, Predicate<String> refused,
+      Predicate<String> losing) {
+    return (Statement) Proxy.newProxyInstance(Statement.class.getClassLoader(), new Class<?>[] {Statement.class},
+        (proxy, method, args) -> {
+          if (method.getName().startsWith("execute") && args != null && args[0] instanceof String sql) {
+            if (lost.get()) {
+              throw new SQLException("connection lost", "08006");
+            }
+            if (refused.test(sql)) {
+              throw new SQLException("unlock refused", "57P01");
+            }
+            try {
+              return invoke(statement, method, args);
+            } finally {
+              lost.compareAndSet(false, losing.test(sql));
+            }
+          }
+          return invoke(statement, method, args);
+        });
+  }
+
+  private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
   }
 }

@@ -100,16 +100,15 @@ public final class SchemaMigrator {
    *
    * @return the versions applied now (empty when the schema was up to date)
    * @throws IllegalStateException if the database's schema is newer, differs, or has gaps
-   * @throws StorageException if the database failed
+   * @throws StorageException if the database failed; when a version failed, that failure, with any failure of
+   *     the cleanup after it (releasing the lock, restoring auto-commit) suppressed in it
    */
   public List<Migration> migrate() {
     try (Connection connection = dataSource.getConnection()) {
       boolean autoCommit = connection.getAutoCommit();
-      try {
+      try (Cleanup restore = () -> connection.setAutoCommit(autoCommit)) {
         connection.setAutoCommit(true);
         return sql.dialect() == SqlDialect.POSTGRESQL ? migratePostgres(connection) : migrateH2(connection);
-      } finally {
-        connection.setAutoCommit(autoCommit);
       }
     } catch (SQLException e) {
       throw SqlErrors.translate("schema migration", e);
@@ -143,26 +142,36 @@ public final class SchemaMigrator {
 
   private List<Migration> migratePostgres(Connection connection) throws SQLException {
     execute(connection, "SELECT pg_advisory_lock(" + POSTGRES_LOCK_KEY + ")");
-    try {
+    try (Cleanup unlock = () -> execute(connection, "SELECT pg_advisory_unlock(" + POSTGRES_LOCK_KEY + ")")) {
       execute(connection, sql.historyCreate());
       List<Migration> missing = pending(applied(connection));
       for (Migration migration : missing) {
         connection.setAutoCommit(false);
-        try {
-          run(connection, migration);
-          connection.commit();
-        } catch (SQLException | RuntimeException e) {
-          rollbackQuietly(connection, e);
-          throw e;
-        } finally {
-          connection.setAutoCommit(true);
+        // Auto-commit back on after the rollback, never before: turning it on commits an open transaction.
+        try (Cleanup autoCommit = () -> connection.setAutoCommit(true)) {
+          try {
+            run(connection, migration);
+            connection.commit();
+          } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(connection, e);
+            throw e;
+          }
         }
       }
       report(missing);
       return missing;
-    } finally {
-      execute(connection, "SELECT pg_advisory_unlock(" + POSTGRES_LOCK_KEY + ")");
     }
+  }
+
+  /**
+   * What must run after a step whether it failed or not, as a resource rather than a {@code finally}: when the step
+   * failed, a failure of the cleanup (on a connection that is lost, likely) is added to the step's as suppressed
+   * instead of replacing it, so the error thrown is the one that says what went wrong.
+   */
+  @FunctionalInterface
+  private interface Cleanup extends AutoCloseable {
+    @Override
+    void close() throws SQLException;
   }
 
   private List<Migration> migrateH2(Connection connection) throws SQLException {
