@@ -62,9 +62,13 @@ public interface LoyaltyEngine extends AutoCloseable {
   Events events();
 
   /**
-   * Stops the event dispatcher (waiting for the delivery in progress), releases the node number the engine leased
-   * (see {@link Builder#nodeId}; a release the storage fails is left to run out), then closes the storage.
-   * Idempotent. Operations after close fail with {@link IllegalStateException}.
+   * Refuses new operations at once: from the moment close begins, an operation of this engine, or of a scope of it,
+   * fails with {@link IllegalStateException} (a programming error: the host uses an engine it is closing). Then stops
+   * the event dispatcher (waiting for the delivery in progress), waits for the units of work of operations already
+   * running on other threads to end (at most 30 seconds, after which it goes on and logs how many were left; they
+   * then fail), releases the node number the engine leased (see {@link Builder#nodeId}; a release the storage fails
+   * is left to run out), and closes the storage. An operation made of several units of work (one retried after a
+   * conflict, for example) may be refused between them. Idempotent.
    */
   @Override
   void close();

@@ -19,13 +19,13 @@ import io.loyaltyengine.events.Events;
 import io.loyaltyengine.internal.EngineConfig;
 import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.tenant.Tenants;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.time.Duration;
 
 /**
  * The engine: holds the storage, the settings, the lease on its node number, the event dispatcher, the fraud rules,
  * the cache of referral signing keys and the leaderboard indexes, and hands out tenant scopes. Thread-safe: immutable
- * after construction except the closed flag (and the listener registry, the key cache, the leaderboard indexes and
- * the node lease, which are thread-safe).
+ * after construction except the gate of its units of work (and the listener registry, the key cache, the leaderboard
+ * indexes and the node lease, which are thread-safe).
  */
 final class CoreEngine implements LoyaltyEngine {
   private final Storage storage;
@@ -33,7 +33,16 @@ final class CoreEngine implements LoyaltyEngine {
   private final IdGenerator ids;
   /** The lease on the node number in {@link #ids}; null when the host set the number or the generator. */
   private final NodeLease nodeLease;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /**
+   * The longest {@link #close()} waits for the units of work in progress to end before it closes anyway: far longer
+   * than a unit of work takes, short enough for a host's shutdown.
+   */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
+  private static final System.Logger LOG = System.getLogger(CoreEngine.class.getName());
+
+  /** The units of work in progress on the storage, which close() waits for; refuses new ones once closing. */
+  private final UnitsOfWork unitsOfWork = new UnitsOfWork();
   /** A campaign's zone never changes, so one cache serves every scope of this engine. */
   private final CampaignZones campaignZones = new CampaignZones();
   private final Transactions transactions;
@@ -61,7 +70,7 @@ final class CoreEngine implements LoyaltyEngine {
     // The indexes build and catch up in units of work of their own on the storage as it is; every other unit of
     // work of the engine runs on the watched storage, whose committed board writes reach the indexes at once.
     this.leaderboardIndexes = new LeaderboardIndexes(
-        new Transactions(store, null, config.maxTransactionRetries(), closed), config.clock(), boards);
+        new Transactions(store, null, config.maxTransactionRetries(), unitsOfWork), config.clock(), boards);
     this.storage = new IndexedStorage(store, leaderboardIndexes);
     if (config.idGenerator() != null) {
       this.ids = config.idGenerator();
@@ -71,16 +80,16 @@ final class CoreEngine implements LoyaltyEngine {
       this.ids = new TimeOrderedIdGenerator(config.clock(), config.nodeId());
       this.nodeLease = null;
     } else {
-      // A closed flag of its own: the lease is released after the engine is marked closed.
+      // A gate of its own: the lease is released after the engine's gate closed.
       this.nodeLease = NodeLease.claim(
-          new Transactions(store, null, config.maxTransactionRetries(), new AtomicBoolean()), config.clock());
+          new Transactions(store, null, config.maxTransactionRetries(), new UnitsOfWork()), config.clock());
       this.ids = nodeLease;
     }
     // The lease is renewed before any unit of work when due, on the caller's thread, so that an engine makes no id
     // with a number it no longer holds, whoever drives dispatch; the dispatcher's rounds are units of work too, so
     // an idle engine keeps its number.
     Runnable renewal = nodeLease == null ? () -> { } : nodeLease::renewIfDue;
-    this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), closed,
+    this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), unitsOfWork,
         config.maxGroupCommit(), renewal);
     this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
         campaignZones));
@@ -112,8 +121,15 @@ final class CoreEngine implements LoyaltyEngine {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
+    if (unitsOfWork.close()) {
       dispatcher.close();
+      // Units of work running on other threads end before the storage closes, and make no id after the number is
+      // released (another instance may take it).
+      int running = unitsOfWork.awaitIdle(CLOSE_WAIT);
+      if (running > 0) {
+        LOG.log(System.Logger.Level.WARNING, "closing the engine with " + running + " unit(s) of work still in"
+            + " progress after " + CLOSE_WAIT.toSeconds() + " s; they will fail");
+      }
       if (nodeLease != null) {
         nodeLease.release();
       }

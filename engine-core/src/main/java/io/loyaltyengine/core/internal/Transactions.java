@@ -12,14 +12,15 @@ import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs the units of work of one scope: in a transaction of the engine's own, retried after transient failures, or
  * inside a host's transaction, never retried (the host owns it). Translates storage failures into
  * {@link LoyaltyException}s, so nothing from the SPI escapes to the host. A unit of work that throws
- * {@link NothingToCommit} is rolled back and its caller gets the result it carries.
+ * {@link NothingToCommit} is rolled back and its caller gets the result it carries. Every unit of work passes the
+ * engine's {@link UnitsOfWork} gate, which refuses it with an {@link IllegalStateException} once the engine is
+ * closing, and lets the closing engine wait for those in progress.
  *
  * <p>Thread-safe when not bound to a host transaction.
  */
@@ -31,26 +32,27 @@ public final class Transactions {
   private final Storage storage;
   private final HostTransaction host;
   private final int maxRetries;
-  private final AtomicBoolean closed;
+  /** Counts the units of work in progress; refuses new ones once the engine is closing. */
+  private final UnitsOfWork gate;
   /** Combines concurrent units of work into shared transactions; null when combining is off or joining a host. */
   private final GroupCommit group;
   /** Run before every unit of work (the engine's node lease, renewed when due); never throws. */
   private final Runnable upkeep;
 
-  Transactions(Storage storage, HostTransaction host, int maxRetries, AtomicBoolean closed) {
-    this(storage, host, maxRetries, closed, 1, () -> { });
+  Transactions(Storage storage, HostTransaction host, int maxRetries, UnitsOfWork gate) {
+    this(storage, host, maxRetries, gate, 1, () -> { });
   }
 
   /**
    * @param maxGroupCommit the most units of work {@link #runCombined} puts in one transaction; 1 for none
    * @param upkeep run before every unit of work, on the caller's thread: cheap when nothing is due, never throws
    */
-  Transactions(Storage storage, HostTransaction host, int maxRetries, AtomicBoolean closed, int maxGroupCommit,
+  Transactions(Storage storage, HostTransaction host, int maxRetries, UnitsOfWork gate, int maxGroupCommit,
       Runnable upkeep) {
     this.storage = storage;
     this.host = host;
     this.maxRetries = maxRetries;
-    this.closed = closed;
+    this.gate = gate;
     this.upkeep = upkeep;
     this.group = host == null && maxGroupCommit > 1
         ? new GroupCommit(storage, maxGroupCommit,
@@ -62,7 +64,7 @@ public final class Transactions {
     this.storage = joined.storage;
     this.host = host;
     this.maxRetries = joined.maxRetries;
-    this.closed = joined.closed;
+    this.gate = joined.gate;
     this.group = null;
     this.upkeep = joined.upkeep;
   }
@@ -103,11 +105,9 @@ public final class Transactions {
     if (group == null) {
       return runRaw(work);
     }
-    if (closed.get()) {
-      throw new IllegalStateException("the engine is closed");
-    }
-    upkeep.run();
+    gate.enter();
     try {
+      upkeep.run();
       return group.run(work);
     } catch (NothingToCommit e) {
       // Run behind a savepoint in a shared transaction, which committed without it.
@@ -117,6 +117,8 @@ public final class Transactions {
     } catch (StorageException e) {
       // A unit of work of a shared transaction failed in the store on its own (the others committed).
       throw unavailable(e);
+    } finally {
+      gate.exit();
     }
   }
 
@@ -125,22 +127,24 @@ public final class Transactions {
    * (the ledger replays a retry whose idempotency key is already taken).
    */
   public <T> T runRaw(TransactionWork<T> work) {
-    if (closed.get()) {
-      throw new IllegalStateException("the engine is closed");
-    }
-    upkeep.run();
-    if (host != null) {
-      try {
-        return storage.inHostTransaction(host, work);
-      } catch (NothingToCommit e) {
-        return e.result();
-      } catch (UniqueViolationException e) {
-        throw e;
-      } catch (StorageException e) {
-        throw unavailable(e);
+    gate.enter();
+    try {
+      upkeep.run();
+      if (host != null) {
+        try {
+          return storage.inHostTransaction(host, work);
+        } catch (NothingToCommit e) {
+          return e.result();
+        } catch (UniqueViolationException e) {
+          throw e;
+        } catch (StorageException e) {
+          throw unavailable(e);
+        }
       }
+      return runAlone(work);
+    } finally {
+      gate.exit();
     }
-    return runAlone(work);
   }
 
   /** Runs {@code work} in a transaction of its own, retried after transient failures. */

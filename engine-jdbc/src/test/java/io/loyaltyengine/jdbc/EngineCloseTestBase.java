@@ -1,0 +1,163 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.testkit.StoreFixture;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Closing an engine while an operation of it runs on another thread, on one backend per subclass: {@code close()}
+ * refuses new operations at once, waits for the unit of work in progress to end (here, one paused after its work and
+ * before its commit), and only then releases the node number and closes the storage, so the operation succeeds.
+ *
+ * <p>The engine's storage is wrapped to count the units of work in progress, to pause one, and to record whether any
+ * was in progress when the storage was closed.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class EngineCloseTestBase {
+  private StoreFixture fixture;
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+  /** Set to pause the next unit of work after its work, before its commit. */
+  private final AtomicBoolean pauseNext = new AtomicBoolean();
+  private final CountDownLatch paused = new CountDownLatch(1);
+  private final CountDownLatch resume = new CountDownLatch(1);
+  private final AtomicInteger running = new AtomicInteger();
+  /** Units of work in progress when the storage was closed; -1 until it is. */
+  private final AtomicInteger runningAtClose = new AtomicInteger(-1);
+
+  abstract StoreFixture createFixture();
+
+  /**
+   * Whether the engine leases its node number (released by {@code close()} in a unit of work of its own) or is
+   * given one. The in-memory store runs one unit of work at a time, so a release there waits for the paused one.
+   */
+  abstract boolean leasesItsNodeNumber();
+
+  @BeforeEach
+  final void open() {
+    fixture = createFixture();
+  }
+
+  @AfterEach
+  final void close() {
+    resume.countDown();
+    threads.shutdownNow();
+    fixture.close();
+  }
+
+  @Test
+  void closeWaitsForTheUnitOfWorkInProgressBeforeClosingTheStorageAndRefusesNewOperations() throws Exception {
+    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
+        .storage(watched((Storage) fixture.openStorage()))
+        .events(EventSettings.builder().manualDispatch().build());
+    LoyaltyEngine engine = (leasesItsNodeNumber() ? builder : builder.nodeId(7)).build();
+    Tenant first = engine.tenants().create(NewTenant.business("First"));
+
+    pauseNext.set(true);
+    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
+    assertTrue(paused.await(30, TimeUnit.SECONDS), "the unit of work paused");
+    Thread closer = new Thread(engine::close, "closer");
+    closer.start();
+    awaitTimedWaitOrEnd(closer);
+    IllegalStateException refused = assertThrows(IllegalStateException.class,
+        () -> engine.tenants().get(first.id()));
+    assertEquals("the engine is closed", refused.getMessage());
+
+    resume.countDown();
+    Tenant created = inProgress.get(30, TimeUnit.SECONDS);
+    closer.join();
+    assertEquals(0, runningAtClose.get(), "the storage was closed only after the unit of work in progress ended");
+    LoyaltyEngine reopened = LoyaltyEngine.builder()
+        .storage(fixture.openStorage())
+        .events(EventSettings.builder().manualDispatch().build())
+        .nodeId(8)
+        .build();
+    try {
+      assertEquals(created, reopened.tenants().get(created.id()), "the operation committed");
+    } finally {
+      reopened.close();
+    }
+  }
+
+  /**
+   * Until {@code closer} waits with a time limit (for the unit of work in progress) or has ended (it did not wait).
+   * Either way the pause may then end: a close that waits is waiting, one that does not has closed the storage.
+   */
+  private static void awaitTimedWaitOrEnd(Thread closer) {
+    Thread.State state = closer.getState();
+    while (state != Thread.State.TIMED_WAITING && state != Thread.State.TERMINATED) {
+      Thread.onSpinWait();
+      state = closer.getState();
+    }
+  }
+
+  /** {@code storage}, counting its units of work, pausing one when asked, and recording the count at close. */
+  private Storage watched(Storage storage) {
+    return new Storage() {
+      @Override
+      public Set<StorageCapability> capabilities() {
+        return storage.capabilities();
+      }
+
+      @Override
+      public <T> T inTransaction(TransactionWork<T> work) {
+        running.incrementAndGet();
+        try {
+          return storage.inTransaction(tx -> {
+            T result = work.run(tx);
+            if (pauseNext.compareAndSet(true, false)) {
+              paused.countDown();
+              awaitResume();
+            }
+            return result;
+          });
+        } finally {
+          running.decrementAndGet();
+        }
+      }
+
+      @Override
+      public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+        return storage.inHostTransaction(host, work);
+      }
+
+      @Override
+      public void close() {
+        runningAtClose.set(running.get());
+        storage.close();
+      }
+    };
+  }
+
+  private void awaitResume() {
+    try {
+      if (!resume.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("not resumed");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
