@@ -89,6 +89,7 @@ public interface LoyaltyEngine extends AutoCloseable {
     private WebhookSettings webhooks;
     private io.loyaltyengine.fraud.FraudScreening fraudScreening;
     private io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards;
+    private io.loyaltyengine.sso.SsoSettings singleSignOn;
     private final List<EngineConfig.Listener> listeners = new ArrayList<>();
     private final List<EngineConfig.Fulfiller> fulfilmentHandlers = new ArrayList<>();
 
@@ -304,6 +305,21 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
+     * How single sign-on logins are checked (default: {@link io.loyaltyengine.sso.SsoSettings#DEFAULTS}: 5 minutes of
+     * clock skew, 1 hour of rotation grace). The settings validate themselves when made.
+     *
+     * @throws NullPointerException if {@code singleSignOn} is null
+     * @throws IllegalStateException if single sign-on settings were already set
+     */
+    public Builder singleSignOn(io.loyaltyengine.sso.SsoSettings singleSignOn) {
+      if (this.singleSignOn != null) {
+        throw new IllegalStateException("singleSignOn was already set to " + this.singleSignOn);
+      }
+      this.singleSignOn = Objects.requireNonNull(singleSignOn, "singleSignOn");
+      return this;
+    }
+
+    /**
      * Subscribes a listener as {@link io.loyaltyengine.events.Events#subscribe} does, but before the engine starts
      * dispatching events. A listener subscribed after {@link #build()} misses the events a background dispatcher
      * positions meanwhile, among them those committed before a restart and not yet positioned when the process
@@ -391,7 +407,8 @@ public interface LoyaltyEngine extends AutoCloseable {
           webhookSettings,
           fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,
           leaderboards == null ? io.loyaltyengine.leaderboard.LeaderboardSettings.DEFAULTS : leaderboards,
-          listeners, fulfilmentHandlers);
+          listeners, fulfilmentHandlers,
+          singleSignOn == null ? io.loyaltyengine.sso.SsoSettings.DEFAULTS : singleSignOn);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, LoyaltyEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

@@ -62,6 +62,12 @@ public interface TenantScope {
   /** The tenant's webhook endpoints. */
   Webhooks webhooks();
 
+  /** Which participant each of the host's customers is, per campaign. */
+  io.loyaltyengine.customers.CustomerMappings customerMappings();
+
+  /** Single sign-on: recognising the host's signed-in customers as participants. */
+  io.loyaltyengine.sso.SingleSignOn singleSignOn();
+
   /**
    * Returns this scope bound to a host's transaction: its operations write on the host's connection and commit or
    * roll back with the host's work. The returned scope is confined to the host's thread.

@@ -28,12 +28,13 @@ import java.util.List;
  * @param leaderboards how leaderboard indexes are kept
  * @param listeners the listeners to subscribe before event dispatch starts, in the order given
  * @param fulfilmentHandlers the fulfilment handlers to register before event dispatch starts, in the order given
+ * @param singleSignOn how single sign-on logins are checked
  */
 public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
     EngineLimits limits, int maxTransactionRetries, int maxGroupCommit, EventSettings events, WebhookSettings webhooks,
     io.loyaltyengine.fraud.FraudScreening fraudScreening,
     io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards, List<Listener> listeners,
-    List<Fulfiller> fulfilmentHandlers) {
+    List<Fulfiller> fulfilmentHandlers, io.loyaltyengine.sso.SsoSettings singleSignOn) {
 
   /** Copies the lists. */
   public EngineConfig {

@@ -54,8 +54,8 @@ public interface Participants {
   Participant update(ParticipantRef participant, ParticipantUpdate update);
 
   /**
-   * Deletes a participant with its ledger history, loyalty actions and earned rewards (coupon codes already
-   * assigned stay assigned).
+   * Deletes a participant with its ledger history, loyalty actions, earned rewards and customer mapping (coupon
+   * codes already assigned stay assigned).
    *
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant
    */

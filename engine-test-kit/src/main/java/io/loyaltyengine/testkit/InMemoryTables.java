@@ -374,6 +374,13 @@ final class InMemoryTables {
   /** Each closed month's winners, recorded once. */
   final Map<WinnersKey, MonthWinners> winners = new HashMap<>();
 
+  /** (tenant, campaign, customer id) -> mapping: the primary key of customer_mapping. */
+  final Map<CampaignText, io.loyaltyengine.customers.CustomerMapping> customerMappings = new HashMap<>();
+  /** (tenant, participant) -> its mapping's key: a participant has at most one. */
+  final Map<IdPair, CampaignText> customerMappingsByParticipant = new HashMap<>();
+  /** Tenant -> its single sign-on secrets. */
+  final Map<Long, io.loyaltyengine.core.spi.SsoSecretRecord> ssoSecrets = new HashMap<>();
+
   /** Node number -> its lease; absent when never leased. Not tenant data. */
   final Map<Integer, NodeLease> nodeLeases = new HashMap<>();
 
@@ -439,5 +446,8 @@ final class InMemoryTables {
     removals.clear();
     winners.clear();
     nodeLeases.clear();
+    customerMappings.clear();
+    customerMappingsByParticipant.clear();
+    ssoSecrets.clear();
   }
 }

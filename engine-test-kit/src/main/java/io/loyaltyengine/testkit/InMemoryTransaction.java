@@ -16,6 +16,7 @@ import io.loyaltyengine.core.spi.CampaignPort;
 import io.loyaltyengine.core.spi.CatalogPort;
 import io.loyaltyengine.core.spi.ClaimedDelivery;
 import io.loyaltyengine.core.spi.CouponPort;
+import io.loyaltyengine.core.spi.CustomerMappingPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
@@ -32,6 +33,8 @@ import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.SignupRecord;
+import io.loyaltyengine.core.spi.SsoSecretPort;
+import io.loyaltyengine.core.spi.SsoSecretRecord;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.TestimonialPort;
@@ -43,6 +46,7 @@ import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.coupons.AssignedCoupon;
+import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.leaderboard.BoardMetric;
@@ -135,6 +139,8 @@ final class InMemoryTransaction implements Transaction {
   private final LeaderboardPort leaderboardPort = new Leaderboards();
   private final NodePort nodePort = new Nodes();
   private final TestimonialPort testimonialPort = new TestimonialRows();
+  private final CustomerMappingPort customerMappingPort = new CustomerMappings();
+  private final SsoSecretPort ssoSecretPort = new SsoSecrets();
 
   InMemoryTransaction(InMemoryTables tables, Thread owner) {
     this.t = tables;
@@ -224,6 +230,16 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public TestimonialPort testimonials() {
     return testimonialPort;
+  }
+
+  @Override
+  public CustomerMappingPort customerMappings() {
+    return customerMappingPort;
+  }
+
+  @Override
+  public SsoSecretPort ssoSecrets() {
+    return ssoSecretPort;
   }
 
   /**
@@ -1740,6 +1756,106 @@ final class InMemoryTransaction implements Transaction {
           remove(t.testimonialsByParticipant, byParticipant);
         }
       });
+    }
+  }
+
+  private final class CustomerMappings implements CustomerMappingPort {
+    @Override
+    public void insert(long tenantId, CustomerMapping mapping) {
+      Objects.requireNonNull(mapping, "mapping");
+      run(() -> {
+        notNull(mapping.customerId(), "customer mapping customer_id");
+        notNull(mapping.createdAt(), "customer mapping created_at");
+        CampaignText key = new CampaignText(tenantId, mapping.campaignId(), mapping.customerId());
+        IdPair participant = new IdPair(tenantId, mapping.participantId());
+        if (t.customerMappings.containsKey(key) || t.customerMappingsByParticipant.containsKey(participant)) {
+          throw new UniqueViolationException(UniqueKey.CUSTOMER_MAPPING, null);
+        }
+        put(t.customerMappings, key, mapping);
+        put(t.customerMappingsByParticipant, participant, key);
+      });
+    }
+
+    @Override
+    public Optional<CustomerMapping> find(long tenantId, long campaignId, String customerId) {
+      return call(() -> Optional.ofNullable(t.customerMappings.get(new CampaignText(tenantId, campaignId,
+          customerId))));
+    }
+
+    @Override
+    public Optional<CustomerMapping> findByParticipant(long tenantId, long participantId) {
+      return call(() -> Optional.ofNullable(t.customerMappingsByParticipant.get(new IdPair(tenantId, participantId)))
+          .map(t.customerMappings::get));
+    }
+
+    @Override
+    public boolean delete(long tenantId, long campaignId, String customerId) {
+      return call(() -> {
+        CampaignText key = new CampaignText(tenantId, campaignId, customerId);
+        CustomerMapping mapping = t.customerMappings.get(key);
+        if (mapping == null) {
+          return false;
+        }
+        remove(t.customerMappings, key);
+        remove(t.customerMappingsByParticipant, new IdPair(tenantId, mapping.participantId()));
+        return true;
+      });
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      run(() -> {
+        IdPair participant = new IdPair(tenantId, participantId);
+        CampaignText key = t.customerMappingsByParticipant.get(participant);
+        if (key != null) {
+          remove(t.customerMappings, key);
+          remove(t.customerMappingsByParticipant, participant);
+        }
+      });
+    }
+  }
+
+  private final class SsoSecrets implements SsoSecretPort {
+    @Override
+    public Optional<SsoSecretRecord> find(long tenantId) {
+      return call(() -> Optional.ofNullable(t.ssoSecrets.get(tenantId)));
+    }
+
+    @Override
+    public Optional<SsoSecretRecord> lock(long tenantId) {
+      // The database lock is held for the whole unit of work: the row is locked already.
+      return find(tenantId);
+    }
+
+    @Override
+    public boolean insertIfAbsent(SsoSecretRecord secrets) {
+      Objects.requireNonNull(secrets, "secrets");
+      return call(() -> {
+        checkColumns(secrets);
+        if (t.ssoSecrets.containsKey(secrets.tenantId())) {
+          return false;
+        }
+        put(t.ssoSecrets, secrets.tenantId(), secrets);
+        return true;
+      });
+    }
+
+    @Override
+    public boolean update(SsoSecretRecord secrets) {
+      Objects.requireNonNull(secrets, "secrets");
+      return call(() -> {
+        if (!t.ssoSecrets.containsKey(secrets.tenantId())) {
+          return false;
+        }
+        checkColumns(secrets);
+        put(t.ssoSecrets, secrets.tenantId(), secrets);
+        return true;
+      });
+    }
+
+    private void checkColumns(SsoSecretRecord s) {
+      notNull(s.secret(), "sso secret secret");
+      notNull(s.createdAt(), "sso secret created_at");
     }
   }
 

@@ -111,7 +111,8 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public TenantScope forTenant(long tenantId) {
     return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
-        config.limits(), campaignZones), config.webhooks(), fraudRules, signingKeys, leaderboardIndexes);
+        config.limits(), campaignZones), config.webhooks(), fraudRules, signingKeys, leaderboardIndexes,
+        config.singleSignOn());
   }
 
   @Override

@@ -56,9 +56,12 @@ final class CoreTenantScope implements TenantScope {
   private final LeaderboardIndexes leaderboardIndexes;
   private final Leaderboards leaderboards;
   private final Testimonials testimonials;
+  private final io.loyaltyengine.sso.SsoSettings ssoSettings;
+  private final io.loyaltyengine.customers.CustomerMappings customerMappings;
+  private final io.loyaltyengine.sso.SingleSignOn singleSignOn;
 
   CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, FraudRules fraudRules,
-      SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes) {
+      SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, io.loyaltyengine.sso.SsoSettings ssoSettings) {
     this.storage = storage;
     this.context = context;
     this.webhookSettings = webhookSettings;
@@ -77,6 +80,9 @@ final class CoreTenantScope implements TenantScope {
     this.participants = new ParticipantService(context);
     this.points = new PointsService(context);
     this.testimonials = new TestimonialService(context);
+    this.ssoSettings = ssoSettings;
+    this.customerMappings = new io.loyaltyengine.core.customers.CustomerMappingService(context);
+    this.singleSignOn = new io.loyaltyengine.core.sso.SingleSignOnService(context, ssoSettings);
   }
 
   @Override
@@ -150,6 +156,16 @@ final class CoreTenantScope implements TenantScope {
   }
 
   @Override
+  public io.loyaltyengine.customers.CustomerMappings customerMappings() {
+    return customerMappings;
+  }
+
+  @Override
+  public io.loyaltyengine.sso.SingleSignOn singleSignOn() {
+    return singleSignOn;
+  }
+
+  @Override
   public TenantScope joining(HostTransaction transaction) {
     Objects.requireNonNull(transaction, "transaction");
     if (!storage.capabilities().contains(StorageCapability.HOST_TRANSACTIONS)) {
@@ -158,7 +174,7 @@ final class CoreTenantScope implements TenantScope {
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
         context.transactions().joining(transaction), context.clock(), context.ids(), context.limits(),
         context.campaignZones()),
-        webhookSettings, fraudRules, signingKeys, leaderboardIndexes);
+        webhookSettings, fraudRules, signingKeys, leaderboardIndexes, ssoSettings);
   }
 
   @Override

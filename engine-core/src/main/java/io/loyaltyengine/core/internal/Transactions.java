@@ -200,6 +200,8 @@ public final class Transactions {
           ErrorCode.CONFLICT, "idempotencyKey", "the idempotency key was used by another request", e);
       case COUPON_CODE -> new LoyaltyException(ErrorCode.CONFLICT, "codes",
           "a code was added to the pool concurrently; upload again", e);
+      case CUSTOMER_MAPPING -> new LoyaltyException(ErrorCode.CONFLICT, "customerId",
+          "the customer id or the participant was mapped concurrently", e);
     };
   }
 }

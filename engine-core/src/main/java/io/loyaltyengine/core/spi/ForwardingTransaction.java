@@ -106,6 +106,16 @@ public abstract class ForwardingTransaction implements Transaction {
   }
 
   @Override
+  public CustomerMappingPort customerMappings() {
+    return delegate.customerMappings();
+  }
+
+  @Override
+  public SsoSecretPort ssoSecrets() {
+    return delegate.ssoSecrets();
+  }
+
+  @Override
   public NodePort nodes() {
     return delegate.nodes();
   }

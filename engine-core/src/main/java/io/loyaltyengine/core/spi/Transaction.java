@@ -49,6 +49,12 @@ public interface Transaction {
   /** Board scores, points counters and month winners. */
   LeaderboardPort leaderboards();
 
+  /** Which participant each of a host's customers is. */
+  CustomerMappingPort customerMappings();
+
+  /** Tenants' single sign-on secrets. */
+  SsoSecretPort ssoSecrets();
+
   /** Leases of the node numbers of engine instances (not tenant data). */
   NodePort nodes();
 

@@ -13,5 +13,10 @@ public enum UniqueKey {
   /** A campaign's coupon pool holds each code once. */
   COUPON_CODE,
   /** A tenant's redemptions have distinct idempotency keys. */
-  REDEMPTION_IDEMPOTENCY_KEY
+  REDEMPTION_IDEMPOTENCY_KEY,
+  /**
+   * A campaign's customer id maps to one participant, and a participant to one customer id (either constraint of
+   * {@link CustomerMappingPort#insert}: the engine reads again to tell which).
+   */
+  CUSTOMER_MAPPING
 }

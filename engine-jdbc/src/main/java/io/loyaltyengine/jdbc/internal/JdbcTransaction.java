@@ -5,6 +5,7 @@ import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
 import io.loyaltyengine.core.spi.CatalogPort;
 import io.loyaltyengine.core.spi.CouponPort;
+import io.loyaltyengine.core.spi.CustomerMappingPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
@@ -15,6 +16,7 @@ import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
+import io.loyaltyengine.core.spi.SsoSecretPort;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TenantPort;
 import io.loyaltyengine.core.spi.TestimonialPort;
@@ -53,6 +55,8 @@ public final class JdbcTransaction implements Transaction {
   private final LeaderboardPort leaderboards;
   private final NodePort nodes;
   private final TestimonialPort testimonials;
+  private final CustomerMappingPort customerMappings;
+  private final SsoSecretPort ssoSecrets;
 
   /** The ports on {@code handle}, which is in a transaction. */
   public JdbcTransaction(Handle handle, Sql sql) {
@@ -75,6 +79,8 @@ public final class JdbcTransaction implements Transaction {
     this.leaderboards = new JdbcLeaderboardPort(handle, sql);
     this.nodes = new JdbcNodePort(handle, sql);
     this.testimonials = new JdbcTestimonialPort(handle, sql);
+    this.customerMappings = new JdbcCustomerMappingPort(handle, sql);
+    this.ssoSecrets = new JdbcSsoSecretPort(handle, sql);
   }
 
   @Override
@@ -160,6 +166,16 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public TestimonialPort testimonials() {
     return testimonials;
+  }
+
+  @Override
+  public CustomerMappingPort customerMappings() {
+    return customerMappings;
+  }
+
+  @Override
+  public SsoSecretPort ssoSecrets() {
+    return ssoSecrets;
   }
 
   /** On PostgreSQL one statement for all the rows; on H2 the three batches (no round trips to save in-process). */

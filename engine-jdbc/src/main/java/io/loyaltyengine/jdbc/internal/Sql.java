@@ -610,6 +610,23 @@ public final class Sql {
   static final String NODE_RELEASE =
       "UPDATE node_lease SET holder = NULL, expires_at = :at WHERE node = :node AND holder = :holder";
 
+  static final String SSO_SECRET_COLUMNS = "tenant_id, secret, previous_secret, previous_secret_until, created_at";
+  static final String SSO_SECRET_FIND = "SELECT " + SSO_SECRET_COLUMNS + " FROM sso_secret WHERE tenant_id = :tenantId";
+  static final String SSO_SECRET_UPDATE = "UPDATE sso_secret SET secret = :secret, previous_secret = :previousSecret,"
+      + " previous_secret_until = :previousSecretUntil, created_at = :createdAt WHERE tenant_id = :tenantId";
+
+  static final String CUSTOMER_MAPPING_COLUMNS = "campaign_id, customer_id, participant_id, created_at";
+  static final String CUSTOMER_MAPPING_INSERT = "INSERT INTO customer_mapping (tenant_id, " + CUSTOMER_MAPPING_COLUMNS
+      + ") VALUES (:tenantId, :campaignId, :customerId, :participantId, :createdAt)";
+  static final String CUSTOMER_MAPPING_FIND = "SELECT " + CUSTOMER_MAPPING_COLUMNS + " FROM customer_mapping"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND customer_id = :customerId";
+  static final String CUSTOMER_MAPPING_FIND_BY_PARTICIPANT = "SELECT " + CUSTOMER_MAPPING_COLUMNS
+      + " FROM customer_mapping WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  static final String CUSTOMER_MAPPING_DELETE = "DELETE FROM customer_mapping"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND customer_id = :customerId";
+  static final String CUSTOMER_MAPPING_DELETE_ALL =
+      "DELETE FROM customer_mapping WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
   static final String HISTORY_TABLE_EXISTS = "SELECT COUNT(*) FROM information_schema.tables"
       + " WHERE LOWER(table_name) = 'loyalty_schema_history' AND table_schema = CURRENT_SCHEMA";
   static final String HISTORY_SELECT =
@@ -650,6 +667,7 @@ public final class Sql {
   private final String pointsUpsert;
   private final String removalInsertIfAbsent;
   private final String winnersInsertIfAbsent;
+  private final String ssoSecretInsertIfAbsent;
 
   /** The statements of {@code dialect}. */
   public Sql(SqlDialect dialect) {
@@ -856,6 +874,8 @@ public final class Sql {
         "tenant_id BIGINT, campaign_id BIGINT, participant_id BIGINT", "removed_at");
     this.winnersInsertIfAbsent = insertIfAbsent(dialect, "month_winners",
         "tenant_id BIGINT, campaign_id BIGINT, metric VARCHAR, year_month INTEGER", "recorded_at");
+    this.ssoSecretInsertIfAbsent = insertIfAbsent(dialect, "sso_secret", "tenant_id BIGINT",
+        "secret, previous_secret, previous_secret_until, created_at");
   }
 
   /** The score of a board member on a board of {@code metric}, 0 without a counter (see {@link #boardFrom}). */
@@ -1112,5 +1132,10 @@ public final class Sql {
   /** Inserts a closed month's winners header unless the (campaign, metric, month) has one. */
   String winnersInsertIfAbsent() {
     return winnersInsertIfAbsent;
+  }
+
+  /** Inserts a tenant's first single sign-on secret unless it has one. */
+  String ssoSecretInsertIfAbsent() {
+    return ssoSecretInsertIfAbsent;
   }
 }

@@ -1,0 +1,179 @@
+package io.loyaltyengine.core.customers;
+
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.customers.CustomerMapping;
+import io.loyaltyengine.customers.CustomerMappings;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import java.util.Optional;
+
+/**
+ * The customer mappings of one tenant (rules in {@link CustomerMappings}).
+ *
+ * <p>Uniqueness is the store's: a mapping is inserted, and the unique constraints refuse a second one. The reads
+ * before the insert only choose the answer (the existing mapping, or which CONFLICT); when a concurrent unit of work
+ * commits a mapping between the reads and the insert, the insert fails on the constraint and the unit of work runs
+ * once more, now reading the committed mapping. The participant's row is locked before its mapping is written, so a
+ * concurrent deletion (which locks it too) either sees the mapping and removes it, or is seen as NOT_FOUND.
+ *
+ * <p>Thread-safe when its context is.
+ */
+public final class CustomerMappingService implements CustomerMappings {
+  /** Longest customer id, in code points. */
+  public static final int MAX_CUSTOMER_ID_LENGTH = 255;
+
+  private static final int MAX_ATTEMPTS = 3;
+
+  private final ScopeContext context;
+
+  /** Creates the service. */
+  public CustomerMappingService(ScopeContext context) {
+    this.context = context;
+  }
+
+  /**
+   * Validates a customer id: required, not blank, 1..{@value #MAX_CUSTOMER_ID_LENGTH} code points, no control
+   * characters or unpaired surrogates. Returned exactly as given: customer ids are compared exactly.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code customerId}, without repeating it
+   */
+  public static String customerId(String value) {
+    if (value == null) {
+      throw LoyaltyException.validation("customerId", "customerId is required");
+    }
+    if (TextRules.isBlank(value)) {
+      throw LoyaltyException.validation("customerId", "customerId must not be blank");
+    }
+    TextRules.checkCharacters("customerId", value);
+    TextRules.checkLength("customerId", value, MAX_CUSTOMER_ID_LENGTH);
+    return value;
+  }
+
+  @Override
+  public CustomerMapping map(long campaignId, String customerId, ParticipantRef participant) {
+    String id = customerId(customerId);
+    TextRules.notNull("participant", participant);
+    if (participant instanceof ParticipantRef.ByEmail byEmail && byEmail.campaignId() != campaignId) {
+      throw LoyaltyException.validation("participant", "the participant's campaign is not the mapping's campaign");
+    }
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    long tenantId = context.tenantId();
+    return retryingOnMappingRace(() -> context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      Participant p = resolver.resolve(tx, tenantId);
+      if (p.campaignId() != campaignId) {
+        throw LoyaltyException.notFound("participant");
+      }
+      tx.participants().lock(tenantId, p.id()).orElseThrow(() -> LoyaltyException.notFound("participant"));
+      return mapIn(context, tx, campaignId, id, p.id()).mapping();
+    }));
+  }
+
+  @Override
+  public Optional<CustomerMapping> find(long campaignId, String customerId) {
+    String id = customerId(customerId);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return tx.customerMappings().find(tenantId, campaignId, id);
+    });
+  }
+
+  @Override
+  public Optional<CustomerMapping> findByParticipant(ParticipantRef participant) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx ->
+        tx.customerMappings().findByParticipant(tenantId, resolver.resolve(tx, tenantId).id()));
+  }
+
+  @Override
+  public void unmap(long campaignId, String customerId) {
+    String id = customerId(customerId);
+    long tenantId = context.tenantId();
+    context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      tx.customerMappings().delete(tenantId, campaignId, id);
+      return null;
+    });
+  }
+
+  /**
+   * A mapping and whether this call made it.
+   *
+   * @param mapping the mapping
+   * @param created whether it was inserted now
+   */
+  public record Mapped(CustomerMapping mapping, boolean created) {
+  }
+
+  /**
+   * Maps a validated customer id to a participant of the campaign inside an open unit of work: the existing mapping
+   * if it is the same pair, else a new one. The caller has checked the campaign and the participant (of the campaign)
+   * and locked the participant's row.
+   *
+   * @throws LoyaltyException CONFLICT on {@code customerId} or {@code participant}
+   * @throws UniqueViolationException with {@link UniqueKey#CUSTOMER_MAPPING} if a concurrent unit of work mapped
+   *     either meanwhile (run the unit of work again: see {@link #retryingOnMappingRace})
+   */
+  public static Mapped mapIn(ScopeContext context, Transaction tx, long campaignId, String customerId,
+      long participantId) {
+    long tenantId = context.tenantId();
+    Optional<CustomerMapping> byCustomer = tx.customerMappings().find(tenantId, campaignId, customerId);
+    if (byCustomer.isPresent()) {
+      if (byCustomer.get().participantId() == participantId) {
+        return new Mapped(byCustomer.get(), false);
+      }
+      throw LoyaltyException.conflict("customerId", "the customer id is mapped to another participant");
+    }
+    if (tx.customerMappings().findByParticipant(tenantId, participantId).isPresent()) {
+      throw LoyaltyException.conflict("participant", "the participant is mapped to another customer id");
+    }
+    CustomerMapping mapping = new CustomerMapping(campaignId, customerId, participantId, context.now());
+    tx.customerMappings().insert(tenantId, mapping);
+    return new Mapped(mapping, true);
+  }
+
+  /** A unit of work to run again when a concurrent one won a race on a unique key. */
+  @FunctionalInterface
+  public interface Attempt<T> {
+    /** Runs the unit of work once. */
+    T run();
+  }
+
+  /**
+   * Runs {@code attempt}, and again (up to {@value #MAX_ATTEMPTS} times in all) when it failed on a unique violation
+   * of {@code keys} (default: {@link UniqueKey#CUSTOMER_MAPPING}): a concurrent unit of work committed the row
+   * first, and the next run reads it.
+   */
+  public static <T> T retryingOnMappingRace(Attempt<T> attempt, UniqueKey... keys) {
+    for (int n = 1; ; n++) {
+      try {
+        return attempt.run();
+      } catch (LoyaltyException e) {
+        if (n >= MAX_ATTEMPTS || !(e.getCause() instanceof UniqueViolationException u) || !retried(u.key(), keys)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean retried(UniqueKey key, UniqueKey... keys) {
+    if (keys.length == 0) {
+      return key == UniqueKey.CUSTOMER_MAPPING;
+    }
+    for (UniqueKey k : keys) {
+      if (k == key) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
