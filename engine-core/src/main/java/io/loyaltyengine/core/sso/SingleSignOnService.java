@@ -116,9 +116,13 @@ public final class SingleSignOnService implements SingleSignOn {
       throw LoyaltyException.validation("campaignId", "campaignId must be positive");
     }
     String customerId = CustomerMappingService.customerId(login.customerId());
-    // The empty email signs as no email, so it is no email.
-    EmailAddresses.Email email = login.email() == null || login.email().isEmpty()
-        ? null : EmailAddresses.parse("email", login.email());
+    // The empty email signs as no email, so it is no email. A control character is refused before the email is
+    // stripped, so that no field of a recognised login holds a line break of the signed message.
+    EmailAddresses.Email email = null;
+    if (login.email() != null && !login.email().isEmpty()) {
+      TextRules.checkCharacters("email", login.email());
+      email = EmailAddresses.parse("email", login.email());
+    }
 
     long campaignId = login.campaignId();
     CampaignService.require(tx, tenantId, campaignId);
