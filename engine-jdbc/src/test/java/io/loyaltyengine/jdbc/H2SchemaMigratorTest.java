@@ -134,5 +134,6 @@ class H2SchemaMigratorTest extends SchemaMigratorTestBase {
     assertEquals(versionsFrom(1), versions(new SchemaMigrator(dataSource(), sql()).migrate()));
     assertEquals(0, query("SELECT COUNT(*) FROM landing_page"));
     assertEquals(0, query("SELECT COUNT(*) FROM testimonial"));
+    assertEquals(0, query("SELECT COUNT(*) FROM customer_mapping"));
   }
 }

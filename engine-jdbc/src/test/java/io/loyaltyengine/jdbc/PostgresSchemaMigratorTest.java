@@ -71,7 +71,8 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
         sql -> false);
     StorageException e = assertThrows(StorageException.class,
         () -> new SchemaMigrator(unlockFails, sql(), "failing", failing).migrate());
-    assertTrue(e.getMessage().startsWith("applying schema version 9 (extra table) failed (SQLState 42883"),
+    assertTrue(e.getMessage().startsWith(
+        "applying schema version " + EXTRA + " (extra table) failed (SQLState 42883"),
         "the migration's error, not the unlock's: " + e.getMessage());
     assertTrue(Arrays.stream(e.getSuppressed()).anyMatch(s -> s.getMessage().contains("unlock refused")),
         "the unlock's error is kept beside it: " + Arrays.toString(e.getSuppressed()));
@@ -87,7 +88,8 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
     StorageException e = assertThrows(StorageException.class,
         () -> new SchemaMigrator(losing, sql(), "failing", failing).migrate());
     assertTrue(lost.get());
-    assertTrue(e.getMessage().startsWith("applying schema version 9 (extra table) failed (SQLState 42883"),
+    assertTrue(e.getMessage().startsWith(
+        "applying schema version " + EXTRA + " (extra table) failed (SQLState 42883"),
         "the migration's error, not a later one: " + e.getMessage());
   }
 
