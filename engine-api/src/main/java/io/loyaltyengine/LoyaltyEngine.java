@@ -62,6 +62,12 @@ public interface LoyaltyEngine extends AutoCloseable {
   Events events();
 
   /**
+   * Authentication of API keys and the rate limits of tenants' plans, for a host exposing the engine over HTTP
+   * (see {@link io.loyaltyengine.access.Access}).
+   */
+  io.loyaltyengine.access.Access access();
+
+  /**
    * Refuses new operations at once: from the moment close begins, an operation of this engine, or of a scope of it,
    * fails with {@link IllegalStateException} (a programming error: the host uses an engine it is closing). Then stops
    * the event dispatcher (waiting for the delivery in progress), waits for the units of work of operations already
@@ -90,6 +96,7 @@ public interface LoyaltyEngine extends AutoCloseable {
     private io.loyaltyengine.fraud.FraudScreening fraudScreening;
     private io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards;
     private io.loyaltyengine.sso.SsoSettings singleSignOn;
+    private io.loyaltyengine.access.AccessSettings access;
     private final List<EngineConfig.Listener> listeners = new ArrayList<>();
     private final List<EngineConfig.Fulfiller> fulfilmentHandlers = new ArrayList<>();
 
@@ -320,6 +327,21 @@ public interface LoyaltyEngine extends AutoCloseable {
     }
 
     /**
+     * How API keys are cached and tenants' request rates limited (default:
+     * {@link io.loyaltyengine.access.AccessSettings#DEFAULTS}: no rate limits, keys cached 30 s).
+     *
+     * @throws NullPointerException if {@code access} is null
+     * @throws IllegalStateException if access settings were already set
+     */
+    public Builder access(io.loyaltyengine.access.AccessSettings access) {
+      if (this.access != null) {
+        throw new IllegalStateException("access was already set to " + this.access);
+      }
+      this.access = Objects.requireNonNull(access, "access");
+      return this;
+    }
+
+    /**
      * Subscribes a listener as {@link io.loyaltyengine.events.Events#subscribe} does, but before the engine starts
      * dispatching events. A listener subscribed after {@link #build()} misses the events a background dispatcher
      * positions meanwhile, among them those committed before a restart and not yet positioned when the process
@@ -408,7 +430,8 @@ public interface LoyaltyEngine extends AutoCloseable {
           fraudScreening == null ? io.loyaltyengine.fraud.FraudScreening.DEFAULTS : fraudScreening,
           leaderboards == null ? io.loyaltyengine.leaderboard.LeaderboardSettings.DEFAULTS : leaderboards,
           listeners, fulfilmentHandlers,
-          singleSignOn == null ? io.loyaltyengine.sso.SsoSettings.DEFAULTS : singleSignOn);
+          singleSignOn == null ? io.loyaltyengine.sso.SsoSettings.DEFAULTS : singleSignOn,
+          access == null ? io.loyaltyengine.access.AccessSettings.DEFAULTS : access);
       EngineFactory factory = ServiceLoader.load(EngineFactory.class, LoyaltyEngine.class.getClassLoader())
           .findFirst()
           .orElseThrow(() -> new IllegalStateException(

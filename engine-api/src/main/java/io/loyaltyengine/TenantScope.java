@@ -68,6 +68,9 @@ public interface TenantScope {
   /** Single sign-on: recognising the host's signed-in customers as participants. */
   io.loyaltyengine.sso.SingleSignOn singleSignOn();
 
+  /** The tenant's API keys. */
+  io.loyaltyengine.access.ApiKeys apiKeys();
+
   /**
    * Returns this scope bound to a host's transaction: its operations write on the host's connection and commit or
    * roll back with the host's work. The returned scope is confined to the host's thread.

@@ -29,12 +29,14 @@ import java.util.List;
  * @param listeners the listeners to subscribe before event dispatch starts, in the order given
  * @param fulfilmentHandlers the fulfilment handlers to register before event dispatch starts, in the order given
  * @param singleSignOn how single sign-on logins are checked
+ * @param access API key and rate limit settings
  */
 public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGenerator, int nodeId,
     EngineLimits limits, int maxTransactionRetries, int maxGroupCommit, EventSettings events, WebhookSettings webhooks,
     io.loyaltyengine.fraud.FraudScreening fraudScreening,
     io.loyaltyengine.leaderboard.LeaderboardSettings leaderboards, List<Listener> listeners,
-    List<Fulfiller> fulfilmentHandlers, io.loyaltyengine.sso.SsoSettings singleSignOn) {
+    List<Fulfiller> fulfilmentHandlers, io.loyaltyengine.sso.SsoSettings singleSignOn,
+    io.loyaltyengine.access.AccessSettings access) {
 
   /** Copies the lists. */
   public EngineConfig {

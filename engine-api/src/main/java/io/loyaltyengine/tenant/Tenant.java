@@ -10,11 +10,18 @@ import java.time.Instant;
  * @param name display name
  * @param type business or member
  * @param createdAt when it was created
+ * @param plan the tenant's plan, which sets its API request rate (see {@link io.loyaltyengine.access.AccessSettings}),
+ *     or null for the default plan
  */
-public record Tenant(long id, String name, TenantType type, Instant createdAt) {
+public record Tenant(long id, String name, TenantType type, Instant createdAt, String plan) {
+  /** A tenant on the default plan. */
+  public Tenant(long id, String name, TenantType type, Instant createdAt) {
+    this(id, name, type, createdAt, null);
+  }
+
   @Override
   public String toString() {
     return "Tenant[id=" + id + ", name=" + (type == TenantType.MEMBER ? "<hidden>" : name) + ", type=" + type
-        + ", createdAt=" + createdAt + "]";
+        + ", createdAt=" + createdAt + ", plan=" + plan + "]";
   }
 }

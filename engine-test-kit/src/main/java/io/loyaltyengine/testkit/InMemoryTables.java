@@ -283,6 +283,9 @@ final class InMemoryTables {
   /** The PENDING deliveries that have a participant, for the ordering rule. */
   final TreeMap<ParticipantOrder, DeliveryRecord> pendingByParticipant = new TreeMap<>();
 
+  /** (tenant, key id) -> API key. */
+  final TreeMap<IdPair, io.loyaltyengine.core.spi.ApiKeyRecord> apiKeys = new TreeMap<>();
+
   /** (tenant, endpoint id) -> webhook endpoint. */
   final TreeMap<IdPair, WebhookEndpointRecord> webhookEndpoints = new TreeMap<>();
 

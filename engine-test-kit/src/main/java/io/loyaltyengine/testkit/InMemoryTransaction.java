@@ -8,6 +8,8 @@ import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.participant.ParticipantSearch;
 import io.loyaltyengine.core.referrals.ReferralRules;
 import io.loyaltyengine.core.spi.ActionPort;
+import io.loyaltyengine.core.spi.ApiKeyPort;
+import io.loyaltyengine.core.spi.ApiKeyRecord;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BalanceAdjustment;
 import io.loyaltyengine.core.spi.BoardScore;
@@ -141,6 +143,7 @@ final class InMemoryTransaction implements Transaction {
   private final TestimonialPort testimonialPort = new TestimonialRows();
   private final CustomerMappingPort customerMappingPort = new CustomerMappings();
   private final SsoSecretPort ssoSecretPort = new SsoSecrets();
+  private final ApiKeyPort apiKeyPort = new ApiKeys();
 
   InMemoryTransaction(InMemoryTables tables, Thread owner) {
     this.t = tables;
@@ -240,6 +243,11 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public SsoSecretPort ssoSecrets() {
     return ssoSecretPort;
+  }
+
+  @Override
+  public ApiKeyPort apiKeys() {
+    return apiKeyPort;
   }
 
   /**
@@ -363,6 +371,77 @@ final class InMemoryTransaction implements Transaction {
     @Override
     public Optional<Tenant> find(long tenantId) {
       return call(() -> Optional.ofNullable(t.tenants.get(tenantId)));
+    }
+
+    @Override
+    public Optional<Tenant> lock(long tenantId) {
+      // The database lock is held for the whole unit of work: the row is locked already.
+      return find(tenantId);
+    }
+
+    @Override
+    public boolean updatePlan(long tenantId, String plan) {
+      return call(() -> {
+        Tenant old = t.tenants.get(tenantId);
+        if (old == null) {
+          return false;
+        }
+        put(t.tenants, tenantId, new Tenant(old.id(), old.name(), old.type(), old.createdAt(), plan));
+        return true;
+      });
+    }
+  }
+
+  private final class ApiKeys implements ApiKeyPort {
+    @Override
+    public void insert(ApiKeyRecord key) {
+      Objects.requireNonNull(key, "key");
+      run(() -> {
+        IdPair id = new IdPair(key.tenantId(), key.keyId());
+        if (t.apiKeys.containsKey(id)) {
+          throw constraint("duplicate primary key: api key");
+        }
+        notNull(key.name(), "api key name");
+        notNull(key.hint(), "api key hint");
+        notNull(key.secretHash(), "api key secret_hash");
+        notNull(key.createdAt(), "api key created_at");
+        if (key.scopes().isEmpty()) {
+          throw constraint("check constraint violated: api key scopes");
+        }
+        put(t.apiKeys, id, key);
+      });
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> find(long tenantId, long keyId) {
+      return call(() -> Optional.ofNullable(t.apiKeys.get(new IdPair(tenantId, keyId))));
+    }
+
+    @Override
+    public List<ApiKeyRecord> list(long tenantId) {
+      return call(() -> children(t.apiKeys, tenantId)
+          .sorted(Comparator.comparing(ApiKeyRecord::createdAt).thenComparingLong(ApiKeyRecord::keyId).reversed())
+          .toList());
+    }
+
+    @Override
+    public int countLive(long tenantId) {
+      return call(() -> (int) children(t.apiKeys, tenantId).filter(k -> k.revokedAt() == null).count());
+    }
+
+    @Override
+    public boolean revoke(long tenantId, long keyId, Instant at) {
+      Objects.requireNonNull(at, "at");
+      return call(() -> {
+        IdPair id = new IdPair(tenantId, keyId);
+        ApiKeyRecord k = t.apiKeys.get(id);
+        if (k == null || k.revokedAt() != null) {
+          return false;
+        }
+        put(t.apiKeys, id, new ApiKeyRecord(k.tenantId(), k.keyId(), k.name(), k.scopes(), k.hint(),
+            k.secretHash(), k.createdAt(), at));
+        return true;
+      });
     }
   }
 

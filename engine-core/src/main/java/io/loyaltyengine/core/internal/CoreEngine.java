@@ -3,6 +3,8 @@ package io.loyaltyengine.core.internal;
 import io.loyaltyengine.IdGenerator;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.Access;
+import io.loyaltyengine.core.access.AccessService;
 import io.loyaltyengine.core.campaign.CampaignZones;
 import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.event.EventsService;
@@ -52,6 +54,7 @@ final class CoreEngine implements LoyaltyEngine {
   private final FraudRules fraudRules;
   private final SigningKeys signingKeys;
   private final LeaderboardIndexes leaderboardIndexes;
+  private final AccessService access;
 
   CoreEngine(EngineConfig config) {
     // First, so that a listener refused (its name) leaves nothing started; and before dispatch starts, so that the
@@ -91,8 +94,10 @@ final class CoreEngine implements LoyaltyEngine {
     Runnable renewal = nodeLease == null ? () -> { } : nodeLease::renewIfDue;
     this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), unitsOfWork,
         config.maxGroupCommit(), renewal);
+    // On the engine's own transactions: only committed keys are cached.
+    this.access = new AccessService(transactions, config.access(), config.clock());
     this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
-        campaignZones));
+        campaignZones), access::forgetTenant);
     this.fraudRules = new FraudRules(config.fraudScreening());
     // One key cache per engine, on the engine's own transactions: keys are made and read in units of work of
     // their own, so a key is cached only once committed, whatever the host's transaction does.
@@ -112,12 +117,17 @@ final class CoreEngine implements LoyaltyEngine {
   public TenantScope forTenant(long tenantId) {
     return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
         config.limits(), campaignZones), config.webhooks(), fraudRules, signingKeys, leaderboardIndexes,
-        config.singleSignOn());
+        config.singleSignOn(), access);
   }
 
   @Override
   public Events events() {
     return events;
+  }
+
+  @Override
+  public Access access() {
+    return access;
   }
 
   @Override

@@ -2,6 +2,9 @@ package io.loyaltyengine.core.internal;
 
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.ApiKeys;
+import io.loyaltyengine.core.access.AccessService;
+import io.loyaltyengine.core.access.ApiKeyService;
 import io.loyaltyengine.brand.Brands;
 import io.loyaltyengine.campaign.Campaigns;
 import io.loyaltyengine.core.brand.BrandService;
@@ -59,9 +62,12 @@ final class CoreTenantScope implements TenantScope {
   private final io.loyaltyengine.sso.SsoSettings ssoSettings;
   private final io.loyaltyengine.customers.CustomerMappings customerMappings;
   private final io.loyaltyengine.sso.SingleSignOn singleSignOn;
+  private final AccessService access;
+  private final ApiKeys apiKeys;
 
   CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, FraudRules fraudRules,
-      SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, io.loyaltyengine.sso.SsoSettings ssoSettings) {
+      SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, io.loyaltyengine.sso.SsoSettings ssoSettings,
+      AccessService access) {
     this.storage = storage;
     this.context = context;
     this.webhookSettings = webhookSettings;
@@ -83,6 +89,8 @@ final class CoreTenantScope implements TenantScope {
     this.ssoSettings = ssoSettings;
     this.customerMappings = new io.loyaltyengine.core.customers.CustomerMappingService(context);
     this.singleSignOn = new io.loyaltyengine.core.sso.SingleSignOnService(context, ssoSettings);
+    this.access = access;
+    this.apiKeys = new ApiKeyService(context, access);
   }
 
   @Override
@@ -93,6 +101,11 @@ final class CoreTenantScope implements TenantScope {
   @Override
   public Tenant tenant() {
     return new TenantService(context).get(context.tenantId());
+  }
+
+  @Override
+  public ApiKeys apiKeys() {
+    return apiKeys;
   }
 
   @Override
@@ -174,7 +187,7 @@ final class CoreTenantScope implements TenantScope {
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
         context.transactions().joining(transaction), context.clock(), context.ids(), context.limits(),
         context.campaignZones()),
-        webhookSettings, fraudRules, signingKeys, leaderboardIndexes, ssoSettings);
+        webhookSettings, fraudRules, signingKeys, leaderboardIndexes, ssoSettings, access);
   }
 
   @Override

@@ -61,6 +61,11 @@ public abstract class ForwardingTransaction implements Transaction {
   }
 
   @Override
+  public ApiKeyPort apiKeys() {
+    return delegate.apiKeys();
+  }
+
+  @Override
   public WebhookEndpointPort webhookEndpoints() {
     return delegate.webhookEndpoints();
   }

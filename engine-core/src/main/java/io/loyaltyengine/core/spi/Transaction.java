@@ -55,6 +55,9 @@ public interface Transaction {
   /** Tenants' single sign-on secrets. */
   SsoSecretPort ssoSecrets();
 
+  /** API keys. */
+  ApiKeyPort apiKeys();
+
   /** Leases of the node numbers of engine instances (not tenant data). */
   NodePort nodes();
 

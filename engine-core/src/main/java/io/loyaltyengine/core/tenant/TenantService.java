@@ -1,11 +1,13 @@
 package io.loyaltyengine.core.tenant;
 
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.access.AccessSettings;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.Tenants;
+import java.util.function.LongConsumer;
 
 /** Tenants. Thread-safe: stateless apart from its context. */
 public final class TenantService implements Tenants {
@@ -13,10 +15,18 @@ public final class TenantService implements Tenants {
   public static final int MAX_NAME_LENGTH = 200;
 
   private final ScopeContext context;
+  /** Told the id of a tenant whose plan changed, after the change committed (the engine's key cache). */
+  private final LongConsumer planChanged;
 
   /** Creates the service. */
   public TenantService(ScopeContext context) {
+    this(context, tenantId -> { });
+  }
+
+  /** Creates the service, telling {@code planChanged} of each plan change. */
+  public TenantService(ScopeContext context, LongConsumer planChanged) {
     this.context = context;
+    this.planChanged = planChanged;
   }
 
   @Override
@@ -36,5 +46,21 @@ public final class TenantService implements Tenants {
   public Tenant get(long tenantId) {
     return context.transactions().run(tx -> tx.tenants().find(tenantId))
         .orElseThrow(() -> LoyaltyException.notFound("tenant"));
+  }
+
+  @Override
+  public Tenant changePlan(long tenantId, String plan) {
+    if (plan != null && !AccessSettings.isPlanName(plan)) {
+      throw LoyaltyException.validation("plan", "plan must be 1 to " + AccessSettings.MAX_PLAN_NAME_LENGTH
+          + " characters of a-z, 0-9, _ and -");
+    }
+    Tenant changed = context.transactions().run(tx -> {
+      if (!tx.tenants().updatePlan(tenantId, plan)) {
+        throw LoyaltyException.notFound("tenant");
+      }
+      return tx.tenants().find(tenantId).orElseThrow();
+    });
+    planChanged.accept(tenantId);
+    return changed;
   }
 }

@@ -28,4 +28,20 @@ final class JdbcTenantPort extends JdbcPort implements TenantPort {
         .map(Rows.TENANT)
         .findOne());
   }
+
+  @Override
+  public Optional<Tenant> lock(long tenantId) {
+    return run("tenant lock", () -> handle.createQuery(Sql.TENANT_LOCK)
+        .bind("tenantId", tenantId)
+        .map(Rows.TENANT)
+        .findOne());
+  }
+
+  @Override
+  public boolean updatePlan(long tenantId, String plan) {
+    return run("tenant update plan", () -> handle.createUpdate(Sql.TENANT_UPDATE_PLAN)
+        .bind("tenantId", tenantId)
+        .bind("plan", plan)
+        .execute()) > 0;
+  }
 }

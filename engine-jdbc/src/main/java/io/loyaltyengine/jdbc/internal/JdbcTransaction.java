@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.ActionPort;
+import io.loyaltyengine.core.spi.ApiKeyPort;
 import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
 import io.loyaltyengine.core.spi.CatalogPort;
@@ -57,6 +58,7 @@ public final class JdbcTransaction implements Transaction {
   private final TestimonialPort testimonials;
   private final CustomerMappingPort customerMappings;
   private final SsoSecretPort ssoSecrets;
+  private final ApiKeyPort apiKeys;
 
   /** The ports on {@code handle}, which is in a transaction. */
   public JdbcTransaction(Handle handle, Sql sql) {
@@ -81,6 +83,7 @@ public final class JdbcTransaction implements Transaction {
     this.testimonials = new JdbcTestimonialPort(handle, sql);
     this.customerMappings = new JdbcCustomerMappingPort(handle, sql);
     this.ssoSecrets = new JdbcSsoSecretPort(handle, sql);
+    this.apiKeys = new JdbcApiKeyPort(handle, sql);
   }
 
   @Override
@@ -141,6 +144,11 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public CouponPort coupons() {
     return coupons;
+  }
+
+  @Override
+  public ApiKeyPort apiKeys() {
+    return apiKeys;
   }
 
   @Override

@@ -77,7 +77,12 @@ import org.jdbi.v3.core.mapper.RowMapper;
  */
 final class Rows {
   static final RowMapper<Tenant> TENANT = (rs, ctx) -> new Tenant(rs.getLong("tenant_id"), rs.getString("name"),
-      enumOf(TenantType.class, rs.getString("type")), instant(rs, "created_at"));
+      enumOf(TenantType.class, rs.getString("type")), instant(rs, "created_at"), rs.getString("plan"));
+
+  static final RowMapper<io.loyaltyengine.core.spi.ApiKeyRecord> API_KEY = (rs, ctx) ->
+      new io.loyaltyengine.core.spi.ApiKeyRecord(rs.getLong("tenant_id"), rs.getLong("key_id"), rs.getString("name"),
+          apiScopes(rs.getString("scopes")), rs.getString("hint"), rs.getString("secret_hash"),
+          instant(rs, "created_at"), instant(rs, "revoked_at"));
 
   static final RowMapper<Brand> BRAND = (rs, ctx) -> new Brand(rs.getLong("brand_id"), rs.getLong("tenant_id"),
       rs.getString("name"), rs.getString("domain"), instant(rs, "created_at"));
@@ -235,6 +240,19 @@ final class Rows {
   /** The wire names of {@code types}, sorted, for an array parameter. */
   static List<String> wireNameList(Collection<EventType> types) {
     return types.stream().map(EventType::wireName).sorted().toList();
+  }
+
+  /** The names of {@code scopes}, sorted and comma-separated, as column {@code api_key.scopes} holds them. */
+  static String scopeNames(Collection<io.loyaltyengine.access.ApiScope> scopes) {
+    return scopes.stream().map(Enum::name).sorted().collect(Collectors.joining(","));
+  }
+
+  private static Set<io.loyaltyengine.access.ApiScope> apiScopes(String names) {
+    Set<io.loyaltyengine.access.ApiScope> scopes = EnumSet.noneOf(io.loyaltyengine.access.ApiScope.class);
+    for (String name : names.split(",")) {
+      scopes.add(enumOf(io.loyaltyengine.access.ApiScope.class, name));
+    }
+    return scopes;
   }
 
   private static Set<EventType> eventTypes(String wireNames) {

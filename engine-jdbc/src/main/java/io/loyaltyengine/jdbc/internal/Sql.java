@@ -24,7 +24,21 @@ public final class Sql {
   static final String TENANT_INSERT =
       "INSERT INTO tenant (tenant_id, name, type, created_at) VALUES (:tenantId, :name, :type, :createdAt)";
   static final String TENANT_FIND =
-      "SELECT tenant_id, name, type, created_at FROM tenant WHERE tenant_id = :tenantId";
+      "SELECT tenant_id, name, type, created_at, plan FROM tenant WHERE tenant_id = :tenantId";
+  static final String TENANT_LOCK = TENANT_FIND + " FOR UPDATE";
+  static final String TENANT_UPDATE_PLAN = "UPDATE tenant SET plan = :plan WHERE tenant_id = :tenantId";
+
+  static final String API_KEY_COLUMNS = "tenant_id, key_id, name, scopes, hint, secret_hash, created_at, revoked_at";
+  static final String API_KEY_INSERT = "INSERT INTO api_key (" + API_KEY_COLUMNS + ") VALUES (:tenantId, :keyId,"
+      + " :name, :scopes, :hint, :secretHash, :createdAt, :revokedAt)";
+  static final String API_KEY_FIND =
+      "SELECT " + API_KEY_COLUMNS + " FROM api_key WHERE tenant_id = :tenantId AND key_id = :keyId";
+  static final String API_KEY_LIST = "SELECT " + API_KEY_COLUMNS + " FROM api_key WHERE tenant_id = :tenantId"
+      + " ORDER BY created_at DESC, key_id DESC";
+  static final String API_KEY_COUNT_LIVE =
+      "SELECT COUNT(*) FROM api_key WHERE tenant_id = :tenantId AND revoked_at IS NULL";
+  static final String API_KEY_REVOKE = "UPDATE api_key SET revoked_at = :at"
+      + " WHERE tenant_id = :tenantId AND key_id = :keyId AND revoked_at IS NULL";
 
   static final String BRAND_COLUMNS = "tenant_id, brand_id, name, domain, created_at";
   static final String BRAND_INSERT = "INSERT INTO brand (" + BRAND_COLUMNS + ")"

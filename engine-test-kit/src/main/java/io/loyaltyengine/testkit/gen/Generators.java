@@ -372,6 +372,74 @@ public final class Generators {
     return out.toString();
   }
 
+  // ---------------------------------------------------------------- API keys
+
+  private static final String BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + LOWER + "0123456789-_";
+
+  /**
+   * Mangled forms of a valid API key ({@code lek_<tenantId>_<keyId>_<secret>}, see
+   * {@link io.loyaltyengine.access.ApiKeys}), none of which may authenticate: null, empty and blank; a wrong or
+   * missing prefix, or the key behind a scheme ({@code Bearer}); cut short or lengthened anywhere; a character
+   * replaced by one outside base64url (padding, {@code +}, {@code /}, whitespace, control, non-ASCII, a lone
+   * surrogate); ids with a sign, leading zeros, non-digits, or too many digits ({@code 2^63} and beyond); a
+   * separator dropped or doubled; a secret one character short or long; a well-formed key whose secret differs in
+   * one character, or whose tenant or key id is another; the key twice; a very long text. Never the key itself.
+   *
+   * @param validKey a key as issued
+   */
+  public static Gen<String> mangledApiKeys(String validKey) {
+    String[] parts = splitKey(validKey);
+    String tenant = parts[0];
+    String key = parts[1];
+    String secret = parts[2];
+    Gen<String> mangled = Gen.oneOf(
+        Gen.constant(null),
+        Gen.elements("", " ", "\t\n", "lek_", "lek___", "null"),
+        Gen.elements("LEK_" + validKey.substring(4), "lek-" + validKey.substring(4), "lk_" + validKey.substring(4),
+            "sk_" + validKey.substring(4), "Bearer " + validKey, " " + validKey, validKey + " ",
+            "\u200b" + validKey, validKey.toUpperCase(Locale.ROOT)),
+        random -> validKey.substring(0, random.nextInt(validKey.length())),
+        random -> validKey + text(random, BASE64URL, 1, 10),
+        random -> replaceAt(random, validKey, pick(random, List.of("=", "+", "/", " ", ".", "\u0000", "\n", "é",
+            "\ud83d", "\ud83d\ude00", "%", "'", "\"", "\u00a0"))),
+        random -> "lek_" + pick(random, List.of("-" + tenant, "+" + tenant, "0" + tenant, "00", tenant + "a",
+            "x" + tenant, "9223372036854775808", "99999999999999999999", "1".repeat(40), "", "１２３"))
+            + "_" + key + "_" + secret,
+        random -> "lek_" + tenant + "_" + pick(random, List.of("-" + key, "0" + key, key + "x", "",
+            "18446744073709551616", "9".repeat(25), "0x1F")) + "_" + secret,
+        Gen.elements("lek_" + tenant + key + "_" + secret, "lek_" + tenant + "_" + key + secret,
+            "lek__" + tenant + "_" + key + "_" + secret, "lek_" + tenant + "__" + key + "_" + secret,
+            "lek_" + tenant + "_" + key + "__" + secret, "lek_" + tenant + "_" + key + "_" + secret + "=",
+            "lek_" + tenant + "_" + key + "_" + secret.substring(1), validKey + validKey,
+            "lek_" + key + "_" + tenant + "_" + secret),
+        random -> "lek_" + tenant + "_" + key + "_" + secret + text(random, BASE64URL, 1, 1),
+        random -> replaceAt(random, validKey.substring(0, validKey.length() - secret.length()) + secret,
+            text(random, BASE64URL, 1, 1)),
+        random -> "lek_" + (Long.parseLong(tenant) + 1 + random.nextInt(1000)) + "_" + key + "_" + secret,
+        random -> "lek_" + tenant + "_" + (Long.parseLong(key) + 1 + random.nextInt(1000)) + "_" + secret,
+        random -> validKey + text(random, BASE64URL, 10_000, 20_000));
+    return random -> {
+      String value = mangled.next(random);
+      // Replacing a character by itself, or cutting nothing off, gives the key back: draw again.
+      return validKey.equals(value) ? "x" + validKey : value;
+    };
+  }
+
+  /** The tenant id, key id and secret of a key of the form {@code lek_<tenantId>_<keyId>_<secret>}. */
+  private static String[] splitKey(String key) {
+    if (key == null || !key.startsWith("lek_")) {
+      throw new IllegalArgumentException("not an API key as issued");
+    }
+    int first = key.indexOf('_', 4);
+    int second = key.indexOf('_', first + 1);
+    return new String[] {key.substring(4, first), key.substring(first + 1, second), key.substring(second + 1)};
+  }
+
+  private static String replaceAt(RandomGenerator random, String text, String replacement) {
+    int at = random.nextInt(text.length());
+    return text.substring(0, at) + replacement + text.substring(at + 1);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /** A string of {@code min..max} characters drawn from {@code alphabet} (BMP characters only). */

@@ -1,0 +1,198 @@
+package io.loyaltyengine.access;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How the engine authenticates API keys and limits each tenant's request rate. Immutable; built with
+ * {@link #builder()}, whose setters validate at once; the canonical constructor validates too.
+ *
+ * <pre>{@code
+ * AccessSettings.builder()
+ *     .plan("free", 60, Duration.ofMinutes(1))
+ *     .plan("pro", 1_000, Duration.ofMinutes(1))
+ *     .defaultPlan("free")
+ *     .build();
+ * }</pre>
+ *
+ * <h2>Plans</h2>
+ * A tenant's plan ({@link io.loyaltyengine.tenant.Tenant#plan()}, changed by
+ * {@link io.loyaltyengine.tenant.Tenants#changePlan}) names one of {@link #plans()}. A tenant without a plan, or
+ * whose plan is not configured on this instance, is held to {@link #defaultPlan()}. With no plans configured (the
+ * default), nothing is rate limited.
+ *
+ * <p>Each plan allows {@code limit} requests per {@code period} as a token bucket: up to {@code limit} at once, then
+ * one more every {@code period / limit}. The buckets are kept per engine instance: with N instances behind a load
+ * balancer a tenant gets up to N times its plan's rate, so set the plans for one instance's share.
+ *
+ * @param plans the plans by name, in the order given
+ * @param defaultPlan the plan of tenants without one (or with one not configured here); null when no plans
+ * @param keyCacheTtl how long an instance trusts a key (and its tenant's plan) it has read: revocations and plan
+ *     changes made on other instances take effect here within it; 0 disables the cache (every request reads the key)
+ */
+public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, Duration keyCacheTtl) {
+
+  /** Longest plan name. */
+  public static final int MAX_PLAN_NAME_LENGTH = 50;
+
+  /** Most requests a plan may allow per period. */
+  public static final int MAX_LIMIT = 10_000_000;
+
+  /** No plans (no rate limits), keys cached for 30 seconds. */
+  public static final AccessSettings DEFAULTS = new AccessSettings(Map.of(), null, Duration.ofSeconds(30));
+
+  /**
+   * A plan's rate: {@code limit} requests per {@code period}. Immutable.
+   *
+   * @param limit requests per period, 1..10,000,000
+   * @param period 1 s..1 day
+   */
+  public record RateLimit(int limit, Duration period) {
+    /**
+     * Validates.
+     *
+     * @throws IllegalArgumentException naming the setting and its bounds
+     */
+    public RateLimit {
+      if (limit < 1 || limit > MAX_LIMIT) {
+        throw new IllegalArgumentException("plan limit must be between 1 and " + MAX_LIMIT + " but was " + limit);
+      }
+      Objects.requireNonNull(period, "period");
+      if (period.compareTo(Duration.ofSeconds(1)) < 0 || period.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("plan period must be between PT1S and PT24H but was " + period);
+      }
+    }
+  }
+
+  /**
+   * Validates every setting and copies the plans.
+   *
+   * @throws IllegalArgumentException naming the setting and its bounds
+   */
+  public AccessSettings {
+    Objects.requireNonNull(plans, "plans");
+    Objects.requireNonNull(keyCacheTtl, "keyCacheTtl");
+    plans.forEach((name, rate) -> {
+      checkPlanName(name);
+      Objects.requireNonNull(rate, "plan " + name);
+    });
+    plans = Collections.unmodifiableMap(new LinkedHashMap<>(plans));
+    if (plans.isEmpty() && defaultPlan != null) {
+      throw new IllegalArgumentException("defaultPlan must be one of the plans but no plans are configured");
+    }
+    if (!plans.isEmpty()) {
+      if (defaultPlan == null) {
+        throw new IllegalArgumentException("defaultPlan must be set when plans are configured");
+      }
+      if (!plans.containsKey(defaultPlan)) {
+        throw new IllegalArgumentException("defaultPlan must be one of the plans " + plans.keySet());
+      }
+    }
+    checkTtl(keyCacheTtl);
+  }
+
+  /** A builder starting from {@link #DEFAULTS}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Whether rates are limited: whether any plan is configured. */
+  public boolean limitsRates() {
+    return !plans.isEmpty();
+  }
+
+  /**
+   * The rate a tenant on {@code plan} is held to: its plan's, or the default plan's if {@code plan} is null or not
+   * configured here; null when no plans are configured.
+   */
+  public RateLimit rateOf(String plan) {
+    RateLimit rate = plan == null ? null : plans.get(plan);
+    return rate != null ? rate : defaultPlan == null ? null : plans.get(defaultPlan);
+  }
+
+  /**
+   * Whether {@code name} is a valid plan name: 1..{@value #MAX_PLAN_NAME_LENGTH} characters of
+   * {@code a-z 0-9 _ -}.
+   */
+  public static boolean isPlanName(String name) {
+    if (name == null || name.isEmpty() || name.length() > MAX_PLAN_NAME_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void checkPlanName(String name) {
+    if (!isPlanName(name)) {
+      throw new IllegalArgumentException("plan name must be 1 to " + MAX_PLAN_NAME_LENGTH
+          + " characters of a-z, 0-9, _ and - but was " + (name == null ? "null" : "\"" + name + "\""));
+    }
+  }
+
+  private static void checkTtl(Duration ttl) {
+    if (ttl.isNegative() || ttl.compareTo(Duration.ofMinutes(10)) > 0) {
+      throw new IllegalArgumentException("keyCacheTtl must be between PT0S and PT10M but was " + ttl);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AccessSettings[plans=" + plans + ", defaultPlan=" + defaultPlan + ", keyCacheTtl=" + keyCacheTtl + "]";
+  }
+
+  /** Builds {@link AccessSettings}; each setter validates at once, {@link #build()} the default plan. Not thread-safe. */
+  public static final class Builder {
+    private final Map<String, RateLimit> plans = new LinkedHashMap<>();
+    private String defaultPlan;
+    private Duration keyCacheTtl = DEFAULTS.keyCacheTtl;
+
+    private Builder() {
+    }
+
+    /**
+     * Adds a plan allowing {@code limit} requests (1..10,000,000) per {@code period} (1 s..1 day).
+     *
+     * @throws IllegalArgumentException naming the bound, or if a plan of that name was already added
+     */
+    public Builder plan(String name, int limit, Duration period) {
+      checkPlanName(name);
+      if (plans.containsKey(name)) {
+        throw new IllegalArgumentException("plan \"" + name + "\" was already added");
+      }
+      plans.put(name, new RateLimit(limit, period));
+      return this;
+    }
+
+    /** The plan of tenants without one, or with one not configured here; must be one of the plans by {@link #build()}. */
+    public Builder defaultPlan(String name) {
+      checkPlanName(name);
+      this.defaultPlan = name;
+      return this;
+    }
+
+    /** How long a verified key is cached, 0..10 min; 0 disables the cache. Default 30 s. */
+    public Builder keyCacheTtl(Duration ttl) {
+      checkTtl(Objects.requireNonNull(ttl, "keyCacheTtl"));
+      this.keyCacheTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Returns the settings.
+     *
+     * @throws IllegalArgumentException if plans are configured without a default plan, or the default plan is not
+     *     one of them
+     */
+    public AccessSettings build() {
+      return new AccessSettings(plans, defaultPlan, keyCacheTtl);
+    }
+  }
+}

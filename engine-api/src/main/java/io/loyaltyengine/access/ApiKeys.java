@@ -1,0 +1,46 @@
+package io.loyaltyengine.access;
+
+import java.util.List;
+
+/**
+ * A tenant's API keys, reached by {@link io.loyaltyengine.TenantScope#apiKeys()}. A key is
+ * {@code lek_<tenantId>_<keyId>_<secret>}, the secret 32 random bytes in base64url: the ids let the engine read the
+ * key's row by its primary key, and the engine stores only a SHA-256 hash of the whole key. Thread-safe (see
+ * {@link io.loyaltyengine.TenantScope} for host transactions).
+ */
+public interface ApiKeys {
+  /** The most live (not revoked) keys a tenant may have. */
+  int MAX_LIVE_KEYS = 100;
+
+  /**
+   * Issues a new key.
+   *
+   * @return the key and its secret, which is shown only here
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code key}, {@code name} or {@code scopes};
+   *     NOT_FOUND if the tenant does not exist; CONFLICT on {@code apiKeys} if the tenant already has
+   *     {@value #MAX_LIVE_KEYS} live keys (revoke one first)
+   */
+  IssuedApiKey issue(NewApiKey key);
+
+  /**
+   * Reads a key.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such key
+   */
+  ApiKey get(long keyId);
+
+  /** The tenant's keys, live and revoked, newest first. */
+  List<ApiKey> list();
+
+  /**
+   * Revokes a key: it no longer authenticates. Idempotent: revoking a revoked key returns it unchanged.
+   *
+   * <p>Engines cache keys they have verified (see {@link AccessSettings#keyCacheTtl()}). The engine instance that
+   * revokes refuses the key at once; other instances sharing the database refuse it once their cached entry
+   * expires, within the key cache TTL (30 seconds by default).
+   *
+   * @return the revoked key
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such key
+   */
+  ApiKey revoke(long keyId);
+}

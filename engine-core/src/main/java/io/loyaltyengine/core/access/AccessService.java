@@ -1,0 +1,130 @@
+package io.loyaltyengine.core.access;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.access.Access;
+import io.loyaltyengine.access.AccessSettings;
+import io.loyaltyengine.access.ApiCaller;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.core.internal.Transactions;
+import io.loyaltyengine.core.spi.ApiKeyRecord;
+import io.loyaltyengine.tenant.Tenant;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Authentication of API keys and the rate limits of one engine instance.
+ *
+ * <h2>Authenticating</h2>
+ * A key is parsed ({@link ApiKeyFormat#parse}, refusing anything malformed without reading storage), its row read
+ * by (tenant, key id) with its tenant's plan, and the SHA-256 of the presented key compared with the stored one in
+ * constant time. Every refusal is one UNAUTHENTICATED on {@code apiKey} with {@link #UNAUTHENTICATED_MESSAGE}, which
+ * never repeats the key. A key without the scope asked for is FORBIDDEN on {@code scope}; then the tenant's plan
+ * is counted ({@link RateLimiter}). Only requests that pass every check are counted.
+ *
+ * <h2>Key cache</h2>
+ * Keys found are cached by (tenant, key id) for {@link AccessSettings#keyCacheTtl()} by the engine's clock, with
+ * their hash, scopes, revocation and tenant's plan; at most {@value #MAX_CACHED_KEYS} of them. Keys not found are
+ * never cached, so a flood of made-up keys cannot fill the cache or push real keys out: each costs one primary-key
+ * read instead. A revocation or plan change made through this engine drops the entries concerned at once; one made
+ * by another instance is seen here once the entry expires. A TTL of 0 turns the cache off.
+ *
+ * <p>Thread-safe: the caches are concurrent, their values immutable.
+ */
+public final class AccessService implements Access {
+  /** The one message of every refused key. */
+  public static final String UNAUTHENTICATED_MESSAGE = "the API key is missing, malformed, unknown or revoked";
+
+  /** Most keys cached. */
+  static final int MAX_CACHED_KEYS = 10_000;
+
+  private final Transactions transactions;
+  /** Null when the TTL is 0. */
+  private final Cache<ApiKeyFormat.KeyId, VerifiedKey> keys;
+  private final RateLimiter limiter;
+
+  /** What authentication needs of a stored key and its tenant. */
+  private record VerifiedKey(byte[] hash, Set<ApiScope> scopes, boolean revoked, String plan) {
+  }
+
+  /**
+   * Creates the service.
+   *
+   * @param transactions the engine's own transactions (never a host's: what is cached must be committed)
+   * @param settings the engine's access settings
+   * @param clock the engine's clock, which times the cache and the buckets
+   */
+  public AccessService(Transactions transactions, AccessSettings settings, Clock clock) {
+    this.transactions = transactions;
+    Ticker ticker = () -> {
+      Instant now = clock.instant();
+      return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    };
+    this.keys = settings.keyCacheTtl().isZero() ? null : Caffeine.newBuilder()
+        .maximumSize(MAX_CACHED_KEYS)
+        .expireAfterWrite(settings.keyCacheTtl())
+        .ticker(ticker)
+        .executor(Runnable::run)
+        .build();
+    this.limiter = new RateLimiter(settings, clock, ticker);
+  }
+
+  @Override
+  public ApiCaller authenticate(String presentedKey, ApiScope required) {
+    Objects.requireNonNull(required, "required");
+    ApiKeyFormat.KeyId id = ApiKeyFormat.parse(presentedKey);
+    if (id == null) {
+      throw unauthenticated();
+    }
+    VerifiedKey key = keys == null ? load(id) : keys.get(id, this::load);
+    // Compared even when the key is unknown, so that the work done tells less about what is stored.
+    byte[] presented = ApiKeyFormat.hash(presentedKey);
+    boolean matches = MessageDigest.isEqual(key == null ? new byte[presented.length] : key.hash, presented);
+    if (key == null || !matches || key.revoked) {
+      throw unauthenticated();
+    }
+    if (!key.scopes.contains(required)) {
+      throw new LoyaltyException(ErrorCode.FORBIDDEN, "scope", "the API key lacks the scope " + required);
+    }
+    limiter.acquire(id.tenantId(), key.plan);
+    return new ApiCaller(id.tenantId(), id.keyId(), key.scopes);
+  }
+
+  /** Drops a key from this instance's cache (after it was revoked here). */
+  public void forgetKey(long tenantId, long keyId) {
+    if (keys != null) {
+      keys.invalidate(new ApiKeyFormat.KeyId(tenantId, keyId));
+    }
+  }
+
+  /** Drops every key of a tenant from this instance's cache (after its plan changed here). */
+  public void forgetTenant(long tenantId) {
+    if (keys != null) {
+      keys.asMap().keySet().removeIf(id -> id.tenantId() == tenantId);
+    }
+  }
+
+  /** Reads a key and its tenant's plan; null (not cached) if either does not exist. */
+  private VerifiedKey load(ApiKeyFormat.KeyId id) {
+    return transactions.run(tx -> {
+      ApiKeyRecord key = tx.apiKeys().find(id.tenantId(), id.keyId()).orElse(null);
+      if (key == null) {
+        return null;
+      }
+      Tenant tenant = tx.tenants().find(id.tenantId()).orElse(null);
+      return tenant == null ? null : new VerifiedKey(HexFormat.of().parseHex(key.secretHash()), key.scopes(),
+          key.revokedAt() != null, tenant.plan());
+    });
+  }
+
+  private static LoyaltyException unauthenticated() {
+    return new LoyaltyException(ErrorCode.UNAUTHENTICATED, "apiKey", UNAUTHENTICATED_MESSAGE);
+  }
+}

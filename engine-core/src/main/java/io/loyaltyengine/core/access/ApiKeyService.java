@@ -1,0 +1,116 @@
+package io.loyaltyengine.core.access;
+
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.access.ApiKey;
+import io.loyaltyengine.access.ApiKeys;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.spi.ApiKeyRecord;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.validation.TextRules;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The API keys of one tenant.
+ *
+ * <p>{@link #issue} makes the key (see {@link ApiKeyFormat}) before its unit of work, so that a retried transaction
+ * stores the hash of the key it returns; the unit of work locks the tenant's row, counts its live keys and inserts,
+ * so that concurrent issues cannot pass {@link ApiKeys#MAX_LIVE_KEYS} together. {@link #revoke} is one conditional
+ * update, then drops the key from the engine's cache. Revoked inside a host transaction, the key is dropped when
+ * revoke returns, before the host commits: a request authenticated on this instance in between may cache the key
+ * again, and it is then refused within the key cache TTL, as on other instances.
+ *
+ * <p>Thread-safe when its context is.
+ */
+public final class ApiKeyService implements ApiKeys {
+  /** Longest key name, in characters. */
+  public static final int MAX_NAME_LENGTH = 100;
+
+  private final ScopeContext context;
+  private final AccessService access;
+
+  /**
+   * Creates the service.
+   *
+   * @param context the tenant scope's context
+   * @param access the engine's authentication, whose cache a revocation clears
+   */
+  public ApiKeyService(ScopeContext context, AccessService access) {
+    this.context = Objects.requireNonNull(context, "context");
+    this.access = Objects.requireNonNull(access, "access");
+  }
+
+  @Override
+  public IssuedApiKey issue(NewApiKey request) {
+    TextRules.notNull("key", request);
+    String name = TextRules.required("name", request.name(), MAX_NAME_LENGTH);
+    Set<ApiScope> scopes = checkScopes(request.scopes());
+    long tenantId = context.tenantId();
+    long keyId = context.ids().nextId();
+    String secret = ApiKeyFormat.newKey(tenantId, keyId);
+    ApiKeyRecord key = new ApiKeyRecord(tenantId, keyId, name, scopes, ApiKeyFormat.hint(secret),
+        ApiKeyFormat.hashHex(secret), context.now(), null);
+    context.transactions().run(tx -> {
+      tx.tenants().lock(tenantId).orElseThrow(() -> LoyaltyException.notFound("tenant"));
+      if (tx.apiKeys().countLive(tenantId) >= MAX_LIVE_KEYS) {
+        throw LoyaltyException.conflict("apiKeys", "the tenant already has " + MAX_LIVE_KEYS
+            + " live API keys; revoke one first");
+      }
+      tx.apiKeys().insert(key);
+      return null;
+    });
+    return new IssuedApiKey(toKey(key), secret);
+  }
+
+  @Override
+  public ApiKey get(long keyId) {
+    return toKey(context.transactions().run(tx -> require(tx, keyId)));
+  }
+
+  @Override
+  public List<ApiKey> list() {
+    return context.transactions().run(tx -> tx.apiKeys().list(context.tenantId())).stream()
+        .map(ApiKeyService::toKey)
+        .toList();
+  }
+
+  @Override
+  public ApiKey revoke(long keyId) {
+    long tenantId = context.tenantId();
+    Instant now = context.now();
+    ApiKeyRecord revoked = context.transactions().run(tx -> {
+      // Revoked by a concurrent call or earlier: the key as it is, its revocation time kept.
+      tx.apiKeys().revoke(tenantId, keyId, now);
+      return require(tx, keyId);
+    });
+    access.forgetKey(tenantId, keyId);
+    return toKey(revoked);
+  }
+
+  private static Set<ApiScope> checkScopes(Set<ApiScope> scopes) {
+    TextRules.notNull("scopes", scopes);
+    if (scopes.isEmpty()) {
+      throw LoyaltyException.validation("scopes", "scopes must name at least one scope");
+    }
+    for (ApiScope scope : scopes) {
+      if (scope == null) {
+        throw LoyaltyException.validation("scopes", "scopes must not contain null");
+      }
+    }
+    return EnumSet.copyOf(scopes);
+  }
+
+  private ApiKeyRecord require(Transaction tx, long keyId) {
+    return tx.apiKeys().find(context.tenantId(), keyId).orElseThrow(() -> LoyaltyException.notFound("API key"));
+  }
+
+  private static ApiKey toKey(ApiKeyRecord k) {
+    return new ApiKey(k.keyId(), k.name(), k.scopes(), k.hint(), k.createdAt(), k.revokedAt());
+  }
+}

@@ -1,0 +1,71 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.core.spi.ApiKeyPort;
+import io.loyaltyengine.core.spi.ApiKeyRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * API keys in table {@code api_key}. The scopes are stored as their names, sorted and comma-separated. The key's
+ * hash is bound like every other value and never appears in a message.
+ *
+ * <p>Not thread-safe: confined to its transaction.
+ */
+final class JdbcApiKeyPort extends JdbcPort implements ApiKeyPort {
+  JdbcApiKeyPort(Handle handle, Sql sql) {
+    super(handle, sql);
+  }
+
+  @Override
+  public void insert(ApiKeyRecord key) {
+    Objects.requireNonNull(key, "key");
+    run("api key insert", () -> handle.createUpdate(Sql.API_KEY_INSERT)
+        .bind("tenantId", key.tenantId())
+        .bind("keyId", key.keyId())
+        .bind("name", key.name())
+        .bind("scopes", Rows.scopeNames(key.scopes()))
+        .bind("hint", key.hint())
+        .bind("secretHash", key.secretHash())
+        .bind("createdAt", Rows.timestamp(key.createdAt()))
+        .bind("revokedAt", Rows.timestamp(key.revokedAt()))
+        .execute());
+  }
+
+  @Override
+  public Optional<ApiKeyRecord> find(long tenantId, long keyId) {
+    return run("api key find", () -> handle.createQuery(Sql.API_KEY_FIND)
+        .bind("tenantId", tenantId)
+        .bind("keyId", keyId)
+        .map(Rows.API_KEY)
+        .findOne());
+  }
+
+  @Override
+  public List<ApiKeyRecord> list(long tenantId) {
+    return run("api key list", () -> handle.createQuery(Sql.API_KEY_LIST)
+        .bind("tenantId", tenantId)
+        .map(Rows.API_KEY)
+        .list());
+  }
+
+  @Override
+  public int countLive(long tenantId) {
+    return Math.toIntExact(run("api key count", () -> handle.createQuery(Sql.API_KEY_COUNT_LIVE)
+        .bind("tenantId", tenantId)
+        .mapTo(Long.class)
+        .one()));
+  }
+
+  @Override
+  public boolean revoke(long tenantId, long keyId, Instant at) {
+    Objects.requireNonNull(at, "at");
+    return run("api key revoke", () -> handle.createUpdate(Sql.API_KEY_REVOKE)
+        .bind("tenantId", tenantId)
+        .bind("keyId", keyId)
+        .bind("at", Rows.timestamp(at))
+        .execute()) > 0;
+  }
+}
