@@ -135,5 +135,6 @@ class H2SchemaMigratorTest extends SchemaMigratorTestBase {
     assertEquals(0, query("SELECT COUNT(*) FROM landing_page"));
     assertEquals(0, query("SELECT COUNT(*) FROM testimonial"));
     assertEquals(0, query("SELECT COUNT(*) FROM customer_mapping"));
+    assertEquals(0, query("SELECT COUNT(*) FROM api_key"));
   }
 }

@@ -221,6 +221,7 @@ abstract class SchemaMigratorTestBase {
     assertEquals(0, query("SELECT COUNT(*) FROM testimonial"));
     assertEquals(0, query("SELECT COUNT(*) FROM customer_mapping"));
     assertEquals(0, query("SELECT COUNT(*) FROM sso_secret"));
+    assertEquals(0, query("SELECT COUNT(*) FROM api_key"));
     assertEquals(1024, query("SELECT COUNT(*) FROM node_lease WHERE holder IS NULL"
         + " AND expires_at = TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00'"), "every node number, never leased");
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {
@@ -246,6 +247,8 @@ abstract class SchemaMigratorTestBase {
     assertEquals(versionsFrom(2), versions(engineMigrator().migrate()));
     assertEquals(0, query("SELECT event_sequence FROM participant WHERE tenant_id = 1 AND participant_id = 4"));
     try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
+      assertNull(upgraded.inTransaction(tx -> tx.tenants().find(1)).orElseThrow().plan(),
+          "a tenant from before version 12 is on the default plan");
       assertEquals(7L, upgraded.inTransaction(tx -> tx.participants().find(1, 4)).orElseThrow().pointsBalance());
       assertEquals(1L, (long) upgraded.inTransaction(tx -> tx.events().nextSequence(1, 4)));
       LockedParticipant credited = upgraded.inTransaction(tx -> tx.ledger().credit(1, 4, 1)).orElseThrow();

@@ -1,0 +1,617 @@
+package io.loyaltyengine.testkit.contract;
+
+import static io.loyaltyengine.testkit.contract.Checks.assertAllRejected;
+import static io.loyaltyengine.testkit.contract.Checks.assertRejected;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.access.AccessSettings;
+import io.loyaltyengine.access.ApiCaller;
+import io.loyaltyengine.access.ApiKey;
+import io.loyaltyengine.access.ApiKeys;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.testkit.SettableClock;
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.contract.Checks.Bad;
+import io.loyaltyengine.testkit.gen.Gen;
+import io.loyaltyengine.testkit.gen.Generators;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API keys' contract suite: issuing, reading, listing and revoking a tenant's keys, authentication with its
+ * key cache across engine instances, and the rate limits of tenants' plans, checked through the engine's public API
+ * on every backend ({@link io.loyaltyengine.access}).
+ *
+ * <p>A backend runs it with an empty subclass that supplies a fresh database per test, as for
+ * {@link StorageContractTest}. Engines share a {@link SettableClock} that stands still unless a test moves it, so
+ * cache expiry and token refills are exact; nothing sleeps. Tests needing two engines on one database are skipped
+ * unless the fixture declares {@link StorageCapability#SHARED_DATABASE}.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+public abstract class ApiKeysContractTest {
+  private static final Instant START = Instant.parse("2025-03-01T10:15:30.123456789Z");
+  private static final Instant START_MICROS = START.truncatedTo(ChronoUnit.MICROS);
+  private static final Pattern KEY_FORM = Pattern.compile("lek_[1-9][0-9]*_[1-9][0-9]*_[A-Za-z0-9_-]{43}");
+  private static final Duration TTL = AccessSettings.DEFAULTS.keyCacheTtl();
+  private static final Set<ApiScope> ALL = EnumSet.allOf(ApiScope.class);
+  /** Free: 3 a minute (a token every 20 s); pro: 5 a minute; the default plan is free. */
+  private static final AccessSettings PLANS = AccessSettings.builder()
+      .plan("free", 3, Duration.ofMinutes(1))
+      .plan("pro", 5, Duration.ofMinutes(1))
+      .defaultPlan("free")
+      .build();
+  /** Draws of mangled keys per seed. */
+  private static final int MANGLED_DRAWS = 400;
+
+  private StoreFixture fixture;
+  private SettableClock clock;
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+
+  /**
+   * A fixture on a fresh, empty database of the backend under test; called before each test and closed after it.
+   */
+  protected abstract StoreFixture createFixture();
+
+  @BeforeEach
+  final void openFixture() {
+    fixture = Objects.requireNonNull(createFixture(), "createFixture() returned null");
+    clock = SettableClock.at(START);
+  }
+
+  @AfterEach
+  final void closeFixture() {
+    List<LoyaltyEngine> open = new ArrayList<>(engines);
+    Collections.reverse(open);
+    try {
+      for (LoyaltyEngine engine : open) {
+        engine.close();
+      }
+    } finally {
+      engines.clear();
+      fixture.close();
+    }
+  }
+
+  /** A new engine with {@code access} on a new storage of the fixture, dispatching manually; closed after the test. */
+  private LoyaltyEngine newEngine(AccessSettings access) {
+    LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(fixture.openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().build())
+        .access(access)
+        .nodeId(engines.size() + 1)
+        .build();
+    engines.add(engine);
+    return engine;
+  }
+
+  private LoyaltyEngine newEngine() {
+    return newEngine(AccessSettings.DEFAULTS);
+  }
+
+  private static long tenant(LoyaltyEngine engine) {
+    return engine.tenants().create(NewTenant.business("Acme")).id();
+  }
+
+  private static ApiKeys keys(LoyaltyEngine engine, long tenantId) {
+    return engine.forTenant(tenantId).apiKeys();
+  }
+
+  // ==================================================================== storage of keys
+
+  @Test
+  void issuedKeyIsReadBackWithoutItsSecretAndListedNewestFirst() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    IssuedApiKey first = keys(engine, t).issue(new NewApiKey("  checkout service ", Set.of(ApiScope.READ)));
+    clock.advance(Duration.ofSeconds(1));
+    IssuedApiKey second = keys(engine, t).issue(NewApiKey.of("Back office 🧾", ApiScope.READ, ApiScope.ADMIN));
+    IssuedApiKey sameInstant = keys(engine, t).issue(NewApiKey.of("Batch", ApiScope.WRITE));
+
+    ApiKey key = first.key();
+    assertTrue(KEY_FORM.matcher(first.secret()).matches(), "the key's form");
+    assertTrue(first.secret().startsWith("lek_" + t + "_" + key.id() + "_"), "the key names its tenant and id");
+    assertEquals("checkout service", key.name(), "the name is stripped");
+    assertEquals(Set.of(ApiScope.READ), key.scopes());
+    assertEquals(first.secret().substring(first.secret().length() - 4), key.hint(), "the hint is the last 4");
+    assertEquals(START_MICROS, key.createdAt());
+    assertNull(key.revokedAt());
+    assertFalse(key.isRevoked());
+    assertEquals(Set.of(ApiScope.READ, ApiScope.ADMIN), second.key().scopes());
+    assertNotEquals(first.secret(), second.secret());
+
+    assertEquals(key, keys(engine, t).get(key.id()));
+    assertEquals(second.key(), keys(engine, t).get(second.key().id()));
+    List<ApiKey> expected = new ArrayList<>(List.of(sameInstant.key(), second.key()));
+    // Issued at one instant: the higher id first.
+    expected.sort((a, b) -> Long.compare(b.id(), a.id()));
+    expected.add(key);
+    assertEquals(expected, keys(engine, t).list(), "newest first");
+    assertEquals(List.of(), keys(engine, tenant(engine)).list(), "another tenant has none");
+  }
+
+  @Test
+  void revokingIsIdempotentAndKeepsTheFirstRevocationTime() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    ApiKey key = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ)).key();
+    clock.advance(Duration.ofMinutes(5));
+    Instant revokedAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
+
+    ApiKey revoked = keys(engine, t).revoke(key.id());
+    clock.advance(Duration.ofMinutes(5));
+    ApiKey again = keys(engine, t).revoke(key.id());
+
+    assertEquals(revokedAt, revoked.revokedAt());
+    assertTrue(revoked.isRevoked());
+    assertEquals(new ApiKey(key.id(), key.name(), key.scopes(), key.hint(), key.createdAt(), revokedAt), revoked);
+    assertEquals(revoked, again, "revoking a revoked key returns it unchanged");
+    assertEquals(revoked, keys(engine, t).get(key.id()));
+    assertEquals(List.of(revoked), keys(engine, t).list(), "revoked keys stay listed");
+  }
+
+  @Test
+  void anotherTenantsKeyIsNotFoundAndItsIdDoesNotAuthenticate() {
+    LoyaltyEngine engine = newEngine();
+    long a = tenant(engine);
+    long b = tenant(engine);
+    IssuedApiKey issued = keys(engine, a).issue(NewApiKey.of("k", ApiScope.READ));
+    long keyId = issued.key().id();
+    String secret = secretOf(issued.secret());
+
+    assertRejected(ErrorCode.NOT_FOUND, null, "get through another tenant", () -> keys(engine, b).get(keyId));
+    assertRejected(ErrorCode.NOT_FOUND, null, "revoke through another tenant", () -> keys(engine, b).revoke(keyId));
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown id", () -> keys(engine, a).get(keyId + 1));
+    assertRejected(ErrorCode.NOT_FOUND, null, "revoke an unknown id", () -> keys(engine, a).revoke(keyId + 1));
+    String underB = "lek_" + b + "_" + keyId + "_" + secret;
+    assertEquals(b, engine.access().authenticate(keys(engine, b).issue(NewApiKey.of("b's", ApiScope.READ)).secret(),
+        ApiScope.READ).tenantId(), "tenant b has a key of its own");
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "the key under the other tenant's id",
+        () -> engine.access().authenticate(underB, ApiScope.READ));
+    assertFalse(keys(engine, a).get(keyId).isRevoked(), "the other tenant's revoke changed nothing");
+    assertEquals(a, engine.access().authenticate(issued.secret(), ApiScope.READ).tenantId());
+  }
+
+  @Test
+  void badKeyRequestsAreValidationErrorsAndStoreNothing() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    ApiKeys keys = keys(engine, t);
+    Set<ApiScope> withNull = new HashSet<>();
+    withNull.add(ApiScope.READ);
+    withNull.add(null);
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, List.of(
+        new Bad("null request", "key", () -> keys.issue(null)),
+        new Bad("null name", "name", () -> keys.issue(new NewApiKey(null, ALL))),
+        new Bad("blank name", "name", () -> keys.issue(new NewApiKey(" \u00a0 ", ALL))),
+        new Bad("name of 101", "name", () -> keys.issue(new NewApiKey("n".repeat(101), ALL))),
+        new Bad("control character", "name", () -> keys.issue(new NewApiKey("a\u0000b", ALL))),
+        new Bad("null scopes", "scopes", () -> keys.issue(new NewApiKey("k", null))),
+        new Bad("no scopes", "scopes", () -> keys.issue(new NewApiKey("k", Set.of()))),
+        new Bad("a null scope", "scopes", () -> keys.issue(new NewApiKey("k", withNull)))), keys::list);
+    assertEquals(List.of(), keys.list());
+    assertEquals("n".repeat(100), keys.issue(new NewApiKey("n".repeat(100), ALL)).key().name(), "100 is allowed");
+  }
+
+  @Test
+  void keysOfAnUnknownTenantAreNotFound() {
+    LoyaltyEngine engine = newEngine();
+    long unknown = tenant(engine) + 1_000_003L;
+    assertRejected(ErrorCode.NOT_FOUND, null, "issue", () -> keys(engine, unknown).issue(NewApiKey.of("k",
+        ApiScope.READ)));
+    assertEquals(List.of(), keys(engine, unknown).list());
+  }
+
+  @Test
+  void aTenantHasAtMostAHundredLiveKeys() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    List<ApiKey> issued = new ArrayList<>();
+    for (int i = 0; i < ApiKeys.MAX_LIVE_KEYS; i++) {
+      issued.add(keys(engine, t).issue(NewApiKey.of("k" + i, ApiScope.READ)).key());
+    }
+    assertRejected(ErrorCode.CONFLICT, "apiKeys", "the 101st live key",
+        () -> keys(engine, t).issue(NewApiKey.of("one too many", ApiScope.READ)));
+    assertEquals(ApiKeys.MAX_LIVE_KEYS, keys(engine, t).list().size(), "the refused key was not stored");
+    assertEquals(1, keys(engine, tenant(engine)).issue(NewApiKey.of("other tenant", ApiScope.READ)).key()
+        .scopes().size(), "another tenant is not held to this one's keys");
+
+    keys(engine, t).revoke(issued.get(0).id());
+    ApiKey replacement = keys(engine, t).issue(NewApiKey.of("replacement", ApiScope.READ)).key();
+    assertEquals(ApiKeys.MAX_LIVE_KEYS + 1, keys(engine, t).list().size());
+    assertEquals(replacement, keys(engine, t).get(replacement.id()));
+  }
+
+  // ==================================================================== authentication
+
+  @Test
+  void aKeyAuthenticatesAsItsTenantWithItsScopes() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    IssuedApiKey issued = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ, ApiScope.WRITE));
+
+    ApiCaller caller = engine.access().authenticate(issued.secret(), ApiScope.WRITE);
+
+    assertEquals(new ApiCaller(t, issued.key().id(), Set.of(ApiScope.READ, ApiScope.WRITE)), caller);
+    assertEquals(caller, engine.access().authenticate(issued.secret(), ApiScope.READ), "again, from the cache");
+  }
+
+  @Test
+  void aKeyWithoutTheScopeIsForbiddenAndAdminImpliesNothing() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    String admin = keys(engine, t).issue(NewApiKey.of("admin", ApiScope.ADMIN)).secret();
+    String reader = keys(engine, t).issue(NewApiKey.of("reader", ApiScope.READ)).secret();
+
+    LoyaltyException e = assertRejected(ErrorCode.FORBIDDEN, "scope", "a reader writing",
+        () -> engine.access().authenticate(reader, ApiScope.WRITE));
+    assertEquals(403, e.httpStatus());
+    assertRejected(ErrorCode.FORBIDDEN, "scope", "an admin reading",
+        () -> engine.access().authenticate(admin, ApiScope.READ));
+    assertRejected(ErrorCode.FORBIDDEN, "scope", "a reader administering",
+        () -> engine.access().authenticate(reader, ApiScope.ADMIN));
+    assertEquals(t, engine.access().authenticate(admin, ApiScope.ADMIN).tenantId());
+    assertThrows(NullPointerException.class, () -> engine.access().authenticate(reader, null),
+        "a null scope is the host's programming error");
+  }
+
+  @Test
+  void aRevokedKeyIsRefusedAtOnceByTheInstanceThatRevokedIt() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    IssuedApiKey issued = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ));
+    engine.access().authenticate(issued.secret(), ApiScope.READ); // cached now
+
+    keys(engine, t).revoke(issued.key().id());
+
+    LoyaltyException e = assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a revoked key",
+        () -> engine.access().authenticate(issued.secret(), ApiScope.READ));
+    assertEquals(401, e.httpStatus());
+  }
+
+  @Test
+  void anotherInstanceRefusesARevokedKeyOnceItsCacheEntryExpires() {
+    assumeSharedDatabase();
+    LoyaltyEngine revoking = newEngine();
+    LoyaltyEngine other = newEngine();
+    long t = tenant(revoking);
+    IssuedApiKey issued = keys(revoking, t).issue(NewApiKey.of("k", ApiScope.READ));
+    other.access().authenticate(issued.secret(), ApiScope.READ); // cached there now
+
+    keys(revoking, t).revoke(issued.key().id());
+    clock.advance(TTL.minusNanos(1_000));
+    assertEquals(t, other.access().authenticate(issued.secret(), ApiScope.READ).tenantId(),
+        "within the TTL the other instance still trusts its cached entry (documented)");
+    clock.advance(Duration.ofNanos(1_000));
+
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a revoked key once the TTL passed",
+        () -> other.access().authenticate(issued.secret(), ApiScope.READ));
+  }
+
+  @Test
+  void withoutACacheAnotherInstanceRefusesARevokedKeyAtOnce() {
+    assumeSharedDatabase();
+    AccessSettings uncached = AccessSettings.builder().keyCacheTtl(Duration.ZERO).build();
+    LoyaltyEngine revoking = newEngine(uncached);
+    LoyaltyEngine other = newEngine(uncached);
+    long t = tenant(revoking);
+    IssuedApiKey issued = keys(revoking, t).issue(NewApiKey.of("k", ApiScope.READ));
+    other.access().authenticate(issued.secret(), ApiScope.READ);
+
+    keys(revoking, t).revoke(issued.key().id());
+
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a revoked key, uncached",
+        () -> other.access().authenticate(issued.secret(), ApiScope.READ));
+  }
+
+  @Test
+  void aKeyIssuedOnOneInstanceAuthenticatesOnAnother() {
+    assumeSharedDatabase();
+    LoyaltyEngine issuing = newEngine();
+    LoyaltyEngine other = newEngine();
+    long t = tenant(issuing);
+    // Asked for before it exists: an unknown key must not be remembered as unknown.
+    String unknown = "lek_" + t + "_1_" + "A".repeat(43);
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "an unknown key",
+        () -> other.access().authenticate(unknown, ApiScope.READ));
+    IssuedApiKey issued = keys(issuing, t).issue(NewApiKey.of("k", ApiScope.READ));
+
+    assertEquals(issued.key().id(), other.access().authenticate(issued.secret(), ApiScope.READ).keyId());
+  }
+
+  /**
+   * Mangled forms of a live key, from {@link Generators#mangledApiKeys}, over the default seeds and one fresh seed
+   * (printed; replay one with {@code -Dloyalty.seed=<seed>}): each is UNAUTHENTICATED on {@code apiKey} with the one
+   * message, which never repeats the key, and nothing else ever escapes.
+   */
+  @Test
+  void everyMangledKeyIsUnauthenticatedAndNothingElseEscapes() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    String live = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ)).secret();
+    keys(engine, tenant(engine)).issue(NewApiKey.of("neighbour", ApiScope.READ));
+    String message = null;
+    List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+    String replay = System.getProperty("loyalty.seed");
+    if (replay != null) {
+      seeds = List.of(Long.parseLong(replay));
+    } else {
+      seeds.add(System.nanoTime());
+    }
+    for (long seed : seeds) {
+      System.out.println(getClass().getSimpleName() + " mangled API keys: seed " + seed);
+      RandomGenerator random = Gen.random(seed);
+      Gen<String> mangled = Generators.mangledApiKeys(live);
+      for (int i = 0; i < MANGLED_DRAWS; i++) {
+        String key = mangled.next(random);
+        String what = "seed " + seed + ", draw " + i + " (replay with -Dloyalty.seed=" + seed + ")";
+        LoyaltyException e = assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", what,
+            () -> engine.access().authenticate(key, ApiScope.READ));
+        if (message == null) {
+          message = e.getMessage();
+        }
+        assertEquals(message, e.getMessage(), what + ": one message for every refusal");
+        if (key != null && key.length() >= 8) {
+          assertFalse(e.getMessage().contains(key) || e.toString().contains(key), what + ": the key is repeated");
+        }
+      }
+    }
+    assertEquals(t, engine.access().authenticate(live, ApiScope.READ).tenantId(), "the live key still works");
+  }
+
+  @Test
+  void theSecretAppearsInNoMessageAndNoToString() {
+    LoyaltyEngine engine = newEngine(PLANS);
+    long t = tenant(engine);
+    IssuedApiKey issued = keys(engine, t).issue(NewApiKey.of("reader", ApiScope.READ));
+    String full = issued.secret();
+    String secret = secretOf(full);
+    List<String> texts = new ArrayList<>(List.of(issued.toString(), issued.key().toString(),
+        keys(engine, t).get(issued.key().id()).toString(), keys(engine, t).list().toString(),
+        engine.access().authenticate(full, ApiScope.READ).toString()));
+    List<Callable<?>> refusals = List.of(
+        () -> engine.access().authenticate(full, ApiScope.WRITE),
+        () -> engine.access().authenticate(full + "x", ApiScope.READ),
+        () -> engine.access().authenticate(full.substring(0, full.length() - 1) + "!", ApiScope.READ),
+        () -> {
+          for (int i = 0; i < 10; i++) {
+            engine.access().authenticate(full, ApiScope.READ);
+          }
+          return null;
+        },
+        () -> keys(engine, t).revoke(issued.key().id()),
+        () -> engine.access().authenticate(full, ApiScope.READ));
+    for (Callable<?> refusal : refusals) {
+      try {
+        Object result = refusal.call();
+        if (result != null) {
+          texts.add(result.toString());
+        }
+      } catch (Exception e) {
+        texts.add(e.toString());
+        texts.add(String.valueOf(e.getMessage()));
+        texts.add(((LoyaltyException) e).toResponseBody().toString());
+      }
+    }
+    assertEquals(5, texts.stream().filter(s -> s.startsWith("LoyaltyException[")).count(),
+        "refused: forbidden, malformed, wrong secret, rate limited, revoked");
+    for (String text : texts) {
+      assertFalse(text.contains(secret.substring(0, 20)), "the secret appears in: " + text.replace(secret,
+          "<SECRET>"));
+    }
+  }
+
+  // ==================================================================== plans and rate limits
+
+  @Test
+  void exactlyThePlansLimitPassesThenRetryAfterIsTheTimeUntilATokenIsBack() {
+    LoyaltyEngine engine = newEngine(PLANS);
+    long t = tenant(engine);
+    String key = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ)).secret();
+
+    for (int i = 0; i < 3; i++) {
+      engine.access().authenticate(key, ApiScope.READ);
+    }
+    LoyaltyException limited = assertRejected(ErrorCode.RATE_LIMITED, null, "the 4th in a minute",
+        () -> engine.access().authenticate(key, ApiScope.READ));
+    assertEquals(429, limited.httpStatus());
+    assertEquals(Duration.ofSeconds(20), limited.retryAfter().orElseThrow(), "a minute / 3");
+    clock.advance(Duration.ofSeconds(5));
+    assertEquals(Duration.ofSeconds(15), assertRejected(ErrorCode.RATE_LIMITED, null, "5 s later",
+        () -> engine.access().authenticate(key, ApiScope.READ)).retryAfter().orElseThrow(),
+        "refused requests are not counted");
+
+    clock.advance(Duration.ofSeconds(15));
+    engine.access().authenticate(key, ApiScope.READ);
+    assertEquals(Duration.ofSeconds(20), assertRejected(ErrorCode.RATE_LIMITED, null, "after one refilled",
+        () -> engine.access().authenticate(key, ApiScope.READ)).retryAfter().orElseThrow());
+
+    clock.advance(Duration.ofHours(1));
+    for (int i = 0; i < 3; i++) {
+      engine.access().authenticate(key, ApiScope.READ);
+    }
+    assertRejected(ErrorCode.RATE_LIMITED, null, "a full bucket holds the limit, no more",
+        () -> engine.access().authenticate(key, ApiScope.READ));
+  }
+
+  @Test
+  void refusedRequestsAreNotCounted() {
+    LoyaltyEngine engine = newEngine(PLANS);
+    long t = tenant(engine);
+    String reader = keys(engine, t).issue(NewApiKey.of("reader", ApiScope.READ)).secret();
+    for (int i = 0; i < 10; i++) {
+      assertRejected(ErrorCode.FORBIDDEN, "scope", "forbidden", () -> engine.access().authenticate(reader,
+          ApiScope.WRITE));
+      assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "wrong secret", () -> engine.access().authenticate(
+          reader.substring(0, reader.length() - 1) + (reader.endsWith("A") ? "B" : "A"), ApiScope.READ));
+    }
+    for (int i = 0; i < 3; i++) {
+      engine.access().authenticate(reader, ApiScope.READ);
+    }
+  }
+
+  @Test
+  void eachTenantIsHeldToItsOwnPlan() {
+    LoyaltyEngine engine = newEngine(PLANS);
+    long free = tenant(engine);
+    long pro = tenant(engine);
+    long unknownPlan = tenant(engine);
+    assertEquals("pro", engine.tenants().changePlan(pro, "pro").plan());
+    engine.tenants().changePlan(unknownPlan, "enterprise");
+    String freeKey = keys(engine, free).issue(NewApiKey.of("k", ApiScope.READ)).secret();
+    String freeKey2 = keys(engine, free).issue(NewApiKey.of("k2", ApiScope.READ)).secret();
+    String proKey = keys(engine, pro).issue(NewApiKey.of("k", ApiScope.READ)).secret();
+    String otherKey = keys(engine, unknownPlan).issue(NewApiKey.of("k", ApiScope.READ)).secret();
+
+    assertEquals(3, passes(engine, freeKey, 10), "a tenant without a plan: the default plan");
+    assertEquals(0, passes(engine, freeKey2, 10), "the limit is the tenant's, whichever of its keys");
+    assertEquals(5, passes(engine, proKey, 10), "pro");
+    assertEquals(3, passes(engine, otherKey, 10), "a plan not configured here: the default plan");
+  }
+
+  @Test
+  void withoutPlansNothingIsLimited() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    String key = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ)).secret();
+    assertEquals(1_000, passes(engine, key, 1_000));
+  }
+
+  @Test
+  void aPlanChangeTakesEffectAtOnceHereAndWithinTheCacheTtlElsewhere() {
+    assumeSharedDatabase();
+    LoyaltyEngine changing = newEngine(PLANS);
+    LoyaltyEngine other = newEngine(PLANS);
+    long t = tenant(changing);
+    String key = keys(changing, t).issue(NewApiKey.of("k", ApiScope.READ)).secret();
+    assertEquals(3, passes(changing, key, 10));
+    assertEquals(3, passes(other, key, 10), "each instance has its own buckets (documented)");
+
+    Tenant upgraded = changing.tenants().changePlan(t, "pro");
+    assertEquals("pro", upgraded.plan());
+    assertEquals(upgraded, changing.tenants().get(t));
+    assertEquals(5, passes(changing, key, 10), "here at once, starting with a full bucket of the new plan");
+    assertEquals(0, passes(other, key, 10), "elsewhere the cached plan holds within the TTL");
+
+    clock.advance(TTL);
+    assertEquals(5, passes(other, key, 10), "elsewhere once the TTL passed");
+    clock.advance(Duration.ofMinutes(1));
+    changing.tenants().changePlan(t, null);
+    assertNull(changing.tenants().get(t).plan(), "back to the default plan");
+    assertEquals(3, passes(changing, key, 10));
+  }
+
+  @Test
+  void planNamesAreValidatedAndAnUnknownTenantHasNoPlan() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    Tenant before = engine.tenants().get(t);
+    assertNull(before.plan(), "a new tenant is on the default plan");
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, List.of(
+        new Bad("empty", "plan", () -> engine.tenants().changePlan(t, "")),
+        new Bad("upper case", "plan", () -> engine.tenants().changePlan(t, "Pro")),
+        new Bad("a space", "plan", () -> engine.tenants().changePlan(t, "pro plan")),
+        new Bad("51 characters", "plan", () -> engine.tenants().changePlan(t, "p".repeat(51)))),
+        () -> engine.tenants().get(t));
+    assertEquals("a-z_0-9-" + "p".repeat(42), engine.tenants().changePlan(t, "a-z_0-9-" + "p".repeat(42)).plan());
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown tenant",
+        () -> engine.tenants().changePlan(t + 1_000_003L, "pro"));
+  }
+
+  /**
+   * Many threads authenticating one tenant's key at once, released together, with the clock standing still: exactly
+   * the plan's limit pass, whatever the interleaving.
+   */
+  @Test
+  void manyThreadsOnOneTenantNeverPassMoreThanTheLimit() throws Exception {
+    int limit = 50;
+    int threads = 16;
+    int attempts = 20;
+    LoyaltyEngine engine = newEngine(AccessSettings.builder().plan("busy", limit, Duration.ofHours(1))
+        .defaultPlan("busy").build());
+    long t = tenant(engine);
+    String key = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ)).secret();
+    engine.access().authenticate(key, ApiScope.READ); // the key cached and one token taken
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Integer>> counts = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        counts.add(pool.submit(() -> {
+          start.await();
+          return passes(engine, key, attempts);
+        }));
+      }
+      start.countDown();
+      int passed = 0;
+      for (Future<Integer> count : counts) {
+        passed += count.get(2, TimeUnit.MINUTES);
+      }
+      assertEquals(limit - 1, passed, "of " + threads * attempts + " attempts");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** How many of {@code attempts} authentications of {@code key} pass; fails on anything but RATE_LIMITED. */
+  private static int passes(LoyaltyEngine engine, String key, int attempts) {
+    int passed = 0;
+    for (int i = 0; i < attempts; i++) {
+      try {
+        engine.access().authenticate(key, ApiScope.READ);
+        passed++;
+      } catch (LoyaltyException e) {
+        if (e.code() != ErrorCode.RATE_LIMITED) {
+          fail("expected RATE_LIMITED but got " + e, e);
+        }
+      }
+    }
+    return passed;
+  }
+
+  /** The secret of a key: its last 43 characters (base64url has {@code _} too, so not what follows the last one). */
+  private static String secretOf(String key) {
+    return key.substring(key.length() - 43);
+  }
+
+  private void assumeSharedDatabase() {
+    assumeTrue(fixture.capabilities().contains(StorageCapability.SHARED_DATABASE),
+        "the backend cannot open two storages on one database");
+  }
+}
