@@ -34,7 +34,7 @@ public final class ApiKeyFormat {
   private ApiKeyFormat() {
   }
 
-  /** The tenant and key ids a well-formed key names. */
+  /** The tenant and key ids a well-formed key names. Immutable. */
   public record KeyId(long tenantId, long keyId) {
   }
 
