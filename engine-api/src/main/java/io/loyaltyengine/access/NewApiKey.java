@@ -1,5 +1,6 @@
 package io.loyaltyengine.access;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -19,8 +20,8 @@ public record NewApiKey(String name, Set<ApiScope> scopes) {
     scopes = scopes == null ? null : Collections.unmodifiableSet(new LinkedHashSet<>(scopes));
   }
 
-  /** A key named {@code name} with the given scopes. */
+  /** A key named {@code name} with the given scopes (a scope given twice counts once). */
   public static NewApiKey of(String name, ApiScope... scopes) {
-    return new NewApiKey(name, Set.of(scopes));
+    return new NewApiKey(name, scopes == null ? null : new LinkedHashSet<>(Arrays.asList(scopes)));
   }
 }

@@ -18,6 +18,7 @@ final class JdbcTenantPort extends JdbcPort implements TenantPort {
         .bind("name", tenant.name())
         .bind("type", tenant.type().name())
         .bind("createdAt", Rows.timestamp(tenant.createdAt()))
+        .bind("plan", tenant.plan())
         .execute());
   }
 

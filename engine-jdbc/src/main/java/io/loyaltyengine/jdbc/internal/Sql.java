@@ -22,7 +22,8 @@ import java.util.Objects;
 public final class Sql {
 
   static final String TENANT_INSERT =
-      "INSERT INTO tenant (tenant_id, name, type, created_at) VALUES (:tenantId, :name, :type, :createdAt)";
+      "INSERT INTO tenant (tenant_id, name, type, created_at, plan)"
+      + " VALUES (:tenantId, :name, :type, :createdAt, :plan)";
   static final String TENANT_FIND =
       "SELECT tenant_id, name, type, created_at, plan FROM tenant WHERE tenant_id = :tenantId";
   static final String TENANT_LOCK = TENANT_FIND + " FOR UPDATE";

@@ -554,6 +554,29 @@ public abstract class ApiKeysContractTest {
         () -> engine.tenants().changePlan(t + 1_000_003L, "pro"));
   }
 
+  /** The tenant port below the engine: a plan is stored, read, locked and changed as given. */
+  @Test
+  void theTenantPortKeepsThePlanItIsGiven() {
+    Instant at = START_MICROS;
+    try (io.loyaltyengine.core.spi.Storage storage = fixture.openStorage()) {
+      Tenant pro = new Tenant(7_001, "Acme", io.loyaltyengine.tenant.TenantType.BUSINESS, at, "pro");
+      Tenant none = new Tenant(7_002, "Other", io.loyaltyengine.tenant.TenantType.BUSINESS, at);
+      storage.inTransaction(tx -> {
+        tx.tenants().insert(pro);
+        tx.tenants().insert(none);
+        return null;
+      });
+      assertEquals(pro, storage.inTransaction(tx -> tx.tenants().find(7_001)).orElseThrow());
+      assertEquals(none, storage.inTransaction(tx -> tx.tenants().lock(7_002)).orElseThrow());
+      assertTrue((boolean) storage.inTransaction(tx -> tx.tenants().updatePlan(7_002, "free")));
+      assertTrue((boolean) storage.inTransaction(tx -> tx.tenants().updatePlan(7_001, null)));
+      assertFalse((boolean) storage.inTransaction(tx -> tx.tenants().updatePlan(7_003, "free")), "no such tenant");
+      assertEquals("free", storage.inTransaction(tx -> tx.tenants().find(7_002)).orElseThrow().plan());
+      assertNull(storage.inTransaction(tx -> tx.tenants().find(7_001)).orElseThrow().plan());
+      assertTrue(storage.inTransaction(tx -> tx.tenants().lock(7_003)).isEmpty());
+    }
+  }
+
   /**
    * Many threads authenticating one tenant's key at once, released together, with the clock standing still: exactly
    * the plan's limit pass, whatever the interleaving.
