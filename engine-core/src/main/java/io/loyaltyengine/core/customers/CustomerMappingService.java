@@ -106,7 +106,7 @@ public final class CustomerMappingService implements CustomerMappings {
   }
 
   /**
-   * A mapping and whether this call made it.
+   * A mapping and whether this call made it. Immutable.
    *
    * @param mapping the mapping
    * @param created whether it was inserted now
@@ -141,7 +141,7 @@ public final class CustomerMappingService implements CustomerMappings {
     return new Mapped(mapping, true);
   }
 
-  /** A unit of work to run again when a concurrent one won a race on a unique key. */
+  /** A unit of work to run again when a concurrent one won a race on a unique key. Thread-safe if its body is. */
   @FunctionalInterface
   public interface Attempt<T> {
     /** Runs the unit of work once. */
