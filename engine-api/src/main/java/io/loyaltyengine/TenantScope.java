@@ -56,6 +56,9 @@ public interface TenantScope {
   /** Participants' testimonials and their moderation. */
   io.loyaltyengine.testimonials.Testimonials testimonials();
 
+  /** Quests: tasks that award points, and a bonus for completing them all. */
+  io.loyaltyengine.quests.Quests quests();
+
   /** The tenant's events in commit order, for integrations that poll. */
   ChangeFeed changeFeed();
 

@@ -23,6 +23,8 @@ import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.core.spi.QuestCompletionRecord;
+import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.testimonials.Testimonial;
 import java.time.Instant;
 import java.util.HashMap;
@@ -343,6 +345,23 @@ final class InMemoryTables {
   final TreeMap<IdPair, Testimonial> testimonials = new TreeMap<>();
   /** (tenant, participant) -> its testimonial's id: a participant has at most one. */
   final Map<IdPair, Long> testimonialsByParticipant = new HashMap<>();
+
+  /** (tenant, quest id) -> quest with its tasks. */
+  final TreeMap<IdPair, Quest> quests = new TreeMap<>();
+  /** (tenant, participant, quest, task) -> completion: the primary key, ordered for a participant's range. */
+  final TreeMap<CompletionKey, QuestCompletionRecord> questCompletions = new TreeMap<>();
+
+  /** The key of a quest completion, ordered (tenant, participant, quest, task). */
+  record CompletionKey(long tenantId, long participantId, long questId, int taskNumber)
+      implements Comparable<CompletionKey> {
+    @Override
+    public int compareTo(CompletionKey o) {
+      int c = Long.compare(tenantId, o.tenantId);
+      c = c != 0 ? c : Long.compare(participantId, o.participantId);
+      c = c != 0 ? c : Long.compare(questId, o.questId);
+      return c != 0 ? c : Integer.compare(taskNumber, o.taskNumber);
+    }
+  }
   /** (tenant, key number) -> signing key. */
   final TreeMap<IdPair, SigningKey> signingKeys = new TreeMap<>();
   /** (tenant, participant) -> its short code: a participant has at most one. */
@@ -432,6 +451,8 @@ final class InMemoryTables {
     landingPages.clear();
     testimonials.clear();
     testimonialsByParticipant.clear();
+    quests.clear();
+    questCompletions.clear();
     signingKeys.clear();
     shortCodes.clear();
     shortCodeHolders.clear();

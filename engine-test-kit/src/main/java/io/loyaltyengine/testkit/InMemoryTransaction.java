@@ -30,6 +30,8 @@ import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.NodePort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.QuestCompletionRecord;
+import io.loyaltyengine.core.spi.QuestPort;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.ScoreChange;
@@ -63,6 +65,8 @@ import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.QuestTask;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
@@ -71,6 +75,7 @@ import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testimonials.TestimonialStatus;
 import io.loyaltyengine.testkit.InMemoryTables.CampaignText;
 import io.loyaltyengine.testkit.InMemoryTables.ClaimOrder;
+import io.loyaltyengine.testkit.InMemoryTables.CompletionKey;
 import io.loyaltyengine.testkit.InMemoryTables.Counter;
 import io.loyaltyengine.testkit.InMemoryTables.CounterKey;
 import io.loyaltyengine.testkit.InMemoryTables.CouponRow;
@@ -98,6 +103,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +147,7 @@ final class InMemoryTransaction implements Transaction {
   private final LeaderboardPort leaderboardPort = new Leaderboards();
   private final NodePort nodePort = new Nodes();
   private final TestimonialPort testimonialPort = new TestimonialRows();
+  private final QuestPort questPort = new QuestRows();
   private final CustomerMappingPort customerMappingPort = new CustomerMappings();
   private final SsoSecretPort ssoSecretPort = new SsoSecrets();
   private final ApiKeyPort apiKeyPort = new ApiKeys();
@@ -233,6 +240,11 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public TestimonialPort testimonials() {
     return testimonialPort;
+  }
+
+  @Override
+  public QuestPort quests() {
+    return questPort;
   }
 
   @Override
@@ -1935,6 +1947,101 @@ final class InMemoryTransaction implements Transaction {
     private void checkColumns(SsoSecretRecord s) {
       notNull(s.secret(), "sso secret secret");
       notNull(s.createdAt(), "sso secret created_at");
+    }
+  }
+
+  private final class QuestRows implements QuestPort {
+    @Override
+    public void insert(Quest quest) {
+      Objects.requireNonNull(quest, "quest");
+      run(() -> {
+        IdPair key = new IdPair(quest.tenantId(), quest.id());
+        if (t.quests.containsKey(key)) {
+          throw constraint("duplicate primary key: quest");
+        }
+        notNull(quest.name(), "quest name");
+        notNull(quest.createdAt(), "quest created_at");
+        requireCampaign(quest.tenantId(), quest.campaignId(), "quest");
+        Set<Integer> numbers = new HashSet<>();
+        for (QuestTask task : quest.tasks()) {
+          notNull(task.name(), "quest task name");
+          if (task.number() < 1 || task.points() < 0 || !numbers.add(task.number())) {
+            throw constraint("quest task check or primary key violated");
+          }
+        }
+        if (quest.completionBonus() < 0) {
+          throw constraint("check constraint violated: quest completion_bonus");
+        }
+        // Tasks come back in number order, as the SQL stores read them.
+        List<QuestTask> tasks = quest.tasks().stream().sorted(Comparator.comparingInt(QuestTask::number)).toList();
+        put(t.quests, key, new Quest(quest.id(), quest.tenantId(), quest.campaignId(), quest.name(),
+            quest.description(), tasks, quest.completionBonus(), quest.active(), quest.createdAt()));
+      });
+    }
+
+    @Override
+    public Optional<Quest> find(long tenantId, long questId) {
+      return call(() -> Optional.ofNullable(t.quests.get(new IdPair(tenantId, questId))));
+    }
+
+    @Override
+    public List<Quest> list(long tenantId, long campaignId) {
+      return call(() -> t.quests.subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
+              new IdPair(tenantId, Long.MAX_VALUE), true).values().stream()
+          .filter(q -> q.campaignId() == campaignId)
+          .toList());
+    }
+
+    @Override
+    public boolean setActive(long tenantId, long questId, boolean active) {
+      return call(() -> {
+        IdPair key = new IdPair(tenantId, questId);
+        Quest current = t.quests.get(key);
+        if (current == null) {
+          return false;
+        }
+        put(t.quests, key, current.withActive(active));
+        return true;
+      });
+    }
+
+    @Override
+    public boolean insertCompletionIfAbsent(QuestCompletionRecord completion) {
+      Objects.requireNonNull(completion, "completion");
+      return call(() -> {
+        notNull(completion.completedAt(), "quest completion completed_at");
+        Quest quest = t.quests.get(new IdPair(completion.tenantId(), completion.questId()));
+        if (quest == null || quest.tasks().stream().noneMatch(x -> x.number() == completion.taskNumber())) {
+          throw constraint("foreign key violated: quest completion of a task its quest does not have");
+        }
+        CompletionKey key = new CompletionKey(completion.tenantId(), completion.participantId(),
+            completion.questId(), completion.taskNumber());
+        // As ON CONFLICT DO NOTHING.
+        if (t.questCompletions.containsKey(key)) {
+          return false;
+        }
+        put(t.questCompletions, key, completion);
+        return true;
+      });
+    }
+
+    @Override
+    public List<QuestCompletionRecord> completions(long tenantId, long questId, long participantId) {
+      return call(() -> List.copyOf(t.questCompletions.subMap(
+          new CompletionKey(tenantId, participantId, questId, Integer.MIN_VALUE), true,
+          new CompletionKey(tenantId, participantId, questId, Integer.MAX_VALUE), true).values()));
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      run(() -> {
+        List<CompletionKey> keys = List.copyOf(t.questCompletions.subMap(
+            new CompletionKey(tenantId, participantId, Long.MIN_VALUE, Integer.MIN_VALUE), true,
+            new CompletionKey(tenantId, participantId, Long.MAX_VALUE, Integer.MAX_VALUE), true).keySet());
+        for (CompletionKey key : keys) {
+          remove(t.questCompletions, key);
+        }
+      });
     }
   }
 

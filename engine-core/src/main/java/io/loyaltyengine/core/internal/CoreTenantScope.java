@@ -25,6 +25,7 @@ import io.loyaltyengine.rewards.Rewards;
 import io.loyaltyengine.core.event.ChangeFeedService;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
+import io.loyaltyengine.core.quests.QuestService;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.tenant.TenantService;
@@ -33,6 +34,7 @@ import io.loyaltyengine.core.webhook.WebhookService;
 import io.loyaltyengine.events.ChangeFeed;
 import io.loyaltyengine.participant.Participants;
 import io.loyaltyengine.points.Points;
+import io.loyaltyengine.quests.Quests;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testimonials.Testimonials;
 import io.loyaltyengine.webhooks.WebhookSettings;
@@ -59,6 +61,7 @@ final class CoreTenantScope implements TenantScope {
   private final LeaderboardIndexes leaderboardIndexes;
   private final Leaderboards leaderboards;
   private final Testimonials testimonials;
+  private final Quests quests;
   private final io.loyaltyengine.sso.SsoSettings ssoSettings;
   private final io.loyaltyengine.customers.CustomerMappings customerMappings;
   private final io.loyaltyengine.sso.SingleSignOn singleSignOn;
@@ -86,6 +89,7 @@ final class CoreTenantScope implements TenantScope {
     this.participants = new ParticipantService(context);
     this.points = new PointsService(context);
     this.testimonials = new TestimonialService(context);
+    this.quests = new QuestService(context);
     this.ssoSettings = ssoSettings;
     this.customerMappings = new io.loyaltyengine.core.customers.CustomerMappingService(context);
     this.singleSignOn = new io.loyaltyengine.core.sso.SingleSignOnService(context, ssoSettings);
@@ -156,6 +160,11 @@ final class CoreTenantScope implements TenantScope {
   @Override
   public Testimonials testimonials() {
     return testimonials;
+  }
+
+  @Override
+  public Quests quests() {
+    return quests;
   }
 
   @Override

@@ -111,6 +111,11 @@ public abstract class ForwardingTransaction implements Transaction {
   }
 
   @Override
+  public QuestPort quests() {
+    return delegate.quests();
+  }
+
+  @Override
   public CustomerMappingPort customerMappings() {
     return delegate.customerMappings();
   }

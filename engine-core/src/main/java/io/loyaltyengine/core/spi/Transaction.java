@@ -64,6 +64,9 @@ public interface Transaction {
   /** Testimonials. */
   TestimonialPort testimonials();
 
+  /** Quests and participants' completions of their tasks. */
+  QuestPort quests();
+
   /**
    * Runs {@code work} inside this transaction behind a savepoint. If it throws, what it wrote is undone, the
    * exception propagates, and this transaction stays usable (on PostgreSQL too, where a failed statement would

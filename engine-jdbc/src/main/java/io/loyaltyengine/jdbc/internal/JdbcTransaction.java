@@ -15,6 +15,7 @@ import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.NodePort;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.PointsRows;
+import io.loyaltyengine.core.spi.QuestPort;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.RewardPort;
 import io.loyaltyengine.core.spi.SsoSecretPort;
@@ -56,6 +57,7 @@ public final class JdbcTransaction implements Transaction {
   private final LeaderboardPort leaderboards;
   private final NodePort nodes;
   private final TestimonialPort testimonials;
+  private final QuestPort quests;
   private final CustomerMappingPort customerMappings;
   private final SsoSecretPort ssoSecrets;
   private final ApiKeyPort apiKeys;
@@ -81,6 +83,7 @@ public final class JdbcTransaction implements Transaction {
     this.leaderboards = new JdbcLeaderboardPort(handle, sql);
     this.nodes = new JdbcNodePort(handle, sql);
     this.testimonials = new JdbcTestimonialPort(handle, sql);
+    this.quests = new JdbcQuestPort(handle, sql);
     this.customerMappings = new JdbcCustomerMappingPort(handle, sql);
     this.ssoSecrets = new JdbcSsoSecretPort(handle, sql);
     this.apiKeys = new JdbcApiKeyPort(handle, sql);
@@ -174,6 +177,11 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public TestimonialPort testimonials() {
     return testimonials;
+  }
+
+  @Override
+  public QuestPort quests() {
+    return quests;
   }
 
   @Override

@@ -469,6 +469,30 @@ public final class Sql {
   static final String TESTIMONIAL_DELETE_ALL =
       "DELETE FROM testimonial WHERE tenant_id = :tenantId AND participant_id = :participantId";
 
+  static final String QUEST_COLUMNS = "tenant_id, quest_id, campaign_id, name, description, completion_bonus, active,"
+      + " created_at";
+  static final String QUEST_INSERT = "INSERT INTO quest (" + QUEST_COLUMNS + ") VALUES (:tenantId, :questId,"
+      + " :campaignId, :name, :description, :completionBonus, :active, :createdAt)";
+  static final String QUEST_TASK_INSERT = "INSERT INTO quest_task (tenant_id, quest_id, task_number, name, points)"
+      + " VALUES (:tenantId, :questId, :taskNumber, :name, :points)";
+  static final String QUEST_FIND = "SELECT " + QUEST_COLUMNS
+      + " FROM quest WHERE tenant_id = :tenantId AND quest_id = :questId";
+  static final String QUEST_TASKS = "SELECT quest_id, task_number, name, points FROM quest_task"
+      + " WHERE tenant_id = :tenantId AND quest_id = :questId ORDER BY task_number";
+  static final String QUEST_LIST = "SELECT " + QUEST_COLUMNS
+      + " FROM quest WHERE tenant_id = :tenantId AND campaign_id = :campaignId ORDER BY quest_id";
+  /** The tasks of a campaign's quests, by quest and number. */
+  static final String QUEST_LIST_TASKS = "SELECT t.quest_id, t.task_number, t.name, t.points FROM quest_task t"
+      + " JOIN quest q ON q.tenant_id = t.tenant_id AND q.quest_id = t.quest_id"
+      + " WHERE q.tenant_id = :tenantId AND q.campaign_id = :campaignId ORDER BY t.quest_id, t.task_number";
+  static final String QUEST_SET_ACTIVE =
+      "UPDATE quest SET active = :active WHERE tenant_id = :tenantId AND quest_id = :questId";
+  static final String QUEST_COMPLETIONS = "SELECT tenant_id, quest_id, participant_id, task_number, completes_quest,"
+      + " completed_at FROM quest_completion WHERE tenant_id = :tenantId AND quest_id = :questId"
+      + " AND participant_id = :participantId ORDER BY task_number";
+  static final String QUEST_COMPLETION_DELETE_ALL =
+      "DELETE FROM quest_completion WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
   static final String SIGNING_KEY_COLUMNS = "tenant_id, key_id, secret, created_at";
   static final String SIGNING_KEY_LIST = "SELECT " + SIGNING_KEY_COLUMNS
       + " FROM referral_signing_key WHERE tenant_id = :tenantId ORDER BY key_id DESC";
@@ -670,6 +694,7 @@ public final class Sql {
   private final String referralProgramSave;
   private final String landingPageSave;
   private final String testimonialInsertIfAbsent;
+  private final String questCompletionInsertIfAbsent;
   private final String signingKeyInsertIfAbsent;
   private final String shortCodeInsertIfAbsent;
   private final String signupInsertIfAbsent;
@@ -803,6 +828,9 @@ public final class Sql {
     };
     this.testimonialInsertIfAbsent = insertIfAbsent(dialect, "testimonial",
         "tenant_id BIGINT, participant_id BIGINT", "testimonial_id, campaign_id, text, rating, status, created_at");
+    this.questCompletionInsertIfAbsent = insertIfAbsent(dialect, "quest_completion",
+        "tenant_id BIGINT, quest_id BIGINT, participant_id BIGINT, task_number INTEGER",
+        "completes_quest, completed_at");
     this.landingPageSave = switch (dialect) {
       case H2 -> "MERGE INTO landing_page (" + LANDING_PAGE_COLUMNS + ") KEY (tenant_id, campaign_id)"
           + " VALUES (" + parameters(LANDING_PAGE_COLUMNS) + ")";
@@ -1069,6 +1097,11 @@ public final class Sql {
   /** Inserts a testimonial unless its participant has one. */
   String testimonialInsertIfAbsent() {
     return testimonialInsertIfAbsent;
+  }
+
+  /** Inserts a participant's completion of a task unless it has one. */
+  String questCompletionInsertIfAbsent() {
+    return questCompletionInsertIfAbsent;
   }
 
   /** Creates or replaces a campaign's landing page (an upsert on its key). */

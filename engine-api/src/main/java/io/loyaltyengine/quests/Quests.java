@@ -1,0 +1,71 @@
+package io.loyaltyengine.quests;
+
+import io.loyaltyengine.participant.ParticipantRef;
+import java.util.List;
+
+/**
+ * Quests of one tenant's campaigns, and their participants' completions of tasks. Thread-safe (see
+ * {@link io.loyaltyengine.TenantScope} for host transactions).
+ *
+ * <h2>Guarantees</h2>
+ * A participant completes each task of a quest at most once, held by a unique key in the database: of concurrent
+ * completions of one task exactly one awards its points, and the others (and any later retry) are replays that
+ * change nothing. The task's points are awarded through the ledger in the same unit of work as the completion is
+ * recorded, so there is never one without the other. The completion that completes the last task awards the
+ * completion bonus in that unit of work too; completions of one participant are serialised on its row, so of
+ * concurrent completions of the last tasks exactly one completes the quest and the bonus is awarded once. The awards
+ * are ledger entries of type {@code quest_task} and {@code quest_bonus} and emit {@code points.awarded} events as any
+ * award does; quests emit no events of their own. Deleting a participant deletes its completions.
+ */
+public interface Quests {
+
+  /**
+   * Creates an active quest.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field ({@code quest}, {@code name},
+   *     {@code description}, {@code tasks}, {@code tasks[i].name}, {@code tasks[i].points},
+   *     {@code completionBonus}); NOT_FOUND for the campaign
+   */
+  Quest create(NewQuest quest);
+
+  /**
+   * Reads a quest.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  Quest get(long questId);
+
+  /**
+   * A campaign's quests, in id (creation) order.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
+   */
+  List<Quest> list(long campaignId);
+
+  /**
+   * Makes a quest active or not: tasks of an inactive quest cannot be completed. Idempotent.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  Quest setActive(long questId, boolean active);
+
+  /**
+   * Records that a participant completed a task, and awards the task's points; if that completes the quest, awards
+   * its completion bonus too. A task completed before is answered by its first completion, replayed, even if the
+   * quest has been deactivated since.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant or the quest; VALIDATION_ERROR on
+   *     {@code taskNumber} outside 1..n, or on {@code participant} of another campaign than the quest's; CONFLICT on
+   *     {@code questId} if the quest is not active; VALIDATION_ERROR on {@code amount} if an award would overflow the
+   *     participant's points
+   */
+  TaskCompletion completeTask(ParticipantRef participant, long questId, int taskNumber);
+
+  /**
+   * A participant's progress in a quest.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant or the quest; VALIDATION_ERROR on
+   *     {@code participant} of another campaign than the quest's
+   */
+  QuestProgress progress(ParticipantRef participant, long questId);
+}

@@ -1,0 +1,212 @@
+package io.loyaltyengine.core.quests;
+
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.points.PointsService;
+import io.loyaltyengine.core.spi.QuestCompletionRecord;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.quests.NewQuest;
+import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.QuestProgress;
+import io.loyaltyengine.quests.QuestTask;
+import io.loyaltyengine.quests.Quests;
+import io.loyaltyengine.quests.TaskCompletion;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Quests over {@link io.loyaltyengine.core.spi.QuestPort}, awarding through {@link PointsService#applyIn}.
+ *
+ * <h2>The path of a task's completion</h2>
+ * The participant reference is validated first (pure). One unit of work then: resolves the participant and takes
+ * its row lock (NOT_FOUND), so that one participant's completions run one after the other; reads the quest
+ * (NOT_FOUND) and checks that the participant is of its campaign (VALIDATION_ERROR on {@code participant}) and that
+ * the task exists (VALIDATION_ERROR on {@code taskNumber}); reads the participant's completions of the quest: if the
+ * task is among them, answers with that completion replayed (its ledger entries found by their keys), even if the
+ * quest is inactive now; otherwise refuses an inactive quest (CONFLICT on {@code questId}), inserts the completion
+ * if absent on its unique key, marked as completing the quest when the others were all done, awards the task's
+ * points (entry type {@value #TASK_TYPE}, key {@value #TASK_KEY_PREFIX}{@code <quest>:<participant>:<task>}) and,
+ * when it completes the quest, the completion bonus (type {@value #BONUS_TYPE}, key
+ * {@value #BONUS_KEY_PREFIX}{@code <quest>:<participant>}). A task or bonus of 0 points writes no entry. Any failure
+ * (an award overflowing the participant's points) rolls the whole unit of work back.
+ *
+ * <h2>Concurrency</h2>
+ * The participant's row lock is taken before anything is read, so a second completion by the same participant waits
+ * for the first to commit and then, reading committed rows, sees its completion: the same task is a replay, and of
+ * the last two tasks only the one that runs second sees the other done, so only it completes the quest and awards
+ * the bonus. The unique key on the completion and the ledger's unique idempotency keys back this: were two awards of
+ * one task or one bonus ever to meet, the second would fail (CONFLICT) and change nothing.
+ *
+ * <p>Thread-safe when its context is.
+ */
+public final class QuestService implements Quests {
+  /** The ledger entry type of a task's award. */
+  public static final String TASK_TYPE = "quest_task";
+  /** The ledger entry type of a quest's completion bonus. */
+  public static final String BONUS_TYPE = "quest_bonus";
+  /** The prefix of the ledger idempotency key of a task's award. */
+  public static final String TASK_KEY_PREFIX = "quest:";
+  /** The prefix of the ledger idempotency key of a completion bonus. */
+  public static final String BONUS_KEY_PREFIX = "quest_bonus:";
+
+  private final ScopeContext context;
+  private final PointsService points;
+
+  /** Creates the service. */
+  public QuestService(ScopeContext context) {
+    this.context = context;
+    this.points = new PointsService(context);
+  }
+
+  @Override
+  public Quest create(NewQuest request) {
+    QuestRules.ValidQuest valid = QuestRules.validate(request, context.limits());
+    long tenantId = context.tenantId();
+    Quest quest = new Quest(context.ids().nextId(), tenantId, valid.campaignId(), valid.name(), valid.description(),
+        valid.tasks(), valid.completionBonus(), true, context.now());
+    context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, valid.campaignId());
+      tx.quests().insert(quest);
+      return null;
+    });
+    return quest;
+  }
+
+  @Override
+  public Quest get(long questId) {
+    return context.transactions().run(tx -> find(tx, questId));
+  }
+
+  @Override
+  public List<Quest> list(long campaignId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return List.copyOf(tx.quests().list(tenantId, campaignId));
+    });
+  }
+
+  @Override
+  public Quest setActive(long questId, boolean active) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      if (!tx.quests().setActive(tenantId, questId, active)) {
+        throw questNotFound();
+      }
+      return find(tx, questId);
+    });
+  }
+
+  @Override
+  public TaskCompletion completeTask(ParticipantRef participant, long questId, int taskNumber) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      long id = resolver.resolveId(tx, tenantId);
+      // Locked first: one participant's completions queue here, so each reads the others' as committed.
+      Participant p = tx.participants().lock(tenantId, id)
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      Quest quest = questOf(tx, p, questId);
+      if (taskNumber < 1 || taskNumber > quest.tasks().size()) {
+        throw LoyaltyException.validation("taskNumber",
+            "taskNumber must be between 1 and " + quest.tasks().size());
+      }
+      List<QuestCompletionRecord> done = tx.quests().completions(tenantId, questId, p.id());
+      Optional<QuestCompletionRecord> earlier = done.stream().filter(c -> c.taskNumber() == taskNumber).findFirst();
+      if (earlier.isPresent()) {
+        return replay(tx, quest, earlier.get());
+      }
+      if (!quest.active()) {
+        throw LoyaltyException.conflict("questId", "the quest is not active");
+      }
+      boolean completes = done.size() + 1 == quest.tasks().size();
+      QuestCompletionRecord completion = new QuestCompletionRecord(tenantId, questId, p.id(), taskNumber, completes,
+          context.now());
+      if (!tx.quests().insertCompletionIfAbsent(completion)) {
+        // Not reached while completions queue on the participant's row; answer as a retry would all the same.
+        QuestCompletionRecord stored = tx.quests().completions(tenantId, questId, p.id()).stream()
+            .filter(c -> c.taskNumber() == taskNumber).findFirst()
+            .orElseThrow(() -> LoyaltyException.conflict("taskNumber", "the completion conflicts with another change"));
+        return replay(tx, quest, stored);
+      }
+      QuestTask task = quest.tasks().get(taskNumber - 1);
+      PointsResult taskAward = award(tx, p, task.points(), TASK_TYPE, quest.name() + " / " + task.name(),
+          QuestRules.taskKey(questId, p.id(), taskNumber));
+      PointsResult bonus = completes
+          ? award(tx, p, quest.completionBonus(), BONUS_TYPE, quest.name(), QuestRules.bonusKey(questId, p.id()))
+          : null;
+      return new TaskCompletion(questId, p.id(), taskNumber, taskAward, completes, bonus, false);
+    });
+  }
+
+  @Override
+  public QuestProgress progress(ParticipantRef participant, long questId) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Participant p = resolver.resolve(tx, tenantId);
+      Quest quest = questOf(tx, p, questId);
+      List<QuestCompletionRecord> done = tx.quests().completions(tenantId, questId, p.id());
+      Optional<QuestCompletionRecord> last = done.stream().filter(QuestCompletionRecord::completesQuest).findFirst();
+      return new QuestProgress(quest.id(), p.id(), done.stream().map(QuestCompletionRecord::taskNumber).toList(),
+          last.isPresent(), last.map(QuestCompletionRecord::completedAt).orElse(null));
+    });
+  }
+
+  /** The quest, which must be of the participant's campaign. */
+  private Quest questOf(Transaction tx, Participant p, long questId) {
+    Quest quest = find(tx, questId);
+    if (quest.campaignId() != p.campaignId()) {
+      throw LoyaltyException.validation("participant", "the participant is not in the quest's campaign");
+    }
+    return quest;
+  }
+
+  /** Awards {@code amount} (nothing for 0) in the unit of work; null when nothing is awarded. */
+  private PointsResult award(Transaction tx, Participant p, long amount, String type, String description,
+      String key) {
+    if (amount == 0) {
+      return null;
+    }
+    // Built from values validated when the quest was created; the ledger replays an entry with the key.
+    PointsResult result = points.applyIn(tx, p, LedgerEntryKind.AWARD,
+        new PointsChange(amount, type, description, key));
+    if (result.replayed()) {
+      // No completion had the task when this unit of work looked, yet an entry has its key: a points change of the
+      // host's took it. Awarding nothing would lose the points; refuse, and roll the completion back.
+      throw LoyaltyException.conflict("questId", "the task's ledger idempotency key is taken by another change");
+    }
+    return result;
+  }
+
+  /** What the first completion did, found again: its entries by their keys. */
+  private TaskCompletion replay(Transaction tx, Quest quest, QuestCompletionRecord first) {
+    PointsResult taskAward = entry(tx, QuestRules.taskKey(quest.id(), first.participantId(), first.taskNumber()));
+    PointsResult bonus = first.completesQuest()
+        ? entry(tx, QuestRules.bonusKey(quest.id(), first.participantId()))
+        : null;
+    return new TaskCompletion(quest.id(), first.participantId(), first.taskNumber(), taskAward,
+        first.completesQuest(), bonus, true);
+  }
+
+  private PointsResult entry(Transaction tx, String key) {
+    return tx.ledger().findByIdempotencyKey(context.tenantId(), key)
+        .map(e -> new PointsResult(e, e.balanceAfter(), true))
+        .orElse(null);
+  }
+
+  private Quest find(Transaction tx, long questId) {
+    return tx.quests().find(context.tenantId(), questId).orElseThrow(QuestService::questNotFound);
+  }
+
+  private static LoyaltyException questNotFound() {
+    return LoyaltyException.notFound("quest");
+  }
+}
