@@ -1,0 +1,330 @@
+package io.loyaltyengine.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.quests.NewQuest;
+import io.loyaltyengine.quests.NewQuestTask;
+import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.QuestProgress;
+import io.loyaltyengine.quests.QuestTask;
+import io.loyaltyengine.quests.Quests;
+import io.loyaltyengine.quests.TaskCompletion;
+import io.loyaltyengine.tenant.NewTenant;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Quests end to end, through the public engine API on {@link InMemoryStorage} with a {@link SettableClock}: creation
+ * and its validation field by field, completions that award through the ledger, replays, the bonus once, refusals
+ * that change nothing, inactive quests, tenant isolation and deletion with the participant. Races run on H2 and
+ * PostgreSQL ({@code QuestRace*}), the port's contract on every store.
+ */
+class QuestsEndToEndTest {
+  private static final Instant START = Instant.parse("2025-06-01T08:00:00Z");
+
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private InMemoryStorage storage;
+  private SettableClock clock;
+  private TenantScope scope;
+  private Quests quests;
+  private Campaign campaign;
+  private Participant ada;
+
+  @BeforeEach
+  void setUp() {
+    clock = SettableClock.at(START);
+    storage = new InMemoryStorage();
+    LoyaltyEngine engine = LoyaltyEngine.builder().storage(storage).clock(clock)
+        .limits(EngineLimits.builder().maxPointsPerOperation(1_000).build())
+        .events(EventSettings.builder().manualDispatch().build()).build();
+    engines.add(engine);
+    scope = engine.forTenant(engine.tenants().create(NewTenant.business("Shop")).id());
+    quests = scope.quests();
+    Brand brand = scope.brands().create(new NewBrand("Shop", "https://shop.example.com"));
+    campaign = scope.campaigns().create(NewCampaign.running(brand.id(), "Advocates"));
+    ada = enrol("ada@example.com");
+  }
+
+  @AfterEach
+  void tearDown() {
+    engines.forEach(LoyaltyEngine::close);
+  }
+
+  @Test
+  void aQuestIsCreatedWithItsTasksNumberedInOrderAndListedByCampaign() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "  Summer  ", " Three steps ",
+        List.of(new NewQuestTask(" Follow ", 10), new NewQuestTask("Share", 0), new NewQuestTask("Review", 1_000)),
+        50));
+    assertEquals(new Quest(quest.id(), scope.tenantId(), campaign.id(), "Summer", "Three steps",
+        List.of(new QuestTask(1, "Follow", 10), new QuestTask(2, "Share", 0), new QuestTask(3, "Review", 1_000)),
+        50, true, START), quest);
+    assertEquals(quest, quests.get(quest.id()));
+    clock.advance(Duration.ofMinutes(1));
+    Quest second = quests.create(new NewQuest(campaign.id(), "Winter", null, List.of(new NewQuestTask("Go", 1)), 0));
+    assertNull(second.description());
+    assertEquals(List.of(quest, second), quests.list(campaign.id()));
+
+    Quest off = quests.setActive(quest.id(), false);
+    assertEquals(quest.withActive(false), off);
+    assertEquals(off, quests.setActive(quest.id(), false), "idempotent");
+    assertEquals(List.of(off, second), quests.list(campaign.id()));
+    assertEquals(quest, quests.setActive(quest.id(), true));
+
+    assertNotFound("quest", () -> quests.get(second.id() + 1_000));
+    assertNotFound("quest", () -> quests.setActive(second.id() + 1_000, true));
+    assertNotFound("campaign", () -> quests.list(campaign.id() + 1_000));
+  }
+
+  @Test
+  void everyFieldOfANewQuestIsValidatedAndARefusalCreatesNothing() {
+    List<NewQuestTask> one = List.of(new NewQuestTask("Go", 1));
+    assertInvalid("quest", null);
+    assertInvalid("name", new NewQuest(campaign.id(), null, null, one, 0));
+    assertInvalid("name", new NewQuest(campaign.id(), " \u00a0 ", null, one, 0));
+    assertInvalid("name", new NewQuest(campaign.id(), "x".repeat(201), null, one, 0));
+    assertInvalid("name", new NewQuest(campaign.id(), "a\u0007b", null, one, 0));
+    assertInvalid("description", new NewQuest(campaign.id(), "Q", "  ", one, 0));
+    assertInvalid("description", new NewQuest(campaign.id(), "Q", "d".repeat(2_001), one, 0));
+    assertInvalid("tasks", new NewQuest(campaign.id(), "Q", null, null, 0));
+    assertInvalid("tasks", new NewQuest(campaign.id(), "Q", null, List.of(), 0));
+    assertInvalid("tasks", new NewQuest(campaign.id(), "Q", null, tasks(51), 0));
+    assertInvalid("tasks[1]", new NewQuest(campaign.id(), "Q", null, Arrays.asList(one.get(0), null), 0));
+    assertInvalid("tasks[0].name", new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask(null, 1)), 0));
+    assertInvalid("tasks[0].name", new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("", 1)), 0));
+    assertInvalid("tasks[0].name", new NewQuest(campaign.id(), "Q", null,
+        List.of(new NewQuestTask("n".repeat(201), 1)), 0));
+    assertInvalid("tasks[2].name", new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("A", 1),
+        new NewQuestTask("B", 1), new NewQuestTask(" A ", 1)), 0));
+    assertInvalid("tasks[1].points", new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("A", 1),
+        new NewQuestTask("B", -1)), 0));
+    assertInvalid("tasks[0].points", new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("A", 1_001)),
+        0));
+    assertInvalid("completionBonus", new NewQuest(campaign.id(), "Q", null, one, -1));
+    assertInvalid("completionBonus", new NewQuest(campaign.id(), "Q", null, one, 1_001));
+    assertNotFound("campaign", () -> quests.create(new NewQuest(campaign.id() + 1_000, "Q", null,
+        one, 0)));
+    assertEquals(List.of(), quests.list(campaign.id()));
+
+    // The bounds themselves are accepted: 50 tasks, 200-character names, 2,000-character description, max award.
+    Quest edge = quests.create(new NewQuest(campaign.id(), "q".repeat(200), "d".repeat(2_000), tasks(50), 1_000));
+    assertEquals(50, edge.tasks().size());
+    assertEquals(new QuestTask(50, "Task 50", 1_000), edge.tasks().get(49));
+  }
+
+  @Test
+  void completionsAwardThroughTheLedgerRepeatsReplayAndTheLastTaskAwardsTheBonusOnce() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Summer", null,
+        List.of(new NewQuestTask("Follow", 10), new NewQuestTask("Share", 0), new NewQuestTask("Review", 30)), 100));
+    ParticipantRef byEmail = ParticipantRef.email(campaign.id(), "ADA@example.com");
+    assertEquals(new QuestProgress(quest.id(), ada.id(), List.of(), false, null), quests.progress(byEmail,
+        quest.id()));
+
+    clock.advance(Duration.ofMinutes(1));
+    TaskCompletion review = quests.completeTask(byEmail, quest.id(), 3);
+    assertFalse(review.replayed());
+    assertFalse(review.questCompleted());
+    assertNull(review.bonus());
+    assertEquals(30, review.points().entry().amount());
+    assertEquals(30, review.points().balance());
+    assertEquals("quest_task", review.points().entry().type());
+    assertEquals("Summer / Review", review.points().entry().description());
+    assertEquals("quest:" + quest.id() + ":" + ada.id() + ":3", review.points().entry().idempotencyKey());
+    assertEquals(LedgerEntryKind.AWARD, review.points().entry().kind());
+
+    TaskCompletion again = quests.completeTask(ParticipantRef.id(ada.id()), quest.id(), 3);
+    assertEquals(new TaskCompletion(quest.id(), ada.id(), 3, new PointsResult(review.points().entry(), 30, true),
+        false, null, true), again, "a repeat is the first result, replayed");
+    assertEquals(30, balance(ada));
+
+    TaskCompletion share = quests.completeTask(byEmail, quest.id(), 2);
+    assertNull(share.points(), "a task of 0 points writes no entry");
+    assertFalse(share.questCompleted());
+
+    clock.advance(Duration.ofMinutes(1));
+    TaskCompletion follow = quests.completeTask(byEmail, quest.id(), 1);
+    assertTrue(follow.questCompleted());
+    assertEquals(40, follow.points().balance());
+    assertEquals(140, follow.bonus().balance());
+    assertEquals(100, follow.bonus().entry().amount());
+    assertEquals("quest_bonus", follow.bonus().entry().type());
+    assertEquals("quest_bonus:" + quest.id() + ":" + ada.id(), follow.bonus().entry().idempotencyKey());
+    assertEquals(new QuestProgress(quest.id(), ada.id(), List.of(1, 2, 3), true, START.plusSeconds(120)),
+        quests.progress(byEmail, quest.id()));
+
+    for (int task = 1; task <= 3; task++) {
+      TaskCompletion replay = quests.completeTask(byEmail, quest.id(), task);
+      assertTrue(replay.replayed());
+      assertEquals(task == 1, replay.questCompleted(), "only the completion that finished the quest says so");
+    }
+    TaskCompletion replayedLast = quests.completeTask(byEmail, quest.id(), 1);
+    assertEquals(new PointsResult(follow.bonus().entry(), 140, true), replayedLast.bonus());
+    assertEquals(new PointsResult(follow.points().entry(), 40, true), replayedLast.points());
+
+    List<LedgerEntry> ledger = ledger(ada);
+    assertEquals(List.of("quest_bonus", "quest_task", "quest_task"), ledger.stream().map(LedgerEntry::type).toList(),
+        "one entry per award, newest first, the bonus once");
+    assertEquals(140, balance(ada));
+    assertEquals(balance(ada), ledger.stream().mapToLong(LedgerEntry::amount).sum());
+  }
+
+  @Test
+  void aQuestWithoutBonusCompletesWithoutOneAndParticipantsProgressApart() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("Only", 5)), 0));
+    Participant bob = enrol("bob@example.com");
+    TaskCompletion done = quests.completeTask(ParticipantRef.id(ada.id()), quest.id(), 1);
+    assertTrue(done.questCompleted());
+    assertNull(done.bonus());
+    assertEquals(5, balance(ada));
+    assertEquals(new QuestProgress(quest.id(), bob.id(), List.of(), false, null),
+        quests.progress(ParticipantRef.id(bob.id()), quest.id()));
+    assertFalse(quests.completeTask(ParticipantRef.id(bob.id()), quest.id(), 1).replayed(), "bob's own task");
+    assertEquals(5, balance(bob));
+  }
+
+  @Test
+  void refusalsNameTheirCauseAndChangeNothing() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null,
+        List.of(new NewQuestTask("A", 10), new NewQuestTask("B", 10)), 100));
+    ParticipantRef ref = ParticipantRef.id(ada.id());
+    assertNotFound("quest", () -> quests.completeTask(ref, quest.id() + 1_000, 1));
+    assertNotFound("participant", () -> quests.completeTask(ParticipantRef.id(ada.id() + 1_000),
+        quest.id(), 1));
+    assertNotFound("participant", () -> quests.completeTask(
+        ParticipantRef.email(campaign.id(), "nobody@example.com"), quest.id(), 1));
+    assertCode(ErrorCode.VALIDATION_ERROR, "taskNumber", () -> quests.completeTask(ref, quest.id(), 0));
+    assertCode(ErrorCode.VALIDATION_ERROR, "taskNumber", () -> quests.completeTask(ref, quest.id(), 3));
+    assertCode(ErrorCode.VALIDATION_ERROR, "taskNumber", () -> quests.completeTask(ref, quest.id(), -1));
+
+    Campaign other = scope.campaigns().create(NewCampaign.running(campaign.brandId(), "Other"));
+    Participant stranger = scope.participants().create(other.id(), NewParticipant.withEmail("ada@example.com"));
+    assertCode(ErrorCode.VALIDATION_ERROR, "participant", () -> quests.completeTask(ParticipantRef.id(stranger.id()),
+        quest.id(), 1));
+    assertCode(ErrorCode.VALIDATION_ERROR, "participant", () -> quests.progress(ParticipantRef.id(stranger.id()),
+        quest.id()));
+
+    TaskCompletion first = quests.completeTask(ref, quest.id(), 1);
+    quests.setActive(quest.id(), false);
+    assertCode(ErrorCode.CONFLICT, "questId", () -> quests.completeTask(ref, quest.id(), 2));
+    TaskCompletion replay = quests.completeTask(ref, quest.id(), 1);
+    assertTrue(replay.replayed(), "a completed task replays even on an inactive quest");
+    assertEquals(first.points().entry(), replay.points().entry());
+
+    assertEquals(10, balance(ada));
+    assertEquals(0, balance(stranger));
+    assertEquals(List.of(1), quests.progress(ref, quest.id()).completedTasks());
+
+    quests.setActive(quest.id(), true);
+    TaskCompletion last = quests.completeTask(ref, quest.id(), 2);
+    assertTrue(last.questCompleted());
+    assertEquals(120, balance(ada));
+  }
+
+  @Test
+  void aTaskKeyTheHostTookInTheLedgerIsAConflictThatRollsTheCompletionBack() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("A", 1_000)), 0));
+    // A ledger key of the host's own, identical to the task's: the engine refuses rather than award nothing.
+    String key = "quest:" + quest.id() + ":" + ada.id() + ":1";
+    scope.points().award(ParticipantRef.id(ada.id()), new PointsChange(1_000, "quest_task", "Q / A", key));
+    assertCode(ErrorCode.CONFLICT, "questId", () -> quests.completeTask(ParticipantRef.id(ada.id()), quest.id(), 1));
+    assertEquals(List.of(), quests.progress(ParticipantRef.id(ada.id()), quest.id()).completedTasks(),
+        "the completion rolled back with the refusal");
+    assertEquals(1_000, balance(ada));
+  }
+
+  @Test
+  void anotherTenantSeesNoneOfItAndADeletedParticipantTakesItsCompletions() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null,
+        List.of(new NewQuestTask("A", 10), new NewQuestTask("B", 10)), 100));
+    quests.completeTask(ParticipantRef.id(ada.id()), quest.id(), 1);
+    Participant bob = enrol("bob@example.com");
+    quests.completeTask(ParticipantRef.id(bob.id()), quest.id(), 1);
+
+    LoyaltyEngine engine = engines.get(0);
+    TenantScope stranger = engine.forTenant(engine.tenants().create(NewTenant.business("Other")).id());
+    assertNotFound("quest", () -> stranger.quests().get(quest.id()));
+    assertNotFound("quest", () -> stranger.quests().setActive(quest.id(), false));
+    assertNotFound("campaign", () -> stranger.quests().list(campaign.id()));
+    assertNotFound("campaign", () -> stranger.quests().create(new NewQuest(campaign.id(), "Q",
+        null, List.of(new NewQuestTask("A", 1)), 0)));
+    assertNotFound("participant", () -> stranger.quests().completeTask(ParticipantRef.id(ada.id()),
+        quest.id(), 2));
+    assertTrue(quests.get(quest.id()).active());
+
+    scope.participants().delete(ParticipantRef.id(ada.id()));
+    long tenantId = scope.tenantId();
+    assertEquals(List.of(), storage.inTransaction(tx -> tx.quests().completions(tenantId, quest.id(), ada.id())),
+        "its completions went with it");
+    assertEquals(1, storage.inTransaction(tx -> tx.quests().completions(tenantId, quest.id(), bob.id())).size(),
+        "another participant's stay");
+    assertNotFound("participant", () -> quests.progress(ParticipantRef.id(ada.id()), quest.id()));
+    Participant again = enrol("ada@example.com");
+    assertEquals(List.of(), quests.progress(ParticipantRef.id(again.id()), quest.id()).completedTasks());
+  }
+
+  private Participant enrol(String email) {
+    return scope.participants().create(campaign.id(), NewParticipant.withEmail(email));
+  }
+
+  private long balance(Participant p) {
+    return scope.participants().get(ParticipantRef.id(p.id())).pointsBalance();
+  }
+
+  private List<LedgerEntry> ledger(Participant p) {
+    return scope.points().history(ParticipantRef.id(p.id()), Keyset.first(100)).items();
+  }
+
+  private static List<NewQuestTask> tasks(int count) {
+    List<NewQuestTask> tasks = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      tasks.add(new NewQuestTask("Task " + i, 1_000));
+    }
+    return tasks;
+  }
+
+  private void assertInvalid(String field, NewQuest quest) {
+    assertCode(ErrorCode.VALIDATION_ERROR, field, () -> quests.create(quest));
+  }
+
+  /** NOT_FOUND, naming the entity not found in its message (NOT_FOUND names no field). */
+  private static void assertNotFound(String entity, Executable call) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, call);
+    assertEquals(ErrorCode.NOT_FOUND, e.code(), e.toString());
+    assertEquals(entity + " not found", e.getMessage());
+  }
+
+  private static void assertCode(ErrorCode code, String field, Executable call) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, call);
+    assertEquals(code, e.code(), e.toString());
+    assertEquals(Optional.ofNullable(field), e.field(), e.toString());
+  }
+}
