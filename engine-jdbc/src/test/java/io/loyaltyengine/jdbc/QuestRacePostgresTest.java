@@ -1,0 +1,9 @@
+package io.loyaltyengine.jdbc;
+
+/** Quests raced, on the embedded PostgreSQL. */
+class QuestRacePostgresTest extends QuestRaceTestBase {
+  @Override
+  JdbcFixture createFixture() {
+    return new PostgresFixture();
+  }
+}
