@@ -59,6 +59,9 @@ public interface TenantScope {
   /** Quests: tasks that award points, and a bonus for completing them all. */
   io.loyaltyengine.quests.Quests quests();
 
+  /** Feedback boards: participants' ideas and votes. */
+  io.loyaltyengine.feedback.FeedbackBoards feedback();
+
   /** The tenant's events in commit order, for integrations that poll. */
   ChangeFeed changeFeed();
 

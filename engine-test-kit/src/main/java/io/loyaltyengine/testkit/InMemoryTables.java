@@ -362,6 +362,13 @@ final class InMemoryTables {
       return c != 0 ? c : Integer.compare(taskNumber, o.taskNumber);
     }
   }
+
+  /** (tenant, board id) -> feedback board. */
+  final TreeMap<IdPair, io.loyaltyengine.feedback.FeedbackBoard> feedbackBoards = new TreeMap<>();
+  /** (tenant, idea id) -> idea. */
+  final TreeMap<IdPair, io.loyaltyengine.feedback.Idea> ideas = new TreeMap<>();
+  /** (tenant, idea, participant) -> when the participant voted the idea up. */
+  final TreeMap<IdTriple, Instant> ideaVotes = new TreeMap<>();
   /** (tenant, key number) -> signing key. */
   final TreeMap<IdPair, SigningKey> signingKeys = new TreeMap<>();
   /** (tenant, participant) -> its short code: a participant has at most one. */
@@ -453,6 +460,9 @@ final class InMemoryTables {
     testimonialsByParticipant.clear();
     quests.clear();
     questCompletions.clear();
+    feedbackBoards.clear();
+    ideas.clear();
+    ideaVotes.clear();
     signingKeys.clear();
     shortCodes.clear();
     shortCodeHolders.clear();

@@ -148,6 +148,7 @@ final class InMemoryTransaction implements Transaction {
   private final NodePort nodePort = new Nodes();
   private final TestimonialPort testimonialPort = new TestimonialRows();
   private final QuestPort questPort = new QuestRows();
+  private final io.loyaltyengine.core.spi.FeedbackPort feedbackPort = new FeedbackRows();
   private final CustomerMappingPort customerMappingPort = new CustomerMappings();
   private final SsoSecretPort ssoSecretPort = new SsoSecrets();
   private final ApiKeyPort apiKeyPort = new ApiKeys();
@@ -245,6 +246,11 @@ final class InMemoryTransaction implements Transaction {
   @Override
   public QuestPort quests() {
     return questPort;
+  }
+
+  @Override
+  public io.loyaltyengine.core.spi.FeedbackPort feedback() {
+    return feedbackPort;
   }
 
   @Override
@@ -2658,6 +2664,213 @@ final class InMemoryTransaction implements Transaction {
         put(t.nodeLeases, node, new NodeLease(null, at));
         return true;
       });
+    }
+  }
+
+  /** Feedback boards, ideas and votes: the unique vote key and conditional counter updates of the SQL stores. */
+  private final class FeedbackRows implements io.loyaltyengine.core.spi.FeedbackPort {
+    @Override
+    public void insertBoard(io.loyaltyengine.feedback.FeedbackBoard board) {
+      Objects.requireNonNull(board, "board");
+      run(() -> {
+        notNull(board.name(), "feedback_board name");
+        notNull(board.description(), "feedback_board description");
+        notNull(board.createdAt(), "feedback_board created_at");
+        requireCampaign(board.tenantId(), board.campaignId(), "feedback_board");
+        IdPair key = new IdPair(board.tenantId(), board.id());
+        if (t.feedbackBoards.containsKey(key)) {
+          throw constraint("unique constraint violated: pk_feedback_board");
+        }
+        put(t.feedbackBoards, key, board);
+      });
+    }
+
+    @Override
+    public Optional<io.loyaltyengine.feedback.FeedbackBoard> findBoard(long tenantId, long boardId) {
+      return call(() -> Optional.ofNullable(t.feedbackBoards.get(new IdPair(tenantId, boardId))));
+    }
+
+    @Override
+    public List<io.loyaltyengine.feedback.FeedbackBoard> boards(long tenantId, long campaignId) {
+      return call(() -> t.feedbackBoards.subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
+              new IdPair(tenantId, Long.MAX_VALUE), true).values().stream()
+          .filter(b -> b.campaignId() == campaignId)
+          .toList());
+    }
+
+    @Override
+    public boolean setBoardOpen(long tenantId, long boardId, boolean open) {
+      return call(() -> {
+        IdPair key = new IdPair(tenantId, boardId);
+        io.loyaltyengine.feedback.FeedbackBoard b = t.feedbackBoards.get(key);
+        if (b == null) {
+          return false;
+        }
+        put(t.feedbackBoards, key, new io.loyaltyengine.feedback.FeedbackBoard(b.id(), b.tenantId(), b.campaignId(),
+            b.name(), b.description(), open, b.createdAt()));
+        return true;
+      });
+    }
+
+    @Override
+    public void insertIdea(io.loyaltyengine.feedback.Idea idea) {
+      Objects.requireNonNull(idea, "idea");
+      run(() -> {
+        notNull(idea.title(), "feedback_idea title");
+        notNull(idea.body(), "feedback_idea body");
+        notNull(idea.status(), "feedback_idea status");
+        notNull(idea.createdAt(), "feedback_idea created_at");
+        notNull(idea.updatedAt(), "feedback_idea updated_at");
+        if (!t.feedbackBoards.containsKey(new IdPair(idea.tenantId(), idea.boardId()))) {
+          throw constraint("foreign key violated: feedback_idea of a board that is not in its tenant");
+        }
+        if (idea.votes() < 0) {
+          throw constraint("check constraint violated: ck_feedback_idea_votes");
+        }
+        IdPair key = new IdPair(idea.tenantId(), idea.id());
+        if (t.ideas.containsKey(key)) {
+          throw constraint("unique constraint violated: pk_feedback_idea");
+        }
+        put(t.ideas, key, idea);
+      });
+    }
+
+    @Override
+    public Optional<io.loyaltyengine.feedback.Idea> findIdea(long tenantId, long ideaId) {
+      return call(() -> Optional.ofNullable(t.ideas.get(new IdPair(tenantId, ideaId))));
+    }
+
+    @Override
+    public boolean moveIdea(long tenantId, long ideaId, List<io.loyaltyengine.feedback.IdeaStatus> from,
+        io.loyaltyengine.feedback.IdeaStatus to, Instant at) {
+      Objects.requireNonNull(from, "from");
+      return call(() -> {
+        notNull(to, "feedback_idea status");
+        notNull(at, "feedback_idea updated_at");
+        io.loyaltyengine.feedback.Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
+        if (i == null || !from.contains(i.status())) {
+          return false;
+        }
+        replaceIdea(i, to, i.votes(), at);
+        return true;
+      });
+    }
+
+    @Override
+    public boolean insertVoteIfAbsent(long tenantId, long ideaId, long participantId, Instant at) {
+      return call(() -> {
+        notNull(at, "feedback_vote created_at");
+        IdTriple key = new IdTriple(tenantId, ideaId, participantId);
+        if (t.ideaVotes.containsKey(key)) {
+          return false;
+        }
+        put(t.ideaVotes, key, at);
+        return true;
+      });
+    }
+
+    @Override
+    public boolean deleteVote(long tenantId, long ideaId, long participantId) {
+      return call(() -> {
+        IdTriple key = new IdTriple(tenantId, ideaId, participantId);
+        boolean present = t.ideaVotes.containsKey(key);
+        remove(t.ideaVotes, key);
+        return present;
+      });
+    }
+
+    @Override
+    public boolean incrementVotes(long tenantId, long ideaId, List<io.loyaltyengine.feedback.IdeaStatus> whileIn) {
+      Objects.requireNonNull(whileIn, "whileIn");
+      return call(() -> {
+        io.loyaltyengine.feedback.Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
+        if (i == null || !whileIn.contains(i.status())) {
+          return false;
+        }
+        replaceIdea(i, i.status(), Math.addExact(i.votes(), 1), i.updatedAt());
+        return true;
+      });
+    }
+
+    @Override
+    public boolean decrementVotes(long tenantId, long ideaId, List<io.loyaltyengine.feedback.IdeaStatus> whileIn) {
+      Objects.requireNonNull(whileIn, "whileIn");
+      return call(() -> {
+        io.loyaltyengine.feedback.Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
+        if (i == null || i.votes() <= 0 || !whileIn.contains(i.status())) {
+          return false;
+        }
+        replaceIdea(i, i.status(), i.votes() - 1, i.updatedAt());
+        return true;
+      });
+    }
+
+    @Override
+    public long countVotes(long tenantId, long ideaId) {
+      return call(() -> (long) votesOn(tenantId, ideaId).size());
+    }
+
+    @Override
+    public long countIdeas(long tenantId, long boardId, io.loyaltyengine.feedback.IdeaStatus status) {
+      return call(() -> ideasOf(tenantId, boardId, status).count());
+    }
+
+    @Override
+    public List<io.loyaltyengine.feedback.Idea> ideas(long tenantId, long boardId,
+        io.loyaltyengine.feedback.IdeaStatus status, io.loyaltyengine.feedback.IdeaOrder order, long offset,
+        int limit) {
+      Objects.requireNonNull(order, "order");
+      return call(() -> ideasOf(tenantId, boardId, status)
+          .sorted(order == io.loyaltyengine.feedback.IdeaOrder.NEWEST
+              ? Comparator.comparingLong(io.loyaltyengine.feedback.Idea::id).reversed()
+              : Comparator.comparingLong(io.loyaltyengine.feedback.Idea::votes).reversed()
+                  .thenComparingLong(io.loyaltyengine.feedback.Idea::id))
+          .skip(offset)
+          .limit(checkLimit(limit))
+          .toList());
+    }
+
+    @Override
+    public void deleteAll(long tenantId, long participantId) {
+      run(() -> {
+        List<IdTriple> voted = t.ideaVotes.keySet().stream()
+            .filter(k -> k.tenantId() == tenantId && k.child() == participantId)
+            .toList();
+        for (IdTriple vote : voted) {
+          io.loyaltyengine.feedback.Idea i = t.ideas.get(new IdPair(tenantId, vote.parent()));
+          if (i != null && i.votes() > 0) {
+            replaceIdea(i, i.status(), i.votes() - 1, i.updatedAt());
+          }
+          remove(t.ideaVotes, vote);
+        }
+        List<io.loyaltyengine.feedback.Idea> own = t.ideas.subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
+                new IdPair(tenantId, Long.MAX_VALUE), true).values().stream()
+            .filter(i -> i.participantId() == participantId)
+            .toList();
+        for (io.loyaltyengine.feedback.Idea i : own) {
+          for (IdTriple vote : votesOn(tenantId, i.id())) {
+            remove(t.ideaVotes, vote);
+          }
+          remove(t.ideas, new IdPair(tenantId, i.id()));
+        }
+      });
+    }
+
+    private List<IdTriple> votesOn(long tenantId, long ideaId) {
+      return List.copyOf(poolRange(t.ideaVotes, tenantId, ideaId).keySet());
+    }
+
+    private Stream<io.loyaltyengine.feedback.Idea> ideasOf(long tenantId, long boardId,
+        io.loyaltyengine.feedback.IdeaStatus status) {
+      return t.ideas.subMap(new IdPair(tenantId, Long.MIN_VALUE), true, new IdPair(tenantId, Long.MAX_VALUE), true)
+          .values().stream()
+          .filter(i -> i.boardId() == boardId && (status == null || i.status() == status));
+    }
+
+    private void replaceIdea(io.loyaltyengine.feedback.Idea i, io.loyaltyengine.feedback.IdeaStatus status,
+        long votes, Instant updatedAt) {
+      put(t.ideas, new IdPair(i.tenantId(), i.id()), new io.loyaltyengine.feedback.Idea(i.id(), i.tenantId(),
+          i.boardId(), i.participantId(), i.title(), i.body(), status, votes, i.createdAt(), updatedAt));
     }
   }
 

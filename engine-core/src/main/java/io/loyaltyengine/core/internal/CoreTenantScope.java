@@ -62,6 +62,7 @@ final class CoreTenantScope implements TenantScope {
   private final Leaderboards leaderboards;
   private final Testimonials testimonials;
   private final Quests quests;
+  private final io.loyaltyengine.feedback.FeedbackBoards feedback;
   private final io.loyaltyengine.sso.SsoSettings ssoSettings;
   private final io.loyaltyengine.customers.CustomerMappings customerMappings;
   private final io.loyaltyengine.sso.SingleSignOn singleSignOn;
@@ -90,6 +91,7 @@ final class CoreTenantScope implements TenantScope {
     this.points = new PointsService(context);
     this.testimonials = new TestimonialService(context);
     this.quests = new QuestService(context);
+    this.feedback = new io.loyaltyengine.core.feedback.FeedbackService(context);
     this.ssoSettings = ssoSettings;
     this.customerMappings = new io.loyaltyengine.core.customers.CustomerMappingService(context);
     this.singleSignOn = new io.loyaltyengine.core.sso.SingleSignOnService(context, ssoSettings);
@@ -165,6 +167,11 @@ final class CoreTenantScope implements TenantScope {
   @Override
   public Quests quests() {
     return quests;
+  }
+
+  @Override
+  public io.loyaltyengine.feedback.FeedbackBoards feedback() {
+    return feedback;
   }
 
   @Override

@@ -173,6 +173,7 @@ public final class ParticipantService implements Participants {
       tx.referrals().deleteAll(tenantId, id);
       tx.testimonials().deleteAll(tenantId, id);
       tx.quests().deleteAll(tenantId, id);
+      tx.feedback().deleteAll(tenantId, id);
       tx.customerMappings().deleteAll(tenantId, id);
       // Other engine instances learn from this row that the participant left the campaign's boards.
       tx.leaderboards().recordRemoval(tenantId, gone.campaignId(), id, context.now());

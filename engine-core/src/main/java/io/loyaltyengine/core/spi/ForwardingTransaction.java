@@ -116,6 +116,11 @@ public abstract class ForwardingTransaction implements Transaction {
   }
 
   @Override
+  public FeedbackPort feedback() {
+    return delegate.feedback();
+  }
+
+  @Override
   public CustomerMappingPort customerMappings() {
     return delegate.customerMappings();
   }

@@ -67,6 +67,9 @@ public interface Transaction {
   /** Quests and participants' completions of their tasks. */
   QuestPort quests();
 
+  /** Feedback boards, ideas and votes. */
+  FeedbackPort feedback();
+
   /**
    * Runs {@code work} inside this transaction behind a savepoint. If it throws, what it wrote is undone, the
    * exception propagates, and this transaction stays usable (on PostgreSQL too, where a failed statement would

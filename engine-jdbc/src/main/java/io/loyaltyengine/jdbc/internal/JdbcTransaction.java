@@ -58,6 +58,7 @@ public final class JdbcTransaction implements Transaction {
   private final NodePort nodes;
   private final TestimonialPort testimonials;
   private final QuestPort quests;
+  private final io.loyaltyengine.core.spi.FeedbackPort feedback;
   private final CustomerMappingPort customerMappings;
   private final SsoSecretPort ssoSecrets;
   private final ApiKeyPort apiKeys;
@@ -84,6 +85,7 @@ public final class JdbcTransaction implements Transaction {
     this.nodes = new JdbcNodePort(handle, sql);
     this.testimonials = new JdbcTestimonialPort(handle, sql);
     this.quests = new JdbcQuestPort(handle, sql);
+    this.feedback = new JdbcFeedbackPort(handle, sql);
     this.customerMappings = new JdbcCustomerMappingPort(handle, sql);
     this.ssoSecrets = new JdbcSsoSecretPort(handle, sql);
     this.apiKeys = new JdbcApiKeyPort(handle, sql);
@@ -182,6 +184,11 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public QuestPort quests() {
     return quests;
+  }
+
+  @Override
+  public io.loyaltyengine.core.spi.FeedbackPort feedback() {
+    return feedback;
   }
 
   @Override

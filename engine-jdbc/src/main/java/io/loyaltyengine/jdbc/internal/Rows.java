@@ -184,6 +184,17 @@ final class Rows {
       nullableInt(rs, "rating"), enumOf(TestimonialStatus.class, rs.getString("status")), instant(rs, "created_at"),
       instant(rs, "moderated_at"));
 
+  static final RowMapper<io.loyaltyengine.feedback.FeedbackBoard> FEEDBACK_BOARD = (rs, ctx) ->
+      new io.loyaltyengine.feedback.FeedbackBoard(rs.getLong("board_id"), rs.getLong("tenant_id"),
+          rs.getLong("campaign_id"), rs.getString("name"), rs.getString("description"), rs.getBoolean("is_open"),
+          instant(rs, "created_at"));
+
+  static final RowMapper<io.loyaltyengine.feedback.Idea> IDEA = (rs, ctx) -> new io.loyaltyengine.feedback.Idea(
+      rs.getLong("idea_id"), rs.getLong("tenant_id"), rs.getLong("board_id"), rs.getLong("participant_id"),
+      rs.getString("title"), rs.getString("body"),
+      enumOf(io.loyaltyengine.feedback.IdeaStatus.class, rs.getString("status")), rs.getLong("votes"),
+      instant(rs, "created_at"), instant(rs, "updated_at"));
+
   static final RowMapper<LandingPage> LANDING_PAGE = (rs, ctx) -> new LandingPage(rs.getLong("campaign_id"),
       rs.getString("url"), rs.getString("headline"), rs.getString("description"), rs.getString("share_message"),
       rs.getString("image_url"), rs.getString("referral_parameter"), true);

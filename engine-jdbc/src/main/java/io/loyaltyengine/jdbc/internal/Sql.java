@@ -493,6 +493,54 @@ public final class Sql {
   static final String QUEST_COMPLETION_DELETE_ALL =
       "DELETE FROM quest_completion WHERE tenant_id = :tenantId AND participant_id = :participantId";
 
+  static final String FEEDBACK_BOARD_COLUMNS = "tenant_id, board_id, campaign_id, name, description, is_open,"
+      + " created_at";
+  static final String FEEDBACK_BOARD_INSERT = "INSERT INTO feedback_board (" + FEEDBACK_BOARD_COLUMNS + ") VALUES"
+      + " (:tenantId, :boardId, :campaignId, :name, :description, :isOpen, :createdAt)";
+  static final String FEEDBACK_BOARD_FIND = "SELECT " + FEEDBACK_BOARD_COLUMNS
+      + " FROM feedback_board WHERE tenant_id = :tenantId AND board_id = :boardId";
+  static final String FEEDBACK_BOARD_LIST = "SELECT " + FEEDBACK_BOARD_COLUMNS
+      + " FROM feedback_board WHERE tenant_id = :tenantId AND campaign_id = :campaignId ORDER BY board_id";
+  static final String FEEDBACK_BOARD_SET_OPEN =
+      "UPDATE feedback_board SET is_open = :isOpen WHERE tenant_id = :tenantId AND board_id = :boardId";
+  static final String IDEA_COLUMNS = "tenant_id, idea_id, board_id, participant_id, title, body, status, votes,"
+      + " created_at, updated_at";
+  static final String IDEA_INSERT = "INSERT INTO feedback_idea (" + IDEA_COLUMNS + ") VALUES (:tenantId, :ideaId,"
+      + " :boardId, :participantId, :title, :body, :status, :votes, :createdAt, :updatedAt)";
+  static final String IDEA_FIND = "SELECT " + IDEA_COLUMNS
+      + " FROM feedback_idea WHERE tenant_id = :tenantId AND idea_id = :ideaId";
+  /** Each of the three conditional updates below is followed by {@code (...)}, the statuses it applies in. */
+  static final String IDEA_MOVE = "UPDATE feedback_idea SET status = :status, updated_at = :updatedAt"
+      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND status IN ";
+  static final String IDEA_VOTES_UP = "UPDATE feedback_idea SET votes = votes + 1"
+      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND status IN ";
+  static final String IDEA_VOTES_DOWN = "UPDATE feedback_idea SET votes = votes - 1"
+      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND votes > 0 AND status IN ";
+  static final String IDEA_COUNT = "SELECT COUNT(*) FROM feedback_idea WHERE tenant_id = :tenantId"
+      + " AND board_id = :boardId";
+  static final String IDEA_PAGE = "SELECT " + IDEA_COLUMNS
+      + " FROM feedback_idea WHERE tenant_id = :tenantId AND board_id = :boardId";
+  static final String IDEA_AND_STATUS = " AND status = :status";
+  /** The orders of ix_feedback_idea_votes and ix_feedback_idea_board. */
+  static final String IDEA_MOST_VOTED = " ORDER BY votes DESC, idea_id LIMIT :limit OFFSET :offset";
+  static final String IDEA_NEWEST = " ORDER BY idea_id DESC LIMIT :limit OFFSET :offset";
+  static final String VOTE_DELETE = "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId"
+      + " AND participant_id = :participantId";
+  static final String VOTE_COUNT =
+      "SELECT COUNT(*) FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId";
+  static final String FEEDBACK_WITHDRAW_VOTES_OF = "UPDATE feedback_idea SET votes = votes - 1"
+      + " WHERE tenant_id = :tenantId AND votes > 0 AND idea_id IN (SELECT idea_id FROM feedback_vote"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId)";
+  static final String FEEDBACK_DELETE_VOTES_OF =
+      "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  static final String FEEDBACK_LOCK_IDEAS_OF = "SELECT idea_id FROM feedback_idea"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId ORDER BY idea_id FOR UPDATE";
+  static final String FEEDBACK_DELETE_VOTES_ON_IDEAS_OF = "DELETE FROM feedback_vote WHERE tenant_id = :tenantId"
+      + " AND idea_id IN (SELECT idea_id FROM feedback_idea WHERE tenant_id = :tenantId"
+      + " AND participant_id = :participantId)";
+  static final String FEEDBACK_DELETE_IDEAS_OF =
+      "DELETE FROM feedback_idea WHERE tenant_id = :tenantId AND participant_id = :participantId";
+
   static final String SIGNING_KEY_COLUMNS = "tenant_id, key_id, secret, created_at";
   static final String SIGNING_KEY_LIST = "SELECT " + SIGNING_KEY_COLUMNS
       + " FROM referral_signing_key WHERE tenant_id = :tenantId ORDER BY key_id DESC";
@@ -695,6 +743,7 @@ public final class Sql {
   private final String landingPageSave;
   private final String testimonialInsertIfAbsent;
   private final String questCompletionInsertIfAbsent;
+  private final String voteInsertIfAbsent;
   private final String signingKeyInsertIfAbsent;
   private final String shortCodeInsertIfAbsent;
   private final String signupInsertIfAbsent;
@@ -826,6 +875,8 @@ public final class Sql {
           + " coupon_id FROM coupon_code" + COUPON_POOL + " AND status = 'FREE' ORDER BY coupon_id LIMIT 1"
           + " FOR UPDATE SKIP LOCKED) AND status = 'FREE' RETURNING code";
     };
+    this.voteInsertIfAbsent = insertIfAbsent(dialect, "feedback_vote",
+        "tenant_id BIGINT, idea_id BIGINT, participant_id BIGINT", "created_at");
     this.testimonialInsertIfAbsent = insertIfAbsent(dialect, "testimonial",
         "tenant_id BIGINT, participant_id BIGINT", "testimonial_id, campaign_id, text, rating, status, created_at");
     this.questCompletionInsertIfAbsent = insertIfAbsent(dialect, "quest_completion",
@@ -1102,6 +1153,11 @@ public final class Sql {
   /** Inserts a participant's completion of a task unless it has one. */
   String questCompletionInsertIfAbsent() {
     return questCompletionInsertIfAbsent;
+  }
+
+  /** Inserts a participant's vote on an idea unless it is there. */
+  String voteInsertIfAbsent() {
+    return voteInsertIfAbsent;
   }
 
   /** Creates or replaces a campaign's landing page (an upsert on its key). */

@@ -1,0 +1,116 @@
+package io.loyaltyengine.feedback;
+
+import io.loyaltyengine.NumberedPage;
+import io.loyaltyengine.PageRequest;
+import io.loyaltyengine.participant.ParticipantRef;
+import java.util.List;
+
+/**
+ * Feedback boards of one tenant's campaigns, their ideas and votes. Thread-safe (see
+ * {@link io.loyaltyengine.TenantScope} for host transactions).
+ *
+ * <h2>Rules</h2>
+ * Only a participant of the board's campaign submits ideas to it or votes on them (another campaign's participant is
+ * a VALIDATION_ERROR on {@code participant}); a participant may vote on its own idea. A closed board takes no new
+ * ideas, votes or withdrawals (CONFLICT on {@code board}); moderators still move its ideas. An idea that is DONE or
+ * DECLINED takes no votes or withdrawals either (CONFLICT on {@code status}): its tally is final. Nothing returns to
+ * OPEN ({@link IdeaStatus#canMoveTo}). Operations emit no events.
+ *
+ * <h2>Guarantees</h2>
+ * A participant votes an idea up at most once, held by a unique key on (idea, participant) in the database; the
+ * idea's counter moves in the same unit of work by one conditional update ({@code votes + 1}, or {@code votes - 1}
+ * while above zero), never by a read and a write, so concurrent votes and withdrawals keep it equal to the votes
+ * stored. A repeated vote, or the withdrawal of a vote that is not there, changes nothing and says so
+ * ({@link VoteResult#changed()}). The counter moves only while the idea takes votes, checked in the same update, so
+ * a vote racing a move to DONE is either counted before it or refused. Deleting a participant withdraws its votes
+ * (decrementing each idea's counter, whatever its status) and deletes its ideas with the votes on them, in the
+ * deletion's unit of work.
+ */
+public interface FeedbackBoards {
+
+  /**
+   * Creates an open board.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code board}, {@code name} or
+   *     {@code description}; NOT_FOUND for the campaign
+   */
+  FeedbackBoard createBoard(NewFeedbackBoard board);
+
+  /**
+   * Reads a board.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  FeedbackBoard board(long boardId);
+
+  /**
+   * A campaign's boards, in creation order.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
+   */
+  List<FeedbackBoard> boards(long campaignId);
+
+  /**
+   * Closes a board: it takes no new ideas or votes. Idempotent.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  FeedbackBoard closeBoard(long boardId);
+
+  /**
+   * Reopens a closed board. Idempotent.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  FeedbackBoard reopenBoard(long boardId);
+
+  /**
+   * Submits a participant's idea to a board, OPEN with no votes.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant}, {@code idea}, {@code title}
+   *     or {@code body}, or on {@code participant} for a participant of another campaign; NOT_FOUND for the
+   *     participant or board; CONFLICT on {@code board} if it is closed
+   */
+  Idea submitIdea(ParticipantRef participant, long boardId, NewIdea idea);
+
+  /**
+   * Reads an idea.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  Idea idea(long ideaId);
+
+  /**
+   * Moves an idea to {@code status}. Idempotent: an idea already there is returned unchanged.
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code status} if null; NOT_FOUND;
+   *     INVALID_TRANSITION on {@code status} for a move back to OPEN
+   */
+  Idea setStatus(long ideaId, IdeaStatus status);
+
+  /**
+   * Votes an idea up for a participant, once: a repeated vote changes nothing ({@code changed} false).
+   *
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (also for a participant of
+   *     another campaign); NOT_FOUND for the participant or idea; CONFLICT on {@code board} if the board is closed,
+   *     on {@code status} if the idea is DONE or DECLINED
+   */
+  VoteResult vote(ParticipantRef participant, long ideaId);
+
+  /**
+   * Withdraws a participant's vote: without a vote to withdraw, changes nothing ({@code changed} false).
+   *
+   * @throws io.loyaltyengine.LoyaltyException as {@link #vote}
+   */
+  VoteResult withdrawVote(ParticipantRef participant, long ideaId);
+
+  /**
+   * A board's ideas, a numbered page at a time: all, or those in one status.
+   *
+   * @param status the status to list, or null for all
+   * @param order MOST_VOTED (votes descending, then id) or NEWEST (id descending)
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the board; VALIDATION_ERROR on {@code order} or
+   *     {@code page} if null
+   */
+  NumberedPage<Idea> ideas(long boardId, IdeaStatus status, IdeaOrder order, PageRequest page);
+}

@@ -1,0 +1,234 @@
+package io.loyaltyengine.core.feedback;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.NumberedPage;
+import io.loyaltyengine.PageRequest;
+import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoards;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.IdeaStatus;
+import io.loyaltyengine.feedback.NewFeedbackBoard;
+import io.loyaltyengine.feedback.NewIdea;
+import io.loyaltyengine.feedback.VoteResult;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Feedback boards over {@link io.loyaltyengine.core.spi.FeedbackPort}.
+ *
+ * <p>A vote or withdrawal first locks the voter's participant row, which orders it after (or before) the
+ * participant's deletion and after the same participant's other votes; then it inserts (or deletes) the vote row and
+ * moves the idea's counter by one conditional update that also requires the idea to take votes. When that update
+ * moves nothing, the idea read afterwards says why (gone, or DONE or DECLINED by now), and the refusal rolls the
+ * vote row back with the rest of the unit of work. The board's open flag is read, not locked: a vote that read the
+ * board open before a close committed counts, as if it had come just before the close.
+ *
+ * <p>Thread-safe when its context is.
+ */
+public final class FeedbackService implements FeedbackBoards {
+  /** The longest board name or idea title, in code points. */
+  public static final int MAX_NAME_LENGTH = 200;
+  /** The longest board description, in code points. */
+  public static final int MAX_DESCRIPTION_LENGTH = 2_000;
+  /** The longest idea body, in code points. */
+  public static final int MAX_BODY_LENGTH = 5_000;
+
+  /** The statuses in which an idea's counter moves. */
+  private static final List<IdeaStatus> TAKING_VOTES =
+      Arrays.stream(IdeaStatus.values()).filter(IdeaStatus::takesVotes).toList();
+
+  private final ScopeContext context;
+
+  /** Creates the service. */
+  public FeedbackService(ScopeContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public FeedbackBoard createBoard(NewFeedbackBoard request) {
+    TextRules.notNull("board", request);
+    String name = TextRules.required("name", request.name(), MAX_NAME_LENGTH);
+    String description = optionalText("description", request.description(), MAX_DESCRIPTION_LENGTH);
+    long tenantId = context.tenantId();
+    long id = context.ids().nextId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, request.campaignId());
+      FeedbackBoard board = new FeedbackBoard(id, tenantId, request.campaignId(), name, description, true,
+          context.now());
+      tx.feedback().insertBoard(board);
+      return board;
+    });
+  }
+
+  @Override
+  public FeedbackBoard board(long boardId) {
+    return context.transactions().run(tx -> findBoard(tx, boardId));
+  }
+
+  @Override
+  public List<FeedbackBoard> boards(long campaignId) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return tx.feedback().boards(tenantId, campaignId);
+    });
+  }
+
+  @Override
+  public FeedbackBoard closeBoard(long boardId) {
+    return setOpen(boardId, false);
+  }
+
+  @Override
+  public FeedbackBoard reopenBoard(long boardId) {
+    return setOpen(boardId, true);
+  }
+
+  private FeedbackBoard setOpen(long boardId, boolean open) {
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      if (!tx.feedback().setBoardOpen(tenantId, boardId, open)) {
+        throw LoyaltyException.notFound("board");
+      }
+      return findBoard(tx, boardId);
+    });
+  }
+
+  @Override
+  public Idea submitIdea(ParticipantRef participant, long boardId, NewIdea request) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    TextRules.notNull("idea", request);
+    String title = TextRules.required("title", request.title(), MAX_NAME_LENGTH);
+    String body = optionalText("body", request.body(), MAX_BODY_LENGTH);
+    long tenantId = context.tenantId();
+    long id = context.ids().nextId();
+    return context.transactions().run(tx -> {
+      Participant author = resolver.resolve(tx, tenantId);
+      FeedbackBoard board = findBoard(tx, boardId);
+      requireCampaign(author, board);
+      requireOpen(board);
+      Idea idea = new Idea(id, tenantId, boardId, author.id(), title, body, IdeaStatus.OPEN, 0, context.now(),
+          context.now());
+      tx.feedback().insertIdea(idea);
+      return idea;
+    });
+  }
+
+  @Override
+  public Idea idea(long ideaId) {
+    return context.transactions().run(tx -> findIdea(tx, ideaId));
+  }
+
+  @Override
+  public Idea setStatus(long ideaId, IdeaStatus status) {
+    TextRules.notNull("status", status);
+    List<IdeaStatus> from = Arrays.stream(IdeaStatus.values()).filter(s -> s.canMoveTo(status)).toList();
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      boolean moved = tx.feedback().moveIdea(tenantId, ideaId, from, status, context.now());
+      Idea now = findIdea(tx, ideaId);
+      if (!moved && now.status() != status) {
+        throw new LoyaltyException(ErrorCode.INVALID_TRANSITION, "status",
+            "an idea cannot move from " + now.status() + " to " + status);
+      }
+      return now;
+    });
+  }
+
+  @Override
+  public VoteResult vote(ParticipantRef participant, long ideaId) {
+    return castVote(participant, ideaId, true);
+  }
+
+  @Override
+  public VoteResult withdrawVote(ParticipantRef participant, long ideaId) {
+    return castVote(participant, ideaId, false);
+  }
+
+  private VoteResult castVote(ParticipantRef participant, long ideaId, boolean up) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      // Locked: the participant's deletion, which withdraws its votes, runs wholly before or after this.
+      Participant voter = tx.participants().lock(tenantId, resolver.resolveId(tx, tenantId))
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      Idea idea = findIdea(tx, ideaId);
+      FeedbackBoard board = findBoard(tx, idea.boardId());
+      requireCampaign(voter, board);
+      requireOpen(board);
+      requireTakesVotes(idea.status());
+      boolean changed = up
+          ? tx.feedback().insertVoteIfAbsent(tenantId, ideaId, voter.id(), context.now())
+          : tx.feedback().deleteVote(tenantId, ideaId, voter.id());
+      if (changed) {
+        boolean counted = up
+            ? tx.feedback().incrementVotes(tenantId, ideaId, TAKING_VOTES)
+            : tx.feedback().decrementVotes(tenantId, ideaId, TAKING_VOTES);
+        if (!counted) {
+          // Gone or finished since it was read; throwing rolls the vote row back too.
+          requireTakesVotes(findIdea(tx, ideaId).status());
+          if (up) {
+            throw new IllegalStateException("an idea that takes votes did not count one");
+          }
+          // A withdrawal from a counter at zero: the counter stays at zero, never below.
+        }
+      }
+      return new VoteResult(ideaId, findIdea(tx, ideaId).votes(), changed);
+    });
+  }
+
+  @Override
+  public NumberedPage<Idea> ideas(long boardId, IdeaStatus status, IdeaOrder order, PageRequest page) {
+    TextRules.notNull("order", order);
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      findBoard(tx, boardId);
+      long total = tx.feedback().countIdeas(tenantId, boardId, status);
+      List<Idea> items = tx.feedback().ideas(tenantId, boardId, status, order, page.offset(), page.limit());
+      long totalPages = (total + page.limit() - 1) / page.limit();
+      return new NumberedPage<>(items, page.page(), page.limit(), total, totalPages);
+    });
+  }
+
+  /** An optional text that is never null: null or blank is none (empty), else as {@link TextRules#required}. */
+  private static String optionalText(String field, String value, int maxLength) {
+    return value == null || TextRules.isBlank(value) ? "" : TextRules.required(field, value, maxLength);
+  }
+
+  private FeedbackBoard findBoard(Transaction tx, long boardId) {
+    return tx.feedback().findBoard(context.tenantId(), boardId)
+        .orElseThrow(() -> LoyaltyException.notFound("board"));
+  }
+
+  private Idea findIdea(Transaction tx, long ideaId) {
+    return tx.feedback().findIdea(context.tenantId(), ideaId).orElseThrow(() -> LoyaltyException.notFound("idea"));
+  }
+
+  private static void requireCampaign(Participant participant, FeedbackBoard board) {
+    if (participant.campaignId() != board.campaignId()) {
+      throw LoyaltyException.validation("participant", "the participant is not in the board's campaign");
+    }
+  }
+
+  private static void requireOpen(FeedbackBoard board) {
+    if (!board.open()) {
+      throw LoyaltyException.conflict("board", "the board is closed");
+    }
+  }
+
+  private static void requireTakesVotes(IdeaStatus status) {
+    if (!status.takesVotes()) {
+      throw LoyaltyException.conflict("status", "the votes of a " + status + " idea are final");
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Feedback boards, ideas and votes: {@link io.loyaltyengine.core.feedback.FeedbackService}. */
+package io.loyaltyengine.core.feedback;

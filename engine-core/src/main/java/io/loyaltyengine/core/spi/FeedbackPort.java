@@ -1,0 +1,97 @@
+package io.loyaltyengine.core.spi;
+
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.IdeaStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Feedback boards, their ideas and votes. A vote is a row keyed by (tenant, idea, participant), inserted if absent;
+ * an idea's {@code votes} counter moves by conditional updates only.
+ *
+ * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
+ */
+public interface FeedbackPort {
+  /** Inserts a board (its campaign must be the tenant's). */
+  void insertBoard(FeedbackBoard board);
+
+  /** Finds a board of the tenant. */
+  Optional<FeedbackBoard> findBoard(long tenantId, long boardId);
+
+  /** A campaign's boards in id order. */
+  List<FeedbackBoard> boards(long tenantId, long campaignId);
+
+  /**
+   * Sets whether a board is open.
+   *
+   * @return whether the board exists
+   */
+  boolean setBoardOpen(long tenantId, long boardId, boolean open);
+
+  /** Inserts an idea (its board must be the tenant's). */
+  void insertIdea(Idea idea);
+
+  /** Finds an idea of the tenant. */
+  Optional<Idea> findIdea(long tenantId, long ideaId);
+
+  /**
+   * Moves an idea to {@code to}, setting its {@code updated_at}, if its status is one of {@code from}: one
+   * conditional update.
+   *
+   * @return whether it moved
+   */
+  boolean moveIdea(long tenantId, long ideaId, List<IdeaStatus> from, IdeaStatus to, Instant at);
+
+  /**
+   * Inserts a participant's vote on an idea unless it is there (a unique key on tenant, idea and participant, so
+   * that of concurrent inserts exactly one is stored; one meeting another's uncommitted row waits for it).
+   *
+   * @return whether it was inserted
+   */
+  boolean insertVoteIfAbsent(long tenantId, long ideaId, long participantId, Instant at);
+
+  /**
+   * Deletes a participant's vote on an idea.
+   *
+   * @return whether there was one
+   */
+  boolean deleteVote(long tenantId, long ideaId, long participantId);
+
+  /**
+   * Adds one to an idea's {@code votes} if its status is one of {@code whileIn}: one conditional update
+   * ({@code votes = votes + 1}).
+   *
+   * @return whether it was added
+   */
+  boolean incrementVotes(long tenantId, long ideaId, List<IdeaStatus> whileIn);
+
+  /**
+   * Takes one from an idea's {@code votes} if it is above zero and its status is one of {@code whileIn}: one
+   * conditional update ({@code votes = votes - 1 ... AND votes > 0}).
+   *
+   * @return whether it was taken
+   */
+  boolean decrementVotes(long tenantId, long ideaId, List<IdeaStatus> whileIn);
+
+  /** How many votes on an idea are stored (the rows, not the counter): for checks of the counter. */
+  long countVotes(long tenantId, long ideaId);
+
+  /** How many of a board's ideas are in {@code status} (null: all). */
+  long countIdeas(long tenantId, long boardId, IdeaStatus status);
+
+  /**
+   * A board's ideas in {@code status} (null: all) in {@code order}, skipping {@code offset}, at most {@code limit}.
+   */
+  List<Idea> ideas(long tenantId, long boardId, IdeaStatus status, IdeaOrder order, long offset, int limit);
+
+  /**
+   * Deletes what a participant left on the boards: withdraws its votes (taking one from each voted idea's counter
+   * while above zero, whatever its status), then deletes its ideas with every vote on them. The participant's ideas
+   * are locked before the votes on them are deleted, so a vote on one of them that is under way either commits
+   * first (and its row is deleted here) or finds the idea gone.
+   */
+  void deleteAll(long tenantId, long participantId);
+}

@@ -1,0 +1,219 @@
+package io.loyaltyengine.jdbc.internal;
+
+import io.loyaltyengine.core.spi.FeedbackPort;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.IdeaStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Update;
+
+/**
+ * Feedback boards (tables {@code feedback_board}, {@code feedback_idea}, {@code feedback_vote}). A vote is held by
+ * the primary key {@code (tenant_id, idea_id, participant_id)}, inserted if absent; an idea's {@code votes} moves by
+ * conditional updates only.
+ *
+ * <p>Not thread-safe: confined to its transaction.
+ */
+final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
+  JdbcFeedbackPort(Handle handle, Sql sql) {
+    super(handle, sql);
+  }
+
+  @Override
+  public void insertBoard(FeedbackBoard b) {
+    Objects.requireNonNull(b, "board");
+    run("feedback board insert", () -> handle.createUpdate(Sql.FEEDBACK_BOARD_INSERT)
+        .bind("tenantId", b.tenantId())
+        .bind("boardId", b.id())
+        .bind("campaignId", b.campaignId())
+        .bind("name", b.name())
+        .bind("description", b.description())
+        .bind("isOpen", b.open())
+        .bind("createdAt", Rows.timestamp(b.createdAt()))
+        .execute());
+  }
+
+  @Override
+  public Optional<FeedbackBoard> findBoard(long tenantId, long boardId) {
+    return run("feedback board find", () -> handle.createQuery(Sql.FEEDBACK_BOARD_FIND)
+        .bind("tenantId", tenantId)
+        .bind("boardId", boardId)
+        .map(Rows.FEEDBACK_BOARD)
+        .findOne());
+  }
+
+  @Override
+  public List<FeedbackBoard> boards(long tenantId, long campaignId) {
+    return run("feedback board list", () -> handle.createQuery(Sql.FEEDBACK_BOARD_LIST)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .map(Rows.FEEDBACK_BOARD)
+        .list());
+  }
+
+  @Override
+  public boolean setBoardOpen(long tenantId, long boardId, boolean open) {
+    return run("feedback board open", () -> handle.createUpdate(Sql.FEEDBACK_BOARD_SET_OPEN)
+        .bind("tenantId", tenantId)
+        .bind("boardId", boardId)
+        .bind("isOpen", open)
+        .execute()) > 0;
+  }
+
+  @Override
+  public void insertIdea(Idea i) {
+    Objects.requireNonNull(i, "idea");
+    run("feedback idea insert", () -> handle.createUpdate(Sql.IDEA_INSERT)
+        .bind("tenantId", i.tenantId())
+        .bind("ideaId", i.id())
+        .bind("boardId", i.boardId())
+        .bind("participantId", i.participantId())
+        .bind("title", i.title())
+        .bind("body", i.body())
+        .bind("status", JdbcRewardPort.name(i.status()))
+        .bind("votes", i.votes())
+        .bind("createdAt", Rows.timestamp(i.createdAt()))
+        .bind("updatedAt", Rows.timestamp(i.updatedAt()))
+        .execute());
+  }
+
+  @Override
+  public Optional<Idea> findIdea(long tenantId, long ideaId) {
+    return run("feedback idea find", () -> handle.createQuery(Sql.IDEA_FIND)
+        .bind("tenantId", tenantId)
+        .bind("ideaId", ideaId)
+        .map(Rows.IDEA)
+        .findOne());
+  }
+
+  @Override
+  public boolean moveIdea(long tenantId, long ideaId, List<IdeaStatus> from, IdeaStatus to, Instant at) {
+    Objects.requireNonNull(to, "to");
+    return conditional("feedback idea move", Sql.IDEA_MOVE, tenantId, ideaId, from,
+        update -> update.bind("status", to.name()).bind("updatedAt", Rows.timestamp(at)));
+  }
+
+  @Override
+  public boolean insertVoteIfAbsent(long tenantId, long ideaId, long participantId, Instant at) {
+    int rows = runInsertIfAbsent("feedback vote insert", () -> handle.createUpdate(sql.voteInsertIfAbsent())
+        .bind("tenantId", tenantId)
+        .bind("ideaId", ideaId)
+        .bind("participantId", participantId)
+        .bind("createdAt", Rows.timestamp(at))
+        .execute());
+    return rows > 0;
+  }
+
+  @Override
+  public boolean deleteVote(long tenantId, long ideaId, long participantId) {
+    return run("feedback vote delete", () -> handle.createUpdate(Sql.VOTE_DELETE)
+        .bind("tenantId", tenantId)
+        .bind("ideaId", ideaId)
+        .bind("participantId", participantId)
+        .execute()) > 0;
+  }
+
+  @Override
+  public boolean incrementVotes(long tenantId, long ideaId, List<IdeaStatus> whileIn) {
+    return conditional("feedback idea vote up", Sql.IDEA_VOTES_UP, tenantId, ideaId, whileIn, update -> update);
+  }
+
+  @Override
+  public boolean decrementVotes(long tenantId, long ideaId, List<IdeaStatus> whileIn) {
+    return conditional("feedback idea vote down", Sql.IDEA_VOTES_DOWN, tenantId, ideaId, whileIn, update -> update);
+  }
+
+  @Override
+  public long countVotes(long tenantId, long ideaId) {
+    return run("feedback vote count", () -> handle.createQuery(Sql.VOTE_COUNT)
+        .bind("tenantId", tenantId)
+        .bind("ideaId", ideaId)
+        .mapTo(Long.class)
+        .one());
+  }
+
+  @Override
+  public long countIdeas(long tenantId, long boardId, IdeaStatus status) {
+    String statement = Sql.IDEA_COUNT + (status == null ? "" : Sql.IDEA_AND_STATUS);
+    return run("feedback idea count", () -> {
+      var query = handle.createQuery(statement)
+          .bind("tenantId", tenantId)
+          .bind("boardId", boardId);
+      if (status != null) {
+        query.bind("status", status.name());
+      }
+      return query.mapTo(Long.class).one();
+    });
+  }
+
+  @Override
+  public List<Idea> ideas(long tenantId, long boardId, IdeaStatus status, IdeaOrder order, long offset, int limit) {
+    Objects.requireNonNull(order, "order");
+    String statement = Sql.IDEA_PAGE + (status == null ? "" : Sql.IDEA_AND_STATUS)
+        + (order == IdeaOrder.NEWEST ? Sql.IDEA_NEWEST : Sql.IDEA_MOST_VOTED);
+    return run("feedback idea page", () -> {
+      var query = handle.createQuery(statement)
+          .bind("tenantId", tenantId)
+          .bind("boardId", boardId)
+          .bind("offset", offset)
+          .bind("limit", checkLimit(limit));
+      if (status != null) {
+        query.bind("status", status.name());
+      }
+      return query.map(Rows.IDEA).list();
+    });
+  }
+
+  @Override
+  public void deleteAll(long tenantId, long participantId) {
+    for (String statement : List.of(Sql.FEEDBACK_WITHDRAW_VOTES_OF, Sql.FEEDBACK_DELETE_VOTES_OF)) {
+      update("feedback participant delete", statement, tenantId, participantId);
+    }
+    // Locked first: a vote on one of them that has counted commits before the votes on them are deleted below, and
+    // one that has not yet counted finds its idea gone and rolls back its vote.
+    run("feedback participant delete", () -> handle.createQuery(Sql.FEEDBACK_LOCK_IDEAS_OF)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .mapTo(Long.class)
+        .list());
+    for (String statement : List.of(Sql.FEEDBACK_DELETE_VOTES_ON_IDEAS_OF, Sql.FEEDBACK_DELETE_IDEAS_OF)) {
+      update("feedback participant delete", statement, tenantId, participantId);
+    }
+  }
+
+  private void update(String operation, String statement, long tenantId, long participantId) {
+    run(operation, () -> handle.createUpdate(statement)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .execute());
+  }
+
+  /** Runs one of the conditional updates of an idea, followed by {@code status IN (...)} of {@code statuses}. */
+  private boolean conditional(String operation, String update, long tenantId, long ideaId,
+      List<IdeaStatus> statuses, java.util.function.UnaryOperator<Update> binds) {
+    Objects.requireNonNull(statuses, "statuses");
+    if (statuses.isEmpty()) {
+      return false;
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < statuses.size(); i++) {
+      names.add(":in" + i);
+    }
+    String statement = update + "(" + String.join(", ", names) + ")";
+    return run(operation, () -> {
+      Update u = binds.apply(handle.createUpdate(statement)
+          .bind("tenantId", tenantId)
+          .bind("ideaId", ideaId));
+      for (int i = 0; i < statuses.size(); i++) {
+        u.bind("in" + i, statuses.get(i).name());
+      }
+      return u.execute();
+    }) > 0;
+  }
+}
