@@ -1,0 +1,263 @@
+package io.loyaltyengine.testkit.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.IdeaStatus;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The feedback port's contract suite, held to its javadoc below the engine on every storage backend: boards and ideas
+ * read back as written, boards by campaign, moves only from the statuses given, one vote per participant and idea
+ * by insert-if-absent, counters moved only by the conditional updates (never below zero, only in the statuses
+ * given), pages of ideas in both orders by status, a participant's deletion, tenant isolation, the undo of every
+ * write, and racing votes on two storages keeping the counter equal to the rows. Races through the engine are in the
+ * JDBC module's {@code FeedbackRace*} tests.
+ *
+ * <p>A backend's test extends this class and supplies its fixture (see {@link ReferralPortsContractTest}).
+ * Not thread-safe: JUnit creates an instance per test method.
+ */
+public abstract class FeedbackPortsContractTest extends PortsContractSupport {
+  /** Microseconds: every backend keeps them. */
+  private static final Instant T0 = Instant.parse("2025-05-02T10:00:00.654321Z");
+  private static final List<IdeaStatus> TAKING_VOTES =
+      Arrays.stream(IdeaStatus.values()).filter(IdeaStatus::takesVotes).toList();
+
+  @Test
+  void boardsRoundTripAndListByCampaignAndOpenOrCloseInTheirTenantOnly() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    Campaign other = campaign(campaign.tenantId(), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard first = board(campaign, "Ideas 🎁 «merci»", "What should we build?");
+    FeedbackBoard second = board(campaign, "Bugs", "");
+    FeedbackBoard elsewhere = board(other, "Other", "");
+    assertEquals(Optional.of(first), tx(tx -> tx.feedback().findBoard(t, first.id())));
+    assertEquals(List.of(first, second), tx(tx -> tx.feedback().boards(t, campaign.id())));
+    assertEquals(List.of(elsewhere), tx(tx -> tx.feedback().boards(t, other.id())));
+
+    assertTrue(test(tx -> tx.feedback().setBoardOpen(t, first.id(), false)));
+    assertFalse(tx(tx -> tx.feedback().findBoard(t, first.id())).orElseThrow().open());
+    assertTrue(test(tx -> tx.feedback().setBoardOpen(t, first.id(), false)), "closing again finds it");
+    assertTrue(test(tx -> tx.feedback().setBoardOpen(t, first.id(), true)));
+    assertTrue(tx(tx -> tx.feedback().findBoard(t, first.id())).orElseThrow().open());
+
+    long stranger = tenant(T0);
+    assertFalse(test(tx -> tx.feedback().setBoardOpen(stranger, first.id(), false)), "another tenant's board");
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findBoard(stranger, first.id())));
+    assertEquals(List.of(), tx(tx -> tx.feedback().boards(stranger, campaign.id())));
+    assertTrue(tx(tx -> tx.feedback().findBoard(t, first.id())).orElseThrow().open());
+    assertThrows(RuntimeException.class, () -> run(tx -> tx.feedback().insertBoard(new FeedbackBoard(nextId(),
+        stranger, campaign.id(), "x", "", true, T0))), "a board of a campaign of another tenant");
+  }
+
+  @Test
+  void ideasRoundTripAndMoveOnlyFromTheStatusesGiven() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard b = board(campaign, "Ideas", "");
+    Idea full = idea(b, nextId(), "Dark mode 🌙", "Please — «soon»");
+    Idea bare = idea(b, nextId(), "x", "");
+    assertEquals(Optional.of(full), tx(tx -> tx.feedback().findIdea(t, full.id())));
+    assertEquals(Optional.of(bare), tx(tx -> tx.feedback().findIdea(t, bare.id())));
+
+    Instant at = T0.plusSeconds(60);
+    assertFalse(test(tx -> tx.feedback().moveIdea(t, full.id(), List.of(IdeaStatus.PLANNED), IdeaStatus.DONE, at)));
+    assertFalse(test(tx -> tx.feedback().moveIdea(t, full.id(), List.of(), IdeaStatus.DONE, at)));
+    assertEquals(full, tx(tx -> tx.feedback().findIdea(t, full.id())).orElseThrow());
+    assertTrue(test(tx -> tx.feedback().moveIdea(t, full.id(), List.of(IdeaStatus.OPEN, IdeaStatus.PLANNED),
+        IdeaStatus.PLANNED, at)));
+    Idea planned = tx(tx -> tx.feedback().findIdea(t, full.id())).orElseThrow();
+    assertEquals(new Idea(full.id(), t, b.id(), full.participantId(), full.title(), full.body(), IdeaStatus.PLANNED,
+        0, T0, at), planned);
+
+    long stranger = tenant(T0);
+    assertFalse(test(tx -> tx.feedback().moveIdea(stranger, full.id(), List.of(IdeaStatus.values()),
+        IdeaStatus.DONE, at)), "another tenant's idea");
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdea(stranger, full.id())));
+    assertThrows(RuntimeException.class, () -> run(tx -> tx.feedback().insertIdea(new Idea(nextId(), stranger,
+        b.id(), nextId(), "x", "", IdeaStatus.OPEN, 0, T0, T0))), "an idea on a board of another tenant");
+  }
+
+  @Test
+  void aVoteIsStoredOnceAndTheCounterMovesOnlyByItsConditionalUpdates() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    Idea i = idea(board(campaign, "Ideas", ""), nextId(), "Idea", "");
+    long voter = nextId();
+    assertTrue(test(tx -> tx.feedback().insertVoteIfAbsent(t, i.id(), voter, T0)));
+    assertTrue(test(tx -> {
+      boolean inserted = tx.feedback().insertVoteIfAbsent(t, i.id(), voter, T0);
+      // The unit of work stays usable after the insert that found the vote.
+      return !inserted && tx.feedback().countVotes(t, i.id()) == 1;
+    }));
+    assertTrue(test(tx -> tx.feedback().insertVoteIfAbsent(t, i.id(), nextId(), T0)), "another voter");
+    assertEquals(2L, countVotes(t, i.id()));
+
+    assertFalse(test(tx -> tx.feedback().decrementVotes(t, i.id(), TAKING_VOTES)), "never below zero");
+    assertTrue(test(tx -> tx.feedback().incrementVotes(t, i.id(), TAKING_VOTES)));
+    assertTrue(test(tx -> tx.feedback().incrementVotes(t, i.id(), TAKING_VOTES)));
+    assertEquals(2, votes(t, i.id()));
+    assertFalse(test(tx -> tx.feedback().incrementVotes(t, i.id(), List.of(IdeaStatus.DONE))), "not while OPEN");
+    assertFalse(test(tx -> tx.feedback().decrementVotes(t, i.id(), List.of(IdeaStatus.DONE))), "not while OPEN");
+    assertFalse(test(tx -> tx.feedback().incrementVotes(t, i.id(), List.of())));
+    long stranger = tenant(T0);
+    assertFalse(test(tx -> tx.feedback().incrementVotes(stranger, i.id(), TAKING_VOTES)), "another tenant");
+    assertFalse(test(tx -> tx.feedback().incrementVotes(t, nextId(), TAKING_VOTES)), "no such idea");
+    assertEquals(2, votes(t, i.id()));
+    assertTrue(test(tx -> tx.feedback().decrementVotes(t, i.id(), TAKING_VOTES)));
+    assertEquals(1, votes(t, i.id()));
+
+    assertFalse(test(tx -> tx.feedback().deleteVote(stranger, i.id(), voter)), "another tenant's vote");
+    assertTrue(test(tx -> tx.feedback().deleteVote(t, i.id(), voter)));
+    assertFalse(test(tx -> tx.feedback().deleteVote(t, i.id(), voter)), "deleted once");
+    assertEquals(1L, countVotes(t, i.id()));
+    assertTrue(test(tx -> tx.feedback().insertVoteIfAbsent(t, i.id(), voter, T0)), "its key is free again");
+  }
+
+  @Test
+  void pagesOfIdeasAreMostVotedWithTiesByIdOrNewestFirstByStatus() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard b = board(campaign, "Ideas", "");
+    FeedbackBoard other = board(campaign, "Other", "");
+    long first = nextIds(5);
+    int[] votes = {1, 3, 0, 3, 2};
+    for (int n = 0; n < 5; n++) {
+      idea(b, first + n, "I" + n, "");
+      for (int v = 0; v < votes[n]; v++) {
+        long id = first + n;
+        run(tx -> tx.feedback().incrementVotes(t, id, TAKING_VOTES));
+      }
+    }
+    idea(other, nextId(), "elsewhere", "");
+    run(tx -> tx.feedback().moveIdea(t, first + 3, List.of(IdeaStatus.OPEN), IdeaStatus.PLANNED, T0));
+
+    assertEquals(List.of("I1", "I3", "I4", "I0", "I2"), titles(t, b.id(), null, IdeaOrder.MOST_VOTED, 0, 10));
+    assertEquals(List.of("I4", "I0"), titles(t, b.id(), null, IdeaOrder.MOST_VOTED, 2, 2));
+    assertEquals(List.of("I4", "I3", "I2", "I1", "I0"), titles(t, b.id(), null, IdeaOrder.NEWEST, 0, 10));
+    assertEquals(List.of("I1"), titles(t, b.id(), null, IdeaOrder.NEWEST, 3, 1));
+    assertEquals(List.of("I1", "I4", "I0", "I2"), titles(t, b.id(), IdeaStatus.OPEN, IdeaOrder.MOST_VOTED, 0, 10));
+    assertEquals(List.of("I3"), titles(t, b.id(), IdeaStatus.PLANNED, IdeaOrder.NEWEST, 0, 10));
+    assertEquals(List.of(), titles(t, b.id(), null, IdeaOrder.NEWEST, 5, 10));
+    assertEquals(List.of(), titles(t, b.id(), null, IdeaOrder.NEWEST, 0, 0));
+    assertEquals(5L, countIdeas(t, b.id(), null));
+    assertEquals(4L, countIdeas(t, b.id(), IdeaStatus.OPEN));
+    assertEquals(0L, countIdeas(t, b.id(), IdeaStatus.DONE));
+    assertEquals(List.of("elsewhere"), titles(t, other.id(), null, IdeaOrder.MOST_VOTED, 0, 10));
+    long stranger = tenant(T0);
+    assertEquals(List.of(), titles(stranger, b.id(), null, IdeaOrder.NEWEST, 0, 10), "another tenant");
+    assertEquals(0L, countIdeas(stranger, b.id(), null));
+  }
+
+  @Test
+  void aParticipantsDeletionWithdrawsItsVotesAndTakesItsIdeasAndAnUndoneUnitOfWorkLeavesNothing() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard b = board(campaign, "Ideas", "");
+    long leaver = nextId();
+    long stayer = nextId();
+    Idea theirs = idea(b, nextId(), "theirs", "");
+    Idea finished = idea(b, nextId(), "finished", "");
+    Idea own = new Idea(nextId(), t, b.id(), leaver, "own", "", IdeaStatus.OPEN, 0, T0, T0);
+    run(tx -> tx.feedback().insertIdea(own));
+    for (Idea i : List.of(theirs, finished, own)) {
+      for (long voter : List.of(leaver, stayer)) {
+        run(tx -> {
+          tx.feedback().insertVoteIfAbsent(t, i.id(), voter, T0);
+          tx.feedback().incrementVotes(t, i.id(), TAKING_VOTES);
+        });
+      }
+    }
+    run(tx -> tx.feedback().moveIdea(t, finished.id(), List.of(IdeaStatus.OPEN), IdeaStatus.DONE, T0));
+    long stranger = tenant(T0);
+    run(tx -> tx.feedback().deleteAll(stranger, leaver));
+    assertEquals(2, votes(t, theirs.id()), "another tenant's deletion");
+
+    assertThrows(IllegalStateException.class, () -> run(tx -> {
+      tx.feedback().deleteAll(t, leaver);
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(List.of(2L, 2L, 2L), List.of(votes(t, theirs.id()), votes(t, finished.id()), votes(t, own.id())));
+    assertEquals(2L, countVotes(t, own.id()));
+
+    run(tx -> tx.feedback().deleteAll(t, leaver));
+    assertEquals(1, votes(t, theirs.id()));
+    assertEquals(1, votes(t, finished.id()), "withdrawn from a DONE idea too");
+    assertEquals(1L, countVotes(t, theirs.id()));
+    assertEquals(1L, countVotes(t, finished.id()));
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdea(t, own.id())));
+    assertEquals(0L, countVotes(t, own.id()), "the votes on its ideas went with them");
+    assertFalse(test(tx -> tx.feedback().deleteVote(t, theirs.id(), leaver)));
+    assertTrue(test(tx -> tx.feedback().deleteVote(t, theirs.id(), stayer)), "the stayer's vote stays");
+  }
+
+  @Test
+  void racingVotersOnTwoStoragesKeepTheCounterEqualToTheRows() throws Exception {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    Idea i = idea(board(campaign, "Ideas", ""), nextId(), "Idea", "");
+    long voters = nextIds(RACERS / 2);
+    // Two racers per voter: each voter's vote is stored and counted once.
+    List<Boolean> counted = race(n -> tx -> {
+      long voter = voters + n % (RACERS / 2);
+      return tx.feedback().insertVoteIfAbsent(t, i.id(), voter, T0)
+          && tx.feedback().incrementVotes(t, i.id(), TAKING_VOTES);
+    });
+    assertEquals(RACERS / 2, counted.stream().filter(c -> c).count(), counted.toString());
+    assertEquals(RACERS / 2, votes(t, i.id()));
+    assertEquals((long) RACERS / 2, countVotes(t, i.id()));
+
+    // Half withdraw, half vote again, racing: the counter follows the rows.
+    List<Boolean> moved = race(n -> tx -> {
+      long voter = voters + n % (RACERS / 2);
+      return n < RACERS / 2
+          ? tx.feedback().deleteVote(t, i.id(), voter) && tx.feedback().decrementVotes(t, i.id(), TAKING_VOTES)
+          : tx.feedback().insertVoteIfAbsent(t, i.id(), voter, T0)
+              && tx.feedback().incrementVotes(t, i.id(), TAKING_VOTES);
+    });
+    long rows = countVotes(t, i.id());
+    assertEquals(rows, votes(t, i.id()), moved.toString());
+  }
+
+  private long countVotes(long tenantId, long ideaId) {
+    return tx(tx -> tx.feedback().countVotes(tenantId, ideaId));
+  }
+
+  private long countIdeas(long tenantId, long boardId, IdeaStatus status) {
+    return tx(tx -> tx.feedback().countIdeas(tenantId, boardId, status));
+  }
+
+  private long votes(long tenantId, long ideaId) {
+    return tx(tx -> tx.feedback().findIdea(tenantId, ideaId)).orElseThrow().votes();
+  }
+
+  private List<String> titles(long tenantId, long boardId, IdeaStatus status, IdeaOrder order, long offset,
+      int limit) {
+    return tx(tx -> tx.feedback().ideas(tenantId, boardId, status, order, offset, limit)).stream()
+        .map(Idea::title).toList();
+  }
+
+  /** An open board of the campaign, made at T0 and stored. */
+  private FeedbackBoard board(Campaign campaign, String name, String description) {
+    FeedbackBoard b = new FeedbackBoard(nextId(), campaign.tenantId(), campaign.id(), name, description, true, T0);
+    run(tx -> tx.feedback().insertBoard(b));
+    return b;
+  }
+
+  /** An OPEN idea without votes of a new participant on the board, made at T0 and stored. */
+  private Idea idea(FeedbackBoard board, long id, String title, String body) {
+    Idea i = new Idea(id, board.tenantId(), board.id(), nextId(), title, body, IdeaStatus.OPEN, 0, T0, T0);
+    run(tx -> tx.feedback().insertIdea(i));
+    return i;
+  }
+}
