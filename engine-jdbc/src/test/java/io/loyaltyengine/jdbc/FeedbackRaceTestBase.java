@@ -1,0 +1,216 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaStatus;
+import io.loyaltyengine.feedback.NewFeedbackBoard;
+import io.loyaltyengine.feedback.NewIdea;
+import io.loyaltyengine.feedback.VoteResult;
+import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.participant.ParticipantRef;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Votes raced on one database through two engines, one backend per subclass, each race started by a barrier: many
+ * voters (each voting twice at once) on one idea end with its counter equal to the distinct voters and to the vote
+ * rows; votes and withdrawals racing, and a move to DONE racing them, keep the counter equal to the rows; a
+ * participant deleted while others vote on its ideas and it votes on theirs leaves no vote of its own, no idea, and
+ * every counter equal to its rows.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class FeedbackRaceTestBase {
+  private static final int VOTERS = 12;
+
+  private JdbcFixture fixture;
+  private final TestEngines engines = new TestEngines();
+  private World world;
+  private List<TenantScope> scopes;
+  private FeedbackBoard board;
+
+  /** A fixture on a fresh, empty database. */
+  abstract JdbcFixture createFixture();
+
+  @BeforeEach
+  final void open() {
+    fixture = createFixture();
+    LoyaltyEngine first = engines.build(engines.builder(fixture.openStorage(), 0));
+    LoyaltyEngine second = engines.build(engines.builder(fixture.openStorage(), 0));
+    world = new World(first, VOTERS);
+    scopes = List.of(first.forTenant(world.tenantId), second.forTenant(world.tenantId));
+    board = scopes.get(0).feedback().createBoard(NewFeedbackBoard.of(world.campaignId, "Ideas"));
+  }
+
+  @AfterEach
+  final void close() {
+    engines.close();
+    fixture.close();
+  }
+
+  @Test
+  void manyVotersEachVotingTwiceAtOnceAreCountedOnceEach() throws Exception {
+    Idea idea = submit(0, "Dark mode");
+    List<Object> answers = race(2 * VOTERS, i -> () -> scope(i).feedback().vote(world.ref(i % VOTERS), idea.id()));
+    long changed = answers.stream().filter(a -> a instanceof VoteResult r && r.changed()).count();
+    assertTrue(answers.stream().allMatch(a -> a instanceof VoteResult), answers::toString);
+    assertEquals(VOTERS, changed, "each distinct voter changed it once");
+    assertEquals(VOTERS, scopes.get(1).feedback().idea(idea.id()).votes());
+    assertEquals(Map.of(idea.id(), (long) VOTERS), voteRows());
+    assertCountersEqualRows();
+  }
+
+  @Test
+  void votesWithdrawalsAndAMoveToDoneRacingKeepTheCounterEqualToTheRows() throws Exception {
+    Idea idea = submit(0, "Dark mode");
+    for (int i = 0; i < VOTERS; i += 2) {
+      scopes.get(0).feedback().vote(world.ref(i), idea.id());
+    }
+    // Even voters withdraw, odd ones vote, each twice; one more thread finishes the idea somewhere among them.
+    List<Object> answers = race(2 * VOTERS + 1, i -> () -> i == 2 * VOTERS
+        ? scope(i).feedback().setStatus(idea.id(), IdeaStatus.DONE)
+        : i % 2 == 0
+            ? scope(i).feedback().withdrawVote(world.ref(i % VOTERS), idea.id())
+            : scope(i).feedback().vote(world.ref(i % VOTERS), idea.id()));
+    for (Object a : answers) {
+      assertTrue(a instanceof VoteResult || a instanceof Idea
+          || a instanceof LoyaltyException e && e.code() == ErrorCode.CONFLICT
+              && e.field().orElseThrow().equals("status"), "a vote, the move, or a refusal after it: " + a);
+    }
+    assertEquals(IdeaStatus.DONE, scopes.get(0).feedback().idea(idea.id()).status());
+    assertCountersEqualRows();
+  }
+
+  @Test
+  void aParticipantDeletedWhileVotesFlyLeavesNoVoteNoIdeaAndCountersEqualToRows() throws Exception {
+    List<Idea> leaversIdeas = List.of(submit(0, "Leaver's first"), submit(0, "Leaver's second"));
+    List<Idea> others = List.of(submit(1, "Other's first"), submit(2, "Other's second"));
+    long leaver = world.participants.get(0);
+    List<Object> answers = race(2 * VOTERS, i -> () -> {
+      if (i == 0) {
+        scope(i).participants().delete(ParticipantRef.id(leaver));
+        return "deleted";
+      }
+      List<Idea> targets = i % 3 == 0 ? others : leaversIdeas;
+      // Participant 0 is the leaver: its own votes race its deletion.
+      VoteResult last = null;
+      for (Idea idea : targets) {
+        last = scope(i).feedback().vote(world.ref(i % VOTERS), idea.id());
+      }
+      return last;
+    });
+    for (Object a : answers) {
+      assertTrue(a instanceof String || a instanceof VoteResult
+          || a instanceof LoyaltyException e && e.code() == ErrorCode.NOT_FOUND, "a vote, or NOT_FOUND: " + a);
+    }
+    try (Connection c = fixture.connect()) {
+      assertEquals(0L, count(c, "SELECT COUNT(*) FROM feedback_vote WHERE tenant_id = ? AND participant_id = "
+          + leaver), "no vote of the deleted participant");
+      assertEquals(0L, count(c, "SELECT COUNT(*) FROM feedback_idea WHERE tenant_id = ? AND participant_id = "
+          + leaver), "no idea of the deleted participant");
+      assertEquals(0L, count(c, "SELECT COUNT(*) FROM feedback_vote v WHERE tenant_id = ? AND NOT EXISTS (SELECT 1"
+          + " FROM feedback_idea i WHERE i.tenant_id = v.tenant_id AND i.idea_id = v.idea_id)"),
+          "no vote on a deleted idea");
+    }
+    assertCountersEqualRows();
+  }
+
+  private TenantScope scope(int i) {
+    return scopes.get(i % scopes.size());
+  }
+
+  private Idea submit(int author, String title) {
+    return scopes.get(0).feedback().submitIdea(world.ref(author), board.id(), NewIdea.of(title));
+  }
+
+  /** Runs {@code threads} calls released together by a barrier; their answers (results or what they threw). */
+  private static List<Object> race(int threads, java.util.function.IntFunction<Callable<?>> call) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CyclicBarrier start = new CyclicBarrier(threads);
+      List<Future<Object>> futures = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        Callable<?> work = call.apply(i);
+        futures.add(pool.submit(() -> {
+          start.await();
+          try {
+            return work.call();
+          } catch (RuntimeException e) {
+            return e;
+          }
+        }));
+      }
+      List<Object> answers = new ArrayList<>();
+      for (Future<Object> f : futures) {
+        answers.add(f.get(2, TimeUnit.MINUTES));
+      }
+      return answers;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Every idea's counter of the tenant equals the rows of votes on it. */
+  private void assertCountersEqualRows() throws SQLException {
+    Map<Long, Long> counters = new TreeMap<>();
+    try (Connection c = fixture.connect();
+        PreparedStatement s = c.prepareStatement("SELECT idea_id, votes FROM feedback_idea WHERE tenant_id = ?")) {
+      s.setLong(1, world.tenantId);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          if (rs.getLong(2) > 0) {
+            counters.put(rs.getLong(1), rs.getLong(2));
+          }
+        }
+      }
+    }
+    assertEquals(voteRows(), counters, "counters (where above zero) == vote rows per idea");
+  }
+
+  private Map<Long, Long> voteRows() throws SQLException {
+    Map<Long, Long> rows = new TreeMap<>();
+    try (Connection c = fixture.connect();
+        PreparedStatement s = c.prepareStatement(
+            "SELECT idea_id, COUNT(*) FROM feedback_vote WHERE tenant_id = ? GROUP BY idea_id")) {
+      s.setLong(1, world.tenantId);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          rows.put(rs.getLong(1), rs.getLong(2));
+        }
+      }
+    }
+    return rows;
+  }
+
+  private long count(Connection c, String sql) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      s.setLong(1, world.tenantId);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+}
