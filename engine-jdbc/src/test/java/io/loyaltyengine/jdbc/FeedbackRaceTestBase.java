@@ -15,6 +15,7 @@ import io.loyaltyengine.feedback.NewIdea;
 import io.loyaltyengine.feedback.VoteResult;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * voters (each voting twice at once) on one idea end with its counter equal to the distinct voters and to the vote
  * rows; votes and withdrawals racing, and a move to DONE racing them, keep the counter equal to the rows; a
  * participant deleted while others vote on its ideas and it votes on theirs leaves no vote of its own, no idea, and
- * every counter equal to its rows.
+ * every counter equal to its rows; a deletion waits for the participant's uncommitted vote, then withdraws it.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -135,6 +136,28 @@ abstract class FeedbackRaceTestBase {
           "no vote on a deleted idea");
     }
     assertCountersEqualRows();
+  }
+
+  @Test
+  void aDeletionWaitsForTheParticipantsUncommittedVoteAndThenWithdrawsIt() throws Exception {
+    Idea idea = submit(1, "Other's");
+    long leaver = world.participants.get(0);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      assertTrue(scopes.get(0).joining(host.transaction()).feedback().vote(world.ref(0), idea.id()).changed());
+      Future<Object> deletion = pool.submit(() -> {
+        scopes.get(1).participants().delete(ParticipantRef.id(leaver));
+        return "deleted";
+      });
+      // The vote holds the participant's row: the deletion waits for it instead of missing its uncommitted row.
+      JdbcLockWaits.awaitASessionWaiting(fixture);
+      host.commit();
+      assertEquals("deleted", deletion.get(60, TimeUnit.SECONDS));
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(0, scopes.get(0).feedback().idea(idea.id()).votes());
+    assertEquals(Map.of(), voteRows());
   }
 
   private TenantScope scope(int i) {
