@@ -76,6 +76,7 @@ import io.loyaltyengine.testkit.gen.Generators;
 import io.loyaltyengine.testkit.gen.Invalid;
 import io.loyaltyengine.testkit.model.CatalogScenario;
 import io.loyaltyengine.testkit.model.CouponScenario;
+import io.loyaltyengine.testkit.model.FeedbackScenario;
 import io.loyaltyengine.testkit.model.LeaderboardScenario;
 import io.loyaltyengine.testkit.model.LedgerScenario;
 import io.loyaltyengine.testkit.model.ModelRunner;
@@ -154,6 +155,7 @@ public abstract class StorageContractTest {
   private static final int COUPON_MODEL_STEPS = 100;
   private static final int REFERRAL_MODEL_STEPS = 100;
   private static final int LEADERBOARD_MODEL_STEPS = 90;
+  private static final int FEEDBACK_MODEL_STEPS = 120;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
 
   private StoreFixture fixture;
@@ -1946,6 +1948,13 @@ public abstract class StorageContractTest {
     Map<String, Integer> reached = new TreeMap<>();
     runModel("coupons", CouponScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
         .steps(COUPON_MODEL_STEPS).build(), CouponScenario.defaultSeeds(), CouponScenario.outcomes(), reached);
+  }
+
+  @Test
+  void voteCountsAgreeWithTheVotesAndTheReferenceModelOverSeededVotesWithdrawalsAndDeletions() {
+    Map<String, Integer> reached = new TreeMap<>();
+    runModel("feedback", FeedbackScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
+        .steps(FEEDBACK_MODEL_STEPS).build(), FeedbackScenario.defaultSeeds(), FeedbackScenario.outcomes(), reached);
   }
 
   @Test
