@@ -13,6 +13,12 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.function.Executable;
 
@@ -169,5 +175,34 @@ final class Checks {
       out.append("...(").append(s.codePointCount(0, s.length())).append(" code points)");
     }
     return out.append('"').toString();
+  }
+
+  /**
+   * Runs {@code worker(i)} on {@code threads} threads released together by a latch, and rethrows the first failure.
+   * The bound on waiting only keeps a deadlocked backend from hanging the build; it is not a timing assertion.
+   */
+  static void runConcurrently(int threads, IntConsumer worker) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch ready = new CountDownLatch(threads);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        int id = i;
+        futures.add(pool.submit(() -> {
+          ready.countDown();
+          start.await();
+          worker.accept(id);
+          return null;
+        }));
+      }
+      ready.await();
+      start.countDown();
+      for (Future<?> future : futures) {
+        future.get(10, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }

@@ -44,13 +44,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -296,7 +290,7 @@ public abstract class SingleSignOnContractTest {
     AtomicInteger conflicts = new AtomicInteger();
     ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
 
-    runConcurrently(threads, worker -> {
+    Checks.runConcurrently(threads, worker -> {
       TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
       // Two threads name each participant: a pair may both succeed (the same mapping), or conflict.
       Participant p = participants.get(worker / 2);
@@ -656,7 +650,7 @@ public abstract class SingleSignOnContractTest {
 
     for (String customer : List.of("same-email", "two-emails")) {
       results.clear();
-      runConcurrently(threads, worker -> {
+      Checks.runConcurrently(threads, worker -> {
         TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
         // The second round's threads give one of two emails: the customer is still one participant.
         String email = customer.equals("same-email") ? "first@example.com"
@@ -677,35 +671,6 @@ public abstract class SingleSignOnContractTest {
       assertEquals(1, results.stream().filter(SsoRecognition::created).count(), customer + ": one call enrolled");
     }
     assertEquals(2, allParticipants(w.scope, w.campaign.id()).size(), "one participant per customer, no more");
-  }
-
-  /**
-   * Runs {@code worker(i)} on {@code threads} threads released together by a latch, and rethrows the first failure.
-   * The bound on waiting only keeps a deadlocked backend from hanging the build; it is not a timing assertion.
-   */
-  private static void runConcurrently(int threads, IntConsumer worker) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch ready = new CountDownLatch(threads);
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> futures = new ArrayList<>();
-      for (int i = 0; i < threads; i++) {
-        int id = i;
-        futures.add(pool.submit(() -> {
-          ready.countDown();
-          start.await();
-          worker.accept(id);
-          return null;
-        }));
-      }
-      ready.await();
-      start.countDown();
-      for (Future<?> future : futures) {
-        future.get(10, TimeUnit.MINUTES);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   private SsoRecognition recognise(World w, String secret) {

@@ -106,7 +106,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -1669,7 +1668,7 @@ public abstract class StorageContractTest {
     ConcurrentLinkedQueue<Long> balances = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
 
-    runConcurrently(8 * all.size(), worker -> {
+    Checks.runConcurrently(8 * all.size(), worker -> {
       TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
       while (attempts.getAndIncrement() < 1_000) {
         try {
@@ -1710,7 +1709,7 @@ public abstract class StorageContractTest {
     ConcurrentLinkedQueue<PointsResult> results = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
 
-    runConcurrently(8 * all.size(), worker -> {
+    Checks.runConcurrently(8 * all.size(), worker -> {
       TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
       for (int i = 0; i < 5; i++) {
         try {
@@ -1742,7 +1741,7 @@ public abstract class StorageContractTest {
     AtomicInteger conflicts = new AtomicInteger();
     ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
 
-    runConcurrently(threads, worker -> {
+    Checks.runConcurrently(threads, worker -> {
       TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
       try {
         created.add(scope.participants().create(w.campaign.id(), NewParticipant.withEmail(aliases.get(worker))));
@@ -1775,7 +1774,7 @@ public abstract class StorageContractTest {
     int perThread = 5;
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
 
-    runConcurrently(threads, worker -> {
+    Checks.runConcurrently(threads, worker -> {
       TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
       for (int i = 0; i < perThread; i++) {
         try {
@@ -1801,7 +1800,7 @@ public abstract class StorageContractTest {
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     int threads = 8 * all.size();
 
-    runConcurrently(threads, worker -> {
+    Checks.runConcurrently(threads, worker -> {
       TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
       for (int i = 0; i < 50; i++) {
         try {
@@ -1833,7 +1832,7 @@ public abstract class StorageContractTest {
     AtomicInteger conflicts = new AtomicInteger();
     ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
 
-    runConcurrently(threads, worker -> {
+    Checks.runConcurrently(threads, worker -> {
       TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
       try {
         // IN_PROGRESS -> PAUSED is allowed, PAUSED -> PAUSED is not: only the first commit may move it.
@@ -1860,35 +1859,6 @@ public abstract class StorageContractTest {
     LoyaltyEngine first = newEngine();
     // Two engines race through the database when it can be shared; otherwise threads of one engine race.
     return capabilities().contains(StorageCapability.SHARED_DATABASE) ? List.of(first, newEngine()) : List.of(first);
-  }
-
-  /**
-   * Runs {@code worker(i)} on {@code threads} threads released together by a latch, and rethrows the first failure.
-   * The bound on waiting only keeps a deadlocked backend from hanging the build; it is not a timing assertion.
-   */
-  private static void runConcurrently(int threads, IntConsumer worker) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch ready = new CountDownLatch(threads);
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> futures = new ArrayList<>();
-      for (int i = 0; i < threads; i++) {
-        int id = i;
-        futures.add(pool.submit(() -> {
-          ready.countDown();
-          start.await();
-          worker.accept(id);
-          return null;
-        }));
-      }
-      ready.await();
-      start.countDown();
-      for (Future<?> future : futures) {
-        future.get(10, TimeUnit.MINUTES);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   private void assumeShared() {
@@ -2582,7 +2552,7 @@ public abstract class StorageContractTest {
     try {
       Instant now = START_MICROS;
       ConcurrentLinkedQueue<Integer> claimed = new ConcurrentLinkedQueue<>();
-      runConcurrently(8, worker -> {
+      Checks.runConcurrently(8, worker -> {
         Storage storage = storages.get(worker % instances);
         for (int i = 0; i < 16; i++) {
           String holder = "w" + worker + "-" + i;
