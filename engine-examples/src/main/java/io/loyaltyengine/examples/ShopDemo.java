@@ -5,6 +5,9 @@ import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
@@ -16,8 +19,14 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.quests.NewQuest;
+import io.loyaltyengine.quests.NewQuestTask;
+import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.TaskCompletion;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.testimonials.NewTestimonial;
+import io.loyaltyengine.testimonials.Testimonial;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -117,6 +126,26 @@ public final class ShopDemo {
       for (LedgerEntry e : shop.points().history(grace, Keyset.first(10)).items()) {
         out.printf("  %+5d %-10s %-16s balance %4d%n", e.signedAmount(), e.type(),
             e.description() == null ? "" : e.description(), e.balanceAfter());
+      }
+
+      out.println();
+      out.println("A quest, a testimonial and an API key");
+      ParticipantRef ada = ParticipantRef.email(campaign.id(), "ada.lovelace@gmail.com");
+      Quest tour = shop.quests().create(new NewQuest(campaign.id(), "Tea tour", null,
+          List.of(new NewQuestTask("Try a green tea", 10), new NewQuestTask("Try a black tea", 10)), 25));
+      shop.quests().completeTask(ada, tour.id(), 1);
+      TaskCompletion last = shop.quests().completeTask(ada, tour.id(), 2);
+      out.printf("  Ada finished the %s: +10 for the task, +%d bonus -> balance %d%n", tour.name(),
+          last.bonus().entry().amount(), last.bonus().balance());
+      Testimonial praise = shop.testimonials().submit(ada, NewTestimonial.of("The Assam is superb").withRating(5));
+      out.printf("  Ada's testimonial, moderated: %s%n", shop.testimonials().approve(praise.id()).status());
+      IssuedApiKey till = shop.apiKeys().issue(NewApiKey.of("till", ApiScope.READ));
+      out.printf("  The till's key authenticates as tenant %d%n",
+          engine.access().authenticate(till.secret(), ApiScope.READ).tenantId());
+      try {
+        engine.access().authenticate(till.secret(), ApiScope.WRITE);
+      } catch (LoyaltyException e) {
+        out.printf("  The till's read-only key cannot write: %s (HTTP %d)%n", e.code(), e.httpStatus());
       }
     }
   }

@@ -26,5 +26,9 @@ class ShopDemoTest {
     assertTrue(out.matches("(?s).*Grace\\s+Hopper\\s+grace@example.net\\s+tier=-\\s+balance=  20 lifetime= 120.*"),
         out);
     assertTrue(out.contains("-100 redemption Free tea tin     balance   20"), out);
+    assertTrue(out.contains("Ada finished the Tea tour: +10 for the task, +25 bonus -> balance 94"), out);
+    assertTrue(out.contains("Ada's testimonial, moderated: APPROVED"), out);
+    assertTrue(out.contains("The till's key authenticates as tenant "), out);
+    assertTrue(out.contains("The till's read-only key cannot write: FORBIDDEN (HTTP 403)"), out);
   }
 }
