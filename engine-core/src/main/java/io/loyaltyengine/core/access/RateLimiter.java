@@ -11,24 +11,33 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The rate limits of one engine instance: a {@link TokenBucket} per tenant, in a bounded cache that forgets a
- * tenant idle for the longest period of the plans (its bucket would be full again by then, so forgetting it changes
+ * The rate limits of one engine instance: a {@link TokenBucket} per tenant and rate, in a bounded cache that forgets
+ * a bucket idle for the longest period of the plans (it would be full again by then, so forgetting it changes
  * nothing). Limits are per instance: with N instances behind a load balancer a tenant gets up to N times its plan's
  * rate.
  *
- * <p>At most {@value #MAX_TENANTS} tenants' buckets are kept; should more tenants be active within one period, the
- * least recently used lose their bucket and start again full.
+ * <p>A bucket per rate, not one per tenant reset when its rate changes: within the key cache TTL after a plan change
+ * made on another instance, this one may hold a tenant's keys cached with the old plan and the new, and requests
+ * alternating between them would find a full bucket at every switch. With a bucket per rate they get at most what
+ * the two buckets hold; a plan change still starts a full bucket of the new plan.
+ *
+ * <p>At most {@value #MAX_TENANTS} buckets are kept (one per tenant, two for a while after a plan change); should
+ * more be active within one period, the least recently used are dropped and start again full.
  *
  * <p>Thread-safe: the cache is concurrent and each bucket synchronizes on itself; there is no global lock.
  */
 final class RateLimiter {
-  /** Most tenants whose buckets are kept. */
+  /** Most buckets kept. */
   static final int MAX_TENANTS = 100_000;
 
   private final AccessSettings settings;
   private final Clock clock;
   /** Null when no plans are configured: nothing is limited. */
-  private final Cache<Long, TokenBucket> buckets;
+  private final Cache<BucketId, TokenBucket> buckets;
+
+  /** Whose bucket, at which rate. */
+  private record BucketId(long tenantId, RateLimit rate) {
+  }
 
   RateLimiter(AccessSettings settings, Clock clock, Ticker ticker) {
     this.settings = settings;
@@ -54,7 +63,7 @@ final class RateLimiter {
     }
     RateLimit rate = settings.rateOf(plan);
     long now = micros(clock.instant());
-    TokenBucket bucket = buckets.get(tenantId, t -> new TokenBucket(rate, now));
+    TokenBucket bucket = buckets.get(new BucketId(tenantId, rate), id -> new TokenBucket(rate, now));
     long wait = bucket.tryTake(rate, now);
     if (wait > 0) {
       throw LoyaltyException.rateLimited(Duration.ofNanos(wait * 1_000));

@@ -537,6 +537,30 @@ public abstract class ApiKeysContractTest {
     assertEquals(3, passes(changing, key, 10));
   }
 
+  /**
+   * Within the TTL after a plan change made elsewhere, an instance can hold one key of the tenant cached with the
+   * old plan and another read with the new one. Requests alternating between the two keys are held to what each
+   * plan's bucket holds, instead of finding a full bucket at every switch.
+   */
+  @Test
+  void keysCachedWithTwoPlansDoNotRefillTheBucketAtEverySwitch() {
+    assumeSharedDatabase();
+    LoyaltyEngine changing = newEngine(PLANS);
+    LoyaltyEngine other = newEngine(PLANS);
+    long t = tenant(changing);
+    String onFree = keys(changing, t).issue(NewApiKey.of("cached before", ApiScope.READ)).secret();
+    String onPro = keys(changing, t).issue(NewApiKey.of("read after", ApiScope.READ)).secret();
+    assertEquals(1, passes(other, onFree, 1)); // cached there with the free plan
+    changing.tenants().changePlan(t, "pro");
+    assertEquals(1, passes(other, onPro, 1)); // read there with the pro plan
+
+    int passed = 0;
+    for (int i = 0; i < 20; i++) {
+      passed += passes(other, onFree, 1) + passes(other, onPro, 1);
+    }
+    assertEquals(2 + 4, passed, "the rest of the free bucket (3) and of the pro bucket (5), no more");
+  }
+
   @Test
   void planNamesAreValidatedAndAnUnknownTenantHasNoPlan() {
     LoyaltyEngine engine = newEngine();
