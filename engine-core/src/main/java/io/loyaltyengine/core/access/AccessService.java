@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Authentication of API keys and the rate limits of one engine instance.
@@ -36,6 +37,12 @@ import java.util.Set;
  * read instead. A revocation or plan change made through this engine drops the entries concerned at once; one made
  * by another instance is seen here once the entry expires. A TTL of 0 turns the cache off.
  *
+ * <p>A read of a key in flight when a plan change through this engine commits may have seen the old plan, and is
+ * cached after the change dropped the tenant's entries (a revocation does not have this race: Caffeine's
+ * invalidation of one key waits for its load). So each entry carries the count of plan changes made here when its
+ * read began, and an entry read before the latest one is read again: plan changes are rare, and each costs every
+ * cached key one more read at most.
+ *
  * <p>Thread-safe: the caches are concurrent, their values immutable.
  */
 public final class AccessService implements Access {
@@ -49,9 +56,16 @@ public final class AccessService implements Access {
   /** Null when the TTL is 0. */
   private final Cache<ApiKeyFormat.KeyId, VerifiedKey> keys;
   private final RateLimiter limiter;
+  /** Plan changes made through this engine; an entry read before the latest may hold the old plan. */
+  private final AtomicLong planChanges = new AtomicLong();
 
-  /** What authentication needs of a stored key and its tenant. */
-  private record VerifiedKey(byte[] hash, Set<ApiScope> scopes, boolean revoked, String plan) {
+  /**
+   * What authentication needs of a stored key and its tenant.
+   *
+   * @param planChangesBefore {@link #planChanges} when the read began
+   */
+  private record VerifiedKey(byte[] hash, Set<ApiScope> scopes, boolean revoked, String plan,
+      long planChangesBefore) {
   }
 
   /**
@@ -83,7 +97,7 @@ public final class AccessService implements Access {
     if (id == null) {
       throw unauthenticated();
     }
-    VerifiedKey key = keys == null ? load(id) : keys.get(id, this::load);
+    VerifiedKey key = keys == null ? load(id) : cached(id);
     // Compared even when the key is unknown, so that the work done tells less about what is stored.
     byte[] presented = ApiKeyFormat.hash(presentedKey);
     boolean matches = MessageDigest.isEqual(key == null ? new byte[presented.length] : key.hash, presented);
@@ -107,12 +121,25 @@ public final class AccessService implements Access {
   /** Drops every key of a tenant from this instance's cache (after its plan changed here). */
   public void forgetTenant(long tenantId) {
     if (keys != null) {
+      // Counted first: a read in flight, which removeIf does not see, is then read again when next used.
+      planChanges.incrementAndGet();
       keys.asMap().keySet().removeIf(id -> id.tenantId() == tenantId);
     }
   }
 
+  /** The key from the cache, read again if its read began before the latest plan change made here. */
+  private VerifiedKey cached(ApiKeyFormat.KeyId id) {
+    VerifiedKey key = keys.get(id, this::load);
+    if (key != null && key.planChangesBefore != planChanges.get()) {
+      keys.asMap().remove(id, key);
+      key = keys.get(id, this::load);
+    }
+    return key;
+  }
+
   /** Reads a key and its tenant's plan; null (not cached) if either does not exist. */
   private VerifiedKey load(ApiKeyFormat.KeyId id) {
+    long planChangesBefore = planChanges.get();
     return transactions.run(tx -> {
       ApiKeyRecord key = tx.apiKeys().find(id.tenantId(), id.keyId()).orElse(null);
       if (key == null) {
@@ -120,7 +147,7 @@ public final class AccessService implements Access {
       }
       Tenant tenant = tx.tenants().find(id.tenantId()).orElse(null);
       return tenant == null ? null : new VerifiedKey(HexFormat.of().parseHex(key.secretHash()), key.scopes(),
-          key.revokedAt() != null, tenant.plan());
+          key.revokedAt() != null, tenant.plan(), planChangesBefore);
     });
   }
 
