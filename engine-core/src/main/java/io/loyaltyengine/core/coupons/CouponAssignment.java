@@ -39,6 +39,13 @@ import java.util.Optional;
  * waits; an upload takes the same lock before it adds codes. So a concurrent upload and approval never miss each
  * other: either the approval sees the uploaded codes, or the upload sees the waiting reward.
  *
+ * <p>Locks are taken participant first, then pool: an approval holds its participant's lock (a loyalty action takes
+ * it for its own event) when it takes the pool's, and an upload writes each assigned reward's event under its
+ * participant's lock, so it takes the locks of the participants whose rewards it can reach, in ascending id order,
+ * before the pool's ({@link #lockWaitingParticipants}). In the opposite order the two would deadlock, and the store
+ * would fail one of them (a host's transaction, never retried, with STORAGE_UNAVAILABLE). Only a reward that began
+ * waiting between that and the pool's lock has its participant locked after the pool's.
+ *
  * <p>Thread-safe: stateless.
  */
 public final class CouponAssignment {
@@ -78,6 +85,20 @@ public final class CouponAssignment {
       tx.earnedRewards().setCoupon(context.tenantId(), reward.id(), null, POOL_EMPTY_REASON);
       Outbox.emit(context, tx, EventType.COUPON_POOL_EMPTY, reward.campaignId(), reward.participantId(),
           poolEmptyPayload(reward));
+    }
+  }
+
+  /**
+   * Locks, in ascending id order, the participants of the campaign's rewards waiting for a code that an upload of
+   * {@code codes} new codes can reach (as many as those codes and the free ones). An upload calls it before it takes
+   * the pool's lock: see the class description.
+   */
+  static void lockWaitingParticipants(ScopeContext context, Transaction tx, long campaignId, int codes) {
+    long tenantId = context.tenantId();
+    long reach = Math.min(Integer.MAX_VALUE, codes + tx.coupons().remaining(tenantId, campaignId));
+    List<EarnedReward> waiting = tx.earnedRewards().waitingForCoupon(tenantId, campaignId, (int) reach);
+    if (!waiting.isEmpty()) {
+      tx.participants().lockAll(tenantId, waiting.stream().map(EarnedReward::participantId).distinct().toList());
     }
   }
 

@@ -24,7 +24,8 @@ import java.util.Set;
  *
  * <h2>The path of an upload</h2>
  * The codes are validated and deduplicated first (pure, {@link CouponRules}), so a bad upload touches no storage.
- * One unit of work then checks the campaign, asks the store which codes the pool already holds, inserts the others
+ * One unit of work then checks the campaign, locks the participants of the rewards waiting for a code and then the
+ * pool (in that order, see {@link CouponAssignment}), asks the store which codes the pool already holds, inserts the others
  * in upload order (their ids, from the engine's time-ordered generator, keep that order), and gives free codes to
  * the campaign's approved COUPON rewards that wait for one, oldest first, writing a {@code coupon.assigned} event
  * with the code for each ({@link CouponAssignment}). Either all of it commits or none.
@@ -71,7 +72,9 @@ public final class CouponService implements CouponPools {
   private CouponUpload store(Transaction tx, long campaignId, CouponRules.Upload upload) {
     long tenantId = context.tenantId();
     CampaignService.require(tx, tenantId, campaignId);
-    // The pool's lock: an assignment that found the pool empty looks again under it (see CouponAssignment).
+    // The participants of the rewards it can give codes to first, then the pool's lock, which an assignment that
+    // found the pool empty takes (holding its participant's) to look again (see CouponAssignment).
+    CouponAssignment.lockWaitingParticipants(context, tx, campaignId, upload.unique().size());
     tx.campaigns().lock(tenantId, campaignId);
     Set<String> inPool = new HashSet<>(tx.coupons().existing(tenantId, campaignId, upload.unique()));
     List<String> alreadyInPool = new ArrayList<>(inPool.size());

@@ -1,0 +1,112 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.coupons.CouponUpload;
+import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Coupon assignments racing on one campaign's pool, on one backend per subclass: an upload giving codes to waiting
+ * rewards against an approval of one of their participants that holds its lock and takes the pool's. The upload
+ * takes the participants' locks before the pool's, so it waits for the approval instead of the two deadlocking (the store would fail one of them; a host transaction, never retried, would see
+ * STORAGE_UNAVAILABLE). Host transactions hold both sides uncommitted, so who waits for whom is fixed with no timing
+ * assumed.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class CouponLockOrderTestBase {
+  private JdbcFixture fixture;
+  private final TestEngines engines = new TestEngines();
+
+  /** A fixture on a fresh, empty database that can join host transactions. */
+  abstract JdbcFixture createFixture();
+
+  @BeforeEach
+  final void open() {
+    fixture = createFixture();
+  }
+
+  @AfterEach
+  final void close() {
+    engines.close();
+    fixture.close();
+  }
+
+  @Test
+  void anUploadGivingACodeToAWaitingRewardWaitsForItsParticipantRatherThanDeadlockWithItsApproval()
+      throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CampaignReward coupon = scope.rewards().define(w.campaignId, NewCampaignReward.coupon("Coupon", 1).unlimited());
+    ParticipantRef p = w.ref(0);
+    EarnedReward waiting = scope.rewards().recordAction(LoyaltyAction.of(p, coupon.id())).unlocked().get(0);
+    Object approval;
+    Object upload;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
+        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
+      TenantScope hosted = scope.joining(first.transaction());
+      // The first host holds the participant's lock.
+      hosted.points().award(p, PointsChange.of(5, "purchase"));
+      // The upload must wait for that lock to write the waiting reward's coupon.assigned event.
+      Future<Object> uploading = pool.submit(answer(() -> scope.joining(second.transaction()).coupons()
+          .upload(w.campaignId, List.of("X-1", "X-2"))));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      // An action of the same participant approves another COUPON reward; the pool looks empty, so it takes the
+      // pool's lock to look again.
+      approval = answer(() -> hosted.rewards().recordAction(LoyaltyAction.of(p, coupon.id()))).call();
+      finish(first, approval);
+      upload = uploading.get(60, TimeUnit.SECONDS);
+      finish(second, upload);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(approval instanceof ActionResult, "the approval went through: " + approval);
+    assertTrue(upload instanceof CouponUpload, "the upload went through: " + upload);
+    assertEquals(2, ((CouponUpload) upload).assignedToWaiting(), "both waiting rewards got a code");
+    assertNotNull(scope.rewards().getEarned(waiting.id()).couponCode());
+    assertNotNull(scope.rewards().getEarned(((ActionResult) approval).unlocked().get(0).id()).couponCode());
+  }
+
+  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
+  private static void finish(HostTx host, Object answer) {
+    if (answer instanceof RuntimeException) {
+      host.rollback();
+    } else {
+      host.commit();
+    }
+  }
+
+  /** The call's result, or what it threw. */
+  private static Callable<Object> answer(Callable<?> call) {
+    return () -> {
+      try {
+        return call.call();
+      } catch (RuntimeException e) {
+        return e;
+      }
+    };
+  }
+}
