@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.core.coupons.CouponAssignment;
 import io.loyaltyengine.coupons.CouponUpload;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
@@ -28,8 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Coupon assignments racing on one campaign's pool, on one backend per subclass: an upload giving codes to waiting
- * rewards against an approval of one of their participants that holds its lock and takes the pool's. The upload
- * takes the participants' locks before the pool's, so it waits for the approval instead of the two deadlocking (the store would fail one of them; a host transaction, never retried, would see
+ * rewards, or an approval finding the pool empty, against an approval of the same participant that holds its lock
+ * and takes the pool's. Each takes the participants' locks before the pool's, so one waits for the other instead of
+ * the two deadlocking (the store would fail one of them; a host transaction, never retried, would see
  * STORAGE_UNAVAILABLE). Host transactions hold both sides uncommitted, so who waits for whom is fixed with no timing
  * assumed.
  *
@@ -88,6 +92,45 @@ abstract class CouponLockOrderTestBase {
     assertEquals(2, ((CouponUpload) upload).assignedToWaiting(), "both waiting rewards got a code");
     assertNotNull(scope.rewards().getEarned(waiting.id()).couponCode());
     assertNotNull(scope.rewards().getEarned(((ActionResult) approval).unlocked().get(0).id()).couponCode());
+  }
+
+  @Test
+  void aManualApprovalFindingThePoolEmptyWaitsForItsParticipantRatherThanDeadlockWithAnother() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    scope.rewards().configure(w.campaignId, Automation.MANUAL, 0);
+    CampaignReward coupon = scope.rewards().define(w.campaignId, NewCampaignReward.coupon("Coupon", 1).unlimited());
+    ParticipantRef p = w.ref(0);
+    long one = scope.rewards().recordAction(LoyaltyAction.of(p, coupon.id())).unlocked().get(0).id();
+    long two = scope.rewards().recordAction(LoyaltyAction.of(p, coupon.id())).unlocked().get(0).id();
+    Object approvedFirst;
+    Object approvedSecond;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
+        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
+      TenantScope hosted = scope.joining(first.transaction());
+      // The first host holds the participant's lock.
+      hosted.points().award(p, PointsChange.of(5, "purchase"));
+      // This approval finds the pool empty and must wait for that lock to write its coupon.pool_empty event.
+      Future<Object> approving = pool.submit(answer(() -> scope.joining(second.transaction()).rewards()
+          .approve(two, false)));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      // The host, holding the participant, approves the other reward and takes the pool's lock to look again.
+      approvedFirst = answer(() -> hosted.rewards().approve(one, false)).call();
+      finish(first, approvedFirst);
+      approvedSecond = approving.get(60, TimeUnit.SECONDS);
+      finish(second, approvedSecond);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(approvedFirst instanceof EarnedReward, "the host's approval went through: " + approvedFirst);
+    assertTrue(approvedSecond instanceof EarnedReward, "the other approval went through: " + approvedSecond);
+    for (long id : List.of(one, two)) {
+      EarnedReward r = scope.rewards().getEarned(id);
+      assertEquals(EarnedRewardStatus.APPROVED, r.status());
+      assertEquals(CouponAssignment.POOL_EMPTY_REASON, r.waitingReason());
+    }
   }
 
   /** Commits the host transaction after a call that went through, rolls it back after one that failed. */

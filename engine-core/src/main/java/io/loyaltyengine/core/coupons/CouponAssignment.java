@@ -39,8 +39,8 @@ import java.util.Optional;
  * waits; an upload takes the same lock before it adds codes. So a concurrent upload and approval never miss each
  * other: either the approval sees the uploaded codes, or the upload sees the waiting reward.
  *
- * <p>Locks are taken participant first, then pool: an approval holds its participant's lock (a loyalty action takes
- * it for its own event) when it takes the pool's, and an upload writes each assigned reward's event under its
+ * <p>Locks are taken participant first, then pool: an approval holds its participant's lock when it takes the
+ * pool's (a loyalty action holds it for its own event; otherwise {@link #assign} takes it), and an upload writes each assigned reward's event under its
  * participant's lock, so it takes the locks of the participants whose rewards it can reach, in ascending id order,
  * before the pool's ({@link #lockWaitingParticipants}). In the opposite order the two would deadlock, and the store
  * would fail one of them (a host's transaction, never retried, with STORAGE_UNAVAILABLE). Only a reward that began
@@ -79,7 +79,10 @@ public final class CouponAssignment {
     if (tryAssign(context, tx, reward, threshold)) {
       return;
     }
-    // Empty: look again under the pool lock, which a concurrent upload holds until it commits its codes.
+    // Empty: look again under the pool lock, which a concurrent upload holds until it commits its codes. The
+    // participant's lock first (a loyalty action holds it already; a manual approval does not): the event written
+    // below takes it, and taking it after the pool's would deadlock with an approval of the same participant.
+    tx.participants().lock(context.tenantId(), reward.participantId());
     tx.campaigns().lock(context.tenantId(), reward.campaignId());
     if (!tryAssign(context, tx, reward, threshold)) {
       tx.earnedRewards().setCoupon(context.tenantId(), reward.id(), null, POOL_EMPTY_REASON);
