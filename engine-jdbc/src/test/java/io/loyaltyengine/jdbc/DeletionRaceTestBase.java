@@ -27,6 +27,7 @@ import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testimonials.NewTestimonial;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A participant deleted while a change of theirs is under way (a recorded action; a referred signup naming them as
- * the referrer): the change read the participant without a lock, the deletion committed, and the change then writes.
+ * the referrer; a testimonial): the change read the participant without a lock, the deletion committed, and the change then writes.
  * It must fail as NOT_FOUND and leave nothing behind, neither rows of the deleted participant nor events after
  * {@code participant.deleted}. And the mirror case: a participant changed while its deletion is under way, whose
  * {@code participant.deleted} must carry the participant as deleted. Needs two transactions at once, so it runs on the
@@ -107,6 +108,19 @@ abstract class DeletionRaceTestBase {
     assertEquals(0, count("SELECT COUNT(*) FROM referral_stats WHERE participant_id = ?", referrer.id()));
     assertEquals(List.of(), shop.participants().list(campaign, ParticipantFilter.all(), Keyset.first(10)).items(),
         "the signup enrolled nobody");
+  }
+
+  @Test
+  void aTestimonialWhoseParticipantIsDeletedMeanwhileFailsAndLeavesNothing() throws Exception {
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
+    Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
+
+    // By email: the submission first reads the participant without a lock.
+    changeWhileDeleted(shop, p, () -> shop.testimonials().submit(ParticipantRef.email(campaign, "gone@example.com"),
+        NewTestimonial.of("Great shop, says Ada")));
+    assertEquals(0, count("SELECT COUNT(*) FROM testimonial WHERE participant_id = ?", p.id()),
+        "no testimonial outlives its participant");
   }
 
   @Test

@@ -24,7 +24,9 @@ import java.util.Optional;
  * Testimonials over {@link io.loyaltyengine.core.spi.TestimonialPort}.
  *
  * <p>A submission inserts if absent on the participant's unique key, so concurrent ones store exactly one, and the
- * others compare theirs with it: the same text and rating is a replay, anything else a CONFLICT. Moderation is a
+ * others compare theirs with it: the same text and rating is a replay, anything else a CONFLICT. A submission holds
+ * its participant's row lock, so a deletion either waits for it and deletes the testimonial, or commits first and
+ * the submission is NOT_FOUND. Moderation is a
  * conditional update from the statuses the move is allowed from; when it moves nothing, the status read afterwards
  * decides the answer. No move leads back to PENDING and REJECTED is final, so that status is settled: APPROVED or
  * REJECTED after a failed approval, REJECTED after a failed rejection.
@@ -54,7 +56,9 @@ public final class TestimonialService implements Testimonials {
     long tenantId = context.tenantId();
     long id = context.ids().nextId();
     return context.transactions().run(tx -> {
-      Participant p = resolver.resolve(tx, tenantId);
+      // Locked: a deletion committed since an unlocked read would not see the testimonial, which would outlive it.
+      Participant p = tx.participants().lock(tenantId, resolver.resolveId(tx, tenantId))
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
       Testimonial testimonial = new Testimonial(id, tenantId, p.campaignId(), p.id(), text, rating,
           TestimonialStatus.PENDING, context.now(), null);
       if (tx.testimonials().insertIfAbsent(testimonial)) {
