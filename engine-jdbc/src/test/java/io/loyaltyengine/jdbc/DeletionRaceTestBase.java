@@ -16,6 +16,8 @@ import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.feedback.NewFeedbackBoard;
+import io.loyaltyengine.feedback.NewIdea;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
@@ -47,7 +49,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A participant deleted while a change of theirs is under way (a recorded action; a referred signup naming them as
- * the referrer; a testimonial): the change read the participant without a lock, the deletion committed, and the change then writes.
+ * the referrer; a testimonial; an idea): the change read the participant without a lock, the deletion committed, and the change then writes.
  * It must fail as NOT_FOUND and leave nothing behind, neither rows of the deleted participant nor events after
  * {@code participant.deleted}. And the mirror case: a participant changed while its deletion is under way, whose
  * {@code participant.deleted} must carry the participant as deleted. Needs two transactions at once, so it runs on the
@@ -121,6 +123,20 @@ abstract class DeletionRaceTestBase {
         NewTestimonial.of("Great shop, says Ada")));
     assertEquals(0, count("SELECT COUNT(*) FROM testimonial WHERE participant_id = ?", p.id()),
         "no testimonial outlives its participant");
+  }
+
+  @Test
+  void anIdeaWhoseAuthorIsDeletedMeanwhileFailsAndLeavesNothing() throws Exception {
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
+    long board = shop.feedback().createBoard(NewFeedbackBoard.of(campaign, "Ideas")).id();
+    Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
+
+    // By email: the submission first reads the participant without a lock.
+    changeWhileDeleted(shop, p, () -> shop.feedback().submitIdea(ParticipantRef.email(campaign, "gone@example.com"),
+        board, NewIdea.of("Ada's idea")));
+    assertEquals(0, count("SELECT COUNT(*) FROM feedback_idea WHERE participant_id = ?", p.id()),
+        "no idea outlives its author");
   }
 
   @Test

@@ -112,7 +112,9 @@ public final class FeedbackService implements FeedbackBoards {
     long tenantId = context.tenantId();
     long id = context.ids().nextId();
     return context.transactions().run(tx -> {
-      Participant author = resolver.resolve(tx, tenantId);
+      // Locked: a deletion committed since an unlocked read would not see the idea, which would outlive its author.
+      Participant author = tx.participants().lock(tenantId, resolver.resolveId(tx, tenantId))
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
       FeedbackBoard board = findBoard(tx, boardId);
       requireCampaign(author, board);
       requireOpen(board);
