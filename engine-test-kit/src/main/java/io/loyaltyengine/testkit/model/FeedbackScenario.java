@@ -139,7 +139,10 @@ public final class FeedbackScenario {
     }
   }
 
-  /** One run's system under test: a fresh tenant with a board, five participants and three ideas. */
+  /**
+   * One run's system under test: a fresh tenant with a board, five participants and three ideas. Not thread-safe:
+   * used by one run.
+   */
   public static final class Run {
     private final TenantScope scope;
     private final List<Participant> participants = new ArrayList<>();
@@ -187,7 +190,7 @@ public final class FeedbackScenario {
   }
 
   /**
-   * The participant in {@code slot} votes for (up) or withdraws its vote from the idea in {@code idea}.
+   * The participant in {@code slot} votes for (up) or withdraws its vote from the idea in {@code idea}. Immutable.
    *
    * @param slot the participant's slot, 0..4
    * @param idea the idea's slot, 0..2 (written by the participant of the same slot)
@@ -201,7 +204,7 @@ public final class FeedbackScenario {
   }
 
   /**
-   * Deletes the participant in {@code slot}.
+   * Deletes the participant in {@code slot}. Immutable.
    *
    * @param slot the participant's slot, 0..4
    */
