@@ -9,8 +9,12 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.core.coupons.CouponAssignment;
 import io.loyaltyengine.coupons.CouponUpload;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.referrals.ReferralOutcome;
+import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.SignupResult;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
@@ -31,7 +35,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Coupon assignments racing on one campaign's pool, on one backend per subclass: an upload giving codes to waiting
- * rewards, or an approval finding the pool empty, against an approval of the same participant that holds its lock
+ * rewards, an approval finding the pool empty, or a referred signup of an existing participant (which locks the
+ * campaign row, the pool's lock, against cycles), against an approval of the same participant that holds its lock
  * and takes the pool's. Each takes the participants' locks before the pool's, so one waits for the other instead of
  * the two deadlocking (the store would fail one of them; a host transaction, never retried, would see
  * STORAGE_UNAVAILABLE). Host transactions hold both sides uncommitted, so who waits for whom is fixed with no timing
@@ -131,6 +136,58 @@ abstract class CouponLockOrderTestBase {
       assertEquals(EarnedRewardStatus.APPROVED, r.status());
       assertEquals(CouponAssignment.POOL_EMPTY_REASON, r.waitingReason());
     }
+  }
+
+  @Test
+  void aSignupOfAnExistingParticipantWaitsForItsReferrerRatherThanDeadlockWithTheReferrersApproval()
+      throws Exception {
+    signupRacingAnApproval(0);
+  }
+
+  @Test
+  void aSignupOfAnExistingParticipantWaitsForThatParticipantRatherThanDeadlockWithItsApproval() throws Exception {
+    signupRacingAnApproval(1);
+  }
+
+  /**
+   * A host holds the lock of participant {@code held} (0, the referrer; 1, the invited) while a referred signup of
+   * participant 1, already enrolled, by participant 0's code, runs in another host transaction and waits for it;
+   * the host then records an action of {@code held} that approves a COUPON reward, finds the pool empty and takes
+   * the pool's lock, the campaign row that such a signup locks to check for cycles.
+   */
+  private void signupRacingAnApproval(int held) throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CampaignReward coupon = scope.rewards().define(w.campaignId, NewCampaignReward.coupon("Coupon", 1).unlimited());
+    String code = scope.referrals().codes(w.ref(0)).legacy();
+    ParticipantRef p = w.ref(held);
+    Object approval;
+    Object signup;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
+        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
+      TenantScope hosted = scope.joining(first.transaction());
+      // The first host holds the participant's lock.
+      hosted.points().award(p, PointsChange.of(5, "purchase"));
+      // The signup must wait for that lock: it locks the referrer, and writes the invited's risk.
+      Future<Object> signingUp = pool.submit(answer(() -> scope.joining(second.transaction()).referrals()
+          .signup(w.campaignId, Signup.referred(NewParticipant.withEmail("p1@example.com"), code))));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      // An action of the same participant approves a COUPON reward; the pool is empty, so it takes the pool's lock
+      // to look again.
+      approval = answer(() -> hosted.rewards().recordAction(LoyaltyAction.of(p, coupon.id()))).call();
+      finish(first, approval);
+      signup = signingUp.get(60, TimeUnit.SECONDS);
+      finish(second, signup);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(approval instanceof ActionResult, "the approval went through: " + approval);
+    assertTrue(signup instanceof SignupResult, "the signup went through: " + signup);
+    assertEquals(ReferralOutcome.REFERRED, ((SignupResult) signup).outcome());
+    EarnedReward waiting = scope.rewards().getEarned(((ActionResult) approval).unlocked().get(0).id());
+    assertEquals(CouponAssignment.POOL_EMPTY_REASON, waiting.waitingReason());
   }
 
   /** Commits the host transaction after a call that went through, rolls it back after one that failed. */

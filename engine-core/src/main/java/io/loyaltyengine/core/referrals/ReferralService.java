@@ -337,7 +337,9 @@ public final class ReferralService implements Referrals {
    * enrolled before this signup. A participant enrolled by this signup needs no lock: it has no referral of its
    * own and no code of it can be read by another unit of work before this one commits, so it can be nobody's
    * ancestor, and its referral cannot close a cycle. Only referrals between existing participants can, and those
-   * are serialized per campaign by the lock, each seeing the chains the earlier ones committed.
+   * are serialized per campaign by the lock, each seeing the chains the earlier ones committed. Such a signup locks
+   * the invited participant's and the referrer's rows, in id order, before the campaign's: the campaign row is also
+   * the coupon pool's lock, which an approval takes while it holds its participant's.
    */
   @Override
   public SignupResult signup(long campaignId, Signup signup) {
@@ -410,7 +412,11 @@ public final class ReferralService implements Referrals {
 
     Participant referrer = code.referrer();
     if (!created) {
-      // See signup(): only an existing participant can close a cycle, so only its referral takes the lock.
+      // See signup(): only an existing participant can close a cycle, so only its referral takes the lock. The
+      // participants' locks first (this signup writes the invited's risk and the referrer's stats and event): the
+      // campaign row is also the coupon pool's lock, which an approval takes holding its participant's, so in the
+      // other order the two deadlock (see CouponAssignment).
+      tx.participants().lockAll(tenantId, List.of(invited.id(), referrer.id()));
       tx.campaigns().lock(tenantId, campaignId);
     }
     if (referrer.id() == invited.id()) {
