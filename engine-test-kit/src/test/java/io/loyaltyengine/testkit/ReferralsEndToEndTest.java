@@ -569,9 +569,13 @@ class ReferralsEndToEndTest {
     for (String url : Arrays.asList(null, " ", "referrals.example.com/spring", "ftp://referrals.example.com/",
         "javascript:alert(1)", "https:///spring", "https://user:secret@referrals.example.com/",
         "https://referrals.example.com/a b", "https://referrals.example.com/\u00a0x", "https://[::1/",
-        "https://referrals.example.com/" + "a".repeat(2_000))) {
+        "https://referrals.example.com/" + "a".repeat(2_000),
+        // No host, or a port no browser can follow: java.net.URI reads such an authority as a registry name.
+        "https://:8443/spring", "https://referrals.example.com:99999/", "https://referrals.example.com:0/",
+        "https://referrals.example.com:-1/", "https://referrals.example.com:https/", "https://[::1]:65536/")) {
       assertValidation("url", () -> referrals.configureLandingPage(base.withUrl(url)));
     }
+    assertValidation("imageUrl", () -> referrals.configureLandingPage(base.withImageUrl("https://:443/a.png")));
     assertValidation("headline", () -> referrals.configureLandingPage(base.withHeadline(null)));
     assertValidation("headline", () -> referrals.configureLandingPage(base.withHeadline("\u00a0")));
     assertValidation("headline", () -> referrals.configureLandingPage(base.withHeadline("x".repeat(201))));
@@ -587,6 +591,9 @@ class ReferralsEndToEndTest {
     assertEquals(base, referrals.landingPage(campaign.id()), "nothing refused was kept");
     assertEquals("https://referrals.example.com:8443/a_b-c.d",
         referrals.configureLandingPage(base.withUrl("https://referrals.example.com:8443/a_b-c.d")).url());
+    for (String url : List.of("https://bücher.example/", "https://[::1]:65535/", "https://my_shop.example.com/")) {
+      assertEquals(url, referrals.configureLandingPage(base.withUrl(url)).url(), "kept as typed");
+    }
   }
 
   @Test

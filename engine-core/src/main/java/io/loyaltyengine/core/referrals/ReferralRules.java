@@ -195,8 +195,9 @@ public final class ReferralRules {
   private static final Pattern REFERRAL_PARAMETER = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
 
   /**
-   * An absolute http(s) URL with a host and no user information (a password in a link would be handed to every
-   * visitor), in ASCII or Unicode as typed; no whitespace (a link must survive being pasted).
+   * An absolute http(s) URL with a host, a port from 1 to 65535 if any, and no user information (a password in a
+   * link would be handed to every visitor), in ASCII or Unicode as typed; no whitespace (a link must survive being
+   * pasted).
    */
   private static String pageUrl(String field, String value) {
     for (int i = 0; i < value.length(); i++) {
@@ -220,8 +221,23 @@ public final class ReferralRules {
     if (uri.getRawUserInfo() != null || uri.getRawAuthority().indexOf('@') >= 0) {
       throw LoyaltyException.validation(field, field + " must not hold user information");
     }
+    // URI takes an authority it cannot read as a host and port (no host, a port that is no number) as a registry
+    // name, and reads a port of any size; a Unicode host is read that way too, so the authority is split here.
+    String authority = uri.getRawAuthority();
+    int close = authority.startsWith("[") ? authority.indexOf(']') : -1;
+    int colon = authority.indexOf(':', close + 1);
+    if (colon == 0) {
+      throw LoyaltyException.validation(field, field + " must name a host");
+    }
+    String port = colon < 0 ? "" : authority.substring(colon + 1);
+    if (!port.isEmpty() && !(PORT.matcher(port).matches() && Integer.parseInt(port) >= 1
+        && Integer.parseInt(port) <= 65_535)) {
+      throw LoyaltyException.validation(field, field + " must have a port from 1 to 65535, if any");
+    }
     return value;
   }
+
+  private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
 
   /**
    * The signup gates a signup holds while it counts the campaign's earlier signups from its IP address and visitor
