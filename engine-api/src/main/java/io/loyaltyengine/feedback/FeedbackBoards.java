@@ -93,7 +93,7 @@ public interface FeedbackBoards {
    *
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (also for a participant of
    *     another campaign); NOT_FOUND for the participant or idea; CONFLICT on {@code board} if the board is closed,
-   *     on {@code status} if the idea is DONE or DECLINED
+   *     on {@code status} if the idea is DONE or DECLINED (or was, while the vote was counted: retry)
    */
   VoteResult vote(ParticipantRef participant, long ideaId);
 

@@ -7,6 +7,9 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.core.spi.FeedbackPort;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaStatus;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,7 +43,8 @@ import org.junit.jupiter.api.Test;
  * voters (each voting twice at once) on one idea end with its counter equal to the distinct voters and to the vote
  * rows; votes and withdrawals racing, and a move to DONE racing them, keep the counter equal to the rows; a
  * participant deleted while others vote on its ideas and it votes on theirs leaves no vote of its own, no idea, and
- * every counter equal to its rows; a deletion waits for the participant's uncommitted vote, then withdraws it.
+ * every counter equal to its rows; a deletion waits for the participant's uncommitted vote, then withdraws it; a
+ * vote or withdrawal whose idea is finished and reopened between its read and its counter's move is refused.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -158,6 +163,89 @@ abstract class FeedbackRaceTestBase {
     }
     assertEquals(0, scopes.get(0).feedback().idea(idea.id()).votes());
     assertEquals(Map.of(), voteRows());
+  }
+
+  @Test
+  void aWithdrawalWhoseIdeaIsFinishedAndReopenedMeanwhileIsRefusedAndKeepsTheCounterEqualToTheRows()
+      throws Exception {
+    Object answer = voteWhileFinishedAndReopened(false);
+    assertCountersEqualRows();
+    assertStatusConflict(answer);
+  }
+
+  @Test
+  void aVoteWhoseIdeaIsFinishedAndReopenedMeanwhileIsRefusedAsAConflict() throws Exception {
+    Object answer = voteWhileFinishedAndReopened(true);
+    assertCountersEqualRows();
+    assertStatusConflict(answer);
+  }
+
+  private static void assertStatusConflict(Object answer) {
+    assertTrue(answer instanceof LoyaltyException e && e.code() == ErrorCode.CONFLICT
+        && e.field().orElseThrow().equals("status"), "refused as a conflict on the status: " + answer);
+  }
+
+  /**
+   * Votes up ({@code up}) or withdraws participant 1's vote on a PLANNED idea through an engine that pauses the
+   * call just before and just after it moves the idea's counter: the idea is moved to DONE in the first pause (so
+   * the counter does not move) and back to PLANNED in the second (so the idea read afterwards takes votes again).
+   * Returns the call's answer.
+   */
+  private Object voteWhileFinishedAndReopened(boolean up) throws Exception {
+    Idea idea = submit(0, "Dark mode");
+    scopes.get(0).feedback().setStatus(idea.id(), IdeaStatus.PLANNED);
+    if (!up) {
+      scopes.get(0).feedback().vote(world.ref(1), idea.id());
+    }
+    String counterMove = up ? "incrementVotes" : "decrementVotes";
+    List<CountDownLatch> paused = List.of(new CountDownLatch(1), new CountDownLatch(1));
+    List<CountDownLatch> resumed = List.of(new CountDownLatch(1), new CountDownLatch(1));
+    LoyaltyEngine pausing = engines.build(engines.builder(new InterceptingStorage((Storage) fixture.openStorage(),
+        tx -> new ForwardingTransaction(tx) {
+          @Override
+          public FeedbackPort feedback() {
+            return InterceptingStorage.intercept(FeedbackPort.class, tx.feedback(), (method, args, port) -> {
+              boolean move = method.getName().equals(counterMove);
+              if (move) {
+                pause(paused.get(0), resumed.get(0));
+              }
+              Object result = InterceptingStorage.invoke(method, port, args);
+              if (move) {
+                pause(paused.get(1), resumed.get(1));
+              }
+              return result;
+            });
+          }
+        }), 0));
+    TenantScope scope = pausing.forTenant(world.tenantId);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Object> voting = pool.submit(() -> {
+        try {
+          return up ? scope.feedback().vote(world.ref(1), idea.id())
+              : scope.feedback().withdrawVote(world.ref(1), idea.id());
+        } catch (RuntimeException e) {
+          return e;
+        }
+      });
+      assertTrue(paused.get(0).await(30, TimeUnit.SECONDS), "the call reached the counter");
+      scopes.get(0).feedback().setStatus(idea.id(), IdeaStatus.DONE);
+      resumed.get(0).countDown();
+      assertTrue(paused.get(1).await(30, TimeUnit.SECONDS), "the call moved the counter, or not");
+      scopes.get(0).feedback().setStatus(idea.id(), IdeaStatus.PLANNED);
+      resumed.get(1).countDown();
+      return voting.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Tells the test the call is paused, and waits for it to resume the call. */
+  private static void pause(CountDownLatch paused, CountDownLatch resumed) throws InterruptedException {
+    paused.countDown();
+    if (!resumed.await(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the test did not resume the paused call");
+    }
   }
 
   private TenantScope scope(int i) {

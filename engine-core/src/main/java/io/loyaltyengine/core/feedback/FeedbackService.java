@@ -29,7 +29,8 @@ import java.util.List;
  * participant's deletion and after the same participant's other votes; then it inserts (or deletes) the vote row and
  * moves the idea's counter by one conditional update that also requires the idea to take votes. When that update
  * moves nothing, the idea read afterwards says why (gone, or DONE or DECLINED by now), and the refusal rolls the
- * vote row back with the rest of the unit of work. The board's open flag is read, not locked: a vote that read the
+ * vote row back with the rest of the unit of work; so does an idea that takes votes again by then (finished, then
+ * reopened), as a CONFLICT. The board's open flag is read, not locked: a vote that read the
  * board open before a close committed counts, as if it had come just before the close.
  *
  * <p>Thread-safe when its context is.
@@ -177,9 +178,12 @@ public final class FeedbackService implements FeedbackBoards {
             : tx.feedback().decrementVotes(tenantId, ideaId, TAKING_VOTES);
         if (!counted) {
           // Gone or finished since it was read; throwing rolls the vote row back too.
-          requireTakesVotes(findIdea(tx, ideaId).status());
-          if (up) {
-            throw new IllegalStateException("an idea that takes votes did not count one");
+          Idea now = findIdea(tx, ideaId);
+          requireTakesVotes(now.status());
+          if (up || now.votes() > 0) {
+            // Finished when the counter was to move, and reopened by now (DONE, then PLANNED): the counter did not
+            // move, so neither may the row.
+            throw LoyaltyException.conflict("status", "the idea's status changed meanwhile; retry");
           }
           // A withdrawal from a counter at zero: the counter stays at zero, never below.
         }
