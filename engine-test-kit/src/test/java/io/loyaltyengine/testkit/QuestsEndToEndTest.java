@@ -250,6 +250,39 @@ class QuestsEndToEndTest {
   }
 
   @Test
+  void anAwardOverflowingThePointsIsAValidationErrorThatRollsTheWholeCompletionBack() {
+    // An engine on the same store whose largest award is Long.MAX_VALUE, the bound itself.
+    LoyaltyEngine unbounded = LoyaltyEngine.builder().storage(storage).clock(clock)
+        .limits(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build())
+        .events(EventSettings.builder().manualDispatch().build()).build();
+    engines.add(unbounded);
+    TenantScope big = unbounded.forTenant(scope.tenantId());
+    ParticipantRef ref = ParticipantRef.id(ada.id());
+    big.points().award(ref, PointsChange.of(Long.MAX_VALUE - 5, "purchase"));
+    List<LedgerEntry> before = ledger(ada);
+
+    // The task fits, the bonus does not: the task's award, written first, goes back with the completion.
+    Quest bonusOverflows = big.quests().create(new NewQuest(campaign.id(), "Bonus", null,
+        List.of(new NewQuestTask("A", 5)), 1));
+    assertCode(ErrorCode.VALIDATION_ERROR, "amount", () -> big.quests().completeTask(ref, bonusOverflows.id(), 1));
+    // A task at the largest award.
+    Quest taskOverflows = big.quests().create(new NewQuest(campaign.id(), "Task", null,
+        List.of(new NewQuestTask("A", Long.MAX_VALUE), new NewQuestTask("B", 0)), Long.MAX_VALUE));
+    assertCode(ErrorCode.VALIDATION_ERROR, "amount", () -> big.quests().completeTask(ref, taskOverflows.id(), 1));
+
+    assertEquals(Long.MAX_VALUE - 5, balance(ada));
+    assertEquals(before, ledger(ada), "no entry");
+    for (Quest q : List.of(bonusOverflows, taskOverflows)) {
+      assertEquals(new QuestProgress(q.id(), ada.id(), List.of(), false, null), big.quests().progress(ref, q.id()),
+          "no completion");
+    }
+    // A task of 0 points completes (nothing to overflow) and the quest stays open for the one that overflows.
+    assertNull(big.quests().completeTask(ref, taskOverflows.id(), 2).points());
+    assertCode(ErrorCode.VALIDATION_ERROR, "amount", () -> big.quests().completeTask(ref, taskOverflows.id(), 1));
+    assertEquals(List.of(2), big.quests().progress(ref, taskOverflows.id()).completedTasks());
+  }
+
+  @Test
   void aTaskKeyTheHostTookInTheLedgerIsAConflictThatRollsTheCompletionBack() {
     Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("A", 1_000)), 0));
     // A ledger key of the host's own, identical to the task's: the engine refuses rather than award nothing.
