@@ -54,8 +54,9 @@ public interface Participants {
   Participant update(ParticipantRef participant, ParticipantUpdate update);
 
   /**
-   * Deletes a participant with its ledger history, loyalty actions, earned rewards and customer mapping (coupon
-   * codes already assigned stay assigned).
+   * Deletes a participant with its ledger history, loyalty actions, earned rewards, referrals, testimonial, quest
+   * completions, feedback votes and ideas (with the votes on them) and customer mapping, in one unit of work (coupon
+   * codes already assigned stay assigned; referral conversions stay, for audit).
    *
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant
    */
