@@ -19,7 +19,8 @@ import java.time.Instant;
  * <p>A bucket per rate, not one per tenant reset when its rate changes: within the key cache TTL after a plan change
  * made on another instance, this one may hold a tenant's keys cached with the old plan and the new, and requests
  * alternating between them would find a full bucket at every switch. With a bucket per rate they get at most what
- * the two buckets hold; a plan change still starts a full bucket of the new plan.
+ * the two buckets hold; a plan change moves the tenant to the new rate's bucket, full unless the tenant was on that
+ * rate within its period.
  *
  * <p>At most {@value #MAX_TENANTS} buckets are kept (one per tenant, two for a while after a plan change); should
  * more be active within one period, the least recently used are dropped and start again full.
@@ -64,7 +65,7 @@ final class RateLimiter {
     RateLimit rate = settings.rateOf(plan);
     long now = micros(clock.instant());
     TokenBucket bucket = buckets.get(new BucketId(tenantId, rate), id -> new TokenBucket(rate, now));
-    long wait = bucket.tryTake(rate, now);
+    long wait = bucket.tryTake(now);
     if (wait > 0) {
       throw LoyaltyException.rateLimited(Duration.ofNanos(wait * 1_000));
     }
