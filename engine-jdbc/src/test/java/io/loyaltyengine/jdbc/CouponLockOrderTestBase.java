@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +25,6 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -197,16 +197,5 @@ abstract class CouponLockOrderTestBase {
     } else {
       host.commit();
     }
-  }
-
-  /** The call's result, or what it threw. */
-  private static Callable<Object> answer(Callable<?> call) {
-    return () -> {
-      try {
-        return call.call();
-      } catch (RuntimeException e) {
-        return e;
-      }
-    };
   }
 }

@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.Answers.answer;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.amounts;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.balance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +17,6 @@ import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -101,16 +101,5 @@ abstract class SameKeyRaceTestBase {
     }
     assertEquals(0L, scope.catalog().get(last.id()).stock());
     assertEquals(30, balance(scope, w.ref(0)));
-  }
-
-  /** The call's result, or what it threw. */
-  private static Callable<Object> answer(Callable<?> call) {
-    return () -> {
-      try {
-        return call.call();
-      } catch (RuntimeException e) {
-        return e;
-      }
-    };
   }
 }

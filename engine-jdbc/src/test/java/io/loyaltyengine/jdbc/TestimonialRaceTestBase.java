@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +16,6 @@ import io.loyaltyengine.testimonials.TestimonialStatus;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -151,16 +151,5 @@ abstract class TestimonialRaceTestBase {
   private static List<String> texts(TenantScope scope, long campaignId) {
     return scope.testimonials().list(campaignId, null, Keyset.first(100)).items().stream()
         .map(Testimonial::text).toList();
-  }
-
-  /** The call's result, or what it threw. */
-  private static Callable<Object> answer(Callable<?> call) {
-    return () -> {
-      try {
-        return call.call();
-      } catch (RuntimeException e) {
-        return e;
-      }
-    };
   }
 }
