@@ -38,11 +38,12 @@ public interface Points {
    * Deducts up to {@code change.amount()}: the whole amount if the balance has it, else the whole balance (a refund
    * that finds the points already spent takes back what is left, never more). The balance is read under the
    * participant's row lock, so the amount taken is exact under concurrency. The entry written records the amount
-   * actually taken ({@link LedgerEntry#amount()}) and the amount asked for ({@link LedgerEntry#requestedAmount()}),
-   * and so does its {@code points.deducted} event ({@code entry.amount}, {@code entry.requestedAmount}). A retry with the idempotency key replays the first result only when it asks for the same amount; a plain
-   * {@link #deduct} with the key of a capped deduction, or a capped deduction with the key of a plain one, is a
-   * CONFLICT, whatever the amounts. With a zero balance nothing is written: the result has no entry
-   * ({@code entry() == null}, {@code balance() == 0}) and the idempotency key is not used up.
+   * actually taken ({@link LedgerEntry#amount()}) and the amount asked for ({@link LedgerEntry#requestedAmount()}), and
+   * so does its {@code points.deducted} event ({@code entry.amount}, {@code entry.requestedAmount}). A retry with the
+   * idempotency key replays the first result only when it asks for the same amount; a plain {@link #deduct} with the
+   * key of a capped deduction, or a capped deduction with the key of a plain one, is a CONFLICT, whatever the amounts.
+   * With a zero balance nothing is written: the result has no entry ({@code entry() == null}, {@code balance() == 0})
+   * and the idempotency key is not used up.
    *
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND; CONFLICT on
    *     {@code idempotencyKey} reused with different parameters

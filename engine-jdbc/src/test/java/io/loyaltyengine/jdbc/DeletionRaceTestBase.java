@@ -48,12 +48,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A participant deleted while a change of theirs is under way (a recorded action; a referred signup naming them as
- * the referrer; a testimonial; an idea): the change read the participant without a lock, the deletion committed, and the change then writes.
- * It must fail as NOT_FOUND and leave nothing behind, neither rows of the deleted participant nor events after
- * {@code participant.deleted}. And the mirror case: a participant changed while its deletion is under way, whose
- * {@code participant.deleted} must carry the participant as deleted. Needs two transactions at once, so it runs on the
- * SQL stores (the in-memory store runs one at a time).
+ * A participant deleted while a change of theirs is under way (a recorded action; a referred signup naming them as the
+ * referrer; a testimonial; an idea): the change read the participant without a lock, the deletion committed, and the
+ * change then writes. It must fail as NOT_FOUND and leave nothing behind, neither rows of the deleted participant nor
+ * events after {@code participant.deleted}. And the mirror case: a participant changed while its deletion is under way,
+ * whose {@code participant.deleted} must carry the participant as deleted. Needs two transactions at once, so it runs
+ * on the SQL stores (the in-memory store runs one at a time).
  */
 abstract class DeletionRaceTestBase {
   private JdbcFixture fixture;

@@ -24,27 +24,27 @@ import java.util.Optional;
  * repeated call cannot take a second one.
  *
  * <h2>Empty and low pools</h2>
- * When the pool has no free code the reward keeps its status, records the reason it waits
- * ({@value #POOL_EMPTY_REASON}) and a {@code coupon.pool_empty} event is written about its participant. An upload
- * then assigns codes to waiting rewards, oldest first ({@link #assignWaiting}), each with a {@code coupon.assigned}
- * event that carries the code to the host, as {@code reward.approved} does for a code given at approval. When an assignment takes the code
- * after which the pool holds exactly the campaign's low-stock threshold of codes (0, the default, means never), a
- * {@code coupon.pool_low} event is written; it concerns the campaign, not a participant. Codes are given out lowest
- * id first, so that many are free once the assignments before it commit; counting after the code rather than the
- * free codes keeps concurrent assignments from each counting the other's code as free and missing the threshold.
- * Ids come from the uploading engine's clock: codes uploaded by an instance whose clock is behind that of an upload a
- * moment earlier can be numbered before its codes, and the event for that stretch may then come early or not at all.
+ * When the pool has no free code the reward keeps its status, records the reason it waits ({@value #POOL_EMPTY_REASON})
+ * and a {@code coupon.pool_empty} event is written about its participant. An upload then assigns codes to waiting
+ * rewards, oldest first ({@link #assignWaiting}), each with a {@code coupon.assigned} event that carries the code to
+ * the host, as {@code reward.approved} does for a code given at approval. When an assignment takes the code after which
+ * the pool holds exactly the campaign's low-stock threshold of codes (0, the default, means never), a
+ * {@code coupon.pool_low} event is written; it concerns the campaign, not a participant. Codes are given out lowest id
+ * first, so that many are free once the assignments before it commit; counting after the code rather than the free
+ * codes keeps concurrent assignments from each counting the other's code as free and missing the threshold. Ids come
+ * from the uploading engine's clock: codes uploaded by an instance whose clock is behind that of an upload a moment
+ * earlier can be numbered before its codes, and the event for that stretch may then come early or not at all.
  *
  * <p>An approval that finds the pool empty takes the pool's lock and looks again before it records that the reward
  * waits; an upload takes the same lock before it adds codes. So a concurrent upload and approval never miss each
  * other: either the approval sees the uploaded codes, or the upload sees the waiting reward.
  *
- * <p>Locks are taken participant first, then pool: an approval holds its participant's lock when it takes the
- * pool's (a loyalty action holds it for its own event; otherwise {@link #assign} takes it), and an upload writes each assigned reward's event under its
- * participant's lock, so it takes the locks of the participants whose rewards it can reach, in ascending id order,
- * before the pool's ({@link #lockWaitingParticipants}). In the opposite order the two would deadlock, and the store
- * would fail one of them (a host's transaction, never retried, with STORAGE_UNAVAILABLE). Only a reward that began
- * waiting between that and the pool's lock has its participant locked after the pool's.
+ * <p>Locks are taken participant first, then pool: an approval holds its participant's lock when it takes the pool's (a
+ * loyalty action holds it for its own event; otherwise {@link #assign} takes it), and an upload writes each assigned
+ * reward's event under its participant's lock, so it takes the locks of the participants whose rewards it can reach, in
+ * ascending id order, before the pool's ({@link #lockWaitingParticipants}). In the opposite order the two would
+ * deadlock, and the store would fail one of them (a host's transaction, never retried, with STORAGE_UNAVAILABLE). Only
+ * a reward that began waiting between that and the pool's lock has its participant locked after the pool's.
  *
  * <p>Thread-safe: stateless.
  */

@@ -23,12 +23,12 @@ import java.util.Set;
  * The coupon pools of one tenant's campaigns.
  *
  * <h2>The path of an upload</h2>
- * The codes are validated and deduplicated first (pure, {@link CouponRules}), so a bad upload touches no storage.
- * One unit of work then checks the campaign, locks the participants of the rewards waiting for a code and then the
- * pool (in that order, see {@link CouponAssignment}), asks the store which codes the pool already holds, inserts the others
- * in upload order (their ids, from the engine's time-ordered generator, keep that order), and gives free codes to
- * the campaign's approved COUPON rewards that wait for one, oldest first, writing a {@code coupon.assigned} event
- * with the code for each ({@link CouponAssignment}). Either all of it commits or none.
+ * The codes are validated and deduplicated first (pure, {@link CouponRules}), so a bad upload touches no storage. One
+ * unit of work then checks the campaign, locks the participants of the rewards waiting for a code and then the pool (in
+ * that order, see {@link CouponAssignment}), asks the store which codes the pool already holds, inserts the others in
+ * upload order (their ids, from the engine's time-ordered generator, keep that order), and gives free codes to the
+ * campaign's approved COUPON rewards that wait for one, oldest first, writing a {@code coupon.assigned} event with the
+ * code for each ({@link CouponAssignment}). Either all of it commits or none.
  *
  * <h2>Concurrent uploads</h2>
  * Two uploads of the same new code both find it absent; the store's unique key lets one insert it and fails the
