@@ -25,6 +25,7 @@ import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.FeedbackPort;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
@@ -148,7 +149,7 @@ final class InMemoryTransaction implements Transaction {
   private final NodePort nodePort = new Nodes();
   private final TestimonialPort testimonialPort = new TestimonialRows();
   private final QuestPort questPort = new QuestRows();
-  private final io.loyaltyengine.core.spi.FeedbackPort feedbackPort = new FeedbackRows();
+  private final FeedbackPort feedbackPort = new FeedbackRows();
   private final CustomerMappingPort customerMappingPort = new CustomerMappings();
   private final SsoSecretPort ssoSecretPort = new SsoSecrets();
   private final ApiKeyPort apiKeyPort = new ApiKeys();
@@ -249,7 +250,7 @@ final class InMemoryTransaction implements Transaction {
   }
 
   @Override
-  public io.loyaltyengine.core.spi.FeedbackPort feedback() {
+  public FeedbackPort feedback() {
     return feedbackPort;
   }
 
@@ -2668,7 +2669,7 @@ final class InMemoryTransaction implements Transaction {
   }
 
   /** Feedback boards, ideas and votes: the unique vote key and conditional counter updates of the SQL stores. */
-  private final class FeedbackRows implements io.loyaltyengine.core.spi.FeedbackPort {
+  private final class FeedbackRows implements FeedbackPort {
     @Override
     public void insertBoard(io.loyaltyengine.feedback.FeedbackBoard board) {
       Objects.requireNonNull(board, "board");

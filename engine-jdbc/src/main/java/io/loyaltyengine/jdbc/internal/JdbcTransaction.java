@@ -10,6 +10,7 @@ import io.loyaltyengine.core.spi.CustomerMappingPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.FeedbackPort;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.NodePort;
@@ -58,7 +59,7 @@ public final class JdbcTransaction implements Transaction {
   private final NodePort nodes;
   private final TestimonialPort testimonials;
   private final QuestPort quests;
-  private final io.loyaltyengine.core.spi.FeedbackPort feedback;
+  private final FeedbackPort feedback;
   private final CustomerMappingPort customerMappings;
   private final SsoSecretPort ssoSecrets;
   private final ApiKeyPort apiKeys;
@@ -187,7 +188,7 @@ public final class JdbcTransaction implements Transaction {
   }
 
   @Override
-  public io.loyaltyengine.core.spi.FeedbackPort feedback() {
+  public FeedbackPort feedback() {
     return feedback;
   }
 
