@@ -29,8 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,24 +42,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
-abstract class CouponLockOrderTestBase {
-  private JdbcFixture fixture;
-  private final TestEngines engines = new TestEngines();
-
-  /** A fixture on a fresh, empty database that can join host transactions. */
-  abstract JdbcFixture createFixture();
-
-  @BeforeEach
-  final void open() {
-    fixture = createFixture();
-  }
-
-  @AfterEach
-  final void close() {
-    engines.close();
-    fixture.close();
-  }
-
+abstract class CouponLockOrderTestBase extends HostTransactionTestBase {
   @Test
   void anUploadGivingACodeToAWaitingRewardWaitsForItsParticipantRatherThanDeadlockWithItsApproval()
       throws Exception {

@@ -23,8 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,25 +32,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
-abstract class QuestRaceTestBase {
+abstract class QuestRaceTestBase extends HostTransactionTestBase {
   private static final int THREADS = 8;
-
-  private JdbcFixture fixture;
-  private final TestEngines engines = new TestEngines();
-
-  /** A fixture on a fresh, empty database that can join host transactions. */
-  abstract JdbcFixture createFixture();
-
-  @BeforeEach
-  final void open() {
-    fixture = createFixture();
-  }
-
-  @AfterEach
-  final void close() {
-    engines.close();
-    fixture.close();
-  }
 
   @Test
   void threadsCompletingOneTaskOfOneParticipantAwardItOnce() throws Exception {
