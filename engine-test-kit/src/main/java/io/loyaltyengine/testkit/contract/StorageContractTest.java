@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -33,6 +34,26 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.ApiKey;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
+import io.loyaltyengine.customers.CustomerMapping;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.IdeaStatus;
+import io.loyaltyengine.feedback.NewFeedbackBoard;
+import io.loyaltyengine.feedback.NewIdea;
+import io.loyaltyengine.quests.NewQuest;
+import io.loyaltyengine.quests.NewQuestTask;
+import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.QuestProgress;
+import io.loyaltyengine.referrals.LandingPage;
+import io.loyaltyengine.sso.SsoSecret;
+import io.loyaltyengine.sso.SsoSignatures;
+import io.loyaltyengine.testimonials.NewTestimonial;
+import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
@@ -95,6 +116,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
@@ -1622,6 +1644,162 @@ public abstract class StorageContractTest {
       // The engine or the storage refuses, as TenantScope.joining documents.
     }
     assertEquals(p, w.scope.participants().get(ParticipantRef.id(p.id())));
+  }
+
+  @Test
+  void todaysFeaturesInsideAHostTransactionVanishWithItsRollback() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = newEngine();
+    Features f = features(engine);
+    IssuedApiKey kept = f.w.scope.apiKeys().issue(NewApiKey.of("kept", ApiScope.READ));
+    engine.access().authenticate(kept.secret(), ApiScope.READ); // cached on the engine before the host's work
+    FeatureState before = f.state();
+    long orders = host.countHostOrders();
+    IssuedApiKey rolledBack;
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = f.w.scope.joining(tx.transaction());
+      rolledBack = f.writeAll(joined, kept, "rolled back");
+      tx.insertHostOrder("features-1");
+      tx.rollback();
+    }
+    assertEquals(orders, host.countHostOrders());
+    assertEquals(before, f.state(), "nothing of the engine's work survives the host's rollback");
+    assertEquals(kept.key().id(), engine.access().authenticate(kept.secret(), ApiScope.READ).keyId(),
+        "a revocation rolled back leaves the key valid on the engine that revoked it");
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a key whose issue was rolled back",
+        () -> engine.access().authenticate(rolledBack.secret(), ApiScope.READ));
+    assertRejected(ErrorCode.FORBIDDEN, null, "single sign-on whose first secret was rolled back",
+        () -> f.w.scope.singleSignOn().recognize(SsoSignatures.login("not-the-secret", f.w.campaign.id(), "cust-1",
+            null, clock().instant().getEpochSecond())));
+    // Everything again in the engine's own transactions: nothing the rollback left behind is in the way.
+    f.writeAll(f.w.scope, kept, "own");
+  }
+
+  @Test
+  void todaysFeaturesInsideAHostTransactionCommitWithIt() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = newEngine();
+    Features f = features(engine);
+    IssuedApiKey kept = f.w.scope.apiKeys().issue(NewApiKey.of("revoked", ApiScope.READ));
+    engine.access().authenticate(kept.secret(), ApiScope.READ);
+    long orders = host.countHostOrders();
+    IssuedApiKey issued;
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = f.w.scope.joining(tx.transaction());
+      issued = f.writeAll(joined, kept, "committed");
+      tx.insertHostOrder("features-2");
+      tx.commit();
+    }
+    assertEquals(orders + 1, host.countHostOrders());
+    FeatureState after = f.state();
+    assertEquals(15, after.participants().get(0).pointsBalance(), "the task's 10 and the bonus's 5");
+    assertTrue(after.testimonial().isPresent());
+    assertTrue(after.progress().completed());
+    assertEquals(List.of(0L, 1L), after.ideas().stream().map(Idea::votes).toList());
+    assertEquals(2, after.participants().size(), "the participant single sign-on enrolled");
+    assertTrue(after.mapping().isPresent());
+    assertEquals("committed", after.landingPage().headline());
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a key revoked in a committed host transaction",
+        () -> engine.access().authenticate(kept.secret(), ApiScope.READ));
+    assertEquals(issued.key().id(), engine.access().authenticate(issued.secret(), ApiScope.READ).keyId());
+  }
+
+  @Test
+  void todaysFeaturesRefusedInsideAHostTransactionChangeNothingAndKeepTheHostsWork() {
+    HostTransactions host = hostTransactions();
+    // The largest award is Long.MAX_VALUE, so that a quest's bonus can overflow a balance after its task's award.
+    LoyaltyEngine engine = newEngine(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build());
+    Features f = features(engine);
+    ParticipantRef ref = ParticipantRef.id(f.p.id());
+    f.w.scope.points().award(ref, PointsChange.of(Long.MAX_VALUE - 10, "purchase"));
+    Quest overflowing = f.w.scope.quests().create(new NewQuest(f.w.campaign.id(), "Overflowing", null,
+        List.of(new NewQuestTask("A", 10)), 1));
+    f.w.scope.testimonials().submit(ref, NewTestimonial.of("First"));
+    Idea done = f.w.scope.feedback().submitIdea(ref, f.board.id(), NewIdea.of("Done"));
+    f.w.scope.feedback().setStatus(done.id(), IdeaStatus.DONE);
+    SsoSecret secret = f.w.scope.singleSignOn().rotateSecret();
+    Participant other = enrol(f.w, "other@example.com");
+    f.w.scope.customerMappings().map(f.w.campaign.id(), "cust-other", ParticipantRef.id(other.id()));
+    IssuedApiKey key = f.w.scope.apiKeys().issue(NewApiKey.of("key", ApiScope.READ));
+    FeatureState before = f.state();
+    long orders = host.countHostOrders();
+    long now = clock().instant().getEpochSecond();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = f.w.scope.joining(tx.transaction());
+      tx.insertHostOrder("refused-1");
+      List<Bad> refused = List.of(
+          new Bad("a bonus overflowing the balance after its task's award", "amount",
+              () -> joined.quests().completeTask(ref, overflowing.id(), 1)),
+          new Bad("a second testimonial of other text", "participant",
+              () -> joined.testimonials().submit(ref, NewTestimonial.of("Second"))),
+          new Bad("a vote on a finished idea", "status", () -> joined.feedback().vote(ref, done.id())),
+          new Bad("a customer id mapped to another participant", "customerId",
+              () -> joined.customerMappings().map(f.w.campaign.id(), "cust-other", ref)),
+          new Bad("a participant mapped to another customer id, through single sign-on", "participant",
+              () -> joined.singleSignOn().recognize(SsoSignatures.login(secret.secret(), f.w.campaign.id(),
+                  "cust-new", "other@example.com", now))),
+          new Bad("a landing page without a URL", "url", () -> joined.referrals().configureLandingPage(
+              joined.referrals().landingPage(f.w.campaign.id()).withUrl(null))));
+      for (Bad bad : refused) {
+        LoyaltyException e = assertThrows(LoyaltyException.class, bad.call(), bad.what());
+        assertEquals(Optional.of(bad.field()), e.field(), bad.what() + ": " + e);
+      }
+      assertRejected(ErrorCode.UNAUTHENTICATED, "signature", "a login signed with another secret",
+          () -> joined.singleSignOn().recognize(SsoSignatures.login("another", f.w.campaign.id(), "cust-new",
+              "new@example.com", now)));
+      assertRejected(ErrorCode.NOT_FOUND, null, "revoking an unknown key", () -> joined.apiKeys().revoke(-1));
+      tx.insertHostOrder("refused-2");
+      tx.commit();
+    }
+    assertEquals(orders + 2, host.countHostOrders(), "the host's rows survive the engine's refusals");
+    assertEquals(before, f.state(), "the refusals changed nothing");
+    assertEquals(key.key().id(), engine.access().authenticate(key.secret(), ApiScope.READ).keyId());
+  }
+
+  /** What today's features hold of one participant and one campaign, as stored. */
+  private record FeatureState(List<Participant> participants, List<LedgerEntry> ledger,
+      Optional<Testimonial> testimonial, QuestProgress progress, List<Idea> ideas,
+      Optional<CustomerMapping> mapping, List<ApiKey> keys, LandingPage landingPage, List<LoyaltyEvent> events) {
+  }
+
+  /** A world with a participant, a quest, a board with an idea: what {@link #writeAll} writes to. */
+  private record Features(World w, Participant p, Quest quest, FeedbackBoard board, Idea idea) {
+    /** Writes through every feature of today in {@code scope}; returns the key it issued. */
+    IssuedApiKey writeAll(TenantScope scope, IssuedApiKey revoked, String text) {
+      ParticipantRef ref = ParticipantRef.id(p.id());
+      scope.testimonials().submit(ref, NewTestimonial.of(text));
+      assertTrue(scope.quests().completeTask(ref, quest.id(), 1).questCompleted());
+      assertEquals(1, scope.feedback().vote(ref, idea.id()).votes());
+      scope.feedback().submitIdea(ref, board.id(), NewIdea.of(text));
+      SsoSecret secret = scope.singleSignOn().rotateSecret();
+      assertTrue(scope.singleSignOn().recognize(SsoSignatures.login(secret.secret(), w.campaign.id(), "cust-1",
+          "sso@example.com", w.scope.tenant().createdAt().getEpochSecond())).created());
+      scope.customerMappings().map(w.campaign.id(), "cust-2", ref);
+      IssuedApiKey issued = scope.apiKeys().issue(NewApiKey.of(text, ApiScope.READ));
+      scope.apiKeys().revoke(revoked.key().id());
+      scope.referrals().configureLandingPage(scope.referrals().landingPage(w.campaign.id()).withHeadline(text));
+      return issued;
+    }
+
+    FeatureState state() {
+      ParticipantRef ref = ParticipantRef.id(p.id());
+      return new FeatureState(allParticipants(w.scope, w.campaign.id()), history(w.scope, p.id()),
+          w.scope.testimonials().of(ref), w.scope.quests().progress(ref, quest.id()),
+          w.scope.feedback().ideas(board.id(), null, IdeaOrder.NEWEST, PageRequest.of(1, 100)).items(),
+          w.scope.customerMappings().findByParticipant(ref), w.scope.apiKeys().list(),
+          w.scope.referrals().landingPage(w.campaign.id()),
+          w.scope.changeFeed().read(0, EventFilter.all(), 100).events());
+    }
+  }
+
+  private Features features(LoyaltyEngine engine) {
+    World w = world(engine);
+    Participant p = enrol(w, "features@example.com");
+    Quest quest = w.scope.quests().create(new NewQuest(w.campaign.id(), "Quest", null,
+        List.of(new NewQuestTask("A", 10)), 5));
+    FeedbackBoard board = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Board"));
+    Idea idea = w.scope.feedback().submitIdea(ParticipantRef.id(p.id()), board.id(), NewIdea.of("Idea"));
+    return new Features(w, p, quest, board, idea);
   }
 
   private HostTransactions hostTransactions() {
