@@ -1647,7 +1647,7 @@ public abstract class StorageContractTest {
   }
 
   @Test
-  void todaysFeaturesInsideAHostTransactionVanishWithItsRollback() {
+  void communityAndAccessFeaturesInsideAHostTransactionVanishWithItsRollback() {
     HostTransactions host = hostTransactions();
     LoyaltyEngine engine = newEngine();
     Features f = features(engine);
@@ -1676,7 +1676,7 @@ public abstract class StorageContractTest {
   }
 
   @Test
-  void todaysFeaturesInsideAHostTransactionCommitWithIt() {
+  void communityAndAccessFeaturesInsideAHostTransactionCommitWithIt() {
     HostTransactions host = hostTransactions();
     LoyaltyEngine engine = newEngine();
     Features f = features(engine);
@@ -1705,7 +1705,7 @@ public abstract class StorageContractTest {
   }
 
   @Test
-  void todaysFeaturesRefusedInsideAHostTransactionChangeNothingAndKeepTheHostsWork() {
+  void communityAndAccessFeaturesRefusedInsideAHostTransactionChangeNothingAndKeepTheHostsWork() {
     HostTransactions host = hostTransactions();
     // The largest award is Long.MAX_VALUE, so that a quest's bonus can overflow a balance after its task's award.
     LoyaltyEngine engine = newEngine(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build());
@@ -1756,7 +1756,10 @@ public abstract class StorageContractTest {
     assertEquals(key.key().id(), engine.access().authenticate(key.secret(), ApiScope.READ).keyId());
   }
 
-  /** What today's features hold of one participant and one campaign, as stored. */
+  /**
+   * What the community and access features (testimonials, quests, feedback, sign-on, keys, landing pages) hold of one
+   * participant and one campaign, as stored.
+   */
   private record FeatureState(List<Participant> participants, List<LedgerEntry> ledger,
       Optional<Testimonial> testimonial, QuestProgress progress, List<Idea> ideas,
       Optional<CustomerMapping> mapping, List<ApiKey> keys, LandingPage landingPage, List<LoyaltyEvent> events) {
@@ -1764,7 +1767,7 @@ public abstract class StorageContractTest {
 
   /** A world with a participant, a quest, a board with an idea: what {@link #writeAll} writes to. */
   private record Features(World w, Participant p, Quest quest, FeedbackBoard board, Idea idea) {
-    /** Writes through every feature of today in {@code scope}; returns the key it issued. */
+    /** Writes through every one of those features in {@code scope}; returns the key it issued. */
     IssuedApiKey writeAll(TenantScope scope, IssuedApiKey revoked, String text) {
       ParticipantRef ref = ParticipantRef.id(p.id());
       scope.testimonials().submit(ref, NewTestimonial.of(text));
