@@ -572,7 +572,10 @@ class ReferralsEndToEndTest {
         "https://referrals.example.com/" + "a".repeat(2_000),
         // No host, or a port no browser can follow: java.net.URI reads such an authority as a registry name.
         "https://:8443/spring", "https://referrals.example.com:99999/", "https://referrals.example.com:0/",
-        "https://referrals.example.com:-1/", "https://referrals.example.com:https/", "https://[::1]:65536/")) {
+        "https://referrals.example.com:-1/", "https://referrals.example.com:https/", "https://[::1]:65536/",
+        // Not a host name: an empty label, a label with a hyphen at an end or over 63 characters, percent-encoding.
+        "https://referrals..example.com/", "https://-referrals.example.com/", "https://referrals-.example.com/",
+        "https://" + "a".repeat(64) + ".example.com/", "https://%41.example.com/", "https://./")) {
       assertValidation("url", () -> referrals.configureLandingPage(base.withUrl(url)));
     }
     assertValidation("imageUrl", () -> referrals.configureLandingPage(base.withImageUrl("https://:443/a.png")));
@@ -591,7 +594,8 @@ class ReferralsEndToEndTest {
     assertEquals(base, referrals.landingPage(campaign.id()), "nothing refused was kept");
     assertEquals("https://referrals.example.com:8443/a_b-c.d",
         referrals.configureLandingPage(base.withUrl("https://referrals.example.com:8443/a_b-c.d")).url());
-    for (String url : List.of("https://bücher.example/", "https://[::1]:65535/", "https://my_shop.example.com/")) {
+    for (String url : List.of("https://bücher.example/", "https://[::1]:65535/", "https://my_shop.example.com/",
+        "https://referrals.example.com./", "https://" + "a".repeat(63) + ".example.com/")) {
       assertEquals(url, referrals.configureLandingPage(base.withUrl(url)).url(), "kept as typed");
     }
   }

@@ -229,6 +229,9 @@ public final class ReferralRules {
     if (colon == 0) {
       throw LoyaltyException.validation(field, field + " must name a host");
     }
+    if (close < 0 && !isHostName(colon < 0 ? authority : authority.substring(0, colon))) {
+      throw LoyaltyException.validation(field, field + " must name a host");
+    }
     String port = colon < 0 ? "" : authority.substring(colon + 1);
     if (!port.isEmpty() && !(PORT.matcher(port).matches() && Integer.parseInt(port) >= 1
         && Integer.parseInt(port) <= 65_535)) {
@@ -238,6 +241,25 @@ public final class ReferralRules {
   }
 
   private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
+
+  /**
+   * Whether a host (not an IP literal in brackets) is a name a browser can follow: labels of 1 to 63 characters
+   * joined by dots (one trailing dot allowed), none starting or ending with a hyphen, at most 253 characters, and no
+   * percent-encoding. Unicode and underscores are kept as typed: hosts use both.
+   */
+  private static boolean isHostName(String host) {
+    String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    if (name.isEmpty() || name.indexOf('%') >= 0 || name.codePointCount(0, name.length()) > 253) {
+      return false;
+    }
+    for (String label : name.split("\\.", -1)) {
+      int length = label.codePointCount(0, label.length());
+      if (length == 0 || length > 63 || label.startsWith("-") || label.endsWith("-")) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /**
    * The signup gates a signup holds while it counts the campaign's earlier signups from its IP address and visitor
