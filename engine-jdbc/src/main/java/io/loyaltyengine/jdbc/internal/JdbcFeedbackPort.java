@@ -6,7 +6,6 @@ import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -194,26 +193,17 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
         .execute());
   }
 
-  /** Runs one of the conditional updates of an idea, followed by {@code status IN (...)} of {@code statuses}. */
+  /** Runs one of the conditional updates of an idea, which applies while its status is one of {@code statuses}. */
   private boolean conditional(String operation, String update, long tenantId, long ideaId,
       List<IdeaStatus> statuses, java.util.function.UnaryOperator<Update> binds) {
     Objects.requireNonNull(statuses, "statuses");
     if (statuses.isEmpty()) {
       return false;
     }
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < statuses.size(); i++) {
-      names.add(":in" + i);
-    }
-    String statement = update + "(" + String.join(", ", names) + ")";
-    return run(operation, () -> {
-      Update u = binds.apply(handle.createUpdate(statement)
-          .bind("tenantId", tenantId)
-          .bind("ideaId", ideaId));
-      for (int i = 0; i < statuses.size(); i++) {
-        u.bind("in" + i, statuses.get(i).name());
-      }
-      return u.execute();
-    }) > 0;
+    return run(operation, () -> binds.apply(handle.createUpdate(update)
+        .bind("tenantId", tenantId)
+        .bind("ideaId", ideaId)
+        .bindList("statuses", statuses.stream().map(Enum::name).toList()))
+        .execute()) > 0;
   }
 }

@@ -4,12 +4,10 @@ import io.loyaltyengine.core.spi.TestimonialPort;
 import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testimonials.TestimonialStatus;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.Update;
 
 /**
  * Testimonials (table {@code testimonial}). A participant's one testimonial is held by the unique key
@@ -63,23 +61,13 @@ final class JdbcTestimonialPort extends JdbcPort implements TestimonialPort {
     if (from.isEmpty()) {
       return false;
     }
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < from.size(); i++) {
-      names.add(":from" + i);
-    }
-    String statement = Sql.TESTIMONIAL_MODERATE + "(" + String.join(", ", names) + ")";
-    int rows = run("testimonial moderate", () -> {
-      Update update = handle.createUpdate(statement)
-          .bind("tenantId", tenantId)
-          .bind("testimonialId", testimonialId)
-          .bind("status", JdbcRewardPort.name(to))
-          .bind("moderatedAt", Rows.timestamp(at));
-      for (int i = 0; i < from.size(); i++) {
-        update.bind("from" + i, from.get(i).name());
-      }
-      return update.execute();
-    });
-    return rows > 0;
+    return run("testimonial moderate", () -> handle.createUpdate(Sql.TESTIMONIAL_MODERATE)
+        .bind("tenantId", tenantId)
+        .bind("testimonialId", testimonialId)
+        .bind("status", JdbcRewardPort.name(to))
+        .bind("moderatedAt", Rows.timestamp(at))
+        .bindList("from", from.stream().map(Enum::name).toList())
+        .execute()) > 0;
   }
 
   @Override

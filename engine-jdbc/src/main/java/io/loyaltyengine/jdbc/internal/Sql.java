@@ -459,9 +459,9 @@ public final class Sql {
       + " FROM testimonial WHERE tenant_id = :tenantId AND testimonial_id = :testimonialId";
   static final String TESTIMONIAL_FIND_BY_PARTICIPANT = "SELECT " + TESTIMONIAL_COLUMNS
       + " FROM testimonial WHERE tenant_id = :tenantId AND participant_id = :participantId";
-  /** Followed by {@code status IN (...)} of the statuses the move is allowed from. */
+  /** {@code <from>}: the statuses the move is allowed from. */
   static final String TESTIMONIAL_MODERATE = "UPDATE testimonial SET status = :status, moderated_at = :moderatedAt"
-      + " WHERE tenant_id = :tenantId AND testimonial_id = :testimonialId AND status IN ";
+      + " WHERE tenant_id = :tenantId AND testimonial_id = :testimonialId AND status IN (<from>)";
   static final String TESTIMONIAL_LIST = "SELECT " + TESTIMONIAL_COLUMNS
       + " FROM testimonial WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND testimonial_id > :afterId";
   static final String TESTIMONIAL_AND_STATUS = " AND status = :status";
@@ -509,13 +509,13 @@ public final class Sql {
       + " :boardId, :participantId, :title, :body, :status, :votes, :createdAt, :updatedAt)";
   static final String IDEA_FIND = "SELECT " + IDEA_COLUMNS
       + " FROM feedback_idea WHERE tenant_id = :tenantId AND idea_id = :ideaId";
-  /** Each of the three conditional updates below is followed by {@code (...)}, the statuses it applies in. */
+  /** The three conditional updates below apply while the status is one of {@code <statuses>}. */
   static final String IDEA_MOVE = "UPDATE feedback_idea SET status = :status, updated_at = :updatedAt"
-      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND status IN ";
+      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND status IN (<statuses>)";
   static final String IDEA_VOTES_UP = "UPDATE feedback_idea SET votes = votes + 1"
-      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND status IN ";
+      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND status IN (<statuses>)";
   static final String IDEA_VOTES_DOWN = "UPDATE feedback_idea SET votes = votes - 1"
-      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND votes > 0 AND status IN ";
+      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND votes > 0 AND status IN (<statuses>)";
   static final String IDEA_COUNT = "SELECT COUNT(*) FROM feedback_idea WHERE tenant_id = :tenantId"
       + " AND board_id = :boardId";
   static final String IDEA_PAGE = "SELECT " + IDEA_COLUMNS
