@@ -10,6 +10,8 @@ import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.participant.Participant;
@@ -364,9 +366,9 @@ final class InMemoryTables {
   }
 
   /** (tenant, board id) -> feedback board. */
-  final TreeMap<IdPair, io.loyaltyengine.feedback.FeedbackBoard> feedbackBoards = new TreeMap<>();
+  final TreeMap<IdPair, FeedbackBoard> feedbackBoards = new TreeMap<>();
   /** (tenant, idea id) -> idea. */
-  final TreeMap<IdPair, io.loyaltyengine.feedback.Idea> ideas = new TreeMap<>();
+  final TreeMap<IdPair, Idea> ideas = new TreeMap<>();
   /** (tenant, idea, participant) -> when the participant voted the idea up. */
   final TreeMap<IdTriple, Instant> ideaVotes = new TreeMap<>();
   /** (tenant, key number) -> signing key. */

@@ -53,6 +53,10 @@ import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.IdeaStatus;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
@@ -2671,7 +2675,7 @@ final class InMemoryTransaction implements Transaction {
   /** Feedback boards, ideas and votes: the unique vote key and conditional counter updates of the SQL stores. */
   private final class FeedbackRows implements FeedbackPort {
     @Override
-    public void insertBoard(io.loyaltyengine.feedback.FeedbackBoard board) {
+    public void insertBoard(FeedbackBoard board) {
       Objects.requireNonNull(board, "board");
       run(() -> {
         notNull(board.name(), "feedback_board name");
@@ -2687,12 +2691,12 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public Optional<io.loyaltyengine.feedback.FeedbackBoard> findBoard(long tenantId, long boardId) {
+    public Optional<FeedbackBoard> findBoard(long tenantId, long boardId) {
       return call(() -> Optional.ofNullable(t.feedbackBoards.get(new IdPair(tenantId, boardId))));
     }
 
     @Override
-    public List<io.loyaltyengine.feedback.FeedbackBoard> boards(long tenantId, long campaignId) {
+    public List<FeedbackBoard> boards(long tenantId, long campaignId) {
       return call(() -> t.feedbackBoards.subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
               new IdPair(tenantId, Long.MAX_VALUE), true).values().stream()
           .filter(b -> b.campaignId() == campaignId)
@@ -2703,18 +2707,18 @@ final class InMemoryTransaction implements Transaction {
     public boolean setBoardOpen(long tenantId, long boardId, boolean open) {
       return call(() -> {
         IdPair key = new IdPair(tenantId, boardId);
-        io.loyaltyengine.feedback.FeedbackBoard b = t.feedbackBoards.get(key);
+        FeedbackBoard b = t.feedbackBoards.get(key);
         if (b == null) {
           return false;
         }
-        put(t.feedbackBoards, key, new io.loyaltyengine.feedback.FeedbackBoard(b.id(), b.tenantId(), b.campaignId(),
+        put(t.feedbackBoards, key, new FeedbackBoard(b.id(), b.tenantId(), b.campaignId(),
             b.name(), b.description(), open, b.createdAt()));
         return true;
       });
     }
 
     @Override
-    public void insertIdea(io.loyaltyengine.feedback.Idea idea) {
+    public void insertIdea(Idea idea) {
       Objects.requireNonNull(idea, "idea");
       run(() -> {
         notNull(idea.title(), "feedback_idea title");
@@ -2737,18 +2741,18 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public Optional<io.loyaltyengine.feedback.Idea> findIdea(long tenantId, long ideaId) {
+    public Optional<Idea> findIdea(long tenantId, long ideaId) {
       return call(() -> Optional.ofNullable(t.ideas.get(new IdPair(tenantId, ideaId))));
     }
 
     @Override
-    public boolean moveIdea(long tenantId, long ideaId, List<io.loyaltyengine.feedback.IdeaStatus> from,
-        io.loyaltyengine.feedback.IdeaStatus to, Instant at) {
+    public boolean moveIdea(long tenantId, long ideaId, List<IdeaStatus> from,
+        IdeaStatus to, Instant at) {
       Objects.requireNonNull(from, "from");
       return call(() -> {
         notNull(to, "feedback_idea status");
         notNull(at, "feedback_idea updated_at");
-        io.loyaltyengine.feedback.Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
+        Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
         if (i == null || !from.contains(i.status())) {
           return false;
         }
@@ -2781,10 +2785,10 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public boolean incrementVotes(long tenantId, long ideaId, List<io.loyaltyengine.feedback.IdeaStatus> whileIn) {
+    public boolean incrementVotes(long tenantId, long ideaId, List<IdeaStatus> whileIn) {
       Objects.requireNonNull(whileIn, "whileIn");
       return call(() -> {
-        io.loyaltyengine.feedback.Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
+        Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
         if (i == null || !whileIn.contains(i.status())) {
           return false;
         }
@@ -2794,10 +2798,10 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public boolean decrementVotes(long tenantId, long ideaId, List<io.loyaltyengine.feedback.IdeaStatus> whileIn) {
+    public boolean decrementVotes(long tenantId, long ideaId, List<IdeaStatus> whileIn) {
       Objects.requireNonNull(whileIn, "whileIn");
       return call(() -> {
-        io.loyaltyengine.feedback.Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
+        Idea i = t.ideas.get(new IdPair(tenantId, ideaId));
         if (i == null || i.votes() <= 0 || !whileIn.contains(i.status())) {
           return false;
         }
@@ -2812,20 +2816,20 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public long countIdeas(long tenantId, long boardId, io.loyaltyengine.feedback.IdeaStatus status) {
+    public long countIdeas(long tenantId, long boardId, IdeaStatus status) {
       return call(() -> ideasOf(tenantId, boardId, status).count());
     }
 
     @Override
-    public List<io.loyaltyengine.feedback.Idea> ideas(long tenantId, long boardId,
-        io.loyaltyengine.feedback.IdeaStatus status, io.loyaltyengine.feedback.IdeaOrder order, long offset,
+    public List<Idea> ideas(long tenantId, long boardId,
+        IdeaStatus status, IdeaOrder order, long offset,
         int limit) {
       Objects.requireNonNull(order, "order");
       return call(() -> ideasOf(tenantId, boardId, status)
-          .sorted(order == io.loyaltyengine.feedback.IdeaOrder.NEWEST
-              ? Comparator.comparingLong(io.loyaltyengine.feedback.Idea::id).reversed()
-              : Comparator.comparingLong(io.loyaltyengine.feedback.Idea::votes).reversed()
-                  .thenComparingLong(io.loyaltyengine.feedback.Idea::id))
+          .sorted(order == IdeaOrder.NEWEST
+              ? Comparator.comparingLong(Idea::id).reversed()
+              : Comparator.comparingLong(Idea::votes).reversed()
+                  .thenComparingLong(Idea::id))
           .skip(offset)
           .limit(checkLimit(limit))
           .toList());
@@ -2838,17 +2842,17 @@ final class InMemoryTransaction implements Transaction {
             .filter(k -> k.tenantId() == tenantId && k.child() == participantId)
             .toList();
         for (IdTriple vote : voted) {
-          io.loyaltyengine.feedback.Idea i = t.ideas.get(new IdPair(tenantId, vote.parent()));
+          Idea i = t.ideas.get(new IdPair(tenantId, vote.parent()));
           if (i != null && i.votes() > 0) {
             replaceIdea(i, i.status(), i.votes() - 1, i.updatedAt());
           }
           remove(t.ideaVotes, vote);
         }
-        List<io.loyaltyengine.feedback.Idea> own = t.ideas.subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
+        List<Idea> own = t.ideas.subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
                 new IdPair(tenantId, Long.MAX_VALUE), true).values().stream()
             .filter(i -> i.participantId() == participantId)
             .toList();
-        for (io.loyaltyengine.feedback.Idea i : own) {
+        for (Idea i : own) {
           for (IdTriple vote : votesOn(tenantId, i.id())) {
             remove(t.ideaVotes, vote);
           }
@@ -2861,16 +2865,16 @@ final class InMemoryTransaction implements Transaction {
       return List.copyOf(poolRange(t.ideaVotes, tenantId, ideaId).keySet());
     }
 
-    private Stream<io.loyaltyengine.feedback.Idea> ideasOf(long tenantId, long boardId,
-        io.loyaltyengine.feedback.IdeaStatus status) {
+    private Stream<Idea> ideasOf(long tenantId, long boardId,
+        IdeaStatus status) {
       return t.ideas.subMap(new IdPair(tenantId, Long.MIN_VALUE), true, new IdPair(tenantId, Long.MAX_VALUE), true)
           .values().stream()
           .filter(i -> i.boardId() == boardId && (status == null || i.status() == status));
     }
 
-    private void replaceIdea(io.loyaltyengine.feedback.Idea i, io.loyaltyengine.feedback.IdeaStatus status,
+    private void replaceIdea(Idea i, IdeaStatus status,
         long votes, Instant updatedAt) {
-      put(t.ideas, new IdPair(i.tenantId(), i.id()), new io.loyaltyengine.feedback.Idea(i.id(), i.tenantId(),
+      put(t.ideas, new IdPair(i.tenantId(), i.id()), new Idea(i.id(), i.tenantId(),
           i.boardId(), i.participantId(), i.title(), i.body(), status, votes, i.createdAt(), updatedAt));
     }
   }

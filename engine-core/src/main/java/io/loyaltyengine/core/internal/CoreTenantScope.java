@@ -3,38 +3,45 @@ package io.loyaltyengine.core.internal;
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.access.ApiKeys;
-import io.loyaltyengine.core.access.AccessService;
-import io.loyaltyengine.core.access.ApiKeyService;
 import io.loyaltyengine.brand.Brands;
 import io.loyaltyengine.campaign.Campaigns;
-import io.loyaltyengine.core.brand.BrandService;
 import io.loyaltyengine.catalog.Catalog;
+import io.loyaltyengine.core.access.AccessService;
+import io.loyaltyengine.core.access.ApiKeyService;
+import io.loyaltyengine.core.brand.BrandService;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.catalog.CatalogService;
 import io.loyaltyengine.core.coupons.CouponService;
+import io.loyaltyengine.core.customers.CustomerMappingService;
+import io.loyaltyengine.core.event.ChangeFeedService;
+import io.loyaltyengine.core.feedback.FeedbackService;
 import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.core.leaderboard.LeaderboardIndexes;
 import io.loyaltyengine.core.leaderboard.LeaderboardService;
-import io.loyaltyengine.leaderboard.Leaderboards;
-import io.loyaltyengine.core.referrals.ReferralService;
-import io.loyaltyengine.core.referrals.SigningKeys;
-import io.loyaltyengine.core.rewards.RewardService;
-import io.loyaltyengine.referrals.Referrals;
-import io.loyaltyengine.coupons.CouponPools;
-import io.loyaltyengine.rewards.Rewards;
-import io.loyaltyengine.core.event.ChangeFeedService;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.quests.QuestService;
+import io.loyaltyengine.core.referrals.ReferralService;
+import io.loyaltyengine.core.referrals.SigningKeys;
+import io.loyaltyengine.core.rewards.RewardService;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.sso.SingleSignOnService;
 import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.testimonials.TestimonialService;
 import io.loyaltyengine.core.webhook.WebhookService;
+import io.loyaltyengine.coupons.CouponPools;
+import io.loyaltyengine.customers.CustomerMappings;
 import io.loyaltyengine.events.ChangeFeed;
+import io.loyaltyengine.feedback.FeedbackBoards;
+import io.loyaltyengine.leaderboard.Leaderboards;
 import io.loyaltyengine.participant.Participants;
 import io.loyaltyengine.points.Points;
 import io.loyaltyengine.quests.Quests;
+import io.loyaltyengine.referrals.Referrals;
+import io.loyaltyengine.rewards.Rewards;
+import io.loyaltyengine.sso.SingleSignOn;
+import io.loyaltyengine.sso.SsoSettings;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testimonials.Testimonials;
 import io.loyaltyengine.webhooks.WebhookSettings;
@@ -62,15 +69,15 @@ final class CoreTenantScope implements TenantScope {
   private final Leaderboards leaderboards;
   private final Testimonials testimonials;
   private final Quests quests;
-  private final io.loyaltyengine.feedback.FeedbackBoards feedback;
-  private final io.loyaltyengine.sso.SsoSettings ssoSettings;
-  private final io.loyaltyengine.customers.CustomerMappings customerMappings;
-  private final io.loyaltyengine.sso.SingleSignOn singleSignOn;
+  private final FeedbackBoards feedback;
+  private final SsoSettings ssoSettings;
+  private final CustomerMappings customerMappings;
+  private final SingleSignOn singleSignOn;
   private final AccessService access;
   private final ApiKeys apiKeys;
 
   CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, FraudRules fraudRules,
-      SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, io.loyaltyengine.sso.SsoSettings ssoSettings,
+      SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, SsoSettings ssoSettings,
       AccessService access) {
     this.storage = storage;
     this.context = context;
@@ -91,10 +98,10 @@ final class CoreTenantScope implements TenantScope {
     this.points = new PointsService(context);
     this.testimonials = new TestimonialService(context);
     this.quests = new QuestService(context);
-    this.feedback = new io.loyaltyengine.core.feedback.FeedbackService(context);
+    this.feedback = new FeedbackService(context);
     this.ssoSettings = ssoSettings;
-    this.customerMappings = new io.loyaltyengine.core.customers.CustomerMappingService(context);
-    this.singleSignOn = new io.loyaltyengine.core.sso.SingleSignOnService(context, ssoSettings);
+    this.customerMappings = new CustomerMappingService(context);
+    this.singleSignOn = new SingleSignOnService(context, ssoSettings);
     this.access = access;
     this.apiKeys = new ApiKeyService(context, access);
   }
@@ -170,7 +177,7 @@ final class CoreTenantScope implements TenantScope {
   }
 
   @Override
-  public io.loyaltyengine.feedback.FeedbackBoards feedback() {
+  public FeedbackBoards feedback() {
     return feedback;
   }
 
@@ -185,12 +192,12 @@ final class CoreTenantScope implements TenantScope {
   }
 
   @Override
-  public io.loyaltyengine.customers.CustomerMappings customerMappings() {
+  public CustomerMappings customerMappings() {
     return customerMappings;
   }
 
   @Override
-  public io.loyaltyengine.sso.SingleSignOn singleSignOn() {
+  public SingleSignOn singleSignOn() {
     return singleSignOn;
   }
 
