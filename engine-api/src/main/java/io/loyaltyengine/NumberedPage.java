@@ -18,4 +18,10 @@ public record NumberedPage<T>(List<T> items, int page, int limit, long total, lo
   public NumberedPage {
     items = List.copyOf(items);
   }
+
+  /** The page {@code request} asked for, holding {@code items} of {@code total} entries in all. */
+  public static <T> NumberedPage<T> of(List<T> items, PageRequest request, long total) {
+    return new NumberedPage<>(items, request.page(), request.limit(), total,
+        (total + request.limit() - 1) / request.limit());
+  }
 }

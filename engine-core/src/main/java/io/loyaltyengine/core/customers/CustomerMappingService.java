@@ -3,6 +3,7 @@ package io.loyaltyengine.core.customers;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
@@ -29,7 +30,8 @@ public final class CustomerMappingService implements CustomerMappings {
   /** Longest customer id, in code points. */
   public static final int MAX_CUSTOMER_ID_LENGTH = 255;
 
-  private static final int MAX_ATTEMPTS = 3;
+  /** How many times a unit of work that mapped is run in all, while concurrent ones win races on the mapping. */
+  public static final int MAX_ATTEMPTS = 3;
 
   private final ScopeContext context;
 
@@ -65,15 +67,14 @@ public final class CustomerMappingService implements CustomerMappings {
     }
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
-    return retryingOnMappingRace(() -> context.transactions().run(tx -> {
+    return Transactions.againAfterRace(MAX_ATTEMPTS, () -> context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
-      Participant p = resolver.resolve(tx, tenantId);
+      Participant p = resolver.lock(tx, tenantId);
       if (p.campaignId() != campaignId) {
         throw LoyaltyException.notFound("participant");
       }
-      tx.participants().lock(tenantId, p.id()).orElseThrow(() -> LoyaltyException.notFound("participant"));
       return mapIn(context, tx, campaignId, id, p.id()).mapping();
-    }));
+    }), UniqueKey.CUSTOMER_MAPPING);
   }
 
   @Override
@@ -121,7 +122,7 @@ public final class CustomerMappingService implements CustomerMappings {
    *
    * @throws LoyaltyException CONFLICT on {@code customerId} or {@code participant}
    * @throws UniqueViolationException with {@link UniqueKey#CUSTOMER_MAPPING} if a concurrent unit of work mapped
-   *     either meanwhile (run the unit of work again: see {@link #retryingOnMappingRace})
+   *     either meanwhile (run the unit of work again: see {@link Transactions#againAfterRace})
    */
   public static Mapped mapIn(ScopeContext context, Transaction tx, long campaignId, String customerId,
       long participantId) {
@@ -139,41 +140,5 @@ public final class CustomerMappingService implements CustomerMappings {
     CustomerMapping mapping = new CustomerMapping(campaignId, customerId, participantId, context.now());
     tx.customerMappings().insert(tenantId, mapping);
     return new Mapped(mapping, true);
-  }
-
-  /** A unit of work to run again when a concurrent one won a race on a unique key. Thread-safe if its body is. */
-  @FunctionalInterface
-  public interface Attempt<T> {
-    /** Runs the unit of work once. */
-    T run();
-  }
-
-  /**
-   * Runs {@code attempt}, and again (up to {@value #MAX_ATTEMPTS} times in all) when it failed on a unique violation
-   * of {@code keys} (default: {@link UniqueKey#CUSTOMER_MAPPING}): a concurrent unit of work committed the row
-   * first, and the next run reads it.
-   */
-  public static <T> T retryingOnMappingRace(Attempt<T> attempt, UniqueKey... keys) {
-    for (int n = 1; ; n++) {
-      try {
-        return attempt.run();
-      } catch (LoyaltyException e) {
-        if (n >= MAX_ATTEMPTS || !(e.getCause() instanceof UniqueViolationException u) || !retried(u.key(), keys)) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private static boolean retried(UniqueKey key, UniqueKey... keys) {
-    if (keys.length == 0) {
-      return key == UniqueKey.CUSTOMER_MAPPING;
-    }
-    for (UniqueKey k : keys) {
-      if (k == key) {
-        return true;
-      }
-    }
-    return false;
   }
 }

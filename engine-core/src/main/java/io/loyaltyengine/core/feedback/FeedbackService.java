@@ -114,8 +114,7 @@ public final class FeedbackService implements FeedbackBoards {
     long id = context.ids().nextId();
     return context.transactions().run(tx -> {
       // Locked: a deletion committed since an unlocked read would not see the idea, which would outlive its author.
-      Participant author = tx.participants().lock(tenantId, resolver.resolveId(tx, tenantId))
-          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      Participant author = resolver.lock(tx, tenantId);
       FeedbackBoard board = findBoard(tx, boardId);
       requireCampaign(author, board);
       requireOpen(board);
@@ -162,8 +161,7 @@ public final class FeedbackService implements FeedbackBoards {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       // Locked: the participant's deletion, which withdraws its votes, runs wholly before or after this.
-      Participant voter = tx.participants().lock(tenantId, resolver.resolveId(tx, tenantId))
-          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      Participant voter = resolver.lock(tx, tenantId);
       Idea idea = findIdea(tx, ideaId);
       FeedbackBoard board = findBoard(tx, idea.boardId());
       requireCampaign(voter, board);
@@ -201,8 +199,7 @@ public final class FeedbackService implements FeedbackBoards {
       findBoard(tx, boardId);
       long total = tx.feedback().countIdeas(tenantId, boardId, status);
       List<Idea> items = tx.feedback().ideas(tenantId, boardId, status, order, page.offset(), page.limit());
-      long totalPages = (total + page.limit() - 1) / page.limit();
-      return new NumberedPage<>(items, page.page(), page.limit(), total, totalPages);
+      return NumberedPage.of(items, page, total);
     });
   }
 

@@ -11,8 +11,10 @@ import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * Runs the units of work of one scope: in a transaction of the engine's own, retried after transient failures, or
@@ -163,6 +165,24 @@ public final class Transactions {
         throw e;
       } catch (StorageException e) {
         throw unavailable(e);
+      }
+    }
+  }
+
+  /**
+   * Runs {@code unit}, and again, up to {@code attempts} times in all, while it fails on a unique violation of one of
+   * {@code keys}: a concurrent unit of work committed that row first (the same email enrolled, the same idempotency
+   * key used, the same customer mapped), and the next run reads it and answers as a retry would.
+   */
+  public static <T> T againAfterRace(int attempts, Supplier<T> unit, UniqueKey... keys) {
+    for (int n = 1; ; n++) {
+      try {
+        return unit.get();
+      } catch (LoyaltyException e) {
+        if (n >= attempts || !(e.getCause() instanceof UniqueViolationException u)
+            || !Arrays.asList(keys).contains(u.key())) {
+          throw e;
+        }
       }
     }
   }

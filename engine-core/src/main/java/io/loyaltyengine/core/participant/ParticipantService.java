@@ -160,11 +160,10 @@ public final class ParticipantService implements Participants {
     Resolver resolver = resolver(ref);
     long tenantId = context.tenantId();
     context.transactions().run(tx -> {
-      long id = resolver.resolveId(tx, tenantId);
       // Read under the row lock: a change committed after an unlocked read (an update, an award) would be missing
       // from the participant.deleted payload, which is the participant as deleted.
-      Participant gone = tx.participants().lock(tenantId, id)
-          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      Participant gone = resolver.lock(tx, tenantId);
+      long id = gone.id();
       // Numbered before the row goes: the deletion is the participant's last event.
       Outbox.emit(context, tx, EventType.PARTICIPANT_DELETED, gone.campaignId(), id, EventJson.participant(gone));
       tx.ledger().deleteAll(tenantId, id);
@@ -206,8 +205,7 @@ public final class ParticipantService implements Participants {
       long total = tx.participants().count(tenantId, campaignId, f.search, f.tier);
       List<Participant> items = tx.participants().page(tenantId, campaignId, f.search, f.tier, page.offset(),
           page.limit());
-      long totalPages = (total + page.limit() - 1) / page.limit();
-      return new NumberedPage<>(items, page.page(), page.limit(), total, totalPages);
+      return NumberedPage.of(items, page, total);
     });
   }
 
@@ -310,6 +308,17 @@ public final class ParticipantService implements Participants {
      */
     default long resolveId(Transaction tx, long tenantId) {
       return resolve(tx, tenantId).id();
+    }
+
+    /**
+     * Finds the participant under its row lock, for a change that must run wholly before or after the participant's
+     * other changes and its deletion.
+     *
+     * @throws LoyaltyException NOT_FOUND
+     */
+    default Participant lock(Transaction tx, long tenantId) {
+      return tx.participants().lock(tenantId, resolveId(tx, tenantId))
+          .orElseThrow(() -> LoyaltyException.notFound("participant"));
     }
   }
 }

@@ -109,10 +109,8 @@ public final class QuestService implements Quests {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
-      long id = resolver.resolveId(tx, tenantId);
       // Locked first: one participant's completions queue here, so each reads the others' as committed.
-      Participant p = tx.participants().lock(tenantId, id)
-          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      Participant p = resolver.lock(tx, tenantId);
       Quest quest = questOf(tx, p, questId);
       if (taskNumber < 1 || taskNumber > quest.tasks().size()) {
         throw LoyaltyException.validation("taskNumber",

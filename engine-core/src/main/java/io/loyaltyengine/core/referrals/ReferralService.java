@@ -10,6 +10,7 @@ import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.participant.IpAddresses;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
@@ -19,7 +20,6 @@ import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
-import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.fraud.ReferralCandidate;
@@ -349,17 +349,9 @@ public final class ReferralService implements Referrals {
     String visitorId = ReferralRules.identifier("visitorId", signup.visitorId());
     String customerId = ReferralRules.identifier("customerId", signup.customerId());
     SignupRequest request = new SignupRequest(person, code, visitorId, customerId);
-    for (int attempt = 0; ; attempt++) {
-      try {
-        return context.transactions().run(tx -> signupIn(tx, campaignId, request));
-      } catch (LoyaltyException e) {
-        // A concurrent signup enrolled the same email and committed first: run again, now finding the participant.
-        if (attempt > 0 || !(e.getCause() instanceof UniqueViolationException u)
-            || u.key() != UniqueKey.PARTICIPANT_EMAIL) {
-          throw e;
-        }
-      }
-    }
+    // A concurrent signup enrolled the same email and committed first: run again, now finding the participant.
+    return Transactions.againAfterRace(2, () -> context.transactions().run(tx -> signupIn(tx, campaignId, request)),
+        UniqueKey.PARTICIPANT_EMAIL);
   }
 
   /** A validated {@link Signup}. {@link #toString()} hides personal data. */

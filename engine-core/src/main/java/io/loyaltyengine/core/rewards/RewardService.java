@@ -8,6 +8,7 @@ import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.coupons.CouponAssignment;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.participant.EmailAddresses;
 import io.loyaltyengine.core.participant.MetadataRules;
 import io.loyaltyengine.core.participant.ParticipantService;
@@ -177,18 +178,10 @@ public final class RewardService implements Rewards {
   @Override
   public ActionResult recordAction(LoyaltyAction action) {
     ActionRequest request = ActionRequest.validate(action, context);
-    for (int attempt = 0; ; attempt++) {
-      try {
-        return context.transactions().runCombined(tx -> record(tx, request, false));
-      } catch (LoyaltyException e) {
-        // A concurrent first request enrolled the same email or used the same key and committed first: run again,
-        // now finding its participant or its action, as a later retry would.
-        if (attempt > 0 || !(e.getCause() instanceof UniqueViolationException u)
-            || (u.key() != UniqueKey.PARTICIPANT_EMAIL && u.key() != UniqueKey.ACTION_IDEMPOTENCY_KEY)) {
-          throw e;
-        }
-      }
-    }
+    // A concurrent first request enrolled the same email or used the same key and committed first: run again, now
+    // finding its participant or its action, as a later retry would.
+    return Transactions.againAfterRace(2, () -> context.transactions().runCombined(tx -> record(tx, request, false)),
+        UniqueKey.PARTICIPANT_EMAIL, UniqueKey.ACTION_IDEMPOTENCY_KEY);
   }
 
   /**

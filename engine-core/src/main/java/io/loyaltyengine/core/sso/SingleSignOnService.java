@@ -5,6 +5,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.customers.CustomerMappingService;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.participant.EmailAddresses;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.spi.SsoSecretRecord;
@@ -92,7 +93,7 @@ public final class SingleSignOnService implements SingleSignOn {
   public SsoRecognition recognize(SsoLogin login) {
     TextRules.notNull("login", login);
     // A concurrent first login of the customer (or enrolment of the email) committed first: run again, finding it.
-    return CustomerMappingService.retryingOnMappingRace(
+    return Transactions.againAfterRace(CustomerMappingService.MAX_ATTEMPTS,
         () -> context.transactions().run(tx -> recognizeIn(tx, login)),
         UniqueKey.CUSTOMER_MAPPING, UniqueKey.PARTICIPANT_EMAIL);
   }

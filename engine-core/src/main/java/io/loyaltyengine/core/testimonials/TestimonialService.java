@@ -57,8 +57,7 @@ public final class TestimonialService implements Testimonials {
     long id = context.ids().nextId();
     return context.transactions().run(tx -> {
       // Locked: a deletion committed since an unlocked read would not see the testimonial, which would outlive it.
-      Participant p = tx.participants().lock(tenantId, resolver.resolveId(tx, tenantId))
-          .orElseThrow(() -> LoyaltyException.notFound("participant"));
+      Participant p = resolver.lock(tx, tenantId);
       Testimonial testimonial = new Testimonial(id, tenantId, p.campaignId(), p.id(), text, rating,
           TestimonialStatus.PENDING, context.now(), null);
       if (tx.testimonials().insertIfAbsent(testimonial)) {
