@@ -26,7 +26,6 @@ import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testkit.SettableClock;
-import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.contract.Checks.Bad;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
@@ -34,11 +33,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -48,8 +45,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,7 +59,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
-public abstract class ApiKeysContractTest {
+public abstract class ApiKeysContractTest extends EngineContractSupport {
   private static final Instant START = Instant.parse("2025-03-01T10:15:30.123456789Z");
   private static final Instant START_MICROS = START.truncatedTo(ChronoUnit.MICROS);
   private static final Pattern KEY_FORM = Pattern.compile("lek_[1-9][0-9]*_[1-9][0-9]*_[A-Za-z0-9_-]{43}");
@@ -79,46 +74,13 @@ public abstract class ApiKeysContractTest {
   /** Draws of mangled keys per seed. */
   private static final int MANGLED_DRAWS = 400;
 
-  private StoreFixture fixture;
-  private SettableClock clock;
-  private final List<LoyaltyEngine> engines = new ArrayList<>();
-
-  /**
-   * A fixture on a fresh, empty database of the backend under test; called before each test and closed after it.
-   */
-  protected abstract StoreFixture createFixture();
-
-  @BeforeEach
-  final void openFixture() {
-    fixture = Objects.requireNonNull(createFixture(), "createFixture() returned null");
-    clock = SettableClock.at(START);
-  }
-
-  @AfterEach
-  final void closeFixture() {
-    List<LoyaltyEngine> open = new ArrayList<>(engines);
-    Collections.reverse(open);
-    try {
-      for (LoyaltyEngine engine : open) {
-        engine.close();
-      }
-    } finally {
-      engines.clear();
-      fixture.close();
-    }
+  protected ApiKeysContractTest() {
+    super(START);
   }
 
   /** A new engine with {@code access} on a new storage of the fixture, dispatching manually; closed after the test. */
   private LoyaltyEngine newEngine(AccessSettings access) {
-    LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(fixture.openStorage())
-        .clock(clock)
-        .events(EventSettings.builder().manualDispatch().build())
-        .access(access)
-        .nodeId(engines.size() + 1)
-        .build();
-    engines.add(engine);
-    return engine;
+    return engine(builder -> builder.events(EventSettings.builder().manualDispatch().build()).access(access));
   }
 
   private LoyaltyEngine newEngine() {
@@ -140,7 +102,7 @@ public abstract class ApiKeysContractTest {
     LoyaltyEngine engine = newEngine();
     long t = tenant(engine);
     IssuedApiKey first = keys(engine, t).issue(new NewApiKey("  checkout service ", Set.of(ApiScope.READ)));
-    clock.advance(Duration.ofSeconds(1));
+    clock().advance(Duration.ofSeconds(1));
     IssuedApiKey second = keys(engine, t).issue(NewApiKey.of("Back office 🧾", ApiScope.READ, ApiScope.ADMIN));
     IssuedApiKey sameInstant = keys(engine, t).issue(NewApiKey.of("Batch", ApiScope.WRITE));
 
@@ -171,11 +133,11 @@ public abstract class ApiKeysContractTest {
     LoyaltyEngine engine = newEngine();
     long t = tenant(engine);
     ApiKey key = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ)).key();
-    clock.advance(Duration.ofMinutes(5));
-    Instant revokedAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    clock().advance(Duration.ofMinutes(5));
+    Instant revokedAt = clock().instant().truncatedTo(ChronoUnit.MICROS);
 
     ApiKey revoked = keys(engine, t).revoke(key.id());
-    clock.advance(Duration.ofMinutes(5));
+    clock().advance(Duration.ofMinutes(5));
     ApiKey again = keys(engine, t).revoke(key.id());
 
     assertEquals(revokedAt, revoked.revokedAt());
@@ -315,10 +277,10 @@ public abstract class ApiKeysContractTest {
     other.access().authenticate(issued.secret(), ApiScope.READ); // cached there now
 
     keys(revoking, t).revoke(issued.key().id());
-    clock.advance(TTL.minusNanos(1_000));
+    clock().advance(TTL.minusNanos(1_000));
     assertEquals(t, other.access().authenticate(issued.secret(), ApiScope.READ).tenantId(),
         "within the TTL the other instance still trusts its cached entry (documented)");
-    clock.advance(Duration.ofNanos(1_000));
+    clock().advance(Duration.ofNanos(1_000));
 
     assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a revoked key once the TTL passed",
         () -> other.access().authenticate(issued.secret(), ApiScope.READ));
@@ -452,17 +414,17 @@ public abstract class ApiKeysContractTest {
         () -> engine.access().authenticate(key, ApiScope.READ));
     assertEquals(429, limited.httpStatus());
     assertEquals(Duration.ofSeconds(20), limited.retryAfter().orElseThrow(), "a minute / 3");
-    clock.advance(Duration.ofSeconds(5));
+    clock().advance(Duration.ofSeconds(5));
     assertEquals(Duration.ofSeconds(15), assertRejected(ErrorCode.RATE_LIMITED, null, "5 s later",
         () -> engine.access().authenticate(key, ApiScope.READ)).retryAfter().orElseThrow(),
         "refused requests are not counted");
 
-    clock.advance(Duration.ofSeconds(15));
+    clock().advance(Duration.ofSeconds(15));
     engine.access().authenticate(key, ApiScope.READ);
     assertEquals(Duration.ofSeconds(20), assertRejected(ErrorCode.RATE_LIMITED, null, "after one refilled",
         () -> engine.access().authenticate(key, ApiScope.READ)).retryAfter().orElseThrow());
 
-    clock.advance(Duration.ofHours(1));
+    clock().advance(Duration.ofHours(1));
     for (int i = 0; i < 3; i++) {
       engine.access().authenticate(key, ApiScope.READ);
     }
@@ -529,9 +491,9 @@ public abstract class ApiKeysContractTest {
     assertEquals(5, passes(changing, key, 10), "here at once, starting with a full bucket of the new plan");
     assertEquals(0, passes(other, key, 10), "elsewhere the cached plan holds within the TTL");
 
-    clock.advance(TTL);
+    clock().advance(TTL);
     assertEquals(5, passes(other, key, 10), "elsewhere once the TTL passed");
-    clock.advance(Duration.ofMinutes(1));
+    clock().advance(Duration.ofMinutes(1));
     changing.tenants().changePlan(t, null);
     assertNull(changing.tenants().get(t).plan(), "back to the default plan");
     assertEquals(3, passes(changing, key, 10));
@@ -582,7 +544,7 @@ public abstract class ApiKeysContractTest {
   @Test
   void theTenantPortKeepsThePlanItIsGiven() {
     Instant at = START_MICROS;
-    try (io.loyaltyengine.core.spi.Storage storage = fixture.openStorage()) {
+    try (io.loyaltyengine.core.spi.Storage storage = fixture().openStorage()) {
       Tenant pro = new Tenant(7_001, "Acme", io.loyaltyengine.tenant.TenantType.BUSINESS, at, "pro");
       Tenant none = new Tenant(7_002, "Other", io.loyaltyengine.tenant.TenantType.BUSINESS, at);
       storage.inTransaction(tx -> {
@@ -658,7 +620,7 @@ public abstract class ApiKeysContractTest {
   }
 
   private void assumeSharedDatabase() {
-    assumeTrue(fixture.capabilities().contains(StorageCapability.SHARED_DATABASE),
+    assumeTrue(fixture().capabilities().contains(StorageCapability.SHARED_DATABASE),
         "the backend cannot open two storages on one database");
   }
 }

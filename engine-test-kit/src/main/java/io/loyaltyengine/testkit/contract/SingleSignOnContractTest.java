@@ -33,22 +33,17 @@ import io.loyaltyengine.sso.SsoSettings;
 import io.loyaltyengine.sso.SsoSignatures;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
-import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.contract.Checks.Bad;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -65,42 +60,14 @@ import org.junit.jupiter.api.function.Executable;
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
-public abstract class SingleSignOnContractTest {
+public abstract class SingleSignOnContractTest extends EngineContractSupport {
   /** Where the clock of every test starts: a whole second, so that the skew's edges are exact. */
   protected static final Instant START = Instant.parse("2025-03-01T10:15:30Z");
 
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
 
-  private StoreFixture fixture;
-  private SettableClock clock;
-  private final List<LoyaltyEngine> engines = new ArrayList<>();
-
-  /** A fixture on a fresh, empty database of the backend under test; called before each test and closed after it. */
-  protected abstract StoreFixture createFixture();
-
-  @BeforeEach
-  final void openFixture() {
-    fixture = Objects.requireNonNull(createFixture(), "createFixture() returned null");
-    clock = SettableClock.at(START);
-  }
-
-  @AfterEach
-  final void closeFixture() {
-    List<LoyaltyEngine> open = new ArrayList<>(engines);
-    Collections.reverse(open);
-    RuntimeException failure = null;
-    for (LoyaltyEngine engine : open) {
-      try {
-        engine.close();
-      } catch (RuntimeException e) {
-        failure = failure == null ? e : failure;
-      }
-    }
-    engines.clear();
-    fixture.close();
-    if (failure != null) {
-      throw failure;
-    }
+  protected SingleSignOnContractTest() {
+    super(START);
   }
 
   private LoyaltyEngine newEngine() {
@@ -108,20 +75,12 @@ public abstract class SingleSignOnContractTest {
   }
 
   private LoyaltyEngine newEngine(SsoSettings sso) {
-    LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(fixture.openStorage())
-        .clock(clock)
-        .events(MANUAL_DISPATCH)
-        .singleSignOn(sso)
-        .nodeId(engines.size() + 1)
-        .build();
-    engines.add(engine);
-    return engine;
+    return engine(builder -> builder.events(MANUAL_DISPATCH).singleSignOn(sso));
   }
 
   private List<LoyaltyEngine> enginesForConcurrency() {
     LoyaltyEngine first = newEngine();
-    return fixture.capabilities().contains(StorageCapability.SHARED_DATABASE)
+    return fixture().capabilities().contains(StorageCapability.SHARED_DATABASE)
         ? List.of(first, newEngine()) : List.of(first);
   }
 
@@ -143,7 +102,7 @@ public abstract class SingleSignOnContractTest {
   }
 
   private long now() {
-    return clock.instant().getEpochSecond();
+    return clock().instant().getEpochSecond();
   }
 
   // ==================================================================== customer mappings
@@ -156,7 +115,7 @@ public abstract class SingleSignOnContractTest {
 
     CustomerMapping mapped = w.scope.customerMappings().map(campaign, "Cust-1", ParticipantRef.id(ann.id()));
     assertEquals(new CustomerMapping(campaign, "Cust-1", ann.id(), START), mapped);
-    clock.advance(Duration.ofMinutes(1));
+    clock().advance(Duration.ofMinutes(1));
     assertEquals(mapped, w.scope.customerMappings().map(campaign, "Cust-1", ParticipantRef.email(campaign,
         "ANN@example.com")), "mapping the same pair again returns the first mapping");
     assertEquals(Optional.of(mapped), w.scope.customerMappings().find(campaign, "Cust-1"));
@@ -328,7 +287,7 @@ public abstract class SingleSignOnContractTest {
     assertEquals("single sign-on is not enabled for the tenant", e.getMessage());
     assertRejected(ErrorCode.VALIDATION_ERROR, "login", "a null login",
         () -> w.scope.singleSignOn().recognize(null));
-    LoyaltyEngine engine = engines.get(0);
+    LoyaltyEngine engine = engines().get(0);
     long unknown = w.tenantId() + 1_000_003L;
     assertRejected(ErrorCode.NOT_FOUND, null, "rotating for an unknown tenant",
         () -> engine.forTenant(unknown).singleSignOn().rotateSecret());
@@ -356,7 +315,7 @@ public abstract class SingleSignOnContractTest {
     assertEquals(Optional.of(new CustomerMapping(w.campaign.id(), "c-42", first.participant().id(), START)),
         w.scope.customerMappings().find(w.campaign.id(), "c-42"));
 
-    clock.advance(Duration.ofSeconds(30));
+    clock().advance(Duration.ofSeconds(30));
     SsoRecognition again = w.scope.singleSignOn().recognize(login);
     assertEquals(new SsoRecognition(first.participant(), false, false), again, "a replay only recognises again");
     SsoLogin otherEmail = SsoSignatures.login(secret.secret(), w.campaign.id(), "c-42", "changed@example.com", now());
@@ -416,7 +375,7 @@ public abstract class SingleSignOnContractTest {
           () -> w.scope.singleSignOn().recognize(SsoSignatures.login(secret, w.campaign.id(), "c-ann", null, at)));
     }
     // A clock between whole seconds counts its second: a fraction never tips a login over the edge.
-    clock.set(START.plusMillis(999));
+    clock().set(START.plusMillis(999));
     w.scope.singleSignOn().recognize(SsoSignatures.login(secret, w.campaign.id(), "c-ann", null, t - 90));
     w.scope.singleSignOn().recognize(SsoSignatures.login(secret, w.campaign.id(), "c-ann", null, t + 90));
   }
@@ -428,16 +387,16 @@ public abstract class SingleSignOnContractTest {
     Participant ann = enrol(w, "ann@example.com");
     w.scope.customerMappings().map(w.campaign.id(), "c-ann", ParticipantRef.id(ann.id()));
     String first = w.scope.singleSignOn().rotateSecret().secret();
-    clock.advance(Duration.ofHours(1));
+    clock().advance(Duration.ofHours(1));
     SsoSecret second = w.scope.singleSignOn().rotateSecret();
     assertNotEquals(first, second.secret());
-    Instant rotated = clock.instant();
+    Instant rotated = clock().instant();
     assertEquals(rotated.plus(grace), second.previousValidUntil());
 
-    clock.set(rotated.plus(grace).minusSeconds(1));
+    clock().set(rotated.plus(grace).minusSeconds(1));
     assertEquals(ann, recognise(w, first).participant(), "the old secret works until the grace ends");
     assertEquals(ann, recognise(w, second.secret()).participant());
-    clock.set(rotated.plus(grace));
+    clock().set(rotated.plus(grace));
     assertRejected(ErrorCode.UNAUTHENTICATED, "signature", "the old secret when the grace ends",
         () -> recognise(w, first));
     assertEquals(ann, recognise(w, second.secret()).participant(), "the new secret goes on working");
@@ -465,7 +424,7 @@ public abstract class SingleSignOnContractTest {
     assertRejected(ErrorCode.UNAUTHENTICATED, "signature", "the old secret without grace",
         () -> recognise(w, first));
     assertEquals(ann, recognise(w, second.secret()).participant());
-    if (fixture.capabilities().contains(StorageCapability.SHARED_DATABASE)) {
+    if (fixture().capabilities().contains(StorageCapability.SHARED_DATABASE)) {
       TenantScope onOther = newEngine().forTenant(w.tenantId());
       assertEquals(ann, onOther.singleSignOn().recognize(SsoSignatures.login(second.secret(), w.campaign.id(),
           "c-ann", null, now())).participant(), "the secret is the database's, not the engine's");

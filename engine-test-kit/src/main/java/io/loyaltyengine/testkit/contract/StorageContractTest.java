@@ -132,8 +132,6 @@ import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -165,7 +163,7 @@ import org.junit.jupiter.api.function.Executable;
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
-public abstract class StorageContractTest {
+public abstract class StorageContractTest extends EngineContractSupport {
   /** Where the clock of every test starts: with nanoseconds, so that truncation to microseconds shows. */
   protected static final Instant START = Instant.parse("2025-03-01T10:15:30.123456789Z");
 
@@ -179,65 +177,8 @@ public abstract class StorageContractTest {
   private static final int FEEDBACK_MODEL_STEPS = 120;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
 
-  private StoreFixture fixture;
-  private SettableClock clock;
-  private final List<LoyaltyEngine> engines = new ArrayList<>();
-
-  /**
-   * A fixture on a fresh, empty database of the backend under test; called before each test and closed after it.
-   */
-  protected abstract StoreFixture createFixture();
-
-  @BeforeEach
-  final void openFixture() {
-    fixture = Objects.requireNonNull(createFixture(), "createFixture() returned null");
-    clock = SettableClock.at(START);
-  }
-
-  @AfterEach
-  final void closeFixture() {
-    RuntimeException failure = null;
-    List<LoyaltyEngine> open = new ArrayList<>(engines);
-    Collections.reverse(open);
-    for (LoyaltyEngine engine : open) {
-      try {
-        engine.close();
-      } catch (RuntimeException e) {
-        failure = addTo(failure, e);
-      }
-    }
-    engines.clear();
-    try {
-      fixture.close();
-    } catch (RuntimeException e) {
-      failure = addTo(failure, e);
-    }
-    if (failure != null) {
-      throw failure;
-    }
-  }
-
-  private static RuntimeException addTo(RuntimeException first, RuntimeException next) {
-    if (first == null) {
-      return next;
-    }
-    first.addSuppressed(next);
-    return first;
-  }
-
-  /** The fixture of the running test. */
-  protected final StoreFixture fixture() {
-    return fixture;
-  }
-
-  /** The clock of the running test's engines. */
-  protected final SettableClock clock() {
-    return clock;
-  }
-
-  /** What the backend under test can do, as its fixture declares. */
-  protected final Set<StorageCapability> capabilities() {
-    return fixture.capabilities();
+  protected StorageContractTest() {
+    super(START);
   }
 
   /** A new engine with default limits on a new storage of the fixture; closed after the test. */
@@ -256,15 +197,7 @@ public abstract class StorageContractTest {
    * never depends on a background thread's timing.
    */
   protected final LoyaltyEngine newEngine(EngineLimits limits, EventSettings events) {
-    LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(fixture.openStorage())
-        .clock(clock)
-        .limits(limits)
-        .events(events)
-        .nodeId(engines.size() + 1) // distinct node ids keep the default ids of two engines apart
-        .build();
-    engines.add(engine);
-    return engine;
+    return engine(builder -> builder.limits(limits).events(events));
   }
 
   // ==================================================================== tenants, brands, campaigns
@@ -277,7 +210,7 @@ public abstract class StorageContractTest {
 
     assertEquals("Acme Shop", business.name());
     assertEquals(TenantType.BUSINESS, business.type());
-    assertEquals(START_MICROS, business.createdAt(), "createdAt is the clock's instant truncated to microseconds");
+    assertEquals(START_MICROS, business.createdAt(), "createdAt is the clock()'s instant truncated to microseconds");
     assertEquals(TenantType.MEMBER, member.type());
     assertNotEquals(business.id(), member.id());
     assertEquals(business, engine.tenants().get(business.id()));
@@ -442,14 +375,14 @@ public abstract class StorageContractTest {
     assertEquals(START_MICROS, created.createdAt());
     assertEquals(START_MICROS, created.updatedAt());
 
-    Instant later = clock.advance(Duration.ofHours(30).plusNanos(999));
+    Instant later = clock().advance(Duration.ofHours(30).plusNanos(999));
     Instant laterMicros = later.truncatedTo(ChronoUnit.MICROS);
     Participant updated = w.scope.participants().update(ParticipantRef.id(created.id()),
         ParticipantUpdate.builder().firstName("Tim").build());
     PointsResult award = w.scope.points().award(ParticipantRef.id(created.id()), PointsChange.of(5, "purchase"));
 
     assertEquals(START_MICROS, updated.createdAt(), "an update keeps createdAt");
-    assertEquals(laterMicros, updated.updatedAt(), "an update sets updatedAt from the clock");
+    assertEquals(laterMicros, updated.updatedAt(), "an update sets updatedAt from the clock()");
     assertEquals(laterMicros, award.entry().createdAt());
     assertEquals(laterMicros, w.scope.participants().get(ParticipantRef.id(created.id())).updatedAt());
     assertEquals(START_MICROS, w.scope.participants().get(ParticipantRef.id(created.id())).createdAt());
@@ -461,7 +394,7 @@ public abstract class StorageContractTest {
   void balanceChangesDoNotTouchTheProfilesUpdatedAt() {
     World w = world(newEngine());
     Participant p = enrol(w, "points@example.com");
-    clock.advance(Duration.ofDays(1));
+    clock().advance(Duration.ofDays(1));
     w.scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(5, "purchase"));
     w.scope.points().deduct(ParticipantRef.id(p.id()), PointsChange.of(2, "redemption"));
 
@@ -720,7 +653,7 @@ public abstract class StorageContractTest {
         "Doe", "192.0.2.1", "gold", Map.of("plan", "pro")));
     ParticipantRef ref = ParticipantRef.id(p.id());
     w.scope.points().award(ref, PointsChange.of(50, "purchase"));
-    Instant later = clock.advance(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MICROS);
+    Instant later = clock().advance(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.MICROS);
 
     Participant first = w.scope.participants().update(ref, ParticipantUpdate.builder().firstName("Janet").build());
     assertEquals(new Participant(p.id(), p.tenantId(), p.campaignId(), p.email(), p.sanitizedEmail(), "Janet",
@@ -1206,7 +1139,7 @@ public abstract class StorageContractTest {
     PointsChange deduct = PointsChange.of(20, "redemption").withIdempotencyKey("redeem-1");
     PointsResult firstDeduct = w.scope.points().deduct(ref, deduct);
     ParticipantState before = state(w.scope, p.id());
-    clock.advance(Duration.ofMinutes(1));
+    clock().advance(Duration.ofMinutes(1));
 
     PointsResult again = w.scope.points().award(ref, award);
     assertTrue(again.replayed());
@@ -1808,8 +1741,8 @@ public abstract class StorageContractTest {
   private HostTransactions hostTransactions() {
     assumeTrue(capabilities().contains(StorageCapability.HOST_TRANSACTIONS),
         "the backend cannot join host transactions (no HOST_TRANSACTIONS capability)");
-    return fixture.hostTransactions().orElseThrow(() -> new AssertionError(
-        "the fixture declares HOST_TRANSACTIONS but hostTransactions() is empty"));
+    return fixture().hostTransactions().orElseThrow(() -> new AssertionError(
+        "the fixture() declares HOST_TRANSACTIONS but hostTransactions() is empty"));
   }
 
   // ==================================================================== several engines, concurrency
@@ -2644,7 +2577,7 @@ public abstract class StorageContractTest {
   @Test
   void nodeClaimsGiveDistinctNumbersLowestFirstAndAReleasedNumberOnlyFromItsReleaseTime() {
     Instant now = START_MICROS;
-    Storage storage = fixture.openStorage();
+    Storage storage = fixture().openStorage();
     try {
       assertEquals(List.of(0, 1, 2), storage.inTransaction(tx -> List.of(claimNode(tx, "a", now),
           claimNode(tx, "b", now), claimNode(tx, "c", now))));
@@ -2668,7 +2601,7 @@ public abstract class StorageContractTest {
   @Test
   void aNodeWhoseLeaseRanOutIsClaimableTheLongestRunOutFirst() {
     Instant now = START_MICROS;
-    Storage storage = fixture.openStorage();
+    Storage storage = fixture().openStorage();
     try {
       Map<Integer, String> holders = claimEveryNode(storage, now, now.plus(NODE_TERM));
       assertEquals(NodePort.NODES, holders.size());
@@ -2693,7 +2626,7 @@ public abstract class StorageContractTest {
   @Test
   void aLeaseIsRenewedWhileNoOneClaimedItAndNotOnceAnotherHolderDid() {
     Instant now = START_MICROS;
-    Storage storage = fixture.openStorage();
+    Storage storage = fixture().openStorage();
     try {
       assertEquals(0, claimNode(storage, "a", now));
       // Every other number is leased for longer, so that a claim can take a's number only, once its lease ran out.
@@ -2728,7 +2661,7 @@ public abstract class StorageContractTest {
     int instances = capabilities().contains(StorageCapability.SHARED_DATABASE) ? 4 : 1;
     List<Storage> storages = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      storages.add(fixture.openStorage());
+      storages.add(fixture().openStorage());
     }
     try {
       Instant now = START_MICROS;
@@ -2785,13 +2718,11 @@ public abstract class StorageContractTest {
 
   /** A new engine on a new storage of the fixture, which leases its node number; closed after the test. */
   private LoyaltyEngine newLeasingEngine() {
-    LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(fixture.openStorage())
-        .clock(clock)
+    return closedAfterTheTest(LoyaltyEngine.builder()
+        .storage(fixture().openStorage())
+        .clock(clock())
         .events(MANUAL_DISPATCH)
-        .build();
-    engines.add(engine);
-    return engine;
+        .build());
   }
 
   /** The node number in the ids {@code engine} makes: bits 12..21 of the default ids. */
