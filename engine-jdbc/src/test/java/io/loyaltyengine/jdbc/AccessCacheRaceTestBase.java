@@ -3,7 +3,6 @@ package io.loyaltyengine.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loyaltyengine.ErrorCode;
@@ -20,7 +19,6 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,8 +46,7 @@ abstract class AccessCacheRaceTestBase {
   private LoyaltyEngine engine;
   /** The thread whose next tenant read pauses, and the latches of that pause. */
   private volatile Thread pauseAfterRead;
-  private final CountDownLatch read = new CountDownLatch(1);
-  private final CountDownLatch resume = new CountDownLatch(1);
+  private final Pause afterRead = new Pause();
 
   abstract JdbcFixture createFixture();
 
@@ -83,9 +80,9 @@ abstract class AccessCacheRaceTestBase {
         pauseAfterRead = Thread.currentThread();
         return engine.access().authenticate(key, ApiScope.WRITE);
       });
-      assertTrue(read.await(30, TimeUnit.SECONDS), "the authentication read the key's tenant");
+      afterRead.awaitReached("the authentication read the key's tenant");
       engine.tenants().changePlan(t, "pro");
-      resume.countDown();
+      afterRead.release();
       ExecutionException refused = assertThrows(ExecutionException.class,
           () -> authenticating.get(30, TimeUnit.SECONDS));
       assertEquals(ErrorCode.FORBIDDEN, assertInstanceOf(LoyaltyException.class, refused.getCause()).code());
@@ -121,10 +118,7 @@ abstract class AccessCacheRaceTestBase {
           Object result = InterceptingStorage.invoke(method, port, args);
           if (method.getName().equals("find") && Thread.currentThread() == pauseAfterRead) {
             pauseAfterRead = null;
-            read.countDown();
-            if (!resume.await(30, TimeUnit.SECONDS)) {
-              throw new IllegalStateException("the test did not resume the paused read");
-            }
+            afterRead.here();
           }
           return result;
         });

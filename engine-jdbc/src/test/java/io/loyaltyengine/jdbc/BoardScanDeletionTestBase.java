@@ -2,7 +2,6 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
@@ -29,7 +28,6 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,8 +48,7 @@ abstract class BoardScanDeletionTestBase {
   private LoyaltyEngine engine;
   /** Whether the next board scan pauses before handing over its first member. */
   private volatile boolean pauseNextScan;
-  private final CountDownLatch scanning = new CountDownLatch(1);
-  private final CountDownLatch resume = new CountDownLatch(1);
+  private final Pause scan = new Pause();
 
   abstract JdbcFixture createFixture();
 
@@ -86,9 +83,9 @@ abstract class BoardScanDeletionTestBase {
     try {
       pauseNextScan = true;
       Future<?> building = pool.submit(() -> shop.leaderboards().page(board));
-      assertTrue(scanning.await(30, TimeUnit.SECONDS), "the board's scan started");
+      scan.awaitReached("the board's scan started");
       shop.participants().delete(ParticipantRef.id(leader.id()));
-      resume.countDown();
+      scan.release();
       building.get(30, TimeUnit.SECONDS);
     } finally {
       pool.shutdownNow();
@@ -113,18 +110,6 @@ abstract class BoardScanDeletionTestBase {
     return p;
   }
 
-  private void awaitResume() {
-    scanning.countDown();
-    try {
-      if (!resume.await(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the test did not resume the paused scan");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while the scan was paused", e);
-    }
-  }
-
   /** A storage whose next board scan, once asked to, pauses before its first member until the test resumes it. */
   private Storage pausingScans(Storage delegate) {
     return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
@@ -138,7 +123,7 @@ abstract class BoardScanDeletionTestBase {
             args[5] = (LeaderboardPort.ScoreSink) (participantId, score, createdAt) -> {
               if (first[0]) {
                 first[0] = false;
-                awaitResume();
+                scan.here();
               }
               sink.accept(participantId, score, createdAt);
             };

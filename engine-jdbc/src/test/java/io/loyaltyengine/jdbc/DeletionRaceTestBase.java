@@ -37,7 +37,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,8 +59,7 @@ abstract class DeletionRaceTestBase {
   private LoyaltyEngine engine;
   /** The thread whose next participant read pauses, and the latches of that pause. */
   private volatile Thread pauseAfterRead;
-  private final CountDownLatch read = new CountDownLatch(1);
-  private final CountDownLatch resume = new CountDownLatch(1);
+  private final Pause afterRead = new Pause();
 
   abstract JdbcFixture createFixture();
 
@@ -155,11 +153,11 @@ abstract class DeletionRaceTestBase {
         shop.participants().delete(byEmail);
         return null;
       });
-      assertTrue(read.await(30, TimeUnit.SECONDS), "the deletion read the participant");
+      afterRead.awaitReached("the deletion read the participant");
       // Committed after the deletion's first read, before it wrote anything: the deleted participant has them.
       shop.participants().update(ref, ParticipantUpdate.builder().email("after@example.com").tier("gold").build());
       shop.points().award(ref, PointsChange.of(7, "purchase"));
-      resume.countDown();
+      afterRead.release();
       deleting.get(30, TimeUnit.SECONDS);
     } finally {
       pool.shutdownNow();
@@ -193,9 +191,9 @@ abstract class DeletionRaceTestBase {
         pauseAfterRead = Thread.currentThread();
         return change.call();
       });
-      assertTrue(read.await(30, TimeUnit.SECONDS), "the change read the participant");
+      afterRead.awaitReached("the change read the participant");
       shop.participants().delete(ParticipantRef.id(deleted.id()));
-      resume.countDown();
+      afterRead.release();
       ExecutionException failed = assertThrows(ExecutionException.class, () -> changing.get(30, TimeUnit.SECONDS));
       LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
       assertEquals(ErrorCode.NOT_FOUND, e.code());
@@ -250,10 +248,7 @@ abstract class DeletionRaceTestBase {
           Object result = InterceptingStorage.invoke(method, port, args);
           if (method.getName().startsWith("find") && Thread.currentThread() == pauseAfterRead) {
             pauseAfterRead = null;
-            read.countDown();
-            if (!resume.await(30, TimeUnit.SECONDS)) {
-              throw new IllegalStateException("the test did not resume the paused read");
-            }
+            afterRead.here();
           }
           return result;
         });

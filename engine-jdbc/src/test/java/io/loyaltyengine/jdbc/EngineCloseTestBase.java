@@ -2,7 +2,6 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyEngine;
@@ -14,7 +13,6 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testkit.StoreFixture;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -40,8 +38,7 @@ abstract class EngineCloseTestBase {
   private final ExecutorService threads = Executors.newCachedThreadPool();
   /** Set to pause the next unit of work after its work, before its commit. */
   private final AtomicBoolean pauseNext = new AtomicBoolean();
-  private final CountDownLatch paused = new CountDownLatch(1);
-  private final CountDownLatch resume = new CountDownLatch(1);
+  private final Pause pause = new Pause();
   private final AtomicInteger running = new AtomicInteger();
   /** Units of work in progress when the storage was closed; -1 until it is. */
   private final AtomicInteger runningAtClose = new AtomicInteger(-1);
@@ -61,7 +58,7 @@ abstract class EngineCloseTestBase {
 
   @AfterEach
   final void close() {
-    resume.countDown();
+    pause.release();
     threads.shutdownNow();
     fixture.close();
   }
@@ -76,7 +73,7 @@ abstract class EngineCloseTestBase {
 
     pauseNext.set(true);
     Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
-    assertTrue(paused.await(30, TimeUnit.SECONDS), "the unit of work paused");
+    pause.awaitReached("the unit of work paused");
     Thread closer = new Thread(engine::close, "closer");
     closer.start();
     awaitTimedWaitOrEnd(closer);
@@ -84,7 +81,7 @@ abstract class EngineCloseTestBase {
         () -> engine.tenants().get(first.id()));
     assertEquals("the engine is closed", refused.getMessage());
 
-    resume.countDown();
+    pause.release();
     Tenant created = inProgress.get(30, TimeUnit.SECONDS);
     closer.join();
     assertEquals(0, runningAtClose.get(), "the storage was closed only after the unit of work in progress ended");
@@ -127,8 +124,7 @@ abstract class EngineCloseTestBase {
           return storage.inTransaction(tx -> {
             T result = work.run(tx);
             if (pauseNext.compareAndSet(true, false)) {
-              paused.countDown();
-              awaitResume();
+              pause.here();
             }
             return result;
           });
@@ -148,16 +144,5 @@ abstract class EngineCloseTestBase {
         storage.close();
       }
     };
-  }
-
-  private void awaitResume() {
-    try {
-      if (!resume.await(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("not resumed");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -198,8 +197,8 @@ abstract class FeedbackRaceTestBase {
       scopes.get(0).feedback().vote(world.ref(1), idea.id());
     }
     String counterMove = up ? "incrementVotes" : "decrementVotes";
-    List<CountDownLatch> paused = List.of(new CountDownLatch(1), new CountDownLatch(1));
-    List<CountDownLatch> resumed = List.of(new CountDownLatch(1), new CountDownLatch(1));
+    Pause before = new Pause();
+    Pause after = new Pause();
     LoyaltyEngine pausing = engines.build(engines.builder(new InterceptingStorage((Storage) fixture.openStorage(),
         tx -> new ForwardingTransaction(tx) {
           @Override
@@ -207,11 +206,11 @@ abstract class FeedbackRaceTestBase {
             return InterceptingStorage.intercept(FeedbackPort.class, tx.feedback(), (method, args, port) -> {
               boolean move = method.getName().equals(counterMove);
               if (move) {
-                pause(paused.get(0), resumed.get(0));
+                before.here();
               }
               Object result = InterceptingStorage.invoke(method, port, args);
               if (move) {
-                pause(paused.get(1), resumed.get(1));
+                after.here();
               }
               return result;
             });
@@ -228,23 +227,15 @@ abstract class FeedbackRaceTestBase {
           return e;
         }
       });
-      assertTrue(paused.get(0).await(30, TimeUnit.SECONDS), "the call reached the counter");
+      before.awaitReached("the call reached the counter");
       scopes.get(0).feedback().setStatus(idea.id(), IdeaStatus.DONE);
-      resumed.get(0).countDown();
-      assertTrue(paused.get(1).await(30, TimeUnit.SECONDS), "the call moved the counter, or not");
+      before.release();
+      after.awaitReached("the call moved the counter, or not");
       scopes.get(0).feedback().setStatus(idea.id(), IdeaStatus.PLANNED);
-      resumed.get(1).countDown();
+      after.release();
       return voting.get(30, TimeUnit.SECONDS);
     } finally {
       pool.shutdownNow();
-    }
-  }
-
-  /** Tells the test the call is paused, and waits for it to resume the call. */
-  private static void pause(CountDownLatch paused, CountDownLatch resumed) throws InterruptedException {
-    paused.countDown();
-    if (!resumed.await(30, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("the test did not resume the paused call");
     }
   }
 

@@ -3,7 +3,6 @@ package io.loyaltyengine.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
@@ -33,7 +32,6 @@ import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -57,8 +55,7 @@ abstract class LeaderboardLateApplicationTestBase {
   private volatile boolean pauseNextEnrolment;
   /** Whether the calling thread's last unit of work enrolled a participant. */
   private final ThreadLocal<Boolean> enrolled = ThreadLocal.withInitial(() -> false);
-  private final CountDownLatch committed = new CountDownLatch(1);
-  private final CountDownLatch resume = new CountDownLatch(1);
+  private final Pause afterCommit = new Pause();
   private TenantScope shop;
   private long campaign;
   private CampaignReward reward;
@@ -124,11 +121,11 @@ abstract class LeaderboardLateApplicationTestBase {
       pauseNextEnrolment = true;
       Future<ActionResult> acting = pool.submit(() -> shop.rewards().recordAction(
           LoyaltyAction.of(ParticipantRef.email(campaign, "late@example.com"), reward.id())));
-      assertTrue(committed.await(30, TimeUnit.SECONDS), "the enrolling action committed");
+      afterCommit.awaitReached("the enrolling action committed");
       deleted = shop.participants().get(ParticipantRef.email(campaign, "late@example.com")).id();
       shop.participants().delete(ParticipantRef.id(deleted));
       meanwhile.run();
-      resume.countDown();
+      afterCommit.release();
       ActionResult result = acting.get(30, TimeUnit.SECONDS);
       assertEquals(deleted, result.participantId());
     } finally {
@@ -163,18 +160,6 @@ abstract class LeaderboardLateApplicationTestBase {
     return p;
   }
 
-  private void awaitResume() {
-    committed.countDown();
-    try {
-      if (!resume.await(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the test did not resume the paused unit of work");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while the unit of work was paused", e);
-    }
-  }
-
   /**
    * A storage whose next unit of work that enrols a participant, once asked to, pauses after it committed (before the
    * engine applies its board writes to the index) until the test resumes it.
@@ -200,7 +185,7 @@ abstract class LeaderboardLateApplicationTestBase {
         T result = super.inTransaction(work);
         if (enrolled.get() && pauseNextEnrolment) {
           pauseNextEnrolment = false;
-          awaitResume();
+          afterCommit.here();
         }
         return result;
       }
