@@ -18,7 +18,7 @@ public interface ApiKeys {
    * @return the key and its secret, which is shown only here
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code key}, {@code name} or {@code scopes};
    *     NOT_FOUND if the tenant does not exist; CONFLICT on {@code apiKeys} if the tenant already has
-   *     {@value #MAX_LIVE_KEYS} live keys (revoke one first)
+   *     {@value #MAX_LIVE_KEYS} live keys (revoke or delete one first)
    */
   IssuedApiKey issue(NewApiKey key);
 
@@ -29,7 +29,7 @@ public interface ApiKeys {
    */
   ApiKey get(long keyId);
 
-  /** The tenant's keys, live and revoked, newest first. */
+  /** The tenant's keys, live and revoked (not deleted ones), newest first. */
   List<ApiKey> list();
 
   /**
@@ -46,4 +46,14 @@ public interface ApiKeys {
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such key
    */
   ApiKey revoke(long keyId);
+
+  /**
+   * Deletes a key, live or revoked: it no longer authenticates, is no longer listed, and {@link #get} no longer finds
+   * it. A live key needs no {@link #revoke} first: deleting it refuses it as a revocation does, at once on this
+   * engine instance and within the key cache TTL on others (see {@link #revoke}, also for host transactions). Revoke
+   * a key to keep a record of it; delete it to forget it. Not idempotent: a key deleted already is not found.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such key
+   */
+  void delete(long keyId);
 }

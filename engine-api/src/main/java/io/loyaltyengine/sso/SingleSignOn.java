@@ -7,10 +7,10 @@ package io.loyaltyengine.sso;
  * host transactions).
  *
  * <h2>Secret</h2>
- * A tenant has no secret until {@link #rotateSecret()} makes one; until then every login is refused with
- * FORBIDDEN ({@code "single sign-on is not enabled"}): a host configuration error, not a bad login, so a host can
- * tell the two apart. The engine keeps the secret as it is (it needs it to compute HMACs), as it keeps webhook
- * signing secrets.
+ * A tenant has no secret until {@link #rotateSecret()} makes one; until then, and again after {@link #disable()},
+ * every login is refused with FORBIDDEN ({@code "single sign-on is not enabled"}): a host configuration error, not a
+ * bad login, so a host can tell the two apart. The engine keeps the secret as it is (it needs it to compute HMACs),
+ * as it keeps webhook signing secrets.
  *
  * <h2>Replay</h2>
  * A signed login carries no nonce: anyone who obtains one (for example from the customer's browser) can present it
@@ -27,6 +27,17 @@ public interface SingleSignOn {
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist
    */
   SsoSecret rotateSecret();
+
+  /**
+   * Switches single sign-on off for the tenant: its secrets (the current one and a previous one in its grace) are
+   * deleted, and every login is refused with FORBIDDEN, as before the first {@link #rotateSecret()}, on every engine
+   * instance at once (the secrets are read at each login, never cached). A later {@link #rotateSecret()} starts afresh:
+   * a new secret, with no previous one. The customer mappings stay. Idempotent: disabling a tenant without a secret
+   * changes nothing.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist
+   */
+  void disable();
 
   /**
    * Recognises a signed login, in this order:

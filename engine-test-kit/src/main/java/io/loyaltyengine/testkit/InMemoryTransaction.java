@@ -466,6 +466,18 @@ final class InMemoryTransaction implements Transaction {
         return true;
       });
     }
+
+    @Override
+    public boolean delete(long tenantId, long keyId) {
+      return call(() -> {
+        IdPair id = new IdPair(tenantId, keyId);
+        if (!t.apiKeys.containsKey(id)) {
+          return false;
+        }
+        remove(t.apiKeys, id);
+        return true;
+      });
+    }
   }
 
   private final class Brands implements BrandPort {
@@ -1951,6 +1963,17 @@ final class InMemoryTransaction implements Transaction {
         }
         checkColumns(secrets);
         put(t.ssoSecrets, secrets.tenantId(), secrets);
+        return true;
+      });
+    }
+
+    @Override
+    public boolean delete(long tenantId) {
+      return call(() -> {
+        if (!t.ssoSecrets.containsKey(tenantId)) {
+          return false;
+        }
+        remove(t.ssoSecrets, tenantId);
         return true;
       });
     }

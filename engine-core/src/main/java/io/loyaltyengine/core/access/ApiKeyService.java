@@ -22,7 +22,7 @@ import java.util.Set;
  * <p>{@link #issue} makes the key (see {@link ApiKeyFormat}) before its unit of work, so that a retried transaction
  * stores the hash of the key it returns; the unit of work locks the tenant's row, counts its live keys and inserts,
  * so that concurrent issues cannot pass {@link ApiKeys#MAX_LIVE_KEYS} together. {@link #revoke} is one conditional
- * update, then drops the key from the engine's cache. Revoked inside a host transaction, the key is dropped when
+ * update and {@link #delete} one delete, each then dropping the key from the engine's cache. Revoked inside a host transaction, the key is dropped when
  * revoke returns, before the host commits: a request authenticated on this instance in between may cache the key
  * again, and it is then refused within the key cache TTL, as on other instances.
  *
@@ -60,7 +60,7 @@ public final class ApiKeyService implements ApiKeys {
       tx.tenants().lock(tenantId).orElseThrow(() -> LoyaltyException.notFound("tenant"));
       if (tx.apiKeys().countLive(tenantId) >= MAX_LIVE_KEYS) {
         throw LoyaltyException.conflict("apiKeys", "the tenant already has " + MAX_LIVE_KEYS
-            + " live API keys; revoke one first");
+            + " live API keys; revoke or delete one first");
       }
       tx.apiKeys().insert(key);
       return null;
@@ -91,6 +91,18 @@ public final class ApiKeyService implements ApiKeys {
     });
     access.forgetKey(tenantId, keyId);
     return toKey(revoked);
+  }
+
+  @Override
+  public void delete(long keyId) {
+    long tenantId = context.tenantId();
+    context.transactions().run(tx -> {
+      if (!tx.apiKeys().delete(tenantId, keyId)) {
+        throw LoyaltyException.notFound("API key");
+      }
+      return null;
+    });
+    access.forgetKey(tenantId, keyId);
   }
 
   private static Set<ApiScope> checkScopes(Set<ApiScope> scopes) {

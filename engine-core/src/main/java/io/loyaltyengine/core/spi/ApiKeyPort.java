@@ -28,4 +28,11 @@ public interface ApiKeyPort {
    * @return whether a live key of the tenant was revoked (false for an unknown or already revoked key)
    */
   boolean revoke(long tenantId, long keyId, Instant at);
+
+  /**
+   * Deletes a key of the tenant, live or revoked.
+   *
+   * @return whether the tenant had the key
+   */
+  boolean delete(long tenantId, long keyId);
 }

@@ -28,4 +28,11 @@ public interface SsoSecretPort {
    * @return whether the tenant had a row
    */
   boolean update(SsoSecretRecord secrets);
+
+  /**
+   * Deletes the tenant's secrets.
+   *
+   * @return whether the tenant had a row
+   */
+  boolean delete(long tenantId);
 }

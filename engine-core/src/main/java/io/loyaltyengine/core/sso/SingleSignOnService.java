@@ -76,16 +76,29 @@ public final class SingleSignOnService implements SingleSignOn {
         throw LoyaltyException.notFound("tenant");
       }
       Optional<SsoSecretRecord> current = tx.ssoSecrets().lock(tenantId);
-      if (current.isEmpty()) {
+      while (current.isEmpty()) {
         if (tx.ssoSecrets().insertIfAbsent(new SsoSecretRecord(tenantId, secret, null, null, now))) {
           return new SsoSecret(secret, now, null);
         }
-        // A concurrent first rotation committed its row first: rotate after it.
+        // A concurrent first rotation committed its row first: rotate after it (or, if a disable deleted that row
+        // since, insert again).
         current = tx.ssoSecrets().lock(tenantId);
       }
-      SsoSecretRecord old = current.orElseThrow(() -> new IllegalStateException("the secret row vanished"));
+      SsoSecretRecord old = current.get();
       tx.ssoSecrets().update(new SsoSecretRecord(tenantId, secret, until == null ? null : old.secret(), until, now));
       return new SsoSecret(secret, now, until);
+    });
+  }
+
+  @Override
+  public void disable() {
+    long tenantId = context.tenantId();
+    context.transactions().run(tx -> {
+      if (tx.tenants().find(tenantId).isEmpty()) {
+        throw LoyaltyException.notFound("tenant");
+      }
+      tx.ssoSecrets().delete(tenantId);
+      return null;
     });
   }
 

@@ -68,4 +68,12 @@ final class JdbcApiKeyPort extends JdbcPort implements ApiKeyPort {
         .bind("at", Rows.timestamp(at))
         .execute()) > 0;
   }
+
+  @Override
+  public boolean delete(long tenantId, long keyId) {
+    return run("api key delete", () -> handle.createUpdate(Sql.API_KEY_DELETE)
+        .bind("tenantId", tenantId)
+        .bind("keyId", keyId)
+        .execute()) > 0;
+  }
 }

@@ -55,6 +55,13 @@ final class JdbcSsoSecretPort extends JdbcPort implements SsoSecretPort {
     return rows > 0;
   }
 
+  @Override
+  public boolean delete(long tenantId) {
+    return run("sso secret delete", () -> handle.createUpdate(Sql.SSO_SECRET_DELETE)
+        .bind("tenantId", tenantId)
+        .execute()) > 0;
+  }
+
   private static Update bind(Update update, SsoSecretRecord s) {
     return update
         .bind("tenantId", s.tenantId())

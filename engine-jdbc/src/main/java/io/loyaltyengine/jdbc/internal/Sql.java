@@ -40,6 +40,7 @@ public final class Sql {
       "SELECT COUNT(*) FROM api_key WHERE tenant_id = :tenantId AND revoked_at IS NULL";
   static final String API_KEY_REVOKE = "UPDATE api_key SET revoked_at = :at"
       + " WHERE tenant_id = :tenantId AND key_id = :keyId AND revoked_at IS NULL";
+  static final String API_KEY_DELETE = "DELETE FROM api_key WHERE tenant_id = :tenantId AND key_id = :keyId";
 
   static final String BRAND_COLUMNS = "tenant_id, brand_id, name, domain, created_at";
   static final String BRAND_INSERT = "INSERT INTO brand (" + BRAND_COLUMNS + ")"
@@ -701,6 +702,7 @@ public final class Sql {
   static final String SSO_SECRET_FIND = "SELECT " + SSO_SECRET_COLUMNS + " FROM sso_secret WHERE tenant_id = :tenantId";
   static final String SSO_SECRET_UPDATE = "UPDATE sso_secret SET secret = :secret, previous_secret = :previousSecret,"
       + " previous_secret_until = :previousSecretUntil, created_at = :createdAt WHERE tenant_id = :tenantId";
+  static final String SSO_SECRET_DELETE = "DELETE FROM sso_secret WHERE tenant_id = :tenantId";
 
   static final String CUSTOMER_MAPPING_COLUMNS = "campaign_id, customer_id, participant_id, created_at";
   static final String CUSTOMER_MAPPING_INSERT = "INSERT INTO customer_mapping (tenant_id, " + CUSTOMER_MAPPING_COLUMNS

@@ -149,6 +149,73 @@ public abstract class ApiKeysContractTest extends EngineContractSupport {
   }
 
   @Test
+  void aDeletedKeyLiveOrRevokedIsGoneFromTheListAndNotFound() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    ApiKey live = keys(engine, t).issue(NewApiKey.of("live", ApiScope.READ)).key();
+    clock().advance(Duration.ofSeconds(1));
+    ApiKey revoked = keys(engine, t).issue(NewApiKey.of("revoked", ApiScope.READ)).key();
+    clock().advance(Duration.ofSeconds(1));
+    ApiKey kept = keys(engine, t).issue(NewApiKey.of("kept", ApiScope.WRITE)).key();
+    revoked = keys(engine, t).revoke(revoked.id());
+
+    keys(engine, t).delete(live.id());
+    keys(engine, t).delete(revoked.id());
+
+    assertEquals(List.of(kept), keys(engine, t).list(), "deleted keys are not listed, live or revoked");
+    for (ApiKey deleted : List.of(live, revoked)) {
+      assertRejected(ErrorCode.NOT_FOUND, null, "get a deleted key", () -> keys(engine, t).get(deleted.id()));
+      assertRejected(ErrorCode.NOT_FOUND, null, "delete it again", () -> keys(engine, t).delete(deleted.id()));
+      assertRejected(ErrorCode.NOT_FOUND, null, "revoke a deleted key", () -> keys(engine, t).revoke(deleted.id()));
+    }
+    assertRejected(ErrorCode.NOT_FOUND, null, "delete an unknown id", () -> keys(engine, t).delete(kept.id() + 1));
+    assertEquals(kept, keys(engine, t).get(kept.id()), "the other key is untouched");
+  }
+
+  @Test
+  void aDeletedKeyIsRefusedAtOnceAndFreesItsPlaceAmongTheLiveKeys() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    List<IssuedApiKey> issued = new ArrayList<>();
+    for (int i = 0; i < ApiKeys.MAX_LIVE_KEYS; i++) {
+      issued.add(keys(engine, t).issue(NewApiKey.of("k" + i, ApiScope.READ)));
+    }
+    IssuedApiKey first = issued.get(0);
+    engine.access().authenticate(first.secret(), ApiScope.READ); // cached now
+
+    keys(engine, t).delete(first.key().id());
+
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a deleted key, cached before",
+        () -> engine.access().authenticate(first.secret(), ApiScope.READ));
+    ApiKey replacement = keys(engine, t).issue(NewApiKey.of("replacement", ApiScope.READ)).key();
+    assertEquals(ApiKeys.MAX_LIVE_KEYS, keys(engine, t).list().size(), "the deleted key made room, and is gone");
+    assertEquals(t, engine.access().authenticate(issued.get(1).secret(), ApiScope.READ).tenantId(),
+        "the other keys still authenticate");
+    assertEquals(replacement.id(), keys(engine, t).get(replacement.id()).id());
+  }
+
+  @Test
+  void anotherInstanceRefusesADeletedKeyOnceItsCacheEntryExpires() {
+    assumeSharedDatabase();
+    LoyaltyEngine deleting = newEngine();
+    LoyaltyEngine other = newEngine();
+    long t = tenant(deleting);
+    IssuedApiKey issued = keys(deleting, t).issue(NewApiKey.of("k", ApiScope.READ));
+    other.access().authenticate(issued.secret(), ApiScope.READ); // cached there now
+
+    keys(deleting, t).delete(issued.key().id());
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a deleted key on the instance that deleted it",
+        () -> deleting.access().authenticate(issued.secret(), ApiScope.READ));
+    clock().advance(TTL.minusNanos(1_000));
+    assertEquals(t, other.access().authenticate(issued.secret(), ApiScope.READ).tenantId(),
+        "within the TTL the other instance still trusts its cached entry (documented)");
+    clock().advance(Duration.ofNanos(1_000));
+
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a deleted key once the TTL passed",
+        () -> other.access().authenticate(issued.secret(), ApiScope.READ));
+  }
+
+  @Test
   void anotherTenantsKeyIsNotFoundAndItsIdDoesNotAuthenticate() {
     LoyaltyEngine engine = newEngine();
     long a = tenant(engine);
@@ -161,12 +228,13 @@ public abstract class ApiKeysContractTest extends EngineContractSupport {
     assertRejected(ErrorCode.NOT_FOUND, null, "revoke through another tenant", () -> keys(engine, b).revoke(keyId));
     assertRejected(ErrorCode.NOT_FOUND, null, "an unknown id", () -> keys(engine, a).get(keyId + 1));
     assertRejected(ErrorCode.NOT_FOUND, null, "revoke an unknown id", () -> keys(engine, a).revoke(keyId + 1));
+    assertRejected(ErrorCode.NOT_FOUND, null, "delete through another tenant", () -> keys(engine, b).delete(keyId));
     String underB = "lek_" + b + "_" + keyId + "_" + secret;
     assertEquals(b, engine.access().authenticate(keys(engine, b).issue(NewApiKey.of("b's", ApiScope.READ)).secret(),
         ApiScope.READ).tenantId(), "tenant b has a key of its own");
     assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "the key under the other tenant's id",
         () -> engine.access().authenticate(underB, ApiScope.READ));
-    assertFalse(keys(engine, a).get(keyId).isRevoked(), "the other tenant's revoke changed nothing");
+    assertFalse(keys(engine, a).get(keyId).isRevoked(), "the other tenant's revoke and delete changed nothing");
     assertEquals(a, engine.access().authenticate(issued.secret(), ApiScope.READ).tenantId());
   }
 

@@ -432,6 +432,46 @@ public abstract class SingleSignOnContractTest extends EngineContractSupport {
   }
 
   @Test
+  void disablingRefusesEveryLoginAsBeforeAnySecretAndALaterRotationStartsAfresh() {
+    LoyaltyEngine engine = newEngine(SsoSettings.builder().rotationGrace(Duration.ofMinutes(10)).build());
+    World w = world(engine);
+    Participant ann = enrol(w, "ann@example.com");
+    w.scope.customerMappings().map(w.campaign.id(), "c-ann", ParticipantRef.id(ann.id()));
+    String first = w.scope.singleSignOn().rotateSecret().secret();
+    String second = w.scope.singleSignOn().rotateSecret().secret();
+    assertEquals(ann, recognise(w, first).participant(), "the previous secret, in its grace");
+    assertEquals(ann, recognise(w, second).participant());
+
+    w.scope.singleSignOn().disable();
+
+    for (String secret : List.of(first, second, "guessed")) {
+      LoyaltyException e = assertRejected(ErrorCode.FORBIDDEN, null, "a login once disabled",
+          () -> recognise(w, secret));
+      assertEquals("single sign-on is not enabled for the tenant", e.getMessage());
+    }
+    w.scope.singleSignOn().disable(); // idempotent
+    if (fixture().capabilities().contains(StorageCapability.SHARED_DATABASE)) {
+      TenantScope onOther = newEngine().forTenant(w.tenantId());
+      assertRejected(ErrorCode.FORBIDDEN, null, "on another instance at once",
+          () -> onOther.singleSignOn().recognize(SsoSignatures.login(second, w.campaign.id(), "c-ann", null, now())));
+    }
+    assertEquals(Optional.of(ann.id()), w.scope.customerMappings().find(w.campaign.id(), "c-ann")
+        .map(CustomerMapping::participantId), "the mappings stay");
+
+    clock().advance(Duration.ofMinutes(1));
+    SsoSecret fresh = w.scope.singleSignOn().rotateSecret();
+    assertEquals(null, fresh.previousValidUntil(), "no previous secret after a disable");
+    assertEquals(new SsoRecognition(ann, false, false), recognise(w, fresh.secret()));
+    for (String old : List.of(first, second)) {
+      assertRejected(ErrorCode.UNAUTHENTICATED, "signature", "a secret from before the disable",
+          () -> recognise(w, old));
+    }
+    long unknown = w.tenantId() + 1_000_003L;
+    assertRejected(ErrorCode.NOT_FOUND, null, "disabling for an unknown tenant",
+        () -> engine.forTenant(unknown).singleSignOn().disable());
+  }
+
+  @Test
   void everyTamperedFieldFailsTheSignature() {
     World w = world(newEngine());
     String secret = w.scope.singleSignOn().rotateSecret().secret();
