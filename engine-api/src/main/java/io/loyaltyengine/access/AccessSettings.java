@@ -30,8 +30,9 @@ import java.util.Objects;
  *
  * @param plans the plans by name, in the order given
  * @param defaultPlan the plan of tenants without one (or with one not configured here); null when no plans
- * @param keyCacheTtl how long an instance trusts a key (and its tenant's plan) it has read: revocations and plan
- *     changes made on other instances take effect here within it; 0 disables the cache (every request reads the key)
+ * @param keyCacheTtl how long an instance trusts a key (and its tenant's plan) it has read: revocations, deletions
+ *     and plan changes made on other instances take effect here within it; 0 disables the cache (every request reads
+ *     the key)
  */
 public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, Duration keyCacheTtl) {
 

@@ -38,9 +38,10 @@ public interface ApiKeys {
    * <p>Engines cache keys they have verified (see {@link AccessSettings#keyCacheTtl()}). The engine instance that
    * revokes refuses the key at once; other instances sharing the database refuse it once their cached entry
    * expires, within the key cache TTL (30 seconds by default). Revoked through a scope joining a host's transaction
-   * ({@link io.loyaltyengine.TenantScope#joining}), the key is revoked when the host commits, and the revoking
-   * instance's entry is dropped when this call returns: a request that this instance authenticates before the host
-   * commits may cache the key again, and the key is then refused within the TTL, as on other instances.
+   * ({@link io.loyaltyengine.TenantScope#joining}), the key is revoked when the host commits; until then it still
+   * authenticates. The revoking instance reads the key afresh at each request for one TTL from this call, without
+   * caching it, so it refuses the key from the host's commit on (if the host commits later than that, it refuses the
+   * key within the TTL after the commit, as other instances do).
    *
    * @return the revoked key
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such key

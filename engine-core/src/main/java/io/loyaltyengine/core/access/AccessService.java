@@ -34,8 +34,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Keys found are cached by (tenant, key id) for {@link AccessSettings#keyCacheTtl()} by the engine's clock, with
  * their hash, scopes, revocation and tenant's plan; at most {@value #MAX_CACHED_KEYS} of them. Keys not found are
  * never cached, so a flood of made-up keys cannot fill the cache or push real keys out: each costs one primary-key
- * read instead. A revocation or plan change made through this engine drops the entries concerned at once; one made
- * by another instance is seen here once the entry expires. A TTL of 0 turns the cache off.
+ * read instead. A revocation, deletion or plan change made through this engine drops the entries concerned at once;
+ * one made by another instance is seen here once the entry expires. A TTL of 0 turns the cache off.
+ *
+ * <p>A key revoked or deleted here inside a host's transaction is still live for the engine's own reads until the
+ * host commits, and the engine is not told when that is (a JDBC connection has no commit listener). So for one TTL
+ * the key is read at every authentication and never cached: the first request after the commit is refused. A host
+ * that commits later than that is seen within the TTL, as another instance's revocation is; one that rolls back
+ * leaves the key live, cached again after that TTL.
  *
  * <p>A read of a key in flight when a plan change through this engine commits may have seen the old plan, and is
  * cached after the change dropped the tenant's entries (a revocation does not have this race: Caffeine's
@@ -58,6 +64,11 @@ public final class AccessService implements Access {
   private final RateLimiter limiter;
   /** Plan changes made through this engine; an entry read before the latest may hold the old plan. */
   private final AtomicLong planChanges = new AtomicLong();
+  /**
+   * Keys revoked or deleted here inside a host's transaction, for one TTL from then: read at every authentication,
+   * never cached, since the host may not have committed yet. Null when the TTL is 0.
+   */
+  private final Cache<ApiKeyFormat.KeyId, Boolean> uncommitted;
 
   /**
    * What authentication needs of a stored key and its tenant.
@@ -87,6 +98,13 @@ public final class AccessService implements Access {
         .ticker(ticker)
         .executor(Runnable::run)
         .build();
+    // Bounded like the key cache, against a host revoking keys without end; revocations are rare.
+    this.uncommitted = settings.keyCacheTtl().isZero() ? null : Caffeine.newBuilder()
+        .maximumSize(MAX_CACHED_KEYS)
+        .expireAfterWrite(settings.keyCacheTtl())
+        .ticker(ticker)
+        .executor(Runnable::run)
+        .build();
     this.limiter = new RateLimiter(settings, clock, ticker);
   }
 
@@ -111,10 +129,23 @@ public final class AccessService implements Access {
     return new ApiCaller(id.tenantId(), id.keyId(), key.scopes);
   }
 
-  /** Drops a key from this instance's cache (after it was revoked here). */
-  public void forgetKey(long tenantId, long keyId) {
+  /**
+   * Drops a key from this instance's cache after it was revoked or deleted here. Changed inside a host's transaction
+   * ({@code committed} false), the key stays live for the engine's own reads until the host commits, which the engine
+   * is not told of: so for one TTL it is read at every authentication and never cached, and is refused here as soon
+   * as the host commits within that time (a commit later still is seen within the TTL, as on other instances).
+   *
+   * @param committed whether the change has committed (false when made inside a host's transaction)
+   */
+  public void forgetKey(long tenantId, long keyId, boolean committed) {
     if (keys != null) {
-      keys.invalidate(new ApiKeyFormat.KeyId(tenantId, keyId));
+      ApiKeyFormat.KeyId id = new ApiKeyFormat.KeyId(tenantId, keyId);
+      if (!committed) {
+        // Marked before the entry is dropped: a read that missed the mark is dropped by the invalidation (which
+        // waits for a load in flight) or, if it cached the key after it, by its own look at the mark in cached().
+        uncommitted.put(id, Boolean.TRUE);
+      }
+      keys.invalidate(id);
     }
   }
 
@@ -127,12 +158,22 @@ public final class AccessService implements Access {
     }
   }
 
-  /** The key from the cache, read again if its read began before the latest plan change made here. */
+  /**
+   * The key from the cache, read again if its read began before the latest plan change made here; read and not kept
+   * while a change to it inside a host's transaction may not have committed.
+   */
   private VerifiedKey cached(ApiKeyFormat.KeyId id) {
+    if (uncommitted.getIfPresent(id) != null) {
+      return load(id);
+    }
     VerifiedKey key = keys.get(id, this::load);
     if (key != null && key.planChangesBefore != planChanges.get()) {
       keys.asMap().remove(id, key);
       key = keys.get(id, this::load);
+    }
+    if (key != null && uncommitted.getIfPresent(id) != null) {
+      // Revoked or deleted in a host's transaction while this was read: what was read may be undone by the commit.
+      keys.asMap().remove(id, key);
     }
     return key;
   }

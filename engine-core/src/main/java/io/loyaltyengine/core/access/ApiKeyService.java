@@ -22,9 +22,10 @@ import java.util.Set;
  * <p>{@link #issue} makes the key (see {@link ApiKeyFormat}) before its unit of work, so that a retried transaction
  * stores the hash of the key it returns; the unit of work locks the tenant's row, counts its live keys and inserts,
  * so that concurrent issues cannot pass {@link ApiKeys#MAX_LIVE_KEYS} together. {@link #revoke} is one conditional
- * update and {@link #delete} one delete, each then dropping the key from the engine's cache. Revoked inside a host transaction, the key is dropped when
- * revoke returns, before the host commits: a request authenticated on this instance in between may cache the key
- * again, and it is then refused within the key cache TTL, as on other instances.
+ * update and {@link #delete} one delete, each then dropping the key from the engine's cache. Inside a host
+ * transaction, which commits after they return, the key is also kept out of the cache for one TTL
+ * ({@link AccessService#forgetKey}), so that a request authenticated before the host commits cannot cache it live
+ * again.
  *
  * <p>Thread-safe when its context is.
  */
@@ -89,7 +90,7 @@ public final class ApiKeyService implements ApiKeys {
       tx.apiKeys().revoke(tenantId, keyId, now);
       return require(tx, keyId);
     });
-    access.forgetKey(tenantId, keyId);
+    access.forgetKey(tenantId, keyId, !context.transactions().joinHost());
     return toKey(revoked);
   }
 
@@ -102,7 +103,7 @@ public final class ApiKeyService implements ApiKeys {
       }
       return null;
     });
-    access.forgetKey(tenantId, keyId);
+    access.forgetKey(tenantId, keyId, !context.transactions().joinHost());
   }
 
   private static Set<ApiScope> checkScopes(Set<ApiScope> scopes) {

@@ -77,6 +77,14 @@ public final class Transactions {
   }
 
   /**
+   * Whether these transactions join a host's: what their units of work write is committed when the host commits,
+   * which the engine is not told of, not when they return.
+   */
+  public boolean joinHost() {
+    return host != null;
+  }
+
+  /**
    * Runs {@code work} atomically. A unique-key violation becomes CONFLICT naming the field the key guards.
    *
    * @throws LoyaltyException from the work, CONFLICT, or STORAGE_UNAVAILABLE

@@ -34,6 +34,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.AccessSettings;
 import io.loyaltyengine.access.ApiKey;
 import io.loyaltyengine.access.ApiScope;
 import io.loyaltyengine.access.IssuedApiKey;
@@ -1635,6 +1636,50 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a key revoked in a committed host transaction",
         () -> engine.access().authenticate(kept.secret(), ApiScope.READ));
     assertEquals(issued.key().id(), engine.access().authenticate(issued.secret(), ApiScope.READ).keyId());
+  }
+
+  /**
+   * A key revoked or deleted inside a host's transaction stays live for the engine's own reads until the host
+   * commits. A request authenticated in between reads it live, and must not cache it: else the engine that revoked
+   * the key would trust it for up to the key cache TTL after the commit.
+   */
+  @Test
+  void aKeyRevokedOrDeletedInsideAHostTransactionIsRefusedOnceTheHostCommitsThoughReadLiveBefore() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    IssuedApiKey revoked = w.scope.apiKeys().issue(NewApiKey.of("revoked", ApiScope.READ));
+    IssuedApiKey deleted = w.scope.apiKeys().issue(NewApiKey.of("deleted", ApiScope.READ));
+    IssuedApiKey kept = w.scope.apiKeys().issue(NewApiKey.of("kept", ApiScope.READ));
+    List<IssuedApiKey> changed = List.of(revoked, deleted);
+    for (IssuedApiKey key : List.of(revoked, deleted, kept)) {
+      engine.access().authenticate(key.secret(), ApiScope.READ); // cached before the host's work
+    }
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      joined.apiKeys().revoke(revoked.key().id());
+      joined.apiKeys().delete(deleted.key().id());
+      for (IssuedApiKey key : changed) {
+        assertEquals(key.key().id(), engine.access().authenticate(key.secret(), ApiScope.READ).keyId(),
+            key.key().name() + ": live for the engine's own reads until the host commits");
+      }
+      tx.commit();
+    }
+    for (IssuedApiKey key : changed) {
+      assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a key " + key.key().name()
+          + " in a host transaction, read live before it committed", () -> engine.access().authenticate(
+          key.secret(), ApiScope.READ));
+    }
+    try (HostTx tx = host.begin()) {
+      w.scope.joining(tx.transaction()).apiKeys().revoke(kept.key().id());
+      assertEquals(kept.key().id(), engine.access().authenticate(kept.secret(), ApiScope.READ).keyId());
+      tx.rollback();
+    }
+    assertEquals(kept.key().id(), engine.access().authenticate(kept.secret(), ApiScope.READ).keyId(),
+        "a revocation rolled back leaves the key live");
+    clock().advance(AccessSettings.DEFAULTS.keyCacheTtl());
+    assertEquals(kept.key().id(), engine.access().authenticate(kept.secret(), ApiScope.READ).keyId(),
+        "and live once the TTL passed");
   }
 
   @Test
