@@ -55,6 +55,9 @@ public final class AccessService implements Access {
   /** The one message of every refused key. */
   public static final String UNAUTHENTICATED_MESSAGE = "the API key is missing, malformed, unknown or revoked";
 
+  /** What a presented key's hash is compared with when its row does not exist: the same work as when it does. */
+  private static final byte[] NO_KEY_HASH = ApiKeyFormat.hash("no such key");
+
   /** Most keys cached. */
   static final int MAX_CACHED_KEYS = 10_000;
 
@@ -116,9 +119,10 @@ public final class AccessService implements Access {
       throw unauthenticated();
     }
     VerifiedKey key = keys == null ? load(id) : cached(id);
-    // Compared even when the key is unknown, so that the work done tells less about what is stored.
+    // Hashed and compared even when the key is unknown (against a fixed hash), so that the work done does not tell
+    // whether the key id exists.
     byte[] presented = ApiKeyFormat.hash(presentedKey);
-    boolean matches = MessageDigest.isEqual(key == null ? new byte[presented.length] : key.hash, presented);
+    boolean matches = MessageDigest.isEqual(key == null ? NO_KEY_HASH : key.hash, presented);
     if (key == null || !matches || key.revoked) {
       throw unauthenticated();
     }

@@ -386,6 +386,30 @@ public abstract class ApiKeysContractTest extends EngineContractSupport {
   }
 
   /**
+   * A well-formed key with a wrong secret is refused alike whether its key id exists, does not, or names no tenant:
+   * one code, field and message, so the answer does not tell which ids exist.
+   */
+  @Test
+  void aWrongSecretIsRefusedAlikeWhetherTheKeyIdExistsOrNot() {
+    LoyaltyEngine engine = newEngine();
+    long t = tenant(engine);
+    IssuedApiKey issued = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ));
+    long keyId = issued.key().id();
+    String wrong = secretOf(issued.secret()).startsWith("A") ? "B".repeat(43) : "A".repeat(43);
+    List<LoyaltyException> refusals = new ArrayList<>();
+    for (String key : List.of("lek_" + t + "_" + keyId + "_" + wrong, "lek_" + t + "_" + (keyId + 1) + "_" + wrong,
+        "lek_" + (t + 1_000_003L) + "_" + keyId + "_" + wrong)) {
+      refusals.add(assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", key.substring(0, key.length() - 43),
+          () -> engine.access().authenticate(key, ApiScope.READ)));
+    }
+    for (LoyaltyException e : refusals) {
+      assertEquals(refusals.get(0).getMessage(), e.getMessage());
+      assertEquals(refusals.get(0).toResponseBody(), e.toResponseBody());
+    }
+    assertEquals(keyId, engine.access().authenticate(issued.secret(), ApiScope.READ).keyId());
+  }
+
+  /**
    * Mangled forms of a live key, from {@link Generators#mangledApiKeys}, over the default seeds and one fresh seed
    * (printed; replay one with {@code -Dloyalty.seed=<seed>}): each is UNAUTHENTICATED on {@code apiKey} with the one
    * message, which never repeats the key, and nothing else ever escapes.
