@@ -51,7 +51,50 @@ public enum EventType {
   /** A conversion was tracked. Payload: the conversion and the points awarded. */
   REFERRAL_CONVERSION("referral.conversion"),
   /** A conversion was reversed. Payload: the conversion, the points taken back and the shortfall. */
-  REFERRAL_REVERSAL("referral.reversal");
+  REFERRAL_REVERSAL("referral.reversal"),
+  /**
+   * A participant submitted a testimonial; a repeat of the same submission (a replay) writes none. Payload: the
+   * testimonial as stored, PENDING: {@code {"testimonial": {"id", "campaignId", "participantId", "text", "rating",
+   * "status", "createdAt", "moderatedAt"}}}, its id a string.
+   */
+  TESTIMONIAL_SUBMITTED("testimonial.submitted"),
+  /**
+   * A testimonial was approved; approving an approved one again writes none. Payload: the testimonial after the
+   * change, as {@link #TESTIMONIAL_SUBMITTED}.
+   */
+  TESTIMONIAL_APPROVED("testimonial.approved"),
+  /**
+   * A testimonial was rejected (also one taken down after its approval); rejecting a rejected one again writes none.
+   * Payload: the testimonial after the change, as {@link #TESTIMONIAL_SUBMITTED}.
+   */
+  TESTIMONIAL_REJECTED("testimonial.rejected"),
+  /**
+   * A participant completed a quest's task; a replayed completion writes none. The award itself is a
+   * {@link #POINTS_AWARDED} event, written before this one. Payload: {@code {"questId", "questName", "taskNumber",
+   * "taskName", "participantId", "pointsAwarded", "ledgerEntryId", "completesQuest", "completedAt"}}; a task of 0
+   * points has {@code pointsAwarded} 0 and a null {@code ledgerEntryId}.
+   */
+  QUEST_TASK_COMPLETED("quest.task_completed"),
+  /**
+   * A participant completed a quest's last task, once per participant and quest; written after that task's
+   * {@link #QUEST_TASK_COMPLETED} and the bonus's {@link #POINTS_AWARDED}. Payload: {@code {"questId", "questName",
+   * "participantId", "lastTaskNumber", "bonusAwarded", "ledgerEntryId", "completedAt"}}; without a bonus
+   * {@code bonusAwarded} is 0 and {@code ledgerEntryId} null.
+   */
+  QUEST_COMPLETED("quest.completed"),
+  /**
+   * A participant submitted an idea to a feedback board, about its author. Payload: {@code {"idea": {"id", "boardId",
+   * "participantId", "title", "body", "status", "votes", "createdAt", "updatedAt"}}}, its id a string.
+   *
+   * <p>Votes have no event: one per vote and withdrawal would outnumber every other event of a busy board, and the
+   * idea's count is read through the API ({@code FeedbackBoards.idea}, {@code ideas}).
+   */
+  IDEA_SUBMITTED("idea.submitted"),
+  /**
+   * A moderator moved an idea to another status, about its author; setting the status it has writes none. Payload:
+   * {@code {"idea": {...as IDEA_SUBMITTED, after the change}, "oldStatus", "newStatus"}}.
+   */
+  IDEA_STATUS_CHANGED("idea.status_changed");
 
   private final String wireName;
 

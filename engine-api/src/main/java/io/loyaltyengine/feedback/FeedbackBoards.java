@@ -14,7 +14,9 @@ import java.util.List;
  * a VALIDATION_ERROR on {@code participant}); a participant may vote on its own idea. A closed board takes no new
  * ideas, votes or withdrawals (CONFLICT on {@code board}); moderators still move its ideas. An idea that is DONE or
  * DECLINED takes no votes or withdrawals either (CONFLICT on {@code status}): its tally is final. Nothing returns to
- * OPEN ({@link IdeaStatus#canMoveTo}). Operations emit no events.
+ * OPEN ({@link IdeaStatus#canMoveTo}). A submission emits {@code idea.submitted} and a status move
+ * {@code idea.status_changed}; setting the status an idea has emits nothing. Votes and withdrawals emit no event
+ * (their count is in the idea), nor do boards.
  *
  * <h2>Guarantees</h2>
  * A participant votes an idea up at most once, held by a unique key on (idea, participant) in the database; the

@@ -15,7 +15,9 @@ import java.util.List;
  * completion bonus in that unit of work too; completions of one participant are serialised on its row, so of
  * concurrent completions of the last tasks exactly one completes the quest and the bonus is awarded once. The awards
  * are ledger entries of type {@code quest_task} and {@code quest_bonus} and emit {@code points.awarded} events as any
- * award does; quests emit no events of their own. Deleting a participant deletes its completions.
+ * award does. A completion that changed something also emits {@code quest.task_completed}, and the one that
+ * completes the quest {@code quest.completed} (once per participant and quest); a replay emits nothing. Deleting a
+ * participant deletes its completions.
  */
 public interface Quests {
 

@@ -14,7 +14,9 @@ import java.util.Optional;
  * participant exactly one is stored. A submission repeated with the same text and rating returns the stored
  * testimonial (a retry after a lost answer changes nothing); different text or rating is a CONFLICT. Moderation is a
  * conditional update on the status, so two moderators acting at once never both move a testimonial from the same
- * status. Deleting a participant deletes its testimonial.
+ * status. A stored submission emits {@code testimonial.submitted}, a move {@code testimonial.approved} or
+ * {@code testimonial.rejected}; a replay, or approving (rejecting) a testimonial that already is, emits nothing.
+ * Deleting a participant deletes its testimonial.
  */
 public interface Testimonials {
 

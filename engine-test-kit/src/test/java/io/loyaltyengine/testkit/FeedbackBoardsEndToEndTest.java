@@ -15,7 +15,10 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.FeedbackBoards;
 import io.loyaltyengine.feedback.Idea;
@@ -32,7 +35,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +48,7 @@ import org.junit.jupiter.api.function.Executable;
  * boards and their validation, ideas and theirs, votes once per participant with repeats and withdrawals that
  * change nothing, the refusals (closed board, final tally, another campaign's participant), moderation moves, pages
  * in both orders, deletion with the participant, tenant isolation, and that written text never shows in
- * {@code toString} or an error message. Races run on H2 and PostgreSQL ({@code FeedbackRace*}), the port's
+ * {@code toString} or an error message, and the events of ideas (none of votes). Races run on H2 and PostgreSQL ({@code FeedbackRace*}), the port's
  * contract on every store.
  */
 class FeedbackBoardsEndToEndTest {
@@ -231,6 +236,59 @@ class FeedbackBoardsEndToEndTest {
         assertEquals(to != from && to != IdeaStatus.OPEN, from.canMoveTo(to), from + " to " + to);
       }
     }
+  }
+
+  @Test
+  void aSubmissionAndEachStatusMoveWriteTheirEventAboutTheAuthorAndVotesRefusalsAndNoOpsWriteNone() {
+    clock.advance(Duration.ofMinutes(1));
+    Idea idea = feedback.submitIdea(ParticipantRef.id(ada.id()), board.id(), new NewIdea("Dark mode", "Too bright"));
+    feedback.vote(ParticipantRef.id(bob.id()), idea.id());
+    feedback.vote(ParticipantRef.id(bob.id()), idea.id());
+    feedback.withdrawVote(ParticipantRef.id(bob.id()), idea.id());
+    feedback.vote(ParticipantRef.id(ada.id()), idea.id());
+    clock.advance(Duration.ofMinutes(1));
+    feedback.setStatus(idea.id(), IdeaStatus.PLANNED);
+    feedback.setStatus(idea.id(), IdeaStatus.PLANNED);
+    assertCode(ErrorCode.INVALID_TRANSITION, "status", () -> feedback.setStatus(idea.id(), IdeaStatus.OPEN));
+    clock.advance(Duration.ofMinutes(1));
+    Idea done = feedback.setStatus(idea.id(), IdeaStatus.DONE);
+    feedback.closeBoard(board.id());
+    assertCode(ErrorCode.CONFLICT, "board", () -> feedback.submitIdea(ParticipantRef.id(bob.id()), board.id(),
+        NewIdea.of("Late")));
+
+    List<LoyaltyEvent> events = FeedReads.events(engines.get(0), scope, EventFilter.all()).stream()
+        .filter(e -> e.type() != EventType.PARTICIPANT_CREATED).toList();
+    assertEquals(List.of(EventType.IDEA_SUBMITTED, EventType.IDEA_STATUS_CHANGED, EventType.IDEA_STATUS_CHANGED),
+        FeedReads.types(events), "no event for votes, withdrawals, boards, repeats or refusals");
+    for (LoyaltyEvent e : events) {
+      assertEquals(ada.id(), e.participantId(), "about the author");
+      assertEquals(campaign.id(), e.campaignId());
+    }
+
+    Map<String, Object> submitted = FeedReads.payload(events.get(0));
+    assertEquals(Set.of("idea"), submitted.keySet());
+    assertEquals(Set.of("id", "boardId", "participantId", "title", "body", "status", "votes", "createdAt",
+        "updatedAt"), ((Map<?, ?>) submitted.get("idea")).keySet());
+    assertEquals(Long.toString(idea.id()), WebhookTestJson.at(submitted, "idea", "id"));
+    assertEquals(board.id(), WebhookTestJson.at(submitted, "idea", "boardId"));
+    assertEquals(ada.id(), WebhookTestJson.at(submitted, "idea", "participantId"));
+    assertEquals("Dark mode", WebhookTestJson.at(submitted, "idea", "title"));
+    assertEquals("Too bright", WebhookTestJson.at(submitted, "idea", "body"));
+    assertEquals("OPEN", WebhookTestJson.at(submitted, "idea", "status"));
+    assertEquals(0L, WebhookTestJson.at(submitted, "idea", "votes"));
+    assertEquals(START.plusSeconds(60).toString(), WebhookTestJson.at(submitted, "idea", "createdAt"));
+
+    Map<String, Object> planned = FeedReads.payload(events.get(1));
+    assertEquals(Set.of("idea", "oldStatus", "newStatus"), planned.keySet());
+    assertEquals("OPEN", planned.get("oldStatus"));
+    assertEquals("PLANNED", planned.get("newStatus"));
+    assertEquals("PLANNED", WebhookTestJson.at(planned, "idea", "status"));
+    assertEquals(1L, WebhookTestJson.at(planned, "idea", "votes"), "the count when it moved");
+    assertEquals(START.plusSeconds(120).toString(), WebhookTestJson.at(planned, "idea", "updatedAt"));
+    Map<String, Object> finished = FeedReads.payload(events.get(2));
+    assertEquals("PLANNED", finished.get("oldStatus"));
+    assertEquals("DONE", finished.get("newStatus"));
+    assertEquals(done.updatedAt().toString(), WebhookTestJson.at(finished, "idea", "updatedAt"));
   }
 
   @Test

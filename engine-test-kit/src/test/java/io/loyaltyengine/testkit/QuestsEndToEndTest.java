@@ -16,7 +16,10 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -37,7 +40,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +51,8 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * Quests end to end, through the public engine API on {@link InMemoryStorage} with a {@link SettableClock}: creation
  * and its validation field by field, completions that award through the ledger, replays, the bonus once, refusals
- * that change nothing, inactive quests, tenant isolation and deletion with the participant. Races run on H2 and
+ * that change nothing, inactive quests, tenant isolation, deletion with the participant, and the quest events. Races
+ * run on H2 and
  * PostgreSQL ({@code QuestRace*}), the port's contract on every store.
  */
 class QuestsEndToEndTest {
@@ -198,6 +204,76 @@ class QuestsEndToEndTest {
   }
 
   @Test
+  void eachCompletionWritesItsTaskEventAfterItsAwardAndTheLastOneTheQuestEventOnceAndRepeatsWriteNone() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Summer", null,
+        List.of(new NewQuestTask("Follow", 10), new NewQuestTask("Share", 0)), 100));
+    ParticipantRef ref = ParticipantRef.id(ada.id());
+    clock.advance(Duration.ofMinutes(1));
+    TaskCompletion share = quests.completeTask(ref, quest.id(), 2);
+    quests.completeTask(ref, quest.id(), 2);
+    assertCode(ErrorCode.VALIDATION_ERROR, "taskNumber", () -> quests.completeTask(ref, quest.id(), 3));
+    clock.advance(Duration.ofMinutes(1));
+    TaskCompletion follow = quests.completeTask(ref, quest.id(), 1);
+    for (int task = 1; task <= 2; task++) {
+      assertTrue(quests.completeTask(ref, quest.id(), task).replayed());
+    }
+    assertNull(share.points());
+
+    List<LoyaltyEvent> events = FeedReads.ofParticipant(FeedReads.events(engines.get(0), scope, EventFilter.types(
+        EventType.POINTS_AWARDED, EventType.QUEST_TASK_COMPLETED, EventType.QUEST_COMPLETED)), ada.id());
+    assertEquals(List.of(EventType.QUEST_TASK_COMPLETED, EventType.POINTS_AWARDED, EventType.QUEST_TASK_COMPLETED,
+        EventType.POINTS_AWARDED, EventType.QUEST_COMPLETED), FeedReads.types(events),
+        "a task of 0 points has no award; each award comes before the event of what it was for; replays write none");
+    assertTrue(events.stream().allMatch(e -> e.campaignId() == campaign.id()));
+
+    Map<String, Object> shared = FeedReads.payload(events.get(0));
+    assertEquals(Set.of("questId", "questName", "taskNumber", "taskName", "participantId", "pointsAwarded",
+        "ledgerEntryId", "completesQuest", "completedAt"), shared.keySet());
+    assertEquals(quest.id(), shared.get("questId"));
+    assertEquals("Summer", shared.get("questName"));
+    assertEquals(2L, shared.get("taskNumber"));
+    assertEquals("Share", shared.get("taskName"));
+    assertEquals(ada.id(), shared.get("participantId"));
+    assertEquals(0L, shared.get("pointsAwarded"));
+    assertNull(shared.get("ledgerEntryId"));
+    assertEquals(false, shared.get("completesQuest"));
+    assertEquals(START.plusSeconds(60).toString(), shared.get("completedAt"));
+
+    Map<String, Object> followed = FeedReads.payload(events.get(2));
+    assertEquals(1L, followed.get("taskNumber"));
+    assertEquals(10L, followed.get("pointsAwarded"));
+    assertEquals(follow.points().entry().id(), followed.get("ledgerEntryId"));
+    assertEquals(true, followed.get("completesQuest"));
+
+    Map<String, Object> completed = FeedReads.payload(events.get(4));
+    assertEquals(Set.of("questId", "questName", "participantId", "lastTaskNumber", "bonusAwarded", "ledgerEntryId",
+        "completedAt"), completed.keySet());
+    assertEquals(quest.id(), completed.get("questId"));
+    assertEquals(ada.id(), completed.get("participantId"));
+    assertEquals(1L, completed.get("lastTaskNumber"));
+    assertEquals(100L, completed.get("bonusAwarded"));
+    assertEquals(follow.bonus().entry().id(), completed.get("ledgerEntryId"));
+    assertEquals(START.plusSeconds(120).toString(), completed.get("completedAt"));
+  }
+
+  @Test
+  void aQuestWithoutBonusCompletesWithoutOneAndWithoutAnEntryInItsEventAndRefusalsWriteNoEvents() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("Only", 5)), 0));
+    Quest closed = quests.create(new NewQuest(campaign.id(), "Closed", null, List.of(new NewQuestTask("A", 5)), 5));
+    quests.setActive(closed.id(), false);
+    assertCode(ErrorCode.CONFLICT, "questId", () -> quests.completeTask(ParticipantRef.id(ada.id()), closed.id(), 1));
+    quests.completeTask(ParticipantRef.id(ada.id()), quest.id(), 1);
+
+    List<LoyaltyEvent> events = FeedReads.events(engines.get(0), scope,
+        EventFilter.types(EventType.QUEST_TASK_COMPLETED, EventType.QUEST_COMPLETED));
+    assertEquals(List.of(EventType.QUEST_TASK_COMPLETED, EventType.QUEST_COMPLETED), FeedReads.types(events));
+    Map<String, Object> completed = FeedReads.payload(events.get(1));
+    assertEquals(0L, completed.get("bonusAwarded"));
+    assertNull(completed.get("ledgerEntryId"));
+    assertEquals(quest.id(), completed.get("questId"), "nothing of the refused completion");
+  }
+
+  @Test
   void aQuestWithoutBonusCompletesWithoutOneAndParticipantsProgressApart() {
     Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("Only", 5)), 0));
     Participant bob = enrol("bob@example.com");
@@ -280,6 +356,9 @@ class QuestsEndToEndTest {
     assertNull(big.quests().completeTask(ref, taskOverflows.id(), 2).points());
     assertCode(ErrorCode.VALIDATION_ERROR, "amount", () -> big.quests().completeTask(ref, taskOverflows.id(), 1));
     assertEquals(List.of(2), big.quests().progress(ref, taskOverflows.id()).completedTasks());
+    assertEquals(List.of(EventType.QUEST_TASK_COMPLETED), FeedReads.types(FeedReads.events(engines.get(0), scope,
+        EventFilter.types(EventType.QUEST_TASK_COMPLETED, EventType.QUEST_COMPLETED))),
+        "only the completion of 0 points: the events of those rolled back went with them");
   }
 
   @Test

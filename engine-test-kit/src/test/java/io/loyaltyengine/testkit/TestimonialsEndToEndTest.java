@@ -16,7 +16,10 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -29,7 +32,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +44,7 @@ import org.junit.jupiter.api.function.Executable;
  * Testimonials end to end, through the public engine API on {@link InMemoryStorage} with a {@link SettableClock}:
  * submission and its validation, one testimonial per participant with replays, every moderation move and refusal,
  * the lists a page and a moderation queue read, deletion with the participant, tenant isolation, and that personal
- * text never shows in {@code toString} or an error message. Races run on H2 and PostgreSQL
+ * text never shows in {@code toString} or an error message, and the events of submissions and moves. Races run on H2 and PostgreSQL
  * ({@code TestimonialRace*}), the port's contract on every store.
  */
 class TestimonialsEndToEndTest {
@@ -142,6 +147,53 @@ class TestimonialsEndToEndTest {
       assertFalse(from.canMoveTo(TestimonialStatus.PENDING), "nothing goes back to PENDING");
     }
     assertTrue(TestimonialStatus.APPROVED.canMoveTo(TestimonialStatus.REJECTED));
+  }
+
+  @Test
+  void aStoredSubmissionAndEachMoveWriteTheirEventAndRepeatsRefusalsAndNoOpsWriteNone() {
+    Testimonial a = testimonials.submit(ParticipantRef.id(ada.id()), NewTestimonial.of("Lovely mugs").withRating(4));
+    testimonials.submit(ParticipantRef.id(ada.id()), NewTestimonial.of("Lovely mugs").withRating(4));
+    assertCode(ErrorCode.CONFLICT, "participant", () -> testimonials.submit(ParticipantRef.id(ada.id()),
+        NewTestimonial.of("Other")));
+    Participant bob = enrol("bob@example.com");
+    Testimonial b = testimonials.submit(ParticipantRef.id(bob.id()), NewTestimonial.of("Slow"));
+    clock.advance(Duration.ofHours(1));
+    testimonials.approve(a.id());
+    testimonials.approve(a.id());
+    clock.advance(Duration.ofHours(1));
+    Testimonial takenDown = testimonials.reject(a.id());
+    testimonials.reject(a.id());
+    assertCode(ErrorCode.INVALID_TRANSITION, "status", () -> testimonials.approve(a.id()));
+    testimonials.reject(b.id());
+    assertCode(ErrorCode.INVALID_TRANSITION, "status", () -> testimonials.approve(b.id()));
+
+    List<LoyaltyEvent> events = FeedReads.events(engines.get(0), scope, EventFilter.types(
+        EventType.TESTIMONIAL_SUBMITTED, EventType.TESTIMONIAL_APPROVED, EventType.TESTIMONIAL_REJECTED));
+    List<LoyaltyEvent> ofAda = FeedReads.ofParticipant(events, ada.id());
+    assertEquals(List.of(EventType.TESTIMONIAL_SUBMITTED, EventType.TESTIMONIAL_APPROVED,
+        EventType.TESTIMONIAL_REJECTED), FeedReads.types(ofAda), "one per change, none for a repeat or refusal");
+    assertEquals(List.of(EventType.TESTIMONIAL_SUBMITTED, EventType.TESTIMONIAL_REJECTED),
+        FeedReads.types(FeedReads.ofParticipant(events, bob.id())));
+    assertTrue(events.stream().allMatch(e -> e.campaignId() == campaign.id()));
+
+    Map<String, Object> submitted = FeedReads.payload(ofAda.get(0));
+    assertEquals(Set.of("testimonial"), submitted.keySet());
+    assertEquals(Long.toString(a.id()), WebhookTestJson.at(submitted, "testimonial", "id"));
+    assertEquals(campaign.id(), WebhookTestJson.at(submitted, "testimonial", "campaignId"));
+    assertEquals(ada.id(), WebhookTestJson.at(submitted, "testimonial", "participantId"));
+    assertEquals("Lovely mugs", WebhookTestJson.at(submitted, "testimonial", "text"));
+    assertEquals(4L, WebhookTestJson.at(submitted, "testimonial", "rating"));
+    assertEquals("PENDING", WebhookTestJson.at(submitted, "testimonial", "status"));
+    assertEquals(START.toString(), WebhookTestJson.at(submitted, "testimonial", "createdAt"));
+    assertNull(WebhookTestJson.at(submitted, "testimonial", "moderatedAt"));
+    assertEquals(START.plus(Duration.ofHours(1)).toString(),
+        WebhookTestJson.at(FeedReads.payload(ofAda.get(1)), "testimonial", "moderatedAt"));
+    assertEquals("APPROVED", WebhookTestJson.at(FeedReads.payload(ofAda.get(1)), "testimonial", "status"));
+    Map<String, Object> rejected = FeedReads.payload(ofAda.get(2));
+    assertEquals("REJECTED", WebhookTestJson.at(rejected, "testimonial", "status"));
+    assertEquals(takenDown.moderatedAt().toString(), WebhookTestJson.at(rejected, "testimonial", "moderatedAt"));
+    assertNull(WebhookTestJson.at(FeedReads.payload(FeedReads.ofParticipant(events, bob.id()).get(0)),
+        "testimonial", "rating"), "no rating: null");
   }
 
   @Test

@@ -1,14 +1,18 @@
 package io.loyaltyengine.core.feedback;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.FeedbackBoards;
 import io.loyaltyengine.feedback.Idea;
@@ -19,6 +23,7 @@ import io.loyaltyengine.feedback.NewIdea;
 import io.loyaltyengine.feedback.VoteResult;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -32,6 +37,14 @@ import java.util.List;
  * vote row back with the rest of the unit of work; so does an idea that takes votes again by then (finished, then
  * reopened), as a CONFLICT. The board's open flag is read, not locked: a vote that read the
  * board open before a close committed counts, as if it had come just before the close.
+ *
+ * <p>Events, in the unit of work of their change and about the idea's author: {@code idea.submitted} for a new idea
+ * and {@code idea.status_changed} (with the status before and after) for a status move, not for setting the status
+ * an idea has. A status move takes the author's row lock first, as a submission and the author's deletion do (the
+ * event's sequence needs that lock anyway; taken after the idea's row, it could deadlock with the deletion, which
+ * locks the author's ideas), so moves of one author's ideas queue there and each reads the status it moves from.
+ * Votes and withdrawals write no event: one per vote would outnumber every other event of a busy board, and the
+ * count is in the API ({@link #idea}, {@link #ideas}). Boards write none either (configuration, as campaigns).
  *
  * <p>Thread-safe when its context is.
  */
@@ -121,6 +134,7 @@ public final class FeedbackService implements FeedbackBoards {
       Idea idea = new Idea(id, tenantId, boardId, author.id(), title, body, IdeaStatus.OPEN, 0, context.now(),
           context.now());
       tx.feedback().insertIdea(idea);
+      Outbox.emit(context, tx, EventType.IDEA_SUBMITTED, board.campaignId(), author.id(), submittedPayload(idea));
       return idea;
     });
   }
@@ -136,11 +150,20 @@ public final class FeedbackService implements FeedbackBoards {
     List<IdeaStatus> from = Arrays.stream(IdeaStatus.values()).filter(s -> s.canMoveTo(status)).toList();
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
+      // The author's lock first (see the class description); gone, it took its ideas with it.
+      Participant author = tx.participants().lock(tenantId, findIdea(tx, ideaId).participantId())
+          .orElseThrow(() -> LoyaltyException.notFound("idea"));
+      // Read again under the lock: only a move of this author's ideas changes a status, and it queues there too.
+      IdeaStatus before = findIdea(tx, ideaId).status();
       boolean moved = tx.feedback().moveIdea(tenantId, ideaId, from, status, context.now());
       Idea now = findIdea(tx, ideaId);
       if (!moved && now.status() != status) {
         throw new LoyaltyException(ErrorCode.INVALID_TRANSITION, "status",
             "an idea cannot move from " + now.status() + " to " + status);
+      }
+      if (moved) {
+        Outbox.emit(context, tx, EventType.IDEA_STATUS_CHANGED, author.campaignId(), author.id(),
+            statusChangedPayload(now, before));
       }
       return now;
     });
@@ -201,6 +224,50 @@ public final class FeedbackService implements FeedbackBoards {
       List<Idea> items = tx.feedback().ideas(tenantId, boardId, status, order, page.offset(), page.limit());
       return NumberedPage.of(items, page, total);
     });
+  }
+
+  /**
+   * The payload of {@code idea.submitted}: the idea as the API gives it, {@code {"idea": {"id", "boardId",
+   * "participantId", "title", "body", "status", "votes", "createdAt", "updatedAt"}}}. As in the other events, the id
+   * of the entity the event is about is a string (64-bit ids do not survive JavaScript numbers) and the ids it refers
+   * to are numbers; instants are ISO-8601.
+   */
+  static String submittedPayload(Idea idea) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("idea");
+      ideaObject(g, idea);
+      g.writeEndObject();
+    });
+  }
+
+  /**
+   * The payload of {@code idea.status_changed}: {@code {"idea": {...as in idea.submitted, after the move},
+   * "oldStatus", "newStatus"}}.
+   */
+  static String statusChangedPayload(Idea idea, IdeaStatus oldStatus) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("idea");
+      ideaObject(g, idea);
+      g.writeStringField("oldStatus", oldStatus.name());
+      g.writeStringField("newStatus", idea.status().name());
+      g.writeEndObject();
+    });
+  }
+
+  private static void ideaObject(JsonGenerator g, Idea idea) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", Long.toString(idea.id()));
+    g.writeNumberField("boardId", idea.boardId());
+    g.writeNumberField("participantId", idea.participantId());
+    g.writeStringField("title", idea.title());
+    g.writeStringField("body", idea.body());
+    g.writeStringField("status", idea.status().name());
+    g.writeNumberField("votes", idea.votes());
+    g.writeStringField("createdAt", idea.createdAt().toString());
+    g.writeStringField("updatedAt", idea.updatedAt().toString());
+    g.writeEndObject();
   }
 
   /** An optional text that is never null: null or blank is none (empty), else as {@link TextRules#required}. */

@@ -1,12 +1,16 @@
 package io.loyaltyengine.core.quests;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.spi.QuestCompletionRecord;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntryKind;
@@ -18,6 +22,7 @@ import io.loyaltyengine.quests.QuestProgress;
 import io.loyaltyengine.quests.QuestTask;
 import io.loyaltyengine.quests.Quests;
 import io.loyaltyengine.quests.TaskCompletion;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,6 +41,12 @@ import java.util.Optional;
  * when it completes the quest, the completion bonus (type {@value #BONUS_TYPE}, key
  * {@value #BONUS_KEY_PREFIX}{@code <quest>:<participant>}). A task or bonus of 0 points writes no entry. Any failure
  * (an award overflowing the participant's points) rolls the whole unit of work back.
+ *
+ * <h2>Events</h2>
+ * A completion that changed something writes, in its unit of work and in this order: the task's
+ * {@code points.awarded} (unless 0 points), {@code quest.task_completed}, and, when it completes the quest, the
+ * bonus's {@code points.awarded} (unless 0) and {@code quest.completed}. Since only one completion per participant
+ * and quest completes it, {@code quest.completed} is written once. A replay writes none.
  *
  * <h2>Concurrency</h2>
  * The participant's row lock is taken before anything is read, so a second completion by the same participant waits
@@ -137,9 +148,14 @@ public final class QuestService implements Quests {
       QuestTask task = quest.tasks().get(taskNumber - 1);
       PointsResult taskAward = award(tx, p, task.points(), TASK_TYPE, quest.name() + " / " + task.name(),
           QuestRules.taskKey(questId, p.id(), taskNumber));
-      PointsResult bonus = completes
-          ? award(tx, p, quest.completionBonus(), BONUS_TYPE, quest.name(), QuestRules.bonusKey(questId, p.id()))
-          : null;
+      Outbox.emit(context, tx, EventType.QUEST_TASK_COMPLETED, quest.campaignId(), p.id(),
+          taskCompletedPayload(quest, completion, taskAward));
+      PointsResult bonus = null;
+      if (completes) {
+        bonus = award(tx, p, quest.completionBonus(), BONUS_TYPE, quest.name(), QuestRules.bonusKey(questId, p.id()));
+        Outbox.emit(context, tx, EventType.QUEST_COMPLETED, quest.campaignId(), p.id(),
+            questCompletedPayload(quest, completion, bonus));
+      }
       return new TaskCompletion(questId, p.id(), taskNumber, taskAward, completes, bonus, false);
     });
   }
@@ -156,6 +172,55 @@ public final class QuestService implements Quests {
       return new QuestProgress(quest.id(), p.id(), done.stream().map(QuestCompletionRecord::taskNumber).toList(),
           last.isPresent(), last.map(QuestCompletionRecord::completedAt).orElse(null));
     });
+  }
+
+  /**
+   * The payload of {@code quest.task_completed}: {@code {"questId", "questName", "taskNumber", "taskName",
+   * "participantId", "pointsAwarded", "ledgerEntryId", "completesQuest", "completedAt"}}; a task of 0 points awards 0
+   * and has no ledger entry (null). Ids are numbers: the event is about the completion, which has none of its own.
+   */
+  static String taskCompletedPayload(Quest quest, QuestCompletionRecord completion, PointsResult award) {
+    QuestTask task = quest.tasks().get(completion.taskNumber() - 1);
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeNumberField("questId", quest.id());
+      g.writeStringField("questName", quest.name());
+      g.writeNumberField("taskNumber", completion.taskNumber());
+      g.writeStringField("taskName", task.name());
+      g.writeNumberField("participantId", completion.participantId());
+      writeAward(g, "pointsAwarded", award);
+      g.writeBooleanField("completesQuest", completion.completesQuest());
+      g.writeStringField("completedAt", completion.completedAt().toString());
+      g.writeEndObject();
+    });
+  }
+
+  /**
+   * The payload of {@code quest.completed}: {@code {"questId", "questName", "participantId", "lastTaskNumber",
+   * "bonusAwarded", "ledgerEntryId", "completedAt"}}; without a bonus it awards 0 and has no ledger entry (null).
+   */
+  static String questCompletedPayload(Quest quest, QuestCompletionRecord completion, PointsResult bonus) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeNumberField("questId", quest.id());
+      g.writeStringField("questName", quest.name());
+      g.writeNumberField("participantId", completion.participantId());
+      g.writeNumberField("lastTaskNumber", completion.taskNumber());
+      writeAward(g, "bonusAwarded", bonus);
+      g.writeStringField("completedAt", completion.completedAt().toString());
+      g.writeEndObject();
+    });
+  }
+
+  /** The points an award gave under {@code field} and its ledger entry's id; 0 and null for no award. */
+  private static void writeAward(JsonGenerator g, String field, PointsResult award) throws IOException {
+    if (award == null) {
+      g.writeNumberField(field, 0);
+      g.writeNullField("ledgerEntryId");
+    } else {
+      g.writeNumberField(field, award.entry().amount());
+      g.writeNumberField("ledgerEntryId", award.entry().id());
+    }
   }
 
   /** The quest, which must be of the participant's campaign. */

@@ -5,16 +5,20 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.event.EventJson;
+import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.testimonials.NewTestimonial;
 import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testimonials.TestimonialStatus;
 import io.loyaltyengine.testimonials.Testimonials;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -30,6 +34,12 @@ import java.util.Optional;
  * conditional update from the statuses the move is allowed from; when it moves nothing, the status read afterwards
  * decides the answer. No move leads back to PENDING and REJECTED is final, so that status is settled: APPROVED or
  * REJECTED after a failed approval, REJECTED after a failed rejection.
+ *
+ * <p>Events, in the unit of work of their change and about the testimonial's participant: {@code
+ * testimonial.submitted} when a submission stores a testimonial (not for a replay), {@code testimonial.approved} and
+ * {@code testimonial.rejected} when moderation moves one (not when it already had the status). Moderation takes the
+ * participant's row lock before the testimonial's, as a submission and the participant's deletion do (the event's
+ * sequence needs that lock anyway; taken second, it could deadlock with a deletion).
  *
  * <p>Thread-safe when its context is.
  */
@@ -61,6 +71,7 @@ public final class TestimonialService implements Testimonials {
       Testimonial testimonial = new Testimonial(id, tenantId, p.campaignId(), p.id(), text, rating,
           TestimonialStatus.PENDING, context.now(), null);
       if (tx.testimonials().insertIfAbsent(testimonial)) {
+        Outbox.emit(context, tx, EventType.TESTIMONIAL_SUBMITTED, p.campaignId(), p.id(), payload(testimonial));
         return testimonial;
       }
       Testimonial stored = tx.testimonials().findByParticipant(tenantId, p.id())
@@ -100,14 +111,53 @@ public final class TestimonialService implements Testimonials {
   private Testimonial moderate(long testimonialId, TestimonialStatus to) {
     List<TestimonialStatus> from = Arrays.stream(TestimonialStatus.values()).filter(s -> s.canMoveTo(to)).toList();
     long tenantId = context.tenantId();
+    EventType event = to == TestimonialStatus.APPROVED
+        ? EventType.TESTIMONIAL_APPROVED : EventType.TESTIMONIAL_REJECTED;
     return context.transactions().run(tx -> {
+      // The participant's lock first (see the class description); gone, it took its testimonial with it.
+      long participantId = find(tx, testimonialId).participantId();
+      if (tx.participants().lock(tenantId, participantId).isEmpty()) {
+        throw LoyaltyException.notFound("testimonial");
+      }
       boolean moved = tx.testimonials().moderate(tenantId, testimonialId, from, to, context.now());
       Testimonial now = find(tx, testimonialId);
       if (!moved && now.status() != to) {
         throw new LoyaltyException(ErrorCode.INVALID_TRANSITION, "status",
             "a " + now.status() + " testimonial cannot become " + to);
       }
+      if (moved) {
+        Outbox.emit(context, tx, event, now.campaignId(), now.participantId(), payload(now));
+      }
       return now;
+    });
+  }
+
+  /**
+   * The payload of the testimonial events: the testimonial as the API gives it, {@code {"testimonial": {"id",
+   * "campaignId", "participantId", "text", "rating", "status", "createdAt", "moderatedAt"}}}. As in the other events,
+   * the id of the entity the event is about is a string (64-bit ids do not survive JavaScript numbers) and the ids it
+   * refers to are numbers; instants are ISO-8601, a missing rating or moderation time null.
+   */
+  static String payload(Testimonial t) {
+    return EventJson.write(g -> {
+      g.writeStartObject();
+      g.writeFieldName("testimonial");
+      g.writeStartObject();
+      g.writeStringField("id", Long.toString(t.id()));
+      g.writeNumberField("campaignId", t.campaignId());
+      g.writeNumberField("participantId", t.participantId());
+      g.writeStringField("text", t.text());
+      if (t.rating() == null) {
+        g.writeNullField("rating");
+      } else {
+        g.writeNumberField("rating", t.rating());
+      }
+      g.writeStringField("status", t.status().name());
+      g.writeStringField("createdAt", t.createdAt().toString());
+      Instant moderatedAt = t.moderatedAt();
+      g.writeStringField("moderatedAt", moderatedAt == null ? null : moderatedAt.toString());
+      g.writeEndObject();
+      g.writeEndObject();
     });
   }
 
