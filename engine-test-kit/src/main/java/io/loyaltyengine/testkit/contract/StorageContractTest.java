@@ -2214,6 +2214,52 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   @Test
+  void testimonialQuestAndIdeaChangesWriteTheirEventsOnceAndRepeatsRefusalsAndVotesWriteNone() {
+    LoyaltyEngine engine = newEngine();
+    Features f = features(engine);
+    ParticipantRef ref = ParticipantRef.id(f.p.id());
+    ParticipantRef voter = ParticipantRef.id(enrol(f.w, "voter@example.com").id());
+    Testimonial t = f.w.scope.testimonials().submit(ref, NewTestimonial.of("Lovely mugs").withRating(5));
+    f.w.scope.testimonials().submit(ref, NewTestimonial.of("Lovely mugs").withRating(5));
+    f.w.scope.testimonials().approve(t.id());
+    f.w.scope.testimonials().approve(t.id());
+    f.w.scope.testimonials().reject(t.id());
+    assertRejected(ErrorCode.INVALID_TRANSITION, "status", "approving a rejection",
+        () -> f.w.scope.testimonials().approve(t.id()));
+    assertTrue(f.w.scope.quests().completeTask(ref, f.quest.id(), 1).questCompleted());
+    assertTrue(f.w.scope.quests().completeTask(ref, f.quest.id(), 1).replayed());
+    f.w.scope.feedback().vote(voter, f.idea.id());
+    f.w.scope.feedback().vote(voter, f.idea.id());
+    f.w.scope.feedback().withdrawVote(voter, f.idea.id());
+    f.w.scope.feedback().setStatus(f.idea.id(), IdeaStatus.PLANNED);
+    f.w.scope.feedback().setStatus(f.idea.id(), IdeaStatus.PLANNED);
+    assertRejected(ErrorCode.INVALID_TRANSITION, "status", "moving an idea back to OPEN",
+        () -> f.w.scope.feedback().setStatus(f.idea.id(), IdeaStatus.OPEN));
+
+    dispatchUntilIdle(engine);
+    List<LoyaltyEvent> all = f.w.scope.changeFeed().read(0, EventFilter.all(), 100).events();
+    List<LoyaltyEvent> events = all.stream().filter(e -> e.participantId() == f.p.id()).toList();
+    assertEquals(List.of(EventType.PARTICIPANT_CREATED, EventType.IDEA_SUBMITTED, EventType.TESTIMONIAL_SUBMITTED,
+        EventType.TESTIMONIAL_APPROVED, EventType.TESTIMONIAL_REJECTED, EventType.POINTS_AWARDED,
+        EventType.QUEST_TASK_COMPLETED, EventType.POINTS_AWARDED, EventType.QUEST_COMPLETED,
+        EventType.IDEA_STATUS_CHANGED), events.stream().map(LoyaltyEvent::type).toList(),
+        "one event per change, in order");
+    assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), events.stream().map(LoyaltyEvent::sequence).toList(),
+        "numbered under the participant's lock");
+    assertEquals(List.of(EventType.PARTICIPANT_CREATED), all.stream().filter(e -> e.participantId() != f.p.id())
+        .map(LoyaltyEvent::type).toList(), "the voter's votes write none");
+    assertTrue(events.stream().allMatch(e -> e.campaignId() == f.w.campaign.id()));
+    assertTrue(events.get(2).payload().contains("\"text\":\"Lovely mugs\""), events.get(2).payload());
+    assertTrue(events.get(2).payload().contains("\"rating\":5"), events.get(2).payload());
+    assertTrue(events.get(4).payload().contains("\"status\":\"REJECTED\""), events.get(4).payload());
+    assertTrue(events.get(6).payload().contains("\"pointsAwarded\":10"), events.get(6).payload());
+    assertTrue(events.get(8).payload().contains("\"bonusAwarded\":5"), events.get(8).payload());
+    String moved = events.get(9).payload();
+    assertTrue(moved.contains("\"oldStatus\":\"OPEN\"") && moved.contains("\"newStatus\":\"PLANNED\""), moved);
+    assertTrue(moved.contains("\"id\":\"" + f.idea.id() + "\""), moved);
+  }
+
+  @Test
   void aCappedDeductionsEventCarriesTheAmountItAskedForAndOtherPointsEventsANull() {
     LoyaltyEngine engine = newEngine();
     World w = world(engine);
