@@ -165,6 +165,54 @@ abstract class FeedbackRaceTestBase {
   }
 
   @Test
+  void twoParticipantsDeletedAtOnceWhoVotedForEachOthersIdeasDoNotDeadlock() throws Exception {
+    Idea firsts = submit(0, "First's");
+    Idea seconds = submit(1, "Second's");
+    scopes.get(0).feedback().vote(world.ref(0), seconds.id());
+    scopes.get(0).feedback().vote(world.ref(1), firsts.id());
+    Object firstGone;
+    Object secondGone;
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try (HostTx holder = fixture.hostTransactions().orElseThrow().begin();
+        HostTx deletingSecond = fixture.hostTransactions().orElseThrow().begin();
+        HostTx deletingFirst = fixture.hostTransactions().orElseThrow().begin()) {
+      // A third participant's vote holds the first's idea, so both deletions queue on it: the second's first. The
+      // deletions run in host transactions, never retried, so a deadlock the store breaks surfaces as a refusal.
+      scopes.get(0).joining(holder.transaction()).feedback().vote(world.ref(2), firsts.id());
+      Future<Object> deletion2 = pool.submit(deleteIn(deletingSecond, 1));
+      JdbcLockWaits.awaitSessionsBlockedOnALock(fixture, 1);
+      Future<Object> deletion1 = pool.submit(deleteIn(deletingFirst, 0));
+      JdbcLockWaits.awaitSessionsBlockedOnALock(fixture, 2);
+      holder.commit();
+      secondGone = deletion2.get(60, TimeUnit.SECONDS);
+      firstGone = deletion1.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals("deleted", secondGone, "the second's deletion went through");
+    assertEquals("deleted", firstGone, "the first's deletion went through");
+    assertEquals(Map.of(), voteRows());
+    assertCountersEqualRows();
+  }
+
+  /**
+   * Deletes participant {@code i} in {@code host}, then commits it; rolls it back and answers what was thrown if the
+   * deletion failed.
+   */
+  private Callable<Object> deleteIn(HostTx host, int i) {
+    return () -> {
+      try {
+        scopes.get(1).joining(host.transaction()).participants().delete(world.ref(i));
+        host.commit();
+        return "deleted";
+      } catch (RuntimeException e) {
+        host.rollback();
+        return e;
+      }
+    };
+  }
+
+  @Test
   void aWithdrawalWhoseIdeaIsFinishedAndReopenedMeanwhileIsRefusedAndKeepsTheCounterEqualToTheRows()
       throws Exception {
     Object answer = voteWhileFinishedAndReopened(false);

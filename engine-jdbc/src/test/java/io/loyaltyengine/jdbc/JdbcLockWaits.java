@@ -25,7 +25,12 @@ final class JdbcLockWaits {
 
   /** Polls until a session of the fixture's database waits for a lock; fails if none does within a minute. */
   static void awaitASessionBlockedOnALock(JdbcFixture fixture) throws SQLException {
-    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED);
+    awaitSessionsBlockedOnALock(fixture, 1);
+  }
+
+  /** Polls until {@code sessions} sessions of the fixture's database wait for a lock; fails if not within a minute. */
+  static void awaitSessionsBlockedOnALock(JdbcFixture fixture, int sessions) throws SQLException {
+    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED, sessions);
   }
 
   /**
@@ -38,17 +43,17 @@ final class JdbcLockWaits {
   static void awaitASessionWaiting(JdbcFixture fixture) throws SQLException {
     await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED
         + " OR (SESSION_ID <> SESSION_ID() AND EXECUTING_STATEMENT IS NOT NULL"
-        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))");
+        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))", 1);
   }
 
-  private static void await(JdbcFixture fixture, String query) throws SQLException {
+  private static void await(JdbcFixture fixture, String query, int sessions) throws SQLException {
     // A guard against a hang, not a measurement: a session that never waits fails the test instead.
     assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
       try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(query)) {
         while (true) {
           try (ResultSet rs = s.executeQuery()) {
             rs.next();
-            if (rs.getLong(1) > 0) {
+            if (rs.getLong(1) >= sessions) {
               return;
             }
           }

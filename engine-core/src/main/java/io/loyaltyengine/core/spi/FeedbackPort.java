@@ -91,7 +91,9 @@ public interface FeedbackPort {
    * Deletes what a participant left on the boards: withdraws its votes (taking one from each voted idea's counter
    * while above zero, whatever its status), then deletes its ideas with every vote on them. The participant's ideas
    * are locked before the votes on them are deleted, so a vote on one of them that is under way either commits
-   * first (and its row is deleted here) or finds the idea gone.
+   * first (and its row is deleted here) or finds the idea gone. Every idea it changes (its own and those it voted on)
+   * is locked first, in ascending id order, so that two participants deleted at once who voted on each other's ideas
+   * wait for one another instead of deadlocking.
    */
   void deleteAll(long tenantId, long participantId);
 }

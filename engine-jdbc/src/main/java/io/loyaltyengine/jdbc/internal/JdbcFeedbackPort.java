@@ -171,17 +171,17 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
 
   @Override
   public void deleteAll(long tenantId, long participantId) {
-    for (String statement : List.of(Sql.FEEDBACK_WITHDRAW_VOTES_OF, Sql.FEEDBACK_DELETE_VOTES_OF)) {
-      update("feedback participant delete", statement, tenantId, participantId);
-    }
-    // Locked first: a vote on one of them that has counted commits before the votes on them are deleted below, and
-    // one that has not yet counted finds its idea gone and rolls back its vote.
-    run("feedback participant delete", () -> handle.createQuery(Sql.FEEDBACK_LOCK_IDEAS_OF)
+    // Every idea changed below is locked first, in one order: another participant's deletion changes some of the
+    // same ideas (it voted on this one's, this one on its), and taking them as the statements meet them deadlocks.
+    // Locked, the participant's own ideas also order a vote on them: one that has counted commits before the votes
+    // on them are deleted below, and one that has not yet counted finds its idea gone and rolls back its vote.
+    run("feedback participant delete", () -> handle.createQuery(Sql.FEEDBACK_LOCK_IDEAS_TOUCHED_BY)
         .bind("tenantId", tenantId)
         .bind("participantId", participantId)
         .mapTo(Long.class)
         .list());
-    for (String statement : List.of(Sql.FEEDBACK_DELETE_VOTES_ON_IDEAS_OF, Sql.FEEDBACK_DELETE_IDEAS_OF)) {
+    for (String statement : List.of(Sql.FEEDBACK_WITHDRAW_VOTES_OF, Sql.FEEDBACK_DELETE_VOTES_OF,
+        Sql.FEEDBACK_DELETE_VOTES_ON_IDEAS_OF, Sql.FEEDBACK_DELETE_IDEAS_OF)) {
       update("feedback participant delete", statement, tenantId, participantId);
     }
   }

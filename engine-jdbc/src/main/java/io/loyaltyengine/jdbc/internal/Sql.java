@@ -534,8 +534,11 @@ public final class Sql {
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId)";
   static final String FEEDBACK_DELETE_VOTES_OF =
       "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND participant_id = :participantId";
-  static final String FEEDBACK_LOCK_IDEAS_OF = "SELECT idea_id FROM feedback_idea"
-      + " WHERE tenant_id = :tenantId AND participant_id = :participantId ORDER BY idea_id FOR UPDATE";
+  /** The ideas a participant's deletion changes: its own and those it voted on. */
+  static final String FEEDBACK_LOCK_IDEAS_TOUCHED_BY = "SELECT idea_id FROM feedback_idea"
+      + " WHERE tenant_id = :tenantId AND (participant_id = :participantId OR idea_id IN (SELECT idea_id"
+      + " FROM feedback_vote WHERE tenant_id = :tenantId AND participant_id = :participantId))"
+      + " ORDER BY idea_id FOR UPDATE";
   static final String FEEDBACK_DELETE_VOTES_ON_IDEAS_OF = "DELETE FROM feedback_vote WHERE tenant_id = :tenantId"
       + " AND idea_id IN (SELECT idea_id FROM feedback_idea WHERE tenant_id = :tenantId"
       + " AND participant_id = :participantId)";
