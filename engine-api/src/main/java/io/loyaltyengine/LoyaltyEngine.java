@@ -75,6 +75,16 @@ public interface LoyaltyEngine extends AutoCloseable {
    * then fail), releases the node number the engine leased (see {@link Builder#nodeId}; a release the storage fails
    * is left to run out), and closes the storage. An operation made of several units of work (one retried after a
    * conflict, for example) may be refused between them. Idempotent.
+   *
+   * <p>Host code the engine calls inside one of its operations' units of work (a {@link
+   * io.loyaltyengine.fraud.RiskRule}, the clock, an id generator, a storage) cannot close the engine: close would
+   * wait for that unit of work, which cannot end while it waits, and then close the storage under it. Such a call
+   * fails at once with {@link IllegalStateException}, a programming error like an operation on a closed engine, and
+   * changes nothing; close the engine once the operation has returned. An {@link io.loyaltyengine.events.EventListener}
+   * runs after the commit, outside any unit of work, and may close the engine: the close then does not wait for the
+   * delivery that called it.
+   *
+   * @throws IllegalStateException if called inside a unit of work of this engine (see above)
    */
   @Override
   void close();

@@ -2,23 +2,28 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testkit.StoreFixture;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +31,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Closing an engine while an operation of it runs on another thread, on one backend per subclass: {@code close()}
  * refuses new operations at once, waits for the unit of work in progress to end (here, one paused after its work and
- * before its commit), and only then releases the node number and closes the storage, so the operation succeeds.
+ * before its commit), and only then releases the node number and closes the storage, so the operation succeeds. A
+ * close called inside one of the engine's own units of work is refused at once and changes nothing (it would wait
+ * for that unit of work); one called by a listener does not wait for the delivery that called it.
  *
  * <p>The engine's storage is wrapped to count the units of work in progress, to pause one, and to record whether any
  * was in progress when the storage was closed.
@@ -42,6 +49,10 @@ abstract class EngineCloseTestBase {
   private final AtomicInteger running = new AtomicInteger();
   /** Units of work in progress when the storage was closed; -1 until it is. */
   private final AtomicInteger runningAtClose = new AtomicInteger(-1);
+  /** Set to have the next unit of work close this engine after its work, before its commit. */
+  private final AtomicReference<LoyaltyEngine> closeInsideNext = new AtomicReference<>();
+  /** What that close did: the engine's answer (null when it returned) or what it threw. */
+  private final CompletableFuture<Throwable> closedInside = new CompletableFuture<>();
 
   abstract StoreFixture createFixture();
 
@@ -97,6 +108,52 @@ abstract class EngineCloseTestBase {
     }
   }
 
+  @Test
+  void aCloseFromInsideOneOfTheEnginesUnitsOfWorkIsRefusedAtOnceAndLeavesTheEngineOpen() throws Exception {
+    LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(watched((Storage) fixture.openStorage()))
+        .events(EventSettings.builder().manualDispatch().build())
+        .nodeId(7)
+        .build();
+    closeInsideNext.set(engine);
+    Tenant created = engine.tenants().create(NewTenant.business("Closing inside"));
+    Throwable inside = closedInside.getNow(null);
+    assertTrue(inside instanceof IllegalStateException, "the close inside the unit of work was refused: " + inside);
+    assertEquals(-1, runningAtClose.get(), "the storage is still open");
+    assertEquals(created, engine.tenants().get(created.id()), "the engine is still open, and the unit committed");
+    engine.close();
+    assertEquals(0, runningAtClose.get(), "closed from outside once the operation returned");
+  }
+
+  @Test
+  void aListenerClosingTheEngineDoesNotWaitForItsOwnDelivery() throws Exception {
+    CompletableFuture<Throwable> closedByListener = new CompletableFuture<>();
+    AtomicReference<LoyaltyEngine> self = new AtomicReference<>();
+    // A long lease: a close waiting for the delivery that called it would wait that long.
+    LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(watched((Storage) fixture.openStorage()))
+        .events(EventSettings.builder().pollInterval(Duration.ofMillis(10)).lease(Duration.ofHours(1)).build())
+        .nodeId(7)
+        .listener("closer", EventFilter.all(), event -> {
+          if (closedByListener.isDone()) {
+            return;
+          }
+          try {
+            self.get().close();
+            closedByListener.complete(null);
+          } catch (RuntimeException e) {
+            closedByListener.complete(e);
+          }
+        })
+        .build();
+    self.set(engine);
+    // The participant's enrolment is an event for the listener.
+    new GroupCommitTestBase.World(engine, 1);
+    assertEquals(null, closedByListener.get(30, TimeUnit.SECONDS), "the listener's close returned");
+    assertEquals(0, runningAtClose.get(), "the storage was closed");
+    assertThrows(IllegalStateException.class, () -> engine.tenants().create(NewTenant.business("After")));
+  }
+
   /**
    * Until {@code closer} waits with a time limit (for the unit of work in progress) or has ended (it did not wait).
    * Either way the pause may then end: a close that waits is waiting, one that does not has closed the storage.
@@ -123,6 +180,15 @@ abstract class EngineCloseTestBase {
         try {
           return storage.inTransaction(tx -> {
             T result = work.run(tx);
+            LoyaltyEngine closing = closeInsideNext.getAndSet(null);
+            if (closing != null) {
+              try {
+                closing.close();
+                closedInside.complete(null);
+              } catch (RuntimeException e) {
+                closedInside.complete(e);
+              }
+            }
             if (pauseNext.compareAndSet(true, false)) {
               pause.here();
             }

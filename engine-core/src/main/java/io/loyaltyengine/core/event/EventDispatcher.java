@@ -390,7 +390,10 @@ public final class EventDispatcher implements AutoCloseable {
     return listeners.names();
   }
 
-  /** Stops the background thread, waiting up to the lease for the delivery in progress. Idempotent. */
+  /**
+   * Stops the background thread, waiting up to the lease for the delivery in progress; called by that thread (a
+   * listener closing the engine), does not wait for itself. Idempotent.
+   */
   @Override
   public synchronized void close() {
     ScheduledExecutorService ex = executor;
@@ -399,6 +402,10 @@ public final class EventDispatcher implements AutoCloseable {
       return;
     }
     ex.shutdown();
+    if (Thread.currentThread() == worker) {
+      // The round in progress is this call's caller: it ends when the listener returns, and schedules no other.
+      return;
+    }
     try {
       ex.awaitTermination(settings.lease().toMillis(), TimeUnit.MILLISECONDS);
       // Termination of the pool can be reported while its thread is still on its way out.

@@ -8,13 +8,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The gate every unit of work of an engine passes: counts those in progress, and once the engine is closing refuses
  * new ones, so that {@code close()} can wait for those in progress before it releases the node number and closes the
- * storage. A unit of work is counted from before its transaction begins until it returns or throws.
+ * storage. A unit of work is counted from before its transaction begins until it returns or throws. The gate also
+ * knows whether the calling thread is inside one of its units of work: such a thread may not begin closing, since
+ * the close would wait for the thread's own unit of work (which cannot end while it waits) and then close the
+ * storage under it.
  *
  * <p>Thread-safe.
  */
 final class UnitsOfWork {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicInteger inProgress = new AtomicInteger();
+  /** How many units of work of this gate the thread is inside (nested ones, or a group commit's it runs, count). */
+  private final ThreadLocal<int[]> entered = ThreadLocal.withInitial(() -> new int[1]);
   /** Notified when the last unit of work in progress ends while closing. */
   private final Object idle = new Object();
 
@@ -27,6 +32,7 @@ final class UnitsOfWork {
     // Counted before the check: a close that sets the flag after it waits for this unit; one that set it before
     // is seen here, and the unit is counted out again.
     inProgress.incrementAndGet();
+    entered.get()[0]++;
     if (closing.get()) {
       exit();
       throw new IllegalStateException("the engine is closed");
@@ -35,6 +41,10 @@ final class UnitsOfWork {
 
   /** Counts a unit of work out. */
   void exit() {
+    int[] depth = entered.get();
+    if (--depth[0] <= 0) {
+      entered.remove();
+    }
     if (inProgress.decrementAndGet() == 0 && closing.get()) {
       synchronized (idle) {
         idle.notifyAll();
@@ -42,9 +52,32 @@ final class UnitsOfWork {
     }
   }
 
-  /** Refuses new units of work from now on; false if that had begun already. */
+  /**
+   * Refuses new units of work from now on; false if that had begun already.
+   *
+   * @throws IllegalStateException if closing had not begun and the calling thread is inside a unit of work of this
+   *     gate; nothing changes then
+   */
   boolean close() {
+    if (closing.get()) {
+      return false;
+    }
+    if (insideOne()) {
+      throw new IllegalStateException("the engine cannot be closed from inside one of its own operations (a risk"
+          + " rule, a storage or a clock it calls); close it once the operation has returned");
+    }
     return closing.compareAndSet(false, true);
+  }
+
+  /** Whether the calling thread is inside a unit of work of this gate. */
+  boolean insideOne() {
+    int[] depth = entered.get();
+    if (depth[0] <= 0) {
+      // get() gave this thread an entry it does not need.
+      entered.remove();
+      return false;
+    }
+    return true;
   }
 
   /**
