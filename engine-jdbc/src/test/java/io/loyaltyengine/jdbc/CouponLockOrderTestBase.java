@@ -81,6 +81,52 @@ abstract class CouponLockOrderTestBase extends HostTransactionTestBase {
   }
 
   @Test
+  void anUploadMeetingARewardThatBeganWaitingAfterItReadTheWaitingOnesDoesNotDeadlockWithThatParticipant()
+      throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CampaignReward coupon = scope.rewards().define(w.campaignId, NewCampaignReward.coupon("Coupon", 1).unlimited());
+    ParticipantRef early = w.ref(0);
+    ParticipantRef late = w.ref(1);
+    EarnedReward waitingEarly = scope.rewards().recordAction(LoyaltyAction.of(early, coupon.id())).unlocked().get(0);
+    Object approval;
+    Object upload;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx holdingEarly = fixture.hostTransactions().orElseThrow().begin();
+        HostTx uploading = fixture.hostTransactions().orElseThrow().begin();
+        HostTx holdingLate = fixture.hostTransactions().orElseThrow().begin()) {
+      scope.joining(holdingEarly.transaction()).points().award(early, PointsChange.of(5, "purchase"));
+      // The upload has read the waiting rewards (the early participant's) and waits for that participant's lock,
+      // before the pool's. The upload runs in a host transaction, never retried, so a deadlock the store breaks
+      // surfaces as a refusal.
+      Future<Object> uploaded = pool.submit(answer(() -> scope.joining(uploading.transaction()).coupons()
+          .upload(w.campaignId, List.of("X-1", "X-2"))));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      // Meanwhile the late participant's reward finds the pool empty and begins waiting.
+      EarnedReward waitingLate = scope.rewards().recordAction(LoyaltyAction.of(late, coupon.id())).unlocked().get(0);
+      TenantScope hosted = scope.joining(holdingLate.transaction());
+      hosted.points().award(late, PointsChange.of(5, "purchase"));
+      holdingEarly.commit();
+      // The upload goes on and meets the late participant's lock, which the host holds.
+      JdbcLockWaits.awaitASessionBlockedBy(fixture, ((JdbcHostTransaction) holdingLate.transaction()).connection());
+      // An action of the late participant approves another COUPON reward; the pool looks empty (the upload's codes
+      // are not committed), so it takes the pool's lock to look again.
+      approval = answer(() -> hosted.rewards().recordAction(LoyaltyAction.of(late, coupon.id()))).call();
+      finish(holdingLate, approval);
+      upload = uploaded.get(60, TimeUnit.SECONDS);
+      finish(uploading, upload);
+      assertTrue(approval instanceof ActionResult, "the approval went through: " + approval);
+      assertTrue(upload instanceof CouponUpload, "the upload went through: " + upload);
+      assertEquals(2, ((CouponUpload) upload).assignedToWaiting(), "the two oldest waiting rewards got a code");
+      assertNotNull(scope.rewards().getEarned(waitingEarly.id()).couponCode());
+      assertNotNull(scope.rewards().getEarned(waitingLate.id()).couponCode());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aManualApprovalFindingThePoolEmptyWaitsForItsParticipantRatherThanDeadlockWithAnother() throws Exception {
     LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
     World w = new World(engine, 1);

@@ -34,6 +34,24 @@ final class JdbcLockWaits {
   }
 
   /**
+   * Polls until a session of the fixture's database waits for a lock that the transaction on {@code holder} holds;
+   * fails if none does within a minute.
+   */
+  static void awaitASessionBlockedBy(JdbcFixture fixture, Connection holder) throws SQLException {
+    boolean postgres = fixture.dialect() == SqlDialect.POSTGRESQL;
+    long session;
+    try (PreparedStatement s = holder.prepareStatement(postgres ? "SELECT pg_backend_pid()" : "SELECT SESSION_ID()");
+        ResultSet rs = s.executeQuery()) {
+      rs.next();
+      session = rs.getLong(1);
+    }
+    await(fixture, postgres
+        ? "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND " + session
+            + " = ANY(pg_blocking_pids(pid))"
+        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = " + session, 1);
+  }
+
+  /**
    * Polls until a session of the fixture's database waits for another transaction: blocked on a lock, as
    * {@link #awaitASessionBlockedOnALock} sees it, or, on H2 only, still running one statement a tenth of a second
    * after it began. H2 does not block an insert that meets another transaction's uncommitted row of the same key:

@@ -12,6 +12,7 @@ import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Gives an approved COUPON reward the next free code of its campaign's pool, inside the unit of work that approves
@@ -43,8 +44,11 @@ import java.util.Optional;
  * loyalty action holds it for its own event; otherwise {@link #assign} takes it), and an upload writes each assigned
  * reward's event under its participant's lock, so it takes the locks of the participants whose rewards it can reach, in
  * ascending id order, before the pool's ({@link #lockWaitingParticipants}). In the opposite order the two would
- * deadlock, and the store would fail one of them (a host's transaction, never retried, with STORAGE_UNAVAILABLE). Only
- * a reward that began waiting between that and the pool's lock has its participant locked after the pool's.
+ * deadlock, and the store would fail one of them (a host's transaction, never retried, with STORAGE_UNAVAILABLE). A
+ * reward that began waiting between that read and the pool's lock has a participant the upload did not lock: rather
+ * than lock it after the pool's, the upload is undone ({@link LateWaiter}) and runs again, reading the waiting rewards
+ * anew and locking their participants first. Only the last of its rounds, after rewards began waiting in that window
+ * every time, locks such a participant after the pool's (see {@code CouponService}).
  *
  * <p>Thread-safe: stateless.
  */
@@ -96,12 +100,27 @@ public final class CouponAssignment {
    * {@code codes} new codes can reach (as many as those codes and the free ones). An upload calls it before it takes
    * the pool's lock: see the class description.
    */
-  static void lockWaitingParticipants(ScopeContext context, Transaction tx, long campaignId, int codes) {
+  static Set<Long> lockWaitingParticipants(ScopeContext context, Transaction tx, long campaignId, int codes) {
     long tenantId = context.tenantId();
     long reach = Math.min(Integer.MAX_VALUE, codes + tx.coupons().remaining(tenantId, campaignId));
     List<EarnedReward> waiting = tx.earnedRewards().waitingForCoupon(tenantId, campaignId, (int) reach);
-    if (!waiting.isEmpty()) {
-      tx.participants().lockAll(tenantId, waiting.stream().map(EarnedReward::participantId).distinct().toList());
+    List<Long> participants = waiting.stream().map(EarnedReward::participantId).distinct().toList();
+    if (!participants.isEmpty()) {
+      tx.participants().lockAll(tenantId, participants);
+    }
+    return Set.copyOf(participants);
+  }
+
+  /**
+   * Thrown by {@link #assignWaiting} before it would give a code to a reward whose participant the upload did not
+   * lock before the pool's: the reward began waiting after the upload read the waiting ones. The upload's unit of
+   * work rolls back (releasing the pool's lock) and the upload runs again. Carries no stack trace: it is control flow.
+   */
+  static final class LateWaiter extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    LateWaiter() {
+      super("a reward began waiting for a coupon after the upload locked the participants", null, false, false);
     }
   }
 
@@ -111,9 +130,12 @@ public final class CouponAssignment {
    * written without one. No {@code coupon.pool_empty} event is written here: the rewards left waiting already had
    * theirs.
    *
+   * @param locked the participants the upload locked before the pool's; null to lock any other as its reward's
+   *     event is written, after the pool's
    * @return how many rewards got a code
+   * @throws LateWaiter when a reward that gets a code belongs to a participant not in {@code locked}
    */
-  static int assignWaiting(ScopeContext context, Transaction tx, long campaignId) {
+  static int assignWaiting(ScopeContext context, Transaction tx, long campaignId, Set<Long> locked) {
     long tenantId = context.tenantId();
     int threshold = lowStockThreshold(context, tx, campaignId);
     int assigned = 0;
@@ -126,6 +148,10 @@ public final class CouponAssignment {
         }
         if (!tryAssign(context, tx, reward, threshold)) {
           return assigned;
+        }
+        if (locked != null && !locked.contains(reward.participantId())) {
+          // Its event would take the participant's lock after the pool's.
+          throw new LateWaiter();
         }
         // Read after the code is set, under that row's lock: absent only when a deletion of the participant
         // committed since the waiting rewards were read, and then there is no one to tell.

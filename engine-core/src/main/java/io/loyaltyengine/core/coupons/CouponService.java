@@ -25,7 +25,8 @@ import java.util.Set;
  * <h2>The path of an upload</h2>
  * The codes are validated and deduplicated first (pure, {@link CouponRules}), so a bad upload touches no storage. One
  * unit of work then checks the campaign, locks the participants of the rewards waiting for a code and then the pool (in
- * that order, see {@link CouponAssignment}), asks the store which codes the pool already holds, inserts the others in
+ * that order, see {@link CouponAssignment}; an upload that finds under the pool's lock a reward which began waiting
+ * after that, of a participant it did not lock, runs again from the start, up to {@value #MAX_LOCK_ROUNDS} rounds), asks the store which codes the pool already holds, inserts the others in
  * upload order (their ids, from the engine's time-ordered generator, keep that order), and gives free codes to the
  * campaign's approved COUPON rewards that wait for one, oldest first, writing a {@code coupon.assigned} event with the
  * code for each ({@link CouponAssignment}). Either all of it commits or none.
@@ -43,6 +44,11 @@ import java.util.Set;
 public final class CouponService implements CouponPools {
   /** Attempts of an upload whose inserts collide with a concurrent upload of the same codes. */
   static final int MAX_UPLOAD_ATTEMPTS = 3;
+  /**
+   * Rounds of an upload that meets a reward which began waiting after it locked the waiting rewards' participants;
+   * each runs again with that participant locked first (see {@link CouponAssignment}).
+   */
+  static final int MAX_LOCK_ROUNDS = 3;
 
   private final ScopeContext context;
 
@@ -54,14 +60,22 @@ public final class CouponService implements CouponPools {
   @Override
   public CouponUpload upload(long campaignId, List<String> codes) {
     CouponRules.Upload upload = CouponRules.normalize(codes);
-    for (int attempt = 1; ; attempt++) {
+    int collisions = 0;
+    int lateWaiters = 0;
+    while (true) {
+      // The last round gives codes to rewards that began waiting meanwhile too, locking their participants after
+      // the pool's, as met.
+      boolean lastLockRound = lateWaiters + 1 >= MAX_LOCK_ROUNDS;
       try {
-        return context.transactions().runRaw(tx -> store(tx, campaignId, upload));
+        return context.transactions().runRaw(tx -> store(tx, campaignId, upload, lastLockRound));
+      } catch (CouponAssignment.LateWaiter e) {
+        // Undone, the pool's lock released: again, now with that reward's participant locked first.
+        lateWaiters++;
       } catch (UniqueViolationException e) {
         if (e.key() != UniqueKey.COUPON_CODE) {
           throw new LoyaltyException(ErrorCode.CONFLICT, null, "the upload conflicts with another change", e);
         }
-        if (attempt >= MAX_UPLOAD_ATTEMPTS) {
+        if (++collisions >= MAX_UPLOAD_ATTEMPTS) {
           throw new LoyaltyException(ErrorCode.CONFLICT, "codes",
               "codes were added to the pool concurrently; upload again", e);
         }
@@ -69,12 +83,12 @@ public final class CouponService implements CouponPools {
     }
   }
 
-  private CouponUpload store(Transaction tx, long campaignId, CouponRules.Upload upload) {
+  private CouponUpload store(Transaction tx, long campaignId, CouponRules.Upload upload, boolean lastLockRound) {
     long tenantId = context.tenantId();
     CampaignService.require(tx, tenantId, campaignId);
     // The participants of the rewards it can give codes to first, then the pool's lock, which an assignment that
     // found the pool empty takes (holding its participant's) to look again (see CouponAssignment).
-    CouponAssignment.lockWaitingParticipants(context, tx, campaignId, upload.unique().size());
+    Set<Long> locked = CouponAssignment.lockWaitingParticipants(context, tx, campaignId, upload.unique().size());
     tx.campaigns().lock(tenantId, campaignId);
     Set<String> inPool = new HashSet<>(tx.coupons().existing(tenantId, campaignId, upload.unique()));
     List<String> alreadyInPool = new ArrayList<>(inPool.size());
@@ -88,7 +102,7 @@ public final class CouponService implements CouponPools {
     }
     tx.coupons().insertAll(tenantId, campaignId, added, context.now());
     // Also when nothing was added: a reward that began waiting while an earlier upload committed gets its code here.
-    int assigned = CouponAssignment.assignWaiting(context, tx, campaignId);
+    int assigned = CouponAssignment.assignWaiting(context, tx, campaignId, lastLockRound ? null : locked);
     return new CouponUpload(added.size(), upload.duplicates(), alreadyInPool, assigned);
   }
 
