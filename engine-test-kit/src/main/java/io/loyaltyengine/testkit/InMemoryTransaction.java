@@ -2769,6 +2769,12 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public Optional<Idea> lockIdea(long tenantId, long ideaId) {
+      // The database lock is already held for the whole unit of work, which is stronger than a row lock.
+      return findIdea(tenantId, ideaId);
+    }
+
+    @Override
     public boolean moveIdea(long tenantId, long ideaId, List<IdeaStatus> from,
         IdeaStatus to, Instant at) {
       Objects.requireNonNull(from, "from");

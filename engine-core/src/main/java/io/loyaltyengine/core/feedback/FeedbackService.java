@@ -31,12 +31,14 @@ import java.util.List;
  * Feedback boards over {@link io.loyaltyengine.core.spi.FeedbackPort}.
  *
  * <p>A vote or withdrawal first locks the voter's participant row, which orders it after (or before) the
- * participant's deletion and after the same participant's other votes; then it inserts (or deletes) the vote row and
- * moves the idea's counter by one conditional update that also requires the idea to take votes. When that update
- * moves nothing, the idea read afterwards says why (gone, or DONE or DECLINED by now), and the refusal rolls the
- * vote row back with the rest of the unit of work; so does an idea that takes votes again by then (finished, then
- * reopened), as a CONFLICT. The board's open flag is read, not locked: a vote that read the
- * board open before a close committed counts, as if it had come just before the close.
+ * participant's deletion and after the same participant's other votes; then the idea's row, which orders it after (or
+ * before) a move of the idea's status and its author's deletion; then it inserts (or deletes) the vote row and moves
+ * the idea's counter by one conditional update that also requires the idea to take votes. Participant, idea, vote
+ * row is the order a participant's deletion takes them in too ({@link io.loyaltyengine.core.spi.FeedbackPort#deleteAll}):
+ * the vote row before the idea, a withdrawal would deadlock with the deletion of the idea's author, which deletes
+ * the votes on its ideas. The counter's update still checks the status, and a refusal rolls the vote row back with
+ * the rest of the unit of work. The board's open flag is read, not locked: a vote that read the board open before a
+ * close committed counts, as if it had come just before the close.
  *
  * <p>Events, in the unit of work of their change and about the idea's author: {@code idea.submitted} for a new idea
  * and {@code idea.status_changed} (with the status before and after) for a status move, not for setting the status
@@ -185,7 +187,8 @@ public final class FeedbackService implements FeedbackBoards {
     return context.transactions().run(tx -> {
       // Locked: the participant's deletion, which withdraws its votes, runs wholly before or after this.
       Participant voter = resolver.lock(tx, tenantId);
-      Idea idea = findIdea(tx, ideaId);
+      // Locked before the vote row, as a deletion of its author does: a move of its status waits for this too.
+      Idea idea = tx.feedback().lockIdea(tenantId, ideaId).orElseThrow(() -> LoyaltyException.notFound("idea"));
       FeedbackBoard board = findBoard(tx, idea.boardId());
       requireCampaign(voter, board);
       requireOpen(board);
@@ -198,12 +201,11 @@ public final class FeedbackService implements FeedbackBoards {
             ? tx.feedback().incrementVotes(tenantId, ideaId, TAKING_VOTES)
             : tx.feedback().decrementVotes(tenantId, ideaId, TAKING_VOTES);
         if (!counted) {
-          // Gone or finished since it was read; throwing rolls the vote row back too.
+          // Under the idea's lock neither its status nor its existence changed since it was read; should the counter
+          // not move all the same, neither may the row: throwing rolls the vote row back too.
           Idea now = findIdea(tx, ideaId);
           requireTakesVotes(now.status());
           if (up || now.votes() > 0) {
-            // Finished when the counter was to move, and reopened by now (DONE, then PLANNED): the counter did not
-            // move, so neither may the row.
             throw LoyaltyException.conflict("status", "the idea's status changed meanwhile; retry");
           }
           // A withdrawal from a counter at zero: the counter stays at zero, never below.

@@ -38,6 +38,12 @@ public interface FeedbackPort {
   Optional<Idea> findIdea(long tenantId, long ideaId);
 
   /**
+   * Finds an idea of the tenant and locks its row until the end of the transaction: a vote takes it before it
+   * touches its vote row, in the order a participant's deletion takes them ({@link #deleteAll}).
+   */
+  Optional<Idea> lockIdea(long tenantId, long ideaId);
+
+  /**
    * Moves an idea to {@code to}, setting its {@code updated_at}, if its status is one of {@code from}: one
    * conditional update.
    *

@@ -92,6 +92,15 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
   }
 
   @Override
+  public Optional<Idea> lockIdea(long tenantId, long ideaId) {
+    return run("feedback idea lock", () -> handle.createQuery(Sql.IDEA_LOCK)
+        .bind("tenantId", tenantId)
+        .bind("ideaId", ideaId)
+        .map(Rows.IDEA)
+        .findOne());
+  }
+
+  @Override
   public boolean moveIdea(long tenantId, long ideaId, List<IdeaStatus> from, IdeaStatus to, Instant at) {
     Objects.requireNonNull(to, "to");
     return conditional("feedback idea move", Sql.IDEA_MOVE, tenantId, ideaId, from,

@@ -510,6 +510,7 @@ public final class Sql {
       + " :boardId, :participantId, :title, :body, :status, :votes, :createdAt, :updatedAt)";
   static final String IDEA_FIND = "SELECT " + IDEA_COLUMNS
       + " FROM feedback_idea WHERE tenant_id = :tenantId AND idea_id = :ideaId";
+  static final String IDEA_LOCK = IDEA_FIND + " FOR UPDATE";
   /** The three conditional updates below apply while the status is one of {@code <statuses>}. */
   static final String IDEA_MOVE = "UPDATE feedback_idea SET status = :status, updated_at = :updatedAt"
       + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND status IN (<statuses>)";

@@ -69,6 +69,7 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     Idea bare = idea(b, nextId(), "x", "");
     assertEquals(Optional.of(full), tx(tx -> tx.feedback().findIdea(t, full.id())));
     assertEquals(Optional.of(bare), tx(tx -> tx.feedback().findIdea(t, bare.id())));
+    assertEquals(Optional.of(full), tx(tx -> tx.feedback().lockIdea(t, full.id())), "locked, as found");
 
     Instant at = T0.plusSeconds(60);
     assertFalse(test(tx -> tx.feedback().moveIdea(t, full.id(), List.of(IdeaStatus.PLANNED), IdeaStatus.DONE, at)));
@@ -84,6 +85,7 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     assertFalse(test(tx -> tx.feedback().moveIdea(stranger, full.id(), List.of(IdeaStatus.values()),
         IdeaStatus.DONE, at)), "another tenant's idea");
     assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdea(stranger, full.id())));
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().lockIdea(stranger, full.id())));
     assertThrows(RuntimeException.class, () -> run(tx -> tx.feedback().insertIdea(new Idea(nextId(), stranger,
         b.id(), nextId(), "x", "", IdeaStatus.OPEN, 0, T0, T0))), "an idea on a board of another tenant");
   }
