@@ -41,14 +41,14 @@ import java.util.Set;
  * other: either the approval sees the uploaded codes, or the upload sees the waiting reward.
  *
  * <p>Locks are taken participant first, then pool: an approval holds its participant's lock when it takes the pool's (a
- * loyalty action holds it for its own event; otherwise {@link #assign} takes it), and an upload writes each assigned
- * reward's event under its participant's lock, so it takes the locks of the participants whose rewards it can reach, in
- * ascending id order, before the pool's ({@link #lockWaitingParticipants}). In the opposite order the two would
- * deadlock, and the store would fail one of them (a host's transaction, never retried, with STORAGE_UNAVAILABLE). A
- * reward that began waiting between that read and the pool's lock has a participant the upload did not lock: rather
- * than lock it after the pool's, the upload is undone ({@link LateWaiter}) and runs again, reading the waiting rewards
- * anew and locking their participants first. Only the last of its rounds, after rewards began waiting in that window
- * every time, locks such a participant after the pool's (see {@code CouponService}).
+ * loyalty action holds it for its own event, a manual approval takes it first; {@link #assign} takes it too), and an
+ * upload writes each assigned reward's event under its participant's lock, so it takes the locks of the participants
+ * whose rewards it can reach, in ascending id order, before the pool's ({@link #lockWaitingParticipants}). In the
+ * opposite order the two would deadlock, and the store would fail one of them (a host's transaction, never retried,
+ * with STORAGE_UNAVAILABLE). A reward that began waiting between that read and the pool's lock has a participant the
+ * upload did not lock: rather than lock it after the pool's, the upload is undone ({@link LateWaiter}) and runs again,
+ * reading the waiting rewards anew and locking their participants first. Only the last of its rounds, after rewards
+ * began waiting in that window every time, locks such a participant after the pool's (see {@code CouponService}).
  *
  * <p>Thread-safe: stateless.
  */
@@ -84,8 +84,9 @@ public final class CouponAssignment {
       return;
     }
     // Empty: look again under the pool lock, which a concurrent upload holds until it commits its codes. The
-    // participant's lock first (a loyalty action holds it already; a manual approval does not): the event written
-    // below takes it, and taking it after the pool's would deadlock with an approval of the same participant.
+    // participant's lock first (the approvals of RewardService hold it already; taken again here for any other
+    // caller): the event written below takes it, and taking it after the pool's would deadlock with an approval of
+    // the same participant.
     tx.participants().lock(context.tenantId(), reward.participantId());
     tx.campaigns().lock(context.tenantId(), reward.campaignId());
     if (!tryAssign(context, tx, reward, threshold)) {

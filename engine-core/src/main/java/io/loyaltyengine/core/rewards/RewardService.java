@@ -73,17 +73,21 @@ import java.util.Optional;
  * (and replays it) as a later retry would.
  *
  * <h2>Earned rewards</h2>
- * Every move is a compare-and-set on the status in the store: PENDING to APPROVED ({@link #approve}, or AUTO),
- * APPROVED to FULFILLED ({@link #fulfil}), PENDING to REMOVED ({@link #remove}). Any other move, or one that loses a
- * race, is INVALID_TRANSITION naming {@code status}, and its unit of work rolls back, so nothing changes. Approval
- * gives the reward in the same unit of work: POINTS are awarded through the ledger (type {@code reward},
- * idempotency key {@code reward:<earned reward id>}, so a reward is credited at most once), a COUPON gets the next
- * free code of the campaign's pool or waits for one with a reason ({@link CouponAssignment}), CUSTOM_MESSAGE and
- * CASH are recorded as they are, and a CUSTOM reward is left to its {@link Fulfilment} handler, which runs after
- * commit. The {@code reward.approved} event follows the events of giving (points awarded, pool empty) and carries
- * the state after it, coupon code included. Approving with {@code fulfil} also fulfils in the same unit of work, or
- * fails whole: a COUPON still waiting for a code cannot be fulfilled (INVALID_TRANSITION); a CUSTOM reward approved
- * and fulfilled at once is taken as fulfilled by the caller, and its handler is not called.
+ * A move ({@link #approve}, {@link #fulfil}, {@link #remove}) takes its participant's row lock before it updates the
+ * reward: its events are numbered under that lock, and the participant's deletion holds it while it deletes the
+ * rewards, so taken after the reward's row it could deadlock with a deletion (a host's transaction, never retried,
+ * would see STORAGE_UNAVAILABLE). A move that waited for a deletion finds the reward gone: NOT_FOUND. Every move is a
+ * compare-and-set on the status in the store: PENDING to APPROVED ({@link #approve}, or AUTO), APPROVED to FULFILLED
+ * ({@link #fulfil}), PENDING to REMOVED ({@link #remove}). Any other move, or one that loses a race, is
+ * INVALID_TRANSITION naming {@code status}, and its unit of work rolls back, so nothing changes. Approval gives the
+ * reward in the same unit of work: POINTS are awarded through the ledger (type {@code reward}, idempotency key {@code
+ * reward:<earned reward id>}, so a reward is credited at most once), a COUPON gets the next free code of the campaign's
+ * pool or waits for one with a reason ({@link CouponAssignment}), CUSTOM_MESSAGE and CASH are recorded as they are, and
+ * a CUSTOM reward is left to its {@link Fulfilment} handler, which runs after commit. The {@code reward.approved} event
+ * follows the events of giving (points awarded, pool empty) and carries the state after it, coupon code included.
+ * Approving with {@code fulfil} also fulfils in the same unit of work, or fails whole: a COUPON still waiting for a
+ * code cannot be fulfilled (INVALID_TRANSITION); a CUSTOM reward approved and fulfilled at once is taken as fulfilled
+ * by the caller, and its handler is not called.
  *
  * <p>Thread-safe when its context is.
  */
@@ -384,7 +388,7 @@ public final class RewardService implements Rewards {
    */
   @Override
   public EarnedReward approve(long earnedRewardId, boolean fulfil) {
-    return context.transactions().run(tx -> approveIn(tx, requireEarned(tx, earnedRewardId), fulfil));
+    return context.transactions().run(tx -> approveIn(tx, lockEarned(tx, earnedRewardId), fulfil));
   }
 
   /**
@@ -394,13 +398,13 @@ public final class RewardService implements Rewards {
    */
   @Override
   public EarnedReward fulfil(long earnedRewardId) {
-    return context.transactions().run(tx -> fulfilIn(tx, requireEarned(tx, earnedRewardId)));
+    return context.transactions().run(tx -> fulfilIn(tx, lockEarned(tx, earnedRewardId)));
   }
 
   @Override
   public EarnedReward remove(long earnedRewardId) {
     return context.transactions().run(tx -> {
-      EarnedReward removed = move(tx, requireEarned(tx, earnedRewardId), EarnedRewardStatus.REMOVED, "removed");
+      EarnedReward removed = move(tx, lockEarned(tx, earnedRewardId), EarnedRewardStatus.REMOVED, "removed");
       Outbox.emit(context, tx, EventType.REWARD_REMOVED, removed.campaignId(), removed.participantId(),
           RewardJson.earned(removed, false));
       return removed;
@@ -489,6 +493,21 @@ public final class RewardService implements Rewards {
   private EarnedReward requireEarned(Transaction tx, long earnedRewardId) {
     return tx.earnedRewards().find(context.tenantId(), earnedRewardId)
         .orElseThrow(() -> LoyaltyException.notFound("earned reward"));
+  }
+
+  /**
+   * The earned reward, read again under its participant's row lock, taken first: a move writes an event numbered
+   * under that lock, and a deletion of the participant holds it while it deletes the participant's rewards, so taking
+   * it after updating the reward could deadlock with the deletion (see the class description).
+   *
+   * @throws LoyaltyException NOT_FOUND also when a deletion of the participant took the reward meanwhile
+   */
+  private EarnedReward lockEarned(Transaction tx, long earnedRewardId) {
+    long participantId = requireEarned(tx, earnedRewardId).participantId();
+    if (tx.participants().lock(context.tenantId(), participantId).isEmpty()) {
+      throw LoyaltyException.notFound("earned reward");
+    }
+    return requireEarned(tx, earnedRewardId);
   }
 
   private int currentMonth(Transaction tx, long campaignId) {
