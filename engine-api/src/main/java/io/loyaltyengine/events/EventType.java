@@ -94,7 +94,13 @@ public enum EventType {
    * A moderator moved an idea to another status, about its author; setting the status it has writes none. Payload:
    * {@code {"idea": {...as IDEA_SUBMITTED, after the change}, "oldStatus", "newStatus"}}.
    */
-  IDEA_STATUS_CHANGED("idea.status_changed");
+  IDEA_STATUS_CHANGED("idea.status_changed"),
+  /**
+   * A moderator deleted an idea with the votes on it, about its author; a deletion that finds no idea writes none,
+   * nor does the deletion of its author (whose {@link #PARTICIPANT_DELETED} covers its ideas). Payload:
+   * {@code {"idea": {...as IDEA_SUBMITTED, as it was when deleted}}}, its {@code votes} the count it had.
+   */
+  IDEA_DELETED("idea.deleted");
 
   private final String wireName;
 

@@ -14,9 +14,10 @@ import java.util.List;
  * a VALIDATION_ERROR on {@code participant}); a participant may vote on its own idea. A closed board takes no new
  * ideas, votes or withdrawals (CONFLICT on {@code board}); moderators still move its ideas. An idea that is DONE or
  * DECLINED takes no votes or withdrawals either (CONFLICT on {@code status}): its tally is final. Nothing returns to
- * OPEN ({@link IdeaStatus#canMoveTo}). A submission emits {@code idea.submitted} and a status move
- * {@code idea.status_changed}; setting the status an idea has emits nothing. Votes and withdrawals emit no event
- * (their count is in the idea), nor do boards.
+ * OPEN ({@link IdeaStatus#canMoveTo}). A moderator may delete an idea (spam, a duplicate) whatever its status and
+ * whether its board is open; its votes go with it. A submission emits {@code idea.submitted}, a status move
+ * {@code idea.status_changed} and a deletion {@code idea.deleted}; setting the status an idea has emits nothing.
+ * Votes and withdrawals emit no event (their count is in the idea), nor do boards.
  *
  * <h2>Guarantees</h2>
  * A participant votes an idea up at most once, held by a unique key on (idea, participant) in the database; the
@@ -26,7 +27,9 @@ import java.util.List;
  * ({@link VoteResult#changed()}). The counter moves only while the idea takes votes, checked in the same update, so
  * a vote racing a move to DONE is either counted before it or refused. Deleting a participant withdraws its votes
  * (decrementing each idea's counter, whatever its status) and deletes its ideas with the votes on them, in the
- * deletion's unit of work.
+ * deletion's unit of work. Deleting an idea deletes its votes in the same unit of work; a vote, withdrawal or status
+ * move of the idea under way, or its author's deletion, either completes before it or finds the idea gone
+ * (NOT_FOUND). No participant has a vote budget: the votes deleted with an idea leave nothing else to give back.
  */
 public interface FeedbackBoards {
 
@@ -89,6 +92,17 @@ public interface FeedbackBoards {
    *     INVALID_TRANSITION on {@code status} for a move back to OPEN
    */
   Idea setStatus(long ideaId, IdeaStatus status);
+
+  /**
+   * Deletes an idea and every vote on it, in one unit of work, whatever its status and whether its board is open:
+   * moderation of spam or a duplicate. Emits {@code idea.deleted} (the idea as it was) in the same unit of work.
+   * Not idempotent: afterwards the idea, a vote or withdrawal on it, and deleting it again are NOT_FOUND. Thread-safe:
+   * a vote, withdrawal or status move of the idea under way, or the deletion of its author, completes first or finds
+   * the idea gone.
+   *
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   */
+  void deleteIdea(long ideaId);
 
   /**
    * Votes an idea up for a participant, once: a repeated vote changes nothing ({@code changed} false).

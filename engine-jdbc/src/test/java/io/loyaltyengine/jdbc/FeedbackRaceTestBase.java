@@ -1,6 +1,8 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
@@ -20,12 +22,14 @@ import io.loyaltyengine.feedback.NewIdea;
 import io.loyaltyengine.feedback.VoteResult;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +53,9 @@ import org.junit.jupiter.api.Test;
  * every counter equal to its rows; a deletion waits for the participant's uncommitted vote, then withdraws it; two
  * participants who voted on each other's ideas, deleted at once, and a participant deleted while a voter withdraws
  * from its idea, wait for one another rather than deadlock; a move of an idea's status waits for a vote or withdrawal
- * in progress, which counts.
+ * in progress, which counts. An idea's deletion waits for a vote or withdrawal in progress and deletes the row it
+ * left; a vote or a status move waits for a deletion in progress and finds the idea gone; the deletion and its
+ * author's wait for one another, whichever holds the author's row first, rather than deadlock.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -256,6 +263,143 @@ abstract class FeedbackRaceTestBase {
     assertTrue(withdrawal instanceof VoteResult r && r.changed(), "the withdrawal went through first: " + withdrawal);
     assertEquals(0, broken.get(), "no deadlock was broken");
     assertEquals(Map.of(), voteRows());
+    assertCountersEqualRows();
+  }
+
+  @Test
+  void anIdeasDeletionWaitsForAVoteInProgressAndDeletesItsRowToo() throws Exception {
+    Idea idea = submit(0, "Spam");
+    scopes.get(0).feedback().vote(world.ref(1), idea.id());
+    List<Object> answers = whileHeld(held -> () -> held.feedback().vote(world.ref(2), idea.id()),
+        null, waiting -> deleteIdea(waiting, idea));
+    assertTrue(answers.get(0) instanceof VoteResult r && r.changed() && r.votes() == 2, "counted: " + answers);
+    assertEquals("deleted", answers.get(2), "the deletion went through after it");
+    assertGone(idea);
+  }
+
+  @Test
+  void anIdeasDeletionWaitsForAWithdrawalInProgress() throws Exception {
+    Idea idea = submit(0, "Spam");
+    scopes.get(0).feedback().vote(world.ref(1), idea.id());
+    scopes.get(0).feedback().vote(world.ref(2), idea.id());
+    List<Object> answers = whileHeld(held -> () -> held.feedback().withdrawVote(world.ref(2), idea.id()),
+        null, waiting -> deleteIdea(waiting, idea));
+    assertTrue(answers.get(0) instanceof VoteResult r && r.changed() && r.votes() == 1, "withdrawn: " + answers);
+    assertEquals("deleted", answers.get(2), "the deletion went through after it");
+    assertGone(idea);
+  }
+
+  @Test
+  void aVoteWaitsForAnIdeasDeletionInProgressAndFindsTheIdeaGone() throws Exception {
+    Idea idea = submit(0, "Spam");
+    scopes.get(0).feedback().vote(world.ref(1), idea.id());
+    List<Object> answers = whileHeld(held -> deleteIdea(held, idea),
+        null, waiting -> () -> waiting.feedback().vote(world.ref(2), idea.id()));
+    assertEquals("deleted", answers.get(0));
+    assertNotFound(answers.get(2), "the vote found the idea gone");
+    assertGone(idea);
+  }
+
+  @Test
+  void aStatusMoveWaitsForAnIdeasDeletionInProgressAndFindsTheIdeaGone() throws Exception {
+    Idea idea = submit(0, "Spam");
+    List<Object> answers = whileHeld(held -> deleteIdea(held, idea),
+        null, waiting -> () -> waiting.feedback().setStatus(idea.id(), IdeaStatus.DECLINED));
+    assertEquals("deleted", answers.get(0));
+    assertNotFound(answers.get(2), "the move found the idea gone");
+    assertGone(idea);
+  }
+
+  @Test
+  void theAuthorsDeletionWaitsForAnIdeasDeletionInProgress() throws Exception {
+    Idea idea = submit(0, "Spam");
+    Idea other = submit(0, "Other");
+    scopes.get(0).feedback().vote(world.ref(1), idea.id());
+    scopes.get(0).feedback().vote(world.ref(1), other.id());
+    List<Object> answers = whileHeld(held -> deleteIdea(held, idea),
+        null, waiting -> () -> {
+          waiting.participants().delete(world.ref(0));
+          return "author deleted";
+        });
+    assertEquals("deleted", answers.get(0));
+    assertEquals("author deleted", answers.get(2), "the author's deletion went through after it");
+    assertGone(idea);
+    assertGone(other);
+  }
+
+  @Test
+  void anIdeasDeletionWaitsForItsAuthorRatherThanDeadlockWithTheAuthorsDeletion() throws Exception {
+    Idea idea = submit(0, "Spam");
+    scopes.get(0).feedback().vote(world.ref(1), idea.id());
+    // The first host holds the author's row; the idea's deletion waits for it; the host then deletes the author,
+    // which locks the author's ideas. Had the idea's deletion locked the idea before the author, each would hold
+    // what the other waits for.
+    List<Object> answers = whileHeld(held -> () -> held.points().award(world.ref(0), PointsChange.of(5, "purchase")),
+        held -> () -> {
+          held.participants().delete(world.ref(0));
+          return "author deleted";
+        },
+        waiting -> deleteIdea(waiting, idea));
+    assertEquals("author deleted", answers.get(1), "the author's deletion went through");
+    assertNotFound(answers.get(2), "the idea's deletion found it gone with its author");
+    assertGone(idea);
+  }
+
+  /**
+   * Runs {@code holding} in a host transaction left open, holding its locks; then {@code waiting} in another host
+   * transaction on another thread, which must wait for one of them; then {@code more} (if any) in the first host,
+   * which commits (or rolls back, had a call of it failed); then the second finishes, committed or rolled back
+   * likewise. Host transactions are never retried, so a deadlock the store broke would show as a refusal. The
+   * answers of {@code holding}, {@code more} (null without) and {@code waiting}.
+   */
+  private List<Object> whileHeld(Function<TenantScope, Callable<?>> holding,
+      Function<TenantScope, Callable<?>> more, Function<TenantScope, Callable<?>> waiting) throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
+        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
+      TenantScope held = scopes.get(0).joining(first.transaction());
+      Object heldAnswer = answer(holding.apply(held)).call();
+      assertFalse(heldAnswer instanceof RuntimeException, "the holding call went through: " + heldAnswer);
+      Future<Object> waited = pool.submit(() -> {
+        Object a = answer(waiting.apply(scopes.get(1).joining(second.transaction()))).call();
+        finish(second, a);
+        return a;
+      });
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      Object moreAnswer = more == null ? null : answer(more.apply(held)).call();
+      finish(first, moreAnswer instanceof RuntimeException ? moreAnswer : heldAnswer);
+      Object waitedAnswer = waited.get(60, TimeUnit.SECONDS);
+      return Arrays.asList(heldAnswer, moreAnswer, waitedAnswer);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Deletes {@code idea} in {@code scope}, answering "deleted". */
+  private static Callable<?> deleteIdea(TenantScope scope, Idea idea) {
+    return () -> {
+      scope.feedback().deleteIdea(idea.id());
+      return "deleted";
+    };
+  }
+
+  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
+  private static void finish(HostTx host, Object answer) {
+    if (answer instanceof RuntimeException) {
+      host.rollback();
+    } else {
+      host.commit();
+    }
+  }
+
+  private static void assertNotFound(Object answer, String what) {
+    assertTrue(answer instanceof LoyaltyException e && e.code() == ErrorCode.NOT_FOUND, what + ": " + answer);
+  }
+
+  /** The idea is NOT_FOUND, no vote row on it is left, and every counter equals its rows. */
+  private void assertGone(Idea idea) throws Exception {
+    assertNotFound(answer(() -> scopes.get(0).feedback().idea(idea.id())).call(), "the idea is gone");
+    assertEquals(null, voteRows().get(idea.id()), "no vote row on the deleted idea");
     assertCountersEqualRows();
   }
 

@@ -2865,6 +2865,22 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public Optional<Idea> deleteIdea(long tenantId, long ideaId) {
+      return call(() -> {
+        IdPair key = new IdPair(tenantId, ideaId);
+        Idea idea = t.ideas.get(key);
+        if (idea == null) {
+          return Optional.empty();
+        }
+        for (IdTriple vote : votesOn(tenantId, ideaId)) {
+          remove(t.ideaVotes, vote);
+        }
+        remove(t.ideas, key);
+        return Optional.of(idea);
+      });
+    }
+
+    @Override
     public void deleteAll(long tenantId, long participantId) {
       run(() -> {
         List<IdTriple> voted = t.ideaVotes.keySet().stream()

@@ -46,10 +46,10 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * Feedback boards end to end, through the public engine API on {@link InMemoryStorage} with a {@link SettableClock}:
  * boards and their validation, ideas and theirs, votes once per participant with repeats and withdrawals that
- * change nothing, the refusals (closed board, final tally, another campaign's participant), moderation moves, pages
- * in both orders, deletion with the participant, tenant isolation, and that written text never shows in
- * {@code toString} or an error message, and the events of ideas (none of votes). Races run on H2 and PostgreSQL ({@code FeedbackRace*}), the port's
- * contract on every store.
+ * change nothing, the refusals (closed board, final tally, another campaign's participant), moderation moves, a
+ * moderator's deletion of an idea with its votes, pages in both orders, deletion with the participant, tenant
+ * isolation, and that written text never shows in {@code toString} or an error message, and the events of ideas (none
+ * of votes). Races run on H2 and PostgreSQL ({@code FeedbackRace*}), the port's contract on every store.
  */
 class FeedbackBoardsEndToEndTest {
   private static final Instant START = Instant.parse("2025-06-01T08:00:00Z");
@@ -351,6 +351,86 @@ class FeedbackBoardsEndToEndTest {
   }
 
   @Test
+  void aModeratorDeletesAnIdeaWithItsVotesWhateverItsStatusAndThenItAndItsVotesAreNotFound() {
+    Idea spam = feedback.submitIdea(ParticipantRef.id(ada.id()), board.id(), NewIdea.of("Spam"));
+    Idea kept = feedback.submitIdea(ParticipantRef.id(ada.id()), board.id(), NewIdea.of("Kept"));
+    ParticipantRef ada = ParticipantRef.id(this.ada.id());
+    ParticipantRef bob = ParticipantRef.id(this.bob.id());
+    for (Idea idea : List.of(spam, kept)) {
+      feedback.vote(ada, idea.id());
+      feedback.vote(bob, idea.id());
+    }
+
+    feedback.deleteIdea(spam.id());
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.idea(spam.id()));
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.deleteIdea(spam.id()));
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.vote(bob, spam.id()));
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.withdrawVote(bob, spam.id()));
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.setStatus(spam.id(), IdeaStatus.PLANNED));
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.deleteIdea(987_654_321L));
+    assertEquals(List.of("Kept"), titles(feedback.ideas(board.id(), null, IdeaOrder.NEWEST, PageRequest.of(1, 10))));
+    assertEquals(1, feedback.ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(1, 10)).total());
+    assertEquals(2, feedback.idea(kept.id()).votes(), "another idea's votes stay");
+    assertEquals(new VoteResult(kept.id(), 1, true), feedback.withdrawVote(bob, kept.id()), "and are withdrawn");
+
+    // A final tally or a closed board does not keep an idea from a moderator.
+    Idea finished = feedback.submitIdea(bob, board.id(), NewIdea.of("Finished"));
+    feedback.vote(ada, finished.id());
+    feedback.setStatus(finished.id(), IdeaStatus.DONE);
+    feedback.closeBoard(board.id());
+    feedback.deleteIdea(finished.id());
+    feedback.deleteIdea(kept.id());
+    assertEquals(List.of(), all(null));
+    feedback.reopenBoard(board.id());
+
+    // Its author and voters lose nothing else: they submit, vote, and are deleted as before.
+    Idea again = feedback.submitIdea(ada, board.id(), NewIdea.of("Spam, reworded"));
+    assertEquals(new VoteResult(again.id(), 1, true), feedback.vote(bob, again.id()));
+    scope.participants().delete(bob);
+    assertEquals(0, feedback.idea(again.id()).votes());
+    scope.participants().delete(ada);
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.deleteIdea(again.id()));
+  }
+
+  @Test
+  void anIdeasDeletionWritesIdeaDeletedWithTheIdeaAsItWasAboutItsAuthorOnlyWhenItDeletedOne() {
+    clock.advance(Duration.ofMinutes(1));
+    Idea idea = feedback.submitIdea(ParticipantRef.id(ada.id()), board.id(), new NewIdea("Dark mode", "Too bright"));
+    feedback.vote(ParticipantRef.id(bob.id()), idea.id());
+    clock.advance(Duration.ofMinutes(1));
+    Idea planned = feedback.setStatus(idea.id(), IdeaStatus.PLANNED);
+    clock.advance(Duration.ofMinutes(1));
+    feedback.deleteIdea(idea.id());
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.deleteIdea(idea.id()));
+    Idea authorGone = feedback.submitIdea(ParticipantRef.id(bob.id()), board.id(), NewIdea.of("Bob's"));
+    scope.participants().delete(ParticipantRef.id(bob.id()));
+    assertCode(ErrorCode.NOT_FOUND, null, () -> feedback.deleteIdea(authorGone.id()));
+
+    List<LoyaltyEvent> events = FeedReads.events(engines.get(0), scope, EventFilter.all()).stream()
+        .filter(e -> e.type() != EventType.PARTICIPANT_CREATED).toList();
+    assertEquals(List.of(EventType.IDEA_SUBMITTED, EventType.IDEA_STATUS_CHANGED, EventType.IDEA_DELETED,
+        EventType.IDEA_SUBMITTED, EventType.PARTICIPANT_DELETED), FeedReads.types(events),
+        "one idea.deleted: none for a repeat, an unknown idea, or the ideas of a deleted author");
+    LoyaltyEvent deleted = events.get(2);
+    assertEquals("idea.deleted", deleted.type().wireName());
+    assertEquals(ada.id(), deleted.participantId(), "about the author");
+    assertEquals(campaign.id(), deleted.campaignId());
+    Map<String, Object> payload = FeedReads.payload(deleted);
+    assertEquals(Set.of("idea"), payload.keySet());
+    assertEquals(Set.of("id", "boardId", "participantId", "title", "body", "status", "votes", "createdAt",
+        "updatedAt"), ((Map<?, ?>) payload.get("idea")).keySet(), "as in idea.submitted");
+    assertEquals(Long.toString(idea.id()), WebhookTestJson.at(payload, "idea", "id"));
+    assertEquals(board.id(), WebhookTestJson.at(payload, "idea", "boardId"));
+    assertEquals(ada.id(), WebhookTestJson.at(payload, "idea", "participantId"));
+    assertEquals("Dark mode", WebhookTestJson.at(payload, "idea", "title"));
+    assertEquals("Too bright", WebhookTestJson.at(payload, "idea", "body"));
+    assertEquals("PLANNED", WebhookTestJson.at(payload, "idea", "status"), "as it was");
+    assertEquals(1L, WebhookTestJson.at(payload, "idea", "votes"), "the count it had");
+    assertEquals(START.plusSeconds(60).toString(), WebhookTestJson.at(payload, "idea", "createdAt"));
+    assertEquals(planned.updatedAt().toString(), WebhookTestJson.at(payload, "idea", "updatedAt"));
+  }
+
+  @Test
   void anotherTenantSeesNothingAndTheTextStaysOutOfToStringAndErrors() {
     String secret = "call me on +44 20 7946 0000";
     Idea idea = feedback.submitIdea(ParticipantRef.id(ada.id()), board.id(), new NewIdea(secret, secret));
@@ -367,6 +447,7 @@ class FeedbackBoardsEndToEndTest {
     assertCode(ErrorCode.NOT_FOUND, null, () -> other.closeBoard(board.id()));
     assertCode(ErrorCode.NOT_FOUND, null, () -> other.idea(idea.id()));
     assertCode(ErrorCode.NOT_FOUND, null, () -> other.setStatus(idea.id(), IdeaStatus.DONE));
+    assertCode(ErrorCode.NOT_FOUND, null, () -> other.deleteIdea(idea.id()));
     assertCode(ErrorCode.NOT_FOUND, null, () -> other.vote(ParticipantRef.id(ada.id()), idea.id()));
     assertCode(ErrorCode.NOT_FOUND, null, () -> other.submitIdea(ParticipantRef.id(ada.id()), board.id(),
         NewIdea.of("x")));

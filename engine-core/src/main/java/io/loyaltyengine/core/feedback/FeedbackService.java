@@ -40,11 +40,19 @@ import java.util.List;
  * the rest of the unit of work. The board's open flag is read, not locked: a vote that read the board open before a
  * close committed counts, as if it had come just before the close.
  *
- * <p>Events, in the unit of work of their change and about the idea's author: {@code idea.submitted} for a new idea
- * and {@code idea.status_changed} (with the status before and after) for a status move, not for setting the status
- * an idea has. A status move takes the author's row lock first, as a submission and the author's deletion do (the
- * event's sequence needs that lock anyway; taken after the idea's row, it could deadlock with the deletion, which
- * locks the author's ideas), so moves of one author's ideas queue there and each reads the status it moves from.
+ * <p>The deletion of an idea takes the same locks in the same order: its author's participant row, then the idea's
+ * row, then (deleting them) the vote rows on it ({@link io.loyaltyengine.core.spi.FeedbackPort#deleteIdea}). It
+ * therefore waits for a vote or withdrawal under way, which holds the idea's row, and then deletes that vote's row
+ * too; a vote that comes after it finds the idea gone. It queues with status moves and other deletions of the
+ * author's ideas on the author's row, and with the author's deletion, which it either precedes or finds having
+ * deleted the idea (NOT_FOUND).
+ *
+ * <p>Events, in the unit of work of their change and about the idea's author: {@code idea.submitted} for a new idea,
+ * {@code idea.status_changed} (with the status before and after) for a status move, not for setting the status
+ * an idea has, and {@code idea.deleted} (the idea as it was) for a deletion. A status move or deletion takes the
+ * author's row lock first, as a submission and the author's deletion do (the event's sequence needs that lock
+ * anyway; taken after the idea's row, it could deadlock with the deletion, which locks the author's ideas), so
+ * moves of one author's ideas queue there and each reads the status it moves from.
  * Votes and withdrawals write no event: one per vote would outnumber every other event of a busy board, and the
  * count is in the API ({@link #idea}, {@link #ideas}). Boards write none either (configuration, as campaigns).
  *
@@ -172,6 +180,20 @@ public final class FeedbackService implements FeedbackBoards {
   }
 
   @Override
+  public void deleteIdea(long ideaId) {
+    long tenantId = context.tenantId();
+    context.transactions().run(tx -> {
+      // The author's lock first (see the class description); gone, it took its ideas with it.
+      Participant author = tx.participants().lock(tenantId, findIdea(tx, ideaId).participantId())
+          .orElseThrow(() -> LoyaltyException.notFound("idea"));
+      // Then the idea's row and its votes; the idea gone meanwhile (a deletion that held the author first): nothing.
+      Idea gone = tx.feedback().deleteIdea(tenantId, ideaId).orElseThrow(() -> LoyaltyException.notFound("idea"));
+      Outbox.emit(context, tx, EventType.IDEA_DELETED, author.campaignId(), author.id(), deletedPayload(gone));
+      return null;
+    });
+  }
+
+  @Override
   public VoteResult vote(ParticipantRef participant, long ideaId) {
     return castVote(participant, ideaId, true);
   }
@@ -256,6 +278,14 @@ public final class FeedbackService implements FeedbackBoards {
       g.writeStringField("newStatus", idea.status().name());
       g.writeEndObject();
     });
+  }
+
+  /**
+   * The payload of {@code idea.deleted}: {@code {"idea": {...as in idea.submitted, as it was when deleted}}}, its
+   * {@code votes} the count it had.
+   */
+  static String deletedPayload(Idea idea) {
+    return submittedPayload(idea);
   }
 
   private static void ideaObject(JsonGenerator g, Idea idea) throws IOException {

@@ -94,6 +94,16 @@ public interface FeedbackPort {
   List<Idea> ideas(long tenantId, long boardId, IdeaStatus status, IdeaOrder order, long offset, int limit);
 
   /**
+   * Deletes an idea and every vote on it: locks the idea's row, then deletes the votes on it, then the row (the order
+   * of {@link #deleteAll} and of a vote, so that a vote on it under way either commits first, and its row is deleted
+   * here, or finds the idea gone). The caller takes the author's participant row lock before it, as for every
+   * change of an idea.
+   *
+   * @return the idea as it was before the deletion, or empty if the tenant has no such idea (nothing deleted)
+   */
+  Optional<Idea> deleteIdea(long tenantId, long ideaId);
+
+  /**
    * Deletes what a participant left on the boards: withdraws its votes (taking one from each voted idea's counter
    * while above zero, whatever its status), then deletes its ideas with every vote on them. The participant's ideas
    * are locked before the votes on them are deleted, so a vote on one of them that is under way either commits

@@ -179,6 +179,23 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
   }
 
   @Override
+  public Optional<Idea> deleteIdea(long tenantId, long ideaId) {
+    // The idea's row before its vote rows, the order of a vote and of a participant's deletion: a vote under way
+    // commits first (its row is deleted below) or, waiting for the idea, finds it gone.
+    Optional<Idea> idea = lockIdea(tenantId, ideaId);
+    if (idea.isEmpty()) {
+      return idea;
+    }
+    for (String statement : List.of(Sql.VOTES_ON_IDEA_DELETE, Sql.IDEA_DELETE)) {
+      run("feedback idea delete", () -> handle.createUpdate(statement)
+          .bind("tenantId", tenantId)
+          .bind("ideaId", ideaId)
+          .execute());
+    }
+    return idea;
+  }
+
+  @Override
   public void deleteAll(long tenantId, long participantId) {
     // Every idea changed below is locked first, in one order: another participant's deletion changes some of the
     // same ideas (it voted on this one's, this one on its), and taking them as the statements meet them deadlocks.

@@ -530,6 +530,10 @@ public final class Sql {
       + " AND participant_id = :participantId";
   static final String VOTE_COUNT =
       "SELECT COUNT(*) FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId";
+  /** The votes on one idea, deleted with it (after IDEA_LOCK, before IDEA_DELETE). */
+  static final String VOTES_ON_IDEA_DELETE =
+      "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId";
+  static final String IDEA_DELETE = "DELETE FROM feedback_idea WHERE tenant_id = :tenantId AND idea_id = :ideaId";
   static final String FEEDBACK_WITHDRAW_VOTES_OF = "UPDATE feedback_idea SET votes = votes - 1"
       + " WHERE tenant_id = :tenantId AND votes > 0 AND idea_id IN (SELECT idea_id FROM feedback_vote"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId)";

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
  * The feedback port's contract suite, held to its javadoc below the engine on every storage backend: boards and ideas
  * read back as written, boards by campaign, moves only from the statuses given, one vote per participant and idea
  * by insert-if-absent, counters moved only by the conditional updates (never below zero, only in the statuses
- * given), pages of ideas in both orders by status, a participant's deletion, tenant isolation, the undo of every
- * write, and racing votes on two storages keeping the counter equal to the rows. Races through the engine are in the
- * JDBC module's {@code FeedbackRace*} tests.
+ * given), pages of ideas in both orders by status, an idea's deletion with its votes, a participant's deletion,
+ * tenant isolation, the undo of every write, and racing votes on two storages keeping the counter equal to the rows.
+ * Races through the engine are in the JDBC module's {@code FeedbackRace*} tests.
  *
  * <p>A backend's test extends this class and supplies its fixture (see {@link ReferralPortsContractTest}).
  * Not thread-safe: JUnit creates an instance per test method.
@@ -201,6 +201,52 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     assertEquals(0L, countVotes(t, own.id()), "the votes on its ideas went with them");
     assertFalse(test(tx -> tx.feedback().deleteVote(t, theirs.id(), leaver)));
     assertTrue(test(tx -> tx.feedback().deleteVote(t, theirs.id(), stayer)), "the stayer's vote stays");
+  }
+
+  @Test
+  void anIdeasDeletionTakesItsVotesOnlyAndAnswersTheIdeaAsItWasOnceAndAnUndoneUnitOfWorkLeavesNothing() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard b = board(campaign, "Ideas", "");
+    Idea spam = idea(b, nextId(), "Spam 🎁", "Buy «now»");
+    Idea kept = idea(b, nextId(), "kept", "");
+    long voter = nextId();
+    long other = nextId();
+    for (Idea i : List.of(spam, kept)) {
+      for (long v : List.of(voter, other)) {
+        run(tx -> {
+          tx.feedback().insertVoteIfAbsent(t, i.id(), v, T0);
+          tx.feedback().incrementVotes(t, i.id(), TAKING_VOTES);
+        });
+      }
+    }
+    Instant at = T0.plusSeconds(60);
+    run(tx -> tx.feedback().moveIdea(t, spam.id(), List.of(IdeaStatus.OPEN), IdeaStatus.DONE, at));
+    Idea before = new Idea(spam.id(), t, b.id(), spam.participantId(), spam.title(), spam.body(), IdeaStatus.DONE, 2,
+        T0, at);
+    long stranger = tenant(T0);
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().deleteIdea(stranger, spam.id())), "another tenant's idea");
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().deleteIdea(t, nextId())), "no such idea");
+    assertEquals(Optional.of(before), tx(tx -> tx.feedback().findIdea(t, spam.id())), "untouched by them");
+
+    assertThrows(IllegalStateException.class, () -> run(tx -> {
+      tx.feedback().deleteIdea(t, spam.id());
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(Optional.of(before), tx(tx -> tx.feedback().findIdea(t, spam.id())));
+    assertEquals(2L, countVotes(t, spam.id()));
+
+    assertEquals(Optional.of(before), tx(tx -> tx.feedback().deleteIdea(t, spam.id())), "the idea as it was");
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdea(t, spam.id())));
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().lockIdea(t, spam.id())));
+    assertEquals(0L, countVotes(t, spam.id()), "its votes went with it");
+    assertFalse(test(tx -> tx.feedback().deleteVote(t, spam.id(), voter)));
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().deleteIdea(t, spam.id())), "deleted once");
+    assertEquals(List.of("kept"), titles(t, b.id(), null, IdeaOrder.NEWEST, 0, 10));
+    assertEquals(1L, countIdeas(t, b.id(), null));
+    assertEquals(2, votes(t, kept.id()), "another idea's votes stay");
+    assertEquals(2L, countVotes(t, kept.id()));
+    assertTrue(test(tx -> tx.feedback().deleteVote(t, kept.id(), voter)), "the voter's other vote stays");
   }
 
   @Test

@@ -28,11 +28,14 @@ import java.util.random.RandomGenerator;
 
 /**
  * Feedback votes of a real engine, driven against a reference model by a {@link ModelRunner}: seeded sequences of
- * votes, withdrawals and participant deletions by five participants on three ideas (written by the first three).
+ * votes, withdrawals, participant deletions and idea deletions by five participants on three idea slots (written by
+ * the first three). A moderator's deletion of an idea takes its votes; its author then submits a new idea in its slot,
+ * with none.
  *
  * <p>Checked at every step: a vote or withdrawal changes the tally exactly when the model says (a repeat or a
- * withdrawal of no vote answers {@code changed=false}), and a deleted participant or idea is NOT_FOUND. Checked after
- * every step: every idea's counter is the model's set of voters' size, and a deleted author's ideas are gone.
+ * withdrawal of no vote answers {@code changed=false}), a deleted participant or idea is NOT_FOUND, and so are
+ * deleting an idea again and deleting one that went with its author. Checked after every step: every idea's counter
+ * is the model's set of voters' size, and every deleted idea, and a deleted author's, is gone.
  *
  * <p>Thread-safe: every run builds its own state. The outcome consumer is called on the thread running the runner.
  */
@@ -49,10 +52,12 @@ public final class FeedbackScenario {
   public static final String WITHDRAWN = "withdrawn";
   /** A withdrawal of no vote. */
   public static final String NOTHING_TO_WITHDRAW = "nothing to withdraw";
-  /** A vote or withdrawal by a deleted participant, or on a deleted idea. */
+  /** A vote or withdrawal by a deleted participant, or on a deleted idea; a deletion of a deleted idea. */
   public static final String NOT_FOUND = "NOT_FOUND";
   /** A participant deleted. */
   public static final String DELETED = "deleted";
+  /** An idea deleted, with its votes. */
+  public static final String IDEA_DELETED = "idea deleted";
 
   private FeedbackScenario() {
   }
@@ -77,7 +82,7 @@ public final class FeedbackScenario {
 
   /** Every outcome the scenario tells its consumer about. */
   public static List<String> outcomes() {
-    return List.of(VOTED, REPEATED, WITHDRAWN, NOTHING_TO_WITHDRAW, NOT_FOUND, DELETED);
+    return List.of(VOTED, REPEATED, WITHDRAWN, NOTHING_TO_WITHDRAW, NOT_FOUND, DELETED, IDEA_DELETED);
   }
 
   private static Op next(RandomGenerator random) {
@@ -85,6 +90,9 @@ public final class FeedbackScenario {
     int slot = random.nextInt(PARTICIPANTS);
     if (roll < 3) {
       return new Delete(slot);
+    }
+    if (roll < 6) {
+      return new DeleteIdea(random.nextInt(IDEAS));
     }
     return new Cast(slot, random.nextInt(IDEAS), roll < 65);
   }
@@ -100,6 +108,24 @@ public final class FeedbackScenario {
         voters.remove(d.slot());
       }
       outcomes.accept(DELETED);
+      return;
+    }
+    if (op instanceof DeleteIdea d) {
+      // Idea i is written by participant i: gone with it.
+      String expected = model.deleted.contains(d.idea()) ? NOT_FOUND : IDEA_DELETED;
+      long ideaId = run.ideas.get(d.idea()).id();
+      String actual = answer(() -> run.scope.feedback().deleteIdea(ideaId), IDEA_DELETED);
+      assertEquals(expected, actual, op::toString);
+      outcomes.accept(actual);
+      if (actual.equals(IDEA_DELETED)) {
+        assertEquals(NOT_FOUND, answer(() -> run.scope.feedback().deleteIdea(ideaId), IDEA_DELETED),
+            () -> op + " again");
+        outcomes.accept(NOT_FOUND);
+        run.deletedIdeas.add(ideaId);
+        model.voters.get(d.idea()).clear();
+        run.ideas.set(d.idea(), run.scope.feedback().submitIdea(ParticipantRef.id(run.participants.get(d.idea()).id()),
+            run.boardId, NewIdea.of("i" + d.idea() + " again")));
+      }
       return;
     }
     Cast c = (Cast) op;
@@ -125,7 +151,20 @@ public final class FeedbackScenario {
     outcomes.accept(actual);
   }
 
+  /** {@code done} after {@code call} went through, else what it was refused with. */
+  private static String answer(Runnable call, String done) {
+    try {
+      call.run();
+      return done;
+    } catch (LoyaltyException e) {
+      return e.code() == ErrorCode.NOT_FOUND ? NOT_FOUND : e.code() + e.field().map(f -> " on " + f).orElse("");
+    }
+  }
+
   private static void check(Run run, Model model) {
+    for (long ideaId : run.deletedIdeas) {
+      assertEquals(NOT_FOUND, answer(() -> run.scope.feedback().idea(ideaId), "found"), "deleted idea " + ideaId);
+    }
     for (int i = 0; i < IDEAS; i++) {
       long ideaId = run.ideas.get(i).id();
       // Idea i is written by participant i: deleted with it.
@@ -140,19 +179,22 @@ public final class FeedbackScenario {
   }
 
   /**
-   * One run's system under test: a fresh tenant with a board, five participants and three ideas. Not thread-safe:
-   * used by one run.
+   * One run's system under test: a fresh tenant with a board, five participants and three ideas (the ideas a
+   * moderator deleted aside). Not thread-safe: used by one run.
    */
   public static final class Run {
     private final TenantScope scope;
+    private final long boardId;
     private final List<Participant> participants = new ArrayList<>();
     private final List<Idea> ideas = new ArrayList<>();
+    private final List<Long> deletedIdeas = new ArrayList<>();
 
     Run(LoyaltyEngine engine) {
       this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Feedback model run")).id());
       Campaign campaign = scope.campaigns().create(NewCampaign.running(
           scope.brands().create(new NewBrand("Model shop", "https://model.example.com")).id(), "Model campaign"));
       FeedbackBoard board = scope.feedback().createBoard(NewFeedbackBoard.of(campaign.id(), "Ideas"));
+      this.boardId = board.id();
       for (int i = 0; i < PARTICIPANTS; i++) {
         participants.add(scope.participants().create(campaign.id(), NewParticipant.withEmail("p" + i + "@m.example")));
       }
@@ -186,7 +228,7 @@ public final class FeedbackScenario {
   }
 
   /** An operation of the scenario, naming participants and ideas by slot. Immutable and thread-safe. */
-  public sealed interface Op permits Cast, Delete {
+  public sealed interface Op permits Cast, Delete, DeleteIdea {
   }
 
   /**
@@ -212,6 +254,18 @@ public final class FeedbackScenario {
     @Override
     public String toString() {
       return "delete p" + slot;
+    }
+  }
+
+  /**
+   * A moderator deletes the idea in {@code idea}. Immutable.
+   *
+   * @param idea the idea's slot, 0..2
+   */
+  public record DeleteIdea(int idea) implements Op {
+    @Override
+    public String toString() {
+      return "delete i" + idea;
     }
   }
 }
