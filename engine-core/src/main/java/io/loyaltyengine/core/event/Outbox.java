@@ -32,10 +32,29 @@ public final class Outbox {
    */
   public static void emit(ScopeContext context, Transaction tx, EventType type, long campaignId, long participantId,
       String payload) {
+    append(context, tx, type, campaignId, participantId, sequence(context, tx, participantId), payload);
+  }
+
+  /**
+   * Takes the participant's next event number now, under its row lock (held to the end of the unit of work), for
+   * an event {@link #append appended} later: for a change whose payload is known only after it has changed rows that
+   * the participant's deletion deletes under that lock (its counters). Taken first, the lock orders the change
+   * before or after the deletion; taken for the event after those rows, it would deadlock with it. No statement of its
+   * own: the number is taken anyway. No other event of the participant may be written between the two calls.
+   *
+   * @throws LoyaltyException NOT_FOUND if the participant no longer exists (as {@link #emit})
+   */
+  public static long sequence(ScopeContext context, Transaction tx, long participantId) {
     long sequence = tx.events().nextSequence(context.tenantId(), participantId);
     if (sequence == 0) {
       throw LoyaltyException.notFound("participant");
     }
+    return sequence;
+  }
+
+  /** Writes an event about a participant numbered {@code sequence}, a number {@link #sequence} took. */
+  public static void append(ScopeContext context, Transaction tx, EventType type, long campaignId,
+      long participantId, long sequence, String payload) {
     tx.events().append(event(context, type, campaignId, participantId, sequence, payload));
   }
 

@@ -98,6 +98,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * insert-if-absent on the order id and a conditional update of the status; points move through the ledger's
  * conditional updates with idempotency keys derived from the conversion's id, so a conversion awards once and a
  * reversal takes back once. Stats are atomic increments in the store, in the unit of work of the event they count.
+ * A track or a conversion reads its referrer under the referrer's row lock, before it writes the referrer's stats,
+ * visitors or conversion: the referrer's deletion holds that lock while it deletes the stats, and the event written
+ * after them needs it for its number, so taken after them it could deadlock with the deletion (a host's transaction,
+ * never retried, would see STORAGE_UNAVAILABLE). Taken first, a track or conversion that waited for the deletion
+ * finds the code's referrer gone and refuses the code, as it would after the deletion. The locking read replaces the
+ * plain one: no statement more.
  *
  * <p>Thread-safe when its context is.
  */
@@ -260,7 +266,7 @@ public final class ReferralService implements Referrals {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
-      return decodeIn(tx, campaignId, given, settingsOf(tx, campaignId)).decoded();
+      return decodeIn(tx, campaignId, given, settingsOf(tx, campaignId), false).decoded();
     });
   }
 
@@ -281,8 +287,13 @@ public final class ReferralService implements Referrals {
   private record Code(DecodedCode decoded, Participant referrer) {
   }
 
-  /** Reads a code of the campaign (see the class description); refusals are {@link ReferralRules#invalidCode}. */
-  private Code decodeIn(Transaction tx, long campaignId, String code, ReferralSettings settings) {
+  /**
+   * Reads a code of the campaign (see the class description); refusals are {@link ReferralRules#invalidCode}. With
+   * {@code lockReferrer}, the referrer is read under its row lock, in the statement that reads it: for a change of the
+   * referrer's rows (see the class description).
+   */
+  private Code decodeIn(Transaction tx, long campaignId, String code, ReferralSettings settings,
+      boolean lockReferrer) {
     long tenantId = context.tenantId();
     DecodedCode decoded;
     try {
@@ -312,7 +323,9 @@ public final class ReferralService implements Referrals {
       throw ReferralRules.invalidCode();
     }
     long referrerId = decoded.participantId();
-    Participant referrer = tx.participants().find(tenantId, referrerId)
+    Optional<Participant> found = lockReferrer
+        ? tx.participants().lock(tenantId, referrerId) : tx.participants().find(tenantId, referrerId);
+    Participant referrer = found
         .filter(p -> p.campaignId() == campaignId)
         .orElseThrow(ReferralRules::invalidCode);
     return new Code(decoded, referrer);
@@ -367,7 +380,8 @@ public final class ReferralService implements Referrals {
     long tenantId = context.tenantId();
     CampaignService.require(tx, tenantId, campaignId);
     ReferralSettings settings = settingsOf(tx, campaignId);
-    Code code = request.code() == null ? null : decodeIn(tx, campaignId, request.code(), settings);
+    // Not locked here: see signup() for the order a signup takes its locks in.
+    Code code = request.code() == null ? null : decodeIn(tx, campaignId, request.code(), settings, false);
     Instant now = context.now();
     String ip = request.person().ipAddress();
     // Gates, counts and the signup's record take one form of the address, so that writing it another way (upper
@@ -566,7 +580,7 @@ public final class ReferralService implements Referrals {
     return context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       ReferralSettings settings = settingsOf(tx, campaignId);
-      long referrerId = decodeIn(tx, campaignId, code, settings).referrer().id();
+      long referrerId = decodeIn(tx, campaignId, code, settings, true).referrer().id();
       boolean unique = false;
       ReferralStats delta;
       switch (kind) {
@@ -617,7 +631,7 @@ public final class ReferralService implements Referrals {
         return new ConversionResult(prior.get(), prior.get().points(), true);
       }
       ReferralSettings settings = settingsOf(tx, campaignId);
-      Participant referrer = decodeIn(tx, campaignId, code, settings).referrer();
+      Participant referrer = decodeIn(tx, campaignId, code, settings, true).referrer();
       long awarded = settings.conversionPoints().pointsFor(orderValue);
       if (awarded > context.limits().maxPointsPerOperation()) {
         throw LoyaltyException.validation("orderValue",

@@ -70,7 +70,11 @@ import java.util.Optional;
  * count and every cycle has exactly one unlocking action, under any concurrency and across engine instances. Two
  * concurrent first requests that enrol the same email, or carry the same idempotency key, collide on a unique key;
  * the loser's unit of work rolls back whole and runs once more, when it finds the winner's participant or action
- * (and replays it) as a later retry would.
+ * (and replays it) as a later retry would. An action takes its participant's row lock, by numbering its
+ * {@code action.recorded} event ({@link Outbox#sequence}), before it increments the counters: the participant's
+ * deletion holds that lock while it deletes them, so taken after them it could deadlock with a deletion (a host's
+ * transaction, never retried, would see STORAGE_UNAVAILABLE); taken first, the action waits and finds the participant
+ * gone, NOT_FOUND. Numbering the event early costs no statement of its own.
  *
  * <h2>Earned rewards</h2>
  * A move ({@link #approve}, {@link #fulfil}, {@link #remove}) takes its participant's row lock before it updates the
@@ -244,6 +248,9 @@ public final class RewardService implements Rewards {
     long participantId = participant.id();
     Instant now = context.now();
     int month = Goals.month(now, zone);
+    // The event's number first: it takes the participant's row lock, which the participant's deletion holds while
+    // it deletes the counters; taken after them, for the event, it could deadlock with the deletion.
+    long sequence = Outbox.sequence(context, tx, participantId);
     var counters = tx.actions();
     ActionPort.ActionIncrements added = counters.incrementForAction(tenantId, campaignId, participantId, reward.id(),
         month, now);
@@ -255,7 +262,7 @@ public final class RewardService implements Rewards {
         reward.id(), a.source, a.metadata, invited == null ? null : invited.id(), a.idempotencyKey, created,
         counts, now);
     counters.insert(recorded);
-    Outbox.emit(context, tx, EventType.LOYALTY_ACTION_RECORDED, campaignId, participantId,
+    Outbox.append(context, tx, EventType.LOYALTY_ACTION_RECORDED, campaignId, participantId, sequence,
         RewardJson.action(recorded));
 
     Automation automation = programOf(tx, tenantId, campaignId).automation();

@@ -1,0 +1,132 @@
+package io.loyaltyengine.jdbc;
+
+import static io.loyaltyengine.jdbc.Answers.answer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.Track;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.math.BigDecimal;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A change of a participant's counters (a recorded action's counts, a referrer's stats) racing the participant's
+ * deletion, on one backend per subclass. The change writes an event about the participant, numbered under the
+ * participant's row lock; the deletion holds that lock and then deletes the counters. Were the change to update the
+ * counters first and take the participant's lock for its event, each would hold what the other waits for (the store
+ * would fail one; a host transaction, never retried, would see STORAGE_UNAVAILABLE). The change takes the
+ * participant's lock first, so it waits, and then finds the participant gone: NOT_FOUND, or, for a change naming the
+ * participant by a referral code, the refusal of a code whose participant is gone. Host transactions hold both sides
+ * uncommitted, so who waits for whom is fixed with no timing assumed. Each participant has counted once before,
+ * so that the counters' rows exist and the change updates them.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
+  @Test
+  void aRecordedActionByIdWaitsForItsParticipantRatherThanDeadlockWithTheParticipantsDeletion() throws Exception {
+    changeRacingTheParticipantsDeletion(w -> w.ref(0), (joined, s) -> () ->
+        joined.rewards().recordAction(LoyaltyAction.of(s.participant, s.reward)), ErrorCode.NOT_FOUND);
+  }
+
+  @Test
+  void aRecordedActionByEmailWaitsForItsParticipantRatherThanDeadlockWithTheParticipantsDeletion()
+      throws Exception {
+    changeRacingTheParticipantsDeletion(w -> ParticipantRef.email(w.campaignId, "p0@example.com"),
+        (joined, s) -> () -> joined.rewards().recordAction(LoyaltyAction.of(s.participant, s.reward)),
+        ErrorCode.NOT_FOUND);
+  }
+
+  @Test
+  void aTrackedShareWaitsForItsReferrerRatherThanDeadlockWithTheReferrersDeletion() throws Exception {
+    changeRacingTheParticipantsDeletion(w -> w.ref(0), (joined, s) -> () ->
+        joined.referrals().track(s.campaignId, Track.share(s.code)), ErrorCode.VALIDATION_ERROR);
+  }
+
+  @Test
+  void aConversionWithoutPointsWaitsForItsReferrerRatherThanDeadlockWithTheReferrersDeletion() throws Exception {
+    changeRacingTheParticipantsDeletion(w -> w.ref(0), (joined, s) -> () ->
+        joined.referrals().convert(s.campaignId, new NewConversion(s.code, "order-2", BigDecimal.TEN)),
+        ErrorCode.VALIDATION_ERROR);
+  }
+
+  /** What a change needs: the participant as the change names it, its referral code, a reward, the campaign. */
+  private record Setting(ParticipantRef participant, String code, long reward, long campaignId) {
+  }
+
+  /** A change of the participant's counters, given the scope joining the host's transaction. */
+  @FunctionalInterface
+  private interface Change {
+    Callable<?> of(TenantScope joined, Setting setting);
+  }
+
+  /**
+   * Participant 0 (named as {@code named} gives) records an action, has a share tracked and converts an order, so
+   * that its counters' rows exist. A host holds the participant's lock; {@code change} runs in another host
+   * transaction and waits for it; the host then deletes the participant, which deletes the counters, and commits.
+   * The change must then fail as it would after the deletion: {@code refusal}.
+   */
+  private void changeRacingTheParticipantsDeletion(Function<World, ParticipantRef> named, Change change,
+      ErrorCode refusal) throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CampaignReward reward = scope.rewards().define(w.campaignId, NewCampaignReward.message("Thanks", "Thank you", 5));
+    ParticipantRef participant = w.ref(0);
+    String code = scope.referrals().codes(participant).legacy();
+    scope.rewards().recordAction(LoyaltyAction.of(participant, reward.id()));
+    scope.referrals().track(w.campaignId, Track.share(code));
+    scope.referrals().convert(w.campaignId, new NewConversion(code, "order-1", BigDecimal.ONE));
+    Setting setting = new Setting(named.apply(w), code, reward.id(), w.campaignId);
+    Object deletion;
+    Object changed;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
+        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
+      TenantScope hosted = scope.joining(first.transaction());
+      // The first host holds the participant's lock.
+      hosted.points().award(participant, PointsChange.of(5, "purchase"));
+      Future<Object> changing = pool.submit(answer(change.of(scope.joining(second.transaction()), setting)));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      deletion = answer(() -> {
+        hosted.participants().delete(participant);
+        return "deleted";
+      }).call();
+      finish(first, deletion);
+      changed = changing.get(60, TimeUnit.SECONDS);
+      finish(second, changed);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals("deleted", deletion, "the deletion went through");
+    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, changed,
+        "the change found its participant deleted");
+    assertEquals(refusal, refused.code(), refused.toString());
+  }
+
+  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
+  private static void finish(HostTx host, Object answer) {
+    if (answer instanceof RuntimeException) {
+      host.rollback();
+    } else {
+      host.commit();
+    }
+  }
+}
