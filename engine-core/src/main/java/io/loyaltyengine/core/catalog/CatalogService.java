@@ -31,24 +31,30 @@ import java.util.Optional;
  *
  * <h2>The path of a redemption</h2>
  * The participant reference and the idempotency key are validated first (pure). One unit of work then: resolves the
- * participant; with a key, looks for an earlier redemption with it and returns it (same participant and catalog
- * reward, {@code replayed = true}) or refuses the request (CONFLICT on {@code idempotencyKey}); reads the catalog
- * reward (NOT_FOUND, also when the participant is not in its campaign; CONFLICT on {@code catalogRewardId} when
- * inactive); takes one unit of stock by one conditional update in the store (OUT_OF_STOCK when none is left); deducts
- * the cost from the participant's balance by the ledger's conditional update ({@link PointsService#applyIn}: entry
- * type {@value #LEDGER_TYPE}, the catalog reward's name as description, key {@value #LEDGER_KEY_PREFIX}{@code <key>});
- * inserts the redemption; and writes a {@code reward.redeemed} event. Any failure rolls the whole unit of work back,
- * so INSUFFICIENT_POINTS leaves the stock untouched and OUT_OF_STOCK the points.
+ * participant, under its row lock; with a key, looks for an earlier redemption with it and returns it (same
+ * participant and catalog reward, {@code replayed = true}) or refuses the request (CONFLICT on
+ * {@code idempotencyKey}); reads the catalog reward (NOT_FOUND, also when the participant is not in its campaign;
+ * CONFLICT on {@code catalogRewardId} when inactive); takes one unit of stock by one conditional update in the store
+ * (OUT_OF_STOCK when none is left); deducts the cost from the participant's balance by the ledger's conditional update
+ * ({@link PointsService#applyIn}: entry type {@value #LEDGER_TYPE}, the catalog reward's name as description, key
+ * {@value #LEDGER_KEY_PREFIX}{@code <key>}); inserts the redemption; and writes a {@code reward.redeemed} event. Any
+ * failure rolls the whole unit of work back, so INSUFFICIENT_POINTS leaves the stock untouched and OUT_OF_STOCK the
+ * points.
  *
  * <h2>Concurrency</h2>
- * The stock update takes the catalog reward's row lock and the deduction the participant's, always in that order,
- * so concurrent redemptions queue instead of deadlocking, and the last unit of stock goes to exactly one of them.
- * Two concurrent first uses of one key both find no earlier redemption; the second one's ledger entry or redemption
- * then violates a unique key (or, once the first has committed, its deduction finds the first one's ledger entry),
- * its unit of work rolls back (stock and points included), and a fresh unit of work answers as a retry would: the
- * first one's redemption, replayed. If the first one took the last unit, the second one's stock update, which waited
- * for it, finds none left: the key is then looked up again (READ COMMITTED sees the first one's redemption now), so
- * it too gets the replay rather than OUT_OF_STOCK.
+ * The participant's row lock comes first (a participant named by id is read under it, in the one statement that reads
+ * it), then the stock update takes the catalog reward's: always in that order, the engine's (a participant, then the
+ * rows it owns or shares), so concurrent redemptions queue instead of deadlocking, and the last unit of stock goes to
+ * exactly one of them. Taken the other way round, a redemption holding the catalog reward and waiting for its
+ * participant deadlocked with a host's transaction that held the participant (an award, say) and then redeemed the
+ * same catalog reward (the host saw STORAGE_UNAVAILABLE). Two concurrent first uses of one key by one participant
+ * queue at its lock, and the second finds the first one's redemption and replays it. By two participants, both find
+ * no earlier redemption; the second one's ledger entry or redemption then violates a unique key (or, once the first
+ * has committed, its deduction finds the first one's ledger entry), its unit of work rolls back (stock and points
+ * included), and a fresh unit of work answers as a retry would: the first one's redemption, which names another
+ * participant, so CONFLICT. If the first one took the last unit, the second one's stock update, which waited for it,
+ * finds none left: the key is then looked up again (READ COMMITTED sees the first one's redemption now), so it too
+ * gets the answer of a retry rather than OUT_OF_STOCK.
  *
  * <p>Thread-safe when its context is.
  */
@@ -114,7 +120,7 @@ public final class CatalogService implements Catalog {
     long tenantId = context.tenantId();
     try {
       return context.transactions().runCombinedRaw(
-          tx -> redeemIn(tx, resolver.resolve(tx, tenantId), catalogRewardId, key));
+          tx -> redeemIn(tx, resolver.lock(tx, tenantId), catalogRewardId, key));
     } catch (KeyTakenMeanwhile e) {
       return answerAsRetry(resolver, catalogRewardId, key, e);
     } catch (UniqueViolationException e) {
