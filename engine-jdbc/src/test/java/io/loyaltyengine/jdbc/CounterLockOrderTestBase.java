@@ -1,28 +1,18 @@
 package io.loyaltyengine.jdbc;
 
-import static io.loyaltyengine.jdbc.Answers.answer;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
-import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
-import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
-import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.math.BigDecimal;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -95,38 +85,6 @@ abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
     scope.referrals().track(w.campaignId, Track.share(code));
     scope.referrals().convert(w.campaignId, new NewConversion(code, "order-1", BigDecimal.ONE));
     Setting setting = new Setting(named.apply(w), code, reward.id(), w.campaignId);
-    Object deletion;
-    Object changed;
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
-        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
-      TenantScope hosted = scope.joining(first.transaction());
-      // The first host holds the participant's lock.
-      hosted.points().award(participant, PointsChange.of(5, "purchase"));
-      Future<Object> changing = pool.submit(answer(change.of(scope.joining(second.transaction()), setting)));
-      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
-      deletion = answer(() -> {
-        hosted.participants().delete(participant);
-        return "deleted";
-      }).call();
-      finish(first, deletion);
-      changed = changing.get(60, TimeUnit.SECONDS);
-      finish(second, changed);
-    } finally {
-      pool.shutdownNow();
-    }
-    assertEquals("deleted", deletion, "the deletion went through");
-    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, changed,
-        "the change found its participant deleted");
-    assertEquals(refusal, refused.code(), refused.toString());
-  }
-
-  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
-  private static void finish(HostTx host, Object answer) {
-    if (answer instanceof RuntimeException) {
-      host.rollback();
-    } else {
-      host.commit();
-    }
+    assertChangeWaitsForTheParticipantsDeletion(scope, participant, joined -> change.of(joined, setting), refusal);
   }
 }

@@ -216,13 +216,4 @@ abstract class CouponLockOrderTestBase extends HostTransactionTestBase {
     EarnedReward waiting = scope.rewards().getEarned(((ActionResult) approval).unlocked().get(0).id());
     assertEquals(CouponAssignment.POOL_EMPTY_REASON, waiting.waitingReason());
   }
-
-  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
-  private static void finish(HostTx host, Object answer) {
-    if (answer instanceof RuntimeException) {
-      host.rollback();
-    } else {
-      host.commit();
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import static io.loyaltyengine.jdbc.Answers.answer;
+import static io.loyaltyengine.jdbc.HostTransactionTestBase.finish;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -381,15 +382,6 @@ abstract class FeedbackRaceTestBase {
       scope.feedback().deleteIdea(idea.id());
       return "deleted";
     };
-  }
-
-  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
-  private static void finish(HostTx host, Object answer) {
-    if (answer instanceof RuntimeException) {
-      host.rollback();
-    } else {
-      host.commit();
-    }
   }
 
   private static void assertNotFound(Object answer, String what) {

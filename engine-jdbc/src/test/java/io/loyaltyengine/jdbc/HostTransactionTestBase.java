@@ -1,5 +1,21 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.Answers.answer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -28,5 +44,53 @@ abstract class HostTransactionTestBase {
   final void close() {
     engines.close();
     fixture.close();
+  }
+
+  /**
+   * A change racing its participant's deletion, the lock-order race every change that writes an event about a
+   * participant must win by taking the participant's row lock first. A host holds the participant's lock (it awarded
+   * points in its transaction); {@code change} runs in a second host transaction and waits for that lock; the host
+   * then deletes the participant, which deletes or locks the rows the change would touch, and commits. Were the
+   * change to lock those rows first, each side would hold what the other waits for, and the store would fail one
+   * (a host transaction, never retried, sees STORAGE_UNAVAILABLE). Asserts that the deletion went through and the
+   * change then failed with {@code refusal}, as it would after the deletion. Host transactions hold both sides
+   * uncommitted, so who waits for whom is fixed with no timing assumed.
+   *
+   * @param change the change, given the scope joining the second host transaction
+   */
+  final void assertChangeWaitsForTheParticipantsDeletion(TenantScope scope, ParticipantRef participant,
+      Function<TenantScope, Callable<?>> change, ErrorCode refusal) throws Exception {
+    Object deletion;
+    Object changed;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
+        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
+      TenantScope hosted = scope.joining(first.transaction());
+      hosted.points().award(participant, PointsChange.of(5, "purchase"));
+      Future<Object> changing = pool.submit(answer(change.apply(scope.joining(second.transaction()))));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      deletion = answer(() -> {
+        hosted.participants().delete(participant);
+        return "deleted";
+      }).call();
+      finish(first, deletion);
+      changed = changing.get(60, TimeUnit.SECONDS);
+      finish(second, changed);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals("deleted", deletion, "the deletion went through");
+    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, changed,
+        "the change found its participant deleted");
+    assertEquals(refusal, refused.code(), refused.toString());
+  }
+
+  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
+  static void finish(HostTx host, Object answer) {
+    if (answer instanceof RuntimeException) {
+      host.rollback();
+    } else {
+      host.commit();
+    }
   }
 }

@@ -65,13 +65,4 @@ abstract class RedemptionLockOrderTestBase extends HostTransactionTestBase {
     assertEquals(5, assertInstanceOf(Redemption.class, redeemed, () -> "the other redemption: " + redeemed).balance());
     assertEquals(3L, scope.catalog().get(reward.id()).stock(), "two units taken");
   }
-
-  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
-  private static void finish(HostTx host, Object answer) {
-    if (answer instanceof RuntimeException) {
-      host.rollback();
-    } else {
-      host.commit();
-    }
-  }
 }

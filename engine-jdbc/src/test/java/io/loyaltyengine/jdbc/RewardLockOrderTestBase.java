@@ -1,27 +1,17 @@
 package io.loyaltyengine.jdbc;
 
-import static io.loyaltyengine.jdbc.Answers.answer;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
-import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
-import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
-import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,37 +93,7 @@ abstract class RewardLockOrderTestBase extends HostTransactionTestBase {
     if (approved) {
       scope.rewards().approve(earned, false);
     }
-    Object deletion;
-    Object moved;
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
-        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
-      TenantScope hosted = scope.joining(first.transaction());
-      // The first host holds the participant's lock.
-      hosted.points().award(participant, PointsChange.of(5, "purchase"));
-      Future<Object> moving = pool.submit(answer(move.of(scope.joining(second.transaction()), earned)));
-      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
-      deletion = answer(() -> {
-        hosted.participants().delete(participant);
-        return "deleted";
-      }).call();
-      finish(first, deletion);
-      moved = moving.get(60, TimeUnit.SECONDS);
-      finish(second, moved);
-    } finally {
-      pool.shutdownNow();
-    }
-    assertEquals("deleted", deletion, "the deletion went through");
-    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, moved, "the move found its reward deleted");
-    assertEquals(ErrorCode.NOT_FOUND, refused.code(), refused.toString());
-  }
-
-  /** Commits the host transaction after a call that went through, rolls it back after one that failed. */
-  private static void finish(HostTx host, Object answer) {
-    if (answer instanceof RuntimeException) {
-      host.rollback();
-    } else {
-      host.commit();
-    }
+    assertChangeWaitsForTheParticipantsDeletion(scope, participant, joined -> move.of(joined, earned),
+        ErrorCode.NOT_FOUND);
   }
 }
