@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * participant's lock first, so it waits, and then finds the participant gone: NOT_FOUND, or, for a change naming the
  * participant by a referral code, the refusal of a code whose participant is gone. Host transactions hold both sides
  * uncommitted, so who waits for whom is fixed with no timing assumed. Each participant has counted once before,
- * so that the counters' rows exist and the change updates them.
+ * so that the counters' rows exist and the change updates them. One case races the deletion of a second participant
+ * the change names and writes rows of: a referral's invited participant.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -55,6 +56,28 @@ abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
     changeRacingTheParticipantsDeletion(w -> w.ref(0), (joined, s) -> () ->
         joined.referrals().convert(s.campaignId, new NewConversion(s.code, "order-2", BigDecimal.TEN)),
         ErrorCode.VALIDATION_ERROR);
+  }
+
+  /**
+   * A referral naming an invited participant racing the invited participant's deletion: the referrer (participant 0)
+   * records a referral whose invited participant (participant 1) earns the campaign's two-way reward. The referral
+   * writes the invited participant's earned reward and its event, numbered under the invited participant's row lock;
+   * the deletion holds that lock and deletes the invited participant's earned rewards. The referral inserts the
+   * earned reward before it takes that lock, but a new row the deletion cannot see holds it up on neither store, so
+   * the referral waits for the lock, and then finds the invited participant gone and writes nothing.
+   */
+  @Test
+  void aReferralWaitsForItsInvitedParticipantRatherThanDeadlockWithTheInvitedParticipantsDeletion()
+      throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CampaignReward referrals = scope.rewards().define(w.campaignId,
+        NewCampaignReward.message("Thanks", "Thank you", 1).unlimited());
+    scope.rewards().define(w.campaignId, NewCampaignReward.message("Welcome", "Welcome", 1).forInvited());
+    ParticipantRef invited = w.ref(1);
+    assertChangeWaitsForTheParticipantsDeletion(scope, invited, joined -> () -> joined.rewards().recordAction(
+        LoyaltyAction.of(w.ref(0), referrals.id()).referring(invited)), ErrorCode.NOT_FOUND);
   }
 
   /** What a change needs: the participant as the change names it, its referral code, a reward, the campaign. */
