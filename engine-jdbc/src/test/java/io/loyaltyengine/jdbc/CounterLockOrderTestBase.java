@@ -5,8 +5,10 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
@@ -25,8 +27,9 @@ import org.junit.jupiter.api.Test;
  * participant's lock first, so it waits, and then finds the participant gone: NOT_FOUND, or, for a change naming the
  * participant by a referral code, the refusal of a code whose participant is gone. Host transactions hold both sides
  * uncommitted, so who waits for whom is fixed with no timing assumed. Each participant has counted once before,
- * so that the counters' rows exist and the change updates them. One case races the deletion of a second participant
- * the change names and writes rows of: a referral's invited participant.
+ * so that the counters' rows exist and the change updates them. Two cases race the deletion of a second participant
+ * the change names and writes rows of: a referral's invited participant, and a referred signup's enrolled
+ * participant.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -78,6 +81,25 @@ abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
     ParticipantRef invited = w.ref(1);
     assertChangeWaitsForTheParticipantsDeletion(scope, invited, joined -> () -> joined.rewards().recordAction(
         LoyaltyAction.of(w.ref(0), referrals.id()).referring(invited)), ErrorCode.NOT_FOUND);
+  }
+
+  /**
+   * A referred signup of an enrolled participant racing that participant's deletion: the participant signed up once
+   * without a code, so its signup record exists, and signs up again with participant 0's code. The signup keeps its
+   * record if absent (on H2 a MERGE, which locks the record it finds), writes the participant's risk and its
+   * {@code referral.signup} event under its row lock; the deletion holds that lock and deletes the signup record.
+   * The signup takes the participant's lock before it keeps its record, so it waits, and then finds it gone.
+   */
+  @Test
+  void aReferredSignupOfAnEnrolledParticipantWaitsForItRatherThanDeadlockWithItsDeletion() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    String code = scope.referrals().codes(w.ref(0)).legacy();
+    NewParticipant enrolled = NewParticipant.withEmail("p1@example.com");
+    scope.referrals().signup(w.campaignId, Signup.of(enrolled));
+    assertChangeWaitsForTheParticipantsDeletion(scope, w.ref(1), joined -> () -> joined.referrals().signup(
+        w.campaignId, Signup.referred(enrolled, code)), ErrorCode.NOT_FOUND);
   }
 
   /** What a change needs: the participant as the change names it, its referral code, a reward, the campaign. */

@@ -351,8 +351,9 @@ public final class ReferralService implements Referrals {
    * own and no code of it can be read by another unit of work before this one commits, so it can be nobody's
    * ancestor, and its referral cannot close a cycle. Only referrals between existing participants can, and those
    * are serialized per campaign by the lock, each seeing the chains the earlier ones committed. Such a signup locks
-   * the invited participant's and the referrer's rows, in id order, before the campaign's: the campaign row is also
-   * the coupon pool's lock, which an approval takes while it holds its participant's.
+   * the invited participant's and the referrer's rows, in id order, before it keeps the invited's signup record (the
+   * invited's deletion holds that lock while it deletes the record) and before the campaign's: the campaign row is
+   * also the coupon pool's lock, which an approval takes while it holds its participant's.
    */
   @Override
   public SignupResult signup(long campaignId, Signup signup) {
@@ -410,6 +411,15 @@ public final class ReferralService implements Referrals {
     Participant invited = created
         ? ParticipantService.enrolIn(context, tx, campaignId, request.person())
         : existing.get();
+    if (code != null && !created) {
+      // See signup(): only an existing participant can close a cycle, so only its referral takes the lock. The
+      // participants' locks first (this signup writes the invited's signup record, risk and event and the referrer's
+      // stats and event): the invited's deletion holds its lock while it deletes the signup record, which keeping
+      // the record locks where it exists (H2's MERGE), so taken after it the two deadlock; and the campaign row is
+      // also the coupon pool's lock, which an approval takes holding its participant's (see CouponAssignment).
+      tx.participants().lockAll(tenantId, List.of(invited.id(), code.referrer().id()));
+      tx.campaigns().lock(tenantId, campaignId);
+    }
     port.insertSignup(new SignupRecord(tenantId, invited.id(), campaignId, signupIp, request.visitorId(),
         request.customerId(), now));
     if (code == null) {
@@ -417,14 +427,6 @@ public final class ReferralService implements Referrals {
     }
 
     Participant referrer = code.referrer();
-    if (!created) {
-      // See signup(): only an existing participant can close a cycle, so only its referral takes the lock. The
-      // participants' locks first (this signup writes the invited's risk and the referrer's stats and event): the
-      // campaign row is also the coupon pool's lock, which an approval takes holding its participant's, so in the
-      // other order the two deadlock (see CouponAssignment).
-      tx.participants().lockAll(tenantId, List.of(invited.id(), referrer.id()));
-      tx.campaigns().lock(tenantId, campaignId);
-    }
     if (referrer.id() == invited.id()) {
       return new SignupResult(invited, created, ReferralOutcome.SELF_REFERRAL, null, List.of());
     }
