@@ -45,11 +45,11 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * Feedback boards end to end, through the public engine API on {@link InMemoryStorage} with a {@link SettableClock}:
- * boards and their validation, ideas and theirs, votes once per participant with repeats and withdrawals that
- * change nothing, the refusals (closed board, final tally, another campaign's participant), moderation moves, a
- * moderator's deletion of an idea with its votes, pages in both orders, deletion with the participant, tenant
- * isolation, and that written text never shows in {@code toString} or an error message, and the events of ideas (none
- * of votes). Races run on H2 and PostgreSQL ({@code FeedbackRace*}), the port's contract on every store.
+ * boards and their validation, ideas and theirs, votes once per participant with repeats and withdrawals that change
+ * nothing, the refusals (closed board, final tally, another campaign's participant), moderation moves, a moderator's
+ * deletion of an idea with its votes, pages in both orders, deletion with the participant, tenant isolation, and that
+ * written text never shows in {@code toString} or an error message, and the events of ideas (none of votes). Races run
+ * on H2 and PostgreSQL ({@code FeedbackRace*}), the port's contract on every store.
  */
 class FeedbackBoardsEndToEndTest {
   private static final Instant START = Instant.parse("2025-06-01T08:00:00Z");

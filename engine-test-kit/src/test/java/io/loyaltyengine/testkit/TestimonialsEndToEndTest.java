@@ -42,10 +42,10 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * Testimonials end to end, through the public engine API on {@link InMemoryStorage} with a {@link SettableClock}:
- * submission and its validation, one testimonial per participant with replays, every moderation move and refusal,
- * the lists a page and a moderation queue read, deletion with the participant, tenant isolation, and that personal
- * text never shows in {@code toString} or an error message, and the events of submissions and moves. Races run on H2 and PostgreSQL
- * ({@code TestimonialRace*}), the port's contract on every store.
+ * submission and its validation, one testimonial per participant with replays, every moderation move and refusal, the
+ * lists a page and a moderation queue read, deletion with the participant, tenant isolation, and that personal text
+ * never shows in {@code toString} or an error message, and the events of submissions and moves. Races run on H2 and
+ * PostgreSQL ({@code TestimonialRace*}), the port's contract on every store.
  */
 class TestimonialsEndToEndTest {
   private static final Instant START = Instant.parse("2025-06-01T08:00:00Z");

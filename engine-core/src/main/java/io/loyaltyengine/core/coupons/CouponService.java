@@ -26,10 +26,11 @@ import java.util.Set;
  * The codes are validated and deduplicated first (pure, {@link CouponRules}), so a bad upload touches no storage. One
  * unit of work then checks the campaign, locks the participants of the rewards waiting for a code and then the pool (in
  * that order, see {@link CouponAssignment}; an upload that finds under the pool's lock a reward which began waiting
- * after that, of a participant it did not lock, runs again from the start, up to {@value #MAX_LOCK_ROUNDS} rounds), asks the store which codes the pool already holds, inserts the others in
- * upload order (their ids, from the engine's time-ordered generator, keep that order), and gives free codes to the
- * campaign's approved COUPON rewards that wait for one, oldest first, writing a {@code coupon.assigned} event with the
- * code for each ({@link CouponAssignment}). Either all of it commits or none.
+ * after that, of a participant it did not lock, runs again from the start, up to {@value #MAX_LOCK_ROUNDS} rounds),
+ * asks the store which codes the pool already holds, inserts the others in upload order (their ids, from the engine's
+ * time-ordered generator, keep that order), and gives free codes to the campaign's approved COUPON rewards that wait
+ * for one, oldest first, writing a {@code coupon.assigned} event with the code for each ({@link CouponAssignment}).
+ * Either all of it commits or none.
  *
  * <h2>Concurrent uploads</h2>
  * Two uploads of the same new code both find it absent; the store's unique key lets one insert it and fails the

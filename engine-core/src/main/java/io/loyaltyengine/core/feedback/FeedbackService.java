@@ -30,15 +30,15 @@ import java.util.List;
 /**
  * Feedback boards over {@link io.loyaltyengine.core.spi.FeedbackPort}.
  *
- * <p>A vote or withdrawal first locks the voter's participant row, which orders it after (or before) the
- * participant's deletion and after the same participant's other votes; then the idea's row, which orders it after (or
- * before) a move of the idea's status and its author's deletion; then it inserts (or deletes) the vote row and moves
- * the idea's counter by one conditional update that also requires the idea to take votes. Participant, idea, vote
- * row is the order a participant's deletion takes them in too ({@link io.loyaltyengine.core.spi.FeedbackPort#deleteAll}):
- * the vote row before the idea, a withdrawal would deadlock with the deletion of the idea's author, which deletes
- * the votes on its ideas. The counter's update still checks the status, and a refusal rolls the vote row back with
- * the rest of the unit of work. The board's open flag is read, not locked: a vote that read the board open before a
- * close committed counts, as if it had come just before the close.
+ * <p>A vote or withdrawal first locks the voter's participant row, which orders it after (or before) the participant's
+ * deletion and after the same participant's other votes; then the idea's row, which orders it after (or before) a move
+ * of the idea's status and its author's deletion; then it inserts (or deletes) the vote row and moves the idea's
+ * counter by one conditional update that also requires the idea to take votes. Participant, idea, vote row is the order
+ * a participant's deletion takes them in too ({@link io.loyaltyengine.core.spi.FeedbackPort#deleteAll}): the vote row
+ * before the idea, a withdrawal would deadlock with the deletion of the idea's author, which deletes the votes on its
+ * ideas. The counter's update still checks the status, and a refusal rolls the vote row back with the rest of the unit
+ * of work. The board's open flag is read, not locked: a vote that read the board open before a close committed counts,
+ * as if it had come just before the close.
  *
  * <p>The deletion of an idea takes the same locks in the same order: its author's participant row, then the idea's
  * row, then (deleting them) the vote rows on it ({@link io.loyaltyengine.core.spi.FeedbackPort#deleteIdea}). It
