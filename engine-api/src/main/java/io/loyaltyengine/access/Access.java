@@ -13,8 +13,9 @@ public interface Access {
    * Authenticates a request's API key, checks it has {@code required}, and counts the request against the rate
    * limit of its tenant's plan ({@link AccessSettings}). Only requests that pass every check are counted.
    *
-   * <p>Rate limits are kept per engine instance: with N instances behind a load balancer, a tenant gets up to N
-   * times its plan's rate, so set the plans for one instance's share.
+   * <p>Rate limits are shared by the engine instances on one storage: each leases tokens of the tenant's bucket in
+   * batches (one storage write per batch), so N instances let through at most the plan's rate plus
+   * {@code N * (batch - 1)} requests; see {@link AccessSettings}.
    *
    * @param presentedKey the key as the client sent it
    * @param required the scope the host's endpoint needs
@@ -24,7 +25,8 @@ public interface Access {
    *     malformed, unknown, revoked or its secret wrong (one message for all, never containing the key);
    *     FORBIDDEN on {@code scope} if the key lacks {@code required}; RATE_LIMITED with
    *     {@link io.loyaltyengine.LoyaltyException#retryAfter()} if the tenant's plan allows no more requests now;
-   *     STORAGE_UNAVAILABLE if the key had to be read and the storage failed
+   *     STORAGE_UNAVAILABLE if the key had to be read and the storage failed (a failed token lease is not an error:
+   *     the instance's own buckets hold the tenant meanwhile)
    */
   ApiCaller authenticate(String presentedKey, ApiScope required);
 }

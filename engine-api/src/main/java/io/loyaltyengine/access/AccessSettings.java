@@ -25,8 +25,12 @@ import java.util.Objects;
  * default), nothing is rate limited.
  *
  * <p>Each plan allows {@code limit} requests per {@code period} as a token bucket: up to {@code limit} at once, then
- * one more every {@code period / limit}. The buckets are kept per engine instance: with N instances behind a load
- * balancer a tenant gets up to N times its plan's rate, so set the plans for one instance's share.
+ * one more every {@code period / limit}. A tenant's bucket is kept in the storage and shared by every engine
+ * instance on it: an instance leases tokens in batches of {@code max(1, limit / 10)} with one atomic update and
+ * spends them without storage, so N instances together let through at most the plan's bucket and refill plus
+ * {@code N * (batch - 1)} requests (each holds fewer than a batch leased). While the storage fails a lease, an
+ * instance holds tenants to buckets of its own (up to N times the plan's rate over N instances) and tries the
+ * storage again after a second. Instances on one storage should have the same plans and agree on the time.
  *
  * @param plans the plans by name, in the order given
  * @param defaultPlan the plan of tenants without one (or with one not configured here); null when no plans

@@ -138,5 +138,6 @@ class H2SchemaMigratorTest extends SchemaMigratorTestBase {
     assertEquals(0, query("SELECT COUNT(*) FROM api_key"));
     assertEquals(0, query("SELECT COUNT(*) FROM quest_completion"));
     assertEquals(0, query("SELECT COUNT(*) FROM feedback_vote"));
+    assertEquals(0, query("SELECT COUNT(*) FROM rate_bucket"));
   }
 }

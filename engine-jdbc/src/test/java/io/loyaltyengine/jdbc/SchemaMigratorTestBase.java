@@ -224,6 +224,7 @@ abstract class SchemaMigratorTestBase {
     assertEquals(0, query("SELECT COUNT(*) FROM api_key"));
     assertEquals(0, query("SELECT COUNT(*) FROM quest_completion"));
     assertEquals(0, query("SELECT COUNT(*) FROM feedback_vote"));
+    assertEquals(0, query("SELECT COUNT(*) FROM rate_bucket"));
     assertEquals(1024, query("SELECT COUNT(*) FROM node_lease WHERE holder IS NULL"
         + " AND expires_at = TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00'"), "every node number, never leased");
     try (JdbcStorage reopened = JdbcStorage.builder().dataSource(dataSource()).build()) {

@@ -290,6 +290,13 @@ final class InMemoryTables {
   /** (tenant, key id) -> API key. */
   final TreeMap<IdPair, io.loyaltyengine.core.spi.ApiKeyRecord> apiKeys = new TreeMap<>();
 
+  /** (tenant, limit, period in microseconds) -> the tenant's shared rate-limit bucket at that rate. */
+  final Map<RateKey, io.loyaltyengine.core.spi.RateBucket> rateBuckets = new HashMap<>();
+
+  /** The key of a row of rate_bucket. */
+  record RateKey(long tenantId, long limit, long periodMicros) {
+  }
+
   /** (tenant, endpoint id) -> webhook endpoint. */
   final TreeMap<IdPair, WebhookEndpointRecord> webhookEndpoints = new TreeMap<>();
 

@@ -10,6 +10,7 @@ import io.loyaltyengine.core.referrals.ReferralRules;
 import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ApiKeyPort;
 import io.loyaltyengine.core.spi.ApiKeyRecord;
+import io.loyaltyengine.core.spi.RateBucket;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BalanceAdjustment;
 import io.loyaltyengine.core.spi.BoardScore;
@@ -476,6 +477,21 @@ final class InMemoryTransaction implements Transaction {
         }
         remove(t.apiKeys, id);
         return true;
+      });
+    }
+
+    @Override
+    public RateBucket leaseTokens(long tenantId, int limit, long periodMicros, int batch, long nowMicros) {
+      if (batch < 1) {
+        throw new IllegalArgumentException("batch must be at least 1 but was " + batch);
+      }
+      return call(() -> {
+        InMemoryTables.RateKey id = new InMemoryTables.RateKey(tenantId, limit, periodMicros);
+        RateBucket stored = t.rateBuckets.get(id);
+        RateBucket leased = (stored == null ? RateBucket.full(nowMicros) : stored)
+            .lease(limit, periodMicros, batch, nowMicros);
+        put(t.rateBuckets, id, leased);
+        return leased;
       });
     }
   }

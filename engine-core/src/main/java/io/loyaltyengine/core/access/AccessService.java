@@ -21,14 +21,15 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Authentication of API keys and the rate limits of one engine instance.
+ * Authentication of API keys, and the rate limits of tenants' plans shared by the engine instances on one storage.
  *
  * <h2>Authenticating</h2>
  * A key is parsed ({@link ApiKeyFormat#parse}, refusing anything malformed without reading storage), its row read
  * by (tenant, key id) with its tenant's plan, and the SHA-256 of the presented key compared with the stored one in
  * constant time. Every refusal is one UNAUTHENTICATED on {@code apiKey} with {@link #UNAUTHENTICATED_MESSAGE}, which
  * never repeats the key. A key without the scope asked for is FORBIDDEN on {@code scope}; then the tenant's plan
- * is counted ({@link RateLimiter}). Only requests that pass every check are counted.
+ * is counted ({@link RateLimiter}: tokens leased in batches from the tenant's bucket in storage, so that every instance
+ * on the storage is held to one limit). Only requests that pass every check are counted.
  *
  * <h2>Key cache</h2>
  * Keys found are cached by (tenant, key id) for {@link AccessSettings#keyCacheTtl()} by the engine's clock, with
@@ -87,7 +88,8 @@ public final class AccessService implements Access {
    *
    * @param transactions the engine's own transactions (never a host's: what is cached must be committed)
    * @param settings the engine's access settings
-   * @param clock the engine's clock, which times the cache and the buckets
+   * @param clock the engine's clock, which times the cache and the buckets (shared buckets are refilled by the
+   *     clock of the instance leasing: instances' clocks should agree, as for every other time the engine stores)
    */
   public AccessService(Transactions transactions, AccessSettings settings, Clock clock) {
     this.transactions = transactions;
@@ -108,7 +110,8 @@ public final class AccessService implements Access {
         .ticker(ticker)
         .executor(Runnable::run)
         .build();
-    this.limiter = new RateLimiter(settings, clock, ticker);
+    this.limiter = new RateLimiter(settings, clock, ticker, (tenantId, rate, batch, now) -> transactions.run(tx ->
+        tx.apiKeys().leaseTokens(tenantId, rate.limit(), RateLimiter.periodMicros(rate), batch, now)));
   }
 
   @Override

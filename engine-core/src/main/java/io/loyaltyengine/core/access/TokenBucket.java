@@ -4,8 +4,9 @@ import io.loyaltyengine.access.AccessSettings.RateLimit;
 
 /**
  * One tenant's token bucket at one rate on one engine instance: up to {@code limit} tokens, refilled continuously at
- * {@code limit} per {@code period}; a request takes one. Its rate never changes: a tenant whose plan changed takes
- * tokens from the bucket of the new rate ({@link RateLimiter}).
+ * {@code limit} per {@code period}; a request takes one. Used while the storage fails the shared bucket's leases
+ * ({@link RateLimiter}), whose stored arithmetic ({@link io.loyaltyengine.core.spi.RateBucket}) is the same. Its rate
+ * never changes: a tenant whose plan changed takes tokens from the bucket of the new rate.
  *
  * <p>Kept as the debt of requests taken and not yet refilled, in exact integer arithmetic: time in microseconds,
  * every quantity multiplied by {@code limit}, so that a token costs {@code period} units and the bucket holds

@@ -35,4 +35,18 @@ public interface ApiKeyPort {
    * @return whether the tenant had the key
    */
   boolean delete(long tenantId, long keyId);
+
+  /**
+   * Leases up to {@code batch} tokens from the tenant's bucket at the rate of {@code limit} per {@code periodMicros},
+   * shared by every engine instance on this storage: one atomic conditional update of the bucket's row (refilled
+   * by the time elapsed up to {@code nowMicros}, then {@link RateBucket#lease}), so concurrent leases from any
+   * number of instances never take more than the bucket holds. A bucket not yet stored is created full first.
+   *
+   * @param limit the rate's tokens per period, 1..10,000,000
+   * @param periodMicros the rate's period in microseconds, 1 s..1 day
+   * @param batch the most tokens to take, at least 1
+   * @param nowMicros the engine's clock, in microseconds since the epoch
+   * @return the bucket after the lease, with the tokens it granted (0..batch)
+   */
+  RateBucket leaseTokens(long tenantId, int limit, long periodMicros, int batch, long nowMicros);
 }

@@ -42,6 +42,21 @@ public final class Sql {
       + " WHERE tenant_id = :tenantId AND key_id = :keyId AND revoked_at IS NULL";
   static final String API_KEY_DELETE = "DELETE FROM api_key WHERE tenant_id = :tenantId AND key_id = :keyId";
 
+  /** A tenant's bucket's debt refilled up to :now (RateBucket.lease): a clock behind refilled_at refills nothing. */
+  private static final String RATE_BUCKET_REFILLED = "(CASE WHEN CAST(:now AS BIGINT) - refilled_at >= period_us"
+      + " THEN 0 WHEN CAST(:now AS BIGINT) > refilled_at THEN GREATEST(0, debt - (CAST(:now AS BIGINT) - refilled_at)"
+      + " * token_limit) ELSE debt END)";
+  /** The tokens a lease takes: as many whole tokens as the refilled bucket has, at most :batch. */
+  private static final String RATE_BUCKET_TAKEN = "LEAST(CAST(:batch AS BIGINT), (token_limit * period_us - "
+      + RATE_BUCKET_REFILLED + ") / period_us)";
+  /**
+   * One lease of a tenant's shared bucket, in one conditional update: every SET expression reads the row as it was
+   * (the refill), so concurrent leases serialize on the row lock and each sees the debt the previous one left.
+   */
+  static final String RATE_BUCKET_LEASE = "UPDATE rate_bucket SET debt = " + RATE_BUCKET_REFILLED + " + "
+      + RATE_BUCKET_TAKEN + " * period_us, granted = " + RATE_BUCKET_TAKEN + ", refilled_at = GREATEST(refilled_at,"
+      + " CAST(:now AS BIGINT)) WHERE tenant_id = :tenantId AND token_limit = :limit AND period_us = :period";
+
   static final String BRAND_COLUMNS = "tenant_id, brand_id, name, domain, created_at";
   static final String BRAND_INSERT = "INSERT INTO brand (" + BRAND_COLUMNS + ")"
       + " VALUES (:tenantId, :brandId, :name, :domain, :createdAt)";
@@ -767,6 +782,8 @@ public final class Sql {
   private final String removalInsertIfAbsent;
   private final String winnersInsertIfAbsent;
   private final String ssoSecretInsertIfAbsent;
+  private final String rateBucketLease;
+  private final String rateBucketCreate;
 
   /** The statements of {@code dialect}. */
   public Sql(SqlDialect dialect) {
@@ -791,6 +808,20 @@ public final class Sql {
     this.historyCreate = "CREATE TABLE IF NOT EXISTS loyalty_schema_history ("
         + " version INTEGER NOT NULL, description VARCHAR(200) NOT NULL, checksum VARCHAR(64) NOT NULL,"
         + " applied_at " + timestamp + " NOT NULL, CONSTRAINT pk_loyalty_schema_history PRIMARY KEY (version))";
+    this.rateBucketLease = switch (dialect) {
+      case H2 -> "SELECT debt, refilled_at, granted FROM FINAL TABLE (" + RATE_BUCKET_LEASE + ")";
+      case POSTGRESQL -> RATE_BUCKET_LEASE + " RETURNING debt, refilled_at, granted";
+    };
+    this.rateBucketCreate = switch (dialect) {
+      case H2 -> "MERGE INTO rate_bucket b USING (VALUES (CAST(:tenantId AS BIGINT), CAST(:limit AS BIGINT),"
+          + " CAST(:period AS BIGINT))) s (tenant_id, token_limit, period_us) ON b.tenant_id = s.tenant_id"
+          + " AND b.token_limit = s.token_limit AND b.period_us = s.period_us WHEN NOT MATCHED THEN INSERT"
+          + " (tenant_id, token_limit, period_us, debt, refilled_at, granted) VALUES (s.tenant_id, s.token_limit,"
+          + " s.period_us, 0, :now, 0)";
+      case POSTGRESQL -> "INSERT INTO rate_bucket (tenant_id, token_limit, period_us, debt, refilled_at, granted)"
+          + " VALUES (:tenantId, :limit, :period, 0, :now, 0) ON CONFLICT (tenant_id, token_limit, period_us)"
+          + " DO NOTHING";
+    };
     this.nextSequence = switch (dialect) {
       case H2 -> "SELECT event_sequence FROM FINAL TABLE (" + NEXT_SEQUENCE_UPDATE + ")";
       case POSTGRESQL -> NEXT_SEQUENCE_UPDATE + " RETURNING event_sequence";
@@ -1085,6 +1116,16 @@ public final class Sql {
 
   String historyCreate() {
     return historyCreate;
+  }
+
+  /** Leases tokens of a tenant's shared bucket ({@link #RATE_BUCKET_LEASE}), returning the row; none if absent. */
+  String rateBucketLease() {
+    return rateBucketLease;
+  }
+
+  /** Creates a tenant's bucket at a rate full (debt 0, refilled at :now) unless it exists. */
+  String rateBucketCreate() {
+    return rateBucketCreate;
   }
 
   /** Increments a participant's event counter and returns the new value; no row when the participant is missing. */
