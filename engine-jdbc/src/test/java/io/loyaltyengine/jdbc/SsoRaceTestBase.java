@@ -4,12 +4,15 @@ import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.sso.SsoRecognition;
+import io.loyaltyengine.sso.SsoSecret;
 import io.loyaltyengine.sso.SsoSignatures;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture.HostTransactions;
@@ -42,6 +45,64 @@ abstract class SsoRaceTestBase extends HostTransactionTestBase {
   @Test
   void aFirstLoginMeetingAnUncommittedOneUndoesItsEnrolmentAndFindsTheOther() throws Exception {
     race(false);
+  }
+
+  @Test
+  void aRotationOnAnotherEngineWaitsForAnUncommittedDisableAndThenStartsAfresh() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0).clock(SettableClock.at(NOW)));
+    LoyaltyEngine other = engines.build(engines.builder(fixture.openStorage(), 0).clock(SettableClock.at(NOW)));
+    World w = new World(engine, 0);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    String old = scope.singleSignOn().rotateSecret().secret();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    Object rotated;
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      scope.joining(host.transaction()).singleSignOn().disable();
+      Future<Object> rotating = pool.submit(answer(() -> other.forTenant(w.tenantId).singleSignOn().rotateSecret()));
+      JdbcLockWaits.awaitASessionWaiting(fixture);
+      host.commit();
+      rotated = rotating.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(rotated instanceof SsoSecret s && s.previousValidUntil() == null,
+        "the rotation after the disable starts afresh: " + rotated);
+    long t = NOW.getEpochSecond();
+    assertTrue(scope.singleSignOn().recognize(
+        SsoSignatures.login(((SsoSecret) rotated).secret(), w.campaignId, "c-1", "c1@example.com", t)).created(),
+        "the fresh secret signs logins");
+    assertEquals(ErrorCode.UNAUTHENTICATED, answer(() -> scope.singleSignOn().recognize(
+        SsoSignatures.login(old, w.campaignId, "c-2", null, t))).call() instanceof LoyaltyException e ? e.code() : null,
+        "the secret from before the disable is gone");
+  }
+
+  @Test
+  void aDisableOnAnotherEngineWaitsForAnUncommittedRotationAndThenSwitchesOff() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0).clock(SettableClock.at(NOW)));
+    LoyaltyEngine other = engines.build(engines.builder(fixture.openStorage(), 0).clock(SettableClock.at(NOW)));
+    World w = new World(engine, 0);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    scope.singleSignOn().rotateSecret();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    Object disabled;
+    String rotated;
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      rotated = scope.joining(host.transaction()).singleSignOn().rotateSecret().secret();
+      Future<Object> disabling = pool.submit(answer(() -> {
+        other.forTenant(w.tenantId).singleSignOn().disable();
+        return "disabled";
+      }));
+      JdbcLockWaits.awaitASessionWaiting(fixture);
+      host.commit();
+      disabled = disabling.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals("disabled", disabled);
+    Object login = answer(() -> scope.singleSignOn().recognize(
+        SsoSignatures.login(rotated, w.campaignId, "c-1", null, NOW.getEpochSecond()))).call();
+    assertTrue(login instanceof LoyaltyException e && e.code() == ErrorCode.FORBIDDEN,
+        "the disable, after the rotation, switched single sign-on off: " + login);
   }
 
   private void race(boolean secondInAHostTransaction) throws Exception {
