@@ -11,6 +11,7 @@ import io.loyaltyengine.core.spi.RateBucket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The rate limits of tenants' plans, shared by every engine instance on one storage: a tenant's bucket at a rate is a
@@ -35,7 +36,8 @@ import java.time.Instant;
  * <h2>Storage unavailable</h2>
  * If a lease fails with STORAGE_UNAVAILABLE, requests are held to this instance's own {@link TokenBucket} per tenant
  * and rate (up to N times the plan's rate over N instances, as before sharing), for {@link #STORAGE_RETRY} by the
- * engine's clock before the storage is tried again; one warning is logged per outage, naming no tenant or key. The
+ * engine's clock before the storage is tried again (at once if the clock was set back meanwhile), and only a lease
+ * asked after the failure ends it; one warning is logged per outage, naming no tenant or key. The
  * API stays up on cached keys rather than refusing every request because the limiter's storage is down.
  *
  * <p>A bucket per rate, not one per tenant reset when its rate changes: within the key cache TTL after a plan change
@@ -58,6 +60,7 @@ final class RateLimiter {
 
   /** How long this instance uses its own buckets after the storage failed a lease, before trying it again. */
   static final Duration STORAGE_RETRY = Duration.ofSeconds(1);
+  private static final long STORAGE_RETRY_MICROS = STORAGE_RETRY.toNanos() / 1_000;
 
   private static final System.Logger LOG = System.getLogger(RateLimiter.class.getName());
 
@@ -77,8 +80,11 @@ final class RateLimiter {
   private final Leaser leaser;
   /** Null when no plans are configured: nothing is limited. */
   private final Cache<BucketId, Lease> leases;
-  /** Until when (engine microseconds) leases go to this instance's own buckets; 0 while the storage answers. */
-  private volatile long storageDownUntil;
+  /**
+   * Until when (engine microseconds) leases go to this instance's own buckets; 0 while the storage answers. Changed
+   * atomically only: every tenant's requests read and write it, each under its own lease's lock, not a common one.
+   */
+  private final AtomicLong storageDownUntil = new AtomicLong();
 
   /** Whose bucket, at which rate. */
   private record BucketId(long tenantId, RateLimit rate) {
@@ -144,7 +150,10 @@ final class RateLimiter {
     if (now < lease.emptyUntil) {
       return lease.emptyUntil - now;
     }
-    if (now < storageDownUntil) {
+    long downUntil = storageDownUntil.get();
+    // Further ahead than the retry time only if the clock was set back since the failure: tried again then, rather
+    // than held to this instance's own buckets for as long as the clock went back.
+    if (now < downUntil && downUntil - now <= STORAGE_RETRY_MICROS) {
       return fallback(lease, rate, now);
     }
     RateBucket bucket;
@@ -154,17 +163,17 @@ final class RateLimiter {
       if (e.code() != ErrorCode.STORAGE_UNAVAILABLE) {
         throw e;
       }
-      if (storageDownUntil == 0) {
+      if (storageDownUntil.getAndSet(now + STORAGE_RETRY_MICROS) == 0) {
         // Once per outage; the exception's class only: its message may quote the statement's values.
         LOG.log(System.Logger.Level.WARNING, "rate limits fall back to this instance's own buckets: the storage"
             + " failed a token lease (" + (e.getCause() == null ? e.getClass() : e.getCause().getClass()).getName()
             + ")");
       }
-      storageDownUntil = now + STORAGE_RETRY.toNanos() / 1_000;
       return fallback(lease, rate, now);
     }
-    if (storageDownUntil != 0) {
-      storageDownUntil = 0;
+    // Only a lease asked after the failure ends the fallback: one in flight when another failed (downUntil 0 when
+    // it was read) says nothing of the storage since, and neither does one that a newer failure overtook.
+    if (downUntil != 0 && storageDownUntil.compareAndSet(downUntil, 0)) {
       LOG.log(System.Logger.Level.INFO, "rate limits are shared through the storage again");
     }
     if (bucket.granted() > 0) {

@@ -15,6 +15,12 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -142,6 +148,56 @@ class RateLimiterTest {
     clock.advance(RateLimiter.STORAGE_RETRY);
     assertEquals(27, passes(limiter, 1, 100), "the shared bucket again: 30 less the 3 leased before the failure"
         + " (the second refills nothing worth a token)");
+  }
+
+  @Test
+  void aClockThatWentBackDoesNotKeepTheInstanceOnItsOwnBucketsPastTheRetryTime() {
+    RateLimiter limiter = limiter(30, Duration.ofMinutes(1)); // batches of 3
+    store.down = true;
+    assertEquals(1, passes(limiter, 1, 1), "its own bucket");
+    store.down = false;
+    clock.advance(Duration.ofHours(-1)); // the clock is set back during the retry time
+    clock.advance(RateLimiter.STORAGE_RETRY);
+    assertEquals(30, passes(limiter, 2, 100), "the shared bucket, asked again once the retry time passed");
+    assertEquals(11, store.leases, "10 batches, then one lease that found the bucket empty");
+  }
+
+  @Test
+  void aLeaseThatSucceedsAfterAnotherFailedDoesNotEndTheFallback() throws Exception {
+    CountDownLatch inFlight = new CountDownLatch(1);
+    CountDownLatch failed = new CountDownLatch(1);
+    AtomicInteger asked = new AtomicInteger();
+    RateLimiter limiter = new RateLimiter(AccessSettings.builder().plan("p", 5, Duration.ofMinutes(1))
+        .defaultPlan("p").build(), clock, () -> 0L, (t, rate, batch, now) -> {
+          asked.incrementAndGet();
+          if (t == 1) { // began before the outage, answers after another lease failed
+            inFlight.countDown();
+            await(failed);
+            return RateBucket.full(now).lease(rate.limit(), RateLimiter.periodMicros(rate), batch, now);
+          }
+          throw new LoyaltyException(ErrorCode.STORAGE_UNAVAILABLE, null, "the storage is unavailable");
+        });
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> first = pool.submit(() -> limiter.acquire(1, "p"));
+      inFlight.await();
+      limiter.acquire(2, "p"); // fails: its own bucket
+      failed.countDown();
+      first.get(1, TimeUnit.MINUTES);
+      limiter.acquire(3, "p");
+      assertEquals(2, asked.get(), "within the retry time after the failure the storage is not asked");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
