@@ -32,7 +32,7 @@ final class JdbcTenantPort extends JdbcPort implements TenantPort {
 
   @Override
   public Optional<Tenant> lock(long tenantId) {
-    return run("tenant lock", () -> handle.createQuery(Sql.TENANT_LOCK)
+    return run("tenant lock", () -> handle.createQuery(sql.tenantLock())
         .bind("tenantId", tenantId)
         .map(Rows.TENANT)
         .findOne());

@@ -26,7 +26,6 @@ public final class Sql {
       + " VALUES (:tenantId, :name, :type, :createdAt, :plan)";
   static final String TENANT_FIND =
       "SELECT tenant_id, name, type, created_at, plan FROM tenant WHERE tenant_id = :tenantId";
-  static final String TENANT_LOCK = TENANT_FIND + " FOR UPDATE";
   static final String TENANT_UPDATE_PLAN = "UPDATE tenant SET plan = :plan WHERE tenant_id = :tenantId";
 
   static final String API_KEY_COLUMNS = "tenant_id, key_id, name, scopes, hint, secret_hash, created_at, revoked_at";
@@ -782,6 +781,7 @@ public final class Sql {
   private final String removalInsertIfAbsent;
   private final String winnersInsertIfAbsent;
   private final String ssoSecretInsertIfAbsent;
+  private final String tenantLock;
   private final String rateBucketLease;
   private final String rateBucketCreate;
 
@@ -808,6 +808,14 @@ public final class Sql {
     this.historyCreate = "CREATE TABLE IF NOT EXISTS loyalty_schema_history ("
         + " version INTEGER NOT NULL, description VARCHAR(200) NOT NULL, checksum VARCHAR(64) NOT NULL,"
         + " applied_at " + timestamp + " NOT NULL, CONSTRAINT pk_loyalty_schema_history PRIMARY KEY (version))";
+    // On PostgreSQL a lock that does not block the FOR KEY SHARE of a foreign key's check: a tenant's first rate
+    // bucket (rate_bucket references tenant) is inserted in the engine's own transaction, also while a host's
+    // transaction holding the tenant (a key issued in it) waits on the same thread for the request it authenticates.
+    // Lockers of the tenant still wait for each other. H2 locks no parent row to check a foreign key.
+    this.tenantLock = switch (dialect) {
+      case H2 -> TENANT_FIND + " FOR UPDATE";
+      case POSTGRESQL -> TENANT_FIND + " FOR NO KEY UPDATE";
+    };
     this.rateBucketLease = switch (dialect) {
       case H2 -> "SELECT debt, refilled_at, granted FROM FINAL TABLE (" + RATE_BUCKET_LEASE + ")";
       case POSTGRESQL -> RATE_BUCKET_LEASE + " RETURNING debt, refilled_at, granted";
@@ -1116,6 +1124,11 @@ public final class Sql {
 
   String historyCreate() {
     return historyCreate;
+  }
+
+  /** Finds a tenant and locks its row against other lockers and updates (not against foreign keys' checks). */
+  String tenantLock() {
+    return tenantLock;
   }
 
   /** Leases tokens of a tenant's shared bucket ({@link #RATE_BUCKET_LEASE}), returning the row; none if absent. */

@@ -1682,6 +1682,41 @@ public abstract class StorageContractTest extends EngineContractSupport {
         "and live once the TTL passed");
   }
 
+  /**
+   * A host's transaction that issued a key, holding the tenant's row, then authenticates the tenant's first request
+   * at its plan's rate: the engine leases from the tenant's shared bucket in a transaction of its own, which must not
+   * wait for the host's (the host's thread waits for the lease: neither store could tell). Then a second engine
+   * finds the bucket the first leased from.
+   */
+  @Test
+  void aTenantsFirstRateLimitedRequestInsideAHostTransactionHoldingTheTenantDoesNotWaitForIt() {
+    HostTransactions host = hostTransactions();
+    assumeTrue(capabilities().contains(StorageCapability.SHARED_DATABASE),
+        "the backend cannot open two storages on one database (no SHARED_DATABASE capability)");
+    AccessSettings plans = AccessSettings.builder().plan("small", 3, Duration.ofHours(1)).defaultPlan("small")
+        .build(); // leased one at a time
+    LoyaltyEngine engine = engine(builder -> builder.events(MANUAL_DISPATCH).access(plans));
+    World w = world(engine);
+    IssuedApiKey key = w.scope.apiKeys().issue(NewApiKey.of("existing", ApiScope.READ));
+    try (HostTx tx = host.begin()) {
+      w.scope.joining(tx.transaction()).apiKeys().issue(NewApiKey.of("new", ApiScope.READ));
+      assertEquals(key.key().id(), org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1),
+          () -> engine.access().authenticate(key.secret(), ApiScope.READ).keyId(), "the lease waited for the host"));
+      tx.commit();
+    }
+    LoyaltyEngine other = engine(builder -> builder.events(MANUAL_DISPATCH).access(plans));
+    int passed = 0;
+    for (int i = 0; i < 5; i++) {
+      try {
+        other.access().authenticate(key.secret(), ApiScope.READ);
+        passed++;
+      } catch (LoyaltyException e) {
+        assertEquals(ErrorCode.RATE_LIMITED, e.code());
+      }
+    }
+    assertEquals(2, passed, "the shared bucket less the first request's token");
+  }
+
   @Test
   void communityAndAccessFeaturesRefusedInsideAHostTransactionChangeNothingAndKeepTheHostsWork() {
     HostTransactions host = hostTransactions();

@@ -114,6 +114,7 @@ class ContractSuiteSelfTest {
         "communityAndAccessFeaturesInsideAHostTransactionCommitWithIt",
         "communityAndAccessFeaturesRefusedInsideAHostTransactionChangeNothingAndKeepTheHostsWork",
         "aKeyRevokedOrDeletedInsideAHostTransactionIsRefusedOnceTheHostCommitsThoughReadLiveBefore",
+        "aTenantsFirstRateLimitedRequestInsideAHostTransactionHoldingTheTenantDoesNotWaitForIt",
         "committedStateSurvivesClosingTheEngineAndReopeningTheStore"), results.skipped.keySet());
     assertTrue(results.skipped.values().stream().allMatch(reason -> reason.contains("capability")),
         results.skipped.toString());
