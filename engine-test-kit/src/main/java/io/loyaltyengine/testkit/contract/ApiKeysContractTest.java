@@ -671,22 +671,10 @@ public abstract class ApiKeysContractTest extends EngineContractSupport {
     long t = tenant(engine);
     String key = keys(engine, t).issue(NewApiKey.of("k", ApiScope.READ)).secret();
     engine.access().authenticate(key, ApiScope.READ); // the key cached and one token taken
-    CountDownLatch start = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<Integer>> counts = new ArrayList<>();
-      for (int i = 0; i < threads; i++) {
-        counts.add(pool.submit(() -> {
-          start.await();
-          return passes(engine, key, attempts);
-        }));
-      }
-      start.countDown();
-      int passed = 0;
-      for (Future<Integer> count : counts) {
-        passed += count.get(2, TimeUnit.MINUTES);
-      }
-      assertEquals(limit - 1, passed, "of " + threads * attempts + " attempts");
+      assertEquals(limit - 1, passesTogether(pool, List.of(engine), threads, key, attempts),
+          "of " + threads * attempts + " attempts");
     } finally {
       pool.shutdownNow();
     }
@@ -758,21 +746,7 @@ public abstract class ApiKeysContractTest extends EngineContractSupport {
         if (round > 0) {
           clock().advance(step);
         }
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Integer>> counts = new ArrayList<>();
-        for (LoyaltyEngine engine : engines) {
-          for (int i = 0; i < threadsEach; i++) {
-            counts.add(pool.submit(() -> {
-              start.await();
-              return passes(engine, key, attempts);
-            }));
-          }
-        }
-        start.countDown();
-        int passed = 0;
-        for (Future<Integer> count : counts) {
-          passed += count.get(2, TimeUnit.MINUTES);
-        }
+        int passed = passesTogether(pool, engines, threadsEach, key, attempts);
         total += passed;
         int refilled = round * 25;
         assertTrue(total <= limit + refilled, "round " + round + ": " + total + " in all, more than the bucket"
@@ -822,6 +796,30 @@ public abstract class ApiKeysContractTest extends EngineContractSupport {
       RateBucket other = storage.inTransaction(tx -> tx.apiKeys().leaseTokens(7_101, 7, 2_000_000, 100, 0));
       assertEquals(new RateBucket(7 * 2_000_000L, 0, 7), other, "another rate is another bucket, full at first");
     }
+  }
+
+  /**
+   * {@code threadsEach} threads on each engine, released together, each trying {@code attempts} authentications of
+   * {@code key}: how many passed in all.
+   */
+  private static int passesTogether(ExecutorService pool, List<LoyaltyEngine> engines, int threadsEach, String key,
+      int attempts) throws Exception {
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Integer>> counts = new ArrayList<>();
+    for (LoyaltyEngine engine : engines) {
+      for (int i = 0; i < threadsEach; i++) {
+        counts.add(pool.submit(() -> {
+          start.await();
+          return passes(engine, key, attempts);
+        }));
+      }
+    }
+    start.countDown();
+    int passed = 0;
+    for (Future<Integer> count : counts) {
+      passed += count.get(2, TimeUnit.MINUTES);
+    }
+    return passed;
   }
 
   /** How many of {@code attempts} authentications of {@code key} pass; fails on anything but RATE_LIMITED. */
