@@ -161,8 +161,7 @@ public final class FeedbackService implements FeedbackBoards {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       // The author's lock first (see the class description); gone, it took its ideas with it.
-      Participant author = tx.participants().lock(tenantId, findIdea(tx, ideaId).participantId())
-          .orElseThrow(() -> LoyaltyException.notFound("idea"));
+      Participant author = ParticipantService.lockOwner(tx, tenantId, findIdea(tx, ideaId).participantId(), "idea");
       // Read again under the lock: only a move of this author's ideas changes a status, and it queues there too.
       IdeaStatus before = findIdea(tx, ideaId).status();
       boolean moved = tx.feedback().moveIdea(tenantId, ideaId, from, status, context.now());
@@ -184,8 +183,7 @@ public final class FeedbackService implements FeedbackBoards {
     long tenantId = context.tenantId();
     context.transactions().run(tx -> {
       // The author's lock first (see the class description); gone, it took its ideas with it.
-      Participant author = tx.participants().lock(tenantId, findIdea(tx, ideaId).participantId())
-          .orElseThrow(() -> LoyaltyException.notFound("idea"));
+      Participant author = ParticipantService.lockOwner(tx, tenantId, findIdea(tx, ideaId).participantId(), "idea");
       // Then the idea's row and its votes; the idea gone meanwhile (a deletion that held the author first): nothing.
       Idea gone = tx.feedback().deleteIdea(tenantId, ideaId).orElseThrow(() -> LoyaltyException.notFound("idea"));
       Outbox.emit(context, tx, EventType.IDEA_DELETED, author.campaignId(), author.id(), deletedPayload(gone));

@@ -287,6 +287,18 @@ public final class ParticipantService implements Participants {
   }
 
   /**
+   * Locks the participant who owns a row the caller is about to change (an earned reward, a testimonial, an idea),
+   * before that row: the order the participant's deletion takes its locks in, and the lock the change's event needs
+   * for its number anyway (docs/ARCHITECTURE.md, "Lock order").
+   *
+   * @throws LoyaltyException NOT_FOUND on {@code what}, the row's name, if the participant is gone: its deletion took
+   *     the row with it
+   */
+  public static Participant lockOwner(Transaction tx, long tenantId, long participantId, String what) {
+    return tx.participants().lock(tenantId, participantId).orElseThrow(() -> LoyaltyException.notFound(what));
+  }
+
+  /**
    * Resolves a validated participant reference inside a unit of work.
    *
    * <p>Thread-safe: the resolvers {@link ParticipantService#resolver} makes are immutable.

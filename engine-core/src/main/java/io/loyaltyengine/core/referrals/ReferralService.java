@@ -441,9 +441,7 @@ public final class ReferralService implements Referrals {
     // The code's referrer was read without a lock: hold it now, so that a deletion committed meanwhile fails this
     // signup rather than leave a referral and stats of someone who is gone (a counted referral's action would find
     // that out too, but a recorded or rejected one writes no event of the referrer).
-    if (tx.participants().lock(tenantId, referrer.id()).isEmpty()) {
-      throw LoyaltyException.notFound("referrer");
-    }
+    ParticipantService.lockOwner(tx, tenantId, referrer.id(), "referrer");
     SignupRecord referrerSignup = port.findSignup(tenantId, referrer.id()).orElse(null);
     ReferralCandidate candidate = new ReferralCandidate(tenantId, campaignId, referrer, invited, !created, ip,
         request.visitorId(), request.customerId());

@@ -510,10 +510,8 @@ public final class RewardService implements Rewards {
    * @throws LoyaltyException NOT_FOUND also when a deletion of the participant took the reward meanwhile
    */
   private EarnedReward lockEarned(Transaction tx, long earnedRewardId) {
-    long participantId = requireEarned(tx, earnedRewardId).participantId();
-    if (tx.participants().lock(context.tenantId(), participantId).isEmpty()) {
-      throw LoyaltyException.notFound("earned reward");
-    }
+    ParticipantService.lockOwner(tx, context.tenantId(), requireEarned(tx, earnedRewardId).participantId(),
+        "earned reward");
     return requireEarned(tx, earnedRewardId);
   }
 

@@ -115,10 +115,7 @@ public final class TestimonialService implements Testimonials {
         ? EventType.TESTIMONIAL_APPROVED : EventType.TESTIMONIAL_REJECTED;
     return context.transactions().run(tx -> {
       // The participant's lock first (see the class description); gone, it took its testimonial with it.
-      long participantId = find(tx, testimonialId).participantId();
-      if (tx.participants().lock(tenantId, participantId).isEmpty()) {
-        throw LoyaltyException.notFound("testimonial");
-      }
+      ParticipantService.lockOwner(tx, tenantId, find(tx, testimonialId).participantId(), "testimonial");
       boolean moved = tx.testimonials().moderate(tenantId, testimonialId, from, to, context.now());
       Testimonial now = find(tx, testimonialId);
       if (!moved && now.status() != to) {
