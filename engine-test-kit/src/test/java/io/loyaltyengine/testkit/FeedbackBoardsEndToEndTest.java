@@ -1,5 +1,6 @@
 package io.loyaltyengine.testkit;
 
+import static io.loyaltyengine.testkit.Rejections.assertCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,12 +37,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /**
  * Feedback boards end to end, through the public engine API on {@link InMemoryStorage} with a {@link SettableClock}:
@@ -467,11 +466,5 @@ class FeedbackBoardsEndToEndTest {
 
   private static List<String> titles(NumberedPage<Idea> page) {
     return page.items().stream().map(Idea::title).toList();
-  }
-
-  private static void assertCode(ErrorCode code, String field, Executable call) {
-    LoyaltyException e = assertThrows(LoyaltyException.class, call);
-    assertEquals(code, e.code(), e.toString());
-    assertEquals(Optional.ofNullable(field), e.field(), e.toString());
   }
 }

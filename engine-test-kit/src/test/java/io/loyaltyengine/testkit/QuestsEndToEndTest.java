@@ -1,5 +1,6 @@
 package io.loyaltyengine.testkit;
 
+import static io.loyaltyengine.testkit.Rejections.assertCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -41,7 +42,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -432,11 +432,5 @@ class QuestsEndToEndTest {
     LoyaltyException e = assertThrows(LoyaltyException.class, call);
     assertEquals(ErrorCode.NOT_FOUND, e.code(), e.toString());
     assertEquals(entity + " not found", e.getMessage());
-  }
-
-  private static void assertCode(ErrorCode code, String field, Executable call) {
-    LoyaltyException e = assertThrows(LoyaltyException.class, call);
-    assertEquals(code, e.code(), e.toString());
-    assertEquals(Optional.ofNullable(field), e.field(), e.toString());
   }
 }

@@ -1,5 +1,6 @@
 package io.loyaltyengine.testkit;
 
+import static io.loyaltyengine.testkit.Rejections.assertCode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -38,7 +39,6 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /**
  * Testimonials end to end, through the public engine API on {@link InMemoryStorage} with a {@link SettableClock}:
@@ -262,11 +262,5 @@ class TestimonialsEndToEndTest {
 
   private static List<String> texts(CursorPage<Testimonial> page) {
     return page.items().stream().map(Testimonial::text).toList();
-  }
-
-  private static void assertCode(ErrorCode code, String field, Executable call) {
-    LoyaltyException e = assertThrows(LoyaltyException.class, call);
-    assertEquals(code, e.code(), e.toString());
-    assertEquals(Optional.ofNullable(field), e.field(), e.toString());
   }
 }

@@ -1,0 +1,51 @@
+package io.loyaltyengine.testkit.model;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.testkit.InMemoryStorage;
+import io.loyaltyengine.testkit.SettableClock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scenarios' default seeds, on the in-memory store: a model test that never reaches one of its outcomes is void.
+ */
+class ScenarioOutcomesTest {
+  @Test
+  void catalogDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
+    assertDefaultSeedsReachEveryOutcome(CatalogScenario::runner, CatalogScenario.defaultSeeds(),
+        CatalogScenario.outcomes());
+  }
+
+  @Test
+  void feedbackDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
+    assertDefaultSeedsReachEveryOutcome(FeedbackScenario::runner, FeedbackScenario.defaultSeeds(),
+        FeedbackScenario.outcomes());
+  }
+
+  /** Runs {@code seeds} for 120 steps each on one engine and asserts that every one of {@code outcomes} happened. */
+  private static void assertDefaultSeedsReachEveryOutcome(
+      BiFunction<LoyaltyEngine, Consumer<String>, ModelRunner.Builder<?, ?, ?>> scenario, long[] seeds,
+      List<String> outcomes) {
+    Map<String, Integer> reached = new TreeMap<>();
+    try (LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(InMemoryStorage.newDatabase().openStorage())
+        .clock(SettableClock.at(Instant.parse("2025-03-01T10:15:30Z")))
+        .build()) {
+      ModelRunner<?, ?, ?> runner = scenario.apply(engine, outcome -> reached.merge(outcome, 1, Integer::sum))
+          .steps(120).build();
+      for (long seed : seeds) {
+        runner.run(seed);
+      }
+    }
+    for (String outcome : outcomes) {
+      assertTrue(reached.getOrDefault(outcome, 0) > 0, outcome + " never happens: " + reached);
+    }
+  }
+}
