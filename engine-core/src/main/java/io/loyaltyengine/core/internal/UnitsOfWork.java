@@ -18,7 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class UnitsOfWork {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicInteger inProgress = new AtomicInteger();
-  /** How many units of work of this gate the thread is inside (nested ones, or a group commit's it runs, count). */
+  /**
+   * How many units of work of this gate the thread is inside (nested ones, or a group commit's it runs, count). The
+   * entry stays when the count is back at 0, so that a unit of work allocates nothing; the map holds its key (this
+   * gate's thread local) weakly, so a closed engine's entries go with it.
+   */
   private final ThreadLocal<int[]> entered = ThreadLocal.withInitial(() -> new int[1]);
   /** Notified when the last unit of work in progress ends while closing. */
   private final Object idle = new Object();
@@ -41,10 +45,7 @@ final class UnitsOfWork {
 
   /** Counts a unit of work out. */
   void exit() {
-    int[] depth = entered.get();
-    if (--depth[0] <= 0) {
-      entered.remove();
-    }
+    entered.get()[0]--;
     if (inProgress.decrementAndGet() == 0 && closing.get()) {
       synchronized (idle) {
         idle.notifyAll();
@@ -71,13 +72,7 @@ final class UnitsOfWork {
 
   /** Whether the calling thread is inside a unit of work of this gate. */
   boolean insideOne() {
-    int[] depth = entered.get();
-    if (depth[0] <= 0) {
-      // get() gave this thread an entry it does not need.
-      entered.remove();
-      return false;
-    }
-    return true;
+    return entered.get()[0] > 0;
   }
 
   /**
