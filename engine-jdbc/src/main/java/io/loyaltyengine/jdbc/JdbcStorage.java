@@ -187,12 +187,14 @@ public final class JdbcStorage implements Storage {
   private <T> T runInTransaction(TransactionWork<T> work, boolean[] interrupted) {
     boolean[] workDone = new boolean[1];
     HandleCallback<T, RuntimeException> callback = handle -> {
-      T result = work.run(new JdbcTransaction(handle, sql));
+      JdbcTransaction tx = new JdbcTransaction(handle, sql, true);
+      T result = work.run(tx);
       workDone[0] = true;
       if (interrupted != null) {
         // An interrupt that came while the work ran must not reach the commit's write either.
         interrupted[0] |= Thread.interrupted();
       }
+      tx.commitWithDeferredRows();
       return result;
     };
     try {

@@ -87,8 +87,11 @@ public interface Transaction {
   /**
    * Appends the rows of points changes: the ledger entries, then the events, then the counter additions, as
    * {@link LedgerPort#appendAll}, {@link EventPort#appendAll} and {@link LeaderboardPort#addPointsAll} would. A store
-   * may write them with one statement (an award's rows then cost one round trip to the database); decorators that
-   * watch one of those ports see the rows either way, since this default goes through them.
+   * may write them with one statement (an award's rows then cost one round trip to the database), and may hold rows
+   * without an idempotency key back until the commit or the unit of work's next statement, whichever comes first
+   * (PostgreSQL sends them with the commit); the rest of the unit of work sees them either way, in order, and a
+   * {@link #nested} unit that throws drops the rows it appended. Decorators that watch one of those ports see the
+   * rows whatever the store does, since this default goes through them.
    *
    * @throws UniqueViolationException with {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY} if an entry's idempotency key is
    *     taken (the unit of work must fail)

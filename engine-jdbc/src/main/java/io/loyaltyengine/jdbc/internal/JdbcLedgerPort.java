@@ -17,6 +17,7 @@ import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * Balances (columns of {@code participant}) and the ledger (table {@code ledger_entry}).
@@ -131,43 +132,59 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
    * each set bound as arrays ({@link PointsRows} names each counter once, as ON CONFLICT needs).
    */
   void appendPointsRowsAtOnce(PointsRows rows) {
+    appendPointsRowsAtOnce(rows, Sql.PG_POINTS_ROWS_INSERT);
+  }
+
+  /**
+   * PostgreSQL: as {@link #appendPointsRowsAtOnce(PointsRows)}, then COMMIT, sent together: one round trip for the
+   * rows and the commit ({@link JdbcTransaction#commitWithDeferredRows}). Not translated: a failure here is the
+   * commit's, which the storage judges.
+   */
+  void appendPointsRowsAndCommit(PointsRows rows) {
+    pointsRowsStatement(rows, Sql.PG_POINTS_ROWS_INSERT_AND_COMMIT).execute();
+  }
+
+  private void appendPointsRowsAtOnce(PointsRows rows, String statement) {
     if (rows.entries().isEmpty() && rows.events().isEmpty() && rows.increments().isEmpty()) {
       return;
     }
+    run("ledger append with events and counters", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
+        () -> pointsRowsStatement(rows, statement).execute());
+  }
+
+  private Update pointsRowsStatement(PointsRows rows, String statement) {
     List<LedgerEntry> e = rows.entries();
     List<EventRecord> v = rows.events();
     List<PointsIncrement> c = rows.increments();
-    run("ledger append with events and counters", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
-        () -> handle.createUpdate(Sql.PG_POINTS_ROWS_INSERT)
-            .bind("eTenant", SqlArray.bigint(e, LedgerEntry::tenantId))
-            .bind("eId", SqlArray.bigint(e, LedgerEntry::id))
-            .bind("eParticipant", SqlArray.bigint(e, LedgerEntry::participantId))
-            .bind("eCampaign", SqlArray.bigint(e, LedgerEntry::campaignId))
-            .bind("eKind", SqlArray.text(e, x -> x.kind().name()))
-            .bind("eAmount", SqlArray.bigint(e, LedgerEntry::amount))
-            .bind("eType", SqlArray.text(e, LedgerEntry::type))
-            .bind("eDescription", SqlArray.text(e, LedgerEntry::description))
-            .bind("eKey", SqlArray.text(e, LedgerEntry::idempotencyKey))
-            .bind("eBalance", SqlArray.bigint(e, LedgerEntry::balanceAfter))
-            .bind("eCreated", SqlArray.bigint(e, x -> Rows.epochMicros(x.createdAt())))
-            .bind("eRequested", SqlArray.bigint(e, LedgerEntry::requestedAmount))
-            .bind("vTenant", SqlArray.bigint(v, EventRecord::tenantId))
-            .bind("vId", SqlArray.bigint(v, EventRecord::eventId))
-            .bind("vType", SqlArray.text(v, x -> x.type().wireName()))
-            .bind("vCampaign", SqlArray.bigint(v, EventRecord::campaignId))
-            .bind("vParticipant", SqlArray.bigint(v, EventRecord::participantId))
-            .bind("vSequence", SqlArray.bigint(v, EventRecord::sequence))
-            .bind("vOccurred", SqlArray.bigint(v, x -> Rows.epochMicros(x.occurredAt())))
-            .bind("vVersion", SqlArray.integer(v, EventRecord::schemaVersion))
-            .bind("vPosition", SqlArray.bigint(v, EventRecord::position))
-            .bind("vPayload", SqlArray.text(v, EventRecord::payload))
-            .bind("cTenant", SqlArray.bigint(c, PointsIncrement::tenantId))
-            .bind("cParticipant", SqlArray.bigint(c, PointsIncrement::participantId))
-            .bind("cMonth", SqlArray.integer(c, PointsIncrement::month))
-            .bind("cCampaign", SqlArray.bigint(c, PointsIncrement::campaignId))
-            .bind("cPoints", SqlArray.bigint(c, PointsIncrement::points))
-            .bind("cAt", SqlArray.bigint(c, x -> Rows.epochMicros(x.at())))
-            .execute());
+    return handle.createUpdate(statement)
+        .bind("eTenant", SqlArray.bigint(e, LedgerEntry::tenantId))
+        .bind("eId", SqlArray.bigint(e, LedgerEntry::id))
+        .bind("eParticipant", SqlArray.bigint(e, LedgerEntry::participantId))
+        .bind("eCampaign", SqlArray.bigint(e, LedgerEntry::campaignId))
+        .bind("eKind", SqlArray.text(e, x -> x.kind().name()))
+        .bind("eAmount", SqlArray.bigint(e, LedgerEntry::amount))
+        .bind("eType", SqlArray.text(e, LedgerEntry::type))
+        .bind("eDescription", SqlArray.text(e, LedgerEntry::description))
+        .bind("eKey", SqlArray.text(e, LedgerEntry::idempotencyKey))
+        .bind("eBalance", SqlArray.bigint(e, LedgerEntry::balanceAfter))
+        .bind("eCreated", SqlArray.bigint(e, x -> Rows.epochMicros(x.createdAt())))
+        .bind("eRequested", SqlArray.bigint(e, LedgerEntry::requestedAmount))
+        .bind("vTenant", SqlArray.bigint(v, EventRecord::tenantId))
+        .bind("vId", SqlArray.bigint(v, EventRecord::eventId))
+        .bind("vType", SqlArray.text(v, x -> x.type().wireName()))
+        .bind("vCampaign", SqlArray.bigint(v, EventRecord::campaignId))
+        .bind("vParticipant", SqlArray.bigint(v, EventRecord::participantId))
+        .bind("vSequence", SqlArray.bigint(v, EventRecord::sequence))
+        .bind("vOccurred", SqlArray.bigint(v, x -> Rows.epochMicros(x.occurredAt())))
+        .bind("vVersion", SqlArray.integer(v, EventRecord::schemaVersion))
+        .bind("vPosition", SqlArray.bigint(v, EventRecord::position))
+        .bind("vPayload", SqlArray.text(v, EventRecord::payload))
+        .bind("cTenant", SqlArray.bigint(c, PointsIncrement::tenantId))
+        .bind("cParticipant", SqlArray.bigint(c, PointsIncrement::participantId))
+        .bind("cMonth", SqlArray.integer(c, PointsIncrement::month))
+        .bind("cCampaign", SqlArray.bigint(c, PointsIncrement::campaignId))
+        .bind("cPoints", SqlArray.bigint(c, PointsIncrement::points))
+        .bind("cAt", SqlArray.bigint(c, x -> Rows.epochMicros(x.at())));
   }
 
   private static void requireNotNegative(long amount) {

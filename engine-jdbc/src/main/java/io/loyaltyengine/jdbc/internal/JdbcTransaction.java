@@ -29,12 +29,21 @@ import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.jdbc.SqlDialect;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.StatementCustomizer;
 
 /**
  * The ports of one open transaction, all on one Jdbi handle (one connection).
+ *
+ * <p>On PostgreSQL, in a transaction the storage commits itself, the last points rows of a unit of work (an award's
+ * entry, event and counters) are held back and sent with the commit, one round trip less: rows without an
+ * idempotency key, the only ones whose insert has no refusal the unit of work waits for. Any statement the unit of
+ * work runs after them sends them first ({@link #sendDeferredRows}), so the order of its statements is kept.
  *
  * <p>Not thread-safe: valid only while its unit of work runs, on that thread.
  */
@@ -63,11 +72,26 @@ public final class JdbcTransaction implements Transaction {
   private final CustomerMappingPort customerMappings;
   private final SsoSecretPort ssoSecrets;
   private final ApiKeyPort apiKeys;
+  /** Whether the storage commits this transaction itself, on PostgreSQL: points rows may wait for the commit. */
+  private final boolean commitsWithRows;
+  /** Points rows held back for the commit, or null. */
+  private PointsRows deferred;
+  /** Whether {@link #sendDeferredRows} runs before each statement of the handle. */
+  private boolean sendsBeforeStatements;
 
-  /** The ports on {@code handle}, which is in a transaction. */
+  /** The ports on {@code handle}, which is in a transaction the host owns (the storage never commits it). */
   public JdbcTransaction(Handle handle, Sql sql) {
+    this(handle, sql, false);
+  }
+
+  /**
+   * The ports on {@code handle}, which is in a transaction; {@code storageCommits} if the storage commits it itself
+   * (then through {@link #commitWithDeferredRows}).
+   */
+  public JdbcTransaction(Handle handle, Sql sql, boolean storageCommits) {
     this.handle = handle;
     this.dialect = sql.dialect();
+    this.commitsWithRows = storageCommits && dialect == SqlDialect.POSTGRESQL;
     this.tenants = new JdbcTenantPort(handle, sql);
     this.brands = new JdbcBrandPort(handle, sql);
     this.campaigns = new JdbcCampaignPort(handle, sql);
@@ -202,13 +226,62 @@ public final class JdbcTransaction implements Transaction {
     return ssoSecrets;
   }
 
-  /** On PostgreSQL one statement for all the rows; on H2 the three batches (no round trips to save in-process). */
+  /**
+   * On PostgreSQL one statement for all the rows, held back for the commit where it can be (see the class comment);
+   * on H2 the three batches (no round trips to save in-process).
+   */
   @Override
   public void appendPointsRows(PointsRows rows) {
-    if (dialect == SqlDialect.POSTGRESQL) {
-      ledger.appendPointsRowsAtOnce(rows);
-    } else {
+    if (dialect != SqlDialect.POSTGRESQL) {
       Transaction.super.appendPointsRows(rows);
+      return;
+    }
+    sendDeferredRows();
+    if (commitsWithRows && rows.entries().stream().allMatch(e -> e.idempotencyKey() == null)) {
+      deferred = rows;
+      if (!sendsBeforeStatements) {
+        sendsBeforeStatements = true;
+        handle.addCustomizer(new StatementCustomizer() {
+          @Override
+          public void beforeExecution(PreparedStatement statement, StatementContext context) {
+            sendDeferredRows();
+          }
+        });
+      }
+    } else {
+      ledger.appendPointsRowsAtOnce(rows);
+    }
+  }
+
+  /** Sends the points rows held back, if any: a statement is about to run after them. */
+  private void sendDeferredRows() {
+    PointsRows rows = deferred;
+    if (rows != null) {
+      deferred = null;
+      ledger.appendPointsRowsAtOnce(rows);
+    }
+  }
+
+  /**
+   * Commits: with the points rows held back, if any, in one round trip ({@code INSERT ...; COMMIT}), after which the
+   * connection is idle and the driver's own commit sends nothing; else nothing, and the caller commits as usual.
+   *
+   * @throws StorageException (transient or not) if the database refused the rows or the commit: nothing committed,
+   *     since the server skips the COMMIT after a failed statement and a failed COMMIT rolls back
+   * @throws org.jdbi.v3.core.JdbiException if the connection failed: whether it committed is for the storage to judge
+   */
+  public void commitWithDeferredRows() {
+    PointsRows rows = deferred;
+    if (rows != null) {
+      deferred = null;
+      try {
+        ledger.appendPointsRowsAndCommit(rows);
+      } catch (JdbiException e) {
+        if (SqlErrors.isAnswerFromTheDatabase(e)) {
+          throw SqlErrors.translate("ledger append with events and counters, and commit", e);
+        }
+        throw e;
+      }
     }
   }
 
@@ -219,6 +292,8 @@ public final class JdbcTransaction implements Transaction {
    */
   @Override
   public <T> T nested(TransactionWork<T> work) {
+    // Rows held back from before belong before the savepoint; rows held back inside go with the savepoint's fate.
+    sendDeferredRows();
     Connection connection = handle.getConnection();
     Savepoint savepoint;
     try {
@@ -230,6 +305,7 @@ public final class JdbcTransaction implements Transaction {
     try {
       result = work.run(this);
     } catch (RuntimeException | Error failure) {
+      deferred = null;
       try {
         connection.rollback(savepoint);
       } catch (SQLException e) {

@@ -196,6 +196,12 @@ public final class Sql {
       + " ON CONFLICT (tenant_id, participant_id, year_month) DO UPDATE SET points = x.points + EXCLUDED.points,"
       + " updated_at = GREATEST(x.updated_at, EXCLUDED.updated_at)";
 
+  /**
+   * PostgreSQL: {@link #PG_POINTS_ROWS_INSERT} and the commit in one round trip (the driver sends both before one
+   * sync; if the insert fails, the server skips the commit and the transaction is rolled back).
+   */
+  static final String PG_POINTS_ROWS_INSERT_AND_COMMIT = PG_POINTS_ROWS_INSERT + ";\nCOMMIT";
+
   static final String EVENT_FIND = EVENT_SELECT + " WHERE tenant_id = :tenantId AND event_id = :eventId";
   /** The events of one tenant with the given ids (an array parameter, so one statement serves any count). */
   static final String EVENT_FIND_ALL = EVENT_SELECT + " WHERE tenant_id = :tenantId AND event_id = ANY(:eventIds)";

@@ -75,6 +75,16 @@ public final class SqlErrors {
   }
 
   /**
+   * Whether {@code failure} is an error the database sent back (an SQLState outside class 08, connection exception):
+   * the statement reached it and was refused. A lost connection, or a failure without a state, says nothing of what
+   * the database did.
+   */
+  static boolean isAnswerFromTheDatabase(Throwable failure) {
+    SQLException sql = sqlCause(failure);
+    return sql != null && sql.getSQLState() != null && !sql.getSQLState().startsWith("08");
+  }
+
+  /**
    * The SPI exception for a failure of {@code operation}: transient or not; a unique violation here is not one the
    * operation expects, so it is a plain {@link StorageException}.
    *

@@ -749,6 +749,70 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
     assertEquals(List.copyOf(counters.values()), pointsCounters(campaign));
   }
 
+  /**
+   * A store may hold rows without an idempotency key back and send them with the commit (PostgreSQL does); whatever
+   * the unit of work does after the call must then see them, in the order of its calls.
+   */
+  @Test
+  void rowsWithoutAKeyAreSeenByTheRestOfTheUnitOfWorkAndKeptInTheOrderOfItsCalls() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long p = participant(campaign, 0, 0).id();
+    LedgerEntry first = entry(campaign, p, LedgerEntryKind.AWARD, 5, "purchase", null, null, 5, T1);
+    LedgerEntry second = entry(campaign, p, LedgerEntryKind.AWARD, 7, "purchase", null, null, 12, T2);
+    LedgerEntry third = entry(campaign, p, LedgerEntryKind.DEDUCT, 2, "refund", null, null, 10, T3);
+    EventRecord one = event(t, EventType.POINTS_AWARDED, campaign.id(), p, 1, T1, "{}");
+    EventRecord two = event(t, EventType.POINTS_AWARDED, campaign.id(), p, 2, T2, "{}");
+    List<List<LedgerEntry>> seen = new ArrayList<>();
+    List<List<EventRecord>> seenEvents = new ArrayList<>();
+    List<List<ScoreChange>> seenCounters = new ArrayList<>();
+    run(tx -> {
+      tx.appendPointsRows(new PointsRows(List.of(first), List.of(one),
+          List.of(increment(campaign, p, ALL_TIME, 5, T1))));
+      seen.add(tx.ledger().history(t, p, null, 10));
+      seenEvents.add(tx.events().unpositioned(t, 10));
+      seenCounters.add(pointsCounters(tx, campaign));
+      tx.appendPointsRows(new PointsRows(List.of(second), List.of(two),
+          List.of(increment(campaign, p, ALL_TIME, 7, T2))));
+      tx.appendPointsRows(new PointsRows(List.of(third), List.of(), List.of()));
+      seen.add(tx.ledger().history(t, p, null, 10));
+    });
+
+    assertEquals(List.of(List.of(first), List.of(third, second, first)), seen, "each read sees the calls before it");
+    assertEquals(List.of(List.of(one)), seenEvents);
+    assertEquals(List.of(List.of(counter(p, ALL_TIME, 5, T1))), seenCounters);
+    assertEquals(List.of(third, second, first), history(t, p), "all kept");
+    assertEquals(List.of(one, two), unpositioned(t));
+    assertEquals(List.of(counter(p, ALL_TIME, 12, T2)), pointsCounters(campaign));
+  }
+
+  @Test
+  void rowsWithoutAKeyOfANestedUnitThatThrowsAreNotKeptAndOfOneThatReturnsAre() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long p = participant(campaign, 0, 0).id();
+    LedgerEntry before = entry(campaign, p, LedgerEntryKind.AWARD, 1, "purchase", null, null, 1, T1);
+    LedgerEntry undone = entry(campaign, p, LedgerEntryKind.AWARD, 2, "purchase", null, null, 3, T1);
+    LedgerEntry kept = entry(campaign, p, LedgerEntryKind.AWARD, 4, "purchase", null, null, 5, T2);
+    EventRecord undoneEvent = event(t, EventType.POINTS_AWARDED, campaign.id(), p, 2, T1, "{}");
+    run(tx -> {
+      tx.appendPointsRows(new PointsRows(List.of(before), List.of(), List.of()));
+      assertThrows(IllegalStateException.class, () -> tx.nested(n -> {
+        n.appendPointsRows(new PointsRows(List.of(undone), List.of(undoneEvent),
+            List.of(increment(campaign, p, ALL_TIME, 2, T1))));
+        throw new IllegalStateException("the nested unit fails");
+      }));
+      tx.nested(n -> {
+        n.appendPointsRows(new PointsRows(List.of(kept), List.of(), List.of()));
+        return null;
+      });
+    });
+
+    assertEquals(List.of(kept, before), history(t, p), "the failed nested unit's rows are gone, the others kept");
+    assertEquals(List.of(), unpositioned(t));
+    assertEquals(List.of(), pointsCounters(campaign));
+  }
+
   @Test
   void aTakenIdempotencyKeyFailsTheCallWithTheLedgerKeyAndTheFailedUnitOfWorkKeepsNothing() {
     Campaign campaign = campaign();

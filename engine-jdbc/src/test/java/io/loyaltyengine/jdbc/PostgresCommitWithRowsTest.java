@@ -1,0 +1,227 @@
+package io.loyaltyengine.jdbc;
+
+import static io.loyaltyengine.jdbc.GroupCommitTestBase.amounts;
+import static io.loyaltyengine.jdbc.GroupCommitTestBase.ledger;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.LockedParticipant;
+import io.loyaltyengine.core.spi.PointsRows;
+import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.LedgerEntryKind;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsOperation;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
+
+/**
+ * On PostgreSQL an award or deduction without an idempotency key, in a transaction the engine commits, sends its
+ * rows and the commit in one round trip ({@code INSERT ...; COMMIT}): two statements in all, and when the engine
+ * then commits, the driver has no transaction left to end, so it sends nothing. With a key the rows go alone (their
+ * unique violation is an answer the unit of work waits for) and the commit is a round trip of its own. Observed
+ * through a DataSource that records each statement prepared and, at each {@code commit()}, the driver's
+ * transaction state.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+class PostgresCommitWithRowsTest {
+  private final TestEngines engines = new TestEngines();
+  private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+  private String database;
+  private JdbcStorage storage;
+  private World world;
+  /** Whether the next statement sent with its commit finds its server process terminated first. */
+  private volatile boolean terminateBeforeCommitWithRows;
+  private HikariDataSource pool;
+  private TenantScope scope;
+  private ParticipantRef ann;
+
+  @BeforeEach
+  void open() {
+    database = EmbeddedPostgresServer.createDatabase();
+    pool = EmbeddedPostgresServer.pool(database, 2);
+    storage = JdbcStorage.builder().dataSource(recording(pool)).build();
+    // One batch of one call each: the call runs alone, as a lone checkout's award does.
+    LoyaltyEngine engine = engines.build(engines.builder(storage, 1));
+    world = new World(engine, 2);
+    scope = engine.forTenant(world.tenantId);
+    ann = world.ref(0);
+    // Someone else's award first, so that the campaign (its time zone) is read and cached before the calls watched.
+    scope.points().award(world.ref(1), PointsChange.of(1, "purchase"));
+  }
+
+  @AfterEach
+  void close() {
+    engines.close();
+    pool.close();
+    EmbeddedPostgresServer.dropDatabase(database);
+  }
+
+  @Test
+  void anAwardOrDeductionWithoutAKeySendsItsRowsWithTheCommit() {
+    log.clear();
+    assertEquals(30, scope.points().award(ann, PointsChange.of(30, "purchase")).balance());
+    List<String> award = List.copyOf(log);
+    log.clear();
+    assertEquals(18, scope.points().deduct(ann, PointsChange.of(12, "refund")).balance());
+    List<String> deduct = List.copyOf(log);
+
+    for (List<String> call : List.of(award, deduct)) {
+      assertEquals(3, call.size(), call.toString());
+      assertTrue(call.get(0).startsWith("prepare UPDATE participant"), call.toString());
+      assertTrue(call.get(1).startsWith("prepare WITH entries") && call.get(1).endsWith("COMMIT"), call.toString());
+      assertEquals("commit, nothing to send", call.get(2), call.toString());
+    }
+    assertEquals(List.of(-12L, 30L), amounts(scope, ann), "both committed");
+  }
+
+  @Test
+  void anAwardWithAKeySendsItsRowsAloneAndCommitsInARoundTripOfItsOwn() {
+    log.clear();
+    scope.points().award(ann, PointsChange.of(30, "purchase").withIdempotencyKey("order-1"));
+    List<String> call = List.copyOf(log);
+
+    assertEquals(4, call.size(), call.toString());
+    assertTrue(call.get(0).startsWith("prepare SELECT"), "the key's lookup: " + call);
+    assertTrue(call.get(1).startsWith("prepare UPDATE participant"), call.toString());
+    assertTrue(call.get(2).startsWith("prepare WITH entries") && !call.get(2).contains("COMMIT"), call.toString());
+    assertEquals("commit, sent", call.get(3), call.toString());
+
+    assertTrue(scope.points().award(ann, PointsChange.of(30, "purchase").withIdempotencyKey("order-1")).replayed());
+    assertEquals(List.of(30L), amounts(scope, ann));
+  }
+
+  @Test
+  void aBulkCallSendsItsLastRowsWithTheCommit() {
+    log.clear();
+    scope.points().applyAll(List.of(
+        PointsOperation.award(ann, PointsChange.of(5, "purchase")),
+        PointsOperation.award(ann, PointsChange.of(7, "purchase"))));
+    List<String> call = List.copyOf(log);
+    assertTrue(call.stream().anyMatch(s -> s.startsWith("prepare WITH entries") && s.endsWith("COMMIT")),
+        call.toString());
+    assertEquals("commit, nothing to send", call.get(call.size() - 1), call.toString());
+    assertEquals(List.of(7L, 5L), amounts(scope, ann));
+  }
+
+  @Test
+  void rowsOrACommitTheDatabaseRefusesFailTheUnitOfWorkAsRefusedAndKeepNothing() {
+    scope.points().award(ann, PointsChange.of(30, "purchase"));
+    long taken = ledger(scope, ann).get(0).id();
+    StorageException e = assertThrows(StorageException.class, () -> awardInOneUnitOfWork(taken));
+    assertFalse(e instanceof CommitOutcomeUnknownException, "the database answered: " + e);
+    assertFalse(e.getMessage().contains("order"), "no value in the message: " + e.getMessage());
+    assertEquals(30, scope.participants().get(ann).pointsBalance(), "the credit rolled back with the rows");
+    assertEquals(List.of(30L), amounts(scope, ann));
+  }
+
+  @Test
+  void aConnectionLostWithTheRowsAndCommitLeavesTheOutcomeUnknown() {
+    terminateBeforeCommitWithRows = true;
+    assertThrows(CommitOutcomeUnknownException.class, () -> awardInOneUnitOfWork(Long.MAX_VALUE - 1));
+    terminateBeforeCommitWithRows = false;
+    // The server process was gone before the statement was sent: nothing committed, and the pool carries on.
+    assertEquals(0, scope.participants().get(ann).pointsBalance());
+    assertEquals(5, scope.points().award(ann, PointsChange.of(5, "purchase")).balance());
+  }
+
+  /** A credit of 3 and its rows, without a key, the entry numbered {@code entryId}, in one unit of work. */
+  private void awardInOneUnitOfWork(long entryId) {
+    long tenant = world.tenantId;
+    long participant = world.participants.get(0);
+    Instant now = Instant.now();
+    storage.inTransaction(tx -> {
+      LockedParticipant credited = tx.ledger().credit(tenant, participant, 3).orElseThrow();
+      tx.appendPointsRows(new PointsRows(
+          List.of(new LedgerEntry(entryId, tenant, world.campaignId, participant, LedgerEntryKind.AWARD, 3,
+              "order", null, null, credited.participant().pointsBalance(), now)),
+          List.of(new EventRecord(Long.MAX_VALUE - 2, tenant, EventType.POINTS_AWARDED, world.campaignId,
+              participant, credited.eventSequence(), now, 1, 0, "{}")),
+          List.of()));
+      return null;
+    });
+  }
+
+  /** {@code pool} seen through connections that record what they prepare and what each commit finds. */
+  private DataSource recording(DataSource pool) {
+    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+        forward(pool, (target, method, args) -> {
+          Object result = method.invoke(target, args);
+          return method.getName().equals("getConnection") ? recording((Connection) result) : result;
+        }));
+  }
+
+  private Connection recording(Connection connection) {
+    return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+        forward(connection, (target, method, args) -> {
+          if (method.getName().equals("prepareStatement")) {
+            String sql = ((String) args[0]).strip();
+            log.add("prepare " + (sql.length() <= 40 ? sql : sql.substring(0, 30) + " ... " + tail(sql)));
+            if (terminateBeforeCommitWithRows && sql.endsWith("COMMIT")) {
+              terminate(connection.unwrap(PGConnection.class).getBackendPID());
+            }
+          } else if (method.getName().equals("commit")) {
+            TransactionState state = connection.unwrap(BaseConnection.class).getTransactionState();
+            log.add(state == TransactionState.IDLE ? "commit, nothing to send" : "commit, sent");
+          }
+          return method.invoke(target, args);
+        }));
+  }
+
+  /** Ends the server process {@code pid}, as a crash or a network failure would end a session. */
+  private void terminate(int pid) throws SQLException {
+    try (Connection other = EmbeddedPostgresServer.connect(database);
+        PreparedStatement kill = other.prepareStatement("SELECT pg_terminate_backend(?, 5000)")) {
+      kill.setInt(1, pid);
+      kill.execute();
+    }
+  }
+
+  /** The end of a statement: its last word. */
+  private static String tail(String sql) {
+    return sql.substring(sql.lastIndexOf(sql.endsWith("COMMIT") ? '\n' : ' ') + 1);
+  }
+
+  /** A handler that calls {@code step} with the target, unwrapping a reflective call's exception. */
+  private static InvocationHandler forward(Object target, Step step) {
+    return (proxy, method, args) -> {
+      try {
+        return step.call(target, method, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    };
+  }
+
+  @FunctionalInterface
+  private interface Step {
+    Object call(Object target, Method method, Object[] args) throws Throwable;
+  }
+}
