@@ -152,6 +152,27 @@ class PostgresCommitWithRowsTest {
     assertEquals(5, scope.points().award(ann, PointsChange.of(5, "purchase")).balance());
   }
 
+  @Test
+  void rowsANestedUnitLeavesAreSentBeforeItEndsSoTheirFailureIsItsOwn() {
+    scope.points().award(ann, PointsChange.of(30, "purchase"));
+    long taken = ledger(scope, ann).get(0).id();
+    long tenant = world.tenantId;
+    long participant = world.participants.get(0);
+    Instant now = Instant.now();
+    StorageException failed = storage.inTransaction(tx -> {
+      StorageException e = assertThrows(StorageException.class, () -> tx.nested(n -> {
+        n.appendPointsRows(new PointsRows(List.of(new LedgerEntry(taken, tenant, world.campaignId, participant,
+            LedgerEntryKind.AWARD, 1, "order", null, null, 31, now)), List.of(), List.of()));
+        return null;
+      }), "the unit's rows fail before it returns");
+      tx.appendPointsRows(new PointsRows(List.of(new LedgerEntry(Long.MAX_VALUE - 3, tenant, world.campaignId,
+          participant, LedgerEntryKind.AWARD, 2, "order", null, null, 32, now)), List.of(), List.of()));
+      return e;
+    });
+    assertFalse(failed instanceof CommitOutcomeUnknownException);
+    assertEquals(List.of(2L, 30L), amounts(scope, ann), "the transaction went on and committed the rest");
+  }
+
   /** A credit of 3 and its rows, without a key, the entry numbered {@code entryId}, in one unit of work. */
   private void awardInOneUnitOfWork(long entryId) {
     long tenant = world.tenantId;

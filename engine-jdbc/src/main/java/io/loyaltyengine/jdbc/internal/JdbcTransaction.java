@@ -293,6 +293,7 @@ public final class JdbcTransaction implements Transaction {
   @Override
   public <T> T nested(TransactionWork<T> work) {
     // Rows held back from before belong before the savepoint; rows held back inside go with the savepoint's fate.
+    // So nothing held crosses the unit's bounds, and the commit of a transaction with nested units sends no rows.
     sendDeferredRows();
     Connection connection = handle.getConnection();
     Savepoint savepoint;
@@ -304,6 +305,8 @@ public final class JdbcTransaction implements Transaction {
     T result;
     try {
       result = work.run(this);
+      // The unit's rows go before its savepoint is released: a failure of theirs is the unit's, undone with it.
+      sendDeferredRows();
     } catch (RuntimeException | Error failure) {
       deferred = null;
       try {
