@@ -15,13 +15,16 @@ import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
+import io.loyaltyengine.points.PointsOutcome;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -29,6 +32,7 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -171,6 +175,64 @@ class PostgresCommitWithRowsTest {
     });
     assertFalse(failed instanceof CommitOutcomeUnknownException);
     assertEquals(List.of(2L, 30L), amounts(scope, ann), "the transaction went on and committed the rest");
+  }
+
+  @Test
+  void aRowTheDatabaseRefusesInABulkCallFailsItsOperationAloneAndTheOthersCommit() throws SQLException {
+    refuseLedgerRowsOfType("poison");
+    ParticipantRef bob = ParticipantRef.id(
+        scope.participants().create(world.campaignId, NewParticipant.withEmail("bob@example.com")).id());
+    // In one go the chunk's rows go with its commit, which the database refuses; the chunk then runs again each
+    // operation behind a savepoint, where the refused one must be undone alone.
+    List<PointsOutcome> out = scope.points().applyAll(List.of(
+        PointsOperation.award(ann, PointsChange.of(5, "purchase")),
+        PointsOperation.award(world.ref(1), PointsChange.of(7, "poison")),
+        PointsOperation.award(bob, PointsChange.of(9, "purchase"))));
+
+    assertTrue(out.get(0).succeeded(), out.toString());
+    assertFalse(out.get(1).succeeded(), "the award whose row the database refused: " + out);
+    assertTrue(out.get(2).succeeded(), out.toString());
+    assertEquals(List.of(5L), amounts(scope, ann), "the award before the refused one committed");
+    assertEquals(List.of(1L), amounts(scope, world.ref(1)), "only the award of the set-up");
+    assertEquals(List.of(9L), amounts(scope, bob), "the award after the refused one committed");
+  }
+
+  @Test
+  void rowsHeldBackThatFailBeforeASavepointKeepTheTransactionFromCommitting() throws SQLException {
+    refuseLedgerRowsOfType("poison");
+    long tenant = world.tenantId;
+    long participant = world.participants.get(0);
+    Instant now = Instant.now();
+    // The unit of work takes a failure of a nested unit for the nested unit's own and goes on to its commit, as group
+    // commit does (a transient failure excepted: the transaction is then unusable). The failure was of the unit's
+    // own rows, sent before the savepoint: the transaction must not commit without them.
+    assertThrows(StorageException.class, () -> storage.inTransaction(tx -> {
+      LockedParticipant credited = tx.ledger().credit(tenant, participant, 3).orElseThrow();
+      tx.appendPointsRows(new PointsRows(List.of(new LedgerEntry(Long.MAX_VALUE - 1, tenant, world.campaignId,
+          participant, LedgerEntryKind.AWARD, 3, "poison", null, null, credited.participant().pointsBalance(), now)),
+          List.of(), List.of()));
+      try {
+        tx.nested(inner -> null);
+      } catch (TransientStorageException unusable) {
+        throw unusable;
+      } catch (StorageException refused) {
+        // The nested unit's own failure, as far as this unit of work can tell.
+      }
+      return null;
+    }));
+    assertEquals(0, scope.participants().get(ann).pointsBalance());
+    assertEquals(List.of(), amounts(scope, ann));
+  }
+
+  /** Makes the database refuse every ledger entry of type {@code type}, as a host's trigger or constraint could. */
+  private void refuseLedgerRowsOfType(String type) throws SQLException {
+    try (Connection connection = EmbeddedPostgresServer.connect(database);
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS"
+          + " $$ BEGIN RAISE EXCEPTION 'refused'; END $$");
+      statement.execute("CREATE TRIGGER refuse_ledger_row BEFORE INSERT ON ledger_entry FOR EACH ROW"
+          + " WHEN (NEW.type = '" + type + "') EXECUTE FUNCTION refuse_row()");
+    }
   }
 
   /** A credit of 3 and its rows, without a key, the entry numbered {@code entryId}, in one unit of work. */

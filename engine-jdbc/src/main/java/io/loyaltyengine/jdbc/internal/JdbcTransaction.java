@@ -43,7 +43,8 @@ import org.jdbi.v3.core.statement.StatementCustomizer;
  * <p>On PostgreSQL, in a transaction the storage commits itself, the last points rows of a unit of work (an award's
  * entry, event and counters) are held back and sent with the commit, one round trip less: rows without an
  * idempotency key, the only ones whose insert has no refusal the unit of work waits for. Any statement the unit of
- * work runs after them sends them first ({@link #sendDeferredRows}), so the order of its statements is kept.
+ * work runs after them sends them first ({@link #sendDeferredRows}), so the order of its statements is kept; a
+ * {@link #nested} unit sends the rows it held before its savepoint is released, so that their failure is its own.
  *
  * <p>Not thread-safe: valid only while its unit of work runs, on that thread.
  */
@@ -292,9 +293,17 @@ public final class JdbcTransaction implements Transaction {
    */
   @Override
   public <T> T nested(TransactionWork<T> work) {
-    // Rows held back from before belong before the savepoint; rows held back inside go with the savepoint's fate.
-    // So nothing held crosses the unit's bounds, and the commit of a transaction with nested units sends no rows.
-    sendDeferredRows();
+    // Rows held back from before belong before the savepoint. Their failure there is not the work's: on PostgreSQL
+    // it aborted the whole transaction, which the caller, taking it for the work's, would go on to commit (the
+    // server answering COMMIT with a silent ROLLBACK).
+    try {
+      sendDeferredRows();
+    } catch (TransientStorageException e) {
+      throw e;
+    } catch (StorageException e) {
+      throw new TransientStorageException("points rows held back failed before a savepoint" + SqlErrors.describe(e)
+          + "; the transaction is unusable, retry the unit of work", e);
+    }
     Connection connection = handle.getConnection();
     Savepoint savepoint;
     try {
@@ -305,7 +314,8 @@ public final class JdbcTransaction implements Transaction {
     T result;
     try {
       result = work.run(this);
-      // The unit's rows go before its savepoint is released: a failure of theirs is the unit's, undone with it.
+      // The rows the work held back go before the savepoint is released: their failure is the work's, undone with
+      // it, not one that a later statement would meet outside the savepoint.
       sendDeferredRows();
     } catch (RuntimeException | Error failure) {
       deferred = null;
