@@ -63,6 +63,8 @@ class PostgresCommitWithRowsTest {
   private World world;
   /** Whether the next statement sent with its commit finds its server process terminated first. */
   private volatile boolean terminateBeforeCommitWithRows;
+  /** Whether the next statement sent with its commit runs, then fails as a session the server ended does. */
+  private volatile boolean sessionEndedAfterCommitWithRows;
   private HikariDataSource pool;
   private TenantScope scope;
   private ParticipantRef ann;
@@ -235,6 +237,19 @@ class PostgresCommitWithRowsTest {
     }
   }
 
+  @Test
+  void aSessionTheServerEndsAfterTheRowsAndCommitLeavesTheOutcomeUnknown() {
+    // A fast shutdown or pg_terminate_backend signals the server process; while it commits (writing and flushing the
+    // commit record) the signal is held, and it ends the session right after, sending FATAL 57P01 behind the COMMIT's
+    // own answer. The driver reports that error: an answer of the database, but not a refusal.
+    sessionEndedAfterCommitWithRows = true;
+    CommitOutcomeUnknownException e = assertThrows(CommitOutcomeUnknownException.class,
+        () -> awardInOneUnitOfWork(Long.MAX_VALUE - 1));
+    sessionEndedAfterCommitWithRows = false;
+    assertTrue(e.getMessage().contains("57P01"), e.getMessage());
+    assertEquals(3, scope.participants().get(ann).pointsBalance(), "it did commit");
+  }
+
   /** A credit of 3 and its rows, without a key, the entry numbered {@code entryId}, in one unit of work. */
   private void awardInOneUnitOfWork(long entryId) {
     long tenant = world.tenantId;
@@ -270,12 +285,41 @@ class PostgresCommitWithRowsTest {
             if (terminateBeforeCommitWithRows && sql.endsWith("COMMIT")) {
               terminate(connection.unwrap(PGConnection.class).getBackendPID());
             }
+            if (sessionEndedAfterCommitWithRows && sql.endsWith("COMMIT")) {
+              return failingAfterExecute((PreparedStatement) method.invoke(target, args));
+            }
           } else if (method.getName().equals("commit")) {
             TransactionState state = connection.unwrap(BaseConnection.class).getTransactionState();
             log.add(state == TransactionState.IDLE ? "commit, nothing to send" : "commit, sent");
           }
           return method.invoke(target, args);
         }));
+  }
+
+  /** {@code statement}, whose {@code execute()} runs and then throws what a session the server ended reports. */
+  private PreparedStatement failingAfterExecute(PreparedStatement statement) {
+    return (PreparedStatement) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {PreparedStatement.class}, forward(statement, (target, method, args) -> {
+          Object result = method.invoke(target, args);
+          if (method.getName().equals("execute") && args == null) {
+            throw sessionEndedByTheServer();
+          }
+          return result;
+        }));
+  }
+
+  /** The failure the driver reports for a session the server ended (FATAL 57P01), from a session ended so. */
+  private SQLException sessionEndedByTheServer() throws SQLException {
+    try (Connection doomed = EmbeddedPostgresServer.connect(database)) {
+      terminate(doomed.unwrap(PGConnection.class).getBackendPID());
+      try (Statement statement = doomed.createStatement()) {
+        statement.execute("SELECT 1");
+      }
+    } catch (SQLException e) {
+      assertEquals("57P01", e.getSQLState(), "what the driver reports");
+      return e;
+    }
+    throw new AssertionError("a terminated session answered");
   }
 
   /** Ends the server process {@code pid}, as a crash or a network failure would end a session. */

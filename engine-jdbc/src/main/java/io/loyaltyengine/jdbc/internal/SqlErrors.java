@@ -75,13 +75,16 @@ public final class SqlErrors {
   }
 
   /**
-   * Whether {@code failure} is an error the database sent back (an SQLState outside class 08, connection exception):
-   * the statement reached it and was refused. A lost connection, or a failure without a state, says nothing of what
-   * the database did.
+   * Whether {@code failure} is an error the database sent back refusing the statement: an SQLState outside class 08
+   * (connection exception) and 57P (the server ended the session). A lost connection, or a failure without a state,
+   * says nothing of what the database did; nor does a session ended by the server (57P01, a fast shutdown or
+   * pg_terminate_backend): PostgreSQL holds that signal while it commits and ends the session right after, so the
+   * error can follow a COMMIT that took place.
    */
   static boolean isAnswerFromTheDatabase(Throwable failure) {
     SQLException sql = sqlCause(failure);
-    return sql != null && sql.getSQLState() != null && !sql.getSQLState().startsWith("08");
+    String state = sql == null ? null : sql.getSQLState();
+    return state != null && !state.startsWith("08") && !state.startsWith("57P");
   }
 
   /**
