@@ -31,6 +31,11 @@ public record PointsRows(List<LedgerEntry> entries, List<EventRecord> events, Li
     increments = summed(increments);
   }
 
+  /** Whether an entry carries an idempotency key: then the first does, since those without one come last. */
+  public boolean hasIdempotencyKeys() {
+    return !entries.isEmpty() && entries.get(0).idempotencyKey() != null;
+  }
+
   private static List<LedgerEntry> byKey(List<LedgerEntry> entries) {
     if (entries.size() < 2) {
       return List.copyOf(entries);

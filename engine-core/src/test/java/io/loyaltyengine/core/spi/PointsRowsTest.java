@@ -1,6 +1,8 @@
 package io.loyaltyengine.core.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
@@ -24,6 +26,21 @@ class PointsRowsTest {
     // String order (UTF-16 code units), the same in every instance whatever the database's collation.
     assertEquals(List.of(5L, 6L, 3L, 2L, 1L, 4L), rows.entries().stream().map(LedgerEntry::id).toList());
     assertEquals("order-1", given.get(5).idempotencyKey(), "the caller's list is left as it was");
+  }
+
+  @Test
+  void rowsHaveIdempotencyKeysWhenAnyEntryHasOneWhereverItWasGiven() {
+    LedgerEntry keyless = entry(1, null);
+    LedgerEntry keyed = entry(2, "order-1");
+    assertFalse(new PointsRows(List.of(), List.of(), List.of()).hasIdempotencyKeys());
+    assertFalse(new PointsRows(List.of(keyless, entry(3, null)), List.of(), List.of()).hasIdempotencyKeys());
+    assertTrue(new PointsRows(List.of(keyless, keyed), List.of(), List.of()).hasIdempotencyKeys(),
+        "a key after a keyless entry");
+    assertTrue(new PointsRows(List.of(keyed), List.of(), List.of()).hasIdempotencyKeys());
+  }
+
+  private static LedgerEntry entry(long id, String key) {
+    return new LedgerEntry(id, 1, 2, 3, LedgerEntryKind.AWARD, 1, "purchase", null, key, 1, AT);
   }
 
   @Test

@@ -238,7 +238,7 @@ public final class JdbcTransaction implements Transaction {
       return;
     }
     sendDeferredRows();
-    if (commitsWithRows && rows.entries().stream().allMatch(e -> e.idempotencyKey() == null)) {
+    if (commitsWithRows && !rows.hasIdempotencyKeys()) {
       deferred = rows;
       if (!sendsBeforeStatements) {
         sendsBeforeStatements = true;
