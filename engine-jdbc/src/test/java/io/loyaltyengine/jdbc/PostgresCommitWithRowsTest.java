@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
 import io.loyaltyengine.core.spi.EventRecord;
@@ -25,6 +27,8 @@ import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.points.PointsOutcome;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -135,6 +139,56 @@ class PostgresCommitWithRowsTest {
         call.toString());
     assertEquals("commit, nothing to send", call.get(call.size() - 1), call.toString());
     assertEquals(List.of(7L, 5L), amounts(scope, ann));
+  }
+
+  @Test
+  void aRecordedActionWithoutAKeySendsItsActionAndEventWithTheCommitAndOneWithAKeyAlone() {
+    long reward = scope.rewards().define(world.campaignId, NewCampaignReward.message("Thanks", "Thank you", 10)
+        .unlimited()).id();
+    log.clear();
+    scope.rewards().recordAction(LoyaltyAction.of(ann, reward));
+    List<String> unkeyed = List.copyOf(log);
+    log.clear();
+    scope.rewards().recordAction(LoyaltyAction.of(ann, reward).withIdempotencyKey("visit-1"));
+    List<String> keyed = List.copyOf(log);
+
+    // The reward, the participant, the event's number, the counters (the previous month's read with them), then
+    // the action and its event in one statement: with the commit, or alone when a key may be refused.
+    assertEquals(6, unkeyed.size(), unkeyed.toString());
+    assertTrue(unkeyed.get(3).startsWith("prepare WITH added AS (INSERT INTO act"), unkeyed.toString());
+    assertTrue(unkeyed.get(4).startsWith("prepare WITH action AS (INSERT") && unkeyed.get(4).endsWith("COMMIT"),
+        unkeyed.toString());
+    assertEquals("commit, nothing to send", unkeyed.get(5), unkeyed.toString());
+    assertTrue(keyed.stream().anyMatch(s -> s.startsWith("prepare WITH action AS (INSERT") && !s.endsWith("COMMIT")),
+        keyed.toString());
+    assertEquals("commit, sent", keyed.get(keyed.size() - 1), keyed.toString());
+    assertTrue(keyed.stream().noneMatch(s -> s.contains("reward_program")), "nothing unlocked: " + keyed);
+
+    assertEquals(2, scope.rewards().counts(ann, reward).allTime(), "both committed");
+    assertTrue(scope.rewards().recordAction(LoyaltyAction.of(ann, reward).withIdempotencyKey("visit-1")).replayed());
+    assertEquals(2, scope.rewards().counts(ann, reward).allTime());
+  }
+
+  @Test
+  void anActionRowTheDatabaseRefusesWithTheCommitFailsTheActionAsRefusedAndKeepsNothing() throws SQLException {
+    long reward = scope.rewards().define(world.campaignId, NewCampaignReward.message("Thanks", "Thank you", 10)
+        .unlimited()).id();
+    scope.rewards().recordAction(LoyaltyAction.of(ann, reward));
+    try (Connection connection = EmbeddedPostgresServer.connect(database);
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS"
+          + " $$ BEGIN RAISE EXCEPTION 'refused'; END $$");
+      statement.execute("CREATE TRIGGER refuse_action_row BEFORE INSERT ON loyalty_action FOR EACH ROW"
+          + " EXECUTE FUNCTION refuse_row()");
+    }
+    log.clear();
+    LoyaltyException e = assertThrows(LoyaltyException.class,
+        () -> scope.rewards().recordAction(LoyaltyAction.of(ann, reward)));
+    assertEquals(ErrorCode.STORAGE_UNAVAILABLE, e.code(), e.toString());
+    assertFalse(e.getCause() instanceof CommitOutcomeUnknownException, "the database answered: " + e.getCause());
+    assertTrue(log.stream().anyMatch(s -> s.startsWith("prepare WITH action AS (INSERT") && s.endsWith("COMMIT")),
+        "refused with the commit: " + log);
+    assertEquals(1, scope.rewards().counts(ann, reward).allTime(), "the counters rolled back with the action");
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BoardScore;
+import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
@@ -163,6 +164,12 @@ public final class IndexedStorage implements Storage {
       notePoints(writes, rows.increments());
     }
 
+    /** Hands both rows to the store's own (possibly one-statement) write: neither changes a board. */
+    @Override
+    public void appendAction(ActionRecord action, EventRecord event) {
+      delegate().appendAction(action, event);
+    }
+
     /** Forgets the writes noted inside {@code work} if it rolls back to its savepoint: they never commit. */
     @Override
     public <T> T nested(TransactionWork<T> work) {
@@ -266,9 +273,9 @@ public final class IndexedStorage implements Storage {
 
     @Override
     public ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
-        long campaignRewardId, int month, Instant at) {
+        long campaignRewardId, int month, int previousMonth, Instant at) {
       ActionIncrements counts = port.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month,
-          at);
+          previousMonth, at);
       writes.add(new Counted(tenantId, campaignId, participantId, 0, counts.allTime()));
       writes.add(new Counted(tenantId, campaignId, participantId, month, counts.allMonth()));
       return counts;

@@ -41,41 +41,48 @@ public interface ActionPort {
    * Adds one to the four counters one recorded action counts toward and returns their new values: the participant's
    * all-time and {@code month} totals (campaign reward 0), then {@code campaignRewardId}'s all-time and {@code month}
    * counts, changed in that order (so that two actions of one participant take the rows' locks in the same order).
-   * Each is atomic as {@link #increment}. A store may change all four in one statement; by default it is four
-   * {@link #increment} calls.
+   * Each is atomic as {@link #increment}. It also reads, without changing it, the participant's total of
+   * {@code previousMonth}, which the action reports beside the others. A store may do all of it in one statement; by
+   * default it is four {@link #increment} calls and a {@link #count}.
    *
    * @param campaignRewardId the campaign reward, not 0
    * @param month the month ({@code year * 100 + month}), not 0
+   * @param previousMonth the month before {@code month}, whose total is read
    * @param at the time of the change, by the engine's clock; not null
-   * @throws IllegalArgumentException if {@code campaignRewardId} or {@code month} is 0 (the four would not be four)
+   * @throws IllegalArgumentException if {@code campaignRewardId} or {@code month} is 0 (the four would not be four),
+   *     or {@code previousMonth} is 0 or {@code month} itself
    */
   default ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
-      long campaignRewardId, int month, Instant at) {
-    ActionIncrements.requireFour(campaignRewardId, month);
+      long campaignRewardId, int month, int previousMonth, Instant at) {
+    ActionIncrements.requireFour(campaignRewardId, month, previousMonth);
     return new ActionIncrements(increment(tenantId, campaignId, participantId, 0, 0, at),
         increment(tenantId, campaignId, participantId, 0, month, at),
         increment(tenantId, campaignId, participantId, campaignRewardId, 0, at),
-        increment(tenantId, campaignId, participantId, campaignRewardId, month, at));
+        increment(tenantId, campaignId, participantId, campaignRewardId, month, at),
+        count(tenantId, participantId, 0, previousMonth));
   }
 
   /**
-   * The new values of the four counters of one recorded action ({@link #incrementForAction}). Immutable.
+   * The new values of the four counters of one recorded action ({@link #incrementForAction}), and the participant's
+   * total of the month before, read beside them. Immutable.
    *
    * @param allTime the participant's all-time total
    * @param allMonth the participant's total of the month
    * @param rewardAllTime the campaign reward's all-time count
    * @param rewardMonth the campaign reward's count of the month
+   * @param previousMonth the participant's total of the month before (read, not changed)
    */
-  record ActionIncrements(long allTime, long allMonth, long rewardAllTime, long rewardMonth) {
+  record ActionIncrements(long allTime, long allMonth, long rewardAllTime, long rewardMonth, long previousMonth) {
     /**
-     * Checks that the four counters are distinct.
+     * Checks that the four counters are distinct and that the month read is another one.
      *
-     * @throws IllegalArgumentException if {@code campaignRewardId} or {@code month} is 0
+     * @throws IllegalArgumentException if {@code campaignRewardId}, {@code month} or {@code previousMonth} is 0, or
+     *     {@code previousMonth} is {@code month}
      */
-    public static void requireFour(long campaignRewardId, int month) {
-      if (campaignRewardId == 0 || month == 0) {
-        throw new IllegalArgumentException("campaignRewardId and month must not be 0 but were " + campaignRewardId
-            + " and " + month);
+    public static void requireFour(long campaignRewardId, int month, int previousMonth) {
+      if (campaignRewardId == 0 || month == 0 || previousMonth == 0 || previousMonth == month) {
+        throw new IllegalArgumentException("campaignRewardId, month and previousMonth must not be 0, and the months"
+            + " must differ, but were " + campaignRewardId + ", " + month + " and " + previousMonth);
       }
     }
   }

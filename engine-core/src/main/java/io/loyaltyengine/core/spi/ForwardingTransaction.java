@@ -6,9 +6,9 @@ import java.util.Objects;
  * A transaction that hands every port of another one through, for decorators that watch or change a few ports
  * (override those) and must keep up with every port added to {@link Transaction} without listing them again.
  *
- * <p>{@link #appendPointsRows} is not forwarded: it runs the default, through this transaction's ports, so a
- * decorator watching the ledger, event or leaderboard port sees those rows. A decorator that watches none of them
- * should override it to call the delegate's, which keeps the store's one-statement write (PostgreSQL).
+ * <p>{@link #appendPointsRows} and {@link #appendAction} are not forwarded: they run the default, through this
+ * transaction's ports, so a decorator watching the ports they write sees those rows. A decorator that watches none of
+ * them should override the method to call the delegate's, which keeps the store's one-statement write (PostgreSQL).
  *
  * <p>Valid as long as the transaction it wraps: only while its unit of work runs, and only on its thread.
  */

@@ -101,4 +101,20 @@ public interface Transaction {
     events().appendAll(rows.events());
     leaderboards().addPointsAll(rows.increments());
   }
+
+  /**
+   * Appends a recorded action and its event, as {@link ActionPort#insert} then {@link EventPort#append} would. A
+   * store may write both with one statement, and may hold them back until the commit or the unit of work's next
+   * statement, whichever comes first, when the action has no idempotency key (PostgreSQL sends them with the
+   * commit); the rest of the unit of work sees them either way, and a {@link #nested} unit that throws drops them.
+   * Decorators that watch one of those ports see both rows whatever the store does, since this default goes through
+   * them.
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#ACTION_IDEMPOTENCY_KEY} if the action's idempotency key
+   *     is taken (the unit of work must fail)
+   */
+  default void appendAction(ActionRecord action, EventRecord event) {
+    actions().insert(action);
+    events().append(event);
+  }
 }

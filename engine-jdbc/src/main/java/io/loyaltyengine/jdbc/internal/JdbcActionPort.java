@@ -2,6 +2,7 @@ package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.jdbc.SqlDialect;
@@ -10,8 +11,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * Loyalty actions (table {@code loyalty_action}) and their counters ({@code action_count}).
@@ -45,8 +48,45 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
   public void insert(ActionRecord a) {
     Objects.requireNonNull(a, "action");
     Objects.requireNonNull(a.counts(), "counts");
-    run("action insert", UniqueKey.ACTION_IDEMPOTENCY_KEY, () -> handle.createUpdate(sql.actionInsert())
-        .bind("tenantId", a.tenantId())
+    run("action insert", UniqueKey.ACTION_IDEMPOTENCY_KEY,
+        () -> bindAction(handle.createUpdate(sql.actionInsert()), a).execute());
+  }
+
+  /**
+   * PostgreSQL: the action and its event in one statement ({@link Sql#actionAndEventInsert}); the event's tenant,
+   * campaign and participant must be the action's.
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#ACTION_IDEMPOTENCY_KEY} if the key is taken
+   */
+  void insertWithEvent(ActionRecord a, EventRecord e) {
+    run("action insert with its event", UniqueKey.ACTION_IDEMPOTENCY_KEY,
+        () -> withEvent(sql.actionAndEventInsert(), a, e).execute());
+  }
+
+  /**
+   * PostgreSQL: as {@link #insertWithEvent}, then COMMIT, sent together ({@link JdbcTransaction#commitWithDeferredRows}).
+   * Not translated: a failure here is the commit's, which the storage judges.
+   */
+  void insertWithEventAndCommit(ActionRecord a, EventRecord e) {
+    withEvent(sql.actionAndEventInsertAndCommit(), a, e).execute();
+  }
+
+  /** Whether {@code e} can share {@link Sql#actionAndEventInsert} with {@code a}: the parameters they share agree. */
+  static boolean sameKeys(ActionRecord a, EventRecord e) {
+    return a.tenantId() == e.tenantId() && Objects.equals(a.campaignId(), e.campaignId())
+        && Objects.equals(a.participantId(), e.participantId());
+  }
+
+  private Update withEvent(String statement, ActionRecord a, EventRecord e) {
+    Objects.requireNonNull(a.counts(), "counts");
+    if (!sameKeys(a, e)) {
+      throw new IllegalArgumentException("the event's tenant, campaign and participant must be the action's");
+    }
+    return JdbcEventPort.bindEventOwnFields(bindAction(handle.createUpdate(statement), a), e);
+  }
+
+  private static <S extends SqlStatement<S>> S bindAction(S statement, ActionRecord a) {
+    return statement.bind("tenantId", a.tenantId())
         .bind("actionId", a.actionId())
         .bind("campaignId", a.campaignId())
         .bind("participantId", a.participantId())
@@ -61,8 +101,7 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
         .bind("previousMonth", a.counts().previousMonth())
         .bind("rewardAllTime", a.counts().rewardAllTime())
         .bind("rewardCurrentMonth", a.counts().rewardCurrentMonth())
-        .bind("recordedAt", Rows.timestamp(a.recordedAt()))
-        .execute());
+        .bind("recordedAt", Rows.timestamp(a.recordedAt()));
   }
 
   @Override
@@ -74,33 +113,43 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
         .findOne());
   }
 
-  /** On PostgreSQL one statement ({@link Sql#PG_ACTION_COUNTERS_ADD_ONE}); on H2 four increments. */
+  /**
+   * On PostgreSQL one statement ({@link Sql#PG_ACTION_COUNTERS_ADD_ONE}), the previous month's total included; on H2
+   * four increments and a read.
+   */
   @Override
   public ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId,
-      long campaignRewardId, int month, Instant at) {
-    ActionIncrements.requireFour(campaignRewardId, month);
+      long campaignRewardId, int month, int previousMonth, Instant at) {
+    ActionIncrements.requireFour(campaignRewardId, month, previousMonth);
     Objects.requireNonNull(at, "at");
     if (sql.dialect() != SqlDialect.POSTGRESQL) {
-      return ActionPort.super.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month, at);
+      return ActionPort.super.incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month,
+          previousMonth, at);
     }
-    long[] values = new long[4];
-    List<Integer> counters = run("action counters increment",
+    // The four counters, then the previous month's total (0 when it has no row).
+    long[] values = new long[5];
+    List<Integer> rows = run("action counters increment",
         () -> counter(handle.createQuery(Sql.PG_ACTION_COUNTERS_ADD_ONE), tenantId, participantId, campaignRewardId,
             month)
         .bind("campaignId", campaignId)
+        .bind("previousMonth", previousMonth)
         .bind("at", Rows.timestamp(at))
         .map((rs, ctx) -> {
-          // RETURNING gives no order: each row says which counter it is.
-          int which = (rs.getLong("campaign_reward_id") == 0 ? 0 : 2) + (rs.getInt("year_month") == 0 ? 0 : 1);
+          // RETURNING gives no order: each row says which counter it is (the months differ, so the read one too).
+          int yearMonth = rs.getInt("year_month");
+          int which = yearMonth == previousMonth ? 4
+              : (rs.getLong("campaign_reward_id") == 0 ? 0 : 2) + (yearMonth == 0 ? 0 : 1);
           values[which] = rs.getLong("count");
           return which;
         })
         .list());
-    if (counters.size() != 4 || new HashSet<>(counters).size() != 4) {
+    Set<Integer> distinct = new HashSet<>(rows);
+    distinct.remove(4);
+    if (distinct.size() != 4 || rows.size() != 4 + (rows.contains(4) ? 1 : 0)) {
       throw new IllegalStateException("four action counters were to be incremented, the database returned "
-          + counters);
+          + rows);
     }
-    return new ActionIncrements(values[0], values[1], values[2], values[3]);
+    return new ActionIncrements(values[0], values[1], values[2], values[3], values[4]);
   }
 
   @Override

@@ -70,11 +70,15 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
   }
 
   private static <S extends SqlStatement<S>> S bindEvent(S statement, EventRecord e) {
-    return statement.bind("tenantId", e.tenantId())
-        .bind("eventId", e.eventId())
-        .bind("type", e.type().wireName())
+    return bindEventOwnFields(statement.bind("tenantId", e.tenantId())
         .bind("campaignId", e.campaignId())
-        .bind("participantId", e.participantId())
+        .bind("participantId", e.participantId()), e);
+  }
+
+  /** Binds an event's fields but its tenant, campaign and participant (bound by a statement it shares them with). */
+  static <S extends SqlStatement<S>> S bindEventOwnFields(S statement, EventRecord e) {
+    return statement.bind("eventId", e.eventId())
+        .bind("type", e.type().wireName())
         .bind("sequence", e.sequence())
         .bind("occurredAt", Rows.timestamp(e.occurredAt()))
         .bind("schemaVersion", e.schemaVersion())

@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.ActionPort;
+import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.ApiKeyPort;
 import io.loyaltyengine.core.spi.BrandPort;
 import io.loyaltyengine.core.spi.CampaignPort;
@@ -10,6 +11,7 @@ import io.loyaltyengine.core.spi.CustomerMappingPort;
 import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.EarnedRewardPort;
 import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.FeedbackPort;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
@@ -40,10 +42,11 @@ import org.jdbi.v3.core.statement.StatementCustomizer;
 /**
  * The ports of one open transaction, all on one Jdbi handle (one connection).
  *
- * <p>On PostgreSQL, in a transaction the storage commits itself, the last points rows of a unit of work (an award's
- * entry, event and counters) are held back and sent with the commit, one round trip less: rows without an
- * idempotency key, the only ones whose insert has no refusal the unit of work waits for. Any statement the unit of
- * work runs after them sends them first ({@link #sendDeferredRows}), so the order of its statements is kept; a
+ * <p>On PostgreSQL, in a transaction the storage commits itself, the last rows of a unit of work are held back and
+ * sent with the commit, one round trip less: an award's or deduction's entry, event and counters
+ * ({@link #appendPointsRows}), or a recorded action and its event ({@link #appendAction}), when they carry no
+ * idempotency key, so that their insert has no refusal the unit of work waits for. Any statement the unit of work
+ * runs after them sends them first ({@link #sendDeferredRows}), so the order of its statements is kept; a
  * {@link #nested} unit sends the rows it held before its savepoint is released, so that their failure is its own.
  *
  * <p>Not thread-safe: valid only while its unit of work runs, on that thread.
@@ -60,7 +63,7 @@ public final class JdbcTransaction implements Transaction {
   private final DeliveryPort deliveries;
   private final WebhookEndpointPort webhookEndpoints;
   private final RewardPort rewards;
-  private final ActionPort actions;
+  private final JdbcActionPort actions;
   private final EarnedRewardPort earnedRewards;
   private final CouponPort coupons;
   private final CatalogPort catalog;
@@ -75,8 +78,8 @@ public final class JdbcTransaction implements Transaction {
   private final ApiKeyPort apiKeys;
   /** Whether the storage commits this transaction itself, on PostgreSQL: points rows may wait for the commit. */
   private final boolean commitsWithRows;
-  /** Points rows held back for the commit, or null. */
-  private PointsRows deferred;
+  /** Rows held back for the commit, or null. */
+  private HeldRows deferred;
   /** Whether {@link #sendDeferredRows} runs before each statement of the handle. */
   private boolean sendsBeforeStatements;
 
@@ -237,8 +240,30 @@ public final class JdbcTransaction implements Transaction {
       Transaction.super.appendPointsRows(rows);
       return;
     }
+    HeldRows held = new HeldRows("ledger append with events and counters",
+        () -> ledger.appendPointsRowsAtOnce(rows), () -> ledger.appendPointsRowsAndCommit(rows));
+    append(held, !rows.hasIdempotencyKeys());
+  }
+
+  /**
+   * On PostgreSQL one statement for the action and its event, held back for the commit where it can be (see the
+   * class comment); on H2 the two inserts.
+   */
+  @Override
+  public void appendAction(ActionRecord action, EventRecord event) {
+    if (dialect != SqlDialect.POSTGRESQL || !JdbcActionPort.sameKeys(action, event)) {
+      Transaction.super.appendAction(action, event);
+      return;
+    }
+    HeldRows held = new HeldRows("action insert with its event",
+        () -> actions.insertWithEvent(action, event), () -> actions.insertWithEventAndCommit(action, event));
+    append(held, action.idempotencyKey() == null);
+  }
+
+  /** Sends what was held before, then {@code rows}: at once, or held back if it {@code mayWait}. */
+  private void append(HeldRows rows, boolean mayWait) {
     sendDeferredRows();
-    if (commitsWithRows && !rows.hasIdempotencyKeys()) {
+    if (commitsWithRows && mayWait) {
       deferred = rows;
       if (!sendsBeforeStatements) {
         sendsBeforeStatements = true;
@@ -250,21 +275,21 @@ public final class JdbcTransaction implements Transaction {
         });
       }
     } else {
-      ledger.appendPointsRowsAtOnce(rows);
+      rows.send().run();
     }
   }
 
-  /** Sends the points rows held back, if any: a statement is about to run after them. */
+  /** Sends the rows held back, if any: a statement is about to run after them. */
   private void sendDeferredRows() {
-    PointsRows rows = deferred;
+    HeldRows rows = deferred;
     if (rows != null) {
       deferred = null;
-      ledger.appendPointsRowsAtOnce(rows);
+      rows.send().run();
     }
   }
 
   /**
-   * Commits: with the points rows held back, if any, in one round trip ({@code INSERT ...; COMMIT}), after which the
+   * Commits: with the rows held back, if any, in one round trip ({@code INSERT ...; COMMIT}), after which the
    * connection is idle and the driver's own commit sends nothing; else nothing, and the caller commits as usual.
    *
    * @throws StorageException (transient or not) if the database refused the rows or the commit: nothing committed,
@@ -272,14 +297,14 @@ public final class JdbcTransaction implements Transaction {
    * @throws org.jdbi.v3.core.JdbiException if the connection failed: whether it committed is for the storage to judge
    */
   public void commitWithDeferredRows() {
-    PointsRows rows = deferred;
+    HeldRows rows = deferred;
     if (rows != null) {
       deferred = null;
       try {
-        ledger.appendPointsRowsAndCommit(rows);
+        rows.sendWithCommit().run();
       } catch (JdbiException e) {
         if (SqlErrors.isAnswerFromTheDatabase(e)) {
-          throw SqlErrors.translate("ledger append with events and counters, and commit", e);
+          throw SqlErrors.translate(rows.what() + ", and commit", e);
         }
         throw e;
       }
@@ -343,4 +368,10 @@ public final class JdbcTransaction implements Transaction {
     return new TransientStorageException(step + " failed" + SqlErrors.describe(e) + "; the transaction is unusable,"
         + " retry the unit of work", SqlErrors.redacted(e));
   }
+
+  /**
+   * Rows held back: how to send them alone (failures translated, as the port's own write does), and with the commit
+   * (failures left to {@link #commitWithDeferredRows}). Immutable.
+   */
+  private record HeldRows(String what, Runnable send, Runnable sendWithCommit) {}
 }

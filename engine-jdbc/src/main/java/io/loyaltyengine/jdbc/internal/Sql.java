@@ -342,14 +342,20 @@ public final class Sql {
       + COUNTER_ON_CONFLICT_ADD_ONE + " RETURNING count";
   /**
    * PostgreSQL: {@link #PG_COUNTER_ADD_ONE} for the four counters of one recorded action, in the order their rows are
-   * locked (participant all-time, participant month, reward all-time, reward month), returning each key and value.
+   * locked (participant all-time, participant month, reward all-time, reward month), returning each key and value;
+   * and, read beside them, the participant's total of the month before, if it has one (the same statement saves a
+   * round trip; the insert never touches that row).
    */
-  static final String PG_ACTION_COUNTERS_ADD_ONE = COUNTER_INSERT
+  static final String PG_ACTION_COUNTERS_ADD_ONE = "WITH added AS (" + COUNTER_INSERT
       + " (:tenantId, :participantId, 0, 0, :campaignId, 1, :at),"
       + " (:tenantId, :participantId, 0, :month, :campaignId, 1, :at),"
       + " (:tenantId, :participantId, :campaignRewardId, 0, :campaignId, 1, :at),"
       + " (:tenantId, :participantId, :campaignRewardId, :month, :campaignId, 1, :at)"
-      + COUNTER_ON_CONFLICT_ADD_ONE + " RETURNING campaign_reward_id, year_month, count";
+      + COUNTER_ON_CONFLICT_ADD_ONE + " RETURNING campaign_reward_id, year_month, count)"
+      + " SELECT campaign_reward_id, year_month, count FROM added"
+      + " UNION ALL SELECT campaign_reward_id, year_month, count FROM action_count"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND campaign_reward_id = 0"
+      + " AND year_month = :previousMonth";
   /** H2: a counter's row created at 0 if absent (see {@code JdbcActionPort} for a concurrent creation). */
   static final String H2_COUNTER_CREATE = "MERGE INTO action_count c USING (VALUES (CAST(:tenantId AS BIGINT),"
       + " CAST(:participantId AS BIGINT), CAST(:campaignRewardId AS BIGINT), CAST(:month AS INTEGER))) s (tenant_id,"
@@ -765,6 +771,8 @@ public final class Sql {
   private final String claimForListenersAndWebhooks;
   private final String rewardProgramSave;
   private final String actionInsert;
+  private final String actionAndEventInsert;
+  private final String actionAndEventInsertAndCommit;
   private final String earnedInsertIfAbsent;
   private final String signupGateMake;
   private final String couponExisting;
@@ -884,6 +892,9 @@ public final class Sql {
         + " :campaignId, :participantId, :campaignRewardId, :source, " + metadata + ", :invitedParticipantId,"
         + " :idempotencyKey, :participantCreated, :allTime, :currentMonth, :previousMonth, :rewardAllTime,"
         + " :rewardCurrentMonth, :recordedAt)";
+    // PostgreSQL only (H2 has no data-modifying CTE): the event's tenant, campaign and participant are the action's.
+    this.actionAndEventInsert = "WITH action AS (" + actionInsert + ") " + eventInsert;
+    this.actionAndEventInsertAndCommit = actionAndEventInsert + ";\nCOMMIT";
     String earnedValues = ":campaignId, :type, :status, :unread, :points, :couponCode, :message, :cashAmountMinor,"
         + " :currency, :waitingReason, :actionId, :earnedAt, :approvedAt, :fulfilledAt)";
     this.earnedInsertIfAbsent = switch (dialect) {
@@ -1184,6 +1195,22 @@ public final class Sql {
 
   String actionInsert() {
     return actionInsert;
+  }
+
+  /**
+   * PostgreSQL: an action and its event in one statement (a data-modifying CTE), their tenant, campaign and
+   * participant bound once.
+   */
+  String actionAndEventInsert() {
+    return actionAndEventInsert;
+  }
+
+  /**
+   * PostgreSQL: {@link #actionAndEventInsert}, then COMMIT, sent together as {@link #PG_POINTS_ROWS_INSERT_AND_COMMIT}
+   * is.
+   */
+  String actionAndEventInsertAndCommit() {
+    return actionAndEventInsertAndCommit;
   }
 
   /** Inserts an earned reward unless its cycle (or its id) exists. */

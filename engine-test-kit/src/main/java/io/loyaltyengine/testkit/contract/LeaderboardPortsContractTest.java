@@ -467,8 +467,8 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
     // The time of a counter's change never moves back, so catching up from a time never misses a later change.
     run(tx -> increment(tx, t, c, ann, 0, MARCH, 1, T0));
     // The four counters of one action at once (one statement on PostgreSQL) are stamped alike.
-    run(tx -> tx.actions().incrementForAction(t, c, cat, REWARD, MARCH, T3));
-    run(tx -> tx.actions().incrementForAction(t, c, cat, REWARD, MARCH, T1));
+    run(tx -> tx.actions().incrementForAction(t, c, cat, REWARD, MARCH, FEBRUARY, T3));
+    run(tx -> tx.actions().incrementForAction(t, c, cat, REWARD, MARCH, FEBRUARY, T1));
     List<ScoreChange> all = changedSince(t, c, List.of(ALL_TIME, MARCH, FEBRUARY), Instant.EPOCH, 100);
     assertEquals(Set.of(new ScoreChange(ann, ACTIONS, ALL_TIME, 2, T1), new ScoreChange(ann, ACTIONS, MARCH, 3, T2),
         new ScoreChange(bob, ACTIONS, MARCH, 3, T2), new ScoreChange(cat, ACTIONS, ALL_TIME, 2, T3),
@@ -484,7 +484,7 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
     long fresh = nextId();
     assertThrows(RuntimeException.class, () -> run(tx -> tx.actions().increment(t, c, fresh, 0, MARCH, null)));
     assertThrows(RuntimeException.class, () -> run(tx -> tx.actions().incrementForAction(t, c, ann, REWARD, MARCH,
-        null)));
+        FEBRUARY, null)));
     assertEquals(Set.copyOf(all), changedSinceSet(t, c, List.of(ALL_TIME, MARCH, FEBRUARY), Instant.EPOCH));
 
     run(tx -> tx.leaderboards().addPoints(t, c, bob, MARCH, 9, T1));

@@ -13,6 +13,7 @@ import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionPort.ActionIncrements;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.CouponPort.NewCode;
+import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
@@ -21,6 +22,7 @@ import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.coupons.AssignedCoupon;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.ActionSource;
 import io.loyaltyengine.rewards.Automation;
@@ -231,6 +233,63 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void appendActionWritesTheActionAndItsEventSeenByTheRestOfTheUnitOfWorkInOrder() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    ActionRecord first = action(t, campaign.id(), 21L, null);
+    ActionRecord second = action(t, campaign.id(), 21L, "order-7");
+    ActionRecord third = action(t, campaign.id(), 21L, null);
+    EventRecord one = actionEvent(first, 1);
+    EventRecord two = actionEvent(second, 2);
+    EventRecord three = actionEvent(third, 3);
+    List<List<EventRecord>> seen = new ArrayList<>();
+    run(tx -> {
+      tx.appendAction(first, one);
+      seen.add(tx.events().unpositioned(t, 10));
+      tx.appendAction(second, two);
+      tx.appendAction(third, three);
+      seen.add(tx.events().unpositioned(t, 10));
+    });
+
+    assertEquals(List.of(List.of(one), List.of(one, two, three)), seen, "each read sees the calls before it");
+    assertEquals(List.of(one, two, three), tx(tx -> tx.events().unpositioned(t, 10)), "all kept, in order");
+    assertEquals(stored(second), tx(tx -> tx.actions().findByIdempotencyKey(t, "order-7")).orElseThrow());
+  }
+
+  @Test
+  void appendActionWithATakenKeyFailsWithTheActionKeyAndLeavesNoEventWhileANestedUnitsRowsGoOrStayWithIt() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    ActionRecord taken = action(t, campaign.id(), 21L, "order-8");
+    run(tx -> tx.appendAction(taken, actionEvent(taken, 1)));
+    ActionRecord again = action(t, campaign.id(), 21L, "order-8");
+    ActionRecord undone = action(t, campaign.id(), 21L, null);
+    ActionRecord kept = action(t, campaign.id(), 21L, null);
+    EventRecord keptEvent = actionEvent(kept, 4);
+    run(tx -> {
+      UniqueViolationException e = assertThrows(UniqueViolationException.class,
+          () -> tx.nested(n -> {
+            n.appendAction(again, actionEvent(again, 2));
+            return n.events().unpositioned(t, 10);
+          }));
+      assertEquals(UniqueKey.ACTION_IDEMPOTENCY_KEY, e.key());
+      assertThrows(IllegalStateException.class, () -> tx.nested(n -> {
+        n.appendAction(undone, actionEvent(undone, 3));
+        throw new IllegalStateException("the nested unit fails");
+      }));
+      tx.nested(n -> {
+        n.appendAction(kept, keptEvent);
+        return null;
+      });
+    });
+
+    assertEquals(List.of(actionEvent(taken, 1).eventId(), keptEvent.eventId()),
+        tx(tx -> tx.events().unpositioned(t, 10)).stream().map(EventRecord::eventId).toList(),
+        "neither the refused action's event nor the failed nested unit's");
+    assertEquals(stored(taken), tx(tx -> tx.actions().findByIdempotencyKey(t, "order-8")).orElseThrow());
+  }
+
+  @Test
   void countersStartAtZeroCountPerKeyAndSumToTheCampaignsActions() {
     Campaign campaign = campaign();
     Campaign other = campaign(campaign.tenantId());
@@ -314,25 +373,34 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     long ann = nextId();
     long reward = nextId();
     increment(t, campaign.id(), ann, 0, 0);
-    assertEquals(new ActionIncrements(2, 1, 1, 1), incrementForAction(t, campaign.id(), ann, reward, 202504),
-        "an existing all-time total goes on; the three others are created at 1");
-    assertEquals(new ActionIncrements(3, 2, 2, 2), incrementForAction(t, campaign.id(), ann, reward, 202504));
-    assertEquals(new ActionIncrements(4, 1, 3, 1), incrementForAction(t, campaign.id(), ann, reward, 202505));
-    assertEquals(List.of(4L, 2L, 1L, 3L, 2L, 1L), List.of(count(t, ann, 0, 0), count(t, ann, 0, 202504),
+    assertEquals(new ActionIncrements(2, 1, 1, 1, 0), incrementForAction(t, campaign.id(), ann, reward, 202504),
+        "an existing all-time total goes on; the three others are created at 1; no total for March");
+    assertEquals(new ActionIncrements(3, 2, 2, 2, 0), incrementForAction(t, campaign.id(), ann, reward, 202504));
+    // The participant's April total (3) differs from the reward's April count (2): the month read is the former.
+    increment(t, campaign.id(), ann, 0, 202504);
+    assertEquals(new ActionIncrements(4, 1, 3, 1, 3), incrementForAction(t, campaign.id(), ann, reward, 202505),
+        "May's action reads April's total beside its counters");
+    assertEquals(List.of(4L, 3L, 1L, 3L, 2L, 1L), List.of(count(t, ann, 0, 0), count(t, ann, 0, 202504),
         count(t, ann, 0, 202505), count(t, ann, reward, 0), count(t, ann, reward, 202504),
-        count(t, ann, reward, 202505)));
+        count(t, ann, reward, 202505)), "the month read is not changed");
     assertEquals(0L, count(t, ann, reward + 1, 0), "another reward's counter");
     assertEquals(0L, count(t + 1, ann, 0, 0), "another tenant's participant with the same id");
     assertEquals(4L, (long) tx(tx -> tx.actions().campaignActions(t, campaign.id())));
+    assertEquals(new ActionIncrements(1, 1, 1, 1, 0), incrementForAction(t + 1, campaign.id(), ann, reward, 202505),
+        "another tenant's participant with the same id reads its own April");
     assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
-      assertEquals(new ActionIncrements(5, 3, 4, 3),
-          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504, T0));
+      assertEquals(new ActionIncrements(5, 4, 4, 3, 0),
+          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504, 202503, T0));
       throw new IllegalStateException("rolled back");
     }));
-    assertEquals(new ActionIncrements(5, 3, 4, 3), incrementForAction(t, campaign.id(), ann, reward, 202504),
+    assertEquals(new ActionIncrements(5, 4, 4, 3, 0), incrementForAction(t, campaign.id(), ann, reward, 202504),
         "a rolled-back call leaves nothing");
     assertThrows(IllegalArgumentException.class, () -> incrementForAction(t, campaign.id(), ann, 0, 202504));
     assertThrows(IllegalArgumentException.class, () -> incrementForAction(t, campaign.id(), ann, reward, 0));
+    assertThrows(IllegalArgumentException.class,
+        () -> tx(tx -> tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504, 0, T0)));
+    assertThrows(IllegalArgumentException.class,
+        () -> tx(tx -> tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504, 202504, T0)));
     assertEquals(5L, count(t, ann, 0, 0), "a refused call changes nothing");
   }
 
@@ -350,7 +418,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     concurrently(actions, (instance, i) -> {
       long reward = i % 2 == 0 ? first : second;
       byReward.get(reward).add(instance.inTransaction(tx ->
-          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504, T0)));
+          tx.actions().incrementForAction(t, campaign.id(), ann, reward, 202504, 202503, T0)));
     });
     List<ActionIncrements> results = new ArrayList<>(byReward.get(first));
     results.addAll(byReward.get(second));
@@ -1234,6 +1302,12 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     return e;
   }
 
+  /** The event of {@code action}: the same tenant, campaign and participant, an id derived from the action's. */
+  static EventRecord actionEvent(ActionRecord action, long sequence) {
+    return new EventRecord(action.actionId() + 1_000_000_000L, action.tenantId(), EventType.LOYALTY_ACTION_RECORDED,
+        action.campaignId(), action.participantId(), sequence, T0, 1, 0, "{\"n\":" + sequence + "}");
+  }
+
   static ActionRecord action(long tenantId, long campaignId, long participantId, String key) {
     return new ActionRecord(nextId(), tenantId, campaignId, participantId, 1L, ActionSource.DIRECT, Map.of("k", 1L),
         null, key, false, new ActionCounts(1, 1, 0, 1, 1), T0);
@@ -1258,8 +1332,9 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
 
   ActionIncrements incrementForAction(long tenantId, long campaignId, long participantId, long campaignRewardId,
       int month) {
+    // The month before, as the engine computes it (these tests use no January).
     return tx(tx -> tx.actions().incrementForAction(tenantId, campaignId, participantId, campaignRewardId, month,
-        T0));
+        month - 1, T0));
   }
 
   long count(long tenantId, long participantId, long campaignRewardId, int month) {
