@@ -436,6 +436,11 @@ final class GroupCommitProbe implements Storage {
     }
 
     @Override
+    public long nextSequenceInCampaign(long tenantId, long participantId, long campaignId) {
+      return port.nextSequenceInCampaign(tenantId, participantId, campaignId);
+    }
+
+    @Override
     public void append(EventRecord event) {
       if (poisonedEvents.test(event)) {
         throw new io.loyaltyengine.core.spi.StorageException("poisoned event (a test's injected failure)", null);

@@ -860,9 +860,19 @@ final class InMemoryTransaction implements Transaction {
   private final class Events implements EventPort {
     @Override
     public long nextSequence(long tenantId, long participantId) {
+      return next(tenantId, participantId, null);
+    }
+
+    @Override
+    public long nextSequenceInCampaign(long tenantId, long participantId, long campaignId) {
+      return next(tenantId, participantId, campaignId);
+    }
+
+    /** The participant's next event number, if it exists (in {@code campaignId}, unless null). */
+    private long next(long tenantId, long participantId, Long campaignId) {
       return call(() -> {
         Participant p = t.participants.get(participantId);
-        if (p == null || p.tenantId() != tenantId) {
+        if (p == null || p.tenantId() != tenantId || (campaignId != null && p.campaignId() != campaignId)) {
           return 0L; // as an UPDATE ... RETURNING that matches no row
         }
         IdPair key = new IdPair(tenantId, participantId);

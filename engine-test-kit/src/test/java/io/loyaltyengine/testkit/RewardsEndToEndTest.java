@@ -535,8 +535,10 @@ class RewardsEndToEndTest {
     assertValidation("participant", () -> rewards.recordAction(LoyaltyAction.of(
         ParticipantRef.email(elsewhere.id(), "newperson@gmail.com"), reward.id())));
     Participant stranger = scope.participants().create(elsewhere.id(), NewParticipant.withEmail("s@example.com"));
-    assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(stranger.id()),
-        reward.id())));
+    assertNothingChanges(stranger, () -> assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(
+        LoyaltyAction.of(ParticipantRef.id(stranger.id()), reward.id()))));
+    assertNothingChanges(null, () -> assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(LoyaltyAction.of(
+        ParticipantRef.id(987_654_321L), reward.id()))));
     assertValidation("email", () -> rewards.recordAction(LoyaltyAction.of(
         ParticipantRef.email(campaign.id(), "not-an-email"), reward.id())));
     assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(created.id()),

@@ -219,38 +219,51 @@ public final class RewardService implements Rewards {
     if (a.participant.email != null && a.participant.campaignId != campaignId) {
       throw LoyaltyException.validation("participant", "the participant's campaign is not the reward's campaign");
     }
-    Optional<Participant> existing = a.participant.find(tx, tenantId, campaignId);
-    if (a.idempotencyKey != null) {
-      Optional<ActionRecord> prior = tx.actions().findByIdempotencyKey(tenantId, a.idempotencyKey);
-      if (prior.isPresent()) {
-        return replay(tx, prior.get(), a, existing);
-      }
-    }
-    if (existing.isEmpty() && (a.participant.email == null || !a.enrol)) {
-      throw LoyaltyException.notFound("participant");
-    }
+    boolean created;
+    long participantId;
     Participant invited = null;
-    if (a.invited != null) {
-      if (a.invited.email != null && a.invited.campaignId != campaignId) {
-        throw LoyaltyException.validation("invited", "the invited participant's campaign is not the reward's");
+    long sequence;
+    if (a.participant.email == null && a.idempotencyKey == null && a.invited == null) {
+      // Nothing to check before the change: the participant is found by numbering the event, one statement that
+      // takes the row lock as Outbox.sequence does (an id of another campaign is not found).
+      created = false;
+      participantId = a.participant.id;
+      sequence = tx.events().nextSequenceInCampaign(tenantId, participantId, campaignId);
+      if (sequence == 0) {
+        throw LoyaltyException.notFound("participant");
       }
-      invited = a.invited.find(tx, tenantId, campaignId)
-          .orElseThrow(() -> LoyaltyException.notFound("invited participant"));
-      if (existing.isPresent() && existing.get().id() == invited.id()) {
-        throw LoyaltyException.validation("invited", "a participant cannot be their own invited participant");
+    } else {
+      Optional<Participant> existing = a.participant.find(tx, tenantId, campaignId);
+      if (a.idempotencyKey != null) {
+        Optional<ActionRecord> prior = tx.actions().findByIdempotencyKey(tenantId, a.idempotencyKey);
+        if (prior.isPresent()) {
+          return replay(tx, prior.get(), a, existing);
+        }
       }
+      if (existing.isEmpty() && (a.participant.email == null || !a.enrol)) {
+        throw LoyaltyException.notFound("participant");
+      }
+      if (a.invited != null) {
+        if (a.invited.email != null && a.invited.campaignId != campaignId) {
+          throw LoyaltyException.validation("invited", "the invited participant's campaign is not the reward's");
+        }
+        invited = a.invited.find(tx, tenantId, campaignId)
+            .orElseThrow(() -> LoyaltyException.notFound("invited participant"));
+        if (existing.isPresent() && existing.get().id() == invited.id()) {
+          throw LoyaltyException.validation("invited", "a participant cannot be their own invited participant");
+        }
+      }
+      created = existing.isEmpty();
+      participantId = created
+          ? ParticipantService.enrolIn(context, tx, campaignId, a.participant.email, null, null, null, null,
+              Map.of()).id()
+          : existing.get().id();
+      // The event's number first: it takes the participant's row lock, which the participant's deletion holds while
+      // it deletes the counters; taken after them, for the event, it could deadlock with the deletion.
+      sequence = Outbox.sequence(context, tx, participantId);
     }
-
-    boolean created = existing.isEmpty();
-    Participant participant = created
-        ? ParticipantService.enrolIn(context, tx, campaignId, a.participant.email, null, null, null, null, Map.of())
-        : existing.get();
-    long participantId = participant.id();
     Instant now = context.now();
     int month = Goals.month(now, zone);
-    // The event's number first: it takes the participant's row lock, which the participant's deletion holds while
-    // it deletes the counters; taken after them, for the event, it could deadlock with the deletion.
-    long sequence = Outbox.sequence(context, tx, participantId);
     var counters = tx.actions();
     ActionPort.ActionIncrements added = counters.incrementForAction(tenantId, campaignId, participantId, reward.id(),
         month, Goals.previousMonth(month), now);

@@ -24,6 +24,15 @@ public interface EventPort {
    */
   long nextSequence(long tenantId, long participantId);
 
+  /**
+   * As {@link #nextSequence}, for a participant of {@code campaignId} only: a participant of another campaign is left
+   * as it is, as if it did not exist. Lets a change that names its participant by id find it and number its event in
+   * one step.
+   *
+   * @return the new sequence, or 0 if the participant does not exist or belongs to another campaign
+   */
+  long nextSequenceInCampaign(long tenantId, long participantId, long campaignId);
+
   /** Appends an unpositioned event. */
   void append(EventRecord event);
 

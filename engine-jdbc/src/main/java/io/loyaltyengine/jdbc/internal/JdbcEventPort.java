@@ -17,7 +17,7 @@ import org.jdbi.v3.core.statement.SqlStatement;
  * counter (column {@code participant.event_sequence}).
  *
  * <h2>Sequences</h2>
- * {@link #nextSequence} is one conditional {@code UPDATE ... SET event_sequence = event_sequence + 1} that returns
+ * {@link #nextSequence} (and {@link #nextSequenceInCampaign}) is one conditional {@code UPDATE ... SET event_sequence = event_sequence + 1} that returns
  * the new value ({@code RETURNING} on PostgreSQL, {@code FINAL TABLE} on H2): it takes the participant's row lock,
  * so concurrent events of one participant are numbered in the order their transactions reach the row.
  *
@@ -43,6 +43,17 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
     return run("event sequence", () -> handle.createQuery(sql.nextSequence())
         .bind("tenantId", tenantId)
         .bind("participantId", participantId)
+        .mapTo(Long.class)
+        .findOne()
+        .orElse(0L));
+  }
+
+  @Override
+  public long nextSequenceInCampaign(long tenantId, long participantId, long campaignId) {
+    return run("event sequence", () -> handle.createQuery(sql.nextSequenceInCampaign())
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .bind("campaignId", campaignId)
         .mapTo(Long.class)
         .findOne()
         .orElse(0L));

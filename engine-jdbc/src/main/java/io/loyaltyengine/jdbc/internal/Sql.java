@@ -764,6 +764,7 @@ public final class Sql {
   private final String participantUpdateProfile;
   private final String historyCreate;
   private final String nextSequence;
+  private final String nextSequenceInCampaign;
   private final String eventInsert;
   private final String feedCreate;
   private final String deliveryCreate;
@@ -847,6 +848,11 @@ public final class Sql {
     this.nextSequence = switch (dialect) {
       case H2 -> "SELECT event_sequence FROM FINAL TABLE (" + NEXT_SEQUENCE_UPDATE + ")";
       case POSTGRESQL -> NEXT_SEQUENCE_UPDATE + " RETURNING event_sequence";
+    };
+    String inCampaign = NEXT_SEQUENCE_UPDATE + " AND campaign_id = :campaignId";
+    this.nextSequenceInCampaign = switch (dialect) {
+      case H2 -> "SELECT event_sequence FROM FINAL TABLE (" + inCampaign + ")";
+      case POSTGRESQL -> inCampaign + " RETURNING event_sequence";
     };
     String payload = dialect == SqlDialect.H2 ? ":payload" : "CAST(:payload AS json)";
     this.eventInsert = "INSERT INTO event_outbox (" + EVENT_COLUMNS + ") VALUES (:tenantId, :eventId, :type,"
@@ -1161,6 +1167,11 @@ public final class Sql {
   /** Increments a participant's event counter and returns the new value; no row when the participant is missing. */
   String nextSequence() {
     return nextSequence;
+  }
+
+  /** As {@link #nextSequence}, for a participant of one campaign only. */
+  String nextSequenceInCampaign() {
+    return nextSequenceInCampaign;
   }
 
   String eventInsert() {

@@ -159,6 +159,24 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(0L, nextSequence(t, ann.id()), "the counter went with its row");
   }
 
+  @Test
+  void nextSequenceInCampaignNumbersOnlyAParticipantOfThatCampaignFromTheSameCounter() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Participant ann = participant(campaign, "ann@example.com");
+    Campaign other = campaign(t, T0);
+    Participant eve = participant(other, "eve@example.com");
+    assertEquals(1L, nextSequence(t, ann.id()));
+    assertEquals(2L, inCampaign(t, ann.id(), campaign.id()), "the same counter");
+    assertEquals(0L, inCampaign(t, ann.id(), other.id()), "another campaign");
+    assertEquals(0L, inCampaign(t, eve.id(), campaign.id()), "and the other way");
+    assertEquals(0L, inCampaign(t + 1, ann.id(), campaign.id()),
+        "another tenant's participant");
+    assertEquals(0L, inCampaign(t, nextId(), campaign.id()), "no participant");
+    assertEquals(3L, nextSequence(t, ann.id()), "a participant of another campaign was left as it was");
+    assertEquals(1L, nextSequence(t, eve.id()));
+  }
+
   // ---------------------------------------------------------------- outbox, positions, feed
 
   @Test
@@ -832,6 +850,10 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
 
   long nextSequence(long tenantId, long participantId) {
     return storage().inTransaction(tx -> tx.events().nextSequence(tenantId, participantId));
+  }
+
+  long inCampaign(long tenantId, long participantId, long campaignId) {
+    return storage().inTransaction(tx -> tx.events().nextSequenceInCampaign(tenantId, participantId, campaignId));
   }
 
   int prune(Instant before, int limit) {
