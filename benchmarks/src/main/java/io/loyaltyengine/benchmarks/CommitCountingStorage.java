@@ -1,6 +1,8 @@
 package io.loyaltyengine.benchmarks;
 
 import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.Storage;
@@ -119,6 +121,12 @@ public final class CommitCountingStorage implements Storage {
     public void appendPointsRows(PointsRows rows) {
       counts[1] += rows.entries().size();
       delegate().appendPointsRows(rows);
+    }
+
+    /** Watches no port: the store's own write of a recorded action (one statement on PostgreSQL) is kept. */
+    @Override
+    public void appendAction(ActionRecord action, EventRecord event) {
+      delegate().appendAction(action, event);
     }
   }
 }
