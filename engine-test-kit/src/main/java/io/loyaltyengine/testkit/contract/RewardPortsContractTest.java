@@ -405,6 +405,24 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void incrementForActionInJanuaryReadsTheParticipantsDecemberOfTheYearBefore() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long ann = nextId();
+    long reward = nextId();
+    for (int i = 0; i < 3; i++) {
+      increment(t, campaign.id(), ann, 0, 202412);
+    }
+    increment(t, campaign.id(), ann, reward, 202412);
+    // Neither this year's December nor the month key just below January (202500) is the month before.
+    increment(t, campaign.id(), ann, 0, 202512);
+    increment(t, campaign.id(), ann, 0, 202500);
+    assertEquals(new ActionIncrements(1, 1, 1, 1, 3), tx(tx -> tx.actions().incrementForAction(t, campaign.id(), ann,
+        reward, 202501, 202412, T0)), "January's action reads December's total of the participant, all rewards");
+    assertEquals(3L, count(t, ann, 0, 202412), "the month read is not changed");
+  }
+
+  @Test
   void concurrentActionsOfOneParticipantGiveEveryValueOnceOnEachCounter() throws Exception {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
