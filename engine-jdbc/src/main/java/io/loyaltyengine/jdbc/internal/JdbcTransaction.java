@@ -326,7 +326,7 @@ public final class JdbcTransaction implements Transaction {
     } catch (TransientStorageException e) {
       throw e;
     } catch (StorageException e) {
-      throw new TransientStorageException("points rows held back failed before a savepoint" + SqlErrors.describe(e)
+      throw new TransientStorageException("rows held back failed before a savepoint" + SqlErrors.describe(e)
           + "; the transaction is unusable, retry the unit of work", e);
     }
     Connection connection = handle.getConnection();
