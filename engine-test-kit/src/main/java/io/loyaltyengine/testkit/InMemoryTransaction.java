@@ -1499,8 +1499,8 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public boolean transition(long tenantId, long earnedRewardId, EarnedRewardStatus from, EarnedRewardStatus to,
-        Instant at) {
+    public Optional<EarnedReward> transition(long tenantId, long earnedRewardId, EarnedRewardStatus from,
+        EarnedRewardStatus to, Instant at) {
       Objects.requireNonNull(from, "from");
       Objects.requireNonNull(to, "to");
       if (to == EarnedRewardStatus.APPROVED || to == EarnedRewardStatus.FULFILLED) {
@@ -1509,29 +1509,31 @@ final class InMemoryTransaction implements Transaction {
       return call(() -> {
         EarnedRow row = t.earnedRewards.get(new IdPair(tenantId, earnedRewardId));
         if (row == null || row.reward().status() != from) {
-          return false;
+          return Optional.<EarnedReward>empty();
         }
         EarnedReward r = row.reward();
         Instant approvedAt = to == EarnedRewardStatus.APPROVED ? at : r.approvedAt();
         Instant fulfilledAt = to == EarnedRewardStatus.FULFILLED ? at : r.fulfilledAt();
-        writeEarned(row, new EarnedRow(changed(r, to, r.unread(), r.couponCode(), r.waitingReason(), approvedAt,
-            fulfilledAt), row.actionId()));
-        return true;
+        EarnedReward next = changed(r, to, r.unread(), r.couponCode(), r.waitingReason(), approvedAt, fulfilledAt);
+        writeEarned(row, new EarnedRow(next, row.actionId()));
+        return Optional.of(next);
       });
     }
 
     @Override
-    public void setCoupon(long tenantId, long earnedRewardId, String couponCode, String waitingReason) {
-      run(() -> {
+    public Optional<EarnedReward> setCoupon(long tenantId, long earnedRewardId, String couponCode,
+        String waitingReason) {
+      return call(() -> {
         EarnedRow row = t.earnedRewards.get(new IdPair(tenantId, earnedRewardId));
         if (row == null) {
-          return;
+          return Optional.<EarnedReward>empty();
         }
         EarnedReward r = row.reward();
         EarnedReward next = couponCode != null
             ? changed(r, r.status(), r.unread(), couponCode, null, r.approvedAt(), r.fulfilledAt())
             : changed(r, r.status(), r.unread(), r.couponCode(), waitingReason, r.approvedAt(), r.fulfilledAt());
         writeEarned(row, new EarnedRow(next, row.actionId()));
+        return Optional.of(next);
       });
     }
 

@@ -70,18 +70,30 @@ public final class CouponAssignment {
    * @param context the scope of the unit of work
    * @param tx the open unit of work
    * @param reward the approved reward, of type COUPON and of {@code context}'s tenant
+   * @return the reward as stored after the call: with its code, or with the reason it waits; {@code reward} itself
+   *     if it held a code already
    * @throws IllegalArgumentException if the reward is not a COUPON reward of the tenant
    */
-  public static void assign(ScopeContext context, Transaction tx, EarnedReward reward) {
-    if (reward.type() != RewardType.COUPON || reward.tenantId() != context.tenantId()) {
-      throw new IllegalArgumentException("only a COUPON reward of the scope's tenant takes a coupon code");
-    }
+  public static EarnedReward assign(ScopeContext context, Transaction tx, EarnedReward reward) {
+    requireCoupon(context, reward);
+    return reward.couponCode() != null ? reward
+        : assign(context, tx, reward, lowStockThreshold(context, tx, reward.campaignId()));
+  }
+
+  /**
+   * As {@link #assign(ScopeContext, Transaction, EarnedReward)}, with the campaign's low-stock threshold read by the
+   * caller (from the program it holds).
+   *
+   * @param threshold the campaign's coupon low-stock threshold (0: none)
+   */
+  public static EarnedReward assign(ScopeContext context, Transaction tx, EarnedReward reward, int threshold) {
+    requireCoupon(context, reward);
     if (reward.couponCode() != null) {
-      return;
+      return reward;
     }
-    int threshold = lowStockThreshold(context, tx, reward.campaignId());
-    if (tryAssign(context, tx, reward, threshold)) {
-      return;
+    Optional<EarnedReward> given = tryAssign(context, tx, reward, threshold);
+    if (given.isPresent()) {
+      return given.get();
     }
     // Empty: look again under the pool lock, which a concurrent upload holds until it commits its codes. The
     // participant's lock first (the approvals of RewardService hold it already; taken again here for any other
@@ -89,11 +101,29 @@ public final class CouponAssignment {
     // the same participant.
     tx.participants().lock(context.tenantId(), reward.participantId());
     tx.campaigns().lock(context.tenantId(), reward.campaignId());
-    if (!tryAssign(context, tx, reward, threshold)) {
-      tx.earnedRewards().setCoupon(context.tenantId(), reward.id(), null, POOL_EMPTY_REASON);
-      Outbox.emit(context, tx, EventType.COUPON_POOL_EMPTY, reward.campaignId(), reward.participantId(),
-          poolEmptyPayload(reward));
+    given = tryAssign(context, tx, reward, threshold);
+    if (given.isPresent()) {
+      return given.get();
     }
+    EarnedReward waiting = stored(tx.earnedRewards().setCoupon(context.tenantId(), reward.id(), null,
+        POOL_EMPTY_REASON));
+    Outbox.emit(context, tx, EventType.COUPON_POOL_EMPTY, reward.campaignId(), reward.participantId(),
+        poolEmptyPayload(reward));
+    return waiting;
+  }
+
+  private static void requireCoupon(ScopeContext context, EarnedReward reward) {
+    if (reward.type() != RewardType.COUPON || reward.tenantId() != context.tenantId()) {
+      throw new IllegalArgumentException("only a COUPON reward of the scope's tenant takes a coupon code");
+    }
+  }
+
+  /**
+   * The reward after a change to it: the caller approved it in this unit of work, under its participant's lock,
+   * which a deletion of the participant takes before it deletes the participant's rewards, so it cannot be gone.
+   */
+  private static EarnedReward stored(Optional<EarnedReward> changed) {
+    return changed.orElseThrow(() -> new IllegalStateException("an approved reward vanished inside its unit of work"));
   }
 
   /**
@@ -147,17 +177,17 @@ public final class CouponAssignment {
         if (reward.couponCode() != null) {
           continue;
         }
-        if (!tryAssign(context, tx, reward, threshold)) {
+        Optional<EarnedReward> given = tryAssign(context, tx, reward, threshold);
+        if (given.isEmpty()) {
           return assigned;
         }
         if (locked != null && !locked.contains(reward.participantId())) {
           // Its event would take the participant's lock after the pool's.
           throw new LateWaiter();
         }
-        // Read after the code is set, under that row's lock: absent only when a deletion of the participant
+        // As stored once the code is set, under that row's lock: absent only when a deletion of the participant
         // committed since the waiting rewards were read, and then there is no one to tell.
-        Optional<EarnedReward> given = tx.earnedRewards().find(tenantId, reward.id());
-        if (given.isPresent()) {
+        if (given.get().couponCode() != null) {
           Outbox.emit(context, tx, EventType.COUPON_ASSIGNED, reward.campaignId(), reward.participantId(),
               RewardJson.earned(given.get(), true));
         }
@@ -171,15 +201,20 @@ public final class CouponAssignment {
     }
   }
 
-  /** Takes the next free code for the reward; false when the pool has none. */
-  private static boolean tryAssign(ScopeContext context, Transaction tx, EarnedReward reward, int threshold) {
+  /**
+   * Takes the next free code for the reward and returns the reward as stored with it; empty when the pool has none.
+   * The reward itself, without a code, when it was deleted meanwhile (only {@link #assignWaiting} can meet that: see
+   * there).
+   */
+  private static Optional<EarnedReward> tryAssign(ScopeContext context, Transaction tx, EarnedReward reward,
+      int threshold) {
     long tenantId = context.tenantId();
     Optional<String> code = tx.coupons().assignNext(tenantId, reward.campaignId(), reward.id(),
         reward.participantId(), context.now());
     if (code.isEmpty()) {
-      return false;
+      return Optional.empty();
     }
-    tx.earnedRewards().setCoupon(tenantId, reward.id(), code.get(), null);
+    EarnedReward given = tx.earnedRewards().setCoupon(tenantId, reward.id(), code.get(), null).orElse(reward);
     // Counted after the code in the pool's order, not as free codes left: on PostgreSQL two assignments run at once
     // (SKIP LOCKED), each seeing the other's code as free, so both could count one too many and neither reach the
     // threshold (or, one committing first, both reach it). The code the threshold follows is taken by one unit of work.
@@ -188,7 +223,7 @@ public final class CouponAssignment {
       emitForCampaign(context, tx, EventType.COUPON_POOL_LOW, reward.campaignId(),
           poolLowPayload(reward.campaignId(), threshold, threshold));
     }
-    return true;
+    return Optional.of(given);
   }
 
   private static int lowStockThreshold(ScopeContext context, Transaction tx, long campaignId) {

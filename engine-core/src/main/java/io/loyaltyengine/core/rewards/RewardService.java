@@ -281,14 +281,14 @@ public final class RewardService implements Rewards {
     boolean unlocked = false;
     int cycle = Goals.unlockedCycle(rewardAllTime, reward.conversionsRequired(), reward.limit());
     // The program only matters to an unlock: most actions (nine in ten of an every-10 reward) never read it.
-    Automation automation = cycle > 0 || invited != null ? programOf(tx, tenantId, campaignId).automation() : null;
+    RewardProgram program = cycle > 0 || invited != null ? programOf(tx, tenantId, campaignId) : null;
     if (cycle > 0) {
-      unlocked = unlock(tx, reward, participantId, cycle, actionId, automation, holdForReview);
+      unlocked = unlock(tx, reward, participantId, cycle, actionId, program, holdForReview);
     }
     if (invited != null) {
       for (CampaignReward twoWay : tx.rewards().list(tenantId, campaignId)) {
         if (twoWay.audience() == RewardAudience.INVITED) {
-          unlocked |= unlock(tx, twoWay, invited.id(), 1, actionId, automation, holdForReview);
+          unlocked |= unlock(tx, twoWay, invited.id(), 1, actionId, program, holdForReview);
         }
       }
     }
@@ -312,7 +312,7 @@ public final class RewardService implements Rewards {
    * approved at once in an AUTO campaign unless held for review.
    */
   private boolean unlock(Transaction tx, CampaignReward reward, long participantId, int cycle, long actionId,
-      Automation automation, boolean holdForReview) {
+      RewardProgram program, boolean holdForReview) {
     EarnedReward earned = new EarnedReward(context.ids().nextId(), context.tenantId(), reward.campaignId(),
         participantId, reward.id(), cycle, reward.type(), EarnedRewardStatus.PENDING, true, reward.points(), null,
         reward.message(), reward.cashAmountMinor(), reward.currency(), null, context.now(), null, null);
@@ -321,8 +321,8 @@ public final class RewardService implements Rewards {
     }
     Outbox.emit(context, tx, EventType.REWARD_REACHED, earned.campaignId(), participantId,
         RewardJson.earned(earned, false));
-    if (automation == Automation.AUTO && !holdForReview) {
-      approveIn(tx, earned, false);
+    if (program.automation() == Automation.AUTO && !holdForReview) {
+      approveIn(tx, earned, false, program);
     }
     return true;
   }
@@ -408,7 +408,7 @@ public final class RewardService implements Rewards {
    */
   @Override
   public EarnedReward approve(long earnedRewardId, boolean fulfil) {
-    return context.transactions().run(tx -> approveIn(tx, lockEarned(tx, earnedRewardId), fulfil));
+    return context.transactions().run(tx -> approveIn(tx, lockEarned(tx, earnedRewardId), fulfil, null));
   }
 
   /**
@@ -443,7 +443,11 @@ public final class RewardService implements Rewards {
   }
 
   /** PENDING to APPROVED, giving the reward (see the class description), then optionally fulfilling it. */
-  private EarnedReward approveIn(Transaction tx, EarnedReward pending, boolean fulfil) {
+  /**
+   * Approves a PENDING reward and gives it what its type gives (points, a coupon code). {@code program} is the
+   * campaign's, if the caller read it already (its coupon low-stock threshold is not read again); else null.
+   */
+  private EarnedReward approveIn(Transaction tx, EarnedReward pending, boolean fulfil, RewardProgram program) {
     EarnedReward approved = move(tx, pending, EarnedRewardStatus.APPROVED, "approved");
     switch (approved.type()) {
       case POINTS -> {
@@ -453,10 +457,8 @@ public final class RewardService implements Rewards {
         points.applyIn(tx, p, LedgerEntryKind.AWARD, PointsChange.of(approved.points(), POINTS_TYPE)
             .withIdempotencyKey(POINTS_KEY_PREFIX + approved.id()));
       }
-      case COUPON -> {
-        CouponAssignment.assign(context, tx, approved);
-        approved = requireEarned(tx, approved.id());
-      }
+      case COUPON -> approved = program == null ? CouponAssignment.assign(context, tx, approved)
+          : CouponAssignment.assign(context, tx, approved, program.couponLowStockThreshold());
       case CUSTOM_MESSAGE, CASH, CUSTOM -> {
         // Recorded as they are; a CUSTOM reward's handler runs after commit (Fulfilment).
       }
@@ -492,10 +494,12 @@ public final class RewardService implements Rewards {
     if (current.status() != from) {
       throw invalidTransition(current.status(), verb);
     }
-    if (!tx.earnedRewards().transition(context.tenantId(), current.id(), from, to, context.now())) {
+    Optional<EarnedReward> moved = tx.earnedRewards().transition(context.tenantId(), current.id(), from, to,
+        context.now());
+    if (moved.isEmpty()) {
       throw invalidTransition(requireEarned(tx, current.id()).status(), verb);
     }
-    return requireEarned(tx, current.id());
+    return moved.get();
   }
 
   private static LoyaltyException invalidTransition(EarnedRewardStatus status, String verb) {

@@ -35,13 +35,17 @@ public interface EarnedRewardPort {
    * Moves a reward from {@code from} to {@code to} if and only if it is in {@code from} now; sets {@code approvedAt}
    * when moving to APPROVED and {@code fulfilledAt} when moving to FULFILLED.
    *
-   * @return whether it moved
+   * @return the reward as stored after the move (as {@link #find} would read it), or empty if it did not move
    */
-  boolean transition(long tenantId, long earnedRewardId, EarnedRewardStatus from, EarnedRewardStatus to,
-      Instant at);
+  Optional<EarnedReward> transition(long tenantId, long earnedRewardId, EarnedRewardStatus from,
+      EarnedRewardStatus to, Instant at);
 
-  /** Records the coupon code given to a reward (clearing its waiting reason), or the reason it waits (code null). */
-  void setCoupon(long tenantId, long earnedRewardId, String couponCode, String waitingReason);
+  /**
+   * Records the coupon code given to a reward (clearing its waiting reason), or the reason it waits (code null).
+   *
+   * @return the reward as stored after the change (as {@link #find} would read it), or empty if it does not exist
+   */
+  Optional<EarnedReward> setCoupon(long tenantId, long earnedRewardId, String couponCode, String waitingReason);
 
   /** Marks a reward read. Returns whether it exists. */
   boolean markRead(long tenantId, long earnedRewardId);

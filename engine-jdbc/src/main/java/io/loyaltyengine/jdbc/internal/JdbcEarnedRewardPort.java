@@ -92,47 +92,49 @@ final class JdbcEarnedRewardPort extends JdbcPort implements EarnedRewardPort {
   }
 
   @Override
-  public boolean transition(long tenantId, long earnedRewardId, EarnedRewardStatus from, EarnedRewardStatus to,
-      Instant at) {
+  public Optional<EarnedReward> transition(long tenantId, long earnedRewardId, EarnedRewardStatus from,
+      EarnedRewardStatus to, Instant at) {
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
+    boolean stamped = to == EarnedRewardStatus.APPROVED || to == EarnedRewardStatus.FULFILLED;
     String statement = switch (to) {
-      case APPROVED -> Sql.EARNED_TRANSITION_APPROVED;
-      case FULFILLED -> Sql.EARNED_TRANSITION_FULFILLED;
-      case PENDING, REMOVED -> Sql.EARNED_TRANSITION;
+      case APPROVED -> sql.earnedTransitionApproved();
+      case FULFILLED -> sql.earnedTransitionFulfilled();
+      case PENDING, REMOVED -> sql.earnedTransition();
     };
-    if (statement != Sql.EARNED_TRANSITION) {
+    if (stamped) {
       Objects.requireNonNull(at, "at");
     }
-    int rows = run("earned reward transition", () -> {
-      var update = handle.createUpdate(statement)
+    return run("earned reward transition", () -> {
+      var update = handle.createQuery(statement)
           .bind("tenantId", tenantId)
           .bind("earnedRewardId", earnedRewardId)
           .bind("from", from.name())
           .bind("to", to.name());
-      if (statement != Sql.EARNED_TRANSITION) {
+      if (stamped) {
         update.bind("at", Rows.timestamp(at));
       }
-      return update.execute();
+      return update.map(Rows.EARNED_REWARD).findOne();
     });
-    return rows > 0;
   }
 
   @Override
-  public void setCoupon(long tenantId, long earnedRewardId, String couponCode, String waitingReason) {
+  public Optional<EarnedReward> setCoupon(long tenantId, long earnedRewardId, String couponCode,
+      String waitingReason) {
     if (couponCode != null) {
-      run("earned reward coupon", () -> handle.createUpdate(Sql.EARNED_SET_COUPON)
+      return run("earned reward coupon", () -> handle.createQuery(sql.earnedSetCoupon())
           .bind("tenantId", tenantId)
           .bind("earnedRewardId", earnedRewardId)
           .bind("couponCode", couponCode)
-          .execute());
-    } else {
-      run("earned reward waiting", () -> handle.createUpdate(Sql.EARNED_SET_WAITING)
-          .bind("tenantId", tenantId)
-          .bind("earnedRewardId", earnedRewardId)
-          .bind("waitingReason", waitingReason)
-          .execute());
+          .map(Rows.EARNED_REWARD)
+          .findOne());
     }
+    return run("earned reward waiting", () -> handle.createQuery(sql.earnedSetWaiting())
+        .bind("tenantId", tenantId)
+        .bind("earnedRewardId", earnedRewardId)
+        .bind("waitingReason", waitingReason)
+        .map(Rows.EARNED_REWARD)
+        .findOne());
   }
 
   @Override

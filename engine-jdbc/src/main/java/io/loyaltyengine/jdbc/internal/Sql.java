@@ -386,14 +386,17 @@ public final class Sql {
   static final String EARNED_AND_BEFORE = " AND earned_reward_id < :beforeId";
   static final String EARNED_ORDER_NEWEST_LIMIT = " ORDER BY earned_reward_id DESC LIMIT :limit";
   /** Compare-and-set on the status; the variants also stamp the approval or the fulfilment. */
-  static final String EARNED_TRANSITION = "UPDATE earned_reward SET status = :to" + EARNED_KEY + " AND status = :from";
-  static final String EARNED_TRANSITION_APPROVED = "UPDATE earned_reward SET status = :to, approved_at = :at"
+  // The changes of one reward, each returning the row after it (see returningEarned).
+  private static final String EARNED_TRANSITION = "UPDATE earned_reward SET status = :to" + EARNED_KEY
+      + " AND status = :from";
+  private static final String EARNED_TRANSITION_APPROVED = "UPDATE earned_reward SET status = :to, approved_at = :at"
       + EARNED_KEY + " AND status = :from";
-  static final String EARNED_TRANSITION_FULFILLED = "UPDATE earned_reward SET status = :to, fulfilled_at = :at"
-      + EARNED_KEY + " AND status = :from";
-  static final String EARNED_SET_COUPON =
+  private static final String EARNED_TRANSITION_FULFILLED = "UPDATE earned_reward SET status = :to,"
+      + " fulfilled_at = :at" + EARNED_KEY + " AND status = :from";
+  private static final String EARNED_SET_COUPON =
       "UPDATE earned_reward SET coupon_code = :couponCode, waiting_reason = NULL" + EARNED_KEY;
-  static final String EARNED_SET_WAITING = "UPDATE earned_reward SET waiting_reason = :waitingReason" + EARNED_KEY;
+  private static final String EARNED_SET_WAITING = "UPDATE earned_reward SET waiting_reason = :waitingReason"
+      + EARNED_KEY;
   static final String EARNED_MARK_READ = "UPDATE earned_reward SET unread = FALSE" + EARNED_KEY;
   static final String EARNED_COUNT_BY_STATUS = "SELECT COUNT(*) FROM earned_reward"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND status = :status";
@@ -765,6 +768,11 @@ public final class Sql {
   private final String historyCreate;
   private final String nextSequence;
   private final String nextSequenceInCampaign;
+  private final String earnedTransition;
+  private final String earnedTransitionApproved;
+  private final String earnedTransitionFulfilled;
+  private final String earnedSetCoupon;
+  private final String earnedSetWaiting;
   private final String eventInsert;
   private final String feedCreate;
   private final String deliveryCreate;
@@ -849,6 +857,11 @@ public final class Sql {
       case H2 -> "SELECT event_sequence FROM FINAL TABLE (" + NEXT_SEQUENCE_UPDATE + ")";
       case POSTGRESQL -> NEXT_SEQUENCE_UPDATE + " RETURNING event_sequence";
     };
+    this.earnedTransition = returningEarned(dialect, EARNED_TRANSITION);
+    this.earnedTransitionApproved = returningEarned(dialect, EARNED_TRANSITION_APPROVED);
+    this.earnedTransitionFulfilled = returningEarned(dialect, EARNED_TRANSITION_FULFILLED);
+    this.earnedSetCoupon = returningEarned(dialect, EARNED_SET_COUPON);
+    this.earnedSetWaiting = returningEarned(dialect, EARNED_SET_WAITING);
     String inCampaign = NEXT_SEQUENCE_UPDATE + " AND campaign_id = :campaignId";
     this.nextSequenceInCampaign = switch (dialect) {
       case H2 -> "SELECT event_sequence FROM FINAL TABLE (" + inCampaign + ")";
@@ -1167,6 +1180,39 @@ public final class Sql {
   /** Increments a participant's event counter and returns the new value; no row when the participant is missing. */
   String nextSequence() {
     return nextSequence;
+  }
+
+  /** An update of earned rewards that returns each row after it, as {@link #EARNED_SELECT} reads it. */
+  private static String returningEarned(SqlDialect dialect, String update) {
+    return switch (dialect) {
+      case H2 -> "SELECT " + EARNED_COLUMNS + " FROM FINAL TABLE (" + update + ")";
+      case POSTGRESQL -> update + " RETURNING " + EARNED_COLUMNS;
+    };
+  }
+
+  /** Moves a reward from status {@code :from} to {@code :to}, returning it. */
+  String earnedTransition() {
+    return earnedTransition;
+  }
+
+  /** As {@link #earnedTransition}, to APPROVED, setting {@code approved_at}. */
+  String earnedTransitionApproved() {
+    return earnedTransitionApproved;
+  }
+
+  /** As {@link #earnedTransition}, to FULFILLED, setting {@code fulfilled_at}. */
+  String earnedTransitionFulfilled() {
+    return earnedTransitionFulfilled;
+  }
+
+  /** Gives a reward its coupon code and clears its waiting reason, returning it. */
+  String earnedSetCoupon() {
+    return earnedSetCoupon;
+  }
+
+  /** Records why a reward waits, returning it. */
+  String earnedSetWaiting() {
+    return earnedSetWaiting;
   }
 
   /** As {@link #nextSequence}, for a participant of one campaign only. */

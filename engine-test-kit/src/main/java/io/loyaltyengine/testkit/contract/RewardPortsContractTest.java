@@ -562,15 +562,17 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertFalse(transition(t, nextId(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1));
     assertEquals(e, find(t, e.id()), "a failed move changes nothing");
 
-    assertTrue(transition(t, e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1.plusNanos(1)));
-    EarnedReward approved = find(t, e.id());
+    EarnedReward approved = tx(tx -> tx.earnedRewards().transition(t, e.id(), EarnedRewardStatus.PENDING,
+        EarnedRewardStatus.APPROVED, T1.plusNanos(1))).orElseThrow();
+    assertEquals(find(t, e.id()), approved, "a move returns the reward as stored after it");
     assertEquals(EarnedRewardStatus.APPROVED, approved.status());
     assertEquals(stored(T1.plusNanos(1)), approved.approvedAt(), "stamped as instants are stored");
     assertNull(approved.fulfilledAt());
     assertFalse(transition(t, e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T2));
 
-    assertTrue(transition(t, e.id(), EarnedRewardStatus.APPROVED, EarnedRewardStatus.FULFILLED, T2));
-    EarnedReward fulfilled = find(t, e.id());
+    EarnedReward fulfilled = tx(tx -> tx.earnedRewards().transition(t, e.id(), EarnedRewardStatus.APPROVED,
+        EarnedRewardStatus.FULFILLED, T2)).orElseThrow();
+    assertEquals(find(t, e.id()), fulfilled);
     assertEquals(EarnedRewardStatus.FULFILLED, fulfilled.status());
     assertEquals(approved.approvedAt(), fulfilled.approvedAt(), "approval time kept");
     assertEquals(T2, fulfilled.fulfilledAt());
@@ -617,18 +619,22 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(c1), tx(tx -> tx.earnedRewards().waitingForCoupon(t, other.id(), 10)));
     assertEquals(List.of(), tx(tx -> tx.earnedRewards().waitingForCoupon(t + 1, campaign.id(), 10)));
 
-    run(tx -> tx.earnedRewards().setCoupon(t, a1.id(), null, "coupon pool empty"));
+    EarnedReward reasoned = tx(tx -> tx.earnedRewards().setCoupon(t, a1.id(), null, "coupon pool empty"))
+        .orElseThrow();
+    assertEquals(find(t, a1.id()), reasoned, "the reward as stored after the change");
     assertEquals("coupon pool empty", find(t, a1.id()).waitingReason());
     assertNull(find(t, a1.id()).couponCode());
     assertEquals(List.of(a1.id(), a2.id()), tx(tx -> tx.earnedRewards().waitingForCoupon(t, campaign.id(), 10))
         .stream().map(EarnedReward::id).toList(), "still waiting, with a reason");
-    run(tx -> tx.earnedRewards().setCoupon(t, a1.id(), "SPRING-1", null));
+    EarnedReward given = tx(tx -> tx.earnedRewards().setCoupon(t, a1.id(), "SPRING-1", null)).orElseThrow();
+    assertEquals(find(t, a1.id()), given, "the reward as stored after the change");
     assertEquals("SPRING-1", find(t, a1.id()).couponCode());
     assertNull(find(t, a1.id()).waitingReason(), "the code clears the reason");
     run(tx -> tx.earnedRewards().setCoupon(t, a2.id(), "SPRING-2", "ignored with a code"));
     assertNull(find(t, a2.id()).waitingReason());
-    run(tx -> tx.earnedRewards().setCoupon(t + 1, b1.id(), "OTHER", null));
+    assertEquals(Optional.empty(), tx(tx -> tx.earnedRewards().setCoupon(t + 1, b1.id(), "OTHER", null)));
     assertNull(find(t, b1.id()).couponCode(), "another tenant's reward is not touched");
+    assertEquals(Optional.empty(), tx(tx -> tx.earnedRewards().setCoupon(t, nextId(), null, "absent")));
     assertEquals(List.of(), tx(tx -> tx.earnedRewards().waitingForCoupon(t, campaign.id(), 10)));
 
     assertTrue(find(t, a3.id()).unread());
@@ -726,7 +732,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
       EarnedReward e = pending.get(i / 2);
       EarnedRewardStatus to = i % 2 == 0 ? EarnedRewardStatus.APPROVED : EarnedRewardStatus.REMOVED;
       if (instance.inTransaction(tx -> tx.earnedRewards().transition(t, e.id(), EarnedRewardStatus.PENDING, to,
-          T1)) && winners.put(e.id(), to) != null) {
+          T1)).isPresent() && winners.put(e.id(), to) != null) {
         doubleWins.add(e.id());
       }
     });
@@ -755,14 +761,14 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     try {
       Future<Boolean> approve = threads.submit(() -> storage().inTransaction(tx -> {
         boolean ok = tx.earnedRewards().transition(t, e.id(), EarnedRewardStatus.PENDING,
-            EarnedRewardStatus.APPROVED, T1);
+            EarnedRewardStatus.APPROVED, T1).isPresent();
         moved.countDown();
         await(release);
         return ok;
       }));
       await(moved);
       Started<Boolean> remove = start(threads, () -> second.inTransaction(tx -> tx.earnedRewards().transition(t,
-          e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T2)));
+          e.id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T2).isPresent()));
       // The second move must wait for the first one's (uncommitted) row, not pass it by.
       awaitBlockedOnALock(remove.thread());
       release.countDown();
@@ -1369,7 +1375,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
 
   boolean transition(long tenantId, long earnedRewardId, EarnedRewardStatus from, EarnedRewardStatus to,
       Instant at) {
-    return test(tx -> tx.earnedRewards().transition(tenantId, earnedRewardId, from, to, at));
+    return test(tx -> tx.earnedRewards().transition(tenantId, earnedRewardId, from, to, at).isPresent());
   }
 
   long countByStatus(long tenantId, long participantId, EarnedRewardStatus status) {
