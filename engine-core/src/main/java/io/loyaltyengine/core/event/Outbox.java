@@ -32,7 +32,10 @@ public final class Outbox {
    */
   public static void emit(ScopeContext context, Transaction tx, EventType type, long campaignId, long participantId,
       String payload) {
-    append(context, tx, type, campaignId, participantId, sequence(context, tx, participantId), payload);
+    // One step: PostgreSQL numbers and appends the event in one statement.
+    if (tx.events().appendNumbered(event(context, type, campaignId, participantId, 0, payload)) == 0) {
+      throw LoyaltyException.notFound("participant");
+    }
   }
 
   /**
