@@ -32,10 +32,7 @@ public final class Outbox {
    */
   public static void emit(ScopeContext context, Transaction tx, EventType type, long campaignId, long participantId,
       String payload) {
-    // One step: PostgreSQL numbers and appends the event in one statement.
-    if (tx.events().appendNumbered(event(context, type, campaignId, participantId, 0, payload)) == 0) {
-      throw LoyaltyException.notFound("participant");
-    }
+    append(context, tx, type, campaignId, participantId, sequence(context, tx, participantId), payload);
   }
 
   /**

@@ -36,26 +36,6 @@ public interface EventPort {
   /** Appends an unpositioned event. */
   void append(EventRecord event);
 
-  /**
-   * Numbers an event about a participant with the participant's next sequence ({@link #nextSequence}) and appends
-   * it, in one step: nothing is appended when the participant does not exist. A store may do both in one statement;
-   * by default it is the two calls.
-   *
-   * @param event the event, of a participant (its {@code participantId} not null); its sequence is ignored
-   * @return the sequence it was given, or 0 if the participant does not exist
-   * @throws IllegalArgumentException if the event names no participant
-   */
-  default long appendNumbered(EventRecord event) {
-    if (event.participantId() == null) {
-      throw new IllegalArgumentException("only an event about a participant is numbered");
-    }
-    long sequence = nextSequence(event.tenantId(), event.participantId());
-    if (sequence != 0) {
-      append(event.withSequence(sequence));
-    }
-    return sequence;
-  }
-
   /** As {@link #append} for each event, in order; a store may send them in one batch. */
   default void appendAll(List<EventRecord> events) {
     for (EventRecord event : events) {

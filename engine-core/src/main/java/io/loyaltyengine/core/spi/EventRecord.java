@@ -30,12 +30,6 @@ public record EventRecord(long eventId, long tenantId, EventType type, Long camp
         schemaVersion, position, payload);
   }
 
-  /** This record with a sequence. */
-  public EventRecord withSequence(long newSequence) {
-    return new EventRecord(eventId, tenantId, type, campaignId, participantId, newSequence, occurredAt, schemaVersion,
-        position, payload);
-  }
-
   /** This record with a position. */
   public EventRecord withPosition(long newPosition) {
     return new EventRecord(eventId, tenantId, type, campaignId, participantId, sequence, occurredAt, schemaVersion,

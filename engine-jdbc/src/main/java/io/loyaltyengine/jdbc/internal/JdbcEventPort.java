@@ -3,7 +3,6 @@ package io.loyaltyengine.jdbc.internal;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.events.EventType;
-import io.loyaltyengine.jdbc.SqlDialect;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -64,30 +63,6 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
   public void append(EventRecord e) {
     Objects.requireNonNull(e, "event");
     run("event append", () -> bindEvent(handle.createUpdate(sql.eventInsert()), e).execute());
-  }
-
-  /** On PostgreSQL one statement ({@link Sql#PG_EVENT_APPEND_NUMBERED}); on H2 the two calls. */
-  @Override
-  public long appendNumbered(EventRecord e) {
-    if (sql.dialect() != SqlDialect.POSTGRESQL) {
-      return EventPort.super.appendNumbered(e);
-    }
-    if (e.participantId() == null) {
-      throw new IllegalArgumentException("only an event about a participant is numbered");
-    }
-    return run("event append numbered", () -> handle.createQuery(Sql.PG_EVENT_APPEND_NUMBERED)
-        .bind("tenantId", e.tenantId())
-        .bind("eventId", e.eventId())
-        .bind("type", e.type().wireName())
-        .bind("campaignId", e.campaignId())
-        .bind("participantId", e.participantId())
-        .bind("occurredAt", Rows.timestamp(e.occurredAt()))
-        .bind("schemaVersion", e.schemaVersion())
-        .bind("position", e.position())
-        .bind("payload", e.payload())
-        .mapTo(Long.class)
-        .findOne()
-        .orElse(0L));
   }
 
   /** One JDBC batch. */

@@ -155,16 +155,6 @@ public final class Sql {
   static final String EVENT_COLUMNS = "tenant_id, event_id, type, campaign_id, participant_id, sequence, occurred_at,"
       + " schema_version, position, payload";
   static final String EVENT_SELECT = "SELECT " + EVENT_COLUMNS + " FROM event_outbox";
-  /**
-   * PostgreSQL: an event numbered with its participant's next sequence and appended, in one statement (a
-   * data-modifying CTE); no row, and nothing appended, if the participant does not exist. The values are cast: in an
-   * {@code INSERT ... SELECT} they take no type from the columns.
-   */
-  static final String PG_EVENT_APPEND_NUMBERED = "WITH numbered AS (" + NEXT_SEQUENCE_UPDATE
-      + " RETURNING event_sequence) INSERT INTO event_outbox (" + EVENT_COLUMNS + ") SELECT CAST(:tenantId AS bigint),"
-      + " CAST(:eventId AS bigint), CAST(:type AS text), CAST(:campaignId AS bigint), CAST(:participantId AS bigint),"
-      + " event_sequence, CAST(:occurredAt AS timestamptz), CAST(:schemaVersion AS integer),"
-      + " CAST(:position AS bigint), CAST(:payload AS json) FROM numbered RETURNING sequence";
 
   /** PostgreSQL: the timestamp {@code column} microseconds after the epoch, exactly (see below). */
   private static String pgEpochMicros(String column) {

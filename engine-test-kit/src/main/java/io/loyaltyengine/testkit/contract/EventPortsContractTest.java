@@ -160,30 +160,6 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   }
 
   @Test
-  void appendNumberedGivesTheEventTheParticipantsNextSequenceAndAppendsNothingWithoutTheParticipant() {
-    Campaign campaign = campaign();
-    long t = campaign.tenantId();
-    Participant ann = participant(campaign, "ann@example.com");
-    assertEquals(1L, nextSequence(t, ann.id()));
-    EventRecord first = event(t, EventType.REWARD_REACHED, campaign.id(), ann.id(), 0, "{\"n\":1}");
-    EventRecord second = event(t, EventType.REWARD_APPROVED, campaign.id(), ann.id(), 99, "{\"n\":2}");
-    List<Long> given = tx(tx -> List.of(tx.events().appendNumbered(first), tx.events().appendNumbered(second)));
-
-    assertEquals(List.of(2L, 3L), given, "from the participant's counter, whatever sequence the event carried");
-    assertEquals(List.of(first.withSequence(2), second.withSequence(3)), tx(tx -> tx.events().unpositioned(t, 10)));
-    assertEquals(4L, nextSequence(t, ann.id()), "the counter moved with them");
-
-    EventRecord orphan = event(t, EventType.REWARD_REACHED, campaign.id(), nextId(), 0, "{}");
-    EventRecord elsewhere = event(t + 1, EventType.REWARD_REACHED, campaign.id(), ann.id(), 0, "{}");
-    assertEquals(0L, (long) tx(tx -> tx.events().appendNumbered(orphan)), "no participant");
-    assertEquals(0L, (long) tx(tx -> tx.events().appendNumbered(elsewhere)), "another tenant's participant");
-    assertEquals(List.of(), tx(tx -> tx.events().unpositioned(t + 1, 10)));
-    assertEquals(2, tx(tx -> tx.events().unpositioned(t, 10)).size(), "nothing appended for them");
-    assertThrows(IllegalArgumentException.class, () -> run(tx -> tx.events().appendNumbered(
-        event(t, EventType.COUPON_POOL_LOW, campaign.id(), null, 0, "{}"))));
-  }
-
-  @Test
   void nextSequenceInCampaignNumbersOnlyAParticipantOfThatCampaignFromTheSameCounter() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
