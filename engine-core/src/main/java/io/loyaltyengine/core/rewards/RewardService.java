@@ -442,10 +442,10 @@ public final class RewardService implements Rewards {
     });
   }
 
-  /** PENDING to APPROVED, giving the reward (see the class description), then optionally fulfilling it. */
   /**
-   * Approves a PENDING reward and gives it what its type gives (points, a coupon code). {@code program} is the
-   * campaign's, if the caller read it already (its coupon low-stock threshold is not read again); else null.
+   * PENDING to APPROVED, giving the reward what its type gives (points, a coupon code; see the class description),
+   * then optionally fulfilling it. {@code program} is the campaign's, if the caller read it already (its coupon
+   * low-stock threshold is not read again); else null.
    */
   private EarnedReward approveIn(Transaction tx, EarnedReward pending, boolean fulfil, RewardProgram program) {
     EarnedReward approved = move(tx, pending, EarnedRewardStatus.APPROVED, "approved");
