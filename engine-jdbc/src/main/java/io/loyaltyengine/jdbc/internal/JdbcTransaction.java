@@ -76,7 +76,7 @@ public final class JdbcTransaction implements Transaction {
   private final CustomerMappingPort customerMappings;
   private final SsoSecretPort ssoSecrets;
   private final ApiKeyPort apiKeys;
-  /** Whether the storage commits this transaction itself, on PostgreSQL: points rows may wait for the commit. */
+  /** Whether the storage commits this transaction itself, on PostgreSQL: rows may wait for the commit. */
   private final boolean commitsWithRows;
   /** Rows held back for the commit, or null. */
   private HeldRows deferred;
