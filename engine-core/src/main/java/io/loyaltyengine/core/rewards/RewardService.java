@@ -42,6 +42,8 @@ import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.rewards.Rewards;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -278,22 +280,23 @@ public final class RewardService implements Rewards {
         sequence, RewardJson.action(recorded)));
 
     long actionId = recorded.actionId();
-    boolean unlocked = false;
+    List<EarnedReward> unlocked = new ArrayList<>();
     int cycle = Goals.unlockedCycle(rewardAllTime, reward.conversionsRequired(), reward.limit());
     // The program only matters to an unlock: most actions (nine in ten of an every-10 reward) never read it.
     RewardProgram program = cycle > 0 || invited != null ? programOf(tx, tenantId, campaignId) : null;
     if (cycle > 0) {
-      unlocked = unlock(tx, reward, participantId, cycle, actionId, program, holdForReview);
+      unlock(tx, reward, participantId, cycle, actionId, program, holdForReview).ifPresent(unlocked::add);
     }
     if (invited != null) {
       for (CampaignReward twoWay : tx.rewards().list(tenantId, campaignId)) {
         if (twoWay.audience() == RewardAudience.INVITED) {
-          unlocked |= unlock(tx, twoWay, invited.id(), 1, actionId, program, holdForReview);
+          unlock(tx, twoWay, invited.id(), 1, actionId, program, holdForReview).ifPresent(unlocked::add);
         }
       }
     }
-    List<EarnedReward> earned = unlocked ? tx.earnedRewards().unlockedBy(tenantId, actionId) : List.of();
-    return new ActionResult(actionId, participantId, created, counts, earned, false);
+    // As stored, in id order, as a replay reads them (EarnedRewardPort#unlockedBy): not read back here.
+    unlocked.sort(Comparator.comparingLong(EarnedReward::id));
+    return new ActionResult(actionId, participantId, created, counts, unlocked, false);
   }
 
   private ActionResult replay(Transaction tx, ActionRecord prior, ActionRequest a, Optional<Participant> existing) {
@@ -308,23 +311,24 @@ public final class RewardService implements Rewards {
   }
 
   /**
-   * Earns one cycle of a reward unless the participant has it already; returns whether it was earned now. It is
-   * approved at once in an AUTO campaign unless held for review.
+   * Earns one cycle of a reward unless the participant has it already; returns it as stored if it was earned now
+   * (empty if not): approved, as its approval's last write returned it, at once in an AUTO campaign unless held for
+   * review; else PENDING as inserted (the engine's instants are at the microseconds every store keeps).
    */
-  private boolean unlock(Transaction tx, CampaignReward reward, long participantId, int cycle, long actionId,
-      RewardProgram program, boolean holdForReview) {
+  private Optional<EarnedReward> unlock(Transaction tx, CampaignReward reward, long participantId, int cycle,
+      long actionId, RewardProgram program, boolean holdForReview) {
     EarnedReward earned = new EarnedReward(context.ids().nextId(), context.tenantId(), reward.campaignId(),
         participantId, reward.id(), cycle, reward.type(), EarnedRewardStatus.PENDING, true, reward.points(), null,
         reward.message(), reward.cashAmountMinor(), reward.currency(), null, context.now(), null, null);
     if (!tx.earnedRewards().insertIfAbsent(earned, actionId)) {
-      return false;
+      return Optional.empty();
     }
     Outbox.emit(context, tx, EventType.REWARD_REACHED, earned.campaignId(), participantId,
         RewardJson.earned(earned, false));
     if (program.automation() == Automation.AUTO && !holdForReview) {
-      approveIn(tx, earned, false, program);
+      return Optional.of(approveIn(tx, earned, false, program));
     }
-    return true;
+    return Optional.of(earned);
   }
 
   // ==================================================================== counts

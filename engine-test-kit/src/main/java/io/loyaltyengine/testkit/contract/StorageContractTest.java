@@ -80,8 +80,10 @@ import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
+import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
@@ -133,6 +135,7 @@ import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -2390,6 +2393,45 @@ public abstract class StorageContractTest extends EngineContractSupport {
         .read(awards.nextPosition(), EventFilter.types(EventType.POINTS_AWARDED), 10).events();
     assertEquals(1, later.size(), "an award after the passed cursor is read");
     assertTrue(later.get(0).payload().contains("\"amount\":7"), later.get(0).payload());
+  }
+
+  @Test
+  void theRewardsAnActionUnlockedAreReturnedAsTheStoreReadsThemBackAndAsAReplayReturnsThem() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant p = enrol(w, "unlocks@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.coupons().upload(w.campaign.id(), List.of("UNLOCK-0001"));
+    long coupon = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.coupon("Coupon", 1)).id();
+    long points = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.points("Points", 5, 1)).id();
+    long message = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.message("Hi", "Thank you", 1)).id();
+
+    // Approved at once (AUTO, the default): a code, points, a message.
+    List<EarnedReward> approved = new ArrayList<>();
+    for (long reward : List.of(coupon, points, message)) {
+      approved.addAll(w.scope.rewards().recordAction(LoyaltyAction.of(ref, reward)
+          .withIdempotencyKey("auto-" + reward)).unlocked());
+    }
+    // Left PENDING (MANUAL).
+    w.scope.rewards().configure(w.campaign.id(), Automation.MANUAL, 0);
+    long later = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.message("Later", "Later", 1)).id();
+    List<EarnedReward> pending = w.scope.rewards().recordAction(LoyaltyAction.of(ref, later)
+        .withIdempotencyKey("manual")).unlocked();
+
+    assertEquals(List.of(EarnedRewardStatus.APPROVED, EarnedRewardStatus.APPROVED, EarnedRewardStatus.APPROVED,
+        EarnedRewardStatus.PENDING), Stream.concat(approved.stream(), pending.stream()).map(EarnedReward::status)
+        .toList());
+    assertEquals("UNLOCK-0001", approved.get(0).couponCode());
+    for (EarnedReward returned : Stream.concat(approved.stream(), pending.stream()).toList()) {
+      assertEquals(w.scope.rewards().getEarned(returned.id()), returned,
+          "returned as a later read finds it, instants at the store's precision");
+    }
+    List<EarnedReward> replayed = new ArrayList<>();
+    for (long reward : List.of(coupon, points, message)) {
+      replayed.addAll(w.scope.rewards().recordAction(LoyaltyAction.of(ref, reward)
+          .withIdempotencyKey("auto-" + reward)).unlocked());
+    }
+    assertEquals(approved, replayed, "a replay returns the same rewards");
   }
 
   @Test
