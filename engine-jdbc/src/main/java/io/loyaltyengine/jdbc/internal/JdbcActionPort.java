@@ -64,8 +64,9 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
   }
 
   /**
-   * PostgreSQL: as {@link #insertWithEvent}, then COMMIT, sent together ({@link JdbcTransaction#commitWithDeferredRows}).
-   * Not translated: a failure here is the commit's, which the storage judges.
+   * PostgreSQL: as {@link #insertWithEvent}, then COMMIT, sent together
+   * ({@link JdbcTransaction#commitWithDeferredRows}). Not translated: a failure here is the commit's, which the
+   * storage judges.
    */
   void insertWithEventAndCommit(ActionRecord a, EventRecord e) {
     withEvent(sql.actionAndEventInsertAndCommit(), a, e).execute();

@@ -17,9 +17,10 @@ import org.jdbi.v3.core.statement.SqlStatement;
  * counter (column {@code participant.event_sequence}).
  *
  * <h2>Sequences</h2>
- * {@link #nextSequence} (and {@link #nextSequenceInCampaign}) is one conditional {@code UPDATE ... SET event_sequence = event_sequence + 1} that returns
- * the new value ({@code RETURNING} on PostgreSQL, {@code FINAL TABLE} on H2): it takes the participant's row lock,
- * so concurrent events of one participant are numbered in the order their transactions reach the row.
+ * {@link #nextSequence} (and {@link #nextSequenceInCampaign}) is one conditional
+ * {@code UPDATE ... SET event_sequence = event_sequence + 1} that returns the new value ({@code RETURNING} on
+ * PostgreSQL, {@code FINAL TABLE} on H2): it takes the participant's row lock, so concurrent events of one
+ * participant are numbered in the order their transactions reach the row.
  *
  * <h2>Positions</h2>
  * {@link #lockFeed} creates the tenant's {@code event_feed} row if needed (an insert that does nothing when the row

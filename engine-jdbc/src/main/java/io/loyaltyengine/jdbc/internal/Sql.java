@@ -196,11 +196,8 @@ public final class Sql {
       + " ON CONFLICT (tenant_id, participant_id, year_month) DO UPDATE SET points = x.points + EXCLUDED.points,"
       + " updated_at = GREATEST(x.updated_at, EXCLUDED.updated_at)";
 
-  /**
-   * PostgreSQL: {@link #PG_POINTS_ROWS_INSERT} and the commit in one round trip (the driver sends both before one
-   * sync; if the insert fails, the server skips the commit and the transaction is rolled back).
-   */
-  static final String PG_POINTS_ROWS_INSERT_AND_COMMIT = PG_POINTS_ROWS_INSERT + ";\nCOMMIT";
+  /** PostgreSQL: {@link #PG_POINTS_ROWS_INSERT} and the commit in one round trip ({@link #withCommit}). */
+  static final String PG_POINTS_ROWS_INSERT_AND_COMMIT = withCommit(PG_POINTS_ROWS_INSERT);
 
   static final String EVENT_FIND = EVENT_SELECT + " WHERE tenant_id = :tenantId AND event_id = :eventId";
   /** The events of one tenant with the given ids (an array parameter, so one statement serves any count). */
@@ -385,8 +382,8 @@ public final class Sql {
       EARNED_SELECT + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String EARNED_AND_BEFORE = " AND earned_reward_id < :beforeId";
   static final String EARNED_ORDER_NEWEST_LIMIT = " ORDER BY earned_reward_id DESC LIMIT :limit";
-  /** Compare-and-set on the status; the variants also stamp the approval or the fulfilment. */
-  // The changes of one reward, each returning the row after it (see returningEarned).
+  // The changes of one reward, each returning the row after it (see returning). Moves are a compare-and-set on the
+  // status; the variants also stamp the approval or the fulfilment.
   private static final String EARNED_TRANSITION = "UPDATE earned_reward SET status = :to" + EARNED_KEY
       + " AND status = :from";
   private static final String EARNED_TRANSITION_APPROVED = "UPDATE earned_reward SET status = :to, approved_at = :at"
@@ -816,8 +813,8 @@ public final class Sql {
       // json columns take text only through an explicit cast.
       case POSTGRESQL -> "CAST(:metadata AS json)";
     };
-    this.credit = returning(CREDIT_UPDATE);
-    this.debit = returning(DEBIT_UPDATE);
+    this.credit = returning(CREDIT_UPDATE, CHANGED_COLUMNS);
+    this.debit = returning(DEBIT_UPDATE, CHANGED_COLUMNS);
     this.participantInsert = "INSERT INTO participant (tenant_id, participant_id, campaign_id, email,"
         + " email_sanitized, first_name, last_name, ip_address, tier, metadata, search_text, points_balance,"
         + " lifetime_points, created_at, updated_at, risk_level, risk_reason) VALUES (:tenantId, :participantId,"
@@ -839,10 +836,7 @@ public final class Sql {
       case H2 -> TENANT_FIND + " FOR UPDATE";
       case POSTGRESQL -> TENANT_FIND + " FOR NO KEY UPDATE";
     };
-    this.rateBucketLease = switch (dialect) {
-      case H2 -> "SELECT debt, refilled_at, granted FROM FINAL TABLE (" + RATE_BUCKET_LEASE + ")";
-      case POSTGRESQL -> RATE_BUCKET_LEASE + " RETURNING debt, refilled_at, granted";
-    };
+    this.rateBucketLease = returning(RATE_BUCKET_LEASE, "debt, refilled_at, granted");
     this.rateBucketCreate = switch (dialect) {
       case H2 -> "MERGE INTO rate_bucket b USING (VALUES (CAST(:tenantId AS BIGINT), CAST(:limit AS BIGINT),"
           + " CAST(:period AS BIGINT))) s (tenant_id, token_limit, period_us) ON b.tenant_id = s.tenant_id"
@@ -853,20 +847,14 @@ public final class Sql {
           + " VALUES (:tenantId, :limit, :period, 0, :now, 0) ON CONFLICT (tenant_id, token_limit, period_us)"
           + " DO NOTHING";
     };
-    this.nextSequence = switch (dialect) {
-      case H2 -> "SELECT event_sequence FROM FINAL TABLE (" + NEXT_SEQUENCE_UPDATE + ")";
-      case POSTGRESQL -> NEXT_SEQUENCE_UPDATE + " RETURNING event_sequence";
-    };
-    this.earnedTransition = returningEarned(dialect, EARNED_TRANSITION);
-    this.earnedTransitionApproved = returningEarned(dialect, EARNED_TRANSITION_APPROVED);
-    this.earnedTransitionFulfilled = returningEarned(dialect, EARNED_TRANSITION_FULFILLED);
-    this.earnedSetCoupon = returningEarned(dialect, EARNED_SET_COUPON);
-    this.earnedSetWaiting = returningEarned(dialect, EARNED_SET_WAITING);
-    String inCampaign = NEXT_SEQUENCE_UPDATE + " AND campaign_id = :campaignId";
-    this.nextSequenceInCampaign = switch (dialect) {
-      case H2 -> "SELECT event_sequence FROM FINAL TABLE (" + inCampaign + ")";
-      case POSTGRESQL -> inCampaign + " RETURNING event_sequence";
-    };
+    this.nextSequence = returning(NEXT_SEQUENCE_UPDATE, "event_sequence");
+    this.nextSequenceInCampaign =
+        returning(NEXT_SEQUENCE_UPDATE + " AND campaign_id = :campaignId", "event_sequence");
+    this.earnedTransition = returning(EARNED_TRANSITION, EARNED_COLUMNS);
+    this.earnedTransitionApproved = returning(EARNED_TRANSITION_APPROVED, EARNED_COLUMNS);
+    this.earnedTransitionFulfilled = returning(EARNED_TRANSITION_FULFILLED, EARNED_COLUMNS);
+    this.earnedSetCoupon = returning(EARNED_SET_COUPON, EARNED_COLUMNS);
+    this.earnedSetWaiting = returning(EARNED_SET_WAITING, EARNED_COLUMNS);
     String payload = dialect == SqlDialect.H2 ? ":payload" : "CAST(:payload AS json)";
     this.eventInsert = "INSERT INTO event_outbox (" + EVENT_COLUMNS + ") VALUES (:tenantId, :eventId, :type,"
         + " :campaignId, :participantId, :sequence, :occurredAt, :schemaVersion, :position, " + payload + ")";
@@ -913,7 +901,7 @@ public final class Sql {
         + " :rewardCurrentMonth, :recordedAt)";
     // PostgreSQL only (H2 has no data-modifying CTE): the event's tenant, campaign and participant are the action's.
     this.actionAndEventInsert = "WITH action AS (" + actionInsert + ") " + eventInsert;
-    this.actionAndEventInsertAndCommit = actionAndEventInsert + ";\nCOMMIT";
+    this.actionAndEventInsertAndCommit = withCommit(actionAndEventInsert);
     String earnedValues = ":campaignId, :type, :status, :unread, :points, :couponCode, :message, :cashAmountMinor,"
         + " :currency, :waitingReason, :actionId, :earnedAt, :approvedAt, :fulfilledAt)";
     this.earnedInsertIfAbsent = switch (dialect) {
@@ -1129,12 +1117,21 @@ public final class Sql {
     return String.join(", ", names);
   }
 
-  private String returning(String update) {
+  /** An update that returns {@code columns} of each row it changed, as they are after it. */
+  private String returning(String update, String columns) {
     return switch (dialect) {
       // H2 reads the changed row from the data change delta table of the update.
-      case H2 -> "SELECT " + CHANGED_COLUMNS + " FROM FINAL TABLE (" + update + ")";
-      case POSTGRESQL -> update + " RETURNING " + CHANGED_COLUMNS;
+      case H2 -> "SELECT " + columns + " FROM FINAL TABLE (" + update + ")";
+      case POSTGRESQL -> update + " RETURNING " + columns;
     };
+  }
+
+  /**
+   * PostgreSQL: {@code statement}, then COMMIT, in one string: the driver sends both before one sync, and if the
+   * statement fails the server skips the commit and the transaction is rolled back.
+   */
+  private static String withCommit(String statement) {
+    return statement + ";\nCOMMIT";
   }
 
   /** The dialect. */
@@ -1180,14 +1177,6 @@ public final class Sql {
   /** Increments a participant's event counter and returns the new value; no row when the participant is missing. */
   String nextSequence() {
     return nextSequence;
-  }
-
-  /** An update of earned rewards that returns each row after it, as {@link #EARNED_SELECT} reads it. */
-  private static String returningEarned(SqlDialect dialect, String update) {
-    return switch (dialect) {
-      case H2 -> "SELECT " + EARNED_COLUMNS + " FROM FINAL TABLE (" + update + ")";
-      case POSTGRESQL -> update + " RETURNING " + EARNED_COLUMNS;
-    };
   }
 
   /** Moves a reward from status {@code :from} to {@code :to}, returning it. */
@@ -1262,10 +1251,7 @@ public final class Sql {
     return actionAndEventInsert;
   }
 
-  /**
-   * PostgreSQL: {@link #actionAndEventInsert}, then COMMIT, sent together as {@link #PG_POINTS_ROWS_INSERT_AND_COMMIT}
-   * is.
-   */
+  /** PostgreSQL: {@link #actionAndEventInsert} and the commit in one round trip ({@link #withCommit}). */
   String actionAndEventInsertAndCommit() {
     return actionAndEventInsertAndCommit;
   }
