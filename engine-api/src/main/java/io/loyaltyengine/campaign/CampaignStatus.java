@@ -1,9 +1,9 @@
 package io.loyaltyengine.campaign;
 
 /**
- * The life of a campaign: DRAFT -> IN_PROGRESS <-> PAUSED, and any state -> ENDED, which is final. The engine
- * enforces the moves; it does not refuse operations by status (awards, actions, signups, redemptions), which the
- * host decides: a shop may well let points be spent after its campaign has ended. Immutable.
+ * The life of a campaign: DRAFT {@literal ->} IN_PROGRESS {@literal <->} PAUSED, and any state {@literal ->} ENDED,
+ * which is final. The engine enforces the moves; it does not refuse operations by status (awards, actions, signups,
+ * redemptions), which the host decides: a shop may well let points be spent after its campaign has ended. Immutable.
  */
 public enum CampaignStatus {
   /** Being set up. */

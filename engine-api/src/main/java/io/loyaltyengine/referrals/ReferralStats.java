@@ -19,8 +19,8 @@ import java.util.Objects;
  * @param signups referrals recorded (whatever their status)
  * @param conversions conversions tracked
  * @param reversals conversions reversed
- * @param revenue order value of conversions not reversed
- * @throws NullPointerException if {@code revenue} is null
+ * @param revenue order value of conversions not reversed; never null (the constructor throws
+ *     NullPointerException)
  */
 public record ReferralStats(long impressions, long shares, long clicks, long uniqueVisitors, long signups,
     long conversions, long reversals, BigDecimal revenue) {

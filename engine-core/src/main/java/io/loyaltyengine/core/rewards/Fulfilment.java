@@ -32,7 +32,7 @@ import io.loyaltyengine.rewards.Rewards;
  * A handler may be called again for a reward it already served (its success and the FULFILLED mark are not
  * atomic), so handlers are idempotent on the earned reward's id.
  *
- * <p>Names are 1..{@value RewardRules#MAX_HANDLER_LENGTH} of {@code a-z A-Z 0-9 _ - .}: the listener name adds
+ * <p>Names are 1..{@link RewardRules#MAX_HANDLER_LENGTH} of {@code a-z A-Z 0-9 _ - .}: the listener name adds
  * {@value #LISTENER_PREFIX} and listener names are at most 64 characters. Campaign rewards are validated against the
  * same rule, so every CUSTOM reward names a handler that can be registered.
  *

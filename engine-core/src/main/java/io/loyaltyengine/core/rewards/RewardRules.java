@@ -113,7 +113,7 @@ public final class RewardRules {
   }
 
   /**
-   * Validates a fulfilment handler name: 1..{@value #MAX_HANDLER_LENGTH} of {@code a-z A-Z 0-9 _ - .}.
+   * Validates a fulfilment handler name: 1..{@link #MAX_HANDLER_LENGTH} of {@code a-z A-Z 0-9 _ - .}.
    *
    * @throws LoyaltyException VALIDATION_ERROR on {@code field}
    */

@@ -75,6 +75,7 @@ public abstract class ApiKeysContractTest extends EngineContractSupport {
   /** Draws of mangled keys per seed. */
   private static final int MANGLED_DRAWS = 400;
 
+  /** The suite, its engines' clocks starting at one fixed instant. */
   protected ApiKeysContractTest() {
     super(START);
   }
