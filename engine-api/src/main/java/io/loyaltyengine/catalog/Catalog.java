@@ -10,7 +10,9 @@ import java.util.List;
  *
  * <p>A redemption deducts the points and takes one unit of stock in one transaction, each by a conditional update;
  * INSUFFICIENT_POINTS or OUT_OF_STOCK leave both untouched. With an idempotency key a retry returns the first
- * redemption and changes nothing.
+ * redemption and changes nothing. A host restocks or corrects a reward with {@link #adjustStock} (a conditional
+ * update too, so it never loses a concurrent redemption's unit) and changes its name, description or cost with
+ * {@link #update}; a redemption is charged the cost its reward has when its unit is taken, and keeps it.
  */
 public interface Catalog {
   /**
@@ -42,6 +44,29 @@ public interface Catalog {
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CatalogReward setActive(long catalogRewardId, boolean active);
+
+  /**
+   * Adds {@code delta} units to a catalog reward's stock, or removes them when negative, in one conditional update
+   * of the stored stock: concurrent redemptions and adjustments all count. The stock stays within
+   * 0..1,000,000,000; an adjustment that would leave it outside changes nothing. Inactive rewards can be adjusted.
+   *
+   * @param delta the units to add (negative: to remove), non-zero, at most 1,000,000,000 either way
+   * @return the reward as the adjustment left it
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR on {@code delta} when it is zero or out
+   *     of bounds, or would raise the stock above 1,000,000,000; OUT_OF_STOCK on {@code delta} when it removes more
+   *     units than are left; CONFLICT on {@code stock} when the reward's stock is unlimited (null)
+   */
+  CatalogReward adjustStock(long catalogRewardId, long delta);
+
+  /**
+   * Replaces a catalog reward's name, description and cost. Redemptions already made keep the cost they were
+   * charged; the type, stock and activity are unchanged.
+   *
+   * @return the reward as the update left it
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming {@code update}, {@code name},
+   *     {@code description} or {@code pointsCost} (as {@link NewCatalogReward}'s); NOT_FOUND
+   */
+  CatalogReward update(long catalogRewardId, CatalogRewardUpdate update);
 
   /**
    * Redeems a catalog reward for a participant of its campaign.

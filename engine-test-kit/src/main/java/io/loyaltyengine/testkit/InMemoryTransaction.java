@@ -4,6 +4,7 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.participant.ParticipantSearch;
 import io.loyaltyengine.core.referrals.ReferralRules;
@@ -1786,9 +1787,39 @@ final class InMemoryTransaction implements Transaction {
       });
     }
 
-    private void write(CatalogReward r, Long stock, boolean active) {
-      put(t.catalogRewards, new IdPair(r.tenantId(), r.id()), new CatalogReward(r.id(), r.tenantId(),
-          r.campaignId(), r.name(), r.description(), r.pointsCost(), r.type(), stock, active, r.createdAt()));
+    @Override
+    public Optional<CatalogReward> adjustStock(long tenantId, long catalogRewardId, long delta, long maxStock) {
+      return call(() -> {
+        CatalogReward r = t.catalogRewards.get(new IdPair(tenantId, catalogRewardId));
+        // As the conditional update: checked and written under the database lock, so nothing comes between.
+        if (r == null || r.stock() == null || r.stock() + delta < 0 || r.stock() + delta > maxStock) {
+          return Optional.empty();
+        }
+        return Optional.of(write(r, r.stock() + delta, r.active()));
+      });
+    }
+
+    @Override
+    public Optional<CatalogReward> update(long tenantId, long catalogRewardId, CatalogRewardUpdate update) {
+      Objects.requireNonNull(update, "update");
+      return call(() -> {
+        notNull(update.name(), "catalog reward name");
+        CatalogReward r = t.catalogRewards.get(new IdPair(tenantId, catalogRewardId));
+        if (r == null) {
+          return Optional.empty();
+        }
+        CatalogReward updated = new CatalogReward(r.id(), r.tenantId(), r.campaignId(), update.name(),
+            update.description(), update.pointsCost(), r.type(), r.stock(), r.active(), r.createdAt());
+        put(t.catalogRewards, new IdPair(r.tenantId(), r.id()), updated);
+        return Optional.of(updated);
+      });
+    }
+
+    private CatalogReward write(CatalogReward r, Long stock, boolean active) {
+      CatalogReward written = new CatalogReward(r.id(), r.tenantId(), r.campaignId(), r.name(), r.description(),
+          r.pointsCost(), r.type(), stock, active, r.createdAt());
+      put(t.catalogRewards, new IdPair(r.tenantId(), r.id()), written);
+      return written;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.catalog.Catalog;
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.campaign.CampaignService;
@@ -111,6 +112,41 @@ public final class CatalogService implements Catalog {
       }
       return tx.catalog().find(tenantId, catalogRewardId).orElseThrow(CatalogService::catalogRewardNotFound);
     });
+  }
+
+  @Override
+  public CatalogReward adjustStock(long catalogRewardId, long delta) {
+    long units = CatalogRules.delta(delta);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> {
+      Optional<CatalogReward> adjusted = tx.catalog().adjustStock(tenantId, catalogRewardId, units,
+          CatalogRules.MAX_STOCK);
+      if (adjusted.isPresent()) {
+        return adjusted.get();
+      }
+      // No row matched. The reason is read after the fact, but it cannot have changed since: a reward is never
+      // deleted on its own, and no change makes a stock unlimited or limited. With a limited stock, the sign of
+      // delta says which bound refused it, whatever the stock is now.
+      CatalogReward reward = tx.catalog().find(tenantId, catalogRewardId)
+          .orElseThrow(CatalogService::catalogRewardNotFound);
+      if (reward.stock() == null) {
+        throw LoyaltyException.conflict("stock", "the catalog reward's stock is unlimited");
+      }
+      if (units < 0) {
+        throw new LoyaltyException(ErrorCode.OUT_OF_STOCK, "delta",
+            "the catalog reward has fewer units left than delta removes");
+      }
+      throw LoyaltyException.validation("delta",
+          "the stock would be above " + CatalogRules.MAX_STOCK);
+    });
+  }
+
+  @Override
+  public CatalogReward update(long catalogRewardId, CatalogRewardUpdate update) {
+    CatalogRewardUpdate valid = CatalogRules.validate(update, context.limits());
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> tx.catalog().update(tenantId, catalogRewardId, valid))
+        .orElseThrow(CatalogService::catalogRewardNotFound);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.rewards.RewardType;
 import java.util.List;
@@ -23,6 +24,26 @@ public interface CatalogPort {
 
   /** Sets whether a reward can be redeemed. Returns whether it exists. */
   boolean setActive(long tenantId, long catalogRewardId, boolean active);
+
+  /**
+   * Adds {@code delta} units to a reward's stock (negative: removes them): one conditional update that succeeds if
+   * and only if the stock is not null (unlimited) and {@code stock + delta} is within {@code 0..maxStock}, checked
+   * and written under the reward's row lock, so that concurrent takes and adjustments all count. The activity does
+   * not matter.
+   *
+   * @param delta non-zero, and within {@code -maxStock..maxStock}
+   * @param maxStock the largest stock allowed, at least 0
+   * @return the reward as the update wrote it; empty if no row matched (no such reward, unlimited stock, or the
+   *     bound refused), which the caller tells apart by reading the reward
+   */
+  Optional<CatalogReward> adjustStock(long tenantId, long catalogRewardId, long delta, long maxStock);
+
+  /**
+   * Replaces a reward's name, description and cost with the update's (already validated), leaving everything else.
+   *
+   * @return the reward as the update wrote it; empty if there is no such reward
+   */
+  Optional<CatalogReward> update(long tenantId, long catalogRewardId, CatalogRewardUpdate update);
 
   /**
    * Takes one unit of stock: one conditional update that succeeds if and only if the reward is active and its stock

@@ -9,6 +9,7 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.points.PointsRules;
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.rewards.RewardType;
@@ -63,6 +64,39 @@ class CatalogRulesTest {
         new NewCatalogReward(1, "Mug", null, 101, RewardType.CUSTOM, null, true), small)).field().orElseThrow());
   }
 
+  @Test
+  void anUpdateIsValidatedAsANewRewardsSameFieldsAndReturnedStripped() {
+    assertEquals(new CatalogRewardUpdate("Mug", null, 1_000_000_000L), CatalogRules.validate(
+        new CatalogRewardUpdate(" Mug ", null, 1_000_000_000L), EngineLimits.DEFAULTS));
+    assertEquals(new CatalogRewardUpdate("n".repeat(200), "d".repeat(2_000), 1), CatalogRules.validate(
+        new CatalogRewardUpdate("n".repeat(200), "d".repeat(2_000), 1), EngineLimits.DEFAULTS));
+    CatalogRewardUpdate mug = new CatalogRewardUpdate("Mug", null, 500);
+    assertUpdateField("update", null, EngineLimits.DEFAULTS);
+    assertUpdateField("name", mug.withName(null), EngineLimits.DEFAULTS);
+    assertUpdateField("name", mug.withName("  "), EngineLimits.DEFAULTS);
+    assertUpdateField("name", mug.withName("n".repeat(201)), EngineLimits.DEFAULTS);
+    assertUpdateField("description", mug.withDescription("d".repeat(2_001)), EngineLimits.DEFAULTS);
+    assertUpdateField("description", mug.withDescription(" "), EngineLimits.DEFAULTS);
+    assertUpdateField("pointsCost", mug.withPointsCost(0), EngineLimits.DEFAULTS);
+    assertUpdateField("pointsCost", mug.withPointsCost(1_000_000_001L), EngineLimits.DEFAULTS);
+    assertUpdateField("pointsCost", mug.withPointsCost(101),
+        EngineLimits.builder().maxPointsPerOperation(100).build());
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {0, 1_000_000_001L, -1_000_000_001L, Long.MAX_VALUE, Long.MIN_VALUE})
+  void aStockAdjustmentOfZeroOrBeyondTheStockBoundIsNamedDelta(long delta) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> CatalogRules.delta(delta));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals("delta", e.field().orElseThrow());
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, -1, 1_000_000_000L, -1_000_000_000L})
+  void aStockAdjustmentUpToTheStockBoundEitherWayIsAccepted(long delta) {
+    assertEquals(delta, CatalogRules.delta(delta));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "with space", "tab\tkey", "caf\u00e9", "\u007f"})
   void redemptionKeysFollowThePointsKeyRules(String key) {
@@ -94,6 +128,12 @@ class CatalogRulesTest {
   private static void assertField(String field, NewCatalogReward reward) {
     LoyaltyException e = assertThrows(LoyaltyException.class,
         () -> CatalogRules.validate(reward, EngineLimits.DEFAULTS));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals(field, e.field().orElseThrow());
+  }
+
+  private static void assertUpdateField(String field, CatalogRewardUpdate update, EngineLimits limits) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> CatalogRules.validate(update, limits));
     assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
     assertEquals(field, e.field().orElseThrow());
   }

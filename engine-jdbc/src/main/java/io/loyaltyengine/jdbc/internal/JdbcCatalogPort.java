@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.CatalogPort;
 import io.loyaltyengine.core.spi.UniqueKey;
@@ -17,7 +18,10 @@ import org.jdbi.v3.core.Handle;
  * {@link #takeStock} is one conditional {@code UPDATE ... SET stock = stock - 1 WHERE active AND (stock IS NULL OR
  * stock > 0)} (NULL, unlimited, stays NULL): the database checks and decrements under the row lock, so concurrent
  * redemptions from any number of threads or instances queue on it and take exactly the units there are; a
- * {@code CHECK (stock >= 0)} backs it. The lock is held until commit, also for unlimited rewards.
+ * {@code CHECK (stock >= 0)} backs it. The lock is held until commit, also for unlimited rewards. {@link #adjustStock}
+ * is one conditional update too ({@code SET stock = stock + :delta WHERE stock IS NOT NULL AND stock + :delta} within
+ * bounds), returning the row it wrote: never a read of the stock followed by a write, which would lose the units
+ * redemptions take in between.
  *
  * <p>Not thread-safe: confined to its transaction.
  */
@@ -78,6 +82,30 @@ final class JdbcCatalogPort extends JdbcPort implements CatalogPort {
         .bind("active", active)
         .execute());
     return rows > 0;
+  }
+
+  @Override
+  public Optional<CatalogReward> adjustStock(long tenantId, long catalogRewardId, long delta, long maxStock) {
+    return run("catalog reward adjust stock", () -> handle.createQuery(sql.catalogAdjustStock())
+        .bind("tenantId", tenantId)
+        .bind("catalogRewardId", catalogRewardId)
+        .bind("delta", delta)
+        .bind("maxStock", maxStock)
+        .map(Rows.CATALOG_REWARD)
+        .findOne());
+  }
+
+  @Override
+  public Optional<CatalogReward> update(long tenantId, long catalogRewardId, CatalogRewardUpdate update) {
+    Objects.requireNonNull(update, "update");
+    return run("catalog reward update", () -> handle.createQuery(sql.catalogUpdate())
+        .bind("tenantId", tenantId)
+        .bind("catalogRewardId", catalogRewardId)
+        .bind("name", update.name())
+        .bind("description", update.description())
+        .bind("pointsCost", update.pointsCost())
+        .map(Rows.CATALOG_REWARD)
+        .findOne());
   }
 
   @Override

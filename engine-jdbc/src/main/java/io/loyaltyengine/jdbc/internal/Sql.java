@@ -455,6 +455,14 @@ public final class Sql {
   static final String CATALOG_AND_TYPE = " AND type = :type";
   static final String CATALOG_ORDER = " ORDER BY catalog_reward_id";
   static final String CATALOG_SET_ACTIVE = "UPDATE catalog_reward SET active = :active" + CATALOG_KEY;
+  /**
+   * A stock adjustment, by one conditional update under the row lock: within 0..:maxStock, never on an unlimited
+   * (NULL) stock. The service keeps :delta within -:maxStock..:maxStock, so the sum never overflows.
+   */
+  private static final String CATALOG_ADJUST_STOCK = "UPDATE catalog_reward SET stock = stock + :delta" + CATALOG_KEY
+      + " AND stock IS NOT NULL AND stock + :delta >= 0 AND stock + :delta <= :maxStock";
+  private static final String CATALOG_UPDATE = "UPDATE catalog_reward SET name = :name, description = :description,"
+      + " points_cost = :pointsCost" + CATALOG_KEY;
   /** One unit of stock, by one conditional update under the row lock: never below zero, NULL (unlimited) stays. */
   static final String CATALOG_TAKE_STOCK = "UPDATE catalog_reward SET stock = stock - 1" + CATALOG_KEY
       + " AND active = TRUE AND (stock IS NULL OR stock > 0)";
@@ -770,6 +778,8 @@ public final class Sql {
   private final String earnedTransitionFulfilled;
   private final String earnedSetCoupon;
   private final String earnedSetWaiting;
+  private final String catalogAdjustStock;
+  private final String catalogUpdate;
   private final String eventInsert;
   private final String feedCreate;
   private final String deliveryCreate;
@@ -855,6 +865,8 @@ public final class Sql {
     this.earnedTransitionFulfilled = returning(EARNED_TRANSITION_FULFILLED, EARNED_COLUMNS);
     this.earnedSetCoupon = returning(EARNED_SET_COUPON, EARNED_COLUMNS);
     this.earnedSetWaiting = returning(EARNED_SET_WAITING, EARNED_COLUMNS);
+    this.catalogAdjustStock = returning(CATALOG_ADJUST_STOCK, CATALOG_COLUMNS);
+    this.catalogUpdate = returning(CATALOG_UPDATE, CATALOG_COLUMNS);
     String payload = dialect == SqlDialect.H2 ? ":payload" : "CAST(:payload AS json)";
     this.eventInsert = "INSERT INTO event_outbox (" + EVENT_COLUMNS + ") VALUES (:tenantId, :eventId, :type,"
         + " :campaignId, :participantId, :sequence, :occurredAt, :schemaVersion, :position, " + payload + ")";
@@ -1202,6 +1214,16 @@ public final class Sql {
   /** Records why a reward waits, returning it. */
   String earnedSetWaiting() {
     return earnedSetWaiting;
+  }
+
+  /** Adjusts a catalog reward's stock ({@link #CATALOG_ADJUST_STOCK}), returning the row; none if refused. */
+  String catalogAdjustStock() {
+    return catalogAdjustStock;
+  }
+
+  /** Replaces a catalog reward's name, description and cost, returning the row; none if absent. */
+  String catalogUpdate() {
+    return catalogUpdate;
   }
 
   /** As {@link #nextSequence}, for a participant of one campaign only. */

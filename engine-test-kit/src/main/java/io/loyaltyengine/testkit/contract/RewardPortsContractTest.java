@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.ActionPort.ActionIncrements;
 import io.loyaltyengine.core.spi.ActionRecord;
@@ -1096,6 +1097,72 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void adjustStockAddsOrRemovesUnitsWithinZeroAndTheBoundAndReturnsTheRowItWrote() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long max = 1_000_000_000L;
+    CatalogReward five = catalog(t, campaign.id(), 5L, true);
+    CatalogReward inactive = catalog(t, campaign.id(), 2L, false);
+    CatalogReward unlimited = catalog(t, campaign.id(), null, true);
+
+    CatalogReward eight = adjustStock(t, five.id(), 3, max).orElseThrow();
+    assertEquals(withStock(five, 8L), eight, "every other field as it was");
+    assertEquals(Optional.of(eight), tx(tx -> tx.catalog().find(t, five.id())), "returned as stored");
+    assertEquals(Optional.of(withStock(five, 0L)), adjustStock(t, five.id(), -8, max), "down to zero exactly");
+    assertEquals(Optional.empty(), adjustStock(t, five.id(), -1, max), "never below zero");
+    assertEquals(0L, stock(t, five.id()));
+    assertEquals(Optional.of(withStock(five, max)), adjustStock(t, five.id(), max, max), "up to the bound exactly");
+    assertEquals(Optional.empty(), adjustStock(t, five.id(), 1, max), "never above the bound");
+    assertEquals(max, stock(t, five.id()));
+    assertEquals(Optional.of(withStock(five, 0L)), adjustStock(t, five.id(), -max, max));
+    assertEquals(Optional.empty(), adjustStock(t, five.id(), 11, 10), "the bound is the caller's");
+
+    assertEquals(Optional.of(withStock(inactive, 3L)), adjustStock(t, inactive.id(), 1, max),
+        "an inactive reward is adjusted, and stays inactive");
+    assertEquals(Optional.empty(), adjustStock(t, unlimited.id(), 1, max), "an unlimited stock is never adjusted");
+    assertEquals(Optional.empty(), adjustStock(t, unlimited.id(), -1, max));
+    assertNull(stock(t, unlimited.id()), "unlimited stays unlimited");
+    assertEquals(Optional.empty(), adjustStock(t + 1, inactive.id(), 1, max), "another tenant's reward");
+    assertEquals(Optional.empty(), adjustStock(t, nextId(), 1, max));
+    assertEquals(3L, stock(t, inactive.id()));
+
+    assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
+      assertEquals(13L, tx.catalog().adjustStock(t, inactive.id(), 10, max).orElseThrow().stock());
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(3L, stock(t, inactive.id()), "a rolled-back adjustment is undone");
+  }
+
+  @Test
+  void updateReplacesNameDescriptionAndCostOnlyAndReturnsTheRowItWrote() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CatalogReward mug = new CatalogReward(nextId(), t, campaign.id(), "Mug", "A mug", 100, RewardType.CASH, 7L,
+        false, T0);
+    run(tx -> tx.catalog().insert(mug));
+
+    CatalogReward renamed = tx(tx -> tx.catalog().update(t, mug.id(),
+        new CatalogRewardUpdate("Mug — Zoë's 😀", null, Long.MAX_VALUE))).orElseThrow();
+    assertEquals(new CatalogReward(mug.id(), t, campaign.id(), "Mug — Zoë's 😀", null, Long.MAX_VALUE,
+        RewardType.CASH, 7L, false, T0), renamed, "type, stock, activity and creation time as they were");
+    assertEquals(Optional.of(renamed), tx(tx -> tx.catalog().find(t, mug.id())), "returned as stored");
+    CatalogReward described = tx(tx -> tx.catalog().update(t, mug.id(),
+        new CatalogRewardUpdate("Mug", "A 'big' \"mug\"", 1))).orElseThrow();
+    assertEquals("A 'big' \"mug\"", described.description());
+    assertEquals(1, described.pointsCost());
+
+    assertEquals(Optional.empty(), tx(tx -> tx.catalog().update(t + 1, mug.id(),
+        new CatalogRewardUpdate("Other", null, 5))), "another tenant's reward");
+    assertEquals(Optional.empty(), tx(tx -> tx.catalog().update(t, nextId(), new CatalogRewardUpdate("X", null, 5))));
+    assertEquals(Optional.of(described), tx(tx -> tx.catalog().find(t, mug.id())));
+    assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
+      tx.catalog().update(t, mug.id(), new CatalogRewardUpdate("Gone", "soon", 9));
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(Optional.of(described), tx(tx -> tx.catalog().find(t, mug.id())), "a rolled-back update is undone");
+  }
+
+  @Test
   void redemptionsRoundTripAndAreFoundByTheirTenantsIdempotencyKey() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
@@ -1141,6 +1208,35 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(0L, stock(t, tin.id()));
   }
 
+  @Test
+  void concurrentTakesAndAdjustmentsAllCountAndNeverTakeTheStockBelowZero() throws Exception {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CatalogReward tin = catalog(t, campaign.id(), 20L, true);
+    AtomicInteger taken = new AtomicInteger();
+    AtomicInteger added = new AtomicInteger();
+    AtomicInteger refusedRemovals = new AtomicInteger();
+    concurrently(300, (instance, i) -> {
+      if (i % 3 == 0) {
+        // Every third task adjusts: alternately adds 2 and removes 3 units, which the bound may refuse.
+        long delta = i % 2 == 0 ? 2 : -3;
+        Optional<CatalogReward> after = instance.inTransaction(tx ->
+            tx.catalog().adjustStock(t, tin.id(), delta, 1_000_000_000L));
+        if (after.isPresent()) {
+          assertTrue(after.get().stock() >= 0, "never below zero: " + after.get().stock());
+          added.addAndGet((int) delta);
+        } else {
+          assertTrue(delta < 0, "only a removal can be refused here");
+          refusedRemovals.incrementAndGet();
+        }
+      } else if (instance.inTransaction(tx -> tx.catalog().takeStock(t, tin.id()))) {
+        taken.incrementAndGet();
+      }
+    });
+    assertEquals(20L + added.get() - taken.get(), stock(t, tin.id()), "every accepted change counted once");
+    assertTrue(taken.get() > 0, "some units were taken");
+  }
+
   // ---------------------------------------------------------------- rollback
 
   @Test
@@ -1181,6 +1277,8 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
       tx.catalog().setActive(t, tin.id(), false);
       tx.catalog().setActive(t, tin.id(), true);
       tx.catalog().takeStock(t, tin.id());
+      assertTrue(tx.catalog().adjustStock(t, tin.id(), 4, 10).isPresent());
+      assertTrue(tx.catalog().update(t, tin.id(), new CatalogRewardUpdate("Renamed", "text", 99)).isPresent());
       tx.catalog().insertRedemption(new Redemption(nextId(), t, tin.id(), 1L, 1, 2L, 3, "redeem-1", T1, false));
       tx.actions().deleteAll(t, pending.participantId());
       tx.earnedRewards().deleteAll(t, pending.participantId());
@@ -1397,6 +1495,15 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
 
   boolean takeStock(long tenantId, long catalogRewardId) {
     return test(tx -> tx.catalog().takeStock(tenantId, catalogRewardId));
+  }
+
+  Optional<CatalogReward> adjustStock(long tenantId, long catalogRewardId, long delta, long maxStock) {
+    return tx(tx -> tx.catalog().adjustStock(tenantId, catalogRewardId, delta, maxStock));
+  }
+
+  static CatalogReward withStock(CatalogReward r, Long stock) {
+    return new CatalogReward(r.id(), r.tenantId(), r.campaignId(), r.name(), r.description(), r.pointsCost(),
+        r.type(), stock, r.active(), r.createdAt());
   }
 
   Long stock(long tenantId, long catalogRewardId) {

@@ -61,6 +61,10 @@ import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.spi.NodePort;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
@@ -86,6 +90,7 @@ import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
@@ -131,6 +136,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -1475,6 +1481,165 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
     assertAllRejected(ErrorCode.VALIDATION_ERROR, bad,
         () -> List.of(w.scope.brands().list(), w.scope.campaigns().listByBrand(w.brand.id())));
+  }
+
+  // ==================================================================== catalog
+
+  @Test
+  void adjustStockAddsOrRemovesUnitsAndReturnsTheRewardAsStored() {
+    World w = world(newEngine());
+    CatalogReward tin = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Tea tin", 10,
+        RewardType.CUSTOM_MESSAGE).withStock(5));
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    w.scope.points().award(ada, PointsChange.of(100, "purchase"));
+
+    CatalogReward restocked = w.scope.catalog().adjustStock(tin.id(), 10);
+    assertEquals(new CatalogReward(tin.id(), w.tenantId(), w.campaign.id(), "Tea tin", null, 10,
+        RewardType.CUSTOM_MESSAGE, 15L, true, tin.createdAt()), restocked, "only the stock changed");
+    assertEquals(restocked, w.scope.catalog().get(tin.id()), "returned as stored");
+    assertEquals(0L, w.scope.catalog().adjustStock(tin.id(), -15).stock(), "down to zero exactly");
+    assertRejected(ErrorCode.OUT_OF_STOCK, "catalogRewardId", "a redemption once none is left",
+        () -> w.scope.catalog().redeem(ada, tin.id(), null));
+    assertEquals(1L, w.scope.catalog().adjustStock(tin.id(), 1).stock());
+    assertEquals(10, w.scope.catalog().redeem(ada, tin.id(), null).pointsSpent(), "the unit added is redeemed");
+    assertEquals(0L, w.scope.catalog().get(tin.id()).stock());
+    assertEquals(1_000_000_000L, w.scope.catalog().adjustStock(tin.id(), 1_000_000_000L).stock(),
+        "up to the bound exactly");
+
+    w.scope.catalog().setActive(tin.id(), false);
+    CatalogReward inactive = w.scope.catalog().adjustStock(tin.id(), -1);
+    assertEquals(999_999_999L, inactive.stock(), "an inactive reward is adjusted");
+    assertFalse(inactive.active(), "and stays inactive");
+  }
+
+  @Test
+  void refusedStockAdjustmentsAreTypedNameTheirFieldAndChangeNothing() {
+    long max = 1_000_000_000L;
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    World other = world(engine);
+    CatalogReward five = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Five", 10,
+        RewardType.CUSTOM).withStock(5));
+    CatalogReward full = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Full", 10,
+        RewardType.CUSTOM).withStock(max));
+    CatalogReward unlimited = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Unlimited", 10,
+        RewardType.CUSTOM));
+    CatalogReward elsewhere = other.scope.catalog().create(NewCatalogReward.of(other.campaign.id(), "Elsewhere", 10,
+        RewardType.CUSTOM).withStock(5));
+    Supplier<Object> state = () -> List.of(
+        w.scope.catalog().list(w.campaign.id(), null, null), other.scope.catalog().get(elsewhere.id()));
+
+    List<Bad> invalid = new ArrayList<>();
+    for (long delta : new long[] {0, max + 1, -max - 1, Long.MAX_VALUE, Long.MIN_VALUE}) {
+      invalid.add(new Bad("delta " + delta, "delta", () -> w.scope.catalog().adjustStock(five.id(), delta)));
+    }
+    invalid.add(new Bad("5 + 999,999,996 above the bound", "delta",
+        () -> w.scope.catalog().adjustStock(five.id(), max - 4)));
+    invalid.add(new Bad("the bound + 1", "delta", () -> w.scope.catalog().adjustStock(full.id(), 1)));
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, invalid, state);
+    assertAllRejected(ErrorCode.OUT_OF_STOCK, List.of(
+        new Bad("remove 6 of 5", "delta", () -> w.scope.catalog().adjustStock(five.id(), -6)),
+        new Bad("remove all of the bound and 1", "delta", () -> w.scope.catalog().adjustStock(five.id(), -max))),
+        state);
+    assertAllRejected(ErrorCode.CONFLICT, List.of(
+        new Bad("add to unlimited", "stock", () -> w.scope.catalog().adjustStock(unlimited.id(), 1)),
+        new Bad("remove from unlimited", "stock", () -> w.scope.catalog().adjustStock(unlimited.id(), -1))),
+        state);
+    assertAllRejected(ErrorCode.NOT_FOUND, List.of(
+        new Bad("an unknown reward", null, () -> w.scope.catalog().adjustStock(elsewhere.id() + 1_000_003L, 1)),
+        new Bad("another tenant's reward", null, () -> w.scope.catalog().adjustStock(elsewhere.id(), 1))),
+        state);
+    assertNull(w.scope.catalog().get(unlimited.id()).stock(), "unlimited stays unlimited");
+    assertEquals(5L, w.scope.catalog().get(five.id()).stock());
+  }
+
+  @Test
+  void updateReplacesNameDescriptionAndCostAndARedemptionKeepsThePriceItWasCharged() {
+    World w = world(newEngine());
+    CatalogReward tin = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Tea tin", 10,
+        RewardType.CASH).withStock(3).withDescription("Loose leaf"));
+    long adaId = enrol(w, "ada@example.com").id();
+    ParticipantRef ada = ParticipantRef.id(adaId);
+    w.scope.points().award(ada, PointsChange.of(100, "purchase"));
+    Redemption first = w.scope.catalog().redeem(ada, tin.id(), "redeem-1");
+    assertEquals(10, first.pointsSpent());
+
+    CatalogReward updated = w.scope.catalog().update(tin.id(),
+        new CatalogRewardUpdate("  Big tin — Zoë's 😀 ", null, 25));
+    assertEquals(new CatalogReward(tin.id(), w.tenantId(), w.campaign.id(), "Big tin — Zoë's 😀", null, 25,
+        RewardType.CASH, 2L, true, tin.createdAt()), updated, "name stripped, description cleared, type, stock,"
+        + " activity and creation time as they were");
+    assertEquals(updated, w.scope.catalog().get(tin.id()), "returned as stored");
+
+    Redemption second = w.scope.catalog().redeem(ada, tin.id(), "redeem-2");
+    assertEquals(25, second.pointsSpent(), "charged the new cost");
+    assertEquals(65, second.balance());
+    Redemption replayed = w.scope.catalog().redeem(ada, tin.id(), "redeem-1");
+    assertTrue(replayed.replayed());
+    assertEquals(10, replayed.pointsSpent(), "a redemption made keeps its price");
+    assertEquals(90, replayed.balance());
+    assertEquals(List.of(25L, 10L), history(w.scope, adaId).stream()
+        .filter(e -> e.kind() == LedgerEntryKind.DEDUCT).map(LedgerEntry::amount).toList(), "the ledger too");
+    assertEquals(65, w.scope.participants().get(ada).pointsBalance());
+
+    CatalogReward repriced = w.scope.catalog().update(tin.id(), CatalogRewardUpdate.of(updated).withPointsCost(30));
+    assertEquals("Big tin — Zoë's 😀", repriced.name());
+    assertEquals(30, repriced.pointsCost());
+    assertEquals("Rare", w.scope.catalog().update(tin.id(), CatalogRewardUpdate.of(repriced)
+        .withDescription("Rare")).description());
+  }
+
+  @Test
+  void invalidCatalogUpdatesAreValidationErrorsNamingTheFieldAndAnUnknownRewardIsNotFound() {
+    long maxCost = EngineLimits.DEFAULTS.maxPointsPerOperation();
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    World other = world(engine);
+    CatalogReward tin = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Tea tin", 10,
+        RewardType.CUSTOM).withDescription("Loose leaf"));
+    CatalogReward elsewhere = other.scope.catalog().create(NewCatalogReward.of(other.campaign.id(), "Elsewhere", 10,
+        RewardType.CUSTOM));
+    CatalogRewardUpdate valid = CatalogRewardUpdate.of(tin);
+    Supplier<Object> state = () -> List.of(w.scope.catalog().get(tin.id()),
+        other.scope.catalog().get(elsewhere.id()));
+
+    List<Bad> bad = new ArrayList<>();
+    bad.add(new Bad("a null update", "update", () -> w.scope.catalog().update(tin.id(), null)));
+    for (String name : new String[] {null, "", "   ", "\u00a0", "n".repeat(201), "a\u0007b"}) {
+      bad.add(new Bad("name " + show(name), "name",
+          () -> w.scope.catalog().update(tin.id(), valid.withName(name))));
+    }
+    for (String description : new String[] {"", " ", "d".repeat(2_001), "a\u0000b"}) {
+      bad.add(new Bad("description " + show(description), "description",
+          () -> w.scope.catalog().update(tin.id(), valid.withDescription(description))));
+    }
+    for (long cost : new long[] {0, -1, maxCost + 1, Long.MIN_VALUE}) {
+      bad.add(new Bad("pointsCost " + cost, "pointsCost",
+          () -> w.scope.catalog().update(tin.id(), valid.withPointsCost(cost))));
+    }
+    bad.add(new Bad("a bad field of an unknown reward", "name",
+        () -> w.scope.catalog().update(elsewhere.id() + 1_000_003L, valid.withName(""))));
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, state);
+    assertAllRejected(ErrorCode.NOT_FOUND, List.of(
+        new Bad("an unknown reward", null, () -> w.scope.catalog().update(elsewhere.id() + 1_000_003L, valid)),
+        new Bad("another tenant's reward", null, () -> w.scope.catalog().update(elsewhere.id(), valid))), state);
+
+    CatalogReward longest = w.scope.catalog().update(tin.id(),
+        new CatalogRewardUpdate("n".repeat(200), "d".repeat(2_000), maxCost));
+    assertEquals(new CatalogReward(tin.id(), w.tenantId(), w.campaign.id(), "n".repeat(200), "d".repeat(2_000),
+        maxCost, RewardType.CUSTOM, null, true, tin.createdAt()), longest, "the bounds are inclusive");
+    assertEquals(longest, w.scope.catalog().get(tin.id()));
+    assertEquals(1, w.scope.catalog().update(tin.id(), valid.withPointsCost(1)).pointsCost());
+  }
+
+  @Test
+  void aCatalogCostAboveAConfiguredPointsLimitIsValidationErrorOnPointsCost() {
+    World w = world(newEngine(EngineLimits.builder().maxPointsPerOperation(100).build()));
+    CatalogReward tin = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Tea tin", 100,
+        RewardType.CUSTOM));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "pointsCost", "a cost of 101 with a limit of 100",
+        () -> w.scope.catalog().update(tin.id(), CatalogRewardUpdate.of(tin).withPointsCost(101)));
+    assertEquals(tin, w.scope.catalog().get(tin.id()));
   }
 
   // ==================================================================== host transactions

@@ -1,0 +1,38 @@
+package io.loyaltyengine.catalog;
+
+/**
+ * New presentation and price of a catalog reward, replacing all three: {@code name} 1..200, {@code description} at
+ * most 2,000 or null (none), {@code pointsCost} 1..the engine's points limit, the bounds of {@link NewCatalogReward}.
+ * The type never changes; the stock changes by {@link Catalog#adjustStock} and the activity by
+ * {@link Catalog#setActive}. A redemption already made keeps the cost it was charged. Immutable.
+ *
+ * <pre>{@code
+ * catalog.update(tin.id(), CatalogRewardUpdate.of(tin).withPointsCost(450));   // only the price changes
+ * }</pre>
+ *
+ * @param name display name
+ * @param description free text, or null for none
+ * @param pointsCost points one redemption costs from now on
+ */
+public record CatalogRewardUpdate(String name, String description, long pointsCost) {
+
+  /** The current name, description and cost of {@code reward}, to change some of them. */
+  public static CatalogRewardUpdate of(CatalogReward reward) {
+    return new CatalogRewardUpdate(reward.name(), reward.description(), reward.pointsCost());
+  }
+
+  /** This update with another name. */
+  public CatalogRewardUpdate withName(String text) {
+    return new CatalogRewardUpdate(text, description, pointsCost);
+  }
+
+  /** This update with another description, or null for none. */
+  public CatalogRewardUpdate withDescription(String text) {
+    return new CatalogRewardUpdate(name, text, pointsCost);
+  }
+
+  /** This update with another cost. */
+  public CatalogRewardUpdate withPointsCost(long points) {
+    return new CatalogRewardUpdate(name, description, points);
+  }
+}
