@@ -291,7 +291,7 @@ abstract class SchemaMigratorTestBase {
         assertEquals(Optional.of("CODE"), tx.coupons().assignNext(1, 3, 12, 4, at));
         tx.earnedRewards().setCoupon(1, 12, "CODE", null);
         tx.catalog().insert(mug);
-        assertTrue(tx.catalog().takeStock(1, 11));
+        assertTrue(tx.catalog().takeStock(1, 11).isPresent());
         tx.catalog().insertRedemption(new Redemption(15, 1, 11, 4, 5, 16, 2, "r", at, false));
         return null;
       });

@@ -1776,14 +1776,13 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public boolean takeStock(long tenantId, long catalogRewardId) {
+    public Optional<CatalogReward> takeStock(long tenantId, long catalogRewardId) {
       return call(() -> {
         CatalogReward r = t.catalogRewards.get(new IdPair(tenantId, catalogRewardId));
         if (r == null || !r.active() || r.stock() != null && r.stock() <= 0) {
-          return false;
+          return Optional.empty();
         }
-        write(r, r.stock() == null ? null : r.stock() - 1, r.active());
-        return true;
+        return Optional.of(write(r, r.stock() == null ? null : r.stock() - 1, r.active()));
       });
     }
 

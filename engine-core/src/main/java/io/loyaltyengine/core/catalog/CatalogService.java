@@ -36,11 +36,21 @@ import java.util.Optional;
  * participant and catalog reward, {@code replayed = true}) or refuses the request (CONFLICT on
  * {@code idempotencyKey}); reads the catalog reward (NOT_FOUND, also when the participant is not in its campaign;
  * CONFLICT on {@code catalogRewardId} when inactive); takes one unit of stock by one conditional update in the store
- * (OUT_OF_STOCK when none is left); deducts the cost from the participant's balance by the ledger's conditional update
- * ({@link PointsService#applyIn}: entry type {@value #LEDGER_TYPE}, the catalog reward's name as description, key
- * {@value #LEDGER_KEY_PREFIX}{@code <key>}); inserts the redemption; and writes a {@code reward.redeemed} event. Any
- * failure rolls the whole unit of work back, so INSUFFICIENT_POINTS leaves the stock untouched and OUT_OF_STOCK the
- * points.
+ * (OUT_OF_STOCK when none is left), which returns the reward as it wrote it; deducts the cost it has there (the cost
+ * under the row lock: an {@link #update} committed while the redemption waited for it applies) from the
+ * participant's balance by the ledger's conditional update ({@link PointsService#applyIn}: entry type
+ * {@value #LEDGER_TYPE}, the catalog reward's name as description, key {@value #LEDGER_KEY_PREFIX}{@code <key>});
+ * inserts the redemption, which keeps that cost whatever later updates set; and writes a {@code reward.redeemed}
+ * event. Any failure rolls the whole unit of work back, so INSUFFICIENT_POINTS leaves the stock untouched and
+ * OUT_OF_STOCK the points.
+ *
+ * <h2>Stock adjustments and updates</h2>
+ * {@link #adjustStock} validates {@code delta} (pure), then makes one conditional update in the store that adds it
+ * only if the stock stays within 0..1,000,000,000 and is not unlimited, returning the row it wrote;
+ * when it matches no row, a read tells NOT_FOUND, an unlimited stock (CONFLICT on {@code stock}) and, by the sign of
+ * {@code delta}, which bound refused it (OUT_OF_STOCK or VALIDATION_ERROR on {@code delta}). {@link #update}
+ * validates as {@link #create} does, then replaces the three fields in one update returning the row. Both take only
+ * the catalog reward's row lock, which a redemption takes last, so they never deadlock with one.
  *
  * <h2>Concurrency</h2>
  * The participant's row lock comes first (a participant named by id is read under it, in the one statement that reads
@@ -185,15 +195,16 @@ public final class CatalogService implements Catalog {
       return replay.get();
     }
     long tenantId = context.tenantId();
-    CatalogReward reward = tx.catalog().find(tenantId, catalogRewardId)
+    CatalogReward found = tx.catalog().find(tenantId, catalogRewardId)
         .orElseThrow(CatalogService::catalogRewardNotFound);
-    if (p.campaignId() != reward.campaignId()) {
+    if (p.campaignId() != found.campaignId()) {
       throw LoyaltyException.notFound("participant");
     }
-    if (!reward.active()) {
+    if (!found.active()) {
       throw inactive();
     }
-    if (!tx.catalog().takeStock(tenantId, catalogRewardId)) {
+    Optional<CatalogReward> unitTaken = tx.catalog().takeStock(tenantId, catalogRewardId);
+    if (unitTaken.isEmpty()) {
       // The update waited for the reward's row lock: a concurrent first request with this key may have taken the
       // last unit and committed meanwhile. Its redemption is visible now (READ COMMITTED): answer as a retry would.
       Optional<Redemption> taken = replay(tx, p.id(), catalogRewardId, key);
@@ -207,6 +218,9 @@ public final class CatalogService implements Catalog {
       }
       throw new LoyaltyException(ErrorCode.OUT_OF_STOCK, "catalogRewardId", "the catalog reward is out of stock");
     }
+    // The reward as the stock update left it, under its row lock: its cost and name, not those of the read above,
+    // which an update committed while this one waited for the lock may have changed.
+    CatalogReward reward = unitTaken.get();
     // Built from values validated when the catalog reward was created; the ledger key is longer than a caller's
     // key may be, which the ledger accepts (the limit guards input, not storage).
     PointsChange change = new PointsChange(reward.pointsCost(), LEDGER_TYPE, reward.name(),

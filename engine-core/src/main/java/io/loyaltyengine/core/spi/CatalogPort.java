@@ -49,9 +49,10 @@ public interface CatalogPort {
    * Takes one unit of stock: one conditional update that succeeds if and only if the reward is active and its stock
    * is unlimited (null) or above zero.
    *
-   * @return whether a unit was taken
+   * @return the reward as the update wrote it, so with the name and cost it has under the row lock (a change that
+   *     committed while the update waited for the lock included); empty if no unit was taken
    */
-  boolean takeStock(long tenantId, long catalogRewardId);
+  Optional<CatalogReward> takeStock(long tenantId, long catalogRewardId);
 
   /**
    * Inserts a redemption.

@@ -18,7 +18,8 @@ import org.jdbi.v3.core.Handle;
  * {@link #takeStock} is one conditional {@code UPDATE ... SET stock = stock - 1 WHERE active AND (stock IS NULL OR
  * stock > 0)} (NULL, unlimited, stays NULL): the database checks and decrements under the row lock, so concurrent
  * redemptions from any number of threads or instances queue on it and take exactly the units there are; a
- * {@code CHECK (stock >= 0)} backs it. The lock is held until commit, also for unlimited rewards. {@link #adjustStock}
+ * {@code CHECK (stock >= 0)} backs it. It returns the row it wrote, whose cost the redemption charges: the cost under
+ * the lock, not the one a read before it saw. The lock is held until commit, also for unlimited rewards. {@link #adjustStock}
  * is one conditional update too ({@code SET stock = stock + :delta WHERE stock IS NOT NULL AND stock + :delta} within
  * bounds), returning the row it wrote: never a read of the stock followed by a write, which would lose the units
  * redemptions take in between.
@@ -109,12 +110,12 @@ final class JdbcCatalogPort extends JdbcPort implements CatalogPort {
   }
 
   @Override
-  public boolean takeStock(long tenantId, long catalogRewardId) {
-    int rows = run("catalog reward take stock", () -> handle.createUpdate(Sql.CATALOG_TAKE_STOCK)
+  public Optional<CatalogReward> takeStock(long tenantId, long catalogRewardId) {
+    return run("catalog reward take stock", () -> handle.createQuery(sql.catalogTakeStock())
         .bind("tenantId", tenantId)
         .bind("catalogRewardId", catalogRewardId)
-        .execute());
-    return rows > 0;
+        .map(Rows.CATALOG_REWARD)
+        .findOne());
   }
 
   @Override

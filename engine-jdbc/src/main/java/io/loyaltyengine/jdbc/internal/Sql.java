@@ -464,7 +464,7 @@ public final class Sql {
   private static final String CATALOG_UPDATE = "UPDATE catalog_reward SET name = :name, description = :description,"
       + " points_cost = :pointsCost" + CATALOG_KEY;
   /** One unit of stock, by one conditional update under the row lock: never below zero, NULL (unlimited) stays. */
-  static final String CATALOG_TAKE_STOCK = "UPDATE catalog_reward SET stock = stock - 1" + CATALOG_KEY
+  private static final String CATALOG_TAKE_STOCK = "UPDATE catalog_reward SET stock = stock - 1" + CATALOG_KEY
       + " AND active = TRUE AND (stock IS NULL OR stock > 0)";
 
   static final String REDEMPTION_COLUMNS = "tenant_id, redemption_id, catalog_reward_id, participant_id,"
@@ -778,6 +778,7 @@ public final class Sql {
   private final String earnedTransitionFulfilled;
   private final String earnedSetCoupon;
   private final String earnedSetWaiting;
+  private final String catalogTakeStock;
   private final String catalogAdjustStock;
   private final String catalogUpdate;
   private final String eventInsert;
@@ -865,6 +866,7 @@ public final class Sql {
     this.earnedTransitionFulfilled = returning(EARNED_TRANSITION_FULFILLED, EARNED_COLUMNS);
     this.earnedSetCoupon = returning(EARNED_SET_COUPON, EARNED_COLUMNS);
     this.earnedSetWaiting = returning(EARNED_SET_WAITING, EARNED_COLUMNS);
+    this.catalogTakeStock = returning(CATALOG_TAKE_STOCK, CATALOG_COLUMNS);
     this.catalogAdjustStock = returning(CATALOG_ADJUST_STOCK, CATALOG_COLUMNS);
     this.catalogUpdate = returning(CATALOG_UPDATE, CATALOG_COLUMNS);
     String payload = dialect == SqlDialect.H2 ? ":payload" : "CAST(:payload AS json)";
@@ -1214,6 +1216,11 @@ public final class Sql {
   /** Records why a reward waits, returning it. */
   String earnedSetWaiting() {
     return earnedSetWaiting;
+  }
+
+  /** Takes one unit of a catalog reward's stock ({@link #CATALOG_TAKE_STOCK}), returning the row; none if refused. */
+  String catalogTakeStock() {
+    return catalogTakeStock;
   }
 
   /** Adjusts a catalog reward's stock ({@link #CATALOG_ADJUST_STOCK}), returning the row; none if refused. */

@@ -1072,8 +1072,9 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     CatalogReward unlimited = catalog(t, campaign.id(), null, true);
     CatalogReward inactive = catalog(t, campaign.id(), 5L, false);
     CatalogReward none = catalog(t, campaign.id(), 0L, true);
-    assertTrue(takeStock(t, two.id()));
-    assertEquals(1L, stock(t, two.id()));
+    Optional<CatalogReward> taken = tx(tx -> tx.catalog().takeStock(t, two.id()));
+    assertEquals(Optional.of(withStock(two, 1L)), taken, "the row as written, every other field as it was");
+    assertEquals(taken, tx(tx -> tx.catalog().find(t, two.id())));
     assertTrue(takeStock(t, two.id()));
     assertFalse(takeStock(t, two.id()));
     assertEquals(0L, stock(t, two.id()));
@@ -1087,9 +1088,9 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertFalse(takeStock(t + 1, unlimited.id()), "another tenant's reward");
     assertFalse(takeStock(t, nextId()));
     assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
-      assertFalse(tx.catalog().takeStock(t, inactive.id()));
+      assertFalse(tx.catalog().takeStock(t, inactive.id()).isPresent());
       assertTrue(tx.catalog().setActive(t, inactive.id(), true));
-      assertTrue(tx.catalog().takeStock(t, inactive.id()));
+      assertTrue(tx.catalog().takeStock(t, inactive.id()).isPresent());
       throw new IllegalStateException("rolled back");
     }));
     assertEquals(5L, stock(t, inactive.id()), "a rolled-back unit is back");
@@ -1197,7 +1198,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     AtomicInteger taken = new AtomicInteger();
     AtomicInteger refused = new AtomicInteger();
     concurrently(300, (instance, i) -> {
-      if (instance.inTransaction(tx -> tx.catalog().takeStock(t, tin.id()))) {
+      if (instance.inTransaction(tx -> tx.catalog().takeStock(t, tin.id())).isPresent()) {
         taken.incrementAndGet();
       } else {
         refused.incrementAndGet();
@@ -1229,7 +1230,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
           assertTrue(delta < 0, "only a removal can be refused here");
           refusedRemovals.incrementAndGet();
         }
-      } else if (instance.inTransaction(tx -> tx.catalog().takeStock(t, tin.id()))) {
+      } else if (instance.inTransaction(tx -> tx.catalog().takeStock(t, tin.id())).isPresent()) {
         taken.incrementAndGet();
       }
     });
@@ -1494,7 +1495,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   }
 
   boolean takeStock(long tenantId, long catalogRewardId) {
-    return test(tx -> tx.catalog().takeStock(tenantId, catalogRewardId));
+    return tx(tx -> tx.catalog().takeStock(tenantId, catalogRewardId)).isPresent();
   }
 
   Optional<CatalogReward> adjustStock(long tenantId, long catalogRewardId, long delta, long maxStock) {
