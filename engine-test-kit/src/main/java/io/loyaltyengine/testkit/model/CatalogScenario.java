@@ -12,6 +12,7 @@ import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.participant.NewParticipant;
@@ -32,9 +33,10 @@ import java.util.random.RandomGenerator;
 
 /**
  * Catalog redemption of a real engine, driven against a small reference model by a {@link ModelRunner}: seeded
- * sequences of awards, redemptions (a third without a key, some exact retries, some reusing another request's key)
- * and activations or deactivations of four catalog rewards: one of unlimited stock, one sold out from the start,
- * one scarce and one plentiful, at costs from 1 to 40 points.
+ * sequences of awards, redemptions (a third without a key, some exact retries, some reusing another request's key),
+ * activations or deactivations, stock adjustments (a few units either way, now and then a billion) and updates of
+ * the cost of four catalog rewards: one of unlimited stock, one sold out from the start, one scarce and one
+ * plentiful, at costs from 1 to 40 points.
  *
  * <pre>{@code
  * CatalogScenario.runner(engine, outcome -> {}).steps(120).build().runSeeds(CatalogScenario.defaultSeeds());
@@ -48,10 +50,14 @@ import java.util.random.RandomGenerator;
  * A redemption's outcome is the model's, decided in the engine's order: a used key (replayed when the request is the
  * same, else CONFLICT on idempotencyKey), an inactive reward (CONFLICT on catalogRewardId), no stock left
  * (OUT_OF_STOCK), too few points (INSUFFICIENT_POINTS); a redemption returns the balance after it, a replay the
- * stored one.
+ * stored one, and the points spent are the reward's cost at the time (a replay: the cost it was charged, whatever
+ * the cost is now). A stock adjustment's outcome is the model's: CONFLICT on stock for the unlimited reward,
+ * OUT_OF_STOCK on delta when it removes more than is left, VALIDATION_ERROR on delta when the stock would pass
+ * 1,000,000,000; else the stock it returns is the model's. An update returns the new cost.
  *
  * <h2>Checked after every step</h2>
- * Every stock is the model's and never below zero (unlimited stays unlimited); every balance is the model's and the
+ * Every stock is the model's and never below zero (unlimited stays unlimited), every cost the model's; every balance
+ * is the model's and the
  * sum of its participant's ledger, so a refused redemption took neither points nor stock, and a replayed one took
  * nothing again.
  *
@@ -82,6 +88,21 @@ public final class CatalogScenario {
   public static final String OUT_OF_STOCK = "OUT_OF_STOCK on catalogRewardId";
   /** A redemption by a participant with too few points. */
   public static final String INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS on amount";
+  /** A replay of a redemption whose reward's cost has changed since: the stored cost shows only then. */
+  public static final String REPLAYED_AFTER_A_PRICE_CHANGE = "replayed after a price change";
+  /** A stock adjustment carried out. */
+  public static final String ADJUSTED = "stock adjusted";
+  /** A stock adjustment of the unlimited reward. */
+  public static final String ADJUST_UNLIMITED = "CONFLICT on stock";
+  /** A stock adjustment removing more units than are left. */
+  public static final String ADJUST_BELOW_ZERO = "OUT_OF_STOCK on delta";
+  /** A stock adjustment that would take the stock above 1,000,000,000. */
+  public static final String ADJUST_ABOVE_THE_BOUND = "VALIDATION_ERROR on delta";
+  /** An update of a reward's cost. */
+  public static final String UPDATED = "cost updated";
+
+  /** The largest stock, as {@link io.loyaltyengine.catalog.NewCatalogReward} documents it. */
+  private static final long MAX_STOCK = 1_000_000_000L;
 
   private CatalogScenario() {
   }
@@ -90,8 +111,8 @@ public final class CatalogScenario {
    * A runner builder preconfigured with this scenario; set {@link ModelRunner.Builder#steps} and build it.
    *
    * @param engine the engine under test; each run creates its own tenant in it
-   * @param outcomes told the outcome of every redemption (one of {@link #outcomes()}), so that a caller can check
-   *     that its seeds reach them all
+   * @param outcomes told the outcome of every redemption, stock adjustment and update (one of {@link #outcomes()}),
+   *     so that a caller can check that its seeds reach them all
    */
   public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, Consumer<String> outcomes) {
     Objects.requireNonNull(engine, "engine");
@@ -110,10 +131,11 @@ public final class CatalogScenario {
     return DEFAULT_SEEDS.clone();
   }
 
-  /** Every outcome of a redemption the scenario tells its consumer about. */
+  /** Every outcome of a redemption, stock adjustment or update the scenario tells its consumer about. */
   public static List<String> outcomes() {
-    return List.of(REDEEMED, REPLAYED, REPLAYED_WITH_STOCK, KEY_CONFLICT, INACTIVE, OUT_OF_STOCK,
-        INSUFFICIENT_POINTS);
+    return List.of(REDEEMED, REPLAYED, REPLAYED_WITH_STOCK, REPLAYED_AFTER_A_PRICE_CHANGE, KEY_CONFLICT, INACTIVE,
+        OUT_OF_STOCK, INSUFFICIENT_POINTS, ADJUSTED, ADJUST_UNLIMITED, ADJUST_BELOW_ZERO, ADJUST_ABOVE_THE_BOUND,
+        UPDATED);
   }
 
   /** The operation generator of this scenario. */
@@ -124,13 +146,21 @@ public final class CatalogScenario {
   private static Op next(RandomGenerator random, List<Op> previous) {
     int roll = random.nextInt(100);
     int slot = random.nextInt(PARTICIPANTS);
-    if (roll < 30) {
+    if (roll < 26) {
       return new Award(slot, 1 + random.nextInt(60));
     }
-    if (roll < 38) {
+    if (roll < 32) {
       return new Toggle(random.nextInt(STOCKS.size()), random.nextInt(3) > 0);
     }
-    if (roll < 52) {
+    if (roll < 41) {
+      // A few units either way, mostly; now and then a billion, which the bound refuses unless the stock allows it.
+      long units = random.nextInt(8) == 0 ? MAX_STOCK : 1 + random.nextInt(4);
+      return new Adjust(random.nextInt(STOCKS.size()), random.nextBoolean() ? units : -units);
+    }
+    if (roll < 45) {
+      return new Reprice(random.nextInt(STOCKS.size()), 1 + random.nextInt(40));
+    }
+    if (roll < 58) {
       // A retry of an earlier keyed redemption, or its key reused by another request. Picked among the keyed
       // redemptions, not among all earlier operations, so that retries are common enough to reach a replay of a
       // reward with stock left (a retry that took a unit or points again shows only in a replay).
@@ -156,6 +186,26 @@ public final class CatalogScenario {
     } else if (op instanceof Toggle t) {
       run.scope.catalog().setActive(run.rewards.get(t.reward()).id(), t.active());
       model.active[t.reward()] = t.active();
+    } else if (op instanceof Adjust a) {
+      String expected = expectedOutcome(model, a);
+      String actual;
+      try {
+        CatalogReward after = run.scope.catalog().adjustStock(run.rewards.get(a.reward()).id(), a.delta());
+        actual = ADJUSTED;
+        model.stocks[a.reward()] += a.delta();
+        assertEquals(model.stocks[a.reward()], after.stock(), () -> op + ": the stock it returns");
+      } catch (LoyaltyException e) {
+        actual = e.code() + e.field().map(f -> " on " + f).orElse("");
+      }
+      assertEquals(expected, actual, op::toString);
+      outcomes.accept(actual);
+    } else if (op instanceof Reprice u) {
+      CatalogReward before = run.scope.catalog().get(run.rewards.get(u.reward()).id());
+      CatalogReward after = run.scope.catalog().update(before.id(),
+          CatalogRewardUpdate.of(before).withPointsCost(u.cost()));
+      model.costs[u.reward()] = u.cost();
+      assertEquals(u.cost(), after.pointsCost(), op::toString);
+      outcomes.accept(UPDATED);
     } else if (op instanceof Redeem r) {
       String expected = expectedOutcome(model, r);
       String actual;
@@ -175,16 +225,23 @@ public final class CatalogScenario {
       }
       if (actual.equals(REPLAYED)) {
         assertEquals(model.balanceAfter.get(r.key()), done.balance(), () -> op + ": the stored balance");
+        long charged = model.spent.get(r.key());
+        assertEquals(charged, done.pointsSpent(), () -> op + ": the cost it was charged, kept");
+        if (charged != model.costs[r.reward()]) {
+          outcomes.accept(REPLAYED_AFTER_A_PRICE_CHANGE);
+        }
       } else if (actual.equals(REDEEMED)) {
-        model.balances[r.slot()] -= COSTS[r.reward()];
+        long cost = model.costs[r.reward()];
+        model.balances[r.slot()] -= cost;
         if (model.stocks[r.reward()] != null) {
           model.stocks[r.reward()]--;
         }
         assertEquals(model.balances[r.slot()], done.balance(), () -> op + ": balance after");
-        assertEquals(COSTS[r.reward()], done.pointsSpent(), () -> op + ": points spent");
+        assertEquals(cost, done.pointsSpent(), () -> op + ": points spent, the cost now");
         if (r.key() != null) {
           model.keys.put(r.key(), r);
           model.balanceAfter.put(r.key(), done.balance());
+          model.spent.put(r.key(), cost);
         }
       }
     } else {
@@ -204,15 +261,29 @@ public final class CatalogScenario {
     if (stock != null && stock == 0) {
       return OUT_OF_STOCK;
     }
-    return model.balances[r.slot()] < COSTS[r.reward()] ? INSUFFICIENT_POINTS : REDEEMED;
+    return model.balances[r.slot()] < model.costs[r.reward()] ? INSUFFICIENT_POINTS : REDEEMED;
+  }
+
+  /** The model's answer to a stock adjustment, in the order the engine tells them: unlimited, then the bounds. */
+  private static String expectedOutcome(Model model, Adjust a) {
+    Long stock = model.stocks[a.reward()];
+    if (stock == null) {
+      return ADJUST_UNLIMITED;
+    }
+    if (stock + a.delta() < 0) {
+      return ADJUST_BELOW_ZERO;
+    }
+    return stock + a.delta() > MAX_STOCK ? ADJUST_ABOVE_THE_BOUND : ADJUSTED;
   }
 
   private static void check(Run run, Model model) {
     for (int i = 0; i < STOCKS.size(); i++) {
-      Long stock = run.scope.catalog().get(run.rewards.get(i).id()).stock();
+      CatalogReward reward = run.scope.catalog().get(run.rewards.get(i).id());
+      Long stock = reward.stock();
       // Before the model's stock, which is never below zero: checked after it, this could never fail.
       assertTrue(stock == null || stock >= 0, "stock never below zero: r" + i + " has " + stock);
       assertEquals(model.stocks[i], stock, "stock of r" + i);
+      assertEquals(model.costs[i], reward.pointsCost(), "cost of r" + i);
     }
     for (int i = 0; i < PARTICIPANTS; i++) {
       Participant p = run.scope.participants().get(ParticipantRef.id(run.participants.get(i).id()));
@@ -270,7 +341,8 @@ public final class CatalogScenario {
   }
 
   /**
-   * What the catalog must do: balances, stocks, active flags, and the keys of redemptions carried out. Not
+   * What the catalog must do: balances, stocks, costs, active flags, and the keys of redemptions carried out with
+   * the balance after them and the cost they were charged. Not
    * thread-safe: used by one run.
    */
   public static final class Model {
@@ -279,6 +351,8 @@ public final class CatalogScenario {
     private final boolean[] active = {true, true, true, true};
     private final Map<String, Redeem> keys = new HashMap<>();
     private final Map<String, Long> balanceAfter = new HashMap<>();
+    private final Map<String, Long> spent = new HashMap<>();
+    private final long[] costs = COSTS.clone();
 
     Model() {
     }
@@ -286,12 +360,12 @@ public final class CatalogScenario {
     @Override
     public String toString() {
       return "CatalogScenario.Model[balances=" + Arrays.toString(balances) + ", stocks=" + Arrays.toString(stocks)
-          + ", active=" + Arrays.toString(active) + "]";
+          + ", costs=" + Arrays.toString(costs) + ", active=" + Arrays.toString(active) + "]";
     }
   }
 
   /** An operation of the scenario, naming participants and rewards by slot. Immutable and thread-safe. */
-  public sealed interface Op permits Award, Redeem, Toggle {
+  public sealed interface Op permits Award, Redeem, Toggle, Adjust, Reprice {
   }
 
   /**
@@ -331,6 +405,34 @@ public final class CatalogScenario {
     @Override
     public String toString() {
       return (active ? "activate r" : "deactivate r") + reward;
+    }
+  }
+
+  /**
+   * Adds {@code delta} units to the stock of the catalog reward in {@code reward}, or removes them. Immutable and
+   * thread-safe.
+   *
+   * @param reward the catalog reward's slot, 0..3
+   * @param delta the units, non-zero
+   */
+  public record Adjust(int reward, long delta) implements Op {
+    @Override
+    public String toString() {
+      return (delta > 0 ? "add " + delta + " to r" : "remove " + -delta + " from r") + reward;
+    }
+  }
+
+  /**
+   * Sets the cost of the catalog reward in {@code reward}, by an update that keeps its name and description.
+   * Immutable and thread-safe.
+   *
+   * @param reward the catalog reward's slot, 0..3
+   * @param cost the new cost, 1..40
+   */
+  public record Reprice(int reward, long cost) implements Op {
+    @Override
+    public String toString() {
+      return "reprice r" + reward + " at " + cost;
     }
   }
 }
