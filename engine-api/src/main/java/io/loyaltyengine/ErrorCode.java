@@ -26,7 +26,7 @@ public enum ErrorCode {
   INSUFFICIENT_POINTS(409),
   /** A move of an earned reward that its status does not allow (fulfil before approval, remove after it). */
   INVALID_TRANSITION(409),
-  /** A catalog reward with no stock left. Nothing was changed. */
+  /** A catalog reward with no stock left, or fewer units than a stock adjustment removes. Nothing was changed. */
   OUT_OF_STOCK(409),
   /** The tenant made more requests than its plan allows; {@link LoyaltyException#retryAfter()} says when to retry. */
   RATE_LIMITED(429),
