@@ -31,7 +31,8 @@ public interface Webhooks {
    *
    * @return the endpoint and its secret, which is shown only here and by {@link #rotateSecret}
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code url} (malformed, not https, a host that
-   *     does not resolve, or refused by the address policy); NOT_FOUND if the filter's campaign is not the tenant's
+   *     does not resolve, or refused by the address policy); NOT_FOUND if the tenant does not exist or the filter's
+   *     campaign is not the tenant's
    */
   WebhookRegistration create(NewWebhookEndpoint endpoint);
 

@@ -773,6 +773,16 @@ class WebhookEndToEndTest {
   }
 
   @Test
+  void anEndpointOfATenantThatDoesNotExistIsNotFoundAndNothingIsStored() {
+    TenantScope nobody = engine.forTenant(Long.MAX_VALUE);
+
+    LoyaltyException e = assertThrows(LoyaltyException.class,
+        () -> nobody.webhooks().create(NewWebhookEndpoint.of(server.url(HOOK))));
+    assertEquals(ErrorCode.NOT_FOUND, e.code(), e.toString());
+    assertTrue(nobody.webhooks().list().isEmpty(), "no endpoint was stored for the missing tenant");
+  }
+
+  @Test
   void filterNamingAnotherTenantsCampaignIsNotFound() {
     TenantScope stranger = newTenant(engine, "Stranger");
     Brand strangerBrand = stranger.brands().create(new NewBrand("Stranger shop", "https://stranger.example.com"));

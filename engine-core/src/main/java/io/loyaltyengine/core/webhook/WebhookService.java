@@ -95,6 +95,10 @@ public final class WebhookService implements Webhooks {
     WebhookEndpointRecord endpoint = new WebhookEndpointRecord(tenantId, context.ids().nextId(), url,
         filter.types(), filter.campaignId(), true, null, secret, null, null, now, now);
     context.transactions().run(tx -> {
+      // No foreign key guards the endpoint's tenant: without this, a scope of any id would store an orphan.
+      if (tx.tenants().find(tenantId).isEmpty()) {
+        throw LoyaltyException.notFound("tenant");
+      }
       if (filter.campaignId() != null) {
         CampaignService.require(tx, tenantId, filter.campaignId());
       }
