@@ -194,6 +194,20 @@ public final class InMemoryStorage implements Storage {
       }
     }
 
+    /**
+     * A copy of every row, equal to another snapshot exactly when no row differs: for tests that check that a
+     * refused call changed nothing. Waits for a unit of work in progress.
+     */
+    Object snapshot() {
+      lock.lock();
+      try {
+        checkNotDropped();
+        return tables.snapshot();
+      } finally {
+        lock.unlock();
+      }
+    }
+
     <T> T run(TransactionWork<T> work) {
       if (lock.isHeldByCurrentThread()) {
         throw new IllegalStateException("a unit of work is already running on this thread; nested transactions "

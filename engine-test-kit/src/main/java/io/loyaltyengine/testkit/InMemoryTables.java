@@ -422,6 +422,25 @@ final class InMemoryTables {
   /** Node number -> its lease; absent when never leased. Not tenant data. */
   final Map<Integer, NodeLease> nodeLeases = new HashMap<>();
 
+  /**
+   * A copy of every table, as a value equal to another snapshot exactly when every row is: the rows are immutable
+   * records, so copying the maps suffices. Every map field is a table or an index, found by reflection so that a
+   * table added later is not forgotten.
+   */
+  Map<String, Map<?, ?>> snapshot() {
+    Map<String, Map<?, ?>> out = new TreeMap<>();
+    for (java.lang.reflect.Field field : InMemoryTables.class.getDeclaredFields()) {
+      if (Map.class.isAssignableFrom(field.getType()) && !java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
+        try {
+          out.put(field.getName(), new HashMap<>((Map<?, ?>) field.get(this)));
+        } catch (IllegalAccessException e) {
+          throw new AssertionError(e);
+        }
+      }
+    }
+    return out;
+  }
+
   void clear() {
     tenants.clear();
     brands.clear();

@@ -1,0 +1,1299 @@
+package io.loyaltyengine.testkit.contract;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.PageRequest;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.Access;
+import io.loyaltyengine.access.ApiKeys;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.Brands;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.Campaigns;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.Catalog;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.coupons.CouponPools;
+import io.loyaltyengine.customers.CustomerMappings;
+import io.loyaltyengine.events.ChangeFeed;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventListener;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.Events;
+import io.loyaltyengine.events.LoyaltyEvent;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoards;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.NewFeedbackBoard;
+import io.loyaltyengine.feedback.NewIdea;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.Leaderboards;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.participant.ParticipantUpdate;
+import io.loyaltyengine.participant.Participants;
+import io.loyaltyengine.points.Points;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsOperation;
+import io.loyaltyengine.quests.NewQuest;
+import io.loyaltyengine.quests.NewQuestTask;
+import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.Quests;
+import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.ReferralCodes;
+import io.loyaltyengine.referrals.ReferralGoal;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.Referrals;
+import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.Track;
+import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.ActionSource;
+import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.rewards.Rewards;
+import io.loyaltyengine.fraud.RiskAction;
+import io.loyaltyengine.sso.SingleSignOn;
+import io.loyaltyengine.sso.SsoLogin;
+import io.loyaltyengine.sso.SsoSignatures;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.tenant.Tenants;
+import io.loyaltyengine.testimonials.NewTestimonial;
+import io.loyaltyengine.testimonials.Testimonial;
+import io.loyaltyengine.testimonials.Testimonials;
+import io.loyaltyengine.testkit.SettableClock;
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.gen.Gen;
+import io.loyaltyengine.testkit.gen.Generators;
+import io.loyaltyengine.testkit.model.ModelRunner;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookRegistration;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import io.loyaltyengine.webhooks.Webhooks;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.Year;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A seeded, reflective fuzzer of the engine's whole public API, in the style of Caffeine's fuzzers: every method of
+ * every service reachable from {@link LoyaltyEngine} and {@link TenantScope} is called with arguments that are
+ * mostly valid and have one malformed part, and each call must keep the engine's promise on bad input:
+ * <ul>
+ *   <li>it returns normally or throws {@link LoyaltyException}, never another exception (a record of the API that
+ *       refuses its components in its own constructor may throw {@code LoyaltyException} too; the few records and
+ *       methods whose javadoc documents a {@code NullPointerException} or {@code IllegalArgumentException} for a
+ *       programming error are listed in {@link #DOCUMENTED});</li>
+ *   <li>a {@code VALIDATION_ERROR} names a field, and no error is {@code STORAGE_UNAVAILABLE} (the fixture's store is
+ *       healthy, so that code would mean a value the engine let through and the store refused);</li>
+ *   <li>no message of the error's cause chain, and no log line of the engine, holds a personal or secret value given
+ *       as input (emails and texts carrying a marker, the tenant's API key, webhook and single sign-on secrets);</li>
+ *   <li>a call that threw changed nothing: a snapshot of every row of the store ({@link #storeSnapshot}) is equal
+ *       before and after it;</li>
+ *   <li>tenants stay apart: a call through a scope answers with no id of another tenant's entities (a component
+ *       named {@code id} or {@code ...Id} of the result), and a call through the scope of a tenant that does not exist
+ *       changes nothing, even when it returns normally.</li>
+ * </ul>
+ * Which error a bad value gets is left open: an unknown id may be NOT_FOUND or a VALIDATION_ERROR, as long as it is
+ * a {@code LoyaltyException}.
+ *
+ * <h2>Arguments</h2>
+ * Each run builds a small world in a fresh engine (a tenant with a brand, two campaigns, participants, a points, a
+ * coupon and an invited reward, an earned reward waiting for approval, a catalog reward, a quest, a feedback board
+ * and idea, a testimonial, a webhook endpoint, an API key, a single sign-on secret, a customer mapping, referral
+ * codes; and a second tenant), so that valid ids exist beside invalid ones. A call's arguments are a tree: the tenant
+ * scope, each parameter, and each component of a record parameter (built through the record's canonical
+ * constructor from a valid template, so the deep validation paths are reached). One leaf of the tree, chosen at
+ * random, gets a malformed value (for an id: 0, negative, {@code Long.MIN_VALUE}/{@code MAX_VALUE}, unknown, an id
+ * of another kind or of the other tenant; for a text: null, empty, blank, 10,000 characters, control characters,
+ * a lone surrogate, a marker; for a collection: null, empty, holding null, 10,000 elements; for metadata: null
+ * values, nesting, 10,000 keys; for an enum: null), and the others keep valid values; a tenth of the calls get
+ * malformed values at many leaves at once, and a few get none. A parameter's name (the API is compiled with
+ * {@code -parameters}) chooses its valid values: a {@code campaignId} is one of the world's campaigns.
+ *
+ * <h2>Runs</h2>
+ * The calls run through {@link ModelRunner}: each call is a value (the method and a seed for its arguments), a
+ * failing run prints its seed and a shortened sequence of calls, and {@code -Dloyalty.seed=<seed>} replays one seed.
+ * {@value #CALLS_PROPERTY} sets the number of calls (default {@value #DEFAULT_CALLS}), run as seeds of
+ * {@value #CALLS_PER_SEED} calls each. {@code Events.dispatch()} is not called (webhook deliveries would go to the
+ * network), and webhooks are created under {@link WebhookAddressPolicy#ALLOW_ALL} (no DNS lookup).
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+public abstract class ApiInputFuzzContractTest {
+  /** The system property giving the number of calls to make (default {@value #DEFAULT_CALLS}). */
+  public static final String CALLS_PROPERTY = "loyalty.fuzz.calls";
+  /** Calls made when {@value #CALLS_PROPERTY} is not set. */
+  public static final int DEFAULT_CALLS = 20_000;
+  /** Calls of one seed: each seed starts from a fresh world. */
+  public static final int CALLS_PER_SEED = 500;
+  /** Where the clock of every run starts. */
+  protected static final Instant START = Instant.parse("2025-03-14T09:26:53Z");
+
+  private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
+  private static final WebhookSettings NO_LOOKUPS =
+      WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_ALL);
+  /** What must never appear in an error or a log line: the markers the world's texts and emails carry. */
+  private static final Pattern MARKERS = Pattern.compile("fuzz\\.?marker|fuzzsecret", Pattern.CASE_INSENSITIVE);
+  /** A huge text's length, and a huge collection's size less one: one past the API's largest limits. */
+  private static final int HUGE = 10_000;
+  /** Where the world's webhooks point: the discard port of the loopback, refused at once if ever called. */
+  private static final String HOOK = "http://127.0.0.1:9/fuzz";
+
+  /**
+   * Exceptions other than {@link LoyaltyException} that the API documents for a programming error, by where they
+   * are thrown ({@code Type.method} or {@code Type.<init>}) and class: {@code Access.authenticate} with a null scope,
+   * {@code PointsOperation} with a null part, {@code ConversionPoints} out of its bounds.
+   */
+  static final Map<String, Set<Class<? extends Throwable>>> DOCUMENTED = Map.of(
+      "Access.authenticate", Set.of(NullPointerException.class),
+      "PointsOperation.<init>", Set.of(NullPointerException.class),
+      "ConversionPoints.<init>", Set.of(NullPointerException.class, IllegalArgumentException.class));
+
+  private static final List<Class<?>> SCOPE_SERVICES = List.of(Brands.class, Campaigns.class, Participants.class,
+      Points.class, Rewards.class, CouponPools.class, Catalog.class, Leaderboards.class, Referrals.class,
+      Testimonials.class, Quests.class, FeedbackBoards.class, ChangeFeed.class, Webhooks.class,
+      CustomerMappings.class, SingleSignOn.class, ApiKeys.class);
+  private static final List<Class<?>> ENGINE_SERVICES = List.of(Tenants.class, Events.class, Access.class);
+  /** Methods not called: they take no input, and this one would send webhooks over the network. */
+  private static final Set<String> SKIPPED = Set.of("Events.dispatch");
+
+  /** Every method fuzzed, in a stable order (a call names one by its index). */
+  static final List<Method> METHODS = methods();
+
+  /**
+   * The calls to make when {@value #CALLS_PROPERTY} is not set: {@value #DEFAULT_CALLS} unless a slower backend
+   * asks for fewer.
+   */
+  protected int defaultCalls() {
+    return DEFAULT_CALLS;
+  }
+
+  /** A fixture on a fresh, empty database of the backend under test; each run (seed) gets its own. */
+  protected abstract StoreFixture createFixture();
+
+  /**
+   * A snapshot of every row of {@code fixture}'s database, as a value whose {@code equals} tells whether anything
+   * changed; taken between calls, never during one.
+   */
+  protected abstract Object storeSnapshot(StoreFixture fixture);
+
+  @Test
+  void malformedInputGetsTypedErrorsAndChangesNothing() {
+    int calls = Integer.getInteger(CALLS_PROPERTY, defaultCalls());
+    int seeds = Math.max(1, (calls + CALLS_PER_SEED - 1) / CALLS_PER_SEED);
+    long[] defaults = new long[seeds];
+    for (int i = 0; i < seeds; i++) {
+      defaults[i] = 7_919L * (i + 1);
+    }
+    Stats stats = new Stats();
+    LogCapture logs = LogCapture.install();
+    try {
+      ModelRunner<Session, Tracker, Call> runner = ModelRunner.<Session, Tracker, Call>builder()
+          .name("api input fuzz")
+          .system(() -> new Session(createFixture()))
+          .model(session -> new Tracker(storeSnapshot(session.fixture)))
+          .operations(random -> new Call(random.nextInt(METHODS.size()), random.nextLong()))
+          .step((session, tracker, call) -> step(session, tracker, call, stats, logs))
+          .steps(Math.min(calls, CALLS_PER_SEED))
+          .shrinkBudget(60)
+          .build();
+      runner.runSeeds(defaults);
+    } finally {
+      logs.close();
+    }
+    System.out.println(stats.report(getClass().getSimpleName()));
+    assertTrue(stats.calls > 0, "no call was made");
+  }
+
+  // ==================================================================== one call
+
+  private void step(Session session, Tracker tracker, Call call, Stats stats, LogCapture logs) {
+    Method method = METHODS.get(call.method);
+    String where = method.getDeclaringClass().getSimpleName() + "." + method.getName();
+    // Pass 1 counts the leaves of the argument tree; pass 2, from the same seed, breaks the chosen ones.
+    Args counting = new Args(session.world, Gen.random(call.seed), -1, false);
+    counting.receiver(method);
+    counting.build(method);
+    RandomGenerator choice = Gen.random(call.seed ^ 0x5DEECE66DL);
+    boolean chaos = choice.nextInt(10) == 0;
+    int target = chaos ? -1 : choice.nextInt(counting.leaves + Math.max(1, counting.leaves / 8));
+    Args args = new Args(session.world, Gen.random(call.seed), target, chaos);
+    logs.clear();
+    Object[] values;
+    Object receiver;
+    try {
+      receiver = args.receiver(method);
+      values = args.build(method);
+    } catch (RecordRefused refused) {
+      stats.count(where, "refused by " + refused.record + ": " + describe(refused.getCause()));
+      checkThrown(refused.record + ".<init>", refused.getCause(), args, session, call);
+      return;
+    }
+    Throwable thrown = null;
+    Object result = null;
+    try {
+      result = method.invoke(receiver, values);
+    } catch (InvocationTargetException e) {
+      thrown = e.getCause();
+    } catch (IllegalAccessException e) {
+      throw new AssertionError(e);
+    }
+    stats.count(where, thrown == null ? "ok" : describe(thrown));
+    Object after = storeSnapshot(session.fixture);
+    if (thrown != null) {
+      checkThrown(where, thrown, args, session, call);
+      if (!after.equals(tracker.last)) {
+        throw new AssertionError(where + " threw " + thrown + " but changed the store" + args.describe());
+      }
+    } else if (args.scopeTenant != null && !session.world.isTenant(args.scopeTenant)
+        && !after.equals(tracker.last)) {
+      throw new AssertionError(where + " changed the store for a tenant that does not exist" + args.describe());
+    }
+    tracker.last = after;
+    if (thrown == null && args.scopeTenant != null) {
+      Long foreign = foreignId(result, session.world.foreignTo(args.scopeTenant), 0);
+      if (foreign != null) {
+        throw new AssertionError(where + " answered in tenant " + args.scopeTenant + " with id " + foreign
+            + " of another tenant" + args.describe());
+      }
+    }
+    String leaked = logs.leak(session.world.secrets);
+    if (leaked != null) {
+      throw new AssertionError(where + " logged personal or secret input: " + leaked + args.describe());
+    }
+  }
+
+  private static void checkThrown(String where, Throwable thrown, Args args, Session session, Call call) {
+    if (thrown instanceof LoyaltyException e) {
+      if (e.code() == null) {
+        throw new AssertionError(where + " threw a LoyaltyException without a code" + args.describe(), e);
+      }
+      if (e.code() == ErrorCode.VALIDATION_ERROR && e.field().map(String::isBlank).orElse(true)) {
+        throw new AssertionError(where + " threw a VALIDATION_ERROR naming no field: " + e + args.describe(), e);
+      }
+      if (e.code() == ErrorCode.STORAGE_UNAVAILABLE) {
+        throw new AssertionError(where + " let a value through that the store refused: " + e + args.describe(), e);
+      }
+    } else if (!DOCUMENTED.getOrDefault(where, Set.of()).contains(thrown.getClass())) {
+      throw new AssertionError(where + " threw " + thrown.getClass().getName() + " for malformed input"
+          + args.describe(), thrown);
+    }
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (leaks(message, session.world.secrets)) {
+        throw new AssertionError(where + " put personal or secret input into an exception message ("
+            + t.getClass().getSimpleName() + ")" + args.describe(), thrown);
+      }
+    }
+  }
+
+  /** The first id of {@code foreign} found in {@code result} (records, collections, optionals, maps), or null. */
+  private static Long foreignId(Object result, Set<Long> foreign, int depth) {
+    if (result == null || depth > 6) {
+      return null;
+    }
+    if (result instanceof Long id) {
+      return foreign.contains(id) ? id : null;
+    }
+    Collection<?> parts = null;
+    if (result instanceof java.util.Optional<?> o) {
+      parts = o.stream().toList();
+    } else if (result instanceof Collection<?> c) {
+      parts = c;
+    } else if (result instanceof Map<?, ?> m) {
+      parts = m.values();
+    } else if (result.getClass().isRecord()) {
+      List<Object> values = new ArrayList<>();
+      for (RecordComponent component : result.getClass().getRecordComponents()) {
+        String name = component.getName();
+        boolean id = name.equals("id") || name.endsWith("Id");
+        if (!id && (component.getType() == long.class || component.getType() == Long.class)) {
+          continue; // an amount or a feed position, which may be any number (an input's, echoed)
+        }
+        try {
+          values.add(component.getAccessor().invoke(result));
+        } catch (ReflectiveOperationException e) {
+          throw new AssertionError(e);
+        }
+      }
+      parts = values;
+    }
+    if (parts != null) {
+      for (Object part : parts) {
+        Long found = foreignId(part, foreign, depth + 1);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static boolean leaks(String text, Collection<String> secrets) {
+    if (text == null) {
+      return false;
+    }
+    if (MARKERS.matcher(text).find()) {
+      return true;
+    }
+    for (String secret : secrets) {
+      if (text.contains(secret)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String describe(Throwable t) {
+    return t instanceof LoyaltyException e
+        ? e.code() + e.field().map(f -> "(" + f + ")").orElse("")
+        : t.getClass().getSimpleName();
+  }
+
+  // ==================================================================== the methods
+
+  private static List<Method> methods() {
+    List<Method> out = new ArrayList<>();
+    for (Class<?> service : concat(SCOPE_SERVICES, ENGINE_SERVICES)) {
+      for (Method m : service.getMethods()) {
+        if (Modifier.isStatic(m.getModifiers()) || m.isSynthetic()
+            || SKIPPED.contains(service.getSimpleName() + "." + m.getName())) {
+          continue;
+        }
+        out.add(m);
+      }
+    }
+    out.sort(Comparator.comparing((Method m) -> m.getDeclaringClass().getName())
+        .thenComparing(Method::getName).thenComparing(m -> Arrays.toString(m.getParameterTypes())));
+    return List.copyOf(out);
+  }
+
+  /** Every service accessor of the API is fuzzed: a new one must be added here, or the fuzzer fails. */
+  @Test
+  void everyServiceOfTheApiIsFuzzed() {
+    Set<Class<?>> fuzzed = new HashSet<>(concat(SCOPE_SERVICES, ENGINE_SERVICES));
+    for (Class<?> owner : List.of(TenantScope.class, LoyaltyEngine.class)) {
+      for (Method m : owner.getMethods()) {
+        Class<?> type = m.getReturnType();
+        if (m.getParameterCount() == 0 && type.isInterface() && type.getName().startsWith("io.loyaltyengine.")
+            && type != TenantScope.class) {
+          assertTrue(fuzzed.contains(type), owner.getSimpleName() + "." + m.getName() + "() is not fuzzed");
+        }
+      }
+    }
+  }
+
+  private static <T> List<T> concat(List<? extends T> a, List<? extends T> b) {
+    List<T> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  // ==================================================================== the world
+
+  /** The valid values of one run: ids by kind, templates of the API's records, and the secrets given out. */
+  static final class World {
+    final LoyaltyEngine engine;
+    final TenantScope scope;
+    final TenantScope otherScope;
+    final Map<String, List<Long>> ids = new TreeMap<>();
+    final Map<String, List<Long>> otherIds = new TreeMap<>();
+    final Map<String, List<String>> texts = new TreeMap<>();
+    final Map<Class<?>, List<Object>> templates = new HashMap<>();
+    final List<String> secrets = new ArrayList<>();
+
+    World(LoyaltyEngine engine) {
+      this.engine = engine;
+      Tenant tenant = engine.tenants().create(NewTenant.business("Fuzz tenant"));
+      scope = engine.forTenant(tenant.id());
+      Tenant other = engine.tenants().create(NewTenant.member("Other tenant"));
+      otherScope = engine.forTenant(other.id());
+      id("tenant", tenant.id());
+
+      Brand brand = scope.brands().create(new NewBrand("Fuzz brand", "https://shop.fuzz.example.com"));
+      id("brand", brand.id());
+      Campaign campaign = scope.campaigns().create(NewCampaign.running(brand.id(), "Fuzz campaign"));
+      Campaign second = scope.campaigns().create(NewCampaign.running(brand.id(), "Second campaign")
+          .withTimeZone(ZoneId.of("Pacific/Kiritimati")));
+      id("campaign", campaign.id());
+      id("campaign", second.id());
+      long c = campaign.id();
+
+      List<Participant> people = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        people.add(scope.participants().create(c, NewParticipant.withEmail(markerEmail(i))
+            .withName("Fuzzmarker" + i, "Person").withTier("gold").withIpAddress("198.51.100." + i)
+            .withMetadata(Map.of("note", "fuzzmarker note " + i, "age", 40L + i))));
+      }
+      people.add(scope.participants().create(second.id(), NewParticipant.withEmail(markerEmail(4))));
+      people.forEach(p -> id("participant", p.id()));
+      people.forEach(p -> text("email", p.email()));
+      Participant ada = people.get(0);
+      ParticipantRef adaRef = ParticipantRef.id(ada.id());
+
+      scope.rewards().configure(c, Automation.MANUAL, 2);
+      CampaignReward points = scope.rewards().define(c, NewCampaignReward.points("Points reward", 10, 1));
+      CampaignReward coupon = scope.rewards().define(c, NewCampaignReward.coupon("Coupon reward", 2).withLimit(3));
+      CampaignReward invited = scope.rewards().define(c, NewCampaignReward.message("Invited reward",
+          "fuzzmarker welcome", 1).forInvited());
+      id("campaignReward", points.id());
+      id("campaignReward", coupon.id());
+      id("campaignReward", invited.id());
+      scope.coupons().upload(c, List.of("FUZZ-1", "FUZZ-2", "FUZZ-3"));
+      ActionResult action = scope.rewards().recordAction(LoyaltyAction.of(adaRef, points.id())
+          .withIdempotencyKey("fuzzsecret-action-1"));
+      action.unlocked().forEach(e -> id("earned", e.id()));
+      scope.points().award(adaRef, PointsChange.of(500, "purchase").withIdempotencyKey("fuzzsecret-order-1"));
+      scope.points().award(ParticipantRef.id(people.get(1).id()), PointsChange.of(50, "purchase"));
+
+      CatalogReward tin = scope.catalog().create(NewCatalogReward.of(c, "Tea tin", 5, RewardType.CUSTOM_MESSAGE)
+          .withStock(20).withDescription("fuzzmarker description"));
+      id("catalog", tin.id());
+      Quest quest = scope.quests().create(new NewQuest(c, "Fuzz quest", "fuzzmarker quest",
+          List.of(new NewQuestTask("One", 5), new NewQuestTask("Two", 0), new NewQuestTask("Three", 7)), 3));
+      id("quest", quest.id());
+      FeedbackBoard board = scope.feedback().createBoard(new NewFeedbackBoard(c, "Fuzz board", "fuzzmarker board"));
+      id("board", board.id());
+      Idea idea = scope.feedback().submitIdea(adaRef, board.id(), new NewIdea("Fuzz idea", "fuzzmarker body"));
+      id("idea", idea.id());
+      Testimonial testimonial = scope.testimonials().submit(adaRef, NewTestimonial.of("fuzzmarker said").withRating(4));
+      id("testimonial", testimonial.id());
+
+      // Positions the events so far (the change feed reads positioned events), before any endpoint exists.
+      engine.events().dispatch();
+      WebhookRegistration hook = scope.webhooks().create(NewWebhookEndpoint.of(HOOK + "/in"));
+      id("endpoint", hook.endpoint().id());
+      secrets.add(hook.secret());
+      IssuedApiKey key = scope.apiKeys().issue(NewApiKey.of("Fuzz key", ApiScope.READ, ApiScope.WRITE));
+      id("apiKey", key.key().id());
+      secrets.add(key.secret());
+      text("presentedKey", key.secret());
+      String ssoSecret = scope.singleSignOn().rotateSecret().secret();
+      secrets.add(ssoSecret);
+
+      scope.customerMappings().map(c, "fuzzsecret-customer-1", adaRef);
+      text("customerId", "fuzzsecret-customer-1");
+      ReferralCodes codes = scope.referrals().codes(adaRef);
+      text("code", codes.signed());
+      text("code", codes.shortCode());
+      text("code", codes.legacy());
+      scope.referrals().configure(ReferralSettings.defaults(c).withReferrerReward(points.id())
+          .withConversionPoints(ConversionPoints.fixed(5)));
+      scope.referrals().convert(c, new NewConversion(codes.signed(), "fuzzsecret-order-7", new BigDecimal("12.50")));
+      text("orderId", "fuzzsecret-order-7");
+      text("idempotencyKey", "fuzzsecret-redeem-1");
+      text("plan", "pro");
+      text("name", "fuzz-listener");
+      List<LoyaltyEvent> events = scope.changeFeed().read(0, EventFilter.all(), 100).events();
+      for (LoyaltyEvent event : events) {
+        id("position", event.position());
+      }
+      text("eventId", events.get(0).id());
+
+      Tenant o = engine.tenants().get(other.id());
+      Brand oBrand = otherScope.brands().create(new NewBrand("Other brand", "https://other.fuzz.example.com"));
+      Campaign oCampaign = otherScope.campaigns().create(NewCampaign.running(oBrand.id(), "Other campaign"));
+      Participant oPerson = otherScope.participants().create(oCampaign.id(), NewParticipant.withEmail(markerEmail(9)));
+      otherIds.computeIfAbsent("tenant", k -> new ArrayList<>()).add(o.id());
+      otherIds.computeIfAbsent("brand", k -> new ArrayList<>()).add(oBrand.id());
+      otherIds.computeIfAbsent("campaign", k -> new ArrayList<>()).add(oCampaign.id());
+      otherIds.computeIfAbsent("participant", k -> new ArrayList<>()).add(oPerson.id());
+
+      templates(c, second.id(), people, points, coupon, invited, tin, quest, board, codes, ssoSecret);
+    }
+
+    private void templates(long c, long second, List<Participant> people, CampaignReward points,
+        CampaignReward coupon, CampaignReward invited, CatalogReward tin, Quest quest, FeedbackBoard board,
+        ReferralCodes codes, String ssoSecret) {
+      ParticipantRef ada = ParticipantRef.id(people.get(0).id());
+      ParticipantRef bob = ParticipantRef.email(c, people.get(1).email());
+      ParticipantRef cy = ParticipantRef.id(people.get(2).id());
+      template(ParticipantRef.class, ada, bob, cy, ParticipantRef.email(second, markerEmail(4)));
+      template(NewTenant.class, NewTenant.business("Fuzzmarker tenant"), NewTenant.member("Member"));
+      template(NewBrand.class, new NewBrand("Another brand", "https://fuzzmarker.example.org/shop"));
+      template(NewCampaign.class, NewCampaign.running(ids.get("brand").get(0), "Another campaign")
+          .withTimeZone(ZoneId.of("Europe/Oslo")));
+      template(NewParticipant.class, NewParticipant.withEmail(markerEmail(20)).withName("Zoë", "Fuzzmarker")
+          .withIpAddress("2001:db8::7").withTier("silver").withMetadata(Map.of("plan", "fuzzmarker", "n", 3L)),
+          NewParticipant.withEmail("Fuzz.Marker.21+tag@gmail.com"));
+      template(ParticipantUpdate.class, ParticipantUpdate.builder().firstName("Ada").tier("platinum")
+          .metadata("note", "fuzzmarker changed").build(), ParticipantUpdate.builder().email(markerEmail(22)).build());
+      template(ParticipantFilter.class, ParticipantFilter.all(), ParticipantFilter.search("fuzzmarker").andTier("gold"));
+      template(Keyset.class, Keyset.first(20), Keyset.after(people.get(0).id(), 5));
+      template(PageRequest.class, PageRequest.of(1, 20), PageRequest.of(2, 1));
+      PointsChange award = PointsChange.of(7, "purchase").withDescription("fuzzmarker order")
+          .withIdempotencyKey("fuzzsecret-order-2");
+      template(PointsChange.class, award, PointsChange.of(1, "refund"));
+      template(PointsOperation.class, PointsOperation.award(ada, award),
+          PointsOperation.deduct(bob, PointsChange.of(3, "redemption")),
+          PointsOperation.deductUpToBalance(cy, PointsChange.of(9, "refund")));
+      template(NewCampaignReward.class, NewCampaignReward.points("Fuzz points", 5, 2).withLimit(4),
+          NewCampaignReward.coupon("Fuzz coupon", 1), NewCampaignReward.cash("Fuzz cash", 500, "EUR", 3),
+          NewCampaignReward.message("Fuzz note", "fuzzmarker note", 1).forInvited(),
+          NewCampaignReward.custom("Fuzz custom", "fuzz-handler", 1).unlimited());
+      template(LoyaltyAction.class, LoyaltyAction.of(ada, points.id()).withIdempotencyKey("fuzzsecret-action-2")
+          .withMetadata(Map.of("sku", "fuzzmarker")), LoyaltyAction.of(bob, coupon.id()).withSource(ActionSource.MANUAL),
+          LoyaltyAction.of(ParticipantRef.email(c, markerEmail(30)), points.id()).referring(cy),
+          LoyaltyAction.of(cy, invited.id()).withoutEnrolment());
+      template(NewCatalogReward.class, NewCatalogReward.of(c, "Mug", 3, RewardType.CUSTOM_MESSAGE).withStock(2)
+          .withDescription("fuzzmarker mug"), NewCatalogReward.of(c, "Cash back", 10, RewardType.POINTS));
+      template(BoardRequest.class, BoardRequest.of(c, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS).limit(10),
+          BoardRequest.of(c, BoardPeriod.CURRENT_MONTH).after(people.get(0).id()).read(Consistency.STRONG));
+      template(ReferralSettings.class, ReferralSettings.defaults(c).withReferrerReward(points.id())
+              .withConversionPoints(ConversionPoints.perUnit(new BigDecimal("1.5")))
+              .withRiskActions(RiskAction.COUNT, RiskAction.REVIEW).withVelocity(5, Duration.ofHours(1)),
+          ReferralSettings.defaults(c).withGoal(ReferralGoal.SIGNUP).withSignedCodesRequired(true));
+      template(ConversionPoints.class, ConversionPoints.NONE, ConversionPoints.fixed(3),
+          ConversionPoints.perUnit(new BigDecimal("0.25")));
+      template(io.loyaltyengine.referrals.LandingPage.class, scope.referrals().landingPage(c)
+          .withUrl("https://shop.fuzz.example.com/spring?utm=fuzzmarker").withHeadline("Fuzzmarker headline")
+          .withShareMessage("fuzzmarker share").withReferralParameter("ref"));
+      template(Signup.class, Signup.referred(NewParticipant.withEmail(markerEmail(40)).withIpAddress("203.0.113.9"),
+          codes.signed()).withVisitorId("fuzzsecret-visitor").withCustomerId("fuzzsecret-customer-2"),
+          Signup.of(NewParticipant.withEmail(markerEmail(41))));
+      template(Track.class, Track.visit(codes.shortCode(), "fuzzsecret-visitor-2"), Track.share(codes.signed()),
+          Track.impression(codes.legacy()));
+      template(NewConversion.class, new NewConversion(codes.signed(), "fuzzsecret-order-8", new BigDecimal("40.00")));
+      template(NewTestimonial.class, NewTestimonial.of("fuzzmarker was quick").withRating(5),
+          NewTestimonial.of("fuzzmarker plain"));
+      template(NewQuest.class, new NewQuest(c, "Another quest", "fuzzmarker steps",
+          List.of(new NewQuestTask("Follow", 2), new NewQuestTask("Share", 3)), 4));
+      template(NewQuestTask.class, new NewQuestTask("Task", 1));
+      template(NewFeedbackBoard.class, new NewFeedbackBoard(c, "Another board", "fuzzmarker ideas"),
+          NewFeedbackBoard.of(c, "Plain board"));
+      template(NewIdea.class, new NewIdea("Fuzzmarker idea", "fuzzmarker detail"), NewIdea.of("Short idea"));
+      template(EventFilter.class, EventFilter.all(), EventFilter.types(EventType.LOYALTY_ACTION_RECORDED)
+          .inCampaign(c));
+      template(NewWebhookEndpoint.class, NewWebhookEndpoint.of(HOOK + "/other"),
+          new NewWebhookEndpoint(HOOK + "/x?fuzzsecret=1", EventFilter.all().inCampaign(c)));
+      long now = START.getEpochSecond();
+      template(SsoLogin.class, SsoSignatures.login(ssoSecret, c, "fuzzsecret-customer-3", markerEmail(50), now),
+          SsoSignatures.login(ssoSecret, c, "fuzzsecret-customer-1", null, now));
+      template(NewApiKey.class, NewApiKey.of("Another key", ApiScope.READ), NewApiKey.of("Writer", ApiScope.WRITE));
+      template(EventListener.class, (EventListener) event -> { });
+    }
+
+    private void template(Class<?> type, Object... values) {
+      templates.computeIfAbsent(type, k -> new ArrayList<>()).addAll(Arrays.asList(values));
+    }
+
+    private void id(String kind, long id) {
+      ids.computeIfAbsent(kind, k -> new ArrayList<>()).add(id);
+    }
+
+    /** Whether {@code tenantId} is one of the world's two tenants (the scope of any other id has no tenant). */
+    boolean isTenant(long tenantId) {
+      return tenantId == scope.tenantId() || tenantId == otherScope.tenantId();
+    }
+
+    /** The entity ids that a scope of {@code tenantId} must never answer with: those of every other tenant. */
+    Set<Long> foreignTo(long tenantId) {
+      Set<Long> out = new HashSet<>();
+      if (tenantId != scope.tenantId()) {
+        ids.forEach((kind, values) -> {
+          if (!kind.equals("position")) {
+            out.addAll(values);
+          }
+        });
+      }
+      if (tenantId != otherScope.tenantId()) {
+        otherIds.values().forEach(out::addAll);
+      }
+      return out;
+    }
+
+    private void text(String name, String value) {
+      texts.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+
+    private static String markerEmail(int n) {
+      return "fuzz.marker." + n + "@example.com";
+    }
+  }
+
+  /** One run's database, engine and world; closing it closes the engine and drops the database. */
+  static final class Session implements AutoCloseable {
+    final StoreFixture fixture;
+    final World world;
+
+    Session(StoreFixture fixture) {
+      this.fixture = fixture;
+      LoyaltyEngine engine = null;
+      try {
+        engine = LoyaltyEngine.builder().storage(fixture.openStorage()).clock(SettableClock.at(START)).nodeId(1)
+            .events(MANUAL_DISPATCH).webhooks(NO_LOOKUPS).build();
+        this.world = new World(engine);
+      } catch (RuntimeException | Error e) {
+        if (engine != null) {
+          engine.close();
+        }
+        fixture.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        world.engine.close();
+      } finally {
+        fixture.close();
+      }
+    }
+  }
+
+  /** The snapshot taken after the last call. */
+  static final class Tracker {
+    Object last;
+
+    Tracker(Object last) {
+      this.last = last;
+    }
+  }
+
+  /** One call: a method (by its index in {@link #METHODS}) and the seed of its arguments. */
+  record Call(int method, long seed) {
+    @Override
+    public String toString() {
+      Method m = METHODS.get(method);
+      return m.getDeclaringClass().getSimpleName() + "." + m.getName()
+          + Arrays.stream(m.getParameterTypes()).map(Class::getSimpleName).toList() + " seed " + seed;
+    }
+  }
+
+  /** A record of the API refused the components it was built from, in its own constructor. */
+  static final class RecordRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String record;
+
+    RecordRefused(String record, Throwable cause) {
+      super(record, cause, false, false);
+      this.record = record;
+    }
+  }
+
+  // ==================================================================== the arguments
+
+  /**
+   * Builds one call's arguments as a tree, counting its leaves; the leaf numbered {@code target} (or, in chaos, a
+   * quarter of them) gets a malformed value.
+   */
+  static final class Args {
+    private final World world;
+    private final RandomGenerator random;
+    private final int target;
+    private final boolean chaos;
+    private final List<String> broken = new ArrayList<>();
+    private final List<String> shown = new ArrayList<>();
+    int leaves;
+    /** The tenant of the scope the call went through, or null for the engine's own services. */
+    Long scopeTenant;
+
+    Args(World world, RandomGenerator random, int target, boolean chaos) {
+      this.world = world;
+      this.random = random;
+      this.target = target;
+      this.chaos = chaos;
+    }
+
+    private boolean breakNext(String path) {
+      int me = leaves++;
+      boolean bad = chaos ? random.nextInt(4) == 0 : me == target;
+      if (bad) {
+        broken.add(path);
+      }
+      return bad;
+    }
+
+    Object receiver(Method method) {
+      Class<?> service = method.getDeclaringClass();
+      LoyaltyEngine engine = world.engine;
+      if (service == Tenants.class) {
+        return engine.tenants();
+      }
+      if (service == Events.class) {
+        return engine.events();
+      }
+      if (service == Access.class) {
+        return engine.access();
+      }
+      TenantScope scope = world.scope;
+      if (breakNext("scope")) {
+        long tenant = random.nextInt(3) == 0 ? world.otherScope.tenantId() : badLong("tenantId");
+        scope = engine.forTenant(tenant);
+        shown.add("scope=tenant " + tenant);
+      }
+      scopeTenant = scope.tenantId();
+      try {
+        return TenantScope.class.getMethod(accessor(service)).invoke(scope);
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    private static String accessor(Class<?> service) {
+      for (Method m : TenantScope.class.getMethods()) {
+        if (m.getParameterCount() == 0 && m.getReturnType() == service) {
+          return m.getName();
+        }
+      }
+      throw new AssertionError("no accessor of " + service);
+    }
+
+    Object[] build(Method method) {
+      java.lang.reflect.Parameter[] params = method.getParameters();
+      Object[] values = new Object[params.length];
+      for (int i = 0; i < params.length; i++) {
+        values[i] = value(params[i].getParameterizedType(), params[i].getName(), params[i].getName(), null);
+        shown.add(params[i].getName() + "=" + show(values[i]));
+      }
+      return values;
+    }
+
+    /** A value for a parameter or component: {@code template} (may be null) is the valid value when it has one. */
+    private Object value(Type type, String name, String path, Object template) {
+      Class<?> raw = rawType(type);
+      if (isApiRecord(raw)) {
+        return record(raw, path, template);
+      }
+      if (raw == List.class && template == null && isTopLevel(path) && type instanceof ParameterizedType p
+          && isApiRecord(rawType(p.getActualTypeArguments()[0]))) {
+        Class<?> element = rawType(p.getActualTypeArguments()[0]);
+        List<Object> valid = new ArrayList<>();
+        for (int i = random.nextInt(3); i >= 0; i--) {
+          valid.add(pick(world.templates.get(element), element));
+        }
+        return list(type, valid, path);
+      }
+      Object valid = template != null || !isTopLevel(path) ? template : good(type, raw, name, path);
+      if (breakNext(path)) {
+        // A text is as often a valid one slightly damaged (a code or a signature with a character changed) as
+        // a malformed one.
+        return valid instanceof String text && random.nextBoolean() ? damage(text) : bad(type, raw, name);
+      }
+      return valid;
+    }
+
+    private static boolean isTopLevel(String path) {
+      return path.indexOf('.') < 0;
+    }
+
+    private static boolean isApiRecord(Class<?> raw) {
+      return raw.getName().startsWith("io.loyaltyengine.")
+          && (raw.isRecord() || raw == ParticipantRef.class || raw == EventListener.class);
+    }
+
+    private Object record(Class<?> type, String path, Object template) {
+      if (breakNext(path)) {
+        return null;
+      }
+      Object base = template != null ? template : isTopLevel(path) ? pick(world.templates.get(type), type) : null;
+      if (base == null || !base.getClass().isRecord()) {
+        return base;
+      }
+      Class<?> actual = base.getClass();
+      RecordComponent[] components = actual.getRecordComponents();
+      Object[] values = new Object[components.length];
+      boolean changed = false;
+      for (int i = 0; i < components.length; i++) {
+        Object original;
+        try {
+          original = components[i].getAccessor().invoke(base);
+        } catch (ReflectiveOperationException e) {
+          throw new AssertionError(e);
+        }
+        String sub = path + "." + components[i].getName();
+        Object v;
+        if (original instanceof List<?> list && !list.isEmpty() && isApiRecord(list.get(0).getClass())) {
+          v = list(components[i].getGenericType(), list, sub);
+        } else if (original == null && isApiRecord(components[i].getType())) {
+          // A null record component stays null unless broken, and then it gets a valid value.
+          v = breakNext(sub) ? pick(world.templates.get(components[i].getType()), components[i].getType()) : null;
+        } else {
+          v = value(components[i].getGenericType(), components[i].getName(), sub, original);
+        }
+        changed |= v != original;
+        values[i] = v;
+      }
+      if (!changed) {
+        return base;
+      }
+      try {
+        Constructor<?> canonical = actual.getDeclaredConstructor(
+            Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
+        return canonical.newInstance(values);
+      } catch (InvocationTargetException e) {
+        throw new RecordRefused(actual.getSimpleName(), e.getCause());
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    /** A list of records: the whole list may be broken, else its first element is built as a record. */
+    private Object list(Type type, List<?> template, String path) {
+      if (breakNext(path)) {
+        return badCollection(type, List.class);
+      }
+      List<Object> out = new ArrayList<>(template);
+      Object first = record(template.get(0).getClass(), path + "[0]", template.get(0));
+      out.set(0, first);
+      return out;
+    }
+
+    private Object pick(List<?> values, Class<?> type) {
+      if (values == null || values.isEmpty()) {
+        throw new AssertionError("no template for " + type.getName());
+      }
+      return values.get(random.nextInt(values.size()));
+    }
+
+    // ---------------------------------------------------------------- valid values of top-level parameters
+
+    private Object good(Type type, Class<?> raw, String name, String path) {
+      if (raw == long.class || raw == Long.class) {
+        String kind = kind(name);
+        if (kind != null && world.ids.containsKey(kind)) {
+          return pick(world.ids.get(kind), raw);
+        }
+        if (raw == Long.class) {
+          return null;
+        }
+        return name.equals("afterPosition") ? 0L : 1L + random.nextInt(5);
+      }
+      if (raw == int.class || raw == Integer.class) {
+        return switch (name) {
+          case "taskNumber" -> 1 + random.nextInt(3);
+          case "limit", "depth" -> 1 + random.nextInt(20);
+          default -> random.nextInt(10);
+        };
+      }
+      if (raw == boolean.class) {
+        return random.nextBoolean();
+      }
+      if (raw == Boolean.class) {
+        return random.nextInt(3) == 0 ? null : random.nextBoolean();
+      }
+      if (raw == String.class) {
+        List<String> texts = world.texts.get(name);
+        return texts == null ? "fuzz-" + name : pick(texts, raw);
+      }
+      if (raw.isEnum()) {
+        Object[] constants = raw.getEnumConstants();
+        return constants[random.nextInt(constants.length)];
+      }
+      if (raw == YearMonth.class) {
+        return YearMonth.from(START.atZone(ZoneOffset.UTC)).minusMonths(random.nextInt(2));
+      }
+      if (raw == List.class && name.equals("codes")) {
+        return List.of("FUZZ-" + random.nextInt(1000), "fuzzsecret-code-" + random.nextInt(1000));
+      }
+      throw new AssertionError("no valid value for " + type + " " + path);
+    }
+
+    private static String kind(String name) {
+      return switch (name) {
+        case "campaignId" -> "campaign";
+        case "brandId" -> "brand";
+        case "tenantId" -> "tenant";
+        case "participantId", "nextId", "afterId" -> "participant";
+        case "campaignRewardId", "referrerRewardId" -> "campaignReward";
+        case "earnedRewardId" -> "earned";
+        case "catalogRewardId" -> "catalog";
+        case "testimonialId" -> "testimonial";
+        case "questId" -> "quest";
+        case "boardId" -> "board";
+        case "ideaId" -> "idea";
+        case "endpointId" -> "endpoint";
+        case "keyId" -> "apiKey";
+        case "afterPosition" -> "position";
+        default -> null;
+      };
+    }
+
+    // ---------------------------------------------------------------- malformed values
+
+    private Object bad(Type type, Class<?> raw, String name) {
+      if (raw == long.class) {
+        return badLong(name);
+      }
+      if (raw == Long.class) {
+        return random.nextInt(4) == 0 ? null : badLong(name);
+      }
+      if (raw == int.class) {
+        return badInt();
+      }
+      if (raw == Integer.class) {
+        return random.nextInt(4) == 0 ? null : badInt();
+      }
+      if (raw == boolean.class) {
+        return random.nextBoolean();
+      }
+      if (raw == Boolean.class) {
+        return null;
+      }
+      if (raw == String.class) {
+        return badString();
+      }
+      if (raw.isEnum()) {
+        return null;
+      }
+      if (raw == BigDecimal.class) {
+        return pickOne(null, BigDecimal.ZERO, new BigDecimal("-0.01"), new BigDecimal("-1E+3"),
+            new BigDecimal("1E+400"), new BigDecimal("1E-400"), new BigDecimal("123456789012345678901234567890.5"),
+            new BigDecimal("0.00000000000000000001"), new BigDecimal("9223372036854775808"));
+      }
+      if (raw == Duration.class) {
+        return pickOne(null, Duration.ZERO, Duration.ofNanos(1), Duration.ofSeconds(-1),
+            Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ofSeconds(Long.MIN_VALUE), Duration.ofDays(36_500));
+      }
+      if (raw == YearMonth.class) {
+        return pickOne(null, YearMonth.of(Year.MIN_VALUE, 1), YearMonth.of(Year.MAX_VALUE, 12), YearMonth.of(1, 1),
+            YearMonth.of(1969, 12), YearMonth.of(9999, 12), YearMonth.from(START.atZone(ZoneOffset.UTC)).plusMonths(1));
+      }
+      if (raw == ZoneId.class) {
+        return pickOne(null, ZoneOffset.MAX, ZoneOffset.MIN, ZoneId.of("Pacific/Kiritimati"), ZoneId.of("UTC"),
+            ZoneId.of("GMT+14"));
+      }
+      if (raw == List.class || raw == Set.class || raw == Collection.class) {
+        return badCollection(type, raw);
+      }
+      if (raw == Map.class) {
+        return badMap();
+      }
+      if (raw == EventListener.class) {
+        return null;
+      }
+      throw new AssertionError("no malformed value for " + type + " " + name);
+    }
+
+    long badLong(String name) {
+      String kind = kind(name);
+      int choice = random.nextInt(10);
+      switch (choice) {
+        case 0:
+          return 0;
+        case 1:
+          return -1;
+        case 2:
+          return Long.MIN_VALUE;
+        case 3:
+          return Long.MAX_VALUE;
+        case 4:
+          return 987_654_321L + random.nextInt(1000);
+        case 5: {
+          // An id of another kind: a campaign's id where a participant's is expected.
+          List<Long> all = world.ids.values().stream().flatMap(List::stream).toList();
+          return all.get(random.nextInt(all.size()));
+        }
+        case 6: {
+          List<Long> other = kind == null ? null : world.otherIds.get(kind);
+          List<Long> any = other != null ? other
+              : world.otherIds.values().stream().flatMap(List::stream).toList();
+          return any.get(random.nextInt(any.size()));
+        }
+        case 7:
+          return Integer.MAX_VALUE + 1L;
+        case 8:
+          return -random.nextLong(1, Long.MAX_VALUE);
+        default:
+          return random.nextLong();
+      }
+    }
+
+    private int badInt() {
+      return (int) pickOne(0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 101, 1_000_000, 51, 4, 6);
+    }
+
+    private String badString() {
+      if (random.nextInt(6) == 0) {
+        return null;
+      }
+      int n = random.nextInt(1_000_000);
+      return (String) pickOne("", " ", "\t\n", "x".repeat(HUGE), "é".repeat(HUGE + 1), "a\u0000b", "line\nbreak",
+          "\u001b[31mred", "lone\ud800surrogate", "\udfff", "\u202eevil", "  padded  ",
+          "fuzz.marker." + n + "@example.com", "fuzzsecret_" + Long.toHexString(random.nextLong()) + "_key",
+          "Fuzzmarker" + n, "'; DROP TABLE participant; --", "%_%", "\\", "null", "😀".repeat(200),
+          "https://", "ftp://fuzzmarker.example.com/", "https://user:fuzzsecret@example.com/",
+          "https://[::1]:99999/", "https://127.0.0.1/", "javascript:alert(1)");
+    }
+
+    /** {@code text} with one damage: a character changed, dropped or added, cut short, case or spaces changed. */
+    private String damage(String text) {
+      int at = text.isEmpty() ? 0 : random.nextInt(text.length());
+      String c = (String) pickOne("x", "0", "\u0000", "€", " ", "\ud800", ".", "=", "😀");
+      return switch (random.nextInt(8)) {
+        case 0 -> text.substring(0, at) + c + (text.isEmpty() ? "" : text.substring(at + 1));
+        case 1 -> text.isEmpty() ? c : text.substring(0, at) + text.substring(at + 1);
+        case 2 -> text.substring(0, at) + c + text.substring(at);
+        case 3 -> text.substring(0, text.length() / 2);
+        case 4 -> text.toUpperCase(java.util.Locale.ROOT);
+        case 5 -> " " + text + "\t";
+        case 6 -> text + text;
+        default -> text + "x".repeat(HUGE);
+      };
+    }
+
+    private Object badCollection(Type type, Class<?> raw) {
+      Type elementType = type instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : Object.class;
+      Class<?> element = rawType(elementType);
+      int choice = random.nextInt(5);
+      Collection<Object> out = raw == Set.class ? new HashSet<>() : new ArrayList<>();
+      switch (choice) {
+        case 0:
+          return null;
+        case 1:
+          return raw == Set.class ? Set.of() : List.of();
+        case 2:
+          out.add(null);
+          return out;
+        case 3:
+          if (element == String.class) {
+            for (int i = 0; i <= HUGE; i++) {
+              out.add("FUZZ-HUGE-" + i);
+            }
+          } else if (element.isEnum()) {
+            out.addAll(Arrays.asList(element.getEnumConstants()));
+            out.add(null);
+          } else {
+            List<Object> templates = world.templates.get(element);
+            for (int i = 0; i <= HUGE && templates != null; i++) {
+              out.add(templates.get(i % templates.size()));
+            }
+          }
+          return out;
+        default:
+          if (element == String.class) {
+            out.add(badString());
+            out.add("FUZZ-OK");
+            return out;
+          }
+          out.add(null);
+          return out;
+      }
+    }
+
+    private Map<String, Object> badMap() {
+      int choice = random.nextInt(6);
+      Map<String, Object> map = new HashMap<>();
+      switch (choice) {
+        case 0:
+          return null;
+        case 1:
+          map.put("note", null);
+          return map;
+        case 2:
+          map.put("nested", Map.of("deep", Map.of("deeper", "fuzzmarker")));
+          return map;
+        case 3:
+          for (int i = 0; i < HUGE; i++) {
+            map.put("k" + i, (long) i);
+          }
+          return map;
+        case 4:
+          map.put(null, "fuzzmarker");
+          return map;
+        default: {
+          Map<String, Object> out = new LinkedHashMap<>(
+              Generators.invalidMetadata(io.loyaltyengine.EngineLimits.DEFAULTS).next(random).value());
+          out.put("secret", "fuzzsecret-" + random.nextInt(1000));
+          return out;
+        }
+      }
+    }
+
+    private Object pickOne(Object... values) {
+      return values[random.nextInt(values.length)];
+    }
+
+    /** What was built, for failure messages: the broken leaves, then every argument (values never in full). */
+    String describe() {
+      return "\n    broken: " + broken + "\n    arguments: " + shown;
+    }
+  }
+
+  private static Class<?> rawType(Type type) {
+    if (type instanceof Class<?> c) {
+      return c;
+    }
+    if (type instanceof ParameterizedType p) {
+      return (Class<?>) p.getRawType();
+    }
+    return Object.class;
+  }
+
+  /** A short, printable form of a value: texts cut and escaped, collections by size, records by type. */
+  static String show(Object value) {
+    if (value == null) {
+      return "null";
+    }
+    if (value instanceof String s) {
+      StringBuilder out = new StringBuilder("\"");
+      s.codePoints().limit(40).forEach(cp -> {
+        if (cp < 0x20 || cp == 0x7f || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0x202e) {
+          out.append(String.format("\\u%04x", cp));
+        } else {
+          out.appendCodePoint(cp);
+        }
+      });
+      out.append('"');
+      if (s.length() > 40) {
+        out.append("(").append(s.length()).append(" chars)");
+      }
+      return out.toString();
+    }
+    if (value instanceof Collection<?> c) {
+      return value.getClass().getSimpleName() + "(" + c.size() + ")"
+          + (c.size() <= 3 ? c.stream().map(ApiInputFuzzContractTest::show).toList() : "");
+    }
+    if (value instanceof Map<?, ?> m) {
+      return "Map(" + m.size() + ")" + (m.size() <= 3 ? m.keySet() : "");
+    }
+    if (value.getClass().isRecord()) {
+      StringBuilder out = new StringBuilder(value.getClass().getSimpleName()).append('[');
+      RecordComponent[] components = value.getClass().getRecordComponents();
+      for (int i = 0; i < components.length; i++) {
+        try {
+          out.append(i == 0 ? "" : ", ").append(components[i].getName()).append('=')
+              .append(show(components[i].getAccessor().invoke(value)));
+        } catch (ReflectiveOperationException e) {
+          out.append('?');
+        }
+      }
+      return out.append(']').toString();
+    }
+    return String.valueOf(value);
+  }
+
+  // ==================================================================== statistics and logs
+
+  /** Outcomes by method, for the summary printed after the run. */
+  static final class Stats {
+    private final Map<String, Map<String, Integer>> outcomes = new TreeMap<>();
+    int calls;
+
+    void count(String method, String outcome) {
+      calls++;
+      outcomes.computeIfAbsent(method, k -> new TreeMap<>()).merge(outcome, 1, Integer::sum);
+    }
+
+    String report(String store) {
+      StringBuilder out = new StringBuilder("API input fuzz on " + store + ": " + calls + " calls\n");
+      outcomes.forEach((m, o) -> out.append("  ").append(m).append(' ').append(o).append('\n'));
+      Set<String> never = new java.util.TreeSet<>();
+      for (Method m : METHODS) {
+        String name = m.getDeclaringClass().getSimpleName() + "." + m.getName();
+        if (!outcomes.containsKey(name) || !outcomes.get(name).containsKey("ok")) {
+          never.add(name);
+        }
+      }
+      out.append("  never returned normally: ").append(never).append('\n');
+      return out.toString();
+    }
+  }
+
+  /** Captures the engine's log lines (System.Logger, which goes to java.util.logging unless the host binds it). */
+  static final class LogCapture extends Handler implements AutoCloseable {
+    private final Logger logger = Logger.getLogger("io.loyaltyengine");
+    private final Level previous;
+    private final List<LogRecord> records = Collections.synchronizedList(new ArrayList<>());
+
+    private LogCapture() {
+      previous = logger.getLevel();
+    }
+
+    static LogCapture install() {
+      LogCapture capture = new LogCapture();
+      capture.logger.setLevel(Level.ALL);
+      capture.logger.addHandler(capture);
+      return capture;
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+      records.add(record);
+    }
+
+    void clear() {
+      records.clear();
+    }
+
+    /** The first line that leaks a marker or a secret, or null. */
+    String leak(Collection<String> secrets) {
+      synchronized (records) {
+        for (LogRecord r : records) {
+          StringBuilder text = new StringBuilder(String.valueOf(r.getMessage()));
+          if (r.getParameters() != null) {
+            Arrays.stream(r.getParameters()).forEach(p -> text.append(' ').append(p));
+          }
+          for (Throwable t = r.getThrown(); t != null; t = t.getCause()) {
+            text.append(' ').append(t.getMessage());
+          }
+          if (leaks(text.toString(), secrets)) {
+            return r.getLoggerName() + " " + r.getLevel();
+          }
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+      logger.removeHandler(this);
+      logger.setLevel(previous);
+    }
+  }
+}
