@@ -24,7 +24,7 @@ class H2ApiInputFuzzTest extends ApiInputFuzzContractTest {
 
   @Override
   protected int defaultCalls() {
-    return 2_000;
+    return 4_000;
   }
 
   @Override

@@ -1058,6 +1058,14 @@ public abstract class ApiInputFuzzContractTest {
       if (random.nextInt(6) == 0) {
         return null;
       }
+      if (random.nextInt(4) == 0) {
+        // At or just past a documented length, counted in characters or in code points (an emoji is two
+        // characters): a limit checked in one unit and stored in the other fails in the store, not in validation.
+        int length = (int) pickOne(32, 64, 65, 100, 101, 128, 129, 200, 201, 254, 255, 256, 512, 513, 1000, 2000,
+            2048, 2049, 5000, 5001);
+        return (String) pickOne("x".repeat(length), "😀".repeat(length), "e\u0301".repeat(length),
+            "fuzzmarker-" + "y".repeat(Math.max(0, length - 11)));
+      }
       int n = random.nextInt(1_000_000);
       return (String) pickOne("", " ", "\t\n", "x".repeat(HUGE), "é".repeat(HUGE + 1), "a\u0000b", "line\nbreak",
           "\u001b[31mred", "lone\ud800surrogate", "\udfff", "\u202eevil", "  padded  ",
