@@ -21,6 +21,7 @@ import io.loyaltyengine.campaign.Campaigns;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.Catalog;
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.coupons.CouponPools;
 import io.loyaltyengine.customers.CustomerMappings;
@@ -587,6 +588,8 @@ public abstract class ApiInputFuzzContractTest {
           LoyaltyAction.of(cy, invited.id()).withoutEnrolment());
       template(NewCatalogReward.class, NewCatalogReward.of(c, "Mug", 3, RewardType.CUSTOM_MESSAGE).withStock(2)
           .withDescription("fuzzmarker mug"), NewCatalogReward.of(c, "Cash back", 10, RewardType.POINTS));
+      template(CatalogRewardUpdate.class, CatalogRewardUpdate.of(tin).withPointsCost(7),
+          new CatalogRewardUpdate("Big tin", "fuzzmarker tin", 9));
       template(BoardRequest.class, BoardRequest.of(c, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS).limit(10),
           BoardRequest.of(c, BoardPeriod.CURRENT_MONTH).after(people.get(0).id()).read(Consistency.STRONG));
       template(ReferralSettings.class, ReferralSettings.defaults(c).withReferrerReward(points.id())
