@@ -1,0 +1,26 @@
+package io.loyaltyengine.jdbc;
+
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest;
+
+/**
+ * The API input fuzzer on a fresh database of the shared embedded PostgreSQL, whose statements differ from H2's
+ * (data-modifying CTEs, {@code ON CONFLICT}, rows sent with the commit), with fewer calls than on H2 (each call reads
+ * every table for the snapshot, {@link TableSnapshot}, over a socket).
+ */
+class PostgresApiInputFuzzTest extends ApiInputFuzzContractTest {
+  @Override
+  protected StoreFixture createFixture() {
+    return new PostgresFixture();
+  }
+
+  @Override
+  protected int defaultCalls() {
+    return 1_000;
+  }
+
+  @Override
+  protected Object storeSnapshot(StoreFixture fixture) {
+    return TableSnapshot.of((JdbcFixture) fixture);
+  }
+}
