@@ -1,8 +1,8 @@
 package io.loyaltyengine.referrals;
 
+import io.loyaltyengine.LoyaltyException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.Objects;
 
 /**
  * Points a tracked conversion awards its referrer. Immutable.
@@ -32,27 +32,36 @@ public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) 
   private static final BigDecimal MAX_PER_UNIT = BigDecimal.valueOf(10_000);
 
   /**
-   * Validates.
+   * Validates at once, so that a rule built from a host's input is refused with a typed error, as the engine's own
+   * validation refuses it.
    *
-   * @throws IllegalArgumentException naming the field and its bounds
+   * @throws LoyaltyException VALIDATION_ERROR naming {@code conversionPoints.mode} (null),
+   *     {@code conversionPoints.fixedPoints} or {@code conversionPoints.perUnit}, with the bounds
    */
   public ConversionPoints {
-    Objects.requireNonNull(mode, "mode");
+    if (mode == null) {
+      throw LoyaltyException.validation("conversionPoints.mode", "mode is required");
+    }
     switch (mode) {
       case NONE -> {
         if (fixedPoints != 0 || perUnit != null) {
-          throw new IllegalArgumentException("NONE takes neither fixedPoints nor perUnit");
+          throw LoyaltyException.validation(fixedPoints != 0 ? "conversionPoints.fixedPoints"
+              : "conversionPoints.perUnit", "NONE takes neither fixedPoints nor perUnit");
         }
       }
       case FIXED -> {
         if (fixedPoints < 1 || perUnit != null) {
-          throw new IllegalArgumentException("fixedPoints must be at least 1, and perUnit null");
+          throw LoyaltyException.validation(fixedPoints < 1 ? "conversionPoints.fixedPoints"
+              : "conversionPoints.perUnit", "fixedPoints must be at least 1, and perUnit null");
         }
       }
       case PER_UNIT -> {
-        if (fixedPoints != 0 || perUnit == null || perUnit.signum() <= 0 || perUnit.scale() > 4
-            || perUnit.compareTo(MAX_PER_UNIT) > 0) {
-          throw new IllegalArgumentException("perUnit must be positive, at most 10000, with at most 4 decimals");
+        if (fixedPoints != 0) {
+          throw LoyaltyException.validation("conversionPoints.fixedPoints", "PER_UNIT takes no fixedPoints");
+        }
+        if (perUnit == null || perUnit.signum() <= 0 || perUnit.scale() > 4 || perUnit.compareTo(MAX_PER_UNIT) > 0) {
+          throw LoyaltyException.validation("conversionPoints.perUnit",
+              "perUnit must be positive, at most 10000, with at most 4 decimals");
         }
         perUnit = perUnit.stripTrailingZeros();
         if (perUnit.scale() < 0) {

@@ -13,6 +13,7 @@ import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.participant.ParticipantUpdate;
@@ -27,6 +28,7 @@ import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookEndpoint;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -35,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** Values of engine-api that hosts build themselves (its module has no tests of its own). */
 class ApiValuesTest {
@@ -137,5 +140,31 @@ class ApiValuesTest {
       assertEquals("types", e.field().orElse(null));
     }
     assertEquals(EventFilter.all(), new EventFilter(null, null));
+  }
+
+  /**
+   * A conversion rule is request input too (a host's referral settings form): out of its bounds it is a validation
+   * error naming the part, not an IllegalArgumentException, and a null mode is one on {@code mode}.
+   */
+  @Test
+  void aConversionRuleOutOfItsBoundsIsAValidationErrorNamingThePart() {
+    List<Map.Entry<String, Executable>> bad = List.of(
+        Map.entry("conversionPoints.mode", () -> new ConversionPoints(null, 0, null)),
+        Map.entry("conversionPoints.fixedPoints", () -> ConversionPoints.fixed(0)),
+        Map.entry("conversionPoints.perUnit", () -> ConversionPoints.perUnit(new BigDecimal("0.00001"))),
+        Map.entry("conversionPoints.perUnit", () -> ConversionPoints.perUnit(new BigDecimal("10000.5"))),
+        Map.entry("conversionPoints.perUnit", () -> ConversionPoints.perUnit(null)),
+        Map.entry("conversionPoints.fixedPoints", () -> new ConversionPoints(ConversionPoints.Mode.NONE, 3, null)),
+        Map.entry("conversionPoints.perUnit",
+            () -> new ConversionPoints(ConversionPoints.Mode.FIXED, 3, BigDecimal.ONE)),
+        Map.entry("conversionPoints.fixedPoints",
+            () -> new ConversionPoints(ConversionPoints.Mode.PER_UNIT, 3, BigDecimal.ONE)));
+    for (Map.Entry<String, Executable> b : bad) {
+      LoyaltyException e = assertThrows(LoyaltyException.class, b.getValue(), b.getKey());
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), b.getKey());
+      assertEquals(b.getKey(), e.field().orElse(null));
+    }
+    assertEquals(new BigDecimal("2.5"), ConversionPoints.perUnit(new BigDecimal("2.5000")).perUnit());
+    assertEquals(7, ConversionPoints.fixed(7).pointsFor(new BigDecimal("99.99")));
   }
 }

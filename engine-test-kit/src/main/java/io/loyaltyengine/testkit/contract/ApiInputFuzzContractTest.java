@@ -193,12 +193,11 @@ public abstract class ApiInputFuzzContractTest {
   /**
    * Exceptions other than {@link LoyaltyException} that the API documents for a programming error, by where they
    * are thrown ({@code Type.method} or {@code Type.<init>}) and class: {@code Access.authenticate} with a null scope,
-   * {@code PointsOperation} with a null part, {@code ConversionPoints} out of its bounds.
+   * {@code PointsOperation} with a null part.
    */
   static final Map<String, Set<Class<? extends Throwable>>> DOCUMENTED = Map.of(
       "Access.authenticate", Set.of(NullPointerException.class),
-      "PointsOperation.<init>", Set.of(NullPointerException.class),
-      "ConversionPoints.<init>", Set.of(NullPointerException.class, IllegalArgumentException.class));
+      "PointsOperation.<init>", Set.of(NullPointerException.class));
 
   private static final List<Class<?>> SCOPE_SERVICES = List.of(Brands.class, Campaigns.class, Participants.class,
       Points.class, Rewards.class, CouponPools.class, Catalog.class, Leaderboards.class, Referrals.class,
