@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import static io.loyaltyengine.jdbc.Answers.answer;
+import static io.loyaltyengine.jdbc.Answers.race;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,13 +26,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -173,29 +172,6 @@ abstract class CatalogStockRaceTestBase extends HostTransactionTestBase {
 
   /** An adjustment that went through: its units and the reward it returned. */
   private record Adjusted(long delta, CatalogReward reward) {
-  }
-
-  /** Runs {@code threads} calls released together by a barrier; each call's answer, by thread. */
-  private static List<Object> race(int threads, IntFunction<Callable<?>> call) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CyclicBarrier start = new CyclicBarrier(threads);
-      List<Future<Object>> futures = new ArrayList<>();
-      for (int i = 0; i < threads; i++) {
-        Callable<?> work = call.apply(i);
-        futures.add(pool.submit(() -> {
-          start.await();
-          return work.call();
-        }));
-      }
-      List<Object> answers = new ArrayList<>();
-      for (Future<Object> f : futures) {
-        answers.add(f.get(2, TimeUnit.MINUTES));
-      }
-      return answers;
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   private long count(String sql, long tenantId) throws SQLException {

@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import static io.loyaltyengine.jdbc.Answers.answer;
+import static io.loyaltyengine.jdbc.Answers.race;
 import static io.loyaltyengine.jdbc.HostTransactionTestBase.finish;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,13 +30,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -488,33 +487,6 @@ abstract class FeedbackRaceTestBase {
 
   private Idea submit(int author, String title) {
     return scopes.get(0).feedback().submitIdea(world.ref(author), board.id(), NewIdea.of(title));
-  }
-
-  /** Runs {@code threads} calls released together by a barrier; their answers (results or what they threw). */
-  private static List<Object> race(int threads, java.util.function.IntFunction<Callable<?>> call) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CyclicBarrier start = new CyclicBarrier(threads);
-      List<Future<Object>> futures = new ArrayList<>();
-      for (int i = 0; i < threads; i++) {
-        Callable<?> work = call.apply(i);
-        futures.add(pool.submit(() -> {
-          start.await();
-          try {
-            return work.call();
-          } catch (RuntimeException e) {
-            return e;
-          }
-        }));
-      }
-      List<Object> answers = new ArrayList<>();
-      for (Future<Object> f : futures) {
-        answers.add(f.get(2, TimeUnit.MINUTES));
-      }
-      return answers;
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   /** Every idea's counter of the tenant equals the rows of votes on it. */
