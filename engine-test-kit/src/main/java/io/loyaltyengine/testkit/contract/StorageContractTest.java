@@ -2261,6 +2261,20 @@ public abstract class StorageContractTest extends EngineContractSupport {
         List.of(), new TreeMap<>());
   }
 
+  /**
+   * The ledger scenario through two engines on one database: single calls alternate between them, the callers of a
+   * concurrent group race across both, and every check reads through the engine that did not write.
+   */
+  @Test
+  void ledgerAgreesWithTheReferenceModelAcrossTwoEngineInstancesOnOneDatabase() {
+    assumeShared();
+    long max = Long.MAX_VALUE / 3;
+    EngineLimits limits = EngineLimits.builder().maxPointsPerOperation(max).build();
+    List<LoyaltyEngine> engines = List.of(newEngine(limits), newEngine(limits));
+    runModel("ledger on two engines", LedgerScenario.runner(engines, max).steps(MODEL_STEPS).build(),
+        LedgerScenario.defaultSeeds(), List.of(), new TreeMap<>());
+  }
+
   @Test
   void unlocksAgreeWithTheReferenceModelOverSeededActionSequences() {
     Map<String, Integer> reached = new TreeMap<>();

@@ -29,6 +29,7 @@ import io.loyaltyengine.testkit.model.LedgerModel.Rejected;
 import io.loyaltyengine.testkit.model.LedgerModel.Replayed;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,13 +53,26 @@ import java.util.random.RandomGenerator;
  *
  * <pre>{@code
  * LedgerScenario.runner(engine, maxPointsPerOperation).steps(200).build().runSeeds(1, 2, 3, 4, 5);
+ * LedgerScenario.runner(List.of(engine, engineOnTheSameDatabase), maxPointsPerOperation)...;
  * }</pre>
  *
- * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant of the given engine, with one
- * brand, one campaign and two participants to start with; tenant isolation keeps runs apart. Participants are named
+ * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant, made through the first engine
+ * with one brand, one campaign and two participants to start with; tenant isolation keeps runs apart. Participants are named
  * by slot (0, 1, then one more per enrolment), so operations stay meaningful when a shortened sequence drops some;
  * an operation on a slot that does not exist (yet) is skipped. Slot {@value #NOBODY} names a participant that never
  * exists (NOT_FOUND).
+ *
+ * <h2>Several engine instances</h2>
+ * Given several engines on one database, a run holds a scope of its tenant in each. The operation at step
+ * {@code s} (counted from 1) goes to engine {@code s mod n}, the callers {@code i} of a concurrent group to engines
+ * {@code (s + i) mod n}, so that they race across instances (and, several on one engine, through its group commit);
+ * the checks after step {@code s} read through engine {@code (s + 1) mod n}, another than the one that wrote, so
+ * every write must be visible across instances. A replay of a seed makes the same calls on the same engines. Ids
+ * are time-ordered per instance, and two instances changing one participant in one millisecond number those
+ * entries by node whatever order they applied in (the clock of a test often stands still): so a participant's new
+ * entries must be numbered in the order they apply per engine, the history is checked in id order, and the
+ * {@code balanceAfter} of each entry, as the model's, tells the order they applied in. With one engine nothing of
+ * this changes: every call and read goes to it, and entries are numbered in the order they apply.
  *
  * <h2>Bulk requests</h2>
  * A bulk request is predicted as its operations one after the other, in list order, each with the outcome the
@@ -79,7 +93,7 @@ import java.util.random.RandomGenerator;
  * the sum of its ledger and its lifetime points the sum of its awards; a replay returns the first entry's id and a
  * retry changes nothing.
  *
- * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway.
+ * <p>Thread-safe: every run builds its own state; the engines must be thread-safe anyway.
  */
 public final class LedgerScenario {
   /** The slot of a participant that never exists. */
@@ -103,10 +117,27 @@ public final class LedgerScenario {
    *     large one (say {@code Long.MAX_VALUE / 3}) so that a few awards reach the overflow check
    */
   public static ModelRunner.Builder<Run, LedgerModel, Op> runner(LoyaltyEngine engine, long maxPointsPerOperation) {
-    Objects.requireNonNull(engine, "engine");
+    return runner(List.of(Objects.requireNonNull(engine, "engine")), maxPointsPerOperation);
+  }
+
+  /**
+   * A runner builder preconfigured with this scenario over several engine instances on one database (see the class
+   * comment); set {@link ModelRunner.Builder#steps} and build it.
+   *
+   * @param engines the engines under test, on one database, with the same limits; each run creates its own tenant
+   *     through the first and works in it through all of them
+   * @param maxPointsPerOperation the engines' {@link io.loyaltyengine.EngineLimits#maxPointsPerOperation()}
+   * @throws IllegalArgumentException if {@code engines} is empty
+   */
+  public static ModelRunner.Builder<Run, LedgerModel, Op> runner(List<LoyaltyEngine> engines,
+      long maxPointsPerOperation) {
+    List<LoyaltyEngine> all = List.copyOf(Objects.requireNonNull(engines, "engines"));
+    if (all.isEmpty()) {
+      throw new IllegalArgumentException("engines must not be empty");
+    }
     return ModelRunner.<Run, LedgerModel, Op>builder()
-        .name("ledger")
-        .system(() -> new Run(engine))
+        .name(all.size() == 1 ? "ledger" : "ledger on " + all.size() + " engines")
+        .system(() -> new Run(all))
         .model(run -> {
           LedgerModel model = new LedgerModel(maxPointsPerOperation);
           for (int slot = 0; slot < run.ids.size(); slot++) {
@@ -257,6 +288,7 @@ public final class LedgerScenario {
   }
 
   private static void apply(Run run, LedgerModel model, Op op) {
+    run.step++;
     run.touched.clear();
     if (op instanceof Points p) {
       applyPoints(run, model, p);
@@ -267,7 +299,7 @@ public final class LedgerScenario {
     } else if (op instanceof UpdateProfile u) {
       applyUpdate(run, model, u);
     } else if (op instanceof Enrol e) {
-      Participant created = run.scope.participants().create(run.campaignId,
+      Participant created = run.scope(0).participants().create(run.campaignId,
           NewParticipant.withEmail(e.email()).withName(e.firstName(), null));
       expect(created.pointsBalance() == 0 && created.lifetimePoints() == 0, op,
           "a new participant has no points", created.pointsBalance() + "/" + created.lifetimePoints());
@@ -301,14 +333,14 @@ public final class LedgerScenario {
         : model.deductUpToBalance(op.slot(), change(op));
   }
 
-  /** Calls the engine once for {@code op}: its result, or the {@link LoyaltyException} it threw. */
-  private static Object call(Run run, Points op) {
+  /** Calls the engine of {@code scope} once for {@code op}: its result, or the {@link LoyaltyException} it threw. */
+  private static Object call(Run run, TenantScope scope, Points op) {
     ParticipantRef ref = ref(run, op);
     PointsChange change = change(op);
     try {
-      return op instanceof Award ? run.scope.points().award(ref, change)
-          : op instanceof Deduct ? run.scope.points().deduct(ref, change)
-          : run.scope.points().deductUpToBalance(ref, change);
+      return op instanceof Award ? scope.points().award(ref, change)
+          : op instanceof Deduct ? scope.points().deduct(ref, change)
+          : scope.points().deductUpToBalance(ref, change);
     } catch (LoyaltyException e) {
       return e;
     }
@@ -322,7 +354,7 @@ public final class LedgerScenario {
   }
 
   /** Calls {@code applyAll}: the outcomes as results or exceptions, or the exception that refused the request. */
-  private static Object callBulk(Run run, List<Points> ops, int nullAt) {
+  private static Object callBulk(Run run, TenantScope scope, List<Points> ops, int nullAt) {
     List<PointsOperation> request = new ArrayList<>();
     for (Points op : ops) {
       request.add(operation(run, op));
@@ -331,7 +363,7 @@ public final class LedgerScenario {
       request.add(nullAt, null);
     }
     try {
-      List<PointsOutcome> outcomes = run.scope.points().applyAll(request);
+      List<PointsOutcome> outcomes = scope.points().applyAll(request);
       List<Object> got = new ArrayList<>();
       for (PointsOutcome outcome : outcomes) {
         got.add(outcome.succeeded() ? outcome.result() : outcome.error());
@@ -347,9 +379,9 @@ public final class LedgerScenario {
       return; // the enrolment that made this slot was dropped from a shortened sequence
     }
     Outcome expected = predict(model, op);
-    Object actual = call(run, op);
+    Object actual = call(run, run.scope(0), op);
     touch(run, op);
-    String mismatch = compare(run, op, expected, actual);
+    String mismatch = compare(run, op, run.engine(0), expected, actual);
     if (mismatch != null) {
       throw new AssertionError(op + ": model predicted " + describe(expected) + " but the engine "
           + describe(actual) + " (" + mismatch + ")");
@@ -358,7 +390,7 @@ public final class LedgerScenario {
 
   private static void applyBulk(Run run, LedgerModel model, Bulk bulk) {
     List<Points> ops = bulk.operations().stream().filter(op -> exists(run, op)).toList();
-    Object actual = callBulk(run, ops, Math.min(bulk.nullAt(), ops.size()));
+    Object actual = callBulk(run, run.scope(0), ops, Math.min(bulk.nullAt(), ops.size()));
     if (bulk.nullAt() >= 0) {
       expect(actual instanceof LoyaltyException e && e.code() == io.loyaltyengine.ErrorCode.VALIDATION_ERROR
           && e.field().equals(java.util.Optional.of("operations")), bulk,
@@ -373,7 +405,7 @@ public final class LedgerScenario {
       Points op = ops.get(i);
       Outcome expected = predict(model, op);
       touch(run, op);
-      String mismatch = compare(run, op, expected, outcomes.get(i));
+      String mismatch = compare(run, op, run.engine(0), expected, outcomes.get(i));
       if (mismatch != null) {
         throw new AssertionError(bulk + ", operation " + i + " (" + op + "): model predicted " + describe(expected)
             + " but the engine " + describe(outcomes.get(i)) + " (" + mismatch + ")");
@@ -381,8 +413,8 @@ public final class LedgerScenario {
     }
   }
 
-  /** One operation of a caller of a concurrent group, with what the engine gave it. */
-  private record Done(int caller, Points op, Object actual) {
+  /** One operation of a caller of a concurrent group, the engine it called and what that gave it. */
+  private record Done(int caller, int engine, Points op, Object actual) {
   }
 
   private static void applyConcurrently(Run run, LedgerModel model, Concurrently group) {
@@ -399,7 +431,7 @@ public final class LedgerScenario {
       List<Done> mine = new ArrayList<>();
       Object actual = got.get(c);
       if (callers.get(c) instanceof Points p) {
-        mine.add(new Done(c, p, actual));
+        mine.add(new Done(c, run.engine(c), p, actual));
       } else {
         Bulk bulk = (Bulk) callers.get(c);
         if (!(actual instanceof List<?> outcomes) || outcomes.size() != bulk.operations().size()) {
@@ -407,7 +439,7 @@ public final class LedgerScenario {
               + describe(actual));
         }
         for (int i = 0; i < outcomes.size(); i++) {
-          mine.add(new Done(c, bulk.operations().get(i), outcomes.get(i)));
+          mine.add(new Done(c, run.engine(c), bulk.operations().get(i), outcomes.get(i)));
         }
       }
       done.add(mine);
@@ -417,7 +449,8 @@ public final class LedgerScenario {
       StringBuilder what = new StringBuilder();
       for (List<Done> caller : done) {
         for (Done d : caller) {
-          what.append("\n    caller ").append(d.caller()).append(": ").append(d.op()).append(" -> ")
+          what.append("\n    caller ").append(d.caller()).append(run.engines() > 1 ? " on engine " + d.engine() : "")
+              .append(": ").append(d.op()).append(" -> ")
               .append(describe(d.actual()));
         }
       }
@@ -428,22 +461,25 @@ public final class LedgerScenario {
     for (Done d : order) {
       Outcome expected = predict(model, d.op());
       touch(run, d.op());
-      String mismatch = compare(run, d.op(), expected, d.actual());
+      String mismatch = compare(run, d.op(), d.engine(), expected, d.actual());
       if (mismatch != null) {
         throw new AssertionError("the chosen interleaving no longer matches: " + d + " (" + mismatch + ")");
       }
     }
   }
 
-  /** Starts every caller on its own thread at once; returns what each got, in caller order. */
+  /** Starts every caller on its own thread at once, caller i on engine i of the step; returns what each got. */
   private static List<Object> runAtOnce(Run run, List<Op> callers) {
     ExecutorService threads = run.threads();
     CountDownLatch start = new CountDownLatch(1);
     List<Future<Object>> futures = new ArrayList<>();
-    for (Op caller : callers) {
+    for (int c = 0; c < callers.size(); c++) {
+      Op caller = callers.get(c);
+      TenantScope scope = run.scope(c);
       futures.add(threads.submit(() -> {
         start.await();
-        return caller instanceof Points p ? call(run, p) : callBulk(run, ((Bulk) caller).operations(), -1);
+        return caller instanceof Points p ? call(run, scope, p)
+            : callBulk(run, scope, ((Bulk) caller).operations(), -1);
       }));
     }
     start.countDown();
@@ -468,7 +504,7 @@ public final class LedgerScenario {
   }
 
   private static List<Done> search(Run run, LedgerModel model, List<List<Done>> callers, int[] next,
-      List<Done> order, Map<Long, Long> entryIds, Set<Long> seen, Map<Integer, Long> lastIds) {
+      List<Done> order, Map<Long, Long> entryIds, Set<Long> seen, Map<SlotOnEngine, Long> lastIds) {
     boolean finished = true;
     for (int c = 0; c < callers.size(); c++) {
       if (next[c] == callers.get(c).size()) {
@@ -480,8 +516,8 @@ public final class LedgerScenario {
       Outcome expected = predict(trial, d.op());
       Map<Long, Long> ids = new HashMap<>(entryIds);
       Set<Long> seenIds = new HashSet<>(seen);
-      Map<Integer, Long> last = new HashMap<>(lastIds);
-      if (matches(run, d.op(), expected, d.actual(), ids, seenIds, last)) {
+      Map<SlotOnEngine, Long> last = new HashMap<>(lastIds);
+      if (matches(run, d.op(), d.engine(), expected, d.actual(), ids, seenIds, last)) {
         next[c]++;
         order.add(d);
         List<Done> found = search(run, trial, callers, next, order, ids, seenIds, last);
@@ -496,19 +532,20 @@ public final class LedgerScenario {
   }
 
   /** Whether the engine's answer is the prediction; records a new entry's id in the trial's maps if it is. */
-  private static boolean matches(Run run, Points op, Outcome expected, Object actual, Map<Long, Long> entryIds,
-      Set<Long> seen, Map<Integer, Long> lastIds) {
+  private static boolean matches(Run run, Points op, int engine, Outcome expected, Object actual,
+      Map<Long, Long> entryIds, Set<Long> seen, Map<SlotOnEngine, Long> lastIds) {
     if (compareOutcome(run, expected, actual, entryIds) != null) {
       return false;
     }
     if (expected instanceof Applied a) {
       long id = ((PointsResult) actual).entry().id();
-      Long last = lastIds.get(op.slot());
+      SlotOnEngine numbering = new SlotOnEngine(op.slot(), engine);
+      Long last = lastIds.get(numbering);
       if (!seen.add(id) || last != null && id <= last) {
         return false;
       }
       entryIds.put(a.entry().sequence(), id);
-      lastIds.put(op.slot(), id);
+      lastIds.put(numbering, id);
     }
     return true;
   }
@@ -519,8 +556,11 @@ public final class LedgerScenario {
     }
   }
 
-  /** Null when the engine's result agrees with the model's prediction, else what differs; records new entries. */
-  private static String compare(Run run, Points op, Outcome expected, Object actual) {
+  /**
+   * Null when the result {@code engine} gave agrees with the model's prediction, else what differs; records new
+   * entries.
+   */
+  private static String compare(Run run, Points op, int engine, Outcome expected, Object actual) {
     String mismatch = compareOutcome(run, expected, actual, run.entryIds);
     if (mismatch != null) {
       return mismatch;
@@ -530,12 +570,14 @@ public final class LedgerScenario {
       if (!run.seenEntryIds.add(entry.id())) {
         return "a new entry reuses the id of an earlier one";
       }
-      Long last = run.lastEntryId.get(op.slot());
+      SlotOnEngine numbering = new SlotOnEngine(op.slot(), engine);
+      Long last = run.lastEntryId.get(numbering);
       if (last != null && entry.id() <= last) {
-        return "a new entry numbered before the participant's earlier entry " + last;
+        return "a new entry numbered before the participant's earlier entry " + last
+            + (run.engines() > 1 ? " made by the same engine " + engine : "");
       }
       run.entryIds.put(a.entry().sequence(), entry.id());
-      run.lastEntryId.put(op.slot(), entry.id());
+      run.lastEntryId.put(numbering, entry.id());
     }
     return null;
   }
@@ -586,7 +628,7 @@ public final class LedgerScenario {
       return "entry balanceAfter";
     }
     if (actual.participantId() != run.ids.get((int) expected.participant())
-        || actual.tenantId() != run.scope.tenantId() || actual.campaignId() != run.campaignId) {
+        || actual.tenantId() != run.tenantId || actual.campaignId() != run.campaignId) {
       return "entry owner";
     }
     Long id = entryIds.get(expected.sequence());
@@ -597,7 +639,7 @@ public final class LedgerScenario {
     if (op.slot() >= run.ids.size()) {
       return;
     }
-    Participant updated = run.scope.participants().update(ParticipantRef.id(run.ids.get(op.slot())),
+    Participant updated = run.scope(0).participants().update(ParticipantRef.id(run.ids.get(op.slot())),
         ParticipantUpdate.builder().tier(op.tier()).metadata(op.metadataKey(), op.metadataValue()).build());
     Profile profile = run.profiles.get(op.slot());
     profile.tier = op.tier().isEmpty() ? null : op.tier();
@@ -616,9 +658,10 @@ public final class LedgerScenario {
     expect(p.metadata().equals(profile.metadata), context, "metadata " + profile.metadata, p.metadata());
   }
 
+  /** Reads through another engine than the step's single call went to, when there are several. */
   private static void check(Run run, LedgerModel model) {
     for (int slot = 0; slot < run.ids.size(); slot++) {
-      Participant p = run.scope.participants().get(ParticipantRef.id(run.ids.get(slot)));
+      Participant p = run.scope(1).participants().get(ParticipantRef.id(run.ids.get(slot)));
       String who = "participant #" + slot;
       expect(p.pointsBalance() >= 0, who, "a balance that is never negative", p.pointsBalance());
       expect(p.pointsBalance() == model.balance(slot), who, "balance " + model.balance(slot), p.pointsBalance());
@@ -635,7 +678,7 @@ public final class LedgerScenario {
     List<LedgerEntry> history = new ArrayList<>();
     Keyset page = Keyset.first(Keyset.MAX_LIMIT);
     while (true) {
-      CursorPage<LedgerEntry> got = run.scope.points().history(ParticipantRef.id(p.id()), page);
+      CursorPage<LedgerEntry> got = run.scope(1).points().history(ParticipantRef.id(p.id()), page);
       history.addAll(got.items());
       if (!got.hasMore()) {
         break;
@@ -644,6 +687,10 @@ public final class LedgerScenario {
     }
     List<LedgerModel.Entry> expected = new ArrayList<>(model.entries(slot));
     Collections.reverse(expected);
+    // Newest first is highest id first: with one engine that is the order they applied in (checked at each step);
+    // across instances in one millisecond, the order of their nodes. Every applied entry's id is recorded.
+    expected.sort(Comparator.comparing((LedgerModel.Entry e) -> run.entryIds.get(e.sequence()),
+        Comparator.nullsLast(Comparator.reverseOrder())));
     String who = "history of participant #" + slot;
     expect(history.size() == expected.size(), who, expected.size() + " entries", history.size() + " entries");
     long sum = 0;
@@ -701,24 +748,33 @@ public final class LedgerScenario {
   }
 
   /**
-   * One run's system under test: a fresh tenant of the engine with one campaign and its participants by slot, and
-   * the threads of its concurrent callers (made on first use, stopped on {@link #close}). Not thread-safe: used by
-   * one run.
+   * One run's system under test: a fresh tenant with one campaign and its participants by slot, a scope of it in
+   * each engine, the step being applied, and the threads of its concurrent callers (made on first use, stopped on
+   * {@link #close}). Not thread-safe: used by one run.
    */
   public static final class Run implements AutoCloseable {
-    private final TenantScope scope;
+    private final List<TenantScope> scopes;
+    private final long tenantId;
     private final long campaignId;
     private final List<Long> ids = new ArrayList<>();
     private final List<Profile> profiles = new ArrayList<>();
     private final Map<Long, Long> entryIds = new HashMap<>();
     private final Set<Long> seenEntryIds = new HashSet<>();
-    /** Per slot, the id of its newest entry: a participant's entries are numbered in the order they apply. */
-    private final Map<Integer, Long> lastEntryId = new HashMap<>();
+    /**
+     * Per slot and engine, the id of its newest entry made there: one instance numbers a participant's entries in
+     * the order they apply.
+     */
+    private final Map<SlotOnEngine, Long> lastEntryId = new HashMap<>();
     private final Set<Integer> touched = new TreeSet<>();
+    /** The operation being applied, counted from 1; 0 while setting up and checking before the first. */
+    private int step;
     private ExecutorService threads;
 
-    Run(LoyaltyEngine engine) {
-      this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Model run")).id());
+    Run(List<LoyaltyEngine> engines) {
+      LoyaltyEngine first = engines.get(0);
+      this.tenantId = first.tenants().create(NewTenant.business("Model run")).id();
+      this.scopes = engines.stream().map(engine -> engine.forTenant(tenantId)).toList();
+      TenantScope scope = scopes.get(0);
       Brand brand = scope.brands().create(new NewBrand("Model shop", "model.example.com"));
       Campaign campaign = scope.campaigns().create(NewCampaign.running(brand.id(), "Model campaign"));
       this.campaignId = campaign.id();
@@ -729,9 +785,27 @@ public final class LedgerScenario {
       }
     }
 
-    /** The tenant this run works in. */
+    /** The tenant this run works in, through the first engine. */
     public TenantScope scope() {
-      return scope;
+      return scopes.get(0);
+    }
+
+    /** How many engines this run works through. */
+    int engines() {
+      return scopes.size();
+    }
+
+    /**
+     * The engine of the {@code offset}th caller of this step: 0 for the step's single call, 0, 1, ... for the
+     * callers of a concurrent group, 1 for the checks that follow (another engine than the single call's).
+     */
+    int engine(int offset) {
+      return (step + offset) % scopes.size();
+    }
+
+    /** This run's tenant in {@link #engine(int) engine(offset)}. */
+    TenantScope scope(int offset) {
+      return scopes.get(engine(offset));
     }
 
     private ExecutorService threads() {
@@ -758,8 +832,12 @@ public final class LedgerScenario {
 
     @Override
     public String toString() {
-      return "LedgerScenario.Run[tenant=" + scope.tenantId() + ", participants=" + ids + "]";
+      return "LedgerScenario.Run[tenant=" + tenantId + ", engines=" + scopes.size() + ", participants=" + ids + "]";
     }
+  }
+
+  /** A participant's slot and the index of an engine: the entries of one are numbered in the order they apply. */
+  private record SlotOnEngine(int slot, int engine) {
   }
 
   private static final class Profile {
