@@ -32,12 +32,19 @@ final class BrokenStorage implements Storage {
     /** A debit that finds the balance too small reports success anyway (the check is skipped). */
     DEBIT_IGNORES_BALANCE,
     /** Every 17th entry appended for a participant is silently dropped. */
-    DROPS_EVERY_17TH_ENTRY
+    DROPS_EVERY_17TH_ENTRY,
+    /**
+     * Each storage keeps the pages of a participant's ledger it read, and forgets them only when it appends to that
+     * ledger itself: an engine reads its own writes, a second engine on the database stale pages.
+     */
+    STALE_HISTORY_ACROSS_STORAGES
   }
 
   private final Storage delegate;
   private final Bug bug;
   private final Map<Long, Integer> appends;
+  /** This storage's pages read, by participant, then by the page's {@code beforeId} and limit. */
+  private final Map<Long, Map<List<Object>, List<LedgerEntry>>> pages = new ConcurrentHashMap<>();
 
   private BrokenStorage(Storage delegate, Bug bug, Map<Long, Integer> appends) {
     this.delegate = delegate;
@@ -128,6 +135,9 @@ final class BrokenStorage implements Storage {
       if (bug == Bug.DROPS_EVERY_17TH_ENTRY && appends.merge(entry.participantId(), 1, Integer::sum) % 17 == 0) {
         return;
       }
+      if (bug == Bug.STALE_HISTORY_ACROSS_STORAGES) {
+        pages.remove(entry.participantId());
+      }
       tx.ledger().append(entry);
     }
 
@@ -138,7 +148,12 @@ final class BrokenStorage implements Storage {
 
     @Override
     public List<LedgerEntry> history(long tenantId, long participantId, Long beforeId, int limit) {
-      return tx.ledger().history(tenantId, participantId, beforeId, limit);
+      if (bug != Bug.STALE_HISTORY_ACROSS_STORAGES) {
+        return tx.ledger().history(tenantId, participantId, beforeId, limit);
+      }
+      return pages.computeIfAbsent(participantId, id -> new ConcurrentHashMap<>()).computeIfAbsent(
+          java.util.Arrays.asList(beforeId, limit), page -> tx.ledger().history(tenantId, participantId, beforeId,
+              limit));
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
 
 import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.LoyaltyEngine;
@@ -55,6 +56,14 @@ class ContractSuiteSelfTest {
     @Override
     protected StoreFixture createFixture() {
       return BrokenStorage.fixture(Bug.DROPS_EVERY_17TH_ENTRY);
+    }
+  }
+
+  /** The contract suite on a store each of whose storages reads its own stale copy of a participant's ledger. */
+  static class StaleHistoryContract extends StorageContractTest {
+    @Override
+    protected StoreFixture createFixture() {
+      return BrokenStorage.fixture(Bug.STALE_HISTORY_ACROSS_STORAGES);
     }
   }
 
@@ -189,6 +198,21 @@ class ContractSuiteSelfTest {
     String catalog = results.failures.get("catalogStockAndPointsAgreeWithTheReferenceModelOverSeededRedemptions")
         .getMessage();
     assertTrue(catalog.contains("sum of its ledger"), "names the broken invariant:\n" + catalog);
+  }
+
+  @Test
+  void onlyTheLedgerModelOnTwoEnginesCatchesStaleReadsAcrossInstances() {
+    String one = "ledgerAgreesWithTheReferenceModelOverSeededOperationSequences";
+    String two = "ledgerAgreesWithTheReferenceModelAcrossTwoEngineInstancesOnOneDatabase";
+    Results results = new Results();
+    LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request().selectors(
+        selectMethod(StaleHistoryContract.class, one), selectMethod(StaleHistoryContract.class, two)).build(),
+        results);
+    results.assertPassed(one);
+    results.assertFailed(two);
+    String model = results.failures.get(two).getMessage();
+    assertTrue(model.contains("Replay this seed alone with -Dloyalty.seed="), model);
+    assertTrue(model.contains("history of participant #"), "names the stale read:\n" + model);
   }
 
   private static AssertionError runScenario(Bug bug, long seed) {
