@@ -19,10 +19,10 @@ import org.jdbi.v3.core.Handle;
  * stock > 0)} (NULL, unlimited, stays NULL): the database checks and decrements under the row lock, so concurrent
  * redemptions from any number of threads or instances queue on it and take exactly the units there are; a
  * {@code CHECK (stock >= 0)} backs it. It returns the row it wrote, whose cost the redemption charges: the cost under
- * the lock, not the one a read before it saw. The lock is held until commit, also for unlimited rewards. {@link #adjustStock}
- * is one conditional update too ({@code SET stock = stock + :delta WHERE stock IS NOT NULL AND stock + :delta} within
- * bounds), returning the row it wrote: never a read of the stock followed by a write, which would lose the units
- * redemptions take in between.
+ * the lock, not the one a read before it saw. The lock is held until commit, also for unlimited rewards.
+ * {@link #adjustStock} is one conditional update too ({@code SET stock = stock + :delta WHERE stock IS NOT NULL AND
+ * stock + :delta} within bounds), returning the row it wrote: never a read of the stock followed by a write, which
+ * would lose the units redemptions take in between.
  *
  * <p>Not thread-safe: confined to its transaction.
  */

@@ -568,7 +568,8 @@ public abstract class ApiInputFuzzContractTest {
           NewParticipant.withEmail("Fuzz.Marker.21+tag@gmail.com"));
       template(ParticipantUpdate.class, ParticipantUpdate.builder().firstName("Ada").tier("platinum")
           .metadata("note", "fuzzmarker changed").build(), ParticipantUpdate.builder().email(markerEmail(22)).build());
-      template(ParticipantFilter.class, ParticipantFilter.all(), ParticipantFilter.search("fuzzmarker").andTier("gold"));
+      template(ParticipantFilter.class, ParticipantFilter.all(),
+          ParticipantFilter.search("fuzzmarker").andTier("gold"));
       template(Keyset.class, Keyset.first(20), Keyset.after(people.get(0).id(), 5));
       template(PageRequest.class, PageRequest.of(1, 20), PageRequest.of(2, 1));
       PointsChange award = PointsChange.of(7, "purchase").withDescription("fuzzmarker order")
@@ -582,7 +583,8 @@ public abstract class ApiInputFuzzContractTest {
           NewCampaignReward.message("Fuzz note", "fuzzmarker note", 1).forInvited(),
           NewCampaignReward.custom("Fuzz custom", "fuzz-handler", 1).unlimited());
       template(LoyaltyAction.class, LoyaltyAction.of(ada, points.id()).withIdempotencyKey("fuzzsecret-action-2")
-          .withMetadata(Map.of("sku", "fuzzmarker")), LoyaltyAction.of(bob, coupon.id()).withSource(ActionSource.MANUAL),
+          .withMetadata(Map.of("sku", "fuzzmarker")),
+          LoyaltyAction.of(bob, coupon.id()).withSource(ActionSource.MANUAL),
           LoyaltyAction.of(ParticipantRef.email(c, markerEmail(30)), points.id()).referring(cy),
           LoyaltyAction.of(cy, invited.id()).withoutEnrolment());
       template(NewCatalogReward.class, NewCatalogReward.of(c, "Mug", 3, RewardType.CUSTOM_MESSAGE).withStock(2)
@@ -996,7 +998,8 @@ public abstract class ApiInputFuzzContractTest {
       }
       if (raw == Duration.class) {
         return pickOne(null, Duration.ZERO, Duration.ofNanos(1), Duration.ofSeconds(-1),
-            Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ofSeconds(Long.MIN_VALUE), Duration.ofDays(36_500));
+            Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ofSeconds(Long.MIN_VALUE),
+            Duration.ofDays(36_500));
       }
       if (raw == YearMonth.class) {
         return pickOne(null, YearMonth.of(Year.MIN_VALUE, 1), YearMonth.of(Year.MAX_VALUE, 12), YearMonth.of(1, 1),

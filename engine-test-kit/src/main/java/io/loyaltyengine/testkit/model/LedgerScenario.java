@@ -59,8 +59,8 @@ import java.util.random.RandomGenerator;
  * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant, made through the first engine
  * with one brand, one campaign and two participants to start with; tenant isolation keeps runs apart. Participants
  * are named by slot (0, 1, then one more per enrolment), so operations stay meaningful when a shortened sequence
- * drops some; an operation on a slot that does not exist (yet) is skipped. Slot {@value #NOBODY} names a participant that never
- * exists (NOT_FOUND).
+ * drops some; an operation on a slot that does not exist (yet) is skipped. Slot {@value #NOBODY} names a participant
+ * that never exists (NOT_FOUND).
  *
  * <h2>Several engine instances</h2>
  * Given several engines on one database, a run holds a scope of its tenant in each. The operation at step
