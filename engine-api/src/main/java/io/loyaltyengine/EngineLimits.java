@@ -24,6 +24,10 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
   /**
    * Validates every bound.
    *
+   * @param maxMetadataKeys most keys in a participant's metadata (1..1,000)
+   * @param maxMetadataKeyLength longest metadata key (1..256)
+   * @param maxMetadataValueLength longest string metadata value (1..65,536)
+   * @param maxPointsPerOperation largest amount of one award or deduction (1..Long.MAX_VALUE)
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public EngineLimits {
@@ -33,7 +37,11 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
     check("maxPointsPerOperation", maxPointsPerOperation, 1, Long.MAX_VALUE);
   }
 
-  /** A builder starting from {@link #DEFAULTS}. */
+  /**
+   * A builder starting from {@link #DEFAULTS}.
+   *
+   * @return a builder with the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -55,35 +63,59 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
     private Builder() {
     }
 
-    /** Most keys in a participant's metadata, 1..1,000. */
+    /**
+     * Most keys in a participant's metadata, 1..1,000.
+     *
+     * @param value the most keys
+     * @return this builder
+     */
     public Builder maxMetadataKeys(int value) {
       check("maxMetadataKeys", value, 1, 1_000);
       this.maxMetadataKeys = value;
       return this;
     }
 
-    /** Longest metadata key in code points, 1..256. */
+    /**
+     * Longest metadata key in code points, 1..256.
+     *
+     * @param value the longest key length
+     * @return this builder
+     */
     public Builder maxMetadataKeyLength(int value) {
       check("maxMetadataKeyLength", value, 1, 256);
       this.maxMetadataKeyLength = value;
       return this;
     }
 
-    /** Longest string metadata value in code points, 1..65,536. */
+    /**
+     * Longest string metadata value in code points, 1..65,536.
+     *
+     * @param value the longest value length
+     * @return this builder
+     */
     public Builder maxMetadataValueLength(int value) {
       check("maxMetadataValueLength", value, 1, 65_536);
       this.maxMetadataValueLength = value;
       return this;
     }
 
-    /** Largest amount of one award or deduction, 1..Long.MAX_VALUE. */
+    /**
+     * Largest amount of one award or deduction, 1..Long.MAX_VALUE.
+     *
+     * @param value the largest amount
+     * @return this builder
+     */
     public Builder maxPointsPerOperation(long value) {
       check("maxPointsPerOperation", value, 1, Long.MAX_VALUE);
       this.maxPointsPerOperation = value;
       return this;
     }
 
-    /** Returns the limits. */
+    /**
+     * Returns the limits.
+     *
+     * @return the limits
+     */
     public EngineLimits build() {
       return new EngineLimits(maxMetadataKeys, maxMetadataKeyLength, maxMetadataValueLength, maxPointsPerOperation);
     }

@@ -43,7 +43,11 @@ public enum ErrorCode {
     this.httpStatus = httpStatus;
   }
 
-  /** Returns the HTTP status a host would answer with for this code. */
+  /**
+   * Returns the HTTP status a host would answer with for this code.
+   *
+   * @return the HTTP status code
+   */
   public int httpStatus() {
     return httpStatus;
   }

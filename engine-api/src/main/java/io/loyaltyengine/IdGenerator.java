@@ -15,6 +15,10 @@ package io.loyaltyengine;
  */
 @FunctionalInterface
 public interface IdGenerator {
-  /** Returns a new, positive, never-before-returned id. */
+  /**
+   * Returns a new, positive, never-before-returned id.
+   *
+   * @return the id
+   */
   long nextId();
 }

@@ -17,6 +17,8 @@ public record Keyset(Long afterId, int limit) {
   /**
    * Validates the request.
    *
+   * @param afterId the cursor: the {@code nextId} of the previous page, or {@code null} for the first page
+   * @param limit page size, 1 to 100
    * @throws LoyaltyException VALIDATION_ERROR on field {@code limit} when it is outside 1..100
    */
   public Keyset {
@@ -25,12 +27,23 @@ public record Keyset(Long afterId, int limit) {
     }
   }
 
-  /** The first page, of at most {@code limit} entries. */
+  /**
+   * The first page, of at most {@code limit} entries.
+   *
+   * @param limit page size
+   * @return the request for the first page
+   */
   public static Keyset first(int limit) {
     return new Keyset(null, limit);
   }
 
-  /** The page after the cursor {@code nextId}, of at most {@code limit} entries. */
+  /**
+   * The page after the cursor {@code nextId}, of at most {@code limit} entries.
+   *
+   * @param nextId the previous page's cursor
+   * @param limit page size
+   * @return the request for that page
+   */
   public static Keyset after(long nextId, int limit) {
     return new Keyset(nextId, limit);
   }

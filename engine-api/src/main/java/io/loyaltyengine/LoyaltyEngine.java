@@ -40,12 +40,20 @@ import java.util.ServiceLoader;
  */
 public interface LoyaltyEngine extends AutoCloseable {
 
-  /** Returns a new builder. */
+  /**
+   * Returns a new builder.
+   *
+   * @return a builder with no storage set
+   */
   static Builder builder() {
     return new Builder();
   }
 
-  /** Tenants (business or member accounts): create and read. */
+  /**
+   * Tenants (business or member accounts): create and read.
+   *
+   * @return the tenants
+   */
   Tenants tenants();
 
   /**
@@ -53,17 +61,22 @@ public interface LoyaltyEngine extends AutoCloseable {
    * fail with {@link ErrorCode#NOT_FOUND}.
    *
    * @param tenantId the tenant's id
+   * @return the tenant's operations
    */
   TenantScope forTenant(long tenantId);
 
   /**
    * Event listeners of this engine instance, and manual dispatch. See {@link Events} for the delivery guarantee.
+   *
+   * @return this instance's listeners and dispatch
    */
   Events events();
 
   /**
    * Authentication of API keys and the rate limits of tenants' plans, for a host exposing the engine over HTTP
    * (see {@link io.loyaltyengine.access.Access}).
+   *
+   * @return API key authentication and rate limiting
    */
   io.loyaltyengine.access.Access access();
 
@@ -116,6 +129,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * Where state lives (required). The engine owns the storage from now on and closes it on {@link #close()}.
      *
+     * @param storage the storage
+     * @return this builder
      * @throws NullPointerException if {@code storage} is null
      * @throws IllegalStateException if the storage was already set
      */
@@ -130,6 +145,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * The time source for every timestamp and month boundary (default: {@link Clock#systemUTC()}).
      *
+     * @param clock the time source
+     * @return this builder
      * @throws NullPointerException if {@code clock} is null
      * @throws IllegalStateException if the clock was already set
      */
@@ -150,6 +167,8 @@ public interface LoyaltyEngine extends AutoCloseable {
      * generator when the clock is set in the past (replaying history with a clock at each order's time), or ids
      * made before 2024, or again after a restart, could collide.
      *
+     * @param idGenerator the id source
+     * @return this builder
      * @throws NullPointerException if {@code idGenerator} is null
      * @throws IllegalStateException if an id generator or a node id was already set
      */
@@ -177,6 +196,8 @@ public interface LoyaltyEngine extends AutoCloseable {
      * that renewed nothing for 10 minutes (idle or paused that long) may find its number taken by another; its next
      * unit of work then moves it to a new number before making any id, and it logs a warning.
      *
+     * @param nodeId the node number, 0..1023
+     * @return this builder
      * @throws IllegalArgumentException if {@code nodeId} is outside 0..1023
      * @throws IllegalStateException if a node id or an id generator was already set
      */
@@ -197,6 +218,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * Input bounds (default: {@link EngineLimits#DEFAULTS}).
      *
+     * @param limits the input bounds
+     * @return this builder
      * @throws NullPointerException if {@code limits} is null
      * @throws IllegalStateException if limits were already set
      */
@@ -212,6 +235,8 @@ public interface LoyaltyEngine extends AutoCloseable {
      * How often a transaction that fails transiently (deadlock, serialization failure, lock timeout) is retried
      * before the operation fails with {@link ErrorCode#STORAGE_UNAVAILABLE}; 0..20, default 5.
      *
+     * @param retries the most retries
+     * @return this builder
      * @throws IllegalArgumentException if {@code retries} is outside 0..20
      * @throws IllegalStateException if it was already set
      */
@@ -250,6 +275,8 @@ public interface LoyaltyEngine extends AutoCloseable {
      * second from several threads; on PostgreSQL it doubles them from 16 threads, and from 4 gives about 10% fewer
      * than no combining.
      *
+     * @param operations the most operations per transaction
+     * @return this builder
      * @throws IllegalArgumentException if {@code operations} is outside 1..256
      * @throws IllegalStateException if it was already set
      */
@@ -267,6 +294,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * How events are dispatched (default: {@link EventSettings#DEFAULTS}, a background dispatcher thread).
      *
+     * @param events the event settings
+     * @return this builder
      * @throws NullPointerException if {@code events} is null
      * @throws IllegalStateException if event settings were already set
      */
@@ -281,6 +310,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * How webhook endpoints are called (default: {@link WebhookSettings#DEFAULTS}: public addresses only).
      *
+     * @param webhooks the webhook settings
+     * @return this builder
      * @throws NullPointerException if {@code webhooks} is null
      * @throws IllegalStateException if webhook settings were already set
      */
@@ -296,6 +327,8 @@ public interface LoyaltyEngine extends AutoCloseable {
      * How referrals are screened for fraud (default: {@link io.loyaltyengine.fraud.FraudScreening#DEFAULTS}, the
      * engine's rules and shipped disposable-domain list).
      *
+     * @param fraudScreening the fraud screening settings
+     * @return this builder
      * @throws NullPointerException if {@code fraudScreening} is null
      * @throws IllegalStateException if fraud screening was already set
      */
@@ -310,6 +343,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * How leaderboard indexes are kept (default: {@link io.loyaltyengine.leaderboard.LeaderboardSettings#DEFAULTS}).
      *
+     * @param leaderboards the leaderboard settings
+     * @return this builder
      * @throws NullPointerException if {@code leaderboards} is null
      * @throws IllegalStateException if leaderboard settings were already set
      */
@@ -325,6 +360,8 @@ public interface LoyaltyEngine extends AutoCloseable {
      * How single sign-on logins are checked (default: {@link io.loyaltyengine.sso.SsoSettings#DEFAULTS}: 5 minutes of
      * clock skew, 1 hour of rotation grace). The settings validate themselves when made.
      *
+     * @param singleSignOn the single sign-on settings
+     * @return this builder
      * @throws NullPointerException if {@code singleSignOn} is null
      * @throws IllegalStateException if single sign-on settings were already set
      */
@@ -340,6 +377,8 @@ public interface LoyaltyEngine extends AutoCloseable {
      * How API keys are cached and tenants' request rates limited (default:
      * {@link io.loyaltyengine.access.AccessSettings#DEFAULTS}: no rate limits, keys cached 30 s).
      *
+     * @param access the access settings
+     * @return this builder
      * @throws NullPointerException if {@code access} is null
      * @throws IllegalStateException if access settings were already set
      */
@@ -360,6 +399,7 @@ public interface LoyaltyEngine extends AutoCloseable {
      * @param name the listener's stable name (its rule is checked by {@link #build()})
      * @param filter which events it wants; null for every event
      * @param listener the listener
+     * @return this builder
      * @throws NullPointerException if {@code name} or {@code listener} is null
      */
     public Builder listener(String name, io.loyaltyengine.events.EventFilter filter,
@@ -379,6 +419,7 @@ public interface LoyaltyEngine extends AutoCloseable {
      *
      * @param name the handler's name (its rule is checked by {@link #build()})
      * @param handler the handler; called from the dispatcher's thread, so it must be thread-safe if used elsewhere
+     * @return this builder
      * @throws NullPointerException if {@code name} or {@code handler} is null
      */
     public Builder fulfilmentHandler(String name, io.loyaltyengine.rewards.FulfilmentHandler handler) {
@@ -390,6 +431,7 @@ public interface LoyaltyEngine extends AutoCloseable {
     /**
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
+     * @return the engine
      * @throws IllegalStateException if no storage was set, if the events' lease is shorter than twice the webhooks'
      *     connect and request timeouts together (see {@link EventSettings.Builder#lease}), if {@code engine-core}
      *     is missing, or if neither {@link #nodeId} nor {@link #idGenerator} was set and all 1,024 node numbers are

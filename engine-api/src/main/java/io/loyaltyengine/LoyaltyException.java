@@ -22,8 +22,11 @@ import java.util.Optional;
 public final class LoyaltyException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The stable error code. */
   private final ErrorCode code;
+  /** The offending field, or null. */
   private final String field;
+  /** How long to wait before a retry, for RATE_LIMITED; else null. */
   private final Duration retryAfter;
 
   /**
@@ -61,6 +64,8 @@ public final class LoyaltyException extends RuntimeException {
   /**
    * A {@link ErrorCode#RATE_LIMITED}: the tenant's plan allows another request after {@code retryAfter}.
    *
+   * @param retryAfter how long to wait before retrying, not negative
+   * @return the exception
    * @throws NullPointerException if {@code retryAfter} is null
    * @throws IllegalArgumentException if {@code retryAfter} is negative
    */
@@ -73,27 +78,52 @@ public final class LoyaltyException extends RuntimeException {
         retryAfter);
   }
 
-  /** A {@link ErrorCode#VALIDATION_ERROR} naming {@code field}. */
+  /**
+   * A {@link ErrorCode#VALIDATION_ERROR} naming {@code field}.
+   *
+   * @param field the invalid field
+   * @param message a message without personal data
+   * @return the exception
+   */
   public static LoyaltyException validation(String field, String message) {
     return new LoyaltyException(ErrorCode.VALIDATION_ERROR, Objects.requireNonNull(field, "field"), message);
   }
 
-  /** A {@link ErrorCode#NOT_FOUND} for the named kind of entity (for example {@code "participant"}). */
+  /**
+   * A {@link ErrorCode#NOT_FOUND} for the named kind of entity (for example {@code "participant"}).
+   *
+   * @param entity the kind of entity not found
+   * @return the exception
+   */
   public static LoyaltyException notFound(String entity) {
     return new LoyaltyException(ErrorCode.NOT_FOUND, null, entity + " not found");
   }
 
-  /** A {@link ErrorCode#CONFLICT}, optionally naming the field in conflict. */
+  /**
+   * A {@link ErrorCode#CONFLICT}, optionally naming the field in conflict.
+   *
+   * @param field the field in conflict, or null
+   * @param message a message without personal data
+   * @return the exception
+   */
   public static LoyaltyException conflict(String field, String message) {
     return new LoyaltyException(ErrorCode.CONFLICT, field, message);
   }
 
-  /** Returns the stable error code. */
+  /**
+   * Returns the stable error code.
+   *
+   * @return the error code
+   */
   public ErrorCode code() {
     return code;
   }
 
-  /** Returns the offending field, if the error is about one field. */
+  /**
+   * Returns the offending field, if the error is about one field.
+   *
+   * @return the field, or empty
+   */
   public Optional<String> field() {
     return Optional.ofNullable(field);
   }
@@ -101,12 +131,18 @@ public final class LoyaltyException extends RuntimeException {
   /**
    * Returns how long to wait before a retry can succeed, for a {@link ErrorCode#RATE_LIMITED} (a host's
    * {@code Retry-After} header); empty for every other error.
+   *
+   * @return the wait, or empty
    */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
   }
 
-  /** Returns the HTTP status a host would answer with; shorthand for {@code code().httpStatus()}. */
+  /**
+   * Returns the HTTP status a host would answer with; shorthand for {@code code().httpStatus()}.
+   *
+   * @return the HTTP status code
+   */
   public int httpStatus() {
     return code.httpStatus();
   }
@@ -116,6 +152,8 @@ public final class LoyaltyException extends RuntimeException {
    * {@code {"error": {"code": ..., "message": ..., "field": ..., "retryAfterSeconds": ...}}} ({@code field} only
    * when there is one; {@code retryAfterSeconds}, the wait rounded up to a whole second, only for
    * {@link ErrorCode#RATE_LIMITED}), in that order. The map is unmodifiable and ready for any JSON serializer.
+   *
+   * @return the response body, its keys in that order
    */
   public Map<String, Object> toResponseBody() {
     Map<String, Object> error = new LinkedHashMap<>();

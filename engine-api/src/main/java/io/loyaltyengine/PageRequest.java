@@ -14,6 +14,8 @@ public record PageRequest(int page, int limit) {
   /**
    * Validates the request.
    *
+   * @param page the page number, from 1
+   * @param limit page size, 1 to 100
    * @throws LoyaltyException VALIDATION_ERROR on field {@code page} or {@code limit} when out of bounds
    */
   public PageRequest {
@@ -25,12 +27,22 @@ public record PageRequest(int page, int limit) {
     }
   }
 
-  /** Page {@code page} (from 1) of {@code limit} entries. */
+  /**
+   * Page {@code page} (from 1) of {@code limit} entries.
+   *
+   * @param page the page number, from 1
+   * @param limit page size
+   * @return the request
+   */
   public static PageRequest of(int page, int limit) {
     return new PageRequest(page, limit);
   }
 
-  /** The number of entries before this page. */
+  /**
+   * The number of entries before this page.
+   *
+   * @return the offset
+   */
   public long offset() {
     return (long) (page - 1) * limit;
   }

@@ -16,65 +16,138 @@ import io.loyaltyengine.webhooks.Webhooks;
  */
 public interface TenantScope {
 
-  /** The tenant's id. */
+  /**
+   * The tenant's id.
+   *
+   * @return the tenant's id
+   */
   long tenantId();
 
   /**
    * Reads the tenant.
    *
+   * @return the tenant
    * @throws LoyaltyException NOT_FOUND if the tenant does not exist
    */
   Tenant tenant();
 
-  /** Brands (website domains) of this tenant. */
+  /**
+   * Brands (website domains) of this tenant.
+   *
+   * @return the tenant's brands
+   */
   Brands brands();
 
-  /** Campaigns of this tenant's brands. */
+  /**
+   * Campaigns of this tenant's brands.
+   *
+   * @return the tenant's campaigns
+   */
   Campaigns campaigns();
 
-  /** Participants (advocates) of this tenant's campaigns. */
+  /**
+   * Participants (advocates) of this tenant's campaigns.
+   *
+   * @return the tenant's participants
+   */
   Participants participants();
 
-  /** Points: awards, deductions and ledger history. */
+  /**
+   * Points: awards, deductions and ledger history.
+   *
+   * @return the tenant's points
+   */
   Points points();
 
-  /** Campaign rewards, loyalty actions and earned rewards. */
+  /**
+   * Campaign rewards, loyalty actions and earned rewards.
+   *
+   * @return the tenant's rewards
+   */
   io.loyaltyengine.rewards.Rewards rewards();
 
-  /** Coupon pools. */
+  /**
+   * Coupon pools.
+   *
+   * @return the tenant's coupon pools
+   */
   io.loyaltyengine.coupons.CouponPools coupons();
 
-  /** Catalog rewards and redemptions. */
+  /**
+   * Catalog rewards and redemptions.
+   *
+   * @return the tenant's catalog
+   */
   io.loyaltyengine.catalog.Catalog catalog();
 
-  /** Leaderboards all time, this month and last month, and each month's winners. */
+  /**
+   * Leaderboards all time, this month and last month, and each month's winners.
+   *
+   * @return the tenant's leaderboards
+   */
   io.loyaltyengine.leaderboard.Leaderboards leaderboards();
 
-  /** Referral codes, signups and referral chains. */
+  /**
+   * Referral codes, signups and referral chains.
+   *
+   * @return the tenant's referrals
+   */
   io.loyaltyengine.referrals.Referrals referrals();
 
-  /** Participants' testimonials and their moderation. */
+  /**
+   * Participants' testimonials and their moderation.
+   *
+   * @return the tenant's testimonials
+   */
   io.loyaltyengine.testimonials.Testimonials testimonials();
 
-  /** Quests: tasks that award points, and a bonus for completing them all. */
+  /**
+   * Quests: tasks that award points, and a bonus for completing them all.
+   *
+   * @return the tenant's quests
+   */
   io.loyaltyengine.quests.Quests quests();
 
-  /** Feedback boards: participants' ideas and votes. */
+  /**
+   * Feedback boards: participants' ideas and votes.
+   *
+   * @return the tenant's feedback boards
+   */
   io.loyaltyengine.feedback.FeedbackBoards feedback();
 
-  /** The tenant's events in commit order, for integrations that poll. */
+  /**
+   * The tenant's events in commit order, for integrations that poll.
+   *
+   * @return the tenant's change feed
+   */
   ChangeFeed changeFeed();
 
-  /** The tenant's webhook endpoints. */
+  /**
+   * The tenant's webhook endpoints.
+   *
+   * @return the tenant's webhooks
+   */
   Webhooks webhooks();
 
-  /** Which participant each of the host's customers is, per campaign. */
+  /**
+   * Which participant each of the host's customers is, per campaign.
+   *
+   * @return the tenant's customer mappings
+   */
   io.loyaltyengine.customers.CustomerMappings customerMappings();
 
-  /** Single sign-on: recognising the host's signed-in customers as participants. */
+  /**
+   * Single sign-on: recognising the host's signed-in customers as participants.
+   *
+   * @return the tenant's single sign-on
+   */
   io.loyaltyengine.sso.SingleSignOn singleSignOn();
 
-  /** The tenant's API keys. */
+  /**
+   * The tenant's API keys.
+   *
+   * @return the tenant's API keys
+   */
   io.loyaltyengine.access.ApiKeys apiKeys();
 
   /**
@@ -82,6 +155,7 @@ public interface TenantScope {
    * roll back with the host's work. The returned scope is confined to the host's thread.
    *
    * @param transaction the host's transaction, from the storage module (for example {@code JdbcHostTransaction.of})
+   * @return this tenant's operations in the host's transaction
    * @throws NullPointerException if {@code transaction} is null (a programming error, as with the builders)
    * @throws IllegalArgumentException if the engine's storage cannot join this kind of transaction
    */

@@ -59,6 +59,8 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
     /**
      * Validates.
      *
+     * @param limit requests per period, 1..10,000,000
+     * @param period 1 s..1 day
      * @throws IllegalArgumentException naming the setting and its bounds
      */
     public RateLimit {
@@ -75,6 +77,11 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
   /**
    * Validates every setting and copies the plans.
    *
+   * @param plans the plans by name, in the order given
+   * @param defaultPlan the plan of tenants without one (or with one not configured here); null when no plans
+   * @param keyCacheTtl how long an instance trusts a key (and its tenant's plan) it has read: revocations, deletions
+   *     and plan changes made on other instances take effect here within it; 0 disables the cache (every request reads
+   *     the key)
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public AccessSettings {
@@ -99,12 +106,20 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
     checkTtl(keyCacheTtl);
   }
 
-  /** A builder starting from {@link #DEFAULTS}. */
+  /**
+   * A builder starting from {@link #DEFAULTS}.
+   *
+   * @return a builder with the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Whether rates are limited: whether any plan is configured. */
+  /**
+   * Whether rates are limited: whether any plan is configured.
+   *
+   * @return true if at least one plan is configured
+   */
   public boolean limitsRates() {
     return !plans.isEmpty();
   }
@@ -112,6 +127,9 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
   /**
    * The rate a tenant on {@code plan} is held to: its plan's, or the default plan's if {@code plan} is null or not
    * configured here; null when no plans are configured.
+   *
+   * @param plan the tenant's plan, or null
+   * @return the rate, or null when no plans are configured
    */
   public RateLimit rateOf(String plan) {
     RateLimit rate = plan == null ? null : plans.get(plan);
@@ -121,6 +139,9 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
   /**
    * Whether {@code name} is a valid plan name: 1..{@value #MAX_PLAN_NAME_LENGTH} characters of
    * {@code a-z 0-9 _ -}.
+   *
+   * @param name the candidate name, or null
+   * @return true if it is a valid plan name
    */
   public static boolean isPlanName(String name) {
     if (name == null || name.isEmpty() || name.length() > MAX_PLAN_NAME_LENGTH) {
@@ -165,6 +186,10 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
     /**
      * Adds a plan allowing {@code limit} requests (1..10,000,000) per {@code period} (1 s..1 day).
      *
+     * @param name the plan's name
+     * @param limit requests per period
+     * @param period the period the limit counts over
+     * @return this builder
      * @throws IllegalArgumentException naming the bound, or if a plan of that name was already added
      */
     public Builder plan(String name, int limit, Duration period) {
@@ -176,14 +201,24 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
       return this;
     }
 
-    /** The plan of tenants without one, or with one not configured here; must be one of the plans by {@link #build()}. */
+    /**
+     * The plan of tenants without one, or with one not configured here; must be one of the plans by {@link #build()}.
+     *
+     * @param name one of the plans' names
+     * @return this builder
+     */
     public Builder defaultPlan(String name) {
       checkPlanName(name);
       this.defaultPlan = name;
       return this;
     }
 
-    /** How long a verified key is cached, 0..10 min; 0 disables the cache. Default 30 s. */
+    /**
+     * How long a verified key is cached, 0..10 min; 0 disables the cache. Default 30 s.
+     *
+     * @param ttl how long a verified key is cached
+     * @return this builder
+     */
     public Builder keyCacheTtl(Duration ttl) {
       checkTtl(Objects.requireNonNull(ttl, "keyCacheTtl"));
       this.keyCacheTtl = ttl;
@@ -193,6 +228,7 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
     /**
      * Returns the settings.
      *
+     * @return the validated settings
      * @throws IllegalArgumentException if plans are configured without a default plan, or the default plan is not
      *     one of them
      */

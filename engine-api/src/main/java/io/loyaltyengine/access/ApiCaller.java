@@ -11,7 +11,13 @@ import java.util.Set;
  * @param scopes what the key may do
  */
 public record ApiCaller(long tenantId, long keyId, Set<ApiScope> scopes) {
-  /** Copies {@code scopes}. */
+  /**
+   * Copies {@code scopes}.
+   *
+   * @param tenantId the key's tenant
+   * @param keyId the key's id
+   * @param scopes what the key may do
+   */
   public ApiCaller {
     scopes = Set.copyOf(scopes);
   }

@@ -15,6 +15,7 @@ public interface ApiKeys {
   /**
    * Issues a new key.
    *
+   * @param key the new key's name and scopes
    * @return the key and its secret, which is shown only here
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code key}, {@code name} or {@code scopes};
    *     NOT_FOUND if the tenant does not exist; CONFLICT on {@code apiKeys} if the tenant already has
@@ -25,11 +26,17 @@ public interface ApiKeys {
   /**
    * Reads a key.
    *
+   * @param keyId the key's id
+   * @return the key, without its secret
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such key
    */
   ApiKey get(long keyId);
 
-  /** The tenant's keys, live and revoked (not deleted ones), newest first. */
+  /**
+   * The tenant's keys, live and revoked (not deleted ones), newest first.
+   *
+   * @return the keys
+   */
   List<ApiKey> list();
 
   /**
@@ -43,6 +50,7 @@ public interface ApiKeys {
    * caching it, so it refuses the key from the host's commit on (if the host commits later than that, it refuses the
    * key within the TTL after the commit, as other instances do).
    *
+   * @param keyId the key's id
    * @return the revoked key
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such key
    */
@@ -54,6 +62,7 @@ public interface ApiKeys {
    * engine instance and within the key cache TTL on others (see {@link #revoke}, also for host transactions). Revoke
    * a key to keep a record of it; delete it to forget it. Not idempotent: a key deleted already is not found.
    *
+   * @param keyId the key's id
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such key
    */
   void delete(long keyId);

@@ -14,13 +14,24 @@ import java.util.Set;
  * @param scopes what the key may do
  */
 public record NewApiKey(String name, Set<ApiScope> scopes) {
-  /** Copies {@code scopes}. */
+  /**
+   * Copies {@code scopes}.
+   *
+   * @param name what the key is for
+   * @param scopes what the key may do
+   */
   public NewApiKey {
     // Not Set.copyOf: a null element must reach the engine's validation, not fail here with a bare exception.
     scopes = scopes == null ? null : Collections.unmodifiableSet(new LinkedHashSet<>(scopes));
   }
 
-  /** A key named {@code name} with the given scopes (a scope given twice counts once). */
+  /**
+   * A key named {@code name} with the given scopes (a scope given twice counts once).
+   *
+   * @param name what the key is for
+   * @param scopes what the key may do
+   * @return the request
+   */
   public static NewApiKey of(String name, ApiScope... scopes) {
     return new NewApiKey(name, scopes == null ? null : new LinkedHashSet<>(Arrays.asList(scopes)));
   }

@@ -15,7 +15,12 @@ public enum CampaignStatus {
   /** Over for good. */
   ENDED;
 
-  /** Whether a campaign in this status may move to {@code next}. */
+  /**
+   * Whether a campaign in this status may move to {@code next}.
+   *
+   * @param next the status to move to
+   * @return true if the move is allowed
+   */
   public boolean canMoveTo(CampaignStatus next) {
     return switch (this) {
       case DRAFT -> next == IN_PROGRESS || next == ENDED;

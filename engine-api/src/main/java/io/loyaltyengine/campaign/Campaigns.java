@@ -9,6 +9,8 @@ public interface Campaigns {
   /**
    * Creates a campaign.
    *
+   * @param campaign the new campaign
+   * @return the created campaign
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND if the brand is not the
    *     tenant's
    */
@@ -17,16 +19,26 @@ public interface Campaigns {
   /**
    * Reads a campaign.
    *
+   * @param campaignId the campaign's id
+   * @return the campaign
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such campaign
    */
   Campaign get(long campaignId);
 
-  /** The campaigns of one of the tenant's brands, oldest first. */
+  /**
+   * The campaigns of one of the tenant's brands, oldest first.
+   *
+   * @param brandId the brand's id
+   * @return the brand's campaigns
+   */
   List<Campaign> listByBrand(long brandId);
 
   /**
    * Moves a campaign to another status, atomically (a concurrent change makes this fail rather than be lost).
    *
+   * @param campaignId the campaign's id
+   * @param status the status to move to
+   * @return the campaign in its new status
    * @throws io.loyaltyengine.LoyaltyException CONFLICT on {@code status} when the move is not allowed from the
    *     current status (see {@link CampaignStatus#canMoveTo}); NOT_FOUND for an unknown campaign
    */

@@ -17,22 +17,43 @@ import java.time.ZoneOffset;
 public record NewCampaign(long brandId, String name, CampaignStatus status, CampaignVisibility visibility,
     ZoneId timeZone) {
 
-  /** A public campaign in UTC, in progress from the start. */
+  /**
+   * A public campaign in UTC, in progress from the start.
+   *
+   * @param brandId the owning brand
+   * @param name the campaign's name
+   * @return the request
+   */
   public static NewCampaign running(long brandId, String name) {
     return new NewCampaign(brandId, name, CampaignStatus.IN_PROGRESS, CampaignVisibility.PUBLIC, ZoneOffset.UTC);
   }
 
-  /** This request with another visibility. */
+  /**
+   * This request with another visibility.
+   *
+   * @param visibility public or private
+   * @return a new request
+   */
   public NewCampaign withVisibility(CampaignVisibility visibility) {
     return new NewCampaign(brandId, name, status, visibility, timeZone);
   }
 
-  /** This request with another time zone. */
+  /**
+   * This request with another time zone.
+   *
+   * @param timeZone the zone months and days are counted in
+   * @return a new request
+   */
   public NewCampaign withTimeZone(ZoneId timeZone) {
     return new NewCampaign(brandId, name, status, visibility, timeZone);
   }
 
-  /** This request with another initial status. */
+  /**
+   * This request with another initial status.
+   *
+   * @param status the initial status
+   * @return a new request
+   */
   public NewCampaign withStatus(CampaignStatus status) {
     return new NewCampaign(brandId, name, status, visibility, timeZone);
   }

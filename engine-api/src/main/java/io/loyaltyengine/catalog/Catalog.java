@@ -18,6 +18,8 @@ public interface Catalog {
   /**
    * Adds a reward to a campaign's catalog.
    *
+   * @param reward the new reward
+   * @return the created reward
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND for the campaign
    */
   CatalogReward create(NewCatalogReward reward);
@@ -25,6 +27,8 @@ public interface Catalog {
   /**
    * Reads a catalog reward.
    *
+   * @param catalogRewardId the reward's id
+   * @return the reward
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CatalogReward get(long catalogRewardId);
@@ -32,8 +36,10 @@ public interface Catalog {
   /**
    * A campaign's catalog, oldest first, optionally only active (or inactive) ones and one type.
    *
+   * @param campaignId the campaign
    * @param active true, false, or null for both
    * @param type one type, or null for all
+   * @return the matching rewards
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
    */
   List<CatalogReward> list(long campaignId, Boolean active, RewardType type);
@@ -41,6 +47,9 @@ public interface Catalog {
   /**
    * Activates or deactivates a catalog reward.
    *
+   * @param catalogRewardId the reward's id
+   * @param active true to activate, false to deactivate
+   * @return the reward as changed
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CatalogReward setActive(long catalogRewardId, boolean active);
@@ -50,6 +59,7 @@ public interface Catalog {
    * of the stored stock: concurrent redemptions and adjustments all count. The stock stays within
    * 0..1,000,000,000; an adjustment that would leave it outside changes nothing. Inactive rewards can be adjusted.
    *
+   * @param catalogRewardId the reward's id
    * @param delta the units to add (negative: to remove), non-zero, at most 1,000,000,000 either way
    * @return the reward as the adjustment left it
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR on {@code delta} when it is zero or out
@@ -62,6 +72,8 @@ public interface Catalog {
    * Replaces a catalog reward's name, description and cost. Redemptions already made keep the cost they were
    * charged; the type, stock and activity are unchanged.
    *
+   * @param catalogRewardId the reward's id
+   * @param update the new name, description and cost
    * @return the reward as the update left it
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming {@code update}, {@code name},
    *     {@code description} or {@code pointsCost} (as {@link NewCatalogReward}'s); NOT_FOUND
@@ -71,7 +83,10 @@ public interface Catalog {
   /**
    * Redeems a catalog reward for a participant of its campaign.
    *
+   * @param participant who redeems
+   * @param catalogRewardId the reward's id
    * @param idempotencyKey the caller's key (1..128 printable ASCII), or null
+   * @return the redemption
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR; INSUFFICIENT_POINTS; OUT_OF_STOCK;
    *     CONFLICT when the reward is inactive or the key was used by another request
    */

@@ -16,22 +16,42 @@ package io.loyaltyengine.catalog;
  */
 public record CatalogRewardUpdate(String name, String description, long pointsCost) {
 
-  /** The current name, description and cost of {@code reward}, to change some of them. */
+  /**
+   * The current name, description and cost of {@code reward}, to change some of them.
+   *
+   * @param reward the reward to change
+   * @return an update that changes nothing yet
+   */
   public static CatalogRewardUpdate of(CatalogReward reward) {
     return new CatalogRewardUpdate(reward.name(), reward.description(), reward.pointsCost());
   }
 
-  /** This update with another name. */
+  /**
+   * This update with another name.
+   *
+   * @param text the new name
+   * @return a new update
+   */
   public CatalogRewardUpdate withName(String text) {
     return new CatalogRewardUpdate(text, description, pointsCost);
   }
 
-  /** This update with another description, or null for none. */
+  /**
+   * This update with another description, or null for none.
+   *
+   * @param text the new description, or null
+   * @return a new update
+   */
   public CatalogRewardUpdate withDescription(String text) {
     return new CatalogRewardUpdate(name, text, pointsCost);
   }
 
-  /** This update with another cost. */
+  /**
+   * This update with another cost.
+   *
+   * @param points the new cost in points
+   * @return a new update
+   */
   public CatalogRewardUpdate withPointsCost(long points) {
     return new CatalogRewardUpdate(name, description, points);
   }

@@ -17,17 +17,35 @@ import io.loyaltyengine.rewards.RewardType;
 public record NewCatalogReward(long campaignId, String name, String description, long pointsCost, RewardType type,
     Long stock, boolean active) {
 
-  /** An active reward with unlimited stock. */
+  /**
+   * An active reward with unlimited stock.
+   *
+   * @param campaignId the campaign
+   * @param name the reward's name
+   * @param pointsCost points one redemption costs
+   * @param type what it gives
+   * @return the reward
+   */
   public static NewCatalogReward of(long campaignId, String name, long pointsCost, RewardType type) {
     return new NewCatalogReward(campaignId, name, null, pointsCost, type, null, true);
   }
 
-  /** This reward with a limited stock. */
+  /**
+   * This reward with a limited stock.
+   *
+   * @param units the units in stock
+   * @return a new reward
+   */
   public NewCatalogReward withStock(long units) {
     return new NewCatalogReward(campaignId, name, description, pointsCost, type, units, active);
   }
 
-  /** This reward with a description. */
+  /**
+   * This reward with a description.
+   *
+   * @param text the description
+   * @return a new reward
+   */
   public NewCatalogReward withDescription(String text) {
     return new NewCatalogReward(campaignId, name, text, pointsCost, type, stock, active);
   }

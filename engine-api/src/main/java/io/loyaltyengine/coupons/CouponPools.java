@@ -22,6 +22,9 @@ public interface CouponPools {
    * the campaign's rewards waiting for one, oldest first, in the same transaction, each with a
    * {@code coupon.assigned} event.
    *
+   * @param campaignId the campaign whose pool gets the codes
+   * @param codes the codes
+   * @return what was stored, and the duplicates
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code codes}; NOT_FOUND for the campaign
    */
   CouponUpload upload(long campaignId, List<String> codes);
@@ -29,6 +32,8 @@ public interface CouponPools {
   /**
    * How many free codes the campaign's pool has.
    *
+   * @param campaignId the campaign
+   * @return the number of free codes
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   long remaining(long campaignId);
@@ -36,6 +41,9 @@ public interface CouponPools {
   /**
    * The assigned codes of a campaign's pool, in upload order.
    *
+   * @param campaignId the campaign
+   * @param page which page
+   * @return the page of assigned codes
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CursorPage<AssignedCoupon> assigned(long campaignId, Keyset page);

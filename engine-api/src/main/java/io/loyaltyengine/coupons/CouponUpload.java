@@ -12,7 +12,14 @@ import java.util.List;
  */
 public record CouponUpload(int added, List<String> duplicatesInUpload, List<String> alreadyInPool,
     int assignedToWaiting) {
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   *
+   * @param added how many new codes were stored
+   * @param duplicatesInUpload codes that appeared more than once in the upload (stored once)
+   * @param alreadyInPool codes the pool already had (not stored again)
+   * @param assignedToWaiting how many of the new codes went at once to approved rewards that were waiting for one
+   */
   public CouponUpload {
     duplicatesInUpload = List.copyOf(duplicatesInUpload);
     alreadyInPool = List.copyOf(alreadyInPool);

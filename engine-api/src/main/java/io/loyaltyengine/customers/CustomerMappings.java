@@ -25,6 +25,10 @@ public interface CustomerMappings {
    * Maps a customer id to a participant of the campaign. Idempotent: mapping the same pair again returns the
    * existing mapping.
    *
+   * @param campaignId the campaign
+   * @param customerId the host's id of the customer
+   * @param participant the participant the customer is
+   * @return the mapping
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR; NOT_FOUND; CONFLICT on {@code customerId} if the
    *     customer id is mapped to another participant, or on {@code participant} if the participant is mapped to
    *     another customer id
@@ -34,6 +38,9 @@ public interface CustomerMappings {
   /**
    * The mapping of a customer id in a campaign.
    *
+   * @param campaignId the campaign
+   * @param customerId the host's id of the customer
+   * @return the mapping, or empty if the customer id is not mapped
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code customerId}; NOT_FOUND for a campaign that
    *     is not the tenant's
    */
@@ -42,6 +49,8 @@ public interface CustomerMappings {
   /**
    * The mapping of a participant.
    *
+   * @param participant the participant
+   * @return the mapping, or empty if the participant is not mapped
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant
    */
   Optional<CustomerMapping> findByParticipant(ParticipantRef participant);
@@ -49,6 +58,8 @@ public interface CustomerMappings {
   /**
    * Removes the mapping of a customer id in a campaign, if there is one (idempotent). The participant stays.
    *
+   * @param campaignId the campaign
+   * @param customerId the host's id of the customer
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code customerId}; NOT_FOUND for a campaign that
    *     is not the tenant's
    */

@@ -15,6 +15,7 @@ public interface ChangeFeed {
    * @param afterPosition the cursor: 0 for the beginning, else a previous page's {@code nextPosition}
    * @param filter which events (other events are skipped but advance the cursor)
    * @param limit page size, 1..100
+   * @return the page of events and the next cursor
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code afterPosition} or {@code limit}
    */
   FeedPage read(long afterPosition, EventFilter filter, int limit);

@@ -10,7 +10,11 @@ package io.loyaltyengine.events;
  * @param pruned dispatched events removed after the retention period
  */
 public record DispatchReport(int positioned, int delivered, int retried, int parked, int pruned) {
-  /** Whether the round did anything. */
+  /**
+   * Whether the round did anything.
+   *
+   * @return true if every count is 0
+   */
   public boolean isIdle() {
     return positioned == 0 && delivered == 0 && retried == 0 && parked == 0 && pruned == 0;
   }

@@ -18,6 +18,8 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
   /**
    * Copies {@code types} into an unmodifiable set.
    *
+   * @param types the wanted types; empty means every type
+   * @param campaignId the wanted campaign, or {@code null} for every campaign
    * @throws LoyaltyException VALIDATION_ERROR on field {@code types} when it holds a null type
    */
   public EventFilter {
@@ -34,7 +36,11 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
     }
   }
 
-  /** Every event. */
+  /**
+   * Every event.
+   *
+   * @return the filter that passes every event
+   */
   public static EventFilter all() {
     return ALL;
   }
@@ -42,6 +48,8 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
   /**
    * Events of these types (a type named twice counts once).
    *
+   * @param types the types that pass
+   * @return the filter
    * @throws LoyaltyException VALIDATION_ERROR on field {@code types} when a type is null
    */
   public static EventFilter types(EventType... types) {
@@ -49,12 +57,23 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
     return new EventFilter(new HashSet<>(Arrays.asList(types)), null);
   }
 
-  /** This filter, narrowed to one campaign. */
+  /**
+   * This filter, narrowed to one campaign.
+   *
+   * @param campaignId the campaign whose events pass
+   * @return a new filter
+   */
   public EventFilter inCampaign(long campaignId) {
     return new EventFilter(types, campaignId);
   }
 
-  /** Whether {@code event} passes. */
+  /**
+   * Whether {@code event} passes.
+   *
+   * @param type the event's type
+   * @param eventCampaignId the event's campaign, or null if it has none
+   * @return true if the event passes
+   */
   public boolean matches(EventType type, Long eventCampaignId) {
     return (types.isEmpty() || types.contains(type))
         && (campaignId == null || campaignId.equals(eventCampaignId));

@@ -17,6 +17,7 @@ public interface EventListener {
   /**
    * Handles one event. Must be idempotent: a redelivery of the same {@link LoyaltyEvent#id()} can happen.
    *
+   * @param event the event
    * @throws Exception to have the event retried
    */
   void onEvent(LoyaltyEvent event) throws Exception;

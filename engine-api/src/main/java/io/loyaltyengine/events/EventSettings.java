@@ -29,6 +29,13 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
   /**
    * Validates every setting.
    *
+   * @param backgroundDispatch whether the engine runs its own dispatcher thread; if false the host calls {@link
+   *     Events#dispatch()}
+   * @param pollInterval pause between idle rounds of the background dispatcher
+   * @param batchSize deliveries claimed per round
+   * @param lease how long a claimed delivery is reserved for the instance that claimed it
+   * @param listenerMaxAttempts attempts before a listener delivery is parked
+   * @param retention how long dispatched events stay in the change feed before they are pruned
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public EventSettings {
@@ -47,7 +54,11 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     between("retention", retention, Duration.ofMinutes(1), Duration.ofDays(3_650));
   }
 
-  /** A builder starting from {@link #DEFAULTS}. */
+  /**
+   * A builder starting from {@link #DEFAULTS}.
+   *
+   * @return a builder with the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -74,13 +85,20 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
      * The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread. The engine's lease
      * on its node number is renewed before its units of work all the same (see
      * {@link io.loyaltyengine.LoyaltyEngine.Builder#nodeId}).
+     *
+     * @return this builder
      */
     public Builder manualDispatch() {
       this.backgroundDispatch = false;
       return this;
     }
 
-    /** Pause between idle background rounds, 10 ms..10 min. */
+    /**
+     * Pause between idle background rounds, 10 ms..10 min.
+     *
+     * @param value the pause
+     * @return this builder
+     */
     public Builder pollInterval(Duration value) {
       between("pollInterval", Objects.requireNonNull(value, "pollInterval"), Duration.ofMillis(10),
           Duration.ofMinutes(10));
@@ -88,7 +106,12 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
       return this;
     }
 
-    /** Deliveries claimed per round, 1..10,000. */
+    /**
+     * Deliveries claimed per round, 1..10,000.
+     *
+     * @param value deliveries per round
+     * @return this builder
+     */
     public Builder batchSize(int value) {
       if (value < 1 || value > 10_000) {
         throw new IllegalArgumentException("batchSize must be between 1 and 10000 but was " + value);
@@ -101,6 +124,9 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
      * Lease on a claimed delivery, 1 s..1 h; at least twice the slowest listener or webhook call (a claimed delivery
      * starts only while half its lease is left; the rest of a round's batch is claimed again later). The engine's
      * builder refuses a lease shorter than twice the webhooks' connect and request timeouts together.
+     *
+     * @param value the lease
+     * @return this builder
      */
     public Builder lease(Duration value) {
       between("lease", Objects.requireNonNull(value, "lease"), Duration.ofSeconds(1), Duration.ofHours(1));
@@ -108,7 +134,12 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
       return this;
     }
 
-    /** Attempts before a listener delivery is parked, 1..100. */
+    /**
+     * Attempts before a listener delivery is parked, 1..100.
+     *
+     * @param value the most attempts
+     * @return this builder
+     */
     public Builder listenerMaxAttempts(int value) {
       if (value < 1 || value > 100) {
         throw new IllegalArgumentException("listenerMaxAttempts must be between 1 and 100 but was " + value);
@@ -117,7 +148,12 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
       return this;
     }
 
-    /** How long dispatched events are kept, 1 min..10 years. Pending and parked events are never pruned. */
+    /**
+     * How long dispatched events are kept, 1 min..10 years. Pending and parked events are never pruned.
+     *
+     * @param value how long dispatched events are kept
+     * @return this builder
+     */
     public Builder retention(Duration value) {
       between("retention", Objects.requireNonNull(value, "retention"), Duration.ofMinutes(1),
           Duration.ofDays(3_650));
@@ -125,7 +161,11 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
       return this;
     }
 
-    /** Returns the settings. */
+    /**
+     * Returns the settings.
+     *
+     * @return the settings
+     */
     public EventSettings build() {
       return new EventSettings(backgroundDispatch, pollInterval, batchSize, lease, listenerMaxAttempts, retention);
     }

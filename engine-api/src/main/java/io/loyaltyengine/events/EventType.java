@@ -108,7 +108,11 @@ public enum EventType {
     this.wireName = wireName;
   }
 
-  /** The name on the wire, for example {@code points.awarded}. */
+  /**
+   * The name on the wire, for example {@code points.awarded}.
+   *
+   * @return the wire name
+   */
   public String wireName() {
     return wireName;
   }
@@ -116,6 +120,8 @@ public enum EventType {
   /**
    * The type with this wire name.
    *
+   * @param wireName a wire name such as {@code points.awarded}
+   * @return the type
    * @throws IllegalArgumentException if there is none
    */
   public static EventType fromWireName(String wireName) {

@@ -29,12 +29,19 @@ public interface Events {
    * was built (events committed before a restart among them) are not fanned out to it. A listener given to
    * {@link io.loyaltyengine.LoyaltyEngine.Builder#listener} misses none.
    *
+   * @param name the listener's stable name
+   * @param filter which events it receives
+   * @param listener the listener
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name}; CONFLICT if the name is taken on
    *     this engine
    */
   void subscribe(String name, EventFilter filter, EventListener listener);
 
-  /** Removes a listener from this engine. Its pending deliveries wait until a listener of that name returns. */
+  /**
+   * Removes a listener from this engine. Its pending deliveries wait until a listener of that name returns.
+   *
+   * @param name the listener's name
+   */
   void unsubscribe(String name);
 
   /**
@@ -42,12 +49,17 @@ public interface Events {
    * is due, prunes what retention allows, and renews the engine's lease on its node number when due (as every unit
    * of work does). Hosts that build the engine with manual dispatch call this from their own scheduler; with
    * background dispatch it is rarely needed.
+   *
+   * @return what the round did
    */
   DispatchReport dispatch();
 
   /**
    * Deliveries parked for a listener, oldest first.
    *
+   * @param listenerName the listener's name
+   * @param page which page
+   * @return the page of parked deliveries
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name}
    */
   CursorPage<ParkedDelivery> parked(String listenerName, Keyset page);
@@ -55,6 +67,9 @@ public interface Events {
   /**
    * Schedules a parked delivery again, from its first attempt.
    *
+   * @param listenerName the listener's name
+   * @param tenantId the event's tenant
+   * @param eventId the event's id
    * @return whether a parked delivery of that event was found for the listener
    */
   boolean replay(String listenerName, long tenantId, String eventId);

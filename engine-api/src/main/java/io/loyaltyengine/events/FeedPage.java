@@ -11,7 +11,14 @@ import java.util.List;
  *     the cursor
  */
 public record FeedPage(List<LoyaltyEvent> events, long nextPosition) {
-  /** Copies {@code events}. */
+  /**
+   * Copies {@code events}.
+   *
+   * @param events the events, in position order
+   * @param nextPosition the cursor for the next read: the last position scanned, which passes the events the filter
+   *     skipped (a page that is not full scanned to the end of the feed); unchanged when the feed held nothing after
+   *     the cursor
+   */
   public FeedPage {
     events = List.copyOf(events);
   }

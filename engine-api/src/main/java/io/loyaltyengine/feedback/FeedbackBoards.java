@@ -36,6 +36,8 @@ public interface FeedbackBoards {
   /**
    * Creates an open board.
    *
+   * @param board the new board
+   * @return the created board
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code board}, {@code name} or
    *     {@code description}; NOT_FOUND for the campaign
    */
@@ -44,6 +46,8 @@ public interface FeedbackBoards {
   /**
    * Reads a board.
    *
+   * @param boardId the board's id
+   * @return the board
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   FeedbackBoard board(long boardId);
@@ -51,6 +55,8 @@ public interface FeedbackBoards {
   /**
    * A campaign's boards, in creation order.
    *
+   * @param campaignId the campaign
+   * @return the campaign's boards
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
    */
   List<FeedbackBoard> boards(long campaignId);
@@ -58,6 +64,8 @@ public interface FeedbackBoards {
   /**
    * Closes a board: it takes no new ideas or votes. Idempotent.
    *
+   * @param boardId the board's id
+   * @return the closed board
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   FeedbackBoard closeBoard(long boardId);
@@ -65,6 +73,8 @@ public interface FeedbackBoards {
   /**
    * Reopens a closed board. Idempotent.
    *
+   * @param boardId the board's id
+   * @return the open board
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   FeedbackBoard reopenBoard(long boardId);
@@ -72,6 +82,10 @@ public interface FeedbackBoards {
   /**
    * Submits a participant's idea to a board, OPEN with no votes.
    *
+   * @param participant who submits it
+   * @param boardId the board's id
+   * @param idea the idea's title and body
+   * @return the submitted idea
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant}, {@code idea}, {@code title}
    *     or {@code body}, or on {@code participant} for a participant of another campaign; NOT_FOUND for the
    *     participant or board; CONFLICT on {@code board} if it is closed
@@ -81,6 +95,8 @@ public interface FeedbackBoards {
   /**
    * Reads an idea.
    *
+   * @param ideaId the idea's id
+   * @return the idea
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   Idea idea(long ideaId);
@@ -88,6 +104,9 @@ public interface FeedbackBoards {
   /**
    * Moves an idea to {@code status}. Idempotent: an idea already there is returned unchanged.
    *
+   * @param ideaId the idea's id
+   * @param status the status to move to
+   * @return the idea in its status
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code status} if null; NOT_FOUND;
    *     INVALID_TRANSITION on {@code status} for a move back to OPEN
    */
@@ -100,6 +119,7 @@ public interface FeedbackBoards {
    * a vote, withdrawal or status move of the idea under way, or the deletion of its author, completes first or finds
    * the idea gone.
    *
+   * @param ideaId the idea's id
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   void deleteIdea(long ideaId);
@@ -107,6 +127,9 @@ public interface FeedbackBoards {
   /**
    * Votes an idea up for a participant, once: a repeated vote changes nothing ({@code changed} false).
    *
+   * @param participant who votes
+   * @param ideaId the idea's id
+   * @return whether the vote changed anything, and the idea's votes
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (also for a participant of
    *     another campaign); NOT_FOUND for the participant or idea; CONFLICT on {@code board} if the board is closed,
    *     on {@code status} if the idea is DONE or DECLINED (or was, while the vote was counted: retry)
@@ -116,6 +139,9 @@ public interface FeedbackBoards {
   /**
    * Withdraws a participant's vote: without a vote to withdraw, changes nothing ({@code changed} false).
    *
+   * @param participant whose vote
+   * @param ideaId the idea's id
+   * @return whether the withdrawal changed anything, and the idea's votes
    * @throws io.loyaltyengine.LoyaltyException as {@link #vote}
    */
   VoteResult withdrawVote(ParticipantRef participant, long ideaId);
@@ -123,8 +149,11 @@ public interface FeedbackBoards {
   /**
    * A board's ideas, a numbered page at a time: all, or those in one status.
    *
+   * @param boardId the board's id
    * @param status the status to list, or null for all
    * @param order MOST_VOTED (votes descending, then id) or NEWEST (id descending)
+   * @param page the page number and size
+   * @return the page of ideas, with totals
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the board; VALIDATION_ERROR on {@code order} or
    *     {@code page} if null
    */

@@ -20,12 +20,21 @@ public enum IdeaStatus {
   /** Declined: the tally is final. */
   DECLINED;
 
-  /** Whether an idea in this status may move to {@code next}: any other status but OPEN. */
+  /**
+   * Whether an idea in this status may move to {@code next}: any other status but OPEN.
+   *
+   * @param next the status to move to
+   * @return true if the move is allowed
+   */
   public boolean canMoveTo(IdeaStatus next) {
     return next != null && next != this && next != OPEN;
   }
 
-  /** Whether participants may vote on, or withdraw their votes from, an idea in this status. */
+  /**
+   * Whether participants may vote on, or withdraw their votes from, an idea in this status.
+   *
+   * @return true if the idea takes votes
+   */
   public boolean takesVotes() {
     return this != DONE && this != DECLINED;
   }

@@ -11,7 +11,13 @@ package io.loyaltyengine.feedback;
  */
 public record NewFeedbackBoard(long campaignId, String name, String description) {
 
-  /** A board without a description. */
+  /**
+   * A board without a description.
+   *
+   * @param campaignId the campaign whose participants submit ideas and vote
+   * @param name the board's name
+   * @return the request
+   */
   public static NewFeedbackBoard of(long campaignId, String name) {
     return new NewFeedbackBoard(campaignId, name, null);
   }

@@ -10,7 +10,12 @@ package io.loyaltyengine.feedback;
  */
 public record NewIdea(String title, String body) {
 
-  /** An idea without a body. */
+  /**
+   * An idea without a body.
+   *
+   * @param title the idea's title
+   * @return the idea
+   */
   public static NewIdea of(String title) {
     return new NewIdea(title, null);
   }

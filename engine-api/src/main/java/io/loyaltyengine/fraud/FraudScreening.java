@@ -36,17 +36,29 @@ public final class FraudScreening {
     this.rules = List.copyOf(builder.rules);
   }
 
-  /** A builder with no extra domains and no host rules. */
+  /**
+   * A builder with no extra domains and no host rules.
+   *
+   * @return an empty builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Domains treated as disposable in addition to the shipped list, lower case (IDNs in punycode). */
+  /**
+   * Domains treated as disposable in addition to the shipped list, lower case (IDNs in punycode).
+   *
+   * @return the extra disposable domains
+   */
   public Set<String> disposableDomains() {
     return disposableDomains;
   }
 
-  /** The host's rules, in the order they run. */
+  /**
+   * The host's rules, in the order they run.
+   *
+   * @return the host's rules
+   */
   public List<RiskRule> rules() {
     return rules;
   }
@@ -68,6 +80,8 @@ public final class FraudScreening {
     /**
      * Treats a domain (and its subdomains) as disposable.
      *
+     * @param domain the domain name
+     * @return this builder
      * @throws NullPointerException if {@code domain} is null
      * @throws IllegalArgumentException if it is not a domain name of at most 253 characters
      */
@@ -89,6 +103,8 @@ public final class FraudScreening {
     /**
      * Treats each domain as disposable.
      *
+     * @param domains the domain names
+     * @return this builder
      * @throws NullPointerException if {@code domains} or one of them is null
      * @throws IllegalArgumentException as {@link #disposableDomain}
      */
@@ -101,6 +117,8 @@ public final class FraudScreening {
     /**
      * Adds a host rule, run after the engine's rules and the rules added before it.
      *
+     * @param rule the rule
+     * @return this builder
      * @throws NullPointerException if {@code rule} is null
      * @throws IllegalStateException past 32 rules
      */
@@ -113,7 +131,11 @@ public final class FraudScreening {
       return this;
     }
 
-    /** The settings. */
+    /**
+     * The settings.
+     *
+     * @return the settings
+     */
     public FraudScreening build() {
       return new FraudScreening(this);
     }

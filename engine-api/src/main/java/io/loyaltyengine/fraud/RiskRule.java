@@ -12,6 +12,7 @@ public interface RiskRule {
   /**
    * Screens a referral.
    *
+   * @param candidate the referral to screen
    * @return a signal, or empty when the rule sees nothing suspicious; a LOW signal is no signal (ignored), since a
    *     LOW referral's reason is always {@link RiskSignal#NO_SIGNAL}
    */

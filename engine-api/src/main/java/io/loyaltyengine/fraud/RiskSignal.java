@@ -21,6 +21,9 @@ public record RiskSignal(RiskLevel level, String reason) {
   /**
    * Validates.
    *
+   * @param level how risky
+   * @param reason a reason code of 1..64 characters {@code A-Z 0-9 _} (for example {@code SELF_REFERRAL_IP}); it is
+   *     kept on the participant and carried by events, so it must not contain personal data
    * @throws IllegalArgumentException if the reason is not a reason code
    */
   public RiskSignal {
@@ -31,7 +34,13 @@ public record RiskSignal(RiskLevel level, String reason) {
     }
   }
 
-  /** A signal of {@code level} for {@code reason}. */
+  /**
+   * A signal of {@code level} for {@code reason}.
+   *
+   * @param level how risky
+   * @param reason a reason code of 1..64 characters {@code A-Z 0-9 _}
+   * @return the signal
+   */
   public static RiskSignal of(RiskLevel level, String reason) {
     return new RiskSignal(level, reason);
   }

@@ -38,7 +38,25 @@ public record EngineConfig(EngineStorage storage, Clock clock, IdGenerator idGen
     List<Fulfiller> fulfilmentHandlers, io.loyaltyengine.sso.SsoSettings singleSignOn,
     io.loyaltyengine.access.AccessSettings access) {
 
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   *
+   * @param storage where state lives; owned by the engine from now on
+   * @param clock the time source
+   * @param idGenerator the id source, or {@code null} for the default time-ordered generator
+   * @param nodeId the node number for the default id generator, or -1 for one leased from the storage
+   * @param limits input bounds
+   * @param maxTransactionRetries how often a transaction failing transiently (deadlock, serialization) is retried
+   * @param maxGroupCommit the most operations combined into one transaction; 1 turns combining off
+   * @param events event dispatch settings
+   * @param webhooks webhook delivery settings
+   * @param fraudScreening fraud-screening settings of referrals
+   * @param leaderboards how leaderboard indexes are kept
+   * @param listeners the listeners to subscribe before event dispatch starts, in the order given
+   * @param fulfilmentHandlers the fulfilment handlers to register before event dispatch starts, in the order given
+   * @param singleSignOn how single sign-on logins are checked
+   * @param access API key and rate limit settings
+   */
   public EngineConfig {
     listeners = List.copyOf(listeners);
     fulfilmentHandlers = List.copyOf(fulfilmentHandlers);

@@ -9,6 +9,11 @@ import io.loyaltyengine.LoyaltyEngine;
  * <p>Implementations need not be thread-safe: the engine builder loads a new instance for each engine it builds.
  */
 public interface EngineFactory {
-  /** Creates an engine from validated settings. */
+  /**
+   * Creates an engine from validated settings.
+   *
+   * @param config the validated settings
+   * @return the engine
+   */
   LoyaltyEngine create(EngineConfig config);
 }

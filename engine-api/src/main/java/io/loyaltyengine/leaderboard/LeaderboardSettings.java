@@ -21,6 +21,10 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
   /**
    * Validates every setting.
    *
+   * @param refreshInterval how often an index reads the writes other engine instances (and host transactions) made
+   *     since its last read; the staleness of INDEX reads is at most this plus the longest running transaction, 100
+   *     ms..10 min
+   * @param maxIndexedEntries the bound on indexed rows over all boards, 1,000..100,000,000
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public LeaderboardSettings {

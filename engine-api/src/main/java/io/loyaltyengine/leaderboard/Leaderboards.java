@@ -30,6 +30,8 @@ public interface Leaderboards {
   /**
    * A page of a board.
    *
+   * @param request which board, and which page of it
+   * @return the page of rows
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code limit}, {@code period}, {@code metric},
    *     {@code consistency} or {@code nextId} (a participant not on the board); NOT_FOUND for the campaign
    */
@@ -38,6 +40,12 @@ public interface Leaderboards {
   /**
    * A page of the board of any month (closed or current), read from storage.
    *
+   * @param campaignId the campaign
+   * @param month the month
+   * @param metric what the scores count
+   * @param nextId the previous page's last participant, or null for the first page
+   * @param limit page size, 1 to 100
+   * @return the page of rows
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code limit}, {@code month} or {@code nextId};
    *     NOT_FOUND for the campaign
    */
@@ -46,6 +54,10 @@ public interface Leaderboards {
   /**
    * A participant's scores and ranks: all time, this month and last month.
    *
+   * @param participant the participant
+   * @param metric what the scores count
+   * @param consistency how fresh the scores must be
+   * @return the participant's standing
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR on {@code metric} or {@code consistency}
    */
   Standing standing(ParticipantRef participant, BoardMetric metric, Consistency consistency);
@@ -78,6 +90,10 @@ public interface Leaderboards {
    * instance; the 30 seconds let changes recorded in the month that commit just after its end count), and the same
    * record on every call after.
    *
+   * @param campaignId the campaign
+   * @param month a closed month
+   * @param metric what the scores count
+   * @return the month's winners
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code month} (not yet ended 30 seconds ago) or
    *     {@code metric}; NOT_FOUND for the campaign
    */

@@ -16,22 +16,41 @@ public record ParticipantFilter(String search, String tier) {
     return "ParticipantFilter[search=" + (search == null ? "none" : "<hidden>") + ", tier=" + tier + "]";
   }
 
-  /** Matches every participant. */
+  /**
+   * Matches every participant.
+   *
+   * @return the filter
+   */
   public static ParticipantFilter all() {
     return ALL;
   }
 
-  /** Matches participants whose name or email contains {@code text}, ignoring case. */
+  /**
+   * Matches participants whose name or email contains {@code text}, ignoring case.
+   *
+   * @param text what the name or email contains
+   * @return the filter
+   */
   public static ParticipantFilter search(String text) {
     return new ParticipantFilter(text, null);
   }
 
-  /** Matches participants of one tier. */
+  /**
+   * Matches participants of one tier.
+   *
+   * @param tier tier name
+   * @return the filter
+   */
   public static ParticipantFilter tier(String tier) {
     return new ParticipantFilter(null, tier);
   }
 
-  /** This filter, also requiring {@code tier}. */
+  /**
+   * This filter, also requiring {@code tier}.
+   *
+   * @param tier tier name
+   * @return a new filter
+   */
   public ParticipantFilter andTier(String tier) {
     return new ParticipantFilter(search, tier);
   }

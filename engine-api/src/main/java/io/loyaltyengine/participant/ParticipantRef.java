@@ -7,12 +7,23 @@ package io.loyaltyengine.participant;
  */
 public sealed interface ParticipantRef {
 
-  /** The participant with this id. */
+  /**
+   * The participant with this id.
+   *
+   * @param participantId the participant's id
+   * @return the reference
+   */
   static ParticipantRef id(long participantId) {
     return new ById(participantId);
   }
 
-  /** The participant of {@code campaignId} whose sanitized email equals the sanitized {@code email}. */
+  /**
+   * The participant of {@code campaignId} whose sanitized email equals the sanitized {@code email}.
+   *
+   * @param campaignId the participant's campaign
+   * @param email the email, sanitized before comparing
+   * @return the reference
+   */
   static ParticipantRef email(long campaignId, String email) {
     return new ByEmail(campaignId, email);
   }

@@ -21,12 +21,25 @@ import java.util.Objects;
 public record ParticipantUpdate(String email, String firstName, String lastName, String ipAddress, String tier,
     Map<String, Object> metadata) {
 
-  /** Copies {@code metadata} (which may hold null values) into an unmodifiable map. */
+  /**
+   * Copies {@code metadata} (which may hold null values) into an unmodifiable map.
+   *
+   * @param email a new email, or {@code null}
+   * @param firstName a new first name, {@code ""} to clear, or {@code null}
+   * @param lastName a new last name, {@code ""} to clear, or {@code null}
+   * @param ipAddress a new IP address, {@code ""} to clear, or {@code null}
+   * @param tier a new tier, {@code ""} to clear, or {@code null}
+   * @param metadata keys to merge (null values remove keys), or {@code null}; kept as given, may hold null values
+   */
   public ParticipantUpdate {
     metadata = metadata == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
   }
 
-  /** A builder of an update that changes nothing until told to. */
+  /**
+   * A builder of an update that changes nothing until told to.
+   *
+   * @return an empty builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -48,37 +61,68 @@ public record ParticipantUpdate(String email, String firstName, String lastName,
     private Builder() {
     }
 
-    /** Changes the email. */
+    /**
+     * Changes the email.
+     *
+     * @param email the new email
+     * @return this builder
+     */
     public Builder email(String email) {
       this.email = email;
       return this;
     }
 
-    /** Changes the first name; {@code ""} clears it. */
+    /**
+     * Changes the first name; {@code ""} clears it.
+     *
+     * @param firstName the new first name
+     * @return this builder
+     */
     public Builder firstName(String firstName) {
       this.firstName = firstName;
       return this;
     }
 
-    /** Changes the last name; {@code ""} clears it. */
+    /**
+     * Changes the last name; {@code ""} clears it.
+     *
+     * @param lastName the new last name
+     * @return this builder
+     */
     public Builder lastName(String lastName) {
       this.lastName = lastName;
       return this;
     }
 
-    /** Changes the IP address; {@code ""} clears it. */
+    /**
+     * Changes the IP address; {@code ""} clears it.
+     *
+     * @param ipAddress the new IP address
+     * @return this builder
+     */
     public Builder ipAddress(String ipAddress) {
       this.ipAddress = ipAddress;
       return this;
     }
 
-    /** Changes the tier; {@code ""} clears it. */
+    /**
+     * Changes the tier; {@code ""} clears it.
+     *
+     * @param tier the new tier
+     * @return this builder
+     */
     public Builder tier(String tier) {
       this.tier = tier;
       return this;
     }
 
-    /** Sets one metadata key; a {@code null} value removes the key. */
+    /**
+     * Sets one metadata key; a {@code null} value removes the key.
+     *
+     * @param key the metadata key
+     * @param value the new value, or null
+     * @return this builder
+     */
     public Builder metadata(String key, Object value) {
       if (metadata == null) {
         metadata = new LinkedHashMap<>();
@@ -90,6 +134,8 @@ public record ParticipantUpdate(String email, String firstName, String lastName,
     /**
      * Merges these metadata keys; {@code null} values remove keys.
      *
+     * @param patch the keys to set or remove
+     * @return this builder
      * @throws NullPointerException if {@code patch} is null (a programming error, as with the other builders)
      */
     public Builder metadata(Map<String, Object> patch) {
@@ -101,7 +147,11 @@ public record ParticipantUpdate(String email, String firstName, String lastName,
       return this;
     }
 
-    /** Returns the update. */
+    /**
+     * Returns the update.
+     *
+     * @return the update
+     */
     public ParticipantUpdate build() {
       return new ParticipantUpdate(email, firstName, lastName, ipAddress, tier, metadata);
     }

@@ -32,6 +32,9 @@ public interface Participants {
   /**
    * Enrols a participant in a campaign.
    *
+   * @param campaignId the campaign to enrol in
+   * @param participant the new participant's profile
+   * @return the enrolled participant
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND if the campaign is not
    *     the tenant's; CONFLICT on {@code email} if the sanitized email is taken in the campaign
    */
@@ -40,6 +43,8 @@ public interface Participants {
   /**
    * Reads a participant.
    *
+   * @param participant the participant
+   * @return the participant
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant in the tenant
    */
   Participant get(ParticipantRef participant);
@@ -47,6 +52,8 @@ public interface Participants {
   /**
    * Changes a participant's profile (not its points), atomically with respect to concurrent updates.
    *
+   * @param participant the participant
+   * @param update the fields to change
    * @return the participant after the change
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND; CONFLICT on
    *     {@code email} if another participant of the campaign holds the new sanitized email
@@ -58,6 +65,7 @@ public interface Participants {
    * completions, feedback votes and ideas (with the votes on them) and customer mapping, in one unit of work (coupon
    * codes already assigned stay assigned; referral conversions stay, for audit).
    *
+   * @param participant the participant
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant
    */
   void delete(ParticipantRef participant);
@@ -65,6 +73,10 @@ public interface Participants {
   /**
    * Lists a campaign's participants in id order (creation order), a keyset page at a time.
    *
+   * @param campaignId the campaign
+   * @param filter which participants
+   * @param page which page
+   * @return the page of participants
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the campaign is not the tenant's; VALIDATION_ERROR on
    *     {@code search} or {@code tier} when too long
    */
@@ -73,6 +85,10 @@ public interface Participants {
   /**
    * Lists a campaign's participants in id order, as a numbered page with totals.
    *
+   * @param campaignId the campaign
+   * @param filter which participants
+   * @param page the page number and size
+   * @return the page of participants, with totals
    * @throws io.loyaltyengine.LoyaltyException as {@link #list}
    */
   NumberedPage<Participant> page(long campaignId, ParticipantFilter filter, PageRequest page);

@@ -20,6 +20,9 @@ public interface Points {
   /**
    * Awards points.
    *
+   * @param participant who gets the points
+   * @param change the amount, type, description and key
+   * @return the entry and the new balance
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field (also on {@code amount} when the
    *     balance or lifetime total would overflow); NOT_FOUND; CONFLICT on {@code idempotencyKey} reused with
    *     different parameters
@@ -29,6 +32,9 @@ public interface Points {
   /**
    * Deducts points.
    *
+   * @param participant whose points
+   * @param change the amount, type, description and key
+   * @return the entry and the new balance
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND; INSUFFICIENT_POINTS if
    *     the balance is smaller than the amount; CONFLICT on {@code idempotencyKey} reused with different parameters
    */
@@ -45,6 +51,9 @@ public interface Points {
    * With a zero balance nothing is written: the result has no entry ({@code entry() == null}, {@code balance() == 0})
    * and the idempotency key is not used up.
    *
+   * @param participant whose points
+   * @param change the most to deduct, its type, description and key
+   * @return the entry and the new balance
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND; CONFLICT on
    *     {@code idempotencyKey} reused with different parameters
    */
@@ -60,6 +69,7 @@ public interface Points {
    * the chunks is durable. Give each operation an idempotency key and a rerun of the whole list changes nothing
    * twice. Inside a host's transaction all of it is part of the host's transaction.
    *
+   * @param operations the changes, in order
    * @return one outcome per operation, in order
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code operations} if the list is null, holds a
    *     null or has more than {@value #MAX_BULK_OPERATIONS} operations (then nothing is applied); STORAGE_UNAVAILABLE
@@ -73,6 +83,9 @@ public interface Points {
   /**
    * A participant's ledger, newest first, a keyset page at a time.
    *
+   * @param participant the participant
+   * @param page which page
+   * @return the page of ledger entries
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant
    */
   CursorPage<LedgerEntry> history(ParticipantRef participant, Keyset page);

@@ -19,17 +19,33 @@ package io.loyaltyengine.points;
  */
 public record PointsChange(long amount, String type, String description, String idempotencyKey) {
 
-  /** A change of {@code amount} points for {@code type}, without description or key. */
+  /**
+   * A change of {@code amount} points for {@code type}, without description or key.
+   *
+   * @param amount points, positive
+   * @param type what the points are for
+   * @return the change
+   */
   public static PointsChange of(long amount, String type) {
     return new PointsChange(amount, type, null, null);
   }
 
-  /** This change with a description. */
+  /**
+   * This change with a description.
+   *
+   * @param description free text, or {@code null}
+   * @return a new change
+   */
   public PointsChange withDescription(String description) {
     return new PointsChange(amount, type, description, idempotencyKey);
   }
 
-  /** This change with an idempotency key. */
+  /**
+   * This change with an idempotency key.
+   *
+   * @param idempotencyKey the caller's key
+   * @return a new change
+   */
   public PointsChange withIdempotencyKey(String idempotencyKey) {
     return new PointsChange(amount, type, description, idempotencyKey);
   }

@@ -26,6 +26,9 @@ public record PointsOperation(io.loyaltyengine.participant.ParticipantRef partic
   /**
    * Checks that no part is null.
    *
+   * @param participant the participant
+   * @param kind what to do
+   * @param change the amount, type, description and idempotency key, validated as for a single call
    * @throws NullPointerException naming the null part
    */
   public PointsOperation {
@@ -34,17 +37,35 @@ public record PointsOperation(io.loyaltyengine.participant.ParticipantRef partic
     Objects.requireNonNull(change, "change");
   }
 
-  /** An award of {@code change} to {@code participant}. */
+  /**
+   * An award of {@code change} to {@code participant}.
+   *
+   * @param participant who gets the points
+   * @param change the amount, type, description and key
+   * @return the operation
+   */
   public static PointsOperation award(io.loyaltyengine.participant.ParticipantRef participant, PointsChange change) {
     return new PointsOperation(participant, Kind.AWARD, change);
   }
 
-  /** A deduction of {@code change} from {@code participant}. */
+  /**
+   * A deduction of {@code change} from {@code participant}.
+   *
+   * @param participant whose points
+   * @param change the amount, type, description and key
+   * @return the operation
+   */
   public static PointsOperation deduct(io.loyaltyengine.participant.ParticipantRef participant, PointsChange change) {
     return new PointsOperation(participant, Kind.DEDUCT, change);
   }
 
-  /** A deduction of at most {@code change.amount()}, capped at the balance. */
+  /**
+   * A deduction of at most {@code change.amount()}, capped at the balance.
+   *
+   * @param participant whose points
+   * @param change the most to deduct, its type, description and key
+   * @return the operation
+   */
   public static PointsOperation deductUpToBalance(io.loyaltyengine.participant.ParticipantRef participant,
       PointsChange change) {
     return new PointsOperation(participant, Kind.DEDUCT_UP_TO_BALANCE, change);

@@ -14,6 +14,8 @@ public record PointsOutcome(PointsResult result, LoyaltyException error) {
   /**
    * Checks that exactly one of the two is present.
    *
+   * @param result the result, or {@code null} if the operation failed
+   * @param error the error, or {@code null} if the operation succeeded
    * @throws IllegalArgumentException if both or neither are
    */
   public PointsOutcome {
@@ -22,17 +24,31 @@ public record PointsOutcome(PointsResult result, LoyaltyException error) {
     }
   }
 
-  /** A successful outcome. */
+  /**
+   * A successful outcome.
+   *
+   * @param result the operation's result
+   * @return the outcome
+   */
   public static PointsOutcome succeeded(PointsResult result) {
     return new PointsOutcome(result, null);
   }
 
-  /** A failed outcome. */
+  /**
+   * A failed outcome.
+   *
+   * @param error why the operation failed
+   * @return the outcome
+   */
   public static PointsOutcome failed(LoyaltyException error) {
     return new PointsOutcome(null, error);
   }
 
-  /** Whether the operation succeeded. */
+  /**
+   * Whether the operation succeeded.
+   *
+   * @return true if it succeeded
+   */
   public boolean succeeded() {
     return result != null;
   }

@@ -19,7 +19,15 @@ import java.util.List;
 public record NewQuest(long campaignId, String name, String description, List<NewQuestTask> tasks,
     long completionBonus) {
 
-  /** Copies the task list (null, or null tasks, stay for the engine to refuse). */
+  /**
+   * Copies the task list (null, or null tasks, stay for the engine to refuse).
+   *
+   * @param campaignId the campaign whose participants can complete it
+   * @param name the quest's name
+   * @param description what it is about, or null
+   * @param tasks its tasks, in order
+   * @param completionBonus what completing every task awards on top of the tasks' points; 0 awards nothing
+   */
   public NewQuest {
     tasks = tasks == null ? null : Collections.unmodifiableList(new ArrayList<>(tasks));
   }

@@ -15,7 +15,15 @@ import java.util.List;
 public record QuestProgress(long questId, long participantId, List<Integer> completedTasks, boolean completed,
     Instant completedAt) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param questId the quest
+   * @param participantId the participant
+   * @param completedTasks the numbers of the tasks it completed, ascending
+   * @param completed whether it completed every task
+   * @param completedAt when the last of them was completed, or null while it has not
+   */
   public QuestProgress {
     completedTasks = List.copyOf(completedTasks);
   }

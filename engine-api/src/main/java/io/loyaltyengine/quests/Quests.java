@@ -24,6 +24,8 @@ public interface Quests {
   /**
    * Creates an active quest.
    *
+   * @param quest the new quest
+   * @return the created quest
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field ({@code quest}, {@code name},
    *     {@code description}, {@code tasks}, {@code tasks[i].name}, {@code tasks[i].points},
    *     {@code completionBonus}); NOT_FOUND for the campaign
@@ -33,6 +35,8 @@ public interface Quests {
   /**
    * Reads a quest.
    *
+   * @param questId the quest's id
+   * @return the quest
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   Quest get(long questId);
@@ -40,6 +44,8 @@ public interface Quests {
   /**
    * A campaign's quests, in id (creation) order.
    *
+   * @param campaignId the campaign
+   * @return the campaign's quests
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
    */
   List<Quest> list(long campaignId);
@@ -47,6 +53,9 @@ public interface Quests {
   /**
    * Makes a quest active or not: tasks of an inactive quest cannot be completed. Idempotent.
    *
+   * @param questId the quest's id
+   * @param active whether tasks can be completed
+   * @return the quest as changed
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   Quest setActive(long questId, boolean active);
@@ -56,6 +65,10 @@ public interface Quests {
    * its completion bonus too. A task completed before is answered by its first completion, replayed, even if the
    * quest has been deactivated since.
    *
+   * @param participant who completed the task
+   * @param questId the quest's id
+   * @param taskNumber the task's number in the quest
+   * @return the completion and the points it awarded
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant or the quest; VALIDATION_ERROR on
    *     {@code taskNumber} outside 1..n, or on {@code participant} of another campaign than the quest's; CONFLICT on
    *     {@code questId} if the quest is not active; VALIDATION_ERROR on {@code amount} if an award would overflow the
@@ -66,6 +79,9 @@ public interface Quests {
   /**
    * A participant's progress in a quest.
    *
+   * @param participant the participant
+   * @param questId the quest's id
+   * @return the participant's progress
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant or the quest; VALIDATION_ERROR on
    *     {@code participant} of another campaign than the quest's
    */

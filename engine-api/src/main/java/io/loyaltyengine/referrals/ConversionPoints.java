@@ -35,6 +35,10 @@ public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) 
    * Validates at once, so that a rule built from a host's input is refused with a typed error, as the engine's own
    * validation refuses it.
    *
+   * @param mode which rule
+   * @param fixedPoints for FIXED: points per conversion, at least 1; else 0
+   * @param perUnit for PER_UNIT: points per currency unit, positive with at most 4 decimals and at most 10,000; else
+   *     null
    * @throws LoyaltyException VALIDATION_ERROR naming {@code conversionPoints.mode} (null),
    *     {@code conversionPoints.fixedPoints} or {@code conversionPoints.perUnit}, with the bounds
    */
@@ -72,17 +76,32 @@ public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) 
     }
   }
 
-  /** {@code points} per conversion. */
+  /**
+   * {@code points} per conversion.
+   *
+   * @param points points per conversion
+   * @return the rule
+   */
   public static ConversionPoints fixed(long points) {
     return new ConversionPoints(Mode.FIXED, points, null);
   }
 
-  /** {@code perUnit} points per currency unit of the order value, rounded down. */
+  /**
+   * {@code perUnit} points per currency unit of the order value, rounded down.
+   *
+   * @param perUnit points per currency unit
+   * @return the rule
+   */
   public static ConversionPoints perUnit(BigDecimal perUnit) {
     return new ConversionPoints(Mode.PER_UNIT, 0, perUnit);
   }
 
-  /** The points an order of {@code orderValue} (not negative) awards under this rule. */
+  /**
+   * The points an order of {@code orderValue} (not negative) awards under this rule.
+   *
+   * @param orderValue the order's value, not negative
+   * @return the points
+   */
   public long pointsFor(BigDecimal orderValue) {
     return switch (mode) {
       case NONE -> 0;

@@ -33,37 +33,67 @@ public record LandingPage(long campaignId, String url, String headline, String d
   /** The query parameter of a link when the campaign does not name another. */
   public static final String DEFAULT_REFERRAL_PARAMETER = "ref";
 
-  /** This page leading to another URL. */
+  /**
+   * This page leading to another URL.
+   *
+   * @param url the URL the page leads to
+   * @return a new page
+   */
   public LandingPage withUrl(String url) {
     return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
         customised);
   }
 
-  /** This page with another headline. */
+  /**
+   * This page with another headline.
+   *
+   * @param headline the headline
+   * @return a new page
+   */
   public LandingPage withHeadline(String headline) {
     return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
         customised);
   }
 
-  /** This page with another description (null for none). */
+  /**
+   * This page with another description (null for none).
+   *
+   * @param description the description, or null
+   * @return a new page
+   */
   public LandingPage withDescription(String description) {
     return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
         customised);
   }
 
-  /** This page with another share message (null for none). */
+  /**
+   * This page with another share message (null for none).
+   *
+   * @param shareMessage the share message, or null
+   * @return a new page
+   */
   public LandingPage withShareMessage(String shareMessage) {
     return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
         customised);
   }
 
-  /** This page with another image (null for none). */
+  /**
+   * This page with another image (null for none).
+   *
+   * @param imageUrl the image's URL, or null
+   * @return a new page
+   */
   public LandingPage withImageUrl(String imageUrl) {
     return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
         customised);
   }
 
-  /** This page with another query parameter for the code. */
+  /**
+   * This page with another query parameter for the code.
+   *
+   * @param referralParameter the query parameter's name
+   * @return a new page
+   */
   public LandingPage withReferralParameter(String referralParameter) {
     return new LandingPage(campaignId, url, headline, description, shareMessage, imageUrl, referralParameter,
         customised);
@@ -76,6 +106,7 @@ public record LandingPage(long campaignId, String url, String headline, String d
    * {@code https://shop.example.com/spring?utm=mail&ref=AB12}.
    *
    * @param code a referral code of the campaign (any of {@link ReferralCodes}'s forms)
+   * @return the link
    * @throws NullPointerException if {@code code} is null
    */
   public String linkFor(String code) {

@@ -29,49 +29,91 @@ public record ReferralSettings(long campaignId, ReferralGoal goal, boolean requi
     ConversionPoints conversionPoints, RiskAction onMediumRisk, RiskAction onHighRisk, int velocityLimit,
     Duration velocityWindow) {
 
-  /** The settings of a campaign never configured. */
+  /**
+   * The settings of a campaign never configured.
+   *
+   * @param campaignId the campaign
+   * @return the default settings
+   */
   public static ReferralSettings defaults(long campaignId) {
     return new ReferralSettings(campaignId, ReferralGoal.SIGNUP, false, null, ConversionPoints.NONE, RiskAction.COUNT,
         RiskAction.REVIEW, 10, Duration.ofHours(1));
   }
 
-  /** These settings with another goal. */
+  /**
+   * These settings with another goal.
+   *
+   * @param goal what counts as a referral
+   * @return new settings
+   */
   public ReferralSettings withGoal(ReferralGoal goal) {
     return new ReferralSettings(campaignId, goal, requireSignedCodes, referrerRewardId, conversionPoints,
         onMediumRisk, onHighRisk, velocityLimit, velocityWindow);
   }
 
-  /** These settings refusing (true) or accepting (false) legacy codes. */
+  /**
+   * These settings refusing (true) or accepting (false) legacy codes.
+   *
+   * @param required whether codes must be signed
+   * @return new settings
+   */
   public ReferralSettings withSignedCodesRequired(boolean required) {
     return new ReferralSettings(campaignId, goal, required, referrerRewardId, conversionPoints, onMediumRisk,
         onHighRisk, velocityLimit, velocityWindow);
   }
 
-  /** These settings with a referrer reward (null for none). */
+  /**
+   * These settings with a referrer reward (null for none).
+   *
+   * @param campaignRewardId the referrer's reward, or null
+   * @return new settings
+   */
   public ReferralSettings withReferrerReward(Long campaignRewardId) {
     return new ReferralSettings(campaignId, goal, requireSignedCodes, campaignRewardId, conversionPoints,
         onMediumRisk, onHighRisk, velocityLimit, velocityWindow);
   }
 
-  /** These settings with another conversion rule. */
+  /**
+   * These settings with another conversion rule.
+   *
+   * @param points the points a conversion awards
+   * @return new settings
+   */
   public ReferralSettings withConversionPoints(ConversionPoints points) {
     return new ReferralSettings(campaignId, goal, requireSignedCodes, referrerRewardId, points, onMediumRisk,
         onHighRisk, velocityLimit, velocityWindow);
   }
 
-  /** These settings with other risk actions. */
+  /**
+   * These settings with other risk actions.
+   *
+   * @param onMedium what a MEDIUM-risk referral does
+   * @param onHigh what a HIGH-risk referral does
+   * @return new settings
+   */
   public ReferralSettings withRiskActions(RiskAction onMedium, RiskAction onHigh) {
     return new ReferralSettings(campaignId, goal, requireSignedCodes, referrerRewardId, conversionPoints, onMedium,
         onHigh, velocityLimit, velocityWindow);
   }
 
-  /** These settings with another velocity rule. */
+  /**
+   * These settings with another velocity rule.
+   *
+   * @param limit the most referrals per window
+   * @param window the window the limit counts over
+   * @return new settings
+   */
   public ReferralSettings withVelocity(int limit, Duration window) {
     return new ReferralSettings(campaignId, goal, requireSignedCodes, referrerRewardId, conversionPoints,
         onMediumRisk, onHighRisk, limit, window);
   }
 
-  /** What a referral of {@code level} does here (LOW always counts). */
+  /**
+   * What a referral of {@code level} does here (LOW always counts).
+   *
+   * @param level the referral's risk level
+   * @return the action
+   */
   public RiskAction actionFor(io.loyaltyengine.fraud.RiskLevel level) {
     Objects.requireNonNull(level, "level");
     return switch (level) {

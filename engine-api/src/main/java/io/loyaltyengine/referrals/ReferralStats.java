@@ -24,7 +24,18 @@ import java.util.Objects;
  */
 public record ReferralStats(long impressions, long shares, long clicks, long uniqueVisitors, long signups,
     long conversions, long reversals, BigDecimal revenue) {
-  /** Keeps the revenue in its one form. */
+  /**
+   * Keeps the revenue in its one form.
+   *
+   * @param impressions IMPRESSION tracks
+   * @param shares SHARE tracks
+   * @param clicks VISIT tracks
+   * @param uniqueVisitors distinct visitor ids among the VISIT tracks (per referrer)
+   * @param signups referrals recorded (whatever their status)
+   * @param conversions conversions tracked
+   * @param reversals conversions reversed
+   * @param revenue order value of conversions not reversed; never null (the constructor throws NullPointerException)
+   */
   public ReferralStats {
     BigDecimal stripped = Objects.requireNonNull(revenue, "revenue").stripTrailingZeros();
     revenue = stripped.scale() < 0 ? stripped.setScale(0, RoundingMode.UNNECESSARY) : stripped;
@@ -33,7 +44,12 @@ public record ReferralStats(long impressions, long shares, long clicks, long uni
   /** All zero. */
   public static final ReferralStats ZERO = new ReferralStats(0, 0, 0, 0, 0, 0, 0, BigDecimal.ZERO);
 
-  /** The sum of these stats and {@code other}. */
+  /**
+   * The sum of these stats and {@code other}.
+   *
+   * @param other the stats to add
+   * @return the sum
+   */
   public ReferralStats plus(ReferralStats other) {
     return new ReferralStats(impressions + other.impressions, shares + other.shares, clicks + other.clicks,
         uniqueVisitors + other.uniqueVisitors, signups + other.signups, conversions + other.conversions,

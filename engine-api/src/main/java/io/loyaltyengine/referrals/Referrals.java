@@ -31,6 +31,8 @@ public interface Referrals {
   /**
    * Sets how a campaign runs referrals.
    *
+   * @param settings the campaign's settings
+   * @return the settings as stored
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field (a referrer reward must be a
    *     PARTICIPANT reward of the campaign); NOT_FOUND for the campaign or the referrer reward
    */
@@ -39,6 +41,8 @@ public interface Referrals {
   /**
    * How a campaign runs referrals ({@link ReferralSettings#defaults} when never configured).
    *
+   * @param campaignId the campaign
+   * @return the campaign's settings
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   ReferralSettings settings(long campaignId);
@@ -47,6 +51,8 @@ public interface Referrals {
    * A campaign's landing page: the one configured, or the default (see {@link LandingPage}), which follows the
    * campaign's name and brand.
    *
+   * @param campaignId the campaign
+   * @return the landing page
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
    */
   LandingPage landingPage(long campaignId);
@@ -55,6 +61,7 @@ public interface Referrals {
    * Sets a campaign's landing page, replacing any before; every field is stored as given (trimmed), and
    * {@link LandingPage#customised()} of the result is true.
    *
+   * @param page the campaign's page
    * @return the page as stored
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND for the campaign
    */
@@ -63,6 +70,7 @@ public interface Referrals {
   /**
    * Goes back to the default landing page. Idempotent.
    *
+   * @param campaignId the campaign
    * @return the default page
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
    */
@@ -71,6 +79,8 @@ public interface Referrals {
   /**
    * A participant's codes (the short code is made on first request and kept).
    *
+   * @param participant the participant
+   * @return the participant's codes
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   ReferralCodes codes(ParticipantRef participant);
@@ -78,6 +88,9 @@ public interface Referrals {
   /**
    * Reads a code of a campaign.
    *
+   * @param campaignId the campaign
+   * @param code the referral code (any kind)
+   * @return what the code refers to
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}; NOT_FOUND for the campaign
    */
   DecodedCode decode(long campaignId, String code);
@@ -99,6 +112,9 @@ public interface Referrals {
    * With goal SIGNUP and a referrer reward, a counted referral is a loyalty action of the referrer toward that reward
    * (source REFERRAL, naming the invited participant, which earns them the campaign's INVITED rewards).
    *
+   * @param campaignId the campaign
+   * @param signup who signs up, with which code
+   * @return the outcome and the participant
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR (participant fields, {@code code},
    *     {@code visitorId}, {@code customerId}); NOT_FOUND for the campaign
    */
@@ -107,6 +123,8 @@ public interface Referrals {
   /**
    * The referral that brought a participant in, if any.
    *
+   * @param invited the invited participant
+   * @return the referral, or empty if the participant was not referred
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant
    */
   Optional<Referral> referral(ParticipantRef invited);
@@ -114,6 +132,8 @@ public interface Referrals {
   /**
    * A participant's referrer.
    *
+   * @param participant the invited participant
+   * @return the referrer, or empty if there is none
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant
    */
   Optional<Participant> referrer(ParticipantRef participant);
@@ -122,6 +142,9 @@ public interface Referrals {
    * The participants a participant referred, in id order (oldest first), a keyset page at a time (cursor:
    * participant id).
    *
+   * @param participant the referrer
+   * @param page which page
+   * @return the page of referred participants
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CursorPage<Participant> referred(ParticipantRef participant, Keyset page);
@@ -129,6 +152,9 @@ public interface Referrals {
   /**
    * A participant's referrer, its referrer, and so on, nearest first, at most {@code depth} (1..50).
    *
+   * @param participant where the chain starts
+   * @param depth the most ancestors
+   * @return the ancestors, nearest first
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR on {@code depth}
    */
   List<Participant> ancestors(ParticipantRef participant, int depth);
@@ -137,6 +163,9 @@ public interface Referrals {
    * Tracks an impression, share or visit on a code. A visit counts a click, and a unique visitor once per visitor id
    * and referrer; with goal VISIT and a referrer reward, a new visitor is a loyalty action of the referrer.
    *
+   * @param campaignId the campaign
+   * @param track what happened on which code
+   * @return what was counted
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code kind} or
    *     {@code visitorId}; NOT_FOUND for the campaign
    */
@@ -147,6 +176,9 @@ public interface Referrals {
    * {@link ReferralSettings#conversionPoints()}. The same order id again returns the first result, whatever its
    * code or value.
    *
+   * @param campaignId the campaign
+   * @param conversion the order and its code
+   * @return the conversion and the referrer's award
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code orderId} or
    *     {@code orderValue} (or {@code orderValue} when the points would overflow); NOT_FOUND for the campaign
    */
@@ -157,6 +189,9 @@ public interface Referrals {
    * reversing again returns the first reversal. If the referrer was deleted, the conversion is still marked
    * REVERSED, with nothing taken back and the whole award as shortfall.
    *
+   * @param campaignId the campaign
+   * @param orderId the refunded order's id
+   * @return the reversal
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code orderId}; NOT_FOUND for the campaign or
    *     the conversion
    */
@@ -165,6 +200,8 @@ public interface Referrals {
   /**
    * A participant's referral stats as a referrer.
    *
+   * @param participant the referrer
+   * @return the participant's stats
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   ReferralStats stats(ParticipantRef participant);
@@ -172,6 +209,8 @@ public interface Referrals {
   /**
    * A campaign's referral stats: the sum over its participants.
    *
+   * @param campaignId the campaign
+   * @return the campaign's stats
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   ReferralStats campaignStats(long campaignId);
@@ -179,6 +218,8 @@ public interface Referrals {
   /**
    * A brand's stats over its campaigns.
    *
+   * @param brandId the brand
+   * @return the brand's stats
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   BrandStats brandStats(long brandId);

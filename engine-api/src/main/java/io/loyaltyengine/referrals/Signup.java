@@ -13,22 +13,43 @@ import io.loyaltyengine.participant.NewParticipant;
  * @param customerId the host's customer id of the person, 1..128 printable ASCII, or null
  */
 public record Signup(NewParticipant participant, String referralCode, String visitorId, String customerId) {
-  /** A basic signup without a code. */
+  /**
+   * A basic signup without a code.
+   *
+   * @param participant who signs up
+   * @return the signup
+   */
   public static Signup of(NewParticipant participant) {
     return new Signup(participant, null, null, null);
   }
 
-  /** A signup with a referral code. */
+  /**
+   * A signup with a referral code.
+   *
+   * @param participant who signs up
+   * @param referralCode the referrer's code
+   * @return the signup
+   */
   public static Signup referred(NewParticipant participant, String referralCode) {
     return new Signup(participant, referralCode, null, null);
   }
 
-  /** This signup with a visitor id. */
+  /**
+   * This signup with a visitor id.
+   *
+   * @param visitorId the visitor id of the tracked visit
+   * @return a new signup
+   */
   public Signup withVisitorId(String visitorId) {
     return new Signup(participant, referralCode, visitorId, customerId);
   }
 
-  /** This signup with the host's customer id. */
+  /**
+   * This signup with the host's customer id.
+   *
+   * @param customerId the host's id of the customer
+   * @return a new signup
+   */
   public Signup withCustomerId(String customerId) {
     return new Signup(participant, referralCode, visitorId, customerId);
   }

@@ -14,7 +14,15 @@ import java.util.List;
  */
 public record TrackResult(long referrerId, TrackKind kind, boolean uniqueVisitor, boolean counted,
     List<EarnedReward> unlocked) {
-  /** Copies {@code unlocked}. */
+  /**
+   * Copies {@code unlocked}.
+   *
+   * @param referrerId the code's participant
+   * @param kind what was tracked
+   * @param uniqueVisitor for VISIT: whether this visitor was new to the code's participant
+   * @param counted whether it counted toward the referrer's goal (a new visitor, goal VISIT, a referrer reward)
+   * @param unlocked rewards it unlocked
+   */
   public TrackResult {
     unlocked = List.copyOf(unlocked);
   }

@@ -14,7 +14,16 @@ import java.util.List;
  */
 public record ActionResult(long actionId, long participantId, boolean participantCreated, ActionCounts counts,
     List<EarnedReward> unlocked, boolean replayed) {
-  /** Copies {@code unlocked}. */
+  /**
+   * Copies {@code unlocked}.
+   *
+   * @param actionId the recorded action's id (the first one's, for a replay)
+   * @param participantId who acted
+   * @param participantCreated whether the participant was enrolled by this action
+   * @param counts the participant's counts right after the action
+   * @param unlocked rewards this action unlocked (for the participant, and the invited participant's two-way reward)
+   * @param replayed whether this is the stored result of an earlier request with the same idempotency key
+   */
   public ActionResult {
     unlocked = List.copyOf(unlocked);
   }

@@ -28,7 +28,11 @@ public record CampaignReward(long id, long tenantId, long campaignId, String nam
     RewardAudience audience, int conversionsRequired, Integer limit, long points, String message,
     long cashAmountMinor, String currency, String handler, Instant createdAt) {
 
-  /** Whether it can be earned any number of times. */
+  /**
+   * Whether it can be earned any number of times.
+   *
+   * @return true if it has no limit of times
+   */
   public boolean isUnlimited() {
     return limit == null;
   }

@@ -13,6 +13,7 @@ public interface FulfilmentHandler {
   /**
    * Fulfils one approved reward.
    *
+   * @param reward the approved reward
    * @throws Exception to have it retried
    */
   void fulfil(EarnedReward reward) throws Exception;

@@ -26,6 +26,9 @@ public interface Rewards {
   /**
    * Defines a reward of a campaign.
    *
+   * @param campaignId the campaign
+   * @param reward the new reward
+   * @return the defined reward
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND for another tenant's campaign
    */
   CampaignReward define(long campaignId, NewCampaignReward reward);
@@ -33,26 +36,44 @@ public interface Rewards {
   /**
    * Reads a campaign reward.
    *
+   * @param campaignRewardId the reward's id
+   * @return the reward
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CampaignReward get(long campaignRewardId);
 
-  /** A campaign's rewards, oldest first. */
+  /**
+   * A campaign's rewards, oldest first.
+   *
+   * @param campaignId the campaign
+   * @return the campaign's rewards
+   */
   List<CampaignReward> list(long campaignId);
 
   /**
    * Sets how a campaign handles rewards.
    *
+   * @param campaignId the campaign
+   * @param automation whether earned rewards are approved at once
+   * @param couponLowStockThreshold when a coupon pool counts as low on stock (see {@link RewardProgram})
+   * @return the program as stored
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND
    */
   RewardProgram configure(long campaignId, Automation automation, int couponLowStockThreshold);
 
-  /** How a campaign handles rewards (AUTO, threshold 0 when never configured). */
+  /**
+   * How a campaign handles rewards (AUTO, threshold 0 when never configured).
+   *
+   * @param campaignId the campaign
+   * @return the campaign's program
+   */
   RewardProgram program(long campaignId);
 
   /**
    * Records a loyalty action and unlocks what it reaches.
    *
+   * @param action the action
+   * @return what the action unlocked
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND (reward, participant
    *     when enrolment is off); CONFLICT on {@code idempotencyKey} reused with other parameters
    */
@@ -61,6 +82,9 @@ public interface Rewards {
   /**
    * A participant's counts toward one reward and overall.
    *
+   * @param participant the participant
+   * @param campaignRewardId the reward's id
+   * @return the counts
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   ActionCounts counts(ParticipantRef participant, long campaignRewardId);
@@ -68,6 +92,8 @@ public interface Rewards {
   /**
    * A participant's standing: actions, unapproved and unfulfilled rewards, whether a winner.
    *
+   * @param participant the participant
+   * @return the participant's summary
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   ParticipantRewardSummary summary(ParticipantRef participant);
@@ -75,6 +101,8 @@ public interface Rewards {
   /**
    * A campaign's totals.
    *
+   * @param campaignId the campaign
+   * @return the campaign's totals
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CampaignTotals totals(long campaignId);
@@ -82,6 +110,9 @@ public interface Rewards {
   /**
    * A participant's earned rewards, newest first, a keyset page at a time.
    *
+   * @param participant the participant
+   * @param page which page
+   * @return the page of earned rewards
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CursorPage<EarnedReward> earned(ParticipantRef participant, Keyset page);
@@ -89,6 +120,8 @@ public interface Rewards {
   /**
    * Reads an earned reward.
    *
+   * @param earnedRewardId the earned reward's id
+   * @return the earned reward
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   EarnedReward getEarned(long earnedRewardId);
@@ -96,6 +129,9 @@ public interface Rewards {
   /**
    * Approves a PENDING reward, giving it (see the class description); with {@code fulfil}, also fulfils it.
    *
+   * @param earnedRewardId the earned reward's id
+   * @param fulfil whether to fulfil it too
+   * @return the reward as approved
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless PENDING
    */
   EarnedReward approve(long earnedRewardId, boolean fulfil);
@@ -103,6 +139,8 @@ public interface Rewards {
   /**
    * Marks an APPROVED reward FULFILLED.
    *
+   * @param earnedRewardId the earned reward's id
+   * @return the fulfilled reward
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless APPROVED
    */
   EarnedReward fulfil(long earnedRewardId);
@@ -110,6 +148,8 @@ public interface Rewards {
   /**
    * Withdraws a PENDING reward.
    *
+   * @param earnedRewardId the earned reward's id
+   * @return the removed reward
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless PENDING
    */
   EarnedReward remove(long earnedRewardId);
@@ -117,6 +157,8 @@ public interface Rewards {
   /**
    * Marks an earned reward read.
    *
+   * @param earnedRewardId the earned reward's id
+   * @return the reward, read
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   EarnedReward markRead(long earnedRewardId);

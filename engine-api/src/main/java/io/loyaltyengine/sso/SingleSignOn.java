@@ -24,6 +24,7 @@ public interface SingleSignOn {
    * verifying logins for {@link SsoSettings#rotationGrace()} of the engine that rotates, so that the host can deploy
    * the new one; rotating again within that time drops the oldest.
    *
+   * @return the new secret
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist
    */
   SsoSecret rotateSecret();
@@ -62,6 +63,8 @@ public interface SingleSignOn {
    * Messages never contain the signature, the secret, the customer id or the email. Concurrent first logins of one
    * customer (in one or several engine instances) make one participant and one mapping, and all return it.
    *
+   * @param login the signed login
+   * @return the participant, and whether this login enrolled or mapped it
    * @throws io.loyaltyengine.LoyaltyException as above; VALIDATION_ERROR on {@code login} if it is null
    */
   SsoRecognition recognize(SsoLogin login);

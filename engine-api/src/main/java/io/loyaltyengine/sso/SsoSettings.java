@@ -21,6 +21,9 @@ public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
   /**
    * Validates every setting.
    *
+   * @param maxClockSkew how far a login's timestamp may be from the engine's clock, past or future, 1 s..1 h; counted
+   *     in whole seconds (a fraction of a second is dropped)
+   * @param rotationGrace how long the previous secret stays valid after a rotation, 0..7 days (0: not at all)
    * @throws NullPointerException if a setting is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
@@ -29,7 +32,11 @@ public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
     checkRotationGrace(rotationGrace);
   }
 
-  /** A builder starting from {@link #DEFAULTS}. */
+  /**
+   * A builder starting from {@link #DEFAULTS}.
+   *
+   * @return a builder with the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -58,19 +65,33 @@ public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
     private Builder() {
     }
 
-    /** How far a login's timestamp may be from the engine's clock, 1 s..1 h (default 5 min). */
+    /**
+     * How far a login's timestamp may be from the engine's clock, 1 s..1 h (default 5 min).
+     *
+     * @param value the most skew
+     * @return this builder
+     */
     public Builder maxClockSkew(Duration value) {
       this.maxClockSkew = checkMaxClockSkew(value);
       return this;
     }
 
-    /** How long the previous secret stays valid after a rotation, 0..7 days (default 1 h). */
+    /**
+     * How long the previous secret stays valid after a rotation, 0..7 days (default 1 h).
+     *
+     * @param value the grace
+     * @return this builder
+     */
     public Builder rotationGrace(Duration value) {
       this.rotationGrace = checkRotationGrace(value);
       return this;
     }
 
-    /** Returns the settings. */
+    /**
+     * Returns the settings.
+     *
+     * @return the settings
+     */
     public SsoSettings build() {
       return new SsoSettings(maxClockSkew, rotationGrace);
     }

@@ -43,6 +43,12 @@ public final class SsoSignatures {
 
   /**
    * The canonical message of a login's fields. A null customer id or email counts as the empty string.
+   *
+   * @param campaignId the campaign
+   * @param customerId the host's id of the customer, or null
+   * @param email the customer's email, or null
+   * @param timestamp seconds since the epoch
+   * @return the message
    */
   public static String message(long campaignId, String customerId, String email, long timestamp) {
     return VERSION + "\n" + campaignId + "\n" + (customerId == null ? "" : customerId) + "\n"
@@ -53,6 +59,9 @@ public final class SsoSignatures {
    * Signs a login's fields.
    *
    * @param secret the tenant's secret, as {@link SsoSecret#secret()} returned it
+   * @param campaignId the campaign
+   * @param customerId the host's id of the customer, or null
+   * @param email the customer's email, or null
    * @param timestamp now, in seconds since the epoch ({@code Instant.now().getEpochSecond()})
    * @return the signature: lowercase hex of the HMAC-SHA256 of {@link #message}
    * @throws NullPointerException if {@code secret} is null
@@ -83,6 +92,12 @@ public final class SsoSignatures {
   /**
    * A signed login of a customer: the fields with their {@link #sign signature}.
    *
+   * @param secret the tenant's secret, as {@link SsoSecret#secret()} returned it
+   * @param campaignId the campaign
+   * @param customerId the host's id of the customer, or null
+   * @param email the customer's email, or null
+   * @param timestamp now, in seconds since the epoch
+   * @return the signed login
    * @throws NullPointerException if {@code secret} is null
    * @throws IllegalArgumentException if {@code secret} is empty
    */

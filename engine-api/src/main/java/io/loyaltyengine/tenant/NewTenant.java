@@ -13,12 +13,22 @@ public record NewTenant(String name, TenantType type) {
     return "NewTenant[name=" + (type == TenantType.MEMBER ? "<hidden>" : name) + ", type=" + type + "]";
   }
 
-  /** A business account. */
+  /**
+   * A business account.
+   *
+   * @param name display name
+   * @return the request
+   */
   public static NewTenant business(String name) {
     return new NewTenant(name, TenantType.BUSINESS);
   }
 
-  /** A member (individual) account. */
+  /**
+   * A member (individual) account.
+   *
+   * @param name display name, a person's name
+   * @return the request
+   */
   public static NewTenant member(String name) {
     return new NewTenant(name, TenantType.MEMBER);
   }

@@ -14,7 +14,14 @@ import java.time.Instant;
  *     or null for the default plan
  */
 public record Tenant(long id, String name, TenantType type, Instant createdAt, String plan) {
-  /** A tenant on the default plan. */
+  /**
+   * A tenant on the default plan.
+   *
+   * @param id the tenant's id
+   * @param name display name
+   * @param type business or member
+   * @param createdAt when it was created
+   */
   public Tenant(long id, String name, TenantType type, Instant createdAt) {
     this(id, name, type, createdAt, null);
   }

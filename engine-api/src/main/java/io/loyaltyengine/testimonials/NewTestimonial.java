@@ -10,12 +10,22 @@ package io.loyaltyengine.testimonials;
  */
 public record NewTestimonial(String text, Integer rating) {
 
-  /** A testimonial without a rating. */
+  /**
+   * A testimonial without a rating.
+   *
+   * @param text what the participant wrote
+   * @return the testimonial
+   */
   public static NewTestimonial of(String text) {
     return new NewTestimonial(text, null);
   }
 
-  /** This testimonial with a rating. */
+  /**
+   * This testimonial with a rating.
+   *
+   * @param rating a rating from 1 to 5
+   * @return a new testimonial
+   */
   public NewTestimonial withRating(int rating) {
     return new NewTestimonial(text, rating);
   }

@@ -12,7 +12,12 @@ public enum TestimonialStatus {
   /** Rejected, or taken down after approval. Not to be shown. */
   REJECTED;
 
-  /** Whether a testimonial in this status may move to {@code next} (moving to the same status is not a move). */
+  /**
+   * Whether a testimonial in this status may move to {@code next} (moving to the same status is not a move).
+   *
+   * @param next the status to move to
+   * @return true if the move is allowed
+   */
   public boolean canMoveTo(TestimonialStatus next) {
     return switch (this) {
       case PENDING -> next == APPROVED || next == REJECTED;

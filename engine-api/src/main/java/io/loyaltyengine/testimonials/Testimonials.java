@@ -23,6 +23,9 @@ public interface Testimonials {
   /**
    * Submits a participant's testimonial, PENDING until moderated.
    *
+   * @param participant who writes it
+   * @param testimonial the text and rating
+   * @return the submitted testimonial
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND for the participant;
    *     CONFLICT on {@code participant} if it already has a testimonial with another text or rating
    */
@@ -31,6 +34,8 @@ public interface Testimonials {
   /**
    * Reads a testimonial.
    *
+   * @param testimonialId the testimonial's id
+   * @return the testimonial
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   Testimonial get(long testimonialId);
@@ -38,6 +43,8 @@ public interface Testimonials {
   /**
    * A participant's testimonial, if it wrote one.
    *
+   * @param participant the participant
+   * @return the testimonial, or empty if it wrote none
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant
    */
   Optional<Testimonial> of(ParticipantRef participant);
@@ -45,6 +52,8 @@ public interface Testimonials {
   /**
    * Approves a PENDING testimonial. Idempotent: an APPROVED one is returned unchanged.
    *
+   * @param testimonialId the testimonial's id
+   * @return the approved testimonial
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION if it was rejected
    */
   Testimonial approve(long testimonialId);
@@ -52,6 +61,8 @@ public interface Testimonials {
   /**
    * Rejects a PENDING testimonial, or takes down an APPROVED one. Idempotent: a REJECTED one is returned unchanged.
    *
+   * @param testimonialId the testimonial's id
+   * @return the rejected testimonial
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   Testimonial reject(long testimonialId);
@@ -60,7 +71,10 @@ public interface Testimonials {
    * A campaign's testimonials in submission order, a keyset page at a time: all, or those in one status (APPROVED
    * for a page that shows them, PENDING for a moderation queue).
    *
+   * @param campaignId the campaign
    * @param status the status to list, or null for all
+   * @param page which page
+   * @return the page of testimonials
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign; VALIDATION_ERROR on {@code page}
    */
   CursorPage<Testimonial> list(long campaignId, TestimonialStatus status, Keyset page);

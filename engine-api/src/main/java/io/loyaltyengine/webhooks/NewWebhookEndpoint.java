@@ -17,7 +17,12 @@ public record NewWebhookEndpoint(String url, EventFilter filter) {
     return "NewWebhookEndpoint[url=" + WebhookUrls.origin(url) + ", filter=" + filter + "]";
   }
 
-  /** An endpoint for every event of the tenant. */
+  /**
+   * An endpoint for every event of the tenant.
+   *
+   * @param url where events are POSTed
+   * @return the request
+   */
   public static NewWebhookEndpoint of(String url) {
     return new NewWebhookEndpoint(url, EventFilter.all());
   }

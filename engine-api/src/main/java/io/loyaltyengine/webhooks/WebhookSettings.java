@@ -21,6 +21,9 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
   /**
    * Validates every setting.
    *
+   * @param connectTimeout time to establish a connection, 100 ms..60 s
+   * @param requestTimeout time for the whole request and response, 100 ms..5 min
+   * @param addressPolicy which addresses endpoints may resolve to
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public WebhookSettings {
@@ -31,12 +34,23 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
     between("requestTimeout", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(5));
   }
 
-  /** These settings with another address policy. */
+  /**
+   * These settings with another address policy.
+   *
+   * @param policy which addresses endpoints may have
+   * @return new settings
+   */
   public WebhookSettings withAddressPolicy(WebhookAddressPolicy policy) {
     return new WebhookSettings(connectTimeout, requestTimeout, policy);
   }
 
-  /** These settings with other timeouts. */
+  /**
+   * These settings with other timeouts.
+   *
+   * @param connect the connect timeout
+   * @param request the request timeout
+   * @return new settings
+   */
   public WebhookSettings withTimeouts(Duration connect, Duration request) {
     return new WebhookSettings(connect, request, addressPolicy);
   }

@@ -30,6 +30,7 @@ public final class WebhookVerificationException extends RuntimeException {
     INVALID_SECRET
   }
 
+  /** What went wrong. */
   private final Reason reason;
 
   /**
@@ -43,7 +44,11 @@ public final class WebhookVerificationException extends RuntimeException {
     this.reason = Objects.requireNonNull(reason, "reason");
   }
 
-  /** What went wrong. */
+  /**
+   * What went wrong.
+   *
+   * @return the reason
+   */
   public Reason reason() {
     return reason;
   }

@@ -75,6 +75,7 @@ public final class WebhookVerifier {
    * @param secret a secret as the engine hands it out: {@code whsec_} and base64 of 24..64 bytes (the prefix is
    *     optional, as in the reference libraries)
    * @param moreSecrets further secrets, for example the previous one during a rotation
+   * @return the verifier
    * @throws WebhookVerificationException INVALID_SECRET naming the position of the secret that is malformed
    */
   public static WebhookVerifier of(String secret, String... moreSecrets) {
@@ -87,7 +88,12 @@ public final class WebhookVerifier {
     return new WebhookVerifier(List.copyOf(keys), Clock.systemUTC());
   }
 
-  /** This verifier, checking timestamps against {@code clock} instead (tests, or a host's own time source). */
+  /**
+   * This verifier, checking timestamps against {@code clock} instead (tests, or a host's own time source).
+   *
+   * @param clock the time source
+   * @return a new verifier
+   */
   public WebhookVerifier withClock(Clock clock) {
     return new WebhookVerifier(keys, Objects.requireNonNull(clock, "clock"));
   }
@@ -143,6 +149,10 @@ public final class WebhookVerifier {
    * Verifies a webhook request whose body the receiver holds as text; the text is encoded as UTF-8, which is what
    * the engine sends. Prefer {@link #verify(String, String, String, byte[])} with the raw bytes when available.
    *
+   * @param webhookId the {@code webhook-id} header (the event id)
+   * @param webhookTimestamp the {@code webhook-timestamp} header
+   * @param webhookSignature the {@code webhook-signature} header
+   * @param body the request body, exactly as received
    * @throws WebhookVerificationException as {@link #verify(String, String, String, byte[])}
    */
   public void verify(String webhookId, String webhookTimestamp, String webhookSignature, String body) {

@@ -29,6 +29,7 @@ public interface Webhooks {
    * at most 2,048 characters. Unless the policy is {@link WebhookAddressPolicy#ALLOW_ALL}, its host is resolved now
    * and every address must be allowed. Error messages never repeat the URL.
    *
+   * @param endpoint the URL and the events it receives
    * @return the endpoint and its secret, which is shown only here and by {@link #rotateSecret}
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code url} (malformed, not https, a host that
    *     does not resolve, or refused by the address policy); NOT_FOUND if the tenant does not exist or the filter's
@@ -39,16 +40,24 @@ public interface Webhooks {
   /**
    * Reads an endpoint.
    *
+   * @param endpointId the endpoint's id
+   * @return the endpoint
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   WebhookEndpoint get(long endpointId);
 
-  /** The tenant's endpoints, oldest first. */
+  /**
+   * The tenant's endpoints, oldest first.
+   *
+   * @return the endpoints
+   */
   List<WebhookEndpoint> list();
 
   /**
    * Enables an endpoint (also one disabled by {@code 410 Gone}).
    *
+   * @param endpointId the endpoint's id
+   * @return the enabled endpoint
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   WebhookEndpoint enable(long endpointId);
@@ -58,6 +67,8 @@ public interface Webhooks {
    * (a disabled endpoint does not accumulate a backlog); deliveries that were already pending for it are parked when
    * they come due, and can be replayed after {@link #enable}. An endpoint that is already disabled keeps its reason.
    *
+   * @param endpointId the endpoint's id
+   * @return the disabled endpoint
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   WebhookEndpoint disable(long endpointId);
@@ -67,6 +78,8 @@ public interface Webhooks {
    * signed with both the new and the previous secret, so the receiver can switch over without losing events.
    * Rotating again before then drops the oldest secret.
    *
+   * @param endpointId the endpoint's id
+   * @return the endpoint and its new secret, which is shown only here
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   WebhookRegistration rotateSecret(long endpointId);
@@ -74,6 +87,8 @@ public interface Webhooks {
   /**
    * Stops signing with the previous secret.
    *
+   * @param endpointId the endpoint's id
+   * @return the endpoint
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   WebhookEndpoint finishRotation(long endpointId);
@@ -81,6 +96,7 @@ public interface Webhooks {
   /**
    * Deletes an endpoint; its pending deliveries are dropped.
    *
+   * @param endpointId the endpoint's id
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   void delete(long endpointId);
@@ -89,6 +105,9 @@ public interface Webhooks {
    * Deliveries parked for an endpoint, by event, oldest first. The page's cursor is the number of the last event id
    * ({@code evt_<number>}).
    *
+   * @param endpointId the endpoint's id
+   * @param page which page
+   * @return the page of parked deliveries
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CursorPage<ParkedDelivery> parked(long endpointId, Keyset page);
@@ -97,6 +116,7 @@ public interface Webhooks {
    * Schedules a parked delivery again, due now, from its first attempt. Enable a disabled endpoint first: deliveries
    * to a disabled endpoint are parked again.
    *
+   * @param endpointId the endpoint's id
    * @param eventId the event's id, {@code evt_<number>}
    * @return whether a parked delivery of that event was found for the endpoint
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code eventId} if it is not an event id;
