@@ -12,6 +12,9 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.jdbc.JdbcStorage;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
@@ -23,6 +26,7 @@ import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
 import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.TaskCompletion;
+import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testimonials.NewTestimonial;
@@ -39,7 +43,8 @@ import java.util.Map;
 /**
  * A small shop that embeds the engine: it creates a points campaign, enrols customers, awards a point per whole
  * pound of each order (with the order id as idempotency key, so a retried checkout never pays twice), lets a
- * customer spend points, and prints balances and history.
+ * customer spend points, and prints balances and history; then a quest, a catalog reward that runs out and is
+ * restocked, a testimonial and an API key.
  *
  * <p>Run with {@code ./mvnw -q -pl engine-examples -am package exec:java -DskipTests}. The database is an H2 file
  * under {@code target/demo-shop} (pass another directory as the first argument); each run starts afresh.
@@ -129,7 +134,7 @@ public final class ShopDemo {
       }
 
       out.println();
-      out.println("A quest, a testimonial and an API key");
+      out.println("A quest, the catalog, a testimonial and an API key");
       ParticipantRef ada = ParticipantRef.email(campaign.id(), "ada.lovelace@gmail.com");
       Quest tour = shop.quests().create(new NewQuest(campaign.id(), "Tea tour", null,
           List.of(new NewQuestTask("Try a green tea", 10), new NewQuestTask("Try a black tea", 10)), 25));
@@ -137,6 +142,20 @@ public final class ShopDemo {
       TaskCompletion last = shop.quests().completeTask(ada, tour.id(), 2);
       out.printf("  Ada finished the %s: +10 for the task, +%d bonus -> balance %d%n", tour.name(),
           last.bonus().entry().amount(), last.bonus().balance());
+      CatalogReward tin = shop.catalog().create(NewCatalogReward.of(campaign.id(), "Tea tin", 30,
+          RewardType.CUSTOM_MESSAGE).withStock(1));
+      Redemption first = shop.catalog().redeem(ada, tin.id(), "tin-1");
+      out.printf("  Ada redeemed a %s for %d points -> balance %d, %d left%n", tin.name(), first.pointsSpent(),
+          first.balance(), shop.catalog().get(tin.id()).stock());
+      try {
+        shop.catalog().redeem(ada, tin.id(), "tin-2");
+      } catch (LoyaltyException e) {
+        out.printf("  Another one: %s (HTTP %d)%n", e.code(), e.httpStatus());
+      }
+      out.printf("  Restocked: %d left%n", shop.catalog().adjustStock(tin.id(), 5).stock());
+      Redemption second = shop.catalog().redeem(ada, tin.id(), "tin-2");
+      out.printf("  Ada redeemed another -> balance %d, %d left%n", second.balance(),
+          shop.catalog().get(tin.id()).stock());
       Testimonial praise = shop.testimonials().submit(ada, NewTestimonial.of("The Assam is superb").withRating(5));
       out.printf("  Ada's testimonial, moderated: %s%n", shop.testimonials().approve(praise.id()).status());
       IssuedApiKey till = shop.apiKeys().issue(NewApiKey.of("till", ApiScope.READ));

@@ -27,6 +27,10 @@ class ShopDemoTest {
         out);
     assertTrue(out.contains("-100 redemption Free tea tin     balance   20"), out);
     assertTrue(out.contains("Ada finished the Tea tour: +10 for the task, +25 bonus -> balance 94"), out);
+    assertTrue(out.contains("Ada redeemed a Tea tin for 30 points -> balance 64, 0 left"), out);
+    assertTrue(out.contains("Another one: OUT_OF_STOCK (HTTP 409)"), out);
+    assertTrue(out.contains("Restocked: 5 left"), out);
+    assertTrue(out.contains("Ada redeemed another -> balance 34, 4 left"), out);
     assertTrue(out.contains("Ada's testimonial, moderated: APPROVED"), out);
     assertTrue(out.contains("The till's key authenticates as tenant "), out);
     assertTrue(out.contains("The till's read-only key cannot write: FORBIDDEN (HTTP 403)"), out);
