@@ -19,10 +19,6 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -105,7 +101,7 @@ abstract class CatalogStockRaceTestBase extends HostTransactionTestBase {
         "initial + accepted adjustments - redemptions (" + refusedRedemptions + " redemptions and "
             + refusedRemovals + " removals refused)");
     assertTrue(redeemed > 0, "some redemptions went through");
-    assertEquals(redeemed, count("SELECT COUNT(*) FROM redemption WHERE tenant_id = ?", w.tenantId),
+    assertEquals(redeemed, fixture.count("SELECT COUNT(*) FROM redemption WHERE tenant_id = ?", w.tenantId),
         "one redemption row per unit taken");
     long spent = 0;
     for (int i = 0; i < PARTICIPANTS; i++) {
@@ -116,13 +112,10 @@ abstract class CatalogStockRaceTestBase extends HostTransactionTestBase {
 
   @Test
   void aRedemptionWaitingForAnUncommittedPriceChangeIsChargedTheNewPrice() throws Exception {
-    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
-    World w = new World(engine, 1);
-    TenantScope scope = engine.forTenant(w.tenantId);
-    CatalogReward tin = scope.catalog().create(
-        NewCatalogReward.of(w.campaignId, "Tea tin", 10, RewardType.CUSTOM_MESSAGE).withStock(5));
-    ParticipantRef ada = w.ref(0);
-    scope.points().award(ada, PointsChange.of(100, "purchase"));
+    Shop shop = shopWithATin(5);
+    TenantScope scope = shop.scope();
+    CatalogReward tin = shop.tin();
+    ParticipantRef ada = shop.ada();
     Object redeemed = whileAHostHoldsAChange(scope,
         hosted -> hosted.catalog().update(tin.id(), CatalogRewardUpdate.of(tin).withName("Big tin")
             .withPointsCost(25)),
@@ -136,13 +129,10 @@ abstract class CatalogStockRaceTestBase extends HostTransactionTestBase {
 
   @Test
   void aRedemptionWaitingForAnUncommittedRemovalOfEveryUnitIsOutOfStockAndChangesNothing() throws Exception {
-    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
-    World w = new World(engine, 1);
-    TenantScope scope = engine.forTenant(w.tenantId);
-    CatalogReward tin = scope.catalog().create(
-        NewCatalogReward.of(w.campaignId, "Tea tin", 10, RewardType.CUSTOM_MESSAGE).withStock(2));
-    ParticipantRef ada = w.ref(0);
-    scope.points().award(ada, PointsChange.of(100, "purchase"));
+    Shop shop = shopWithATin(2);
+    TenantScope scope = shop.scope();
+    CatalogReward tin = shop.tin();
+    ParticipantRef ada = shop.ada();
     Object redeemed = whileAHostHoldsAChange(scope, hosted -> hosted.catalog().adjustStock(tin.id(), -2),
         () -> scope.catalog().redeem(ada, tin.id(), null));
     LoyaltyException e = assertInstanceOf(LoyaltyException.class, redeemed, () -> "the redemption: " + redeemed);
@@ -170,17 +160,22 @@ abstract class CatalogStockRaceTestBase extends HostTransactionTestBase {
     }
   }
 
-  /** An adjustment that went through: its units and the reward it returned. */
-  private record Adjusted(long delta, CatalogReward reward) {
+  /** A shop of one engine: a tin of 10 points with {@code stock} units, and Ada with 100 points. */
+  private Shop shopWithATin(long stock) {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CatalogReward tin = scope.catalog().create(
+        NewCatalogReward.of(w.campaignId, "Tea tin", 10, RewardType.CUSTOM_MESSAGE).withStock(stock));
+    scope.points().award(w.ref(0), PointsChange.of(100, "purchase"));
+    return new Shop(scope, tin, w.ref(0));
   }
 
-  private long count(String sql, long tenantId) throws SQLException {
-    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(sql)) {
-      s.setLong(1, tenantId);
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
+  /** The tenant's scope, its tin and its one participant. */
+  private record Shop(TenantScope scope, CatalogReward tin, ParticipantRef ada) {
+  }
+
+  /** An adjustment that went through: its units and the reward it returned. */
+  private record Adjusted(long delta, CatalogReward reward) {
   }
 }

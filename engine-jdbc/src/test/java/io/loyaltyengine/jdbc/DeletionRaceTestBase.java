@@ -90,7 +90,7 @@ abstract class DeletionRaceTestBase {
     changeWhileDeleted(shop, p, () -> shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()),
         reward.id()).withIdempotencyKey("visit-1")));
     for (String table : List.of("participant", "loyalty_action", "action_count", "earned_reward")) {
-      assertEquals(0, count("SELECT COUNT(*) FROM " + table + " WHERE participant_id = ?", p.id()), table);
+      assertEquals(0, fixture.count("SELECT COUNT(*) FROM " + table + " WHERE participant_id = ?", p.id()), table);
     }
     assertEquals(List.of("participant.created", "participant.deleted"), eventTypes(p.id()));
   }
@@ -106,8 +106,8 @@ abstract class DeletionRaceTestBase {
     LoyaltyException e = changeWhileDeleted(shop, referrer, () -> shop.referrals().signup(campaign,
         Signup.referred(NewParticipant.withEmail("new@example.com"), code)));
     assertEquals("referrer not found", e.getMessage());
-    assertEquals(0, count("SELECT COUNT(*) FROM referral WHERE referrer_id = ?", referrer.id()));
-    assertEquals(0, count("SELECT COUNT(*) FROM referral_stats WHERE participant_id = ?", referrer.id()));
+    assertEquals(0, fixture.count("SELECT COUNT(*) FROM referral WHERE referrer_id = ?", referrer.id()));
+    assertEquals(0, fixture.count("SELECT COUNT(*) FROM referral_stats WHERE participant_id = ?", referrer.id()));
     assertEquals(List.of(), shop.participants().list(campaign, ParticipantFilter.all(), Keyset.first(10)).items(),
         "the signup enrolled nobody");
   }
@@ -121,7 +121,7 @@ abstract class DeletionRaceTestBase {
     // By email: the submission first reads the participant without a lock.
     changeWhileDeleted(shop, p, () -> shop.testimonials().submit(ParticipantRef.email(campaign, "gone@example.com"),
         NewTestimonial.of("Great shop, says Ada")));
-    assertEquals(0, count("SELECT COUNT(*) FROM testimonial WHERE participant_id = ?", p.id()),
+    assertEquals(0, fixture.count("SELECT COUNT(*) FROM testimonial WHERE participant_id = ?", p.id()),
         "no testimonial outlives its participant");
   }
 
@@ -135,7 +135,7 @@ abstract class DeletionRaceTestBase {
     // By email: the submission first reads the participant without a lock.
     changeWhileDeleted(shop, p, () -> shop.feedback().submitIdea(ParticipantRef.email(campaign, "gone@example.com"),
         board, NewIdea.of("Ada's idea")));
-    assertEquals(0, count("SELECT COUNT(*) FROM feedback_idea WHERE participant_id = ?", p.id()),
+    assertEquals(0, fixture.count("SELECT COUNT(*) FROM feedback_idea WHERE participant_id = ?", p.id()),
         "no idea outlives its author");
   }
 
@@ -202,16 +202,6 @@ abstract class DeletionRaceTestBase {
       return e;
     } finally {
       pool.shutdownNow();
-    }
-  }
-
-  private long count(String sql, long participantId) throws SQLException {
-    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(sql)) {
-      s.setLong(1, participantId);
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
     }
   }
 

@@ -2,6 +2,8 @@ package io.loyaltyengine.jdbc;
 
 import io.loyaltyengine.testkit.StoreFixture;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /** A store fixture on a JDBC database that tests can also reach with plain SQL. */
@@ -11,4 +13,15 @@ interface JdbcFixture extends StoreFixture {
 
   /** The storage's dialect. */
   SqlDialect dialect();
+
+  /** The count a {@code SELECT COUNT(*)} query with one long parameter ({@code ?}) answers. */
+  default long count(String sql, long parameter) throws SQLException {
+    try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setLong(1, parameter);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
 }

@@ -70,24 +70,15 @@ public final class CouponAssignment {
    * @param context the scope of the unit of work
    * @param tx the open unit of work
    * @param reward the approved reward, of type COUPON and of {@code context}'s tenant
+   * @param threshold the campaign's coupon low-stock threshold (0: none), from the program the caller holds
    * @return the reward as stored after the call: with its code, or with the reason it waits; {@code reward} itself
    *     if it held a code already
    * @throws IllegalArgumentException if the reward is not a COUPON reward of the tenant
    */
-  public static EarnedReward assign(ScopeContext context, Transaction tx, EarnedReward reward) {
-    requireCoupon(context, reward);
-    return reward.couponCode() != null ? reward
-        : assign(context, tx, reward, lowStockThreshold(context, tx, reward.campaignId()));
-  }
-
-  /**
-   * As {@link #assign(ScopeContext, Transaction, EarnedReward)}, with the campaign's low-stock threshold read by the
-   * caller (from the program it holds).
-   *
-   * @param threshold the campaign's coupon low-stock threshold (0: none)
-   */
   public static EarnedReward assign(ScopeContext context, Transaction tx, EarnedReward reward, int threshold) {
-    requireCoupon(context, reward);
+    if (reward.type() != RewardType.COUPON || reward.tenantId() != context.tenantId()) {
+      throw new IllegalArgumentException("only a COUPON reward of the scope's tenant takes a coupon code");
+    }
     if (reward.couponCode() != null) {
       return reward;
     }
@@ -110,12 +101,6 @@ public final class CouponAssignment {
     Outbox.emit(context, tx, EventType.COUPON_POOL_EMPTY, reward.campaignId(), reward.participantId(),
         poolEmptyPayload(reward));
     return waiting;
-  }
-
-  private static void requireCoupon(ScopeContext context, EarnedReward reward) {
-    if (reward.type() != RewardType.COUPON || reward.tenantId() != context.tenantId()) {
-      throw new IllegalArgumentException("only a COUPON reward of the scope's tenant takes a coupon code");
-    }
   }
 
   /**

@@ -461,8 +461,9 @@ public final class RewardService implements Rewards {
         points.applyIn(tx, p, LedgerEntryKind.AWARD, PointsChange.of(approved.points(), POINTS_TYPE)
             .withIdempotencyKey(POINTS_KEY_PREFIX + approved.id()));
       }
-      case COUPON -> approved = program == null ? CouponAssignment.assign(context, tx, approved)
-          : CouponAssignment.assign(context, tx, approved, program.couponLowStockThreshold());
+      case COUPON -> approved = CouponAssignment.assign(context, tx, approved,
+          (program != null ? program : programOf(tx, context.tenantId(), approved.campaignId()))
+              .couponLowStockThreshold());
       case CUSTOM_MESSAGE, CASH, CUSTOM -> {
         // Recorded as they are; a CUSTOM reward's handler runs after commit (Fulfilment).
       }

@@ -25,14 +25,14 @@ class CouponAssignmentTest {
   @Test
   void onlyCouponRewardsOfTheScopesTenantTakeACode() {
     assertThrows(IllegalArgumentException.class,
-        () -> CouponAssignment.assign(TENANT_1, null, reward(1, RewardType.POINTS, null)));
+        () -> CouponAssignment.assign(TENANT_1, null, reward(1, RewardType.POINTS, null), 0));
     assertThrows(IllegalArgumentException.class,
-        () -> CouponAssignment.assign(TENANT_1, null, reward(2, RewardType.COUPON, null)));
+        () -> CouponAssignment.assign(TENANT_1, null, reward(2, RewardType.COUPON, null), 0));
   }
 
   @Test
   void aRewardThatHoldsACodeNeverTakesASecond() {
-    assertDoesNotThrow(() -> CouponAssignment.assign(TENANT_1, null, reward(1, RewardType.COUPON, "HELD")));
+    assertDoesNotThrow(() -> CouponAssignment.assign(TENANT_1, null, reward(1, RewardType.COUPON, "HELD"), 0));
   }
 
   private static EarnedReward reward(long tenantId, RewardType type, String code) {
