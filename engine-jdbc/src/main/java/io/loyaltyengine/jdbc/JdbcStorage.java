@@ -9,6 +9,7 @@ import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.jdbc.internal.DatabaseChecks;
+import io.loyaltyengine.jdbc.internal.H2TransactionGate;
 import io.loyaltyengine.jdbc.internal.H2Urls;
 import io.loyaltyengine.jdbc.internal.HostHandles;
 import io.loyaltyengine.jdbc.internal.JdbcTransaction;
@@ -74,12 +75,16 @@ import org.slf4j.LoggerFactory;
  * {@link io.loyaltyengine.core.spi.TransientStorageException} (deadlock, serialization failure, lock timeout). On
  * H2 the storage turns off the reuse of query results (H2's {@code OPTIMIZE_REUSE_RESULTS}, for the whole database,
  * at start and on each connection of its own pool): H2 would otherwise answer a query repeated after waiting for a
- * lock with rows from before another transaction's commit.
+ * lock with rows from before another transaction's commit. On H2 the engine's own transactions on one database run
+ * one at a time, across every storage of the JVM on that database: H2 can lose a committed change when a transaction
+ * that waited for its row lock rolls back, and the engine rolls back every refused unit of work (docs/ARCHITECTURE.md,
+ * Lock order).
  * Failures are classified by SQLState, never by message text, and reported without bound values. A unit of work can
  * also join the host's own transaction on its connection ({@link JdbcHostTransaction}), behind a savepoint.
  *
  * <h2>Thread-safety</h2>
- * Thread-safe: any number of threads may run units of work at once, each on its own pooled connection.
+ * Thread-safe: any number of threads may run units of work at once, each on its own pooled connection (on H2 they
+ * take turns, see Transactions).
  */
 public final class JdbcStorage implements Storage {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcStorage.class);
@@ -98,9 +103,11 @@ public final class JdbcStorage implements Storage {
   /** A host's DataSource may hand out connections at any isolation level; the storage's own pool is set once. */
   private final boolean isolationPerTransaction;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** On H2, lets the engine's transactions on the database run one at a time (see {@link H2TransactionGate}). */
+  private final H2TransactionGate h2Gate;
 
   private JdbcStorage(DataSource dataSource, HikariDataSource ownedPool, SqlDialect dialectOverride,
-      SchemaMode schemaMode) {
+      SchemaMode schemaMode, boolean h2TransactionsTakeTurns) {
     this.ownedPool = ownedPool;
     this.isolationPerTransaction = ownedPool == null;
     SqlDialect dialect;
@@ -113,6 +120,8 @@ public final class JdbcStorage implements Storage {
       }
       DatabaseChecks.checkDurability(connection, dialect);
       DatabaseChecks.prepare(connection, dialect);
+      this.h2Gate = dialect != SqlDialect.H2 ? null : h2TransactionsTakeTurns
+          ? H2TransactionGate.of(DatabaseChecks.h2DatabasePath(connection)) : H2TransactionGate.NONE;
       if (!connection.getAutoCommit()) {
         connection.rollback();
       }
@@ -162,9 +171,10 @@ public final class JdbcStorage implements Storage {
   /**
    * {@inheritDoc}
    *
-   * <p>On H2 a caller's interrupt is held back while the unit of work runs and commits, and set again before the call
-   * returns: H2 closes the whole database, for every connection, when a thread writes to its file with its interrupt
-   * set.
+   * <p>On H2 the unit of work first waits for the database's other engine transactions to end (failing with a
+   * {@link io.loyaltyengine.core.spi.TransientStorageException} after 10 s), and a caller's interrupt is held back
+   * while it waits, runs and commits, and set again before the call returns: H2 closes the whole database, for every
+   * connection, when a thread writes to its file with its interrupt set.
    */
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
@@ -175,7 +185,12 @@ public final class JdbcStorage implements Storage {
     }
     boolean[] interrupted = {Thread.interrupted()};
     try {
-      return runInTransaction(work, interrupted);
+      h2Gate.enter(interrupted);
+      try {
+        return runInTransaction(work, interrupted);
+      } finally {
+        h2Gate.exit();
+      }
     } finally {
       if (interrupted[0] | Thread.interrupted()) {
         Thread.currentThread().interrupt();
@@ -313,6 +328,7 @@ public final class JdbcStorage implements Storage {
     private Boolean autoCommit;
     private SqlDialect dialect;
     private SchemaMode schemaMode;
+    private boolean h2TransactionsTakeTurns = true;
 
     private Builder() {
     }
@@ -464,6 +480,16 @@ public final class JdbcStorage implements Storage {
     }
 
     /**
+     * Whether the storage's transactions on an H2 database take turns with the others on it (default true; see
+     * {@link H2TransactionGate}). Not API: off only in this package's tests of H2's own row locks (the port contract
+     * suites), which hold two of the storage's transactions open at once, as host transactions may.
+     */
+    Builder h2TransactionsTakeTurns(boolean takeTurns) {
+      this.h2TransactionsTakeTurns = takeTurns;
+      return this;
+    }
+
+    /**
      * Connects, checks the database and brings its schema up to date (or validates it).
      *
      * @throws IllegalStateException if neither url nor dataSource was set; if a pool setting was given with a
@@ -489,7 +515,7 @@ public final class JdbcStorage implements Storage {
       logConfiguration(mode);
       HikariDataSource pool = dataSource == null ? createPool() : null;
       try {
-        return new JdbcStorage(pool == null ? dataSource : pool, pool, dialect, mode);
+        return new JdbcStorage(pool == null ? dataSource : pool, pool, dialect, mode, h2TransactionsTakeTurns);
       } catch (RuntimeException | Error e) {
         if (pool != null) {
           pool.close();

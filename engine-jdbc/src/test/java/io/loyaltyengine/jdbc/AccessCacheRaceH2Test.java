@@ -1,9 +1,13 @@
 package io.loyaltyengine.jdbc;
 
-/** A plan change during a key's read, on an H2 file. */
+/**
+ * A plan change during a key's read, on an H2 file. The storages do not take turns: the engine's own transactions on H2
+ * do, so there this interleaving (one unit of work paused in its transaction while another runs) comes only from host
+ * transactions.
+ */
 class AccessCacheRaceH2Test extends AccessCacheRaceTestBase {
   @Override
   JdbcFixture createFixture() {
-    return new H2FileFixture(true);
+    return H2FileFixture.withoutTakingTurns(true);
   }
 }

@@ -5,11 +5,14 @@ import io.loyaltyengine.testkit.contract.EventPortsContractTest;
 import java.sql.SQLException;
 import java.util.Optional;
 
-/** The event ports' contract suite on an H2 file; its claim waits for an uncommitted claim (no SKIP LOCKED). */
+/**
+ * The event ports' contract suite on an H2 file; its claim waits for an uncommitted claim (no SKIP LOCKED). H2's own
+ * row locks at work: the storages' transactions do not take turns here, as host transactions do not.
+ */
 class H2EventPortsTest extends EventPortsContractTest {
   @Override
   protected StoreFixture createFixture() {
-    return new H2FileFixture(true);
+    return H2FileFixture.withoutTakingTurns(true);
   }
 
   @Override

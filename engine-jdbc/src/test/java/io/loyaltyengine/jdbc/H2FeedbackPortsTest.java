@@ -4,11 +4,14 @@ import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.contract.FeedbackPortsContractTest;
 import java.sql.SQLException;
 
-/** The feedback port's contract suite on an H2 file. */
+/**
+ * The feedback port's contract suite on an H2 file. H2's own row locks at work: the storages' transactions do not take
+ * turns here, as host transactions do not.
+ */
 class H2FeedbackPortsTest extends FeedbackPortsContractTest {
   @Override
   protected StoreFixture createFixture() {
-    return new H2FileFixture(true);
+    return H2FileFixture.withoutTakingTurns(true);
   }
 
   @Override

@@ -21,11 +21,26 @@ final class H2FileFixture implements JdbcFixture {
   private final Path directory = TestFiles.newDirectory("loyalty-h2-");
   private final String url = "jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
   private final boolean autoCommit;
+  private final boolean takeTurns;
   private final List<Storage> opened = new ArrayList<>();
 
   /** A fixture whose storages' pools hand out connections with {@code autoCommit}. */
   H2FileFixture(boolean autoCommit) {
+    this(autoCommit, true);
+  }
+
+  private H2FileFixture(boolean autoCommit, boolean takeTurns) {
     this.autoCommit = autoCommit;
+    this.takeTurns = takeTurns;
+  }
+
+  /**
+   * A fixture whose storages' transactions do not take turns, as host transactions do not: for tests that hold two
+   * of a storage's transactions open at once, to show H2's own row locks at work (the port contract suites) or an
+   * interleaving that on H2 only host transactions can make.
+   */
+  static H2FileFixture withoutTakingTurns(boolean autoCommit) {
+    return new H2FileFixture(autoCommit, false);
   }
 
   /** The database's URL. */
@@ -41,7 +56,17 @@ final class H2FileFixture implements JdbcFixture {
 
   @Override
   public Storage openStorage() {
-    JdbcStorage storage = JdbcStorage.builder().url(url).autoCommit(autoCommit).maximumPoolSize(4).build();
+    return open(takeTurns);
+  }
+
+  @Override
+  public Storage openStorageWithoutTakingTurns() {
+    return open(false);
+  }
+
+  private Storage open(boolean turns) {
+    JdbcStorage storage = JdbcStorage.builder().url(url).autoCommit(autoCommit).maximumPoolSize(4)
+        .h2TransactionsTakeTurns(turns).build();
     opened.add(storage);
     return storage;
   }
@@ -69,6 +94,6 @@ final class H2FileFixture implements JdbcFixture {
 
   @Override
   public String toString() {
-    return "H2 file" + (autoCommit ? "" : " (pool auto-commit off)");
+    return "H2 file" + (autoCommit ? "" : " (pool auto-commit off)") + (takeTurns ? "" : " (no turns)");
   }
 }

@@ -4,11 +4,14 @@ import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.contract.PointsRowsContractTest;
 import java.sql.SQLException;
 
-/** The contract of the points writes on an H2 file, where appendPointsRows goes through the ports' batches. */
+/**
+ * The contract of the points writes on an H2 file, where appendPointsRows goes through the ports' batches. H2's own row
+ * locks at work: the storages' transactions do not take turns here, as host transactions do not.
+ */
 class H2PointsRowsTest extends PointsRowsContractTest {
   @Override
   protected StoreFixture createFixture() {
-    return new H2FileFixture(true);
+    return H2FileFixture.withoutTakingTurns(true);
   }
 
   /**

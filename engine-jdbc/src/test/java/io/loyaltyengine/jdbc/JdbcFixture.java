@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.core.spi.Storage;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,6 +11,15 @@ import java.sql.SQLException;
 interface JdbcFixture extends StoreFixture {
   /** A new connection to the fixture's database, auto-commit on; the caller closes it. */
   Connection connect() throws SQLException;
+
+  /**
+   * A new storage on the database whose transactions run beside each other's, as host transactions do: for the tests
+   * of the database's own row locks, which hold two of its transactions open at once. On H2 one built not to take
+   * turns ({@link io.loyaltyengine.jdbc.internal.H2TransactionGate}); elsewhere {@link #openStorage()}.
+   */
+  default Storage openStorageWithoutTakingTurns() {
+    return openStorage();
+  }
 
   /** The storage's dialect. */
   SqlDialect dialect();

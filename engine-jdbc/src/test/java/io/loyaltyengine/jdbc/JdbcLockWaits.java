@@ -2,6 +2,8 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.loyaltyengine.jdbc.internal.DatabaseChecks;
+import io.loyaltyengine.jdbc.internal.H2TransactionGate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,7 +12,9 @@ import java.time.Duration;
 
 /**
  * Sees a session of a test database wait for a lock, through the database's own view of its sessions: PostgreSQL's
- * {@code pg_stat_activity}, H2's {@code INFORMATION_SCHEMA.SESSIONS}.
+ * {@code pg_stat_activity}, H2's {@code INFORMATION_SCHEMA.SESSIONS}. On H2 a storage's transaction that waits for
+ * its turn at the database's {@link H2TransactionGate} (another of the engine's transactions runs) counts as waiting
+ * for a lock too: that is where the engine's own transactions wait for each other there.
  *
  * <p>Thread-safe: stateless.
  */
@@ -30,7 +34,7 @@ final class JdbcLockWaits {
 
   /** Polls until {@code sessions} sessions of the fixture's database wait for a lock; fails if not within a minute. */
   static void awaitSessionsBlockedOnALock(JdbcFixture fixture, int sessions) throws SQLException {
-    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED, sessions);
+    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED, sessions, true);
   }
 
   /**
@@ -48,7 +52,7 @@ final class JdbcLockWaits {
     await(fixture, postgres
         ? "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND " + session
             + " = ANY(pg_blocking_pids(pid))"
-        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = " + session, 1);
+        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = " + session, 1, false);
   }
 
   /**
@@ -61,17 +65,21 @@ final class JdbcLockWaits {
   static void awaitASessionWaiting(JdbcFixture fixture) throws SQLException {
     await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED
         + " OR (SESSION_ID <> SESSION_ID() AND EXECUTING_STATEMENT IS NOT NULL"
-        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))", 1);
+        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))", 1, true);
   }
 
-  private static void await(JdbcFixture fixture, String query, int sessions) throws SQLException {
+  /** Polls {@code query} until it counts {@code sessions}; with {@code orAtTheGate}, counting H2 gate waiters too. */
+  private static void await(JdbcFixture fixture, String query, int sessions, boolean orAtTheGate)
+      throws SQLException {
     // A guard against a hang, not a measurement: a session that never waits fails the test instead.
     assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
       try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(query)) {
+        H2TransactionGate gate = orAtTheGate && fixture.dialect() == SqlDialect.H2
+            ? H2TransactionGate.of(DatabaseChecks.h2DatabasePath(c)) : H2TransactionGate.NONE;
         while (true) {
           try (ResultSet rs = s.executeQuery()) {
             rs.next();
-            if (rs.getLong(1) >= sessions) {
+            if (rs.getLong(1) + gate.waiting() >= sessions) {
               return;
             }
           }

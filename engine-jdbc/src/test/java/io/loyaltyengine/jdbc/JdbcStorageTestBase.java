@@ -436,6 +436,7 @@ abstract class JdbcStorageTestBase {
 
   @Test
   void aDeadlockIsTransient() throws Exception {
+    Storage rowLocks = fixture.openStorageWithoutTakingTurns();
     Tenant tenant = tenant();
     Campaign campaign = campaign(tenant.id());
     Participant a = insert(participant(campaign, "a@example.com", null, null, 0));
@@ -443,8 +444,8 @@ abstract class JdbcStorageTestBase {
     CountDownLatch bothLocked = new CountDownLatch(2);
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
-      Future<Object> first = threads.submit(() -> lockBoth(a, b, bothLocked));
-      Future<Object> second = threads.submit(() -> lockBoth(b, a, bothLocked));
+      Future<Object> first = threads.submit(() -> lockBoth(rowLocks, a, b, bothLocked));
+      Future<Object> second = threads.submit(() -> lockBoth(rowLocks, b, a, bothLocked));
       List<Object> outcomes = List.of(outcome(first), outcome(second));
       assertEquals(1, outcomes.stream().filter(TransientStorageException.class::isInstance).count(),
           outcomes.toString());
@@ -456,6 +457,7 @@ abstract class JdbcStorageTestBase {
 
   @Test
   void aCampaignLockMakesTheNextLockerOfTheCampaignWaitUntilTheHolderCommits() throws Exception {
+    Storage rowLocks = fixture.openStorageWithoutTakingTurns();
     Tenant tenant = tenant();
     Campaign campaign = campaign(tenant.id());
     Campaign other = campaign(tenant.id());
@@ -464,7 +466,7 @@ abstract class JdbcStorageTestBase {
     AtomicBoolean holderDone = new AtomicBoolean();
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
-      Future<Object> holder = threads.submit(() -> storage.inTransaction(tx -> {
+      Future<Object> holder = threads.submit(() -> rowLocks.inTransaction(tx -> {
         tx.campaigns().lock(tenant.id(), campaign.id());
         locked.countDown();
         await(release);
@@ -473,12 +475,12 @@ abstract class JdbcStorageTestBase {
       }));
       await(locked);
       // Another campaign's lock, a missing campaign's and a plain read do not wait.
-      storage.inTransaction(tx -> {
+      rowLocks.inTransaction(tx -> {
         tx.campaigns().lock(tenant.id(), other.id());
         tx.campaigns().lock(tenant.id(), nextId());
         return tx.campaigns().find(tenant.id(), campaign.id());
       });
-      Future<Object> next = threads.submit(() -> storage.inTransaction(tx -> {
+      Future<Object> next = threads.submit(() -> rowLocks.inTransaction(tx -> {
         tx.campaigns().lock(tenant.id(), campaign.id());
         return holderDone.get();
       }));
@@ -495,6 +497,7 @@ abstract class JdbcStorageTestBase {
 
   @Test
   void aReadRepeatedAfterWaitingForALockSeesWhatTheHolderCommitted() throws Exception {
+    Storage rowLocks = fixture.openStorageWithoutTakingTurns();
     Tenant tenant = tenant();
     Campaign campaign = campaign(tenant.id());
     Participant ann = insert(participant(campaign, "ann@example.com", "Ann", null, 10));
@@ -505,7 +508,7 @@ abstract class JdbcStorageTestBase {
       ExecutorService threads = Executors.newFixedThreadPool(2);
       try {
         // The holder writes first and commits while the reader waits for the row lock.
-        Future<Object> holder = threads.submit(() -> storage.inTransaction(tx -> {
+        Future<Object> holder = threads.submit(() -> rowLocks.inTransaction(tx -> {
           tx.participants().lock(tenant.id(), ann.id());
           tx.ledger().credit(tenant.id(), ann.id(), 1);
           written.countDown();
@@ -513,7 +516,7 @@ abstract class JdbcStorageTestBase {
           return "committed";
         }));
         await(written);
-        Future<Object> reader = threads.submit(() -> storage.inTransaction(tx -> {
+        Future<Object> reader = threads.submit(() -> rowLocks.inTransaction(tx -> {
           long before = tx.participants().find(tenant.id(), ann.id()).orElseThrow().pointsBalance();
           read.countDown();
           tx.participants().lock(tenant.id(), ann.id());
@@ -530,7 +533,8 @@ abstract class JdbcStorageTestBase {
     }
   }
 
-  private Object lockBoth(Participant first, Participant second, CountDownLatch bothLocked) {
+  private static Object lockBoth(Storage storage, Participant first, Participant second,
+      CountDownLatch bothLocked) {
     return storage.inTransaction(tx -> {
       tx.participants().lock(first.tenantId(), first.id());
       bothLocked.countDown();

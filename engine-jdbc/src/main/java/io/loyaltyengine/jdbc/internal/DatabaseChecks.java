@@ -93,8 +93,13 @@ public final class DatabaseChecks {
     }
   }
 
+  /** The path H2 gives the database ({@code DATABASE_PATH()}); null for an in-memory one. */
+  public static String h2DatabasePath(Connection connection) throws SQLException {
+    return single(connection, "SELECT DATABASE_PATH()");
+  }
+
   private static void checkH2(Connection connection) throws SQLException {
-    String path = single(connection, "SELECT DATABASE_PATH()");
+    String path = h2DatabasePath(connection);
     if (path == null) {
       throw new IllegalStateException("the H2 database is in memory: nothing it holds survives the process; use a"
           + " file database, for example JdbcStorage.h2File(path)");
