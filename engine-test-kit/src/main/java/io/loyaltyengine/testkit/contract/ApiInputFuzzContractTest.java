@@ -7,6 +7,7 @@ import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.PageRequest;
+import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.access.Access;
 import io.loyaltyengine.access.ApiKeys;
@@ -83,6 +84,8 @@ import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testimonials.Testimonials;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.StoreFixture.HostTransactions;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
 import io.loyaltyengine.testkit.model.ModelRunner;
@@ -144,6 +147,10 @@ import org.junit.jupiter.api.Test;
  *       named {@code id} or {@code ...Id} of the result), and a call through the scope of a tenant that does not exist
  *       changes nothing, even when it returns normally.</li>
  * </ul>
+ * On a store that joins host transactions, a quarter of the calls through a tenant scope run in one
+ * ({@link TenantScope#joining}), which the fuzzer commits after the call, whether it threw or not, as a host going on
+ * with its own work would: a call that threw must have left the host's transaction as it found it, so that the
+ * host's commit changes nothing either, and the transaction must still commit.
  * Which error a bad value gets is left open: an unknown id may be NOT_FOUND or a VALIDATION_ERROR, as long as it is
  * a {@code LoyaltyException}.
  *
@@ -267,7 +274,20 @@ public abstract class ApiInputFuzzContractTest {
     RandomGenerator choice = Gen.random(call.seed ^ 0x5DEECE66DL);
     boolean chaos = choice.nextInt(10) == 0;
     int target = chaos ? -1 : choice.nextInt(counting.leaves + Math.max(1, counting.leaves / 8));
-    Args args = new Args(session.world, Gen.random(call.seed), target, chaos);
+    // The engine's own services (tenants, events, access) join no host transaction.
+    boolean hosted = session.hostTransactions != null && !ENGINE_SERVICES.contains(method.getDeclaringClass())
+        && choice.nextInt(4) == 0;
+    try (HostTx host = hosted ? session.hostTransactions.begin() : null) {
+      Args args = new Args(session.world, Gen.random(call.seed), target, chaos);
+      args.host = host == null ? null : host.transaction();
+      invoke(session, tracker, call, where, args, host, stats, logs);
+    }
+  }
+
+  /** Makes {@code call} with {@code args}, in {@code host}'s transaction if not null, and checks its outcome. */
+  private void invoke(Session session, Tracker tracker, Call call, String where, Args args, HostTx host, Stats stats,
+      LogCapture logs) {
+    Method method = METHODS.get(call.method);
     logs.clear();
     Object[] values;
     Object receiver;
@@ -288,7 +308,15 @@ public abstract class ApiInputFuzzContractTest {
     } catch (IllegalAccessException e) {
       throw new AssertionError(e);
     }
-    stats.count(where, thrown == null ? "ok" : describe(thrown));
+    stats.count(where, (thrown == null ? "ok" : describe(thrown)) + (host == null ? "" : ", joining"));
+    if (host != null) {
+      try {
+        host.commit();
+      } catch (RuntimeException e) {
+        throw new AssertionError(where + (thrown == null ? " returned" : " threw " + thrown) + " and left the host's"
+            + " transaction unable to commit" + args.describe(), e);
+      }
+    }
     Object after = storeSnapshot(session.fixture);
     if (thrown != null) {
       checkThrown(where, thrown, args, session, call);
@@ -669,14 +697,21 @@ public abstract class ApiInputFuzzContractTest {
   static final class Session implements AutoCloseable {
     final StoreFixture fixture;
     final World world;
+    /** The store's host transactions, or null if it joins none. */
+    final HostTransactions hostTransactions;
 
     Session(StoreFixture fixture) {
       this.fixture = fixture;
+      this.hostTransactions = fixture.hostTransactions().orElse(null);
       LoyaltyEngine engine = null;
       try {
         engine = LoyaltyEngine.builder().storage(fixture.openStorage()).clock(SettableClock.at(START)).nodeId(1)
             .events(MANUAL_DISPATCH).webhooks(NO_LOOKUPS).build();
         this.world = new World(engine);
+        if (hostTransactions != null) {
+          // Creates the host's own table now, before the first snapshot, not in the first hosted call.
+          hostTransactions.countHostOrders();
+        }
       } catch (RuntimeException | Error e) {
         if (engine != null) {
           engine.close();
@@ -742,6 +777,8 @@ public abstract class ApiInputFuzzContractTest {
     int leaves;
     /** The tenant of the scope the call went through, or null for the engine's own services. */
     Long scopeTenant;
+    /** The host transaction a call through a tenant scope joins, or null. */
+    HostTransaction host;
 
     Args(World world, RandomGenerator random, int target, boolean chaos) {
       this.world = world;
@@ -778,6 +815,10 @@ public abstract class ApiInputFuzzContractTest {
         shown.add("scope=tenant " + tenant);
       }
       scopeTenant = scope.tenantId();
+      if (host != null) {
+        scope = scope.joining(host);
+        shown.add("joining a host transaction");
+      }
       try {
         return TenantScope.class.getMethod(accessor(service)).invoke(scope);
       } catch (ReflectiveOperationException e) {
