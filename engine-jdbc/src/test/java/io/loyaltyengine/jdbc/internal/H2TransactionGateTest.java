@@ -23,13 +23,16 @@ import org.junit.jupiter.api.Test;
  */
 class H2TransactionGateTest {
   private final ExecutorService holder = Executors.newSingleThreadExecutor();
+  private final ExecutorService waiter = Executors.newSingleThreadExecutor();
   private final CountDownLatch held = new CountDownLatch(1);
   private final CountDownLatch release = new CountDownLatch(1);
+  private volatile Thread waiterThread;
 
   @AfterEach
   void stop() {
     release.countDown();
     holder.shutdownNow();
+    waiter.shutdownNow();
   }
 
   @Test
@@ -46,53 +49,26 @@ class H2TransactionGateTest {
   void aWaitingCallerGetsTheTurnOnceItIsGivenUp() throws Exception {
     H2TransactionGate gate = H2TransactionGate.withTimeout(60_000);
     Future<?> holding = holdOnAnotherThread(gate);
-    ExecutorService waiter = Executors.newSingleThreadExecutor();
-    try {
-      Future<Boolean> waiting = waiter.submit(() -> {
-        boolean[] interrupted = {false};
-        gate.enter(interrupted);
-        gate.exit();
-        return interrupted[0];
-      });
-      awaitWaiting(gate);
-      assertFalse(waiting.isDone(), "it waits while the turn is held");
-      release.countDown();
-      holding.get(60, TimeUnit.SECONDS);
-      assertFalse(waiting.get(60, TimeUnit.SECONDS));
-      assertEquals(0, gate.waiting());
-    } finally {
-      waiter.shutdownNow();
-    }
+    Future<Waited> waiting = waitOnAnotherThread(gate);
+    assertFalse(waiting.isDone(), "it waits while the turn is held");
+    release.countDown();
+    holding.get(60, TimeUnit.SECONDS);
+    assertEquals(new Waited(false, false), waiting.get(60, TimeUnit.SECONDS));
+    assertEquals(0, gate.waiting());
   }
 
   @Test
   void anInterruptWhileWaitingIsHeldBackAndTheCallerStillGetsItsTurn() throws Exception {
     H2TransactionGate gate = H2TransactionGate.withTimeout(60_000);
     Future<?> holding = holdOnAnotherThread(gate);
-    ExecutorService waiter = Executors.newSingleThreadExecutor();
-    try {
-      CountDownLatch threadKnown = new CountDownLatch(1);
-      Thread[] thread = new Thread[1];
-      Future<boolean[]> waiting = waiter.submit(() -> {
-        thread[0] = Thread.currentThread();
-        threadKnown.countDown();
-        boolean[] interrupted = {false};
-        gate.enter(interrupted);
-        boolean flagSetInside = Thread.currentThread().isInterrupted();
-        gate.exit();
-        return new boolean[] {interrupted[0], flagSetInside};
-      });
-      assertTrue(threadKnown.await(60, TimeUnit.SECONDS));
-      awaitWaiting(gate);
-      thread[0].interrupt();
-      release.countDown();
-      holding.get(60, TimeUnit.SECONDS);
-      boolean[] outcome = waiting.get(60, TimeUnit.SECONDS);
-      assertTrue(outcome[0], "the interrupt is reported to the caller");
-      assertFalse(outcome[1], "and cleared while the turn is held, so that no write to H2's file meets it");
-    } finally {
-      waiter.shutdownNow();
-    }
+    Future<Waited> waiting = waitOnAnotherThread(gate);
+    waiterThread.interrupt();
+    release.countDown();
+    holding.get(60, TimeUnit.SECONDS);
+    Waited outcome = waiting.get(60, TimeUnit.SECONDS);
+    assertTrue(outcome.interrupted(), "the interrupt is reported to the caller");
+    assertFalse(outcome.flagSetWhileHolding(),
+        "and cleared while the turn is held, so that no write to H2's file meets it");
   }
 
   @Test
@@ -139,6 +115,27 @@ class H2TransactionGateTest {
     });
     assertTrue(held.await(60, TimeUnit.SECONDS), "the holder took its turn");
     return holding;
+  }
+
+  /**
+   * Starts a caller of {@code gate} on the waiter thread ({@link #waiterThread}) and returns once it waits there;
+   * the caller takes its turn and gives it up at once.
+   */
+  private Future<Waited> waitOnAnotherThread(H2TransactionGate gate) throws InterruptedException {
+    Future<Waited> waiting = waiter.submit(() -> {
+      waiterThread = Thread.currentThread();
+      boolean[] interrupted = {false};
+      gate.enter(interrupted);
+      boolean flagSet = Thread.currentThread().isInterrupted();
+      gate.exit();
+      return new Waited(interrupted[0], flagSet);
+    });
+    awaitWaiting(gate);
+    return waiting;
+  }
+
+  /** What a caller that waited saw: whether it was told of an interrupt, and whether its flag was set in its turn. */
+  private record Waited(boolean interrupted, boolean flagSetWhileHolding) {
   }
 
   /** Returns once a caller waits at {@code gate}; fails if none does within a minute. */
