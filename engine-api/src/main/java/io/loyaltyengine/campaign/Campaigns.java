@@ -3,7 +3,9 @@ package io.loyaltyengine.campaign;
 import java.util.List;
 
 /**
- * Campaigns of one tenant. Thread-safe (see {@link io.loyaltyengine.TenantScope} for host transactions).
+ * Campaigns of one tenant. A host corrects a campaign's name or visibility with {@link #update} and moves it through
+ * its life with {@link #changeStatus}; its time zone never changes. Configuration changes write no events.
+ * Thread-safe (see {@link io.loyaltyengine.TenantScope} for host transactions).
  */
 public interface Campaigns {
   /**
@@ -32,6 +34,19 @@ public interface Campaigns {
    * @return the brand's campaigns
    */
   List<Campaign> listByBrand(long brandId);
+
+  /**
+   * Replaces a campaign's name and visibility, in one update of its row. The time zone is not editable:
+   * the campaign's months, monthly counts and leaderboards are cut by it, and another zone would move past months.
+   * The status changes only by {@link #changeStatus}; the brand, id and creation time are unchanged.
+   *
+   * @param campaignId the campaign's id
+   * @param update the new name and visibility
+   * @return the campaign as the update left it
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming {@code update}, {@code name} (as
+   *     {@link NewCampaign}'s) or {@code visibility} (required here); NOT_FOUND if the tenant has no such campaign
+   */
+  Campaign update(long campaignId, CampaignUpdate update);
 
   /**
    * Moves a campaign to another status, atomically (a concurrent change makes this fail rather than be lost).

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignUpdate;
 import io.loyaltyengine.core.spi.BalanceAdjustment;
 import io.loyaltyengine.core.spi.CampaignPort;
 import io.loyaltyengine.core.spi.EventPort;
@@ -353,6 +354,11 @@ final class GroupCommitProbe implements Storage {
         @Override
         public List<Campaign> listByBrand(long tenantId, long brandId) {
           return port.listByBrand(tenantId, brandId);
+        }
+
+        @Override
+        public Optional<Campaign> update(long tenantId, long campaignId, CampaignUpdate update) {
+          return hiddenCampaigns.test(campaignId) ? Optional.empty() : port.update(tenantId, campaignId, update);
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.loyaltyengine.testkit;
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignUpdate;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.Redemption;
@@ -526,6 +527,31 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public Optional<Brand> update(long tenantId, long brandId, String name, String domain) {
+      return call(() -> {
+        notNull(name, "brand name");
+        notNull(domain, "brand domain");
+        Brand b = ofTenant(t.brands.get(brandId), tenantId, Brand::tenantId).orElse(null);
+        if (b == null) {
+          return Optional.empty();
+        }
+        ScopedText key = new ScopedText(tenantId, domain);
+        Long holder = t.brandDomains.get(key);
+        if (holder != null && holder != brandId) {
+          throw new UniqueViolationException(UniqueKey.BRAND_DOMAIN, null);
+        }
+        Brand updated = new Brand(b.id(), b.tenantId(), name, domain, b.createdAt());
+        put(t.brands, b.id(), updated);
+        put(t.brandsByTenant, new IdPair(b.tenantId(), b.id()), updated);
+        if (!domain.equals(b.domain())) {
+          remove(t.brandDomains, new ScopedText(tenantId, b.domain()));
+          put(t.brandDomains, key, b.id());
+        }
+        return Optional.of(updated);
+      });
+    }
+
+    @Override
     public List<Brand> list(long tenantId) {
       return call(() -> List.copyOf(children(t.brandsByTenant, tenantId).toList()));
     }
@@ -558,6 +584,24 @@ final class InMemoryTransaction implements Transaction {
       return call(() -> List.copyOf(children(t.campaignsByBrand, brandId)
           .filter(c -> c.tenantId() == tenantId)
           .toList()));
+    }
+
+    @Override
+    public Optional<Campaign> update(long tenantId, long campaignId, CampaignUpdate update) {
+      Objects.requireNonNull(update, "update");
+      return call(() -> {
+        notNull(update.name(), "campaign name");
+        notNull(update.visibility(), "campaign visibility");
+        Campaign c = ofTenant(t.campaigns.get(campaignId), tenantId, Campaign::tenantId).orElse(null);
+        if (c == null) {
+          return Optional.empty();
+        }
+        Campaign updated = new Campaign(c.id(), c.tenantId(), c.brandId(), update.name(), c.status(),
+            update.visibility(), c.timeZone(), c.createdAt());
+        put(t.campaigns, c.id(), updated);
+        put(t.campaignsByBrand, new IdPair(c.brandId(), c.id()), updated);
+        return Optional.of(updated);
+      });
     }
 
     @Override

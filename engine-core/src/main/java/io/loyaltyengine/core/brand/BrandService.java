@@ -2,6 +2,7 @@ package io.loyaltyengine.core.brand;
 
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.BrandUpdate;
 import io.loyaltyengine.brand.Brands;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.core.internal.ScopeContext;
@@ -23,10 +24,9 @@ public final class BrandService implements Brands {
   @Override
   public Brand create(NewBrand request) {
     TextRules.notNull("brand", request);
-    String name = TextRules.required("name", request.name(), MAX_NAME_LENGTH);
-    String domain = DomainNames.normalize("website", request.website());
+    BrandUpdate valid = validate(request.name(), request.website());
     long tenantId = context.tenantId();
-    Brand brand = new Brand(context.ids().nextId(), tenantId, name, domain, context.now());
+    Brand brand = new Brand(context.ids().nextId(), tenantId, valid.name(), valid.website(), context.now());
     context.transactions().run(tx -> {
       if (tx.tenants().find(tenantId).isEmpty()) {
         throw LoyaltyException.notFound("tenant");
@@ -44,6 +44,15 @@ public final class BrandService implements Brands {
   }
 
   @Override
+  public Brand update(long brandId, BrandUpdate update) {
+    TextRules.notNull("update", update);
+    BrandUpdate valid = validate(update.name(), update.website());
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> tx.brands().update(tenantId, brandId, valid.name(), valid.website()))
+        .orElseThrow(() -> LoyaltyException.notFound("brand"));
+  }
+
+  @Override
   public List<Brand> list() {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
@@ -52,5 +61,16 @@ public final class BrandService implements Brands {
       }
       return List.copyOf(tx.brands().list(tenantId));
     });
+  }
+
+  /**
+   * The fields a new brand and an update share, validated in the order they are named.
+   *
+   * @return the name stripped, and the website reduced to its domain
+   * @throws LoyaltyException VALIDATION_ERROR naming {@code name} or {@code website}
+   */
+  private static BrandUpdate validate(String name, String website) {
+    return new BrandUpdate(TextRules.required("name", name, MAX_NAME_LENGTH),
+        DomainNames.normalize("website", website));
   }
 }

@@ -2,6 +2,7 @@ package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignUpdate;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +20,14 @@ public interface CampaignPort {
 
   /** The campaigns of one brand of the tenant, in id order. */
   List<Campaign> listByBrand(long tenantId, long brandId);
+
+  /**
+   * Replaces a campaign's name and visibility with the update's (already validated), in one update that returns the
+   * row it wrote; the status, time zone and everything else stay.
+   *
+   * @return the campaign as the update wrote it; empty if the tenant has no such campaign
+   */
+  Optional<Campaign> update(long tenantId, long campaignId, CampaignUpdate update);
 
   /**
    * Locks a campaign's row until the end of the transaction. Features that must serialize one campaign's changes

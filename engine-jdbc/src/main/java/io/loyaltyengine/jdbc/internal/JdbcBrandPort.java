@@ -34,6 +34,17 @@ final class JdbcBrandPort extends JdbcPort implements BrandPort {
   }
 
   @Override
+  public Optional<Brand> update(long tenantId, long brandId, String name, String domain) {
+    return run("brand update", UniqueKey.BRAND_DOMAIN, () -> handle.createQuery(sql.brandUpdate())
+        .bind("tenantId", tenantId)
+        .bind("brandId", brandId)
+        .bind("name", name)
+        .bind("domain", domain)
+        .map(Rows.BRAND)
+        .findOne());
+  }
+
+  @Override
   public List<Brand> list(long tenantId) {
     return run("brand list", () -> handle.createQuery(Sql.BRAND_LIST)
         .bind("tenantId", tenantId)

@@ -2,8 +2,10 @@ package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignUpdate;
 import io.loyaltyengine.core.spi.CampaignPort;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -43,6 +45,18 @@ final class JdbcCampaignPort extends JdbcPort implements CampaignPort {
         .bind("brandId", brandId)
         .map(Rows.CAMPAIGN)
         .list());
+  }
+
+  @Override
+  public Optional<Campaign> update(long tenantId, long campaignId, CampaignUpdate update) {
+    Objects.requireNonNull(update, "update");
+    return run("campaign update", () -> handle.createQuery(sql.campaignUpdate())
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .bind("name", update.name())
+        .bind("visibility", update.visibility() == null ? null : update.visibility().name())
+        .map(Rows.CAMPAIGN)
+        .findOne());
   }
 
   @Override

@@ -63,6 +63,9 @@ public final class Sql {
       "SELECT " + BRAND_COLUMNS + " FROM brand WHERE tenant_id = :tenantId AND brand_id = :brandId";
   static final String BRAND_LIST =
       "SELECT " + BRAND_COLUMNS + " FROM brand WHERE tenant_id = :tenantId ORDER BY brand_id";
+  /** A brand's name and domain, by one update: uq_brand_domain refuses a domain another brand of the tenant has. */
+  private static final String BRAND_UPDATE = "UPDATE brand SET name = :name, domain = :domain"
+      + " WHERE tenant_id = :tenantId AND brand_id = :brandId";
 
   static final String CAMPAIGN_COLUMNS =
       "tenant_id, campaign_id, brand_id, name, status, visibility, time_zone, created_at";
@@ -72,6 +75,8 @@ public final class Sql {
       + " FROM campaign WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
   static final String CAMPAIGN_LIST_BY_BRAND = "SELECT " + CAMPAIGN_COLUMNS
       + " FROM campaign WHERE tenant_id = :tenantId AND brand_id = :brandId ORDER BY campaign_id";
+  private static final String CAMPAIGN_UPDATE = "UPDATE campaign SET name = :name, visibility = :visibility"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
   static final String CAMPAIGN_UPDATE_STATUS = "UPDATE campaign SET status = :next"
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND status = :expected";
 
@@ -779,6 +784,8 @@ public final class Sql {
   private final String earnedSetCoupon;
   private final String earnedSetWaiting;
   private final String catalogTakeStock;
+  private final String brandUpdate;
+  private final String campaignUpdate;
   private final String catalogAdjustStock;
   private final String catalogUpdate;
   private final String eventInsert;
@@ -867,6 +874,8 @@ public final class Sql {
     this.earnedSetCoupon = returning(EARNED_SET_COUPON, EARNED_COLUMNS);
     this.earnedSetWaiting = returning(EARNED_SET_WAITING, EARNED_COLUMNS);
     this.catalogTakeStock = returning(CATALOG_TAKE_STOCK, CATALOG_COLUMNS);
+    this.brandUpdate = returning(BRAND_UPDATE, BRAND_COLUMNS);
+    this.campaignUpdate = returning(CAMPAIGN_UPDATE, CAMPAIGN_COLUMNS);
     this.catalogAdjustStock = returning(CATALOG_ADJUST_STOCK, CATALOG_COLUMNS);
     this.catalogUpdate = returning(CATALOG_UPDATE, CATALOG_COLUMNS);
     String payload = dialect == SqlDialect.H2 ? ":payload" : "CAST(:payload AS json)";
@@ -1221,6 +1230,16 @@ public final class Sql {
   /** Takes one unit of a catalog reward's stock ({@link #CATALOG_TAKE_STOCK}), returning the row; none if refused. */
   String catalogTakeStock() {
     return catalogTakeStock;
+  }
+
+  /** Replaces a brand's name and domain, returning the row; none if absent. */
+  String brandUpdate() {
+    return brandUpdate;
+  }
+
+  /** Replaces a campaign's name and visibility, returning the row; none if absent. */
+  String campaignUpdate() {
+    return campaignUpdate;
   }
 
   /** Adjusts a catalog reward's stock ({@link #CATALOG_ADJUST_STOCK}), returning the row; none if refused. */

@@ -15,9 +15,12 @@ import io.loyaltyengine.access.ApiScope;
 import io.loyaltyengine.access.IssuedApiKey;
 import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.BrandUpdate;
 import io.loyaltyengine.brand.Brands;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignUpdate;
+import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.campaign.Campaigns;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.Catalog;
@@ -589,8 +592,12 @@ public abstract class ApiInputFuzzContractTest {
       template(ParticipantRef.class, ada, bob, cy, ParticipantRef.email(second, markerEmail(4)));
       template(NewTenant.class, NewTenant.business("Fuzzmarker tenant"), NewTenant.member("Member"));
       template(NewBrand.class, new NewBrand("Another brand", "https://fuzzmarker.example.org/shop"));
+      template(BrandUpdate.class, new BrandUpdate("Renamed brand", "https://shop.fuzz.example.com/renamed"),
+          new BrandUpdate("Fuzzmarker brand", "fuzzmarker.example.net"));
       template(NewCampaign.class, NewCampaign.running(ids.get("brand").get(0), "Another campaign")
           .withTimeZone(ZoneId.of("Europe/Oslo")));
+      template(CampaignUpdate.class, new CampaignUpdate("Renamed campaign", CampaignVisibility.PRIVATE),
+          new CampaignUpdate("Fuzzmarker campaign", CampaignVisibility.PUBLIC));
       template(NewParticipant.class, NewParticipant.withEmail(markerEmail(20)).withName("Zoë", "Fuzzmarker")
           .withIpAddress("2001:db8::7").withTier("silver").withMetadata(Map.of("plan", "fuzzmarker", "n", 3L)),
           NewParticipant.withEmail("Fuzz.Marker.21+tag@gmail.com"));

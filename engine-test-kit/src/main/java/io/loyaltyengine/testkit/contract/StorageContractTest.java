@@ -56,9 +56,11 @@ import io.loyaltyengine.sso.SsoSignatures;
 import io.loyaltyengine.testimonials.NewTestimonial;
 import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.BrandUpdate;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignUpdate;
 import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
@@ -374,6 +376,137 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertRejected(ErrorCode.NOT_FOUND, null, "a campaign on another tenant's brand",
         () -> b.scope.campaigns().create(NewCampaign.running(a.brand.id(), "Stolen")));
     assertEquals(List.of(a.campaign), a.scope.campaigns().listByBrand(a.brand.id()));
+  }
+
+  @Test
+  void brandUpdateReplacesNameAndWebsiteAsOnCreateAndGetAndListSeeIt() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Brand other = w.scope.brands().create(new NewBrand("Other", "other.example.com"));
+
+    Brand updated = w.scope.brands().update(w.brand.id(), new BrandUpdate("  Bücher — Zoë's 😀 ",
+        "https://Bücher.Example:8443/katalog?q"));
+    assertEquals(new Brand(w.brand.id(), w.tenantId(), "Bücher — Zoë's 😀", "xn--bcher-kva.example",
+        w.brand.createdAt()), updated, "name stripped, the website's domain in punycode, id and creation time kept");
+    assertEquals(updated, w.scope.brands().get(w.brand.id()), "returned as stored");
+    assertEquals(List.of(updated, other), w.scope.brands().list());
+    assertEquals(List.of(w.campaign), w.scope.campaigns().listByBrand(w.brand.id()), "its campaigns stay");
+
+    Brand renamed = w.scope.brands().update(w.brand.id(), BrandUpdate.of(updated).withName("Books"));
+    assertEquals("xn--bcher-kva.example", renamed.domain(), "its own domain again, from of(brand)");
+    assertEquals("Books", w.scope.brands().get(w.brand.id()).name());
+    assertEquals("shop.example.org", w.scope.brands().update(w.brand.id(),
+        BrandUpdate.of(renamed).withWebsite("SHOP.example.org.")).domain());
+    assertEquals(other, w.scope.brands().get(other.id()), "another brand is untouched");
+    engine.events().dispatch();
+    assertTrue(w.scope.changeFeed().read(0, EventFilter.all(), 100).events().isEmpty(),
+        "a configuration change writes no event");
+  }
+
+  @Test
+  void brandUpdateToADomainAnotherBrandOfTheTenantHasIsConflictAndChangesNothing() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    World b = world(engine);
+    Brand second = w.scope.brands().create(new NewBrand("Second", "second.example.com"));
+    Supplier<Object> state = () -> List.of(w.scope.brands().list(), b.scope.brands().list());
+
+    assertAllRejected(ErrorCode.CONFLICT, List.of(
+        new Bad("the first brand's domain as a URL of other case and path", "website", () -> w.scope.brands()
+            .update(second.id(), new BrandUpdate("Second", "http://CONTRACT.example.com/other"))),
+        new Bad("the first brand's domain, renamed too", "website", () -> w.scope.brands()
+            .update(second.id(), BrandUpdate.of(second).withName("Renamed").withWebsite(w.brand.domain())))),
+        state);
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's brand, to a domain the caller's tenant has",
+        () -> w.scope.brands().update(b.brand.id(), BrandUpdate.of(b.brand).withWebsite("second.example.com")));
+    assertEquals(b.brand, b.scope.brands().get(b.brand.id()));
+
+    assertEquals("second.example.com", b.scope.brands().update(b.brand.id(), BrandUpdate.of(b.brand)
+        .withWebsite("second.example.com")).domain(), "another tenant's brand may have the domain");
+    assertEquals("moved.example.com", w.scope.brands().update(w.brand.id(), BrandUpdate.of(w.brand)
+        .withWebsite("moved.example.com")).domain());
+    assertEquals("contract.example.com", w.scope.brands().update(second.id(), BrandUpdate.of(second)
+        .withWebsite("contract.example.com")).domain(), "the old domain is free once its brand moved");
+  }
+
+  @Test
+  void campaignUpdateReplacesNameAndVisibilityAndKeepsStatusAndTimeZone() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Campaign tokyo = w.scope.campaigns().changeStatus(w.scope.campaigns().create(new NewCampaign(w.brand.id(),
+        "Spring", CampaignStatus.IN_PROGRESS, CampaignVisibility.PUBLIC, ZoneId.of("Asia/Tokyo"))).id(),
+        CampaignStatus.PAUSED);
+
+    Campaign updated = w.scope.campaigns().update(tokyo.id(),
+        new CampaignUpdate("  Spring 🌸 — Zoë's ", CampaignVisibility.PRIVATE));
+    assertEquals(new Campaign(tokyo.id(), w.tenantId(), w.brand.id(), "Spring 🌸 — Zoë's", CampaignStatus.PAUSED,
+        CampaignVisibility.PRIVATE, ZoneId.of("Asia/Tokyo"), tokyo.createdAt()), updated,
+        "name stripped; brand, status, time zone and creation time as they were");
+    assertEquals(updated, w.scope.campaigns().get(tokyo.id()), "returned as stored");
+    assertEquals(List.of(w.campaign, updated), w.scope.campaigns().listByBrand(w.brand.id()),
+        "the list sees it; the other campaign is untouched");
+
+    Campaign open = w.scope.campaigns().update(tokyo.id(),
+        CampaignUpdate.of(updated).withVisibility(CampaignVisibility.PUBLIC));
+    assertEquals("Spring 🌸 — Zoë's", open.name(), "of(campaign) keeps the name");
+    assertEquals(CampaignVisibility.PUBLIC, open.visibility());
+    assertEquals("Spring", w.scope.campaigns().update(tokyo.id(), CampaignUpdate.of(open).withName("Spring"))
+        .name());
+    assertEquals(CampaignStatus.IN_PROGRESS, w.scope.campaigns().changeStatus(tokyo.id(),
+        CampaignStatus.IN_PROGRESS).status(), "the status moves on by changeStatus");
+    assertEquals(new Campaign(tokyo.id(), w.tenantId(), w.brand.id(), "Spring", CampaignStatus.IN_PROGRESS,
+        CampaignVisibility.PUBLIC, ZoneId.of("Asia/Tokyo"), tokyo.createdAt()), w.scope.campaigns().get(tokyo.id()));
+    engine.events().dispatch();
+    assertTrue(w.scope.changeFeed().read(0, EventFilter.all(), 100).events().isEmpty(),
+        "a configuration change writes no event");
+  }
+
+  @Test
+  void invalidBrandAndCampaignUpdatesAreValidationErrorsNamingTheFieldAndAnotherTenantsAreNotFound() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    World other = world(engine);
+    BrandUpdate brand = BrandUpdate.of(w.brand);
+    CampaignUpdate campaign = CampaignUpdate.of(w.campaign);
+    long unknownBrand = other.brand.id() + 1_000_003L;
+    long unknownCampaign = other.campaign.id() + 1_000_003L;
+    Supplier<Object> state = () -> List.of(w.scope.brands().list(), w.scope.campaigns().listByBrand(w.brand.id()),
+        other.scope.brands().list(), other.scope.campaigns().listByBrand(other.brand.id()));
+
+    List<Bad> bad = new ArrayList<>();
+    bad.add(new Bad("a null brand update", "update", () -> w.scope.brands().update(w.brand.id(), null)));
+    bad.add(new Bad("a null campaign update", "update", () -> w.scope.campaigns().update(w.campaign.id(), null)));
+    for (String name : new String[] {null, "", "   ", "\u00a0", "n".repeat(201), "a\u0007b"}) {
+      bad.add(new Bad("brand name " + show(name), "name",
+          () -> w.scope.brands().update(w.brand.id(), brand.withName(name))));
+      bad.add(new Bad("campaign name " + show(name), "name",
+          () -> w.scope.campaigns().update(w.campaign.id(), campaign.withName(name))));
+    }
+    for (String website : new String[] {null, "", "   ", "http://", "exa mple.com", "https://exa mple.com/x",
+        "localhost", "192.0.2.1", "shop.example.com:65536"}) {
+      bad.add(new Bad("website " + show(website), "website",
+          () -> w.scope.brands().update(w.brand.id(), brand.withWebsite(website))));
+    }
+    bad.add(new Bad("a null visibility", "visibility",
+        () -> w.scope.campaigns().update(w.campaign.id(), campaign.withVisibility(null))));
+    bad.add(new Bad("a bad name and website: the name first, as on create", "name",
+        () -> w.scope.brands().update(w.brand.id(), new BrandUpdate("", "localhost"))));
+    bad.add(new Bad("a bad field of an unknown brand", "website",
+        () -> w.scope.brands().update(unknownBrand, brand.withWebsite(""))));
+    bad.add(new Bad("a bad field of an unknown campaign", "name",
+        () -> w.scope.campaigns().update(unknownCampaign, campaign.withName(""))));
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, state);
+    assertAllRejected(ErrorCode.NOT_FOUND, List.of(
+        new Bad("an unknown brand", null, () -> w.scope.brands().update(unknownBrand, brand)),
+        new Bad("another tenant's brand", null, () -> w.scope.brands().update(other.brand.id(), brand)),
+        new Bad("an unknown campaign", null, () -> w.scope.campaigns().update(unknownCampaign, campaign)),
+        new Bad("another tenant's campaign", null,
+            () -> w.scope.campaigns().update(other.campaign.id(), campaign))), state);
+
+    Brand longest = w.scope.brands().update(w.brand.id(), brand.withName("n".repeat(200)));
+    assertEquals("n".repeat(200), longest.name(), "the bound is inclusive");
+    assertEquals("c".repeat(200), w.scope.campaigns().update(w.campaign.id(), campaign.withName("c".repeat(200)))
+        .name());
   }
 
   // ==================================================================== time
