@@ -18,15 +18,8 @@ import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.rewards.RewardType;
-import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -139,25 +132,6 @@ abstract class CatalogStockRaceTestBase extends HostTransactionTestBase {
     assertEquals(ErrorCode.OUT_OF_STOCK, e.code(), e::toString);
     assertEquals(0L, scope.catalog().get(tin.id()).stock());
     assertEquals(100, scope.participants().get(ada).pointsBalance(), "no points taken");
-  }
-
-  /**
-   * Runs {@code change} in a host transaction, then {@code call} on another thread until it waits for a lock (the
-   * change holds the catalog reward's row), commits the host's transaction, and returns the call's answer.
-   */
-  private Object whileAHostHoldsAChange(TenantScope scope, Function<TenantScope, Object> change,
-      Callable<?> call) throws Exception {
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
-      Object changed = change.apply(scope.joining(host.transaction()));
-      assertInstanceOf(CatalogReward.class, changed, () -> "the host's change: " + changed);
-      Future<Object> calling = pool.submit(answer(call));
-      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
-      host.commit();
-      return calling.get(60, TimeUnit.SECONDS);
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   /** A shop of one engine: a tin of 10 points with {@code stock} units, and Ada with 100 points. */

@@ -2,6 +2,7 @@ package io.loyaltyengine.jdbc;
 
 import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.loyaltyengine.ErrorCode;
@@ -83,6 +84,25 @@ abstract class HostTransactionTestBase {
     LoyaltyException refused = assertInstanceOf(LoyaltyException.class, changed,
         "the change found its participant deleted");
     assertEquals(refusal, refused.code(), refused.toString());
+  }
+
+  /**
+   * Runs {@code change} in a host transaction, then {@code call} on another thread until it waits for a lock (the
+   * change holds the catalog reward's row), commits the host's transaction, and returns the call's answer.
+   */
+  final Object whileAHostHoldsAChange(TenantScope scope, Function<TenantScope, Object> change,
+      Callable<?> call) throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      Object changed = change.apply(scope.joining(host.transaction()));
+      assertFalse(changed instanceof RuntimeException, () -> "the host's change: " + changed);
+      Future<Object> calling = pool.submit(answer(call));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      host.commit();
+      return calling.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** Commits the host transaction after a call that went through, rolls it back after one that failed. */

@@ -89,8 +89,9 @@ public final class CampaignService implements Campaigns {
       if (!tx.campaigns().updateStatus(tenantId, campaignId, current.status(), next)) {
         throw LoyaltyException.conflict("status", "the campaign's status changed concurrently; read it again");
       }
-      return new Campaign(current.id(), tenantId, current.brandId(), current.name(), next, current.visibility(),
-          current.timeZone(), current.createdAt());
+      // Read again under the row lock the write took: an update of the name or visibility may have committed
+      // between the first read and the write, which waited for it.
+      return require(tx, tenantId, campaignId);
     });
   }
 
