@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.core.spi.Storage;
-import io.loyaltyengine.jdbc.internal.DatabaseChecks;
-import io.loyaltyengine.jdbc.internal.H2TransactionGate;
-import java.sql.Connection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -46,16 +43,8 @@ class H2TransactionTurnsTest {
     Future<?> first = holdATransactionOpen(fixture.openStorage());
     Storage second = fixture.openStorage();
     Future<?> waiting = threads.submit(() -> second.inTransaction(tx -> order.add("second begins")));
-    H2TransactionGate gate;
-    try (Connection c = fixture.connect()) {
-      gate = H2TransactionGate.of(DatabaseChecks.h2DatabasePath(c));
-    }
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-    while (gate.waiting() == 0) {
-      assertTrue(System.nanoTime() < deadline, "the second storage's transaction never waited for its turn: "
-          + order);
-      Thread.sleep(1);
-    }
+    // Counts a transaction waiting for its turn at the database's gate as waiting for a lock.
+    JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
     assertEquals(List.of(), order, "nothing of the second transaction ran while the first was open");
     releaseFirst.countDown();
     first.get(60, TimeUnit.SECONDS);

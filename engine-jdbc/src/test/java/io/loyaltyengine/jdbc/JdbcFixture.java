@@ -1,7 +1,7 @@
 package io.loyaltyengine.jdbc;
 
-import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.testkit.StoreFixture;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

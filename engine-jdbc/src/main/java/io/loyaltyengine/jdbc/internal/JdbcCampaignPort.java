@@ -54,7 +54,7 @@ final class JdbcCampaignPort extends JdbcPort implements CampaignPort {
         .bind("tenantId", tenantId)
         .bind("campaignId", campaignId)
         .bind("name", update.name())
-        .bind("visibility", update.visibility() == null ? null : update.visibility().name())
+        .bind("visibility", update.visibility().name())
         .map(Rows.CAMPAIGN)
         .findOne());
   }
