@@ -3,6 +3,7 @@ package io.loyaltyengine.jdbc.internal;
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.jdbc.SqlDialect;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -66,10 +67,28 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
     run("event append", () -> bindEvent(handle.createUpdate(sql.eventInsert()), e).execute());
   }
 
-  /** One JDBC batch. */
+  /**
+   * On H2, several events in one statement from bound arrays ({@link Sql#H2_EVENT_INSERT_ALL}); otherwise one JDBC
+   * batch (PostgreSQL writes the engine's points events with {@code JdbcLedgerPort.appendPointsRowsAtOnce}).
+   */
   @Override
   public void appendAll(List<EventRecord> events) {
     if (events.isEmpty()) {
+      return;
+    }
+    if (sql.dialect() == SqlDialect.H2 && events.size() > 1) {
+      run("event append all", () -> handle.createUpdate(Sql.H2_EVENT_INSERT_ALL)
+          .bind("tenantIds", SqlArray.bigint(events, EventRecord::tenantId))
+          .bind("eventIds", SqlArray.bigint(events, EventRecord::eventId))
+          .bind("types", SqlArray.text(events, x -> x.type().wireName()))
+          .bind("campaignIds", SqlArray.bigint(events, EventRecord::campaignId))
+          .bind("participantIds", SqlArray.bigint(events, EventRecord::participantId))
+          .bind("sequences", SqlArray.bigint(events, EventRecord::sequence))
+          .bind("occurredAts", SqlArray.timestamp(events, EventRecord::occurredAt))
+          .bind("schemaVersions", SqlArray.integer(events, EventRecord::schemaVersion))
+          .bind("positions", SqlArray.bigint(events, EventRecord::position))
+          .bind("payloads", SqlArray.text(events, EventRecord::payload))
+          .execute());
       return;
     }
     run("event append batch", () -> {

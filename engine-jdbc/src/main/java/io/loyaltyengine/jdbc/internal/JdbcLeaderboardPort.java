@@ -11,9 +11,11 @@ import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import java.time.Instant;
 import java.time.YearMonth;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -94,13 +96,27 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
         + "added to; retry the unit of work", null);
   }
 
-  /** One JDBC batch of upserts ({@code INSERT ... ON CONFLICT} on PostgreSQL, {@code MERGE} on H2). */
+  /**
+   * On H2, several counters each named once in one {@code MERGE} from bound arrays ({@link Sql#H2_POINTS_UPSERT_ALL});
+   * otherwise one JDBC batch of upserts ({@code INSERT ... ON CONFLICT} on PostgreSQL, {@code MERGE} on H2).
+   */
   @Override
   public void addPointsAll(List<PointsIncrement> increments) {
     if (increments.isEmpty()) {
       return;
     }
     try {
+      if (sql.dialect() == SqlDialect.H2 && increments.size() > 1 && distinctCounters(increments)) {
+        handle.createUpdate(Sql.H2_POINTS_UPSERT_ALL)
+            .bind("tenantIds", SqlArray.bigint(increments, PointsIncrement::tenantId))
+            .bind("participantIds", SqlArray.bigint(increments, PointsIncrement::participantId))
+            .bind("months", SqlArray.integer(increments, PointsIncrement::month))
+            .bind("campaignIds", SqlArray.bigint(increments, PointsIncrement::campaignId))
+            .bind("points", SqlArray.bigint(increments, PointsIncrement::points))
+            .bind("ats", SqlArray.timestamp(increments, PointsIncrement::at))
+            .execute();
+        return;
+      }
       PreparedBatch batch = handle.prepareBatch(sql.pointsUpsert());
       for (PointsIncrement i : increments) {
         bindIncrement(batch, i).add();
@@ -115,6 +131,20 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
       throw new TransientStorageException("a points counter was created by another transaction during a batch; "
           + "retry the unit of work", SqlErrors.redacted(e));
     }
+  }
+
+  /** Whether each counter is named once: a MERGE must not match a counter twice. */
+  private static boolean distinctCounters(List<PointsIncrement> increments) {
+    Set<CounterKey> seen = new HashSet<>();
+    for (PointsIncrement i : increments) {
+      if (!seen.add(new CounterKey(i.tenantId(), i.participantId(), i.month()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private record CounterKey(long tenantId, long participantId, int month) {
   }
 
   private static <S extends SqlStatement<S>> S bindIncrement(S statement, PointsIncrement i) {

@@ -61,15 +61,15 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
   }
 
   /**
-   * On PostgreSQL one {@code UPDATE ... FROM unnest} when each participant is named once, otherwise one JDBC batch;
-   * every update must match its row.
+   * One statement from bound arrays when several participants are each named once ({@link #adjustAllAtOnce}),
+   * otherwise one JDBC batch; every update must match its row.
    */
   @Override
   public void adjustAll(List<BalanceAdjustment> adjustments) {
     if (adjustments.isEmpty()) {
       return;
     }
-    if (sql.dialect() == SqlDialect.POSTGRESQL && distinctParticipants(adjustments)) {
+    if (adjustments.size() > 1 && distinctParticipants(adjustments)) {
       adjustAllAtOnce(adjustments);
       return;
     }
@@ -96,13 +96,15 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
   private static final String ADJUST_REFUSED = "an adjusted participant is missing or its balance would go below zero";
 
   /**
-   * PostgreSQL: every adjustment in one {@code UPDATE ... FROM unnest(...)} ({@link Sql#PG_BALANCE_ADJUST_ALL}), one
-   * round trip instead of one statement per participant. An UPDATE changes a row once however many source rows
-   * match it, so this form is only used when each participant is named once (the engine's bulk path names each
-   * once); otherwise the batch applies them in order.
+   * Every adjustment in one statement: PostgreSQL's {@code UPDATE ... FROM unnest(...)}
+   * ({@link Sql#PG_BALANCE_ADJUST_ALL}), one round trip instead of one per participant, and H2's
+   * {@code MERGE ... USING UNNEST(...)} ({@link Sql#H2_BALANCE_ADJUST_ALL}), one statement run instead of one per
+   * participant. Either changes a row once however many source rows match it, so this form is only used when each
+   * participant is named once (the engine's bulk path names each once); otherwise the batch applies them in order.
    */
   private void adjustAllAtOnce(List<BalanceAdjustment> a) {
-    int updated = run("ledger adjust", () -> handle.createUpdate(Sql.PG_BALANCE_ADJUST_ALL)
+    String statement = sql.dialect() == SqlDialect.H2 ? Sql.H2_BALANCE_ADJUST_ALL : Sql.PG_BALANCE_ADJUST_ALL;
+    int updated = run("ledger adjust", () -> handle.createUpdate(statement)
         .bind("tenantIds", SqlArray.bigint(a, BalanceAdjustment::tenantId))
         .bind("participantIds", SqlArray.bigint(a, BalanceAdjustment::participantId))
         .bind("balanceDeltas", SqlArray.bigint(a, BalanceAdjustment::balanceDelta))
@@ -199,10 +201,30 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
         () -> bindEntry(handle.createUpdate(Sql.LEDGER_INSERT), e).execute());
   }
 
-  /** One JDBC batch. */
+  /**
+   * On H2, several entries in one statement from bound arrays ({@link Sql#H2_LEDGER_INSERT_ALL}); otherwise one JDBC
+   * batch (PostgreSQL writes the engine's entries with {@link #appendPointsRowsAtOnce}).
+   */
   @Override
   public void appendAll(List<LedgerEntry> entries) {
     if (entries.isEmpty()) {
+      return;
+    }
+    if (sql.dialect() == SqlDialect.H2 && entries.size() > 1) {
+      run("ledger append all", UniqueKey.LEDGER_IDEMPOTENCY_KEY, () -> handle.createUpdate(Sql.H2_LEDGER_INSERT_ALL)
+          .bind("tenantIds", SqlArray.bigint(entries, LedgerEntry::tenantId))
+          .bind("entryIds", SqlArray.bigint(entries, LedgerEntry::id))
+          .bind("participantIds", SqlArray.bigint(entries, LedgerEntry::participantId))
+          .bind("campaignIds", SqlArray.bigint(entries, LedgerEntry::campaignId))
+          .bind("kinds", SqlArray.text(entries, x -> x.kind().name()))
+          .bind("amounts", SqlArray.bigint(entries, LedgerEntry::amount))
+          .bind("types", SqlArray.text(entries, LedgerEntry::type))
+          .bind("descriptions", SqlArray.text(entries, LedgerEntry::description))
+          .bind("idempotencyKeys", SqlArray.text(entries, LedgerEntry::idempotencyKey))
+          .bind("balancesAfter", SqlArray.bigint(entries, LedgerEntry::balanceAfter))
+          .bind("createdAts", SqlArray.timestamp(entries, LedgerEntry::createdAt))
+          .bind("requestedAmounts", SqlArray.bigint(entries, LedgerEntry::requestedAmount))
+          .execute());
       return;
     }
     run("ledger append batch", UniqueKey.LEDGER_IDEMPOTENCY_KEY, () -> {

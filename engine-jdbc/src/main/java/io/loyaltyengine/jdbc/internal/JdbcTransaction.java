@@ -232,7 +232,7 @@ public final class JdbcTransaction implements Transaction {
 
   /**
    * On PostgreSQL one statement for all the rows, held back for the commit where it can be (see the class comment);
-   * on H2 the three batches (no round trips to save in-process).
+   * on H2 the ports' three writes, each one statement for several rows (no round trips to save in-process).
    */
   @Override
   public void appendPointsRows(PointsRows rows) {

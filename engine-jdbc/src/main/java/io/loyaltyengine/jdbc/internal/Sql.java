@@ -113,6 +113,14 @@ public final class Sql {
   static final String LEDGER_INSERT = "INSERT INTO ledger_entry (" + LEDGER_COLUMNS + ") VALUES (:tenantId, :entryId,"
       + " :participantId, :campaignId, :kind, :amount, :type, :description, :idempotencyKey, :balanceAfter,"
       + " :createdAt, :requestedAmount)";
+  /**
+   * H2: many ledger entries in one statement, from bound arrays. A JDBC batch runs its statement once per row, and
+   * on H2 each run costs about as much as the row it inserts.
+   */
+  static final String H2_LEDGER_INSERT_ALL = "INSERT INTO ledger_entry (" + LEDGER_COLUMNS + ") SELECT * FROM UNNEST("
+      + h2Arrays("tenantIds BIGINT", "entryIds BIGINT", "participantIds BIGINT", "campaignIds BIGINT", "kinds VARCHAR",
+      "amounts BIGINT", "types VARCHAR", "descriptions VARCHAR", "idempotencyKeys VARCHAR", "balancesAfter BIGINT",
+      "createdAts TIMESTAMP(6) WITH TIME ZONE", "requestedAmounts BIGINT") + ")";
   static final String LEDGER_FIND_BY_KEY = "SELECT " + LEDGER_COLUMNS
       + " FROM ledger_entry WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
   static final String LEDGER_FIND_BY_KEYS = "SELECT " + LEDGER_COLUMNS
@@ -142,6 +150,18 @@ public final class Sql {
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND points_balance + :balanceDelta >= 0";
 
   /**
+   * H2: {@link #BALANCE_ADJUST} for many participants at once, each named once, from bound arrays (see
+   * {@link #H2_LEDGER_INSERT_ALL}). The caller compares the rows changed with the adjustments given.
+   */
+  static final String H2_BALANCE_ADJUST_ALL = "MERGE INTO participant p USING (SELECT * FROM UNNEST("
+      + h2Arrays("tenantIds BIGINT", "participantIds BIGINT", "balanceDeltas BIGINT", "lifetimeDeltas BIGINT",
+      "events BIGINT") + ")) a (tenant_id, participant_id, balance_delta, lifetime_delta, events)"
+      + " ON p.tenant_id = a.tenant_id AND p.participant_id = a.participant_id"
+      + " WHEN MATCHED AND p.points_balance + a.balance_delta >= 0 THEN UPDATE"
+      + " SET points_balance = p.points_balance + a.balance_delta,"
+      + " lifetime_points = p.lifetime_points + a.lifetime_delta, event_sequence = p.event_sequence + a.events";
+
+  /**
    * PostgreSQL: {@link #BALANCE_ADJUST} for many participants at once, each named once, from bound arrays. The
    * caller compares the rows changed with the adjustments given.
    */
@@ -160,6 +180,11 @@ public final class Sql {
   static final String EVENT_COLUMNS = "tenant_id, event_id, type, campaign_id, participant_id, sequence, occurred_at,"
       + " schema_version, position, payload";
   static final String EVENT_SELECT = "SELECT " + EVENT_COLUMNS + " FROM event_outbox";
+  /** H2: many events in one statement, from bound arrays (see {@link #H2_LEDGER_INSERT_ALL}). */
+  static final String H2_EVENT_INSERT_ALL = "INSERT INTO event_outbox (" + EVENT_COLUMNS + ") SELECT * FROM UNNEST("
+      + h2Arrays("tenantIds BIGINT", "eventIds BIGINT", "types VARCHAR", "campaignIds BIGINT", "participantIds BIGINT",
+      "sequences BIGINT", "occurredAts TIMESTAMP(6) WITH TIME ZONE", "schemaVersions INTEGER", "positions BIGINT",
+      "payloads VARCHAR") + ")";
 
   /** PostgreSQL: the timestamp {@code column} microseconds after the epoch, exactly (see below). */
   private static String pgEpochMicros(String column) {
@@ -695,6 +720,18 @@ public final class Sql {
   static final String POINTS_ADD = "UPDATE points_count SET points = points + :points,"
       + " updated_at = GREATEST(updated_at, :at)"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND year_month = :month";
+  /**
+   * H2: many counters added to at once, each named once, created if absent, from bound arrays (see
+   * {@link #H2_LEDGER_INSERT_ALL}). As {@link #pointsUpsert()}, a counter another transaction creates between the
+   * look and the insert is a unique violation.
+   */
+  static final String H2_POINTS_UPSERT_ALL = "MERGE INTO points_count x USING (SELECT * FROM UNNEST("
+      + h2Arrays("tenantIds BIGINT", "participantIds BIGINT", "months INTEGER", "campaignIds BIGINT", "points BIGINT",
+      "ats TIMESTAMP(6) WITH TIME ZONE") + ")) s (tenant_id, participant_id, year_month, campaign_id, points, at)"
+      + " ON x.tenant_id = s.tenant_id AND x.participant_id = s.participant_id AND x.year_month = s.year_month"
+      + " WHEN MATCHED THEN UPDATE SET points = x.points + s.points, updated_at = GREATEST(x.updated_at, s.at)"
+      + " WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, year_month, campaign_id, points, updated_at)"
+      + " VALUES (s.tenant_id, s.participant_id, s.year_month, s.campaign_id, s.points, s.at)";
   static final String POINTS_DELETE_ALL =
       "DELETE FROM points_count WHERE tenant_id = :tenantId AND participant_id = :participantId";
 
@@ -1155,6 +1192,24 @@ public final class Sql {
    */
   private static String withCommit(String statement) {
     return statement + ";\nCOMMIT";
+  }
+
+  /**
+   * H2: {@code UNNEST}'s arguments, each a bound array cast to an array of its column's type, so that the rows have
+   * the columns' types (an uncast array parameter has none when the statement is prepared). Each of
+   * {@code parameters} is a parameter's name, a space, and the element type.
+   */
+  private static String h2Arrays(String... parameters) {
+    StringBuilder arrays = new StringBuilder();
+    for (String parameter : parameters) {
+      int space = parameter.indexOf(' ');
+      if (arrays.length() > 0) {
+        arrays.append(", ");
+      }
+      arrays.append("CAST(:").append(parameter, 0, space).append(" AS ").append(parameter.substring(space + 1))
+          .append(" ARRAY)");
+    }
+    return arrays.toString();
   }
 
   /** The dialect. */

@@ -3,6 +3,10 @@ package io.loyaltyengine.jdbc.internal;
 import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.function.Function;
 import org.jdbi.v3.core.argument.Argument;
@@ -39,6 +43,17 @@ final class SqlArray implements Argument {
   /** A {@code text[]} of one field of every row (nulls kept). */
   static <R> SqlArray text(List<R> rows, Function<R, String> field) {
     return new SqlArray("text", column(rows, field, new String[rows.size()]));
+  }
+
+  /**
+   * A {@code timestamp with time zone[]} of one field of every row (nulls kept), each a UTC {@link OffsetDateTime}
+   * truncated to microseconds, as {@link Rows#timestamp} binds one.
+   */
+  static <R> SqlArray timestamp(List<R> rows, Function<R, Instant> field) {
+    return new SqlArray("timestamp with time zone", column(rows, r -> {
+      Instant instant = field.apply(r);
+      return instant == null ? null : OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    }, new OffsetDateTime[rows.size()]));
   }
 
   /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
@@ -225,6 +226,43 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
     long big = Long.MAX_VALUE / 2;
     run(tx -> tx.leaderboards().addPoints(t, c, cat, ALL_TIME, big, T3));
     assertEquals(Optional.of(score(cat, big)), score(t, cat, POINTS, ALL_TIME), "a 64-bit counter");
+  }
+
+  /**
+   * {@code addPointsAll} adds as {@code addPoints} called once per increment would: a counter named twice gets both
+   * additions (a store that writes many counters in one statement may only do so when each is named once), new
+   * counters are created, existing ones added to, and the time of a change never moves back.
+   */
+  @Test
+  void addPointsAllAddsEveryIncrementAsAddPointsWouldNamedOnceOrTwice() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    List<Long> p = participants(campaign, 3, T0);
+    long ann = p.get(0);
+    long bob = p.get(1);
+    long cat = p.get(2);
+    run(tx -> tx.leaderboards().addPoints(t, c, ann, ALL_TIME, 10, T2));
+    run(tx -> tx.leaderboards().addPointsAll(List.of(
+        new PointsIncrement(t, c, ann, ALL_TIME, 5, T1),
+        new PointsIncrement(t, c, bob, ALL_TIME, 7, T3),
+        new PointsIncrement(t, c, bob, MARCH, 3, T1),
+        new PointsIncrement(t, c, cat, MARCH, 0, T1))));
+    assertEquals(List.of(score(ann, 15), score(bob, 7), score(cat, 0)),
+        page(t, c, POINTS, ALL_TIME, null, null, null, 10), "each named once: created or added to");
+    assertEquals(List.of(score(bob, 3), score(ann, 0), score(cat, 0)),
+        page(t, c, POINTS, MARCH, null, null, null, 10));
+    assertEquals(List.of(new ScoreChange(ann, POINTS, ALL_TIME, 15, T2), new ScoreChange(bob, POINTS, ALL_TIME, 7, T3)),
+        changedSince(t, c, List.of(ALL_TIME), T2, 10), "an earlier time does not move a change back");
+
+    run(tx -> tx.leaderboards().addPointsAll(List.of(
+        new PointsIncrement(t, c, cat, MARCH, 4, T1),
+        new PointsIncrement(t, c, ann, MARCH, 1, T1),
+        new PointsIncrement(t, c, cat, MARCH, 6, T3))));
+    assertEquals(List.of(score(cat, 10), score(bob, 3), score(ann, 1)),
+        page(t, c, POINTS, MARCH, null, null, null, 10), "a counter named twice gets both");
+    assertEquals(List.of(new ScoreChange(cat, POINTS, MARCH, 10, T3)),
+        changedSince(t, c, List.of(MARCH), T3, 10), "at the latest time");
   }
 
   @Test
