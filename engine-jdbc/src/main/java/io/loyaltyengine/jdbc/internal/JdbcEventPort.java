@@ -12,6 +12,7 @@ import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * The outbox (table {@code event_outbox}), the feeds' positions ({@code event_feed}) and each participant's event
@@ -77,18 +78,8 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
       return;
     }
     if (sql.dialect() == SqlDialect.H2 && events.size() > 1) {
-      run("event append all", () -> handle.createUpdate(Sql.H2_EVENT_INSERT_ALL)
-          .bind("tenantIds", SqlArray.bigint(events, EventRecord::tenantId))
-          .bind("eventIds", SqlArray.bigint(events, EventRecord::eventId))
-          .bind("types", SqlArray.text(events, x -> x.type().wireName()))
-          .bind("campaignIds", SqlArray.bigint(events, EventRecord::campaignId))
-          .bind("participantIds", SqlArray.bigint(events, EventRecord::participantId))
-          .bind("sequences", SqlArray.bigint(events, EventRecord::sequence))
-          .bind("occurredAts", SqlArray.timestamp(events, EventRecord::occurredAt))
-          .bind("schemaVersions", SqlArray.integer(events, EventRecord::schemaVersion))
-          .bind("positions", SqlArray.bigint(events, EventRecord::position))
-          .bind("payloads", SqlArray.text(events, EventRecord::payload))
-          .execute());
+      run("event append all",
+          () -> bindEvents(handle.createUpdate(Sql.H2_EVENT_INSERT_ALL), events, sql.dialect()).execute());
       return;
     }
     run("event append batch", () -> {
@@ -98,6 +89,20 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
       }
       return batch.execute();
     });
+  }
+
+  /** Binds every field of {@code v} as an array, {@code :vTenant} to {@code :vPayload}. */
+  static Update bindEvents(Update statement, List<EventRecord> v, SqlDialect dialect) {
+    return statement.bind("vTenant", SqlArray.bigint(v, EventRecord::tenantId))
+        .bind("vId", SqlArray.bigint(v, EventRecord::eventId))
+        .bind("vType", SqlArray.text(v, x -> x.type().wireName()))
+        .bind("vCampaign", SqlArray.bigint(v, EventRecord::campaignId))
+        .bind("vParticipant", SqlArray.bigint(v, EventRecord::participantId))
+        .bind("vSequence", SqlArray.bigint(v, EventRecord::sequence))
+        .bind("vOccurred", SqlArray.times(dialect, v, EventRecord::occurredAt))
+        .bind("vVersion", SqlArray.integer(v, EventRecord::schemaVersion))
+        .bind("vPosition", SqlArray.bigint(v, EventRecord::position))
+        .bind("vPayload", SqlArray.text(v, EventRecord::payload));
   }
 
   private static <S extends SqlStatement<S>> S bindEvent(S statement, EventRecord e) {

@@ -21,6 +21,7 @@ import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * Board scores read from the counters ({@code action_count}, {@code points_count}), points counters, removals from
@@ -107,14 +108,7 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
     }
     try {
       if (sql.dialect() == SqlDialect.H2 && increments.size() > 1 && distinctCounters(increments)) {
-        handle.createUpdate(Sql.H2_POINTS_UPSERT_ALL)
-            .bind("tenantIds", SqlArray.bigint(increments, PointsIncrement::tenantId))
-            .bind("participantIds", SqlArray.bigint(increments, PointsIncrement::participantId))
-            .bind("months", SqlArray.integer(increments, PointsIncrement::month))
-            .bind("campaignIds", SqlArray.bigint(increments, PointsIncrement::campaignId))
-            .bind("points", SqlArray.bigint(increments, PointsIncrement::points))
-            .bind("ats", SqlArray.timestamp(increments, PointsIncrement::at))
-            .execute();
+        bindIncrements(handle.createUpdate(Sql.H2_POINTS_UPSERT_ALL), increments, sql.dialect()).execute();
         return;
       }
       PreparedBatch batch = handle.prepareBatch(sql.pointsUpsert());
@@ -131,6 +125,16 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
       throw new TransientStorageException("a points counter was created by another transaction during a batch; "
           + "retry the unit of work", SqlErrors.redacted(e));
     }
+  }
+
+  /** Binds every field of {@code c} as an array, {@code :cTenant} to {@code :cAt}. */
+  static Update bindIncrements(Update statement, List<PointsIncrement> c, SqlDialect dialect) {
+    return statement.bind("cTenant", SqlArray.bigint(c, PointsIncrement::tenantId))
+        .bind("cParticipant", SqlArray.bigint(c, PointsIncrement::participantId))
+        .bind("cMonth", SqlArray.integer(c, PointsIncrement::month))
+        .bind("cCampaign", SqlArray.bigint(c, PointsIncrement::campaignId))
+        .bind("cPoints", SqlArray.bigint(c, PointsIncrement::points))
+        .bind("cAt", SqlArray.times(dialect, c, PointsIncrement::at));
   }
 
   /** Whether each counter is named once: a MERGE must not match a counter twice. */

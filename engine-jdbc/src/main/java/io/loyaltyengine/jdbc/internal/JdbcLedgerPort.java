@@ -1,10 +1,8 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.BalanceAdjustment;
-import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
-import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.jdbc.SqlDialect;
@@ -155,11 +153,14 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
   }
 
   private Update pointsRowsStatement(PointsRows rows, String statement) {
-    List<LedgerEntry> e = rows.entries();
-    List<EventRecord> v = rows.events();
-    List<PointsIncrement> c = rows.increments();
-    return handle.createUpdate(statement)
-        .bind("eTenant", SqlArray.bigint(e, LedgerEntry::tenantId))
+    Update update = bindEntries(handle.createUpdate(statement), rows.entries(), sql.dialect());
+    JdbcEventPort.bindEvents(update, rows.events(), sql.dialect());
+    return JdbcLeaderboardPort.bindIncrements(update, rows.increments(), sql.dialect());
+  }
+
+  /** Binds every field of {@code e} as an array, {@code :eTenant} to {@code :eRequested}. */
+  private static Update bindEntries(Update statement, List<LedgerEntry> e, SqlDialect dialect) {
+    return statement.bind("eTenant", SqlArray.bigint(e, LedgerEntry::tenantId))
         .bind("eId", SqlArray.bigint(e, LedgerEntry::id))
         .bind("eParticipant", SqlArray.bigint(e, LedgerEntry::participantId))
         .bind("eCampaign", SqlArray.bigint(e, LedgerEntry::campaignId))
@@ -169,24 +170,8 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
         .bind("eDescription", SqlArray.text(e, LedgerEntry::description))
         .bind("eKey", SqlArray.text(e, LedgerEntry::idempotencyKey))
         .bind("eBalance", SqlArray.bigint(e, LedgerEntry::balanceAfter))
-        .bind("eCreated", SqlArray.bigint(e, x -> Rows.epochMicros(x.createdAt())))
-        .bind("eRequested", SqlArray.bigint(e, LedgerEntry::requestedAmount))
-        .bind("vTenant", SqlArray.bigint(v, EventRecord::tenantId))
-        .bind("vId", SqlArray.bigint(v, EventRecord::eventId))
-        .bind("vType", SqlArray.text(v, x -> x.type().wireName()))
-        .bind("vCampaign", SqlArray.bigint(v, EventRecord::campaignId))
-        .bind("vParticipant", SqlArray.bigint(v, EventRecord::participantId))
-        .bind("vSequence", SqlArray.bigint(v, EventRecord::sequence))
-        .bind("vOccurred", SqlArray.bigint(v, x -> Rows.epochMicros(x.occurredAt())))
-        .bind("vVersion", SqlArray.integer(v, EventRecord::schemaVersion))
-        .bind("vPosition", SqlArray.bigint(v, EventRecord::position))
-        .bind("vPayload", SqlArray.text(v, EventRecord::payload))
-        .bind("cTenant", SqlArray.bigint(c, PointsIncrement::tenantId))
-        .bind("cParticipant", SqlArray.bigint(c, PointsIncrement::participantId))
-        .bind("cMonth", SqlArray.integer(c, PointsIncrement::month))
-        .bind("cCampaign", SqlArray.bigint(c, PointsIncrement::campaignId))
-        .bind("cPoints", SqlArray.bigint(c, PointsIncrement::points))
-        .bind("cAt", SqlArray.bigint(c, x -> Rows.epochMicros(x.at())));
+        .bind("eCreated", SqlArray.times(dialect, e, LedgerEntry::createdAt))
+        .bind("eRequested", SqlArray.bigint(e, LedgerEntry::requestedAmount));
   }
 
   private static void requireNotNegative(long amount) {
@@ -211,20 +196,8 @@ final class JdbcLedgerPort extends JdbcPort implements LedgerPort {
       return;
     }
     if (sql.dialect() == SqlDialect.H2 && entries.size() > 1) {
-      run("ledger append all", UniqueKey.LEDGER_IDEMPOTENCY_KEY, () -> handle.createUpdate(Sql.H2_LEDGER_INSERT_ALL)
-          .bind("tenantIds", SqlArray.bigint(entries, LedgerEntry::tenantId))
-          .bind("entryIds", SqlArray.bigint(entries, LedgerEntry::id))
-          .bind("participantIds", SqlArray.bigint(entries, LedgerEntry::participantId))
-          .bind("campaignIds", SqlArray.bigint(entries, LedgerEntry::campaignId))
-          .bind("kinds", SqlArray.text(entries, x -> x.kind().name()))
-          .bind("amounts", SqlArray.bigint(entries, LedgerEntry::amount))
-          .bind("types", SqlArray.text(entries, LedgerEntry::type))
-          .bind("descriptions", SqlArray.text(entries, LedgerEntry::description))
-          .bind("idempotencyKeys", SqlArray.text(entries, LedgerEntry::idempotencyKey))
-          .bind("balancesAfter", SqlArray.bigint(entries, LedgerEntry::balanceAfter))
-          .bind("createdAts", SqlArray.timestamp(entries, LedgerEntry::createdAt))
-          .bind("requestedAmounts", SqlArray.bigint(entries, LedgerEntry::requestedAmount))
-          .execute());
+      run("ledger append all", UniqueKey.LEDGER_IDEMPOTENCY_KEY,
+          () -> bindEntries(handle.createUpdate(Sql.H2_LEDGER_INSERT_ALL), entries, sql.dialect()).execute());
       return;
     }
     run("ledger append batch", UniqueKey.LEDGER_IDEMPOTENCY_KEY, () -> {

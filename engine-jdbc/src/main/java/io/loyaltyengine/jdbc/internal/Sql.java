@@ -118,9 +118,9 @@ public final class Sql {
    * on H2 each run costs about as much as the row it inserts.
    */
   static final String H2_LEDGER_INSERT_ALL = "INSERT INTO ledger_entry (" + LEDGER_COLUMNS + ") SELECT * FROM UNNEST("
-      + h2Arrays("tenantIds BIGINT", "entryIds BIGINT", "participantIds BIGINT", "campaignIds BIGINT", "kinds VARCHAR",
-      "amounts BIGINT", "types VARCHAR", "descriptions VARCHAR", "idempotencyKeys VARCHAR", "balancesAfter BIGINT",
-      "createdAts TIMESTAMP(6) WITH TIME ZONE", "requestedAmounts BIGINT") + ")";
+      + h2Arrays("eTenant BIGINT", "eId BIGINT", "eParticipant BIGINT", "eCampaign BIGINT", "eKind VARCHAR",
+      "eAmount BIGINT", "eType VARCHAR", "eDescription VARCHAR", "eKey VARCHAR", "eBalance BIGINT",
+      "eCreated TIMESTAMP(6) WITH TIME ZONE", "eRequested BIGINT") + ")";
   static final String LEDGER_FIND_BY_KEY = "SELECT " + LEDGER_COLUMNS
       + " FROM ledger_entry WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
   static final String LEDGER_FIND_BY_KEYS = "SELECT " + LEDGER_COLUMNS
@@ -182,9 +182,9 @@ public final class Sql {
   static final String EVENT_SELECT = "SELECT " + EVENT_COLUMNS + " FROM event_outbox";
   /** H2: many events in one statement, from bound arrays (see {@link #H2_LEDGER_INSERT_ALL}). */
   static final String H2_EVENT_INSERT_ALL = "INSERT INTO event_outbox (" + EVENT_COLUMNS + ") SELECT * FROM UNNEST("
-      + h2Arrays("tenantIds BIGINT", "eventIds BIGINT", "types VARCHAR", "campaignIds BIGINT", "participantIds BIGINT",
-      "sequences BIGINT", "occurredAts TIMESTAMP(6) WITH TIME ZONE", "schemaVersions INTEGER", "positions BIGINT",
-      "payloads VARCHAR") + ")";
+      + h2Arrays("vTenant BIGINT", "vId BIGINT", "vType VARCHAR", "vCampaign BIGINT", "vParticipant BIGINT",
+      "vSequence BIGINT", "vOccurred TIMESTAMP(6) WITH TIME ZONE", "vVersion INTEGER", "vPosition BIGINT",
+      "vPayload VARCHAR") + ")";
 
   /** PostgreSQL: the timestamp {@code column} microseconds after the epoch, exactly (see below). */
   private static String pgEpochMicros(String column) {
@@ -726,8 +726,8 @@ public final class Sql {
    * look and the insert is a unique violation.
    */
   static final String H2_POINTS_UPSERT_ALL = "MERGE INTO points_count x USING (SELECT * FROM UNNEST("
-      + h2Arrays("tenantIds BIGINT", "participantIds BIGINT", "months INTEGER", "campaignIds BIGINT", "points BIGINT",
-      "ats TIMESTAMP(6) WITH TIME ZONE") + ")) s (tenant_id, participant_id, year_month, campaign_id, points, at)"
+      + h2Arrays("cTenant BIGINT", "cParticipant BIGINT", "cMonth INTEGER", "cCampaign BIGINT", "cPoints BIGINT",
+      "cAt TIMESTAMP(6) WITH TIME ZONE") + ")) s (tenant_id, participant_id, year_month, campaign_id, points, at)"
       + " ON x.tenant_id = s.tenant_id AND x.participant_id = s.participant_id AND x.year_month = s.year_month"
       + " WHEN MATCHED THEN UPDATE SET points = x.points + s.points, updated_at = GREATEST(x.updated_at, s.at)"
       + " WHEN NOT MATCHED THEN INSERT (tenant_id, participant_id, year_month, campaign_id, points, updated_at)"

@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc.internal;
 
+import io.loyaltyengine.jdbc.SqlDialect;
 import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -46,10 +47,18 @@ final class SqlArray implements Argument {
   }
 
   /**
-   * A {@code timestamp with time zone[]} of one field of every row (nulls kept), each a UTC {@link OffsetDateTime}
-   * truncated to microseconds, as {@link Rows#timestamp} binds one.
+   * A time of every row (nulls kept) as the dialect's statements take an array of times: on H2 a
+   * {@code timestamp with time zone[]} of UTC {@link OffsetDateTime}s truncated to microseconds, as
+   * {@link Rows#timestamp} binds one; on PostgreSQL a {@code bigint[]} of microseconds since the epoch, which the
+   * statement converts (an exact integer, where a driver's timestamp array would go through text).
    */
-  static <R> SqlArray timestamp(List<R> rows, Function<R, Instant> field) {
+  static <R> SqlArray times(SqlDialect dialect, List<R> rows, Function<R, Instant> field) {
+    if (dialect == SqlDialect.POSTGRESQL) {
+      return bigint(rows, r -> {
+        Instant instant = field.apply(r);
+        return instant == null ? null : Rows.epochMicros(instant);
+      });
+    }
     return new SqlArray("timestamp with time zone", column(rows, r -> {
       Instant instant = field.apply(r);
       return instant == null ? null : OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
