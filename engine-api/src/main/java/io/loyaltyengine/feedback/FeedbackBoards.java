@@ -6,8 +6,9 @@ import io.loyaltyengine.participant.ParticipantRef;
 import java.util.List;
 
 /**
- * Feedback boards of one tenant's campaigns, their ideas and votes. Thread-safe (see
- * {@link io.loyaltyengine.TenantScope} for host transactions).
+ * Feedback boards of one tenant's campaigns, their ideas and votes. A host corrects a board's name or description
+ * with {@link #updateBoard} and closes or reopens it with {@link #closeBoard} and {@link #reopenBoard}.
+ * Thread-safe (see {@link io.loyaltyengine.TenantScope} for host transactions).
  *
  * <h2>Rules</h2>
  * Only a participant of the board's campaign submits ideas to it or votes on them (another campaign's participant is
@@ -60,6 +61,18 @@ public interface FeedbackBoards {
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
    */
   List<FeedbackBoard> boards(long campaignId);
+
+  /**
+   * Replaces a board's name and description, in one update of its row. The campaign, whether the board is open,
+   * its ideas and votes, its id and creation time are unchanged. Writes no event, as nothing about boards does.
+   *
+   * @param boardId the board's id
+   * @param update the new name and description
+   * @return the board as the update left it
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming {@code update}, {@code name} or
+   *     {@code description} (as {@link NewFeedbackBoard}'s); NOT_FOUND if the tenant has no such board
+   */
+  FeedbackBoard updateBoard(long boardId, FeedbackBoardUpdate update);
 
   /**
    * Closes a board: it takes no new ideas or votes. Idempotent.

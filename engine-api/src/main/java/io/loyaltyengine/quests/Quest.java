@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * A quest: tasks a campaign's participants complete for points, and a bonus for completing them all. Nothing in it
- * changes once created but {@code active}. Immutable.
+ * changes once created but its name and description ({@link Quests#update}) and {@code active}. Immutable.
  *
  * @param id the quest's id
  * @param tenantId the owning tenant

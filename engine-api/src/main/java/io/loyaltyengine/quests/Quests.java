@@ -4,8 +4,9 @@ import io.loyaltyengine.participant.ParticipantRef;
 import java.util.List;
 
 /**
- * Quests of one tenant's campaigns, and their participants' completions of tasks. Thread-safe (see
- * {@link io.loyaltyengine.TenantScope} for host transactions).
+ * Quests of one tenant's campaigns, and their participants' completions of tasks. A host corrects a quest's name or
+ * description with {@link #update} and switches it with {@link #setActive}; its tasks and bonus never change, and
+ * neither change writes an event. Thread-safe (see {@link io.loyaltyengine.TenantScope} for host transactions).
  *
  * <h2>Guarantees</h2>
  * A participant completes each task of a quest at most once, held by a unique key in the database: of concurrent
@@ -49,6 +50,21 @@ public interface Quests {
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the campaign
    */
   List<Quest> list(long campaignId);
+
+  /**
+   * Replaces a quest's name and description, in one update of its row. Its tasks and their points, the completion
+   * bonus, the campaign, whether it is active, its id and creation time are unchanged: participants' completions
+   * and the points awarded refer to the tasks, and {@link #setActive} switches the quest. Completions recorded from
+   * then on carry the new name in their ledger entries' descriptions and events; those recorded before keep the
+   * name they were written with.
+   *
+   * @param questId the quest's id
+   * @param update the new name and description
+   * @return the quest as the update left it
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming {@code update}, {@code name} or
+   *     {@code description} (as {@link NewQuest}'s); NOT_FOUND if the tenant has no such quest
+   */
+  Quest update(long questId, QuestUpdate update);
 
   /**
    * Makes a quest active or not: tasks of an inactive quest cannot be completed. Idempotent.

@@ -57,6 +57,7 @@ import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
@@ -75,6 +76,7 @@ import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestTask;
+import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
@@ -2129,6 +2131,23 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public Optional<Quest> update(long tenantId, long questId, QuestUpdate update) {
+      Objects.requireNonNull(update, "update");
+      return call(() -> {
+        notNull(update.name(), "quest name");
+        IdPair key = new IdPair(tenantId, questId);
+        Quest q = t.quests.get(key);
+        if (q == null) {
+          return Optional.empty();
+        }
+        Quest updated = new Quest(q.id(), q.tenantId(), q.campaignId(), update.name(), update.description(),
+            q.tasks(), q.completionBonus(), q.active(), q.createdAt());
+        put(t.quests, key, updated);
+        return Optional.of(updated);
+      });
+    }
+
+    @Override
     public boolean setActive(long tenantId, long questId, boolean active) {
       return call(() -> {
         IdPair key = new IdPair(tenantId, questId);
@@ -2826,6 +2845,24 @@ final class InMemoryTransaction implements Transaction {
               new IdPair(tenantId, Long.MAX_VALUE), true).values().stream()
           .filter(b -> b.campaignId() == campaignId)
           .toList());
+    }
+
+    @Override
+    public Optional<FeedbackBoard> updateBoard(long tenantId, long boardId, FeedbackBoardUpdate update) {
+      Objects.requireNonNull(update, "update");
+      return call(() -> {
+        notNull(update.name(), "feedback_board name");
+        notNull(update.description(), "feedback_board description");
+        IdPair key = new IdPair(tenantId, boardId);
+        FeedbackBoard b = t.feedbackBoards.get(key);
+        if (b == null) {
+          return Optional.empty();
+        }
+        FeedbackBoard updated = new FeedbackBoard(b.id(), b.tenantId(), b.campaignId(), update.name(),
+            update.description(), b.open(), b.createdAt());
+        put(t.feedbackBoards, key, updated);
+        return Optional.of(updated);
+      });
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.FeedbackBoards;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
@@ -54,7 +55,8 @@ import java.util.List;
  * anyway; taken after the idea's row, it could deadlock with the deletion, which locks the author's ideas), so
  * moves of one author's ideas queue there and each reads the status it moves from.
  * Votes and withdrawals write no event: one per vote would outnumber every other event of a busy board, and the
- * count is in the API ({@link #idea}, {@link #ideas}). Boards write none either (configuration, as campaigns).
+ * count is in the API ({@link #idea}, {@link #ideas}). Boards write none either (configuration, as campaigns):
+ * not on creation, update, closing or reopening.
  *
  * <p>Thread-safe when its context is.
  */
@@ -80,14 +82,13 @@ public final class FeedbackService implements FeedbackBoards {
   @Override
   public FeedbackBoard createBoard(NewFeedbackBoard request) {
     TextRules.notNull("board", request);
-    String name = TextRules.required("name", request.name(), MAX_NAME_LENGTH);
-    String description = optionalText("description", request.description(), MAX_DESCRIPTION_LENGTH);
+    FeedbackBoardUpdate shown = boardTexts(request.name(), request.description());
     long tenantId = context.tenantId();
     long id = context.ids().nextId();
     return context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, request.campaignId());
-      FeedbackBoard board = new FeedbackBoard(id, tenantId, request.campaignId(), name, description, true,
-          context.now());
+      FeedbackBoard board = new FeedbackBoard(id, tenantId, request.campaignId(), shown.name(), shown.description(),
+          true, context.now());
       tx.feedback().insertBoard(board);
       return board;
     });
@@ -105,6 +106,15 @@ public final class FeedbackService implements FeedbackBoards {
       CampaignService.require(tx, tenantId, campaignId);
       return tx.feedback().boards(tenantId, campaignId);
     });
+  }
+
+  @Override
+  public FeedbackBoard updateBoard(long boardId, FeedbackBoardUpdate update) {
+    TextRules.notNull("update", update);
+    FeedbackBoardUpdate valid = boardTexts(update.name(), update.description());
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> tx.feedback().updateBoard(tenantId, boardId, valid))
+        .orElseThrow(() -> LoyaltyException.notFound("board"));
   }
 
   @Override
@@ -298,6 +308,17 @@ public final class FeedbackService implements FeedbackBoards {
     g.writeStringField("createdAt", idea.createdAt().toString());
     g.writeStringField("updatedAt", idea.updatedAt().toString());
     g.writeEndObject();
+  }
+
+  /**
+   * The fields a new board and an update share, validated in the order they are named.
+   *
+   * @return the name stripped, and the description stripped or empty for none (never null)
+   * @throws LoyaltyException VALIDATION_ERROR naming {@code name} or {@code description}
+   */
+  private static FeedbackBoardUpdate boardTexts(String name, String description) {
+    return new FeedbackBoardUpdate(TextRules.required("name", name, MAX_NAME_LENGTH),
+        optionalText("description", description, MAX_DESCRIPTION_LENGTH));
   }
 
   /** An optional text that is never null: null or blank is none (empty), else as {@link TextRules#required}. */

@@ -6,13 +6,14 @@ import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
 import io.loyaltyengine.quests.QuestTask;
+import io.loyaltyengine.quests.QuestUpdate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The pure rules of quests: which new quests are valid, and the ledger keys their awards carry.
+ * The pure rules of quests: which new quests and updates are valid, and the ledger keys their awards carry.
  *
  * <p>Thread-safe: stateless.
  */
@@ -39,8 +40,7 @@ final class QuestRules {
    */
   static ValidQuest validate(NewQuest quest, EngineLimits limits) {
     TextRules.notNull("quest", quest);
-    String name = TextRules.required("name", quest.name(), MAX_NAME_LENGTH);
-    String description = TextRules.optional("description", quest.description(), MAX_DESCRIPTION_LENGTH);
+    QuestUpdate shown = presentation(quest.name(), quest.description());
     List<NewQuestTask> given = TextRules.notNull("tasks", quest.tasks());
     if (given.isEmpty() || given.size() > MAX_TASKS) {
       throw LoyaltyException.validation("tasks", "tasks must hold 1 to " + MAX_TASKS + " tasks");
@@ -58,7 +58,26 @@ final class QuestRules {
       tasks.add(new QuestTask(i + 1, taskName, task.points()));
     }
     points("completionBonus", quest.completionBonus(), limits);
-    return new ValidQuest(quest.campaignId(), name, description, List.copyOf(tasks), quest.completionBonus());
+    return new ValidQuest(quest.campaignId(), shown.name(), shown.description(), List.copyOf(tasks),
+        quest.completionBonus());
+  }
+
+  /**
+   * Validates an update, with the rules of {@link #validate(NewQuest, EngineLimits)} for its fields.
+   *
+   * @return the update with its texts stripped
+   * @throws LoyaltyException VALIDATION_ERROR naming {@code update}, {@code name} or {@code description}
+   */
+  static QuestUpdate validate(QuestUpdate update) {
+    TextRules.notNull("update", update);
+    return presentation(update.name(), update.description());
+  }
+
+  /** The fields a new quest and an update share, validated in the order they are named. */
+  private static QuestUpdate presentation(String rawName, String rawDescription) {
+    String name = TextRules.required("name", rawName, MAX_NAME_LENGTH);
+    String description = TextRules.optional("description", rawDescription, MAX_DESCRIPTION_LENGTH);
+    return new QuestUpdate(name, description);
   }
 
   private static void points(String field, long points, EngineLimits limits) {

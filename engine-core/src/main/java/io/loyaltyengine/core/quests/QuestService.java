@@ -20,6 +20,7 @@ import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestProgress;
 import io.loyaltyengine.quests.QuestTask;
+import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.quests.Quests;
 import io.loyaltyengine.quests.TaskCompletion;
 import java.io.IOException;
@@ -46,7 +47,9 @@ import java.util.Optional;
  * A completion that changed something writes, in its unit of work and in this order: the task's
  * {@code points.awarded} (unless 0 points), {@code quest.task_completed}, and, when it completes the quest, the
  * bonus's {@code points.awarded} (unless 0) and {@code quest.completed}. Since only one completion per participant
- * and quest completes it, {@code quest.completed} is written once. A replay writes none.
+ * and quest completes it, {@code quest.completed} is written once. A replay writes none, and so do a quest's
+ * creation, update and activation (configuration, as campaigns). A completion names the quest as it read it: one
+ * that read it before an update committed carries the old name.
  *
  * <h2>Concurrency</h2>
  * The participant's row lock is taken before anything is read, so a second completion by the same participant waits
@@ -102,6 +105,14 @@ public final class QuestService implements Quests {
       CampaignService.require(tx, tenantId, campaignId);
       return List.copyOf(tx.quests().list(tenantId, campaignId));
     });
+  }
+
+  @Override
+  public Quest update(long questId, QuestUpdate update) {
+    QuestUpdate valid = QuestRules.validate(update);
+    long tenantId = context.tenantId();
+    return context.transactions().run(tx -> tx.quests().update(tenantId, questId, valid))
+        .orElseThrow(QuestService::questNotFound);
   }
 
   @Override

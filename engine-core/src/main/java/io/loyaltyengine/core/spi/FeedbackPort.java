@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
@@ -23,6 +24,14 @@ public interface FeedbackPort {
 
   /** A campaign's boards in id order. */
   List<FeedbackBoard> boards(long tenantId, long campaignId);
+
+  /**
+   * Replaces a board's name and description with the update's (already validated; the description empty for none,
+   * never null), in one update that returns the row it wrote; whether it is open and everything else stay.
+   *
+   * @return the board as the update wrote it; empty if the tenant has no such board
+   */
+  Optional<FeedbackBoard> updateBoard(long tenantId, long boardId, FeedbackBoardUpdate update);
 
   /**
    * Sets whether a board is open.

@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.QuestUpdate;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,6 +19,14 @@ public interface QuestPort {
 
   /** A campaign's quests in id order, each with its tasks in number order. */
   List<Quest> list(long tenantId, long campaignId);
+
+  /**
+   * Replaces a quest's name and description with the update's (already validated), in one update that returns the
+   * row it wrote; its tasks, bonus, active flag and everything else stay.
+   *
+   * @return the quest as the update wrote it, with its tasks in number order; empty if the tenant has no such quest
+   */
+  Optional<Quest> update(long tenantId, long questId, QuestUpdate update);
 
   /**
    * Sets whether a quest is active.

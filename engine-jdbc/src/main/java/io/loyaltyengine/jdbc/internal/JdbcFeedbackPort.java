@@ -2,6 +2,7 @@ package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.FeedbackPort;
 import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
@@ -54,6 +55,18 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
         .bind("campaignId", campaignId)
         .map(Rows.FEEDBACK_BOARD)
         .list());
+  }
+
+  @Override
+  public Optional<FeedbackBoard> updateBoard(long tenantId, long boardId, FeedbackBoardUpdate update) {
+    Objects.requireNonNull(update, "update");
+    return run("feedback board update", () -> handle.createQuery(sql.feedbackBoardUpdate())
+        .bind("tenantId", tenantId)
+        .bind("boardId", boardId)
+        .bind("name", update.name())
+        .bind("description", update.description())
+        .map(Rows.FEEDBACK_BOARD)
+        .findOne());
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.loyaltyengine.core.spi.QuestCompletionRecord;
 import io.loyaltyengine.core.spi.QuestPort;
 import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestTask;
+import io.loyaltyengine.quests.QuestUpdate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -77,15 +78,29 @@ final class JdbcQuestPort extends JdbcPort implements QuestPort {
         .bind("questId", questId)
         .map(QUEST)
         .findOne());
-    if (quest.isEmpty()) {
-      return quest;
-    }
-    List<QuestTask> tasks = run("quest tasks", () -> handle.createQuery(Sql.QUEST_TASKS)
+    return quest.map(q -> withTasks(q, tasks(tenantId, questId)));
+  }
+
+  @Override
+  public Optional<Quest> update(long tenantId, long questId, QuestUpdate update) {
+    Objects.requireNonNull(update, "update");
+    Optional<Quest> quest = run("quest update", () -> handle.createQuery(sql.questUpdate())
+        .bind("tenantId", tenantId)
+        .bind("questId", questId)
+        .bind("name", update.name())
+        .bind("description", update.description())
+        .map(QUEST)
+        .findOne());
+    // Its tasks, in their own table, are never changed: read after the update, as find reads them.
+    return quest.map(q -> withTasks(q, tasks(tenantId, questId)));
+  }
+
+  private List<QuestTask> tasks(long tenantId, long questId) {
+    return run("quest tasks", () -> handle.createQuery(Sql.QUEST_TASKS)
         .bind("tenantId", tenantId)
         .bind("questId", questId)
         .map(TASK)
         .list()).stream().map(TaskRow::task).toList();
-    return Optional.of(withTasks(quest.get(), tasks));
   }
 
   @Override

@@ -550,6 +550,9 @@ public final class Sql {
   static final String QUEST_LIST_TASKS = "SELECT t.quest_id, t.task_number, t.name, t.points FROM quest_task t"
       + " JOIN quest q ON q.tenant_id = t.tenant_id AND q.quest_id = t.quest_id"
       + " WHERE q.tenant_id = :tenantId AND q.campaign_id = :campaignId ORDER BY t.quest_id, t.task_number";
+  /** A quest's name and description; its tasks, bonus and active flag stay. */
+  private static final String QUEST_UPDATE = "UPDATE quest SET name = :name, description = :description"
+      + " WHERE tenant_id = :tenantId AND quest_id = :questId";
   static final String QUEST_SET_ACTIVE =
       "UPDATE quest SET active = :active WHERE tenant_id = :tenantId AND quest_id = :questId";
   static final String QUEST_COMPLETIONS = "SELECT tenant_id, quest_id, participant_id, task_number, completes_quest,"
@@ -566,6 +569,9 @@ public final class Sql {
       + " FROM feedback_board WHERE tenant_id = :tenantId AND board_id = :boardId";
   static final String FEEDBACK_BOARD_LIST = "SELECT " + FEEDBACK_BOARD_COLUMNS
       + " FROM feedback_board WHERE tenant_id = :tenantId AND campaign_id = :campaignId ORDER BY board_id";
+  /** A board's name and description; whether it is open stays. */
+  private static final String FEEDBACK_BOARD_UPDATE = "UPDATE feedback_board SET name = :name,"
+      + " description = :description WHERE tenant_id = :tenantId AND board_id = :boardId";
   static final String FEEDBACK_BOARD_SET_OPEN =
       "UPDATE feedback_board SET is_open = :isOpen WHERE tenant_id = :tenantId AND board_id = :boardId";
   static final String IDEA_COLUMNS = "tenant_id, idea_id, board_id, participant_id, title, body, status, votes,"
@@ -823,6 +829,8 @@ public final class Sql {
   private final String catalogTakeStock;
   private final String brandUpdate;
   private final String campaignUpdate;
+  private final String questUpdate;
+  private final String feedbackBoardUpdate;
   private final String catalogAdjustStock;
   private final String catalogUpdate;
   private final String eventInsert;
@@ -913,6 +921,8 @@ public final class Sql {
     this.catalogTakeStock = returning(CATALOG_TAKE_STOCK, CATALOG_COLUMNS);
     this.brandUpdate = returning(BRAND_UPDATE, BRAND_COLUMNS);
     this.campaignUpdate = returning(CAMPAIGN_UPDATE, CAMPAIGN_COLUMNS);
+    this.questUpdate = returning(QUEST_UPDATE, QUEST_COLUMNS);
+    this.feedbackBoardUpdate = returning(FEEDBACK_BOARD_UPDATE, FEEDBACK_BOARD_COLUMNS);
     this.catalogAdjustStock = returning(CATALOG_ADJUST_STOCK, CATALOG_COLUMNS);
     this.catalogUpdate = returning(CATALOG_UPDATE, CATALOG_COLUMNS);
     String payload = dialect == SqlDialect.H2 ? ":payload" : "CAST(:payload AS json)";
@@ -1295,6 +1305,16 @@ public final class Sql {
   /** Replaces a campaign's name and visibility, returning the row; none if absent. */
   String campaignUpdate() {
     return campaignUpdate;
+  }
+
+  /** Replaces a quest's name and description, returning its row (without the tasks); none if absent. */
+  String questUpdate() {
+    return questUpdate;
+  }
+
+  /** Replaces a feedback board's name and description, returning the row; none if absent. */
+  String feedbackBoardUpdate() {
+    return feedbackBoardUpdate;
   }
 
   /** Adjusts a catalog reward's stock ({@link #CATALOG_ADJUST_STOCK}), returning the row; none if refused. */

@@ -37,6 +37,7 @@ import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.events.Events;
 import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.FeedbackBoards;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.NewFeedbackBoard;
@@ -58,6 +59,7 @@ import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
 import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.quests.Quests;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.NewConversion;
@@ -648,8 +650,12 @@ public abstract class ApiInputFuzzContractTest {
       template(NewQuest.class, new NewQuest(c, "Another quest", "fuzzmarker steps",
           List.of(new NewQuestTask("Follow", 2), new NewQuestTask("Share", 3)), 4));
       template(NewQuestTask.class, new NewQuestTask("Task", 1));
+      template(QuestUpdate.class, QuestUpdate.of(quest).withName("Renamed quest"),
+          new QuestUpdate("Fuzzmarker quest", null));
       template(NewFeedbackBoard.class, new NewFeedbackBoard(c, "Another board", "fuzzmarker ideas"),
           NewFeedbackBoard.of(c, "Plain board"));
+      template(FeedbackBoardUpdate.class, FeedbackBoardUpdate.of(board).withDescription("fuzzmarker renamed"),
+          new FeedbackBoardUpdate("Renamed board", null));
       template(NewIdea.class, new NewIdea("Fuzzmarker idea", "fuzzmarker detail"), NewIdea.of("Short idea"));
       template(EventFilter.class, EventFilter.all(), EventFilter.types(EventType.LOYALTY_ACTION_RECORDED)
           .inCampaign(c));

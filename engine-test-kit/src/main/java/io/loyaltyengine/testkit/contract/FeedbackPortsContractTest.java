@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The feedback port's contract suite, held to its javadoc below the engine on every storage backend: boards and ideas
- * read back as written, boards by campaign, moves only from the statuses given, one vote per participant and idea
+ * read back as written, boards by campaign, a board's update of its name and description alone, moves only from the statuses given, one vote per participant and idea
  * by insert-if-absent, counters moved only by the conditional updates (never below zero, only in the statuses
  * given), pages of ideas in both orders by status, an idea's deletion with its votes, a participant's deletion,
  * tenant isolation, the undo of every write, and racing votes on two storages keeping the counter equal to the rows.
@@ -58,6 +59,40 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     assertTrue(tx(tx -> tx.feedback().findBoard(t, first.id())).orElseThrow().open());
     assertThrows(RuntimeException.class, () -> run(tx -> tx.feedback().insertBoard(new FeedbackBoard(nextId(),
         stranger, campaign.id(), "x", "", true, T0))), "a board of a campaign of another tenant");
+  }
+
+  @Test
+  void aBoardUpdateReplacesNameAndDescriptionOnlyAndReturnsTheRowItWrote() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard closed = board(campaign, "Ideas", "What should we build?");
+    FeedbackBoard sibling = board(campaign, "Bugs", "");
+    Idea idea = idea(closed, nextId(), "Dark mode", "");
+    run(tx -> tx.feedback().setBoardOpen(t, closed.id(), false));
+
+    FeedbackBoard updated = tx(tx -> tx.feedback().updateBoard(t, closed.id(),
+        new FeedbackBoardUpdate("Ideas 🎁 — Zoë's", "«Next» steps"))).orElseThrow();
+    assertEquals(new FeedbackBoard(closed.id(), t, campaign.id(), "Ideas 🎁 — Zoë's", "«Next» steps", false, T0),
+        updated, "closed, of its campaign and created when it was");
+    assertEquals(Optional.of(updated), tx(tx -> tx.feedback().findBoard(t, closed.id())), "returned as stored");
+    assertEquals(List.of(updated, sibling), tx(tx -> tx.feedback().boards(t, campaign.id())),
+        "the list sees it; the sibling is untouched");
+    assertEquals(Optional.of(idea), tx(tx -> tx.feedback().findIdea(t, idea.id())), "its ideas stay");
+    assertEquals("", tx(tx -> tx.feedback().updateBoard(t, closed.id(), new FeedbackBoardUpdate("Ideas", "")))
+        .orElseThrow().description(), "an empty description is none");
+
+    long stranger = tenant(T0);
+    FeedbackBoardUpdate other = new FeedbackBoardUpdate("Other", "Other");
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().updateBoard(stranger, closed.id(), other)),
+        "another tenant's board");
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().updateBoard(t, nextId(), other)), "no such board");
+    assertThrows(IllegalStateException.class, () -> run(tx -> {
+      tx.feedback().updateBoard(t, closed.id(), other);
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(Optional.of(new FeedbackBoard(closed.id(), t, campaign.id(), "Ideas", "", false, T0)),
+        tx(tx -> tx.feedback().findBoard(t, closed.id())),
+        "neither another tenant's update nor a rolled-back one changed it");
   }
 
   @Test

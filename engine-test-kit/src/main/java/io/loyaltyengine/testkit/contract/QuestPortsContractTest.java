@@ -2,6 +2,7 @@ package io.loyaltyengine.testkit.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.core.spi.QuestCompletionRecord;
 import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestTask;
+import io.loyaltyengine.quests.QuestUpdate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The quest port's contract suite, held to its javadoc below the engine on every storage backend: a quest and its
- * tasks read back as written (nulls and task order included), lists by campaign in id order, the active flag, one
- * completion per participant and task kept by insert-if-absent, completions listed in task order, a participant's
+ * tasks read back as written (nulls and task order included), lists by campaign in id order, the active flag, an
+ * update of the name and description alone returning the row it wrote, one completion per participant and task kept by insert-if-absent, completions listed in task order, a participant's
  * deletion, tenant isolation of every lookup, and the undo of every write. Races through the engine are in the JDBC
  * module's {@code QuestRace*} tests.
  *
@@ -73,6 +75,44 @@ public abstract class QuestPortsContractTest extends PortsContractSupport {
     assertFalse(test(tx -> tx.quests().setActive(stranger, first, false)), "another tenant's quest");
     assertFalse(test(tx -> tx.quests().setActive(t, nextId(), false)), "no such quest");
     assertTrue(tx(tx -> tx.quests().find(t, first)).orElseThrow().active());
+  }
+
+  @Test
+  void anUpdateReplacesNameAndDescriptionOnlyAndReturnsTheRowItWroteWithItsTasks() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    Quest inactive = quest(campaign, nextId(), "Spring", 3).withActive(false);
+    Quest sibling = quest(campaign, nextId(), "Sibling", 2);
+    run(tx -> tx.quests().insert(inactive));
+    run(tx -> tx.quests().insert(sibling));
+    long participant = nextId();
+    QuestCompletionRecord done = completion(t, inactive.id(), participant, 2, false);
+    run(tx -> tx.quests().insertCompletionIfAbsent(done));
+
+    Quest updated = tx(tx -> tx.quests().update(t, inactive.id(), new QuestUpdate("Spring — Zoë's 😀",
+        "Three «steps»"))).orElseThrow();
+    assertEquals(new Quest(inactive.id(), t, campaign.id(), "Spring — Zoë's 😀", "Three «steps»", inactive.tasks(),
+        100, false, T0), updated, "tasks, bonus, active flag, campaign and creation time as they were");
+    assertEquals(Optional.of(updated), tx(tx -> tx.quests().find(t, inactive.id())), "returned as stored");
+    assertEquals(List.of(updated, sibling), tx(tx -> tx.quests().list(t, campaign.id())),
+        "the list sees it; the sibling is untouched");
+    assertEquals(List.of(done), tx(tx -> tx.quests().completions(t, inactive.id(), participant)),
+        "its completions stay");
+    Quest cleared = tx(tx -> tx.quests().update(t, inactive.id(), new QuestUpdate("Spring", null))).orElseThrow();
+    assertNull(cleared.description(), "a null description is none");
+    assertEquals(Optional.of(cleared), tx(tx -> tx.quests().find(t, inactive.id())));
+
+    long stranger = tenant(T0);
+    QuestUpdate other = new QuestUpdate("Other", "Other");
+    assertEquals(Optional.empty(), tx(tx -> tx.quests().update(stranger, inactive.id(), other)),
+        "another tenant's quest");
+    assertEquals(Optional.empty(), tx(tx -> tx.quests().update(t, nextId(), other)), "no such quest");
+    assertThrows(IllegalStateException.class, () -> run(tx -> {
+      tx.quests().update(t, inactive.id(), other);
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(Optional.of(cleared), tx(tx -> tx.quests().find(t, inactive.id())),
+        "neither another tenant's update nor a rolled-back one changed it");
   }
 
   @Test

@@ -41,6 +41,7 @@ import io.loyaltyengine.access.IssuedApiKey;
 import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
@@ -50,6 +51,8 @@ import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
 import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestProgress;
+import io.loyaltyengine.quests.QuestUpdate;
+import io.loyaltyengine.quests.TaskCompletion;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.sso.SsoSecret;
 import io.loyaltyengine.sso.SsoSignatures;
@@ -1773,6 +1776,148 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertRejected(ErrorCode.VALIDATION_ERROR, "pointsCost", "a cost of 101 with a limit of 100",
         () -> w.scope.catalog().update(tin.id(), CatalogRewardUpdate.of(tin).withPointsCost(101)));
     assertEquals(tin, w.scope.catalog().get(tin.id()));
+  }
+
+  // ==================================================================== quests and feedback boards: updates
+
+  @Test
+  void questUpdateReplacesNameAndDescriptionAndKeepsTasksBonusAndActive() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Quest summer = w.scope.quests().create(new NewQuest(w.campaign.id(), "Summer", "Three steps",
+        List.of(new NewQuestTask("Follow", 20), new NewQuestTask("Share", 0), new NewQuestTask("Review", 50)), 150));
+    Quest other = w.scope.quests().create(new NewQuest(w.campaign.id(), "Other", null,
+        List.of(new NewQuestTask("One", 1)), 0));
+    w.scope.quests().setActive(summer.id(), false);
+
+    Quest updated = w.scope.quests().update(summer.id(), new QuestUpdate("  Summer 🌞 — Zoë's ", " Four «steps» "));
+    assertEquals(new Quest(summer.id(), w.tenantId(), w.campaign.id(), "Summer 🌞 — Zoë's", "Four «steps»",
+        summer.tasks(), 150, false, summer.createdAt()), updated,
+        "texts stripped; tasks, bonus, campaign, active flag and creation time as they were");
+    assertEquals(updated, w.scope.quests().get(summer.id()), "returned as stored");
+    assertEquals(List.of(updated, other), w.scope.quests().list(w.campaign.id()),
+        "the list sees it; the other quest is untouched");
+
+    Quest plain = w.scope.quests().update(summer.id(), QuestUpdate.of(updated).withDescription(null));
+    assertEquals("Summer 🌞 — Zoë's", plain.name(), "of(quest) keeps the name");
+    assertNull(plain.description(), "a null description is none, as on create");
+    Quest renamed = w.scope.quests().update(summer.id(), QuestUpdate.of(plain).withName("Summer 2026"));
+    assertEquals(new Quest(summer.id(), w.tenantId(), w.campaign.id(), "Summer 2026", null, summer.tasks(), 150,
+        false, summer.createdAt()), renamed, "of(quest) keeps the description: none");
+    assertEquals(renamed, w.scope.quests().get(summer.id()), "returned as stored");
+    engine.events().dispatch();
+    assertTrue(w.scope.changeFeed().read(0, EventFilter.all(), 100).events().isEmpty(),
+        "a configuration change writes no event");
+
+    assertTrue(w.scope.quests().setActive(summer.id(), true).active(), "setActive switches it");
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    TaskCompletion done = w.scope.quests().completeTask(ada, summer.id(), 1);
+    assertEquals(20, done.points().entry().amount(), "the task's points as created");
+    assertEquals("Summer 2026 / Follow", done.points().entry().description(), "a later completion has the new name");
+  }
+
+  @Test
+  void boardUpdateReplacesNameAndDescriptionAndKeepsOpenAndIdeas() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    FeedbackBoard ideas = w.scope.feedback().createBoard(new NewFeedbackBoard(w.campaign.id(), "Ideas",
+        "What should we build?"));
+    FeedbackBoard other = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Bugs"));
+    Idea idea = w.scope.feedback().submitIdea(ada, ideas.id(), NewIdea.of("Dark mode"));
+    w.scope.feedback().closeBoard(ideas.id());
+    engine.events().dispatch();
+    List<LoyaltyEvent> events = w.scope.changeFeed().read(0, EventFilter.all(), 100).events();
+
+    FeedbackBoard updated = w.scope.feedback().updateBoard(ideas.id(),
+        new FeedbackBoardUpdate("  Ideas 🎁 — Zoë's ", " What «next»? "));
+    assertEquals(new FeedbackBoard(ideas.id(), w.tenantId(), w.campaign.id(), "Ideas 🎁 — Zoë's", "What «next»?",
+        false, ideas.createdAt()), updated, "texts stripped; still closed, campaign and creation time as they were");
+    assertEquals(updated, w.scope.feedback().board(ideas.id()), "returned as stored");
+    assertEquals(List.of(updated, other), w.scope.feedback().boards(w.campaign.id()),
+        "the list sees it; the other board is untouched");
+    assertEquals(idea, w.scope.feedback().idea(idea.id()), "its ideas stay");
+
+    for (String none : new String[] {null, "", "   ", "\u00a0"}) {
+      assertEquals("", w.scope.feedback().updateBoard(ideas.id(), FeedbackBoardUpdate.of(updated)
+          .withDescription(none)).description(), "no description, as on create: " + show(none));
+    }
+    FeedbackBoard renamed = w.scope.feedback().updateBoard(ideas.id(),
+        FeedbackBoardUpdate.of(w.scope.feedback().board(ideas.id())).withName("Ideas 2026"));
+    assertEquals(new FeedbackBoard(ideas.id(), w.tenantId(), w.campaign.id(), "Ideas 2026", "", false,
+        ideas.createdAt()), renamed, "of(board) keeps the empty description");
+    assertEquals(renamed, w.scope.feedback().board(ideas.id()));
+    assertEquals(new FeedbackBoard(ideas.id(), w.tenantId(), w.campaign.id(), "Ideas 2026", "", true,
+        ideas.createdAt()), w.scope.feedback().reopenBoard(ideas.id()),
+        "reopenBoard opens it, name and description kept");
+    engine.events().dispatch();
+    assertEquals(events, w.scope.changeFeed().read(0, EventFilter.all(), 100).events(),
+        "a configuration change writes no event");
+  }
+
+  @Test
+  void invalidQuestAndBoardUpdatesAreValidationErrorsNamingTheFieldAndAnotherTenantsAreNotFound() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    World other = world(engine);
+    Quest quest = w.scope.quests().create(new NewQuest(w.campaign.id(), "Quest", "About",
+        List.of(new NewQuestTask("A", 1)), 0));
+    Quest elsewhere = other.scope.quests().create(new NewQuest(other.campaign.id(), "Elsewhere", null,
+        List.of(new NewQuestTask("A", 1)), 0));
+    FeedbackBoard board = w.scope.feedback().createBoard(new NewFeedbackBoard(w.campaign.id(), "Board", "About"));
+    FeedbackBoard otherBoard = other.scope.feedback().createBoard(NewFeedbackBoard.of(other.campaign.id(),
+        "Elsewhere"));
+    QuestUpdate questUpdate = QuestUpdate.of(quest);
+    FeedbackBoardUpdate boardUpdate = FeedbackBoardUpdate.of(board);
+    long unknownQuest = elsewhere.id() + 1_000_003L;
+    long unknownBoard = otherBoard.id() + 1_000_003L;
+    Supplier<Object> state = () -> List.of(w.scope.quests().list(w.campaign.id()),
+        w.scope.feedback().boards(w.campaign.id()), other.scope.quests().list(other.campaign.id()),
+        other.scope.feedback().boards(other.campaign.id()));
+
+    List<Bad> bad = new ArrayList<>();
+    bad.add(new Bad("a null quest update", "update", () -> w.scope.quests().update(quest.id(), null)));
+    bad.add(new Bad("a null board update", "update", () -> w.scope.feedback().updateBoard(board.id(), null)));
+    for (String name : new String[] {null, "", "   ", "\u00a0", "n".repeat(201), "a\u0007b", "a\ud800b"}) {
+      bad.add(new Bad("quest name " + show(name), "name",
+          () -> w.scope.quests().update(quest.id(), questUpdate.withName(name))));
+      bad.add(new Bad("board name " + show(name), "name",
+          () -> w.scope.feedback().updateBoard(board.id(), boardUpdate.withName(name))));
+    }
+    // Blank is none on a board, as on create, but a quest's description is null or text.
+    for (String description : new String[] {"", " ", "\u00a0", "d".repeat(2_001), "a\u0000b"}) {
+      bad.add(new Bad("quest description " + show(description), "description",
+          () -> w.scope.quests().update(quest.id(), questUpdate.withDescription(description))));
+    }
+    for (String description : new String[] {"d".repeat(2_001), "a\u0000b", " x\u0007 ", "\udc00"}) {
+      bad.add(new Bad("board description " + show(description), "description",
+          () -> w.scope.feedback().updateBoard(board.id(), boardUpdate.withDescription(description))));
+    }
+    bad.add(new Bad("a bad name and description: the name first, as on create", "name",
+        () -> w.scope.quests().update(quest.id(), new QuestUpdate("", ""))));
+    bad.add(new Bad("a bad board name and description: the name first", "name",
+        () -> w.scope.feedback().updateBoard(board.id(), new FeedbackBoardUpdate(null, "d".repeat(2_001)))));
+    bad.add(new Bad("a bad field of an unknown quest", "name",
+        () -> w.scope.quests().update(unknownQuest, questUpdate.withName(""))));
+    bad.add(new Bad("a bad field of another tenant's board", "description",
+        () -> w.scope.feedback().updateBoard(otherBoard.id(), boardUpdate.withDescription("a\u0000b"))));
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, state);
+    assertAllRejected(ErrorCode.NOT_FOUND, List.of(
+        new Bad("an unknown quest", null, () -> w.scope.quests().update(unknownQuest, questUpdate)),
+        new Bad("another tenant's quest", null, () -> w.scope.quests().update(elsewhere.id(), questUpdate)),
+        new Bad("an unknown board", null, () -> w.scope.feedback().updateBoard(unknownBoard, boardUpdate)),
+        new Bad("another tenant's board", null,
+            () -> w.scope.feedback().updateBoard(otherBoard.id(), boardUpdate))), state);
+
+    Quest longest = w.scope.quests().update(quest.id(), new QuestUpdate("n".repeat(200), "d".repeat(2_000)));
+    assertEquals(new Quest(quest.id(), w.tenantId(), w.campaign.id(), "n".repeat(200), "d".repeat(2_000),
+        quest.tasks(), 0, true, quest.createdAt()), longest, "the bounds are inclusive");
+    assertEquals(longest, w.scope.quests().get(quest.id()));
+    FeedbackBoard widest = w.scope.feedback().updateBoard(board.id(),
+        new FeedbackBoardUpdate("😀".repeat(200), "d".repeat(2_000)));
+    assertEquals(new FeedbackBoard(board.id(), w.tenantId(), w.campaign.id(), "😀".repeat(200), "d".repeat(2_000),
+        true, board.createdAt()), widest, "the bounds are inclusive, in code points");
+    assertEquals(widest, w.scope.feedback().board(board.id()));
   }
 
   // ==================================================================== host transactions
