@@ -11,6 +11,7 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.sql.SQLException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,22 +88,42 @@ abstract class HostTransactionTestBase {
   }
 
   /**
-   * Runs {@code change} in a host transaction, then {@code call} on another thread until it waits for a lock (the
-   * change holds the catalog reward's row), commits the host's transaction, and returns the call's answer.
+   * Runs {@code change} in a host transaction, then {@code call} on another thread until it waits for a row lock the
+   * change holds, commits the host's transaction, and returns the call's answer.
    */
   final Object whileAHostHoldsAChange(TenantScope scope, Function<TenantScope, Object> change,
       Callable<?> call) throws Exception {
+    return whileAHostHolds(scope, change, call, JdbcLockWaits::awaitASessionBlockedOnALock);
+  }
+
+  /**
+   * As {@link #whileAHostHoldsAChange}, where {@code call} waits for a unique key the change took rather than for a
+   * row lock: H2 shows no blocker then, but runs the call's statement again until the host's transaction ends
+   * ({@link JdbcLockWaits#awaitASessionWaiting}).
+   */
+  final Object whileAHostHoldsAKey(TenantScope scope, Function<TenantScope, Object> change,
+      Callable<?> call) throws Exception {
+    return whileAHostHolds(scope, change, call, JdbcLockWaits::awaitASessionWaiting);
+  }
+
+  private Object whileAHostHolds(TenantScope scope, Function<TenantScope, Object> change, Callable<?> call,
+      Waiting waiting) throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
       Object changed = change.apply(scope.joining(host.transaction()));
       assertFalse(changed instanceof RuntimeException, () -> "the host's change: " + changed);
       Future<Object> calling = pool.submit(answer(call));
-      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      waiting.await(fixture);
       host.commit();
       return calling.get(60, TimeUnit.SECONDS);
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Returns once a session of the fixture's database waits for another transaction. */
+  private interface Waiting {
+    void await(JdbcFixture fixture) throws SQLException;
   }
 
   /** Commits the host transaction after a call that went through, rolls it back after one that failed. */

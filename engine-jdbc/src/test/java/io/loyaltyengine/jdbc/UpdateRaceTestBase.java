@@ -1,0 +1,124 @@
+package io.loyaltyengine.jdbc;
+
+import static io.loyaltyengine.jdbc.Answers.answer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.BrandUpdate;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignUpdate;
+import io.loyaltyengine.campaign.CampaignVisibility;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
+import io.loyaltyengine.feedback.NewFeedbackBoard;
+import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.quests.NewQuest;
+import io.loyaltyengine.quests.NewQuestTask;
+import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.quests.QuestUpdate;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Configuration updates (a brand's, a campaign's, a quest's, a feedback board's) racing another change of the same
+ * row or key, one backend per subclass, through two engines on one database: the host holds one change uncommitted
+ * in a transaction joined through the first engine, the update runs through the second and waits for it, so who
+ * waits for whom is fixed with no timing assumed. An update that waited answers with the row it wrote, as it stands
+ * after the holder's commit, never with a row read before; two brands given one domain at once end with one of them
+ * holding it and the other refused as it would be without the race.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class UpdateRaceTestBase extends HostTransactionTestBase {
+  private World world;
+  /** The scope the host's transaction joins. */
+  private TenantScope holder;
+  /** The same tenant through a second engine on the same database. */
+  private TenantScope other;
+
+  @BeforeEach
+  final void twoEngines() {
+    LoyaltyEngine first = engines.build(engines.builder(fixture.openStorage(), 0));
+    LoyaltyEngine second = engines.build(engines.builder(fixture.openStorage(), 0));
+    world = new World(first, 0);
+    holder = first.forTenant(world.tenantId);
+    other = second.forTenant(world.tenantId);
+  }
+
+  @Test
+  void twoBrandsGivenOneDomainAtOnceLeaveItToOneAndRefuseTheOtherAsATakenDomain() throws Exception {
+    Brand north = holder.brands().create(new NewBrand("North", "north.example.com"));
+    Brand south = holder.brands().create(new NewBrand("South", "south.example.com"));
+    Object moved = whileAHostHoldsAKey(holder,
+        hosted -> hosted.brands().update(north.id(), BrandUpdate.of(north).withWebsite("https://shop.example.org")),
+        () -> other.brands().update(south.id(), BrandUpdate.of(south).withWebsite("shop.example.org")));
+    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, moved, () -> "the second update: " + moved);
+    // The same update again, now that the domain is taken: the refusal the race must give too.
+    Object again = answer(() -> other.brands().update(south.id(), BrandUpdate.of(south)
+        .withWebsite("shop.example.org"))).call();
+    LoyaltyException taken = assertInstanceOf(LoyaltyException.class, again, () -> "again: " + again);
+    assertEquals(ErrorCode.CONFLICT, taken.code(), "the domain taken, without a race: " + taken);
+    assertEquals(taken.code(), refused.code(), "refused as without the race: " + refused);
+    assertEquals(taken.field(), refused.field());
+    assertEquals(Optional.of("website"), refused.field());
+    List<Brand> brands = other.brands().list();
+    assertEquals(1, brands.stream().filter(b -> b.domain().equals("shop.example.org")).count(), brands::toString);
+    assertEquals(new Brand(north.id(), world.tenantId, "North", "shop.example.org", north.createdAt()),
+        other.brands().get(north.id()));
+    assertEquals(south, other.brands().get(south.id()), "the refused update changed nothing");
+  }
+
+  @Test
+  void aCampaignUpdateWaitingForAnotherAnswersWithItsOwnNameAndVisibilityAndIsTheStoredRow() throws Exception {
+    Campaign points = holder.campaigns().get(world.campaignId);
+    assertEquals(CampaignVisibility.PUBLIC, points.visibility());
+    // The waiting side's name and visibility each differ from both the campaign's before the race and the holder's:
+    // an answer taking a field from either shows.
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.campaigns().update(points.id(), CampaignUpdate.of(points).withName("Held")),
+        () -> other.campaigns().update(points.id(), new CampaignUpdate("Waited", CampaignVisibility.PRIVATE)));
+    Campaign answer = assertInstanceOf(Campaign.class, changed, () -> "the waiting update: " + changed);
+    Campaign written = new Campaign(points.id(), world.tenantId, points.brandId(), "Waited", points.status(),
+        CampaignVisibility.PRIVATE, points.timeZone(), points.createdAt());
+    assertEquals(written, answer, "the answer is the row the waiting update wrote");
+    assertEquals(written, holder.campaigns().get(points.id()), "the later writer's row is stored");
+  }
+
+  @Test
+  void aQuestUpdateWaitingForItsDeactivationAnswersWithTheQuestInactive() throws Exception {
+    Quest quest = holder.quests().create(new NewQuest(world.campaignId, "Summer", null,
+        List.of(new NewQuestTask("Visit", 10)), 0));
+    assertTrue(quest.active());
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.quests().setActive(quest.id(), false),
+        () -> other.quests().update(quest.id(), new QuestUpdate("Summer 2026", "All summer long")));
+    Quest answer = assertInstanceOf(Quest.class, changed, () -> "the update: " + changed);
+    Quest written = new Quest(quest.id(), world.tenantId, world.campaignId, "Summer 2026", "All summer long",
+        quest.tasks(), quest.completionBonus(), false, quest.createdAt());
+    assertEquals(written, answer, "the answer is the row as the update wrote it, the committed flag included");
+    assertEquals(written, holder.quests().get(quest.id()));
+  }
+
+  @Test
+  void aBoardUpdateWaitingForItsClosingAnswersWithTheBoardClosed() throws Exception {
+    FeedbackBoard board = holder.feedback().createBoard(NewFeedbackBoard.of(world.campaignId, "Ideas"));
+    assertTrue(board.open());
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.feedback().closeBoard(board.id()),
+        () -> other.feedback().updateBoard(board.id(), new FeedbackBoardUpdate("Wishes", "What next?")));
+    FeedbackBoard answer = assertInstanceOf(FeedbackBoard.class, changed, () -> "the update: " + changed);
+    FeedbackBoard written = new FeedbackBoard(board.id(), world.tenantId, world.campaignId, "Wishes", "What next?",
+        false, board.createdAt());
+    assertEquals(written, answer, "the answer is the row as the update wrote it, the committed flag included");
+    assertEquals(written, holder.feedback().board(board.id()));
+  }
+}
