@@ -103,7 +103,10 @@ public final class JdbcStorage implements Storage {
   /** A host's DataSource may hand out connections at any isolation level; the storage's own pool is set once. */
   private final boolean isolationPerTransaction;
   private final AtomicBoolean closed = new AtomicBoolean();
-  /** On H2, lets the engine's transactions on the database run one at a time (see {@link H2TransactionGate}). */
+  /**
+   * On H2, lets the engine's transactions on the database run one at a time (see {@link H2TransactionGate});
+   * {@link H2TransactionGate#NONE} elsewhere.
+   */
   private final H2TransactionGate h2Gate;
 
   private JdbcStorage(DataSource dataSource, HikariDataSource ownedPool, SqlDialect dialectOverride,
@@ -120,7 +123,7 @@ public final class JdbcStorage implements Storage {
       }
       DatabaseChecks.checkDurability(connection, dialect);
       DatabaseChecks.prepare(connection, dialect);
-      this.h2Gate = dialect != SqlDialect.H2 ? null : h2TransactionsTakeTurns
+      this.h2Gate = dialect == SqlDialect.H2 && h2TransactionsTakeTurns
           ? H2TransactionGate.of(DatabaseChecks.h2DatabasePath(connection)) : H2TransactionGate.NONE;
       if (!connection.getAutoCommit()) {
         connection.rollback();
