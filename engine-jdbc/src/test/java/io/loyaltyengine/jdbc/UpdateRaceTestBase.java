@@ -13,6 +13,7 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.BrandUpdate;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignUpdate;
 import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.feedback.FeedbackBoard;
@@ -30,11 +31,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Configuration updates (a brand's, a campaign's, a quest's, a feedback board's) racing another change of the same
- * row or key, one backend per subclass, through two engines on one database: the host holds one change uncommitted
- * in a transaction joined through the first engine, the update runs through the second and waits for it, so who
- * waits for whom is fixed with no timing assumed. An update that waited answers with the row it wrote, as it stands
- * after the holder's commit, never with a row read before; two brands given one domain at once end with one of them
- * holding it and the other refused as it would be without the race.
+ * row or key, and a campaign's status change racing its update, one backend per subclass, on two engines on one
+ * database: the host holds one change uncommitted in a transaction joined through the first engine, and the other
+ * call runs through the second (the status change through the first, as one engine's callers) and waits for it, so
+ * who waits for whom is fixed with no timing assumed. A write that waited answers with the row it wrote, as it
+ * stands after the holder's commit, never with a row read before; two brands given one domain at once end with one
+ * of them holding it and the other refused as it would be without the race.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -91,6 +93,20 @@ abstract class UpdateRaceTestBase extends HostTransactionTestBase {
         CampaignVisibility.PRIVATE, points.timeZone(), points.createdAt());
     assertEquals(written, answer, "the answer is the row the waiting update wrote");
     assertEquals(written, holder.campaigns().get(points.id()), "the later writer's row is stored");
+  }
+
+  @Test
+  void aStatusChangeWaitingForAnUncommittedRenameAnswersWithTheCampaignAsItsWriteLeftIt() throws Exception {
+    Campaign spring = holder.campaigns().get(world.campaignId);
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.campaigns().update(spring.id(), CampaignUpdate.of(spring).withName("Spring 2026")
+            .withVisibility(CampaignVisibility.PRIVATE)),
+        () -> holder.campaigns().changeStatus(spring.id(), CampaignStatus.PAUSED));
+    Campaign answer = assertInstanceOf(Campaign.class, changed, () -> "the status change: " + changed);
+    Campaign stored = holder.campaigns().get(spring.id());
+    assertEquals(new Campaign(spring.id(), world.tenantId, spring.brandId(), "Spring 2026", CampaignStatus.PAUSED,
+        CampaignVisibility.PRIVATE, spring.timeZone(), spring.createdAt()), stored);
+    assertEquals(stored, answer, "the answer is the row as the status change left it");
   }
 
   @Test
