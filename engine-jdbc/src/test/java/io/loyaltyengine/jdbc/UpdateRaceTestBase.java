@@ -30,13 +30,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Configuration updates (a brand's, a campaign's, a quest's, a feedback board's) racing another change of the same
- * row or key, and a campaign's status change racing its update, one backend per subclass, on two engines on one
- * database: the host holds one change uncommitted in a transaction joined through the first engine, and the other
- * call runs through the second (the status change through the first, as one engine's callers) and waits for it, so
- * who waits for whom is fixed with no timing assumed. A write that waited answers with the row it wrote, as it
- * stands after the holder's commit, never with a row read before; two brands given one domain at once end with one
- * of them holding it and the other refused as it would be without the race.
+ * Configuration updates (a brand's, a campaign's, a quest's, a feedback board's) racing another change of the same row
+ * or key, and the other way round a campaign's status change, a quest's switch and a board's closing racing the row's
+ * update, one backend per subclass, on two engines on one database: the host holds one change uncommitted in a
+ * transaction joined through the first engine, and the other call runs through the second (the campaign's status change
+ * through the first, as one engine's callers) and waits for it, so who waits for whom is fixed with no timing assumed.
+ * A write that waited answers with the row it wrote, as it stands after the holder's commit, never with a row read
+ * before; two brands given one domain at once end with one of them holding it and the other refused as it would be
+ * without the race.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -125,6 +126,21 @@ abstract class UpdateRaceTestBase extends HostTransactionTestBase {
   }
 
   @Test
+  void aQuestDeactivationWaitingForItsUpdateAnswersWithTheNewTexts() throws Exception {
+    Quest quest = holder.quests().create(new NewQuest(world.campaignId, "Summer", null,
+        List.of(new NewQuestTask("Visit", 10)), 0));
+    assertTrue(quest.active());
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.quests().update(quest.id(), new QuestUpdate("Summer 2026", "All summer long")),
+        () -> other.quests().setActive(quest.id(), false));
+    Quest answer = assertInstanceOf(Quest.class, changed, () -> "the deactivation: " + changed);
+    Quest written = new Quest(quest.id(), world.tenantId, world.campaignId, "Summer 2026", "All summer long",
+        quest.tasks(), quest.completionBonus(), false, quest.createdAt());
+    assertEquals(written, answer, "the answer is the row as the deactivation left it, the committed texts included");
+    assertEquals(written, holder.quests().get(quest.id()));
+  }
+
+  @Test
   void aBoardUpdateWaitingForItsClosingAnswersWithTheBoardClosed() throws Exception {
     FeedbackBoard board = holder.feedback().createBoard(NewFeedbackBoard.of(world.campaignId, "Ideas"));
     assertTrue(board.open());
@@ -135,6 +151,20 @@ abstract class UpdateRaceTestBase extends HostTransactionTestBase {
     FeedbackBoard written = new FeedbackBoard(board.id(), world.tenantId, world.campaignId, "Wishes", "What next?",
         false, board.createdAt());
     assertEquals(written, answer, "the answer is the row as the update wrote it, the committed flag included");
+    assertEquals(written, holder.feedback().board(board.id()));
+  }
+
+  @Test
+  void aBoardClosingWaitingForItsUpdateAnswersWithTheNewTexts() throws Exception {
+    FeedbackBoard board = holder.feedback().createBoard(NewFeedbackBoard.of(world.campaignId, "Ideas"));
+    assertTrue(board.open());
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.feedback().updateBoard(board.id(), new FeedbackBoardUpdate("Wishes", "What next?")),
+        () -> other.feedback().closeBoard(board.id()));
+    FeedbackBoard answer = assertInstanceOf(FeedbackBoard.class, changed, () -> "the closing: " + changed);
+    FeedbackBoard written = new FeedbackBoard(board.id(), world.tenantId, world.campaignId, "Wishes", "What next?",
+        false, board.createdAt());
+    assertEquals(written, answer, "the answer is the row as the closing left it, the committed texts included");
     assertEquals(written, holder.feedback().board(board.id()));
   }
 }
