@@ -16,6 +16,9 @@ import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignUpdate;
 import io.loyaltyengine.campaign.CampaignVisibility;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
+import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.NewFeedbackBoard;
@@ -24,20 +27,22 @@ import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
 import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestUpdate;
+import io.loyaltyengine.rewards.RewardType;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Configuration updates (a brand's, a campaign's, a quest's, a feedback board's) racing another change of the same row
- * or key, and the other way round a campaign's status change, a quest's switch and a board's closing racing the row's
- * update, one backend per subclass, on two engines on one database: the host holds one change uncommitted in a
- * transaction joined through the first engine, and the other call runs through the second (the campaign's status change
- * through the first, as one engine's callers) and waits for it, so who waits for whom is fixed with no timing assumed.
- * A write that waited answers with the row it wrote, as it stands after the holder's commit, never with a row read
- * before; two brands given one domain at once end with one of them holding it and the other refused as it would be
- * without the race.
+ * Configuration updates (a brand's, a campaign's, a quest's, a feedback board's, a catalog reward's) racing another
+ * change of the same row or key, and the other way round a campaign's status change, a quest's or catalog reward's
+ * switch, a board's closing and a stock adjustment racing the row's update, one backend per subclass, on two engines
+ * on one database: the host holds one change uncommitted in a transaction joined through the first engine, and the
+ * other call runs through the second (the campaign's status change through the first, as one engine's callers) and
+ * waits for it, so who waits for whom is fixed with no timing assumed. A write that waited answers with the row it
+ * wrote, as it stands after the holder's commit, never with a row read before; a stock adjustment that waited for
+ * another adds to the committed stock; two brands given one domain at once end with one of them holding it and the
+ * other refused as it would be without the race.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -166,5 +171,80 @@ abstract class UpdateRaceTestBase extends HostTransactionTestBase {
         false, board.createdAt());
     assertEquals(written, answer, "the answer is the row as the closing left it, the committed texts included");
     assertEquals(written, holder.feedback().board(board.id()));
+  }
+
+  @Test
+  void aCatalogRewardUpdateWaitingForItsDeactivationAnswersWithTheRewardInactive() throws Exception {
+    CatalogReward tin = teaTin();
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.catalog().setActive(tin.id(), false),
+        () -> other.catalog().update(tin.id(), new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25)));
+    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the update: " + changed);
+    CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, "Tea tin XL",
+        "Twice the tea", 25, tin.type(), tin.stock(), false, tin.createdAt());
+    assertEquals(written, answer, "the answer is the row as the update wrote it, the committed flag included");
+    assertEquals(written, holder.catalog().get(tin.id()));
+  }
+
+  @Test
+  void aCatalogRewardDeactivationWaitingForItsUpdateAnswersWithTheNewFields() throws Exception {
+    CatalogReward tin = teaTin();
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.catalog().update(tin.id(), new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25)),
+        () -> other.catalog().setActive(tin.id(), false));
+    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the deactivation: " + changed);
+    CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, "Tea tin XL",
+        "Twice the tea", 25, tin.type(), tin.stock(), false, tin.createdAt());
+    assertEquals(written, answer, "the answer is the row as the deactivation left it, the committed fields included");
+    assertEquals(written, holder.catalog().get(tin.id()));
+  }
+
+  @Test
+  void aStockAdjustmentWaitingForACatalogRewardUpdateAnswersWithBothChanges() throws Exception {
+    CatalogReward tin = teaTin();
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.catalog().update(tin.id(), new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25)),
+        () -> other.catalog().adjustStock(tin.id(), 5));
+    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the adjustment: " + changed);
+    CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, "Tea tin XL",
+        "Twice the tea", 25, tin.type(), tin.stock() + 5, true, tin.createdAt());
+    assertEquals(written, answer, "the answer is the row as the adjustment left it, the committed fields included");
+    assertEquals(written, holder.catalog().get(tin.id()));
+  }
+
+  @Test
+  void aCatalogRewardUpdateWaitingForAStockAdjustmentAnswersWithTheCommittedStock() throws Exception {
+    CatalogReward tin = teaTin();
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.catalog().adjustStock(tin.id(), -4),
+        () -> other.catalog().update(tin.id(), new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25)));
+    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the update: " + changed);
+    CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, "Tea tin XL",
+        "Twice the tea", 25, tin.type(), tin.stock() - 4, true, tin.createdAt());
+    assertEquals(written, answer, "the answer is the row as the update wrote it, the committed stock included");
+    assertEquals(written, holder.catalog().get(tin.id()));
+  }
+
+  @Test
+  void aStockAdjustmentWaitingForAnotherAddsToTheCommittedStock() throws Exception {
+    CatalogReward tin = teaTin();
+    Object changed = whileAHostHoldsAChange(holder,
+        hosted -> hosted.catalog().adjustStock(tin.id(), -4),
+        () -> other.catalog().adjustStock(tin.id(), 7));
+    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the adjustment: " + changed);
+    // 10 - 4 + 7: a stock computed from the 10 read before the held removal committed would be 17.
+    CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, tin.name(),
+        tin.description(), tin.pointsCost(), tin.type(), 13L, true, tin.createdAt());
+    assertEquals(written, answer, "the answer is the row as the adjustment left it, both adjustments counted");
+    assertEquals(written, holder.catalog().get(tin.id()));
+  }
+
+  /** An active catalog reward with ten units, whose every field a race's answer is checked on. */
+  private CatalogReward teaTin() {
+    CatalogReward tin = holder.catalog().create(NewCatalogReward.of(world.campaignId, "Tea tin", 10,
+        RewardType.CUSTOM_MESSAGE).withStock(10).withDescription("Loose leaf"));
+    assertTrue(tin.active());
+    assertEquals(10L, tin.stock());
+    return tin;
   }
 }
