@@ -3,6 +3,7 @@ package io.loyaltyengine.testkit.gen;
 import io.loyaltyengine.EngineLimits;
 import java.math.BigDecimal;
 import java.text.Normalizer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -370,6 +371,92 @@ public final class Generators {
       out.append((char) (0x21 + random.nextInt(0x7e - 0x21 + 1)));
     }
     return out.toString();
+  }
+
+  // ---------------------------------------------------------------- settings around their bounds
+
+  /**
+   * Integers around a setting's documented range {@code min..max}, for builders that validate at once: each bound
+   * and its neighbours either side, 0 and -1 and 1, both extremes of {@code int}, and (half the time) any value of
+   * the range. So about half are in range and the rest just outside it or far out. Never {@code null}.
+   *
+   * @throws IllegalArgumentException if {@code min > max}
+   */
+  public static Gen<Integer> intsAround(int min, int max) {
+    return longsAround(min, max, Integer.MIN_VALUE, Integer.MAX_VALUE).map(Math::toIntExact);
+  }
+
+  /** As {@link #intsAround}, for {@code long} settings (the extremes are those of {@code long}). */
+  public static Gen<Long> longsAround(long min, long max) {
+    return longsAround(min, max, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  private static Gen<Long> longsAround(long min, long max, long lowest, long highest) {
+    if (min > max) {
+      throw new IllegalArgumentException("min " + min + " is greater than max " + max);
+    }
+    List<Long> edges = new ArrayList<>(List.of(lowest, highest, -1L, 0L, 1L, min, max));
+    // A neighbour past an extreme would wrap around: leave it out.
+    if (min > lowest) {
+      edges.add(min - 1);
+    }
+    if (min < highest) {
+      edges.add(min + 1);
+    }
+    if (max > lowest) {
+      edges.add(max - 1);
+    }
+    if (max < highest) {
+      edges.add(max + 1);
+    }
+    return Gen.frequency(Gen.weight(1, Gen.elements(edges)), Gen.weight(1, Gen.longs(min, max)));
+  }
+
+  /**
+   * Durations around a setting's documented range {@code min..max}: each bound and a nanosecond and a millisecond
+   * either side of it, zero, a nanosecond, minus a second, the largest and smallest durations ({@code
+   * Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)}, {@code Duration.ofSeconds(Long.MIN_VALUE)}) and a few near
+   * them ({@code Duration.ofSeconds(Long.MAX_VALUE)}, {@code Duration.ofDays(Long.MAX_VALUE / 86_400)}), and (half
+   * the time) any duration of the range in milliseconds. Never {@code null}.
+   *
+   * @throws IllegalArgumentException if {@code min} is after {@code max}
+   */
+  public static Gen<Duration> durationsAround(Duration min, Duration max) {
+    if (min.compareTo(max) > 0) {
+      throw new IllegalArgumentException("min " + min + " is greater than max " + max);
+    }
+    Duration largest = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+    Duration smallest = Duration.ofSeconds(Long.MIN_VALUE);
+    List<Duration> edges = new ArrayList<>(List.of(Duration.ZERO, Duration.ofNanos(1), Duration.ofSeconds(-1),
+        largest, smallest, Duration.ofSeconds(Long.MAX_VALUE), Duration.ofDays(Long.MAX_VALUE / 86_400),
+        Duration.ofMillis(Long.MIN_VALUE), min, max));
+    for (Duration bound : List.of(min, max)) {
+      for (Duration step : List.of(Duration.ofNanos(1), Duration.ofMillis(1))) {
+        // A neighbour past the largest or smallest duration does not exist: leave it out.
+        if (bound.compareTo(smallest.plus(step)) >= 0) {
+          edges.add(bound.minus(step));
+        }
+        if (bound.compareTo(largest.minus(step)) <= 0) {
+          edges.add(bound.plus(step));
+        }
+      }
+    }
+    long minMillis = millisOrClamped(min);
+    long maxMillis = millisOrClamped(max);
+    Gen<Duration> inside = minMillis > maxMillis ? Gen.constant(min)
+        : Gen.longs(minMillis, maxMillis).map(Duration::ofMillis)
+            .map(d -> d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d);
+    return Gen.frequency(Gen.weight(1, Gen.elements(edges)), Gen.weight(1, inside));
+  }
+
+  /** {@code d} in whole milliseconds, rounded up; clamped to {@code long} where it does not fit. */
+  private static long millisOrClamped(Duration d) {
+    try {
+      long millis = d.toMillis();
+      return Duration.ofMillis(millis).compareTo(d) < 0 ? millis + 1 : millis;
+    } catch (ArithmeticException tooLarge) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
   }
 
   // ---------------------------------------------------------------- API keys

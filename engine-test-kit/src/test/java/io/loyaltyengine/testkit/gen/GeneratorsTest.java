@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.EngineLimits;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,6 +42,9 @@ class GeneratorsTest {
     ALL.put("invalidPointTypes", Generators.invalidPointTypes());
     ALL.put("idempotencyKeys", Generators.idempotencyKeys());
     ALL.put("invalidIdempotencyKeys", Generators.invalidIdempotencyKeys());
+    ALL.put("intsAround", Generators.intsAround(1, 1_000));
+    ALL.put("longsAround", Generators.longsAround(1, Long.MAX_VALUE));
+    ALL.put("durationsAround", Generators.durationsAround(Duration.ofMillis(10), Duration.ofMinutes(10)));
   }
 
   @Test
@@ -194,6 +198,34 @@ class GeneratorsTest {
     for (String key : sample(Generators.invalidIdempotencyKeys(), 5)) {
       assertTrue(key.isEmpty() || key.length() > 128 || key.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f), key);
     }
+  }
+
+  @Test
+  void settingsAroundTheirBoundsHitEachBoundItsNeighboursAndTheExtremes() {
+    Set<Integer> ints = new HashSet<>(sample(Generators.intsAround(1, 1_000), 5));
+    assertTrue(ints.containsAll(List.of(0, 1, 2, 999, 1_000, 1_001, -1, Integer.MIN_VALUE, Integer.MAX_VALUE)),
+        ints.toString());
+    assertTrue(ints.stream().filter(i -> i > 2 && i < 999).count() > 50, "values inside the range too");
+    Set<Long> longs = new HashSet<>(sample(Generators.longsAround(1, Long.MAX_VALUE), 5));
+    assertTrue(longs.containsAll(List.of(0L, 1L, 2L, Long.MAX_VALUE - 1, Long.MAX_VALUE, Long.MIN_VALUE)),
+        longs.toString());
+    assertEquals(Set.of(Integer.MIN_VALUE, Integer.MIN_VALUE + 1, Integer.MAX_VALUE, -1, 0, 1),
+        new HashSet<>(sample(Generators.intsAround(Integer.MIN_VALUE, Integer.MIN_VALUE), 5)),
+        "no neighbour wraps around");
+
+    Duration min = Duration.ofMillis(10);
+    Duration max = Duration.ofMinutes(10);
+    Set<Duration> durations = new HashSet<>(sample(Generators.durationsAround(min, max), 5));
+    assertTrue(durations.containsAll(List.of(min, max, min.minusNanos(1), min.plusNanos(1), min.minusMillis(1),
+        max.plusNanos(1), max.plusMillis(1), Duration.ZERO, Duration.ofSeconds(-1), Duration.ofSeconds(Long.MAX_VALUE),
+        Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ofSeconds(Long.MIN_VALUE))), durations.toString());
+    assertTrue(durations.stream().filter(d -> d.compareTo(min) > 0 && d.compareTo(max) < 0).count() > 50,
+        "values inside the range too");
+    Duration largest = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+    assertTrue(sample(Generators.durationsAround(largest, largest), 5).contains(largest.minusNanos(1)),
+        "no neighbour past the largest duration, and no overflow");
+    assertThrows(IllegalArgumentException.class, () -> Generators.intsAround(2, 1));
+    assertThrows(IllegalArgumentException.class, () -> Generators.durationsAround(max, min));
   }
 
   @Test
