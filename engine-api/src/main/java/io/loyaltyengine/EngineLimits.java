@@ -68,6 +68,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
      *
      * @param value the most keys
      * @return this builder
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxMetadataKeys(int value) {
       check("maxMetadataKeys", value, 1, 1_000);
@@ -80,6 +81,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
      *
      * @param value the longest key length
      * @return this builder
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxMetadataKeyLength(int value) {
       check("maxMetadataKeyLength", value, 1, 256);
@@ -92,6 +94,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
      *
      * @param value the longest value length
      * @return this builder
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxMetadataValueLength(int value) {
       check("maxMetadataValueLength", value, 1, 65_536);
@@ -104,6 +107,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
      *
      * @param value the largest amount
      * @return this builder
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxPointsPerOperation(long value) {
       check("maxPointsPerOperation", value, 1, Long.MAX_VALUE);

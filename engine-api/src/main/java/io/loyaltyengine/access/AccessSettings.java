@@ -61,6 +61,7 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
      *
      * @param limit requests per period, 1..10,000,000
      * @param period 1 s..1 day
+     * @throws NullPointerException if {@code period} is null
      * @throws IllegalArgumentException naming the setting and its bounds
      */
     public RateLimit {
@@ -82,13 +83,14 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
    * @param keyCacheTtl how long an instance trusts a key (and its tenant's plan) it has read: revocations, deletions
    *     and plan changes made on other instances take effect here within it; 0 disables the cache (every request reads
    *     the key)
+   * @throws NullPointerException if {@code plans}, a plan's rate or {@code keyCacheTtl} is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public AccessSettings {
     Objects.requireNonNull(plans, "plans");
     Objects.requireNonNull(keyCacheTtl, "keyCacheTtl");
     plans.forEach((name, rate) -> {
-      checkPlanName(name);
+      checkPlanName("plan name", name);
       Objects.requireNonNull(rate, "plan " + name);
     });
     plans = Collections.unmodifiableMap(new LinkedHashMap<>(plans));
@@ -156,9 +158,10 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
     return true;
   }
 
-  private static void checkPlanName(String name) {
+  /** Refuses a name that is not a plan name; {@code setting} is what the message calls it. */
+  private static void checkPlanName(String setting, String name) {
     if (!isPlanName(name)) {
-      throw new IllegalArgumentException("plan name must be 1 to " + MAX_PLAN_NAME_LENGTH
+      throw new IllegalArgumentException(setting + " must be 1 to " + MAX_PLAN_NAME_LENGTH
           + " characters of a-z, 0-9, _ and - but was " + (name == null ? "null" : "\"" + name + "\""));
     }
   }
@@ -190,10 +193,11 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
      * @param limit requests per period
      * @param period the period the limit counts over
      * @return this builder
+     * @throws NullPointerException if {@code period} is null
      * @throws IllegalArgumentException naming the bound, or if a plan of that name was already added
      */
     public Builder plan(String name, int limit, Duration period) {
-      checkPlanName(name);
+      checkPlanName("plan name", name);
       if (plans.containsKey(name)) {
         throw new IllegalArgumentException("plan \"" + name + "\" was already added");
       }
@@ -206,9 +210,11 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
      *
      * @param name one of the plans' names
      * @return this builder
+     * @throws IllegalArgumentException naming {@code defaultPlan}, if {@code name} is not a plan name (1..50 of
+     *     {@code a-z 0-9 _ -}; null is not one)
      */
     public Builder defaultPlan(String name) {
-      checkPlanName(name);
+      checkPlanName("defaultPlan", name);
       this.defaultPlan = name;
       return this;
     }
@@ -218,6 +224,8 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
      *
      * @param ttl how long a verified key is cached
      * @return this builder
+     * @throws NullPointerException if {@code ttl} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code ttl} is outside them
      */
     public Builder keyCacheTtl(Duration ttl) {
       checkTtl(Objects.requireNonNull(ttl, "keyCacheTtl"));

@@ -36,6 +36,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
    * @param lease how long a claimed delivery is reserved for the instance that claimed it
    * @param listenerMaxAttempts attempts before a listener delivery is parked
    * @param retention how long dispatched events stay in the change feed before they are pruned
+   * @throws NullPointerException naming the setting, if a duration is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public EventSettings {
@@ -98,6 +99,8 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
      *
      * @param value the pause
      * @return this builder
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder pollInterval(Duration value) {
       between("pollInterval", Objects.requireNonNull(value, "pollInterval"), Duration.ofMillis(10),
@@ -111,6 +114,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
      *
      * @param value deliveries per round
      * @return this builder
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder batchSize(int value) {
       if (value < 1 || value > 10_000) {
@@ -127,6 +131,8 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
      *
      * @param value the lease
      * @return this builder
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder lease(Duration value) {
       between("lease", Objects.requireNonNull(value, "lease"), Duration.ofSeconds(1), Duration.ofHours(1));
@@ -139,6 +145,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
      *
      * @param value the most attempts
      * @return this builder
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder listenerMaxAttempts(int value) {
       if (value < 1 || value > 100) {
@@ -153,6 +160,8 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
      *
      * @param value how long dispatched events are kept
      * @return this builder
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder retention(Duration value) {
       between("retention", Objects.requireNonNull(value, "retention"), Duration.ofMinutes(1),

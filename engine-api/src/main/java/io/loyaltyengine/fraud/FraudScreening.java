@@ -86,6 +86,29 @@ public final class FraudScreening {
      * @throws IllegalArgumentException if it is not a domain name of at most 253 characters
      */
     public Builder disposableDomain(String domain) {
+      disposableDomains.add(checkDomain(domain));
+      return this;
+    }
+
+    /**
+     * Treats each domain as disposable. All or nothing: a refused domain leaves the builder as it was.
+     *
+     * @param domains the domain names
+     * @return this builder
+     * @throws NullPointerException if {@code domains} or one of them is null
+     * @throws IllegalArgumentException as {@link #disposableDomain}
+     */
+    public Builder disposableDomains(Iterable<String> domains) {
+      Objects.requireNonNull(domains, "domains");
+      // Every domain is checked before any is added, so that a refused call changes nothing.
+      List<String> checked = new ArrayList<>();
+      domains.forEach(domain -> checked.add(checkDomain(domain)));
+      disposableDomains.addAll(checked);
+      return this;
+    }
+
+    /** The domain as stored (lower case, IDNs in punycode), or an exception naming the setting. */
+    private static String checkDomain(String domain) {
       Objects.requireNonNull(domain, "domain");
       String d;
       try {
@@ -96,22 +119,7 @@ public final class FraudScreening {
       if (d.length() > 253 || !DOMAIN.matcher(d).matches()) {
         throw new IllegalArgumentException("disposableDomain must be a domain name of at most 253 characters");
       }
-      disposableDomains.add(d);
-      return this;
-    }
-
-    /**
-     * Treats each domain as disposable.
-     *
-     * @param domains the domain names
-     * @return this builder
-     * @throws NullPointerException if {@code domains} or one of them is null
-     * @throws IllegalArgumentException as {@link #disposableDomain}
-     */
-    public Builder disposableDomains(Iterable<String> domains) {
-      Objects.requireNonNull(domains, "domains");
-      domains.forEach(this::disposableDomain);
-      return this;
+      return d;
     }
 
     /**

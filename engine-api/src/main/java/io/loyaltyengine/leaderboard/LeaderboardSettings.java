@@ -25,6 +25,7 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
    *     since its last read; the staleness of INDEX reads is at most this plus the longest running transaction, 100
    *     ms..10 min
    * @param maxIndexedEntries the bound on indexed rows over all boards, 1,000..100,000,000
+   * @throws NullPointerException if {@code refreshInterval} is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public LeaderboardSettings {

@@ -70,6 +70,8 @@ public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
      *
      * @param value the most skew
      * @return this builder
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxClockSkew(Duration value) {
       this.maxClockSkew = checkMaxClockSkew(value);
@@ -81,6 +83,8 @@ public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
      *
      * @param value the grace
      * @return this builder
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder rotationGrace(Duration value) {
       this.rotationGrace = checkRotationGrace(value);

@@ -24,6 +24,7 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
    * @param connectTimeout time to establish a connection, 100 ms..60 s
    * @param requestTimeout time for the whole request and response, 100 ms..5 min
    * @param addressPolicy which addresses endpoints may resolve to
+   * @throws NullPointerException naming the setting, if one is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public WebhookSettings {
@@ -39,6 +40,7 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
    *
    * @param policy which addresses endpoints may have
    * @return new settings
+   * @throws NullPointerException if {@code policy} is null
    */
   public WebhookSettings withAddressPolicy(WebhookAddressPolicy policy) {
     return new WebhookSettings(connectTimeout, requestTimeout, policy);
@@ -50,6 +52,8 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
    * @param connect the connect timeout
    * @param request the request timeout
    * @return new settings
+   * @throws NullPointerException naming the setting, if a timeout is null
+   * @throws IllegalArgumentException naming the setting and its bounds, if a timeout is outside them
    */
   public WebhookSettings withTimeouts(Duration connect, Duration request) {
     return new WebhookSettings(connect, request, addressPolicy);

@@ -60,6 +60,8 @@ class AccessSettingsTest {
         () -> AccessSettings.builder().plan("free", 1, MINUTE).defaultPlan("pro").build());
     refused("defaultPlan must be one of the plans but no plans are configured",
         () -> AccessSettings.builder().defaultPlan("free").build());
+    refused("defaultPlan must be 1 to 50 characters of a-z, 0-9, _ and - but was null",
+        () -> AccessSettings.builder().defaultPlan(null));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.loyaltyengine.core.fraud;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.core.spi.SignupRecord;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -418,6 +420,17 @@ class FraudRulesTest {
     Candidate c = clean();
     c.invitedEmail = "grace@throwaway.example";
     assertSignal(RiskLevel.HIGH, FraudRules.DISPOSABLE_EMAIL, c.screen(rules));
+  }
+
+  /** A list with a bad domain adds none of it: a refused call leaves the builder as it was. */
+  @Test
+  void aListWithABadDomainAddsNone() {
+    FraudScreening.Builder builder = FraudScreening.builder().disposableDomain("kept.example");
+    assertThrows(IllegalArgumentException.class,
+        () -> builder.disposableDomains(List.of("first.example", "bücher.example", "a-.com")));
+    assertThrows(NullPointerException.class,
+        () -> builder.disposableDomains(Arrays.asList("first.example", null)));
+    assertEquals(Set.of("kept.example"), builder.build().disposableDomains());
   }
 
   @Test
