@@ -6,7 +6,9 @@
  * ({@link io.loyaltyengine.testkit.model.RewardScenario}), catalog redemption
  * ({@link io.loyaltyengine.testkit.model.CatalogScenario}), coupon assignment
  * ({@link io.loyaltyengine.testkit.model.CouponScenario}), referrals
- * ({@link io.loyaltyengine.testkit.model.ReferralScenario}) and leaderboards
- * ({@link io.loyaltyengine.testkit.model.LeaderboardScenario}). Replay one seed with {@code -Dloyalty.seed=<seed>}.
+ * ({@link io.loyaltyengine.testkit.model.ReferralScenario}), leaderboards
+ * ({@link io.loyaltyengine.testkit.model.LeaderboardScenario}), feedback boards
+ * ({@link io.loyaltyengine.testkit.model.FeedbackScenario}) and event delivery
+ * ({@link io.loyaltyengine.testkit.model.EventScenario}). Replay one seed with {@code -Dloyalty.seed=<seed>}.
  */
 package io.loyaltyengine.testkit.model;
