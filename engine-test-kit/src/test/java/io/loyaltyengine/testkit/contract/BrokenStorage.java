@@ -2,6 +2,9 @@ package io.loyaltyengine.testkit.contract;
 
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.core.spi.BalanceAdjustment;
+import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.DeliveryPort;
+import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
@@ -13,6 +16,7 @@ import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.testkit.InMemoryStoreFixture;
 import io.loyaltyengine.testkit.StoreFixture;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,8 +24,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Deliberately broken stores over the in-memory one, each with one classic bug in its ledger, for testing that the
- * contract suite and the model runner catch them.
+ * Deliberately broken stores over the in-memory one, each with one classic bug in its ledger or its event
+ * deliveries, for testing that the contract suite and the model runner catch them.
  *
  * <p>Thread-safe, as the in-memory store is.
  */
@@ -37,7 +41,12 @@ final class BrokenStorage implements Storage {
      * Each storage keeps the pages of a participant's ledger it read, and forgets them only when it appends to that
      * ledger itself: an engine reads its own writes, a second engine on the database stale pages.
      */
-    STALE_HISTORY_ACROSS_STORAGES
+    STALE_HISTORY_ACROSS_STORAGES,
+    /**
+     * A failed delivery that should wait for its retry is recorded as delivered: the event is lost to that
+     * subscriber (at least once broken), and the participant's later events go on at once.
+     */
+    FAILED_DELIVERY_RECORDED_AS_DELIVERED
   }
 
   private final Storage delegate;
@@ -108,6 +117,12 @@ final class BrokenStorage implements Storage {
     }
 
     @Override
+    public DeliveryPort deliveries() {
+      DeliveryPort healthy = tx.deliveries();
+      return bug == Bug.FAILED_DELIVERY_RECORDED_AS_DELIVERED ? new LosingDeliveries(healthy) : healthy;
+    }
+
+    @Override
     public Optional<LockedParticipant> credit(long tenantId, long participantId, long amount) {
       return tx.ledger().credit(tenantId, participantId, amount);
     }
@@ -159,6 +174,60 @@ final class BrokenStorage implements Storage {
     @Override
     public void deleteAll(long tenantId, long participantId) {
       tx.ledger().deleteAll(tenantId, participantId);
+    }
+  }
+
+  /** Deliveries whose reschedule records the delivery as done instead. */
+  private static final class LosingDeliveries implements DeliveryPort {
+    private final DeliveryPort healthy;
+
+    LosingDeliveries(DeliveryPort healthy) {
+      this.healthy = healthy;
+    }
+
+    @Override
+    public void create(DeliveryRecord delivery) {
+      healthy.create(delivery);
+    }
+
+    @Override
+    public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Instant now, String owner,
+        Instant leaseUntil, int limit) {
+      return healthy.claim(listeners, webhooks, now, owner, leaseUntil, limit);
+    }
+
+    @Override
+    public void delivered(long tenantId, long eventId, String subscriber, Instant now) {
+      healthy.delivered(tenantId, eventId, subscriber, now);
+    }
+
+    @Override
+    public boolean reschedule(long tenantId, long eventId, String subscriber, String owner, int attempts,
+        Instant nextAttemptAt, String lastError, Instant now) {
+      // The bug: the failure is answered as rescheduled, but recorded as a success.
+      healthy.delivered(tenantId, eventId, subscriber, now);
+      return true;
+    }
+
+    @Override
+    public boolean park(long tenantId, long eventId, String subscriber, String owner, int attempts, String lastError,
+        Instant now) {
+      return healthy.park(tenantId, eventId, subscriber, owner, attempts, lastError, now);
+    }
+
+    @Override
+    public List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit) {
+      return healthy.parked(subscriber, tenantId, afterEventId, limit);
+    }
+
+    @Override
+    public boolean replay(long tenantId, long eventId, String subscriber, Instant now) {
+      return healthy.replay(tenantId, eventId, subscriber, now);
+    }
+
+    @Override
+    public void deleteAll(long tenantId, String subscriber) {
+      healthy.deleteAll(tenantId, subscriber);
     }
   }
 }

@@ -67,6 +67,14 @@ class ContractSuiteSelfTest {
     }
   }
 
+  /** The contract suite on a store that records a failed delivery as delivered instead of scheduling its retry. */
+  static class LosesFailedDeliveriesContract extends StorageContractTest {
+    @Override
+    protected StoreFixture createFixture() {
+      return BrokenStorage.fixture(Bug.FAILED_DELIVERY_RECORDED_AS_DELIVERED);
+    }
+  }
+
   /**
    * An in-memory store that claims DURABLE: its storages share one database, so closing one keeps the data, which
    * is all the durability test can observe. Proves the test passes a store that keeps its data.
@@ -213,6 +221,22 @@ class ContractSuiteSelfTest {
     String model = results.failures.get(two).getMessage();
     assertTrue(model.contains("Replay this seed alone with -Dloyalty.seed="), model);
     assertTrue(model.contains("history of participant #"), "names the stale read:\n" + model);
+  }
+
+  @Test
+  void eventModelCatchesAFailedDeliveryRecordedAsDeliveredAndShortensTheSequence() {
+    String model = "everyCommittedEventReachesItsListenersInOrderAndTheFeedOnceOverSeededSequences";
+    String steady = "listenerGetsEveryCommittedEventOnceInOrderPerParticipant";
+    Results results = new Results();
+    LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request().selectors(
+        selectMethod(LosesFailedDeliveriesContract.class, model),
+        selectMethod(LosesFailedDeliveriesContract.class, steady)).build(), results);
+    results.assertFailed(model);
+    results.assertPassed(steady);
+    String message = results.failures.get(model).getMessage();
+    assertTrue(message.contains("Replay this seed alone with -Dloyalty.seed="), message);
+    assertTrue(message.contains("Shortened failing sequence"), message);
+    assertTrue(message.contains("a call for every due delivery"), "names the retry that never came:\n" + message);
   }
 
   private static AssertionError runScenario(Bug bug, long seed) {
