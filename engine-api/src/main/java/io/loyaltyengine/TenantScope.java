@@ -116,7 +116,8 @@ public interface TenantScope {
   io.loyaltyengine.feedback.FeedbackBoards feedback();
 
   /**
-   * The tenant's events in commit order, for integrations that poll.
+   * The tenant's events in position order (close to commit order, see {@link ChangeFeed}), for integrations that
+   * poll.
    *
    * @return the tenant's change feed
    */

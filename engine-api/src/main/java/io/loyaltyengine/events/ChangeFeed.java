@@ -1,12 +1,16 @@
 package io.loyaltyengine.events;
 
 /**
- * A tenant's events in commit order, for integrations that poll. Thread-safe.
+ * A tenant's events in position order, for integrations that poll. Thread-safe.
  *
  * <p>Start with position 0 and pass {@link FeedPage#nextPosition()} to the next read. An event appears in the feed
  * once the dispatcher has positioned it (within one dispatch round of its commit); positions only grow, so a reader
  * that keeps its cursor never misses an event nor sees one twice. Dispatched events are pruned after the retention
  * period: a reader must poll more often than that.
+ *
+ * <p>Position order is close to commit order, not the same: events committed at about the same time, on one engine
+ * instance or on several, can take their positions in either order, a participant's too. A participant's order is
+ * {@link LoyaltyEvent#sequence()}, which listeners and webhooks receive events in.
  */
 public interface ChangeFeed {
   /**

@@ -17,7 +17,8 @@ import java.time.Instant;
  * @param sequence the event's number among its participant's events (1, 2, 3, ...), or 0 without a participant
  * @param occurredAt when the change happened (the engine's clock)
  * @param schemaVersion the version of the payload's shape for this type (1 for now)
- * @param position the event's position in its tenant's change feed; positions grow in commit order
+ * @param position the event's position in its tenant's change feed; positions only grow, close to commit order but
+ *     not the same (see {@link ChangeFeed})
  * @param payload a JSON object with what a consumer needs without calling back (see {@link EventType})
  */
 public record LoyaltyEvent(String id, EventType type, long tenantId, Long campaignId, Long participantId,

@@ -39,7 +39,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Position and fan out.</b> For each tenant with unpositioned events, one unit of work takes the tenant's
  *       feed lock, gives the committed events the next feed positions, and creates one PENDING delivery per
  *       subscriber that wants the event: this instance's listeners and the tenant's enabled webhook endpoints. The
- *       feed lock serializes this per tenant across instances, so positions follow commit order.
+ *       feed lock serializes this per tenant across instances, so positions only grow (they follow commit order
+ *       roughly: events are positioned in id order, and ids are taken before the commit).
  *   <li><b>Claim.</b> One unit of work claims due deliveries for this instance's listeners and for webhooks,
  *       leasing them to this instance (the storage skips rows other instances hold). A delivery is not claimable
  *       while an earlier event of the same participant is pending for the same subscriber: that keeps order
@@ -221,7 +222,8 @@ public final class EventDispatcher implements AutoCloseable {
   /**
    * {@code events} (in event id order) with each participant's events moved into sequence order within the places
    * they hold. Ids come from each instance's own clock, so across instances a participant's later event can have the
-   * smaller id; its sequence, taken under the participant's row lock, is the commit order, which the feed follows.
+   * smaller id; its sequence, taken under the participant's row lock, is the commit order, which the feed follows
+   * within a batch.
    */
   static List<EventRecord> inSequencePerParticipant(List<EventRecord> events) {
     Map<Long, List<Integer>> places = new HashMap<>();

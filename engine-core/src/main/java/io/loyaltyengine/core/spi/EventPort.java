@@ -12,7 +12,8 @@ import java.util.Set;
  * <h2>Positions</h2>
  * Events are appended unpositioned (position 0). The dispatcher positions them later, in a unit of work that first
  * takes the tenant's feed lock ({@link #lockFeed}); because that lock serializes positioning per tenant and only
- * committed events are visible to it, positions grow in commit order and a change-feed reader never skips one.
+ * committed events are visible to it, positions only grow and a change-feed reader never skips one. They follow
+ * commit order only roughly: events are positioned in id order, and ids are taken before the commit.
  *
  * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
