@@ -20,8 +20,10 @@ import java.util.Objects;
  *       {@code ::a.b.c.d}), {@code 100::/64} (discard),
  *       {@code fc00::/7} (unique-local), {@code fe80::/10} (link-local), {@code fec0::/10} (site-local, deprecated),
  *       {@code ff00::/8} (multicast), {@code 64:ff9b:1::/48} (local NAT64);</li>
- *   <li>IPv6 forms that carry an IPv4 address are judged by that address: IPv4-mapped {@code ::ffff:0:0/96},
- *       NAT64 {@code 64:ff9b::/96}, and 6to4 {@code 2002::/16} (refused if its IPv4 address is not public).</li>
+ *   <li>IPv6 forms that carry an IPv4 address are judged by that address: IPv4-mapped {@code ::ffff:0:0/96} (the
+ *       socket connects to the IPv4 address itself, so it is whatever that address is), NAT64 {@code 64:ff9b::/96}
+ *       and 6to4 {@code 2002::/16} (a translator or relay elsewhere forwards them: refused if the IPv4 address is
+ *       not public, and never loopback, since they leave this host).</li>
  * </ul>
  * Loopback ({@code 127/8}, {@code ::1}, and {@code ::ffff:127.0.0.0/104}) is a class of its own, allowed by
  * {@link WebhookAddressPolicy#ALLOW_LOOPBACK}. {@link WebhookAddressPolicy#ALLOW_ALL} allows everything.
@@ -112,8 +114,9 @@ final class WebhookAddressRules {
     int b1 = b[1] & 0xff;
     if (b0 == 0x00 && b1 == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
       if (zeros(b, 4, 12)) {
-        // NAT64 (64:ff9b::/96): the translator forwards to the embedded IPv4 address.
-        return classifyIpv4(b, 12);
+        // NAT64 (64:ff9b::/96): the translator forwards to the embedded IPv4 address. Never loopback: the packet
+        // leaves this host for the translator, so 64:ff9b::127.0.0.1 is not this host's loopback.
+        return classifyIpv4(b, 12) == Kind.PUBLIC ? Kind.PUBLIC : Kind.NON_PUBLIC;
       }
       if (b[4] == 0 && b[5] == 1) {
         return Kind.NON_PUBLIC;

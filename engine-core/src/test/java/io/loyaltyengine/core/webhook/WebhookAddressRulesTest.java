@@ -37,6 +37,7 @@ class WebhookAddressRulesTest {
       "fec0::1",                                     // site-local (deprecated)
       "ff02::1", "ff0e::1",                          // multicast
       "64:ff9b::a00:1", "64:ff9b::a9fe:a9fe",        // NAT64 to 10.0.0.1, 169.254.169.254
+      "64:ff9b::7f00:1", "64:ff9b::127.0.0.1",       // NAT64 to 127.0.0.1: the translator's loopback, not ours
       "64:ff9b:1::1",                                // local-use NAT64
       "2002:a00:1::1", "2002:7f00:1::1"})            // 6to4 over 10.0.0.1, 127.0.0.1
   void nonPublicAddressesAreRefusedUnlessAllIsAllowed(String literal) throws UnknownHostException {
