@@ -7,8 +7,9 @@ package io.loyaltyengine.webhooks;
 public enum WebhookAddressPolicy {
   /**
    * Public addresses only, over {@code https} only: loopback, link-local, private, carrier-grade NAT, unique-local,
-   * multicast, wildcard and reserved addresses are refused, as are IPv6 forms that embed such an IPv4 address
-   * (IPv4-mapped, NAT64, 6to4).
+   * multicast, wildcard, documentation and other reserved addresses (IANA's special-purpose ranges that are not
+   * globally reachable) are refused, as are IPv6 forms that embed such an IPv4 address (IPv4-mapped, NAT64, 6to4)
+   * and Teredo.
    */
   PUBLIC_ONLY,
   /** Public addresses and loopback ({@code 127/8}, {@code ::1}), over https or http (tests, local development). */

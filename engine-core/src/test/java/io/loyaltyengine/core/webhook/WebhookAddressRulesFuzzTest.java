@@ -67,8 +67,12 @@ class WebhookAddressRulesFuzzTest {
       Range.of("169.254.0.0/16", Rule.NON_PUBLIC),
       Range.of("172.16.0.0/12", Rule.NON_PUBLIC),
       Range.of("192.0.0.0/24", Rule.NON_PUBLIC),
+      Range.of("192.0.2.0/24", Rule.NON_PUBLIC),
+      Range.of("192.88.99.0/24", Rule.NON_PUBLIC),
       Range.of("192.168.0.0/16", Rule.NON_PUBLIC),
       Range.of("198.18.0.0/15", Rule.NON_PUBLIC),
+      Range.of("198.51.100.0/24", Rule.NON_PUBLIC),
+      Range.of("203.0.113.0/24", Rule.NON_PUBLIC),
       Range.of("224.0.0.0/4", Rule.NON_PUBLIC),
       Range.of("240.0.0.0/4", Rule.NON_PUBLIC));
 
@@ -77,6 +81,10 @@ class WebhookAddressRulesFuzzTest {
       Range.of("::1/128", Rule.LOOPBACK),
       Range.of("::ffff:0:0/96", Rule.MAPPED),
       Range.of("100::/64", Rule.NON_PUBLIC),
+      Range.of("2001::/23", Rule.NON_PUBLIC),
+      Range.of("2001:db8::/32", Rule.NON_PUBLIC),
+      Range.of("3fff::/20", Rule.NON_PUBLIC),
+      Range.of("5f00::/16", Rule.NON_PUBLIC),
       Range.of("fc00::/7", Rule.NON_PUBLIC),
       Range.of("fe80::/10", Rule.NON_PUBLIC),
       Range.of("fec0::/10", Rule.NON_PUBLIC),
