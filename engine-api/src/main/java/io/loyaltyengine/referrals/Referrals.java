@@ -101,6 +101,7 @@ public interface Referrals {
    * codes under it at once).
    *
    * @return the new key's number
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist
    */
   int rotateSigningKey();
 

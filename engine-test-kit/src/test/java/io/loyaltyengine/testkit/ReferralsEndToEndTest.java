@@ -245,6 +245,30 @@ class ReferralsEndToEndTest {
     assertEquals(ReferralOutcome.REFERRED, viaOldCode.outcome());
   }
 
+  @Test
+  void anotherInstanceSignsWithARotatedKeyWithinAMinuteAndAnUnknownTenantHasNoKeyToRotate() {
+    InMemoryStorage first = new InMemoryStorage();
+    LoyaltyEngine a = newEngine(first, EngineLimits.DEFAULTS);
+    LoyaltyEngine b = newEngine(first.database().openStorage(), EngineLimits.DEFAULTS);
+    long tenantId = a.tenants().create(NewTenant.business("Two signers")).id();
+    TenantScope onA = a.forTenant(tenantId);
+    TenantScope onB = b.forTenant(tenantId);
+    Brand br = onA.brands().create(new NewBrand("Two", "https://signers.example.com"));
+    Campaign c = onA.campaigns().create(NewCampaign.running(br.id(), "Shared"));
+    ParticipantRef p = ParticipantRef.id(onA.participants().create(c.id(), NewParticipant.withEmail("p@example.com"))
+        .id());
+
+    String underKey1 = onB.referrals().codes(p).signed();   // B caches key 1 for signing
+    onA.referrals().rotateSigningKey();
+    String underKey2 = onA.referrals().codes(p).signed();
+    assertNotEquals(underKey1, underKey2);
+    clock.advance(Duration.ofMinutes(1));
+    assertEquals(underKey2, onB.referrals().codes(p).signed(), "within a minute B signs with A's new key");
+
+    long unknown = tenantId + 1_000_003L;
+    assertCode(ErrorCode.NOT_FOUND, () -> a.forTenant(unknown).referrals().rotateSigningKey());
+  }
+
   // ==================================================================== signups
 
   @Test
@@ -298,6 +322,17 @@ class ReferralsEndToEndTest {
     }
     assertTrue(referrals.referral(ParticipantRef.id(ada.id())).isEmpty());
 
+    // The outcomes' documented order: Bob, referred, with his own code is SELF_REFERRAL before ALREADY_REFERRED;
+    // with Cy's code (Cy is below him) ALREADY_REFERRED before CYCLE.
+    SignupResult ownCode = referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("bob@example.com"), signed(bob.participant())));
+    assertEquals(ReferralOutcome.SELF_REFERRAL, ownCode.outcome());
+    assertNull(ownCode.referral());
+    SignupResult below = referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("bob@example.com"), signed(cy.participant())));
+    assertEquals(ReferralOutcome.ALREADY_REFERRED, below.outcome());
+    assertEquals(bobReferral, below.referral());
+
     // An existing participant without a referrer can be referred (screened as a duplicate identity).
     SignupResult late = referrals.signup(campaign.id(),
         Signup.referred(NewParticipant.withEmail("plain@example.com"), signed(cy.participant())));
@@ -306,6 +341,8 @@ class ReferralsEndToEndTest {
     assertEquals(RiskLevel.HIGH, late.referral().riskLevel());
     assertEquals("DUPLICATE_IDENTITY", late.referral().riskReason());
     assertEquals(RiskLevel.HIGH, late.participant().riskLevel());
+    assertEquals(ReferralStatus.RECORDED, late.referral().status(),
+        "without a referrer reward a referral is RECORDED whatever its risk (HIGH goes to review by default)");
 
     // One signup counted per referral recorded, for its referrer; none for the refused outcomes.
     assertEquals(1, referrals.stats(ParticipantRef.id(ada.id())).signups());
