@@ -291,6 +291,10 @@ public abstract class SingleSignOnContractTest extends EngineContractSupport {
     long unknown = w.tenantId() + 1_000_003L;
     assertRejected(ErrorCode.NOT_FOUND, null, "rotating for an unknown tenant",
         () -> engine.forTenant(unknown).singleSignOn().rotateSecret());
+    LoyaltyException none = assertRejected(ErrorCode.FORBIDDEN, null, "a login to a tenant that does not exist",
+        () -> engine.forTenant(unknown).singleSignOn().recognize(SsoSignatures.login("guessed", w.campaign.id(),
+            "c-1", "ann@example.com", now())));
+    assertEquals("single sign-on is not enabled for the tenant", none.getMessage(), "as for a tenant without one");
   }
 
   @Test
