@@ -32,6 +32,7 @@ public interface Campaigns {
    *
    * @param brandId the brand's id
    * @return the brand's campaigns
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant has no such brand
    */
   List<Campaign> listByBrand(long brandId);
 
