@@ -2123,6 +2123,26 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   /**
+   * Keys not found are never cached ({@link io.loyaltyengine.access.Access}): a key issued inside a host's transaction
+   * is unknown to a request before the host commits, and authenticates at once after, not one key cache TTL later.
+   */
+  @Test
+  void aKeyNotFoundIsNotCachedSoAKeyIssuedInAHostTransactionAuthenticatesAsSoonAsItCommits() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    IssuedApiKey issued;
+    try (HostTx tx = host.begin()) {
+      issued = w.scope.joining(tx.transaction()).apiKeys().issue(NewApiKey.of("new", ApiScope.READ));
+      assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a key the host has not committed yet",
+          () -> engine.access().authenticate(issued.secret(), ApiScope.READ));
+      tx.commit();
+    }
+    assertEquals(issued.key().id(), engine.access().authenticate(issued.secret(), ApiScope.READ).keyId(),
+        "authenticates once committed: its earlier miss was not cached");
+  }
+
+  /**
    * A host's transaction that issued a key, holding the tenant's row, then authenticates the tenant's first request
    * at its plan's rate: the engine leases from the tenant's shared bucket in a transaction of its own, which must not
    * wait for the host's (the host's thread waits for the lease: neither store could tell). Then a second engine
