@@ -5,7 +5,7 @@ import java.time.Instant;
 
 /**
  * A recorded referral: who referred whom, with what code, and how it was screened. Immutable. A participant has at
- * most one, never overwritten.
+ * most one, never overwritten; it is deleted with either participant (see {@link Referrals} on chains).
  *
  * @param tenantId the tenant
  * @param campaignId the campaign

@@ -19,8 +19,11 @@ import java.util.Optional;
  *
  * <h2>Chains</h2>
  * A participant has at most one referrer, recorded once and never overwritten: of any number of concurrent signups
- * of one invitee with different codes, exactly one records its referrer. A participant cannot refer themselves, and
- * no referral that would close a cycle is recorded, so referrals form a forest.
+ * of one invitee with different codes, exactly one records its referrer. A referral goes only with a deleted
+ * participant ({@link io.loyaltyengine.participant.Participants#delete} deletes the referrals it made and the one it
+ * received): the participants a deleted referrer invited have no referrer then, and a later signup of theirs with a
+ * code may record a new one. A participant cannot refer themselves, and no referral that would close a cycle is
+ * recorded, so referrals form a forest.
  *
  * <h2>Screening</h2>
  * Each new referral is screened (see {@link io.loyaltyengine.fraud.FraudScreening}); its risk level and reason are
