@@ -1808,6 +1808,20 @@ public abstract class StorageContractTest extends EngineContractSupport {
     TaskCompletion done = w.scope.quests().completeTask(ada, summer.id(), 1);
     assertEquals(20, done.points().entry().amount(), "the task's points as created");
     assertEquals("Summer 2026 / Follow", done.points().entry().description(), "a later completion has the new name");
+
+    // Renamed again: the earlier completion keeps the name it was written with, in its entry and its event; the
+    // next carries the new one in both.
+    w.scope.quests().update(summer.id(), QuestUpdate.of(renamed).withName("Summer 2027"));
+    TaskCompletion next = w.scope.quests().completeTask(ada, summer.id(), 3);
+    assertEquals("Summer 2027 / Review", next.points().entry().description());
+    assertEquals(List.of("Summer 2027 / Review", "Summer 2026 / Follow"), w.scope.points().history(ada,
+        Keyset.first(10)).items().stream().map(LedgerEntry::description).toList(), "entries are never rewritten");
+    engine.events().dispatch();
+    List<String> payloads = w.scope.changeFeed().read(0, EventFilter.all(), 100).events().stream()
+        .filter(e -> e.type() == EventType.QUEST_TASK_COMPLETED).map(LoyaltyEvent::payload).toList();
+    assertEquals(2, payloads.size(), String.valueOf(payloads));
+    assertTrue(payloads.get(0).contains("\"questName\":\"Summer 2026\""), payloads.get(0));
+    assertTrue(payloads.get(1).contains("\"questName\":\"Summer 2027\""), payloads.get(1));
   }
 
   @Test
