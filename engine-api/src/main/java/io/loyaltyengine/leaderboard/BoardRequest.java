@@ -48,7 +48,7 @@ public record BoardRequest(long campaignId, BoardPeriod period, BoardMetric metr
   /**
    * This request with another page size.
    *
-   * @param limit page size, 1 to 100
+   * @param limit page size, 2 to 100
    * @return a new request
    */
   public BoardRequest limit(int limit) {

@@ -44,7 +44,7 @@ public interface Leaderboards {
    * @param month the month
    * @param metric what the scores count
    * @param nextId the previous page's last participant, or null for the first page
-   * @param limit page size, 1 to 100
+   * @param limit page size, 2 to 100
    * @return the page of rows
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code limit}, {@code month} or {@code nextId};
    *     NOT_FOUND for the campaign

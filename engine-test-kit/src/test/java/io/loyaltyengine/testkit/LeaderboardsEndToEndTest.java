@@ -195,6 +195,8 @@ class LeaderboardsEndToEndTest {
     assertField("month", () -> boards.monthPage(campaign.id(), now.plusMonths(1), BoardMetric.ACTIONS, null, 10));
     assertField("month", () -> boards.monthPage(campaign.id(), YearMonth.of(-5, 1), BoardMetric.ACTIONS, null, 10));
     assertField("limit", () -> boards.monthPage(campaign.id(), now, BoardMetric.ACTIONS, null, 0));
+    assertField("limit", () -> boards.monthPage(campaign.id(), now, BoardMetric.ACTIONS, null, 1));
+    assertField("limit", () -> boards.monthPage(campaign.id(), now, BoardMetric.ACTIONS, null, 101));
     assertField("metric", () -> boards.monthPage(campaign.id(), now, null, null, 10));
     assertField("nextId", () -> boards.monthPage(campaign.id(), now, BoardMetric.ACTIONS, 7L, 10));
     assertField("month", () -> boards.winners(campaign.id(), now, BoardMetric.ACTIONS));
