@@ -47,6 +47,7 @@ public interface Rewards {
    *
    * @param campaignId the campaign
    * @return the campaign's rewards
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for a campaign that is not the tenant's
    */
   List<CampaignReward> list(long campaignId);
 
@@ -66,6 +67,7 @@ public interface Rewards {
    *
    * @param campaignId the campaign
    * @return the campaign's program
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for a campaign that is not the tenant's
    */
   RewardProgram program(long campaignId);
 
