@@ -67,6 +67,7 @@ import io.loyaltyengine.campaign.CampaignUpdate;
 import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
@@ -91,6 +92,7 @@ import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.CampaignTotals;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.LoyaltyAction;
@@ -1455,6 +1457,47 @@ public abstract class StorageContractTest extends EngineContractSupport {
     PointsResult fresh = w.scope.points().award(ParticipantRef.id(again.id()), keyed);
     assertFalse(fresh.replayed(), "the deleted participant's entries, and so their keys, are gone");
     assertEquals(List.of(fresh.entry()), history(w.scope, again.id()));
+  }
+
+  @Test
+  void deletingAParticipantDeletesItsActionsAndEarnedRewardsWhileItsCodesStayAssignedAndItsRedemptionsStay() {
+    World w = world(newEngine());
+    Participant gone = enrol(w, "leaving@example.com");
+    Participant stays = enrol(w, "staying@example.com");
+    ParticipantRef ref = ParticipantRef.id(gone.id());
+    w.scope.coupons().upload(w.campaign.id(), List.of("KEPT-0001", "KEPT-0002"));
+    CampaignReward coupon = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.coupon("Coupon", 1));
+    EarnedReward earned = w.scope.rewards().recordAction(LoyaltyAction.of(ref, coupon.id())
+        .withIdempotencyKey("action-1")).unlocked().get(0);
+    w.scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(stays.id()), coupon.id()));
+    w.scope.points().award(ref, PointsChange.of(500, "purchase"));
+    CatalogReward mug = w.scope.catalog().create(
+        NewCatalogReward.of(w.campaign.id(), "Mug", 100, RewardType.CUSTOM).withStock(3));
+    w.scope.catalog().redeem(ref, mug.id(), "order-1");
+
+    w.scope.participants().delete(ref);
+
+    assertRejected(ErrorCode.NOT_FOUND, null, "the deleted participant's earned reward",
+        () -> w.scope.rewards().getEarned(earned.id()));
+    assertEquals(new CampaignTotals(1, 1, 1), w.scope.rewards().totals(w.campaign.id()),
+        "its actions and its win are gone with it");
+    List<AssignedCoupon> assigned = w.scope.coupons().assigned(w.campaign.id(), Keyset.first(10)).items();
+    assertEquals(List.of("KEPT-0001", "KEPT-0002"), assigned.stream().map(AssignedCoupon::code).toList(),
+        "the code it was given stays assigned");
+    assertEquals(earned.id(), assigned.get(0).earnedRewardId());
+    assertEquals(gone.id(), assigned.get(0).participantId());
+    assertEquals(0, w.scope.coupons().remaining(w.campaign.id()), "no code went back to the pool");
+    assertEquals(Long.valueOf(2), w.scope.catalog().get(mug.id()).stock(), "the redeemed unit stays taken");
+
+    Participant again = enrol(w, "leaving@example.com");
+    ParticipantRef newcomer = ParticipantRef.id(again.id());
+    assertFalse(w.scope.rewards().recordAction(LoyaltyAction.of(newcomer, coupon.id())
+        .withIdempotencyKey("action-1")).replayed(), "the deleted actions' keys are free");
+    w.scope.points().award(newcomer, PointsChange.of(500, "purchase"));
+    assertRejected(ErrorCode.CONFLICT, "idempotencyKey", "the key of the deleted participant's redemption",
+        () -> w.scope.catalog().redeem(newcomer, mug.id(), "order-1"));
+    assertEquals(500, w.scope.participants().get(newcomer).pointsBalance());
+    assertEquals(Long.valueOf(2), w.scope.catalog().get(mug.id()).stock());
   }
 
   // ==================================================================== bad input corpus
