@@ -3,6 +3,7 @@ package io.loyaltyengine.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
@@ -12,6 +13,8 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
@@ -25,9 +28,12 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsOperation;
+import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,6 +154,31 @@ class LeaderboardsEndToEndTest {
       assertEquals(expected, boards.page(pointsBoard.read(consistency)).items(), consistency.name());
       assertEquals(expected, boards.page(BoardRequest.of(campaign.id(), BoardPeriod.CURRENT_MONTH)
           .by(BoardMetric.POINTS).read(consistency)).items(), consistency.name());
+    }
+  }
+
+  @Test
+  void bulkAwardsCountOnPointsBoardsAtOnceAndBulkCappedAndRedemptionDeductionsNeverLowerThem() {
+    List<Participant> p = enrolAll(2);
+    ParticipantRef first = ParticipantRef.id(p.get(0).id());
+    ParticipantRef second = ParticipantRef.id(p.get(1).id());
+    BoardRequest pointsBoard = BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME).by(BoardMetric.POINTS);
+    BoardRequest monthBoard = BoardRequest.of(campaign.id(), BoardPeriod.CURRENT_MONTH).by(BoardMetric.POINTS);
+    boards.page(pointsBoard);
+    boards.page(monthBoard);
+    // Built before the writes below, which go through the bulk path and must reach the index at once.
+    List<PointsOutcome> outcomes = scope.points().applyAll(List.of(
+        PointsOperation.award(first, PointsChange.of(10, "import")),
+        PointsOperation.award(second, PointsChange.of(4, "import")),
+        PointsOperation.deduct(first, PointsChange.of(3, "import")),
+        PointsOperation.deductUpToBalance(second, PointsChange.of(100, "import"))));
+    assertTrue(outcomes.stream().allMatch(PointsOutcome::succeeded), outcomes::toString);
+    CatalogReward mug = scope.catalog().create(NewCatalogReward.of(campaign.id(), "Mug", 5, RewardType.CUSTOM));
+    scope.catalog().redeem(first, mug.id(), null);
+    List<BoardEntry> expected = List.of(entry(p.get(0), 10, 1), entry(p.get(1), 4, 2));
+    for (Consistency consistency : Consistency.values()) {
+      assertEquals(expected, boards.page(pointsBoard.read(consistency)).items(), consistency.name());
+      assertEquals(expected, boards.page(monthBoard.read(consistency)).items(), consistency.name());
     }
   }
 
