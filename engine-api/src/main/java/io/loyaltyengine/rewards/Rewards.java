@@ -129,12 +129,15 @@ public interface Rewards {
   EarnedReward getEarned(long earnedRewardId);
 
   /**
-   * Approves a PENDING reward, giving it (see the class description); with {@code fulfil}, also fulfils it.
+   * Approves a PENDING reward, giving it (see the class description); with {@code fulfil}, also fulfils it, in the
+   * same unit of work: both happen or neither. A CUSTOM reward approved with {@code fulfil} is taken as fulfilled by
+   * the caller, and its handler is not called.
    *
    * @param earnedRewardId the earned reward's id
    * @param fulfil whether to fulfil it too
    * @return the reward as approved
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless PENDING
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION on {@code status} unless PENDING, and
+   *     with {@code fulfil} for a COUPON reward the pool has no code for (it stays PENDING, nothing changes)
    */
   EarnedReward approve(long earnedRewardId, boolean fulfil);
 
@@ -143,7 +146,8 @@ public interface Rewards {
    *
    * @param earnedRewardId the earned reward's id
    * @return the fulfilled reward
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless APPROVED
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION on {@code status} unless APPROVED, and
+   *     for an APPROVED COUPON reward still waiting for a code
    */
   EarnedReward fulfil(long earnedRewardId);
 
@@ -152,7 +156,7 @@ public interface Rewards {
    *
    * @param earnedRewardId the earned reward's id
    * @return the removed reward
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION unless PENDING
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION on {@code status} unless PENDING
    */
   EarnedReward remove(long earnedRewardId);
 
