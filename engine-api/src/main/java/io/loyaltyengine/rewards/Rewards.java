@@ -77,7 +77,8 @@ public interface Rewards {
    * @param action the action
    * @return what the action unlocked
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND (reward, participant
-   *     when enrolment is off); CONFLICT on {@code idempotencyKey} reused with other parameters
+   *     when enrolment is off); CONFLICT on {@code idempotencyKey} reused for another participant, reward or source
+   *     (only those are compared: a retry's metadata and invited participant are not, and the first request's stand)
    */
   ActionResult recordAction(LoyaltyAction action);
 

@@ -500,6 +500,17 @@ class RewardsEndToEndTest {
         referrals.id()).referring(ParticipantRef.email(elsewhere.id(), "s@example.com"))));
     assertEquals(1, rewards.summary(ParticipantRef.id(alice.id())).actionsAllTime(),
         "rejected actions count nothing");
+
+    Participant dave = enrol("dave@example.com");
+    Participant erin = enrol("erin@example.com");
+    ActionResult keyed = rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()), referrals.id())
+        .referring(ParticipantRef.id(dave.id())).withIdempotencyKey("referral-1"));
+    ActionResult retried = rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()), referrals.id())
+        .referring(ParticipantRef.id(erin.id())).withIdempotencyKey("referral-1"));
+    assertTrue(retried.replayed(), "the invited participant is not compared: the first request's stands");
+    assertEquals(keyed.unlocked(), retried.unlocked());
+    assertEquals(50, balance(dave));
+    assertEquals(0, balance(erin));
   }
 
   // ==================================================================== enrolment by email
@@ -625,6 +636,8 @@ class RewardsEndToEndTest {
     assertTrue(enrollingAgain.participantCreated(), "the stored result, as the first call answered");
     assertEquals(enrolling.participantId(), enrollingAgain.participantId());
 
+    assertTrue(rewards.recordAction(action.withMetadata(Map.of("order", "1002"))).replayed(),
+        "only the participant, reward and source are compared: the first request's metadata stands");
     assertConflict(() -> rewards.recordAction(LoyaltyAction.of(byEmail, other.id()).withIdempotencyKey("order-1001")));
     assertConflict(() -> rewards.recordAction(action.withSource(ActionSource.IMPORT)));
     assertConflict(() -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.email(campaign.id(),
