@@ -4,9 +4,10 @@ package io.loyaltyengine.participant;
  * Narrows a participant list. Both parts are optional; {@link #all()} matches everyone. {@link #toString()} hides
  * the search text, usually part of a name or an email. Immutable.
  *
- * @param search case-insensitive text matched anywhere in the first name, last name or email; {@code null} or blank
- *     (only spaces, no-break ones included) for none
- * @param tier exact tier name; {@code null} for any tier
+ * @param search case-insensitive text matched anywhere in the first name, last name or email, stripped of surrounding
+ *     spaces, at most 100 characters (code points) without control characters; {@code null} or blank (only spaces,
+ *     no-break ones included) for none
+ * @param tier exact tier name, at most 64 characters; {@code null} for any tier
  */
 public record ParticipantFilter(String search, String tier) {
   private static final ParticipantFilter ALL = new ParticipantFilter(null, null);

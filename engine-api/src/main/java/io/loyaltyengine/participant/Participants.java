@@ -79,7 +79,7 @@ public interface Participants {
    * @param page which page
    * @return the page of participants
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the campaign is not the tenant's; VALIDATION_ERROR on
-   *     {@code search} or {@code tier} when too long
+   *     {@code search} or {@code tier} beyond the bounds {@link ParticipantFilter} states
    */
   CursorPage<Participant> list(long campaignId, ParticipantFilter filter, Keyset page);
 

@@ -1072,6 +1072,27 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   @Test
+  void filtersBeyondTheirBoundsAreValidationErrorsOfListAndPageNamingTheirField() {
+    World w = world(newEngine());
+    Participant ada = named(w, "ada@example.com", "Ada", "Lovelace");
+    long campaign = w.campaign.id();
+    assertSearch(w, "😀".repeat(100));
+    assertSearch(w, "  ada  ", ada);
+    assertSearch(w, "", ada);
+    List<Bad> bad = new ArrayList<>();
+    for (ParticipantFilter filter : List.of(ParticipantFilter.search("x".repeat(101)),
+        ParticipantFilter.search("😀".repeat(101)), ParticipantFilter.search("ada\u0000"))) {
+      bad.add(new Bad("list " + filter, "search", () -> w.scope.participants().list(campaign, filter,
+          Keyset.first(10))));
+      bad.add(new Bad("page " + filter, "search", () -> w.scope.participants().page(campaign, filter,
+          PageRequest.of(1, 10))));
+    }
+    bad.add(new Bad("page of a tier of 65", "tier", () -> w.scope.participants().page(campaign,
+        ParticipantFilter.tier("t".repeat(65)), PageRequest.of(1, 10))));
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, () -> allParticipants(w.scope, campaign));
+  }
+
+  @Test
   void sqlLookingTextAndEmojiAreStoredVerbatimAndFoundBySearch() {
     World w = world(newEngine());
     List<String> names = new ArrayList<>(List.of("Robert'); DROP TABLE participant;--", "' OR '1'='1",
