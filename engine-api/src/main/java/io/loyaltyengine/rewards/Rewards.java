@@ -56,9 +56,11 @@ public interface Rewards {
    *
    * @param campaignId the campaign
    * @param automation whether earned rewards are approved at once
-   * @param couponLowStockThreshold when a coupon pool counts as low on stock (see {@link RewardProgram})
+   * @param couponLowStockThreshold when a coupon pool counts as low on stock (see {@link RewardProgram}),
+   *     0..1,000,000; 0 for no low-stock event
    * @return the program as stored
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming {@code automation} (null) or
+   *     {@code couponLowStockThreshold} (out of bounds); NOT_FOUND
    */
   RewardProgram configure(long campaignId, Automation automation, int couponLowStockThreshold);
 
