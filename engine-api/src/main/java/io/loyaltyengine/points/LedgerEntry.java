@@ -7,8 +7,8 @@ import java.time.Instant;
  * entries' {@link #signedAmount()}.
  *
  * @param id the entry's id; entries of one participant made by one engine instance are ordered by it (across
- *     instances sharing a database, entries made within the same millisecond are ordered by node: {@code
- *     balanceAfter} tells their true order)
+ *     instances sharing a database, entries made within the same millisecond of their clocks are ordered by node, and
+ *     clocks that differ shift the order by as much: {@code balanceAfter} tells their true order)
  * @param tenantId the owning tenant
  * @param campaignId the participant's campaign
  * @param participantId the participant
@@ -33,8 +33,8 @@ public record LedgerEntry(long id, long tenantId, long campaignId, long particip
    * An entry of an award or a plain deduction: no {@link #requestedAmount()}.
    *
    * @param id the entry's id; entries of one participant made by one engine instance are ordered by it (across
-   *     instances sharing a database, entries made within the same millisecond are ordered by node: {@code
-   *     balanceAfter} tells their true order)
+   *     instances sharing a database, entries made within the same millisecond of their clocks are ordered by node, and
+   *     clocks that differ shift the order by as much: {@code balanceAfter} tells their true order)
    * @param tenantId the owning tenant
    * @param campaignId the participant's campaign
    * @param participantId the participant

@@ -81,7 +81,10 @@ public interface Points {
   int MAX_BULK_OPERATIONS = 10_000;
 
   /**
-   * A participant's ledger, newest first, a keyset page at a time.
+   * A participant's ledger, newest first, a keyset page at a time. Newest means highest id: for entries that
+   * engine instances sharing a database wrote close together (within a millisecond, or more when their clocks
+   * differ) that may differ from the order they applied in, which {@link LedgerEntry#balanceAfter()} tells (see
+   * {@link LedgerEntry#id()}).
    *
    * @param participant the participant
    * @param page which page
