@@ -79,8 +79,8 @@ public interface Rewards {
    * @param action the action
    * @return what the action unlocked
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND (reward, participant
-   *     when enrolment is off); CONFLICT on {@code idempotencyKey} reused for another participant, reward or source
-   *     (only those are compared: a retry's metadata and invited participant are not, and the first request's stand)
+   *     when enrolment is off); CONFLICT on {@code idempotencyKey} reused for another participant, reward, source or
+   *     invited participant (only those are compared: a retry's metadata is not, and the first request's stands)
    */
   ActionResult recordAction(LoyaltyAction action);
 

@@ -506,11 +506,17 @@ class RewardsEndToEndTest {
     ActionResult keyed = rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()), referrals.id())
         .referring(ParticipantRef.id(dave.id())).withIdempotencyKey("referral-1"));
     ActionResult retried = rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()), referrals.id())
-        .referring(ParticipantRef.id(erin.id())).withIdempotencyKey("referral-1"));
-    assertTrue(retried.replayed(), "the invited participant is not compared: the first request's stands");
+        .referring(ParticipantRef.email(campaign.id(), "dave@example.com")).withIdempotencyKey("referral-1"));
+    assertTrue(retried.replayed(), "the same invited participant, named by email this time");
     assertEquals(keyed.unlocked(), retried.unlocked());
+    assertConflict(() -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()), referrals.id())
+        .referring(ParticipantRef.id(erin.id())).withIdempotencyKey("referral-1")));
+    assertConflict(() -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()), referrals.id())
+        .referring(ParticipantRef.email(campaign.id(), "erin@example.com")).withIdempotencyKey("referral-1")));
+    assertConflict(() -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()), referrals.id())
+        .withSource(ActionSource.REFERRAL).withIdempotencyKey("referral-1")));
     assertEquals(50, balance(dave));
-    assertEquals(0, balance(erin));
+    assertEquals(0, balance(erin), "a key reused for another invited participant gives it nothing, as a CONFLICT");
   }
 
   // ==================================================================== enrolment by email

@@ -55,7 +55,8 @@ import java.util.Optional;
  * The request is validated first (participant reference, source, metadata with the engine's limits, idempotency
  * key), without storage. One unit of work then: reads the reward and its campaign (INVITED rewards are earned
  * through referrals only, so an action cannot name one); answers a retry with the same idempotency key from the
- * stored action (same participant, reward and source: {@code replayed = true}; otherwise CONFLICT); resolves the
+ * stored action (same participant, reward, source and invited participant: {@code replayed = true}; otherwise
+ * CONFLICT; the metadata is not compared); resolves the
  * participant, enrolling an unknown email unless the action says not to; increments four counters (all rewards and
  * this reward, each all time and this month of the campaign's zone) and reads last month's; inserts the action with
  * the counts it produced and writes {@code action.recorded}; and unlocks what the reward's new count reaches
@@ -239,7 +240,7 @@ public final class RewardService implements Rewards {
       if (a.idempotencyKey != null) {
         Optional<ActionRecord> prior = tx.actions().findByIdempotencyKey(tenantId, a.idempotencyKey);
         if (prior.isPresent()) {
-          return replay(tx, prior.get(), a, existing);
+          return replay(tx, prior.get(), a, existing, campaignId);
         }
       }
       if (existing.isEmpty() && (a.participant.email == null || !a.enrol)) {
@@ -299,15 +300,32 @@ public final class RewardService implements Rewards {
     return new ActionResult(actionId, participantId, created, counts, unlocked, false);
   }
 
-  private ActionResult replay(Transaction tx, ActionRecord prior, ActionRequest a, Optional<Participant> existing) {
+  private ActionResult replay(Transaction tx, ActionRecord prior, ActionRequest a, Optional<Participant> existing,
+      long campaignId) {
     boolean same = prior.campaignRewardId() == a.campaignRewardId && prior.source() == a.source
-        && existing.isPresent() && existing.get().id() == prior.participantId();
+        && existing.isPresent() && existing.get().id() == prior.participantId()
+        && sameInvited(tx, prior.invitedParticipantId(), a.invited, campaignId);
     if (!same) {
       throw LoyaltyException.conflict("idempotencyKey",
           "the idempotency key was used by an action with other parameters");
     }
     return new ActionResult(prior.actionId(), prior.participantId(), prior.participantCreated(), prior.counts(),
         tx.earnedRewards().unlockedBy(context.tenantId(), prior.actionId()), true);
+  }
+
+  /**
+   * Whether a retry names the invited participant its first request named (or none, as it did): the invited
+   * participant decides who earns the two-way rewards, so a key reused for another one is a CONFLICT, not a replay
+   * that silently gives the second one nothing. By email, an invited participant who is gone is not the same.
+   */
+  private boolean sameInvited(Transaction tx, Long priorInvited, Target invited, long campaignId) {
+    if (invited == null || priorInvited == null) {
+      return invited == null && priorInvited == null;
+    }
+    if (invited.email == null) {
+      return invited.id == priorInvited;
+    }
+    return invited.find(tx, context.tenantId(), campaignId).map(p -> p.id() == priorInvited).orElse(false);
   }
 
   /**

@@ -90,6 +90,8 @@ import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
+import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.ActionSource;
 import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.CampaignTotals;
@@ -3008,6 +3010,34 @@ public abstract class StorageContractTest extends EngineContractSupport {
           .withIdempotencyKey("auto-" + reward)).unlocked());
     }
     assertEquals(approved, replayed, "a replay returns the same rewards");
+  }
+
+  @Test
+  void aKeyedReferralActionReplaysForItsInvitedParticipantAndIsAConflictForAnother() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    long referrer = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.points("Referrer", 100, 1)
+        .unlimited()).id();
+    w.scope.rewards().define(w.campaign.id(), NewCampaignReward.points("Welcome", 50, 1).forInvited());
+    ParticipantRef alice = ParticipantRef.id(enrol(w, "alice@example.com").id());
+    Participant dave = enrol(w, "dave@example.com");
+    Participant erin = enrol(w, "erin@example.com");
+    LoyaltyAction keyed = LoyaltyAction.of(alice, referrer).referring(ParticipantRef.id(dave.id()))
+        .withIdempotencyKey("referral-1");
+
+    ActionResult first = w.scope.rewards().recordAction(keyed);
+    ActionResult byEmail = w.scope.rewards().recordAction(LoyaltyAction.of(alice, referrer)
+        .referring(ParticipantRef.email(w.campaign.id(), "Dave@example.com")).withIdempotencyKey("referral-1"));
+    assertTrue(byEmail.replayed(), "the invited participant as stored, named by email this time");
+    assertEquals(first.unlocked(), byEmail.unlocked());
+    assertCode(ErrorCode.CONFLICT, () -> w.scope.rewards().recordAction(LoyaltyAction.of(alice, referrer)
+        .referring(ParticipantRef.id(erin.id())).withIdempotencyKey("referral-1")));
+    assertCode(ErrorCode.CONFLICT, () -> w.scope.rewards().recordAction(LoyaltyAction.of(alice, referrer)
+        .withSource(ActionSource.REFERRAL).withIdempotencyKey("referral-1")));
+    assertEquals(50, w.scope.participants().get(ParticipantRef.id(dave.id())).pointsBalance());
+    assertEquals(0, w.scope.participants().get(ParticipantRef.id(erin.id())).pointsBalance(),
+        "a CONFLICT gives nothing");
+    assertEquals(1, w.scope.rewards().summary(alice).actionsAllTime(), "one action recorded");
   }
 
   @Test
