@@ -67,7 +67,10 @@ public interface Points {
    * <p>The engine applies them in as few transactions as it can (a chunk of operations per commit), so this is
    * much faster than one call per change. It is not atomic as a whole: if the process dies part way, a prefix of
    * the chunks is durable. Give each operation an idempotency key and a rerun of the whole list changes nothing
-   * twice. Inside a host's transaction all of it is part of the host's transaction.
+   * twice. An operation's outcome may be a STORAGE_UNAVAILABLE saying its chunk's commit outcome is unknown (the
+   * connection failed during the commit): that operation may have applied, and as for a single call, a retry with
+   * its idempotency key tells which; an operation refused in that chunk keeps its own error and changed nothing.
+   * Inside a host's transaction all of it is part of the host's transaction.
    *
    * @param operations the changes, in order
    * @return one outcome per operation, in order

@@ -84,7 +84,8 @@ public interface Referrals {
    *
    * @param participant the participant
    * @return the participant's codes
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; CONFLICT, worth a retry, if every short code tried for the
+   *     participant was taken in the campaign (20 tries)
    */
   ReferralCodes codes(ParticipantRef participant);
 
@@ -120,7 +121,8 @@ public interface Referrals {
    * @param signup who signs up, with which code
    * @return the outcome and the participant
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR (participant fields, {@code code},
-   *     {@code visitorId}, {@code customerId}); NOT_FOUND for the campaign
+   *     {@code visitorId}, {@code customerId}); NOT_FOUND for the campaign; CONFLICT, worth a retry, if a concurrent
+   *     signup recorded the invitee's referral and a deletion removed it before this one could read it
    */
   SignupResult signup(long campaignId, Signup signup);
 
