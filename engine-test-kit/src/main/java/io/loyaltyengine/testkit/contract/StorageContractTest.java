@@ -2928,8 +2928,15 @@ public abstract class StorageContractTest extends EngineContractSupport {
         .read(0, EventFilter.types(EventType.POINTS_AWARDED).inCampaign(other.id()), 100).events();
     assertEquals(3, awardsInOther.size());
     assertTrue(awardsInOther.stream().allMatch(e -> e.participantId() == b.id()));
-    assertCode(ErrorCode.VALIDATION_ERROR, () -> w.scope.changeFeed().read(-1, EventFilter.all(), 10));
-    assertCode(ErrorCode.VALIDATION_ERROR, () -> w.scope.changeFeed().read(0, EventFilter.all(), 101));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "afterPosition", "a negative cursor",
+        () -> w.scope.changeFeed().read(-1, EventFilter.all(), 10));
+    // ChangeFeed.read documents its page size as 1..100: both ends are taken, one past either is refused.
+    assertRejected(ErrorCode.VALIDATION_ERROR, "limit", "a page of 101",
+        () -> w.scope.changeFeed().read(0, EventFilter.all(), 101));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "limit", "a page of 0",
+        () -> w.scope.changeFeed().read(0, EventFilter.all(), 0));
+    assertEquals(walked.subList(0, 1), w.scope.changeFeed().read(0, EventFilter.all(), 1).events());
+    assertEquals(walked, w.scope.changeFeed().read(0, EventFilter.all(), 100).events());
   }
 
   @Test
