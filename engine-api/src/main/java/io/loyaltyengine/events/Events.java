@@ -30,17 +30,20 @@ public interface Events {
    * {@link io.loyaltyengine.LoyaltyEngine.Builder#listener} misses none.
    *
    * @param name the listener's stable name
-   * @param filter which events it receives
+   * @param filter which events it receives; null for every event
    * @param listener the listener
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name}; CONFLICT if the name is taken on
-   *     this engine
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name}, or on {@code listener} if it is
+   *     null; CONFLICT on {@code name} if the name is taken on this engine (until {@link #unsubscribe})
    */
   void subscribe(String name, EventFilter filter, EventListener listener);
 
   /**
-   * Removes a listener from this engine. Its pending deliveries wait until a listener of that name returns.
+   * Removes a listener from this engine. Its pending deliveries wait until a listener of that name returns. A
+   * name no listener holds on this engine changes nothing.
    *
    * @param name the listener's name
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name} if it breaks the rule of
+   *     {@link #subscribe}
    */
   void unsubscribe(String name);
 
@@ -60,7 +63,8 @@ public interface Events {
    * @param listenerName the listener's name
    * @param page which page
    * @return the page of parked deliveries
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name}
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name} if {@code listenerName} breaks the
+   *     rule of {@link #subscribe}, on {@code page} if it is null
    */
   CursorPage<ParkedDelivery> parked(String listenerName, Keyset page);
 
@@ -69,8 +73,10 @@ public interface Events {
    *
    * @param listenerName the listener's name
    * @param tenantId the event's tenant
-   * @param eventId the event's id
+   * @param eventId the event's id, {@code evt_<number>}
    * @return whether a parked delivery of that event was found for the listener
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name} if {@code listenerName} breaks the
+   *     rule of {@link #subscribe}, on {@code eventId} if it is not an event id
    */
   boolean replay(String listenerName, long tenantId, String eventId);
 }
