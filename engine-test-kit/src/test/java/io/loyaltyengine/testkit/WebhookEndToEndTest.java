@@ -416,6 +416,8 @@ class WebhookEndToEndTest {
     WebhookEndpoint endpoint = scope.webhooks().get(id);
     assertFalse(endpoint.enabled());
     assertEquals("410 Gone", endpoint.disabledReason());
+    assertEquals("410 Gone", scope.webhooks().disable(id).disabledReason(),
+        "disabling an endpoint that is disabled keeps the reason it has");
     CursorPage<ParkedDelivery> parked = scope.webhooks().parked(id, Keyset.first(10));
     assertEquals(1, parked.items().size());
     assertEquals(goneEventId, parked.items().get(0).event().id());
@@ -463,6 +465,8 @@ class WebhookEndToEndTest {
     CursorPage<ParkedDelivery> first = scope.webhooks().parked(id, Keyset.first(2));
     assertEquals(2, first.items().size());
     assertTrue(first.hasMore());
+    assertEquals("evt_" + first.nextId(), first.items().get(1).event().id(),
+        "the cursor is the number of the page's last event id");
     CursorPage<ParkedDelivery> second = scope.webhooks().parked(id, Keyset.after(first.nextId(), 2));
     assertEquals(1, second.items().size());
     assertFalse(second.hasMore());
