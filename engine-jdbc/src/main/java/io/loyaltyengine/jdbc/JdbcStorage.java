@@ -232,6 +232,19 @@ public final class JdbcStorage implements Storage {
   }
 
   /**
+   * Refuses a host transaction that is not a {@link JdbcHostTransaction}, without touching the database.
+   *
+   * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}
+   */
+  @Override
+  public void checkJoinable(HostTransaction host) {
+    if (!(host instanceof JdbcHostTransaction)) {
+      throw new IllegalArgumentException("JdbcStorage joins only a JdbcHostTransaction (JdbcHostTransaction.of("
+          + "connection)), not " + (host == null ? "null" : host.getClass().getName()));
+    }
+  }
+
+  /**
    * {@inheritDoc}
    *
    * <p>Sets a savepoint on the host's connection, runs the work there and releases the savepoint; if the work
@@ -244,10 +257,8 @@ public final class JdbcStorage implements Storage {
   @Override
   public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
     Objects.requireNonNull(work, "work");
-    if (!(host instanceof JdbcHostTransaction jdbcHost)) {
-      throw new IllegalArgumentException("JdbcStorage joins only a JdbcHostTransaction (JdbcHostTransaction.of("
-          + "connection)), not " + (host == null ? "null" : host.getClass().getName()));
-    }
+    checkJoinable(host);
+    JdbcHostTransaction jdbcHost = (JdbcHostTransaction) host;
     requireOpen();
     Connection connection = jdbcHost.connection();
     Savepoint savepoint = savepoint(connection);

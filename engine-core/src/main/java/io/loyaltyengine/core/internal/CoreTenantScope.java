@@ -25,7 +25,6 @@ import io.loyaltyengine.core.referrals.ReferralService;
 import io.loyaltyengine.core.referrals.SigningKeys;
 import io.loyaltyengine.core.rewards.RewardService;
 import io.loyaltyengine.core.spi.Storage;
-import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.sso.SingleSignOnService;
 import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.testimonials.TestimonialService;
@@ -204,9 +203,8 @@ final class CoreTenantScope implements TenantScope {
   @Override
   public TenantScope joining(HostTransaction transaction) {
     Objects.requireNonNull(transaction, "transaction");
-    if (!storage.capabilities().contains(StorageCapability.HOST_TRANSACTIONS)) {
-      throw new IllegalArgumentException(storage + " cannot join host transactions");
-    }
+    // Refused here, as TenantScope documents, not at the scope's first operation (which the storage refuses too).
+    storage.checkJoinable(transaction);
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
         context.transactions().joining(transaction), context.clock(), context.ids(), context.limits(),
         context.campaignZones()),

@@ -94,6 +94,11 @@ public final class IndexedStorage implements Storage {
   }
 
   @Override
+  public void checkJoinable(HostTransaction host) {
+    storage.checkJoinable(host);
+  }
+
+  @Override
   public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
     return storage.inHostTransaction(host, work);
   }

@@ -25,6 +25,20 @@ public interface Storage extends EngineStorage {
   <T> T inTransaction(TransactionWork<T> work);
 
   /**
+   * Refuses, without touching the store, a host transaction this backend cannot join. Called when a scope is bound
+   * to one ({@code TenantScope.joining}), which documents the refusal there rather than at the scope's first
+   * operation. The default refuses every one when this backend lacks {@link StorageCapability#HOST_TRANSACTIONS}; a
+   * backend that has it overrides this to refuse the kinds it does not take, and a wrapper delegates.
+   *
+   * @throws IllegalArgumentException if this backend cannot join this kind of host transaction
+   */
+  default void checkJoinable(HostTransaction host) {
+    if (!capabilities().contains(StorageCapability.HOST_TRANSACTIONS)) {
+      throw new IllegalArgumentException(this + " cannot join host transactions");
+    }
+  }
+
+  /**
    * Runs {@code work} inside the host's transaction without committing it. If {@code work} throws, what it wrote
    * is undone (to a savepoint) and the host's own work is kept.
    *

@@ -2073,12 +2073,9 @@ public abstract class StorageContractTest extends EngineContractSupport {
         return "a HostTransaction no storage module made";
       }
     };
-    try {
-      w.scope.joining(foreign).points().award(ParticipantRef.id(p.id()), PointsChange.of(5, "purchase"));
-      fail("joining a host transaction of an unknown kind succeeded");
-    } catch (IllegalArgumentException expected) {
-      // Either joining(...) or the first operation may refuse it; both are what TenantScope documents.
-    }
+    // TenantScope.joining documents the refusal on joining itself, not on the scope's first operation.
+    assertThrows(IllegalArgumentException.class, () -> w.scope.joining(foreign));
+    assertThrows(NullPointerException.class, () -> w.scope.joining(null));
     assertEquals(0, w.scope.participants().get(ParticipantRef.id(p.id())).pointsBalance());
   }
 
@@ -2090,13 +2087,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
     Participant p = enrol(w, "nohost@example.com");
     HostTransaction any = new HostTransaction() {
     };
-    try {
-      w.scope.joining(any).participants().update(ParticipantRef.id(p.id()),
-          ParticipantUpdate.builder().firstName("Joined").build());
-      fail("a backend without HOST_TRANSACTIONS joined a host transaction");
-    } catch (IllegalArgumentException expected) {
-      // The engine or the storage refuses, as TenantScope.joining documents.
-    }
+    assertThrows(IllegalArgumentException.class, () -> w.scope.joining(any),
+        "a backend without HOST_TRANSACTIONS is refused on joining, as TenantScope.joining documents");
     assertEquals(p, w.scope.participants().get(ParticipantRef.id(p.id())));
   }
 
