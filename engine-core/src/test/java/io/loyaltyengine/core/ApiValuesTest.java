@@ -167,4 +167,47 @@ class ApiValuesTest {
     assertEquals(new BigDecimal("2.5"), ConversionPoints.perUnit(new BigDecimal("2.5000")).perUnit());
     assertEquals(7, ConversionPoints.fixed(7).pointsFor(new BigDecimal("99.99")));
   }
+
+  /**
+   * EventType promises that existing types keep their wire name, which webhooks and the change feed carry: pinned
+   * here, so that a rename fails a test instead of breaking receivers. A type added is added here.
+   */
+  @Test
+  void everyEventTypeKeepsItsWireNameAndIsFoundByIt() {
+    Map<String, EventType> wire = Map.ofEntries(
+        Map.entry("participant.created", EventType.PARTICIPANT_CREATED),
+        Map.entry("participant.updated", EventType.PARTICIPANT_UPDATED),
+        Map.entry("participant.deleted", EventType.PARTICIPANT_DELETED),
+        Map.entry("points.awarded", EventType.POINTS_AWARDED),
+        Map.entry("points.deducted", EventType.POINTS_DEDUCTED),
+        Map.entry("action.recorded", EventType.LOYALTY_ACTION_RECORDED),
+        Map.entry("reward.reached", EventType.REWARD_REACHED),
+        Map.entry("reward.approved", EventType.REWARD_APPROVED),
+        Map.entry("reward.fulfilled", EventType.REWARD_FULFILLED),
+        Map.entry("reward.removed", EventType.REWARD_REMOVED),
+        Map.entry("coupon.pool_empty", EventType.COUPON_POOL_EMPTY),
+        Map.entry("coupon.pool_low", EventType.COUPON_POOL_LOW),
+        Map.entry("coupon.assigned", EventType.COUPON_ASSIGNED),
+        Map.entry("reward.redeemed", EventType.REWARD_REDEEMED),
+        Map.entry("referral.signup", EventType.REFERRAL_SIGNUP),
+        Map.entry("referral.tracked", EventType.REFERRAL_TRACKED),
+        Map.entry("referral.conversion", EventType.REFERRAL_CONVERSION),
+        Map.entry("referral.reversal", EventType.REFERRAL_REVERSAL),
+        Map.entry("testimonial.submitted", EventType.TESTIMONIAL_SUBMITTED),
+        Map.entry("testimonial.approved", EventType.TESTIMONIAL_APPROVED),
+        Map.entry("testimonial.rejected", EventType.TESTIMONIAL_REJECTED),
+        Map.entry("quest.task_completed", EventType.QUEST_TASK_COMPLETED),
+        Map.entry("quest.completed", EventType.QUEST_COMPLETED),
+        Map.entry("idea.submitted", EventType.IDEA_SUBMITTED),
+        Map.entry("idea.status_changed", EventType.IDEA_STATUS_CHANGED),
+        Map.entry("idea.deleted", EventType.IDEA_DELETED));
+    assertEquals(EventType.values().length, wire.size(), "a type without a pinned wire name");
+    wire.forEach((name, type) -> {
+      assertEquals(name, type.wireName());
+      assertEquals(type, EventType.fromWireName(name));
+    });
+    for (String unknown : new String[] {"POINTS_AWARDED", "points.Awarded", "", null}) {
+      assertThrows(IllegalArgumentException.class, () -> EventType.fromWireName(unknown), String.valueOf(unknown));
+    }
+  }
 }
