@@ -178,6 +178,8 @@ public final class JdbcStorage implements Storage {
    * {@link io.loyaltyengine.core.spi.TransientStorageException} after 10 s), and a caller's interrupt is held back
    * while it waits, runs and commits, and set again before the call returns: H2 closes the whole database, for every
    * connection, when a thread writes to its file with its interrupt set.
+   *
+   * @throws IllegalStateException if this storage is closed
    */
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
@@ -252,7 +254,7 @@ public final class JdbcStorage implements Storage {
    * rolls back or closes the host's transaction.
    *
    * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}
-   * @throws IllegalStateException if the host's connection was switched to auto-commit
+   * @throws IllegalStateException if this storage is closed, or the host's connection was switched to auto-commit
    */
   @Override
   public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
@@ -307,7 +309,10 @@ public final class JdbcStorage implements Storage {
     }
   }
 
-  /** Closes the pool this storage created; a host's DataSource stays open. Idempotent. */
+  /**
+   * Closes the pool this storage created; a host's DataSource stays open. Idempotent. Afterwards the storage refuses
+   * units of work, its own and joined host transactions alike, with an {@link IllegalStateException}.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true) && ownedPool != null) {

@@ -626,6 +626,10 @@ abstract class JdbcStorageTestBase {
       assertThrows(IllegalStateException.class, () -> storage.inHostTransaction(host, tx -> null));
       assertFalse(connection.isClosed());
     }
+    Connection closed = fixture.connect();
+    closed.setAutoCommit(false);
+    closed.close();
+    assertThrows(IllegalArgumentException.class, () -> JdbcHostTransaction.of(closed), "a closed connection");
   }
 
   @Test
@@ -679,6 +683,12 @@ abstract class JdbcStorageTestBase {
     other.close();
     assertThrows(IllegalStateException.class, () -> other.inTransaction(tx -> null));
     assertInstanceOf(JdbcStorage.class, other);
+    try (StoreFixture.HostTx tx = fixture.hostTransactions().orElseThrow().begin()) {
+      assertThrows(IllegalStateException.class, () -> other.inHostTransaction(tx.transaction(), work -> null),
+          "a closed storage joins no host transaction");
+      tx.insertHostOrder("after-close");
+      tx.commit();
+    }
   }
 
   /** Campaign, balance, lifetime points and event sequence of a changed row. */
