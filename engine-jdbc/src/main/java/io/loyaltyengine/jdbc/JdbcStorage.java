@@ -512,8 +512,9 @@ public final class JdbcStorage implements Storage {
      * Connects, checks the database and brings its schema up to date (or validates it).
      *
      * @throws IllegalStateException if neither url nor dataSource was set; if a pool setting was given with a
-     *     dataSource; if the database is not supported, can lose commits (H2), or its schema is newer than this
-     *     engine, differs from it or (in VALIDATE mode) lacks versions
+     *     dataSource; if the database is not supported, can lose commits (H2), is H2 reached as a user without
+     *     admin rights, or its schema is newer than this engine, differs from it or (in VALIDATE mode) lacks
+     *     versions
      * @throws StorageException if the database cannot be reached or a schema script fails
      */
     public JdbcStorage build() {

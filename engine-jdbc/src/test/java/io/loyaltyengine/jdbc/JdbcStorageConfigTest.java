@@ -175,6 +175,25 @@ class JdbcStorageConfigTest {
     }
   }
 
+  /** The storage turns off H2's reuse of query results at start, which only an admin may: another user is refused. */
+  @Test
+  void aHostDataSourceOnH2WithoutAdminRightsIsRefusedAtStart() throws SQLException {
+    String url = fileUrl("not-admin");
+    // Settings in the URL are SET statements, which need an admin too: the admin's connection sets the write delay.
+    try (Connection admin = DriverManager.getConnection(url + ";WRITE_DELAY=0", "sa", "");
+        Statement statement = admin.createStatement()) {
+      statement.execute("CREATE USER app PASSWORD 'app-pw'");
+      assertEquals("0", writeDelay(admin));
+      JdbcDataSource notAdmin = new JdbcDataSource();
+      notAdmin.setURL(url);
+      notAdmin.setUser("app");
+      notAdmin.setPassword("app-pw");
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> JdbcStorage.builder().dataSource(notAdmin).build());
+      assertTrue(e.getMessage().contains("admin"), e.getMessage());
+    }
+  }
+
   @Test
   void theHostsPoolStaysOpenAndTheStoragesOwnPoolCloses() {
     HikariConfig config = new HikariConfig();
