@@ -65,10 +65,12 @@ import org.slf4j.LoggerFactory;
  * It logs its effective configuration once, with the password masked.
  *
  * <h2>Durability</h2>
- * Every commit is on disk before the engine reports it. An H2 URL naming an in-memory database or a
- * {@code WRITE_DELAY} other than 0 is refused, and a URL without one gets {@code ;WRITE_DELAY=0}; an H2 database
- * reached through a host {@link DataSource} is checked at start. On PostgreSQL, {@code fsync=off} or
- * {@code synchronous_commit=off} is logged as a warning.
+ * On H2 every commit is written to the database file before the engine reports it, so it survives a killed process;
+ * H2 does not fsync each commit, so a power cut or an operating-system crash can lose the last ones. An H2 URL naming
+ * an in-memory database or a {@code WRITE_DELAY} other than 0 is refused, and a URL without one gets
+ * {@code ;WRITE_DELAY=0}; the database is checked again at start, also when reached through a host
+ * {@link DataSource}. On PostgreSQL a commit is as durable as the server makes it: {@code fsync=off} or
+ * {@code synchronous_commit=off} is only logged as a warning, not refused.
  *
  * <h2>Transactions</h2>
  * A unit of work runs in one READ COMMITTED transaction, once; the engine retries after a
