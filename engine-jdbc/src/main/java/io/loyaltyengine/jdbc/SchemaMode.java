@@ -8,16 +8,22 @@ package io.loyaltyengine.jdbc;
  */
 public enum SchemaMode {
   /**
-   * Applies the schema versions the database lacks, in order, holding a lock so that two instances never migrate at
-   * once (the default).
+   * Applies the schema versions the database lacks, in order, holding a lock so that two storages never migrate at
+   * once (the default). On PostgreSQL the lock is the database's (an advisory lock), held across processes. On H2 it
+   * is a lock in the JVM, by database file: it keeps apart the storages of one process, not processes that reach one
+   * H2 database through a server (TCP or {@code AUTO_SERVER}); start those one at a time.
    */
   MIGRATE,
   /**
    * Changes nothing: fails to start, listing what is missing, unless every schema version is applied. For hosts whose
    * application user may not run DDL: apply the versions in a deployment step (for example by building a
    * {@code JdbcStorage} with {@link #MIGRATE} as a user that may), or run the scripts from
-   * {@code io/loyaltyengine/jdbc/schema/<dialect>/} in this jar with your own tool and record each in the
-   * {@code loyalty_schema_history} table.
+   * {@code io/loyaltyengine/jdbc/schema/<dialect>/} in this jar, in the order of {@code migrations.txt} there, with
+   * your own tool and record each in the {@code loyalty_schema_history} table ({@code version INTEGER} primary key,
+   * {@code description VARCHAR(200)}, {@code checksum VARCHAR(64)}, {@code applied_at TIMESTAMP WITH TIME ZONE},
+   * none null; {@link #MIGRATE} creates it, {@code VALIDATE} does not): its version, its description (the file name's
+   * part after {@code __}, underscores as spaces), the SHA-256 of the script in hex (line ends normalized to
+   * {@code \n}; another checksum is refused as a changed script) and when it was applied.
    */
   VALIDATE
 }

@@ -277,6 +277,46 @@ class JdbcStorageConfigTest {
     }
   }
 
+  /**
+   * SchemaMode.VALIDATE's recipe for a host's own migration tool: the jar's scripts in the order of migrations.txt,
+   * each recorded in loyalty_schema_history with the SHA-256 (hex) of its text, line ends as \n.
+   */
+  @Test
+  void validateModeAcceptsASchemaAppliedByTheHostAsDocumented() throws Exception {
+    String url = fileUrl("host-migrated") + ";WRITE_DELAY=0";
+    String directory = "io/loyaltyengine/jdbc/schema/" + SqlDialect.H2.scriptDirectory() + "/";
+    try (Connection connection = DriverManager.getConnection(url);
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE TABLE loyalty_schema_history (version INTEGER PRIMARY KEY, description VARCHAR(200)"
+          + " NOT NULL, checksum VARCHAR(64) NOT NULL, applied_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+      for (String name : resource(directory + "migrations.txt").split("\n")) {
+        name = name.strip();
+        if (name.isEmpty() || name.startsWith("#")) {
+          continue;
+        }
+        String script = resource(directory + name);
+        statement.execute(script);
+        String sha256 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(script.replace("\r\n", "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try (var insert = connection.prepareStatement("INSERT INTO loyalty_schema_history VALUES (?, ?, ?,"
+            + " CURRENT_TIMESTAMP)")) {
+          insert.setInt(1, Integer.parseInt(name.substring(1, name.indexOf("__"))));
+          insert.setString(2, name.substring(name.indexOf("__") + 2, name.length() - 4).replace('_', ' '));
+          insert.setString(3, sha256);
+          insert.executeUpdate();
+        }
+      }
+    }
+    JdbcStorage.builder().url(url).schemaMode(SchemaMode.VALIDATE).build().close();
+  }
+
+  private static String resource(String name) throws java.io.IOException {
+    try (var in = JdbcStorage.class.getClassLoader().getResourceAsStream(name)) {
+      assertTrue(in != null, name);
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   @Test
   void validateModeRefusesAnEmptyDatabaseAndAcceptsAMigratedOne() {
     String url = fileUrl("validated");
