@@ -56,6 +56,8 @@ public final class SettableClock extends Clock {
    * @return the new instant
    * @throws NullPointerException if {@code duration} is null
    * @throws java.time.DateTimeException if the result is outside the supported range of {@link Instant}
+   * @throws ArithmeticException if the result's seconds overflow a {@code long} (as {@link Instant#plus} does); either
+   *     way the clock does not move
    */
   public Instant advance(Duration duration) {
     Objects.requireNonNull(duration, "duration");

@@ -55,6 +55,17 @@ class SettableClockTest {
     assertNotEquals(clock, SettableClock.at(Instant.EPOCH), "another clock is not this one, even at the same instant");
   }
 
+  /** As Instant.plus: past Instant.MAX a DateTimeException, past a long's seconds an ArithmeticException. */
+  @Test
+  void anAdvanceOutOfRangeThrowsAsDocumentedAndLeavesTheClockWhereItWas() {
+    SettableClock clock = SettableClock.at(T0);
+    assertThrows(java.time.DateTimeException.class,
+        () -> clock.advance(Duration.ofSeconds(Instant.MAX.getEpochSecond())));
+    assertEquals(T0, clock.instant());
+    assertThrows(ArithmeticException.class, () -> clock.advance(Duration.ofSeconds(Long.MAX_VALUE)));
+    assertEquals(T0, clock.instant());
+  }
+
   @Test
   void rejectsNulls() {
     SettableClock clock = SettableClock.at(T0);
