@@ -35,8 +35,15 @@ public interface Gen<T> {
     return random -> mapper.apply(next(random));
   }
 
-  /** A generator of lists of {@code minSize..maxSize} values of this generator. */
+  /**
+   * A generator of lists of {@code minSize..maxSize} values of this generator.
+   *
+   * @throws IllegalArgumentException if {@code minSize} is negative or greater than {@code maxSize}
+   */
   default Gen<List<T>> list(int minSize, int maxSize) {
+    if (minSize < 0) {
+      throw new IllegalArgumentException("minSize must not be negative but was " + minSize);
+    }
     Gen<Integer> sizes = ints(minSize, maxSize);
     return random -> {
       int size = sizes.next(random);
@@ -61,14 +68,24 @@ public interface Gen<T> {
     return random -> value;
   }
 
-  /** One of {@code values}, uniformly. */
+  /**
+   * One of {@code values}, uniformly.
+   *
+   * @throws IllegalArgumentException if there is no value
+   * @throws NullPointerException if a value is null
+   */
   @SafeVarargs
   @SuppressWarnings("varargs") // the array is only copied into a list, never stored or exposed
   static <T> Gen<T> elements(T... values) {
     return elements(List.of(values));
   }
 
-  /** One of {@code values}, uniformly; the list is copied (and must not hold nulls). */
+  /**
+   * One of {@code values}, uniformly; the list is copied (and must not hold nulls).
+   *
+   * @throws IllegalArgumentException if the list is empty
+   * @throws NullPointerException if the list or a value is null
+   */
   static <T> Gen<T> elements(List<? extends T> values) {
     List<? extends T> copy = List.copyOf(values);
     if (copy.isEmpty()) {
@@ -77,7 +94,11 @@ public interface Gen<T> {
     return random -> copy.get(random.nextInt(copy.size()));
   }
 
-  /** A value of one of {@code generators}, chosen uniformly. */
+  /**
+   * A value of one of {@code generators}, chosen uniformly.
+   *
+   * @throws IllegalArgumentException if there is no generator
+   */
   @SafeVarargs
   @SuppressWarnings("varargs") // the array is only copied into a list, never stored or exposed
   static <T> Gen<T> oneOf(Gen<? extends T>... generators) {
@@ -88,7 +109,11 @@ public interface Gen<T> {
     return random -> copy.get(random.nextInt(copy.size())).next(random);
   }
 
-  /** A value of one of the weighted generators, each chosen in proportion to its weight. */
+  /**
+   * A value of one of the weighted generators, each chosen in proportion to its weight.
+   *
+   * @throws IllegalArgumentException if no choice has a positive weight
+   */
   @SafeVarargs
   @SuppressWarnings("varargs") // the array is only copied into a list, never stored or exposed
   static <T> Gen<T> frequency(Weighted<? extends T>... choices) {
@@ -109,12 +134,20 @@ public interface Gen<T> {
     };
   }
 
-  /** A choice for {@link #frequency}: {@code gen} with relative weight {@code weight}. */
+  /**
+   * A choice for {@link #frequency}: {@code gen} with relative weight {@code weight}.
+   *
+   * @throws IllegalArgumentException if {@code weight} is negative
+   */
   static <T> Weighted<T> weight(int weight, Gen<? extends T> gen) {
     return new Weighted<>(weight, gen);
   }
 
-  /** Integers in {@code minInclusive..maxInclusive}, uniformly. */
+  /**
+   * Integers in {@code minInclusive..maxInclusive}, uniformly.
+   *
+   * @throws IllegalArgumentException if {@code minInclusive > maxInclusive}
+   */
   static Gen<Integer> ints(int minInclusive, int maxInclusive) {
     if (minInclusive > maxInclusive) {
       throw new IllegalArgumentException("min " + minInclusive + " is greater than max " + maxInclusive);
@@ -122,7 +155,11 @@ public interface Gen<T> {
     return random -> (int) random.nextLong(minInclusive, (long) maxInclusive + 1);
   }
 
-  /** Longs in {@code minInclusive..maxInclusive}, uniformly. */
+  /**
+   * Longs in {@code minInclusive..maxInclusive}, uniformly.
+   *
+   * @throws IllegalArgumentException if {@code minInclusive > maxInclusive}
+   */
   static Gen<Long> longs(long minInclusive, long maxInclusive) {
     if (minInclusive > maxInclusive) {
       throw new IllegalArgumentException("min " + minInclusive + " is greater than max " + maxInclusive);

@@ -248,6 +248,10 @@ class GeneratorsTest {
     assertThrows(IllegalArgumentException.class, () -> Gen.elements(List.of()));
     assertThrows(IllegalArgumentException.class, () -> Gen.ints(2, 1));
     assertThrows(IllegalArgumentException.class, () -> Gen.frequency(Gen.weight(0, Gen.constant(1))));
+    // Refused when built, not later when a list is drawn.
+    assertThrows(IllegalArgumentException.class, () -> Gen.constant(1).list(-1, 2));
+    assertThrows(IllegalArgumentException.class, () -> Gen.constant(1).list(3, 2));
+    assertEquals(List.of(), Gen.constant(1).list(0, 0).next(random));
   }
 
   private static <T> List<T> sample(Gen<T> gen, long seed) {
