@@ -158,13 +158,14 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * The storage contract suite: what every storage backend must do, checked through the engine's public API.
  *
- * <p>A backend runs it with an empty subclass that supplies a fresh database per test:
+ * <p>A backend runs it with a subclass that only supplies a fresh database per test (the other suites of this
+ * package, and what each needs, are listed in its package documentation):
  *
  * <pre>{@code
  * class H2StorageContractTest extends StorageContractTest {
  *   @Override
  *   protected StoreFixture createFixture() {
- *     return H2Fixture.newDatabase();
+ *     return new H2FileFixture(true); // the JDBC module's test fixture: a fresh H2 file
  *   }
  * }
  * }</pre>
