@@ -85,7 +85,7 @@ public interface Catalog {
    *
    * @param participant who redeems
    * @param catalogRewardId the reward's id
-   * @param idempotencyKey the caller's key (1..128 printable ASCII), or null
+   * @param idempotencyKey the caller's key (1..128 printable ASCII characters without spaces), or null
    * @return the redemption
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR; INSUFFICIENT_POINTS; OUT_OF_STOCK;
    *     CONFLICT when the reward is inactive or the key was used by another request

@@ -5,7 +5,7 @@ package io.loyaltyengine.points;
  *
  * <p>{@code amount} must be positive and at most {@link io.loyaltyengine.EngineLimits#maxPointsPerOperation()};
  * {@code type} is 1..64 characters of letters, digits and {@code _ - . :}; {@code description} is at most 500
- * characters; {@code idempotencyKey} is 1..128 printable ASCII characters, unique per tenant.
+ * characters; {@code idempotencyKey} is 1..128 printable ASCII characters without spaces, unique per tenant.
  *
  * <p>With an idempotency key, a retry of the same request returns the first result and changes nothing; the same
  * key with a different participant, kind, amount, type or description is a CONFLICT. The kinds are an award, a

@@ -9,8 +9,9 @@ import io.loyaltyengine.participant.NewParticipant;
  * @param participant the person (email required; found if already enrolled, else enrolled); its IP address, if any,
  *     is screened
  * @param referralCode the code they arrived with, or null for a basic signup
- * @param visitorId the host's visitor id (cookie or device id) of the signup, 1..128 printable ASCII, or null
- * @param customerId the host's customer id of the person, 1..128 printable ASCII, or null
+ * @param visitorId the host's visitor id (cookie or device id) of the signup, 1..128 printable ASCII characters
+ *     without spaces, or null
+ * @param customerId the host's customer id of the person, 1..128 printable ASCII characters without spaces, or null
  */
 public record Signup(NewParticipant participant, String referralCode, String visitorId, String customerId) {
   /**

@@ -5,7 +5,8 @@ package io.loyaltyengine.referrals;
  *
  * @param code the referral code (any kind)
  * @param kind what happened
- * @param visitorId the host's visitor id (1..128 printable ASCII); required for VISIT, else optional
+ * @param visitorId the host's visitor id (1..128 printable ASCII characters without spaces); required for VISIT,
+ *     else optional
  */
 public record Track(String code, TrackKind kind, String visitorId) {
   /**

@@ -64,7 +64,7 @@ public final class PointsRules {
   public static String idempotencyKey(String key) {
     if (key != null && (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY_LENGTH || !isPrintableAscii(key))) {
       throw LoyaltyException.validation("idempotencyKey",
-          "idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters");
+          "idempotencyKey must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters without spaces");
     }
     return key;
   }
