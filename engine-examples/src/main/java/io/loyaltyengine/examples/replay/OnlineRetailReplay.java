@@ -20,7 +20,8 @@ import java.util.Map;
  * </pre>
  *
  * <p>See {@code docs/REPLAY.md} for the rules, the options and measured figures. Exit status: 0 done, 2 a usage or
- * input error (nothing changed), 1 the database failed (what was committed stays; a rerun resumes after it).
+ * input error, an export that cannot be written included (nothing changed), 1 the database could not be opened or
+ * failed (what was committed stays; a rerun resumes after it), or the export failed after the replay committed.
  *
  * <p>Not thread-safe; a program, run once per process.
  */
@@ -34,18 +35,26 @@ public final class OnlineRetailReplay {
    * @param args the command line (see the class description)
    */
   public static void main(String[] args) {
-    ReplayOptions options;
-    try {
-      options = ReplayOptions.parse(args, System.getenv());
-    } catch (LoyaltyException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
-    int status = run(options, ProgressBar.forTerminal(options.quiet()), System.out, System.err);
+    int status = execute(args, System.getenv(), System.out, System.err);
     if (status != 0) {
       System.exit(status);
     }
+  }
+
+  /**
+   * Reads the command line and runs the replay, the progress bar on the terminal unless {@code --quiet}.
+   *
+   * @return the exit status: 0 done, 2 a usage or input error, 1 database failure
+   */
+  static int execute(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+    ReplayOptions options;
+    try {
+      options = ReplayOptions.parse(args, environment);
+    } catch (LoyaltyException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    return run(options, ProgressBar.forTerminal(options.quiet()), out, err);
   }
 
   /**
@@ -65,7 +74,19 @@ public final class OnlineRetailReplay {
     } catch (NoSuchFileException e) {
       err.println("The order log was not found: " + options.log());
       return 2;
+    } catch (ExportException e) {
+      if (e.afterReplay()) {
+        err.println("The export could not be written to " + e.file() + " (" + e.reason() + "). The replay is"
+            + " committed; run the same command again to write the export (it changes nothing else).");
+        return 1;
+      }
+      err.println("The export cannot be written to " + e.file() + " (" + e.reason() + "). Nothing was changed.");
+      return 2;
     } catch (LoyaltyException e) {
+      if (RetailReplay.OPENING.equals(e.field().orElse(null))) {
+        err.println("The database could not be opened (" + e.code() + ": " + e.getMessage() + ").");
+        return 1;
+      }
       if (e.code() == ErrorCode.VALIDATION_ERROR) {
         err.println("The order log cannot be replayed: " + e.getMessage());
         return 2;

@@ -1,6 +1,7 @@
 package io.loyaltyengine.examples.replay;
 
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.jdbc.JdbcStorage;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -125,6 +126,15 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
     }
     if (url != null && !url.startsWith("jdbc:")) {
       throw LoyaltyException.validation("--jdbc-url", "--jdbc-url must start with jdbc:");
+    }
+    if (url != null) {
+      try {
+        // The storage's own check (an H2 in-memory database or a write delay would lose commits), before the log
+        // is read. Its messages name the setting, not the URL.
+        JdbcStorage.builder().url(url);
+      } catch (IllegalArgumentException e) {
+        throw LoyaltyException.validation("--jdbc-url", "--jdbc-url cannot be used: " + e.getMessage());
+      }
     }
     if (url != null && password == null) {
       password = environment.get(PASSWORD_VARIABLE);

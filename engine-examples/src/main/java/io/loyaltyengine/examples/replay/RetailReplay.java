@@ -10,6 +10,7 @@ import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.jdbc.JdbcHostTransaction;
 import io.loyaltyengine.jdbc.JdbcStorage;
@@ -32,9 +33,12 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -95,13 +99,18 @@ final class RetailReplay {
   /**
    * Reads the log, applies it and returns the summary; with {@code --export}, writes the per-customer CSV.
    *
-   * @throws IOException if the log cannot be read or the export written
+   * @throws ExportException if the export cannot be written (checked before the database is opened, and
+   *     possibly failing again at the end)
+   * @throws IOException if the log cannot be read
    * @throws SQLException if the replay's own connection fails
    * @throws LoyaltyException VALIDATION_ERROR on {@code header} for a log without the needed columns;
-   *     STORAGE_UNAVAILABLE if the database fails
+   *     STORAGE_UNAVAILABLE if the database fails, on {@value #OPENING} if it cannot be opened
    */
   ReplaySummary run(ProgressBar bar) throws IOException, SQLException {
     LogSource source = LogSource.of(options.log());
+    if (options.export() != null) {
+      checkExport(options.export());
+    }
     long readStart = System.nanoTime();
     bar.start("reading");
     OrderLog log;
@@ -119,7 +128,7 @@ final class RetailReplay {
     if (options.user() != null) {
       storage.credentials(options.user(), options.password() == null ? "" : options.password());
     }
-    try (LoyaltyEngine engine = engine(storage.build(), clock); Connection connection = connect()) {
+    try (LoyaltyEngine engine = open(storage, clock); Connection connection = connect()) {
       connection.setAutoCommit(false);
       ReplayTables tables = new ReplayTables(connection);
       tables.create();
@@ -145,9 +154,55 @@ final class RetailReplay {
           totals.participants(), totals.loyaltyActions(), allTimeTop(shop, program, customers),
           monthlyTop(shop, program, customers, log), readNanos, applyNanos, options.batch());
       if (options.export() != null) {
-        export(shop, program, customers, options.export());
+        try {
+          export(shop, program, customers, options.export());
+        } catch (IOException e) {
+          throw new ExportException(options.export(), true, e);
+        }
       }
       return summary;
+    }
+  }
+
+  /** The field of the STORAGE_UNAVAILABLE {@link #run} throws when the database cannot be opened. */
+  static final String OPENING = "database";
+
+  /**
+   * Builds the storage and the engine; a database that cannot be opened (unreachable, no driver for the URL, a
+   * schema this engine does not know) is a STORAGE_UNAVAILABLE on {@value #OPENING}, with the storage's message,
+   * which masks a password in the URL.
+   */
+  private static LoyaltyEngine open(JdbcStorage.Builder storage, ReplayClock clock) {
+    try {
+      return engine(storage.build(), clock);
+    } catch (StorageException | IllegalStateException e) {
+      throw new LoyaltyException(ErrorCode.STORAGE_UNAVAILABLE, OPENING, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Checks that the export can be written before anything changes: its directory exists or can be made, and the
+   * file can be opened for writing (for appending, so an earlier export stays until the new one replaces it; a file
+   * made for the check is deleted again).
+   */
+  static void checkExport(Path file) throws ExportException {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      if (Files.isDirectory(file)) {
+        throw new FileSystemException(file.toString(), null, "Is a directory");
+      }
+      boolean existed = Files.exists(file);
+      try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        // Only opened.
+      }
+      if (!existed) {
+        Files.delete(file);
+      }
+    } catch (IOException e) {
+      throw new ExportException(file, false, e);
     }
   }
 

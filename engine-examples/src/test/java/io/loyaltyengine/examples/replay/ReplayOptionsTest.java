@@ -69,6 +69,7 @@ class ReplayOptionsTest {
     assertEquals("--db", fieldOfError("a.csv", "--db", "x", "--db", "y"));
     assertEquals("--user", fieldOfError("a.csv", "--user", "u"));
     assertEquals("--jdbc-url", fieldOfError("a.csv", "--jdbc-url", "postgresql://db"));
+    assertEquals("--jdbc-url", fieldOfError("a.csv", "--jdbc-url", "jdbc:h2:mem:shop"), "the engine refuses it");
     assertEquals("--batch", fieldOfError("a.csv", "--batch", "0"));
     assertEquals("--batch", fieldOfError("a.csv", "--batch", "many"));
     assertEquals("--verbose", fieldOfError("a.csv", "--verbose"));

@@ -266,4 +266,46 @@ class RetailReplayTest {
     assertTrue(text.contains("no column UnitPrice"), text);
     assertTrue(Files.notExists(dir.resolve("db.mv.db")), "the log is read before the database is opened");
   }
+  @Test
+  void anExportThatCannotBeWrittenIsAnInputErrorFoundBeforeAnythingChanges() throws Exception {
+    Path db = dir.resolve("db");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+    PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    ProgressBar off = new ProgressBar(errStream, false, System::nanoTime);
+    Path log = fixture();
+
+    // Under a regular file, and a directory: refused whoever runs it (root included).
+    for (Path export : List.of(log.resolve("customers.csv"), dir)) {
+      err.reset();
+      assertEquals(2, OnlineRetailReplay.run(options(log.toString(), "--db", db.toString(), "--export",
+          export.toString()), off, out, errStream));
+      String text = err.toString(StandardCharsets.UTF_8);
+      assertTrue(text.startsWith("The export cannot be written to " + export), text);
+      assertTrue(!text.contains("order log"), text);
+    }
+    assertTrue(Files.notExists(dir.resolve("db.mv.db")), "checked before the database is opened");
+  }
+
+  @Test
+  void aDatabaseThatCannotBeOpenedStopsWithAMessage() throws Exception {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+    PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    assertEquals(1, OnlineRetailReplay.run(options(fixture().toString(), "--jdbc-url", "jdbc:nosuch:shop"),
+        new ProgressBar(errStream, false, System::nanoTime), out, errStream));
+    String text = err.toString(StandardCharsets.UTF_8);
+    assertTrue(text.startsWith("The database could not be opened (STORAGE_UNAVAILABLE: "), text);
+    assertTrue(text.contains("jdbc:nosuch:shop"), text);
+  }
+
+  @Test
+  void aMistakeOnTheCommandLineIsAMessageAndStatus2() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+    PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    assertEquals(2, OnlineRetailReplay.execute(new String[] {"log.csv", "--verbose"}, Map.of(), out, errStream));
+    assertEquals("unknown option --verbose; " + ReplayOptions.USAGE + System.lineSeparator(),
+        err.toString(StandardCharsets.UTF_8));
+  }
 }
