@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.YearMonth;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -307,5 +308,20 @@ class RetailReplayTest {
     assertEquals(2, OnlineRetailReplay.execute(new String[] {"log.csv", "--verbose"}, Map.of(), out, errStream));
     assertEquals("unknown option --verbose; " + ReplayOptions.USAGE + System.lineSeparator(),
         err.toString(StandardCharsets.UTF_8));
+  }
+  @Test
+  void aDamagedGzipIsAnInputErrorThatChangesNothing() throws Exception {
+    Path whole = ReplayFixture.writeGzipped(dir.resolve("whole.csv.gz"), ReplayFixture.text());
+    byte[] bytes = Files.readAllBytes(whole);
+    Path cut = dir.resolve("cut.csv.gz");
+    Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+    PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    assertEquals(2, OnlineRetailReplay.run(options(cut.toString(), "--db", dir.resolve("db").toString()),
+        new ProgressBar(errStream, false, System::nanoTime), out, errStream));
+    assertEquals("The order log could not be read: EOFException" + System.lineSeparator(),
+        err.toString(StandardCharsets.UTF_8));
+    assertTrue(Files.notExists(dir.resolve("db.mv.db")));
   }
 }
