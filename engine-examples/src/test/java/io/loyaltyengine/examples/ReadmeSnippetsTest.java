@@ -6,6 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.access.AccessSettings;
+import io.loyaltyengine.access.ApiCaller;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.Leaderboards;
+import io.loyaltyengine.leaderboard.Standing;
+import io.loyaltyengine.sso.SsoLogin;
+import io.loyaltyengine.sso.SsoRecognition;
+import io.loyaltyengine.sso.SsoSecret;
+import io.loyaltyengine.sso.SsoSignatures;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
@@ -84,6 +104,7 @@ class ReadmeSnippetsTest {
   Path dir;
 
   private LoyaltyEngine engine;
+  private Tenant tenant;
   private TenantScope shop;
   private Brand brand;
   private Campaign campaign;
@@ -95,7 +116,7 @@ class ReadmeSnippetsTest {
     engine = LoyaltyEngine.builder()
         .storage(JdbcStorage.h2File(dir.resolve("data/loyalty")))
         .build();
-    Tenant tenant = engine.tenants().create(NewTenant.business("Corner Tea Shop"));
+    tenant = engine.tenants().create(NewTenant.business("Corner Tea Shop"));
     shop = engine.forTenant(tenant.id());
     brand = shop.brands().create(new NewBrand("Corner Tea", "https://shop.cornertea.example"));
     campaign = shop.campaigns().create(NewCampaign.running(brand.id(), "Tea Points"));
@@ -316,6 +337,70 @@ class ReadmeSnippetsTest {
     feedback.deleteIdea(idea.id());
     feedback.closeBoard(board.id());
     feedback.updateBoard(board.id(), FeedbackBoardUpdate.of(board).withName("Ideas 2026"));
+  }
+
+  @Test
+  void singleSignOnRecognisesTheSignedCustomerOnce() {
+    SsoSecret sso = shop.singleSignOn().rotateSecret();
+    SsoLogin login = SsoSignatures.login(sso.secret(), campaign.id(), "customer-1042", "ada@example.com",
+        Instant.now().getEpochSecond());
+    SsoRecognition who = shop.singleSignOn().recognize(login);
+    assertTrue(who.created());
+    assertTrue(who.newlyMapped());
+    SsoRecognition again = shop.singleSignOn().recognize(login);   // "it only recognises the same customer"
+    assertEquals(who.participant().id(), again.participant().id());
+    assertFalse(again.created());
+    assertFalse(again.newlyMapped());
+
+    shop.participants().create(campaign.id(), NewParticipant.withEmail("bob@example.com"));
+    shop.customerMappings().map(campaign.id(), "customer-7", ParticipantRef.email(campaign.id(), "bob@example.com"));
+    assertTrue(shop.customerMappings().find(campaign.id(), "customer-7").isPresent());
+  }
+
+  @Test
+  void leaderboards() {
+    long adaId = ada.id();
+    Leaderboards boards = shop.leaderboards();
+    CursorPage<BoardEntry> top = boards.page(BoardRequest.of(campaign.id(), BoardPeriod.CURRENT_MONTH).limit(100));
+    assertEquals(List.of(adaId), top.items().stream().map(BoardEntry::participantId).toList(),
+        "every participant is on the board (0 without actions)");
+    boards.page(BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME).by(BoardMetric.POINTS).after(top.nextId()));
+    Standing standing = boards.standing(ParticipantRef.id(adaId), BoardMetric.ACTIONS, Consistency.INDEX);
+    assertEquals(1, standing.rank());
+    assertNull(standing.previousMonthRank(), "null if Ada joined after last month ended");
+    boards.monthPage(campaign.id(), YearMonth.of(2026, 3), BoardMetric.ACTIONS, null, 10);
+  }
+
+  /**
+   * The API keys section; its engine has plans, so it is one of its own, on the same file. The README named the
+   * tenant {@code shop.id()}, which does not compile with the Quickstart's {@code shop} (a TenantScope).
+   */
+  @Test
+  void apiKeysAuthenticateAndMapToStatuses() {
+    engine.close();
+    JdbcStorage storage = JdbcStorage.h2File(dir.resolve("data/loyalty"));
+    engine = LoyaltyEngine.builder().storage(storage)
+        .access(AccessSettings.builder()
+            .plan("free", 60, Duration.ofMinutes(1))      // 60 requests a minute per tenant, across instances
+            .plan("pro", 1_000, Duration.ofMinutes(1))
+            .defaultPlan("free")                          // tenants without a plan, or on one not configured here
+            .build())
+        .build();
+    engine.tenants().changePlan(tenant.id(), "pro");
+    IssuedApiKey issued = engine.forTenant(tenant.id()).apiKeys().issue(NewApiKey.of("checkout", ApiScope.READ,
+        ApiScope.WRITE));
+    String key = issued.secret();                         // give it to the client now: it cannot be shown again
+
+    ApiCaller caller = engine.access().authenticate(key, ApiScope.WRITE);
+    assertEquals(tenant.id(), caller.tenantId());
+    LoyaltyException bad = assertThrows(LoyaltyException.class,
+        () -> engine.access().authenticate(key + "x", ApiScope.READ));
+    assertEquals(401, bad.httpStatus());
+    assertEquals("apiKey", bad.field().orElseThrow());
+    LoyaltyException scope = assertThrows(LoyaltyException.class,
+        () -> engine.access().authenticate(key, ApiScope.ADMIN));
+    assertEquals(403, scope.httpStatus());
+    assertEquals("scope", scope.field().orElseThrow());
   }
 
   private long outboxRows() {
