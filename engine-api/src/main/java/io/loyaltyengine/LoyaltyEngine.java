@@ -82,18 +82,23 @@ public interface LoyaltyEngine extends AutoCloseable {
 
   /**
    * Refuses new operations at once: from the moment close begins, an operation of this engine, or of a scope of it,
-   * fails with {@link IllegalStateException} (a programming error: the host uses an engine it is closing). Then stops
-   * the event dispatcher (waiting for the delivery in progress), waits for the units of work of operations already
-   * running on other threads to end (at most 30 seconds, after which it goes on and logs how many were left; they
-   * then fail), releases the node number the engine leased (see {@link Builder#nodeId}; a release the storage fails
-   * is left to run out), and closes the storage. An operation made of several units of work (one retried after a
-   * conflict, for example) may be refused between them. Idempotent.
+   * fails with {@link IllegalStateException} (a programming error: the host uses an engine it is closing), also one
+   * the engine would answer from memory (an API key it has cached, a leaderboard index, subscribing or unsubscribing
+   * a listener); {@link #forTenant} still returns a scope, whose operations fail. Then stops the event dispatcher
+   * (waiting for the delivery in progress, at most twice {@link EventSettings#lease()}), waits for the units of work
+   * of operations already running on other threads to end (at most 30 seconds, after which it goes on and logs how
+   * many were left; they then fail), releases the node number the engine leased (see {@link Builder#nodeId}; a
+   * release the storage fails is left to run out), and closes the storage. A close on an interrupted thread waits for
+   * neither the delivery nor the units of work, and keeps the interrupt. An operation made of several units of work
+   * (one retried after a conflict, for example) may be refused between them. Idempotent: a call once a close has
+   * begun returns at once, without waiting for that close to end.
    *
    * <p>Host code the engine calls inside one of its operations' units of work (a {@link
    * io.loyaltyengine.fraud.RiskRule}, the clock, an id generator, a storage) cannot close the engine: close would
    * wait for that unit of work, which cannot end while it waits, and then close the storage under it. Such a call
    * fails at once with {@link IllegalStateException}, a programming error like an operation on a closed engine, and
-   * changes nothing; close the engine once the operation has returned. An {@link io.loyaltyengine.events.EventListener}
+   * changes nothing (unless a close had already begun on another thread: it then returns at once, as above); close
+   * the engine once the operation has returned. An {@link io.loyaltyengine.events.EventListener}
    * runs after the commit, outside any unit of work, and may close the engine: the close then does not wait for the
    * delivery that called it.
    *

@@ -117,6 +117,8 @@ public final class AccessService implements Access {
   @Override
   public ApiCaller authenticate(String presentedKey, ApiScope required) {
     Objects.requireNonNull(required, "required");
+    // A cached key would otherwise still be accepted by a closed engine.
+    transactions.ensureOpen();
     ApiKeyFormat.KeyId id = ApiKeyFormat.parse(presentedKey);
     if (id == null) {
       throw unauthenticated();

@@ -32,11 +32,13 @@ public final class EventsService implements Events {
 
   @Override
   public void subscribe(String name, EventFilter filter, EventListener listener) {
+    transactions.ensureOpen();
     listeners.add(name, filter, listener);
   }
 
   @Override
   public void unsubscribe(String name) {
+    transactions.ensureOpen();
     listeners.remove(Listeners.checkName(name));
   }
 

@@ -77,6 +77,16 @@ public final class Transactions {
   }
 
   /**
+   * Refuses, once the engine is closing, an operation the engine answers from memory without a unit of work (an API
+   * key in the cache, a leaderboard index, the listener registry), as every operation that runs one is refused.
+   *
+   * @throws IllegalStateException once the engine is closing
+   */
+  public void ensureOpen() {
+    gate.ensureOpen();
+  }
+
+  /**
    * Whether these transactions join a host's: what their units of work write is committed when the host commits,
    * which the engine is not told of, not when they return.
    */

@@ -43,6 +43,17 @@ final class UnitsOfWork {
     }
   }
 
+  /**
+   * Refuses an operation answered without a unit of work once closing has begun, as {@link #enter} would.
+   *
+   * @throws IllegalStateException once closing has begun
+   */
+  void ensureOpen() {
+    if (closing.get()) {
+      throw new IllegalStateException("the engine is closed");
+    }
+  }
+
   /** Counts a unit of work out. */
   void exit() {
     entered.get()[0]--;

@@ -89,6 +89,8 @@ public final class LeaderboardService implements Leaderboards {
     long tenantId = context.tenantId();
     long campaignId = request.campaignId();
     if (consistency == Consistency.INDEX) {
+      // Answered from memory: refused once the engine is closing, as a read of storage is.
+      context.transactions().ensureOpen();
       LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
       BoardIndex board = indexes.board(index, metric, monthOf(period, indexes.currentMonth(index)));
       List<BoardEntry> rows;
@@ -129,6 +131,8 @@ public final class LeaderboardService implements Leaderboards {
     TextRules.notNull("consistency", consistency);
     long tenantId = context.tenantId();
     if (consistency == Consistency.INDEX) {
+      // Answered from memory: refused once the engine is closing, as a read of storage is.
+      context.transactions().ensureOpen();
       Optional<LeaderboardIndexes.CampaignIndex> known = participant instanceof ParticipantRef.ById byId
           ? indexes.findByMember(tenantId, byId.participantId()) : Optional.empty();
       long campaignId;
@@ -192,6 +196,8 @@ public final class LeaderboardService implements Leaderboards {
     TextRules.notNull("consistency", consistency);
     long tenantId = context.tenantId();
     if (consistency == Consistency.INDEX) {
+      // Answered from memory: refused once the engine is closing, as a read of storage is.
+      context.transactions().ensureOpen();
       LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
       BoardEntry entry = indexes.board(index, metric, monthOf(period, indexes.currentMonth(index)))
           .entry(participantId);

@@ -1,0 +1,71 @@
+package io.loyaltyengine.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.tenant.NewTenant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * {@link LoyaltyEngine#close()} refuses every later operation with {@link IllegalStateException}, also those the
+ * engine answers from memory without touching storage (an API key it has cached, a leaderboard index it has built,
+ * its listener registry), and a second close does nothing.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+class ClosedEngineTest {
+
+  @Test
+  void aClosedEngineRefusesWhatItWouldAnswerFromMemoryAndClosingAgainDoesNothing() {
+    LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(InMemoryStorage.newDatabase().openStorage())
+        .events(EventSettings.builder().manualDispatch().build())
+        .nodeId(1)
+        .build();
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Shop")).id());
+    long campaign = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Shop", "shop.example.com")).id(), "Points")).id();
+    Participant ada = shop.participants().create(campaign, NewParticipant.withEmail("ada@example.com"));
+    IssuedApiKey key = shop.apiKeys().issue(NewApiKey.of("reader", ApiScope.READ));
+    BoardRequest board = BoardRequest.of(campaign, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS)
+        .read(Consistency.INDEX);
+    // Each read once while open: the key is cached and the board indexed.
+    engine.access().authenticate(key.secret(), ApiScope.READ);
+    shop.leaderboards().page(board);
+    shop.leaderboards().rank(campaign, ada.id(), BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.INDEX);
+    engine.events().subscribe("before", null, event -> { });
+
+    engine.close();
+
+    assertClosed("a cached API key", () -> engine.access().authenticate(key.secret(), ApiScope.READ));
+    assertClosed("an indexed board", () -> shop.leaderboards().page(board));
+    assertClosed("an indexed rank", () -> shop.leaderboards().rank(campaign, ada.id(), BoardPeriod.ALL_TIME,
+        BoardMetric.POINTS, Consistency.INDEX));
+    assertClosed("an indexed standing", () -> shop.leaderboards().standing(
+        io.loyaltyengine.participant.ParticipantRef.id(ada.id()), BoardMetric.POINTS, Consistency.INDEX));
+    assertClosed("subscribing", () -> engine.events().subscribe("after", null, event -> { }));
+    assertClosed("unsubscribing", () -> engine.events().unsubscribe("before"));
+    assertClosed("a read of storage", () -> shop.tenant());
+    engine.close();
+  }
+
+  private static void assertClosed(String what, Executable operation) {
+    IllegalStateException e = assertThrows(IllegalStateException.class, operation, what);
+    assertEquals("the engine is closed", e.getMessage(), what);
+  }
+}
