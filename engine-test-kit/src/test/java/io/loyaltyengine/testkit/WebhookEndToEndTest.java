@@ -783,7 +783,10 @@ class WebhookEndToEndTest {
     LoyaltyException e = assertThrows(LoyaltyException.class,
         () -> nobody.webhooks().create(NewWebhookEndpoint.of(server.url(HOOK))));
     assertEquals(ErrorCode.NOT_FOUND, e.code(), e.toString());
-    assertTrue(nobody.webhooks().list().isEmpty(), "no endpoint was stored for the missing tenant");
+    LoyaltyException listed = assertThrows(LoyaltyException.class, () -> nobody.webhooks().list());
+    assertEquals(ErrorCode.NOT_FOUND, listed.code(), "the tenant's list is NOT_FOUND too, not empty");
+    assertTrue(storage.inTransaction(tx -> tx.webhookEndpoints().list(Long.MAX_VALUE)).isEmpty(),
+        "no endpoint was stored for the missing tenant");
   }
 
   @Test

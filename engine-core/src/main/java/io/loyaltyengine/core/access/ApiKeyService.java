@@ -76,7 +76,14 @@ public final class ApiKeyService implements ApiKeys {
 
   @Override
   public List<ApiKey> list() {
-    return context.transactions().run(tx -> tx.apiKeys().list(context.tenantId())).stream()
+    long tenantId = context.tenantId();
+    // NOT_FOUND for a tenant that does not exist, as every operation of a scope (brands().list() too), not empty.
+    return context.transactions().run(tx -> {
+      if (tx.tenants().find(tenantId).isEmpty()) {
+        throw LoyaltyException.notFound("tenant");
+      }
+      return tx.apiKeys().list(tenantId);
+    }).stream()
         .map(ApiKeyService::toKey)
         .toList();
   }

@@ -116,8 +116,14 @@ public final class WebhookService implements Webhooks {
 
   @Override
   public List<WebhookEndpoint> list() {
-    List<WebhookEndpointRecord> endpoints =
-        context.transactions().run(tx -> tx.webhookEndpoints().list(context.tenantId()));
+    long tenantId = context.tenantId();
+    // NOT_FOUND for a tenant that does not exist, as every operation of a scope (brands().list() too), not empty.
+    List<WebhookEndpointRecord> endpoints = context.transactions().run(tx -> {
+      if (tx.tenants().find(tenantId).isEmpty()) {
+        throw LoyaltyException.notFound("tenant");
+      }
+      return tx.webhookEndpoints().list(tenantId);
+    });
     Instant now = context.now();
     return endpoints.stream().map(e -> toEndpoint(e, now)).toList();
   }
