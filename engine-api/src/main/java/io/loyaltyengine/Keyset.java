@@ -7,6 +7,10 @@ package io.loyaltyengine;
  * <p>Start with {@link #first(int)}; continue with {@link #after(long, int)} passing the {@link CursorPage#nextId()}
  * of the page before. Keyset pages stay correct while entries are added or removed between requests.
  *
+ * <p>Any cursor is accepted, also one no page returned: the page holds the entries after it in the list's order
+ * (ascending, or descending for a list newest first), so a cursor past the end gives an empty page with no
+ * {@code nextId}, not an error.
+ *
  * @param afterId the cursor: the {@code nextId} of the previous page, or {@code null} for the first page
  * @param limit page size, 1 to 100
  */

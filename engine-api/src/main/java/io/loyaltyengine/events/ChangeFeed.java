@@ -16,11 +16,16 @@ public interface ChangeFeed {
   /**
    * Reads events after a position.
    *
+   * <p>A cursor past the end of the feed is not refused (the engine does not tell a cursor it gave from one made
+   * up): the page is empty and keeps the cursor, and events are read again only once positioned after it, so such a
+   * cursor skips those positioned up to it.
+   *
    * @param afterPosition the cursor: 0 for the beginning, else a previous page's {@code nextPosition}
-   * @param filter which events (other events are skipped but advance the cursor)
+   * @param filter which events (other events are skipped but advance the cursor); null for every event
    * @param limit page size, 1..100
    * @return the page of events and the next cursor
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code afterPosition} or {@code limit}
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code afterPosition} (negative) or {@code limit};
+   *     NOT_FOUND if the tenant does not exist
    */
   FeedPage read(long afterPosition, EventFilter filter, int limit);
 }

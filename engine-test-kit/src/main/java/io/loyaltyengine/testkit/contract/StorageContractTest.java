@@ -249,6 +249,12 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertRejected(ErrorCode.NOT_FOUND, null, "forTenant(unknown).tenant()", () -> engine.forTenant(unknown).tenant());
     assertRejected(ErrorCode.NOT_FOUND, null, "a brand of an unknown tenant",
         () -> engine.forTenant(unknown).brands().create(new NewBrand("Shop", "shop.example.com")));
+    // A read of the whole tenant is NOT_FOUND too (forTenant's javadoc), not an empty answer.
+    TenantScope nobody = engine.forTenant(unknown);
+    assertRejected(ErrorCode.NOT_FOUND, null, "brands().list()", () -> nobody.brands().list());
+    assertRejected(ErrorCode.NOT_FOUND, null, "changeFeed().read()", () -> nobody.changeFeed().read(0, null, 10));
+    assertRejected(ErrorCode.NOT_FOUND, null, "apiKeys().list()", () -> nobody.apiKeys().list());
+    assertRejected(ErrorCode.NOT_FOUND, null, "webhooks().list()", () -> nobody.webhooks().list());
   }
 
   @Test
