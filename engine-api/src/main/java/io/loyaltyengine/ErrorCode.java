@@ -9,31 +9,44 @@ package io.loyaltyengine;
  * <p>This type is immutable and thread-safe.
  */
 public enum ErrorCode {
-  /** The request is malformed: a field is missing, out of bounds or of the wrong shape. Names the field. */
+  /**
+   * HTTP 400. The request is malformed: a field is missing, out of bounds or of the wrong shape. Names the field.
+   */
   VALIDATION_ERROR(400),
   /**
-   * The caller could not be identified: an API key or a single sign-on login that is missing, malformed, unknown,
-   * revoked, wrongly signed or too old. The message never says which, nor repeats what was presented.
+   * HTTP 401. The caller could not be identified: an API key or a single sign-on login that is missing, malformed,
+   * unknown, revoked, wrongly signed or too old. The message never says which, nor repeats what was presented.
    */
   UNAUTHENTICATED(401),
-  /** The caller was identified but may not do this: an API key without the scope the operation needs. */
+  /** HTTP 403. The caller was identified but may not do this: an API key without the scope the operation needs. */
   FORBIDDEN(403),
-  /** The tenant, brand, campaign, participant or entry does not exist in the caller's tenant. */
+  /** HTTP 404. The tenant, brand, campaign, participant or entry does not exist in the caller's tenant. */
   NOT_FOUND(404),
-  /** The request conflicts with the current state: a taken email or domain, or an idempotency key reused with other parameters. */
+  /**
+   * HTTP 409. The request conflicts with the current state: a taken email or domain, or an idempotency key reused
+   * with other parameters.
+   */
   CONFLICT(409),
-  /** A deduction larger than the participant's balance. Nothing was changed. */
+  /** HTTP 409. A deduction larger than the participant's balance. Nothing was changed. */
   INSUFFICIENT_POINTS(409),
-  /** A move of an earned reward that its status does not allow (fulfil before approval, remove after it). */
+  /**
+   * HTTP 409. A move of an earned reward that its status does not allow (fulfil before approval, remove after it).
+   */
   INVALID_TRANSITION(409),
-  /** A catalog reward with no stock left, or fewer units than a stock adjustment removes. Nothing was changed. */
+  /**
+   * HTTP 409. A catalog reward with no stock left, or fewer units than a stock adjustment removes. Nothing was
+   * changed.
+   */
   OUT_OF_STOCK(409),
-  /** The tenant made more requests than its plan allows; {@link LoyaltyException#retryAfter()} says when to retry. */
+  /**
+   * HTTP 429. The tenant made more requests than its plan allows; {@link LoyaltyException#retryAfter()} says when to
+   * retry.
+   */
   RATE_LIMITED(429),
   /**
-   * The storage could not complete the operation (database unreachable, retries exhausted). Nothing was changed,
-   * unless the storage failed while committing (the message says so: then the change may have been made, and a
-   * retry with the same idempotency key tells which), or a bulk call's earlier chunks had committed.
+   * HTTP 503. The storage could not complete the operation (database unreachable, retries exhausted). Nothing was
+   * changed, unless the storage failed while committing (the message says so: then the change may have been made,
+   * and a retry with the same idempotency key tells which), or a bulk call's earlier chunks had committed.
    */
   STORAGE_UNAVAILABLE(503);
 

@@ -71,6 +71,27 @@ class ApiValuesTest {
         ErrorCode.FORBIDDEN.httpStatus(), ErrorCode.RATE_LIMITED.httpStatus()));
   }
 
+  /** ErrorCode's statuses are part of the API (hosts answer them): each as its javadoc gives it. */
+  @Test
+  void everyErrorCodeHasItsDocumentedHttpStatus() {
+    Map<ErrorCode, Integer> documented = new java.util.EnumMap<>(ErrorCode.class);
+    documented.put(ErrorCode.VALIDATION_ERROR, 400);
+    documented.put(ErrorCode.UNAUTHENTICATED, 401);
+    documented.put(ErrorCode.FORBIDDEN, 403);
+    documented.put(ErrorCode.NOT_FOUND, 404);
+    documented.put(ErrorCode.CONFLICT, 409);
+    documented.put(ErrorCode.INSUFFICIENT_POINTS, 409);
+    documented.put(ErrorCode.INVALID_TRANSITION, 409);
+    documented.put(ErrorCode.OUT_OF_STOCK, 409);
+    documented.put(ErrorCode.RATE_LIMITED, 429);
+    documented.put(ErrorCode.STORAGE_UNAVAILABLE, 503);
+    assertEquals(Set.of(ErrorCode.values()), documented.keySet(), "a new code needs its status pinned here");
+    for (ErrorCode code : ErrorCode.values()) {
+      assertEquals(documented.get(code), code.httpStatus(), code.name());
+      assertEquals(code.httpStatus(), new LoyaltyException(code, null, "m").httpStatus(), code.name());
+    }
+  }
+
   @Test
   void anExceptionWithoutAMessageIsRefusedWhenMadeNotWhenAnswered() {
     assertThrows(NullPointerException.class, () -> new LoyaltyException(ErrorCode.CONFLICT, null, null));
