@@ -119,6 +119,8 @@ public interface LoyaltyEngine extends AutoCloseable {
     private EngineLimits limits;
     private int maxTransactionRetries = -1;
     private int maxGroupCommit = -1;
+    /** Whether build() took the storage: it belongs to the engine built, or was closed by the build that failed. */
+    private boolean built;
     private EventSettings events;
     private WebhookSettings webhooks;
     private io.loyaltyengine.fraud.FraudScreening fraudScreening;
@@ -437,7 +439,8 @@ public interface LoyaltyEngine extends AutoCloseable {
      * Builds the engine. Finds the implementation ({@code engine-core}) on the class or module path.
      *
      * @return the engine
-     * @throws IllegalStateException if no storage was set, if the events' lease is shorter than twice the webhooks'
+     * @throws IllegalStateException if no storage was set, if build() was called before with a storage set (whether
+     *     it built an engine or failed), if the events' lease is shorter than twice the webhooks'
      *     connect and request timeouts together (see {@link EventSettings.Builder#lease}), if {@code engine-core}
      *     is missing, or if neither {@link #nodeId} nor {@link #idGenerator} was set and all 1,024 node numbers are
      *     leased by running instances on the database
@@ -452,6 +455,12 @@ public interface LoyaltyEngine extends AutoCloseable {
         throw new IllegalStateException("storage must be set: use JdbcStorage (engine-jdbc) "
             + "or InMemoryStorage (engine-test-kit)");
       }
+      if (built) {
+        // A second engine on the first one's storage would close it under the first, or run on a closed one.
+        throw new IllegalStateException("build() was already called on this builder: its storage belongs to the "
+            + "engine built, or was closed by the build that failed; use a new builder with a new storage");
+      }
+      built = true;
       try {
         return create();
       } catch (RuntimeException | Error e) {

@@ -70,6 +70,14 @@ class EngineBuilderTest {
         .events(EventSettings.builder().lease(Duration.ofSeconds(39)).build())
         .build());
     assertEquals(1, closed.get(), "closed once");
+    LoyaltyEngine.Builder failed = LoyaltyEngine.builder()
+        .storage(storage)
+        .events(EventSettings.builder().lease(Duration.ofSeconds(39)).build());
+    assertThrows(IllegalStateException.class, failed::build);
+    IllegalStateException again = assertThrows(IllegalStateException.class, failed::build);
+    assertTrue(again.getMessage().startsWith("build() was already called"), again.getMessage());
+    assertEquals(2, closed.get(), "a second build of that builder neither builds on its closed storage nor closes "
+        + "it again");
 
     EngineStorage failingToClose = () -> {
       throw new IllegalStateException("close failed");
