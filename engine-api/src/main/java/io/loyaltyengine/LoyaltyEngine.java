@@ -100,7 +100,9 @@ public interface LoyaltyEngine extends AutoCloseable {
    * changes nothing (unless a close had already begun on another thread: it then returns at once, as above); close
    * the engine once the operation has returned. An {@link io.loyaltyengine.events.EventListener}
    * runs after the commit, outside any unit of work, and may close the engine: the close then does not wait for the
-   * delivery that called it.
+   * delivery that called it. That delivery is not recorded as done (the engine is closed when the listener returns):
+   * it is delivered again, by an instance with that listener, once its lease runs out. Under manual dispatch the host's
+   * {@link Events#dispatch()} that called the listener ends with the closed engine's {@link IllegalStateException}.
    *
    * @throws IllegalStateException if called inside a unit of work of this engine (see above)
    */

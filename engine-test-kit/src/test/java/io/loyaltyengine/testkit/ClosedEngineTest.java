@@ -2,6 +2,7 @@ package io.loyaltyengine.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
@@ -18,6 +19,10 @@ import io.loyaltyengine.leaderboard.Consistency;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.tenant.NewTenant;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -62,6 +67,50 @@ class ClosedEngineTest {
     assertClosed("unsubscribing", () -> engine.events().unsubscribe("before"));
     assertClosed("a read of storage", () -> shop.tenant());
     engine.close();
+  }
+
+  /**
+   * A listener may close the engine (it runs outside any unit of work). Under manual dispatch the host's
+   * {@code dispatch()} then ends with the closed engine's IllegalStateException, since the delivery cannot be
+   * recorded; it is not lost: once its lease runs out, an engine on the same database delivers it again.
+   */
+  @Test
+  void aListenerClosingTheEngineUnderManualDispatchIsDeliveredAgainByTheNextEngine() {
+    InMemoryStorage.Database database = InMemoryStorage.newDatabase();
+    SettableClock clock = SettableClock.at(Instant.parse("2025-06-01T10:00:00Z"));
+    List<String> received = new ArrayList<>();
+    AtomicReference<LoyaltyEngine> self = new AtomicReference<>();
+    LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(database.openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().build())
+        .nodeId(1)
+        .listener("closer", null, event -> {
+          received.add(event.id());
+          self.get().close();
+        })
+        .build();
+    self.set(engine);
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Shop")).id());
+    long campaign = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Shop", "shop.example.com")).id(), "Points")).id();
+    shop.participants().create(campaign, NewParticipant.withEmail("ada@example.com"));
+
+    assertClosed("the dispatch whose listener closed the engine", () -> engine.events().dispatch());
+    assertEquals(1, received.size(), "delivered once, then the engine closed");
+
+    clock.advance(EventSettings.DEFAULTS.lease().plusSeconds(1));
+    List<String> again = new ArrayList<>();
+    try (LoyaltyEngine next = LoyaltyEngine.builder()
+        .storage(database.openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().build())
+        .nodeId(2)
+        .listener("closer", null, event -> again.add(event.id()))
+        .build()) {
+      next.events().dispatch();
+    }
+    assertTrue(again.contains(received.get(0)), "the delivery the close cut short came again: " + again);
   }
 
   private static void assertClosed(String what, Executable operation) {
