@@ -7,6 +7,9 @@ package io.loyaltyengine;
  * <p>Numbered pages suit admin screens that show "page 3 of 12"; lists that are walked to the end should use
  * {@link Keyset} instead, which stays correct while entries are added.
  *
+ * <p>A page past the last one is not refused: it is empty and still carries the totals, so a screen whose list
+ * shrank since it was drawn can show "page 4 of 3" or go back.
+ *
  * @param page the page number, from 1
  * @param limit page size, 1 to 100
  */

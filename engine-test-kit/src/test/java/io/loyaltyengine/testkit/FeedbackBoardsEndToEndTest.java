@@ -315,6 +315,9 @@ class FeedbackBoardsEndToEndTest {
     assertEquals(List.of("I4", "I0"), titles(feedback.ideas(board.id(), null, IdeaOrder.MOST_VOTED,
         PageRequest.of(2, 2))));
     assertEquals(List.of("I2"), titles(feedback.ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(3, 2))));
+    assertEquals(new NumberedPage<Idea>(List.of(), 4, 2, 5, 3),
+        feedback.ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(4, 2)),
+        "a page past the last is empty and still carries the totals (PageRequest)");
     assertEquals(List.of("I4", "I3", "I2", "I1", "I0"), titles(feedback.ideas(board.id(), null, IdeaOrder.NEWEST,
         PageRequest.of(1, 10))));
     NumberedPage<Idea> open = feedback.ideas(board.id(), IdeaStatus.OPEN, IdeaOrder.MOST_VOTED, PageRequest.of(1, 10));
