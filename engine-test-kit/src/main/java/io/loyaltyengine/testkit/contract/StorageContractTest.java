@@ -990,6 +990,30 @@ public abstract class StorageContractTest extends EngineContractSupport {
         .items().size());
   }
 
+  /**
+   * Keyset takes any cursor (its javadoc): the entries after it in the list's order, so one past the end, in either
+   * direction of list, is an empty last page rather than an error, and one before the start gives the whole list.
+   */
+  @Test
+  void aKeysetCursorPastTheEndGivesAnEmptyLastPage() {
+    World w = world(newEngine());
+    Participant p = enrol(w, "cursor@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.points().award(ref, PointsChange.of(5, "purchase"));
+    CursorPage<Participant> none = new CursorPage<>(List.of(), null);
+
+    CursorPage<Participant> all = w.scope.participants().list(w.campaign.id(), ParticipantFilter.all(),
+        Keyset.after(-1, 10));
+    assertEquals(List.of(p.id()), all.items().stream().map(Participant::id).toList(), "before the start: all");
+    assertEquals(null, all.nextId());
+    assertEquals(none, w.scope.participants().list(w.campaign.id(), ParticipantFilter.all(),
+        Keyset.after(Long.MAX_VALUE, 10)), "ascending, past the end");
+    assertEquals(1, w.scope.points().history(ref, Keyset.after(Long.MAX_VALUE, 10)).items().size(),
+        "newest first, before the start: the whole ledger");
+    assertEquals(new CursorPage<>(List.of(), null), w.scope.points().history(ref, Keyset.after(0, 10)),
+        "newest first, past the end");
+  }
+
   @Test
   void numberedPagesCarryTotalAndTotalPages() {
     World w = world(newEngine());
