@@ -131,6 +131,7 @@ class ContractSuiteSelfTest {
         "communityAndAccessFeaturesInsideAHostTransactionCommitWithIt",
         "communityAndAccessFeaturesRefusedInsideAHostTransactionChangeNothingAndKeepTheHostsWork",
         "aKeyRevokedOrDeletedInsideAHostTransactionIsRefusedOnceTheHostCommitsThoughReadLiveBefore",
+        "aKeyNotFoundIsNotCachedSoAKeyIssuedInAHostTransactionAuthenticatesAsSoonAsItCommits",
         "aTenantsFirstRateLimitedRequestInsideAHostTransactionHoldingTheTenantDoesNotWaitForIt",
         "committedStateSurvivesClosingTheEngineAndReopeningTheStore"), results.skipped.keySet());
     assertTrue(results.skipped.values().stream().allMatch(reason -> reason.contains("capability")),
