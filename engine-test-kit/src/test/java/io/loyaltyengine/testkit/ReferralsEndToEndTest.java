@@ -217,14 +217,10 @@ class ReferralsEndToEndTest {
 
   @Test
   void aRotatedKeySignsNewCodesAndOldCodesKeepVerifyingOnEveryInstance() {
-    InMemoryStorage first = new InMemoryStorage();
-    LoyaltyEngine a = newEngine(first, EngineLimits.DEFAULTS);
-    LoyaltyEngine b = newEngine(first.database().openStorage(), EngineLimits.DEFAULTS);
-    long tenantId = a.tenants().create(NewTenant.business("Two instances")).id();
-    TenantScope onA = a.forTenant(tenantId);
-    TenantScope onB = b.forTenant(tenantId);
-    Brand br = onA.brands().create(new NewBrand("Two", "https://two.example.com"));
-    Campaign c = onA.campaigns().create(NewCampaign.running(br.id(), "Shared"));
+    TwoInstances two = twoInstances("https://two.example.com");
+    TenantScope onA = two.onA();
+    TenantScope onB = two.onB();
+    Campaign c = two.campaign();
     Participant p = onA.participants().create(c.id(), NewParticipant.withEmail("p@example.com"));
 
     String oldCode = onB.referrals().codes(ParticipantRef.id(p.id())).signed();   // B makes key 1 and caches it
@@ -247,16 +243,11 @@ class ReferralsEndToEndTest {
 
   @Test
   void anotherInstanceSignsWithARotatedKeyWithinAMinuteAndAnUnknownTenantHasNoKeyToRotate() {
-    InMemoryStorage first = new InMemoryStorage();
-    LoyaltyEngine a = newEngine(first, EngineLimits.DEFAULTS);
-    LoyaltyEngine b = newEngine(first.database().openStorage(), EngineLimits.DEFAULTS);
-    long tenantId = a.tenants().create(NewTenant.business("Two signers")).id();
-    TenantScope onA = a.forTenant(tenantId);
-    TenantScope onB = b.forTenant(tenantId);
-    Brand br = onA.brands().create(new NewBrand("Two", "https://signers.example.com"));
-    Campaign c = onA.campaigns().create(NewCampaign.running(br.id(), "Shared"));
-    ParticipantRef p = ParticipantRef.id(onA.participants().create(c.id(), NewParticipant.withEmail("p@example.com"))
-        .id());
+    TwoInstances two = twoInstances("https://signers.example.com");
+    TenantScope onA = two.onA();
+    TenantScope onB = two.onB();
+    ParticipantRef p = ParticipantRef.id(onA.participants().create(two.campaign().id(),
+        NewParticipant.withEmail("p@example.com")).id());
 
     String underKey1 = onB.referrals().codes(p).signed();   // B caches key 1 for signing
     onA.referrals().rotateSigningKey();
@@ -265,8 +256,8 @@ class ReferralsEndToEndTest {
     clock.advance(Duration.ofMinutes(1));
     assertEquals(underKey2, onB.referrals().codes(p).signed(), "within a minute B signs with A's new key");
 
-    long unknown = tenantId + 1_000_003L;
-    assertCode(ErrorCode.NOT_FOUND, () -> a.forTenant(unknown).referrals().rotateSigningKey());
+    long unknown = onA.tenantId() + 1_000_003L;
+    assertCode(ErrorCode.NOT_FOUND, () -> two.a().forTenant(unknown).referrals().rotateSigningKey());
   }
 
   // ==================================================================== signups
@@ -1019,6 +1010,21 @@ class ReferralsEndToEndTest {
   }
 
   // ==================================================================== helpers
+
+  /** Two engine instances on one in-memory database, and one tenant's running campaign seen from each. */
+  private record TwoInstances(LoyaltyEngine a, TenantScope onA, TenantScope onB, Campaign campaign) {
+  }
+
+  private TwoInstances twoInstances(String website) {
+    InMemoryStorage first = new InMemoryStorage();
+    LoyaltyEngine a = newEngine(first, EngineLimits.DEFAULTS);
+    LoyaltyEngine b = newEngine(first.database().openStorage(), EngineLimits.DEFAULTS);
+    long tenantId = a.tenants().create(NewTenant.business("Two instances")).id();
+    TenantScope onA = a.forTenant(tenantId);
+    Brand brand = onA.brands().create(new NewBrand("Two", website));
+    return new TwoInstances(a, onA, b.forTenant(tenantId),
+        onA.campaigns().create(NewCampaign.running(brand.id(), "Shared")));
+  }
 
   private LoyaltyEngine newEngine(InMemoryStorage storage, EngineLimits limits) {
     LoyaltyEngine e = LoyaltyEngine.builder()
