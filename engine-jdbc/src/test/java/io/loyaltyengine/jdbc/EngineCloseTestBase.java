@@ -1,11 +1,13 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.TransactionWork;
@@ -15,8 +17,10 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testkit.StoreFixture;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,6 +28,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,6 +137,26 @@ abstract class EngineCloseTestBase {
   void aListenerClosingTheEngineDoesNotWaitForItsOwnDelivery() throws Exception {
     CompletableFuture<Throwable> closedByListener = new CompletableFuture<>();
     AtomicReference<LoyaltyEngine> self = new AtomicReference<>();
+    AtomicReference<Thread> dispatcher = new AtomicReference<>();
+    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+    Logger dispatcherLog = Logger.getLogger(EventDispatcher.class.getName());
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+          warnings.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    dispatcherLog.addHandler(capture);
     // A long lease: a close waiting for the delivery that called it would wait that long.
     LoyaltyEngine engine = LoyaltyEngine.builder()
         .storage(watched((Storage) fixture.openStorage()))
@@ -139,6 +167,7 @@ abstract class EngineCloseTestBase {
             return;
           }
           try {
+            dispatcher.set(Thread.currentThread());
             self.get().close();
             closedByListener.complete(null);
           } catch (RuntimeException e) {
@@ -152,6 +181,15 @@ abstract class EngineCloseTestBase {
     assertEquals(null, closedByListener.get(30, TimeUnit.SECONDS), "the listener's close returned");
     assertEquals(0, runningAtClose.get(), "the storage was closed");
     assertThrows(IllegalStateException.class, () -> engine.tenants().create(NewTenant.business("After")));
+    // The round goes on after the listener returns, and the closed engine refuses its last writes: that is the
+    // close, not a failed round to warn about.
+    try {
+      dispatcher.get().join(TimeUnit.SECONDS.toMillis(30));
+      assertFalse(dispatcher.get().isAlive(), "the dispatcher's thread ended after the close");
+      assertEquals(List.of(), warnings.stream().map(LogRecord::getMessage).toList());
+    } finally {
+      dispatcherLog.removeHandler(capture);
+    }
   }
 
   /**

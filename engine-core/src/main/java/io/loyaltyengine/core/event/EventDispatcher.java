@@ -127,6 +127,12 @@ public final class EventDispatcher implements AutoCloseable {
         pause = 0;
       }
     } catch (RuntimeException e) {
+      if (executor == null) {
+        // Closed during the round (close() drops the executor; a listener may close the engine): the closed
+        // engine's refusal of the round's last writes is no failure to report, and the delivery is made again once
+        // its lease runs out.
+        return;
+      }
       // The storage may be down for a while: log without data and try again after the pause.
       LOG.log(System.Logger.Level.WARNING, "event dispatch round failed: " + e.getClass().getName());
     }
