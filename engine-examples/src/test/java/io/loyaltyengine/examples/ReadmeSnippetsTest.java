@@ -80,6 +80,49 @@ import io.loyaltyengine.testimonials.TestimonialStatus;
 import io.loyaltyengine.testimonials.Testimonials;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.fraud.RiskLevel;
+import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.ConversionResult;
+import io.loyaltyengine.referrals.LandingPage;
+import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.ReferralCodes;
+import io.loyaltyengine.referrals.ReferralOutcome;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.referrals.Referrals;
+import io.loyaltyengine.referrals.ReversalResult;
+import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.SignupResult;
+import io.loyaltyengine.referrals.Track;
+import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.function.Executable;
+import com.sun.net.httpserver.HttpServer;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.FeedPage;
+import io.loyaltyengine.events.LoyaltyEvent;
+import io.loyaltyengine.events.ParkedDelivery;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookRegistration;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import io.loyaltyengine.webhooks.WebhookVerificationException;
+import io.loyaltyengine.webhooks.WebhookVerifier;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Deque;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -369,6 +412,336 @@ class ReadmeSnippetsTest {
     assertEquals(1, standing.rank());
     assertNull(standing.previousMonthRank(), "null if Ada joined after last month ended");
     boards.monthPage(campaign.id(), YearMonth.of(2026, 3), BoardMetric.ACTIONS, null, 10);
+  }
+
+  /**
+   * The Referrals section's snippet, with what its bullets say of codes, chains, conversions, stats and landing
+   * pages. {@code reward} is the Rewards section's; {@code ip} and {@code cookie} are the host's.
+   */
+  @Test
+  void referralsCodesSignupTrackingConversionsAndLandingPages() {
+    CampaignReward reward = shop.rewards().define(campaign.id(),
+        NewCampaignReward.points("Loyal customer", 100, 10).withLimit(3));
+    String ip = "203.0.113.7";
+    String cookie = "visitor-7f3a";
+
+    Referrals referrals = shop.referrals();
+    referrals.configure(ReferralSettings.defaults(campaign.id())
+        .withReferrerReward(reward.id())                         // every conversionsRequired referrals, as any goal
+        .withConversionPoints(ConversionPoints.perUnit(new BigDecimal("1.5")))
+        .withSignedCodesRequired(true));                          // refuse forgeable legacy codes
+
+    ReferralCodes codes = referrals.codes(ParticipantRef.id(ada.id()));
+    // r1.1.<campaign>.<participant>.<tag>, ids in base 36
+    assertTrue(codes.signed().startsWith("r1.1." + Long.toString(campaign.id(), 36) + "."
+        + Long.toString(ada.id(), 36) + "."), codes.signed());
+    assertTrue(codes.shortCode().matches("ADA[0-9]{2}"), codes.shortCode());   // ADA42
+    assertEquals(codes.shortCode(), referrals.codes(ParticipantRef.id(ada.id())).shortCode(), "kept for good");
+    // base64 of campaign_id:social_type:participant_id
+    assertEquals(campaign.id() + ":direct:" + ada.id(),
+        new String(Base64.getDecoder().decode(codes.legacy()), StandardCharsets.UTF_8));
+    // decode reads all three forms; a legacy code is refused where signed codes are required
+    assertEquals(ada.id(), referrals.decode(campaign.id(), codes.signed()).participantId());
+    assertEquals(ada.id(), referrals.decode(campaign.id(), codes.shortCode()).participantId());
+    assertCodeRefused(() -> referrals.decode(campaign.id(), codes.legacy()));
+    String tampered = codes.signed().substring(0, codes.signed().length() - 1)
+        + (codes.signed().endsWith("A") ? "B" : "A");
+    assertCodeRefused(() -> referrals.decode(campaign.id(), tampered));
+    assertCodeRefused(() -> referrals.decode(campaign.id(), "r".repeat(513)));
+
+    String code = codes.signed();
+    SignupResult s = referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("bob@example.com").withIpAddress(ip), code).withVisitorId(cookie));
+    assertEquals(ReferralOutcome.REFERRED, s.outcome());
+    assertEquals(RiskLevel.LOW, s.referral().riskLevel());
+    assertEquals(RiskLevel.LOW, s.participant().riskLevel(), "also on the participant");
+    long bob = s.participant().id();
+    assertEquals(ReferralOutcome.ALREADY_REFERRED, referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("bob@example.com"), codes.shortCode())).outcome());
+    assertEquals(ReferralOutcome.SELF_REFERRAL, referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("AdaLovelace+again@googlemail.com"), code)).outcome(),
+        "self-referral through a gmail alias");
+    String bobsCode = referrals.codes(ParticipantRef.id(bob)).signed();
+    assertEquals(ReferralOutcome.CYCLE, referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("ada.lovelace@gmail.com"), bobsCode)).outcome());
+    // Chains: referrer, referred, ancestors
+    assertEquals(ada.id(), referrals.referrer(ParticipantRef.id(bob)).orElseThrow().id());
+    assertEquals(List.of(bob), referrals.referred(ParticipantRef.id(ada.id()), Keyset.first(10)).items().stream()
+        .map(Participant::id).toList());
+    assertEquals(List.of(ada.id()), referrals.ancestors(ParticipantRef.id(bob), 50).stream()
+        .map(Participant::id).toList());
+
+    referrals.track(campaign.id(), Track.visit(code, cookie));              // clicks, unique visitors
+    referrals.track(campaign.id(), Track.visit(code, cookie));
+    ConversionResult converted = referrals.convert(campaign.id(),
+        new NewConversion(code, "order-7", new BigDecimal("40.00")));      // once per order id
+    assertEquals(60, converted.pointsAwarded(), "floor(40.00 x 1.5)");
+    assertTrue(referrals.convert(campaign.id(), new NewConversion(code, "order-7", new BigDecimal("40.00")))
+        .replayed());
+    assertEquals(60, balance(ada.id()));
+    ReversalResult reversed = referrals.reverse(campaign.id(), "order-7"); // refund: the points come back off
+    assertEquals(60, reversed.pointsReversed());
+    assertEquals(0, balance(ada.id()));
+
+    // A reversal takes back as far as the balance goes and reports the rest as shortfall.
+    referrals.convert(campaign.id(), new NewConversion(code, "order-8", new BigDecimal("10.30")));   // floor(15.45)
+    shop.points().deduct(ParticipantRef.id(ada.id()), PointsChange.of(10, "redemption"));
+    ReversalResult partial = referrals.reverse(campaign.id(), "order-8");
+    assertEquals(5, partial.pointsReversed());
+    assertEquals(10, partial.shortfall());
+    assertEquals(0, balance(ada.id()));
+
+    ReferralStats stats = referrals.stats(ParticipantRef.id(ada.id()));    // also campaignStats, brandStats
+    assertEquals(2, stats.clicks());
+    assertEquals(1, stats.uniqueVisitors());
+    assertEquals(1, stats.signups());
+    assertEquals(2, stats.conversions());
+    assertEquals(2, stats.reversals());
+    assertEquals(0, stats.revenue().signum(), "revenue of conversions not reversed");
+    assertEquals(stats, referrals.campaignStats(campaign.id()), "Ada is the campaign's only referrer");
+    assertEquals(1, referrals.brandStats(brand.id()).campaigns());
+
+    // Landing pages: the default, a configured one, its links, and back.
+    LandingPage page = referrals.landingPage(campaign.id());
+    assertFalse(page.customised());
+    assertEquals("https://shop.cornertea.example/", page.url());
+    assertEquals("Tea Points", page.headline());
+    assertEquals("https://shop.cornertea.example/?ref=" + code, page.linkFor(code));
+    LandingPage spring = referrals.configureLandingPage(page.withUrl("https://shop.example.com/spring?utm=mail#top")
+        .withHeadline("Spring tea").withShareMessage("A cup on me"));
+    assertTrue(spring.customised());
+    assertEquals("https://shop.example.com/spring?utm=mail&ref=" + code + "#top", spring.linkFor(code),
+        "before any fragment");
+    assertEquals("https://shop.example.com/spring?utm=mail&ref="
+        + URLEncoder.encode(codes.legacy(), StandardCharsets.UTF_8) + "#top", spring.linkFor(codes.legacy()));
+    assertTrue(spring.linkFor("A+B/C=").contains("&ref=A%2BB%2FC%3D#"), "the code percent-encoded");
+    referrals.configureLandingPage(page.withUrl("https://bücher.example/tee"));   // a Unicode host
+    for (String bad : List.of("ftp://shop.example.com/", "/spring", "https://user@shop.example.com/",
+        "https://shop.example.com:0/", "https://shop.example.com:65536/")) {
+      LoyaltyException e = assertThrows(LoyaltyException.class,
+          () -> referrals.configureLandingPage(page.withUrl(bad)), bad);
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), bad);
+      assertEquals("url", e.field().orElseThrow(), bad);
+    }
+    assertEquals(page, referrals.resetLandingPage(campaign.id()));
+    assertFalse(referrals.landingPage(campaign.id()).customised());
+
+    // The referrer reward's goal is 10: the 10th counted referral unlocks it for Ada, as 10 purchases would.
+    List<EarnedReward> unlocked = List.of();
+    for (int friend = 2; friend <= 10; friend++) {
+      assertTrue(unlocked.isEmpty(), "unlocked before the 10th referral");
+      unlocked = referrals.signup(campaign.id(),
+          Signup.referred(NewParticipant.withEmail("friend" + friend + "@example.com"), code)).unlocked();
+    }
+    assertEquals(List.of(ada.id()), unlocked.stream().map(EarnedReward::participantId).toList());
+    assertEquals(reward.id(), unlocked.get(0).campaignRewardId());
+  }
+
+  private static void assertCodeRefused(Executable call) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, call);
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals("code", e.field().orElseThrow());
+  }
+
+  /**
+   * The Events section's three ways, and what its bullets say of listeners and webhooks. The engines are built as the
+   * snippet builds them, with two additions a test needs: manual dispatch (which the section names), so that the
+   * test drives delivery, and a clock it moves, for the listener's backoff. {@code crm} is the host's; the webhook
+   * goes to a receiver on 127.0.0.1, which the address policy must allow, so nothing leaves the machine.
+   */
+  @Test
+  void eventsReachListenersTheChangeFeedAndSignedWebhooks() throws IOException {
+    try (LocalReceiver receiver = LocalReceiver.start()) {
+      // The default address policy refuses an endpoint on loopback, at registration.
+      LoyaltyException refused = assertThrows(LoyaltyException.class,
+          () -> shop.webhooks().create(NewWebhookEndpoint.of("https://127.0.0.1:" + receiver.port() + "/hooks")));
+      assertEquals(ErrorCode.VALIDATION_ERROR, refused.code());
+      assertEquals("url", refused.field().orElseThrow());
+      engine.close();
+
+      Deque<LoyaltyEvent> crm = new ConcurrentLinkedDeque<>();
+      MovableClock clock = new MovableClock(Instant.now());
+      // An award committed while no engine dispatches, then a restart: a builder's listener still gets it.
+      engine = eventsEngine(crm, clock);
+      shop = engine.forTenant(tenant.id());
+      shop.points().award(ParticipantRef.id(ada.id()), PointsChange.of(5, "purchase").withIdempotencyKey("order-1"));
+      engine.close();
+      engine = eventsEngine(crm, clock);
+      shop = engine.forTenant(tenant.id());
+      dispatchUntilIdle();
+      assertEquals(List.of(EventType.POINTS_AWARDED), crm.stream().map(LoyaltyEvent::type).toList(),
+          "the listener sees the award committed before the restart, and only awards");
+
+      // 2. A pollable change feed per tenant, for integrations that pull.
+      long cursor = 0;
+      FeedPage page = shop.changeFeed().read(cursor, EventFilter.all(), 100);
+      cursor = page.nextPosition();
+      List<LoyaltyEvent> awards = page.events().stream().filter(e -> e.type() == EventType.POINTS_AWARDED).toList();
+      assertEquals(List.of(crm.getFirst().id()), awards.stream().map(LoyaltyEvent::id).toList(),
+          "the feed has the event the listener got, under the same id");
+      assertTrue(awards.get(0).id().startsWith("evt_"));
+      FeedPage none = shop.changeFeed().read(cursor, EventFilter.all(), 100);
+      assertTrue(none.events().isEmpty());
+      assertEquals(cursor, none.nextPosition(), "a reader that keeps its cursor sees no event twice");
+
+      // 3. Signed webhooks (Standard Webhooks), per tenant, optionally per campaign and type.
+      WebhookRegistration hook = shop.webhooks().create(NewWebhookEndpoint.of(receiver.url("/hooks")));
+      String secret = hook.secret();   // whsec_...: give it to the receiver, which checks with WebhookVerifier
+      assertTrue(secret.startsWith("whsec_"));
+      shop.points().award(ParticipantRef.id(ada.id()), PointsChange.of(7, "purchase").withIdempotencyKey("order-2"));
+      dispatchUntilIdle();
+      page = shop.changeFeed().read(cursor, EventFilter.types(EventType.POINTS_AWARDED), 100);
+      cursor = page.nextPosition();
+      assertEquals(1, page.events().size());
+      String awardId = page.events().get(0).id();
+      assertEquals(awardId, crm.getFirst().id(), "the listener got the second award too");
+      assertEquals(List.of(awardId), receiver.requests().stream().map(r -> r.header("webhook-id")).toList(),
+          "the webhook-id header is the event id");
+      LocalReceiver.Request post = receiver.requests().get(0);
+      WebhookVerifier verifier = WebhookVerifier.of(secret).withClock(clock);
+      verifier.verify(post.header("webhook-id"), post.header("webhook-timestamp"), post.header("webhook-signature"),
+          post.body());
+      byte[] tampered = (new String(post.body(), StandardCharsets.UTF_8) + " ").getBytes(StandardCharsets.UTF_8);
+      assertThrows(WebhookVerificationException.class, () -> verifier.verify(post.header("webhook-id"),
+          post.header("webhook-timestamp"), post.header("webhook-signature"), tampered));
+
+      // A listener that throws is retried, then parked after 10 attempts, without holding up the others.
+      String failing = "ledger-export";
+      engine.close();
+      boolean[] down = {true};
+      engine = eventsEngineBuilder(crm, clock)
+          .listener(failing, EventFilter.types(EventType.POINTS_AWARDED), event -> {
+            if (down[0]) {
+              throw new IllegalStateException("export down");
+            }
+          })
+          .build();
+      shop = engine.forTenant(tenant.id());
+      shop.points().award(ParticipantRef.id(ada.id()), PointsChange.of(9, "purchase").withIdempotencyKey("order-3"));
+      dispatchUntilIdle();
+      String third = crm.getFirst().id();
+      assertEquals(3, crm.size(), "crm-sync is not held up by the failing listener");
+      List<ParkedDelivery> parked = List.of();
+      for (int round = 0; round < 20 && parked.isEmpty(); round++) {
+        clock.advance(Duration.ofMinutes(10));   // past any backoff (at most 5 minutes, with jitter)
+        engine.events().dispatch();
+        parked = engine.events().parked(failing, Keyset.first(10)).items();
+      }
+      assertEquals(1, parked.size());
+      assertEquals(third, parked.get(0).event().id());
+      assertEquals(10, parked.get(0).attempts(), "EventSettings.listenerMaxAttempts, 10 by default");
+      assertTrue(engine.events().parked("crm-sync", Keyset.first(10)).items().isEmpty());
+      down[0] = false;
+      assertTrue(engine.events().replay(failing, tenant.id(), third));
+      assertTrue(engine.events().dispatch().delivered() >= 1, "a replay is due at once");
+      assertTrue(engine.events().parked(failing, Keyset.first(10)).items().isEmpty());
+      assertEquals(3, crm.size(), "crm-sync got each award once");
+    }
+  }
+
+  private LoyaltyEngine eventsEngine(Deque<LoyaltyEvent> crm, Clock clock) {
+    return eventsEngineBuilder(crm, clock).build();
+  }
+
+  /**
+   * The Events snippet's builder: a new storage on the test's file, its listener, and what the test adds (manual
+   * dispatch, the clock, loopback webhooks). {@code crm.push(event)} is the snippet's call, on a deque.
+   */
+  private LoyaltyEngine.Builder eventsEngineBuilder(Deque<LoyaltyEvent> crm, Clock clock) {
+    JdbcStorage storage = JdbcStorage.h2File(dir.resolve("data/loyalty"));
+    return LoyaltyEngine.builder().storage(storage)
+        .listener("crm-sync", EventFilter.types(EventType.POINTS_AWARDED), event -> crm.push(event))
+        .events(EventSettings.builder().manualDispatch().build())
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK))
+        .clock(clock);
+  }
+
+  private void dispatchUntilIdle() {
+    for (int round = 0; round < 1_000; round++) {
+      if (engine.events().dispatch().isIdle()) {
+        return;
+      }
+    }
+    throw new AssertionError("dispatch did not settle in 1,000 rounds");
+  }
+
+  /** A clock the test moves. Thread-safe: the engine reads it from its own threads. */
+  private static final class MovableClock extends Clock {
+    private final AtomicReference<Instant> now;
+
+    MovableClock(Instant start) {
+      now = new AtomicReference<>(start);
+    }
+
+    void advance(Duration by) {
+      now.updateAndGet(t -> t.plus(by));
+    }
+
+    @Override
+    public Instant instant() {
+      return now.get();
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException("not needed");
+    }
+  }
+
+  /**
+   * A webhook receiver on 127.0.0.1 and an ephemeral port (the JDK's HTTP server), recording each request before it
+   * answers 204, so a request is recorded by the time the engine's dispatch returns. Thread-safe.
+   */
+  private static final class LocalReceiver implements AutoCloseable {
+    record Request(Map<String, List<String>> headers, byte[] body) {
+      String header(String name) {
+        List<String> values = headers.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+      }
+    }
+
+    private final HttpServer server;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+
+    private LocalReceiver() throws IOException {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/", exchange -> {
+        try (exchange) {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+          exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, List.copyOf(values)));
+          requests.add(new Request(headers, body));
+          exchange.sendResponseHeaders(204, -1);
+        }
+      });
+      server.start();
+    }
+
+    static LocalReceiver start() throws IOException {
+      return new LocalReceiver();
+    }
+
+    int port() {
+      return server.getAddress().getPort();
+    }
+
+    String url(String path) {
+      return "http://127.0.0.1:" + port() + path;
+    }
+
+    List<Request> requests() {
+      return List.copyOf(requests);
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
   }
 
   /**
