@@ -136,6 +136,14 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
         throw LoyaltyException.validation("--jdbc-url", "--jdbc-url cannot be used: " + e.getMessage());
       }
     }
+    if (db != null) {
+      try {
+        // The storage's own check of the path: a ';' would add settings to the H2 URL (a write delay among them).
+        JdbcStorage.builder().h2File(db);
+      } catch (IllegalArgumentException e) {
+        throw LoyaltyException.validation("--db", "--db cannot be used: " + e.getMessage());
+      }
+    }
     if (url != null && password == null) {
       password = environment.get(PASSWORD_VARIABLE);
     }

@@ -67,6 +67,7 @@ class ReplayOptionsTest {
     assertEquals("--db", fieldOfError("a.csv", "--db"));
     assertEquals("--db", fieldOfError("a.csv", "--db", "x", "--jdbc-url", "jdbc:h2:file:/tmp/x"));
     assertEquals("--db", fieldOfError("a.csv", "--db", "x", "--db", "y"));
+    assertEquals("--db", fieldOfError("a.csv", "--db", "/tmp/x;WRITE_DELAY=500"), "no settings through the path");
     assertEquals("--user", fieldOfError("a.csv", "--user", "u"));
     assertEquals("--jdbc-url", fieldOfError("a.csv", "--jdbc-url", "postgresql://db"));
     assertEquals("--jdbc-url", fieldOfError("a.csv", "--jdbc-url", "jdbc:h2:mem:shop"), "the engine refuses it");
