@@ -9,6 +9,7 @@ import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.spi.ApiKeyRecord;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.validation.TextRules;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -79,9 +80,7 @@ public final class ApiKeyService implements ApiKeys {
     long tenantId = context.tenantId();
     // NOT_FOUND for a tenant that does not exist, as every operation of a scope (brands().list() too), not empty.
     return context.transactions().run(tx -> {
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       return tx.apiKeys().list(tenantId);
     }).stream()
         .map(ApiKeyService::toKey)

@@ -6,6 +6,7 @@ import io.loyaltyengine.brand.BrandUpdate;
 import io.loyaltyengine.brand.Brands;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.validation.TextRules;
 import java.util.List;
 
@@ -28,9 +29,7 @@ public final class BrandService implements Brands {
     long tenantId = context.tenantId();
     Brand brand = new Brand(context.ids().nextId(), tenantId, valid.name(), valid.website(), context.now());
     context.transactions().run(tx -> {
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       tx.brands().insert(brand);
       return null;
     });
@@ -56,9 +55,7 @@ public final class BrandService implements Brands {
   public List<Brand> list() {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       return List.copyOf(tx.brands().list(tenantId));
     });
   }

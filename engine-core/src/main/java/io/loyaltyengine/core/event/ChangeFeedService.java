@@ -4,6 +4,7 @@ import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.events.ChangeFeed;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.FeedPage;
@@ -37,9 +38,7 @@ public final class ChangeFeedService implements ChangeFeed {
     EventFilter f = filter == null ? EventFilter.all() : filter;
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       long end = tx.events().lastPosition(tenantId);
       List<EventRecord> rows = tx.events().feed(tenantId, afterPosition, f.types(), f.campaignId(), limit);
       long last = rows.isEmpty() ? afterPosition : rows.get(rows.size() - 1).position();

@@ -5,6 +5,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.tenant.TenantService;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -108,9 +109,7 @@ public final class SigningKeys {
    */
   public int rotate(long tenantId) {
     SignedCodes rotated = transactions.run(tx -> {
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       for (int attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
         int next = highest(tx.referrals().keys(tenantId)) + 1;
         if (tx.referrals().insertKey(SignedCodes.newKey(tenantId, next, now()))) {

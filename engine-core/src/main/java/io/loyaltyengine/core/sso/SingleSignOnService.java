@@ -11,6 +11,7 @@ import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.spi.SsoSecretRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.participant.Participant;
@@ -72,9 +73,7 @@ public final class SingleSignOnService implements SingleSignOn {
     String secret = newSecret();
     Instant until = settings.rotationGrace().isZero() ? null : now.plus(settings.rotationGrace());
     return context.transactions().run(tx -> {
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       Optional<SsoSecretRecord> current = tx.ssoSecrets().lock(tenantId);
       while (current.isEmpty()) {
         if (tx.ssoSecrets().insertIfAbsent(new SsoSecretRecord(tenantId, secret, null, null, now))) {
@@ -94,9 +93,7 @@ public final class SingleSignOnService implements SingleSignOn {
   public void disable() {
     long tenantId = context.tenantId();
     context.transactions().run(tx -> {
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       tx.ssoSecrets().delete(tenantId);
       return null;
     });

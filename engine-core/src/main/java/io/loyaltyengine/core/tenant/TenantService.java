@@ -3,6 +3,7 @@ package io.loyaltyengine.core.tenant;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.access.AccessSettings;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
@@ -40,6 +41,14 @@ public final class TenantService implements Tenants {
       return null;
     });
     return tenant;
+  }
+
+  /**
+   * Reads a tenant inside a unit of work, or fails with NOT_FOUND: what every operation of a scope answers for a
+   * tenant that does not exist, also where no row of the tenant's would be found otherwise (a list, a first insert).
+   */
+  public static Tenant require(Transaction tx, long tenantId) {
+    return tx.tenants().find(tenantId).orElseThrow(() -> LoyaltyException.notFound("tenant"));
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
+import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.ParkedDelivery;
@@ -96,9 +97,7 @@ public final class WebhookService implements Webhooks {
         filter.types(), filter.campaignId(), true, null, secret, null, null, now, now);
     context.transactions().run(tx -> {
       // No foreign key guards the endpoint's tenant: without this, a scope of any id would store an orphan.
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       if (filter.campaignId() != null) {
         CampaignService.require(tx, tenantId, filter.campaignId());
       }
@@ -119,9 +118,7 @@ public final class WebhookService implements Webhooks {
     long tenantId = context.tenantId();
     // NOT_FOUND for a tenant that does not exist, as every operation of a scope (brands().list() too), not empty.
     List<WebhookEndpointRecord> endpoints = context.transactions().run(tx -> {
-      if (tx.tenants().find(tenantId).isEmpty()) {
-        throw LoyaltyException.notFound("tenant");
-      }
+      TenantService.require(tx, tenantId);
       return tx.webhookEndpoints().list(tenantId);
     });
     Instant now = context.now();
