@@ -294,13 +294,18 @@ final class Rows {
     return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
   }
 
-  /** An argument binding {@code instant} as a UTC {@link OffsetDateTime} truncated to microseconds. */
+  /** An argument binding {@code instant} as {@link #utcMicros}. */
   static Argument timestamp(Instant instant) {
     if (instant == null) {
       return (position, statement, ctx) -> statement.setNull(position, Types.TIMESTAMP_WITH_TIMEZONE);
     }
-    OffsetDateTime value = OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    OffsetDateTime value = utcMicros(instant);
     return (position, statement, ctx) -> statement.setObject(position, value);
+  }
+
+  /** {@code instant} as the stores keep a time: a UTC {@link OffsetDateTime} truncated to microseconds; null kept. */
+  static OffsetDateTime utcMicros(Instant instant) {
+    return instant == null ? null : OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
   }
 
   /** Reads a {@code TIMESTAMP WITH TIME ZONE} column as an instant. */

@@ -6,8 +6,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.function.Function;
 import org.jdbi.v3.core.argument.Argument;
@@ -48,8 +46,7 @@ final class SqlArray implements Argument {
 
   /**
    * A time of every row (nulls kept) as the dialect's statements take an array of times: on H2 a
-   * {@code timestamp with time zone[]} of UTC {@link OffsetDateTime}s truncated to microseconds, as
-   * {@link Rows#timestamp} binds one; on PostgreSQL a {@code bigint[]} of microseconds since the epoch, which the
+   * {@code timestamp with time zone[]} of {@link Rows#utcMicros}, as {@link Rows#timestamp} binds one; on PostgreSQL a {@code bigint[]} of microseconds since the epoch, which the
    * statement converts (an exact integer, where a driver's timestamp array would go through text).
    */
   static <R> SqlArray times(SqlDialect dialect, List<R> rows, Function<R, Instant> field) {
@@ -59,10 +56,8 @@ final class SqlArray implements Argument {
         return instant == null ? null : Rows.epochMicros(instant);
       });
     }
-    return new SqlArray("timestamp with time zone", column(rows, r -> {
-      Instant instant = field.apply(r);
-      return instant == null ? null : OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
-    }, new OffsetDateTime[rows.size()]));
+    return new SqlArray("timestamp with time zone",
+        column(rows, r -> Rows.utcMicros(field.apply(r)), new OffsetDateTime[rows.size()]));
   }
 
   /**
