@@ -30,6 +30,7 @@ import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.rewards.RewardType;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +48,9 @@ import org.junit.jupiter.api.Test;
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 abstract class UpdateRaceTestBase extends HostTransactionTestBase {
+  /** What the catalog races' updates write: each field differs from {@link #teaTin}'s. */
+  private static final CatalogRewardUpdate TEA_TIN_XL = new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25);
+
   private World world;
   /** The scope the host's transaction joins. */
   private TenantScope holder;
@@ -117,60 +121,48 @@ abstract class UpdateRaceTestBase extends HostTransactionTestBase {
 
   @Test
   void aQuestUpdateWaitingForItsDeactivationAnswersWithTheQuestInactive() throws Exception {
-    Quest quest = holder.quests().create(new NewQuest(world.campaignId, "Summer", null,
-        List.of(new NewQuestTask("Visit", 10)), 0));
-    assertTrue(quest.active());
+    Quest quest = summerQuest();
     Object changed = whileAHostHoldsAChange(holder,
         hosted -> hosted.quests().setActive(quest.id(), false),
         () -> other.quests().update(quest.id(), new QuestUpdate("Summer 2026", "All summer long")));
-    Quest answer = assertInstanceOf(Quest.class, changed, () -> "the update: " + changed);
     Quest written = new Quest(quest.id(), world.tenantId, world.campaignId, "Summer 2026", "All summer long",
         quest.tasks(), quest.completionBonus(), false, quest.createdAt());
-    assertEquals(written, answer, "the answer is the row as the update wrote it, the committed flag included");
-    assertEquals(written, holder.quests().get(quest.id()));
+    assertAnsweredAndStored(Quest.class, changed, "the update", written, () -> holder.quests().get(quest.id()));
   }
 
   @Test
   void aQuestDeactivationWaitingForItsUpdateAnswersWithTheNewTexts() throws Exception {
-    Quest quest = holder.quests().create(new NewQuest(world.campaignId, "Summer", null,
-        List.of(new NewQuestTask("Visit", 10)), 0));
-    assertTrue(quest.active());
+    Quest quest = summerQuest();
     Object changed = whileAHostHoldsAChange(holder,
         hosted -> hosted.quests().update(quest.id(), new QuestUpdate("Summer 2026", "All summer long")),
         () -> other.quests().setActive(quest.id(), false));
-    Quest answer = assertInstanceOf(Quest.class, changed, () -> "the deactivation: " + changed);
     Quest written = new Quest(quest.id(), world.tenantId, world.campaignId, "Summer 2026", "All summer long",
         quest.tasks(), quest.completionBonus(), false, quest.createdAt());
-    assertEquals(written, answer, "the answer is the row as the deactivation left it, the committed texts included");
-    assertEquals(written, holder.quests().get(quest.id()));
+    assertAnsweredAndStored(Quest.class, changed, "the deactivation", written, () -> holder.quests().get(quest.id()));
   }
 
   @Test
   void aBoardUpdateWaitingForItsClosingAnswersWithTheBoardClosed() throws Exception {
-    FeedbackBoard board = holder.feedback().createBoard(NewFeedbackBoard.of(world.campaignId, "Ideas"));
-    assertTrue(board.open());
+    FeedbackBoard board = ideasBoard();
     Object changed = whileAHostHoldsAChange(holder,
         hosted -> hosted.feedback().closeBoard(board.id()),
         () -> other.feedback().updateBoard(board.id(), new FeedbackBoardUpdate("Wishes", "What next?")));
-    FeedbackBoard answer = assertInstanceOf(FeedbackBoard.class, changed, () -> "the update: " + changed);
     FeedbackBoard written = new FeedbackBoard(board.id(), world.tenantId, world.campaignId, "Wishes", "What next?",
         false, board.createdAt());
-    assertEquals(written, answer, "the answer is the row as the update wrote it, the committed flag included");
-    assertEquals(written, holder.feedback().board(board.id()));
+    assertAnsweredAndStored(FeedbackBoard.class, changed, "the update", written,
+        () -> holder.feedback().board(board.id()));
   }
 
   @Test
   void aBoardClosingWaitingForItsUpdateAnswersWithTheNewTexts() throws Exception {
-    FeedbackBoard board = holder.feedback().createBoard(NewFeedbackBoard.of(world.campaignId, "Ideas"));
-    assertTrue(board.open());
+    FeedbackBoard board = ideasBoard();
     Object changed = whileAHostHoldsAChange(holder,
         hosted -> hosted.feedback().updateBoard(board.id(), new FeedbackBoardUpdate("Wishes", "What next?")),
         () -> other.feedback().closeBoard(board.id()));
-    FeedbackBoard answer = assertInstanceOf(FeedbackBoard.class, changed, () -> "the closing: " + changed);
     FeedbackBoard written = new FeedbackBoard(board.id(), world.tenantId, world.campaignId, "Wishes", "What next?",
         false, board.createdAt());
-    assertEquals(written, answer, "the answer is the row as the closing left it, the committed texts included");
-    assertEquals(written, holder.feedback().board(board.id()));
+    assertAnsweredAndStored(FeedbackBoard.class, changed, "the closing", written,
+        () -> holder.feedback().board(board.id()));
   }
 
   @Test
@@ -178,38 +170,34 @@ abstract class UpdateRaceTestBase extends HostTransactionTestBase {
     CatalogReward tin = teaTin();
     Object changed = whileAHostHoldsAChange(holder,
         hosted -> hosted.catalog().setActive(tin.id(), false),
-        () -> other.catalog().update(tin.id(), new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25)));
-    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the update: " + changed);
+        () -> other.catalog().update(tin.id(), TEA_TIN_XL));
     CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, "Tea tin XL",
         "Twice the tea", 25, tin.type(), tin.stock(), false, tin.createdAt());
-    assertEquals(written, answer, "the answer is the row as the update wrote it, the committed flag included");
-    assertEquals(written, holder.catalog().get(tin.id()));
+    assertAnsweredAndStored(CatalogReward.class, changed, "the update", written, () -> holder.catalog().get(tin.id()));
   }
 
   @Test
   void aCatalogRewardDeactivationWaitingForItsUpdateAnswersWithTheNewFields() throws Exception {
     CatalogReward tin = teaTin();
     Object changed = whileAHostHoldsAChange(holder,
-        hosted -> hosted.catalog().update(tin.id(), new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25)),
+        hosted -> hosted.catalog().update(tin.id(), TEA_TIN_XL),
         () -> other.catalog().setActive(tin.id(), false));
-    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the deactivation: " + changed);
     CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, "Tea tin XL",
         "Twice the tea", 25, tin.type(), tin.stock(), false, tin.createdAt());
-    assertEquals(written, answer, "the answer is the row as the deactivation left it, the committed fields included");
-    assertEquals(written, holder.catalog().get(tin.id()));
+    assertAnsweredAndStored(CatalogReward.class, changed, "the deactivation", written,
+        () -> holder.catalog().get(tin.id()));
   }
 
   @Test
   void aStockAdjustmentWaitingForACatalogRewardUpdateAnswersWithBothChanges() throws Exception {
     CatalogReward tin = teaTin();
     Object changed = whileAHostHoldsAChange(holder,
-        hosted -> hosted.catalog().update(tin.id(), new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25)),
+        hosted -> hosted.catalog().update(tin.id(), TEA_TIN_XL),
         () -> other.catalog().adjustStock(tin.id(), 5));
-    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the adjustment: " + changed);
     CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, "Tea tin XL",
         "Twice the tea", 25, tin.type(), tin.stock() + 5, true, tin.createdAt());
-    assertEquals(written, answer, "the answer is the row as the adjustment left it, the committed fields included");
-    assertEquals(written, holder.catalog().get(tin.id()));
+    assertAnsweredAndStored(CatalogReward.class, changed, "the adjustment", written,
+        () -> holder.catalog().get(tin.id()));
   }
 
   @Test
@@ -217,12 +205,10 @@ abstract class UpdateRaceTestBase extends HostTransactionTestBase {
     CatalogReward tin = teaTin();
     Object changed = whileAHostHoldsAChange(holder,
         hosted -> hosted.catalog().adjustStock(tin.id(), -4),
-        () -> other.catalog().update(tin.id(), new CatalogRewardUpdate("Tea tin XL", "Twice the tea", 25)));
-    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the update: " + changed);
+        () -> other.catalog().update(tin.id(), TEA_TIN_XL));
     CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, "Tea tin XL",
         "Twice the tea", 25, tin.type(), tin.stock() - 4, true, tin.createdAt());
-    assertEquals(written, answer, "the answer is the row as the update wrote it, the committed stock included");
-    assertEquals(written, holder.catalog().get(tin.id()));
+    assertAnsweredAndStored(CatalogReward.class, changed, "the update", written, () -> holder.catalog().get(tin.id()));
   }
 
   @Test
@@ -231,12 +217,37 @@ abstract class UpdateRaceTestBase extends HostTransactionTestBase {
     Object changed = whileAHostHoldsAChange(holder,
         hosted -> hosted.catalog().adjustStock(tin.id(), -4),
         () -> other.catalog().adjustStock(tin.id(), 7));
-    CatalogReward answer = assertInstanceOf(CatalogReward.class, changed, () -> "the adjustment: " + changed);
     // 10 - 4 + 7: a stock computed from the 10 read before the held removal committed would be 17.
     CatalogReward written = new CatalogReward(tin.id(), world.tenantId, world.campaignId, tin.name(),
         tin.description(), tin.pointsCost(), tin.type(), 13L, true, tin.createdAt());
-    assertEquals(written, answer, "the answer is the row as the adjustment left it, both adjustments counted");
-    assertEquals(written, holder.catalog().get(tin.id()));
+    assertAnsweredAndStored(CatalogReward.class, changed, "the adjustment", written,
+        () -> holder.catalog().get(tin.id()));
+  }
+
+  /**
+   * The waiting call ({@code what}) answered a {@code type} equal to {@code written}, the row as its write left it
+   * with the held change's committed fields, and {@code written} is the row stored after the race.
+   */
+  private static <T> void assertAnsweredAndStored(Class<T> type, Object changed, String what, T written,
+      Supplier<T> stored) {
+    T answer = assertInstanceOf(type, changed, () -> what + ": " + changed);
+    assertEquals(written, answer, () -> "the answer is the row as " + what + " left it, the held change included");
+    assertEquals(written, stored.get(), "the row stored");
+  }
+
+  /** An active quest of one task, without a description. */
+  private Quest summerQuest() {
+    Quest quest = holder.quests().create(new NewQuest(world.campaignId, "Summer", null,
+        List.of(new NewQuestTask("Visit", 10)), 0));
+    assertTrue(quest.active());
+    return quest;
+  }
+
+  /** An open board without a description. */
+  private FeedbackBoard ideasBoard() {
+    FeedbackBoard board = holder.feedback().createBoard(NewFeedbackBoard.of(world.campaignId, "Ideas"));
+    assertTrue(board.open());
+    return board;
   }
 
   /** An active catalog reward with ten units, whose every field a race's answer is checked on. */
