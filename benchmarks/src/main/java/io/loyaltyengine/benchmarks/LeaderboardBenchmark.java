@@ -127,7 +127,7 @@ public class LeaderboardBenchmark {
   private static final String COUNT_SQL = "CAST(MOD(MOD(x * 2654435761, 1000003), 1000) AS BIGINT)";
 
   /** The store under test. */
-  @Param({"H2", "POSTGRESQL"})
+  @Param({"H2", "POSTGRES"})
   public String store;
 
   /** Participants in the campaign. */
