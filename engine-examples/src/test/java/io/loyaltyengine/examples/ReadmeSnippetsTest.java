@@ -81,6 +81,13 @@ import io.loyaltyengine.testimonials.Testimonials;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.fraud.RiskLevel;
+import io.loyaltyengine.core.fraud.FraudRules;
+import io.loyaltyengine.fraud.FraudScreening;
+import io.loyaltyengine.fraud.RiskAction;
+import io.loyaltyengine.fraud.RiskSignal;
+import io.loyaltyengine.referrals.ReferralStatus;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
+import java.util.Optional;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.LandingPage;
@@ -535,6 +542,140 @@ class ReadmeSnippetsTest {
     }
     assertEquals(List.of(ada.id()), unlocked.stream().map(EarnedReward::participantId).toList());
     assertEquals(reward.id(), unlocked.get(0).campaignRewardId());
+  }
+
+  /**
+   * The Referrals section's fraud-screening bullet, rule by rule: each new referral's level and reason (on the
+   * referral and on the participant), then what the campaign's risk actions make of MEDIUM and HIGH. The engine is
+   * built again on the test's file with the bullet's {@code FraudScreening}: one extra disposable domain and one host
+   * {@code RiskRule}. The campaign is AUTO (never configured), so a reward that waits shows the review, not the
+   * campaign; its referrer reward unlocks at every counted referral, and its INVITED reward (two-way) with it.
+   */
+  @Test
+  void fraudScreeningGivesEachReferralALevelAndAReasonAndTheCampaignCountsReviewsOrRejectsIt() {
+    engine.close();
+    engine = LoyaltyEngine.builder()
+        .storage(JdbcStorage.h2File(dir.resolve("data/loyalty")))
+        .fraudScreening(FraudScreening.builder().disposableDomain("throwaway.example")
+            .rule(candidate -> candidate.invited().sanitizedEmail().endsWith("@watchlist.example")
+                ? Optional.of(RiskSignal.of(RiskLevel.MEDIUM, "HOST_WATCHLIST")) : Optional.empty())
+            .build())
+        .build();
+    shop = engine.forTenant(tenant.id());
+    CampaignReward perReferral = shop.rewards().define(campaign.id(),
+        NewCampaignReward.points("Referral", 10, 1).unlimited());
+    shop.rewards().define(campaign.id(), NewCampaignReward.points("Welcome", 5, 1).forInvited());
+    Referrals referrals = shop.referrals();
+    referrals.configure(ReferralSettings.defaults(campaign.id()).withReferrerReward(perReferral.id()));
+
+    // The referrer signed up herself from her office, on her laptop, as the host's customer-7; Ada is mapped to the
+    // host's customer-1042 (single sign-on's customer mappings).
+    String office = "203.0.113.7";
+    Participant grace = referrals.signup(campaign.id(), Signup.of(NewParticipant.withEmail("grace@example.com")
+        .withIpAddress(office)).withVisitorId("grace-laptop").withCustomerId("customer-7")).participant();
+    String code = referrals.codes(ParticipantRef.id(grace.id())).signed();
+    shop.customerMappings().map(campaign.id(), "customer-1042", ParticipantRef.id(ada.id()));
+    String adasCode = referrals.codes(ParticipantRef.id(ada.id())).signed();
+    Participant known = shop.participants().create(campaign.id(), NewParticipant.withEmail("known@example.com"));
+
+    // "self-referral through an email alias, the referrer's visitor id or host customer id (HIGH)"
+    assertRisk(RiskLevel.HIGH, "SELF_REFERRAL_EMAIL", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("grace+deals@example.com"), code)));
+    assertRisk(RiskLevel.HIGH, "SELF_REFERRAL_VISITOR", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("g.alt@example.net"), code).withVisitorId("grace-laptop")));
+    assertRisk(RiskLevel.HIGH, "SELF_REFERRAL_CUSTOMER", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("g.other@example.net"), code).withCustomerId("customer-7")));
+    assertRisk(RiskLevel.HIGH, "SELF_REFERRAL_CUSTOMER", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("ada.work@example.net"), adasCode).withCustomerId("customer-1042")),
+        "the host customer id the referrer is mapped to");
+    // "or IP address (MEDIUM: offices share one)"
+    assertRisk(RiskLevel.MEDIUM, "SELF_REFERRAL_IP", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("colleague@example.org").withIpAddress(office), code)));
+    // "an invitee enrolled before (HIGH)"
+    SignupResult duplicate = referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("known@example.com"), code));
+    assertEquals(known.id(), duplicate.participant().id());
+    assertRisk(RiskLevel.HIGH, "DUPLICATE_IDENTITY", duplicate);
+    // "a disposable email domain (HIGH; 391 shipped, extend with FraudScreening.builder().disposableDomain(...))"
+    assertEquals(391, FraudRules.shippedDomainCount());
+    assertRisk(RiskLevel.HIGH, "DISPOSABLE_EMAIL", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("burner@mailinator.com"), code)));
+    assertRisk(RiskLevel.HIGH, "DISPOSABLE_EMAIL", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("burner@throwaway.example"), code)));
+    // "more signups from one IP or visitor than the campaign's velocity limit (HIGH)"
+    referrals.configure(referrals.settings(campaign.id()).withVelocity(2, Duration.ofHours(1)));
+    for (String who : List.of("v1", "v2")) {
+      assertRisk(RiskLevel.LOW, "NO_SIGNAL", referrals.signup(campaign.id(), Signup.referred(
+          NewParticipant.withEmail(who + "@example.net").withIpAddress("198.51.100.9"), code)
+          .withVisitorId("kiosk-" + who)));
+    }
+    assertRisk(RiskLevel.HIGH, "VELOCITY_IP", referrals.signup(campaign.id(), Signup.referred(
+        NewParticipant.withEmail("v3@example.net").withIpAddress("198.51.100.9"), code)));
+    for (String who : List.of("w1", "w2")) {
+      referrals.signup(campaign.id(), Signup.referred(NewParticipant.withEmail(who + "@example.net"), code)
+          .withVisitorId("kiosk"));
+    }
+    assertRisk(RiskLevel.HIGH, "VELOCITY_VISITOR", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("w3@example.net"), code).withVisitorId("kiosk")));
+    // "and the host's own RiskRules"
+    assertRisk(RiskLevel.MEDIUM, "HOST_WATCHLIST", referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("someone@watchlist.example"), code)));
+
+    // "(defaults: MEDIUM counts, HIGH goes to review)": REVIEW is "counted, but the rewards wait for manual approval".
+    SignupResult medium = referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("m1@watchlist.example"), code));
+    assertOutcome(ReferralStatus.COUNTED, List.of(EarnedRewardStatus.APPROVED, EarnedRewardStatus.APPROVED), medium);
+    long counted = shop.rewards().counts(ParticipantRef.id(grace.id()), perReferral.id()).rewardAllTime();
+    long balance = balance(grace.id());
+    SignupResult high = referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("h1@throwaway.example"), code));
+    assertOutcome(ReferralStatus.IN_REVIEW, List.of(EarnedRewardStatus.PENDING, EarnedRewardStatus.PENDING), high);
+    assertEquals(counted + 1, shop.rewards().counts(ParticipantRef.id(grace.id()), perReferral.id()).rewardAllTime(),
+        "counted");
+    assertEquals(balance, balance(grace.id()), "the rewards wait");
+    for (EarnedReward waiting : high.unlocked()) {
+      shop.rewards().approve(waiting.id(), false);   // manual approval
+    }
+    assertEquals(balance + 10, balance(grace.id()));
+    assertEquals(5, balance(high.participant().id()), "the invited participant's two-way reward too");
+
+    // "Per campaign, MEDIUM and HIGH each COUNT, go to REVIEW ... or are REJECTed".
+    referrals.configure(referrals.settings(campaign.id()).withRiskActions(RiskAction.REVIEW, RiskAction.COUNT));
+    assertOutcome(ReferralStatus.IN_REVIEW, List.of(EarnedRewardStatus.PENDING, EarnedRewardStatus.PENDING),
+        referrals.signup(campaign.id(), Signup.referred(NewParticipant.withEmail("m2@watchlist.example"), code)));
+    assertOutcome(ReferralStatus.COUNTED, List.of(EarnedRewardStatus.APPROVED, EarnedRewardStatus.APPROVED),
+        referrals.signup(campaign.id(), Signup.referred(NewParticipant.withEmail("h2@throwaway.example"), code)));
+    referrals.configure(referrals.settings(campaign.id()).withRiskActions(RiskAction.REJECT, RiskAction.REJECT));
+    counted = shop.rewards().counts(ParticipantRef.id(grace.id()), perReferral.id()).rewardAllTime();
+    for (String email : List.of("m3@watchlist.example", "h3@throwaway.example")) {
+      SignupResult rejected = referrals.signup(campaign.id(), Signup.referred(NewParticipant.withEmail(email), code));
+      assertOutcome(ReferralStatus.REJECTED, List.of(), rejected);
+      assertEquals(grace.id(), referrals.referrer(ParticipantRef.id(rejected.participant().id())).orElseThrow().id(),
+          "still in the chain");
+    }
+    assertEquals(counted, shop.rewards().counts(ParticipantRef.id(grace.id()), perReferral.id()).rewardAllTime(),
+        "a rejected referral does not count");
+    assertOutcome(ReferralStatus.COUNTED, List.of(EarnedRewardStatus.APPROVED, EarnedRewardStatus.APPROVED),
+        referrals.signup(campaign.id(), Signup.referred(NewParticipant.withEmail("clean@example.net"), code)));
+  }
+
+  private static void assertRisk(RiskLevel level, String reason, SignupResult signup) {
+    assertRisk(level, reason, signup, reason);
+  }
+
+  /** The referral's level and reason, "also on the participant". */
+  private static void assertRisk(RiskLevel level, String reason, SignupResult signup, String message) {
+    assertEquals(ReferralOutcome.REFERRED, signup.outcome(), message);
+    assertEquals(level, signup.referral().riskLevel(), message);
+    assertEquals(reason, signup.referral().riskReason(), message);
+    assertEquals(level, signup.participant().riskLevel(), message);
+    assertEquals(reason, signup.participant().riskReason(), message);
+  }
+
+  /** A referral's status and the statuses of the rewards it unlocked (the referrer's, then the invited's). */
+  private static void assertOutcome(ReferralStatus status, List<EarnedRewardStatus> rewards, SignupResult signup) {
+    assertEquals(status, signup.referral().status());
+    assertEquals(rewards, signup.unlocked().stream().map(EarnedReward::status).toList());
   }
 
   private static void assertCodeRefused(Executable call) {

@@ -34,7 +34,8 @@ import java.util.Set;
  *       by sanitizing).</li>
  *   <li>{@value #SELF_REFERRAL_VISITOR} (HIGH): the signup's visitor id is the one of the referrer's first signup.</li>
  *   <li>{@value #SELF_REFERRAL_CUSTOMER} (HIGH): the signup's customer id is the one of the referrer's first
- *       signup.</li>
+ *       signup, or the one the referrer is mapped to ({@link io.loyaltyengine.customers.CustomerMappings}, which
+ *       single sign-on also writes).</li>
  *   <li>{@value #SELF_REFERRAL_IP} (MEDIUM): the signup's IP address is the referrer's (as enrolled, or as of its first
  *       signup); addresses are compared in a canonical form, so {@code 2001:DB8::1} is {@code 2001:db8:0:0:0:0:0:1}
  *       and {@code ::ffff:192.0.2.1} is {@code 192.0.2.1}. MEDIUM only: offices and households share one.</li>
@@ -141,6 +142,7 @@ public final class FraudRules {
    *
    * @param candidate the referral
    * @param referrerSignup the facts of the referrer's first signup, or null if it never signed up through one
+   * @param referrerCustomerId the host customer id the referrer is mapped to in its campaign, or null
    * @param recentSignupsFromIp the campaign's earlier signups from the candidate's IP address within the velocity
    *     window (not counting this one); ignored when the candidate has no IP address
    * @param recentSignupsFromVisitor the same for the candidate's visitor id
@@ -148,8 +150,8 @@ public final class FraudRules {
    * @return the highest signal, first in rule order among equals; LOW with {@link RiskSignal#NO_SIGNAL} if none
    * @throws NullPointerException if {@code candidate} or {@code settings} is null
    */
-  public RiskSignal screen(ReferralCandidate candidate, SignupRecord referrerSignup, long recentSignupsFromIp,
-      long recentSignupsFromVisitor, ReferralSettings settings) {
+  public RiskSignal screen(ReferralCandidate candidate, SignupRecord referrerSignup, String referrerCustomerId,
+      long recentSignupsFromIp, long recentSignupsFromVisitor, ReferralSettings settings) {
     Objects.requireNonNull(candidate, "candidate");
     Objects.requireNonNull(settings, "settings");
     Participant referrer = candidate.referrer();
@@ -160,7 +162,8 @@ public final class FraudRules {
     if (referrerSignup != null && same(candidate.visitorId(), referrerSignup.visitorId())) {
       return VISITOR;
     }
-    if (referrerSignup != null && same(candidate.customerId(), referrerSignup.customerId())) {
+    if ((referrerSignup != null && same(candidate.customerId(), referrerSignup.customerId()))
+        || same(candidate.customerId(), referrerCustomerId)) {
       return CUSTOMER;
     }
     RiskSignal best = null;

@@ -21,6 +21,7 @@ import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.fraud.ReferralCandidate;
 import io.loyaltyengine.fraud.RiskSignal;
@@ -443,9 +444,15 @@ public final class ReferralService implements Referrals {
     // that out too, but a recorded or rejected one writes no event of the referrer).
     ParticipantService.lockOwner(tx, tenantId, referrer.id(), "referrer");
     SignupRecord referrerSignup = port.findSignup(tenantId, referrer.id()).orElse(null);
+    // The host's customer id of the referrer may also come from its mapping (single sign-on, say): read only when
+    // the signup names a customer id to compare.
+    String referrerCustomerId = request.customerId() == null ? null
+        : tx.customerMappings().findByParticipant(tenantId, referrer.id()).map(CustomerMapping::customerId)
+            .orElse(null);
     ReferralCandidate candidate = new ReferralCandidate(tenantId, campaignId, referrer, invited, !created, ip,
         request.visitorId(), request.customerId());
-    RiskSignal risk = fraudRules.screen(candidate, referrerSignup, fromIp, fromVisitor, settings);
+    RiskSignal risk = fraudRules.screen(candidate, referrerSignup, referrerCustomerId, fromIp, fromVisitor,
+        settings);
     ReferralStatus status = statusOf(settings, risk);
     Referral referral = new Referral(tenantId, campaignId, invited.id(), referrer.id(), code.decoded().kind(),
         risk.level(), risk.reason(), status, now);

@@ -63,6 +63,7 @@ class FraudRulesTest {
     String visitor = "visitor-b";
     String customer = "customer-b";
     SignupRecord signup = new SignupRecord(1, 1, 100, "203.0.113.7", "visitor-a", "customer-a", T0);
+    String mappedCustomer = "customer-m";
     long fromIp;
     long fromVisitor;
 
@@ -72,7 +73,7 @@ class FraudRulesTest {
     }
 
     RiskSignal screen(FraudRules rules) {
-      return rules.screen(candidate(), signup, fromIp, fromVisitor, SETTINGS);
+      return rules.screen(candidate(), signup, mappedCustomer, fromIp, fromVisitor, SETTINGS);
     }
 
     RiskSignal screen() {
@@ -138,6 +139,16 @@ class FraudRulesTest {
     Candidate c = clean();
     c.customer = "customer-a";
     assertSignal(RiskLevel.HIGH, FraudRules.SELF_REFERRAL_CUSTOMER, c.screen());
+  }
+
+  @Test
+  void theCustomerIdTheReferrerIsMappedToIsHighSelfReferralAlsoWithoutASignupOfIts() {
+    Candidate c = clean();
+    c.signup = null;
+    c.customer = "customer-m";
+    assertSignal(RiskLevel.HIGH, FraudRules.SELF_REFERRAL_CUSTOMER, c.screen());
+    c.mappedCustomer = null;
+    assertSame(FraudRules.NONE, c.screen(), "a referrer mapped to no customer id");
   }
 
   @Test
