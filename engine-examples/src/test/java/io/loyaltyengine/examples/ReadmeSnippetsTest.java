@@ -85,7 +85,9 @@ import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.fraud.FraudScreening;
 import io.loyaltyengine.fraud.RiskAction;
 import io.loyaltyengine.fraud.RiskSignal;
+import io.loyaltyengine.referrals.ReferralGoal;
 import io.loyaltyengine.referrals.ReferralStatus;
+import io.loyaltyengine.referrals.TrackResult;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import java.util.Optional;
 import io.loyaltyengine.referrals.ConversionPoints;
@@ -676,6 +678,48 @@ class ReadmeSnippetsTest {
   private static void assertOutcome(ReferralStatus status, List<EarnedRewardStatus> rewards, SignupResult signup) {
     assertEquals(status, signup.referral().status());
     assertEquals(rewards, signup.unlocked().stream().map(EarnedReward::status).toList());
+  }
+
+  /**
+   * "Goals and two-way rewards", goal VISIT: a new visitor following the code is a counted referral, a loyalty
+   * action of the referrer toward the referrer reward; a visitor seen before, and the other kinds of tracking, are
+   * not. A signup with the code is then recorded in the chain only, so INVITED rewards are not earned: there is no
+   * invited participant in a visit.
+   */
+  @Test
+  void goalVisitCountsANewVisitorFollowingTheCode() {
+    CampaignReward everyTwo = shop.rewards().define(campaign.id(),
+        NewCampaignReward.points("Two visitors", 25, 2).unlimited());
+    shop.rewards().define(campaign.id(), NewCampaignReward.points("Welcome", 5, 1).forInvited());
+    Referrals referrals = shop.referrals();
+    referrals.configure(ReferralSettings.defaults(campaign.id()).withGoal(ReferralGoal.VISIT)
+        .withReferrerReward(everyTwo.id()));
+    String code = referrals.codes(ParticipantRef.id(ada.id())).signed();
+
+    TrackResult first = referrals.track(campaign.id(), Track.visit(code, "visitor-1"));
+    assertTrue(first.uniqueVisitor());
+    assertTrue(first.counted(), "a new visitor follows the code");
+    assertEquals(List.of(), first.unlocked(), "one of two");
+    TrackResult again = referrals.track(campaign.id(), Track.visit(code, "visitor-1"));
+    assertFalse(again.counted(), "not a new visitor");
+    assertFalse(referrals.track(campaign.id(), Track.share(code)).counted());
+    assertFalse(referrals.track(campaign.id(), Track.impression(code)).counted());
+    assertEquals(1, shop.rewards().counts(ParticipantRef.id(ada.id()), everyTwo.id()).rewardAllTime(),
+        "a loyalty action of the referrer toward the referrer reward");
+
+    TrackResult second = referrals.track(campaign.id(), Track.visit(code, "visitor-2"));
+    assertTrue(second.counted());
+    assertEquals(List.of(ada.id()), second.unlocked().stream().map(EarnedReward::participantId).toList());
+    assertEquals(everyTwo.id(), second.unlocked().get(0).campaignRewardId());
+    assertEquals(25, balance(ada.id()));
+
+    SignupResult signup = referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("bob@example.com"), code).withVisitorId("visitor-2"));
+    assertEquals(ReferralOutcome.REFERRED, signup.outcome());
+    assertEquals(ReferralStatus.RECORDED, signup.referral().status(), "goal VISIT: the signup does not count");
+    assertEquals(List.of(), signup.unlocked());
+    assertEquals(0, balance(signup.participant().id()), "no INVITED reward: the counted referral was a visit");
+    assertEquals(2, shop.rewards().counts(ParticipantRef.id(ada.id()), everyTwo.id()).rewardAllTime());
   }
 
   private static void assertCodeRefused(Executable call) {
