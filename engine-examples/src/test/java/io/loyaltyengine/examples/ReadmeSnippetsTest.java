@@ -824,6 +824,56 @@ class ReadmeSnippetsTest {
     }
   }
 
+  /**
+   * The Events section's retry bullet: "Webhooks are retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and
+   * 24 h (with jitter), then parked". The receiver on 127.0.0.1 answers 503 to everything; the engine dispatches
+   * manually on a clock the test moves. Before each retry the clock stops short of the step less its jitter (at most
+   * 10 %): no request; then past the step plus its jitter: exactly one. After the tenth attempt the delivery is
+   * parked for the endpoint, and no later round calls the receiver again.
+   */
+  @Test
+  void aFailingWebhookIsRetriedOnTheReadmesScheduleThenParked() throws IOException {
+    List<Duration> schedule = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
+        Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(14), Duration.ofHours(20),
+        Duration.ofHours(24));
+    try (LocalReceiver receiver = LocalReceiver.answering(503)) {
+      engine.close();
+      MovableClock clock = new MovableClock(Instant.now());
+      engine = eventsEngine(new ConcurrentLinkedDeque<>(), clock);
+      shop = engine.forTenant(tenant.id());
+      dispatchUntilIdle();   // what the Quickstart wrote goes before the endpoint exists
+      WebhookRegistration hook = shop.webhooks().create(new NewWebhookEndpoint(receiver.url("/hooks"),
+          EventFilter.types(EventType.POINTS_AWARDED)));
+      shop.points().award(ParticipantRef.id(ada.id()), PointsChange.of(5, "purchase").withIdempotencyKey("order-1"));
+      dispatchUntilIdle();
+      assertEquals(1, receiver.requests().size(), "the first attempt is immediate");
+      String eventId = receiver.requests().get(0).header("webhook-id");
+
+      Instant lastAttempt = clock.instant();
+      for (Duration step : schedule) {
+        int before = receiver.requests().size();
+        clock.set(lastAttempt.plus(step.multipliedBy(9).dividedBy(10)).minusMillis(1));
+        dispatchUntilIdle();
+        assertEquals(before, receiver.requests().size(), "not before " + step + " less 10 %");
+        clock.set(lastAttempt.plus(step.multipliedBy(11).dividedBy(10)));
+        dispatchUntilIdle();
+        assertEquals(before + 1, receiver.requests().size(), "one retry by " + step + " plus 10 %");
+        assertEquals(eventId, receiver.requests().get(before).header("webhook-id"), "the same event id every time");
+        assertEquals(before + 1 == schedule.size() + 1 ? 1 : 0,
+            shop.webhooks().parked(hook.endpoint().id(), Keyset.first(10)).items().size(),
+            "parked after the tenth attempt, not before");
+        lastAttempt = clock.instant();
+      }
+      List<ParkedDelivery> parked = shop.webhooks().parked(hook.endpoint().id(), Keyset.first(10)).items();
+      assertEquals(1, parked.size());
+      assertEquals(eventId, parked.get(0).event().id());
+      assertEquals(schedule.size() + 1, parked.get(0).attempts(), "the first attempt and nine retries");
+      clock.advance(Duration.ofDays(3));
+      dispatchUntilIdle();
+      assertEquals(schedule.size() + 1, receiver.requests().size(), "parked: no more attempts");
+    }
+  }
+
   private LoyaltyEngine eventsEngine(Deque<LoyaltyEvent> crm, Clock clock) {
     return eventsEngineBuilder(crm, clock).build();
   }
@@ -862,6 +912,10 @@ class ReadmeSnippetsTest {
       now.updateAndGet(t -> t.plus(by));
     }
 
+    void set(Instant to) {
+      now.set(to);
+    }
+
     @Override
     public Instant instant() {
       return now.get();
@@ -880,7 +934,8 @@ class ReadmeSnippetsTest {
 
   /**
    * A webhook receiver on 127.0.0.1 and an ephemeral port (the JDK's HTTP server), recording each request before it
-   * answers 204, so a request is recorded by the time the engine's dispatch returns. Thread-safe.
+   * answers (204, or the status it was started with), so a request is recorded by the time the engine's dispatch
+   * returns. Thread-safe.
    */
   private static final class LocalReceiver implements AutoCloseable {
     record Request(Map<String, List<String>> headers, byte[] body) {
@@ -893,7 +948,7 @@ class ReadmeSnippetsTest {
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
 
-    private LocalReceiver() throws IOException {
+    private LocalReceiver(int status) throws IOException {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       server.createContext("/", exchange -> {
         try (exchange) {
@@ -901,14 +956,19 @@ class ReadmeSnippetsTest {
           Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
           exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, List.copyOf(values)));
           requests.add(new Request(headers, body));
-          exchange.sendResponseHeaders(204, -1);
+          exchange.sendResponseHeaders(status, -1);
         }
       });
       server.start();
     }
 
     static LocalReceiver start() throws IOException {
-      return new LocalReceiver();
+      return new LocalReceiver(204);
+    }
+
+    /** A receiver that answers every request with {@code status}. */
+    static LocalReceiver answering(int status) throws IOException {
+      return new LocalReceiver(status);
     }
 
     int port() {
