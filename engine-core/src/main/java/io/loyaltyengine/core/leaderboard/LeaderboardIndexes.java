@@ -96,8 +96,9 @@ import java.util.function.LongPredicate;
  * boards); past it the least recently read campaigns are dropped whole and rebuilt on next use. The campaign being
  * read is never dropped, so a single campaign larger than the bound stays indexed.
  *
- * <p>Thread-safe: campaigns are held in a concurrent map; a campaign's builds and catch-ups run under its own lock;
- * rosters and boards are thread-safe.
+ * <p>Thread-safe: campaigns are held in a concurrent map; a campaign's builds and catch-ups run under its own lock,
+ * the reading of its marked awards under another (a read waits for marks another thread is reading); rosters and
+ * boards are thread-safe.
  */
 public final class LeaderboardIndexes {
   /** How far before the last catch-up the next one starts reading, in seconds. */
@@ -448,38 +449,49 @@ public final class LeaderboardIndexes {
     return nowMillis < last || nowMillis - last >= refreshMillis;
   }
 
-  /** Reads the points counters of this engine's awards noted since the last read, and raises their boards. */
+  /**
+   * Reads the points counters of this engine's awards noted since the last read, and raises their boards. One thread
+   * at a time per campaign: a read that finds no mark left while another thread resolves the marks it took waits for
+   * it, since those marks may be of this thread's own awards, which an INDEX read must show.
+   */
   private void resolveMarked(CampaignIndex index) {
-    if (index.marked.isEmpty()) {
+    // The common case, nothing marked and nobody resolving, costs two volatile reads. A thread resolving takes the
+    // lock before it takes the marks, so an empty queue with the lock free means every mark was raised.
+    if (index.marked.isEmpty() && !index.resolving.isLocked()) {
       return;
     }
-    Set<Marked> marked = new HashSet<>();
-    for (Marked m; (m = index.marked.poll()) != null; ) {
-      marked.add(m);
-    }
-    if (marked.isEmpty()) {
-      return;
-    }
-    Map<Marked, Long> scores;
+    index.resolving.lock();
     try {
-      scores = transactions.run(tx -> {
-        Map<Marked, Long> read = new java.util.HashMap<>();
-        for (Marked m : marked) {
-          tx.leaderboards().score(index.tenantId, m.participantId, BoardMetric.POINTS, m.month)
-              .ifPresent(s -> read.put(m, s.score()));
-        }
-        return read;
-      });
-    } catch (RuntimeException e) {
-      index.marked.addAll(marked); // read them next time
-      throw e;
-    }
-    scores.forEach((m, score) -> {
-      Board board = index.boards.get(new BoardKey(BoardMetric.POINTS, m.month));
-      if (board != null) {
-        board.index.raise(m.participantId, score);
+      Set<Marked> marked = new HashSet<>();
+      for (Marked m; (m = index.marked.poll()) != null; ) {
+        marked.add(m);
       }
-    });
+      if (marked.isEmpty()) {
+        return;
+      }
+      Map<Marked, Long> scores;
+      try {
+        scores = transactions.run(tx -> {
+          Map<Marked, Long> read = new java.util.HashMap<>();
+          for (Marked m : marked) {
+            tx.leaderboards().score(index.tenantId, m.participantId, BoardMetric.POINTS, m.month)
+                .ifPresent(s -> read.put(m, s.score()));
+          }
+          return read;
+        });
+      } catch (RuntimeException e) {
+        index.marked.addAll(marked); // read them next time
+        throw e;
+      }
+      scores.forEach((m, score) -> {
+        Board board = index.boards.get(new BoardKey(BoardMetric.POINTS, m.month));
+        if (board != null) {
+          board.index.raise(m.participantId, score);
+        }
+      });
+    } finally {
+      index.resolving.unlock();
+    }
   }
 
   /** Drops least recently read campaigns (never {@code using}) while the boards hold more rows than the bound. */
@@ -540,7 +552,7 @@ public final class LeaderboardIndexes {
 
   /**
    * One campaign's roster and boards. Thread-safe: its maps and queues are concurrent, its builds and catch-ups run
-   * under {@link #lock}.
+   * under {@link #lock}, the resolution of its marked awards under {@link #resolving}.
    */
   static final class CampaignIndex {
     final long tenantId;
@@ -550,6 +562,8 @@ public final class LeaderboardIndexes {
     private final ConcurrentHashMap<BoardKey, Board> boards = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Marked> marked = new ConcurrentLinkedQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
+    /** Held while the marked awards' scores are read and raised ({@link LeaderboardIndexes#resolveMarked}). */
+    private final ReentrantLock resolving = new ReentrantLock();
     private volatile boolean built;
     private volatile Instant lastCatchUp;
     /** {@link #lastCatchUp} in epoch millis, for the freshness check of every read. */
