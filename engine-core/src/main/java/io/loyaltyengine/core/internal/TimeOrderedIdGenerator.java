@@ -15,14 +15,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * lost its lease moves to a new number with {@link #switchNode}.
  *
  * <h2>Design</h2>
- * The state is one 53-bit "logical time" {@code (millis << 12) | sequence} in an {@link AtomicLong}. Each id takes
- * {@code max(last + 1, now << 12)}, so more than 4,096 ids in one millisecond borrow from the next millisecond
- * instead of wrapping into the node bits, and a clock that steps back never repeats an id. The node number is
- * spliced in between the millisecond and the sequence.
+ * The state is a 53-bit "logical time" {@code (millis << 12) | sequence} and the node number, together in one
+ * {@link AtomicLong} as {@code (logicalTime << 10) | node}. Each id takes {@code max(last + 1, now << 12)}, so more
+ * than 4,096 ids in one millisecond borrow from the next millisecond instead of wrapping into the node bits, and a
+ * clock that steps back never repeats an id. The node number is spliced in between the millisecond and the sequence.
  *
- * <p>Thread-safe: lock-free. The node number is read once per id; an id made while the number switches carries the
- * old or the new one, and stays unique among this generator's ids either way, since every id has a logical time of
- * its own.
+ * <p>Thread-safe: lock-free. An id takes its logical time and its node number in one atomic update, so an id made
+ * while the number switches carries the old number with a time before the switch, or the new number with a time
+ * after it (a later millisecond): ids stay unique and strictly increasing across the switch. (Read apart, a time taken
+ * before a switch to a smaller number could be paired with that number, giving an id smaller than the one before.)
  */
 public final class TimeOrderedIdGenerator implements IdGenerator {
   /** 2024-01-01T00:00:00Z. */
@@ -30,9 +31,11 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
   private static final int SEQUENCE_BITS = 12;
   private static final int NODE_BITS = 10;
 
+  private static final long NODE_MASK = (1L << NODE_BITS) - 1;
+
   private final Clock clock;
-  private volatile long node;
-  private final AtomicLong logicalTime = new AtomicLong();
+  /** {@code (logicalTime << NODE_BITS) | node} of the last id: one value, so that both are read and set at once. */
+  private final AtomicLong state;
 
   /**
    * Creates a generator.
@@ -42,12 +45,12 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
    */
   public TimeOrderedIdGenerator(Clock clock, int nodeId) {
     this.clock = clock;
-    this.node = checkNode(nodeId);
+    this.state = new AtomicLong(checkNode(nodeId));
   }
 
   /** The node number the next id carries. */
   int node() {
-    return (int) node;
+    return (int) (state.get() & NODE_MASK);
   }
 
   /**
@@ -56,7 +59,7 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
    * must start there.
    */
   Instant afterLastId() {
-    return Instant.ofEpochMilli(EPOCH_MILLIS + (logicalTime.get() >>> SEQUENCE_BITS) + 1);
+    return Instant.ofEpochMilli(EPOCH_MILLIS + (state.get() >>> (NODE_BITS + SEQUENCE_BITS)) + 1);
   }
 
   /**
@@ -67,8 +70,8 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
    * @throws IllegalArgumentException if {@code nodeId} is outside 0..1023
    */
   void switchNode(int nodeId) {
-    this.node = checkNode(nodeId);
-    logicalTime.updateAndGet(last -> ((last >>> SEQUENCE_BITS) + 1) << SEQUENCE_BITS);
+    long node = checkNode(nodeId);
+    state.updateAndGet(last -> ((last >>> (NODE_BITS + SEQUENCE_BITS)) + 1) << (SEQUENCE_BITS + NODE_BITS) | node);
   }
 
   private static int checkNode(int nodeId) {
@@ -81,10 +84,11 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
   @Override
   public long nextId() {
     long now = Math.max(0, clock.millis() - EPOCH_MILLIS) << SEQUENCE_BITS;
-    long t = logicalTime.updateAndGet(last -> Math.max(last + 1, now));
+    long s = state.updateAndGet(last -> Math.max((last >>> NODE_BITS) + 1, now) << NODE_BITS | (last & NODE_MASK));
+    long t = s >>> NODE_BITS;
     long millis = t >>> SEQUENCE_BITS;
     long sequence = t & ((1L << SEQUENCE_BITS) - 1);
-    long node = this.node;
+    long node = s & NODE_MASK;
     // A zero id is never returned: the first millisecond's sequence starts at 0 only if the node is not 0.
     long id = (millis << (NODE_BITS + SEQUENCE_BITS)) | (node << SEQUENCE_BITS) | sequence;
     return id == 0 ? nextId() : id;
@@ -92,6 +96,6 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
 
   @Override
   public String toString() {
-    return "TimeOrderedIdGenerator[node=" + node + "]";
+    return "TimeOrderedIdGenerator[node=" + node() + "]";
   }
 }
