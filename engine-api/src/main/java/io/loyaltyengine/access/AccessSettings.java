@@ -89,11 +89,13 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
   public AccessSettings {
     Objects.requireNonNull(plans, "plans");
     Objects.requireNonNull(keyCacheTtl, "keyCacheTtl");
+    // Copied first and the copy checked: a plan another thread puts into the caller's map meanwhile is either in
+    // the copy, and checked, or not kept at all.
+    plans = Collections.unmodifiableMap(new LinkedHashMap<>(plans));
     plans.forEach((name, rate) -> {
       checkPlanName("plan name", name);
       Objects.requireNonNull(rate, "plan " + name);
     });
-    plans = Collections.unmodifiableMap(new LinkedHashMap<>(plans));
     if (plans.isEmpty() && defaultPlan != null) {
       throw new IllegalArgumentException("defaultPlan must be one of the plans but no plans are configured");
     }
