@@ -40,8 +40,11 @@ import java.util.function.LongPredicate;
  * participant and its creation time) and the all-time ACTIONS board. Every other board is made on its first read
  * by a scan of its own ({@link LeaderboardPort#scan}), raising only scores above 0. A board is registered before
  * its scan starts, so this engine's writes that commit during the scan are applied to it too; raising keeps the
- * larger score, so the order does not matter. A removal does not commute with the scan: the scan reads a snapshot
- * that may predate the deletion and hand the participant over after it left the index (see "Removals" below).
+ * larger score, so the order does not matter. Those raises are also kept and applied again when the scan ends: a
+ * board ignores a participant its roster does not hold yet, as during the campaign's first scan any participant the
+ * scan has not reached, and where transactions run at once (PostgreSQL) the scan's snapshot may predate the write.
+ * A removal does not commute with the scan: the scan reads a snapshot that may predate the deletion and hand the
+ * participant over after it left the index (see "Removals" below).
  *
  * <h2>Months</h2>
  * The board of month {@code m} counts members created before {@code m} ended in the campaign's zone. While
@@ -246,7 +249,7 @@ public final class LeaderboardIndexes {
         } else if (write instanceof IndexedStorage.Counted c) {
           Board board = index.boards.get(new BoardKey(BoardMetric.ACTIONS, c.month()));
           if (board != null) {
-            board.index.raise(c.participantId(), c.count());
+            board.raise(c.participantId(), c.count());
           }
         } else if (write instanceof IndexedStorage.PointsAdded p) {
           if (index.boards.containsKey(new BoardKey(BoardMetric.POINTS, p.month()))) {
@@ -347,7 +350,7 @@ public final class LeaderboardIndexes {
     } finally {
       release(ticket);
     }
-    board.ready = true;
+    board.scanned();
     return board;
   }
 
@@ -486,7 +489,7 @@ public final class LeaderboardIndexes {
       scores.forEach((m, score) -> {
         Board board = index.boards.get(new BoardKey(BoardMetric.POINTS, m.month));
         if (board != null) {
-          board.index.raise(m.participantId, score);
+          board.raise(m.participantId, score);
         }
       });
     } finally {
@@ -540,13 +543,43 @@ public final class LeaderboardIndexes {
   private record MonthSpan(int key, long startMillis, long endMillis) {
   }
 
-  /** A board and whether its first scan finished. */
+  /**
+   * A board and whether its first scan finished. Thread-safe: the raises that arrive during the scan are kept under
+   * its monitor.
+   */
   private static final class Board {
     final BoardIndex index;
     volatile boolean ready;
+    /** The raises of this engine's writes that arrived during the scan (participant, score); null once ready. */
+    private List<long[]> duringScan = new ArrayList<>();
 
     Board(BoardIndex index) {
       this.index = index;
+    }
+
+    /**
+     * Raises a score for a write of this engine that committed. During the scan it is also kept, and raised again
+     * once the scan has handed over its members: a board ignores a participant the roster does not hold yet, and
+     * the scan's snapshot may predate the write (stores whose transactions run at once), so the raise would be lost.
+     */
+    void raise(long participantId, long score) {
+      if (!ready) {
+        synchronized (this) {
+          if (!ready) {
+            duringScan.add(new long[] {participantId, score});
+          }
+        }
+      }
+      index.raise(participantId, score);
+    }
+
+    /** Called once the scan has handed over its members: raises again what arrived meanwhile, then serves reads. */
+    synchronized void scanned() {
+      for (long[] raise : duringScan) {
+        index.raise(raise[0], raise[1]);
+      }
+      duringScan = null;
+      ready = true;
     }
   }
 

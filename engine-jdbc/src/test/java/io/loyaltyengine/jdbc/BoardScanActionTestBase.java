@@ -1,0 +1,131 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.LeaderboardPort;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.SettableClock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An action recorded through the engine while the engine builds a campaign's index (its first board read), whose
+ * scan has not yet handed over the participant: the scan's snapshot predates the action's commit, so the action's
+ * new count reaches the index only by the raise applied after its commit, which arrives before the scan has put the
+ * participant in the roster. The action's count must be on the board at once (the engine's own writes are): the
+ * clock stands still, so no catch-up repairs it. Needs two transactions at once, so it runs on the SQL stores (the
+ * in-memory store runs one at a time, and H2 too unless its transactions do not take turns).
+ */
+abstract class BoardScanActionTestBase {
+  private JdbcFixture fixture;
+  private LoyaltyEngine engine;
+  /** Whether the next board scan pauses before handing over its first member. */
+  private volatile boolean pauseNextScan;
+  private final Pause scan = new Pause();
+
+  abstract JdbcFixture createFixture();
+
+  @BeforeEach
+  void open() {
+    fixture = createFixture();
+    engine = LoyaltyEngine.builder()
+        .storage(pausingScans((Storage) fixture.openStorage()))
+        .clock(SettableClock.at(Instant.parse("2025-06-15T12:00:00Z")))
+        .events(EventSettings.builder().manualDispatch().build())
+        .build();
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    engine.close();
+    fixture.close();
+  }
+
+  @Test
+  void anActionCommittedWhileTheIndexIsFirstBuiltIsOnTheBoardAtOnce() throws Exception {
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Scan")).id());
+    long campaign = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Scan", "https://scan.example.com")).id(), "Scan")).id();
+    CampaignReward reward = shop.rewards().define(campaign, NewCampaignReward.message("Thanks", "Thank you", 100));
+    Participant first = act(shop, campaign, reward, "first@example.com", 3);
+    Participant acting = act(shop, campaign, reward, "acting@example.com", 2);
+    BoardRequest board = BoardRequest.of(campaign, BoardPeriod.ALL_TIME).by(BoardMetric.ACTIONS).limit(10);
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      pauseNextScan = true;
+      Future<?> building = pool.submit(() -> shop.leaderboards().page(board));
+      scan.awaitReached("the index's first scan started");
+      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(acting.id()), reward.id()));
+      scan.release();
+      building.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertEquals(Optional.of(new BoardEntry(acting.id(), 3, 1)), shop.leaderboards().rank(campaign, acting.id(),
+        BoardPeriod.ALL_TIME, BoardMetric.ACTIONS, Consistency.INDEX), "the action just recorded is on the board");
+    List<BoardEntry> indexed = shop.leaderboards().page(board).items();
+    assertEquals(shop.leaderboards().page(board.read(Consistency.STRONG)).items(), indexed,
+        "the index holds what storage holds");
+    assertEquals(List.of(first.id(), acting.id()), indexed.stream().map(BoardEntry::participantId).toList());
+  }
+
+  private static Participant act(TenantScope shop, long campaign, CampaignReward reward, String email, int times) {
+    Participant p = shop.participants().create(campaign, NewParticipant.withEmail(email));
+    for (int i = 0; i < times; i++) {
+      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()));
+    }
+    return p;
+  }
+
+  /** A storage whose next board scan, once asked to, pauses before its first member until the test resumes it. */
+  private Storage pausingScans(Storage delegate) {
+    return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
+      @Override
+      public LeaderboardPort leaderboards() {
+        return InterceptingStorage.intercept(LeaderboardPort.class, tx.leaderboards(), (method, args, port) -> {
+          if (method.getName().equals("scan") && pauseNextScan) {
+            pauseNextScan = false;
+            LeaderboardPort.ScoreSink sink = (LeaderboardPort.ScoreSink) args[5];
+            boolean[] first = {true};
+            args[5] = (LeaderboardPort.ScoreSink) (participantId, score, createdAt) -> {
+              if (first[0]) {
+                first[0] = false;
+                scan.here();
+              }
+              sink.accept(participantId, score, createdAt);
+            };
+          }
+          return InterceptingStorage.invoke(method, port, args);
+        });
+      }
+    });
+  }
+}
