@@ -22,7 +22,7 @@ class LeaderboardIndexConcurrencyPostgresTest extends LeaderboardIndexConcurrenc
    * The seed that found an action's count missing from the ACTIONS board when the action committed while the
    * campaign's index was first built (its raise came before the scan had put the participant in the roster). The
    * interleaving is not replayed: before the fix, 2 of 21 runs of this seed failed (and 1 in about 8 of other
-   * seeds); {@link BoardScanActionPostgresTest} makes that interleaving every time.
+   * seeds); {@link BoardScanRacePostgresTest} makes that interleaving every time.
    */
   @Test
   void theSeedThatFoundAnActionLostWhileTheIndexWasFirstBuilt() throws Exception {

@@ -1,8 +1,11 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
@@ -35,14 +38,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * An action recorded through the engine while the engine builds a campaign's index (its first board read), whose
- * scan has not yet handed over the participant: the scan's snapshot predates the action's commit, so the action's
- * new count reaches the index only by the raise applied after its commit, which arrives before the scan has put the
- * participant in the roster. The action's count must be on the board at once (the engine's own writes are): the
- * clock stands still, so no catch-up repairs it. Needs two transactions at once, so it runs on the SQL stores (the
- * in-memory store runs one at a time, and H2 too unless its transactions do not take turns).
+ * Writes through the engine while the engine builds a board from a scan, which pauses before handing over its first
+ * member. The engine's own writes are in its index at once, without waiting for a catch-up (the clock stands still,
+ * so none repairs the board):
+ * <ul>
+ *   <li>a participant deleted meanwhile: the scan's snapshot still holds it, and hands it over after the deletion was
+ *       applied to the index; the deletion must win;</li>
+ *   <li>an action recorded meanwhile: the scan's snapshot predates its commit, so its new count reaches the index only
+ *       by the raise applied after the commit, which arrives before the scan has put the participant in the roster;
+ *       the count must be on the board.</li>
+ * </ul>
+ * Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs one at a time, and H2 too
+ * unless its transactions do not take turns).
  */
-abstract class BoardScanActionTestBase {
+abstract class BoardScanRaceTestBase {
   private JdbcFixture fixture;
   private LoyaltyEngine engine;
   /** Whether the next board scan pauses before handing over its first member. */
@@ -65,6 +74,40 @@ abstract class BoardScanActionTestBase {
   void close() throws Exception {
     engine.close();
     fixture.close();
+  }
+
+  @Test
+  void aParticipantDeletedWhileTheBoardIsScannedIsNotOnIt() throws Exception {
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Scan")).id());
+    long campaign = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Scan", "https://scan.example.com")).id(), "Scan")).id();
+    CampaignReward reward = shop.rewards().define(campaign, NewCampaignReward.message("Thanks", "Thank you", 100));
+    Participant leader = act(shop, campaign, reward, "leader@example.com", 3);
+    act(shop, campaign, reward, "second@example.com", 2);
+    act(shop, campaign, reward, "third@example.com", 1);
+    BoardRequest board = BoardRequest.of(campaign, BoardPeriod.ALL_TIME).by(BoardMetric.ACTIONS).limit(10);
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      pauseNextScan = true;
+      Future<?> building = pool.submit(() -> shop.leaderboards().page(board));
+      scan.awaitReached("the board's scan started");
+      shop.participants().delete(ParticipantRef.id(leader.id()));
+      scan.release();
+      building.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+
+    List<BoardEntry> indexed = shop.leaderboards().page(board).items();
+    assertEquals(shop.leaderboards().page(board.read(Consistency.STRONG)).items(), indexed,
+        "the index holds what storage holds");
+    assertEquals(List.of(2L, 1L), indexed.stream().map(BoardEntry::score).toList());
+    assertEquals(List.of(1L, 2L), indexed.stream().map(BoardEntry::rank).toList());
+    LoyaltyException gone = assertThrows(LoyaltyException.class,
+        () -> shop.leaderboards().rank(campaign, leader.id(), BoardPeriod.ALL_TIME, BoardMetric.ACTIONS,
+            Consistency.INDEX));
+    assertEquals(ErrorCode.NOT_FOUND, gone.code(), "the deleted participant has no rank");
   }
 
   @Test
