@@ -2,6 +2,7 @@ package io.loyaltyengine.core.access;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
@@ -32,11 +33,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * on the storage is held to one limit). Only requests that pass every check are counted.
  *
  * <h2>Key cache</h2>
- * Keys found are cached by (tenant, key id) for {@link AccessSettings#keyCacheTtl()} by the engine's clock, with
- * their hash, scopes, revocation and tenant's plan; at most {@value #MAX_CACHED_KEYS} of them. Keys not found are
- * never cached, so a flood of made-up keys cannot fill the cache or push real keys out: each costs one primary-key
- * read instead. A revocation, deletion or plan change made through this engine drops the entries concerned at once;
- * one made by another instance is seen here once the entry expires. A TTL of 0 turns the cache off.
+ * Keys found are cached by (tenant, key id) with their hash, scopes, revocation and tenant's plan, until
+ * {@link AccessSettings#keyCacheTtl()} after their read began by the engine's clock (not after it reached the cache,
+ * which may be later: a read that saw a key just before another instance revoked it is trusted one TTL from the
+ * revocation at most); at most {@value #MAX_CACHED_KEYS} of them. Keys not found are never cached, so a flood of
+ * made-up keys cannot fill the cache or push real keys out: each costs one primary-key read instead. A revocation,
+ * deletion or plan change made through this engine drops the entries concerned at once, also when its commit's
+ * answer was lost (it may have committed); one made by another instance is seen here once the entry expires. A TTL
+ * of 0 turns the cache off.
  *
  * <p>A key revoked or deleted here inside a host's transaction is still live for the engine's own reads until the
  * host commits, and the engine is not told when that is (a JDBC connection has no commit listener). So for one TTL
@@ -63,6 +67,8 @@ public final class AccessService implements Access {
   static final int MAX_CACHED_KEYS = 10_000;
 
   private final Transactions transactions;
+  /** The engine's clock in nanoseconds: times the caches and the buckets. */
+  private final Ticker ticker;
   /** Null when the TTL is 0. */
   private final Cache<ApiKeyFormat.KeyId, VerifiedKey> keys;
   private final RateLimiter limiter;
@@ -78,9 +84,10 @@ public final class AccessService implements Access {
    * What authentication needs of a stored key and its tenant.
    *
    * @param planChangesBefore {@link #planChanges} when the read began
+   * @param readAt the {@link #ticker}'s time when the read began, from which the entry lives one TTL
    */
   private record VerifiedKey(byte[] hash, Set<ApiScope> scopes, boolean revoked, String plan,
-      long planChangesBefore) {
+      long planChangesBefore, long readAt) {
   }
 
   /**
@@ -97,9 +104,10 @@ public final class AccessService implements Access {
       Instant now = clock.instant();
       return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     };
+    this.ticker = ticker;
     this.keys = settings.keyCacheTtl().isZero() ? null : Caffeine.newBuilder()
         .maximumSize(MAX_CACHED_KEYS)
-        .expireAfterWrite(settings.keyCacheTtl())
+        .expireAfter(fromRead(settings.keyCacheTtl().toNanos()))
         .ticker(ticker)
         .executor(Runnable::run)
         .build();
@@ -187,9 +195,35 @@ public final class AccessService implements Access {
     return key;
   }
 
+  /**
+   * Entries live one TTL from their read's start, not from when they were cached: a read that saw a key live just
+   * before another instance revoked it may reach the cache much later (a slow commit, a pause), and would otherwise
+   * be trusted for a TTL after that.
+   */
+  private static Expiry<ApiKeyFormat.KeyId, VerifiedKey> fromRead(long ttlNanos) {
+    return new Expiry<>() {
+      @Override
+      public long expireAfterCreate(ApiKeyFormat.KeyId id, VerifiedKey key, long currentTime) {
+        // Capped at the TTL should the clock have been set back since the read.
+        return Math.max(0, Math.min(ttlNanos, key.readAt + ttlNanos - currentTime));
+      }
+
+      @Override
+      public long expireAfterUpdate(ApiKeyFormat.KeyId id, VerifiedKey key, long currentTime, long currentDuration) {
+        return expireAfterCreate(id, key, currentTime);
+      }
+
+      @Override
+      public long expireAfterRead(ApiKeyFormat.KeyId id, VerifiedKey key, long currentTime, long currentDuration) {
+        return currentDuration;
+      }
+    };
+  }
+
   /** Reads a key and its tenant's plan; null (not cached) if either does not exist. */
   private VerifiedKey load(ApiKeyFormat.KeyId id) {
     long planChangesBefore = planChanges.get();
+    long readAt = ticker.read();
     return transactions.run(tx -> {
       ApiKeyRecord key = tx.apiKeys().find(id.tenantId(), id.keyId()).orElse(null);
       if (key == null) {
@@ -197,7 +231,7 @@ public final class AccessService implements Access {
       }
       Tenant tenant = tx.tenants().find(id.tenantId()).orElse(null);
       return tenant == null ? null : new VerifiedKey(HexFormat.of().parseHex(key.secretHash()), key.scopes(),
-          key.revokedAt() != null, tenant.plan(), planChangesBefore);
+          key.revokedAt() != null, tenant.plan(), planChangesBefore, readAt);
     });
   }
 

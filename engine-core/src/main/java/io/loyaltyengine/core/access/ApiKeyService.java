@@ -7,6 +7,7 @@ import io.loyaltyengine.access.ApiScope;
 import io.loyaltyengine.access.IssuedApiKey;
 import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.ApiKeyRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.tenant.TenantService;
@@ -23,7 +24,8 @@ import java.util.Set;
  * <p>{@link #issue} makes the key (see {@link ApiKeyFormat}) before its unit of work, so that a retried transaction
  * stores the hash of the key it returns; the unit of work locks the tenant's row, counts its live keys and inserts,
  * so that concurrent issues cannot pass {@link ApiKeys#MAX_LIVE_KEYS} together. {@link #revoke} is one conditional
- * update and {@link #delete} one delete, each then dropping the key from the engine's cache. Inside a host
+ * update and {@link #delete} one delete, each then dropping the key from the engine's cache (also when the commit's
+ * answer was lost, since the change may have committed). Inside a host
  * transaction, which commits after they return, the key is also kept out of the cache for one TTL
  * ({@link AccessService#forgetKey}), so that a request authenticated before the host commits cannot cache it live
  * again.
@@ -91,11 +93,17 @@ public final class ApiKeyService implements ApiKeys {
   public ApiKey revoke(long keyId) {
     long tenantId = context.tenantId();
     Instant now = context.now();
-    ApiKeyRecord revoked = context.transactions().run(tx -> {
-      // Revoked by a concurrent call or earlier: the key as it is, its revocation time kept.
-      tx.apiKeys().revoke(tenantId, keyId, now);
-      return require(tx, keyId);
-    });
+    ApiKeyRecord revoked;
+    try {
+      revoked = context.transactions().run(tx -> {
+        // Revoked by a concurrent call or earlier: the key as it is, its revocation time kept.
+        tx.apiKeys().revoke(tenantId, keyId, now);
+        return require(tx, keyId);
+      });
+    } catch (LoyaltyException e) {
+      forgetIfMaybeCommitted(e, keyId);
+      throw e;
+    }
     access.forgetKey(tenantId, keyId, !context.transactions().joinHost());
     return toKey(revoked);
   }
@@ -103,13 +111,25 @@ public final class ApiKeyService implements ApiKeys {
   @Override
   public void delete(long keyId) {
     long tenantId = context.tenantId();
-    context.transactions().run(tx -> {
-      if (!tx.apiKeys().delete(tenantId, keyId)) {
-        throw LoyaltyException.notFound("API key");
-      }
-      return null;
-    });
+    try {
+      context.transactions().run(tx -> {
+        if (!tx.apiKeys().delete(tenantId, keyId)) {
+          throw LoyaltyException.notFound("API key");
+        }
+        return null;
+      });
+    } catch (LoyaltyException e) {
+      forgetIfMaybeCommitted(e, keyId);
+      throw e;
+    }
     access.forgetKey(tenantId, keyId, !context.transactions().joinHost());
+  }
+
+  /** A change whose commit's answer was lost may have committed: this engine stops trusting its cached copy. */
+  private void forgetIfMaybeCommitted(LoyaltyException e, long keyId) {
+    if (Transactions.commitOutcomeUnknown(e)) {
+      access.forgetKey(context.tenantId(), keyId, !context.transactions().joinHost());
+    }
   }
 
   private static Set<ApiScope> checkScopes(Set<ApiScope> scopes) {

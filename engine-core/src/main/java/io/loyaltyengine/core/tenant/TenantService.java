@@ -3,6 +3,7 @@ package io.loyaltyengine.core.tenant;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.access.AccessSettings;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.tenant.NewTenant;
@@ -16,7 +17,10 @@ public final class TenantService implements Tenants {
   public static final int MAX_NAME_LENGTH = 200;
 
   private final ScopeContext context;
-  /** Told the id of a tenant whose plan changed, after the change committed (the engine's key cache). */
+  /**
+   * Told the id of a tenant whose plan changed, after the change committed or when its commit's answer was lost (the
+   * engine's key cache).
+   */
   private final LongConsumer planChanged;
 
   /** Creates the service. */
@@ -63,12 +67,21 @@ public final class TenantService implements Tenants {
       throw LoyaltyException.validation("plan", "plan must be 1 to " + AccessSettings.MAX_PLAN_NAME_LENGTH
           + " characters of a-z, 0-9, _ and -");
     }
-    Tenant changed = context.transactions().run(tx -> {
-      if (!tx.tenants().updatePlan(tenantId, plan)) {
-        throw LoyaltyException.notFound("tenant");
+    Tenant changed;
+    try {
+      changed = context.transactions().run(tx -> {
+        if (!tx.tenants().updatePlan(tenantId, plan)) {
+          throw LoyaltyException.notFound("tenant");
+        }
+        return tx.tenants().find(tenantId).orElseThrow();
+      });
+    } catch (LoyaltyException e) {
+      if (Transactions.commitOutcomeUnknown(e)) {
+        // The change may have committed: told as if it had, which costs the tenant's cached keys one read.
+        planChanged.accept(tenantId);
       }
-      return tx.tenants().find(tenantId).orElseThrow();
-    });
+      throw e;
+    }
     planChanged.accept(tenantId);
     return changed;
   }
