@@ -22,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * units of work of their own, on the engine's own transactions (never a host's), and cached only after those commit:
  * a key that a rolled-back transaction made can never sign a code.
  *
- * <p>Another instance's rotation reaches this one's signing within {@link #SIGNER_REFRESH}: a cached set older than
- * that is read again before it signs.
+ * <p>Another instance's rotation reaches this one's signing within {@link #SIGNER_REFRESH}: a cached set whose read
+ * began longer ago than that is read again before it signs.
  *
  * <h2>Verifying</h2>
  * Verification runs inside the caller's unit of work. A code naming a key the cache does not hold reloads the
@@ -45,7 +45,7 @@ public final class SigningKeys {
 
   private final ConcurrentHashMap<Long, Cached> byTenant = new ConcurrentHashMap<>();
 
-  /** A tenant's key set and when it was read. */
+  /** A tenant's key set and when its read began. */
   private record Cached(SignedCodes codes, Instant loadedAt) {
   }
 
@@ -69,6 +69,7 @@ public final class SigningKeys {
     if (cached != null && cached.loadedAt.plus(SIGNER_REFRESH).isAfter(now())) {
       return cached.codes;
     }
+    Instant readAt = now();
     SignedCodes loaded = transactions.run(tx -> {
       List<SigningKey> keys = tx.referrals().keys(tenantId);
       if (keys.isEmpty()) {
@@ -77,7 +78,7 @@ public final class SigningKeys {
       }
       return new SignedCodes(tenantId, keys);
     });
-    return remember(tenantId, loaded);
+    return remember(tenantId, loaded, readAt);
   }
 
   /**
@@ -92,11 +93,12 @@ public final class SigningKeys {
     if (cached != null && (cached.hasKey(keyId) || keyId <= cached.signingKeyId())) {
       return cached;
     }
+    Instant readAt = now();
     List<SigningKey> keys = tx.referrals().keys(tenantId);
     if (keys.isEmpty()) {
       return null;
     }
-    return remember(tenantId, new SignedCodes(tenantId, keys));
+    return remember(tenantId, new SignedCodes(tenantId, keys), readAt);
   }
 
   /**
@@ -108,6 +110,7 @@ public final class SigningKeys {
    *     number
    */
   public int rotate(long tenantId) {
+    Instant readAt = now();
     SignedCodes rotated = transactions.run(tx -> {
       TenantService.require(tx, tenantId);
       for (int attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
@@ -118,7 +121,7 @@ public final class SigningKeys {
       }
       throw new LoyaltyException(ErrorCode.CONFLICT, null, "the signing key was rotated concurrently; retry");
     });
-    remember(tenantId, rotated);
+    remember(tenantId, rotated, readAt);
     return rotated.signingKeyId();
   }
 
@@ -130,9 +133,14 @@ public final class SigningKeys {
     return max;
   }
 
-  /** Caches {@code loaded} unless a set with a higher signing key is cached already; returns what is cached. */
-  private SignedCodes remember(long tenantId, SignedCodes loaded) {
-    return byTenant.merge(tenantId, new Cached(loaded, now()),
+  /**
+   * Caches {@code loaded}, read from {@code readAt} on, unless a set with a higher signing key is cached already;
+   * returns what is cached. Stamped with the time its read began, not now: a read that saw the keys just before
+   * another instance rotated may reach the cache much later, and must not sign for a whole {@link #SIGNER_REFRESH}
+   * from then.
+   */
+  private SignedCodes remember(long tenantId, SignedCodes loaded, Instant readAt) {
+    return byTenant.merge(tenantId, new Cached(loaded, readAt),
         (old, fresh) -> fresh.codes.signingKeyId() >= old.codes.signingKeyId() ? fresh : old).codes;
   }
 

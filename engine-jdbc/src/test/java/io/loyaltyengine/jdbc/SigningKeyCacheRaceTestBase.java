@@ -1,0 +1,144 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.core.referrals.SignedCodes;
+import io.loyaltyengine.core.referrals.SigningKeys;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.ReferralPort;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.testkit.SettableClock;
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engines' cache of signing keys for referral codes ({@link SigningKeys}) against a rotation made while a read of
+ * the tenant's keys is on its way to the cache: the read saw the keys before the rotation, its transaction ended, and
+ * only after the rotation does it reach the cache.
+ * <ul>
+ *   <li>On the engine that rotated, the new key signs at once ({@code rotateSigningKey}'s promise), so the older
+ *       read must not replace the rotated set in the cache.</li>
+ *   <li>On another engine, a rotation reaches signing within {@link SigningKeys#SIGNER_REFRESH}: a set is trusted
+ *       for that long from its read, not from when the read reached the cache.</li>
+ * </ul>
+ * The clock stands still unless a test moves it. The pause comes after the read's transaction has ended, so the
+ * engines' transactions on H2 may take turns as they do outside tests.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class SigningKeyCacheRaceTestBase {
+  private final SettableClock clock = SettableClock.at(Instant.parse("2025-03-01T10:15:30Z"));
+  private final TestEngines engines = new TestEngines();
+  private JdbcFixture fixture;
+  private LoyaltyEngine engine;
+  private EngineWorld world;
+  /** The thread whose next transaction that reads a tenant's signing keys pauses once it has committed. */
+  private volatile Thread pauseAfterKeysRead;
+  /** Whether that thread's transaction read the keys; written and read by that thread only. */
+  private boolean keysRead;
+  private final Pause afterKeysRead = new Pause();
+
+  abstract JdbcFixture createFixture();
+
+  @BeforeEach
+  void open() {
+    fixture = createFixture();
+    engine = build();
+    world = EngineWorld.create(engine);
+  }
+
+  @AfterEach
+  void close() {
+    afterKeysRead.release();
+    engines.close();
+    fixture.close();
+  }
+
+  private LoyaltyEngine build() {
+    return engines.build(engines.builder(intercepted((Storage) fixture.openStorage()), 0).clock(clock));
+  }
+
+  @Test
+  void aRotationWhileAnotherThreadReloadsTheKeysSignsWithTheNewKeyAtOnce() throws Exception {
+    assertEquals(1, keyOf(engine), "the tenant's first key, made and cached");
+    clock.advance(SigningKeys.SIGNER_REFRESH); // so the next code reloads the keys
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> signing = pool.submit(() -> {
+        pauseAfterKeysRead = Thread.currentThread();
+        return keyOf(engine);
+      });
+      afterKeysRead.awaitReached("the reload read the keys and its transaction ended");
+      assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
+      afterKeysRead.release();
+      signing.get(30, TimeUnit.SECONDS); // read before the rotation: either key will do
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(2, keyOf(engine), "the engine that rotated signs with the new key at once");
+  }
+
+  @Test
+  void anotherEngineSignsWithTheRotatedKeyOneRefreshAfterTheRotationThoughItsReadWasCachedLater() throws Exception {
+    LoyaltyEngine other = build();
+    assertEquals(1, keyOf(engine), "the tenant's first key, made here");
+
+    Instant rotated;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> signing = pool.submit(() -> {
+        pauseAfterKeysRead = Thread.currentThread();
+        return keyOf(other);
+      });
+      afterKeysRead.awaitReached("the other engine read the keys and its transaction ended");
+      rotated = clock.instant();
+      assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
+      clock.advance(SigningKeys.SIGNER_REFRESH.dividedBy(2)); // the other engine's read is slow to reach its cache
+      afterKeysRead.release();
+      assertEquals(1, signing.get(30, TimeUnit.SECONDS), "the other engine read the keys before the rotation");
+    } finally {
+      pool.shutdownNow();
+    }
+    clock.set(rotated.plus(SigningKeys.SIGNER_REFRESH));
+    assertEquals(2, keyOf(other), "one refresh interval after the rotation the other engine signs with the new key");
+  }
+
+  /** The number of the key that signs the participant's code on {@code on} now. */
+  private int keyOf(LoyaltyEngine on) {
+    return SignedCodes.keyIdOf(world.scope(on).referrals().codes(world.participant()).signed());
+  }
+
+  /** A storage whose transactions pause, once committed, if the chosen thread read a tenant's signing keys in them. */
+  private Storage intercepted(Storage delegate) {
+    return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
+      @Override
+      public ReferralPort referrals() {
+        return InterceptingStorage.intercept(ReferralPort.class, tx.referrals(), (method, args, port) -> {
+          if (method.getName().equals("keys") && Thread.currentThread() == pauseAfterKeysRead) {
+            keysRead = true;
+          }
+          return InterceptingStorage.invoke(method, port, args);
+        });
+      }
+    }) {
+      @Override
+      public <T> T inTransaction(TransactionWork<T> work) {
+        T result = super.inTransaction(work);
+        if (Thread.currentThread() == pauseAfterKeysRead && keysRead) {
+          pauseAfterKeysRead = null;
+          afterKeysRead.here();
+        }
+        return result;
+      }
+    };
+  }
+}
