@@ -1,8 +1,10 @@
 package io.loyaltyengine.events;
 
 import io.loyaltyengine.LoyaltyException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,13 +28,16 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
     if (types == null) {
       types = Set.of();
     } else {
-      // Looked for one by one: contains(null) throws on some sets (Set.of), and Set.copyOf would throw an NPE.
-      for (EventType type : types) {
+      // Read once, and the copy checked: a type another thread adds to the caller's set meanwhile is either in the
+      // copy, and checked, or not kept. Looked for one by one: contains(null) throws on some sets (Set.of), and
+      // Set.copyOf would throw an NPE.
+      List<EventType> copy = new ArrayList<>(types);
+      for (EventType type : copy) {
         if (type == null) {
           throw LoyaltyException.validation("types", "types must not hold a null type");
         }
       }
-      types = Set.copyOf(types);
+      types = Set.copyOf(copy);
     }
   }
 

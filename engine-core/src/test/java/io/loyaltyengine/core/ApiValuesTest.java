@@ -31,7 +31,10 @@ import io.loyaltyengine.webhooks.WebhookEndpoint;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.AbstractSet;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -161,6 +164,32 @@ class ApiValuesTest {
       assertEquals("types", e.field().orElse(null));
     }
     assertEquals(EventFilter.all(), new EventFilter(null, null));
+  }
+
+  /**
+   * The filter keeps the types it checked: a caller's set that changes while the filter is made (another thread adds
+   * to it) must not put an unchecked null past the check. A set that holds a null from its second reading on stands
+   * for that change, made between the check and the copy.
+   */
+  @Test
+  void aFilterKeepsTheTypesItCheckedWhenTheCallersSetChangesMeanwhile() {
+    Set<EventType> changing = new AbstractSet<>() {
+      private int readings;
+
+      @Override
+      public Iterator<EventType> iterator() {
+        readings++;
+        return (readings == 1 ? List.of(EventType.POINTS_AWARDED)
+            : Arrays.asList(EventType.POINTS_AWARDED, null)).iterator();
+      }
+
+      @Override
+      public int size() {
+        return readings <= 1 ? 1 : 2;
+      }
+    };
+    EventFilter filter = new EventFilter(changing, null);
+    assertEquals(Set.of(EventType.POINTS_AWARDED), filter.types(), "the type checked, and nothing unchecked");
   }
 
   /**
