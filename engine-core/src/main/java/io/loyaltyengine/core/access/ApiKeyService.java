@@ -7,7 +7,6 @@ import io.loyaltyengine.access.ApiScope;
 import io.loyaltyengine.access.IssuedApiKey;
 import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.core.internal.ScopeContext;
-import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.ApiKeyRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.tenant.TenantService;
@@ -93,43 +92,28 @@ public final class ApiKeyService implements ApiKeys {
   public ApiKey revoke(long keyId) {
     long tenantId = context.tenantId();
     Instant now = context.now();
-    ApiKeyRecord revoked;
-    try {
-      revoked = context.transactions().run(tx -> {
-        // Revoked by a concurrent call or earlier: the key as it is, its revocation time kept.
-        tx.apiKeys().revoke(tenantId, keyId, now);
-        return require(tx, keyId);
-      });
-    } catch (LoyaltyException e) {
-      forgetIfMaybeCommitted(e, keyId);
-      throw e;
-    }
-    access.forgetKey(tenantId, keyId, !context.transactions().joinHost());
+    ApiKeyRecord revoked = context.transactions().runThenForget(tx -> {
+      // Revoked by a concurrent call or earlier: the key as it is, its revocation time kept.
+      tx.apiKeys().revoke(tenantId, keyId, now);
+      return require(tx, keyId);
+    }, () -> forget(keyId));
     return toKey(revoked);
   }
 
   @Override
   public void delete(long keyId) {
     long tenantId = context.tenantId();
-    try {
-      context.transactions().run(tx -> {
-        if (!tx.apiKeys().delete(tenantId, keyId)) {
-          throw LoyaltyException.notFound("API key");
-        }
-        return null;
-      });
-    } catch (LoyaltyException e) {
-      forgetIfMaybeCommitted(e, keyId);
-      throw e;
-    }
-    access.forgetKey(tenantId, keyId, !context.transactions().joinHost());
+    context.transactions().runThenForget(tx -> {
+      if (!tx.apiKeys().delete(tenantId, keyId)) {
+        throw LoyaltyException.notFound("API key");
+      }
+      return null;
+    }, () -> forget(keyId));
   }
 
-  /** A change whose commit's answer was lost may have committed: this engine stops trusting its cached copy. */
-  private void forgetIfMaybeCommitted(LoyaltyException e, long keyId) {
-    if (Transactions.commitOutcomeUnknown(e)) {
-      access.forgetKey(context.tenantId(), keyId, !context.transactions().joinHost());
-    }
+  /** This engine stops trusting its cached copy of a key it changed (see the class description). */
+  private void forget(long keyId) {
+    access.forgetKey(context.tenantId(), keyId, !context.transactions().joinHost());
   }
 
   private static Set<ApiScope> checkScopes(Set<ApiScope> scopes) {

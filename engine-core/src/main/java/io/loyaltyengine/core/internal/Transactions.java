@@ -108,6 +108,27 @@ public final class Transactions {
   }
 
   /**
+   * As {@link #run}, then {@code forget}: for a change of something the engine keeps in memory (a cached key, a
+   * tenant's plan), which must be forgotten once the change may have committed. That is when {@code work} returned,
+   * and also when it failed with its commit's outcome unknown; any other failure changed nothing, and forgets nothing.
+   *
+   * @throws LoyaltyException as {@link #run}
+   */
+  public <T> T runThenForget(TransactionWork<T> work, Runnable forget) {
+    T result;
+    try {
+      result = run(work);
+    } catch (LoyaltyException e) {
+      if (commitOutcomeUnknown(e)) {
+        forget.run();
+      }
+      throw e;
+    }
+    forget.run();
+    return result;
+  }
+
+  /**
    * As {@link #run}, but {@code work} may share its transaction with units of work submitted at the same time by
    * other threads (group commit; see {@link GroupCommit}). For the writes on a checkout's path: awards, deductions,
    * loyalty actions, redemptions. The work must not start a unit of work of its own.

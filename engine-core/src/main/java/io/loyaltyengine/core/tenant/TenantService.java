@@ -3,7 +3,6 @@ package io.loyaltyengine.core.tenant;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.access.AccessSettings;
 import io.loyaltyengine.core.internal.ScopeContext;
-import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.tenant.NewTenant;
@@ -67,22 +66,13 @@ public final class TenantService implements Tenants {
       throw LoyaltyException.validation("plan", "plan must be 1 to " + AccessSettings.MAX_PLAN_NAME_LENGTH
           + " characters of a-z, 0-9, _ and -");
     }
-    Tenant changed;
-    try {
-      changed = context.transactions().run(tx -> {
-        if (!tx.tenants().updatePlan(tenantId, plan)) {
-          throw LoyaltyException.notFound("tenant");
-        }
-        return tx.tenants().find(tenantId).orElseThrow();
-      });
-    } catch (LoyaltyException e) {
-      if (Transactions.commitOutcomeUnknown(e)) {
-        // The change may have committed: told as if it had, which costs the tenant's cached keys one read.
-        planChanged.accept(tenantId);
+    // Told also when the commit's answer was lost (the change may have committed): that costs the tenant's cached
+    // keys one read.
+    return context.transactions().runThenForget(tx -> {
+      if (!tx.tenants().updatePlan(tenantId, plan)) {
+        throw LoyaltyException.notFound("tenant");
       }
-      throw e;
-    }
-    planChanged.accept(tenantId);
-    return changed;
+      return tx.tenants().find(tenantId).orElseThrow();
+    }, () -> planChanged.accept(tenantId));
   }
 }
