@@ -146,11 +146,15 @@ public final class LeaderboardIndexes {
   }
 
   /**
-   * A campaign's index, built if needed, caught up if due, with this engine's awarded points applied.
+   * A campaign's index, built if needed, caught up if due, with this engine's awarded points applied. Every read at
+   * INDEX consistency comes here first.
    *
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the campaign is not the tenant's; STORAGE_UNAVAILABLE
+   * @throws IllegalStateException once the engine is closing: an index answers from memory, and is refused as a
+   *     read of storage is
    */
   CampaignIndex campaign(long tenantId, long campaignId) {
+    transactions.ensureOpen();
     Key key = new Key(tenantId, campaignId);
     for (int attempt = 0; ; attempt++) {
       CampaignIndex index = campaigns.get(key);

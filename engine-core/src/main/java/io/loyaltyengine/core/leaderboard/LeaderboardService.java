@@ -89,8 +89,6 @@ public final class LeaderboardService implements Leaderboards {
     long tenantId = context.tenantId();
     long campaignId = request.campaignId();
     if (consistency == Consistency.INDEX) {
-      // Answered from memory: refused once the engine is closing, as a read of storage is.
-      context.transactions().ensureOpen();
       LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
       BoardIndex board = indexes.board(index, metric, monthOf(period, indexes.currentMonth(index)));
       List<BoardEntry> rows;
@@ -131,8 +129,6 @@ public final class LeaderboardService implements Leaderboards {
     TextRules.notNull("consistency", consistency);
     long tenantId = context.tenantId();
     if (consistency == Consistency.INDEX) {
-      // Answered from memory: refused once the engine is closing, as a read of storage is.
-      context.transactions().ensureOpen();
       Optional<LeaderboardIndexes.CampaignIndex> known = participant instanceof ParticipantRef.ById byId
           ? indexes.findByMember(tenantId, byId.participantId()) : Optional.empty();
       long campaignId;
@@ -196,8 +192,6 @@ public final class LeaderboardService implements Leaderboards {
     TextRules.notNull("consistency", consistency);
     long tenantId = context.tenantId();
     if (consistency == Consistency.INDEX) {
-      // Answered from memory: refused once the engine is closing, as a read of storage is.
-      context.transactions().ensureOpen();
       LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
       BoardEntry entry = indexes.board(index, metric, monthOf(period, indexes.currentMonth(index)))
           .entry(participantId);
