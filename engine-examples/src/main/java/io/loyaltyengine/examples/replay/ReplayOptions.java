@@ -5,6 +5,7 @@ import io.loyaltyengine.jdbc.JdbcStorage;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The replay's command line.
@@ -127,23 +128,10 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
     if (url != null && !url.startsWith("jdbc:")) {
       throw LoyaltyException.validation("--jdbc-url", "--jdbc-url must start with jdbc:");
     }
-    if (url != null) {
-      try {
-        // The storage's own check (an H2 in-memory database or a write delay would lose commits), before the log
-        // is read. Its messages name the setting, not the URL.
-        JdbcStorage.builder().url(url);
-      } catch (IllegalArgumentException e) {
-        throw LoyaltyException.validation("--jdbc-url", "--jdbc-url cannot be used: " + e.getMessage());
-      }
-    }
-    if (db != null) {
-      try {
-        // The storage's own check of the path: a ';' would add settings to the H2 URL (a write delay among them).
-        JdbcStorage.builder().h2File(db);
-      } catch (IllegalArgumentException e) {
-        throw LoyaltyException.validation("--db", "--db cannot be used: " + e.getMessage());
-      }
-    }
+    // The storage's own checks, before the log is read: an H2 in-memory database or a write delay would lose
+    // commits, and a ';' in the path would add settings to the H2 URL. Their messages name the setting, not the URL.
+    storageAccepts("--jdbc-url", url, JdbcStorage.builder()::url);
+    storageAccepts("--db", db, JdbcStorage.builder()::h2File);
     if (url != null && password == null) {
       password = environment.get(PASSWORD_VARIABLE);
     }
@@ -184,5 +172,20 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
   public String toString() {
     return "ReplayOptions[" + log + ", " + target() + ", export=" + export + ", batch=" + batch + ", quiet=" + quiet
         + "]";
+  }
+
+  /**
+   * Runs a {@code JdbcStorage.Builder} setter's check of {@code option}'s value, if given: its refusal is the
+   * option's.
+   */
+  private static <T> void storageAccepts(String option, T value, Consumer<T> setter) {
+    if (value == null) {
+      return;
+    }
+    try {
+      setter.accept(value);
+    } catch (IllegalArgumentException e) {
+      throw LoyaltyException.validation(option, option + " cannot be used: " + e.getMessage());
+    }
   }
 }
