@@ -7,25 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.CursorPage;
-import io.loyaltyengine.access.AccessSettings;
-import io.loyaltyengine.access.ApiCaller;
-import io.loyaltyengine.access.ApiScope;
-import io.loyaltyengine.access.IssuedApiKey;
-import io.loyaltyengine.access.NewApiKey;
-import io.loyaltyengine.leaderboard.BoardEntry;
-import io.loyaltyengine.leaderboard.BoardMetric;
-import io.loyaltyengine.leaderboard.BoardPeriod;
-import io.loyaltyengine.leaderboard.BoardRequest;
-import io.loyaltyengine.leaderboard.Consistency;
-import io.loyaltyengine.leaderboard.Leaderboards;
-import io.loyaltyengine.leaderboard.Standing;
-import io.loyaltyengine.sso.SsoLogin;
-import io.loyaltyengine.sso.SsoRecognition;
-import io.loyaltyengine.sso.SsoSecret;
-import io.loyaltyengine.sso.SsoSignatures;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.YearMonth;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
@@ -33,6 +14,11 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.AccessSettings;
+import io.loyaltyengine.access.ApiCaller;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.BrandUpdate;
 import io.loyaltyengine.brand.NewBrand;
@@ -43,6 +29,13 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.core.fraud.FraudRules;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.FeedPage;
+import io.loyaltyengine.events.LoyaltyEvent;
+import io.loyaltyengine.events.ParkedDelivery;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.FeedbackBoards;
@@ -52,8 +45,19 @@ import io.loyaltyengine.feedback.IdeaStatus;
 import io.loyaltyengine.feedback.NewFeedbackBoard;
 import io.loyaltyengine.feedback.NewIdea;
 import io.loyaltyengine.feedback.VoteResult;
+import io.loyaltyengine.fraud.FraudScreening;
+import io.loyaltyengine.fraud.RiskAction;
+import io.loyaltyengine.fraud.RiskLevel;
+import io.loyaltyengine.fraud.RiskSignal;
 import io.loyaltyengine.jdbc.JdbcHostTransaction;
 import io.loyaltyengine.jdbc.JdbcStorage;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.Leaderboards;
+import io.loyaltyengine.leaderboard.Standing;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -67,54 +71,42 @@ import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.quests.Quests;
 import io.loyaltyengine.quests.TaskCompletion;
-import io.loyaltyengine.rewards.ActionResult;
-import io.loyaltyengine.rewards.Automation;
-import io.loyaltyengine.rewards.CampaignReward;
-import io.loyaltyengine.rewards.EarnedReward;
-import io.loyaltyengine.rewards.LoyaltyAction;
-import io.loyaltyengine.rewards.NewCampaignReward;
-import io.loyaltyengine.rewards.RewardType;
-import io.loyaltyengine.testimonials.NewTestimonial;
-import io.loyaltyengine.testimonials.Testimonial;
-import io.loyaltyengine.testimonials.TestimonialStatus;
-import io.loyaltyengine.testimonials.Testimonials;
-import io.loyaltyengine.tenant.NewTenant;
-import io.loyaltyengine.tenant.Tenant;
-import io.loyaltyengine.fraud.RiskLevel;
-import io.loyaltyengine.core.fraud.FraudRules;
-import io.loyaltyengine.fraud.FraudScreening;
-import io.loyaltyengine.fraud.RiskAction;
-import io.loyaltyengine.fraud.RiskSignal;
-import io.loyaltyengine.referrals.ReferralGoal;
-import io.loyaltyengine.referrals.ReferralStatus;
-import io.loyaltyengine.referrals.TrackResult;
-import io.loyaltyengine.rewards.EarnedRewardStatus;
-import java.util.Optional;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralCodes;
+import io.loyaltyengine.referrals.ReferralGoal;
 import io.loyaltyengine.referrals.ReferralOutcome;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.SignupResult;
 import io.loyaltyengine.referrals.Track;
-import java.math.BigDecimal;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import org.junit.jupiter.api.function.Executable;
-import com.sun.net.httpserver.HttpServer;
-import io.loyaltyengine.events.EventFilter;
-import io.loyaltyengine.events.EventSettings;
-import io.loyaltyengine.events.EventType;
-import io.loyaltyengine.events.FeedPage;
-import io.loyaltyengine.events.LoyaltyEvent;
-import io.loyaltyengine.events.ParkedDelivery;
+import io.loyaltyengine.referrals.TrackResult;
+import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.sso.SsoLogin;
+import io.loyaltyengine.sso.SsoRecognition;
+import io.loyaltyengine.sso.SsoSecret;
+import io.loyaltyengine.sso.SsoSignatures;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.testimonials.NewTestimonial;
+import io.loyaltyengine.testimonials.Testimonial;
+import io.loyaltyengine.testimonials.TestimonialStatus;
+import io.loyaltyengine.testimonials.Testimonials;
+import io.loyaltyengine.testkit.SettableClock;
+import io.loyaltyengine.testkit.WebhookReceiver;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookRegistration;
@@ -122,27 +114,29 @@ import io.loyaltyengine.webhooks.WebhookSettings;
 import io.loyaltyengine.webhooks.WebhookVerificationException;
 import io.loyaltyengine.webhooks.WebhookVerifier;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.time.Clock;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.Deque;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
+import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.util.Base64;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -736,7 +730,7 @@ class ReadmeSnippetsTest {
    */
   @Test
   void eventsReachListenersTheChangeFeedAndSignedWebhooks() throws IOException {
-    try (LocalReceiver receiver = LocalReceiver.start()) {
+    try (WebhookReceiver receiver = WebhookReceiver.start()) {
       // The default address policy refuses an endpoint on loopback, at registration.
       LoyaltyException refused = assertThrows(LoyaltyException.class,
           () -> shop.webhooks().create(NewWebhookEndpoint.of("https://127.0.0.1:" + receiver.port() + "/hooks")));
@@ -745,7 +739,7 @@ class ReadmeSnippetsTest {
       engine.close();
 
       Deque<LoyaltyEvent> crm = new ConcurrentLinkedDeque<>();
-      MovableClock clock = new MovableClock(Instant.now());
+      SettableClock clock = SettableClock.at(Instant.now());
       // An award committed while no engine dispatches, then a restart: a builder's listener still gets it.
       engine = eventsEngine(crm, clock);
       shop = engine.forTenant(tenant.id());
@@ -782,7 +776,7 @@ class ReadmeSnippetsTest {
       assertEquals(awardId, crm.getFirst().id(), "the listener got the second award too");
       assertEquals(List.of(awardId), receiver.requests().stream().map(r -> r.header("webhook-id")).toList(),
           "the webhook-id header is the event id");
-      LocalReceiver.Request post = receiver.requests().get(0);
+      WebhookReceiver.Request post = receiver.requests().get(0);
       WebhookVerifier verifier = WebhookVerifier.of(secret).withClock(clock);
       verifier.verify(post.header("webhook-id"), post.header("webhook-timestamp"), post.header("webhook-signature"),
           post.body());
@@ -836,9 +830,10 @@ class ReadmeSnippetsTest {
     List<Duration> schedule = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
         Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(14), Duration.ofHours(20),
         Duration.ofHours(24));
-    try (LocalReceiver receiver = LocalReceiver.answering(503)) {
+    try (WebhookReceiver receiver = WebhookReceiver.start()) {
+      receiver.always("/hooks", WebhookReceiver.status(503));
       engine.close();
-      MovableClock clock = new MovableClock(Instant.now());
+      SettableClock clock = SettableClock.at(Instant.now());
       engine = eventsEngine(new ConcurrentLinkedDeque<>(), clock);
       shop = engine.forTenant(tenant.id());
       dispatchUntilIdle();   // what the Quickstart wrote goes before the endpoint exists
@@ -898,95 +893,6 @@ class ReadmeSnippetsTest {
       }
     }
     throw new AssertionError("dispatch did not settle in 1,000 rounds");
-  }
-
-  /** A clock the test moves. Thread-safe: the engine reads it from its own threads. */
-  private static final class MovableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MovableClock(Instant start) {
-      now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration by) {
-      now.updateAndGet(t -> t.plus(by));
-    }
-
-    void set(Instant to) {
-      now.set(to);
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("not needed");
-    }
-  }
-
-  /**
-   * A webhook receiver on 127.0.0.1 and an ephemeral port (the JDK's HTTP server), recording each request before it
-   * answers (204, or the status it was started with), so a request is recorded by the time the engine's dispatch
-   * returns. Thread-safe.
-   */
-  private static final class LocalReceiver implements AutoCloseable {
-    record Request(Map<String, List<String>> headers, byte[] body) {
-      String header(String name) {
-        List<String> values = headers.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
-      }
-    }
-
-    private final HttpServer server;
-    private final List<Request> requests = new CopyOnWriteArrayList<>();
-
-    private LocalReceiver(int status) throws IOException {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      server.createContext("/", exchange -> {
-        try (exchange) {
-          byte[] body = exchange.getRequestBody().readAllBytes();
-          Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-          exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, List.copyOf(values)));
-          requests.add(new Request(headers, body));
-          exchange.sendResponseHeaders(status, -1);
-        }
-      });
-      server.start();
-    }
-
-    static LocalReceiver start() throws IOException {
-      return new LocalReceiver(204);
-    }
-
-    /** A receiver that answers every request with {@code status}. */
-    static LocalReceiver answering(int status) throws IOException {
-      return new LocalReceiver(status);
-    }
-
-    int port() {
-      return server.getAddress().getPort();
-    }
-
-    String url(String path) {
-      return "http://127.0.0.1:" + port() + path;
-    }
-
-    List<Request> requests() {
-      return List.copyOf(requests);
-    }
-
-    @Override
-    public void close() {
-      server.stop(0);
-    }
   }
 
   /**

@@ -1,7 +1,7 @@
 package io.loyaltyengine.testkit;
 
 import static io.loyaltyengine.testkit.WebhookTestJson.at;
-import static io.loyaltyengine.testkit.WebhookTestServer.status;
+import static io.loyaltyengine.testkit.WebhookReceiver.status;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,7 +66,7 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * Webhooks end to end, through the public engine API: an engine on {@link InMemoryStorage} with manual dispatch and
  * {@link WebhookAddressPolicy#ALLOW_LOOPBACK}, POSTing to the JDK's HTTP server on 127.0.0.1 ({@link
- * WebhookTestServer}), whose answers each test scripts. Retry schedules are driven by moving the
+ * WebhookReceiver}), whose answers each test scripts. Retry schedules are driven by moving the
  * {@link SettableClock} and calling {@code events().dispatch()}: no test sleeps or measures time. (The timeout test
  * waits for the engine's 500 ms request timeout to expire, as a timeout must, but asserts nothing about durations.)
  *
@@ -85,7 +85,7 @@ class WebhookEndToEndTest {
 
   private final List<LoyaltyEngine> engines = new ArrayList<>();
   private SettableClock clock;
-  private WebhookTestServer server;
+  private WebhookReceiver server;
   private InMemoryStorage storage;
   private LoyaltyEngine engine;
   private TenantScope scope;
@@ -95,7 +95,7 @@ class WebhookEndToEndTest {
   @BeforeEach
   void setUp() throws IOException {
     clock = SettableClock.at(START);
-    server = WebhookTestServer.start();
+    server = WebhookReceiver.start();
     storage = new InMemoryStorage();
     engine = newEngine(storage, LOOPBACK);
     scope = newTenant(engine, "Webhook shop");
@@ -127,9 +127,9 @@ class WebhookEndToEndTest {
 
     dispatchUntilIdle();
 
-    List<WebhookTestServer.Request> received = server.requests();
+    List<WebhookReceiver.Request> received = server.requests();
     assertEquals(1, received.size(), "one award, one POST");
-    WebhookTestServer.Request r = received.get(0);
+    WebhookReceiver.Request r = received.get(0);
     assertEquals("POST", r.method());
     assertEquals(HOOK, r.path());
     assertTrue(r.header("Content-Type").startsWith("application/json"), r.header("Content-Type"));
@@ -175,7 +175,7 @@ class WebhookEndToEndTest {
         .withName("Zoë 🎉", "O'Brien \"Ω\"").withMetadata(Map.of("note", "naïve ☕ \\ / \n", "vip", true)));
     dispatchUntilIdle();
 
-    WebhookTestServer.Request r = last();
+    WebhookReceiver.Request r = last();
     verify(hook.secret(), r);
     Map<String, Object> json = WebhookTestJson.object(r.body());
     assertEquals("participant.created", json.get("type"));
@@ -222,7 +222,7 @@ class WebhookEndToEndTest {
     clock.advance(Duration.ofMillis(1_600)); // 5.6 s after the first attempt: past 5 s plus 10 %
     DispatchReport second = engine.events().dispatch();
     assertEquals(1, second.delivered());
-    List<WebhookTestServer.Request> received = server.requests();
+    List<WebhookReceiver.Request> received = server.requests();
     assertEquals(2, received.size());
     assertEquals(received.get(0).webhookId(), received.get(1).webhookId(), "webhook-id is stable across attempts");
     assertEquals(received.get(0).bodyText(), received.get(1).bodyText(), "the same event is sent again");
@@ -253,7 +253,7 @@ class WebhookEndToEndTest {
 
     clock.advance(Duration.ofSeconds(2)); // +121 s
     assertEquals(1, engine.events().dispatch().delivered());
-    List<WebhookTestServer.Request> received = server.requests();
+    List<WebhookReceiver.Request> received = server.requests();
     assertEquals(2, received.size(), "one attempt after +120 s");
     assertEquals(received.get(0).webhookId(), received.get(1).webhookId());
   }
@@ -316,7 +316,7 @@ class WebhookEndToEndTest {
 
     clock.advance(Duration.ofSeconds(6));
     assertEquals(1, engine.events().dispatch().delivered());
-    List<WebhookTestServer.Request> received = server.requests();
+    List<WebhookReceiver.Request> received = server.requests();
     assertEquals(2, received.size());
     assertEquals(received.get(0).webhookId(), received.get(1).webhookId());
     assertTrue(scope.webhooks().parked(scope.webhooks().list().get(0).id(), Keyset.first(10)).items().isEmpty());
@@ -329,7 +329,7 @@ class WebhookEndToEndTest {
     award(enrol("moved@example.com"), 10);
 
     assertEquals(1, engine.events().dispatch().retried());
-    assertEquals(List.of(HOOK), server.requests().stream().map(WebhookTestServer.Request::path).toList(),
+    assertEquals(List.of(HOOK), server.requests().stream().map(WebhookReceiver.Request::path).toList(),
         "the Location is not followed");
 
     clock.advance(Duration.ofSeconds(6));
@@ -370,7 +370,7 @@ class WebhookEndToEndTest {
     assertEquals(server.requests().get(0).webhookId(), stuck.event().id());
     assertTrue(stuck.lastError().contains("500"), stuck.lastError());
     assertEquals(clock.instant(), stuck.parkedAt());
-    assertEquals(1, server.requests().stream().map(WebhookTestServer.Request::webhookId).distinct().count(),
+    assertEquals(1, server.requests().stream().map(WebhookReceiver.Request::webhookId).distinct().count(),
         "every attempt carries the same webhook-id");
 
     clock.advance(Duration.ofDays(3));
@@ -436,7 +436,7 @@ class WebhookEndToEndTest {
     assertTrue(scope.webhooks().replay(id, goneEventId));
     award(p, 3);
     dispatchUntilIdle();
-    List<WebhookTestServer.Request> received = server.requests();
+    List<WebhookReceiver.Request> received = server.requests();
     assertEquals(goneEventId, received.get(1).webhookId(), "the replayed event is delivered");
     assertEquals(List.of(1L, 1L, 3L), received.stream().map(r -> (Long) at(WebhookTestJson.object(r.body()),
         "data", "entry", "amount")).toList(), "the replay, then the award made after enabling");
@@ -473,7 +473,7 @@ class WebhookEndToEndTest {
     List<String> parkedIds = new ArrayList<>();
     first.items().forEach(d -> parkedIds.add(d.event().id()));
     second.items().forEach(d -> parkedIds.add(d.event().id()));
-    assertEquals(server.requests().stream().map(WebhookTestServer.Request::webhookId).sorted(
+    assertEquals(server.requests().stream().map(WebhookReceiver.Request::webhookId).sorted(
         (a, b) -> Long.compare(Long.parseLong(a.substring(4)), Long.parseLong(b.substring(4)))).toList(),
         parkedIds, "every pending delivery is parked, listed by event id");
     assertTrue(first.items().stream().allMatch(d -> d.attempts() == 1), "parking is not an attempt");
@@ -507,7 +507,7 @@ class WebhookEndToEndTest {
     assertTrue(server.requests().isEmpty(), "enabling does not send what was committed while disabled");
     award(p, 5);
     dispatchUntilIdle();
-    List<WebhookTestServer.Request> received = server.requests();
+    List<WebhookReceiver.Request> received = server.requests();
     assertEquals(1, received.size(), "events committed after enabling are sent");
     assertNotEquals(missed, received.get(0).webhookId());
     assertEquals(5L, at(WebhookTestJson.object(received.get(0).body()), "data", "entry", "amount"));
@@ -524,7 +524,7 @@ class WebhookEndToEndTest {
 
     award(p, 1);
     dispatchUntilIdle();
-    WebhookTestServer.Request before = last();
+    WebhookReceiver.Request before = last();
     assertEquals(1, before.header("webhook-signature").split(" ").length);
     verify(oldSecret, before);
 
@@ -537,7 +537,7 @@ class WebhookEndToEndTest {
 
     award(p, 2);
     dispatchUntilIdle();
-    WebhookTestServer.Request during = last();
+    WebhookReceiver.Request during = last();
     String[] signatures = during.header("webhook-signature").split(" ");
     assertEquals(2, signatures.length, "one signature per secret: " + signatures.length);
     assertTrue(Arrays.stream(signatures).allMatch(s -> s.startsWith("v1,")));
@@ -551,7 +551,7 @@ class WebhookEndToEndTest {
     assertFalse(finished.rotating());
     award(p, 3);
     dispatchUntilIdle();
-    WebhookTestServer.Request after = last();
+    WebhookReceiver.Request after = last();
     assertEquals(1, after.header("webhook-signature").split(" ").length);
     verify(newSecret, after);
     assertRejected(Reason.NO_MATCHING_SIGNATURE, oldSecret, after);
@@ -589,7 +589,7 @@ class WebhookEndToEndTest {
     award(enrol("twice@example.com"), 1);
     dispatchUntilIdle();
 
-    WebhookTestServer.Request r = last();
+    WebhookReceiver.Request r = last();
     assertEquals(2, r.header("webhook-signature").split(" ").length, "the newest and the previous secret sign");
     verify(newest, r);
     verify(middle, r);
@@ -629,7 +629,7 @@ class WebhookEndToEndTest {
       clock.advance(Duration.ofHours(12));
       dispatchUntilIdle();
     }
-    List<WebhookTestServer.Request> toA = server.requests("/a");
+    List<WebhookReceiver.Request> toA = server.requests("/a");
     assertEquals(1, toA.size(), "only the award in campaign A: not the deduction, not campaign B");
     Map<String, Object> json = WebhookTestJson.object(toA.get(0).body());
     assertEquals("points.awarded", json.get("type"));
@@ -844,7 +844,7 @@ class WebhookEndToEndTest {
     WebhookRegistration hook = scope.webhooks().create(awardsTo(HOOK));
     award(enrol("tamper@example.com"), 7);
     dispatchUntilIdle();
-    WebhookTestServer.Request r = last();
+    WebhookReceiver.Request r = last();
     String id = r.webhookId();
     String ts = r.header("webhook-timestamp");
     String sig = r.header("webhook-signature");
@@ -930,8 +930,8 @@ class WebhookEndToEndTest {
     FeedReads.dispatchUntilIdle(engine);
   }
 
-  private WebhookTestServer.Request last() {
-    List<WebhookTestServer.Request> all = server.requests();
+  private WebhookReceiver.Request last() {
+    List<WebhookReceiver.Request> all = server.requests();
     assertFalse(all.isEmpty(), "no request was received");
     return all.get(all.size() - 1);
   }
@@ -951,12 +951,12 @@ class WebhookEndToEndTest {
     return WebhookVerifier.of(secret).withClock(SettableClock.at(at));
   }
 
-  private void verify(String secret, WebhookTestServer.Request r) {
+  private void verify(String secret, WebhookReceiver.Request r) {
     assertDoesNotThrow(() -> verifier(secret).verify(r.webhookId(), r.header("webhook-timestamp"),
         r.header("webhook-signature"), r.body()));
   }
 
-  private void assertRejected(Reason reason, String secret, WebhookTestServer.Request r) {
+  private void assertRejected(Reason reason, String secret, WebhookReceiver.Request r) {
     assertReason(reason, () -> verifier(secret).verify(r.webhookId(), r.header("webhook-timestamp"),
         r.header("webhook-signature"), r.body()));
   }

@@ -22,36 +22,76 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A webhook receiver for end-to-end tests: the JDK's HTTP server on 127.0.0.1 and an ephemeral port, recording every
- * request (path, headers, exact body bytes) before it answers, so that a request is recorded by the time the engine
- * sees its answer.
+ * A webhook receiver for a host's end-to-end tests: the JDK's HTTP server on 127.0.0.1 and an ephemeral port,
+ * recording every request (path, headers, exact body bytes) before it answers, so that a request is recorded by the
+ * time the engine sees its answer. Point a webhook subscription at {@link #url(String)}, dispatch, and check what
+ * arrived, its signature included.
+ *
+ * <pre>{@code
+ * try (WebhookReceiver receiver = WebhookReceiver.start()) {
+ *   receiver.next("/hook", WebhookReceiver.status(503));   // the first delivery fails, the retry succeeds
+ *   ... subscribe receiver.url("/hook"), act, dispatch ...
+ *   WebhookReceiver.Request delivered = receiver.requests("/hook").get(0);
+ * }
+ * }</pre>
  *
  * <p>Answers are scripted per path: a queue of one-off answers is used first, then the path's standing answer
  * (200 unless set). An answer may block until a latch is released, to make the engine's request time out; every
  * blocked answer is released by {@link #close()}.
  *
- * <p>Thread-safe: the server answers on a thread pool of its own.
+ * <p>Thread-safe: the server answers on a thread pool of its own, and scripts and reads may come from any thread.
  */
-final class WebhookTestServer implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
 
-  /** One request as the receiver saw it. Header names are case-insensitive. */
-  record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
-    String header(String name) {
+  /**
+   * One request as the receiver saw it. Header names are case-insensitive. Immutable, so thread-safe.
+   *
+   * @param method the HTTP method
+   * @param path the request's path, without its query
+   * @param headers every header, by case-insensitive name, values in the order sent
+   * @param body the exact bytes of the body (copied in and out: a request does not change)
+   */
+  public record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
+    /** Copies the body, so that the request stays as received. */
+    public Request {
+      body = body.clone();
+    }
+
+    /** A copy of the body's bytes. */
+    @Override
+    public byte[] body() {
+      return body.clone();
+    }
+
+    /** The first value of header {@code name} (any case), or null if the request had none. */
+    public String header(String name) {
       List<String> values = headers.get(name);
       return values == null || values.isEmpty() ? null : values.get(0);
     }
 
-    String bodyText() {
+    /** The body as UTF-8 text. */
+    public String bodyText() {
       return new String(body, StandardCharsets.UTF_8);
     }
 
-    String webhookId() {
+    /** The {@code webhook-id} header: the same on every attempt of one delivery. */
+    public String webhookId() {
       return header("webhook-id");
     }
   }
 
-  /** What the receiver does with one request, given as recorded and as the exchange to answer on. */
-  interface Answer {
+  /**
+   * What the receiver does with one request, given as recorded and as the exchange to answer on. Called on the
+   * receiver's threads, several at once: an answer shared by paths or requests must be thread-safe.
+   */
+  @FunctionalInterface
+  public interface Answer {
+    /**
+     * Answers {@code request} on {@code exchange}, which the receiver closes afterwards.
+     *
+     * @throws IOException if the engine went away meanwhile (a request that timed out): ignored
+     * @throws InterruptedException if the receiver closed while the answer waited
+     */
     void answer(Request request, HttpExchange exchange) throws IOException, InterruptedException;
   }
 
@@ -66,50 +106,54 @@ final class WebhookTestServer implements AutoCloseable {
   private final Map<String, Answer> standing = new ConcurrentHashMap<>();
   private final List<CountDownLatch> blockers = new CopyOnWriteArrayList<>();
 
-  private WebhookTestServer() throws IOException {
+  private WebhookReceiver() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(threads);
     server.createContext("/", this::handle);
     server.start();
   }
 
-  /** Starts a receiver. */
-  static WebhookTestServer start() throws IOException {
-    return new WebhookTestServer();
+  /**
+   * Starts a receiver on 127.0.0.1 and a port the system chooses.
+   *
+   * @throws IOException if no port could be bound
+   */
+  public static WebhookReceiver start() throws IOException {
+    return new WebhookReceiver();
   }
 
   /** The server's port on 127.0.0.1. */
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
   /** {@code http://127.0.0.1:<port><path>}. */
-  String url(String path) {
+  public String url(String path) {
     return "http://127.0.0.1:" + port() + path;
   }
 
   /** Every request received so far, in arrival order. */
-  List<Request> requests() {
+  public List<Request> requests() {
     return List.copyOf(requests);
   }
 
   /** The requests received on {@code path}, in arrival order. */
-  List<Request> requests(String path) {
+  public List<Request> requests(String path) {
     return requests.stream().filter(r -> r.path().equals(path)).toList();
   }
 
   /** Answers every later request on {@code path} with {@code answer}, after the one-off answers. */
-  void always(String path, Answer answer) {
+  public void always(String path, Answer answer) {
     standing.put(path, Objects.requireNonNull(answer, "answer"));
   }
 
   /** Answers the next request on {@code path} (after earlier one-off answers) with {@code answer}. */
-  void next(String path, Answer answer) {
+  public void next(String path, Answer answer) {
     once.computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>()).add(Objects.requireNonNull(answer, "answer"));
   }
 
   /** An answer with a status, no body, and header pairs ({@code name, value, name, value, ...}). */
-  static Answer status(int status, String... headerPairs) {
+  public static Answer status(int status, String... headerPairs) {
     if (headerPairs.length % 2 != 0) {
       throw new IllegalArgumentException("header names and values come in pairs");
     }
@@ -125,7 +169,7 @@ final class WebhookTestServer implements AutoCloseable {
    * An answer that signals {@code arrived}, then waits until {@code release} is counted down (or the server is
    * closed), then answers 200. The engine's request timeout ends the request long before.
    */
-  Answer blockUntil(CountDownLatch arrived, CountDownLatch release) {
+  public Answer blockUntil(CountDownLatch arrived, CountDownLatch release) {
     blockers.add(release);
     return (request, exchange) -> {
       arrived.countDown();
