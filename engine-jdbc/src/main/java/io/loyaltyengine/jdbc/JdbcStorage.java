@@ -67,8 +67,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Durability</h2>
  * On H2 every commit is written to the database file before the engine reports it, so it survives a killed process;
  * H2 does not fsync each commit, so a power cut or an operating-system crash can lose the last ones. An H2 URL naming
- * an in-memory database or a {@code WRITE_DELAY} other than 0 is refused, and a URL without one gets
- * {@code ;WRITE_DELAY=0}; the database is checked again at start, also when reached through a host
+ * an in-memory database, a {@code WRITE_DELAY} other than 0 or an H2 server ({@code tcp:}, {@code ssl:},
+ * {@code AUTO_SERVER}: other processes' transactions would not take turns with this one's, see Transactions) is
+ * refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}; the database is checked again at start, also when reached through a host
  * {@link DataSource}. On PostgreSQL a commit is as durable as the server makes it: {@code fsync=off} or
  * {@code synchronous_commit=off} is only logged as a warning, not refused.
  *
@@ -356,8 +357,9 @@ public final class JdbcStorage implements Storage {
 
     /**
      * The JDBC URL of the database; the storage creates a pool on it and closes the pool on {@link #close()}.
-     * For H2, an in-memory database ({@code jdbc:h2:mem:}, {@code jdbc:h2:.}, or one of H2's in-memory file systems)
-     * and a {@code WRITE_DELAY} other than 0 are refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}.
+     * For H2, an in-memory database ({@code jdbc:h2:mem:}, {@code jdbc:h2:.}, or one of H2's in-memory file systems),
+     * a {@code WRITE_DELAY} other than 0 and an H2 server ({@code tcp:}, {@code ssl:}, {@code AUTO_SERVER}) are
+     * refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}.
      *
      * @throws NullPointerException if {@code url} is null
      * @throws IllegalArgumentException if {@code url} does not start with {@code jdbc:} or would lose commits

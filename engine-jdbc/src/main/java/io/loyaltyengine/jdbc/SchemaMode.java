@@ -10,8 +10,9 @@ public enum SchemaMode {
   /**
    * Applies the schema versions the database lacks, in order, holding a lock so that two storages never migrate at
    * once (the default). On PostgreSQL the lock is the database's (an advisory lock), held across processes. On H2 it
-   * is a lock in the JVM, by database file: it keeps apart the storages of one process, not processes that reach one
-   * H2 database through a server (TCP or {@code AUTO_SERVER}); start those one at a time.
+   * is a lock in the JVM, by database file: it keeps apart the storages of one process, which is all an H2 database
+   * has (a URL naming an H2 server is refused; a host's {@code DataSource} on one should start its processes one at
+   * a time).
    */
   MIGRATE,
   /**

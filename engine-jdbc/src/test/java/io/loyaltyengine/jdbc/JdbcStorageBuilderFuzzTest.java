@@ -77,14 +77,15 @@ class JdbcStorageBuilderFuzzTest {
       new Url("jdbc:fuzz://db:5432/shop", true), new Url("jdbc:fuzz:trailing \t", true),
       new Url("JDBC:FUZZ://db/shop?password=" + PASSWORD, true), new Url("jdbc:fuzz:x;PASSWORD=" + PASSWORD, true),
       new Url("jdbc:h2:file:/nonexistent/fuzz/db", true), new Url("jdbc:h2:./fuzz;write_delay=0", true),
-      new Url("jdbc:h2:tcp://localhost/~/fuzz", true), new Url("jdbc:h2:split:/nonexistent/fuzz", true),
+      new Url("jdbc:h2:tcp://localhost/~/fuzz", false), new Url("jdbc:h2:split:/nonexistent/fuzz", true),
       new Url(null, false), new Url("", false), new Url(" ", false), new Url("jdbc", false),
       new Url("postgres://db/shop", false), new Url(" jdbc:fuzz:leading", false), new Url("x jdbc:fuzz:db", false), new Url("jdbc:h2:mem:fuzz", false),
       new Url("JDBC:H2:MEM:", false), new Url("jdbc:h2:.", false), new Url("jdbc:h2:tcp:localhost/mem:x", false),
       new Url("jdbc:h2:memFS:/fuzz", false), new Url("jdbc:h2:split:26:nioMemLZF:/fuzz", false),
       new Url("jdbc:h2:file:/nonexistent/fuzz;WRITE_DELAY=500", false),
       new Url("jdbc:h2:file:/nonexistent/fuzz;WRITE_DELAY=", false),
-      new Url("jdbc:h2:file:/nonexistent/fuzz;WRITE_DELAY=99999999999", false));
+      new Url("jdbc:h2:file:/nonexistent/fuzz;WRITE_DELAY=99999999999", false),
+      new Url("jdbc:h2:file:/nonexistent/fuzz;AUTO_SERVER=TRUE", false));
 
   @Test
   void jdbcStorageBuilder() {

@@ -100,8 +100,33 @@ class JdbcStorageConfigTest {
         "jdbc:h2:ssl:localhost:9092/mem:x", "jdbc:h2:tcp://localhost/.", "jdbc:h2:tcp:localhost/memFS:/x")) {
       assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url(url), url);
     }
-    JdbcStorage.builder().url("jdbc:h2:tcp:localhost/~/loyalty");
     JdbcStorage.builder().url("jdbc:h2:./loyalty");
+  }
+
+  /**
+   * An H2 server lets other processes write the database, whose transactions do not take turns with this process's:
+   * H2's lost-update defect could then undo a committed change. Refused, without repeating the URL.
+   */
+  @Test
+  void anH2DatabaseReachedThroughAServerIsRefused() {
+    for (String url : List.of("jdbc:h2:tcp://localhost/~/loyalty", "jdbc:h2:tcp:localhost/~/loyalty",
+        "jdbc:h2:ssl://localhost:9092/~/loyalty;PASSWORD=secret", "JDBC:H2:TCP://localhost/./loyalty",
+        "jdbc:h2:Ssl:localhost/~/loyalty")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url(url),
+          url);
+      assertTrue(e.getMessage().contains("through a server"), e.getMessage());
+      assertFalse(e.getMessage().contains("secret") || e.getMessage().contains("localhost"), e.getMessage());
+    }
+    for (String url : List.of("jdbc:h2:./loyalty;AUTO_SERVER=TRUE",
+        "jdbc:h2:./loyalty;auto_server=true;PASSWORD=secret", "jdbc:h2:./loyalty;WRITE_DELAY=0; AUTO_SERVER = 1",
+        "jdbc:h2:./loyalty;AUTO_SERVER=yes", "jdbc:h2:./loyalty;AUTO_SERVER")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JdbcStorage.builder().url(url),
+          url);
+      assertTrue(e.getMessage().contains("AUTO_SERVER"), e.getMessage());
+      assertFalse(e.getMessage().contains("secret"), e.getMessage());
+    }
+    JdbcStorage.builder().url("jdbc:h2:./loyalty;AUTO_SERVER=FALSE");
+    JdbcStorage.builder().url("jdbc:h2:./loyalty;auto_server=off");
   }
 
   /**

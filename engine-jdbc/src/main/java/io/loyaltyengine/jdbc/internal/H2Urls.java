@@ -9,13 +9,18 @@ import java.util.regex.Pattern;
  * The durability rules for H2 URLs, applied when a URL is set: a database in memory ({@code mem:} or {@code .}, or a
  * file on one of H2's in-memory file systems) is refused, a write delay other than 0 is refused, and a URL without one
  * gets {@code ;WRITE_DELAY=0} (H2's default, 500 ms, loses the commits of the last half second when the process dies,
- * although they were reported as done).
+ * although they were reported as done). A database reached through an H2 server ({@code tcp:}, {@code ssl:}, or
+ * {@code AUTO_SERVER=TRUE}) is refused too: a server lets other processes write the database, and their transactions
+ * do not take turns with this JVM's ({@link H2TransactionGate}), so H2's lost-update defect could undo a committed
+ * change.
  *
  * <p>Thread-safe: stateless.
  */
 public final class H2Urls {
   private static final String PREFIX = "jdbc:h2:";
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,9}");
+  /** How H2 spells false for a boolean setting, in lower case. */
+  private static final Set<String> FALSE = Set.of("false", "0", "no", "n", "f", "off");
   /** H2's file systems that keep their files in the JVM's memory, by scheme in lower case, to H2's spelling. */
   private static final Map<String, String> IN_MEMORY_FILE_SYSTEMS = Map.of("memfs", "memFS", "memlzf", "memLZF",
       "niomemfs", "nioMemFS", "niomemlzf", "nioMemLZF");
@@ -39,8 +44,8 @@ public final class H2Urls {
    * The URL to open: {@code url} itself, or with {@code ;WRITE_DELAY=0} appended when it sets no write delay. Other
    * URLs are returned unchanged.
    *
-   * @throws IllegalArgumentException for an in-memory database or a write delay other than 0 (the message never
-   *     repeats the URL, which may hold a password)
+   * @throws IllegalArgumentException for an in-memory database, a write delay other than 0 or a database reached
+   *     through a server (the message never repeats the URL, which may hold a password)
    */
   public static String requireDurable(String url) {
     if (!isH2(url)) {
@@ -60,15 +65,26 @@ public final class H2Urls {
       throw new IllegalArgumentException("url names an H2 database on an in-memory file system (" + fileSystem
           + ":), whose data does not survive the process; use a file database, for example JdbcStorage.h2File(path)");
     }
+    if (isServer(database)) {
+      throw new IllegalArgumentException("url reaches the H2 database through a server (tcp: or ssl:), which lets"
+          + " other processes write it: their transactions do not take turns with this process's, and H2 can then"
+          + " lose a committed change (README, Storage); open the file from one process (JdbcStorage.h2File(path)),"
+          + " or use PostgreSQL for several processes");
+    }
     boolean writeDelaySet = false;
     if (semicolon >= 0) {
       for (String setting : rest.substring(semicolon + 1).split(";")) {
         int equals = setting.indexOf('=');
         String key = (equals < 0 ? setting : setting.substring(0, equals)).strip();
+        String value = equals < 0 ? "" : setting.substring(equals + 1).strip();
+        if (key.equalsIgnoreCase("AUTO_SERVER") && !FALSE.contains(value.toLowerCase(Locale.ROOT))) {
+          throw new IllegalArgumentException("url sets AUTO_SERVER, which lets other processes write the H2"
+              + " database: their transactions do not take turns with this process's, and H2 can then lose a"
+              + " committed change (README, Storage); remove the setting, or use PostgreSQL for several processes");
+        }
         if (!key.equalsIgnoreCase("WRITE_DELAY")) {
           continue;
         }
-        String value = equals < 0 ? "" : setting.substring(equals + 1).strip();
         if (!DIGITS.matcher(value).matches() || Integer.parseInt(value) != 0) {
           throw new IllegalArgumentException("url sets WRITE_DELAY"
               + (DIGITS.matcher(value).matches() ? "=" + value : " to a value other than 0")
@@ -112,15 +128,20 @@ public final class H2Urls {
 
   /**
    * The database part of a server URL: {@code tcp://host:port/name} becomes {@code name}, as does H2's form without
-   * the slashes, {@code tcp:host:port/name} (also {@code ssl:}).
+   * the slashes, {@code tcp:host:port/name} (also {@code ssl:}). The in-memory checks look through a server: its
+   * name is refused for being in memory, which says more than being on a server.
    */
   private static String withoutServer(String database) {
-    String lower = database.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("tcp:") || lower.startsWith("ssl:")) {
-      int server = lower.startsWith("//", 4) ? 6 : 4;
+    if (isServer(database)) {
+      int server = database.startsWith("//", 4) ? 6 : 4;
       int slash = database.indexOf('/', server);
       return slash < 0 ? "" : database.substring(slash + 1);
     }
     return database;
+  }
+
+  /** Whether the database part of a URL names a server ({@code tcp:} or {@code ssl:}). */
+  private static boolean isServer(String database) {
+    return database.regionMatches(true, 0, "tcp:", 0, 4) || database.regionMatches(true, 0, "ssl:", 0, 4);
   }
 }
