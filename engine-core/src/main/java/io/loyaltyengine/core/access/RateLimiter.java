@@ -2,6 +2,7 @@ package io.loyaltyengine.core.access;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
@@ -48,7 +49,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>This instance's leases are kept in a cache of at most {@value #MAX_TENANTS} (one per tenant, two for a while
  * after a plan change) that forgets one idle for the longest period of the plans; a lease dropped loses its unspent
- * tokens, which only refuses more.
+ * tokens, which only refuses more. A request that got a lease before the cache dropped it (expired or evicted for
+ * size while the request waited for its lock) spends none of what it holds and leases a single token for itself:
+ * so only the cache's current lease of a bucket holds tokens to spend, and the bound above holds.
  *
  * <p>Thread-safe: the cache is concurrent and each tenant's lease synchronizes on itself, storage round trip
  * included, so that a tenant's concurrent requests on one instance take one batch, not one each; tenants never wait
@@ -90,8 +93,13 @@ final class RateLimiter {
   private record BucketId(long tenantId, RateLimit rate) {
   }
 
-  /** What this instance holds of one shared bucket. Guarded by itself. */
+  /** What this instance holds of one shared bucket. Guarded by itself, but for {@link #retired}. */
   private static final class Lease {
+    /**
+     * Dropped by the cache. Set by its eviction listener, atomically with the drop, so before a new lease of the
+     * bucket can be made; not under this lock, which a storage round trip may hold.
+     */
+    volatile boolean retired;
     /** Tokens leased and not yet spent. */
     long tokens;
     /** Before this time (engine microseconds) the shared bucket has no token: refused without storage. */
@@ -111,6 +119,7 @@ final class RateLimiter {
         .expireAfterAccess(longest)
         .ticker(ticker)
         .executor(Runnable::run)
+        .evictionListener((BucketId id, Lease lease, RemovalCause cause) -> lease.retired = true)
         .build();
   }
 
@@ -143,6 +152,11 @@ final class RateLimiter {
 
   /** Takes a token for a request at {@code now}: 0, or how many microseconds until one is back. */
   private long take(Lease lease, long tenantId, RateLimit rate, long now) {
+    // Read once: a lease retired during the round trip keeps what it gets, which nothing then spends.
+    boolean retired = lease.retired;
+    if (retired) {
+      lease.tokens = 0; // lost with the lease: the cache's new lease of this bucket may hold tokens already
+    }
     if (lease.tokens > 0) {
       lease.tokens--;
       return 0;
@@ -158,7 +172,7 @@ final class RateLimiter {
     }
     RateBucket bucket;
     try {
-      bucket = leaser.lease(tenantId, rate, batchOf(rate), now);
+      bucket = leaser.lease(tenantId, rate, retired ? 1 : batchOf(rate), now);
     } catch (LoyaltyException e) {
       if (e.code() != ErrorCode.STORAGE_UNAVAILABLE) {
         throw e;

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -188,6 +189,66 @@ class RateLimiterTest {
       assertEquals(2, asked.get(), "within the retry time after the failure the storage is not asked");
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A lease that leaves the cache while requests still hold it: the first request of the tenant is in its storage
+   * round trip on the lease, a second waits for that lease's lock, and meanwhile the lease expires (the cache's
+   * ticker passes the plan's period) and a third request makes a new lease, which leases a batch. Once the first
+   * request's lease answers, the waiting request must not spend what the dropped lease got: the instance would then
+   * have held, and spent, two batches' remainders at once, not at most {@code batch - 1}.
+   */
+  @Test
+  void aLeaseDroppedFromTheCacheWhileARequestHoldsItSpendsNothingMoreThanTheCurrentOne() throws Exception {
+    CountDownLatch inFlight = new CountDownLatch(1);
+    CountDownLatch answer = new CountDownLatch(1);
+    AtomicLong ticker = new AtomicLong();
+    AtomicInteger leased = new AtomicInteger();
+    // 20 a minute: batches of 2, so at most 1 token held; the bucket gives two batches, then none.
+    RateLimiter limiter = new RateLimiter(AccessSettings.builder().plan("p", 20, Duration.ofMinutes(1))
+        .defaultPlan("p").build(), clock, ticker::get, (t, rate, batch, now) -> {
+          int n = leased.incrementAndGet();
+          if (n == 1) {
+            inFlight.countDown();
+            await(answer);
+          }
+          return n <= 2 ? new RateBucket(0, 0, batch) : new RateBucket(0, 0, 0);
+        });
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> first = pool.submit(() -> limiter.acquire(1, "p"));
+      inFlight.await();
+      Thread[] waiter = new Thread[1];
+      CountDownLatch started = new CountDownLatch(1);
+      Future<Integer> waiting = pool.submit(() -> {
+        waiter[0] = Thread.currentThread();
+        started.countDown();
+        return passes(limiter, 1, 1);
+      });
+      started.await();
+      awaitBlocked(waiter[0]); // on the lease the first request holds
+      ticker.addAndGet(Duration.ofMinutes(1).toNanos() + 1); // the lease expires
+      assertEquals(1, passes(limiter, 1, 1), "a new lease, and its batch");
+      answer.countDown();
+      first.get(1, TimeUnit.MINUTES);
+      int spentHeld = waiting.get(1, TimeUnit.MINUTES) + passes(limiter, 1, 10);
+      assertEquals(RateLimiter.batchOf(new RateLimit(20, Duration.ofMinutes(1))) - 1, spentHeld,
+          "after the two leases, what the instance held: one batch less the token its request spent");
+    } finally {
+      answer.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  /** Waits until {@code thread} is blocked on a monitor: there is only one on its path, the lease's. */
+  private static void awaitBlocked(Thread thread) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (thread.getState() != Thread.State.BLOCKED) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the request never waited for the lease: " + thread.getState());
+      }
+      Thread.onSpinWait();
     }
   }
 
