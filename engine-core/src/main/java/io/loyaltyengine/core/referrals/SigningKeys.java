@@ -20,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * read back, so of two instances making it at once both use the one that won. A rotation inserts the highest
  * number plus one, trying the next number when another rotation took it. Keys are made and read for signing in
  * units of work of their own, on the engine's own transactions (never a host's), and cached only after those commit:
- * a key that a rolled-back transaction made can never sign a code.
+ * a key that a rolled-back transaction made can never sign a code. A rotation whose commit's outcome is unknown
+ * (STORAGE_UNAVAILABLE: it may have been made) drops the tenant's cached set, so this instance's next signing reads
+ * the keys, and signs with the new one if it was made, as after a rotation that returned.
  *
  * <p>Another instance's rotation reaches this one's signing within {@link #SIGNER_REFRESH}: a cached set whose read
  * began longer ago than that is read again before it signs.
@@ -111,7 +113,8 @@ public final class SigningKeys {
    */
   public int rotate(long tenantId) {
     Instant readAt = now();
-    SignedCodes rotated = transactions.run(tx -> {
+    // Forgets the cached set also when the commit's outcome is unknown: the next signing reads what was committed.
+    SignedCodes rotated = transactions.runThenForget(tx -> {
       TenantService.require(tx, tenantId);
       for (int attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
         int next = highest(tx.referrals().keys(tenantId)) + 1;
@@ -120,7 +123,7 @@ public final class SigningKeys {
         }
       }
       throw new LoyaltyException(ErrorCode.CONFLICT, null, "the signing key was rotated concurrently; retry");
-    });
+    }, () -> byTenant.remove(tenantId));
     remember(tenantId, rotated, readAt);
     return rotated.signingKeyId();
   }
