@@ -193,12 +193,16 @@ public final class LeaderboardService implements Leaderboards {
     long tenantId = context.tenantId();
     if (consistency == Consistency.INDEX) {
       LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
-      BoardEntry entry = indexes.board(index, metric, monthOf(period, indexes.currentMonth(index)))
-          .entry(participantId);
+      int month = monthOf(period, indexes.currentMonth(index));
+      BoardEntry entry = indexes.board(index, metric, month).entry(participantId);
       if (entry != null) {
         return Optional.of(entry);
       }
-      if (index.roster.contains(participantId)) {
+      // Off the board only if the roster holds it with a creation at or after the month's end. Not "the roster
+      // holds it": another thread (a creation applied, a catch-up, a scan) may have added it since the board was
+      // asked, and it is on the board then. A creation time never changes, so this one look decides.
+      long created = index.roster.createdAtMicros(participantId);
+      if (month != 0 && created != Long.MIN_VALUE && created >= Months.micros(Months.end(month, index.zone))) {
         return Optional.empty(); // a member of the campaign, created after the board's month ended
       }
       // Not (yet) in this engine's index: created by another instance since the last catch-up, or not the
