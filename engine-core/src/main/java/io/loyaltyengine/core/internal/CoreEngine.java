@@ -85,7 +85,8 @@ final class CoreEngine implements LoyaltyEngine {
     } else {
       // A gate of its own: the lease is released after the engine's gate closed.
       this.nodeLease = NodeLease.claim(
-          new Transactions(store, null, config.maxTransactionRetries(), new UnitsOfWork()), config.clock());
+          new Transactions(store, null, config.maxTransactionRetries(), new UnitsOfWork()), config.clock(),
+          unitsOfWork::insideOne);
       this.ids = nodeLease;
     }
     // The lease is renewed before any unit of work when due, on the caller's thread, so that an engine makes no id

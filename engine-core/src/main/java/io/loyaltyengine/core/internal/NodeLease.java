@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * The lease on the node number that this engine's default id generator puts in every id, and the engine's id
@@ -33,7 +35,14 @@ import java.util.UUID;
  * out (a pause in its middle), or one that started while the storage refused the renewal, can make an id with the
  * lost number, which may then collide with the other instance's (a write fails on its primary key).
  *
- * <p>Thread-safe: renewals and the release are synchronized; the check whether a renewal is due is not.
+ * <h2>No wait inside a unit of work</h2>
+ * A renewal is a transaction of its own, and a store may run the engine's transactions one at a time (H2, the
+ * in-memory store): a thread renewing waits for the turn of a unit of work in progress. So an id made inside one of
+ * the engine's units of work never waits for another thread's renewal, which may be waiting for that very unit of
+ * work: when another thread is renewing, the id carries the number held, as any id of a unit of work under way may.
+ * It renews itself only when no other thread is renewing.
+ *
+ * <p>Thread-safe: renewals and the release take turns on a lock; the check whether a renewal is due does not.
  */
 final class NodeLease implements IdGenerator {
   /** How long a lease lasts without renewal. */
@@ -54,19 +63,24 @@ final class NodeLease implements IdGenerator {
   private final Clock clock;
   private final String holder;
   private final TimeOrderedIdGenerator ids;
+  /** Whether the calling thread is inside one of the engine's units of work (see the class comment). */
+  private final BooleanSupplier insideUnitOfWork;
+  /** Held while renewing or releasing; guards {@link #renewAt} and {@link #released}. */
+  private final ReentrantLock renewal = new ReentrantLock();
   private Instant renewAt;
-  /** {@link #renewAt} in epoch millis, for the check of every unit of work without the monitor. */
+  /** {@link #renewAt} in epoch millis, for the check of every unit of work without the lock. */
   private volatile long renewAtMillis;
   /** From when an id risks carrying a number another instance may take: the lease's end less a margin. */
   private volatile long atRiskMillis;
   private boolean released;
 
   private NodeLease(Transactions transactions, Clock clock, String holder, TimeOrderedIdGenerator ids,
-      Instant leased) {
+      BooleanSupplier insideUnitOfWork, Instant leased) {
     this.transactions = transactions;
     this.clock = clock;
     this.holder = holder;
     this.ids = ids;
+    this.insideUnitOfWork = insideUnitOfWork;
     held(leased);
   }
 
@@ -75,11 +89,12 @@ final class NodeLease implements IdGenerator {
    *
    * @param transactions units of work on the engine's storage, usable until the lease is released
    * @param clock the engine's clock
+   * @param insideUnitOfWork whether the calling thread is inside one of the engine's units of work
    * @return the lease, which puts the number in the ids it makes
    * @throws IllegalStateException if every node number is leased by a running instance
    * @throws io.loyaltyengine.LoyaltyException STORAGE_UNAVAILABLE if the storage failed
    */
-  static NodeLease claim(Transactions transactions, Clock clock) {
+  static NodeLease claim(Transactions transactions, Clock clock, BooleanSupplier insideUnitOfWork) {
     String holder = "engine-" + UUID.randomUUID();
     Instant now = now(clock);
     Instant until = now.plus(TERM);
@@ -89,7 +104,8 @@ final class NodeLease implements IdGenerator {
           + " instances on this database, so this one cannot make ids that are sure to be unique: close instances"
           + " not needed, or set LoyaltyEngine.Builder.idGenerator");
     }
-    return new NodeLease(transactions, clock, holder, new TimeOrderedIdGenerator(clock, node.getAsInt()), now);
+    return new NodeLease(transactions, clock, holder, new TimeOrderedIdGenerator(clock, node.getAsInt()),
+        insideUnitOfWork, now);
   }
 
   /**
@@ -101,25 +117,42 @@ final class NodeLease implements IdGenerator {
     if (clock.millis() < renewAtMillis) {
       return;
     }
-    renewNow();
+    renewal.lock();
+    try {
+      renewNow();
+    } finally {
+      renewal.unlock();
+    }
   }
 
   /**
    * An id on the leased number. The lease is renewed first if it is about to run out or has run out, so that the id
    * cannot carry a number another instance took: for an id made outside a unit of work (whose renewal comes only at
-   * its start), after the engine made none for nearly a term. Otherwise a clock reading and a volatile read: a due
-   * renewal is left to the next unit of work, since an id may be made inside one, holding a connection a renewal
-   * would wait for.
+   * its start), after the engine made none for nearly a term. Inside one of the engine's units of work, only if no
+   * other thread is renewing: that renewal may be waiting for this unit of work's turn at the store, so the id then
+   * carries the number held (see the class comment). Otherwise a clock reading and a volatile read: a due renewal is
+   * left to the next unit of work, since an id may be made inside one, holding a connection a renewal would wait
+   * for.
    */
   @Override
   public long nextId() {
     if (clock.millis() >= atRiskMillis) {
-      renewNow();
+      if (!insideUnitOfWork.getAsBoolean()) {
+        renewal.lock();
+      } else if (!renewal.tryLock()) {
+        return ids.nextId();
+      }
+      try {
+        renewNow();
+      } finally {
+        renewal.unlock();
+      }
     }
     return ids.nextId();
   }
 
-  private synchronized void renewNow() {
+  /** Renews the lease unless released or renewed meanwhile; the caller holds {@link #renewal}. */
+  private void renewNow() {
     if (released) {
       return;
     }
@@ -160,20 +193,25 @@ final class NodeLease implements IdGenerator {
    * makes later ids, even if its clock is behind this one's); later renewals do nothing. Idempotent. Never throws: a
    * lease not released runs out by itself.
    */
-  synchronized void release() {
-    if (released) {
-      return;
-    }
-    released = true;
-    int node = ids.node();
-    Instant now = now(clock);
-    Instant afterLastId = ids.afterLastId();
-    Instant at = afterLastId.isAfter(now) ? afterLastId : now;
+  void release() {
+    renewal.lock();
     try {
-      transactions.run(tx -> tx.nodes().release(node, holder, at));
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "releasing node number " + node + " failed; it is free again when its"
-          + " lease runs out: " + e.getClass().getName());
+      if (released) {
+        return;
+      }
+      released = true;
+      int node = ids.node();
+      Instant now = now(clock);
+      Instant afterLastId = ids.afterLastId();
+      Instant at = afterLastId.isAfter(now) ? afterLastId : now;
+      try {
+        transactions.run(tx -> tx.nodes().release(node, holder, at));
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "releasing node number " + node + " failed; it is free again when its"
+            + " lease runs out: " + e.getClass().getName());
+      }
+    } finally {
+      renewal.unlock();
     }
   }
 
