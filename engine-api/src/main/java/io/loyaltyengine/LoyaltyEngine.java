@@ -87,9 +87,12 @@ public interface LoyaltyEngine extends AutoCloseable {
    * a listener); {@link #forTenant} still returns a scope, whose operations fail. Then stops the event dispatcher
    * (waiting for the delivery in progress, at most twice {@link EventSettings#lease()}), waits for the units of work
    * of operations already running on other threads to end (at most 30 seconds, after which it goes on and logs how
-   * many were left; they then fail), releases the node number the engine leased (see {@link Builder#nodeId}; a
-   * release the storage fails is left to run out), and closes the storage. A close on an interrupted thread waits for
-   * neither the delivery nor the units of work, and keeps the interrupt. An operation made of several units of work
+   * many were left), releases the node number the engine leased (see {@link Builder#nodeId}; a release the storage
+   * fails is left to run out), and closes the storage. A close on an interrupted thread waits for neither the
+   * delivery nor the units of work, and keeps the interrupt. Units of work left when the wait ends have the storage
+   * closed under them: what becomes of them is the storage's (they may fail, or commit if the storage lets a
+   * transaction under way finish); since they may still make ids, the node number is then not released but left
+   * to run out its lease (10 minutes), and the close does not wait for them in the release either. An operation made of several units of work
    * (one retried after a conflict, for example) may be refused between them. Idempotent: a call once a close has
    * begun returns at once, without waiting for that close to end.
    *

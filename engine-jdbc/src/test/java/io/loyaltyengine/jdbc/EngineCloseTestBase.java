@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyEngine;
@@ -17,6 +18,7 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.testkit.StoreFixture;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -117,6 +119,80 @@ abstract class EngineCloseTestBase {
   }
 
   @Test
+  void aSecondCloseReturnsAtOnceWhileTheFirstWaitsForTheUnitOfWorkInProgress() throws Exception {
+    LoyaltyEngine engine = engine();
+    pauseNext.set(true);
+    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
+    pause.awaitReached("the unit of work paused");
+    Thread first = new Thread(engine::close, "first closer");
+    first.start();
+    awaitTimedWaitOrEnd(first);
+    Thread second = new Thread(engine::close, "second closer");
+    second.start();
+    second.join(TimeUnit.SECONDS.toMillis(20));
+    assertFalse(second.isAlive(), "the second close returned without waiting for the first");
+    assertTrue(first.isAlive(), "the first close still waits for the unit of work");
+    assertEquals(-1, runningAtClose.get(), "the storage is still open");
+
+    pause.release();
+    inProgress.get(30, TimeUnit.SECONDS);
+    first.join();
+    assertEquals(0, runningAtClose.get(), "closed once the unit of work ended");
+  }
+
+  /**
+   * A close that stops waiting for a unit of work (its bound is up, or here its thread was interrupted, which ends
+   * the wait at once and is kept) goes on at once and closes the storage under the unit of work. It does not release
+   * the node number: the unit of work may still make ids with it, and the release, a transaction, would wait for the
+   * unit's turn on a store whose transactions take turns (on H2 10 s per attempt, six attempts; in memory for good).
+   * What becomes of the unit of work is the storage's affair: both stores here let it commit once its thread goes on
+   * (the in-memory store checks for a close only when a unit of work begins, and Hikari's shutdown, interrupted,
+   * aborts no connection in use).
+   */
+  @Test
+  void aCloseThatStopsWaitingForAUnitOfWorkGoesOnAtOnceWithoutReleasingTheNodeNumber() throws Exception {
+    LoyaltyEngine engine = engine();
+    pauseNext.set(true);
+    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
+    pause.awaitReached("the unit of work paused");
+    AtomicBoolean interruptKept = new AtomicBoolean();
+    Thread closer = new Thread(() -> {
+      Thread.currentThread().interrupt();
+      engine.close();
+      interruptKept.set(Thread.currentThread().isInterrupted());
+    }, "closer");
+    closer.start();
+    Thread.State state = closer.getState();
+    while (state != Thread.State.TERMINATED) {
+      if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+        String waitingIn = java.util.Arrays.toString(closer.getStackTrace());
+        if (waitingIn.contains("NodeLease.release")) {
+          pause.release();
+          fail("the close waits for the unit of work's turn to release the node number: " + waitingIn);
+        }
+      }
+      Thread.onSpinWait();
+      state = closer.getState();
+    }
+    assertTrue(interruptKept.get(), "the close kept its thread's interrupt");
+    assertEquals(1, runningAtClose.get(), "the storage was closed under the unit of work");
+    pause.release();
+    try {
+      inProgress.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      // Either outcome is the storage's.
+    }
+    if (leasesItsNodeNumber()) {
+      // Once the unit of work ended: on H2 this transaction too takes its turn after the unit's.
+      try (Storage storage = fixture.openStorage()) {
+        Instant now = Instant.now();
+        assertEquals(1, storage.inTransaction(tx -> tx.nodes().claim("probe", now, now.plusSeconds(60)))
+            .getAsInt(), "number 0, the engine's, is still leased");
+      }
+    }
+  }
+
+  @Test
   void aCloseFromInsideOneOfTheEnginesUnitsOfWorkIsRefusedAtOnceAndLeavesTheEngineOpen() throws Exception {
     LoyaltyEngine engine = LoyaltyEngine.builder()
         .storage(watched((Storage) fixture.openStorage()))
@@ -190,6 +266,14 @@ abstract class EngineCloseTestBase {
     } finally {
       dispatcherLog.removeHandler(capture);
     }
+  }
+
+  /** An engine on the watched storage, leasing its node number where {@link #leasesItsNodeNumber()} says. */
+  private LoyaltyEngine engine() {
+    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
+        .storage(watched((Storage) fixture.openStorage()))
+        .events(EventSettings.builder().manualDispatch().build());
+    return (leasesItsNodeNumber() ? builder : builder.nodeId(7)).build();
   }
 
   /**

@@ -65,14 +65,15 @@ final class NodeLease implements IdGenerator {
   private final TimeOrderedIdGenerator ids;
   /** Whether the calling thread is inside one of the engine's units of work (see the class comment). */
   private final BooleanSupplier insideUnitOfWork;
-  /** Held while renewing or releasing; guards {@link #renewAt} and {@link #released}. */
+  /** Held while renewing or releasing; guards {@link #renewAt}. */
   private final ReentrantLock renewal = new ReentrantLock();
   private Instant renewAt;
   /** {@link #renewAt} in epoch millis, for the check of every unit of work without the lock. */
   private volatile long renewAtMillis;
   /** From when an id risks carrying a number another instance may take: the lease's end less a margin. */
   private volatile long atRiskMillis;
-  private boolean released;
+  /** Set by {@link #release} (under the lock) or {@link #abandon} (without it); renewals then do nothing. */
+  private volatile boolean released;
 
   private NodeLease(Transactions transactions, Clock clock, String holder, TimeOrderedIdGenerator ids,
       BooleanSupplier insideUnitOfWork, Instant leased) {
@@ -213,6 +214,15 @@ final class NodeLease implements IdGenerator {
     } finally {
       renewal.unlock();
     }
+  }
+
+  /**
+   * Stops renewing without releasing the number, which stays leased until its lease runs out (at most {@link #TERM}):
+   * for a close that leaves units of work in progress, which may still make ids with it. Does not wait for a renewal
+   * in progress, which may be waiting for their turn at the store. Never throws.
+   */
+  void abandon() {
+    released = true;
   }
 
   /** The number is held from {@code now} for a term. */
