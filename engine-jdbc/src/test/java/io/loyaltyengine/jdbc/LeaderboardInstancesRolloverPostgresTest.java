@@ -344,8 +344,8 @@ class LeaderboardInstancesRolloverPostgresTest {
           + evicting.scans().get() + " boards, " + keeping + " " + keeping.scans().get() + ": nothing was evicted");
       System.out.println("  board scans per instance: " + nodes.stream().map(n -> n.scans().get()).toList()
           + "; " + hosted.get() + " writes in host transactions, " + rolledBack.size() + " creations rolled back, "
-          + straddling.get() + " writes in flight as the writer's month ended; run took " + (System.nanoTime() - began) / 1_000_000
-          + " ms");
+          + straddling.get() + " writes in flight as the writer's month ended; run took "
+          + (System.nanoTime() - began) / 1_000_000 + " ms");
     }
 
     void afterWork(long offset) {
@@ -429,8 +429,8 @@ class LeaderboardInstancesRolloverPostgresTest {
       };
       if (nudging) {
         // A writer's unit of work on an instance whose clock is less than a second before the month's end ends it,
-        // one time in two: its writes were made in the month, and commit and reach the index after it. Not seeded: which
-        // unit of work that is depends on how the threads interleave anyway.
+        // one time in two: its writes were made in the month, and commit and reach the index after it. Not seeded:
+        // which unit of work that is depends on how the threads interleave anyway.
         nudge = offset -> {
           Instant end = boundary.minusMillis(offset);
           if (writing.get() && ThreadLocalRandom.current().nextInt(2) == 0) {
