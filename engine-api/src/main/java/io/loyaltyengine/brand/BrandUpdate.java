@@ -19,6 +19,7 @@ public record BrandUpdate(String name, String website) {
    *
    * @param brand the brand as read
    * @return an update that would change nothing
+   * @throws NullPointerException if {@code brand} is null (a programming error, as with the builders)
    */
   public static BrandUpdate of(Brand brand) {
     return new BrandUpdate(brand.name(), brand.domain());

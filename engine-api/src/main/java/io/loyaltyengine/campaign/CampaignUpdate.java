@@ -20,6 +20,7 @@ public record CampaignUpdate(String name, CampaignVisibility visibility) {
    *
    * @param campaign the campaign as read
    * @return an update that would change nothing
+   * @throws NullPointerException if {@code campaign} is null (a programming error, as with the builders)
    */
   public static CampaignUpdate of(Campaign campaign) {
     return new CampaignUpdate(campaign.name(), campaign.visibility());

@@ -21,6 +21,7 @@ public record CatalogRewardUpdate(String name, String description, long pointsCo
    *
    * @param reward the reward to change
    * @return an update that changes nothing yet
+   * @throws NullPointerException if {@code reward} is null (a programming error, as with the builders)
    */
   public static CatalogRewardUpdate of(CatalogReward reward) {
     return new CatalogRewardUpdate(reward.name(), reward.description(), reward.pointsCost());

@@ -55,9 +55,13 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
    *
    * @param types the types that pass
    * @return the filter
-   * @throws LoyaltyException VALIDATION_ERROR on field {@code types} when a type is null
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code types} when the array or a type in it is null
    */
   public static EventFilter types(EventType... types) {
+    if (types == null) {
+      // Not every type, as the constructor reads a null set: a host passing a null array meant some types.
+      throw LoyaltyException.validation("types", "types must not be null");
+    }
     // A set that takes a null, so that the constructor answers it as for any other set.
     return new EventFilter(new HashSet<>(Arrays.asList(types)), null);
   }

@@ -20,6 +20,7 @@ public record FeedbackBoardUpdate(String name, String description) {
    *
    * @param board the board as read
    * @return an update that would change nothing
+   * @throws NullPointerException if {@code board} is null (a programming error, as with the builders)
    */
   public static FeedbackBoardUpdate of(FeedbackBoard board) {
     return new FeedbackBoardUpdate(board.name(), board.description());

@@ -20,6 +20,7 @@ public record QuestUpdate(String name, String description) {
    *
    * @param quest the quest as read
    * @return an update that would change nothing
+   * @throws NullPointerException if {@code quest} is null (a programming error, as with the builders)
    */
   public static QuestUpdate of(Quest quest) {
     return new QuestUpdate(quest.name(), quest.description());

@@ -180,6 +180,10 @@ import org.junit.jupiter.api.Test;
  * {@value #CALLS_PER_SEED} calls each. {@code Events.dispatch()} is not called (webhook deliveries would go to the
  * network), and webhooks are created under {@link WebhookAddressPolicy#ALLOW_ALL} (no DNS lookup).
  *
+ * <h2>Factories</h2>
+ * {@link #requestValueFactoriesTakeMalformedArguments} calls the request values' factories and with-methods (which
+ * the test above bypasses through the canonical constructors) with one malformed argument, on the same world.
+ *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 public abstract class ApiInputFuzzContractTest {
@@ -205,11 +209,19 @@ public abstract class ApiInputFuzzContractTest {
   /**
    * Exceptions other than {@link LoyaltyException} that the API documents for a programming error, by where they
    * are thrown ({@code Type.method} or {@code Type.<init>}) and class: {@code Access.authenticate} with a null scope,
-   * {@code PointsOperation} with a null part.
+   * {@code PointsOperation} with a null part, the participant update builder's {@code metadata(null)},
+   * {@code SsoSignatures.login} with a null or empty secret, an update record's {@code of} given no entity.
    */
   static final Map<String, Set<Class<? extends Throwable>>> DOCUMENTED = Map.of(
       "Access.authenticate", Set.of(NullPointerException.class),
-      "PointsOperation.<init>", Set.of(NullPointerException.class));
+      "PointsOperation.<init>", Set.of(NullPointerException.class),
+      "ParticipantUpdate.Builder.metadata", Set.of(NullPointerException.class),
+      "BrandUpdate.of", Set.of(NullPointerException.class),
+      "CampaignUpdate.of", Set.of(NullPointerException.class),
+      "CatalogRewardUpdate.of", Set.of(NullPointerException.class),
+      "QuestUpdate.of", Set.of(NullPointerException.class),
+      "FeedbackBoardUpdate.of", Set.of(NullPointerException.class),
+      "SsoSignatures.login", Set.of(NullPointerException.class, IllegalArgumentException.class));
 
   private static final List<Class<?>> SCOPE_SERVICES = List.of(Brands.class, Campaigns.class, Participants.class,
       Points.class, Rewards.class, CouponPools.class, Catalog.class, Leaderboards.class, Referrals.class,
@@ -301,7 +313,7 @@ public abstract class ApiInputFuzzContractTest {
       values = args.build(method);
     } catch (RecordRefused refused) {
       stats.count(where, "refused by " + refused.record + ": " + describe(refused.getCause()));
-      checkThrown(refused.record + ".<init>", refused.getCause(), args, session, call);
+      checkThrown(refused.record + ".<init>", refused.getCause(), args, session.world);
       return;
     }
     Throwable thrown = null;
@@ -324,7 +336,7 @@ public abstract class ApiInputFuzzContractTest {
     }
     Object after = storeSnapshot(session.fixture);
     if (thrown != null) {
-      checkThrown(where, thrown, args, session, call);
+      checkThrown(where, thrown, args, session.world);
       if (!after.equals(tracker.last)) {
         throw new AssertionError(where + " threw " + thrown + " but changed the store" + args.describe());
       }
@@ -346,7 +358,12 @@ public abstract class ApiInputFuzzContractTest {
     }
   }
 
-  private static void checkThrown(String where, Throwable thrown, Args args, Session session, Call call) {
+  private static void checkThrown(String where, Throwable thrown, Args args, World world) {
+    checkThrown(where, thrown, args, world, DOCUMENTED.getOrDefault(where, Set.of()));
+  }
+
+  private static void checkThrown(String where, Throwable thrown, Args args, World world,
+      Set<Class<? extends Throwable>> documented) {
     if (thrown instanceof LoyaltyException e) {
       if (e.code() == null) {
         throw new AssertionError(where + " threw a LoyaltyException without a code" + args.describe(), e);
@@ -357,13 +374,13 @@ public abstract class ApiInputFuzzContractTest {
       if (e.code() == ErrorCode.STORAGE_UNAVAILABLE) {
         throw new AssertionError(where + " let a value through that the store refused: " + e + args.describe(), e);
       }
-    } else if (!DOCUMENTED.getOrDefault(where, Set.of()).contains(thrown.getClass())) {
+    } else if (!documented.contains(thrown.getClass())) {
       throw new AssertionError(where + " threw " + thrown.getClass().getName() + " for malformed input"
           + args.describe(), thrown);
     }
     for (Throwable t = thrown; t != null; t = t.getCause()) {
       String message = String.valueOf(t.getMessage());
-      if (leaks(message, session.world.secrets)) {
+      if (leaks(message, world.secrets)) {
         throw new AssertionError(where + " put personal or secret input into an exception message ("
             + t.getClass().getSimpleName() + ")" + args.describe(), thrown);
       }
@@ -470,6 +487,167 @@ public abstract class ApiInputFuzzContractTest {
     List<T> out = new ArrayList<>(a);
     out.addAll(b);
     return out;
+  }
+
+  // ==================================================================== the request values' factories
+
+  /**
+   * The request values whose public factories and with-methods are fuzzed: every record a service method takes,
+   * the participant update's builder and the single sign-on signer. {@link #everyRequestValueIsFuzzed} fails when a
+   * service method takes a record missing here.
+   */
+  static final List<Class<?>> REQUEST_VALUES = List.of(ParticipantRef.class, NewTenant.class, NewBrand.class,
+      NewCampaign.class, NewParticipant.class, ParticipantUpdate.class, ParticipantUpdate.Builder.class,
+      ParticipantFilter.class, Keyset.class, PageRequest.class, PointsChange.class, PointsOperation.class,
+      NewCampaignReward.class, LoyaltyAction.class, NewCatalogReward.class, BoardRequest.class,
+      ReferralSettings.class, ConversionPoints.class, io.loyaltyengine.referrals.LandingPage.class, Signup.class,
+      Track.class, NewConversion.class, NewTestimonial.class, NewQuest.class, NewQuestTask.class,
+      NewFeedbackBoard.class, NewIdea.class, EventFilter.class, NewWebhookEndpoint.class, SsoLogin.class,
+      SsoSignatures.class, NewApiKey.class, BrandUpdate.class, CampaignUpdate.class, CatalogRewardUpdate.class,
+      QuestUpdate.class, FeedbackBoardUpdate.class);
+
+  /** Entities as read, taken by the update records' factories ({@code BrandUpdate.of(brand)}): a leaf each. */
+  static final Set<Class<?>> ENTITIES =
+      Set.of(Brand.class, Campaign.class, CatalogReward.class, Quest.class, FeedbackBoard.class);
+
+  /**
+   * Every factory fuzzed, in a stable order: a public static method of a request value returning a record of the
+   * API, or a public instance method with parameters returning a value of its own type (a with-method, a builder's
+   * setter). Their records' canonical constructors are fuzzed by
+   * {@link #malformedInputGetsTypedErrorsAndChangesNothing}.
+   */
+  static final List<Method> FACTORIES = factories();
+
+  private static List<Method> factories() {
+    List<Method> out = new ArrayList<>();
+    for (Class<?> owner : REQUEST_VALUES) {
+      for (Method m : owner.getDeclaredMethods()) {
+        Class<?> result = m.getReturnType();
+        boolean factory = Modifier.isStatic(m.getModifiers())
+            && (owner.isAssignableFrom(result)
+                || result.isRecord() && result.getName().startsWith("io.loyaltyengine."));
+        boolean with = !Modifier.isStatic(m.getModifiers()) && result == owner;
+        if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic() && !m.isBridge() && m.getParameterCount() > 0
+            && (factory || with)) {
+          out.add(m);
+        }
+      }
+    }
+    out.sort(Comparator.comparing((Method m) -> m.getDeclaringClass().getName())
+        .thenComparing(Method::getName).thenComparing(m -> Arrays.toString(m.getParameterTypes())));
+    return List.copyOf(out);
+  }
+
+  /** A value's name in failure messages and {@link #DOCUMENTED}: {@code ParticipantUpdate.Builder} for a nested one. */
+  private static String ownerName(Class<?> type) {
+    return type.getEnclosingClass() == null ? type.getSimpleName()
+        : ownerName(type.getEnclosingClass()) + "." + type.getSimpleName();
+  }
+
+  /** Every record a service method takes, directly or as a component of one, has its factories fuzzed. */
+  @Test
+  void everyRequestValueIsFuzzed() {
+    Set<Class<?>> seen = new HashSet<>();
+    List<Type> todo = new ArrayList<>();
+    METHODS.forEach(m -> todo.addAll(Arrays.asList(m.getGenericParameterTypes())));
+    while (!todo.isEmpty()) {
+      Type type = todo.remove(todo.size() - 1);
+      if (type instanceof ParameterizedType p) {
+        todo.addAll(Arrays.asList(p.getActualTypeArguments()));
+      }
+      Class<?> raw = rawType(type);
+      if (raw.getName().startsWith("io.loyaltyengine.") && (raw.isRecord() || raw == ParticipantRef.class)
+          && seen.add(raw)) {
+        assertTrue(REQUEST_VALUES.contains(raw),
+            raw.getName() + " is taken by the API but its factories are not fuzzed");
+        for (RecordComponent c : raw.isRecord() ? raw.getRecordComponents() : new RecordComponent[0]) {
+          todo.add(c.getGenericType());
+        }
+      }
+    }
+    assertTrue(FACTORIES.size() > 40, "only " + FACTORIES.size() + " factories found");
+  }
+
+  /**
+   * The request values' factories and with-methods, called with arguments built as the services' are (one of them
+   * malformed): each returns, or throws LoyaltyException or what the javadoc of the method or of its record's
+   * constructor documents ({@link #DOCUMENTED}), and no message quotes a marker or a secret. Only the values' own
+   * code runs (the services get what they return in the other test), so the store is not read; one world serves a
+   * seed's calls.
+   */
+  @Test
+  void requestValueFactoriesTakeMalformedArguments() {
+    Stats stats = new Stats();
+    ModelRunner<Session, Object, FactoryCall> runner = ModelRunner.<Session, Object, FactoryCall>builder()
+        .name("request value factory fuzz")
+        .system(() -> new Session(createFixture()))
+        .model(session -> Boolean.TRUE)
+        .operations(random -> new FactoryCall(random.nextInt(FACTORIES.size()), random.nextLong()))
+        .step((session, model, call) -> factoryStep(session.world, call, stats))
+        .steps(FACTORY_CALLS_PER_SEED)
+        .shrinkBudget(20)
+        .build();
+    runner.runSeeds(104_729L, 1_299_709L);
+    System.out.println("Request value factories on " + getClass().getSimpleName() + ": " + stats.calls + " calls, "
+        + FACTORIES.size() + " factories\n" + stats.outcomes.entrySet().stream()
+            .map(e -> "  " + e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining("\n")));
+    long named = FACTORIES.stream().map(m -> ownerName(m.getDeclaringClass()) + "." + m.getName()).distinct().count();
+    assertTrue(stats.outcomes.size() == named, "not every factory was called: " + stats.outcomes.keySet());
+  }
+
+  /** Calls of one seed of the factory fuzzer (about 30 per factory over its two seeds). */
+  static final int FACTORY_CALLS_PER_SEED = 1_500;
+
+  private static void factoryStep(World world, FactoryCall call, Stats stats) {
+    Method method = FACTORIES.get(call.method);
+    Class<?> owner = method.getDeclaringClass();
+    String where = ownerName(owner) + "." + method.getName();
+    Args counting = new Args(world, Gen.random(call.seed), -1, false);
+    counting.build(method);
+    RandomGenerator choice = Gen.random(call.seed ^ 0x5DEECE66DL);
+    boolean chaos = choice.nextInt(10) == 0;
+    int target = chaos ? -1 : choice.nextInt(counting.leaves + 1);
+    Args args = new Args(world, Gen.random(call.seed), target, chaos);
+    Object receiver = null;
+    if (!Modifier.isStatic(method.getModifiers())) {
+      List<Object> templates = owner == ParticipantUpdate.Builder.class
+          ? List.of(ParticipantUpdate.builder(), ParticipantUpdate.builder().tier("gold").metadata("n", 1L))
+          : world.templates.get(owner);
+      receiver = templates.get(choice.nextInt(templates.size()));
+    }
+    Object[] values;
+    try {
+      values = args.build(method);
+    } catch (RecordRefused refused) {
+      stats.count(where, "refused by " + refused.record + ": " + describe(refused.getCause()));
+      checkThrown(refused.record + ".<init>", refused.getCause(), args, world);
+      return;
+    }
+    Throwable thrown = null;
+    try {
+      method.invoke(receiver, values);
+    } catch (InvocationTargetException e) {
+      thrown = e.getCause();
+    } catch (IllegalAccessException e) {
+      throw new AssertionError(e);
+    }
+    stats.count(where, thrown == null ? "ok" : describe(thrown));
+    if (thrown != null) {
+      // A factory is its record's constructor with defaults: it may throw what that constructor documents.
+      Set<Class<? extends Throwable>> documented = new HashSet<>(DOCUMENTED.getOrDefault(where, Set.of()));
+      documented.addAll(DOCUMENTED.getOrDefault(ownerName(owner) + ".<init>", Set.of()));
+      checkThrown(where, thrown, args, world, documented);
+    }
+  }
+
+  /** One factory call: a factory (by its index in {@link #FACTORIES}) and the seed of its arguments. */
+  record FactoryCall(int method, long seed) {
+    @Override
+    public String toString() {
+      Method m = FACTORIES.get(method);
+      return ownerName(m.getDeclaringClass()) + "." + m.getName()
+          + Arrays.stream(m.getParameterTypes()).map(Class::getSimpleName).toList() + " seed " + seed;
+    }
   }
 
   // ==================================================================== the world
@@ -582,6 +760,12 @@ public abstract class ApiInputFuzzContractTest {
       otherIds.computeIfAbsent("campaign", k -> new ArrayList<>()).add(oCampaign.id());
       otherIds.computeIfAbsent("participant", k -> new ArrayList<>()).add(oPerson.id());
 
+      // Entities as read, which the update records' factories start from (BrandUpdate.of(brand) and the like).
+      template(Brand.class, brand);
+      template(Campaign.class, campaign, second);
+      template(CatalogReward.class, tin);
+      template(Quest.class, quest);
+      template(FeedbackBoard.class, board);
       templates(c, second.id(), people, points, coupon, invited, tin, quest, board, codes, ssoSecret);
     }
 
@@ -861,6 +1045,10 @@ public abstract class ApiInputFuzzContractTest {
     /** A value for a parameter or component: {@code template} (may be null) is the valid value when it has one. */
     private Object value(Type type, String name, String path, Object template) {
       Class<?> raw = rawType(type);
+      if (ENTITIES.contains(raw)) {
+        // An entity the engine answered, not input: whole, or null (its components are the engine's own).
+        return breakNext(path) ? null : pick(world.templates.get(raw), raw);
+      }
       if (isApiRecord(raw)) {
         return record(raw, path, template);
       }
@@ -995,6 +1183,28 @@ public abstract class ApiInputFuzzContractTest {
       if (raw == List.class && name.equals("codes")) {
         return List.of("FUZZ-" + random.nextInt(1000), "fuzzsecret-code-" + random.nextInt(1000));
       }
+      // The types below are taken by the request values' factories only (no service method takes them bare).
+      if (raw.isArray() && raw.getComponentType().isEnum()) {
+        Object[] constants = raw.getComponentType().getEnumConstants();
+        Object array = java.lang.reflect.Array.newInstance(raw.getComponentType(), 1);
+        java.lang.reflect.Array.set(array, 0, constants[random.nextInt(constants.length)]);
+        return array;
+      }
+      if (raw == Map.class) {
+        return Map.of("plan", "fuzzmarker", "n", 3L);
+      }
+      if (raw == Object.class) {
+        return "fuzzmarker value";
+      }
+      if (raw == Duration.class) {
+        return Duration.ofHours(1);
+      }
+      if (raw == ZoneId.class) {
+        return ZoneId.of("Europe/Oslo");
+      }
+      if (raw == BigDecimal.class) {
+        return new BigDecimal("1.5");
+      }
       throw new AssertionError("no valid value for " + type + " " + path);
     }
 
@@ -1071,6 +1281,14 @@ public abstract class ApiInputFuzzContractTest {
       }
       if (raw == EventListener.class) {
         return null;
+      }
+      if (raw.isArray()) {
+        // A varargs parameter: a null array, an empty one, one holding null.
+        Object withNull = java.lang.reflect.Array.newInstance(raw.getComponentType(), 2);
+        return pickOne(null, java.lang.reflect.Array.newInstance(raw.getComponentType(), 0), withNull);
+      }
+      if (raw == Object.class) {
+        return pickOne(null, badString(), badMap(), List.of("fuzzmarker"), new Object());
       }
       throw new AssertionError("no malformed value for " + type + " " + name);
     }
