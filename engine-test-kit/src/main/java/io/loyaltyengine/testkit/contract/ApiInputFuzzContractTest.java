@@ -661,7 +661,8 @@ public abstract class ApiInputFuzzContractTest {
 
   /**
    * The newer features (quests, feedback boards and ideas, testimonials, landing pages, webhooks, API keys, single
-   * sign-on, customer mappings, API key authentication) name what they refuse: each call has one malformed value of a
+   * sign-on, customer mappings, API key authentication) and the referral program's visitor-facing inputs (codes,
+   * visitor, customer and order ids, order values) name what they refuse: each call has one malformed value of a
    * known kind at a known place (a text null, empty, blank, of no-break spaces, with a control character or a lone
    * surrogate, or one code point past its limit; a number out of its bounds; a malformed URL or email; a login signed
    * again around its malformed field), and must throw a LoyaltyException of exactly the expected code and field,
@@ -690,8 +691,8 @@ public abstract class ApiInputFuzzContractTest {
     assertTrue(counts.size() == REFUSALS.size(), "not every refusal was tried: " + counts.keySet());
   }
 
-  /** Calls of one seed of the refused-field fuzzer (about 12 per refusal over its two seeds). */
-  static final int REFUSAL_CALLS_PER_SEED = 300;
+  /** Calls of one seed of the refused-field fuzzer (about 13 per refusal over its two seeds). */
+  static final int REFUSAL_CALLS_PER_SEED = 400;
 
   private void refusalStep(Session session, Tracker tracker, RefusalCall call, Map<String, Integer> counts,
       LogCapture logs) {
@@ -875,6 +876,39 @@ public abstract class ApiInputFuzzContractTest {
         (w, bad) -> w.scope.customerMappings().find(w.campaign(), (String) bad)));
     out.add(new Refusal("CustomerMappings.unmap customerId", invalid, "customerId", required(255),
         (w, bad) -> w.scope.customerMappings().unmap(w.campaign(), (String) bad)));
+    // Referrals: codes, visitor and order ids and values come from visitors and shops
+    out.add(new Refusal("Referrals.decode code", invalid, "code", badCodes(),
+        (w, bad) -> w.scope.referrals().decode(w.campaign(), (String) bad)));
+    out.add(new Refusal("Referrals.track code", invalid, "code", badCodes(),
+        (w, bad) -> w.scope.referrals().track(w.campaign(), Track.visit((String) bad, "visitor-1"))));
+    out.add(new Refusal("Referrals.track visitorId", invalid, "visitorId", badIdentifiers(),
+        (w, bad) -> w.scope.referrals().track(w.campaign(), Track.visit(w.texts.get("code").get(0), (String) bad))));
+    out.add(new Refusal("Referrals.signup code", invalid, "code", present(badCodes()),
+        (w, bad) -> w.scope.referrals().signup(w.campaign(),
+            Signup.referred(NewParticipant.withEmail("fuzz.marker.60@example.com"), (String) bad))));
+    out.add(new Refusal("Referrals.signup visitorId", invalid, "visitorId", badIdentifiers(),
+        (w, bad) -> w.scope.referrals().signup(w.campaign(),
+            Signup.of(NewParticipant.withEmail("fuzz.marker.61@example.com")).withVisitorId((String) bad))));
+    out.add(new Refusal("Referrals.signup customerId", invalid, "customerId", badIdentifiers(),
+        (w, bad) -> w.scope.referrals().signup(w.campaign(),
+            Signup.of(NewParticipant.withEmail("fuzz.marker.62@example.com")).withCustomerId((String) bad))));
+    out.add(new Refusal("Referrals.convert code", invalid, "code", badCodes(),
+        (w, bad) -> w.scope.referrals().convert(w.campaign(),
+            new NewConversion((String) bad, "fuzzsecret-order-70", BigDecimal.TEN))));
+    out.add(new Refusal("Referrals.convert orderId", invalid, "orderId", or(badIdentifiers(), oneOf((Object) null)),
+        (w, bad) -> w.scope.referrals().convert(w.campaign(),
+            new NewConversion(w.texts.get("code").get(0), (String) bad, BigDecimal.TEN))));
+    out.add(new Refusal("Referrals.convert orderValue", invalid, "orderValue",
+        oneOf(null, new BigDecimal("-0.01"), new BigDecimal("1E+12").add(new BigDecimal("0.0001")),
+            new BigDecimal("1E+400"), new BigDecimal("0.00001"), new BigDecimal("1E-400"),
+            new BigDecimal("-1E+400")),
+        (w, bad) -> w.scope.referrals().convert(w.campaign(),
+            new NewConversion(w.texts.get("code").get(0), "fuzzsecret-order-71", (BigDecimal) bad))));
+    out.add(new Refusal("Referrals.reverse orderId", invalid, "orderId", or(badIdentifiers(), oneOf((Object) null)),
+        (w, bad) -> w.scope.referrals().reverse(w.campaign(), (String) bad)));
+    out.add(new Refusal("Referrals.ancestors depth", invalid, "depth",
+        oneOf(0, -1, 51, Integer.MIN_VALUE, Integer.MAX_VALUE),
+        (w, bad) -> w.scope.referrals().ancestors(w.person(0), (int) bad)));
     // Ids that name nothing of the tenant: none, unknown, another kind's, another tenant's
     ErrorCode notFound = ErrorCode.NOT_FOUND;
     out.add(new Refusal("TenantScope.tenant of no tenant", notFound, null, unknownIds("tenant"),
@@ -973,6 +1007,34 @@ public abstract class ApiInputFuzzContractTest {
         "https://", "//fuzzmarker.example.com/x", "javascript:alert('fuzzmarker')", "https://:443/",
         "https://fuzzmarker.example.com:0/", "https://fuzzmarker.example.com:70000/", "https://fuzz marker.com/",
         "https://fuzzmarker.example.com/\u0000", "mailto:fuzz.marker@example.com", "https://[::1/");
+  }
+
+  /** Referral codes no campaign has: none, blank, oversized, a valid one damaged or cut, with control characters. */
+  private static Values badCodes() {
+    return (w, r) -> {
+      String code = w.texts.get("code").get(r.nextInt(w.texts.get("code").size()));
+      int at = r.nextInt(code.length());
+      return pickFrom(r, null, "", " ", "\u00a0", "x".repeat(513), code.substring(0, at) + "!" + code.substring(at + 1),
+          code.substring(0, code.length() / 2), code + code, "fuzzmarker\u0000", "\ud800", code + "\u0000",
+          "fuzzsecret_" + at);
+    };
+  }
+
+  /** Values but null, for a place where null means none (a signup without a code). */
+  private static Values present(Values values) {
+    return (w, r) -> {
+      Object value;
+      do {
+        value = values.pick(w, r);
+      } while (value == null);
+      return value;
+    };
+  }
+
+  /** Host identifiers (visitor, customer, order ids of the referral program) it refuses; null is none there. */
+  private static Values badIdentifiers() {
+    return oneOf("", " ", "fuzz marker", "fuzzmarker-" + "x".repeat(118), "fuzzmarké", "fuzzmarker\u0000",
+        "fuzzmarker\t", "\ud800", "😀", "fuzz.marker.80@example.com\n");
   }
 
   private static Values badEmails() {
