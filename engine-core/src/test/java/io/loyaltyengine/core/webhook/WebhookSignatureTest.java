@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -211,6 +212,95 @@ class WebhookSignatureTest {
     assertTrue(a.startsWith("whsec_"));
     assertEquals(32, Base64.getDecoder().decode(a.substring(6)).length);
     assertFalse(a.equals(b));
+  }
+
+  /**
+   * A seeded fuzz of what a receiver is sent: headers and bodies mixed from valid, damaged and malformed parts.
+   * {@code verify} accepts exactly the reference request (whitespace around the timestamp, leading zeros and extra
+   * spaces in the signature header aside), and otherwise throws WebhookVerificationException, never another
+   * exception (a null body's NullPointerException is documented), quoting neither the body nor a signature.
+   * {@code -Dloyalty.seed} replays one seed.
+   */
+  @Test
+  void fuzzedRequestsGetAReasonAndNothingElse() {
+    long seed = Long.getLong("loyalty.seed", 20_240_229L);
+    SplittableRandom random = new SplittableRandom(seed);
+    String ts = Long.toString(REF_TIMESTAMP);
+    String[] ids = {REF_ID, null, "", " ", REF_ID + "x", REF_ID.substring(1), "x".repeat(100_000), "msg_\u0000",
+        "\ud800"};
+    String[] stamps = {ts, null, "", " ", " " + ts + " ", "0" + ts, ts + "\n", "\u00a0" + ts,
+        Long.toString(REF_TIMESTAMP + 301), Long.toString(REF_TIMESTAMP - 301), "999999999999999999",
+        "9223372036854775807", "-0", "\u0663", "1".repeat(10_000)};
+    String[] signatures = {REF_SIGNATURE, null, "", " ", REF_WRONG, "v1,", "v1", ",", "v1,!!!",
+        "v2," + REF_SIGNATURE.substring(3), "v1," + "A".repeat(100_000), REF_WRONG + " " + REF_SIGNATURE,
+        "  " + REF_SIGNATURE, REF_SIGNATURE.toLowerCase(java.util.Locale.ROOT), REF_SIGNATURE + "=",
+        "v1 ," + REF_SIGNATURE.substring(3), REF_SIGNATURE + "\u0000", " ".repeat(50_000)};
+    byte[] reference = REF_PAYLOAD.getBytes(StandardCharsets.UTF_8);
+    byte[][] bodies = {reference, null, new byte[0], (REF_PAYLOAD + " ").getBytes(StandardCharsets.UTF_8),
+        {(byte) 0xff, (byte) 0xfe}, new byte[1_000_000]};
+    for (int i = 0; i < 3_000; i++) {
+      String id = ids[random.nextInt(ids.length)];
+      String stamp = stamps[random.nextInt(stamps.length)];
+      String signature = signatures[random.nextInt(signatures.length)];
+      byte[] body = bodies[random.nextInt(bodies.length)];
+      String call = "seed " + seed + " call " + i;
+      boolean authentic = REF_ID.equals(id) && stamp != null && stamp.strip().replaceFirst("^0+", "").equals(ts)
+          && signature != null && List.of(signature.split(" ")).contains(REF_SIGNATURE) && body == reference;
+      try {
+        REF_VERIFIER.verify(id, stamp, signature, body);
+        assertTrue(authentic, call + " accepted an inauthentic request");
+      } catch (WebhookVerificationException e) {
+        assertFalse(authentic, call + " refused the authentic request: " + e.reason());
+        assertFalse(e.getMessage().contains("test") || e.getMessage().contains(REF_SIGNATURE.substring(3, 20)),
+            call + " quoted the request: " + e.getMessage());
+      } catch (NullPointerException e) {
+        assertTrue(body == null, call + " threw " + e);
+      } catch (RuntimeException e) {
+        throw new AssertionError(call + " threw " + e, e);
+      }
+    }
+  }
+
+  /**
+   * A seeded fuzz of the receiver's secrets: {@code of} accepts a secret exactly when it is base64 (after an
+   * optional {@code whsec_}) of 24..64 bytes, and otherwise throws INVALID_SECRET without quoting it.
+   */
+  @Test
+  void fuzzedSecretsAreAcceptedOrInvalidAndNeverQuoted() {
+    long seed = Long.getLong("loyalty.seed", 20_240_301L);
+    SplittableRandom random = new SplittableRandom(seed);
+    Base64.Encoder b64 = Base64.getEncoder();
+    for (int i = 0; i < 2_000; i++) {
+      byte[] key = new byte[random.nextInt(80)];
+      random.nextBytes(key);
+      String encoded = b64.encodeToString(key);
+      int at = encoded.isEmpty() ? 0 : random.nextInt(encoded.length());
+      String[] choices = {encoded, "whsec_" + encoded, "whsec_" + encoded.replace("=", ""),
+          "whsec_" + encoded.substring(0, at) + "\u0000" + encoded.substring(at), " whsec_" + encoded,
+          "whsec_" + encoded + "\n", "whsec_" + Base64.getUrlEncoder().encodeToString(key), "whsec_whsec_" + encoded,
+          "whsec_" + encoded.substring(0, at) + "\u00e9" + encoded.substring(at)};
+      String secret = choices[random.nextInt(choices.length)];
+      String body = secret.startsWith("whsec_") ? secret.substring(6) : secret;
+      int decoded;
+      try {
+        decoded = body.isBlank() ? -1 : Base64.getDecoder().decode(body).length;
+      } catch (IllegalArgumentException e) {
+        decoded = -1;
+      }
+      boolean valid = decoded >= 24 && decoded <= 64;
+      String call = "seed " + seed + " call " + i;
+      try {
+        WebhookVerifier.of(secret);
+        assertTrue(valid, call + " accepted a malformed secret");
+      } catch (WebhookVerificationException e) {
+        assertFalse(valid, call + " refused a valid secret");
+        assertEquals(Reason.INVALID_SECRET, e.reason(), call);
+        assertFalse(encoded.length() >= 8 && e.getMessage().contains(encoded.substring(0, 8)),
+            call + " quoted the secret: " + e.getMessage());
+      } catch (RuntimeException e) {
+        throw new AssertionError(call + " threw " + e, e);
+      }
+    }
   }
 
   private static void verifySignedAt(WebhookVerifier verifier, long timestamp) {
