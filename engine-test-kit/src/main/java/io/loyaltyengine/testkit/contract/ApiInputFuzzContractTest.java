@@ -661,13 +661,14 @@ public abstract class ApiInputFuzzContractTest {
 
   /**
    * The newer features (quests, feedback boards and ideas, testimonials, landing pages, webhooks, API keys, single
-   * sign-on, customer mappings, API key authentication) and the referral program's visitor-facing inputs (codes,
-   * visitor, customer and order ids, order values) name what they refuse: each call has one malformed value of a
-   * known kind at a known place (a text null, empty, blank, of no-break spaces, with a control character or a lone
-   * surrogate, or one code point past its limit; a number out of its bounds; a malformed URL or email; a login signed
-   * again around its malformed field), and must throw a LoyaltyException of exactly the expected code and field,
-   * whose messages quote no marker or secret, changing nothing. The reflective test above allows any code and any
-   * field; this one pins them, as a host maps them to its own responses.
+   * sign-on, customer mappings, API key authentication), the referral program's visitor-facing inputs (codes,
+   * visitor, customer and order ids, order values), participants' personal data and points name what they refuse:
+   * each call has one malformed value of a known kind at a known place (a text null, empty, blank, of no-break
+   * spaces, with a control character or a lone surrogate, or one code point past its limit; a number out of its
+   * bounds; a malformed URL or email; an id naming nothing of the tenant; a login signed again around its malformed
+   * field), and must throw a LoyaltyException of exactly the expected code and field, whose messages quote no
+   * marker, secret or the malformed text itself, changing nothing. The reflective test above allows any code and
+   * any field; this one pins them, as a host maps them to its own responses.
    */
   @Test
   void newerFeaturesNameTheFieldTheyRefuse() {
@@ -691,7 +692,7 @@ public abstract class ApiInputFuzzContractTest {
     assertTrue(counts.size() == REFUSALS.size(), "not every refusal was tried: " + counts.keySet());
   }
 
-  /** Calls of one seed of the refused-field fuzzer (about 13 per refusal over its two seeds). */
+  /** Calls of one seed of the refused-field fuzzer (about 11 per refusal over its two seeds). */
   static final int REFUSAL_CALLS_PER_SEED = 400;
 
   private void refusalStep(Session session, Tracker tracker, RefusalCall call, Map<String, Integer> counts,
