@@ -1,5 +1,7 @@
 package io.loyaltyengine.brand;
 
+import io.loyaltyengine.LoyaltyException;
+
 /**
  * A brand's new name and website, replacing both, with the rules of {@link NewBrand}: {@code name} 1..200
  * characters, {@code website} a URL or a host name, of which the engine keeps the domain as on create. Another brand
@@ -19,9 +21,12 @@ public record BrandUpdate(String name, String website) {
    *
    * @param brand the brand as read
    * @return an update that would change nothing
-   * @throws NullPointerException if {@code brand} is null (a programming error, as with the builders)
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code brand} if it is null
    */
   public static BrandUpdate of(Brand brand) {
+    if (brand == null) {
+      throw LoyaltyException.validation("brand", "brand is required");
+    }
     return new BrandUpdate(brand.name(), brand.domain());
   }
 

@@ -1,5 +1,7 @@
 package io.loyaltyengine.campaign;
 
+import io.loyaltyengine.LoyaltyException;
+
 /**
  * A campaign's new name and visibility, replacing both: {@code name} 1..200 characters as in {@link NewCampaign},
  * {@code visibility} required (an update has no default: a null would otherwise make a private campaign public).
@@ -20,9 +22,12 @@ public record CampaignUpdate(String name, CampaignVisibility visibility) {
    *
    * @param campaign the campaign as read
    * @return an update that would change nothing
-   * @throws NullPointerException if {@code campaign} is null (a programming error, as with the builders)
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code campaign} if it is null
    */
   public static CampaignUpdate of(Campaign campaign) {
+    if (campaign == null) {
+      throw LoyaltyException.validation("campaign", "campaign is required");
+    }
     return new CampaignUpdate(campaign.name(), campaign.visibility());
   }
 

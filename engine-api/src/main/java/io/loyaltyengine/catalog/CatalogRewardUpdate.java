@@ -1,5 +1,7 @@
 package io.loyaltyengine.catalog;
 
+import io.loyaltyengine.LoyaltyException;
+
 /**
  * New presentation and price of a catalog reward, replacing all three: {@code name} 1..200, {@code description} at
  * most 2,000 or null (none), {@code pointsCost} 1..the engine's points limit, the bounds of {@link NewCatalogReward}.
@@ -21,9 +23,12 @@ public record CatalogRewardUpdate(String name, String description, long pointsCo
    *
    * @param reward the reward to change
    * @return an update that changes nothing yet
-   * @throws NullPointerException if {@code reward} is null (a programming error, as with the builders)
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code reward} if it is null
    */
   public static CatalogRewardUpdate of(CatalogReward reward) {
+    if (reward == null) {
+      throw LoyaltyException.validation("reward", "reward is required");
+    }
     return new CatalogRewardUpdate(reward.name(), reward.description(), reward.pointsCost());
   }
 

@@ -1,5 +1,7 @@
 package io.loyaltyengine.feedback;
 
+import io.loyaltyengine.LoyaltyException;
+
 /**
  * A feedback board's new name and description, replacing both, with the rules of {@link NewFeedbackBoard}:
  * {@code name} 1..200 characters, {@code description} 0..2,000 (null or blank is none, read back as empty), both
@@ -20,9 +22,12 @@ public record FeedbackBoardUpdate(String name, String description) {
    *
    * @param board the board as read
    * @return an update that would change nothing
-   * @throws NullPointerException if {@code board} is null (a programming error, as with the builders)
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code board} if it is null
    */
   public static FeedbackBoardUpdate of(FeedbackBoard board) {
+    if (board == null) {
+      throw LoyaltyException.validation("board", "board is required");
+    }
     return new FeedbackBoardUpdate(board.name(), board.description());
   }
 

@@ -1,5 +1,7 @@
 package io.loyaltyengine.quests;
 
+import io.loyaltyengine.LoyaltyException;
+
 /**
  * A quest's new name and description, replacing both, with the rules of {@link NewQuest}: {@code name} 1..200
  * characters, {@code description} null (none) or 1..2,000, both stripped, without control characters. Its tasks and
@@ -20,9 +22,12 @@ public record QuestUpdate(String name, String description) {
    *
    * @param quest the quest as read
    * @return an update that would change nothing
-   * @throws NullPointerException if {@code quest} is null (a programming error, as with the builders)
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code quest} if it is null
    */
   public static QuestUpdate of(Quest quest) {
+    if (quest == null) {
+      throw LoyaltyException.validation("quest", "quest is required");
+    }
     return new QuestUpdate(quest.name(), quest.description());
   }
 

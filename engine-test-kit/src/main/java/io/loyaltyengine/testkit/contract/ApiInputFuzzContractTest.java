@@ -212,17 +212,12 @@ public abstract class ApiInputFuzzContractTest {
    * Exceptions other than {@link LoyaltyException} that the API documents for a programming error, by where they
    * are thrown ({@code Type.method} or {@code Type.<init>}) and class: {@code Access.authenticate} with a null scope,
    * {@code PointsOperation} with a null part, the participant update builder's {@code metadata(null)},
-   * {@code SsoSignatures.login} with a null or empty secret, an update record's {@code of} given no entity.
+   * {@code SsoSignatures.login} with a null or empty secret.
    */
   static final Map<String, Set<Class<? extends Throwable>>> DOCUMENTED = Map.of(
       "Access.authenticate", Set.of(NullPointerException.class),
       "PointsOperation.<init>", Set.of(NullPointerException.class),
       "ParticipantUpdate.Builder.metadata", Set.of(NullPointerException.class),
-      "BrandUpdate.of", Set.of(NullPointerException.class),
-      "CampaignUpdate.of", Set.of(NullPointerException.class),
-      "CatalogRewardUpdate.of", Set.of(NullPointerException.class),
-      "QuestUpdate.of", Set.of(NullPointerException.class),
-      "FeedbackBoardUpdate.of", Set.of(NullPointerException.class),
       "SsoSignatures.login", Set.of(NullPointerException.class, IllegalArgumentException.class));
 
   private static final List<Class<?>> SCOPE_SERVICES = List.of(Brands.class, Campaigns.class, Participants.class,
