@@ -154,33 +154,6 @@ abstract class LeaderboardIndexConcurrencyTestBase {
     new Race(seed).run(buildFirst);
   }
 
-  /** The six boards: a metric and a period. */
-  private enum Board {
-    POINTS_ALL_TIME(BoardMetric.POINTS, BoardPeriod.ALL_TIME),
-    POINTS_THIS_MONTH(BoardMetric.POINTS, BoardPeriod.CURRENT_MONTH),
-    POINTS_LAST_MONTH(BoardMetric.POINTS, BoardPeriod.PREV_MONTH),
-    ACTIONS_ALL_TIME(BoardMetric.ACTIONS, BoardPeriod.ALL_TIME),
-    ACTIONS_THIS_MONTH(BoardMetric.ACTIONS, BoardPeriod.CURRENT_MONTH),
-    ACTIONS_LAST_MONTH(BoardMetric.ACTIONS, BoardPeriod.PREV_MONTH);
-
-    final BoardMetric metric;
-    final BoardPeriod period;
-
-    Board(BoardMetric metric, BoardPeriod period) {
-      this.metric = metric;
-      this.period = period;
-    }
-
-    static Board of(BoardMetric metric, BoardPeriod period) {
-      for (Board b : values()) {
-        if (b.metric == metric && b.period == period) {
-          return b;
-        }
-      }
-      throw new IllegalArgumentException(metric + " " + period);
-    }
-  }
-
   /** A participant as its owner (one thread, or the setup) knows it. Used by its owner only. */
   private static final class Person {
     final long id;

@@ -146,33 +146,6 @@ class LeaderboardInstancesRolloverPostgresTest {
     Seeded.run(this, "instances across a rollover", seed -> new Run(seed).run());
   }
 
-  /** The six boards of a campaign: a metric and a period. */
-  private enum Board {
-    POINTS_ALL_TIME(BoardMetric.POINTS, BoardPeriod.ALL_TIME),
-    POINTS_THIS_MONTH(BoardMetric.POINTS, BoardPeriod.CURRENT_MONTH),
-    POINTS_LAST_MONTH(BoardMetric.POINTS, BoardPeriod.PREV_MONTH),
-    ACTIONS_ALL_TIME(BoardMetric.ACTIONS, BoardPeriod.ALL_TIME),
-    ACTIONS_THIS_MONTH(BoardMetric.ACTIONS, BoardPeriod.CURRENT_MONTH),
-    ACTIONS_LAST_MONTH(BoardMetric.ACTIONS, BoardPeriod.PREV_MONTH);
-
-    final BoardMetric metric;
-    final BoardPeriod period;
-
-    Board(BoardMetric metric, BoardPeriod period) {
-      this.metric = metric;
-      this.period = period;
-    }
-
-    static Board of(BoardMetric metric, BoardPeriod period) {
-      for (Board b : values()) {
-        if (b.metric == metric && b.period == period) {
-          return b;
-        }
-      }
-      throw new IllegalArgumentException(metric + " " + period);
-    }
-  }
-
   /** One engine instance: its clock (the shared one plus its offset) and the board scans its storage made. */
   private record Node(int index, long offsetMillis, Clock clock, LoyaltyEngine engine, AtomicInteger scans,
       boolean evicting) {
