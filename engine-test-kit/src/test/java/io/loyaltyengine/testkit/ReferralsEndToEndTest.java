@@ -642,6 +642,10 @@ class ReferralsEndToEndTest {
     assertEquals(CodeKind.LEGACY, referrals.decode(campaign.id(), URLDecoder.decode(
         page.linkFor(legacy).substring(page.linkFor(legacy).indexOf("ref=") + 4), StandardCharsets.UTF_8)).kind(),
         "the code read back from the link decodes");
+    // A page the host built without a URL names the missing part, as a null code does.
+    assertEquals("url", assertThrows(NullPointerException.class, () -> page.withUrl(null).linkFor("AB12"))
+        .getMessage());
+    assertEquals("code", assertThrows(NullPointerException.class, () -> page.linkFor(null)).getMessage());
   }
 
   // ==================================================================== tracking
