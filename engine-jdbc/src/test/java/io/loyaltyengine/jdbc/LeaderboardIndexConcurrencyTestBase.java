@@ -46,7 +46,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -349,16 +348,7 @@ abstract class LeaderboardIndexConcurrencyTestBase {
           }));
         }
         start.countDown();
-        AssertionError first = null;
-        for (Future<?> f : running) {
-          try {
-            f.get(120, TimeUnit.SECONDS);
-          } catch (ExecutionException e) {
-            if (first == null) {
-              first = e.getCause() instanceof AssertionError a ? a : new AssertionError(e.getCause());
-            }
-          }
-        }
+        AssertionError first = Seeded.firstFailure(running);
         if (first != null) {
           throw first;
         }

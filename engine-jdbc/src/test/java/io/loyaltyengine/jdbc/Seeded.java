@@ -1,6 +1,11 @@
 package io.loyaltyengine.jdbc;
 
 import io.loyaltyengine.testkit.model.ModelRunner;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a seeded test body: picks the seed (the system property {@value ModelRunner#SEED_PROPERTY} replays one),
@@ -29,5 +34,24 @@ final class Seeded {
       throw new AssertionError("seed " + seed + " (replay with -D" + ModelRunner.SEED_PROPERTY + "=" + seed + "): "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Waits for every one of a seeded race's threads (at most two minutes each) and returns the first failure among
+   * them, an exception as an AssertionError, or null if all passed.
+   */
+  static AssertionError firstFailure(List<? extends Future<?>> threads)
+      throws InterruptedException, TimeoutException {
+    AssertionError first = null;
+    for (Future<?> f : threads) {
+      try {
+        f.get(120, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (first == null) {
+          first = e.getCause() instanceof AssertionError a ? a : new AssertionError(e.getCause());
+        }
+      }
+    }
+    return first;
   }
 }
