@@ -93,8 +93,8 @@ public interface LoyaltyEngine extends AutoCloseable {
    * closed under them: what becomes of them is the storage's (they may fail, or commit if the storage lets a
    * transaction under way finish); since they may still make ids, the node number is then not released but left
    * to run out its lease (10 minutes), and the close does not wait for them in the release either. An operation
-   * made of several units of work (one retried after a conflict, for example) may be refused between them. Idempotent: a call once a close has
-   * begun returns at once, without waiting for that close to end.
+   * made of several units of work (one retried after a conflict, for example) may be refused between them.
+   * Idempotent: a call once a close has begun returns at once, without waiting for that close to end.
    *
    * <p>Host code the engine calls inside one of its operations' units of work (a {@link
    * io.loyaltyengine.fraud.RiskRule}, the clock, an id generator, a storage) cannot close the engine: close would

@@ -69,9 +69,9 @@ import org.slf4j.LoggerFactory;
  * H2 does not fsync each commit, so a power cut or an operating-system crash can lose the last ones. An H2 URL naming
  * an in-memory database, a {@code WRITE_DELAY} other than 0 or an H2 server ({@code tcp:}, {@code ssl:},
  * {@code AUTO_SERVER}: other processes' transactions would not take turns with this one's, see Transactions) is
- * refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}; the database is checked again at start, also when reached through a host
- * {@link DataSource}. On PostgreSQL a commit is as durable as the server makes it: {@code fsync=off} or
- * {@code synchronous_commit=off} is only logged as a warning, not refused.
+ * refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}; the database is checked again at start,
+ * also when reached through a host {@link DataSource}. On PostgreSQL a commit is as durable as the server makes it:
+ * {@code fsync=off} or {@code synchronous_commit=off} is only logged as a warning, not refused.
  *
  * <h2>Transactions</h2>
  * A unit of work runs in one READ COMMITTED transaction, once; the engine retries after a

@@ -41,10 +41,11 @@ import org.junit.jupiter.api.Test;
  * thread runs seeded revocations and deletions (never of a tenant's first two keys) and plan changes; after each,
  * its own next request must show it: a dropped key UNAUTHENTICATED, a live key of a closed tenant RATE_LIMITED, of an
  * open one let through. Three reader threads authenticate seeded keys meanwhile (half the time the key the writer
- * names as its next, so that some are reading it as it is dropped, or as its tenant's plan changes), and check each answer against what
- * the writer had published before the request and after it: a key whose revocation or deletion returned before the
- * request is refused; a key whose revocation had not even started by the end of the request is not; and while no plan
- * change of the tenant was in flight at any time of the request, the plan that last returned decides. (The engine
+ * names as its next, so that some are reading it as it is dropped, or as its tenant's plan changes), and check each
+ * answer against what the writer had published before the request and after it: a key whose revocation or deletion
+ * returned before the request is refused; a key whose revocation had not even started by the end of the request is
+ * not; and while no plan change of the tenant was in flight at any time of the request, the plan that last returned
+ * decides. (The engine
  * promises a change made through it is seen by it "at once": by every later request, on any thread.)
  *
  * <p>Once the threads have joined, every key's answer on this engine agrees with storage; a second engine, which
