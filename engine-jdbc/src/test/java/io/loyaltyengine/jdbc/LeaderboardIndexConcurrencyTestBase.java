@@ -36,7 +36,6 @@ import io.loyaltyengine.testkit.StoreFixture;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -587,13 +586,7 @@ abstract class LeaderboardIndexConcurrencyTestBase {
             rows.add(new long[] {p.id, p.scores[b.ordinal()]});
           }
         }
-        rows.sort(Comparator.<long[]>comparingLong(r -> -r[1]).thenComparingLong(r -> r[0]));
-        List<BoardEntry> board = new ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) {
-          long rank = i > 0 && rows.get(i - 1)[1] == rows.get(i)[1] ? board.get(i - 1).rank() : i + 1;
-          board.add(new BoardEntry(rows.get(i)[0], rows.get(i)[1], rank));
-        }
-        boards.put(b, board);
+        boards.put(b, Board.ranked(rows));
       }
       return boards;
     }
@@ -622,12 +615,12 @@ abstract class LeaderboardIndexConcurrencyTestBase {
       for (BoardEntry member : expected.get(Board.POINTS_ALL_TIME)) {
         long id = member.participantId();
         for (Board b : Board.values()) {
-          Optional<BoardEntry> want = Optional.ofNullable(entryOf(expected.get(b), id));
+          Optional<BoardEntry> want = Optional.ofNullable(Board.entryOf(expected.get(b), id));
           assertEquals(want, shop.leaderboards().rank(campaign, id, b.period, b.metric, Consistency.INDEX),
               () -> "the INDEX rank of " + id + " on " + b + " after the race");
         }
         for (BoardMetric metric : BoardMetric.values()) {
-          assertEquals(standing(expected, id, metric), shop.leaderboards().standing(ParticipantRef.id(id), metric,
+          assertEquals(Board.standing(expected, id, metric), shop.leaderboards().standing(ParticipantRef.id(id), metric,
               Consistency.INDEX), () -> "the INDEX standing of " + id + " by " + metric + " after the race");
         }
       }
@@ -637,18 +630,6 @@ abstract class LeaderboardIndexConcurrencyTestBase {
       }
       System.out.println("  " + expected.get(Board.POINTS_ALL_TIME).size() + " participants after the race, "
           + deleted.size() + " deleted");
-    }
-
-    Standing standing(Map<Board, List<BoardEntry>> boards, long id, BoardMetric metric) {
-      BoardEntry all = entryOf(boards.get(Board.of(metric, BoardPeriod.ALL_TIME)), id);
-      BoardEntry month = entryOf(boards.get(Board.of(metric, BoardPeriod.CURRENT_MONTH)), id);
-      BoardEntry last = entryOf(boards.get(Board.of(metric, BoardPeriod.PREV_MONTH)), id);
-      return new Standing(id, metric, all.score(), all.rank(), month.score(), month.rank(),
-          last == null ? 0 : last.score(), last == null ? null : last.rank());
-    }
-
-    BoardEntry entryOf(List<BoardEntry> board, long id) {
-      return board.stream().filter(e -> e.participantId() == id).findFirst().orElse(null);
     }
 
     /** One thread of the race: its slots, its random operations, its model. Used by its own thread. */

@@ -485,7 +485,7 @@ class LeaderboardInstancesRolloverPostgresTest {
                   () -> stage + ": the INDEX rank of " + p + " on " + b + " on " + node);
             }
             for (BoardMetric metric : BoardMetric.values()) {
-              assertEquals(standing(expected, p.id, metric), scope.leaderboards().standing(ParticipantRef.id(p.id),
+              assertEquals(Board.standing(expected, p.id, metric), scope.leaderboards().standing(ParticipantRef.id(p.id),
                   metric, Consistency.INDEX), () -> stage + ": the INDEX standing of " + p + " by " + metric + " on "
                   + node);
             }
@@ -584,27 +584,9 @@ class LeaderboardInstancesRolloverPostgresTest {
           long score = m == null ? p.score(b.metric) : p.monthScore(b.metric, m.getYear() * 100 + m.getMonthValue());
           rows.add(new long[] {p.id, score});
         }
-        rows.sort(Comparator.<long[]>comparingLong(r -> -r[1]).thenComparingLong(r -> r[0]));
-        List<BoardEntry> board = new ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) {
-          long rank = i > 0 && rows.get(i - 1)[1] == rows.get(i)[1] ? board.get(i - 1).rank() : i + 1;
-          board.add(new BoardEntry(rows.get(i)[0], rows.get(i)[1], rank));
-        }
-        boards.put(b, board);
+        boards.put(b, Board.ranked(rows));
       }
       return boards;
-    }
-
-    Standing standing(Map<Board, List<BoardEntry>> boards, long id, BoardMetric metric) {
-      BoardEntry all = entryOf(boards.get(Board.of(metric, BoardPeriod.ALL_TIME)), id);
-      BoardEntry month = entryOf(boards.get(Board.of(metric, BoardPeriod.CURRENT_MONTH)), id);
-      BoardEntry last = entryOf(boards.get(Board.of(metric, BoardPeriod.PREV_MONTH)), id);
-      return new Standing(id, metric, all.score(), all.rank(), month.score(), month.rank(),
-          last == null ? 0 : last.score(), last == null ? null : last.rank());
-    }
-
-    BoardEntry entryOf(List<BoardEntry> board, long id) {
-      return board.stream().filter(e -> e.participantId() == id).findFirst().orElse(null);
     }
 
     List<BoardEntry> walkAll(TenantScope scope, Camp camp, Board b, Consistency consistency, int limit) {
