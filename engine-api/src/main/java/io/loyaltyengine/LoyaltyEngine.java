@@ -91,9 +91,11 @@ public interface LoyaltyEngine extends AutoCloseable {
    * fails is left to run out), and closes the storage. A close on an interrupted thread waits for neither the
    * delivery nor the units of work, and keeps the interrupt. Units of work left when the wait ends have the storage
    * closed under them: what becomes of them is the storage's (they may fail, or commit if the storage lets a
-   * transaction under way finish); since they may still make ids, the node number is then not released but left
-   * to run out its lease (10 minutes), and the close does not wait for them in the release either. An operation
-   * made of several units of work (one retried after a conflict, for example) may be refused between them.
+   * transaction under way finish: {@code JdbcStorage} on H2 lets them finish and closes its pool when the last ends,
+   * on PostgreSQL its pool aborts their connections); since they may still make ids, the node number is then not
+   * released but left to run out its lease (10 minutes), and the close does not wait for them in the release either.
+   * An operation made of several units of work (one retried after a conflict, for example) may be refused between
+   * them.
    * Idempotent: a call once a close has begun returns at once, without waiting for that close to end.
    *
    * <p>Host code the engine calls inside one of its operations' units of work (a {@link

@@ -106,6 +106,10 @@ public final class JdbcStorage implements Storage {
   /** A host's DataSource may hand out connections at any isolation level; the storage's own pool is set once. */
   private final boolean isolationPerTransaction;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** The units of work in progress on the storage's own connections, counted from before the closed check. */
+  private final AtomicInteger running = new AtomicInteger();
+  /** Whether the storage's own pool was closed; {@link #close()} may leave that to its last unit of work. */
+  private final AtomicBoolean poolClosed = new AtomicBoolean();
   /**
    * On H2, lets the engine's transactions on the database run one at a time (see {@link H2TransactionGate});
    * {@link H2TransactionGate#NONE} elsewhere.
@@ -187,21 +191,29 @@ public final class JdbcStorage implements Storage {
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
     Objects.requireNonNull(work, "work");
-    requireOpen();
-    if (sql.dialect() != SqlDialect.H2) {
-      return runInTransaction(work, null);
-    }
-    boolean[] interrupted = {Thread.interrupted()};
+    // Counted before the check: a close that comes after it sees this unit and leaves the pool to it (see close()).
+    running.incrementAndGet();
     try {
-      h2Gate.enter(interrupted);
+      requireOpen();
+      if (sql.dialect() != SqlDialect.H2) {
+        return runInTransaction(work, null);
+      }
+      boolean[] interrupted = {Thread.interrupted()};
       try {
-        return runInTransaction(work, interrupted);
+        h2Gate.enter(interrupted);
+        try {
+          return runInTransaction(work, interrupted);
+        } finally {
+          h2Gate.exit();
+        }
       } finally {
-        h2Gate.exit();
+        if (interrupted[0] | Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+        }
       }
     } finally {
-      if (interrupted[0] | Thread.interrupted()) {
-        Thread.currentThread().interrupt();
+      if (running.decrementAndGet() == 0 && closed.get()) {
+        closePool();
       }
     }
   }
@@ -313,13 +325,46 @@ public final class JdbcStorage implements Storage {
   }
 
   /**
-   * Closes the pool this storage created; a host's DataSource stays open. Idempotent. Afterwards the storage refuses
-   * units of work, its own and joined host transactions alike, with an {@link IllegalStateException}.
+   * Closes the pool this storage created; a host's DataSource stays open. Idempotent; returns without waiting for
+   * units of work in progress, and keeps the calling thread's interrupt. Afterwards the storage refuses units of
+   * work, its own and joined host transactions alike, with an {@link IllegalStateException}.
+   *
+   * <p>Units of work still in progress on the pool's connections (a close that did not wait for them, as
+   * {@code LoyaltyEngine.close()} after its wait) are treated by database. On H2 each goes on to its end (it may
+   * commit), keeping its turn at the database's transaction gate until then, so that another storage on the database
+   * waits for it; the idle connections are closed at once and the pool, the database file with it, when the last of
+   * them ends. On PostgreSQL the pool aborts their connections at once (the driver closes them), so they fail; one
+   * whose commit fails that way reports its outcome as unknown.
    */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true) && ownedPool != null) {
+      if (running.get() == 0 || sql.dialect() != SqlDialect.H2) {
+        closePool();
+      } else {
+        // HikariCP would "abort" the connections in use, which H2 does not implement, and drop them from the pool
+        // unclosed: their sessions, and the database file, would stay open until the JVM exits. The last unit of
+        // work closes the pool instead (it saw the storage open, so it is counted in running).
+        ownedPool.getHikariPoolMXBean().softEvictConnections();
+      }
+    }
+  }
+
+  /**
+   * Closes the storage's own pool, once; with the caller's interrupt held back, which would stop HikariCP's shutdown
+   * half-way (its housekeeping thread left running for good).
+   */
+  private void closePool() {
+    if (ownedPool == null || !poolClosed.compareAndSet(false, true)) {
+      return;
+    }
+    boolean interrupted = Thread.interrupted();
+    try {
       ownedPool.close();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

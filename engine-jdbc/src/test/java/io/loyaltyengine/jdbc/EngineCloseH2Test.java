@@ -1,6 +1,15 @@
 package io.loyaltyengine.jdbc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.loyaltyengine.testkit.StoreFixture;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /** Closing an engine while an operation runs, on an H2 file. */
 class EngineCloseH2Test extends EngineCloseTestBase {
@@ -12,5 +21,25 @@ class EngineCloseH2Test extends EngineCloseTestBase {
   @Override
   boolean leasesItsNodeNumber() {
     return true;
+  }
+
+  @Override
+  void assertNothingLeftOpen(StoreFixture fixture, Set<Thread> threadsBefore) throws Exception {
+    List<String> poolThreadsLeft = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (!threadsBefore.contains(t) && t.getName().startsWith("loyalty-engine-")) {
+        // A closed pool's executors are shut down, their threads on their way out.
+        t.join(TimeUnit.SECONDS.toMillis(5));
+        if (t.isAlive()) {
+          poolThreadsLeft.add(t.getName());
+        }
+      }
+    }
+    assertEquals(List.of(), poolThreadsLeft, "the pools' threads ended");
+    try (Connection c = ((H2FileFixture) fixture).connect(); Statement s = c.createStatement();
+        ResultSet sessions = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS")) {
+      sessions.next();
+      assertEquals(1, sessions.getInt(1), "only this connection is open on the database");
+    }
   }
 }
