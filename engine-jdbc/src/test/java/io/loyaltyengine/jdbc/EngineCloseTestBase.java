@@ -14,15 +14,23 @@ import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.WebhookReceiver;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,7 +51,8 @@ import org.junit.jupiter.api.Test;
  * refuses new operations at once, waits for the unit of work in progress to end (here, one paused after its work and
  * before its commit), and only then releases the node number and closes the storage, so the operation succeeds. A
  * close called inside one of the engine's own units of work is refused at once and changes nothing (it would wait
- * for that unit of work); one called by a listener does not wait for the delivery that called it.
+ * for that unit of work); one called by a listener does not wait for the delivery that called it; a webhook delivery
+ * in flight at close is not recorded, and is delivered again once its lease runs out.
  *
  * <p>The engine's storage is wrapped to count the units of work in progress, to pause one, and to record whether any
  * was in progress when the storage was closed.
@@ -277,6 +286,67 @@ abstract class EngineCloseTestBase {
       assertEquals(List.of(), warnings.stream().map(LogRecord::getMessage).toList());
     } finally {
       dispatcherLog.removeHandler(capture);
+    }
+  }
+
+  /**
+   * A webhook delivery in flight when the close begins: the close waits for it (the endpoint answers 200 meanwhile),
+   * but the closing engine refuses the unit of work that would record it, so it is neither marked delivered nor
+   * failed. It stays leased to the closed engine until its lease runs out, and then another instance (here the next
+   * engine on the database) delivers it again, with the same {@code webhook-id}: at least once.
+   */
+  @Test
+  void aWebhookDeliveryInFlightAtCloseIsNotRecordedAndIsDeliveredAgainOnceItsLeaseRunsOut() throws Exception {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-06-01T09:00:00Z"));
+    Duration lease = Duration.ofSeconds(6);
+    WebhookSettings webhooks = WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)
+        .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2));
+    try (WebhookReceiver receiver = WebhookReceiver.start()) {
+      LoyaltyEngine engine = LoyaltyEngine.builder()
+          .storage(fixture.openStorage())
+          .clock(clock)
+          .events(EventSettings.builder().pollInterval(Duration.ofMillis(10)).lease(lease).build())
+          .webhooks(webhooks)
+          .nodeId(7)
+          .build();
+      GroupCommitTestBase.World world = new GroupCommitTestBase.World(engine, 0);
+      CountDownLatch arrived = new CountDownLatch(1);
+      CountDownLatch answer = new CountDownLatch(1);
+      receiver.next("/hook", receiver.blockUntil(arrived, answer));
+      engine.forTenant(world.tenantId).webhooks().create(new NewWebhookEndpoint(receiver.url("/hook"),
+          EventFilter.types(EventType.PARTICIPANT_CREATED)));
+      engine.forTenant(world.tenantId).participants().create(world.campaignId,
+          NewParticipant.withEmail("in-flight@example.com"));
+      assertTrue(arrived.await(30, TimeUnit.SECONDS), "the background dispatcher posted the event");
+
+      Thread closer = new Thread(engine::close, "closer");
+      closer.start();
+      awaitTimedWaitOrEnd(closer);
+      answer.countDown();
+      closer.join(TimeUnit.SECONDS.toMillis(30));
+      assertFalse(closer.isAlive(), "the close returned once the delivery in flight ended");
+      assertEquals(1, receiver.requests("/hook").size());
+
+      LoyaltyEngine next = LoyaltyEngine.builder()
+          .storage(fixture.openStorage())
+          .clock(clock)
+          .events(EventSettings.builder().manualDispatch().lease(lease).build())
+          .webhooks(webhooks)
+          .nodeId(8)
+          .build();
+      try {
+        next.events().dispatch();
+        assertEquals(1, receiver.requests("/hook").size(), "still leased to the closed engine");
+        clock.advance(lease.plusSeconds(1));
+        next.events().dispatch();
+        List<WebhookReceiver.Request> received = receiver.requests("/hook");
+        assertEquals(2, received.size(), "delivered again once the lease ran out");
+        assertEquals(received.get(0).webhookId(), received.get(1).webhookId(), "the same delivery");
+        next.events().dispatch();
+        assertEquals(2, receiver.requests("/hook").size(), "the second delivery was recorded");
+      } finally {
+        next.close();
+      }
     }
   }
 

@@ -399,30 +399,37 @@ public final class EventDispatcher implements AutoCloseable {
   }
 
   /**
-   * Stops the background thread, waiting up to the lease for the delivery in progress; called by that thread (a
-   * listener closing the engine), does not wait for itself. Idempotent.
+   * Stops the background thread, waiting for the delivery in progress (at most twice the lease); called by that
+   * thread (a listener closing the engine), does not wait for itself. Then closes the webhook deliverer, whose HTTP
+   * client would otherwise keep its threads as long as this dispatcher is reachable (under manual dispatch too).
+   * Idempotent.
    */
   @Override
   public synchronized void close() {
     ScheduledExecutorService ex = executor;
     executor = null;
-    if (ex == null) {
-      return;
-    }
-    ex.shutdown();
-    if (Thread.currentThread() == worker) {
-      // The round in progress is this call's caller: it ends when the listener returns, and schedules no other.
-      return;
-    }
     try {
-      ex.awaitTermination(settings.lease().toMillis(), TimeUnit.MILLISECONDS);
-      // Termination of the pool can be reported while its thread is still on its way out.
-      Thread t = worker;
-      if (t != null) {
-        t.join(settings.lease().toMillis());
+      if (ex == null) {
+        return;
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      ex.shutdown();
+      if (Thread.currentThread() == worker) {
+        // The round in progress is this call's caller: it ends when the listener returns, and schedules no other.
+        return;
+      }
+      try {
+        ex.awaitTermination(settings.lease().toMillis(), TimeUnit.MILLISECONDS);
+        // Termination of the pool can be reported while its thread is still on its way out.
+        Thread t = worker;
+        if (t != null) {
+          t.join(settings.lease().toMillis());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } finally {
+      // After the delivery in progress, if the wait saw it end; the closed engine records no later one anyway.
+      webhooks.close();
     }
   }
 }

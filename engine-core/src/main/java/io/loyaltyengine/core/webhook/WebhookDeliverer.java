@@ -6,6 +6,7 @@ import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,7 +31,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Makes one webhook attempt: a signed {@code POST} of an event to an endpoint, and a verdict on the answer. The
@@ -44,8 +44,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * ({@code v1,<base64>} under the current secret, followed by one under the previous secret while a rotation is
  * running). One shared JDK {@link HttpClient} makes every request: connect timeout from {@link WebhookSettings},
  * redirects never followed, HTTP/1.1 (which spares plain-http receivers the h2c upgrade some mishandle; one POST per
- * event gains nothing from HTTP/2). The whole exchange, connection and response body included, is bounded by the
- * settings' request timeout, so a receiver that trickles its answer cannot hold the dispatcher.
+ * event gains nothing from HTTP/2). It is made for the first request, so that an engine that posts no webhook
+ * starts none of its threads, and released by {@link #close()}. The whole exchange, connection and response body
+ * included, is bounded by the settings' request timeout, so a receiver that trickles its answer cannot hold the
+ * dispatcher.
  *
  * <h2>Verdicts</h2>
  * 2xx is {@link WebhookAttempt.Result#SUCCESS}; 410 is {@link WebhookAttempt.Result#GONE}; any other status, a
@@ -69,12 +71,19 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class WebhookDeliverer implements AutoCloseable {
   private static final String JSON = "application/json";
 
+  /** {@code HttpClient.shutdownNow()} on Java 21 and later; null on Java 17, whose client cannot be shut down. */
+  private static final Method SHUTDOWN_NOW = shutdownNow();
+
   private final WebhookSettings settings;
   private final Clock clock;
-  private final AtomicReference<HttpClient> client;
+  private final Object clientLock = new Object();
+  /** Made for the first request; null again once closed. Guarded by {@link #clientLock}. */
+  private HttpClient client;
+  /** Guarded by {@link #clientLock}. */
+  private boolean closed;
 
   /**
-   * Creates the deliverer and its {@link HttpClient}.
+   * Creates the deliverer; its {@link HttpClient} is made for the first request.
    *
    * @param settings timeouts and the address policy
    * @param clock the time of {@code webhook-timestamp}, of secret-rotation ends and of {@code Retry-After} dates
@@ -82,11 +91,6 @@ public final class WebhookDeliverer implements AutoCloseable {
   public WebhookDeliverer(WebhookSettings settings, Clock clock) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.client = new AtomicReference<>(HttpClient.newBuilder()
-        .connectTimeout(settings.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .version(HttpClient.Version.HTTP_1_1)
-        .build());
   }
 
   /**
@@ -101,9 +105,8 @@ public final class WebhookDeliverer implements AutoCloseable {
   public WebhookAttempt deliver(WebhookEndpointRecord endpoint, LoyaltyEvent event) {
     Objects.requireNonNull(endpoint, "endpoint");
     Objects.requireNonNull(event, "event");
-    HttpClient http = client.get();
-    if (http == null) {
-      throw new IllegalStateException("the webhook deliverer is closed");
+    synchronized (clientLock) {
+      requireOpen();
     }
     URI uri;
     try {
@@ -143,19 +146,59 @@ public final class WebhookDeliverer implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       return WebhookAttempt.refused("the endpoint's URL is not usable");
     }
-    return send(http, request);
+    return send(client(), request);
   }
 
-  /** Closes the {@link HttpClient} where it can be closed (Java 21+); on older Java the reference is dropped. */
+  /**
+   * Releases the {@link HttpClient}, if one was made; later attempts fail. Idempotent, and never waits: on Java 21
+   * and later the client is shut down at once ({@code shutdownNow()}: a request still in progress, on a host thread
+   * under manual dispatch, fails and is made again later, where {@code close()} would wait for it); Java 17 has no
+   * way to stop a client, so the reference is dropped, and the client's selector thread ends, closing its connections
+   * and ending its worker threads, a few seconds after the client is garbage-collected.
+   */
   @Override
   public void close() {
-    HttpClient http = client.getAndSet(null);
-    if (http instanceof AutoCloseable closeable) {
+    HttpClient http;
+    synchronized (clientLock) {
+      closed = true;
+      http = client;
+      client = null;
+    }
+    if (http != null && SHUTDOWN_NOW != null) {
       try {
-        closeable.close();
-      } catch (Exception e) {
-        // HttpClient.close() declares no checked exception; there is nothing to recover at shutdown.
+        SHUTDOWN_NOW.invoke(http);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        // Nothing to recover at shutdown: the dropped client still ends once collected.
       }
+    }
+  }
+
+  private static Method shutdownNow() {
+    try {
+      return HttpClient.class.getMethod("shutdownNow");
+    } catch (NoSuchMethodException e) {
+      return null;
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("the webhook deliverer is closed");
+    }
+  }
+
+  /** The client, made on first use. */
+  private HttpClient client() {
+    synchronized (clientLock) {
+      requireOpen();
+      if (client == null) {
+        client = HttpClient.newBuilder()
+            .connectTimeout(settings.connectTimeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+      }
+      return client;
     }
   }
 
