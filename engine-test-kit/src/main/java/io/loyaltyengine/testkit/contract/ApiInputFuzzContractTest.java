@@ -160,10 +160,11 @@ import org.junit.jupiter.api.Test;
  * a {@code LoyaltyException}.
  *
  * <h2>Arguments</h2>
- * Each run builds a small world in a fresh engine (a tenant with a brand, two campaigns, participants, a points, a
- * coupon and an invited reward, an earned reward waiting for approval, a catalog reward, a quest, a feedback board
- * and idea, a testimonial, a webhook endpoint, an API key, a single sign-on secret, a customer mapping, referral
- * codes; and a second tenant), so that valid ids exist beside invalid ones. A call's arguments are a tree: the tenant
+ * Each run builds a small world in a fresh engine (a tenant with two brands, two campaigns, participants, a points,
+ * a coupon and an invited reward, earned rewards in every status, catalog rewards in and out of stock, a
+ * redemption, a quest, a feedback board and idea, a testimonial, a webhook endpoint, an API key, a single sign-on
+ * secret, a customer mapping, referral codes, a listener; and a second tenant), so that valid ids exist beside
+ * invalid ones. A call's arguments are a tree: the tenant
  * scope, each parameter, and each component of a record parameter (built through the record's canonical
  * constructor from a valid template, so the deep validation paths are reached). One leaf of the tree, chosen at
  * random, gets a malformed value (for an id: 0, negative, {@code Long.MIN_VALUE}/{@code MAX_VALUE}, unknown, an id
@@ -181,10 +182,11 @@ import org.junit.jupiter.api.Test;
  * network), and webhooks are created under {@link WebhookAddressPolicy#ALLOW_ALL} (no DNS lookup).
  *
  * <h2>Factories and named fields</h2>
- * Two more tests run on the same world: {@link #requestValueFactoriesTakeMalformedArguments} calls the request
+ * Three more tests run on the same world: {@link #requestValueFactoriesTakeMalformedArguments} calls the request
  * values' factories and with-methods (which the test above bypasses through the canonical constructors) with one
- * malformed argument; {@link #newerFeaturesNameTheFieldTheyRefuse} pins the exact code and field of the newer
- * features' refusals, which the test above leaves open.
+ * malformed argument; {@link #newerFeaturesNameTheFieldTheyRefuse} and {@link #olderServicesNameTheFieldTheyRefuse}
+ * pin the exact code and field of the newer features' and the older services' refusals, which the test above
+ * leaves open.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -207,6 +209,8 @@ public abstract class ApiInputFuzzContractTest {
   private static final int HUGE = 10_000;
   /** Where the world's webhooks point: the discard port of the loopback, refused at once if ever called. */
   private static final String HOOK = "http://127.0.0.1:9/fuzz";
+  /** The name of the listener every world subscribes. */
+  static final String TAKEN_LISTENER = "fuzz-taken";
 
   /**
    * Exceptions other than {@link LoyaltyException} that the API documents for a programming error, by where they
@@ -667,32 +671,62 @@ public abstract class ApiInputFuzzContractTest {
    */
   @Test
   void newerFeaturesNameTheFieldTheyRefuse() {
+    refuseEach("refused field fuzz", REFUSALS, 6, 15_485_863L, 32_452_843L);
+  }
+
+  /**
+   * The older services (tenants, brands, campaigns, campaign rewards and loyalty actions, referral settings, earned
+   * rewards, coupon pools, the catalog, leaderboards, events and the change feed) name what they refuse, as
+   * {@link #newerFeaturesNameTheFieldTheyRefuse} checks for the newer ones: the refusals are
+   * {@link OlderServiceRefusals#REFUSALS}, each call pinned to its exact code and field, quoting nothing, changing
+   * nothing.
+   */
+  @Test
+  void olderServicesNameTheFieldTheyRefuse() {
+    refuseEach("older services' refused field fuzz", OlderServiceRefusals.REFUSALS, 4, 49_979_687L, 86_028_121L);
+  }
+
+  /**
+   * Makes {@code rounds} rounds of calls of {@code refusals} from each seed's fresh world, each round every refusal
+   * once in a random order with a malformed value of its own, and checks each call as {@link #refusalStep} says.
+   * Rounds rather than independent choices: every refusal is tried as often as the others, with no call spent on
+   * making that likely.
+   */
+  private void refuseEach(String name, List<Refusal> refusals, int rounds, long... seeds) {
     Map<String, Integer> counts = new TreeMap<>();
     LogCapture logs = LogCapture.install();
     try {
       ModelRunner<Session, Tracker, RefusalCall> runner = ModelRunner.<Session, Tracker, RefusalCall>builder()
-          .name("refused field fuzz")
+          .name(name)
           .system(() -> new Session(createFixture()))
           .model(session -> new Tracker(storeSnapshot(session.fixture)))
-          .operations(random -> new RefusalCall(random.nextInt(REFUSALS.size()), random.nextLong()))
+          .operations((random, previous) -> {
+            // The refusals this round has not tried yet: those not among its calls so far.
+            List<RefusalCall> round = previous.subList(previous.size() - previous.size() % refusals.size(),
+                previous.size());
+            List<Refusal> left = new ArrayList<>(refusals);
+            round.forEach(c -> left.remove(c.refusal));
+            return new RefusalCall(left.get(random.nextInt(left.size())), random.nextLong());
+          })
           .step((session, tracker, call) -> refusalStep(session, tracker, call, counts, logs))
-          .steps(REFUSAL_CALLS_PER_SEED)
+          .steps(rounds * refusals.size())
           .shrinkBudget(20)
           .build();
-      runner.runSeeds(15_485_863L, 32_452_843L);
+      runner.runSeeds(seeds);
     } finally {
       logs.close();
     }
-    System.out.println("Refused fields on " + getClass().getSimpleName() + ": " + counts);
-    assertTrue(counts.size() == REFUSALS.size(), "not every refusal was tried: " + counts.keySet());
+    System.out.println("Refused fields (" + name + ") on " + getClass().getSimpleName() + ": " + counts);
+    assertTrue(counts.size() == refusals.size(), "two refusals share a name: " + counts.keySet());
   }
 
-  /** Calls of one seed of the refused-field fuzzer (about 11 per refusal over its two seeds). */
-  static final int REFUSAL_CALLS_PER_SEED = 400;
-
+  /**
+   * One refusal: the call must throw a LoyaltyException of exactly the refusal's code and field, whose cause chain
+   * quotes no marker, secret or the malformed text itself, with no such log line, and the store unchanged.
+   */
   private void refusalStep(Session session, Tracker tracker, RefusalCall call, Map<String, Integer> counts,
       LogCapture logs) {
-    Refusal refusal = REFUSALS.get(call.refusal);
+    Refusal refusal = call.refusal;
     World world = session.world;
     RandomGenerator random = Gen.random(call.seed);
     Object bad = refusal.values.pick(world, random);
@@ -735,11 +769,11 @@ public abstract class ApiInputFuzzContractTest {
     }
   }
 
-  /** One refusal call: a refusal (by its index in {@link #REFUSALS}) and the seed of its malformed value. */
-  record RefusalCall(int refusal, long seed) {
+  /** One refusal call: a refusal and the seed of its malformed value. */
+  record RefusalCall(Refusal refusal, long seed) {
     @Override
     public String toString() {
-      return REFUSALS.get(refusal).name + " seed " + seed;
+      return refusal.name + " seed " + seed;
     }
   }
 
@@ -987,7 +1021,7 @@ public abstract class ApiInputFuzzContractTest {
    * Ids naming nothing of the world's tenant: none (0, negative), unknown, at the bounds, an id of another kind, an
    * id of the other tenant.
    */
-  private static Values unknownIds(String kind) {
+  static Values unknownIds(String kind) {
     return (w, r) -> {
       List<Long> otherKinds = w.ids.entrySet().stream().filter(e -> !e.getKey().equals(kind)
           && !e.getKey().equals("position") && !(kind.equals("tenant") && e.getKey().equals("tenant")))
@@ -1005,24 +1039,24 @@ public abstract class ApiInputFuzzContractTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static <T> T cast(Object value) {
+  static <T> T cast(Object value) {
     return (T) value;
   }
 
-  private static Object pickFrom(RandomGenerator random, Object... values) {
+  static Object pickFrom(RandomGenerator random, Object... values) {
     return values[random.nextInt(values.length)];
   }
 
-  private static Values oneOf(Object... values) {
+  static Values oneOf(Object... values) {
     return (w, r) -> pickFrom(r, values);
   }
 
-  private static Values or(Values a, Values b) {
+  static Values or(Values a, Values b) {
     return (w, r) -> r.nextBoolean() ? a.pick(w, r) : b.pick(w, r);
   }
 
   /** Texts no text field takes: control characters, lone surrogates, one code point too many (in several forms). */
-  private static Values unreadable(int max) {
+  static Values unreadable(int max) {
     return (w, r) -> pickFrom(r, "fuzzmarker\u0000", "fuzz\nmarker", "\u001b[31mfuzzmarker", "fuzzmarker\u007f",
         "fuzzmarker\ud800", "\udc00fuzzmarker", "fuzzmarker-" + "x".repeat(max - 10),
         "fuzzmarker" + "😀".repeat(max - 9), " fuzzmarker" + "e\u0301".repeat((max - 9) / 2 + 1) + " ",
@@ -1030,20 +1064,20 @@ public abstract class ApiInputFuzzContractTest {
   }
 
   /** What a required text refuses: none, nothing but spaces, or {@link #unreadable}. */
-  private static Values required(int max) {
+  static Values required(int max) {
     Values unreadable = unreadable(max);
     return (w, r) -> r.nextInt(3) == 0 ? pickFrom(r, null, "", " ", "\t\n", "\u00a0\u202f\u2007", "\u3000")
         : unreadable.pick(w, r);
   }
 
   /** What an optional text refuses: as {@link #required}, except null (none). */
-  private static Values optional(int max) {
+  static Values optional(int max) {
     Values unreadable = unreadable(max);
     return (w, r) -> r.nextInt(3) == 0 ? pickFrom(r, "", " ", "\t\n", "\u00a0\u202f\u2007", "\u3000")
         : unreadable.pick(w, r);
   }
 
-  private static Values badUrls() {
+  static Values badUrls() {
     return oneOf("fuzzmarker", "ftp://fuzzmarker.example.com/", "https://user:fuzzsecret@example.com/",
         "https://", "//fuzzmarker.example.com/x", "javascript:alert('fuzzmarker')", "https://:443/",
         "https://fuzzmarker.example.com:0/", "https://fuzzmarker.example.com:70000/", "https://fuzz marker.com/",
@@ -1062,7 +1096,7 @@ public abstract class ApiInputFuzzContractTest {
   }
 
   /** Values but null, for a place where null means none (a signup without a code). */
-  private static Values present(Values values) {
+  static Values present(Values values) {
     return (w, r) -> {
       Object value;
       do {
@@ -1073,7 +1107,7 @@ public abstract class ApiInputFuzzContractTest {
   }
 
   /** Host identifiers (visitor, customer, order ids of the referral program) it refuses; null is none there. */
-  private static Values badIdentifiers() {
+  static Values badIdentifiers() {
     return oneOf("", " ", "fuzz marker", "fuzzmarker-" + "x".repeat(118), "fuzzmarké", "fuzzmarker\u0000",
         "fuzzmarker\t", "\ud800", "😀", "fuzz.marker.80@example.com\n");
   }
@@ -1082,7 +1116,7 @@ public abstract class ApiInputFuzzContractTest {
    * Emails refused wherever an email is taken. A line break around an email is refused by single sign-on only (its
    * signed message is made of lines); elsewhere surrounding whitespace is stripped, as from every text.
    */
-  private static Values badEmails() {
+  static Values badEmails() {
     return oneOf("fuzz.marker", "fuzz.marker@", "@example.com", "fuzz.marker.1@exam\nple.com",
         "fuzz marker@example.com", "fuzz.marker\u0000@example.com", "\ud800fuzz.marker@example.com",
         "fuzzmarker" + "x".repeat(300) + "@example.com", "fuzz.marker@@example.com", " ", "fuzz.marker@exa mple.com");
@@ -1105,6 +1139,15 @@ public abstract class ApiInputFuzzContractTest {
      * rotation by a call replaces it.
      */
     String ssoSecret;
+    /** Catalog rewards of the first campaign: none in stock, inactive, and of unlimited stock costing 900,000. */
+    long emptyShelf;
+    long retired;
+    long unlimited;
+    /** Earned rewards APPROVED, FULFILLED, REMOVED, and APPROVED waiting for a coupon code. */
+    long approved;
+    long fulfilled;
+    long removed;
+    long waitingCoupon;
 
     World(LoyaltyEngine engine) {
       this.engine = engine;
@@ -1162,6 +1205,7 @@ public abstract class ApiInputFuzzContractTest {
       id("idea", idea.id());
       Testimonial testimonial = scope.testimonials().submit(adaRef, NewTestimonial.of("fuzzmarker said").withRating(4));
       id("testimonial", testimonial.id());
+      olderServices(second.id(), people, points, coupon, tin);
 
       // Positions the events so far (the change feed reads positioned events), before any endpoint exists.
       engine.events().dispatch();
@@ -1210,6 +1254,53 @@ public abstract class ApiInputFuzzContractTest {
       template(Quest.class, quest);
       template(FeedbackBoard.class, board);
       templates(c, second.id(), people, points, coupon, invited, tin, quest, board, codes, ssoSecret);
+      // A listener's name taken on this engine; subscribed after the last dispatch, so it has no deliveries.
+      engine.events().subscribe(TAKEN_LISTENER, null, event -> { });
+    }
+
+    /**
+     * What the older services' refusals ({@link OlderServiceRefusals}) need beside the rest: a second brand (whose
+     * domain another brand cannot take), catalog rewards out of stock, inactive and of unlimited stock (too dear for
+     * anyone), a redemption with a key, and earned rewards in every status: APPROVED, FULFILLED, REMOVED, and an
+     * APPROVED coupon waiting for a code (the second campaign, AUTO, has an empty pool). The earned rewards are kept
+     * after the first one ({@link #id(String) id("earned")} stays PENDING), the catalog rewards after the tin.
+     */
+    private void olderServices(long second, List<Participant> people, CampaignReward points, CampaignReward coupon,
+        CatalogReward tin) {
+      long c = ids.get("campaign").get(0);
+      id("brand", scope.brands().create(new NewBrand("Second brand", "https://second.fuzz.example.com")).id());
+      emptyShelf = scope.catalog().create(NewCatalogReward.of(c, "Empty shelf", 1, RewardType.CUSTOM_MESSAGE)
+          .withStock(0)).id();
+      retired = scope.catalog().create(new NewCatalogReward(c, "Retired", null, 1, RewardType.CUSTOM_MESSAGE, 5L,
+          false)).id();
+      unlimited = scope.catalog().create(NewCatalogReward.of(c, "Unlimited", 900_000, RewardType.POINTS)).id();
+      List.of(emptyShelf, retired, unlimited).forEach(id -> id("catalog", id));
+      ParticipantRef ada = ParticipantRef.id(people.get(0).id());
+      scope.catalog().redeem(ada, tin.id(), "fuzzsecret-redeem-1");
+      ParticipantRef bob = ParticipantRef.id(people.get(1).id());
+      ParticipantRef cy = ParticipantRef.id(people.get(2).id());
+      approved = earn(bob, points.id());
+      scope.rewards().approve(approved, false);
+      fulfilled = earn(cy, points.id());
+      scope.rewards().approve(fulfilled, true);
+      scope.rewards().recordAction(LoyaltyAction.of(bob, coupon.id()));
+      removed = earn(bob, coupon.id());
+      scope.rewards().remove(removed);
+      CampaignReward elsewhere = scope.rewards().define(second, NewCampaignReward.coupon("Second coupon", 1));
+      id("campaignReward", elsewhere.id());
+      waitingCoupon = earn(ParticipantRef.id(people.get(3).id()), elsewhere.id());
+    }
+
+    /** Records an action of {@code who} toward {@code reward}, which must unlock exactly one reward: its id. */
+    private long earn(ParticipantRef who, long reward) {
+      List<io.loyaltyengine.rewards.EarnedReward> unlocked =
+          scope.rewards().recordAction(LoyaltyAction.of(who, reward)).unlocked();
+      if (unlocked.size() != 1) {
+        throw new IllegalStateException("the world's action unlocked " + unlocked.size() + " rewards");
+      }
+      long id = unlocked.get(0).id();
+      id("earned", id);
+      return id;
     }
 
     private void templates(long c, long second, List<Participant> people, CampaignReward points,
