@@ -12,8 +12,8 @@ public interface Brands {
    *
    * @param brand the new brand's name and website
    * @return the created brand
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name} or {@code website}; CONFLICT on
-   *     {@code website} when the tenant already has a brand with that domain
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code brand} (null), {@code name} or
+   *     {@code website}; CONFLICT on {@code website} when the tenant already has a brand with that domain
    */
   Brand create(NewBrand brand);
 

@@ -55,8 +55,9 @@ public interface Campaigns {
    * @param campaignId the campaign's id
    * @param status the status to move to
    * @return the campaign in its new status
-   * @throws io.loyaltyengine.LoyaltyException CONFLICT on {@code status} when the move is not allowed from the
-   *     current status (see {@link CampaignStatus#canMoveTo}); NOT_FOUND for an unknown campaign
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code status} if it is null; CONFLICT on
+   *     {@code status} when the move is not allowed from the current status (see {@link CampaignStatus#canMoveTo});
+   *     NOT_FOUND for an unknown campaign
    */
   Campaign changeStatus(long campaignId, CampaignStatus status);
 }

@@ -87,8 +87,11 @@ public interface Catalog {
    * @param catalogRewardId the reward's id
    * @param idempotencyKey the caller's key (1..128 printable ASCII characters without spaces), or null
    * @return the redemption
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR; INSUFFICIENT_POINTS; OUT_OF_STOCK;
-   *     CONFLICT when the reward is inactive or the key was used by another request
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND (also for a participant of another campaign than the
+   *     reward's); VALIDATION_ERROR on {@code participant} (null), {@code email} or {@code idempotencyKey};
+   *     INSUFFICIENT_POINTS on {@code amount} (the ledger's: the cost to deduct); OUT_OF_STOCK on
+   *     {@code catalogRewardId}; CONFLICT on {@code catalogRewardId} when the reward is inactive, on
+   *     {@code idempotencyKey} when the key was used by another request
    */
   Redemption redeem(ParticipantRef participant, long catalogRewardId, String idempotencyKey);
 }

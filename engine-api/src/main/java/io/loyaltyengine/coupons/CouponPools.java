@@ -44,7 +44,7 @@ public interface CouponPools {
    * @param campaignId the campaign
    * @param page which page
    * @return the page of assigned codes
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code page} (null); NOT_FOUND
    */
   CursorPage<AssignedCoupon> assigned(long campaignId, Keyset page);
 }

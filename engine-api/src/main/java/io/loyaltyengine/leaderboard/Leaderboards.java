@@ -32,8 +32,9 @@ public interface Leaderboards {
    *
    * @param request which board, and which page of it
    * @return the page of rows
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code limit}, {@code period}, {@code metric},
-   *     {@code consistency} or {@code nextId} (a participant not on the board); NOT_FOUND for the campaign
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code request} (null), {@code limit},
+   *     {@code period}, {@code metric}, {@code consistency} or {@code nextId} (a participant not on the board);
+   *     NOT_FOUND for the campaign
    */
   CursorPage<BoardEntry> page(BoardRequest request);
 
@@ -46,8 +47,8 @@ public interface Leaderboards {
    * @param nextId the previous page's last participant, or null for the first page
    * @param limit page size, 2 to 100
    * @return the page of rows
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code limit}, {@code month} or {@code nextId};
-   *     NOT_FOUND for the campaign
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code limit}, {@code month}, {@code metric} or
+   *     {@code nextId}; NOT_FOUND for the campaign
    */
   CursorPage<BoardEntry> monthPage(long campaignId, YearMonth month, BoardMetric metric, Long nextId, int limit);
 
@@ -58,7 +59,8 @@ public interface Leaderboards {
    * @param metric what the scores count
    * @param consistency how fresh the scores must be
    * @return the participant's standing
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR on {@code metric} or {@code consistency}
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; VALIDATION_ERROR on {@code participant} (null),
+   *     {@code email}, {@code metric} or {@code consistency}
    */
   Standing standing(ParticipantRef participant, BoardMetric metric, Consistency consistency);
 

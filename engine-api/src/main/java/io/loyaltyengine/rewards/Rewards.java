@@ -78,9 +78,10 @@ public interface Rewards {
    *
    * @param action the action
    * @return what the action unlocked
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND (reward, participant
-   *     when enrolment is off); CONFLICT on {@code idempotencyKey} reused for another participant, reward, source or
-   *     invited participant (only those are compared: a retry's metadata is not, and the first request's stands)
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field; NOT_FOUND (the reward, a participant
+   *     named by id that is not of the reward's campaign, an unknown email when enrolment is off, an unknown invited
+   *     participant); CONFLICT on {@code idempotencyKey} reused for another participant, reward, source or invited
+   *     participant (only those are compared: a retry's metadata is not, and the first request's stands)
    */
   ActionResult recordAction(LoyaltyAction action);
 
@@ -118,7 +119,8 @@ public interface Rewards {
    * @param participant the participant
    * @param page which page
    * @return the page of earned rewards
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (null), {@code email} or
+   *     {@code page} (null); NOT_FOUND
    */
   CursorPage<EarnedReward> earned(ParticipantRef participant, Keyset page);
 

@@ -9,7 +9,8 @@ public interface Tenants {
    *
    * @param tenant the new tenant's name and type
    * @return the created tenant
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code name} or {@code type}
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code tenant} (null), {@code name} or
+   *     {@code type}
    */
   Tenant create(NewTenant tenant);
 
