@@ -17,7 +17,8 @@ import java.util.List;
  *
  * <h2>Earned rewards</h2>
  * PENDING -> APPROVED (optionally fulfilled in the same call) -> FULFILLED; remove only while PENDING. Approval gives
- * the reward: POINTS are credited to the ledger, a COUPON takes the next free code of the campaign's pool (or waits,
+ * the reward: POINTS are credited to the ledger (entry type {@code reward}, idempotency key
+ * {@code reward:<earned reward id>}), a COUPON takes the next free code of the campaign's pool (or waits,
  * with a reason and an event, until codes are uploaded), CUSTOM_MESSAGE and CASH are recorded, CUSTOM is handed to
  * the host's {@link FulfilmentHandler} after commit. Every move is a conditional update; any other move is
  * {@link io.loyaltyengine.ErrorCode#INVALID_TRANSITION} and changes nothing.
@@ -142,7 +143,9 @@ public interface Rewards {
    * @param fulfil whether to fulfil it too
    * @return the reward as approved
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION on {@code status} unless PENDING, and
-   *     with {@code fulfil} for a COUPON reward the pool has no code for (it stays PENDING, nothing changes)
+   *     with {@code fulfil} for a COUPON reward the pool has no code for (it stays PENDING, nothing changes);
+   *     CONFLICT on {@code earnedRewardId} for a POINTS reward whose ledger key ({@code reward:<id>}) a points change
+   *     of the host's took (it stays PENDING, nothing changes: crediting nothing would lose the points)
    */
   EarnedReward approve(long earnedRewardId, boolean fulfil);
 

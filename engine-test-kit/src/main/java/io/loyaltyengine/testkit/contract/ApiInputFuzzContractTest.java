@@ -1148,6 +1148,9 @@ public abstract class ApiInputFuzzContractTest {
     long fulfilled;
     long removed;
     long waitingCoupon;
+    /** PENDING POINTS rewards whose ledger key a host's points change took, with the same parameters and others. */
+    long keyTakenAlike;
+    long keyTakenOtherwise;
 
     World(LoyaltyEngine engine) {
       this.engine = engine;
@@ -1261,9 +1264,10 @@ public abstract class ApiInputFuzzContractTest {
     /**
      * What the older services' refusals ({@link OlderServiceRefusals}) need beside the rest: a second brand (whose
      * domain another brand cannot take), catalog rewards out of stock, inactive and of unlimited stock (too dear for
-     * anyone), a redemption with a key, and earned rewards in every status: APPROVED, FULFILLED, REMOVED, and an
-     * APPROVED coupon waiting for a code (the second campaign, AUTO, has an empty pool). The earned rewards are kept
-     * after the first one ({@link #id(String) id("earned")} stays PENDING), the catalog rewards after the tin.
+     * anyone), a redemption with a key, and earned rewards in every status: APPROVED, FULFILLED, REMOVED, an
+     * APPROVED coupon waiting for a code (the second campaign, AUTO, has an empty pool), and PENDING ones whose
+     * ledger key the host took. The earned rewards are kept after the first one ({@link #id(String) id("earned")}
+     * stays PENDING), the catalog rewards after the tin.
      */
     private void olderServices(long second, List<Participant> people, CampaignReward points, CampaignReward coupon,
         CatalogReward tin) {
@@ -1289,6 +1293,14 @@ public abstract class ApiInputFuzzContractTest {
       CampaignReward elsewhere = scope.rewards().define(second, NewCampaignReward.coupon("Second coupon", 1));
       id("campaignReward", elsewhere.id());
       waitingCoupon = earn(ParticipantRef.id(people.get(3).id()), elsewhere.id());
+      // Two PENDING rewards whose ledger keys (reward:<id>) points changes of the host took: the first with the
+      // parameters the approval's credit would have, the second with others.
+      CampaignReward taken = scope.rewards().define(c, NewCampaignReward.points("Taken reward", 7, 1));
+      id("campaignReward", taken.id());
+      keyTakenAlike = earn(ada, taken.id());
+      scope.points().award(ada, PointsChange.of(7, "reward").withIdempotencyKey("reward:" + keyTakenAlike));
+      keyTakenOtherwise = earn(bob, taken.id());
+      scope.points().award(bob, PointsChange.of(3, "purchase").withIdempotencyKey("reward:" + keyTakenOtherwise));
     }
 
     /** Records an action of {@code who} toward {@code reward}, which must unlock exactly one reward: its id. */

@@ -444,6 +444,10 @@ final class OlderServiceRefusals {
     out.add(new Refusal("Rewards.remove of a reward not PENDING", TRANSITION, "status",
         (w, r) -> pickFrom(r, w.approved, w.fulfilled, w.removed, w.waitingCoupon),
         (w, bad) -> w.scope.rewards().remove((long) bad)));
+    // The approval's credit would find the host's entry under its key: refused, not replayed as if credited.
+    out.add(new Refusal("Rewards.approve of a reward whose ledger key the host took", CONFLICT, "earnedRewardId",
+        (w, r) -> pickFrom(r, w.keyTakenAlike, w.keyTakenOtherwise),
+        (w, bad) -> w.scope.rewards().approve((long) bad, ((long) bad & 1) == 0)));
     out.add(new Refusal("Rewards.approve earnedRewardId", NOT_FOUND, null, unknownIds("earned"),
         (w, bad) -> w.scope.rewards().approve((long) bad, true)));
     out.add(new Refusal("Rewards.fulfil earnedRewardId", NOT_FOUND, null, unknownIds("earned"),
