@@ -243,6 +243,14 @@ public abstract class ApiInputFuzzContractTest {
     return DEFAULT_CALLS;
   }
 
+  /**
+   * The most rounds a refusal test ({@link #newerFeaturesNameTheFieldTheyRefuse},
+   * {@link #olderServicesNameTheFieldTheyRefuse}) makes per seed: no bound unless a slower backend asks for fewer.
+   */
+  protected int maxRefusalRounds() {
+    return Integer.MAX_VALUE;
+  }
+
   /** A fixture on a fresh, empty database of the backend under test; each run (seed) gets its own. */
   protected abstract StoreFixture createFixture();
 
@@ -687,10 +695,10 @@ public abstract class ApiInputFuzzContractTest {
   }
 
   /**
-   * Makes {@code rounds} rounds of calls of {@code refusals} from each seed's fresh world, each round every refusal
-   * once in a random order with a malformed value of its own, and checks each call as {@link #refusalStep} says.
-   * Rounds rather than independent choices: every refusal is tried as often as the others, with no call spent on
-   * making that likely.
+   * Makes {@code rounds} rounds of calls of {@code refusals} (at most {@link #maxRefusalRounds}) from each seed's
+   * fresh world, each round every refusal once in a random order with a malformed value of its own, and checks each
+   * call as {@link #refusalStep} says. Rounds rather than independent choices: every refusal is tried as often as the
+   * others, with no call spent on making that likely.
    */
   private void refuseEach(String name, List<Refusal> refusals, int rounds, long... seeds) {
     Map<String, Integer> counts = new TreeMap<>();
@@ -709,7 +717,7 @@ public abstract class ApiInputFuzzContractTest {
             return new RefusalCall(left.get(random.nextInt(left.size())), random.nextLong());
           })
           .step((session, tracker, call) -> refusalStep(session, tracker, call, counts, logs))
-          .steps(rounds * refusals.size())
+          .steps(Math.min(rounds, maxRefusalRounds()) * refusals.size())
           .shrinkBudget(20)
           .build();
       runner.runSeeds(seeds);
