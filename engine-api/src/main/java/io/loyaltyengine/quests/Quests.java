@@ -87,8 +87,9 @@ public interface Quests {
    * @return the completion and the points it awarded
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for the participant or the quest; VALIDATION_ERROR on
    *     {@code taskNumber} outside 1..n, or on {@code participant} of another campaign than the quest's; CONFLICT on
-   *     {@code questId} if the quest is not active; VALIDATION_ERROR on {@code amount} if an award would overflow the
-   *     participant's points
+   *     {@code questId} if the quest is not active, or if a points change of the host's took the ledger key of the
+   *     task or bonus (nothing changes: awarding nothing would lose the points); VALIDATION_ERROR on {@code amount}
+   *     if an award would overflow the participant's points
    */
   TaskCompletion completeTask(ParticipantRef participant, long questId, int taskNumber);
 

@@ -186,7 +186,9 @@ public interface Referrals {
    * @param conversion the order and its code
    * @return the conversion and the referrer's award
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code orderId} or
-   *     {@code orderValue} (or {@code orderValue} when the points would overflow); NOT_FOUND for the campaign
+   *     {@code orderValue} (or {@code orderValue} when the points would overflow); NOT_FOUND for the campaign;
+   *     CONFLICT on {@code orderId} if a points change of the host's took the award's ledger key
+   *     ({@code referral_conversion:<conversion id>}; nothing changes)
    */
   ConversionResult convert(long campaignId, NewConversion conversion);
 
@@ -199,7 +201,8 @@ public interface Referrals {
    * @param orderId the refunded order's id
    * @return the reversal
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code orderId}; NOT_FOUND for the campaign or
-   *     the conversion
+   *     the conversion; CONFLICT on {@code orderId} if a points change of the host's took the deduction's ledger key
+   *     ({@code referral_reversal:<conversion id>}; nothing changes: taking nothing back would keep the points)
    */
   ReversalResult reverse(long campaignId, String orderId);
 

@@ -371,6 +371,14 @@ class QuestsEndToEndTest {
     assertEquals(List.of(), quests.progress(ParticipantRef.id(ada.id()), quest.id()).completedTasks(),
         "the completion rolled back with the refusal");
     assertEquals(1_000, balance(ada));
+
+    // Taken by a change of other parameters, the key is the same CONFLICT, not one on a field the call did not give.
+    Quest other = quests.create(new NewQuest(campaign.id(), "R", null, List.of(new NewQuestTask("A", 10)), 0));
+    scope.points().award(ParticipantRef.id(ada.id()), PointsChange.of(3, "purchase")
+        .withIdempotencyKey("quest:" + other.id() + ":" + ada.id() + ":1"));
+    assertCode(ErrorCode.CONFLICT, "questId", () -> quests.completeTask(ParticipantRef.id(ada.id()), other.id(), 1));
+    assertEquals(List.of(), quests.progress(ParticipantRef.id(ada.id()), other.id()).completedTasks());
+    assertEquals(1_003, balance(ada));
   }
 
   @Test

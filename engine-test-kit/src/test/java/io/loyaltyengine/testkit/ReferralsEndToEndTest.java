@@ -885,6 +885,38 @@ class ReferralsEndToEndTest {
     assertValidation("orderId", () -> referrals.reverse(campaign.id(), "with space"));
   }
 
+  /**
+   * A reversal deducts under the ledger key {@code referral_reversal:<conversion id>}. A points change of the host's
+   * with that key, the same parameters or others, is refused as CONFLICT on {@code orderId} with nothing changed:
+   * replaying the host's entry would mark the conversion reversed and take nothing back.
+   */
+  @Test
+  void aReversalWhoseLedgerKeyTheHostTookIsAConflictThatChangesNothing() {
+    referrals.configure(ReferralSettings.defaults(campaign.id()).withConversionPoints(ConversionPoints.fixed(25)));
+    String code = signed(ada);
+    long alike = referrals.convert(campaign.id(), new NewConversion(code, "order-1", BigDecimal.TEN))
+        .conversion().id();
+    long otherwise = referrals.convert(campaign.id(), new NewConversion(code, "order-2", BigDecimal.TEN))
+        .conversion().id();
+    ParticipantRef ref = ParticipantRef.id(ada.id());
+    scope.points().deduct(ref, PointsChange.of(25, "referral_reversal").withIdempotencyKey(
+        "referral_reversal:" + alike));
+    scope.points().award(ref, PointsChange.of(1, "bonus").withIdempotencyKey("referral_reversal:" + otherwise));
+    // 26 points left: reversing order 1 would take 25, as the host's entry did, and replay it.
+    assertEquals(26, balance(ada));
+
+    for (String order : List.of("order-1", "order-2")) {
+      LoyaltyException e = assertThrows(LoyaltyException.class, () -> referrals.reverse(campaign.id(), order));
+      assertEquals(ErrorCode.CONFLICT, e.code(), e.toString());
+      assertEquals("orderId", e.field().orElseThrow(), e.toString());
+      assertEquals(ConversionStatus.CONVERTED, referrals.convert(campaign.id(),
+          new NewConversion(code, order, BigDecimal.ONE)).conversion().status(), "the conversion stays as it was");
+    }
+    assertEquals(26, balance(ada));
+    assertEquals(26, ledgerSum(ada));
+    assertEquals(List.of(), events(ada.id()).stream().filter(e -> e.type() == EventType.REFERRAL_REVERSAL).toList());
+  }
+
   @Test
   void aConversionOfADeletedReferrerIsReversedWithNothingTakenBack() {
     referrals.configure(ReferralSettings.defaults(campaign.id()).withConversionPoints(ConversionPoints.fixed(25)));

@@ -394,6 +394,38 @@ public final class PointsService implements Points {
   }
 
   /**
+   * As {@link #applyIn(Transaction, Participant, LedgerEntryKind, PointsChange)}, for a change the engine makes once
+   * under a ledger key of its own (a reward's approval, a quest's task, a referral's conversion or reversal), whose
+   * own record (a status moved, a completion or conversion inserted) says it was not made before. An entry with the
+   * key is then a points change of the host's that took it: replaying it would credit or take nothing, and its other
+   * parameters would refuse the change on {@code idempotencyKey}, a field the caller did not give. So both are
+   * CONFLICT on {@code field}, the caller's, and the unit of work must roll back.
+   *
+   * @throws LoyaltyException CONFLICT on {@code field} when the key is taken; otherwise as {@code applyIn}
+   */
+  public PointsResult applyOwnIn(Transaction tx, Participant participant, LedgerEntryKind kind, PointsChange change,
+      String field) {
+    PointsResult result;
+    try {
+      result = applyIn(tx, participant, kind, change);
+    } catch (LoyaltyException e) {
+      if (e.code() == ErrorCode.CONFLICT && "idempotencyKey".equals(e.field().orElse(null))) {
+        throw ownKeyTaken(field, e);
+      }
+      throw e;
+    }
+    if (result.replayed()) {
+      throw ownKeyTaken(field, null);
+    }
+    return result;
+  }
+
+  private static LoyaltyException ownKeyTaken(String field, Throwable cause) {
+    return new LoyaltyException(ErrorCode.CONFLICT, field,
+        "the change's ledger idempotency key is taken by another points change", cause);
+  }
+
+  /**
    * The kind of entry an award or a deduction writes (a capped deduction writes a DEDUCT too, with the amount it
    * asked for as its {@link LedgerEntry#requestedAmount()}).
    */

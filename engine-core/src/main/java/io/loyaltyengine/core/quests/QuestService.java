@@ -249,15 +249,10 @@ public final class QuestService implements Quests {
     if (amount == 0) {
       return null;
     }
-    // Built from values validated when the quest was created; the ledger replays an entry with the key.
-    PointsResult result = points.applyIn(tx, p, LedgerEntryKind.AWARD,
-        new PointsChange(amount, type, description, key));
-    if (result.replayed()) {
-      // No completion had the task when this unit of work looked, yet an entry has its key: a points change of the
-      // host's took it. Awarding nothing would lose the points; refuse, and roll the completion back.
-      throw LoyaltyException.conflict("questId", "the task's ledger idempotency key is taken by another change");
-    }
-    return result;
+    // Built from values validated when the quest was created. No completion had the task when this unit of work
+    // looked, so an entry with the key is the host's (CONFLICT, and the completion rolls back).
+    return points.applyOwnIn(tx, p, LedgerEntryKind.AWARD, new PointsChange(amount, type, description, key),
+        "questId");
   }
 
   /** What the first completion did, found again: its entries by their keys. */

@@ -657,7 +657,8 @@ public final class ReferralService implements Referrals {
         PointsChange change = PointsChange.of(awarded, CONVERSION_TYPE)
             .withIdempotencyKey(CONVERSION_KEY_PREFIX + converted.id());
         try {
-          points.applyIn(tx, referrer, LedgerEntryKind.AWARD, change);
+          // The conversion was inserted just now: an entry with its key is the host's (CONFLICT, rolled back).
+          points.applyOwnIn(tx, referrer, LedgerEntryKind.AWARD, change, "orderId");
         } catch (LoyaltyException e) {
           if (e.code() == ErrorCode.VALIDATION_ERROR && "amount".equals(e.field().orElse(null))) {
             throw LoyaltyException.validation("orderValue",
@@ -702,8 +703,10 @@ public final class ReferralService implements Referrals {
       }
       Conversion reversed = requireConversion(tx, campaignId, order);
       if (taken > 0) {
-        points.applyIn(tx, referrer.get(), LedgerEntryKind.DEDUCT,
-            PointsChange.of(taken, REVERSAL_TYPE).withIdempotencyKey(REVERSAL_KEY_PREFIX + conversion.id()));
+        // Marked reversed just now, by this unit of work: an entry with the key is the host's (CONFLICT, rolled back).
+        points.applyOwnIn(tx, referrer.get(), LedgerEntryKind.DEDUCT,
+            PointsChange.of(taken, REVERSAL_TYPE).withIdempotencyKey(REVERSAL_KEY_PREFIX + conversion.id()),
+            "orderId");
       }
       long shortfall = conversion.points() - taken;
       String payload = ReferralJson.reversal(reversed, taken, shortfall);

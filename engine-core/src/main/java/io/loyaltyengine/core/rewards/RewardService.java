@@ -25,7 +25,6 @@ import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
-import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.ActionSource;
@@ -477,21 +476,9 @@ public final class RewardService implements Rewards {
         Participant p = tx.participants().find(context.tenantId(), approved.participantId())
             .orElseThrow(() -> LoyaltyException.notFound("participant"));
         // The amount was validated when the reward was defined; type and key are constants and a number.
-        PointsResult credited;
-        try {
-          credited = points.applyIn(tx, p, LedgerEntryKind.AWARD, PointsChange.of(approved.points(), POINTS_TYPE)
-              .withIdempotencyKey(POINTS_KEY_PREFIX + approved.id()));
-        } catch (LoyaltyException e) {
-          if (e.code() == ErrorCode.CONFLICT) {
-            throw ledgerKeyTaken(e);
-          }
-          throw e;
-        }
-        if (credited.replayed()) {
-          // A reward is approved once, by this unit of work, so an entry with its key is a points change of the
-          // host's. Replaying it would approve the reward and credit nothing: refuse, and roll the approval back.
-          throw ledgerKeyTaken(null);
-        }
+        // Approved once, by this unit of work: an entry with the key is the host's (CONFLICT, rolled back).
+        points.applyOwnIn(tx, p, LedgerEntryKind.AWARD, PointsChange.of(approved.points(), POINTS_TYPE)
+            .withIdempotencyKey(POINTS_KEY_PREFIX + approved.id()), "earnedRewardId");
       }
       case COUPON -> approved = CouponAssignment.assign(context, tx, approved,
           (program != null ? program : programOf(tx, context.tenantId(), approved.campaignId()))
@@ -537,12 +524,6 @@ public final class RewardService implements Rewards {
       throw invalidTransition(requireEarned(tx, current.id()).status(), verb);
     }
     return moved.get();
-  }
-
-  /** A POINTS reward's ledger key ({@value #POINTS_KEY_PREFIX}{@code <id>}) is an entry of the host's already. */
-  private static LoyaltyException ledgerKeyTaken(Throwable cause) {
-    return new LoyaltyException(ErrorCode.CONFLICT, "earnedRewardId",
-        "the reward's ledger idempotency key is taken by another points change", cause);
   }
 
   private static LoyaltyException invalidTransition(EarnedRewardStatus status, String verb) {
