@@ -17,7 +17,8 @@ import java.util.List;
  */
 public interface CouponPools {
   /**
-   * Uploads codes (each 1..100 printable characters, stripped of surrounding whitespace; at most 10,000 per call).
+   * Uploads codes (each 1..100 printable characters, stripped of surrounding whitespace and no-break spaces; at
+   * most 10,000 per call).
    * Duplicates within the upload and codes already in the pool are reported, never stored twice. Free codes go to
    * the campaign's rewards waiting for one, oldest first, in the same transaction, each with a
    * {@code coupon.assigned} event.

@@ -68,7 +68,8 @@ final class CouponRules {
     if (raw == null) {
       throw LoyaltyException.validation(FIELD, at + " is required");
     }
-    String code = raw.strip();
+    // Codes are compared as they are: one pasted with a no-break space at an end would be a second "same" code.
+    String code = TextRules.stripSpaces(raw);
     if (TextRules.isBlank(code)) {
       throw LoyaltyException.validation(FIELD, at + " must not be blank");
     }

@@ -56,15 +56,35 @@ public final class TextRules {
   }
 
   /**
+   * The text without the whitespace and space separators at its ends, no-break spaces included, which
+   * {@link String#strip} keeps: for values compared as they are, where one pasted with a trailing no-break space
+   * would be another value that looks the same.
+   */
+  public static String stripSpaces(String value) {
+    int start = 0;
+    int end = value.length();
+    // Every space separator and whitespace character is in the BMP, so chars suffice.
+    while (start < end && isSpace(value.charAt(start))) {
+      start++;
+    }
+    while (end > start && isSpace(value.charAt(end - 1))) {
+      end--;
+    }
+    return value.substring(start, end);
+  }
+
+  private static boolean isSpace(char c) {
+    return Character.isWhitespace(c) || Character.isSpaceChar(c);
+  }
+
+  /**
    * Whether a text is blank: made only of whitespace or space separators, no-break spaces ({@code U+00A0},
    * {@code U+202F}, {@code U+2007}) included, which {@link String#strip} keeps and {@link String#isBlank} does not
    * count as blank.
    */
   public static boolean isBlank(String value) {
     for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      // Every space separator and whitespace character is in the BMP, so chars suffice.
-      if (!Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
+      if (!isSpace(value.charAt(i))) {
         return false;
       }
     }

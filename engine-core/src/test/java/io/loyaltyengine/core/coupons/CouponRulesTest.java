@@ -28,6 +28,15 @@ class CouponRulesTest {
     assertEquals(List.of("A-1", "B-2"), upload.duplicates());
   }
 
+  /** Codes pasted from a web page or a spreadsheet often carry no-break spaces, which String.strip keeps. */
+  @Test
+  void noBreakSpacesAtTheEndsAreStrippedTooAndInnerOnesKept() {
+    CouponRules.Upload upload = CouponRules.normalize(List.of("A-1", "A-1\u00A0", "\u202FA-1\u2007 ",
+        "\u3000B\u00A02\u00A0"));
+    assertEquals(List.of("A-1", "B\u00A02"), upload.unique());
+    assertEquals(List.of("A-1"), upload.duplicates());
+  }
+
   @Test
   void codesAreCaseSensitive() {
     CouponRules.Upload upload = CouponRules.normalize(List.of("abc", "ABC"));
