@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Set;
 import org.h2.jdbcx.JdbcDataSource;
+import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -184,6 +185,31 @@ class JdbcStorageConfigTest {
     memory.setURL("jdbc:h2:mem:host-memory;DB_CLOSE_DELAY=-1");
     assertTrue(assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().dataSource(memory).build())
         .getMessage().contains("in memory"));
+  }
+
+  /**
+   * A host DataSource on an H2 server is refused at start, as a server URL given to the builder is: other processes
+   * could write the database without taking turns with this one's transactions.
+   */
+  @Test
+  void aHostDataSourceOnAnH2ServerIsRefusedAtStart() throws SQLException {
+    Server server = Server.createTcpServer("-tcpPort", "0", "-ifNotExists", "-baseDir", directory.toString()).start();
+    try {
+      JdbcDataSource host = new JdbcDataSource();
+      host.setURL("jdbc:h2:tcp://localhost:" + server.getPort() + "/served;WRITE_DELAY=0");
+      host.setUser("sa");
+      host.setPassword("");
+      try (Connection c = host.getConnection(); Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT DATABASE_PATH()")) {
+        assertTrue(rs.next() && rs.getString(1) != null, "a file database, durable but for the server");
+      }
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> JdbcStorage.builder().dataSource(host).build());
+      assertTrue(e.getMessage().contains("through a server"), e.getMessage());
+      assertFalse(e.getMessage().contains(String.valueOf(server.getPort())), "the URL is not repeated");
+    } finally {
+      server.stop();
+    }
   }
 
   /** A host DataSource on one of H2's in-memory file systems, also behind a wrapper, is refused at start. */

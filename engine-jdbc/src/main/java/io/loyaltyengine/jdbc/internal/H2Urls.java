@@ -98,6 +98,14 @@ public final class H2Urls {
   }
 
   /**
+   * Whether {@code url} reaches an H2 database through a server ({@code tcp:} or {@code ssl:}), as the URL of a
+   * connection's metadata does, which H2 gives without the settings.
+   */
+  public static boolean namesServer(String url) {
+    return isH2(url) && isServer(url.substring(PREFIX.length()));
+  }
+
+  /**
    * The in-memory file system, as H2 spells its scheme, that an H2 database is stored on, or null: {@code path} is
    * the database part of a URL or what {@code DATABASE_PATH()} answers, and H2's file-system wrappers are looked
    * through ({@code split:26:memFS:/db} is in memory). Letter case is ignored: H2 itself would take {@code MEMFS:} for
