@@ -6,10 +6,8 @@ import io.loyaltyengine.testkit.StoreFixture;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /** Closing an engine while an operation runs, on an H2 file. */
 class EngineCloseH2Test extends EngineCloseTestBase {
@@ -25,17 +23,7 @@ class EngineCloseH2Test extends EngineCloseTestBase {
 
   @Override
   void assertNothingLeftOpen(StoreFixture fixture, Set<Thread> threadsBefore) throws Exception {
-    List<String> poolThreadsLeft = new ArrayList<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (!threadsBefore.contains(t) && t.getName().startsWith("loyalty-engine-")) {
-        // A closed pool's executors are shut down, their threads on their way out.
-        t.join(TimeUnit.SECONDS.toMillis(5));
-        if (t.isAlive()) {
-          poolThreadsLeft.add(t.getName());
-        }
-      }
-    }
-    assertEquals(List.of(), poolThreadsLeft, "the pools' threads ended");
+    assertEquals(List.of(), PoolThreads.leftSince(threadsBefore), "the pools' threads ended");
     try (Connection c = ((H2FileFixture) fixture).connect(); Statement s = c.createStatement();
         ResultSet sessions = s.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS")) {
       sessions.next();

@@ -77,17 +77,7 @@ class H2StorageCloseTest {
 
     pause.release();
     assertEquals(OptionalInt.of(0), inProgress.get(30, TimeUnit.SECONDS), "the unit of work went on");
-    List<String> poolThreadsLeft = new java.util.ArrayList<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (!before.contains(t) && t.getName().startsWith("loyalty-engine-")) {
-        // A pool's executors are shut down by its close, their threads on their way out.
-        t.join(TimeUnit.SECONDS.toMillis(5));
-        if (t.isAlive()) {
-          poolThreadsLeft.add(t.getName());
-        }
-      }
-    }
-    assertEquals(List.of(), poolThreadsLeft, "the pool's threads ended");
+    assertEquals(List.of(), PoolThreads.leftSince(before), "the pool's threads ended");
     try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
       assertEquals(1, count(s, "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS"),
           "the storage's connections are closed once its last unit of work ended: only this one is open");
