@@ -5,10 +5,15 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * One award, one call, one commit, from one thread: the time of a call (average, microseconds) through the engine
@@ -16,6 +21,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * row, commit; see {@link RawBaseline#award}). On the durable stores both pay one synced commit, so the ratio is
  * the engine's cost on top of the commit it cannot avoid (issue target: within 1.5x on H2 and PostgreSQL). The
  * single-thread throughput is the inverse of this time.
+ *
+ * <p>{@link #engineAwardKeyed} is the same award with an idempotency key, a fresh one each call (as a checkout's
+ * order id): the key's lookup comes first, and the key's unique index is written with the entry. It has no raw
+ * counterpart; it is compared with itself across engine versions, and with {@link #engineAward} for what a key costs.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AwardBenchmark -f 1 -wi 3 -i 5}
  */
@@ -34,9 +43,41 @@ public class AwardBenchmark {
     return e.scope.points().award(e.participant(worker.nextParticipant()), ONE).balance();
   }
 
+  /** {@link #engineAward} with an idempotency key never used before. */
+  @Benchmark
+  public long engineAwardKeyed(StoreState state, Worker worker, Keys keys) {
+    EngineFixture e = state.engine;
+    return e.scope.points().award(e.participant(worker.nextParticipant()), ONE.withIdempotencyKey(keys.next()))
+        .balance();
+  }
+
   /** The raw baseline's award. */
   @Benchmark
   public long rawAward(Worker worker) {
     return worker.baseline.award(worker.nextParticipant());
+  }
+
+  /**
+   * One benchmark thread's idempotency keys: a prefix of its own (the trial's start and the thread's index, so that no
+   * two threads or trials on one database meet) and a counter.
+   *
+   * <p>Not thread-safe: JMH gives each thread its own.
+   */
+  @State(Scope.Thread)
+  public static class Keys {
+    private String prefix;
+    private long next;
+
+    /** Takes this thread's prefix. */
+    @Setup(Level.Trial)
+    public void open(ThreadParams thread) {
+      prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "-" + thread.getThreadIndex() + "-";
+      next = 0;
+    }
+
+    /** A key this thread has not given before. */
+    public String next() {
+      return prefix + next++;
+    }
   }
 }

@@ -147,6 +147,15 @@ abstract class GroupCommitTestBase {
         .maxTransactionRetries(maxTransactionRetries)), probe);
   }
 
+  /**
+   * An engine on a new storage of the fixture, with no probe under it: the store's own write path (the probe writes
+   * an award's rows through the ports, where PostgreSQL would write them in one statement held for the commit).
+   * {@code maxGroupCommit} as {@link #engine(int)}, the store's capabilities as they are.
+   */
+  final LoyaltyEngine unprobedEngine(int maxGroupCommit) {
+    return engines.build(engines.builder(fixture.openStorage(), maxGroupCommit));
+  }
+
   final ExecutorService threads(int count) {
     ExecutorService pool = Executors.newFixedThreadPool(count);
     pools.add(pool);

@@ -1,9 +1,13 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.Answers.answer;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.amounts;
+import static io.loyaltyengine.jdbc.GroupCommitTestBase.balance;
 import static io.loyaltyengine.jdbc.GroupCommitTestBase.ledger;
+import static io.loyaltyengine.jdbc.GroupCommitTestBase.result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +31,8 @@ import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.points.PointsOutcome;
+import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import java.lang.reflect.InvocationHandler;
@@ -40,7 +46,14 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,12 +63,14 @@ import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
 
 /**
- * On PostgreSQL an award or deduction without an idempotency key, in a transaction the engine commits, sends its
- * rows and the commit in one round trip ({@code INSERT ...; COMMIT}): two statements in all, and when the engine
- * then commits, the driver has no transaction left to end, so it sends nothing. With a key the rows go alone (their
- * unique violation is an answer the unit of work waits for) and the commit is a round trip of its own. Observed
- * through a DataSource that records each statement prepared and, at each {@code commit()}, the driver's
- * transaction state.
+ * On PostgreSQL an award or deduction, in a transaction the engine commits, sends its rows and the commit in one
+ * round trip ({@code INSERT ...; COMMIT}): without an idempotency key two statements in all, with one three (the
+ * key's lookup first), and when the engine then commits, the driver has no transaction left to end, so it sends
+ * nothing. A key that another instance commits first, while a call is between its lookup and its commit, is refused
+ * with that commit: the call then answers as a retry would (a replay, or CONFLICT), whether it ran alone, in a bulk
+ * chunk or in a group-commit batch, and nothing of it commits. Observed through a DataSource that records each
+ * statement prepared and, at each {@code commit()}, the driver's transaction state, and that can stop a statement
+ * before it is sent.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -72,6 +87,11 @@ class PostgresCommitWithRowsTest {
   private HikariDataSource pool;
   private TenantScope scope;
   private ParticipantRef ann;
+  /** Statements to stop before they are sent, each the first one its predicate matches (guarded by itself). */
+  private final List<Armed> pauses = new ArrayList<>();
+  /** Pools of the other engine instances a test starts on the database. */
+  private final List<HikariDataSource> otherPools = new ArrayList<>();
+  private final ExecutorService calls = Executors.newCachedThreadPool();
 
   @BeforeEach
   void open() {
@@ -88,9 +108,16 @@ class PostgresCommitWithRowsTest {
   }
 
   @AfterEach
-  void close() {
+  void close() throws InterruptedException {
+    synchronized (pauses) {
+      pauses.forEach(armed -> armed.pause().release());
+      pauses.clear();
+    }
+    calls.shutdownNow();
+    assertTrue(calls.awaitTermination(60, TimeUnit.SECONDS), "a call did not end");
     engines.close();
     pool.close();
+    otherPools.forEach(HikariDataSource::close);
     EmbeddedPostgresServer.dropDatabase(database);
   }
 
@@ -113,19 +140,24 @@ class PostgresCommitWithRowsTest {
   }
 
   @Test
-  void anAwardWithAKeySendsItsRowsAloneAndCommitsInARoundTripOfItsOwn() {
+  void anAwardOrDeductionWithAKeySendsItsRowsWithTheCommitToo() {
     log.clear();
     scope.points().award(ann, PointsChange.of(30, "purchase").withIdempotencyKey("order-1"));
-    List<String> call = List.copyOf(log);
+    List<String> award = List.copyOf(log);
+    log.clear();
+    scope.points().deduct(ann, PointsChange.of(12, "refund").withIdempotencyKey("refund-1"));
+    List<String> deduct = List.copyOf(log);
 
-    assertEquals(4, call.size(), call.toString());
-    assertTrue(call.get(0).startsWith("prepare SELECT"), "the key's lookup: " + call);
-    assertTrue(call.get(1).startsWith("prepare UPDATE participant"), call.toString());
-    assertTrue(call.get(2).startsWith("prepare WITH entries") && !call.get(2).contains("COMMIT"), call.toString());
-    assertEquals("commit, sent", call.get(3), call.toString());
-
+    for (List<String> call : List.of(award, deduct)) {
+      assertEquals(4, call.size(), call.toString());
+      assertTrue(call.get(0).startsWith("prepare SELECT"), "the key's lookup: " + call);
+      assertTrue(call.get(1).startsWith("prepare UPDATE participant"), call.toString());
+      assertTrue(call.get(2).startsWith("prepare WITH entries") && call.get(2).endsWith("COMMIT"), call.toString());
+      assertEquals("commit, nothing to send", call.get(3), call.toString());
+    }
     assertTrue(scope.points().award(ann, PointsChange.of(30, "purchase").withIdempotencyKey("order-1")).replayed());
-    assertEquals(List.of(30L), amounts(scope, ann));
+    assertTrue(scope.points().deduct(ann, PointsChange.of(12, "refund").withIdempotencyKey("refund-1")).replayed());
+    assertEquals(List.of(-12L, 30L), amounts(scope, ann));
   }
 
   @Test
@@ -142,7 +174,7 @@ class PostgresCommitWithRowsTest {
   }
 
   @Test
-  void aRecordedActionWithoutAKeySendsItsActionAndEventWithTheCommitAndOneWithAKeyAlone() {
+  void aRecordedActionWithOrWithoutAKeySendsItsActionAndEventWithTheCommit() {
     long reward = scope.rewards().define(world.campaignId, NewCampaignReward.message("Thanks", "Thank you", 10)
         .unlimited()).id();
     log.clear();
@@ -153,16 +185,18 @@ class PostgresCommitWithRowsTest {
     List<String> keyed = List.copyOf(log);
 
     // The reward, the participant found by numbering the event, the counters (the previous month's read with them),
-    // then the action and its event in one statement: with the commit, or alone when a key may be refused.
+    // then the action and its event in one statement, with the commit. With a key, the participant and the key are
+    // looked up before the event is numbered.
     assertEquals(5, unkeyed.size(), unkeyed.toString());
     assertTrue(unkeyed.get(1).startsWith("prepare UPDATE participant SET event_s"), unkeyed.toString());
     assertTrue(unkeyed.get(2).startsWith("prepare WITH added AS (INSERT INTO act"), unkeyed.toString());
     assertTrue(unkeyed.get(3).startsWith("prepare WITH action AS (INSERT") && unkeyed.get(3).endsWith("COMMIT"),
         unkeyed.toString());
     assertEquals("commit, nothing to send", unkeyed.get(4), unkeyed.toString());
-    assertTrue(keyed.stream().anyMatch(s -> s.startsWith("prepare WITH action AS (INSERT") && !s.endsWith("COMMIT")),
+    assertEquals(7, keyed.size(), keyed.toString());
+    assertTrue(keyed.get(5).startsWith("prepare WITH action AS (INSERT") && keyed.get(5).endsWith("COMMIT"),
         keyed.toString());
-    assertEquals("commit, sent", keyed.get(keyed.size() - 1), keyed.toString());
+    assertEquals("commit, nothing to send", keyed.get(6), keyed.toString());
     assertTrue(keyed.stream().noneMatch(s -> s.contains("reward_program")), "nothing unlocked: " + keyed);
 
     assertEquals(2, scope.rewards().counts(ann, reward).allTime(), "both committed");
@@ -305,6 +339,219 @@ class PostgresCommitWithRowsTest {
     assertEquals(3, scope.participants().get(ann).pointsBalance(), "it did commit");
   }
 
+  // ==================================================================== a key taken by the time of the commit
+
+  @Test
+  void aKeyedAwardOrDeductionWhoseKeyAnotherInstanceCommitsAfterItsLookupReplaysThatEntry() throws Exception {
+    TenantScope other = otherInstance();
+    scope.points().award(ann, PointsChange.of(100, "welcome"));
+    for (boolean award : List.of(true, false)) {
+      PointsChange change = award ? PointsChange.of(30, "purchase").withIdempotencyKey("order-1")
+          : PointsChange.of(12, "refund").withIdempotencyKey("refund-1");
+      // Stopped after its key's lookup found nothing, before its credit: it holds no row lock yet.
+      Pause beforeCredit = pauseBefore(sql -> sql.startsWith("UPDATE participant"));
+      log.clear();
+      Future<Object> call = calls.submit(answer(() -> pointsCall(scope, award, change)));
+      beforeCredit.awaitReached("the call did not reach its credit");
+      PointsResult first = pointsCall(other, award, change);
+      beforeCredit.release();
+      Object got = call.get(60, TimeUnit.SECONDS);
+
+      PointsResult replay = assertInstanceOf(PointsResult.class, got, "the first request's result, replayed");
+      assertTrue(replay.replayed(), got.toString());
+      assertEquals(first.entry(), replay.entry());
+      assertEquals(first.balance(), replay.balance());
+      assertTrue(log.stream().anyMatch(s -> s.startsWith("prepare WITH entries") && s.endsWith("COMMIT")),
+          "the key was refused with the commit: " + log);
+    }
+    assertEquals(List.of(-12L, 30L, 100L), amounts(scope, ann), "one entry for each key");
+    assertEquals(118, balance(scope, ann), "the balance is the sum of the ledger");
+  }
+
+  @Test
+  void aKeyedAwardWhoseKeyAnotherInstanceTakesWhileItsRowsWaitForItsCommitIsAConflictAndKeepsNothing()
+      throws Exception {
+    TenantScope other = otherInstance();
+    ParticipantRef bob = world.ref(1);
+    // Stopped between its credit and its commit, its rows held back: the key is not written yet.
+    Pause atCommit = pauseBefore(sql -> sql.endsWith("COMMIT"));
+    Future<Object> call = calls.submit(answer(() -> scope.points().award(ann,
+        PointsChange.of(30, "purchase").withIdempotencyKey("order-2"))));
+    atCommit.awaitReached("the award's rows did not wait for its commit");
+    // Another request with the key, for another participant: it waits for nothing and commits first.
+    PointsResult first = calls.submit(() -> other.points().award(bob,
+        PointsChange.of(5, "purchase").withIdempotencyKey("order-2"))).get(30, TimeUnit.SECONDS);
+    atCommit.release();
+    Object got = call.get(60, TimeUnit.SECONDS);
+
+    GroupCommitTestBase.assertCode(ErrorCode.CONFLICT, "idempotencyKey", got, "a key another request used");
+    assertEquals(0, balance(scope, ann), "the credit rolled back with the rows");
+    assertEquals(List.of(), amounts(scope, ann));
+    assertEquals(List.of(5L, 1L), amounts(scope, bob));
+    assertEquals(6, balance(scope, bob));
+    assertEquals(first.entry(), ledger(scope, bob).get(0), "the key's one entry");
+  }
+
+  @Test
+  void aKeyedActionWhoseKeyAnotherInstanceCommitsFirstReplaysItOrIsAConflictAndKeepsNothing() throws Exception {
+    TenantScope other = otherInstance();
+    ParticipantRef bob = world.ref(1);
+    long reward = scope.rewards().define(world.campaignId, NewCampaignReward.message("Thanks", "Thank you", 10)
+        .unlimited()).id();
+
+    // The same action by another instance after this one's lookup, before it numbers its event.
+    Pause beforeNumbering = pauseBefore(sql -> sql.startsWith("UPDATE participant"));
+    log.clear();
+    LoyaltyAction visit = LoyaltyAction.of(ann, reward).withIdempotencyKey("visit-1");
+    Future<Object> call = calls.submit(answer(() -> scope.rewards().recordAction(visit)));
+    beforeNumbering.awaitReached("the action did not reach its event's number");
+    ActionResult first = other.rewards().recordAction(visit);
+    beforeNumbering.release();
+    ActionResult replay = assertInstanceOf(ActionResult.class, call.get(60, TimeUnit.SECONDS));
+    assertTrue(replay.replayed());
+    assertEquals(first.actionId(), replay.actionId());
+    assertTrue(log.stream().anyMatch(s -> s.startsWith("prepare WITH action AS (INSERT") && s.endsWith("COMMIT")),
+        "the key was refused with the commit: " + log);
+    assertEquals(1, scope.rewards().counts(ann, reward).allTime(), "counted once");
+
+    // The key taken for another participant while this one's rows wait for its commit.
+    Pause atCommit = pauseBefore(sql -> sql.endsWith("COMMIT"));
+    call = calls.submit(answer(() -> scope.rewards().recordAction(
+        LoyaltyAction.of(ann, reward).withIdempotencyKey("visit-2"))));
+    atCommit.awaitReached("the action's rows did not wait for its commit");
+    calls.submit(() -> other.rewards().recordAction(LoyaltyAction.of(bob, reward).withIdempotencyKey("visit-2")))
+        .get(30, TimeUnit.SECONDS);
+    atCommit.release();
+    GroupCommitTestBase.assertCode(ErrorCode.CONFLICT, "idempotencyKey", call.get(60, TimeUnit.SECONDS),
+        "a key another action used");
+    assertEquals(1, scope.rewards().counts(ann, reward).allTime(), "the counters rolled back with the action");
+    assertEquals(1, scope.rewards().counts(bob, reward).allTime());
+  }
+
+  @Test
+  void aBulkChunkWhoseKeyAnotherInstanceTakesBeforeItsCommitRunsAgainAndOnlyThatOperationFails() throws Exception {
+    TenantScope other = otherInstance();
+    ParticipantRef bob = world.ref(1);
+    ParticipantRef carl = ParticipantRef.id(
+        scope.participants().create(world.campaignId, NewParticipant.withEmail("carl@example.com")).id());
+    Pause atCommit = pauseBefore(sql -> sql.endsWith("COMMIT"));
+    Future<Object> call = calls.submit(answer(() -> scope.points().applyAll(List.of(
+        PointsOperation.award(ann, PointsChange.of(5, "import").withIdempotencyKey("b-1")),
+        PointsOperation.award(carl, PointsChange.of(7, "import").withIdempotencyKey("b-2"))))));
+    atCommit.awaitReached("the chunk's rows did not wait for its commit");
+    calls.submit(() -> other.points().award(bob, PointsChange.of(3, "import").withIdempotencyKey("b-1")))
+        .get(30, TimeUnit.SECONDS);
+    atCommit.release();
+    @SuppressWarnings("unchecked")
+    List<PointsOutcome> out = (List<PointsOutcome>) call.get(60, TimeUnit.SECONDS);
+
+    GroupCommitTestBase.assertCode(ErrorCode.CONFLICT, "idempotencyKey", out.get(0).error(), "the taken key");
+    assertEquals(7, out.get(1).result().balance(), "its neighbour, run again behind a savepoint: " + out);
+    assertEquals(List.of(), amounts(scope, ann));
+    assertEquals(List.of(7L), amounts(scope, carl));
+    assertEquals(List.of(3L, 1L), amounts(scope, bob));
+  }
+
+  @Test
+  void aGroupCommitBatchWhoseKeyAnotherInstanceTakesBeforeItsCommitRunsEachCallAloneAndOnlyThatOneFails()
+      throws Exception {
+    TenantScope other = otherInstance();
+    // The engine's default group commit: two batches at a time, awards and deductions combined.
+    HikariDataSource batchPool = EmbeddedPostgresServer.pool(database, 6);
+    otherPools.add(batchPool);
+    LoyaltyEngine combining = engines.build(engines.builder(
+        JdbcStorage.builder().dataSource(recording(batchPool)).build(), 0));
+    TenantScope batching = combining.forTenant(world.tenantId);
+    List<ParticipantRef> p = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      p.add(ParticipantRef.id(batching.participants().create(world.campaignId,
+          NewParticipant.withEmail("b" + i + "@example.com")).id()));
+    }
+    // Two calls hold both batches, stopped before their credits, while two more queue behind them.
+    Pause firstLeader = pauseBefore(sql -> sql.startsWith("UPDATE participant"));
+    Pause secondLeader = pauseBefore(sql -> sql.startsWith("UPDATE participant"));
+    Future<Object> a = calls.submit(answer(() -> batching.points().award(p.get(0), PointsChange.of(1, "plug"))));
+    firstLeader.awaitReached("the first call did not lead a batch");
+    Future<Object> b = calls.submit(answer(() -> batching.points().award(p.get(1), PointsChange.of(1, "plug"))));
+    secondLeader.awaitReached("the second call did not lead a batch");
+    List<Thread> queued = Collections.synchronizedList(new ArrayList<>());
+    // The batch runs on the thread of one of its callers: not the first call's, whose rows go with its commit too.
+    Pause atCommit = pauseBefore(sql -> sql.endsWith("COMMIT") && queued.contains(Thread.currentThread()));
+    List<Future<Object>> batch = new ArrayList<>();
+    for (int i = 2; i <= 3; i++) {
+      ParticipantRef who = p.get(i);
+      PointsChange change = PointsChange.of(10 * i, "purchase").withIdempotencyKey("g-" + i);
+      CompletableFuture<Thread> thread = new CompletableFuture<>();
+      batch.add(calls.submit(answer(() -> {
+        thread.complete(Thread.currentThread());
+        return batching.points().award(who, change);
+      })));
+      queued.add(thread.get(30, TimeUnit.SECONDS));
+    }
+    for (Thread t : List.copyOf(queued)) {
+      GroupCommitProbe.awaitQueued(t);
+    }
+    log.clear();
+    firstLeader.release();
+    // The two queued calls run together, one transaction, their rows held back for its commit.
+    atCommit.awaitReached("the batch's rows did not wait for its commit");
+    assertTrue(log.stream().anyMatch(s -> s.startsWith("prepare UPDATE participant p SET")),
+        "the batch changed its participants' balances by one update, as calls run together do: " + log);
+    calls.submit(() -> other.points().award(p.get(4), PointsChange.of(4, "purchase").withIdempotencyKey("g-2")))
+        .get(30, TimeUnit.SECONDS);
+    atCommit.release();
+    secondLeader.release();
+
+    assertEquals(1, result(a.get(60, TimeUnit.SECONDS)).balance());
+    assertEquals(1, result(b.get(60, TimeUnit.SECONDS)).balance());
+    GroupCommitTestBase.assertCode(ErrorCode.CONFLICT, "idempotencyKey", batch.get(0).get(60, TimeUnit.SECONDS),
+        "the taken key");
+    assertEquals(30, result(batch.get(1).get(60, TimeUnit.SECONDS)).balance(), "its neighbour, run again alone");
+    assertEquals(List.of(), amounts(scope, p.get(2)));
+    assertEquals(List.of(30L), amounts(scope, p.get(3)));
+    assertEquals(List.of(4L), amounts(scope, p.get(4)));
+  }
+
+  /** An award or a deduction of {@code change} to ann. */
+  private PointsResult pointsCall(TenantScope on, boolean award, PointsChange change) {
+    return award ? on.points().award(ann, change) : on.points().deduct(ann, change);
+  }
+
+  /** Another engine instance on the test's database, on a pool of its own: nothing of it is recorded or paused. */
+  private TenantScope otherInstance() {
+    HikariDataSource otherPool = EmbeddedPostgresServer.pool(database, 2);
+    otherPools.add(otherPool);
+    LoyaltyEngine other = engines.build(engines.builder(JdbcStorage.builder().dataSource(otherPool).build(), 1));
+    return other.forTenant(world.tenantId);
+  }
+
+  /** Stops the next statement prepared that {@code statement} matches, before it is sent, until released. */
+  private Pause pauseBefore(Predicate<String> statement) {
+    Pause pause = new Pause();
+    synchronized (pauses) {
+      pauses.add(new Armed(statement, pause));
+    }
+    return pause;
+  }
+
+  /** The first pause armed for {@code sql}, disarmed; null if none. */
+  private Pause pauseFor(String sql) {
+    synchronized (pauses) {
+      for (Iterator<Armed> i = pauses.iterator(); i.hasNext(); ) {
+        Armed armed = i.next();
+        if (armed.when().test(sql)) {
+          i.remove();
+          return armed.pause();
+        }
+      }
+    }
+    return null;
+  }
+
+  /** A pause armed for the first statement {@code when} matches. */
+  private record Armed(Predicate<String> when, Pause pause) {
+  }
+
   /** A credit of 3 and its rows, without a key, the entry numbered {@code entryId}, in one unit of work. */
   private void awardInOneUnitOfWork(long entryId) {
     long tenant = world.tenantId;
@@ -337,6 +584,10 @@ class PostgresCommitWithRowsTest {
           if (method.getName().equals("prepareStatement")) {
             String sql = ((String) args[0]).strip();
             log.add("prepare " + (sql.length() <= 40 ? sql : sql.substring(0, 30) + " ... " + tail(sql)));
+            Pause pause = pauseFor(sql);
+            if (pause != null) {
+              pause.here();
+            }
             if (terminateBeforeCommitWithRows && sql.endsWith("COMMIT")) {
               terminate(connection.unwrap(PGConnection.class).getBackendPID());
             }

@@ -127,6 +127,8 @@ public final class ResultsReport {
       new Comparison("award, one call, one commit: time per call (1 thread)", "AwardBenchmark.engineAward",
           "AwardBenchmark.rawAward", List.of(new Target("single-thread award latency within 1.5x of one raw durable"
               + " commit", DURABLE, Map.of(), Check.RATIO_AT_MOST, 1.5))),
+      new Comparison("award with an idempotency key vs without: time per call (1 thread)",
+          "AwardBenchmark.engineAwardKeyed", "AwardBenchmark.engineAward", List.of()),
       new Comparison("award from 4 threads vs the raw JDBC batch ceiling", "ConcurrentAwardBenchmark.engineAward",
           "BulkAwardBenchmark.rawBulkAward", List.of(new Target("single awards from 4 threads at least 50% of the"
               + " raw JDBC batch ceiling", DURABLE, Map.of(), Check.RATIO_AT_LEAST, 0.5))),

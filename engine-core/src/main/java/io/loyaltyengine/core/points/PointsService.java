@@ -59,11 +59,12 @@ import java.util.Set;
  * returns the participant's row; the entry, its event and the additions to the participant's points counters of
  * the POINTS leaderboards (all time and the current month of the campaign's zone) then go to the store in one call
  * ({@link Transaction#appendPointsRows}), which PostgreSQL runs as one statement. So an award by id without a key
- * costs two statements and the commit (on PostgreSQL the storage sends the second with the commit). Two concurrent
- * first attempts with one key both pass the lookup; the second one's append violates the unique key, its transaction
- * rolls back (balance included), and a fresh transaction replays the winner's entry. If the winner left a balance
- * the second one's bound refuses (an overdraft), the second one's update, which waited for the winner's row lock,
- * looks the key up again and replays the winner's entry too. Single calls that group commit puts in one batch run
+ * costs two statements and the commit, with a key three (the lookup first); on PostgreSQL the storage sends the last
+ * with the commit. Two concurrent first attempts with one key both pass the lookup; the second one's append (on
+ * PostgreSQL, the commit it is sent with) violates the unique key, its transaction rolls back (balance included),
+ * and a fresh transaction replays the winner's entry. If the winner left a balance the second one's bound refuses
+ * (an overdraft), the second one's update, which waited for the winner's row lock, looks the key up again and
+ * replays the winner's entry too. Single calls that group commit puts in one batch run
  * together as a chunk of {@link #applyAll} does ({@code Single}).
  *
  * <p>Thread-safe when its context is.

@@ -276,7 +276,8 @@ public final class RewardService implements Rewards {
     ActionRecord recorded = new ActionRecord(context.ids().nextId(), tenantId, campaignId, participantId,
         reward.id(), a.source, a.metadata, invited == null ? null : invited.id(), a.idempotencyKey, created,
         counts, now);
-    // One call for both rows: PostgreSQL writes them in one statement, and without a key sends it with the commit.
+    // One call for both rows: PostgreSQL writes them in one statement, sent with the commit when nothing follows (a
+    // key taken meanwhile then fails the commit with the key's violation, as it would fail the insert).
     tx.appendAction(recorded, Outbox.event(context, EventType.LOYALTY_ACTION_RECORDED, campaignId, participantId,
         sequence, RewardJson.action(recorded)));
 

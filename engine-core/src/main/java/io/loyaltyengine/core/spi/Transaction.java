@@ -87,14 +87,15 @@ public interface Transaction {
   /**
    * Appends the rows of points changes: the ledger entries, then the events, then the counter additions, as
    * {@link LedgerPort#appendAll}, {@link EventPort#appendAll} and {@link LeaderboardPort#addPointsAll} would. A store
-   * may write them with one statement (an award's rows then cost one round trip to the database), and may hold rows
-   * without an idempotency key back until the commit or the unit of work's next statement, whichever comes first
-   * (PostgreSQL sends them with the commit); the rest of the unit of work sees them either way, in order, and a
-   * {@link #nested} unit that throws drops the rows it appended. Decorators that watch one of those ports see the
-   * rows whatever the store does, since this default goes through them.
+   * may write them with one statement (an award's rows then cost one round trip to the database), and may hold them
+   * back until the commit, the unit of work's next statement or the end of the {@link #nested} unit that appended
+   * them, whichever comes first (PostgreSQL sends them with the commit); the rest of the unit of work sees them
+   * either way, in order, and a {@link #nested} unit that throws drops the rows it appended. Decorators that watch
+   * one of those ports see the rows whatever the store does, since this default goes through them.
    *
    * @throws UniqueViolationException with {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY} if an entry's idempotency key is
-   *     taken (the unit of work must fail)
+   *     taken (the unit of work must fail); from rows held back, the statement that sends them throws it instead,
+   *     or the end of the nested unit, or {@link Storage#inTransaction} at the commit (nothing committed)
    */
   default void appendPointsRows(PointsRows rows) {
     ledger().appendAll(rows.entries());
@@ -104,14 +105,13 @@ public interface Transaction {
 
   /**
    * Appends a recorded action and its event, as {@link ActionPort#insert} then {@link EventPort#append} would. A
-   * store may write both with one statement, and may hold them back until the commit or the unit of work's next
-   * statement, whichever comes first, when the action has no idempotency key (PostgreSQL sends them with the
-   * commit); the rest of the unit of work sees them either way, and a {@link #nested} unit that throws drops them.
-   * Decorators that watch one of those ports see both rows whatever the store does, since this default goes through
-   * them.
+   * store may write both with one statement, and may hold them back as {@link #appendPointsRows} may (PostgreSQL
+   * sends them with the commit); the rest of the unit of work sees them either way, and a {@link #nested} unit that
+   * throws drops them. Decorators that watch one of those ports see both rows whatever the store does, since this
+   * default goes through them.
    *
    * @throws UniqueViolationException with {@link UniqueKey#ACTION_IDEMPOTENCY_KEY} if the action's idempotency key
-   *     is taken (the unit of work must fail)
+   *     is taken (the unit of work must fail); from rows held back, where {@link #appendPointsRows} says
    */
   default void appendAction(ActionRecord action, EventRecord event) {
     actions().insert(action);

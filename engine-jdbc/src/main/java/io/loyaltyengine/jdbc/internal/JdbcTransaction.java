@@ -28,6 +28,8 @@ import io.loyaltyengine.core.spi.TestimonialPort;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.core.spi.WebhookEndpointPort;
 import io.loyaltyengine.jdbc.SqlDialect;
 import java.sql.Connection;
@@ -44,10 +46,16 @@ import org.jdbi.v3.core.statement.StatementCustomizer;
  *
  * <p>On PostgreSQL, in a transaction the storage commits itself, the last rows of a unit of work are held back and
  * sent with the commit, one round trip less: an award's or deduction's entry, event and counters
- * ({@link #appendPointsRows}), or a recorded action and its event ({@link #appendAction}), when they carry no
- * idempotency key, so that their insert has no refusal the unit of work waits for. Any statement the unit of work
- * runs after them sends them first ({@link #sendDeferredRows}), so the order of its statements is kept; a
+ * ({@link #appendPointsRows}), or a recorded action and its event ({@link #appendAction}). Any statement the unit of
+ * work runs after them sends them first ({@link #sendDeferredRows}), so the order of its statements is kept; a
  * {@link #nested} unit sends the rows it held before its savepoint is released, so that their failure is its own.
+ *
+ * <p>Rows with an idempotency key are held back too. Their one refusal the engine expects, a key a concurrent
+ * transaction committed first, then comes with the commit: PostgreSQL refuses the insert, skips the COMMIT and the
+ * transaction rolls back, a definite answer, which {@link #commitWithDeferredRows} reports as the
+ * {@link UniqueViolationException} of the key, exactly as the insert sent alone would have. No unit of work of the
+ * engine handles that violation itself: it fails the unit of work, which its caller answers from a fresh transaction
+ * (a replay or a CONFLICT) or, where the transaction held several units, runs again behind savepoints or alone.
  *
  * <p>Not thread-safe: valid only while its unit of work runs, on that thread.
  */
@@ -240,9 +248,9 @@ public final class JdbcTransaction implements Transaction {
       Transaction.super.appendPointsRows(rows);
       return;
     }
-    HeldRows held = new HeldRows("ledger append with events and counters",
-        () -> ledger.appendPointsRowsAtOnce(rows), () -> ledger.appendPointsRowsAndCommit(rows));
-    append(held, !rows.hasIdempotencyKeys());
+    append(new HeldRows("ledger append with events and counters",
+        rows.hasIdempotencyKeys() ? UniqueKey.LEDGER_IDEMPOTENCY_KEY : null,
+        () -> ledger.appendPointsRowsAtOnce(rows), () -> ledger.appendPointsRowsAndCommit(rows)));
   }
 
   /**
@@ -255,15 +263,15 @@ public final class JdbcTransaction implements Transaction {
       Transaction.super.appendAction(action, event);
       return;
     }
-    HeldRows held = new HeldRows("action insert with its event",
-        () -> actions.insertWithEvent(action, event), () -> actions.insertWithEventAndCommit(action, event));
-    append(held, action.idempotencyKey() == null);
+    append(new HeldRows("action insert with its event",
+        action.idempotencyKey() == null ? null : UniqueKey.ACTION_IDEMPOTENCY_KEY,
+        () -> actions.insertWithEvent(action, event), () -> actions.insertWithEventAndCommit(action, event)));
   }
 
-  /** Sends what was held before, then {@code rows}: at once, or held back if it {@code mayWait}. */
-  private void append(HeldRows rows, boolean mayWait) {
+  /** Sends what was held before, then holds {@code rows} back if the storage commits, else sends them at once. */
+  private void append(HeldRows rows) {
     sendDeferredRows();
-    if (commitsWithRows && mayWait) {
+    if (commitsWithRows) {
       deferred = rows;
       if (!sendsBeforeStatements) {
         sendsBeforeStatements = true;
@@ -292,6 +300,8 @@ public final class JdbcTransaction implements Transaction {
    * Commits: with the rows held back, if any, in one round trip ({@code INSERT ...; COMMIT}), after which the
    * connection is idle and the driver's own commit sends nothing; else nothing, and the caller commits as usual.
    *
+   * @throws UniqueViolationException for the rows' idempotency key, if they carry one and the database refused them
+   *     on a unique key (a concurrent transaction committed the key first): nothing committed, as below
    * @throws StorageException (transient or not) if the database refused the rows or the commit: nothing committed,
    *     since the server skips the COMMIT after a failed statement and a failed COMMIT rolls back
    * @throws org.jdbi.v3.core.JdbiException if the connection failed: whether it committed is for the storage to judge
@@ -304,7 +314,11 @@ public final class JdbcTransaction implements Transaction {
         rows.sendWithCommit().run();
       } catch (JdbiException e) {
         if (SqlErrors.isAnswerFromTheDatabase(e)) {
-          throw SqlErrors.translate(rows.what() + ", and commit", e);
+          // A refusal: the server skipped the COMMIT, and the caller rolls back. A unique violation of keyed rows is
+          // the key's, as their insert sent alone reports it (sendDeferredRows); rows without a key keep the
+          // plain failure they always had here.
+          throw rows.key() == null ? SqlErrors.translate(rows.what() + ", and commit", e)
+              : SqlErrors.translate(rows.what() + ", and commit", rows.key(), e);
         }
         throw e;
       }
@@ -320,7 +334,8 @@ public final class JdbcTransaction implements Transaction {
   public <T> T nested(TransactionWork<T> work) {
     // Rows held back from before belong before the savepoint. Their failure there is not the work's: on PostgreSQL
     // it aborted the whole transaction, which the caller, taking it for the work's, would go on to commit (the
-    // server answering COMMIT with a silent ROLLBACK).
+    // server answering COMMIT with a silent ROLLBACK). A taken idempotency key among them too: the unit of work runs
+    // again, and finds the key taken before it writes. (The engine's units append nothing before a nested unit.)
     try {
       sendDeferredRows();
     } catch (TransientStorageException e) {
@@ -370,8 +385,9 @@ public final class JdbcTransaction implements Transaction {
   }
 
   /**
-   * Rows held back: how to send them alone (failures translated, as the port's own write does), and with the commit
-   * (failures left to {@link #commitWithDeferredRows}). Immutable.
+   * Rows held back: what they are, the unique key a refusal of them with the commit is reported as (their
+   * idempotency key; null if they carry none), how to send them alone (failures translated, as the port's own write
+   * does), and with the commit (failures left to {@link #commitWithDeferredRows}). Immutable.
    */
-  private record HeldRows(String what, Runnable send, Runnable sendWithCommit) {}
+  private record HeldRows(String what, UniqueKey key, Runnable send, Runnable sendWithCommit) {}
 }

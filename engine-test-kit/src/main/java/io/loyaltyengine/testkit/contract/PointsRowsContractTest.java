@@ -848,6 +848,15 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
       }
     });
 
+    // A store may hold the rows back until the unit of work's next statement (PostgreSQL): that statement fails.
+    UniqueViolationException followed = assertThrows(UniqueViolationException.class, () -> run(tx -> {
+      tx.appendPointsRows(new PointsRows(List.of(entry(campaign, q, LedgerEntryKind.AWARD, 1, "purchase", null,
+          "taken", 1, T2)), List.of(), List.of()));
+      tx.ledger().history(t, q, null, 10);
+    }), "rows a read follows");
+    assertEquals(UniqueKey.LEDGER_IDEMPOTENCY_KEY, followed.key());
+    assertEquals(before, state(campaign, everyone), "nothing of the unit of work is kept");
+
     Campaign elsewhere = campaign();
     long stranger = participant(elsewhere, 0, 0).id();
     LedgerEntry sameKey = entry(elsewhere, stranger, LedgerEntryKind.AWARD, 1, "purchase", null, "taken", 1, T2);
@@ -878,6 +887,9 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
     ExecutionException failed = assertThrows(ExecutionException.class, () -> whileHeld(
         tx -> {
           tx.appendPointsRows(new PointsRows(List.of(holderA), List.of(), List.of()));
+          // A store may hold the rows back until the next statement (PostgreSQL, until the commit): this read sends
+          // them, so that "a" is written before the waiter starts.
+          assertEquals(Optional.of(holderA), tx.ledger().findByIdempotencyKey(t, "a"));
           return null;
         },
         (tx, nothing) -> {

@@ -257,6 +257,36 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(stored(second), tx(tx -> tx.actions().findByIdempotencyKey(t, "order-7")).orElseThrow());
   }
 
+  /**
+   * A store may hold the rows back (PostgreSQL: for the commit, or the unit of work's next statement): the taken key
+   * then fails the commit or that statement, with the action's key all the same, and nothing of the unit commits.
+   */
+  @Test
+  void appendActionWithATakenKeyFailsTheUnitOfWorkWithTheActionKeyWhereverItsRowsAreSent() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    ActionRecord taken = action(t, campaign.id(), 21L, "order-9");
+    run(tx -> tx.appendAction(taken, actionEvent(taken, 1)));
+    ActionRecord again = action(t, campaign.id(), 21L, "order-9");
+    ActionRecord before = action(t, campaign.id(), 21L, null);
+
+    UniqueViolationException last = assertThrows(UniqueViolationException.class, () -> run(tx -> {
+      tx.appendAction(before, actionEvent(before, 2));
+      tx.appendAction(again, actionEvent(again, 3));
+    }), "the unit of work's last rows");
+    assertEquals(UniqueKey.ACTION_IDEMPOTENCY_KEY, last.key());
+    UniqueViolationException followed = assertThrows(UniqueViolationException.class, () -> run(tx -> {
+      tx.appendAction(again, actionEvent(again, 4));
+      tx.events().unpositioned(t, 10);
+    }), "rows a read follows");
+    assertEquals(UniqueKey.ACTION_IDEMPOTENCY_KEY, followed.key());
+
+    assertEquals(List.of(actionEvent(taken, 1).eventId()),
+        tx(tx -> tx.events().unpositioned(t, 10)).stream().map(EventRecord::eventId).toList(),
+        "nothing of either unit of work");
+    assertEquals(stored(taken), tx(tx -> tx.actions().findByIdempotencyKey(t, "order-9")).orElseThrow());
+  }
+
   @Test
   void appendActionWithATakenKeyFailsWithTheActionKeyAndLeavesNoEventWhileANestedUnitsRowsGoOrStayWithIt() {
     Campaign campaign = campaign();
