@@ -64,8 +64,8 @@ import java.util.Set;
  * PostgreSQL, the commit it is sent with) violates the unique key, its transaction rolls back (balance included),
  * and a fresh transaction replays the winner's entry. If the winner left a balance the second one's bound refuses
  * (an overdraft), the second one's update, which waited for the winner's row lock, looks the key up again and
- * replays the winner's entry too. Single calls that group commit puts in one batch run
- * together as a chunk of {@link #applyAll} does ({@code Single}).
+ * replays the winner's entry too. Single calls that group commit puts in one batch run together as a chunk of
+ * {@link #applyAll} does ({@code Single}).
  *
  * <p>Thread-safe when its context is.
  */
