@@ -148,6 +148,35 @@ public final class SignedCodes {
   }
 
   /**
+   * Whether this set holds exactly {@code read}: the same tenant, the same key numbers and, under each, the same
+   * secret. A set read again that holds nothing new can then be kept, with the {@link Mac}s its threads set up.
+   *
+   * @throws NullPointerException if {@code read} or one of its keys is null
+   */
+  public boolean holdsExactly(List<SigningKey> read) {
+    if (read.size() != keys.length) {
+      return false;
+    }
+    for (SigningKey key : read) {
+      Key held = find(key.keyId());
+      if (key.tenantId() != tenantId || held == null) {
+        return false;
+      }
+      byte[] secret = key.secret();
+      byte[] heldSecret = held.secret.getEncoded();
+      try {
+        if (!MessageDigest.isEqual(secret, heldSecret)) {
+          return false;
+        }
+      } finally {
+        Arrays.fill(secret, (byte) 0);
+        Arrays.fill(heldSecret, (byte) 0);
+      }
+    }
+    return true;
+  }
+
+  /**
    * Issues the signed code of a participant under the signing key.
    *
    * @throws IllegalArgumentException if an id is not positive
@@ -320,10 +349,12 @@ public final class SignedCodes {
   /** One key: its number and a per-thread {@link Mac} initialised with it ({@code doFinal} resets it for reuse). */
   private static final class Key {
     final int id;
+    final SecretKeySpec secret;
     private final ThreadLocal<Mac> mac;
 
     Key(int id, SecretKeySpec secret) {
       this.id = id;
+      this.secret = secret;
       this.mac = ThreadLocal.withInitial(() -> newMac(secret));
     }
 

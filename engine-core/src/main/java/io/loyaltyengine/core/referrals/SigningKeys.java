@@ -72,15 +72,23 @@ public final class SigningKeys {
       return cached.codes;
     }
     Instant readAt = now();
-    SignedCodes loaded = transactions.run(tx -> {
-      List<SigningKey> keys = tx.referrals().keys(tenantId);
-      if (keys.isEmpty()) {
+    List<SigningKey> keys = transactions.run(tx -> {
+      List<SigningKey> read = tx.referrals().keys(tenantId);
+      if (read.isEmpty()) {
         tx.referrals().insertKey(SignedCodes.newKey(tenantId, 1, now()));
-        keys = tx.referrals().keys(tenantId);
+        read = tx.referrals().keys(tenantId);
       }
-      return new SignedCodes(tenantId, keys);
+      return read;
     });
-    return remember(tenantId, loaded, readAt);
+    return remember(tenantId, codesFor(tenantId, cached == null ? null : cached.codes, keys), readAt);
+  }
+
+  /**
+   * The codes of a key set read again: the cached ones when the read found exactly their keys (the usual refresh,
+   * each minute: their threads keep the {@code Mac}s they set up), new ones otherwise.
+   */
+  static SignedCodes codesFor(long tenantId, SignedCodes cached, List<SigningKey> read) {
+    return cached != null && cached.holdsExactly(read) ? cached : new SignedCodes(tenantId, read);
   }
 
   /**
@@ -100,7 +108,7 @@ public final class SigningKeys {
     if (keys.isEmpty()) {
       return null;
     }
-    return remember(tenantId, new SignedCodes(tenantId, keys), readAt);
+    return remember(tenantId, codesFor(tenantId, cached, keys), readAt);
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -283,5 +285,39 @@ class SignedCodesTest {
     String code = codes.issue(1, 2);
     assertArrayEquals(secret, key.secret(), "constructing SignedCodes leaves the key's secret alone");
     assertEquals(signed(1, 2), codes.verify(code));
+  }
+
+  // ==================================================================== a key set read again
+
+  /**
+   * A key set read again keeps the cached codes only when the read holds exactly their keys: a refresh that finds
+   * nothing new keeps the Macs set up, anything else makes new codes, which verify under what was read.
+   */
+  @Test
+  void aKeySetReadAgainKeepsTheCachedCodesOnlyWhenItHoldsExactlyTheirKeys() {
+    SignedCodes cached = new SignedCodes(TENANT, List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 2)));
+    assertTrue(cached.holdsExactly(List.of(fixedKey(TENANT, 2), fixedKey(TENANT, 1))), "the same keys, any order");
+    assertSame(cached, SigningKeys.codesFor(TENANT, cached, List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 2))));
+
+    byte[] otherSecret = fixedKey(TENANT, 2).secret();
+    otherSecret[31] ^= 1;
+    SigningKey changed = new SigningKey(TENANT, 2, otherSecret, T0);
+    List<List<SigningKey>> others = List.of(
+        List.of(fixedKey(TENANT, 1)),
+        List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 2), fixedKey(TENANT, 3)),
+        List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 3)),
+        List.of(fixedKey(TENANT, 1), changed));
+    for (List<SigningKey> read : others) {
+      assertFalse(cached.holdsExactly(read), read.toString());
+      SignedCodes fresh = SigningKeys.codesFor(TENANT, cached, read);
+      assertNotSame(cached, fresh, read.toString());
+      SignedCodes expected = new SignedCodes(TENANT, read);
+      assertEquals(expected.signingKeyId(), fresh.signingKeyId());
+      assertEquals(signed(5, 6), fresh.verify(expected.issue(5, 6)), "the new codes hold what was read");
+    }
+    assertFalse(cached.holdsExactly(List.of(fixedKey(TENANT + 1, 1), fixedKey(TENANT + 1, 2))), "another tenant's");
+    String code = new SignedCodes(TENANT, List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 2))).issue(8, 9);
+    assertEquals(signed(8, 9), cached.verify(code), "comparing leaves the cached codes' secrets alone");
+    assertNotSame(cached, SigningKeys.codesFor(TENANT, null, List.of(fixedKey(TENANT, 1))), "nothing cached");
   }
 }
