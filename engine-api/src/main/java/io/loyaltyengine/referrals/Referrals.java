@@ -15,7 +15,8 @@ import java.util.Optional;
  * Every participant has a code of each {@link CodeKind}. {@link #decode} reads all three; any malformed input is a
  * VALIDATION_ERROR on {@code code} (never another exception), and a code naming no participant of the campaign, a
  * forged or tampered signed code, or a legacy code in a campaign that requires signed codes is refused the same way.
- * Input longer than 512 characters is refused before it is decoded.
+ * Input longer than 512 characters is refused before it is decoded; spaces at a code's ends, no-break spaces
+ * included, are ignored.
  *
  * <h2>Chains</h2>
  * A participant has at most one referrer, recorded once and never overwritten: of any number of concurrent signups

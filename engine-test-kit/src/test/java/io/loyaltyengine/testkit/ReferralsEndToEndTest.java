@@ -197,6 +197,32 @@ class ReferralsEndToEndTest {
   }
 
   @Test
+  void aCodePastedWithNoBreakSpacesAtItsEndsIsTheSameCodeAndOneInsideIsRefused() {
+    referrals.configure(ReferralSettings.defaults(campaign.id()).withConversionPoints(ConversionPoints.fixed(7)));
+    ReferralCodes codes = referrals.codes(ParticipantRef.id(ada.id()));
+    for (String code : List.of(codes.shortCode(), codes.signed(), codes.legacy())) {
+      // Copied from a web page, a code brings no-break spaces (U+00A0, U+202F, U+2007) that String.strip keeps.
+      for (String pasted : List.of("\u00A0" + code + "\u00A0", code + "\u202F", "\u2007 " + code)) {
+        assertEquals(referrals.decode(campaign.id(), code), referrals.decode(campaign.id(), pasted),
+            "the same code: " + code);
+      }
+      assertValidation("code", () -> referrals.decode(campaign.id(),
+          code.substring(0, 3) + "\u00A0" + code.substring(3)));
+    }
+    assertValidation("code", () -> referrals.decode(campaign.id(), "\u00A0\u202F"));
+
+    String pasted = codes.shortCode() + "\u00A0";
+    SignupResult bob = referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("bob@example.com"), pasted));
+    assertEquals(ReferralOutcome.REFERRED, bob.outcome());
+    assertEquals(ada.id(), bob.referral().referrerId());
+    assertEquals(ada.id(), referrals.track(campaign.id(), Track.visit(pasted, "visitor-1")).referrerId());
+    assertEquals(7, referrals.convert(campaign.id(), new NewConversion(pasted, "order-1", BigDecimal.TEN))
+        .pointsAwarded());
+    assertEquals(7, balance(ada));
+  }
+
+  @Test
   void campaignsRequiringSignedCodesRefuseLegacyOnesAndAcceptSignedAndShort() {
     ReferralCodes codes = referrals.codes(ParticipantRef.id(ada.id()));
     referrals.configure(ReferralSettings.defaults(campaign.id()).withSignedCodesRequired(true));

@@ -47,14 +47,16 @@ public final class ReferralRules {
    * Checks a referral code before it is decoded: present, not blank, at most {@link LegacyCodes#MAX_LENGTH}
    * characters, so that no decoder ever sees an oversized input.
    *
-   * @return the code without surrounding whitespace
+   * @return the code without the whitespace and space separators at its ends, no-break spaces included
    * @throws LoyaltyException VALIDATION_ERROR on {@code code}
    */
   public static String code(String code) {
-    if (code == null || code.length() > LegacyCodes.MAX_LENGTH || code.isBlank()) {
+    if (code == null || code.length() > LegacyCodes.MAX_LENGTH || TextRules.isBlank(code)) {
       throw invalidCode();
     }
-    return code.strip();
+    // A code is an identity: one pasted from a page with a no-break space at an end (which String.strip keeps) is
+    // still the same code, as a coupon code is.
+    return TextRules.stripSpaces(code);
   }
 
   /**
