@@ -8,9 +8,9 @@ import java.util.Locale;
 /**
  * Turns a website given as a URL or a host name into the domain a brand is known by: the host name only,
  * lower-cased, without a trailing dot, internationalized names in their ASCII (punycode) form.
- * {@code https://Shop.Example.com:8443/path?q} becomes {@code shop.example.com}. A name needs at least two labels and
- * a top-level domain that is not all digits, so {@code localhost} and IP addresses are refused; a port, when given,
- * is 0..65535.
+ * {@code https://Shop.Example.com:8443/path?q} becomes {@code shop.example.com}; a backslash ends the host as a slash
+ * does, as browsers read it. A name needs at least two labels and a top-level domain that is not all digits, so
+ * {@code localhost} and IP addresses are refused; a port, when given, is 0..65535.
  *
  * <p>Thread-safe: stateless. Pure string work: no name resolution.
  */
@@ -39,7 +39,9 @@ public final class DomainNames {
       s = s.substring(scheme + 3);
     }
     int end = s.length();
-    for (char c : new char[] {'/', '?', '#'}) {
+    // A backslash ends the host too: browsers read it as a slash in http(s) URLs, so in
+    // https://shop.example.com\@other.example/ the host is shop.example.com and "@other.example/" is path.
+    for (char c : new char[] {'/', '\\', '?', '#'}) {
       int i = s.indexOf(c);
       if (i >= 0 && i < end) {
         end = i;

@@ -21,6 +21,10 @@ class DomainNamesTest {
       "https://shop.example.com:65535/, shop.example.com",
       "https://shop.example.com:/, shop.example.com",
       "shop.1example, shop.1example",
+      // A backslash ends the host as a slash does: browsers read http(s) URLs so, and what follows is a path.
+      "https://shop.example.com\\@evil.example/, shop.example.com",
+      "https://shop.example.com\\path, shop.example.com",
+      "shop.example.com\\, shop.example.com",
   })
   void websiteBecomesItsHostName(String website, String domain) {
     assertEquals(domain, DomainNames.normalize("website", website));
