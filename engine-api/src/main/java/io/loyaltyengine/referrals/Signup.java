@@ -11,7 +11,9 @@ import io.loyaltyengine.participant.NewParticipant;
  * @param referralCode the code they arrived with, or null for a basic signup
  * @param visitorId the host's visitor id (cookie or device id) of the signup, 1..128 printable ASCII characters
  *     without spaces, or null
- * @param customerId the host's customer id of the person, 1..128 printable ASCII characters without spaces, or null
+ * @param customerId the host's customer id of the person, or null: as {@link
+ *     io.loyaltyengine.customers.CustomerMappings} take one (1..255 characters, not blank, no control characters),
+ *     compared exactly with the referrer's, from its signup or its customer mapping
  */
 public record Signup(NewParticipant participant, String referralCode, String visitorId, String customerId) {
   /**

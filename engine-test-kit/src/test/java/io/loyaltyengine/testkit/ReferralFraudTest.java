@@ -153,6 +153,27 @@ class ReferralFraudTest {
     assertSignal(stranger, RiskLevel.LOW, RiskSignal.NO_SIGNAL);
   }
 
+  /**
+   * A signup's customer id is taken as customer mappings take one, so that the id of a referrer the host mapped (by
+   * single sign-on, say), spaces and accents included, is recognised on a signup too.
+   */
+  @Test
+  void theCustomerIdTheReferrerIsMappedToOnASignupIsHighSelfReferralWhateverItsCharacters() {
+    Shop shop = shop(FraudScreening.DEFAULTS);
+    Participant referrer = shop.scope.referrals().signup(shop.campaign,
+        Signup.of(NewParticipant.withEmail("zoe@example.com"))).participant();
+    String customerId = "Zo\u00e9 M\u00fcller #7";
+    shop.scope.customerMappings().map(shop.campaign, customerId, ParticipantRef.id(referrer.id()));
+    String code = shop.codes(referrer).signed();
+
+    SignupResult sameCustomer = shop.scope.referrals().signup(shop.campaign,
+        Signup.referred(NewParticipant.withEmail("zoe.alt@example.net"), code).withCustomerId(customerId));
+    assertSignal(sameCustomer, RiskLevel.HIGH, "SELF_REFERRAL_CUSTOMER");
+    SignupResult other = shop.scope.referrals().signup(shop.campaign,
+        Signup.referred(NewParticipant.withEmail("ann@example.org"), code).withCustomerId("Zo\u00e9 M\u00fcller #8"));
+    assertSignal(other, RiskLevel.LOW, RiskSignal.NO_SIGNAL);
+  }
+
   // ==================================================================== shared IP address
 
   @Test

@@ -405,9 +405,12 @@ class ReferralsEndToEndTest {
           Signup.referred(dee, adaCode).withVisitorId("has space")));
       assertValidation("visitorId", () -> referrals.signup(campaign.id(), Signup.of(dee).withVisitorId("")));
       assertValidation("customerId", () -> referrals.signup(campaign.id(),
-          Signup.of(dee).withCustomerId("x".repeat(129))));
+          Signup.of(dee).withCustomerId("x".repeat(256))));
+      assertValidation("customerId", () -> referrals.signup(campaign.id(), Signup.of(dee).withCustomerId("")));
       assertValidation("customerId", () -> referrals.signup(campaign.id(),
-          Signup.of(dee).withCustomerId("caf\u00e9")));
+          Signup.of(dee).withCustomerId(" \u00a0 ")));
+      assertValidation("customerId", () -> referrals.signup(campaign.id(),
+          Signup.of(dee).withCustomerId("cust\n42")));
       assertValidation("email", () -> referrals.signup(campaign.id(),
           Signup.referred(NewParticipant.withEmail("not-an-email"), adaCode)));
       assertValidation("ipAddress", () -> referrals.signup(campaign.id(),

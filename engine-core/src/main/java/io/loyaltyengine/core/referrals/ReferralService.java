@@ -7,6 +7,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.customers.CustomerMappingService;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.core.internal.ScopeContext;
@@ -362,7 +363,8 @@ public final class ReferralService implements Referrals {
     ParticipantService.Enrolment person = ParticipantService.validate(signup.participant(), context.limits());
     String code = signup.referralCode() == null ? null : ReferralRules.code(signup.referralCode());
     String visitorId = ReferralRules.identifier("visitorId", signup.visitorId());
-    String customerId = ReferralRules.identifier("customerId", signup.customerId());
+    // A customer id as customer mappings take it, so that one the host mapped (single sign-on, say) can be compared.
+    String customerId = signup.customerId() == null ? null : CustomerMappingService.customerId(signup.customerId());
     SignupRequest request = new SignupRequest(person, code, visitorId, customerId);
     // A concurrent signup enrolled the same email and committed first: run again, now finding the participant.
     return Transactions.againAfterRace(2, () -> context.transactions().run(tx -> signupIn(tx, campaignId, request)),
