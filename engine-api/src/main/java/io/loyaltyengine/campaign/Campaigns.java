@@ -50,7 +50,9 @@ public interface Campaigns {
   Campaign update(long campaignId, CampaignUpdate update);
 
   /**
-   * Moves a campaign to another status, atomically (a concurrent change makes this fail rather than be lost).
+   * Moves a campaign to another status, under the campaign's row lock: concurrent moves take turns, each judged
+   * against the status the one before it left. A campaign already in {@code status} is returned as it is, nothing
+   * written: a retry of a move whose answer was lost (STORAGE_UNAVAILABLE) finds it made and succeeds.
    *
    * @param campaignId the campaign's id
    * @param status the status to move to

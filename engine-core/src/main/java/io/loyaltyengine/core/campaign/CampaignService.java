@@ -79,18 +79,20 @@ public final class CampaignService implements Campaigns {
     TextRules.notNull("status", next);
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
-      Campaign current = tx.campaigns().find(tenantId, campaignId)
-          .orElseThrow(() -> LoyaltyException.notFound("campaign"));
+      // Under the campaign's row lock, so that a concurrent move is judged against the status it left, never
+      // written over (the update below is a compare-and-set as well).
+      tx.campaigns().lock(tenantId, campaignId);
+      Campaign current = require(tx, tenantId, campaignId);
+      if (current.status() == next) {
+        return current; // already there: a retry of a move that was made finds it made
+      }
       if (!current.status().canMoveTo(next)) {
         throw LoyaltyException.conflict("status",
             "a campaign cannot move from " + current.status() + " to " + next);
       }
-      // Compare-and-set: a concurrent move between our read and this write makes it fail instead of being lost.
       if (!tx.campaigns().updateStatus(tenantId, campaignId, current.status(), next)) {
         throw LoyaltyException.conflict("status", "the campaign's status changed concurrently; read it again");
       }
-      // Read again under the row lock the write took: an update of the name or visibility may have committed
-      // between the first read and the write, which waited for it.
       return require(tx, tenantId, campaignId);
     });
   }

@@ -185,9 +185,8 @@ final class OlderServiceRefusals {
     out.add(new Refusal("Campaigns.update campaignId", NOT_FOUND, null, unknownIds("campaign"),
         (w, bad) -> w.scope.campaigns().update((long) bad,
             new CampaignUpdate("Fuzz campaign", CampaignVisibility.PUBLIC))));
-    // The world's campaigns are IN_PROGRESS: neither back to DRAFT nor to where they are.
-    out.add(new Refusal("Campaigns.changeStatus status", CONFLICT, "status",
-        oneOf(CampaignStatus.DRAFT, CampaignStatus.IN_PROGRESS),
+    // The world's campaigns are IN_PROGRESS: not back to DRAFT (IN_PROGRESS again returns them as they are).
+    out.add(new Refusal("Campaigns.changeStatus status", CONFLICT, "status", oneOf(CampaignStatus.DRAFT),
         (w, bad) -> w.scope.campaigns().changeStatus(w.campaign(), (CampaignStatus) bad)));
     out.add(new Refusal("Campaigns.changeStatus null status", INVALID, "status", oneOf((Object) null),
         (w, bad) -> w.scope.campaigns().changeStatus(w.campaign(), (CampaignStatus) bad)));
