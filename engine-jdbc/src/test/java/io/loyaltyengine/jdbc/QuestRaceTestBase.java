@@ -2,15 +2,19 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
 import io.loyaltyengine.quests.Quest;
@@ -18,6 +22,7 @@ import io.loyaltyengine.quests.TaskCompletion;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -140,6 +145,28 @@ abstract class QuestRaceTestBase extends HostTransactionTestBase {
       pool.shutdownNow();
     }
     assertBalanceIsTheLedger(scope, w.ref(0), 1_011);
+  }
+
+  @Test
+  void aTaskKeyAHostTakesWhileTheCompletionRunsIsAConflictOnQuestIdThatChangesNothing() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    Quest quest = scope.quests().create(new NewQuest(w.campaignId, "Q", null,
+        List.of(new NewQuestTask("A", 10), new NewQuestTask("B", 20)), 100));
+    long ada = scope.participants().get(w.ref(0)).id();
+    String taskKey = "quest:" + quest.id() + ":" + ada + ":1";
+    // The host's change is another participant's, so the completion, which holds its own participant's row, does
+    // not wait for it there: it meets the key only at its ledger entry's unique key, after its own lookup.
+    Object answer = whileAHostHoldsAKey(scope,
+        hosted -> hosted.points().award(w.ref(1), PointsChange.of(7, "purchase").withIdempotencyKey(taskKey)),
+        () -> scope.quests().completeTask(w.ref(0), quest.id(), 1));
+    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, answer, () -> "the completion: " + answer);
+    assertEquals(ErrorCode.CONFLICT, refused.code(), refused.toString());
+    assertEquals(Optional.of("questId"), refused.field(), refused.toString());
+    assertTrue(scope.quests().progress(w.ref(0), quest.id()).completedTasks().isEmpty(), "no completion stored");
+    assertBalanceIsTheLedger(scope, w.ref(0), 0);
+    assertBalanceIsTheLedger(scope, w.ref(1), 7);
   }
 
   private static void assertBalanceIsTheLedger(TenantScope scope, ParticipantRef ref, long expected) {

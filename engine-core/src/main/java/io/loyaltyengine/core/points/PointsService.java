@@ -421,6 +421,23 @@ public final class PointsService implements Points {
     return result;
   }
 
+  /**
+   * The answer to a unit of work that changed points through {@link #applyOwnIn} and failed with {@code e}: a
+   * CONFLICT the unique ledger key raised (the storage's {@link UniqueViolationException} on
+   * {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY}, made CONFLICT on {@code idempotencyKey} by the unit of work's run)
+   * becomes {@code applyOwnIn}'s CONFLICT on {@code field}; any other failure is returned as it is. The key is then one
+   * a host's points change committed after the unit of work looked it up: a change of another participant's, which
+   * does not queue on the row lock the unit of work holds, meets the engine's key only at the key's unique
+   * constraint. For a unit of work whose only ledger writes are its own changes under the engine's keys.
+   */
+  public static LoyaltyException ownKeyTakenMeanwhile(LoyaltyException e, String field) {
+    if (e.getCause() instanceof UniqueViolationException violation
+        && violation.key() == UniqueKey.LEDGER_IDEMPOTENCY_KEY) {
+      return ownKeyTaken(field, violation);
+    }
+    return e;
+  }
+
   private static LoyaltyException ownKeyTaken(String field, Throwable cause) {
     return new LoyaltyException(ErrorCode.CONFLICT, field,
         "the change's ledger idempotency key is taken by another points change", cause);

@@ -56,7 +56,10 @@ import java.util.Optional;
  * for the first to commit and then, reading committed rows, sees its completion: the same task is a replay, and of
  * the last two tasks only the one that runs second sees the other done, so only it completes the quest and awards
  * the bonus. The unique key on the completion and the ledger's unique idempotency keys back this: were two awards of
- * one task or one bonus ever to meet, the second would fail (CONFLICT) and change nothing.
+ * one task or one bonus ever to meet, the second would fail (CONFLICT) and change nothing. A host's points change of
+ * another participant, which does not queue on this one's row, may take the task's or bonus's key after a completion
+ * looked it up: the completion then fails at the key's unique constraint and answers CONFLICT on {@code questId}, as
+ * when the key was taken before.
  *
  * <p>Thread-safe when its context is.
  */
@@ -130,6 +133,17 @@ public final class QuestService implements Quests {
   public TaskCompletion completeTask(ParticipantRef participant, long questId, int taskNumber) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
+    try {
+      return completeTaskIn(resolver, tenantId, questId, taskNumber);
+    } catch (LoyaltyException e) {
+      // A host's points change of another participant that took the task's or bonus's key after this completion
+      // looked: CONFLICT on questId, as when it took the key before, not on a field the call does not take.
+      throw PointsService.ownKeyTakenMeanwhile(e, "questId");
+    }
+  }
+
+  private TaskCompletion completeTaskIn(ParticipantService.Resolver resolver, long tenantId, long questId,
+      int taskNumber) {
     return context.transactions().run(tx -> {
       // Locked first: one participant's completions queue here, so each reads the others' as committed.
       Participant p = resolver.lock(tx, tenantId);
