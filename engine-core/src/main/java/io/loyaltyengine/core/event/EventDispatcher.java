@@ -272,14 +272,23 @@ public final class EventDispatcher implements AutoCloseable {
     try {
       listener.listener().onEvent(event);
     } catch (VirtualMachineError e) {
-      throw e;
+      if (!(e instanceof StackOverflowError)) {
+        throw e;
+      }
+      // A listener that recursed without end: its stack has unwound by now, so it is the listener's failure like
+      // any other. Rethrown, it failed every round at this delivery, which was never counted, retried nor parked.
+      return listenerFailed(d, e);
     } catch (Throwable e) {
-      // Only the exception's type: its message may carry the payload's personal data.
-      return failed(d, "listener threw " + e.getClass().getName(), listenerDelay(d.attempts() + 1),
-          d.attempts() + 1 >= settings.listenerMaxAttempts());
+      return listenerFailed(d, e);
     }
     markDelivered(d);
     return Outcome.DELIVERED;
+  }
+
+  private Outcome listenerFailed(DeliveryRecord d, Throwable e) {
+    // Only the exception's type: its message may carry the payload's personal data.
+    return failed(d, "listener threw " + e.getClass().getName(), listenerDelay(d.attempts() + 1),
+        d.attempts() + 1 >= settings.listenerMaxAttempts());
   }
 
   private Outcome deliverToWebhook(DeliveryRecord d, LoyaltyEvent event) {
