@@ -21,12 +21,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
  * A listener that fails with an {@link Error} rather than an exception: a {@link StackOverflowError} (a listener
  * that recurses without end) is the listener's failure like any other, retried with backoff and parked after the
- * last attempt; the stack has unwound by the time the dispatcher sees it, so nothing of the engine's is damaged.
+ * last attempt; the stack has unwound by the time the dispatcher sees it, so nothing of the engine's is damaged. An
+ * error that ends a round (an {@link OutOfMemoryError}) does not end the background dispatcher.
  */
 class ListenerErrorsTest {
   @Test
@@ -71,6 +75,44 @@ class ListenerErrorsTest {
       assertEquals(1, later.retried());
       assertEquals(2, steady.size());
       assertTrue(calls[0] == 4, "the next event reached the recursive listener too: " + calls[0]);
+    }
+  }
+
+  @Test
+  void anErrorThatEndsABackgroundRoundDoesNotStopTheDispatcher() throws Exception {
+    AtomicInteger errors = new AtomicInteger();
+    CountDownLatch both = new CountDownLatch(2);
+    List<Long> steady = new CopyOnWriteArrayList<>();
+    try (LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(new InMemoryStorage())
+        .events(EventSettings.builder().pollInterval(Duration.ofMillis(10)).build())
+        // Named to be claimed first: the other listener's delivery of the first event comes after it in the batch.
+        .listener("a-steady", EventFilter.types(EventType.POINTS_AWARDED), event -> {
+          steady.add(event.participantId());
+          both.countDown();
+        })
+        .listener("z-memory", EventFilter.types(EventType.POINTS_AWARDED), event -> {
+          if (errors.getAndIncrement() == 0) {
+            throw new OutOfMemoryError("simulated");
+          }
+        })
+        .build()) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Errors")).id());
+      long brand = scope.brands().create(new NewBrand("Errors", "errors.example.com")).id();
+      long campaign = scope.campaigns().create(NewCampaign.running(brand, "Errors")).id();
+      long first = scope.participants().create(campaign, NewParticipant.withEmail("e@example.com")).id();
+      scope.points().award(ParticipantRef.id(first), PointsChange.of(5, "purchase"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (errors.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(1, errors.get(), "the round met the error");
+
+      // Another participant's event, after the round that ended with the error.
+      long other = scope.participants().create(campaign, NewParticipant.withEmail("o@example.com")).id();
+      scope.points().award(ParticipantRef.id(other), PointsChange.of(6, "purchase"));
+      assertTrue(both.await(30, TimeUnit.SECONDS) && steady.contains(other),
+          "the background dispatcher went on after the error: " + steady);
     }
   }
 }

@@ -126,7 +126,9 @@ public final class EventDispatcher implements AutoCloseable {
       if (!runOnce().isIdle()) {
         pause = 0;
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (an OutOfMemoryError a listener met, say): thrown out of this task, it ended the dispatcher for
+      // good, the executor keeping it in a future nobody reads, and no event was delivered again until a restart.
       if (executor == null) {
         // Closed during the round (close() drops the executor; a listener may close the engine): the closed
         // engine's refusal of the round's last writes is no failure to report, and the delivery is made again once
