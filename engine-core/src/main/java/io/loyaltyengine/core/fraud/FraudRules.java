@@ -54,8 +54,10 @@ import java.util.Set;
  * The list shipped in {@code disposable-domains.txt} beside this class (read once per class loader), plus the
  * host's {@link FraudScreening#disposableDomains()}. A subdomain of a listed domain is disposable too.
  *
- * <p>Immutable and thread-safe (host rules must be thread-safe themselves). A host rule that throws is logged with
- * its class name and the exception's type only (its message may hold personal data) and skipped.
+ * <p>Immutable and thread-safe (host rules must be thread-safe themselves). A host rule that throws (an exception, an
+ * error such as {@link NoClassDefFoundError} or {@link AssertionError}, or a {@link StackOverflowError}; not another
+ * {@link VirtualMachineError}) is logged with its class name and the throwable's type only (its message may hold
+ * personal data) and skipped.
  */
 public final class FraudRules {
   /** Reason: the invited email is the referrer's with a {@code +tag}. */
@@ -208,12 +210,24 @@ public final class FraudRules {
     try {
       Optional<RiskSignal> signal = rule.assess(candidate);
       return signal == null ? null : signal.orElse(null);
-    } catch (Exception e) {
-      // Only class names: a rule's exception message may quote the candidate's email or IP address.
-      LOG.log(System.Logger.Level.WARNING, "fraud rule " + rule.getClass().getName() + " failed with "
-          + e.getClass().getName() + " and was skipped");
-      return null;
+    } catch (VirtualMachineError e) {
+      if (!(e instanceof StackOverflowError)) {
+        throw e;
+      }
+      // A rule that recursed without end: unwound by now, and as broken as one that threw.
+      return skipped(rule, e);
+    } catch (Throwable e) {
+      // Errors too (a class the rule needs missing or failing to initialise, its own assertion): caught as
+      // exceptions only, they failed every referred signup, where a broken rule is to be skipped.
+      return skipped(rule, e);
     }
+  }
+
+  private static RiskSignal skipped(RiskRule rule, Throwable e) {
+    // Only class names: a rule's exception message may quote the candidate's email or IP address.
+    LOG.log(System.Logger.Level.WARNING, "fraud rule " + rule.getClass().getName() + " failed with "
+        + e.getClass().getName() + " and was skipped");
+    return null;
   }
 
   private static boolean same(String a, String b) {

@@ -386,6 +386,36 @@ class FraudRulesTest {
     }
   }
 
+  /**
+   * A broken rule may fail with an error rather than an exception: a class it needs that is missing or failed to
+   * initialise, an assertion of its own (run with -ea), a recursion without end. It is skipped like a throwing one,
+   * not allowed to fail every referred signup.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"assertion", "linkage", "initialiser", "overflow"})
+  void aHostRuleFailingWithAnErrorIsSkippedToo(String kind) {
+    Logger logger = Logger.getLogger(FraudRules.class.getName());
+    boolean parents = logger.getUseParentHandlers();
+    logger.setUseParentHandlers(false);   // keep the expected warning out of the build output
+    try {
+      FraudRules rules = new FraudRules(FraudScreening.builder()
+          .rule(candidate -> {
+            String email = candidate.invited().sanitizedEmail();
+            throw switch (kind) {
+              case "assertion" -> new AssertionError("cannot score " + email);
+              case "linkage" -> new NoClassDefFoundError("com/example/Scorer");
+              case "initialiser" -> new ExceptionInInitializerError("cannot score " + email);
+              default -> new StackOverflowError();
+            };
+          })
+          .rule(candidate -> Optional.of(RiskSignal.of(RiskLevel.MEDIUM, "HOST_AFTER_BROKEN")))
+          .build());
+      assertSignal(RiskLevel.MEDIUM, "HOST_AFTER_BROKEN", clean().screen(rules));
+    } finally {
+      logger.setUseParentHandlers(parents);
+    }
+  }
+
   /** A host rule that fails with personal data in its message. */
   private static final class ThrowingRule implements io.loyaltyengine.fraud.RiskRule {
     @Override
