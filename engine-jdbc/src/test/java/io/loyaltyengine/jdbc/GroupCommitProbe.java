@@ -470,8 +470,8 @@ final class GroupCommitProbe implements Storage {
     }
 
     @Override
-    public void position(long tenantId, long eventId, long position) {
-      port.position(tenantId, eventId, position);
+    public void position(long tenantId, long eventId, long position, Instant positionedAt) {
+      port.position(tenantId, eventId, position, positionedAt);
     }
 
     @Override

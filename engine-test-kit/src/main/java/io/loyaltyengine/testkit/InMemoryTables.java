@@ -277,6 +277,8 @@ final class InMemoryTables {
   final TreeMap<IdPair, EventRecord> events = new TreeMap<>();
   /** (tenant, event id) -> event, for the events at position 0 only. */
   final TreeMap<IdPair, EventRecord> unpositionedEvents = new TreeMap<>();
+  /** (tenant, event id) -> when the event was positioned (column event_outbox.positioned_at), for positioned ones. */
+  final Map<IdPair, Instant> positionedAt = new HashMap<>();
   /** tenant -> last position given in its feed (a row of event_feed). */
   final Map<Long, Long> feeds = new HashMap<>();
 
@@ -457,6 +459,7 @@ final class InMemoryTables {
     eventSequences.clear();
     events.clear();
     unpositionedEvents.clear();
+    positionedAt.clear();
     feeds.clear();
     deliveries.clear();
     pendingByPosition.clear();

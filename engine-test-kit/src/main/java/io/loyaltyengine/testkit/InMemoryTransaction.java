@@ -983,7 +983,8 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public void position(long tenantId, long eventId, long position) {
+    public void position(long tenantId, long eventId, long position, Instant positionedAt) {
+      Objects.requireNonNull(positionedAt, "positionedAt");
       run(() -> {
         IdPair key = new IdPair(tenantId, eventId);
         EventRecord e = t.events.get(key);
@@ -997,8 +998,10 @@ final class InMemoryTransaction implements Transaction {
         put(t.events, key, positioned);
         if (position == 0) {
           put(t.unpositionedEvents, key, positioned);
+          remove(t.positionedAt, key);
         } else {
           remove(t.unpositionedEvents, key);
+          put(t.positionedAt, key, positionedAt);
         }
       });
     }
@@ -1040,11 +1043,12 @@ final class InMemoryTransaction implements Transaction {
     public int prune(Instant before, int limit) {
       Objects.requireNonNull(before, "before");
       return call(() -> {
+        // By when each was positioned, not when it occurred: an event positioned late stays its retention.
         List<EventRecord> doomed = t.events.values().stream()
-            .filter(e -> e.position() > 0 && e.occurredAt().isBefore(before))
+            .filter(e -> e.position() > 0 && positionedAt(e).isBefore(before))
             .filter(e -> deliveriesOf(e.tenantId(), e.eventId())
                 .allMatch(d -> d.status() == DeliveryStatus.DELIVERED))
-            .sorted(Comparator.comparing(EventRecord::occurredAt)
+            .sorted(Comparator.comparing(this::positionedAt)
                 .thenComparingLong(EventRecord::tenantId)
                 .thenComparingLong(EventRecord::eventId))
             .limit(checkLimit(limit))
@@ -1054,9 +1058,14 @@ final class InMemoryTransaction implements Transaction {
             writeDelivery(d, null);
           }
           remove(t.events, new IdPair(e.tenantId(), e.eventId()));
+          remove(t.positionedAt, new IdPair(e.tenantId(), e.eventId()));
         }
         return doomed.size();
       });
+    }
+
+    private Instant positionedAt(EventRecord e) {
+      return t.positionedAt.get(new IdPair(e.tenantId(), e.eventId()));
     }
   }
 

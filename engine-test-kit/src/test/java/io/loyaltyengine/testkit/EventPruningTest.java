@@ -10,6 +10,7 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.DispatchReport;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Pruning keeps up with the events: a round prunes in transactions of a thousand, up to twenty, and when events
  * past their retention are left, the next round prunes again instead of a minute later. (It pruned a thousand events a
- * minute, about 17 a second, however many more an engine wrote.)
+ * minute, about 17 a second, however many more an engine wrote.) Retention counts from when an event was positioned:
+ * one positioned late stays in the change feed for the retention all the same.
  */
 class EventPruningTest {
   @Test
@@ -58,6 +60,41 @@ class EventPruningTest {
       assertEquals(20_000, engine.events().dispatch().pruned(), "twenty chunks of a thousand in a round");
       assertEquals(positioned - 20_000, engine.events().dispatch().pruned(), "the rest in the next round at once");
       assertEquals(List.of(), scope.changeFeed().read(0, EventFilter.all(), 10).events());
+    }
+  }
+
+  /**
+   * An event committed while no dispatcher ran for longer than the retention (manual dispatch not called, every
+   * instance down) was pruned by its occurrence time in the very round that positioned it: a change-feed reader
+   * polling all along never saw it.
+   */
+  @Test
+  void anEventPositionedLateStaysInTheFeedForTheRetentionFromThen() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
+    try (LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(InMemoryStorage.newDatabase().openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
+        .build()) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Late")).id());
+      long campaign = scope.campaigns().create(NewCampaign.running(
+          scope.brands().create(new NewBrand("Late", "late.example.com")).id(), "Late")).id();
+      ParticipantRef ref = ParticipantRef.id(
+          scope.participants().create(campaign, NewParticipant.withEmail("p@example.com")).id());
+      engine.events().dispatch();
+      long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
+      scope.points().award(ref, PointsChange.of(1, "purchase"));
+
+      clock.advance(Duration.ofHours(2));
+      assertEquals(1, engine.events().dispatch().positioned(), "the award, positioned two hours after it occurred");
+      EventFilter awards = EventFilter.types(EventType.POINTS_AWARDED);
+      assertEquals(1, scope.changeFeed().read(cursor, awards, 100).events().size(), "and readable");
+      clock.advance(Duration.ofMinutes(59));
+      engine.events().dispatch();
+      assertEquals(1, scope.changeFeed().read(cursor, awards, 100).events().size(), "for the retention");
+      clock.advance(Duration.ofMinutes(2));
+      assertTrue(engine.events().dispatch().pruned() > 0);
+      assertEquals(List.of(), scope.changeFeed().read(cursor, awards, 100).events(), "then pruned");
     }
   }
 }

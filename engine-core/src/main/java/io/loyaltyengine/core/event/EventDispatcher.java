@@ -204,7 +204,7 @@ public final class EventDispatcher implements AutoCloseable {
       Instant now = now();
       for (EventRecord e : inSequencePerParticipant(events)) {
         long position = ++last;
-        tx.events().position(tenantId, e.eventId(), position);
+        tx.events().position(tenantId, e.eventId(), position, now);
         for (Listeners.Registration r : listeners.all()) {
           if (r.filter().matches(e.type(), e.campaignId())) {
             tx.deliveries().create(pending(e, position, r.name(), now));

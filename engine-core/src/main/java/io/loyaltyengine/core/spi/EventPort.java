@@ -59,8 +59,11 @@ public interface EventPort {
   /** The tenant's unpositioned events in id order, at most {@code limit}. Call with the feed locked. */
   List<EventRecord> unpositioned(long tenantId, int limit);
 
-  /** Gives an event its position. Call with the feed locked. */
-  void position(long tenantId, long eventId, long position);
+  /**
+   * Gives an event its position, positioned at {@code positionedAt} (the time {@link #prune} counts from). Call with
+   * the feed locked.
+   */
+  void position(long tenantId, long eventId, long position, Instant positionedAt);
 
   /** Records the last position given in the tenant's feed. Call with the feed locked. */
   void advanceFeed(long tenantId, long lastPosition);
@@ -82,7 +85,8 @@ public interface EventPort {
   Optional<EventRecord> find(long tenantId, long eventId);
 
   /**
-   * Deletes positioned events that occurred before {@code before} and have no delivery that is not DELIVERED
+   * Deletes events positioned before {@code before} (not those that occurred before it: an event positioned late
+   * stays its retention in the feed) that have no delivery that is not DELIVERED
    * (their delivered deliveries go with them), at most {@code limit}.
    *
    * @return how many events were deleted

@@ -153,11 +153,13 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
   }
 
   @Override
-  public void position(long tenantId, long eventId, long position) {
+  public void position(long tenantId, long eventId, long position, Instant positionedAt) {
+    Objects.requireNonNull(positionedAt, "positionedAt");
     run("event position", () -> handle.createUpdate(Sql.EVENT_POSITION)
         .bind("tenantId", tenantId)
         .bind("eventId", eventId)
         .bind("position", position)
+        .bind("positionedAt", Rows.timestamp(positionedAt))
         .execute());
   }
 

@@ -239,16 +239,20 @@ public final class Sql {
   static final String EVENT_UNPOSITIONED =
       EVENT_SELECT + " WHERE tenant_id = :tenantId AND position = 0 ORDER BY event_id LIMIT :limit";
   static final String EVENT_POSITION =
-      "UPDATE event_outbox SET position = :position WHERE tenant_id = :tenantId AND event_id = :eventId";
+      "UPDATE event_outbox SET position = :position, positioned_at = :positionedAt"
+          + " WHERE tenant_id = :tenantId AND event_id = :eventId";
   static final String EVENT_FEED = EVENT_SELECT + " WHERE tenant_id = :tenantId AND position > :afterPosition";
   static final String EVENT_AND_TYPES = " AND type = ANY(:types)";
   static final String EVENT_AND_CAMPAIGN = " AND campaign_id = :campaignId";
   static final String EVENT_ORDER_BY_POSITION_LIMIT = " ORDER BY position LIMIT :limit";
-  /** Positioned events older than the cutoff whose deliveries are all DELIVERED (or that have none). */
+  /**
+   * Events positioned before the cutoff whose deliveries are all DELIVERED (or that have none). By positioned_at, not
+   * occurred_at: an event positioned late is not pruned before a feed reader could read it.
+   */
   static final String EVENT_PRUNABLE = "SELECT e.tenant_id, e.event_id FROM event_outbox e"
-      + " WHERE e.position > 0 AND e.occurred_at < :before AND NOT EXISTS (SELECT 1 FROM event_delivery d"
+      + " WHERE e.position > 0 AND e.positioned_at < :before AND NOT EXISTS (SELECT 1 FROM event_delivery d"
       + " WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id AND d.status <> 'DELIVERED')"
-      + " ORDER BY e.occurred_at, e.tenant_id, e.event_id LIMIT :limit";
+      + " ORDER BY e.positioned_at, e.tenant_id, e.event_id LIMIT :limit";
   static final String EVENT_PRUNE_DELIVERIES = "DELETE FROM event_delivery"
       + " WHERE tenant_id = :tenantId AND event_id = :eventId AND status = 'DELIVERED'";
   /** Rechecks at delete time: a delivery created since the selection keeps its event (and the foreign key holds). */

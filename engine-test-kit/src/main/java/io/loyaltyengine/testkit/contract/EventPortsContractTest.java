@@ -200,23 +200,23 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(a1, a2), tx(tx -> {
       assertEquals(0L, tx.events().lockFeed(a));
       List<EventRecord> batch = tx.events().unpositioned(a, 2);
-      tx.events().position(a, a1.eventId(), 1);
-      tx.events().position(a, a2.eventId(), 2);
+      tx.events().position(a, a1.eventId(), 1, T0);
+      tx.events().position(a, a2.eventId(), 2, T0);
       tx.events().advanceFeed(a, 2);
       return batch;
     }));
     assertEquals(List.of(a3, a4), tx(tx -> {
       assertEquals(2L, tx.events().lockFeed(a));
       List<EventRecord> batch = tx.events().unpositioned(a, 10);
-      tx.events().position(a, a3.eventId(), 3);
-      tx.events().position(a, a4.eventId(), 4);
+      tx.events().position(a, a3.eventId(), 3, T0);
+      tx.events().position(a, a4.eventId(), 4, T0);
       tx.events().advanceFeed(a, 4);
       return batch;
     }));
     assertEquals(List.of(b), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
     run(tx -> {
       assertEquals(0L, tx.events().lockFeed(b), "each tenant has its own feed");
-      tx.events().position(b, b1.eventId(), 1);
+      tx.events().position(b, b1.eventId(), 1, T0);
       tx.events().advanceFeed(b, 1);
     });
     assertEquals(List.of(), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 10)));
@@ -460,7 +460,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     // The event written again: had its DELIVERED deliveries stayed, creating one would do nothing.
     append(new EventRecord(delivered.eventId(), t, delivered.type(), delivered.campaignId(),
         delivered.participantId(), delivered.sequence(), delivered.occurredAt(), 1, 0, delivered.payload()));
-    run(tx -> tx.events().position(t, delivered.eventId(), 1));
+    run(tx -> tx.events().position(t, delivered.eventId(), 1, T0));
     create(pending(delivered, L));
     assertEquals(ids(delivered), ids(claim("a", now, 10, L)), "the delivered deliveries went with their event");
     assertEquals(ids(pending), ids(claim("a", now, 10, M)));
@@ -470,6 +470,21 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     for (EventRecord kept : List.of(pending, parked, s.unpositioned())) {
       assertTrue(tx(tx -> tx.events().find(t, kept.eventId())).isPresent(), kept.toString());
     }
+  }
+
+  @Test
+  void pruneCountsFromWhenAnEventWasPositionedNotFromWhenItOccurred() {
+    long t = tenant();
+    Instant cutoff = T0.plus(Duration.ofDays(7));
+    // Occurred at T0, positioned only at the cutoff (a dispatcher that stood still): a feed reader has had no chance
+    // to read it yet, however long ago it occurred.
+    EventRecord late = event(t, EventType.POINTS_AWARDED, 1L, 1L, 1, "{}");
+    append(late);
+    run(tx -> tx.events().position(t, late.eventId(), 1, cutoff));
+    assertEquals(0, prune(cutoff, 10), "positioned at the cutoff, not before it");
+    assertTrue(tx(tx -> tx.events().find(t, late.eventId())).isPresent());
+    assertEquals(1, prune(cutoff.plusMillis(1), 10), "positioned before this cutoff");
+    assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, late.eventId())));
   }
 
   /** The events of the pruning tests, one of each kind, of one participant (1), with their deliveries. */
@@ -493,7 +508,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     append(unpositioned);
     EventRecord recent = new EventRecord(nextId(), t, EventType.POINTS_AWARDED, 1L, 1L, 6, cutoff, 1, 0, "{}");
     append(recent);
-    run(tx -> tx.events().position(t, recent.eventId(), 5));
+    run(tx -> tx.events().position(t, recent.eventId(), 5, cutoff));
     for (EventRecord e : List.of(delivered, pending, parked, recent)) {
       create(pending(e, L));
       create(pending(e, M));
@@ -625,8 +640,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
       tx.events().append(added);
       tx.events().lockFeed(t);
       tx.events().lockFeed(t + 1);
-      tx.events().position(t, added.eventId(), 2);
-      tx.events().position(t, kept.eventId(), 9);
+      tx.events().position(t, added.eventId(), 2, T0);
+      tx.events().position(t, kept.eventId(), 9, T0);
       tx.events().advanceFeed(t, 9);
       tx.deliveries().create(pending(added.withPosition(2), L));
       tx.deliveries().claim(Set.of(L, M), true, T0, "a", T0.plus(LEASE), 10);
@@ -659,7 +674,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
         long sequence = participant == null ? 0 : i % 4 == 1 ? 1 : 2;
         EventRecord e = event(t, EventType.POINTS_AWARDED, 1L, participant, sequence, "{}");
         tx.events().append(e);
-        tx.events().position(t, e.eventId(), i + 1);
+        tx.events().position(t, e.eventId(), i + 1, T0);
         tx.deliveries().create(pending(e.withPosition(i + 1), L));
         participantOf.put(e.eventId(), participant);
         sequenceOf.put(e.eventId(), sequence);
@@ -889,7 +904,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   EventRecord positioned(long tenantId, Long participantId, long sequence, long position) {
     EventRecord e = event(nextId(), tenantId, participantId, sequence, 0);
     append(e);
-    run(tx -> tx.events().position(tenantId, e.eventId(), position));
+    run(tx -> tx.events().position(tenantId, e.eventId(), position, T0));
     return e.withPosition(position);
   }
 
