@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.loyaltyengine.ErrorCode;
-import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.core.referrals.ReferralService;
 import io.loyaltyengine.core.rewards.RewardService;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
-import io.loyaltyengine.participant.ParticipantRef;
-import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
@@ -87,10 +84,4 @@ abstract class EngineKeyRaceTestBase extends HostTransactionTestBase {
     assertEquals(Optional.of(field), refused.field(), refused.toString());
   }
 
-  private static void assertBalanceIsTheLedger(TenantScope scope, ParticipantRef ref, long expected) {
-    long balance = scope.participants().get(ref).pointsBalance();
-    long sum = scope.points().history(ref, Keyset.first(100)).items().stream().mapToLong(LedgerEntry::amount).sum();
-    assertEquals(expected, balance, "balance");
-    assertEquals(balance, sum, "the balance is the sum of the ledger");
-  }
 }

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.sql.SQLException;
@@ -133,5 +135,13 @@ abstract class HostTransactionTestBase {
     } else {
       host.commit();
     }
+  }
+
+  /** Asserts the participant's balance, and that it is the sum of its ledger. */
+  static void assertBalanceIsTheLedger(TenantScope scope, ParticipantRef ref, long expected) {
+    long balance = scope.participants().get(ref).pointsBalance();
+    long sum = scope.points().history(ref, Keyset.first(100)).items().stream().mapToLong(LedgerEntry::amount).sum();
+    assertEquals(expected, balance, "balance");
+    assertEquals(balance, sum, "balance == sum of the ledger");
   }
 }

@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
-import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
-import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
@@ -169,10 +167,4 @@ abstract class QuestRaceTestBase extends HostTransactionTestBase {
     assertBalanceIsTheLedger(scope, w.ref(1), 7);
   }
 
-  private static void assertBalanceIsTheLedger(TenantScope scope, ParticipantRef ref, long expected) {
-    long balance = scope.participants().get(ref).pointsBalance();
-    long sum = scope.points().history(ref, Keyset.first(100)).items().stream().mapToLong(LedgerEntry::amount).sum();
-    assertEquals(expected, balance);
-    assertEquals(balance, sum, "balance == sum of the ledger");
-  }
 }

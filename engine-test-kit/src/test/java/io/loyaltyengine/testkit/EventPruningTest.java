@@ -32,16 +32,9 @@ class EventPruningTest {
   @Test
   void aRoundPrunesInChunksAndTheNextRoundGoesOnWhileExpiredEventsAreLeft() {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
-    try (LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(InMemoryStorage.newDatabase().openStorage())
-        .clock(clock)
-        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
-        .build()) {
+    try (LoyaltyEngine engine = engine(clock)) {
       TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
-      long campaign = scope.campaigns().create(NewCampaign.running(
-          scope.brands().create(new NewBrand("Prune", "prune.example.com")).id(), "Prune")).id();
-      ParticipantRef ref = ParticipantRef.id(
-          scope.participants().create(campaign, NewParticipant.withEmail("p@example.com")).id());
+      ParticipantRef ref = participant(scope);
       int awards = 25_000;
       for (int from = 0; from < awards; from += 10_000) {
         List<PointsOperation> bulk = new ArrayList<>();
@@ -71,16 +64,9 @@ class EventPruningTest {
   @Test
   void anEventPositionedLateStaysInTheFeedForTheRetentionFromThen() {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
-    try (LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(InMemoryStorage.newDatabase().openStorage())
-        .clock(clock)
-        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
-        .build()) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Late")).id());
-      long campaign = scope.campaigns().create(NewCampaign.running(
-          scope.brands().create(new NewBrand("Late", "late.example.com")).id(), "Late")).id();
-      ParticipantRef ref = ParticipantRef.id(
-          scope.participants().create(campaign, NewParticipant.withEmail("p@example.com")).id());
+    try (LoyaltyEngine engine = engine(clock)) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      ParticipantRef ref = participant(scope);
       engine.events().dispatch();
       long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
       scope.points().award(ref, PointsChange.of(1, "purchase"));
@@ -96,5 +82,21 @@ class EventPruningTest {
       assertTrue(engine.events().dispatch().pruned() > 0);
       assertEquals(List.of(), scope.changeFeed().read(cursor, awards, 100).events(), "then pruned");
     }
+  }
+
+  /** An engine on a new in-memory store, dispatching by hand, keeping events for an hour. */
+  private static LoyaltyEngine engine(SettableClock clock) {
+    return LoyaltyEngine.builder()
+        .storage(InMemoryStorage.newDatabase().openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
+        .build();
+  }
+
+  /** A participant of a new campaign of the tenant. */
+  private static ParticipantRef participant(TenantScope scope) {
+    long campaign = scope.campaigns().create(NewCampaign.running(
+        scope.brands().create(new NewBrand("Prune", "prune.example.com")).id(), "Prune")).id();
+    return ParticipantRef.id(scope.participants().create(campaign, NewParticipant.withEmail("p@example.com")).id());
   }
 }
