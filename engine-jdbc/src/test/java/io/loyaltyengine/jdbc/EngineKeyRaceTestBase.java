@@ -83,5 +83,4 @@ abstract class EngineKeyRaceTestBase extends HostTransactionTestBase {
     assertEquals(ErrorCode.CONFLICT, refused.code(), refused.toString());
     assertEquals(Optional.of(field), refused.field(), refused.toString());
   }
-
 }

@@ -166,5 +166,4 @@ abstract class QuestRaceTestBase extends HostTransactionTestBase {
     assertBalanceIsTheLedger(scope, w.ref(0), 0);
     assertBalanceIsTheLedger(scope, w.ref(1), 7);
   }
-
 }
