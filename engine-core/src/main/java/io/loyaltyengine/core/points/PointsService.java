@@ -21,6 +21,7 @@ import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
@@ -400,7 +401,8 @@ public final class PointsService implements Points {
    * own record (a status moved, a completion or conversion inserted) says it was not made before. An entry with the
    * key is then a points change of the host's that took it: replaying it would credit or take nothing, and its other
    * parameters would refuse the change on {@code idempotencyKey}, a field the caller did not give. So both are
-   * CONFLICT on {@code field}, the caller's, and the unit of work must roll back.
+   * CONFLICT on {@code field}, the caller's, and the unit of work must roll back. Run the unit of work with
+   * {@link #runOwn}, which answers a key taken while it runs the same way.
    *
    * @throws LoyaltyException CONFLICT on {@code field} when the key is taken; otherwise as {@code applyIn}
    */
@@ -422,20 +424,24 @@ public final class PointsService implements Points {
   }
 
   /**
-   * The answer to a unit of work that changed points through {@link #applyOwnIn} and failed with {@code e}: a
-   * CONFLICT the unique ledger key raised (the storage's {@link UniqueViolationException} on
-   * {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY}, made CONFLICT on {@code idempotencyKey} by the unit of work's run)
-   * becomes {@code applyOwnIn}'s CONFLICT on {@code field}; any other failure is returned as it is. The key is then one
-   * a host's points change committed after the unit of work looked it up: a change of another participant's, which
-   * does not queue on the row lock the unit of work holds, meets the engine's key only at the key's unique
-   * constraint. For a unit of work whose only ledger writes are its own changes under the engine's keys.
+   * Runs a unit of work whose only ledger writes are changes of the engine's own through {@link #applyOwnIn}, in a
+   * transaction of its own, answering a key taken meanwhile as {@code applyOwnIn} answers one taken before: a host's
+   * points change of another participant, which does not queue on the row lock the unit of work holds, can commit the
+   * engine's key after the lookup, and the unit of work then meets it only at the key's unique constraint (the
+   * storage's {@link UniqueViolationException} on {@link UniqueKey#LEDGER_IDEMPOTENCY_KEY}, which the run makes
+   * CONFLICT on {@code idempotencyKey}, a field the caller did not give). That becomes CONFLICT on {@code field};
+   * any other failure is thrown as it is.
    */
-  public static LoyaltyException ownKeyTakenMeanwhile(LoyaltyException e, String field) {
-    if (e.getCause() instanceof UniqueViolationException violation
-        && violation.key() == UniqueKey.LEDGER_IDEMPOTENCY_KEY) {
-      return ownKeyTaken(field, violation);
+  public <T> T runOwn(String field, TransactionWork<T> work) {
+    try {
+      return context.transactions().run(work);
+    } catch (LoyaltyException e) {
+      if (e.getCause() instanceof UniqueViolationException violation
+          && violation.key() == UniqueKey.LEDGER_IDEMPOTENCY_KEY) {
+        throw ownKeyTaken(field, violation);
+      }
+      throw e;
     }
-    return e;
   }
 
   private static LoyaltyException ownKeyTaken(String field, Throwable cause) {

@@ -133,18 +133,8 @@ public final class QuestService implements Quests {
   public TaskCompletion completeTask(ParticipantRef participant, long questId, int taskNumber) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
-    try {
-      return completeTaskIn(resolver, tenantId, questId, taskNumber);
-    } catch (LoyaltyException e) {
-      // A host's points change of another participant that took the task's or bonus's key after this completion
-      // looked: CONFLICT on questId, as when it took the key before, not on a field the call does not take.
-      throw PointsService.ownKeyTakenMeanwhile(e, "questId");
-    }
-  }
-
-  private TaskCompletion completeTaskIn(ParticipantService.Resolver resolver, long tenantId, long questId,
-      int taskNumber) {
-    return context.transactions().run(tx -> {
+    // A task's or bonus's key a host took, before or during the completion: CONFLICT on questId.
+    return points.runOwn("questId", tx -> {
       // Locked first: one participant's completions queue here, so each reads the others' as committed.
       Participant p = resolver.lock(tx, tenantId);
       Quest quest = questOf(tx, p, questId);

@@ -633,18 +633,8 @@ public final class ReferralService implements Referrals {
     String orderId = ReferralRules.requiredIdentifier("orderId", conversion.orderId());
     BigDecimal orderValue = ReferralRules.orderValue(conversion.orderValue());
     long tenantId = context.tenantId();
-    try {
-      return convertIn(tenantId, campaignId, code, orderId, orderValue);
-    } catch (LoyaltyException e) {
-      // The entry's key names the conversion just made; a host's change that took it meanwhile is refused as
-      // applyOwnIn refuses one that took it before, on orderId.
-      throw PointsService.ownKeyTakenMeanwhile(e, "orderId");
-    }
-  }
-
-  private ConversionResult convertIn(long tenantId, long campaignId, String code, String orderId,
-      BigDecimal orderValue) {
-    return context.transactions().run(tx -> {
+    // The conversion's key a host took, before or during the conversion: CONFLICT on orderId.
+    return points.runOwn("orderId", tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       Optional<Conversion> prior = tx.referrals().findConversion(tenantId, campaignId, orderId);
       if (prior.isPresent()) {
@@ -701,17 +691,8 @@ public final class ReferralService implements Referrals {
   public ReversalResult reverse(long campaignId, String orderId) {
     String order = ReferralRules.requiredIdentifier("orderId", orderId);
     long tenantId = context.tenantId();
-    try {
-      return reverseIn(tenantId, campaignId, order);
-    } catch (LoyaltyException e) {
-      // A host's points change of another participant that took the reversal's key after this one looked it up
-      // meets it only at the key's unique constraint: CONFLICT on orderId, as when it took the key before.
-      throw PointsService.ownKeyTakenMeanwhile(e, "orderId");
-    }
-  }
-
-  private ReversalResult reverseIn(long tenantId, long campaignId, String order) {
-    return context.transactions().run(tx -> {
+    // The reversal's key a host took, before or during the reversal: CONFLICT on orderId.
+    return points.runOwn("orderId", tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       Conversion conversion = tx.referrals().findConversion(tenantId, campaignId, order)
           .orElseThrow(() -> LoyaltyException.notFound("conversion"));

@@ -431,13 +431,8 @@ public final class RewardService implements Rewards {
    */
   @Override
   public EarnedReward approve(long earnedRewardId, boolean fulfil) {
-    try {
-      return context.transactions().run(tx -> approveIn(tx, lockEarned(tx, earnedRewardId), fulfil, null));
-    } catch (LoyaltyException e) {
-      // A host's points change of another participant that took the reward's key after the approval looked it up
-      // meets it only at the key's unique constraint: CONFLICT on earnedRewardId, as when it took the key before.
-      throw PointsService.ownKeyTakenMeanwhile(e, "earnedRewardId");
-    }
+    // The reward's key a host took, before or during the approval: CONFLICT on earnedRewardId.
+    return points.runOwn("earnedRewardId", tx -> approveIn(tx, lockEarned(tx, earnedRewardId), fulfil, null));
   }
 
   /**
