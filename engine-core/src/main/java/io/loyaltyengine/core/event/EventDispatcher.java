@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.event;
 
+import io.loyaltyengine.core.internal.HostCode;
 import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.ClaimedDelivery;
 import io.loyaltyengine.core.spi.DeliveryRecord;
@@ -273,24 +274,16 @@ public final class EventDispatcher implements AutoCloseable {
     }
     try {
       listener.listener().onEvent(event);
-    } catch (VirtualMachineError e) {
-      if (!(e instanceof StackOverflowError)) {
-        throw e;
-      }
-      // A listener that recursed without end: its stack has unwound by now, so it is the listener's failure like
-      // any other. Rethrown, it failed every round at this delivery, which was never counted, retried nor parked.
-      return listenerFailed(d, e);
     } catch (Throwable e) {
-      return listenerFailed(d, e);
+      // The listener's failure, a stack overflow included (rethrown, it failed every round at this delivery, which
+      // was never counted, retried nor parked); the JVM's own errors end the round.
+      HostCode.rethrowIfFatal(e);
+      // Only the exception's type: its message may carry the payload's personal data.
+      return failed(d, "listener threw " + e.getClass().getName(), listenerDelay(d.attempts() + 1),
+          d.attempts() + 1 >= settings.listenerMaxAttempts());
     }
     markDelivered(d);
     return Outcome.DELIVERED;
-  }
-
-  private Outcome listenerFailed(DeliveryRecord d, Throwable e) {
-    // Only the exception's type: its message may carry the payload's personal data.
-    return failed(d, "listener threw " + e.getClass().getName(), listenerDelay(d.attempts() + 1),
-        d.attempts() + 1 >= settings.listenerMaxAttempts());
   }
 
   private Outcome deliverToWebhook(DeliveryRecord d, LoyaltyEvent event) {

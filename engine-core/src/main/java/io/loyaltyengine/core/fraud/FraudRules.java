@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.fraud;
 
+import io.loyaltyengine.core.internal.HostCode;
 import io.loyaltyengine.core.participant.IpAddresses;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.fraud.FraudScreening;
@@ -210,24 +211,15 @@ public final class FraudRules {
     try {
       Optional<RiskSignal> signal = rule.assess(candidate);
       return signal == null ? null : signal.orElse(null);
-    } catch (VirtualMachineError e) {
-      if (!(e instanceof StackOverflowError)) {
-        throw e;
-      }
-      // A rule that recursed without end: unwound by now, and as broken as one that threw.
-      return skipped(rule, e);
     } catch (Throwable e) {
-      // Errors too (a class the rule needs missing or failing to initialise, its own assertion): caught as
-      // exceptions only, they failed every referred signup, where a broken rule is to be skipped.
-      return skipped(rule, e);
+      // Errors too (a class the rule needs missing or failing to initialise, its own assertion, a stack overflow):
+      // caught as exceptions only, they failed every referred signup, where a broken rule is to be skipped.
+      HostCode.rethrowIfFatal(e);
+      // Only class names: a rule's exception message may quote the candidate's email or IP address.
+      LOG.log(System.Logger.Level.WARNING, "fraud rule " + rule.getClass().getName() + " failed with "
+          + e.getClass().getName() + " and was skipped");
+      return null;
     }
-  }
-
-  private static RiskSignal skipped(RiskRule rule, Throwable e) {
-    // Only class names: a rule's exception message may quote the candidate's email or IP address.
-    LOG.log(System.Logger.Level.WARNING, "fraud rule " + rule.getClass().getName() + " failed with "
-        + e.getClass().getName() + " and was skipped");
-    return null;
   }
 
   private static boolean same(String a, String b) {
