@@ -75,8 +75,7 @@ abstract class ActionsAuditTestBase {
   @BeforeEach
   void open() {
     fixture = createFixture();
-    engine = LoyaltyEngine.builder().storage(fixture.openStorage()).clock(clock)
-        .events(EventSettings.builder().manualDispatch().build()).build();
+    engine = newEngine();
     shop = engine.forTenant(engine.tenants().create(NewTenant.business("Probe")).id());
     brand = shop.brands().create(new NewBrand("Probe", "https://probe.example.com")).id();
   }
@@ -85,6 +84,12 @@ abstract class ActionsAuditTestBase {
   void close() {
     engine.close();
     fixture.close();
+  }
+
+  /** An engine on the fixture's database, on the test's clock, dispatching by hand. */
+  private LoyaltyEngine newEngine() {
+    return LoyaltyEngine.builder().storage(fixture.openStorage()).clock(clock)
+        .events(EventSettings.builder().manualDispatch().build()).build();
   }
 
   private Campaign campaign(ZoneId zone) {
@@ -413,8 +418,7 @@ abstract class ActionsAuditTestBase {
 
   @Test
   void twoInstancesRaceOnEnrolmentKeysAndApprovals() throws Exception {
-    LoyaltyEngine second = LoyaltyEngine.builder().storage(fixture.openStorage()).clock(clock)
-        .events(EventSettings.builder().manualDispatch().build()).build();
+    LoyaltyEngine second = newEngine();
     try {
       TenantScope other = second.forTenant(shop.tenantId());
       Campaign c = campaign(ZoneId.of("America/New_York"));
@@ -475,8 +479,7 @@ abstract class ActionsAuditTestBase {
 
   @Test
   void concurrentMetadataPatchesOfOneParticipantLoseNoKey() throws Exception {
-    LoyaltyEngine second = LoyaltyEngine.builder().storage(fixture.openStorage()).clock(clock)
-        .events(EventSettings.builder().manualDispatch().build()).build();
+    LoyaltyEngine second = newEngine();
     try {
       TenantScope other = second.forTenant(shop.tenantId());
       Campaign c = campaign(ZoneId.of("UTC"));
