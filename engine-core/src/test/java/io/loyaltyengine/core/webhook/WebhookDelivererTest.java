@@ -204,6 +204,62 @@ class WebhookDelivererTest {
   }
 
   @Test
+  void aReceiverThatTricklesItsAnswerIsCutOffAtTheRequestTimeout() {
+    CountDownLatch release = new CountDownLatch(1);
+    answers.put("/trickle", exchange -> {
+      // The headers arrive at once; the body then comes a byte every 20 ms for 5 s, and then ends: a client bounded
+      // only until the headers (as the request's own timeout may be) would report a success.
+      exchange.sendResponseHeaders(200, 0);
+      try (var out = exchange.getResponseBody()) {
+        for (int i = 0; i < 250 && !release.await(20, TimeUnit.MILLISECONDS); i++) {
+          out.write('.');
+          out.flush();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        // The client gave up and closed the connection: expected.
+      }
+    });
+    WebhookDeliverer impatient = new WebhookDeliverer(
+        LOOPBACK.withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(300)), CLOCK);
+    try {
+      // Each byte arrives well within the timeout, so only a bound on the whole exchange stops this.
+      WebhookAttempt attempt = impatient.deliver(endpoint("/trickle"), EVENT);
+      assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "timed out"), attempt);
+    } finally {
+      release.countDown();
+      impatient.close();
+    }
+  }
+
+  @Test
+  void aFailedTlsHandshakeIsRetriedAndNamedByItsTypeOnly() throws Exception {
+    // A server that answers the TLS client hello in plain HTTP, as a misconfigured receiver's port would.
+    try (ServerSocket plain = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread answering = new Thread(() -> {
+        try (var socket = plain.accept()) {
+          socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+          socket.getOutputStream().flush();
+        } catch (IOException e) {
+          // The client closed first: nothing to answer.
+        }
+      });
+      answering.start();
+      WebhookAttempt attempt = deliverer.deliver(endpointAt("https://127.0.0.1:" + plain.getLocalPort()
+          + "/hook?token=SEKRIT-TOKEN"), EVENT);
+      answering.join(10_000);
+
+      assertEquals(Result.RETRY, attempt.result());
+      assertEquals(0, attempt.status());
+      assertTrue(attempt.error().startsWith("network error (SSL"), attempt.error());
+      assertFalse(attempt.error().contains("SEKRIT"), attempt.error());
+      assertFalse(attempt.error().contains("127.0.0.1"), attempt.error());
+    }
+  }
+
+  @Test
   void aRefusedConnectionIsRetried() throws IOException {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
