@@ -70,9 +70,10 @@ import org.slf4j.LoggerFactory;
  * an in-memory database, a {@code WRITE_DELAY} other than 0 or an H2 server ({@code tcp:}, {@code ssl:},
  * {@code AUTO_SERVER}: other processes' transactions would not take turns with this one's, see Transactions) is
  * refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}; the database is checked again at start,
- * also when reached through a host {@link DataSource} (in memory, the write delay, and a {@code tcp:} or
- * {@code ssl:} server, which H2 reports in the connection's URL; {@code AUTO_SERVER} it does not report, so that
- * one is the host's to keep off). On PostgreSQL a commit is as durable as the server makes it:
+ * also when reached through a host {@link DataSource} (in memory, the write delay, a {@code tcp:} or {@code ssl:}
+ * server, which H2 reports in the connection's URL, and {@code AUTO_SERVER}, which H2 does not report: the lock file
+ * it keeps beside such a database names a server, and a server there that accepts a connection is refused; a file
+ * left by a process that died is not). On PostgreSQL a commit is as durable as the server makes it:
  * {@code fsync=off} or {@code synchronous_commit=off} is only logged as a warning, not refused.
  *
  * <h2>Transactions</h2>

@@ -212,6 +212,43 @@ class JdbcStorageConfigTest {
     }
   }
 
+  /**
+   * A host DataSource whose H2 database is open with AUTO_SERVER is refused at start. H2 reports the setting nowhere
+   * on the connection; the lock file it keeps beside such a database names the server other processes use.
+   */
+  @Test
+  void aHostDataSourceOnAnAutoServerDatabaseIsRefusedAtStart() throws SQLException {
+    String url = fileUrl("auto-served") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+    try (Connection keepOpen = DriverManager.getConnection(url)) {
+      assertTrue(Files.exists(directory.resolve("auto-served.lock.db")), "H2 names its server in the lock file");
+      JdbcDataSource host = new JdbcDataSource();
+      host.setURL(url);
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> JdbcStorage.builder().dataSource(host).build());
+      assertTrue(e.getMessage().contains("AUTO_SERVER"), e.getMessage());
+      assertFalse(e.getMessage().contains(directory.toString()), "the path is not repeated");
+    }
+  }
+
+  /**
+   * A lock file left by a process that died with AUTO_SERVER on names a server nobody answers at: the database,
+   * opened without AUTO_SERVER now, is accepted.
+   */
+  @Test
+  void aStaleAutoServerLockFileIsNotMistakenForAServer() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    Files.writeString(directory.resolve("stale.lock.db"), "#FileLock\nserver=127.0.0.1\\:" + closedPort
+        + "\nhostName=localhost\nmethod=file\nid=0123456789abcdef\n");
+    JdbcDataSource host = new JdbcDataSource();
+    host.setURL(fileUrl("stale") + ";WRITE_DELAY=0");
+    try (JdbcStorage storage = JdbcStorage.builder().dataSource(host).build()) {
+      assertEquals(SqlDialect.H2, storage.dialect());
+    }
+  }
+
   /** A host DataSource on one of H2's in-memory file systems, also behind a wrapper, is refused at start. */
   @Test
   void aHostDataSourceOnAnInMemoryFileSystemIsRefusedAtStart() {

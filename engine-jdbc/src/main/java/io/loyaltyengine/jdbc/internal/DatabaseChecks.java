@@ -83,7 +83,8 @@ public final class DatabaseChecks {
    * Refuses an H2 database that can lose commits; warns about a PostgreSQL server that can.
    *
    * @throws IllegalStateException for an in-memory H2 database (also one on an in-memory file system), one reached
-   *     through an H2 server ({@code tcp:}, {@code ssl:}), or one whose WRITE_DELAY is not 0
+   *     through an H2 server ({@code tcp:}, {@code ssl:}) or open with {@code AUTO_SERVER}, or one whose WRITE_DELAY
+   *     is not 0
    */
   public static void checkDurability(Connection connection, SqlDialect dialect) throws SQLException {
     if (dialect == SqlDialect.H2) {
@@ -109,12 +110,19 @@ public final class DatabaseChecks {
       throw new IllegalStateException("the H2 database is in memory, on H2's in-memory file system " + fileSystem
           + ": nothing it holds survives the process; use a file database, for example JdbcStorage.h2File(path)");
     }
-    // A host DataSource's URL is not seen otherwise. H2 gives it without its settings, so AUTO_SERVER stays unseen.
+    // A host DataSource's URL is not seen otherwise. H2 gives it without its settings, so AUTO_SERVER is found by
+    // the lock file H2 keeps for it.
     String url = connection.getMetaData().getURL();
     if (url != null && H2Urls.namesServer(url)) {
       throw new IllegalStateException("the H2 database is reached through a server (tcp: or ssl:), which lets other"
           + " processes write it: their transactions do not take turns with this process's, and H2 can then lose a"
           + " committed change (README, Storage); open the file from one process, or use PostgreSQL for several"
+          + " processes");
+    }
+    if (H2LockFile.namesLiveServer(path)) {
+      throw new IllegalStateException("the H2 database is open with AUTO_SERVER, which lets other processes write"
+          + " it: their transactions do not take turns with this process's, and H2 can then lose a committed change"
+          + " (README, Storage); open the file from one process without AUTO_SERVER, or use PostgreSQL for several"
           + " processes");
     }
     List<String> writeDelays = all(connection,
