@@ -30,7 +30,7 @@ import java.util.function.LongConsumer;
  *   <li>Quantity: a whole number (sign allowed), at most 18 digits;
  *   <li>UnitPrice: a plain decimal (sign allowed, no exponent), at most 18 digits before and 10 after the point;
  *   <li>InvoiceDate: {@code yyyy-MM-dd HH:mm:ss} (also with {@code T}, or without seconds), or the original UCI
- *       form {@code M/d/yyyy H:mm}; UK local time;
+ *       form {@code M/d/yyyy H:mm}; UK local time; in the years 1 to 9999;
  *   <li>CustomerID: empty, or a whole number of at most 18 digits, optionally written with a zero fraction
  *       ({@code 17850.0}).
  * </ul>
@@ -319,7 +319,16 @@ final class OrderLog {
       return parsed;
     }
 
+    /**
+     * The date, or null if it does not parse or falls outside the years 1 to 9999, the engine's range for a month's
+     * board (the UCI form reads longer and signed years).
+     */
     private static LocalDateTime parseDate(String s) {
+      LocalDateTime parsed = parseAnyYear(s);
+      return parsed == null || parsed.getYear() < 1 || parsed.getYear() > 9999 ? null : parsed;
+    }
+
+    private static LocalDateTime parseAnyYear(String s) {
       try {
         int n = s.length();
         if ((n == 19 || n == 16) && s.charAt(4) == '-' && s.charAt(7) == '-'

@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
  * @param customers participants of the replay's campaign (one per customer ever applied, all runs)
  * @param loyaltyActions loyalty actions recorded in the campaign (all runs)
  * @param allTimeTop the top 10 of the all-time board by points awarded
- * @param monthlyTop the top 3 of each month of the log by points awarded (Europe/London months)
+ * @param monthlyTop the top 3 by points awarded of each month that holds an invoice of the log (Europe/London
+ *     months), in order
  * @param readNanos time to read and group the log
  * @param applyNanos time to apply the invoices
  * @param batch invoices per commit

@@ -385,15 +385,13 @@ final class RetailReplay {
   private static Map<YearMonth, List<ReplaySummary.Ranked>> monthlyTop(TenantScope shop,
       ReplayTables.Program program, Customers customers, OrderLog log) {
     Map<YearMonth, List<ReplaySummary.Ranked>> months = new LinkedHashMap<>();
-    List<Invoice> invoices = log.invoices();
-    Invoice first = invoices.stream().filter(i -> i.time() != null).findFirst().orElse(null);
-    if (first == null) {
-      return months;
-    }
-    YearMonth last = YearMonth.from(invoices.get(invoices.size() - 1).time());
-    for (YearMonth m = YearMonth.from(first.time()); !m.isAfter(last); m = m.plusMonths(1)) {
-      months.put(m, ranked(shop.leaderboards().monthPage(program.campaignId(), m, BoardMetric.POINTS, null, 3)
-          .items(), customers));
+    // The months that hold an invoice, in order (the log's order is by time): not every month from the first to the
+    // last, which a single mistyped year would make thousands.
+    for (Invoice invoice : log.invoices()) {
+      if (invoice.time() != null) {
+        months.computeIfAbsent(YearMonth.from(invoice.time()), m -> ranked(shop.leaderboards()
+            .monthPage(program.campaignId(), m, BoardMetric.POINTS, null, 3).items(), customers));
+      }
     }
     return months;
   }

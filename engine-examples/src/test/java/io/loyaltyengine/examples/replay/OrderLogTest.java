@@ -196,6 +196,29 @@ class OrderLogTest {
     }
   }
 
+  /**
+   * Years 1 to 9999, the engine's range for a month's board: the UCI form reads longer years and signed ones, and
+   * a log that held one would stop the replay at the summary of its months.
+   */
+  @Test
+  void datesOutsideTheYears1To9999AreMalformed() throws IOException {
+    OrderLog log = read(HEADER
+        + "1,s,d,1,0001-01-01 00:00:00,1,1,UK\n"
+        + "2,s,d,1,12/31/9999 23:59,1,1,UK\n"
+        + "3,s,d,1,0000-12-31 23:59:59,1,1,UK\n"
+        + "4,s,d,1,1/1/+300000 0:00,1,1,UK\n"
+        + "5,s,d,1,1/1/-5000 0:00,1,1,UK\n"
+        + "6,s,d,1,1/1/0 0:00,1,1,UK\n"
+        + "7,s,d,1,1/1/10000 0:00,1,1,UK\n");
+    Map<String, Invoice> inv = byNumber(log);
+    assertEquals(LocalDateTime.of(1, 1, 1, 0, 0), inv.get("1").time());
+    assertEquals(LocalDateTime.of(9999, 12, 31, 23, 59), inv.get("2").time());
+    assertEquals(Map.of(OrderLog.RowProblem.INVOICE_DATE, 5L), log.malformedRows());
+    for (String n : List.of("3", "4", "5", "6", "7")) {
+      assertEquals(Invoice.SkipReason.MALFORMED_LINE, inv.get(n).skipReason(RetailReplay.MAX_POINTS), n);
+    }
+  }
+
   @Test
   void unreadableRecordsAreCountedAndTheRestIsRead() throws IOException {
     OrderLog log = read(HEADER

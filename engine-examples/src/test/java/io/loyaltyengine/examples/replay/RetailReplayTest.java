@@ -132,13 +132,13 @@ class RetailReplayTest {
     assertEquals(List.of(new ReplaySummary.Ranked(1, "12345", 210), new ReplaySummary.Ranked(2, "44444", 101),
         new ReplaySummary.Ranked(3, "33333", 100), new ReplaySummary.Ranked(4, "55555", 25),
         new ReplaySummary.Ranked(5, "22222", 5)), s.allTimeTop());
-    assertEquals(List.of(YearMonth.of(2010, 12), YearMonth.of(2011, 1), YearMonth.of(2011, 2),
-        YearMonth.of(2011, 3), YearMonth.of(2011, 4), YearMonth.of(2011, 5), YearMonth.of(2011, 6),
+    // The months that hold an invoice: February's only one has a date that does not parse; March to May hold none.
+    assertEquals(List.of(YearMonth.of(2010, 12), YearMonth.of(2011, 1), YearMonth.of(2011, 6),
         YearMonth.of(2011, 7), YearMonth.of(2011, 8)), List.copyOf(s.monthlyTop().keySet()));
     assertEquals(List.of(new ReplaySummary.Ranked(1, "12345", 100)), s.monthlyTop().get(YearMonth.of(2010, 12)));
     assertEquals(List.of(new ReplaySummary.Ranked(1, "12345", 110), new ReplaySummary.Ranked(2, "33333", 100),
         new ReplaySummary.Ranked(3, "22222", 5)), s.monthlyTop().get(YearMonth.of(2011, 1)));
-    assertEquals(List.of(), s.monthlyTop().get(YearMonth.of(2011, 2)));
+    assertEquals(List.of(), s.monthlyTop().get(YearMonth.of(2011, 8)), "an adjustment invoice alone");
     // The BST invoice of 00:30 on 1 July counts in July (London), not June (UTC).
     assertEquals(List.of(new ReplaySummary.Ranked(1, "44444", 1)), s.monthlyTop().get(YearMonth.of(2011, 6)));
     assertEquals(List.of(new ReplaySummary.Ranked(1, "44444", 100), new ReplaySummary.Ranked(2, "55555", 25)),
@@ -153,7 +153,7 @@ class RetailReplayTest {
         + " balance, 1 of them on a zero balance)"), text);
     assertTrue(text.contains("    1. customer 12345             210"), text);
     assertTrue(text.contains("  2011-01  1. 12345 110  |  2. 33333 100  |  3. 22222 5"), text);
-    assertTrue(text.contains("  2011-02  -" + System.lineSeparator()), text);
+    assertTrue(text.contains("  2011-08  -" + System.lineSeparator()), text);
     assertTrue(text.contains("  skipped               4  a line could not be read"), text);
   }
 
@@ -217,6 +217,29 @@ class RetailReplayTest {
     assertEquals(0, t.applied());
     assertEquals(28, t.alreadyApplied);
     assertEquals(EXPORT, Files.readString(export), "55555 keeps 25 points and 1 action");
+  }
+
+  /**
+   * Invoices at the ends of the dates the log may hold, and a lone typo far from the rest: the replay runs to its
+   * summary, which lists the months that hold an invoice, not every month in between.
+   */
+  @Test
+  void invoicesYearsApartReplayAndTheSummaryListsTheirMonthsOnly() throws Exception {
+    Path log = ReplayFixture.write(dir.resolve("far.csv"), "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,"
+        + "UnitPrice,CustomerID,Country\n"
+        + "1,s,d,2,0001-01-01 00:30:00,1,11,UK\n"
+        + "2,s,d,3,2010-12-01 08:26:00,1,12,UK\n"
+        + "3,s,d,4,12/31/9999 23:59,1,13,UK\n"
+        + "4,s,d,5,1/1/+300000 0:00,1,14,UK\n");
+    ReplaySummary s = replay(options(log.toString(), "--db", dir.resolve("db").toString(), "--quiet"));
+
+    assertEquals(Map.of(OrderLog.RowProblem.INVOICE_DATE, 1L), s.malformedRows());
+    assertEquals(3, s.tally().purchases);
+    assertEquals(9, s.tally().pointsAwarded);
+    assertEquals(List.of(YearMonth.of(1, 1), YearMonth.of(2010, 12), YearMonth.of(9999, 12)),
+        List.copyOf(s.monthlyTop().keySet()));
+    assertEquals(List.of(new ReplaySummary.Ranked(1, "11", 2)), s.monthlyTop().get(YearMonth.of(1, 1)));
+    assertEquals(List.of(new ReplaySummary.Ranked(1, "13", 4)), s.monthlyTop().get(YearMonth.of(9999, 12)));
   }
 
   @Test
