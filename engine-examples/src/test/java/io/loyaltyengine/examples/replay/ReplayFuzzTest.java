@@ -43,8 +43,9 @@ class ReplayFuzzTest {
   private static final List<String> PRICES = List.of("0", "0.01", "0.333", "0.5", "0.99", "1", "1.25", "2.55", "10",
       "999.99", "1000000000.5");
   private static final List<LocalDateTime> DAYS = List.of(LocalDateTime.of(2010, 12, 1, 8, 26),
-      LocalDateTime.of(2011, 3, 27, 0, 30), LocalDateTime.of(2011, 10, 30, 0, 45), LocalDateTime.of(2011, 12, 31, 23, 0),
-      LocalDateTime.of(1, 1, 1, 0, 0), LocalDateTime.of(9999, 12, 31, 22, 0), LocalDateTime.of(2101, 6, 15, 12, 0));
+      LocalDateTime.of(2011, 3, 27, 0, 30), LocalDateTime.of(2011, 10, 30, 0, 45),
+      LocalDateTime.of(2011, 12, 31, 23, 0), LocalDateTime.of(1, 1, 1, 0, 0), LocalDateTime.of(9999, 12, 31, 22, 0),
+      LocalDateTime.of(2101, 6, 15, 12, 0));
 
   @TempDir
   Path dir;
