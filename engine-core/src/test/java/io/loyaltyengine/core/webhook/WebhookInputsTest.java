@@ -70,7 +70,10 @@ class WebhookInputsTest {
   @ParameterizedTest
   @ValueSource(strings = {"https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://169.254.169.254/latest",
       "https://192.168.0.10:8443/hook", "https://100.64.1.1/hook", "https://[::1]/hook", "https://[fd00::1]/hook",
-      "https://[fe80::1]/hook", "https://[::ffff:10.0.0.1]/hook", "https://0.0.0.0/hook"})
+      "https://[fe80::1]/hook", "https://[::ffff:10.0.0.1]/hook", "https://0.0.0.0/hook",
+      // Other spellings the JDK's resolver reads as those addresses, as the client that connects would:
+      // 127.0.0.1 and 192.168.1.1 as one decimal number, 0.0.0.0 as "0", and the IPv6 wildcard.
+      "https://2130706433/hook", "https://3232235777/hook", "https://0/hook", "https://[::]/hook"})
   void nonPublicAddressesAreRefusedUnderPublicOnly(String url) {
     assertUrlRejected(url, WebhookAddressPolicy.PUBLIC_ONLY);
   }
