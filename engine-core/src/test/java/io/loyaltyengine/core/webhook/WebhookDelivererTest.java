@@ -192,15 +192,8 @@ class WebhookDelivererTest {
         exchange.close();
       }
     });
-    WebhookDeliverer impatient = new WebhookDeliverer(
-        LOOPBACK.withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(200)), CLOCK);
-    try {
-      WebhookAttempt attempt = impatient.deliver(endpoint("/slow"), EVENT);
-      assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "timed out"), attempt);
-    } finally {
-      release.countDown();
-      impatient.close();
-    }
+    assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "timed out"),
+        deliverWithin(Duration.ofMillis(200), "/slow", release));
   }
 
   @Test
@@ -221,12 +214,20 @@ class WebhookDelivererTest {
         // The client gave up and closed the connection: expected.
       }
     });
-    WebhookDeliverer impatient = new WebhookDeliverer(
-        LOOPBACK.withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(300)), CLOCK);
+    // Each byte arrives well within the timeout, so only a bound on the whole exchange stops this.
+    assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "timed out"),
+        deliverWithin(Duration.ofMillis(300), "/trickle", release));
+  }
+
+  /**
+   * One attempt at {@code path} by a deliverer with the given request timeout; then lets the server's handler go
+   * ({@code release}), so that no server thread outlives the test.
+   */
+  private WebhookAttempt deliverWithin(Duration requestTimeout, String path, CountDownLatch release) {
+    WebhookDeliverer impatient = new WebhookDeliverer(LOOPBACK.withTimeouts(Duration.ofSeconds(5), requestTimeout),
+        CLOCK);
     try {
-      // Each byte arrives well within the timeout, so only a bound on the whole exchange stops this.
-      WebhookAttempt attempt = impatient.deliver(endpoint("/trickle"), EVENT);
-      assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "timed out"), attempt);
+      return impatient.deliver(endpoint(path), EVENT);
     } finally {
       release.countDown();
       impatient.close();
@@ -239,9 +240,14 @@ class WebhookDelivererTest {
     try (ServerSocket plain = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread answering = new Thread(() -> {
         try (var socket = plain.accept()) {
+          socket.setSoTimeout(10_000);
           socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
               .getBytes(StandardCharsets.US_ASCII));
           socket.getOutputStream().flush();
+          // Open until the client gives up, so that it fails on what it read, not on a connection closed under it.
+          while (socket.getInputStream().read() != -1) {
+            // The client hello: ignored.
+          }
         } catch (IOException e) {
           // The client closed first: nothing to answer.
         }
