@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -72,6 +73,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -1308,6 +1310,229 @@ abstract class GroupCommitTestBase {
     assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(2), "the unit that always fails");
     assertEquals(30, result(got.get(3)).balance());
     assertEquals(List.of(20L, 10L), amounts(scope, w.ref(0)));
+  }
+
+  // ==================================================================== interrupts and unexpected failures
+
+  /**
+   * The thread leading a batch is interrupted while it runs the batch's units of work (a host cancelling that
+   * caller's request with {@code Future.cancel(true)}): every caller still gets its own result, each change applied
+   * once; the leader keeps its interrupt and no other caller gets one; the interrupted call's key replays its entry;
+   * and the store stays usable for the next batch (H2 closes its whole database when an interrupted thread writes
+   * its file). In one go, and behind savepoints.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aLeaderInterruptedWhileItRunsABatchAnswersEveryCallerAndKeepsItsInterrupt(boolean behindSavepoints)
+      throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    // The entry is appended on the thread running the batch: its leader.
+    e.probe().poisonEntries(entry -> {
+      if ("interrupt-here".equals(entry.idempotencyKey())) {
+        Thread.currentThread().interrupt();
+      }
+      return false;
+    }, () -> new IllegalStateException("unused"));
+    List<Callable<Object>> callers = new ArrayList<>(List.of(
+        withInterrupt(() -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase"))),
+        withInterrupt(() -> scope.points().award(w.ref(0),
+            PointsChange.of(20, "purchase").withIdempotencyKey("interrupt-here"))),
+        withInterrupt(() -> scope.points().award(w.ref(0), PointsChange.of(30, "purchase")))));
+    if (behindSavepoints) {
+      callers.add(withInterrupt(() -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id()))));
+    }
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), callers);
+
+    int interrupted = 0;
+    for (int i = 1; i < got.size(); i++) {
+      Object[] answer = (Object[]) got.get(i);
+      assertFalse(answer[0] instanceof Throwable, "caller " + i + " got " + answer[0]);
+      interrupted += (Boolean) answer[1] ? 1 : 0;
+    }
+    assertEquals(1, interrupted, "the leader, and only it, returns with its interrupt");
+    assertEquals(List.of(10L, 30L, 60L), List.of(result(((Object[]) got.get(1))[0]).balance(),
+        result(((Object[]) got.get(2))[0]).balance(), result(((Object[]) got.get(3))[0]).balance()));
+    if (behindSavepoints) {
+      assertEquals(1, assertInstanceOf(ActionResult.class, ((Object[]) got.get(4))[0]).counts().allTime());
+    }
+    e.probe().poisonEntries(entry -> false, () -> new IllegalStateException("unused"));
+    List<Object> next = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase").withIdempotencyKey("interrupt-here")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(40, "purchase"))));
+    assertTrue(result(next.get(1)).replayed(), "a retry with the key learns the interrupted call's outcome");
+    assertEquals(100, result(next.get(2)).balance());
+    assertEquals(List.of(40L, 30L, 20L, 10L), amounts(scope, w.ref(0)), "each applied once");
+  }
+
+  /**
+   * A unit of work of a batch failing with what the engine does not expect of a store (an exception that is no
+   * StorageException, or an Error: a bug, or host code the store calls) fails its own call only, with what it threw,
+   * as it would alone; its neighbours get their own results, each applied once, and the next batch works. In one go,
+   * and behind savepoints.
+   */
+  @ParameterizedTest
+  @CsvSource({"false,false", "false,true", "true,false", "true,true"})
+  void anUnexpectedFailureOfOneUnitInABatchFailsOnlyItsOwnCall(boolean behindSavepoints, boolean error)
+      throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    e.probe().poisonEntries(entry -> {
+      if (error && "doomed".equals(entry.idempotencyKey())) {
+        throw new AssertionError("injected: a unit of work's unexpected error");
+      }
+      return "doomed".equals(entry.idempotencyKey());
+    }, () -> new IllegalStateException("injected: a unit of work's unexpected exception"));
+    List<Callable<Object>> callers = new ArrayList<>(List.of(
+        thrown(() -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase"))),
+        thrown(() -> scope.points().award(w.ref(0), PointsChange.of(5, "purchase").withIdempotencyKey("doomed"))),
+        thrown(() -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase")))));
+    if (behindSavepoints) {
+      callers.add(thrown(() -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id()))));
+    }
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), callers);
+
+    assertEquals(10, result(got.get(1)).balance());
+    Class<? extends Throwable> own = error ? AssertionError.class : IllegalStateException.class;
+    assertTrue(own.isInstance(got.get(2)), "its own failure: " + got.get(2));
+    assertTrue(((Throwable) got.get(2)).getMessage().startsWith("injected"), got.get(2).toString());
+    assertEquals(30, result(got.get(3)).balance());
+    if (behindSavepoints) {
+      assertEquals(1, assertInstanceOf(ActionResult.class, got.get(4)).counts().allTime());
+    }
+    e.probe().poisonEntries(entry -> false, () -> new IllegalStateException("unused"));
+    List<Object> next = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(5, "purchase").withIdempotencyKey("doomed")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(40, "purchase"))));
+    assertFalse(result(next.get(1)).replayed(), "the failed call changed nothing");
+    assertEquals(75, result(next.get(2)).balance());
+    assertEquals(List.of(40L, 5L, 20L, 10L), amounts(scope, w.ref(0)), "each applied once");
+  }
+
+  // ==================================================================== close
+
+  /**
+   * {@code close()} while calls are queued behind a batch in progress: the close waits for them, each gets its own
+   * result, applied once, and a call made once the close began is refused with IllegalStateException.
+   */
+  @Test
+  void aCloseWhileCallsAreQueuedWaitsForThemAndEachGetsItsOwnResult() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    ExecutorService pool = threads(5);
+    GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
+    Future<Object> plug = pool.submit(() -> answer(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))));
+    gate.awaitHeld();
+    List<Future<Object>> queued = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      long amount = 10L * (i + 1);
+      CompletableFuture<Thread> thread = new CompletableFuture<>();
+      queued.add(pool.submit(() -> {
+        thread.complete(Thread.currentThread());
+        return answer(() -> scope.points().award(w.ref(0), PointsChange.of(amount, "purchase")));
+      }));
+      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+    }
+    CompletableFuture<Thread> closerThread = new CompletableFuture<>();
+    Future<?> closed = pool.submit(() -> {
+      closerThread.complete(Thread.currentThread());
+      e.engine().close();
+      return null;
+    });
+    Thread closer = closerThread.get(60, TimeUnit.SECONDS);
+    while (closer.getState() != Thread.State.TIMED_WAITING && !closed.isDone()) {
+      Thread.onSpinWait();
+    }
+    assertFalse(closed.isDone(), "the close waits for the calls in progress");
+    assertThrows(IllegalStateException.class, () -> scope.points().award(w.ref(0), PointsChange.of(1, "late")));
+    gate.release();
+
+    assertEquals(1, result(plug.get(2, TimeUnit.MINUTES)).balance());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(10L * (i + 1) * (i + 2) / 2, result(queued.get(i).get(2, TimeUnit.MINUTES)).balance(),
+          "queued caller " + i);
+    }
+    closed.get(2, TimeUnit.MINUTES);
+    TenantScope after = unprobedEngine(COMBINING).forTenant(w.tenantId);
+    assertEquals(List.of(30L, 20L, 10L), amounts(after, w.ref(0)), "each applied once");
+  }
+
+  /**
+   * {@code close()} on an interrupted thread while calls are queued behind a batch in progress: it does not wait, and
+   * the storage is closed under them. No call hangs: each gets its result or the closed storage's
+   * IllegalStateException, and none applied twice.
+   */
+  @Test
+  void anInterruptedCloseWhileCallsAreQueuedLeavesNoCallHanging() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    ExecutorService pool = threads(5);
+    GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
+    Future<Object> plug = pool.submit(() -> thrown(() -> scope.points().award(w.ref(1),
+        PointsChange.of(1, "plug"))).call());
+    gate.awaitHeld();
+    List<Future<Object>> queued = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      long amount = 10L * (i + 1);
+      CompletableFuture<Thread> thread = new CompletableFuture<>();
+      queued.add(pool.submit(() -> {
+        thread.complete(Thread.currentThread());
+        return thrown(() -> scope.points().award(w.ref(0), PointsChange.of(amount, "purchase"))).call();
+      }));
+      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+    }
+    pool.submit(() -> {
+      Thread.currentThread().interrupt();
+      e.engine().close();
+      return null;
+    }).get(2, TimeUnit.MINUTES);
+    gate.release();
+
+    List<Object> got = new ArrayList<>();
+    got.add(plug.get(2, TimeUnit.MINUTES));
+    for (Future<Object> f : queued) {
+      got.add(f.get(2, TimeUnit.MINUTES));
+    }
+    long expected = 0;
+    for (int i = 0; i < got.size(); i++) {
+      if (got.get(i) instanceof Throwable t) {
+        assertInstanceOf(IllegalStateException.class, t, "caller " + i);
+      } else if (i > 0) {
+        expected += 10L * i;
+      }
+    }
+    TenantScope after = unprobedEngine(COMBINING).forTenant(w.tenantId);
+    assertEquals(expected, balance(after, w.ref(0)), "what the callers were told applied, once: " + got);
+  }
+
+  /** {@code call}, returning its result or what it threw, with whether the thread then had its interrupt. */
+  private static Callable<Object> withInterrupt(Callable<Object> call) {
+    return () -> {
+      Object got;
+      try {
+        got = call.call();
+      } catch (LoyaltyException e) {
+        got = e;
+      }
+      return new Object[] {got, Thread.interrupted()};
+    };
+  }
+
+  /** {@code call}, returning its result or whatever it threw. */
+  private static Callable<Object> thrown(Callable<Object> call) {
+    return () -> {
+      try {
+        return call.call();
+      } catch (Exception | Error e) {
+        return e;
+      }
+    };
   }
 
   // ==================================================================== host transactions
