@@ -60,6 +60,8 @@ final class GroupCommitProbe implements Storage {
   private final AtomicReference<Supplier<RuntimeException>> failNextSharedAtEnd = new AtomicReference<>();
   private final AtomicReference<Supplier<RuntimeException>> failNextSharedDebit = new AtomicReference<>();
   private final AtomicReference<Supplier<RuntimeException>> failAfterNextSharedCommit = new AtomicReference<>();
+  private volatile Supplier<RuntimeException> beginFailure;
+  private final AtomicInteger failedBegins = new AtomicInteger();
 
   GroupCommitProbe(Storage delegate) {
     this(delegate, false);
@@ -160,6 +162,19 @@ final class GroupCommitProbe implements Storage {
     failNextSharedDebit.set(failure);
   }
 
+  /**
+   * Every transaction from now on fails with {@code failure} before its work runs, as when the database cannot be
+   * reached (no connection); null to stop. A transaction held by a {@link Gate} now is past that point.
+   */
+  void failBegins(Supplier<RuntimeException> failure) {
+    this.beginFailure = failure;
+  }
+
+  /** How many transactions {@link #failBegins} failed. */
+  int failedBegins() {
+    return failedBegins.get();
+  }
+
   /** Holds the next transaction at its start until {@link Gate#release}. */
   Gate holdNextTransaction() {
     Gate gate = new Gate();
@@ -180,6 +195,11 @@ final class GroupCommitProbe implements Storage {
 
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
+    Supplier<RuntimeException> cannotBegin = beginFailure;
+    if (cannotBegin != null) {
+      failedBegins.incrementAndGet();
+      throw cannotBegin.get();
+    }
     Gate gate = nextGate.getAndSet(null);
     if (gate != null) {
       gate.hold();

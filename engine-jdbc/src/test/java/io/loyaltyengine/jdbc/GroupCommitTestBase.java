@@ -82,8 +82,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * reused key, a redemption whose stock it took, a write the store refuses) never fails its neighbours in the same
  * batch; one participant's calls apply in the order they arrived; two callers with one key get one entry; the
  * leaderboard index keeps nothing of an undone operation; a shared transaction that fails (transiently or not, at
- * its end or inside one unit) is run again one unit at a time, each call answered once; operations joining a host's
- * transaction are never combined.
+ * its end or inside one unit) is run again one unit at a time, each call answered once, but one that cannot begin is
+ * answered at once; a leader interrupted inside a batch, or a unit failing unexpectedly, fails no neighbour; a close
+ * while calls are queued leaves none hanging; operations joining a host's transaction are never combined.
  *
  * <p>Batches are made to happen, with no timing assumed: the {@link GroupCommitProbe} below the engine holds one
  * transaction at its start while the callers queue behind it (seen parked in the group commit), one after the
@@ -1411,6 +1412,45 @@ abstract class GroupCommitTestBase {
     assertFalse(result(next.get(1)).replayed(), "the failed call changed nothing");
     assertEquals(75, result(next.get(2)).balance());
     assertEquals(List.of(40L, 5L, 20L, 10L), amounts(scope, w.ref(0)), "each applied once");
+  }
+
+  /**
+   * A batch whose transaction cannot begin (the database unreachable: on a pool, each attempt waits out its connection
+   * timeout, 30 s by default) is answered at once: every caller gets STORAGE_UNAVAILABLE saying nothing was changed,
+   * as it would alone, and no unit of work is tried again alone, one timeout after another (the batch's last caller
+   * would wait them all, and the calls queued behind it too); the next batch works. In one go, and behind savepoints.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aBatchWhoseTransactionCannotBeginIsAnsweredWithoutTryingEachCallAgain(boolean behindSavepoints)
+      throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    List<Callable<Object>> callers = new ArrayList<>(List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase").withIdempotencyKey("k-20")),
+        () -> scope.points().deduct(w.ref(1), PointsChange.of(1, "redemption"))));
+    if (behindSavepoints) {
+      callers.add(() -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())));
+    }
+    List<Object> got = batch(e, List.of(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))),
+        () -> e.probe().failBegins(() -> new StorageException("injected: no connection", null)), callers);
+
+    assertEquals(1, result(got.get(0)).balance(), "the plug was past the failure");
+    for (int i = 1; i < got.size(); i++) {
+      assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(i), "caller " + i);
+      assertTrue(((LoyaltyException) got.get(i)).getMessage().contains("nothing was changed"), got.get(i) + "");
+    }
+    assertEquals(1, e.probe().failedBegins(), "the batch's transaction was tried once, not again per call");
+    e.probe().failBegins(null);
+    List<Object> next = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase").withIdempotencyKey("k-20")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase"))));
+    assertFalse(result(next.get(1)).replayed(), "the failed call changed nothing");
+    assertEquals(30, result(next.get(2)).balance());
+    assertEquals(2, balance(scope, w.ref(1)));
   }
 
   // ==================================================================== close

@@ -3,6 +3,7 @@ package io.loyaltyengine.core.internal;
 import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import java.util.ArrayList;
@@ -53,6 +54,9 @@ import java.util.function.Function;
  *   alone, with the usual retries. A unit of work failing transiently inside a batch gives up the batch the same
  *   way, so that the order of arrival holds even then. A batch run in one go in which a unit fails other than by a
  *   refusal runs again behind savepoints, or, on a store that commits in parallel, each unit alone.</li>
+ *   <li>A shared transaction that could not begin (the store failed before its work ran, not transiently: the
+ *   database unreachable) fails each unit of the batch with that failure at once, as each alone would fail, rather
+ *   than trying each alone first, one wait for a connection after another.</li>
  *   <li>A commit whose outcome is unknown ({@link CommitOutcomeUnknownException}: it may have committed) is never
  *   run again: each unit of the batch gets that failure, but for a unit already known to have failed (refused, or
  *   rolled back to its savepoint), which gets its own. A unit that changed nothing is not known to have succeeded:
@@ -190,8 +194,10 @@ final class GroupCommit {
     }
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
+    boolean[] began = new boolean[1];
     try {
       storage.inTransaction(tx -> {
+        began[0] = true;
         // A retried transaction starts afresh: nothing of a failed attempt counts.
         Arrays.fill(results, null);
         Arrays.fill(failures, null);
@@ -220,6 +226,10 @@ final class GroupCommit {
       }
       return;
     } catch (RuntimeException | Error sharedFailure) {
+      if (cannotBegin(began[0], sharedFailure)) {
+        failAll(batch, sharedFailure);
+        return;
+      }
       // Nothing of the batch committed: each unit of work runs again alone and gets its own outcome.
       runEachAlone(batch);
       return;
@@ -266,8 +276,10 @@ final class GroupCommit {
     Object[][] results;
     // What the last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
     Object[][][] attempted = new Object[1][][];
+    boolean[] began = new boolean[1];
     try {
       results = storage.inTransaction(tx -> {
+        began[0] = true;
         Object[][] r = new Object[groups.size()][];
         int unchanged = 0;
         for (int g = 0; g < r.length; g++) {
@@ -309,6 +321,10 @@ final class GroupCommit {
       runEachAlone(batch);
       return true;
     } catch (RuntimeException e) {
+      if (cannotBegin(began[0], e)) {
+        failAll(batch, e);
+        return true;
+      }
       return false;
     }
     for (int g = 0; g < results.length; g++) {
@@ -321,6 +337,23 @@ final class GroupCommit {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether {@code failure} of a batch's transaction is the store failing to begin one (the database unreachable):
+   * thrown before the work ran ({@code began} false), and not transient. Each unit alone would fail the same way,
+   * after as long a wait (on a pool, its connection timeout), the batch's last caller waiting for them all; a
+   * transient failure is worth each unit's retries.
+   */
+  private static boolean cannotBegin(boolean began, Throwable failure) {
+    return !began && failure instanceof StorageException && !(failure instanceof TransientStorageException);
+  }
+
+  /** Gives every unit of work of the batch {@code failure}. */
+  private static void failAll(List<Pending> batch, Throwable failure) {
+    for (Pending pending : batch) {
+      complete(pending, null, failure);
+    }
   }
 
   /** Runs every unit of work of the batch alone, in order. */
