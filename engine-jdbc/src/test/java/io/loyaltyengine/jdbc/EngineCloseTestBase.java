@@ -350,6 +350,73 @@ abstract class EngineCloseTestBase {
     }
   }
 
+  /**
+   * Under manual dispatch, a close while a host thread is inside {@code events().dispatch()}, in a listener: the close
+   * does not wait for the listener (no unit of work is in progress), the dispatch ends with the closed engine's
+   * IllegalStateException once the listener returns, and the delivery, not recorded, is made again by the next engine
+   * on the database once its lease runs out, and then no more: at least once.
+   */
+  @Test
+  void aCloseWhileAHostThreadDispatchesInAListenerEndsThatDispatchAndTheDeliveryIsMadeAgainOnce() throws Exception {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-06-01T09:00:00Z"));
+    Duration lease = EventSettings.DEFAULTS.lease();
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    CountDownLatch inListener = new CountDownLatch(1);
+    CountDownLatch letGo = new CountDownLatch(1);
+    LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(watched((Storage) fixture.openStorage()))
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().lease(lease).build())
+        .nodeId(7)
+        .listener("crm", EventFilter.types(EventType.PARTICIPANT_CREATED), event -> {
+          delivered.add(event.id());
+          inListener.countDown();
+          try {
+            letGo.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        })
+        .build();
+    new GroupCommitTestBase.World(engine, 1);
+    Future<Object> dispatch = threads.submit(() -> {
+      try {
+        return engine.events().dispatch();
+      } catch (RuntimeException e) {
+        return e;
+      }
+    });
+    assertTrue(inListener.await(30, TimeUnit.SECONDS), "the host's dispatch called the listener");
+    Future<?> closed = threads.submit(engine::close);
+    closed.get(30, TimeUnit.SECONDS);
+    assertEquals(0, runningAtClose.get(), "no unit of work was in progress when the storage closed");
+    letGo.countDown();
+    Object ended = dispatch.get(30, TimeUnit.SECONDS);
+    assertTrue(ended instanceof IllegalStateException, "the dispatch ends with the closed engine's refusal: " + ended);
+    assertEquals(1, delivered.size());
+
+    LoyaltyEngine next = LoyaltyEngine.builder()
+        .storage(fixture.openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().lease(lease).build())
+        .nodeId(8)
+        .listener("crm", EventFilter.types(EventType.PARTICIPANT_CREATED), event -> delivered.add(event.id()))
+        .build();
+    try {
+      next.events().dispatch();
+      assertEquals(1, delivered.size(), "still leased to the closed engine");
+      clock.advance(lease.plusSeconds(1));
+      next.events().dispatch();
+      assertEquals(2, delivered.size(), "delivered again once the lease ran out");
+      assertEquals(delivered.get(0), delivered.get(1), "the same event");
+      clock.advance(lease.plusSeconds(1));
+      next.events().dispatch();
+      assertEquals(2, delivered.size(), "the second delivery was recorded");
+    } finally {
+      next.close();
+    }
+  }
+
   /** An engine on the watched storage, leasing its node number where {@link #leasesItsNodeNumber()} says. */
   private LoyaltyEngine engine() {
     LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
