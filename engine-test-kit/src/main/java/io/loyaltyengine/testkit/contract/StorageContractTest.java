@@ -88,8 +88,14 @@ import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.Standing;
+import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.ActionSource;
 import io.loyaltyengine.rewards.Automation;
@@ -2335,6 +2341,167 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(orders + 2, host.countHostOrders(), "the host's rows survive the engine's refusals");
     assertEquals(before, f.state(), "the refusals changed nothing");
     assertEquals(key.key().id(), engine.access().authenticate(key.secret(), ApiScope.READ).keyId());
+  }
+
+  /**
+   * Recorded actions (counters toward a goal, an unlock with its coupon code, the leaderboard), a redemption of the
+   * last unit in stock, a referral signup and conversion, a new participant and a metadata patch, all inside a host's
+   * transaction that rolls back: afterwards the engine answers as if none had been asked, from storage and from its
+   * leaderboard index alike, delivers none of their events, and the same requests with the same keys apply anew.
+   */
+  @Test
+  void loyaltyFeaturesInsideAHostTransactionVanishWithItsRollbackAndTheirKeysStayFree() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = newEngine();
+    Loyalty l = loyalty(engine);
+    LoyaltyState before = l.state();
+    long orders = host.countHostOrders();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = l.w.scope.joining(tx.transaction());
+      l.writeAll(joined);
+      tx.insertHostOrder("loyalty-1");
+      tx.rollback();
+    }
+    assertEquals(orders, host.countHostOrders());
+    assertEquals(before, l.state(), "nothing of the engine's work survives the host's rollback");
+    assertEquals(0, engine.events().dispatch().positioned(), "no event of the rolled-back work is left to deliver");
+    l.writeAll(l.w.scope);
+    assertEquals(Long.valueOf(0), l.w.scope.catalog().get(l.mug.id()).stock(), "the last unit, taken once");
+  }
+
+  /**
+   * The same features refused inside a host's transaction (out of stock, too few points, an unknown participant, a
+   * taken email, a metadata patch over the limit, an unknown conversion code) change nothing and leave the host's work
+   * and the connection usable: the same features then succeed in that transaction, which commits.
+   */
+  @Test
+  void loyaltyFeaturesRefusedInsideAHostTransactionChangeNothingAndTheNextCallsInItWork() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = newEngine();
+    Loyalty l = loyalty(engine);
+    ParticipantRef ref = ParticipantRef.id(l.p.id());
+    CatalogReward gone = l.w.scope.catalog().create(
+        NewCatalogReward.of(l.w.campaign.id(), "Gone", 10, RewardType.CUSTOM).withStock(0));
+    CatalogReward dear = l.w.scope.catalog().create(
+        NewCatalogReward.of(l.w.campaign.id(), "Dear", 1_000_000, RewardType.CUSTOM));
+    LoyaltyState before = l.state();
+    long orders = host.countHostOrders();
+    Map<String, Object> tooMany = new LinkedHashMap<>();
+    for (int i = 0; i <= EngineLimits.DEFAULTS.maxMetadataKeys(); i++) {
+      tooMany.put("k" + i, i);
+    }
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = l.w.scope.joining(tx.transaction());
+      tx.insertHostOrder("loyalty-refused-1");
+      assertRejected(ErrorCode.OUT_OF_STOCK, "catalogRewardId", "a redemption of a reward out of stock",
+          () -> joined.catalog().redeem(ref, gone.id(), "gone-1"));
+      assertRejected(ErrorCode.INSUFFICIENT_POINTS, null, "a redemption of more points than the balance",
+          () -> joined.catalog().redeem(ref, dear.id(), "dear-1"));
+      assertRejected(ErrorCode.NOT_FOUND, null, "an action of an unknown email without enrolment",
+          () -> joined.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(l.w.campaign.id(),
+              "nobody@example.com"), l.coupon.id()).withoutEnrolment().withIdempotencyKey("unknown-1")));
+      assertRejected(ErrorCode.CONFLICT, "email", "a signup with a taken email (a unique violation)",
+          () -> joined.participants().create(l.w.campaign.id(), NewParticipant.withEmail("ADA@example.com")));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "metadata", "a metadata patch over the key limit",
+          () -> joined.participants().update(ref, ParticipantUpdate.builder().metadata(tooMany).build()));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "code", "a conversion with no valid code",
+          () -> joined.referrals().convert(l.w.campaign.id(), new NewConversion("garbage!", "order-x",
+              BigDecimal.TEN)));
+      l.writeAll(joined);
+      tx.insertHostOrder("loyalty-refused-2");
+      tx.commit();
+    }
+    assertEquals(orders + 2, host.countHostOrders(), "the host's rows survive the engine's refusals");
+    LoyaltyState after = l.state();
+    assertEquals(Long.valueOf(0), l.w.scope.catalog().get(l.mug.id()).stock());
+    assertEquals(Long.valueOf(0), l.w.scope.catalog().get(gone.id()).stock());
+    assertEquals(before.participants().size() + 3, after.participants().size(), "bob, carol and dan");
+    assertEquals(Set.of(l.goal.id(), l.coupon.id()), after.unlocked().stream()
+        .map(EarnedReward::campaignRewardId).collect(Collectors.toSet()), "the goal of two actions reached, and a coupon");
+    assertEquals(Optional.of("host"), Optional.ofNullable(after.participants().stream()
+        .filter(x -> x.id() == l.p.id()).findFirst().orElseThrow().metadata().get("via")).map(Object::toString));
+  }
+
+  /** A world with a referrer (ada), a participant with points and one action toward a goal of two, and rewards. */
+  private record Loyalty(World w, Participant ada, Participant p, CampaignReward coupon, CampaignReward goal,
+      CatalogReward mug, String adaCode) {
+    /** Writes through every one of the loyalty features in {@code scope}. */
+    void writeAll(TenantScope scope) {
+      ParticipantRef ref = ParticipantRef.id(p.id());
+      ActionResult toward = scope.rewards().recordAction(LoyaltyAction.of(ref, goal.id())
+          .withIdempotencyKey("goal-2"));
+      assertFalse(toward.replayed(), "a key the rolled-back work used is free");
+      assertEquals(1, toward.unlocked().size(), "the second action reaches the goal");
+      ActionResult coupons = scope.rewards().recordAction(LoyaltyAction.of(ref, coupon.id())
+          .withIdempotencyKey("coupon-1"));
+      assertEquals(1, coupons.unlocked().size());
+      assertEquals("CODE-0001", coupons.unlocked().get(0).couponCode(), "the pool's first code");
+      assertTrue(scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaign.id(),
+          "dan@example.com"), coupon.id())).participantCreated());
+      Redemption redemption = scope.catalog().redeem(ref, mug.id(), "redeem-1");
+      assertFalse(redemption.replayed());
+      assertTrue(scope.referrals().signup(w.campaign.id(), Signup.referred(NewParticipant.withEmail(
+          "bob@example.com"), adaCode)).created());
+      ConversionResult converted = scope.referrals().convert(w.campaign.id(),
+          new NewConversion(adaCode, "order-1", BigDecimal.TEN));
+      assertFalse(converted.replayed());
+      assertEquals(7, converted.pointsAwarded());
+      scope.participants().create(w.campaign.id(), NewParticipant.withEmail("carol@example.com"));
+      scope.participants().update(ref, ParticipantUpdate.builder().metadata("via", "host").build());
+      assertEquals(2 + 1, scope.leaderboards().standing(ref, BoardMetric.ACTIONS, Consistency.STRONG).score(),
+          "one action before, two now");
+    }
+
+    LoyaltyState state() {
+      ParticipantRef ref = ParticipantRef.id(p.id());
+      ParticipantRef referrer = ParticipantRef.id(ada.id());
+      return new LoyaltyState(allParticipants(w.scope, w.campaign.id()), history(w.scope, p.id()),
+          history(w.scope, ada.id()), w.scope.rewards().counts(ref, goal.id()),
+          w.scope.rewards().earned(ref, Keyset.first(100)).items(), w.scope.rewards().totals(w.campaign.id()),
+          w.scope.coupons().remaining(w.campaign.id()),
+          w.scope.coupons().assigned(w.campaign.id(), Keyset.first(100)).items(), w.scope.catalog().get(mug.id()),
+          w.scope.referrals().stats(referrer), w.scope.referrals().referred(referrer, Keyset.first(100)).items(),
+          standings(ref), standings(referrer), w.scope.changeFeed().read(0, EventFilter.all(), 100).events());
+    }
+
+    /** The participant's standings on both metrics, from the index and from storage. */
+    private List<Standing> standings(ParticipantRef ref) {
+      List<Standing> all = new ArrayList<>();
+      for (BoardMetric metric : BoardMetric.values()) {
+        for (Consistency consistency : Consistency.values()) {
+          all.add(w.scope.leaderboards().standing(ref, metric, consistency));
+        }
+      }
+      return all;
+    }
+  }
+
+  /** What {@link Loyalty} holds, as the engine answers it. */
+  private record LoyaltyState(List<Participant> participants, List<LedgerEntry> ledger, List<LedgerEntry> adaLedger,
+      ActionCounts counts, List<EarnedReward> unlocked, CampaignTotals totals, long couponsLeft,
+      List<AssignedCoupon> assigned, CatalogReward mug, ReferralStats stats, List<Participant> referred,
+      List<Standing> standings, List<Standing> adaStandings, List<LoyaltyEvent> events) {
+  }
+
+  private Loyalty loyalty(LoyaltyEngine engine) {
+    World w = world(engine);
+    w.scope.referrals().configure(ReferralSettings.defaults(w.campaign.id())
+        .withConversionPoints(ConversionPoints.fixed(7)));
+    Participant ada = enrol(w, "ada@example.com");
+    Participant p = enrol(w, "p@example.com");
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    w.scope.coupons().upload(w.campaign.id(), List.of("CODE-0001", "CODE-0002", "CODE-0003", "CODE-0004"));
+    CampaignReward coupon = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.coupon("Coupon", 1));
+    CampaignReward goal = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.points("Goal", 50, 2));
+    assertTrue(w.scope.rewards().recordAction(LoyaltyAction.of(ref, goal.id())).unlocked().isEmpty());
+    w.scope.points().award(ref, PointsChange.of(100, "purchase"));
+    CatalogReward mug = w.scope.catalog().create(
+        NewCatalogReward.of(w.campaign.id(), "Mug", 30, RewardType.CUSTOM).withStock(1));
+    String adaCode = w.scope.referrals().codes(ParticipantRef.id(ada.id())).signed();
+    Loyalty l = new Loyalty(w, ada, p, coupon, goal, mug, adaCode);
+    l.state(); // builds the leaderboard index before the host's work
+    engine.events().dispatch(); // positions the events so far: the next dispatch positions only later ones
+    return l;
   }
 
   /**
