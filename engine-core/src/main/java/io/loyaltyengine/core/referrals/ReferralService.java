@@ -275,14 +275,14 @@ public final class ReferralService implements Referrals {
   /**
    * {@inheritDoc}
    *
-   * <p>The key is made in a transaction of the engine's own, also from a scope joining a host transaction, so it
-   * exists (and signs on this instance) whatever the host's transaction does.
+   * <p>From a scope joining a host's transaction the key is made in it, and commits or rolls back with the host's
+   * work; it signs on this instance once the host committed (see {@link SigningKeys}).
    *
    * @throws LoyaltyException NOT_FOUND for an unknown tenant
    */
   @Override
   public int rotateSigningKey() {
-    return keys.rotate(context.tenantId());
+    return keys.rotate(context.transactions(), context.tenantId());
   }
 
   /** A code read and its referring participant. */
@@ -300,7 +300,8 @@ public final class ReferralService implements Referrals {
     DecodedCode decoded;
     try {
       if (SignedCodes.looksSigned(code)) {
-        SignedCodes verifier = keys.verifier(tx, tenantId, SignedCodes.keyIdOf(code));
+        SignedCodes verifier = keys.verifier(tx, tenantId, SignedCodes.keyIdOf(code),
+            !context.transactions().joinHost());
         if (verifier == null) {
           throw ReferralRules.invalidCode();
         }

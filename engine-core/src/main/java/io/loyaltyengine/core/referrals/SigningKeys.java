@@ -18,20 +18,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * <h2>Making keys</h2>
  * A tenant's key 1 is made on first need (the first code issued): inserted if absent, then the tenant's keys are
  * read back, so of two instances making it at once both use the one that won. A rotation inserts the highest
- * number plus one, trying the next number when another rotation took it. Keys are made and read for signing in
- * units of work of their own, on the engine's own transactions (never a host's), and cached only after those commit:
- * a key that a rolled-back transaction made can never sign a code. A rotation whose commit's outcome is unknown
- * (STORAGE_UNAVAILABLE: it may have been made) drops the tenant's cached set, so this instance's next signing reads
- * the keys, and signs with the new one if it was made, as after a rotation that returned.
+ * number plus one, trying the next number when another rotation took it. Key 1 is made and keys are read for signing
+ * in units of work of their own, on the engine's own transactions (never a host's), and cached only after those
+ * commit: a key that a rolled-back transaction made can never sign a code. A rotation runs in its scope's
+ * transactions, so inside a host's transaction it commits or rolls back with the host's work (a tenant without keys
+ * gets key 1 in one of the engine's own first, so the rotation makes key 2); it then caches nothing and drops the
+ * tenant's cached set, so this instance's next signing reads what is committed (the new key once the
+ * host committed, within {@link #SIGNER_REFRESH} when a signing in between cached the old set, as for another
+ * instance's rotation). A rotation whose commit's outcome is unknown (STORAGE_UNAVAILABLE: it may have been made)
+ * drops the tenant's cached set too, so this instance's next signing reads the keys, and signs with the new one if it
+ * was made, as after a rotation that returned.
  *
  * <p>Another instance's rotation reaches this one's signing within {@link #SIGNER_REFRESH}: a cached set whose read
  * began longer ago than that is read again before it signs.
  *
  * <h2>Verifying</h2>
  * Verification runs inside the caller's unit of work. A code naming a key the cache does not hold reloads the
- * tenant's keys once (another instance may have rotated) from that unit of work; keys are never written there, so
- * what it reads is committed. Keys are numbered from 1 without gaps and never removed, so only a number above the
- * highest cached one can be new: other unknown numbers are refused without a read.
+ * tenant's keys once (another instance may have rotated) from that unit of work, and caches them unless it joins a
+ * host's transaction (which may hold a rotation of its own that could still roll back). Keys are numbered from 1
+ * without gaps and never removed, so only a number above the highest cached one can be new: other unknown numbers are
+ * refused without a read.
  *
  * <p>Thread-safe: the cache is a {@link ConcurrentHashMap} of immutable values, replaced only by a set with at least
  * as many keys.
@@ -72,15 +78,18 @@ public final class SigningKeys {
       return cached.codes;
     }
     Instant readAt = now();
-    List<SigningKey> keys = transactions.run(tx -> {
-      List<SigningKey> read = tx.referrals().keys(tenantId);
-      if (read.isEmpty()) {
-        tx.referrals().insertKey(SignedCodes.newKey(tenantId, 1, now()));
-        read = tx.referrals().keys(tenantId);
-      }
-      return read;
-    });
+    List<SigningKey> keys = transactions.run(tx -> keysMakingTheFirst(tx, tenantId));
     return remember(tenantId, codesFor(tenantId, cached == null ? null : cached.codes, keys), readAt);
+  }
+
+  /** The tenant's keys, key 1 made first if it has none. */
+  private List<SigningKey> keysMakingTheFirst(Transaction tx, long tenantId) {
+    List<SigningKey> read = tx.referrals().keys(tenantId);
+    if (read.isEmpty()) {
+      tx.referrals().insertKey(SignedCodes.newKey(tenantId, 1, now()));
+      read = tx.referrals().keys(tenantId);
+    }
+    return read;
   }
 
   /**
@@ -95,9 +104,11 @@ public final class SigningKeys {
    * The tenant's codes for verifying a code signed with key {@code keyId} ({@code -1} when the code names none),
    * reading the tenant's keys in {@code tx} when the cache cannot hold that key yet.
    *
+   * @param committed whether {@code tx} reads only committed keys (not a host's transaction): only then is what it
+   *     reads cached
    * @return the codes, or null when the tenant has no key at all (so no signed code of it can be valid)
    */
-  public SignedCodes verifier(Transaction tx, long tenantId, int keyId) {
+  public SignedCodes verifier(Transaction tx, long tenantId, int keyId, boolean committed) {
     Cached entry = byTenant.get(tenantId);
     SignedCodes cached = entry == null ? null : entry.codes;
     if (cached != null && (cached.hasKey(keyId) || keyId <= cached.signingKeyId())) {
@@ -108,21 +119,32 @@ public final class SigningKeys {
     if (keys.isEmpty()) {
       return null;
     }
-    return remember(tenantId, codesFor(tenantId, cached, keys), readAt);
+    SignedCodes read = codesFor(tenantId, cached, keys);
+    return committed ? remember(tenantId, read, readAt) : read;
   }
 
   /**
-   * Makes the tenant's next key, which signs from now on (on this instance at once, on others within
-   * {@link #SIGNER_REFRESH}; they verify codes under it at once, since an unknown key number makes them reload).
+   * Makes the tenant's next key in {@code scope}'s transactions, which signs from now on (on this instance at once, or
+   * once the host commits; on others within {@link #SIGNER_REFRESH}; they verify codes under it at once, since an
+   * unknown key number makes them reload).
    *
+   * @param scope the transactions of the rotating scope, possibly joining a host's
    * @return the new key's number
    * @throws LoyaltyException NOT_FOUND for an unknown tenant; CONFLICT if concurrent rotations kept taking the next
    *     number
    */
-  public int rotate(long tenantId) {
+  public int rotate(Transactions scope, long tenantId) {
+    if (scope.joinHost()) {
+      // Key 1 first, committed in a transaction of the engine's own: made in the host's, a signing later in it would
+      // try to make key 1 in one of the engine's own and wait for the host's uncommitted key, on the host's thread.
+      transactions.run(tx -> {
+        TenantService.require(tx, tenantId);
+        return keysMakingTheFirst(tx, tenantId);
+      });
+    }
     Instant readAt = now();
     // Forgets the cached set also when the commit's outcome is unknown: the next signing reads what was committed.
-    SignedCodes rotated = transactions.runThenForget(tx -> {
+    SignedCodes rotated = scope.runThenForget(tx -> {
       TenantService.require(tx, tenantId);
       for (int attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
         int next = highest(tx.referrals().keys(tenantId)) + 1;
@@ -132,7 +154,9 @@ public final class SigningKeys {
       }
       throw new LoyaltyException(ErrorCode.CONFLICT, null, "the signing key was rotated concurrently; retry");
     }, () -> byTenant.remove(tenantId));
-    remember(tenantId, rotated, readAt);
+    if (!scope.joinHost()) {
+      remember(tenantId, rotated, readAt); // else not committed yet: the next signing reads what is
+    }
     return rotated.signingKeyId();
   }
 

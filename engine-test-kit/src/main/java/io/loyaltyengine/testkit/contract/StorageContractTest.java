@@ -2422,6 +2422,60 @@ public abstract class StorageContractTest extends EngineContractSupport {
         .filter(x -> x.id() == l.p.id()).findFirst().orElseThrow().metadata().get("via")).map(Object::toString));
   }
 
+  /**
+   * A signing key rotated inside a host's transaction is the host's work too: rolled back, key 1 still signs and the
+   * next rotation takes number 2 again; committed, the new key signs on the rotating engine at once and verifies.
+   */
+  @Test
+  void aSigningKeyRotatedInsideAHostTransactionRollsBackOrCommitsWithIt() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    ParticipantRef ref = ParticipantRef.id(enrol(w, "signer@example.com").id());
+    String underKey1 = w.scope.referrals().codes(ref).signed();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      assertEquals(2, joined.referrals().rotateSigningKey());
+      // A code naming key 2 makes the verifier read the keys in the host's transaction, key 2 uncommitted among them.
+      String namingKey2 = underKey1.replaceFirst("^r1\\.1\\.", "r1.2.");
+      assertRejected(ErrorCode.VALIDATION_ERROR, "code", "a code naming key 2 with a wrong tag",
+          () -> joined.referrals().decode(w.campaign.id(), namingKey2));
+      tx.rollback();
+    }
+    assertEquals(underKey1, w.scope.referrals().codes(ref).signed(), "key 1 signs: the rotation was rolled back");
+    assertEquals(2, w.scope.referrals().rotateSigningKey(), "the number of the rolled-back rotation is free");
+    String underKey2 = w.scope.referrals().codes(ref).signed();
+    try (HostTx tx = host.begin()) {
+      assertEquals(3, w.scope.joining(tx.transaction()).referrals().rotateSigningKey());
+      tx.commit();
+    }
+    String underKey3 = w.scope.referrals().codes(ref).signed();
+    assertNotEquals(underKey2, underKey3, "the committed key signs");
+    for (String code : List.of(underKey1, underKey2, underKey3)) {
+      assertEquals(ref, ParticipantRef.id(w.scope.referrals().decode(w.campaign.id(), code).participantId()), code);
+    }
+  }
+
+  /**
+   * A tenant's first rotation inside a host's transaction, before any code was issued, then codes issued in that
+   * transaction: the signing must not wait for a key the host's transaction holds (on the host's own thread).
+   */
+  @Test
+  void aFirstSigningKeyRotatedInsideAHostTransactionLetsItIssueCodes() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    ParticipantRef ref = ParticipantRef.id(enrol(w, "first@example.com").id());
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      joined.referrals().rotateSigningKey();
+      String code = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1),
+          () -> joined.referrals().codes(ref).signed(), "the signing waited for the host's key");
+      assertEquals(ref, ParticipantRef.id(joined.referrals().decode(w.campaign.id(), code).participantId()));
+      tx.rollback();
+    }
+    String code = w.scope.referrals().codes(ref).signed();
+    assertEquals(ref, ParticipantRef.id(w.scope.referrals().decode(w.campaign.id(), code).participantId()));
+  }
+
   /** A world with a referrer (ada), a participant with points and one action toward a goal of two, and rewards. */
   private record Loyalty(World w, Participant ada, Participant p, CampaignReward coupon, CampaignReward goal,
       CatalogReward mug, String adaCode) {
