@@ -18,8 +18,13 @@ import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -132,6 +137,47 @@ abstract class CatalogStockRaceTestBase extends HostTransactionTestBase {
     assertEquals(ErrorCode.OUT_OF_STOCK, e.code(), e::toString);
     assertEquals(0L, scope.catalog().get(tin.id()).stock());
     assertEquals(100, scope.participants().get(ada).pointsBalance(), "no points taken");
+  }
+
+  /**
+   * Two host transactions on two connections redeem the last unit for two participants: the second waits for the
+   * unit the first holds, finds it taken once the first commits, and is OUT_OF_STOCK with nothing of its own left;
+   * its host's transaction goes on (its own row, another engine call) and commits.
+   */
+  @Test
+  void twoHostTransactionsRedeemingTheLastUnitTakeItOnceAndTheRefusedHostGoesOn() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CatalogReward tin = scope.catalog().create(
+        NewCatalogReward.of(w.campaignId, "Last tin", 10, RewardType.CUSTOM_MESSAGE).withStock(1));
+    scope.points().award(w.ref(0), PointsChange.of(100, "purchase"));
+    scope.points().award(w.ref(1), PointsChange.of(100, "purchase"));
+    Object second;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
+        HostTx other = fixture.hostTransactions().orElseThrow().begin()) {
+      Redemption taken = scope.joining(first.transaction()).catalog().redeem(w.ref(0), tin.id(), "first-1");
+      assertEquals(90, taken.balance(), "the first took the unit");
+      Future<Object> waiting = pool.submit(() -> {
+        TenantScope hosted = scope.joining(other.transaction());
+        Object got = answer(() -> hosted.catalog().redeem(w.ref(1), tin.id(), "second-1")).call();
+        other.insertHostOrder("second-order");
+        hosted.points().award(w.ref(1), PointsChange.of(5, "purchase"));
+        other.commit();
+        return got;
+      });
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      first.commit();
+      second = waiting.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    LoyaltyException e = assertInstanceOf(LoyaltyException.class, second, () -> "the second: " + second);
+    assertEquals(ErrorCode.OUT_OF_STOCK, e.code(), e::toString);
+    assertEquals(0L, scope.catalog().get(tin.id()).stock());
+    assertEquals(90, scope.participants().get(w.ref(0)).pointsBalance());
+    assertEquals(105, scope.participants().get(w.ref(1)).pointsBalance(), "nothing taken, the host's award kept");
   }
 
   /** A shop of one engine: a tin of 10 points with {@code stock} units, and Ada with 100 points. */
