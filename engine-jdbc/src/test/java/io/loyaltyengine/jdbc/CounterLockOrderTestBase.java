@@ -1,7 +1,11 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.Answers.answer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
@@ -10,11 +14,17 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.Track;
+import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import java.math.BigDecimal;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +44,50 @@ import org.junit.jupiter.api.Test;
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
+  /**
+   * Two host transactions on two connections record an action of one participant toward a goal of two it is one
+   * short of: the second waits for the participant the first holds. When the first commits, the second counts 3 and
+   * unlocks nothing (the goal is earned once); when the first rolls back, the second counts 2 and earns the goal.
+   */
+  @Test
+  void twoHostTransactionsRecordingTheActionThatReachesAGoalEarnItOnce() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CampaignReward goal = scope.rewards().define(w.campaignId, NewCampaignReward.message("Goal", "Two", 2));
+    for (boolean firstCommits : new boolean[] {true, false}) {
+      ParticipantRef p = w.ref(firstCommits ? 0 : 1);
+      scope.rewards().recordAction(LoyaltyAction.of(p, goal.id()));
+      Object second;
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
+          HostTx other = fixture.hostTransactions().orElseThrow().begin()) {
+        ActionResult reached = scope.joining(first.transaction()).rewards()
+            .recordAction(LoyaltyAction.of(p, goal.id()));
+        assertEquals(1, reached.unlocked().size(), "the first reaches the goal");
+        Future<Object> waiting = pool.submit(answer(() -> {
+          ActionResult got = scope.joining(other.transaction()).rewards().recordAction(LoyaltyAction.of(p, goal.id()));
+          other.commit();
+          return got;
+        }));
+        JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+        if (firstCommits) {
+          first.commit();
+        } else {
+          first.rollback();
+        }
+        second = waiting.get(60, TimeUnit.SECONDS);
+      } finally {
+        pool.shutdownNow();
+      }
+      ActionResult r = assertInstanceOf(ActionResult.class, second, () -> "the second: " + second);
+      assertEquals(firstCommits ? 3 : 2, r.counts().rewardAllTime());
+      assertEquals(firstCommits ? 0 : 1, r.unlocked().size());
+      assertEquals(1, scope.rewards().earned(p, Keyset.first(10)).items().size(), "the goal earned once");
+      assertEquals(firstCommits ? 3 : 2, scope.rewards().counts(p, goal.id()).rewardAllTime());
+    }
+  }
+
   @Test
   void aRecordedActionByIdWaitsForItsParticipantRatherThanDeadlockWithTheParticipantsDeletion() throws Exception {
     changeRacingTheParticipantsDeletion(w -> w.ref(0), (joined, s) -> () ->
