@@ -133,6 +133,10 @@ class ContractSuiteSelfTest {
         "aKeyRevokedOrDeletedInsideAHostTransactionIsRefusedOnceTheHostCommitsThoughReadLiveBefore",
         "aKeyNotFoundIsNotCachedSoAKeyIssuedInAHostTransactionAuthenticatesAsSoonAsItCommits",
         "aTenantsFirstRateLimitedRequestInsideAHostTransactionHoldingTheTenantDoesNotWaitForIt",
+        "loyaltyFeaturesInsideAHostTransactionVanishWithItsRollbackAndTheirKeysStayFree",
+        "loyaltyFeaturesRefusedInsideAHostTransactionChangeNothingAndTheNextCallsInItWork",
+        "aSigningKeyRotatedInsideAHostTransactionRollsBackOrCommitsWithIt",
+        "aFirstSigningKeyRotatedInsideAHostTransactionLetsItIssueCodes",
         "committedStateSurvivesClosingTheEngineAndReopeningTheStore"), results.skipped.keySet());
     assertTrue(results.skipped.values().stream().allMatch(reason -> reason.contains("capability")),
         results.skipped.toString());
