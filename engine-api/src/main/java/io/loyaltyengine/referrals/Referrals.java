@@ -103,7 +103,9 @@ public interface Referrals {
   /**
    * Starts a new signing key for the tenant's signed codes. Codes signed with earlier keys keep verifying; codes
    * issued from now on use the new key (on other engine instances sharing the database, within a minute; they verify
-   * codes under it at once).
+   * codes under it at once). From a scope joining a host's transaction the key is made in it, commits or rolls back
+   * with the host's work, and signs once the host has committed (within a minute on this instance too); a tenant
+   * without any key gets key 1 first, committed at once, so that rotation returns 2.
    *
    * @return the new key's number
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist
