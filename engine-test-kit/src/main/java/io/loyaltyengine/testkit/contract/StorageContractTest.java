@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -75,6 +76,9 @@ import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.coupons.AssignedCoupon;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.Standing;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
@@ -89,12 +93,9 @@ import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
-import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
-import io.loyaltyengine.leaderboard.BoardMetric;
-import io.loyaltyengine.leaderboard.Consistency;
-import io.loyaltyengine.leaderboard.Standing;
+import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.ActionSource;
@@ -2274,7 +2275,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
     IssuedApiKey key = w.scope.apiKeys().issue(NewApiKey.of("existing", ApiScope.READ));
     try (HostTx tx = host.begin()) {
       w.scope.joining(tx.transaction()).apiKeys().issue(NewApiKey.of("new", ApiScope.READ));
-      assertEquals(key.key().id(), org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1),
+      assertEquals(key.key().id(), assertTimeoutPreemptively(Duration.ofMinutes(1),
           () -> engine.access().authenticate(key.secret(), ApiScope.READ).keyId(), "the lease waited for the host"));
       tx.commit();
     }
@@ -2417,7 +2418,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(Long.valueOf(0), l.w.scope.catalog().get(gone.id()).stock());
     assertEquals(before.participants().size() + 3, after.participants().size(), "bob, carol and dan");
     assertEquals(Set.of(l.goal.id(), l.coupon.id()), after.unlocked().stream()
-        .map(EarnedReward::campaignRewardId).collect(Collectors.toSet()), "the goal of two actions reached, and a coupon");
+        .map(EarnedReward::campaignRewardId).collect(Collectors.toSet()),
+        "the goal of two actions reached, and a coupon");
     assertEquals(Optional.of("host"), Optional.ofNullable(after.participants().stream()
         .filter(x -> x.id() == l.p.id()).findFirst().orElseThrow().metadata().get("via")).map(Object::toString));
   }
@@ -2467,7 +2469,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
     try (HostTx tx = host.begin()) {
       TenantScope joined = w.scope.joining(tx.transaction());
       joined.referrals().rotateSigningKey();
-      String code = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1),
+      String code = assertTimeoutPreemptively(Duration.ofMinutes(1),
           () -> joined.referrals().codes(ref).signed(), "the signing waited for the host's key");
       assertEquals(ref, ParticipantRef.id(joined.referrals().decode(w.campaign.id(), code).participantId()));
       tx.rollback();
