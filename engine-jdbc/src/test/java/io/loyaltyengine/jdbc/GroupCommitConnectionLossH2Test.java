@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.GroupCommitProbe.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -25,7 +26,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -160,12 +160,7 @@ class GroupCommitConnectionLossH2Test {
     gate.awaitHeld();
     List<Future<Object>> queued = new ArrayList<>();
     for (Callable<Object> caller : callers) {
-      CompletableFuture<Thread> thread = new CompletableFuture<>();
-      queued.add(threads.submit(() -> {
-        thread.complete(Thread.currentThread());
-        return answer(caller);
-      }));
-      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+      queued.add(GroupCommitProbe.submitQueued(threads, () -> answer(caller)));
     }
     // The plug takes its connection once let go; the batch behind it takes the next.
     if (lose) {
@@ -182,14 +177,6 @@ class GroupCommitConnectionLossH2Test {
       assertEquals(1, losses.getAndSet(0), "and it was lost");
     }
     return got;
-  }
-
-  private static Object answer(Callable<Object> call) throws Exception {
-    try {
-      return call.call();
-    } catch (LoyaltyException e) {
-      return e;
-    }
   }
 
   private static PointsResult result(Object got) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loyaltyengine.HostTransaction;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignUpdate;
@@ -25,9 +26,12 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -290,6 +294,29 @@ final class GroupCommitProbe implements Storage {
    */
   static void awaitQueued(Thread caller) {
     awaitQueued(caller, () -> false);
+  }
+
+  /**
+   * Submits {@code call} to {@code pool} and returns once it has queued behind the held batch
+   * ({@link #awaitQueued(Thread)}): callers submitted one after another this way form the next batch in that order.
+   */
+  static <T> Future<T> submitQueued(ExecutorService pool, Callable<T> call) throws Exception {
+    CompletableFuture<Thread> thread = new CompletableFuture<>();
+    Future<T> future = pool.submit(() -> {
+      thread.complete(Thread.currentThread());
+      return call.call();
+    });
+    awaitQueued(thread.get(60, TimeUnit.SECONDS));
+    return future;
+  }
+
+  /** What {@code call} returned, or the {@link LoyaltyException} it threw. */
+  static Object answer(Callable<Object> call) throws Exception {
+    try {
+      return call.call();
+    } catch (LoyaltyException e) {
+      return e;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.GroupCommitProbe.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -1471,12 +1472,8 @@ abstract class GroupCommitTestBase {
     List<Future<Object>> queued = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       long amount = 10L * (i + 1);
-      CompletableFuture<Thread> thread = new CompletableFuture<>();
-      queued.add(pool.submit(() -> {
-        thread.complete(Thread.currentThread());
-        return answer(() -> scope.points().award(w.ref(0), PointsChange.of(amount, "purchase")));
-      }));
-      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+      queued.add(GroupCommitProbe.submitQueued(pool,
+          () -> answer(() -> scope.points().award(w.ref(0), PointsChange.of(amount, "purchase")))));
     }
     CompletableFuture<Thread> closerThread = new CompletableFuture<>();
     Future<?> closed = pool.submit(() -> {
@@ -1520,12 +1517,8 @@ abstract class GroupCommitTestBase {
     List<Future<Object>> queued = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       long amount = 10L * (i + 1);
-      CompletableFuture<Thread> thread = new CompletableFuture<>();
-      queued.add(pool.submit(() -> {
-        thread.complete(Thread.currentThread());
-        return thrown(() -> scope.points().award(w.ref(0), PointsChange.of(amount, "purchase"))).call();
-      }));
-      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+      queued.add(GroupCommitProbe.submitQueued(pool,
+          thrown(() -> scope.points().award(w.ref(0), PointsChange.of(amount, "purchase")))));
     }
     pool.submit(() -> {
       Thread.currentThread().interrupt();
@@ -1647,12 +1640,7 @@ abstract class GroupCommitTestBase {
     e.probe().clear();
     List<Future<Object>> queued = new ArrayList<>();
     for (Callable<Object> caller : callers) {
-      CompletableFuture<Thread> thread = new CompletableFuture<>();
-      queued.add(pool.submit(() -> {
-        thread.complete(Thread.currentThread());
-        return answer(caller);
-      }));
-      GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
+      queued.add(GroupCommitProbe.submitQueued(pool, () -> answer(caller)));
     }
     gates.get(0).release();
     List<Object> answers = new ArrayList<>();
@@ -1666,14 +1654,6 @@ abstract class GroupCommitTestBase {
     }
     got.addAll(answers);
     return got;
-  }
-
-  private static Object answer(Callable<Object> call) throws Exception {
-    try {
-      return call.call();
-    } catch (LoyaltyException e) {
-      return e;
-    }
   }
 
   /** One transaction of the probe held exactly that many nested units that returned and threw, and committed. */
