@@ -114,16 +114,10 @@ public final class DatabaseChecks {
     // the lock file H2 keeps for it.
     String url = connection.getMetaData().getURL();
     if (url != null && H2Urls.namesServer(url)) {
-      throw new IllegalStateException("the H2 database is reached through a server (tcp: or ssl:), which lets other"
-          + " processes write it: their transactions do not take turns with this process's, and H2 can then lose a"
-          + " committed change (README, Storage); open the file from one process, or use PostgreSQL for several"
-          + " processes");
+      throw servedToOtherProcesses("reached through a server (tcp: or ssl:)", "");
     }
     if (H2LockFile.namesLiveServer(path)) {
-      throw new IllegalStateException("the H2 database is open with AUTO_SERVER, which lets other processes write"
-          + " it: their transactions do not take turns with this process's, and H2 can then lose a committed change"
-          + " (README, Storage); open the file from one process without AUTO_SERVER, or use PostgreSQL for several"
-          + " processes");
+      throw servedToOtherProcesses("open with AUTO_SERVER", " without AUTO_SERVER");
     }
     List<String> writeDelays = all(connection,
         "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'");
@@ -138,6 +132,13 @@ public final class DatabaseChecks {
             + " the URL of the host's DataSource)");
       }
     }
+  }
+
+  /** The refusal of an H2 database that other processes can write, as {@code how} lets them. */
+  private static IllegalStateException servedToOtherProcesses(String how, String openItHow) {
+    return new IllegalStateException("the H2 database is " + how + ", which lets other processes write it: their"
+        + " transactions do not take turns with this process's, and H2 can then lose a committed change (README,"
+        + " Storage); open the file from one process" + openItHow + ", or use PostgreSQL for several processes");
   }
 
   private static void checkPostgres(Connection connection) throws SQLException {
