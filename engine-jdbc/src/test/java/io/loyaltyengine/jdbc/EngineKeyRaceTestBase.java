@@ -1,11 +1,8 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
-import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.core.referrals.ReferralService;
 import io.loyaltyengine.core.rewards.RewardService;
@@ -23,7 +20,6 @@ import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import java.math.BigDecimal;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,11 +72,5 @@ abstract class EngineKeyRaceTestBase extends HostTransactionTestBase {
         new NewConversion(code, "order-1", BigDecimal.TEN)).conversion().status(), "not reversed");
     assertBalanceIsTheLedger(scope, w.ref(0), 25);
     assertBalanceIsTheLedger(scope, w.ref(1), 7);
-  }
-
-  private static void assertConflictOn(String field, Object answer) {
-    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, answer, () -> "the call: " + answer);
-    assertEquals(ErrorCode.CONFLICT, refused.code(), refused.toString());
-    assertEquals(Optional.of(field), refused.field(), refused.toString());
   }
 }

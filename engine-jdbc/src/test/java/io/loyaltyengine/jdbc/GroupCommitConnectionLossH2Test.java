@@ -1,6 +1,6 @@
 package io.loyaltyengine.jdbc;
 
-import static io.loyaltyengine.jdbc.GroupCommitProbe.answer;
+import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -156,11 +156,11 @@ class GroupCommitConnectionLossH2Test {
    */
   private List<Object> batch(boolean lose, Callable<Object> plug, List<Callable<Object>> callers) throws Exception {
     GroupCommitProbe.Gate gate = probe.holdNextTransaction();
-    Future<Object> held = threads.submit(() -> answer(plug));
+    Future<Object> held = threads.submit(answer(plug));
     gate.awaitHeld();
     List<Future<Object>> queued = new ArrayList<>();
     for (Callable<Object> caller : callers) {
-      queued.add(GroupCommitProbe.submitQueued(threads, () -> answer(caller)));
+      queued.add(GroupCommitProbe.submitQueued(threads, answer(caller)));
     }
     // The plug takes its connection once let go; the batch behind it takes the next.
     if (lose) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loyaltyengine.HostTransaction;
-import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignUpdate;
@@ -308,15 +307,6 @@ final class GroupCommitProbe implements Storage {
     });
     awaitQueued(thread.get(60, TimeUnit.SECONDS));
     return future;
-  }
-
-  /** What {@code call} returned, or the {@link LoyaltyException} it threw. */
-  static Object answer(Callable<Object> call) throws Exception {
-    try {
-      return call.call();
-    } catch (LoyaltyException e) {
-      return e;
-    }
   }
 
   /**

@@ -1,6 +1,6 @@
 package io.loyaltyengine.jdbc;
 
-import static io.loyaltyengine.jdbc.GroupCommitProbe.answer;
+import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -1192,7 +1192,7 @@ abstract class GroupCommitTestBase {
     for (int round = 0; round < 4; round++) {
       ExecutorService pool = threads(6);
       GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
-      Future<Object> plug = pool.submit(() -> answer(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))));
+      Future<Object> plug = pool.submit(answer(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))));
       gate.awaitHeld();
       List<Future<Object[]>> callers = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
@@ -1201,7 +1201,8 @@ abstract class GroupCommitTestBase {
         long amount = neighbour ? 10L * (i + 1) : 1;
         callers.add(pool.submit(() -> {
           thread.complete(Thread.currentThread());
-          Object got = answer(() -> scope.points().award(w.ref(neighbour ? 0 : 1), PointsChange.of(amount, "x")));
+          Object got = answer(() -> scope.points().award(w.ref(neighbour ? 0 : 1), PointsChange.of(amount, "x")))
+              .call();
           return new Object[] {got, Thread.interrupted()};
         }));
         GroupCommitProbe.awaitQueued(thread.get(60, TimeUnit.SECONDS));
@@ -1467,13 +1468,13 @@ abstract class GroupCommitTestBase {
     TenantScope scope = e.scope(w);
     ExecutorService pool = threads(5);
     GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
-    Future<Object> plug = pool.submit(() -> answer(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))));
+    Future<Object> plug = pool.submit(answer(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))));
     gate.awaitHeld();
     List<Future<Object>> queued = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       long amount = 10L * (i + 1);
       queued.add(GroupCommitProbe.submitQueued(pool,
-          () -> answer(() -> scope.points().award(w.ref(0), PointsChange.of(amount, "purchase")))));
+          answer(() -> scope.points().award(w.ref(0), PointsChange.of(amount, "purchase")))));
     }
     CompletableFuture<Thread> closerThread = new CompletableFuture<>();
     Future<?> closed = pool.submit(() -> {
@@ -1632,7 +1633,7 @@ abstract class GroupCommitTestBase {
     List<Future<Object>> held = new ArrayList<>();
     for (Callable<Object> plug : plugs) {
       GroupCommitProbe.Gate gate = e.probe().holdNextTransaction();
-      held.add(pool.submit(() -> answer(plug)));
+      held.add(pool.submit(answer(plug)));
       gate.awaitHeld();
       gates.add(gate);
     }
@@ -1640,7 +1641,7 @@ abstract class GroupCommitTestBase {
     e.probe().clear();
     List<Future<Object>> queued = new ArrayList<>();
     for (Callable<Object> caller : callers) {
-      queued.add(GroupCommitProbe.submitQueued(pool, () -> answer(caller)));
+      queued.add(GroupCommitProbe.submitQueued(pool, answer(caller)));
     }
     gates.get(0).release();
     List<Object> answers = new ArrayList<>();

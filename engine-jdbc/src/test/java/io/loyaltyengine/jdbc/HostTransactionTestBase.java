@@ -14,6 +14,7 @@ import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -135,6 +136,13 @@ abstract class HostTransactionTestBase {
     } else {
       host.commit();
     }
+  }
+
+  /** Asserts that {@code answer} is a CONFLICT on {@code field}. */
+  static void assertConflictOn(String field, Object answer) {
+    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, answer, () -> "the call: " + answer);
+    assertEquals(ErrorCode.CONFLICT, refused.code(), refused.toString());
+    assertEquals(Optional.of(field), refused.field(), refused.toString());
   }
 
   /** Asserts the participant's balance, and that it is the sum of its ledger. */

@@ -2,13 +2,10 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
-import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -20,7 +17,6 @@ import io.loyaltyengine.quests.TaskCompletion;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -159,9 +155,7 @@ abstract class QuestRaceTestBase extends HostTransactionTestBase {
     Object answer = whileAHostHoldsAKey(scope,
         hosted -> hosted.points().award(w.ref(1), PointsChange.of(7, "purchase").withIdempotencyKey(taskKey)),
         () -> scope.quests().completeTask(w.ref(0), quest.id(), 1));
-    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, answer, () -> "the completion: " + answer);
-    assertEquals(ErrorCode.CONFLICT, refused.code(), refused.toString());
-    assertEquals(Optional.of("questId"), refused.field(), refused.toString());
+    assertConflictOn("questId", answer);
     assertTrue(scope.quests().progress(w.ref(0), quest.id()).completedTasks().isEmpty(), "no completion stored");
     assertBalanceIsTheLedger(scope, w.ref(0), 0);
     assertBalanceIsTheLedger(scope, w.ref(1), 7);
