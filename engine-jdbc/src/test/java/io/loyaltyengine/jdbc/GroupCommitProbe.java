@@ -167,7 +167,8 @@ final class GroupCommitProbe implements Storage {
 
   /**
    * Every transaction from now on fails with {@code failure} before its work runs, as when the database cannot be
-   * reached (no connection); null to stop. A transaction held by a {@link Gate} now is past that point.
+   * reached (no connection); null to stop. A supplier answering null lets that transaction begin. A transaction held
+   * by a {@link Gate} now is past that point.
    */
   void failBegins(Supplier<RuntimeException> failure) {
     this.beginFailure = failure;
@@ -199,9 +200,10 @@ final class GroupCommitProbe implements Storage {
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
     Supplier<RuntimeException> cannotBegin = beginFailure;
-    if (cannotBegin != null) {
+    RuntimeException beginFailed = cannotBegin == null ? null : cannotBegin.get();
+    if (beginFailed != null) {
       failedBegins.incrementAndGet();
-      throw cannotBegin.get();
+      throw beginFailed;
     }
     Gate gate = nextGate.getAndSet(null);
     if (gate != null) {

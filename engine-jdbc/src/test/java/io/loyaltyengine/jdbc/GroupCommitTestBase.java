@@ -67,6 +67,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -1453,6 +1454,59 @@ abstract class GroupCommitTestBase {
     assertFalse(result(next.get(1)).replayed(), "the failed call changed nothing");
     assertEquals(30, result(next.get(2)).balance());
     assertEquals(2, balance(scope, w.ref(1)));
+  }
+
+  /**
+   * A batch whose transaction fails transiently before its work begins (no turn at an H2 database within its
+   * timeout, 10 s) is tried again as a whole, with the retries a call alone gets: once it begins, its callers commit
+   * together; if it never does, every caller gets STORAGE_UNAVAILABLE once the batch's retries are spent, rather
+   * than each call then trying alone with retries of its own (the batch's last caller would wait them all, and the
+   * calls queued behind it too). In one go, and behind savepoints.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aBatchWhoseTransactionFailsTransientlyToBeginIsTriedAgainAsAWhole(boolean behindSavepoints) throws Exception {
+    int retries = 3;
+    Engine e = engine(COMBINING, retries);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+    List<Callable<Object>> callers = new ArrayList<>(List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase").withIdempotencyKey("k-20")),
+        () -> scope.points().deduct(w.ref(1), PointsChange.of(1, "redemption"))));
+    if (behindSavepoints) {
+      callers.add(() -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())));
+    }
+    AtomicInteger begins = new AtomicInteger();
+    List<Object> got = batch(e, List.of(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))),
+        () -> e.probe().failBegins(() -> begins.incrementAndGet() <= retries
+            ? new TransientStorageException("injected: no turn", null) : null), callers);
+
+    assertEquals(retries, e.probe().failedBegins(), "the batch's transaction was tried again as a whole");
+    assertEquals(10, result(got.get(1)).balance());
+    assertEquals(30, result(got.get(2)).balance());
+    assertEquals(0, result(got.get(3)).balance());
+    if (behindSavepoints) {
+      assertEquals(1, assertInstanceOf(ActionResult.class, got.get(4)).counts().allTime());
+      assertSharedTransaction(e.probe(), 4, 0);
+    } else {
+      assertRunTogether(e.probe(), 3);
+    }
+
+    List<Object> refused = batch(e, List.of(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))),
+        () -> e.probe().failBegins(() -> new TransientStorageException("injected: no turn", null)), List.of(
+            () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase").withIdempotencyKey("k-21")),
+            () -> scope.points().award(w.ref(0), PointsChange.of(5, "purchase")),
+            () -> scope.points().deduct(w.ref(1), PointsChange.of(1, "redemption"))));
+    for (int i = 1; i < refused.size(); i++) {
+      assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, refused.get(i), "caller " + i);
+      assertTrue(((LoyaltyException) refused.get(i)).getMessage().contains("nothing was changed"), "caller " + i);
+    }
+    assertEquals(2 * retries + 1, e.probe().failedBegins(), "the batch's tries only, not each call's own after it");
+    e.probe().failBegins(null);
+    assertEquals(30, balance(scope, w.ref(0)), "nothing of the refused batch was applied");
+    assertEquals(1, balance(scope, w.ref(1)));
   }
 
   // ==================================================================== close

@@ -54,9 +54,10 @@ import java.util.function.Function;
  *   alone, with the usual retries. A unit of work failing transiently inside a batch gives up the batch the same
  *   way, so that the order of arrival holds even then. A batch run in one go in which a unit fails other than by a
  *   refusal runs again behind savepoints, or, on a store that commits in parallel, each unit alone.</li>
- *   <li>A shared transaction that could not begin (the store failed before its work ran, not transiently: the
- *   database unreachable) fails each unit of the batch with that failure at once, as each alone would fail, rather
- *   than trying each alone first, one wait for a connection after another.</li>
+ *   <li>A shared transaction that could not begin (the store failed before its work ran: the database unreachable)
+ *   fails each unit of the batch with that failure at once, as each alone would fail, rather than trying each alone
+ *   first, one wait for a connection after another. One that failed to begin transiently (no turn at an H2 database
+ *   within its timeout) is tried again as a whole first, with the retries and backoff a unit alone gets.</li>
  *   <li>A commit whose outcome is unknown ({@link CommitOutcomeUnknownException}: it may have committed) is never
  *   run again: each unit of the batch gets that failure, but for a unit already known to have failed (refused, or
  *   rolled back to its savepoint), which gets its own. A unit that changed nothing is not known to have succeeded:
@@ -79,6 +80,8 @@ final class GroupCommit {
 
   private final Storage storage;
   private final int maxBatch;
+  /** Retries of a batch's transaction that failed transiently before its work began, as for a unit alone. */
+  private final int maxRetries;
   private final Function<TransactionWork<?>, Object> runAlone;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   /** One permit per batch that may run at a time. */
@@ -94,12 +97,14 @@ final class GroupCommit {
    * @param parallelCommits whether the store commits concurrent transactions in parallel itself
    *     ({@link StorageCapability#PARALLEL_COMMITS}): then two batches may run at a time, and only
    *     {@link CombinableWork} is combined
+   * @param maxRetries the engine's retries of a transaction that failed transiently
    * @param runAlone runs one unit of work in a transaction of its own, with the engine's retries
    */
-  GroupCommit(Storage storage, int maxBatch, boolean parallelCommits,
+  GroupCommit(Storage storage, int maxBatch, boolean parallelCommits, int maxRetries,
       Function<TransactionWork<?>, Object> runAlone) {
     this.storage = storage;
     this.maxBatch = maxBatch;
+    this.maxRetries = maxRetries;
     this.leaders = new Semaphore(parallelCommits ? PARALLEL_LEADERS : 1);
     this.combinableOnly = parallelCommits;
     this.runAlone = runAlone;
@@ -196,8 +201,7 @@ final class GroupCommit {
     RuntimeException[] failures = new RuntimeException[batch.size()];
     boolean[] began = new boolean[1];
     try {
-      storage.inTransaction(tx -> {
-        began[0] = true;
+      inBatchTransaction(began, tx -> {
         // A retried transaction starts afresh: nothing of a failed attempt counts.
         Arrays.fill(results, null);
         Arrays.fill(failures, null);
@@ -278,8 +282,7 @@ final class GroupCommit {
     Object[][][] attempted = new Object[1][][];
     boolean[] began = new boolean[1];
     try {
-      results = storage.inTransaction(tx -> {
-        began[0] = true;
+      results = inBatchTransaction(began, tx -> {
         Object[][] r = new Object[groups.size()][];
         int unchanged = 0;
         for (int g = 0; g < r.length; g++) {
@@ -317,6 +320,10 @@ final class GroupCommit {
       }
       return true;
     } catch (TransientStorageException | Error e) {
+      if (cannotBegin(began[0], e)) {
+        failAll(batch, e);
+        return true;
+      }
       // As for a shared transaction failing as a whole: each unit of work runs again alone, in order.
       runEachAlone(batch);
       return true;
@@ -340,13 +347,35 @@ final class GroupCommit {
   }
 
   /**
-   * Whether {@code failure} of a batch's transaction is the store failing to begin one (the database unreachable):
-   * thrown before the work ran ({@code began} false), and not transient. Each unit alone would fail the same way,
-   * after as long a wait (on a pool, its connection timeout), the batch's last caller waiting for them all; a
-   * transient failure is worth each unit's retries.
+   * Runs a batch's transaction, setting {@code began[0]} once its work starts. A transaction that fails transiently
+   * before that (no turn at an H2 database within its timeout) is tried again as a whole, with the retries and
+   * backoff of a unit alone: its units would otherwise each wait out the same timeout alone, with their retries,
+   * one after another, the batch's last caller (and every call queued behind it) waiting for them all.
+   */
+  private <R> R inBatchTransaction(boolean[] began, TransactionWork<R> work) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return storage.inTransaction(tx -> {
+          began[0] = true;
+          return work.run(tx);
+        });
+      } catch (TransientStorageException e) {
+        if (began[0] || attempt >= maxRetries) {
+          throw e;
+        }
+        Transactions.backOff(attempt);
+      }
+    }
+  }
+
+  /**
+   * Whether {@code failure} of a batch's transaction is the store failing to begin one (the database unreachable, or
+   * no turn at it after every retry): thrown before the work ran ({@code began} false). Each unit alone would fail
+   * the same way, after as long a wait (on a pool, its connection timeout), the batch's last caller waiting for them
+   * all.
    */
   private static boolean cannotBegin(boolean began, Throwable failure) {
-    return !began && failure instanceof StorageException && !(failure instanceof TransientStorageException);
+    return !began && failure instanceof StorageException;
   }
 
   /** Gives every unit of work of the batch {@code failure}. */

@@ -58,7 +58,7 @@ public final class Transactions {
     this.upkeep = upkeep;
     this.group = host == null && maxGroupCommit > 1
         ? new GroupCommit(storage, maxGroupCommit,
-            storage.capabilities().contains(StorageCapability.PARALLEL_COMMITS), this::runAlone)
+            storage.capabilities().contains(StorageCapability.PARALLEL_COMMITS), maxRetries, this::runAlone)
         : null;
   }
 
@@ -227,7 +227,7 @@ public final class Transactions {
   }
 
   /** Random backoff growing with the attempt (up to about 50 ms), so that colliding transactions spread out. */
-  private static void backOff(int attempt) {
+  static void backOff(int attempt) {
     long maxMicros = Math.min(50_000L, 1_000L << Math.min(attempt, 6));
     LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(100, maxMicros) * 1_000L);
   }
