@@ -78,11 +78,7 @@ class DispatchKillTest {
 
   private String claimInAChildAndKillIt() throws Exception {
     Path errors = directory.resolve("child-stderr.txt");
-    String java = ProcessHandle.current().info().command().orElseThrow();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        DispatchKillChild.class.getName(), EmbeddedPostgresServer.url(fixture.database()))
-        .redirectError(errors.toFile())
-        .start();
+    Process child = ChildJvm.start(DispatchKillChild.class, errors, EmbeddedPostgresServer.url(fixture.database()));
     try (BufferedReader out = new BufferedReader(
         new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line = out.readLine();

@@ -28,13 +28,12 @@ final class KilledChild {
   private KilledChild() {
   }
 
-  /** Starts {@code main} in a new JVM on this test's class path, its standard error going to {@code errors}. */
+  /**
+   * Starts {@code main} in a new JVM (see {@link ChildJvm}) with the database file as its argument, its standard
+   * error going to {@code errors}.
+   */
   static Process start(Class<?> main, Path database, Path errors) throws IOException {
-    String java = ProcessHandle.current().info().command().orElseThrow();
-    return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), main.getName(),
-        database.toString())
-        .redirectError(errors.toFile())
-        .start();
+    return ChildJvm.start(main, errors, database.toString());
   }
 
   /** What a killed child reported: its tenant and participant (its READY line) and its awards, by key. */
