@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.jdbc.internal.Secrets;
+import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -21,10 +22,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.h2.jdbcx.JdbcDataSource;
 import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The builder's validation, the durability rules for H2, and what the storage logs at start. */
 class JdbcStorageConfigTest {
@@ -228,6 +231,68 @@ class JdbcStorageConfigTest {
       assertTrue(e.getMessage().contains("AUTO_SERVER"), e.getMessage());
       assertFalse(e.getMessage().contains(directory.toString()), "the path is not repeated");
     }
+  }
+
+  /**
+   * The same refusal when another process opened the database with AUTO_SERVER, the case the setting is for: the
+   * host's DataSource, with AUTO_SERVER in its URL too as H2 asks of every process sharing the file, reaches the
+   * database through the other process's server and is refused with the message a database this process serves
+   * gets. Without AUTO_SERVER the host's DataSource cannot open the file the other process holds, and nothing
+   * starts either.
+   */
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES) // a guard against a hung child, not a measurement
+  void aHostDataSourceOnADatabaseAnotherProcessServesIsRefusedAtStart() throws Exception {
+    String servedHere = fileUrl("served-here") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+    String servedHereRefusal;
+    try (Connection keepOpen = DriverManager.getConnection(servedHere, "sa", "")) {
+      servedHereRefusal = assertThrows(IllegalStateException.class,
+          () -> JdbcStorage.builder().dataSource(hostDataSource(servedHere)).build()).getMessage();
+    }
+    Path errors = directory.resolve("child-stderr.txt");
+    Process child = ChildJvm.start(AutoServerChild.class, errors, directory.resolve("served-there").toString());
+    try (BufferedReader out = ChildJvm.output(child)) {
+      assertEquals("OPEN", ChildJvm.readLine(out, errors, 60));
+      String url = fileUrl("served-there");
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> JdbcStorage.builder().dataSource(hostDataSource(url + ";AUTO_SERVER=TRUE;WRITE_DELAY=0")).build());
+      assertEquals(servedHereRefusal, e.getMessage());
+      // H2's 90020: the database is already in use (by the other process).
+      StorageException locked = assertThrows(StorageException.class,
+          () -> JdbcStorage.builder().dataSource(hostDataSource(url + ";WRITE_DELAY=0")).build());
+      assertTrue(locked.getMessage().contains("90020"), locked.getMessage());
+    } finally {
+      ChildJvm.kill(child, 30);
+    }
+  }
+
+  /**
+   * The other way round: while the engine's own storage has the file open, another process cannot open it, with
+   * AUTO_SERVER or not, so no server comes up on the database for other processes to write it through.
+   */
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES) // a guard against a hung child, not a measurement
+  void anotherProcessCannotServeADatabaseTheEngineHasOpen() throws Exception {
+    Path database = directory.resolve("engine-first");
+    Path errors = directory.resolve("child-stderr.txt");
+    try (JdbcStorage storage = JdbcStorage.h2File(database)) {
+      Process child = ChildJvm.start(AutoServerChild.class, errors, database.toString());
+      try (BufferedReader out = ChildJvm.output(child)) {
+        assertEquals("FAILED 90020", ChildJvm.readLine(out, errors, 60), "the database is already in use");
+      } finally {
+        ChildJvm.kill(child, 30);
+      }
+      assertFalse(Files.exists(directory.resolve("engine-first.lock.db")), "no server was named for the database");
+    }
+  }
+
+  /** A host's DataSource on {@code url}, as the admin user {@code sa} the database was created with. */
+  private static JdbcDataSource hostDataSource(String url) {
+    JdbcDataSource host = new JdbcDataSource();
+    host.setURL(url);
+    host.setUser("sa");
+    host.setPassword("");
+    return host;
   }
 
   /**
