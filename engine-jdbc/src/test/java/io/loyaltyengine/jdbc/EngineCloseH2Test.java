@@ -21,6 +21,12 @@ class EngineCloseH2Test extends EngineCloseTestBase {
     return true;
   }
 
+  /** The new engine's first transaction waits at the database's transaction gate, which the paused unit holds. */
+  @Override
+  void awaitTheNewEngineAtTheUnitInProgress(StoreFixture fixture, Thread opener) throws Exception {
+    JdbcLockWaits.awaitASessionBlockedOnALock((H2FileFixture) fixture);
+  }
+
   @Override
   void assertNothingLeftOpen(StoreFixture fixture, Set<Thread> threadsBefore) throws Exception {
     assertEquals(List.of(), PoolThreads.leftSince(threadsBefore), "the pools' threads ended");

@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * before its commit), and only then releases the node number and closes the storage, so the operation succeeds. A
  * close called inside one of the engine's own units of work is refused at once and changes nothing (it would wait
  * for that unit of work); one called by a listener does not wait for the delivery that called it; a webhook delivery
- * in flight at close is not recorded, and is delivered again once its lease runs out.
+ * in flight at close is not recorded, and is delivered again once its lease runs out. A new engine opened on the
+ * database meanwhile waits for the unit of work in progress where the store's units take turns, and loses nothing.
  *
  * <p>The engine's storage is wrapped to count the units of work in progress, to pause one, and to record whether any
  * was in progress when the storage was closed.
@@ -211,6 +212,83 @@ abstract class EngineCloseTestBase {
       }
     }
     assertNothingLeftOpen(fixture, threadsBefore);
+  }
+
+  /**
+   * A new engine opened on the database while a closed engine's close still waits for its unit of work in progress:
+   * the new engine waits for that unit where the store has its units take turns (H2's transaction gate, shared by
+   * every storage of the JVM on the file; the in-memory database's lock), or goes on beside it (PostgreSQL), and
+   * nothing is lost or stuck: the paused unit commits, the close ends, the new engine starts and works, and a third
+   * engine opened after both were closed finds every commit.
+   */
+  @Test
+  void aNewEngineOpenedWhileAClosedEnginesUnitOfWorkIsInProgressWaitsForItsTurnAndLosesNothing() throws Exception {
+    LoyaltyEngine engine = engine();
+    Tenant first = engine.tenants().create(NewTenant.business("First"));
+    pauseNext.set(true);
+    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
+    pause.awaitReached("the unit of work paused");
+    Thread closer = new Thread(engine::close, "closer");
+    closer.start();
+    awaitTimedWaitOrEnd(closer);
+    assertTrue(closer.isAlive(), "the close waits for the unit of work in progress");
+
+    CompletableFuture<LoyaltyEngine> newEngine = new CompletableFuture<>();
+    CompletableFuture<Tenant> createdByNew = new CompletableFuture<>();
+    Thread opener = new Thread(() -> {
+      try {
+        LoyaltyEngine next = newEngine(8);
+        newEngine.complete(next);
+        createdByNew.complete(next.tenants().create(NewTenant.business("New")));
+      } catch (RuntimeException | Error e) {
+        newEngine.completeExceptionally(e);
+        createdByNew.completeExceptionally(e);
+      }
+    }, "opener");
+    opener.start();
+    try {
+      awaitTheNewEngineAtTheUnitInProgress(fixture, opener);
+      assertTrue(closer.isAlive(), "the close still waits");
+      assertEquals(-1, runningAtClose.get(), "the closed engine's storage is still open");
+    } finally {
+      pause.release();
+    }
+    Tenant created = inProgress.get(30, TimeUnit.SECONDS);
+    closer.join(TimeUnit.SECONDS.toMillis(30));
+    assertFalse(closer.isAlive(), "the close ended once the unit of work did");
+    assertEquals(0, runningAtClose.get(), "the storage was closed only after the unit of work in progress ended");
+    LoyaltyEngine next = newEngine.get(60, TimeUnit.SECONDS);
+    Tenant createdNext;
+    try {
+      createdNext = createdByNew.get(60, TimeUnit.SECONDS);
+      assertEquals(created, next.tenants().get(created.id()), "the new engine sees the closed engine's commit");
+    } finally {
+      next.close();
+    }
+    LoyaltyEngine third = newEngine(9);
+    try {
+      for (Tenant tenant : List.of(first, created, createdNext)) {
+        assertEquals(tenant, third.tenants().get(tenant.id()), "every commit is kept");
+      }
+    } finally {
+      third.close();
+    }
+    assertNothingLeftOpen(fixture, threadsBefore);
+  }
+
+  /**
+   * Until {@code opener}, opening a new engine on the database while another engine's unit of work is paused, waits
+   * for that unit (a store whose units take turns) or has opened it (one whose units run beside each other); fails
+   * if neither happens in time.
+   */
+  abstract void awaitTheNewEngineAtTheUnitInProgress(StoreFixture fixture, Thread opener) throws Exception;
+
+  /** A new engine on the fixture's database, unwatched, leasing its node number or given {@code nodeId}. */
+  private LoyaltyEngine newEngine(int nodeId) {
+    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
+        .storage(fixture.openStorage())
+        .events(EventSettings.builder().manualDispatch().build());
+    return (leasesItsNodeNumber() ? builder : builder.nodeId(nodeId)).build();
   }
 
   @Test
