@@ -10,6 +10,7 @@ import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.RewardProgram;
 import io.loyaltyengine.rewards.RewardType;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -48,7 +49,9 @@ import java.util.Set;
  * with STORAGE_UNAVAILABLE). A reward that began waiting between that read and the pool's lock has a participant the
  * upload did not lock: rather than lock it after the pool's, the upload is undone ({@link LateWaiter}) and runs again,
  * reading the waiting rewards anew and locking their participants first. Only the last of its rounds, after rewards
- * began waiting in that window every time, locks such a participant after the pool's (see {@code CouponService}).
+ * began waiting in that window every time, locks such a participant after the pool's (see {@code CouponService}),
+ * still before it takes the reward's code and row: the participant's deletion holds the participant while it deletes
+ * the reward, so the upload waits for it and passes the deleted reward over, leaving its code free.
  *
  * <p>Thread-safe: stateless.
  */
@@ -104,8 +107,9 @@ public final class CouponAssignment {
   }
 
   /**
-   * The reward after a change to it: the caller approved it in this unit of work, under its participant's lock,
-   * which a deletion of the participant takes before it deletes the participant's rewards, so it cannot be gone.
+   * The reward after a change to it: the caller holds its participant's lock (it approved the reward under it, or an
+   * upload took it before the reward's code), which a deletion of the participant takes before it deletes the
+   * participant's rewards, so it cannot be gone.
    */
   private static EarnedReward stored(Optional<EarnedReward> changed) {
     return changed.orElseThrow(() -> new IllegalStateException("an approved reward vanished inside its unit of work"));
@@ -128,7 +132,7 @@ public final class CouponAssignment {
   }
 
   /**
-   * Thrown by {@link #assignWaiting} before it would give a code to a reward whose participant the upload did not
+   * Thrown by {@link #assignWaiting} when it would give a code to a reward whose participant the upload did not
    * lock before the pool's: the reward began waiting after the upload read the waiting ones. The upload's unit of
    * work rolls back (releasing the pool's lock) and the upload runs again. Carries no stack trace: it is control flow.
    */
@@ -146,14 +150,25 @@ public final class CouponAssignment {
    * written without one. No {@code coupon.pool_empty} event is written here: the rewards left waiting already had
    * theirs.
    *
-   * @param locked the participants the upload locked before the pool's; null to lock any other as its reward's
-   *     event is written, after the pool's
+   * <p>Every reward it gives a code to has its participant locked first, so the participant's deletion, which holds
+   * that lock while it deletes the participant's rewards, is either over (the reward is gone, it is not read or is
+   * passed over) or waits for this unit of work. With {@code lockLate}, a reward whose participant is not in
+   * {@code locked} has it locked here, after the pool's, before the reward's code is taken: taken after the code and
+   * the reward's row (for the event), it deadlocked with such a deletion, which holds the participant and waits for
+   * that row; and a deletion committed in between left the code taken by a reward that no longer exists.
+   *
+   * @param locked the participants the upload locked before the pool's
+   * @param lockLate whether to lock any other participant as its reward is met (the upload's last round) rather than
+   *     throw {@link LateWaiter}
    * @return how many rewards got a code
-   * @throws LateWaiter when a reward that gets a code belongs to a participant not in {@code locked}
+   * @throws LateWaiter without {@code lockLate}, when a reward that would get a code belongs to a participant not in
+   *     {@code locked}
    */
-  static int assignWaiting(ScopeContext context, Transaction tx, long campaignId, Set<Long> locked) {
+  static int assignWaiting(ScopeContext context, Transaction tx, long campaignId, Set<Long> locked,
+      boolean lockLate) {
     long tenantId = context.tenantId();
     int threshold = lowStockThreshold(context, tx, campaignId);
+    Set<Long> held = new HashSet<>(locked);
     int assigned = 0;
     while (true) {
       List<EarnedReward> waiting = tx.earnedRewards().waitingForCoupon(tenantId, campaignId, WAITING_BATCH);
@@ -162,20 +177,27 @@ public final class CouponAssignment {
         if (reward.couponCode() != null) {
           continue;
         }
+        if (!held.contains(reward.participantId())) {
+          if (tx.coupons().remaining(tenantId, campaignId) == 0) {
+            // No code for it: nothing to undo, and no lock to take after the pool's.
+            return assigned;
+          }
+          if (!lockLate) {
+            // It would get a code, and its event would take the participant's lock after the pool's.
+            throw new LateWaiter();
+          }
+          if (tx.participants().lock(tenantId, reward.participantId()).isEmpty()) {
+            // Deleted since the waiting rewards were read, with its rewards: no one to give a code to.
+            continue;
+          }
+          held.add(reward.participantId());
+        }
         Optional<EarnedReward> given = tryAssign(context, tx, reward, threshold);
         if (given.isEmpty()) {
           return assigned;
         }
-        if (locked != null && !locked.contains(reward.participantId())) {
-          // Its event would take the participant's lock after the pool's.
-          throw new LateWaiter();
-        }
-        // As stored once the code is set, under that row's lock: absent only when a deletion of the participant
-        // committed since the waiting rewards were read, and then there is no one to tell.
-        if (given.get().couponCode() != null) {
-          Outbox.emit(context, tx, EventType.COUPON_ASSIGNED, reward.campaignId(), reward.participantId(),
-              RewardJson.earned(given.get(), true));
-        }
+        Outbox.emit(context, tx, EventType.COUPON_ASSIGNED, reward.campaignId(), reward.participantId(),
+            RewardJson.earned(given.get(), true));
         assigned++;
       }
       // Each assigned reward leaves the waiting list, so the next round reads the ones after it; a round that
@@ -188,8 +210,7 @@ public final class CouponAssignment {
 
   /**
    * Takes the next free code for the reward and returns the reward as stored with it; empty when the pool has none.
-   * The reward itself, without a code, when it was deleted meanwhile (only {@link #assignWaiting} can meet that: see
-   * there).
+   * The caller holds the reward's participant's lock, so the reward cannot have been deleted meanwhile.
    */
   private static Optional<EarnedReward> tryAssign(ScopeContext context, Transaction tx, EarnedReward reward,
       int threshold) {
@@ -199,7 +220,7 @@ public final class CouponAssignment {
     if (code.isEmpty()) {
       return Optional.empty();
     }
-    EarnedReward given = tx.earnedRewards().setCoupon(tenantId, reward.id(), code.get(), null).orElse(reward);
+    EarnedReward given = stored(tx.earnedRewards().setCoupon(tenantId, reward.id(), code.get(), null));
     // Counted after the code in the pool's order, not as free codes left: on PostgreSQL two assignments run at once
     // (SKIP LOCKED), each seeing the other's code as free, so both could count one too many and neither reach the
     // threshold (or, one committing first, both reach it). The code the threshold follows is taken by one unit of work.

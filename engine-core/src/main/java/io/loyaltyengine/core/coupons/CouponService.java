@@ -65,7 +65,7 @@ public final class CouponService implements CouponPools {
     int lateWaiters = 0;
     while (true) {
       // The last round gives codes to rewards that began waiting meanwhile too, locking their participants after
-      // the pool's, as met.
+      // the pool's, as met (before their codes: see CouponAssignment.assignWaiting).
       boolean lastLockRound = lateWaiters + 1 >= MAX_LOCK_ROUNDS;
       try {
         return context.transactions().runRaw(tx -> store(tx, campaignId, upload, lastLockRound));
@@ -103,7 +103,7 @@ public final class CouponService implements CouponPools {
     }
     tx.coupons().insertAll(tenantId, campaignId, added, context.now());
     // Also when nothing was added: a reward that began waiting while an earlier upload committed gets its code here.
-    int assigned = CouponAssignment.assignWaiting(context, tx, campaignId, lastLockRound ? null : locked);
+    int assigned = CouponAssignment.assignWaiting(context, tx, campaignId, locked, lastLockRound);
     return new CouponUpload(added.size(), upload.duplicates(), alreadyInPool, assigned);
   }
 
