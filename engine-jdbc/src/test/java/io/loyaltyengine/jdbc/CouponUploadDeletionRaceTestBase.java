@@ -90,7 +90,7 @@ abstract class CouponUploadDeletionRaceTestBase extends HostTransactionTestBase 
     Object upload;
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (HostTx deleting = fixture.hostTransactions().orElseThrow().begin()) {
-      Future<Object> uploading = startUpload(pool, 1, 3, 5);
+      Future<Object> uploading = startUpload(pool, CODES, 1, 3, 5);
       EarnedReward late = lateWaitersOfRoundsOneAndTwoThenThree();
       // The host holds the third participant's lock, as a deletion does from its start.
       TenantScope hosted = scope.joining(deleting.transaction());
@@ -121,7 +121,7 @@ abstract class CouponUploadDeletionRaceTestBase extends HostTransactionTestBase 
     Object upload;
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<Object> uploading = startUpload(pool, 1, 3, 5, 6);
+      Future<Object> uploading = startUpload(pool, CODES, 1, 3, 5, 6);
       EarnedReward late = lateWaitersOfRoundsOneAndTwoThenThree();
       pauses.get(5).release();
       // The last round has locked the pool and read the waiting rewards, the late one among them.
@@ -139,16 +139,46 @@ abstract class CouponUploadDeletionRaceTestBase extends HostTransactionTestBase 
   }
 
   /**
-   * Starts the upload of {@link #CODES} on {@code pool}'s thread, to pause after each of its {@code pausedReads} of
+   * With no code left for the late waiter, the last round does not take its participant's lock after the pool's (as
+   * before it locked participants before codes): it ends while a host holds that participant, where waiting for it
+   * could deadlock with an approval of that participant that waits for the pool's lock.
+   */
+  @Test
+  void anUploadsLastRoundWithNoCodeLeftForALateWaiterDoesNotWaitForItsParticipant() throws Exception {
+    Object upload;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx holding = fixture.hostTransactions().orElseThrow().begin()) {
+      Future<Object> uploading = startUpload(pool, CODES.subList(0, 2), 1, 3, 5);
+      EarnedReward late = lateWaitersOfRoundsOneAndTwoThenThree();
+      scope.joining(holding.transaction()).points().award(world.ref(2), PointsChange.of(5, "purchase"));
+      pauses.get(5).release();
+      // The upload must end while the host holds the participant: nothing else can make it wait.
+      while (!uploading.isDone()) {
+        assertEquals(0, JdbcLockWaits.sessionsBlockedOnALock(fixture), "the upload waits for the participant");
+        Thread.onSpinWait();
+      }
+      upload = uploading.get();
+      holding.commit();
+      CouponUpload uploaded = assertInstanceOf(CouponUpload.class, upload, () -> "the upload: " + upload);
+      assertEquals(2, uploaded.assignedToWaiting(), "the two oldest waiting rewards got the two codes");
+      assertEquals(CouponAssignment.POOL_EMPTY_REASON, scope.rewards().getEarned(late.id()).waitingReason());
+      assertEquals(0, broken.get(), "units of work of the upload failed transiently");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Starts the upload of {@code codes} on {@code pool}'s thread, to pause after each of its {@code pausedReads} of
    * the waiting rewards; its answer, a result or a refusal.
    */
-  private Future<Object> startUpload(ExecutorService pool, int... pausedReads) {
+  private Future<Object> startUpload(ExecutorService pool, List<String> codes, int... pausedReads) {
     for (int read : pausedReads) {
       pauses.put(read, new Pause());
     }
     return pool.submit(answer(() -> {
       uploader = Thread.currentThread();
-      return scope.coupons().upload(world.campaignId, CODES);
+      return scope.coupons().upload(world.campaignId, codes);
     }));
   }
 

@@ -37,6 +37,15 @@ final class JdbcLockWaits {
     await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED, sessions, true);
   }
 
+  /** How many sessions of the fixture's database wait for a lock now (on H2, not counting the transaction gate). */
+  static long sessionsBlockedOnALock(JdbcFixture fixture) throws SQLException {
+    try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(
+        fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED); ResultSet rs = s.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /**
    * Polls until a session of the fixture's database waits for a lock that the transaction on {@code holder} holds;
    * fails if none does within a minute.
