@@ -26,7 +26,9 @@ public interface CouponPools {
    * @param campaignId the campaign whose pool gets the codes
    * @param codes the codes
    * @return what was stored, and the duplicates
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code codes}; NOT_FOUND for the campaign
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code codes}; NOT_FOUND for the campaign;
+   *     CONFLICT on {@code codes} when other uploads added codes of this one three times in a row while it ran
+   *     (nothing is stored: upload again)
    */
   CouponUpload upload(long campaignId, List<String> codes);
 
