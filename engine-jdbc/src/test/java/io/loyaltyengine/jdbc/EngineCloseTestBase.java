@@ -107,18 +107,11 @@ abstract class EngineCloseTestBase {
 
   @Test
   void closeWaitsForTheUnitOfWorkInProgressBeforeClosingTheStorageAndRefusesNewOperations() throws Exception {
-    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
-        .storage(watched((Storage) fixture.openStorage()))
-        .events(EventSettings.builder().manualDispatch().build());
-    LoyaltyEngine engine = (leasesItsNodeNumber() ? builder : builder.nodeId(7)).build();
+    LoyaltyEngine engine = engine();
     Tenant first = engine.tenants().create(NewTenant.business("First"));
 
-    pauseNext.set(true);
-    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
-    pause.awaitReached("the unit of work paused");
-    Thread closer = new Thread(engine::close, "closer");
-    closer.start();
-    awaitTimedWaitOrEnd(closer);
+    Future<Tenant> inProgress = pauseAUnitOfWork(engine);
+    Thread closer = startClosing(engine, "closer");
     IllegalStateException refused = assertThrows(IllegalStateException.class,
         () -> engine.tenants().get(first.id()));
     assertEquals("the engine is closed", refused.getMessage());
@@ -142,12 +135,8 @@ abstract class EngineCloseTestBase {
   @Test
   void aSecondCloseReturnsAtOnceWhileTheFirstWaitsForTheUnitOfWorkInProgress() throws Exception {
     LoyaltyEngine engine = engine();
-    pauseNext.set(true);
-    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
-    pause.awaitReached("the unit of work paused");
-    Thread first = new Thread(engine::close, "first closer");
-    first.start();
-    awaitTimedWaitOrEnd(first);
+    Future<Tenant> inProgress = pauseAUnitOfWork(engine);
+    Thread first = startClosing(engine, "first closer");
     Thread second = new Thread(engine::close, "second closer");
     second.start();
     second.join(TimeUnit.SECONDS.toMillis(20));
@@ -173,9 +162,7 @@ abstract class EngineCloseTestBase {
   @Test
   void aCloseThatStopsWaitingForAUnitOfWorkGoesOnAtOnceWithoutReleasingTheNodeNumber() throws Exception {
     LoyaltyEngine engine = engine();
-    pauseNext.set(true);
-    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
-    pause.awaitReached("the unit of work paused");
+    Future<Tenant> inProgress = pauseAUnitOfWork(engine);
     AtomicBoolean interruptKept = new AtomicBoolean();
     Thread closer = new Thread(() -> {
       Thread.currentThread().interrupt();
@@ -225,12 +212,8 @@ abstract class EngineCloseTestBase {
   void aNewEngineOpenedWhileAClosedEnginesUnitOfWorkIsInProgressWaitsForItsTurnAndLosesNothing() throws Exception {
     LoyaltyEngine engine = engine();
     Tenant first = engine.tenants().create(NewTenant.business("First"));
-    pauseNext.set(true);
-    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
-    pause.awaitReached("the unit of work paused");
-    Thread closer = new Thread(engine::close, "closer");
-    closer.start();
-    awaitTimedWaitOrEnd(closer);
+    Future<Tenant> inProgress = pauseAUnitOfWork(engine);
+    Thread closer = startClosing(engine, "closer");
     assertTrue(closer.isAlive(), "the close waits for the unit of work in progress");
 
     CompletableFuture<LoyaltyEngine> newEngine = new CompletableFuture<>();
@@ -501,6 +484,22 @@ abstract class EngineCloseTestBase {
         .storage(watched((Storage) fixture.openStorage()))
         .events(EventSettings.builder().manualDispatch().build());
     return (leasesItsNodeNumber() ? builder : builder.nodeId(7)).build();
+  }
+
+  /** Starts a unit of work on {@code engine} (a tenant's creation) and returns once it is paused before its commit. */
+  private Future<Tenant> pauseAUnitOfWork(LoyaltyEngine engine) throws InterruptedException {
+    pauseNext.set(true);
+    Future<Tenant> inProgress = threads.submit(() -> engine.tenants().create(NewTenant.business("In progress")));
+    pause.awaitReached("the unit of work paused");
+    return inProgress;
+  }
+
+  /** Closes {@code engine} on a new thread of that name, and returns it once the close waits or has ended. */
+  private static Thread startClosing(LoyaltyEngine engine, String name) {
+    Thread closer = new Thread(engine::close, name);
+    closer.start();
+    awaitTimedWaitOrEnd(closer);
+    return closer;
   }
 
   /**

@@ -1430,14 +1430,7 @@ abstract class GroupCommitTestBase {
     Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
-    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
-    List<Callable<Object>> callers = new ArrayList<>(List.of(
-        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
-        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase").withIdempotencyKey("k-20")),
-        () -> scope.points().deduct(w.ref(1), PointsChange.of(1, "redemption"))));
-    if (behindSavepoints) {
-      callers.add(() -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())));
-    }
+    List<Callable<Object>> callers = awardsAndADeduction(scope, w, behindSavepoints);
     List<Object> got = batch(e, List.of(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))),
         () -> e.probe().failBegins(() -> new StorageException("injected: no connection", null)), callers);
 
@@ -1470,14 +1463,7 @@ abstract class GroupCommitTestBase {
     Engine e = engine(COMBINING, retries);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
-    CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
-    List<Callable<Object>> callers = new ArrayList<>(List.of(
-        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
-        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase").withIdempotencyKey("k-20")),
-        () -> scope.points().deduct(w.ref(1), PointsChange.of(1, "redemption"))));
-    if (behindSavepoints) {
-      callers.add(() -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())));
-    }
+    List<Callable<Object>> callers = awardsAndADeduction(scope, w, behindSavepoints);
     AtomicInteger begins = new AtomicInteger();
     List<Object> got = batch(e, List.of(() -> scope.points().award(w.ref(1), PointsChange.of(1, "plug"))),
         () -> e.probe().failBegins(() -> begins.incrementAndGet() <= retries
@@ -1709,6 +1695,23 @@ abstract class GroupCommitTestBase {
     }
     got.addAll(answers);
     return got;
+  }
+
+  /**
+   * 10 and 20 points (keyed {@code k-20}) to participant 0 and 1 point from participant 1: a batch run in one go;
+   * {@code andAnAction}, also an action of participant 1 toward a points reward, which puts the batch behind
+   * savepoints.
+   */
+  private static List<Callable<Object>> awardsAndADeduction(TenantScope scope, World w, boolean andAnAction) {
+    List<Callable<Object>> callers = new ArrayList<>(List.of(
+        () -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(20, "purchase").withIdempotencyKey("k-20")),
+        () -> scope.points().deduct(w.ref(1), PointsChange.of(1, "redemption"))));
+    if (andAnAction) {
+      CampaignReward loyal = scope.rewards().define(w.campaignId, NewCampaignReward.points("Loyal", 100, 10));
+      callers.add(() -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())));
+    }
+    return callers;
   }
 
   /** One transaction of the probe held exactly that many nested units that returned and threw, and committed. */
