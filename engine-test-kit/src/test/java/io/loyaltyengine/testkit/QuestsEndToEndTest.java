@@ -381,6 +381,30 @@ class QuestsEndToEndTest {
     assertEquals(1_003, balance(ada));
   }
 
+  /**
+   * A task and a bonus of 0 points award nothing, so a host's change that took their ledger keys takes nothing of
+   * theirs: the completion goes through, and its replay answers as the first completion did, with no award, never
+   * with the host's entry. Found by {@code QuestScenario} (seed 33).
+   */
+  @Test
+  void aReplayOfATaskAndBonusOfZeroPointsAnswersNoAwardThoughTheHostTookTheirLedgerKeys() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null, List.of(new NewQuestTask("A", 0)), 0));
+    ParticipantRef ref = ParticipantRef.id(ada.id());
+    scope.points().award(ref, PointsChange.of(17, "purchase")
+        .withIdempotencyKey("quest:" + quest.id() + ":" + ada.id() + ":1"));
+    scope.points().award(ref, PointsChange.of(5, "purchase")
+        .withIdempotencyKey("quest_bonus:" + quest.id() + ":" + ada.id()));
+
+    TaskCompletion first = quests.completeTask(ref, quest.id(), 1);
+    assertNull(first.points(), "a task of 0 points awards nothing");
+    assertTrue(first.questCompleted());
+    assertNull(first.bonus(), "a bonus of 0 awards nothing");
+    TaskCompletion again = quests.completeTask(ref, quest.id(), 1);
+    assertEquals(new TaskCompletion(quest.id(), ada.id(), 1, null, true, null, true), again,
+        "the replay carries what the first completion did: no award, not the host's entries");
+    assertEquals(22, balance(ada), "the host's awards only");
+  }
+
   @Test
   void anotherTenantSeesNoneOfItAndADeletedParticipantTakesItsCompletions() {
     Quest quest = quests.create(new NewQuest(campaign.id(), "Q", null,

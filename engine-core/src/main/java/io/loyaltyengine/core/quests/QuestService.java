@@ -35,13 +35,14 @@ import java.util.Optional;
  * its row lock (NOT_FOUND), so that one participant's completions run one after the other; reads the quest
  * (NOT_FOUND) and checks that the participant is of its campaign (VALIDATION_ERROR on {@code participant}) and that
  * the task exists (VALIDATION_ERROR on {@code taskNumber}); reads the participant's completions of the quest: if the
- * task is among them, answers with that completion replayed (its ledger entries found by their keys), even if the
- * quest is inactive now; otherwise refuses an inactive quest (CONFLICT on {@code questId}), inserts the completion
- * if absent on its unique key, marked as completing the quest when the others were all done, awards the task's
- * points (entry type {@value #TASK_TYPE}, key {@value #TASK_KEY_PREFIX}{@code <quest>:<participant>:<task>}) and,
- * when it completes the quest, the completion bonus (type {@value #BONUS_TYPE}, key
- * {@value #BONUS_KEY_PREFIX}{@code <quest>:<participant>}). A task or bonus of 0 points writes no entry. Any failure
- * (an award overflowing the participant's points) rolls the whole unit of work back.
+ * task is among them, answers with that completion replayed (its ledger entries found by their keys, none for a task
+ * or bonus of 0 points, whose keys a host's change may hold), even if the quest is inactive now; otherwise refuses
+ * an inactive quest (CONFLICT on {@code questId}), inserts the completion if absent on its unique key, marked as
+ * completing the quest when the others were all done, awards the task's points (entry type {@value #TASK_TYPE},
+ * key {@value #TASK_KEY_PREFIX}{@code <quest>:<participant>:<task>}) and, when it completes the quest, the completion
+ * bonus (type {@value #BONUS_TYPE}, key {@value #BONUS_KEY_PREFIX}{@code <quest>:<participant>}). A task or bonus of
+ * 0 points writes no entry. Any failure (an award overflowing the participant's points) rolls the whole unit of work
+ * back.
  *
  * <h2>Events</h2>
  * A completion that changed something writes, in its unit of work and in this order: the task's
@@ -259,10 +260,15 @@ public final class QuestService implements Quests {
         "questId");
   }
 
-  /** What the first completion did, found again: its entries by their keys. */
+  /**
+   * What the first completion did, found again: its entries by their keys. A task or bonus of 0 points wrote none
+   * (its points never change), so its key, free for a host's change to take, is not looked up: an entry under it
+   * would be the host's, not the completion's award.
+   */
   private TaskCompletion replay(Transaction tx, Quest quest, QuestCompletionRecord first) {
-    PointsResult taskAward = entry(tx, QuestRules.taskKey(quest.id(), first.participantId(), first.taskNumber()));
-    PointsResult bonus = first.completesQuest()
+    PointsResult taskAward = quest.tasks().get(first.taskNumber() - 1).points() == 0 ? null
+        : entry(tx, QuestRules.taskKey(quest.id(), first.participantId(), first.taskNumber()));
+    PointsResult bonus = first.completesQuest() && quest.completionBonus() != 0
         ? entry(tx, QuestRules.bonusKey(quest.id(), first.participantId()))
         : null;
     return new TaskCompletion(quest.id(), first.participantId(), first.taskNumber(), taskAward,
