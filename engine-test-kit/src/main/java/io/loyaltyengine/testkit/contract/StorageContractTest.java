@@ -126,6 +126,7 @@ import io.loyaltyengine.testkit.model.FeedbackScenario;
 import io.loyaltyengine.testkit.model.LeaderboardScenario;
 import io.loyaltyengine.testkit.model.LedgerScenario;
 import io.loyaltyengine.testkit.model.ModelRunner;
+import io.loyaltyengine.testkit.model.QuestScenario;
 import io.loyaltyengine.testkit.model.ReferralScenario;
 import io.loyaltyengine.testkit.model.RewardScenario;
 import java.math.BigDecimal;
@@ -203,6 +204,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
   private static final int REFERRAL_MODEL_STEPS = 100;
   private static final int LEADERBOARD_MODEL_STEPS = 90;
   private static final int FEEDBACK_MODEL_STEPS = 120;
+  private static final int QUEST_MODEL_STEPS = 120;
   /** A multiple of {@link EventScenario#SETTLE_EVERY}, so that every run ends settled. */
   private static final int EVENT_MODEL_STEPS = 100;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
@@ -2932,6 +2934,19 @@ public abstract class StorageContractTest extends EngineContractSupport {
     Map<String, Integer> reached = new TreeMap<>();
     runModel("feedback", FeedbackScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
         .steps(FEEDBACK_MODEL_STEPS).build(), FeedbackScenario.defaultSeeds(), FeedbackScenario.outcomes(), reached);
+  }
+
+  /**
+   * Quests created, renamed and switched, tasks completed (valid and invalid numbers, inactive quests, repeats) by
+   * participants of the quest's campaign and another, progress read, and points awarded, deducted and taken under a
+   * task's ledger key beside them: every answer is the model's, each task's points are awarded at most once per
+   * participant, and balances, ledgers and progress are the model's after every step.
+   */
+  @Test
+  void questCompletionsProgressAndPointsAgreeWithTheReferenceModelOverSeededSequences() {
+    Map<String, Integer> reached = new TreeMap<>();
+    runModel("quests", QuestScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
+        .steps(QUEST_MODEL_STEPS).build(), QuestScenario.defaultSeeds(), QuestScenario.outcomes(), reached);
   }
 
   @Test

@@ -29,6 +29,11 @@ class ScenarioOutcomesTest {
         FeedbackScenario.outcomes());
   }
 
+  @Test
+  void questDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
+    assertDefaultSeedsReachEveryOutcome(QuestScenario::runner, QuestScenario.defaultSeeds(), QuestScenario.outcomes());
+  }
+
   /** Runs {@code seeds} for 120 steps each on one engine and asserts that every one of {@code outcomes} happened. */
   private static void assertDefaultSeedsReachEveryOutcome(
       BiFunction<LoyaltyEngine, Consumer<String>, ModelRunner.Builder<?, ?, ?>> scenario, long[] seeds,
