@@ -200,7 +200,7 @@ public final class QuestScenario {
         .map(Create.class::cast)
         .toList();
     int roll = random.nextInt(100);
-    if (roll < 8 || quests.isEmpty() || quests.size() < 2 && roll < 40) {
+    if (roll < 5 || quests.isEmpty() || quests.size() < 2 && roll < 40) {
       return create(random, previous.size());
     }
     int participant = participant(random);

@@ -10,12 +10,13 @@ import org.junit.jupiter.api.Test;
 class QuestScenarioTest {
 
   /**
-   * Seed 33: a host's award took the ledger key of a task of 0 points, the task was completed (nothing to award),
-   * and the completion's replay answered the host's entry as the task's award, where the model (and
-   * {@link io.loyaltyengine.quests.TaskCompletion}'s javadoc) says none.
+   * Seed 33: a host's award took the ledger key of a task, or of a bonus, of 0 points; the completion went through
+   * (nothing to award), and its replay answered the host's entry as the task's award or the bonus, where the model
+   * (and {@link io.loyaltyengine.quests.TaskCompletion}'s javadoc) says none. Its sequence reached the task's case
+   * first, and, since the quests are created less often, the bonus's.
    */
   @Test
-  void seed33AReplayOfATaskOfZeroPointsWhoseKeyAHostTookAnswersNoAward() {
+  void seed33AReplayOfATaskOrBonusOfZeroPointsWhoseKeyAHostTookAnswersNoAward() {
     run(33L);
   }
 
