@@ -129,6 +129,7 @@ import io.loyaltyengine.testkit.model.ModelRunner;
 import io.loyaltyengine.testkit.model.QuestScenario;
 import io.loyaltyengine.testkit.model.ReferralScenario;
 import io.loyaltyengine.testkit.model.RewardScenario;
+import io.loyaltyengine.testkit.model.TestimonialScenario;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -205,6 +206,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
   private static final int LEADERBOARD_MODEL_STEPS = 90;
   private static final int FEEDBACK_MODEL_STEPS = 120;
   private static final int QUEST_MODEL_STEPS = 120;
+  private static final int TESTIMONIAL_MODEL_STEPS = 120;
   /** A multiple of {@link EventScenario#SETTLE_EVERY}, so that every run ends settled. */
   private static final int EVENT_MODEL_STEPS = 100;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
@@ -2947,6 +2949,19 @@ public abstract class StorageContractTest extends EngineContractSupport {
     Map<String, Integer> reached = new TreeMap<>();
     runModel("quests", QuestScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
         .steps(QUEST_MODEL_STEPS).build(), QuestScenario.defaultSeeds(), QuestScenario.outcomes(), reached);
+  }
+
+  /**
+   * Submissions (repeated with the same or another text or rating, or invalid), approvals, rejections, reads, lists
+   * by campaign and status, and participant deletions: every answer is the model's, and after every step each
+   * testimonial, read by participant and by id, and each list, all and per status, are the model's.
+   */
+  @Test
+  void testimonialSubmissionsAndModerationAgreeWithTheReferenceModelOverSeededSequences() {
+    Map<String, Integer> reached = new TreeMap<>();
+    runModel("testimonials", TestimonialScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1,
+        Integer::sum)).steps(TESTIMONIAL_MODEL_STEPS).build(), TestimonialScenario.defaultSeeds(),
+        TestimonialScenario.outcomes(), reached);
   }
 
   @Test

@@ -34,6 +34,12 @@ class ScenarioOutcomesTest {
     assertDefaultSeedsReachEveryOutcome(QuestScenario::runner, QuestScenario.defaultSeeds(), QuestScenario.outcomes());
   }
 
+  @Test
+  void testimonialDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
+    assertDefaultSeedsReachEveryOutcome(TestimonialScenario::runner, TestimonialScenario.defaultSeeds(),
+        TestimonialScenario.outcomes());
+  }
+
   /** Runs {@code seeds} for 120 steps each on one engine and asserts that every one of {@code outcomes} happened. */
   private static void assertDefaultSeedsReachEveryOutcome(
       BiFunction<LoyaltyEngine, Consumer<String>, ModelRunner.Builder<?, ?, ?>> scenario, long[] seeds,
