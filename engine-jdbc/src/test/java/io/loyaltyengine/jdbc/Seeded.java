@@ -26,7 +26,22 @@ final class Seeded {
    * @throws AssertionError naming the seed, if {@code body} failed or threw
    */
   static void run(Object test, String label, Body body) {
-    long seed = ModelRunner.seeds(System.nanoTime())[0];
+    runOne(test, label, ModelRunner.seeds(System.nanoTime())[0], body);
+  }
+
+  /**
+   * As {@link #run}, for each seed of {@link ModelRunner#seeds(long...) ModelRunner.seeds(defaults)} in turn (the
+   * system property replays one), stopping at the first failure.
+   *
+   * @throws AssertionError naming the seed, if {@code body} failed or threw
+   */
+  static void runEach(Object test, String label, long[] defaults, Body body) {
+    for (long seed : ModelRunner.seeds(defaults)) {
+      runOne(test, label, seed, body);
+    }
+  }
+
+  private static void runOne(Object test, String label, long seed, Body body) {
     System.out.println(test.getClass().getSimpleName() + " " + label + ": seed " + seed);
     try {
       body.run(seed);
