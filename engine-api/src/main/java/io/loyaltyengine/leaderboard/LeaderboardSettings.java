@@ -4,19 +4,39 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the engine keeps its leaderboard indexes. Immutable; the canonical constructor validates.
+ * How the engine keeps its leaderboard indexes. Immutable; the constructors and the {@link #builder()}'s setters
+ * validate at once.
  *
  * <p>Defaults: catch up with other instances' writes every second; at most 2,000,000 indexed participant rows
- * (summed over all indexed boards) before the least recently used boards are dropped and rebuilt on next use.
+ * (summed over all indexed boards) before the least recently used boards are dropped and rebuilt on next use; a
+ * catch-up margin of 30 s.
+ *
+ * <p>The catch-up margin is the longest a write may take to commit after the time it records (every counter,
+ * participant and removal records the writing engine's clock): the duration of the writing transaction, a host's
+ * transaction joined through {@link io.loyaltyengine.TenantScope#joining} included, plus how far the writing
+ * instance's clock is behind the reading instance's. A catch-up reads the changes recorded since the last one minus
+ * the margin, so a write that took longer may be missed by {@link Consistency#INDEX} reads until the index is
+ * rebuilt (STRONG reads always see it). A month's winners are first recorded the margin after the month ended, so
+ * that such a write recorded in the month counts. Widen it for hosts with longer transactions or clocks further
+ * apart; the cost is that every catch-up reads the changes of the whole margin again (raising is idempotent, so
+ * only the work grows), and that a campaign with 10,000 removed participants or more within the margin is rebuilt
+ * on every catch-up instead. Give every instance the same margin: winners are recorded by whichever instance is
+ * asked first once its own margin has passed.
  *
  * @param refreshInterval how often an index reads the writes other engine instances (and host transactions) made
  *     since its last read; the staleness of INDEX reads is at most this plus the longest running transaction,
  *     100 ms..10 min
  * @param maxIndexedEntries the bound on indexed rows over all boards, 1,000..100,000,000
+ * @param catchUpMargin the longest a write may take to commit after the time it records, and how long after a
+ *     month's end its winners are first recorded, 1 s..1 h
  */
-public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntries) {
+public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntries, Duration catchUpMargin) {
+  /** The default catch-up margin, 30 s (declared before {@link #DEFAULTS}, which uses it). */
+  private static final Duration DEFAULT_CATCH_UP_MARGIN = Duration.ofSeconds(30);
+
   /** The defaults. */
-  public static final LeaderboardSettings DEFAULTS = new LeaderboardSettings(Duration.ofSeconds(1), 2_000_000);
+  public static final LeaderboardSettings DEFAULTS = new LeaderboardSettings(Duration.ofSeconds(1), 2_000_000,
+      DEFAULT_CATCH_UP_MARGIN);
 
   /**
    * Validates every setting.
@@ -25,17 +45,126 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
    *     since its last read; the staleness of INDEX reads is at most this plus the longest running transaction, 100
    *     ms..10 min
    * @param maxIndexedEntries the bound on indexed rows over all boards, 1,000..100,000,000
-   * @throws NullPointerException if {@code refreshInterval} is null
+   * @param catchUpMargin the longest a write may take to commit after the time it records, and how long after a
+   *     month's end its winners are first recorded, 1 s..1 h
+   * @throws NullPointerException naming the setting, if a duration is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public LeaderboardSettings {
-    Objects.requireNonNull(refreshInterval, "refreshInterval");
-    if (refreshInterval.compareTo(Duration.ofMillis(100)) < 0 || refreshInterval.compareTo(Duration.ofMinutes(10)) > 0) {
-      throw new IllegalArgumentException("refreshInterval must be between PT0.1S and PT10M but was " + refreshInterval);
+    checkRefreshInterval(refreshInterval);
+    checkMaxIndexedEntries(maxIndexedEntries);
+    checkCatchUpMargin(catchUpMargin);
+  }
+
+  /**
+   * The settings with the default catch-up margin (30 s): the constructor of the settings before the margin could
+   * be set, kept so that hosts calling it build unchanged.
+   *
+   * @param refreshInterval how often an index reads the writes other engine instances (and host transactions) made
+   *     since its last read, 100 ms..10 min
+   * @param maxIndexedEntries the bound on indexed rows over all boards, 1,000..100,000,000
+   * @throws NullPointerException if {@code refreshInterval} is null
+   * @throws IllegalArgumentException naming the setting and its bounds
+   */
+  public LeaderboardSettings(Duration refreshInterval, long maxIndexedEntries) {
+    this(refreshInterval, maxIndexedEntries, DEFAULT_CATCH_UP_MARGIN);
+  }
+
+  /**
+   * A builder starting from {@link #DEFAULTS}.
+   *
+   * @return a builder with the defaults
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static Duration checkRefreshInterval(Duration value) {
+    return between("refreshInterval", value, Duration.ofMillis(100), Duration.ofMinutes(10));
+  }
+
+  private static long checkMaxIndexedEntries(long value) {
+    if (value < 1_000 || value > 100_000_000) {
+      throw new IllegalArgumentException("maxIndexedEntries must be between 1000 and 100000000 but was " + value);
     }
-    if (maxIndexedEntries < 1_000 || maxIndexedEntries > 100_000_000) {
-      throw new IllegalArgumentException(
-          "maxIndexedEntries must be between 1000 and 100000000 but was " + maxIndexedEntries);
+    return value;
+  }
+
+  /**
+   * At least 1 s: less than a second is below the commit time of an ordinary transaction plus the skew of clocks
+   * kept by NTP, so the index would miss writes in normal operation. At most 1 h: as the longest event lease; a
+   * transaction open longer holds its row locks beyond what the engine supports, clocks an hour apart are a fault to
+   * fix rather than to wait for, and each catch-up would read an hour of changes again.
+   */
+  private static Duration checkCatchUpMargin(Duration value) {
+    return between("catchUpMargin", value, Duration.ofSeconds(1), Duration.ofHours(1));
+  }
+
+  private static Duration between(String setting, Duration value, Duration min, Duration max) {
+    Objects.requireNonNull(value, setting);
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + " but was " + value);
+    }
+    return value;
+  }
+
+  /** Builds {@link LeaderboardSettings}; each setter validates at once. Not thread-safe. */
+  public static final class Builder {
+    private Duration refreshInterval = DEFAULTS.refreshInterval;
+    private long maxIndexedEntries = DEFAULTS.maxIndexedEntries;
+    private Duration catchUpMargin = DEFAULTS.catchUpMargin;
+
+    private Builder() {
+    }
+
+    /**
+     * How often an index reads the writes other engine instances (and host transactions) made since its last read,
+     * 100 ms..10 min (default 1 s).
+     *
+     * @param value the refresh interval
+     * @return this builder
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
+     */
+    public Builder refreshInterval(Duration value) {
+      this.refreshInterval = checkRefreshInterval(value);
+      return this;
+    }
+
+    /**
+     * The bound on indexed rows over all boards, 1,000..100,000,000 (default 2,000,000).
+     *
+     * @param value the most indexed rows
+     * @return this builder
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
+     */
+    public Builder maxIndexedEntries(long value) {
+      this.maxIndexedEntries = checkMaxIndexedEntries(value);
+      return this;
+    }
+
+    /**
+     * The longest a write may take to commit after the time it records (its transaction's duration plus how far the
+     * writing instance's clock is behind), and how long after a month's end its winners are first recorded, 1 s..1 h
+     * (default 30 s). See the class description for what a wider margin costs.
+     *
+     * @param value the margin
+     * @return this builder
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
+     */
+    public Builder catchUpMargin(Duration value) {
+      this.catchUpMargin = checkCatchUpMargin(value);
+      return this;
+    }
+
+    /**
+     * Returns the settings.
+     *
+     * @return the settings
+     */
+    public LeaderboardSettings build() {
+      return new LeaderboardSettings(refreshInterval, maxIndexedEntries, catchUpMargin);
     }
   }
 }

@@ -103,7 +103,9 @@ class EngineBuilderFuzzTest {
         Gen.weight(1, orNull(Gen.elements(FraudScreening.DEFAULTS,
             FraudScreening.builder().disposableDomain("spam.example").build())).map(v -> Call.of("fraudScreening", v))),
         Gen.weight(1, orNull(Gen.elements(LeaderboardSettings.DEFAULTS,
-            new LeaderboardSettings(Duration.ofMillis(100), 1_000))).map(v -> Call.of("leaderboards", v))),
+            new LeaderboardSettings(Duration.ofMillis(100), 1_000),
+            LeaderboardSettings.builder().catchUpMargin(Duration.ofMinutes(5)).build()))
+            .map(v -> Call.of("leaderboards", v))),
         Gen.weight(1, orNull(Gen.elements(SsoSettings.DEFAULTS,
             new SsoSettings(Duration.ofSeconds(1), Duration.ZERO))).map(v -> Call.of("singleSignOn", v))),
         Gen.weight(1, orNull(Gen.elements(AccessSettings.DEFAULTS,

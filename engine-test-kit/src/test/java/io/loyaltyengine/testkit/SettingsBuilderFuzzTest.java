@@ -298,24 +298,80 @@ class SettingsBuilderFuzzTest {
 
   // ================================================================== LeaderboardSettings
 
-  /** A record only: its canonical constructor is the one setter. */
+  private static final Duration REFRESH_MIN = Duration.ofMillis(100);
+  private static final Duration REFRESH_MAX = Duration.ofMinutes(10);
+  private static final Duration MARGIN_MIN = Duration.ofSeconds(1);
+  private static final Duration MARGIN_MAX = Duration.ofHours(1);
+
+  /** The builder's setters, the canonical constructor, and the two-argument one (the default catch-up margin). */
   @Test
   void leaderboardSettings() {
-    Duration min = Duration.ofMillis(100);
-    Duration max = Duration.ofMinutes(10);
-    Gen<Duration> refreshes = durations(min, max);
+    Gen<Duration> refreshes = durations(REFRESH_MIN, REFRESH_MAX);
     Gen<Long> entries = Generators.longsAround(1_000, 100_000_000);
-    Gen<Call> calls = random -> Call.of("new", refreshes.next(random), entries.next(random));
-    fuzz("LeaderboardSettings", () -> "no state", system -> "no model", calls, (system, model, call) -> {
-      Duration refresh = call.durationArg(0);
-      long most = call.longArg(1);
-      LeaderboardSettings[] made = new LeaderboardSettings[1];
-      if (attempt(call, refusals(outside("refreshInterval", refresh, min, max),
-          outside("maxIndexedEntries", most, 1_000, 100_000_000)),
-          () -> made[0] = new LeaderboardSettings(refresh, most))) {
-        assertEquals(List.of(refresh, most), List.of(made[0].refreshInterval(), made[0].maxIndexedEntries()));
+    Gen<Duration> margins = durations(MARGIN_MIN, MARGIN_MAX);
+    Gen<Call> calls = Gen.oneOf(
+        refreshes.map(v -> Call.of("refreshInterval", v)),
+        entries.map(v -> Call.of("maxIndexedEntries", v)),
+        margins.map(v -> Call.of("catchUpMargin", v)),
+        random -> Call.of("new", refreshes.next(random), entries.next(random), margins.next(random)),
+        random -> Call.of("newWithDefaultMargin", refreshes.next(random), entries.next(random)));
+    fuzz("LeaderboardSettings", LeaderboardSettings::builder, builder -> new Box<>(LeaderboardSettings.DEFAULTS),
+        calls, SettingsBuilderFuzzTest::leaderboardSettingsCall,
+        (builder, model) -> assertEquals(model.value, builder.build()), STEPS, SEEDS,
+        Set.of("refreshInterval", "maxIndexedEntries", "catchUpMargin", "new", "newWithDefaultMargin"), Set.of());
+  }
+
+  private static void leaderboardSettingsCall(LeaderboardSettings.Builder builder, Box<LeaderboardSettings> model,
+      Call call) {
+    LeaderboardSettings e = model.value;
+    switch (call.setter()) {
+      case "refreshInterval" -> {
+        Duration v = call.durationArg(0);
+        if (attempt(call, refusals(outside("refreshInterval", v, REFRESH_MIN, REFRESH_MAX)),
+            () -> builder.refreshInterval(v))) {
+          model.value = new LeaderboardSettings(v, e.maxIndexedEntries(), e.catchUpMargin());
+        }
       }
-    }, (system, model) -> { }, STEPS, SEEDS, Set.of("new"), Set.of());
+      case "maxIndexedEntries" -> {
+        long v = call.longArg(0);
+        if (attempt(call, refusals(outside("maxIndexedEntries", v, 1_000, 100_000_000)),
+            () -> builder.maxIndexedEntries(v))) {
+          model.value = new LeaderboardSettings(e.refreshInterval(), v, e.catchUpMargin());
+        }
+      }
+      case "catchUpMargin" -> {
+        Duration v = call.durationArg(0);
+        if (attempt(call, refusals(outside("catchUpMargin", v, MARGIN_MIN, MARGIN_MAX)),
+            () -> builder.catchUpMargin(v))) {
+          model.value = new LeaderboardSettings(e.refreshInterval(), e.maxIndexedEntries(), v);
+        }
+      }
+      case "new" -> {
+        Duration refresh = call.durationArg(0);
+        long most = call.longArg(1);
+        Duration margin = call.durationArg(2);
+        LeaderboardSettings[] made = new LeaderboardSettings[1];
+        if (attempt(call, refusals(outside("refreshInterval", refresh, REFRESH_MIN, REFRESH_MAX),
+            outside("maxIndexedEntries", most, 1_000, 100_000_000),
+            outside("catchUpMargin", margin, MARGIN_MIN, MARGIN_MAX)),
+            () -> made[0] = new LeaderboardSettings(refresh, most, margin))) {
+          assertEquals(List.of(refresh, most, margin), List.of(made[0].refreshInterval(),
+              made[0].maxIndexedEntries(), made[0].catchUpMargin()));
+        }
+      }
+      case "newWithDefaultMargin" -> {
+        Duration refresh = call.durationArg(0);
+        long most = call.longArg(1);
+        LeaderboardSettings[] made = new LeaderboardSettings[1];
+        if (attempt(call, refusals(outside("refreshInterval", refresh, REFRESH_MIN, REFRESH_MAX),
+            outside("maxIndexedEntries", most, 1_000, 100_000_000)),
+            () -> made[0] = new LeaderboardSettings(refresh, most))) {
+          assertEquals(List.of(refresh, most, LeaderboardSettings.DEFAULTS.catchUpMargin()),
+              List.of(made[0].refreshInterval(), made[0].maxIndexedEntries(), made[0].catchUpMargin()));
+        }
+      }
+      default -> throw new AssertionError("no such call " + call);
+    }
   }
 
   // ================================================================== SsoSettings
