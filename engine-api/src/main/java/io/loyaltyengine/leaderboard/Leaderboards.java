@@ -88,15 +88,16 @@ public interface Leaderboards {
       Consistency consistency);
 
   /**
-   * The winners of a closed month: recorded on the first call from 30 seconds after the month ended (by any
-   * instance; the 30 seconds let changes recorded in the month that commit just after its end count), and the same
-   * record on every call after.
+   * The winners of a closed month: recorded on the first call from the catch-up margin after the month ended
+   * ({@link LeaderboardSettings#catchUpMargin()}, 30 seconds by default; by any instance, by its clock and margin; the
+   * margin lets changes recorded in the month that commit just after its end count), and the same record on every
+   * call after.
    *
    * @param campaignId the campaign
    * @param month a closed month
    * @param metric what the scores count
    * @return the month's winners
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code month} (not yet ended 30 seconds ago) or
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code month} (not yet ended the margin ago) or
    *     {@code metric}; NOT_FOUND for the campaign
    */
   MonthWinners winners(long campaignId, YearMonth month, BoardMetric metric);

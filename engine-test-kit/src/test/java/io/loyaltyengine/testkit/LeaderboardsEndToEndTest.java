@@ -35,6 +35,7 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -52,7 +53,9 @@ import org.junit.jupiter.api.function.Executable;
  * {@link SettableClock}, a refresh interval of one second.
  * Board order and ties, keyset paging, POINTS boards (deductions never lower them; points given by a reward count),
  * the rank read of one participant, every validation error, and another instance's writes reaching this engine's
- * index once the refresh interval has passed (and not before: the index is a cache with a documented staleness).
+ * index once the refresh interval has passed (and not before: the index is a cache with a documented staleness),
+ * unless recorded further back than the catch-up margin, which a wider {@link LeaderboardSettings#catchUpMargin()}
+ * catches up.
  *
  * <p>The model-based check of every board against a reference sort runs on every store in the storage contract
  * suite ({@link io.loyaltyengine.testkit.model.LeaderboardScenario}); months and winners are in
@@ -288,12 +291,49 @@ class LeaderboardsEndToEndTest {
         boards.page(board.by(BoardMetric.POINTS)).items());
   }
 
+  /**
+   * A write recorded further back than the catch-up margin before the reader's last catch-up (an instance whose
+   * clock runs 45 s behind) is missed by an index at the default margin of 30 s, also at later catch-ups, and caught
+   * up by an index whose engine was given a margin of 60 s; storage has it either way.
+   */
+  @Test
+  void aWriteRecordedFurtherBackThanTheCatchUpMarginIsMissedByTheIndexAndAWiderMarginCatchesItUp() {
+    List<Participant> p = enrolAll(2);
+    act(p.get(0), 1);
+    LoyaltyEngine wide = newEngine(clock, LeaderboardSettings.builder().refreshInterval(Duration.ofSeconds(1))
+        .maxIndexedEntries(10_000).catchUpMargin(Duration.ofSeconds(60)).build());
+    Leaderboards wideBoards = wide.forTenant(scope.tenantId()).leaderboards();
+    BoardRequest board = BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME);
+    List<BoardEntry> before = List.of(entry(p.get(0), 1, 1), entry(p.get(1), 0, 2));
+    assertEquals(before, boards.page(board).items(), "the default margin's index, built");
+    assertEquals(before, wideBoards.page(board).items(), "the wide margin's index, built");
+
+    LoyaltyEngine behind = newEngine(Clock.offset(clock, Duration.ofSeconds(-45)), SETTINGS);
+    TenantScope there = behind.forTenant(scope.tenantId());
+    there.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.get(1).id()), reward.id()));
+    there.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.get(1).id()), reward.id()));
+    List<BoardEntry> after = List.of(entry(p.get(1), 2, 1), entry(p.get(0), 1, 2));
+    assertEquals(after, boards.page(board.read(Consistency.STRONG)).items(), "storage has the write");
+
+    for (int refresh = 0; refresh < 3; refresh++) {
+      clock.advance(Duration.ofSeconds(1));
+      assertEquals(before, boards.page(board).items(), "30 s margin, catch-up " + refresh
+          + ": a change recorded 45 s before is not read");
+      assertEquals(after, wideBoards.page(board).items(), "60 s margin, catch-up " + refresh
+          + ": a change recorded 45 s before is read");
+    }
+  }
+
   private LoyaltyEngine newEngine() {
+    return newEngine(clock, SETTINGS);
+  }
+
+  private LoyaltyEngine newEngine(Clock engineClock, LeaderboardSettings settings) {
     LoyaltyEngine e = LoyaltyEngine.builder()
         .storage(database.openStorage())
-        .clock(clock)
+        .clock(engineClock)
         .events(EventSettings.builder().manualDispatch().build())
-        .leaderboards(SETTINGS)
+        .leaderboards(settings)
         .nodeId(engines.size() + 1)
         .build();
     engines.add(e);

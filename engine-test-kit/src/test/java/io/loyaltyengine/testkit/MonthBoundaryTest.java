@@ -13,13 +13,13 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
-import io.loyaltyengine.core.leaderboard.LeaderboardService;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.BoardPeriod;
 import io.loyaltyengine.leaderboard.BoardRequest;
 import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.leaderboard.Leaderboards;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.leaderboard.Standing;
@@ -50,7 +50,8 @@ import org.junit.jupiter.api.Test;
  * 1st in several zones (east and west of UTC, half-hour offsets), a month that spans a daylight-saving change, 29
  * February 2028; last month's board and its membership (participants created before the current month started);
  * the boundary rewriting nothing (last month's board is the board the current month was, at once); and a closed
- * month's winners recorded once and equal on two engines on one database that cross the boundary at once.
+ * month's winners recorded once and equal on two engines on one database that cross the boundary at once, and not
+ * before the catch-up margin has passed since the month's end (30 s by default, or as configured).
  *
  * <p>Each test name states the rule it checks.
  */
@@ -190,7 +191,7 @@ class MonthBoundaryTest {
       a.act(p, i % 6); // 0..5 actions: ties, and three without any
     }
     YearMonth july = YearMonth.of(2025, 7);
-    clock.set(august.plusSeconds(LeaderboardService.WINNERS_SETTLE_SECONDS));
+    clock.set(august.plus(LeaderboardSettings.DEFAULTS.catchUpMargin()));
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       for (BoardMetric metric : BoardMetric.values()) {
@@ -270,7 +271,36 @@ class MonthBoundaryTest {
         () -> w.boards.winners(w.campaign.id(), may, BoardMetric.ACTIONS));
     assertEquals(ErrorCode.VALIDATION_ERROR, early.code());
     assertEquals("month", early.field().orElseThrow());
-    clock.set(june.plusSeconds(LeaderboardService.WINNERS_SETTLE_SECONDS));
+    clock.set(june.plusSeconds(30));
+    assertEquals(List.of(new BoardEntry(bob.id(), 3, 1), new BoardEntry(ann.id(), 2, 2)),
+        w.boards.winners(w.campaign.id(), may, BoardMetric.ACTIONS).winners());
+  }
+
+  @Test
+  void aMonthsWinnersWaitTheConfiguredCatchUpMarginSoThatAChangeRecordedInTheMonthOnAClockFurtherBehindCounts() {
+    ZoneId zone = ZoneId.of("America/Chicago");
+    Instant june = YearMonth.of(2025, 6).atDay(1).atStartOfDay(zone).toInstant();
+    clock.set(june.minus(Duration.ofDays(1)));
+    newEngine(clock, LeaderboardSettings.builder().catchUpMargin(Duration.ofSeconds(90)).build());
+    World w = world(zone);
+    Participant ann = w.enrol("ann@example.com");
+    Participant bob = w.enrol("bob@example.com");
+    w.act(ann, 2);
+    // Twenty seconds after May ended by this engine's clock, an instance whose clock runs a minute behind still
+    // records May: within the 90 s margin, not within the default 30 s.
+    clock.set(june.plusSeconds(20));
+    LoyaltyEngine behind = newEngine(Clock.offset(clock, Duration.ofSeconds(-60)));
+    World slow = new World(behind.forTenant(w.scope.tenantId()), null, w.campaign, w.reward);
+    slow.act(bob, 3);
+    YearMonth may = YearMonth.of(2025, 5);
+    for (long seconds : new long[] {30, 89}) {
+      clock.set(june.plusSeconds(seconds));
+      LoyaltyException early = assertThrows(LoyaltyException.class,
+          () -> w.boards.winners(w.campaign.id(), may, BoardMetric.ACTIONS), seconds + " s after the month's end");
+      assertEquals(ErrorCode.VALIDATION_ERROR, early.code());
+      assertEquals("month", early.field().orElseThrow());
+    }
+    clock.set(june.plusSeconds(90));
     assertEquals(List.of(new BoardEntry(bob.id(), 3, 1), new BoardEntry(ann.id(), 2, 2)),
         w.boards.winners(w.campaign.id(), may, BoardMetric.ACTIONS).winners());
   }
@@ -288,9 +318,14 @@ class MonthBoundaryTest {
   }
 
   private LoyaltyEngine newEngine(Clock engineClock) {
+    return newEngine(engineClock, LeaderboardSettings.DEFAULTS);
+  }
+
+  private LoyaltyEngine newEngine(Clock engineClock, LeaderboardSettings leaderboards) {
     LoyaltyEngine e = LoyaltyEngine.builder()
         .storage(database.openStorage())
         .clock(engineClock)
+        .leaderboards(leaderboards)
         .events(EventSettings.builder().manualDispatch().build())
         .nodeId(engines.size() + 1)
         .build();

@@ -83,16 +83,20 @@ import java.util.function.LongPredicate;
  * <h2>Catching up: the staleness bound</h2>
  * Catching up is lazy: a read of a campaign's boards first reads what changed in storage since the last catch-up
  * when that was at least {@link LeaderboardSettings#refreshInterval()} ago (by the engine's clock): participants
- * created, counters changed and participants removed at or after {@code lastCatchUp - }{@value #MARGIN_SECONDS}
- * seconds. An idle engine reads nothing. Counter changes only raise and a raise keeps the larger value, so reading
- * a change twice is harmless, and the overlap makes up for writes whose recorded time precedes their commit.
+ * created, counters changed and participants removed at or after {@code lastCatchUp - margin}, where the margin is
+ * {@link LeaderboardSettings#catchUpMargin()} (30 s by default). An idle engine reads nothing. Counter changes only
+ * raise and a raise keeps the larger value, so reading a change twice is harmless, and the overlap makes up for
+ * writes whose recorded time precedes their commit.
  *
  * <p>The bound: an INDEX read reflects every write committed before {@code refreshInterval} ahead of the read,
- * provided the writing transaction committed within {@value #MARGIN_SECONDS} seconds of the time it recorded with
- * its write (its duration plus the clock difference between the writing and the reading instance: every counter,
- * participant and removal records the writing engine's clock, never the database's). A write whose
- * transaction ran longer than that may be missed until the index is rebuilt (after eviction, or when a catch-up
- * cannot page through what changed: see {@link #CATCH_UP_LIMIT}).
+ * provided the writing transaction committed within the margin of the time it recorded with its write (its
+ * duration, a host's transaction joined by the engine included, plus the clock difference between the writing and
+ * the reading instance: every counter, participant and removal records the writing engine's clock, never the
+ * database's). A write whose transaction ran longer than that may be missed until the index is rebuilt (after
+ * eviction, or when a catch-up cannot page through what changed: see {@link #CATCH_UP_LIMIT}). A host whose
+ * transactions run longer, or whose instances' clocks are further apart, widens the margin; each catch-up then
+ * reads the changes of the whole margin again, and {@link #CATCH_UP_LIMIT} removals within it make every catch-up
+ * a rebuild. A month's winners wait the same margin after its end ({@link LeaderboardService#winners}).
  *
  * <h2>Memory</h2>
  * The indexes together hold at most {@link LeaderboardSettings#maxIndexedEntries()} board rows (the members of all
@@ -104,8 +108,6 @@ import java.util.function.LongPredicate;
  * boards are thread-safe.
  */
 public final class LeaderboardIndexes {
-  /** How far before the last catch-up the next one starts reading, in seconds. */
-  public static final long MARGIN_SECONDS = 30;
   /**
    * The most rows one read of a catch-up asks for. New members and changed counters are read page after page; as
    * many removals as this in one catch-up, or a full page of new members or changes sharing one microsecond, make it
@@ -113,12 +115,12 @@ public final class LeaderboardIndexes {
    */
   public static final int CATCH_UP_LIMIT = 10_000;
 
-  private static final Duration MARGIN = Duration.ofSeconds(MARGIN_SECONDS);
-
   private final Transactions transactions;
   private final Clock clock;
   private final LeaderboardSettings settings;
   private final long refreshMillis;
+  /** How far before the last catch-up the next one starts reading: {@link LeaderboardSettings#catchUpMargin()}. */
+  private final Duration margin;
   private final ConcurrentHashMap<Key, CampaignIndex> campaigns = new ConcurrentHashMap<>();
   /** The last ticket issued (see "Removals" in the class description); tickets start at 1. */
   private final AtomicLong lastTicket = new AtomicLong();
@@ -136,13 +138,22 @@ public final class LeaderboardIndexes {
    * @param transactions units of work of the engine's own, on the storage as it is (not watched), to build and
    *     catch up
    * @param clock the engine's clock
-   * @param settings refresh interval and memory bound
+   * @param settings refresh interval, memory bound and catch-up margin
    */
   public LeaderboardIndexes(Transactions transactions, Clock clock, LeaderboardSettings settings) {
     this.transactions = transactions;
     this.clock = clock;
     this.settings = settings;
     this.refreshMillis = settings.refreshInterval().toMillis();
+    this.margin = settings.catchUpMargin();
+  }
+
+  /**
+   * The catch-up margin ({@link LeaderboardSettings#catchUpMargin()}): how far before the last catch-up the next one
+   * starts reading, and how long after a month's end its winners are first recorded.
+   */
+  Duration margin() {
+    return margin;
   }
 
   /**
@@ -372,7 +383,7 @@ public final class LeaderboardIndexes {
       if (!due(index, now.toEpochMilli())) {
         return true;
       }
-      Instant since = index.lastCatchUp.minus(MARGIN);
+      Instant since = index.lastCatchUp.minus(margin);
       int current = Goals.month(now, index.zone);
       int previous = Goals.previousMonth(current);
       index.boards.keySet().removeIf(k -> k.month != 0 && k.month != current && k.month != previous);

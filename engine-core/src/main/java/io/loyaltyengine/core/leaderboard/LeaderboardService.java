@@ -17,11 +17,13 @@ import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.BoardPeriod;
 import io.loyaltyengine.leaderboard.BoardRequest;
 import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.leaderboard.Leaderboards;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.leaderboard.Standing;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneId;
@@ -46,10 +48,12 @@ import java.util.Optional;
  * <h2>Months</h2>
  * The current month is the month of now in the campaign's zone ({@link Goals#month}); last month's board counts
  * members created before the current month started. Any month that has started can be read; a month's winners are
- * recorded once it has ended and {@value #WINNERS_SETTLE_SECONDS} s more have passed (by this engine's clock), so
- * that a change recorded in the month counts if its transaction committed within that time of the end, as for the
- * index's catch-up: the first call computes the ten first rows scoring above 0 from storage and inserts them if
- * absent, then every call returns what storage holds, so concurrent first calls on several instances agree.
+ * recorded once it has ended and the catch-up margin ({@link LeaderboardSettings#catchUpMargin()}, 30 s by
+ * default) has passed since (by this engine's clock), so that a change recorded in the month counts if its
+ * transaction committed within that time of the end, as for the index's catch-up: the first call computes the ten
+ * first rows scoring above 0 from storage and inserts them if absent, then every call returns what storage holds,
+ * so concurrent first calls on several instances agree (instances given different margins record them from the
+ * shortest).
  *
  * <h2>Validation</h2>
  * {@code limit} 2..100; a cursor must be a member of the board (VALIDATION_ERROR on {@code nextId}); a null request,
@@ -64,11 +68,6 @@ public final class LeaderboardService implements Leaderboards {
   public static final int MAX_LIMIT = 100;
   /** How many winners a month records at most. */
   public static final int WINNERS = 10;
-  /**
-   * How long after a month's end its winners can first be recorded, in seconds: the catch-up margin of the index
-   * ({@link LeaderboardIndexes#MARGIN_SECONDS}), within which a write recorded in the month may still commit.
-   */
-  public static final long WINNERS_SETTLE_SECONDS = LeaderboardIndexes.MARGIN_SECONDS;
 
   private final ScopeContext context;
   private final LeaderboardIndexes indexes;
@@ -233,9 +232,12 @@ public final class LeaderboardService implements Leaderboards {
     long tenantId = context.tenantId();
     Optional<MonthWinners> recorded = context.transactions().run(tx -> {
       Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
-      if (context.now().isBefore(Months.end(key, campaign.timeZone()).plusSeconds(WINNERS_SETTLE_SECONDS))) {
-        throw LoyaltyException.validation("month", "a month's winners are recorded from " + WINNERS_SETTLE_SECONDS
-            + " s after it ends in the campaign's time zone");
+      // The catch-up margin, within which a write recorded in the month may still commit.
+      Duration settle = indexes.margin();
+      if (context.now().isBefore(Months.end(key, campaign.timeZone()).plus(settle))) {
+        String after = settle.toMillis() % 1_000 == 0 ? settle.toSeconds() + " s" : settle.toMillis() + " ms";
+        throw LoyaltyException.validation("month", "a month's winners are recorded from " + after
+            + " after it ends in the campaign's time zone");
       }
       LeaderboardPort port = tx.leaderboards();
       Optional<MonthWinners> found = port.findWinners(tenantId, campaignId, metric, key);
