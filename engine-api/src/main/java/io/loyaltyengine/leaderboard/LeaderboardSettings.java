@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the engine keeps its leaderboard indexes. Immutable; the constructors and the {@link #builder()}'s setters
- * validate at once.
+ * How the engine keeps its leaderboard indexes. Immutable; the canonical constructor and the {@link #builder()}'s
+ * setters validate at once.
  *
  * <p>Defaults: catch up with other instances' writes every second; at most 2,000,000 indexed participant rows
  * (summed over all indexed boards) before the least recently used boards are dropped and rebuilt on next use; a
@@ -54,20 +54,6 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
     checkRefreshInterval(refreshInterval);
     checkMaxIndexedEntries(maxIndexedEntries);
     checkCatchUpMargin(catchUpMargin);
-  }
-
-  /**
-   * The settings with the default catch-up margin (30 s): the constructor of the settings before the margin could
-   * be set, kept so that hosts calling it build unchanged.
-   *
-   * @param refreshInterval how often an index reads the writes other engine instances (and host transactions) made
-   *     since its last read, 100 ms..10 min
-   * @param maxIndexedEntries the bound on indexed rows over all boards, 1,000..100,000,000
-   * @throws NullPointerException if {@code refreshInterval} is null
-   * @throws IllegalArgumentException naming the setting and its bounds
-   */
-  public LeaderboardSettings(Duration refreshInterval, long maxIndexedEntries) {
-    this(refreshInterval, maxIndexedEntries, DEFAULT_CATCH_UP_MARGIN);
   }
 
   /**

@@ -41,7 +41,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class LeaderboardCatchUpMarginPostgresTest {
   private static final Duration REFRESH = Duration.ofSeconds(1);
   private static final Duration MARGIN = LeaderboardSettings.DEFAULTS.catchUpMargin();
-  private static final LeaderboardSettings DEFAULT_MARGIN = new LeaderboardSettings(REFRESH, 1_000_000);
+  private static final LeaderboardSettings DEFAULT_MARGIN = LeaderboardSettings.builder().refreshInterval(REFRESH)
+      .maxIndexedEntries(1_000_000).build();
   private static final LeaderboardSettings WIDE_MARGIN = LeaderboardSettings.builder().refreshInterval(REFRESH)
       .maxIndexedEntries(1_000_000).catchUpMargin(Duration.ofSeconds(60)).build();
 

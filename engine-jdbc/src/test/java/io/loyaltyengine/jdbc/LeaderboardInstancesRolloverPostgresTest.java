@@ -332,7 +332,8 @@ class LeaderboardInstancesRolloverPostgresTest {
           .clock(clock)
           .nodeId(index + 1)
           .events(EventSettings.builder().manualDispatch().build())
-          .leaderboards(new LeaderboardSettings(REFRESH, evicting ? SMALL_BOUND : LARGE_BOUND))
+          .leaderboards(LeaderboardSettings.builder().refreshInterval(REFRESH)
+              .maxIndexedEntries(evicting ? SMALL_BOUND : LARGE_BOUND).build())
           .build();
       engines.add(engine);
       return new Node(index, offset, clock, engine, scans, evicting);

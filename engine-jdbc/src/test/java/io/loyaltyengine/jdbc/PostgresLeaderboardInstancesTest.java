@@ -206,7 +206,7 @@ class PostgresLeaderboardInstancesTest {
         .clock(clock)
         .nodeId(engines.size() + 1)
         .events(EventSettings.builder().manualDispatch().build())
-        .leaderboards(new LeaderboardSettings(REFRESH, 100_000))
+        .leaderboards(LeaderboardSettings.builder().refreshInterval(REFRESH).maxIndexedEntries(100_000).build())
         .build();
     engines.add(engine);
     return engine;

@@ -100,7 +100,7 @@ class CatchUpPagingTest {
         .clock(clock)
         .nodeId(node)
         .events(EventSettings.builder().manualDispatch().build())
-        .leaderboards(new LeaderboardSettings(Duration.ofSeconds(1), 1_000_000))
+        .leaderboards(LeaderboardSettings.builder().maxIndexedEntries(1_000_000).build())
         .build();
   }
 

@@ -103,7 +103,7 @@ class EngineBuilderFuzzTest {
         Gen.weight(1, orNull(Gen.elements(FraudScreening.DEFAULTS,
             FraudScreening.builder().disposableDomain("spam.example").build())).map(v -> Call.of("fraudScreening", v))),
         Gen.weight(1, orNull(Gen.elements(LeaderboardSettings.DEFAULTS,
-            new LeaderboardSettings(Duration.ofMillis(100), 1_000),
+            LeaderboardSettings.builder().refreshInterval(Duration.ofMillis(100)).maxIndexedEntries(1_000).build(),
             LeaderboardSettings.builder().catchUpMargin(Duration.ofMinutes(5)).build()))
             .map(v -> Call.of("leaderboards", v))),
         Gen.weight(1, orNull(Gen.elements(SsoSettings.DEFAULTS,

@@ -19,7 +19,6 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.tenant.NewTenant;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -55,7 +54,7 @@ class LeaderboardOwnWritesRaceTest {
         .storage(new InMemoryStorage())
         .clock(clock)
         .events(EventSettings.builder().manualDispatch().build())
-        .leaderboards(new LeaderboardSettings(Duration.ofSeconds(1), 10_000))
+        .leaderboards(LeaderboardSettings.builder().maxIndexedEntries(10_000).build())
         .nodeId(1)
         .build()) {
       TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Race shop")).id());

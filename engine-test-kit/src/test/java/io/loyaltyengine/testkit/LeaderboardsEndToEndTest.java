@@ -63,7 +63,7 @@ import org.junit.jupiter.api.function.Executable;
  */
 class LeaderboardsEndToEndTest {
   private static final Instant START = Instant.parse("2025-06-15T12:00:00Z");
-  private static final LeaderboardSettings SETTINGS = new LeaderboardSettings(Duration.ofSeconds(1), 10_000);
+  private static final LeaderboardSettings SETTINGS = LeaderboardSettings.builder().maxIndexedEntries(10_000).build();
 
   private final List<LoyaltyEngine> engines = new ArrayList<>();
   private SettableClock clock;

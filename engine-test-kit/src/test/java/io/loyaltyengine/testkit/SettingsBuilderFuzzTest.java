@@ -303,7 +303,7 @@ class SettingsBuilderFuzzTest {
   private static final Duration MARGIN_MIN = Duration.ofSeconds(1);
   private static final Duration MARGIN_MAX = Duration.ofHours(1);
 
-  /** The builder's setters, the canonical constructor, and the two-argument one (the default catch-up margin). */
+  /** The builder's setters and the canonical constructor. */
   @Test
   void leaderboardSettings() {
     Gen<Duration> refreshes = durations(REFRESH_MIN, REFRESH_MAX);
@@ -313,12 +313,11 @@ class SettingsBuilderFuzzTest {
         refreshes.map(v -> Call.of("refreshInterval", v)),
         entries.map(v -> Call.of("maxIndexedEntries", v)),
         margins.map(v -> Call.of("catchUpMargin", v)),
-        random -> Call.of("new", refreshes.next(random), entries.next(random), margins.next(random)),
-        random -> Call.of("newWithDefaultMargin", refreshes.next(random), entries.next(random)));
+        random -> Call.of("new", refreshes.next(random), entries.next(random), margins.next(random)));
     fuzz("LeaderboardSettings", LeaderboardSettings::builder, builder -> new Box<>(LeaderboardSettings.DEFAULTS),
         calls, SettingsBuilderFuzzTest::leaderboardSettingsCall,
         (builder, model) -> assertEquals(model.value, builder.build()), STEPS, SEEDS,
-        Set.of("refreshInterval", "maxIndexedEntries", "catchUpMargin", "new", "newWithDefaultMargin"), Set.of());
+        Set.of("refreshInterval", "maxIndexedEntries", "catchUpMargin", "new"), Set.of());
   }
 
   private static void leaderboardSettingsCall(LeaderboardSettings.Builder builder, Box<LeaderboardSettings> model,
@@ -357,17 +356,6 @@ class SettingsBuilderFuzzTest {
             () -> made[0] = new LeaderboardSettings(refresh, most, margin))) {
           assertEquals(List.of(refresh, most, margin), List.of(made[0].refreshInterval(),
               made[0].maxIndexedEntries(), made[0].catchUpMargin()));
-        }
-      }
-      case "newWithDefaultMargin" -> {
-        Duration refresh = call.durationArg(0);
-        long most = call.longArg(1);
-        LeaderboardSettings[] made = new LeaderboardSettings[1];
-        if (attempt(call, refusals(outside("refreshInterval", refresh, REFRESH_MIN, REFRESH_MAX),
-            outside("maxIndexedEntries", most, 1_000, 100_000_000)),
-            () -> made[0] = new LeaderboardSettings(refresh, most))) {
-          assertEquals(List.of(refresh, most, LeaderboardSettings.DEFAULTS.catchUpMargin()),
-              List.of(made[0].refreshInterval(), made[0].maxIndexedEntries(), made[0].catchUpMargin()));
         }
       }
       default -> throw new AssertionError("no such call " + call);
