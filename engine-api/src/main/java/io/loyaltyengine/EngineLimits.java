@@ -1,5 +1,7 @@
 package io.loyaltyengine;
 
+import static io.loyaltyengine.internal.SettingChecks.between;
+
 /**
  * Bounds the engine enforces on input, validated when set. Immutable.
  *
@@ -31,10 +33,10 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
    * @throws IllegalArgumentException naming the setting and its bounds
    */
   public EngineLimits {
-    check("maxMetadataKeys", maxMetadataKeys, 1, 1_000);
-    check("maxMetadataKeyLength", maxMetadataKeyLength, 1, 256);
-    check("maxMetadataValueLength", maxMetadataValueLength, 1, 65_536);
-    check("maxPointsPerOperation", maxPointsPerOperation, 1, Long.MAX_VALUE);
+    between("maxMetadataKeys", maxMetadataKeys, 1, 1_000);
+    between("maxMetadataKeyLength", maxMetadataKeyLength, 1, 256);
+    between("maxMetadataValueLength", maxMetadataValueLength, 1, 65_536);
+    between("maxPointsPerOperation", maxPointsPerOperation, 1, Long.MAX_VALUE);
   }
 
   /**
@@ -44,13 +46,6 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
    */
   public static Builder builder() {
     return new Builder();
-  }
-
-  private static void check(String setting, long value, long min, long max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException(
-          setting + " must be between " + min + " and " + max + " but was " + value);
-    }
   }
 
   /** Builds {@link EngineLimits}; each setter validates its value at once. Not thread-safe. */
@@ -71,7 +66,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
      * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxMetadataKeys(int value) {
-      check("maxMetadataKeys", value, 1, 1_000);
+      between("maxMetadataKeys", value, 1, 1_000);
       this.maxMetadataKeys = value;
       return this;
     }
@@ -84,7 +79,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
      * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxMetadataKeyLength(int value) {
-      check("maxMetadataKeyLength", value, 1, 256);
+      between("maxMetadataKeyLength", value, 1, 256);
       this.maxMetadataKeyLength = value;
       return this;
     }
@@ -97,7 +92,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
      * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxMetadataValueLength(int value) {
-      check("maxMetadataValueLength", value, 1, 65_536);
+      between("maxMetadataValueLength", value, 1, 65_536);
       this.maxMetadataValueLength = value;
       return this;
     }
@@ -110,7 +105,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
      * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
      */
     public Builder maxPointsPerOperation(long value) {
-      check("maxPointsPerOperation", value, 1, Long.MAX_VALUE);
+      between("maxPointsPerOperation", value, 1, Long.MAX_VALUE);
       this.maxPointsPerOperation = value;
       return this;
     }

@@ -1,5 +1,7 @@
 package io.loyaltyengine.events;
 
+import static io.loyaltyengine.internal.SettingChecks.between;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -62,12 +64,6 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
    */
   public static Builder builder() {
     return new Builder();
-  }
-
-  private static void between(String setting, Duration value, Duration min, Duration max) {
-    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + " but was " + value);
-    }
   }
 
   /** Builds {@link EventSettings}; each setter validates at once. Not thread-safe. */

@@ -1,5 +1,5 @@
 /**
- * Not API: public only so that {@code engine-core} can provide the engine implementation. May change in any release;
- * hosts must not use it.
+ * Not API: public only so that {@code engine-core} can provide the engine implementation, and the API's settings
+ * classes share their bound checks. May change in any release; hosts must not use it.
  */
 package io.loyaltyengine.internal;

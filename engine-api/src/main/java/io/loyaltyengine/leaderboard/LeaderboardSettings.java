@@ -1,7 +1,8 @@
 package io.loyaltyengine.leaderboard;
 
+import static io.loyaltyengine.internal.SettingChecks.between;
+
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * How the engine keeps its leaderboard indexes. Immutable; the canonical constructor and the {@link #builder()}'s
@@ -70,10 +71,7 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
   }
 
   private static long checkMaxIndexedEntries(long value) {
-    if (value < 1_000 || value > 100_000_000) {
-      throw new IllegalArgumentException("maxIndexedEntries must be between 1000 and 100000000 but was " + value);
-    }
-    return value;
+    return between("maxIndexedEntries", value, 1_000, 100_000_000);
   }
 
   /**
@@ -84,14 +82,6 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
    */
   private static Duration checkCatchUpMargin(Duration value) {
     return between("catchUpMargin", value, Duration.ofSeconds(1), Duration.ofHours(1));
-  }
-
-  private static Duration between(String setting, Duration value, Duration min, Duration max) {
-    Objects.requireNonNull(value, setting);
-    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + " but was " + value);
-    }
-    return value;
   }
 
   /** Builds {@link LeaderboardSettings}; each setter validates at once. Not thread-safe. */

@@ -1,7 +1,8 @@
 package io.loyaltyengine.sso;
 
+import static io.loyaltyengine.internal.SettingChecks.between;
+
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * How the engine checks single sign-on logins. Immutable; the canonical constructor and the {@link #builder()}'s
@@ -47,14 +48,6 @@ public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
 
   private static Duration checkRotationGrace(Duration value) {
     return between("rotationGrace", value, Duration.ZERO, Duration.ofDays(7));
-  }
-
-  private static Duration between(String setting, Duration value, Duration min, Duration max) {
-    Objects.requireNonNull(value, setting);
-    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + " but was " + value);
-    }
-    return value;
   }
 
   /** Builds {@link SsoSettings}; each setter validates at once. Not thread-safe. */

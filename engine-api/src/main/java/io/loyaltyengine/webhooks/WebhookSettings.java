@@ -1,5 +1,7 @@
 package io.loyaltyengine.webhooks;
 
+import static io.loyaltyengine.internal.SettingChecks.between;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -57,11 +59,5 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
    */
   public WebhookSettings withTimeouts(Duration connect, Duration request) {
     return new WebhookSettings(connect, request, addressPolicy);
-  }
-
-  private static void between(String setting, Duration value, Duration min, Duration max) {
-    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + " but was " + value);
-    }
   }
 }
