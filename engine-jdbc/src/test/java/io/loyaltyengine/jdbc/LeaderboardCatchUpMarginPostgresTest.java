@@ -69,11 +69,10 @@ class LeaderboardCatchUpMarginPostgresTest {
     LoyaltyEngine writer = engine(clock, 2);
     long tenant = reader.tenants().create(NewTenant.business("Margin")).id();
     TenantScope readerScope = reader.forTenant(tenant);
-    long brand = readerScope.brands().create(new NewBrand("Margin", "https://margin.example.com")).id();
-    long campaign = readerScope.campaigns().create(NewCampaign.running(brand, "Margin")).id();
-    long ann = readerScope.participants().create(campaign, NewParticipant.withEmail("ann@example.com")).id();
-    long bob = readerScope.participants().create(campaign, NewParticipant.withEmail("bob@example.com")).id();
-    readerScope.points().award(ParticipantRef.id(bob), PointsChange.of(5, "purchase"));
+    Board b = board(readerScope);
+    long campaign = b.campaign();
+    long ann = b.ann();
+    long bob = b.bob();
     BoardRequest allTime = BoardRequest.of(campaign, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS).limit(100);
     BoardRequest month = BoardRequest.of(campaign, BoardPeriod.CURRENT_MONTH).by(BoardMetric.POINTS).limit(100);
     assertEquals(List.of(new BoardEntry(bob, 5, 1), new BoardEntry(ann, 0, 2)), index(readerScope, allTime),
@@ -117,11 +116,10 @@ class LeaderboardCatchUpMarginPostgresTest {
     long tenant = narrow.tenants().create(NewTenant.business("Margin")).id();
     TenantScope narrowScope = narrow.forTenant(tenant);
     TenantScope wideScope = wide.forTenant(tenant);
-    long brand = narrowScope.brands().create(new NewBrand("Margin", "https://margin.example.com")).id();
-    long campaign = narrowScope.campaigns().create(NewCampaign.running(brand, "Margin")).id();
-    long ann = narrowScope.participants().create(campaign, NewParticipant.withEmail("ann@example.com")).id();
-    long bob = narrowScope.participants().create(campaign, NewParticipant.withEmail("bob@example.com")).id();
-    narrowScope.points().award(ParticipantRef.id(bob), PointsChange.of(5, "purchase"));
+    Board b = board(narrowScope);
+    long campaign = b.campaign();
+    long ann = b.ann();
+    long bob = b.bob();
     BoardRequest allTime = BoardRequest.of(campaign, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS).limit(100);
     BoardRequest month = BoardRequest.of(campaign, BoardPeriod.CURRENT_MONTH).by(BoardMetric.POINTS).limit(100);
     List<BoardEntry> before = List.of(new BoardEntry(bob, 5, 1), new BoardEntry(ann, 0, 2));
@@ -157,6 +155,19 @@ class LeaderboardCatchUpMarginPostgresTest {
             + board.period() + " index has the write that committed " + inFlight + " after its time");
       }
     }
+  }
+
+  /** A campaign of the scope's tenant with Ann (no points) and Bob (5 points). */
+  private record Board(long campaign, long ann, long bob) {
+  }
+
+  private static Board board(TenantScope scope) {
+    long brand = scope.brands().create(new NewBrand("Margin", "https://margin.example.com")).id();
+    long campaign = scope.campaigns().create(NewCampaign.running(brand, "Margin")).id();
+    long ann = scope.participants().create(campaign, NewParticipant.withEmail("ann@example.com")).id();
+    long bob = scope.participants().create(campaign, NewParticipant.withEmail("bob@example.com")).id();
+    scope.points().award(ParticipantRef.id(bob), PointsChange.of(5, "purchase"));
+    return new Board(campaign, ann, bob);
   }
 
   private static List<BoardEntry> index(TenantScope scope, BoardRequest board) {
