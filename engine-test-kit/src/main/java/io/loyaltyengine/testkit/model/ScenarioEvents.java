@@ -1,0 +1,223 @@
+package io.loyaltyengine.testkit.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.FeedPage;
+import io.loyaltyengine.events.LoyaltyEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The change feed of one scenario run's tenant, checked after every step against the events the model expects the
+ * step to have written. The engine must dispatch manually: each check runs dispatch rounds until one is idle, so
+ * that every committed event is positioned, then reads the feed on from the cursor of the last check.
+ *
+ * <p>With one engine the feed follows commit order, and a step writes its events in one unit of work, so the events
+ * read must be exactly the expected ones in the order the model expected them: type, tenant, campaign, participant,
+ * the participant's next sequence number, the time (when the model knows it), schema version 1, a new id, and the
+ * payload. An expected payload is a tree of values: a map is a JSON object that must have exactly those keys in that
+ * order, a {@link Some} one that has at least its keys, a {@link Check} a condition on the value, anything else the
+ * value itself (numbers as {@link Long}). Payloads are read with Jackson's streaming parser, independently of how
+ * the engine wrote them.
+ *
+ * <p>Not thread-safe: used by one run.
+ */
+final class ScenarioEvents {
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final int MAX_ROUNDS = 1_000;
+  private static final int PAGE = 100;
+
+  private final LoyaltyEngine engine;
+  private final TenantScope scope;
+  private final List<Expected> expected = new ArrayList<>();
+  private final Map<Long, Long> sequences = new HashMap<>();
+  private final Set<String> ids = new HashSet<>();
+  private long cursor;
+  private long lastPosition;
+
+  ScenarioEvents(LoyaltyEngine engine, TenantScope scope) {
+    this.engine = engine;
+    this.scope = scope;
+  }
+
+  /**
+   * The step is expected to write this event, after those expected before it.
+   *
+   * @param occurredAt the engine's clock at the change, or null if the model does not know it
+   */
+  void expect(EventType type, long campaignId, long participantId, Instant occurredAt, Map<String, Object> payload) {
+    expected.add(new Expected(type, campaignId, participantId, occurredAt, payload));
+  }
+
+  /** Dispatches until idle and checks that the feed added exactly the expected events since the last check. */
+  void check(String context) {
+    dispatchUntilIdle(context);
+    List<LoyaltyEvent> got = new ArrayList<>();
+    while (true) {
+      FeedPage page = scope.changeFeed().read(cursor, null, PAGE);
+      got.addAll(page.events());
+      cursor = page.nextPosition();
+      if (page.events().isEmpty()) {
+        break;
+      }
+    }
+    List<Expected> wanted = List.copyOf(expected);
+    expected.clear();
+    assertEquals(wanted.stream().map(e -> e.type().wireName()).toList(),
+        got.stream().map(e -> e.type().wireName()).toList(), () -> context + ": the events the step wrote");
+    for (int i = 0; i < got.size(); i++) {
+      LoyaltyEvent e = got.get(i);
+      Expected w = wanted.get(i);
+      String what = context + ": event " + i + " (" + w.type().wireName() + ")";
+      assertEquals(scope.tenantId(), e.tenantId(), () -> what + ": tenant");
+      assertEquals(w.campaignId(), e.campaignId(), () -> what + ": campaign");
+      assertEquals(w.participantId(), e.participantId(), () -> what + ": participant");
+      long sequence = sequences.merge(w.participantId(), 1L, Long::sum);
+      assertEquals(sequence, e.sequence(), () -> what + ": the participant's next sequence number");
+      if (w.occurredAt() != null) {
+        assertEquals(w.occurredAt(), e.occurredAt(), () -> what + ": occurredAt, the engine's clock");
+      }
+      assertEquals(1, e.schemaVersion(), () -> what + ": schema version");
+      assertTrue(e.id().startsWith("evt_") && ids.add(e.id()), () -> what + ": a new id, not " + e.id());
+      assertTrue(e.position() > lastPosition, () -> what + ": growing positions");
+      lastPosition = e.position();
+      match(w.payload(), object(e.payload()), what + ": payload");
+    }
+  }
+
+  private void dispatchUntilIdle(String context) {
+    for (int i = 0; i < MAX_ROUNDS; i++) {
+      if (engine.events().dispatch().isIdle()) {
+        return;
+      }
+    }
+    fail(context + ": dispatch still busy after " + MAX_ROUNDS + " rounds");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void match(Object expected, Object actual, String path) {
+    if (expected instanceof Map<?, ?> fields) {
+      assertTrue(actual instanceof Map, () -> path + ": an object, not " + actual);
+      Map<String, Object> object = (Map<String, Object>) actual;
+      assertEquals(List.copyOf(fields.keySet()), List.copyOf(object.keySet()),
+          () -> path + ": exactly the documented fields, in the documented order");
+      fields.forEach((k, v) -> match(v, object.get((String) k), path + "." + k));
+    } else if (expected instanceof Some some) {
+      assertTrue(actual instanceof Map, () -> path + ": an object, not " + actual);
+      Map<String, Object> object = (Map<String, Object>) actual;
+      some.fields().forEach((k, v) -> {
+        assertTrue(object.containsKey(k), () -> path + ": has " + k);
+        match(v, object.get(k), path + "." + k);
+      });
+    } else if (expected instanceof Check check) {
+      assertTrue(check.test().test(actual), () -> path + ": " + check.what() + ", not " + actual);
+    } else {
+      Object wanted = expected instanceof Integer n ? Long.valueOf(n) : expected;
+      assertEquals(wanted, actual, path);
+    }
+  }
+
+  /** An ordered map of alternating keys and values, for an expected JSON object. */
+  static Map<String, Object> fields(Object... keysAndValues) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return map;
+  }
+
+  /** The ISO-8601 text of an instant, as payloads carry times; null for null. */
+  static String time(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+
+  /** A JSON object of which only these fields are checked. */
+  record Some(Map<String, Object> fields) {
+    Some {
+      fields = new LinkedHashMap<>(fields);
+    }
+  }
+
+  /** A condition on a JSON value, described for the failure message. */
+  record Check(String what, Predicate<Object> test) {
+  }
+
+  private record Expected(EventType type, long campaignId, long participantId, Instant occurredAt,
+      Map<String, Object> payload) {
+  }
+
+  // ==================================================================== JSON
+
+  /** The JSON object in {@code json}: objects as insertion-ordered maps, integers as {@link Long}. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> object(String json) {
+    try (JsonParser p = JSON.createParser(json)) {
+      p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      Object value = value(p, p.nextToken());
+      if (p.nextToken() != null || !(value instanceof Map)) {
+        throw new AssertionError("a payload is one JSON object");
+      }
+      return (Map<String, Object>) value;
+    } catch (IOException e) {
+      throw new UncheckedIOException("a payload is not valid JSON", e);
+    }
+  }
+
+  private static Object value(JsonParser p, JsonToken token) throws IOException {
+    Objects.requireNonNull(token, "a JSON value");
+    switch (token) {
+      case START_OBJECT -> {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+          String name = p.currentName();
+          map.put(name, value(p, p.nextToken()));
+        }
+        return map;
+      }
+      case START_ARRAY -> {
+        List<Object> list = new ArrayList<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+          list.add(value(p, t));
+        }
+        return list;
+      }
+      case VALUE_STRING -> {
+        return p.getText();
+      }
+      case VALUE_NUMBER_INT -> {
+        return p.getLongValue();
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return p.getDoubleValue();
+      }
+      case VALUE_TRUE -> {
+        return Boolean.TRUE;
+      }
+      case VALUE_FALSE -> {
+        return Boolean.FALSE;
+      }
+      case VALUE_NULL -> {
+        return null;
+      }
+      default -> throw new AssertionError("unexpected JSON token " + token);
+    }
+  }
+}
