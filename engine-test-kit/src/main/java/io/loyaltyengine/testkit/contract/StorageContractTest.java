@@ -2953,13 +2953,14 @@ public abstract class StorageContractTest extends EngineContractSupport {
 
   /**
    * Submissions (repeated with the same or another text or rating, or invalid), approvals, rejections, reads, lists
-   * by campaign and status, and participant deletions: every answer is the model's, and after every step each
-   * testimonial, read by participant and by id, and each list, all and per status, are the model's.
+   * by campaign and status, participant deletions and clock moves: every answer is the model's, times included, and
+   * after every step the events, each testimonial, read by participant and by id, and each list, all and per status,
+   * are the model's.
    */
   @Test
   void testimonialSubmissionsAndModerationAgreeWithTheReferenceModelOverSeededSequences() {
     Map<String, Integer> reached = new TreeMap<>();
-    runModel("testimonials", TestimonialScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1,
+    runModel("testimonials", TestimonialScenario.runner(newEngine(), clock(), outcome -> reached.merge(outcome, 1,
         Integer::sum)).steps(TESTIMONIAL_MODEL_STEPS).build(), TestimonialScenario.defaultSeeds(),
         TestimonialScenario.outcomes(), reached);
   }

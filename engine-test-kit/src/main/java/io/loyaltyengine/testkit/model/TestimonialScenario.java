@@ -1,7 +1,6 @@
 package io.loyaltyengine.testkit.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +12,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -20,8 +20,12 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testimonials.NewTestimonial;
 import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testimonials.TestimonialStatus;
+import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.gen.Gen;
+import io.loyaltyengine.testkit.model.ScenarioEvents.Some;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -36,16 +40,23 @@ import java.util.random.RandomGenerator;
  * Testimonials of a real engine, driven against a reference model by a {@link ModelRunner}: seeded sequences of
  * submissions (valid, repeated with the same or another text or rating, or breaking a rule of
  * {@link NewTestimonial}), approvals and rejections, reads by id and by participant, keyset-paged lists by campaign
- * and status, and participant deletions, by four participants of one campaign, one of another and one that does not
- * exist.
+ * and status, participant deletions and moves of the engine's settable clock, by four participants of one campaign,
+ * one of another and one that does not exist.
  *
  * <pre>{@code
- * TestimonialScenario.runner(engine, outcome -> {}).steps(120).build().runSeeds(TestimonialScenario.defaultSeeds());
+ * LoyaltyEngine engine = LoyaltyEngine.builder().storage(storage).clock(clock)
+ *     .events(EventSettings.builder().manualDispatch().build()).build();
+ * TestimonialScenario.runner(engine, clock, outcome -> {}).steps(120).build()
+ *     .runSeeds(TestimonialScenario.defaultSeeds());
  * }</pre>
  *
  * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant of the given engine with two
  * campaigns; operations name participants by slot, and a testimonial by its writer's slot (one that never wrote one,
- * or slot {@value #NOBODY}, names a testimonial that does not exist).
+ * or slot {@value #NOBODY}, names a testimonial that does not exist). The engine must dispatch events manually: the
+ * scenario runs the dispatch rounds that position its events in the change feed. Like {@link LeaderboardScenario}
+ * it sets the clock back to where it stood when the runner was built at the start of every run, so that a
+ * shortened sequence sees the same times; within a run the clock moves forward by up to ten minutes at a time, with
+ * nanoseconds, so that truncation to microseconds shows.
  *
  * <h2>The rules the model follows ({@link io.loyaltyengine.testimonials.Testimonials}' javadoc)</h2>
  * A submission breaking a rule of {@link NewTestimonial} (text 1..5,000 characters once stripped, without control
@@ -55,13 +66,25 @@ import java.util.random.RandomGenerator;
  * stored testimonial, whatever its status now, and another text or rating is CONFLICT on {@code participant}.
  * Approval moves PENDING to APPROVED, returns an APPROVED one unchanged, and is INVALID_TRANSITION for a REJECTED
  * one; rejection moves PENDING or APPROVED to REJECTED and returns a REJECTED one unchanged; both are NOT_FOUND for
- * an unknown testimonial or one deleted with its participant. {@code moderatedAt} is null while PENDING and changes
- * only when the status does.
+ * an unknown testimonial or one deleted with its participant. {@code createdAt} is the engine's clock at the
+ * submission and {@code moderatedAt} at the last change of status (both truncated to microseconds, as every time the
+ * engine keeps); {@code moderatedAt} is null while PENDING and changes only when the status does.
+ *
+ * <h2>The events the model expects ({@link EventType}'s and {@link io.loyaltyengine.testimonials.Testimonials}'
+ * javadoc)</h2>
+ * A stored submission writes {@code testimonial.submitted}, a move to APPROVED {@code testimonial.approved}, one to
+ * REJECTED (from PENDING, or a take-down) {@code testimonial.rejected}, each about the writer, in its campaign, at the
+ * engine's clock, with the payload {@code {"testimonial": {"id", "campaignId", "participantId", "text", "rating",
+ * "status", "createdAt", "moderatedAt"}}} (the id a string) as the testimonial stands after the change. A replay, a
+ * refusal and a move to the status it has write none. A deletion writes {@code participant.deleted} about the
+ * participant as it was; an enrolment {@code participant.created}.
  *
  * <h2>Checked at every step and after every step</h2>
- * Every call's result or error code (and field) is the model's; after every step each participant's testimonial
- * read by participant and by id is the model's (NOT_FOUND once deleted), and each campaign's list, all and per
- * status, walked a page of two at a time, is the model's testimonials in submission order.
+ * Every call's result or error code (and field) is the model's, times included; after every step the change feed
+ * holds exactly the events the model expects of the step, in order, with the participant's next sequence numbers and
+ * the payloads above; each participant's testimonial read by participant and by id is the model's (NOT_FOUND once
+ * deleted), and each campaign's list, all and per status, walked a page of two at a time, is the model's
+ * testimonials in submission order.
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
  * called on the thread running the runner.
@@ -105,6 +128,8 @@ public final class TestimonialScenario {
   public static final String DELETED = "deleted";
   /** A list read. */
   public static final String LISTED = "listed";
+  /** The longest move of the clock, in nanoseconds: ten minutes. */
+  private static final long MAX_TICK_NANOS = Duration.ofMinutes(10).toNanos();
 
   private TestimonialScenario() {
   }
@@ -112,15 +137,20 @@ public final class TestimonialScenario {
   /**
    * A runner builder preconfigured with this scenario; set {@link ModelRunner.Builder#steps} and build it.
    *
-   * @param engine the engine under test; each run creates its own tenant in it
+   * @param engine the engine under test, dispatching events manually, whose clock is {@code clock}; each run creates
+   *     its own tenant in it
+   * @param clock the engine's clock: set back to its present instant at the start of every run, then moved forward
    * @param outcomes told the outcome of every call (one of {@link #outcomes()})
    */
-  public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, Consumer<String> outcomes) {
+  public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, SettableClock clock,
+      Consumer<String> outcomes) {
     Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(outcomes, "outcomes");
+    Instant origin = clock.instant();
     return ModelRunner.<Run, Model, Op>builder()
         .name("testimonials")
-        .system(() -> new Run(engine))
+        .system(() -> new Run(engine, clock, origin))
         .model(run -> new Model())
         .operations((random, previous) -> next(random))
         .step((run, model, op) -> apply(run, model, op, outcomes))
@@ -150,7 +180,10 @@ public final class TestimonialScenario {
     if (roll < 34) {
       return new Moderate(slot, false);
     }
-    if (roll < 44) {
+    if (roll < 42) {
+      return new Tick(1 + random.nextLong(MAX_TICK_NANOS));
+    }
+    if (roll < 50) {
       TestimonialStatus status = Gen.elements(TestimonialStatus.values()).next(random);
       return new ListPage(random.nextInt(12) == 0 ? -1 : random.nextInt(2), random.nextInt(4) == 0 ? null : status);
     }
@@ -180,10 +213,16 @@ public final class TestimonialScenario {
       if (model.deleted.contains(d.slot())) {
         return;
       }
-      run.scope.participants().delete(ParticipantRef.id(run.participants.get(d.slot()).id()));
+      Participant p = run.participants.get(d.slot());
+      run.scope.participants().delete(ParticipantRef.id(p.id()));
+      // The participant as it was: it has no points here, and testimonials change none of its fields.
+      run.events.expect(EventType.PARTICIPANT_DELETED, p.campaignId(), p.id(), now(run),
+          ScenarioEvents.fields("participant", participantFields(p)));
       model.deleted.add(d.slot());
       model.order.remove(d.slot());
       outcomes.accept(DELETED);
+    } else if (op instanceof Tick t) {
+      run.clock.advance(Duration.ofNanos(t.nanos()));
     } else {
       throw new IllegalArgumentException("unknown operation " + op);
     }
@@ -222,10 +261,10 @@ public final class TestimonialScenario {
       outcomes.accept(stored.status == TestimonialStatus.PENDING ? REPLAYED : REPLAYED_MODERATED);
       return;
     }
-    assertNotNull(got.createdAt(), () -> s + ": createdAt");
-    Stored fresh = new Stored(got.id(), stripped, s.rating(), got.createdAt());
+    Stored fresh = new Stored(got.id(), stripped, s.rating(), now(run));
     assertTestimonial(run, s.slot(), fresh, got, s + ": a new testimonial");
     assertTrue(run.ids.add(got.id()), () -> s + ": a new testimonial reuses an id");
+    expectEvent(run, EventType.TESTIMONIAL_SUBMITTED, s.slot(), fresh);
     model.stored[s.slot()] = fresh;
     model.order.add(s.slot());
     outcomes.accept(SUBMITTED);
@@ -258,11 +297,32 @@ public final class TestimonialScenario {
         () -> m + ": expected " + expected + " but got " + got);
     if (!expected.equals(UNCHANGED)) {
       stored.status = to;
-      assertNotNull(got.moderatedAt(), () -> m + ": moderatedAt once moderated");
-      stored.moderatedAt = got.moderatedAt();
+      stored.moderatedAt = now(run);
+      expectEvent(run, m.approve() ? EventType.TESTIMONIAL_APPROVED : EventType.TESTIMONIAL_REJECTED, m.slot(),
+          stored);
     }
     assertTestimonial(run, m.slot(), stored, got, m.toString());
     outcomes.accept(expected);
+  }
+
+  /** The engine's clock as the engine keeps times: truncated to microseconds. */
+  private static Instant now(Run run) {
+    return run.clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  /** The event of a submission or a move, about the writer, with the testimonial as it stands now. */
+  private static void expectEvent(Run run, EventType type, int slot, Stored t) {
+    Participant writer = run.participants.get(slot);
+    run.events.expect(type, writer.campaignId(), writer.id(), now(run), ScenarioEvents.fields("testimonial",
+        ScenarioEvents.fields("id", Long.toString(t.id), "campaignId", writer.campaignId(), "participantId",
+            writer.id(), "text", t.text, "rating", t.rating, "status", t.status.name(), "createdAt",
+            ScenarioEvents.time(t.createdAt), "moderatedAt", ScenarioEvents.time(t.moderatedAt))));
+  }
+
+  /** The fields of a participant event's participant that the scenario knows. */
+  private static Some participantFields(Participant p) {
+    return new Some(ScenarioEvents.fields("id", p.id(), "campaignId", p.campaignId(), "email", p.email(),
+        "pointsBalance", 0L, "lifetimePoints", 0L));
   }
 
   /** What a refusal answers: NOT_FOUND whatever it names, else its code and field. */
@@ -328,6 +388,7 @@ public final class TestimonialScenario {
   }
 
   private static void check(Run run, Model model) {
+    run.events.check("the events of the step");
     for (int slot = 0; slot < PARTICIPANTS; slot++) {
       Stored stored = model.stored[slot];
       String who = "testimonial of p" + slot;
@@ -357,24 +418,32 @@ public final class TestimonialScenario {
 
   /**
    * One run's system under test: a fresh tenant of the engine with two campaigns, four participants in the first and
-   * one in the second. Not thread-safe: used by one run.
+   * one in the second, the engine's clock and the tenant's change feed. Not thread-safe: used by one run.
    */
   public static final class Run {
     private final TenantScope scope;
+    private final SettableClock clock;
+    private final ScenarioEvents events;
     private final List<Long> campaignIds = new ArrayList<>();
     private final List<Participant> participants = new ArrayList<>();
     private final Set<Long> ids = new HashSet<>();
     /** An id nothing has: ids are positive and time-ordered, far below this one. */
     private final long unknownId = Long.MAX_VALUE - 7;
 
-    Run(LoyaltyEngine engine) {
+    Run(LoyaltyEngine engine, SettableClock clock, Instant origin) {
+      this.clock = clock;
+      clock.set(origin);
       this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Testimonial model run")).id());
+      this.events = new ScenarioEvents(engine, scope);
       long brand = scope.brands().create(new NewBrand("Model shop", "https://model.example.com")).id();
       campaignIds.add(scope.campaigns().create(NewCampaign.running(brand, "Model campaign")).id());
       campaignIds.add(scope.campaigns().create(NewCampaign.running(brand, "Other campaign")).id());
       for (int i = 0; i < PARTICIPANTS; i++) {
         long campaign = campaignIds.get(i < FIRST_CAMPAIGN ? 0 : 1);
-        participants.add(scope.participants().create(campaign, NewParticipant.withEmail("p" + i + "@m.example")));
+        Participant p = scope.participants().create(campaign, NewParticipant.withEmail("p" + i + "@m.example"));
+        participants.add(p);
+        events.expect(EventType.PARTICIPANT_CREATED, campaign, p.id(), now(this),
+            ScenarioEvents.fields("participant", participantFields(p)));
       }
     }
 
@@ -426,7 +495,7 @@ public final class TestimonialScenario {
   }
 
   /** An operation of the scenario, naming participants (and their testimonials) by slot. Immutable and thread-safe. */
-  public sealed interface Op permits Submit, Moderate, ListPage, Delete {
+  public sealed interface Op permits Submit, Moderate, ListPage, Delete, Tick {
   }
 
   /**
@@ -479,6 +548,18 @@ public final class TestimonialScenario {
     @Override
     public String toString() {
       return "delete p" + slot;
+    }
+  }
+
+  /**
+   * Moves the engine's clock forward. Immutable and thread-safe.
+   *
+   * @param nanos by how many nanoseconds, 1 to ten minutes' worth
+   */
+  public record Tick(long nanos) implements Op {
+    @Override
+    public String toString() {
+      return "clock +" + Duration.ofNanos(nanos);
     }
   }
 }
