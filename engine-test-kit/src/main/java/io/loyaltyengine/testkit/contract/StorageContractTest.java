@@ -2940,14 +2940,15 @@ public abstract class StorageContractTest extends EngineContractSupport {
 
   /**
    * Quests created, renamed and switched, tasks completed (valid and invalid numbers, inactive quests, repeats) by
-   * participants of the quest's campaign and another, progress read, and points awarded, deducted and taken under a
-   * task's ledger key beside them: every answer is the model's, each task's points are awarded at most once per
-   * participant, and balances, ledgers and progress are the model's after every step.
+   * participants of the quest's campaign and another, progress read, points awarded, deducted and taken under a
+   * task's ledger key beside them, participants deleted and the clock moved: every answer is the model's, each task's
+   * points are awarded at most once per participant, a deleted participant's completions go with it, and the events,
+   * balances, ledgers and progress are the model's after every step.
    */
   @Test
   void questCompletionsProgressAndPointsAgreeWithTheReferenceModelOverSeededSequences() {
     Map<String, Integer> reached = new TreeMap<>();
-    runModel("quests", QuestScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
+    runModel("quests", QuestScenario.runner(newEngine(), clock(), outcome -> reached.merge(outcome, 1, Integer::sum))
         .steps(QUEST_MODEL_STEPS).build(), QuestScenario.defaultSeeds(), QuestScenario.outcomes(), reached);
   }
 

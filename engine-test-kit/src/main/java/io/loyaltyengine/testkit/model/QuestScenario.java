@@ -17,6 +17,7 @@ import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.quests.QuestService;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -32,13 +33,17 @@ import io.loyaltyengine.quests.QuestTask;
 import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.quests.TaskCompletion;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.model.LedgerModel.Applied;
 import io.loyaltyengine.testkit.model.LedgerModel.Entry;
 import io.loyaltyengine.testkit.model.LedgerModel.Outcome;
 import io.loyaltyengine.testkit.model.LedgerModel.Rejected;
 import io.loyaltyengine.testkit.model.LedgerModel.Replayed;
+import io.loyaltyengine.testkit.model.ScenarioEvents.Some;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -57,18 +62,24 @@ import java.util.random.RandomGenerator;
  * creations (valid, or breaking one rule of {@link NewQuest}), updates of a quest's name and description, activations
  * and deactivations, task completions by four participants of the quests' campaign, one of another campaign and one
  * that does not exist (task numbers in and outside 1..n, quests inactive or unknown, repeated completions), progress
- * reads, plain awards and deductions of points, and a host's awards that take the ledger key of a task or a bonus.
+ * reads, plain awards and deductions of points, a host's awards that take the ledger key of a task or a bonus,
+ * deletions of the campaign's participants, and moves of the engine's settable clock.
  *
  * <pre>{@code
- * QuestScenario.runner(engine, outcome -> {}).steps(120).build().runSeeds(QuestScenario.defaultSeeds());
+ * LoyaltyEngine engine = LoyaltyEngine.builder().storage(storage).clock(clock)
+ *     .events(EventSettings.builder().manualDispatch().build()).build();
+ * QuestScenario.runner(engine, clock, outcome -> {}).steps(120).build().runSeeds(QuestScenario.defaultSeeds());
  * }</pre>
  *
  * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant of the given engine, which must
- * have the default {@link EngineLimits}, with one brand, the quests' campaign with four participants and a second
- * campaign with one; tenant isolation keeps runs apart. Operations name participants and quests by slot (quest
- * slots in the order of the creations that succeed), so they stay meaningful when a shortened sequence drops some; an
- * operation on a quest slot that does not exist (yet) is skipped. Participant slot {@value #NOBODY} and quest slot
- * {@value #NO_QUEST} name ones that never exist.
+ * have the default {@link EngineLimits} and dispatch events manually (the scenario runs the rounds that position its
+ * events in the change feed), with one brand, the quests' campaign with four participants and a second campaign with
+ * one; tenant isolation keeps runs apart. Like {@link LeaderboardScenario} it sets the clock back to where it stood
+ * when the runner was built at the start of every run; within a run the clock moves forward by up to ten minutes at a
+ * time, with nanoseconds. Operations name participants and quests by slot (quest slots in the order of the creations
+ * that succeed), so they stay meaningful when a shortened sequence drops some; an operation on a quest slot that does
+ * not exist (yet) is skipped. Participant slot {@value #NOBODY} and quest slot {@value #NO_QUEST} name ones that
+ * never exist.
  *
  * <h2>The rules the model follows ({@link io.loyaltyengine.quests.Quests}' javadoc)</h2>
  * A completion is refused with NOT_FOUND for an unknown participant or quest, VALIDATION_ERROR on
@@ -83,16 +94,38 @@ import java.util.random.RandomGenerator;
  * of {@link NewQuest} or {@link QuestUpdate} is VALIDATION_ERROR naming the field (a creation breaks one at a time);
  * an unknown campaign or quest is NOT_FOUND. Points are the {@link LedgerModel}'s rules.
  *
+ * <p>Deleting a participant ({@link io.loyaltyengine.participant.Participants#delete}) deletes its ledger and its
+ * quest completions and frees its ledger keys: from then on it is NOT_FOUND (its completions, replays of tasks it
+ * had completed, progress reads, points and a second deletion), and a host's award under one of its task's or bonus's
+ * keys is applied, not a CONFLICT; another participant's entry under one of its keys stays, and so does its key.
+ *
+ * <h2>The events the model expects ({@link io.loyaltyengine.quests.Quests}', {@link QuestService}'s and
+ * {@link EventType}'s javadoc)</h2>
+ * A first completion writes, about its participant, in its campaign, at the engine's clock and in this order: the
+ * task's {@code points.awarded} (unless 0 points), {@code quest.task_completed} {@code {"questId", "questName",
+ * "taskNumber", "taskName", "participantId", "pointsAwarded", "ledgerEntryId", "completesQuest", "completedAt"}}
+ * and, when it completes the quest, the bonus's {@code points.awarded} (unless 0) and {@code quest.completed}
+ * {@code {"questId", "questName", "participantId", "lastTaskNumber", "bonusAwarded", "ledgerEntryId",
+ * "completedAt"}}; a task or bonus of 0 points has 0 and a null entry id, the quest's name is the one at the time,
+ * and {@code completedAt} is the completion's time, which the progress shows from then on. A replay, a refusal, and
+ * a quest's creation, update and activation write none. An award or deduction applied writes {@code points.awarded}
+ * or {@code points.deducted} ({@code {"entry": {"id", "kind", "amount", "type", "description", "idempotencyKey",
+ * "balanceAfter", "createdAt", "requestedAmount"}, "balance", "lifetimePoints", "participant": {"id", "campaignId",
+ * "email", "tier"}}}, as engine-core's {@code EventJson.points} documents; the participant after the change); a
+ * deletion {@code participant.deleted} with the participant as it was.
+ *
  * <h2>Checked at every step</h2>
  * Every call's result or error code (and field) is the model's; a completion's awards are the model's entries, a
  * replay's the first completion's (same entry ids, the balance they left); a created or updated quest is the model's.
  *
  * <h2>Checked after every step</h2>
- * Each campaign's quest list is the model's quests, in creation order; every participant's balance and lifetime
- * points are the model's; each participant the step touched has exactly the model's ledger, newest first, whose sum
- * is its balance, with at most one entry per task's and per bonus's key; and its progress in every quest is the
- * model's (the tasks it completed ascending, completed once all are, a completion time from then on that never
- * changes).
+ * The change feed holds exactly the events the model expects of the step, in order, with the participant's next
+ * sequence numbers and the payloads above. Each campaign's quest list is the model's quests, in creation order; every
+ * living participant's balance and lifetime points are the model's, and a deleted one is NOT_FOUND, its progress in
+ * every quest too; each participant the step touched has exactly the model's ledger, newest first, whose sum is its
+ * balance, with at most one entry per task's and per bonus's key; and its progress in every quest is the model's
+ * (the tasks it completed ascending, completed once all are, from then on at the time of the completion that
+ * completed it).
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
  * called on the thread running the runner.
@@ -157,6 +190,15 @@ public final class QuestScenario {
   public static final String HOST_TOOK_KEY = "host took a quest key";
   /** A host's award with a quest key that was taken already (by a completion or another request). */
   public static final String HOST_KEY_CONFLICT = "CONFLICT on idempotencyKey";
+  /** A participant deleted with its ledger and completions. */
+  public static final String DELETED = "participant deleted";
+  /** A completion, by a deleted participant, of a task it had completed: NOT_FOUND, no replay. */
+  public static final String DELETED_REPLAY = "NOT_FOUND for a task completed before its participant's deletion";
+  /** A host's award under a key of a deleted participant's task or bonus: the key is free again. */
+  public static final String FREED_KEY = "host took a key freed by a deletion";
+
+  /** The longest move of the clock, in nanoseconds: ten minutes. */
+  private static final long MAX_TICK_NANOS = Duration.ofMinutes(10).toNanos();
 
   private QuestScenario() {
   }
@@ -164,16 +206,21 @@ public final class QuestScenario {
   /**
    * A runner builder preconfigured with this scenario; set {@link ModelRunner.Builder#steps} and build it.
    *
-   * @param engine the engine under test, with the default {@link EngineLimits}; each run creates its own tenant in it
+   * @param engine the engine under test, with the default {@link EngineLimits}, dispatching events manually, whose
+   *     clock is {@code clock}; each run creates its own tenant in it
+   * @param clock the engine's clock: set back to its present instant at the start of every run, then moved forward
    * @param outcomes told the outcome of every call (one of {@link #outcomes()}), so that a caller can check that its
    *     seeds reach them all
    */
-  public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, Consumer<String> outcomes) {
+  public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, SettableClock clock,
+      Consumer<String> outcomes) {
     Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(outcomes, "outcomes");
+    Instant origin = clock.instant();
     return ModelRunner.<Run, Model, Op>builder()
         .name("quests")
-        .system(() -> new Run(engine))
+        .system(() -> new Run(engine, clock, origin))
         .model(run -> new Model())
         .operations(QuestScenario::next)
         .step((run, model, op) -> apply(run, model, op, outcomes))
@@ -189,7 +236,7 @@ public final class QuestScenario {
   public static List<String> outcomes() {
     return List.of(COMPLETED, QUEST_COMPLETED, BONUS_AWARDED, REPLAYED, REPLAYED_INACTIVE, INACTIVE, KEY_TAKEN,
         BAD_TASK, OTHER_CAMPAIGN, NOT_FOUND, CREATED, CREATE_REFUSED, UPDATED, UPDATE_REFUSED, SWITCHED, PROGRESS,
-        POINTS, INSUFFICIENT, HOST_TOOK_KEY, HOST_KEY_CONFLICT);
+        POINTS, INSUFFICIENT, HOST_TOOK_KEY, HOST_KEY_CONFLICT, DELETED, DELETED_REPLAY, FREED_KEY);
   }
 
   // ==================================================================== generating
@@ -221,16 +268,30 @@ public final class QuestScenario {
     if (roll < 44) {
       return new Deduct(random.nextInt(MEMBERS + 1), random.nextInt(4) == 0 ? 500 : 1 + random.nextInt(40));
     }
-    if (roll < 48) {
+    // Deleted members, so that their keys and completed tasks are tried again more often than by chance.
+    List<Integer> deleted = previous.stream().filter(DeleteParticipant.class::isInstance)
+        .map(op -> ((DeleteParticipant) op).slot()).distinct().toList();
+    if (roll < 46) {
+      return new DeleteParticipant(random.nextInt(MEMBERS));
+    }
+    if (roll < 50) {
       List<TakeKey> taken = previous.stream().filter(TakeKey.class::isInstance).map(TakeKey.class::cast).toList();
       if (!taken.isEmpty() && random.nextInt(4) == 0) {
         return taken.get(random.nextInt(taken.size())); // the host's retry
       }
-      int owner = random.nextInt(MEMBERS);
-      return new TakeKey(owner, questSlot, random.nextInt(tasks + 1),
-          random.nextInt(4) == 0 ? random.nextInt(MEMBERS) : owner, 1 + random.nextInt(30));
+      int owner = !deleted.isEmpty() && random.nextBoolean() ? deleted.get(random.nextInt(deleted.size()))
+          : random.nextInt(MEMBERS);
+      int to = random.nextInt(4) == 0 || deleted.contains(owner) ? random.nextInt(MEMBERS) : owner;
+      return new TakeKey(owner, questSlot, random.nextInt(tasks + 1), to, 1 + random.nextInt(30));
+    }
+    if (roll < 54) {
+      return new Tick(1 + random.nextLong(MAX_TICK_NANOS));
     }
     List<Complete> done = previous.stream().filter(Complete.class::isInstance).map(Complete.class::cast).toList();
+    List<Complete> ofDeleted = done.stream().filter(c -> deleted.contains(c.participant())).toList();
+    if (!ofDeleted.isEmpty() && random.nextInt(4) == 0) {
+      return ofDeleted.get(random.nextInt(ofDeleted.size())); // a retry after the participant's deletion
+    }
     if (!done.isEmpty() && random.nextInt(6) == 0) {
       return done.get(random.nextInt(done.size())); // a repeated completion
     }
@@ -362,9 +423,11 @@ public final class QuestScenario {
     } else if (op instanceof Progress p) {
       applyProgress(run, model, p, outcomes);
     } else if (op instanceof Award a) {
-      applyPoints(run, model, a, a.slot(), true, new PointsChange(a.amount(), "purchase", null, null), outcomes);
+      applyPoints(run, model, a, a.slot(), true, new PointsChange(a.amount(), "purchase", null, null), POINTS,
+          outcomes);
     } else if (op instanceof Deduct d) {
-      applyPoints(run, model, d, d.slot(), false, new PointsChange(d.amount(), "refund", null, null), outcomes);
+      applyPoints(run, model, d, d.slot(), false, new PointsChange(d.amount(), "refund", null, null), POINTS,
+          outcomes);
     } else if (op instanceof TakeKey t) {
       if (t.quest() >= run.quests.size()) {
         return;
@@ -373,7 +436,14 @@ public final class QuestScenario {
       long owner = run.participants.get(t.owner()).id();
       String key = t.task() == 0 ? QuestService.BONUS_KEY_PREFIX + questId + ":" + owner
           : QuestService.TASK_KEY_PREFIX + questId + ":" + owner + ":" + t.task();
-      applyPoints(run, model, t, t.to(), true, new PointsChange(t.amount(), "purchase", null, key), outcomes);
+      boolean freed = model.deleted.contains(t.owner()) && !model.deleted.contains(t.to())
+          && model.freedKeys.contains(key);
+      applyPoints(run, model, t, t.to(), true, new PointsChange(t.amount(), "purchase", null, key),
+          freed ? FREED_KEY : HOST_TOOK_KEY, outcomes);
+    } else if (op instanceof DeleteParticipant d) {
+      applyDelete(run, model, d, outcomes);
+    } else if (op instanceof Tick t) {
+      run.clock.advance(Duration.ofNanos(t.nanos()));
     } else {
       throw new IllegalArgumentException("unknown operation " + op);
     }
@@ -450,7 +520,7 @@ public final class QuestScenario {
   private static Set<String> refusals(Model model, int participant, int quest, Integer task) {
     Set<String> broken = new LinkedHashSet<>();
     QuestState q = quest == NO_QUEST ? null : model.quests.get(quest);
-    if (participant == NOBODY || q == null) {
+    if (participant == NOBODY || model.deleted.contains(participant) || q == null) {
       broken.add(NOT_FOUND);
     }
     if (q == null) {
@@ -490,7 +560,10 @@ public final class QuestScenario {
       String actual = refusal(e);
       if (!refusals.isEmpty()) {
         assertTrue(refusals.contains(actual), () -> c + ": expected one of " + refusals + " but got " + actual);
-        outcomes.accept(actual.startsWith(ErrorCode.CONFLICT.name()) ? INACTIVE : actual);
+        boolean completedBeforeDeletion = actual.equals(NOT_FOUND)
+            && model.deletedCompletions.contains(List.of(c.participant(), c.quest(), c.task()));
+        outcomes.accept(actual.startsWith(ErrorCode.CONFLICT.name()) ? INACTIVE
+            : completedBeforeDeletion ? DELETED_REPLAY : actual);
         return;
       }
       String why = first != null ? "completed before" : predicted == null ? "its task's or bonus's ledger key is taken"
@@ -521,6 +594,7 @@ public final class QuestScenario {
     assertNewAward(run, predicted.bonus(), got.bonus(), c + ": the bonus");
     model.ledger = after;
     quest.done(c.participant()).put(c.task(), predicted);
+    expectCompletionEvents(run, model, c, quest, predicted, got);
     outcomes.accept(predicted.completesQuest() ? QUEST_COMPLETED : COMPLETED);
     if (predicted.bonus() != null) {
       outcomes.accept(BONUS_AWARDED);
@@ -555,6 +629,63 @@ public final class QuestScenario {
       bonusEntry = a.entry();
     }
     return new Completion(taskEntry, completes, bonusEntry);
+  }
+
+  /**
+   * The events of a first completion, in the documented order: the task's award, {@code quest.task_completed}, and
+   * for the last task the bonus's award and {@code quest.completed}; none for an award of 0 points.
+   */
+  private static void expectCompletionEvents(Run run, Model model, Complete c, QuestState quest,
+      Completion completion, TaskCompletion got) {
+    Participant p = run.participants.get(c.participant());
+    long questId = run.quests.get(c.quest()).id();
+    Instant now = now(run);
+    if (completion.task() != null) {
+      expectPoints(run, model, completion.task(), got.points().entry());
+    }
+    NewQuestTask task = quest.tasks.get(c.task() - 1);
+    run.events.expect(EventType.QUEST_TASK_COMPLETED, run.campaignId, p.id(), now, ScenarioEvents.fields(
+        "questId", questId, "questName", quest.name, "taskNumber", c.task(), "taskName", task.name(),
+        "participantId", p.id(), "pointsAwarded", task.points(),
+        "ledgerEntryId", completion.task() == null ? null : got.points().entry().id(),
+        "completesQuest", completion.completesQuest(), "completedAt", ScenarioEvents.time(now)));
+    if (!completion.completesQuest()) {
+      return;
+    }
+    if (completion.bonus() != null) {
+      expectPoints(run, model, completion.bonus(), got.bonus().entry());
+    }
+    run.events.expect(EventType.QUEST_COMPLETED, run.campaignId, p.id(), now, ScenarioEvents.fields(
+        "questId", questId, "questName", quest.name, "participantId", p.id(), "lastTaskNumber", c.task(),
+        "bonusAwarded", quest.bonus, "ledgerEntryId", completion.bonus() == null ? null : got.bonus().entry().id(),
+        "completedAt", ScenarioEvents.time(now)));
+    // The progress shows this time from now on.
+    run.completedAt.put(List.of(c.participant(), c.quest()), now);
+  }
+
+  /**
+   * The {@code points.awarded} or {@code points.deducted} event of a model entry just applied, whose engine entry is
+   * {@code actual} (its id, and its description, which the ledger checks hold to the quest's name).
+   */
+  private static void expectPoints(Run run, Model model, Entry e, LedgerEntry actual) {
+    int slot = (int) e.participant();
+    Participant p = run.participants.get(slot);
+    long lifetime = 0;
+    for (Entry earlier : model.ledger.entries(slot)) {
+      if (earlier.sequence() <= e.sequence() && earlier.kind() == LedgerEntryKind.AWARD) {
+        lifetime += earlier.amount();
+      }
+    }
+    Instant now = now(run);
+    run.events.expect(e.kind() == LedgerEntryKind.AWARD ? EventType.POINTS_AWARDED : EventType.POINTS_DEDUCTED,
+        p.campaignId(), p.id(), now, ScenarioEvents.fields(
+            "entry", ScenarioEvents.fields("id", Long.toString(actual.id()), "kind", e.kind().name(),
+                "amount", e.amount(), "type", e.type(), "description", actual.description(),
+                "idempotencyKey", e.idempotencyKey(), "balanceAfter", e.balanceAfter(),
+                "createdAt", ScenarioEvents.time(now), "requestedAmount", e.requestedAmount()),
+            "balance", e.balanceAfter(), "lifetimePoints", lifetime,
+            "participant", ScenarioEvents.fields("id", p.id(), "campaignId", p.campaignId(), "email", p.email(),
+                "tier", null)));
   }
 
   private static void assertNewAward(Run run, Entry expected, PointsResult got, String what) {
@@ -618,7 +749,7 @@ public final class QuestScenario {
   }
 
   private static void applyPoints(Run run, Model model, Op op, int slot, boolean award, PointsChange change,
-      Consumer<String> outcomes) {
+      String applied, Consumer<String> outcomes) {
     touch(run, slot);
     Outcome expected = award ? model.ledger.award(slot, change) : model.ledger.deduct(slot, change);
     ParticipantRef ref = ref(run, slot);
@@ -626,7 +757,8 @@ public final class QuestScenario {
       PointsResult got = award ? run.scope.points().award(ref, change) : run.scope.points().deduct(ref, change);
       if (expected instanceof Applied a) {
         assertNewAward(run, a.entry(), got, op.toString());
-        outcomes.accept(change.idempotencyKey() == null ? POINTS : HOST_TOOK_KEY);
+        expectPoints(run, model, a.entry(), got.entry());
+        outcomes.accept(applied);
       } else if (expected instanceof Replayed r) {
         assertTrue(got.replayed(), () -> op + ": a retry with the key is a replay");
         assertReplayedAward(run, r.entry(), got, op.toString());
@@ -639,8 +771,56 @@ public final class QuestScenario {
           : "a result (" + expected + ")";
       assertEquals(wanted, actual.equals(ErrorCode.INSUFFICIENT_POINTS + " on amount") ? INSUFFICIENT : actual,
           op::toString);
-      outcomes.accept(actual.startsWith(ErrorCode.CONFLICT.name()) ? HOST_KEY_CONFLICT : INSUFFICIENT);
+      outcomes.accept(actual.startsWith(ErrorCode.CONFLICT.name()) ? HOST_KEY_CONFLICT
+          : actual.equals(NOT_FOUND) ? NOT_FOUND : INSUFFICIENT);
     }
+  }
+
+  /**
+   * Deletes a participant: its ledger and completions go, its keys are free again, and it writes
+   * {@code participant.deleted} with the participant as it was; a second deletion is NOT_FOUND.
+   */
+  private static void applyDelete(Run run, Model model, DeleteParticipant d, Consumer<String> outcomes) {
+    touch(run, d.slot());
+    Participant p = run.participants.get(d.slot());
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    if (model.deleted.contains(d.slot())) {
+      String actual;
+      try {
+        run.scope.participants().delete(ref);
+        actual = "deleted again";
+      } catch (LoyaltyException e) {
+        actual = refusal(e);
+      }
+      assertEquals(NOT_FOUND, actual, () -> d + ": deleted before");
+      outcomes.accept(actual);
+      return;
+    }
+    run.scope.participants().delete(ref);
+    run.events.expect(EventType.PARTICIPANT_DELETED, p.campaignId(), p.id(), now(run), ScenarioEvents.fields(
+        "participant", new Some(ScenarioEvents.fields("id", p.id(), "campaignId", p.campaignId(), "email", p.email(),
+            "pointsBalance", model.ledger.balance(d.slot()),
+            "lifetimePoints", model.ledger.lifetimePoints(d.slot())))));
+    for (Entry e : model.ledger.entries(d.slot())) {
+      if (e.idempotencyKey() != null) {
+        model.freedKeys.add(e.idempotencyKey());
+      }
+    }
+    model.ledger.removeParticipant(d.slot());
+    model.deleted.add(d.slot());
+    for (int quest = 0; quest < model.quests.size(); quest++) {
+      for (int task : model.quests.get(quest).done(d.slot()).keySet()) {
+        model.deletedCompletions.add(List.of(d.slot(), quest, task));
+      }
+      model.quests.get(quest).done.remove(d.slot());
+      run.completedAt.remove(List.of(d.slot(), quest));
+    }
+    outcomes.accept(DELETED);
+  }
+
+  /** The engine's clock as the engine keeps times: truncated to microseconds. */
+  private static Instant now(Run run) {
+    return run.clock.instant().truncatedTo(ChronoUnit.MICROS);
   }
 
   /** What a refusal answers: NOT_FOUND whatever it names, else its code and field. */
@@ -704,6 +884,7 @@ public final class QuestScenario {
   }
 
   private static void check(Run run, Model model) {
+    run.events.check("the events of the step");
     List<Quest> listed = run.scope.quests().list(run.campaignId);
     assertEquals(model.quests.size(), listed.size(), "quests of the campaign");
     for (int i = 0; i < listed.size(); i++) {
@@ -711,7 +892,14 @@ public final class QuestScenario {
     }
     assertEquals(List.of(), run.scope.quests().list(run.otherCampaignId), "quests of the other campaign");
     for (int slot = 0; slot <= OUTSIDER; slot++) {
-      Participant p = run.scope.participants().get(ParticipantRef.id(run.participants.get(slot).id()));
+      ParticipantRef ref = ParticipantRef.id(run.participants.get(slot).id());
+      if (model.deleted.contains(slot)) {
+        if (run.touched.contains(slot)) {
+          checkDeleted(run, model, slot, ref);
+        }
+        continue;
+      }
+      Participant p = run.scope.participants().get(ref);
       assertEquals(model.ledger.balance(slot), p.pointsBalance(), "balance of p" + slot);
       assertEquals(model.ledger.lifetimePoints(slot), p.lifetimePoints(), "lifetime points of p" + slot);
       if (run.touched.contains(slot)) {
@@ -721,6 +909,26 @@ public final class QuestScenario {
               run.scope.quests().progress(ParticipantRef.id(p.id()), run.quests.get(quest).id()), "after the step");
         }
       }
+    }
+  }
+
+  /** A deleted participant is NOT_FOUND, and so is its progress in every quest. */
+  private static void checkDeleted(Run run, Model model, int slot, ParticipantRef ref) {
+    assertEquals(NOT_FOUND, answer(() -> run.scope.participants().get(ref)), "p" + slot + " is deleted");
+    for (int quest = 0; quest < model.quests.size(); quest++) {
+      long questId = run.quests.get(quest).id();
+      assertEquals(NOT_FOUND, answer(() -> run.scope.quests().progress(ref, questId)),
+          "the progress of the deleted p" + slot + " in q" + quest);
+    }
+  }
+
+  /** {@code "done"} after {@code call} went through, else what it was refused with. */
+  private static String answer(Runnable call) {
+    try {
+      call.run();
+      return "done";
+    } catch (LoyaltyException e) {
+      return refusal(e);
     }
   }
 
@@ -761,10 +969,13 @@ public final class QuestScenario {
 
   /**
    * One run's system under test: a fresh tenant of the engine with the quests' campaign and its four participants,
-   * another campaign with one, and the quests created so far by slot. Not thread-safe: used by one run.
+   * another campaign with one, the quests created so far by slot, the engine's clock and the tenant's change feed.
+   * Not thread-safe: used by one run.
    */
   public static final class Run {
     private final TenantScope scope;
+    private final SettableClock clock;
+    private final ScenarioEvents events;
     private final long campaignId;
     private final long otherCampaignId;
     private final long unknownId;
@@ -774,11 +985,14 @@ public final class QuestScenario {
     /** The engine's entry id of each model entry, by the model's sequence. */
     private final Map<Long, Long> entryIds = new HashMap<>();
     private final Set<Long> seenEntryIds = new HashSet<>();
-    /** The completion time first read of each (participant, quest) that completed. */
+    /** The time of the completion that completed the quest, of each (participant, quest) that completed one. */
     private final Map<List<Integer>, Instant> completedAt = new HashMap<>();
 
-    Run(LoyaltyEngine engine) {
+    Run(LoyaltyEngine engine, SettableClock clock, Instant origin) {
+      this.clock = clock;
+      clock.set(origin);
       this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Quest model run")).id());
+      this.events = new ScenarioEvents(engine, scope);
       long brand = scope.brands().create(new NewBrand("Model shop", "https://model.example.com")).id();
       Campaign campaign = scope.campaigns().create(NewCampaign.running(brand, "Model campaign"));
       Campaign other = scope.campaigns().create(NewCampaign.running(brand, "Other campaign"));
@@ -788,6 +1002,11 @@ public final class QuestScenario {
         participants.add(scope.participants().create(campaignId, NewParticipant.withEmail("p" + i + "@m.example")));
       }
       participants.add(scope.participants().create(otherCampaignId, NewParticipant.withEmail("out@m.example")));
+      for (Participant p : participants) {
+        events.expect(EventType.PARTICIPANT_CREATED, p.campaignId(), p.id(), now(this), ScenarioEvents.fields(
+            "participant", new Some(ScenarioEvents.fields("id", p.id(), "campaignId", p.campaignId(),
+                "email", p.email(), "pointsBalance", 0L, "lifetimePoints", 0L))));
+      }
       // An id nothing has: ids are positive and time-ordered, far below this one.
       this.unknownId = Long.MAX_VALUE - 7;
     }
@@ -799,12 +1018,18 @@ public final class QuestScenario {
   }
 
   /**
-   * What quests must do: the quests as created and changed since, each participant's completions of each, and the
-   * points ledger of every participant. Not thread-safe: used by one run.
+   * What quests must do: the quests as created and changed since, each participant's completions of each, the
+   * points ledger of every participant, and who has been deleted. Not thread-safe: used by one run.
    */
   public static final class Model {
     private final List<QuestState> quests = new ArrayList<>();
     private LedgerModel ledger = new LedgerModel(MAX_POINTS);
+    /** The deleted participants' slots. */
+    private final Set<Integer> deleted = new HashSet<>();
+    /** The (participant, quest, task) completions that went with their participant. */
+    private final Set<List<Integer>> deletedCompletions = new HashSet<>();
+    /** The ledger keys that deleted participants' entries held. */
+    private final Set<String> freedKeys = new HashSet<>();
 
     Model() {
       for (int slot = 0; slot <= OUTSIDER; slot++) {
@@ -814,7 +1039,7 @@ public final class QuestScenario {
 
     @Override
     public String toString() {
-      return "QuestScenario.Model[quests=" + quests + ", " + ledger + "]";
+      return "QuestScenario.Model[quests=" + quests + ", " + ledger + ", deleted=" + deleted + "]";
     }
   }
 
@@ -854,7 +1079,8 @@ public final class QuestScenario {
   // ==================================================================== operations
 
   /** An operation of the scenario, naming participants and quests by slot. Immutable and thread-safe. */
-  public sealed interface Op permits Create, Update, SetActive, Complete, Progress, Award, Deduct, TakeKey {
+  public sealed interface Op permits Create, Update, SetActive, Complete, Progress, Award, Deduct, TakeKey,
+      DeleteParticipant, Tick {
   }
 
   /**
@@ -982,6 +1208,30 @@ public final class QuestScenario {
     public String toString() {
       return "host awards " + amount + " to p" + to + " under the key of " + (task == 0 ? "the bonus" : "task " + task)
           + " of p" + owner + " in q" + quest;
+    }
+  }
+
+  /**
+   * Deletes the participant in {@code slot}, with its ledger and quest completions. Immutable and thread-safe.
+   *
+   * @param slot the participant's slot, 0..3
+   */
+  public record DeleteParticipant(int slot) implements Op {
+    @Override
+    public String toString() {
+      return "delete p" + slot;
+    }
+  }
+
+  /**
+   * Moves the engine's clock forward. Immutable and thread-safe.
+   *
+   * @param nanos by how many nanoseconds, 1 to ten minutes' worth
+   */
+  public record Tick(long nanos) implements Op {
+    @Override
+    public String toString() {
+      return "clock +" + Duration.ofNanos(nanos);
     }
   }
 }

@@ -31,8 +31,7 @@ class ScenarioOutcomesTest {
 
   @Test
   void questDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
-    assertDefaultSeedsReachEveryOutcome((engine, clock, outcomes) -> QuestScenario.runner(engine, outcomes),
-        QuestScenario.defaultSeeds(), QuestScenario.outcomes());
+    assertDefaultSeedsReachEveryOutcome(QuestScenario::runner, QuestScenario.defaultSeeds(), QuestScenario.outcomes());
   }
 
   @Test
