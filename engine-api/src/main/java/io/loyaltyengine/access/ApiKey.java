@@ -7,7 +7,7 @@ import java.util.Set;
  * An API key of a tenant, without its secret (the engine keeps only a hash of it). Immutable.
  *
  * @param id the key's id (also part of the key itself)
- * @param name what the key is for
+ * @param name what the key is for, as stored (stripped)
  * @param scopes what the key may do
  * @param hint the key's last 4 characters, so that a person can tell keys apart in a list
  * @param createdAt when it was issued
@@ -19,7 +19,7 @@ public record ApiKey(long id, String name, Set<ApiScope> scopes, String hint, In
    * Copies {@code scopes}.
    *
    * @param id the key's id (also part of the key itself)
-   * @param name what the key is for
+   * @param name what the key is for, as stored (stripped)
    * @param scopes what the key may do
    * @param hint the key's last 4 characters, so that a person can tell keys apart in a list
    * @param createdAt when it was issued

@@ -6,9 +6,10 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * A request to issue an API key. Validated by the engine: {@code name} is required, 1..100 characters without
- * control characters (a label for people, such as {@code "checkout service"}); {@code scopes} is required, not
- * empty and without null. The constructor copies the set (nulls included, for the engine to refuse). Immutable.
+ * A request to issue an API key. Validated by the engine: {@code name} is required, 1..100 characters (code points)
+ * once stripped of surrounding whitespace, without control characters (a label for people, such as
+ * {@code "checkout service"}), and stored stripped; {@code scopes} is required, not empty and without null. The
+ * constructor copies the set (nulls included, for the engine to refuse). Immutable.
  *
  * @param name what the key is for
  * @param scopes what the key may do

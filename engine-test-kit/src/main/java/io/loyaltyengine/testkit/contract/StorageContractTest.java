@@ -119,6 +119,7 @@ import io.loyaltyengine.testkit.contract.Checks.ParticipantState;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
 import io.loyaltyengine.testkit.gen.Invalid;
+import io.loyaltyengine.testkit.model.AccessScenario;
 import io.loyaltyengine.testkit.model.CatalogScenario;
 import io.loyaltyengine.testkit.model.CouponScenario;
 import io.loyaltyengine.testkit.model.EventScenario;
@@ -207,6 +208,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
   private static final int FEEDBACK_MODEL_STEPS = 120;
   private static final int QUEST_MODEL_STEPS = 120;
   private static final int TESTIMONIAL_MODEL_STEPS = 120;
+  private static final int ACCESS_MODEL_STEPS = 120;
   /** A multiple of {@link EventScenario#SETTLE_EVERY}, so that every run ends settled. */
   private static final int EVENT_MODEL_STEPS = 100;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
@@ -2964,6 +2966,22 @@ public abstract class StorageContractTest extends EngineContractSupport {
     runModel("testimonials", TestimonialScenario.runner(newEngine(), clock(), outcome -> reached.merge(outcome, 1,
         Integer::sum)).steps(TESTIMONIAL_MODEL_STEPS).build(), TestimonialScenario.defaultSeeds(),
         TestimonialScenario.outcomes(), reached);
+  }
+
+  /**
+   * API keys issued (valid, invalid, over the cap), revoked, deleted, and presented as issued, with a wrong secret,
+   * under the other tenant, unknown or malformed, for a scope they have or lack, in bursts over the plan's rate and
+   * retried after exactly its {@code retryAfter} (and a microsecond before), plan changes, and the clock moving
+   * forward by seeded amounts: every answer, {@code retryAfter} included, is the model's token bucket's, no secret
+   * shows in an exception or a returned value's {@code toString}, and each tenant's keys and plan are the model's
+   * after every step.
+   */
+  @Test
+  void apiKeysScopesAndPlanRateLimitsAgreeWithTheReferenceModelOverSeededSequences() {
+    Map<String, Integer> reached = new TreeMap<>();
+    LoyaltyEngine engine = engine(builder -> builder.events(MANUAL_DISPATCH).access(AccessScenario.SETTINGS));
+    runModel("access", AccessScenario.runner(engine, clock(), outcome -> reached.merge(outcome, 1, Integer::sum))
+        .steps(ACCESS_MODEL_STEPS).build(), AccessScenario.defaultSeeds(), AccessScenario.outcomes(), reached);
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,17 +41,29 @@ class ScenarioOutcomesTest {
         TestimonialScenario.outcomes());
   }
 
+  @Test
+  void accessDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
+    assertDefaultSeedsReachEveryOutcome(engine -> engine.access(AccessScenario.SETTINGS), AccessScenario::runner,
+        AccessScenario.defaultSeeds(), AccessScenario.outcomes());
+  }
+
+  private static void assertDefaultSeedsReachEveryOutcome(Scenario scenario, long[] seeds, List<String> outcomes) {
+    assertDefaultSeedsReachEveryOutcome(engine -> engine, scenario, seeds, outcomes);
+  }
+
   /**
    * Runs {@code seeds} for 120 steps each on one engine (dispatching events manually, as the scenarios that read the
-   * change feed ask) and asserts that every one of {@code outcomes} happened.
+   * change feed ask, and set up further by {@code configure}) and asserts that every one of {@code outcomes}
+   * happened.
    */
-  private static void assertDefaultSeedsReachEveryOutcome(Scenario scenario, long[] seeds, List<String> outcomes) {
+  private static void assertDefaultSeedsReachEveryOutcome(UnaryOperator<LoyaltyEngine.Builder> configure,
+      Scenario scenario, long[] seeds, List<String> outcomes) {
     Map<String, Integer> reached = new TreeMap<>();
     SettableClock clock = SettableClock.at(Instant.parse("2025-03-01T10:15:30Z"));
-    try (LoyaltyEngine engine = LoyaltyEngine.builder()
+    try (LoyaltyEngine engine = configure.apply(LoyaltyEngine.builder()
         .storage(InMemoryStorage.newDatabase().openStorage())
         .clock(clock)
-        .events(EventSettings.builder().manualDispatch().build())
+        .events(EventSettings.builder().manualDispatch().build()))
         .build()) {
       ModelRunner<?, ?, ?> runner = scenario.runner(engine, clock, outcome -> reached.merge(outcome, 1, Integer::sum))
           .steps(120).build();
