@@ -47,7 +47,8 @@ import java.util.regex.Pattern;
  * amounts.
  *
  * <pre>{@code
- * LoyaltyEngine engine = LoyaltyEngine.builder().storage(storage).clock(clock).access(AccessScenario.SETTINGS).build();
+ * LoyaltyEngine engine = LoyaltyEngine.builder().storage(storage).clock(clock)
+ *     .access(AccessScenario.SETTINGS).build();
  * AccessScenario.runner(engine, clock, outcome -> {}).steps(120).build().runSeeds(AccessScenario.defaultSeeds());
  * }</pre>
  *
@@ -57,32 +58,42 @@ import java.util.regex.Pattern;
  * Operations name a key by its tenant and a slot: slot 0 is the tenant's newest key issued by an {@link Issue}, slot
  * 1 the one before, and a slot past the tenant's keys names a well-formed key that does not exist.
  *
- * <h2>The rules the model follows (the javadoc of {@code io.loyaltyengine.access} and of {@code Tenants})</h2>
- * Issuing: a null request is VALIDATION_ERROR on {@code key}; a name that is null, blank, over 100 characters once
- * stripped or with a control character on {@code name}; scopes null, empty or with null on {@code scopes} (a call breaking several may
- * be refused for any); a tenant with {@value ApiKeys#MAX_LIVE_KEYS} live keys is CONFLICT on {@code apiKeys}. An
- * issued key has the name (stripped) and scopes asked for, {@code createdAt} the clock's instant, its hint the key's last four
- * characters, and the key is {@code lek_<tenantId>_<keyId>_<43 characters of base64url>}. Revoking sets
- * {@code revokedAt} to the clock's instant, and revoking again returns the key unchanged; deleting forgets the key,
- * and deleting again is NOT_FOUND, as is every call on a key the tenant does not have (one of the other tenant). The
- * list is the keys not deleted, newest first. Authenticating: a null, blank, malformed, unknown, revoked, deleted key,
- * one with a wrong secret, or with the other tenant's id, is UNAUTHENTICATED on {@code apiKey}, always with one
- * message; a key without the scope is FORBIDDEN on {@code scope}; a null scope is a NullPointerException; then the
- * request is counted against the tenant's plan ({@link AccessSettings#rateOf}: a plan not configured, or none, is the
- * default plan), and only then: a token bucket per tenant and plan rate, full at first use, holding up to
- * {@code limit} tokens and refilled continuously by one every {@code period / limit}. A request without a whole token
- * is RATE_LIMITED with no field and {@code retryAfter} the time until one token is back, in whole microseconds rounded
- * up. Every plan of {@link #SETTINGS} is under 20 requests per period, so the engine leases its tokens one at a time
- * and the bucket is exact (with larger plans the javadoc only bounds the requests let through). A plan change moves
- * the tenant to its new rate's bucket at once; the old bucket keeps its count and refills meanwhile. An invalid plan
- * name is VALIDATION_ERROR on {@code plan}, an unknown tenant NOT_FOUND.
+ * <h2>The rules the model follows</h2>
+ * From the javadoc of {@code io.loyaltyengine.access}, {@code Tenants} and {@code LoyaltyException}; where it is
+ * silent, from README.md's "API keys and rate limits", as noted.
+ *
+ * <p>Issuing: a null request is VALIDATION_ERROR on {@code key}; a name that is null, blank, over 100 code points
+ * once stripped or with a control character on {@code name}; scopes null, empty or with null on {@code scopes} (a call
+ * breaking several may be refused for any); a tenant with {@value ApiKeys#MAX_LIVE_KEYS} live keys is CONFLICT on
+ * {@code apiKeys}. An issued key has the name (stripped) and scopes asked for, {@code createdAt} the clock's instant,
+ * its hint the key's last four characters, and the key is {@code lek_<tenantId>_<keyId>_<43 characters of
+ * base64url>}. Revoking sets {@code revokedAt} to the clock's instant, and revoking again returns the key unchanged;
+ * deleting forgets the key, and deleting again is NOT_FOUND, as is every call on a key the tenant does not have (one
+ * of the other tenant's). The list is the keys not deleted, newest first.
+ *
+ * <p>Authenticating, in the order the javadoc gives: a null scope is a NullPointerException; a null, blank,
+ * malformed, unknown, revoked or deleted key, one with a wrong secret, or with the other tenant's id, is
+ * UNAUTHENTICATED on {@code apiKey}, always with one message; a key without the scope is FORBIDDEN on {@code scope};
+ * only then is the request counted against the rate of the tenant's plan ({@link AccessSettings#rateOf}: none, or
+ * one not configured, is the default plan): a token bucket holding up to {@code limit} tokens, full at first use,
+ * refilled continuously by one every {@code period / limit}. A request without a whole token is RATE_LIMITED with no
+ * field and {@code retryAfter} the time until one token is back, in whole microseconds rounded up (the resolution of
+ * the engine's times, so that waiting it lets the retry through and a microsecond less does not). A plan change
+ * applies at once; the bucket is per tenant and rate, so the old rate's bucket keeps its count and refills meanwhile
+ * (README). Plans under 20 requests per period lease one token at a time and are exact (README); a larger one
+ * ({@code bulk}) leases {@code max(1, limit / 10)} at a time, and for it the javadoc gives only a bound, which the
+ * model checks instead: over any interval of length {@code d} at most {@code limit + limit * d / period + batch - 1}
+ * requests go through (one instance), a RATE_LIMITED's {@code retryAfter} is positive and at most one refill interval,
+ * and a retry after exactly that wait goes through if no request of the tenant at that rate did meanwhile. Plan
+ * changes: an invalid name is VALIDATION_ERROR on {@code plan}, an unknown tenant NOT_FOUND, and the tenant keeps the
+ * name given, configured or not.
  *
  * <h2>Checked at every step and after every step</h2>
  * Every call's result or error code (and field, and {@code retryAfter}) is the model's, an authenticated caller is
  * the key's tenant, id and scopes, and no secret (no eight characters in a row of any key's secret part) appears in
  * any exception's message, {@code toString} or response body, nor in the {@code toString} of any returned value; the
  * only place a secret is returned is {@link IssuedApiKey#secret()}. After every step each tenant's list and its plan,
- * and each of its keys read by id, are the model's.
+ * and each key the operations can name, read by id, are the model's.
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
  * called on the thread running the runner.
@@ -91,11 +102,13 @@ public final class AccessScenario {
   /**
    * The settings the engine under test must have: {@code free} (the default) allows 4 requests per 8 seconds, a
    * token every 2 s, and {@code pro} 7 per second, a token every 142,857 1/7 µs, so that its {@code retryAfter} is
-   * rounded up. Both lease one token at a time.
+   * rounded up; both lease one token at a time, so their buckets are exact. {@code bulk} allows 20 per 20 seconds and
+   * leases 2 at a time, so only the javadoc's bound holds.
    */
   public static final AccessSettings SETTINGS = AccessSettings.builder()
       .plan("free", 4, Duration.ofSeconds(8))
       .plan("pro", 7, Duration.ofSeconds(1))
+      .plan("bulk", 20, Duration.ofSeconds(20))
       .defaultPlan("free")
       .build();
 
@@ -105,20 +118,21 @@ public final class AccessScenario {
   private static final Pattern KEY_FORM = Pattern.compile("lek_([1-9][0-9]*)_([1-9][0-9]*)_([A-Za-z0-9_-]{43})");
   /** Eight characters in a row of a secret are taken as a leak: the hint (four) is shown on purpose. */
   private static final int LEAK = 8;
+  /** Valid names; the gifts are 100 code points in 200 UTF-16 characters. */
   private static final List<String> NAMES = List.of("checkout service", " padded name ", "🎁 Zoë's «key»",
-      "x".repeat(MAX_NAME), "Robert'); DROP TABLE api_key;--");
+      "x".repeat(MAX_NAME), "🎁".repeat(MAX_NAME), "Robert'); DROP TABLE api_key;--");
   private static final List<String> INVALID_NAMES = Arrays.asList(null, "", "   ", "x".repeat(MAX_NAME + 1),
       "tab\tkey", "line\nbreak");
   private static final List<Set<ApiScope>> SCOPES = List.of(Set.of(ApiScope.READ), Set.of(ApiScope.WRITE),
       Set.of(ApiScope.ADMIN), Set.of(ApiScope.READ, ApiScope.WRITE), Set.of(ApiScope.values()));
-  private static final List<String> PLANS = Arrays.asList("free", "pro", null, "gold");
+  private static final List<String> PLANS = Arrays.asList("free", "pro", "bulk", "bulk", null, "gold");
   private static final List<String> INVALID_PLANS = List.of("", "Pro!",
       "p".repeat(AccessSettings.MAX_PLAN_NAME_LENGTH + 1));
   private static final long[] ADVANCES = {1, 999, 142_857, 142_858, 500_000, 1_000_000, 1_999_999, 2_000_000,
       5_000_000, 8_000_000, 31_000_000, 600_000_000};
   /** How many ways {@link Form#MALFORMED} spoils a key. */
   private static final int MALFORMATIONS = 11;
-  private static final long[] DEFAULT_SEEDS = {51L, 52L, 53L};
+  private static final long[] DEFAULT_SEEDS = {52L, 62L, 63L};
 
   /** A key issued. */
   public static final String ISSUED = "issued";
@@ -148,6 +162,8 @@ public final class AccessScenario {
   public static final String RETRIED = "retried after retryAfter";
   /** A retry one microsecond before the {@code retryAfter} given, refused. */
   public static final String TOO_EARLY = "retried 1 µs early";
+  /** A request over a rate leased in batches: refused, within the javadoc's bound. */
+  public static final String BATCHED_LIMITED = "RATE_LIMITED at a rate leased in batches";
   /** A tenant moved to another plan. */
   public static final String PLAN_CHANGED = "plan changed";
 
@@ -184,7 +200,7 @@ public final class AccessScenario {
   /** Every outcome the scenario tells its consumer about. */
   public static List<String> outcomes() {
     return List.of(ISSUED, INVALID, CONFLICT, REVOKED, UNCHANGED, DELETED, NOT_FOUND, AUTHENTICATED, UNAUTHENTICATED,
-        FORBIDDEN, NULL_SCOPE, RATE_LIMITED, RETRIED, TOO_EARLY, PLAN_CHANGED);
+        FORBIDDEN, NULL_SCOPE, RATE_LIMITED, RETRIED, TOO_EARLY, BATCHED_LIMITED, PLAN_CHANGED);
   }
 
   private static Op next(RandomGenerator random, List<Op> previous) {
@@ -192,11 +208,14 @@ public final class AccessScenario {
     if (last instanceof Authenticate && random.nextInt(3) == 0 || last instanceof Retry && random.nextInt(3) == 0) {
       return new Retry(random.nextBoolean() ? 0 : -1);
     }
+    if ((last instanceof Revoke || last instanceof Delete) && random.nextInt(3) == 0) {
+      return last; // again: unchanged, or NOT_FOUND
+    }
     int roll = random.nextInt(200);
     int tenant = random.nextInt(TENANTS);
     int slot = random.nextInt(SLOTS);
-    if (roll < 1) {
-      return new Fill(tenant);
+    if (roll < 1 && previous.stream().noneMatch(Fill.class::isInstance)) {
+      return new Fill(tenant); // at most once a run: it costs two hundred calls
     }
     if (roll < 36) {
       return issue(random, tenant);
@@ -216,11 +235,11 @@ public final class AccessScenario {
     if (roll < 94) {
       return new Advance(ADVANCES[random.nextInt(ADVANCES.length)]);
     }
-    int f = random.nextInt(20);
+    int times = random.nextInt(6) == 0 ? 24 : random.nextBoolean() ? 2 + random.nextInt(5) : 1;
+    int f = times == 24 ? 0 : random.nextInt(20); // a flood presents a key as issued
     Form form = f < 13 ? Form.VALID : f < 15 ? Form.WRONG_SECRET : f < 17 ? Form.OTHER_TENANT
         : f < 18 ? Form.UNKNOWN_KEY : Form.MALFORMED;
-    ApiScope required = random.nextInt(40) == 0 ? null : Gen.elements(ApiScope.values()).next(random);
-    int times = random.nextBoolean() ? 2 + random.nextInt(5) : 1;
+    ApiScope required = random.nextInt(25) == 0 ? null : Gen.elements(ApiScope.values()).next(random);
     return new Authenticate(tenant, slot, form, random.nextInt(MALFORMATIONS), required, times);
   }
 
@@ -275,7 +294,7 @@ public final class AccessScenario {
       refusals.add(ErrorCode.VALIDATION_ERROR + " on key");
     } else {
       String name = i.name() == null ? null : i.name().strip();
-      if (name == null || name.isEmpty() || name.length() > MAX_NAME
+      if (name == null || name.isEmpty() || name.codePointCount(0, name.length()) > MAX_NAME
           || name.chars().anyMatch(Character::isISOControl)) {
         refusals.add(ErrorCode.VALIDATION_ERROR + " on name");
       }
@@ -407,9 +426,18 @@ public final class AccessScenario {
       return;
     }
     run.clock.advance(last.retryAfter.plus(Duration.of(r.offsetMicros(), ChronoUnit.MICROS)));
+    // At a rate leased in batches nothing is exact but this: the wait given is enough, if no request of the tenant
+    // at that rate went through meanwhile (one instance, holding no leased token when it refused).
+    boolean mustPass = last.batched != null && r.offsetMicros() == 0
+        && model.bucket(last.tenant, micros(run.clock.instant())) == last.batched
+        && last.batched.admitted.size() == last.admittedBefore;
     String outcome = authenticate(run, model, last.tenant, last.presented, last.required,
         () -> r + " of " + last.what);
-    if (r.offsetMicros() == 0 && outcome.equals(AUTHENTICATED)) {
+    if (mustPass) {
+      assertTrue(!outcome.equals(BATCHED_LIMITED), () -> r + " of " + last.what + ": refused again, at a rate leased"
+          + " in batches, after waiting the retryAfter given");
+    }
+    if (r.offsetMicros() == 0 && outcome.equals(AUTHENTICATED) && last.batched == null) {
       outcome = RETRIED;
     } else if (r.offsetMicros() < 0 && outcome.equals(RATE_LIMITED)) {
       outcome = TOO_EARLY;
@@ -457,10 +485,14 @@ public final class AccessScenario {
     return null;
   }
 
+  /** The model's answer at a rate leased in batches: let through or RATE_LIMITED, as long as the bound holds. */
+  private static final String BATCHED = "authenticated or RATE_LIMITED within the bound";
+
   /** One authentication: its answer must be the model's; returns its outcome. */
   private static String authenticate(Run run, Model model, int tenant, String presented, ApiScope required,
       java.util.function.Supplier<String> what) {
     Key key = authentic(model, tenant, presented);
+    long now = micros(run.clock.instant());
     String expected;
     Duration wait = null;
     if (required == null) {
@@ -469,8 +501,10 @@ public final class AccessScenario {
       expected = UNAUTHENTICATED;
     } else if (!key.scopes.contains(required)) {
       expected = FORBIDDEN;
+    } else if (model.bucket(tenant, now).batch > 1) {
+      expected = BATCHED; // either, within the bound
     } else {
-      wait = model.bucket(tenant, micros(run.clock.instant())).take(micros(run.clock.instant()));
+      wait = model.bucket(tenant, now).take(now);
       expected = wait == null ? AUTHENTICATED : RATE_LIMITED;
     }
     ApiCaller caller;
@@ -482,6 +516,18 @@ public final class AccessScenario {
       return NULL_SCOPE;
     } catch (LoyaltyException e) {
       String actual = refusal(run, model, e, what.get());
+      if (expected.equals(BATCHED) && actual.equals(RATE_LIMITED)) {
+        Bucket bucket = model.bucket(tenant, now);
+        Duration retryAfter = e.retryAfter().orElse(null);
+        Duration interval = Duration.of((bucket.periodMicros + bucket.limit - 1) / bucket.limit, ChronoUnit.MICROS);
+        assertTrue(retryAfter != null && !retryAfter.isNegative() && !retryAfter.isZero()
+            && retryAfter.compareTo(interval) <= 0,
+            () -> what.get() + ": retryAfter " + retryAfter + ", the time until a token is back, is at most one"
+            + " refill interval, " + interval);
+        model.lastRefusal = new Refusal(tenant, presented, required, retryAfter, what.get(), bucket,
+            bucket.admitted.size());
+        return BATCHED_LIMITED;
+      }
       assertEquals(expected, actual, what);
       if (actual.equals(UNAUTHENTICATED)) {
         if (model.unauthenticated == null) {
@@ -492,13 +538,17 @@ public final class AccessScenario {
       if (actual.equals(RATE_LIMITED)) {
         assertEquals(wait, e.retryAfter().orElse(null), () -> what.get() + ": retryAfter, the time until a token is"
             + " back, rounded up to the microsecond");
-        model.lastRefusal = new Refusal(tenant, presented, required, wait, what.get());
+        model.lastRefusal = new Refusal(tenant, presented, required, wait, what.get(), null, 0);
       } else {
         assertFalse(e.retryAfter().isPresent(), () -> what.get() + ": retryAfter only for RATE_LIMITED");
       }
       return actual;
     }
-    assertEquals(expected, AUTHENTICATED, () -> what.get() + ": expected " + expected + " but got " + caller);
+    assertTrue(expected.equals(AUTHENTICATED) || expected.equals(BATCHED), () -> what.get() + ": expected " + expected
+        + " but got " + caller);
+    if (expected.equals(BATCHED)) {
+      model.bucket(tenant, now).admit(now, what);
+    }
     assertEquals(run.tenantIds[tenant], caller.tenantId(), () -> what.get() + ": the caller's tenant");
     assertEquals(key.id, caller.keyId(), () -> what.get() + ": the caller's key");
     assertEquals(key.scopes, caller.scopes(), () -> what.get() + ": the caller's scopes");
@@ -571,9 +621,11 @@ public final class AccessScenario {
         assertKey(expected.get(i), listed.get(i), who + ": listed key " + i);
       }
       assertNoSecret(model, listed.toString(), who + ": the list's toString()");
-      for (Key key : model.keys.get(t)) {
-        if (key.filler) {
-          continue;
+      // By id, the keys the operations name (the list above has every other one, field by field).
+      for (int slot = 0; slot < SLOTS; slot++) {
+        Key key = model.key(t, slot);
+        if (key == null) {
+          break;
         }
         if (key.deleted) {
           ApiKeys keys = run.keys(t);
@@ -673,16 +725,21 @@ public final class AccessScenario {
   /**
    * A token bucket in exact integers: a token is {@code periodMicros} units, a microsecond refills {@code limit}
    * units, so the bucket holds up to {@code limit * periodMicros} and refills one token every {@code period / limit}.
+   * At a rate leased in batches ({@code batch > 1}) the engine may let through more than the bucket: then the model
+   * keeps when each request went through and checks the javadoc's bound instead.
    */
   private static final class Bucket {
     private final long limit;
     private final long periodMicros;
+    private final int batch;
+    private final List<Long> admitted = new ArrayList<>();
     private long units;
     private long at;
 
     Bucket(RateLimit rate, long nowMicros) {
       this.limit = rate.limit();
       this.periodMicros = rate.period().toNanos() / 1_000;
+      this.batch = Math.max(1, rate.limit() / 10);
       this.units = limit * periodMicros;
       this.at = nowMicros;
     }
@@ -699,9 +756,28 @@ public final class AccessScenario {
       return Duration.of((missing + limit - 1) / limit, ChronoUnit.MICROS);
     }
 
+    /**
+     * Records a request let through at {@code nowMicros} at a rate leased in batches, and checks the bound of
+     * {@link AccessSettings}' javadoc for one instance: over any interval, at most the bucket ({@code limit}) plus its
+     * refill plus {@code batch - 1}.
+     */
+    void admit(long nowMicros, java.util.function.Supplier<String> what) {
+      admitted.add(nowMicros);
+      int n = admitted.size();
+      for (int i = 0; i < n; i++) {
+        long window = nowMicros - admitted.get(i);
+        long bound = limit + window * limit / periodMicros + batch - 1;
+        int count = n - i;
+        if (count > bound) {
+          fail(what.get() + ": " + count + " requests let through in " + window + " µs, over the bound of " + bound
+              + " (the bucket of " + limit + ", its refill, and " + (batch - 1) + " leased)");
+        }
+      }
+    }
+
     @Override
     public String toString() {
-      return units / (double) periodMicros + " tokens";
+      return batch > 1 ? admitted.size() + " let through" : units / (double) periodMicros + " tokens";
     }
   }
 
@@ -730,11 +806,15 @@ public final class AccessScenario {
     }
   }
 
-  /** The last RATE_LIMITED: what a {@link Retry} presents again, and after how long. */
-  private record Refusal(int tenant, String presented, ApiScope required, Duration retryAfter, String what) {
+  /**
+   * The last RATE_LIMITED: what a {@link Retry} presents again, and after how long; at a rate leased in batches, its
+   * bucket and how many requests it had let through then.
+   */
+  private record Refusal(int tenant, String presented, ApiScope required, Duration retryAfter, String what,
+      Bucket batched, int admittedBefore) {
   }
 
-  /** How an {@link Authenticate} presents a key. */
+  /** How an {@link Authenticate} presents a key. Immutable and thread-safe. */
   public enum Form {
     /** The key as issued. */
     VALID,
@@ -847,7 +927,7 @@ public final class AccessScenario {
    * @param form how the key is presented
    * @param variant which malformation, for {@link Form#MALFORMED}
    * @param required the scope needed, or null
-   * @param times how many requests, 1..6
+   * @param times how many requests, 1..6 or 24
    */
   public record Authenticate(int tenant, int slot, Form form, int variant, ApiScope required, int times)
       implements Op {
