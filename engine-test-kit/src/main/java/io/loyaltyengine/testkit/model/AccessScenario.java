@@ -65,9 +65,9 @@ import java.util.regex.Pattern;
  * <p>Issuing: a null request is VALIDATION_ERROR on {@code key}; a name that is null, blank, over 100 code points
  * once stripped or with a control character on {@code name}; scopes null, empty or with null on {@code scopes} (a call
  * breaking several may be refused for any); a tenant with {@value ApiKeys#MAX_LIVE_KEYS} live keys is CONFLICT on
- * {@code apiKeys}. An issued key has the name (stripped) and scopes asked for, {@code createdAt} the clock's instant,
- * its hint the key's last four characters, and the key is {@code lek_<tenantId>_<keyId>_<43 characters of
- * base64url>}. Revoking sets {@code revokedAt} to the clock's instant, and revoking again returns the key unchanged;
+ * {@code apiKeys}, and a tenant that does not exist NOT_FOUND. An issued key has the name (stripped) and scopes asked
+ * for, {@code createdAt} the clock's instant, its hint the key's last four characters, and the key is
+ * {@code lek_<tenantId>_<keyId>_<43 characters of base64url>}. Revoking sets {@code revokedAt} to the clock's instant, and revoking again returns the key unchanged;
  * deleting forgets the key, and deleting again is NOT_FOUND, as is every call on a key the tenant does not have (one
  * of the other tenant's). The list is the keys not deleted, newest first.
  *
@@ -113,6 +113,8 @@ public final class AccessScenario {
       .build();
 
   private static final int TENANTS = 2;
+  /** The index of a tenant that does not exist. */
+  private static final int NO_TENANT = -1;
   private static final int SLOTS = 4;
   private static final int MAX_NAME = 100;
   private static final Pattern KEY_FORM = Pattern.compile("lek_([1-9][0-9]*)_([1-9][0-9]*)_([A-Za-z0-9_-]{43})");
@@ -132,7 +134,7 @@ public final class AccessScenario {
       5_000_000, 8_000_000, 31_000_000, 600_000_000};
   /** How many ways {@link Form#MALFORMED} spoils a key. */
   private static final int MALFORMATIONS = 11;
-  private static final long[] DEFAULT_SEEDS = {52L, 62L, 63L};
+  private static final long[] DEFAULT_SEEDS = {3L, 13L, 102L};
 
   /** A key issued. */
   public static final String ISSUED = "issued";
@@ -243,7 +245,8 @@ public final class AccessScenario {
     return new Authenticate(tenant, slot, form, random.nextInt(MALFORMATIONS), required, times);
   }
 
-  private static Issue issue(RandomGenerator random, int tenant) {
+  private static Issue issue(RandomGenerator random, int slot) {
+    int tenant = random.nextInt(40) == 0 ? NO_TENANT : slot;
     if (random.nextInt(30) == 0) {
       return new Issue(tenant, true, null, null);
     }
@@ -302,7 +305,9 @@ public final class AccessScenario {
         refusals.add(ErrorCode.VALIDATION_ERROR + " on scopes");
       }
     }
-    if (model.live(i.tenant()) >= ApiKeys.MAX_LIVE_KEYS) {
+    if (i.tenant() == NO_TENANT) {
+      refusals.add(NOT_FOUND);
+    } else if (model.live(i.tenant()) >= ApiKeys.MAX_LIVE_KEYS) {
       refusals.add(CONFLICT);
     }
     NewApiKey request = i.nullRequest() ? null : new NewApiKey(i.name(), i.scopes());
@@ -662,7 +667,7 @@ public final class AccessScenario {
     }
 
     private ApiKeys keys(int tenant) {
-      return engine.forTenant(tenantIds[tenant]).apiKeys();
+      return engine.forTenant(tenant == NO_TENANT ? unknownId : tenantIds[tenant]).apiKeys();
     }
 
     @Override
@@ -835,7 +840,7 @@ public final class AccessScenario {
   /**
    * Issues a key in a tenant. Immutable and thread-safe.
    *
-   * @param tenant 0 or 1
+   * @param tenant 0 or 1, or -1 for one that does not exist
    * @param nullRequest whether the request itself is null
    * @param name the name, valid or not
    * @param scopes the scopes, valid or not
