@@ -41,7 +41,7 @@ class ScenarioOutcomesTest {
         TestimonialScenario.outcomes());
   }
 
-  /** The access scenario needs its plans and the engine's settable clock, so it builds its own engine. */
+  /** The access scenario needs its plans configured. */
   @Test
   void accessDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
     assertDefaultSeedsReachEveryOutcome(engine -> engine.access(AccessScenario.SETTINGS), AccessScenario::runner,
