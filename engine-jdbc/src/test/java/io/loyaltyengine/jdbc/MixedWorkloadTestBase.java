@@ -15,10 +15,12 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.coupons.CouponUpload;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.events.FeedPage;
 import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.leaderboard.BoardEntry;
@@ -47,6 +49,10 @@ import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.gen.Gen;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,10 +62,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -128,6 +137,14 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
   private static final int ACTIONS_PER_COUPON = 3;
   private static final int SHARED_KEYS = 3;
   private static final int CODES = 36;
+  /** The campaign's coupon low-stock threshold. */
+  private static final int LOW_STOCK = 2;
+  /** The prices a host sets on the catalog reward (the first is the one it is created with). */
+  private static final long[] PRICES = {COST, 10, 40, 55};
+  /** The other tenant's participants, and its pool: uploaded once, before the threads, then only drawn from. */
+  private static final int OTHER_PARTICIPANTS = 2;
+  private static final int OTHER_CODES = 14;
+  private static final int OTHER_LOW_STOCK = 3;
   private static final Instant START = Instant.parse("2025-03-12T10:00:00Z");
 
   private SettableClock clock;
@@ -194,6 +211,12 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     final long catalogRewardId;
     final List<Long> ids = new ArrayList<>();
     final List<TenantScope> scopes = new ArrayList<>();
+    /** The other tenant, its one campaign, COUPON reward (one per action, MANUAL) and participants. */
+    final long otherTenantId;
+    final long otherCampaignId;
+    final long otherCouponRewardId;
+    final List<Long> otherIds = new ArrayList<>();
+    final List<TenantScope> otherScopes = new ArrayList<>();
 
     World(long seed) {
       LoyaltyEngine first = nodes.get(0);
@@ -202,7 +225,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       TenantScope scope = scopes.get(0);
       long brand = scope.brands().create(new NewBrand("Shop", "shop.example.com")).id();
       campaignId = scope.campaigns().create(NewCampaign.running(brand, "Mixed")).id();
-      scope.rewards().configure(campaignId, Automation.MANUAL, 2);
+      scope.rewards().configure(campaignId, Automation.MANUAL, LOW_STOCK);
       couponRewardId = scope.rewards().define(campaignId,
           NewCampaignReward.coupon("Coupon", ACTIONS_PER_COUPON).unlimited()).id();
       catalogRewardId = scope.catalog().create(NewCatalogReward.of(campaignId, "Tea tin", COST,
@@ -212,6 +235,23 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         ids.add(id);
         scope.points().award(ParticipantRef.id(id), PointsChange.of(INITIAL_POINTS, "welcome"));
       }
+      otherTenantId = first.tenants().create(NewTenant.business("Other " + seed)).id();
+      nodes.forEach(node -> otherScopes.add(node.forTenant(otherTenantId)));
+      TenantScope other = otherScopes.get(0);
+      long otherBrand = other.brands().create(new NewBrand("Other shop", "other.example.com")).id();
+      otherCampaignId = other.campaigns().create(NewCampaign.running(otherBrand, "Other")).id();
+      other.rewards().configure(otherCampaignId, Automation.MANUAL, OTHER_LOW_STOCK);
+      otherCouponRewardId = other.rewards().define(otherCampaignId,
+          NewCampaignReward.coupon("Other coupon", 1).unlimited()).id();
+      for (int i = 0; i < OTHER_PARTICIPANTS; i++) {
+        otherIds.add(other.participants().create(otherCampaignId, NewParticipant.withEmail("p" + i + "@example.com"))
+            .id());
+      }
+      List<String> otherCodes = new ArrayList<>();
+      for (int i = 0; i < OTHER_CODES; i++) {
+        otherCodes.add("OTHER-" + i);
+      }
+      other.coupons().upload(otherCampaignId, otherCodes);
       // Build every instance's index of the boards read at the end, so that they must catch up with the run.
       for (TenantScope each : scopes) {
         for (BoardMetric metric : BoardMetric.values()) {
@@ -222,6 +262,10 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
 
     ParticipantRef ref(int slot) {
       return ParticipantRef.id(ids.get(slot));
+    }
+
+    ParticipantRef otherRef(int slot) {
+      return ParticipantRef.id(otherIds.get(slot));
     }
   }
 
@@ -237,8 +281,26 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     final ConcurrentLinkedDeque<Long> toFulfil = new ConcurrentLinkedDeque<>();
     /** Earned rewards approved (or refused approval only because already approved) by a thread. */
     final Set<Long> approved = ConcurrentHashMap.newKeySet();
-    /** Every earned reward an action unlocked, and its participant's slot. */
+    /** Earned rewards a thread removed, and those a plain approval refused though no call had approved them. */
+    final Set<Long> removed = ConcurrentHashMap.newKeySet();
+    final Set<Long> refusedApproval = ConcurrentHashMap.newKeySet();
+    /** Every earned reward an action unlocked, and its participant's slot; the ids also in a list to pick from. */
     final Map<Long, Integer> unlocked = new ConcurrentHashMap<>();
+    final List<Long> unlockedIds = new CopyOnWriteArrayList<>();
+    /** The points each slot's new (not replayed) awards added. */
+    final Map<Integer, LongAdder> awarded = new ConcurrentHashMap<>();
+    /** Ticks taken before and after calls, to order the price changes and the redemptions that did not overlap. */
+    final AtomicLong ticks = new AtomicLong();
+    /** Each price change as {start tick, end tick, price}; the creation's price first, before every tick. */
+    final Queue<long[]> prices = new ConcurrentLinkedQueue<>(List.<long[]>of(new long[] {-1, -1, COST}));
+    /** Each redemption's {start tick, end tick}. */
+    final Map<Long, long[]> redeemedDuring = new ConcurrentHashMap<>();
+    /** The other tenant's rewards as this tenant's above, and the points its awards added per slot. */
+    final ConcurrentLinkedDeque<Long> otherToApprove = new ConcurrentLinkedDeque<>();
+    final Set<Long> otherApproved = ConcurrentHashMap.newKeySet();
+    final Map<Long, Integer> otherUnlocked = new ConcurrentHashMap<>();
+    final Map<Long, Integer> otherActions = new ConcurrentHashMap<>();
+    final Map<Integer, LongAdder> otherAwarded = new ConcurrentHashMap<>();
     /** Every action recorded (not replayed), and its slot. */
     final Map<Long, Integer> actions = new ConcurrentHashMap<>();
     /** Every redemption made (not replayed). */
@@ -276,8 +338,9 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
 
   /** What one call does. */
   private enum Kind {
-    AWARD(18), DEDUCT(12), DEDUCT_UP_TO(4), REDEEM(12), ADJUST_STOCK(6), ACTION(16), APPROVE(10), FULFIL(4),
-    UPLOAD(5), PATCH(7), DISPATCH(3), READ(3), DELETE(0);
+    AWARD(18), DEDUCT(12), DEDUCT_UP_TO(4), REDEEM(12), ADJUST_STOCK(6), PRICE(4), ACTION(16), APPROVE(10),
+    REMOVE(4), FULFIL(4), UPLOAD(5), PATCH(7), DISPATCH(3), READ(3), OTHER_AWARD(3), OTHER_ACTION(4),
+    OTHER_APPROVE(4), PROBE(5), DELETE(0);
 
     final int weight;
 
@@ -293,6 +356,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     private final int thread;
     private final LoyaltyEngine node;
     private final TenantScope scope;
+    /** The other tenant's scope on the same instance. */
+    private final TenantScope other;
     private final RandomGenerator random;
     private int call;
     private Kind kind;
@@ -303,6 +368,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       this.thread = thread;
       this.node = nodes.get(thread % nodes.size());
       this.scope = w.scopes.get(thread % nodes.size());
+      this.other = w.otherScopes.get(thread % nodes.size());
       this.random = Gen.random(seed * 1_000_003L + thread);
     }
 
@@ -336,13 +402,19 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         case DEDUCT_UP_TO -> deductUpToBalance();
         case REDEEM -> redeem();
         case ADJUST_STOCK -> adjustStock();
+        case PRICE -> price();
         case ACTION -> action();
         case APPROVE -> approve();
+        case REMOVE -> remove();
         case FULFIL -> fulfil();
         case UPLOAD -> upload();
         case PATCH -> patch();
         case DISPATCH -> node.events().dispatch();
         case READ -> read();
+        case OTHER_AWARD -> otherAward();
+        case OTHER_ACTION -> otherAction();
+        case OTHER_APPROVE -> otherApprove();
+        case PROBE -> probe();
         case DELETE -> delete();
         default -> throw new IllegalStateException(kind.toString());
       }
@@ -373,6 +445,9 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         return;
       }
       checkEntry(r, asked, slot, LedgerEntryKind.AWARD);
+      if (!r.replayed()) {
+        s.awarded.computeIfAbsent(slot, k -> new LongAdder()).add(asked.amount());
+      }
       if (asked.idempotencyKey() != null) {
         retry(r, slot, () -> scope.points().award(w.ref(slot), asked),
             () -> scope.points().award(w.ref(slot), new PointsChange(asked.amount() + 1, asked.type(), null,
@@ -459,16 +534,19 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     private void redeem() {
       int slot = slot();
       String key = random.nextBoolean() ? ownKey() : null;
+      long start = s.ticks.incrementAndGet();
       Redemption r = attempt(() -> scope.catalog().redeem(w.ref(slot), w.catalogRewardId, key), slot,
           ErrorCode.INSUFFICIENT_POINTS, ErrorCode.OUT_OF_STOCK);
+      long end = s.ticks.incrementAndGet();
       if (r == null) {
         return;
       }
       assertFalse(r.replayed(), "a new key replayed");
-      assertEquals(COST, r.pointsSpent());
+      assertTrue(Arrays.stream(PRICES).anyMatch(p -> p == r.pointsSpent()), "charged a price set: " + r);
       assertTrue(r.balance() >= 0, "never negative");
       assertEquals(w.ids.get(slot), r.participantId());
       assertNull(s.redemptions.put(r.id(), r), "a new redemption");
+      s.redeemedDuring.put(r.id(), new long[] {start, end});
       s.count("REDEEM:ok");
       if (key == null) {
         return;
@@ -481,6 +559,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
           assertTrue(again.replayed(), "a retry with the key replays");
           assertEquals(r.id(), again.id());
           assertEquals(r.balance(), again.balance());
+          assertEquals(r.pointsSpent(), again.pointsSpent(), "keeps the cost it was charged");
         }
       } else if (retry < 5) {
         int other = (slot + 1 + random.nextInt(PARTICIPANTS - 1)) % PARTICIPANTS;
@@ -502,6 +581,18 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       }
     }
 
+    /** A host changes the catalog reward's price (name and description as they are) while others redeem it. */
+    private void price() {
+      long price = PRICES[random.nextInt(PRICES.length)];
+      long start = s.ticks.incrementAndGet();
+      CatalogReward r = scope.catalog().update(w.catalogRewardId,
+          new CatalogRewardUpdate("Tea tin", null, price));
+      long end = s.ticks.incrementAndGet();
+      assertEquals(price, r.pointsCost(), "the update's price");
+      s.prices.add(new long[] {start, end, price});
+      s.count("PRICE:ok");
+    }
+
     private void action() {
       int slot = slot();
       String key = random.nextInt(10) < 4 ? ownKey() : null;
@@ -517,6 +608,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         assertEquals(EarnedRewardStatus.PENDING, e.status(), "MANUAL: waits for approval");
         assertEquals(w.ids.get(slot), e.participantId());
         assertNull(s.unlocked.put(e.id(), slot), "unlocked once");
+        s.unlockedIds.add(e.id());
         s.toApprove.add(e.id());
       }
       s.count("ACTION:ok");
@@ -560,10 +652,37 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       } catch (LoyaltyException e) {
         refused(e, slot, ErrorCode.INVALID_TRANSITION);
         if (e.code() == ErrorCode.INVALID_TRANSITION && !s.approved.contains(id)) {
-          // Still PENDING: refused only for a fulfilment with no code free.
-          assertTrue(fulfil, () -> "a PENDING reward refused approval: " + e);
-          s.toApprove.add(id);
+          // Not approved: refused for a fulfilment with no code free, or removed (a remover may not have recorded
+          // it yet: checked after the threads). A plain approval is refused only for a removed reward.
+          if (fulfil) {
+            s.toApprove.add(id);
+          } else {
+            s.refusedApproval.add(id);
+          }
         }
+      }
+    }
+
+    /**
+     * Removes a reward some action unlocked, picked at random (so that it races with the approvals of the same
+     * rewards): only a PENDING one goes, any other is INVALID_TRANSITION.
+     */
+    private void remove() {
+      // Half the time the newest reward waiting for approval (left there: an approval may take it meanwhile).
+      Long newest = random.nextBoolean() ? s.toApprove.peekLast() : null;
+      if (newest == null && s.unlockedIds.isEmpty()) {
+        read();
+        return;
+      }
+      long id = newest != null ? newest : s.unlockedIds.get(random.nextInt(s.unlockedIds.size()));
+      int slot = s.unlocked.get(id);
+      EarnedReward r = attempt(() -> scope.rewards().remove(id), slot, ErrorCode.INVALID_TRANSITION);
+      if (r != null) {
+        assertEquals(EarnedRewardStatus.REMOVED, r.status());
+        assertNull(r.couponCode(), "removed with a code");
+        assertTrue(s.removed.add(id), "removed twice");
+        assertFalse(s.approved.contains(id), "removed after it was approved");
+        s.count("REMOVE:ok");
       }
     }
 
@@ -630,6 +749,90 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       s.count("READ:ok");
     }
 
+    private void otherAward() {
+      int slot = random.nextInt(OTHER_PARTICIPANTS);
+      long amount = 1 + random.nextInt(40);
+      PointsResult r = other.points().award(w.otherRef(slot), PointsChange.of(amount, "purchase"));
+      assertEquals(w.otherIds.get(slot), r.entry().participantId());
+      s.otherAwarded.computeIfAbsent(slot, k -> new LongAdder()).add(amount);
+      s.count("OTHER_AWARD:ok");
+    }
+
+    private void otherAction() {
+      int slot = random.nextInt(OTHER_PARTICIPANTS);
+      ActionResult r = other.rewards().recordAction(LoyaltyAction.of(w.otherRef(slot), w.otherCouponRewardId));
+      assertNull(s.otherActions.put(r.actionId(), slot), "a new action");
+      assertEquals(1, r.unlocked().size(), "one reward per action");
+      for (EarnedReward e : r.unlocked()) {
+        assertEquals(w.otherTenantId, e.tenantId());
+        assertNull(s.otherUnlocked.put(e.id(), slot), "unlocked once");
+        s.otherToApprove.add(e.id());
+      }
+      s.count("OTHER_ACTION:ok");
+    }
+
+    /** Approvals of the other tenant's rewards draw its pool down past its low-stock threshold, several at once. */
+    private void otherApprove() {
+      Long id = s.otherToApprove.poll();
+      if (id == null) {
+        otherAction();
+        return;
+      }
+      boolean fulfil = random.nextInt(10) < 3;
+      try {
+        EarnedReward r = other.rewards().approve(id, fulfil);
+        assertTrue(s.otherApproved.add(id), "approved twice");
+        assertEquals(fulfil ? EarnedRewardStatus.FULFILLED : EarnedRewardStatus.APPROVED, r.status());
+        s.count("OTHER_APPROVE:ok");
+      } catch (LoyaltyException e) {
+        // Only a fulfilment with the pool empty: it stays PENDING.
+        refused(e, -1, ErrorCode.INVALID_TRANSITION);
+        assertTrue(fulfil, () -> "a PENDING reward refused approval: " + e);
+        s.otherToApprove.add(id);
+      }
+    }
+
+    /**
+     * Names one tenant's participant, campaign, catalog reward or earned reward through the other tenant's scope:
+     * NOT_FOUND, whether it reads or would change something (nothing changes: checked after the threads).
+     */
+    private void probe() {
+      int slot = slot();
+      ParticipantRef a = w.ref(slot);
+      ParticipantRef b = w.otherRef(random.nextInt(OTHER_PARTICIPANTS));
+      Long earned = s.unlockedIds.isEmpty() ? null : s.unlockedIds.get(random.nextInt(s.unlockedIds.size()));
+      Long otherEarned = s.otherUnlocked.keySet().stream().findAny().orElse(null);
+      int which = random.nextInt(16);
+      Supplier<?> call = switch (which) {
+        case 0 -> () -> other.participants().get(a);
+        case 1 -> () -> other.points().award(a, PointsChange.of(1, "probe"));
+        case 2 -> () -> other.points().deduct(a, PointsChange.of(1, "probe"));
+        case 3 -> () -> other.catalog().redeem(a, w.catalogRewardId, null);
+        case 4 -> () -> other.catalog().redeem(b, w.catalogRewardId, null);
+        case 5 -> () -> other.catalog().adjustStock(w.catalogRewardId, 1);
+        case 6 -> () -> other.catalog().update(w.catalogRewardId, new CatalogRewardUpdate("Probe", null, 1));
+        case 7 -> () -> other.rewards().recordAction(LoyaltyAction.of(a, w.couponRewardId));
+        case 8 -> () -> other.rewards().recordAction(LoyaltyAction.of(b, w.couponRewardId));
+        case 9 -> () -> other.coupons().upload(w.campaignId, List.of("PROBE-" + thread));
+        case 10 -> () -> other.participants().update(a, ParticipantUpdate.builder().metadata("probe", 1).build());
+        case 11 -> () -> board(other, w.campaignId, BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.STRONG);
+        case 12 -> earned == null ? () -> other.rewards().counts(a, w.couponRewardId)
+            : () -> other.rewards().approve(earned, random.nextBoolean());
+        case 13 -> earned == null ? () -> other.coupons().remaining(w.campaignId)
+            : () -> other.rewards().remove(earned);
+        case 14 -> () -> scope.points().award(b, PointsChange.of(1, "probe"));
+        default -> otherEarned == null ? () -> scope.rewards().recordAction(LoyaltyAction.of(b, w.otherCouponRewardId))
+            : () -> scope.rewards().approve(otherEarned, false);
+      };
+      try {
+        Object r = call.get();
+        throw new AssertionError("probe " + which + " went through another tenant's scope: " + r);
+      } catch (LoyaltyException e) {
+        assertEquals(ErrorCode.NOT_FOUND, e.code(), () -> "probe " + which + ": " + e);
+        s.count("PROBE:NOT_FOUND");
+      }
+    }
+
     private void delete() {
       int slot = PARTICIPANTS - 1 - random.nextInt(DELETABLE);
       Object deleted = attempt(() -> {
@@ -682,6 +885,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     private final Map<Long, Participant> live = new HashMap<>();
     /** The codes live participants' earned rewards hold, by earned reward. */
     private final Map<Long, String> heldCodes = new HashMap<>();
+    /** Every live participant's ledger entries, by id. */
+    private final Map<Long, LedgerEntry> entries = new HashMap<>();
     private boolean aRewardWaits;
 
     Check(World w, Shared s) {
@@ -694,9 +899,11 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       participants();
       keys();
       catalog();
-      coupons();
+      prices();
       feed();
+      coupons();
       boards();
+      otherTenant();
     }
 
     private void participants() {
@@ -729,6 +936,10 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       assertEquals(sum, p.pointsBalance(), "slot " + slot + ": balance == sum of the ledger");
       assertTrue(p.pointsBalance() >= 0, "slot " + slot + ": never negative");
       assertEquals(awarded, p.lifetimePoints(), "slot " + slot + ": lifetime == sum of the awards");
+      // Only this tenant's own awards: none came through the other tenant's scope.
+      assertEquals(INITIAL_POINTS + s.awarded.getOrDefault(slot, new LongAdder()).sum(), p.lifetimePoints(),
+          "slot " + slot + ": lifetime == the awards answered");
+      entries.forEach(e -> this.entries.put(e.id(), e));
       // Ids order one instance's entries exactly; the node number is bits 12..21 of the default generator's ids.
       Map<Long, List<LedgerEntry>> byNode = new TreeMap<>();
       for (LedgerEntry e : entries) {
@@ -786,9 +997,17 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
           + ACTIONS_PER_COUPON + " actions");
       assertEquals(earned.size(), earned.stream().map(EarnedReward::cycle).distinct().count(), "distinct cycles");
       for (EarnedReward e : earned) {
-        assertEquals(s.approved.contains(e.id()), e.status() != EarnedRewardStatus.PENDING,
-            () -> "approved exactly when a call approved it: " + e);
-        if (e.couponCode() != null) {
+        assertFalse(s.approved.contains(e.id()) && s.removed.contains(e.id()), () -> "approved and removed: " + e);
+        assertEquals(s.approved.contains(e.id()), e.status() == EarnedRewardStatus.APPROVED
+            || e.status() == EarnedRewardStatus.FULFILLED, () -> "approved exactly when a call approved it: " + e);
+        assertEquals(s.removed.contains(e.id()), e.status() == EarnedRewardStatus.REMOVED,
+            () -> "removed exactly when a call removed it: " + e);
+        if (s.refusedApproval.contains(e.id())) {
+          assertEquals(EarnedRewardStatus.REMOVED, e.status(), () -> "refused a plain approval: " + e);
+        }
+        if (e.status() == EarnedRewardStatus.REMOVED) {
+          assertNull(e.couponCode(), () -> "a removed reward holds a code: " + e);
+        } else if (e.couponCode() != null) {
           heldCodes.put(e.id(), e.couponCode());
         } else if (e.status() != EarnedRewardStatus.PENDING) {
           assertEquals(EarnedRewardStatus.APPROVED, e.status(), "fulfilled without a code");
@@ -816,7 +1035,48 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
           w.tenantId), "one redemption row per redemption answered");
     }
 
-    private void coupons() {
+    /**
+     * Each redemption was charged, in its ledger entry too, a price in force at some moment of its call (the one its
+     * unit was taken at, per the catalog's javadoc): the price of a change that overlapped the call, or of one that
+     * ended before it began with no other change wholly between the two (the creation's price counts as a change
+     * before every call). And the stored price is the last change's by the same rule.
+     */
+    private void prices() {
+      List<long[]> changes = List.copyOf(s.prices);
+      for (Redemption r : s.redemptions.values()) {
+        long[] during = s.redeemedDuring.get(r.id());
+        Set<Long> inForce = inForce(changes, during[0], during[1]);
+        assertTrue(inForce.contains(r.pointsSpent()), () -> "redemption " + r + " charged " + r.pointsSpent()
+            + ", not one of the prices in force during its call: " + inForce);
+        LedgerEntry entry = entries.get(r.ledgerEntryId());
+        if (entry != null) {
+          assertEquals(LedgerEntryKind.DEDUCT, entry.kind());
+          assertEquals(r.pointsSpent(), entry.amount(), () -> "the ledger entry of " + r + " deducted its cost");
+        } else {
+          assertFalse(live.containsKey(r.participantId()), "a live participant's redemption without its entry");
+        }
+      }
+      long last = s.ticks.incrementAndGet();
+      long stored = scope.catalog().get(w.catalogRewardId).pointsCost();
+      assertTrue(inForce(changes, last, last).contains(stored), () -> "stored price " + stored
+          + " is no change's that could have been the last");
+    }
+
+    /** The prices of the changes that could be in force at some moment from tick {@code start} to {@code end}. */
+    private Set<Long> inForce(List<long[]> changes, long start, long end) {
+      Set<Long> prices = new HashSet<>();
+      for (long[] c : changes) {
+        boolean overlaps = c[0] < end && c[1] > start;
+        boolean maybeLastBefore = c[1] < start
+            && changes.stream().noneMatch(d -> d[0] > c[1] && d[1] < start);
+        if (overlaps || maybeLastBefore) {
+          prices.add(c[2]);
+        }
+      }
+      return prices;
+    }
+
+    private void coupons() throws SQLException {
       List<AssignedCoupon> assigned = everyItem(page -> scope.coupons().assigned(w.campaignId, page));
       assertEquals(assigned.size(), assigned.stream().map(AssignedCoupon::code).distinct().count(),
           "a code assigned once");
@@ -835,6 +1095,44 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       }
       assertEquals(liveAssigned, heldCodes, "live participants' rewards hold exactly their assigned codes");
       assertTrue(!aRewardWaits || remaining == 0, "a reward waits while the pool has " + remaining + " free");
+      // Uploads from several instances while codes go out: the pool crosses its threshold any number of times, and
+      // ids do not follow the order of uploads across instances, so only the bound: at most one event per code,
+      // and only for codes with at least the threshold of codes after them now (codes are never taken out).
+      List<String> pool = poolInOrder(w.tenantId);
+      Set<String> assignedCodes = assigned.stream().map(AssignedCoupon::code).collect(Collectors.toSet());
+      long couldBeLow = pool.subList(0, Math.max(0, pool.size() - LOW_STOCK)).stream()
+          .filter(assignedCodes::contains).count();
+      List<LoyaltyEvent> low = poolLowEvents(scope, w.campaignId, LOW_STOCK);
+      System.out.println("  pool: " + assigned.size() + " of " + pool.size() + " out, pool_low " + low.size());
+      assertTrue(low.size() <= couldBeLow, "pool_low " + low.size() + " times, for " + couldBeLow
+          + " codes that could have reached the threshold");
+    }
+
+    /** The campaign's {@code coupon.pool_low} events in the tenant's feed, checked to name it and its threshold. */
+    private List<LoyaltyEvent> poolLowEvents(TenantScope in, long campaign, int threshold) {
+      List<LoyaltyEvent> low = feedOf(in).stream().filter(e -> e.type() == EventType.COUPON_POOL_LOW).toList();
+      for (LoyaltyEvent e : low) {
+        assertNull(e.participantId(), "about the campaign, not a participant");
+        assertEquals("{\"campaignId\":" + campaign + ",\"remaining\":" + threshold + ",\"threshold\":" + threshold
+            + "}", e.payload().replace(" ", ""), "pool_low payload");
+      }
+      return low;
+    }
+
+    /** The codes of a tenant's pool (one campaign), in the order assignments take them. */
+    private List<String> poolInOrder(long tenantId) throws SQLException {
+      List<String> codes = new ArrayList<>();
+      try (Connection c = fixture.connect();
+          PreparedStatement q = c.prepareStatement(
+              "SELECT code FROM coupon_code WHERE tenant_id = ? ORDER BY coupon_id")) {
+        q.setLong(1, tenantId);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            codes.add(rs.getString(1));
+          }
+        }
+      }
+      return codes;
     }
 
     private void feed() throws Exception {
@@ -847,16 +1145,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       }
       assertEquals(0, fixture.count("SELECT COUNT(*) FROM event_outbox WHERE tenant_id = ? AND position = 0",
           w.tenantId), "every event positioned");
-      List<LoyaltyEvent> events = new ArrayList<>();
-      long cursor = 0;
-      while (true) {
-        FeedPage page = scope.changeFeed().read(cursor, null, 100);
-        if (page.events().isEmpty()) {
-          break;
-        }
-        events.addAll(page.events());
-        cursor = page.nextPosition();
-      }
+      List<LoyaltyEvent> events = feedOf(scope);
       for (int i = 1; i < events.size(); i++) {
         assertTrue(events.get(i - 1).position() < events.get(i).position(), "positions unique and increasing");
       }
@@ -897,6 +1186,75 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
               Consistency.INDEX), "INDEX " + metric + " on instance " + i);
         }
       }
+    }
+
+    /**
+     * The other tenant holds exactly what its own calls did: its participants' points, actions and rewards, its
+     * campaign's boards of only them, a feed of only its events, and its pool, drawn from by approvals only, with
+     * one {@code coupon.pool_low} event if the code the threshold follows went out (however many approvals ran at
+     * once), else none.
+     */
+    private void otherTenant() throws SQLException {
+      TenantScope other = w.otherScopes.get(w.otherScopes.size() - 1);
+      List<long[]> points = new ArrayList<>();
+      List<long[]> actions = new ArrayList<>();
+      for (int slot = 0; slot < OTHER_PARTICIPANTS; slot++) {
+        int at = slot;
+        ParticipantRef ref = w.otherRef(slot);
+        Participant p = other.participants().get(ref);
+        long awarded = s.otherAwarded.getOrDefault(slot, new LongAdder()).sum();
+        assertEquals(awarded, p.lifetimePoints(), "other slot " + slot + ": lifetime == its awards");
+        assertEquals(awarded, p.pointsBalance(), "other slot " + slot + ": balance == its awards");
+        assertTrue(p.metadata().isEmpty(), "no patch reached the other tenant: " + p.metadata());
+        long recorded = s.otherActions.values().stream().filter(v -> v == at).count();
+        assertEquals(recorded, other.rewards().summary(ref).actionsAllTime(), "other slot " + slot + ": actions");
+        Set<Long> unlocked = s.otherUnlocked.entrySet().stream().filter(e -> e.getValue() == at)
+            .map(Map.Entry::getKey).collect(Collectors.toSet());
+        for (EarnedReward e : everyItem(page -> other.rewards().earned(ref, page))) {
+          assertTrue(unlocked.remove(e.id()), () -> "a reward its actions did not unlock: " + e);
+          assertEquals(s.otherApproved.contains(e.id()), e.status() != EarnedRewardStatus.PENDING,
+              () -> "approved exactly when a call approved it: " + e);
+        }
+        assertTrue(unlocked.isEmpty(), "rewards unlocked but not there: " + unlocked);
+        points.add(new long[] {p.id(), p.lifetimePoints()});
+        actions.add(new long[] {p.id(), recorded});
+      }
+      assertEquals(Board.ranked(points), board(other, w.otherCampaignId, BoardPeriod.ALL_TIME, BoardMetric.POINTS,
+          Consistency.STRONG), "the other campaign's points board");
+      assertEquals(Board.ranked(actions), board(other, w.otherCampaignId, BoardPeriod.ALL_TIME, BoardMetric.ACTIONS,
+          Consistency.STRONG), "the other campaign's actions board");
+      List<LoyaltyEvent> events = feedOf(other);
+      assertEquals(fixture.count("SELECT COUNT(*) FROM event_outbox WHERE tenant_id = ?", w.otherTenantId),
+          events.size(), "the other feed holds its events");
+      for (LoyaltyEvent e : events) {
+        assertTrue(e.participantId() == null || w.otherIds.contains(e.participantId()),
+            () -> "an event of another tenant's participant: " + e.type());
+      }
+      // The pool as uploaded before the threads, in the order codes go out; the code the threshold follows
+      // writes the one event when it goes.
+      List<String> pool = poolInOrder(w.otherTenantId);
+      assertEquals(OTHER_CODES, pool.size(), "no code added to the other pool");
+      Set<String> assigned = everyItem(page -> other.coupons().assigned(w.otherCampaignId, page)).stream()
+          .map(AssignedCoupon::code).collect(Collectors.toSet());
+      int expected = assigned.contains(pool.get(OTHER_CODES - 1 - OTHER_LOW_STOCK)) ? 1 : 0;
+      assertEquals(expected, poolLowEvents(other, w.otherCampaignId, OTHER_LOW_STOCK).size(),
+          "one pool_low event when the code " + OTHER_LOW_STOCK + " codes follow went out (" + assigned.size()
+              + " of " + OTHER_CODES + " out)");
+      System.out.println("  other pool: " + assigned.size() + " of " + OTHER_CODES + " out, pool_low " + expected);
+    }
+  }
+
+  /** Every positioned event of a scope's tenant, in feed order. */
+  private static List<LoyaltyEvent> feedOf(TenantScope scope) {
+    List<LoyaltyEvent> events = new ArrayList<>();
+    long cursor = 0;
+    while (true) {
+      FeedPage page = scope.changeFeed().read(cursor, null, 100);
+      if (page.events().isEmpty()) {
+        return events;
+      }
+      events.addAll(page.events());
+      cursor = page.nextPosition();
     }
   }
 
