@@ -92,8 +92,13 @@ import org.junit.jupiter.api.Test;
  * capped at the balance, some retried with their key and the same change (a replay of the first result) or another
  * one (CONFLICT); redemptions, some retried, some with another participant (CONFLICT); stock added and removed;
  * loyalty actions, some retried; approvals (some with fulfilment) and fulfilments of the rewards other threads'
- * actions unlocked, some approved twice; coupon uploads of a few codes out of a small set (duplicates within and
- * across uploads); metadata patches; event dispatch rounds; leaderboard reads; and, late in the run, deletions.
+ * actions unlocked, some approved twice, and removals racing with them; price changes of the catalog reward;
+ * coupon uploads of a few codes out of a small set (duplicates within and across uploads); metadata patches; event
+ * dispatch rounds; leaderboard reads; and, late in the run, deletions. Interleaved with them: a second tenant's
+ * awards, actions and approvals on its own campaign (two participants with the same emails, a COUPON reward per
+ * action and a pool of {@value #OTHER_CODES} codes uploaded before the threads, threshold {@value #OTHER_LOW_STOCK}),
+ * and probes that name one tenant's participants, catalog reward, campaign or earned rewards through the other's
+ * scope, every one of which must be NOT_FOUND.
  *
  * <p>Each call must end with a result, or a {@link LoyaltyException} whose code that operation documents for what
  * it was asked (NOT_FOUND only for a participant that may be deleted, and then it must be deleted at the end): any
@@ -107,8 +112,21 @@ import org.junit.jupiter.api.Test;
  *       never negative;</li>
  *   <li>an idempotency key is on at most one entry, the one every call with it was answered with; each redemption
  *       of a live participant has its ledger entry;</li>
+ *   <li>each live participant's lifetime points are its initial points plus the awards answered (nothing came
+ *       through the other tenant's scope);</li>
  *   <li>the catalog reward's stock is not negative, and initial stock + accepted adjustments == stock + redemptions
- *       (as the calls returned them, and as stored);</li>
+ *       (as the calls returned them, and as stored); each redemption was charged, in its ledger entry too, a price in
+ *       force at some moment of its call, as far as the calls' order tells (a change overlapping it, or one that
+ *       ended before it with no change wholly between), and the stored price is one a last change could have set;
+ *       </li>
+ *   <li>a reward is REMOVED exactly when a removal answered, APPROVED or FULFILLED exactly when an approval did, never
+ *       both; a removed one holds no code, and a plain approval was refused only for a removed one;</li>
+ *   <li>{@code coupon.pool_low} events name the campaign and its threshold; at most as many as the assigned codes
+ *       followed by at least the threshold of codes (uploads from several instances interleave, so no more is known);
+ *       on the other tenant's pool, only drawn from, exactly one if the code the threshold follows went out, else
+ *       none;</li>
+ *   <li>the other tenant's participants hold exactly its own awards and actions (no metadata), its rewards are the
+ *       ones its actions unlocked, its campaign's boards rank only them, and its feed holds only its events;</li>
  *   <li>its action counts are the actions recorded for it; its earned rewards are the ones its actions unlocked, one
  *       per {@value #ACTIONS_PER_COUPON} actions; a code went to at most one reward, the codes live participants'
  *       rewards hold are exactly the assigned codes of live participants (the others' are of deleted ones); the pool
