@@ -29,8 +29,10 @@ import java.util.Objects;
  * instance on it: an instance leases tokens in batches of {@code max(1, limit / 10)} with one atomic update and
  * spends them without storage, so N instances together let through at most the plan's bucket and refill plus
  * {@code N * (batch - 1)} requests (each holds fewer than a batch leased). While the storage fails a lease, an
- * instance holds tenants to buckets of its own (up to N times the plan's rate over N instances) and tries the
- * storage again after a second. Instances on one storage should have the same plans and agree on the time.
+ * instance holds tenants to buckets of its own, full at first (up to N times the plan's rate over N instances), and
+ * tries the storage again after a second; the outage leaves the shared bucket as it was, so over an outage and its
+ * end N instances let a tenant through up to N + 1 buckets and their refill (and the tokens they held leased).
+ * Instances on one storage should have the same plans and agree on the time.
  *
  * @param plans the plans by name, in the order given
  * @param defaultPlan the plan of tenants without one (or with one not configured here); null when no plans

@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * and rate (up to N times the plan's rate over N instances, as before sharing), for {@link #STORAGE_RETRY} by the
  * engine's clock before the storage is tried again (at once if the clock was set back meanwhile), and only a lease
  * asked after the failure ends it; one warning is logged per outage, naming no tenant or key. The
- * API stays up on cached keys rather than refusing every request because the limiter's storage is down.
+ * API stays up on cached keys rather than refusing every request because the limiter's storage is down. Tokens
+ * leased before the failure are spent first, and the shared bucket is left as it was: so over an outage and its end
+ * N instances let a tenant through up to N + 1 buckets and their refill, plus what they held leased.
  *
  * <p>A bucket per rate, not one per tenant reset when its rate changes: within the key cache TTL after a plan change
  * made on another instance, this one may hold a tenant's keys cached with the old plan and the new, and requests
