@@ -188,12 +188,12 @@ class CatalogAndCouponsEndToEndTest {
     assertEquals(ada.id(), event.participantId());
     assertEquals(campaign.id(), event.campaignId());
     Map<String, Object> data = FeedReads.payload(event);
-    assertEquals(Long.toString(r.id()), WebhookTestJson.at(data, "redemption", "id"));
-    assertEquals(r.ledgerEntryId(), WebhookTestJson.at(data, "redemption", "ledgerEntryId"));
-    assertEquals(300L, WebhookTestJson.at(data, "redemption", "pointsSpent"));
-    assertEquals(700L, WebhookTestJson.at(data, "redemption", "balance"));
-    assertEquals("Mug", WebhookTestJson.at(data, "catalogReward", "name"));
-    assertEquals(300L, WebhookTestJson.at(data, "catalogReward", "pointsCost"));
+    assertEquals(Long.toString(r.id()), JsonValues.at(data, "redemption", "id"));
+    assertEquals(r.ledgerEntryId(), JsonValues.at(data, "redemption", "ledgerEntryId"));
+    assertEquals(300L, JsonValues.at(data, "redemption", "pointsSpent"));
+    assertEquals(700L, JsonValues.at(data, "redemption", "balance"));
+    assertEquals("Mug", JsonValues.at(data, "catalogReward", "name"));
+    assertEquals(300L, JsonValues.at(data, "catalogReward", "pointsCost"));
     assertEquals(1, events(EventType.POINTS_DEDUCTED).size(), "the deduction writes its own event");
     assertEquals(sumOfLedger(ada), balance(ada));
   }

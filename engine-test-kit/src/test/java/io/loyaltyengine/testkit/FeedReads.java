@@ -65,6 +65,6 @@ final class FeedReads {
 
   /** The event's JSON payload as a map. */
   static Map<String, Object> payload(LoyaltyEvent event) {
-    return WebhookTestJson.object(event.payload().getBytes(StandardCharsets.UTF_8));
+    return JsonValues.object(event.payload().getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -268,26 +268,26 @@ class FeedbackBoardsEndToEndTest {
     assertEquals(Set.of("idea"), submitted.keySet());
     assertEquals(Set.of("id", "boardId", "participantId", "title", "body", "status", "votes", "createdAt",
         "updatedAt"), ((Map<?, ?>) submitted.get("idea")).keySet());
-    assertEquals(Long.toString(idea.id()), WebhookTestJson.at(submitted, "idea", "id"));
-    assertEquals(board.id(), WebhookTestJson.at(submitted, "idea", "boardId"));
-    assertEquals(ada.id(), WebhookTestJson.at(submitted, "idea", "participantId"));
-    assertEquals("Dark mode", WebhookTestJson.at(submitted, "idea", "title"));
-    assertEquals("Too bright", WebhookTestJson.at(submitted, "idea", "body"));
-    assertEquals("OPEN", WebhookTestJson.at(submitted, "idea", "status"));
-    assertEquals(0L, WebhookTestJson.at(submitted, "idea", "votes"));
-    assertEquals(START.plusSeconds(60).toString(), WebhookTestJson.at(submitted, "idea", "createdAt"));
+    assertEquals(Long.toString(idea.id()), JsonValues.at(submitted, "idea", "id"));
+    assertEquals(board.id(), JsonValues.at(submitted, "idea", "boardId"));
+    assertEquals(ada.id(), JsonValues.at(submitted, "idea", "participantId"));
+    assertEquals("Dark mode", JsonValues.at(submitted, "idea", "title"));
+    assertEquals("Too bright", JsonValues.at(submitted, "idea", "body"));
+    assertEquals("OPEN", JsonValues.at(submitted, "idea", "status"));
+    assertEquals(0L, JsonValues.at(submitted, "idea", "votes"));
+    assertEquals(START.plusSeconds(60).toString(), JsonValues.at(submitted, "idea", "createdAt"));
 
     Map<String, Object> planned = FeedReads.payload(events.get(1));
     assertEquals(Set.of("idea", "oldStatus", "newStatus"), planned.keySet());
     assertEquals("OPEN", planned.get("oldStatus"));
     assertEquals("PLANNED", planned.get("newStatus"));
-    assertEquals("PLANNED", WebhookTestJson.at(planned, "idea", "status"));
-    assertEquals(1L, WebhookTestJson.at(planned, "idea", "votes"), "the count when it moved");
-    assertEquals(START.plusSeconds(120).toString(), WebhookTestJson.at(planned, "idea", "updatedAt"));
+    assertEquals("PLANNED", JsonValues.at(planned, "idea", "status"));
+    assertEquals(1L, JsonValues.at(planned, "idea", "votes"), "the count when it moved");
+    assertEquals(START.plusSeconds(120).toString(), JsonValues.at(planned, "idea", "updatedAt"));
     Map<String, Object> finished = FeedReads.payload(events.get(2));
     assertEquals("PLANNED", finished.get("oldStatus"));
     assertEquals("DONE", finished.get("newStatus"));
-    assertEquals(done.updatedAt().toString(), WebhookTestJson.at(finished, "idea", "updatedAt"));
+    assertEquals(done.updatedAt().toString(), JsonValues.at(finished, "idea", "updatedAt"));
   }
 
   @Test
@@ -421,15 +421,15 @@ class FeedbackBoardsEndToEndTest {
     assertEquals(Set.of("idea"), payload.keySet());
     assertEquals(Set.of("id", "boardId", "participantId", "title", "body", "status", "votes", "createdAt",
         "updatedAt"), ((Map<?, ?>) payload.get("idea")).keySet(), "as in idea.submitted");
-    assertEquals(Long.toString(idea.id()), WebhookTestJson.at(payload, "idea", "id"));
-    assertEquals(board.id(), WebhookTestJson.at(payload, "idea", "boardId"));
-    assertEquals(ada.id(), WebhookTestJson.at(payload, "idea", "participantId"));
-    assertEquals("Dark mode", WebhookTestJson.at(payload, "idea", "title"));
-    assertEquals("Too bright", WebhookTestJson.at(payload, "idea", "body"));
-    assertEquals("PLANNED", WebhookTestJson.at(payload, "idea", "status"), "as it was");
-    assertEquals(1L, WebhookTestJson.at(payload, "idea", "votes"), "the count it had");
-    assertEquals(START.plusSeconds(60).toString(), WebhookTestJson.at(payload, "idea", "createdAt"));
-    assertEquals(planned.updatedAt().toString(), WebhookTestJson.at(payload, "idea", "updatedAt"));
+    assertEquals(Long.toString(idea.id()), JsonValues.at(payload, "idea", "id"));
+    assertEquals(board.id(), JsonValues.at(payload, "idea", "boardId"));
+    assertEquals(ada.id(), JsonValues.at(payload, "idea", "participantId"));
+    assertEquals("Dark mode", JsonValues.at(payload, "idea", "title"));
+    assertEquals("Too bright", JsonValues.at(payload, "idea", "body"));
+    assertEquals("PLANNED", JsonValues.at(payload, "idea", "status"), "as it was");
+    assertEquals(1L, JsonValues.at(payload, "idea", "votes"), "the count it had");
+    assertEquals(START.plusSeconds(60).toString(), JsonValues.at(payload, "idea", "createdAt"));
+    assertEquals(planned.updatedAt().toString(), JsonValues.at(payload, "idea", "updatedAt"));
   }
 
   @Test

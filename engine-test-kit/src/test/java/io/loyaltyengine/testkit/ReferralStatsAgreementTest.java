@@ -264,7 +264,7 @@ class ReferralStatsAgreementTest {
 
     private void apply(LoyaltyEvent event) {
       counts.merge(event.type(), 1L, Long::sum);
-      Map<String, Object> json = WebhookTestJson.object(event.payload().getBytes(StandardCharsets.UTF_8));
+      Map<String, Object> json = JsonValues.object(event.payload().getBytes(StandardCharsets.UTF_8));
       switch (event.type()) {
         case PARTICIPANT_CREATED -> participants.computeIfAbsent(event.campaignId(), c -> new ArrayList<>())
             .add(event.participantId());

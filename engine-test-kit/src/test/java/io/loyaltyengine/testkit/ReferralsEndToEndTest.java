@@ -378,14 +378,14 @@ class ReferralsEndToEndTest {
     LoyaltyEvent event = bobs.get(1);
     assertEquals(campaign.id(), event.campaignId());
     Map<String, Object> json = payload(event);
-    assertEquals(campaign.id(), WebhookTestJson.at(json, "referral", "campaignId"));
-    assertEquals(bob.participant().id(), WebhookTestJson.at(json, "referral", "invitedId"));
-    assertEquals(ada.id(), WebhookTestJson.at(json, "referral", "referrerId"));
-    assertEquals("SIGNED", WebhookTestJson.at(json, "referral", "codeKind"));
-    assertEquals("LOW", WebhookTestJson.at(json, "referral", "riskLevel"));
-    assertEquals("NO_SIGNAL", WebhookTestJson.at(json, "referral", "riskReason"));
-    assertEquals("RECORDED", WebhookTestJson.at(json, "referral", "status"));
-    assertEquals(START.toString(), WebhookTestJson.at(json, "referral", "createdAt"));
+    assertEquals(campaign.id(), JsonValues.at(json, "referral", "campaignId"));
+    assertEquals(bob.participant().id(), JsonValues.at(json, "referral", "invitedId"));
+    assertEquals(ada.id(), JsonValues.at(json, "referral", "referrerId"));
+    assertEquals("SIGNED", JsonValues.at(json, "referral", "codeKind"));
+    assertEquals("LOW", JsonValues.at(json, "referral", "riskLevel"));
+    assertEquals("NO_SIGNAL", JsonValues.at(json, "referral", "riskReason"));
+    assertEquals("RECORDED", JsonValues.at(json, "referral", "status"));
+    assertEquals(START.toString(), JsonValues.at(json, "referral", "createdAt"));
     String text = event.payload();
     for (String secret : List.of("@", "198.51.100.4", "visitor-42", "customer-42")) {
       assertFalse(text.contains(secret), "payload carries no " + secret);
@@ -776,17 +776,17 @@ class ReferralsEndToEndTest {
 
     LoyaltyEvent event = only(events(ada.id()), EventType.REFERRAL_CONVERSION);
     Map<String, Object> json = payload(event);
-    assertEquals(Long.toString(c.id()), WebhookTestJson.at(json, "conversion", "id"));
-    assertEquals(campaign.id(), WebhookTestJson.at(json, "conversion", "campaignId"));
-    assertEquals(ada.id(), WebhookTestJson.at(json, "conversion", "referrerId"));
-    assertEquals("order-1", WebhookTestJson.at(json, "conversion", "orderId"));
-    assertEquals("19.99", WebhookTestJson.at(json, "conversion", "orderValue"));
-    assertEquals(25L, WebhookTestJson.at(json, "conversion", "points"));
-    assertEquals("CONVERTED", WebhookTestJson.at(json, "conversion", "status"));
-    assertEquals(0L, WebhookTestJson.at(json, "conversion", "pointsReversed"));
-    assertEquals(START.toString(), WebhookTestJson.at(json, "conversion", "createdAt"));
-    assertNull(WebhookTestJson.at(json, "conversion", "reversedAt"));
-    assertEquals(25L, WebhookTestJson.at(json, "pointsAwarded"));
+    assertEquals(Long.toString(c.id()), JsonValues.at(json, "conversion", "id"));
+    assertEquals(campaign.id(), JsonValues.at(json, "conversion", "campaignId"));
+    assertEquals(ada.id(), JsonValues.at(json, "conversion", "referrerId"));
+    assertEquals("order-1", JsonValues.at(json, "conversion", "orderId"));
+    assertEquals("19.99", JsonValues.at(json, "conversion", "orderValue"));
+    assertEquals(25L, JsonValues.at(json, "conversion", "points"));
+    assertEquals("CONVERTED", JsonValues.at(json, "conversion", "status"));
+    assertEquals(0L, JsonValues.at(json, "conversion", "pointsReversed"));
+    assertEquals(START.toString(), JsonValues.at(json, "conversion", "createdAt"));
+    assertNull(JsonValues.at(json, "conversion", "reversedAt"));
+    assertEquals(25L, JsonValues.at(json, "pointsAwarded"));
   }
 
   @Test
@@ -899,12 +899,12 @@ class ReferralsEndToEndTest {
         .filter(e -> e.type() == EventType.REFERRAL_REVERSAL).toList();
     assertEquals(2, reversals.size());
     Map<String, Object> json = payload(reversals.get(1));
-    assertEquals(5L, WebhookTestJson.at(json, "pointsReversed"));
-    assertEquals(20L, WebhookTestJson.at(json, "shortfall"));
-    assertEquals("REVERSED", WebhookTestJson.at(json, "conversion", "status"));
-    assertEquals(5L, WebhookTestJson.at(json, "conversion", "pointsReversed"));
-    assertEquals("30", WebhookTestJson.at(json, "conversion", "orderValue"));
-    assertEquals(START.plus(Duration.ofMinutes(5)).toString(), WebhookTestJson.at(json, "conversion", "reversedAt"));
+    assertEquals(5L, JsonValues.at(json, "pointsReversed"));
+    assertEquals(20L, JsonValues.at(json, "shortfall"));
+    assertEquals("REVERSED", JsonValues.at(json, "conversion", "status"));
+    assertEquals(5L, JsonValues.at(json, "conversion", "pointsReversed"));
+    assertEquals("30", JsonValues.at(json, "conversion", "orderValue"));
+    assertEquals(START.plus(Duration.ofMinutes(5)).toString(), JsonValues.at(json, "conversion", "reversedAt"));
     assertEquals(List.of("referral_conversion", "referral_conversion", "referral_reversal", "redemption",
         "referral_reversal"), history(ada).stream().map(LedgerEntry::type).toList());
 
@@ -959,7 +959,7 @@ class ReferralsEndToEndTest {
     assertEquals(ada.id(), r.conversion().referrerId());
     LoyaltyEvent event = only(events(null), EventType.REFERRAL_REVERSAL);
     assertNull(event.participantId(), "the referrer is gone; the event is the campaign's");
-    assertEquals(25L, WebhookTestJson.at(payload(event), "shortfall"));
+    assertEquals(25L, JsonValues.at(payload(event), "shortfall"));
     assertEquals(ReferralStats.ZERO, referrals.campaignStats(campaign.id()));
   }
 

@@ -192,11 +192,11 @@ class RewardsEndToEndTest {
         EventType.REWARD_APPROVED, EventType.REWARD_FULFILLED, EventType.LOYALTY_ACTION_RECORDED,
         EventType.REWARD_REACHED, EventType.REWARD_REMOVED), types(events));
     Map<String, Object> fulfilledPayload = payload(events.get(4));
-    assertEquals(Long.toString(pending.id()), WebhookTestJson.at(fulfilledPayload, "earnedReward", "id"));
-    assertEquals("FULFILLED", WebhookTestJson.at(fulfilledPayload, "earnedReward", "status"));
-    assertEquals("CASH", WebhookTestJson.at(fulfilledPayload, "earnedReward", "type"));
-    assertEquals(1_000L, WebhookTestJson.at(fulfilledPayload, "earnedReward", "cashAmountMinor"));
-    assertEquals(fulfilled.fulfilledAt().toString(), WebhookTestJson.at(fulfilledPayload, "earnedReward",
+    assertEquals(Long.toString(pending.id()), JsonValues.at(fulfilledPayload, "earnedReward", "id"));
+    assertEquals("FULFILLED", JsonValues.at(fulfilledPayload, "earnedReward", "status"));
+    assertEquals("CASH", JsonValues.at(fulfilledPayload, "earnedReward", "type"));
+    assertEquals(1_000L, JsonValues.at(fulfilledPayload, "earnedReward", "cashAmountMinor"));
+    assertEquals(fulfilled.fulfilledAt().toString(), JsonValues.at(fulfilledPayload, "earnedReward",
         "fulfilledAt"));
   }
 
@@ -299,7 +299,7 @@ class RewardsEndToEndTest {
     LoyaltyEvent reached = only(events, EventType.REWARD_REACHED);
     LoyaltyEvent approvedEvent = only(events, EventType.REWARD_APPROVED);
     assertFalse(reached.payload().contains("couponCode"), "no code in a reached event");
-    assertEquals("CODE-0001", WebhookTestJson.at(payload(approvedEvent), "earnedReward", "couponCode"));
+    assertEquals("CODE-0001", JsonValues.at(payload(approvedEvent), "earnedReward", "couponCode"));
     assertEquals(rewards.fulfil(pending.id()).couponCode(), "CODE-0001");
   }
 

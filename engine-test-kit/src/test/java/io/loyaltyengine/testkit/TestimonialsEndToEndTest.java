@@ -178,21 +178,21 @@ class TestimonialsEndToEndTest {
 
     Map<String, Object> submitted = FeedReads.payload(ofAda.get(0));
     assertEquals(Set.of("testimonial"), submitted.keySet());
-    assertEquals(Long.toString(a.id()), WebhookTestJson.at(submitted, "testimonial", "id"));
-    assertEquals(campaign.id(), WebhookTestJson.at(submitted, "testimonial", "campaignId"));
-    assertEquals(ada.id(), WebhookTestJson.at(submitted, "testimonial", "participantId"));
-    assertEquals("Lovely mugs", WebhookTestJson.at(submitted, "testimonial", "text"));
-    assertEquals(4L, WebhookTestJson.at(submitted, "testimonial", "rating"));
-    assertEquals("PENDING", WebhookTestJson.at(submitted, "testimonial", "status"));
-    assertEquals(START.toString(), WebhookTestJson.at(submitted, "testimonial", "createdAt"));
-    assertNull(WebhookTestJson.at(submitted, "testimonial", "moderatedAt"));
+    assertEquals(Long.toString(a.id()), JsonValues.at(submitted, "testimonial", "id"));
+    assertEquals(campaign.id(), JsonValues.at(submitted, "testimonial", "campaignId"));
+    assertEquals(ada.id(), JsonValues.at(submitted, "testimonial", "participantId"));
+    assertEquals("Lovely mugs", JsonValues.at(submitted, "testimonial", "text"));
+    assertEquals(4L, JsonValues.at(submitted, "testimonial", "rating"));
+    assertEquals("PENDING", JsonValues.at(submitted, "testimonial", "status"));
+    assertEquals(START.toString(), JsonValues.at(submitted, "testimonial", "createdAt"));
+    assertNull(JsonValues.at(submitted, "testimonial", "moderatedAt"));
     assertEquals(START.plus(Duration.ofHours(1)).toString(),
-        WebhookTestJson.at(FeedReads.payload(ofAda.get(1)), "testimonial", "moderatedAt"));
-    assertEquals("APPROVED", WebhookTestJson.at(FeedReads.payload(ofAda.get(1)), "testimonial", "status"));
+        JsonValues.at(FeedReads.payload(ofAda.get(1)), "testimonial", "moderatedAt"));
+    assertEquals("APPROVED", JsonValues.at(FeedReads.payload(ofAda.get(1)), "testimonial", "status"));
     Map<String, Object> rejected = FeedReads.payload(ofAda.get(2));
-    assertEquals("REJECTED", WebhookTestJson.at(rejected, "testimonial", "status"));
-    assertEquals(takenDown.moderatedAt().toString(), WebhookTestJson.at(rejected, "testimonial", "moderatedAt"));
-    assertNull(WebhookTestJson.at(FeedReads.payload(FeedReads.ofParticipant(events, bob.id()).get(0)),
+    assertEquals("REJECTED", JsonValues.at(rejected, "testimonial", "status"));
+    assertEquals(takenDown.moderatedAt().toString(), JsonValues.at(rejected, "testimonial", "moderatedAt"));
+    assertNull(JsonValues.at(FeedReads.payload(FeedReads.ofParticipant(events, bob.id()).get(0)),
         "testimonial", "rating"), "no rating: null");
   }
 

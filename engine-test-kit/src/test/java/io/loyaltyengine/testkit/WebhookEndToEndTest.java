@@ -1,6 +1,6 @@
 package io.loyaltyengine.testkit;
 
-import static io.loyaltyengine.testkit.WebhookTestJson.at;
+import static io.loyaltyengine.testkit.JsonValues.at;
 import static io.loyaltyengine.testkit.WebhookReceiver.status;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -148,7 +148,7 @@ class WebhookEndToEndTest {
     LoyaltyEvent event = awards.get(0);
     assertEquals(event.id(), r.webhookId(), "webhook-id is the event id of the change feed");
 
-    Map<String, Object> json = WebhookTestJson.object(r.body());
+    Map<String, Object> json = JsonValues.object(r.body());
     assertEquals(event.id(), json.get("id"));
     assertEquals("points.awarded", json.get("type"));
     assertEquals(scope.tenantId(), json.get("tenantId"));
@@ -177,7 +177,7 @@ class WebhookEndToEndTest {
 
     WebhookReceiver.Request r = last();
     verify(hook.secret(), r);
-    Map<String, Object> json = WebhookTestJson.object(r.body());
+    Map<String, Object> json = JsonValues.object(r.body());
     assertEquals("participant.created", json.get("type"));
     assertEquals(p.id(), at(json, "data", "participant", "id"));
     assertEquals("Zoë 🎉", at(json, "data", "participant", "firstName"));
@@ -438,7 +438,7 @@ class WebhookEndToEndTest {
     dispatchUntilIdle();
     List<WebhookReceiver.Request> received = server.requests();
     assertEquals(goneEventId, received.get(1).webhookId(), "the replayed event is delivered");
-    assertEquals(List.of(1L, 1L, 3L), received.stream().map(r -> (Long) at(WebhookTestJson.object(r.body()),
+    assertEquals(List.of(1L, 1L, 3L), received.stream().map(r -> (Long) at(JsonValues.object(r.body()),
         "data", "entry", "amount")).toList(), "the replay, then the award made after enabling");
     assertTrue(scope.webhooks().parked(id, Keyset.first(10)).items().isEmpty());
   }
@@ -510,7 +510,7 @@ class WebhookEndToEndTest {
     List<WebhookReceiver.Request> received = server.requests();
     assertEquals(1, received.size(), "events committed after enabling are sent");
     assertNotEquals(missed, received.get(0).webhookId());
-    assertEquals(5L, at(WebhookTestJson.object(received.get(0).body()), "data", "entry", "amount"));
+    assertEquals(5L, at(JsonValues.object(received.get(0).body()), "data", "entry", "amount"));
   }
 
   // ==================================================================== secrets
@@ -631,7 +631,7 @@ class WebhookEndToEndTest {
     }
     List<WebhookReceiver.Request> toA = server.requests("/a");
     assertEquals(1, toA.size(), "only the award in campaign A: not the deduction, not campaign B");
-    Map<String, Object> json = WebhookTestJson.object(toA.get(0).body());
+    Map<String, Object> json = JsonValues.object(toA.get(0).body());
     assertEquals("points.awarded", json.get("type"));
     assertEquals(campaign.id(), json.get("campaignId"));
     assertEquals(inA.id(), json.get("participantId"));
@@ -695,7 +695,7 @@ class WebhookEndToEndTest {
     assertEquals(2, server.requests().size(), "this tenant's enrolment and award");
     server.requests().forEach(r -> verify(mine.secret(), r));
     assertTrue(server.requests().stream()
-        .allMatch(r -> Long.valueOf(scope.tenantId()).equals(WebhookTestJson.object(r.body()).get("tenantId"))));
+        .allMatch(r -> Long.valueOf(scope.tenantId()).equals(JsonValues.object(r.body()).get("tenantId"))));
   }
 
   @Test
@@ -814,7 +814,7 @@ class WebhookEndToEndTest {
     AtomicBoolean failedOnce = new AtomicBoolean();
     server.always(HOOK, (request, exchange) -> {
       // The receiver reads the participant from the body: it fails the first attempt of p's first award only.
-      Map<String, Object> json = WebhookTestJson.object(request.body());
+      Map<String, Object> json = JsonValues.object(request.body());
       boolean fail = Long.valueOf(p.id()).equals(json.get("participantId")) && failedOnce.compareAndSet(false, true);
       exchange.sendResponseHeaders(fail ? 500 : 200, -1);
     });
@@ -831,7 +831,7 @@ class WebhookEndToEndTest {
     clock.advance(Duration.ofSeconds(6));
     dispatchUntilIdle();
     assertEquals(List.of(1L, 1L, 2L, 3L), amountsOf(p), "the failed attempt, its retry, then the others in order");
-    List<Long> sequences = server.requests(HOOK).stream().map(r -> WebhookTestJson.object(r.body()))
+    List<Long> sequences = server.requests(HOOK).stream().map(r -> JsonValues.object(r.body()))
         .filter(j -> Long.valueOf(p.id()).equals(j.get("participantId"))).skip(1)
         .map(j -> (Long) j.get("sequence")).toList();
     assertEquals(List.of(2L, 3L, 4L), sequences, "delivered in sequence order");
@@ -938,7 +938,7 @@ class WebhookEndToEndTest {
 
   /** The award amounts POSTed to {@link #HOOK} for {@code p}, in arrival order. */
   private List<Long> amountsOf(Participant p) {
-    return server.requests(HOOK).stream().map(r -> WebhookTestJson.object(r.body()))
+    return server.requests(HOOK).stream().map(r -> JsonValues.object(r.body()))
         .filter(j -> Long.valueOf(p.id()).equals(j.get("participantId")))
         .map(j -> (Long) at(j, "data", "entry", "amount")).toList();
   }

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.events.FeedPage;
 import io.loyaltyengine.events.LoyaltyEvent;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.loyaltyengine.testkit.JsonValues;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,13 +31,12 @@ import java.util.function.Predicate;
  * the participant's next sequence number, the time (when the model knows it), schema version 1, a new id, and the
  * payload. An expected payload is a tree of values: a map is a JSON object that must have exactly those keys in that
  * order, a {@link Some} one that has at least its keys, a {@link Check} a condition on the value, anything else the
- * value itself (numbers as {@link Long}). Payloads are read with Jackson's streaming parser, independently of how
- * the engine wrote them.
+ * value itself (numbers as {@link Long}). Payloads are read by {@link JsonValues}, independently of how the engine
+ * wrote them.
  *
  * <p>Not thread-safe: used by one run.
  */
 final class ScenarioEvents {
-  private static final JsonFactory JSON = new JsonFactory();
   private static final int MAX_ROUNDS = 1_000;
   private static final int PAGE = 100;
 
@@ -99,7 +94,7 @@ final class ScenarioEvents {
       assertTrue(e.id().startsWith("evt_") && ids.add(e.id()), () -> what + ": a new id, not " + e.id());
       assertTrue(e.position() > lastPosition, () -> what + ": growing positions");
       lastPosition = e.position();
-      match(w.payload(), object(e.payload()), what + ": payload");
+      match(w.payload(), JsonValues.object(e.payload()), what + ": payload");
     }
   }
 
@@ -162,62 +157,5 @@ final class ScenarioEvents {
 
   private record Expected(EventType type, long campaignId, long participantId, Instant occurredAt,
       Map<String, Object> payload) {
-  }
-
-  // ==================================================================== JSON
-
-  /** The JSON object in {@code json}: objects as insertion-ordered maps, integers as {@link Long}. */
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> object(String json) {
-    try (JsonParser p = JSON.createParser(json)) {
-      p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-      Object value = value(p, p.nextToken());
-      if (p.nextToken() != null || !(value instanceof Map)) {
-        throw new AssertionError("a payload is one JSON object");
-      }
-      return (Map<String, Object>) value;
-    } catch (IOException e) {
-      throw new UncheckedIOException("a payload is not valid JSON", e);
-    }
-  }
-
-  private static Object value(JsonParser p, JsonToken token) throws IOException {
-    Objects.requireNonNull(token, "a JSON value");
-    switch (token) {
-      case START_OBJECT -> {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
-          String name = p.currentName();
-          map.put(name, value(p, p.nextToken()));
-        }
-        return map;
-      }
-      case START_ARRAY -> {
-        List<Object> list = new ArrayList<>();
-        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-          list.add(value(p, t));
-        }
-        return list;
-      }
-      case VALUE_STRING -> {
-        return p.getText();
-      }
-      case VALUE_NUMBER_INT -> {
-        return p.getLongValue();
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        return p.getDoubleValue();
-      }
-      case VALUE_TRUE -> {
-        return Boolean.TRUE;
-      }
-      case VALUE_FALSE -> {
-        return Boolean.FALSE;
-      }
-      case VALUE_NULL -> {
-        return null;
-      }
-      default -> throw new AssertionError("unexpected JSON token " + token);
-    }
   }
 }

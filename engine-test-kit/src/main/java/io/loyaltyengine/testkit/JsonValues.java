@@ -5,25 +5,46 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a webhook body into plain Java values (objects as insertion-ordered maps, arrays as lists, integers as
- * {@link Long}, other numbers as {@link Double}) with Jackson's streaming parser, so that tests check the JSON a
- * receiver gets independently of how the engine wrote it. Rejects trailing content and duplicate keys.
+ * Reads JSON the engine wrote (a webhook body, an event's payload) into plain Java values (objects as
+ * insertion-ordered maps, arrays as lists, integers as {@link Long}, other numbers as {@link Double}) with Jackson's
+ * streaming parser, so that tests check the JSON a receiver gets independently of how the engine wrote it. Rejects
+ * trailing content and duplicate keys. Thread-safe: stateless.
  */
-final class WebhookTestJson {
+public final class JsonValues {
   private static final JsonFactory FACTORY = new JsonFactory();
 
-  private WebhookTestJson() {
+  private JsonValues() {
   }
 
-  /** The JSON object in {@code body} (UTF-8). */
+  /**
+   * The JSON object in {@code json}.
+   *
+   * @param json a JSON object
+   * @return its keys and values, in the order written
+   * @throws IllegalArgumentException if {@code json} is not one JSON object, or repeats a key
+   * @throws UncheckedIOException if it is not JSON
+   */
+  public static Map<String, Object> object(String json) {
+    return object(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The JSON object in {@code body} (UTF-8).
+   *
+   * @param body a JSON object, in UTF-8
+   * @return its keys and values, in the order written
+   * @throws IllegalArgumentException if {@code body} is not one JSON object, or repeats a key
+   * @throws UncheckedIOException if it is not JSON
+   */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> object(byte[] body) {
+  public static Map<String, Object> object(byte[] body) {
     try (JsonParser p = FACTORY.createParser(body)) {
       p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
       Object value = value(p, p.nextToken());
@@ -39,9 +60,16 @@ final class WebhookTestJson {
     }
   }
 
-  /** The value at a path of object keys, for example {@code at(json, "data", "entry", "amount")}. */
+  /**
+   * The value at a path of object keys, for example {@code at(json, "data", "entry", "amount")}.
+   *
+   * @param json an object read by {@link #object}
+   * @param path the keys, outermost first
+   * @return the value there (null for a JSON null)
+   * @throws AssertionError if a key is missing or a value on the way is not an object
+   */
   @SuppressWarnings("unchecked")
-  static Object at(Map<String, Object> json, String... path) {
+  public static Object at(Map<String, Object> json, String... path) {
     Object current = json;
     for (String key : path) {
       if (!(current instanceof Map)) {
