@@ -2244,6 +2244,40 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   /**
+   * A revocation and a deletion inside a host's transaction that rolls back never happened: the engine that made them,
+   * whose key cache held both keys, authenticates them at once after the rollback, and still once the key cache TTL
+   * passed (its cache must have been dropped or bypassed by the changes, never updated with them).
+   */
+  @Test
+  void keysRevokedOrDeletedInsideARolledBackHostTransactionStillAuthenticateOnTheEngineThatChangedThem() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    IssuedApiKey revoked = w.scope.apiKeys().issue(NewApiKey.of("revoked", ApiScope.READ));
+    IssuedApiKey deleted = w.scope.apiKeys().issue(NewApiKey.of("deleted", ApiScope.READ));
+    List<IssuedApiKey> changed = List.of(revoked, deleted);
+    for (IssuedApiKey key : changed) {
+      engine.access().authenticate(key.secret(), ApiScope.READ); // cached before the host's work
+    }
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      joined.apiKeys().revoke(revoked.key().id());
+      joined.apiKeys().delete(deleted.key().id());
+      tx.rollback();
+    }
+    for (IssuedApiKey key : changed) {
+      assertEquals(key.key().id(), engine.access().authenticate(key.secret(), ApiScope.READ).keyId(),
+          key.key().name() + " in a rolled-back host transaction: live on the engine that changed it");
+    }
+    clock().advance(AccessSettings.DEFAULTS.keyCacheTtl());
+    for (IssuedApiKey key : changed) {
+      assertEquals(key.key().id(), engine.access().authenticate(key.secret(), ApiScope.READ).keyId(),
+          key.key().name() + " in a rolled-back host transaction: live one key cache TTL later");
+    }
+    assertEquals(List.of(deleted.key(), revoked.key()), w.scope.apiKeys().list(), "both as issued, newest first");
+  }
+
+  /**
    * Keys not found are never cached ({@link io.loyaltyengine.access.Access}): a key issued inside a host's transaction
    * is unknown to a request before the host commits, and authenticates at once after, not one key cache TTL later.
    */
