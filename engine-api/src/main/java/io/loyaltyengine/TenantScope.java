@@ -155,6 +155,15 @@ public interface TenantScope {
    * Returns this scope bound to a host's transaction: its operations write on the host's connection and commit or
    * roll back with the host's work. The returned scope is confined to the host's thread.
    *
+   * <p>The engine is not told when the host commits or rolls back, so what it keeps in memory is never updated from
+   * the returned scope's writes, only dropped or bypassed: a rollback leaves this instance answering as if they were
+   * never made, and a commit reaches it as another instance's writes do. An API key revoked or deleted here is read
+   * at every authentication for one key cache TTL (refused once the host commits, live again if it rolls back); a
+   * referral signing key rotated here drops the tenant's cached keys (see
+   * {@link io.loyaltyengine.referrals.Referrals#rotateSigningKey()}); leaderboard indexes learn of these writes by
+   * catching up, as of other instances' (see {@link io.loyaltyengine.leaderboard.LeaderboardSettings}, whose catch-up
+   * margin bounds how long the host's transaction may take to commit).
+   *
    * @param transaction the host's transaction, from the storage module (for example {@code JdbcHostTransaction.of})
    * @return this tenant's operations in the host's transaction
    * @throws NullPointerException if {@code transaction} is null (a programming error, as with the builders)

@@ -7,7 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Campaigns' time zones, remembered per engine, so that a hot path that needs only the zone (an award's month for
  * the POINTS boards) does not read the campaign's row each time. Safe because a campaign's zone never changes after
- * it is created and campaign ids are never reused. One entry per campaign read through it.
+ * it is created and campaign ids are never reused. One entry per campaign read through it. Also read inside a host's
+ * transaction, which may hold a campaign it created and later roll back: that entry is then never read again, as
+ * its id is never made again and every row that would lead to it (a reward, a participant) rolled back with it.
  *
  * <p>Thread-safe.
  */
