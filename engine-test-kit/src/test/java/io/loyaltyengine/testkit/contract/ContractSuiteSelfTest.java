@@ -132,6 +132,7 @@ class ContractSuiteSelfTest {
         "communityAndAccessFeaturesRefusedInsideAHostTransactionChangeNothingAndKeepTheHostsWork",
         "aKeyRevokedOrDeletedInsideAHostTransactionIsRefusedOnceTheHostCommitsThoughReadLiveBefore",
         "aKeyNotFoundIsNotCachedSoAKeyIssuedInAHostTransactionAuthenticatesAsSoonAsItCommits",
+        "keysRevokedOrDeletedInsideARolledBackHostTransactionStillAuthenticateOnTheEngineThatChangedThem",
         "aTenantsFirstRateLimitedRequestInsideAHostTransactionHoldingTheTenantDoesNotWaitForIt",
         "loyaltyFeaturesInsideAHostTransactionVanishWithItsRollbackAndTheirKeysStayFree",
         "loyaltyFeaturesRefusedInsideAHostTransactionChangeNothingAndTheNextCallsInItWork",
