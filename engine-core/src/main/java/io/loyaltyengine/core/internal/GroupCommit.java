@@ -199,9 +199,8 @@ final class GroupCommit {
     }
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
-    boolean[] began = new boolean[1];
     try {
-      inBatchTransaction(began, tx -> {
+      inBatchTransaction(tx -> {
         // A retried transaction starts afresh: nothing of a failed attempt counts.
         Arrays.fill(results, null);
         Arrays.fill(failures, null);
@@ -219,6 +218,9 @@ final class GroupCommit {
         }
         return null;
       });
+    } catch (NotBegun notBegun) {
+      failAll(batch, notBegun.failure());
+      return;
     } catch (CommitOutcomeUnknownException unknown) {
       // The batch may have committed: running it again could make every change twice. A unit rolled back to its
       // savepoint is known to have changed nothing, and keeps its own failure; not one that changed nothing
@@ -230,10 +232,6 @@ final class GroupCommit {
       }
       return;
     } catch (RuntimeException | Error sharedFailure) {
-      if (cannotBegin(began[0], sharedFailure)) {
-        failAll(batch, sharedFailure);
-        return;
-      }
       // Nothing of the batch committed: each unit of work runs again alone and gets its own outcome.
       runEachAlone(batch);
       return;
@@ -280,9 +278,8 @@ final class GroupCommit {
     Object[][] results;
     // What the last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
     Object[][][] attempted = new Object[1][][];
-    boolean[] began = new boolean[1];
     try {
-      results = inBatchTransaction(began, tx -> {
+      results = inBatchTransaction(tx -> {
         Object[][] r = new Object[groups.size()][];
         int unchanged = 0;
         for (int g = 0; g < r.length; g++) {
@@ -309,6 +306,9 @@ final class GroupCommit {
       });
     } catch (NothingToCommit e) {
       results = e.result();
+    } catch (NotBegun notBegun) {
+      failAll(batch, notBegun.failure());
+      return true;
     } catch (CommitOutcomeUnknownException unknown) {
       // The batch may have committed: running it again could make every change twice. A unit refused is known to
       // have changed nothing, and keeps its own error.
@@ -320,18 +320,10 @@ final class GroupCommit {
       }
       return true;
     } catch (TransientStorageException | Error e) {
-      if (cannotBegin(began[0], e)) {
-        failAll(batch, e);
-        return true;
-      }
       // As for a shared transaction failing as a whole: each unit of work runs again alone, in order.
       runEachAlone(batch);
       return true;
     } catch (RuntimeException e) {
-      if (cannotBegin(began[0], e)) {
-        failAll(batch, e);
-        return true;
-      }
       return false;
     }
     for (int g = 0; g < results.length; g++) {
@@ -347,35 +339,32 @@ final class GroupCommit {
   }
 
   /**
-   * Runs a batch's transaction, setting {@code began[0]} once its work starts. A transaction that fails transiently
-   * before that (no turn at an H2 database within its timeout) is tried again as a whole, with the retries and
-   * backoff of a unit alone: its units would otherwise each wait out the same timeout alone, with their retries,
-   * one after another, the batch's last caller (and every call queued behind it) waiting for them all.
+   * Runs a batch's transaction. One that fails transiently before its work began (no turn at an H2 database within
+   * its timeout) is tried again as a whole, with the retries and backoff of a unit alone: its units would otherwise
+   * each wait out the same timeout alone, with their retries, one after another, the batch's last caller (and every
+   * call queued behind it) waiting for them all.
+   *
+   * @throws NotBegun if the store failed before the work ran (the database unreachable, or no turn at it after every
+   *     retry): each unit alone would fail the same way, after as long a wait (on a pool, its connection timeout)
    */
-  private <R> R inBatchTransaction(boolean[] began, TransactionWork<R> work) {
+  private <R> R inBatchTransaction(TransactionWork<R> work) {
+    boolean[] began = new boolean[1];
     for (int attempt = 0; ; attempt++) {
       try {
         return storage.inTransaction(tx -> {
           began[0] = true;
           return work.run(tx);
         });
-      } catch (TransientStorageException e) {
-        if (began[0] || attempt >= maxRetries) {
+      } catch (StorageException e) {
+        if (began[0]) {
           throw e;
+        }
+        if (!(e instanceof TransientStorageException) || attempt >= maxRetries) {
+          throw new NotBegun(e);
         }
         Transactions.backOff(attempt);
       }
     }
-  }
-
-  /**
-   * Whether {@code failure} of a batch's transaction is the store failing to begin one (the database unreachable, or
-   * no turn at it after every retry): thrown before the work ran ({@code began} false). Each unit alone would fail
-   * the same way, after as long a wait (on a pool, its connection timeout), the batch's last caller waiting for them
-   * all.
-   */
-  private static boolean cannotBegin(boolean began, Throwable failure) {
-    return !began && failure instanceof StorageException;
   }
 
   /** Gives every unit of work of the batch {@code failure}. */
@@ -406,6 +395,20 @@ final class GroupCommit {
     pending.done = true;
     if (pending.caller != Thread.currentThread()) {
       LockSupport.unpark(pending.caller);
+    }
+  }
+
+  /**
+   * A batch's transaction that failed before its work ran, with the store's failure, which every unit of the batch
+   * gets. Carries no stack trace: it is control flow.
+   */
+  private static final class NotBegun extends RuntimeException {
+    NotBegun(StorageException failure) {
+      super(null, failure, false, false);
+    }
+
+    StorageException failure() {
+      return (StorageException) getCause();
     }
   }
 
