@@ -32,12 +32,9 @@ import java.time.Duration;
  *     month's end its winners are first recorded, 1 s..1 h
  */
 public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntries, Duration catchUpMargin) {
-  /** The default catch-up margin, 30 s (declared before {@link #DEFAULTS}, which uses it). */
-  private static final Duration DEFAULT_CATCH_UP_MARGIN = Duration.ofSeconds(30);
-
   /** The defaults. */
   public static final LeaderboardSettings DEFAULTS = new LeaderboardSettings(Duration.ofSeconds(1), 2_000_000,
-      DEFAULT_CATCH_UP_MARGIN);
+      Duration.ofSeconds(30));
 
   /**
    * Validates every setting.
