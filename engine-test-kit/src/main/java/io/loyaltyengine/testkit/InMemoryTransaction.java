@@ -675,6 +675,12 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public LockAttempt tryLock(long tenantId, long participantId) {
+      // No other unit of work runs while this one holds the database lock, so no row is held elsewhere.
+      return find(tenantId, participantId).isPresent() ? LockAttempt.LOCKED : LockAttempt.ABSENT;
+    }
+
+    @Override
     public List<LockedParticipant> lockAll(long tenantId, Collection<Long> participantIds) {
       return call(() -> {
         List<LockedParticipant> locked = new ArrayList<>();

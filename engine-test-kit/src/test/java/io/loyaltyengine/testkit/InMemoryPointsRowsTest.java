@@ -13,4 +13,9 @@ class InMemoryPointsRowsTest extends PointsRowsContractTest {
   protected void awaitBlockedOnALock(Thread waiter) {
     InMemoryLockWaits.awaitParkedOnTheDatabaseLock(waiter);
   }
+
+  @Override
+  protected boolean unitsOfWorkOverlap() {
+    return false; // each unit of work holds the database's one lock from its start to its end
+  }
 }

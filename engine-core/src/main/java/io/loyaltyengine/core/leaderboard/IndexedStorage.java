@@ -223,6 +223,11 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
+    public LockAttempt tryLock(long tenantId, long participantId) {
+      return port.tryLock(tenantId, participantId);
+    }
+
+    @Override
     public void updateProfile(Participant participant) {
       port.updateProfile(participant);
     }

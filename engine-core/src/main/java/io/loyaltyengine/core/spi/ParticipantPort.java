@@ -45,6 +45,30 @@ public interface ParticipantPort {
   Optional<Participant> lock(long tenantId, long participantId);
 
   /**
+   * As {@link #lock}, but never waits for the row: locks it until the end of the transaction when no other
+   * transaction holds it, and otherwise answers at once. For a caller that already holds a lock another transaction
+   * may be waiting for while it holds this row (a coupon upload holding its pool's lock): waiting here could close a
+   * cycle. A store whose units of work never overlap (the in-memory store) never answers
+   * {@link LockAttempt#HELD_ELSEWHERE}.
+   *
+   * @return {@link LockAttempt#LOCKED} if this transaction now holds the row's lock (or held it already);
+   *     {@link LockAttempt#ABSENT} if the tenant has no such participant, as this transaction sees it;
+   *     {@link LockAttempt#HELD_ELSEWHERE} if another transaction holds the row's lock (the row may be gone once it
+   *     ends, if that transaction deletes it)
+   */
+  LockAttempt tryLock(long tenantId, long participantId);
+
+  /** What {@link #tryLock} found. Immutable. */
+  enum LockAttempt {
+    /** The row is locked by the calling transaction. */
+    LOCKED,
+    /** No such participant of the tenant. */
+    ABSENT,
+    /** Another transaction holds the row's lock; nothing was locked. */
+    HELD_ELSEWHERE
+  }
+
+  /**
    * Writes the profile fields (email, sanitized email, names, IP address, tier, metadata, updatedAt) of an existing
    * participant; never its balance, lifetime points or risk.
    *

@@ -73,6 +73,29 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
     return byId("participant lock", Sql.PARTICIPANT_LOCK, tenantId, participantId);
   }
 
+  /**
+   * A locking read that passes a row another transaction holds by ({@code SKIP LOCKED}), then, when it found none, a
+   * plain read to tell a held row from a missing one (a row deleted meanwhile by its holder reads as missing).
+   */
+  @Override
+  public LockAttempt tryLock(long tenantId, long participantId) {
+    return run("participant try lock", () -> {
+      if (exists(Sql.PARTICIPANT_TRY_LOCK, tenantId, participantId)) {
+        return LockAttempt.LOCKED;
+      }
+      return exists(Sql.PARTICIPANT_EXISTS, tenantId, participantId) ? LockAttempt.HELD_ELSEWHERE : LockAttempt.ABSENT;
+    });
+  }
+
+  private boolean exists(String statement, long tenantId, long participantId) {
+    return handle.createQuery(statement)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .mapTo(Long.class)
+        .findOne()
+        .isPresent();
+  }
+
   private Optional<Participant> byId(String operation, String statement, long tenantId, long participantId) {
     return run(operation, () -> handle.createQuery(statement)
         .bind("tenantId", tenantId)

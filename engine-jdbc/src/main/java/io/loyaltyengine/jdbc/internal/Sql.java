@@ -87,6 +87,14 @@ public final class Sql {
   static final String PARTICIPANT_FIND =
       PARTICIPANT_SELECT + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String PARTICIPANT_LOCK = PARTICIPANT_FIND + " FOR UPDATE";
+  /**
+   * Locks the row unless another transaction holds it: no row then. H2's SKIP LOCKED misbehaves only with ORDER BY
+   * and LIMIT (see {@link #deliveryClaim(boolean)}); a read by key has neither.
+   */
+  static final String PARTICIPANT_TRY_LOCK = "SELECT participant_id FROM participant"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId FOR UPDATE SKIP LOCKED";
+  static final String PARTICIPANT_EXISTS = "SELECT participant_id FROM participant"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
   /** Rows locked in ascending id order, so that two such locks over overlapping sets never wait in a cycle. */
   static final String PARTICIPANT_LOCK_ALL = "SELECT " + PARTICIPANT_COLUMNS + ", event_sequence FROM participant"
       + " WHERE tenant_id = :tenantId AND participant_id IN (<ids>) ORDER BY participant_id FOR UPDATE";

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.core.spi.BalanceAdjustment;
 import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.LockedParticipant;
+import io.loyaltyengine.core.spi.ParticipantPort.LockAttempt;
 import io.loyaltyengine.core.spi.PointsIncrement;
 import io.loyaltyengine.core.spi.PointsRows;
 import io.loyaltyengine.core.spi.ScoreChange;
@@ -43,6 +45,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntToLongFunction;
 import org.junit.jupiter.api.Test;
@@ -54,6 +57,8 @@ import org.junit.jupiter.api.Test;
  * a refused one (overflow, overdraft, missing participant, another tenant's) changes neither balance nor sequence;
  * {@code ParticipantPort.lockAll} returns the tenant's rows once each, in ascending id order, with their sequences,
  * for any number of ids (SQL stores query in slices of 500), and holds their locks until the commit;
+ * {@code ParticipantPort.tryLock} locks a free row, answers at once for a row another running unit of work holds, and
+ * tells a missing participant (another tenant's, or one whose holder deleted it) from a held one;
  * {@code LedgerPort.adjustAll} adds its deltas and advances the sequences, and a missing row or an overdraft throws
  * and fails the unit of work; {@code Transaction.appendPointsRows} writes ledger entries, events and counter additions
  * that read back field by field (nulls, microseconds, the amount a capped deduction asked for, a payload with
@@ -114,6 +119,16 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
 
   /** For subclasses. */
   protected PointsRowsContractTest() {
+  }
+
+  /**
+   * Whether units of work on storages sharing the database run at once, each holding row locks of its own (the SQL
+   * stores). {@code false} for a backend whose units of work take turns (the in-memory store holds its one database
+   * lock for a whole unit of work), which skips the tests of a row that another running unit of work holds.
+   * {@code true} by default.
+   */
+  protected boolean unitsOfWorkOverlap() {
+    return true;
   }
 
   /** Thrown by the tests' units of work: never by a store. */
@@ -349,6 +364,85 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
         "the second lockAll did not wait for the row the first one locked");
     assertEquals(List.of(locked(b, 4, 4, 2), locked(c, 0, 0, 0)), got.waiter(),
         "the second lockAll read the row as the first one committed it");
+  }
+
+  @Test
+  void tryLockLocksTheTenantsParticipantAgainAndAgainAndFindsNoOtherTenantsOrMissingOne() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Participant a = participant(campaign, 0, 0);
+    Participant stranger = participant(campaign(), 0, 0);
+    assertEquals(List.of(LockAttempt.LOCKED, LockAttempt.LOCKED, LockAttempt.ABSENT, LockAttempt.ABSENT),
+        tx(tx -> List.of(tx.participants().tryLock(t, a.id()), tx.participants().tryLock(t, a.id()),
+            tx.participants().tryLock(t, stranger.id()), tx.participants().tryLock(t, nextId()))),
+        "a row this transaction holds is LOCKED again; another tenant's participant is ABSENT");
+  }
+
+  @Test
+  void aCreditWaitsForARowThatTryLockLocked() throws Exception {
+    assumeSharedDatabase();
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Participant a = participant(campaign, 0, 0);
+    Outcomes<LockedParticipant, LockedParticipant> got = whileHeld(
+        tx -> tx.participants().tryLock(t, a.id()),
+        (tx, attempt) -> {
+          assertEquals(LockAttempt.LOCKED, attempt);
+          return tx.ledger().credit(t, a.id(), 1).orElseThrow();
+        },
+        tx -> tx.ledger().credit(t, a.id(), 10).orElseThrow(),
+        "the credit did not wait for the row tryLock locked");
+    assertEquals(locked(a, 11, 11, 2), got.waiter(), "the credit came after the holder's commit");
+  }
+
+  @Test
+  void tryLockOfARowAnotherUnitOfWorkHoldsAnswersAtOnceAndFindsTheRowAsThatOneLeftIt() throws Exception {
+    assumeSharedDatabase();
+    assumeTrue(unitsOfWorkOverlap(), "the backend's units of work take turns: no row is held by a running one");
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    Participant kept = participant(campaign, 0, 0);
+    Participant deleted = participant(campaign, 0, 0);
+    assertEquals(List.of(LockAttempt.HELD_ELSEWHERE, LockAttempt.LOCKED),
+        tryLockWhileHeld(tx -> tx.ledger().credit(t, kept.id(), 1), t, kept.id()),
+        "held by a credit, then free after its commit");
+    assertEquals(List.of(LockAttempt.HELD_ELSEWHERE, LockAttempt.ABSENT),
+        tryLockWhileHeld(tx -> tx.participants().delete(t, deleted.id()), t, deleted.id()),
+        "held by a deletion, then gone after its commit");
+    assertEquals(locked(kept, 1, 1, 1), lockAll(t, List.of(kept.id())).get(0),
+        "the attempt that found the row held changed nothing");
+  }
+
+  /**
+   * Runs {@code hold} in a unit of work on this test's storage and keeps it open while a unit of work on a second
+   * storage of the database tries to lock {@code participantId}, which must answer without waiting for the holder;
+   * then lets the holder commit and tries once more. Returns both answers.
+   */
+  private List<LockAttempt> tryLockWhileHeld(Consumer<Transaction> hold, long tenantId, long participantId)
+      throws Exception {
+    Storage second = fixture().openStorage();
+    ExecutorService threads = Executors.newSingleThreadExecutor();
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      Started<Void> holder = start(threads, () -> storage().inTransaction(tx -> {
+        hold.accept(tx);
+        held.countDown();
+        await(release);
+        return null;
+      }));
+      await(held);
+      // On this thread: an attempt that waited for the holder would wait for ever (the holder waits for it).
+      LockAttempt whileHeld = second.inTransaction(tx -> tx.participants().tryLock(tenantId, participantId));
+      release.countDown();
+      holder.get();
+      return List.of(whileHeld, second.inTransaction(tx -> tx.participants().tryLock(tenantId, participantId)));
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+      assertTrue(threads.awaitTermination(60, TimeUnit.SECONDS));
+      second.close();
+    }
   }
 
   /** What the holder and the waiter of {@link #whileHeld} returned. */
