@@ -27,8 +27,9 @@ public interface CouponPools {
    * @param codes the codes
    * @return what was stored, and the duplicates
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code codes}; NOT_FOUND for the campaign;
-   *     CONFLICT on {@code codes} when other uploads added codes of this one three times in a row while it ran
-   *     (nothing is stored: upload again)
+   *     CONFLICT on {@code codes} when other uploads added codes of this one three times in a row while it ran;
+   *     CONFLICT without a field when, three times in a row, a reward began waiting for a code while it ran and
+   *     another transaction held that reward's participant (either way nothing is stored: upload again)
    */
   CouponUpload upload(long campaignId, List<String> codes);
 

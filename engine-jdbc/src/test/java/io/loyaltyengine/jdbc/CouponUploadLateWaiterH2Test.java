@@ -1,7 +1,7 @@
 package io.loyaltyengine.jdbc;
 
-/** A coupon upload's last lock round racing the deletion of a late waiting reward's participant, on an H2 file. */
-class CouponUploadDeletionRaceH2Test extends CouponUploadDeletionRaceTestBase {
+/** A coupon upload meeting a reward that began waiting after it read the waiting ones, on an H2 file. */
+class CouponUploadLateWaiterH2Test extends CouponUploadLateWaiterTestBase {
   @Override
   JdbcFixture createFixture() {
     return new H2FileFixture(true);

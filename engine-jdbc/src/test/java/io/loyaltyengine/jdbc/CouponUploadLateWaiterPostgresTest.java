@@ -1,10 +1,7 @@
 package io.loyaltyengine.jdbc;
 
-/**
- * A coupon upload's last lock round racing the deletion of a late waiting reward's participant, on the embedded
- * PostgreSQL.
- */
-class CouponUploadDeletionRacePostgresTest extends CouponUploadDeletionRaceTestBase {
+/** A coupon upload meeting a reward that began waiting after it read the waiting ones, on the embedded PostgreSQL. */
+class CouponUploadLateWaiterPostgresTest extends CouponUploadLateWaiterTestBase {
   @Override
   JdbcFixture createFixture() {
     return new PostgresFixture();

@@ -47,11 +47,11 @@ import java.util.Set;
  * whose rewards it can reach, in ascending id order, before the pool's ({@link #lockWaitingParticipants}). In the
  * opposite order the two would deadlock, and the store would fail one of them (a host's transaction, never retried,
  * with STORAGE_UNAVAILABLE). A reward that began waiting between that read and the pool's lock has a participant the
- * upload did not lock: rather than lock it after the pool's, the upload is undone ({@link LateWaiter}) and runs again,
- * reading the waiting rewards anew and locking their participants first. Only the last of its rounds, after rewards
- * began waiting in that window every time, locks such a participant after the pool's (see {@code CouponService}),
- * still before it takes the reward's code and row: the participant's deletion holds the participant while it deletes
- * the reward, so the upload waits for it and passes the deleted reward over, leaving its code free.
+ * upload did not lock: the upload locks it then, after the pool's but before it takes the reward's code and row, only
+ * if no other transaction holds it (an approval of that participant waiting for the pool's lock may). Otherwise the
+ * upload is undone ({@link LateWaiter}) and runs again, reading the waiting rewards anew and locking their
+ * participants first (see {@code CouponService}). A participant deleted meanwhile is passed over, its reward's code
+ * left free.
  *
  * <p>Thread-safe: stateless.
  */
@@ -132,15 +132,16 @@ public final class CouponAssignment {
   }
 
   /**
-   * Thrown by {@link #assignWaiting} when it would give a code to a reward whose participant the upload did not
-   * lock before the pool's: the reward began waiting after the upload read the waiting ones. The upload's unit of
-   * work rolls back (releasing the pool's lock) and the upload runs again. Carries no stack trace: it is control flow.
+   * Thrown by {@link #assignWaiting} when it would give a code to a reward whose participant another transaction
+   * holds: the reward began waiting after the upload locked the waiting rewards' participants, and waiting for that
+   * lock after the pool's could close a cycle. The upload's unit of work rolls back (releasing the pool's lock) and
+   * the upload runs again. Carries no stack trace: it is control flow.
    */
   static final class LateWaiter extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     LateWaiter() {
-      super("a reward began waiting for a coupon after the upload locked the participants", null, false, false);
+      super("a reward began waiting for a coupon, its participant held by another transaction", null, false, false);
     }
   }
 
@@ -152,20 +153,20 @@ public final class CouponAssignment {
    *
    * <p>Every reward it gives a code to has its participant locked first, so the participant's deletion, which holds
    * that lock while it deletes the participant's rewards, is either over (the reward is gone, it is not read or is
-   * passed over) or waits for this unit of work. With {@code lockLate}, a reward whose participant is not in
-   * {@code locked} has it locked here, after the pool's, before the reward's code is taken: taken after the code and
-   * the reward's row (for the event), it deadlocked with such a deletion, which holds the participant and waits for
-   * that row; and a deletion committed in between left the code taken by a reward that no longer exists.
+   * passed over) or waits for this unit of work. A reward whose participant is not in {@code locked} (it began
+   * waiting after the upload read the waiting rewards) has it locked here, after the pool's, only if no other
+   * transaction holds it ({@link io.loyaltyengine.core.spi.ParticipantPort#tryLock}): that transaction may be an
+   * approval of the same participant waiting for the pool's lock, and waiting for it would deadlock. Taken after the
+   * reward's code and row (for the event), the lock deadlocked with the participant's deletion, which holds the
+   * participant and waits for that row; and a deletion committed in between left the code taken by a reward that no
+   * longer exists.
    *
    * @param locked the participants the upload locked before the pool's
-   * @param lockLate whether to lock any other participant as its reward is met (the upload's last round) rather than
-   *     throw {@link LateWaiter}
    * @return how many rewards got a code
-   * @throws LateWaiter without {@code lockLate}, when a reward that would get a code belongs to a participant not in
-   *     {@code locked}
+   * @throws LateWaiter when a reward that would get a code belongs to a participant not in {@code locked} that
+   *     another transaction holds
    */
-  static int assignWaiting(ScopeContext context, Transaction tx, long campaignId, Set<Long> locked,
-      boolean lockLate) {
+  static int assignWaiting(ScopeContext context, Transaction tx, long campaignId, Set<Long> locked) {
     long tenantId = context.tenantId();
     int threshold = lowStockThreshold(context, tx, campaignId);
     Set<Long> held = new HashSet<>(locked);
@@ -179,18 +180,18 @@ public final class CouponAssignment {
         }
         if (!held.contains(reward.participantId())) {
           if (tx.coupons().remaining(tenantId, campaignId) == 0) {
-            // No code for it: nothing to undo, and no lock to take after the pool's.
+            // No code for it: no lock to take after the pool's.
             return assigned;
           }
-          if (!lockLate) {
-            // It would get a code, and its event would take the participant's lock after the pool's.
-            throw new LateWaiter();
-          }
-          if (tx.participants().lock(tenantId, reward.participantId()).isEmpty()) {
+          switch (tx.participants().tryLock(tenantId, reward.participantId())) {
+            case LOCKED -> held.add(reward.participantId());
             // Deleted since the waiting rewards were read, with its rewards: no one to give a code to.
-            continue;
+            case ABSENT -> {
+              continue;
+            }
+            // Undone and run again, with this participant locked before the pool's.
+            case HELD_ELSEWHERE -> throw new LateWaiter();
           }
-          held.add(reward.participantId());
         }
         Optional<EarnedReward> given = tryAssign(context, tx, reward, threshold);
         if (given.isEmpty()) {

@@ -25,8 +25,9 @@ import java.util.Set;
  * <h2>The path of an upload</h2>
  * The codes are validated and deduplicated first (pure, {@link CouponRules}), so a bad upload touches no storage. One
  * unit of work then checks the campaign, locks the participants of the rewards waiting for a code and then the pool (in
- * that order, see {@link CouponAssignment}; an upload that finds under the pool's lock a reward which began waiting
- * after that, of a participant it did not lock, runs again from the start, up to {@value #MAX_LOCK_ROUNDS} rounds),
+ * that order, see {@link CouponAssignment}; a reward found under the pool's lock that began waiting after that has its
+ * participant locked then, unless another transaction holds it: the upload then runs again from the start, up to
+ * {@value #MAX_LOCK_ROUNDS} rounds),
  * asks the store which codes the pool already holds, inserts the others in upload order (their ids, from the engine's
  * time-ordered generator, keep that order), and gives free codes to the campaign's approved COUPON rewards that wait
  * for one, oldest first, writing a {@code coupon.assigned} event with the code for each ({@link CouponAssignment}).
@@ -36,7 +37,8 @@ import java.util.Set;
  * Two uploads of the same new code both find it absent; the store's unique key lets one insert it and fails the
  * other's unit of work ({@link UniqueKey#COUPON_CODE}), which rolls back whole and runs again, now finding the code
  * in the pool and reporting it there. After three such collisions in a row the upload fails with CONFLICT and
- * changes nothing.
+ * changes nothing; so does an upload that met, in each of its {@value #MAX_LOCK_ROUNDS} rounds, a reward that had
+ * just begun waiting and whose participant another transaction held.
  *
  * <p>Codes are bearer secrets: no exception message or {@code toString} of this package repeats one.
  *
@@ -46,8 +48,9 @@ public final class CouponService implements CouponPools {
   /** Attempts of an upload whose inserts collide with a concurrent upload of the same codes. */
   static final int MAX_UPLOAD_ATTEMPTS = 3;
   /**
-   * Rounds of an upload that meets a reward which began waiting after it locked the waiting rewards' participants;
-   * each runs again with that participant locked first (see {@link CouponAssignment}).
+   * Rounds of an upload that meets a reward which began waiting after it locked the waiting rewards' participants,
+   * of a participant another transaction holds; each runs again with that participant locked first (see
+   * {@link CouponAssignment}).
    */
   static final int MAX_LOCK_ROUNDS = 3;
 
@@ -64,14 +67,14 @@ public final class CouponService implements CouponPools {
     int collisions = 0;
     int lateWaiters = 0;
     while (true) {
-      // The last round gives codes to rewards that began waiting meanwhile too, locking their participants after
-      // the pool's, as met (before their codes: see CouponAssignment.assignWaiting).
-      boolean lastLockRound = lateWaiters + 1 >= MAX_LOCK_ROUNDS;
       try {
-        return context.transactions().runRaw(tx -> store(tx, campaignId, upload, lastLockRound));
+        return context.transactions().runRaw(tx -> store(tx, campaignId, upload));
       } catch (CouponAssignment.LateWaiter e) {
         // Undone, the pool's lock released: again, now with that reward's participant locked first.
-        lateWaiters++;
+        if (++lateWaiters >= MAX_LOCK_ROUNDS) {
+          throw new LoyaltyException(ErrorCode.CONFLICT, null,
+              "rewards kept beginning to wait for codes while the upload ran; upload again", e);
+        }
       } catch (UniqueViolationException e) {
         if (e.key() != UniqueKey.COUPON_CODE) {
           throw new LoyaltyException(ErrorCode.CONFLICT, null, "the upload conflicts with another change", e);
@@ -84,7 +87,7 @@ public final class CouponService implements CouponPools {
     }
   }
 
-  private CouponUpload store(Transaction tx, long campaignId, CouponRules.Upload upload, boolean lastLockRound) {
+  private CouponUpload store(Transaction tx, long campaignId, CouponRules.Upload upload) {
     long tenantId = context.tenantId();
     CampaignService.require(tx, tenantId, campaignId);
     // The participants of the rewards it can give codes to first, then the pool's lock, which an assignment that
@@ -103,7 +106,7 @@ public final class CouponService implements CouponPools {
     }
     tx.coupons().insertAll(tenantId, campaignId, added, context.now());
     // Also when nothing was added: a reward that began waiting while an earlier upload committed gets its code here.
-    int assigned = CouponAssignment.assignWaiting(context, tx, campaignId, locked, lastLockRound);
+    int assigned = CouponAssignment.assignWaiting(context, tx, campaignId, locked);
     return new CouponUpload(added.size(), upload.duplicates(), alreadyInPool, assigned);
   }
 
