@@ -92,8 +92,6 @@ abstract class CouponUploadLateWaiterTestBase extends HostTransactionTestBase {
    */
   @Test
   void anUploadRunsAgainRatherThanWaitForALateWaitersParticipantThatADeletionHolds() throws Exception {
-    Object deletion;
-    Object upload;
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (HostTx deleting = fixture.hostTransactions().orElseThrow().begin()) {
       EarnedReward late = waitingThenOneLate(pool, CODES, 1);
@@ -102,12 +100,12 @@ abstract class CouponUploadLateWaiterTestBase extends HostTransactionTestBase {
       pauses.get(1).release();
       // The second round locks the participants of the waiting rewards, the late one's among them, and waits.
       JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
-      deletion = answer(() -> {
+      Object deletion = answer(() -> {
         hosted.participants().delete(world.ref(2));
         return "deleted";
       }).call();
       finish(deleting, deletion);
-      upload = uploading.get(60, TimeUnit.SECONDS);
+      Object upload = uploading.get(60, TimeUnit.SECONDS);
       assertEquals(4, waitingReads.get(), "the upload ran two rounds");
       assertUploadLeftTheDeletedRewardsCodeFree(deletion, upload, late);
     } finally {
@@ -122,20 +120,18 @@ abstract class CouponUploadLateWaiterTestBase extends HostTransactionTestBase {
    */
   @Test
   void anUploadLeavesFreeTheCodeOfALateWaiterDeletedAfterItReadTheWaitingRewards() throws Exception {
-    Object deletion;
-    Object upload;
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       EarnedReward late = waitingThenOneLate(pool, CODES, 1, 2);
       pauses.get(1).release();
       // The upload has locked the pool and read the waiting rewards, the late one among them.
       pauses.get(2).awaitReached("the upload read the waiting rewards to assign codes");
-      deletion = inHost(hosted -> {
+      Object deletion = inHost(hosted -> {
         hosted.participants().delete(world.ref(2));
         return "deleted";
       });
       pauses.get(2).release();
-      upload = uploading.get(60, TimeUnit.SECONDS);
+      Object upload = uploading.get(60, TimeUnit.SECONDS);
       assertEquals(2, waitingReads.get(), "the upload ran one round");
       assertUploadLeftTheDeletedRewardsCodeFree(deletion, upload, late);
     } finally {
@@ -149,7 +145,6 @@ abstract class CouponUploadLateWaiterTestBase extends HostTransactionTestBase {
    */
   @Test
   void anUploadWithNoCodeLeftForALateWaiterDoesNotWaitForItsParticipant() throws Exception {
-    Object upload;
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (HostTx holding = fixture.hostTransactions().orElseThrow().begin()) {
       EarnedReward late = waitingThenOneLate(pool, CODES.subList(0, 2), 1);
@@ -160,7 +155,7 @@ abstract class CouponUploadLateWaiterTestBase extends HostTransactionTestBase {
         assertEquals(0, JdbcLockWaits.sessionsBlockedOnALock(fixture), "the upload waits for the participant");
         Thread.onSpinWait();
       }
-      upload = uploading.get();
+      Object upload = uploading.get();
       holding.commit();
       CouponUpload uploaded = assertInstanceOf(CouponUpload.class, upload, () -> "the upload: " + upload);
       assertEquals(2, uploaded.assignedToWaiting(), "the two oldest waiting rewards got the two codes");
