@@ -32,7 +32,9 @@ import java.util.Objects;
  * instance holds tenants to buckets of its own, full at first (up to N times the plan's rate over N instances), and
  * tries the storage again after a second; the outage leaves the shared bucket as it was, so over an outage and its
  * end N instances let a tenant through up to N + 1 buckets and their refill (and the tokens they held leased).
- * Instances on one storage should have the same plans and agree on the time.
+ * Instances on one storage should have the same plans and agree on the time: a lease refills the bucket by its own
+ * instance's clock, and the bucket's refill time only moves forward, so clocks that disagree by up to {@code s}
+ * add at most the refill of {@code s} to what they let through over any interval.
  *
  * @param plans the plans by name, in the order given
  * @param defaultPlan the plan of tenants without one (or with one not configured here); null when no plans

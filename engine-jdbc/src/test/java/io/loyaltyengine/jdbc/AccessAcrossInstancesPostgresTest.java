@@ -17,6 +17,7 @@ import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +42,8 @@ import org.junit.jupiter.api.Test;
  *   <li>a plan change made on one instance holds the others to the new plan within the TTL;</li>
  *   <li>over any interval of length {@code d}, the instances let a tenant through at most
  *       {@code limit + limit * d / period + N * (batch - 1)} requests ({@link AccessSettings}), and every
- *       {@code retryAfter} is at most one token's refill time, after which a retry on some instance goes through;</li>
+ *       {@code retryAfter} is at most one token's refill time, after which a retry on some instance goes through;
+ *       with clocks that disagree by up to {@code s}, at most the refill of {@code s} more;</li>
  *   <li>while the storage fails leases, each instance holds the tenant to a bucket of its own, and goes back to the
  *       shared bucket one second after the failure once the storage answers.</li>
  * </ul>
@@ -70,8 +72,11 @@ class AccessAcrossInstancesPostgresTest {
     fixture.close();
   }
 
-  /** Builds the engines on one database, each on a storage whose token leases fail while its flag is set. */
-  private void start(AccessSettings access) {
+  /**
+   * Builds the engines on one database, each on a storage whose token leases fail while its flag is set; engine
+   * {@code i}'s clock is {@link #clock} moved by {@code offsets[i]} (by none without offsets).
+   */
+  private void start(AccessSettings access, Duration... offsets) {
     for (int i = 0; i < INSTANCES; i++) {
       AtomicBoolean fail = new AtomicBoolean();
       leasesFail.add(fail);
@@ -86,7 +91,8 @@ class AccessAcrossInstancesPostgresTest {
           });
         }
       });
-      engines.add(built.build(built.builder(storage, 0).clock(clock).access(access)));
+      Clock own = offsets.length == 0 ? clock : Clock.offset(clock, offsets[i]);
+      engines.add(built.build(built.builder(storage, 0).clock(own).access(access)));
     }
   }
 
@@ -270,6 +276,60 @@ class AccessAcrossInstancesPostgresTest {
         + " by the outage: the plan's limit in all, no more");
     assertEquals((INSTANCES + 1) * limit, own + shared, "over the outage and the second after it: N + 1 buckets,"
         + " as AccessSettings says");
+  }
+
+  /**
+   * A plan of 10 a minute (a token every 6 s, leased one at a time, so exact with agreeing clocks) on three engines
+   * whose clocks disagree: the first 6 s behind the true time, the second on it, the third 6 s ahead. A lease refills
+   * the shared bucket by its engine's clock, and the bucket's refill time only moves forward, to the latest clock
+   * that leased: an engine whose clock is behind it gets nothing back until its clock passes it. So the clocks'
+   * spread, 12 s, adds at most its refill (2 tokens) to what the engines pass over any interval of the true time:
+   * {@code limit + limit * (d + spread) / period}, as {@code AccessSettings} says. Reached at one instant: the engine
+   * behind drains a full bucket, the one ahead then gets the 12 s its clock is ahead of the bucket's refill time, and
+   * no engine passes more at that instant. Kept over rounds of all threads of every engine at uneven steps (a
+   * refill time that followed the last lease's clock back would let the engine ahead get its spread again and
+   * again).
+   */
+  @Test
+  void instancesWhoseClocksDisagreeAddAtMostTheRefillOfTheirSpread() throws Exception {
+    int limit = 10;
+    Duration period = Duration.ofMinutes(1);
+    Duration skew = Duration.ofSeconds(6);
+    long spreadMicros = 2 * skew.toNanos() / 1_000;
+    start(AccessSettings.builder().plan("small", limit, period).defaultPlan("small").build(),
+        skew.negated(), Duration.ZERO, skew);
+    long t = engines.get(0).tenants().create(NewTenant.business("Acme")).id();
+    String key = engines.get(0).forTenant(t).apiKeys().issue(NewApiKey.of("k", ApiScope.READ)).secret();
+    LoyaltyEngine behind = engines.get(0);
+    LoyaltyEngine ahead = engines.get(2);
+
+    assertEquals(limit, passedAt(List.of(behind), key, 20).passed(), "the engine behind drains the full bucket");
+    assertEquals(2, passedAt(List.of(ahead), key, 20).passed(), "the engine ahead, 12 s after the bucket's refill"
+        + " time by its clock, gets 12 s of refill");
+    for (int i = 0; i < 3; i++) {
+      assertEquals(0, passedAt(engines, key, 20).passed(), "at the same instant no engine passes more");
+    }
+
+    List<Instant> times = new ArrayList<>(List.of(clock.instant()));
+    List<Integer> passes = new ArrayList<>(List.of(limit + 2));
+    Duration[] steps = {Duration.ofSeconds(5), Duration.ofSeconds(7), Duration.ofSeconds(1), Duration.ofSeconds(13),
+        Duration.ofMillis(5_999), Duration.ofMillis(2), Duration.ofSeconds(70), Duration.ofSeconds(3)};
+    for (Duration step : steps) {
+      clock.advance(step);
+      times.add(clock.instant());
+      passes.add(passedAt(engines, key, 10).passed());
+    }
+    for (int from = 0; from < times.size(); from++) {
+      int passed = 0;
+      for (int to = from; to < times.size(); to++) {
+        passed += passes.get(to);
+        long micros = Duration.between(times.get(from), times.get(to)).toNanos() / 1_000;
+        long bound = limit + limit * (micros + spreadMicros) / (period.toNanos() / 1_000);
+        assertTrue(passed <= bound, "rounds " + from + " to " + to + " (" + micros + " us): " + passed
+            + " passed, more than the bucket and the refill of the interval and the clocks' spread, " + bound
+            + "; passes " + passes);
+      }
+    }
   }
 
   /** What a round gave: the requests passed, and the shortest and longest retryAfter of those refused. */

@@ -27,7 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * bucket plus at most {@code N * (batch - 1)}. With {@code batch = max(1, limit / 10)} that is at most 10% of the
  * plan's limit per instance; plans of fewer than 20 requests per period lease one token at a time and are exact.
  * Leased tokens do not expire: an idle instance keeps fewer than a batch, which the bound counts, and dropping them
- * would not give them back to the others (only a write would), so it would only refuse more.
+ * would not give them back to the others (only a write would), so it would only refuse more. {@code d} is the true
+ * time: each lease refills by its own instance's clock, and the bucket's refill time only moves forward (to the
+ * latest clock that leased), so instances whose clocks disagree by up to {@code s} add at most the refill of
+ * {@code s}.
  *
  * <h2>Refusals</h2>
  * When a lease finds the bucket empty, this instance refuses the tenant's requests at that rate without storage
