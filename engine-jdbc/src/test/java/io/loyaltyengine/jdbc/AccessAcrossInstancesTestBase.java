@@ -17,6 +17,7 @@ import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -142,6 +143,48 @@ abstract class AccessAcrossInstancesTestBase {
     assertEquals(List.of(0, 0, 0), accepted(both, 10), "one TTL after the change every engine refuses both keys");
     clock.advance(TTL.multipliedBy(3));
     assertEquals(List.of(0, 0, 0), accepted(both, 10), "and goes on refusing them");
+  }
+
+  /**
+   * Keys revoked on the first engine inside a host's transaction. Until the host commits, every engine accepts them
+   * (the revocation is not committed), and the second engine reads them meanwhile. Once the host commits, the first
+   * engine refuses the committed one at once, as does the third, which had not read it; the second trusts its read
+   * until one TTL from it. The other key, revoked in a host transaction that rolls back, stays accepted everywhere,
+   * also one TTL later.
+   */
+  @Test
+  void aKeyRevokedInAHostTransactionIsRefusedElsewhereOnlyOnceTheHostCommitsAndWithinOneTtlOfTheirRead()
+      throws Exception {
+    start(AccessSettings.DEFAULTS);
+    LoyaltyEngine changing = engines.get(0);
+    long t = changing.tenants().create(NewTenant.business("Acme")).id();
+    ApiKeys keys = changing.forTenant(t).apiKeys();
+    IssuedApiKey committed = keys.issue(NewApiKey.of("committed", ApiScope.READ));
+    IssuedApiKey rolledBack = keys.issue(NewApiKey.of("rolled back", ApiScope.READ));
+    int all = THREADS_EACH * 10;
+
+    Instant read;
+    try (HostTx revoking = fixture.hostTransactions().orElseThrow().begin();
+        HostTx undone = fixture.hostTransactions().orElseThrow().begin()) {
+      changing.forTenant(t).joining(revoking.transaction()).apiKeys().revoke(committed.key().id());
+      changing.forTenant(t).joining(undone.transaction()).apiKeys().revoke(rolledBack.key().id());
+      clock.advance(TTL.dividedBy(2));
+      read = clock.instant();
+      assertEquals(List.of(all, all), accepted(engines.subList(0, 2), List.of(committed.secret()), 10),
+          "before the commit the first and second engines accept the key");
+      undone.rollback();
+      revoking.commit();
+    }
+    assertEquals(List.of(0, all, 0), accepted(engines, List.of(committed.secret()), 10),
+        "after the commit: refused where revoked and where never read; the second trusts its read");
+    clock.set(read.plus(TTL).minus(MICRO));
+    assertEquals(List.of(0, all, 0), accepted(engines, List.of(committed.secret()), 10),
+        "just before the second engine's read is one TTL old");
+    clock.set(read.plus(TTL));
+    assertEquals(List.of(0, 0, 0), accepted(engines, List.of(committed.secret()), 10),
+        "one TTL after its read the second engine refuses it too");
+    assertEquals(List.of(all, all, all), accepted(engines, List.of(rolledBack.secret()), 10),
+        "the key revoked in the rolled-back transaction is accepted everywhere");
   }
 
   /**
@@ -390,9 +433,14 @@ abstract class AccessAcrossInstancesTestBase {
    * released together) were let through; every other answer must be UNAUTHENTICATED.
    */
   private List<Integer> accepted(List<String> keys, int attempts) throws Exception {
+    return accepted(engines, keys, attempts);
+  }
+
+  /** As {@link #accepted(List, int)}, on the engines {@code on} only. */
+  private List<Integer> accepted(List<LoyaltyEngine> on, List<String> keys, int attempts) throws Exception {
     CountDownLatch go = new CountDownLatch(1);
     List<List<Future<Integer>>> perEngine = new ArrayList<>();
-    for (LoyaltyEngine engine : engines) {
+    for (LoyaltyEngine engine : on) {
       List<Future<Integer>> counts = new ArrayList<>();
       for (int i = 0; i < THREADS_EACH; i++) {
         counts.add(pool.submit(() -> {
