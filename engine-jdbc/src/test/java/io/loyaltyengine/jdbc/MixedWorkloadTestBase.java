@@ -81,30 +81,32 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every feature at once, on a few participants, from many threads of one or several engine instances sharing one
- * database, one backend per subclass: seeded, so that a failing run replays its threads' operations
+ * Every feature at once, on a few participants of two tenants, from many threads of one or several engine instances
+ * sharing one database, one backend per subclass: seeded, so that a failing run replays its threads' operations
  * ({@code -Dloyalty.seed=<seed>}; not how the threads interleave).
  *
- * <p>Each seed gets a tenant of its own with one campaign (MANUAL approval), six participants (the last two may be
- * deleted), a catalog reward of small stock and a COUPON reward unlocked every {@value #ACTIONS_PER_COUPON} actions
- * without limit. Every thread runs seeded operations on those participants, so that they collide: awards (without a
- * key, with a key of its own, or with a key shared by every thread for the same change) and deductions, plain and
- * capped at the balance, some retried with their key and the same change (a replay of the first result) or another
- * one (CONFLICT); redemptions, some retried, some with another participant (CONFLICT); stock added and removed;
- * loyalty actions, some retried; approvals (some with fulfilment) and fulfilments of the rewards other threads'
- * actions unlocked, some approved twice, and removals racing with them; price changes of the catalog reward;
- * coupon uploads of a few codes out of a small set (duplicates within and across uploads); metadata patches; event
- * dispatch rounds; leaderboard reads; and, late in the run, deletions. Interleaved with them: a second tenant's
- * awards, actions and approvals on its own campaign (two participants with the same emails, a COUPON reward per
- * action and a pool of {@value #OTHER_CODES} codes uploaded before the threads, threshold {@value #OTHER_LOW_STOCK}),
- * and probes that name one tenant's participants, catalog reward, campaign or earned rewards through the other's
- * scope, every one of which must be NOT_FOUND.
+ * <p>Each seed gets two tenants of its own, each with one campaign (MANUAL approval), a few participants with the
+ * same emails in both (the last two of each may be deleted), a catalog reward of small stock and prices of its own,
+ * and a COUPON reward without limit: the first tenant has six participants, a coupon every three actions and an
+ * empty pool; the second four participants, a coupon per action and a pool of a few codes uploaded before the
+ * threads. Every thread runs seeded operations on those participants, each on the first tenant or (one call in
+ * {@value #OTHER_TENANT_ONE_IN}) the second, so that they collide, within a tenant and with the other tenant's
+ * calls: awards (without a key, with a key of its own, or with a key shared by every thread for the same change) and
+ * deductions, plain and capped at the balance, some retried with their key and the same change (a replay of the
+ * first result) or another one (CONFLICT); redemptions, some retried, some with another participant (CONFLICT);
+ * stock added and removed; loyalty actions, some retried; approvals (some with fulfilment) and fulfilments of the
+ * rewards other threads' actions unlocked, some approved twice, and removals racing with them; price changes of the
+ * catalog reward; coupon uploads of a few codes out of a small set (duplicates within and across uploads, and with
+ * the codes uploaded first); metadata patches; event dispatch rounds; leaderboard reads; and, late in the run,
+ * deletions (as many tried on each tenant). Interleaved with them: probes that name one tenant's participants (a
+ * deleted one half the time, once there is one), catalog reward, campaign or earned rewards through the other's
+ * scope, reading, changing or deleting, every one of which must be NOT_FOUND.
  *
  * <p>Each call must end with a result, or a {@link LoyaltyException} whose code that operation documents for what
  * it was asked (NOT_FOUND only for a participant that may be deleted, and then it must be deleted at the end): any
  * other code (STORAGE_UNAVAILABLE from a deadlock, say) or any other exception fails the seed.
  *
- * <h2>Checked after the threads end</h2>
+ * <h2>Checked after the threads end, on each tenant</h2>
  * <ul>
  *   <li>every live participant's balance is the sum of its ledger and not negative, its lifetime points the sum of
  *       its awards; its entries, each instance's in id order (the order ids promise on one instance), interleave
@@ -112,31 +114,32 @@ import org.junit.jupiter.api.Test;
  *       never negative;</li>
  *   <li>an idempotency key is on at most one entry, the one every call with it was answered with; each redemption
  *       of a live participant has its ledger entry;</li>
- *   <li>each live participant's lifetime points are its initial points plus the awards answered (nothing came
- *       through the other tenant's scope);</li>
+ *   <li>each live participant's lifetime points are its initial points plus the awards answered on its tenant
+ *       (nothing came through the other tenant's scope);</li>
  *   <li>the catalog reward's stock is not negative, and initial stock + accepted adjustments == stock + redemptions
- *       (as the calls returned them, and as stored); each redemption was charged, in its ledger entry too, a price in
- *       force at some moment of its call, as far as the calls' order tells (a change overlapping it, or one that
- *       ended before it with no change wholly between), and the stored price is one a last change could have set;
- *       </li>
+ *       (as the calls returned them, and as stored under the tenant); each redemption was charged, in its ledger
+ *       entry too, a price set on its tenant's reward in force at some moment of its call, as far as the calls'
+ *       order tells (a change overlapping it, or one that ended before it with no change wholly between), and the
+ *       stored price is one a last change could have set. This cannot tell which of the prices in force a
+ *       redemption was charged: a redemption charging the price a plain read found before its stock update waited
+ *       for the row lock passes it. {@code CatalogStockRaceTestBase
+ *       .aRedemptionWaitingForAnUncommittedPriceChangeIsChargedTheNewPrice} catches that;</li>
  *   <li>a reward is REMOVED exactly when a removal answered, APPROVED or FULFILLED exactly when an approval did, never
  *       both; a removed one holds no code, and a plain approval was refused only for a removed one;</li>
  *   <li>{@code coupon.pool_low} events name the campaign and its threshold; at most as many as the assigned codes
- *       followed by at least the threshold of codes (uploads from several instances interleave, so no more is known);
- *       on the other tenant's pool, only drawn from, exactly one if the code the threshold follows went out, else
- *       none;</li>
- *   <li>the other tenant's participants hold exactly its own awards and actions (no metadata), its rewards are the
- *       ones its actions unlocked, its campaign's boards rank only them, and its feed holds only its events;</li>
+ *       followed by at least the threshold of codes (uploads from several instances interleave, so no more is
+ *       known);</li>
  *   <li>its action counts are the actions recorded for it; its earned rewards are the ones its actions unlocked, one
- *       per {@value #ACTIONS_PER_COUPON} actions; a code went to at most one reward, the codes live participants'
- *       rewards hold are exactly the assigned codes of live participants (the others' are of deleted ones); the pool
- *       holds every code the uploads added; no approved reward waits for a code while the pool has a free one;</li>
+ *       per so many actions; a code went to at most one reward, the codes live participants' rewards hold are
+ *       exactly the assigned codes of live participants (the others' are of deleted ones); the pool holds every code
+ *       its uploads added; no approved reward waits for a code while the pool has a free one;</li>
  *   <li>its metadata holds, for each thread, the last value that thread set (merges lose no concurrent key);</li>
- *   <li>once every instance dispatched what is left, every event is positioned, the change feed's positions are
- *       unique and increasing, and each live participant's events are numbered 1..n;</li>
+ *   <li>once every instance dispatched what is left, every event is positioned, the tenant's change feed holds
+ *       every event of the tenant and only of its own participants, its positions are unique and increasing, and
+ *       each live participant's events are numbered 1..n;</li>
  *   <li>the all-time and this month's boards of both metrics read at STRONG, and on every instance at INDEX after
- *       the clock moved by the refresh interval (the staleness bound), equal the ranking of the live participants'
- *       lifetime points and actions.</li>
+ *       the clock moved by the refresh interval (the staleness bound), equal the ranking of the tenant's live
+ *       participants' lifetime points and actions.</li>
  * </ul>
  *
  * <p>The clock stands still during a run (so that no index catches up mid-run and the months stay put) and moves
@@ -145,27 +148,17 @@ import org.junit.jupiter.api.Test;
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
-  private static final int PARTICIPANTS = 6;
-  /** The last slots may be deleted. */
-  private static final int DELETABLE = 2;
   private static final int OPERATIONS_PER_THREAD = 60;
   private static final long INITIAL_POINTS = 100;
   private static final long INITIAL_STOCK = 4;
-  private static final long COST = 25;
-  private static final int ACTIONS_PER_COUPON = 3;
   private static final int SHARED_KEYS = 3;
-  private static final int CODES = 36;
-  /** The campaign's coupon low-stock threshold. */
-  private static final int LOW_STOCK = 2;
-  /** The prices a host sets on the catalog reward (the first is the one it is created with). */
-  private static final long[] PRICES = {COST, 10, 40, 55};
-  /** The other tenant's participants, and its pool: uploaded once, before the threads, then only drawn from. */
-  private static final int OTHER_PARTICIPANTS = 2;
-  private static final int OTHER_CODES = 14;
-  private static final int OTHER_LOW_STOCK = 3;
+  /** One call in this many is the second tenant's. */
+  private static final int OTHER_TENANT_ONE_IN = 4;
   private static final Instant START = Instant.parse("2025-03-12T10:00:00Z");
 
   private SettableClock clock;
+  /** Where the clock stands during the current seed's run. */
+  private Instant runStart;
   private final List<LoyaltyEngine> nodes = new ArrayList<>();
 
   /** How many engine instances share the database. */
@@ -178,9 +171,10 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
   abstract long[] seeds();
 
   /**
-   * Seeded threads mixing points, redemptions, stock, actions, approvals, coupon uploads, metadata, dispatch and
-   * deletions on a few participants end with every invariant of the class description holding, each call having
-   * answered with a result or a refusal its operation documents.
+   * Seeded threads mixing points, redemptions, stock, prices, actions, approvals, coupon uploads, metadata, dispatch
+   * and deletions on a few participants of two tenants end with every invariant of the class description holding
+   * for each tenant, each call having answered with a result or a refusal its operation documents, and every probe
+   * across the tenants NOT_FOUND.
    */
   @Test
   void seededThreadsMixingEveryFeatureOnAFewParticipantsKeepEveryInvariant() {
@@ -193,15 +187,20 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
   }
 
   private void run(long seed) throws Exception {
-    World w = new World(seed);
-    Shared s = new Shared();
+    runStart = clock.instant();
+    // The first tenant: six participants (two deletable), a coupon every three actions, the pool empty at first.
+    Tenant a = new Tenant("A", seed, 6, 2, 3, 2, new long[] {25, 10, 40, 55}, "CODE-", 36, 0);
+    // The second: four participants with the first four's emails (two deletable), a coupon per action, other prices
+    // (a redemption charged the first tenant's price fails its check), and a pool of 8 codes uploaded first, of 12
+    // its uploads draw from, so that its approvals draw the pool down to its threshold.
+    Tenant b = new Tenant("B", seed, 4, 2, 1, 3, new long[] {30, 15, 45, 60}, "OTHER-", 12, 8);
     int threads = instances() * threadsPerInstance();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Future<?>> running = new ArrayList<>();
     try {
       CyclicBarrier start = new CyclicBarrier(threads);
       for (int t = 0; t < threads; t++) {
-        Worker worker = new Worker(w, s, t, seed);
+        Worker worker = new Worker(a, b, t, seed);
         running.add(pool.submit(() -> {
           start.await();
           worker.run();
@@ -215,61 +214,84 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     } finally {
       pool.shutdownNow();
     }
-    System.out.println("  " + s.tally());
-    new Check(w, s).all();
+    System.out.println("  A: " + a.s.tally());
+    System.out.println("  B: " + b.s.tally());
+    dispatchEverything();
+    new Check(a).all();
+    new Check(b).all();
+  }
+
+  /** Dispatches until no instance positions another event. */
+  private void dispatchEverything() {
+    boolean positioned = true;
+    while (positioned) {
+      positioned = false;
+      for (LoyaltyEngine node : nodes) {
+        positioned |= node.events().dispatch().positioned() > 0;
+      }
+    }
   }
 
   // ==================================================================== the world of a seed
 
-  /** A seed's tenant, campaign, rewards and participants, and each instance's scope on the tenant. */
-  private final class World {
+  /**
+   * One of a seed's tenants: its campaign (MANUAL approval), COUPON reward (unlimited), catalog reward, participants
+   * (each with {@value #INITIAL_POINTS} points), each instance's scope on it, and what the threads did to it.
+   */
+  private final class Tenant {
+    final String name;
+    final int participants;
+    /** The last slots may be deleted. */
+    final int deletable;
+    final int actionsPerCoupon;
+    /** The campaign's coupon low-stock threshold. */
+    final int lowStock;
+    /** The prices a host sets on the catalog reward (the first is the one it is created with). */
+    final long[] prices;
+    /** Uploads draw codes of this prefix and a number below {@link #codes}; the first {@link #preloaded} go first. */
+    final String codePrefix;
+    final int codes;
     final long tenantId;
     final long campaignId;
     final long couponRewardId;
     final long catalogRewardId;
     final List<Long> ids = new ArrayList<>();
     final List<TenantScope> scopes = new ArrayList<>();
-    /** The other tenant, its one campaign, COUPON reward (one per action, MANUAL) and participants. */
-    final long otherTenantId;
-    final long otherCampaignId;
-    final long otherCouponRewardId;
-    final List<Long> otherIds = new ArrayList<>();
-    final List<TenantScope> otherScopes = new ArrayList<>();
+    final Shared s;
 
-    World(long seed) {
-      LoyaltyEngine first = nodes.get(0);
-      tenantId = first.tenants().create(NewTenant.business("Mixed " + seed)).id();
+    Tenant(String name, long seed, int participants, int deletable, int actionsPerCoupon, int lowStock,
+        long[] prices, String codePrefix, int codes, int preloaded) {
+      this.name = name;
+      this.participants = participants;
+      this.deletable = deletable;
+      this.actionsPerCoupon = actionsPerCoupon;
+      this.lowStock = lowStock;
+      this.prices = prices;
+      this.codePrefix = codePrefix;
+      this.codes = codes;
+      this.s = new Shared(prices[0]);
+      tenantId = nodes.get(0).tenants().create(NewTenant.business("Mixed " + name + " " + seed)).id();
       nodes.forEach(node -> scopes.add(node.forTenant(tenantId)));
       TenantScope scope = scopes.get(0);
-      long brand = scope.brands().create(new NewBrand("Shop", "shop.example.com")).id();
-      campaignId = scope.campaigns().create(NewCampaign.running(brand, "Mixed")).id();
-      scope.rewards().configure(campaignId, Automation.MANUAL, LOW_STOCK);
+      long brand = scope.brands().create(new NewBrand("Shop " + name, "shop-" + name + ".example.com")).id();
+      campaignId = scope.campaigns().create(NewCampaign.running(brand, "Mixed " + name)).id();
+      scope.rewards().configure(campaignId, Automation.MANUAL, lowStock);
       couponRewardId = scope.rewards().define(campaignId,
-          NewCampaignReward.coupon("Coupon", ACTIONS_PER_COUPON).unlimited()).id();
-      catalogRewardId = scope.catalog().create(NewCatalogReward.of(campaignId, "Tea tin", COST,
+          NewCampaignReward.coupon("Coupon " + name, actionsPerCoupon).unlimited()).id();
+      catalogRewardId = scope.catalog().create(NewCatalogReward.of(campaignId, "Tea tin", prices[0],
           RewardType.CUSTOM_MESSAGE).withStock(INITIAL_STOCK)).id();
-      for (int i = 0; i < PARTICIPANTS; i++) {
+      for (int i = 0; i < participants; i++) {
         long id = scope.participants().create(campaignId, NewParticipant.withEmail("p" + i + "@example.com")).id();
         ids.add(id);
         scope.points().award(ParticipantRef.id(id), PointsChange.of(INITIAL_POINTS, "welcome"));
       }
-      otherTenantId = first.tenants().create(NewTenant.business("Other " + seed)).id();
-      nodes.forEach(node -> otherScopes.add(node.forTenant(otherTenantId)));
-      TenantScope other = otherScopes.get(0);
-      long otherBrand = other.brands().create(new NewBrand("Other shop", "other.example.com")).id();
-      otherCampaignId = other.campaigns().create(NewCampaign.running(otherBrand, "Other")).id();
-      other.rewards().configure(otherCampaignId, Automation.MANUAL, OTHER_LOW_STOCK);
-      otherCouponRewardId = other.rewards().define(otherCampaignId,
-          NewCampaignReward.coupon("Other coupon", 1).unlimited()).id();
-      for (int i = 0; i < OTHER_PARTICIPANTS; i++) {
-        otherIds.add(other.participants().create(otherCampaignId, NewParticipant.withEmail("p" + i + "@example.com"))
-            .id());
+      if (preloaded > 0) {
+        List<String> first = new ArrayList<>();
+        for (int i = 0; i < preloaded; i++) {
+          first.add(codePrefix + i);
+        }
+        s.codesAdded.addAndGet(scope.coupons().upload(campaignId, first).added());
       }
-      List<String> otherCodes = new ArrayList<>();
-      for (int i = 0; i < OTHER_CODES; i++) {
-        otherCodes.add("OTHER-" + i);
-      }
-      other.coupons().upload(otherCampaignId, otherCodes);
       // Build every instance's index of the boards read at the end, so that they must catch up with the run.
       for (TenantScope each : scopes) {
         for (BoardMetric metric : BoardMetric.values()) {
@@ -282,17 +304,13 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       return ParticipantRef.id(ids.get(slot));
     }
 
-    ParticipantRef otherRef(int slot) {
-      return ParticipantRef.id(otherIds.get(slot));
+    /** Whether the participant of {@code slot} may be deleted (and so may be NOT_FOUND). */
+    boolean deletable(int slot) {
+      return slot >= participants - deletable;
     }
   }
 
-  /** Whether the participant of {@code slot} may be deleted (and so may be NOT_FOUND). */
-  private static boolean deletable(int slot) {
-    return slot >= PARTICIPANTS - DELETABLE;
-  }
-
-  /** What the threads of a seed did, for the checks after them. */
+  /** What the threads of a seed did to one tenant, for the checks after them. */
   private static final class Shared {
     /** Earned rewards waiting for approval, and approved ones to fulfil: each taken by one thread at a time. */
     final ConcurrentLinkedDeque<Long> toApprove = new ConcurrentLinkedDeque<>();
@@ -310,15 +328,9 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     /** Ticks taken before and after calls, to order the price changes and the redemptions that did not overlap. */
     final AtomicLong ticks = new AtomicLong();
     /** Each price change as {start tick, end tick, price}; the creation's price first, before every tick. */
-    final Queue<long[]> prices = new ConcurrentLinkedQueue<>(List.<long[]>of(new long[] {-1, -1, COST}));
+    final Queue<long[]> prices = new ConcurrentLinkedQueue<>();
     /** Each redemption's {start tick, end tick}. */
     final Map<Long, long[]> redeemedDuring = new ConcurrentHashMap<>();
-    /** The other tenant's rewards as this tenant's above, and the points its awards added per slot. */
-    final ConcurrentLinkedDeque<Long> otherToApprove = new ConcurrentLinkedDeque<>();
-    final Set<Long> otherApproved = ConcurrentHashMap.newKeySet();
-    final Map<Long, Integer> otherUnlocked = new ConcurrentHashMap<>();
-    final Map<Long, Integer> otherActions = new ConcurrentHashMap<>();
-    final Map<Integer, LongAdder> otherAwarded = new ConcurrentHashMap<>();
     /** Every action recorded (not replayed), and its slot. */
     final Map<Long, Integer> actions = new ConcurrentHashMap<>();
     /** Every redemption made (not replayed). */
@@ -327,12 +339,17 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     final Map<String, Long> keyEntries = new ConcurrentHashMap<>();
     final Map<String, Integer> keySlots = new ConcurrentHashMap<>();
     final AtomicLong stockAdded = new AtomicLong();
+    /** The codes the uploads added, those before the threads included. */
     final AtomicLong codesAdded = new AtomicLong();
     /** The last metadata value each thread set on each slot ({@code slot/thread}), empty for a removal. */
     final Map<String, Optional<Long>> metadata = new ConcurrentHashMap<>();
     final Set<Integer> deleted = ConcurrentHashMap.newKeySet();
     final Set<Integer> notFound = ConcurrentHashMap.newKeySet();
     final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+
+    Shared(long createdAt) {
+      prices.add(new long[] {-1, -1, createdAt});
+    }
 
     void count(String outcome) {
       outcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
@@ -354,11 +371,10 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
 
   // ==================================================================== one thread
 
-  /** What one call does. */
+  /** What one call does, on the tenant the call picked. */
   private enum Kind {
     AWARD(18), DEDUCT(12), DEDUCT_UP_TO(4), REDEEM(12), ADJUST_STOCK(6), PRICE(4), ACTION(16), APPROVE(10),
-    REMOVE(4), FULFIL(4), UPLOAD(5), PATCH(7), DISPATCH(3), READ(3), OTHER_AWARD(3), OTHER_ACTION(4),
-    OTHER_APPROVE(4), PROBE(5), DELETE(0);
+    REMOVE(4), FULFIL(4), UPLOAD(5), PATCH(7), DISPATCH(3), READ(3), PROBE(5), DELETE(0);
 
     final int weight;
 
@@ -367,35 +383,46 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     }
   }
 
-  /** One thread's seeded calls on its instance. Confined to its thread. */
+  /**
+   * One thread's seeded calls on its instance, each on one of the two tenants (the second one call in
+   * {@value #OTHER_TENANT_ONE_IN}). Confined to its thread.
+   */
   private final class Worker {
-    private final World w;
-    private final Shared s;
+    private final Tenant a;
+    private final Tenant b;
     private final int thread;
+    private final int instance;
     private final LoyaltyEngine node;
-    private final TenantScope scope;
-    /** The other tenant's scope on the same instance. */
-    private final TenantScope other;
     private final RandomGenerator random;
     private int call;
     private Kind kind;
+    /** The tenant of this call, what the threads did to it, its scope on this instance, and the other tenant. */
+    private Tenant t;
+    private Shared s;
+    private TenantScope scope;
+    private Tenant o;
 
-    Worker(World w, Shared s, int thread, long seed) {
-      this.w = w;
-      this.s = s;
+    Worker(Tenant a, Tenant b, int thread, long seed) {
+      this.a = a;
+      this.b = b;
       this.thread = thread;
-      this.node = nodes.get(thread % nodes.size());
-      this.scope = w.scopes.get(thread % nodes.size());
-      this.other = w.otherScopes.get(thread % nodes.size());
+      this.instance = thread % nodes.size();
+      this.node = nodes.get(instance);
       this.random = Gen.random(seed * 1_000_003L + thread);
     }
 
     void run() {
       int total = Arrays.stream(Kind.values()).mapToInt(k -> k.weight).sum();
       for (call = 0; call < OPERATIONS_PER_THREAD; call++) {
-        // Deletions only in the last third, so that the deletable participants collide with the others first.
+        boolean other = random.nextInt(OTHER_TENANT_ONE_IN) == 0;
+        t = other ? b : a;
+        o = other ? a : b;
+        s = t.s;
+        scope = t.scopes.get(instance);
+        // Deletions only in the last third, so that the deletable participants collide with the others first; as
+        // many tried on the second tenant as on the first, which gets more calls.
         boolean late = call >= OPERATIONS_PER_THREAD * 2 / 3;
-        int pick = random.nextInt(total + (late ? 2 : 0));
+        int pick = random.nextInt(total + (late ? (other ? 2 * (OTHER_TENANT_ONE_IN - 1) : 2) : 0));
         kind = Kind.DELETE;
         for (Kind k : Kind.values()) {
           if (pick < k.weight) {
@@ -407,8 +434,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         try {
           step();
         } catch (AssertionError | RuntimeException e) {
-          throw new AssertionError("thread " + thread + " (instance " + thread % nodes.size() + ") call " + call
-              + " " + kind + ": " + e, e);
+          throw new AssertionError("thread " + thread + " (instance " + instance + ") call " + call + " " + kind
+              + " on tenant " + t.name + ": " + e, e);
         }
       }
     }
@@ -429,9 +456,6 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         case PATCH -> patch();
         case DISPATCH -> node.events().dispatch();
         case READ -> read();
-        case OTHER_AWARD -> otherAward();
-        case OTHER_ACTION -> otherAction();
-        case OTHER_APPROVE -> otherApprove();
         case PROBE -> probe();
         case DELETE -> delete();
         default -> throw new IllegalStateException(kind.toString());
@@ -439,7 +463,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     }
 
     private int slot() {
-      return random.nextInt(PARTICIPANTS);
+      return random.nextInt(t.participants);
     }
 
     private String ownKey() {
@@ -458,7 +482,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         change = change.withIdempotencyKey(ownKey());
       }
       PointsChange asked = change;
-      PointsResult r = attempt(() -> scope.points().award(w.ref(slot), asked), slot);
+      PointsResult r = attempt(() -> scope.points().award(t.ref(slot), asked), slot);
       if (r == null) {
         return;
       }
@@ -467,8 +491,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         s.awarded.computeIfAbsent(slot, k -> new LongAdder()).add(asked.amount());
       }
       if (asked.idempotencyKey() != null) {
-        retry(r, slot, () -> scope.points().award(w.ref(slot), asked),
-            () -> scope.points().award(w.ref(slot), new PointsChange(asked.amount() + 1, asked.type(), null,
+        retry(r, slot, () -> scope.points().award(t.ref(slot), asked),
+            () -> scope.points().award(t.ref(slot), new PointsChange(asked.amount() + 1, asked.type(), null,
                 asked.idempotencyKey())));
       }
     }
@@ -480,22 +504,22 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         change = change.withIdempotencyKey(ownKey());
       }
       PointsChange asked = change;
-      PointsResult r = attempt(() -> scope.points().deduct(w.ref(slot), asked), slot, ErrorCode.INSUFFICIENT_POINTS);
+      PointsResult r = attempt(() -> scope.points().deduct(t.ref(slot), asked), slot, ErrorCode.INSUFFICIENT_POINTS);
       if (r == null) {
         return;
       }
       checkEntry(r, asked, slot, LedgerEntryKind.DEDUCT);
       if (asked.idempotencyKey() != null) {
         // A capped deduction with a plain one's key is a CONFLICT whatever the amounts.
-        retry(r, slot, () -> scope.points().deduct(w.ref(slot), asked),
-            () -> scope.points().deductUpToBalance(w.ref(slot), asked));
+        retry(r, slot, () -> scope.points().deduct(t.ref(slot), asked),
+            () -> scope.points().deductUpToBalance(t.ref(slot), asked));
       }
     }
 
     private void deductUpToBalance() {
       int slot = slot();
       PointsChange change = PointsChange.of(1 + random.nextInt(80), "refund").withIdempotencyKey(ownKey());
-      PointsResult r = attempt(() -> scope.points().deductUpToBalance(w.ref(slot), change), slot);
+      PointsResult r = attempt(() -> scope.points().deductUpToBalance(t.ref(slot), change), slot);
       if (r == null) {
         return;
       }
@@ -511,8 +535,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       assertTrue(r.balance() == 0 || r.entry().amount() == change.amount(), "takes all it asked for, or all");
       s.keyed(change.idempotencyKey(), slot, r.entry().id());
       s.count("DEDUCT_UP_TO:ok");
-      retry(r, slot, () -> scope.points().deductUpToBalance(w.ref(slot), change),
-          () -> scope.points().deduct(w.ref(slot), change));
+      retry(r, slot, () -> scope.points().deductUpToBalance(t.ref(slot), change),
+          () -> scope.points().deduct(t.ref(slot), change));
     }
 
     /** Checks a new or replayed entry against the change asked for. */
@@ -521,7 +545,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       assertEquals(kind, e.kind());
       assertEquals(asked.amount(), e.amount());
       assertEquals(asked.idempotencyKey(), e.idempotencyKey());
-      assertEquals(w.ids.get(slot), e.participantId());
+      assertEquals(t.ids.get(slot), e.participantId());
       assertEquals(r.balance(), e.balanceAfter(), "the result's balance is its entry's");
       assertTrue(r.balance() >= 0, "never negative");
       if (asked.idempotencyKey() != null) {
@@ -553,16 +577,16 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       int slot = slot();
       String key = random.nextBoolean() ? ownKey() : null;
       long start = s.ticks.incrementAndGet();
-      Redemption r = attempt(() -> scope.catalog().redeem(w.ref(slot), w.catalogRewardId, key), slot,
+      Redemption r = attempt(() -> scope.catalog().redeem(t.ref(slot), t.catalogRewardId, key), slot,
           ErrorCode.INSUFFICIENT_POINTS, ErrorCode.OUT_OF_STOCK);
       long end = s.ticks.incrementAndGet();
       if (r == null) {
         return;
       }
       assertFalse(r.replayed(), "a new key replayed");
-      assertTrue(Arrays.stream(PRICES).anyMatch(p -> p == r.pointsSpent()), "charged a price set: " + r);
+      assertTrue(Arrays.stream(t.prices).anyMatch(p -> p == r.pointsSpent()), "charged a price set on it: " + r);
       assertTrue(r.balance() >= 0, "never negative");
-      assertEquals(w.ids.get(slot), r.participantId());
+      assertEquals(t.ids.get(slot), r.participantId());
       assertNull(s.redemptions.put(r.id(), r), "a new redemption");
       s.redeemedDuring.put(r.id(), new long[] {start, end});
       s.count("REDEEM:ok");
@@ -572,7 +596,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       int retry = random.nextInt(10);
       if (retry < 3) {
         // Once deleted, the participant is NOT_FOUND; else the first redemption comes back.
-        Redemption again = attempt(() -> scope.catalog().redeem(w.ref(slot), w.catalogRewardId, key), slot);
+        Redemption again = attempt(() -> scope.catalog().redeem(t.ref(slot), t.catalogRewardId, key), slot);
         if (again != null) {
           assertTrue(again.replayed(), "a retry with the key replays");
           assertEquals(r.id(), again.id());
@@ -580,8 +604,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
           assertEquals(r.pointsSpent(), again.pointsSpent(), "keeps the cost it was charged");
         }
       } else if (retry < 5) {
-        int other = (slot + 1 + random.nextInt(PARTICIPANTS - 1)) % PARTICIPANTS;
-        refusedOnly(() -> scope.catalog().redeem(w.ref(other), w.catalogRewardId, key), other,
+        int other = (slot + 1 + random.nextInt(t.participants - 1)) % t.participants;
+        refusedOnly(() -> scope.catalog().redeem(t.ref(other), t.catalogRewardId, key), other,
             ErrorCode.CONFLICT);
       }
     }
@@ -590,8 +614,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       long delta = random.nextInt(5) - 2;
       long units = delta >= 0 ? delta + 1 : delta;
       CatalogReward r = units > 0
-          ? scope.catalog().adjustStock(w.catalogRewardId, units)
-          : attempt(() -> scope.catalog().adjustStock(w.catalogRewardId, units), -1, ErrorCode.OUT_OF_STOCK);
+          ? scope.catalog().adjustStock(t.catalogRewardId, units)
+          : attempt(() -> scope.catalog().adjustStock(t.catalogRewardId, units), -1, ErrorCode.OUT_OF_STOCK);
       if (r != null) {
         assertTrue(r.stock() >= 0, "never below zero");
         s.stockAdded.addAndGet(units);
@@ -601,9 +625,9 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
 
     /** A host changes the catalog reward's price (name and description as they are) while others redeem it. */
     private void price() {
-      long price = PRICES[random.nextInt(PRICES.length)];
+      long price = t.prices[random.nextInt(t.prices.length)];
       long start = s.ticks.incrementAndGet();
-      CatalogReward r = scope.catalog().update(w.catalogRewardId,
+      CatalogReward r = scope.catalog().update(t.catalogRewardId,
           new CatalogRewardUpdate("Tea tin", null, price));
       long end = s.ticks.incrementAndGet();
       assertEquals(price, r.pointsCost(), "the update's price");
@@ -614,17 +638,17 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     private void action() {
       int slot = slot();
       String key = random.nextInt(10) < 4 ? ownKey() : null;
-      LoyaltyAction action = LoyaltyAction.of(w.ref(slot), w.couponRewardId).withIdempotencyKey(key);
+      LoyaltyAction action = LoyaltyAction.of(t.ref(slot), t.couponRewardId).withIdempotencyKey(key);
       ActionResult r = attempt(() -> scope.rewards().recordAction(action), slot);
       if (r == null) {
         return;
       }
       assertFalse(r.replayed(), "a new key replayed");
-      assertEquals(w.ids.get(slot), r.participantId());
+      assertEquals(t.ids.get(slot), r.participantId());
       assertNull(s.actions.put(r.actionId(), slot), "a new action");
       for (EarnedReward e : r.unlocked()) {
         assertEquals(EarnedRewardStatus.PENDING, e.status(), "MANUAL: waits for approval");
-        assertEquals(w.ids.get(slot), e.participantId());
+        assertEquals(t.ids.get(slot), e.participantId());
         assertNull(s.unlocked.put(e.id(), slot), "unlocked once");
         s.unlockedIds.add(e.id());
         s.toApprove.add(e.id());
@@ -728,12 +752,12 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       List<String> codes = new ArrayList<>();
       int n = 1 + random.nextInt(4);
       for (int i = 0; i < n; i++) {
-        codes.add("CODE-" + random.nextInt(CODES));
+        codes.add(t.codePrefix + random.nextInt(t.codes));
       }
       if (random.nextInt(5) == 0) {
         codes.add(codes.get(0));
       }
-      CouponUpload r = attempt(() -> scope.coupons().upload(w.campaignId, codes), -1, ErrorCode.CONFLICT);
+      CouponUpload r = attempt(() -> scope.coupons().upload(t.campaignId, codes), -1, ErrorCode.CONFLICT);
       if (r == null) {
         return;
       }
@@ -749,7 +773,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       Long value = random.nextInt(6) == 0 ? null : (long) call;
       ParticipantUpdate update = ParticipantUpdate.builder().metadata("t" + thread, value).metadata("last", thread)
           .build();
-      Participant p = attempt(() -> scope.participants().update(w.ref(slot), update), slot);
+      Participant p = attempt(() -> scope.participants().update(t.ref(slot), update), slot);
       if (p != null) {
         assertEquals(value, p.metadata().get("t" + thread), "the patch is in the participant it returned");
         s.metadata.put(slot + "/" + thread, Optional.ofNullable(value));
@@ -760,101 +784,73 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     private void read() {
       BoardMetric metric = random.nextBoolean() ? BoardMetric.POINTS : BoardMetric.ACTIONS;
       Consistency consistency = random.nextBoolean() ? Consistency.INDEX : Consistency.STRONG;
-      List<BoardEntry> rows = board(scope, w.campaignId, BoardPeriod.ALL_TIME, metric, consistency);
+      List<BoardEntry> rows = board(scope, t.campaignId, BoardPeriod.ALL_TIME, metric, consistency);
       for (int i = 1; i < rows.size(); i++) {
         assertTrue(rows.get(i - 1).score() >= rows.get(i).score(), "in board order");
       }
       s.count("READ:ok");
     }
 
-    private void otherAward() {
-      int slot = random.nextInt(OTHER_PARTICIPANTS);
-      long amount = 1 + random.nextInt(40);
-      PointsResult r = other.points().award(w.otherRef(slot), PointsChange.of(amount, "purchase"));
-      assertEquals(w.otherIds.get(slot), r.entry().participantId());
-      s.otherAwarded.computeIfAbsent(slot, k -> new LongAdder()).add(amount);
-      s.count("OTHER_AWARD:ok");
-    }
-
-    private void otherAction() {
-      int slot = random.nextInt(OTHER_PARTICIPANTS);
-      ActionResult r = other.rewards().recordAction(LoyaltyAction.of(w.otherRef(slot), w.otherCouponRewardId));
-      assertNull(s.otherActions.put(r.actionId(), slot), "a new action");
-      assertEquals(1, r.unlocked().size(), "one reward per action");
-      for (EarnedReward e : r.unlocked()) {
-        assertEquals(w.otherTenantId, e.tenantId());
-        assertNull(s.otherUnlocked.put(e.id(), slot), "unlocked once");
-        s.otherToApprove.add(e.id());
-      }
-      s.count("OTHER_ACTION:ok");
-    }
-
-    /** Approvals of the other tenant's rewards draw its pool down past its low-stock threshold, several at once. */
-    private void otherApprove() {
-      Long id = s.otherToApprove.poll();
-      if (id == null) {
-        otherAction();
-        return;
-      }
-      boolean fulfil = random.nextInt(10) < 3;
-      try {
-        EarnedReward r = other.rewards().approve(id, fulfil);
-        assertTrue(s.otherApproved.add(id), "approved twice");
-        assertEquals(fulfil ? EarnedRewardStatus.FULFILLED : EarnedRewardStatus.APPROVED, r.status());
-        s.count("OTHER_APPROVE:ok");
-      } catch (LoyaltyException e) {
-        // Only a fulfilment with the pool empty: it stays PENDING.
-        refused(e, -1, ErrorCode.INVALID_TRANSITION);
-        assertTrue(fulfil, () -> "a PENDING reward refused approval: " + e);
-        s.otherToApprove.add(id);
-      }
-    }
-
     /**
-     * Names one tenant's participant, campaign, catalog reward or earned reward through the other tenant's scope:
-     * NOT_FOUND, whether it reads or would change something (nothing changes: checked after the threads).
+     * Names one tenant's participant (a deleted one half the time, once there is one), campaign, catalog reward or
+     * earned reward through the other tenant's scope, either way round: NOT_FOUND, whether it reads or would change
+     * something (nothing changes: checked after the threads).
      */
     private void probe() {
-      int slot = slot();
-      ParticipantRef a = w.ref(slot);
-      ParticipantRef b = w.otherRef(random.nextInt(OTHER_PARTICIPANTS));
-      Long earned = s.unlockedIds.isEmpty() ? null : s.unlockedIds.get(random.nextInt(s.unlockedIds.size()));
-      Long otherEarned = s.otherUnlocked.keySet().stream().findAny().orElse(null);
-      int which = random.nextInt(16);
+      boolean mineIsThis = random.nextBoolean();
+      Tenant mine = mineIsThis ? t : o;
+      Tenant theirs = mineIsThis ? o : t;
+      TenantScope through = theirs.scopes.get(instance);
+      List<Integer> deleted = List.copyOf(mine.s.deleted);
+      int slot = !deleted.isEmpty() && random.nextBoolean() ? deleted.get(random.nextInt(deleted.size()))
+          : random.nextInt(mine.participants);
+      ParticipantRef a = mine.ref(slot);
+      ParticipantRef b = theirs.ref(random.nextInt(theirs.participants));
+      List<Long> unlocked = mine.s.unlockedIds;
+      Long earned = unlocked.isEmpty() ? null : unlocked.get(random.nextInt(unlocked.size()));
+      long catalog = mine.catalogRewardId;
+      int which = random.nextInt(18);
       Supplier<?> call = switch (which) {
-        case 0 -> () -> other.participants().get(a);
-        case 1 -> () -> other.points().award(a, PointsChange.of(1, "probe"));
-        case 2 -> () -> other.points().deduct(a, PointsChange.of(1, "probe"));
-        case 3 -> () -> other.catalog().redeem(a, w.catalogRewardId, null);
-        case 4 -> () -> other.catalog().redeem(b, w.catalogRewardId, null);
-        case 5 -> () -> other.catalog().adjustStock(w.catalogRewardId, 1);
-        case 6 -> () -> other.catalog().update(w.catalogRewardId, new CatalogRewardUpdate("Probe", null, 1));
-        case 7 -> () -> other.rewards().recordAction(LoyaltyAction.of(a, w.couponRewardId));
-        case 8 -> () -> other.rewards().recordAction(LoyaltyAction.of(b, w.couponRewardId));
-        case 9 -> () -> other.coupons().upload(w.campaignId, List.of("PROBE-" + thread));
-        case 10 -> () -> other.participants().update(a, ParticipantUpdate.builder().metadata("probe", 1).build());
-        case 11 -> () -> board(other, w.campaignId, BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.STRONG);
-        case 12 -> earned == null ? () -> other.rewards().counts(a, w.couponRewardId)
-            : () -> other.rewards().approve(earned, random.nextBoolean());
-        case 13 -> earned == null ? () -> other.coupons().remaining(w.campaignId)
-            : () -> other.rewards().remove(earned);
-        case 14 -> () -> scope.points().award(b, PointsChange.of(1, "probe"));
-        default -> otherEarned == null ? () -> scope.rewards().recordAction(LoyaltyAction.of(b, w.otherCouponRewardId))
-            : () -> scope.rewards().approve(otherEarned, false);
+        case 0 -> () -> through.participants().get(a);
+        case 1 -> () -> through.points().award(a, PointsChange.of(1, "probe"));
+        case 2 -> () -> through.points().deduct(a, PointsChange.of(1, "probe"));
+        case 3 -> () -> through.catalog().redeem(a, catalog, null);
+        case 4 -> () -> through.catalog().redeem(b, catalog, null);
+        case 5 -> () -> through.catalog().adjustStock(catalog, random.nextBoolean() ? 1 : -1);
+        case 6 -> () -> through.catalog().update(catalog, new CatalogRewardUpdate("Probe", null, 1));
+        case 7 -> () -> through.rewards().recordAction(LoyaltyAction.of(a, mine.couponRewardId));
+        case 8 -> () -> through.rewards().recordAction(LoyaltyAction.of(b, mine.couponRewardId));
+        case 9 -> () -> through.coupons().upload(mine.campaignId, List.of("PROBE-" + thread));
+        case 10 -> () -> through.participants().update(a, ParticipantUpdate.builder().metadata("probe", 1).build());
+        case 11 -> () -> board(through, mine.campaignId, BoardPeriod.ALL_TIME, BoardMetric.POINTS,
+            Consistency.STRONG);
+        case 12 -> earned == null ? () -> through.rewards().counts(a, mine.couponRewardId)
+            : () -> through.rewards().approve(earned, random.nextBoolean());
+        case 13 -> earned == null ? () -> through.coupons().remaining(mine.campaignId)
+            : () -> through.rewards().remove(earned);
+        case 14 -> earned == null ? () -> through.points().history(a, Keyset.first(10))
+            : () -> through.rewards().fulfil(earned);
+        case 15 -> () -> through.catalog().get(catalog);
+        case 16 -> () -> {
+          through.participants().delete(a);
+          return "deleted";
+        };
+        default -> () -> through.catalog().redeem(a, theirs.catalogRewardId, null);
       };
       try {
         Object r = call.get();
-        throw new AssertionError("probe " + which + " went through another tenant's scope: " + r);
+        throw new AssertionError("probe " + which + " of tenant " + mine.name + "'s ids went through tenant "
+            + theirs.name + "'s scope: " + r);
       } catch (LoyaltyException e) {
         assertEquals(ErrorCode.NOT_FOUND, e.code(), () -> "probe " + which + ": " + e);
-        s.count("PROBE:NOT_FOUND");
+        mine.s.count("PROBE:NOT_FOUND");
       }
     }
 
     private void delete() {
-      int slot = PARTICIPANTS - 1 - random.nextInt(DELETABLE);
+      int slot = t.participants - 1 - random.nextInt(t.deletable);
       Object deleted = attempt(() -> {
-        scope.participants().delete(w.ref(slot));
+        scope.participants().delete(t.ref(slot));
         return "deleted";
       }, slot);
       if (deleted != null) {
@@ -881,7 +877,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
 
     /** Fails unless {@code e} is a refusal {@code allowed} lists, or NOT_FOUND for a deletable slot. */
     private void refused(LoyaltyException e, int slot, ErrorCode... allowed) {
-      if (e.code() == ErrorCode.NOT_FOUND && slot >= 0 && deletable(slot)) {
+      if (e.code() == ErrorCode.NOT_FOUND && slot >= 0 && t.deletable(slot)) {
         s.notFound.add(slot);
         s.count(kind + ":NOT_FOUND");
         return;
@@ -895,9 +891,12 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
 
   // ==================================================================== the checks after a run
 
-  /** The invariants of the class description, read through the API of the instances and the database. */
+  /**
+   * The invariants of the class description on one tenant, read through the API of the instances and the database:
+   * the same checks for each tenant.
+   */
   private final class Check {
-    private final World w;
+    private final Tenant t;
     private final Shared s;
     private final TenantScope scope;
     private final Map<Long, Participant> live = new HashMap<>();
@@ -907,27 +906,30 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     private final Map<Long, LedgerEntry> entries = new HashMap<>();
     private boolean aRewardWaits;
 
-    Check(World w, Shared s) {
-      this.w = w;
-      this.s = s;
-      this.scope = w.scopes.get(w.scopes.size() - 1);
+    Check(Tenant t) {
+      this.t = t;
+      this.s = t.s;
+      this.scope = t.scopes.get(t.scopes.size() - 1);
     }
 
     void all() throws Exception {
-      participants();
-      keys();
-      catalog();
-      prices();
-      feed();
-      coupons();
-      boards();
-      otherTenant();
+      try {
+        participants();
+        keys();
+        catalog();
+        prices();
+        feed();
+        coupons();
+        boards();
+      } catch (AssertionError e) {
+        throw new AssertionError("tenant " + t.name + ": " + e.getMessage(), e);
+      }
     }
 
     private void participants() {
       Set<String> keys = new HashSet<>();
-      for (int slot = 0; slot < PARTICIPANTS; slot++) {
-        ParticipantRef ref = w.ref(slot);
+      for (int slot = 0; slot < t.participants; slot++) {
+        ParticipantRef ref = t.ref(slot);
         Participant p;
         try {
           p = scope.participants().get(ref);
@@ -946,7 +948,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     }
 
     private void ledger(int slot, Participant p, Set<String> keys) {
-      List<LedgerEntry> entries = new ArrayList<>(everyItem(page -> scope.points().history(w.ref(slot), page)));
+      List<LedgerEntry> entries = new ArrayList<>(everyItem(page -> scope.points().history(t.ref(slot), page)));
       entries.sort(Comparator.comparingLong(LedgerEntry::id));
       long sum = entries.stream().mapToLong(LedgerEntry::signedAmount).sum();
       long awarded = entries.stream().filter(e -> e.kind() == LedgerEntryKind.AWARD).mapToLong(LedgerEntry::amount)
@@ -1002,17 +1004,17 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
 
     private void rewards(int slot, Participant p) {
       long recorded = s.actions.values().stream().filter(v -> v == slot).count();
-      ActionCounts counts = scope.rewards().counts(w.ref(slot), w.couponRewardId);
+      ActionCounts counts = scope.rewards().counts(t.ref(slot), t.couponRewardId);
       assertEquals(recorded, counts.allTime(), "slot " + slot + ": one count per action recorded");
       assertEquals(recorded, counts.rewardAllTime(), "slot " + slot + ": toward the coupon");
-      assertEquals(recorded, scope.rewards().summary(w.ref(slot)).actionsAllTime());
-      List<EarnedReward> earned = everyItem(page -> scope.rewards().earned(w.ref(slot), page));
+      assertEquals(recorded, scope.rewards().summary(t.ref(slot)).actionsAllTime());
+      List<EarnedReward> earned = everyItem(page -> scope.rewards().earned(t.ref(slot), page));
       Set<Long> expected = s.unlocked.entrySet().stream().filter(e -> e.getValue() == slot).map(Map.Entry::getKey)
           .collect(Collectors.toSet());
       assertEquals(expected, earned.stream().map(EarnedReward::id).collect(Collectors.toSet()),
           "slot " + slot + ": the rewards its actions unlocked");
-      assertEquals(recorded / ACTIONS_PER_COUPON, earned.size(), "slot " + slot + ": one per "
-          + ACTIONS_PER_COUPON + " actions");
+      assertEquals(recorded / t.actionsPerCoupon, earned.size(), "slot " + slot + ": one per "
+          + t.actionsPerCoupon + " actions");
       assertEquals(earned.size(), earned.stream().map(EarnedReward::cycle).distinct().count(), "distinct cycles");
       for (EarnedReward e : earned) {
         assertFalse(s.approved.contains(e.id()) && s.removed.contains(e.id()), () -> "approved and removed: " + e);
@@ -1040,17 +1042,17 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         if (s.deleted.contains(slot)) {
           return;
         }
-        assertTrue(live.containsKey(w.ids.get(slot)), "the key's participant is there");
+        assertTrue(live.containsKey(t.ids.get(slot)), "the key's participant is there");
       });
     }
 
     private void catalog() throws Exception {
-      long stock = scope.catalog().get(w.catalogRewardId).stock();
+      long stock = scope.catalog().get(t.catalogRewardId).stock();
       assertTrue(stock >= 0, "stock never below zero: " + stock);
       assertEquals(INITIAL_STOCK + s.stockAdded.get(), stock + s.redemptions.size(),
           "initial + accepted adjustments == stock + redemptions");
       assertEquals(s.redemptions.size(), fixture.count("SELECT COUNT(*) FROM redemption WHERE tenant_id = ?",
-          w.tenantId), "one redemption row per redemption answered");
+          t.tenantId), "one redemption row per redemption answered");
     }
 
     /**
@@ -1075,7 +1077,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         }
       }
       long last = s.ticks.incrementAndGet();
-      long stored = scope.catalog().get(w.catalogRewardId).pointsCost();
+      long stored = scope.catalog().get(t.catalogRewardId).pointsCost();
       assertTrue(inForce(changes, last, last).contains(stored), () -> "stored price " + stored
           + " is no change's that could have been the last");
     }
@@ -1095,19 +1097,19 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     }
 
     private void coupons() throws SQLException {
-      List<AssignedCoupon> assigned = everyItem(page -> scope.coupons().assigned(w.campaignId, page));
+      List<AssignedCoupon> assigned = everyItem(page -> scope.coupons().assigned(t.campaignId, page));
       assertEquals(assigned.size(), assigned.stream().map(AssignedCoupon::code).distinct().count(),
           "a code assigned once");
       assertEquals(assigned.size(), assigned.stream().map(AssignedCoupon::earnedRewardId).distinct().count(),
           "one code per reward");
-      long remaining = scope.coupons().remaining(w.campaignId);
+      long remaining = scope.coupons().remaining(t.campaignId);
       assertEquals(s.codesAdded.get(), remaining + assigned.size(), "the pool holds every code added");
       Map<Long, String> liveAssigned = new HashMap<>();
       for (AssignedCoupon c : assigned) {
         if (live.containsKey(c.participantId())) {
           liveAssigned.put(c.earnedRewardId(), c.code());
         } else {
-          assertTrue(s.deleted.stream().anyMatch(slot -> w.ids.get(slot) == c.participantId()),
+          assertTrue(s.deleted.stream().anyMatch(slot -> t.ids.get(slot) == c.participantId()),
               "a code of a participant that is neither there nor deleted");
         }
       }
@@ -1116,12 +1118,13 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       // Uploads from several instances while codes go out: the pool crosses its threshold any number of times, and
       // ids do not follow the order of uploads across instances, so only the bound: at most one event per code,
       // and only for codes with at least the threshold of codes after them now (codes are never taken out).
-      List<String> pool = poolInOrder(w.tenantId);
+      List<String> pool = poolInOrder(t.tenantId);
       Set<String> assignedCodes = assigned.stream().map(AssignedCoupon::code).collect(Collectors.toSet());
-      long couldBeLow = pool.subList(0, Math.max(0, pool.size() - LOW_STOCK)).stream()
+      long couldBeLow = pool.subList(0, Math.max(0, pool.size() - t.lowStock)).stream()
           .filter(assignedCodes::contains).count();
-      List<LoyaltyEvent> low = poolLowEvents(scope, w.campaignId, LOW_STOCK);
-      System.out.println("  pool: " + assigned.size() + " of " + pool.size() + " out, pool_low " + low.size());
+      List<LoyaltyEvent> low = poolLowEvents(scope, t.campaignId, t.lowStock);
+      System.out.println("  pool " + t.name + ": " + assigned.size() + " of " + pool.size() + " out, pool_low "
+          + low.size());
       assertTrue(low.size() <= couldBeLow, "pool_low " + low.size() + " times, for " + couldBeLow
           + " codes that could have reached the threshold");
     }
@@ -1153,21 +1156,19 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       return codes;
     }
 
+    /** Once every instance dispatched what was left ({@link #dispatchEverything}). */
     private void feed() throws Exception {
-      boolean positioned = true;
-      while (positioned) {
-        positioned = false;
-        for (LoyaltyEngine node : nodes) {
-          positioned |= node.events().dispatch().positioned() > 0;
-        }
-      }
       assertEquals(0, fixture.count("SELECT COUNT(*) FROM event_outbox WHERE tenant_id = ? AND position = 0",
-          w.tenantId), "every event positioned");
+          t.tenantId), "every event positioned");
       List<LoyaltyEvent> events = feedOf(scope);
+      for (LoyaltyEvent e : events) {
+        assertTrue(e.participantId() == null || t.ids.contains(e.participantId()),
+            () -> "an event of another tenant's participant: " + e.type());
+      }
       for (int i = 1; i < events.size(); i++) {
         assertTrue(events.get(i - 1).position() < events.get(i).position(), "positions unique and increasing");
       }
-      assertEquals(fixture.count("SELECT COUNT(*) FROM event_outbox WHERE tenant_id = ?", w.tenantId),
+      assertEquals(fixture.count("SELECT COUNT(*) FROM event_outbox WHERE tenant_id = ?", t.tenantId),
           events.size(), "the feed holds every event");
       assertEquals(events.size(), events.stream().map(LoyaltyEvent::id).distinct().count(), "each event once");
       for (long id : live.keySet()) {
@@ -1192,73 +1193,18 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       }
       for (BoardMetric metric : BoardMetric.values()) {
         for (BoardPeriod period : List.of(BoardPeriod.ALL_TIME, BoardPeriod.CURRENT_MONTH)) {
-          assertEquals(expected.get(metric), board(scope, w.campaignId, period, metric, Consistency.STRONG),
+          assertEquals(expected.get(metric), board(scope, t.campaignId, period, metric, Consistency.STRONG),
               "STRONG " + metric + " " + period);
         }
       }
-      // Every write committed one refresh interval before an INDEX read is in it.
-      clock.advance(LeaderboardSettings.DEFAULTS.refreshInterval());
-      for (int i = 0; i < w.scopes.size(); i++) {
+      // Every write committed one refresh interval before an INDEX read is in it (the same moment for each tenant).
+      clock.set(runStart.plus(LeaderboardSettings.DEFAULTS.refreshInterval()));
+      for (int i = 0; i < t.scopes.size(); i++) {
         for (BoardMetric metric : BoardMetric.values()) {
-          assertEquals(expected.get(metric), board(w.scopes.get(i), w.campaignId, BoardPeriod.ALL_TIME, metric,
+          assertEquals(expected.get(metric), board(t.scopes.get(i), t.campaignId, BoardPeriod.ALL_TIME, metric,
               Consistency.INDEX), "INDEX " + metric + " on instance " + i);
         }
       }
-    }
-
-    /**
-     * The other tenant holds exactly what its own calls did: its participants' points, actions and rewards, its
-     * campaign's boards of only them, a feed of only its events, and its pool, drawn from by approvals only, with
-     * one {@code coupon.pool_low} event if the code the threshold follows went out (however many approvals ran at
-     * once), else none.
-     */
-    private void otherTenant() throws SQLException {
-      TenantScope other = w.otherScopes.get(w.otherScopes.size() - 1);
-      List<long[]> points = new ArrayList<>();
-      List<long[]> actions = new ArrayList<>();
-      for (int slot = 0; slot < OTHER_PARTICIPANTS; slot++) {
-        int at = slot;
-        ParticipantRef ref = w.otherRef(slot);
-        Participant p = other.participants().get(ref);
-        long awarded = s.otherAwarded.getOrDefault(slot, new LongAdder()).sum();
-        assertEquals(awarded, p.lifetimePoints(), "other slot " + slot + ": lifetime == its awards");
-        assertEquals(awarded, p.pointsBalance(), "other slot " + slot + ": balance == its awards");
-        assertTrue(p.metadata().isEmpty(), "no patch reached the other tenant: " + p.metadata());
-        long recorded = s.otherActions.values().stream().filter(v -> v == at).count();
-        assertEquals(recorded, other.rewards().summary(ref).actionsAllTime(), "other slot " + slot + ": actions");
-        Set<Long> unlocked = s.otherUnlocked.entrySet().stream().filter(e -> e.getValue() == at)
-            .map(Map.Entry::getKey).collect(Collectors.toSet());
-        for (EarnedReward e : everyItem(page -> other.rewards().earned(ref, page))) {
-          assertTrue(unlocked.remove(e.id()), () -> "a reward its actions did not unlock: " + e);
-          assertEquals(s.otherApproved.contains(e.id()), e.status() != EarnedRewardStatus.PENDING,
-              () -> "approved exactly when a call approved it: " + e);
-        }
-        assertTrue(unlocked.isEmpty(), "rewards unlocked but not there: " + unlocked);
-        points.add(new long[] {p.id(), p.lifetimePoints()});
-        actions.add(new long[] {p.id(), recorded});
-      }
-      assertEquals(Board.ranked(points), board(other, w.otherCampaignId, BoardPeriod.ALL_TIME, BoardMetric.POINTS,
-          Consistency.STRONG), "the other campaign's points board");
-      assertEquals(Board.ranked(actions), board(other, w.otherCampaignId, BoardPeriod.ALL_TIME, BoardMetric.ACTIONS,
-          Consistency.STRONG), "the other campaign's actions board");
-      List<LoyaltyEvent> events = feedOf(other);
-      assertEquals(fixture.count("SELECT COUNT(*) FROM event_outbox WHERE tenant_id = ?", w.otherTenantId),
-          events.size(), "the other feed holds its events");
-      for (LoyaltyEvent e : events) {
-        assertTrue(e.participantId() == null || w.otherIds.contains(e.participantId()),
-            () -> "an event of another tenant's participant: " + e.type());
-      }
-      // The pool as uploaded before the threads, in the order codes go out; the code the threshold follows
-      // writes the one event when it goes.
-      List<String> pool = poolInOrder(w.otherTenantId);
-      assertEquals(OTHER_CODES, pool.size(), "no code added to the other pool");
-      Set<String> assigned = everyItem(page -> other.coupons().assigned(w.otherCampaignId, page)).stream()
-          .map(AssignedCoupon::code).collect(Collectors.toSet());
-      int expected = assigned.contains(pool.get(OTHER_CODES - 1 - OTHER_LOW_STOCK)) ? 1 : 0;
-      assertEquals(expected, poolLowEvents(other, w.otherCampaignId, OTHER_LOW_STOCK).size(),
-          "one pool_low event when the code " + OTHER_LOW_STOCK + " codes follow went out (" + assigned.size()
-              + " of " + OTHER_CODES + " out)");
-      System.out.println("  other pool: " + assigned.size() + " of " + OTHER_CODES + " out, pool_low " + expected);
     }
   }
 
