@@ -842,7 +842,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
         throw new AssertionError("probe " + which + " of tenant " + mine.name + "'s ids went through tenant "
             + theirs.name + "'s scope: " + r);
       } catch (LoyaltyException e) {
-        assertEquals(ErrorCode.NOT_FOUND, e.code(), () -> "probe " + which + ": " + e);
+        assertEquals(ErrorCode.NOT_FOUND, e.code(), () -> "probe " + which + " of tenant " + mine.name
+            + "'s ids through tenant " + theirs.name + "'s scope: " + e);
         mine.s.count("PROBE:NOT_FOUND");
       }
     }
