@@ -1060,7 +1060,10 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
      * Each redemption was charged, in its ledger entry too, a price in force at some moment of its call (the one its
      * unit was taken at, per the catalog's javadoc): the price of a change that overlapped the call, or of one that
      * ended before it began with no other change wholly between the two (the creation's price counts as a change
-     * before every call). And the stored price is the last change's by the same rule.
+     * before every call). And the stored price is the last change's by the same rule. Which of those prices a
+     * redemption paid is not known here, so a redemption charged the price a plain read found before its stock update
+     * waited for the row lock passes: {@code CatalogStockRaceTestBase
+     * .aRedemptionWaitingForAnUncommittedPriceChangeIsChargedTheNewPrice} fails then.
      */
     private void prices() {
       List<long[]> changes = List.copyOf(s.prices);
