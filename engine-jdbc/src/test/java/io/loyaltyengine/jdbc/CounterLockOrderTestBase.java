@@ -119,9 +119,9 @@ abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
    * A referral naming an invited participant racing the invited participant's deletion: the referrer (participant 0)
    * records a referral whose invited participant (participant 1) earns the campaign's two-way reward. The referral
    * writes the invited participant's earned reward and its event, numbered under the invited participant's row lock;
-   * the deletion holds that lock and deletes the invited participant's earned rewards. The referral inserts the
-   * earned reward before it takes that lock, but a new row the deletion cannot see holds it up on neither store, so
-   * the referral waits for the lock, and then finds the invited participant gone and writes nothing.
+   * the deletion holds that lock and deletes the invited participant's earned rewards. The referral locks both
+   * participants before it writes anything, so it waits for the lock, and then finds the invited participant gone
+   * and writes nothing.
    */
   @Test
   void aReferralWaitsForItsInvitedParticipantRatherThanDeadlockWithTheInvitedParticipantsDeletion()

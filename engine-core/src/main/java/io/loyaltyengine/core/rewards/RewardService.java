@@ -261,6 +261,18 @@ public final class RewardService implements Rewards {
           ? ParticipantService.enrolIn(context, tx, campaignId, a.participant.email, null, null, null, null,
               Map.of()).id()
           : existing.get().id();
+      if (invited != null) {
+        // The invited participant's lock with the participant's, in ascending id order, before anything else: the
+        // invited's two-way reward and its event are written under it. Taken only for that event, after the
+        // participant's lock and the coupon pool's (the participant's own reward may find the pool empty), it
+        // deadlocked with a transaction holding the invited participant that then took the pool's lock (an
+        // approval) or the participant's (a host changing both in ascending id order).
+        long invitedId = invited.id();
+        if (tx.participants().lockAll(tenantId, List.of(participantId, invitedId)).stream()
+            .noneMatch(locked -> locked.participant().id() == invitedId)) {
+          throw LoyaltyException.notFound("invited participant");
+        }
+      }
       // The event's number first: it takes the participant's row lock, which the participant's deletion holds while
       // it deletes the counters; taken after them, for the event, it could deadlock with the deletion.
       sequence = Outbox.sequence(context, tx, participantId);
