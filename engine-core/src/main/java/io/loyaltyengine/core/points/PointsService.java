@@ -204,11 +204,32 @@ public final class PointsService implements Points {
     }
     Object[] careful = context.transactions().runCombinedRaw(tx -> {
       Object[] r = new Object[chunk.size()];
+      // All of the chunk's participants locked first, in ascending id order, as its first run locked them. Each
+      // operation taking its participant's lock as it came held a higher id while it waited for a lower one, and
+      // deadlocked with a transaction changing both in ascending id order (a host's, never retried, saw
+      // STORAGE_UNAVAILABLE).
+      long[] participantIds = new long[r.length];
+      Set<Long> ids = new HashSet<>();
       for (int i = 0; i < r.length; i++) {
+        try {
+          participantIds[i] = chunk.get(i).resolver().resolveId(tx, tenantId);
+          ids.add(participantIds[i]);
+        } catch (LoyaltyException e) {
+          r[i] = PointsOutcome.failed(e);
+        }
+      }
+      if (!ids.isEmpty()) {
+        tx.participants().lockAll(tenantId, ids);
+      }
+      for (int i = 0; i < r.length; i++) {
+        if (r[i] != null) {
+          continue;
+        }
         Prepared p = chunk.get(i);
+        long participantId = participantIds[i];
         try {
           r[i] = PointsOutcome.succeeded(
-              tx.nested(t -> applyIn(t, p.resolver().resolveId(t, tenantId), p.kind(), p.change(), direct)));
+              tx.nested(t -> applyIn(t, participantId, p.kind(), p.change(), direct)));
         } catch (LoyaltyException e) {
           r[i] = PointsOutcome.failed(e);
         } catch (UniqueViolationException e) {
