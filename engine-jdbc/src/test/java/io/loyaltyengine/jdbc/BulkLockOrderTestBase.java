@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LedgerPort;
@@ -25,98 +26,176 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * A bulk chunk run again behind savepoints (its first run failed other than by a refusal) against a host transaction
- * that changes two of its participants in ascending id order, on one backend per subclass. The chunk's first run
- * locks its participants in ascending id order; run again, it locks them all again, in that order, before its
- * operations run one by one. Taking each operation's lock as it came, in the chunk's order, it held a participant
- * with a higher id while it waited for one with a lower id that the host held, and the host then waited for the
- * first: the store failed one side (the host's transaction, never retried, saw STORAGE_UNAVAILABLE). The chunk's
- * thread pauses before its rerun's award to the participant the host takes, so that who waits for whom is fixed with
- * no timing assumed.
+ * Awards run again behind savepoints after their first run in one go failed other than by a refusal, against a host
+ * transaction that changes two of their participants in ascending id order, on one backend per subclass: a bulk
+ * chunk, and a batch of single awards combined by group commit (on a store that runs one batch at a time, as H2).
+ * The first run locks all of the participants in ascending id order. Run again, each award taking its
+ * participant's lock as it came, the rerun held a higher id while it waited for a lower one that the host held, and
+ * the host then waited for the first: the store failed one side (the host's transaction, never retried, saw
+ * STORAGE_UNAVAILABLE). The rerun pauses before its award to the participant with the lower id, so that who waits
+ * for whom is fixed with no timing assumed.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
-  /** The thread running the bulk call. */
-  private volatile Thread bulk;
-  /** The participant whose credit the bulk call's rerun pauses before (0: none). */
+  /** The participant whose first credit in one of the engine's own transactions pauses (0: none). */
   private volatile long pauseBefore;
   private final CountDownLatch paused = new CountDownLatch(1);
   private final CountDownLatch resume = new CountDownLatch(1);
 
   /**
-   * Asserts that the chunk's operations and the host's two awards all go through, but the one whose entry the store
+   * A chunk of the bulk API run again behind savepoints locks all of its participants first, in ascending id order.
+   * Asserts that the chunk's awards and the host's two awards all go through, but the one whose entry the store
    * refuses (what sends the chunk to its rerun), and that each balance counts them.
    */
   @Test
   void aChunkRunAgainBehindSavepointsLocksItsParticipantsInAscendingIdOrder() throws Exception {
     GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
     LoyaltyEngine engine = engines.build(engines.builder(pausingCredits(probe), 0));
-    World w = new World(engine, 3);
-    TenantScope scope = engine.forTenant(w.tenantId);
-    ParticipantRef refused = w.ref(0);
-    ParticipantRef low = w.ref(1);
-    ParticipantRef high = w.ref(2);
-    assertTrue(w.participants.get(1) < w.participants.get(2), "participants are numbered in creation order");
-    probe.poisonEntries(entry -> "refused".equals(entry.idempotencyKey()),
-        () -> new StorageException("the store refuses this entry", null));
-    pauseBefore = w.participants.get(1);
+    Setting s = new Setting(engine, probe);
     ExecutorService pool = Executors.newFixedThreadPool(2);
-    Object applied;
-    Object hostAnswer;
-    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+    try {
       // The chunk names the higher id first: its rerun awards it, then pauses before the lower one's award.
-      Future<Object> applying = pool.submit(answer(() -> {
-        bulk = Thread.currentThread();
-        return scope.points().applyAll(List.of(
-            PointsOperation.award(high, PointsChange.of(10, "import")),
-            PointsOperation.award(low, PointsChange.of(10, "import")),
-            PointsOperation.award(refused, PointsChange.of(10, "import").withIdempotencyKey("refused"))));
-      }));
-      assertTrue(paused.await(60, TimeUnit.SECONDS), "the chunk's rerun reached the lower participant's award");
-      TenantScope hosted = scope.joining(host.transaction());
-      // The host changes both participants, the lower id first.
-      Future<Object> hosting = pool.submit(answer(() -> {
-        hosted.points().award(low, PointsChange.of(5, "purchase"));
-        return hosted.points().award(high, PointsChange.of(5, "purchase"));
-      }));
-      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
-      resume.countDown();
-      hostAnswer = hosting.get(60, TimeUnit.SECONDS);
-      finish(host, hostAnswer);
-      applied = applying.get(60, TimeUnit.SECONDS);
+      Future<Object> applying = pool.submit(answer(() -> s.scope.points().applyAll(List.of(
+          PointsOperation.award(s.high, PointsChange.of(10, "import")),
+          PointsOperation.award(s.low, PointsChange.of(10, "import")),
+          PointsOperation.award(s.refused, PointsChange.of(10, "import").withIdempotencyKey("refused"))))));
+      Object host = whileTheRerunPausesAHostAwardsBoth(s, pool);
+      assertInstanceOf(PointsResult.class, host, () -> "the host's awards: " + host);
+      Object applied = applying.get(60, TimeUnit.SECONDS);
+      List<?> outcomes = assertInstanceOf(List.class, applied, () -> "the bulk call: " + applied);
+      assertTrue(((PointsOutcome) outcomes.get(0)).succeeded(), () -> "the higher id's award: " + outcomes.get(0));
+      assertTrue(((PointsOutcome) outcomes.get(1)).succeeded(), () -> "the lower id's award: " + outcomes.get(1));
+      PointsOutcome refusedOutcome = (PointsOutcome) outcomes.get(2);
+      assertFalse(refusedOutcome.succeeded(), "the refused entry's award");
+      assertEquals(ErrorCode.STORAGE_UNAVAILABLE, refusedOutcome.error().code(), refusedOutcome.error().toString());
     } finally {
       resume.countDown();
       pool.shutdownNow();
     }
-    assertInstanceOf(PointsResult.class, hostAnswer, () -> "the host's awards: " + hostAnswer);
-    List<?> outcomes = assertInstanceOf(List.class, applied, () -> "the bulk call: " + applied);
-    assertTrue(((PointsOutcome) outcomes.get(0)).succeeded(), () -> "the higher id's award: " + outcomes.get(0));
-    assertTrue(((PointsOutcome) outcomes.get(1)).succeeded(), () -> "the lower id's award: " + outcomes.get(1));
-    PointsOutcome refusedOutcome = (PointsOutcome) outcomes.get(2);
-    assertFalse(refusedOutcome.succeeded(), "the refused entry's award");
-    assertEquals(ErrorCode.STORAGE_UNAVAILABLE, refusedOutcome.error().code(), refusedOutcome.error().toString());
-    assertBalanceIsTheLedger(scope, low, 15);
-    assertBalanceIsTheLedger(scope, high, 15);
-    assertBalanceIsTheLedger(scope, refused, 0);
+    s.assertBalances();
   }
 
   /**
-   * The store under the engine: the bulk call's thread pauses once before a credit of {@link #pauseBefore} (an
-   * award run alone, behind a savepoint: the chunk's first run writes every balance with one update instead).
+   * A batch of single awards whose run in one go failed runs each award alone, as on a store that runs two batches
+   * at a time, rather than behind savepoints in arrival order. Asserts that the batch's awards and the host's two
+   * awards all go through, but the one whose entry the store refuses, and that each balance counts them.
+   */
+  @Test
+  void aBatchOfAwardsThatFailedInOneGoNeverTakesItsParticipantsInArrivalOrder() throws Exception {
+    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage(), true);
+    LoyaltyEngine engine = engines.build(engines.builder(pausingCredits(probe), GroupCommitTestBase.COMBINING));
+    Setting s = new Setting(engine, probe);
+    ExecutorService pool = Executors.newFixedThreadPool(5);
+    try {
+      // A plug held at the start of its transaction, so that the next three queue behind it and form a batch in
+      // that order: the higher id's award, the lower id's, the refused one.
+      GroupCommitProbe.Gate gate = probe.holdNextTransaction();
+      Future<Object> plug = pool.submit(answer(() -> s.scope.points().award(s.refused, PointsChange.of(1, "plug"))));
+      gate.awaitHeld();
+      List<Future<Object>> queued = List.of(
+          GroupCommitProbe.submitQueued(pool, answer(() -> s.scope.points().award(s.high,
+              PointsChange.of(10, "purchase")))),
+          GroupCommitProbe.submitQueued(pool, answer(() -> s.scope.points().award(s.low,
+              PointsChange.of(10, "purchase")))),
+          GroupCommitProbe.submitQueued(pool, answer(() -> s.scope.points().award(s.refused,
+              PointsChange.of(10, "purchase").withIdempotencyKey("refused")))));
+      gate.release();
+      Object host = whileTheRerunPausesAHostAwardsBoth(s, pool);
+      assertInstanceOf(PointsResult.class, host, () -> "the host's awards: " + host);
+      Object plugged = plug.get(60, TimeUnit.SECONDS);
+      assertInstanceOf(PointsResult.class, plugged, () -> "the plug: " + plugged);
+      for (int i = 0; i < 2; i++) {
+        Object awarded = queued.get(i).get(60, TimeUnit.SECONDS);
+        assertInstanceOf(PointsResult.class, awarded, () -> "a combined award: " + awarded);
+      }
+      Object refusedAnswer = queued.get(2).get(60, TimeUnit.SECONDS);
+      LoyaltyException refused = assertInstanceOf(LoyaltyException.class, refusedAnswer,
+          () -> "the refused entry's award: " + refusedAnswer);
+      assertEquals(ErrorCode.STORAGE_UNAVAILABLE, refused.code(), refused.toString());
+    } finally {
+      resume.countDown();
+      pool.shutdownNow();
+    }
+    s.assertBalances(1);
+  }
+
+  /**
+   * Once the rerun paused before the lower id's award, a host awards the lower id and then the higher one, the
+   * ascending order, and commits (rolls back, if it failed); the rerun goes on once a session waits for a lock, or
+   * once the host is done without waiting. Returns the host's answer.
+   */
+  private Object whileTheRerunPausesAHostAwardsBoth(Setting s, ExecutorService pool) throws Exception {
+    assertTrue(paused.await(60, TimeUnit.SECONDS), "the rerun reached the lower participant's award");
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      TenantScope hosted = s.scope.joining(host.transaction());
+      Future<Object> hosting = pool.submit(answer(() -> {
+        hosted.points().award(s.low, PointsChange.of(5, "purchase"));
+        return hosted.points().award(s.high, PointsChange.of(5, "purchase"));
+      }));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!hosting.isDone() && JdbcLockWaits.sessionsBlockedOnALock(fixture) == 0) {
+        assertTrue(System.nanoTime() < deadline, "neither the host finished nor a session waited for a lock");
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
+      resume.countDown();
+      Object answer = hosting.get(60, TimeUnit.SECONDS);
+      finish(host, answer);
+      return answer;
+    }
+  }
+
+  /**
+   * Three participants with no points: one whose award's entry the store refuses (0), and two, ids ascending, that
+   * both the rerun and the host award.
+   */
+  private final class Setting {
+    final TenantScope scope;
+    final ParticipantRef refused;
+    final ParticipantRef low;
+    final ParticipantRef high;
+
+    Setting(LoyaltyEngine engine, GroupCommitProbe probe) {
+      World w = new World(engine, 3);
+      scope = engine.forTenant(w.tenantId);
+      refused = w.ref(0);
+      low = w.ref(1);
+      high = w.ref(2);
+      assertTrue(w.participants.get(1) < w.participants.get(2), "participants are numbered in creation order");
+      probe.poisonEntries(entry -> "refused".equals(entry.idempotencyKey()),
+          () -> new StorageException("the store refuses this entry", null));
+      pauseBefore = w.participants.get(1);
+    }
+
+    /** Asserts each balance: 10 from the rerun and 5 from the host, {@code plug} for the refused one. */
+    void assertBalances(long plug) {
+      assertBalanceIsTheLedger(scope, low, 15);
+      assertBalanceIsTheLedger(scope, high, 15);
+      assertBalanceIsTheLedger(scope, refused, plug);
+    }
+
+    void assertBalances() {
+      assertBalances(0);
+    }
+  }
+
+  /**
+   * The store under the engine: the first credit of {@link #pauseBefore} in one of the engine's own transactions
+   * (host transactions pass through unchanged) pauses until the test lets it go on. An award run in one go writes
+   * every balance with one update instead, so only a rerun's award, behind a savepoint or alone, credits.
    */
   private InterceptingStorage pausingCredits(GroupCommitProbe delegate) {
     return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
       @Override
       public LedgerPort ledger() {
         return InterceptingStorage.intercept(LedgerPort.class, tx.ledger(), (method, args, port) -> {
-          if (method.getName().equals("credit") && Thread.currentThread() == bulk
-              && (long) args[1] == pauseBefore && paused.getCount() > 0) {
+          if (method.getName().equals("credit") && (long) args[1] == pauseBefore && paused.getCount() > 0) {
             paused.countDown();
-            assertTrue(resume.await(60, TimeUnit.SECONDS), "the test let the chunk go on");
+            assertTrue(resume.await(60, TimeUnit.SECONDS), "the test let the rerun go on");
           }
           return InterceptingStorage.invoke(method, port, args);
         });

@@ -50,6 +50,17 @@ public interface CombinableWork<T> extends TransactionWork<T> {
   Object[] runTogether(Transaction tx, List<CombinableWork<?>> units);
 
   /**
+   * Takes, before {@code units} run one by one behind savepoints in {@code tx} (the careful way, after
+   * {@link #runTogether} failed), the row locks they would take as they come, in the order {@link #runTogether}
+   * takes them (the ledger: its participants, in ascending id order). Taken as they come, in arrival order, a unit
+   * would hold a row while waiting for one that another transaction, taking them in that order, holds while waiting
+   * for the first (a deadlock the store breaks by failing one side; a host's transaction is never retried). This unit
+   * is the first of them; all have an equal {@link #combineKey()}. The default takes none.
+   */
+  default void lockTogether(Transaction tx, List<CombinableWork<?>> units) {
+  }
+
+  /**
    * What {@link #runTogether} gives for a unit it refused: the unit changed nothing, the others went on as if it had
    * not been there, and its caller gets {@code error}, as running it alone would have thrown.
    *

@@ -204,6 +204,16 @@ final class GroupCommit {
         // A retried transaction starts afresh: nothing of a failed attempt counts.
         Arrays.fill(results, null);
         Arrays.fill(failures, null);
+        if (groups != null) {
+          // A batch that failed in one go: its locks in the order the run in one go took them, not in arrival order.
+          for (List<Pending> group : groups) {
+            List<CombinableWork<?>> units = new ArrayList<>(group.size());
+            for (Pending pending : group) {
+              units.add((CombinableWork<?>) pending.work);
+            }
+            units.get(0).lockTogether(tx, units);
+          }
+        }
         for (int i = 0; i < results.length; i++) {
           TransactionWork<?> work = batch.get(i).work;
           try {

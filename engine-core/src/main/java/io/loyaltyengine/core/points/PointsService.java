@@ -204,25 +204,11 @@ public final class PointsService implements Points {
     }
     Object[] careful = context.transactions().runCombinedRaw(tx -> {
       Object[] r = new Object[chunk.size()];
-      // All of the chunk's participants locked first, in ascending id order, as its first run locked them. Each
-      // operation taking its participant's lock as it came held a higher id while it waited for a lower one, and
-      // deadlocked with a transaction changing both in ascending id order (a host's, never retried, saw
-      // STORAGE_UNAVAILABLE).
       long[] participantIds = new long[r.length];
-      Set<Long> ids = new HashSet<>();
+      LoyaltyException[] unresolved = lockChunk(tx, chunk, participantIds);
       for (int i = 0; i < r.length; i++) {
-        try {
-          participantIds[i] = chunk.get(i).resolver().resolveId(tx, tenantId);
-          ids.add(participantIds[i]);
-        } catch (LoyaltyException e) {
-          r[i] = PointsOutcome.failed(e);
-        }
-      }
-      if (!ids.isEmpty()) {
-        tx.participants().lockAll(tenantId, ids);
-      }
-      for (int i = 0; i < r.length; i++) {
-        if (r[i] != null) {
+        if (unresolved[i] != null) {
+          r[i] = PointsOutcome.failed(unresolved[i]);
           continue;
         }
         Prepared p = chunk.get(i);
@@ -347,6 +333,43 @@ public final class PointsService implements Points {
       }
       return applyTogether(tx, chunk);
     }
+
+    @Override
+    public void lockTogether(Transaction tx, List<CombinableWork<?>> units) {
+      List<Prepared> chunk = new ArrayList<>(units.size());
+      for (CombinableWork<?> unit : units) {
+        chunk.add(((Single) unit).operation);
+      }
+      // An unknown email is each unit's own refusal, when it runs.
+      lockChunk(tx, chunk, new long[chunk.size()]);
+    }
+  }
+
+  /**
+   * Resolves the participants of a chunk (a read for each named by email) into {@code participantIds} and locks them
+   * all, in ascending id order, as the chunk's run in one go locks them: for the chunk's run again behind savepoints.
+   * An operation taking its participant's lock as it came held a higher id while it waited for a lower one, and
+   * deadlocked with a transaction changing both in ascending id order (a host's, never retried, saw
+   * STORAGE_UNAVAILABLE).
+   *
+   * @return why each operation's participant could not be resolved (an unknown email), by position; null if it was
+   */
+  private LoyaltyException[] lockChunk(Transaction tx, List<Prepared> chunk, long[] participantIds) {
+    long tenantId = context.tenantId();
+    LoyaltyException[] unresolved = new LoyaltyException[chunk.size()];
+    Set<Long> ids = new HashSet<>();
+    for (int i = 0; i < unresolved.length; i++) {
+      try {
+        participantIds[i] = chunk.get(i).resolver().resolveId(tx, tenantId);
+        ids.add(participantIds[i]);
+      } catch (LoyaltyException e) {
+        unresolved[i] = e;
+      }
+    }
+    if (!ids.isEmpty()) {
+      tx.participants().lockAll(tenantId, ids);
+    }
+    return unresolved;
   }
 
   /** The combine key of the single calls of one tenant: equal contexts, equal keys. */
