@@ -126,6 +126,7 @@ import io.loyaltyengine.testkit.model.EventScenario;
 import io.loyaltyengine.testkit.model.FeedbackScenario;
 import io.loyaltyengine.testkit.model.LeaderboardScenario;
 import io.loyaltyengine.testkit.model.LedgerScenario;
+import io.loyaltyengine.testkit.model.ProfileScenario;
 import io.loyaltyengine.testkit.model.ModelRunner;
 import io.loyaltyengine.testkit.model.QuestScenario;
 import io.loyaltyengine.testkit.model.ReferralScenario;
@@ -209,6 +210,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
   private static final int QUEST_MODEL_STEPS = 120;
   private static final int TESTIMONIAL_MODEL_STEPS = 120;
   private static final int ACCESS_MODEL_STEPS = 120;
+  private static final int PROFILE_MODEL_STEPS = 120;
   /** A multiple of {@link EventScenario#SETTLE_EVERY}, so that every run ends settled. */
   private static final int EVENT_MODEL_STEPS = 100;
   private static final EventSettings MANUAL_DISPATCH = EventSettings.builder().manualDispatch().build();
@@ -3016,6 +3018,24 @@ public abstract class StorageContractTest extends EngineContractSupport {
     LoyaltyEngine engine = engine(builder -> builder.events(MANUAL_DISPATCH).access(AccessScenario.SETTINGS));
     runModel("access", AccessScenario.runner(engine, clock(), outcome -> reached.merge(outcome, 1, Integer::sum))
         .steps(ACCESS_MODEL_STEPS).build(), AccessScenario.defaultSeeds(), AccessScenario.outcomes(), reached);
+  }
+
+  /**
+   * Enrolments (duplicate in the campaign, beside the other campaign's, invalid), reads by id and by another form of
+   * the email, profile updates (emails, names, tiers set and cleared, metadata merged and removed, past the limits),
+   * searches with a tier walked a keyset page at a time, deletions, customer mappings made, repeated, refused, looked
+   * up and removed, signed logins (bad signatures, timestamps at and beyond the skew either way, unknown customers,
+   * with and without an email), rotations, disabling and clock moves: every answer is the model's, times included,
+   * no refusal or value shows a secret, an email or a customer id, and after every step the events and each
+   * campaign's participants are the model's.
+   */
+  @Test
+  void profilesCustomerMappingsAndSingleSignOnAgreeWithTheReferenceModelOverSeededSequences() {
+    Map<String, Integer> reached = new TreeMap<>();
+    LoyaltyEngine engine = engine(builder -> builder.events(MANUAL_DISPATCH).limits(ProfileScenario.LIMITS)
+        .singleSignOn(ProfileScenario.SSO));
+    runModel("profiles", ProfileScenario.runner(engine, clock(), outcome -> reached.merge(outcome, 1, Integer::sum))
+        .steps(PROFILE_MODEL_STEPS).build(), ProfileScenario.defaultSeeds(), ProfileScenario.outcomes(), reached);
   }
 
   @Test

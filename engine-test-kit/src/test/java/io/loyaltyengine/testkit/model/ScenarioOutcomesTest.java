@@ -48,6 +48,14 @@ class ScenarioOutcomesTest {
         AccessScenario.defaultSeeds(), AccessScenario.outcomes());
   }
 
+  /** The profile scenario needs its limits and single sign-on settings. */
+  @Test
+  void profileDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
+    assertDefaultSeedsReachEveryOutcome(engine -> engine.limits(ProfileScenario.LIMITS)
+        .singleSignOn(ProfileScenario.SSO), ProfileScenario::runner, ProfileScenario.defaultSeeds(),
+        ProfileScenario.outcomes());
+  }
+
   private static void assertDefaultSeedsReachEveryOutcome(Scenario scenario, long[] seeds, List<String> outcomes) {
     assertDefaultSeedsReachEveryOutcome(engine -> engine, scenario, seeds, outcomes);
   }
