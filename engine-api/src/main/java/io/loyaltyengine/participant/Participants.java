@@ -21,8 +21,10 @@ import io.loyaltyengine.PageRequest;
  *       and unpaired surrogates.
  *   <li>{@code metadata}: a shallow map of String, Boolean or number values within the engine's
  *       {@link io.loyaltyengine.EngineLimits}; integral numbers are kept as {@code Long}, floating point as
- *       finite {@code Double}; other types (nested maps, lists, BigDecimal) are a VALIDATION_ERROR naming
- *       {@code metadata.<key>}.
+ *       finite {@code Double}. A value breaking a rule (a string too long or with control characters other than
+ *       tab, CR and LF; another type: nested maps, lists, BigDecimal) is a VALIDATION_ERROR naming
+ *       {@code metadata.<key>}; a key that is empty, too long or has control characters, and more keys than the
+ *       limit (for an update, once merged), name {@code metadata}.
  * </ul>
  * Lengths are counted in code points. Every violation is a {@link io.loyaltyengine.LoyaltyException} with code
  * VALIDATION_ERROR naming the field, and changes nothing.
@@ -50,7 +52,9 @@ public interface Participants {
   Participant get(ParticipantRef participant);
 
   /**
-   * Changes a participant's profile (not its points), atomically with respect to concurrent updates.
+   * Changes a participant's profile (not its points), atomically with respect to concurrent updates. Every accepted
+   * update, even one that changes no field, sets {@code updatedAt} to the engine's clock and writes
+   * {@link io.loyaltyengine.events.EventType#PARTICIPANT_UPDATED}.
    *
    * @param participant the participant
    * @param update the fields to change

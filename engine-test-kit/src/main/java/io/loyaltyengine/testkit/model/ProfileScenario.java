@@ -1091,7 +1091,7 @@ public final class ProfileScenario {
     }
   }
 
-  /** How a login's signature is made. */
+  /** How a login's signature is made. Immutable and thread-safe. */
   public enum Signature {
     /** With the tenant's secret. */
     VALID,

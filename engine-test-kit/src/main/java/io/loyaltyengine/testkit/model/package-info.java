@@ -10,7 +10,8 @@
  * ({@link io.loyaltyengine.testkit.model.LeaderboardScenario}), feedback boards
  * ({@link io.loyaltyengine.testkit.model.FeedbackScenario}), quests
  * ({@link io.loyaltyengine.testkit.model.QuestScenario}), testimonials
- * ({@link io.loyaltyengine.testkit.model.TestimonialScenario}), API keys and plan rate limits
+ * ({@link io.loyaltyengine.testkit.model.TestimonialScenario}), participant profiles, customer mappings and single
+ * sign-on ({@link io.loyaltyengine.testkit.model.ProfileScenario}), API keys and plan rate limits
  * ({@link io.loyaltyengine.testkit.model.AccessScenario}) and event delivery
  * ({@link io.loyaltyengine.testkit.model.EventScenario}). Replay one seed with {@code -Dloyalty.seed=<seed>}.
  */
