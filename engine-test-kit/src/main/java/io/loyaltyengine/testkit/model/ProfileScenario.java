@@ -47,6 +47,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -276,9 +277,9 @@ public final class ProfileScenario {
   public static List<String> outcomes() {
     return List.of(ENROLLED, ENROLLED_BESIDE, FOUND, FOUND_BY_ALIAS, UPDATED, EMAIL_CHANGED, EMAIL_RECASED,
         TIER_CLEARED, KEY_REMOVED, EMAIL_TAKEN, INVALID_EMAIL, INVALID_METADATA, INVALID_METADATA_VALUE, INVALID,
-        NOT_FOUND, LISTED, FOUND_IGNORING_CASE, DELETED, MAPPED, MAPPED_AGAIN, CUSTOMER_TAKEN, PARTICIPANT_TAKEN, LOOKED_UP, UNMAPPED,
-        NOTHING_TO_UNMAP, RECOGNISED, RECOGNISED_AT_SKEW, MAPPED_BY_LOGIN, ENROLLED_BY_LOGIN, FORBIDDEN,
-        BAD_SIGNATURE, STALE, ROTATED, DISABLED);
+        NOT_FOUND, LISTED, FOUND_IGNORING_CASE, DELETED, MAPPED, MAPPED_AGAIN, CUSTOMER_TAKEN, PARTICIPANT_TAKEN,
+        LOOKED_UP, UNMAPPED, NOTHING_TO_UNMAP, RECOGNISED, RECOGNISED_AT_SKEW, MAPPED_BY_LOGIN, ENROLLED_BY_LOGIN,
+        FORBIDDEN, BAD_SIGNATURE, STALE, ROTATED, DISABLED);
   }
 
   // ==================================================================== generation
@@ -460,7 +461,7 @@ public final class ProfileScenario {
 
   private static void enrol(Run run, Model model, Enrol e, Consumer<String> outcomes) {
     Set<String> refusals = new LinkedHashSet<>();
-    textRefusals(e.email(), e.firstName(), e.lastName(), e.tier(), refusals);
+    textRefusals(e.email(), true, e.firstName(), e.lastName(), e.tier(), refusals);
     metadataRefusals(Map.of(), e.metadata(), refusals);
     int campaign = campaignOf(e.slot());
     if (refusals.isEmpty() && model.byEmail(campaign, e.email()) != null) {
@@ -517,10 +518,7 @@ public final class ProfileScenario {
     String email = u.email() != null || u.ownForm() < 0 ? u.email()
         : EMAILS.get(known == null ? 0 : known.address).get(u.ownForm());
     Set<String> refusals = new LinkedHashSet<>();
-    textRefusals(email, u.firstName(), u.lastName(), u.tier(), refusals);
-    if (email == null) {
-      refusals.remove(INVALID_EMAIL);
-    }
+    textRefusals(email, false, u.firstName(), u.lastName(), u.tier(), refusals);
     if (live == null) {
       refusals.add(NOT_FOUND);
       metadataRefusals(Map.of(), u.metadata(), refusals);
@@ -746,7 +744,7 @@ public final class ProfileScenario {
    * one of them, with no personal data in the refusal. Returns the outcome or the refusal as an outcome.
    */
   private static <T> String call(Run run, Op op, Set<String> refusals, Supplier<T> call,
-      java.util.function.Function<T, String> accept) {
+      Function<T, String> accept) {
     T got;
     try {
       got = call.get();
@@ -769,8 +767,10 @@ public final class ProfileScenario {
 
   // ==================================================================== the rules
 
-  private static void textRefusals(String email, String first, String last, String tier, Set<String> refusals) {
-    if (email == null || !ADDRESS.containsKey(email)) {
+  /** The refusals of the text fields; an update's {@code email} is not required (null leaves it). */
+  private static void textRefusals(String email, boolean required, String first, String last, String tier,
+      Set<String> refusals) {
+    if (email == null ? required : !ADDRESS.containsKey(email)) {
       refusals.add(INVALID_EMAIL);
     }
     if (TOO_LONG_NAME.equals(first)) {
