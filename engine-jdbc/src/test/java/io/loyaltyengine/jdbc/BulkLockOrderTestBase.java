@@ -81,9 +81,10 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
   }
 
   /**
-   * A batch of single awards whose run in one go failed runs each award alone, as on a store that runs two batches
-   * at a time, rather than behind savepoints in arrival order. Asserts that the batch's awards and the host's two
-   * awards all go through, but the one whose entry the store refuses, and that each balance counts them.
+   * A batch of single awards whose run in one go failed locks all of its participants again in ascending id order
+   * ({@code CombinableWork.lockTogether}) before it runs each award behind a savepoint, rather than taking them in
+   * arrival order. Asserts that the batch's awards and the host's two awards all go through, but the one whose entry
+   * the store refuses, and that each balance counts them.
    */
   @Test
   void aBatchOfAwardsThatFailedInOneGoNeverTakesItsParticipantsInArrivalOrder() throws Exception {
