@@ -53,7 +53,8 @@ import java.util.function.Function;
  *   deadlock, serialization, lock timeout), nothing of it committed, and each unit of work of the batch runs again
  *   alone, with the usual retries. A unit of work failing transiently inside a batch gives up the batch the same
  *   way, so that the order of arrival holds even then. A batch run in one go in which a unit fails other than by a
- *   refusal runs again behind savepoints, or, on a store that commits in parallel, each unit alone.</li>
+ *   refusal runs again behind savepoints, after taking its row locks in the order the run in one go took them
+ *   ({@link CombinableWork#lockTogether}), or, on a store that commits in parallel, each unit alone.</li>
  *   <li>A shared transaction that could not begin (the store failed before its work ran: the database unreachable)
  *   fails each unit of the batch with that failure at once, as each alone would fail, rather than trying each alone
  *   first, one wait for a connection after another. One that failed to begin transiently (no turn at an H2 database
