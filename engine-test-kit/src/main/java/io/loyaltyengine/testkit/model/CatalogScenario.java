@@ -3,8 +3,6 @@ package io.loyaltyengine.testkit.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.loyaltyengine.CursorPage;
-import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
@@ -294,17 +292,10 @@ public final class CatalogScenario {
 
   private static long ledgerSum(TenantScope scope, Participant p) {
     long sum = 0;
-    Keyset page = Keyset.first(Keyset.MAX_LIMIT);
-    while (true) {
-      CursorPage<LedgerEntry> read = scope.points().history(ParticipantRef.id(p.id()), page);
-      for (LedgerEntry e : read.items()) {
-        sum = Math.addExact(sum, e.signedAmount());
-      }
-      if (!read.hasMore()) {
-        return sum;
-      }
-      page = Keyset.after(read.nextId(), Keyset.MAX_LIMIT);
+    for (LedgerEntry e : Pages.all(page -> scope.points().history(ParticipantRef.id(p.id()), page))) {
+      sum = Math.addExact(sum, e.signedAmount());
     }
+    return sum;
   }
 
   /**

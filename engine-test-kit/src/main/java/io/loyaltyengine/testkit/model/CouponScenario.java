@@ -255,16 +255,7 @@ public final class CouponScenario {
   }
 
   private static List<EarnedReward> allEarned(TenantScope scope, Participant p) {
-    List<EarnedReward> all = new ArrayList<>();
-    Keyset page = Keyset.first(Keyset.MAX_LIMIT);
-    while (true) {
-      CursorPage<EarnedReward> read = scope.rewards().earned(ParticipantRef.id(p.id()), page);
-      all.addAll(read.items());
-      if (!read.hasMore()) {
-        return all;
-      }
-      page = Keyset.after(read.nextId(), Keyset.MAX_LIMIT);
-    }
+    return Pages.all(page -> scope.rewards().earned(ParticipantRef.id(p.id()), page));
   }
 
   private static String code(int number) {

@@ -1,8 +1,6 @@
 package io.loyaltyengine.testkit.model;
 
-import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
-import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
@@ -630,16 +628,7 @@ public final class EventScenario {
     drain(run, model);
     for (int listener = 0; listener < run.names.size(); listener++) {
       String name = run.names.get(listener);
-      List<ParkedDelivery> parked = new ArrayList<>();
-      Keyset page = Keyset.first(2);
-      while (true) {
-        CursorPage<ParkedDelivery> got = run.readerEngine().events().parked(name, page);
-        parked.addAll(got.items());
-        if (!got.hasMore()) {
-          break;
-        }
-        page = Keyset.after(got.nextId(), 2);
-      }
+      List<ParkedDelivery> parked = Pages.all(page -> run.readerEngine().events().parked(name, page), 2);
       List<LoyaltyEvent> expected = new ArrayList<>();
       for (Delivery d : model.parked) {
         if (d.listener == listener) {

@@ -1,7 +1,5 @@
 package io.loyaltyengine.testkit.model;
 
-import io.loyaltyengine.CursorPage;
-import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
@@ -675,16 +673,7 @@ public final class LedgerScenario {
   }
 
   private static void checkHistory(Run run, LedgerModel model, int slot, Participant p) {
-    List<LedgerEntry> history = new ArrayList<>();
-    Keyset page = Keyset.first(Keyset.MAX_LIMIT);
-    while (true) {
-      CursorPage<LedgerEntry> got = run.scope(1).points().history(ParticipantRef.id(p.id()), page);
-      history.addAll(got.items());
-      if (!got.hasMore()) {
-        break;
-      }
-      page = Keyset.after(got.nextId(), Keyset.MAX_LIMIT);
-    }
+    List<LedgerEntry> history = Pages.all(page -> run.scope(1).points().history(ParticipantRef.id(p.id()), page));
     List<LedgerModel.Entry> expected = new ArrayList<>(model.entries(slot));
     Collections.reverse(expected);
     // Newest first is highest id first: with one engine that is the order they applied in (checked at each step);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
@@ -901,16 +900,7 @@ public final class ProfileScenario {
 
   /** The participants the engine lists, walked a page of {@code size} at a time. */
   private static List<Participant> walk(Run run, long campaignId, ParticipantFilter filter, int size) {
-    List<Participant> all = new ArrayList<>();
-    Keyset page = Keyset.first(size);
-    while (true) {
-      CursorPage<Participant> read = run.scope.participants().list(campaignId, filter, page);
-      all.addAll(read.items());
-      if (!read.hasMore()) {
-        return all;
-      }
-      page = Keyset.after(read.nextId(), size);
-    }
+    return Pages.all(page -> run.scope.participants().list(campaignId, filter, page), size);
   }
 
   private static void check(Run run, Model model) {

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.ErrorCode;
-import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
@@ -934,16 +932,7 @@ public final class QuestScenario {
 
   /** The participant's ledger is the model's, newest first; it sums to the balance and has each quest key once. */
   private static void checkLedger(Run run, Model model, int slot, Participant p) {
-    List<LedgerEntry> history = new ArrayList<>();
-    Keyset page = Keyset.first(Keyset.MAX_LIMIT);
-    while (true) {
-      CursorPage<LedgerEntry> read = run.scope.points().history(ParticipantRef.id(p.id()), page);
-      history.addAll(read.items());
-      if (!read.hasMore()) {
-        break;
-      }
-      page = Keyset.after(read.nextId(), Keyset.MAX_LIMIT);
-    }
+    List<LedgerEntry> history = Pages.all(page -> run.scope.points().history(ParticipantRef.id(p.id()), page));
     String who = "ledger of p" + slot;
     long sum = 0;
     Set<String> questKeys = new HashSet<>();

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
@@ -52,7 +51,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -300,7 +298,7 @@ public final class ReferralScenario {
     assertEquals(person.riskLevel, p.riskLevel(), who + ": risk level kept on the participant");
     assertEquals(person.riskReason, p.riskReason(), who + ": risk reason kept on the participant");
     long ledger = 0;
-    for (LedgerEntry e : all(page -> run.scope.points().history(ref, page), Keyset.MAX_LIMIT)) {
+    for (LedgerEntry e : Pages.all(page -> run.scope.points().history(ref, page), Keyset.MAX_LIMIT)) {
       ledger += e.signedAmount();
     }
     assertEquals(p.pointsBalance(), ledger, who + ": balance == sum of its ledger");
@@ -319,7 +317,7 @@ public final class ReferralScenario {
         run.scope.referrals().ancestors(ref, 1).stream().map(Participant::id).toList(), who + ": ancestors(1)");
 
     List<Long> children = model.children(person);
-    List<Long> referred = all(page -> run.scope.referrals().referred(ref, page), REFERRED_PAGE).stream()
+    List<Long> referred = Pages.all(page -> run.scope.referrals().referred(ref, page), REFERRED_PAGE).stream()
         .map(Participant::id).toList();
     assertEquals(children, referred, who + ": referred(), every page of " + REFERRED_PAGE + ", in id order");
 
@@ -327,20 +325,6 @@ public final class ReferralScenario {
     assertEquals(person.stats(), stats, who + ": stats");
   }
 
-  /** Every item of a keyset-paged list, page by page. */
-  private static <T> List<T> all(Function<Keyset, CursorPage<T>> read, int limit) {
-    List<T> all = new ArrayList<>();
-    Keyset page = Keyset.first(limit);
-    while (true) {
-      CursorPage<T> got = read.apply(page);
-      assertTrue(got.items().size() <= limit, "a page holds at most its limit");
-      all.addAll(got.items());
-      if (!got.hasMore()) {
-        return all;
-      }
-      page = Keyset.after(got.nextId(), limit);
-    }
-  }
 
   /** Runs {@code call} and asserts it throws a LoyaltyException with {@code code} (and {@code field} if not null). */
   private static void rejected(ErrorCode code, String field, java.util.function.Supplier<String> what,

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.loyaltyengine.CursorPage;
-import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
@@ -31,7 +29,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -183,7 +180,7 @@ public final class RewardScenario {
       participants++;
       String who = "p" + slot;
       ParticipantRef ref = run.ref(slot);
-      List<EarnedReward> earned = all(page -> run.scope.rewards().earned(ref, page));
+      List<EarnedReward> earned = Pages.all(page -> run.scope.rewards().earned(ref, page));
       long points = 0;
       for (int r = 0; r < GOALS.size(); r++) {
         long rewardId = run.rewards.get(r).id();
@@ -208,7 +205,7 @@ public final class RewardScenario {
       Participant p = run.scope.participants().get(ref);
       assertEquals(points, p.pointsBalance(), "each POINTS reward credited once: balance of " + who);
       long ledger = 0;
-      for (LedgerEntry e : all(page -> run.scope.points().history(ParticipantRef.id(p.id()), page))) {
+      for (LedgerEntry e : Pages.all(page -> run.scope.points().history(ParticipantRef.id(p.id()), page))) {
         ledger += e.signedAmount();
       }
       assertEquals(ledger, p.pointsBalance(), "balance of " + who + " == sum of its ledger");
@@ -217,19 +214,6 @@ public final class RewardScenario {
         run.scope.rewards().totals(run.campaign.id()), "campaign totals (participants, loyalty actions, winners)");
   }
 
-  /** Every item of a keyset-paged list, page by page. */
-  private static <T> List<T> all(Function<Keyset, CursorPage<T>> read) {
-    List<T> all = new ArrayList<>();
-    Keyset page = Keyset.first(Keyset.MAX_LIMIT);
-    while (true) {
-      CursorPage<T> got = read.apply(page);
-      all.addAll(got.items());
-      if (!got.hasMore()) {
-        return all;
-      }
-      page = Keyset.after(got.nextId(), Keyset.MAX_LIMIT);
-    }
-  }
 
   private static List<Long> ids(List<EarnedReward> rewards) {
     return rewards.stream().map(EarnedReward::id).toList();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
@@ -375,16 +374,9 @@ public final class TestimonialScenario {
 
   /** The ids the engine lists, walked a page of two at a time. */
   private static List<Long> list(Run run, int campaign, TestimonialStatus status) {
-    List<Long> ids = new ArrayList<>();
-    Keyset page = Keyset.first(2);
-    while (true) {
-      CursorPage<Testimonial> read = run.scope.testimonials().list(run.campaignIds.get(campaign), status, page);
-      read.items().forEach(t -> ids.add(t.id()));
-      if (!read.hasMore()) {
-        return ids;
-      }
-      page = Keyset.after(read.nextId(), 2);
-    }
+    return Pages.all(page -> run.scope.testimonials().list(run.campaignIds.get(campaign), status, page), 2).stream()
+        .map(Testimonial::id)
+        .toList();
   }
 
   private static void check(Run run, Model model) {
