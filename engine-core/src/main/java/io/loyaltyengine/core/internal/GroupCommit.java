@@ -208,10 +208,7 @@ final class GroupCommit {
         if (groups != null) {
           // A batch that failed in one go: its locks in the order the run in one go took them, not in arrival order.
           for (List<Pending> group : groups) {
-            List<CombinableWork<?>> units = new ArrayList<>(group.size());
-            for (Pending pending : group) {
-              units.add((CombinableWork<?>) pending.work);
-            }
+            List<CombinableWork<?>> units = units(group);
             units.get(0).lockTogether(tx, units);
           }
         }
@@ -294,10 +291,7 @@ final class GroupCommit {
         Object[][] r = new Object[groups.size()][];
         int unchanged = 0;
         for (int g = 0; g < r.length; g++) {
-          List<CombinableWork<?>> units = new ArrayList<>(groups.get(g).size());
-          for (Pending pending : groups.get(g)) {
-            units.add((CombinableWork<?>) pending.work);
-          }
+          List<CombinableWork<?>> units = units(groups.get(g));
           try {
             r[g] = units.get(0).runTogether(tx, units);
           } catch (NothingToCommit e) {
@@ -376,6 +370,15 @@ final class GroupCommit {
         Transactions.backOff(attempt);
       }
     }
+  }
+
+  /** The units of work of a group of {@link #groups}, all combinable. */
+  private static List<CombinableWork<?>> units(List<Pending> group) {
+    List<CombinableWork<?>> units = new ArrayList<>(group.size());
+    for (Pending pending : group) {
+      units.add((CombinableWork<?>) pending.work);
+    }
+    return units;
   }
 
   /** Gives every unit of work of the batch {@code failure}. */
