@@ -26,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -138,11 +137,7 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
         hosted.points().award(s.low, PointsChange.of(5, "purchase"));
         return hosted.points().award(s.high, PointsChange.of(5, "purchase"));
       }));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!hosting.isDone() && JdbcLockWaits.sessionsBlockedOnALock(fixture) == 0) {
-        assertTrue(System.nanoTime() < deadline, "neither the host finished nor a session waited for a lock");
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-      }
+      JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, hosting::isDone);
       resume.countDown();
       Object answer = hosting.get(60, TimeUnit.SECONDS);
       finish(host, answer);

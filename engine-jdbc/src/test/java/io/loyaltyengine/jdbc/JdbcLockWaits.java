@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sees a session of a test database wait for a lock, through the database's own view of its sessions: PostgreSQL's
@@ -24,6 +25,9 @@ final class JdbcLockWaits {
   private static final String H2_BLOCKED =
       "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
 
+  /** For the waits that end only when a session waits. */
+  private static final BooleanSupplier NEVER = () -> false;
+
   private JdbcLockWaits() {
   }
 
@@ -34,7 +38,15 @@ final class JdbcLockWaits {
 
   /** Polls until {@code sessions} sessions of the fixture's database wait for a lock; fails if not within a minute. */
   static void awaitSessionsBlockedOnALock(JdbcFixture fixture, int sessions) throws SQLException {
-    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED, sessions, true);
+    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED, sessions, true, NEVER);
+  }
+
+  /**
+   * Polls until a session of the fixture's database waits for a lock (on H2, not counting the transaction gate), or
+   * until {@code ended} says that the work which might have waited is over; fails if neither within a minute.
+   */
+  static void awaitASessionBlockedOnALockOr(JdbcFixture fixture, BooleanSupplier ended) throws SQLException {
+    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED, 1, false, ended);
   }
 
   /** How many sessions of the fixture's database wait for a lock now (on H2, not counting the transaction gate). */
@@ -61,7 +73,7 @@ final class JdbcLockWaits {
     await(fixture, postgres
         ? "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND " + session
             + " = ANY(pg_blocking_pids(pid))"
-        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = " + session, 1, false);
+        : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = " + session, 1, false, NEVER);
   }
 
   /**
@@ -74,18 +86,21 @@ final class JdbcLockWaits {
   static void awaitASessionWaiting(JdbcFixture fixture) throws SQLException {
     await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED
         + " OR (SESSION_ID <> SESSION_ID() AND EXECUTING_STATEMENT IS NOT NULL"
-        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))", 1, true);
+        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))", 1, true, NEVER);
   }
 
-  /** Polls {@code query} until it counts {@code sessions}; with {@code orAtTheGate}, counting H2 gate waiters too. */
-  private static void await(JdbcFixture fixture, String query, int sessions, boolean orAtTheGate)
-      throws SQLException {
+  /**
+   * Polls {@code query} until it counts {@code sessions}, or until {@code ended}; with {@code orAtTheGate}, counting H2
+   * gate waiters too.
+   */
+  private static void await(JdbcFixture fixture, String query, int sessions, boolean orAtTheGate,
+      BooleanSupplier ended) throws SQLException {
     // A guard against a hang, not a measurement: a session that never waits fails the test instead.
     assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
       try (Connection c = fixture.connect(); PreparedStatement s = c.prepareStatement(query)) {
         H2TransactionGate gate = orAtTheGate && fixture.dialect() == SqlDialect.H2
             ? H2TransactionGate.of(DatabaseChecks.h2DatabasePath(c)) : H2TransactionGate.NONE;
-        while (true) {
+        while (!ended.getAsBoolean()) {
           try (ResultSet rs = s.executeQuery()) {
             rs.next();
             if (rs.getLong(1) + gate.waiting() >= sessions) {
