@@ -65,7 +65,29 @@ abstract class HostTransactionTestBase {
    */
   final void assertChangeWaitsForTheParticipantsDeletion(TenantScope scope, ParticipantRef participant,
       Function<TenantScope, Callable<?>> change, ErrorCode refusal) throws Exception {
-    Object deletion;
+    Object[] answers = whileAHostHoldsTheParticipant(scope, participant, change, hosted -> {
+      hosted.participants().delete(participant);
+      return "deleted";
+    });
+    Object deletion = answers[0];
+    Object changed = answers[1];
+    assertEquals("deleted", deletion, "the deletion went through");
+    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, changed,
+        "the change found its participant deleted");
+    assertEquals(refusal, refused.code(), refused.toString());
+  }
+
+  /**
+   * A host awards {@code participant} points, holding its lock; {@code change} runs in a second host transaction
+   * until a session waits for a lock; the host then runs {@code then} and commits (or rolls back, if it failed), and
+   * the change finishes likewise. Host transactions hold both sides uncommitted, so who waits for whom is fixed with
+   * no timing assumed.
+   *
+   * @return the host's answer to {@code then}, and the change's
+   */
+  final Object[] whileAHostHoldsTheParticipant(TenantScope scope, ParticipantRef participant,
+      Function<TenantScope, Callable<?>> change, Function<TenantScope, Object> then) throws Exception {
+    Object host;
     Object changed;
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
@@ -74,20 +96,14 @@ abstract class HostTransactionTestBase {
       hosted.points().award(participant, PointsChange.of(5, "purchase"));
       Future<Object> changing = pool.submit(answer(change.apply(scope.joining(second.transaction()))));
       JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
-      deletion = answer(() -> {
-        hosted.participants().delete(participant);
-        return "deleted";
-      }).call();
-      finish(first, deletion);
+      host = answer(() -> then.apply(hosted)).call();
+      finish(first, host);
       changed = changing.get(60, TimeUnit.SECONDS);
       finish(second, changed);
     } finally {
       pool.shutdownNow();
     }
-    assertEquals("deleted", deletion, "the deletion went through");
-    LoyaltyException refused = assertInstanceOf(LoyaltyException.class, changed,
-        "the change found its participant deleted");
-    assertEquals(refusal, refused.code(), refused.toString());
+    return new Object[] {host, changed};
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.loyaltyengine.jdbc;
 
-import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,14 +16,7 @@ import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
-import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,7 +47,7 @@ abstract class InvitedLockOrderTestBase extends HostTransactionTestBase {
     scope.rewards().define(w.campaignId, NewCampaignReward.message("Welcome", "Welcome", 1).forInvited());
     ParticipantRef referrer = w.ref(0);
     ParticipantRef invited = w.ref(1);
-    Object[] answers = whileAHostHoldsTheInvited(scope, invited,
+    Object[] answers = whileAHostHoldsTheParticipant(scope, invited,
         joined -> () -> joined.rewards().recordAction(LoyaltyAction.of(referrer, coupon.id()).referring(invited)),
         hosted -> hosted.rewards().recordAction(LoyaltyAction.of(invited, coupon.id())));
     ActionResult approval = assertInstanceOf(ActionResult.class, answers[0], () -> "the host's action: " + answers[0]);
@@ -82,7 +74,7 @@ abstract class InvitedLockOrderTestBase extends HostTransactionTestBase {
     ParticipantRef invited = w.ref(0);
     ParticipantRef referrer = w.ref(1);
     assertTrue(w.participants.get(0) < w.participants.get(1), "the invited participant has the lower id");
-    Object[] answers = whileAHostHoldsTheInvited(scope, invited,
+    Object[] answers = whileAHostHoldsTheParticipant(scope, invited,
         joined -> () -> joined.rewards().recordAction(LoyaltyAction.of(referrer, thanks.id()).referring(invited)),
         hosted -> hosted.points().award(referrer, PointsChange.of(5, "purchase")));
     assertInstanceOf(PointsResult.class, answers[0], () -> "the host's award: " + answers[0]);
@@ -90,31 +82,5 @@ abstract class InvitedLockOrderTestBase extends HostTransactionTestBase {
     assertEquals(2, referral.unlocked().size(), "the referrer's thanks and the invited's welcome");
     assertBalanceIsTheLedger(scope, invited, 5);
     assertBalanceIsTheLedger(scope, referrer, 5);
-  }
-
-  /**
-   * A host awards the invited participant, holding its lock; {@code referral} runs in a second host transaction
-   * until it waits for a lock; the host then runs {@code then} and commits (or rolls back, if it failed), and the
-   * referral finishes likewise. Returns the host's answer and the referral's.
-   */
-  private Object[] whileAHostHoldsTheInvited(TenantScope scope, ParticipantRef invited,
-      Function<TenantScope, Callable<?>> referral, Function<TenantScope, Object> then) throws Exception {
-    Object host;
-    Object referred;
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
-        HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
-      TenantScope hosted = scope.joining(first.transaction());
-      hosted.points().award(invited, PointsChange.of(5, "purchase"));
-      Future<Object> referring = pool.submit(answer(referral.apply(scope.joining(second.transaction()))));
-      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
-      host = answer(() -> then.apply(hosted)).call();
-      finish(first, host);
-      referred = referring.get(60, TimeUnit.SECONDS);
-      finish(second, referred);
-    } finally {
-      pool.shutdownNow();
-    }
-    return new Object[] {host, referred};
   }
 }
