@@ -47,6 +47,7 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.gen.Gen;
 import java.sql.Connection;
@@ -949,7 +950,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     }
 
     private void ledger(int slot, Participant p, Set<String> keys) {
-      List<LedgerEntry> entries = new ArrayList<>(everyItem(page -> scope.points().history(t.ref(slot), page)));
+      List<LedgerEntry> entries = new ArrayList<>(Pages.all(page -> scope.points().history(t.ref(slot), page)));
       entries.sort(Comparator.comparingLong(LedgerEntry::id));
       long sum = entries.stream().mapToLong(LedgerEntry::signedAmount).sum();
       long awarded = entries.stream().filter(e -> e.kind() == LedgerEntryKind.AWARD).mapToLong(LedgerEntry::amount)
@@ -1009,7 +1010,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       assertEquals(recorded, counts.allTime(), "slot " + slot + ": one count per action recorded");
       assertEquals(recorded, counts.rewardAllTime(), "slot " + slot + ": toward the coupon");
       assertEquals(recorded, scope.rewards().summary(t.ref(slot)).actionsAllTime());
-      List<EarnedReward> earned = everyItem(page -> scope.rewards().earned(t.ref(slot), page));
+      List<EarnedReward> earned = Pages.all(page -> scope.rewards().earned(t.ref(slot), page));
       Set<Long> expected = s.unlocked.entrySet().stream().filter(e -> e.getValue() == slot).map(Map.Entry::getKey)
           .collect(Collectors.toSet());
       assertEquals(expected, earned.stream().map(EarnedReward::id).collect(Collectors.toSet()),
@@ -1101,7 +1102,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     }
 
     private void coupons() throws SQLException {
-      List<AssignedCoupon> assigned = everyItem(page -> scope.coupons().assigned(t.campaignId, page));
+      List<AssignedCoupon> assigned = Pages.all(page -> scope.coupons().assigned(t.campaignId, page));
       assertEquals(assigned.size(), assigned.stream().map(AssignedCoupon::code).distinct().count(),
           "a code assigned once");
       assertEquals(assigned.size(), assigned.stream().map(AssignedCoupon::earnedRewardId).distinct().count(),
@@ -1267,17 +1268,5 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       next = page.hasMore() ? page.nextId() : null;
     } while (next != null);
     return rows;
-  }
-
-  /** Every item of a keyset-paged list. */
-  private static <T> List<T> everyItem(java.util.function.Function<Keyset, CursorPage<T>> read) {
-    List<T> items = new ArrayList<>();
-    CursorPage<T> page = read.apply(Keyset.first(Keyset.MAX_LIMIT));
-    items.addAll(page.items());
-    while (page.hasMore()) {
-      page = read.apply(Keyset.after(page.nextId(), Keyset.MAX_LIMIT));
-      items.addAll(page.items());
-    }
-    return items;
   }
 }

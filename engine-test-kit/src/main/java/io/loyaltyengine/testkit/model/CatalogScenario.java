@@ -20,6 +20,7 @@ import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

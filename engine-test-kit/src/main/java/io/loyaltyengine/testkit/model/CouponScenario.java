@@ -22,6 +22,7 @@ import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -26,6 +26,7 @@ import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.SettableClock;
 import java.time.Duration;
 import java.time.Instant;

@@ -18,6 +18,7 @@ import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
 import io.loyaltyengine.testkit.model.LedgerModel.Applied;

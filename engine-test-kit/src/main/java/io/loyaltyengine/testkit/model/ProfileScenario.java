@@ -26,6 +26,7 @@ import io.loyaltyengine.sso.SsoSecret;
 import io.loyaltyengine.sso.SsoSettings;
 import io.loyaltyengine.sso.SsoSignatures;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.model.ScenarioEvents.Check;

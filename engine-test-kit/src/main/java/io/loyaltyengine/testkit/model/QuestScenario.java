@@ -31,6 +31,7 @@ import io.loyaltyengine.quests.QuestTask;
 import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.quests.TaskCompletion;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.model.LedgerModel.Applied;

@@ -39,6 +39,7 @@ import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.SignupResult;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
 import java.math.BigDecimal;

@@ -20,6 +20,7 @@ import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

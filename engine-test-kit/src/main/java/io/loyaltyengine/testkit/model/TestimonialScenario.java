@@ -19,6 +19,7 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testimonials.NewTestimonial;
 import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testimonials.TestimonialStatus;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.model.ScenarioEvents.Some;

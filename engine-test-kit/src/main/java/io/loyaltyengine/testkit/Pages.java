@@ -1,4 +1,4 @@
-package io.loyaltyengine.testkit.model;
+package io.loyaltyengine.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,16 +8,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
-/** Walks the engine's keyset-paged lists for the scenarios' checks. Thread-safe: stateless. */
-final class Pages {
+/**
+ * Walks the engine's keyset-paged lists ({@link CursorPage}) to their end, for tests' checks. Thread-safe: stateless.
+ */
+public final class Pages {
   private Pages() {
   }
 
   /**
    * Every item of a keyset-paged list, walked a page of {@code limit} at a time from the first; each page must hold
    * at most its limit.
+   *
+   * @param read reads one page, such as {@code page -> scope.points().history(ref, page)}
+   * @param limit the page size, 1 to {@link Keyset#MAX_LIMIT}
+   * @param <T> the items' type
+   * @return the items in the list's order
    */
-  static <T> List<T> all(Function<Keyset, CursorPage<T>> read, int limit) {
+  public static <T> List<T> all(Function<Keyset, CursorPage<T>> read, int limit) {
     List<T> all = new ArrayList<>();
     Keyset page = Keyset.first(limit);
     while (true) {
@@ -31,8 +38,14 @@ final class Pages {
     }
   }
 
-  /** As {@link #all(Function, int)}, with pages of {@link Keyset#MAX_LIMIT}. */
-  static <T> List<T> all(Function<Keyset, CursorPage<T>> read) {
+  /**
+   * As {@link #all(Function, int)}, with pages of {@link Keyset#MAX_LIMIT}.
+   *
+   * @param read reads one page
+   * @param <T> the items' type
+   * @return the items in the list's order
+   */
+  public static <T> List<T> all(Function<Keyset, CursorPage<T>> read) {
     return all(read, Keyset.MAX_LIMIT);
   }
 }
