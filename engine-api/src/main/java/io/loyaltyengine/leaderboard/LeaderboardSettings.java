@@ -10,19 +10,26 @@ import java.time.Duration;
  *
  * <p>Defaults: catch up with other instances' writes every second; at most 2,000,000 indexed participant rows
  * (summed over all indexed boards) before the least recently used boards are dropped and rebuilt on next use; a
- * catch-up margin of 30 s.
+ * catch-up margin of 30 s; a campaign's index rebuilt from storage an hour after it was built.
  *
  * <p>The catch-up margin is the longest a write may take to commit after the time it records (every counter,
  * participant and removal records the writing engine's clock): the duration of the writing transaction, a host's
  * transaction joined through {@link io.loyaltyengine.TenantScope#joining} included, plus how far the writing
  * instance's clock is behind the reading instance's. A catch-up reads the changes recorded since the last one minus
  * the margin, so a write that took longer may be missed by {@link Consistency#INDEX} reads until the index is
- * rebuilt (STRONG reads always see it). A month's winners are first recorded the margin after the month ended, so
- * that such a write recorded in the month counts. Widen it for hosts with longer transactions or clocks further
- * apart; the cost is that every catch-up reads the changes of the whole margin again (raising is idempotent, so
- * only the work grows), and that a campaign with 10,000 removed participants or more within the margin is rebuilt
- * on every catch-up instead. Give every instance the same margin: winners are recorded by whichever instance is
- * asked first once its own margin has passed.
+ * rebuilt (STRONG reads always see it): at the latest the rebuild interval after its commit, see below. A month's
+ * winners are first recorded the margin after the month ended, so that such a write recorded in the month counts.
+ * Widen it for hosts with longer transactions or clocks further apart; the cost is that every catch-up reads the
+ * changes of the whole margin again (raising is idempotent, so only the work grows), and that a campaign with 10,000
+ * removed participants or more within the margin is rebuilt on every catch-up instead. Give every instance the same
+ * margin: winners are recorded by whichever instance is asked first once its own margin has passed.
+ *
+ * <p>The rebuild interval bounds how long such a missed write stays missed: the first read of a campaign's boards
+ * at least that long after its index was built rebuilds it from storage, as after eviction, and waits for the
+ * rebuild (reads of other campaigns do not). So an INDEX read reflects every write that committed at least the
+ * rebuild interval before it, whatever the write's duration or its instance's clock. Shorten it for hosts that join
+ * long transactions or run instances with clocks far apart; the cost is one scan of each read campaign's boards per
+ * interval.
  *
  * @param refreshInterval how often an index reads the writes other engine instances (and host transactions) made
  *     since its last read; the staleness of INDEX reads is at most this plus the longest running transaction,
@@ -30,11 +37,14 @@ import java.time.Duration;
  * @param maxIndexedEntries the bound on indexed rows over all boards, 1,000..100,000,000
  * @param catchUpMargin the longest a write may take to commit after the time it records, and how long after a
  *     month's end its winners are first recorded, 1 s..1 h
+ * @param rebuildInterval how long after it was built a campaign's index is rebuilt from storage on its next read,
+ *     which bounds how long a write the catch-up missed stays missed, 1 min..1 day
  */
-public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntries, Duration catchUpMargin) {
+public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntries, Duration catchUpMargin,
+    Duration rebuildInterval) {
   /** The defaults. */
   public static final LeaderboardSettings DEFAULTS = new LeaderboardSettings(Duration.ofSeconds(1), 2_000_000,
-      Duration.ofSeconds(30));
+      Duration.ofSeconds(30), Duration.ofHours(1));
 
   /**
    * Validates every setting.
@@ -45,6 +55,8 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
    * @param maxIndexedEntries the bound on indexed rows over all boards, 1,000..100,000,000
    * @param catchUpMargin the longest a write may take to commit after the time it records, and how long after a
    *     month's end its winners are first recorded, 1 s..1 h
+   * @param rebuildInterval how long after it was built a campaign's index is rebuilt from storage on its next read,
+   *     1 min..1 day
    * @throws NullPointerException naming the setting, if a duration is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
@@ -52,6 +64,7 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
     checkRefreshInterval(refreshInterval);
     checkMaxIndexedEntries(maxIndexedEntries);
     checkCatchUpMargin(catchUpMargin);
+    checkRebuildInterval(rebuildInterval);
   }
 
   /**
@@ -81,11 +94,21 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
     return between("catchUpMargin", value, Duration.ofSeconds(1), Duration.ofHours(1));
   }
 
+  /**
+   * At least 1 min: a rebuild scans every board of the campaign and holds up the read that triggers it, a cost to
+   * pay rarely, behind a catch-up that reads only what changed. At most 1 day: longer would leave a missed write
+   * out of the boards for most of a daily contest.
+   */
+  private static Duration checkRebuildInterval(Duration value) {
+    return between("rebuildInterval", value, Duration.ofMinutes(1), Duration.ofDays(1));
+  }
+
   /** Builds {@link LeaderboardSettings}; each setter validates at once. Not thread-safe. */
   public static final class Builder {
     private Duration refreshInterval = DEFAULTS.refreshInterval;
     private long maxIndexedEntries = DEFAULTS.maxIndexedEntries;
     private Duration catchUpMargin = DEFAULTS.catchUpMargin;
+    private Duration rebuildInterval = DEFAULTS.rebuildInterval;
 
     private Builder() {
     }
@@ -132,12 +155,27 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
     }
 
     /**
+     * How long after it was built a campaign's index is rebuilt from storage on its next read, which bounds how long
+     * a write the catch-up missed (see {@link #catchUpMargin}) stays missed, 1 min..1 day (default 1 h). See the
+     * class description for what a shorter interval costs.
+     *
+     * @param value the rebuild interval
+     * @return this builder
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException naming the setting and its bounds, if {@code value} is outside them
+     */
+    public Builder rebuildInterval(Duration value) {
+      this.rebuildInterval = checkRebuildInterval(value);
+      return this;
+    }
+
+    /**
      * Returns the settings.
      *
      * @return the settings
      */
     public LeaderboardSettings build() {
-      return new LeaderboardSettings(refreshInterval, maxIndexedEntries, catchUpMargin);
+      return new LeaderboardSettings(refreshInterval, maxIndexedEntries, catchUpMargin, rebuildInterval);
     }
   }
 }

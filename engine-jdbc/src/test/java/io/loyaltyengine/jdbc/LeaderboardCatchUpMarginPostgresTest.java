@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * a write whose transaction commits up to the catch-up margin ({@link LeaderboardSettings#catchUpMargin()}, 30 s by
  * default) after the time it recorded is in another instance's index one refresh interval after its commit,
  * although that instance caught up in between, while the write was in flight; one that commits later than that is
- * missed at the default margin and caught up by an instance given a wider one.
+ * missed at the default margin, until the index is rebuilt ({@link LeaderboardSettings#rebuildInterval()}), and
+ * caught up by an instance given a wider one.
  * {@code LeaderboardInstancesRolloverPostgresTest} keeps its writes in flight for a few seconds at most; this one
  * holds a host transaction open for most of the margin, or past it, on a clock the test moves.
  *
@@ -154,6 +155,15 @@ class LeaderboardCatchUpMarginPostgresTest {
         assertEquals(strong, index(wideScope, board), "catch-up " + refresh + " at a 60 s margin: the "
             + board.period() + " index has the write that committed " + inFlight + " after its time");
       }
+    }
+
+    // The rebuild interval after the default margin's index was built (the test's clock stood still since, but for
+    // the write's 45 s and the three refreshes), its next read rebuilds it from storage.
+    clock.advance(LeaderboardSettings.DEFAULTS.rebuildInterval().minus(inFlight));
+    for (BoardRequest board : List.of(allTime, month)) {
+      List<BoardEntry> strong = narrowScope.leaderboards().page(board.read(Consistency.STRONG)).items();
+      assertEquals(strong, index(narrowScope, board), "rebuilt at the default margin: the " + board.period()
+          + " index has the write the catch-ups missed");
     }
   }
 

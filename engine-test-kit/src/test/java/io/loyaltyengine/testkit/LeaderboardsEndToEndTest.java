@@ -324,6 +324,50 @@ class LeaderboardsEndToEndTest {
     }
   }
 
+  /**
+   * Writes the catch-up missed (recorded 45 s behind, past the default margin of 30 s: actions, a new participant, a
+   * deletion) are read by the rebuild: the first read at least {@link LeaderboardSettings#rebuildInterval()} after the
+   * campaign's index was built rebuilds it from storage, every board of the campaign with it; a read a second earlier
+   * still misses them.
+   */
+  @Test
+  void writesTheCatchUpMissedAreReadOnceTheRebuildIntervalHasPassedSinceTheIndexWasBuilt() {
+    List<Participant> p = enrolAll(3);
+    act(p.get(0), 1);
+    Duration rebuild = Duration.ofMinutes(5);
+    LoyaltyEngine reader = newEngine(clock, LeaderboardSettings.builder().maxIndexedEntries(10_000)
+        .rebuildInterval(rebuild).build());
+    Leaderboards readerBoards = reader.forTenant(scope.tenantId()).leaderboards();
+    List<BoardRequest> periods = List.of(BoardRequest.of(campaign.id(), BoardPeriod.ALL_TIME),
+        BoardRequest.of(campaign.id(), BoardPeriod.CURRENT_MONTH));
+    List<BoardEntry> before = List.of(entry(p.get(0), 1, 1), entry(p.get(1), 0, 2), entry(p.get(2), 0, 2));
+    for (BoardRequest board : periods) {
+      assertEquals(before, readerBoards.page(board).items(), board.period() + ", built");
+    }
+
+    LoyaltyEngine behind = newEngine(Clock.offset(clock, Duration.ofSeconds(-45)), SETTINGS);
+    TenantScope there = behind.forTenant(scope.tenantId());
+    there.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.get(1).id()), reward.id()));
+    there.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.get(1).id()), reward.id()));
+    Participant late = there.participants().create(campaign.id(), NewParticipant.withEmail("late@example.com"));
+    there.participants().delete(ParticipantRef.id(p.get(2).id()));
+    List<BoardEntry> after = List.of(entry(p.get(1), 2, 1), entry(p.get(0), 1, 2), entry(late, 0, 3));
+
+    clock.advance(rebuild.minusSeconds(1));
+    for (BoardRequest board : periods) {
+      assertEquals(after, readerBoards.page(board.read(Consistency.STRONG)).items(), "storage has the writes");
+      assertEquals(before, readerBoards.page(board).items(), board.period()
+          + ", a second before the rebuild is due: the catch-up misses the writes recorded 45 s before");
+    }
+    clock.advance(Duration.ofSeconds(1));
+    for (BoardRequest board : periods) {
+      assertEquals(after, readerBoards.page(board).items(), board.period() + ", rebuilt " + rebuild
+          + " after the index was built");
+    }
+    assertEquals(Optional.of(entry(p.get(1), 2, 1)), readerBoards.rank(campaign.id(), p.get(1).id(),
+        BoardPeriod.ALL_TIME, BoardMetric.ACTIONS, Consistency.INDEX), "the rank read, rebuilt");
+  }
+
   private LoyaltyEngine newEngine() {
     return newEngine(clock, SETTINGS);
   }

@@ -302,6 +302,8 @@ class SettingsBuilderFuzzTest {
   private static final Duration REFRESH_MAX = Duration.ofMinutes(10);
   private static final Duration MARGIN_MIN = Duration.ofSeconds(1);
   private static final Duration MARGIN_MAX = Duration.ofHours(1);
+  private static final Duration REBUILD_MIN = Duration.ofMinutes(1);
+  private static final Duration REBUILD_MAX = Duration.ofDays(1);
 
   /** The builder's setters and the canonical constructor. */
   @Test
@@ -309,15 +311,18 @@ class SettingsBuilderFuzzTest {
     Gen<Duration> refreshes = durations(REFRESH_MIN, REFRESH_MAX);
     Gen<Long> entries = Generators.longsAround(1_000, 100_000_000);
     Gen<Duration> margins = durations(MARGIN_MIN, MARGIN_MAX);
+    Gen<Duration> rebuilds = durations(REBUILD_MIN, REBUILD_MAX);
     Gen<Call> calls = Gen.oneOf(
         refreshes.map(v -> Call.of("refreshInterval", v)),
         entries.map(v -> Call.of("maxIndexedEntries", v)),
         margins.map(v -> Call.of("catchUpMargin", v)),
-        random -> Call.of("new", refreshes.next(random), entries.next(random), margins.next(random)));
+        rebuilds.map(v -> Call.of("rebuildInterval", v)),
+        random -> Call.of("new", refreshes.next(random), entries.next(random), margins.next(random),
+            rebuilds.next(random)));
     fuzz("LeaderboardSettings", LeaderboardSettings::builder, builder -> new Box<>(LeaderboardSettings.DEFAULTS),
         calls, SettingsBuilderFuzzTest::leaderboardSettingsCall,
         (builder, model) -> assertEquals(model.value, builder.build()), STEPS, SEEDS,
-        Set.of("refreshInterval", "maxIndexedEntries", "catchUpMargin", "new"), Set.of());
+        Set.of("refreshInterval", "maxIndexedEntries", "catchUpMargin", "rebuildInterval", "new"), Set.of());
   }
 
   private static void leaderboardSettingsCall(LeaderboardSettings.Builder builder, Box<LeaderboardSettings> model,
@@ -328,34 +333,43 @@ class SettingsBuilderFuzzTest {
         Duration v = call.durationArg(0);
         if (attempt(call, refusals(outside("refreshInterval", v, REFRESH_MIN, REFRESH_MAX)),
             () -> builder.refreshInterval(v))) {
-          model.value = new LeaderboardSettings(v, e.maxIndexedEntries(), e.catchUpMargin());
+          model.value = new LeaderboardSettings(v, e.maxIndexedEntries(), e.catchUpMargin(), e.rebuildInterval());
         }
       }
       case "maxIndexedEntries" -> {
         long v = call.longArg(0);
         if (attempt(call, refusals(outside("maxIndexedEntries", v, 1_000, 100_000_000)),
             () -> builder.maxIndexedEntries(v))) {
-          model.value = new LeaderboardSettings(e.refreshInterval(), v, e.catchUpMargin());
+          model.value = new LeaderboardSettings(e.refreshInterval(), v, e.catchUpMargin(), e.rebuildInterval());
         }
       }
       case "catchUpMargin" -> {
         Duration v = call.durationArg(0);
         if (attempt(call, refusals(outside("catchUpMargin", v, MARGIN_MIN, MARGIN_MAX)),
             () -> builder.catchUpMargin(v))) {
-          model.value = new LeaderboardSettings(e.refreshInterval(), e.maxIndexedEntries(), v);
+          model.value = new LeaderboardSettings(e.refreshInterval(), e.maxIndexedEntries(), v, e.rebuildInterval());
+        }
+      }
+      case "rebuildInterval" -> {
+        Duration v = call.durationArg(0);
+        if (attempt(call, refusals(outside("rebuildInterval", v, REBUILD_MIN, REBUILD_MAX)),
+            () -> builder.rebuildInterval(v))) {
+          model.value = new LeaderboardSettings(e.refreshInterval(), e.maxIndexedEntries(), e.catchUpMargin(), v);
         }
       }
       case "new" -> {
         Duration refresh = call.durationArg(0);
         long most = call.longArg(1);
         Duration margin = call.durationArg(2);
+        Duration rebuild = call.durationArg(3);
         LeaderboardSettings[] made = new LeaderboardSettings[1];
         if (attempt(call, refusals(outside("refreshInterval", refresh, REFRESH_MIN, REFRESH_MAX),
             outside("maxIndexedEntries", most, 1_000, 100_000_000),
-            outside("catchUpMargin", margin, MARGIN_MIN, MARGIN_MAX)),
-            () -> made[0] = new LeaderboardSettings(refresh, most, margin))) {
-          assertEquals(List.of(refresh, most, margin), List.of(made[0].refreshInterval(),
-              made[0].maxIndexedEntries(), made[0].catchUpMargin()));
+            outside("catchUpMargin", margin, MARGIN_MIN, MARGIN_MAX),
+            outside("rebuildInterval", rebuild, REBUILD_MIN, REBUILD_MAX)),
+            () -> made[0] = new LeaderboardSettings(refresh, most, margin, rebuild))) {
+          assertEquals(List.of(refresh, most, margin, rebuild), List.of(made[0].refreshInterval(),
+              made[0].maxIndexedEntries(), made[0].catchUpMargin(), made[0].rebuildInterval()));
         }
       }
       default -> throw new AssertionError("no such call " + call);

@@ -92,8 +92,12 @@ import java.util.function.LongPredicate;
  * provided the writing transaction committed within the margin of the time it recorded with its write (its
  * duration, a host's transaction joined by the engine included, plus the clock difference between the writing and
  * the reading instance: every counter, participant and removal records the writing engine's clock, never the
- * database's). A write whose transaction ran longer than that may be missed until the index is rebuilt (after
- * eviction, or when a catch-up cannot page through what changed: see {@link #CATCH_UP_LIMIT}). A host whose
+ * database's). A write whose transaction ran longer than that may be missed until the index is rebuilt: after
+ * eviction, when a catch-up cannot page through what changed (see {@link #CATCH_UP_LIMIT}), and at the latest at the
+ * first read {@link LeaderboardSettings#rebuildInterval()} (an hour by default) after the index was built, which
+ * rebuilds it from storage. So an INDEX read also reflects every write that committed at least the rebuild interval
+ * before it, whatever its duration or its instance's clock (measured by the reading engine's clock, going forward:
+ * a clock set back delays the rebuild by as much, rather than rebuilding on every small step back). A host whose
  * transactions run longer, or whose instances' clocks are further apart, widens the margin; each catch-up then
  * reads the changes of the whole margin again, and {@link #CATCH_UP_LIMIT} removals within it make every catch-up
  * a rebuild. A month's winners wait the same margin after its end ({@link LeaderboardService#winners}).
@@ -119,6 +123,7 @@ public final class LeaderboardIndexes {
   private final Clock clock;
   private final LeaderboardSettings settings;
   private final long refreshMillis;
+  private final long rebuildMillis;
   /** How far before the last catch-up the next one starts reading: {@link LeaderboardSettings#catchUpMargin()}. */
   private final Duration margin;
   private final ConcurrentHashMap<Key, CampaignIndex> campaigns = new ConcurrentHashMap<>();
@@ -145,6 +150,7 @@ public final class LeaderboardIndexes {
     this.clock = clock;
     this.settings = settings;
     this.refreshMillis = settings.refreshInterval().toMillis();
+    this.rebuildMillis = settings.rebuildInterval().toMillis();
     this.margin = settings.catchUpMargin();
   }
 
@@ -178,6 +184,10 @@ public final class LeaderboardIndexes {
       index.touch();
       if (!index.built) {
         build(index);
+      } else if (attempt == 0 && clock.millis() - index.builtAtMillis >= rebuildMillis) {
+        // Storage has what a catch-up may have missed (a write committed later than the margin after its time).
+        campaigns.remove(key, index);
+        continue;
       }
       if (catchUp(index) || attempt > 0) {
         resolveMarked(index);
@@ -330,7 +340,9 @@ public final class LeaderboardIndexes {
       if (index.built) {
         return;
       }
-      index.caughtUp(now());
+      Instant now = now();
+      index.builtAtMillis = now.toEpochMilli();
+      index.caughtUp(now);
       fill(index, new BoardKey(BoardMetric.ACTIONS, 0));
       index.built = true;
     } finally {
@@ -613,6 +625,8 @@ public final class LeaderboardIndexes {
     /** Held while the marked awards' scores are read and raised ({@link LeaderboardIndexes#resolveMarked}). */
     private final ReentrantLock resolving = new ReentrantLock();
     private volatile boolean built;
+    /** When {@link #build} began, by the engine's clock: the rebuild interval runs from it. */
+    private volatile long builtAtMillis;
     private volatile Instant lastCatchUp;
     /** {@link #lastCatchUp} in epoch millis, for the freshness check of every read. */
     private volatile long lastCatchUpMillis;
