@@ -41,10 +41,8 @@ import org.junit.jupiter.api.Test;
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
-  /** The participant whose first credit in one of the engine's own transactions pauses (0: none). */
-  private volatile long pauseBefore;
-  private final CountDownLatch paused = new CountDownLatch(1);
-  private final CountDownLatch resume = new CountDownLatch(1);
+  /** Pauses the rerun before its award to the participant with the lower id. */
+  private final PausingCredits pausing = new PausingCredits();
 
   /**
    * A chunk of the bulk API run again behind savepoints locks all of its participants first, in ascending id order.
@@ -54,7 +52,7 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
   @Test
   void aChunkRunAgainBehindSavepointsLocksItsParticipantsInAscendingIdOrder() throws Exception {
     GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage());
-    LoyaltyEngine engine = engines.build(engines.builder(pausingCredits(probe), 0));
+    LoyaltyEngine engine = engines.build(engines.builder(pausing.storage(probe), 0));
     Setting s = new Setting(engine, probe);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
@@ -73,7 +71,7 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
       assertFalse(refusedOutcome.succeeded(), "the refused entry's award");
       assertEquals(ErrorCode.STORAGE_UNAVAILABLE, refusedOutcome.error().code(), refusedOutcome.error().toString());
     } finally {
-      resume.countDown();
+      pausing.resume();
       pool.shutdownNow();
     }
     s.assertBalances();
@@ -81,14 +79,14 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
 
   /**
    * A batch of single awards whose run in one go failed locks all of its participants again in ascending id order
-   * ({@code CombinableWork.lockTogether}) before it runs each award behind a savepoint, rather than taking them in
-   * arrival order. Asserts that the batch's awards and the host's two awards all go through, but the one whose entry
-   * the store refuses, and that each balance counts them.
+   * ({@code LocksParticipants}, as every batch run behind savepoints does) before it runs each award behind a
+   * savepoint, rather than taking them in arrival order. Asserts that the batch's awards and the host's two awards
+   * all go through, but the one whose entry the store refuses, and that each balance counts them.
    */
   @Test
   void aBatchOfAwardsThatFailedInOneGoNeverTakesItsParticipantsInArrivalOrder() throws Exception {
     GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage(), true);
-    LoyaltyEngine engine = engines.build(engines.builder(pausingCredits(probe), GroupCommitTestBase.COMBINING));
+    LoyaltyEngine engine = engines.build(engines.builder(pausing.storage(probe), GroupCommitTestBase.COMBINING));
     Setting s = new Setting(engine, probe);
     ExecutorService pool = Executors.newFixedThreadPool(5);
     try {
@@ -118,7 +116,7 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
           () -> "the refused entry's award: " + refusedAnswer);
       assertEquals(ErrorCode.STORAGE_UNAVAILABLE, refused.code(), refused.toString());
     } finally {
-      resume.countDown();
+      pausing.resume();
       pool.shutdownNow();
     }
     s.assertBalances(1);
@@ -130,7 +128,7 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
    * once the host is done without waiting. Returns the host's answer.
    */
   private Object whileTheRerunPausesAHostAwardsBoth(Setting s, ExecutorService pool) throws Exception {
-    assertTrue(paused.await(60, TimeUnit.SECONDS), "the rerun reached the lower participant's award");
+    pausing.awaitPaused();
     try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
       TenantScope hosted = s.scope.joining(host.transaction());
       Future<Object> hosting = pool.submit(answer(() -> {
@@ -138,7 +136,7 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
         return hosted.points().award(s.high, PointsChange.of(5, "purchase"));
       }));
       JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, hosting::isDone);
-      resume.countDown();
+      pausing.resume();
       Object answer = hosting.get(60, TimeUnit.SECONDS);
       finish(host, answer);
       return answer;
@@ -164,7 +162,7 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
       assertTrue(w.participants.get(1) < w.participants.get(2), "participants are numbered in creation order");
       probe.poisonEntries(entry -> "refused".equals(entry.idempotencyKey()),
           () -> new StorageException("the store refuses this entry", null));
-      pauseBefore = w.participants.get(1);
+      pausing.pauseBefore(w.participants.get(1));
     }
 
     /** Asserts each balance: 10 from the rerun and 5 from the host, {@code plug} for the refused one. */
@@ -177,25 +175,5 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
     void assertBalances() {
       assertBalances(0);
     }
-  }
-
-  /**
-   * The store under the engine: the first credit of {@link #pauseBefore} in one of the engine's own transactions
-   * (host transactions pass through unchanged) pauses until the test lets it go on. An award run in one go writes
-   * every balance with one update instead, so only a rerun's award, behind a savepoint or alone, credits.
-   */
-  private InterceptingStorage pausingCredits(GroupCommitProbe delegate) {
-    return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
-      @Override
-      public LedgerPort ledger() {
-        return InterceptingStorage.intercept(LedgerPort.class, tx.ledger(), (method, args, port) -> {
-          if (method.getName().equals("credit") && (long) args[1] == pauseBefore && paused.getCount() > 0) {
-            paused.countDown();
-            assertTrue(resume.await(60, TimeUnit.SECONDS), "the test let the rerun go on");
-          }
-          return InterceptingStorage.invoke(method, port, args);
-        });
-      }
-    });
   }
 }

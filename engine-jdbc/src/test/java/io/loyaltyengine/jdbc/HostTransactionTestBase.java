@@ -164,7 +164,8 @@ abstract class HostTransactionTestBase {
   /** Asserts the participant's balance, and that it is the sum of its ledger. */
   static void assertBalanceIsTheLedger(TenantScope scope, ParticipantRef ref, long expected) {
     long balance = scope.participants().get(ref).pointsBalance();
-    long sum = scope.points().history(ref, Keyset.first(100)).items().stream().mapToLong(LedgerEntry::amount).sum();
+    long sum = scope.points().history(ref, Keyset.first(100)).items().stream()
+        .mapToLong(LedgerEntry::signedAmount).sum();
     assertEquals(expected, balance, "balance");
     assertEquals(balance, sum, "balance == sum of the ledger");
   }

@@ -10,6 +10,7 @@ import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
+import io.loyaltyengine.core.internal.LocksParticipants;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsRules;
@@ -165,8 +166,9 @@ public final class CatalogService implements Catalog {
     String key = PointsRules.idempotencyKey(idempotencyKey);
     long tenantId = context.tenantId();
     try {
-      return context.transactions().runCombinedRaw(
-          tx -> redeemIn(tx, resolver.lock(tx, tenantId), catalogRewardId, key));
+      return context.transactions().runCombinedRaw(LocksParticipants.of(tenantId,
+          (tx, ids) -> resolver.addIdIfFound(tx, tenantId, ids),
+          tx -> redeemIn(tx, resolver.lock(tx, tenantId), catalogRewardId, key)));
     } catch (KeyTakenMeanwhile e) {
       return answerAsRetry(resolver, catalogRewardId, key, e);
     } catch (UniqueViolationException e) {

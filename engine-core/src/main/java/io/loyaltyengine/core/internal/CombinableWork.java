@@ -2,7 +2,6 @@ package io.loyaltyengine.core.internal;
 
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.spi.Transaction;
-import io.loyaltyengine.core.spi.TransactionWork;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,13 +14,14 @@ import java.util.Objects;
  * A unit refused before it changed anything (an overdraft, an unknown participant) is answered with its error as
  * {@link Refused} while the others go on. Should a unit fail otherwise, {@code runTogether} throws, the shared
  * transaction rolls back, and the batch runs again the careful way (each unit behind a savepoint, or alone; see
- * {@code GroupCommit}), so that every caller still gets its own result or error.
+ * {@code GroupCommit}), so that every caller still gets its own result or error; that run first locks the
+ * participants the units name ({@link LocksParticipants}).
  *
  * <p>Implementations are thread-safe; {@link #run} alone must do what {@code runTogether} does for one unit.
  *
  * @param <T> the result type
  */
-public interface CombinableWork<T> extends TransactionWork<T> {
+public interface CombinableWork<T> extends LocksParticipants<T> {
   /**
    * What says which units can run together: units whose keys are equal. A key should hold its feature's class, so
    * that the units of two features never compare equal.
@@ -48,17 +48,6 @@ public interface CombinableWork<T> extends TransactionWork<T> {
    *     rolls the transaction back
    */
   Object[] runTogether(Transaction tx, List<CombinableWork<?>> units);
-
-  /**
-   * Takes, before {@code units} run one by one behind savepoints in {@code tx} (the careful way, after
-   * {@link #runTogether} failed), the row locks they would take as they come, in the order {@link #runTogether}
-   * takes them (the ledger: its participants, in ascending id order). Taken as they come, in arrival order, a unit
-   * would hold a row while waiting for one that another transaction, taking them in that order, holds while waiting
-   * for the first (a deadlock the store breaks by failing one side; a host's transaction is never retried). This unit
-   * is the first of them; all have an equal {@link #combineKey()}. The default takes none.
-   */
-  default void lockTogether(Transaction tx, List<CombinableWork<?>> units) {
-  }
 
   /**
    * What {@link #runTogether} gives for a unit it refused: the unit changed nothing, the others went on as if it had

@@ -4,6 +4,7 @@ import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import java.util.ArrayList;
@@ -13,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
@@ -53,8 +56,12 @@ import java.util.function.Function;
  *   deadlock, serialization, lock timeout), nothing of it committed, and each unit of work of the batch runs again
  *   alone, with the usual retries. A unit of work failing transiently inside a batch gives up the batch the same
  *   way, so that the order of arrival holds even then. A batch run in one go in which a unit fails other than by a
- *   refusal runs again behind savepoints, after taking its row locks in the order the run in one go took them
- *   ({@link CombinableWork#lockTogether}), or, on a store that commits in parallel, each unit alone.</li>
+ *   refusal runs again behind savepoints, or, on a store that commits in parallel, each unit alone.</li>
+ *   <li>A batch run behind savepoints first locks the participants its units will lock
+ *   ({@link LocksParticipants}, which every combined unit is), in ascending tenant and id order, then runs its
+ *   units in arrival order: the order in which every unit of work alone takes participants (and the run in one go
+ *   its groups'), before any other row. Units taking their participants as they came would hold the rows of the
+ *   units before them while they waited.</li>
  *   <li>A shared transaction that could not begin (the store failed before its work ran: the database unreachable)
  *   fails each unit of the batch with that failure at once, as each alone would fail, rather than trying each alone
  *   first, one wait for a connection after another. One that failed to begin transiently (no turn at an H2 database
@@ -205,13 +212,7 @@ final class GroupCommit {
         // A retried transaction starts afresh: nothing of a failed attempt counts.
         Arrays.fill(results, null);
         Arrays.fill(failures, null);
-        if (groups != null) {
-          // A batch that failed in one go: its locks in the order the run in one go took them, not in arrival order.
-          for (List<Pending> group : groups) {
-            List<CombinableWork<?>> units = units(group);
-            units.get(0).lockTogether(tx, units);
-          }
-        }
+        lockParticipants(tx, batch);
         for (int i = 0; i < results.length; i++) {
           TransactionWork<?> work = batch.get(i).work;
           try {
@@ -370,6 +371,24 @@ final class GroupCommit {
         Transactions.backOff(attempt);
       }
     }
+  }
+
+  /**
+   * Locks the participants the batch's units will lock ({@link LocksParticipants}), tenant after tenant in ascending
+   * order, each tenant's in ascending id order.
+   */
+  private static void lockParticipants(Transaction tx, List<Pending> batch) {
+    TreeMap<Long, Set<Long>> byTenant = new TreeMap<>();
+    for (Pending pending : batch) {
+      if (pending.work instanceof LocksParticipants<?> unit) {
+        unit.participants(tx, byTenant.computeIfAbsent(unit.tenantId(), tenant -> new TreeSet<>()));
+      }
+    }
+    byTenant.forEach((tenantId, ids) -> {
+      if (!ids.isEmpty()) {
+        tx.participants().lockAll(tenantId, ids);
+      }
+    });
   }
 
   /** The units of work of a group of {@link #groups}, all combinable. */

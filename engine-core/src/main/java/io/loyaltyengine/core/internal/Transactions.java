@@ -131,9 +131,10 @@ public final class Transactions {
   /**
    * As {@link #run}, but {@code work} may share its transaction with units of work submitted at the same time by
    * other threads (group commit; see {@link GroupCommit}). For the writes on a checkout's path: awards, deductions,
-   * loyalty actions, redemptions. The work must not start a unit of work of its own.
+   * loyalty actions, redemptions. The work must not start a unit of work of its own, and names the participants it
+   * locks, which a batch run behind savepoints locks first ({@link LocksParticipants}).
    */
-  public <T> T runCombined(TransactionWork<T> work) {
+  public <T> T runCombined(LocksParticipants<T> work) {
     try {
       return runCombinedRaw(work);
     } catch (UniqueViolationException e) {
@@ -142,7 +143,7 @@ public final class Transactions {
   }
 
   /** As {@link #runRaw}, but may share its transaction (see {@link #runCombined}). */
-  public <T> T runCombinedRaw(TransactionWork<T> work) {
+  public <T> T runCombinedRaw(LocksParticipants<T> work) {
     if (group == null) {
       return runRaw(work);
     }

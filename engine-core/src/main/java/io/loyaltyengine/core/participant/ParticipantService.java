@@ -20,6 +20,7 @@ import io.loyaltyengine.participant.ParticipantUpdate;
 import io.loyaltyengine.participant.Participants;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Participants of one tenant. Input is validated before any unit of work starts; a profile update locks the
@@ -331,6 +332,19 @@ public final class ParticipantService implements Participants {
     default Participant lock(Transaction tx, long tenantId) {
       return tx.participants().lock(tenantId, resolveId(tx, tenantId))
           .orElseThrow(() -> LoyaltyException.notFound("participant"));
+    }
+
+    /**
+     * Adds the participant's id to {@code ids}, as {@link #resolveId} finds it; adds nothing for an unknown email,
+     * which the operation refuses when it runs. For a unit of work's
+     * {@link io.loyaltyengine.core.internal.LocksParticipants#participants}.
+     */
+    default void addIdIfFound(Transaction tx, long tenantId, Set<Long> ids) {
+      try {
+        ids.add(resolveId(tx, tenantId));
+      } catch (LoyaltyException e) {
+        // Refused when the operation runs.
+      }
     }
   }
 }

@@ -7,6 +7,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.CombinableWork;
+import io.loyaltyengine.core.internal.LocksParticipants;
 import io.loyaltyengine.core.internal.NothingToCommit;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.internal.Transactions;
@@ -167,11 +168,12 @@ public final class PointsService implements Points {
     long tenantId = context.tenantId();
     // What the last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
     Object[][] attempted = new Object[1][];
+    LocksParticipants.Named participants = (tx, ids) -> addParticipants(tx, chunk, ids);
     try {
       // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
       // time as a combined batch taking them in another order (H2 has no deadlock detection and would wait out its
       // lock timeout). On PostgreSQL, which finds deadlocks, it runs at once, alone.
-      Object[] results = context.transactions().runCombinedRaw(tx -> {
+      Object[] results = context.transactions().runCombinedRaw(LocksParticipants.of(tenantId, participants, tx -> {
         try {
           return attempted[0] = applyTogether(tx, chunk);
         } catch (NothingToCommit e) {
@@ -179,7 +181,7 @@ public final class PointsService implements Points {
           attempted[0] = e.result();
           throw e;
         }
-      });
+      }));
       for (int i = 0; i < results.length; i++) {
         outcomes[chunk.get(i).index()] = results[i] instanceof CombinableWork.Refused refused
             ? PointsOutcome.failed(refused.error())
@@ -202,7 +204,7 @@ public final class PointsService implements Points {
       // A key another transaction took first: run the chunk again, each operation behind a savepoint, where that
       // operation replays the other's entry.
     }
-    Object[] careful = context.transactions().runCombinedRaw(tx -> {
+    Object[] careful = context.transactions().runCombinedRaw(LocksParticipants.of(tenantId, participants, tx -> {
       Object[] r = new Object[chunk.size()];
       long[] participantIds = new long[r.length];
       LoyaltyException[] unresolved = lockChunk(tx, chunk, participantIds);
@@ -230,7 +232,7 @@ public final class PointsService implements Points {
         }
       }
       return r;
-    });
+    }));
     for (int i = 0; i < careful.length; i++) {
       Prepared p = chunk.get(i);
       if (careful[i] instanceof UniqueViolationException e) {
@@ -335,13 +337,23 @@ public final class PointsService implements Points {
     }
 
     @Override
-    public void lockTogether(Transaction tx, List<CombinableWork<?>> units) {
-      List<Prepared> chunk = new ArrayList<>(units.size());
-      for (CombinableWork<?> unit : units) {
-        chunk.add(((Single) unit).operation);
-      }
-      // An unknown email is each unit's own refusal, when it runs.
-      lockChunk(tx, chunk, new long[chunk.size()]);
+    public long tenantId() {
+      return context.tenantId();
+    }
+
+    @Override
+    public void participants(Transaction tx, Set<Long> ids) {
+      addParticipants(tx, List.of(operation), ids);
+    }
+  }
+
+  /**
+   * Adds the participants of {@code chunk} to {@code ids}, for {@link LocksParticipants}: a read for each named by
+   * email; an unknown one is left out (the operation's own refusal, when it runs).
+   */
+  private void addParticipants(Transaction tx, List<Prepared> chunk, Set<Long> ids) {
+    for (Prepared p : chunk) {
+      p.resolver().addIdIfFound(tx, context.tenantId(), ids);
     }
   }
 

@@ -7,6 +7,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.coupons.CouponAssignment;
 import io.loyaltyengine.core.event.Outbox;
+import io.loyaltyengine.core.internal.LocksParticipants;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.participant.EmailAddresses;
@@ -47,6 +48,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Campaign rewards, loyalty actions and earned rewards of one tenant.
@@ -191,8 +193,17 @@ public final class RewardService implements Rewards {
     ActionRequest request = ActionRequest.validate(action, context);
     // A concurrent first request enrolled the same email or used the same key and committed first: run again, now
     // finding its participant or its action, as a later retry would.
-    return Transactions.againAfterRace(2, () -> context.transactions().runCombined(tx -> record(tx, request, false)),
-        UniqueKey.PARTICIPANT_EMAIL, UniqueKey.ACTION_IDEMPOTENCY_KEY);
+    long tenantId = context.tenantId();
+    LocksParticipants.Named participants = (tx, ids) -> {
+      request.participant.addIdIfFound(tx, tenantId, ids);
+      if (request.invited != null) {
+        request.invited.addIdIfFound(tx, tenantId, ids);
+      }
+    };
+    LocksParticipants<ActionResult> work = LocksParticipants.of(tenantId, participants,
+        tx -> record(tx, request, false));
+    return Transactions.againAfterRace(2, () -> context.transactions().runCombined(work), UniqueKey.PARTICIPANT_EMAIL,
+        UniqueKey.ACTION_IDEMPOTENCY_KEY);
   }
 
   /**
@@ -591,6 +602,18 @@ public final class RewardService implements Rewards {
       }
       ParticipantRef.ByEmail byEmail = (ParticipantRef.ByEmail) ref;
       return new Target(0, byEmail.campaignId(), EmailAddresses.parse(emailField, byEmail.email()));
+    }
+
+    /**
+     * Adds the id of the participant this reference names to {@code ids}, for
+     * {@link LocksParticipants#participants}: an id as it is, an email as found (an unknown one left out).
+     */
+    void addIdIfFound(Transaction tx, long tenantId, Set<Long> ids) {
+      if (email == null) {
+        ids.add(id);
+      } else {
+        tx.participants().findByEmail(tenantId, campaignId, email.sanitized()).ifPresent(p -> ids.add(p.id()));
+      }
     }
 
     /** The participant of the campaign named by this reference, if any (an id of another campaign is absent). */
