@@ -171,8 +171,8 @@ public final class PointsService implements Points {
     LocksParticipants.Named participants = (tx, ids) -> addParticipants(tx, chunk, ids);
     try {
       // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
-      // time as a combined batch taking them in another order (H2 has no deadlock detection and would wait out its
-      // lock timeout). On PostgreSQL, which finds deadlocks, it runs at once, alone.
+      // time as a combined batch taking them in another order (H2 breaks such a deadlock by failing the younger
+      // transaction). On PostgreSQL it runs at once, alone.
       Object[] results = context.transactions().runCombinedRaw(LocksParticipants.of(tenantId, participants, tx -> {
         try {
           return attempted[0] = applyTogether(tx, chunk);
