@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  */
 abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
   /** Pauses the rerun before its award to the participant with the lower id. */
-  private final PausingCredits pausing = new PausingCredits();
+  private final PausingStore pausing = new PausingStore();
 
   /**
    * A chunk of the bulk API run again behind savepoints locks all of its participants first, in ascending id order.
@@ -162,7 +162,7 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
       assertTrue(w.participants.get(1) < w.participants.get(2), "participants are numbered in creation order");
       probe.poisonEntries(entry -> "refused".equals(entry.idempotencyKey()),
           () -> new StorageException("the store refuses this entry", null));
-      pausing.pauseBefore(w.participants.get(1));
+      pausing.beforeCreditOf(w.participants.get(1));
     }
 
     /** Asserts each balance: 10 from the rerun and 5 from the host, {@code plug} for the refused one. */
