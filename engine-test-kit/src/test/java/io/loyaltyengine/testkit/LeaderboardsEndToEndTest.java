@@ -55,7 +55,7 @@ import org.junit.jupiter.api.function.Executable;
  * the rank read of one participant, every validation error, and another instance's writes reaching this engine's
  * index once the refresh interval has passed (and not before: the index is a cache with a documented staleness),
  * unless recorded further back than the catch-up margin, which a wider {@link LeaderboardSettings#catchUpMargin()}
- * catches up.
+ * catches up, and the rebuild ({@link LeaderboardSettings#rebuildInterval()}) reads at the latest.
  *
  * <p>The model-based check of every board against a reference sort runs on every store in the storage contract
  * suite ({@link io.loyaltyengine.testkit.model.LeaderboardScenario}); months and winners are in
