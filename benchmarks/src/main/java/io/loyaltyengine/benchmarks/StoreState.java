@@ -67,7 +67,8 @@ public class StoreState {
         if (params.getThreads() > 1) {
           storage = commits = new CommitCountingStorage(storage);
         }
-        boolean spends = benchmark.contains("Deduct") || benchmark.contains("Redemption");
+        boolean spends = benchmark.contains("Deduct") || benchmark.contains("Redemption")
+            || benchmark.contains("MixedBatch");
         engine = EngineFixture.open(database, storage, participants, MAX_GROUP_COMMIT, spends);
       } else if (method.startsWith("raw")) {
         if (store == StoreKind.IN_MEMORY) {
