@@ -87,22 +87,17 @@ abstract class BulkLockOrderTestBase extends HostTransactionTestBase {
     Setting s = new Setting(engine, probe);
     ExecutorService pool = Executors.newFixedThreadPool(5);
     try {
-      // A plug held at the start of its transaction, so that the next three queue behind it and form a batch in
-      // that order: the higher id's award, the lower id's, the refused one.
-      GroupCommitProbe.Gate gate = probe.holdNextTransaction();
-      Future<Object> plug = pool.submit(answer(() -> s.scope.points().award(s.refused, PointsChange.of(1, "plug"))));
-      gate.awaitHeld();
-      List<Future<Object>> queued = List.of(
-          GroupCommitProbe.submitQueued(pool, answer(() -> s.scope.points().award(s.high,
-              PointsChange.of(10, "purchase")))),
-          GroupCommitProbe.submitQueued(pool, answer(() -> s.scope.points().award(s.low,
-              PointsChange.of(10, "purchase")))),
-          GroupCommitProbe.submitQueued(pool, answer(() -> s.scope.points().award(s.refused,
-              PointsChange.of(10, "purchase").withIdempotencyKey("refused")))));
-      gate.release();
+      // The batch, in that order: the higher id's award, the lower id's, the refused one.
+      GroupCommitProbe.QueuedBatch batch = probe.queueBehindAPlug(pool,
+          () -> s.scope.points().award(s.refused, PointsChange.of(1, "plug")), List.of(
+              () -> s.scope.points().award(s.high, PointsChange.of(10, "purchase")),
+              () -> s.scope.points().award(s.low, PointsChange.of(10, "purchase")),
+              () -> s.scope.points().award(s.refused, PointsChange.of(10, "purchase").withIdempotencyKey("refused"))));
+      batch.gate().release();
+      List<Future<Object>> queued = batch.queued();
       Object host = whileTheRerunPausesAHostAwardsBoth(s, pool);
       assertInstanceOf(PointsResult.class, host, () -> "the host's awards: " + host);
-      Object plugged = plug.get(60, TimeUnit.SECONDS);
+      Object plugged = batch.plug().get(60, TimeUnit.SECONDS);
       assertInstanceOf(PointsResult.class, plugged, () -> "the plug: " + plugged);
       for (int i = 0; i < 2; i++) {
         Object awarded = queued.get(i).get(60, TimeUnit.SECONDS);

@@ -1,6 +1,5 @@
 package io.loyaltyengine.jdbc;
 
-import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -155,21 +154,15 @@ class GroupCommitConnectionLossH2Test {
    * connection taken (the batch's) if {@code lose}, and lets the plug go. Returns what each got, the plug first.
    */
   private List<Object> batch(boolean lose, Callable<Object> plug, List<Callable<Object>> callers) throws Exception {
-    GroupCommitProbe.Gate gate = probe.holdNextTransaction();
-    Future<Object> held = threads.submit(answer(plug));
-    gate.awaitHeld();
-    List<Future<Object>> queued = new ArrayList<>();
-    for (Callable<Object> caller : callers) {
-      queued.add(GroupCommitProbe.submitQueued(threads, answer(caller)));
-    }
+    GroupCommitProbe.QueuedBatch batch = probe.queueBehindAPlug(threads, plug, List.copyOf(callers));
     // The plug takes its connection once let go; the batch behind it takes the next.
     if (lose) {
       connectionsUntilLost.set(2);
     }
-    gate.release();
+    batch.gate().release();
     List<Object> got = new ArrayList<>();
-    got.add(held.get(2, TimeUnit.MINUTES));
-    for (Future<Object> f : queued) {
+    got.add(batch.plug().get(2, TimeUnit.MINUTES));
+    for (Future<Object> f : batch.queued()) {
       got.add(f.get(2, TimeUnit.MINUTES));
     }
     if (lose) {

@@ -21,6 +21,7 @@ import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.points.LedgerEntry;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -184,6 +185,26 @@ final class GroupCommitProbe implements Storage {
     Gate gate = new Gate();
     assertTrue(nextGate.compareAndSet(null, gate), "a gate is armed already");
     return gate;
+  }
+
+  /**
+   * Runs {@code plug} on {@code pool} holding its transaction at its start, then queues each of {@code callers}
+   * behind it in turn ({@link #submitQueued}): once the gate is released, the plug runs alone and the callers form the
+   * next batch, in that order. Each future gives its call's result or what it threw ({@link Answers#answer}).
+   */
+  QueuedBatch queueBehindAPlug(ExecutorService pool, Callable<?> plug, List<Callable<?>> callers) throws Exception {
+    Gate gate = holdNextTransaction();
+    Future<Object> held = pool.submit(Answers.answer(plug));
+    gate.awaitHeld();
+    List<Future<Object>> queued = new ArrayList<>();
+    for (Callable<?> caller : callers) {
+      queued.add(submitQueued(pool, Answers.answer(caller)));
+    }
+    return new QueuedBatch(gate, held, List.copyOf(queued));
+  }
+
+  /** A plug holding its transaction at the gate, and the calls queued behind it, which form the next batch. */
+  record QueuedBatch(Gate gate, Future<Object> plug, List<Future<Object>> queued) {
   }
 
   @Override

@@ -88,16 +88,12 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
     List<Object> batchAnswers;
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      // A plug held at the start of its transaction, so that the next two queue behind it and form a batch in that
-      // order: the redemption, then the second unit, which pauses before it runs.
-      GroupCommitProbe.Gate gate = probe.holdNextTransaction();
-      Future<Object> plug = pool.submit(answer(() -> s.scope.points().award(s.plugged, PointsChange.of(1, "plug"))));
-      gate.awaitHeld();
-      List<Future<Object>> queued = List.of(
-          GroupCommitProbe.submitQueued(pool, answer(() -> s.scope.catalog().redeem(s.redeemer, s.mug.id(), null))),
-          GroupCommitProbe.submitQueued(pool, answer(() -> second.call.apply(s))));
-      gate.release();
-      assertInstanceOf(PointsResult.class, plug.get(60, TimeUnit.SECONDS), "the plug");
+      // The batch: the redemption, then the second unit, which pauses before it runs.
+      GroupCommitProbe.QueuedBatch batch = probe.queueBehindAPlug(pool,
+          () -> s.scope.points().award(s.plugged, PointsChange.of(1, "plug")),
+          List.of(() -> s.scope.catalog().redeem(s.redeemer, s.mug.id(), null), () -> second.call.apply(s)));
+      batch.gate().release();
+      assertInstanceOf(PointsResult.class, batch.plug().get(60, TimeUnit.SECONDS), "the plug");
       pausing.awaitPaused();
       try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
         TenantScope hosted = s.scope.joining(host.transaction());
@@ -110,7 +106,8 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
         hostAnswer = hosting.get(60, TimeUnit.SECONDS);
         finish(host, hostAnswer);
       }
-      batchAnswers = List.of(queued.get(0).get(60, TimeUnit.SECONDS), queued.get(1).get(60, TimeUnit.SECONDS));
+      batchAnswers = List.of(batch.queued().get(0).get(60, TimeUnit.SECONDS),
+          batch.queued().get(1).get(60, TimeUnit.SECONDS));
     } finally {
       pausing.resume();
       pool.shutdownNow();
