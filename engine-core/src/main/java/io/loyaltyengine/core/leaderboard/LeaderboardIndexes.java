@@ -24,6 +24,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
@@ -89,18 +90,20 @@ import java.util.function.LongPredicate;
  * writes whose recorded time precedes their commit.
  *
  * <p>The bound: an INDEX read reflects every write committed before {@code refreshInterval} ahead of the read,
- * provided the writing transaction committed within the margin of the time it recorded with its write (its
- * duration, a host's transaction joined by the engine included, plus the clock difference between the writing and
- * the reading instance: every counter, participant and removal records the writing engine's clock, never the
- * database's). A write whose transaction ran longer than that may be missed until the index is rebuilt: after
- * eviction, when a catch-up cannot page through what changed (see {@link #CATCH_UP_LIMIT}), and at the latest at the
- * first read {@link LeaderboardSettings#rebuildInterval()} (an hour by default) after the index was built, which
- * rebuilds it from storage. So an INDEX read also reflects every write that committed at least the rebuild interval
- * before it, whatever its duration or its instance's clock (measured by the reading engine's clock, going forward:
- * a clock set back delays the rebuild by as much, rather than rebuilding on every small step back). A host whose
- * transactions run longer, or whose instances' clocks are further apart, widens the margin; each catch-up then
- * reads the changes of the whole margin again, and {@link #CATCH_UP_LIMIT} removals within it make every catch-up
- * a rebuild. A month's winners wait the same margin after its end ({@link LeaderboardService#winners}).
+ * provided the writing transaction committed within the margin of the time it recorded with its write (its duration,
+ * a host's transaction joined by the engine included, plus the clock difference between the writing and the reading
+ * instance: every counter, participant and removal records the writing engine's clock, never the database's). A
+ * write whose transaction ran longer than that may be missed until the index is rebuilt: after eviction, when a
+ * catch-up cannot page through what changed (see {@link #CATCH_UP_LIMIT}), and at the latest at the first read
+ * {@link LeaderboardSettings#rebuildInterval()} (an hour by default) after the index was built, which builds a
+ * successor from storage and puts it in the index's place (the campaign's other reads go on with the old index
+ * meanwhile, which forwards this engine's committed writes to the successor). So an INDEX read also reflects every
+ * write that committed at least the rebuild interval before it, whatever its duration or its instance's clock
+ * (measured by the reading engine's clock, going forward: a clock set back delays the rebuild by as much, rather
+ * than rebuilding on every small step back). A host whose transactions run longer, or whose instances' clocks are
+ * further apart, widens the margin; each catch-up then reads the changes of the whole margin again, and
+ * {@link #CATCH_UP_LIMIT} removals within it make every catch-up a rebuild. A month's winners wait the same margin
+ * after its end ({@link LeaderboardService#winners}).
  *
  * <h2>Memory</h2>
  * The indexes together hold at most {@link LeaderboardSettings#maxIndexedEntries()} board rows (the members of all
@@ -184,10 +187,10 @@ public final class LeaderboardIndexes {
       index.touch();
       if (!index.built) {
         build(index);
-      } else if (attempt == 0 && clock.millis() - index.builtAtMillis >= rebuildMillis) {
+      } else if (rebuildDue(index)) {
         // Storage has what a catch-up may have missed (a write committed later than the margin after its time).
-        campaigns.remove(key, index);
-        continue;
+        // This read rebuilds; the others go on reading the index it replaces.
+        index = rebuild(key, index);
       }
       if (catchUp(index) || attempt > 0) {
         resolveMarked(index);
@@ -268,25 +271,32 @@ public final class LeaderboardIndexes {
         }
         continue;
       }
-      try {
-        if (write instanceof IndexedStorage.Created c) {
-          index.roster.add(c.participantId(), Months.micros(c.createdAt()));
-        } else if (write instanceof IndexedStorage.Counted c) {
-          Board board = index.boards.get(new BoardKey(BoardMetric.ACTIONS, c.month()));
-          if (board != null) {
-            board.raise(c.participantId(), c.count());
-          }
-        } else if (write instanceof IndexedStorage.PointsAdded p) {
-          if (index.boards.containsKey(new BoardKey(BoardMetric.POINTS, p.month()))) {
-            index.marked.add(new Marked(p.participantId(), p.month()));
-          }
-        } else if (write instanceof IndexedStorage.Removed r) {
-          remove(index, r.participantId());
+      // An index being rebuilt forwards the write to its successor (see rebuild).
+      for (CampaignIndex target = index; target != null; target = target.successor) {
+        try {
+          apply(target, write);
+        } catch (RuntimeException e) {
+          // The unit of work has committed and must not fail now: drop the index, rebuilt from storage on next use.
+          campaigns.remove(new Key(index.tenantId, index.campaignId), target);
         }
-      } catch (RuntimeException e) {
-        // The unit of work has committed and must not fail now: drop the index, rebuilt from storage on next use.
-        campaigns.remove(new Key(index.tenantId, index.campaignId), index);
       }
+    }
+  }
+
+  private void apply(CampaignIndex index, IndexedStorage.BoardWrite write) {
+    if (write instanceof IndexedStorage.Created c) {
+      index.roster.add(c.participantId(), Months.micros(c.createdAt()));
+    } else if (write instanceof IndexedStorage.Counted c) {
+      Board board = index.boards.get(new BoardKey(BoardMetric.ACTIONS, c.month()));
+      if (board != null) {
+        board.raise(c.participantId(), c.count());
+      }
+    } else if (write instanceof IndexedStorage.PointsAdded p) {
+      if (index.boards.containsKey(new BoardKey(BoardMetric.POINTS, p.month()))) {
+        index.marked.add(new Marked(p.participantId(), p.month()));
+      }
+    } else if (write instanceof IndexedStorage.Removed r) {
+      remove(index, r.participantId());
     }
   }
 
@@ -332,6 +342,49 @@ public final class LeaderboardIndexes {
   private void pruneTombstones() {
     Long oldest = held.ceiling(Long.MIN_VALUE);
     tombstones.values().removeIf(lastIssued -> oldest == null || lastIssued < oldest);
+  }
+
+  /**
+   * Whether this read rebuilds the index: the rebuild interval has passed since it was built (by the engine's clock,
+   * going forward), and no other read rebuilds it.
+   */
+  private boolean rebuildDue(CampaignIndex index) {
+    return clock.millis() - index.builtAtMillis >= rebuildMillis && index.rebuilding.compareAndSet(false, true);
+  }
+
+  /**
+   * Builds a successor of a campaign's index from storage, with the boards the index has, and puts it in the index's
+   * place. Until then the index serves reads and forwards this engine's committed writes to the successor, so that
+   * the successor misses none of them (one applied before the successor's board was registered is in its scan).
+   *
+   * @return the successor
+   * @throws RuntimeException what the build threw (STORAGE_UNAVAILABLE, say); the index is left in place, to be
+   *     rebuilt by a later read
+   */
+  private CampaignIndex rebuild(Key key, CampaignIndex index) {
+    CampaignIndex successor = new CampaignIndex(index.tenantId, index.campaignId, index.zone,
+        participantId -> isRemoved(index.tenantId, index.campaignId, participantId));
+    index.successor = successor;
+    try {
+      build(successor);
+      successor.lock.lock();
+      try {
+        for (BoardKey board : index.boards.keySet()) {
+          if (!successor.boards.containsKey(board)) {
+            fill(successor, board);
+          }
+        }
+      } finally {
+        successor.lock.unlock();
+      }
+    } catch (RuntimeException | Error e) {
+      index.successor = null;
+      index.rebuilding.set(false);
+      throw e;
+    }
+    campaigns.replace(key, index, successor);
+    evictBeyondBound(successor);
+    return successor;
   }
 
   private void build(CampaignIndex index) {
@@ -627,6 +680,10 @@ public final class LeaderboardIndexes {
     private volatile boolean built;
     /** When {@link #build} began, by the engine's clock: the rebuild interval runs from it. */
     private volatile long builtAtMillis;
+    /** Set by the read that rebuilds this index ({@link LeaderboardIndexes#rebuild}); others go on reading it. */
+    private final AtomicBoolean rebuilding = new AtomicBoolean();
+    /** The index being built to replace this one, which this one forwards this engine's writes to; or null. */
+    private volatile CampaignIndex successor;
     private volatile Instant lastCatchUp;
     /** {@link #lastCatchUp} in epoch millis, for the freshness check of every read. */
     private volatile long lastCatchUpMillis;
