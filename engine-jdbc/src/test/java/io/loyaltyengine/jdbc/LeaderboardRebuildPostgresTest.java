@@ -2,13 +2,10 @@ package io.loyaltyengine.jdbc;
 
 import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
-import io.loyaltyengine.core.spi.ForwardingTransaction;
-import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardPeriod;
@@ -23,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -47,13 +43,11 @@ class LeaderboardRebuildPostgresTest {
 
   private final PostgresFixture fixture = new PostgresFixture();
   private final TestEngines engines = new TestEngines();
-  private final CountDownLatch paused = new CountDownLatch(1);
-  private final CountDownLatch resume = new CountDownLatch(1);
-  private volatile boolean pauseScans;
+  private final PausingStore pausing = new PausingStore();
 
   @AfterEach
   void close() {
-    resume.countDown();
+    pausing.resume();
     engines.close();
     fixture.close();
   }
@@ -61,7 +55,7 @@ class LeaderboardRebuildPostgresTest {
   @Test
   void otherReadsGoOnWithTheOldIndexWhileOneReadRebuildsAndWritesDuringTheRebuildReachTheNewOne() throws Exception {
     SettableClock clock = SettableClock.at(Instant.parse("2026-03-10T12:00:00Z"));
-    LoyaltyEngine engine = engines.build(engines.builder(pausingScans(fixture.openStorage()), 0).clock(clock)
+    LoyaltyEngine engine = engines.build(engines.builder(pausing.storage(fixture.openStorage()), 0).clock(clock)
         .leaderboards(LeaderboardSettings.builder().rebuildInterval(REBUILD).build()));
     World w = new World(engine, 2);
     TenantScope scope = engine.forTenant(w.tenantId);
@@ -74,11 +68,11 @@ class LeaderboardRebuildPostgresTest {
     assertEquals(before, scope.leaderboards().page(board).items(), "built");
 
     clock.advance(REBUILD);
-    pauseScans = true;
+    pausing.inBoardScan();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       Future<Object> rebuilding = pool.submit(answer(() -> scope.leaderboards().page(board).items()));
-      assertTrue(paused.await(60, TimeUnit.SECONDS), "the rebuild's scan began");
+      pausing.awaitPaused();
 
       // Another read while the scan is paused: answered by the index being replaced.
       CompletableFuture<Thread> readerThread = new CompletableFuture<>();
@@ -92,13 +86,13 @@ class LeaderboardRebuildPostgresTest {
       // A write committed after the scan's snapshot: forwarded to the index being built.
       scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), reward.id()));
       scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), reward.id()));
-      resume.countDown();
+      pausing.resume();
       List<BoardEntry> after = List.of(new BoardEntry(bob, 2, 1), new BoardEntry(ann, 1, 2));
       assertEquals(after, rebuilding.get(60, TimeUnit.SECONDS), "the rebuilding read, from the new index");
       assertEquals(after, scope.leaderboards().page(board).items(), "the next read, from the new index");
       assertEquals(after, scope.leaderboards().page(board.read(Consistency.STRONG)).items(), "storage");
     } finally {
-      resume.countDown();
+      pausing.resume();
       pool.shutdownNow();
     }
   }
@@ -120,32 +114,5 @@ class LeaderboardRebuildPostgresTest {
       }
       Thread.onSpinWait();
     }
-  }
-
-  /** The store under the engine: once armed, a board scan of the engine's pauses on its first row. */
-  private InterceptingStorage pausingScans(io.loyaltyengine.core.spi.Storage delegate) {
-    return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
-      @Override
-      public LeaderboardPort leaderboards() {
-        return InterceptingStorage.intercept(LeaderboardPort.class, tx.leaderboards(), (method, args, port) -> {
-          if (method.getName().equals("scan") && pauseScans) {
-            LeaderboardPort.ScoreSink sink = (LeaderboardPort.ScoreSink) args[5];
-            args[5] = (LeaderboardPort.ScoreSink) (participantId, score, createdAt) -> {
-              if (paused.getCount() > 0) {
-                paused.countDown();
-                try {
-                  assertTrue(resume.await(60, TimeUnit.SECONDS), "the test let the scan go on");
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                  throw new IllegalStateException(e);
-                }
-              }
-              sink.accept(participantId, score, createdAt);
-            };
-          }
-          return InterceptingStorage.invoke(method, port, args);
-        });
-      }
-    });
   }
 }

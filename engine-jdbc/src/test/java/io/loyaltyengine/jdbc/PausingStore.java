@@ -3,6 +3,7 @@ package io.loyaltyengine.jdbc;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.TransactionWork;
@@ -11,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A store under the engine that pauses one of the engine's own transactions (host transactions pass through
- * unchanged) at a chosen point until the test lets it go on: before the first credit of a chosen participant, or
- * before the nth unit of work it runs behind a savepoint. The lock-order tests pause a batch or a chunk there, run a
- * host transaction meanwhile, and so fix who waits for whom with no timing assumed. It pauses once.
+ * unchanged) at a chosen point until the test lets it go on: before the first credit of a chosen participant,
+ * before the nth unit of work it runs behind a savepoint, or on the first row a leaderboard scan hands over (its
+ * snapshot taken). The lock-order tests pause a batch or a chunk there, run a host transaction meanwhile, and so fix
+ * who waits for whom with no timing assumed; the leaderboard tests pause an index's build. It pauses once.
  *
  * <p>Thread-safe.
  */
@@ -22,6 +24,8 @@ final class PausingStore {
   private volatile long beforeCreditOf;
   /** Which unit behind a savepoint, counted in each transaction from 1, pauses before it runs (0: none). */
   private volatile int beforeNestedUnit;
+  /** Whether a leaderboard scan pauses on its first row. */
+  private volatile boolean inBoardScan;
   private final CountDownLatch paused = new CountDownLatch(1);
   private final CountDownLatch resume = new CountDownLatch(1);
 
@@ -36,6 +40,20 @@ final class PausingStore {
           pauseOnce();
         }
         return super.nested(work);
+      }
+
+      @Override
+      public LeaderboardPort leaderboards() {
+        return InterceptingStorage.intercept(LeaderboardPort.class, tx.leaderboards(), (method, args, port) -> {
+          if (method.getName().equals("scan") && inBoardScan) {
+            LeaderboardPort.ScoreSink sink = (LeaderboardPort.ScoreSink) args[5];
+            args[5] = (LeaderboardPort.ScoreSink) (participantId, score, createdAt) -> {
+              pauseOnce();
+              sink.accept(participantId, score, createdAt);
+            };
+          }
+          return InterceptingStorage.invoke(method, port, args);
+        });
       }
 
       @Override
@@ -61,6 +79,11 @@ final class PausingStore {
    */
   void beforeNestedUnit(int n) {
     beforeNestedUnit = n;
+  }
+
+  /** Pauses on the first row the next leaderboard scan of one of the engine's own transactions hands over. */
+  void inBoardScan() {
+    inBoardScan = true;
   }
 
   /** Waits until the transaction has paused. */
