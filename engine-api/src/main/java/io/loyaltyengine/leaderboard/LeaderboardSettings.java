@@ -29,8 +29,7 @@ import java.time.Duration;
  * campaign's other reads go on with the index being replaced. So an INDEX read reflects every write that committed
  * at least the rebuild interval before it, whatever the write's duration or its instance's clock. Shorten it for
  * hosts that join long transactions or run instances with clocks far apart; the cost is one scan of each read
- * campaign's boards per interval (at a million participants on H2, seconds), and on H2, where the engine's
- * transactions take turns, the engine's writes and a read due to catch up wait for the scan's turn.
+ * campaign's boards per interval (at a million participants on H2, seconds), which writes do not wait for.
  *
  * @param refreshInterval how often an index reads the writes other engine instances (and host transactions) made
  *     since its last read; the staleness of INDEX reads is at most this plus the longest running transaction,

@@ -64,6 +64,11 @@ class InterceptingStorage implements Storage {
   }
 
   @Override
+  public <T> T inReadTransaction(TransactionWork<T> work) {
+    return delegate.inReadTransaction(tx -> work.run(wrap.apply(tx)));
+  }
+
+  @Override
   public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
     return delegate.inHostTransaction(host, work);
   }

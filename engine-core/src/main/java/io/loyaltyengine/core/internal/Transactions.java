@@ -189,11 +189,34 @@ public final class Transactions {
     }
   }
 
+  /**
+   * As {@link #run}, for work that only reads, in a transaction of its own ({@link Storage#inReadTransaction}: on H2
+   * outside the turn the engine's transactions take), with the same retries.
+   *
+   * @throws LoyaltyException from the work, or STORAGE_UNAVAILABLE
+   */
+  public <T> T runRead(TransactionWork<T> work) {
+    if (host != null) {
+      return run(work);
+    }
+    gate.enter();
+    try {
+      upkeep.run();
+      return runAlone(work, true);
+    } finally {
+      gate.exit();
+    }
+  }
+
   /** Runs {@code work} in a transaction of its own, retried after transient failures. */
   private <T> T runAlone(TransactionWork<T> work) {
+    return runAlone(work, false);
+  }
+
+  private <T> T runAlone(TransactionWork<T> work, boolean readOnly) {
     for (int attempt = 0; ; attempt++) {
       try {
-        return storage.inTransaction(work);
+        return readOnly ? storage.inReadTransaction(work) : storage.inTransaction(work);
       } catch (NothingToCommit e) {
         return e.result();
       } catch (TransientStorageException e) {

@@ -179,7 +179,7 @@ public final class LeaderboardIndexes {
     for (int attempt = 0; ; attempt++) {
       CampaignIndex index = campaigns.get(key);
       if (index == null) {
-        Campaign campaign = transactions.run(tx -> CampaignService.require(tx, tenantId, campaignId));
+        Campaign campaign = transactions.runRead(tx -> CampaignService.require(tx, tenantId, campaignId));
         LongPredicate removed = participantId -> isRemoved(tenantId, campaignId, participantId);
         index = campaigns.computeIfAbsent(key, k -> new CampaignIndex(tenantId, campaignId, campaign.timeZone(),
             removed));
@@ -414,7 +414,7 @@ public final class LeaderboardIndexes {
     index.boards.put(key, board);
     long ticket = hold();
     try {
-      transactions.run(tx -> {
+      transactions.runRead(tx -> {
         tx.leaderboards().scan(index.tenantId, index.campaignId, key.metric, key.month, end,
             (participantId, score, createdAt) -> {
               index.roster.add(participantId, Months.micros(createdAt));
@@ -461,7 +461,7 @@ public final class LeaderboardIndexes {
       long ticket = hold();
       boolean caughtUp;
       try {
-        caughtUp = transactions.run(tx -> {
+        caughtUp = transactions.runRead(tx -> {
           LeaderboardPort port = tx.leaderboards();
           // Created first and removed last: a participant deleted meanwhile is read as removed after it was added.
           // Each page is applied as it is read: a row applied twice (a retried transaction, a page boundary) changes
@@ -554,7 +554,7 @@ public final class LeaderboardIndexes {
       }
       Map<Marked, Long> scores;
       try {
-        scores = transactions.run(tx -> {
+        scores = transactions.runRead(tx -> {
           Map<Marked, Long> read = new java.util.HashMap<>();
           for (Marked m : marked) {
             tx.leaderboards().score(index.tenantId, m.participantId, BoardMetric.POINTS, m.month)

@@ -25,6 +25,20 @@ public interface Storage extends EngineStorage {
   <T> T inTransaction(TransactionWork<T> work);
 
   /**
+   * Runs {@code work}, which only reads, in a new transaction, as {@link #inTransaction} does. A backend may run it
+   * beside the transactions it otherwise runs one at a time: the JDBC backend on H2 runs it outside the turn its
+   * engine's transactions take (a read takes no row lock and rolls nothing back), so that a long read, such as the
+   * scan that builds a leaderboard index, holds up no write. The default runs it as {@link #inTransaction} does; a
+   * wrapper delegates.
+   *
+   * @throws TransientStorageException as {@link #inTransaction}
+   * @throws StorageException as {@link #inTransaction}
+   */
+  default <T> T inReadTransaction(TransactionWork<T> work) {
+    return inTransaction(work);
+  }
+
+  /**
    * Refuses, without touching the store, a host transaction this backend cannot join. Called when a scope is bound
    * to one ({@code TenantScope.joining}), which documents the refusal there rather than at the scope's first
    * operation. The default refuses every one when this backend lacks {@link StorageCapability#HOST_TRANSACTIONS}; a

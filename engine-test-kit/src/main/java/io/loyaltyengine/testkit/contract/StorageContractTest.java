@@ -3718,6 +3718,22 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(3, nodeOf(newLeasingEngine()));
   }
 
+  /**
+   * {@code Storage.inReadTransaction}, which the leaderboard indexes read through (on H2 outside the turn the
+   * engine's transactions take): it sees what committed before it, and hands back what its work returned.
+   */
+  @Test
+  void aReadTransactionSeesWhatCommittedBeforeIt() {
+    Tenant tenant = newEngine().tenants().create(NewTenant.business("Read shop"));
+    Storage storage = fixture().openStorage();
+    try {
+      assertEquals(Optional.of(tenant), storage.inReadTransaction(tx -> tx.tenants().find(tenant.id())));
+      assertEquals(Optional.empty(), storage.inReadTransaction(tx -> tx.tenants().find(tenant.id() + 1)));
+    } finally {
+      storage.close();
+    }
+  }
+
   @Test
   void nodeClaimsGiveDistinctNumbersLowestFirstAndAReleasedNumberOnlyFromItsReleaseTime() {
     Instant now = START_MICROS;
