@@ -115,7 +115,7 @@ abstract class LeaderboardRebuildTestBase {
       if (System.nanoTime() > deadline) {
         fail("the read neither answered nor parked: " + List.of(reader.getStackTrace()));
       }
-      Thread.onSpinWait();
+      LockSupport.parkNanos(100_000);
     }
   }
 }

@@ -10,12 +10,12 @@ import io.loyaltyengine.core.spi.TransientStorageException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
@@ -375,13 +375,13 @@ final class GroupCommit {
 
   /**
    * Locks the participants the batch's units will lock ({@link LocksParticipants}), tenant after tenant in ascending
-   * order, each tenant's in ascending id order.
+   * order, each tenant's in ascending id order ({@code ParticipantPort.lockAll} sorts them).
    */
   private static void lockParticipants(Transaction tx, List<Pending> batch) {
     TreeMap<Long, Set<Long>> byTenant = new TreeMap<>();
     for (Pending pending : batch) {
       if (pending.work instanceof LocksParticipants<?> unit) {
-        unit.participants(tx, byTenant.computeIfAbsent(unit.tenantId(), tenant -> new TreeSet<>()));
+        unit.participants(tx, byTenant.computeIfAbsent(unit.tenantId(), tenant -> new HashSet<>()));
       }
     }
     byTenant.forEach((tenantId, ids) -> {

@@ -58,7 +58,8 @@ public final class Transactions {
     this.upkeep = upkeep;
     this.group = host == null && maxGroupCommit > 1
         ? new GroupCommit(storage, maxGroupCommit,
-            storage.capabilities().contains(StorageCapability.PARALLEL_COMMITS), maxRetries, this::runAlone)
+            storage.capabilities().contains(StorageCapability.PARALLEL_COMMITS), maxRetries,
+            work -> runAlone(work, false))
         : null;
   }
 
@@ -183,7 +184,7 @@ public final class Transactions {
           throw unavailable(e);
         }
       }
-      return runAlone(work);
+      return runAlone(work, false);
     } finally {
       gate.exit();
     }
@@ -208,11 +209,10 @@ public final class Transactions {
     }
   }
 
-  /** Runs {@code work} in a transaction of its own, retried after transient failures. */
-  private <T> T runAlone(TransactionWork<T> work) {
-    return runAlone(work, false);
-  }
-
+  /**
+   * Runs {@code work} in a transaction of its own ({@link Storage#inReadTransaction} if it only reads), retried after
+   * transient failures.
+   */
   private <T> T runAlone(TransactionWork<T> work, boolean readOnly) {
     for (int attempt = 0; ; attempt++) {
       try {

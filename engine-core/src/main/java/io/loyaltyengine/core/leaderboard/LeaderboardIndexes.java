@@ -180,19 +180,21 @@ public final class LeaderboardIndexes {
       CampaignIndex index = campaigns.get(key);
       if (index == null) {
         Campaign campaign = transactions.runRead(tx -> CampaignService.require(tx, tenantId, campaignId));
-        LongPredicate removed = participantId -> isRemoved(tenantId, campaignId, participantId);
-        index = campaigns.computeIfAbsent(key, k -> new CampaignIndex(tenantId, campaignId, campaign.timeZone(),
-            removed));
+        index = campaigns.computeIfAbsent(key, k -> newIndex(tenantId, campaignId, campaign.timeZone()));
       }
       index.touch();
+      // One clock read serves the rebuild's and the catch-up's checks; a build or rebuild takes long, so read again.
+      long nowMillis = clock.millis();
       if (!index.built) {
         build(index);
-      } else if (rebuildDue(index)) {
+        nowMillis = clock.millis();
+      } else if (rebuildDue(index, nowMillis)) {
         // Storage has what a catch-up may have missed (a write committed later than the margin after its time).
         // This read rebuilds; the others go on reading the index it replaces.
         index = rebuild(key, index);
+        nowMillis = clock.millis();
       }
-      if (catchUp(index) || attempt > 0) {
+      if (catchUp(index, nowMillis) || attempt > 0) {
         resolveMarked(index);
         return index;
       }
@@ -348,8 +350,14 @@ public final class LeaderboardIndexes {
    * Whether this read rebuilds the index: the rebuild interval has passed since it was built (by the engine's clock,
    * going forward), and no other read rebuilds it.
    */
-  private boolean rebuildDue(CampaignIndex index) {
-    return clock.millis() - index.builtAtMillis >= rebuildMillis && index.rebuilding.compareAndSet(false, true);
+  private boolean rebuildDue(CampaignIndex index, long nowMillis) {
+    return nowMillis - index.builtAtMillis >= rebuildMillis && index.rebuilding.compareAndSet(false, true);
+  }
+
+  /** An empty index of a campaign, whose roster refuses the participants with tombstones. */
+  private CampaignIndex newIndex(long tenantId, long campaignId, ZoneId zone) {
+    return new CampaignIndex(tenantId, campaignId, zone, participantId -> isRemoved(tenantId, campaignId,
+        participantId));
   }
 
   /**
@@ -362,8 +370,7 @@ public final class LeaderboardIndexes {
    *     rebuilt by a later read
    */
   private CampaignIndex rebuild(Key key, CampaignIndex index) {
-    CampaignIndex successor = new CampaignIndex(index.tenantId, index.campaignId, index.zone,
-        participantId -> isRemoved(index.tenantId, index.campaignId, participantId));
+    CampaignIndex successor = newIndex(index.tenantId, index.campaignId, index.zone);
     index.successor = successor;
     try {
       build(successor);
@@ -437,10 +444,12 @@ public final class LeaderboardIndexes {
   /**
    * Catches a campaign's index up with storage if due; returns false if too much changed to catch up (the caller
    * rebuilds). Skipped while another thread catches the same campaign up.
+   *
+   * @param nowMillis the engine's clock, read by the caller
    */
-  private boolean catchUp(CampaignIndex index) {
-    // The common case, a fresh index, costs one clock read and two comparisons.
-    if (!due(index, clock.millis()) || !index.lock.tryLock()) {
+  private boolean catchUp(CampaignIndex index, long nowMillis) {
+    // The common case, a fresh index, costs two comparisons.
+    if (!due(index, nowMillis) || !index.lock.tryLock()) {
       return true;
     }
     try {
