@@ -927,7 +927,10 @@ abstract class GroupCommitTestBase {
             loyal.id())),
         () -> scope.points().award(w.ref(2), PointsChange.of(3, "purchase").withIdempotencyKey("a9"))));
 
-    assertSharedTransaction(e.probe(), 5, 5);
+    // A batch holds one redemption or action at most (they may take rows calls on other participants take): the
+    // first seven calls, the rich redemption alone, the action and the last award.
+    assertSharedTransaction(e.probe(), 2, 5);
+    assertSharedTransaction(e.probe(), 2, 0);
     assertEquals(10, result(got.get(1)).entry().amount());
     assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(2), "deduct 1,000");
     assertCode(ErrorCode.NOT_FOUND, null, got.get(3), "unknown participant");
@@ -981,21 +984,28 @@ abstract class GroupCommitTestBase {
         || event.type() == EventType.PARTICIPANT_CREATED && event.payload().contains("undone@example.com")
         || event.type() == EventType.POINTS_AWARDED && Objects.equals(event.participantId(), w.participants.get(2)));
 
+    // A batch holds one action at most (it may take a coupon pool's rows): three batches, each an action and awards.
     List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
-        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(0), loyal.id())),
         () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())),
+        () -> scope.points().award(w.ref(0), PointsChange.of(1, "purchase")),
         () -> scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaignId,
             "undone@example.com"), loyal.id())),
         () -> scope.points().award(w.ref(2), PointsChange.of(1_000, "purchase")),
+        () -> scope.points().award(w.ref(0), PointsChange.of(2, "purchase")),
         () -> scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaignId,
-            "kept@example.com"), loyal.id()))));
+            "kept@example.com"), loyal.id())),
+        () -> scope.points().award(w.ref(0), PointsChange.of(3, "purchase"))));
 
-    assertSharedTransaction(e.probe(), 2, 3);
-    assertInstanceOf(ActionResult.class, got.get(1));
-    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(2), "participant 1's action");
+    assertSharedTransaction(e.probe(), 1, 1);
+    assertSharedTransaction(e.probe(), 1, 2);
+    assertSharedTransaction(e.probe(), 2, 0);
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(1), "participant 1's action");
+    assertEquals(12, result(got.get(2)).balance());
     assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(3), "the enrolment of undone@");
     assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(4), "participant 2's award");
-    assertInstanceOf(ActionResult.class, got.get(5));
+    assertEquals(14, result(got.get(5)).balance());
+    assertInstanceOf(ActionResult.class, got.get(6));
+    assertEquals(17, result(got.get(7)).balance());
     for (BoardMetric metric : BoardMetric.values()) {
       assertBoardsAgree(scope, w, metric);
     }
@@ -1029,6 +1039,41 @@ abstract class GroupCommitTestBase {
     assertNull(result(got.get(6)).entry(), "nothing left to take");
     assertEquals(2, result(got.get(7)).balance());
     assertAscending(entryIds(got, 1, 2, 4, 5, 7), "entries numbered in arrival order");
+  }
+
+  /**
+   * Redemptions and recorded actions may lock rows that calls on other participants lock too (a catalog reward, a
+   * coupon pool): a batch holds one of them at most, as a unit alone does, and the next one waits at the head of the
+   * queue to lead the next batch, so that calls still apply in the order they arrived.
+   */
+  @Test
+  void aBatchHoldsOneCallThatSharesRowsTheNextLeadsTheNextBatchAndCallsApplyInArrivalOrder() throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    CatalogReward mug = scope.catalog().create(NewCatalogReward.of(w.campaignId, "Mug", 10,
+        RewardType.CUSTOM_MESSAGE));
+    CampaignReward thanks = scope.rewards().define(w.campaignId, NewCampaignReward.message("Thanks", "Thank you", 2));
+    scope.points().award(w.ref(0), PointsChange.of(20, "purchase"));
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        () -> scope.catalog().redeem(w.ref(0), mug.id(), null),
+        () -> scope.points().award(w.ref(0), PointsChange.of(5, "purchase")),
+        () -> scope.catalog().redeem(w.ref(0), mug.id(), null),
+        () -> scope.points().deduct(w.ref(0), PointsChange.of(15, "redemption")),
+        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(0), thanks.id())),
+        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(0), thanks.id()))));
+
+    List<GroupCommitProbe.Tx> txs = e.probe().transactions();
+    assertEquals(List.of(2, 2), txs.stream().filter(tx -> tx.nested() > 0).map(GroupCommitProbe.Tx::nested)
+        .toList(), () -> "each redemption with the call after it, each action alone: " + txs);
+    assertEquals(10, assertInstanceOf(Redemption.class, got.get(1)).balance());
+    assertEquals(15, result(got.get(2)).balance());
+    assertEquals(5, assertInstanceOf(Redemption.class, got.get(3)).balance());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(4), "15 of 5");
+    assertEquals(1, assertInstanceOf(ActionResult.class, got.get(5)).counts().rewardAllTime());
+    ActionResult second = assertInstanceOf(ActionResult.class, got.get(6));
+    assertEquals(2, second.counts().rewardAllTime());
+    assertEquals(1, second.unlocked().size(), "the second action unlocks the reward");
   }
 
   @Test

@@ -22,7 +22,9 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -34,42 +36,57 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A batch of group commit that mixes kinds of calls, run behind savepoints (on a store that runs one batch at a time,
- * as H2), racing a host transaction, on one backend per subclass. The batch holds a redemption of a catalog reward
- * by one participant, then a call on a second participant, of each kind group commit combines; a host transaction
- * awards the second participant and redeems the same catalog reward for them. Were the batch to take each unit's
- * locks as the unit comes, it would hold the catalog reward (the redemption's stock) while it waited for the second
- * participant, which the host holds while it waits for the catalog reward: the store fails one side, and a host
- * transaction, never retried, sees STORAGE_UNAVAILABLE (H2 fails the younger transaction, the host's here). The batch
- * locks the participants its units name first, in ascending id order, as every unit of work alone takes
- * participants before other rows, so the host waits for the batch instead. The batch pauses before its second unit,
- * and group commit's gate forms the batch, so who waits for whom is fixed with no timing assumed.
+ * as H2), racing a host transaction, on one backend per subclass.
+ *
+ * <p>First, a batch of two units whose second is a call on a participant the host holds, of each kind group commit
+ * combines. Before a call that takes only its participants' own rows, the batch holds a redemption of a catalog
+ * reward by another participant, and the host awards the held participant and redeems the same catalog reward for
+ * them. Were the batch to take each unit's locks as the unit comes, it would hold the catalog reward (the
+ * redemption's stock) while it waited for the held participant, whom the host holds while it waits for the catalog
+ * reward: the store fails one side, and a host transaction, never retried, sees STORAGE_UNAVAILABLE (H2 fails the
+ * younger transaction, the host's here). A call that shares rows (a redemption, an action) is never in a batch with
+ * a redemption (see below), so before one of those the batch holds an award to a participant of a higher id, which
+ * the host awards after the held one, in ascending ids as the engine does. The batch locks the participants its units
+ * name first, in ascending id order, as every unit of work alone takes participants before other rows, so the host
+ * waits for the batch instead.
+ *
+ * <p>Second, a batch whose first and third units take two shared rows, against a host taking the same two the other
+ * way round: a batch takes the shared rows of one unit at most, as a unit alone does.
+ *
+ * <p>The batch pauses before its second unit, and group commit's gate forms the batch, so who waits for whom is fixed
+ * with no timing assumed.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
-  /** The batch's second unit, on the participant the host holds, and the points it moves for them. */
+  /**
+   * The batch's second unit, on the participant the host holds, the points it moves for them, and whether it shares
+   * rows.
+   */
   enum SecondUnit {
-    AWARD_BY_ID(10, s -> s.scope.points().award(s.held, PointsChange.of(10, "purchase")),
+    AWARD_BY_ID(10, false, s -> s.scope.points().award(s.held, PointsChange.of(10, "purchase")),
         a -> assertInstanceOf(PointsResult.class, a)),
-    AWARD_BY_EMAIL(10, s -> s.scope.points().award(s.heldByEmail, PointsChange.of(10, "purchase")),
+    AWARD_BY_EMAIL(10, false, s -> s.scope.points().award(s.heldByEmail, PointsChange.of(10, "purchase")),
         a -> assertInstanceOf(PointsResult.class, a)),
-    BULK_CHUNK(10, s -> s.scope.points().applyAll(List.of(
+    BULK_CHUNK(10, false, s -> s.scope.points().applyAll(List.of(
         PointsOperation.award(s.heldByEmail, PointsChange.of(10, "import")))),
         a -> assertTrue(((List<?>) a).stream().allMatch(o -> ((PointsOutcome) o).succeeded()), a::toString)),
-    REDEMPTION(-10, s -> s.scope.catalog().redeem(s.held, s.cup.id(), null),
+    REDEMPTION(-10, true, s -> s.scope.catalog().redeem(s.held, s.cup.id(), null),
         a -> assertInstanceOf(Redemption.class, a)),
-    ACTION_BY_EMAIL(0, s -> s.scope.rewards().recordAction(LoyaltyAction.of(s.heldByEmail, s.reward.id())),
+    ACTION_BY_EMAIL(0, true, s -> s.scope.rewards().recordAction(LoyaltyAction.of(s.heldByEmail, s.reward.id())),
         a -> assertInstanceOf(ActionResult.class, a)),
-    REFERRAL_NAMING_THEM(0, s -> s.scope.rewards().recordAction(
+    REFERRAL_NAMING_THEM(0, true, s -> s.scope.rewards().recordAction(
         LoyaltyAction.of(s.referrer, s.reward.id()).referring(s.held)),
         a -> assertInstanceOf(ActionResult.class, a));
 
     final long pointsToHeld;
+    final boolean sharesRows;
     final Function<Setting, Object> call;
     final Consumer<Object> check;
 
-    SecondUnit(long pointsToHeld, Function<Setting, Object> call, Consumer<Object> check) {
+    SecondUnit(long pointsToHeld, boolean sharesRows, Function<Setting, Object> call, Consumer<Object> check) {
       this.pointsToHeld = pointsToHeld;
+      this.sharesRows = sharesRows;
       this.call = call;
       this.check = check;
     }
@@ -77,21 +94,25 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
 
   @ParameterizedTest
   @EnumSource(SecondUnit.class)
-  void aMixedBatchLocksItsParticipantsBeforeARedemptionTakesTheCatalogReward(SecondUnit second) throws Exception {
+  void aMixedBatchLocksItsParticipantsBeforeItsFirstUnitTakesItsRows(SecondUnit second) throws Exception {
     PausingStore pausing = new PausingStore();
     GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage(), true);
     LoyaltyEngine engine = engines.build(engines.builder(pausing.storage(probe), GroupCommitTestBase.COMBINING));
     Setting s = new Setting(engine);
     pausing.beforeNestedUnit(2);
+    // The redemption shares rows: before a unit that does too it would make a batch of its own.
+    Callable<Object> firstUnit = second.sharesRows
+        ? () -> s.scope.points().award(s.referrer, PointsChange.of(1, "purchase"))
+        : () -> s.scope.catalog().redeem(s.redeemer, s.mug.id(), null);
 
     Object hostAnswer;
     List<Object> batchAnswers;
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      // The batch: the redemption, then the second unit, which pauses before it runs.
+      // The batch: the first unit, then the second, which pauses before it runs.
       GroupCommitProbe.QueuedBatch batch = probe.queueBehindAPlug(pool,
           () -> s.scope.points().award(s.plugged, PointsChange.of(1, "plug")),
-          List.of(() -> s.scope.catalog().redeem(s.redeemer, s.mug.id(), null), () -> second.call.apply(s)));
+          List.of(firstUnit, () -> second.call.apply(s)));
       batch.gate().release();
       assertInstanceOf(PointsResult.class, batch.plug().get(60, TimeUnit.SECONDS), "the plug");
       pausing.awaitPaused();
@@ -99,7 +120,9 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
         TenantScope hosted = s.scope.joining(host.transaction());
         Future<Object> hosting = pool.submit(answer(() -> {
           hosted.points().award(s.held, PointsChange.of(5, "purchase"));
-          return hosted.catalog().redeem(s.held, s.mug.id(), null);
+          return second.sharesRows
+              ? hosted.points().award(s.referrer, PointsChange.of(5, "purchase"))
+              : hosted.catalog().redeem(s.held, s.mug.id(), null);
         }));
         JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, hosting::isDone);
         pausing.resume();
@@ -112,20 +135,113 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
       pausing.resume();
       pool.shutdownNow();
     }
-    Object hostRedeemed = hostAnswer;
-    assertInstanceOf(Redemption.class, hostRedeemed, () -> "the host's redemption: " + hostRedeemed);
-    Object redeemed = batchAnswers.get(0);
-    assertEquals(10, assertInstanceOf(Redemption.class, redeemed, () -> "the batch's redemption: " + redeemed)
-        .balance(), "the redeemer: 20 - 10");
+    Object hostDid = hostAnswer;
+    Object firstDid = batchAnswers.get(0);
     second.check.accept(batchAnswers.get(1));
+    if (second.sharesRows) {
+      assertInstanceOf(PointsResult.class, hostDid, () -> "the host's award: " + hostDid);
+      assertInstanceOf(PointsResult.class, firstDid, () -> "the batch's award: " + firstDid);
+      assertEquals(20L + 5 + second.pointsToHeld, s.scope.participants().get(s.held).pointsBalance());
+    } else {
+      assertInstanceOf(Redemption.class, hostDid, () -> "the host's redemption: " + hostDid);
+      assertEquals(10, assertInstanceOf(Redemption.class, firstDid, () -> "the batch's redemption: " + firstDid)
+          .balance(), "the redeemer: 20 - 10");
+      assertEquals(3L, s.scope.catalog().get(s.mug.id()).stock(), "two mugs taken");
+      assertBalanceIsTheLedger(s.scope, s.redeemer, 10);
+    }
+    assertBalanceIsTheLedger(s.scope, s.held, 20 + 5 - (second.sharesRows ? 0 : 10) + second.pointsToHeld);
+  }
+
+  /**
+   * Two calls that each take a row that calls on other participants take too: two catalog rewards' stock, or a
+   * catalog reward's stock and a coupon pool (its campaign's row, which an action unlocking a coupon takes).
+   */
+  enum SharedRows {
+    TWO_CATALOG_REWARDS(20, (s, scope, who) -> scope.catalog().redeem(who, s.mug.id(), null),
+        (s, scope, who) -> scope.catalog().redeem(who, s.cup.id(), null)),
+    A_CATALOG_REWARD_AND_A_COUPON_POOL(10, (s, scope, who) -> scope.catalog().redeem(who, s.mug.id(), null),
+        (s, scope, who) -> scope.rewards().recordAction(LoyaltyAction.of(who, s.coupon.id())));
+
+    /** The points the two calls cost one participant. */
+    final long pointsSpent;
+    final Call first;
+    final Call second;
+
+    SharedRows(long pointsSpent, Call first, Call second) {
+      this.pointsSpent = pointsSpent;
+      this.first = first;
+      this.second = second;
+    }
+  }
+
+  /** A call of {@link SharedRows} by {@code who}, through {@code scope}. */
+  @FunctionalInterface
+  interface Call {
+    Object on(Setting s, TenantScope scope, ParticipantRef who);
+  }
+
+  /**
+   * A batch whose first and third units take two shared rows, and a host transaction that takes the same two the
+   * other way round, for another participant. Were the batch to hold both, it would hold the first while it waited
+   * for the second, which the host holds while it waits for the first. A batch takes the shared rows of one unit at
+   * most, as a unit alone does: the third unit waits for the next batch, and the host, waiting for the batch's commit
+   * only, gets both rows.
+   */
+  @ParameterizedTest
+  @EnumSource(SharedRows.class)
+  void aBatchTakesTheSharedRowsOfOneOfItsUnitsOnly(SharedRows shared) throws Exception {
+    PausingStore pausing = new PausingStore();
+    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage(), true);
+    LoyaltyEngine engine = engines.build(engines.builder(pausing.storage(probe), GroupCommitTestBase.COMBINING));
+    Setting s = new Setting(engine);
+    s.scope.coupons().upload(s.coupon.campaignId(), List.of("C-1", "C-2", "C-3"));
+    pausing.beforeNestedUnit(2);
+
+    Object hostAnswer;
+    List<Object> batchAnswers = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(5);
+    try {
+      // The first shared row, an award to a third participant (which pauses), the second shared row.
+      GroupCommitProbe.QueuedBatch batch = probe.queueBehindAPlug(pool,
+          () -> s.scope.points().award(s.plugged, PointsChange.of(1, "plug")),
+          List.of(() -> shared.first.on(s, s.scope, s.redeemer),
+              () -> s.scope.points().award(s.referrer, PointsChange.of(1, "purchase")),
+              () -> shared.second.on(s, s.scope, s.redeemer)));
+      batch.gate().release();
+      assertInstanceOf(PointsResult.class, batch.plug().get(60, TimeUnit.SECONDS), "the plug");
+      pausing.awaitPaused();
+      try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+        TenantScope hosted = s.scope.joining(host.transaction());
+        Future<Object> hosting = pool.submit(answer(() -> {
+          shared.second.on(s, hosted, s.held);
+          return shared.first.on(s, hosted, s.held);
+        }));
+        JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, hosting::isDone);
+        pausing.resume();
+        hostAnswer = hosting.get(60, TimeUnit.SECONDS);
+        finish(host, hostAnswer);
+      }
+      for (Future<Object> queued : batch.queued()) {
+        batchAnswers.add(queued.get(60, TimeUnit.SECONDS));
+      }
+    } finally {
+      pausing.resume();
+      pool.shutdownNow();
+    }
+    Object hostDid = hostAnswer;
+    assertTrue(hostDid instanceof Redemption, () -> "the host's redemption: " + hostDid);
+    assertTrue(batchAnswers.get(0) instanceof Redemption && batchAnswers.get(1) instanceof PointsResult
+        && (batchAnswers.get(2) instanceof Redemption || batchAnswers.get(2) instanceof ActionResult),
+        () -> "the batch's calls: " + batchAnswers);
     assertEquals(3L, s.scope.catalog().get(s.mug.id()).stock(), "two mugs taken");
-    assertBalanceIsTheLedger(s.scope, s.held, 20 + 5 - 10 + second.pointsToHeld);
-    assertBalanceIsTheLedger(s.scope, s.redeemer, 10);
+    assertBalanceIsTheLedger(s.scope, s.held, 20 - shared.pointsSpent);
+    assertBalanceIsTheLedger(s.scope, s.redeemer, 20 - shared.pointsSpent);
   }
 
   /**
    * Four participants, ids ascending: one for the plug, the batch's redeemer, the one the host holds (20 points each
-   * for the last two), and a referrer; two catalog rewards of 10 points with a stock of 5; a campaign reward.
+   * for the last two), and a referrer; two catalog rewards of 10 points with a stock of 5; a campaign reward
+   * unlocked every 10 actions, and one that gives a coupon on every action.
    */
   static final class Setting {
     final TenantScope scope;
@@ -137,6 +253,7 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
     final CatalogReward mug;
     final CatalogReward cup;
     final CampaignReward reward;
+    final CampaignReward coupon;
 
     Setting(LoyaltyEngine engine) {
       World w = new World(engine, 4);
@@ -152,6 +269,7 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
       cup = scope.catalog().create(NewCatalogReward.of(w.campaignId, "Cup", 10, RewardType.CUSTOM_MESSAGE)
           .withStock(5));
       reward = scope.rewards().define(w.campaignId, NewCampaignReward.message("Thanks", "Thank you", 10));
+      coupon = scope.rewards().define(w.campaignId, NewCampaignReward.coupon("Coupon", 1).unlimited());
       scope.points().award(redeemer, PointsChange.of(20, "purchase"));
       scope.points().award(held, PointsChange.of(20, "purchase"));
     }

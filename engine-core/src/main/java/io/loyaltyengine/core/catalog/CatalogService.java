@@ -166,7 +166,7 @@ public final class CatalogService implements Catalog {
     String key = PointsRules.idempotencyKey(idempotencyKey);
     long tenantId = context.tenantId();
     try {
-      return context.transactions().runCombinedRaw(LocksParticipants.of(tenantId,
+      return context.transactions().runCombinedRaw(LocksParticipants.sharingRows(tenantId,
           (tx, ids) -> resolver.addIdIfFound(tx, tenantId, ids),
           tx -> redeemIn(tx, resolver.lock(tx, tenantId), catalogRewardId, key)));
     } catch (KeyTakenMeanwhile e) {

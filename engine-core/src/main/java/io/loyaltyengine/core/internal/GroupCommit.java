@@ -29,7 +29,8 @@ import java.util.function.Function;
  *
  * <h2>How</h2>
  * Each caller queues its unit of work and tries to become the leader. The leader takes what is queued (up to the
- * batch bound), in arrival order, and runs it: a batch of one alone, exactly as without group commit (no savepoint,
+ * batch bound, and up to the second unit that {@linkplain LocksParticipants#sharesRows() shares rows}, which stays
+ * at the head of the queue), in arrival order, and runs it: a batch of one alone, exactly as without group commit (no savepoint,
  * no extra cost); a larger batch in one transaction with each unit of work behind a savepoint
  * ({@link io.loyaltyengine.core.spi.Transaction#nested}), so one that fails is undone alone and its neighbours
  * commit. A batch whose units can all run together ({@link CombinableWork}: the ledger's awards and deductions)
@@ -61,7 +62,10 @@ import java.util.function.Function;
  *   ({@link LocksParticipants}, which every combined unit is), in ascending tenant and id order, then runs its
  *   units in arrival order: the order in which every unit of work alone takes participants (and the run in one go
  *   its groups'), before any other row. Units taking their participants as they came would hold the rows of the
- *   units before them while they waited.</li>
+ *   units before them while they waited. A batch holds at most one unit that shares rows with calls on other
+ *   participants (a catalog reward, a coupon pool), so that beyond its participants it takes the rows of one unit,
+ *   in that unit's order, as the unit alone would: with two, it would hold the first unit's row while it waited for
+ *   the second's, which a transaction taking the two the other way round may hold.</li>
  *   <li>A shared transaction that could not begin (the store failed before its work ran: the database unreachable)
  *   fails each unit of the batch with that failure at once, as each alone would fail, rather than trying each alone
  *   first, one wait for a connection after another. One that failed to begin transiently (no turn at an H2 database
@@ -180,10 +184,20 @@ final class GroupCommit {
    */
   private boolean lead() {
     List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
+    boolean sharing = false;
     Pending p;
-    while (batch.size() < maxBatch && (p = queue.poll()) != null) {
-      p.taken = true;
-      batch.add(p);
+    while (batch.size() < maxBatch && (p = queue.peek()) != null) {
+      boolean shares = sharesRows(p);
+      if (shares && sharing) {
+        // The shared rows of one unit at most: this one waits at the head of the queue and leads the next batch.
+        break;
+      }
+      // Another leader (on a store that commits in parallel) may have taken it since the peek.
+      if (queue.remove(p)) {
+        p.taken = true;
+        batch.add(p);
+        sharing |= shares;
+      }
     }
     if (batch.size() == 1) {
       runAlone(batch.get(0));
@@ -389,6 +403,11 @@ final class GroupCommit {
         tx.participants().lockAll(tenantId, ids);
       }
     });
+  }
+
+  /** Whether the unit of work may lock rows that calls on other participants lock too. */
+  private static boolean sharesRows(Pending pending) {
+    return pending.work instanceof LocksParticipants<?> unit && unit.sharesRows();
   }
 
   /** The units of work of a group of {@link #groups}, all combinable. */

@@ -173,7 +173,7 @@ public final class PointsService implements Points {
       // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
       // time as a combined batch taking them in another order (H2 breaks such a deadlock by failing the younger
       // transaction). On PostgreSQL it runs at once, alone.
-      Object[] results = context.transactions().runCombinedRaw(LocksParticipants.of(tenantId, participants, tx -> {
+      Object[] results = context.transactions().runCombinedRaw(LocksParticipants.ownRowsOnly(tenantId, participants, tx -> {
         try {
           return attempted[0] = applyTogether(tx, chunk);
         } catch (NothingToCommit e) {
@@ -204,7 +204,7 @@ public final class PointsService implements Points {
       // A key another transaction took first: run the chunk again, each operation behind a savepoint, where that
       // operation replays the other's entry.
     }
-    Object[] careful = context.transactions().runCombinedRaw(LocksParticipants.of(tenantId, participants, tx -> {
+    Object[] careful = context.transactions().runCombinedRaw(LocksParticipants.ownRowsOnly(tenantId, participants, tx -> {
       Object[] r = new Object[chunk.size()];
       long[] participantIds = new long[r.length];
       LoyaltyException[] unresolved = lockChunk(tx, chunk, participantIds);
@@ -344,6 +344,11 @@ public final class PointsService implements Points {
     @Override
     public void participants(Transaction tx, Set<Long> ids) {
       addParticipants(tx, List.of(operation), ids);
+    }
+
+    @Override
+    public boolean sharesRows() {
+      return false;
     }
   }
 

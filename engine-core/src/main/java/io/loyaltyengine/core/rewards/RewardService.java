@@ -200,7 +200,8 @@ public final class RewardService implements Rewards {
         request.invited.addIdIfFound(tx, tenantId, ids);
       }
     };
-    LocksParticipants<ActionResult> work = LocksParticipants.of(tenantId, participants,
+    // Shares rows: an unlock may assign a coupon from a pool (found out only as the action counts).
+    LocksParticipants<ActionResult> work = LocksParticipants.sharingRows(tenantId, participants,
         tx -> record(tx, request, false));
     return Transactions.againAfterRace(2, () -> context.transactions().runCombined(work), UniqueKey.PARTICIPANT_EMAIL,
         UniqueKey.ACTION_IDEMPOTENCY_KEY);
