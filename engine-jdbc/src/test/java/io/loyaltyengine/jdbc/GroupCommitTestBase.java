@@ -927,9 +927,8 @@ abstract class GroupCommitTestBase {
             loyal.id())),
         () -> scope.points().award(w.ref(2), PointsChange.of(3, "purchase").withIdempotencyKey("a9"))));
 
-    // A batch holds one redemption or action at most (they may take rows calls on other participants take): the
-    // first seven calls, the rich redemption alone, the action and the last award.
-    assertSharedTransaction(e.probe(), 2, 5);
+    // The redemptions share the tea tin's row; the action, which may take a coupon pool, waits for the next batch.
+    assertSharedTransaction(e.probe(), 3, 5);
     assertSharedTransaction(e.probe(), 2, 0);
     assertEquals(10, result(got.get(1)).entry().amount());
     assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(2), "deduct 1,000");
@@ -984,28 +983,21 @@ abstract class GroupCommitTestBase {
         || event.type() == EventType.PARTICIPANT_CREATED && event.payload().contains("undone@example.com")
         || event.type() == EventType.POINTS_AWARDED && Objects.equals(event.participantId(), w.participants.get(2)));
 
-    // A batch holds one action at most (it may take a coupon pool's rows): three batches, each an action and awards.
     List<Object> got = batch(e, () -> scope.points().award(w.ref(0), PointsChange.of(1, "plug")), List.of(
+        () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(0), loyal.id())),
         () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(1), loyal.id())),
-        () -> scope.points().award(w.ref(0), PointsChange.of(1, "purchase")),
         () -> scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaignId,
             "undone@example.com"), loyal.id())),
         () -> scope.points().award(w.ref(2), PointsChange.of(1_000, "purchase")),
-        () -> scope.points().award(w.ref(0), PointsChange.of(2, "purchase")),
         () -> scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaignId,
-            "kept@example.com"), loyal.id())),
-        () -> scope.points().award(w.ref(0), PointsChange.of(3, "purchase"))));
+            "kept@example.com"), loyal.id()))));
 
-    assertSharedTransaction(e.probe(), 1, 1);
-    assertSharedTransaction(e.probe(), 1, 2);
-    assertSharedTransaction(e.probe(), 2, 0);
-    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(1), "participant 1's action");
-    assertEquals(12, result(got.get(2)).balance());
+    assertSharedTransaction(e.probe(), 2, 3);
+    assertInstanceOf(ActionResult.class, got.get(1));
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(2), "participant 1's action");
     assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(3), "the enrolment of undone@");
     assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, got.get(4), "participant 2's award");
-    assertEquals(14, result(got.get(5)).balance());
-    assertInstanceOf(ActionResult.class, got.get(6));
-    assertEquals(17, result(got.get(7)).balance());
+    assertInstanceOf(ActionResult.class, got.get(5));
     for (BoardMetric metric : BoardMetric.values()) {
       assertBoardsAgree(scope, w, metric);
     }
@@ -1043,35 +1035,41 @@ abstract class GroupCommitTestBase {
 
   /**
    * Redemptions and recorded actions may lock rows that calls on other participants lock too (a catalog reward, a
-   * coupon pool): a batch holds one of them at most, as a unit alone does, and the next one waits at the head of the
-   * queue to lead the next batch, so that calls still apply in the order they arrived.
+   * coupon pool): a batch holds those of the same rows only (redemptions of one catalog reward, actions toward one
+   * campaign reward), and a call sharing other rows waits at the head of the queue to lead the next batch, so that
+   * calls still apply in the order they arrived.
    */
   @Test
-  void aBatchHoldsOneCallThatSharesRowsTheNextLeadsTheNextBatchAndCallsApplyInArrivalOrder() throws Exception {
+  void aBatchHoldsCallsThatShareTheSameRowsOnlyTheNextLeadsTheNextBatchAndCallsApplyInArrivalOrder()
+      throws Exception {
     Engine e = engine(COMBINING);
     World w = new World(e.engine(), 2);
     TenantScope scope = e.scope(w);
     CatalogReward mug = scope.catalog().create(NewCatalogReward.of(w.campaignId, "Mug", 10,
         RewardType.CUSTOM_MESSAGE));
+    CatalogReward cup = scope.catalog().create(NewCatalogReward.of(w.campaignId, "Cup", 10,
+        RewardType.CUSTOM_MESSAGE));
     CampaignReward thanks = scope.rewards().define(w.campaignId, NewCampaignReward.message("Thanks", "Thank you", 2));
-    scope.points().award(w.ref(0), PointsChange.of(20, "purchase"));
+    scope.points().award(w.ref(0), PointsChange.of(30, "purchase"));
     List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
         () -> scope.catalog().redeem(w.ref(0), mug.id(), null),
         () -> scope.points().award(w.ref(0), PointsChange.of(5, "purchase")),
         () -> scope.catalog().redeem(w.ref(0), mug.id(), null),
+        () -> scope.catalog().redeem(w.ref(0), cup.id(), null),
         () -> scope.points().deduct(w.ref(0), PointsChange.of(15, "redemption")),
         () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(0), thanks.id())),
         () -> scope.rewards().recordAction(LoyaltyAction.of(w.ref(0), thanks.id()))));
 
     List<GroupCommitProbe.Tx> txs = e.probe().transactions();
-    assertEquals(List.of(2, 2), txs.stream().filter(tx -> tx.nested() > 0).map(GroupCommitProbe.Tx::nested)
-        .toList(), () -> "each redemption with the call after it, each action alone: " + txs);
-    assertEquals(10, assertInstanceOf(Redemption.class, got.get(1)).balance());
-    assertEquals(15, result(got.get(2)).balance());
-    assertEquals(5, assertInstanceOf(Redemption.class, got.get(3)).balance());
-    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(4), "15 of 5");
-    assertEquals(1, assertInstanceOf(ActionResult.class, got.get(5)).counts().rewardAllTime());
-    ActionResult second = assertInstanceOf(ActionResult.class, got.get(6));
+    assertEquals(List.of(3, 2, 2), txs.stream().filter(tx -> tx.nested() > 0).map(GroupCommitProbe.Tx::nested)
+        .toList(), () -> "the mugs and the award, the cup and the deduction, the actions: " + txs);
+    assertEquals(20, assertInstanceOf(Redemption.class, got.get(1)).balance());
+    assertEquals(25, result(got.get(2)).balance());
+    assertEquals(15, assertInstanceOf(Redemption.class, got.get(3)).balance());
+    assertEquals(5, assertInstanceOf(Redemption.class, got.get(4)).balance());
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", got.get(5), "15 of 5");
+    assertEquals(1, assertInstanceOf(ActionResult.class, got.get(6)).counts().rewardAllTime());
+    ActionResult second = assertInstanceOf(ActionResult.class, got.get(7));
     assertEquals(2, second.counts().rewardAllTime());
     assertEquals(1, second.unlocked().size(), "the second action unlocks the reward");
   }

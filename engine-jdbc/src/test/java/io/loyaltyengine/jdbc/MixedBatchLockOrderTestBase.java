@@ -44,14 +44,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * them. Were the batch to take each unit's locks as the unit comes, it would hold the catalog reward (the
  * redemption's stock) while it waited for the held participant, whom the host holds while it waits for the catalog
  * reward: the store fails one side, and a host transaction, never retried, sees STORAGE_UNAVAILABLE (H2 fails the
- * younger transaction, the host's here). A call that shares rows (a redemption, an action) is never in a batch with
- * a redemption (see below), so before one of those the batch holds an award to a participant of a higher id, which
+ * younger transaction, the host's here). A call that shares other rows (a redemption of another catalog reward, an
+ * action) is never in a batch with that redemption (see below), so before one of those the batch holds an award to a
+ * participant of a higher id, which
  * the host awards after the held one, in ascending ids as the engine does. The batch locks the participants its units
  * name first, in ascending id order, as every unit of work alone takes participants before other rows, so the host
  * waits for the batch instead.
  *
  * <p>Second, a batch whose first and third units take two shared rows, against a host taking the same two the other
- * way round: a batch takes the shared rows of one unit at most, as a unit alone does.
+ * way round: a batch takes the shared rows of one unit only, as a unit alone does.
  *
  * <p>The batch pauses before its second unit, and group commit's gate forms the batch, so who waits for whom is fixed
  * with no timing assumed.
@@ -61,7 +62,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
   /**
    * The batch's second unit, on the participant the host holds, the points it moves for them, and whether it shares
-   * rows.
+   * rows other than the mug's.
    */
   enum SecondUnit {
     AWARD_BY_ID(10, false, s -> s.scope.points().award(s.held, PointsChange.of(10, "purchase")),
@@ -80,13 +81,13 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
         a -> assertInstanceOf(ActionResult.class, a));
 
     final long pointsToHeld;
-    final boolean sharesRows;
+    final boolean sharesOtherRows;
     final Function<Setting, Object> call;
     final Consumer<Object> check;
 
-    SecondUnit(long pointsToHeld, boolean sharesRows, Function<Setting, Object> call, Consumer<Object> check) {
+    SecondUnit(long pointsToHeld, boolean sharesOtherRows, Function<Setting, Object> call, Consumer<Object> check) {
       this.pointsToHeld = pointsToHeld;
-      this.sharesRows = sharesRows;
+      this.sharesOtherRows = sharesOtherRows;
       this.call = call;
       this.check = check;
     }
@@ -100,8 +101,8 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
     LoyaltyEngine engine = engines.build(engines.builder(pausing.storage(probe), GroupCommitTestBase.COMBINING));
     Setting s = new Setting(engine);
     pausing.beforeNestedUnit(2);
-    // The redemption shares rows: before a unit that does too it would make a batch of its own.
-    Callable<Object> firstUnit = second.sharesRows
+    // The mug's redemption shares rows: before a unit that shares others it would make a batch of its own.
+    Callable<Object> firstUnit = second.sharesOtherRows
         ? () -> s.scope.points().award(s.referrer, PointsChange.of(1, "purchase"))
         : () -> s.scope.catalog().redeem(s.redeemer, s.mug.id(), null);
 
@@ -120,7 +121,7 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
         TenantScope hosted = s.scope.joining(host.transaction());
         Future<Object> hosting = pool.submit(answer(() -> {
           hosted.points().award(s.held, PointsChange.of(5, "purchase"));
-          return second.sharesRows
+          return second.sharesOtherRows
               ? hosted.points().award(s.referrer, PointsChange.of(5, "purchase"))
               : hosted.catalog().redeem(s.held, s.mug.id(), null);
         }));
@@ -138,7 +139,7 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
     Object hostDid = hostAnswer;
     Object firstDid = batchAnswers.get(0);
     second.check.accept(batchAnswers.get(1));
-    if (second.sharesRows) {
+    if (second.sharesOtherRows) {
       assertInstanceOf(PointsResult.class, hostDid, () -> "the host's award: " + hostDid);
       assertInstanceOf(PointsResult.class, firstDid, () -> "the batch's award: " + firstDid);
       assertEquals(20L + 5 + second.pointsToHeld, s.scope.participants().get(s.held).pointsBalance());
@@ -149,7 +150,7 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
       assertEquals(3L, s.scope.catalog().get(s.mug.id()).stock(), "two mugs taken");
       assertBalanceIsTheLedger(s.scope, s.redeemer, 10);
     }
-    assertBalanceIsTheLedger(s.scope, s.held, 20 + 5 - (second.sharesRows ? 0 : 10) + second.pointsToHeld);
+    assertBalanceIsTheLedger(s.scope, s.held, 20 + 5 - (second.sharesOtherRows ? 0 : 10) + second.pointsToHeld);
   }
 
   /**
@@ -183,8 +184,8 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
   /**
    * A batch whose first and third units take two shared rows, and a host transaction that takes the same two the
    * other way round, for another participant. Were the batch to hold both, it would hold the first while it waited
-   * for the second, which the host holds while it waits for the first. A batch takes the shared rows of one unit at
-   * most, as a unit alone does: the third unit waits for the next batch, and the host, waiting for the batch's commit
+   * for the second, which the host holds while it waits for the first. A batch takes the shared rows of one unit
+   * only, as a unit alone does: the third unit waits for the next batch, and the host, waiting for the batch's commit
    * only, gets both rows.
    */
   @ParameterizedTest

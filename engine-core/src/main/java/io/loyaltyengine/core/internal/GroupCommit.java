@@ -28,19 +28,18 @@ import java.util.function.Function;
  * that one durable commit (one fsync) serves all of them.
  *
  * <h2>How</h2>
- * Each caller queues its unit of work and tries to become the leader. The leader takes what is queued (up to the
- * batch bound, and up to the second unit that {@linkplain LocksParticipants#sharesRows() shares rows}, which stays
- * at the head of the queue), in arrival order, and runs it: a batch of one alone, exactly as without group commit (no savepoint,
- * no extra cost); a larger batch in one transaction with each unit of work behind a savepoint
- * ({@link io.loyaltyengine.core.spi.Transaction#nested}), so one that fails is undone alone and its neighbours
- * commit. A batch whose units can all run together ({@link CombinableWork}: the ledger's awards and deductions)
- * first runs in one go without savepoints, each tenant's units as a group, the groups in ascending tenant order; a
- * unit refused there (an overdraft, an unknown participant) gets its error and changes nothing, and the batch runs
- * the careful way only if one of its units fails otherwise; a batch none of whose units changed anything is rolled
- * back rather than committed ({@link NothingToCommit}). After the commit, the leader hands every caller its own
- * result or error and wakes it, then lets the next waiting caller lead the next batch. Callers arriving while a
- * batch commits queue up meanwhile, which is where the sharing comes from: the busier the engine, the larger the
- * batches.
+ * Each caller queues its unit of work and tries to become the leader. The leader takes what is queued (up to the batch
+ * bound, and up to a unit whose {@linkplain LocksParticipants#sharedRows() shared rows} differ from those of a unit
+ * before it, which stays at the head of the queue), in arrival order, and runs it: a batch of one alone, exactly as
+ * without group commit (no savepoint, no extra cost); a larger batch in one transaction with each unit of work behind a
+ * savepoint ({@link io.loyaltyengine.core.spi.Transaction#nested}), so one that fails is undone alone and its
+ * neighbours commit. A batch whose units can all run together ({@link CombinableWork}: the ledger's awards and
+ * deductions) first runs in one go without savepoints, each tenant's units as a group, the groups in ascending tenant
+ * order; a unit refused there (an overdraft, an unknown participant) gets its error and changes nothing, and the batch
+ * runs the careful way only if one of its units fails otherwise; a batch none of whose units changed anything is rolled
+ * back rather than committed ({@link NothingToCommit}). After the commit, the leader hands every caller its own result
+ * or error and wakes it, then lets the next waiting caller lead the next batch. Callers arriving while a batch commits
+ * queue up meanwhile, which is where the sharing comes from: the busier the engine, the larger the batches.
  *
  * <p>On a store that commits in parallel itself ({@link StorageCapability#PARALLEL_COMMITS}) up to
  * {@value #PARALLEL_LEADERS} leaders run batches at a time, each in its own transaction, and only
@@ -62,10 +61,10 @@ import java.util.function.Function;
  *   ({@link LocksParticipants}, which every combined unit is), in ascending tenant and id order, then runs its
  *   units in arrival order: the order in which every unit of work alone takes participants (and the run in one go
  *   its groups'), before any other row. Units taking their participants as they came would hold the rows of the
- *   units before them while they waited. A batch holds at most one unit that shares rows with calls on other
- *   participants (a catalog reward, a coupon pool), so that beyond its participants it takes the rows of one unit,
- *   in that unit's order, as the unit alone would: with two, it would hold the first unit's row while it waited for
- *   the second's, which a transaction taking the two the other way round may hold.</li>
+ *   units before them while they waited. The units of a batch that share rows with calls on other participants (a
+ *   catalog reward, a coupon pool) all share the same ones, so that beyond its participants a batch takes the rows
+ *   of one unit, in that unit's order, as the unit alone would: with two catalog rewards, say, it would hold the
+ *   first while it waited for the second, which a transaction taking the two the other way round may hold.</li>
  *   <li>A shared transaction that could not begin (the store failed before its work ran: the database unreachable)
  *   fails each unit of the batch with that failure at once, as each alone would fail, rather than trying each alone
  *   first, one wait for a connection after another. One that failed to begin transiently (no turn at an H2 database
@@ -184,19 +183,22 @@ final class GroupCommit {
    */
   private boolean lead() {
     List<Pending> batch = new ArrayList<>(Math.min(maxBatch, 16));
-    boolean sharing = false;
+    // The shared rows of the batch's units that have some: all equal, so that it takes those of one unit.
+    LocksParticipants.SharedRows shared = null;
     Pending p;
     while (batch.size() < maxBatch && (p = queue.peek()) != null) {
-      boolean shares = sharesRows(p);
-      if (shares && sharing) {
-        // The shared rows of one unit at most: this one waits at the head of the queue and leads the next batch.
+      LocksParticipants.SharedRows rows = sharedRows(p);
+      if (rows != null && shared != null && !rows.equals(shared)) {
+        // Other shared rows: this unit waits at the head of the queue and leads the next batch.
         break;
       }
       // Another leader (on a store that commits in parallel) may have taken it since the peek.
       if (queue.remove(p)) {
         p.taken = true;
         batch.add(p);
-        sharing |= shares;
+        if (rows != null) {
+          shared = rows;
+        }
       }
     }
     if (batch.size() == 1) {
@@ -405,9 +407,9 @@ final class GroupCommit {
     });
   }
 
-  /** Whether the unit of work may lock rows that calls on other participants lock too. */
-  private static boolean sharesRows(Pending pending) {
-    return pending.work instanceof LocksParticipants<?> unit && unit.sharesRows();
+  /** The rows the unit of work may lock that calls on other participants lock too; null if none. */
+  private static LocksParticipants.SharedRows sharedRows(Pending pending) {
+    return pending.work instanceof LocksParticipants<?> unit ? unit.sharedRows() : null;
   }
 
   /** The units of work of a group of {@link #groups}, all combinable. */

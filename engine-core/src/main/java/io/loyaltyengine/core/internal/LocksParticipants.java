@@ -6,17 +6,17 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A unit of work that says, before it runs, which participants' row locks it takes, and whether it also takes rows
- * that calls on other participants take too. Group commit, running a batch behind savepoints (on a store that runs
- * one batch at a time, as H2), first locks the participants of all the batch's units, in ascending tenant and id
- * order, and only then runs the units one by one; and it puts in one batch at most one unit that
- * {@linkplain #sharesRows() shares rows}. Either way a batch takes its locks in the order a unit of work alone takes
- * them: participants first, in ascending ids, then the rows of one unit. Taken as they come, a unit would wait for
- * its participant, or for the second of two shared rows, while the batch held rows of the units before it (a catalog
- * reward's stock, a coupon pool, a higher participant id), and a transaction that holds that participant or row and
- * then takes one of those (two shared rows in the other order, say) would wait for the batch: the store fails one
- * side, and a host's transaction, never retried, sees STORAGE_UNAVAILABLE. Every unit of work group commit combines
- * ({@link Transactions#runCombined}) says so.
+ * A unit of work that says, before it runs, which participants' row locks it takes, and which rows it may take that
+ * calls on other participants take too. Group commit, running a batch behind savepoints (on a store that runs one
+ * batch at a time, as H2), first locks the participants of all the batch's units, in ascending tenant and id order,
+ * and only then runs the units one by one; and it puts in one batch only units that share the same rows
+ * ({@link #sharedRows()}), beside units that share none. Either way a batch takes its locks in the order a unit of
+ * work alone takes them: participants first, in ascending ids, then the shared rows of one unit, in its order. Taken
+ * as they come, a unit would wait for its participant, or for the second of two shared rows, while the batch held
+ * rows of the units before it (a catalog reward's stock, a coupon pool, a higher participant id), and a transaction
+ * that holds that participant or row and then takes one of those (two shared rows in the other order, say) would
+ * wait for the batch: the store fails one side, and a host's transaction, never retried, sees STORAGE_UNAVAILABLE.
+ * Every unit of work group commit combines ({@link Transactions#runCombined}) says so.
  *
  * <p>Implementations are thread-safe.
  *
@@ -38,11 +38,11 @@ public interface LocksParticipants<T> extends TransactionWork<T> {
   void participants(Transaction tx, Set<Long> ids);
 
   /**
-   * Whether this unit of work may lock a row that calls on other participants lock too: a catalog reward (its
-   * stock), a coupon pool (its campaign's row and its codes). Rows of its participants' own (their ledger, their
-   * counters) and rows it inserts do not count.
+   * The rows this unit of work may lock that calls on other participants lock too, or null if there are none: beyond
+   * its participants' own rows (their ledger, their counters) it then locks only rows it inserts. Units of work with
+   * equal shared rows lock the same rows in the same order.
    */
-  boolean sharesRows();
+  SharedRows sharedRows();
 
   /**
    * {@code work}, saying that it locks the participants {@code participants} adds and, beyond their own rows, only
@@ -55,24 +55,25 @@ public interface LocksParticipants<T> extends TransactionWork<T> {
    * @return the unit of work
    */
   static <T> LocksParticipants<T> ownRowsOnly(long tenantId, Named participants, TransactionWork<T> work) {
-    return of(tenantId, participants, false, work);
+    return of(tenantId, participants, null, work);
   }
 
   /**
-   * {@code work}, saying that it locks the participants {@code participants} adds, and may lock rows that calls on
-   * other participants lock too ({@link #sharesRows()}).
+   * {@code work}, saying that it locks the participants {@code participants} adds, and may lock {@code sharedRows}.
    *
    * @param tenantId the tenant whose participants {@code work} locks
+   * @param sharedRows the rows it may lock that calls on other participants lock too
    * @param participants adds them, as {@link #participants} does
    * @param work the unit of work
    * @param <T> the result type
    * @return the unit of work
    */
-  static <T> LocksParticipants<T> sharingRows(long tenantId, Named participants, TransactionWork<T> work) {
-    return of(tenantId, participants, true, work);
+  static <T> LocksParticipants<T> sharingRows(long tenantId, SharedRows sharedRows, Named participants,
+      TransactionWork<T> work) {
+    return of(tenantId, participants, Objects.requireNonNull(sharedRows, "sharedRows"), work);
   }
 
-  private static <T> LocksParticipants<T> of(long tenantId, Named participants, boolean sharesRows,
+  private static <T> LocksParticipants<T> of(long tenantId, Named participants, SharedRows sharedRows,
       TransactionWork<T> work) {
     Objects.requireNonNull(participants, "participants");
     Objects.requireNonNull(work, "work");
@@ -88,8 +89,8 @@ public interface LocksParticipants<T> extends TransactionWork<T> {
       }
 
       @Override
-      public boolean sharesRows() {
-        return sharesRows;
+      public SharedRows sharedRows() {
+        return sharedRows;
       }
 
       @Override
@@ -97,6 +98,23 @@ public interface LocksParticipants<T> extends TransactionWork<T> {
         return work.run(tx);
       }
     };
+  }
+
+  /**
+   * The rows a unit of work may lock that calls on other participants lock too, named by what leads to them: a
+   * redemption of a catalog reward takes that reward's row (its stock); a loyalty action toward a campaign reward
+   * takes, should it unlock a coupon, that reward's campaign's coupon pool (the campaign's row, the pool's codes in
+   * ascending order). Equal values name the same rows. Immutable.
+   *
+   * @param kind what the id names ({@code "catalog reward"}, {@code "campaign reward"})
+   * @param tenantId the tenant
+   * @param id the catalog reward or campaign reward
+   */
+  record SharedRows(String kind, long tenantId, long id) {
+    /** @throws NullPointerException if {@code kind} is null */
+    public SharedRows {
+      Objects.requireNonNull(kind, "kind");
+    }
   }
 
   /** What {@link #participants} does, for {@link #ownRowsOnly} and {@link #sharingRows}. */

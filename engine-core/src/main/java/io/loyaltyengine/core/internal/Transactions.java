@@ -133,8 +133,8 @@ public final class Transactions {
    * As {@link #run}, but {@code work} may share its transaction with units of work submitted at the same time by
    * other threads (group commit; see {@link GroupCommit}). For the writes on a checkout's path: awards, deductions,
    * loyalty actions, redemptions. The work must not start a unit of work of its own, names the participants it
-   * locks, which a batch run behind savepoints locks first, and says whether it shares rows with calls on other
-   * participants, which a batch holds one of at most ({@link LocksParticipants}).
+   * locks, which a batch run behind savepoints locks first, and the rows it shares with calls on other
+   * participants, which are the same for every unit of a batch ({@link LocksParticipants}).
    */
   public <T> T runCombined(LocksParticipants<T> work) {
     try {

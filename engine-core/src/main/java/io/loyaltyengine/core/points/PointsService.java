@@ -8,6 +8,7 @@ import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.CombinableWork;
 import io.loyaltyengine.core.internal.LocksParticipants;
+import io.loyaltyengine.core.internal.LocksParticipants.SharedRows;
 import io.loyaltyengine.core.internal.NothingToCommit;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.internal.Transactions;
@@ -347,8 +348,8 @@ public final class PointsService implements Points {
     }
 
     @Override
-    public boolean sharesRows() {
-      return false;
+    public SharedRows sharedRows() {
+      return null;
     }
   }
 
