@@ -167,7 +167,7 @@ public final class CatalogService implements Catalog {
     long tenantId = context.tenantId();
     try {
       return context.transactions().runCombinedRaw(LocksParticipants.sharingRows(tenantId,
-          new LocksParticipants.SharedRows("catalog reward", tenantId, catalogRewardId),
+          LocksParticipants.SharedRows.catalogReward(tenantId, catalogRewardId),
           (tx, ids) -> resolver.addIdIfFound(tx, tenantId, ids),
           tx -> redeemIn(tx, resolver.lock(tx, tenantId), catalogRewardId, key)));
     } catch (KeyTakenMeanwhile e) {

@@ -101,19 +101,39 @@ public interface LocksParticipants<T> extends TransactionWork<T> {
   }
 
   /**
-   * The rows a unit of work may lock that calls on other participants lock too, named by what leads to them: a
-   * redemption of a catalog reward takes that reward's row (its stock); a loyalty action toward a campaign reward
-   * takes, should it unlock a coupon, that reward's campaign's coupon pool (the campaign's row, the pool's codes in
-   * ascending order). Equal values name the same rows. Immutable.
+   * The rows a unit of work may lock that calls on other participants lock too, named by what leads to them. Equal
+   * values name the same rows. Immutable.
    *
-   * @param kind what the id names ({@code "catalog reward"}, {@code "campaign reward"})
+   * @param kind what {@code id} names
    * @param tenantId the tenant
    * @param id the catalog reward or campaign reward
    */
-  record SharedRows(String kind, long tenantId, long id) {
+  record SharedRows(Kind kind, long tenantId, long id) {
     /** @throws NullPointerException if {@code kind} is null */
     public SharedRows {
       Objects.requireNonNull(kind, "kind");
+    }
+
+    /** What a redemption of catalog reward {@code id} takes: that reward's row (its stock). */
+    public static SharedRows catalogReward(long tenantId, long id) {
+      return new SharedRows(Kind.CATALOG_REWARD, tenantId, id);
+    }
+
+    /**
+     * What a loyalty action toward campaign reward {@code id} takes, should it unlock a coupon (for its participant,
+     * or a two-way reward for an invited one, of the same campaign): that campaign's coupon pool, the campaign's row
+     * and the pool's codes in ascending order.
+     */
+    public static SharedRows campaignReward(long tenantId, long id) {
+      return new SharedRows(Kind.CAMPAIGN_REWARD, tenantId, id);
+    }
+
+    /** What a {@link SharedRows}' id names. */
+    public enum Kind {
+      /** A catalog reward. */
+      CATALOG_REWARD,
+      /** A campaign reward. */
+      CAMPAIGN_REWARD
     }
   }
 

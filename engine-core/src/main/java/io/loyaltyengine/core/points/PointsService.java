@@ -1,5 +1,7 @@
 package io.loyaltyengine.core.points;
 
+import static io.loyaltyengine.core.internal.LocksParticipants.ownRowsOnly;
+
 import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
@@ -174,7 +176,7 @@ public final class PointsService implements Points {
       // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
       // time as a combined batch taking them in another order (H2 breaks such a deadlock by failing the younger
       // transaction). On PostgreSQL it runs at once, alone.
-      Object[] results = context.transactions().runCombinedRaw(LocksParticipants.ownRowsOnly(tenantId, participants, tx -> {
+      Object[] results = context.transactions().runCombinedRaw(ownRowsOnly(tenantId, participants, tx -> {
         try {
           return attempted[0] = applyTogether(tx, chunk);
         } catch (NothingToCommit e) {
@@ -205,7 +207,7 @@ public final class PointsService implements Points {
       // A key another transaction took first: run the chunk again, each operation behind a savepoint, where that
       // operation replays the other's entry.
     }
-    Object[] careful = context.transactions().runCombinedRaw(LocksParticipants.ownRowsOnly(tenantId, participants, tx -> {
+    Object[] careful = context.transactions().runCombinedRaw(ownRowsOnly(tenantId, participants, tx -> {
       Object[] r = new Object[chunk.size()];
       long[] participantIds = new long[r.length];
       LoyaltyException[] unresolved = lockChunk(tx, chunk, participantIds);

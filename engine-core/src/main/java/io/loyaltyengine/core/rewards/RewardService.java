@@ -200,10 +200,9 @@ public final class RewardService implements Rewards {
         request.invited.addIdIfFound(tx, tenantId, ids);
       }
     };
-    // An unlock may assign a coupon from the reward's campaign's pool (found out only as the action counts); a
-    // two-way reward of the invited participant is of the same campaign, so of the same pool.
+    // An unlock may assign a coupon from the pool of the reward's campaign: found out only as the action counts.
     LocksParticipants<ActionResult> work = LocksParticipants.sharingRows(tenantId,
-        new LocksParticipants.SharedRows("campaign reward", tenantId, request.campaignRewardId), participants,
+        LocksParticipants.SharedRows.campaignReward(tenantId, request.campaignRewardId), participants,
         tx -> record(tx, request, false));
     return Transactions.againAfterRace(2, () -> context.transactions().runCombined(work), UniqueKey.PARTICIPANT_EMAIL,
         UniqueKey.ACTION_IDEMPOTENCY_KEY);
