@@ -31,6 +31,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -60,6 +61,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
+  private final PausingStore pausing = new PausingStore();
+  private GroupCommitProbe probe;
+
+  @BeforeEach
+  void openProbe() {
+    probe = new GroupCommitProbe(fixture.openStorage(), true);
+  }
+
   /**
    * The batch's second unit, on the participant the host holds, the points it moves for them, and whether it shares
    * rows other than the mug's.
@@ -96,49 +105,21 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
   @ParameterizedTest
   @EnumSource(SecondUnit.class)
   void aMixedBatchLocksItsParticipantsBeforeItsFirstUnitTakesItsRows(SecondUnit second) throws Exception {
-    PausingStore pausing = new PausingStore();
-    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage(), true);
-    LoyaltyEngine engine = engines.build(engines.builder(pausing.storage(probe), GroupCommitTestBase.COMBINING));
-    Setting s = new Setting(engine);
-    pausing.beforeNestedUnit(2);
+    Setting s = new Setting(engines.build(engines.builder(pausing.storage(probe), GroupCommitTestBase.COMBINING)));
     // The mug's redemption shares rows: before a unit that shares others it would make a batch of its own.
     Callable<Object> firstUnit = second.sharesOtherRows
         ? () -> s.scope.points().award(s.referrer, PointsChange.of(1, "purchase"))
         : () -> s.scope.catalog().redeem(s.redeemer, s.mug.id(), null);
 
-    Object hostAnswer;
-    List<Object> batchAnswers;
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      // The batch: the first unit, then the second, which pauses before it runs.
-      GroupCommitProbe.QueuedBatch batch = probe.queueBehindAPlug(pool,
-          () -> s.scope.points().award(s.plugged, PointsChange.of(1, "plug")),
-          List.of(firstUnit, () -> second.call.apply(s)));
-      batch.gate().release();
-      assertInstanceOf(PointsResult.class, batch.plug().get(60, TimeUnit.SECONDS), "the plug");
-      pausing.awaitPaused();
-      try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
-        TenantScope hosted = s.scope.joining(host.transaction());
-        Future<Object> hosting = pool.submit(answer(() -> {
-          hosted.points().award(s.held, PointsChange.of(5, "purchase"));
-          return second.sharesOtherRows
-              ? hosted.points().award(s.referrer, PointsChange.of(5, "purchase"))
-              : hosted.catalog().redeem(s.held, s.mug.id(), null);
-        }));
-        JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, hosting::isDone);
-        pausing.resume();
-        hostAnswer = hosting.get(60, TimeUnit.SECONDS);
-        finish(host, hostAnswer);
-      }
-      batchAnswers = List.of(batch.queued().get(0).get(60, TimeUnit.SECONDS),
-          batch.queued().get(1).get(60, TimeUnit.SECONDS));
-    } finally {
-      pausing.resume();
-      pool.shutdownNow();
-    }
-    Object hostDid = hostAnswer;
-    Object firstDid = batchAnswers.get(0);
-    second.check.accept(batchAnswers.get(1));
+    Race race = race(s, List.of(firstUnit, () -> second.call.apply(s)), hosted -> {
+      hosted.points().award(s.held, PointsChange.of(5, "purchase"));
+      return second.sharesOtherRows
+          ? hosted.points().award(s.referrer, PointsChange.of(5, "purchase"))
+          : hosted.catalog().redeem(s.held, s.mug.id(), null);
+    });
+    Object hostDid = race.host();
+    Object firstDid = race.batch().get(0);
+    second.check.accept(race.batch().get(1));
     if (second.sharesOtherRows) {
       assertInstanceOf(PointsResult.class, hostDid, () -> "the host's award: " + hostDid);
       assertInstanceOf(PointsResult.class, firstDid, () -> "the batch's award: " + firstDid);
@@ -191,52 +172,62 @@ abstract class MixedBatchLockOrderTestBase extends HostTransactionTestBase {
   @ParameterizedTest
   @EnumSource(SharedRows.class)
   void aBatchTakesTheSharedRowsOfOneOfItsUnitsOnly(SharedRows shared) throws Exception {
-    PausingStore pausing = new PausingStore();
-    GroupCommitProbe probe = new GroupCommitProbe(fixture.openStorage(), true);
-    LoyaltyEngine engine = engines.build(engines.builder(pausing.storage(probe), GroupCommitTestBase.COMBINING));
-    Setting s = new Setting(engine);
+    Setting s = new Setting(engines.build(engines.builder(pausing.storage(probe), GroupCommitTestBase.COMBINING)));
     s.scope.coupons().upload(s.coupon.campaignId(), List.of("C-1", "C-2", "C-3"));
-    pausing.beforeNestedUnit(2);
 
-    Object hostAnswer;
-    List<Object> batchAnswers = new ArrayList<>();
-    ExecutorService pool = Executors.newFixedThreadPool(5);
+    // The first shared row, an award to a third participant (before which the batch pauses), the second shared row.
+    Race race = race(s, List.of(() -> shared.first.on(s, s.scope, s.redeemer),
+        () -> s.scope.points().award(s.referrer, PointsChange.of(1, "purchase")),
+        () -> shared.second.on(s, s.scope, s.redeemer)), hosted -> {
+          shared.second.on(s, hosted, s.held);
+          return shared.first.on(s, hosted, s.held);
+        });
+    assertInstanceOf(Redemption.class, race.host(), () -> "the host's redemption: " + race.host());
+    List<Object> answers = race.batch();
+    assertTrue(answers.get(0) instanceof Redemption && answers.get(1) instanceof PointsResult
+        && (answers.get(2) instanceof Redemption || answers.get(2) instanceof ActionResult),
+        () -> "the batch's calls: " + answers);
+    assertEquals(3L, s.scope.catalog().get(s.mug.id()).stock(), "two mugs taken");
+    assertBalanceIsTheLedger(s.scope, s.held, 20 - shared.pointsSpent);
+    assertBalanceIsTheLedger(s.scope, s.redeemer, 20 - shared.pointsSpent);
+  }
+
+  /** What each side of a race got: the host's work, and each call of the batch in order. */
+  record Race(Object host, List<Object> batch) {
+  }
+
+  /**
+   * Queues {@code calls} as one batch behind a plug, pauses the batch before its second unit, runs {@code hostWork}
+   * in a host transaction until the host waits for a lock (or ends), then lets the batch go, and returns what each
+   * side got. The host's transaction commits unless its work threw.
+   */
+  private Race race(Setting s, List<Callable<?>> calls, Function<TenantScope, Object> hostWork) throws Exception {
+    pausing.beforeNestedUnit(2);
+    ExecutorService pool = Executors.newFixedThreadPool(calls.size() + 2);
     try {
-      // The first shared row, an award to a third participant (which pauses), the second shared row.
       GroupCommitProbe.QueuedBatch batch = probe.queueBehindAPlug(pool,
-          () -> s.scope.points().award(s.plugged, PointsChange.of(1, "plug")),
-          List.of(() -> shared.first.on(s, s.scope, s.redeemer),
-              () -> s.scope.points().award(s.referrer, PointsChange.of(1, "purchase")),
-              () -> shared.second.on(s, s.scope, s.redeemer)));
+          () -> s.scope.points().award(s.plugged, PointsChange.of(1, "plug")), calls);
       batch.gate().release();
       assertInstanceOf(PointsResult.class, batch.plug().get(60, TimeUnit.SECONDS), "the plug");
       pausing.awaitPaused();
+      Object hostAnswer;
       try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
         TenantScope hosted = s.scope.joining(host.transaction());
-        Future<Object> hosting = pool.submit(answer(() -> {
-          shared.second.on(s, hosted, s.held);
-          return shared.first.on(s, hosted, s.held);
-        }));
+        Future<Object> hosting = pool.submit(answer(() -> hostWork.apply(hosted)));
         JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, hosting::isDone);
         pausing.resume();
         hostAnswer = hosting.get(60, TimeUnit.SECONDS);
         finish(host, hostAnswer);
       }
+      List<Object> answers = new ArrayList<>();
       for (Future<Object> queued : batch.queued()) {
-        batchAnswers.add(queued.get(60, TimeUnit.SECONDS));
+        answers.add(queued.get(60, TimeUnit.SECONDS));
       }
+      return new Race(hostAnswer, answers);
     } finally {
       pausing.resume();
       pool.shutdownNow();
     }
-    Object hostDid = hostAnswer;
-    assertTrue(hostDid instanceof Redemption, () -> "the host's redemption: " + hostDid);
-    assertTrue(batchAnswers.get(0) instanceof Redemption && batchAnswers.get(1) instanceof PointsResult
-        && (batchAnswers.get(2) instanceof Redemption || batchAnswers.get(2) instanceof ActionResult),
-        () -> "the batch's calls: " + batchAnswers);
-    assertEquals(3L, s.scope.catalog().get(s.mug.id()).stock(), "two mugs taken");
-    assertBalanceIsTheLedger(s.scope, s.held, 20 - shared.pointsSpent);
-    assertBalanceIsTheLedger(s.scope, s.redeemer, 20 - shared.pointsSpent);
   }
 
   /**
