@@ -10,8 +10,8 @@ import java.util.Set;
  * calls on other participants take too. Group commit, running a batch behind savepoints (on a store that runs one
  * batch at a time, as H2), first locks the participants of all the batch's units, in ascending tenant and id order,
  * and only then runs the units one by one; and it puts in one batch only units that share the same rows
- * ({@link #sharedRows()}), beside units that share none. Either way a batch takes its locks in the order a unit of
- * work alone takes them: participants first, in ascending ids, then the shared rows of one unit, in its order. Taken
+ * ({@link #sharedRows()}), beside units that share none. So a batch takes its locks in the order a unit of work
+ * alone takes them: participants first, in ascending ids, then the shared rows of one unit, in its order. Taken
  * as they come, a unit would wait for its participant, or for the second of two shared rows, while the batch held
  * rows of the units before it (a catalog reward's stock, a coupon pool, a higher participant id), and a transaction
  * that holds that participant or row and then takes one of those (two shared rows in the other order, say) would
