@@ -40,17 +40,16 @@ import org.junit.jupiter.params.provider.EnumSource;
  * as H2), racing a host transaction, on one backend per subclass.
  *
  * <p>First, a batch of two units whose second is a call on a participant the host holds, of each kind group commit
- * combines. Before a call that takes only its participants' own rows, the batch holds a redemption of a catalog
- * reward by another participant, and the host awards the held participant and redeems the same catalog reward for
- * them. Were the batch to take each unit's locks as the unit comes, it would hold the catalog reward (the
- * redemption's stock) while it waited for the held participant, whom the host holds while it waits for the catalog
- * reward: the store fails one side, and a host transaction, never retried, sees STORAGE_UNAVAILABLE (H2 fails the
- * younger transaction, the host's here). A call that shares other rows (a redemption of another catalog reward, an
- * action) is never in a batch with that redemption (see below), so before one of those the batch holds an award to a
- * participant of a higher id, which
- * the host awards after the held one, in ascending ids as the engine does. The batch locks the participants its units
- * name first, in ascending id order, as every unit of work alone takes participants before other rows, so the host
- * waits for the batch instead.
+ * combines. Before a call that takes only its participants' own rows, the batch holds a redemption of a catalog reward
+ * by another participant, and the host awards the held participant and redeems the same catalog reward for them. Were
+ * the batch to take each unit's locks as the unit comes, it would hold the catalog reward (the redemption's stock)
+ * while it waited for the held participant, whom the host holds while it waits for the catalog reward: the store fails
+ * one side, and a host transaction, never retried, sees STORAGE_UNAVAILABLE (H2 fails the younger transaction, the
+ * host's here). A call that shares other rows (a redemption of another catalog reward, an action) is never in a batch
+ * with that redemption (see below), so before one of those the batch holds an award to a participant of a higher id,
+ * which the host awards after the held one, in ascending ids as the engine does. The batch locks the participants its
+ * units name first, in ascending id order, as every unit of work alone takes participants before other rows, so the
+ * host waits for the batch instead.
  *
  * <p>Second, a batch whose first and third units take two shared rows, against a host taking the same two the other
  * way round: a batch takes the shared rows of one unit only, as a unit alone does.

@@ -128,7 +128,7 @@ public interface LocksParticipants<T> extends TransactionWork<T> {
       return new SharedRows(Kind.CAMPAIGN_REWARD, tenantId, id);
     }
 
-    /** What a {@link SharedRows}' id names. */
+    /** What a {@link SharedRows}' id names. Immutable. */
     public enum Kind {
       /** A catalog reward. */
       CATALOG_REWARD,
