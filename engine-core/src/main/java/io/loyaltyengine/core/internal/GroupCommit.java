@@ -127,7 +127,7 @@ final class GroupCommit {
    * @throws RuntimeException what the work threw, or what running it alone threw
    */
   @SuppressWarnings("unchecked")
-  <T> T run(TransactionWork<T> work) {
+  <T> T run(LocksParticipants<T> work) {
     Thread me = Thread.currentThread();
     if (leading.contains(me)) {
       // A unit of work of a batch asked for another: it cannot join the batch it is part of.
@@ -187,7 +187,7 @@ final class GroupCommit {
     LocksParticipants.SharedRows shared = null;
     Pending p;
     while (batch.size() < maxBatch && (p = queue.peek()) != null) {
-      LocksParticipants.SharedRows rows = sharedRows(p);
+      LocksParticipants.SharedRows rows = p.work.sharedRows();
       if (rows != null && shared != null && !rows.equals(shared)) {
         // Other shared rows: this unit waits at the head of the queue and leads the next batch.
         break;
@@ -230,7 +230,7 @@ final class GroupCommit {
         Arrays.fill(failures, null);
         lockParticipants(tx, batch);
         for (int i = 0; i < results.length; i++) {
-          TransactionWork<?> work = batch.get(i).work;
+          LocksParticipants<?> work = batch.get(i).work;
           try {
             results[i] = tx.nested(work);
           } catch (TransientStorageException e) {
@@ -396,20 +396,13 @@ final class GroupCommit {
   private static void lockParticipants(Transaction tx, List<Pending> batch) {
     TreeMap<Long, Set<Long>> byTenant = new TreeMap<>();
     for (Pending pending : batch) {
-      if (pending.work instanceof LocksParticipants<?> unit) {
-        unit.participants(tx, byTenant.computeIfAbsent(unit.tenantId(), tenant -> new HashSet<>()));
-      }
+      pending.work.participants(tx, byTenant.computeIfAbsent(pending.work.tenantId(), tenant -> new HashSet<>()));
     }
     byTenant.forEach((tenantId, ids) -> {
       if (!ids.isEmpty()) {
         tx.participants().lockAll(tenantId, ids);
       }
     });
-  }
-
-  /** The rows the unit of work may lock that calls on other participants lock too; null if none. */
-  private static LocksParticipants.SharedRows sharedRows(Pending pending) {
-    return pending.work instanceof LocksParticipants<?> unit ? unit.sharedRows() : null;
   }
 
   /** The units of work of a group of {@link #groups}, all combinable. */
@@ -468,7 +461,7 @@ final class GroupCommit {
 
   /** A queued unit of work and, once run, its outcome. */
   private static final class Pending {
-    final TransactionWork<?> work;
+    final LocksParticipants<?> work;
     final Thread caller;
     Object result;
     Throwable failure;
@@ -477,7 +470,7 @@ final class GroupCommit {
     /** Written last by the leader; its volatile write publishes result and failure to the caller. */
     volatile boolean done;
 
-    Pending(TransactionWork<?> work, Thread caller) {
+    Pending(LocksParticipants<?> work, Thread caller) {
       this.work = work;
       this.caller = caller;
     }
