@@ -279,7 +279,9 @@ public final class LeaderboardIndexes {
           apply(target, write);
         } catch (RuntimeException e) {
           // The unit of work has committed and must not fail now: drop the index, rebuilt from storage on next use.
-          campaigns.remove(new Key(index.tenantId, index.campaignId), target);
+          // The one in the map, also when the write failed on its successor: a rebuild replaces only the index it
+          // started from, so that successor, which misses the write, is then never installed.
+          campaigns.remove(new Key(index.tenantId, index.campaignId), index);
         }
       }
     }
