@@ -116,6 +116,33 @@ abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
   }
 
   /**
+   * A referred signup of a new email: it reads the code's referrer without a lock, enrols the newcomer, then locks
+   * the referrer before it writes the referral and the referrer's stats. Finding the referrer gone, it is refused as
+   * a code naming no participant, as the same call made after the deletion is (not NOT_FOUND on the referrer, which
+   * would also tell the caller that the code had named one).
+   */
+  @Test
+  void aReferredSignupWaitsForItsReferrerAndIsRefusedAsACodeOfNoParticipantOnceTheReferrerIsDeleted()
+      throws Exception {
+    changeRacingTheParticipantsDeletion(w -> w.ref(0), (joined, s) -> () -> joined.referrals().signup(s.campaignId,
+        Signup.referred(NewParticipant.withEmail("newcomer@example.com"), s.code)), ErrorCode.VALIDATION_ERROR);
+  }
+
+  /** As above for an enrolled participant signing up again, which locks itself and the referrer first. */
+  @Test
+  void aReferredSignupOfAnEnrolledParticipantIsRefusedAsACodeOfNoParticipantOnceTheReferrerIsDeleted()
+      throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    String code = scope.referrals().codes(w.ref(0)).legacy();
+    NewParticipant enrolled = NewParticipant.withEmail("p1@example.com");
+    scope.referrals().signup(w.campaignId, Signup.of(enrolled));
+    assertChangeWaitsForTheParticipantsDeletion(scope, w.ref(0), joined -> () -> joined.referrals().signup(
+        w.campaignId, Signup.referred(enrolled, code)), ErrorCode.VALIDATION_ERROR);
+  }
+
+  /**
    * A referral naming an invited participant racing the invited participant's deletion: the referrer (participant 0)
    * records a referral whose invited participant (participant 1) earns the campaign's two-way reward. The referral
    * writes the invited participant's earned reward and its event, numbered under the invited participant's row lock;

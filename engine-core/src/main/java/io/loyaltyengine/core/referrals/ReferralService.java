@@ -444,8 +444,11 @@ public final class ReferralService implements Referrals {
 
     // The code's referrer was read without a lock: hold it now, so that a deletion committed meanwhile fails this
     // signup rather than leave a referral and stats of someone who is gone (a counted referral's action would find
-    // that out too, but a recorded or rejected one writes no event of the referrer).
-    ParticipantService.lockOwner(tx, tenantId, referrer.id(), "referrer");
+    // that out too, but a recorded or rejected one writes no event of the referrer). Refused as a code naming no
+    // participant, as the same call made after the deletion is, and as track and convert answer in this race.
+    tx.participants().lock(tenantId, referrer.id())
+        .filter(p -> p.campaignId() == campaignId)
+        .orElseThrow(ReferralRules::invalidCode);
     SignupRecord referrerSignup = port.findSignup(tenantId, referrer.id()).orElse(null);
     // The host's customer id of the referrer may also come from its mapping (single sign-on, say): read only when
     // the signup names a customer id to compare.
