@@ -599,7 +599,7 @@ class ReferralsEndToEndTest {
     LandingPage asked = defaults.withUrl("  https://referrals.example.com/spring?utm=mail#join ")
         .withHeadline(" Give £10, get £10 ").withDescription("Your friend gets £10 off.")
         .withShareMessage("£10 off with my link").withImageUrl("https://cdn.example.com/spring.png")
-        .withReferralParameter("via");
+        .withReferralParameter(" via ");
     LandingPage stored = new LandingPage(campaign.id(), "https://referrals.example.com/spring?utm=mail#join",
         "Give £10, get £10", "Your friend gets £10 off.", "£10 off with my link", "https://cdn.example.com/spring.png",
         "via", true);

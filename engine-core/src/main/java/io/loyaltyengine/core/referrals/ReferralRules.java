@@ -180,7 +180,7 @@ public final class ReferralRules {
     String shareMessage = TextRules.optional("shareMessage", page.shareMessage(), 500);
     String imageUrl = page.imageUrl() == null ? null
         : pageUrl("imageUrl", TextRules.required("imageUrl", page.imageUrl(), MAX_URL_LENGTH));
-    String parameter = TextRules.notNull("referralParameter", page.referralParameter());
+    String parameter = TextRules.notNull("referralParameter", page.referralParameter()).strip();
     if (!REFERRAL_PARAMETER.matcher(parameter).matches()) {
       throw LoyaltyException.validation("referralParameter",
           "referralParameter must be 1 to 32 letters, digits, '_', '-' or '.'");
