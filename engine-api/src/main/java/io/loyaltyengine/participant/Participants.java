@@ -68,7 +68,9 @@ public interface Participants {
    * Deletes a participant with its ledger history, loyalty actions, earned rewards, referrals, testimonial, quest
    * completions, feedback votes and ideas (with the votes on them) and customer mapping, in one unit of work (coupon
    * codes already assigned stay assigned; catalog redemptions stay, their units taken and their idempotency keys
-   * used; referral conversions stay, for audit). The keys of its points changes and loyalty actions are free again.
+   * used; referral conversions stay, for audit; its short referral code stays reserved, so that a link shared before
+   * never credits another participant, and with it up to 8 letters of the first name it was made from). The keys of
+   * its points changes and loyalty actions are free again.
    *
    * @param participant the participant
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant
