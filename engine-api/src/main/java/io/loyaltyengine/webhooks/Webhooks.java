@@ -15,7 +15,8 @@ import java.util.List;
  * rotation, one signature per secret, space-separated). A 2xx answer acknowledges the event. Otherwise the
  * delivery is retried with jitter (±10 %) after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h, then
  * parked; a {@code Retry-After} answer can lengthen a wait (up to 24 h) but never shortens it; {@code 410 Gone}
- * disables the endpoint. Redirects are not followed. Endpoints resolving to non-public addresses are refused unless
+ * disables the endpoint, as {@link #disable} does (the events committed before it are parked for the endpoint as they
+ * come due). Redirects are not followed. Endpoints resolving to non-public addresses are refused unless
  * {@link WebhookSettings#addressPolicy()} allows them; the check runs at registration and before every request, but
  * a hostile DNS zone whose answer changes between the check and the connection (DNS rebinding) can evade it, so
  * hosts that accept endpoints from untrusted tenants should also route webhook traffic through an egress proxy that
@@ -24,7 +25,8 @@ import java.util.List;
  */
 public interface Webhooks {
   /**
-   * Registers an endpoint, enabled, with a new secret. The URL must be absolute, {@code https} ({@code http} too
+   * Registers an endpoint, enabled, with a new secret. It receives the events committed after this call, not those
+   * committed before it that the dispatcher has yet to send. The URL must be absolute, {@code https} ({@code http} too
    * unless the policy is {@link WebhookAddressPolicy#PUBLIC_ONLY}), with a host, without user info or fragment, and
    * at most 2,048 characters. Unless the policy is {@link WebhookAddressPolicy#ALLOW_ALL}, its host is resolved now
    * and every address must be allowed. Error messages never repeat the URL.
@@ -54,7 +56,8 @@ public interface Webhooks {
   List<WebhookEndpoint> list();
 
   /**
-   * Enables an endpoint (also one disabled by {@code 410 Gone}).
+   * Enables an endpoint (also one disabled by {@code 410 Gone}). It receives the events committed after this call;
+   * those committed while it was disabled are not sent to it, even when the dispatcher had not yet handled them.
    *
    * @param endpointId the endpoint's id
    * @return the enabled endpoint
@@ -64,8 +67,9 @@ public interface Webhooks {
 
   /**
    * Disables an endpoint: no deliveries are made to it. Events committed while it is disabled are not sent to it
-   * (a disabled endpoint does not accumulate a backlog); deliveries that were already pending for it are parked when
-   * they come due, and can be replayed after {@link #enable}. An endpoint that is already disabled keeps its reason.
+   * (a disabled endpoint does not accumulate a backlog); deliveries of the events committed before this call,
+   * pending or not yet made, are parked when they come due, and can be replayed after {@link #enable}. An event
+   * committed while this call runs may fall on either side. An endpoint that is already disabled keeps its reason.
    *
    * @param endpointId the endpoint's id
    * @return the disabled endpoint

@@ -513,6 +513,74 @@ class WebhookEndToEndTest {
     assertEquals(5L, at(JsonValues.object(received.get(0).body()), "data", "entry", "amount"));
   }
 
+  /*
+   * Which endpoints receive an event is settled by what they were when it committed, not when the dispatcher's next
+   * round positions it: a change of an endpoint fans out the events committed before it first.
+   */
+
+  @Test
+  void anEventCommittedWhileAnEndpointIsDisabledIsNotSentWhenItIsEnabledBeforeTheNextRound() {
+    long id = scope.webhooks().create(awardsTo(HOOK)).endpoint().id();
+    scope.webhooks().disable(id);
+    award(enrol("while-disabled@example.com"), 4);
+    scope.webhooks().enable(id);
+    dispatchUntilIdle();
+    assertTrue(server.requests().isEmpty(), "committed while the endpoint was disabled");
+    assertTrue(scope.webhooks().parked(id, Keyset.first(10)).items().isEmpty(), "nor parked for it");
+  }
+
+  @Test
+  void anEventCommittedWhileAnEndpointIsEnabledIsParkedForItWhenItIsDisabledBeforeTheNextRound() {
+    long id = scope.webhooks().create(awardsTo(HOOK)).endpoint().id();
+    award(enrol("while-enabled@example.com"), 4);
+    scope.webhooks().disable(id);
+    dispatchUntilIdle();
+    assertTrue(server.requests().isEmpty(), "nothing is POSTed to a disabled endpoint");
+    List<ParkedDelivery> parked = scope.webhooks().parked(id, Keyset.first(10)).items();
+    assertEquals(1, parked.size(), "the event committed while the endpoint was enabled waits for a replay");
+
+    scope.webhooks().enable(id);
+    assertTrue(scope.webhooks().replay(id, parked.get(0).event().id()));
+    dispatchUntilIdle();
+    assertEquals(List.of(parked.get(0).event().id()), server.requests().stream()
+        .map(WebhookReceiver.Request::webhookId).toList());
+  }
+
+  @Test
+  void aNewEndpointReceivesTheEventsCommittedAfterItOnly() {
+    Participant p = enrol("before@example.com");
+    award(p, 4);
+    scope.webhooks().create(awardsTo(HOOK));
+    award(p, 5);
+    dispatchUntilIdle();
+    assertEquals(List.of(5L), server.requests().stream().map(r -> (Long) at(JsonValues.object(r.body()),
+        "data", "entry", "amount")).toList(), "the award committed before the endpoint is not sent to it");
+  }
+
+  @Test
+  void anEventCommittedWhileADeliveryIsAnsweredWith410IsParkedForTheEndpointItDisables() {
+    long id = scope.webhooks().create(awardsTo(HOOK)).endpoint().id();
+    Participant later = enrol("later@example.com");
+    // The receiver commits a second award before it answers the first with 410 Gone: the dispatcher positioned its
+    // round's events before it delivered, so the second is not yet positioned when the endpoint is disabled.
+    server.next(HOOK, (request, exchange) -> {
+      award(later, 7);
+      exchange.sendResponseHeaders(410, -1);
+    });
+    award(enrol("gone@example.com"), 3);
+    assertEquals(1, engine.events().dispatch().parked());
+    dispatchUntilIdle();
+    assertEquals(1, server.requests().size(), "nothing more is POSTed to the disabled endpoint");
+    List<ParkedDelivery> parked = scope.webhooks().parked(id, Keyset.first(10)).items();
+    assertEquals(2, parked.size(), "the award committed before the 410 is parked beside the one answered");
+    assertEquals("endpoint disabled", parked.get(1).lastError());
+
+    scope.webhooks().enable(id);
+    assertTrue(scope.webhooks().replay(id, parked.get(1).event().id()));
+    dispatchUntilIdle();
+    assertEquals(7L, at(JsonValues.object(last().body()), "data", "entry", "amount"));
+  }
+
   // ==================================================================== secrets
 
   @Test

@@ -41,7 +41,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       feed lock, gives the committed events the next feed positions, and creates one PENDING delivery per
  *       subscriber that wants the event: this instance's listeners and the tenant's enabled webhook endpoints. The
  *       feed lock serializes this per tenant across instances, so positions only grow (they follow commit order
- *       roughly: events are positioned in id order, and ids are taken before the commit).
+ *       roughly: events are positioned in id order, and ids are taken before the commit). A change of the tenant's
+ *       endpoints runs this step first ({@link #positionCommitted}).
  *   <li><b>Claim.</b> One unit of work claims due deliveries for this instance's listeners and for webhooks,
  *       leasing them to this instance (the storage skips rows other instances hold). A delivery is not claimable
  *       while an earlier event of the same participant is pending for the same subscriber: that keeps order
@@ -223,6 +224,26 @@ public final class EventDispatcher implements AutoCloseable {
     });
   }
 
+  /**
+   * Positions and fans out the tenant's committed events not yet positioned, now, in units of work of the engine's
+   * own, as a round would. The endpoints enabled when an event is positioned are those that get it, so a change of
+   * the tenant's webhook endpoints (one created, enabled or disabled, also in a host's transaction) calls this first:
+   * an event committed before the change then goes to the endpoints as they were, not as they are at the next round
+   * (an endpoint disabled meanwhile would lose it, with no delivery to park or replay). An event committed while the
+   * change runs may go either way.
+   *
+   * @param tenantId the tenant
+   */
+  public void positionCommitted(long tenantId) {
+    // Looked for first, so that a scope of a tenant that does not exist leaves no feed row behind.
+    List<Long> pending = transactions.run(tx -> tx.events().tenantsWithUnpositionedEvents(tenantId - 1, 1));
+    if (pending.equals(List.of(tenantId))) {
+      while (positionTenant(tenantId) == settings.batchSize()) {
+        // A full batch: there may be more.
+      }
+    }
+  }
+
   private static DeliveryRecord pending(EventRecord e, long position, String subscriber, Instant now) {
     return new DeliveryRecord(e.tenantId(), e.eventId(), subscriber, e.participantId(), e.sequence(), position,
         DeliveryStatus.PENDING, 0, now, null, null, null, now);
@@ -321,8 +342,13 @@ public final class EventDispatcher implements AutoCloseable {
     };
   }
 
-  /** Disables an endpoint, re-reading it under its row lock so a concurrent rotation's secrets are kept. */
+  /**
+   * Disables an endpoint, re-reading it under its row lock so a concurrent rotation's secrets are kept. The events
+   * committed before are fanned out first ({@link #positionCommitted}): those for the endpoint are parked when they
+   * come due, and can be replayed once it is enabled again.
+   */
   private void disable(WebhookEndpointRecord endpoint, String reason) {
+    positionCommitted(endpoint.tenantId());
     Instant now = now();
     transactions.run(tx -> tx.webhookEndpoints().lock(endpoint.tenantId(), endpoint.endpointId())
         .map(w -> tx.webhookEndpoints().update(new WebhookEndpointRecord(w.tenantId(), w.endpointId(), w.url(),

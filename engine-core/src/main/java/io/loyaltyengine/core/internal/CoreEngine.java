@@ -117,7 +117,7 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public TenantScope forTenant(long tenantId) {
     return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
-        config.limits(), campaignZones), config.webhooks(), fraudRules, signingKeys, leaderboardIndexes,
+        config.limits(), campaignZones), config.webhooks(), dispatcher, fraudRules, signingKeys, leaderboardIndexes,
         config.singleSignOn(), access);
   }
 

@@ -14,6 +14,7 @@ import io.loyaltyengine.core.catalog.CatalogService;
 import io.loyaltyengine.core.coupons.CouponService;
 import io.loyaltyengine.core.customers.CustomerMappingService;
 import io.loyaltyengine.core.event.ChangeFeedService;
+import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.feedback.FeedbackService;
 import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.core.leaderboard.LeaderboardIndexes;
@@ -62,6 +63,7 @@ final class CoreTenantScope implements TenantScope {
   private final Referrals referrals;
   private final Webhooks webhooks;
   private final WebhookSettings webhookSettings;
+  private final EventDispatcher dispatcher;
   private final FraudRules fraudRules;
   private final SigningKeys signingKeys;
   private final LeaderboardIndexes leaderboardIndexes;
@@ -75,12 +77,13 @@ final class CoreTenantScope implements TenantScope {
   private final AccessService access;
   private final ApiKeys apiKeys;
 
-  CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, FraudRules fraudRules,
-      SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, SsoSettings ssoSettings,
+  CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, EventDispatcher dispatcher,
+      FraudRules fraudRules, SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, SsoSettings ssoSettings,
       AccessService access) {
     this.storage = storage;
     this.context = context;
     this.webhookSettings = webhookSettings;
+    this.dispatcher = dispatcher;
     this.fraudRules = fraudRules;
     this.signingKeys = signingKeys;
     this.leaderboardIndexes = leaderboardIndexes;
@@ -90,7 +93,7 @@ final class CoreTenantScope implements TenantScope {
     this.coupons = new CouponService(context);
     this.catalog = new CatalogService(context);
     this.referrals = new ReferralService(context, fraudRules, signingKeys);
-    this.webhooks = new WebhookService(context, webhookSettings);
+    this.webhooks = new WebhookService(context, webhookSettings, dispatcher);
     this.brands = new BrandService(context);
     this.campaigns = new CampaignService(context);
     this.participants = new ParticipantService(context);
@@ -208,7 +211,7 @@ final class CoreTenantScope implements TenantScope {
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
         context.transactions().joining(transaction), context.clock(), context.ids(), context.limits(),
         context.campaignZones()),
-        webhookSettings, fraudRules, signingKeys, leaderboardIndexes, ssoSettings, access);
+        webhookSettings, dispatcher, fraudRules, signingKeys, leaderboardIndexes, ssoSettings, access);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.campaign.CampaignService;
+import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.spi.Transaction;
@@ -51,8 +52,16 @@ import java.util.function.UnaryOperator;
  * {@link #parked} lists the parked ones by event id, {@link #replay} makes one due again (to an enabled endpoint:
  * the dispatcher parks deliveries to a disabled one again).
  *
- * <p>Every read and write is one unit of work through the scope's {@link io.loyaltyengine.core.internal.Transactions};
- * URL checks, DNS included, happen before it starts. Thread-safe when its context is.
+ * <h2>When a change takes effect</h2>
+ * Which endpoints receive an event is settled when the dispatcher positions it, by the endpoints then enabled. So
+ * that this matches what they were when the event committed, {@link #create}, {@link #enable} and {@link #disable}
+ * first have the dispatcher position the tenant's committed events ({@link EventDispatcher#positionCommitted}), in
+ * units of work of the engine's own, also when the scope joins a host's transaction: the host's transaction never
+ * holds the tenant's feed lock, which every dispatcher of the tenant takes.
+ *
+ * <p>Every other read and write is one unit of work through the scope's
+ * {@link io.loyaltyengine.core.internal.Transactions}; URL checks, DNS included, happen before it starts.
+ * Thread-safe when its context is.
  */
 public final class WebhookService implements Webhooks {
   /** Longest URL, in characters. */
@@ -68,16 +77,19 @@ public final class WebhookService implements Webhooks {
 
   private final ScopeContext context;
   private final WebhookSettings settings;
+  private final EventDispatcher dispatcher;
 
   /**
    * Creates the service.
    *
    * @param context the tenant scope's context
    * @param settings the engine's webhook settings (the address policy applies to new endpoints)
+   * @param dispatcher the engine's dispatcher, which fans out the events committed before an endpoint's change
    */
-  public WebhookService(ScopeContext context, WebhookSettings settings) {
+  public WebhookService(ScopeContext context, WebhookSettings settings, EventDispatcher dispatcher) {
     this.context = Objects.requireNonNull(context, "context");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
   }
 
   /** The delivery subscriber name of an endpoint: {@code webhook:<endpointId>}. */
@@ -95,6 +107,8 @@ public final class WebhookService implements Webhooks {
     String secret = WebhookSigner.newSecret();
     WebhookEndpointRecord endpoint = new WebhookEndpointRecord(tenantId, context.ids().nextId(), url,
         filter.types(), filter.campaignId(), true, null, secret, null, null, now, now);
+    // The endpoint receives the events committed after it: those before are fanned out without it.
+    dispatcher.positionCommitted(tenantId);
     context.transactions().run(tx -> {
       // No foreign key guards the endpoint's tenant: without this, a scope of any id would store an orphan.
       TenantService.require(tx, tenantId);
@@ -127,6 +141,8 @@ public final class WebhookService implements Webhooks {
 
   @Override
   public WebhookEndpoint enable(long endpointId) {
+    // Events committed while the endpoint was disabled are fanned out without it.
+    dispatcher.positionCommitted(context.tenantId());
     Instant now = context.now();
     return toEndpoint(change(endpointId, e -> e.enabled() ? e
         : new WebhookEndpointRecord(e.tenantId(), e.endpointId(), e.url(), e.types(), e.campaignId(), true, null,
@@ -135,6 +151,8 @@ public final class WebhookService implements Webhooks {
 
   @Override
   public WebhookEndpoint disable(long endpointId) {
+    // Events committed while the endpoint was enabled are fanned out to it: parked when due, to replay after enable.
+    dispatcher.positionCommitted(context.tenantId());
     Instant now = context.now();
     // Disabling a disabled endpoint keeps the reason it already has (for example 410 Gone).
     return toEndpoint(change(endpointId, e -> !e.enabled() ? e

@@ -132,6 +132,9 @@ import io.loyaltyengine.testkit.model.QuestScenario;
 import io.loyaltyengine.testkit.model.ReferralScenario;
 import io.loyaltyengine.testkit.model.RewardScenario;
 import io.loyaltyengine.testkit.model.TestimonialScenario;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -2410,6 +2413,35 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(0, engine.events().dispatch().positioned(), "no event of the rolled-back work is left to deliver");
     l.writeAll(l.w.scope);
     assertEquals(Long.valueOf(0), l.w.scope.catalog().get(l.mug.id()).stock(), "the last unit, taken once");
+  }
+
+  /**
+   * A webhook endpoint disabled inside a host's transaction: the events committed before are positioned first, in a
+   * transaction of the engine's own, so that they are fanned out to the endpoint as it was. The host's transaction
+   * never holds the tenant's feed, which every dispatcher takes: while it is open, another change positions at once.
+   * Its rollback leaves the endpoint enabled.
+   */
+  @Test
+  void aWebhookEndpointDisabledInsideAHostTransactionLeavesTheTenantsFeedToTheEngine() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = engine(builder -> builder.events(MANUAL_DISPATCH)
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_ALL)));
+    World w = world(engine);
+    long id = w.scope.webhooks().create(NewWebhookEndpoint.of("https://hooks.example.com/loyalty")).endpoint().id();
+    ParticipantRef p = ParticipantRef.id(enrol(w, "hooked@example.com").id());
+    EventFilter awards = EventFilter.types(EventType.POINTS_AWARDED);
+    w.scope.points().award(p, PointsChange.of(5, "purchase"));
+    try (HostTx tx = host.begin()) {
+      assertFalse(w.scope.joining(tx.transaction()).webhooks().disable(id).enabled());
+      assertEquals(1, w.scope.changeFeed().read(0, awards, 10).events().size(),
+          "the award committed before the change is positioned, and committed, outside the host's transaction");
+      w.scope.points().award(p, PointsChange.of(6, "purchase"));
+      w.scope.webhooks().create(NewWebhookEndpoint.of("https://other.example.com/loyalty"));
+      assertEquals(2, w.scope.changeFeed().read(0, awards, 10).events().size(),
+          "a change outside the host's transaction positions at once: the host holds no feed lock");
+      tx.rollback();
+    }
+    assertTrue(w.scope.webhooks().get(id).enabled(), "the host's rollback leaves the endpoint enabled");
   }
 
   /**
