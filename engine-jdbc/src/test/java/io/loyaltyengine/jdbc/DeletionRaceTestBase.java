@@ -49,8 +49,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A participant deleted while a change of theirs is under way (a recorded action; a referred signup naming them as the
  * referrer; a testimonial; an idea): the change read the participant without a lock, the deletion committed, and the
- * change then writes. It must fail as NOT_FOUND and leave nothing behind, neither rows of the deleted participant nor
- * events after {@code participant.deleted}. And the mirror case: a participant changed while its deletion is under way,
+ * change then writes. It must fail as NOT_FOUND (the signup: as a code naming no participant) and leave nothing
+ * behind, neither rows of the deleted participant nor events after {@code participant.deleted}. And the mirror case: a participant changed while its deletion is under way,
  * whose {@code participant.deleted} must carry the participant as deleted. Needs two transactions at once, so it runs
  * on the SQL stores (the in-memory store runs one at a time).
  */
@@ -87,7 +87,7 @@ abstract class DeletionRaceTestBase {
 
     // With a key the participant is read before anything is locked (an action by id without one finds it by
     // numbering its event, under the row lock, and so has no such window).
-    changeWhileDeleted(shop, p, () -> shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()),
+    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()),
         reward.id()).withIdempotencyKey("visit-1")));
     for (String table : List.of("participant", "loyalty_action", "action_count", "earned_reward")) {
       assertEquals(0, fixture.count("SELECT COUNT(*) FROM " + table + " WHERE participant_id = ?", p.id()), table);
@@ -103,9 +103,10 @@ abstract class DeletionRaceTestBase {
     Participant referrer = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
     String code = shop.referrals().codes(ParticipantRef.id(referrer.id())).legacy();
 
-    LoyaltyException e = changeWhileDeleted(shop, referrer, () -> shop.referrals().signup(campaign,
-        Signup.referred(NewParticipant.withEmail("new@example.com"), code)));
-    assertEquals("referrer not found", e.getMessage());
+    // Refused as a code naming no participant, as the same call after the deletion is (Referrals.signup).
+    LoyaltyException e = changeWhileDeleted(shop, referrer, ErrorCode.VALIDATION_ERROR, () -> shop.referrals()
+        .signup(campaign, Signup.referred(NewParticipant.withEmail("new@example.com"), code)));
+    assertEquals("code", e.field().orElse(null), e.toString());
     assertEquals(0, fixture.count("SELECT COUNT(*) FROM referral WHERE referrer_id = ?", referrer.id()));
     assertEquals(0, fixture.count("SELECT COUNT(*) FROM referral_stats WHERE participant_id = ?", referrer.id()));
     assertEquals(List.of(), shop.participants().list(campaign, ParticipantFilter.all(), Keyset.first(10)).items(),
@@ -119,7 +120,7 @@ abstract class DeletionRaceTestBase {
     Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
 
     // By email: the submission first reads the participant without a lock.
-    changeWhileDeleted(shop, p, () -> shop.testimonials().submit(ParticipantRef.email(campaign, "gone@example.com"),
+    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.testimonials().submit(ParticipantRef.email(campaign, "gone@example.com"),
         NewTestimonial.of("Great shop, says Ada")));
     assertEquals(0, fixture.count("SELECT COUNT(*) FROM testimonial WHERE participant_id = ?", p.id()),
         "no testimonial outlives its participant");
@@ -133,7 +134,7 @@ abstract class DeletionRaceTestBase {
     Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
 
     // By email: the submission first reads the participant without a lock.
-    changeWhileDeleted(shop, p, () -> shop.feedback().submitIdea(ParticipantRef.email(campaign, "gone@example.com"),
+    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.feedback().submitIdea(ParticipantRef.email(campaign, "gone@example.com"),
         board, NewIdea.of("Ada's idea")));
     assertEquals(0, fixture.count("SELECT COUNT(*) FROM feedback_idea WHERE participant_id = ?", p.id()),
         "no idea outlives its author");
@@ -183,10 +184,10 @@ abstract class DeletionRaceTestBase {
 
   /**
    * Runs {@code change} on a thread of its own, paused after its first participant read while {@code deleted} is
-   * deleted; returns the NOT_FOUND it must fail with.
+   * deleted; returns the refusal it must fail with.
    */
-  private LoyaltyException changeWhileDeleted(TenantScope shop, Participant deleted, Callable<?> change)
-      throws Exception {
+  private LoyaltyException changeWhileDeleted(TenantScope shop, Participant deleted, ErrorCode refusal,
+      Callable<?> change) throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       Future<?> changing = pool.submit(() -> {
@@ -198,7 +199,7 @@ abstract class DeletionRaceTestBase {
       afterRead.release();
       ExecutionException failed = assertThrows(ExecutionException.class, () -> changing.get(30, TimeUnit.SECONDS));
       LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
-      assertEquals(ErrorCode.NOT_FOUND, e.code());
+      assertEquals(refusal, e.code(), e.toString());
       return e;
     } finally {
       pool.shutdownNow();
