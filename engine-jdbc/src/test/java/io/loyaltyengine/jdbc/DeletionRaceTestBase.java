@@ -49,10 +49,10 @@ import org.junit.jupiter.api.Test;
 /**
  * A participant deleted while a change of theirs is under way (a recorded action; a referred signup naming them as the
  * referrer; a testimonial; an idea): the change read the participant without a lock, the deletion committed, and the
- * change then writes. It must fail as NOT_FOUND (the signup: as a code naming no participant) and leave nothing
- * behind, neither rows of the deleted participant nor events after {@code participant.deleted}. And the mirror case: a participant changed while its deletion is under way,
- * whose {@code participant.deleted} must carry the participant as deleted. Needs two transactions at once, so it runs
- * on the SQL stores (the in-memory store runs one at a time).
+ * change then writes. It must fail as NOT_FOUND (the signup: as a code naming no participant) and leave nothing behind,
+ * neither rows of the deleted participant nor events after {@code participant.deleted}. And the mirror case: a
+ * participant changed while its deletion is under way, whose {@code participant.deleted} must carry the participant as
+ * deleted. Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs one at a time).
  */
 abstract class DeletionRaceTestBase {
   private JdbcFixture fixture;
@@ -87,8 +87,8 @@ abstract class DeletionRaceTestBase {
 
     // With a key the participant is read before anything is locked (an action by id without one finds it by
     // numbering its event, under the row lock, and so has no such window).
-    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()),
-        reward.id()).withIdempotencyKey("visit-1")));
+    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.rewards().recordAction(
+        LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()).withIdempotencyKey("visit-1")));
     for (String table : List.of("participant", "loyalty_action", "action_count", "earned_reward")) {
       assertEquals(0, fixture.count("SELECT COUNT(*) FROM " + table + " WHERE participant_id = ?", p.id()), table);
     }
@@ -120,8 +120,8 @@ abstract class DeletionRaceTestBase {
     Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
 
     // By email: the submission first reads the participant without a lock.
-    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.testimonials().submit(ParticipantRef.email(campaign, "gone@example.com"),
-        NewTestimonial.of("Great shop, says Ada")));
+    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.testimonials().submit(
+        ParticipantRef.email(campaign, "gone@example.com"), NewTestimonial.of("Great shop, says Ada")));
     assertEquals(0, fixture.count("SELECT COUNT(*) FROM testimonial WHERE participant_id = ?", p.id()),
         "no testimonial outlives its participant");
   }
@@ -134,8 +134,8 @@ abstract class DeletionRaceTestBase {
     Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
 
     // By email: the submission first reads the participant without a lock.
-    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.feedback().submitIdea(ParticipantRef.email(campaign, "gone@example.com"),
-        board, NewIdea.of("Ada's idea")));
+    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.feedback().submitIdea(
+        ParticipantRef.email(campaign, "gone@example.com"), board, NewIdea.of("Ada's idea")));
     assertEquals(0, fixture.count("SELECT COUNT(*) FROM feedback_idea WHERE participant_id = ?", p.id()),
         "no idea outlives its author");
   }
