@@ -2,6 +2,7 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,9 +13,11 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.CustomerMappingPort;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.ParticipantPort;
 import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.feedback.NewFeedbackBoard;
 import io.loyaltyengine.feedback.NewIdea;
@@ -28,14 +31,20 @@ import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.sso.SsoLogin;
+import io.loyaltyengine.sso.SsoRecognition;
+import io.loyaltyengine.sso.SsoSignatures;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testimonials.NewTestimonial;
+import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -52,7 +61,9 @@ import org.junit.jupiter.api.Test;
  * change then writes. It must fail as NOT_FOUND (the signup: as a code naming no participant) and leave nothing behind,
  * neither rows of the deleted participant nor events after {@code participant.deleted}. And the mirror case: a
  * participant changed while its deletion is under way, whose {@code participant.deleted} must carry the participant as
- * deleted. Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs one at a time).
+ * deleted. And a single sign-on login between its read of the customer's mapping and of the participant, which
+ * enrols the customer anew. Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs one
+ * at a time).
  */
 abstract class DeletionRaceTestBase {
   private JdbcFixture fixture;
@@ -111,6 +122,26 @@ abstract class DeletionRaceTestBase {
     assertEquals(0, fixture.count("SELECT COUNT(*) FROM referral_stats WHERE participant_id = ?", referrer.id()));
     assertEquals(List.of(), shop.participants().list(campaign, ParticipantFilter.all(), Keyset.first(10)).items(),
         "the signup enrolled nobody");
+  }
+
+  /**
+   * A single sign-on login reads the customer's mapping, then its participant. A deletion committed between the two
+   * took the mapping with it, so the login is of a customer the campaign no longer knows: it enrols one anew, as the
+   * same login just after the deletion would.
+   */
+  @Test
+  void aLoginWhoseMappedParticipantIsDeletedMeanwhileEnrolsTheCustomerAnew() throws Exception {
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
+    String secret = shop.singleSignOn().rotateSecret().secret();
+    SsoLogin login = SsoSignatures.login(secret, campaign, "c-1", "ada@example.com", Instant.now().getEpochSecond());
+    Participant first = shop.singleSignOn().recognize(login).participant();
+
+    SsoRecognition again = whileDeleted(shop, first, () -> shop.singleSignOn().recognize(login));
+    assertTrue(again.created(), again.toString());
+    assertNotEquals(first.id(), again.participant().id());
+    assertEquals(Optional.of(again.participant().id()),
+        shop.customerMappings().find(campaign, "c-1").map(CustomerMapping::participantId));
   }
 
   @Test
@@ -188,19 +219,30 @@ abstract class DeletionRaceTestBase {
    */
   private LoyaltyException changeWhileDeleted(TenantScope shop, Participant deleted, ErrorCode refusal,
       Callable<?> change) throws Exception {
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> whileDeleted(shop, deleted, change));
+    LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
+    assertEquals(refusal, e.code(), e.toString());
+    return e;
+  }
+
+  /**
+   * Runs {@code work} on a thread of its own, paused after its first participant or customer mapping read while
+   * {@code deleted} is deleted.
+   *
+   * @return what {@code work} returned
+   * @throws ExecutionException what it threw
+   */
+  private <T> T whileDeleted(TenantScope shop, Participant deleted, Callable<T> work) throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<?> changing = pool.submit(() -> {
+      Future<T> working = pool.submit(() -> {
         pauseAfterRead = Thread.currentThread();
-        return change.call();
+        return work.call();
       });
-      afterRead.awaitReached("the change read the participant");
+      afterRead.awaitReached("the work read the participant");
       shop.participants().delete(ParticipantRef.id(deleted.id()));
       afterRead.release();
-      ExecutionException failed = assertThrows(ExecutionException.class, () -> changing.get(30, TimeUnit.SECONDS));
-      LoyaltyException e = assertInstanceOf(LoyaltyException.class, failed.getCause());
-      assertEquals(refusal, e.code(), e.toString());
-      return e;
+      return working.get(30, TimeUnit.SECONDS);
     } finally {
       pool.shutdownNow();
     }
@@ -232,19 +274,29 @@ abstract class DeletionRaceTestBase {
     }
   }
 
-  /** A storage whose participant reads pause the chosen thread once, after the read, until the test resumes it. */
+  /**
+   * A storage whose participant and customer mapping reads pause the chosen thread once, after the read, until the
+   * test resumes it.
+   */
   private Storage pausingReads(Storage delegate) {
     return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
       @Override
       public ParticipantPort participants() {
-        return InterceptingStorage.intercept(ParticipantPort.class, tx.participants(), (method, args, port) -> {
-          Object result = InterceptingStorage.invoke(method, port, args);
-          if (method.getName().startsWith("find") && Thread.currentThread() == pauseAfterRead) {
-            pauseAfterRead = null;
-            afterRead.here();
-          }
-          return result;
-        });
+        return InterceptingStorage.intercept(ParticipantPort.class, tx.participants(), this::pauseAfterFind);
+      }
+
+      @Override
+      public CustomerMappingPort customerMappings() {
+        return InterceptingStorage.intercept(CustomerMappingPort.class, tx.customerMappings(), this::pauseAfterFind);
+      }
+
+      private Object pauseAfterFind(Method method, Object[] args, Object port) throws Throwable {
+        Object result = InterceptingStorage.invoke(method, port, args);
+        if (method.getName().startsWith("find") && Thread.currentThread() == pauseAfterRead) {
+          pauseAfterRead = null;
+          afterRead.here();
+        }
+        return result;
       }
     });
   }

@@ -139,10 +139,12 @@ public final class SingleSignOnService implements SingleSignOn {
     CampaignService.require(tx, tenantId, campaignId);
     Optional<CustomerMapping> mapped = tx.customerMappings().find(tenantId, campaignId, customerId);
     if (mapped.isPresent()) {
-      // Deleting a participant deletes its mapping in the same transaction, so the participant is there.
-      Participant participant = tx.participants().find(tenantId, mapped.get().participantId())
-          .orElseThrow(() -> LoyaltyException.notFound("participant"));
-      return new SsoRecognition(participant, false, false);
+      Optional<Participant> participant = tx.participants().find(tenantId, mapped.get().participantId());
+      if (participant.isPresent()) {
+        return new SsoRecognition(participant.get(), false, false);
+      }
+      // Deleted since the mapping was read (each statement reads what has committed): the deletion took the mapping
+      // too, so the customer is recognised as the same login after it would be, by email or not at all.
     }
     if (email == null) {
       throw LoyaltyException.notFound("participant");
