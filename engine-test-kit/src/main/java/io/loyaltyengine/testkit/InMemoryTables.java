@@ -73,16 +73,16 @@ final class InMemoryTables {
     }
   }
 
-  /** A PENDING delivery in claim order: position, then its key (the SQL claim's ORDER BY). */
-  record ClaimOrder(long position, DeliveryKey key) implements Comparable<ClaimOrder> {
+  /** A PENDING delivery in claim order: event id, then its key (the SQL claim's ORDER BY). */
+  record ClaimOrder(long eventId, DeliveryKey key) implements Comparable<ClaimOrder> {
     @Override
     public int compareTo(ClaimOrder other) {
-      int c = Long.compare(position, other.position);
+      int c = Long.compare(eventId, other.eventId);
       return c != 0 ? c : key.compareTo(other.key);
     }
 
     static ClaimOrder of(DeliveryRecord d) {
-      return new ClaimOrder(d.position(), DeliveryKey.of(d));
+      return new ClaimOrder(d.eventId(), DeliveryKey.of(d));
     }
   }
 
@@ -285,7 +285,7 @@ final class InMemoryTables {
   /** Every delivery. */
   final TreeMap<DeliveryKey, DeliveryRecord> deliveries = new TreeMap<>();
   /** The PENDING deliveries in claim order. */
-  final TreeMap<ClaimOrder, DeliveryRecord> pendingByPosition = new TreeMap<>();
+  final TreeMap<ClaimOrder, DeliveryRecord> pendingInClaimOrder = new TreeMap<>();
   /** The PENDING deliveries that have a participant, for the ordering rule. */
   final TreeMap<ParticipantOrder, DeliveryRecord> pendingByParticipant = new TreeMap<>();
 
@@ -462,7 +462,7 @@ final class InMemoryTables {
     positionedAt.clear();
     feeds.clear();
     deliveries.clear();
-    pendingByPosition.clear();
+    pendingInClaimOrder.clear();
     pendingByParticipant.clear();
     webhookEndpoints.clear();
     campaignRewards.clear();

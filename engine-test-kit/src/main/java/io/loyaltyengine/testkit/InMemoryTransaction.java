@@ -1088,7 +1088,7 @@ final class InMemoryTransaction implements Transaction {
   private void writeDelivery(DeliveryRecord old, DeliveryRecord next) {
     if (old != null) {
       if (old.status() == DeliveryStatus.PENDING) {
-        remove(t.pendingByPosition, ClaimOrder.of(old));
+        remove(t.pendingInClaimOrder, ClaimOrder.of(old));
         ParticipantOrder order = ParticipantOrder.of(old);
         if (order != null) {
           remove(t.pendingByParticipant, order);
@@ -1101,7 +1101,7 @@ final class InMemoryTransaction implements Transaction {
     if (next != null) {
       put(t.deliveries, DeliveryKey.of(next), next);
       if (next.status() == DeliveryStatus.PENDING) {
-        put(t.pendingByPosition, ClaimOrder.of(next), next);
+        put(t.pendingInClaimOrder, ClaimOrder.of(next), next);
         ParticipantOrder order = ParticipantOrder.of(next);
         if (order != null) {
           put(t.pendingByParticipant, order, next);
@@ -1154,7 +1154,7 @@ final class InMemoryTransaction implements Transaction {
         checkLimit(limit);
         // Holding the database lock, nothing else is leased meanwhile: SKIP LOCKED has nothing to skip.
         List<DeliveryRecord> chosen = new ArrayList<>();
-        for (DeliveryRecord d : t.pendingByPosition.values()) {
+        for (DeliveryRecord d : t.pendingInClaimOrder.values()) {
           if (chosen.size() >= limit) {
             break;
           }

@@ -13,9 +13,12 @@ import java.util.Set;
  * subscriber and participant has a lower sequence (which keeps each participant's events in order, across instances,
  * also while an earlier one waits for a retry), and no event of the same participant with a lower sequence is still
  * unpositioned (ids of two instances whose clocks disagree may number a participant's events out of order, so a
- * positioning batch can end between them; the later one then waits for the earlier one's delivery to exist). {@link #claim} picks claimable deliveries in position order and leases
- * them to the claimer in the same unit of work, skipping rows another transaction holds
- * ({@code FOR UPDATE SKIP LOCKED} where the store has it).
+ * positioning batch can end between them; the later one then waits for the earlier one's delivery to exist).
+ * {@link #claim} picks claimable deliveries oldest event first (ids are time-ordered), then by tenant and
+ * subscriber, and leases them to the claimer in the same unit of work, skipping rows another transaction holds
+ * ({@code FOR UPDATE SKIP LOCKED} where the store has it). Not by position: positions are numbered per tenant, so a
+ * tenant with a long feed would wait behind every younger tenant's deliveries. Not by due time either, which a
+ * retry's jitter sets: a seeded run would then claim in another order each time.
  *
  * <p>Updates after an attempt are compare-and-set on the lease owner, so an instance whose lease ran out cannot
  * overwrite what the new holder did; a success is always recorded.
@@ -23,7 +26,10 @@ import java.util.Set;
  * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */
 public interface DeliveryPort {
-  /** Creates a delivery as given (the dispatcher makes it PENDING and due at once). Creating one that exists does nothing. */
+  /**
+   * Creates a delivery as given (the dispatcher makes it PENDING and due at once). Creating one that exists does
+   * nothing.
+   */
   void create(DeliveryRecord delivery);
 
   /**

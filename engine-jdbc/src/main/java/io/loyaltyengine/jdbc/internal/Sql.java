@@ -278,7 +278,7 @@ public final class Sql {
   private static final String DELIVERY_KEY =
       " WHERE tenant_id = :tenantId AND event_id = :eventId AND subscriber = :subscriber";
   /**
-   * The claimable deliveries, in position order (the DeliveryPort rule): PENDING, due, not leased or lease run out,
+   * The claimable deliveries, oldest event first (the DeliveryPort rule): PENDING, due, not leased or lease run out,
    * of one of the claimer's subscribers, and no PENDING delivery of the same tenant, subscriber and participant with
    * a lower sequence (a NULL participant never matches, so it never blocks). The subscriber filter and the lock
    * clause complete it.
@@ -296,7 +296,7 @@ public final class Sql {
   private static final String DELIVERY_FOR_LISTENERS_AND_WEBHOOKS =
       " AND (d.subscriber = ANY(:listeners) OR d.subscriber LIKE :webhookPattern)";
   private static final String DELIVERY_CLAIM_ORDER =
-      " ORDER BY d.position, d.tenant_id, d.event_id, d.subscriber LIMIT :limit";
+      " ORDER BY d.event_id, d.tenant_id, d.subscriber LIMIT :limit";
   static final String DELIVERY_LEASE = "UPDATE event_delivery SET lease_owner = :owner, lease_until = :leaseUntil,"
       + " updated_at = :now" + DELIVERY_KEY;
   static final String DELIVERY_DELIVERED = "UPDATE event_delivery SET status = 'DELIVERED', lease_owner = NULL,"

@@ -285,6 +285,25 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(ids(p1s3), ids(claim("b", T0.plusSeconds(62), 10, L)), "a parked delivery holds nothing back");
   }
 
+  /**
+   * Claims take the oldest events first (ids are time-ordered), whatever their tenant: positions are numbered per
+   * tenant, so in position order a tenant with a long feed would wait behind every younger tenant's deliveries.
+   */
+  @Test
+  void aClaimTakesTheOldestEventsFirstWhateverTheirTenantsPositions() {
+    long older = tenant();
+    long younger = tenant();
+    EventRecord longFeed = positioned(older, null, 0, 1_000_000);
+    EventRecord first = positioned(younger, null, 0, 1);
+    EventRecord second = positioned(younger, null, 0, 2);
+    for (EventRecord e : List.of(second, first, longFeed)) {
+      create(pending(e, L));
+    }
+
+    assertEquals(ids(longFeed), ids(claim("a", T0, 1, L)), "the oldest event, though its position is high");
+    assertEquals(ids(first, second), ids(claim("a", T0, 10, L)));
+  }
+
   @Test
   void claimTakesTheNamedListenersAndWebhookSubscribersOnlyWhenAsked() {
     long t = tenant();
@@ -303,12 +322,12 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   }
 
   @Test
-  void claimsLeaseInPositionOrderAndAnExpiredLeaseHandsTheDeliveryOverForGood() {
+  void claimsLeaseOldestEventsFirstAndAnExpiredLeaseHandsTheDeliveryOverForGood() {
     long t = tenant();
-    EventRecord e1 = positioned(t, null, 0, 4);
-    EventRecord e2 = positioned(t, null, 0, 3);
-    EventRecord e3 = positioned(t, null, 0, 2);
     EventRecord e4 = positioned(t, null, 0, 1);
+    EventRecord e3 = positioned(t, null, 0, 2);
+    EventRecord e2 = positioned(t, null, 0, 3);
+    EventRecord e1 = positioned(t, null, 0, 4);
     create(pending(e1, L));
     create(pending(e2, L));
     create(pending(e3, L));
