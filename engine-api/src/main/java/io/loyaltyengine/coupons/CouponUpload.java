@@ -8,7 +8,8 @@ import java.util.List;
  * @param added how many new codes were stored
  * @param duplicatesInUpload codes that appeared more than once in the upload (stored once)
  * @param alreadyInPool codes the pool already had (not stored again)
- * @param assignedToWaiting how many of the new codes went at once to approved rewards that were waiting for one
+ * @param assignedToWaiting how many approved rewards that were waiting for a code got one at once, from the pool's
+ *     free codes (the new ones, and any left free by an earlier upload that committed as they began to wait)
  */
 public record CouponUpload(int added, List<String> duplicatesInUpload, List<String> alreadyInPool,
     int assignedToWaiting) {
@@ -18,7 +19,7 @@ public record CouponUpload(int added, List<String> duplicatesInUpload, List<Stri
    * @param added how many new codes were stored
    * @param duplicatesInUpload codes that appeared more than once in the upload (stored once)
    * @param alreadyInPool codes the pool already had (not stored again)
-   * @param assignedToWaiting how many of the new codes went at once to approved rewards that were waiting for one
+   * @param assignedToWaiting how many approved rewards that were waiting for a code got one at once
    */
   public CouponUpload {
     duplicatesInUpload = List.copyOf(duplicatesInUpload);
