@@ -27,6 +27,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A change of a participant's counters (a recorded action's counts, a referrer's stats) racing the participant's
@@ -128,20 +130,6 @@ abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
         Signup.referred(NewParticipant.withEmail("newcomer@example.com"), s.code)), ErrorCode.VALIDATION_ERROR);
   }
 
-  /** As above for an enrolled participant signing up again, which locks itself and the referrer first. */
-  @Test
-  void aReferredSignupOfAnEnrolledParticipantIsRefusedAsACodeOfNoParticipantOnceTheReferrerIsDeleted()
-      throws Exception {
-    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
-    World w = new World(engine, 2);
-    TenantScope scope = engine.forTenant(w.tenantId);
-    String code = scope.referrals().codes(w.ref(0)).legacy();
-    NewParticipant enrolled = NewParticipant.withEmail("p1@example.com");
-    scope.referrals().signup(w.campaignId, Signup.of(enrolled));
-    assertChangeWaitsForTheParticipantsDeletion(scope, w.ref(0), joined -> () -> joined.referrals().signup(
-        w.campaignId, Signup.referred(enrolled, code)), ErrorCode.VALIDATION_ERROR);
-  }
-
   /**
    * A referral naming an invited participant racing the invited participant's deletion: the referrer (participant 0)
    * records a referral whose invited participant (participant 1) earns the campaign's two-way reward. The referral
@@ -165,22 +153,40 @@ abstract class CounterLockOrderTestBase extends HostTransactionTestBase {
   }
 
   /**
-   * A referred signup of an enrolled participant racing that participant's deletion: the participant signed up once
-   * without a code, so its signup record exists, and signs up again with participant 0's code. The signup keeps its
-   * record if absent (on H2 a MERGE, which locks the record it finds), writes the participant's risk and its
-   * {@code referral.signup} event under its row lock; the deletion holds that lock and deletes the signup record.
-   * The signup takes the participant's lock before it keeps its record, so it waits, and then finds it gone.
+   * A referred signup of an enrolled participant racing the deletion of that participant or of its referrer: the
+   * participant signed up once without a code, so its signup record exists, and signs up again with participant 0's
+   * code. The signup keeps its record if absent (on H2 a MERGE, which locks the record it finds), writes the
+   * participant's risk and its {@code referral.signup} event under its row lock, and the referrer's stats; the
+   * deletion holds the deleted one's lock and deletes its signup record. The signup locks both participants before
+   * it keeps its record, so it waits, and then finds one gone: NOT_FOUND for the participant signing up, the refusal
+   * of a code naming no participant for the referrer.
    */
-  @Test
-  void aReferredSignupOfAnEnrolledParticipantWaitsForItRatherThanDeadlockWithItsDeletion() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Deleted.class)
+  void aReferredSignupOfAnEnrolledParticipantWaitsForTheParticipantsItNamesRatherThanDeadlockWithTheirDeletion(
+      Deleted deleted) throws Exception {
     LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
     World w = new World(engine, 2);
     TenantScope scope = engine.forTenant(w.tenantId);
     String code = scope.referrals().codes(w.ref(0)).legacy();
     NewParticipant enrolled = NewParticipant.withEmail("p1@example.com");
     scope.referrals().signup(w.campaignId, Signup.of(enrolled));
-    assertChangeWaitsForTheParticipantsDeletion(scope, w.ref(1), joined -> () -> joined.referrals().signup(
-        w.campaignId, Signup.referred(enrolled, code)), ErrorCode.NOT_FOUND);
+    assertChangeWaitsForTheParticipantsDeletion(scope, w.ref(deleted.participant), joined -> () ->
+        joined.referrals().signup(w.campaignId, Signup.referred(enrolled, code)), deleted.refusal);
+  }
+
+  /** Who a referred signup's race deletes: the participant signing up (1) or its referrer (0). */
+  enum Deleted {
+    SIGNING_UP(1, ErrorCode.NOT_FOUND),
+    REFERRER(0, ErrorCode.VALIDATION_ERROR);
+
+    final int participant;
+    final ErrorCode refusal;
+
+    Deleted(int participant, ErrorCode refusal) {
+      this.participant = participant;
+      this.refusal = refusal;
+    }
   }
 
   /** What a change needs: the participant as the change names it, its referral code, a reward, the campaign. */

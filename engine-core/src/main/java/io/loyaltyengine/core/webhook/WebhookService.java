@@ -8,6 +8,7 @@ import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.validation.TextRules;
@@ -57,7 +58,8 @@ import java.util.function.UnaryOperator;
  * that this matches what they were when the event committed, {@link #create}, {@link #enable} and {@link #disable}
  * first have the dispatcher position the tenant's committed events ({@link EventDispatcher#positionCommitted}), in
  * units of work of the engine's own, also when the scope joins a host's transaction: the host's transaction never
- * holds the tenant's feed lock, which every dispatcher of the tenant takes.
+ * holds the tenant's feed lock, which every dispatcher of the tenant takes. They read what the change needs first
+ * (the tenant, the filter's campaign, the endpoint), so that a change refused for its input changes nothing.
  *
  * <p>Every other read and write is one unit of work through the scope's
  * {@link io.loyaltyengine.core.internal.Transactions}; URL checks, DNS included, happen before it starts.
@@ -107,14 +109,18 @@ public final class WebhookService implements Webhooks {
     String secret = WebhookSigner.newSecret();
     WebhookEndpointRecord endpoint = new WebhookEndpointRecord(tenantId, context.ids().nextId(), url,
         filter.types(), filter.campaignId(), true, null, secret, null, null, now, now);
-    // The endpoint receives the events committed after it: those before are fanned out without it.
-    dispatcher.positionCommitted(tenantId);
-    context.transactions().run(tx -> {
+    TransactionWork<Void> check = tx -> {
       // No foreign key guards the endpoint's tenant: without this, a scope of any id would store an orphan.
       TenantService.require(tx, tenantId);
       if (filter.campaignId() != null) {
         CampaignService.require(tx, tenantId, filter.campaignId());
       }
+      return null;
+    };
+    // The endpoint receives the events committed after it: those before are fanned out without it.
+    positionCommittedEvents(check);
+    context.transactions().run(tx -> {
+      check.run(tx);
       tx.webhookEndpoints().insert(endpoint);
       return null;
     });
@@ -142,7 +148,7 @@ public final class WebhookService implements Webhooks {
   @Override
   public WebhookEndpoint enable(long endpointId) {
     // Events committed while the endpoint was disabled are fanned out without it.
-    dispatcher.positionCommitted(context.tenantId());
+    positionCommittedEvents(tx -> require(tx, endpointId));
     Instant now = context.now();
     return toEndpoint(change(endpointId, e -> e.enabled() ? e
         : new WebhookEndpointRecord(e.tenantId(), e.endpointId(), e.url(), e.types(), e.campaignId(), true, null,
@@ -152,7 +158,7 @@ public final class WebhookService implements Webhooks {
   @Override
   public WebhookEndpoint disable(long endpointId) {
     // Events committed while the endpoint was enabled are fanned out to it: parked when due, to replay after enable.
-    dispatcher.positionCommitted(context.tenantId());
+    positionCommittedEvents(tx -> require(tx, endpointId));
     Instant now = context.now();
     // Disabling a disabled endpoint keeps the reason it already has (for example 410 Gone).
     return toEndpoint(change(endpointId, e -> !e.enabled() ? e
@@ -255,6 +261,15 @@ public final class WebhookService implements Webhooks {
       throw LoyaltyException.validation("url", "url's host does not resolve");
     }
     return url;
+  }
+
+  /**
+   * Has the dispatcher position the tenant's committed events (see the class description), once {@code check}, a
+   * read of what the change needs, has passed: a change refused for its input changes nothing, not even that.
+   */
+  private void positionCommittedEvents(TransactionWork<?> check) {
+    context.transactions().run(check);
+    dispatcher.positionCommitted(context.tenantId());
   }
 
   private WebhookEndpointRecord require(Transaction tx, long endpointId) {

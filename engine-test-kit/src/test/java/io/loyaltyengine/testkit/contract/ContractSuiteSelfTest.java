@@ -136,6 +136,7 @@ class ContractSuiteSelfTest {
         "aTenantsFirstRateLimitedRequestInsideAHostTransactionHoldingTheTenantDoesNotWaitForIt",
         "loyaltyFeaturesInsideAHostTransactionVanishWithItsRollbackAndTheirKeysStayFree",
         "loyaltyFeaturesRefusedInsideAHostTransactionChangeNothingAndTheNextCallsInItWork",
+        "aWebhookEndpointDisabledInsideAHostTransactionLeavesTheTenantsFeedToTheEngine",
         "aSigningKeyRotatedInsideAHostTransactionRollsBackOrCommitsWithIt",
         "aFirstSigningKeyRotatedInsideAHostTransactionLetsItIssueCodes",
         "committedStateSurvivesClosingTheEngineAndReopeningTheStore"), results.skipped.keySet());
