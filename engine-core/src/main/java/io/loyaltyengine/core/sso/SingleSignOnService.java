@@ -143,8 +143,8 @@ public final class SingleSignOnService implements SingleSignOn {
       if (participant.isPresent()) {
         return new SsoRecognition(participant.get(), false, false);
       }
-      // Deleted since the mapping was read (each statement reads what has committed): the deletion took the mapping
-      // too, so the customer is recognised as the same login after it would be, by email or not at all.
+      // Deleted since the mapping was read (each statement reads what has committed), and its mapping with it: go on
+      // as for a customer without one, as the same login after the deletion would (by email, or NOT_FOUND).
     }
     if (email == null) {
       throw LoyaltyException.notFound("participant");
