@@ -96,7 +96,8 @@ final class CsvRecordReader implements Closeable {
         fields.add(field.toString());
         return new Record(startLine, fields, quoted ? Problem.UNTERMINATED_QUOTE : null);
       }
-      if (++chars > maxRecordChars) {
+      // A line break that ends the record is no character of it.
+      if ((quoted || c != '\n' && c != '\r') && ++chars > maxRecordChars) {
         skipRestOfLine(c);
         return new Record(startLine, fields, Problem.RECORD_TOO_LONG);
       }

@@ -178,7 +178,8 @@ final class Invoice {
     if (points.signum() <= 0) {
       return SkipReason.VALUE_UNDER_ONE;
     }
-    if (points.compareTo(BigDecimal.valueOf(maxPointsPerOperation)) > 0) {
+    // A cancellation takes at most the balance, in as many deductions as it needs (RetailReplay).
+    if (kind == Kind.PURCHASE && points.compareTo(BigDecimal.valueOf(maxPointsPerOperation)) > 0) {
       return SkipReason.VALUE_OVER_LIMIT;
     }
     return null;

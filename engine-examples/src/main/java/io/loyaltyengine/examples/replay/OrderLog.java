@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -76,7 +77,9 @@ final class OrderLog {
 
   private static final List<String> COLUMNS = List.of("invoiceno", "stockcode", "description", "quantity",
       "invoicedate", "unitprice", "customerid", "country");
-  private static final DateTimeFormatter UCI_DATE = DateTimeFormatter.ofPattern("M/d/uuuu H:mm", Locale.ROOT);
+  /** Strict, as the ISO form is read: a day or hour that does not exist (2/30, 24:00) is malformed, not moved. */
+  private static final DateTimeFormatter UCI_DATE = DateTimeFormatter.ofPattern("M/d/uuuu H:mm", Locale.ROOT)
+      .withResolverStyle(ResolverStyle.STRICT);
 
   private final List<Invoice> invoices;
   private final long rows;
@@ -202,13 +205,17 @@ final class OrderLog {
 
     RowProblem parse(CsvRecordReader.Record record, Columns columns) {
       invoiceNo = null;
-      if (record.problem() != null) {
-        return record.problem() == CsvRecordReader.Problem.UNTERMINATED_QUOTE
-            ? RowProblem.UNTERMINATED_QUOTE : RowProblem.RECORD_TOO_LONG;
-      }
       List<String> f = record.fields();
-      if (f.size() != columns.count()) {
-        return RowProblem.FIELD_COUNT;
+      if (record.problem() != null || f.size() != columns.count()) {
+        // The row cannot be read, but its invoice number may: in the first column it is whole whatever went wrong
+        // after it (a stray comma or quote, a cut-off line), and its invoice, whose value is then unknown, is
+        // skipped rather than applied at the value of its other lines. Further right it may have shifted.
+        if (columns.invoiceNo() == 0 && !f.isEmpty() && isInvoiceNumber(f.get(0).strip())) {
+          invoiceNo = f.get(0).strip();
+        }
+        return record.problem() == CsvRecordReader.Problem.UNTERMINATED_QUOTE ? RowProblem.UNTERMINATED_QUOTE
+            : record.problem() == CsvRecordReader.Problem.RECORD_TOO_LONG ? RowProblem.RECORD_TOO_LONG
+            : RowProblem.FIELD_COUNT;
       }
       String number = f.get(columns.invoiceNo()).strip();
       if (!isInvoiceNumber(number)) {

@@ -34,6 +34,7 @@ import io.loyaltyengine.tenant.Tenant;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -331,7 +332,8 @@ final class RetailReplay {
       enrolled = true;
     }
     ParticipantRef participant = ParticipantRef.id(participantId);
-    long points = invoice.points().longValueExact();
+    // A purchase is at most MAX_POINTS (Invoice.skipReason); a cancellation may ask for more than a long holds.
+    long points = invoice.points().min(BigDecimal.valueOf(Long.MAX_VALUE)).longValueExact();
     String key = "retail:" + invoice.number();
     String description = "Invoice " + invoice.number();
     if (invoice.kind() == Invoice.Kind.PURCHASE) {
@@ -351,16 +353,29 @@ final class RetailReplay {
         tally.rewardsUnlocked += action.unlocked().size();
       }
     } else {
-      PointsResult taken = joined.points().deductUpToBalance(participant,
-          PointsChange.of(points, "cancellation").withDescription(description).withIdempotencyKey(key + ":cancel"));
-      long amount = taken.entry() == null ? 0 : taken.entry().amount();
+      // Capped at the balance; past the engine's per-operation limit in parts, until the balance is used up.
+      long amount = 0;
+      boolean replayed = false;
+      for (int part = 1; amount < points; part++) {
+        long asked = Math.min(points - amount, MAX_POINTS);
+        PointsResult taken = joined.points().deductUpToBalance(participant, PointsChange.of(asked, "cancellation")
+            .withDescription(description).withIdempotencyKey(key + ":cancel" + (part == 1 ? "" : ":" + part)));
+        long got = taken.entry() == null ? 0 : taken.entry().amount();
+        amount += got;
+        replayed |= taken.replayed();
+        if (got < asked) {
+          break;
+        }
+      }
       tables.markApplied(invoice.number(), 'C', amount);
       tally.cancellations++;
-      if (taken.replayed()) {
+      if (replayed) {
         tally.replayedByKey++;
       } else {
         tally.pointsDeducted += amount;
-        tally.pointsAskedBack += points;
+        // Saturating: crafted values can ask for more than a long holds in all.
+        tally.pointsAskedBack = points > Long.MAX_VALUE - tally.pointsAskedBack ? Long.MAX_VALUE
+            : tally.pointsAskedBack + points;
         if (amount < points) {
           tally.cancellationsCapped++;
         }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ class OrderLogTest {
   void theFixtureGroupsIntoInvoicesWithExactValues() throws IOException {
     OrderLog log = read(ReplayFixture.text());
     assertEquals(49, log.rows());
-    assertEquals(41, log.invoices().size());
+    assertEquals(42, log.invoices().size());
     assertEquals(Map.of(OrderLog.RowProblem.QUANTITY, 1L, OrderLog.RowProblem.FIELD_COUNT, 1L,
         OrderLog.RowProblem.INVOICE_DATE, 1L, OrderLog.RowProblem.CUSTOMER_ID, 1L,
         OrderLog.RowProblem.UNIT_PRICE, 1L, OrderLog.RowProblem.INVOICE_NO, 1L), log.malformedRows());
@@ -70,7 +71,7 @@ class OrderLogTest {
   void invoicesRunInTimeOrderByTheirEarliestLineTiesByNumberAsText() throws IOException {
     List<String> order = read(ReplayFixture.text()).invoices().stream().map(Invoice::number).toList();
     // Invoices without a readable line have no time: first, by number.
-    assertEquals(List.of("537002", "537003", "537004", "536401"), order.subList(0, 4));
+    assertEquals(List.of("537001", "537002", "537003", "537004", "536401"), order.subList(0, 5));
     // Same minute: "540001" sorts before "C540002" as text.
     assertTrue(order.indexOf("540001") < order.indexOf("C540002"), order.toString());
     // 541000's lines are at 12:00 and 09:00: its time is 09:00, before the cancellation at 10:00.
@@ -105,6 +106,7 @@ class OrderLogTest {
         Map.entry("C536501", Invoice.SkipReason.NO_CUSTOMER),
         Map.entry("536900", Invoice.SkipReason.CONFLICTING_CUSTOMERS),
         Map.entry("537000", Invoice.SkipReason.MALFORMED_LINE),
+        Map.entry("537001", Invoice.SkipReason.MALFORMED_LINE),
         Map.entry("537002", Invoice.SkipReason.MALFORMED_LINE),
         Map.entry("537003", Invoice.SkipReason.MALFORMED_LINE),
         Map.entry("537004", Invoice.SkipReason.MALFORMED_LINE),
@@ -129,7 +131,7 @@ class OrderLogTest {
       try (Reader r = source.open()) {
         OrderLog log = OrderLog.read(r, rows -> { });
         assertEquals(49, log.rows());
-        assertEquals(41, log.invoices().size());
+        assertEquals(42, log.invoices().size());
       }
       assertEquals(source.size(), source.bytesRead());
     }
@@ -219,8 +221,9 @@ class OrderLogTest {
     }
   }
 
+  /** Invoices 2 and 4 have no readable line: no time, so first, and skipped as MALFORMED_LINE. */
   @Test
-  void unreadableRecordsAreCountedAndTheRestIsRead() throws IOException {
+  void unreadableRecordsAreCountedTheirInvoicesSkippedAndTheRestIsRead() throws IOException {
     OrderLog log = read(HEADER
         + "1,s,d,1,2010-12-01 08:26:00,1,1,UK\n"
         + "2,s,\"" + "x".repeat(OrderLog.MAX_RECORD_CHARS) + "\",1,2010-12-01 08:26:00,1,1,UK\n"
@@ -229,7 +232,55 @@ class OrderLogTest {
     assertEquals(4, log.rows());
     assertEquals(Map.of(OrderLog.RowProblem.RECORD_TOO_LONG, 1L, OrderLog.RowProblem.UNTERMINATED_QUOTE, 1L),
         log.malformedRows());
-    assertEquals(List.of("1", "3"), log.invoices().stream().map(Invoice::number).toList());
+    assertEquals(List.of("2", "4", "1", "3"), log.invoices().stream().map(Invoice::number).toList());
+    assertEquals(Arrays.asList(Invoice.SkipReason.MALFORMED_LINE, Invoice.SkipReason.MALFORMED_LINE, null, null),
+        log.invoices().stream().map(i -> i.skipReason(RetailReplay.MAX_POINTS)).toList());
+  }
+
+  /**
+   * A line that cannot be read leaves its invoice's value unknown: an unquoted comma in a description (9 fields), or
+   * a log cut off in the middle of its last line (7). Its invoice number, the first field, still reads, so the
+   * invoice is skipped rather than applied at the value of its other lines.
+   */
+  @Test
+  void anInvoiceWithAnUnreadableLineIsSkippedNotAppliedAtTheValueOfItsOtherLines() throws IOException {
+    OrderLog log = read(HEADER
+        + "536365,85123A,WHITE HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n"
+        + "536365,71053,LANTERN, WHITE,100,2010-12-01 08:26:00,3.39,17850.0,United Kingdom\n"
+        + "536366,85123A,WHITE HEART,6,2010-12-01 08:28:00,2.55,17850.0,United Kingdom\n"
+        + "536366,71053,WHITE METAL LANTERN,100,2010-12-01 08:28:00,3.3");
+    assertEquals(Map.of(OrderLog.RowProblem.FIELD_COUNT, 2L), log.malformedRows());
+    assertEquals(List.of(Invoice.SkipReason.MALFORMED_LINE, Invoice.SkipReason.MALFORMED_LINE),
+        log.invoices().stream().map(i -> i.skipReason(RetailReplay.MAX_POINTS)).toList());
+  }
+
+  /** A day or an hour that does not exist is malformed in both date forms, not moved to one that does. */
+  @Test
+  void aDateThatDoesNotExistIsMalformedInEitherForm() throws IOException {
+    Map<String, Invoice> inv = byNumber(read(HEADER
+        + "1,s,d,1,2011-02-30 10:00:00,5,17850,UK\n"
+        + "2,s,d,1,2/30/2011 10:00,5,17850,UK\n"
+        + "3,s,d,1,4/31/2011 10:00,5,17850,UK\n"
+        + "4,s,d,1,2010-12-31 24:00:00,5,17850,UK\n"
+        + "5,s,d,1,12/31/2010 24:00,5,17850,UK\n"
+        + "6,s,d,1,2/28/2011 23:59,5,17850,UK\n"));
+    for (String number : List.of("1", "2", "3", "4", "5")) {
+      assertEquals(Invoice.SkipReason.MALFORMED_LINE, inv.get(number).skipReason(RetailReplay.MAX_POINTS), number);
+    }
+    assertEquals(LocalDateTime.of(2011, 2, 28, 23, 59), inv.get("6").time());
+  }
+
+  /** A record of exactly the limit is read, whether a line break follows it or the file ends. */
+  @Test
+  void aRecordOfExactlyTheLimitIsRead() throws IOException {
+    String start = "1,s,\"";
+    String end = "\",1,2010-12-01 08:26:00,5,17850,UK";
+    String record = start + "x".repeat(OrderLog.MAX_RECORD_CHARS - start.length() - end.length()) + end;
+    assertEquals(Map.of(), read(HEADER + record).malformedRows(), "at the end of the file");
+    assertEquals(Map.of(), read(HEADER + record + "\n").malformedRows(), "followed by a line break");
+    assertEquals(Map.of(), read(HEADER + record + "\r\n").malformedRows(), "followed by CRLF");
+    assertEquals(Map.of(OrderLog.RowProblem.RECORD_TOO_LONG, 1L),
+        read(HEADER + record.replace("UK", "UKX") + "\n").malformedRows(), "one character more");
   }
 
   @Test

@@ -37,12 +37,13 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>44444: 550001 (0.7 + 0.1 + 0.2, exactly 1) awards 1 in June; 550002 (3 x 33.34 = 100.02) at 00:30 on 1 July,
  *       British Summer Time (23:30 UTC on 30 June), awards 100 in July. 101 points, 2 actions.
  *   <li>55555: 560001 (12 x 2.10) awards 25 in July; C560002 (-0.50) is under 1; 536900 names 12345 and 55555.
- *   <li>No customer: 536500, C536501; adjustment: A563185; a malformed line: 537000 (Quantity "two"), 537002
- *       (30 February), 537003 (CustomerID "12x45.0"), 537004 (UnitPrice "1,5"); two more malformed rows name no
- *       readable invoice (7 fields; InvoiceNo "53-7005").
+ *   <li>No customer: 536500, C536501; adjustment: A563185; a malformed line: 537000 (Quantity "two"), 537001 (7
+ *       fields, cut off before its Country: its invoice number, the first field, still reads), 537002 (30 February),
+ *       537003 (CustomerID "12x45.0"), 537004 (UnitPrice "1,5"); one more malformed row names no readable invoice
+ *       (InvoiceNo "53-7005").
  * </ul>
  *
- * So: 49 rows, 6 malformed; 41 invoices, 29 applied (26 purchases, 3 cancellations), 12 skipped; 5 customers;
+ * So: 49 rows, 6 malformed; 42 invoices, 29 applied (26 purchases, 3 cancellations), 13 skipped; 5 customers;
  * 441 points awarded (210 + 5 + 100 + 101 + 25), 25 deducted of 65 asked for (2 capped, 1 on a zero balance);
  * 2 rewards; 26 loyalty actions.
  */
@@ -98,6 +99,35 @@ class RetailReplayTest {
     }
   }
 
+  /**
+   * A cancellation asking for more than the engine takes in one operation still takes the balance: it is capped at
+   * the balance, and what it asks for past the limit is deducted in further parts while points are left.
+   */
+  @Test
+  void aCancellationOverTheEnginesLimitStillTakesTheBalance() throws Exception {
+    Path log = ReplayFixture.write(dir.resolve("log.csv"), """
+        InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+        1,s,d,1,2010-12-01 08:26:00,500,17850,UK
+        2,s,d,1,2010-12-01 09:26:00,1000000000,17851,UK
+        3,s,d,1,2010-12-01 10:26:00,1000000000,17851,UK
+        C4,s,d,-1,2010-12-02 08:26:00,2000000000,17850,UK
+        C5,s,d,-1,2010-12-02 09:26:00,1500000000.99,17851,UK
+        """);
+    Path export = dir.resolve("customers.csv");
+    ReplaySummary s = replay(options(log.toString(), "--db", dir.resolve("db").toString(), "--quiet", "--export",
+        export.toString()));
+    assertEquals(Map.of(), s.tally().skipped);
+    assertEquals(2, s.tally().cancellations);
+    assertEquals(500 + 1_500_000_000L, s.tally().pointsDeducted);
+    assertEquals(3_500_000_000L, s.tally().pointsAskedBack);
+    assertEquals(1, s.tally().cancellationsCapped);
+    assertEquals("""
+        customer_id,balance,lifetime_points,loyalty_actions,rewards_unlocked
+        17850,0,500,1,0
+        17851,500000000,2000000000,2,0
+        """, Files.readString(export));
+  }
+
   @Test
   void theFixtureReplaysToTheFiguresWorkedOutByHand() throws Exception {
     Path export = dir.resolve("out/customers.csv");
@@ -107,14 +137,14 @@ class RetailReplayTest {
 
     assertEquals(49, s.rows());
     assertEquals(6, s.malformedRows().values().stream().mapToLong(Long::longValue).sum());
-    assertEquals(41, s.invoices());
+    assertEquals(42, s.invoices());
     Tally t = s.tally();
     assertEquals(26, t.purchases);
     assertEquals(3, t.cancellations);
     assertEquals(Map.of(Invoice.SkipReason.NO_CUSTOMER, 2L, Invoice.SkipReason.VALUE_UNDER_ONE, 2L,
         Invoice.SkipReason.VALUE_OVER_LIMIT, 1L, Invoice.SkipReason.ADJUSTMENT, 1L,
         Invoice.SkipReason.UNKNOWN_PREFIX, 1L, Invoice.SkipReason.CONFLICTING_CUSTOMERS, 1L,
-        Invoice.SkipReason.MALFORMED_LINE, 4L), t.skipped);
+        Invoice.SkipReason.MALFORMED_LINE, 5L), t.skipped);
     assertEquals(Map.of(), t.refused);
     assertEquals(0, t.alreadyApplied);
     assertEquals(0, t.replayedByKey);
@@ -147,14 +177,14 @@ class RetailReplayTest {
     assertEquals(EXPORT, Files.readString(export));
 
     String text = print(s);
-    assertTrue(text.contains("Invoices         41: 29 applied (26 purchases, 3 cancellations), 12 skipped, 0 refused"
+    assertTrue(text.contains("Invoices         42: 29 applied (26 purchases, 3 cancellations), 13 skipped, 0 refused"
         + " by the engine, 0 applied by an earlier run"), text);
     assertTrue(text.contains("Points           441 awarded, 25 deducted (cancellations asked for 65: 2 capped at the"
         + " balance, 1 of them on a zero balance)"), text);
     assertTrue(text.contains("    1. customer 12345             210"), text);
     assertTrue(text.contains("  2011-01  1. 12345 110  |  2. 33333 100  |  3. 22222 5"), text);
     assertTrue(text.contains("  2011-08  -" + System.lineSeparator()), text);
-    assertTrue(text.contains("  skipped               4  a line could not be read"), text);
+    assertTrue(text.contains("  skipped               5  a line could not be read"), text);
   }
 
   @Test
@@ -176,7 +206,7 @@ class RetailReplayTest {
     assertEquals(0, t.rewardsUnlocked);
     assertEquals(0, t.newCustomers);
     assertEquals(5, again.customers());
-    assertEquals(12, t.skippedTotal());
+    assertEquals(13, t.skippedTotal());
     assertEquals("12345", again.allTimeTop().get(0).customerId());
   }
 
