@@ -21,9 +21,12 @@ public final class Secrets {
   /** A secret parameter of a query ({@code ?a=1&b=2}): its value runs to the next {@code &}. */
   private static final Pattern QUERY_PARAMETER =
       Pattern.compile("(?i)([?&][^=&]*" + SECRET_NAME + "[^=&]*=)[^&]*");
-  /** A secret parameter of a {@code ;}-separated list ({@code ;A=1;B=2}): its value runs to the next {@code ;}. */
+  /**
+   * A secret parameter of a {@code ;}-separated list ({@code ;A=1;B=2}): its value runs to the next {@code ;} that no
+   * backslash escapes (H2 reads {@code \;} as a {@code ;} of the value, and {@code \\} as a backslash).
+   */
   private static final Pattern LIST_PARAMETER =
-      Pattern.compile("(?i)(;[^=;]*" + SECRET_NAME + "[^=;]*=)[^;]*");
+      Pattern.compile("(?i)(;[^=;]*" + SECRET_NAME + "[^=;]*=)(?:\\\\.|[^;\\\\])*");
   private static final Pattern AUTHORITY = Pattern.compile("(//[^/:@;?]+:)[^@/;?]*@");
 
   private Secrets() {
