@@ -21,8 +21,11 @@ import java.util.Objects;
  *
  * <p>The engine writes on the connection and never commits, rolls back or closes it. Each engine operation runs
  * behind a savepoint: if it fails, its own writes are undone and the host's work stays (on PostgreSQL, too, where a
- * failed statement would otherwise abort the whole transaction). The connection must reach the engine's database:
- * for the default H2 file storage, open it with the same URL.
+ * failed statement would otherwise abort the whole transaction). One exception, H2's own: H2 rolls back the whole
+ * transaction of a deadlock's victim ("Deadlock detected. The current transaction was rolled back"), the host's work
+ * with it. So on H2, after an engine operation in the host's transaction fails with STORAGE_UNAVAILABLE, roll the
+ * transaction back and run it again rather than commit it. The connection must reach the engine's database: for the
+ * default H2 file storage, open it with the same URL.
  *
  * <p>Not thread-safe: confined to the thread that owns the connection, as the connection is.
  */
