@@ -235,7 +235,8 @@ public final class EventDispatcher implements AutoCloseable {
    * @param tenantId the tenant
    */
   public void positionCommitted(long tenantId) {
-    // Looked for first, so that a scope of a tenant that does not exist leaves no feed row behind.
+    // A read first (the first tenant after tenantId - 1 with unpositioned events): with nothing to position, which is
+    // usual, no feed row is created and no feed lock taken, which every dispatcher of the tenant waits for.
     List<Long> pending = transactions.run(tx -> tx.events().tenantsWithUnpositionedEvents(tenantId - 1, 1));
     if (pending.equals(List.of(tenantId))) {
       while (positionTenant(tenantId) == settings.batchSize()) {

@@ -213,9 +213,11 @@ final class OrderLog {
         if (columns.invoiceNo() == 0 && !f.isEmpty() && isInvoiceNumber(f.get(0).strip())) {
           invoiceNo = f.get(0).strip();
         }
-        return record.problem() == CsvRecordReader.Problem.UNTERMINATED_QUOTE ? RowProblem.UNTERMINATED_QUOTE
-            : record.problem() == CsvRecordReader.Problem.RECORD_TOO_LONG ? RowProblem.RECORD_TOO_LONG
-            : RowProblem.FIELD_COUNT;
+        if (record.problem() == null) {
+          return RowProblem.FIELD_COUNT;
+        }
+        return record.problem() == CsvRecordReader.Problem.UNTERMINATED_QUOTE
+            ? RowProblem.UNTERMINATED_QUOTE : RowProblem.RECORD_TOO_LONG;
       }
       String number = f.get(columns.invoiceNo()).strip();
       if (!isInvoiceNumber(number)) {
