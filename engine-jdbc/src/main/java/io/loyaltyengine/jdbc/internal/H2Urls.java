@@ -1,5 +1,7 @@
 package io.loyaltyengine.jdbc.internal;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -73,7 +75,7 @@ public final class H2Urls {
     }
     boolean writeDelaySet = false;
     if (semicolon >= 0) {
-      for (String setting : rest.substring(semicolon + 1).split(";")) {
+      for (String setting : settings(rest.substring(semicolon + 1))) {
         int equals = setting.indexOf('=');
         String key = (equals < 0 ? setting : setting.substring(0, equals)).strip();
         String value = equals < 0 ? "" : setting.substring(equals + 1).strip();
@@ -94,7 +96,38 @@ public final class H2Urls {
         writeDelaySet = true;
       }
     }
-    return writeDelaySet ? url : url + ";WRITE_DELAY=0";
+    if (writeDelaySet) {
+      return url;
+    }
+    // A backslash ending the last setting is its own character, but would escape an appended semicolon: doubled,
+    // it stays one backslash of the value.
+    int backslashes = 0;
+    while (semicolon >= 0 && backslashes < url.length() && url.charAt(url.length() - 1 - backslashes) == '\\') {
+      backslashes++;
+    }
+    return url + (backslashes % 2 == 1 ? "\\" : "") + ";WRITE_DELAY=0";
+  }
+
+  /**
+   * The settings after a URL's database part, split as H2 splits them: a backslash escapes the character after it, so
+   * {@code PASSWORD=a\;WRITE_DELAY=5} is one setting, a password holding a semicolon.
+   */
+  private static List<String> settings(String settings) {
+    List<String> split = new ArrayList<>();
+    StringBuilder setting = new StringBuilder();
+    for (int i = 0; i < settings.length(); i++) {
+      char c = settings.charAt(i);
+      if (c == ';') {
+        split.add(setting.toString());
+        setting.setLength(0);
+      } else if (c == '\\' && i + 1 < settings.length()) {
+        setting.append(settings.charAt(++i));
+      } else {
+        setting.append(c);
+      }
+    }
+    split.add(setting.toString());
+    return split;
   }
 
   /**
