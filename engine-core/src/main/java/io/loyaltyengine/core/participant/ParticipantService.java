@@ -131,8 +131,9 @@ public final class ParticipantService implements Participants {
         ? update.ipAddress() : IpAddresses.validate("ipAddress", update.ipAddress());
     String tier = TextRules.clearable("tier", update.tier(), MAX_TIER_LENGTH);
     if (update.metadata() != null) {
-      // Validate the patch on its own first, so a bad patch fails before any unit of work.
-      MetadataRules.merge(Map.of(), update.metadata(), unboundedKeys());
+      // Validate the patch on its own first, so a bad patch fails before any unit of work. Its keys mapped to a value
+      // all stay after the merge, so more of them than the limit fails the merge too.
+      MetadataRules.merge(Map.of(), update.metadata(), context.limits());
     }
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
@@ -216,12 +217,6 @@ public final class ParticipantService implements Participants {
       return current;
     }
     return change.isEmpty() ? null : change;
-  }
-
-  private io.loyaltyengine.EngineLimits unboundedKeys() {
-    var limits = context.limits();
-    return new io.loyaltyengine.EngineLimits(1_000, limits.maxMetadataKeyLength(), limits.maxMetadataValueLength(),
-        limits.maxPointsPerOperation());
   }
 
   /** A validated filter. */

@@ -184,9 +184,10 @@ public final class RewardService implements Rewards {
    *
    * <p>Errors: VALIDATION_ERROR on {@code action}, {@code email} (a malformed email), {@code participant} (an
    * email of another campaign than the reward's), {@code source}, {@code metadata...}, {@code idempotencyKey},
-   * {@code invited} (an invited participant on an action that is not a REFERRAL, of another campaign, or the
-   * participant itself) or {@code campaignRewardId} (an INVITED reward); NOT_FOUND for the reward, a participant
-   * id of another campaign, an unknown email without enrolment, or an unknown invited participant.
+   * {@code invited} (an invited participant on an action that is not a REFERRAL, named by an email of another
+   * campaign, or the participant itself) or {@code campaignRewardId} (an INVITED reward); NOT_FOUND for the reward, a
+   * participant or invited participant id of another campaign, an unknown email without enrolment, or an unknown
+   * invited participant.
    */
   @Override
   public ActionResult recordAction(LoyaltyAction action) {

@@ -931,6 +931,14 @@ public abstract class StorageContractTest extends EngineContractSupport {
             () -> w.scope.participants().update(ref, ParticipantUpdate.builder().metadata("second", "😀".repeat(11))
                 .build())));
     assertAllRejected(ErrorCode.VALIDATION_ERROR, bad, () -> List.of(allParticipants(w.scope, w.campaign.id())));
+    Map<String, Object> manyKeys = new LinkedHashMap<>();
+    for (int i = 0; i <= 1_000; i++) {
+      manyKeys.put("m" + i, (long) i);
+    }
+    LoyaltyException tooMany = assertThrows(LoyaltyException.class,
+        () -> w.scope.participants().update(ref, ParticipantUpdate.builder().metadata(manyKeys).build()));
+    assertTrue(tooMany.getMessage().contains("at most 3 keys"),
+        "the refusal names the engine's limit, however many keys the patch has: " + tooMany.getMessage());
 
     Participant swapped = w.scope.participants().update(ref, ParticipantUpdate.builder().metadata(replaceAndSwap)
         .build());
