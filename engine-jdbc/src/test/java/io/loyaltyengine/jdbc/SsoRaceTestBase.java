@@ -105,6 +105,39 @@ abstract class SsoRaceTestBase extends HostTransactionTestBase {
         "the disable, after the rotation, switched single sign-on off: " + login);
   }
 
+  /**
+   * SsoRecognition.newlyMapped is "whether this login mapped the customer id to it": a first login by a known email
+   * that waits for the participant's lock while another login of the same customer maps it, and then finds that
+   * mapping, mapped nothing.
+   */
+  @Test
+  void aFirstLoginByEmailWaitingForAnUncommittedMappingOfItsCustomerSaysItMappedNothing() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0).clock(SettableClock.at(NOW)));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    String secret = scope.singleSignOn().rotateSecret().secret();
+    long t = NOW.getEpochSecond();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    SsoRecognition first;
+    Object second;
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      first = scope.joining(host.transaction()).singleSignOn().recognize(
+          SsoSignatures.login(secret, w.campaignId, "customer-1", "p0@example.com", t));
+      Future<Object> racing = pool.submit(answer(() -> scope.singleSignOn().recognize(
+          SsoSignatures.login(secret, w.campaignId, "customer-1", "p0@example.com", t))));
+      JdbcLockWaits.awaitASessionWaiting(fixture);
+      host.commit();
+      second = racing.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(!first.created() && first.newlyMapped(), "the first login mapped the enrolled email: " + first);
+    assertTrue(second instanceof SsoRecognition r && r.participant().id() == w.participants.get(0),
+        "the second login finds the same participant: " + second);
+    assertEquals(new SsoRecognition(first.participant(), false, false), second,
+        "the second login found the first one's mapping: it neither enrolled nor mapped");
+  }
+
   private void race(boolean secondInAHostTransaction) throws Exception {
     LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0).clock(SettableClock.at(NOW)));
     World w = new World(engine, 0);
