@@ -154,8 +154,10 @@ public final class SingleSignOnService implements SingleSignOn {
       // Locked, as a deletion locks it: a participant deleted meanwhile is not found here, and is enrolled anew.
       Optional<Participant> locked = tx.participants().lock(tenantId, byEmail.get().id());
       if (locked.isPresent()) {
-        CustomerMappingService.mapIn(context, tx, campaignId, customerId, locked.get().id());
-        return new SsoRecognition(locked.get(), false, true);
+        // Not mapped here if a concurrent login of the customer mapped it while this one waited for the lock.
+        boolean mappedNow = CustomerMappingService.mapIn(context, tx, campaignId, customerId, locked.get().id())
+            .created();
+        return new SsoRecognition(locked.get(), false, mappedNow);
       }
     }
     Participant created = ParticipantService.enrolIn(context, tx, campaignId, email, null, null, null, null,
