@@ -36,6 +36,7 @@ import io.loyaltyengine.sso.SsoRecognition;
 import io.loyaltyengine.sso.SsoSignatures;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testimonials.NewTestimonial;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -62,8 +63,9 @@ import org.junit.jupiter.api.Test;
  * neither rows of the deleted participant nor events after {@code participant.deleted}. And the mirror case: a
  * participant changed while its deletion is under way, whose {@code participant.deleted} must carry the participant as
  * deleted. And a single sign-on login between its read of the customer's mapping and of the participant, which
- * enrols the customer anew. Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs one
- * at a time).
+ * enrols the customer anew; or between its read of the mapping and its own mapping of its email's participant, while
+ * another login maps the customer. Needs two transactions at once, so it runs on the SQL stores (the in-memory store
+ * runs one at a time).
  */
 abstract class DeletionRaceTestBase {
   private JdbcFixture fixture;
@@ -142,6 +144,39 @@ abstract class DeletionRaceTestBase {
     assertNotEquals(first.id(), again.participant().id());
     assertEquals(Optional.of(again.participant().id()),
         shop.customerMappings().find(campaign, "c-1").map(CustomerMapping::participantId));
+  }
+
+  /**
+   * Concurrent first logins of one customer "make one participant and one mapping, and all return it"
+   * (SingleSignOn.recognize), and a login of a mapped customer is recognised as the mapped participant. A login with
+   * one known email reads no mapping of its customer; another login of the customer, with another known email, maps
+   * it and commits; the first then maps its email's participant: it must return the mapped participant, as the same
+   * login just after the other would, not fail on the mapping the other made.
+   */
+  @Test
+  void aLoginWhoseCustomerIsMappedMeanwhileByAnotherEmailReturnsTheMappedParticipant() throws Exception {
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
+    Participant ada = shop.participants().create(campaign, NewParticipant.withEmail("ada@example.com"));
+    Participant bob = shop.participants().create(campaign, NewParticipant.withEmail("bob@example.com"));
+    String secret = shop.singleSignOn().rotateSecret().secret();
+    long now = Instant.now().getEpochSecond();
+    SsoLogin asAda = SsoSignatures.login(secret, campaign, "c-1", "ada@example.com", now);
+    SsoLogin asBob = SsoSignatures.login(secret, campaign, "c-1", "bob@example.com", now);
+
+    SsoRecognition[] other = new SsoRecognition[1];
+    SsoRecognition first = whilePaused(() -> shop.singleSignOn().recognize(asAda), () -> {
+      // A host transaction: on H2 the engine's own transactions take turns, and the paused login holds the turn.
+      try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+        other[0] = shop.joining(host.transaction()).singleSignOn().recognize(asBob);
+        host.commit();
+      }
+    });
+    assertEquals(new SsoRecognition(bob, false, true), other[0], "the other login mapped bob's participant");
+    assertEquals(new SsoRecognition(bob, false, false), first, "the first login finds the customer's mapping");
+    assertEquals(Optional.of(bob.id()),
+        shop.customerMappings().find(campaign, "c-1").map(CustomerMapping::participantId));
+    assertEquals(Optional.empty(), shop.customerMappings().findByParticipant(ParticipantRef.id(ada.id())));
   }
 
   @Test
@@ -233,6 +268,23 @@ abstract class DeletionRaceTestBase {
    * @throws ExecutionException what it threw
    */
   private <T> T whileDeleted(TenantScope shop, Participant deleted, Callable<T> work) throws Exception {
+    return whilePaused(work, () -> shop.participants().delete(ParticipantRef.id(deleted.id())));
+  }
+
+  /** What runs while the work is paused. */
+  @FunctionalInterface
+  private interface Meanwhile {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code work} on a thread of its own, paused after its first participant or customer mapping read while
+   * {@code meanwhile} runs.
+   *
+   * @return what {@code work} returned
+   * @throws ExecutionException what it threw
+   */
+  private <T> T whilePaused(Callable<T> work, Meanwhile meanwhile) throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       Future<T> working = pool.submit(() -> {
@@ -240,7 +292,7 @@ abstract class DeletionRaceTestBase {
         return work.call();
       });
       afterRead.awaitReached("the work read the participant");
-      shop.participants().delete(ParticipantRef.id(deleted.id()));
+      meanwhile.run();
       afterRead.release();
       return working.get(30, TimeUnit.SECONDS);
     } finally {
