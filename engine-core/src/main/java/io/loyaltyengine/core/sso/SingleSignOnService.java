@@ -137,14 +137,9 @@ public final class SingleSignOnService implements SingleSignOn {
 
     long campaignId = login.campaignId();
     CampaignService.require(tx, tenantId, campaignId);
-    Optional<CustomerMapping> mapped = tx.customerMappings().find(tenantId, campaignId, customerId);
+    Optional<Participant> mapped = mappedParticipant(tx, tenantId, campaignId, customerId);
     if (mapped.isPresent()) {
-      Optional<Participant> participant = tx.participants().find(tenantId, mapped.get().participantId());
-      if (participant.isPresent()) {
-        return new SsoRecognition(participant.get(), false, false);
-      }
-      // Deleted since the mapping was read (each statement reads what has committed), and its mapping with it: go on
-      // as for a customer without one, as the same login after the deletion would (by email, or NOT_FOUND).
+      return new SsoRecognition(mapped.get(), false, false);
     }
     if (email == null) {
       throw LoyaltyException.notFound("participant");
@@ -154,7 +149,12 @@ public final class SingleSignOnService implements SingleSignOn {
       // Locked, as a deletion locks it: a participant deleted meanwhile is not found here, and is enrolled anew.
       Optional<Participant> locked = tx.participants().lock(tenantId, byEmail.get().id());
       if (locked.isPresent()) {
-        // Not mapped here if a concurrent login of the customer mapped it while this one waited for the lock.
+        // A concurrent login of the customer (by this email or another) may have mapped it since the read above,
+        // while this one waited for the lock: its participant, as the same login now would find.
+        Optional<Participant> mappedMeanwhile = mappedParticipant(tx, tenantId, campaignId, customerId);
+        if (mappedMeanwhile.isPresent()) {
+          return new SsoRecognition(mappedMeanwhile.get(), false, false);
+        }
         boolean mappedNow = CustomerMappingService.mapIn(context, tx, campaignId, customerId, locked.get().id())
             .created();
         return new SsoRecognition(locked.get(), false, mappedNow);
@@ -164,6 +164,17 @@ public final class SingleSignOnService implements SingleSignOn {
         Map.of());
     tx.customerMappings().insert(tenantId, new CustomerMapping(campaignId, customerId, created.id(), now));
     return new SsoRecognition(created, true, true);
+  }
+
+  /**
+   * The participant the customer id is mapped to in the campaign, if any. A mapping whose participant was deleted
+   * since the mapping was read (each statement reads what has committed) went with it: none, as the same login after
+   * the deletion would find (then by email, or NOT_FOUND).
+   */
+  private static Optional<Participant> mappedParticipant(Transaction tx, long tenantId, long campaignId,
+      String customerId) {
+    return tx.customerMappings().find(tenantId, campaignId, customerId)
+        .flatMap(mapping -> tx.participants().find(tenantId, mapping.participantId()));
   }
 
   /**
