@@ -588,6 +588,22 @@ class ReferralsEndToEndTest {
     assertCode(ErrorCode.NOT_FOUND, () -> referrals.settings(987_654_321L));
   }
 
+  @Test
+  void fixedConversionPointsAboveTheLargestPointsOperationAreRefusedOnConfigureNotOnEveryConversion() {
+    long largest = EngineLimits.DEFAULTS.maxPointsPerOperation();
+    ReferralSettings base = ReferralSettings.defaults(campaign.id());
+    // No conversion could ever award them: refused here, on the field at fault, as a POINTS reward above the limit
+    // is refused when it is defined.
+    assertValidation("conversionPoints.fixedPoints",
+        () -> referrals.configure(base.withConversionPoints(ConversionPoints.fixed(largest + 1))));
+    assertEquals(base, referrals.settings(campaign.id()), "nothing refused was kept");
+
+    ReferralSettings atTheLimit = base.withConversionPoints(ConversionPoints.fixed(largest));
+    assertEquals(atTheLimit, referrals.configure(atTheLimit));
+    assertEquals(largest, referrals.convert(campaign.id(),
+        new NewConversion(signed(ada), "order-1", BigDecimal.ONE)).pointsAwarded());
+  }
+
   // ==================================================================== landing pages
 
   @Test

@@ -385,7 +385,7 @@ final class OlderServiceRefusals {
         (w, bad) -> w.scope.referrals().configure(ReferralSettings.defaults(w.campaign())
             .withConversionPoints((ConversionPoints) bad))));
     out.add(new Refusal("Referrals.configure conversionPoints.fixedPoints", INVALID, "conversionPoints.fixedPoints",
-        oneOf(0L, -1L, Long.MIN_VALUE),
+        oneOf(0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE),
         (w, bad) -> w.scope.referrals().configure(ReferralSettings.defaults(w.campaign())
             .withConversionPoints(ConversionPoints.fixed((long) bad)))));
     out.add(new Refusal("Referrals.configure conversionPoints.perUnit", INVALID, "conversionPoints.perUnit",
