@@ -11,7 +11,8 @@ import java.math.RoundingMode;
  * never awarded, so a refund never takes back more than was given). An order value of 0 awards nothing.
  *
  * @param mode which rule
- * @param fixedPoints for FIXED: points per conversion, at least 1; else 0
+ * @param fixedPoints for FIXED: points per conversion, at least 1 (and at most the engine's largest points operation,
+ *     which {@link Referrals#configure} checks); else 0
  * @param perUnit for PER_UNIT: points per currency unit, positive with at most 4 decimals and at most 10,000; else
  *     null
  */

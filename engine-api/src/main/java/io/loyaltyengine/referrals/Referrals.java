@@ -38,7 +38,9 @@ public interface Referrals {
    * @param settings the campaign's settings
    * @return the settings as stored
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field (a referrer reward must be a
-   *     PARTICIPANT reward of the campaign); NOT_FOUND for the campaign or the referrer reward
+   *     PARTICIPANT reward of the campaign; FIXED conversion points, {@code conversionPoints.fixedPoints}, at most
+   *     the engine's {@link io.loyaltyengine.EngineLimits#maxPointsPerOperation()}); NOT_FOUND for the campaign or
+   *     the referrer reward
    */
   ReferralSettings configure(ReferralSettings settings);
 

@@ -33,6 +33,7 @@ import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.referrals.BrandStats;
 import io.loyaltyengine.referrals.CodeKind;
 import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.DecodedCode;
@@ -155,6 +156,13 @@ public final class ReferralService implements Referrals {
   @Override
   public ReferralSettings configure(ReferralSettings request) {
     ReferralSettings settings = ReferralRules.settings(request);
+    ConversionPoints rule = settings.conversionPoints();
+    if (rule.mode() == ConversionPoints.Mode.FIXED && rule.fixedPoints() > context.limits().maxPointsPerOperation()) {
+      // No conversion could award them (see convert): refused here, on the field at fault, as a POINTS reward is.
+      throw LoyaltyException.validation("conversionPoints.fixedPoints",
+          "fixedPoints must be at most the engine's largest points operation, " + context.limits()
+              .maxPointsPerOperation());
+    }
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, settings.campaignId());
