@@ -827,6 +827,22 @@ class ReferralsEndToEndTest {
   }
 
   @Test
+  void aPerUnitRateWithTrailingZerosIsTheSameRateAsWithout() {
+    // As for an order value, trailing zeros are not decimals: 1.50000 (a rate read from a column of scale 5, say) is
+    // 1.5, and 10000.00000 is the largest rate, not above it.
+    assertEquals(ConversionPoints.perUnit(new BigDecimal("1.5")),
+        ConversionPoints.perUnit(new BigDecimal("1.50000")));
+    assertEquals(ConversionPoints.perUnit(new BigDecimal("10000")),
+        ConversionPoints.perUnit(new BigDecimal("10000.00000")));
+    assertValidation("conversionPoints.perUnit", () -> ConversionPoints.perUnit(new BigDecimal("1.00001")));
+
+    referrals.configure(ReferralSettings.defaults(campaign.id())
+        .withConversionPoints(ConversionPoints.perUnit(new BigDecimal("1.50000"))));
+    assertEquals(15, referrals.convert(campaign.id(),
+        new NewConversion(signed(ada), "o-1", BigDecimal.TEN)).pointsAwarded());
+  }
+
+  @Test
   void conversionInputIsValidatedAndOverflowIsAnOrderValueError() {
     referrals.configure(ReferralSettings.defaults(campaign.id())
         .withConversionPoints(ConversionPoints.perUnit(new BigDecimal("10000"))));
