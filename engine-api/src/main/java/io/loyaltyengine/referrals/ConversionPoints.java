@@ -13,8 +13,8 @@ import java.math.RoundingMode;
  * @param mode which rule
  * @param fixedPoints for FIXED: points per conversion, at least 1 (and at most the engine's largest points operation,
  *     which {@link Referrals#configure} checks); else 0
- * @param perUnit for PER_UNIT: points per currency unit, positive with at most 4 decimals and at most 10,000; else
- *     null
+ * @param perUnit for PER_UNIT: points per currency unit, positive with at most 4 decimals (trailing zeros do not
+ *     count) and at most 10,000; else null
  */
 public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) {
   /** The rules. Immutable. */
@@ -64,7 +64,10 @@ public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) 
         if (fixedPoints != 0) {
           throw LoyaltyException.validation("conversionPoints.fixedPoints", "PER_UNIT takes no fixedPoints");
         }
-        if (perUnit == null || perUnit.signum() <= 0 || perUnit.scale() > 4 || perUnit.compareTo(MAX_PER_UNIT) > 0) {
+        // Trailing zeros are not decimals (1.50000 is 1.5), as for an order value: bounds first, so that stripping
+        // never works on a value of absurd scale.
+        if (perUnit == null || perUnit.signum() <= 0 || perUnit.compareTo(MAX_PER_UNIT) > 0
+            || perUnit.stripTrailingZeros().scale() > 4) {
           throw LoyaltyException.validation("conversionPoints.perUnit",
               "perUnit must be positive, at most 10000, with at most 4 decimals");
         }
