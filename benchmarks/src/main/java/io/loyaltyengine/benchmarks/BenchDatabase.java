@@ -61,8 +61,41 @@ public final class BenchDatabase implements AutoCloseable {
     }
     Path data = dir.resolve("pgdata");
     copy(template(), data);
-    EmbeddedPostgres postgres = durable(EmbeddedPostgres.builder().setDataDirectory(data)).start();
+    EmbeddedPostgres postgres = durable(EmbeddedPostgres.builder().setDataDirectory(data)
+        .setCleanDataDirectory(false)).start();
     BenchDatabase database = new BenchDatabase(kind, dir, postgres);
+    try {
+      checkDurable(postgres);
+    } catch (SQLException | RuntimeException e) {
+      database.close();
+      throw e;
+    }
+    return database;
+  }
+
+  /**
+   * Starts a server of its own (in a temporary data directory, deleted when it stops) with durable commits, and checks
+   * them: for benchmarks that fill their own server, such as {@link LeaderboardBenchmark}.
+   *
+   * @throws IllegalStateException if the server does not report durable commits (it is stopped)
+   */
+  static EmbeddedPostgres startDurable() throws IOException, SQLException {
+    EmbeddedPostgres postgres = durable(EmbeddedPostgres.builder()).start();
+    try {
+      checkDurable(postgres);
+    } catch (SQLException | RuntimeException e) {
+      postgres.close();
+      throw e;
+    }
+    return postgres;
+  }
+
+  /**
+   * Reads {@link #DURABLE_SETTINGS} back from {@code postgres}.
+   *
+   * @throws IllegalStateException if one is not {@code on}
+   */
+  private static void checkDurable(EmbeddedPostgres postgres) throws SQLException {
     try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
       for (String setting : DURABLE_SETTINGS) {
         try (ResultSet rs = s.executeQuery("SHOW " + setting)) {
@@ -73,17 +106,12 @@ public final class BenchDatabase implements AutoCloseable {
           }
         }
       }
-    } catch (SQLException | RuntimeException e) {
-      database.close();
-      throw e;
     }
-    return database;
   }
 
-  /** The server settings of every trial's server: durable commits (zonky's defaults turn them off). */
+  /** The server settings of every benchmark's server: durable commits (zonky's defaults turn them off). */
   private static EmbeddedPostgres.Builder durable(EmbeddedPostgres.Builder builder) {
     return builder
-        .setCleanDataDirectory(false)
         .setServerConfig("fsync", "on")
         .setServerConfig("synchronous_commit", "on")
         .setServerConfig("full_page_writes", "on");
@@ -102,7 +130,8 @@ public final class BenchDatabase implements AutoCloseable {
     }
     Path building = Files.createTempDirectory("loyalty-bench-pg-template-");
     // No postgresql.conf yet: zonky runs initdb, and keeps the directory when the server stops.
-    try (EmbeddedPostgres postgres = durable(EmbeddedPostgres.builder().setDataDirectory(building)).start();
+    try (EmbeddedPostgres postgres = durable(EmbeddedPostgres.builder().setDataDirectory(building)
+        .setCleanDataDirectory(false)).start();
         Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE engine");
       s.execute("CREATE DATABASE raw");

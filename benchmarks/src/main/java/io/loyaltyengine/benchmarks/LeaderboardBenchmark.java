@@ -85,8 +85,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * at {@code count}). Its ORDER BY names the index's leading columns too (fixed by the WHERE clause, so the order is
  * the same): H2 reads an index in order only when the ORDER BY starts with the index's first column, and otherwise
  * sorts every counter of the campaign (about 70 ms at 100k). H2's result cache is off
- * ({@code OPTIMIZE_REUSE_RESULTS=0}) so that a repeated query is really run. PostgreSQL runs as zonky starts it:
- * {@code fsync=off}, {@code synchronous_commit=off}.
+ * ({@code OPTIMIZE_REUSE_RESULTS=0}) so that a repeated query is really run. PostgreSQL runs with durable commits,
+ * as in every other benchmark ({@link BenchDatabase#startDurable}: {@code fsync}, {@code synchronous_commit} and
+ * {@code full_page_writes} on, checked; zonky's defaults turn the first two off), so that its recorded actions are
+ * what the report's store line says.
  *
  * <p>The write benchmarks run on H2 ({@code WRITE_DELAY=0}: every commit is written to the file before the call
  * returns) with event dispatch left to the host ({@code manualDispatch}), so that the background dispatcher's rounds,
@@ -199,7 +201,7 @@ public class LeaderboardBenchmark {
         useCampaigns(tenant, campaign, reward, coldCampaign, coldReward);
       }
     } else {
-      postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(true).start();
+      postgres = BenchDatabase.startDurable();
       DataSource dataSource = postgres.getPostgresDatabase();
       engine = engine(JdbcStorage.builder().dataSource(dataSource).build());
       raw = dataSource.getConnection();
