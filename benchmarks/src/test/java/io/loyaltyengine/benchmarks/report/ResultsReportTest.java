@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -158,6 +159,25 @@ class ResultsReportTest {
     assertTrue(markdown.contains("1.00 1.00 1.00 at the start, 2.00 2.00 2.00 at the end"), markdown);
     assertRow(markdown, "| deduct, one call, one commit", "| 500 ± 5 ops/s | 1,000 ± 10 ops/s | 0.50x ± 0.01 |");
     assertThrows(IllegalArgumentException.class, () -> ResultsReport.main(new String[] {"--json", json.toString()}));
+  }
+
+  @Test
+  void theDiskIsTheOneHoldingTheBenchmarkJvmsTemporaryDirectory(@TempDir Path dir) throws IOException {
+    // JMH hands the launcher's JVM options (run.sh's JAVA_OPTS) and -jvmArgsAppend to the benchmark's JVMs, not to
+    // the report's: with -Djava.io.tmpdir there, the databases lie on that directory's disk, which JMH's JSON names.
+    Path elsewhere = Path.of("/dev/shm");
+    String thereDisk = Machine.disk(Path.of("/"), elsewhere);
+    assumeTrue(Files.isDirectory(elsewhere) && !thereDisk.equals(
+        Machine.disk(Path.of("/"), Path.of(System.getProperty("java.io.tmpdir")))), "needs /dev/shm on another mount");
+    Path json = dir.resolve("quick.json");
+    Path md = dir.resolve("quick.md");
+    Files.writeString(json, file(result("DeductBenchmark.engineDeduct", "thrpt", 1, "H2", 500.0, 5.0, "ops/s", "")
+        .replace("\"forks\" : 1,", "\"forks\" : 1, \"jvmArgs\" : [ \"-Xmx2g\", \"-Djava.io.tmpdir=" + elsewhere
+            + "\" ],")));
+
+    ResultsReport.main(new String[] {"--json", json.toString(), "--md", md.toString(), "--profile", "quick"});
+
+    assertRow(Files.readString(md), "| Disk (databases) |", "| " + thereDisk + " |");
   }
 
   @Test
