@@ -298,6 +298,24 @@ public final class ResultsReport {
     };
   }
 
+  /**
+   * Where the benchmarks wrote their databases: the {@code java.io.tmpdir} of the benchmark JVMs, as JMH's JSON lists
+   * their options (the launcher's own, such as run.sh's {@code JAVA_OPTS}, and {@code -jvmArgsAppend}), or
+   * {@code otherwise} when they set none. The last setting wins, as on a java command line.
+   */
+  Path dataDir(Path otherwise) {
+    String prefix = "-Djava.io.tmpdir=";
+    Path dir = otherwise;
+    if (first != null) {
+      for (JsonNode arg : first.path("jvmArgs")) {
+        if (arg.asText().startsWith(prefix)) {
+          dir = Path.of(arg.asText().substring(prefix.length()));
+        }
+      }
+    }
+    return dir;
+  }
+
   /** The results read, in file order. */
   List<Result> results() {
     return results;
@@ -554,7 +572,7 @@ public final class ResultsReport {
           + " [--command TEXT] [--load-at-start TEXT] [--load-at-end TEXT]");
     }
     ResultsReport report = read(Path.of(options.get("json")));
-    Machine machine = Machine.probe(Path.of("/"), Path.of(System.getProperty("java.io.tmpdir")));
+    Machine machine = Machine.probe(Path.of("/"), report.dataDir(Path.of(System.getProperty("java.io.tmpdir"))));
     if (options.containsKey("load-at-end")) {
       machine = new Machine(machine.cpu(), machine.cores(), machine.memory(), machine.os(), machine.disk(),
           options.get("load-at-end"));
