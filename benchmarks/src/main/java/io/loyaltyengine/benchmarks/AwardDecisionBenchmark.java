@@ -31,10 +31,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class AwardDecisionBenchmark {
-  private final EngineLimits limits = EngineLimits.DEFAULTS;
-  private final PointsChange change = PointsChange.of(42, "purchase").withIdempotencyKey("order-1001");
+  // Not final (JMH's sample 10): a final long set to a constant is copied into the methods by javac, and the JIT
+  // could take the others as constants too; the measured code must read its inputs.
+  private EngineLimits limits = EngineLimits.DEFAULTS;
+  private PointsChange change = PointsChange.of(42, "purchase").withIdempotencyKey("order-1001");
   private long balance = 1_000;
-  private final long lifetime = 5_000;
+  private long lifetime = 5_000;
 
   /** The engine's decision: full validation and the overflow rule. */
   @Benchmark
