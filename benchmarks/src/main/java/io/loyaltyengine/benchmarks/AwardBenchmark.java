@@ -18,9 +18,9 @@ import org.openjdk.jmh.infra.ThreadParams;
 /**
  * One award, one call, one commit, from one thread: the time of a call (average, microseconds) through the engine
  * against the raw baseline's award on the same kind of store (update the balance returning it, insert the ledger
- * row, commit; see {@link RawBaseline#award}). On the durable stores both pay one synced commit, so the ratio is
- * the engine's cost on top of the commit it cannot avoid (issue target: within 1.5x on H2 and PostgreSQL). The
- * single-thread throughput is the inverse of this time.
+ * row, commit; see {@link RawBaseline#award}). On the durable stores both pay one durable commit (PostgreSQL syncs
+ * its WAL; H2 writes the file, without an fsync), so the ratio is the engine's cost on top of the commit it cannot
+ * avoid (issue target: within 1.5x on H2 and PostgreSQL). The single-thread throughput is the inverse of this time.
  *
  * <p>{@link #engineAwardKeyed} is the same award with an idempotency key, a fresh one each call (as a checkout's
  * order id): the key's lookup comes first, and the key's unique index is written with the entry. It has no raw
