@@ -841,6 +841,34 @@ abstract class GroupCommitTestBase {
   }
 
   @Test
+  void aBulkChunkRunAgainBehindSavepointsWhoseCommitOutcomeIsUnknownGivesEachOperationItsOutcome() {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 3);
+    TenantScope scope = e.scope(w);
+    long poisoned = w.participants.get(2);
+    // The store refuses the event of an award to participant 2: the chunk's run in one go fails, and the chunk runs
+    // again with each operation behind a savepoint, where that award alone is undone; that run's commit answer is
+    // lost.
+    e.probe().poisonEvents(event -> Objects.equals(event.participantId(), poisoned));
+    e.probe().failAfterNextSharedCommit(() -> new CommitOutcomeUnknownException("injected: commit answer lost", null));
+    List<PointsOutcome> outcomes = scope.points().applyAll(List.of(
+        PointsOperation.award(w.ref(0), PointsChange.of(10, "import")),
+        PointsOperation.deduct(w.ref(0), PointsChange.of(1_000, "import")),
+        PointsOperation.award(w.ref(2), PointsChange.of(7, "import")),
+        PointsOperation.award(w.ref(1), PointsChange.of(5, "import"))));
+
+    assertOutcomeUnknown(outcomes.get(0).error(), "a bulk operation");
+    assertCode(ErrorCode.INSUFFICIENT_POINTS, "amount", outcomes.get(1).error(), "a refusal is known");
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, outcomes.get(2).error(), "rolled back to its savepoint");
+    assertFalse(outcomes.get(2).error().getMessage().contains("may have been made"),
+        "known to have changed nothing: " + outcomes.get(2).error());
+    assertOutcomeUnknown(outcomes.get(3).error(), "a bulk operation");
+    assertEquals(List.of(10L), amounts(scope, w.ref(0)), "applied once, not run again");
+    assertEquals(List.of(5L), amounts(scope, w.ref(1)));
+    assertEquals(List.of(), amounts(scope, w.ref(2)));
+  }
+
+  @Test
   void aBulkChunkReplayingAnEntryOfItsOwnSharedTransactionWhoseCommitOutcomeIsUnknownIsNotToldItSucceeded()
       throws Exception {
     Engine e = engine(COMBINING);
