@@ -207,35 +207,55 @@ public final class PointsService implements Points {
       // A key another transaction took first: run the chunk again, each operation behind a savepoint, where that
       // operation replays the other's entry.
     }
-    Object[] careful = context.transactions().runCombinedRaw(ownRowsOnly(tenantId, participants, tx -> {
-      Object[] r = new Object[chunk.size()];
-      long[] participantIds = new long[r.length];
-      LoyaltyException[] unresolved = lockChunk(tx, chunk, participantIds);
-      for (int i = 0; i < r.length; i++) {
-        if (unresolved[i] != null) {
-          r[i] = PointsOutcome.failed(unresolved[i]);
-          continue;
+    // What the careful run's last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
+    Object[][] carefulAttempt = new Object[1][];
+    Object[] careful;
+    try {
+      careful = context.transactions().runCombinedRaw(ownRowsOnly(tenantId, participants, tx -> {
+        Object[] r = new Object[chunk.size()];
+        long[] participantIds = new long[r.length];
+        LoyaltyException[] unresolved = lockChunk(tx, chunk, participantIds);
+        for (int i = 0; i < r.length; i++) {
+          if (unresolved[i] != null) {
+            r[i] = PointsOutcome.failed(unresolved[i]);
+            continue;
+          }
+          Prepared p = chunk.get(i);
+          long participantId = participantIds[i];
+          try {
+            r[i] = PointsOutcome.succeeded(
+                tx.nested(t -> applyIn(t, participantId, p.kind(), p.change(), direct)));
+          } catch (LoyaltyException e) {
+            r[i] = PointsOutcome.failed(e);
+          } catch (UniqueViolationException e) {
+            r[i] = e;
+          } catch (TransientStorageException e) {
+            // The whole chunk is retried.
+            throw e;
+          } catch (StorageException e) {
+            // The store refused this operation alone (its savepoint undid it): the others go on.
+            r[i] = PointsOutcome.failed(new LoyaltyException(ErrorCode.STORAGE_UNAVAILABLE, null,
+                "the storage could not complete the operation; nothing was changed", e));
+          }
         }
-        Prepared p = chunk.get(i);
-        long participantId = participantIds[i];
-        try {
-          r[i] = PointsOutcome.succeeded(
-              tx.nested(t -> applyIn(t, participantId, p.kind(), p.change(), direct)));
-        } catch (LoyaltyException e) {
-          r[i] = PointsOutcome.failed(e);
-        } catch (UniqueViolationException e) {
-          r[i] = e;
-        } catch (TransientStorageException e) {
-          // The whole chunk is retried.
-          throw e;
-        } catch (StorageException e) {
-          // The store refused this operation alone (its savepoint undid it): the others go on.
-          r[i] = PointsOutcome.failed(new LoyaltyException(ErrorCode.STORAGE_UNAVAILABLE, null,
-              "the storage could not complete the operation; nothing was changed", e));
+        return carefulAttempt[0] = r;
+      }));
+    } catch (LoyaltyException e) {
+      if (!Transactions.commitOutcomeUnknown(e) || carefulAttempt[0] == null) {
+        throw e;
+      }
+      // The chunk may have committed: running it again could make every change twice. An operation refused or
+      // undone by its savepoint is known to have changed nothing, and keeps its own outcome; one that succeeded, or
+      // replayed an entry (perhaps one of this transaction), may have been made. One whose key another transaction
+      // took was undone by its savepoint too: it is answered below as a retry would be.
+      careful = carefulAttempt[0].clone();
+      for (int i = 0; i < careful.length; i++) {
+        if (!(careful[i] instanceof PointsOutcome outcome && !outcome.succeeded())
+            && !(careful[i] instanceof UniqueViolationException)) {
+          careful[i] = PointsOutcome.failed(e);
         }
       }
-      return r;
-    }));
+    }
     for (int i = 0; i < careful.length; i++) {
       Prepared p = chunk.get(i);
       if (careful[i] instanceof UniqueViolationException e) {
