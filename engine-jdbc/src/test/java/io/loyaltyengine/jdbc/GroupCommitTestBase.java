@@ -1657,6 +1657,39 @@ abstract class GroupCommitTestBase {
   }
 
   /** {@code call}, returning its result or what it threw, with whether the thread then had its interrupt. */
+  @Test
+  void aLeaderInterruptedWhileItRunsABatchThatThenRollsBackAnswersEveryCallerAndTheStoreStaysUsable()
+      throws Exception {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    // While the batch runs in one go, its leader is interrupted (a host cancelling its request) and the store then
+    // refuses a row, once: the batch's transaction rolls back, on the leader's thread, and runs the careful way.
+    java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+    e.probe().poisonEntries(entry -> {
+      if ("interrupt-here".equals(entry.idempotencyKey()) && once.compareAndSet(false, true)) {
+        Thread.currentThread().interrupt();
+        return true;
+      }
+      return false;
+    }, () -> new StorageException("injected: a row refused", null));
+    List<Object> got = batch(e, () -> scope.points().award(w.ref(1), PointsChange.of(1, "plug")), List.of(
+        withInterrupt(() -> scope.points().award(w.ref(0), PointsChange.of(10, "purchase"))),
+        withInterrupt(() -> scope.points().award(w.ref(0),
+            PointsChange.of(20, "purchase").withIdempotencyKey("interrupt-here"))),
+        withInterrupt(() -> scope.points().award(w.ref(0), PointsChange.of(30, "purchase")))));
+
+    int interrupted = 0;
+    for (int i = 1; i < got.size(); i++) {
+      Object[] answer = (Object[]) got.get(i);
+      assertFalse(answer[0] instanceof Throwable, "caller " + i + " got " + answer[0]);
+      interrupted += (Boolean) answer[1] ? 1 : 0;
+    }
+    assertEquals(1, interrupted, "the leader, and only it, returns with its interrupt");
+    assertEquals(List.of(30L, 20L, 10L), amounts(scope, w.ref(0)), "each applied once");
+    assertEquals(61, scope.points().award(w.ref(0), PointsChange.of(1, "purchase")).balance(), "the store works");
+  }
+
   private static Callable<Object> withInterrupt(Callable<Object> call) {
     return () -> {
       Object got;

@@ -676,6 +676,48 @@ abstract class JdbcStorageTestBase {
     assertEquals(Optional.of(next), storage.inTransaction(tx -> tx.tenants().find(next.id())));
   }
 
+  /**
+   * A caller interrupted while its unit of work runs (a host cancelling the request meanwhile), whose unit of work
+   * then fails after it changed and locked rows (a refusal, or nothing to commit), gets its failure, keeps its
+   * interrupt, and leaves the store usable: the rollback writes to the database file as a commit does.
+   */
+  @Test
+  void aCallerInterruptedWhileItsWorkRunsThatThenFailsKeepsItsInterruptAndLeavesTheStoreUsable() throws Exception {
+    Tenant tenant = tenant();
+    Campaign campaign = campaign(tenant.id());
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(insert(participant(campaign, "p" + i + "@example.com", "P", null, 10)).id());
+    }
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try {
+      Object[] got = caller.submit(() -> {
+        Object outcome = "returned";
+        try {
+          storage.inTransaction(tx -> {
+            tx.participants().lockAll(tenant.id(), ids);
+            for (long id : ids) {
+              tx.ledger().credit(tenant.id(), id, 5);
+            }
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("refused (a test's)");
+          });
+        } catch (RuntimeException e) {
+          outcome = e.getMessage();
+        }
+        return new Object[] {outcome, Thread.interrupted()};
+      }).get(60, TimeUnit.SECONDS);
+      assertEquals("refused (a test's)", got[0]);
+      assertTrue((Boolean) got[1], "the caller keeps its interrupt");
+    } finally {
+      caller.shutdownNow();
+    }
+    assertEquals(10, storage.inTransaction(tx -> tx.participants().find(tenant.id(), ids.get(0))).orElseThrow()
+        .pointsBalance(), "rolled back");
+    Tenant next = tenant();
+    assertEquals(Optional.of(next), storage.inTransaction(tx -> tx.tenants().find(next.id())));
+  }
+
   @Test
   void closeIsIdempotentAndRefusesFurtherWork() {
     Storage other = fixture.openStorage();
