@@ -186,8 +186,10 @@ public final class JdbcStorage implements Storage {
    *
    * <p>On H2 the unit of work first waits for the database's other engine transactions to end (failing with a
    * {@link io.loyaltyengine.core.spi.TransientStorageException} after 10 s), and a caller's interrupt is held back
-   * while it waits, runs and commits, and set again before the call returns: H2 closes the whole database, for every
-   * connection, when a thread writes to its file with its interrupt set.
+   * while it waits, runs and commits (or rolls back), and set again before the call returns: H2 closes the whole
+   * database, for every connection, when a thread writes to its file with its interrupt set (a rollback writes it
+   * too). An interrupt that comes while the work runs is taken back only when the work ends: a statement the work
+   * runs after it still meets it.
    *
    * @throws IllegalStateException if this storage is closed
    */
@@ -244,7 +246,16 @@ public final class JdbcStorage implements Storage {
     boolean[] workDone = new boolean[1];
     HandleCallback<T, RuntimeException> callback = handle -> {
       JdbcTransaction tx = new JdbcTransaction(handle, sql, true);
-      T result = work.run(tx);
+      T result;
+      try {
+        result = work.run(tx);
+      } catch (RuntimeException | Error failure) {
+        if (interrupted != null) {
+          // Nor the rollback's: H2 writes the undone rows (and the row locks taken) to its file, as a commit does.
+          interrupted[0] |= Thread.interrupted();
+        }
+        throw failure;
+      }
       workDone[0] = true;
       if (interrupted != null) {
         // An interrupt that came while the work ran must not reach the commit's write either.
