@@ -869,6 +869,23 @@ abstract class GroupCommitTestBase {
   }
 
   @Test
+  void aBulkChunkWhoseTransactionCannotBeginIsNotRunAgainBehindSavepoints() {
+    Engine e = engine(COMBINING);
+    World w = new World(e.engine(), 2);
+    TenantScope scope = e.scope(w);
+    e.probe().failBegins(() -> new StorageException("injected: no connection", null));
+    LoyaltyException failed = assertThrows(LoyaltyException.class, () -> scope.points().applyAll(List.of(
+        PointsOperation.award(w.ref(0), PointsChange.of(10, "import")),
+        PointsOperation.award(w.ref(1), PointsChange.of(5, "import")))));
+
+    assertCode(ErrorCode.STORAGE_UNAVAILABLE, null, failed, "the database unreachable");
+    assertEquals(1, e.probe().failedBegins(),
+        "the chunk's transaction was tried once: run again, it waits for a connection as long again");
+    e.probe().failBegins(null);
+    assertEquals(List.of(), amounts(scope, w.ref(0)));
+  }
+
+  @Test
   void aBulkChunkReplayingAnEntryOfItsOwnSharedTransactionWhoseCommitOutcomeIsUnknownIsNotToldItSucceeded()
       throws Exception {
     Engine e = engine(COMBINING);
