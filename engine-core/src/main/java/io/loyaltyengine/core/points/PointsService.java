@@ -171,12 +171,15 @@ public final class PointsService implements Points {
     long tenantId = context.tenantId();
     // What the last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
     Object[][] attempted = new Object[1][];
+    // Whether the chunk's work began in a transaction (one that could not begin is not run again: see below).
+    boolean[] began = new boolean[1];
     LocksParticipants.Named participants = (tx, ids) -> addParticipants(tx, chunk, ids);
     try {
       // Through group commit, like single calls: on H2 a chunk then never holds participants' row locks at the same
       // time as a combined batch taking them in another order (H2 breaks such a deadlock by failing the younger
       // transaction). On PostgreSQL it runs at once, alone.
       Object[] results = context.transactions().runCombinedRaw(ownRowsOnly(tenantId, participants, tx -> {
+        began[0] = true;
         try {
           return attempted[0] = applyTogether(tx, chunk);
         } catch (NothingToCommit e) {
@@ -200,6 +203,11 @@ public final class PointsService implements Points {
               attempted[0][i] instanceof CombinableWork.Refused refused ? refused.error() : e);
         }
         return;
+      }
+      if (!began[0]) {
+        // The storage failed before the chunk's work ran (the database unreachable): run again, it would fail the
+        // same way after as long a wait (on a pool, its connection timeout). Nothing was changed.
+        throw e;
       }
       // Some operation failed other than by a refusal (a row the store refused) and took the chunk's transaction
       // with it: run the chunk again, each operation behind a savepoint.
