@@ -9,6 +9,7 @@ import static io.loyaltyengine.testkit.contract.Checks.state;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -3478,6 +3479,38 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertTrue(assigned.payload().contains("\"id\":\"" + waiting.id() + "\""), "the earned reward's id");
     assertTrue(assigned.payload().contains("\"status\":\"APPROVED\""), "the reward after the upload");
     assertTrue(assigned.payload().contains("\"waitingReason\":null"), "no longer waiting");
+  }
+
+  @Test
+  void anUploadGivesCodesToEveryWaitingRewardItCanReachBeyondTheFirstHundred() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    CampaignReward coupon = w.scope.rewards().define(w.campaign.id(),
+        NewCampaignReward.coupon("Coupon", 1).unlimited());
+    List<ParticipantRef> people = List.of(ParticipantRef.id(enrol(w, "many-1@example.com").id()),
+        ParticipantRef.id(enrol(w, "many-2@example.com").id()), ParticipantRef.id(enrol(w, "many-3@example.com").id()));
+    // More rewards wait than an upload reads in one round (100): it reads the waiting rewards again until either the
+    // codes or the rewards run out.
+    int rewards = 101;
+    List<Long> waiting = new ArrayList<>();
+    for (int i = 0; i < rewards; i++) {
+      EarnedReward r = w.scope.rewards().recordAction(LoyaltyAction.of(people.get(i % people.size()), coupon.id()))
+          .unlocked().get(0);
+      assertNull(r.couponCode());
+      waiting.add(r.id());
+    }
+    List<String> codes = IntStream.rangeClosed(1, rewards).mapToObj(i -> String.format("MANY-%04d", i)).toList();
+
+    assertEquals(rewards, w.scope.coupons().upload(w.campaign.id(), codes).assignedToWaiting());
+    assertEquals(0, w.scope.coupons().remaining(w.campaign.id()));
+    Set<String> given = new HashSet<>();
+    for (long id : waiting) {
+      EarnedReward r = w.scope.rewards().getEarned(id);
+      assertNotNull(r.couponCode(), "every waiting reward got a code: " + id);
+      assertNull(r.waitingReason(), "no longer waiting: " + id);
+      given.add(r.couponCode());
+    }
+    assertEquals(Set.copyOf(codes), given, "each code once");
   }
 
   @Test
