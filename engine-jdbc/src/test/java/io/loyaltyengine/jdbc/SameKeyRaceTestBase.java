@@ -6,7 +6,9 @@ import static io.loyaltyengine.jdbc.GroupCommitTestBase.balance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.NewCatalogReward;
@@ -82,5 +84,35 @@ abstract class SameKeyRaceTestBase extends HostTransactionTestBase {
     }
     assertEquals(0L, scope.catalog().get(last.id()).stock());
     assertEquals(30, balance(scope, w.ref(0)));
+  }
+
+  @Test
+  void aRedemptionByAnotherParticipantThatWaitedForTheKeysFirstUseTakingTheLastUnitIsConflictNotOutOfStock()
+      throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    scope.points().award(w.ref(0), PointsChange.of(50, "purchase"));
+    scope.points().award(w.ref(1), PointsChange.of(50, "purchase"));
+    CatalogReward last = scope.catalog().create(NewCatalogReward.of(w.campaignId, "Last mug", 20, RewardType.CUSTOM)
+        .withStock(1));
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      scope.joining(host.transaction()).catalog().redeem(w.ref(0), last.id(), "order-9");
+      // Another participant with the key: it does not queue at the first one's participant lock, so its key lookup
+      // cannot see the uncommitted redemption; it waits for the reward's row lock, then finds no stock left. The key
+      // is looked up again and the answer is a retry's (the key names the first one's redemption): CONFLICT.
+      Future<Object> other = pool.submit(answer(() -> scope.catalog().redeem(w.ref(1), last.id(), "order-9")));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      host.commit();
+      Object got = other.get(60, TimeUnit.SECONDS);
+      assertTrue(got instanceof LoyaltyException e && e.code() == ErrorCode.CONFLICT
+          && e.field().orElse("").equals("idempotencyKey"), "CONFLICT on idempotencyKey, not OUT_OF_STOCK: " + got);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(0L, scope.catalog().get(last.id()).stock());
+    assertEquals(30, balance(scope, w.ref(0)));
+    assertEquals(50, balance(scope, w.ref(1)), "the refused redemption took nothing");
   }
 }
