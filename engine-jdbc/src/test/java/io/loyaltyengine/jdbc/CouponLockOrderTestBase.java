@@ -3,6 +3,7 @@ package io.loyaltyengine.jdbc;
 import static io.loyaltyengine.jdbc.Answers.answer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.LoyaltyEngine;
@@ -124,6 +125,39 @@ abstract class CouponLockOrderTestBase extends HostTransactionTestBase {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void anApprovalFindingThePoolEmptyWhileAnUploadHoldsItTakesTheUploadedCodeOnceTheUploadCommits()
+      throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    CampaignReward coupon = scope.rewards().define(w.campaignId, NewCampaignReward.coupon("Coupon", 1).unlimited());
+    ParticipantRef p = w.ref(0);
+    Object approval;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx uploading = fixture.hostTransactions().orElseThrow().begin()) {
+      // No reward waits yet: the upload gives no code, and holds the pool's lock with its code uncommitted.
+      CouponUpload upload = scope.joining(uploading.transaction()).coupons().upload(w.campaignId, List.of("X-1"));
+      assertEquals(0, upload.assignedToWaiting());
+      // The action's approval finds the pool empty (the code is not committed) and takes the pool's lock to look
+      // again, waiting for the upload.
+      Future<Object> approving = pool.submit(answer(() -> scope.rewards().recordAction(LoyaltyAction.of(p,
+          coupon.id()))));
+      JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
+      uploading.commit();
+      approval = approving.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    // Had it not looked again, the reward would wait for a code while the pool holds a free one, which no upload
+    // would give it until the next.
+    assertTrue(approval instanceof ActionResult, "the approval went through: " + approval);
+    EarnedReward earned = scope.rewards().getEarned(((ActionResult) approval).unlocked().get(0).id());
+    assertEquals("X-1", earned.couponCode(), "the approval saw the uploaded code: " + earned);
+    assertNull(earned.waitingReason());
+    assertEquals(0, scope.coupons().remaining(w.campaignId));
   }
 
   @Test
