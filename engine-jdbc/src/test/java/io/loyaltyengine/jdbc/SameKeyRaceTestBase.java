@@ -71,8 +71,9 @@ abstract class SameKeyRaceTestBase extends HostTransactionTestBase {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
       Redemption first = scope.joining(host.transaction()).catalog().redeem(w.ref(0), last.id(), "order-9");
-      // The same request again: its key lookup cannot see the uncommitted redemption, so it waits for the reward's
-      // row lock, then finds the stock the first one took.
+      // The same request again: it waits for the participant's row lock, which the first one holds, and then its
+      // key lookup finds the committed redemption. (A request that reached the reward's row lock first is the next
+      // test's.)
       Future<Object> again = pool.submit(answer(() -> scope.catalog().redeem(w.ref(0), last.id(), "order-9")));
       JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
       host.commit();
