@@ -1404,6 +1404,14 @@ public abstract class StorageContractTest extends EngineContractSupport {
         new Bad("another participant", "idempotencyKey", () -> w.scope.points().award(ParticipantRef.id(q.id()),
             new PointsChange(100, "purchase", "Order 1", "order-1"))));
     assertAllRejected(ErrorCode.CONFLICT, bad, () -> List.of(state(w.scope, p.id()), state(w.scope, q.id())));
+    // A participant that does not exist is NOT_FOUND whatever its key names: the caller learns nothing of the key.
+    long missing = Math.max(p.id(), q.id()) + 1_000;
+    assertAllRejected(ErrorCode.NOT_FOUND, List.of(
+        new Bad("a missing participant with the key", null, () -> w.scope.points().award(
+            ParticipantRef.id(missing), new PointsChange(100, "purchase", "Order 1", "order-1"))),
+        new Bad("a missing participant deducting with the key", null, () -> w.scope.points().deduct(
+            ParticipantRef.id(missing), new PointsChange(100, "purchase", "Order 1", "order-1")))),
+        () -> List.of(state(w.scope, p.id()), state(w.scope, q.id())));
   }
 
   @Test
