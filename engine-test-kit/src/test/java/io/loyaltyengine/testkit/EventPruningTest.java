@@ -84,12 +84,42 @@ class EventPruningTest {
     }
   }
 
+  /**
+   * The prune's cutoff reaches the store in whole microseconds, as every instant does (the storage SPI's contract):
+   * a retention with a fraction of a microsecond (in bounds) made the in-memory store prune an event one microsecond
+   * earlier than H2 and PostgreSQL, which truncate the cutoff they are given.
+   */
+  @Test
+  void aRetentionWithNanosecondsPrunesOnTheInMemoryStoreAsOnTheSqlStores() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
+    Duration retention = Duration.ofHours(1).plusNanos(500);
+    try (LoyaltyEngine engine = engine(clock, retention)) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      ParticipantRef ref = participant(scope);
+      engine.events().dispatch();
+      long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
+      scope.points().award(ref, PointsChange.of(1, "purchase"));
+      assertEquals(1, engine.events().dispatch().positioned(), "the award, positioned at the start");
+
+      // now - retention = start + 0.5 us: the SQL stores prune before start + 0 us, so the award stays there.
+      clock.advance(Duration.ofHours(1).plusNanos(1_000));
+      assertEquals(0, engine.events().dispatch().pruned(), "nothing positioned before the cutoff's microsecond");
+      EventFilter awards = EventFilter.types(EventType.POINTS_AWARDED);
+      assertEquals(1, scope.changeFeed().read(cursor, awards, 100).events().size(), "the award stays");
+    }
+  }
+
   /** An engine on a new in-memory store, dispatching by hand, keeping events for an hour. */
   private static LoyaltyEngine engine(SettableClock clock) {
+    return engine(clock, Duration.ofHours(1));
+  }
+
+  /** An engine on a new in-memory store, dispatching by hand, keeping events for {@code retention}. */
+  private static LoyaltyEngine engine(SettableClock clock, Duration retention) {
     return LoyaltyEngine.builder()
         .storage(InMemoryStorage.newDatabase().openStorage())
         .clock(clock)
-        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
+        .events(EventSettings.builder().manualDispatch().retention(retention).build())
         .build();
   }
 
