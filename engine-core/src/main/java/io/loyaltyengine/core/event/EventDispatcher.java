@@ -152,7 +152,7 @@ public final class EventDispatcher implements AutoCloseable {
     try {
       int positioned = positionAndFanOut();
       Instant now = now();
-      Instant leaseUntil = now.plus(settings.lease());
+      Instant leaseUntil = micros(now.plus(settings.lease()));
       List<ClaimedDelivery> claimed = transactions.run(tx -> tx.deliveries().claim(listeners.names(), true, now,
           owner, leaseUntil, settings.batchSize()));
       // One lease covers the batch, whose deliveries run one after another: a delivery starts only while half the
@@ -365,7 +365,7 @@ public final class EventDispatcher implements AutoCloseable {
     }
     Instant now = now();
     boolean changed = transactions.run(tx -> tx.deliveries().reschedule(d.tenantId(), d.eventId(), d.subscriber(),
-        owner, attempts, now.plus(delay), error, now));
+        owner, attempts, micros(now.plus(delay)), error, now));
     return changed ? Outcome.RETRIED : Outcome.LEFT;
   }
 
@@ -407,7 +407,8 @@ public final class EventDispatcher implements AutoCloseable {
       return 0;
     }
     lastPrune = now;
-    Instant cutoff = now.minus(settings.retention());
+    // Down to the microsecond: an event positioned at the cutoff's microsecond stays, on every store.
+    Instant cutoff = micros(now.minus(settings.retention()));
     int pruned = 0;
     for (int chunk = 0; chunk < PRUNE_CHUNKS_PER_ROUND; chunk++) {
       int deleted = transactions.run(tx -> tx.events().prune(cutoff, PRUNE_CHUNK));
@@ -421,7 +422,16 @@ public final class EventDispatcher implements AutoCloseable {
   }
 
   private Instant now() {
-    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    return micros(clock.instant());
+  }
+
+  /**
+   * {@code instant} truncated to microseconds, as every instant that reaches a port must be (the storage SPI): a
+   * setting or a delay with a fraction of a microsecond would otherwise make the in-memory store, which keeps
+   * nanoseconds, compare differently from the SQL stores, which truncate.
+   */
+  private static Instant micros(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.MICROS);
   }
 
   /** Names of the listeners this instance delivers to. */

@@ -459,7 +459,8 @@ public final class LeaderboardIndexes {
       if (!due(index, now.toEpochMilli())) {
         return true;
       }
-      Instant since = index.lastCatchUp.minus(margin);
+      // Down to the microsecond, as every instant reaching a port (a margin may hold a fraction of one).
+      Instant since = index.lastCatchUp.minus(margin).truncatedTo(ChronoUnit.MICROS);
       int current = Goals.month(now, index.zone);
       int previous = Goals.previousMonth(current);
       index.boards.keySet().removeIf(k -> k.month != 0 && k.month != current && k.month != previous);
