@@ -45,7 +45,8 @@ import java.util.function.LongPredicate;
  * board ignores a participant its roster does not hold yet, as during the campaign's first scan any participant the
  * scan has not reached, and where transactions run at once (PostgreSQL) the scan's snapshot may predate the write.
  * A removal does not commute with the scan: the scan reads a snapshot that may predate the deletion and hand the
- * participant over after it left the index (see "Removals" below).
+ * participant over after it left the index (see "Removals" below). A first build that fails drops the campaign's
+ * index, so that the next read builds on an empty roster, not one holding what the failed scan handed over.
  *
  * <h2>Months</h2>
  * The board of month {@code m} counts members created before {@code m} ended in the campaign's zone. While
@@ -186,7 +187,9 @@ public final class LeaderboardIndexes {
       // One clock read serves the rebuild's and the catch-up's checks; a build or rebuild takes long, so read again.
       long nowMillis = clock.millis();
       if (!index.built) {
-        build(index);
+        if (!build(index)) {
+          continue; // another thread's build of it failed, and dropped it: start from a new one
+        }
         nowMillis = clock.millis();
       } else if (rebuildDue(index, nowMillis)) {
         // Storage has what a catch-up may have missed (a write committed later than the margin after its time).
@@ -396,21 +399,38 @@ public final class LeaderboardIndexes {
     return successor;
   }
 
-  private void build(CampaignIndex index) {
+  /**
+   * Builds a campaign's index, unless built. A build that fails drops the index: its roster holds what the scan
+   * handed over before the failure, members another instance may delete before a later build, whose catch-up would
+   * read removals only from that build's time on, so they would stay on the boards until the rebuild.
+   *
+   * @return false if another thread's build of this index failed (the caller starts from a new index)
+   */
+  private boolean build(CampaignIndex index) {
     index.lock.lock();
     try {
       if (index.built) {
-        return;
+        return true;
+      }
+      if (index.abandoned) {
+        return false;
       }
       Instant now = now();
       index.builtAtMillis = now.toEpochMilli();
       index.caughtUp(now);
-      fill(index, new BoardKey(BoardMetric.ACTIONS, 0));
+      try {
+        fill(index, new BoardKey(BoardMetric.ACTIONS, 0));
+      } catch (RuntimeException | Error e) {
+        index.abandoned = true;
+        campaigns.remove(new Key(index.tenantId, index.campaignId), index);
+        throw e;
+      }
       index.built = true;
     } finally {
       index.lock.unlock();
     }
     evictBeyondBound(index);
+    return true;
   }
 
   /**
@@ -690,6 +710,8 @@ public final class LeaderboardIndexes {
     /** Held while the marked awards' scores are read and raised ({@link LeaderboardIndexes#resolveMarked}). */
     private final ReentrantLock resolving = new ReentrantLock();
     private volatile boolean built;
+    /** Set, under {@link #lock}, when its build failed: it is out of the map, and no later build reuses its roster. */
+    private boolean abandoned;
     /** When {@link #build} began, by the engine's clock: the rebuild interval runs from it. */
     private volatile long builtAtMillis;
     /** Set by the read that rebuilds this index ({@link LeaderboardIndexes#rebuild}); others go on reading it. */
