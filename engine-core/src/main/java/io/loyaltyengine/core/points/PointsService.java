@@ -205,8 +205,8 @@ public final class PointsService implements Points {
         return;
       }
       if (!began[0]) {
-        // The storage failed before the chunk's work ran (the database unreachable): run again, it would fail the
-        // same way after as long a wait (on a pool, its connection timeout). Nothing was changed.
+        // The storage failed before the chunk's work ran (the database unreachable). Not run again: it would fail
+        // the same way after as long a wait (on a pool, its connection timeout). Nothing was changed.
         throw e;
       }
       // Some operation failed other than by a refusal (a row the store refused) and took the chunk's transaction
@@ -215,11 +215,35 @@ public final class PointsService implements Points {
       // A key another transaction took first: run the chunk again, each operation behind a savepoint, where that
       // operation replays the other's entry.
     }
-    // What the careful run's last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
-    Object[][] carefulAttempt = new Object[1][];
-    Object[] careful;
+    Object[] careful = applyBehindSavepoints(tenantId, participants, chunk);
+    for (int i = 0; i < careful.length; i++) {
+      Prepared p = chunk.get(i);
+      if (careful[i] instanceof UniqueViolationException e) {
+        try {
+          outcomes[p.index()] = PointsOutcome.succeeded(afterKeyTaken(p.resolver(), p.kind(), p.change(), e));
+        } catch (LoyaltyException failure) {
+          outcomes[p.index()] = PointsOutcome.failed(failure);
+        }
+      } else {
+        outcomes[p.index()] = (PointsOutcome) careful[i];
+      }
+    }
+  }
+
+  /**
+   * Applies the operations of a chunk one by one, each behind a savepoint, under their participants' row locks taken
+   * first: after the run in one go failed otherwise, or met a key another transaction took.
+   *
+   * @return each operation's {@link PointsOutcome}, or the {@link UniqueViolationException} of a key another
+   *     transaction took (its savepoint undid it), in chunk order; if the commit's outcome is unknown, every operation
+   *     not known to have changed nothing has that STORAGE_UNAVAILABLE as its outcome
+   */
+  private Object[] applyBehindSavepoints(long tenantId, LocksParticipants.Named participants, List<Prepared> chunk) {
+    // What the last attempt returned, for a commit whose outcome is unknown (its work ran to its end).
+    Object[][] attempted = new Object[1][];
+    Object[] results;
     try {
-      careful = context.transactions().runCombinedRaw(ownRowsOnly(tenantId, participants, tx -> {
+      results = context.transactions().runCombinedRaw(ownRowsOnly(tenantId, participants, tx -> {
         Object[] r = new Object[chunk.size()];
         long[] participantIds = new long[r.length];
         LoyaltyException[] unresolved = lockChunk(tx, chunk, participantIds);
@@ -246,36 +270,25 @@ public final class PointsService implements Points {
                 "the storage could not complete the operation; nothing was changed", e));
           }
         }
-        return carefulAttempt[0] = r;
+        return attempted[0] = r;
       }));
     } catch (LoyaltyException e) {
-      if (!Transactions.commitOutcomeUnknown(e) || carefulAttempt[0] == null) {
+      if (!Transactions.commitOutcomeUnknown(e) || attempted[0] == null) {
         throw e;
       }
       // The chunk may have committed: running it again could make every change twice. An operation refused or
       // undone by its savepoint is known to have changed nothing, and keeps its own outcome; one that succeeded, or
       // replayed an entry (perhaps one of this transaction), may have been made. One whose key another transaction
-      // took was undone by its savepoint too: it is answered below as a retry would be.
-      careful = carefulAttempt[0].clone();
-      for (int i = 0; i < careful.length; i++) {
-        if (!(careful[i] instanceof PointsOutcome outcome && !outcome.succeeded())
-            && !(careful[i] instanceof UniqueViolationException)) {
-          careful[i] = PointsOutcome.failed(e);
+      // took was undone by its savepoint too: the caller answers it as a retry would be.
+      results = attempted[0].clone();
+      for (int i = 0; i < results.length; i++) {
+        if (!(results[i] instanceof PointsOutcome outcome && !outcome.succeeded())
+            && !(results[i] instanceof UniqueViolationException)) {
+          results[i] = PointsOutcome.failed(e);
         }
       }
     }
-    for (int i = 0; i < careful.length; i++) {
-      Prepared p = chunk.get(i);
-      if (careful[i] instanceof UniqueViolationException e) {
-        try {
-          outcomes[p.index()] = PointsOutcome.succeeded(afterKeyTaken(p.resolver(), p.kind(), p.change(), e));
-        } catch (LoyaltyException failure) {
-          outcomes[p.index()] = PointsOutcome.failed(failure);
-        }
-      } else {
-        outcomes[p.index()] = (PointsOutcome) careful[i];
-      }
-    }
+    return results;
   }
 
   /**
