@@ -28,6 +28,7 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.participant.ParticipantUpdate;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.SignupResult;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
@@ -124,6 +125,29 @@ abstract class DeletionRaceTestBase {
     assertEquals(0, fixture.count("SELECT COUNT(*) FROM referral_stats WHERE participant_id = ?", referrer.id()));
     assertEquals(List.of(), shop.participants().list(campaign, ParticipantFilter.all(), Keyset.first(10)).items(),
         "the signup enrolled nobody");
+  }
+
+  /**
+   * A signup without a code of an email the campaign knows keeps the facts of that participant's signup (its IP
+   * address and visitor id), after finding it by email without a lock. A deletion committed between the two must not
+   * leave a signup record of someone who is gone (personal data the deletion takes, still counted by the velocity
+   * rule): the signup fails as NOT_FOUND, as a referred signup of an enrolled participant does in this race
+   * ({@code CounterLockOrderTestBase}), and a retry enrols the email anew.
+   */
+  @Test
+  void aSignupOfAParticipantDeletedMeanwhileFailsAndLeavesNoSignupRecordOfIt() throws Exception {
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
+    Participant p = shop.participants().create(campaign, NewParticipant.withEmail("gone@example.com"));
+    Signup signup = Signup.of(NewParticipant.withEmail("gone@example.com").withIpAddress("203.0.113.7"))
+        .withVisitorId("v-1");
+
+    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.referrals().signup(campaign, signup));
+    assertEquals(0, fixture.count("SELECT COUNT(*) FROM referral_signup WHERE participant_id = ?", p.id()),
+        "no signup record outlives its participant");
+    assertEquals(List.of("participant.created", "participant.deleted"), eventTypes(p.id()));
+    SignupResult again = shop.referrals().signup(campaign, signup);
+    assertTrue(again.created(), "a retry enrols the email anew: " + again);
   }
 
   /**
