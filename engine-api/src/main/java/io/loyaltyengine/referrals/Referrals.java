@@ -126,8 +126,10 @@ public interface Referrals {
    * @param signup who signs up, with which code
    * @return the outcome and the participant
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR (participant fields, {@code code},
-   *     {@code visitorId}, {@code customerId}); NOT_FOUND for the campaign; CONFLICT, worth a retry, if a concurrent
-   *     signup recorded the invitee's referral and a deletion removed it before this one could read it
+   *     {@code visitorId}, {@code customerId}); NOT_FOUND for the campaign, and for an enrolled email whose
+   *     participant a concurrent deletion removed while the signup ran (a retry enrols it anew); CONFLICT, worth a
+   *     retry, if a concurrent signup recorded the invitee's referral and a deletion removed it before this one
+   *     could read it
    */
   SignupResult signup(long campaignId, Signup signup);
 

@@ -17,6 +17,7 @@ import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.rewards.RewardService;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.core.spi.Transaction;
@@ -364,7 +365,9 @@ public final class ReferralService implements Referrals {
    * are serialized per campaign by the lock, each seeing the chains the earlier ones committed. Such a signup locks
    * the invited participant's and the referrer's rows, in id order, before it keeps the invited's signup record (the
    * invited's deletion holds that lock while it deletes the record) and before the campaign's: the campaign row is
-   * also the coupon pool's lock, which an approval takes while it holds its participant's.
+   * also the coupon pool's lock, which an approval takes while it holds its participant's. A signup of an existing
+   * participant without a code locks its row too, before it keeps the record; one deleted since it was found by
+   * email is NOT_FOUND, and leaves no record.
    */
   @Override
   public SignupResult signup(long campaignId, Signup signup) {
@@ -419,17 +422,28 @@ public final class ReferralService implements Referrals {
 
     Optional<Participant> existing = tx.participants().findByEmail(tenantId, campaignId,
         request.person().email().sanitized());
+    if (existing.isPresent()) {
+      // Found without a lock: held now, before its signup record is kept, as its deletion holds it while it deletes
+      // the record. A participant deleted since is not found under the lock: NOT_FOUND, rather than leave its record
+      // (IP address, visitor and customer ids) behind; a retry enrols the email anew. The participants' locks first
+      // (this signup writes the invited's signup record, risk and event and the referrer's stats and event): keeping
+      // the record locks it where it exists (H2's MERGE), so taken after it the two deadlock.
+      long invitedId = existing.get().id();
+      List<Long> ids = code == null ? List.of(invitedId) : List.of(invitedId, code.referrer().id());
+      existing = Optional.of(tx.participants().lockAll(tenantId, ids).stream()
+          .map(LockedParticipant::participant)
+          .filter(p -> p.id() == invitedId)
+          .findFirst()
+          .orElseThrow(() -> LoyaltyException.notFound("participant")));
+    }
     boolean created = existing.isEmpty();
     Participant invited = created
         ? ParticipantService.enrolIn(context, tx, campaignId, request.person())
         : existing.get();
     if (code != null && !created) {
-      // See signup(): only an existing participant can close a cycle, so only its referral takes the lock. The
-      // participants' locks first (this signup writes the invited's signup record, risk and event and the referrer's
-      // stats and event): the invited's deletion holds its lock while it deletes the signup record, which keeping
-      // the record locks where it exists (H2's MERGE), so taken after it the two deadlock; and the campaign row is
-      // also the coupon pool's lock, which an approval takes holding its participant's (see CouponAssignment).
-      tx.participants().lockAll(tenantId, List.of(invited.id(), code.referrer().id()));
+      // See signup(): only an existing participant can close a cycle, so only its referral takes the lock, after the
+      // participants' (above): the campaign row is also the coupon pool's lock, which an approval takes holding its
+      // participant's (see CouponAssignment).
       tx.campaigns().lock(tenantId, campaignId);
     }
     port.insertSignup(new SignupRecord(tenantId, invited.id(), campaignId, signupIp, request.visitorId(),
