@@ -151,6 +151,24 @@ abstract class DeletionRaceTestBase {
   }
 
   /**
+   * A participant's first request for its codes makes its short code, from up to 8 letters of its first name, after
+   * reading the participant without a lock. A deletion committed between the two must not leave a short code made for
+   * someone who is gone (Participants.delete keeps only the code the participant had), nor hand out codes naming
+   * nobody: the request fails as NOT_FOUND, as the same request after the deletion does.
+   */
+  @Test
+  void aFirstRequestForCodesWhoseParticipantIsDeletedMeanwhileFailsAndMakesNoShortCode() throws Exception {
+    TenantScope shop = shop();
+    long campaign = campaign(shop);
+    Participant p = shop.participants().create(campaign,
+        NewParticipant.withEmail("gone@example.com").withName("Adelaide", "Gone"));
+
+    changeWhileDeleted(shop, p, ErrorCode.NOT_FOUND, () -> shop.referrals().codes(ParticipantRef.id(p.id())));
+    assertEquals(0, fixture.count("SELECT COUNT(*) FROM referral_short_code WHERE participant_id = ?", p.id()),
+        "no short code is made for a participant who is gone");
+  }
+
+  /**
    * A single sign-on login reads the customer's mapping, then its participant. A deletion committed between the two
    * took the mapping with it, so the login is of a customer the campaign no longer knows: it enrols one anew, as the
    * same login just after the deletion would.
