@@ -79,7 +79,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Every refusal is the same VALIDATION_ERROR on {@code code}, so a caller cannot tell a forged code from an unknown
  * participant. A participant's signed code is issued after its unit of work, under the signing key, made in the
  * engine's own transaction on first need; its short code is made on first request (candidates from
- * {@link ShortCodes}, insert-if-absent) and kept.
+ * {@link ShortCodes}, insert-if-absent, under the participant's row lock, so that none is made for a participant
+ * deleted meanwhile) and kept.
  *
  * <h2>A signup</h2>
  * Everything is validated first (the person exactly as {@link ParticipantService#validate}, the code's size, the
@@ -253,6 +254,16 @@ public final class ReferralService implements Referrals {
     long tenantId = context.tenantId();
     ReferralPort port = tx.referrals();
     Optional<String> existing = port.shortCode(tenantId, p.id());
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    // The participant was read without a lock: held now, before its code is made, as its deletion holds it. A
+    // participant deleted since is NOT_FOUND, as after the deletion, rather than given a code (letters of its first
+    // name) that would outlive it; read again under the lock, a code a concurrent request made meanwhile is kept.
+    if (tx.participants().lock(tenantId, p.id()).isEmpty()) {
+      throw LoyaltyException.notFound("participant");
+    }
+    existing = port.shortCode(tenantId, p.id());
     if (existing.isPresent()) {
       return existing.get();
     }
