@@ -436,7 +436,9 @@ public final class JdbcStorage implements Storage {
      * The JDBC URL of the database; the storage creates a pool on it and closes the pool on {@link #close()}.
      * For H2, an in-memory database ({@code jdbc:h2:mem:}, {@code jdbc:h2:.}, or one of H2's in-memory file systems),
      * a {@code WRITE_DELAY} other than 0 and an H2 server ({@code tcp:}, {@code ssl:}, {@code AUTO_SERVER}) are
-     * refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}.
+     * refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}. Unless the URL sets
+     * {@code DB_CLOSE_ON_EXIT}, the pool opens an H2 database with it off, so that H2 does not close the database from
+     * a JVM shutdown hook of its own under the units of work a close of the engine waits for.
      *
      * @throws NullPointerException if {@code url} is null
      * @throws IllegalArgumentException if {@code url} does not start with {@code jdbc:} or would lose commits
@@ -499,7 +501,8 @@ public final class JdbcStorage implements Storage {
      * close it. Its connections must reach the engine's database; an H2 database must run with
      * {@code WRITE_DELAY=0} (checked at start), and with an admin user, since the storage turns off H2's reuse of
      * query results at start (if the host lets H2 close the database and opens it again, it must start the storage
-     * again too, or add {@code ;OPTIMIZE_REUSE_RESULTS=0} to its URL).
+     * again too, or add {@code ;OPTIMIZE_REUSE_RESULTS=0} to its URL); and with {@code DB_CLOSE_ON_EXIT=FALSE}, else
+     * H2 closes the database at JVM shutdown under the units of work that a close of the engine waits for.
      *
      * @throws NullPointerException if {@code dataSource} is null
      * @throws IllegalStateException if a data source or a URL was already set
@@ -639,6 +642,12 @@ public final class JdbcStorage implements Storage {
       if (H2Urls.isH2(url)) {
         // Database-wide but not persistent: set again should H2 close the database and open it anew.
         config.setConnectionInitSql(DatabaseChecks.H2_NO_RESULT_REUSE);
+        if (!H2Urls.setsSetting(url, "DB_CLOSE_ON_EXIT")) {
+          // Else H2 closes the database from a JVM shutdown hook of its own, under the units of work that a close of
+          // the engine in the host's shutdown hook waits for: they failed, their commit's outcome unknown. Commits
+          // are on disk once reported (WRITE_DELAY=0), so an exit without a close loses none.
+          config.addDataSourceProperty("DB_CLOSE_ON_EXIT", "FALSE");
+        }
       }
       if (url.regionMatches(true, 0, "jdbc:postgresql:", 0, 16) && !url.contains("logServerErrorDetail")) {
         // Keeps row values (personal data) out of the driver's exception messages, e.g. "Key (email)=(...)".

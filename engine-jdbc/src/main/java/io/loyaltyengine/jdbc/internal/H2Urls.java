@@ -109,6 +109,24 @@ public final class H2Urls {
   }
 
   /**
+   * Whether the H2 URL {@code url} gives the setting {@code key} (letter case ignored), read as H2 reads its settings.
+   * A setting the URL gives may not be given again as a connection property with another value: H2 refuses that.
+   */
+  public static boolean setsSetting(String url, String key) {
+    int semicolon = url.indexOf(';');
+    if (!isH2(url) || semicolon < 0) {
+      return false;
+    }
+    for (String setting : settings(url.substring(semicolon + 1))) {
+      int equals = setting.indexOf('=');
+      if ((equals < 0 ? setting : setting.substring(0, equals)).strip().equalsIgnoreCase(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * The settings after a URL's database part, split as H2 splits them: a backslash escapes the character after it, so
    * {@code PASSWORD=a\;WRITE_DELAY=5} is one setting, a password holding a semicolon.
    */
