@@ -66,6 +66,8 @@ class ClosedEngineTest {
     assertClosed("subscribing", () -> engine.events().subscribe("after", null, event -> { }));
     assertClosed("unsubscribing", () -> engine.events().unsubscribe("before"));
     assertClosed("a read of storage", () -> shop.tenant());
+    // Nothing to run a unit of work for: answered without one, but refused as every operation is.
+    assertClosed("an empty batch of points", () -> shop.points().applyAll(List.of()));
     engine.close();
   }
 
