@@ -126,6 +126,9 @@ public final class PointsService implements Points {
    */
   @Override
   public List<PointsOutcome> applyAll(List<PointsOperation> operations) {
+    // An empty batch, or one of malformed operations only, runs no unit of work: refused by a closed engine all the
+    // same, as every operation is.
+    context.transactions().ensureOpen();
     if (operations == null) {
       throw LoyaltyException.validation("operations", "operations must not be null");
     }
