@@ -7,6 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.InMemoryStorage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,6 +80,31 @@ class GeneratorsTest {
       assertEquals("johndoe@gmail.com", Generators.sanitize(alias), alias);
     }
     assertThrows(IllegalArgumentException.class, () -> Generators.gmailAliases("John.Doe"));
+  }
+
+  /**
+   * The javadoc allows a mailbox of 1..40 characters and promises aliases that all sanitize to it; the engine refuses
+   * a local part over 64 code points (Participants), so dots and a tag must not take the longest mailbox past it.
+   */
+  @Test
+  void gmailAliasesOfTheLongestMailboxAreEnrolledAsThatMailbox() {
+    String mailbox = "abcdefghij0123456789abcdefghij0123456789";
+    try (LoyaltyEngine engine = LoyaltyEngine.builder().storage(new InMemoryStorage()).build()) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Gen")).id());
+      long campaign = scope.campaigns().create(NewCampaign.running(
+          scope.brands().create(new NewBrand("Gen", "https://gen.example.com")).id(), "Gen")).id();
+      for (String alias : sample(Generators.gmailAliases(mailbox), 11)) {
+        Participant p;
+        try {
+          p = scope.participants().create(campaign, NewParticipant.withEmail(alias));
+        } catch (LoyaltyException e) {
+          throw new AssertionError("a valid alias was refused (" + e.code() + " on " + e.field().orElse("-")
+              + "): " + alias, e);
+        }
+        assertEquals(mailbox + "@gmail.com", p.sanitizedEmail(), alias);
+        scope.participants().delete(ParticipantRef.id(p.id()));
+      }
+    }
   }
 
   @Test
