@@ -27,6 +27,8 @@ import java.util.random.RandomGenerator;
 public final class Generators {
   private static final String LOWER = "abcdefghijklmnopqrstuvwxyz";
   private static final String ALNUM = LOWER + "0123456789";
+  /** The longest local part of an email the engine accepts, in code points (Participants). */
+  private static final int MAX_LOCAL_PART = 64;
   private static final List<String> DOMAINS =
       List.of("example.com", "example.org", "mail.example.net", "shop.example.co.uk", "ex-ample.io");
   private static final List<String> UNICODE_LOCAL_PARTS =
@@ -51,7 +53,8 @@ public final class Generators {
 
   /**
    * Aliases of one gmail mailbox that all sanitize to {@code mailbox + "@gmail.com"}: dots inserted between
-   * letters, a {@code +tag}, the {@code googlemail.com} domain, upper-case letters, surrounding spaces.
+   * letters, a {@code +tag}, the {@code googlemail.com} domain, upper-case letters, surrounding spaces. Dots and
+   * tag together keep the local part within its 64 code points, so a long mailbox gets fewer of them.
    *
    * @param mailbox lower-case ASCII letters and digits, 1..40 of them
    */
@@ -60,18 +63,25 @@ public final class Generators {
       throw new IllegalArgumentException("mailbox must be 1..40 lower-case ASCII letters or digits");
     }
     return random -> {
+      // Dots and the tag share what the local part's 64 code points leave beside the mailbox: one that does not
+      // fit is left out, with the same draws made, so that an alias that fits is the same for a seed as ever.
+      int room = MAX_LOCAL_PART - mailbox.length();
       StringBuilder local = new StringBuilder();
       for (int i = 0; i < mailbox.length(); i++) {
-        if (i > 0 && random.nextInt(3) == 0) {
+        if (i > 0 && random.nextInt(3) == 0 && room > 0) {
           local.append('.');
+          room--;
         }
         char c = mailbox.charAt(i);
         local.append(random.nextInt(4) == 0 ? Character.toUpperCase(c) : c);
       }
       if (random.nextBoolean()) {
-        local.append('+').append(text(random, ALNUM, 1, 8));
+        String tag = "+" + text(random, ALNUM, 1, 8);
         if (random.nextInt(4) == 0) {
-          local.append('.').append(text(random, ALNUM, 1, 4)); // dots in the tag are dropped with it
+          tag += "." + text(random, ALNUM, 1, 4); // dots in the tag are dropped with it
+        }
+        if (tag.length() <= room) {
+          local.append(tag);
         }
       }
       String domain = pick(random, List.of("gmail.com", "googlemail.com", "GMail.com", "GOOGLEMAIL.COM"));
