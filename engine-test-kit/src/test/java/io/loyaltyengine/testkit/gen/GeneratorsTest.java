@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.EngineLimits;
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
@@ -204,6 +205,30 @@ class GeneratorsTest {
     assertTrue(reasons.containsAll(List.of("metadata holding a nested map", "metadata holding a list",
         "metadata holding NaN", "one metadata key too many", "a metadata key over the key limit",
         "metadata holding a string over the value limit")), reasons.toString());
+  }
+
+  /**
+   * Invalid values break exactly one rule each, so the engine's error names their field ({@link Invalid}); under
+   * limits whose longest key is shorter than the bad value's key {@code bad}, that key breaks a second rule and the
+   * engine refuses the key (field {@code metadata}) before it looks at the value.
+   */
+  @Test
+  void invalidMetadataIsRefusedOnItsFieldUnderShortKeyLimits() {
+    for (int keyLength = 1; keyLength <= 3; keyLength++) {
+      EngineLimits limits = EngineLimits.builder().maxMetadataKeyLength(keyLength).build();
+      try (LoyaltyEngine engine = LoyaltyEngine.builder().storage(new InMemoryStorage()).limits(limits).build()) {
+        TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Gen")).id());
+        long campaign = scope.campaigns().create(NewCampaign.running(
+            scope.brands().create(new NewBrand("Gen", "https://gen.example.com")).id(), "Gen")).id();
+        for (Invalid<Map<String, Object>> invalid : sample(Generators.invalidMetadata(limits), 13)) {
+          LoyaltyException e = assertThrows(LoyaltyException.class, () -> scope.participants().create(campaign,
+              new NewParticipant("meta@example.com", null, null, null, null, invalid.value())), invalid::toString);
+          assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), invalid::toString);
+          assertTrue(invalid.fieldMatches(e.field().orElse(null)), "maxMetadataKeyLength " + keyLength + ": "
+              + invalid + " was refused on " + e.field().orElse("-"));
+        }
+      }
+    }
   }
 
   @Test
