@@ -241,8 +241,9 @@ public final class Generators {
 
   /**
    * Metadata the engine must reject, each with a few valid keys around one bad one: a nested map, a list, an array,
-   * NaN or an infinity, a BigDecimal, a UUID, a string over the value limit (field {@code metadata.<key>}); a key
-   * over the key limit, or one key too many (field {@code metadata}, see {@link Invalid#fieldMatches}).
+   * NaN or an infinity, a BigDecimal, a UUID, a string over the value limit (field {@code metadata.<key>}, the key
+   * {@code bad} cut to the key limit); a key over the key limit, or one key too many (field {@code metadata}, see
+   * {@link Invalid#fieldMatches}).
    */
   public static Gen<Invalid<Map<String, Object>>> invalidMetadata(EngineLimits limits) {
     Gen<Map<String, Object>> valid = metadata(EngineLimits.builder()
@@ -261,11 +262,13 @@ public final class Generators {
         new Object[] {UUID.fromString("00000000-0000-0000-0000-000000000001"), "a UUID"},
         new Object[] {"x".repeat(limits.maxMetadataValueLength() + 1), "a string over the value limit"},
         new Object[] {"😀".repeat(limits.maxMetadataValueLength() + 1), "an emoji string over the value limit"});
+    // The bad value's key must itself be valid, or the key is what the engine refuses (field metadata).
+    String badKey = cut("bad", limits.maxMetadataKeyLength());
     Gen<Invalid<Map<String, Object>>> badValue = random -> {
       Object[] bad = badValues.get(random.nextInt(badValues.size()));
-      Map<String, Object> map = withoutKey(valid.next(random), "bad");
+      Map<String, Object> map = withoutKey(valid.next(random), badKey);
       int at = random.nextInt(map.size() + 1);
-      return new Invalid<>(insertAt(map, at, "bad", bad[0]), "metadata.bad", "metadata holding " + bad[1]);
+      return new Invalid<>(insertAt(map, at, badKey, bad[0]), "metadata." + badKey, "metadata holding " + bad[1]);
     };
     Gen<Invalid<Map<String, Object>>> longKey = random -> {
       Map<String, Object> map = valid.next(random);
@@ -275,11 +278,17 @@ public final class Generators {
     Gen<Invalid<Map<String, Object>>> tooMany = random -> {
       Map<String, Object> map = new LinkedHashMap<>();
       for (int i = 0; i <= limits.maxMetadataKeys(); i++) {
-        map.put("k" + i, (long) i);
+        map.put(shortKey(i, limits.maxMetadataKeyLength()), (long) i);
       }
       return new Invalid<>(map, "metadata", "one metadata key too many");
     };
     return Gen.frequency(Gen.weight(10, badValue), Gen.weight(1, longKey), Gen.weight(1, tooMany));
+  }
+
+  /** A distinct valid key for each {@code i} up to 1,000: {@code k<i>}, or one CJK letter where that is too long. */
+  private static String shortKey(int i, int maxKeyLength) {
+    String key = "k" + i;
+    return key.length() <= maxKeyLength ? key : new String(Character.toChars(0x4E00 + i));
   }
 
   private static Map<String, Object> withoutKey(Map<String, Object> map, String key) {
