@@ -107,7 +107,8 @@ public final class WebhookReceiver implements AutoCloseable {
   private final List<CountDownLatch> blockers = new CopyOnWriteArrayList<>();
 
   private WebhookReceiver() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    // 127.0.0.1 itself, as url() says: getLoopbackAddress() is ::1 in a JVM that prefers IPv6 addresses.
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     server.setExecutor(threads);
     server.createContext("/", this::handle);
     server.start();
