@@ -17,6 +17,7 @@ import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.contract.BrokenStorage.Bug;
 import io.loyaltyengine.testkit.model.LedgerScenario;
+import io.loyaltyengine.testkit.model.ModelRunner;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -244,6 +245,41 @@ class ContractSuiteSelfTest {
     assertTrue(message.contains("Replay this seed alone with -Dloyalty.seed="), message);
     assertTrue(message.contains("Shortened failing sequence"), message);
     assertTrue(message.contains("a call for every due delivery"), "names the retry that never came:\n" + message);
+  }
+
+  /** The API keys' suite on the healthy in-memory store. */
+  static class HealthyApiKeysContract extends ApiKeysContractTest {
+    @Override
+    protected StoreFixture createFixture() {
+      return new InMemoryStoreFixture();
+    }
+  }
+
+  /**
+   * Every seeded test reads {@value ModelRunner#SEED_PROPERTY} as {@link ModelRunner#seeds(long...)} documents it:
+   * blank is not set, and a seed may have spaces around it (as a build script's {@code -Dloyalty.seed=" 7"} gives).
+   * The mangled-key test parsed the property itself and threw NumberFormatException on either.
+   */
+  @Test
+  void theMangledKeyTestReadsTheSeedPropertyAsTheModelRunnerDoes() {
+    String test = "everyMangledKeyIsUnauthenticatedAndNothingElseEscapes";
+    String before = System.getProperty(ModelRunner.SEED_PROPERTY);
+    try {
+      for (String property : List.of("", " 7 ")) {
+        System.setProperty(ModelRunner.SEED_PROPERTY, property);
+        Results results = new Results();
+        LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
+            .selectors(selectMethod(HealthyApiKeysContract.class, test)).build(), results);
+        assertTrue(results.passed.contains(test), "-D" + ModelRunner.SEED_PROPERTY + "='" + property + "': "
+            + results.failures.get(test));
+      }
+    } finally {
+      if (before == null) {
+        System.clearProperty(ModelRunner.SEED_PROPERTY);
+      } else {
+        System.setProperty(ModelRunner.SEED_PROPERTY, before);
+      }
+    }
   }
 
   private static AssertionError runScenario(Bug bug, long seed) {
