@@ -54,6 +54,17 @@ class ReplayOptionsTest {
   }
 
   @Test
+  void theSummarysTargetHoldsNoPasswordOfTheUrlsOwnSettingsOrAuthority() {
+    ReplayOptions h2 = parse("--jdbc-url", "jdbc:h2:file:/data/shop;USER=sa;PASSWORD=h2-url-secret", "log.csv");
+    assertFalse(h2.target().contains("h2-url-secret"), h2.target());
+    assertFalse(h2.toString().contains("h2-url-secret"), h2.toString());
+    assertTrue(h2.target().contains("/data/shop"), "still says where: " + h2.target());
+    ReplayOptions authority = parse("--jdbc-url", "jdbc:postgresql://loyalty:pg-url-secret@db/shop", "log.csv");
+    assertFalse(authority.target().contains("pg-url-secret"), authority.target());
+    assertFalse(authority.toString().contains("pg-url-secret"), authority.toString());
+  }
+
+  @Test
   void thePasswordMayComeFromTheEnvironment() {
     ReplayOptions o = ReplayOptions.parse(new String[] {"log.csv", "--jdbc-url", "jdbc:postgresql://db/shop"},
         Map.of(ReplayOptions.PASSWORD_VARIABLE, "from-env"));
