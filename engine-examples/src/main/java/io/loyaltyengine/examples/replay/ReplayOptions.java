@@ -2,6 +2,7 @@ package io.loyaltyengine.examples.replay;
 
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.jdbc.JdbcStorage;
+import io.loyaltyengine.jdbc.internal.Secrets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -69,13 +70,23 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
         + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
   }
 
-  /** Where the replay runs, for the summary (no credentials). */
+  /**
+   * Where the replay runs, for the summary (no credentials): the URL without its settings (a query, or H2's
+   * {@code ;NAME=value} list, either of which may hold a password), and with the password of a {@code user:password@}
+   * authority masked.
+   */
   String target() {
     if (h2File != null) {
       return "H2 file " + h2File;
     }
-    int query = jdbcUrl.indexOf('?');
-    return "JDBC " + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query));
+    int end = jdbcUrl.length();
+    for (char separator : new char[] {'?', ';'}) {
+      int at = jdbcUrl.indexOf(separator);
+      if (at >= 0 && at < end) {
+        end = at;
+      }
+    }
+    return "JDBC " + Secrets.maskUrl(jdbcUrl.substring(0, end));
   }
 
   /**
