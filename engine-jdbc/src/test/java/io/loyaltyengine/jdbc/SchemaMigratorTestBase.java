@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import io.loyaltyengine.core.spi.CouponPort;
 import io.loyaltyengine.core.spi.LeaderboardPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.ScoreChange;
+import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.jdbc.internal.Migration;
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
@@ -494,6 +496,47 @@ abstract class SchemaMigratorTestBase {
     assertTrue(older.getMessage().contains("missing version(s) " + EXTRA + " (extra table)"), older.getMessage());
     assertTrue(!older.getMessage().contains("1 (foundation)"), older.getMessage());
     assertEquals(LATEST, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+  }
+
+  /**
+   * A version that fails on the rows it meets (here a unique index over duplicate emails, as a future version adding
+   * a constraint over a host's data could) keeps their values out of its failure: H2's message and PostgreSQL's
+   * detail quote the duplicate key, and a host logging the start's exception prints the whole cause chain.
+   */
+  @Test
+  void aVersionFailingOnRowsKeepsTheirValuesOutOfItsFailureAndItsCauses() {
+    engineMigrator().migrate();
+    String email = "ann.private@example.com";
+    execute("CREATE TABLE loyalty_test_people (id BIGINT PRIMARY KEY, email VARCHAR(200))");
+    execute("INSERT INTO loyalty_test_people (id, email) VALUES (1, '" + email + "'), (2, '" + email + "')");
+    ClassLoader failing = scriptSet("unique",
+        "CREATE UNIQUE INDEX uq_loyalty_test_people ON loyalty_test_people (email);\n", false);
+    StorageException e = assertThrows(StorageException.class,
+        () -> new SchemaMigrator(dataSource(), sql(), "unique", failing).migrate());
+    assertTrue(e.getMessage().startsWith("applying schema version " + EXTRA + " (extra table) failed (SQLState 23505"),
+        e.getMessage());
+    List<Throwable> chain = new ArrayList<>();
+    collect(e, chain);
+    for (Throwable t : chain) {
+      assertFalse(String.valueOf(t.getMessage()).contains(email),
+          "a link of the failure quotes the row: " + t.getClass().getName() + ": " + t.getMessage());
+    }
+    assertEquals(LATEST, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+  }
+
+  /** {@code t}, its causes, suppressed and next exceptions, depth first. */
+  private static void collect(Throwable t, List<Throwable> into) {
+    if (t == null || into.size() > 64 || into.contains(t)) {
+      return;
+    }
+    into.add(t);
+    collect(t.getCause(), into);
+    for (Throwable suppressed : t.getSuppressed()) {
+      collect(suppressed, into);
+    }
+    if (t instanceof SQLException sql) {
+      collect(sql.getNextException(), into);
+    }
   }
 
   @Test
