@@ -203,7 +203,8 @@ public final class SchemaMigrator {
     try (Statement statement = connection.createStatement()) {
       statement.execute(migration.script());
     } catch (SQLException e) {
-      throw new StorageException("applying schema version " + migration + " failed" + SqlErrors.describe(e), e);
+      throw new StorageException("applying schema version " + migration + " failed" + SqlErrors.describe(e),
+          SqlErrors.redacted(e));
     }
     try (PreparedStatement insert = connection.prepareStatement(Sql.HISTORY_INSERT)) {
       insert.setInt(1, migration.version());
