@@ -14,6 +14,8 @@ import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.ReferralCodes;
 import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.participant.ParticipantUpdate;
@@ -140,6 +142,30 @@ class ApiValuesTest {
     assertTrue(values.get(values.size() - 1).toString().contains("url=https://hooks.example.com:8443/<path hidden>"),
         "the origin is printed: " + values.get(values.size() - 1));
     assertTrue(NewWebhookEndpoint.of("not a url " + TOKEN).toString().contains("url=<hidden>"));
+  }
+
+  /**
+   * A referral code names its participant: {@link Signup} and {@link Track} print only whether one was given, and the
+   * other values that carry codes keep them out of their {@code toString} alike.
+   */
+  @Test
+  void valuesCarryingReferralCodesDoNotPrintThem() {
+    String legacy = "ada-legacy-code-1";
+    String signed = "ada-signed-code-2";
+    String shortCode = "ADA7Q2";
+    NewParticipant person = new NewParticipant("ann@example.com", null, null, null, null, null);
+    List<Object> values = List.of(
+        new Signup(person, signed, null, null),
+        Track.share(signed),
+        new NewConversion(signed, "order-1", BigDecimal.TEN),
+        new ReferralCodes(7, legacy, signed, shortCode));
+    for (Object value : values) {
+      String text = value.toString();
+      for (String code : List.of(legacy, signed, shortCode)) {
+        assertFalse(text.contains(code), value.getClass().getSimpleName() + " prints the code " + code + ": " + text);
+      }
+    }
+    assertTrue(values.get(3).toString().contains("participantId=7"), "the rest is printed: " + values.get(3));
   }
 
   @Test
