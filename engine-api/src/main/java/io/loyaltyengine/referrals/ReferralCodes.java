@@ -1,7 +1,8 @@
 package io.loyaltyengine.referrals;
 
 /**
- * A participant's referral codes, one of each kind. Immutable.
+ * A participant's referral codes, one of each kind. {@link #toString()} hides the codes, which name the participant.
+ * Immutable.
  *
  * @param participantId whose codes
  * @param legacy the legacy form (social type {@code direct}), for links the hosted products used to hand out
@@ -9,4 +10,8 @@ package io.loyaltyengine.referrals;
  * @param shortCode the short human-friendly form
  */
 public record ReferralCodes(long participantId, String legacy, String signed, String shortCode) {
+  @Override
+  public String toString() {
+    return "ReferralCodes[participantId=" + participantId + ", <codes hidden>]";
+  }
 }
