@@ -48,7 +48,7 @@ public interface CouponPort {
   List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit);
 
   /**
-   * A code to add to a pool, and its id.
+   * A code to add to a pool, and its id. {@link #toString()} hides the code, a bearer secret.
    *
    * @param couponId the code's id in the tenant
    * @param code the code, not null
@@ -57,6 +57,11 @@ public interface CouponPort {
     /** Checks the code. */
     public NewCode {
       Objects.requireNonNull(code, "code");
+    }
+
+    @Override
+    public String toString() {
+      return "NewCode[couponId=" + couponId + ", code hidden]";
     }
   }
 }
