@@ -433,6 +433,17 @@ class JdbcStorageConfigTest {
   }
 
   /**
+   * An authority's password holding an unescaped '@' (which many write as is) is masked whole: the authority ends at
+   * its last '@', as URL parsers take it.
+   */
+  @Test
+  void anAuthorityPasswordHoldingAnAtSignIsMaskedWhole() {
+    assertEquals("jdbc:postgresql://app:****@db/shop", Secrets.maskUrl("jdbc:postgresql://app:p@ss@db/shop"));
+    assertEquals("jdbc:postgresql://app:****@db/shop?user=me@example.com",
+        Secrets.maskUrl("jdbc:postgresql://app:s3@cr@t@db/shop?user=me@example.com"));
+  }
+
+  /**
    * A URL the pool cannot use (no driver accepts it, or PostgreSQL's driver finds it malformed) makes HikariCP fail
    * with the URL in its message, masked only up to a ';' or '#' in the password: no part of the password is printed
    * with the storage's failure.
