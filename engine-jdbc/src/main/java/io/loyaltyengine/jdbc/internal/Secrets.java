@@ -27,7 +27,11 @@ public final class Secrets {
    */
   private static final Pattern LIST_PARAMETER =
       Pattern.compile("(?i)(;[^=;]*" + SECRET_NAME + "[^=;]*=)(?:\\\\.|[^;\\\\])*");
-  private static final Pattern AUTHORITY = Pattern.compile("(//[^/:@;?]+:)[^@/;?]*@");
+  /**
+   * The password of a {@code user:password@} authority: it runs to the authority's last {@code @} (the one before the
+   * path, settings or query), so that a password holding an unescaped {@code @} is masked whole.
+   */
+  private static final Pattern AUTHORITY = Pattern.compile("(//[^/:@;?]+:)[^/;?]*@");
 
   private Secrets() {
   }
