@@ -2,11 +2,11 @@ package io.loyaltyengine.examples.replay;
 
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.jdbc.JdbcStorage;
-import io.loyaltyengine.jdbc.internal.Secrets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * The replay's command line.
@@ -38,6 +38,9 @@ import java.util.function.Consumer;
  */
 record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String password, Path export, int batch,
     boolean quiet) {
+  /** The user information of a URL's authority, {@code //user:password@}, to the authority's last {@code @}. */
+  private static final Pattern USER_INFO = Pattern.compile("//[^/;?]*@");
+
 
   /** The H2 file used without {@code --db} or {@code --jdbc-url}. */
   static final String DEFAULT_DB = "target/replay-db";
@@ -72,8 +75,8 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
 
   /**
    * Where the replay runs, for the summary (no credentials): the URL without its settings (a query, or H2's
-   * {@code ;NAME=value} list, either of which may hold a password), and with the password of a {@code user:password@}
-   * authority masked.
+   * {@code ;NAME=value} list, either of which may hold a password), and without the user information of a
+   * {@code user:password@} authority (to its last {@code @}: a password may hold one).
    */
   String target() {
     if (h2File != null) {
@@ -86,7 +89,7 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
         end = at;
       }
     }
-    return "JDBC " + Secrets.maskUrl(jdbcUrl.substring(0, end));
+    return "JDBC " + USER_INFO.matcher(jdbcUrl.substring(0, end)).replaceFirst("//");
   }
 
   /**

@@ -62,6 +62,8 @@ class ReplayOptionsTest {
     ReplayOptions authority = parse("--jdbc-url", "jdbc:postgresql://loyalty:pg-url-secret@db/shop", "log.csv");
     assertFalse(authority.target().contains("pg-url-secret"), authority.target());
     assertFalse(authority.toString().contains("pg-url-secret"), authority.toString());
+    ReplayOptions at = parse("--jdbc-url", "jdbc:postgresql://loyalty:p@ss-url-secret@db/shop", "log.csv");
+    assertEquals("JDBC jdbc:postgresql://db/shop", at.target(), "a password holding an @ goes whole");
   }
 
   @Test
