@@ -245,6 +245,40 @@ class ApiValuesTest {
   }
 
   /**
+   * A rule's points for an order are asked with a host's order value too (a cart showing what an order would earn):
+   * none, a negative one, or one whose points pass {@code Long.MAX_VALUE} is a validation error on
+   * {@code orderValue}, not a NullPointerException, an ArithmeticException, negative points or points for nothing;
+   * a value of absurd scale is refused by its bounds, never expanded.
+   */
+  @Test
+  void aConversionRuleRefusesAnOrderValueOutOfItsBoundsAsAValidationError() {
+    List<ConversionPoints> rules = List.of(ConversionPoints.NONE, ConversionPoints.fixed(7),
+        ConversionPoints.perUnit(new BigDecimal("2.5")));
+    for (ConversionPoints rule : rules) {
+      for (BigDecimal bad : Arrays.asList(null, new BigDecimal("-0.01"), new BigDecimal("-1E+400"))) {
+        LoyaltyException e = assertThrows(LoyaltyException.class, () -> rule.pointsFor(bad), rule + " " + bad);
+        assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), rule + " " + bad);
+        assertEquals("orderValue", e.field().orElse(null), rule + " " + bad);
+      }
+    }
+    ConversionPoints most = ConversionPoints.perUnit(new BigDecimal("10000"));
+    for (BigDecimal huge : List.of(new BigDecimal("922337203685477.5808"), new BigDecimal("1E+30"),
+        new BigDecimal("1E+2147483647"))) {
+      LoyaltyException e = assertThrows(LoyaltyException.class, () -> most.pointsFor(huge), huge.toString());
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), huge.toString());
+      assertEquals("orderValue", e.field().orElse(null), huge.toString());
+    }
+    assertEquals(Long.MAX_VALUE, most.pointsFor(new BigDecimal("922337203685477.5807")));
+    assertEquals(Long.MAX_VALUE, ConversionPoints.perUnit(BigDecimal.ONE).pointsFor(
+        new BigDecimal(Long.MAX_VALUE).add(new BigDecimal("0.9999"))));
+    ConversionPoints least = ConversionPoints.perUnit(new BigDecimal("0.0001"));
+    assertEquals(0, least.pointsFor(new BigDecimal("1E-2147483647")));
+    assertEquals(0, least.pointsFor(BigDecimal.ZERO));
+    assertEquals(1, least.pointsFor(new BigDecimal("10000")));
+    assertEquals(7, ConversionPoints.fixed(7).pointsFor(new BigDecimal("1E+30")));
+  }
+
+  /**
    * EventType promises that existing types keep their wire name, which webhooks and the change feed carry: pinned
    * here, so that a rename fails a test instead of breaking receivers. A type added is added here.
    */
