@@ -31,6 +31,11 @@ public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) 
   public static final ConversionPoints NONE = new ConversionPoints(Mode.NONE, 0, null);
 
   private static final BigDecimal MAX_PER_UNIT = BigDecimal.valueOf(10_000);
+  private static final BigDecimal MAX_POINTS = BigDecimal.valueOf(Long.MAX_VALUE);
+  /** Below this, an order earns less than a point at the largest perUnit (10,000). */
+  private static final BigDecimal EARNS_NOTHING_BELOW = new BigDecimal("1E-8");
+  /** Above this, an order earns more than {@code Long.MAX_VALUE} points at the smallest perUnit (0.0001). */
+  private static final BigDecimal OVERFLOWS_ABOVE = MAX_POINTS.scaleByPowerOfTen(4);
 
   /**
    * Validates at once, so that a rule built from a host's input is refused with a typed error, as the engine's own
@@ -101,16 +106,49 @@ public record ConversionPoints(Mode mode, long fixedPoints, BigDecimal perUnit) 
   }
 
   /**
-   * The points an order of {@code orderValue} (not negative) awards under this rule.
+   * The points an order of {@code orderValue} (not negative) awards under this rule. The value may be a host's own
+   * (a cart showing what an order would earn), so it is checked as request input is: the engine's conversions take
+   * values of 0..10^12 with at most 4 decimals ({@link NewConversion}), which this method never refuses.
    *
    * @param orderValue the order's value, not negative
    * @return the points
+   * @throws LoyaltyException VALIDATION_ERROR on {@code orderValue} if it is null or negative, or if its points would
+   *     be more than {@code Long.MAX_VALUE}
    */
   public long pointsFor(BigDecimal orderValue) {
+    if (orderValue == null) {
+      throw LoyaltyException.validation("orderValue", "orderValue is required");
+    }
+    if (orderValue.signum() < 0) {
+      throw LoyaltyException.validation("orderValue", "orderValue must not be negative");
+    }
     return switch (mode) {
       case NONE -> 0;
       case FIXED -> fixedPoints;
-      case PER_UNIT -> orderValue.multiply(perUnit).setScale(0, RoundingMode.FLOOR).longValueExact();
+      case PER_UNIT -> perUnitPoints(orderValue);
     };
+  }
+
+  /**
+   * {@code floor(orderValue x perUnit)}. Bounds first, compared without arithmetic, so that a value of absurd scale
+   * ({@code 1E+999999999}, {@code 1E-2147483647}) is never expanded nor multiplied: perUnit is 0.0001..10,000, so a
+   * value below 10^-8 earns nothing and one above {@code Long.MAX_VALUE} x 10^4 earns too much.
+   */
+  private long perUnitPoints(BigDecimal orderValue) {
+    if (orderValue.compareTo(EARNS_NOTHING_BELOW) < 0) {
+      return 0;
+    }
+    if (orderValue.compareTo(OVERFLOWS_ABOVE) > 0) {
+      throw overflow();
+    }
+    BigDecimal points = orderValue.multiply(perUnit).setScale(0, RoundingMode.FLOOR);
+    if (points.compareTo(MAX_POINTS) > 0) {
+      throw overflow();
+    }
+    return points.longValueExact();
+  }
+
+  private static LoyaltyException overflow() {
+    return LoyaltyException.validation("orderValue", "the order's points would be more than Long.MAX_VALUE");
   }
 }
