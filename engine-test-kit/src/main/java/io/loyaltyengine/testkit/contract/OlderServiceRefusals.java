@@ -247,7 +247,8 @@ final class OlderServiceRefusals {
     out.add(new Refusal("Rewards.define cashAmountMinor", INVALID, "cashAmountMinor", oneOf(0L, -1L, Long.MIN_VALUE),
         (w, bad) -> w.scope.rewards().define(w.campaign(), NewCampaignReward.cash("R", (long) bad, "EUR", 1))));
     out.add(new Refusal("Rewards.define currency", INVALID, "currency",
-        oneOf(null, "", "eur", "EURO", "EU", "E1R", "€UR", " EUR", "EUR\u0000", "fuzzmarker"),
+        oneOf(null, "", "eur", "EURO", "EU", "E1R", "€UR", " EUR", "EUR\u0000", "fuzzmarker", "XYZ", "EUD", "AAA",
+            "QQQ"),
         (w, bad) -> w.scope.rewards().define(w.campaign(), NewCampaignReward.cash("R", 500, (String) bad, 1))));
     out.add(new Refusal("Rewards.define handler", INVALID, "handler",
         oneOf(null, "", " ", "fuzz marker", "x".repeat(54), "fuzzmarké", "fuzz/marker", "fuzzmarker\u0000", "😀"),
