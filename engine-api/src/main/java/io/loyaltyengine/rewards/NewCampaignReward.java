@@ -7,7 +7,8 @@ package io.loyaltyengine.rewards;
  *
  * <p>Validated by the engine: {@code name} 1..200; {@code conversionsRequired} 1..1,000,000; {@code limit} 1..1,000,000
  * or null (unlimited); POINTS 1..the engine's points limit; CUSTOM_MESSAGE 1..2,000 characters; CASH a positive amount
- * of minor units and a three-letter upper-case currency; CUSTOM a handler name of 1..53
+ * of minor units and an ISO 4217 currency code in upper case that the JVM knows ({@link java.util.Currency});
+ * CUSTOM a handler name of 1..53
  * {@code a-z A-Z 0-9 _ - .} (its listener is {@code fulfilment.<handler>}, and listener names have at most 64).
  *
  * @param name display name

@@ -6,7 +6,10 @@ import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardAudience;
 import io.loyaltyengine.rewards.RewardType;
+import java.util.Currency;
+import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The pure rules of campaign rewards and loyalty actions: which definitions, programs and keys are valid.
@@ -34,6 +37,13 @@ public final class RewardRules {
 
   private static final Pattern HANDLER = Pattern.compile("[A-Za-z0-9_.-]{1," + MAX_HANDLER_LENGTH + "}");
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+  /**
+   * The ISO 4217 codes the JVM knows ({@link Currency#getAvailableCurrencies()}, which JDK updates keep current and a
+   * host can extend with a {@code currency.properties} file): three capital letters alone would take a typo such as
+   * {@code EUD}, and every CASH reward would carry it.
+   */
+  private static final Set<String> CURRENCIES = Currency.getAvailableCurrencies().stream()
+      .map(Currency::getCurrencyCode).collect(Collectors.toUnmodifiableSet());
 
   private RewardRules() {
   }
@@ -97,7 +107,7 @@ public final class RewardRules {
         throw LoyaltyException.validation("cashAmountMinor",
             "cashAmountMinor must be a positive amount of minor units");
       }
-      if (currency == null || !CURRENCY.matcher(currency).matches()) {
+      if (currency == null || !CURRENCY.matcher(currency).matches() || !CURRENCIES.contains(currency)) {
         throw LoyaltyException.validation("currency", "currency must be a three-letter upper-case ISO 4217 code");
       }
     } else {
