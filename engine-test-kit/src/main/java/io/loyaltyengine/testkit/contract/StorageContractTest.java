@@ -1087,6 +1087,9 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertSearch(w, "élodie", elodie);
     assertSearch(w, "ÜNAL", elodie);
     assertSearch(w, "nobody-matches-this");
+    // Pasted text often ends in a no-break space: stripped as a space is, as ParticipantFilter says.
+    assertSearch(w, "\u00A0ada\u202F", ada);
+    assertSearch(w, " \u2007lovelace\u00A0 ", ada);
     List<Participant> everyone = allParticipants(w.scope, w.campaign.id());
     for (String blank : List.of("   ", "\u00A0", " \u202F\u2007 ")) {
       assertEquals(everyone, allParticipants(w.scope, w.campaign.id(), ParticipantFilter.search(blank), 2),
