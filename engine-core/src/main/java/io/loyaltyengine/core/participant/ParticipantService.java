@@ -225,9 +225,11 @@ public final class ParticipantService implements Participants {
       if (filter == null) {
         return new Filter(null, null);
       }
-      // TextRules' blank, not String's: a search of no-break spaces is no search either, not a VALIDATION_ERROR.
+      // TextRules' blank, not String's: a search of no-break spaces is no search either, not a VALIDATION_ERROR; and
+      // for the same reason no-break spaces around a search are stripped as spaces are (String.strip keeps them), so
+      // a search pasted with one still finds what it shows.
       String search = filter.search() == null || TextRules.isBlank(filter.search())
-          ? null : TextRules.required("search", filter.search(), MAX_SEARCH_LENGTH);
+          ? null : TextRules.required("search", TextRules.stripSpaces(filter.search()), MAX_SEARCH_LENGTH);
       String tier = TextRules.optional("tier", filter.tier(), MAX_TIER_LENGTH);
       return new Filter(search == null ? null : ParticipantSearch.normalize(search), tier);
     }
