@@ -77,7 +77,7 @@ public final class H2Urls {
     if (semicolon >= 0) {
       for (String setting : settings(rest.substring(semicolon + 1))) {
         int equals = setting.indexOf('=');
-        String key = (equals < 0 ? setting : setting.substring(0, equals)).strip();
+        String key = key(setting);
         String value = equals < 0 ? "" : setting.substring(equals + 1).strip();
         if (key.equalsIgnoreCase("AUTO_SERVER") && !FALSE.contains(value.toLowerCase(Locale.ROOT))) {
           throw new IllegalArgumentException("url sets AUTO_SERVER, which lets other processes write the H2"
@@ -118,12 +118,17 @@ public final class H2Urls {
       return false;
     }
     for (String setting : settings(url.substring(semicolon + 1))) {
-      int equals = setting.indexOf('=');
-      if ((equals < 0 ? setting : setting.substring(0, equals)).strip().equalsIgnoreCase(key)) {
+      if (key(setting).equalsIgnoreCase(key)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** The name of a setting as {@link #settings} split it: what comes before its {@code =}, stripped. */
+  private static String key(String setting) {
+    int equals = setting.indexOf('=');
+    return (equals < 0 ? setting : setting.substring(0, equals)).strip();
   }
 
   /**
