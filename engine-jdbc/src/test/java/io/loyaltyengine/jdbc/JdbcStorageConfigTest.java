@@ -444,6 +444,30 @@ class JdbcStorageConfigTest {
   }
 
   /**
+   * An authority's password holding an unescaped '/', '?', '#' or ';' (a generated one, base64 with its '/', say) is
+   * masked whole too: it runs to the '@' before the host, not to the first of those characters.
+   */
+  @Test
+  void anAuthorityPasswordHoldingAUrlDelimiterIsMaskedWhole() {
+    assertEquals("jdbc:postgresql://app:****@db/shop", Secrets.maskUrl("jdbc:postgresql://app:Hunter2/Tail7@db/shop"));
+    assertEquals("jdbc:postgresql://app:****@db:5432/shop?ssl=true",
+        Secrets.maskUrl("jdbc:postgresql://app:q8/xZk3+Tail7=@db:5432/shop?ssl=true"));
+    assertEquals("jdbc:postgresql://app:****@db/shop?ssl=true",
+        Secrets.maskUrl("jdbc:postgresql://app:Hunter2?Tail7@db/shop?ssl=true"));
+    assertEquals("jdbc:postgresql://app:****@db/shop", Secrets.maskUrl("jdbc:postgresql://app:Hunter2#Tail7@db/shop"));
+    assertEquals("jdbc:postgresql://app:****@db/shop", Secrets.maskUrl("jdbc:postgresql://app:Hunter2;Tail7@db/shop"));
+    assertEquals("jdbc:postgresql://app:****@db/shop?user=me@example.com",
+        Secrets.maskUrl("jdbc:postgresql://app:Hun@ter2/Tail7@db/shop?user=me@example.com"));
+    assertEquals("jdbc:h2:tcp://sa:****@localhost:9092/~/shop;WRITE_DELAY=0",
+        Secrets.maskUrl("jdbc:h2:tcp://sa:Hunter2/Tail7@localhost:9092/~/shop;WRITE_DELAY=0"));
+    // No authority: a '@' in the query or the settings is no password's end.
+    assertEquals("jdbc:postgresql://db:5432/shop?user=me@example.com",
+        Secrets.maskUrl("jdbc:postgresql://db:5432/shop?user=me@example.com"));
+    assertEquals("jdbc:h2:tcp://localhost:9092/~/shop;USER=me@example.com",
+        Secrets.maskUrl("jdbc:h2:tcp://localhost:9092/~/shop;USER=me@example.com"));
+  }
+
+  /**
    * A URL the pool cannot use (no driver accepts it, or PostgreSQL's driver finds it malformed) makes HikariCP fail
    * with the URL in its message, masked only up to a ';' or '#' in the password: no part of the password is printed
    * with the storage's failure.
