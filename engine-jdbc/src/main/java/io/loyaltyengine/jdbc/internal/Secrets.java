@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc.internal;
 
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -10,6 +11,11 @@ import java.util.regex.Pattern;
  * <p>A value is masked up to the separator of the URL's own syntax, so that a secret holding the other one is masked
  * whole: {@code &} in a URL with a query ({@code ?a=1&b=2}: PostgreSQL, where {@code ;} is part of a value), {@code ;}
  * otherwise (H2 and others, where {@code &} is).
+ *
+ * <p>An authority's password is masked to the {@code @} before the host, so that a password holding an unescaped
+ * {@code @}, {@code /}, {@code ?}, {@code #} or {@code ;} (generated passwords do) is masked whole: to the last
+ * {@code @} followed by a host, an optional port and the end of the authority, short of one after a path that has
+ * begun a query or settings ({@code /shop?user=me@example.com}: that {@code @} is a value's).
  *
  * <p>Thread-safe: stateless.
  */
@@ -28,10 +34,13 @@ public final class Secrets {
   private static final Pattern LIST_PARAMETER =
       Pattern.compile("(?i)(;[^=;]*" + SECRET_NAME + "[^=;]*=)(?:\\\\.|[^;\\\\])*");
   /**
-   * The password of a {@code user:password@} authority: it runs to the authority's last {@code @} (the one before the
-   * path, settings or query), so that a password holding an unescaped {@code @} is masked whole.
+   * What follows an authority's {@code @}: a host (a name, or an IPv6 address in brackets) and an optional port, up to
+   * the path, query, settings or fragment, or the URL's end.
    */
-  private static final Pattern AUTHORITY = Pattern.compile("(//[^/:@;?]+:)[^/;?]*@");
+  private static final Pattern HOST =
+      Pattern.compile("(?:\\[[^\\]/@]*\\]|[^/?#;@:\\[\\]]*)(?::[0-9]*)?(?=[/?#;]|$)");
+  /** A path, then a query or settings begun ({@code /shop?user=}): an {@code @} after it is a value's. */
+  private static final Pattern PARAMETERS_BEGUN = Pattern.compile("/[^?;]*[?;][A-Za-z0-9_.\\-]+=");
 
   private Secrets() {
   }
@@ -41,8 +50,45 @@ public final class Secrets {
     if (url == null) {
       return null;
     }
-    Pattern parameter = url.indexOf('?') >= 0 && !H2Urls.isH2(url) ? QUERY_PARAMETER : LIST_PARAMETER;
-    String masked = parameter.matcher(url).replaceAll("$1" + MASK);
-    return AUTHORITY.matcher(masked).replaceAll("$1" + MASK + "@");
+    // The authority first: a password holding '&' or ';' and a secret's name must not be read as a parameter.
+    String masked = maskAuthority(url);
+    Pattern parameter = masked.indexOf('?') >= 0 && !H2Urls.isH2(masked) ? QUERY_PARAMETER : LIST_PARAMETER;
+    return parameter.matcher(masked).replaceAll("$1" + MASK);
+  }
+
+  /** {@code url} with the password of a {@code //user:password@} authority masked, from its first {@code :}. */
+  private static String maskAuthority(String url) {
+    int start = url.indexOf("//");
+    if (start < 0) {
+      return url;
+    }
+    start += 2;
+    int end = authorityEnd(url, start);
+    int colon = end < 0 ? -1 : url.indexOf(':', start);
+    if (colon < 0 || colon > end) {
+      return url;
+    }
+    return url.substring(0, colon + 1) + MASK + url.substring(end);
+  }
+
+  /**
+   * The index of the {@code @} that ends the user information of the authority starting at {@code start}, or -1: the
+   * last {@code @} followed by a host, short of one that comes after a path has begun a query or settings.
+   */
+  private static int authorityEnd(String url, int start) {
+    int end = -1;
+    int from = start;
+    for (int at = url.indexOf('@', start); at >= 0; at = url.indexOf('@', at + 1)) {
+      Matcher host = HOST.matcher(url).region(at + 1, url.length());
+      if (!host.lookingAt()) {
+        continue;
+      }
+      if (PARAMETERS_BEGUN.matcher(url).region(from, at).find()) {
+        break;
+      }
+      end = at;
+      from = host.end();
+    }
+    return end;
   }
 }
