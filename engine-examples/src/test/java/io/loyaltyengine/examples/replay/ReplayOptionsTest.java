@@ -66,6 +66,22 @@ class ReplayOptionsTest {
     assertEquals("JDBC jdbc:postgresql://db/shop", at.target(), "a password holding an @ goes whole");
   }
 
+  /** A password holding an unescaped '/', '?', '#' or ';' (generated ones do) goes whole too, and the host stays. */
+  @Test
+  void theSummarysTargetHoldsNoPartOfAnAuthorityPasswordHoldingAUrlDelimiter() {
+    for (String password : new String[] {"Hunter2/Tail7", "Hunter2?Tail7", "Hunter2#Tail7", "Hunter2;Tail7",
+        "Hun@ter2/Tail7"}) {
+      ReplayOptions o = parse("--jdbc-url", "jdbc:postgresql://loyalty:" + password + "@db/shop?ssl=true", "log.csv");
+      for (String part : new String[] {"Hunter2", "Hun", "Tail7"}) {
+        assertFalse(o.target().contains(part), password + ": " + o.target());
+        assertFalse(o.toString().contains(part), password + ": " + o.toString());
+      }
+      assertEquals("JDBC jdbc:postgresql://db/shop", o.target(), password);
+    }
+    ReplayOptions noAuthority = parse("--jdbc-url", "jdbc:postgresql://db/shop?user=me@example.com", "log.csv");
+    assertEquals("JDBC jdbc:postgresql://db/shop", noAuthority.target(), "an @ of the query is no authority's");
+  }
+
   @Test
   void thePasswordMayComeFromTheEnvironment() {
     ReplayOptions o = ReplayOptions.parse(new String[] {"log.csv", "--jdbc-url", "jdbc:postgresql://db/shop"},
