@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -38,8 +39,14 @@ import java.util.regex.Pattern;
  */
 record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String password, Path export, int batch,
     boolean quiet) {
-  /** The user information of a URL's authority, {@code //user:password@}, to the authority's last {@code @}. */
-  private static final Pattern USER_INFO = Pattern.compile("//[^/;?]*@");
+  /**
+   * What follows the {@code @} of a URL's authority: a host (a name, or an IPv6 address in brackets) and an optional
+   * port, up to the path, query, settings or fragment, or the URL's end.
+   */
+  private static final Pattern HOST =
+      Pattern.compile("(?:\\[[^\\]/@]*\\]|[^/?#;@:\\[\\]]*)(?::[0-9]*)?(?=[/?#;]|$)");
+  /** A path, then a query or settings begun ({@code /shop?user=}): an {@code @} after it is a value's. */
+  private static final Pattern PARAMETERS_BEGUN = Pattern.compile("/[^?;]*[?;][A-Za-z0-9_.\\-]+=");
 
 
   /** The H2 file used without {@code --db} or {@code --jdbc-url}. */
@@ -74,22 +81,51 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
   }
 
   /**
-   * Where the replay runs, for the summary (no credentials): the URL without its settings (a query, or H2's
-   * {@code ;NAME=value} list, either of which may hold a password), and without the user information of a
-   * {@code user:password@} authority (to its last {@code @}: a password may hold one).
+   * Where the replay runs, for the summary (no credentials): the URL without the user information of a
+   * {@code user:password@} authority (to the {@code @} before the host: a password may hold an {@code @}, {@code /},
+   * {@code ?}, {@code #} or {@code ;}), and without its settings (a query, or H2's {@code ;NAME=value} list, either of
+   * which may hold a password).
    */
   String target() {
     if (h2File != null) {
       return "H2 file " + h2File;
     }
-    int end = jdbcUrl.length();
+    String url = jdbcUrl;
+    int authority = url.indexOf("//");
+    int at = authority < 0 ? -1 : userInfoEnd(url, authority + 2);
+    if (at >= 0) {
+      url = url.substring(0, authority + 2) + url.substring(at + 1);
+    }
+    int end = url.length();
     for (char separator : new char[] {'?', ';'}) {
-      int at = jdbcUrl.indexOf(separator);
-      if (at >= 0 && at < end) {
-        end = at;
+      int index = url.indexOf(separator);
+      if (index >= 0 && index < end) {
+        end = index;
       }
     }
-    return "JDBC " + USER_INFO.matcher(jdbcUrl.substring(0, end)).replaceFirst("//");
+    return "JDBC " + url.substring(0, end);
+  }
+
+  /**
+   * The index of the {@code @} that ends the user information of the authority starting at {@code start}, or -1: the
+   * last {@code @} followed by a host, short of one that comes after a path has begun a query or settings
+   * ({@code /shop?user=me@example.com}).
+   */
+  private static int userInfoEnd(String url, int start) {
+    int end = -1;
+    int from = start;
+    for (int at = url.indexOf('@', start); at >= 0; at = url.indexOf('@', at + 1)) {
+      Matcher host = HOST.matcher(url).region(at + 1, url.length());
+      if (!host.lookingAt()) {
+        continue;
+      }
+      if (PARAMETERS_BEGUN.matcher(url).region(from, at).find()) {
+        break;
+      }
+      end = at;
+      from = host.end();
+    }
+    return end;
   }
 
   /**
