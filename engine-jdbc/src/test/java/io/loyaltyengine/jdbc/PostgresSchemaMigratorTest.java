@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /** The schema migrator on the embedded PostgreSQL: several pools on one database stand for several instances. */
 class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
+  /** A value a driver's message may quote: a failing row's email. */
+  private static final String QUOTED = "ann.private@example.com";
+
   private final String database = EmbeddedPostgresServer.createDatabase();
   private final List<HikariDataSource> pools = new ArrayList<>();
 
@@ -74,8 +78,49 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
     assertTrue(e.getMessage().startsWith(
         "applying schema version " + EXTRA + " (extra table) failed (SQLState 42883"),
         "the migration's error, not the unlock's: " + e.getMessage());
-    assertTrue(Arrays.stream(e.getSuppressed()).anyMatch(s -> s.getMessage().contains("unlock refused")),
+    assertTrue(Arrays.stream(e.getSuppressed())
+        .anyMatch(s -> s instanceof SQLException sql && "57P01".equals(sql.getSQLState())),
         "the unlock's error is kept beside it: " + Arrays.toString(e.getSuppressed()));
+    assertTrue(Arrays.stream(e.getSuppressed()).noneMatch(s -> s.getMessage().contains("unlock refused")),
+        "as a redacted copy, as the version's own error is: " + Arrays.toString(e.getSuppressed()));
+  }
+
+  /**
+   * The failures of the cleanup after a failing version (its rollback, auto-commit back on, the unlock), kept beside
+   * the version's error, keep what their driver messages quote (a row's email here) out of it, as its own cause does.
+   */
+  @Test
+  void theCleanupFailuresKeptBesideAMigrationErrorHoldNoValuesTheyQuote() {
+    new SchemaMigrator(dataSource(), sql()).migrate();
+    ClassLoader failing = scriptSet("failing", extraVersion() + "SELECT no_such_function();\n", false);
+    DataSource losing =
+        failing(dataSource(), new AtomicBoolean(), sql -> false, sql -> sql.contains("no_such_function"));
+    StorageException e = assertThrows(StorageException.class,
+        () -> new SchemaMigrator(losing, sql(), "failing", failing).migrate());
+    assertTrue(e.getSuppressed().length >= 2, "the rollback's and the unlock's failures: " + e);
+    assertNoLinkQuotes(e);
+    assertTrue(Arrays.stream(e.getSuppressed()).allMatch(s -> s instanceof SQLException sql
+        && "08006".equals(sql.getSQLState())), "each keeps its SQLState: " + Arrays.toString(e.getSuppressed()));
+  }
+
+  @Test
+  void theUnlockFailureKeptBesideARefusedNewerSchemaHoldsNoValueItQuotes() {
+    extraVersionMigrator().migrate();
+    DataSource unlockFails = failing(dataSource(), new AtomicBoolean(), sql -> sql.contains("pg_advisory_unlock"),
+        sql -> false);
+    IllegalStateException newer = assertThrows(IllegalStateException.class,
+        () -> new SchemaMigrator(unlockFails, sql()).migrate());
+    assertEquals(1, newer.getSuppressed().length, "the unlock's failure: " + newer);
+    assertNoLinkQuotes(newer);
+  }
+
+  private static void assertNoLinkQuotes(Throwable failure) {
+    List<Throwable> chain = new ArrayList<>();
+    collect(failure, chain);
+    for (Throwable t : chain) {
+      assertFalse(String.valueOf(t.getMessage()).contains(QUOTED),
+          "a link of the failure quotes a value: " + t.getClass().getName() + ": " + t.getMessage());
+    }
   }
 
   @Test
@@ -112,7 +157,7 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
     return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
         (proxy, method, args) -> {
           if (lost.get() && !method.getName().equals("close")) {
-            throw new SQLException("connection lost", "08006");
+            throw new SQLException("connection lost after row (" + QUOTED + ")", "08006");
           }
           Object result = invoke(connection, method, args);
           return result instanceof Statement s && !(result instanceof java.sql.PreparedStatement)
@@ -126,10 +171,10 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
         (proxy, method, args) -> {
           if (method.getName().startsWith("execute") && args != null && args[0] instanceof String sql) {
             if (lost.get()) {
-              throw new SQLException("connection lost", "08006");
+              throw new SQLException("connection lost after row (" + QUOTED + ")", "08006");
             }
             if (refused.test(sql)) {
-              throw new SQLException("unlock refused", "57P01");
+              throw new SQLException("unlock refused after row (" + QUOTED + ")", "57P01");
             }
             try {
               return invoke(statement, method, args);

@@ -525,7 +525,7 @@ abstract class SchemaMigratorTestBase {
   }
 
   /** {@code t}, its causes, suppressed and next exceptions, depth first. */
-  private static void collect(Throwable t, List<Throwable> into) {
+  static void collect(Throwable t, List<Throwable> into) {
     if (t == null || into.size() > 64 || into.contains(t)) {
       return;
     }
