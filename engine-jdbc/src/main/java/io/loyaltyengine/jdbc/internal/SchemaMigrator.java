@@ -101,7 +101,8 @@ public final class SchemaMigrator {
    * @return the versions applied now (empty when the schema was up to date)
    * @throws IllegalStateException if the database's schema is newer, differs, or has gaps
    * @throws StorageException if the database failed; when a version failed, that failure, with any failure of
-   *     the cleanup after it (releasing the lock, restoring auto-commit) suppressed in it
+   *     the cleanup after it (rolling back, releasing the lock, restoring auto-commit) suppressed in it, each as a
+   *     redacted copy (no driver message)
    */
   public List<Migration> migrate() {
     try (Connection connection = dataSource.getConnection()) {
@@ -166,12 +167,22 @@ public final class SchemaMigrator {
   /**
    * What must run after a step whether it failed or not, as a resource rather than a {@code finally}: when the step
    * failed, a failure of the cleanup (on a connection that is lost, likely) is added to the step's as suppressed
-   * instead of replacing it, so the error thrown is the one that says what went wrong.
+   * instead of replacing it, so the error thrown is the one that says what went wrong. The failure is a
+   * {@linkplain SqlErrors#redacted redacted} copy, as the step's own cause is: a driver's message may quote values.
    */
   @FunctionalInterface
   private interface Cleanup extends AutoCloseable {
+    /** The cleanup itself. */
+    void run() throws SQLException;
+
     @Override
-    void close() throws SQLException;
+    default void close() throws SQLException {
+      try {
+        run();
+      } catch (SQLException e) {
+        throw (SQLException) SqlErrors.redacted(e);
+      }
+    }
   }
 
   private List<Migration> migrateH2(Connection connection) throws SQLException {
@@ -279,7 +290,7 @@ public final class SchemaMigrator {
     try {
       connection.rollback();
     } catch (SQLException e) {
-      failure.addSuppressed(e);
+      failure.addSuppressed(SqlErrors.redacted(e));
     }
   }
 
