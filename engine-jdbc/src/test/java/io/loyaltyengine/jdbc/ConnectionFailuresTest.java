@@ -51,6 +51,8 @@ class ConnectionFailuresTest {
   private final AtomicReference<SQLException> nextSavepointRollback = new AtomicReference<>();
   /** What the next release of a savepoint throws instead of releasing it (null: nothing). */
   private final AtomicReference<SQLException> nextSavepointRelease = new AtomicReference<>();
+  /** What the next rollback of a whole transaction throws instead of rolling back (null: nothing). */
+  private final AtomicReference<SQLException> nextRollback = new AtomicReference<>();
 
   @BeforeEach
   void open() {
@@ -150,6 +152,25 @@ class ConnectionFailuresTest {
     return new Tenant(IDS.incrementAndGet(), "Acme", TenantType.BUSINESS, Instant.parse("2025-01-01T00:00:00Z"));
   }
 
+  /**
+   * A unit of work that fails, and whose rollback fails too (the connection lost): the failure thrown holds no driver
+   * message, whose values (an email here) a host logging it would print; the rollback's failure, if kept beside it,
+   * is a redacted copy, as every failure of the storage keeps its driver's.
+   */
+  @Test
+  void aRollbackThatFailsAfterTheWorkFailedAddsNoDriverMessageToTheFailure() {
+    IllegalStateException thrown = new IllegalStateException("the work's own failure");
+    nextRollback.set(new SQLException("connection to ann@example.com lost", "08006"));
+    assertSame(thrown, assertThrows(IllegalStateException.class, () -> storage.inTransaction(tx -> {
+      tx.tenants().insert(tenant());
+      throw thrown;
+    })));
+    StringWriter printed = new StringWriter();
+    thrown.printStackTrace(new PrintWriter(printed));
+    assertFalse(printed.toString().contains("ann@"), "the driver's message is not kept: " + printed);
+    assertTrue(printed.toString().contains("08006"), "what failed is: " + printed);
+  }
+
   private void insert(Tenant tenant) {
     storage.inTransaction(tx -> {
       tx.tenants().insert(tenant);
@@ -185,6 +206,12 @@ class ConnectionFailuresTest {
         (proxy, method, args) -> {
           if (method.getName().equals("rollback") && args != null && args.length == 1) {
             SQLException failed = nextSavepointRollback.getAndSet(null);
+            if (failed != null) {
+              throw failed;
+            }
+          }
+          if (method.getName().equals("rollback") && (args == null || args.length == 0)) {
+            SQLException failed = nextRollback.getAndSet(null);
             if (failed != null) {
               throw failed;
             }
