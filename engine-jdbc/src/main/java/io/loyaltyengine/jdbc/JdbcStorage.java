@@ -254,6 +254,13 @@ public final class JdbcStorage implements Storage {
           // Nor the rollback's: H2 writes the undone rows (and the row locks taken) to its file, as a commit does.
           interrupted[0] |= Thread.interrupted();
         }
+        // Rolled back here rather than by Jdbi, which would keep the rollback's failure raw beside the work's: a
+        // driver's message may quote values. Jdbi rolls back no more once the handle's transaction has ended.
+        try {
+          handle.rollback();
+        } catch (RuntimeException rollbackFailure) {
+          failure.addSuppressed(SqlErrors.redacted(rollbackFailure));
+        }
         throw failure;
       }
       workDone[0] = true;
