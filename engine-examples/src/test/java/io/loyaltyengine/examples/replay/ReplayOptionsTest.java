@@ -104,4 +104,15 @@ class ReplayOptionsTest {
     assertEquals("--batch", fieldOfError("a.csv", "--batch", "many"));
     assertEquals("--verbose", fieldOfError("a.csv", "--verbose"));
   }
+
+  @Test
+  void aPathTheFileSystemCannotNameIsItsOptionsErrorWithoutTheValue() {
+    for (String[] args : new String[][] {{"log\0-private.csv"}, {"a.csv", "--db", "db\0-private"},
+        {"a.csv", "--export", "out\0-private.csv"}}) {
+      LoyaltyException e = assertThrows(LoyaltyException.class, () -> parse(args));
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+      assertEquals(args.length == 1 ? "LOG" : args[1], e.field().orElseThrow());
+      assertFalse(e.getMessage().contains("private"), e.getMessage());
+    }
+  }
 }
