@@ -2,6 +2,7 @@ package io.loyaltyengine.examples.replay;
 
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.jdbc.JdbcStorage;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -147,11 +148,11 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
-        case "--db" -> db = Path.of(once("--db", db, value(args, ++i, arg)));
+        case "--db" -> db = path("--db", once("--db", db, value(args, ++i, arg)));
         case "--jdbc-url" -> url = once("--jdbc-url", url, value(args, ++i, arg));
         case "--user" -> user = once("--user", user, value(args, ++i, arg));
         case "--password" -> password = once("--password", password, value(args, ++i, arg));
-        case "--export" -> export = Path.of(once("--export", export, value(args, ++i, arg)));
+        case "--export" -> export = path("--export", once("--export", export, value(args, ++i, arg)));
         case "--batch" -> batch = batch(once("--batch", batch, value(args, ++i, arg)));
         case "--quiet" -> quiet = true;
         default -> {
@@ -161,7 +162,7 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
           if (log != null) {
             throw LoyaltyException.validation("LOG", "one order log only; " + USAGE);
           }
-          log = Path.of(arg);
+          log = path("LOG", arg);
         }
       }
     }
@@ -204,6 +205,15 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
       throw LoyaltyException.validation(option, option + " was given twice");
     }
     return value;
+  }
+
+  private static Path path(String option, String value) {
+    try {
+      return Path.of(value);
+    } catch (InvalidPathException e) {
+      // Its message quotes the path.
+      throw LoyaltyException.validation(option, option + " is not a path this file system can name");
+    }
   }
 
   private static int batch(String value) {
