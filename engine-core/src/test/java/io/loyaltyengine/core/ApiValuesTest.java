@@ -193,6 +193,27 @@ class ApiValuesTest {
   }
 
   /**
+   * {@code matches} is public: a host may test its own events against a filter. An event without a type is malformed
+   * input, a validation error on {@code type} whatever the filter, not a NullPointerException from a filter of some
+   * types (whose set refuses {@code contains(null)}) and a pass from a filter of every type.
+   */
+  @Test
+  void anEventWithoutATypeIsAValidationErrorOnTypeForEveryFilter() {
+    for (EventFilter filter : List.of(EventFilter.all(), EventFilter.types(EventType.POINTS_AWARDED),
+        EventFilter.all().inCampaign(7), EventFilter.types(EventType.POINTS_AWARDED).inCampaign(7))) {
+      for (Long campaignId : Arrays.asList(7L, null)) {
+        LoyaltyException e = assertThrows(LoyaltyException.class, () -> filter.matches(null, campaignId),
+            filter + " with campaign " + campaignId);
+        assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+        assertEquals("type", e.field().orElse(null));
+      }
+    }
+    assertTrue(EventFilter.types(EventType.POINTS_AWARDED).inCampaign(7).matches(EventType.POINTS_AWARDED, 7L));
+    assertFalse(EventFilter.types(EventType.POINTS_AWARDED).matches(EventType.POINTS_DEDUCTED, 7L));
+    assertFalse(EventFilter.all().inCampaign(7).matches(EventType.POINTS_AWARDED, null));
+  }
+
+  /**
    * The filter keeps the types it checked: a caller's set that changes while the filter is made (another thread adds
    * to it) must not put an unchecked null past the check. A set that holds a null from its second reading on stands
    * for that change, made between the check and the copy.
