@@ -82,8 +82,14 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
    * @param type the event's type
    * @param eventCampaignId the event's campaign, or null if it has none
    * @return true if the event passes
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code type} when it is null (every event has a type)
    */
   public boolean matches(EventType type, Long eventCampaignId) {
+    if (type == null) {
+      // Whatever the filter: a filter of some types would throw an NPE (Set.copyOf's set refuses contains(null)),
+      // and one of every type would pass an event that is none.
+      throw LoyaltyException.validation("type", "type is required");
+    }
     return (types.isEmpty() || types.contains(type))
         && (campaignId == null || campaignId.equals(eventCampaignId));
   }
