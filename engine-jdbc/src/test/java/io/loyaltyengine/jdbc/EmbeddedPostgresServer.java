@@ -27,6 +27,13 @@ final class EmbeddedPostgresServer {
   static final String SESSION_TIME_ZONE = "Pacific/Chatham";
   private static final String SET_TIME_ZONE = "SET TIME ZONE '" + SESSION_TIME_ZONE + "'";
   private static final AtomicInteger DATABASE_NUMBER = new AtomicInteger();
+  /**
+   * Options of {@link #createDatabase(String)} for a database whose text sorts as American English does (ICU, which
+   * the embedded binaries carry, so the test does not depend on the machine's locales), as a production database
+   * created with {@code en_US.UTF-8} does: {@code a} before {@code B}, punctuation nearly ignored. The server's own
+   * databases sort by the characters' codes ({@code C}), where the engine's Java order and the database's agree.
+   */
+  static final String ICU_EN_US = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'";
   private static EmbeddedPostgres server;
 
   private EmbeddedPostgresServer() {
@@ -49,10 +56,18 @@ final class EmbeddedPostgresServer {
 
   /** Creates a new, empty database and returns its name. */
   static String createDatabase() {
+    return createDatabase("");
+  }
+
+  /**
+   * Creates a new, empty database with {@code options} appended to its {@code CREATE DATABASE} (a constant of the
+   * calling test, such as {@link #ICU_EN_US}) and returns its name.
+   */
+  static String createDatabase(String options) {
     String name = "loyalty_" + ProcessHandle.current().pid() + "_" + DATABASE_NUMBER.incrementAndGet();
     try (Connection connection = server().getPostgresDatabase().getConnection();
         Statement statement = connection.createStatement()) {
-      statement.execute("CREATE DATABASE " + name);
+      statement.execute("CREATE DATABASE " + name + options);
     } catch (SQLException e) {
       throw new IllegalStateException("could not create a test database", e);
     }

@@ -5,11 +5,15 @@ import io.loyaltyengine.testkit.contract.EventPortsContractTest;
 import java.sql.SQLException;
 import java.util.Optional;
 
-/** The event ports' contract suite on the embedded PostgreSQL, sessions in a zone unlike the JVM's. */
+/**
+ * The event ports' contract suite on the embedded PostgreSQL, sessions in a zone unlike the JVM's, in a database whose
+ * text sorts as American English (as production databases created with {@code en_US.UTF-8} do), so that an order of
+ * subscriber names left to the database's collation shows.
+ */
 class PostgresEventPortsTest extends EventPortsContractTest {
   @Override
   protected StoreFixture createFixture() {
-    return new PostgresFixture();
+    return new PostgresFixture(EmbeddedPostgresServer.ICU_EN_US);
   }
 
   @Override

@@ -18,9 +18,23 @@ import java.util.Set;
  * <p>Not thread-safe (the storages it opens are).
  */
 final class PostgresFixture implements JdbcFixture {
-  private final String database = EmbeddedPostgresServer.createDatabase();
+  private final String database;
   private final List<Storage> opened = new ArrayList<>();
   private final List<HikariDataSource> pools = new ArrayList<>();
+
+  /** A fresh database with the server's defaults. */
+  PostgresFixture() {
+    this("");
+  }
+
+  /**
+   * A fresh database created with {@code options} (see {@link EmbeddedPostgresServer#createDatabase(String)}).
+   *
+   * @param options appended to the {@code CREATE DATABASE}, for example {@link EmbeddedPostgresServer#ICU_EN_US}
+   */
+  PostgresFixture(String options) {
+    database = EmbeddedPostgresServer.createDatabase(options);
+  }
 
   /** The database's name. */
   String database() {
