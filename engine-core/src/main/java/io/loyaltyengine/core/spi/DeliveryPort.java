@@ -15,7 +15,8 @@ import java.util.Set;
  * unpositioned (ids of two instances whose clocks disagree may number a participant's events out of order, so a
  * positioning batch can end between them; the later one then waits for the earlier one's delivery to exist).
  * {@link #claim} picks claimable deliveries oldest event first (ids are time-ordered), then by tenant and
- * subscriber, and leases them to the claimer in the same unit of work, skipping rows another transaction holds
+ * subscriber (its name's characters in {@link String#compareTo} order, not a database collation's, which differs
+ * between databases), and leases them to the claimer in the same unit of work, skipping rows another transaction holds
  * ({@code FOR UPDATE SKIP LOCKED} where the store has it). Not by position: positions are numbered per tenant, so a
  * tenant with a long feed would wait behind every younger tenant's deliveries. Not by due time either, which a
  * retry's jitter sets: a seeded run would then claim in another order each time.

@@ -22,7 +22,7 @@ import org.jdbi.v3.core.statement.SqlStatement;
  *
  * <h2>Claiming</h2>
  * {@link #claim} is one unit of work in three statements: a {@code SELECT ... FOR UPDATE} of the claimable rows
- * ({@link Sql#deliveryClaim(boolean)}: the DeliveryPort rule in SQL, ordered by position, limited), an update that
+ * ({@link Sql#deliveryClaim(boolean)}: the DeliveryPort rule in SQL, in its order, limited), an update that
  * leases each selected row to the claimer, and a read of their events by id. Only delivery rows are locked, never
  * events, so instances claiming different subscribers of one event do not meet.
  *

@@ -295,8 +295,11 @@ public final class Sql {
   private static final String DELIVERY_FOR_LISTENERS = " AND d.subscriber = ANY(:listeners)";
   private static final String DELIVERY_FOR_LISTENERS_AND_WEBHOOKS =
       " AND (d.subscriber = ANY(:listeners) OR d.subscriber LIKE :webhookPattern)";
-  private static final String DELIVERY_CLAIM_ORDER =
-      " ORDER BY d.event_id, d.tenant_id, d.subscriber LIMIT :limit";
+  /**
+   * Oldest event first, then tenant and subscriber; the subscriber by its characters' codes on every store (see
+   * {@link #deliveryClaim(boolean)}), followed by the dialect's lock clause.
+   */
+  private static final String DELIVERY_CLAIM_ORDER = " ORDER BY d.event_id, d.tenant_id, d.subscriber";
   static final String DELIVERY_LEASE = "UPDATE event_delivery SET lease_owner = :owner, lease_until = :leaseUntil,"
       + " updated_at = :now" + DELIVERY_KEY;
   static final String DELIVERY_DELIVERED = "UPDATE event_delivery SET status = 'DELIVERED', lease_owner = NULL,"
@@ -967,9 +970,16 @@ public final class Sql {
       case H2 -> " FOR UPDATE";
       case POSTGRESQL -> " FOR UPDATE SKIP LOCKED";
     };
-    this.claimForListeners = DELIVERY_CLAIMABLE + DELIVERY_FOR_LISTENERS + DELIVERY_CLAIM_ORDER + lock;
-    this.claimForListenersAndWebhooks =
-        DELIVERY_CLAIMABLE + DELIVERY_FOR_LISTENERS_AND_WEBHOOKS + DELIVERY_CLAIM_ORDER + lock;
+    String order = DELIVERY_CLAIM_ORDER + switch (dialect) {
+      // H2 compares text as Java does (its default collation, OFF), as the in-memory store does.
+      case H2 -> "";
+      // Not the database's collation, usually a language's (en_US puts "a" before "B" and nearly ignores
+      // punctuation), which would claim an event's subscribers in another order than the other stores, and another
+      // on each database: "C" compares the characters' codes, as Java does for every listener and webhook name.
+      case POSTGRESQL -> " COLLATE \"C\"";
+    } + " LIMIT :limit";
+    this.claimForListeners = DELIVERY_CLAIMABLE + DELIVERY_FOR_LISTENERS + order + lock;
+    this.claimForListenersAndWebhooks = DELIVERY_CLAIMABLE + DELIVERY_FOR_LISTENERS_AND_WEBHOOKS + order + lock;
     this.rewardProgramSave = switch (dialect) {
       case H2 -> "MERGE INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
           + " KEY (tenant_id, campaign_id) VALUES (:tenantId, :campaignId, :automation, :threshold)";
@@ -1361,7 +1371,10 @@ public final class Sql {
 
   /**
    * Selects and locks the claimable deliveries of the listeners {@code :listeners} (an array) and, if
-   * {@code webhooks}, of the subscribers matching {@code :webhookPattern}, at most {@code :limit}, in position order.
+   * {@code webhooks}, of the subscribers matching {@code :webhookPattern}, at most {@code :limit}, oldest event
+   * first, then by tenant and subscriber (the subscriber by its characters' codes, {@code COLLATE "C"} on
+   * PostgreSQL, whatever the database's collation: the order of Java's {@code String.compareTo} for the ASCII names
+   * subscribers have, which the in-memory store and H2 use).
    * PostgreSQL skips rows other transactions hold ({@code FOR UPDATE SKIP LOCKED}); H2 waits for them
    * ({@code FOR UPDATE}), because its SKIP LOCKED combined with ORDER BY and LIMIT returns nothing while any
    * candidate is locked.
