@@ -111,6 +111,7 @@ import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
+import io.loyaltyengine.testkit.JsonValues;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.StoreFixture.HostTransactions;
@@ -3490,6 +3491,49 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertTrue(assigned.payload().contains("\"id\":\"" + waiting.id() + "\""), "the earned reward's id");
     assertTrue(assigned.payload().contains("\"status\":\"APPROVED\""), "the reward after the upload");
     assertTrue(assigned.payload().contains("\"waitingReason\":null"), "no longer waiting");
+  }
+
+  /**
+   * {@code EventType.COUPON_POOL_EMPTY}: "Payload: the earned reward", as in the other earned-reward events
+   * ({@code reward.approved} and the rest: {@code {"earnedReward": {...}}}), here without a code, which the reward has
+   * none of yet. A host that reads the waiting reward from it as from {@code reward.approved} finds it.
+   */
+  @Test
+  void anEmptyPoolsEventCarriesTheWaitingEarnedRewardAsTheOtherEarnedRewardEventsDo() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant p = enrol(w, "empty-pool@example.com");
+    CampaignReward coupon = w.scope.rewards().define(w.campaign.id(),
+        NewCampaignReward.coupon("Coupon", 1).unlimited());
+    EarnedReward waiting = w.scope.rewards()
+        .recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), coupon.id())).unlocked().get(0);
+    dispatchUntilIdle(engine);
+
+    List<LoyaltyEvent> events = w.scope.changeFeed().read(0, EventFilter.all(), 100).events();
+    LoyaltyEvent approved = events.stream().filter(e -> e.type() == EventType.REWARD_APPROVED).findFirst()
+        .orElseThrow();
+    List<LoyaltyEvent> empty = events.stream().filter(e -> e.type() == EventType.COUPON_POOL_EMPTY).toList();
+    assertEquals(1, empty.size(), events.stream().map(LoyaltyEvent::type).toList().toString());
+    Map<String, Object> data = JsonValues.object(empty.get(0).payload());
+    assertTrue(data.get("earnedReward") instanceof Map, "the earned reward: " + empty.get(0).payload());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> reward = (Map<String, Object>) data.get("earnedReward");
+    assertEquals(Long.toString(waiting.id()), reward.get("id"));
+    assertEquals(p.id(), reward.get("participantId"));
+    assertEquals(w.campaign.id(), reward.get("campaignId"));
+    assertEquals(coupon.id(), reward.get("campaignRewardId"));
+    assertEquals("COUPON", reward.get("type"));
+    assertEquals("APPROVED", reward.get("status"));
+    assertEquals(waiting.waitingReason(), reward.get("waitingReason"));
+    assertFalse(reward.containsKey("couponCode"), "no code field, as in the events that have no code");
+    @SuppressWarnings("unchecked")
+    Set<String> approvedFields = new HashSet<>(((Map<String, Object>) JsonValues.object(approved.payload())
+        .get("earnedReward")).keySet());
+    approvedFields.remove("couponCode");
+    assertEquals(approvedFields, reward.keySet(), "the fields of reward.approved's earned reward but the code");
+    // What the event carried before stays, for the consumers that read it.
+    assertEquals(Long.toString(waiting.id()), data.get("earnedRewardId"));
+    assertEquals(p.id(), data.get("participantId"));
   }
 
   @Test
