@@ -29,7 +29,11 @@ public enum EventType {
   REWARD_FULFILLED("reward.fulfilled"),
   /** A pending earned reward was removed. Payload: the earned reward. */
   REWARD_REMOVED("reward.removed"),
-  /** An approved COUPON reward waits because the pool is empty. Payload: the earned reward. */
+  /**
+   * An approved COUPON reward waits because the pool is empty. Payload: the earned reward, without a code, as
+   * {@link #REWARD_REACHED} ({@code {"earnedReward": {...}}}), beside {@code "earnedRewardId", "campaignId",
+   * "participantId", "campaignRewardId", "cycle", "waitingReason"}.
+   */
   COUPON_POOL_EMPTY("coupon.pool_empty"),
   /**
    * An assignment took the code after which the pool holds its low-stock threshold of codes. Payload: campaign,

@@ -102,7 +102,7 @@ public final class CouponAssignment {
     EarnedReward waiting = stored(tx.earnedRewards().setCoupon(context.tenantId(), reward.id(), null,
         POOL_EMPTY_REASON));
     Outbox.emit(context, tx, EventType.COUPON_POOL_EMPTY, reward.campaignId(), reward.participantId(),
-        poolEmptyPayload(reward));
+        poolEmptyPayload(waiting));
     return waiting;
   }
 
@@ -251,8 +251,11 @@ public final class CouponAssignment {
 
   /**
    * The payload of {@code coupon.pool_empty}: {@code {"earnedRewardId", "campaignId", "participantId",
-   * "campaignRewardId", "cycle", "waitingReason"}}, the waiting reward's id a string as an event's subject is. No
-   * code goes into an event: events reach webhooks and logs, and a code is a bearer secret.
+   * "campaignRewardId", "cycle", "waitingReason", "earnedReward": {...}}}, the waiting reward's id a string as an
+   * event's subject is. {@code earnedReward} is the waiting reward as the other earned-reward events carry it
+   * ({@link RewardJson#earned}), which {@code EventType.COUPON_POOL_EMPTY} promises ("the earned reward"); the fields
+   * before it are the ones the event carried first, kept for the consumers that read them. No code goes into the
+   * event: events reach webhooks and logs, and a code is a bearer secret.
    */
   static String poolEmptyPayload(EarnedReward reward) {
     return EventJson.write(g -> {
@@ -263,6 +266,8 @@ public final class CouponAssignment {
       g.writeNumberField("campaignRewardId", reward.campaignRewardId());
       g.writeNumberField("cycle", reward.cycle());
       g.writeStringField("waitingReason", POOL_EMPTY_REASON);
+      g.writeFieldName("earnedReward");
+      RewardJson.earnedObject(g, reward, false);
       g.writeEndObject();
     });
   }

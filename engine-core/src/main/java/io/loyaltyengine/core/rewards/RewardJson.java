@@ -24,7 +24,8 @@ import java.time.Instant;
  *       "couponCode", "message", "cashAmountMinor", "currency", "waitingReason", "earnedAt", "approvedAt",
  *       "fulfilledAt"}}}. The coupon code is a bearer secret: it is written only in approved, coupon assigned and
  *       fulfilled events, which its consumer needs, and is absent from the others (a reached or removed reward has
- *       no code anyway).</li>
+ *       no code anyway). Coupon pool empty carries the same {@code earnedReward} object, without the code (the
+ *       reward waits for one), beside fields of its own (see {@code CouponAssignment}).</li>
  *   <li>loyalty action recorded: {@code {"action": {"id", "campaignRewardId", "source", "invitedParticipantId",
  *       "idempotencyKey", "participantCreated", "metadata", "recordedAt"}, "counts": {"allTime", "currentMonth",
  *       "previousMonth", "rewardAllTime", "rewardCurrentMonth"}}}.</li>
@@ -48,29 +49,38 @@ public final class RewardJson {
     return EventJson.write(g -> {
       g.writeStartObject();
       g.writeFieldName("earnedReward");
-      g.writeStartObject();
-      g.writeStringField("id", Long.toString(r.id()));
-      g.writeNumberField("campaignId", r.campaignId());
-      g.writeNumberField("participantId", r.participantId());
-      g.writeNumberField("campaignRewardId", r.campaignRewardId());
-      g.writeNumberField("cycle", r.cycle());
-      g.writeStringField("type", r.type().name());
-      g.writeStringField("status", r.status().name());
-      g.writeBooleanField("unread", r.unread());
-      g.writeNumberField("points", r.points());
-      if (withCouponCode) {
-        g.writeStringField("couponCode", r.couponCode());
-      }
-      g.writeStringField("message", r.message());
-      g.writeNumberField("cashAmountMinor", r.cashAmountMinor());
-      g.writeStringField("currency", r.currency());
-      g.writeStringField("waitingReason", r.waitingReason());
-      instant(g, "earnedAt", r.earnedAt());
-      instant(g, "approvedAt", r.approvedAt());
-      instant(g, "fulfilledAt", r.fulfilledAt());
-      g.writeEndObject();
+      earnedObject(g, r, withCouponCode);
       g.writeEndObject();
     });
+  }
+
+  /**
+   * Writes the {@code earnedReward} object of an earned-reward payload (also of {@code coupon.pool_empty}'s).
+   *
+   * @param withCouponCode whether to write the coupon code (approved, coupon assigned and fulfilled events)
+   */
+  public static void earnedObject(JsonGenerator g, EarnedReward r, boolean withCouponCode) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", Long.toString(r.id()));
+    g.writeNumberField("campaignId", r.campaignId());
+    g.writeNumberField("participantId", r.participantId());
+    g.writeNumberField("campaignRewardId", r.campaignRewardId());
+    g.writeNumberField("cycle", r.cycle());
+    g.writeStringField("type", r.type().name());
+    g.writeStringField("status", r.status().name());
+    g.writeBooleanField("unread", r.unread());
+    g.writeNumberField("points", r.points());
+    if (withCouponCode) {
+      g.writeStringField("couponCode", r.couponCode());
+    }
+    g.writeStringField("message", r.message());
+    g.writeNumberField("cashAmountMinor", r.cashAmountMinor());
+    g.writeStringField("currency", r.currency());
+    g.writeStringField("waitingReason", r.waitingReason());
+    instant(g, "earnedAt", r.earnedAt());
+    instant(g, "approvedAt", r.approvedAt());
+    instant(g, "fulfilledAt", r.fulfilledAt());
+    g.writeEndObject();
   }
 
   /** The payload of a loyalty-action event. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.rewards.RewardJson;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.RewardType;
@@ -121,7 +122,8 @@ class CouponRulesTest {
         0, "TOP-SECRET", null, 0, null, null, Instant.EPOCH, Instant.EPOCH, null);
     String empty = CouponAssignment.poolEmptyPayload(reward);
     assertEquals("{\"earnedRewardId\":\"7\",\"campaignId\":42,\"participantId\":9,\"campaignRewardId\":11,"
-        + "\"cycle\":2,\"waitingReason\":\"coupon pool empty\"}", empty);
+        + "\"cycle\":2,\"waitingReason\":\"coupon pool empty\",\"earnedReward\":"
+        + RewardJson.earned(reward, false).substring("{\"earnedReward\":".length()), empty);
     assertFalse(empty.contains("TOP-SECRET"));
   }
 
