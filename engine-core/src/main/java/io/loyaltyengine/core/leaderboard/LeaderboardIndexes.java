@@ -630,6 +630,15 @@ public final class LeaderboardIndexes {
     }
   }
 
+  /** The board rows the indexes hold, summed over every indexed campaign: what the memory bound counts. */
+  long indexedRows() {
+    long total = 0;
+    for (CampaignIndex index : campaigns.values()) {
+      total += index.weight();
+    }
+    return total;
+  }
+
   private Instant now() {
     return clock.instant().truncatedTo(ChronoUnit.MICROS);
   }

@@ -1,0 +1,125 @@
+package io.loyaltyengine.core.leaderboard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.LeaderboardSettings;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.InMemoryStorage;
+import io.loyaltyengine.testkit.SettableClock;
+import java.lang.reflect.Field;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The memory bound of {@link LeaderboardIndexes} ({@link LeaderboardSettings#maxIndexedEntries()}): "The indexes
+ * together hold at most maxIndexedEntries board rows; past it the least recently read campaigns are dropped whole
+ * and rebuilt on next use. The campaign being read is never dropped". Rows an index gains after it was built, from
+ * a catch-up of another instance's participants or from this engine's own enrolments, count as much as the rows of
+ * its build. Engines on one {@link InMemoryStorage} database with a {@link SettableClock}, a bound of 1,000 rows, a
+ * campaign of 600 participants and another of 100, each indexed with its all-time board (one row per participant).
+ * The rows are counted through the engine's indexes ({@link LeaderboardIndexes#indexedRows()}).
+ */
+class LeaderboardIndexBoundTest {
+  private static final LeaderboardSettings SETTINGS = LeaderboardSettings.builder().maxIndexedEntries(1_000).build();
+
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private SettableClock clock;
+  private InMemoryStorage.Database database;
+  private LoyaltyEngine engine;
+  private TenantScope scope;
+  private long quiet;
+  private long busy;
+
+  @BeforeEach
+  void setUp() {
+    clock = SettableClock.at(Instant.parse("2025-06-15T12:00:00Z"));
+    database = InMemoryStorage.newDatabase();
+    engine = newEngine();
+    scope = engine.forTenant(engine.tenants().create(NewTenant.business("Bound shop")).id());
+    long brand = scope.brands().create(new NewBrand("Bound shop", "https://bound.example.com")).id();
+    quiet = scope.campaigns().create(NewCampaign.running(brand, "Quiet").withTimeZone(ZoneOffset.UTC)).id();
+    busy = scope.campaigns().create(NewCampaign.running(brand, "Busy").withTimeZone(ZoneOffset.UTC)).id();
+    enrol(scope, quiet, "q", 600);
+    enrol(scope, busy, "b", 100);
+    read(quiet);
+    read(busy);
+    assertEquals(700, indexedRows(), "both campaigns indexed, under the bound");
+  }
+
+  @AfterEach
+  void tearDown() {
+    for (LoyaltyEngine e : engines) {
+      e.close();
+    }
+  }
+
+  /**
+   * Another instance enrols 500 participants in the busy campaign; the catch-up of the next read of its board adds
+   * them to this engine's index (600 rows), past the bound with the quiet campaign's 600: the quiet one, read less
+   * recently, is dropped.
+   */
+  @Test
+  void membersACatchUpAddsPastTheBoundDropTheLeastRecentlyReadCampaign() {
+    TenantScope there = newEngine().forTenant(scope.tenantId());
+    enrol(there, busy, "other", 500);
+    clock.advance(Duration.ofSeconds(1));
+    read(busy);
+    assertEquals(600, indexedRows(), "the busy campaign's 600 rows only: 1,200 would be past the bound of 1,000");
+  }
+
+  /**
+   * This engine enrols 500 participants in the busy campaign; their creations join its index when they commit (600
+   * rows), past the bound with the quiet campaign's 600: the quiet one, read less recently, is dropped.
+   */
+  @Test
+  void membersThisEngineEnrolsPastTheBoundDropTheLeastRecentlyReadCampaign() {
+    enrol(scope, busy, "own", 500);
+    assertEquals(600, indexedRows(), "the busy campaign's 600 rows only: 1,200 would be past the bound of 1,000");
+  }
+
+  private void read(long campaignId) {
+    scope.leaderboards().page(BoardRequest.of(campaignId, BoardPeriod.ALL_TIME));
+  }
+
+  private static void enrol(TenantScope on, long campaignId, String prefix, int count) {
+    for (int i = 0; i < count; i++) {
+      on.participants().create(campaignId, NewParticipant.withEmail(prefix + i + "@example.com"));
+    }
+  }
+
+  private long indexedRows() {
+    try {
+      Field field = engine.getClass().getDeclaredField("leaderboardIndexes");
+      field.setAccessible(true);
+      return ((LeaderboardIndexes) field.get(engine)).indexedRows();
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("the core engine no longer keeps its indexes in a field named leaderboardIndexes", e);
+    }
+  }
+
+  private LoyaltyEngine newEngine() {
+    LoyaltyEngine e = LoyaltyEngine.builder()
+        .storage(database.openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().build())
+        .leaderboards(SETTINGS)
+        .nodeId(engines.size() + 1)
+        .build();
+    engines.add(e);
+    return e;
+  }
+}
