@@ -109,7 +109,11 @@ import java.util.function.LongPredicate;
  * <h2>Memory</h2>
  * The indexes together hold at most {@link LeaderboardSettings#maxIndexedEntries()} board rows (the members of all
  * boards); past it the least recently read campaigns are dropped whole and rebuilt on next use. The campaign being
- * read is never dropped, so a single campaign larger than the bound stays indexed.
+ * read is never dropped, so a single campaign larger than the bound stays indexed. The rows a campaign gains after
+ * its build count too: members that a catch-up or this engine's creations add are noted (one row per board of their
+ * campaign, at most), and once the noted rows may pass the bound the rows are counted again and the least recently
+ * read campaigns other than the one that grew are dropped, by the read that caught up or the unit of work that
+ * created them. A read costs one volatile read more while nothing was noted.
  *
  * <p>Thread-safe: campaigns are held in a concurrent map; a campaign's builds and catch-ups run under its own lock,
  * the reading of its marked awards under another (a read waits for marks another thread is reading); rosters and
@@ -140,6 +144,15 @@ public final class LeaderboardIndexes {
    * (and pruned) under their own monitor, read without it.
    */
   private final ConcurrentHashMap<Tombstone, Long> tombstones = new ConcurrentHashMap<>();
+  /**
+   * At least the rows the boards gained since {@link #evictBeyondBound} last counted them (see "Memory" in the class
+   * description): a member that joins a built campaign's roster counts once per board of the campaign. Reset before
+   * a count and added to after a member joined, so that {@link #counted} plus this never falls below the rows held;
+   * the count runs under its monitor.
+   */
+  private final AtomicLong grown = new AtomicLong();
+  /** The rows {@link #evictBeyondBound} counted last, after what it dropped. */
+  private volatile long counted;
 
   /**
    * Creates the engine's indexes.
@@ -198,6 +211,7 @@ public final class LeaderboardIndexes {
         nowMillis = clock.millis();
       }
       if (catchUp(index, nowMillis) || attempt > 0) {
+        evictIfPastBound(index); // the members a catch-up added
         resolveMarked(index);
         return index;
       }
@@ -286,6 +300,10 @@ public final class LeaderboardIndexes {
           // started from, so that successor, which misses the write, is then never installed.
           campaigns.remove(new Key(index.tenantId, index.campaignId), index);
         }
+      }
+      if (write instanceof IndexedStorage.Created) {
+        joined(index, 1);
+        evictIfPastBound(index);
       }
     }
   }
@@ -492,6 +510,7 @@ public final class LeaderboardIndexes {
       // may be among the new members it read.
       long ticket = hold();
       boolean caughtUp;
+      long[] added = {0};
       try {
         caughtUp = transactions.runRead(tx -> {
           LeaderboardPort port = tx.leaderboards();
@@ -499,7 +518,10 @@ public final class LeaderboardIndexes {
           // Each page is applied as it is read: a row applied twice (a retried transaction, a page boundary) changes
           // nothing, and a catch-up that gives up is followed by a rebuild.
           if (!readSince(since, now, (from, limit) -> port.createdSince(tenantId, campaignId, from, limit),
-              BoardScore::createdAt, c -> index.roster.add(c.participantId(), Months.micros(c.createdAt())))) {
+              BoardScore::createdAt, c -> {
+                index.roster.add(c.participantId(), Months.micros(c.createdAt()));
+                added[0]++;
+              })) {
             return false;
           }
           if (!readSince(since, now, (from, limit) -> port.changedSince(tenantId, campaignId, months, from, limit),
@@ -521,6 +543,7 @@ public final class LeaderboardIndexes {
           return true;
         });
       } finally {
+        joined(index, added[0]); // also those of a catch-up that gave up: its index may still be held
         release(ticket);
       }
       if (!caughtUp) {
@@ -609,24 +632,51 @@ public final class LeaderboardIndexes {
     }
   }
 
+  /**
+   * Notes that {@code members} joined a campaign's roster after it was built (this engine's creations, a catch-up):
+   * each adds a row to each of its boards, at most.
+   */
+  private void joined(CampaignIndex index, long members) {
+    if (members > 0) {
+      grown.addAndGet(members * index.boards.size());
+    }
+  }
+
+  /**
+   * Drops least recently read campaigns (never {@code using}) if the rows gained since the last count may pass the
+   * bound: one volatile read while nothing was noted, so that a campaign alone over the bound is not counted on every
+   * read.
+   */
+  private void evictIfPastBound(CampaignIndex using) {
+    long gained = grown.get();
+    if (gained > 0 && counted + gained > settings.maxIndexedEntries()) {
+      evictBeyondBound(using);
+    }
+  }
+
   /** Drops least recently read campaigns (never {@code using}) while the boards hold more rows than the bound. */
   private void evictBeyondBound(CampaignIndex using) {
-    long total = 0;
-    for (CampaignIndex index : campaigns.values()) {
-      total += index.weight();
-    }
-    while (total > settings.maxIndexedEntries()) {
-      CampaignIndex oldest = null;
+    synchronized (grown) {
+      // Reset before counting: a member that joins meanwhile is in the count, or in grown, or both.
+      grown.set(0);
+      long total = 0;
       for (CampaignIndex index : campaigns.values()) {
-        if (index != using && (oldest == null || index.lastUsed - oldest.lastUsed < 0)) {
-          oldest = index;
+        total += index.weight();
+      }
+      while (total > settings.maxIndexedEntries()) {
+        CampaignIndex oldest = null;
+        for (CampaignIndex index : campaigns.values()) {
+          if (index != using && (oldest == null || index.lastUsed - oldest.lastUsed < 0)) {
+            oldest = index;
+          }
         }
+        if (oldest == null) {
+          break;
+        }
+        campaigns.remove(new Key(oldest.tenantId, oldest.campaignId), oldest);
+        total -= oldest.weight();
       }
-      if (oldest == null) {
-        return;
-      }
-      campaigns.remove(new Key(oldest.tenantId, oldest.campaignId), oldest);
-      total -= oldest.weight();
+      counted = total;
     }
   }
 
