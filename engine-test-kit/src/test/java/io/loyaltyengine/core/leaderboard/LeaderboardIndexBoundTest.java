@@ -91,6 +91,23 @@ class LeaderboardIndexBoundTest {
     assertEquals(600, indexedRows(), "the busy campaign's 600 rows only: 1,200 would be past the bound of 1,000");
   }
 
+  /**
+   * The quiet campaign's all-time and current month's boards (1,200 rows) are alone past the bound, which drops the
+   * busy campaign, and the campaign being read stays indexed. Its rebuild, the rebuild interval later, puts the index
+   * it builds in the old one's place (ARCHITECTURE.md: "builds a successor from storage, with the boards the index
+   * has, and puts it in the index's place"), so the campaign is still indexed after it, and is not built again by
+   * the next read.
+   */
+  @Test
+  void aCampaignAloneOverTheBoundStaysIndexedAcrossItsRebuild() {
+    scope.leaderboards().page(BoardRequest.of(quiet, BoardPeriod.CURRENT_MONTH));
+    assertEquals(1_200, indexedRows(), "the quiet campaign's two boards: the busy campaign is dropped");
+
+    clock.advance(SETTINGS.rebuildInterval());
+    read(quiet);
+    assertEquals(1_200, indexedRows(), "the rebuilt index, in the old one's place");
+  }
+
   private void read(long campaignId) {
     scope.leaderboards().page(BoardRequest.of(campaignId, BoardPeriod.ALL_TIME));
   }
