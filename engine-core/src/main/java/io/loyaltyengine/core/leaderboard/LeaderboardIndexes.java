@@ -447,7 +447,12 @@ public final class LeaderboardIndexes {
     } finally {
       index.lock.unlock();
     }
-    evictBeyondBound(index);
+    // Not for a rebuild's successor, out of the map until it replaces its predecessor: counting without it, the
+    // bound would drop the predecessor (least recently read but for the successor), which the campaign's other reads
+    // go on with, and the successor would then never be put in its place. The rebuild checks the bound once it is.
+    if (campaigns.get(new Key(index.tenantId, index.campaignId)) == index) {
+      evictBeyondBound(index);
+    }
     return true;
   }
 
