@@ -694,6 +694,15 @@ public final class LeaderboardIndexes {
     return total;
   }
 
+  /** The marked awards not read yet, summed over every indexed campaign. */
+  long pendingMarks() {
+    long total = 0;
+    for (CampaignIndex index : campaigns.values()) {
+      total += index.marked.size();
+    }
+    return total;
+  }
+
   private Instant now() {
     return clock.instant().truncatedTo(ChronoUnit.MICROS);
   }

@@ -7,10 +7,13 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.BoardPeriod;
 import io.loyaltyengine.leaderboard.BoardRequest;
 import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.InMemoryStorage;
 import io.loyaltyengine.testkit.SettableClock;
@@ -43,6 +46,7 @@ class LeaderboardIndexBoundTest {
   private TenantScope scope;
   private long quiet;
   private long busy;
+  private long firstQuiet;
 
   @BeforeEach
   void setUp() {
@@ -53,7 +57,7 @@ class LeaderboardIndexBoundTest {
     long brand = scope.brands().create(new NewBrand("Bound shop", "https://bound.example.com")).id();
     quiet = scope.campaigns().create(NewCampaign.running(brand, "Quiet").withTimeZone(ZoneOffset.UTC)).id();
     busy = scope.campaigns().create(NewCampaign.running(brand, "Busy").withTimeZone(ZoneOffset.UTC)).id();
-    enrol(scope, quiet, "q", 600);
+    firstQuiet = enrol(scope, quiet, "q", 600);
     enrol(scope, busy, "b", 100);
     read(quiet);
     read(busy);
@@ -108,21 +112,48 @@ class LeaderboardIndexBoundTest {
     assertEquals(1_200, indexedRows(), "the rebuilt index, in the old one's place");
   }
 
+  /**
+   * This engine awards points 1,000 times to one participant of the quiet campaign, whose all-time POINTS board is
+   * indexed and not read meanwhile. Each award marks the participant, whose counter is read before the next read of
+   * the campaign's boards ("the participant is marked and its counters are read (one primary-key read per marked
+   * counter)"): one mark per participant and month, however many awards, or the marks of a board that is written
+   * often and read seldom would grow with every award, outside the memory bound.
+   */
+  @Test
+  void awardsToABoardNotReadMeanwhileKeepOneMarkPerParticipantAndMonth() {
+    scope.leaderboards().page(BoardRequest.of(quiet, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS));
+    for (int i = 0; i < 1_000; i++) {
+      scope.points().award(ParticipantRef.id(firstQuiet), PointsChange.of(1, "purchase"));
+    }
+    assertEquals(1, indexes().pendingMarks(), "one participant's all-time counter to read");
+    assertEquals(1_000, scope.leaderboards().page(BoardRequest.of(quiet, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS))
+        .items().get(0).score(), "read at the next read");
+    assertEquals(0, indexes().pendingMarks(), "every mark read");
+  }
+
   private void read(long campaignId) {
     scope.leaderboards().page(BoardRequest.of(campaignId, BoardPeriod.ALL_TIME));
   }
 
-  private static void enrol(TenantScope on, long campaignId, String prefix, int count) {
+  /** Enrols {@code count} participants; returns the first one's id. */
+  private static long enrol(TenantScope on, long campaignId, String prefix, int count) {
+    long first = 0;
     for (int i = 0; i < count; i++) {
-      on.participants().create(campaignId, NewParticipant.withEmail(prefix + i + "@example.com"));
+      long id = on.participants().create(campaignId, NewParticipant.withEmail(prefix + i + "@example.com")).id();
+      first = i == 0 ? id : first;
     }
+    return first;
   }
 
   private long indexedRows() {
+    return indexes().indexedRows();
+  }
+
+  private LeaderboardIndexes indexes() {
     try {
       Field field = engine.getClass().getDeclaredField("leaderboardIndexes");
       field.setAccessible(true);
-      return ((LeaderboardIndexes) field.get(engine)).indexedRows();
+      return (LeaderboardIndexes) field.get(engine);
     } catch (ReflectiveOperationException e) {
       throw new AssertionError("the core engine no longer keeps its indexes in a field named leaderboardIndexes", e);
     }
