@@ -16,13 +16,13 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -598,16 +598,18 @@ public final class LeaderboardIndexes {
    * it, since those marks may be of this thread's own awards, which an INDEX read must show.
    */
   private void resolveMarked(CampaignIndex index) {
-    // The common case, nothing marked and nobody resolving, costs two volatile reads. A thread resolving takes the
-    // lock before it takes the marks, so an empty queue with the lock free means every mark was raised.
+    // The common case, nothing marked and nobody resolving, costs a few volatile reads. A thread resolving takes the
+    // lock before it takes the marks, so an empty set with the lock free means every mark was raised.
+    // A mark that is in the set when an award adds it again is taken after that add, so its read sees the award.
     if (index.marked.isEmpty() && !index.resolving.isLocked()) {
       return;
     }
     index.resolving.lock();
     try {
       Set<Marked> marked = new HashSet<>();
-      for (Marked m; (m = index.marked.poll()) != null; ) {
-        marked.add(m);
+      for (Iterator<Marked> it = index.marked.iterator(); it.hasNext(); ) {
+        marked.add(it.next());
+        it.remove();
       }
       if (marked.isEmpty()) {
         return;
@@ -769,7 +771,7 @@ public final class LeaderboardIndexes {
   }
 
   /**
-   * One campaign's roster and boards. Thread-safe: its maps and queues are concurrent, its builds and catch-ups run
+   * One campaign's roster and boards. Thread-safe: its maps and sets are concurrent, its builds and catch-ups run
    * under {@link #lock}, the resolution of its marked awards under {@link #resolving}.
    */
   static final class CampaignIndex {
@@ -778,7 +780,12 @@ public final class LeaderboardIndexes {
     final ZoneId zone;
     final Roster roster;
     private final ConcurrentHashMap<BoardKey, Board> boards = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Marked> marked = new ConcurrentLinkedQueue<>();
+    /**
+     * The participants and months whose points counters this engine's awards raised since they were last read: a
+     * set, so that memory grows with the participants awarded, not with the awards, however seldom the boards are
+     * read.
+     */
+    private final Set<Marked> marked = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     /** Held while the marked awards' scores are read and raised ({@link LeaderboardIndexes#resolveMarked}). */
     private final ReentrantLock resolving = new ReentrantLock();
