@@ -147,10 +147,11 @@ public final class LeaderboardIndexes {
   /**
    * At least the rows the boards gained since {@link #evictBeyondBound} last counted them (see "Memory" in the class
    * description): a member that joins a built campaign's roster counts once per board of the campaign. Reset before
-   * a count and added to after a member joined, so that {@link #counted} plus this never falls below the rows held;
-   * the count runs under its monitor.
+   * a count and added to after a member joined, so that {@link #counted} plus this never falls below the rows held.
    */
   private final AtomicLong grown = new AtomicLong();
+  /** Held while {@link #evictBeyondBound} counts the rows and drops campaigns, so that two counts do not interleave. */
+  private final Object counting = new Object();
   /** The rows {@link #evictBeyondBound} counted last, after what it dropped. */
   private volatile long counted;
 
@@ -663,7 +664,7 @@ public final class LeaderboardIndexes {
 
   /** Drops least recently read campaigns (never {@code using}) while the boards hold more rows than the bound. */
   private void evictBeyondBound(CampaignIndex using) {
-    synchronized (grown) {
+    synchronized (counting) {
       // Reset before counting: a member that joins meanwhile is in the count, or in grown, or both.
       grown.set(0);
       long total = 0;
