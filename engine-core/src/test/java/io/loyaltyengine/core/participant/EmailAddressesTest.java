@@ -28,6 +28,15 @@ class EmailAddressesTest {
     assertEquals(given.strip(), email.given());
   }
 
+  @ParameterizedTest(name = "no-break spaces around {0} are trimmed")
+  @ValueSource(strings = {"\u00A0mary@example.com", "mary@example.com\u00A0", "\u2007mary@example.com\u202F",
+      " \u00A0mary@example.com\u00A0 "})
+  void noBreakSpacesAroundAnEmailAreTrimmedAsSpacesAre(String given) {
+    EmailAddresses.Email email = EmailAddresses.parse("email", given);
+    assertEquals("mary@example.com", email.given());
+    assertEquals("mary@example.com", email.sanitized());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "   ", "plainaddress", "@example.com", "a@b", "a@@example.com", "a@b@example.com",
       "a b@example.com", "a@exa mple.com", ".a@example.com", "a.@example.com", "a..b@example.com",

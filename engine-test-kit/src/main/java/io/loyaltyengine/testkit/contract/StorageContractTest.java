@@ -773,6 +773,36 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   @Test
+  void anEmailPastedWithNoBreakSpacesIsTrimmedWhereverAnEmailIsTaken() {
+    // Pasted text often ends in a no-break space (U+00A0, U+2007, U+202F): trimmed as a space is, as the
+    // participant search already does, by enrolment, update, lookup, actions, signups and sign-on alike.
+    World w = world(newEngine());
+    Participant ann = enrol(w, "\u00A0Ann@Example.com\u202F");
+    assertEquals("Ann@Example.com", ann.email(), "the given email, trimmed");
+    assertEquals("ann@example.com", ann.sanitizedEmail());
+    assertEquals(ann, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "ann@example.com\u2007")));
+
+    Participant moved = w.scope.participants().update(ParticipantRef.id(ann.id()),
+        ParticipantUpdate.builder().email("\u2007Ann.New@example.com\u00A0 ").build());
+    assertEquals("Ann.New@example.com", moved.email());
+
+    CampaignReward goal = w.scope.rewards().define(w.campaign.id(), NewCampaignReward.points("Goal", 5, 2));
+    assertTrue(w.scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(w.campaign.id(),
+        "dan@example.com\u00A0"), goal.id())).participantCreated());
+    assertEquals("dan@example.com",
+        w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "dan@example.com")).email());
+
+    Participant bob = w.scope.referrals().signup(w.campaign.id(),
+        Signup.of(NewParticipant.withEmail("\u202Fbob@example.com\u00A0"))).participant();
+    assertEquals("bob@example.com", bob.email());
+
+    SsoSecret secret = w.scope.singleSignOn().rotateSecret();
+    Participant sso = w.scope.singleSignOn().recognize(SsoSignatures.login(secret.secret(), w.campaign.id(),
+        "cust-1", "sso@example.com\u00A0", w.scope.tenant().createdAt().getEpochSecond())).participant();
+    assertEquals("sso@example.com", sso.email());
+  }
+
+  @Test
   void nonGmailAddressesThatDifferInDotsOrTagsAreDifferentParticipants() {
     World w = world(newEngine());
     Set<Long> ids = new HashSet<>();
