@@ -12,6 +12,10 @@ import java.util.Locale;
  * quotes, brackets, {@code ( ) < > , ; : \}, leading, trailing or doubled dots; a domain of at least two labels of
  * letters, digits and inner hyphens (Unicode letters allowed), each at most 63 code points.
  *
+ * <p>Given: stripped of the whitespace and space separators around it, no-break spaces ({@code U+00A0},
+ * {@code U+2007}, {@code U+202F}) included, as {@link TextRules#stripSpaces} does. Every email the engine takes
+ * (enrolment, update, lookup, actions, signups, sign-on) is parsed here.
+ *
  * <p>Sanitized: stripped, NFC-normalized and lower-cased (root locale); for {@code gmail.com} and
  * {@code googlemail.com}, which ignore dots and {@code +tags} in the local part, those are dropped and the domain
  * becomes {@code gmail.com}. Other providers' {@code +tags} are kept: not every provider treats them as aliases.
@@ -46,7 +50,8 @@ public final class EmailAddresses {
    * @throws LoyaltyException VALIDATION_ERROR on {@code field}
    */
   public static Email parse(String field, String email) {
-    String given = TextRules.required(field, email, MAX_LENGTH);
+    // Stripped of no-break spaces too (String.strip keeps them): an email pasted with one is the email it shows.
+    String given = TextRules.required(field, email == null ? null : TextRules.stripSpaces(email), MAX_LENGTH);
     String normalized = Normalizer.normalize(given, Normalizer.Form.NFC);
     int at = normalized.indexOf('@');
     if (at < 0 || at != normalized.lastIndexOf('@')) {
