@@ -693,6 +693,22 @@ class ReferralsEndToEndTest {
     assertEquals("code", assertThrows(NullPointerException.class, () -> page.linkFor(null)).getMessage());
   }
 
+  @Test
+  void aShareLinkReplacesAReferralParameterTheLandingPageAlreadyCarries() {
+    // A page URL copied from a referred visit already carries a code: the link carries this one, once, in its place.
+    LandingPage page = referrals.landingPage(campaign.id());
+    assertEquals("https://x.example/s?ref=AB12", page.withUrl("https://x.example/s?ref=OLD").linkFor("AB12"));
+    assertEquals("https://x.example/s?utm=mail&ref=AB12&lang=en#join",
+        page.withUrl("https://x.example/s?utm=mail&ref=OLD&lang=en#join").linkFor("AB12"));
+    assertEquals("https://x.example/s?ref=AB12&a=1", page.withUrl("https://x.example/s?ref&a=1").linkFor("AB12"));
+    assertEquals("https://x.example/s?ref=AB12&a=1",
+        page.withUrl("https://x.example/s?ref=&a=1&ref=OLD").linkFor("AB12"), "one code, at its first place");
+    assertEquals("https://x.example/s?via=a%2Bb&ref=keep#ref=frag", page.withUrl("https://x.example/s?via=old&ref=keep"
+        + "#ref=frag").withReferralParameter("via").linkFor("a+b"), "only the page's parameter, not in the fragment");
+    assertEquals("https://x.example/s?xref=1&ref2=2&REF=3&ref=AB12",
+        page.withUrl("https://x.example/s?xref=1&ref2=2&REF=3").linkFor("AB12"), "other names stay");
+  }
+
   // ==================================================================== tracking
 
   @Test
