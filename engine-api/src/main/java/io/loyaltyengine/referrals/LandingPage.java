@@ -3,6 +3,7 @@ package io.loyaltyengine.referrals;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.StringJoiner;
 
 /**
  * Where a campaign's referral links lead, and what the page or share widget says: a campaign's landing-page
@@ -103,7 +104,10 @@ public record LandingPage(long campaignId, String url, String headline, String d
    * The link a participant shares: {@link #url()} with the code added as the {@link #referralParameter()} query
    * parameter (after the URL's own query, before its fragment), the code percent-encoded. For example
    * {@code https://shop.example.com/spring?utm=mail} and code {@code AB12} give
-   * {@code https://shop.example.com/spring?utm=mail&ref=AB12}.
+   * {@code https://shop.example.com/spring?utm=mail&ref=AB12}. A URL that already carries the parameter (say, one
+   * copied from a referred visit) gets this code in its place, once: {@code https://shop.example.com/?ref=OLD&utm=mail}
+   * gives {@code https://shop.example.com/?ref=AB12&utm=mail}; any further occurrences are dropped, other parameters
+   * and the fragment are kept as they are.
    *
    * @param code a referral code of the campaign (any of {@link ReferralCodes}'s forms)
    * @return the link
@@ -117,6 +121,24 @@ public record LandingPage(long campaignId, String url, String headline, String d
     int hash = url.indexOf('#');
     String base = hash < 0 ? url : url.substring(0, hash);
     String fragment = hash < 0 ? "" : url.substring(hash);
+    int query = base.indexOf('?');
+    if (query >= 0) {
+      // The code the URL already carries (its name compared as typed, as a page reads it) makes way for this one.
+      StringJoiner pairs = new StringJoiner("&");
+      boolean replaced = false;
+      for (String pair : base.substring(query + 1).split("&", -1)) {
+        int equals = pair.indexOf('=');
+        if (!(equals < 0 ? pair : pair.substring(0, equals)).equals(referralParameter)) {
+          pairs.add(pair);
+        } else if (!replaced) {
+          pairs.add(parameter);
+          replaced = true;
+        }
+      }
+      if (replaced) {
+        return base.substring(0, query + 1) + pairs + fragment;
+      }
+    }
     String separator = base.indexOf('?') < 0 ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
     return base + separator + parameter + fragment;
   }
