@@ -674,6 +674,22 @@ class ReferralsEndToEndTest {
   }
 
   @Test
+  void aLandingPageHostWithAnInvisibleFormatCharacterIsRefused() {
+    // A zero-width space, soft hyphen, word joiner, byte-order mark, joiner or direction override (Unicode format
+    // characters, category Cf) shows nothing, so the link looks like another host; a browser drops or refuses it.
+    LandingPage base = referrals.landingPage(campaign.id());
+    for (String format : List.of("\u200B", "\u00AD", "\u2060", "\uFEFF", "\u200D", "\u202E", "\uDB40\uDC01")) {
+      assertValidation("url", () -> referrals.configureLandingPage(
+          base.withUrl("https://referrals.exa" + format + "mple.com/")));
+      assertValidation("url", () -> referrals.configureLandingPage(
+          base.withUrl("https://" + format + "referrals.example.com:8443/spring")));
+      assertValidation("imageUrl", () -> referrals.configureLandingPage(
+          base.withImageUrl("https://img.example.com" + format + "/a.png")));
+    }
+    assertEquals(base, referrals.landingPage(campaign.id()), "nothing refused was kept");
+  }
+
+  @Test
   void aShareLinkAddsTheCodeToTheLandingPagesQueryBeforeItsFragment() {
     LandingPage page = referrals.landingPage(campaign.id());
     String legacy = referrals.codes(ParticipantRef.id(ada.id())).legacy();
