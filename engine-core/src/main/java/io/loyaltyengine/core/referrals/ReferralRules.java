@@ -247,11 +247,14 @@ public final class ReferralRules {
   /**
    * Whether a host (not an IP literal in brackets) is a name a browser can follow: labels of 1 to 63 characters
    * joined by dots (one trailing dot allowed), none starting or ending with a hyphen, at most 253 characters, and no
-   * percent-encoding. Unicode and underscores are kept as typed: hosts use both.
+   * percent-encoding. Unicode and underscores are kept as typed: hosts use both. No format character (category Cf:
+   * zero-width space, soft hyphen, joiners, direction overrides...): it shows nothing, so the link would look like
+   * another host, and a browser drops or refuses it.
    */
   private static boolean isHostName(String host) {
     String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
-    if (name.isEmpty() || name.indexOf('%') >= 0 || name.codePointCount(0, name.length()) > 253) {
+    if (name.isEmpty() || name.indexOf('%') >= 0 || name.codePointCount(0, name.length()) > 253
+        || name.codePoints().anyMatch(c -> Character.getType(c) == Character.FORMAT)) {
       return false;
     }
     for (String label : name.split("\\.", -1)) {
