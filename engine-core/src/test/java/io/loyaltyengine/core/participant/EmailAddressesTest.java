@@ -49,6 +49,16 @@ class EmailAddressesTest {
     assertFalse(!email.isBlank() && e.getMessage().contains(email.strip()), "message must not echo the email");
   }
 
+  @ParameterizedTest(name = "format character {index} in the local part is refused")
+  @ValueSource(strings = {"\u200Bann@example.com", "\uFEFFann@example.com", "an\u00ADn@example.com",
+      "ann\u2060@example.com", "a\u200Dnn@example.com", "ann\u202E@example.com", "ann\uDB40\uDC01@example.com"})
+  void anInvisibleFormatCharacterInTheLocalPartIsRefused(String email) {
+    // It shows nothing: "\u200Bann@example.com" would be a second participant that looks like ann@example.com.
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", email));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals("email", e.field().orElseThrow());
+  }
+
   @org.junit.jupiter.api.Test
   void overlongEmailsAreRejected() {
     String local = "a".repeat(65);

@@ -803,6 +803,18 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   @Test
+  void anEmailWithAnInvisibleFormatCharacterIsRefusedNotALookAlikeParticipant() {
+    // A byte-order mark or zero-width space (pasted from a file or a page) shows nothing: the email looks like one
+    // enrolled already, and would enrol the same person twice (a referral to oneself, a second welcome reward).
+    World w = world(newEngine());
+    Participant ann = enrol(w, "ann@example.com");
+    for (String lookAlike : List.of("\uFEFFann@example.com", "\u200Bann@example.com", "an\u00ADn@gmail.com")) {
+      assertRejected(ErrorCode.VALIDATION_ERROR, "email", show(lookAlike), () -> enrol(w, lookAlike));
+    }
+    assertEquals(List.of(ann), allParticipants(w.scope, w.campaign.id()), "nobody else enrolled");
+  }
+
+  @Test
   void nonGmailAddressesThatDifferInDotsOrTagsAreDifferentParticipants() {
     World w = world(newEngine());
     Set<Long> ids = new HashSet<>();
