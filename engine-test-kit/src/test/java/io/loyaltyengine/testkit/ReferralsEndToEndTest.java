@@ -674,6 +674,18 @@ class ReferralsEndToEndTest {
   }
 
   @Test
+  void aLandingPageUrlOrParameterPastedWithNoBreakSpacesIsStrippedAsWithSpaces() {
+    // "https://x.example/spring " is stored stripped; one pasted with a no-break space at an end is the same URL.
+    LandingPage base = referrals.landingPage(campaign.id());
+    LandingPage stored = referrals.configureLandingPage(base.withUrl("\u00A0https://x.example/spring\u202F")
+        .withImageUrl("https://x.example/a.png\u00A0").withReferralParameter("\u2007via\u00A0"));
+    assertEquals("https://x.example/spring", stored.url());
+    assertEquals("https://x.example/a.png", stored.imageUrl());
+    assertEquals("via", stored.referralParameter());
+    assertEquals("https://x.example/spring?via=AB12", stored.linkFor("AB12"));
+  }
+
+  @Test
   void aLandingPageHostWithAnInvisibleFormatCharacterIsRefused() {
     // A zero-width space, soft hyphen, word joiner, byte-order mark, joiner or direction override (Unicode format
     // characters, category Cf) shows nothing, so the link looks like another host; a browser drops or refuses it.
