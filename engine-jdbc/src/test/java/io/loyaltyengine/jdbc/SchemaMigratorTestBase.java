@@ -59,9 +59,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -433,6 +437,206 @@ abstract class SchemaMigratorTestBase {
           PointsChange.of(50, "refund").withIdempotencyKey("refund-2")).entry(), "read back with what it asked");
     }
     assertEquals(1, query("SELECT COUNT(*) FROM ledger_entry WHERE requested_amount = 50"));
+  }
+
+  @Test
+  void aVersionTwelveDatabaseWithDataIsUpgradedKeepingEveryRow() {
+    upgradeKeepsEveryRow(12);
+  }
+
+  @Test
+  void aVersionFifteenDatabaseWithDataIsUpgradedKeepingEveryRow() {
+    upgradeKeepsEveryRow(15);
+  }
+
+  /**
+   * A database of the engine's first {@code version} versions, with rows in its tables, is upgraded to the latest:
+   * every row keeps the values of the columns it had, the rows read back through the engine's ports, and events
+   * positioned before version 16 count from when they occurred.
+   */
+  void upgradeKeepsEveryRow(int version) {
+    List<String> namesAndTexts = new ArrayList<>();
+    for (String name : ENGINE_SCRIPTS.subList(0, version)) {
+      namesAndTexts.add(name);
+      namesAndTexts.add(engineScript(name));
+    }
+    ClassLoader older = scriptSet("v" + version, namesAndTexts);
+    assertEquals(IntStream.rangeClosed(1, version).boxed().toList(),
+        versions(new SchemaMigrator(dataSource(), sql(), "v" + version, older).migrate()));
+    insertVersionOneRows();
+    insertLaterRows(version);
+    Map<String, List<Map<String, String>>> before = rows();
+
+    assertEquals(versionsFrom(version + 1), versions(engineMigrator().migrate()));
+    Map<String, List<Map<String, String>>> after = rows();
+    List<String> lost = new ArrayList<>();
+    before.forEach((table, rows) -> {
+      List<String> kept = after.get(table).stream().map(row -> {
+        Map<String, String> projected = new TreeMap<>(row);
+        projected.keySet().retainAll(rows.isEmpty() ? Set.of() : rows.get(0).keySet());
+        return projected.toString();
+      }).sorted().toList();
+      List<String> had = rows.stream().map(Map::toString).sorted().toList();
+      if (!had.equals(kept)) {
+        lost.add(table + ": " + had + " became " + kept);
+      }
+    });
+    assertEquals(List.of(), lost, "rows changed by the upgrade");
+    assertEquals(1, query("SELECT COUNT(*) FROM event_outbox WHERE event_id = 100 AND positioned_at = occurred_at"),
+        "an event positioned before version 16 counts from when it occurred");
+    assertEquals(1, query("SELECT COUNT(*) FROM event_outbox WHERE event_id = 101 AND positioned_at IS NULL"));
+    try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build()) {
+      upgraded.inTransaction(tx -> {
+        assertEquals("gold", tx.tenants().find(1).orElseThrow().plan());
+        assertEquals("a1b2", tx.apiKeys().find(1, 20).orElseThrow().hint());
+        assertEquals(List.of(100L), tx.events().feed(1, 0, Set.of(), null, 10).stream()
+            .map(e -> e.eventId()).toList());
+        assertEquals(List.of(101L), tx.events().unpositioned(1, 10).stream().map(e -> e.eventId()).toList());
+        assertEquals(1, tx.events().prune(Instant.parse("2024-06-01T00:00:00Z"), 10),
+            "the delivered event positioned before the upgrade is pruned by its age; the unpositioned one is kept");
+        if (version >= 13) {
+          assertEquals("Explorer", tx.quests().find(1, 40).orElseThrow().name());
+          assertEquals(2, tx.quests().completions(1, 40, 4).size());
+          assertEquals(1, tx.feedback().findIdea(1, 51).orElseThrow().votes());
+          assertEquals(1, tx.feedback().countVotes(1, 51));
+        }
+        return null;
+      });
+    }
+    assertEquals(List.of(), engineMigrator().migrate());
+  }
+
+  /** Rows in the tables of versions 2 to {@code version} (12 or later), beside {@link #insertVersionOneRows}'s. */
+  void insertLaterRows(int version) {
+    String t = "TIMESTAMP WITH TIME ZONE '2024-01-01 10:00:00.123456+00'";
+    String bytes = dialect() == SqlDialect.POSTGRESQL ? "'\\x00ff10'::bytea" : "X'00ff10'";
+    List<String> statements = new ArrayList<>(List.of(
+        "INSERT INTO event_outbox (tenant_id, event_id, type, campaign_id, participant_id, sequence, occurred_at,"
+            + " schema_version, position, payload) VALUES (1, 100, 'points.awarded', 3, 4, 1, " + t + ", 1, 1,"
+            + " '{\"points\": 7}'), (1, 101, 'points.awarded', 3, 4, 2, " + t + ", 1, 0, '{\"points\": 1}')",
+        "INSERT INTO event_feed (tenant_id, last_position) VALUES (1, 1)",
+        "UPDATE participant SET event_sequence = 2, risk_level = 'LOW', risk_reason = 'NONE' WHERE participant_id = 4",
+        "INSERT INTO event_delivery (tenant_id, event_id, subscriber, participant_id, sequence, position, status,"
+            + " attempts, next_attempt_at, lease_owner, lease_until, last_error, updated_at) VALUES"
+            + " (1, 100, 'audit', 4, 1, 1, 'DELIVERED', 1, " + t + ", NULL, NULL, NULL, " + t + "),"
+            + " (1, 101, 'audit', 4, 2, 0, 'PENDING', 0, " + t + ", 'node-1', " + t + ", 'timeout', " + t + ")",
+        "INSERT INTO webhook_endpoint (tenant_id, endpoint_id, url, types, campaign_id, enabled, disabled_reason,"
+            + " secret, previous_secret, previous_secret_until, created_at, updated_at) VALUES (1, 30,"
+            + " 'https://hooks.example.com/x', 'points.awarded', 3, TRUE, NULL, 'whsec-1', 'whsec-0', " + t + ", "
+            + t + ", " + t + ")",
+        "INSERT INTO campaign_reward (tenant_id, campaign_reward_id, campaign_id, name, type, audience,"
+            + " conversions_required, reward_limit, points, message, cash_amount_minor, currency, handler, created_at)"
+            + " VALUES (1, 10, 3, 'Coffee', 'COUPON', 'PARTICIPANT', 2, 5, 0, NULL, 150, 'EUR', NULL, " + t + ")",
+        "INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id, count,"
+            + " updated_at) VALUES (1, 4, 10, 202401, 3, 2, " + t + ")",
+        "INSERT INTO loyalty_action (tenant_id, action_id, campaign_id, participant_id, campaign_reward_id, source,"
+            + " metadata, invited_participant_id, idempotency_key, participant_created, all_time, current_month,"
+            + " previous_month, reward_all_time, reward_current_month, recorded_at) VALUES (1, 13, 3, 4, 10, 'DIRECT',"
+            + " '{\"n\": 1.50}', NULL, 'k', FALSE, 2, 2, 0, 2, 2, " + t + ")",
+        "INSERT INTO earned_reward (tenant_id, earned_reward_id, campaign_id, participant_id, campaign_reward_id,"
+            + " cycle, type, status, unread, points, coupon_code, message, cash_amount_minor, currency,"
+            + " waiting_reason, action_id, earned_at, approved_at, fulfilled_at) VALUES (1, 12, 3, 4, 10, 1,"
+            + " 'COUPON', 'APPROVED', TRUE, 0, 'CODE', NULL, 150, 'EUR', NULL, 13, " + t + ", " + t + ", NULL)",
+        "INSERT INTO coupon_code (tenant_id, campaign_id, coupon_id, code, status, earned_reward_id, participant_id,"
+            + " created_at, assigned_at) VALUES (1, 3, 14, 'CODE', 'ASSIGNED', 12, 4, " + t + ", " + t + "),"
+            + " (1, 3, 15, 'FREE-1', 'FREE', NULL, NULL, " + t + ", NULL)",
+        "INSERT INTO catalog_reward (tenant_id, catalog_reward_id, campaign_id, name, description, points_cost,"
+            + " type, stock, active, created_at) VALUES (1, 11, 3, 'Mug', 'A mug', 5, 'CUSTOM_MESSAGE', 0, TRUE, "
+            + t + ")",
+        "INSERT INTO redemption (tenant_id, redemption_id, catalog_reward_id, participant_id, points_spent,"
+            + " ledger_entry_id, balance, idempotency_key, redeemed_at) VALUES (1, 16, 11, 4, 5, 17, 2, 'r', " + t
+            + ")",
+        "INSERT INTO referral_signing_key (tenant_id, key_id, secret, created_at) VALUES (1, 1, " + bytes + ", "
+            + t + ")",
+        "INSERT INTO referral_conversion (tenant_id, conversion_id, campaign_id, referrer_id, order_id, order_value,"
+            + " points, status, points_reversed, created_at, reversed_at) VALUES (1, 18, 3, 4, 'order-1',"
+            + " 1234567890123.4567, 12, 'CONVERTED', 0, " + t + ", NULL)",
+        "INSERT INTO referral_stats (tenant_id, participant_id, campaign_id, impressions, shares, clicks,"
+            + " unique_visitors, signups, conversions, reversals, revenue) VALUES (1, 4, 3, 1, 2, 3, 4, 5, 6, 0,"
+            + " 12345678901234567890.1234)",
+        "INSERT INTO points_count (tenant_id, participant_id, year_month, campaign_id, points, updated_at) VALUES"
+            + " (1, 4, 202401, 3, 7, " + t + ")",
+        "INSERT INTO month_winners (tenant_id, campaign_id, metric, year_month, recorded_at) VALUES"
+            + " (1, 3, 'POINTS', 202312, " + t + ")",
+        "INSERT INTO month_winner (tenant_id, campaign_id, metric, year_month, position, participant_id, score,"
+            + " rank) VALUES (1, 3, 'POINTS', 202312, 1, 4, 7, 1)",
+        "INSERT INTO referral_signup_gate (tenant_id, campaign_id, gate) VALUES (1, 3, 4095)",
+        "INSERT INTO ledger_entry (tenant_id, entry_id, participant_id, campaign_id, kind, amount, type, description,"
+            + " idempotency_key, balance_after, created_at, requested_amount) VALUES (1, 17, 4, 3, 'DEDUCT', 5,"
+            + " 'redeem', 'Mug', 'redeem-1', 2, " + t + ", 9)",
+        "UPDATE node_lease SET holder = 'engine-a', expires_at = " + t + " WHERE node = 7",
+        "INSERT INTO landing_page (tenant_id, campaign_id, url, headline, description, share_message, image_url,"
+            + " referral_parameter) VALUES (1, 3, 'https://shop.example.com', 'Spring', NULL, 'Join', NULL, 'ref')",
+        "INSERT INTO testimonial (tenant_id, testimonial_id, campaign_id, participant_id, text, rating, status,"
+            + " created_at, moderated_at) VALUES (1, 19, 3, 4, 'Great \u00e9t\u00e9', 5, 'APPROVED', " + t + ", "
+            + t + ")",
+        "INSERT INTO sso_secret (tenant_id, secret, previous_secret, previous_secret_until, created_at) VALUES"
+            + " (1, 'sso-1', NULL, NULL, " + t + ")",
+        "INSERT INTO customer_mapping (tenant_id, campaign_id, customer_id, participant_id, created_at) VALUES"
+            + " (1, 3, 'cust-1', 4, " + t + ")",
+        "UPDATE tenant SET plan = 'gold' WHERE tenant_id = 1",
+        "INSERT INTO api_key (tenant_id, key_id, name, scopes, hint, secret_hash, created_at, revoked_at) VALUES"
+            + " (1, 20, 'backend', 'READ,WRITE', 'a1b2', '" + "ab".repeat(32) + "', " + t + ", NULL)"));
+    if (version >= 13) {
+      statements.addAll(List.of(
+          "INSERT INTO quest (tenant_id, quest_id, campaign_id, name, description, completion_bonus, active,"
+              + " created_at) VALUES (1, 40, 3, 'Explorer', NULL, 10, TRUE, " + t + ")",
+          "INSERT INTO quest_task (tenant_id, quest_id, task_number, name, points) VALUES (1, 40, 1, 'Visit', 1),"
+              + " (1, 40, 2, 'Share', 2)",
+          "INSERT INTO quest_completion (tenant_id, quest_id, participant_id, task_number, completes_quest,"
+              + " completed_at) VALUES (1, 40, 4, 1, FALSE, " + t + "), (1, 40, 4, 2, TRUE, " + t + ")"));
+    }
+    if (version >= 14) {
+      statements.addAll(List.of(
+          "INSERT INTO feedback_board (tenant_id, board_id, campaign_id, name, description, is_open, created_at)"
+              + " VALUES (1, 50, 3, 'Ideas', '', TRUE, " + t + ")",
+          "INSERT INTO feedback_idea (tenant_id, idea_id, board_id, participant_id, title, body, status, votes,"
+              + " created_at, updated_at) VALUES (1, 51, 50, 4, 'Dark mode', 'Please', 'OPEN', 1, " + t + ", " + t
+              + ")",
+          "INSERT INTO feedback_vote (tenant_id, idea_id, participant_id, created_at) VALUES (1, 51, 4, " + t + ")"));
+    }
+    if (version >= 15) {
+      statements.add("INSERT INTO rate_bucket (tenant_id, token_limit, period_us, debt, refilled_at, granted)"
+          + " VALUES (1, 100, 60000000, 120000000, 1704103200123456, 2)");
+    }
+    statements.forEach(this::execute);
+  }
+
+  /** Every row of every table but the migrator's history, as column name to value text, by table. */
+  Map<String, List<Map<String, String>>> rows() {
+    Map<String, List<Map<String, String>>> tables = new TreeMap<>();
+    try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+      List<String> names = new ArrayList<>();
+      try (ResultSet rs = connection.getMetaData().getTables(null, connection.getSchema(), null,
+          new String[] {"TABLE", "BASE TABLE"})) {
+        while (rs.next()) {
+          names.add(rs.getString("TABLE_NAME"));
+        }
+      }
+      for (String table : names) {
+        if (table.equalsIgnoreCase("loyalty_schema_history")) {
+          continue;
+        }
+        List<Map<String, String>> rows = new ArrayList<>();
+        try (ResultSet rs = statement.executeQuery("SELECT * FROM " + table)) {
+          int columns = rs.getMetaData().getColumnCount();
+          while (rs.next()) {
+            Map<String, String> row = new TreeMap<>();
+            for (int i = 1; i <= columns; i++) {
+              Object value = rs.getObject(i);
+              row.put(rs.getMetaData().getColumnName(i).toLowerCase(Locale.ROOT),
+                  value instanceof byte[] b ? HexFormat.of().formatHex(b) : String.valueOf(value));
+            }
+            rows.add(row);
+          }
+        }
+        tables.put(table.toLowerCase(Locale.ROOT), rows);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    assertTrue(tables.containsKey("api_key"), tables.keySet().toString());
+    return tables;
   }
 
   /** A tenant 1 with brand 2, campaign 3 and participant 4 (balance 7), written with version 1's columns. */
