@@ -192,6 +192,26 @@ class JdbcStorageConfigTest {
     }
   }
 
+  /**
+   * An H2 database in a compatibility mode is refused at start, by URL or host DataSource: the schema and the SQL are
+   * written for H2's regular mode, whose constraints mean what PostgreSQL's do. In MSSQLServer and Oracle modes a
+   * unique constraint takes NULLs as equal, so the keys the schema declares with "NULL keys are distinct: entries
+   * without a key never collide" (V1, V3) make a second ledger entry, action or redemption without an idempotency key,
+   * or a second free coupon code, collide (Oracle mode also stores '' as NULL, refused by NOT NULL columns).
+   */
+  @Test
+  void anH2DatabaseInACompatibilityModeIsRefusedAtStart() {
+    for (String mode : List.of("MSSQLServer", "Oracle")) {
+      String url = fileUrl("mode-" + mode) + ";MODE=" + mode;
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> JdbcStorage.builder().url(url).build().close(), mode);
+      assertTrue(e.getMessage().contains("MODE"), e.getMessage());
+      JdbcDataSource host = new JdbcDataSource();
+      host.setURL(url + ";WRITE_DELAY=0");
+      assertThrows(IllegalStateException.class, () -> JdbcStorage.builder().dataSource(host).build().close(), mode);
+    }
+  }
+
   @Test
   void aHostDataSourceOnH2IsCheckedAtStart() throws SQLException {
     String delayedUrl = fileUrl("host-delayed") + ";WRITE_DELAY=500";
