@@ -83,8 +83,8 @@ public final class DatabaseChecks {
    * Refuses an H2 database that can lose commits; warns about a PostgreSQL server that can.
    *
    * @throws IllegalStateException for an in-memory H2 database (also one on an in-memory file system), one reached
-   *     through an H2 server ({@code tcp:}, {@code ssl:}) or open with {@code AUTO_SERVER}, or one whose WRITE_DELAY
-   *     is not 0
+   *     through an H2 server ({@code tcp:}, {@code ssl:}) or open with {@code AUTO_SERVER}, one whose WRITE_DELAY
+   *     is not 0, or one in a compatibility mode ({@code MODE} other than REGULAR)
    */
   public static void checkDurability(Connection connection, SqlDialect dialect) throws SQLException {
     if (dialect == SqlDialect.H2) {
@@ -118,6 +118,18 @@ public final class DatabaseChecks {
     }
     if (H2LockFile.namesLiveServer(path)) {
       throw servedToOtherProcesses("open with AUTO_SERVER", " without AUTO_SERVER");
+    }
+    // The schema and the SQL are written for H2's regular mode, whose constraints mean what PostgreSQL's do; in a
+    // compatibility mode they may not (MSSQLServer and Oracle take NULLs as equal in a unique constraint, so keys
+    // without a value would collide; Oracle stores '' as NULL).
+    List<String> modes = all(connection,
+        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'MODE'");
+    for (String mode : modes) {
+      if (mode != null && !"REGULAR".equalsIgnoreCase(mode.strip())) {
+        throw new IllegalStateException("the H2 database runs in compatibility mode MODE=" + mode + ", in which its"
+            + " constraints do not mean what the engine's schema declares (in some modes unique keys take NULLs as"
+            + " equal); the engine requires H2's regular mode (remove MODE from the URL of the database)");
+      }
     }
     List<String> writeDelays = all(connection,
         "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'");
