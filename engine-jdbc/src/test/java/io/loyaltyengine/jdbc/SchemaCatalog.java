@@ -105,8 +105,8 @@ final class SchemaCatalog {
       throws SQLException {
     String columns = "(SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(%s) WITH ORDINALITY k (attnum, n)"
         + " JOIN pg_attribute a ON a.attrelid = %s AND a.attnum = k.attnum)";
-    String sql = "SELECT c.conname, c.contype, t.relname, " + columns.formatted("c.conkey", "c.conrelid") + ", f.relname,"
-        + " " + columns.formatted("c.confkey", "c.confrelid")
+    String sql = "SELECT c.conname, c.contype, t.relname, " + columns.formatted("c.conkey", "c.conrelid")
+        + ", f.relname, " + columns.formatted("c.confkey", "c.confrelid")
         + " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
         + " JOIN pg_namespace s ON s.oid = t.relnamespace LEFT JOIN pg_class f ON f.oid = c.confrelid"
         + " WHERE s.nspname = current_schema() AND c.contype IN ('p', 'u', 'f', 'c')";
