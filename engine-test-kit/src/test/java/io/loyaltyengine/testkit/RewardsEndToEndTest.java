@@ -658,6 +658,25 @@ class RewardsEndToEndTest {
     assertValidation("source", () -> rewards.recordAction(action.withSource(null)));
   }
 
+  @Test
+  void participantNotFoundIsNotFoundWhateverActionItsKeyNames() {
+    CampaignReward reward = rewards.define(campaign.id(), NewCampaignReward.points("Points", 10, 5));
+    Participant p = enrol("keyholder@example.com");
+    rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), reward.id()).withIdempotencyKey("order-9"));
+    Campaign elsewhere = scope.campaigns().create(NewCampaign.running(brand.id(), "Elsewhere"));
+    Participant stranger = scope.participants().create(elsewhere.id(), NewParticipant.withEmail("s@example.com"));
+
+    // Without the key each is NOT_FOUND (Rewards.recordAction's javadoc); a key another participant's action holds
+    // must not turn them into a CONFLICT that tells the caller the key is in use, as Points answers NOT_FOUND.
+    assertNothingChanges(p, () -> assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(LoyaltyAction.of(
+        ParticipantRef.id(987_654_321L), reward.id()).withIdempotencyKey("order-9"))));
+    assertNothingChanges(stranger, () -> assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(
+        LoyaltyAction.of(ParticipantRef.id(stranger.id()), reward.id()).withIdempotencyKey("order-9"))));
+    assertNothingChanges(p, () -> assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(LoyaltyAction.of(
+        ParticipantRef.email(campaign.id(), "absent@example.com"), reward.id()).withoutEnrolment()
+        .withIdempotencyKey("order-9"))));
+  }
+
   // ==================================================================== definitions, lists, totals
 
   @Test
