@@ -58,7 +58,8 @@ import java.util.Set;
  * key), without storage. One unit of work then: reads the reward and its campaign (INVITED rewards are earned
  * through referrals only, so an action cannot name one); answers a retry with the same idempotency key from the
  * stored action (same participant, reward, source and invited participant: {@code replayed = true}; otherwise
- * CONFLICT; the metadata is not compared); resolves the
+ * CONFLICT, or NOT_FOUND when the participant is not one the action could be recorded for, as without the key; the
+ * metadata is not compared); resolves the
  * participant, enrolling an unknown email unless the action says not to; increments four counters (all rewards and
  * this reward, each all time and this month of the campaign's zone) and reads last month's; inserts the action with
  * the counts it produced and writes {@code action.recorded}; and unlocks what the reward's new count reaches
@@ -333,6 +334,11 @@ public final class RewardService implements Rewards {
         && existing.isPresent() && existing.get().id() == prior.participantId()
         && sameInvited(tx, prior.invitedParticipantId(), a.invited, campaignId);
     if (!same) {
+      if (existing.isEmpty() && (a.participant.email == null || !a.enrol)) {
+        // A participant this request could not act for is NOT_FOUND whatever the key names, as without the key (and
+        // as for points): the caller learns nothing of the key. An unknown email to enrol would be another one.
+        throw LoyaltyException.notFound("participant");
+      }
       throw LoyaltyException.conflict("idempotencyKey",
           "the idempotency key was used by an action with other parameters");
     }
