@@ -352,6 +352,30 @@ class CatalogAndCouponsEndToEndTest {
   }
 
   @Test
+  void aRedemptionNotFoundIsNotFoundWhateverRedemptionItsKeyNames() {
+    Participant ada = enrol("ada@example.com", 1_000);
+    CatalogReward mug = scope.catalog().create(
+        NewCatalogReward.of(campaign.id(), "Mug", 300, RewardType.CUSTOM).withStock(5));
+    scope.catalog().redeem(ParticipantRef.id(ada.id()), mug.id(), "order-1");
+    Campaign other = newCampaign(scope, "Other campaign");
+    Participant outsider = scope.participants().create(other.id(), NewParticipant.withEmail("out@example.com"));
+    scope.points().award(ParticipantRef.id(outsider.id()), PointsChange.of(1_000, "purchase"));
+    TenantScope elsewhere = newTenant(engine, "Elsewhere");
+    CatalogReward foreign = elsewhere.catalog().create(
+        NewCatalogReward.of(newCampaign(elsewhere, "Foreign").id(), "Cup", 10, RewardType.CUSTOM));
+
+    // Each is NOT_FOUND without a key (Catalog.redeem: "NOT_FOUND (also for a participant of another campaign than
+    // the reward's)"), and must stay so with a key ada's redemption holds, as Points and Rewards answer: a CONFLICT
+    // tells the caller the key is in use, and that an id it cannot see may be one.
+    assertNotFound(() -> scope.catalog().redeem(ParticipantRef.id(outsider.id()), mug.id(), "order-1"));
+    assertNotFound(() -> scope.catalog().redeem(ParticipantRef.id(ada.id()), 987_654L, "order-1"));
+    assertNotFound(() -> scope.catalog().redeem(ParticipantRef.id(ada.id()), foreign.id(), "order-1"));
+    assertEquals(1_000, balance(outsider));
+    assertEquals(700, balance(ada));
+    assertEquals(Long.valueOf(4), scope.catalog().get(mug.id()).stock());
+  }
+
+  @Test
   void withoutAKeyEveryRedemptionIsANewOne() {
     Participant ada = enrol("ada@example.com", 100);
     CatalogReward tea = scope.catalog().create(NewCatalogReward.of(campaign.id(), "Tea", 1, RewardType.CUSTOM));
