@@ -33,10 +33,10 @@ import java.util.Optional;
  *
  * <h2>The path of a redemption</h2>
  * The participant reference and the idempotency key are validated first (pure). One unit of work then: resolves the
- * participant, under its row lock; with a key, looks for an earlier redemption with it and returns it (same
+ * participant, under its row lock; reads the catalog reward (NOT_FOUND, also when the participant is not in its
+ * campaign, whatever the key names); with a key, looks for an earlier redemption with it and returns it (same
  * participant and catalog reward, {@code replayed = true}) or refuses the request (CONFLICT on
- * {@code idempotencyKey}); reads the catalog reward (NOT_FOUND, also when the participant is not in its campaign;
- * CONFLICT on {@code catalogRewardId} when inactive); takes one unit of stock by one conditional update in the store
+ * {@code idempotencyKey}); refuses an inactive reward (CONFLICT on {@code catalogRewardId}); takes one unit of stock by one conditional update in the store
  * (OUT_OF_STOCK when none is left), which returns the reward as it wrote it; deducts the cost it has there (the cost
  * under the row lock: an {@link #update} committed while the redemption waited for it applies) from the
  * participant's balance by the ledger's conditional update ({@link PointsService#applyIn}: entry type
@@ -193,15 +193,17 @@ public final class CatalogService implements Catalog {
   }
 
   private Redemption redeemIn(Transaction tx, Participant p, long catalogRewardId, String key) {
-    Optional<Redemption> replay = replay(tx, p.id(), catalogRewardId, key);
-    if (replay.isPresent()) {
-      return replay.get();
-    }
     long tenantId = context.tenantId();
+    // Read before the key: an unknown reward, or a participant of another campaign, is NOT_FOUND whatever the key
+    // names, as without a key. A redemption the key replays has both (a catalog reward is never deleted).
     CatalogReward found = tx.catalog().find(tenantId, catalogRewardId)
         .orElseThrow(CatalogService::catalogRewardNotFound);
     if (p.campaignId() != found.campaignId()) {
       throw LoyaltyException.notFound("participant");
+    }
+    Optional<Redemption> replay = replay(tx, p.id(), catalogRewardId, key);
+    if (replay.isPresent()) {
+      return replay.get();
     }
     if (!found.active()) {
       throw inactive();
