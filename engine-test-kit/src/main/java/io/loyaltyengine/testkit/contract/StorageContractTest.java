@@ -3398,6 +3398,25 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   @Test
+  void changeFeedFilterNamingAnotherTenantsOrAnUnknownCampaignIsNotFound() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    enrol(w, "feed-own@example.com");
+    World stranger = world(engine);
+    enrol(stranger, "feed-stranger@example.com");
+    engine.events().dispatch();
+
+    // TenantScope: "ids of another tenant's brands, campaigns or participants are NOT_FOUND here", as Webhooks.create
+    // answers for the same filter; an empty page would look like a campaign with no events yet, polled forever.
+    assertRejected(ErrorCode.NOT_FOUND, null, "a filter of another tenant's campaign",
+        () -> w.scope.changeFeed().read(0, EventFilter.all().inCampaign(stranger.campaign().id()), 10));
+    assertRejected(ErrorCode.NOT_FOUND, null, "a filter of an unknown campaign",
+        () -> w.scope.changeFeed().read(0, EventFilter.all().inCampaign(987_654_321L), 10));
+    assertEquals(1, w.scope.changeFeed().read(0, EventFilter.all().inCampaign(w.campaign().id()), 10).events()
+        .size(), "its own campaign is read");
+  }
+
+  @Test
   void changeFeedCursorPassesTheEventsItsFilterSkipped() {
     LoyaltyEngine engine = newEngine();
     World w = world(engine);
