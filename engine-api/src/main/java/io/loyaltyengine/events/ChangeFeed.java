@@ -25,7 +25,7 @@ public interface ChangeFeed {
    * @param limit page size, 1..100
    * @return the page of events and the next cursor
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code afterPosition} (negative) or {@code limit};
-   *     NOT_FOUND if the tenant does not exist
+   *     NOT_FOUND if the tenant does not exist, or the filter's campaign is not the tenant's
    */
   FeedPage read(long afterPosition, EventFilter filter, int limit);
 }

@@ -2,6 +2,7 @@ package io.loyaltyengine.core.event;
 
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.tenant.TenantService;
@@ -39,6 +40,10 @@ public final class ChangeFeedService implements ChangeFeed {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       TenantService.require(tx, tenantId);
+      if (f.campaignId() != null) {
+        // Another tenant's campaign, or none, is NOT_FOUND, as for a webhook's filter: not an empty feed forever.
+        CampaignService.require(tx, tenantId, f.campaignId());
+      }
       long end = tx.events().lastPosition(tenantId);
       List<EventRecord> rows = tx.events().feed(tenantId, afterPosition, f.types(), f.campaignId(), limit);
       long last = rows.isEmpty() ? afterPosition : rows.get(rows.size() - 1).position();
