@@ -36,8 +36,9 @@ import java.util.Optional;
  * participant, under its row lock; reads the catalog reward (NOT_FOUND, also when the participant is not in its
  * campaign, whatever the key names); with a key, looks for an earlier redemption with it and returns it (same
  * participant and catalog reward, {@code replayed = true}) or refuses the request (CONFLICT on
- * {@code idempotencyKey}); refuses an inactive reward (CONFLICT on {@code catalogRewardId}); takes one unit of stock by one conditional update in the store
- * (OUT_OF_STOCK when none is left), which returns the reward as it wrote it; deducts the cost it has there (the cost
+ * {@code idempotencyKey}); refuses an inactive reward (CONFLICT on {@code catalogRewardId}); takes one unit of stock
+ * by one conditional update in the store (OUT_OF_STOCK when none is left), which returns the reward as it wrote it;
+ * deducts the cost it has there (the cost
  * under the row lock: an {@link #update} committed while the redemption waited for it applies) from the
  * participant's balance by the ledger's conditional update ({@link PointsService#applyIn}: entry type
  * {@value #LEDGER_TYPE}, the catalog reward's name as description, key {@value #LEDGER_KEY_PREFIX}{@code <key>});
