@@ -14,11 +14,17 @@ public enum ErrorCode {
    */
   VALIDATION_ERROR(400),
   /**
-   * HTTP 401. The caller could not be identified: an API key or a single sign-on login that is missing, malformed,
-   * unknown, revoked, wrongly signed or too old. The message never says which, nor repeats what was presented.
+   * HTTP 401. The caller could not be identified: an API key that is missing, malformed, unknown, revoked or wrong
+   * (one message for all, field {@code apiKey}), or a single sign-on login that is wrongly signed (field
+   * {@code signature}) or, correctly signed, too old or too far ahead (field {@code timestamp}: only a caller holding
+   * the secret learns it). The message never repeats what was presented.
    */
   UNAUTHENTICATED(401),
-  /** HTTP 403. The caller was identified but may not do this: an API key without the scope the operation needs. */
+  /**
+   * HTTP 403. The operation is not allowed: an API key, identified, without the scope the operation needs (field
+   * {@code scope}), or a single sign-on login to a tenant that has not enabled single sign-on (no field: a host
+   * configuration error, told apart from a bad login).
+   */
   FORBIDDEN(403),
   /** HTTP 404. The tenant, brand, campaign, participant or entry does not exist in the caller's tenant. */
   NOT_FOUND(404),
