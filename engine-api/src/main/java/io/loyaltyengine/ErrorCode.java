@@ -36,7 +36,8 @@ public enum ErrorCode {
   /** HTTP 409. A deduction larger than the participant's balance. Nothing was changed. */
   INSUFFICIENT_POINTS(409),
   /**
-   * HTTP 409. A move of an earned reward that its status does not allow (fulfil before approval, remove after it).
+   * HTTP 409. A move that the status does not allow, field {@code status}: of an earned reward (fulfil before
+   * approval, remove after it), a testimonial (approve a rejected one) or a feedback idea (back to OPEN).
    */
   INVALID_TRANSITION(409),
   /**
