@@ -1144,6 +1144,29 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(2, page.totalPages());
   }
 
+  /**
+   * Greek has two lower-case sigmas, and {@code toLowerCase} writes the final one (ς) for a capital sigma that ends a
+   * word: "ΚΩΣ" lower-cases to "κως" while "ΚΩΣΤΑΣ" lower-cases to "κωστας". A search ignoring case must find a
+   * name by a part of it written as the name writes it, and by a sigma in either lower-case form, as case folding
+   * equates them (σ and ς both fold to σ).
+   */
+  @Test
+  void searchIgnoresCaseOfGreekSigmaWhereverItEndsTheSearch() {
+    World w = world(newEngine());
+    Participant kostas = named(w, "kostas@example.com", "ΚΩΣΤΑΣ", "Παπαδόπουλος");
+    Participant nikos = named(w, "nikos@example.com", "Νίκος", null);
+
+    assertSearch(w, "ΚΩΣΤΑΣ", kostas);
+    assertSearch(w, "ΝΊΚΟΣ", nikos);
+    assertSearch(w, "ΚΩΣ", kostas);
+    assertSearch(w, "Κωσ", kostas);
+    assertSearch(w, "νίκοσ", nikos);
+    assertSearch(w, "ΠΑΠΑΔΌΠΟΥΛΟΣ", kostas);
+    assertSearch(w, "παπαδόπουλοσ", kostas);
+    assertEquals(1, w.scope.participants().page(w.campaign.id(), ParticipantFilter.search("ΚΩΣ"),
+        PageRequest.of(1, 10)).total(), "a numbered page's total counts the same");
+  }
+
   @Test
   void searchTreatsPercentUnderscoreAndBackslashLiterally() {
     World w = world(newEngine());
