@@ -4,9 +4,9 @@ package io.loyaltyengine.participant;
  * Narrows a participant list. Both parts are optional; {@link #all()} matches everyone. {@link #toString()} hides
  * the search text, usually part of a name or an email. Immutable.
  *
- * @param search case-insensitive text matched anywhere in the first name, last name or email, stripped of surrounding
- *     spaces, at most 100 characters (code points) without control characters; {@code null} or blank (only spaces,
- *     no-break ones included) for none
+ * @param search case-insensitive text matched anywhere in the first name, last name or email (the Greek final sigma
+ *     matching the medial one, as in case folding), stripped of surrounding spaces, at most 100 characters (code
+ *     points) without control characters; {@code null} or blank (only spaces, no-break ones included) for none
  * @param tier exact tier name, at most 64 characters; {@code null} for any tier
  */
 public record ParticipantFilter(String search, String tier) {

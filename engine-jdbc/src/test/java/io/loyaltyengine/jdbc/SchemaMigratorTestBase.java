@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.catalog.CatalogReward;
@@ -24,6 +25,7 @@ import io.loyaltyengine.jdbc.internal.SchemaMigrator;
 import io.loyaltyengine.jdbc.internal.Sql;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
@@ -397,6 +399,44 @@ abstract class SchemaMigratorTestBase {
       assertTrue(changed.contains(new ScoreChange(4, BoardMetric.POINTS, 0, 10, at)), changed.toString());
       assertTrue(changed.stream().anyMatch(c -> c.metric() == BoardMetric.ACTIONS && c.score() == 3
           && c.changedAt().isAfter(epoch)), "an increment stamps its counter: " + changed);
+    }
+    assertEquals(List.of(), engineMigrator().migrate());
+  }
+
+  /**
+   * Version 17 folds the Greek final sigma of the search texts written before it into the medial one, the form the
+   * engine now writes and searches in: a participant stored as "ΚΩΣΤΑΣ" ("κωστας") is found by "ΚΩΣ" ("κωσ"), and one
+   * stored as "Νίκος" ("νίκος" before, "νίκοσ" after) by "ΝΊΚΟΣ" and by "νίκοσ".
+   */
+  @Test
+  void aVersionSixteenDatabaseWithGreekNamesIsUpgradedSoThatSearchesFoldTheFinalSigma() {
+    List<String> sixteen = new ArrayList<>();
+    for (String name : ENGINE_SCRIPTS.subList(0, 16)) {
+      sixteen.add(name);
+      sixteen.add(engineScript(name));
+    }
+    assertEquals(versionsFrom(1).subList(0, 16),
+        versions(new SchemaMigrator(dataSource(), sql(), "sixteen", scriptSet("sixteen", sixteen)).migrate()));
+    insertVersionOneRows();
+    execute("INSERT INTO participant (tenant_id, participant_id, campaign_id, email, email_sanitized, first_name,"
+        + " metadata, search_text, points_balance, lifetime_points, created_at, updated_at) VALUES"
+        + " (1, 5, 3, 'k@example.com', 'k@example.com', 'ΚΩΣΤΑΣ', '{}', 'κωστας\n\nk@example.com', 0, 0,"
+        + " TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00', TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00'),"
+        + " (1, 6, 3, 'n@example.com', 'n@example.com', 'Νίκος', '{}', 'νίκος\n\nn@example.com', 0, 0,"
+        + " TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00', TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
+
+    assertEquals(versionsFrom(17), versions(engineMigrator().migrate()));
+    assertEquals(0, query("SELECT COUNT(*) FROM participant WHERE search_text LIKE '%ς%'"));
+    try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build();
+        TestEngines engines = new TestEngines()) {
+      TenantScope scope = engines.build(engines.builder(upgraded, 0)).forTenant(1);
+      for (Map.Entry<String, Long> search : Map.of("ΚΩΣ", 5L, "ΚΩΣΤΑΣ", 5L, "ΝΊΚΟΣ", 6L, "νίκοσ", 6L,
+          "example.com", -1L).entrySet()) {
+        List<Long> found = scope.participants().list(3, ParticipantFilter.search(search.getKey()), Keyset.first(10))
+            .items().stream().map(Participant::id).toList();
+        assertEquals(search.getValue() < 0 ? List.of(4L, 5L, 6L) : List.of(search.getValue()), found,
+            "search for " + search.getKey());
+      }
     }
     assertEquals(List.of(), engineMigrator().migrate());
   }
