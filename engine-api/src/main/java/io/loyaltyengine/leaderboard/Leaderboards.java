@@ -28,7 +28,9 @@ import java.util.Optional;
  */
 public interface Leaderboards {
   /**
-   * A page of a board.
+   * A page of a board. An INDEX page after a participant this engine's index does not hold yet (created by another
+   * instance since the last catch-up, whose page listed it) is read from storage, as {@link #rank} reads such a
+   * participant's row.
    *
    * @param request which board, and which page of it
    * @return the page of rows

@@ -56,7 +56,9 @@ import java.util.Optional;
  * shortest).
  *
  * <h2>Validation</h2>
- * {@code limit} 2..100; a cursor must be a member of the board (VALIDATION_ERROR on {@code nextId}); a null request,
+ * {@code limit} 2..100; a cursor must be a member of the board (VALIDATION_ERROR on {@code nextId}): an INDEX page
+ * whose cursor the index does not hold (a participant another instance created since the last catch-up, listed by
+ * that instance's page) is read from storage, which answers it or refuses the cursor; a null request,
  * period, metric, consistency or month is a VALIDATION_ERROR naming it; a campaign of another tenant is NOT_FOUND.
  *
  * <p>Thread-safe when its context is.
@@ -94,14 +96,23 @@ public final class LeaderboardService implements Leaderboards {
       try {
         rows = board.page(request.nextId(), limit + 1);
       } catch (IllegalArgumentException e) {
-        throw notOnTheBoard();
+        // A cursor the index does not hold: not on the board, or created by another instance (or in a host's
+        // transaction) since the last catch-up, whose previous page another instance's index or storage gave. As
+        // for rank, storage tells which: it answers the page after it, or refuses the cursor.
+        return storagePage(campaignId, period, metric, request.nextId(), limit);
       }
       return CursorPage.fromRows(rows, limit, BoardEntry::participantId);
     }
+    return storagePage(campaignId, period, metric, request.nextId(), limit);
+  }
+
+  /** A page of a board of the current or the previous month, or of all time, read from storage. */
+  private CursorPage<BoardEntry> storagePage(long campaignId, BoardPeriod period, BoardMetric metric, Long nextId,
+      int limit) {
     return context.transactions().run(tx -> {
-      Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
+      Campaign campaign = CampaignService.require(tx, context.tenantId(), campaignId);
       int month = monthOf(period, Goals.month(context.now(), campaign.timeZone()));
-      return strongPage(tx, campaignId, metric, month, endOf(month, campaign.timeZone()), request.nextId(), limit);
+      return strongPage(tx, campaignId, metric, month, endOf(month, campaign.timeZone()), nextId, limit);
     });
   }
 
