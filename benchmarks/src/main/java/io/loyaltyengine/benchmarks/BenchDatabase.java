@@ -35,8 +35,13 @@ public final class BenchDatabase implements AutoCloseable {
   /** The server settings that make a PostgreSQL commit durable, each required to read back as {@code on}. */
   static final List<String> DURABLE_SETTINGS = List.of("fsync", "synchronous_commit", "full_page_writes");
 
-  /** What {@code JdbcStorage.h2File} puts before the path, so that both URLs name the same database file. */
-  private static final String H2_URL_PREFIX = "jdbc:h2:file:";
+  /**
+   * What {@code JdbcStorage.h2File} puts before the path, so that the setup's connections open the engine's file as
+   * the engine does (H2 refuses one file under two file systems at once).
+   */
+  private static final String H2_ENGINE_URL_PREFIX = "jdbc:h2:async:";
+  /** The raw baseline's H2 file system: H2's default, as a plain JDBC application opens a file. */
+  private static final String H2_RAW_URL_PREFIX = "jdbc:h2:file:";
 
   private final StoreKind kind;
   private final Path dir;
@@ -202,7 +207,8 @@ public final class BenchDatabase implements AutoCloseable {
 
   /** The durable URL of the H2 file {@code name} in this directory (the engine's storage opens "engine" too). */
   private String h2Url(String name) {
-    return H2_URL_PREFIX + dir.resolve(name).toAbsolutePath().normalize() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+    return (name.equals("engine") ? H2_ENGINE_URL_PREFIX : H2_RAW_URL_PREFIX)
+        + dir.resolve(name).toAbsolutePath().normalize() + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
   }
 
   /** Stops the server, if any, and deletes the files. Close the engine and the connections first. */

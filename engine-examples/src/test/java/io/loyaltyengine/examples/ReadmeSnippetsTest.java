@@ -240,7 +240,8 @@ class ReadmeSnippetsTest {
   void pointsInsideTheHostsTransactionCommitOrRollBackWithIt() throws SQLException {
     long tenantId = shop.tenantId();
     long customerId = ada.id();
-    String url = "jdbc:h2:file:" + dir.resolve("data/loyalty").toAbsolutePath();
+    // The URL JdbcStorage.h2File opens the file with: H2 refuses one file under two file systems at once.
+    String url = "jdbc:h2:async:" + dir.resolve("data/loyalty").toAbsolutePath();
     try (Connection setup = DriverManager.getConnection(url); Statement s = setup.createStatement()) {
       s.execute("CREATE TABLE shop_order (id BIGINT PRIMARY KEY, points BIGINT)");
     }
@@ -928,7 +929,7 @@ class ReadmeSnippetsTest {
   }
 
   private long outboxRows() {
-    return count("jdbc:h2:file:" + dir.resolve("data/loyalty").toAbsolutePath(), "SELECT COUNT(*) FROM event_outbox");
+    return count("jdbc:h2:async:" + dir.resolve("data/loyalty").toAbsolutePath(), "SELECT COUNT(*) FROM event_outbox");
   }
 
   private static long count(String url, String sql) {

@@ -412,6 +412,45 @@ class JdbcStorageConfigTest {
     }
   }
 
+  /**
+   * h2File opens its file on H2's async: file system, which an interrupted thread's read or write does not close
+   * (H2InterruptTest); an H2 file on H2's default file system, by a URL or a host DataSource, is warned about at start,
+   * and one on async: or retry: is not.
+   */
+  @Test
+  void anH2FileThatAnInterruptCanCloseIsWarnedAboutAtStart() {
+    String warning = "can make H2 close the database under every connection";
+    String log = StderrCapture.capture(() -> {
+      try (JdbcStorage storage = JdbcStorage.h2File(directory.resolve("own"))) {
+        assertEquals(SqlDialect.H2, storage.dialect());
+      }
+    });
+    assertTrue(log.contains("url=jdbc:h2:async:" + directory.resolve("own").toAbsolutePath() + ";WRITE_DELAY=0;"),
+        log);
+    assertFalse(log.contains(warning), log);
+    for (String prefix : List.of("jdbc:h2:async:", "jdbc:h2:retry:", "jdbc:h2:split:async:")) {
+      String quiet = StderrCapture.capture(() -> {
+        try (JdbcStorage storage = JdbcStorage.builder().url(prefix + directory.resolve("quiet")).build()) {
+          assertEquals(SqlDialect.H2, storage.dialect());
+        }
+      });
+      assertFalse(quiet.contains(warning), prefix + ": " + quiet);
+    }
+    String warned = StderrCapture.capture(() -> {
+      try (JdbcStorage storage = JdbcStorage.builder().url(fileUrl("plain")).build()) {
+        assertEquals(SqlDialect.H2, storage.dialect());
+      }
+    });
+    assertTrue(warned.contains("WARN") && warned.contains(warning), warned);
+    JdbcDataSource host = hostDataSource(fileUrl("host") + ";WRITE_DELAY=0");
+    String hostLog = StderrCapture.capture(() -> {
+      try (JdbcStorage storage = JdbcStorage.builder().dataSource(host).build()) {
+        assertEquals(SqlDialect.H2, storage.dialect());
+      }
+    });
+    assertTrue(hostLog.contains(warning), hostLog);
+  }
+
   @Test
   void theConfigurationIsLoggedOnceSortedWithThePasswordMasked() {
     String password = "Sup3r-Secret-Pw";

@@ -80,7 +80,8 @@ public final class DatabaseChecks {
   }
 
   /**
-   * Refuses an H2 database that can lose commits; warns about a PostgreSQL server that can.
+   * Refuses an H2 database that can lose commits, and warns about one that an interrupted thread can close (see
+   * {@link H2Urls#survivesInterrupts}); warns about a PostgreSQL server that can lose commits.
    *
    * @throws IllegalStateException for an in-memory H2 database (also one on an in-memory file system), one reached
    *     through an H2 server ({@code tcp:}, {@code ssl:}) or open with {@code AUTO_SERVER}, one whose WRITE_DELAY
@@ -143,6 +144,12 @@ public final class DatabaseChecks {
             + " done can be lost when the process dies; the engine requires WRITE_DELAY=0 (add ;WRITE_DELAY=0 to"
             + " the URL of the host's DataSource)");
       }
+    }
+    if (!H2Urls.survivesInterrupts(path)) {
+      LOG.warn("The H2 database is on a file system that the JDK closes when an interrupted thread reads or writes"
+          + " it: a host thread interrupted while an engine call on it runs (Future.cancel(true)) can make H2 close"
+          + " the database under every connection. Open it on H2's async: file system (jdbc:h2:async:<path>, as"
+          + " JdbcStorage.h2File does)");
     }
   }
 

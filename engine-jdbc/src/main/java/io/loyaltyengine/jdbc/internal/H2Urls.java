@@ -191,6 +191,35 @@ public final class H2Urls {
   }
 
   /**
+   * Whether an H2 database at {@code path} (the database part of a URL, or what {@code DATABASE_PATH()} answers) is
+   * on a file system whose file an interrupted thread's read or write leaves open: H2's {@code async:} (an
+   * {@code AsynchronousFileChannel}: the I/O runs on other threads, and the caller's interrupt stays set) or
+   * {@code retry:} (which opens the file again, clearing the interrupt), also behind other wrappers. On H2's default
+   * file system, and on the others, the JDK closes the file when a thread with its interrupt set reads or writes it,
+   * and H2 then closes the whole database under every connection.
+   */
+  public static boolean survivesInterrupts(String path) {
+    String rest = path;
+    int colon;
+    while ((colon = rest.indexOf(':')) >= 0) {
+      String scheme = rest.substring(0, colon).toLowerCase(Locale.ROOT);
+      if (scheme.equals("async") || scheme.equals("retry")) {
+        return true;
+      }
+      if (!WRAPPERS.contains(scheme)) {
+        return false;
+      }
+      rest = rest.substring(colon + 1);
+      boolean parameter = scheme.equals("encrypt")
+          || scheme.equals("split") && !rest.isEmpty() && Character.isDigit(rest.charAt(0));
+      if (parameter) {
+        rest = rest.substring(rest.indexOf(':') + 1);
+      }
+    }
+    return false;
+  }
+
+  /**
    * The database part of a server URL: {@code tcp://host:port/name} becomes {@code name}, as does H2's form without
    * the slashes, {@code tcp:host:port/name} (also {@code ssl:}). The in-memory checks look through a server: its
    * name is refused for being in memory, which says more than being on a server.
