@@ -273,6 +273,28 @@ class JdbcStorageConfigTest {
   }
 
   /**
+   * The same refusal for a database on H2's async: or retry: file system (async: is what JdbcStorage.h2File opens,
+   * and what the start's warning recommends to a host): H2 keeps the lock file beside the database file itself, but
+   * DATABASE_PATH() names the database with the file system's prefix.
+   */
+  @Test
+  void aHostDataSourceOnAnAutoServerDatabaseOnAsyncOrRetryIsRefusedAtStart() throws SQLException {
+    for (String fileSystem : List.of("async", "retry")) {
+      String url = "jdbc:h2:" + fileSystem + ":" + directory.resolve("auto-served-" + fileSystem)
+          + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+      try (Connection keepOpen = DriverManager.getConnection(url)) {
+        assertTrue(Files.exists(directory.resolve("auto-served-" + fileSystem + ".lock.db")),
+            "H2 names its server in the lock file beside the database file");
+        JdbcDataSource host = new JdbcDataSource();
+        host.setURL(url);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> JdbcStorage.builder().dataSource(host).build(), fileSystem);
+        assertTrue(e.getMessage().contains("AUTO_SERVER"), e.getMessage());
+      }
+    }
+  }
+
+  /**
    * The same refusal when another process opened the database with AUTO_SERVER, the case the setting is for: the
    * host's DataSource, with AUTO_SERVER in its URL too as H2 asks of every process sharing the file, reaches the
    * database through the other process's server and is refused with the message a database this process serves
