@@ -27,14 +27,19 @@ final class H2LockFile {
 
   /**
    * Whether the database at {@code databasePath} (as {@code DATABASE_PATH()} gives it) is open with a live
-   * {@code AUTO_SERVER}. A path that is no plain file path (H2's {@code split:} and the like), a missing or unreadable
-   * lock file, one naming no server (H2's {@code FILE_LOCK=FILE} alone) and a server that does not answer all count
-   * as not served.
+   * {@code AUTO_SERVER}. H2 keeps the lock file beside the database file, also behind a file-system wrapper that
+   * keeps the file's name ({@code async:}, which {@code JdbcStorage.h2File} opens, {@code retry:}, {@code split:}; see
+   * {@link H2Urls#diskPath}). A path on another file system, a missing or unreadable lock file, one naming no server
+   * (H2's {@code FILE_LOCK=FILE} alone) and a server that does not answer all count as not served.
    */
   static boolean namesLiveServer(String databasePath) {
+    String diskPath = H2Urls.diskPath(databasePath);
+    if (diskPath == null) {
+      return false;
+    }
     Path file;
     try {
-      file = Path.of(databasePath + ".lock.db");
+      file = Path.of(diskPath + ".lock.db");
     } catch (InvalidPathException e) {
       return false;
     }

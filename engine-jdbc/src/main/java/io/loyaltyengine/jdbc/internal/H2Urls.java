@@ -220,6 +220,29 @@ public final class H2Urls {
   }
 
   /**
+   * The path on disk of an H2 database at {@code path} (what {@code DATABASE_PATH()} answers), looking through H2's
+   * file-system wrappers that keep the files under their own names ({@code async:}, {@code retry:}, {@code split:},
+   * {@code file:} and the like: {@code async:/data/loyalty} is {@code /data/loyalty}); null for one whose files are
+   * not plain ({@code encrypt:}) or not on disk.
+   */
+  public static String diskPath(String path) {
+    String rest = path;
+    int colon;
+    // A one-letter scheme is a Windows drive: the path on disk begins there.
+    while ((colon = rest.indexOf(':')) > 1) {
+      String scheme = rest.substring(0, colon).toLowerCase(Locale.ROOT);
+      if (!WRAPPERS.contains(scheme) || scheme.equals("encrypt")) {
+        return null;
+      }
+      rest = rest.substring(colon + 1);
+      if (scheme.equals("split") && !rest.isEmpty() && Character.isDigit(rest.charAt(0))) {
+        rest = rest.substring(rest.indexOf(':') + 1);
+      }
+    }
+    return rest;
+  }
+
+  /**
    * The database part of a server URL: {@code tcp://host:port/name} becomes {@code name}, as does H2's form without
    * the slashes, {@code tcp:host:port/name} (also {@code ssl:}). The in-memory checks look through a server: its
    * name is refused for being in memory, which says more than being on a server.
