@@ -203,6 +203,27 @@ class QuestsEndToEndTest {
     assertEquals(balance(ada), ledger.stream().mapToLong(LedgerEntry::amount).sum());
   }
 
+  /**
+   * A replay of a task that did not complete the quest answers as that completion did: its own award and no bonus,
+   * even once a later task completed the quest and the bonus's entry exists in the ledger.
+   */
+  @Test
+  void aReplayOfATaskThatDidNotCompleteTheQuestCarriesNoBonusAfterTheQuestIsCompleted() {
+    Quest quest = quests.create(new NewQuest(campaign.id(), "Summer", null,
+        List.of(new NewQuestTask("Follow", 10), new NewQuestTask("Review", 30)), 100));
+    ParticipantRef ref = ParticipantRef.id(ada.id());
+    TaskCompletion follow = quests.completeTask(ref, quest.id(), 1);
+    TaskCompletion review = quests.completeTask(ref, quest.id(), 2);
+    assertTrue(review.questCompleted());
+    assertEquals(140, review.bonus().balance());
+
+    assertEquals(new TaskCompletion(quest.id(), ada.id(), 1, new PointsResult(follow.points().entry(), 10, true),
+        false, null, true), quests.completeTask(ref, quest.id(), 1),
+        "the first task's replay: its award only; the bonus was the second task's");
+    assertEquals(new TaskCompletion(quest.id(), ada.id(), 2, new PointsResult(review.points().entry(), 40, true),
+        true, new PointsResult(review.bonus().entry(), 140, true), true), quests.completeTask(ref, quest.id(), 2));
+  }
+
   @Test
   void eachCompletionWritesItsTaskEventAfterItsAwardAndTheLastOneTheQuestEventOnceAndRepeatsWriteNone() {
     Quest quest = quests.create(new NewQuest(campaign.id(), "Summer", null,
