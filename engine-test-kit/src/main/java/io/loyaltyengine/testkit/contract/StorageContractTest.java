@@ -360,6 +360,18 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(CampaignStatus.DRAFT, w.scope.campaigns().get(campaign.id()).status());
   }
 
+  /** NewCampaign's javadoc: a null visibility means PUBLIC and a null time zone UTC, as stored and read back. */
+  @Test
+  void campaignCreatedWithoutAVisibilityOrTimeZoneIsPublicInUtc() {
+    World w = world(newEngine());
+    Campaign campaign = w.scope.campaigns().create(
+        new NewCampaign(w.brand.id(), "Defaults", CampaignStatus.IN_PROGRESS, null, null));
+
+    assertEquals(CampaignVisibility.PUBLIC, campaign.visibility());
+    assertEquals(ZoneOffset.UTC, campaign.timeZone());
+    assertEquals(campaign, w.scope.campaigns().get(campaign.id()));
+  }
+
   @Test
   void campaignStatusMovesFollowCanMoveToForbiddenMovesAreConflictsAndAMoveToTheSameStatusChangesNothing() {
     World w = world(newEngine());
