@@ -39,7 +39,7 @@ public final class BenchDatabase implements AutoCloseable {
    * What {@code JdbcStorage.h2File} puts before the path, so that the setup's connections open the engine's file as
    * the engine does (H2 refuses one file under two file systems at once).
    */
-  private static final String H2_ENGINE_URL_PREFIX = "jdbc:h2:async:";
+  private static final String H2_ENGINE_URL_PREFIX = "jdbc:h2:retry:";
   /** The raw baseline's H2 file system: H2's default, as a plain JDBC application opens a file. */
   private static final String H2_RAW_URL_PREFIX = "jdbc:h2:file:";
 

@@ -241,7 +241,7 @@ class ReadmeSnippetsTest {
     long tenantId = shop.tenantId();
     long customerId = ada.id();
     // The URL JdbcStorage.h2File opens the file with: H2 refuses one file under two file systems at once.
-    String url = "jdbc:h2:async:" + dir.resolve("data/loyalty").toAbsolutePath();
+    String url = "jdbc:h2:retry:" + dir.resolve("data/loyalty").toAbsolutePath();
     try (Connection setup = DriverManager.getConnection(url); Statement s = setup.createStatement()) {
       s.execute("CREATE TABLE shop_order (id BIGINT PRIMARY KEY, points BIGINT)");
     }
@@ -929,7 +929,7 @@ class ReadmeSnippetsTest {
   }
 
   private long outboxRows() {
-    return count("jdbc:h2:async:" + dir.resolve("data/loyalty").toAbsolutePath(), "SELECT COUNT(*) FROM event_outbox");
+    return count("jdbc:h2:retry:" + dir.resolve("data/loyalty").toAbsolutePath(), "SELECT COUNT(*) FROM event_outbox");
   }
 
   private static long count(String url, String sql) {

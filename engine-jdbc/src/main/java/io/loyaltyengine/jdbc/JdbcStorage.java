@@ -154,7 +154,7 @@ public final class JdbcStorage implements Storage {
   /**
    * Opens (creating it if needed) the H2 database in the file {@code path} (H2 adds {@code .mv.db}), with its own
    * pool, migrating the schema. The URL is
-   * {@code jdbc:h2:async:<absolute path>;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64} (see
+   * {@code jdbc:h2:retry:<absolute path>;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64} (see
    * {@link Builder#h2File}). Shorthand for {@code builder().h2File(path).build()}.
    *
    * @throws NullPointerException if {@code path} is null
@@ -191,9 +191,11 @@ public final class JdbcStorage implements Storage {
    * closes the whole database, for every connection (a commit and a rollback write the file). An interrupt that comes
    * while the work runs is taken back only when the work ends: a statement the work runs after it still meets it.
    * Any statement may read the file (pages not in H2's cache), so the database must be on a file system that an
-   * interrupt does not close: {@link #h2File} opens it on H2's {@code async:} file system, whose reads and writes run
-   * on other threads and leave the caller's interrupt set; a URL or a host {@link DataSource} on another one is
-   * warned about at start (see {@link Builder#url}).
+   * interrupt does not close: {@link #h2File} opens it on H2's {@code retry:} file system, which opens the file again
+   * and retries the read or write that met the interrupt; a URL or a host {@link DataSource} on another one is warned
+   * about at start (see {@link Builder#url}). H2 clears the interrupt it retried for, so a caller interrupted while
+   * its work ran does not get that interrupt back (one that came before the work, or while it waited or committed,
+   * it does).
    *
    * @throws IllegalStateException if this storage is closed
    */
@@ -450,9 +452,9 @@ public final class JdbcStorage implements Storage {
      * refused, and a URL without a write delay gets {@code ;WRITE_DELAY=0}. Unless the URL sets
      * {@code DB_CLOSE_ON_EXIT}, the pool opens an H2 database with it off, so that H2 does not close the database from
      * a JVM shutdown hook of its own under the units of work a close of the engine waits for. An H2 file database
-     * not on H2's {@code async:} (or {@code retry:}) file system is logged as a warning at start: there, a thread
+     * not on H2's {@code retry:} (or {@code async:}) file system is logged as a warning at start: there, a thread
      * interrupted while an engine call on it reads or writes the file makes H2 close the database under every
-     * connection; {@code jdbc:h2:async:<path>} opens the same file without that ({@link #h2File} does).
+     * connection; {@code jdbc:h2:retry:<path>} opens the same file without that ({@link #h2File} does).
      *
      * @throws NullPointerException if {@code url} is null
      * @throws IllegalArgumentException if {@code url} does not start with {@code jdbc:} or would lose commits
@@ -476,15 +478,17 @@ public final class JdbcStorage implements Storage {
 
     /**
      * The H2 database in the file {@code path} (H2 adds {@code .mv.db}): sets the URL
-     * {@code jdbc:h2:async:<absolute path>;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64}.
+     * {@code jdbc:h2:retry:<absolute path>;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64}.
      *
-     * <p>{@code async:} is H2's file system on an {@code AsynchronousFileChannel}: the same file as with
-     * {@code jdbc:h2:file:}, written as durably, but its reads and writes run on other threads, so that a host thread
-     * interrupted while an engine call on it runs (a request cancelled with {@code Future.cancel(true)}) does not
-     * make the JDK close the file, and H2 the database under every connection (see {@link JdbcStorage#inTransaction}).
-     * A connection of the host's to the same database in this process (for a {@link JdbcHostTransaction}) must use
-     * the same {@code jdbc:h2:async:} URL: H2 refuses to open one file under two file systems at once (error 90020,
-     * the database may be already in use).
+     * <p>{@code retry:} is H2's file system that opens the file again, and retries, when the JDK closed it under a
+     * thread with its interrupt set: the same file as with {@code jdbc:h2:file:}, written as durably and as fast, but
+     * a host thread interrupted while an engine call on it runs (a request cancelled with
+     * {@code Future.cancel(true)}) no longer makes H2 close the database under every connection (see
+     * {@link JdbcStorage#inTransaction}). H2's {@code async:} file system would keep the caller's interrupt too, but
+     * costs the award about 16% and an order-log replay about 25% (docs/BENCHMARKS.md). A connection of the host's to
+     * the same database in this process (for a {@link JdbcHostTransaction}) must use the same {@code jdbc:h2:retry:}
+     * URL: H2 refuses to open one file under two file systems at once (error 90020, the database may be already in
+     * use).
      *
      * @throws NullPointerException if {@code path} is null
      * @throws IllegalArgumentException if the path contains {@code ;}
@@ -496,8 +500,8 @@ public final class JdbcStorage implements Storage {
         throw new IllegalArgumentException("path must not contain ';', which separates settings in an H2 URL");
       }
       // H2 keeps 8 parsed statements per session by default; one award alone runs more than 8 distinct ones.
-      // On async:, an interrupted thread's read or write does not close the file (see inTransaction).
-      return url("jdbc:h2:async:" + file + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64");
+      // On retry:, an interrupted thread's read or write does not close the database (see inTransaction).
+      return url("jdbc:h2:retry:" + file + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64");
     }
 
     /**
@@ -526,7 +530,8 @@ public final class JdbcStorage implements Storage {
      * query results at start (if the host lets H2 close the database and opens it again, it must start the storage
      * again too, or add {@code ;OPTIMIZE_REUSE_RESULTS=0} to its URL); and with {@code DB_CLOSE_ON_EXIT=FALSE}, else
      * H2 closes the database at JVM shutdown under the units of work that a close of the engine waits for. An H2
-     * file database not on H2's {@code async:} file system is warned about at start, as for {@link #url}.
+     * file database not on H2's {@code retry:} or {@code async:} file system is warned about at start, as for
+     * {@link #url}.
      *
      * @throws NullPointerException if {@code dataSource} is null
      * @throws IllegalStateException if a data source or a URL was already set

@@ -249,7 +249,7 @@ class JdbcStorageBuilderFuzzTest {
             path != null && path.contains(";") ? iae("path", null) : null,
             model.url != null || model.dataSource != null ? ise("url") : null);
         if (session.attempt(call, refusals, () -> b.h2File(path == null ? null : Path.of(path)))) {
-          model.url = "jdbc:h2:async:" + Path.of(path).toAbsolutePath().normalize()
+          model.url = "jdbc:h2:retry:" + Path.of(path).toAbsolutePath().normalize()
               + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
         }
       }

@@ -273,7 +273,7 @@ class JdbcStorageConfigTest {
   }
 
   /**
-   * The same refusal for a database on H2's async: or retry: file system (async: is what JdbcStorage.h2File opens,
+   * The same refusal for a database on H2's async: or retry: file system (retry: is what JdbcStorage.h2File opens,
    * and what the start's warning recommends to a host): H2 keeps the lock file beside the database file itself, but
    * DATABASE_PATH() names the database with the file system's prefix.
    */
@@ -435,9 +435,9 @@ class JdbcStorageConfigTest {
   }
 
   /**
-   * h2File opens its file on H2's async: file system, which an interrupted thread's read or write does not close
-   * (H2InterruptTest); an H2 file on H2's default file system, by a URL or a host DataSource, is warned about at start,
-   * and one on async: or retry: is not.
+   * h2File opens its file on H2's retry: file system, under which an interrupted thread's read or write does not
+   * close the database (H2InterruptTest); an H2 file on H2's default file system, by a URL or a host DataSource, is
+   * warned about at start, and one on async: or retry: is not.
    */
   @Test
   void anH2FileThatAnInterruptCanCloseIsWarnedAboutAtStart() {
@@ -447,7 +447,7 @@ class JdbcStorageConfigTest {
         assertEquals(SqlDialect.H2, storage.dialect());
       }
     });
-    assertTrue(log.contains("url=jdbc:h2:async:" + directory.resolve("own").toAbsolutePath() + ";WRITE_DELAY=0;"),
+    assertTrue(log.contains("url=jdbc:h2:retry:" + directory.resolve("own").toAbsolutePath() + ";WRITE_DELAY=0;"),
         log);
     assertFalse(log.contains(warning), log);
     for (String prefix : List.of("jdbc:h2:async:", "jdbc:h2:retry:", "jdbc:h2:split:async:")) {

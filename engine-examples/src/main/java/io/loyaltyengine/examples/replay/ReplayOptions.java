@@ -77,7 +77,7 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
     if (jdbcUrl != null) {
       return jdbcUrl;
     }
-    return "jdbc:h2:async:" + h2File.toAbsolutePath().normalize()
+    return "jdbc:h2:retry:" + h2File.toAbsolutePath().normalize()
         + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
   }
 

@@ -31,7 +31,7 @@ class ReplayOptionsTest {
     assertEquals(Path.of("log.csv.gz"), o.log());
     assertEquals(Path.of("target/replay-db"), o.h2File());
     assertNull(o.jdbcUrl());
-    assertEquals("jdbc:h2:async:" + Path.of("target/replay-db").toAbsolutePath().normalize()
+    assertEquals("jdbc:h2:retry:" + Path.of("target/replay-db").toAbsolutePath().normalize()
         + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64", o.url());
     assertEquals(ReplayOptions.DEFAULT_BATCH, o.batch());
     assertFalse(o.quiet());

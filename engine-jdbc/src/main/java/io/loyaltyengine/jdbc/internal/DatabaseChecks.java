@@ -148,7 +148,7 @@ public final class DatabaseChecks {
     if (!H2Urls.survivesInterrupts(path)) {
       LOG.warn("The H2 database is on a file system that the JDK closes when an interrupted thread reads or writes"
           + " it: a host thread interrupted while an engine call on it runs (Future.cancel(true)) can make H2 close"
-          + " the database under every connection. Open it on H2's async: file system (jdbc:h2:async:<path>, as"
+          + " the database under every connection. Open it on H2's retry: file system (jdbc:h2:retry:<path>, as"
           + " JdbcStorage.h2File does)");
     }
   }

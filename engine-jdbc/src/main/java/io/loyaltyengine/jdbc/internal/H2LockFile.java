@@ -28,7 +28,7 @@ final class H2LockFile {
   /**
    * Whether the database at {@code databasePath} (as {@code DATABASE_PATH()} gives it) is open with a live
    * {@code AUTO_SERVER}. H2 keeps the lock file beside the database file, also behind a file-system wrapper that
-   * keeps the file's name ({@code async:}, which {@code JdbcStorage.h2File} opens, {@code retry:}, {@code split:}; see
+   * keeps the file's name ({@code retry:}, which {@code JdbcStorage.h2File} opens, {@code async:}, {@code split:}; see
    * {@link H2Urls#diskPath}). A path on another file system, a missing or unreadable lock file, one naming no server
    * (H2's {@code FILE_LOCK=FILE} alone) and a server that does not answer all count as not served.
    */
