@@ -168,23 +168,10 @@ public final class H2Urls {
    * a file on disk, but refusing it costs nothing.
    */
   public static String inMemoryFileSystem(String path) {
-    String rest = path;
-    int colon;
-    while ((colon = rest.indexOf(':')) >= 0) {
-      String scheme = rest.substring(0, colon).toLowerCase(Locale.ROOT);
+    for (String scheme : fileSystems(path).schemes()) {
       String fileSystem = IN_MEMORY_FILE_SYSTEMS.get(scheme);
       if (fileSystem != null) {
         return fileSystem;
-      }
-      if (!WRAPPERS.contains(scheme)) {
-        return null;
-      }
-      rest = rest.substring(colon + 1);
-      // Two wrappers take a parameter before the wrapped path: split:<size shift>: and encrypt:<password>:.
-      boolean parameter = scheme.equals("encrypt")
-          || scheme.equals("split") && !rest.isEmpty() && Character.isDigit(rest.charAt(0));
-      if (parameter) {
-        rest = rest.substring(rest.indexOf(':') + 1);
       }
     }
     return null;
@@ -199,24 +186,8 @@ public final class H2Urls {
    * and H2 then closes the whole database under every connection.
    */
   public static boolean survivesInterrupts(String path) {
-    String rest = path;
-    int colon;
-    while ((colon = rest.indexOf(':')) >= 0) {
-      String scheme = rest.substring(0, colon).toLowerCase(Locale.ROOT);
-      if (scheme.equals("async") || scheme.equals("retry")) {
-        return true;
-      }
-      if (!WRAPPERS.contains(scheme)) {
-        return false;
-      }
-      rest = rest.substring(colon + 1);
-      boolean parameter = scheme.equals("encrypt")
-          || scheme.equals("split") && !rest.isEmpty() && Character.isDigit(rest.charAt(0));
-      if (parameter) {
-        rest = rest.substring(rest.indexOf(':') + 1);
-      }
-    }
-    return false;
+    List<String> schemes = fileSystems(path).schemes();
+    return schemes.contains("async") || schemes.contains("retry");
   }
 
   /**
@@ -226,20 +197,42 @@ public final class H2Urls {
    * not plain ({@code encrypt:}) or not on disk.
    */
   public static String diskPath(String path) {
+    FileSystems layers = fileSystems(path);
+    for (String scheme : layers.schemes()) {
+      if (!WRAPPERS.contains(scheme) || scheme.equals("encrypt")) {
+        return null;
+      }
+    }
+    return layers.path();
+  }
+
+  /**
+   * The file-system schemes in front of an H2 database path, lower-cased, outermost first: H2's wrappers, then the
+   * first scheme that is none (an in-memory file system, say), if any; and the path after the wrappers.
+   */
+  private record FileSystems(List<String> schemes, String path) {
+  }
+
+  private static FileSystems fileSystems(String path) {
+    List<String> schemes = new ArrayList<>();
     String rest = path;
     int colon;
     // A one-letter scheme is a Windows drive: the path on disk begins there.
     while ((colon = rest.indexOf(':')) > 1) {
       String scheme = rest.substring(0, colon).toLowerCase(Locale.ROOT);
-      if (!WRAPPERS.contains(scheme) || scheme.equals("encrypt")) {
-        return null;
+      schemes.add(scheme);
+      if (!WRAPPERS.contains(scheme)) {
+        break;
       }
       rest = rest.substring(colon + 1);
-      if (scheme.equals("split") && !rest.isEmpty() && Character.isDigit(rest.charAt(0))) {
+      // Two wrappers take a parameter before the wrapped path: split:<size shift>: and encrypt:<password>:.
+      boolean parameter = scheme.equals("encrypt")
+          || scheme.equals("split") && !rest.isEmpty() && Character.isDigit(rest.charAt(0));
+      if (parameter) {
         rest = rest.substring(rest.indexOf(':') + 1);
       }
     }
-    return rest;
+    return new FileSystems(schemes, rest);
   }
 
   /**
