@@ -139,7 +139,7 @@ public record LandingPage(long campaignId, String url, String headline, String d
         return base.substring(0, query + 1) + pairs + fragment;
       }
     }
-    String separator = base.indexOf('?') < 0 ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
+    String separator = query < 0 ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
     return base + separator + parameter + fragment;
   }
 }

@@ -52,7 +52,7 @@ public final class EmailAddresses {
    */
   public static Email parse(String field, String email) {
     // Stripped of no-break spaces too (String.strip keeps them): an email pasted with one is the email it shows.
-    String given = TextRules.required(field, email == null ? null : TextRules.stripSpaces(email), MAX_LENGTH);
+    String given = TextRules.required(field, TextRules.stripSpaces(email), MAX_LENGTH);
     String normalized = Normalizer.normalize(given, Normalizer.Form.NFC);
     int at = normalized.indexOf('@');
     if (at < 0 || at != normalized.lastIndexOf('@')) {

@@ -177,22 +177,18 @@ public final class ReferralRules {
     TextRules.notNull("page", page);
     // URLs and the parameter are stripped of no-break spaces too (String.strip keeps them): one pasted with a
     // no-break space at an end is the one it shows, as it is with a space.
-    String url = pageUrl("url", TextRules.required("url", stripSpaces(page.url()), MAX_URL_LENGTH));
+    String url = pageUrl("url", TextRules.required("url", TextRules.stripSpaces(page.url()), MAX_URL_LENGTH));
     String headline = TextRules.required("headline", page.headline(), 200);
     String description = TextRules.optional("description", page.description(), 2_000);
     String shareMessage = TextRules.optional("shareMessage", page.shareMessage(), 500);
     String imageUrl = page.imageUrl() == null ? null
-        : pageUrl("imageUrl", TextRules.required("imageUrl", stripSpaces(page.imageUrl()), MAX_URL_LENGTH));
+        : pageUrl("imageUrl", TextRules.required("imageUrl", TextRules.stripSpaces(page.imageUrl()), MAX_URL_LENGTH));
     String parameter = TextRules.stripSpaces(TextRules.notNull("referralParameter", page.referralParameter()));
     if (!REFERRAL_PARAMETER.matcher(parameter).matches()) {
       throw LoyaltyException.validation("referralParameter",
           "referralParameter must be 1 to 32 letters, digits, '_', '-' or '.'");
     }
     return new LandingPage(page.campaignId(), url, headline, description, shareMessage, imageUrl, parameter, true);
-  }
-
-  private static String stripSpaces(String value) {
-    return value == null ? null : TextRules.stripSpaces(value);
   }
 
   /** The default landing page of a campaign: its brand's website, headed by the campaign's name. */

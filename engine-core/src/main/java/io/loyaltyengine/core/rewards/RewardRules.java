@@ -36,7 +36,6 @@ public final class RewardRules {
   public static final int MAX_HANDLER_LENGTH = 64 - Fulfilment.LISTENER_PREFIX.length();
 
   private static final Pattern HANDLER = Pattern.compile("[A-Za-z0-9_.-]{1," + MAX_HANDLER_LENGTH + "}");
-  private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
   /**
    * The ISO 4217 codes the JVM knows ({@link Currency#getAvailableCurrencies()}, which JDK updates keep current and a
    * host can extend with a {@code currency.properties} file): three capital letters alone would take a typo such as
@@ -107,7 +106,7 @@ public final class RewardRules {
         throw LoyaltyException.validation("cashAmountMinor",
             "cashAmountMinor must be a positive amount of minor units");
       }
-      if (currency == null || !CURRENCY.matcher(currency).matches() || !CURRENCIES.contains(currency)) {
+      if (currency == null || !CURRENCIES.contains(currency)) {
         throw LoyaltyException.validation("currency", "currency must be a three-letter upper-case ISO 4217 code");
       }
     } else {

@@ -58,9 +58,12 @@ public final class TextRules {
   /**
    * The text without the whitespace and space separators at its ends, no-break spaces included, which
    * {@link String#strip} keeps: for values compared as they are, where one pasted with a trailing no-break space
-   * would be another value that looks the same.
+   * would be another value that looks the same. Null stays null, for the checks after it to name.
    */
   public static String stripSpaces(String value) {
+    if (value == null) {
+      return null;
+    }
     int start = 0;
     int end = value.length();
     // Every space separator and whitespace character is in the BMP, so chars suffice.
