@@ -36,6 +36,7 @@ import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.contract.Checks.Bad;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -414,6 +415,26 @@ public abstract class SingleSignOnContractTest extends EngineContractSupport {
         () -> recognise(w, second.secret()));
     assertEquals(ann, recognise(w, third.secret()).participant());
     assertEquals(ann, recognise(w, fourth.secret()).participant());
+  }
+
+  @Test
+  void aGraceWithAFractionOfAMicrosecondLastsAtLeastItsLengthOnEveryStore() {
+    // In bounds (0..7 days); the stores keep microseconds, so the grace's end must reach them as a whole one.
+    Duration grace = Duration.ofMinutes(10).plusNanos(500);
+    World w = world(newEngine(SsoSettings.builder().rotationGrace(grace).build()));
+    Participant ann = enrol(w, "ann@example.com");
+    w.scope.customerMappings().map(w.campaign.id(), "c-ann", ParticipantRef.id(ann.id()));
+    String first = w.scope.singleSignOn().rotateSecret().secret();
+    SsoSecret second = w.scope.singleSignOn().rotateSecret();
+    Instant rotated = clock().instant();
+
+    clock().set(rotated.plus(Duration.ofMinutes(10)));
+    assertEquals(ann, recognise(w, first).participant(), "500 ns of the grace are left");
+    clock().set(rotated.plus(Duration.ofMinutes(10)).plus(1, ChronoUnit.MICROS));
+    assertRejected(ErrorCode.UNAUTHENTICATED, "signature", "the old secret once the grace has ended",
+        () -> recognise(w, first));
+    assertEquals(clock().instant(), second.previousValidUntil(),
+        "the grace ends at the first whole microsecond at or after its length, a time the stores keep");
   }
 
   @Test
