@@ -13,7 +13,8 @@ import java.time.Duration;
  *
  * @param maxClockSkew how far a login's timestamp may be from the engine's clock, past or future, 1 s..1 h; counted
  *     in whole seconds (a fraction of a second is dropped)
- * @param rotationGrace how long the previous secret stays valid after a rotation, 0..7 days (0: not at all)
+ * @param rotationGrace how long the previous secret stays valid after a rotation, 0..7 days (0: not at all); a
+ *     fraction of a microsecond counts as a whole one, since the stores keep microseconds
  */
 public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
   /** The defaults. */
@@ -24,7 +25,8 @@ public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
    *
    * @param maxClockSkew how far a login's timestamp may be from the engine's clock, past or future, 1 s..1 h; counted
    *     in whole seconds (a fraction of a second is dropped)
-   * @param rotationGrace how long the previous secret stays valid after a rotation, 0..7 days (0: not at all)
+   * @param rotationGrace how long the previous secret stays valid after a rotation, 0..7 days (0: not at all); a
+   *     fraction of a microsecond counts as a whole one, since the stores keep microseconds
    * @throws NullPointerException if a setting is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */

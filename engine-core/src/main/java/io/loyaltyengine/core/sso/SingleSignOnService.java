@@ -24,7 +24,9 @@ import io.loyaltyengine.sso.SsoSignatures;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -71,7 +73,7 @@ public final class SingleSignOnService implements SingleSignOn {
     Instant now = context.now();
     // Made before the unit of work, so that a retried transaction stores the secret it returns.
     String secret = newSecret();
-    Instant until = settings.rotationGrace().isZero() ? null : now.plus(settings.rotationGrace());
+    Instant until = settings.rotationGrace().isZero() ? null : graceEnd(now, settings.rotationGrace());
     return context.transactions().run(tx -> {
       TenantService.require(tx, tenantId);
       Optional<SsoSecretRecord> current = tx.ssoSecrets().lock(tenantId);
@@ -87,6 +89,16 @@ public final class SingleSignOnService implements SingleSignOn {
       tx.ssoSecrets().update(new SsoSecretRecord(tenantId, secret, until == null ? null : old.secret(), until, now));
       return new SsoSecret(secret, now, until);
     });
+  }
+
+  /**
+   * When a grace from {@code now} (whole microseconds) ends: up to the next whole microsecond, as the stores keep
+   * instants (the storage SPI), so that a grace with a fraction of one lasts at least its length on every store.
+   */
+  static Instant graceEnd(Instant now, Duration grace) {
+    Instant end = now.plus(grace);
+    Instant whole = end.truncatedTo(ChronoUnit.MICROS);
+    return whole.equals(end) ? end : whole.plus(1, ChronoUnit.MICROS);
   }
 
   @Override
