@@ -10,6 +10,7 @@ import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.testkit.SettableClock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -108,6 +109,17 @@ abstract class SigningKeyCacheRaceTestBase {
     } finally {
       pool.shutdownNow();
     }
+    clock.set(rotated.plus(SigningKeys.SIGNER_REFRESH));
+    assertEquals(2, keyOf(other), "one refresh interval after the rotation the other engine signs with the new key");
+  }
+
+  @Test
+  void anotherEngineSignsWithTheRotatedKeyOneRefreshAfterTheRotationThoughItsClockWentBackSinceItsRead() {
+    LoyaltyEngine other = build();
+    assertEquals(1, keyOf(other), "the tenant's first key, read and cached by the other engine");
+    clock.advance(Duration.ofHours(-1)); // the clock set back (a step of the system clock, or a host's clock)
+    Instant rotated = clock.instant();
+    assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
     clock.set(rotated.plus(SigningKeys.SIGNER_REFRESH));
     assertEquals(2, keyOf(other), "one refresh interval after the rotation the other engine signs with the new key");
   }
