@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * was made, as after a rotation that returned.
  *
  * <p>Another instance's rotation reaches this one's signing within {@link #SIGNER_REFRESH}: a cached set whose read
- * began longer ago than that is read again before it signs.
+ * began longer ago than that, or later than now (the clock was set back), is read again before it signs.
  *
  * <h2>Verifying</h2>
  * Verification runs inside the caller's unit of work. A code naming a key the cache does not hold reloads the
@@ -74,12 +74,21 @@ public final class SigningKeys {
    */
   public SignedCodes signer(long tenantId) {
     Cached cached = byTenant.get(tenantId);
-    if (cached != null && cached.loadedAt.plus(SIGNER_REFRESH).isAfter(now())) {
+    if (cached != null && fresh(cached.loadedAt, now())) {
       return cached.codes;
     }
     Instant readAt = now();
     List<SigningKey> keys = transactions.run(tx -> keysMakingTheFirst(tx, tenantId));
     return remember(tenantId, codesFor(tenantId, cached == null ? null : cached.codes, keys), readAt);
+  }
+
+  /**
+   * Whether a set whose read began at {@code loadedAt} still signs at {@code now}: less than {@link #SIGNER_REFRESH}
+   * after it, by the engine's clock. A read that began after now (the clock was set back since) is read again, so
+   * that a clock going back does not keep a set for as long as it went back.
+   */
+  static boolean fresh(Instant loadedAt, Instant now) {
+    return !now.isBefore(loadedAt) && loadedAt.plus(SIGNER_REFRESH).isAfter(now);
   }
 
   /** The tenant's keys, key 1 made first if it has none. */
