@@ -219,6 +219,22 @@ public abstract class ApiKeysContractTest extends EngineContractSupport {
   }
 
   @Test
+  void anotherInstanceRefusesARevokedKeyOneTtlAfterTheRevocationThoughItsClockWentBackSinceItCachedTheKey() {
+    assumeSharedDatabase();
+    LoyaltyEngine revoking = newEngine();
+    LoyaltyEngine other = newEngine();
+    long t = tenant(revoking);
+    IssuedApiKey issued = keys(revoking, t).issue(NewApiKey.of("k", ApiScope.READ));
+    other.access().authenticate(issued.secret(), ApiScope.READ); // cached there now
+
+    clock().advance(Duration.ofHours(-1)); // the clock set back (a step of the system clock, or a host's clock)
+    keys(revoking, t).revoke(issued.key().id());
+    clock().advance(TTL);
+    assertRejected(ErrorCode.UNAUTHENTICATED, "apiKey", "a key revoked one TTL ago, by the engines' clock",
+        () -> other.access().authenticate(issued.secret(), ApiScope.READ));
+  }
+
+  @Test
   void anotherTenantsKeyIsNotFoundAndItsIdDoesNotAuthenticate() {
     LoyaltyEngine engine = newEngine();
     long a = tenant(engine);
