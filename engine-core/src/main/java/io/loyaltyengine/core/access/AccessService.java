@@ -176,15 +176,18 @@ public final class AccessService implements Access {
   }
 
   /**
-   * The key from the cache, read again if its read began before the latest plan change made here; read and not kept
-   * while a change to it inside a host's transaction may not have committed.
+   * The key from the cache, read again if its read began before the latest plan change made here or after now (the
+   * clock was set back since); read and not kept while a change to it inside a host's transaction may not have
+   * committed.
    */
   private VerifiedKey cached(ApiKeyFormat.KeyId id) {
     if (uncommitted.getIfPresent(id) != null) {
       return load(id);
     }
     VerifiedKey key = keys.get(id, this::load);
-    if (key != null && key.planChangesBefore != planChanges.get()) {
+    // A read that began after now was made before the clock was set back: its entry would live one TTL from that
+    // later time, as long again as the clock went back, so a revocation elsewhere would go unseen past the TTL.
+    if (key != null && (key.planChangesBefore != planChanges.get() || key.readAt - ticker.read() > 0)) {
       keys.asMap().remove(id, key);
       key = keys.get(id, this::load);
     }
