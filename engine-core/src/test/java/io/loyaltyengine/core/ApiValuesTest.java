@@ -10,12 +10,14 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.core.spi.ActionRecord;
+import io.loyaltyengine.fraud.RiskAction;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralCodes;
+import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.participant.ParticipantUpdate;
@@ -297,6 +299,26 @@ class ApiValuesTest {
     assertEquals(0, least.pointsFor(BigDecimal.ZERO));
     assertEquals(1, least.pointsFor(new BigDecimal("10000")));
     assertEquals(7, ConversionPoints.fixed(7).pointsFor(new BigDecimal("1E+30")));
+  }
+
+  /**
+   * A host asks what a referral of some level would do with a participant's level, which is null for a participant
+   * never screened ({@link Participant#riskLevel()}): a null level is a validation error on {@code level}, as
+   * {@link EventFilter#matches} answers a null type and {@link ConversionPoints#pointsFor} a null order value, not a
+   * NullPointerException.
+   */
+  @Test
+  void aReferralSettingsActionForNoLevelIsAValidationErrorOnLevel() {
+    ReferralSettings settings = ReferralSettings.defaults(7).withRiskActions(RiskAction.REVIEW, RiskAction.REJECT);
+    Participant neverScreened = new Participant(1, 1, 7, "a@example.com", "a@example.com", null, null, null, null,
+        Map.of(), 0, 0, Instant.EPOCH, Instant.EPOCH, null, null);
+    LoyaltyException e = assertThrows(LoyaltyException.class,
+        () -> settings.actionFor(neverScreened.riskLevel()));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals("level", e.field().orElse(null));
+    assertEquals(RiskAction.COUNT, settings.actionFor(RiskLevel.LOW));
+    assertEquals(RiskAction.REVIEW, settings.actionFor(RiskLevel.MEDIUM));
+    assertEquals(RiskAction.REJECT, settings.actionFor(RiskLevel.HIGH));
   }
 
   /**
