@@ -1,8 +1,8 @@
 package io.loyaltyengine.referrals;
 
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.fraud.RiskAction;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * How a campaign runs referrals. Immutable; start from {@link #defaults(long)} and narrow with the {@code with...}
@@ -113,9 +113,14 @@ public record ReferralSettings(long campaignId, ReferralGoal goal, boolean requi
    *
    * @param level the referral's risk level
    * @return the action
+   * @throws LoyaltyException VALIDATION_ERROR on {@code level} if it is null (the level of a participant never
+   *     screened, {@link io.loyaltyengine.participant.Participant#riskLevel()})
    */
   public RiskAction actionFor(io.loyaltyengine.fraud.RiskLevel level) {
-    Objects.requireNonNull(level, "level");
+    if (level == null) {
+      // As EventFilter.matches and ConversionPoints.pointsFor answer a null: a host may pass a participant's level.
+      throw LoyaltyException.validation("level", "level is required");
+    }
     return switch (level) {
       case LOW -> RiskAction.COUNT;
       case MEDIUM -> onMediumRisk;
