@@ -1,6 +1,7 @@
 package io.loyaltyengine.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,7 +11,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +39,31 @@ class WebhookReceiverTest {
     } finally {
       child.destroyForcibly();
     }
+  }
+
+  /**
+   * A request is "Immutable, so thread-safe" and its "Header names are case-insensitive", also one a host's test
+   * builds itself (to feed its own webhook handler, say): the headers are copied in as the body is, so that a change
+   * to the map or lists given leaves the request as made, the copy is read in any case and refuses changes, and two
+   * requests of equal parts are equal (the body compared by content, not by array identity).
+   */
+  @Test
+  void aRequestBuiltByAHostKeepsItsHeadersAndEqualsARequestOfEqualParts() {
+    List<String> ids = new ArrayList<>(List.of("evt_1"));
+    Map<String, List<String>> headers = new HashMap<>(Map.of("webhook-id", ids));
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    WebhookReceiver.Request request = new WebhookReceiver.Request("POST", "/hook", headers, body);
+    ids.set(0, "evt_2");
+    headers.put("webhook-timestamp", List.of("1700000000"));
+    assertEquals("evt_1", request.webhookId());
+    assertEquals("evt_1", request.header("Webhook-ID"));
+    assertEquals(1, request.headers().size());
+    assertThrows(UnsupportedOperationException.class, () -> request.headers().put("x", List.of()));
+    assertThrows(UnsupportedOperationException.class, () -> request.headers().get("webhook-id").add("evt_3"));
+    WebhookReceiver.Request same = new WebhookReceiver.Request("POST", "/hook", Map.of("webhook-id",
+        List.of("evt_1")), "{}".getBytes(StandardCharsets.UTF_8));
+    assertEquals(request, same);
+    assertEquals(request.hashCode(), same.hashCode());
   }
 
   /** Starts a receiver and posts to its URL; exits 0 once the receiver recorded the request. */
