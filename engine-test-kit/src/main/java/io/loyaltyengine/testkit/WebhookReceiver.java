@@ -8,8 +8,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -44,16 +46,27 @@ import java.util.concurrent.TimeUnit;
 public final class WebhookReceiver implements AutoCloseable {
 
   /**
-   * One request as the receiver saw it. Header names are case-insensitive. Immutable, so thread-safe.
+   * One request as the receiver saw it. Header names are case-insensitive. Immutable, so thread-safe. Two requests
+   * are equal when their method, path, headers (names in any case) and body bytes are.
    *
    * @param method the HTTP method
    * @param path the request's path, without its query
-   * @param headers every header, by case-insensitive name, values in the order sent
+   * @param headers every header, by case-insensitive name, values in the order sent (copied in: unmodifiable)
    * @param body the exact bytes of the body (copied in and out: a request does not change)
    */
   public record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
-    /** Copies the body, so that the request stays as received. */
+    /**
+     * Copies the headers and the body, so that the request stays as received; names that differ only in case are
+     * one header, their values in the order given.
+     */
     public Request {
+      Map<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      headers.forEach((name, values) -> copy.merge(name, List.copyOf(values), (a, b) -> {
+        List<String> both = new ArrayList<>(a);
+        both.addAll(b);
+        return List.copyOf(both);
+      }));
+      headers = Collections.unmodifiableMap(copy);
       body = body.clone();
     }
 
@@ -77,6 +90,29 @@ public final class WebhookReceiver implements AutoCloseable {
     /** The {@code webhook-id} header: the same on every attempt of one delivery. */
     public String webhookId() {
       return header("webhook-id");
+    }
+
+    /** Equal method, path, headers (names in any case) and body bytes. */
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Request r && Objects.equals(r.method, method) && Objects.equals(r.path, path)
+          && r.headers.equals(headers) && Arrays.equals(r.body, body);
+    }
+
+    /** Consistent with {@link #equals}: header names are hashed in lower case. */
+    @Override
+    public int hashCode() {
+      int names = 0;
+      for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+        names += e.getKey().toLowerCase(Locale.ROOT).hashCode() ^ e.getValue().hashCode();
+      }
+      return (Objects.hash(method, path) * 31 + names) * 31 + Arrays.hashCode(body);
+    }
+
+    /** The method, path, headers and the body's length. */
+    @Override
+    public String toString() {
+      return "Request[" + method + " " + path + ", headers=" + headers + ", body=" + body.length + " bytes]";
     }
   }
 
@@ -185,10 +221,8 @@ public final class WebhookReceiver implements AutoCloseable {
       try (InputStream in = exchange.getRequestBody()) {
         body = in.readAllBytes();
       }
-      Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-      exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, List.copyOf(values)));
       String path = exchange.getRequestURI().getPath();
-      Request request = new Request(exchange.getRequestMethod(), path, Collections.unmodifiableMap(headers), body);
+      Request request = new Request(exchange.getRequestMethod(), path, exchange.getRequestHeaders(), body);
       requests.add(request);
       ConcurrentLinkedQueue<Answer> queue = once.get(path);
       Answer oneOff = queue == null ? null : queue.poll();
