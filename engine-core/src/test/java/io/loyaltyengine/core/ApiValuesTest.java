@@ -15,6 +15,7 @@ import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralCodes;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -319,6 +320,26 @@ class ApiValuesTest {
     assertEquals(RiskAction.COUNT, settings.actionFor(RiskLevel.LOW));
     assertEquals(RiskAction.REVIEW, settings.actionFor(RiskLevel.MEDIUM));
     assertEquals(RiskAction.REJECT, settings.actionFor(RiskLevel.HIGH));
+  }
+
+  /**
+   * {@link LandingPage#linkFor} adds the code as the page's {@code referralParameter}, and refuses a page the host
+   * built itself without a URL rather than make a link of nothing: a page without a parameter is refused alike,
+   * never made into a link whose parameter is named {@code null}, which no landing page reads.
+   */
+  @Test
+  void aShareLinkOfAPageWithoutAReferralParameterIsRefusedNotNamedNull() {
+    LandingPage page = new LandingPage(7, "https://shop.example.com/spring", "Spring", null, null, null,
+        LandingPage.DEFAULT_REFERRAL_PARAMETER, false);
+    assertEquals("https://shop.example.com/spring?ref=AB12", page.linkFor("AB12"));
+    LandingPage withoutParameter = page.withReferralParameter(null);
+    Optional<String> link = Optional.empty();
+    try {
+      link = Optional.of(withoutParameter.linkFor("AB12"));
+    } catch (NullPointerException expected) {
+      assertEquals("referralParameter", expected.getMessage());
+    }
+    assertEquals(Optional.empty(), link, "a link was made of a page without a referral parameter");
   }
 
   /**
