@@ -111,12 +111,15 @@ public record LandingPage(long campaignId, String url, String headline, String d
    *
    * @param code a referral code of the campaign (any of {@link ReferralCodes}'s forms)
    * @return the link
-   * @throws NullPointerException if {@code code} is null, or {@link #url()} is (a page the host built itself: the
-   *     engine checks a page on {@link Referrals#configureLandingPage}, and every page it returns has a URL)
+   * @throws NullPointerException if {@code code} is null, or {@link #url()} or {@link #referralParameter()} is (a
+   *     page the host built itself: the engine checks a page on {@link Referrals#configureLandingPage}, and every page
+   *     it returns has both)
    */
   public String linkFor(String code) {
     Objects.requireNonNull(code, "code");
     Objects.requireNonNull(url, "url");
+    // Else the link would carry the code as "null=...", which no page reads.
+    Objects.requireNonNull(referralParameter, "referralParameter");
     String parameter = referralParameter + "=" + URLEncoder.encode(code, StandardCharsets.UTF_8);
     int hash = url.indexOf('#');
     String base = hash < 0 ? url : url.substring(0, hash);
