@@ -74,6 +74,19 @@ class CouponRulesTest {
     assertCodesRejected(List.of("GOOD-1", code));
   }
 
+  /**
+   * Invisible characters that are not of Unicode's format category (so the check of FORMAT misses them): the
+   * combining grapheme joiner, the Hangul fillers, the variation selectors and the Mongolian free variation selectors
+   * are default-ignorable (drawn as nothing), and an unassigned code point or a noncharacter has no glyph at all. Each
+   * makes a code that looks like another, or like nothing.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"A\u034FB", "\u3164", "A\u3164B", "A\u115FB", "A\uFFA0B", "AB\uFE0F", "A\u180BB",
+      "A\u17B4B", "A\uDB40\uDD00B", "A\uFFFFB", "A\u0378B"})
+  void defaultIgnorableUnassignedAndNoncharacterCodesAreRejected(String code) {
+    assertCodesRejected(List.of("GOOD-1", code));
+  }
+
   @Test
   void aNullCodeIsRejected() {
     assertCodesRejected(Arrays.asList("GOOD-1", null));
