@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.EngineLimits;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
@@ -262,6 +263,32 @@ class RewardsEndToEndTest {
     assertEquals(Set.of("reward:" + one.id(), "reward:" + two.id()),
         fromRewards.stream().map(LedgerEntry::idempotencyKey).collect(Collectors.toSet()));
     assertEquals(balance(p), ledgerSum(scope, p.id()));
+  }
+
+  @Test
+  void approvingPointsThatWouldOverflowTheBalanceIsAValidationErrorOnEarnedRewardIdAndChangesNothing() {
+    // An engine whose largest award is Long.MAX_VALUE, so that a balance can reach the bound.
+    LoyaltyEngine unbounded = LoyaltyEngine.builder().storage(new InMemoryStorage()).clock(clock)
+        .limits(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build())
+        .events(EventSettings.builder().manualDispatch().build()).build();
+    engines.add(unbounded);
+    TenantScope big = newTenant(unbounded, "Big shop");
+    Campaign c = big.campaigns().create(NewCampaign.running(
+        big.brands().create(new NewBrand("Big shop", "https://big.example.com")).id(), "Big campaign"));
+    big.rewards().configure(c.id(), Automation.MANUAL, 0);
+    CampaignReward reward = big.rewards().define(c.id(), NewCampaignReward.points("Points", 10, 1));
+    Participant p = big.participants().create(c.id(), NewParticipant.withEmail("full@example.com"));
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    big.points().award(ref, io.loyaltyengine.points.PointsChange.of(Long.MAX_VALUE - 5, "purchase"));
+    EarnedReward pending = big.rewards().recordAction(LoyaltyAction.of(ref, reward.id())).unlocked().get(0);
+
+    // Not "amount", which is no parameter of approve: the reward the host asked to approve.
+    for (boolean fulfil : new boolean[] {false, true}) {
+      assertValidation("earnedRewardId", () -> big.rewards().approve(pending.id(), fulfil));
+    }
+    assertEquals(EarnedRewardStatus.PENDING, big.rewards().getEarned(pending.id()).status(), "stays PENDING");
+    assertEquals(Long.MAX_VALUE - 5, big.participants().get(ref).pointsBalance());
+    assertEquals(Long.MAX_VALUE - 5, ledgerSum(big, p.id()), "no entry");
   }
 
   @Test
