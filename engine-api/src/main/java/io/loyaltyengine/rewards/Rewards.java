@@ -145,7 +145,9 @@ public interface Rewards {
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND; INVALID_TRANSITION on {@code status} unless PENDING, and
    *     with {@code fulfil} for a COUPON reward the pool has no code for (it stays PENDING, nothing changes);
    *     CONFLICT on {@code earnedRewardId} for a POINTS reward whose ledger key ({@code reward:<id>}) a points change
-   *     of the host's took (it stays PENDING, nothing changes: crediting nothing would lose the points)
+   *     of the host's took (it stays PENDING, nothing changes: crediting nothing would lose the points);
+   *     VALIDATION_ERROR on {@code earnedRewardId} for a POINTS reward whose points would take the participant's
+   *     balance or lifetime points past {@code Long.MAX_VALUE} (it stays PENDING, nothing changes)
    */
   EarnedReward approve(long earnedRewardId, boolean fulfil);
 

@@ -464,7 +464,19 @@ public final class RewardService implements Rewards {
   @Override
   public EarnedReward approve(long earnedRewardId, boolean fulfil) {
     // The reward's key a host took, before or during the approval: CONFLICT on earnedRewardId.
-    return points.runOwn("earnedRewardId", tx -> approveIn(tx, lockEarned(tx, earnedRewardId), fulfil, null));
+    return points.runOwn("earnedRewardId", tx -> {
+      try {
+        return approveIn(tx, lockEarned(tx, earnedRewardId), fulfil, null);
+      } catch (LoyaltyException e) {
+        // Its points overflowing the balance: on the parameter the host passed, not on the award's "amount" (no
+        // parameter of approve), as a conversion's overflow is on its orderValue. Thrown, it rolls the move back.
+        if (e.code() == ErrorCode.VALIDATION_ERROR && "amount".equals(e.field().orElse(null))) {
+          throw LoyaltyException.validation("earnedRewardId",
+              "the reward's points would overflow the participant's points");
+        }
+        throw e;
+      }
+    });
   }
 
   /**
