@@ -18,6 +18,23 @@ class IpAddressesTest {
     assertEquals(ip, IpAddresses.validate("ipAddress", " " + ip + " "));
   }
 
+  /** As an email or a name pasted from a web page: no-break spaces at the ends are trimmed, inner ones refused. */
+  @ParameterizedTest
+  @ValueSource(strings = {"\u00A0", "\u2007", "\u202F", " \u00A0\t"})
+  void noBreakSpacesAtTheEndsAreTrimmedAsSpacesAre(String space) {
+    for (String ip : List.of("192.0.2.1", "2001:db8::1")) {
+      assertEquals(ip, IpAddresses.validate("ipAddress", space + ip), "leading");
+      assertEquals(ip, IpAddresses.validate("ipAddress", ip + space), "trailing");
+      assertEquals(IpAddresses.canonical(ip), IpAddresses.canonical(space + ip + space),
+          "one address for velocity and gates");
+      LoyaltyException e = assertThrows(LoyaltyException.class,
+          () -> IpAddresses.validate("ipAddress", ip.substring(0, 4) + space + ip.substring(4)));
+      assertEquals("ipAddress", e.field().orElseThrow(), "inside");
+    }
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> IpAddresses.validate("ipAddress", space));
+    assertEquals("ipAddress", e.field().orElseThrow(), "blank");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.-4", "example.com",
       "1:2:3:4:5:6:7:8:9", "1::2::3", "gggg::1", "fe80::1%eth0", "12345::1", "::ffff:999.0.0.1", "１.２.３.４",
