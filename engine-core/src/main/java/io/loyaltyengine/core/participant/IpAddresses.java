@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.participant;
 
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.core.validation.TextRules;
 import java.util.Locale;
 
 /**
@@ -8,6 +9,8 @@ import java.util.Locale;
  * which is I/O). IPv4 in canonical dotted-quad form (no leading zeros); IPv6 in RFC 4291 text form, with at most
  * one {@code ::} and an optional trailing IPv4 part; zone ids are rejected. {@link #canonical} writes one address
  * in one form, so that rules comparing addresses (self-referral, velocity) see one address however it was written.
+ * Both strip the spaces around a literal, no-break ones ({@code U+00A0}, {@code U+2007}, {@code U+202F}) included
+ * ({@link TextRules#stripSpaces}), as around an email: an address pasted from a web page is the address it shows.
  *
  * <p>Thread-safe: stateless.
  */
@@ -20,11 +23,11 @@ public final class IpAddresses {
   /**
    * Validates an IP literal.
    *
-   * @return the stripped literal
+   * @return the literal stripped of the spaces around it, no-break ones included
    * @throws LoyaltyException VALIDATION_ERROR on {@code field}
    */
   public static String validate(String field, String value) {
-    String ip = value.strip();
+    String ip = TextRules.stripSpaces(value);
     if (ip.isEmpty() || ip.length() > MAX_LENGTH || !(isIpv4(ip) || isIpv6(ip))) {
       throw LoyaltyException.validation(field, field + " is not an IPv4 or IPv6 address");
     }
@@ -34,13 +37,13 @@ public final class IpAddresses {
   /**
    * The canonical text form of an IP address, so one address written two ways compares equal: IPv6 as eight
    * lower-case groups without leading zeros, an IPv4-mapped IPv6 address as its IPv4 dotted quad, anything else
-   * stripped and lower-cased as given. Pure text work: no name lookup. Null stays null.
+   * stripped (as {@link #validate} strips) and lower-cased as given. Pure text work: no name lookup. Null stays null.
    */
   public static String canonical(String ip) {
     if (ip == null) {
       return null;
     }
-    String s = ip.strip().toLowerCase(Locale.ROOT);
+    String s = TextRules.stripSpaces(ip).toLowerCase(Locale.ROOT);
     if (s.indexOf(':') < 0) {
       return s;
     }
