@@ -702,6 +702,27 @@ class ReferralsEndToEndTest {
   }
 
   @Test
+  void aLandingPageUrlWithARawInvisibleFormatCharacterInItsPathQueryOrFragmentIsRefused() {
+    // Not valid raw in a URL (RFC 3986 wants it percent-encoded) and used to spoof what a link shows: refused
+    // anywhere, as in the host.
+    LandingPage base = referrals.landingPage(campaign.id());
+    for (String format : List.of("\u200B", "\u00AD", "\u2060", "\uFEFF", "\u200D", "\u202E", "\uDB40\uDC01")) {
+      assertValidation("url", () -> referrals.configureLandingPage(
+          base.withUrl("https://referrals.example.com/spr" + format + "ing")));
+      assertValidation("url", () -> referrals.configureLandingPage(
+          base.withUrl("https://referrals.example.com:8443/spring?promo=" + format + "gpj.exe")));
+      assertValidation("url", () -> referrals.configureLandingPage(
+          base.withUrl("https://referrals.example.com/spring#top" + format)));
+      assertValidation("imageUrl", () -> referrals.configureLandingPage(
+          base.withImageUrl("https://img.example.com/a" + format + ".png")));
+    }
+    assertEquals(base, referrals.landingPage(campaign.id()), "nothing refused was kept");
+    // Percent-encoded, as RFC 3986 writes it, it is kept as given.
+    String encoded = "https://referrals.example.com/spr%E2%80%8Bing?promo=%E2%80%AEx";
+    assertEquals(encoded, referrals.configureLandingPage(base.withUrl(encoded)).url());
+  }
+
+  @Test
   void aShareLinkAddsTheCodeToTheLandingPagesQueryBeforeItsFragment() {
     LandingPage page = referrals.landingPage(campaign.id());
     String legacy = referrals.codes(ParticipantRef.id(ada.id())).legacy();
