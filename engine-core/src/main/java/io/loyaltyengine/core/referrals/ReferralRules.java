@@ -202,13 +202,19 @@ public final class ReferralRules {
   /**
    * An absolute http(s) URL with a host, a port from 1 to 65535 if any, and no user information (a password in a
    * link would be handed to every visitor), in ASCII or Unicode as typed; no whitespace (a link must survive being
-   * pasted).
+   * pasted), and no raw invisible format character (category Cf: zero-width space, soft hyphen, BOM, direction
+   * overrides, tags...) anywhere: RFC 3986 wants one percent-encoded, and raw it shows nothing or turns the text
+   * around, so the link would look like another (the host's check below says why there too).
    */
   private static String pageUrl(String field, String value) {
     for (int i = 0; i < value.length(); i++) {
       if (Character.isWhitespace(value.charAt(i)) || Character.isSpaceChar(value.charAt(i))) {
         throw LoyaltyException.validation(field, field + " must not contain spaces");
       }
+    }
+    if (value.codePoints().anyMatch(c -> Character.getType(c) == Character.FORMAT)) {
+      throw LoyaltyException.validation(field,
+          field + " must not contain invisible format characters; percent-encode them");
     }
     URI uri;
     try {
