@@ -549,6 +549,30 @@ class JdbcStorageConfigTest {
   }
 
   /**
+   * An authority's password holding a '/' and then what reads as a query ({@code pa/ss?x=1}) is still the
+   * password's: the user information ends at the '@' before the host that the path follows, not at the first
+   * '/' or '?', and not short of it. Secrets elsewhere in the same URL (a query's {@code password=} in any case,
+   * H2's {@code ;PASSWORD=}) are masked too.
+   */
+  @Test
+  void anAuthorityPasswordHoldingWhatReadsAsAQueryIsMaskedWhole() {
+    assertEquals("jdbc:postgresql://app:****@db:5432/shop?password=****",
+        Secrets.maskUrl("jdbc:postgresql://app:pa/ss?x=1@db:5432/shop?password=Hunter2"));
+    assertEquals("jdbc:postgresql://app:****@db/shop?ssl=true&PassWord=****&user=me@example.com",
+        Secrets.maskUrl("jdbc:postgresql://app:pa/ss?x=1@db/shop?ssl=true&PassWord=Hunter2&user=me@example.com"));
+    assertEquals("jdbc:postgresql://app:****@db/shop?user=me@example.com",
+        Secrets.maskUrl("jdbc:postgresql://app:Hun/ter2;x=1@ss@db/shop?user=me@example.com"));
+    // No path after the host: the text before the ':' names no host with a port, so the '@' ends a password.
+    assertEquals("jdbc:postgresql://app:****@db?sslpassword=****",
+        Secrets.maskUrl("jdbc:postgresql://app:pa/ss?x=1@db?sslpassword=Hunter2"));
+    assertEquals("jdbc:h2:tcp://sa:****@localhost:9092/~/shop;PASSWORD=****;WRITE_DELAY=0",
+        Secrets.maskUrl("jdbc:h2:tcp://sa:pa/ss;x=1@localhost:9092/~/shop;PASSWORD=Hunter2;WRITE_DELAY=0"));
+    // A host and port, then a query whose value holds an '@': no authority to mask, as before.
+    assertEquals("jdbc:postgresql://db:5432/shop?user=me@example.com&password=****",
+        Secrets.maskUrl("jdbc:postgresql://db:5432/shop?user=me@example.com&password=Hunter2"));
+  }
+
+  /**
    * A URL the pool cannot use (no driver accepts it, or PostgreSQL's driver finds it malformed) makes HikariCP fail
    * with the URL in its message, masked only up to a ';' or '#' in the password: no part of the password is printed
    * with the storage's failure.

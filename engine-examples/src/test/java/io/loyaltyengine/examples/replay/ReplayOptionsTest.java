@@ -82,6 +82,23 @@ class ReplayOptionsTest {
     assertEquals("JDBC jdbc:postgresql://db/shop", noAuthority.target(), "an @ of the query is no authority's");
   }
 
+  /** A password holding a '/' and then what reads as a query ({@code pa/ss?x=1}) goes whole too. */
+  @Test
+  void theSummarysTargetHoldsNoPartOfAnAuthorityPasswordHoldingWhatReadsAsAQuery() {
+    for (String url : new String[] {"jdbc:postgresql://loyalty:Hunter2/Tail7?x=1@db/shop?password=End7",
+        "jdbc:postgresql://loyalty:Hunter2/Tail7;x=1@ss@db:5432/shop",
+        "jdbc:postgresql://loyalty:Hunter2/Tail7?x=1@db"}) {
+      ReplayOptions o = parse("--jdbc-url", url, "log.csv");
+      for (String part : new String[] {"Hunter2", "Tail7", "End7"}) {
+        assertFalse(o.target().contains(part), url + ": " + o.target());
+        assertFalse(o.toString().contains(part), url + ": " + o.toString());
+      }
+      assertTrue(o.target().startsWith("JDBC jdbc:postgresql://db"), url + ": " + o.target());
+    }
+    ReplayOptions noAuthority = parse("--jdbc-url", "jdbc:postgresql://db:5432/shop?user=me@example.com", "log.csv");
+    assertEquals("JDBC jdbc:postgresql://db:5432/shop", noAuthority.target(), "an @ of the query is no authority's");
+  }
+
   @Test
   void thePasswordMayComeFromTheEnvironment() {
     ReplayOptions o = ReplayOptions.parse(new String[] {"log.csv", "--jdbc-url", "jdbc:postgresql://db/shop"},
