@@ -48,6 +48,8 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
       Pattern.compile("(?:\\[[^\\]/@]*\\]|[^/?#;@:\\[\\]]*)(?::[0-9]*)?(?=[/?#;]|$)");
   /** A path, then a query or settings begun ({@code /shop?user=}): an {@code @} after it is a value's. */
   private static final Pattern PARAMETERS_BEGUN = Pattern.compile("/[^?;]*[?;][A-Za-z0-9_.\\-]+=");
+  /** A port (or none), then the end of the authority: what follows a host's {@code :} ({@code //db:5432/shop}). */
+  private static final Pattern PORT = Pattern.compile("[0-9]*(?=[/?#;]|$)");
 
 
   /** The H2 file used without {@code --db} or {@code --jdbc-url}. */
@@ -108,11 +110,17 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
   }
 
   /**
-   * The index of the {@code @} that ends the user information of the authority starting at {@code start}, or -1: the
-   * last {@code @} followed by a host, short of one that comes after a path has begun a query or settings
-   * ({@code /shop?user=me@example.com}).
+   * The index of the {@code @} that ends the user information of the authority starting at {@code start}, or -1, as
+   * the engine's JDBC storage finds it to mask a logged URL: the last {@code @} followed by a host that is followed
+   * by a path ({@code @db/shop}, wherever it is: a password may hold {@code /?x=1}), by nothing else of the
+   * authority's user information (the first such {@code @} when the authority's first {@code :} is followed by no
+   * port: {@code //app:pa/ss?x=1@db}), or by no query or settings a path began since the host before
+   * ({@code //db:5432/shop?user=me@example.com}: that {@code @} is a value's).
    */
   private static int userInfoEnd(String url, int start) {
+    int colon = url.indexOf(':', start);
+    boolean password = colon >= 0 && noneOf(url, start, colon, "/?#;[]")
+        && !PORT.matcher(url).region(colon + 1, url.length()).lookingAt();
     int end = -1;
     int from = start;
     for (int at = url.indexOf('@', start); at >= 0; at = url.indexOf('@', at + 1)) {
@@ -120,13 +128,23 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
       if (!host.lookingAt()) {
         continue;
       }
-      if (PARAMETERS_BEGUN.matcher(url).region(from, at).find()) {
-        break;
+      boolean path = host.end() < url.length() && url.charAt(host.end()) == '/';
+      if (path || (end < 0 && password) || !PARAMETERS_BEGUN.matcher(url).region(from, at).find()) {
+        end = at;
+        from = host.end();
       }
-      end = at;
-      from = host.end();
     }
     return end;
+  }
+
+  /** Whether {@code url} holds none of {@code chars} from {@code from} to {@code to}. */
+  private static boolean noneOf(String url, int from, int to, String chars) {
+    for (int i = from; i < to; i++) {
+      if (chars.indexOf(url.charAt(i)) >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -15,7 +15,13 @@ import java.util.regex.Pattern;
  * <p>An authority's password is masked to the {@code @} before the host, so that a password holding an unescaped
  * {@code @}, {@code /}, {@code ?}, {@code #} or {@code ;} (generated passwords do) is masked whole: to the last
  * {@code @} followed by a host, an optional port and the end of the authority, short of one after a path that has
- * begun a query or settings ({@code /shop?user=me@example.com}: that {@code @} is a value's).
+ * begun a query or settings ({@code /shop?user=me@example.com}: that {@code @} is a value's). What reads as a query
+ * begun inside the password ({@code //app:pa/ss?x=1@db/shop}) does not cut it short: an {@code @} whose host a path
+ * follows ({@code @db/shop}) ends user information wherever it is, and so does the first {@code @} followed by a
+ * host when the text after the authority's first {@code :} is no port ({@code //app:pa/...}, where
+ * {@code //db:5432/shop?user=me@example.com} has one and no user information). A JDBC URL names its database in a
+ * path after the host, so a query's {@code @} followed by a host and a {@code /} is rare; read as the end of user
+ * information, it masks more than the password, never less.
  *
  * <p>Thread-safe: stateless.
  */
@@ -41,6 +47,8 @@ public final class Secrets {
       Pattern.compile("(?:\\[[^\\]/@]*\\]|[^/?#;@:\\[\\]]*)(?::[0-9]*)?(?=[/?#;]|$)");
   /** A path, then a query or settings begun ({@code /shop?user=}): an {@code @} after it is a value's. */
   private static final Pattern PARAMETERS_BEGUN = Pattern.compile("/[^?;]*[?;][A-Za-z0-9_.\\-]+=");
+  /** A port (or none), then the end of the authority: what follows a host's {@code :} ({@code //db:5432/shop}). */
+  private static final Pattern PORT = Pattern.compile("[0-9]*(?=[/?#;]|$)");
 
   private Secrets() {
   }
@@ -73,9 +81,15 @@ public final class Secrets {
 
   /**
    * The index of the {@code @} that ends the user information of the authority starting at {@code start}, or -1: the
-   * last {@code @} followed by a host, short of one that comes after a path has begun a query or settings.
+   * last {@code @} followed by a host that is followed by a path, by nothing else of the authority's user
+   * information (the first such {@code @} when the authority's first {@code :} is followed by no port), or by no
+   * query or settings a path began since the host before.
    */
   private static int authorityEnd(String url, int start) {
+    int colon = url.indexOf(':', start);
+    // "//app:pa/ss?x=1@db": what follows the ':' is no port, so "app" is a user and the '@' ends a password.
+    boolean password = colon >= 0 && noneOf(url, start, colon, "/?#;[]")
+        && !PORT.matcher(url).region(colon + 1, url.length()).lookingAt();
     int end = -1;
     int from = start;
     for (int at = url.indexOf('@', start); at >= 0; at = url.indexOf('@', at + 1)) {
@@ -83,12 +97,22 @@ public final class Secrets {
       if (!host.lookingAt()) {
         continue;
       }
-      if (PARAMETERS_BEGUN.matcher(url).region(from, at).find()) {
-        break;
+      boolean path = host.end() < url.length() && url.charAt(host.end()) == '/';
+      if (path || (end < 0 && password) || !PARAMETERS_BEGUN.matcher(url).region(from, at).find()) {
+        end = at;
+        from = host.end();
       }
-      end = at;
-      from = host.end();
     }
     return end;
+  }
+
+  /** Whether {@code url} holds none of {@code chars} from {@code from} to {@code to}. */
+  private static boolean noneOf(String url, int from, int to, String chars) {
+    for (int i = from; i < to; i++) {
+      if (chars.indexOf(url.charAt(i)) >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }
