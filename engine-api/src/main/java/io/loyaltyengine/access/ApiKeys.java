@@ -33,7 +33,9 @@ public interface ApiKeys {
   ApiKey get(long keyId);
 
   /**
-   * The tenant's keys, live and revoked (not deleted ones), newest first.
+   * The tenant's keys, live and revoked (not deleted ones), newest first: by {@link ApiKey#createdAt()}
+   * descending, and keys created at the same instant (the engine keeps microseconds) by {@link ApiKey#id()}
+   * descending, so the order is the same on every store and every call.
    *
    * @return the keys
    */
