@@ -292,6 +292,28 @@ class RewardsEndToEndTest {
   }
 
   @Test
+  void anActionWhoseAutoApprovedPointsWouldOverflowTheBalanceIsAValidationErrorOnCampaignRewardIdAndChangesNothing() {
+    LoyaltyEngine unbounded = LoyaltyEngine.builder().storage(new InMemoryStorage()).clock(clock)
+        .limits(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build())
+        .events(EventSettings.builder().manualDispatch().build()).build();
+    engines.add(unbounded);
+    TenantScope big = newTenant(unbounded, "Big shop");
+    Campaign c = big.campaigns().create(NewCampaign.running(
+        big.brands().create(new NewBrand("Big shop", "https://big.example.com")).id(), "Big campaign"));
+    big.rewards().configure(c.id(), Automation.AUTO, 0);
+    CampaignReward reward = big.rewards().define(c.id(), NewCampaignReward.points("Points", 10, 1));
+    Participant p = big.participants().create(c.id(), NewParticipant.withEmail("full@example.com"));
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    big.points().award(ref, io.loyaltyengine.points.PointsChange.of(Long.MAX_VALUE - 5, "purchase"));
+
+    // Not "amount", which is no component of the action: the reward whose points the action would approve.
+    assertValidation("campaignRewardId", () -> big.rewards().recordAction(LoyaltyAction.of(ref, reward.id())));
+    assertEquals(0, big.rewards().counts(ref, reward.id()).allTime(), "the action is not recorded");
+    assertEquals(Long.MAX_VALUE - 5, big.participants().get(ref).pointsBalance());
+    assertEquals(Long.MAX_VALUE - 5, ledgerSum(big, p.id()), "no entry");
+  }
+
+  @Test
   void messageAndCashAreRecordedAsDefined() {
     CampaignReward message = rewards.define(campaign.id(),
         NewCampaignReward.message("Thanks", "  Thank you!\nSee you soon.  ", 1));
