@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The points ledger of one tenant.
@@ -691,6 +692,22 @@ public final class PointsService implements Points {
     @Override
     public void record(Transaction tx, LedgerEntry entry, EventRecord event, List<PointsIncrement> increments) {
       tx.appendPointsRows(new PointsRows(List.of(entry), List.of(event), increments));
+    }
+  }
+
+  /**
+   * Runs {@code work}, reporting an award's overflow (VALIDATION_ERROR on {@code amount}) on {@code field} instead:
+   * for the operations whose points come from something else the host passed (an order value, a reward), where
+   * {@code amount} names nothing the host knows. Thrown inside a unit of work, the error rolls it back.
+   */
+  public static <T> T overflowOn(String field, String message, Supplier<T> work) {
+    try {
+      return work.get();
+    } catch (LoyaltyException e) {
+      if (e.code() == ErrorCode.VALIDATION_ERROR && "amount".equals(e.field().orElse(null))) {
+        throw LoyaltyException.validation(field, message);
+      }
+      throw e;
     }
   }
 

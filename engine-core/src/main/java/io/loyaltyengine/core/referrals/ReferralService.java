@@ -696,16 +696,9 @@ public final class ReferralService implements Referrals {
       if (awarded > 0) {
         PointsChange change = PointsChange.of(awarded, CONVERSION_TYPE)
             .withIdempotencyKey(CONVERSION_KEY_PREFIX + converted.id());
-        try {
-          // The conversion was inserted just now: an entry with its key is the host's (CONFLICT, rolled back).
-          points.applyOwnIn(tx, referrer, LedgerEntryKind.AWARD, change, "orderId");
-        } catch (LoyaltyException e) {
-          if (e.code() == ErrorCode.VALIDATION_ERROR && "amount".equals(e.field().orElse(null))) {
-            throw LoyaltyException.validation("orderValue",
-                "the order's points would overflow the referrer's points");
-          }
-          throw e;
-        }
+        // The conversion was inserted just now: an entry with its key is the host's (CONFLICT, rolled back).
+        PointsService.overflowOn("orderValue", "the order's points would overflow the referrer's points",
+            () -> points.applyOwnIn(tx, referrer, LedgerEntryKind.AWARD, change, "orderId"));
       }
       tx.referrals().addStats(tenantId, campaignId, referrer.id(),
           new ReferralStats(0, 0, 0, 0, 0, 1, 0, orderValue));

@@ -106,6 +106,7 @@ public final class RewardService implements Rewards {
   public static final String POINTS_TYPE = "reward";
   /** What the ledger idempotency key of a POINTS reward starts with; the earned reward's id follows. */
   public static final String POINTS_KEY_PREFIX = "reward:";
+  private static final String OVERFLOW = "the reward's points would overflow the participant's points";
 
   private final ScopeContext context;
   private final PointsService points;
@@ -186,7 +187,8 @@ public final class RewardService implements Rewards {
    * <p>Errors: VALIDATION_ERROR on {@code action}, {@code email} (a malformed email), {@code participant} (an
    * email of another campaign than the reward's), {@code source}, {@code metadata...}, {@code idempotencyKey},
    * {@code invited} (an invited participant on an action that is not a REFERRAL, named by an email of another
-   * campaign, or the participant itself) or {@code campaignRewardId} (an INVITED reward); NOT_FOUND for the reward, a
+   * campaign, or the participant itself) or {@code campaignRewardId} (an INVITED reward, or an AUTO reward's points
+   * overflowing the participant's); NOT_FOUND for the reward, a
    * participant or invited participant id of another campaign, an unknown email without enrolment, or an unknown
    * invited participant.
    */
@@ -205,7 +207,8 @@ public final class RewardService implements Rewards {
     // An unlock may assign a coupon from the pool of the reward's campaign: found out only as the action counts.
     LocksParticipants<ActionResult> work = LocksParticipants.sharingRows(tenantId,
         LocksParticipants.SharedRows.campaignReward(tenantId, request.campaignRewardId), participants,
-        tx -> record(tx, request, false));
+        // An AUTO reward's points overflowing the balance: on the action's reward, not on the award's "amount".
+        tx -> PointsService.overflowOn("campaignRewardId", OVERFLOW, () -> record(tx, request, false)));
     return Transactions.againAfterRace(2, () -> context.transactions().runCombined(work), UniqueKey.PARTICIPANT_EMAIL,
         UniqueKey.ACTION_IDEMPOTENCY_KEY);
   }
@@ -464,19 +467,9 @@ public final class RewardService implements Rewards {
   @Override
   public EarnedReward approve(long earnedRewardId, boolean fulfil) {
     // The reward's key a host took, before or during the approval: CONFLICT on earnedRewardId.
-    return points.runOwn("earnedRewardId", tx -> {
-      try {
-        return approveIn(tx, lockEarned(tx, earnedRewardId), fulfil, null);
-      } catch (LoyaltyException e) {
-        // Its points overflowing the balance: on the parameter the host passed, not on the award's "amount" (no
-        // parameter of approve), as a conversion's overflow is on its orderValue. Thrown, it rolls the move back.
-        if (e.code() == ErrorCode.VALIDATION_ERROR && "amount".equals(e.field().orElse(null))) {
-          throw LoyaltyException.validation("earnedRewardId",
-              "the reward's points would overflow the participant's points");
-        }
-        throw e;
-      }
-    });
+    // Its points overflowing the balance: on the parameter the host passed, not on the award's "amount".
+    return points.runOwn("earnedRewardId", tx -> PointsService.overflowOn("earnedRewardId", OVERFLOW,
+        () -> approveIn(tx, lockEarned(tx, earnedRewardId), fulfil, null)));
   }
 
   /**
