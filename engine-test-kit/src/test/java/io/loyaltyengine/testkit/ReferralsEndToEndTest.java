@@ -604,6 +604,25 @@ class ReferralsEndToEndTest {
         new NewConversion(signed(ada), "order-1", BigDecimal.ONE)).pointsAwarded());
   }
 
+  @Test
+  void aConversionWhosePointsWouldOverflowTheReferrersIsAValidationErrorOnOrderValueAndChangesNothing() {
+    LoyaltyEngine unbounded = newEngine(new InMemoryStorage(),
+        EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build());
+    TenantScope big = newTenant(unbounded, "Big shop");
+    Campaign c = big.campaigns().create(NewCampaign.running(
+        big.brands().create(new NewBrand("Big shop", "https://big.example.com")).id(), "Big friends"));
+    big.referrals().configure(ReferralSettings.defaults(c.id()).withConversionPoints(ConversionPoints.fixed(10)));
+    Participant full = big.participants().create(c.id(), NewParticipant.withEmail("full@example.com"));
+    big.points().award(ParticipantRef.id(full.id()), PointsChange.of(Long.MAX_VALUE - 5, "purchase"));
+    String code = big.referrals().codes(ParticipantRef.id(full.id())).signed();
+
+    // Not "amount", which is no component of the conversion: the order whose value the points come from.
+    assertValidation("orderValue",
+        () -> big.referrals().convert(c.id(), new NewConversion(code, "order-1", BigDecimal.ONE)));
+    assertEquals(Long.MAX_VALUE - 5, big.participants().get(ParticipantRef.id(full.id())).pointsBalance());
+    assertEquals(ReferralStats.ZERO, big.referrals().stats(ParticipantRef.id(full.id())), "no conversion recorded");
+  }
+
   // ==================================================================== landing pages
 
   @Test
