@@ -39,4 +39,27 @@ class DomainNamesTest {
     LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website));
     assertEquals("website", e.field().orElseThrow());
   }
+
+  /**
+   * ß, final sigma and the zero-width joiners are read one way by IDNA2003 (java.net.IDN: ß becomes ss, ς becomes σ,
+   * the joiners are dropped) and another by IDNA2008 and UTS #46 as registries and browsers apply them (kept and
+   * encoded): straße.de is xn--strae-oqa.de there, a domain of its own, not strasse.de. The engine must not store
+   * the other domain (and point the brand's default landing page at it): such a name is refused, and its punycode
+   * form, which needs no mapping, is taken as it is.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"straße.de", "https://www.Straße.de/shop", "fußball.example", "καλώς.gr",
+      "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645.ir", "\u0915\u094d\u200d\u0937.in"})
+  void aNameIdna2003ReadsAsAnotherDomainIsRefusedNotStoredAsThatDomain(String website) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website),
+        () -> "stored as " + DomainNames.normalize("website", website));
+    assertEquals("website", e.field().orElseThrow());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({"xn--strae-oqa.de, xn--strae-oqa.de", "https://XN--STRAE-OQA.de/, xn--strae-oqa.de",
+      "strasse.de, strasse.de"})
+  void thePunycodeFormOfSuchANameIsTakenAsItIs(String website, String domain) {
+    assertEquals(domain, DomainNames.normalize("website", website));
+  }
 }
