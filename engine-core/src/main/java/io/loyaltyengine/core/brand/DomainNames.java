@@ -12,6 +12,11 @@ import java.util.Locale;
  * does, as browsers read it. A name needs at least two labels and a top-level domain that is not all digits, so
  * {@code localhost} and IP addresses are refused; a port, when given, is 0..65535.
  *
+ * <p>{@link IDN} implements IDNA2003, which maps ß to ss and final sigma to sigma and drops the zero-width joiners,
+ * where IDNA2008 and UTS #46 (nontransitional), as registries and browsers apply them today, keep and encode them:
+ * {@code straße.de} is {@code xn--strae-oqa.de} there, another domain than {@code strasse.de}. A name with one of
+ * these four characters is therefore refused rather than stored as the other domain; its punycode form is taken.
+ *
  * <p>Thread-safe: stateless. Pure string work: no name resolution.
  */
 public final class DomainNames {
@@ -19,6 +24,11 @@ public final class DomainNames {
   private static final int MAX_PORT = 65_535;
   /** The characters IDNA reads as a label separator: full stop, ideographic, full-width and half-width ones. */
   private static final String IDNA_DOTS = ".\u3002\uFF0E\uFF61";
+  /**
+   * The characters IDNA2003 (java.net.IDN) maps and IDNA2008 keeps (UTS #46's deviations): sharp s, final sigma,
+   * zero-width non-joiner and joiner.
+   */
+  private static final String IDNA_DEVIATIONS = "\u00DF\u03C2\u200C\u200D";
 
   private DomainNames() {
   }
@@ -64,6 +74,11 @@ public final class DomainNames {
     // A trailing dot (the DNS root) in any of the forms IDNA reads as a dot, not only the ASCII one.
     if (!s.isEmpty() && IDNA_DOTS.indexOf(s.charAt(s.length() - 1)) >= 0) {
       s = s.substring(0, s.length() - 1);
+    }
+    if (s.chars().anyMatch(c -> IDNA_DEVIATIONS.indexOf(c) >= 0)) {
+      throw LoyaltyException.validation(field, field + " holds a character (sharp s, final sigma or a zero-width"
+          + " joiner) that browsers and registries read otherwise than IDNA2003 does; give the domain in its"
+          + " punycode (xn--) form");
     }
     String ascii;
     try {
