@@ -21,6 +21,8 @@ class DomainNamesTest {
       "https://shop.example.com:65535/, shop.example.com",
       "https://shop.example.com:/, shop.example.com",
       "shop.1example, shop.1example",
+      "shop.0xygen, shop.0xygen",
+      "0x7f.example.com, 0x7f.example.com",
       // A backslash ends the host as a slash does: browsers read http(s) URLs so, and what follows is a path.
       "https://shop.example.com\\@evil.example/, shop.example.com",
       "https://shop.example.com\\path, shop.example.com",
@@ -37,6 +39,20 @@ class DomainNamesTest {
       "shop.123"})
   void nonDomainsAreRejected(String website) {
     LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website));
+    assertEquals("website", e.field().orElseThrow());
+  }
+
+  /**
+   * A host whose last label is a hexadecimal number is an IPv4 address to a browser (WHATWG's URL parser reads
+   * {@code 0x7f.0x0.0x0.0x1} as 127.0.0.1 and {@code 1.2.3.0x4} as 1.2.3.4) or no host at all ({@code shop.0x1f}):
+   * refused as the decimal forms are, "an IP address is refused".
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"0x7f.0x0.0x0.0x1", "http://0xC0.0xA8.0x0.0x1:8080/", "1.2.3.0x4", "1.2.3.0X04",
+      "shop.example.0x1f", "shop.example.0x"})
+  void aHexadecimalLastLabelIsAnIpAddressAndRefused(String website) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website),
+        () -> "stored as " + DomainNames.normalize("website", website));
     assertEquals("website", e.field().orElseThrow());
   }
 
