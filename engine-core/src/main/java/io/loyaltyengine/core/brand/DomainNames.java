@@ -4,13 +4,14 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.validation.TextRules;
 import java.net.IDN;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Turns a website given as a URL or a host name into the domain a brand is known by: the host name only,
  * lower-cased, without a trailing dot, internationalized names in their ASCII (punycode) form.
  * {@code https://Shop.Example.com:8443/path?q} becomes {@code shop.example.com}; a backslash ends the host as a slash
  * does, as browsers read it. A name needs at least two labels and a top-level domain that is not all digits, so
- * {@code localhost} and IP addresses are refused; a port, when given, is 0..65535.
+ * {@code localhost} and IP addresses (in hexadecimal too) are refused; a port, when given, is 0..65535.
  *
  * <p>{@link IDN} implements IDNA2003, which maps ß to ss and final sigma to sigma and drops the zero-width joiners,
  * where IDNA2008 and UTS #46 (nontransitional), as registries and browsers apply them today, keep and encode them:
@@ -29,6 +30,8 @@ public final class DomainNames {
    * zero-width non-joiner and joiner.
    */
   private static final String IDNA_DEVIATIONS = "\u00DF\u03C2\u200C\u200D";
+  /** A label a browser reads as a hexadecimal IPv4 number. */
+  private static final Pattern HEX_NUMBER = Pattern.compile("0x[0-9a-f]*");
 
   private DomainNames() {
   }
@@ -96,7 +99,10 @@ public final class DomainNames {
       }
     }
     // No top-level domain is all digits (RFC 3696, 2): this refuses IPv4 addresses, as IPv6 literals and localhost.
-    if (labels[labels.length - 1].chars().allMatch(c -> c >= '0' && c <= '9')) {
+    // Nor is it a hexadecimal number (0x and hex digits, lower-cased above): browsers (WHATWG's URL parser) read a
+    // host so ending as an IPv4 address, 0x7f.0x0.0x0.0x1 as 127.0.0.1, or as no host at all.
+    String tld = labels[labels.length - 1];
+    if (tld.chars().allMatch(c -> c >= '0' && c <= '9') || HEX_NUMBER.matcher(tld).matches()) {
       throw invalid(field);
     }
     return ascii;
