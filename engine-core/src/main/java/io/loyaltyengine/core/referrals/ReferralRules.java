@@ -204,7 +204,7 @@ public final class ReferralRules {
    * link would be handed to every visitor), in ASCII or Unicode as typed; no whitespace (a link must survive being
    * pasted), and no raw invisible format character (category Cf: zero-width space, soft hyphen, BOM, direction
    * overrides, tags...) anywhere: RFC 3986 wants one percent-encoded, and raw it shows nothing or turns the text
-   * around, so the link would look like another (the host's check below says why there too).
+   * around, so the link would look like another (in the host, another host; a browser drops or refuses it there).
    */
   private static String pageUrl(String field, String value) {
     for (int i = 0; i < value.length(); i++) {
@@ -256,14 +256,12 @@ public final class ReferralRules {
   /**
    * Whether a host (not an IP literal in brackets) is a name a browser can follow: labels of 1 to 63 characters
    * joined by dots (one trailing dot allowed), none starting or ending with a hyphen, at most 253 characters, and no
-   * percent-encoding. Unicode and underscores are kept as typed: hosts use both. No format character (category Cf:
-   * zero-width space, soft hyphen, joiners, direction overrides...): it shows nothing, so the link would look like
-   * another host, and a browser drops or refuses it.
+   * percent-encoding. Unicode and underscores are kept as typed: hosts use both. (Format characters are refused in
+   * the whole URL before.)
    */
   private static boolean isHostName(String host) {
     String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
-    if (name.isEmpty() || name.indexOf('%') >= 0 || name.codePointCount(0, name.length()) > 253
-        || name.codePoints().anyMatch(c -> Character.getType(c) == Character.FORMAT)) {
+    if (name.isEmpty() || name.indexOf('%') >= 0 || name.codePointCount(0, name.length()) > 253) {
       return false;
     }
     for (String label : name.split("\\.", -1)) {
