@@ -742,6 +742,29 @@ class ReferralsEndToEndTest {
   }
 
   @Test
+  void aLandingPageHostWithAnInvisibleCharacterOutsideTheFormatCategoryIsRefusedToo() {
+    // Drawn as nothing as a format character is, though not of category Cf: the other default-ignorable characters
+    // (combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian free and other variation
+    // selectors), and code points with nothing to draw (unassigned, noncharacters). A browser drops them (the link
+    // looks like another host) or refuses the host.
+    LandingPage base = referrals.landingPage(campaign.id());
+    for (String invisible : List.of("\u034F", "\u115F", "\u1160", "\u17B4", "\u17B5", "\u180B", "\u180F", "\u3164",
+        "\uFE00", "\uFE0F", "\uFFA0", "\uDB40\uDD00", "\uDB40\uDDEF", "\u0378", "\uFFFF", "\uFDD0")) {
+      String shown = "U+" + Integer.toHexString(invisible.codePointAt(0)).toUpperCase();
+      LoyaltyException e = assertThrows(LoyaltyException.class, () -> referrals.configureLandingPage(
+          base.withUrl("https://referrals.exa" + invisible + "mple.com/")), shown);
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), shown);
+      assertEquals("url", e.field().orElseThrow(), shown);
+      assertValidation("imageUrl", () -> referrals.configureLandingPage(
+          base.withImageUrl("https://img.example.com" + invisible + "/a.png")));
+    }
+    assertEquals(base, referrals.landingPage(campaign.id()), "nothing refused was kept");
+    // Visible letters and marks stay as typed.
+    assertEquals("https://bu\u0308cher.example/", referrals.configureLandingPage(
+        base.withUrl("https://bu\u0308cher.example/")).url());
+  }
+
+  @Test
   void aShareLinkAddsTheCodeToTheLandingPagesQueryBeforeItsFragment() {
     LandingPage page = referrals.landingPage(campaign.id());
     String legacy = referrals.codes(ParticipantRef.id(ada.id())).legacy();
