@@ -17,10 +17,10 @@ import java.util.StringJoiner;
  * @param campaignId the campaign
  * @param url the page a referred friend lands on: an absolute {@code http} or {@code https} URL with a host (a
  *     bracketed IPv6 literal, or a name in ASCII or Unicode of dot-separated labels of 1 to 63 characters, none
- *     starting or ending with a hyphen, without percent-encoding or invisible format characters such as
- *     {@code U+200B}), a port from 1 to 65535 if any, without user information, and without a raw invisible format
- *     character (Unicode category Cf, such as {@code U+200B} or {@code U+202E}) anywhere: percent-encoded, as
- *     RFC 3986 writes one, it is kept; at most 2,000 characters
+ *     starting or ending with a hyphen, without percent-encoding), a port from 1 to 65535 if any, without user
+ *     information, and without a raw invisible character anywhere (a format character such as {@code U+200B} or
+ *     {@code U+202E}, another default-ignorable one such as {@code U+034F} or {@code U+3164}, or an unassigned code
+ *     point): percent-encoded, as RFC 3986 writes one, it is kept; at most 2,000 characters
  * @param headline what the page leads with, 1..200 characters
  * @param description more text for the page, at most 2,000 characters, or null
  * @param shareMessage the text offered to a participant sharing the link, at most 500 characters, or null

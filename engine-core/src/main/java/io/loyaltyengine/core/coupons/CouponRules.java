@@ -84,22 +84,22 @@ final class CouponRules {
   }
 
   /**
-   * Whether every character can be seen and typed: no control or format characters (zero-width spaces, direction
-   * marks), no line or paragraph separators, no private-use characters, no unpaired surrogates, no unassigned code
-   * points or noncharacters (nothing to draw), and none of the other default-ignorable characters, which are drawn as
-   * nothing though not of the format category ({@link #isInvisibleMark}). A code is read off a screen or a receipt; an
-   * invisible character would make two codes that look the same differ.
+   * Whether every character can be seen and typed: no control characters, no line or paragraph separators, no
+   * private-use characters, no unpaired surrogates, and nothing drawn as nothing ({@link TextRules#isInvisible}:
+   * format characters such as zero-width spaces and direction marks, unassigned code points, the other
+   * default-ignorable ones). A code is read off a screen or a receipt; an invisible character would make two codes
+   * that look the same differ.
    */
   static boolean isPrintable(String code) {
     for (int i = 0; i < code.length(); ) {
       int cp = code.codePointAt(i);
       switch (Character.getType(cp)) {
-        case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
-            Character.PRIVATE_USE, Character.SURROGATE, Character.UNASSIGNED -> {
+        case Character.CONTROL, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.PRIVATE_USE,
+            Character.SURROGATE -> {
           return false;
         }
         default -> {
-          if (isInvisibleMark(cp)) {
+          if (TextRules.isInvisible(cp)) {
             return false;
           }
           i += Character.charCount(cp);
@@ -107,16 +107,5 @@ final class CouponRules {
       }
     }
     return true;
-  }
-
-  /**
-   * The default-ignorable code points (Unicode's DerivedCoreProperties) that are assigned and not of the format
-   * category, so that {@link #isPrintable}'s categories let them through: the combining grapheme joiner, the Hangul
-   * fillers, the Khmer inherent vowels, the Mongolian free variation selectors and the variation selectors.
-   */
-  private static boolean isInvisibleMark(int cp) {
-    return cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 || cp == 0x17B5
-        || (cp >= 0x180B && cp <= 0x180F) || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFFA0
-        || (cp >= 0xE0100 && cp <= 0xE01EF);
   }
 }

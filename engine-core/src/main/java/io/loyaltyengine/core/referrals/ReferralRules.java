@@ -202,9 +202,10 @@ public final class ReferralRules {
   /**
    * An absolute http(s) URL with a host, a port from 1 to 65535 if any, and no user information (a password in a
    * link would be handed to every visitor), in ASCII or Unicode as typed; no whitespace (a link must survive being
-   * pasted), and no raw invisible format character (category Cf: zero-width space, soft hyphen, BOM, direction
-   * overrides, tags...) anywhere: RFC 3986 wants one percent-encoded, and raw it shows nothing or turns the text
-   * around, so the link would look like another (in the host, another host; a browser drops or refuses it there).
+   * pasted), and no raw invisible character ({@link TextRules#isInvisible}: a format character such as a zero-width
+   * space, soft hyphen, BOM or direction override, an unassigned code point, a Hangul filler, a variation selector...)
+   * anywhere: RFC 3986 wants one percent-encoded, and raw it shows nothing or turns the text around, so the link
+   * would look like another (in the host, another host; a browser drops or refuses it there).
    */
   private static String pageUrl(String field, String value) {
     for (int i = 0; i < value.length(); i++) {
@@ -212,9 +213,8 @@ public final class ReferralRules {
         throw LoyaltyException.validation(field, field + " must not contain spaces");
       }
     }
-    if (value.codePoints().anyMatch(c -> Character.getType(c) == Character.FORMAT)) {
-      throw LoyaltyException.validation(field,
-          field + " must not contain invisible format characters; percent-encode them");
+    if (value.codePoints().anyMatch(TextRules::isInvisible)) {
+      throw LoyaltyException.validation(field, field + " must not contain invisible characters; percent-encode them");
     }
     URI uri;
     try {

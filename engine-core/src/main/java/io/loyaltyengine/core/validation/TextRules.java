@@ -122,6 +122,22 @@ public final class TextRules {
     }
   }
 
+  /**
+   * Whether a code point is drawn as nothing, so that text holding it looks like text without it: a format character
+   * (category Cf: zero-width spaces and joiners, soft hyphen, direction marks and overrides, tags), an unassigned code
+   * point or noncharacter, or one of the other default-ignorable code points (Unicode's DerivedCoreProperties) that
+   * are assigned and not of the format category: the combining grapheme joiner, the Hangul fillers, the Khmer
+   * inherent vowels, the Mongolian free variation selectors and the variation selectors. For the values read off a
+   * screen and compared by eye: a coupon code, a link's host.
+   */
+  public static boolean isInvisible(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.FORMAT || type == Character.UNASSIGNED
+        || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 || cp == 0x17B5
+        || (cp >= 0x180B && cp <= 0x180F) || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFFA0
+        || (cp >= 0xE0100 && cp <= 0xE01EF);
+  }
+
   /** Rejects null. */
   public static <T> T notNull(String field, T value) {
     if (value == null) {
