@@ -59,6 +59,18 @@ class EmailAddressesTest {
     assertEquals("email", e.field().orElseThrow());
   }
 
+  @ParameterizedTest(name = "invisible character {index} in the local part is refused")
+  @ValueSource(strings = {"a\u034Fnn@example.com", "ann\u3164@example.com", "\u115Fann@example.com",
+      "ann\uFE0F@example.com", "an\u180Bn@example.com", "ann\uDB40\uDD00@example.com", "ann\u0378@example.com",
+      "ann\uFFFF@example.com"})
+  void anInvisibleCharacterOutsideTheFormatCategoryInTheLocalPartIsRefused(String email) {
+    // Drawn as nothing as a format character is (a combining grapheme joiner, a Hangul filler, a variation selector,
+    // an unassigned code point): a second participant that looks like ann@example.com.
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", email));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals("email", e.field().orElseThrow());
+  }
+
   @org.junit.jupiter.api.Test
   void overlongEmailsAreRejected() {
     String local = "a".repeat(65);
