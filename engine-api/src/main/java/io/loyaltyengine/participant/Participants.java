@@ -13,7 +13,8 @@ import io.loyaltyengine.PageRequest;
  * <ul>
  *   <li>{@code email} is required: at most 254 characters, one {@code @}, a local part of 1..64 characters and a
  *       domain with at least one dot; Unicode letters are allowed, whitespace, control characters and invisible
- *       format characters (zero-width space, byte-order mark, soft hyphen...) are not. Spaces around it, no-break
+ *       characters (zero-width space, byte-order mark, soft hyphen, Hangul filler, unassigned code points...) are
+ *       not. Spaces around it, no-break
  *       ones ({@code U+00A0}, {@code U+2007}, {@code U+202F}) included, are trimmed, wherever an email is taken.
  *   <li>Email uniqueness is decided per campaign on the <em>sanitized</em> form: trimmed, Unicode-normalized (NFC)
  *       and lower-cased; for {@code gmail.com} and {@code googlemail.com} the dots and any {@code +tag} of the local

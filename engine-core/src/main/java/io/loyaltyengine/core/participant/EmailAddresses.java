@@ -9,9 +9,9 @@ import java.util.Locale;
  * Validates emails and computes the sanitized form on which a campaign's participants are unique.
  *
  * <p>Valid: at most 254 code points, exactly one {@code @}, a local part of 1..64 code points without whitespace,
- * invisible format characters (Unicode category Cf), quotes, brackets, {@code ( ) < > , ; : \}, leading, trailing or
- * doubled dots; a domain of at least two labels of letters, digits and inner hyphens (Unicode letters allowed), each
- * at most 63 code points.
+ * invisible characters ({@link TextRules#isInvisible}: format characters, unassigned code points...), quotes,
+ * brackets, {@code ( ) < > , ; : \}, leading, trailing or doubled dots; a domain of at least two labels of letters,
+ * digits and inner hyphens (Unicode letters allowed), each at most 63 code points.
  *
  * <p>Given: stripped of the whitespace and space separators around it, no-break spaces ({@code U+00A0},
  * {@code U+2007}, {@code U+202F}) included, as {@link TextRules#stripSpaces} does. Every email the engine takes
@@ -96,9 +96,9 @@ public final class EmailAddresses {
     }
     for (int i = 0; i < local.length(); ) {
       int c = local.codePointAt(i);
-      // A format character (zero-width space, byte-order mark, soft hyphen, joiners...) shows nothing: the email
-      // would look like another, and make a second participant of the person who holds that one.
-      if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.getType(c) == Character.FORMAT
+      // An invisible character (zero-width space, byte-order mark, soft hyphen, Hangul filler...) shows nothing: the
+      // email would look like another, and make a second participant of the person who holds that one.
+      if (Character.isWhitespace(c) || Character.isSpaceChar(c) || TextRules.isInvisible(c)
           || "\"()<>[],;:\\".indexOf(c) >= 0) {
         throw invalid(field);
       }
