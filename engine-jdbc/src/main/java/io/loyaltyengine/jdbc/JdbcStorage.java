@@ -73,8 +73,10 @@ import org.slf4j.LoggerFactory;
  * also when reached through a host {@link DataSource} (in memory, the write delay, a {@code tcp:} or {@code ssl:}
  * server, which H2 reports in the connection's URL, and {@code AUTO_SERVER}, which H2 does not report: the lock file
  * it keeps beside such a database names a server, and a server there that accepts a connection is refused; a file
- * left by a process that died is not). On PostgreSQL a commit is as durable as the server makes it:
- * {@code fsync=off} or {@code synchronous_commit=off} is only logged as a warning, not refused.
+ * left by a process that died is not). An H2 database in a compatibility mode ({@code MODE} other than REGULAR: in
+ * some, unique constraints take NULLs as equal, against the schema's keys) is refused at start too, by URL or
+ * {@link DataSource}. On PostgreSQL a commit is as durable as the server makes it: {@code fsync=off} or
+ * {@code synchronous_commit=off} is only logged as a warning, not refused.
  *
  * <h2>Transactions</h2>
  * A unit of work runs in one READ COMMITTED transaction, once; the engine retries after a
