@@ -28,8 +28,12 @@ class ThreadSafetyDocumentedTest {
       Pattern.MULTILINE);
   /** What may stand between a javadoc comment and its type: annotations, perhaps with arguments, and white space. */
   private static final Pattern ANNOTATIONS = Pattern.compile("(?:\\s*@[\\w.]+(?:\\([^)]*\\))?)*\\s*");
-  /** A statement of thread-safety; "immutable" is one, the strongest. */
-  private static final Pattern STATEMENT = Pattern.compile("(?i)immutable|thread");
+  /**
+   * A statement of thread-safety: immutable (the strongest), thread-safe or not, stateless, or confined to a thread
+   * ("only on its thread", "called on the thread running..."). The bare word "thread" is not one ("from 4 threads").
+   */
+  private static final Pattern STATEMENT =
+      Pattern.compile("(?i)immutable|thread-safe|thread safe|stateless|confined|on (?:its|the|one) thread");
 
   @Test
   void everyPublicTypeStatesItsThreadSafety() throws IOException {
