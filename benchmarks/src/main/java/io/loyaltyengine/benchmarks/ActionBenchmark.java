@@ -18,6 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * counter increments, action row and, on an unlock, earned-reward row and credit ({@link RawBaseline#recordAction}).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ActionBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

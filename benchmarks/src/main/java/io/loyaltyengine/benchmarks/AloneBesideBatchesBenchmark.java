@@ -25,6 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AloneBesideBatchesBenchmark -p store=H2,POSTGRES}; not in
  * the profiles of {@code run.sh}, whose report pairs each engine row with a raw one.
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -34,7 +36,11 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AloneBesideBatchesBenchmark {
   private static final PointsChange ONE = PointsChange.of(1, "purchase");
 
-  /** The adjusting thread's turn: up or down next. */
+  /**
+   * The adjusting thread's turn: up or down next.
+   *
+   * <p>Not thread-safe: JMH gives each thread its own.
+   */
   @State(Scope.Thread)
   public static class Turn {
     boolean up = true;

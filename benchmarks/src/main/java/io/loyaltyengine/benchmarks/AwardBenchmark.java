@@ -27,6 +27,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * counterpart; it is compared with itself across engine versions, and with {@link #engineAward} for what a key costs.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AwardBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AwardDecisionBenchmark -f 1 -wi 3 -i 5}
  *
- * <p>JMH state of scope Thread: each benchmark thread has its own instance; its fields are set when it is built and
- * only read by the measured methods.
+ * <p>Not thread-safe: JMH state of scope Thread, so each benchmark thread has its own instance; its fields are set
+ * when it is built and only read by the measured methods.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

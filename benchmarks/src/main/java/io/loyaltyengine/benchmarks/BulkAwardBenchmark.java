@@ -52,8 +52,8 @@ public class BulkAwardBenchmark {
   /**
    * The bulk awards with the one at {@link #REFUSED} replaced by a deduction no balance covers.
    *
-   * <p>JMH state of scope Benchmark: shared by the benchmark's threads; its list is set in setup (an unmodifiable
-   * copy) and only read by the measured method.
+   * <p>Thread-safe after setup: JMH state of scope Benchmark, shared by the benchmark's threads; its list is set in
+   * setup (an unmodifiable copy) and only read by the measured method.
    */
   @State(Scope.Benchmark)
   public static class WithARefusal {

@@ -27,6 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * threads reach without combining.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ConcurrentAwardBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -37,7 +39,11 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ConcurrentAwardBenchmark {
   private static final PointsChange ONE = PointsChange.of(1, "purchase");
 
-  /** The engine's commits made by one benchmark thread (as the leader of a batch), per second. */
+  /**
+   * The engine's commits made by one benchmark thread (as the leader of a batch), per second.
+   *
+   * <p>Not thread-safe: JMH gives each thread its own.
+   */
   @AuxCounters(AuxCounters.Type.OPERATIONS)
   @State(Scope.Thread)
   public static class Commits {

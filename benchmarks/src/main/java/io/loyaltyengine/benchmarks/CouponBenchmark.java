@@ -26,6 +26,8 @@ import org.openjdk.jmh.infra.IterationParams;
  * it never runs dry (checked after every iteration).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar CouponBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

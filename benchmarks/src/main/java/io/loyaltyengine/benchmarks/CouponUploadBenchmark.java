@@ -26,6 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * join on the code's unique index, H2 checked every code of the pool against the uploaded ones.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar CouponUploadBenchmark -p store=H2,POSTGRES}
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

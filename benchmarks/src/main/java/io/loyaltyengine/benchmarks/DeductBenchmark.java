@@ -15,6 +15,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * baseline's conditional debit ({@code ... WHERE balance >= ?}), ledger row and commit ({@link RawBaseline#deduct}).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar DeductBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

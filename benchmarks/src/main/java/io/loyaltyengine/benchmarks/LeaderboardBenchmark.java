@@ -106,6 +106,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * </pre>
  * The writes take about 5 ms each on a loaded machine and vary by tens of percent from second to second, so they are
  * measured for 15 s; add {@code -p indexed=NONE,FIRST,SECOND} for the controls.
+ *
+ * <p>Not thread-safe: JMH state of scope Benchmark. The reads run on one thread (the probe cursor and the prepared
+ * statements are the instance's); the writing group's two threads share only the engine, which is thread-safe,
+ * each drawing participants from its own {@link Writer}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -447,7 +451,11 @@ public class LeaderboardBenchmark {
         LoyaltyAction.of(ParticipantRef.id(coldOffset + writer.next(participants)), coldReward));
   }
 
-  /** Each writing thread's own random participants (1..n), from a seeded sequence. */
+  /**
+   * Each writing thread's own random participants (1..n), from a seeded sequence.
+   *
+   * <p>Not thread-safe: JMH gives each thread its own.
+   */
   @State(Scope.Thread)
   public static class Writer {
     private final SplittableRandom random = new SplittableRandom(11);

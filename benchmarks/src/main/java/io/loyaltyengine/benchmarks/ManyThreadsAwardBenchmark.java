@@ -14,6 +14,8 @@ import org.openjdk.jmh.annotations.Threads;
  * reads class annotations up the class hierarchy); only the thread count is this class's.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ManyThreadsAwardBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @Threads(ManyThreadsAwardBenchmark.THREADS)
 public class ManyThreadsAwardBenchmark extends ConcurrentAwardBenchmark {

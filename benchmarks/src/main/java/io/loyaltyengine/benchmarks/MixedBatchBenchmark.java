@@ -23,6 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar MixedBatchBenchmark -p store=H2}; not in the profiles of
  * {@code run.sh}, whose report pairs each engine row with a raw one.
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

@@ -15,6 +15,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * debit, ledger row, redemption row and commit ({@link RawBaseline#redeem}).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar RedemptionBenchmark -f 1 -wi 3 -i 5}
+ *
+ * <p>Thread-safe: stateless (no instance fields); the measured methods use the JMH states they take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
