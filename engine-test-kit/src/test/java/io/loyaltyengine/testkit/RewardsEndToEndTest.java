@@ -265,9 +265,12 @@ class RewardsEndToEndTest {
     assertEquals(balance(p), ledgerSum(scope, p.id()));
   }
 
-  @Test
-  void approvingPointsThatWouldOverflowTheBalanceIsAValidationErrorOnEarnedRewardIdAndChangesNothing() {
-    // An engine whose largest award is Long.MAX_VALUE, so that a balance can reach the bound.
+  /** A participant 5 points short of Long.MAX_VALUE and a POINTS reward of 10 unlocked by one action. */
+  private record FullBalance(TenantScope scope, Participant participant, ParticipantRef ref, CampaignReward reward) {
+  }
+
+  /** In a campaign of the given automation, on an engine whose largest award is Long.MAX_VALUE. */
+  private FullBalance fullBalance(Automation automation) {
     LoyaltyEngine unbounded = LoyaltyEngine.builder().storage(new InMemoryStorage()).clock(clock)
         .limits(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build())
         .events(EventSettings.builder().manualDispatch().build()).build();
@@ -275,12 +278,21 @@ class RewardsEndToEndTest {
     TenantScope big = newTenant(unbounded, "Big shop");
     Campaign c = big.campaigns().create(NewCampaign.running(
         big.brands().create(new NewBrand("Big shop", "https://big.example.com")).id(), "Big campaign"));
-    big.rewards().configure(c.id(), Automation.MANUAL, 0);
+    big.rewards().configure(c.id(), automation, 0);
     CampaignReward reward = big.rewards().define(c.id(), NewCampaignReward.points("Points", 10, 1));
     Participant p = big.participants().create(c.id(), NewParticipant.withEmail("full@example.com"));
     ParticipantRef ref = ParticipantRef.id(p.id());
     big.points().award(ref, io.loyaltyengine.points.PointsChange.of(Long.MAX_VALUE - 5, "purchase"));
-    EarnedReward pending = big.rewards().recordAction(LoyaltyAction.of(ref, reward.id())).unlocked().get(0);
+    return new FullBalance(big, p, ref, reward);
+  }
+
+  @Test
+  void approvingPointsThatWouldOverflowTheBalanceIsAValidationErrorOnEarnedRewardIdAndChangesNothing() {
+    FullBalance full = fullBalance(Automation.MANUAL);
+    TenantScope big = full.scope();
+    ParticipantRef ref = full.ref();
+    Participant p = full.participant();
+    EarnedReward pending = big.rewards().recordAction(LoyaltyAction.of(ref, full.reward().id())).unlocked().get(0);
 
     // Not "amount", which is no parameter of approve: the reward the host asked to approve.
     for (boolean fulfil : new boolean[] {false, true}) {
@@ -293,18 +305,11 @@ class RewardsEndToEndTest {
 
   @Test
   void anActionWhoseAutoApprovedPointsWouldOverflowTheBalanceIsAValidationErrorOnCampaignRewardIdAndChangesNothing() {
-    LoyaltyEngine unbounded = LoyaltyEngine.builder().storage(new InMemoryStorage()).clock(clock)
-        .limits(EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build())
-        .events(EventSettings.builder().manualDispatch().build()).build();
-    engines.add(unbounded);
-    TenantScope big = newTenant(unbounded, "Big shop");
-    Campaign c = big.campaigns().create(NewCampaign.running(
-        big.brands().create(new NewBrand("Big shop", "https://big.example.com")).id(), "Big campaign"));
-    big.rewards().configure(c.id(), Automation.AUTO, 0);
-    CampaignReward reward = big.rewards().define(c.id(), NewCampaignReward.points("Points", 10, 1));
-    Participant p = big.participants().create(c.id(), NewParticipant.withEmail("full@example.com"));
-    ParticipantRef ref = ParticipantRef.id(p.id());
-    big.points().award(ref, io.loyaltyengine.points.PointsChange.of(Long.MAX_VALUE - 5, "purchase"));
+    FullBalance full = fullBalance(Automation.AUTO);
+    TenantScope big = full.scope();
+    ParticipantRef ref = full.ref();
+    Participant p = full.participant();
+    CampaignReward reward = full.reward();
 
     // Not "amount", which is no component of the action: the reward whose points the action would approve.
     assertValidation("campaignRewardId", () -> big.rewards().recordAction(LoyaltyAction.of(ref, reward.id())));
