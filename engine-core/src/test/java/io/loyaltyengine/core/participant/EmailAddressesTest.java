@@ -71,6 +71,19 @@ class EmailAddressesTest {
     assertEquals("email", e.field().orElseThrow());
   }
 
+  @ParameterizedTest(name = "invisible character {index} in the domain is refused")
+  @ValueSource(strings = {"ann@example\u3164.com", "ann@\u115Fexample.com", "ann@example.com\uFFA0",
+      "ann@exa\u034Fmple.com", "ann@example\uFE0F.com", "ann@exam\u180Bple.com", "ann@ex\u17B4ample.com",
+      "ann@example.com\uDB40\uDD00"})
+  void anInvisibleCharacterInTheDomainIsRefused(String email) {
+    // Participants: "invisible characters (..., Hangul filler, ...) are not" allowed, in the whole email. A Hangul
+    // filler is a letter and a variation selector or grapheme joiner a non-spacing mark, which a domain label may
+    // hold: "ann@example\u3164.com" would be a second participant that looks like ann@example.com.
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", email));
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+    assertEquals("email", e.field().orElseThrow());
+  }
+
   @org.junit.jupiter.api.Test
   void overlongEmailsAreRejected() {
     String local = "a".repeat(65);
