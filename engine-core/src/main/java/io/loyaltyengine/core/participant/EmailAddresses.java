@@ -11,7 +11,7 @@ import java.util.Locale;
  * <p>Valid: at most 254 code points, exactly one {@code @}, a local part of 1..64 code points without whitespace,
  * invisible characters ({@link TextRules#isInvisible}: format characters, unassigned code points...), quotes,
  * brackets, {@code ( ) < > , ; : \}, leading, trailing or doubled dots; a domain of at least two labels of letters,
- * digits and inner hyphens (Unicode letters allowed), each at most 63 code points.
+ * digits and inner hyphens (Unicode letters and marks allowed, invisible ones not), each at most 63 code points.
  *
  * <p>Given: stripped of the whitespace and space separators around it, no-break spaces ({@code U+00A0},
  * {@code U+2007}, {@code U+202F}) included, as {@link TextRules#stripSpaces} does. Every email the engine takes
@@ -118,8 +118,10 @@ public final class EmailAddresses {
       }
       for (int i = 0; i < label.length(); ) {
         int cp = label.codePointAt(i);
+        // Invisible ones refused as in the local part: a Hangul filler is a letter, a variation selector or the
+        // combining grapheme joiner a non-spacing mark, and either would make a look-alike of another domain.
         if (!(Character.isLetterOrDigit(cp) || cp == '-' || Character.getType(cp) == Character.NON_SPACING_MARK
-            || Character.getType(cp) == Character.COMBINING_SPACING_MARK)) {
+            || Character.getType(cp) == Character.COMBINING_SPACING_MARK) || TextRules.isInvisible(cp)) {
           throw invalid(field);
         }
         i += Character.charCount(cp);
