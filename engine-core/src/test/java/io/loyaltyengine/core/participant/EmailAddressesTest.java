@@ -85,6 +85,31 @@ class EmailAddressesTest {
   }
 
   @org.junit.jupiter.api.Test
+  void theDecomposedSpellingOfAValidEmailIsTheSameValidEmail() {
+    // ParticipantRef: "the email, in any form that sanitizes to the participant's". 60 é, NFC: 247 code points, the
+    // local part within its 64 as counted after normalization; decomposed (as macOS input methods may send it),
+    // 307 code points before it. Counted before, the whole address was over 254 and a lookup by it refused.
+    String composed = "\u00e9".repeat(60) + "@" + "a".repeat(60) + "." + "b".repeat(60) + "." + "c".repeat(60)
+        + ".com";
+    String decomposed = java.text.Normalizer.normalize(composed, java.text.Normalizer.Form.NFD);
+    assertEquals(307, decomposed.codePointCount(0, decomposed.length()));
+    assertEquals(EmailAddresses.sanitized("email", composed), EmailAddresses.sanitized("email", decomposed));
+  }
+
+  @org.junit.jupiter.api.Test
+  void anEmailOver254CodePointsOnceNormalizedIsRefusedInEverySpelling() {
+    // U+0958 normalizes (NFC) to two code points: 219 as given, 369 once normalized, as its NFC spelling is given.
+    String label = "\u0958".repeat(30);
+    String expanding = "a".repeat(60) + "@" + label + "." + label + "." + label + "." + label + "." + label + ".com";
+    assertEquals(219, expanding.codePointCount(0, expanding.length()));
+    String normalized = java.text.Normalizer.normalize(expanding, java.text.Normalizer.Form.NFC);
+    for (String spelling : java.util.List.of(normalized, expanding)) {
+      LoyaltyException e = assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", spelling));
+      assertEquals("email", e.field().orElseThrow());
+    }
+  }
+
+  @org.junit.jupiter.api.Test
   void overlongEmailsAreRejected() {
     String local = "a".repeat(65);
     assertThrows(LoyaltyException.class, () -> EmailAddresses.parse("email", local + "@example.com"));
