@@ -11,8 +11,9 @@ import io.loyaltyengine.PageRequest;
  *
  * <h2>Validation</h2>
  * <ul>
- *   <li>{@code email} is required: at most 254 characters, one {@code @}, a local part of 1..64 characters and a
- *       domain with at least one dot; Unicode letters are allowed, whitespace, control characters and invisible
+ *   <li>{@code email} is required: at most 254 characters, one {@code @}, a local part of 1..64 characters (both
+ *       counted in the NFC form, so that a composed and a decomposed spelling are as long) and a domain with at
+ *       least one dot; Unicode letters are allowed, whitespace, control characters and invisible
  *       characters (zero-width space, byte-order mark, soft hyphen, Hangul filler, unassigned code points...) are
  *       not. Spaces around it, no-break
  *       ones ({@code U+00A0}, {@code U+2007}, {@code U+202F}) included, are trimmed, wherever an email is taken.

@@ -8,10 +8,11 @@ import java.util.Locale;
 /**
  * Validates emails and computes the sanitized form on which a campaign's participants are unique.
  *
- * <p>Valid: at most 254 code points, exactly one {@code @}, a local part of 1..64 code points without whitespace,
- * invisible characters ({@link TextRules#isInvisible}: format characters, unassigned code points...), quotes,
- * brackets, {@code ( ) < > , ; : \}, leading, trailing or doubled dots; a domain of at least two labels of letters,
- * digits and inner hyphens (Unicode letters and marks allowed, invisible ones not), each at most 63 code points.
+ * <p>Valid: at most 254 code points once NFC-normalized (as the local part and labels are counted), exactly one
+ * {@code @}, a local part of 1..64 code points without whitespace, invisible characters
+ * ({@link TextRules#isInvisible}: format characters, unassigned code points...), quotes, brackets,
+ * {@code ( ) < > , ; : \}, leading, trailing or doubled dots; a domain of at least two labels of letters, digits and
+ * inner hyphens (Unicode letters and marks allowed, invisible ones not), each at most 63 code points.
  *
  * <p>Given: stripped of the whitespace and space separators around it, no-break spaces ({@code U+00A0},
  * {@code U+2007}, {@code U+202F}) included, as {@link TextRules#stripSpaces} does. Every email the engine takes
@@ -28,6 +29,8 @@ public final class EmailAddresses {
   public static final int MAX_LENGTH = 254;
   private static final int MAX_LOCAL = 64;
   private static final int MAX_LABEL = 63;
+  /** Most code points NFC composes into one. */
+  private static final int MAX_SHRINK = 4;
 
   private EmailAddresses() {
   }
@@ -52,8 +55,14 @@ public final class EmailAddresses {
    */
   public static Email parse(String field, String email) {
     // Stripped of no-break spaces too (String.strip keeps them): an email pasted with one is the email it shows.
-    String given = TextRules.required(field, TextRules.stripSpaces(email), MAX_LENGTH);
-    String normalized = Normalizer.normalize(given, Normalizer.Form.NFC);
+    // The length is counted once normalized, as the local part's and the labels' are, so that every spelling of an
+    // email (composed, decomposed) is as long and as valid: a lookup by the decomposed spelling of a participant's
+    // email finds it. NFC makes one code point of at most 4 (the longest canonical decomposition), so a text of more
+    // than 4 times the bound is over it once normalized too, and is refused without normalizing it.
+    String given = TextRules.required(field, TextRules.stripSpaces(email), Integer.MAX_VALUE);
+    String normalized = given.codePointCount(0, given.length()) > MAX_SHRINK * MAX_LENGTH
+        ? given : Normalizer.normalize(given, Normalizer.Form.NFC);
+    TextRules.checkLength(field, normalized, MAX_LENGTH);
     int at = normalized.indexOf('@');
     if (at < 0 || at != normalized.lastIndexOf('@')) {
       throw invalid(field);
