@@ -27,39 +27,59 @@ import java.util.Objects;
  * transaction back and run it again rather than commit it. The connection must reach the engine's database: for the
  * default H2 file storage, open it with the same URL.
  *
+ * <p>The transaction must run at READ COMMITTED, as the engine's own do (and as both databases do by default): the
+ * engine's checks read after taking a lock (the live API keys counted under the tenant's lock, a key or a completion
+ * looked up again after waiting for another transaction) and must see what committed before; under REPEATABLE READ
+ * they would decide on an older snapshot (a tenant could get more live keys than allowed), under READ UNCOMMITTED on
+ * rows another transaction may still roll back (an award replaying an entry that never commits). A connection at
+ * another level is refused when a scope joins it ({@code TenantScope.joining}); READ UNCOMMITTED is taken on
+ * PostgreSQL, which runs it as READ COMMITTED. The level is read here, once: set it before wrapping the connection.
+ *
  * <p>Not thread-safe: confined to the thread that owns the connection, as the connection is.
  */
 public final class JdbcHostTransaction implements HostTransaction {
   private final Connection connection;
+  /** The connection's isolation level when it was wrapped ({@link Connection#getTransactionIsolation()}). */
+  private final int isolation;
 
-  private JdbcHostTransaction(Connection connection) {
+  private JdbcHostTransaction(Connection connection, int isolation) {
     this.connection = connection;
+    this.isolation = isolation;
   }
 
   /**
    * Wraps the host's {@code connection}, whose transaction is open (auto-commit off).
    *
    * @throws NullPointerException if {@code connection} is null
-   * @throws IllegalArgumentException if the connection has auto-commit on, is closed, or cannot tell
+   * @throws IllegalArgumentException if the connection has auto-commit on, is closed, or cannot tell its auto-commit
+   *     state or isolation level
    */
   public static JdbcHostTransaction of(Connection connection) {
     Objects.requireNonNull(connection, "connection");
     boolean autoCommit;
+    int isolation;
     try {
       autoCommit = connection.getAutoCommit();
+      isolation = connection.getTransactionIsolation();
     } catch (SQLException e) {
-      throw new IllegalArgumentException("connection is not usable: its auto-commit state could not be read", e);
+      throw new IllegalArgumentException("connection is not usable: its auto-commit state or isolation level could"
+          + " not be read", e);
     }
     if (autoCommit) {
       throw new IllegalArgumentException("connection must have auto-commit off: a host transaction is one the host"
           + " commits; call connection.setAutoCommit(false) first");
     }
-    return new JdbcHostTransaction(connection);
+    return new JdbcHostTransaction(connection, isolation);
   }
 
   /** The host's connection. */
   Connection connection() {
     return connection;
+  }
+
+  /** The connection's isolation level when it was wrapped. */
+  int isolation() {
+    return isolation;
   }
 
   @Override

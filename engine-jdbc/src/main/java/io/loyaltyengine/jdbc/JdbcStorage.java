@@ -296,16 +296,35 @@ public final class JdbcStorage implements Storage {
   }
 
   /**
-   * Refuses a host transaction that is not a {@link JdbcHostTransaction}, without touching the database.
+   * Refuses a host transaction that is not a {@link JdbcHostTransaction}, or whose connection was not at READ
+   * COMMITTED when wrapped (READ UNCOMMITTED is taken on PostgreSQL, which runs it as READ COMMITTED), without
+   * touching the database: the units of work are written for READ COMMITTED (see {@link JdbcHostTransaction}).
    *
-   * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}
+   * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}, or is at another level
    */
   @Override
   public void checkJoinable(HostTransaction host) {
-    if (!(host instanceof JdbcHostTransaction)) {
+    if (!(host instanceof JdbcHostTransaction jdbcHost)) {
       throw new IllegalArgumentException("JdbcStorage joins only a JdbcHostTransaction (JdbcHostTransaction.of("
           + "connection)), not " + (host == null ? "null" : host.getClass().getName()));
     }
+    int isolation = jdbcHost.isolation();
+    if (isolation != Connection.TRANSACTION_READ_COMMITTED && !(isolation == Connection.TRANSACTION_READ_UNCOMMITTED
+        && sql.dialect() == SqlDialect.POSTGRESQL)) {
+      throw new IllegalArgumentException("a host transaction must run at READ COMMITTED, as the engine's own do (its"
+          + " checks must see what committed before them), not at " + isolationName(isolation)
+          + "; set it before JdbcHostTransaction.of(connection)");
+    }
+  }
+
+  private static String isolationName(int isolation) {
+    return switch (isolation) {
+      case Connection.TRANSACTION_NONE -> "no transaction isolation";
+      case Connection.TRANSACTION_READ_UNCOMMITTED -> "READ UNCOMMITTED";
+      case Connection.TRANSACTION_REPEATABLE_READ -> "REPEATABLE READ";
+      case Connection.TRANSACTION_SERIALIZABLE -> "SERIALIZABLE";
+      default -> "isolation level " + isolation;
+    };
   }
 
   /**
@@ -315,7 +334,7 @@ public final class JdbcStorage implements Storage {
    * throws, rolls back to the savepoint first, so the host's own work in the transaction survives. Never commits,
    * rolls back or closes the host's transaction.
    *
-   * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}
+   * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}, or is not at READ COMMITTED
    * @throws IllegalStateException if this storage is closed, or the host's connection was switched to auto-commit
    */
   @Override

@@ -614,7 +614,7 @@ abstract class JdbcStorageTestBase {
   }
 
   @Test
-  void onlyJdbcHostTransactionsWithAutoCommitOffCanBeJoined() throws SQLException {
+  void onlyJdbcHostTransactionsWithAutoCommitOffAtReadCommittedCanBeJoined() throws SQLException {
     HostTransaction foreign = new HostTransaction() {
     };
     assertThrows(IllegalArgumentException.class, () -> storage.inHostTransaction(foreign, tx -> null));
@@ -625,6 +625,20 @@ abstract class JdbcStorageTestBase {
       connection.setAutoCommit(true);
       assertThrows(IllegalStateException.class, () -> storage.inHostTransaction(host, tx -> null));
       assertFalse(connection.isClosed());
+    }
+    for (int level : new int[] {Connection.TRANSACTION_REPEATABLE_READ, Connection.TRANSACTION_SERIALIZABLE,
+        Connection.TRANSACTION_READ_UNCOMMITTED}) {
+      try (Connection connection = fixture.connect()) {
+        connection.setAutoCommit(false);
+        connection.setTransactionIsolation(level);
+        JdbcHostTransaction host = JdbcHostTransaction.of(connection);
+        if (level == Connection.TRANSACTION_READ_UNCOMMITTED && fixture.dialect() == SqlDialect.POSTGRESQL) {
+          assertEquals(Integer.valueOf(1), storage.inHostTransaction(host, tx -> 1), "PostgreSQL: READ COMMITTED");
+        } else {
+          assertThrows(IllegalArgumentException.class, () -> storage.checkJoinable(host), "level " + level);
+          assertThrows(IllegalArgumentException.class, () -> storage.inHostTransaction(host, tx -> null));
+        }
+      }
     }
     Connection closed = fixture.connect();
     closed.setAutoCommit(false);
