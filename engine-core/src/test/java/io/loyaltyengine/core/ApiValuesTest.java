@@ -384,4 +384,13 @@ class ApiValuesTest {
       assertThrows(IllegalArgumentException.class, () -> EventType.fromWireName(unknown), String.valueOf(unknown));
     }
   }
+
+  @Test
+  void aReferralCandidateAHostBuiltWithoutItsParticipantsPrintsWithoutThrowing() {
+    // A host testing its own RiskRule may build one with only the parts its rule reads; a log line must not throw.
+    io.loyaltyengine.fraud.ReferralCandidate candidate =
+        new io.loyaltyengine.fraud.ReferralCandidate(1, 100, null, null, false, "192.0.2.1", null, null);
+    assertEquals("ReferralCandidate[tenant 1, campaign 100, referrer null, invited null, <personal data hidden>]",
+        candidate.toString());
+  }
 }
