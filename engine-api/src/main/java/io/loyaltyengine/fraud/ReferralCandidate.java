@@ -20,7 +20,9 @@ public record ReferralCandidate(long tenantId, long campaignId, Participant refe
 
   @Override
   public String toString() {
-    return "ReferralCandidate[tenant " + tenantId + ", campaign " + campaignId + ", referrer " + referrer.id()
-        + ", invited " + invited.id() + ", <personal data hidden>]";
+    // A host may build one without its participants (a unit test of its own RiskRule): printing it must not throw.
+    return "ReferralCandidate[tenant " + tenantId + ", campaign " + campaignId + ", referrer "
+        + (referrer == null ? null : referrer.id()) + ", invited " + (invited == null ? null : invited.id())
+        + ", <personal data hidden>]";
   }
 }
