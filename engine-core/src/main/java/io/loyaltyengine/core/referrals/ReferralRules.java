@@ -256,8 +256,8 @@ public final class ReferralRules {
   /**
    * Whether a host (not an IP literal in brackets) is a name a browser can follow: labels of 1 to 63 characters
    * joined by dots (one trailing dot allowed), none starting or ending with a hyphen, at most 253 characters, and no
-   * percent-encoding. Unicode and underscores are kept as typed: hosts use both. (Format characters are refused in
-   * the whole URL before.)
+   * percent-encoding. Unicode and underscores are kept as typed: hosts use both. (Invisible characters are refused
+   * in the whole URL before.)
    */
   private static boolean isHostName(String host) {
     String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;

@@ -128,7 +128,7 @@ public final class TextRules {
    * point or noncharacter, or one of the other default-ignorable code points (Unicode's DerivedCoreProperties) that
    * are assigned and not of the format category: the combining grapheme joiner, the Hangul fillers, the Khmer
    * inherent vowels, the Mongolian free variation selectors and the variation selectors. For the values read off a
-   * screen and compared by eye: a coupon code, a link's host.
+   * screen and compared by eye: a coupon code, a landing page's link, an email.
    */
   public static boolean isInvisible(int cp) {
     int type = Character.getType(cp);
