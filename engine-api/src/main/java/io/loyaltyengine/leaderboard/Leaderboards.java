@@ -24,7 +24,9 @@ import java.util.Optional;
  * INDEX reads come from an in-process index per campaign, board and month, built from storage on first use and
  * updated by this engine's own writes as they commit. Writes of other engine instances sharing the database (and
  * writes made inside a host's transaction) reach it within the staleness documented on the engine's leaderboard
- * settings. STRONG reads go to storage.
+ * settings. STRONG reads go to storage. In a scope joining a host's transaction, an INDEX read of a campaign the
+ * index does not know (one the host created in that transaction) is answered from storage in that transaction, as a
+ * STRONG read, so that the campaign is found as by the scope's other calls.
  */
 public interface Leaderboards {
   /**

@@ -43,7 +43,9 @@ import java.util.Optional;
  * work over {@link LeaderboardPort}: a keyset page in board order, and ranks from two counts, {@code countAbove(s0)}
  * and {@code countAbove(s0 - 1)} for the first row's score {@code s0}: every member scoring between a later row's
  * score and {@code s0} comes before it in the same page, so the rest of the page's ranks follow from the page itself.
- * A STRONG rank is the participant's score and one count above it.
+ * A STRONG rank is the participant's score and one count above it. The index reads committed storage: in a scope
+ * joining a host's transaction, a campaign it does not find (the host's own, not committed yet) is read from storage
+ * in the host's transaction, as STRONG, and nothing of it is indexed.
  *
  * <h2>Months</h2>
  * The current month is the month of now in the campaign's zone ({@link Goals#month}); last month's board counts
@@ -89,8 +91,8 @@ public final class LeaderboardService implements Leaderboards {
     int limit = limit(request.limit());
     long tenantId = context.tenantId();
     long campaignId = request.campaignId();
-    if (consistency == Consistency.INDEX) {
-      LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
+    LeaderboardIndexes.CampaignIndex index = consistency == Consistency.INDEX ? indexed(tenantId, campaignId) : null;
+    if (index != null) {
       BoardIndex board = indexes.board(index, metric, monthOf(period, indexes.currentMonth(index)));
       List<BoardEntry> rows;
       try {
@@ -151,7 +153,8 @@ public final class LeaderboardService implements Leaderboards {
         campaignId = p.campaignId();
         participantId = p.id();
       }
-      Optional<Standing> indexed = indexedStanding(indexes.campaign(tenantId, campaignId), participantId, metric);
+      LeaderboardIndexes.CampaignIndex index = indexed(tenantId, campaignId);
+      Optional<Standing> indexed = index == null ? Optional.empty() : indexedStanding(index, participantId, metric);
       if (indexed.isPresent()) {
         return indexed.get();
       }
@@ -180,6 +183,24 @@ public final class LeaderboardService implements Leaderboards {
     });
   }
 
+  /**
+   * The campaign's index, or null when this scope joins a host's transaction and the index, which reads committed
+   * storage, does not know the campaign: it may be the host's, not committed yet, and the read is then answered from
+   * storage in the host's transaction (which finds it, or throws NOT_FOUND). Nothing of it reaches the index.
+   *
+   * @throws LoyaltyException NOT_FOUND if the campaign is not the tenant's (outside a host's transaction)
+   */
+  private LeaderboardIndexes.CampaignIndex indexed(long tenantId, long campaignId) {
+    try {
+      return indexes.campaign(tenantId, campaignId);
+    } catch (LoyaltyException e) {
+      if (e.code() == ErrorCode.NOT_FOUND && context.transactions().joinHost()) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   /** A standing from the index: one lookup per board; empty if the index does not hold the participant. */
   private Optional<Standing> indexedStanding(LeaderboardIndexes.CampaignIndex index, long participantId,
       BoardMetric metric) {
@@ -201,8 +222,8 @@ public final class LeaderboardService implements Leaderboards {
     TextRules.notNull("metric", metric);
     TextRules.notNull("consistency", consistency);
     long tenantId = context.tenantId();
-    if (consistency == Consistency.INDEX) {
-      LeaderboardIndexes.CampaignIndex index = indexes.campaign(tenantId, campaignId);
+    LeaderboardIndexes.CampaignIndex index = consistency == Consistency.INDEX ? indexed(tenantId, campaignId) : null;
+    if (index != null) {
       int month = monthOf(period, indexes.currentMonth(index));
       BoardEntry entry = indexes.board(index, metric, month).entry(participantId);
       if (entry != null) {

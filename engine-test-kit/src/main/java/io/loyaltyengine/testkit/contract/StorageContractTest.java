@@ -2653,6 +2653,41 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(ref, ParticipantRef.id(w.scope.referrals().decode(w.campaign.id(), code).participantId()));
   }
 
+  /**
+   * A campaign the host created in its own transaction is the tenant's for every call of the joined scope: its
+   * STRONG boards answer from the host's transaction. Leaderboards throw NOT_FOUND only "for the campaign" that is
+   * not the tenant's, and TenantScope.joining says the engine's memory is "only dropped or bypassed" for the host's
+   * writes; yet INDEX reads answered NOT_FOUND, the index reading the campaign in a transaction of the engine's own.
+   * Nothing of the host's uncommitted work may reach the index either: after the rollback the campaign is unknown.
+   */
+  @Test
+  void leaderboardIndexReadsOfACampaignCreatedInsideAHostTransactionAnswerFromIt() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    long campaignId;
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      Campaign campaign = joined.campaigns().create(NewCampaign.running(w.brand.id(), "Host's campaign"));
+      campaignId = campaign.id();
+      Participant p = joined.participants().create(campaignId, NewParticipant.withEmail("board@example.com"));
+      ParticipantRef ref = ParticipantRef.id(p.id());
+      joined.points().award(ref, PointsChange.of(5, "purchase"));
+      BoardRequest board = BoardRequest.of(campaignId, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS);
+      CursorPage<BoardEntry> strong = joined.leaderboards().page(board.read(Consistency.STRONG));
+      assertEquals(List.of(new BoardEntry(p.id(), 5, 1)), strong.items());
+      assertEquals(strong, joined.leaderboards().page(board.read(Consistency.INDEX)), "an INDEX page");
+      assertEquals(Optional.of(new BoardEntry(p.id(), 5, 1)), joined.leaderboards().rank(campaignId, p.id(),
+          BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.INDEX), "an INDEX rank");
+      assertEquals(joined.leaderboards().standing(ref, BoardMetric.POINTS, Consistency.STRONG),
+          joined.leaderboards().standing(ref, BoardMetric.POINTS, Consistency.INDEX), "an INDEX standing");
+      tx.rollback();
+    }
+    for (Consistency consistency : Consistency.values()) {
+      assertRejected(ErrorCode.NOT_FOUND, null, "the rolled-back campaign's board, " + consistency,
+          () -> w.scope.leaderboards().page(BoardRequest.of(campaignId, BoardPeriod.ALL_TIME).read(consistency)));
+    }
+  }
+
   /** A world with a referrer (ada), a participant with points and one action toward a goal of two, and rewards. */
   private record Loyalty(World w, Participant ada, Participant p, CampaignReward coupon, CampaignReward goal,
       CatalogReward mug, String adaCode) {
