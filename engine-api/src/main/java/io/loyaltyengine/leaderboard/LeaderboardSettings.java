@@ -10,7 +10,9 @@ import java.time.Duration;
  *
  * <p>Defaults: catch up with other instances' writes every second; at most 2,000,000 indexed participant rows
  * (summed over all indexed boards) before the least recently used boards are dropped and rebuilt on next use; a
- * catch-up margin of 30 s; a campaign's index rebuilt from storage an hour after it was built.
+ * catch-up margin of 30 s; a campaign's index rebuilt from storage an hour after it was built. Toward that bound an
+ * indexed campaign's roster and each of its boards also count 32 rows, about what they hold empty, so that many
+ * campaigns with few participants or none are dropped too rather than held for good.
  *
  * <p>The catch-up margin is the longest a write may take to commit after the time it records (every counter,
  * participant and removal records the writing engine's clock): the duration of the writing transaction, a host's
@@ -128,7 +130,8 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
     }
 
     /**
-     * The bound on indexed rows over all boards, 1,000..100,000,000 (default 2,000,000).
+     * The bound on indexed rows over all boards, 1,000..100,000,000 (default 2,000,000); a campaign's roster and each
+     * of its boards count 32 rows more (see the class description).
      *
      * @param value the most indexed rows
      * @return this builder

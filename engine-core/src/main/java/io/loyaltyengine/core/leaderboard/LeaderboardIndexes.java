@@ -108,12 +108,15 @@ import java.util.function.LongPredicate;
  *
  * <h2>Memory</h2>
  * The indexes together hold at most {@link LeaderboardSettings#maxIndexedEntries()} board rows (the members of all
- * boards); past it the least recently read campaigns are dropped whole and rebuilt on next use. The campaign being
- * read is never dropped, so a single campaign larger than the bound stays indexed. The rows a campaign gains after
- * its build count too: members that a catch-up or this engine's creations add are noted (one row per board of their
- * campaign, at most), and once the noted rows may pass the bound the rows are counted again and the least recently
- * read campaigns other than the one that grew are dropped, by the read that caught up or the unit of work that
- * created them. A read costs one volatile read more while nothing was noted.
+ * boards); past it the least recently read campaigns are dropped whole and rebuilt on next use. A campaign's roster
+ * and each of its boards also count {@value #FIXED_ROWS} rows, for what they hold empty (their trees' first
+ * leaves, a board's score map: about as much as that many members), so that campaigns with few participants or none,
+ * which a host with many tenants reads by the thousand, are dropped like the others rather than kept for good. The
+ * campaign being read is never dropped, so a single campaign larger than the bound stays indexed. The rows a
+ * campaign gains after its build count too: members that a catch-up or this engine's creations add are noted (one
+ * row per board of their campaign, at most), and once the noted rows may pass the bound the rows are counted again
+ * and the least recently read campaigns other than the one that grew are dropped, by the read that caught up or the
+ * unit of work that created them. A read costs one volatile read more while nothing was noted.
  *
  * <p>Thread-safe: campaigns are held in a concurrent map; a campaign's builds and catch-ups run under its own lock,
  * the reading of its marked awards under another (a read waits for marks another thread is reading); rosters and
@@ -126,6 +129,12 @@ public final class LeaderboardIndexes {
    * rebuild the campaign's index instead.
    */
   public static final int CATCH_UP_LIMIT = 10_000;
+
+  /**
+   * The rows a campaign's roster, and each of its boards, count toward the bound beyond their members: what they hold
+   * empty (half a tree leaf's pairs), about as much as that many members (see "Memory" in the class description).
+   */
+  static final int FIXED_ROWS = PairTree.LEAF_CAP / 2;
 
   private final Transactions transactions;
   private final Clock clock;
@@ -688,11 +697,31 @@ public final class LeaderboardIndexes {
     }
   }
 
-  /** The board rows the indexes hold, summed over every indexed campaign: what the memory bound counts. */
+  /** The board rows the indexes hold over every indexed campaign (the bound counts {@link #FIXED_ROWS} more each). */
   long indexedRows() {
     long total = 0;
     for (CampaignIndex index : campaigns.values()) {
-      total += index.weight();
+      total += index.rows();
+    }
+    return total;
+  }
+
+  /** The campaigns indexed. */
+  int indexedCampaigns() {
+    return campaigns.size();
+  }
+
+  /**
+   * Bytes held by the rosters' and boards' own structures over every indexed campaign (see
+   * {@code BoardIndexMemoryTest}): what the memory bound is for.
+   */
+  long retainedBytes() {
+    long total = 0;
+    for (CampaignIndex index : campaigns.values()) {
+      total += index.roster.retainedBytes();
+      for (Board board : index.boards.values()) {
+        total += board.index.retainedBytes();
+      }
     }
     return total;
   }
@@ -841,12 +870,18 @@ public final class LeaderboardIndexes {
       }
     }
 
-    private long weight() {
+    /** The members of its boards. */
+    private long rows() {
       long rows = 0;
       for (Board board : boards.values()) {
         rows += board.index.members();
       }
       return rows;
+    }
+
+    /** What the memory bound counts: its boards' members, and {@link #FIXED_ROWS} for the roster and each board. */
+    private long weight() {
+      return rows() + (long) FIXED_ROWS * (1 + boards.size());
     }
   }
 }

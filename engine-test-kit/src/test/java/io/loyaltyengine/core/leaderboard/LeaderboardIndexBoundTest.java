@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.leaderboard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
@@ -129,6 +130,27 @@ class LeaderboardIndexBoundTest {
     assertEquals(1_000, scope.leaderboards().page(BoardRequest.of(quiet, BoardPeriod.ALL_TIME).by(BoardMetric.POINTS))
         .items().get(0).score(), "read at the next read");
     assertEquals(0, indexes().pendingMarks(), "every mark read");
+  }
+
+  /**
+   * 300 campaigns without participants (a new shop's or a new season's, whose board a widget shows), each read once.
+   * The bound holds the memory of indexes, "past it the least recently read campaigns are dropped": but an empty
+   * campaign has no row to count, so none was ever dropped, and each kept its roster and board (their trees' first
+   * leaves and the board's score map, about 3 KB, as much as some 40 participants of the fully indexed campaigns of
+   * setUp). Memory grew with every campaign read, without bound, for a host with many tenants and campaigns. The
+   * indexes must stay within what the bound holds of setUp's campaigns (their bytes per row), twice over at most.
+   */
+  @Test
+  void campaignsWithoutParticipantsStayWithinTheMemoryTheBoundHolds() {
+    double bytesPerRow = (double) indexes().retainedBytes() / indexedRows();
+    long brand = scope.brands().list().get(0).id();
+    for (int i = 0; i < 300; i++) {
+      read(scope.campaigns().create(NewCampaign.running(brand, "Empty " + i).withTimeZone(ZoneOffset.UTC)).id());
+    }
+    long allowed = (long) (2 * SETTINGS.maxIndexedEntries() * bytesPerRow);
+    assertTrue(indexes().retainedBytes() <= allowed, indexes().retainedBytes() + " bytes in "
+        + indexes().indexedCampaigns() + " indexed campaigns; the bound of " + SETTINGS.maxIndexedEntries()
+        + " rows holds " + allowed + " at " + Math.round(bytesPerRow) + " bytes per row, twice over");
   }
 
   private void read(long campaignId) {
