@@ -1,5 +1,7 @@
 package io.loyaltyengine.core.referrals;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.internal.Transactions;
@@ -7,10 +9,11 @@ import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.tenant.TenantService;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The tenants' keys for signed referral codes, cached per engine as one {@link SignedCodes} per tenant.
@@ -39,7 +42,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * without gaps and never removed, so only a number above the highest cached one can be new: other unknown numbers are
  * refused without a read.
  *
- * <p>Thread-safe: the cache is a {@link ConcurrentHashMap} of immutable values, replaced only by a set with at least
+ * <h2>Memory</h2>
+ * Each key of a cached set keeps an initialised {@code Mac} for every thread that signed or verified with it
+ * ({@link SignedCodes}), so the cache holds at most {@value #MAX_CACHED_TENANTS} tenants' sets, and drops a set
+ * that no signing or verifying used for {@link #IDLE} by the engine's clock: a host's many tenants, or the
+ * tenants that went quiet, are not held for the engine's life. A set is read again before it signs once
+ * {@link #SIGNER_REFRESH} has passed anyway, so a dropped one costs one read of the tenant's keys. The one race a drop
+ * opens: a read begun before a rotation here that reaches the cache after the rotated set was dropped for size caches
+ * the older set, which then signs (its codes stay valid, as every key verifies) until {@link #SIGNER_REFRESH} after
+ * that read began.
+ *
+ * <p>Thread-safe: the cache is a concurrent map (Caffeine's) of immutable values, replaced only by a set with at least
  * as many keys.
  */
 public final class SigningKeys {
@@ -51,7 +64,14 @@ public final class SigningKeys {
   /** How long a cached key set signs before it is read again, so other instances' rotations reach this one. */
   public static final java.time.Duration SIGNER_REFRESH = java.time.Duration.ofMinutes(1);
 
-  private final ConcurrentHashMap<Long, Cached> byTenant = new ConcurrentHashMap<>();
+  /** Most tenants' key sets cached. */
+  static final int MAX_CACHED_TENANTS = 10_000;
+  /** How long a set that no signing or verifying used stays cached. */
+  public static final Duration IDLE = Duration.ofMinutes(10);
+
+  /** Caffeine's, for its maintenance and size; {@link #byTenant} is its map view. */
+  private final Cache<Long, Cached> cache;
+  private final ConcurrentMap<Long, Cached> byTenant;
 
   /** A tenant's key set and when its read began. */
   private record Cached(SignedCodes codes, Instant loadedAt) {
@@ -61,11 +81,21 @@ public final class SigningKeys {
    * Creates an empty cache.
    *
    * @param transactions the engine's own transactions (not bound to a host transaction)
-   * @param clock when keys are made
+   * @param clock when keys are made; also times how long a set stays cached unused
    */
   public SigningKeys(Transactions transactions, Clock clock) {
     this.transactions = transactions;
     this.clock = clock;
+    this.cache = Caffeine.newBuilder()
+        .maximumSize(MAX_CACHED_TENANTS)
+        .expireAfterAccess(IDLE)
+        .ticker(() -> {
+          Instant now = clock.instant();
+          return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        })
+        .executor(Runnable::run)
+        .build();
+    this.byTenant = cache.asMap();
   }
 
   /**
@@ -190,6 +220,12 @@ public final class SigningKeys {
 
   private Instant now() {
     return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  /** How many tenants' key sets are cached. */
+  long cachedTenants() {
+    cache.cleanUp();
+    return cache.estimatedSize();
   }
 
   @Override
