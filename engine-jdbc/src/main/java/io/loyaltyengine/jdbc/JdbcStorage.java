@@ -20,6 +20,7 @@ import io.loyaltyengine.jdbc.internal.Sql;
 import io.loyaltyengine.jdbc.internal.SqlErrors;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.Collections;
@@ -649,7 +650,9 @@ public final class JdbcStorage implements Storage {
      *     dataSource; if the database is not supported, can lose commits (H2), is H2 reached as a user without
      *     admin rights, or its schema is newer than this engine, differs from it or (in VALIDATE mode) lacks
      *     versions
-     * @throws StorageException if the database cannot be reached or a schema script fails
+     * @throws StorageException if the database cannot be reached or a schema script fails; also, saying so, if no
+     *     JDBC driver on the class path accepts the url (PostgreSQL's driver is an optional dependency of
+     *     engine-jdbc, which a host on PostgreSQL adds itself)
      */
     public JdbcStorage build() {
       if (url == null && dataSource == null) {
@@ -707,8 +710,26 @@ public final class JdbcStorage implements Storage {
         return new HikariDataSource(config);
       } catch (RuntimeException e) {
         // Only a redacted copy: HikariCP's message quotes the URL, masking a password only up to a ';' or '#'.
+        if (!driverAccepts(url)) {
+          // HikariCP asks DriverManager as this does; its "Failed to get driver instance" is withheld with the rest,
+          // and the SQLState (08001) is the one of a database that cannot be reached.
+          throw new StorageException("no JDBC driver on the class path accepts the url " + Secrets.maskUrl(url)
+              + ": add the database's driver to the host's dependencies (for PostgreSQL, org.postgresql:postgresql,"
+              + " which engine-jdbc does not bring), or correct the url if its driver is there",
+              SqlErrors.redacted(e));
+        }
         throw new StorageException("the storage's connection pool could not connect to the database at "
             + Secrets.maskUrl(url) + SqlErrors.describe(e), SqlErrors.redacted(e));
+      }
+    }
+
+    /** Whether a JDBC driver the pool can find accepts {@code url}. */
+    private static boolean driverAccepts(String url) {
+      try {
+        DriverManager.getDriver(url);
+        return true;
+      } catch (SQLException e) {
+        return false;
       }
     }
 

@@ -593,6 +593,20 @@ class JdbcStorageConfigTest {
   }
 
   /**
+   * A host that gives a URL of a database whose JDBC driver it has not added (engine-jdbc brings H2's only: the
+   * PostgreSQL driver is an optional dependency) is told so, not that the database could not be reached: the two
+   * failures have the same SQLState (08001) and HikariCP's message, which tells them apart, is withheld.
+   */
+  @Test
+  void aUrlNoDriverOnTheClassPathAcceptsIsReportedAsAMissingDriver() {
+    String url = "jdbc:mysql://db.example.invalid:3306/shop?user=app&password=Hunter2";
+    StorageException e = assertThrows(StorageException.class, () -> JdbcStorage.builder().url(url).build());
+    assertTrue(e.getMessage().contains("no JDBC driver on the class path accepts the url"), e.getMessage());
+    assertFalse(e.getMessage().contains("could not connect"), e.getMessage());
+    assertFalse(e.getMessage().contains("Hunter2"), e.getMessage());
+  }
+
+  /**
    * SchemaMode.VALIDATE's recipe for a host's own migration tool: the jar's scripts in the order of migrations.txt,
    * each recorded in loyalty_schema_history with the SHA-256 (hex) of its text, line ends as \n.
    */
