@@ -60,7 +60,7 @@ public final class SchemaMigrator {
   private static final Pattern SCRIPT_NAME = Pattern.compile("V([1-9][0-9]{0,8})__([A-Za-z0-9_]+)\\.sql");
   /** The PostgreSQL advisory lock of schema migrations: "loyaltyS" in ASCII, unlikely to be used by anything else. */
   private static final long POSTGRES_LOCK_KEY = 0x6C6F79616C747953L;
-  /** One lock per H2 database file in this JVM. */
+  /** One lock per H2 database file in this JVM; a handful per JVM, kept for good (as H2TransactionGate's gates). */
   private static final ConcurrentMap<String, ReentrantLock> H2_LOCKS = new ConcurrentHashMap<>();
 
   private final DataSource dataSource;
