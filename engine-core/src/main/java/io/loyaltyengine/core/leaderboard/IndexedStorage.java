@@ -4,6 +4,7 @@ import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.core.spi.ActionPort;
 import io.loyaltyengine.core.spi.ActionRecord;
 import io.loyaltyengine.core.spi.BoardScore;
+import io.loyaltyengine.core.spi.CommitOutcomeUnknownException;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LeaderboardPort;
@@ -32,9 +33,10 @@ import java.util.Set;
  * its own is watched for the writes that move a board (a new participant, an action counter of all rewards, awarded
  * points, a deletion), and once the transaction has committed those writes are applied to the indexes already built
  * ({@link LeaderboardIndexes#applyCommitted}). A unit of work that fails or rolls back applies nothing, and each
- * retry starts with nothing noted. Units of work inside a host's transaction pass through unwatched: the engine
- * cannot tell whether or when the host commits, so the index learns of them by catching up, like writes of other
- * engine instances.
+ * retry starts with nothing noted; one whose commit's outcome is unknown applies nothing either, but has the next
+ * reads of the campaigns it wrote to catch up with storage first ({@link LeaderboardIndexes#outcomeUnknown}).
+ * Units of work inside a host's transaction pass through unwatched: the engine cannot tell whether or when the host
+ * commits, so the index learns of them by catching up, like writes of other engine instances.
  *
  * <p>A unit of work that creates a participant holds a ticket of the indexes ({@link LeaderboardIndexes#hold}) from
  * the end of its work, before its commit, until its writes are applied: the participant may be deleted, and its
@@ -66,13 +68,22 @@ public final class IndexedStorage implements Storage {
     List<BoardWrite> writes = new ArrayList<>();
     long[] ticket = {0};
     try {
-      T result = storage.inTransaction(tx -> {
-        T done = work.run(new Watched(tx, writes));
-        if (ticket[0] == 0 && createsParticipant(writes)) {
-          ticket[0] = indexes.hold(); // before the commit: see the class description
+      T result;
+      try {
+        result = storage.inTransaction(tx -> {
+          T done = work.run(new Watched(tx, writes));
+          if (ticket[0] == 0 && createsParticipant(writes)) {
+            ticket[0] = indexes.hold(); // before the commit: see the class description
+          }
+          return done;
+        });
+      } catch (CommitOutcomeUnknownException e) {
+        if (!writes.isEmpty()) {
+          // They may have committed: the next reads of their campaigns' boards catch up with storage first.
+          indexes.outcomeUnknown(writes);
         }
-        return done;
-      });
+        throw e;
+      }
       if (!writes.isEmpty()) {
         indexes.applyCommitted(writes);
       }

@@ -60,7 +60,9 @@ import java.util.function.LongPredicate;
  * leave every board. An award's new points counter is not returned by the store, so the participant is marked and
  * its counters are read (one primary-key read per marked counter) before the next read of the campaign's boards;
  * INDEX reads therefore see this engine's own writes at once. Writes of units of work that joined a host's
- * transaction are left to the catch-up below, because the engine does not see the host commit.
+ * transaction are left to the catch-up below, because the engine does not see the host commit. Those of a unit of
+ * work whose commit's outcome is unknown (it may have committed) are not applied either: the next read of each
+ * campaign concerned catches up first, whatever the refresh interval ({@link #outcomeUnknown}).
  *
  * <h2>Removals</h2>
  * Units of work apply their writes after they commit, on their own threads, in no set order: an enrolment that
@@ -318,6 +320,21 @@ public final class LeaderboardIndexes {
     }
   }
 
+  /**
+   * Takes note of the board writes of a unit of work of this engine whose commit's outcome is unknown (it may have
+   * committed): not applied, since they may not have, but the next read of each campaign concerned catches up with
+   * storage first, whatever the refresh interval, so that INDEX reads go on showing this engine's own writes at once
+   * (a host's retry with the same idempotency key is answered from the entry that committed, and writes nothing).
+   */
+  void outcomeUnknown(List<IndexedStorage.BoardWrite> writes) {
+    for (IndexedStorage.BoardWrite write : writes) {
+      for (CampaignIndex target = campaigns.get(new Key(write.tenantId(), write.campaignId())); target != null;
+          target = target.successor) {
+        target.catchUpNow = true;
+      }
+    }
+  }
+
   private void apply(CampaignIndex index, IndexedStorage.BoardWrite write) {
     if (write instanceof IndexedStorage.Created c) {
       index.roster.add(c.participantId(), Months.micros(c.createdAt()));
@@ -521,6 +538,9 @@ public final class LeaderboardIndexes {
           .toList()));
       long tenantId = index.tenantId;
       long campaignId = index.campaignId;
+      // Cleared before the read, which sees what committed before it; set again if the catch-up fails.
+      boolean forced = index.catchUpNow;
+      index.catchUpNow = false;
       // Held while it reads and applies: a participant created since and deleted (by this engine) while it runs
       // may be among the new members it read.
       long ticket = hold();
@@ -557,6 +577,11 @@ public final class LeaderboardIndexes {
           }
           return true;
         });
+      } catch (RuntimeException | Error e) {
+        if (forced) {
+          index.catchUpNow = true;
+        }
+        throw e;
       } finally {
         joined(index, added[0]); // also those of a catch-up that gave up: its index may still be held
         release(ticket);
@@ -599,7 +624,7 @@ public final class LeaderboardIndexes {
   /** Whether the index is due to catch up at {@code nowMillis}: the interval has passed, or the clock went back. */
   private boolean due(CampaignIndex index, long nowMillis) {
     long last = index.lastCatchUpMillis;
-    return nowMillis < last || nowMillis - last >= refreshMillis;
+    return index.catchUpNow || nowMillis < last || nowMillis - last >= refreshMillis;
   }
 
   /**
@@ -829,6 +854,11 @@ public final class LeaderboardIndexes {
     /** The index being built to replace this one, which this one forwards this engine's writes to; or null. */
     private volatile CampaignIndex successor;
     private volatile Instant lastCatchUp;
+    /**
+     * Set when a unit of work of this engine that wrote to its boards failed with its commit's outcome unknown: the
+     * next read catches up at once, whatever the refresh interval (see {@link LeaderboardIndexes#outcomeUnknown}).
+     */
+    private volatile boolean catchUpNow;
     /** {@link #lastCatchUp} in epoch millis, for the freshness check of every read. */
     private volatile long lastCatchUpMillis;
     private volatile long lastUsed = System.nanoTime();
