@@ -24,6 +24,10 @@ import io.loyaltyengine.leaderboard.Consistency;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
@@ -31,6 +35,7 @@ import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
 import java.lang.reflect.InvocationTargetException;
+import java.math.BigDecimal;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -143,6 +148,19 @@ abstract class DatabaseFaultSweepTestBase {
     sweep(kind, "enrol", () -> {
       String email = "p" + n.incrementAndGet() + "@example.com";
       return new Operation(() -> shop.participants().create(campaign.id(), NewParticipant.withEmail(email)));
+    });
+    shop.referrals().configure(ReferralSettings.defaults(campaign.id())
+        .withConversionPoints(ConversionPoints.fixed(25)));
+    String code = shop.referrals().codes(adaRef).shortCode();
+    sweep(kind, "signup", () -> {
+      String email = "invited" + n.incrementAndGet() + "@example.com";
+      return new Operation(() -> shop.referrals().signup(campaign.id(),
+          Signup.referred(NewParticipant.withEmail(email), code)));
+    });
+    sweep(kind, "convert", () -> {
+      String order = "order-" + n.incrementAndGet();
+      return new Operation(() -> shop.referrals().convert(campaign.id(),
+          new NewConversion(code, order, new BigDecimal("40"))));
     });
     sweep(kind, "revoke", () -> {
       IssuedApiKey issued = shop.apiKeys().issue(NewApiKey.of("till", ApiScope.READ));
