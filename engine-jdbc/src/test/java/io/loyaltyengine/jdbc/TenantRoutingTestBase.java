@@ -1,0 +1,295 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.PageRequest;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.access.ApiScope;
+import io.loyaltyengine.access.IssuedApiKey;
+import io.loyaltyengine.access.NewApiKey;
+import io.loyaltyengine.brand.Brand;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.CatalogReward;
+import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.NewFeedbackBoard;
+import io.loyaltyengine.feedback.NewIdea;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.quests.NewQuest;
+import io.loyaltyengine.quests.NewQuestTask;
+import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.ReferralCodes;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.Track;
+import io.loyaltyengine.rewards.ActionResult;
+import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.RewardType;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testimonials.NewTestimonial;
+import io.loyaltyengine.testimonials.Testimonial;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every statement a tenant's operation sends names that tenant: it binds the tenant's id (alone or among an array's
+ * elements), so that on a database distributed by tenant (Citus style, ARCHITECTURE.md) it routes to the tenant's
+ * shard, and it reads or writes no other tenant's rows. The engine's own work across tenants (the dispatcher's
+ * rounds, node leases) is not a tenant's operation: the engine here dispatches only when asked, outside the
+ * operations watched, and statements on the tables that are no tenant's ({@code node_lease},
+ * {@code loyalty_schema_history}) are left out.
+ *
+ * <p>Each test runs in one thread; the recording is thread-safe.
+ */
+abstract class TenantRoutingTestBase {
+  /** The tables that are no tenant's (see {@link SchemaCatalogTestBase#WITHOUT_TENANT}). */
+  private static final Pattern NOT_A_TENANTS_TABLE =
+      Pattern.compile("\\b(node_lease|loyalty_schema_history|information_schema)\\b");
+  /** A statement that names a table. */
+  private static final Pattern NAMES_A_TABLE = Pattern.compile("\\b(from|into|update|merge)\\b");
+
+  /** A statement prepared while operations were watched, with every value bound to it. */
+  private record Sent(String sql, List<Object> values) {
+    boolean binds(long tenantId) {
+      return values.stream().anyMatch(v -> v instanceof Number n && n.longValue() == tenantId);
+    }
+  }
+
+  private final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
+  private volatile boolean watching;
+  private LoyaltyEngine engine;
+
+  /** A pool on a fresh database of the dialect under test. */
+  abstract DataSource pool();
+
+  /** Closes the pool and drops the database. */
+  abstract void closeDatabase();
+
+  @AfterEach
+  void closeAll() {
+    if (engine != null) {
+      engine.close();
+    }
+    closeDatabase();
+  }
+
+  @Test
+  void everyStatementOfATenantsOperationsNamesThatTenant() {
+    Storage storage = JdbcStorage.builder().dataSource(recording(pool())).build();
+    engine = LoyaltyEngine.builder().storage(storage)
+        .events(EventSettings.builder().manualDispatch().build())
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_ALL))
+        .build();
+    // Tenants on both sides of the one watched, with committed events not yet positioned.
+    TenantScope before = engine.forTenant(engine.tenants().create(NewTenant.business("Before")).id());
+    TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Watched")).id());
+    TenantScope after = engine.forTenant(engine.tenants().create(NewTenant.business("After")).id());
+    for (TenantScope other : List.of(before, after)) {
+      Brand brand = other.brands().create(new NewBrand("Other", "https://other" + other.tenantId() + ".example"));
+      Campaign campaign = other.campaigns().create(NewCampaign.running(brand.id(), "Other"));
+      other.participants().create(campaign.id(), NewParticipant.withEmail("other@example.com"));
+    }
+
+    watching = true;
+    operate(scope);
+    watching = false;
+
+    long tenantId = scope.tenantId();
+    List<String> strays = new ArrayList<>();
+    Set<String> seen = new TreeSet<>();
+    synchronized (sent) {
+      assertFalse(sent.isEmpty(), "statements were recorded");
+      for (Sent s : sent) {
+        String sql = s.sql().toLowerCase(Locale.ROOT);
+        if (NOT_A_TENANTS_TABLE.matcher(sql).find() || !NAMES_A_TABLE.matcher(sql).find()) {
+          continue;
+        }
+        seen.add(s.sql());
+        if (!s.binds(tenantId)) {
+          strays.add(s.sql() + " bound " + s.values());
+        }
+      }
+    }
+    assertFalse(seen.isEmpty(), "statements on tenants' tables were recorded");
+    assertEquals(List.of(), strays.stream().distinct().collect(Collectors.toList()),
+        "statements of tenant " + tenantId + "'s operations that do not name it");
+  }
+
+  /** One tenant's operations across the features, each of which sends statements. */
+  private void operate(TenantScope scope) {
+    Brand brand = scope.brands().create(new NewBrand("Tea", "https://tea.example"));
+    Campaign campaign = scope.campaigns().create(NewCampaign.running(brand.id(), "Tea points"));
+    long c = campaign.id();
+    Participant ada = scope.participants().create(c, NewParticipant.withEmail("ada@example.com").withTier("gold"));
+    Participant bob = scope.participants().create(c, NewParticipant.withEmail("bob@example.com"));
+    ParticipantRef adaRef = ParticipantRef.id(ada.id());
+    ParticipantRef bobRef = ParticipantRef.email(c, "bob@example.com");
+    scope.points().award(adaRef, PointsChange.of(500, "purchase").withIdempotencyKey("order-1"));
+    scope.points().award(adaRef, PointsChange.of(500, "purchase").withIdempotencyKey("order-1"));
+    scope.points().deduct(adaRef, PointsChange.of(10, "refund"));
+    scope.points().history(adaRef, Keyset.first(10));
+    scope.participants().list(c, ParticipantFilter.all(), Keyset.first(10));
+    scope.participants().page(c, ParticipantFilter.all(), PageRequest.of(1, 10));
+
+    scope.webhooks().create(NewWebhookEndpoint.of("https://hooks.example.com/in"));
+    long hook = scope.webhooks().list().get(0).id();
+    scope.webhooks().disable(hook);
+    scope.webhooks().enable(hook);
+
+    scope.rewards().configure(c, Automation.MANUAL, 1);
+    CampaignReward points = scope.rewards().define(c, NewCampaignReward.points("Points", 10, 1));
+    CampaignReward coupon = scope.rewards().define(c, NewCampaignReward.coupon("Coupon", 1));
+    scope.coupons().upload(c, List.of("TEA-1", "TEA-2"));
+    ActionResult action = scope.rewards().recordAction(LoyaltyAction.of(adaRef, points.id())
+        .withIdempotencyKey("action-1"));
+    action.unlocked().forEach(earned -> scope.rewards().approve(earned.id(), true));
+    scope.rewards().recordAction(LoyaltyAction.of(bobRef, coupon.id())).unlocked()
+        .forEach(earned -> scope.rewards().approve(earned.id(), false));
+    scope.rewards().totals(c);
+    scope.rewards().summary(adaRef);
+
+    CatalogReward tin = scope.catalog().create(NewCatalogReward.of(c, "Tin", 5, RewardType.CUSTOM_MESSAGE)
+        .withStock(3));
+    scope.catalog().redeem(adaRef, tin.id(), "redeem-1");
+    scope.catalog().adjustStock(tin.id(), 2);
+
+    Quest quest = scope.quests().create(new NewQuest(c, "Quest", null,
+        List.of(new NewQuestTask("One", 5), new NewQuestTask("Two", 5)), 3));
+    scope.quests().completeTask(adaRef, quest.id(), 1);
+    scope.quests().progress(adaRef, quest.id());
+
+    FeedbackBoard board = scope.feedback().createBoard(new NewFeedbackBoard(c, "Ideas", "Tell us"));
+    Idea idea = scope.feedback().submitIdea(adaRef, board.id(), new NewIdea("More tea", "Please"));
+    scope.feedback().vote(bobRef, idea.id());
+    scope.feedback().ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(1, 10));
+
+    Testimonial said = scope.testimonials().submit(adaRef, NewTestimonial.of("Lovely").withRating(5));
+    scope.testimonials().approve(said.id());
+
+    scope.referrals().configure(ReferralSettings.defaults(c));
+    ReferralCodes codes = scope.referrals().codes(adaRef);
+    scope.referrals().track(c, Track.visit(codes.shortCode(), "visitor-1"));
+    scope.referrals().signup(c, Signup.referred(NewParticipant.withEmail("cy@example.com"), codes.signed()));
+    scope.referrals().convert(c, new NewConversion(codes.signed(), "order-7", new BigDecimal("12.50")));
+    scope.referrals().stats(adaRef);
+    scope.referrals().landingPage(c);
+
+    scope.leaderboards().page(BoardRequest.of(c, BoardPeriod.ALL_TIME));
+    scope.leaderboards().standing(adaRef, BoardMetric.POINTS, Consistency.STRONG);
+
+    scope.customerMappings().map(c, "customer-1", adaRef);
+    scope.singleSignOn().rotateSecret();
+    IssuedApiKey key = scope.apiKeys().issue(NewApiKey.of("Key", ApiScope.READ));
+    engine.access().authenticate(key.secret(), ApiScope.READ);
+
+    scope.changeFeed().read(0, EventFilter.all(), 10);
+    scope.participants().delete(adaRef);
+  }
+
+  /** {@code pool} seen through connections that record the statements they prepare while watched. */
+  private DataSource recording(DataSource pool) {
+    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+        forward(pool, (target, method, args) -> {
+          Object result = method.invoke(target, args);
+          return result instanceof Connection connection ? recording(connection) : result;
+        }));
+  }
+
+  private Connection recording(Connection connection) {
+    return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+        forward(connection, (target, method, args) -> {
+          Object result = method.invoke(target, args);
+          if (watching && method.getName().equals("prepareStatement") && result instanceof PreparedStatement p) {
+            Sent s = new Sent(((String) args[0]).strip(), Collections.synchronizedList(new ArrayList<>()));
+            sent.add(s);
+            return recording(p, s);
+          }
+          return result;
+        }));
+  }
+
+  private PreparedStatement recording(PreparedStatement statement, Sent s) {
+    return (PreparedStatement) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {PreparedStatement.class}, forward(statement, (target, method, args) -> {
+          if (method.getName().startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer) {
+            values(args[1], s.values());
+          }
+          return method.invoke(target, args);
+        }));
+  }
+
+  /** A bound value, or each element of a bound array. */
+  private static void values(Object value, List<Object> into) throws SQLException {
+    if (value instanceof Array array) {
+      values(array.getArray(), into);
+    } else if (value instanceof Object[] elements) {
+      for (Object element : elements) {
+        values(element, into);
+      }
+    } else if (value instanceof long[] longs) {
+      for (long l : longs) {
+        into.add(l);
+      }
+    } else {
+      into.add(value);
+    }
+  }
+
+  /** A handler calling {@code handler} with the target, unwrapping reflection's wrapper from what it throws. */
+  private static InvocationHandler forward(Object target, Call handler) {
+    return (proxy, method, args) -> {
+      try {
+        return handler.call(target, method, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    };
+  }
+
+  @FunctionalInterface
+  private interface Call {
+    Object call(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable;
+  }
+}
