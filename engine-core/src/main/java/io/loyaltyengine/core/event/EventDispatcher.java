@@ -235,10 +235,11 @@ public final class EventDispatcher implements AutoCloseable {
    * @param tenantId the tenant
    */
   public void positionCommitted(long tenantId) {
-    // A read first (the first tenant after tenantId - 1 with unpositioned events): with nothing to position, which is
-    // usual, no feed row is created and no feed lock taken, which every dispatcher of the tenant waits for.
-    List<Long> pending = transactions.run(tx -> tx.events().tenantsWithUnpositionedEvents(tenantId - 1, 1));
-    if (pending.equals(List.of(tenantId))) {
+    // A read first, of this tenant's rows only (a tenant's operation never reads across tenants, so that on a
+    // database distributed by tenant it stays on the tenant's shard): with nothing to position, which is usual, no
+    // feed row is created and no feed lock taken, which every dispatcher of the tenant waits for.
+    boolean pending = !transactions.run(tx -> tx.events().unpositioned(tenantId, 1)).isEmpty();
+    if (pending) {
       while (positionTenant(tenantId) == settings.batchSize()) {
         // A full batch: there may be more.
       }

@@ -56,7 +56,10 @@ public interface EventPort {
    */
   long lockFeed(long tenantId);
 
-  /** The tenant's unpositioned events in id order, at most {@code limit}. Call with the feed locked. */
+  /**
+   * The tenant's unpositioned events in id order, at most {@code limit}. Call with the feed locked to position them;
+   * without the lock it only tells whether the tenant has any (committed ones, as the transaction sees them).
+   */
   List<EventRecord> unpositioned(long tenantId, int limit);
 
   /**
