@@ -12,6 +12,20 @@ import io.loyaltyengine.access.IssuedApiKey;
 import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.brand.Brand;
 import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.brand.BrandUpdate;
+import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignUpdate;
+import io.loyaltyengine.catalog.CatalogRewardUpdate;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
+import io.loyaltyengine.feedback.IdeaStatus;
+import io.loyaltyengine.participant.ParticipantUpdate;
+import io.loyaltyengine.points.PointsOperation;
+import io.loyaltyengine.quests.QuestUpdate;
+import io.loyaltyengine.sso.SsoSignatures;
+import io.loyaltyengine.testimonials.TestimonialStatus;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
@@ -225,7 +239,59 @@ abstract class TenantRoutingTestBase {
     engine.access().authenticate(key.secret(), ApiScope.READ);
 
     scope.changeFeed().read(0, EventFilter.all(), 10);
+    more(scope, brand, campaign, adaRef, bobRef, codes, tin, quest, board, idea, said, key, hook);
     scope.participants().delete(adaRef);
+  }
+
+  /** More of the tenant's operations: updates, moves, pages, reversals, the index's reads. */
+  private void more(TenantScope scope, Brand brand, Campaign campaign, ParticipantRef adaRef, ParticipantRef bobRef,
+      ReferralCodes codes, CatalogReward tin, Quest quest, FeedbackBoard board, Idea idea, Testimonial said,
+      IssuedApiKey key, long hook) {
+    long c = campaign.id();
+    scope.brands().update(brand.id(), BrandUpdate.of(brand).withWebsite("https://tea2.example"));
+    scope.campaigns().update(c, CampaignUpdate.of(campaign).withName("Tea points+"));
+    scope.campaigns().changeStatus(c, CampaignStatus.PAUSED);
+    scope.participants().update(bobRef, ParticipantUpdate.builder().firstName("Bob").build());
+    scope.points().applyAll(List.of(
+        PointsOperation.award(adaRef, PointsChange.of(3, "purchase").withIdempotencyKey("bulk-1")),
+        PointsOperation.deductUpToBalance(bobRef, PointsChange.of(2, "refund").withIdempotencyKey("bulk-2"))));
+    scope.points().deductUpToBalance(adaRef, PointsChange.of(1, "refund").withIdempotencyKey("capped-1"));
+    scope.rewards().earned(adaRef, Keyset.first(10));
+    scope.coupons().remaining(c);
+    scope.coupons().assigned(c, Keyset.first(10));
+    scope.catalog().update(tin.id(), CatalogRewardUpdate.of(tin).withPointsCost(4));
+    scope.catalog().setActive(tin.id(), false);
+    scope.catalog().list(c, null, null);
+    scope.quests().update(quest.id(), QuestUpdate.of(quest).withName("Quest+"));
+    scope.quests().setActive(quest.id(), false);
+    scope.feedback().withdrawVote(bobRef, idea.id());
+    scope.feedback().setStatus(idea.id(), IdeaStatus.PLANNED);
+    scope.feedback().updateBoard(board.id(), FeedbackBoardUpdate.of(board).withName("Ideas+"));
+    scope.feedback().closeBoard(board.id());
+    scope.feedback().reopenBoard(board.id());
+    scope.feedback().deleteIdea(idea.id());
+    scope.testimonials().list(c, TestimonialStatus.APPROVED, Keyset.first(10));
+    scope.referrals().decode(c, codes.signed());
+    scope.referrals().referred(adaRef, Keyset.first(10));
+    scope.referrals().reverse(c, "order-7");
+    scope.referrals().campaignStats(c);
+    scope.referrals().brandStats(brand.id());
+    scope.referrals().rotateSigningKey();
+    scope.referrals().resetLandingPage(c);
+    scope.leaderboards().page(BoardRequest.of(c, BoardPeriod.CURRENT_MONTH));
+    scope.leaderboards().standing(adaRef, BoardMetric.ACTIONS, Consistency.INDEX);
+    scope.leaderboards().winners(c, YearMonth.now(ZoneOffset.UTC).minusMonths(1), BoardMetric.POINTS);
+    scope.customerMappings().findByParticipant(adaRef);
+    scope.customerMappings().unmap(c, "customer-1");
+    String secret = scope.singleSignOn().rotateSecret().secret();
+    scope.singleSignOn().recognize(SsoSignatures.login(secret, c, "customer-2", "dee@example.com",
+        Instant.now().getEpochSecond()));
+    scope.apiKeys().list();
+    scope.apiKeys().revoke(key.key().id());
+    scope.webhooks().rotateSecret(hook);
+    scope.webhooks().finishRotation(hook);
+    scope.webhooks().parked(hook, Keyset.first(10));
+    scope.webhooks().delete(hook);
   }
 
   /** {@code pool} seen through connections that record the statements they prepare while watched. */
