@@ -1,0 +1,29 @@
+package io.loyaltyengine.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
+
+/**
+ * {@link StatementCountsTestBase} on an H2 file database.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+class StatementCountsH2Test extends StatementCountsTestBase {
+  private HikariDataSource pool;
+
+  @Override
+  DataSource openDatabase() {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:h2:file:" + TestFiles.newDirectory("loyalty-h2-").resolve("loyalty")
+        + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+    config.setMaximumPoolSize(4);
+    pool = new HikariDataSource(config);
+    return pool;
+  }
+
+  @Override
+  void closeDatabase() {
+    pool.close();
+  }
+}

@@ -1,0 +1,157 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The statements an operation sends do not grow with the number of items it handles: each operation is run on a
+ * few items and on many, through a DataSource that records every statement prepared on its connections, and both
+ * runs must send as many statements.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class StatementCountsTestBase {
+  private final TestEngines engines = new TestEngines();
+  /** The statements prepared since the last {@link #counted}, as the first words of their SQL. */
+  private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+  private LoyaltyEngine engine;
+  private long brandId;
+
+  /** A fresh database's DataSource, closed by {@link #closeDatabase()}. */
+  abstract DataSource openDatabase();
+
+  /** Closes what {@link #openDatabase()} opened. */
+  abstract void closeDatabase();
+
+  @BeforeEach
+  void open() {
+    JdbcStorage storage = JdbcStorage.builder().dataSource(recording(openDatabase())).build();
+    // Endpoints' hosts are never called here, nor resolved.
+    engine = engines.build(engines.builder(storage, 0)
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_ALL)));
+  }
+
+  @AfterEach
+  void close() {
+    engines.close();
+    closeDatabase();
+  }
+
+  /** A new tenant with one brand, whose scope is returned. */
+  private TenantScope tenant() {
+    TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Acme")).id());
+    brandId = scope.brands().create(new NewBrand("Acme Shop", "https://shop.example.com/")).id();
+    return scope;
+  }
+
+  private long campaign(TenantScope scope) {
+    return scope.campaigns().create(NewCampaign.running(brandId, "Spring")).id();
+  }
+
+  /**
+   * The statements {@code call} sends for {@code few} and for {@code many} items, each on a world {@code setUp}
+   * made for that many (the setup's statements not counted), asserted equal.
+   */
+  private void assertSameStatements(String what, int few, int many, IntFunction<Runnable> setUp) {
+    List<String> forFew = counted(setUp.apply(few));
+    List<String> forMany = counted(setUp.apply(many));
+    assertEquals(forFew.size(), forMany.size(), what + ": for " + few + " items " + tally(forFew) + ", for " + many
+        + " items " + tally(forMany));
+  }
+
+  /** Each statement sent, with how many times it was. */
+  private static Map<String, Long> tally(List<String> sent) {
+    return sent.stream().collect(Collectors.groupingBy(s -> s, LinkedHashMap::new, Collectors.counting()));
+  }
+
+  private List<String> counted(Runnable call) {
+    log.clear();
+    call.run();
+    List<String> sent = List.copyOf(log);
+    log.clear();
+    return sent;
+  }
+
+  @Test
+  void positioningEventsSendsAsManyStatementsForManyEventsAsForFew() {
+    engine.events().subscribe("audit", EventFilter.all(), event -> { });
+    assertSameStatements("positioning and fanning out events", 2, 40, n -> {
+      TenantScope scope = tenant();
+      long campaignId = campaign(scope);
+      long endpointId = scope.webhooks().create(NewWebhookEndpoint.of("https://hooks.example.com/loyalty"))
+          .endpoint().id();
+      Participant ann = scope.participants().create(campaignId, NewParticipant.withEmail("ann@example.com"));
+      for (int i = 0; i < n; i++) {
+        scope.points().award(ParticipantRef.id(ann.id()), PointsChange.of(1, "purchase"));
+      }
+      // Disabling an endpoint first positions the tenant's committed events and fans them out to the listener and
+      // the endpoint.
+      return () -> scope.webhooks().disable(endpointId);
+    });
+  }
+
+  private DataSource recording(DataSource dataSource) {
+    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+        forward(dataSource, (target, method, args) -> {
+          Object result = method.invoke(target, args);
+          return method.getName().equals("getConnection") ? recording((Connection) result) : result;
+        }));
+  }
+
+  private Connection recording(Connection connection) {
+    return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+        forward(connection, (target, method, args) -> {
+          if (method.getName().equals("prepareStatement") || method.getName().equals("prepareCall")) {
+            String sql = ((String) args[0]).strip();
+            log.add(sql.length() <= 40 ? sql : sql.substring(0, 40));
+          } else if (method.getName().equals("createStatement")) {
+            log.add("(statement)");
+          }
+          return method.invoke(target, args);
+        }));
+  }
+
+  /** A handler that runs {@code handler} on {@code target}, unwrapping what the target threw. */
+  private static InvocationHandler forward(Object target, Forwarded handler) {
+    return (proxy, method, args) -> {
+      try {
+        return handler.call(target, method, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    };
+  }
+
+  @FunctionalInterface
+  private interface Forwarded {
+    Object call(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable;
+  }
+}
