@@ -204,21 +204,27 @@ public final class EventDispatcher implements AutoCloseable {
       }
       List<WebhookEndpointRecord> endpoints = tx.webhookEndpoints().listEnabled(tenantId);
       Instant now = now();
+      long first = last + 1;
+      List<Long> eventIds = new ArrayList<>(events.size());
+      List<DeliveryRecord> deliveries = new ArrayList<>();
+      // The batch's positions and deliveries are written together, in as many statements for many events as for few.
       for (EventRecord e : inSequencePerParticipant(events)) {
         long position = ++last;
-        tx.events().position(tenantId, e.eventId(), position, now);
+        eventIds.add(e.eventId());
         for (Listeners.Registration r : listeners.all()) {
           if (r.filter().matches(e.type(), e.campaignId())) {
-            tx.deliveries().create(pending(e, position, r.name(), now));
+            deliveries.add(pending(e, position, r.name(), now));
           }
         }
         for (WebhookEndpointRecord w : endpoints) {
           if ((w.types().isEmpty() || w.types().contains(e.type()))
               && (w.campaignId() == null || w.campaignId().equals(e.campaignId()))) {
-            tx.deliveries().create(pending(e, position, WebhookService.subscriber(w.endpointId()), now));
+            deliveries.add(pending(e, position, WebhookService.subscriber(w.endpointId()), now));
           }
         }
       }
+      tx.events().positionAll(tenantId, eventIds, first, now);
+      tx.deliveries().createAll(deliveries);
       tx.events().advanceFeed(tenantId, last);
       return events.size();
     });

@@ -33,6 +33,13 @@ public interface DeliveryPort {
    */
   void create(DeliveryRecord delivery);
 
+  /** As {@link #create} for each delivery, in order; a store may send them in one batch. */
+  default void createAll(List<DeliveryRecord> deliveries) {
+    for (DeliveryRecord delivery : deliveries) {
+      create(delivery);
+    }
+  }
+
   /**
    * Claims up to {@code limit} claimable deliveries for the named listeners and, if {@code webhooks}, for every
    * {@code webhook:} subscriber, leasing them to {@code owner} until {@code leaseUntil}.

@@ -68,6 +68,16 @@ public interface EventPort {
    */
   void position(long tenantId, long eventId, long position, Instant positionedAt);
 
+  /**
+   * As {@link #position} for each of {@code eventIds}: the first at {@code firstPosition}, each next one at the
+   * position after the one before; a store may send them in one batch. Call with the feed locked.
+   */
+  default void positionAll(long tenantId, List<Long> eventIds, long firstPosition, Instant positionedAt) {
+    for (int i = 0; i < eventIds.size(); i++) {
+      position(tenantId, eventIds.get(i), firstPosition + i, positionedAt);
+    }
+  }
+
   /** Records the last position given in the tenant's feed. Call with the feed locked. */
   void advanceFeed(long tenantId, long lastPosition);
 

@@ -50,8 +50,31 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
   @Override
   public void create(DeliveryRecord d) {
     Objects.requireNonNull(d, "delivery");
-    runInsertIfAbsent("delivery create", () -> handle.createUpdate(sql.deliveryCreate())
-        .bind("tenantId", d.tenantId())
+    runInsertIfAbsent("delivery create", () -> bindDelivery(handle.createUpdate(sql.deliveryCreate()), d).execute());
+  }
+
+  /**
+   * One JDBC batch: one statement prepared and sent for the whole list. The dispatcher creates a batch's deliveries
+   * with the tenant's feed locked, so no other transaction inserts them meanwhile (on H2, where a concurrent insert
+   * of the same delivery fails rather than waits, {@link #create} takes that failure as the delivery existing).
+   */
+  @Override
+  public void createAll(List<DeliveryRecord> deliveries) {
+    Objects.requireNonNull(deliveries, "deliveries");
+    if (deliveries.isEmpty()) {
+      return;
+    }
+    run("delivery create all", () -> {
+      PreparedBatch batch = handle.prepareBatch(sql.deliveryCreate());
+      for (DeliveryRecord d : deliveries) {
+        bindDelivery(batch, Objects.requireNonNull(d, "delivery")).add();
+      }
+      return batch.execute();
+    });
+  }
+
+  private static <S extends SqlStatement<S>> S bindDelivery(S statement, DeliveryRecord d) {
+    return statement.bind("tenantId", d.tenantId())
         .bind("eventId", d.eventId())
         .bind("subscriber", d.subscriber())
         .bind("participantId", d.participantId())
@@ -63,8 +86,7 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
         .bind("leaseOwner", d.leaseOwner())
         .bind("leaseUntil", Rows.timestamp(d.leaseUntil()))
         .bind("lastError", d.lastError())
-        .bind("updatedAt", Rows.timestamp(d.updatedAt()))
-        .execute());
+        .bind("updatedAt", Rows.timestamp(d.updatedAt()));
   }
 
   @Override

@@ -163,6 +163,27 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
         .execute());
   }
 
+  /** One JDBC batch: one statement prepared and sent for the whole list. */
+  @Override
+  public void positionAll(long tenantId, List<Long> eventIds, long firstPosition, Instant positionedAt) {
+    Objects.requireNonNull(eventIds, "eventIds");
+    Objects.requireNonNull(positionedAt, "positionedAt");
+    if (eventIds.isEmpty()) {
+      return;
+    }
+    run("event position all", () -> {
+      PreparedBatch batch = handle.prepareBatch(Sql.EVENT_POSITION);
+      for (int i = 0; i < eventIds.size(); i++) {
+        batch.bind("tenantId", tenantId)
+            .bind("eventId", eventIds.get(i).longValue())
+            .bind("position", firstPosition + i)
+            .bind("positionedAt", Rows.timestamp(positionedAt))
+            .add();
+      }
+      return batch.execute();
+    });
+  }
+
   @Override
   public void advanceFeed(long tenantId, long lastPosition) {
     run("event feed advance", () -> handle.createUpdate(Sql.FEED_ADVANCE)

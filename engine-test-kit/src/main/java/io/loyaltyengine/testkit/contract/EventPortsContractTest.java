@@ -208,8 +208,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(a3, a4), tx(tx -> {
       assertEquals(2L, tx.events().lockFeed(a));
       List<EventRecord> batch = tx.events().unpositioned(a, 10);
-      tx.events().position(a, a3.eventId(), 3, T0);
-      tx.events().position(a, a4.eventId(), 4, T0);
+      tx.events().positionAll(a, List.of(), 3, T0);
+      tx.events().positionAll(a, List.of(a3.eventId(), a4.eventId()), 3, T0);
       tx.events().advanceFeed(a, 4);
       return batch;
     }));
@@ -466,6 +466,26 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void creatingDeliveriesAllAtOnceCreatesEachAsGivenAndKeepsOnesThatExist() {
+    long t = tenant();
+    EventRecord e1 = positioned(t, 5L, 1, 1);
+    EventRecord e2 = positioned(t, 6L, 1, 2);
+    create(pending(e1, L));
+    run(tx -> tx.deliveries().createAll(List.of()));
+    run(tx -> tx.deliveries().createAll(List.of(
+        new DeliveryRecord(t, e1.eventId(), L, 5L, 1, 1, DeliveryStatus.PENDING, 7, T0, null, null, "other", T0),
+        pending(e1, M), pending(e2, L), pending(e2, M))));
+    List<ClaimedDelivery> claimed = claim("a", T0, 10, L);
+    assertEquals(ids(e1, e2), ids(claimed));
+    assertEquals(0, claimed.get(0).delivery().attempts(), "the delivery that existed is kept");
+    assertEquals(ids(e1, e2), ids(claim("a", T0, 10, M)));
+    assertThrows(StorageException.class, () -> run(tx -> tx.deliveries().createAll(List.of(pending(e2, "x"),
+        new DeliveryRecord(t, nextId(), L, null, 0, 1, DeliveryStatus.PENDING, 0, T0, null, null, null, T0)))),
+        "a delivery needs its event");
+    assertEquals(List.of(), claim("a", T0, 10, "x"), "nothing of a failed unit of work");
+  }
+
+  @Test
   void deleteAllRemovesOneSubscribersDeliveriesInOneTenant() {
     long a = tenant();
     long b = tenant();
@@ -692,6 +712,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
       tx.events().position(t, kept.eventId(), 9, T0);
       tx.events().advanceFeed(t, 9);
       tx.deliveries().create(pending(added.withPosition(2), L));
+      tx.events().positionAll(t, List.of(added.eventId()), 3, T0);
+      tx.deliveries().createAll(List.of(pending(added.withPosition(3), M)));
       tx.deliveries().claim(Set.of(L, M), true, T0, "a", T0.plus(LEASE), 10);
       tx.deliveries().delivered(t, kept.eventId(), L, T0);
       tx.deliveries().park(t, kept.eventId(), M, "a", 1, "x", T0);
