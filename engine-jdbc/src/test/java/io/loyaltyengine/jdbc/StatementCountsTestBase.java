@@ -2,6 +2,7 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
@@ -11,6 +12,7 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
@@ -115,6 +117,22 @@ abstract class StatementCountsTestBase {
       // Disabling an endpoint first positions the tenant's committed events and fans them out to the listener and
       // the endpoint.
       return () -> scope.webhooks().disable(endpointId);
+    });
+  }
+
+  @Test
+  void aPageOfReferredParticipantsSendsAsManyStatementsForManyAsForFew() {
+    assertSameStatements("a page of referred participants", 1, 30, n -> {
+      TenantScope scope = tenant();
+      long campaignId = campaign(scope);
+      Participant ann = scope.participants().create(campaignId, NewParticipant.withEmail("ann@example.com"));
+      String code = scope.referrals().codes(ParticipantRef.id(ann.id())).shortCode();
+      for (int i = 0; i < n; i++) {
+        scope.referrals().signup(campaignId,
+            Signup.referred(NewParticipant.withEmail("friend" + i + "@example.com"), code));
+      }
+      return () -> assertEquals(n,
+          scope.referrals().referred(ParticipantRef.id(ann.id()), Keyset.first(Keyset.MAX_LIMIT)).items().size());
     });
   }
 
