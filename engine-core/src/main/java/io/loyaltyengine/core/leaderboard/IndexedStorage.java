@@ -219,6 +219,11 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
+    public List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
+      return port.findAll(tenantId, participantIds);
+    }
+
+    @Override
     public List<LockedParticipant> lockAll(long tenantId, Collection<Long> participantIds) {
       return port.lockAll(tenantId, participantIds);
     }

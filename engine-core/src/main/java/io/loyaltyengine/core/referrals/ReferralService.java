@@ -576,12 +576,13 @@ public final class ReferralService implements Referrals {
       CursorPage<Referral> referrals = CursorPage.fromRows(
           tx.referrals().referredBy(tenantId, id, page.afterId(), page.limit() + 1), page.limit(),
           Referral::invitedId);
-      List<Participant> items = new ArrayList<>(referrals.items().size());
+      // A participant's referrals are deleted with it, so each invited participant exists. The page is in invited
+      // id order, as the participants are read, in one query.
+      List<Long> invited = new ArrayList<>(referrals.items().size());
       for (Referral r : referrals.items()) {
-        // A participant's referrals are deleted with it, so each invited participant exists.
-        tx.participants().find(tenantId, r.invitedId()).ifPresent(items::add);
+        invited.add(r.invitedId());
       }
-      return new CursorPage<>(items, referrals.nextId());
+      return new CursorPage<>(tx.participants().findAll(tenantId, invited), referrals.nextId());
     });
   }
 

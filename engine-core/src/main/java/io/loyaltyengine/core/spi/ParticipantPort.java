@@ -1,9 +1,11 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.participant.Participant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Participants' profiles. Balances are changed through {@link LedgerPort} only.
@@ -26,6 +28,18 @@ public interface ParticipantPort {
 
   /** Finds a participant of the tenant by id. */
   Optional<Participant> find(long tenantId, long participantId);
+
+  /**
+   * The tenant's participants with any of these ids, in ascending id order; ids without a participant are left out.
+   * As {@link #find} for each id; a store may read them in one query.
+   */
+  default List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
+    List<Participant> found = new ArrayList<>();
+    for (long id : new TreeSet<>(participantIds)) {
+      find(tenantId, id).ifPresent(found::add);
+    }
+    return found;
+  }
 
   /**
    * The tenant's participants with any of these ids, with their event sequences, each row locked until the end of

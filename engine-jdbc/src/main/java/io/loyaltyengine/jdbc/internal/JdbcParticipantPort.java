@@ -48,6 +48,18 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
 
   /** One query per {@value JdbcPort#IN_LIST_SIZE} ids. */
   @Override
+  public List<Participant> findAll(long tenantId, Collection<Long> participantIds) {
+    // Ascending ids across the slices too.
+    return inSlices(new TreeSet<>(participantIds), ids -> run("participant find all",
+        () -> handle.createQuery(Sql.PARTICIPANT_FIND_ALL)
+            .bind("tenantId", tenantId)
+            .bindList("ids", ids)
+            .map(Rows.PARTICIPANT)
+            .list()));
+  }
+
+  /** One query per {@value JdbcPort#IN_LIST_SIZE} ids. */
+  @Override
   public List<LockedParticipant> lockAll(long tenantId, Collection<Long> participantIds) {
     // Ascending ids across the slices too, so the whole set is locked in one order.
     return inSlices(new TreeSet<>(participantIds), ids -> run("participant lock all",

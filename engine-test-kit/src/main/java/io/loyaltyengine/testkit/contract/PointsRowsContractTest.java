@@ -283,6 +283,32 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void findAllReadsTheTenantsParticipantsOnceEachInAscendingIdOrderAsFindDoesAcrossSlices() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    List<Long> ids = participantRows(campaign, MANY).stream().map(Participant::id).toList();
+    Campaign elsewhere = campaign();
+    Participant stranger = participant(elsewhere, 1, 1);
+    run(tx -> tx.ledger().credit(t, ids.get(3), 7));
+    List<Participant> expected = tx(tx -> ids.stream().sorted()
+        .map(id -> tx.participants().find(t, id).orElseThrow()).toList());
+    // Asked in descending order, with missing ids, another tenant's and duplicates spread over the slices.
+    List<Long> asked = new ArrayList<>(ids);
+    Collections.reverse(asked);
+    asked.add(500, nextId());
+    asked.add(stranger.id());
+    asked.addAll(ids.subList(0, 10));
+
+    assertEquals(expected, tx(tx -> tx.participants().findAll(t, asked)),
+        "missing and another tenant's ids left out, duplicates once, the credit seen");
+    assertEquals(List.of(), tx(tx -> tx.participants().findAll(t, List.of())));
+    assertEquals(List.of(stranger), tx(tx -> tx.participants().findAll(elsewhere.tenantId(), asked)),
+        "the other tenant's view");
+    assertEquals(expected.subList(0, 1), tx(tx -> tx.participants().findAll(t, Set.of(expected.get(0).id()))),
+        "any collection");
+  }
+
+  @Test
   void lockAllOfMoreIdsThanOneSliceReturnsThemAllInAscendingOrder() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
