@@ -2,6 +2,7 @@ package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
@@ -12,6 +13,8 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.points.PointsOperation;
+import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
@@ -133,6 +136,37 @@ abstract class StatementCountsTestBase {
       }
       return () -> assertEquals(n,
           scope.referrals().referred(ParticipantRef.id(ann.id()), Keyset.first(Keyset.MAX_LIMIT)).items().size());
+    });
+  }
+
+  @Test
+  void aBulkCallNamingParticipantsByEmailSendsAsManyStatementsForManyAsForFew() {
+    assertSameStatements("a bulk call naming its participants by email", 2, 40, n -> {
+      TenantScope scope = tenant();
+      long campaignId = campaign(scope);
+      long otherCampaignId = campaign(scope);
+      List<PointsOperation> operations = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        // Each email twice, in two spellings, and in two campaigns; one unknown email per campaign.
+        long campaign = i % 2 == 0 ? campaignId : otherCampaignId;
+        scope.participants().create(campaign, NewParticipant.withEmail("friend" + i + "@example.com"));
+        operations.add(PointsOperation.award(ParticipantRef.email(campaign, "friend" + i + "@example.com"),
+            PointsChange.of(5, "purchase")));
+        operations.add(PointsOperation.deduct(ParticipantRef.email(campaign, "Friend" + i + "@Example.com"),
+            PointsChange.of(2, "refund")));
+      }
+      operations.add(PointsOperation.award(ParticipantRef.email(campaignId, "nobody@example.com"),
+          PointsChange.of(5, "purchase")));
+      operations.add(PointsOperation.award(ParticipantRef.email(otherCampaignId, "nobody@example.com"),
+          PointsChange.of(5, "purchase")));
+      return () -> {
+        List<PointsOutcome> outcomes = scope.points().applyAll(operations);
+        for (int i = 0; i < 2 * n; i++) {
+          assertEquals(i % 2 == 0 ? 5 : 3, outcomes.get(i).result().balance(), "operation " + i);
+        }
+        assertEquals(ErrorCode.NOT_FOUND, outcomes.get(2 * n).error().code());
+        assertEquals(ErrorCode.NOT_FOUND, outcomes.get(2 * n + 1).error().code());
+      };
     });
   }
 
