@@ -234,6 +234,11 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
+    public List<Participant> findAllByEmail(long tenantId, long campaignId, Collection<String> sanitizedEmails) {
+      return port.findAllByEmail(tenantId, campaignId, sanitizedEmails);
+    }
+
+    @Override
     public Optional<Participant> lock(long tenantId, long participantId) {
       return port.lock(tenantId, participantId);
     }

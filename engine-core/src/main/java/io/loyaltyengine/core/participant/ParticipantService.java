@@ -18,9 +18,12 @@ import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.participant.ParticipantUpdate;
 import io.loyaltyengine.participant.Participants;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Participants of one tenant. Input is validated before any unit of work starts; a profile update locks the
@@ -268,7 +271,7 @@ public final class ParticipantService implements Participants {
   public static Resolver resolver(ParticipantRef ref) {
     Lookup lookup = Lookup.of(ref);
     if (lookup.id() == null) {
-      return lookup::find;
+      return new ByEmail(lookup);
     }
     long id = lookup.id();
     return new Resolver() {
@@ -282,6 +285,65 @@ public final class ParticipantService implements Participants {
         return id;
       }
     };
+  }
+
+  /** The resolver of a reference by email, which {@link #resolveIds} reads with the others of its campaign. */
+  private record ByEmail(Lookup lookup) implements Resolver {
+    @Override
+    public Participant resolve(Transaction tx, long tenantId) {
+      return lookup.find(tx, tenantId);
+    }
+  }
+
+  /**
+   * Resolves the ids of {@code resolvers} as {@link Resolver#resolveId} on each would, in as many queries for many
+   * as for few: those named by id are not read; those named by email are read in one query per campaign they name
+   * (of at most 500 emails each), after a read of that campaign, whose absence refuses them with NOT_FOUND on
+   * {@code campaign}; an unknown email is refused with NOT_FOUND on {@code participant}.
+   *
+   * @param refused filled with why the participant at each position could not be resolved; null where it was
+   * @return the participants' ids by position; 0 where refused
+   */
+  public static long[] resolveIds(Transaction tx, long tenantId, List<Resolver> resolvers,
+      LoyaltyException[] refused) {
+    long[] ids = new long[resolvers.size()];
+    Map<Long, Set<String>> emailsByCampaign = new TreeMap<>();
+    for (Resolver resolver : resolvers) {
+      if (resolver instanceof ByEmail byEmail) {
+        emailsByCampaign.computeIfAbsent(byEmail.lookup().campaignId(), c -> new TreeSet<>())
+            .add(byEmail.lookup().sanitizedEmail());
+      }
+    }
+    // By campaign, then by sanitized email; no entry for a campaign that does not exist.
+    Map<Long, Map<String, Long>> found = new HashMap<>();
+    emailsByCampaign.forEach((campaignId, emails) -> {
+      if (tx.campaigns().find(tenantId, campaignId).isPresent()) {
+        Map<String, Long> byEmail = new HashMap<>();
+        for (Participant p : tx.participants().findAllByEmail(tenantId, campaignId, emails)) {
+          byEmail.put(p.sanitizedEmail(), p.id());
+        }
+        found.put(campaignId, byEmail);
+      }
+    });
+    for (int i = 0; i < ids.length; i++) {
+      Resolver resolver = resolvers.get(i);
+      if (resolver instanceof ByEmail byEmail) {
+        Map<String, Long> inCampaign = found.get(byEmail.lookup().campaignId());
+        Long id = inCampaign == null ? null : inCampaign.get(byEmail.lookup().sanitizedEmail());
+        if (id == null) {
+          refused[i] = LoyaltyException.notFound(inCampaign == null ? "campaign" : "participant");
+        } else {
+          ids[i] = id;
+        }
+      } else {
+        try {
+          ids[i] = resolver.resolveId(tx, tenantId);
+        } catch (LoyaltyException e) {
+          refused[i] = e;
+        }
+      }
+    }
+    return ids;
   }
 
   /**

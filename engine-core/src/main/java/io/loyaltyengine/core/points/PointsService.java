@@ -401,17 +401,31 @@ public final class PointsService implements Points {
   }
 
   /**
-   * Adds the participants of {@code chunk} to {@code ids}, for {@link LocksParticipants}: a read for each named by
-   * email; an unknown one is left out (the operation's own refusal, when it runs).
+   * Adds the participants of {@code chunk} to {@code ids}, for {@link LocksParticipants}: those named by email read
+   * with {@link ParticipantService#resolveIds} (a query per campaign); an unknown one is left out (the operation's own
+   * refusal, when it runs).
    */
   private void addParticipants(Transaction tx, List<Prepared> chunk, Set<Long> ids) {
-    for (Prepared p : chunk) {
-      p.resolver().addIdIfFound(tx, context.tenantId(), ids);
+    LoyaltyException[] unresolved = new LoyaltyException[chunk.size()];
+    long[] resolved = ParticipantService.resolveIds(tx, context.tenantId(), resolvers(chunk), unresolved);
+    for (int i = 0; i < resolved.length; i++) {
+      if (unresolved[i] == null) {
+        ids.add(resolved[i]);
+      }
     }
   }
 
+  private static List<ParticipantService.Resolver> resolvers(List<Prepared> chunk) {
+    List<ParticipantService.Resolver> resolvers = new ArrayList<>(chunk.size());
+    for (Prepared p : chunk) {
+      resolvers.add(p.resolver());
+    }
+    return resolvers;
+  }
+
   /**
-   * Resolves the participants of a chunk (a read for each named by email) into {@code participantIds} and locks them
+   * Resolves the participants of a chunk (those named by email a query per campaign, {@link
+   * ParticipantService#resolveIds}) into {@code participantIds} and locks them
    * all, in ascending id order, as the chunk's run in one go locks them: for the chunk's run again behind savepoints.
    * An operation taking its participant's lock as it came held a higher id while it waited for a lower one, and
    * deadlocked with a transaction changing both in ascending id order (a host's, never retried, saw
@@ -422,13 +436,12 @@ public final class PointsService implements Points {
   private LoyaltyException[] lockChunk(Transaction tx, List<Prepared> chunk, long[] participantIds) {
     long tenantId = context.tenantId();
     LoyaltyException[] unresolved = new LoyaltyException[chunk.size()];
+    long[] resolved = ParticipantService.resolveIds(tx, tenantId, resolvers(chunk), unresolved);
+    System.arraycopy(resolved, 0, participantIds, 0, resolved.length);
     Set<Long> ids = new HashSet<>();
     for (int i = 0; i < unresolved.length; i++) {
-      try {
-        participantIds[i] = chunk.get(i).resolver().resolveId(tx, tenantId);
+      if (unresolved[i] == null) {
         ids.add(participantIds[i]);
-      } catch (LoyaltyException e) {
-        unresolved[i] = e;
       }
     }
     if (!ids.isEmpty()) {
@@ -745,7 +758,8 @@ public final class PointsService implements Points {
     private final List<PointsIncrement> increments = new ArrayList<>();
 
     /**
-     * Resolves the participants the chunk names by email (a read each; the operation of an unknown one is refused),
+     * Resolves the participants the chunk names by email (a query per campaign named, {@link
+     * ParticipantService#resolveIds}; the operation of an unknown one is refused),
      * locks all of the chunk's participants in one query per 500 ids, in ascending id order, and reads its entries
      * with an idempotency key in one query.
      */
@@ -754,12 +768,11 @@ public final class PointsService implements Points {
       unresolved = new LoyaltyException[chunk.size()];
       Set<Long> ids = new HashSet<>();
       Set<String> keys = new HashSet<>();
+      long[] resolved = ParticipantService.resolveIds(tx, tenantId, resolvers(chunk), unresolved);
+      System.arraycopy(resolved, 0, participantIds, 0, resolved.length);
       for (int i = 0; i < participantIds.length; i++) {
         Prepared p = chunk.get(i);
-        try {
-          participantIds[i] = p.resolver().resolveId(tx, tenantId);
-        } catch (LoyaltyException e) {
-          unresolved[i] = e;
+        if (unresolved[i] != null) {
           continue;
         }
         ids.add(participantIds[i]);

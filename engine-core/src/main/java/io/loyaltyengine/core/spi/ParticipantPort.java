@@ -53,6 +53,19 @@ public interface ParticipantPort {
   Optional<Participant> findByEmail(long tenantId, long campaignId, String sanitizedEmail);
 
   /**
+   * The participants of a campaign of the tenant with any of these sanitized emails, each once, in no particular
+   * order; emails without a participant are left out. As {@link #findByEmail} for each email; a store may read them
+   * in one query.
+   */
+  default List<Participant> findAllByEmail(long tenantId, long campaignId, Collection<String> sanitizedEmails) {
+    List<Participant> found = new ArrayList<>();
+    for (String email : new TreeSet<>(sanitizedEmails)) {
+      findByEmail(tenantId, campaignId, email).ifPresent(found::add);
+    }
+    return found;
+  }
+
+  /**
    * Finds a participant and locks its row until the end of the transaction, so that a read-merge-write of its
    * profile cannot interleave with another.
    */

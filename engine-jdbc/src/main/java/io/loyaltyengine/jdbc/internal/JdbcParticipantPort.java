@@ -80,6 +80,18 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
         .findOne());
   }
 
+  /** One query per {@value JdbcPort#IN_LIST_SIZE} emails. */
+  @Override
+  public List<Participant> findAllByEmail(long tenantId, long campaignId, Collection<String> sanitizedEmails) {
+    return inSlices(new TreeSet<>(sanitizedEmails), emails -> run("participant find all by email",
+        () -> handle.createQuery(Sql.PARTICIPANT_FIND_ALL_BY_EMAIL)
+            .bind("tenantId", tenantId)
+            .bind("campaignId", campaignId)
+            .bindList("emails", emails)
+            .map(Rows.PARTICIPANT)
+            .list()));
+  }
+
   @Override
   public Optional<Participant> lock(long tenantId, long participantId) {
     return byId("participant lock", Sql.PARTICIPANT_LOCK, tenantId, participantId);

@@ -98,6 +98,8 @@ public final class Sql {
   /** Rows locked in ascending id order, so that two such locks over overlapping sets never wait in a cycle. */
   static final String PARTICIPANT_FIND_ALL = PARTICIPANT_SELECT
       + " WHERE tenant_id = :tenantId AND participant_id IN (<ids>) ORDER BY participant_id";
+  static final String PARTICIPANT_FIND_ALL_BY_EMAIL = PARTICIPANT_SELECT
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND email_sanitized IN (<emails>)";
   static final String PARTICIPANT_LOCK_ALL = "SELECT " + PARTICIPANT_COLUMNS + ", event_sequence FROM participant"
       + " WHERE tenant_id = :tenantId AND participant_id IN (<ids>) ORDER BY participant_id FOR UPDATE";
   static final String PARTICIPANT_FIND_BY_EMAIL = PARTICIPANT_SELECT

@@ -306,6 +306,26 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
         "the other tenant's view");
     assertEquals(expected.subList(0, 1), tx(tx -> tx.participants().findAll(t, Set.of(expected.get(0).id()))),
         "any collection");
+
+    // By email, in one campaign: each once (in no particular order), across slices, unknown emails left out.
+    Campaign sibling = campaign(t, T0);
+    List<String> emails = new ArrayList<>(expected.stream().map(Participant::sanitizedEmail).toList());
+    emails.add(700, "nobody@example.com");
+    emails.add(stranger.sanitizedEmail());
+    emails.addAll(emails.subList(0, 10));
+    Comparator<Participant> byId = Comparator.comparingLong(Participant::id);
+    assertEquals(expected, sorted(tx(tx -> tx.participants().findAllByEmail(t, campaign.id(), emails)), byId),
+        "another tenant's and unknown emails left out, duplicates once");
+    assertEquals(List.of(), tx(tx -> tx.participants().findAllByEmail(t, campaign.id(), List.of())));
+    assertEquals(List.of(), tx(tx -> tx.participants().findAllByEmail(t, sibling.id(), emails)), "another campaign");
+    assertEquals(List.of(stranger), tx(tx -> tx.participants().findAllByEmail(elsewhere.tenantId(), elsewhere.id(),
+        emails)), "the other tenant's view");
+  }
+
+  private static List<Participant> sorted(List<Participant> participants, Comparator<Participant> order) {
+    List<Participant> copy = new ArrayList<>(participants);
+    copy.sort(order);
+    return copy;
   }
 
   @Test
