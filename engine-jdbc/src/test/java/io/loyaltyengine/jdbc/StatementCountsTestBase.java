@@ -15,7 +15,9 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.points.PointsOutcome;
+import io.loyaltyengine.referrals.BrandStats;
 import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
@@ -166,6 +168,24 @@ abstract class StatementCountsTestBase {
         }
         assertEquals(ErrorCode.NOT_FOUND, outcomes.get(2 * n).error().code());
         assertEquals(ErrorCode.NOT_FOUND, outcomes.get(2 * n + 1).error().code());
+      };
+    });
+  }
+
+  @Test
+  void aBrandsStatsSendAsManyStatementsForManyCampaignsAsForOne() {
+    assertSameStatements("a brand's stats", 1, 12, n -> {
+      TenantScope scope = tenant();
+      for (int i = 0; i < n; i++) {
+        long campaignId = campaign(scope);
+        Participant ann = scope.participants().create(campaignId, NewParticipant.withEmail("ann@example.com"));
+        scope.referrals().track(campaignId, Track.share(scope.referrals().codes(ParticipantRef.id(ann.id()))
+            .shortCode()));
+      }
+      return () -> {
+        BrandStats stats = scope.referrals().brandStats(brandId);
+        assertEquals(List.of((long) n, (long) n, (long) n), List.of(stats.campaigns(), stats.participants(),
+            stats.shares()));
       };
     });
   }
