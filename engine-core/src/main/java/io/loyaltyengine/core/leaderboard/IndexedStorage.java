@@ -276,6 +276,11 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
+    public long countInCampaigns(long tenantId, Collection<Long> campaignIds) {
+      return port.countInCampaigns(tenantId, campaignIds);
+    }
+
+    @Override
     public boolean setRisk(long tenantId, long participantId, RiskLevel level, String reason) {
       return port.setRisk(tenantId, participantId, level, reason);
     }

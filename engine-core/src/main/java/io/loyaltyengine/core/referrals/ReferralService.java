@@ -793,12 +793,11 @@ public final class ReferralService implements Referrals {
         throw LoyaltyException.notFound("brand");
       }
       List<Campaign> campaigns = tx.campaigns().listByBrand(tenantId, brandId);
-      long participants = 0;
-      ReferralStats sum = ReferralStats.ZERO;
-      for (Campaign c : campaigns) {
-        participants += tx.participants().count(tenantId, c.id(), null, null);
-        sum = sum.plus(tx.referrals().campaignStats(tenantId, c.id()));
-      }
+      List<Long> campaignIds = campaigns.stream().map(Campaign::id).toList();
+      // Summed over the brand's campaigns in the store, in as many queries for many campaigns as for one.
+      long participants = campaignIds.isEmpty() ? 0 : tx.participants().countInCampaigns(tenantId, campaignIds);
+      ReferralStats sum = campaignIds.isEmpty() ? ReferralStats.ZERO
+          : tx.referrals().campaignsStats(tenantId, campaignIds);
       return new BrandStats(brandId, campaigns.size(), participants, sum.shares(), sum.clicks(), sum.impressions());
     });
   }

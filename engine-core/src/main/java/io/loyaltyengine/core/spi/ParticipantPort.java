@@ -123,6 +123,18 @@ public interface ParticipantPort {
   long count(long tenantId, long campaignId, String search, String tier);
 
   /**
+   * How many participants these campaigns of the tenant have, each campaign counted once. As {@link #count} for each
+   * with no search and no tier; a store may count them in one query.
+   */
+  default long countInCampaigns(long tenantId, Collection<Long> campaignIds) {
+    long total = 0;
+    for (long campaignId : new TreeSet<>(campaignIds)) {
+      total += count(tenantId, campaignId, null, null);
+    }
+    return total;
+  }
+
+  /**
    * Sets a participant's fraud-screening level and reason.
    *
    * @return whether the participant exists

@@ -6,8 +6,10 @@ import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Referral settings, signing keys, short codes, signups, who referred whom, unique visitors, stats counters and
@@ -116,6 +118,18 @@ public interface ReferralPort {
 
   /** The sum of a campaign's participants' stats counters ({@link ReferralStats#ZERO} if none). */
   ReferralStats campaignStats(long tenantId, long campaignId);
+
+  /**
+   * The sum of these campaigns' participants' stats counters ({@link ReferralStats#ZERO} if none), each campaign
+   * counted once. As {@link #campaignStats} for each; a store may read them in one query.
+   */
+  default ReferralStats campaignsStats(long tenantId, Collection<Long> campaignIds) {
+    ReferralStats sum = ReferralStats.ZERO;
+    for (long campaignId : new TreeSet<>(campaignIds)) {
+      sum = sum.plus(campaignStats(tenantId, campaignId));
+    }
+    return sum;
+  }
 
   /**
    * Records a conversion unless the campaign has one with its order id (insert-if-absent on (tenant, campaign,

@@ -214,6 +214,21 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
         .one());
   }
 
+  /** One query per {@value JdbcPort#IN_LIST_SIZE} campaigns. */
+  @Override
+  public long countInCampaigns(long tenantId, Collection<Long> campaignIds) {
+    long total = 0;
+    for (long count : inSlices(new TreeSet<>(campaignIds), ids -> run("participant count in campaigns",
+        () -> handle.createQuery(Sql.PARTICIPANT_COUNT_IN_CAMPAIGNS)
+            .bind("tenantId", tenantId)
+            .bindList("campaignIds", ids)
+            .mapTo(Long.class)
+            .list()))) {
+      total += count;
+    }
+    return total;
+  }
+
   private static void appendFilter(StringBuilder statement, String search, String tier) {
     statement.append(Sql.PARTICIPANT_WHERE_CAMPAIGN);
     if (search != null) {

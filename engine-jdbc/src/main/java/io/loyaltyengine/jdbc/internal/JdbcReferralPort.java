@@ -12,9 +12,11 @@ import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Update;
 
@@ -373,6 +375,22 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
         .map((rs, ctx) -> rs.getLong("participants") == 0 ? ReferralStats.ZERO
             : Rows.REFERRAL_STATS.map(rs, ctx))
         .one());
+  }
+
+  /** One query per {@value JdbcPort#IN_LIST_SIZE} campaigns. */
+  @Override
+  public ReferralStats campaignsStats(long tenantId, Collection<Long> campaignIds) {
+    ReferralStats sum = ReferralStats.ZERO;
+    for (ReferralStats slice : inSlices(new TreeSet<>(campaignIds), ids -> run("referral campaigns stats",
+        () -> handle.createQuery(Sql.STATS_CAMPAIGNS)
+            .bind("tenantId", tenantId)
+            .bindList("campaignIds", ids)
+            .map((rs, ctx) -> rs.getLong("participants") == 0 ? ReferralStats.ZERO
+                : Rows.REFERRAL_STATS.map(rs, ctx))
+            .list()))) {
+      sum = sum.plus(slice);
+    }
+    return sum;
   }
 
   @Override

@@ -107,6 +107,8 @@ public final class Sql {
   static final String PARTICIPANT_DELETE =
       "DELETE FROM participant WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String PARTICIPANT_COUNT = "SELECT COUNT(*) FROM participant";
+  static final String PARTICIPANT_COUNT_IN_CAMPAIGNS =
+      PARTICIPANT_COUNT + " WHERE tenant_id = :tenantId AND campaign_id IN (<campaignIds>)";
   /** The screening's level and reason; no profile column changes. */
   static final String PARTICIPANT_SET_RISK = "UPDATE participant SET risk_level = :riskLevel,"
       + " risk_reason = :riskReason WHERE tenant_id = :tenantId AND participant_id = :participantId";
@@ -696,6 +698,9 @@ public final class Sql {
       + " COALESCE(SUM(conversions), 0) AS conversions, COALESCE(SUM(reversals), 0) AS reversals,"
       + " COALESCE(SUM(revenue), 0) AS revenue"
       + " FROM referral_stats WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+  /** {@link #STATS_CAMPAIGN} over a list of campaigns. */
+  static final String STATS_CAMPAIGNS = STATS_CAMPAIGN.replace("campaign_id = :campaignId",
+      "campaign_id IN (<campaignIds>)");
   static final String STATS_DELETE_ALL = "DELETE FROM referral_stats" + STATS_KEY;
 
   static final String CONVERSION_COLUMNS = "tenant_id, conversion_id, campaign_id, referrer_id, order_id, order_value,"

@@ -320,6 +320,13 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
     assertEquals(List.of(), tx(tx -> tx.participants().findAllByEmail(t, sibling.id(), emails)), "another campaign");
     assertEquals(List.of(stranger), tx(tx -> tx.participants().findAllByEmail(elsewhere.tenantId(), elsewhere.id(),
         emails)), "the other tenant's view");
+
+    // Counted over campaigns, each once.
+    participant(sibling, 0, 0);
+    assertEquals(MANY + 1L, (long) tx(tx -> tx.participants().countInCampaigns(t, List.of(sibling.id(),
+        campaign.id(), elsewhere.id(), sibling.id()))), "another tenant's campaign counts nothing");
+    assertEquals(1L, (long) tx(tx -> tx.participants().countInCampaigns(elsewhere.tenantId(), List.of(
+        campaign.id(), elsewhere.id()))));
   }
 
   private static List<Participant> sorted(List<Participant> participants, Comparator<Participant> order) {

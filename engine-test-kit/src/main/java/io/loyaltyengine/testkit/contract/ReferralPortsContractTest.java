@@ -479,6 +479,11 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
     long otherTenant = tenant();
     assertStats(ReferralStats.ZERO, stats(otherTenant, rita), "another tenant, same participant id");
     assertStats(ReferralStats.ZERO, campaignStats(otherTenant, c), "another tenant, same campaign id");
+    assertStats(ritas.plus(stats(t, sam)).plus(campaignStats(t, other.id())),
+        tx(tx -> tx.referrals().campaignsStats(t, List.of(other.id(), c, nextId(), c))),
+        "several campaigns summed, each once, a campaign without stats adding nothing");
+    assertStats(ReferralStats.ZERO, tx(tx -> tx.referrals().campaignsStats(otherTenant, List.of(c, other.id()))),
+        "another tenant, same campaign ids");
     Campaign elsewhere = campaign(otherTenant);
     addStats(otherTenant, elsewhere.id(), rita, new ReferralStats(1, 1, 1, 1, 1, 1, 1, BigDecimal.ONE));
     assertStats(ritas, stats(t, rita));
