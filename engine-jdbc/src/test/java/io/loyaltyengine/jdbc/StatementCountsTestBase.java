@@ -190,6 +190,26 @@ abstract class StatementCountsTestBase {
     });
   }
 
+  @Test
+  void aParticipantsAncestorsSendAsManyStatementsForALongChainAsForAShortOne() {
+    assertSameStatements("a participant's ancestors", 1, 30, n -> {
+      TenantScope scope = tenant();
+      long campaignId = campaign(scope);
+      // A chain: each participant referred by the one before it.
+      Participant last = scope.participants().create(campaignId, NewParticipant.withEmail("p0@example.com"));
+      List<Long> chain = new ArrayList<>();
+      for (int i = 1; i <= n; i++) {
+        chain.add(0, last.id());
+        String code = scope.referrals().codes(ParticipantRef.id(last.id())).shortCode();
+        last = scope.referrals().signup(campaignId,
+            Signup.referred(NewParticipant.withEmail("p" + i + "@example.com"), code)).participant();
+      }
+      long id = last.id();
+      return () -> assertEquals(chain, scope.referrals().ancestors(ParticipantRef.id(id), 50).stream()
+          .map(Participant::id).toList());
+    });
+  }
+
   private DataSource recording(DataSource dataSource) {
     return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
         forward(dataSource, (target, method, args) -> {
