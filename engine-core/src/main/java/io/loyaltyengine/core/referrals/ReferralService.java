@@ -62,8 +62,10 @@ import io.loyaltyengine.rewards.ActionSource;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -592,22 +594,29 @@ public final class ReferralService implements Referrals {
     int max = ReferralRules.depth(depth);
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
-      long current = resolver.resolve(tx, tenantId).id();
-      List<Participant> chain = new ArrayList<>();
+      long start = resolver.resolve(tx, tenantId).id();
+      // The referrers' ids in one read, then the participants in one more, whatever the chain's length.
+      List<Long> ids = new ArrayList<>();
       Set<Long> seen = new HashSet<>();
-      seen.add(current);
-      while (chain.size() < max) {
-        Optional<Referral> up = tx.referrals().findReferral(tenantId, current);
-        if (up.isEmpty()) {
-          break;
-        }
-        current = up.get().referrerId();
-        Optional<Participant> referrer = tx.participants().find(tenantId, current);
+      seen.add(start);
+      for (long id : tx.referrals().referrerChain(tenantId, start, max)) {
         // The chain is a forest (see signup); the visited set only guards the walk against a corrupt store.
-        if (referrer.isEmpty() || !seen.add(current)) {
+        if (!seen.add(id)) {
           break;
         }
-        chain.add(referrer.get());
+        ids.add(id);
+      }
+      Map<Long, Participant> found = new HashMap<>();
+      for (Participant p : tx.participants().findAll(tenantId, ids)) {
+        found.put(p.id(), p);
+      }
+      List<Participant> chain = new ArrayList<>(ids.size());
+      for (long id : ids) {
+        Participant referrer = found.get(id);
+        if (referrer == null) {
+          break;
+        }
+        chain.add(referrer);
       }
       return List.copyOf(chain);
     });

@@ -6,6 +6,7 @@ import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -102,6 +103,26 @@ public interface ReferralPort {
 
   /** Referrals made by {@code referrerId} with invited id above {@code afterInvitedId} (all when null), in invited id order. */
   List<Referral> referredBy(long tenantId, long referrerId, Long afterInvitedId, int limit);
+
+  /**
+   * The ids of the referrers above a participant, nearest first: its referrer, that one's referrer, and so on, at most
+   * {@code depth} of them (none when {@code depth <= 0}). Each is the referrer of the one before it ({@link
+   * #findReferral} of the participant, then of each referrer in turn); the walk ends at a participant without a
+   * referral. A store may read them in one query.
+   */
+  default List<Long> referrerChain(long tenantId, long participantId, int depth) {
+    List<Long> chain = new ArrayList<>();
+    long current = participantId;
+    while (chain.size() < depth) {
+      Optional<Referral> up = findReferral(tenantId, current);
+      if (up.isEmpty()) {
+        break;
+      }
+      current = up.get().referrerId();
+      chain.add(current);
+    }
+    return chain;
+  }
 
   /**
    * Counts a visitor of a referrer's code once (insert-if-absent on (tenant, participant, visitor)).

@@ -303,6 +303,20 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
     });
   }
 
+  /** One recursive query, however long the chain. */
+  @Override
+  public List<Long> referrerChain(long tenantId, long participantId, int depth) {
+    if (depth <= 0) {
+      return List.of();
+    }
+    return run("referral chain", () -> handle.createQuery(Sql.REFERRAL_CHAIN)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .bind("depth", depth)
+        .mapTo(Long.class)
+        .list());
+  }
+
   @Override
   public boolean insertVisitor(long tenantId, long campaignId, long participantId, String visitorId, Instant at) {
     Objects.requireNonNull(visitorId, "visitorId");

@@ -674,6 +674,16 @@ public final class Sql {
       + " FROM referral WHERE tenant_id = :tenantId AND referrer_id = :referrerId";
   static final String REFERRAL_AND_AFTER = " AND invited_id > :afterInvitedId";
   static final String REFERRAL_ORDER_LIMIT = " ORDER BY invited_id LIMIT :limit";
+  /**
+   * A participant's referrers, nearest first, at most :depth of them: its referral's referrer, then the referrer of
+   * each in turn, the tenant in the seed and in every step's join (the primary key (tenant_id, invited_id) serves
+   * each step).
+   */
+  static final String REFERRAL_CHAIN = "WITH RECURSIVE chain (tenant_id, referrer_id, depth) AS ("
+      + " SELECT tenant_id, referrer_id, 1 FROM referral WHERE tenant_id = :tenantId AND invited_id = :participantId"
+      + " UNION ALL SELECT r.tenant_id, r.referrer_id, c.depth + 1 FROM chain c JOIN referral r"
+      + " ON r.tenant_id = c.tenant_id AND r.invited_id = c.referrer_id WHERE c.depth < :depth)"
+      + " SELECT referrer_id FROM chain ORDER BY depth";
   static final String REFERRAL_DELETE_INVITED =
       "DELETE FROM referral WHERE tenant_id = :tenantId AND invited_id = :participantId";
   static final String REFERRAL_DELETE_REFERRER =

@@ -54,9 +54,10 @@ import org.junit.jupiter.api.Test;
  * The referral port's contract suite: {@code ReferralPort} and the risk fields of {@code ParticipantPort} held to
  * their javadoc below the engine, on every storage backend: every field read back as written (nulls included,
  * instants at the backend's precision, decimals equal in value), every insert-if-absent keeping the first row and
- * leaving the unit of work usable, keys highest number first, referrals in invited id order, velocity counts with an
- * inclusive lower bound, stats that add up exactly, a reversal that happens once, a participant's deletion that
- * takes its referral rows but keeps its conversions, tenant isolation of every lookup, and the undo of every write;
+ * leaving the unit of work usable, keys highest number first, referrals in invited id order, referrer chains
+ * nearest first, velocity counts with an inclusive lower bound, stats that add up exactly, a reversal that happens
+ * once, a participant's deletion that takes its referral rows but keeps its conversions, tenant isolation of every
+ * lookup, and the undo of every write;
  * and under contention, from threads on two storages sharing the database: one winner of concurrent inserts of one
  * key, a second insert that waits for an uncommitted first one (and then loses, or wins if the first rolls back),
  * and concurrent stats increments that all count.
@@ -410,6 +411,58 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(samsOwn), referredBy(t, sam, null, 10));
     assertEquals(List.of(), referredBy(t, nextId(), null, 10));
     assertEquals(List.of(), referredBy(tenant(), rita, null, 10), "another tenant, same referrer id");
+  }
+
+  @Test
+  void aReferrerChainListsTheReferrersAboveAParticipantNearestFirstUpToTheDepth() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    // 60 participants, each referred by the one before it; inserted out of chain order.
+    int length = 60;
+    long first = nextIds(length);
+    List<Referral> links = new ArrayList<>();
+    for (int i = 1; i < length; i++) {
+      links.add(referral(t, c, first + i, first + i - 1, T0));
+    }
+    Referral aside = referral(t, c, nextId(), first + 30, T0);
+    run(tx -> {
+      for (int i = links.size() - 1; i >= 0; i -= 2) {
+        assertTrue(tx.referrals().insertReferral(links.get(i)));
+      }
+      for (int i = links.size() - 2; i >= 0; i -= 2) {
+        assertTrue(tx.referrals().insertReferral(links.get(i)));
+      }
+      assertTrue(tx.referrals().insertReferral(aside));
+    });
+    long last = first + length - 1;
+    List<Long> above = new ArrayList<>();
+    for (long id = last - 1; id >= first; id--) {
+      above.add(id);
+    }
+    assertEquals(above, referrerChain(t, last, 100), "the whole chain, nearest first");
+    assertEquals(above, referrerChain(t, last, length - 1), "exactly as deep as the chain");
+    assertEquals(above.subList(0, 50), referrerChain(t, last, 50));
+    assertEquals(above.subList(0, 1), referrerChain(t, last, 1));
+    assertEquals(List.of(), referrerChain(t, last, 0));
+    assertEquals(List.of(first + 30, first + 29, first + 28), referrerChain(t, aside.invitedId(), 3),
+        "a branch of the forest");
+    assertEquals(List.of(), referrerChain(t, first, 10), "the root has no referrer");
+    assertEquals(List.of(), referrerChain(t, nextId(), 10), "no such participant");
+
+    // Another tenant with the same ids: its referral of the middle of the chain is never followed, nor is the chain
+    // followed from it.
+    long otherTenant = tenant();
+    Campaign elsewhere = campaign(otherTenant);
+    long stranger = nextId();
+    assertTrue(test(tx -> tx.referrals().insertReferral(referral(otherTenant, elsewhere.id(), first + 10, stranger,
+        T0))));
+    assertTrue(test(tx -> tx.referrals().insertReferral(referral(otherTenant, elsewhere.id(), stranger, last,
+        T0))));
+    assertEquals(above, referrerChain(t, last, 100), "another tenant's referrals stay out of the chain");
+    assertEquals(List.of(stranger, last), referrerChain(otherTenant, first + 10, 100),
+        "another tenant, same ids: its own chain only");
+    assertEquals(List.of(), referrerChain(otherTenant, last, 100), "another tenant, same participant id");
   }
 
   // ---------------------------------------------------------------- unique visitors
@@ -1205,6 +1258,10 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
 
   List<Referral> referredBy(long tenantId, long referrerId, Long afterInvitedId, int limit) {
     return tx(tx -> tx.referrals().referredBy(tenantId, referrerId, afterInvitedId, limit));
+  }
+
+  List<Long> referrerChain(long tenantId, long participantId, int depth) {
+    return tx(tx -> tx.referrals().referrerChain(tenantId, participantId, depth));
   }
 
   boolean insertVisitor(long tenantId, long campaignId, long participantId, String visitorId, Instant at) {
