@@ -16,6 +16,7 @@ import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.referrals.BrandStats;
+import io.loyaltyengine.referrals.ReferralOutcome;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.tenant.NewTenant;
@@ -207,6 +208,25 @@ abstract class StatementCountsTestBase {
       long id = last.id();
       return () -> assertEquals(chain, scope.referrals().ancestors(ParticipantRef.id(id), 50).stream()
           .map(Participant::id).toList());
+    });
+  }
+
+  @Test
+  void referringAnExistingParticipantSendsAsManyStatementsBelowALongChainAsBelowAShortOne() {
+    assertSameStatements("a signup of an existing participant checking for a cycle", 1, 30, n -> {
+      TenantScope scope = tenant();
+      long campaignId = campaign(scope);
+      Participant last = scope.participants().create(campaignId, NewParticipant.withEmail("p0@example.com"));
+      for (int i = 1; i <= n; i++) {
+        String code = scope.referrals().codes(ParticipantRef.id(last.id())).shortCode();
+        last = scope.referrals().signup(campaignId,
+            Signup.referred(NewParticipant.withEmail("p" + i + "@example.com"), code)).participant();
+      }
+      scope.participants().create(campaignId, NewParticipant.withEmail("zoe@example.com"));
+      String code = scope.referrals().codes(ParticipantRef.id(last.id())).shortCode();
+      // Zoe existed before: her referral could close a cycle, so the referrer's chain is walked to its root.
+      return () -> assertEquals(ReferralOutcome.REFERRED, scope.referrals().signup(campaignId,
+          Signup.referred(NewParticipant.withEmail("zoe@example.com"), code)).outcome());
     });
   }
 
