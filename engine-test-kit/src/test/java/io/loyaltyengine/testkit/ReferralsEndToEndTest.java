@@ -369,6 +369,33 @@ class ReferralsEndToEndTest {
   }
 
   @Test
+  void aCycleIsRefusedHoweverFarAboveTheReferrerItsInvitedParticipantIs() {
+    // A chain of 450 below Ada, each referred by the one before: longer than a cycle check reads at once.
+    List<Participant> chain = new ArrayList<>();
+    Participant last = ada;
+    for (int i = 0; i < 450; i++) {
+      last = referrals.signup(campaign.id(),
+          Signup.referred(NewParticipant.withEmail("link" + i + "@example.com"), signed(last))).participant();
+      chain.add(last);
+    }
+    assertEquals(ReferralOutcome.CYCLE, referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("ada.lovelace@gmail.com"), signed(last))).outcome(),
+        "Ada is 450 levels above");
+    assertEquals(ReferralOutcome.ALREADY_REFERRED, referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("link10@example.com"), signed(last))).outcome());
+    Participant zoe = scope.participants().create(campaign.id(), NewParticipant.withEmail("zoe@example.com"));
+    assertEquals(ReferralOutcome.REFERRED, referrals.signup(campaign.id(),
+        Signup.referred(NewParticipant.withEmail("zoe@example.com"), signed(last))).outcome(),
+        "Zoe is nowhere in the chain");
+    List<Long> above = new ArrayList<>();
+    for (int i = chain.size() - 1; i >= chain.size() - 50; i--) {
+      above.add(chain.get(i).id());
+    }
+    assertEquals(above, referrals.ancestors(ParticipantRef.id(zoe.id()), 50).stream().map(Participant::id)
+        .toList(), "the 50 nearest, nearest first");
+  }
+
+  @Test
   void aReferralWritesItsEventForTheInvitedParticipantWithoutPersonalData() {
     SignupResult bob = referrals.signup(campaign.id(),
         Signup.referred(NewParticipant.withEmail("bob@example.com").withIpAddress("198.51.100.4"), signed(ada))

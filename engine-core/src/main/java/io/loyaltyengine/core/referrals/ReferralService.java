@@ -128,6 +128,8 @@ public final class ReferralService implements Referrals {
   /** How many short-code candidates a participant's first request tries before giving up. */
   static final int MAX_SHORT_CODE_ATTEMPTS = 20;
 
+  /** The levels of a referrer chain a cycle check reads per query. */
+  private static final int CHAIN_READ = 200;
   private static final ReferralStats ONE_IMPRESSION = new ReferralStats(1, 0, 0, 0, 0, 0, 0, BigDecimal.ZERO);
   private static final ReferralStats ONE_SHARE = new ReferralStats(0, 1, 0, 0, 0, 0, 0, BigDecimal.ZERO);
   private static final ReferralStats ONE_CLICK = new ReferralStats(0, 0, 1, 0, 0, 0, 0, BigDecimal.ZERO);
@@ -517,22 +519,31 @@ public final class ReferralService implements Referrals {
     return new SignupResult(after, created, ReferralOutcome.REFERRED, referral, unlocked);
   }
 
-  /** Whether {@code candidate} is among the referrers above {@code participantId} (its referrer, theirs, ...). */
+  /**
+   * Whether {@code candidate} is among the referrers above {@code participantId} (its referrer, theirs, ...). The
+   * chain has no depth limit: it is read {@link #CHAIN_READ} levels per query, so one query for any usual chain.
+   */
   private boolean isAncestor(Transaction tx, long candidate, long participantId) {
     long tenantId = context.tenantId();
     Set<Long> seen = new HashSet<>();
+    seen.add(participantId);
     long current = participantId;
-    while (seen.add(current)) {
-      Optional<Referral> up = tx.referrals().findReferral(tenantId, current);
-      if (up.isEmpty()) {
+    while (true) {
+      List<Long> up = tx.referrals().referrerChain(tenantId, current, CHAIN_READ);
+      for (long id : up) {
+        if (id == candidate) {
+          return true;
+        }
+        // The chain is a forest (see signup); the visited set only guards the walk against a corrupt store.
+        if (!seen.add(id)) {
+          return false;
+        }
+      }
+      if (up.size() < CHAIN_READ) {
         return false;
       }
-      current = up.get().referrerId();
-      if (current == candidate) {
-        return true;
-      }
+      current = up.get(up.size() - 1);
     }
-    return false;
   }
 
   /** Whether and how a new referral counts under the campaign's settings. */
