@@ -9,6 +9,10 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -20,6 +24,7 @@ import io.loyaltyengine.referrals.ReferralOutcome;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
@@ -27,6 +32,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -50,6 +56,7 @@ abstract class StatementCountsTestBase {
   private final TestEngines engines = new TestEngines();
   /** The statements prepared since the last {@link #counted}, as the first words of their SQL. */
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+  private JdbcStorage storage;
   private LoyaltyEngine engine;
   private long brandId;
 
@@ -61,7 +68,7 @@ abstract class StatementCountsTestBase {
 
   @BeforeEach
   void open() {
-    JdbcStorage storage = JdbcStorage.builder().dataSource(recording(openDatabase())).build();
+    storage = JdbcStorage.builder().dataSource(recording(openDatabase())).build();
     // Endpoints' hosts are never called here, nor resolved.
     engine = engines.build(engines.builder(storage, 0)
         .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_ALL)));
@@ -227,6 +234,30 @@ abstract class StatementCountsTestBase {
       // Zoe existed before: her referral could close a cycle, so the referrer's chain is walked to its root.
       return () -> assertEquals(ReferralOutcome.REFERRED, scope.referrals().signup(campaignId,
           Signup.referred(NewParticipant.withEmail("zoe@example.com"), code)).outcome());
+    });
+  }
+
+  @Test
+  void aBoardReadAfterThisEnginesAwardsSendsAsManyStatementsForManyAwardedParticipantsAsForFew() {
+    // A settable clock that stays put: no catch-up with other instances becomes due between the reads.
+    LoyaltyEngine clocked = engines.build(engines.builder(storage, 0)
+        .clock(SettableClock.at(Instant.parse("2025-06-15T12:00:00Z"))));
+    assertSameStatements("a board read after awards", 2, 40, n -> {
+      TenantScope scope = clocked.forTenant(clocked.tenants().create(NewTenant.business("Acme")).id());
+      long campaignId = scope.campaigns().create(NewCampaign.running(
+          scope.brands().create(new NewBrand("Acme Shop", "https://shop.example.com/")).id(), "Spring")).id();
+      List<Long> ids = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        ids.add(scope.participants().create(campaignId, NewParticipant.withEmail("p" + i + "@example.com")).id());
+      }
+      BoardRequest board = BoardRequest.of(campaignId, BoardPeriod.CURRENT_MONTH).by(BoardMetric.POINTS).limit(2);
+      scope.leaderboards().page(board); // builds the campaign's index
+      for (int i = 0; i < n; i++) {
+        scope.points().award(ParticipantRef.id(ids.get(i)), PointsChange.of(1 + i, "purchase"));
+      }
+      // The index learns the awarded participants' new counters before it answers.
+      return () -> assertEquals(List.of(new BoardEntry(ids.get(n - 1), n, 1), new BoardEntry(ids.get(n - 2), n - 1, 2)),
+          scope.leaderboards().page(board).items());
     });
   }
 
