@@ -370,6 +370,11 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
+    public List<BoardScore> scores(long tenantId, Collection<Long> participantIds, BoardMetric metric, int month) {
+      return port.scores(tenantId, participantIds, metric, month);
+    }
+
+    @Override
     public List<ScoreChange> changedSince(long tenantId, long campaignId, List<Integer> months, Instant since,
         int limit) {
       return port.changedSince(tenantId, campaignId, months, since, limit);

@@ -58,7 +58,7 @@ import java.util.function.LongPredicate;
  * {@link IndexedStorage} hands over the board writes of each committed unit of work ({@link #applyCommitted}): new
  * participants join the roster, action counters raise ACTIONS boards to the value the store returned, deletions
  * leave every board. An award's new points counter is not returned by the store, so the participant is marked and
- * its counters are read (one primary-key read per marked counter) before the next read of the campaign's boards;
+ * its counters are read (all the marked counters of a month in one read) before the next read of the campaign's boards;
  * INDEX reads therefore see this engine's own writes at once. Writes of units of work that joined a host's
  * transaction are left to the catch-up below, because the engine does not see the host commit. Those of a unit of
  * work whose commit's outcome is unknown (it may have committed) are not applied either: the next read of each
@@ -651,12 +651,18 @@ public final class LeaderboardIndexes {
       }
       Map<Marked, Long> scores;
       try {
+        // One read per month marked (all time, this month, perhaps last month), however many awards there were.
+        Map<Integer, List<Long>> byMonth = new java.util.HashMap<>();
+        for (Marked m : marked) {
+          byMonth.computeIfAbsent(m.month, k -> new ArrayList<>()).add(m.participantId);
+        }
         scores = transactions.runRead(tx -> {
           Map<Marked, Long> read = new java.util.HashMap<>();
-          for (Marked m : marked) {
-            tx.leaderboards().score(index.tenantId, m.participantId, BoardMetric.POINTS, m.month)
-                .ifPresent(s -> read.put(m, s.score()));
-          }
+          byMonth.forEach((month, participants) -> {
+            for (BoardScore s : tx.leaderboards().scores(index.tenantId, participants, BoardMetric.POINTS, month)) {
+              read.put(new Marked(s.participantId(), month), s.score());
+            }
+          });
           return read;
         });
       } catch (RuntimeException e) {

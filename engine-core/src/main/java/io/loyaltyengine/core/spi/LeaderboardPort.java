@@ -3,8 +3,11 @@ package io.loyaltyengine.core.spi;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Board scores, read from the counters the features write, plus each closed month's winners.
@@ -57,6 +60,19 @@ public interface LeaderboardPort {
 
   /** A member's score on a board (0 without a counter); empty if the participant is not one of the tenant's. */
   Optional<BoardScore> score(long tenantId, long participantId, BoardMetric metric, int month);
+
+  /**
+   * The scores on a board of the tenant's participants with any of these ids (0 without a counter), each once, in no
+   * particular order; ids without a participant are left out. As {@link #score} for each id; a store may read them
+   * in one query.
+   */
+  default List<BoardScore> scores(long tenantId, Collection<Long> participantIds, BoardMetric metric, int month) {
+    List<BoardScore> found = new ArrayList<>();
+    for (long id : new TreeSet<>(participantIds)) {
+      score(tenantId, id, metric, month).ifPresent(found::add);
+    }
+    return found;
+  }
 
   /**
    * Counters of a campaign changed at or after {@code since}, of the given months (0 included if asked), at most

@@ -11,11 +11,13 @@ import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import java.time.Instant;
 import java.time.YearMonth;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -227,6 +229,19 @@ final class JdbcLeaderboardPort extends JdbcPort implements LeaderboardPort {
         .bind("month", month)
         .map(Rows.BOARD_SCORE)
         .findOne());
+  }
+
+  /** One query per {@value JdbcPort#IN_LIST_SIZE} ids. */
+  @Override
+  public List<BoardScore> scores(long tenantId, Collection<Long> participantIds, BoardMetric metric, int month) {
+    String statement = "SELECT p.participant_id, " + Sql.boardScore(metric) + " AS score, p.created_at"
+        + Sql.boardFrom(metric) + Sql.BOARD_WHERE_PARTICIPANTS;
+    return inSlices(new TreeSet<>(participantIds), ids -> run("board scores", () -> handle.createQuery(statement)
+        .bind("tenantId", tenantId)
+        .bindList("participantIds", ids)
+        .bind("month", month)
+        .map(Rows.BOARD_SCORE)
+        .list()));
   }
 
   @Override

@@ -737,6 +737,8 @@ public final class Sql {
   private static final String BOARD_POINTS_SCORE = "COALESCE(c.points, 0)";
   static final String BOARD_WHERE_CAMPAIGN = " WHERE p.tenant_id = :tenantId AND p.campaign_id = :campaignId";
   static final String BOARD_WHERE_PARTICIPANT = " WHERE p.tenant_id = :tenantId AND p.participant_id = :participantId";
+  static final String BOARD_WHERE_PARTICIPANTS =
+      " WHERE p.tenant_id = :tenantId AND p.participant_id IN (<participantIds>)";
   /** Members are the participants created before the cutoff (PREV_MONTH: those that existed during the month). */
   static final String BOARD_AND_CREATED_BEFORE = " AND p.created_at < :createdBefore";
   /**

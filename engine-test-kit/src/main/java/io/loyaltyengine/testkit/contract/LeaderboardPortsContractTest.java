@@ -48,8 +48,9 @@ import org.junit.jupiter.api.Test;
  * counters {@code addPoints} keeps, each of its month (0 all time); a scan that reports every member once; the catch-up
  * reads ({@code changedSince}, {@code createdSince}, {@code removedSince}) with an inclusive lower bound, only the
  * months asked, per campaign, cut at the limit; counters stamped with the time their change is given, and no counter's
- * time moved back; a removal recorded once, taking the participant's points counters (which the
- * javadoc leaves implicit: otherwise a deleted participant's counters would come back through {@code changedSince});
+ * time moved back; scores read at once as one by one; a removal recorded once, taking the participant's points
+ * counters (which the javadoc leaves implicit: otherwise a deleted participant's counters would come back through
+ * {@code changedSince});
  * winners inserted if absent; tenant isolation of every read; the undo of every write. Under contention, from threads
  * on two storages sharing the database: one winner among concurrent inserts of a month's winners, a second insert
  * that waits for an uncommitted first one, and concurrent {@code addPoints} that all count.
@@ -346,6 +347,37 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
     assertEquals(Optional.empty(), score(otherTenant, ann, ACTIONS, MARCH), "another tenant's participant");
     assertEquals(Optional.empty(), score(otherTenant, ann, POINTS, MARCH));
     assertEquals(Optional.empty(), score(t, nextId(), ACTIONS, ALL_TIME), "no such participant");
+  }
+
+  @Test
+  void scoresAreEachNamedParticipantsCounterOrZeroOnceAndNoneOutsideTheTenant() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    List<Long> ids = participants(campaign, 3, T1);
+    long ann = ids.get(0);
+    long bob = ids.get(1);
+    long cy = ids.get(2);
+    long dee = participants(other, 1, T2).get(0);
+    long otherTenant = tenant(T0);
+    run(tx -> {
+      increment(tx, t, c, ann, 0, MARCH, 2);
+      tx.leaderboards().addPoints(t, c, ann, MARCH, 7, T2);
+      tx.leaderboards().addPoints(t, c, bob, MARCH, 5, T2);
+      tx.leaderboards().addPoints(t, c, bob, ALL_TIME, 9, T2);
+      tx.leaderboards().addPoints(t, other.id(), dee, MARCH, 4, T2);
+    });
+    assertEquals(Set.of(new BoardScore(ann, 7, T1), new BoardScore(bob, 5, T1), new BoardScore(cy, 0, T1),
+        new BoardScore(dee, 4, T2)), scores(t, List.of(cy, bob, ann, bob, nextId(), dee), POINTS, MARCH),
+        "each once, 0 without a counter, any campaign of the tenant, no such participant left out");
+    assertEquals(Set.of(new BoardScore(ann, 2, T1), new BoardScore(bob, 0, T1)),
+        scores(t, List.of(ann, bob), ACTIONS, MARCH));
+    assertEquals(Set.of(new BoardScore(ann, 0, T1), new BoardScore(bob, 9, T1)),
+        scores(t, List.of(ann, bob), POINTS, ALL_TIME), "the month asked only");
+    assertEquals(Set.of(), scores(t, List.of(), POINTS, MARCH));
+    assertEquals(Set.of(), scores(otherTenant, List.of(ann, bob, cy, dee), POINTS, MARCH),
+        "another tenant, same participant ids");
   }
 
   @Test
@@ -978,6 +1010,13 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
 
   private Optional<BoardScore> score(long t, long participantId, BoardMetric metric, int month) {
     return tx(tx -> tx.leaderboards().score(t, participantId, metric, month));
+  }
+
+  /** The scores read at once, failing if a participant is reported twice. */
+  private Set<BoardScore> scores(long t, List<Long> participantIds, BoardMetric metric, int month) {
+    List<BoardScore> read = tx(tx -> tx.leaderboards().scores(t, participantIds, metric, month));
+    assertEquals(read.size(), read.stream().map(BoardScore::participantId).distinct().count(), "each once: " + read);
+    return Set.copyOf(read);
   }
 
   /** A scan's members by id, failing if one is reported twice. */
