@@ -28,13 +28,8 @@ import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +50,7 @@ import org.junit.jupiter.api.Test;
 abstract class StatementCountsTestBase {
   private final TestEngines engines = new TestEngines();
   /** The statements prepared since the last {@link #counted}, as the first words of their SQL. */
-  private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+  private final StatementRecorder recorder = new StatementRecorder();
   private JdbcStorage storage;
   private LoyaltyEngine engine;
   private long brandId;
@@ -68,7 +63,7 @@ abstract class StatementCountsTestBase {
 
   @BeforeEach
   void open() {
-    storage = JdbcStorage.builder().dataSource(recording(openDatabase())).build();
+    storage = JdbcStorage.builder().dataSource(recorder.wrap(openDatabase())).build();
     // Endpoints' hosts are never called here, nor resolved.
     engine = engines.build(engines.builder(storage, 0)
         .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_ALL)));
@@ -107,12 +102,11 @@ abstract class StatementCountsTestBase {
     return sent.stream().collect(Collectors.groupingBy(s -> s, LinkedHashMap::new, Collectors.counting()));
   }
 
+  /** The statements {@code call} sends, each cut to 40 characters. */
   private List<String> counted(Runnable call) {
-    log.clear();
+    recorder.drain();
     call.run();
-    List<String> sent = List.copyOf(log);
-    log.clear();
-    return sent;
+    return recorder.drain().stream().map(s -> s.sql().length() <= 40 ? s.sql() : s.sql().substring(0, 40)).toList();
   }
 
   @Test
@@ -259,42 +253,5 @@ abstract class StatementCountsTestBase {
       return () -> assertEquals(List.of(new BoardEntry(ids.get(n - 1), n, 1), new BoardEntry(ids.get(n - 2), n - 1, 2)),
           scope.leaderboards().page(board).items());
     });
-  }
-
-  private DataSource recording(DataSource dataSource) {
-    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
-        forward(dataSource, (target, method, args) -> {
-          Object result = method.invoke(target, args);
-          return method.getName().equals("getConnection") ? recording((Connection) result) : result;
-        }));
-  }
-
-  private Connection recording(Connection connection) {
-    return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-        forward(connection, (target, method, args) -> {
-          if (method.getName().equals("prepareStatement") || method.getName().equals("prepareCall")) {
-            String sql = ((String) args[0]).strip();
-            log.add(sql.length() <= 40 ? sql : sql.substring(0, 40));
-          } else if (method.getName().equals("createStatement")) {
-            log.add("(statement)");
-          }
-          return method.invoke(target, args);
-        }));
-  }
-
-  /** A handler that runs {@code handler} on {@code target}, unwrapping what the target threw. */
-  private static InvocationHandler forward(Object target, Forwarded handler) {
-    return (proxy, method, args) -> {
-      try {
-        return handler.call(target, method, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
-    };
-  }
-
-  @FunctionalInterface
-  private interface Forwarded {
-    Object call(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable;
   }
 }

@@ -67,16 +67,8 @@ import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -104,15 +96,7 @@ abstract class TenantRoutingTestBase {
   /** A statement that names a table. */
   private static final Pattern NAMES_A_TABLE = Pattern.compile("\\b(from|into|update|merge)\\b");
 
-  /** A statement prepared while operations were watched, with every value bound to it. */
-  private record Sent(String sql, List<Object> values) {
-    boolean binds(long tenantId) {
-      return values.stream().anyMatch(v -> v instanceof Number n && n.longValue() == tenantId);
-    }
-  }
-
-  private final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
-  private volatile boolean watching;
+  private final StatementRecorder recorder = new StatementRecorder();
   private LoyaltyEngine engine;
 
   /** A pool on a fresh database of the dialect under test. */
@@ -131,7 +115,7 @@ abstract class TenantRoutingTestBase {
 
   @Test
   void everyStatementOfATenantsOperationsNamesThatTenant() {
-    Storage storage = JdbcStorage.builder().dataSource(recording(pool())).build();
+    Storage storage = JdbcStorage.builder().dataSource(recorder.wrap(pool())).build();
     engine = LoyaltyEngine.builder().storage(storage)
         .events(EventSettings.builder().manualDispatch().build())
         .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_ALL))
@@ -146,24 +130,22 @@ abstract class TenantRoutingTestBase {
       other.participants().create(campaign.id(), NewParticipant.withEmail("other@example.com"));
     }
 
-    watching = true;
+    recorder.drain();
     operate(scope);
-    watching = false;
+    List<StatementRecorder.Sent> sent = recorder.drain();
 
     long tenantId = scope.tenantId();
     List<String> strays = new ArrayList<>();
     Set<String> seen = new TreeSet<>();
-    synchronized (sent) {
-      assertFalse(sent.isEmpty(), "statements were recorded");
-      for (Sent s : sent) {
-        String sql = s.sql().toLowerCase(Locale.ROOT);
-        if (NOT_A_TENANTS_TABLE.matcher(sql).find() || !NAMES_A_TABLE.matcher(sql).find()) {
-          continue;
-        }
-        seen.add(s.sql());
-        if (!s.binds(tenantId)) {
-          strays.add(s.sql() + " bound " + s.values());
-        }
+    assertFalse(sent.isEmpty(), "statements were recorded");
+    for (StatementRecorder.Sent s : sent) {
+      String sql = s.sql().toLowerCase(Locale.ROOT);
+      if (NOT_A_TENANTS_TABLE.matcher(sql).find() || !NAMES_A_TABLE.matcher(sql).find()) {
+        continue;
+      }
+      seen.add(s.sql());
+      if (!s.binds(tenantId)) {
+        strays.add(s.sql() + " bound " + s.values());
       }
     }
     assertFalse(seen.isEmpty(), "statements on tenants' tables were recorded");
@@ -292,70 +274,5 @@ abstract class TenantRoutingTestBase {
     scope.webhooks().finishRotation(hook);
     scope.webhooks().parked(hook, Keyset.first(10));
     scope.webhooks().delete(hook);
-  }
-
-  /** {@code pool} seen through connections that record the statements they prepare while watched. */
-  private DataSource recording(DataSource pool) {
-    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
-        forward(pool, (target, method, args) -> {
-          Object result = method.invoke(target, args);
-          return result instanceof Connection connection ? recording(connection) : result;
-        }));
-  }
-
-  private Connection recording(Connection connection) {
-    return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-        forward(connection, (target, method, args) -> {
-          Object result = method.invoke(target, args);
-          if (watching && method.getName().equals("prepareStatement") && result instanceof PreparedStatement p) {
-            Sent s = new Sent(((String) args[0]).strip(), Collections.synchronizedList(new ArrayList<>()));
-            sent.add(s);
-            return recording(p, s);
-          }
-          return result;
-        }));
-  }
-
-  private PreparedStatement recording(PreparedStatement statement, Sent s) {
-    return (PreparedStatement) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {PreparedStatement.class}, forward(statement, (target, method, args) -> {
-          if (method.getName().startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer) {
-            values(args[1], s.values());
-          }
-          return method.invoke(target, args);
-        }));
-  }
-
-  /** A bound value, or each element of a bound array. */
-  private static void values(Object value, List<Object> into) throws SQLException {
-    if (value instanceof Array array) {
-      values(array.getArray(), into);
-    } else if (value instanceof Object[] elements) {
-      for (Object element : elements) {
-        values(element, into);
-      }
-    } else if (value instanceof long[] longs) {
-      for (long l : longs) {
-        into.add(l);
-      }
-    } else {
-      into.add(value);
-    }
-  }
-
-  /** A handler calling {@code handler} with the target, unwrapping reflection's wrapper from what it throws. */
-  private static InvocationHandler forward(Object target, Call handler) {
-    return (proxy, method, args) -> {
-      try {
-        return handler.call(target, method, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
-    };
-  }
-
-  @FunctionalInterface
-  private interface Call {
-    Object call(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable;
   }
 }
