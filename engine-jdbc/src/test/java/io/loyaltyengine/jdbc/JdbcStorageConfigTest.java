@@ -607,6 +607,21 @@ class JdbcStorageConfigTest {
   }
 
   /**
+   * An H2 file another process has open (here: this one, under H2's plain file system, which H2 refuses as it refuses
+   * another process) is named as such, not as a database that cannot be reached.
+   */
+  @Test
+  void anH2FileAlreadyOpenElsewhereIsReportedAsInUse() throws SQLException {
+    Path file = directory.resolve("held");
+    try (Connection held = DriverManager.getConnection("jdbc:h2:file:" + file + ";WRITE_DELAY=0")) {
+      StorageException e = assertThrows(StorageException.class, () -> JdbcStorage.builder().h2File(file).build());
+      assertTrue(e.getMessage().contains("is in use"), e.getMessage());
+      assertTrue(e.getMessage().contains("jdbc:h2:retry:"), e.getMessage());
+      assertFalse(e.getMessage().contains("could not connect"), e.getMessage());
+    }
+  }
+
+  /**
    * SchemaMode.VALIDATE's recipe for a host's own migration tool: the jar's scripts in the order of migrations.txt,
    * each recorded in loyalty_schema_history with the SHA-256 (hex) of its text, line ends as \n.
    */
