@@ -104,6 +104,8 @@ public final class JdbcStorage implements Storage {
       StorageCapability.HOST_TRANSACTIONS, StorageCapability.SHARED_DATABASE, StorageCapability.DURABLE,
       StorageCapability.PARALLEL_COMMITS));
   private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+  /** H2's error when a database file is open elsewhere (a constant, so inlined: H2 need not be on the class path). */
+  private static final int H2_DATABASE_ALREADY_OPEN = org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1;
 
   private final HikariDataSource ownedPool;
   private final Sql sql;
@@ -652,7 +654,8 @@ public final class JdbcStorage implements Storage {
      *     versions
      * @throws StorageException if the database cannot be reached or a schema script fails; also, saying so, if no
      *     JDBC driver on the class path accepts the url (PostgreSQL's driver is an optional dependency of
-     *     engine-jdbc, which a host on PostgreSQL adds itself)
+     *     engine-jdbc, which a host on PostgreSQL adds itself), or if the url's H2 file is in use by another
+     *     process (or by this one under another URL)
      */
     public JdbcStorage build() {
       if (url == null && dataSource == null) {
@@ -717,6 +720,12 @@ public final class JdbcStorage implements Storage {
               + ": add the database's driver to the host's dependencies (for PostgreSQL, org.postgresql:postgresql,"
               + " which engine-jdbc does not bring), or correct the url if its driver is there",
               SqlErrors.redacted(e));
+        }
+        if (H2Urls.isH2(url) && SqlErrors.vendorCode(e) == H2_DATABASE_ALREADY_OPEN) {
+          throw new StorageException("the H2 database file at " + Secrets.maskUrl(url) + " is in use: another"
+              + " process has it open, or this one under another URL (a connection of the host's to it in this"
+              + " process must use the same jdbc:h2:retry: URL); an H2 file serves one process, PostgreSQL several"
+              + SqlErrors.describe(e), SqlErrors.redacted(e));
         }
         throw new StorageException("the storage's connection pool could not connect to the database at "
             + Secrets.maskUrl(url) + SqlErrors.describe(e), SqlErrors.redacted(e));

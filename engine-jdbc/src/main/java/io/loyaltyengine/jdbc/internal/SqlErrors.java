@@ -182,6 +182,12 @@ public final class SqlErrors {
     return describe(sqlCause(failure));
   }
 
+  /** The vendor code of the SQLException in {@code failure}'s causes, or 0 if there is none. */
+  public static int vendorCode(Throwable failure) {
+    SQLException sql = sqlCause(failure);
+    return sql == null ? 0 : sql.getErrorCode();
+  }
+
   private static String describe(SQLException sql) {
     if (sql == null) {
       return "";
