@@ -632,6 +632,40 @@ class ReferralsEndToEndTest {
   }
 
   @Test
+  void aSignupOrVisitWhoseRewardWouldOverflowTheReferrersPointsIsAValidationErrorOnTheCodeAndChangesNothing() {
+    LoyaltyEngine unbounded = newEngine(new InMemoryStorage(),
+        EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build());
+    TenantScope big = newTenant(unbounded, "Big shop");
+    long brandId = big.brands().create(new NewBrand("Big shop", "https://big.example.com")).id();
+    Campaign bySignup = big.campaigns().create(NewCampaign.running(brandId, "Big friends"));
+    CampaignReward perFriend = big.rewards().define(bySignup.id(),
+        NewCampaignReward.points("Per friend", 10, 1).unlimited());
+    big.referrals().configure(ReferralSettings.defaults(bySignup.id()).withReferrerReward(perFriend.id()));
+    Participant full = big.participants().create(bySignup.id(), NewParticipant.withEmail("full@example.com"));
+    big.points().award(ParticipantRef.id(full.id()), PointsChange.of(Long.MAX_VALUE - 5, "purchase"));
+    String code = big.referrals().codes(ParticipantRef.id(full.id())).signed();
+
+    // Not "amount", which is no component of a signup: the code naming the referrer whose points would overflow
+    // (named "code", as when it is malformed).
+    assertValidation("code", () -> big.referrals().signup(bySignup.id(),
+        Signup.referred(NewParticipant.withEmail("new@example.com"), code)));
+    assertEquals(Long.MAX_VALUE - 5, big.participants().get(ParticipantRef.id(full.id())).pointsBalance());
+    assertEquals(ReferralStats.ZERO, big.referrals().stats(ParticipantRef.id(full.id())), "no signup recorded");
+
+    Campaign byVisit = big.campaigns().create(NewCampaign.running(brandId, "Big visits"));
+    CampaignReward perVisit = big.rewards().define(byVisit.id(),
+        NewCampaignReward.points("Per visit", 10, 1).unlimited());
+    big.referrals().configure(ReferralSettings.defaults(byVisit.id()).withGoal(ReferralGoal.VISIT)
+        .withReferrerReward(perVisit.id()));
+    Participant visited = big.participants().create(byVisit.id(), NewParticipant.withEmail("full@example.com"));
+    big.points().award(ParticipantRef.id(visited.id()), PointsChange.of(Long.MAX_VALUE - 5, "purchase"));
+    String visitCode = big.referrals().codes(ParticipantRef.id(visited.id())).signed();
+    assertValidation("code", () -> big.referrals().track(byVisit.id(), Track.visit(visitCode, "visitor-1")));
+    assertEquals(Long.MAX_VALUE - 5, big.participants().get(ParticipantRef.id(visited.id())).pointsBalance());
+    assertEquals(ReferralStats.ZERO, big.referrals().stats(ParticipantRef.id(visited.id())), "no visit recorded");
+  }
+
+  @Test
   void aConversionWhosePointsWouldOverflowTheReferrersIsAValidationErrorOnOrderValueAndChangesNothing() {
     LoyaltyEngine unbounded = newEngine(new InMemoryStorage(),
         EngineLimits.builder().maxPointsPerOperation(Long.MAX_VALUE).build());
