@@ -126,7 +126,8 @@ public interface Referrals {
    * @param signup who signs up, with which code
    * @return the outcome and the participant
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR (participant fields, {@code code},
-   *     {@code visitorId}, {@code customerId}); NOT_FOUND for the campaign, and for an enrolled email whose
+   *     {@code visitorId}, {@code customerId}; {@code code} too when an AUTO points reward it unlocks would
+   *     overflow its participant's points, and nothing is recorded); NOT_FOUND for the campaign, and for an enrolled email whose
    *     participant a concurrent deletion removed while the signup ran (a retry enrols it anew); CONFLICT, worth a
    *     retry, if a concurrent signup recorded the invitee's referral and a deletion removed it before this one
    *     could read it
@@ -180,7 +181,8 @@ public interface Referrals {
    * @param track what happened on which code
    * @return what was counted
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code kind} or
-   *     {@code visitorId}; NOT_FOUND for the campaign
+   *     {@code visitorId} ({@code code} too when an AUTO points reward the visit unlocks would overflow the
+   *     referrer's points, and nothing is recorded); NOT_FOUND for the campaign
    */
   TrackResult track(long campaignId, Track track);
 

@@ -128,6 +128,8 @@ public final class ReferralService implements Referrals {
   /** How many short-code candidates a participant's first request tries before giving up. */
   static final int MAX_SHORT_CODE_ATTEMPTS = 20;
 
+  /** An AUTO points reward of a signup or visit overflowing its participant's points, reported on the code. */
+  private static final String REWARD_OVERFLOW = "the referral's reward would overflow the participant's points";
   /** The levels of a referrer chain a cycle check reads per query. */
   private static final int CHAIN_READ = 200;
   private static final ReferralStats ONE_IMPRESSION = new ReferralStats(1, 0, 0, 0, 0, 0, 0, BigDecimal.ZERO);
@@ -513,7 +515,8 @@ public final class ReferralService implements Referrals {
     if (status == ReferralStatus.COUNTED || status == ReferralStatus.IN_REVIEW) {
       LoyaltyAction action = LoyaltyAction.of(ParticipantRef.id(referrer.id()), settings.referrerRewardId())
           .referring(ParticipantRef.id(invited.id()));
-      unlocked = rewards.recordIn(tx, action, status == ReferralStatus.IN_REVIEW).unlocked();
+      unlocked = PointsService.overflowOn("code", REWARD_OVERFLOW,
+          () -> rewards.recordIn(tx, action, status == ReferralStatus.IN_REVIEW)).unlocked();
     }
     Participant after = tx.participants().find(tenantId, invited.id()).orElse(invited);
     return new SignupResult(after, created, ReferralOutcome.REFERRED, referral, unlocked);
@@ -667,7 +670,8 @@ public final class ReferralService implements Referrals {
       if (counted) {
         LoyaltyAction action = LoyaltyAction.of(ParticipantRef.id(referrerId), settings.referrerRewardId())
             .withSource(ActionSource.REFERRAL);
-        unlocked = rewards.recordIn(tx, action, false).unlocked();
+        unlocked = PointsService.overflowOn("code", REWARD_OVERFLOW, () -> rewards.recordIn(tx, action, false))
+            .unlocked();
       }
       return new TrackResult(referrerId, kind, unique, counted, unlocked);
     });
