@@ -819,9 +819,8 @@ public final class ReferralService implements Referrals {
       List<Campaign> campaigns = tx.campaigns().listByBrand(tenantId, brandId);
       List<Long> campaignIds = campaigns.stream().map(Campaign::id).toList();
       // Summed over the brand's campaigns in the store, in as many queries for many campaigns as for one.
-      long participants = campaignIds.isEmpty() ? 0 : tx.participants().countInCampaigns(tenantId, campaignIds);
-      ReferralStats sum = campaignIds.isEmpty() ? ReferralStats.ZERO
-          : tx.referrals().campaignsStats(tenantId, campaignIds);
+      long participants = tx.participants().countInCampaigns(tenantId, campaignIds);
+      ReferralStats sum = tx.referrals().campaignsStats(tenantId, campaignIds);
       return new BrandStats(brandId, campaigns.size(), participants, sum.shares(), sum.clicks(), sum.impressions());
     });
   }

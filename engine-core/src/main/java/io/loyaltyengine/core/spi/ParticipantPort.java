@@ -124,7 +124,7 @@ public interface ParticipantPort {
 
   /**
    * How many participants these campaigns of the tenant have, each campaign counted once. As {@link #count} for each
-   * with no search and no tier; a store may count them in one query.
+   * with no search and no tier, 0 for none; a store may count them in one query.
    */
   default long countInCampaigns(long tenantId, Collection<Long> campaignIds) {
     long total = 0;

@@ -141,8 +141,8 @@ public interface ReferralPort {
   ReferralStats campaignStats(long tenantId, long campaignId);
 
   /**
-   * The sum of these campaigns' participants' stats counters ({@link ReferralStats#ZERO} if none), each campaign
-   * counted once. As {@link #campaignStats} for each; a store may read them in one query.
+   * The sum of these campaigns' participants' stats counters ({@link ReferralStats#ZERO} if none, or no campaigns),
+   * each campaign counted once. As {@link #campaignStats} for each; a store may read them in one query.
    */
   default ReferralStats campaignsStats(long tenantId, Collection<Long> campaignIds) {
     ReferralStats sum = ReferralStats.ZERO;

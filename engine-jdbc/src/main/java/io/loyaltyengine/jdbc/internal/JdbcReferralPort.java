@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.Update;
 
 /**
@@ -48,6 +49,9 @@ import org.jdbi.v3.core.statement.Update;
  */
 final class JdbcReferralPort extends JdbcPort implements ReferralPort {
   private static final int STATS_ATTEMPTS = 3;
+  /** A row of {@link Sql#STATS_CAMPAIGN} or {@link Sql#STATS_CAMPAIGNS}; {@link ReferralStats#ZERO} if none summed. */
+  private static final RowMapper<ReferralStats> STATS_SUM = (rs, ctx) -> rs.getLong("participants") == 0
+      ? ReferralStats.ZERO : Rows.REFERRAL_STATS.map(rs, ctx);
 
   JdbcReferralPort(Handle handle, Sql sql) {
     super(handle, sql);
@@ -386,8 +390,7 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
     return run("referral campaign stats", () -> handle.createQuery(Sql.STATS_CAMPAIGN)
         .bind("tenantId", tenantId)
         .bind("campaignId", campaignId)
-        .map((rs, ctx) -> rs.getLong("participants") == 0 ? ReferralStats.ZERO
-            : Rows.REFERRAL_STATS.map(rs, ctx))
+        .map(STATS_SUM)
         .one());
   }
 
@@ -399,8 +402,7 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
         () -> handle.createQuery(Sql.STATS_CAMPAIGNS)
             .bind("tenantId", tenantId)
             .bindList("campaignIds", ids)
-            .map((rs, ctx) -> rs.getLong("participants") == 0 ? ReferralStats.ZERO
-                : Rows.REFERRAL_STATS.map(rs, ctx))
+            .map(STATS_SUM)
             .list()))) {
       sum = sum.plus(slice);
     }

@@ -95,11 +95,11 @@ public final class Sql {
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId FOR UPDATE SKIP LOCKED";
   static final String PARTICIPANT_EXISTS = "SELECT participant_id FROM participant"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
-  /** Rows locked in ascending id order, so that two such locks over overlapping sets never wait in a cycle. */
   static final String PARTICIPANT_FIND_ALL = PARTICIPANT_SELECT
       + " WHERE tenant_id = :tenantId AND participant_id IN (<ids>) ORDER BY participant_id";
   static final String PARTICIPANT_FIND_ALL_BY_EMAIL = PARTICIPANT_SELECT
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND email_sanitized IN (<emails>)";
+  /** Rows locked in ascending id order, so that two such locks over overlapping sets never wait in a cycle. */
   static final String PARTICIPANT_LOCK_ALL = "SELECT " + PARTICIPANT_COLUMNS + ", event_sequence FROM participant"
       + " WHERE tenant_id = :tenantId AND participant_id IN (<ids>) ORDER BY participant_id FOR UPDATE";
   static final String PARTICIPANT_FIND_BY_EMAIL = PARTICIPANT_SELECT
@@ -701,16 +701,17 @@ public final class Sql {
       + " signups = signups + :signups, conversions = conversions + :conversions,"
       + " reversals = reversals + :reversals, revenue = revenue + :revenue" + STATS_KEY;
   static final String STATS_FIND = "SELECT " + STATS_COUNTERS + " FROM referral_stats" + STATS_KEY;
-  /** A campaign's totals: one row whatever the count of participants ({@code participants} 0: nothing counted). */
-  static final String STATS_CAMPAIGN = "SELECT COUNT(*) AS participants, COALESCE(SUM(impressions), 0) AS impressions,"
+  /** The sums of stats counters, and how many rows were summed, of the rows the WHERE clause appended selects. */
+  private static final String STATS_SUM = "SELECT COUNT(*) AS participants,"
+      + " COALESCE(SUM(impressions), 0) AS impressions,"
       + " COALESCE(SUM(shares), 0) AS shares, COALESCE(SUM(clicks), 0) AS clicks,"
       + " COALESCE(SUM(unique_visitors), 0) AS unique_visitors, COALESCE(SUM(signups), 0) AS signups,"
       + " COALESCE(SUM(conversions), 0) AS conversions, COALESCE(SUM(reversals), 0) AS reversals,"
-      + " COALESCE(SUM(revenue), 0) AS revenue"
-      + " FROM referral_stats WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
+      + " COALESCE(SUM(revenue), 0) AS revenue FROM referral_stats WHERE tenant_id = :tenantId";
+  /** A campaign's totals: one row whatever the count of participants ({@code participants} 0: nothing counted). */
+  static final String STATS_CAMPAIGN = STATS_SUM + " AND campaign_id = :campaignId";
   /** {@link #STATS_CAMPAIGN} over a list of campaigns. */
-  static final String STATS_CAMPAIGNS = STATS_CAMPAIGN.replace("campaign_id = :campaignId",
-      "campaign_id IN (<campaignIds>)");
+  static final String STATS_CAMPAIGNS = STATS_SUM + " AND campaign_id IN (<campaignIds>)";
   static final String STATS_DELETE_ALL = "DELETE FROM referral_stats" + STATS_KEY;
 
   static final String CONVERSION_COLUMNS = "tenant_id, conversion_id, campaign_id, referrer_id, order_id, order_value,"

@@ -327,6 +327,7 @@ public abstract class PointsRowsContractTest extends PortsContractSupport {
         campaign.id(), elsewhere.id(), sibling.id()))), "another tenant's campaign counts nothing");
     assertEquals(1L, (long) tx(tx -> tx.participants().countInCampaigns(elsewhere.tenantId(), List.of(
         campaign.id(), elsewhere.id()))));
+    assertEquals(0L, (long) tx(tx -> tx.participants().countInCampaigns(t, List.of())), "no campaigns");
   }
 
   private static List<Participant> sorted(List<Participant> participants, Comparator<Participant> order) {

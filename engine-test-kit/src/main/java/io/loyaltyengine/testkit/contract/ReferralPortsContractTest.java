@@ -537,6 +537,7 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
         "several campaigns summed, each once, a campaign without stats adding nothing");
     assertStats(ReferralStats.ZERO, tx(tx -> tx.referrals().campaignsStats(otherTenant, List.of(c, other.id()))),
         "another tenant, same campaign ids");
+    assertStats(ReferralStats.ZERO, tx(tx -> tx.referrals().campaignsStats(t, List.of())), "no campaigns");
     Campaign elsewhere = campaign(otherTenant);
     addStats(otherTenant, elsewhere.id(), rita, new ReferralStats(1, 1, 1, 1, 1, 1, 1, BigDecimal.ONE));
     assertStats(ritas, stats(t, rita));
