@@ -16,7 +16,6 @@ import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -194,11 +193,7 @@ class ConnectionFailuresTest {
    * {@link #nextSavepointRelease} hold instead.
    */
   private DataSource losingCommitAnswers(DataSource dataSource) {
-    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (proxy, method, args) -> {
-          Object result = invoke(dataSource, method, args);
-          return result instanceof Connection connection ? losingCommitAnswers(connection) : result;
-        });
+    return TestProxies.connectionsThrough(dataSource, this::losingCommitAnswers);
   }
 
   private Connection losingCommitAnswers(Connection connection) {
@@ -222,7 +217,7 @@ class ConnectionFailuresTest {
               throw failed;
             }
           }
-          Object result = invoke(connection, method, args);
+          Object result = TestProxies.invoke(connection, method, args);
           if (method.getName().equals("commit")) {
             SQLException lost = afterNextCommit.getAndSet(null);
             if (lost != null) {
@@ -233,11 +228,4 @@ class ConnectionFailuresTest {
         });
   }
 
-  private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
-  }
 }

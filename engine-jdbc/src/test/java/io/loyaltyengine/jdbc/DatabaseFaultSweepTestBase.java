@@ -51,7 +51,6 @@ import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
-import java.lang.reflect.InvocationTargetException;
 import java.math.BigDecimal;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -655,11 +654,7 @@ abstract class DatabaseFaultSweepTestBase {
   }
 
   private DataSource failing(DataSource dataSource) {
-    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (proxy, method, args) -> {
-          Object result = invoke(dataSource, method, args);
-          return result instanceof Connection connection ? failing(connection) : result;
-        });
+    return TestProxies.connectionsThrough(dataSource, this::failing);
   }
 
   /**
@@ -675,7 +670,7 @@ abstract class DatabaseFaultSweepTestBase {
           String name = method.getName();
           if (name.equals("close") || name.equals("isClosed") || name.equals("unwrap")
               || name.equals("isWrapperFor")) {
-            return invoke(connection, method, args);
+            return TestProxies.invoke(connection, method, args);
           }
           if (gone[0]) {
             throw new SQLException("connection lost (a test's injected failure)", "08003");
@@ -685,7 +680,7 @@ abstract class DatabaseFaultSweepTestBase {
               && sql.stripTrailing().endsWith("COMMIT");
           if (commit && committedBySql[0]) {
             committedBySql[0] = false;
-            return invoke(connection, method, args);
+            return TestProxies.invoke(connection, method, args);
           }
           committedBySql[0] = sqlCommits;
           boolean counted = (name.startsWith("prepare") || name.equals("createStatement") || commit
@@ -707,7 +702,7 @@ abstract class DatabaseFaultSweepTestBase {
               }
               case LOST_AFTER_COMMIT -> {
                 if (sqlCommits) {
-                  return lostAfterExecution((PreparedStatement) invoke(connection, method, args), gone);
+                  return lostAfterExecution((PreparedStatement) TestProxies.invoke(connection, method, args), gone);
                 }
                 if (commit) {
                   connection.commit();
@@ -721,7 +716,7 @@ abstract class DatabaseFaultSweepTestBase {
             gone[0] = true;
             throw new SQLException("connection lost (a test's injected failure)", "08006");
           }
-          return invoke(connection, method, args);
+          return TestProxies.invoke(connection, method, args);
         });
   }
 
@@ -729,7 +724,7 @@ abstract class DatabaseFaultSweepTestBase {
   private static PreparedStatement lostAfterExecution(PreparedStatement statement, boolean[] gone) {
     return (PreparedStatement) Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
         new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
-          Object result = invoke(statement, method, args);
+          Object result = TestProxies.invoke(statement, method, args);
           if (method.getName().startsWith("execute")) {
             gone[0] = true;
             throw new SQLException("connection lost (a test's injected failure)", "08006");
@@ -738,11 +733,4 @@ abstract class DatabaseFaultSweepTestBase {
         });
   }
 
-  private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
-  }
 }

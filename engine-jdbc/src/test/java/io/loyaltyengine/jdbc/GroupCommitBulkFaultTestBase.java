@@ -16,8 +16,6 @@ import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.points.PointsResult;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -321,15 +319,10 @@ abstract class GroupCommitBulkFaultTestBase {
 
   /** {@code dataSource}, whose connections fail as {@link #connectionsUntilFault} and {@link #fault} say. */
   private DataSource faulty(DataSource dataSource) {
-    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (proxy, method, args) -> {
-          Object result = invoke(dataSource, method, args);
-          if (result instanceof Connection connection) {
-            int left = connectionsUntilFault.getAndUpdate(n -> n > 0 ? n - 1 : n);
-            return left == 1 ? failing(connection, fault, statement) : connection;
-          }
-          return result;
-        });
+    return TestProxies.connectionsThrough(dataSource, connection -> {
+      int left = connectionsUntilFault.getAndUpdate(n -> n > 0 ? n - 1 : n);
+      return left == 1 ? failing(connection, fault, statement) : connection;
+    });
   }
 
   /** {@code connection}, failing once as {@code kind} says; a lost one fails every later call with 08003. */
@@ -342,7 +335,7 @@ abstract class GroupCommitBulkFaultTestBase {
           String name = method.getName();
           if (name.equals("close") || name.equals("isClosed") || name.equals("unwrap")
               || name.equals("isWrapperFor")) {
-            return invoke(connection, method, args);
+            return TestProxies.invoke(connection, method, args);
           }
           if (gone[0]) {
             throw new SQLException("connection lost (" + INJECTED + ")", "08003");
@@ -379,15 +372,8 @@ abstract class GroupCommitBulkFaultTestBase {
             connection.commit();
             throw new SQLException("connection lost (" + INJECTED + ")", "08006");
           }
-          return invoke(connection, method, args);
+          return TestProxies.invoke(connection, method, args);
         });
   }
 
-  private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
-  }
 }

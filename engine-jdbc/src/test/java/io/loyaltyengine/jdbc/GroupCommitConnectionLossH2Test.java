@@ -17,7 +17,6 @@ import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -182,15 +181,10 @@ class GroupCommitConnectionLossH2Test {
 
   /** {@code dataSource}, whose connections are lost as {@link #connectionsUntilLost} says. */
   private DataSource losing(DataSource dataSource) {
-    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-        (proxy, method, args) -> {
-          Object result = invoke(dataSource, method, args);
-          if (result instanceof Connection connection) {
-            int left = connectionsUntilLost.getAndUpdate(n -> n > 0 ? n - 1 : n);
-            return left == 1 ? lost(connection, statementsBeforeLoss) : connection;
-          }
-          return result;
-        });
+    return TestProxies.connectionsThrough(dataSource, connection -> {
+      int left = connectionsUntilLost.getAndUpdate(n -> n > 0 ? n - 1 : n);
+      return left == 1 ? lost(connection, statementsBeforeLoss) : connection;
+    });
   }
 
   /**
@@ -205,7 +199,7 @@ class GroupCommitConnectionLossH2Test {
           String name = method.getName();
           if (name.equals("close") || name.equals("isClosed") || name.equals("unwrap")
               || name.equals("isWrapperFor")) {
-            return invoke(connection, method, args);
+            return TestProxies.invoke(connection, method, args);
           }
           if (gone[0]) {
             throw new SQLException("connection lost (a test's injected failure)", "08003");
@@ -221,15 +215,8 @@ class GroupCommitConnectionLossH2Test {
             connection.rollback();
             throw new SQLException("connection lost (a test's injected failure)", "08006");
           }
-          return invoke(connection, method, args);
+          return TestProxies.invoke(connection, method, args);
         });
   }
 
-  private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
-    try {
-      return method.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
-  }
 }

@@ -1,8 +1,5 @@
 package io.loyaltyengine.jdbc;
 
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Array;
 import java.sql.Connection;
@@ -35,11 +32,7 @@ final class StatementRecorder {
 
   /** {@code dataSource}, seen through connections that record what they send. */
   DataSource wrap(DataSource dataSource) {
-    return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
-        forward(dataSource, (target, method, args) -> {
-          Object result = method.invoke(target, args);
-          return result instanceof Connection connection ? recording(connection) : result;
-        }));
+    return TestProxies.connectionsThrough(dataSource, this::recording);
   }
 
   /** The statements sent since the last call, oldest first; forgets them. */
@@ -59,8 +52,8 @@ final class StatementRecorder {
 
   private Connection recording(Connection connection) {
     return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-        forward(connection, (target, method, args) -> {
-          Object result = method.invoke(target, args);
+        (proxy, method, args) -> {
+          Object result = TestProxies.invoke(connection, method, args);
           String name = method.getName();
           boolean prepared = name.equals("prepareStatement") || name.equals("prepareCall");
           if (prepared && result instanceof PreparedStatement p) {
@@ -71,17 +64,17 @@ final class StatementRecorder {
             add(new Sent("(statement)", List.of()));
           }
           return result;
-        }));
+        });
   }
 
   private PreparedStatement recording(PreparedStatement statement, Sent s) {
     return (PreparedStatement) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {PreparedStatement.class}, forward(statement, (target, method, args) -> {
+        new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
           if (method.getName().startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer) {
             values(args[1], s.values());
           }
-          return method.invoke(target, args);
-        }));
+          return TestProxies.invoke(statement, method, args);
+        });
   }
 
   /** A bound value, or each element of a bound array. */
@@ -99,21 +92,5 @@ final class StatementRecorder {
     } else {
       into.add(value);
     }
-  }
-
-  /** A handler calling {@code handler} with the target, unwrapping reflection's wrapper from what it throws. */
-  private static InvocationHandler forward(Object target, Call handler) {
-    return (proxy, method, args) -> {
-      try {
-        return handler.call(target, method, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
-    };
-  }
-
-  @FunctionalInterface
-  private interface Call {
-    Object call(Object target, Method method, Object[] args) throws Throwable;
   }
 }
