@@ -109,6 +109,29 @@ class EventPruningTest {
     }
   }
 
+  /**
+   * After the clock stepped back (a host's clock corrected by NTP), pruning waited until the clock passed the last
+   * prune again, a day here, while the events written since passed their retention and stayed in the feed.
+   */
+  @Test
+  void aClockSteppedBackDoesNotPausePruningUntilItPassesTheLastPrune() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-02T00:00:00Z"));
+    try (LoyaltyEngine engine = engine(clock)) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      ParticipantRef ref = participant(scope);
+      engine.events().dispatch();
+      long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
+
+      clock.set(Instant.parse("2025-05-01T00:00:00Z"));
+      scope.points().award(ref, PointsChange.of(1, "purchase"));
+      assertEquals(1, engine.events().dispatch().positioned(), "the award, positioned after the step back");
+      clock.advance(Duration.ofHours(2));
+      assertEquals(1, engine.events().dispatch().pruned(), "past its retention, pruned");
+      assertEquals(List.of(), scope.changeFeed().read(cursor, EventFilter.types(EventType.POINTS_AWARDED), 100)
+          .events());
+    }
+  }
+
   /** An engine on a new in-memory store, dispatching by hand, keeping events for an hour. */
   private static LoyaltyEngine engine(SettableClock clock) {
     return engine(clock, Duration.ofHours(1));
