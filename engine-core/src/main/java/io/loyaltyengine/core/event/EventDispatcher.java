@@ -406,11 +406,12 @@ public final class EventDispatcher implements AutoCloseable {
   /**
    * Prunes at most once a minute, in transactions of {@link #PRUNE_CHUNK} events, at most
    * {@link #PRUNE_CHUNKS_PER_ROUND} of them per round; when that leaves some, the next round prunes again rather than
-   * a minute later, so that pruning keeps up with any rate of events.
+   * a minute later, so that pruning keeps up with any rate of events. A clock that stepped back behind the last prune
+   * prunes at once, rather than waiting until it passes that prune again.
    */
   private int prune() {
     Instant now = now();
-    if (lastPrune != null && now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
+    if (lastPrune != null && !now.isBefore(lastPrune) && now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
       return 0;
     }
     lastPrune = now;
