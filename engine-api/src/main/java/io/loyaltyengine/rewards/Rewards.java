@@ -89,7 +89,8 @@ public interface Rewards {
   ActionResult recordAction(LoyaltyAction action);
 
   /**
-   * A participant's counts toward one reward and overall.
+   * A participant's counts toward one reward and overall, read at one point in time: an action committing meanwhile
+   * is in all of them or in none.
    *
    * @param participant the participant
    * @param campaignRewardId the reward's id
@@ -99,7 +100,8 @@ public interface Rewards {
   ActionCounts counts(ParticipantRef participant, long campaignRewardId);
 
   /**
-   * A participant's standing: actions, unapproved and unfulfilled rewards, whether a winner.
+   * A participant's standing: actions (all time, this month and last month, read at one point in time),
+   * unapproved and unfulfilled rewards, whether a winner.
    *
    * @param participant the participant
    * @return the participant's summary

@@ -1473,6 +1473,20 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public io.loyaltyengine.rewards.ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
+        int month, int previousMonth) {
+      return call(() -> new io.loyaltyengine.rewards.ActionCounts(value(tenantId, participantId, 0, 0),
+          value(tenantId, participantId, 0, month), value(tenantId, participantId, 0, previousMonth),
+          value(tenantId, participantId, campaignRewardId, 0),
+          value(tenantId, participantId, campaignRewardId, month)));
+    }
+
+    private long value(long tenantId, long participantId, long campaignRewardId, int month) {
+      Counter c = t.counters.get(new CounterKey(tenantId, participantId, campaignRewardId, month));
+      return c == null ? 0L : c.count();
+    }
+
+    @Override
     public long campaignActions(long tenantId, long campaignId) {
       return call(() -> {
         long sum = 0;

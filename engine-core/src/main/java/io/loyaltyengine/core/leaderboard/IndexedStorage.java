@@ -323,6 +323,12 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
+    public io.loyaltyengine.rewards.ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
+        int month, int previousMonth) {
+      return port.counts(tenantId, participantId, campaignRewardId, month, previousMonth);
+    }
+
+    @Override
     public long campaignActions(long tenantId, long campaignId) {
       return port.campaignActions(tenantId, campaignId);
     }

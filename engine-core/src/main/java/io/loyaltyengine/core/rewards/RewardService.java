@@ -403,10 +403,8 @@ public final class RewardService implements Rewards {
         throw LoyaltyException.notFound("campaign reward");
       }
       int month = currentMonth(tx, p.campaignId());
-      var counters = tx.actions();
-      return new ActionCounts(counters.count(tenantId, p.id(), 0, 0), counters.count(tenantId, p.id(), 0, month),
-          counters.count(tenantId, p.id(), 0, Goals.previousMonth(month)),
-          counters.count(tenantId, p.id(), reward.id(), 0), counters.count(tenantId, p.id(), reward.id(), month));
+      // One reading: an action committing meanwhile is in all five or in none.
+      return tx.actions().counts(tenantId, p.id(), reward.id(), month, Goals.previousMonth(month));
     });
   }
 
@@ -417,11 +415,9 @@ public final class RewardService implements Rewards {
     return context.transactions().run(tx -> {
       Participant p = resolver.resolve(tx, tenantId);
       int month = currentMonth(tx, p.campaignId());
-      var counters = tx.actions();
+      ActionCounts counts = tx.actions().counts(tenantId, p.id(), 0, month, Goals.previousMonth(month));
       var earned = tx.earnedRewards();
-      return new ParticipantRewardSummary(counters.count(tenantId, p.id(), 0, 0),
-          counters.count(tenantId, p.id(), 0, month),
-          counters.count(tenantId, p.id(), 0, Goals.previousMonth(month)),
+      return new ParticipantRewardSummary(counts.allTime(), counts.currentMonth(), counts.previousMonth(),
           earned.countByStatus(tenantId, p.id(), EarnedRewardStatus.PENDING),
           earned.countByStatus(tenantId, p.id(), EarnedRewardStatus.APPROVED),
           earned.isWinner(tenantId, p.id()));

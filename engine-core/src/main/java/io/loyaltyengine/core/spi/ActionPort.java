@@ -90,6 +90,20 @@ public interface ActionPort {
   /** A counter's value (0 if absent). */
   long count(long tenantId, long participantId, long campaignRewardId, int month);
 
+  /**
+   * A participant's counts as one reading: its all-time, {@code month} and {@code previousMonth} totals, and
+   * {@code campaignRewardId}'s all-time and {@code month} counts (the totals again when it is 0), all as of one point
+   * in time, so that an action committed meanwhile is in all of them or in none (never more actions in a month, or
+   * toward a reward, than all time). A store reads them in one statement; the default reads them one by one, which
+   * only a store whose transactions see no other's commits may keep.
+   */
+  default io.loyaltyengine.rewards.ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
+      int month, int previousMonth) {
+    return new io.loyaltyengine.rewards.ActionCounts(count(tenantId, participantId, 0, 0),
+        count(tenantId, participantId, 0, month), count(tenantId, participantId, 0, previousMonth),
+        count(tenantId, participantId, campaignRewardId, 0), count(tenantId, participantId, campaignRewardId, month));
+  }
+
   /** All actions recorded in a campaign (the sum of its participants' all-time totals). */
   long campaignActions(long tenantId, long campaignId);
 

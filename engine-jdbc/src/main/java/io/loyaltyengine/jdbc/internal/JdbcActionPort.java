@@ -6,6 +6,7 @@ import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.jdbc.SqlDialect;
+import io.loyaltyengine.rewards.ActionCounts;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -200,6 +201,33 @@ final class JdbcActionPort extends JdbcPort implements ActionPort {
         .mapTo(Long.class)
         .findOne()
         .orElse(0L));
+  }
+
+  /** One statement ({@link Sql#COUNTERS_FIND}), so that its five values are of one snapshot. */
+  @Override
+  public ActionCounts counts(long tenantId, long participantId, long campaignRewardId, int month,
+      int previousMonth) {
+    long[] values = new long[5]; // all time, month, previous month, reward all time, reward month
+    run("action counters find", () -> handle.createQuery(Sql.COUNTERS_FIND)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .bind("campaignRewardId", campaignRewardId)
+        .bind("month", month)
+        .bind("previousMonth", previousMonth)
+        .map((rs, ctx) -> {
+          long reward = rs.getLong("campaign_reward_id");
+          int yearMonth = rs.getInt("year_month");
+          long count = rs.getLong("count");
+          if (reward == 0) {
+            values[yearMonth == 0 ? 0 : yearMonth == month ? 1 : 2] = count;
+          }
+          if (reward == campaignRewardId && yearMonth != previousMonth) {
+            values[yearMonth == 0 ? 3 : 4] = count;
+          }
+          return count;
+        })
+        .list());
+    return new ActionCounts(values[0], values[1], values[2], values[3], values[4]);
   }
 
   @Override

@@ -416,6 +416,10 @@ public final class Sql {
   /** H2: then one plus one, returning the new value. */
   static final String H2_COUNTER_INCREMENT = "SELECT count FROM FINAL TABLE (" + COUNTER_INCREMENT + ")";
   static final String COUNTER_FIND = "SELECT count FROM action_count" + COUNTER_KEY;
+  /** A participant's counters of reward 0 and one reward, all time and two months: one statement, one snapshot. */
+  static final String COUNTERS_FIND = "SELECT campaign_reward_id, year_month, count FROM action_count"
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId"
+      + " AND campaign_reward_id IN (0, :campaignRewardId) AND year_month IN (0, :month, :previousMonth)";
   /** The all-time totals (campaign reward 0, month 0) of a campaign's participants, summed. */
   static final String COUNTER_CAMPAIGN_ACTIONS = "SELECT COALESCE(SUM(count), 0) FROM action_count"
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND campaign_reward_id = 0 AND year_month = 0";
