@@ -72,6 +72,7 @@ import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.quests.Quest;
@@ -1473,9 +1474,9 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public io.loyaltyengine.rewards.ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
+    public ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
         int month, int previousMonth) {
-      return call(() -> new io.loyaltyengine.rewards.ActionCounts(value(tenantId, participantId, 0, 0),
+      return call(() -> new ActionCounts(value(tenantId, participantId, 0, 0),
           value(tenantId, participantId, 0, month), value(tenantId, participantId, 0, previousMonth),
           value(tenantId, participantId, campaignRewardId, 0),
           value(tenantId, participantId, campaignRewardId, month)));

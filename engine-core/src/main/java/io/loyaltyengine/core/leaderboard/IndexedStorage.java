@@ -21,6 +21,7 @@ import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.MonthWinners;
 import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.rewards.ActionCounts;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -323,7 +324,7 @@ public final class IndexedStorage implements Storage {
     }
 
     @Override
-    public io.loyaltyengine.rewards.ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
+    public ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
         int month, int previousMonth) {
       return port.counts(tenantId, participantId, campaignRewardId, month, previousMonth);
     }

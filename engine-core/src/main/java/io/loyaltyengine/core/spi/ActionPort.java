@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.spi;
 
+import io.loyaltyengine.rewards.ActionCounts;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -97,9 +98,9 @@ public interface ActionPort {
    * toward a reward, than all time). A store reads them in one statement; the default reads them one by one, which
    * only a store whose transactions see no other's commits may keep.
    */
-  default io.loyaltyengine.rewards.ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
+  default ActionCounts counts(long tenantId, long participantId, long campaignRewardId,
       int month, int previousMonth) {
-    return new io.loyaltyengine.rewards.ActionCounts(count(tenantId, participantId, 0, 0),
+    return new ActionCounts(count(tenantId, participantId, 0, 0),
         count(tenantId, participantId, 0, month), count(tenantId, participantId, 0, previousMonth),
         count(tenantId, participantId, campaignRewardId, 0), count(tenantId, participantId, campaignRewardId, month));
   }

@@ -436,6 +436,28 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void countsReadsAParticipantsTotalsAndOneRewardsCountsAsOneReading() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long ann = nextId();
+    long reward = nextId();
+    assertEquals(new ActionCounts(0, 0, 0, 0, 0), counts(t, ann, reward, 202505, 202504), "no counters yet");
+    increment(t, campaign.id(), ann, 0, 202503);
+    incrementForAction(t, campaign.id(), ann, reward, 202504);
+    incrementForAction(t, campaign.id(), ann, reward, 202505);
+    incrementForAction(t, campaign.id(), ann, reward, 202505);
+    incrementForAction(t, campaign.id(), ann, reward + 1, 202505);
+    assertEquals(new ActionCounts(4, 3, 1, 3, 2), counts(t, ann, reward, 202505, 202504),
+        "all time, May and April totals; the reward's all time and May, not another reward's");
+    assertEquals(new ActionCounts(4, 1, 1, 3, 1), counts(t, ann, reward, 202504, 202503),
+        "April and March totals (March's alone, without an action); the reward's all time and April");
+    assertEquals(new ActionCounts(4, 3, 1, 4, 3), counts(t, ann, 0, 202505, 202504), "reward 0: the totals again");
+    assertEquals(new ActionCounts(0, 0, 0, 0, 0), counts(t + 1, ann, reward, 202505, 202504),
+        "another tenant's participant with the same id");
+    assertEquals(new ActionCounts(0, 0, 0, 0, 0), counts(t, nextId(), reward, 202505, 202504), "another participant");
+  }
+
+  @Test
   void incrementForActionInJanuaryReadsTheParticipantsDecemberOfTheYearBefore() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
@@ -1492,6 +1514,12 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
 
   long count(long tenantId, long participantId, long campaignRewardId, int month) {
     return storage().inTransaction(tx -> tx.actions().count(tenantId, participantId, campaignRewardId, month));
+  }
+
+  private ActionCounts counts(long tenantId, long participantId, long campaignRewardId, int month,
+      int previousMonth) {
+    return storage().inTransaction(tx -> tx.actions().counts(tenantId, participantId, campaignRewardId, month,
+        previousMonth));
   }
 
   EarnedReward find(long tenantId, long earnedRewardId) {
