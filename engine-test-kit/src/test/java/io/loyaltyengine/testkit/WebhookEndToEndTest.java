@@ -858,6 +858,31 @@ class WebhookEndToEndTest {
   }
 
   @Test
+  void aTenantHasAtMostTwentyEndpointsSoOneEventIsNeverPostedToMoreUrls() {
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ids.add(scope.webhooks().create(NewWebhookEndpoint.of(server.url("/hook-" + i))).endpoint().id());
+    }
+    LoyaltyException e = assertThrows(LoyaltyException.class,
+        () -> scope.webhooks().create(NewWebhookEndpoint.of(server.url("/one-too-many"))));
+    assertEquals(ErrorCode.CONFLICT, e.code(), e.toString());
+    assertEquals("webhooks", e.field().orElse(null));
+    assertEquals(20, scope.webhooks().list().size(), "the refused endpoint was not stored");
+
+    award(enrol("many@example.com"), 10);
+    dispatchUntilIdle();
+    long posts = server.requests().stream().filter(r -> r.bodyText().contains("points.awarded")).count();
+    assertEquals(20, posts, "one award, one POST per endpoint");
+
+    scope.webhooks().delete(ids.get(0));
+    assertDoesNotThrow(() -> scope.webhooks().create(NewWebhookEndpoint.of(server.url("/in-its-place"))),
+        "a deleted endpoint frees its place");
+    TenantScope other = newTenant(engine, "Other shop");
+    assertDoesNotThrow(() -> other.webhooks().create(NewWebhookEndpoint.of(server.url("/other"))),
+        "the bound is per tenant");
+  }
+
+  @Test
   void filterNamingAnotherTenantsCampaignIsNotFound() {
     TenantScope stranger = newTenant(engine, "Stranger");
     Brand strangerBrand = stranger.brands().create(new NewBrand("Stranger shop", "https://stranger.example.com"));
