@@ -25,6 +25,12 @@ import java.util.List;
  */
 public interface Webhooks {
   /**
+   * The most endpoints a tenant may have, enabled or disabled: every event goes to each enabled one that wants it,
+   * so the bound keeps one change from turning into more than this many requests.
+   */
+  int MAX_ENDPOINTS = 20;
+
+  /**
    * Registers an endpoint, enabled, with a new secret. It receives the events committed after this call, not those
    * committed before it that the dispatcher has yet to send. The URL must be absolute, {@code https} ({@code http} too
    * unless the policy is {@link WebhookAddressPolicy#PUBLIC_ONLY}), with a host, without user info or fragment, and
@@ -35,7 +41,8 @@ public interface Webhooks {
    * @return the endpoint and its secret, which is shown only here and by {@link #rotateSecret}
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code url} (malformed, not https, a host that
    *     does not resolve, or refused by the address policy); NOT_FOUND if the tenant does not exist or the filter's
-   *     campaign is not the tenant's
+   *     campaign is not the tenant's; CONFLICT on {@code webhooks} if the tenant already has {@value #MAX_ENDPOINTS}
+   *     endpoints (delete one first)
    */
   WebhookRegistration create(NewWebhookEndpoint endpoint);
 

@@ -40,7 +40,9 @@ import java.util.function.UnaryOperator;
  * {@link WebhookAddressPolicy#ALLOW_ALL}, the host is resolved when the endpoint is created and every address must be
  * allowed; the deliverer checks again before each request (see {@link WebhookDeliverer} for what that check cannot
  * catch). Rejections are VALIDATION_ERROR on {@code url}, with messages that never repeat the URL (its query may
- * carry a token).
+ * carry a token). A tenant has at most {@value Webhooks#MAX_ENDPOINTS} endpoints, enabled or not (CONFLICT on
+ * {@code webhooks} beyond): {@link #create} locks the tenant's row, counts them and inserts, so that concurrent
+ * creations cannot pass the bound together.
  *
  * <h2>Secrets</h2>
  * Each endpoint gets {@code whsec_} and base64 of 32 bytes from a {@link java.security.SecureRandom}; it is shown
@@ -110,10 +112,15 @@ public final class WebhookService implements Webhooks {
     WebhookEndpointRecord endpoint = new WebhookEndpointRecord(tenantId, context.ids().nextId(), url,
         filter.types(), filter.campaignId(), true, null, secret, null, null, now, now);
     TransactionWork<Void> check = tx -> {
-      // No foreign key guards the endpoint's tenant: without this, a scope of any id would store an orphan.
-      TenantService.require(tx, tenantId);
+      // No foreign key guards the endpoint's tenant: without this, a scope of any id would store an orphan. Locked,
+      // as API keys lock it, so that concurrent creations, counted below, cannot pass the bound together.
+      tx.tenants().lock(tenantId).orElseThrow(() -> LoyaltyException.notFound("tenant"));
       if (filter.campaignId() != null) {
         CampaignService.require(tx, tenantId, filter.campaignId());
+      }
+      if (tx.webhookEndpoints().list(tenantId).size() >= MAX_ENDPOINTS) {
+        throw LoyaltyException.conflict("webhooks", "the tenant already has " + MAX_ENDPOINTS
+            + " webhook endpoints; delete one first");
       }
       return null;
     };
