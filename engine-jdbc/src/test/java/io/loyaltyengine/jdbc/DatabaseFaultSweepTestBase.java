@@ -351,12 +351,14 @@ abstract class DatabaseFaultSweepTestBase {
           shop.participants().get(ParticipantRef.email(sso.id(), "sso" + i + "@example.com")).id(), "mapped"));
     });
 
-    // Webhook endpoints: created, disabled.
+    // Webhook endpoints: created, disabled. Each round starts with none, a tenant having at most 20.
     sweep(kind, "createEndpoint", () -> {
+      shop.webhooks().list().forEach(e -> shop.webhooks().delete(e.id()));
       shop.participants().update(ada, ParticipantUpdate.builder().tier("t" + n.incrementAndGet()).build());
       return new Operation(() -> shop.webhooks().create(NewWebhookEndpoint.of("https://hooks.example.com/a")));
     });
     sweep(kind, "disableEndpoint", () -> {
+      shop.webhooks().list().forEach(e -> shop.webhooks().delete(e.id()));
       shop.participants().update(ada, ParticipantUpdate.builder().tier("t" + n.incrementAndGet()).build());
       long endpoint = shop.webhooks().create(NewWebhookEndpoint.of("https://hooks.example.com/b")).endpoint().id();
       shop.participants().update(ada, ParticipantUpdate.builder().tier("t" + n.incrementAndGet()).build());
