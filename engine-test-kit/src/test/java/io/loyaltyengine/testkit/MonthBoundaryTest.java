@@ -27,6 +27,7 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
@@ -51,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * February 2028; last month's board and its membership (participants created before the current month started);
  * the boundary rewriting nothing (last month's board is the board the current month was, at once); and a closed
  * month's winners recorded once and equal on two engines on one database that cross the boundary at once, and not
- * before the catch-up margin has passed since the month's end (30 s by default, or as configured).
+ * before the catch-up margin has passed since the month's end (30 s by default, or as configured); and the action
+ * counts of January, whose previous month is December of the year before.
  *
  * <p>Each test name states the rule it checks.
  */
@@ -225,6 +227,24 @@ class MonthBoundaryTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void inJanuaryTheActionCountsOfThePreviousMonthAreDecembersOfTheYearBefore() {
+    ZoneId zone = ZoneId.of("America/New_York");
+    Instant newYear = YearMonth.of(2026, 1).atDay(1).atStartOfDay(zone).toInstant();
+    clock.set(newYear.minus(Duration.ofDays(3)));
+    World w = world(zone);
+    Participant p = w.enrol("p@example.com");
+    w.act(p, 2);
+    clock.set(newYear.minusNanos(1_000));
+    w.act(p, 1); // 31 December 23:59:59.999999 local: still December
+    clock.set(newYear);
+    ActionCounts first = w.scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()),
+        w.reward.id())).counts();
+    assertEquals(new ActionCounts(4, 1, 3, 4, 1), first, "the action's counts: December 2025 is last month");
+    assertEquals(first, w.scope.rewards().counts(ParticipantRef.id(p.id()), w.reward.id()));
+    assertEquals(3, w.scope.rewards().summary(ParticipantRef.id(p.id())).actionsPreviousMonth());
   }
 
   @Test
