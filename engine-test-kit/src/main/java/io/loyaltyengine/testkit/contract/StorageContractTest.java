@@ -4030,6 +4030,41 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
   }
 
+  /**
+   * {@code Storage.inReadTransaction} reads one snapshot: a transaction that commits between two of its statements
+   * (here a host's, committed from inside the read) shows in neither, whether it changed a row the read had read (a
+   * balance) or added one (a participant counted): the engine's reads made of several statements (a board's ranks
+   * beside its scores, a page beside its total) must agree with themselves. Needs host transactions to commit from
+   * inside the read without waiting for it.
+   */
+  @Test
+  void aReadTransactionDoesNotSeeACommitMadeBetweenTwoOfItsStatements() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    Participant p = enrol(w, "snapshot@example.com");
+    long tenantId = w.tenantId();
+    long campaignId = w.campaign.id();
+    Storage storage = fixture().openStorage();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      joined.points().award(ParticipantRef.id(p.id()), PointsChange.of(40, "purchase"));
+      joined.participants().create(campaignId, NewParticipant.withEmail("phantom@example.com"));
+      List<Object> reads = storage.inReadTransaction(rtx -> {
+        long balance = rtx.participants().find(tenantId, p.id()).orElseThrow().pointsBalance();
+        long count = rtx.participants().count(tenantId, campaignId, null, null);
+        tx.commit();
+        return List.of(balance, count, rtx.participants().find(tenantId, p.id()).orElseThrow().pointsBalance(),
+            rtx.participants().count(tenantId, campaignId, null, null));
+      });
+      assertEquals(List.of(0L, 1L, 0L, 1L), reads, "balance and count before and after the host's commit");
+      assertEquals(List.of(40L, 2L), storage.inReadTransaction(rtx -> List.of(
+          rtx.participants().find(tenantId, p.id()).orElseThrow().pointsBalance(),
+          rtx.participants().count(tenantId, campaignId, null, null))), "the next read sees the commit");
+    } finally {
+      storage.close();
+    }
+  }
+
   @Test
   void nodeClaimsGiveDistinctNumbersLowestFirstAndAReleasedNumberOnlyFromItsReleaseTime() {
     Instant now = START_MICROS;
