@@ -80,7 +80,8 @@ import org.slf4j.LoggerFactory;
  * {@code synchronous_commit=off} is only logged as a warning, not refused.
  *
  * <h2>Transactions</h2>
- * A unit of work runs in one READ COMMITTED transaction, once; the engine retries after a
+ * A unit of work runs in one READ COMMITTED transaction, once (one that only reads, {@link #inReadTransaction}, at
+ * one snapshot instead); the engine retries after a
  * {@link io.loyaltyengine.core.spi.TransientStorageException} (deadlock, serialization failure, lock timeout). On
  * H2 the storage turns off the reuse of query results (H2's {@code OPTIMIZE_REUSE_RESULTS}, for the whole database,
  * at start and on each connection of its own pool): H2 would otherwise answer a query repeated after waiting for a
@@ -106,6 +107,12 @@ public final class JdbcStorage implements Storage {
   private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
   /** H2's error when a database file is open elsewhere (a constant, so inlined: H2 need not be on the class path). */
   private static final int H2_DATABASE_ALREADY_OPEN = org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1;
+  /**
+   * H2's SNAPSHOT isolation level as JDBC takes it ({@code org.h2.engine.Constants.TRANSACTION_SNAPSHOT}): every
+   * statement reads the database as it was at the transaction's first, rows added since included (H2's REPEATABLE
+   * READ lets those through).
+   */
+  private static final int H2_SNAPSHOT = 6;
 
   private final HikariDataSource ownedPool;
   private final Sql sql;
@@ -210,8 +217,13 @@ public final class JdbcStorage implements Storage {
   }
 
   /**
-   * As {@link #inTransaction}, but on H2 outside the turn the engine's transactions take: a read takes no row lock
-   * and rolls nothing back, so the H2 defect the turn works around cannot reach it.
+   * As {@link #inTransaction}, but at one snapshot, and on H2 outside the turn the engine's transactions take: every
+   * statement of the work reads the database as it was at its first one, so that a transaction committing between
+   * two of them shows in neither. On PostgreSQL the transaction runs at REPEATABLE READ, READ ONLY (set by its
+   * first statement; a read-only transaction there never fails to serialize), on H2 at H2's SNAPSHOT level (set on
+   * the connection for the transaction, and set back after it). A read takes no row lock and rolls nothing back, so
+   * the H2 defect the turn works around cannot reach it. A read whose commit fails changed nothing, and fails as a
+   * {@link StorageException}, not as a {@link CommitOutcomeUnknownException}.
    *
    * @throws IllegalStateException if this storage is closed
    */
@@ -220,23 +232,24 @@ public final class JdbcStorage implements Storage {
     return inTransaction(work, false);
   }
 
-  private <T> T inTransaction(TransactionWork<T> work, boolean takeTurn) {
+  private <T> T inTransaction(TransactionWork<T> work, boolean readWrite) {
+    boolean takeTurn = readWrite;
     Objects.requireNonNull(work, "work");
     // Counted before the check: a close that comes after it sees this unit and leaves the pool to it (see close()).
     running.incrementAndGet();
     try {
       requireOpen();
       if (sql.dialect() != SqlDialect.H2) {
-        return runInTransaction(work, null);
+        return runInTransaction(work, null, readWrite);
       }
       boolean[] interrupted = {Thread.interrupted()};
       try {
         if (!takeTurn) {
-          return runInTransaction(work, interrupted);
+          return runInTransaction(work, interrupted, readWrite);
         }
         h2Gate.enter(interrupted);
         try {
-          return runInTransaction(work, interrupted);
+          return runInTransaction(work, interrupted, readWrite);
         } finally {
           h2Gate.exit();
         }
@@ -252,10 +265,17 @@ public final class JdbcStorage implements Storage {
     }
   }
 
-  /** Runs {@code work} in a transaction; with {@code interrupted}, holds back an interrupt that comes meanwhile. */
-  private <T> T runInTransaction(TransactionWork<T> work, boolean[] interrupted) {
+  /**
+   * Runs {@code work} in a transaction, at one snapshot unless {@code readWrite}; with {@code interrupted}, holds back
+   * an interrupt that comes meanwhile.
+   */
+  private <T> T runInTransaction(TransactionWork<T> work, boolean[] interrupted, boolean readWrite) {
     boolean[] workDone = new boolean[1];
     HandleCallback<T, RuntimeException> callback = handle -> {
+      if (!readWrite && sql.dialect() == SqlDialect.POSTGRESQL) {
+        // The transaction's first statement, for this transaction only: the connection goes back as it came.
+        handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      }
       JdbcTransaction tx = new JdbcTransaction(handle, sql, true);
       T result;
       try {
@@ -283,11 +303,14 @@ public final class JdbcStorage implements Storage {
       return result;
     };
     try {
+      if (!readWrite && sql.dialect() == SqlDialect.H2) {
+        return jdbi.withHandle(handle -> inH2Snapshot(handle, callback));
+      }
       return isolationPerTransaction
           ? jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, callback)
           : jdbi.inTransaction(callback);
     } catch (JdbiException e) {
-      if (workDone[0] && !SqlErrors.isTransient(e)) {
+      if (workDone[0] && readWrite && !SqlErrors.isTransient(e)) {
         // The work ran to its end and the commit failed without saying it was refused (a transient failure is a
         // refusal: rolled back): its answer may simply have been lost, so it may have committed.
         throw new CommitOutcomeUnknownException("transaction commit failed; whether it committed is unknown"
@@ -296,6 +319,29 @@ public final class JdbcStorage implements Storage {
       // Begin, connection: what the ports did not translate themselves.
       throw SqlErrors.translate("transaction", e);
     }
+  }
+
+  /**
+   * Runs {@code callback} in a transaction on {@code handle} at H2's SNAPSHOT level, which H2 sets per session only:
+   * set on the connection before the transaction begins and set back to the level it had after it ends, so that the
+   * connection goes back to the pool at READ COMMITTED (a connection whose level cannot be set back fails the call).
+   */
+  private static <T> T inH2Snapshot(Handle handle, HandleCallback<T, RuntimeException> callback) {
+    int before = handle.getTransactionIsolationLevel().intValue();
+    handle.setTransactionIsolationLevel(H2_SNAPSHOT);
+    T result;
+    try {
+      result = handle.inTransaction(callback);
+    } catch (RuntimeException | Error failure) {
+      try {
+        handle.setTransactionIsolationLevel(before);
+      } catch (RuntimeException restoreFailure) {
+        failure.addSuppressed(SqlErrors.redacted(restoreFailure));
+      }
+      throw failure;
+    }
+    handle.setTransactionIsolationLevel(before);
+    return result;
   }
 
   /**

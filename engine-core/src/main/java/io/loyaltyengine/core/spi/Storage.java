@@ -25,11 +25,15 @@ public interface Storage extends EngineStorage {
   <T> T inTransaction(TransactionWork<T> work);
 
   /**
-   * Runs {@code work}, which only reads, in a new transaction, as {@link #inTransaction} does. A backend may run it
-   * beside the transactions it otherwise runs one at a time: the JDBC backend on H2 runs it outside the turn its
-   * engine's transactions take (a read takes no row lock and rolls nothing back), so that a long read, such as the
-   * scan that builds a leaderboard index, holds up no write. The default runs it as {@link #inTransaction} does; a
-   * wrapper delegates.
+   * Runs {@code work}, which only reads, in a new transaction, as {@link #inTransaction} does, but at one snapshot:
+   * every statement of the work sees the store as it was at its first, so that a transaction that commits between
+   * two of them shows in neither (a page and its total, a rank and the scores it comes from agree). The JDBC backend
+   * runs it at REPEATABLE READ, READ ONLY on PostgreSQL and at SNAPSHOT on H2; a store that runs every unit of work
+   * alone (the in-memory store) has nothing to do. A backend may run it beside the transactions it otherwise runs one
+   * at a time: the JDBC backend on H2 runs it outside the turn its engine's transactions take (a read takes no row
+   * lock and rolls nothing back), so that a long read, such as the scan that builds a leaderboard index, holds up no
+   * write. The default runs it as {@link #inTransaction} does, which is right only for a store whose transactions
+   * already read one snapshot; a wrapper delegates.
    *
    * @throws TransientStorageException as {@link #inTransaction}
    * @throws StorageException as {@link #inTransaction}
