@@ -1,0 +1,139 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.NumberedPage;
+import io.loyaltyengine.PageRequest;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardEntry;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.leaderboard.BoardPeriod;
+import io.loyaltyengine.leaderboard.BoardRequest;
+import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.SettableClock;
+import io.loyaltyengine.testkit.StoreFixture;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.lang.reflect.Proxy;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A public read made of several statements answers from one point in time: a host transaction that commits between
+ * two of its statements (right after the statement a test names, through an intercepted port) shows in all of its
+ * parts or in none, so that a page agrees with its total and a board's ranks with its scores, on each database.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+abstract class TornReadsTestBase {
+  private StoreFixture fixture;
+  private LoyaltyEngine engine;
+  private TenantScope shop;
+  private long campaign;
+  /** The port method after whose next call {@link #then} runs; null: none. */
+  private final AtomicReference<String> after = new AtomicReference<>();
+  private Runnable then;
+
+  abstract StoreFixture createFixture();
+
+  @BeforeEach
+  void open() {
+    fixture = createFixture();
+    engine = LoyaltyEngine.builder()
+        .storage(new InterceptingStorage(fixture.openStorage(), this::intercepted))
+        .clock(SettableClock.at(Instant.parse("2026-03-10T12:00:00Z")))
+        .events(EventSettings.builder().manualDispatch().build()).build();
+    shop = engine.forTenant(engine.tenants().create(NewTenant.business("Torn")).id());
+    long brand = shop.brands().create(new NewBrand("Torn", "https://torn.example.com")).id();
+    campaign = shop.campaigns().create(NewCampaign.running(brand, "C")).id();
+  }
+
+  @AfterEach
+  void close() {
+    engine.close();
+    fixture.close();
+  }
+
+  /** {@code tx}, whose ports run {@link #then} once, right after a call of the method named {@link #after}. */
+  private Transaction intercepted(Transaction tx) {
+    return (Transaction) Proxy.newProxyInstance(Transaction.class.getClassLoader(), new Class<?>[] {Transaction.class},
+        (proxy, method, args) -> {
+          Object port = InterceptingStorage.invoke(method, tx, args);
+          if (!method.getReturnType().isInterface()) {
+            return port;
+          }
+          return Proxy.newProxyInstance(method.getReturnType().getClassLoader(), new Class<?>[] {
+              method.getReturnType()}, (p, m, a) -> {
+                Object result = InterceptingStorage.invoke(m, port, a);
+                if (after.compareAndSet(m.getName(), null)) {
+                  then.run();
+                }
+                return result;
+              });
+        });
+  }
+
+  /** Runs {@code read} while a host transaction that ran {@code write} commits right after its {@code statement}. */
+  private void readWhileCommitting(Consumer<TenantScope> write, String statement, Runnable read) {
+    HostTx host = fixture.hostTransactions().orElseThrow().begin();
+    try {
+      write.accept(shop.joining(host.transaction()));
+      then = host::commit;
+      after.set(statement);
+      read.run();
+      assertNull(after.get(), "the host's transaction committed while the read ran");
+    } finally {
+      host.close();
+    }
+  }
+
+  private Participant enrol(String email, long points) {
+    Participant p = shop.participants().create(campaign, NewParticipant.withEmail(email));
+    if (points > 0) {
+      shop.points().award(ParticipantRef.id(p.id()), PointsChange.of(points, "purchase"));
+    }
+    return p;
+  }
+
+  @Test
+  void aParticipantPageAndItsTotalAgree() {
+    enrol("first@example.com", 0);
+    NumberedPage<Participant>[] page = new NumberedPage[1];
+    readWhileCommitting(s -> s.participants().create(campaign, NewParticipant.withEmail("second@example.com")),
+        "count", () -> page[0] = shop.participants().page(campaign, ParticipantFilter.all(), PageRequest.of(1, 10)));
+    assertEquals(page[0].items().size(), page[0].total(), "one point in time, not " + page[0]);
+  }
+
+  @Test
+  void aStrongBoardPagesRanksAgreeWithItsScores() {
+    enrol("leader@example.com", 10);
+    Participant second = enrol("second@example.com", 5);
+    CursorPage<BoardEntry>[] page = new CursorPage[1];
+    readWhileCommitting(s -> s.points().award(ParticipantRef.id(second.id()), PointsChange.of(20, "purchase")),
+        "page", () -> page[0] = shop.leaderboards().page(BoardRequest.of(campaign, BoardPeriod.ALL_TIME)
+            .by(BoardMetric.POINTS).read(Consistency.STRONG)));
+    List<BoardEntry> entries = page[0].items();
+    assertEquals(2, entries.size(), entries.toString());
+    assertEquals(List.of(1L, 2L), List.of(entries.get(0).rank(), entries.get(1).rank()),
+        "ranks from the scores shown, not " + entries);
+    assertTrue(entries.get(0).score() > entries.get(1).score(), entries.toString());
+  }
+}
