@@ -250,7 +250,7 @@ public final class FeedbackService implements FeedbackBoards {
     TextRules.notNull("order", order);
     TextRules.notNull("page", page);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       findBoard(tx, boardId);
       long total = tx.feedback().countIdeas(tenantId, boardId, status);
       List<Idea> items = tx.feedback().ideas(tenantId, boardId, status, order, page.offset(), page.limit());

@@ -105,6 +105,15 @@ public final class IndexedStorage implements Storage {
     return false;
   }
 
+  /**
+   * Passes a unit of work that only reads straight to the wrapped storage's {@link Storage#inReadTransaction} (one
+   * snapshot; on H2 outside the turn writes take): it writes nothing the indexes would have to apply.
+   */
+  @Override
+  public <T> T inReadTransaction(TransactionWork<T> work) {
+    return storage.inReadTransaction(work);
+  }
+
   @Override
   public void checkJoinable(HostTransaction host) {
     storage.checkJoinable(host);

@@ -111,7 +111,7 @@ public final class LeaderboardService implements Leaderboards {
   /** A page of a board of the current or the previous month, or of all time, read from storage. */
   private CursorPage<BoardEntry> storagePage(long campaignId, BoardPeriod period, BoardMetric metric, Long nextId,
       int limit) {
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       Campaign campaign = CampaignService.require(tx, context.tenantId(), campaignId);
       int month = monthOf(period, Goals.month(context.now(), campaign.timeZone()));
       return strongPage(tx, campaignId, metric, month, endOf(month, campaign.timeZone()), nextId, limit);
@@ -125,7 +125,7 @@ public final class LeaderboardService implements Leaderboards {
     TextRules.notNull("metric", metric);
     int checkedLimit = limit(limit);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
       if (key > Goals.month(context.now(), campaign.timeZone())) {
         throw LoyaltyException.validation("month", "the month has not started yet in the campaign's time zone");
@@ -160,7 +160,7 @@ public final class LeaderboardService implements Leaderboards {
       }
       // Not (yet) in this engine's index: created by another instance since the last catch-up. Ask storage.
     }
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       Participant p = resolver.resolve(tx, tenantId);
       Campaign campaign = CampaignService.require(tx, tenantId, p.campaignId());
       ZoneId zone = campaign.timeZone();
@@ -239,7 +239,7 @@ public final class LeaderboardService implements Leaderboards {
       // Not (yet) in this engine's index: created by another instance since the last catch-up, or not the
       // campaign's participant. Ask storage.
     }
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
       Participant p = tx.participants().find(tenantId, participantId)
           .filter(found -> found.campaignId() == campaignId)

@@ -205,7 +205,7 @@ public final class ParticipantService implements Participants {
     TextRules.notNull("page", page);
     Filter f = Filter.of(filter);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       long total = tx.participants().count(tenantId, campaignId, f.search, f.tier);
       List<Participant> items = tx.participants().page(tenantId, campaignId, f.search, f.tier, page.offset(),

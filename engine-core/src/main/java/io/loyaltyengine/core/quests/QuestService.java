@@ -180,7 +180,7 @@ public final class QuestService implements Quests {
   public QuestProgress progress(ParticipantRef participant, long questId) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       Participant p = resolver.resolve(tx, tenantId);
       Quest quest = questOf(tx, p, questId);
       List<QuestCompletionRecord> done = tx.quests().completions(tenantId, questId, p.id());

@@ -587,7 +587,7 @@ public final class ReferralService implements Referrals {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     TextRules.notNull("page", page);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       long id = resolver.resolve(tx, tenantId).id();
       CursorPage<Referral> referrals = CursorPage.fromRows(
           tx.referrals().referredBy(tenantId, id, page.afterId(), page.limit() + 1), page.limit(),
@@ -607,7 +607,7 @@ public final class ReferralService implements Referrals {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     int max = ReferralRules.depth(depth);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       long start = resolver.resolve(tx, tenantId).id();
       // The referrers' ids in one read, then the participants in one more, whatever the chain's length.
       List<Long> ids = new ArrayList<>();
@@ -812,7 +812,7 @@ public final class ReferralService implements Referrals {
   @Override
   public BrandStats brandStats(long brandId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       if (tx.brands().find(tenantId, brandId).isEmpty()) {
         throw LoyaltyException.notFound("brand");
       }

@@ -396,7 +396,7 @@ public final class RewardService implements Rewards {
   public ActionCounts counts(ParticipantRef participant, long campaignRewardId) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       Participant p = resolver.resolve(tx, tenantId);
       CampaignReward reward = requireReward(tx, campaignRewardId);
       if (reward.campaignId() != p.campaignId()) {
@@ -412,7 +412,7 @@ public final class RewardService implements Rewards {
   public ParticipantRewardSummary summary(ParticipantRef participant) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       Participant p = resolver.resolve(tx, tenantId);
       int month = currentMonth(tx, p.campaignId());
       ActionCounts counts = tx.actions().counts(tenantId, p.id(), 0, month, Goals.previousMonth(month));
@@ -427,7 +427,7 @@ public final class RewardService implements Rewards {
   @Override
   public CampaignTotals totals(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return new CampaignTotals(tx.participants().count(tenantId, campaignId, null, null),
           tx.actions().campaignActions(tenantId, campaignId), tx.earnedRewards().winners(tenantId, campaignId));
