@@ -18,6 +18,7 @@ import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.BoardPeriod;
 import io.loyaltyengine.leaderboard.BoardRequest;
 import io.loyaltyengine.leaderboard.Consistency;
+import io.loyaltyengine.leaderboard.Standing;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
@@ -135,5 +136,20 @@ abstract class TornReadsTestBase {
     assertEquals(List.of(1L, 2L), List.of(entries.get(0).rank(), entries.get(1).rank()),
         "ranks from the scores shown, not " + entries);
     assertTrue(entries.get(0).score() > entries.get(1).score(), entries.toString());
+  }
+
+  @Test
+  void aStrongStandingsRankIsTheRankOfTheScoreItShows() {
+    enrol("leader@example.com", 10);
+    Participant second = enrol("second@example.com", 5);
+    Standing[] standing = new Standing[1];
+    readWhileCommitting(s -> s.points().award(ParticipantRef.id(second.id()), PointsChange.of(20, "purchase")),
+        "score", () -> standing[0] = shop.leaderboards().standing(ParticipantRef.id(second.id()), BoardMetric.POINTS,
+            Consistency.STRONG));
+    Standing st = standing[0];
+    assertTrue(List.of(List.of(5L, 2L), List.of(25L, 1L)).contains(List.of(st.score(), st.rank())),
+        "one point in time, not " + st);
+    assertTrue(List.of(List.of(5L, 2L), List.of(25L, 1L)).contains(List.of(st.monthScore(), st.monthlyRank())),
+        "one point in time, not " + st);
   }
 }
