@@ -1,0 +1,70 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.tenant.TenantType;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Optional;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A read at one snapshot sets H2's SNAPSHOT level on its connection for its transaction only: the host's pool gets
+ * the connection back at READ COMMITTED, after a read that returned and after one that threw, and the storage's next
+ * transaction on it sees what commits between two of its statements again.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+class ReadSnapshotConnectionH2Test {
+  private final H2FileFixture fixture = new H2FileFixture(true);
+  private final JdbcConnectionPool pool = JdbcConnectionPool.create(fixture.url(), "", "");
+  private JdbcStorage storage;
+
+  @AfterEach
+  void close() {
+    if (storage != null) {
+      storage.close();
+    }
+    pool.dispose();
+    fixture.close();
+  }
+
+  @Test
+  void theHostsPoolGetsItsConnectionBackAtReadCommitted() throws SQLException {
+    pool.setMaxConnections(1);
+    storage = JdbcStorage.builder().dataSource(pool).build();
+    storage.inReadTransaction(tx -> tx.tenants().find(1));
+    assertEquals(Connection.TRANSACTION_READ_COMMITTED, isolationOfTheHostsNextConnection());
+    assertThrows(IllegalStateException.class, () -> storage.inReadTransaction(tx -> {
+      tx.tenants().find(1);
+      throw new IllegalStateException("the read fails");
+    }));
+    assertEquals(Connection.TRANSACTION_READ_COMMITTED, isolationOfTheHostsNextConnection());
+
+    // The storage's next transaction on that connection reads at READ COMMITTED again.
+    Instant now = Instant.parse("2026-03-01T00:00:00Z");
+    Tenant tenant = new Tenant(1, "Snap", TenantType.BUSINESS, now, null);
+    Storage other = fixture.openStorageWithoutTakingTurns();
+    Optional<Tenant> seen = storage.inTransaction(tx -> {
+      tx.tenants().find(1);
+      other.inTransaction(otx -> {
+        otx.tenants().insert(tenant);
+        return null;
+      });
+      return tx.tenants().find(1);
+    });
+    assertEquals(Optional.of(tenant), seen, "a commit between two statements of a write transaction is seen");
+  }
+
+  private int isolationOfTheHostsNextConnection() throws SQLException {
+    try (Connection c = pool.getConnection()) {
+      return c.getTransactionIsolation();
+    }
+  }
+}
