@@ -7,6 +7,10 @@ public enum Consistency {
    * staleness ({@link Leaderboards}). Microseconds.
    */
   INDEX,
-  /** Straight from storage, as of the read: milliseconds to hundreds of milliseconds on large campaigns. */
+  /**
+   * Straight from storage, as of the read, at one point in time (a write committing meanwhile shows in all of a
+   * page's or a standing's scores and ranks or in none): milliseconds to hundreds of milliseconds on large
+   * campaigns.
+   */
   STRONG
 }

@@ -94,7 +94,8 @@ public interface Participants {
   CursorPage<Participant> list(long campaignId, ParticipantFilter filter, Keyset page);
 
   /**
-   * Lists a campaign's participants in id order, as a numbered page with totals.
+   * Lists a campaign's participants in id order, as a numbered page with totals, the page and its totals read at one
+   * point in time (a participant created or deleted meanwhile is in both or in neither).
    *
    * @param campaignId the campaign
    * @param filter which participants

@@ -100,8 +100,8 @@ public interface Rewards {
   ActionCounts counts(ParticipantRef participant, long campaignRewardId);
 
   /**
-   * A participant's standing: actions (all time, this month and last month, read at one point in time),
-   * unapproved and unfulfilled rewards, whether a winner.
+   * A participant's standing: actions (all time, this month and last month), unapproved and unfulfilled rewards,
+   * whether a winner, all read at one point in time.
    *
    * @param participant the participant
    * @return the participant's summary
