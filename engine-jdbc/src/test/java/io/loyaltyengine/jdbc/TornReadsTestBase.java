@@ -24,6 +24,9 @@ import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.ParticipantRewardSummary;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
@@ -151,5 +154,18 @@ abstract class TornReadsTestBase {
         "one point in time, not " + st);
     assertTrue(List.of(List.of(5L, 2L), List.of(25L, 1L)).contains(List.of(st.monthScore(), st.monthlyRank())),
         "one point in time, not " + st);
+  }
+
+  @Test
+  void aRewardSummarysEarnedRewardsAgreeWithItsActions() {
+    long reward = shop.rewards().define(campaign, NewCampaignReward.message("Second visit", "hi", 2)).id();
+    ParticipantRef p = ParticipantRef.id(enrol("visitor@example.com", 0).id());
+    shop.rewards().recordAction(LoyaltyAction.of(p, reward));
+    ParticipantRewardSummary[] summary = new ParticipantRewardSummary[1];
+    readWhileCommitting(s -> s.rewards().recordAction(LoyaltyAction.of(p, reward)), "counts",
+        () -> summary[0] = shop.rewards().summary(p));
+    ParticipantRewardSummary sum = summary[0];
+    assertTrue(List.of(List.of(1L, 0L), List.of(2L, 1L)).contains(List.of(sum.actionsAllTime(),
+        sum.unapproved() + sum.unfulfilled())), "a reward of 2 actions earned after 2, not " + sum);
   }
 }
