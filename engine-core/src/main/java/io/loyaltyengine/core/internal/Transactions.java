@@ -192,8 +192,10 @@ public final class Transactions {
   }
 
   /**
-   * As {@link #run}, for work that only reads, in a transaction of its own ({@link Storage#inReadTransaction}: on H2
-   * outside the turn the engine's transactions take), with the same retries.
+   * As {@link #run}, for work that only reads, in a transaction of its own ({@link Storage#inReadTransaction}: at one
+   * snapshot, so that a write committing between two of its statements shows in all of them or in none; on H2 outside
+   * the turn the engine's transactions take), with the same retries. Inside a host's transaction it joins it, at the
+   * host's READ COMMITTED. Work that may write (a lazy creation, a mark) runs with {@link #run} instead.
    *
    * @throws LoyaltyException from the work, or STORAGE_UNAVAILABLE
    */
