@@ -29,7 +29,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,13 +128,7 @@ abstract class MonthsAndZonesTestBase {
           rows.add(new long[] {p, score(p, metric, month)});
         }
       });
-      rows.sort(Comparator.<long[]>comparingLong(r -> -r[1]).thenComparingLong(r -> r[0]));
-      List<BoardEntry> board = new ArrayList<>();
-      for (int i = 0; i < rows.size(); i++) {
-        long rank = i > 0 && rows.get(i - 1)[1] == rows.get(i)[1] ? board.get(i - 1).rank() : i + 1;
-        board.add(new BoardEntry(rows.get(i)[0], rows.get(i)[1], rank));
-      }
-      return board;
+      return Board.ranked(rows);
     }
 
     /** Every board of the campaign, read every way, equals the reference. */
