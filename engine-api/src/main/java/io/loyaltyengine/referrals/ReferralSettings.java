@@ -52,9 +52,12 @@ public record ReferralSettings(long campaignId, ReferralGoal goal, boolean requi
   }
 
   /**
-   * These settings refusing (true) or accepting (false) legacy codes.
+   * These settings refusing (true) or accepting (false) legacy codes. Short codes stay accepted either way: the
+   * campaign holds them, so they cannot be forged, but they can be guessed (a name and 2 to 6 digits), and a
+   * participant has one from the first {@link Referrals#codes} for it. A guessed code names its owner as referrer,
+   * so guessing gains the guesser nothing a code of their own would not.
    *
-   * @param required whether codes must be signed
+   * @param required whether legacy codes are refused
    * @return new settings
    */
   public ReferralSettings withSignedCodesRequired(boolean required) {

@@ -433,7 +433,7 @@ class ReadmeSnippetsTest {
     referrals.configure(ReferralSettings.defaults(campaign.id())
         .withReferrerReward(reward.id())                         // every conversionsRequired referrals, as any goal
         .withConversionPoints(ConversionPoints.perUnit(new BigDecimal("1.5")))
-        .withSignedCodesRequired(true));                          // refuse forgeable legacy codes
+        .withSignedCodesRequired(true));                          // refuse forgeable legacy codes (short ones stay)
 
     ReferralCodes codes = referrals.codes(ParticipantRef.id(ada.id()));
     // r1.1.<campaign>.<participant>.<tag>, ids in base 36
