@@ -220,10 +220,11 @@ public final class JdbcStorage implements Storage {
    * As {@link #inTransaction}, but at one snapshot, and on H2 outside the turn the engine's transactions take: every
    * statement of the work reads the database as it was at its first one, so that a transaction committing between
    * two of them shows in neither. On PostgreSQL the transaction runs at REPEATABLE READ, READ ONLY (set by its
-   * first statement; a read-only transaction there never fails to serialize), on H2 at H2's SNAPSHOT level (set on
-   * the connection for the transaction, and set back after it). A read takes no row lock and rolls nothing back, so
-   * the H2 defect the turn works around cannot reach it. A read whose commit fails changed nothing, and fails as a
-   * {@link StorageException}, not as a {@link CommitOutcomeUnknownException}.
+   * first statement; a read-only transaction there never fails to serialize; a transaction a host's pool left open
+   * on the connection, such as a validation query's with auto-commit off, is rolled back before), on H2 at H2's
+   * SNAPSHOT level (set on the connection for the transaction, and set back after it). A read takes no row lock and
+   * rolls nothing back, so the H2 defect the turn works around cannot reach it. A read whose commit fails changed
+   * nothing, and fails as a {@link StorageException}, not as a {@link CommitOutcomeUnknownException}.
    *
    * @throws IllegalStateException if this storage is closed
    */
@@ -273,6 +274,14 @@ public final class JdbcStorage implements Storage {
     boolean[] workDone = new boolean[1];
     HandleCallback<T, RuntimeException> callback = handle -> {
       if (!readWrite && sql.dialect() == SqlDialect.POSTGRESQL) {
+        // A pool may hand the connection out with auto-commit off and a transaction begun by a query of its own (a
+        // HikariCP connectionTestQuery at checkout), after which SET TRANSACTION fails (25001): that transaction,
+        // which holds nothing of the engine's, ends first. The driver sends nothing when none is open.
+        try {
+          handle.getConnection().rollback();
+        } catch (SQLException e) {
+          throw SqlErrors.translate("transaction begin", e);
+        }
         // The transaction's first statement, for this transaction only: the connection goes back as it came.
         handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       }
