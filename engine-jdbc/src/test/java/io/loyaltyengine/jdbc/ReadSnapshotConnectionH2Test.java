@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 class ReadSnapshotConnectionH2Test {
+  /** H2's SNAPSHOT isolation level as JDBC takes it ({@code org.h2.engine.Constants.TRANSACTION_SNAPSHOT}). */
+  private static final int H2_SNAPSHOT = 6;
   private final H2FileFixture fixture = new H2FileFixture(true);
   private final JdbcConnectionPool pool = JdbcConnectionPool.create(fixture.url(), "", "");
   private JdbcStorage storage;
@@ -60,6 +62,27 @@ class ReadSnapshotConnectionH2Test {
       return tx.tenants().find(1);
     });
     assertEquals(Optional.of(tenant), seen, "a commit between two statements of a write transaction is seen");
+  }
+
+  /**
+   * A host's pool that hands its connections out at H2's SNAPSHOT level (a level JDBC does not name): a read runs
+   * on them, and hands them back at that level.
+   */
+  @Test
+  void aReadWorksOnAHostPoolAtH2sSnapshotLevelAndLeavesItThere() throws SQLException {
+    pool.setMaxConnections(1);
+    storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(pool, connection -> {
+      try {
+        connection.setTransactionIsolation(H2_SNAPSHOT);
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+      return connection;
+    })).build();
+    assertEquals(Optional.empty(), storage.inReadTransaction(tx -> tx.tenants().find(1)));
+    try (Connection c = pool.getConnection()) {
+      assertEquals(H2_SNAPSHOT, c.getTransactionIsolation(), "the connection goes back at the level it came at");
+    }
   }
 
   private int isolationOfTheHostsNextConnection() throws SQLException {
