@@ -333,10 +333,17 @@ public final class JdbcStorage implements Storage {
   /**
    * Runs {@code callback} in a transaction on {@code handle} at H2's SNAPSHOT level, which H2 sets per session only:
    * set on the connection before the transaction begins and set back to the level it had after it ends, so that the
-   * connection goes back to the pool at READ COMMITTED (a connection whose level cannot be set back fails the call).
+   * connection goes back to the pool at the level it came at, READ COMMITTED on the storage's own pool, whatever it
+   * is on a host's (a connection whose level cannot be set back fails the call).
    */
   private static <T> T inH2Snapshot(Handle handle, HandleCallback<T, RuntimeException> callback) {
-    int before = handle.getTransactionIsolationLevel().intValue();
+    // The driver's own number: Jdbi names SNAPSHOT, which JDBC does not, UNKNOWN, a level no driver takes back.
+    int before;
+    try {
+      before = handle.getConnection().getTransactionIsolation();
+    } catch (SQLException e) {
+      throw SqlErrors.translate("transaction begin", e);
+    }
     handle.setTransactionIsolationLevel(H2_SNAPSHOT);
     T result;
     try {
