@@ -9,8 +9,11 @@ import io.loyaltyengine.tenant.TenantType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A read at one snapshot on a host's PostgreSQL pool that hands connections out with auto-commit off and a
@@ -52,6 +55,41 @@ class ReadSnapshotConnectionPostgresTest {
     assertEquals(Optional.of(tenant), storage.inReadTransaction(tx -> tx.tenants().find(1)));
     assertEquals(List.of(Optional.of(tenant), Optional.empty()), storage.inReadTransaction(tx -> List.of(
         tx.tenants().find(1), tx.tenants().find(2))), "a second read on the same connection");
+  }
+
+  /**
+   * pgjdbc's {@code autosave} (always, or conservative) sends a savepoint before a transaction's statements, after
+   * which PostgreSQL refuses {@code SET TRANSACTION} (25001): every read failed as STORAGE_UNAVAILABLE, while writes
+   * worked. The read must still work, and still see one snapshot.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"always", "conservative"})
+  void aReadWorksAtOneSnapshotOnAUrlWithPgjdbcAutosave(String autosave) {
+    String url = EmbeddedPostgresServer.url(database);
+    storage = JdbcStorage.builder().url(url + (url.contains("?") ? "&" : "?") + "autosave=" + autosave).build();
+    Tenant first = new Tenant(1, "First", TenantType.BUSINESS, Instant.parse("2026-03-01T00:00:00Z"), null);
+    Tenant second = new Tenant(2, "Second", TenantType.BUSINESS, Instant.parse("2026-03-01T00:00:00Z"), null);
+    insert(first);
+
+    List<Optional<Tenant>> read = storage.inReadTransaction(tx -> {
+      Optional<Tenant> before = tx.tenants().find(1);
+      insertElsewhere(second);
+      return List.of(before, tx.tenants().find(2));
+    });
+    assertEquals(List.of(Optional.of(first), Optional.empty()), read, "one snapshot: the commit between is unseen");
+    assertEquals(Optional.of(second), storage.inReadTransaction(tx -> tx.tenants().find(2)), "seen by the next read");
+  }
+
+  private void insert(Tenant tenant) {
+    storage.inTransaction(tx -> {
+      tx.tenants().insert(tenant);
+      return null;
+    });
+  }
+
+  /** Inserts on a thread of its own, so on a connection other than the calling read's. */
+  private void insertElsewhere(Tenant tenant) {
+    CompletableFuture.runAsync(() -> insert(tenant)).join();
   }
 
   /** One connection, auto-commit off, validated with a query at every checkout. */
