@@ -113,6 +113,8 @@ public final class JdbcStorage implements Storage {
    * READ lets those through).
    */
   private static final int H2_SNAPSHOT = 6;
+  /** A PostgreSQL read's transaction, set by its first statement. */
+  private static final String PG_READ_LEVEL = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
   private final HikariDataSource ownedPool;
   private final Sql sql;
@@ -120,6 +122,12 @@ public final class JdbcStorage implements Storage {
   private final HostHandles hostHandles = new HostHandles();
   /** A host's DataSource may hand out connections at any isolation level; the storage's own pool is set once. */
   private final boolean isolationPerTransaction;
+  /**
+   * On PostgreSQL, whether a read can set its level by its transaction's first statement: not when the driver sends
+   * a statement of its own first (pgjdbc's {@code autosave=always}: a savepoint), after which PostgreSQL refuses
+   * {@code SET TRANSACTION}; the level is then set on the connection for each read, and set back.
+   */
+  private final boolean pgReadLevelPerTransaction;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** The units of work in progress on the storage's own connections, counted from before the closed check. */
   private final AtomicInteger running = new AtomicInteger();
@@ -147,6 +155,8 @@ public final class JdbcStorage implements Storage {
       DatabaseChecks.prepare(connection, dialect);
       this.h2Gate = dialect == SqlDialect.H2 && h2TransactionsTakeTurns
           ? H2TransactionGate.of(DatabaseChecks.h2DatabasePath(connection)) : H2TransactionGate.NONE;
+      this.pgReadLevelPerTransaction = dialect == SqlDialect.POSTGRESQL
+          && DatabaseChecks.canSetTransactionFirst(connection, PG_READ_LEVEL);
       if (!connection.getAutoCommit()) {
         connection.rollback();
       }
@@ -221,7 +231,9 @@ public final class JdbcStorage implements Storage {
    * statement of the work reads the database as it was at its first one, so that a transaction committing between
    * two of them shows in neither. On PostgreSQL the transaction runs at REPEATABLE READ, READ ONLY (set by its
    * first statement; a read-only transaction there never fails to serialize; a transaction a host's pool left open
-   * on the connection, such as a validation query's with auto-commit off, is rolled back before), on H2 at H2's
+   * on the connection, such as a validation query's with auto-commit off, is rolled back before; where the driver
+   * sends a statement of its own first, as pgjdbc's {@code autosave=always} does, REPEATABLE READ is set on the
+   * connection instead, and set back after), on H2 at H2's
    * SNAPSHOT level (set on the connection for the transaction, and set back after it). A read takes no row lock and
    * rolls nothing back, so the H2 defect the turn works around cannot reach it. A read whose commit fails changed
    * nothing, and fails as a {@link StorageException}, not as a {@link CommitOutcomeUnknownException}.
@@ -273,17 +285,10 @@ public final class JdbcStorage implements Storage {
   private <T> T runInTransaction(TransactionWork<T> work, boolean[] interrupted, boolean readWrite) {
     boolean[] workDone = new boolean[1];
     HandleCallback<T, RuntimeException> callback = handle -> {
-      if (!readWrite && sql.dialect() == SqlDialect.POSTGRESQL) {
-        // A pool may hand the connection out with auto-commit off and a transaction begun by a query of its own (a
-        // HikariCP connectionTestQuery at checkout), after which SET TRANSACTION fails (25001): that transaction,
-        // which holds nothing of the engine's, ends first. The driver sends nothing when none is open.
-        try {
-          handle.getConnection().rollback();
-        } catch (SQLException e) {
-          throw SqlErrors.translate("transaction begin", e);
-        }
+      if (!readWrite && sql.dialect() == SqlDialect.POSTGRESQL && pgReadLevelPerTransaction) {
+        endPoolsTransaction(handle);
         // The transaction's first statement, for this transaction only: the connection goes back as it came.
-        handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        handle.execute(PG_READ_LEVEL);
       }
       JdbcTransaction tx = new JdbcTransaction(handle, sql, true);
       T result;
@@ -313,7 +318,13 @@ public final class JdbcStorage implements Storage {
     };
     try {
       if (!readWrite && sql.dialect() == SqlDialect.H2) {
-        return jdbi.withHandle(handle -> inH2Snapshot(handle, callback));
+        return jdbi.withHandle(handle -> atSessionLevel(handle, H2_SNAPSHOT, callback));
+      }
+      if (!readWrite && sql.dialect() == SqlDialect.POSTGRESQL && !pgReadLevelPerTransaction) {
+        return jdbi.withHandle(handle -> {
+          endPoolsTransaction(handle);
+          return atSessionLevel(handle, Connection.TRANSACTION_REPEATABLE_READ, callback);
+        });
       }
       return isolationPerTransaction
           ? jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, callback)
@@ -331,12 +342,29 @@ public final class JdbcStorage implements Storage {
   }
 
   /**
-   * Runs {@code callback} in a transaction on {@code handle} at H2's SNAPSHOT level, which H2 sets per session only:
-   * set on the connection before the transaction begins and set back to the level it had after it ends, so that the
-   * connection goes back to the pool at the level it came at, READ COMMITTED on the storage's own pool, whatever it
-   * is on a host's (a connection whose level cannot be set back fails the call).
+   * Ends a transaction a pool left open on a PostgreSQL connection it handed out with auto-commit off (a HikariCP
+   * {@code connectionTestQuery} at checkout begins one), after which a read could not set its level (25001): it holds
+   * nothing of the engine's. The driver sends nothing when none is open.
    */
-  private static <T> T inH2Snapshot(Handle handle, HandleCallback<T, RuntimeException> callback) {
+  private static void endPoolsTransaction(Handle handle) {
+    try {
+      Connection connection = handle.getConnection();
+      if (!connection.getAutoCommit()) {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      throw SqlErrors.translate("transaction begin", e);
+    }
+  }
+
+  /**
+   * Runs {@code callback} in a transaction on {@code handle} at {@code level}, set on the connection before the
+   * transaction begins and set back to the level it had after it ends, so that the connection goes back to the pool
+   * at the level it came at, READ COMMITTED on the storage's own pool, whatever it is on a host's (a connection whose
+   * level cannot be set back fails the call): H2's SNAPSHOT, which H2 sets per session only, and PostgreSQL's
+   * REPEATABLE READ when a read cannot set it by its first statement ({@link #pgReadLevelPerTransaction}).
+   */
+  private static <T> T atSessionLevel(Handle handle, int level, HandleCallback<T, RuntimeException> callback) {
     // The driver's own number: Jdbi names SNAPSHOT, which JDBC does not, UNKNOWN, a level no driver takes back.
     int before;
     try {
@@ -344,7 +372,7 @@ public final class JdbcStorage implements Storage {
     } catch (SQLException e) {
       throw SqlErrors.translate("transaction begin", e);
     }
-    handle.setTransactionIsolationLevel(H2_SNAPSHOT);
+    handle.setTransactionIsolationLevel(level);
     T result;
     try {
       result = handle.inTransaction(callback);

@@ -160,6 +160,33 @@ public final class DatabaseChecks {
         + " Storage); open the file from one process" + openItHow + ", or use PostgreSQL for several processes");
   }
 
+  /**
+   * Whether a transaction on this connection can begin with {@code setTransaction}: not when the driver sends a
+   * statement of its own first (pgjdbc's {@code autosave=always} sends a savepoint), after which PostgreSQL refuses
+   * it (SQLState 25001). Tried in a transaction rolled back at once; the connection's auto-commit is set back.
+   *
+   * @throws SQLException if the database fails otherwise
+   */
+  public static boolean canSetTransactionFirst(Connection connection, String setTransaction) throws SQLException {
+    boolean autoCommit = connection.getAutoCommit();
+    if (!autoCommit) {
+      connection.rollback();
+    }
+    connection.setAutoCommit(false);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute(setTransaction);
+      return true;
+    } catch (SQLException e) {
+      if (!"25001".equals(e.getSQLState())) {
+        throw e;
+      }
+      return false;
+    } finally {
+      connection.rollback();
+      connection.setAutoCommit(autoCommit);
+    }
+  }
+
   private static void checkPostgres(Connection connection) throws SQLException {
     String fsync = single(connection, "SELECT current_setting('fsync')");
     if ("off".equalsIgnoreCase(fsync)) {
