@@ -238,6 +238,11 @@ public final class WebhookDeliverer implements AutoCloseable {
     while (t instanceof CompletionException && t.getCause() != null) {
       t = t.getCause();
     }
+    // The client sometimes wraps a failure (a failed TLS handshake's SSLException among them) in a plain IOException:
+    // the type worth naming is the one inside.
+    while (t != null && t.getClass() == IOException.class && t.getCause() instanceof IOException) {
+      t = t.getCause();
+    }
     if (t instanceof HttpConnectTimeoutException) {
       return "connect timed out";
     }
