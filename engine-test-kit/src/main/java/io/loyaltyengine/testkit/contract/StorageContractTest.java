@@ -2688,6 +2688,54 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
   }
 
+  /**
+   * A participant deleted, a webhook endpoint created and a keyed award made inside a host's transaction that rolls
+   * back, on an engine whose leaderboard index was built before: afterwards the participant is found and ranked as
+   * before, from the index and from storage alike, no endpoint exists and a dispatch posts nothing, and the keyed
+   * award applies once when asked again outside.
+   */
+  @Test
+  void aDeletionAnEndpointAndAKeyedAwardInsideARolledBackHostTransactionLeaveNothingBelieved() {
+    HostTransactions host = hostTransactions();
+    LoyaltyEngine engine = engine(builder -> builder.events(MANUAL_DISPATCH)
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_ALL)));
+    World w = world(engine);
+    long goneId = enrol(w, "gone@example.com").id();
+    long keptId = enrol(w, "kept@example.com").id();
+    ParticipantRef gone = ParticipantRef.id(goneId);
+    ParticipantRef kept = ParticipantRef.id(keptId);
+    w.scope.points().award(gone, PointsChange.of(10, "purchase"));
+    w.scope.points().award(kept, PointsChange.of(5, "purchase"));
+    BoardRequest board = BoardRequest.of(w.campaign.id(), BoardPeriod.ALL_TIME).by(BoardMetric.POINTS);
+    CursorPage<BoardEntry> before = w.scope.leaderboards().page(board.read(Consistency.STRONG));
+    assertEquals(before, w.scope.leaderboards().page(board.read(Consistency.INDEX)), "the index, built");
+    Standing goneBefore = w.scope.leaderboards().standing(gone, BoardMetric.POINTS, Consistency.INDEX);
+    engine.events().dispatch(); // positions the events so far
+    PointsChange keyed = PointsChange.of(20, "purchase").withIdempotencyKey("order-rolled-back");
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      joined.participants().delete(gone);
+      joined.webhooks().create(NewWebhookEndpoint.of("https://hooks.example.com/loyalty"));
+      assertFalse(joined.points().award(kept, keyed).replayed());
+      assertEquals(List.of(new BoardEntry(keptId, 25, 1)),
+          joined.leaderboards().page(board.read(Consistency.STRONG)).items(), "the host's view");
+      tx.rollback();
+    }
+    for (Consistency consistency : Consistency.values()) {
+      assertEquals(before, w.scope.leaderboards().page(board.read(consistency)), consistency + " page");
+      assertEquals(goneBefore, w.scope.leaderboards().standing(gone, BoardMetric.POINTS, consistency),
+          consistency + " standing of the participant whose deletion rolled back");
+    }
+    assertEquals(10, w.scope.participants().get(gone).pointsBalance());
+    assertEquals(List.of(), w.scope.webhooks().list(), "the rolled-back endpoint does not exist");
+    assertEquals(new DispatchReport(0, 0, 0, 0, 0), engine.events().dispatch(), "nothing to position or post");
+    assertFalse(w.scope.points().award(kept, keyed).replayed(), "the rolled-back key is free");
+    assertTrue(w.scope.points().award(kept, keyed).replayed(), "and applies once");
+    assertEquals(25, w.scope.participants().get(kept).pointsBalance());
+    assertEquals(List.of(new BoardEntry(keptId, 25, 1), new BoardEntry(goneId, 10, 2)),
+        w.scope.leaderboards().page(board.read(Consistency.INDEX)).items(), "the index after the keyed award");
+  }
+
   /** A world with a referrer (ada), a participant with points and one action toward a goal of two, and rewards. */
   private record Loyalty(World w, Participant ada, Participant p, CampaignReward coupon, CampaignReward goal,
       CatalogReward mug, String adaCode) {
