@@ -18,7 +18,12 @@ import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.coupons.CouponUpload;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
+import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.referrals.ReferralOutcome;
+import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.SignupResult;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
@@ -318,6 +323,67 @@ abstract class EarnedRewardRaceTestBase extends HostTransactionTestBase {
       }
     }
     assertEquals(7, tenant.get(0).participants().get(invited).pointsBalance(), "the invited's points once");
+  }
+
+  @Test
+  void concurrentSignupsWithOneReferrersCodeUnlockItsGoalsAndEachInviteesTwoWayRewardsOnce() throws Exception {
+    List<LoyaltyEngine> two = twoEngines();
+    World w = new World(two.get(0), 1);
+    List<TenantScope> tenant = List.of(two.get(0).forTenant(w.tenantId), two.get(1).forTenant(w.tenantId));
+    tenant.get(0).rewards().configure(w.campaignId, Automation.AUTO, 0);
+    CampaignReward referrer = tenant.get(0).rewards().define(w.campaignId,
+        NewCampaignReward.coupon("Every third", 3).withLimit(2));
+    CampaignReward invitedPoints = tenant.get(0).rewards().define(w.campaignId,
+        NewCampaignReward.points("Invited points", 7, 1).forInvited());
+    CampaignReward invitedCoupon = tenant.get(0).rewards().define(w.campaignId,
+        NewCampaignReward.coupon("Invited coupon", 1).forInvited());
+    tenant.get(0).referrals().configure(ReferralSettings.defaults(w.campaignId).withReferrerReward(referrer.id()));
+    String code = tenant.get(0).referrals().codes(w.ref(0)).signed();
+    int signups = THREADS - 2;
+    List<Object> answers = race(THREADS, thread -> () -> thread >= signups
+        ? tenant.get(thread % 2).coupons().upload(w.campaignId, List.of("S" + thread + "a", "S" + thread + "b"))
+        : tenant.get(thread % 2).referrals().signup(w.campaignId,
+            Signup.referred(NewParticipant.withEmail("invitee" + thread + "@example.com"), code)));
+    List<Long> invitees = new ArrayList<>();
+    for (Object a : answers) {
+      if (a instanceof SignupResult r) {
+        assertEquals(ReferralOutcome.REFERRED, r.outcome(), r::toString);
+        invitees.add(r.participant().id());
+      } else {
+        assertInstanceOf(CouponUpload.class, a, () -> "an answer: " + a);
+      }
+    }
+    List<String> last = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      last.add("LAST-" + i);
+    }
+    tenant.get(1).coupons().upload(w.campaignId, last);
+    Map<Long, Map<String, List<String>>> events = eventsByReward(w.tenantId);
+    Set<String> codes = new HashSet<>();
+    List<EarnedReward> all = new ArrayList<>(Pages.all(page -> tenant.get(0).rewards().earned(w.ref(0), page)));
+    assertEquals(Goals.unlocks(signups, 3, 2), all.size(), "the referrer's goal cycles: " + all);
+    for (long invitee : invitees) {
+      List<EarnedReward> mine = Pages.all(page -> tenant.get(1).rewards().earned(ParticipantRef.id(invitee), page));
+      assertEquals(Set.of(invitedPoints.id(), invitedCoupon.id()),
+          Set.copyOf(mine.stream().map(EarnedReward::campaignRewardId).toList()), "each two-way reward: " + mine);
+      assertEquals(2, mine.size(), "each once: " + mine);
+      assertEquals(7, tenant.get(0).participants().get(ParticipantRef.id(invitee)).pointsBalance(), "points once");
+      all.addAll(mine);
+    }
+    for (EarnedReward r : all) {
+      assertEquals(EarnedRewardStatus.APPROVED, r.status(), r::toString);
+      Map<String, List<String>> of = events.getOrDefault(r.id(), Map.of());
+      assertEquals(1, count(of, EventType.REWARD_REACHED), () -> r + ": " + of.keySet());
+      assertEquals(1, count(of, EventType.REWARD_APPROVED), () -> r + ": " + of.keySet());
+      assertEquals(count(of, EventType.COUPON_POOL_EMPTY), count(of, EventType.COUPON_ASSIGNED), r::toString);
+      if (r.type() == RewardType.COUPON) {
+        assertNotNull(r.couponCode(), r::toString);
+        assertTrue(codes.add(r.couponCode()), () -> r + ": a code held twice");
+      }
+    }
+    assertEquals(codes.size(), Pages.all(page -> tenant.get(0).coupons().assigned(w.campaignId, page)).size(),
+        "assigned codes are the ones rewards hold");
+    assertEquals(signups, tenant.get(1).referrals().stats(w.ref(0)).signups(), "the referrer's signups");
   }
 
   /** Two engines on the fixture's database. */
