@@ -99,9 +99,9 @@ abstract class EarnedRewardRaceTestBase extends HostTransactionTestBase {
       List<Call> calls = new ArrayList<>();
       int uploads = 0;
       for (long id : order) {
-        if (random.nextInt(5) == 0) {
-          List<String> codes = List.of("T" + thread + "-" + uploads, "T" + thread + "-" + (uploads + 1));
-          uploads += 2;
+        // About 18 codes for 24 COUPON rewards: approvals find the pool empty and wait for an upload.
+        if (random.nextInt(24) == 0) {
+          List<String> codes = List.of("T" + thread + "-" + uploads++);
           calls.add(new Call(Op.UPLOAD, 0, answer(() -> s.coupons().upload(w.campaignId, codes)).call()));
         }
         Op op = Op.values()[random.nextInt(4)];
@@ -155,6 +155,8 @@ abstract class EarnedRewardRaceTestBase extends HostTransactionTestBase {
       }
     }
     Map<Long, Map<String, List<String>>> events = eventsByReward(w.tenantId);
+    System.out.println("rewards that waited for a code: " + events.values().stream()
+        .filter(e -> e.containsKey(EventType.COUPON_POOL_EMPTY.wireName())).count());
     Set<String> codes = new HashSet<>();
     Map<String, Long> heldBy = new HashMap<>();
     Map<Long, Long> credited = new HashMap<>();
@@ -184,6 +186,15 @@ abstract class EarnedRewardRaceTestBase extends HostTransactionTestBase {
         assertNotNull(r.couponCode(), at + ": approved, and the last upload had a code for it");
         assertTrue(codes.add(r.couponCode()), at + ": a code held twice");
         heldBy.put(r.couponCode(), id);
+        // The code reaches the host once: in reward.approved, or after a wait in coupon.assigned.
+        String given = "\"couponCode\":\"" + r.couponCode() + "\"";
+        String approved = mine.get(EventType.REWARD_APPROVED.wireName()).get(0);
+        assertEquals(waited == 0, approved.contains(given), at + ": " + approved);
+        if (waited == 1) {
+          assertTrue(approved.contains("\"couponCode\":null"), at + ": " + approved);
+          assertTrue(mine.get(EventType.COUPON_ASSIGNED.wireName()).get(0).contains(given), at);
+          assertTrue(!mine.get(EventType.COUPON_POOL_EMPTY.wireName()).get(0).contains(r.couponCode()), at);
+        }
       } else {
         assertNull(r.couponCode(), at + ": a code held by a reward never approved");
       }
