@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Test;
  * empty; loyalty actions of AUTO rewards racing uploads; and two-way rewards of one invited participant named by
  * many referrals at once. Afterwards every earned reward's status must be the one its successful calls made, each
  * transition must have written exactly one event (none for a refused call), and no coupon code may be held twice
- * or by a reward that is not approved. Seeded: each test prints its seed.
+ * or by a reward that is not approved. The randomised races are seeded and print their seed.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
