@@ -76,7 +76,8 @@ import java.util.Set;
  * count and every cycle has exactly one unlocking action, under any concurrency and across engine instances. Two
  * concurrent first requests that enrol the same email, or carry the same idempotency key, collide on a unique key;
  * the loser's unit of work rolls back whole and runs once more, when it finds the winner's participant or action
- * (and replays it) as a later retry would. An action takes its participant's row lock, by numbering its
+ * (and replays it) as a later retry would; one that enrols can lose both races in turn (the email, then the key),
+ * and runs a third time. An action takes its participant's row lock, by numbering its
  * {@code action.recorded} event ({@link Outbox#sequence}), before it increments the counters: the participant's
  * deletion holds that lock while it deletes them, so taken after them it could deadlock with a deletion (a host's
  * transaction, never retried, would see STORAGE_UNAVAILABLE); taken first, the action waits and finds the participant
@@ -107,6 +108,8 @@ public final class RewardService implements Rewards {
   /** What the ledger idempotency key of a POINTS reward starts with; the earned reward's id follows. */
   public static final String POINTS_KEY_PREFIX = "reward:";
   private static final String OVERFLOW = "the reward's points would overflow the participant's points";
+  /** Runs of a loyalty action: once, once more after losing the race for its email, and once after its key's. */
+  private static final int ACTION_RUNS = 3;
 
   private final ScopeContext context;
   private final PointsService points;
@@ -196,7 +199,8 @@ public final class RewardService implements Rewards {
   public ActionResult recordAction(LoyaltyAction action) {
     ActionRequest request = ActionRequest.validate(action, context);
     // A concurrent first request enrolled the same email or used the same key and committed first: run again, now
-    // finding its participant or its action, as a later retry would.
+    // finding its participant or its action, as a later retry would. A request that enrols can lose both races in
+    // turn (the email to a request with another key, then its key to a retry of itself), so up to three runs.
     long tenantId = context.tenantId();
     LocksParticipants.Named participants = (tx, ids) -> {
       request.participant.addIdIfFound(tx, tenantId, ids);
@@ -209,8 +213,8 @@ public final class RewardService implements Rewards {
         LocksParticipants.SharedRows.campaignReward(tenantId, request.campaignRewardId), participants,
         // An AUTO reward's points overflowing the balance: on the action's reward, not on the award's "amount".
         tx -> PointsService.overflowOn("campaignRewardId", OVERFLOW, () -> record(tx, request, false)));
-    return Transactions.againAfterRace(2, () -> context.transactions().runCombined(work), UniqueKey.PARTICIPANT_EMAIL,
-        UniqueKey.ACTION_IDEMPOTENCY_KEY);
+    return Transactions.againAfterRace(ACTION_RUNS, () -> context.transactions().runCombined(work),
+        UniqueKey.PARTICIPANT_EMAIL, UniqueKey.ACTION_IDEMPOTENCY_KEY);
   }
 
   /**
