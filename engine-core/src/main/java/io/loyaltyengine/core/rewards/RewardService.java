@@ -262,7 +262,10 @@ public final class RewardService implements Rewards {
       if (a.idempotencyKey != null) {
         Optional<ActionRecord> prior = tx.actions().findByIdempotencyKey(tenantId, a.idempotencyKey);
         if (prior.isPresent()) {
-          return replay(tx, prior.get(), a, existing, campaignId);
+          // The participant read again: the action committed with or after its participant, but possibly after the
+          // read above (READ COMMITTED reads each statement's own commits), which then missed the participant the
+          // first request enrolled and made its own retry a CONFLICT.
+          return replay(tx, prior.get(), a, a.participant.find(tx, tenantId, campaignId), campaignId);
         }
       }
       if (existing.isEmpty() && (a.participant.email == null || !a.enrol)) {
