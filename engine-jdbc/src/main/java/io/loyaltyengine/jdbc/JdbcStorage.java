@@ -246,7 +246,6 @@ public final class JdbcStorage implements Storage {
   }
 
   private <T> T inTransaction(TransactionWork<T> work, boolean readWrite) {
-    boolean takeTurn = readWrite;
     Objects.requireNonNull(work, "work");
     // Counted before the check: a close that comes after it sees this unit and leaves the pool to it (see close()).
     running.incrementAndGet();
@@ -257,7 +256,7 @@ public final class JdbcStorage implements Storage {
       }
       boolean[] interrupted = {Thread.interrupted()};
       try {
-        if (!takeTurn) {
+        if (!readWrite) {
           return runInTransaction(work, interrupted, readWrite);
         }
         h2Gate.enter(interrupted);
@@ -285,11 +284,6 @@ public final class JdbcStorage implements Storage {
   private <T> T runInTransaction(TransactionWork<T> work, boolean[] interrupted, boolean readWrite) {
     boolean[] workDone = new boolean[1];
     HandleCallback<T, RuntimeException> callback = handle -> {
-      if (!readWrite && sql.dialect() == SqlDialect.POSTGRESQL && pgReadLevelPerTransaction) {
-        endPoolsTransaction(handle);
-        // The transaction's first statement, for this transaction only: the connection goes back as it came.
-        handle.execute(PG_READ_LEVEL);
-      }
       JdbcTransaction tx = new JdbcTransaction(handle, sql, true);
       T result;
       try {
@@ -317,14 +311,8 @@ public final class JdbcStorage implements Storage {
       return result;
     };
     try {
-      if (!readWrite && sql.dialect() == SqlDialect.H2) {
-        return jdbi.withHandle(handle -> atSessionLevel(handle, H2_SNAPSHOT, callback));
-      }
-      if (!readWrite && sql.dialect() == SqlDialect.POSTGRESQL && !pgReadLevelPerTransaction) {
-        return jdbi.withHandle(handle -> {
-          endPoolsTransaction(handle);
-          return atSessionLevel(handle, Connection.TRANSACTION_REPEATABLE_READ, callback);
-        });
+      if (!readWrite) {
+        return jdbi.withHandle(handle -> atOneSnapshot(handle, callback));
       }
       return isolationPerTransaction
           ? jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, callback)
@@ -339,6 +327,26 @@ public final class JdbcStorage implements Storage {
       // Begin, connection: what the ports did not translate themselves.
       throw SqlErrors.translate("transaction", e);
     }
+  }
+
+  /**
+   * Runs {@code callback}, which only reads, in a transaction on {@code handle} at one snapshot: on H2 at its
+   * SNAPSHOT level; on PostgreSQL at REPEATABLE READ, READ ONLY, set by the transaction's first statement for this
+   * transaction only, or set on the connection where the driver sends a statement first
+   * ({@link #pgReadLevelPerTransaction}).
+   */
+  private <T> T atOneSnapshot(Handle handle, HandleCallback<T, RuntimeException> callback) {
+    if (sql.dialect() == SqlDialect.H2) {
+      return atSessionLevel(handle, H2_SNAPSHOT, callback);
+    }
+    endPoolsTransaction(handle);
+    if (!pgReadLevelPerTransaction) {
+      return atSessionLevel(handle, Connection.TRANSACTION_REPEATABLE_READ, callback);
+    }
+    return handle.inTransaction(h -> {
+      h.execute(PG_READ_LEVEL);
+      return callback.withHandle(h);
+    });
   }
 
   /**
