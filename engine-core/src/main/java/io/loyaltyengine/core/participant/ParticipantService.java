@@ -301,12 +301,11 @@ public final class ParticipantService implements Participants {
    * (of at most 500 emails each), after a read of that campaign, whose absence refuses them with NOT_FOUND on
    * {@code campaign}; an unknown email is refused with NOT_FOUND on {@code participant}.
    *
+   * @param ids filled with the participants' ids by position; left as it was where refused
    * @param refused filled with why the participant at each position could not be resolved; null where it was
-   * @return the participants' ids by position; 0 where refused
    */
-  public static long[] resolveIds(Transaction tx, long tenantId, List<Resolver> resolvers,
+  public static void resolveIds(Transaction tx, long tenantId, List<Resolver> resolvers, long[] ids,
       LoyaltyException[] refused) {
-    long[] ids = new long[resolvers.size()];
     Map<Long, Set<String>> emailsByCampaign = new TreeMap<>();
     for (Resolver resolver : resolvers) {
       if (resolver instanceof ByEmail byEmail) {
@@ -325,7 +324,7 @@ public final class ParticipantService implements Participants {
         found.put(campaignId, byEmail);
       }
     });
-    for (int i = 0; i < ids.length; i++) {
+    for (int i = 0; i < resolvers.size(); i++) {
       Resolver resolver = resolvers.get(i);
       if (resolver instanceof ByEmail byEmail) {
         Map<String, Long> inCampaign = found.get(byEmail.lookup().campaignId());
@@ -343,7 +342,6 @@ public final class ParticipantService implements Participants {
         }
       }
     }
-    return ids;
   }
 
   /**

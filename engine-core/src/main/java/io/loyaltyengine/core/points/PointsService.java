@@ -407,7 +407,8 @@ public final class PointsService implements Points {
    */
   private void addParticipants(Transaction tx, List<Prepared> chunk, Set<Long> ids) {
     LoyaltyException[] unresolved = new LoyaltyException[chunk.size()];
-    long[] resolved = ParticipantService.resolveIds(tx, context.tenantId(), resolvers(chunk), unresolved);
+    long[] resolved = new long[chunk.size()];
+    ParticipantService.resolveIds(tx, context.tenantId(), resolvers(chunk), resolved, unresolved);
     for (int i = 0; i < resolved.length; i++) {
       if (unresolved[i] == null) {
         ids.add(resolved[i]);
@@ -436,8 +437,7 @@ public final class PointsService implements Points {
   private LoyaltyException[] lockChunk(Transaction tx, List<Prepared> chunk, long[] participantIds) {
     long tenantId = context.tenantId();
     LoyaltyException[] unresolved = new LoyaltyException[chunk.size()];
-    long[] resolved = ParticipantService.resolveIds(tx, tenantId, resolvers(chunk), unresolved);
-    System.arraycopy(resolved, 0, participantIds, 0, resolved.length);
+    ParticipantService.resolveIds(tx, tenantId, resolvers(chunk), participantIds, unresolved);
     Set<Long> ids = new HashSet<>();
     for (int i = 0; i < unresolved.length; i++) {
       if (unresolved[i] == null) {
@@ -768,8 +768,7 @@ public final class PointsService implements Points {
       unresolved = new LoyaltyException[chunk.size()];
       Set<Long> ids = new HashSet<>();
       Set<String> keys = new HashSet<>();
-      long[] resolved = ParticipantService.resolveIds(tx, tenantId, resolvers(chunk), unresolved);
-      System.arraycopy(resolved, 0, participantIds, 0, resolved.length);
+      ParticipantService.resolveIds(tx, tenantId, resolvers(chunk), participantIds, unresolved);
       for (int i = 0; i < participantIds.length; i++) {
         Prepared p = chunk.get(i);
         if (unresolved[i] != null) {
