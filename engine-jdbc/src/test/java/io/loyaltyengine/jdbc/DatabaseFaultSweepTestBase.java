@@ -665,71 +665,59 @@ abstract class DatabaseFaultSweepTestBase {
    * so it is not counted, and its answer lost after it committed is lost after its execution.
    */
   private Connection failing(Connection connection) {
-    boolean[] gone = new boolean[1];
     boolean[] committedBySql = new boolean[1];
-    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-        (proxy, method, args) -> {
-          String name = method.getName();
-          if (name.equals("close") || name.equals("isClosed") || name.equals("unwrap")
-              || name.equals("isWrapperFor")) {
-            return TestProxies.invoke(connection, method, args);
-          }
-          if (gone[0]) {
-            throw new SQLException("connection lost (a test's injected failure)", "08003");
-          }
-          boolean commit = name.equals("commit");
-          boolean sqlCommits = name.startsWith("prepare") && args != null && args[0] instanceof String sql
-              && sql.stripTrailing().endsWith("COMMIT");
-          if (commit && committedBySql[0]) {
-            committedBySql[0] = false;
-            return TestProxies.invoke(connection, method, args);
-          }
-          committedBySql[0] = sqlCommits;
-          boolean counted = (name.startsWith("prepare") || name.equals("createStatement") || commit
-              || name.equals("setSavepoint") || name.equals("releaseSavepoint"))
-              && armedFor == Thread.currentThread();
-          if (counted && calls.incrementAndGet() == lostFirstAt) {
-            connection.rollback();
-            gone[0] = true;
-            throw new SQLException("connection lost (a test's injected failure)", "08006");
-          }
-          if (counted && callsLeft.decrementAndGet() == 0) {
-            failed = true;
-            switch (fault) {
-              case SERIALIZATION -> {
-                if (commit) {
-                  connection.rollback();
-                }
-                throw new SQLException("serialization failure (a test's injected failure)", "40001");
-              }
-              case LOST_AFTER_COMMIT -> {
-                if (sqlCommits) {
-                  return lostAfterExecution((PreparedStatement) TestProxies.invoke(connection, method, args), gone);
-                }
-                if (commit) {
-                  connection.commit();
-                } else {
-                  connection.rollback();
-                }
-              }
-              case LOST -> connection.rollback();
-              default -> throw new IllegalStateException();
+    return TestProxies.losable(connection, (method, args, loss) -> {
+      String name = method.getName();
+      boolean commit = name.equals("commit");
+      boolean sqlCommits = name.startsWith("prepare") && args != null && args[0] instanceof String sql
+          && sql.stripTrailing().endsWith("COMMIT");
+      if (commit && committedBySql[0]) {
+        committedBySql[0] = false;
+        return TestProxies.invoke(connection, method, args);
+      }
+      committedBySql[0] = sqlCommits;
+      boolean counted = (name.startsWith("prepare") || name.equals("createStatement") || commit
+          || name.equals("setSavepoint") || name.equals("releaseSavepoint"))
+          && armedFor == Thread.currentThread();
+      if (counted && calls.incrementAndGet() == lostFirstAt) {
+        connection.rollback();
+        throw loss.lost();
+      }
+      if (counted && callsLeft.decrementAndGet() == 0) {
+        failed = true;
+        switch (fault) {
+          case SERIALIZATION -> {
+            if (commit) {
+              connection.rollback();
             }
-            gone[0] = true;
-            throw new SQLException("connection lost (a test's injected failure)", "08006");
+            throw new SQLException("serialization failure (" + TestProxies.INJECTED + ")", "40001");
           }
-          return TestProxies.invoke(connection, method, args);
-        });
+          case LOST_AFTER_COMMIT -> {
+            if (sqlCommits) {
+              return lostAfterExecution((PreparedStatement) TestProxies.invoke(connection, method, args), loss);
+            }
+            if (commit) {
+              connection.commit();
+            } else {
+              connection.rollback();
+            }
+          }
+          case LOST -> connection.rollback();
+          default -> throw new IllegalStateException();
+        }
+        throw loss.lost();
+      }
+      return TestProxies.invoke(connection, method, args);
+    });
   }
 
   /** {@code statement}, whose execution runs and then loses the connection. */
-  private static PreparedStatement lostAfterExecution(PreparedStatement statement, boolean[] gone) {
+  private static PreparedStatement lostAfterExecution(PreparedStatement statement, TestProxies.Loss loss) {
     return (PreparedStatement) Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
         new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
           Object result = TestProxies.invoke(statement, method, args);
           if (method.getName().startsWith("execute")) {
-            gone[0] = true;
-            throw new SQLException("connection lost (a test's injected failure)", "08006");
+            throw loss.lost();
           }
           return result;
         });

@@ -16,7 +16,6 @@ import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.points.PointsResult;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -64,7 +63,7 @@ abstract class GroupCommitBulkFaultTestBase {
     SERIALIZATION_AT_COMMIT
   }
 
-  private static final String INJECTED = "a test's injected failure";
+  private static final String INJECTED = TestProxies.INJECTED;
 
   private HikariDataSource pool;
   private final TestEngines engines = new TestEngines();
@@ -328,52 +327,40 @@ abstract class GroupCommitBulkFaultTestBase {
   /** {@code connection}, failing once as {@code kind} says; a lost one fails every later call with 08003. */
   private Connection failing(Connection connection, Fault kind, int statementNumber) {
     AtomicInteger prepared = new AtomicInteger();
-    boolean[] gone = new boolean[1];
     boolean[] failed = new boolean[1];
-    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-        (proxy, method, args) -> {
-          String name = method.getName();
-          if (name.equals("close") || name.equals("isClosed") || name.equals("unwrap")
-              || name.equals("isWrapperFor")) {
-            return TestProxies.invoke(connection, method, args);
-          }
-          if (gone[0]) {
-            throw new SQLException("connection lost (" + INJECTED + ")", "08003");
-          }
-          boolean atStatement = name.startsWith("prepare") && prepared.incrementAndGet() == statementNumber;
-          if (!failed[0] && atStatement && kind == Fault.LOST_AT_STATEMENT) {
-            failed[0] = true;
-            gone[0] = true;
-            faults.incrementAndGet();
-            throw new SQLException("connection lost (" + INJECTED + ")", "08006");
-          }
-          if (!failed[0] && atStatement && kind == Fault.SERIALIZATION_AT_STATEMENT) {
-            failed[0] = true;
-            faults.incrementAndGet();
-            throw new SQLException("serialization failure (" + INJECTED + ")", "40001");
-          }
-          if (!failed[0] && name.equals("commit") && kind == Fault.LOST_AT_COMMIT) {
-            failed[0] = true;
-            gone[0] = true;
-            faults.incrementAndGet();
-            connection.rollback();
-            throw new SQLException("connection lost (" + INJECTED + ")", "08006");
-          }
-          if (!failed[0] && name.equals("commit") && kind == Fault.SERIALIZATION_AT_COMMIT) {
-            failed[0] = true;
-            faults.incrementAndGet();
-            connection.rollback();
-            throw new SQLException("serialization failure (" + INJECTED + ")", "40001");
-          }
-          if (!failed[0] && name.equals("commit") && kind == Fault.LOST_AFTER_COMMIT) {
-            failed[0] = true;
-            gone[0] = true;
-            faults.incrementAndGet();
-            connection.commit();
-            throw new SQLException("connection lost (" + INJECTED + ")", "08006");
-          }
-          return TestProxies.invoke(connection, method, args);
-        });
+    return TestProxies.losable(connection, (method, args, loss) -> {
+      String name = method.getName();
+      boolean atStatement = name.startsWith("prepare") && prepared.incrementAndGet() == statementNumber;
+      boolean atCommit = name.equals("commit");
+      if (!failed[0] && atStatement && kind == Fault.LOST_AT_STATEMENT) {
+        failed[0] = true;
+        faults.incrementAndGet();
+        throw loss.lost();
+      }
+      if (!failed[0] && atStatement && kind == Fault.SERIALIZATION_AT_STATEMENT) {
+        failed[0] = true;
+        faults.incrementAndGet();
+        throw new SQLException("serialization failure (" + INJECTED + ")", "40001");
+      }
+      if (!failed[0] && atCommit && kind == Fault.LOST_AT_COMMIT) {
+        failed[0] = true;
+        faults.incrementAndGet();
+        connection.rollback();
+        throw loss.lost();
+      }
+      if (!failed[0] && atCommit && kind == Fault.SERIALIZATION_AT_COMMIT) {
+        failed[0] = true;
+        faults.incrementAndGet();
+        connection.rollback();
+        throw new SQLException("serialization failure (" + INJECTED + ")", "40001");
+      }
+      if (!failed[0] && atCommit && kind == Fault.LOST_AFTER_COMMIT) {
+        failed[0] = true;
+        faults.incrementAndGet();
+        connection.commit();
+        throw loss.lost();
+      }
+      return TestProxies.invoke(connection, method, args);
+    });
   }
-
 }

@@ -17,10 +17,8 @@ import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -193,30 +191,18 @@ class GroupCommitConnectionLossH2Test {
    */
   private Connection lost(Connection connection, int statements) {
     AtomicInteger prepared = new AtomicInteger();
-    boolean[] gone = new boolean[1];
-    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-        (proxy, method, args) -> {
-          String name = method.getName();
-          if (name.equals("close") || name.equals("isClosed") || name.equals("unwrap")
-              || name.equals("isWrapperFor")) {
-            return TestProxies.invoke(connection, method, args);
-          }
-          if (gone[0]) {
-            throw new SQLException("connection lost (a test's injected failure)", "08003");
-          }
-          if (statements >= 0 && name.startsWith("prepare") && prepared.incrementAndGet() > statements) {
-            gone[0] = true;
-            losses.incrementAndGet();
-            throw new SQLException("connection lost (a test's injected failure)", "08006");
-          }
-          if (statements < 0 && name.equals("commit")) {
-            gone[0] = true;
-            losses.incrementAndGet();
-            connection.rollback();
-            throw new SQLException("connection lost (a test's injected failure)", "08006");
-          }
-          return TestProxies.invoke(connection, method, args);
-        });
+    return TestProxies.losable(connection, (method, args, loss) -> {
+      String name = method.getName();
+      if (statements >= 0 && name.startsWith("prepare") && prepared.incrementAndGet() > statements) {
+        losses.incrementAndGet();
+        throw loss.lost();
+      }
+      if (statements < 0 && name.equals("commit")) {
+        losses.incrementAndGet();
+        connection.rollback();
+        throw loss.lost();
+      }
+      return TestProxies.invoke(connection, method, args);
+    });
   }
-
 }
