@@ -1,0 +1,168 @@
+package io.loyaltyengine.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.DispatchReport;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.LoyaltyEvent;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One webhook endpoint that does not answer must not hold up the others, another tenant's above all: through the
+ * public API, an engine on {@link InMemoryStorage} with manual dispatch, a {@link SettableClock}, and a
+ * {@link WebhookReceiver} on 127.0.0.1 with one path per endpoint. The endpoint that does not answer is always the
+ * one whose events are older, so that its deliveries come first in claim order.
+ *
+ * <p>Nothing here sleeps or measures time; a request that gets no answer waits for the engine's request timeout, as
+ * it must.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+class WebhookEndpointIsolationTest {
+  private static final Instant START = Instant.parse("2025-03-01T10:15:30Z");
+  private static final String DEAD = "/dead";
+  private static final String SLOW = "/slow";
+  private static final String LIVE = "/live";
+
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private final Map<Long, Campaign> campaigns = new HashMap<>();
+  private SettableClock clock;
+  private WebhookReceiver server;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    clock = SettableClock.at(START);
+    server = WebhookReceiver.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    try {
+      engines.forEach(LoyaltyEngine::close);
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void anEndpointThatDoesNotAnswerCostsOneAttemptPerRoundAndItsOtherDeliveriesWaitUnattempted() throws Exception {
+    Duration lease = Duration.ofSeconds(60);
+    LoyaltyEngine engine = engine(lease, Duration.ofMillis(500));
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    server.always(DEAD, server.blockUntil(arrived, release));
+    TenantScope busy = tenant(engine, "Busy shop", DEAD);
+    TenantScope other = tenant(engine, "Other shop", LIVE);
+    for (int i = 0; i < 3; i++) {
+      award(busy, "p" + i + "@busy.example.com");
+    }
+    award(other, "ada@other.example.com");
+
+    DispatchReport round = engine.events().dispatch();
+    assertTrue(arrived.await(30, TimeUnit.SECONDS), "the first request reached the endpoint");
+    assertEquals(1, round.retried(), "one attempt timed out; the endpoint's other deliveries were not attempted");
+    assertEquals(1, round.delivered(), "the other tenant's endpoint got its delivery in the same round");
+    assertEquals(0, round.parked());
+    assertEquals(1, server.requests(LIVE).size());
+
+    // Not lost, nor did they use up attempts: once the endpoint answers they arrive, each once, none parked.
+    release.countDown();
+    clock.advance(lease.plusMinutes(1));
+    FeedReads.dispatchUntilIdle(engine);
+    List<WebhookReceiver.Request> dead = server.requests(DEAD);
+    assertEquals(4, dead.size(), "the timed-out attempt, then each delivery once");
+    assertEquals(awardIds(engine, busy), dead.stream().skip(1).map(WebhookReceiver.Request::webhookId)
+        .collect(Collectors.toSet()));
+    long endpoint = busy.webhooks().list().get(0).id();
+    assertTrue(busy.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
+  }
+
+  @Test
+  void aSlowEndpointDoesNotHoldUpAnotherTenantsEndpointWhileItWaits() {
+    // The slow endpoint answers only once the other endpoint has received its request: made one after the other,
+    // its request times out first (30 s) and the round reports a retry.
+    LoyaltyEngine engine = engine(Duration.ofMinutes(2), Duration.ofSeconds(30));
+    CountDownLatch liveArrived = new CountDownLatch(1);
+    server.always(LIVE, (request, exchange) -> {
+      liveArrived.countDown();
+      exchange.sendResponseHeaders(200, -1);
+    });
+    server.always(SLOW, (request, exchange) -> {
+      liveArrived.await(60, TimeUnit.SECONDS);
+      exchange.sendResponseHeaders(200, -1);
+    });
+    TenantScope slow = tenant(engine, "Slow shop", SLOW);
+    TenantScope other = tenant(engine, "Other shop", LIVE);
+    award(slow, "ada@slow.example.com");
+    award(other, "bob@other.example.com");
+
+    DispatchReport round = engine.events().dispatch();
+    assertEquals(2, round.delivered(), "both endpoints answered in the same round: " + round);
+    assertEquals(0, round.retried(), round.toString());
+    assertEquals(1, server.requests(SLOW).size());
+    assertEquals(1, server.requests(LIVE).size());
+  }
+
+  private LoyaltyEngine engine(Duration lease, Duration requestTimeout) {
+    LoyaltyEngine e = LoyaltyEngine.builder()
+        .storage(new InMemoryStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().lease(lease).build())
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)
+            .withTimeouts(Duration.ofSeconds(2), requestTimeout))
+        .build();
+    engines.add(e);
+    return e;
+  }
+
+  /** A tenant with a running campaign and one endpoint at {@code path} for its awards. */
+  private TenantScope tenant(LoyaltyEngine engine, String name, String path) {
+    TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business(name)).id());
+    campaigns.put(scope.tenantId(), scope.campaigns().create(NewCampaign.running(
+        scope.brands().create(new NewBrand(name, "https://shop.example.com")).id(), "Points")));
+    scope.webhooks().create(new NewWebhookEndpoint(server.url(path), EventFilter.types(EventType.POINTS_AWARDED)));
+    return scope;
+  }
+
+  /** Enrols a participant (an event the endpoint does not want) and awards it points (one it does). */
+  private void award(TenantScope scope, String email) {
+    Campaign campaign = campaigns.get(scope.tenantId());
+    Participant p = scope.participants().create(campaign.id(), NewParticipant.withEmail(email));
+    scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(10, "purchase"));
+  }
+
+  private static Set<String> awardIds(LoyaltyEngine engine, TenantScope scope) {
+    return FeedReads.events(engine, scope, EventFilter.types(EventType.POINTS_AWARDED)).stream()
+        .map(LoyaltyEvent::id).collect(Collectors.toSet());
+  }
+}
