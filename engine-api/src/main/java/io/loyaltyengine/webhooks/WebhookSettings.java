@@ -8,17 +8,28 @@ import java.util.Objects;
 /**
  * How the engine calls webhook endpoints. Immutable; the canonical constructor validates.
  *
- * <p>Defaults: connect timeout 5 s, request timeout 15 s, {@link WebhookAddressPolicy#PUBLIC_ONLY}.
+ * <p>Defaults: connect timeout 5 s, request timeout 15 s, {@link WebhookAddressPolicy#PUBLIC_ONLY}, 4 delivery
+ * threads.
+ *
+ * <p>The dispatcher posts to the endpoints of a round on its own pool of {@code deliveryThreads} threads (daemon
+ * threads named {@code loyalty-webhook-delivery-<n>}, made when needed, ended when idle and when the engine closes):
+ * one endpoint's deliveries of the round go one after another on one thread, different endpoints at once, so an
+ * endpoint that answers slowly or not at all holds up only its own deliveries.
  *
  * @param connectTimeout time to establish a connection, 100 ms..60 s
  * @param requestTimeout time for the whole request and response, 100 ms..5 min
  * @param addressPolicy which addresses endpoints may resolve to
+ * @param deliveryThreads endpoints posted to at once by one engine instance, 1..64
  */
-public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, WebhookAddressPolicy addressPolicy) {
+public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, WebhookAddressPolicy addressPolicy,
+    int deliveryThreads) {
+
+  /** The default number of delivery threads. */
+  public static final int DEFAULT_DELIVERY_THREADS = 4;
 
   /** The defaults. */
-  public static final WebhookSettings DEFAULTS =
-      new WebhookSettings(Duration.ofSeconds(5), Duration.ofSeconds(15), WebhookAddressPolicy.PUBLIC_ONLY);
+  public static final WebhookSettings DEFAULTS = new WebhookSettings(Duration.ofSeconds(5), Duration.ofSeconds(15),
+      WebhookAddressPolicy.PUBLIC_ONLY, DEFAULT_DELIVERY_THREADS);
 
   /**
    * Validates every setting.
@@ -26,6 +37,7 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
    * @param connectTimeout time to establish a connection, 100 ms..60 s
    * @param requestTimeout time for the whole request and response, 100 ms..5 min
    * @param addressPolicy which addresses endpoints may resolve to
+   * @param deliveryThreads endpoints posted to at once by one engine instance, 1..64
    * @throws NullPointerException naming the setting, if one is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
@@ -35,6 +47,20 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
     Objects.requireNonNull(addressPolicy, "addressPolicy");
     between("connectTimeout", connectTimeout, Duration.ofMillis(100), Duration.ofSeconds(60));
     between("requestTimeout", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(5));
+    between("deliveryThreads", deliveryThreads, 1, 64);
+  }
+
+  /**
+   * Validates every setting, with {@link #DEFAULT_DELIVERY_THREADS} delivery threads.
+   *
+   * @param connectTimeout time to establish a connection, 100 ms..60 s
+   * @param requestTimeout time for the whole request and response, 100 ms..5 min
+   * @param addressPolicy which addresses endpoints may resolve to
+   * @throws NullPointerException naming the setting, if one is null
+   * @throws IllegalArgumentException naming the setting and its bounds
+   */
+  public WebhookSettings(Duration connectTimeout, Duration requestTimeout, WebhookAddressPolicy addressPolicy) {
+    this(connectTimeout, requestTimeout, addressPolicy, DEFAULT_DELIVERY_THREADS);
   }
 
   /**
@@ -45,7 +71,7 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
    * @throws NullPointerException if {@code policy} is null
    */
   public WebhookSettings withAddressPolicy(WebhookAddressPolicy policy) {
-    return new WebhookSettings(connectTimeout, requestTimeout, policy);
+    return new WebhookSettings(connectTimeout, requestTimeout, policy, deliveryThreads);
   }
 
   /**
@@ -58,6 +84,17 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
    * @throws IllegalArgumentException naming the setting and its bounds, if a timeout is outside them
    */
   public WebhookSettings withTimeouts(Duration connect, Duration request) {
-    return new WebhookSettings(connect, request, addressPolicy);
+    return new WebhookSettings(connect, request, addressPolicy, deliveryThreads);
+  }
+
+  /**
+   * These settings with another number of delivery threads: how many endpoints one engine instance posts to at once.
+   *
+   * @param threads the delivery threads, 1..64
+   * @return new settings
+   * @throws IllegalArgumentException naming the setting and its bounds, if {@code threads} is outside them
+   */
+  public WebhookSettings withDeliveryThreads(int threads) {
+    return new WebhookSettings(connectTimeout, requestTimeout, addressPolicy, threads);
   }
 }

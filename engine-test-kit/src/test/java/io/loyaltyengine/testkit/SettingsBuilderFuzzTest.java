@@ -247,14 +247,18 @@ class SettingsBuilderFuzzTest {
     Gen<Duration> connects = durations(CONNECT_MIN, CONNECT_MAX);
     Gen<Duration> requests = durations(REQUEST_MIN, REQUEST_MAX);
     Gen<WebhookAddressPolicy> policies = orNull(Gen.elements(WebhookAddressPolicy.values()));
+    Gen<Integer> threads = Generators.intsAround(1, 64);
     Gen<Call> calls = Gen.oneOf(
         random -> Call.of("withTimeouts", connects.next(random), requests.next(random)),
         policies.map(p -> Call.of("withAddressPolicy", p)),
-        random -> Call.of("new", connects.next(random), requests.next(random), policies.next(random)));
+        threads.map(t -> Call.of("withDeliveryThreads", t)),
+        random -> Call.of("new", connects.next(random), requests.next(random), policies.next(random)),
+        random -> Call.of("new4", connects.next(random), requests.next(random), policies.next(random),
+            threads.next(random)));
     fuzz("WebhookSettings", () -> new Box<>(WebhookSettings.DEFAULTS), system -> new Box<>(WebhookSettings.DEFAULTS),
         calls, SettingsBuilderFuzzTest::webhookSettingsCall,
         (system, model) -> assertEquals(model.value, system.value), STEPS, SEEDS,
-        Set.of("withTimeouts", "withAddressPolicy", "new"), Set.of());
+        Set.of("withTimeouts", "withAddressPolicy", "withDeliveryThreads", "new", "new4"), Set.of());
   }
 
   private static void webhookSettingsCall(Box<WebhookSettings> system, Box<WebhookSettings> model, Call call) {
@@ -263,36 +267,54 @@ class SettingsBuilderFuzzTest {
     Duration connect;
     Duration request;
     WebhookAddressPolicy policy;
+    int threads;
     Runnable action;
     switch (call.setter()) {
       case "withTimeouts" -> {
         connect = call.durationArg(0);
         request = call.durationArg(1);
         policy = current.addressPolicy();
+        threads = current.deliveryThreads();
         action = () -> made[0] = current.withTimeouts(connect, request);
       }
       case "withAddressPolicy" -> {
         connect = current.connectTimeout();
         request = current.requestTimeout();
         policy = (WebhookAddressPolicy) call.arg(0);
+        threads = current.deliveryThreads();
         action = () -> made[0] = current.withAddressPolicy(policy);
+      }
+      case "withDeliveryThreads" -> {
+        connect = current.connectTimeout();
+        request = current.requestTimeout();
+        policy = current.addressPolicy();
+        threads = call.intArg(0);
+        action = () -> made[0] = current.withDeliveryThreads(threads);
       }
       case "new" -> {
         connect = call.durationArg(0);
         request = call.durationArg(1);
         policy = (WebhookAddressPolicy) call.arg(2);
+        threads = WebhookSettings.DEFAULT_DELIVERY_THREADS;
         action = () -> made[0] = new WebhookSettings(connect, request, policy);
+      }
+      case "new4" -> {
+        connect = call.durationArg(0);
+        request = call.durationArg(1);
+        policy = (WebhookAddressPolicy) call.arg(2);
+        threads = call.intArg(3);
+        action = () -> made[0] = new WebhookSettings(connect, request, policy, threads);
       }
       default -> throw new AssertionError("no such call " + call);
     }
     if (attempt(call, refusals(outside("connectTimeout", connect, CONNECT_MIN, CONNECT_MAX),
-        outside("requestTimeout", request, REQUEST_MIN, REQUEST_MAX), policy == null ? npe("addressPolicy") : null),
-        action)) {
+        outside("requestTimeout", request, REQUEST_MIN, REQUEST_MAX), policy == null ? npe("addressPolicy") : null,
+        outside("deliveryThreads", threads, 1, 64)), action)) {
       WebhookSettings s = made[0];
-      assertEquals(List.of(connect, request, policy), List.of(s.connectTimeout(), s.requestTimeout(),
-          s.addressPolicy()));
+      assertEquals(List.of(connect, request, policy, threads), List.of(s.connectTimeout(), s.requestTimeout(),
+          s.addressPolicy(), s.deliveryThreads()));
       system.value = s;
-      model.value = new WebhookSettings(connect, request, policy);
+      model.value = new WebhookSettings(connect, request, policy, threads);
     }
   }
 

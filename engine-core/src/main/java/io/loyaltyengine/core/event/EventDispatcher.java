@@ -21,15 +21,22 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -50,7 +57,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Deliver.</b> Outside any transaction, each claimed delivery is handed to its listener or POSTed to its
  *       endpoint. Its outcome is recorded in a unit of work of its own: delivered; rescheduled with backoff; or
  *       parked after the last attempt. Updates after a failure are compare-and-set on the lease, so an instance
- *       whose lease ran out (a long pause, a crash) cannot overwrite the new holder.
+ *       whose lease ran out (a long pause, a crash) cannot overwrite the new holder. The batch is split by
+ *       subscriber: each endpoint's deliveries go one after another, in claim order, as one task on the
+ *       dispatcher's pool of {@link io.loyaltyengine.webhooks.WebhookSettings#deliveryThreads} threads (daemon,
+ *       named {@code loyalty-webhook-delivery-<n>}, made when needed and shut down by {@link #close()}), different
+ *       endpoints at once; the listeners' deliveries go one after another on the round's own thread meanwhile (a
+ *       listener is never called from two threads at once). The round waits for every task before it reports, so
+ *       its counts are exact. An endpoint that gives no HTTP answer to an attempt (a timeout, a refused connection,
+ *       a failed TLS handshake, a host that does not resolve) gets no other attempt in the round: its other claimed
+ *       deliveries are left, neither attempted nor counted, and are claimed again when their lease runs out. So an
+ *       endpoint that does not answer costs one request timeout of one pool thread per round, and holds up no
+ *       other endpoint, another tenant's above all.
  *   <li><b>Prune</b> (at most once a minute): dispatched events older than the retention period.
  * </ol>
  * A process that dies between a successful delivery and its record leaves the delivery leased; when the lease runs
@@ -62,7 +79,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Concurrency</h2>
  * Thread-safe. Rounds of one instance never overlap (a lock); the background thread and a host calling
- * {@code Events.dispatch()} take turns.
+ * {@code Events.dispatch()} take turns. Within a round, webhook deliveries run on the delivery pool, one task per
+ * endpoint, and listeners on the round's thread; per-participant order needs no more than that, since a claimed
+ * batch holds at most one delivery per subscriber and participant (see {@link io.loyaltyengine.core.spi.DeliveryPort}).
  */
 public final class EventDispatcher implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(EventDispatcher.class.getName());
@@ -83,6 +102,8 @@ public final class EventDispatcher implements AutoCloseable {
   private final WebhookDeliverer webhooks;
   private final String owner = "engine-" + UUID.randomUUID();
   private final ReentrantLock roundLock = new ReentrantLock();
+  /** Posts each endpoint's share of a round; its threads are made when needed and end when idle. */
+  private final ThreadPoolExecutor deliveryPool;
   private volatile ScheduledExecutorService executor;
   private volatile Thread worker;
   private Instant lastPrune;
@@ -95,14 +116,24 @@ public final class EventDispatcher implements AutoCloseable {
    * @param settings dispatch settings
    * @param listeners this instance's listeners
    * @param webhooks the webhook caller
+   * @param deliveryThreads endpoints posted to at once ({@link io.loyaltyengine.webhooks.WebhookSettings}, 1..64)
    */
   public EventDispatcher(Transactions transactions, Clock clock, EventSettings settings, Listeners listeners,
-      WebhookDeliverer webhooks) {
+      WebhookDeliverer webhooks, int deliveryThreads) {
     this.transactions = transactions;
     this.clock = clock;
     this.settings = settings;
     this.listeners = listeners;
     this.webhooks = webhooks;
+    AtomicInteger threads = new AtomicInteger();
+    this.deliveryPool = new ThreadPoolExecutor(deliveryThreads, deliveryThreads, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "loyalty-webhook-delivery-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    // An engine that posts no webhook keeps no thread of it: idle threads end after 30 s.
+    deliveryPool.allowCoreThreadTimeOut(true);
   }
 
   /** Starts the background thread, if the settings ask for one. */
@@ -155,27 +186,132 @@ public final class EventDispatcher implements AutoCloseable {
       Instant leaseUntil = micros(now.plus(settings.lease()));
       List<ClaimedDelivery> claimed = transactions.run(tx -> tx.deliveries().claim(listeners.names(), true, now,
           owner, leaseUntil, settings.batchSize()));
-      // One lease covers the batch, whose deliveries run one after another: a delivery starts only while half the
-      // lease is left, so that a call shorter than that ends before another instance may claim it again.
+      // One lease covers the batch, whose deliveries to one subscriber run one after another: a delivery starts
+      // only while half the lease is left, so that a call shorter than that ends before another instance may claim
+      // it again.
       Instant lastStart = leaseUntil.minus(settings.lease().dividedBy(2));
-      int delivered = 0;
-      int retried = 0;
-      int parked = 0;
-      for (ClaimedDelivery c : claimed) {
-        if (now().isAfter(lastStart)) {
-          // The rest are left to run out their lease and be claimed again.
-          break;
-        }
-        switch (deliver(c)) {
-          case DELIVERED -> delivered++;
-          case RETRIED -> retried++;
-          case PARKED -> parked++;
-          case LEFT -> { }
-        }
-      }
-      return new DispatchReport(positioned, delivered, retried, parked, prune());
+      Tally tally = deliverAll(claimed, lastStart);
+      return new DispatchReport(positioned, tally.delivered, tally.retried, tally.parked, prune());
     } finally {
       roundLock.unlock();
+    }
+  }
+
+  /**
+   * Delivers a round's batch: each endpoint's deliveries as one task of the pool, the listeners' on this thread, and
+   * waits for all of them (also when one fails, so that no task of this round outlives it), then rethrows the first
+   * failure, if any.
+   */
+  private Tally deliverAll(List<ClaimedDelivery> claimed, Instant lastStart) {
+    Map<String, List<ClaimedDelivery>> perEndpoint = new LinkedHashMap<>();
+    List<ClaimedDelivery> forListeners = new ArrayList<>();
+    for (ClaimedDelivery c : claimed) {
+      String subscriber = c.delivery().subscriber();
+      if (subscriber.startsWith(WEBHOOK_PREFIX)) {
+        perEndpoint.computeIfAbsent(subscriber, k -> new ArrayList<>()).add(c);
+      } else {
+        forListeners.add(c);
+      }
+    }
+    Tally total = new Tally();
+    List<FutureTask<Tally>> tasks = new ArrayList<>(perEndpoint.size());
+    Throwable failure = null;
+    try {
+      for (List<ClaimedDelivery> share : perEndpoint.values()) {
+        FutureTask<Tally> task = new FutureTask<>(() -> deliverInOrder(share, lastStart));
+        tasks.add(task);
+        try {
+          deliveryPool.execute(task);
+        } catch (RejectedExecutionException e) {
+          // Closed meanwhile (a host's round under manual dispatch): on this thread, as before the pool.
+          task.run();
+        }
+      }
+      total.add(deliverInOrder(forListeners, lastStart));
+    } catch (RuntimeException | Error e) {
+      failure = e;
+    }
+    boolean interrupted = false;
+    for (FutureTask<Tally> task : tasks) {
+      while (true) {
+        try {
+          total.add(task.get());
+          break;
+        } catch (InterruptedException e) {
+          // Each task ends within about half the lease and one call: wait for it, so the counts stay exact.
+          interrupted = true;
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (failure == null) {
+            failure = cause;
+          } else if (failure != cause) {
+            failure.addSuppressed(cause);
+          }
+          break;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failure instanceof RuntimeException r) {
+      throw r;
+    }
+    if (failure instanceof Error err) {
+      throw err;
+    }
+    if (failure != null) {
+      throw new IllegalStateException("event delivery failed", failure);
+    }
+    return total;
+  }
+
+  /**
+   * Delivers {@code deliveries} one after another in claim order, each started only until {@code lastStart}; the
+   * rest are left to run out their lease. Once a webhook attempt gets no HTTP answer the rest are left too: the
+   * share of one endpoint is one task.
+   */
+  private Tally deliverInOrder(List<ClaimedDelivery> deliveries, Instant lastStart) {
+    Tally tally = new Tally();
+    for (ClaimedDelivery c : deliveries) {
+      if (now().isAfter(lastStart)) {
+        break;
+      }
+      DeliveryRecord d = c.delivery();
+      LoyaltyEvent event = c.event().toEvent();
+      if (d.subscriber().startsWith(WEBHOOK_PREFIX)) {
+        Attempted attempted = deliverToWebhook(d, event);
+        tally.count(attempted.outcome());
+        if (attempted.unanswered()) {
+          // Not attempted in this round, nor counted: another call would most likely wait its timeout too.
+          break;
+        }
+      } else {
+        tally.count(deliverToListener(d, event));
+      }
+    }
+    return tally;
+  }
+
+  /** Counts of one round, or of one part of it; confined to one thread, then added up after it ended. */
+  private static final class Tally {
+    private int delivered;
+    private int retried;
+    private int parked;
+
+    void count(Outcome outcome) {
+      switch (outcome) {
+        case DELIVERED -> delivered++;
+        case RETRIED -> retried++;
+        case PARKED -> parked++;
+        case LEFT -> { }
+      }
+    }
+
+    void add(Tally other) {
+      delivered += other.delivered;
+      retried += other.retried;
+      parked += other.parked;
     }
   }
 
@@ -290,12 +426,17 @@ public final class EventDispatcher implements AutoCloseable {
 
   private enum Outcome { DELIVERED, RETRIED, PARKED, LEFT }
 
-  private Outcome deliver(ClaimedDelivery claimed) {
-    DeliveryRecord d = claimed.delivery();
-    LoyaltyEvent event = claimed.event().toEvent();
-    if (d.subscriber().startsWith(WEBHOOK_PREFIX)) {
-      return deliverToWebhook(d, event);
+  /**
+   * A webhook delivery's outcome, and whether its attempt got no HTTP answer (a timeout, a network failure, a host
+   * that did not resolve).
+   */
+  private record Attempted(Outcome outcome, boolean unanswered) {
+    static Attempted of(Outcome outcome) {
+      return new Attempted(outcome, false);
     }
+  }
+
+  private Outcome deliverToListener(DeliveryRecord d, LoyaltyEvent event) {
     Listeners.Registration listener = listeners.get(d.subscriber());
     if (listener == null) {
       // Unsubscribed since the claim: leave it; the lease runs out and an instance that has it delivers it.
@@ -315,7 +456,7 @@ public final class EventDispatcher implements AutoCloseable {
     return Outcome.DELIVERED;
   }
 
-  private Outcome deliverToWebhook(DeliveryRecord d, LoyaltyEvent event) {
+  private Attempted deliverToWebhook(DeliveryRecord d, LoyaltyEvent event) {
     long endpointId = Long.parseLong(d.subscriber().substring(WEBHOOK_PREFIX.length()));
     Optional<WebhookEndpointRecord> found = transactions.run(tx -> tx.webhookEndpoints().find(d.tenantId(),
         endpointId));
@@ -325,27 +466,28 @@ public final class EventDispatcher implements AutoCloseable {
         tx.deliveries().deleteAll(d.tenantId(), d.subscriber());
         return null;
       });
-      return Outcome.LEFT;
+      return Attempted.of(Outcome.LEFT);
     }
     if (!found.get().enabled()) {
-      return park(d, d.attempts(), "endpoint disabled");
+      return Attempted.of(park(d, d.attempts(), "endpoint disabled"));
     }
     WebhookAttempt attempt = webhooks.deliver(found.get(), event);
     int attempts = d.attempts() + 1;
     return switch (attempt.result()) {
       case SUCCESS -> {
         markDelivered(d);
-        yield Outcome.DELIVERED;
+        yield Attempted.of(Outcome.DELIVERED);
       }
       case GONE -> {
         disable(found.get(), "410 Gone");
-        yield park(d, attempts, "410 Gone: endpoint disabled");
+        yield Attempted.of(park(d, attempts, "410 Gone: endpoint disabled"));
       }
-      case REFUSED -> park(d, attempts, attempt.error());
+      case REFUSED -> Attempted.of(park(d, attempts, attempt.error()));
       case RETRY -> {
         Optional<Duration> delay = WebhookRetrySchedule.delayAfter(attempts, attempt.retryAfter(),
             ThreadLocalRandom.current());
-        yield failed(d, attempt.error(), delay.orElse(Duration.ZERO), delay.isEmpty());
+        yield new Attempted(failed(d, attempt.error(), delay.orElse(Duration.ZERO), delay.isEmpty()),
+            attempt.status() == 0);
       }
     };
   }
@@ -450,8 +592,9 @@ public final class EventDispatcher implements AutoCloseable {
   /**
    * Stops the background thread, waiting for the delivery in progress (at most twice the lease); called by that
    * thread (a listener closing the engine), does not wait for itself. Then closes the webhook deliverer, whose HTTP
-   * client would otherwise keep its threads as long as this dispatcher is reachable (under manual dispatch too).
-   * Idempotent.
+   * client would otherwise keep its threads as long as this dispatcher is reachable (under manual dispatch too), and
+   * shuts down the delivery pool (a round still running, a host's under manual dispatch, finishes its tasks, and
+   * makes those it has not handed over yet on its own thread). Idempotent.
    */
   @Override
   public synchronized void close() {
@@ -478,7 +621,11 @@ public final class EventDispatcher implements AutoCloseable {
       }
     } finally {
       // After the delivery in progress, if the wait saw it end; the closed engine records no later one anyway.
-      webhooks.close();
+      try {
+        webhooks.close();
+      } finally {
+        deliveryPool.shutdown();
+      }
     }
   }
 }

@@ -104,7 +104,7 @@ final class CoreEngine implements LoyaltyEngine {
     // their own, so a key is cached only once committed, whatever the host's transaction does.
     this.signingKeys = new SigningKeys(transactions, config.clock());
     this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners,
-        new WebhookDeliverer(config.webhooks(), config.clock()));
+        new WebhookDeliverer(config.webhooks(), config.clock()), config.webhooks().deliveryThreads());
     this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
     dispatcher.start();
   }

@@ -21,6 +21,11 @@ import java.util.Set;
  * tenant with a long feed would wait behind every younger tenant's deliveries. Not by due time either, which a
  * retry's jitter sets: a seeded run would then claim in another order each time.
  *
+ * <p>The order rule means that one claimed batch holds at most one delivery per tenant, subscriber and participant
+ * (a participant's later delivery is not claimable while the earlier one is PENDING, leased in the same batch or
+ * not), so the dispatcher may make the deliveries of a batch to different subscribers at once, each endpoint's on a
+ * thread of its own, without breaking any participant's order.
+ *
  * <p>Updates after an attempt are compare-and-set on the lease owner, so an instance whose lease ran out cannot
  * overwrite what the new holder did; a success is always recorded.
  *
