@@ -66,8 +66,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       its counts are exact. An endpoint that gives no HTTP answer to an attempt (a timeout, a refused connection,
  *       a failed TLS handshake, a host that does not resolve) gets no other attempt in the round: its other claimed
  *       deliveries are left, neither attempted nor counted, and are claimed again when their lease runs out. So an
- *       endpoint that does not answer costs one request timeout of one pool thread per round, and holds up no
- *       other endpoint, another tenant's above all.
+ *       endpoint that does not answer costs one request timeout of one pool thread per round and delays no other
+ *       endpoint's deliveries of the round, another tenant's above all; the round itself, and so the next one,
+ *       still waits for that timeout.
  *   <li><b>Prune</b> (at most once a minute): dispatched events older than the retention period.
  * </ol>
  * A process that dies between a successful delivery and its record leaves the delivery leased; when the lease runs
