@@ -32,11 +32,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What {@code LoyaltyEngine.close()} leaves of event dispatch: the background dispatcher's thread and the threads of
- * the JDK {@code HttpClient} that posts webhooks (named {@code HttpClient-<n>-SelectorManager} and
- * {@code HttpClient-<n>-Worker-<k>}), and how long a delivery in progress holds the close. On the in-memory store
- * with background dispatch; what becomes of the delivery is {@code EngineCloseTestBase}'s (engine-jdbc), on each
- * store.
+ * What {@code LoyaltyEngine.close()} leaves of event dispatch: the background dispatcher's thread, its webhook
+ * delivery pool's ({@code loyalty-webhook-delivery-<n>}) and the threads of the JDK {@code HttpClient} that posts
+ * webhooks (named {@code HttpClient-<n>-SelectorManager} and {@code HttpClient-<n>-Worker-<k>}), and how long a
+ * delivery in progress holds the close. On the in-memory store with background dispatch; what becomes of the
+ * delivery is {@code EngineCloseTestBase}'s (engine-jdbc), on each store.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -44,6 +44,7 @@ class DispatcherCloseTest {
   private static final String HOOK = "/hook";
   private static final String DISPATCHER_THREAD = "loyalty-event-dispatcher";
   private static final String HTTP_CLIENT_THREADS = "HttpClient-";
+  private static final String DELIVERY_THREADS = "loyalty-webhook-delivery-";
 
   private final List<LoyaltyEngine> engines = new ArrayList<>();
   private Set<Thread> threadsBefore;
@@ -70,7 +71,7 @@ class DispatcherCloseTest {
     LoyaltyEngine engine = engine(Duration.ofSeconds(60), WebhookSettings.DEFAULTS, event -> listened.countDown());
     enrol(engine, false);
     assertTrue(listened.await(30, TimeUnit.SECONDS), "a dispatch round delivered the event to the listener");
-    assertEquals(List.of(), names(newThreads(HTTP_CLIENT_THREADS)));
+    assertEquals(List.of(), names(newThreads(HTTP_CLIENT_THREADS, DELIVERY_THREADS)));
     engine.close();
     assertEquals(List.of(), names(newThreads(DISPATCHER_THREAD)), "the close joined the dispatcher's thread");
   }
@@ -94,9 +95,10 @@ class DispatcherCloseTest {
     assertTrue(answered.await(30, TimeUnit.SECONDS), "the event was posted");
     assertEquals(1, receiver.requests(HOOK).size(), "once");
     assertFalse(newThreads(HTTP_CLIENT_THREADS).isEmpty(), "posted by the engine's HTTP client");
+    assertFalse(newThreads(DELIVERY_THREADS).isEmpty(), "on a thread of the dispatcher's delivery pool");
 
     engine.close();
-    List<Thread> left = newThreads(HTTP_CLIENT_THREADS, DISPATCHER_THREAD);
+    List<Thread> left = newThreads(HTTP_CLIENT_THREADS, DISPATCHER_THREAD, DELIVERY_THREADS);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (!left.isEmpty() && System.nanoTime() < deadline) {
       // On Java 17 the client's threads end only once it is collected: collect, then wait for one to end.
