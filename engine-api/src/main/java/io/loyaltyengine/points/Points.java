@@ -70,7 +70,9 @@ public interface Points {
    * twice. An operation's outcome may be a STORAGE_UNAVAILABLE saying its chunk's commit outcome is unknown (the
    * connection failed during the commit): that operation may have applied, and as for a single call, a retry with
    * its idempotency key tells which; an operation refused in that chunk keeps its own error and changed nothing.
-   * Inside a host's transaction all of it is part of the host's transaction.
+   * Inside a host's transaction all of it is part of the host's transaction; there a deadlock (or another failure a
+   * transaction of the engine's own would be run again after) fails the whole call with STORAGE_UNAVAILABLE, as it
+   * fails a single call: H2 rolls back its deadlock victim's whole transaction, so roll back and run yours again.
    *
    * @param operations the changes, in order
    * @return one outcome per operation, in order

@@ -123,7 +123,8 @@ public final class PointsService implements Points {
    * there (an unknown participant, an overdraft, a key reused with other parameters) gets its error and changes
    * nothing. If an operation fails otherwise (a key another transaction took first, a row the store refused), that
    * transaction is rolled back and the chunk runs again with each operation behind a savepoint, so each gets its own
-   * result or error.
+   * result or error. Inside a host's transaction a transient failure (a deadlock) is not run again: the call throws
+   * STORAGE_UNAVAILABLE, since H2 rolls back a deadlock victim's whole transaction.
    */
   @Override
   public List<PointsOutcome> applyAll(List<PointsOperation> operations) {
@@ -211,6 +212,13 @@ public final class PointsService implements Points {
       if (!began[0]) {
         // The storage failed before the chunk's work ran (the database unreachable). Not run again: it would fail
         // the same way after as long a wait (on a pool, its connection timeout). Nothing was changed.
+        throw e;
+      }
+      if (context.transactions().joinHost() && e.getCause() instanceof TransientStorageException) {
+        // A deadlock (or serialization failure, lock timeout) in a host's transaction, which is never run again: H2
+        // rolls back its deadlock victim's whole transaction, the host's work and earlier chunks with it, and the
+        // chunk run again would apply in the fresh transaction the connection is in by then, answering success for
+        // changes the host would commit without its own work. The host rolls back and runs its transaction again.
         throw e;
       }
       // Some operation failed other than by a refusal (a row the store refused) and took the chunk's transaction
