@@ -253,26 +253,16 @@ abstract class HostConnectionFaultTestBase extends HostTransactionTestBase {
 
   /** {@code connection}, lost at its {@code callsLeft}-th counted call. */
   private static Connection failingAt(Connection connection, AtomicInteger callsLeft, boolean[] failed) {
-    boolean[] gone = new boolean[1];
-    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-        (proxy, method, args) -> {
-          String name = method.getName();
-          if (name.equals("close") || name.equals("isClosed") || name.equals("unwrap")
-              || name.equals("isWrapperFor")) {
-            return TestProxies.invoke(connection, method, args);
-          }
-          if (gone[0]) {
-            throw new SQLException("connection lost (a test's injected failure)", "08003");
-          }
-          boolean counted = name.startsWith("prepare") || name.equals("createStatement")
-              || name.equals("setSavepoint") || name.equals("releaseSavepoint")
-              || name.equals("rollback") && args != null;
-          if (counted && callsLeft.decrementAndGet() == 0) {
-            failed[0] = true;
-            gone[0] = true;
-            throw new SQLException("connection lost (a test's injected failure)", "08006");
-          }
-          return TestProxies.invoke(connection, method, args);
-        });
+    return TestProxies.losable(connection, (method, args, loss) -> {
+      String name = method.getName();
+      boolean counted = name.startsWith("prepare") || name.equals("createStatement")
+          || name.equals("setSavepoint") || name.equals("releaseSavepoint")
+          || name.equals("rollback") && args != null;
+      if (counted && callsLeft.decrementAndGet() == 0) {
+        failed[0] = true;
+        throw loss.lost();
+      }
+      return TestProxies.invoke(connection, method, args);
+    });
   }
 }
