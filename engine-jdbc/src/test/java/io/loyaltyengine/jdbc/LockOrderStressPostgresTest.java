@@ -1,0 +1,19 @@
+package io.loyaltyengine.jdbc;
+
+/** Lock-order stress from two engine instances of four threads each, on the embedded PostgreSQL. */
+class LockOrderStressPostgresTest extends LockOrderStressTestBase {
+  @Override
+  JdbcFixture createFixture() {
+    return new PostgresFixture();
+  }
+
+  @Override
+  int threadsPerInstance() {
+    return 4;
+  }
+
+  @Override
+  int operationsPerThread() {
+    return 500;
+  }
+}
