@@ -1,6 +1,6 @@
 package io.loyaltyengine.jdbc;
 
-/** Lock-order stress from two engine instances of four threads each, on the embedded PostgreSQL. */
+/** Lock-order stress from two engine instances of five threads each, on the embedded PostgreSQL. */
 class LockOrderStressPostgresTest extends LockOrderStressTestBase {
   @Override
   JdbcFixture createFixture() {
@@ -9,7 +9,7 @@ class LockOrderStressPostgresTest extends LockOrderStressTestBase {
 
   @Override
   int threadsPerInstance() {
-    return 4;
+    return 5;
   }
 
   @Override

@@ -8,9 +8,13 @@ import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.CampaignStatus;
+import io.loyaltyengine.campaign.CampaignUpdate;
+import io.loyaltyengine.campaign.CampaignVisibility;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.IdeaStatus;
 import io.loyaltyengine.feedback.NewFeedbackBoard;
 import io.loyaltyengine.feedback.NewIdea;
@@ -24,6 +28,7 @@ import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
+import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -37,6 +42,7 @@ import io.loyaltyengine.testimonials.NewTestimonial;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import io.loyaltyengine.tenant.NewTenant;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +147,7 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
     final long catalogRewardId;
     final long questId;
     final long boardId;
+    final ReferralSettings referralSettings;
     /** Participants that may be there (a deleted one stays: its calls are NOT_FOUND). */
     final List<Long> participants = new CopyOnWriteArrayList<>();
     final List<Long> ideas = new CopyOnWriteArrayList<>();
@@ -158,13 +165,14 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
       TenantScope scope = scopes.get(0);
       long brand = scope.brands().create(new NewBrand("Stress", "stress.example.com")).id();
       campaignId = scope.campaigns().create(NewCampaign.running(brand, "Stress")).id();
-      scope.rewards().configure(campaignId, Automation.MANUAL, 2);
+      scope.rewards().configure(campaignId, Automation.AUTO, 2);
       couponRewardId = scope.rewards().define(campaignId, NewCampaignReward.coupon("Coupon", 1).unlimited()).id();
       welcomeRewardId = scope.rewards().define(campaignId,
           NewCampaignReward.message("Welcome", "Welcome", 1).forInvited()).id();
       scope.rewards().define(campaignId, NewCampaignReward.points("Bonus", 7, 2).unlimited());
-      scope.referrals().configure(ReferralSettings.defaults(campaignId).withReferrerReward(couponRewardId)
-          .withConversionPoints(ConversionPoints.fixed(3)));
+      referralSettings = ReferralSettings.defaults(campaignId).withReferrerReward(couponRewardId)
+          .withConversionPoints(ConversionPoints.fixed(3)).withVelocity(1_000, Duration.ofHours(1));
+      scope.referrals().configure(referralSettings);
       catalogRewardId = scope.catalog().create(NewCatalogReward.of(campaignId, "Mug", 20,
           io.loyaltyengine.rewards.RewardType.CUSTOM).withStock(1_000)).id();
       questId = scope.quests().create(new NewQuest(campaignId, "Quest", null, List.of(new NewQuestTask("a", 5),
@@ -175,6 +183,8 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
         long id = newParticipant(scope);
         participants.add(id);
         ideas.add(scope.feedback().submitIdea(ParticipantRef.id(id), boardId, NewIdea.of("Idea " + i)).id());
+        earned.addAll(scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(id), couponRewardId))
+            .unlocked().stream().map(EarnedReward::id).toList());
       }
     }
 
@@ -205,7 +215,7 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
 
     void run() throws Exception {
       for (n = 0; n < operationsPerThread(); n++) {
-        int op = random.nextInt(28);
+        int op = random.nextInt(30);
         String name = name(op);
         try {
           one(op);
@@ -220,18 +230,38 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
       }
     }
 
-    private ParticipantRef someone() {
-      return ParticipantRef.id(w.participants.get(random.nextInt(w.participants.size())));
+    /**
+     * Runs {@code call} on the row {@code id} of {@code rows}; if the row is gone (NOT_FOUND: deleted, or its
+     * participant deleted), forgets it, so that later calls pick rows that are there, and rethrows.
+     */
+    private void forgetIfGone(List<Long> rows, long id, Runnable call) {
+      try {
+        call.run();
+      } catch (LoyaltyException e) {
+        if (e.code() == ErrorCode.NOT_FOUND && rows.size() > 1) {
+          rows.remove(id);
+        }
+        throw e;
+      }
     }
 
+    private ParticipantRef someone() {
+      return ParticipantRef.id(any(w.participants));
+    }
+
+    /** One of {@code from}'s elements, from a snapshot (other threads remove participants). */
+    @SuppressWarnings("unchecked")
     private <T> T any(List<T> from) {
-      return from.get(random.nextInt(from.size()));
+      Object[] now = from.toArray();
+      return (T) now[random.nextInt(now.length)];
     }
 
     /** Runs operation {@code op}. */
     private void one(int op) throws Exception {
       switch (op) {
-        case 0, 1 -> scope.points().award(someone(), PointsChange.of(1 + random.nextInt(20), "purchase"));
+        case 0 -> scope.points().award(someone(), PointsChange.of(1 + random.nextInt(20), "purchase"));
+        case 1 -> scope.points().award(someone(), PointsChange.of(5, "keyed").withIdempotencyKey(
+            "k-" + random.nextInt(40)));
         case 2 -> scope.points().deductUpToBalance(someone(), PointsChange.of(1 + random.nextInt(30), "spend"));
         case 3 -> {
           List<PointsOperation> ops = new ArrayList<>();
@@ -258,11 +288,13 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
             return;
           }
           long id = any(w.earned);
-          switch (random.nextInt(4)) {
-            case 0 -> scope.rewards().fulfil(id);
-            case 1 -> scope.rewards().remove(id);
-            default -> scope.rewards().approve(id, random.nextBoolean());
-          }
+          forgetIfGone(w.earned, id, () -> {
+            switch (random.nextInt(4)) {
+              case 0 -> scope.rewards().fulfil(id);
+              case 1 -> scope.rewards().remove(id);
+              default -> scope.rewards().approve(id, random.nextBoolean());
+            }
+          });
         }
         case 10 -> scope.participants().update(someone(),
             ParticipantUpdate.builder().metadata("t" + thread, (long) n).build());
@@ -290,17 +322,23 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
         case 13, 14 -> scope.quests().completeTask(someone(), w.questId, 1 + random.nextInt(3));
         case 15 -> {
           long idea = any(w.ideas);
-          if (random.nextBoolean()) {
-            scope.feedback().vote(someone(), idea);
-          } else {
-            scope.feedback().withdrawVote(someone(), idea);
-          }
+          ParticipantRef voter = someone();
+          forgetIfGone(w.ideas, idea, () -> {
+            if (random.nextBoolean()) {
+              scope.feedback().vote(voter, idea);
+            } else {
+              scope.feedback().withdrawVote(voter, idea);
+            }
+          });
         }
         case 16 -> {
           switch (random.nextInt(3)) {
             case 0 -> w.ideas.add(scope.feedback().submitIdea(someone(), w.boardId, NewIdea.of("New " + n)).id());
             case 1 -> scope.feedback().setStatus(any(w.ideas), IdeaStatus.PLANNED);
-            default -> scope.feedback().deleteIdea(any(w.ideas));
+            default -> {
+              long idea = any(w.ideas);
+              forgetIfGone(w.ideas, idea, () -> scope.feedback().deleteIdea(idea));
+            }
           }
         }
         case 17 -> {
@@ -332,6 +370,7 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
           }
         }
         case 27 -> hostedDeletion();
+        case 28 -> admin();
         default -> scope.leaderboards().page(BoardRequest.of(w.campaignId, BoardPeriod.ALL_TIME)
             .read(Consistency.STRONG).limit(10));
       }
@@ -362,6 +401,7 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
         case 25 -> "unmap";
         case 26 -> "reject";
         case 27 -> "hostDelete";
+        case 28 -> "admin";
         default -> "board";
       };
     }
@@ -371,20 +411,35 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
      * host follows) with two of the engine's operations.
      */
     private void hosted() {
-      long a = w.participants.get(random.nextInt(w.participants.size()));
-      long b = w.participants.get(random.nextInt(w.participants.size()));
+      long a = any(w.participants);
+      long b = any(w.participants);
       long first = Math.min(a, b);
       long second = Math.max(a, b);
       try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
         TenantScope joined = scope.joining(host.transaction());
         joined.points().award(ParticipantRef.id(first), PointsChange.of(1, "host"));
-        if (random.nextBoolean()) {
-          joined.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(second), w.couponRewardId))
+        switch (random.nextInt(3)) {
+          case 0 -> joined.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(second), w.couponRewardId))
               .unlocked().stream().map(EarnedReward::id).forEach(w.earned::add);
-        } else {
-          joined.catalog().redeem(ParticipantRef.id(second), w.catalogRewardId, null);
+          case 1 -> joined.catalog().redeem(ParticipantRef.id(second), w.catalogRewardId, null);
+          default -> joined.quests().completeTask(ParticipantRef.id(second), w.questId, 1 + random.nextInt(3));
         }
         host.commit();
+      }
+    }
+
+    /** A change of a shared row: the campaign, its reward program, referral settings, quest, board, catalog. */
+    private void admin() {
+      switch (random.nextInt(8)) {
+        case 0 -> scope.campaigns().update(w.campaignId, new CampaignUpdate("Stress " + n, CampaignVisibility.PUBLIC));
+        case 1 -> scope.campaigns().changeStatus(w.campaignId, CampaignStatus.IN_PROGRESS);
+        case 2 -> scope.quests().update(w.questId, new QuestUpdate("Quest", "round " + n));
+        case 3 -> scope.quests().setActive(w.questId, true);
+        case 4 -> scope.feedback().updateBoard(w.boardId, new FeedbackBoardUpdate("Ideas", "round " + n));
+        case 5 -> scope.rewards().configure(w.campaignId, random.nextBoolean() ? Automation.AUTO : Automation.MANUAL,
+            2);
+        case 6 -> scope.referrals().configure(w.referralSettings);
+        default -> scope.catalog().setActive(w.catalogRewardId, true);
       }
     }
 
@@ -393,8 +448,8 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
      * id order), then enrols a new participant in its place.
      */
     private void hostedDeletion() {
-      long a = w.participants.get(random.nextInt(w.participants.size()));
-      long b = w.participants.get(random.nextInt(w.participants.size()));
+      long a = any(w.participants);
+      long b = any(w.participants);
       if (a == b) {
         return;
       }
