@@ -105,7 +105,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Each call must end with a result, or a {@link LoyaltyException} whose code that operation documents for what
  * it was asked (NOT_FOUND only for a participant that may be deleted, and then it must be deleted at the end): any
- * other code (STORAGE_UNAVAILABLE from a deadlock, say) or any other exception fails the seed.
+ * other code (STORAGE_UNAVAILABLE from a deadlock, say) or any other exception fails the seed, and so does a
+ * deadlock the engine retried unseen (each instance's storage is a {@link TransientFailureLog}).
  *
  * <h2>Checked after the threads end, on each tenant</h2>
  * <ul>
@@ -161,6 +162,8 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
   /** Where the clock stands during the current seed's run. */
   private Instant runStart;
   private final List<LoyaltyEngine> nodes = new ArrayList<>();
+  /** Each instance's storage, logging the deadlocks its retries hide. */
+  private final List<TransientFailureLog> logs = new ArrayList<>();
 
   /** How many engine instances share the database. */
   abstract int instances();
@@ -182,7 +185,9 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     clock = SettableClock.at(START);
     for (int i = 0; i < instances(); i++) {
       // The second instance combines nothing, the others use the default group commit.
-      nodes.add(engines.build(engines.builder(fixture.openStorage(), i == 1 ? 1 : 0).clock(clock)));
+      TransientFailureLog log = new TransientFailureLog(fixture.openStorage());
+      logs.add(log);
+      nodes.add(engines.build(engines.builder(log, i == 1 ? 1 : 0).clock(clock)));
     }
     Seeded.runEach(this, instances() + " instances x " + threadsPerInstance() + " threads", seeds(), this::run);
   }
@@ -220,6 +225,11 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     dispatchEverything();
     new Check(a).all();
     new Check(b).all();
+    for (TransientFailureLog log : logs) {
+      List<TransientFailureLog.Failure> deadlocks = log.deadlocks();
+      assertEquals(List.of(), deadlocks.subList(0, Math.min(3, deadlocks.size())), deadlocks.size()
+          + " deadlocks the engine retried unseen (the first three)");
+    }
   }
 
   /** Dispatches until no instance positions another event. */
