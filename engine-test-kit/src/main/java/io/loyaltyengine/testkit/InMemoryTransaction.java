@@ -115,6 +115,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -1154,13 +1155,29 @@ final class InMemoryTransaction implements Transaction {
       return call(() -> {
         checkLimit(limit);
         // Holding the database lock, nothing else is leased meanwhile: SKIP LOCKED has nothing to skip.
-        List<DeliveryRecord> chosen = new ArrayList<>();
+        // Turn by turn (the k-th claimable delivery of each tenant and subscriber, oldest event first, in turn k),
+        // then in claim order within a turn; a turn past the limit is never reached.
+        Map<DeliveryOrderKey, Integer> turnOf = new HashMap<>();
+        List<List<DeliveryRecord>> turns = new ArrayList<>();
         for (DeliveryRecord d : t.pendingInClaimOrder.values()) {
-          if (chosen.size() >= limit) {
-            break;
+          if (!claimable(d, listeners, webhooks, now)) {
+            continue;
           }
-          if (claimable(d, listeners, webhooks, now)) {
-            chosen.add(d);
+          int turn = turnOf.merge(new DeliveryOrderKey(d.tenantId(), d.subscriber()), 1, Integer::sum);
+          if (turn > limit) {
+            continue;
+          }
+          if (turns.size() < turn) {
+            turns.add(new ArrayList<>());
+          }
+          turns.get(turn - 1).add(d);
+        }
+        List<DeliveryRecord> chosen = new ArrayList<>();
+        for (List<DeliveryRecord> turn : turns) {
+          for (DeliveryRecord d : turn) {
+            if (chosen.size() < limit) {
+              chosen.add(d);
+            }
           }
         }
         List<ClaimedDelivery> claimed = new ArrayList<>(chosen.size());
@@ -1172,6 +1189,10 @@ final class InMemoryTransaction implements Transaction {
         }
         return List.copyOf(claimed);
       });
+    }
+
+    /** A tenant's subscriber, whose claimable deliveries take turns with the other subscribers'. */
+    private record DeliveryOrderKey(long tenantId, String subscriber) {
     }
 
     /** The DeliveryPort rule; {@code d} is PENDING (it comes from the PENDING index). */

@@ -53,7 +53,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Claim.</b> One unit of work claims due deliveries for this instance's listeners and for webhooks,
  *       leasing them to this instance (the storage skips rows other instances hold). A delivery is not claimable
  *       while an earlier event of the same participant is pending for the same subscriber: that keeps order
- *       across instances and across retries.
+ *       across instances and across retries. Subscribers take turns in a batch (each one's oldest delivery before
+ *       any one's second, see {@link io.loyaltyengine.core.spi.DeliveryPort}), so that one with a backlog, such as
+ *       an endpoint that does not answer, does not keep the others out of the batches.
  *   <li><b>Deliver.</b> Outside any transaction, each claimed delivery is handed to its listener or POSTed to its
  *       endpoint. Its outcome is recorded in a unit of work of its own: delivered; rescheduled with backoff; or
  *       parked after the last attempt. Updates after a failure are compare-and-set on the lease, so an instance

@@ -14,12 +14,18 @@ import java.util.Set;
  * also while an earlier one waits for a retry), and no event of the same participant with a lower sequence is still
  * unpositioned (ids of two instances whose clocks disagree may number a participant's events out of order, so a
  * positioning batch can end between them; the later one then waits for the earlier one's delivery to exist).
- * {@link #claim} picks claimable deliveries oldest event first (ids are time-ordered), then by tenant and
- * subscriber (its name's characters in {@link String#compareTo} order, not a database collation's, which differs
- * between databases), and leases them to the claimer in the same unit of work, skipping rows another transaction holds
- * ({@code FOR UPDATE SKIP LOCKED} where the store has it). Not by position: positions are numbered per tenant, so a
- * tenant with a long feed would wait behind every younger tenant's deliveries. Not by due time either, which a
- * retry's jitter sets: a seeded run would then claim in another order each time.
+ * {@link #claim} picks claimable deliveries turn by turn: each claimable delivery's turn is its rank among the
+ * claimable deliveries of its tenant and subscriber, oldest event first (ids are time-ordered), so every subscriber's
+ * oldest one comes before any subscriber's second; within a turn, oldest event first, then by tenant and subscriber
+ * (its name's characters in {@link String#compareTo} order, not a database collation's, which differs between
+ * databases). It leases them to the claimer in the same unit of work, skipping rows another transaction holds
+ * ({@code FOR UPDATE SKIP LOCKED} where the store has it; those still count in the turns). Not oldest event first
+ * alone: a subscriber with a backlog of older deliveries (an endpoint that does not answer, whose claimed deliveries
+ * the dispatcher leaves leased) would fill every batch, and every other subscriber, other tenants' too, would wait
+ * until the whole backlog was leased; turn by turn it takes its share of a batch, and a subscriber alone still gets
+ * the whole batch. Not by position: positions are numbered per tenant, so a tenant with a long feed would wait behind
+ * every younger tenant's deliveries. Not by due time either, which a retry's jitter sets: a seeded run would then
+ * claim in another order each time.
  *
  * <p>The order rule means that one claimed batch holds at most one delivery per tenant, subscriber and participant
  * (a participant's later delivery is not claimable while the earlier one is PENDING, leased in the same batch or

@@ -284,12 +284,11 @@ public final class Sql {
   private static final String DELIVERY_KEY =
       " WHERE tenant_id = :tenantId AND event_id = :eventId AND subscriber = :subscriber";
   /**
-   * The claimable deliveries, oldest event first (the DeliveryPort rule): PENDING, due, not leased or lease run out,
-   * of one of the claimer's subscribers, and no PENDING delivery of the same tenant, subscriber and participant with
-   * a lower sequence (a NULL participant never matches, so it never blocks). The subscriber filter and the lock
-   * clause complete it.
+   * The claimable deliveries (the DeliveryPort rule): PENDING, due, not leased or lease run out, and no PENDING
+   * delivery of the same tenant, subscriber and participant with a lower sequence (a NULL participant never matches,
+   * so it never blocks). The subscriber filter completes it.
    */
-  private static final String DELIVERY_CLAIMABLE = "SELECT " + DELIVERY_COLUMNS + " FROM event_delivery d"
+  private static final String DELIVERY_CLAIMABLE = " FROM event_delivery d"
       + " WHERE d.status = 'PENDING' AND d.next_attempt_at <= :now"
       + " AND (d.lease_until IS NULL OR d.lease_until <= :now)"
       + " AND NOT EXISTS (SELECT 1 FROM event_delivery e WHERE e.tenant_id = d.tenant_id"
@@ -302,10 +301,29 @@ public final class Sql {
   private static final String DELIVERY_FOR_LISTENERS_AND_WEBHOOKS =
       " AND (d.subscriber = ANY(:listeners) OR d.subscriber LIKE :webhookPattern)";
   /**
-   * Oldest event first, then tenant and subscriber; the subscriber by its characters' codes on every store (see
+   * The claim's turns: each claimable delivery's {@code turn}, its rank among its tenant's and subscriber's claimable
+   * deliveries, oldest event first (1 for the oldest). The subquery of the claim, joined back to the rows it locks:
+   * PostgreSQL refuses {@code FOR UPDATE} in a query with window functions, not in one that joins a subquery with
+   * them. Completed by the subscriber filter and {@link #DELIVERY_CLAIM_JOIN}.
+   */
+  private static final String DELIVERY_TURNS = "SELECT c.tenant_id, c.event_id, c.subscriber, c.participant_id,"
+      + " c.sequence, c.position, c.status, c.attempts, c.next_attempt_at, c.lease_owner, c.lease_until,"
+      + " c.last_error, c.updated_at FROM event_delivery c JOIN (SELECT d.tenant_id, d.event_id, d.subscriber,"
+      + " ROW_NUMBER() OVER (PARTITION BY d.tenant_id, d.subscriber ORDER BY d.event_id) AS turn" + DELIVERY_CLAIMABLE;
+  /**
+   * The row to lock, as it is when locked: a row another claimer leased and committed since the subquery's snapshot
+   * is re-checked here and left out. The turn has no bound (such as the limit): the rows another claim holds, or
+   * took since the snapshot, still count in the turns, and the claim must read on past them.
+   */
+  private static final String DELIVERY_CLAIM_JOIN = ") r ON c.tenant_id = r.tenant_id AND c.event_id = r.event_id"
+      + " AND c.subscriber = r.subscriber WHERE c.status = 'PENDING'"
+      + " AND c.next_attempt_at <= :now AND (c.lease_until IS NULL OR c.lease_until <= :now)";
+  /**
+   * Turn by turn (each subscriber's oldest claimable delivery before any subscriber's second), then oldest event
+   * first, then tenant and subscriber; the subscriber by its characters' codes on every store (see
    * {@link #deliveryClaim(boolean)}), followed by the dialect's lock clause.
    */
-  private static final String DELIVERY_CLAIM_ORDER = " ORDER BY d.event_id, d.tenant_id, d.subscriber";
+  private static final String DELIVERY_CLAIM_ORDER = " ORDER BY r.turn, c.event_id, c.tenant_id, c.subscriber";
   static final String DELIVERY_LEASE = "UPDATE event_delivery SET lease_owner = :owner, lease_until = :leaseUntil,"
       + " updated_at = :now" + DELIVERY_KEY;
   static final String DELIVERY_DELIVERED = "UPDATE event_delivery SET status = 'DELIVERED', lease_owner = NULL,"
@@ -994,7 +1012,8 @@ public final class Sql {
       // locked by another transaction. A plain FOR UPDATE waits for the other claim (short: select, lease, commit)
       // and then re-reads, finding the rows it leased no longer claimable; H2 serves one process only anyway.
       case H2 -> " FOR UPDATE";
-      case POSTGRESQL -> " FOR UPDATE SKIP LOCKED";
+      // Of the delivery rows only: the subquery's are read, not locked.
+      case POSTGRESQL -> " FOR UPDATE OF c SKIP LOCKED";
     };
     String order = DELIVERY_CLAIM_ORDER + switch (dialect) {
       // H2 compares text as Java does (its default collation, OFF), as the in-memory store does.
@@ -1004,8 +1023,9 @@ public final class Sql {
       // on each database: "C" compares the characters' codes, as Java does for every listener and webhook name.
       case POSTGRESQL -> " COLLATE \"C\"";
     } + " LIMIT :limit";
-    this.claimForListeners = DELIVERY_CLAIMABLE + DELIVERY_FOR_LISTENERS + order + lock;
-    this.claimForListenersAndWebhooks = DELIVERY_CLAIMABLE + DELIVERY_FOR_LISTENERS_AND_WEBHOOKS + order + lock;
+    this.claimForListeners = DELIVERY_TURNS + DELIVERY_FOR_LISTENERS + DELIVERY_CLAIM_JOIN + order + lock;
+    this.claimForListenersAndWebhooks =
+        DELIVERY_TURNS + DELIVERY_FOR_LISTENERS_AND_WEBHOOKS + DELIVERY_CLAIM_JOIN + order + lock;
     this.rewardProgramSave = switch (dialect) {
       case H2 -> "MERGE INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
           + " KEY (tenant_id, campaign_id) VALUES (:tenantId, :campaignId, :automation, :threshold)";
@@ -1397,7 +1417,9 @@ public final class Sql {
 
   /**
    * Selects and locks the claimable deliveries of the listeners {@code :listeners} (an array) and, if
-   * {@code webhooks}, of the subscribers matching {@code :webhookPattern}, at most {@code :limit}, oldest event
+   * {@code webhooks}, of the subscribers matching {@code :webhookPattern}, at most {@code :limit}, turn by turn (a
+   * window function ranks each tenant's subscriber's claimable deliveries, oldest event first, in a subquery joined
+   * back to the rows it locks: PostgreSQL refuses {@code FOR UPDATE} beside a window function), then oldest event
    * first, then by tenant and subscriber (the subscriber by its characters' codes, {@code COLLATE "C"} on
    * PostgreSQL, whatever the database's collation: the order of Java's {@code String.compareTo} for the ASCII names
    * subscribers have, which the in-memory store and H2 use).

@@ -45,9 +45,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The event ports' contract suite: {@code EventPort}, {@code DeliveryPort} and {@code WebhookEndpointPort} held to
  * their javadoc below the engine, on every storage backend: sequences, positions and the change feed, the claim rule
- * (order per participant, due time, leases, subscribers), compare-and-set after an attempt, parking and replay,
- * pruning, endpoints, the undo of every event write; and what only a shared database shows: concurrent claimers never
- * share a delivery, a claim never takes what an uncommitted claim holds, and the feed lock serializes positioning.
+ * (order per participant, due time, leases, subscribers and their turns), compare-and-set after an attempt, parking
+ * and replay, pruning, endpoints, the undo of every event write; and what only a shared database shows: concurrent
+ * claimers never share a delivery, a claim never takes what an uncommitted claim holds, and the feed lock serializes
+ * positioning.
  *
  * <p>A backend runs it with an (almost) empty subclass that supplies a fresh database per test and shows where a
  * unit of work waits for a lock:
@@ -302,6 +303,46 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
 
     assertEquals(ids(longFeed), ids(claim("a", T0, 1, L)), "the oldest event, though its position is high");
     assertEquals(ids(first, second), ids(claim("a", T0, 10, L)));
+  }
+
+  /**
+   * A claim takes the subscribers' claimable deliveries turn by turn: each subscriber's (of each tenant) oldest
+   * before any subscriber's second, and so on; oldest event first within a turn. Otherwise a subscriber with a
+   * backlog of older deliveries (an endpoint that does not answer, whose claimed deliveries are left leased round
+   * after round) fills every batch, and every other subscriber, another tenant's too, waits until the whole backlog
+   * is leased. A subscriber alone still gets the whole batch.
+   */
+  @Test
+  void aClaimTakesEachSubscribersOldestDeliveryBeforeAnySubscribersNextOne() {
+    long busy = tenant();
+    long quiet = tenant();
+    String dead = "webhook:1";
+    String live = "webhook:2";
+    List<EventRecord> backlog = new ArrayList<>();
+    for (long p = 1; p <= 6; p++) {
+      backlog.add(positioned(busy, p, 1, p));
+    }
+    EventRecord quietFirst = positioned(quiet, 1L, 1, 1);
+    EventRecord quietSecond = positioned(quiet, 2L, 1, 2);
+    EventRecord busyListener = positioned(busy, 7L, 1, 7);
+    for (EventRecord e : backlog) {
+      create(pending(e, dead));
+    }
+    create(pending(quietFirst, live));
+    create(pending(quietSecond, live));
+    create(pending(busyListener, L));
+
+    List<ClaimedDelivery> first = tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "a", T0.plus(LEASE), 4));
+    assertEquals(List.of(backlog.get(0).eventId(), quietFirst.eventId(), busyListener.eventId(),
+        backlog.get(1).eventId()), ids(first), "first turn: each subscriber's oldest, oldest event first");
+    assertEquals(List.of(dead, live, L, dead), first.stream().map(c -> c.delivery().subscriber()).toList());
+
+    List<ClaimedDelivery> second = tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "b", T0.plus(LEASE), 3));
+    assertEquals(List.of(backlog.get(2).eventId(), quietSecond.eventId(), backlog.get(3).eventId()), ids(second),
+        "what the first claim leased is not claimable; the rest go turn by turn again");
+
+    List<ClaimedDelivery> alone = tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "c", T0.plus(LEASE), 10));
+    assertEquals(ids(backlog.get(4), backlog.get(5)), ids(alone), "a subscriber alone gets the whole batch");
   }
 
   /**
