@@ -300,30 +300,41 @@ public final class Sql {
   private static final String DELIVERY_FOR_LISTENERS = " AND d.subscriber = ANY(:listeners)";
   private static final String DELIVERY_FOR_LISTENERS_AND_WEBHOOKS =
       " AND (d.subscriber = ANY(:listeners) OR d.subscriber LIKE :webhookPattern)";
+  /** Each claimable delivery's turn: its rank among its tenant's and subscriber's, oldest event first (1: oldest). */
+  private static final String DELIVERY_TURN =
+      "ROW_NUMBER() OVER (PARTITION BY d.tenant_id, d.subscriber ORDER BY d.event_id) AS turn";
   /**
-   * The claim's turns: each claimable delivery's {@code turn}, its rank among its tenant's and subscriber's claimable
-   * deliveries, oldest event first (1 for the oldest). The subquery of the claim, joined back to the rows it locks:
-   * PostgreSQL refuses {@code FOR UPDATE} in a query with window functions, not in one that joins a subquery with
-   * them. Completed by the subscriber filter and {@link #DELIVERY_CLAIM_JOIN}.
+   * H2: the claim in one query, the turn beside the columns. H2 locks the rows of a query with a window function
+   * ({@code FOR UPDATE}); a subquery joined back to the rows, as on PostgreSQL, H2 ran again for each row it joined
+   * (20 s for 3,000 claimable deliveries, against 60 ms for this). Completed by the subscriber filter and the order.
    */
-  private static final String DELIVERY_TURNS = "SELECT c.tenant_id, c.event_id, c.subscriber, c.participant_id,"
-      + " c.sequence, c.position, c.status, c.attempts, c.next_attempt_at, c.lease_owner, c.lease_until,"
-      + " c.last_error, c.updated_at FROM event_delivery c JOIN (SELECT d.tenant_id, d.event_id, d.subscriber,"
-      + " ROW_NUMBER() OVER (PARTITION BY d.tenant_id, d.subscriber ORDER BY d.event_id) AS turn" + DELIVERY_CLAIMABLE;
+  private static final String DELIVERY_CLAIM_H2 = "SELECT d.tenant_id, d.event_id, d.subscriber, d.participant_id,"
+      + " d.sequence, d.position, d.status, d.attempts, d.next_attempt_at, d.lease_owner, d.lease_until,"
+      + " d.last_error, d.updated_at, " + DELIVERY_TURN + DELIVERY_CLAIMABLE;
+  /**
+   * PostgreSQL: the turns in a subquery joined back to the rows the claim locks (PostgreSQL refuses
+   * {@code FOR UPDATE} in a query with window functions, not in one that joins a subquery with them). Completed by
+   * the subscriber filter, {@link #DELIVERY_CLAIM_JOIN} and the order.
+   */
+  private static final String DELIVERY_CLAIM_POSTGRESQL = "SELECT c.tenant_id, c.event_id, c.subscriber,"
+      + " c.participant_id, c.sequence, c.position, c.status, c.attempts, c.next_attempt_at, c.lease_owner,"
+      + " c.lease_until, c.last_error, c.updated_at FROM event_delivery c JOIN (SELECT d.tenant_id, d.event_id,"
+      + " d.subscriber, " + DELIVERY_TURN + DELIVERY_CLAIMABLE;
   /**
    * The row to lock, as it is when locked: a row another claimer leased and committed since the subquery's snapshot
    * is re-checked here and left out. The turn has no bound (such as the limit): the rows another claim holds, or
    * took since the snapshot, still count in the turns, and the claim must read on past them.
    */
-  private static final String DELIVERY_CLAIM_JOIN = ") r ON c.tenant_id = r.tenant_id AND c.event_id = r.event_id"
-      + " AND c.subscriber = r.subscriber WHERE c.status = 'PENDING'"
+  private static final String DELIVERY_CLAIM_JOIN = ") d ON c.tenant_id = d.tenant_id AND c.event_id = d.event_id"
+      + " AND c.subscriber = d.subscriber WHERE c.status = 'PENDING'"
       + " AND c.next_attempt_at <= :now AND (c.lease_until IS NULL OR c.lease_until <= :now)";
   /**
    * Turn by turn (each subscriber's oldest claimable delivery before any subscriber's second), then oldest event
    * first, then tenant and subscriber; the subscriber by its characters' codes on every store (see
-   * {@link #deliveryClaim(boolean)}), followed by the dialect's lock clause.
+   * {@link #deliveryClaim(boolean)}), followed by the dialect's lock clause. {@code d} is the claimable rows, with
+   * their turns, in both dialects.
    */
-  private static final String DELIVERY_CLAIM_ORDER = " ORDER BY r.turn, c.event_id, c.tenant_id, c.subscriber";
+  private static final String DELIVERY_CLAIM_ORDER = " ORDER BY turn, d.event_id, d.tenant_id, d.subscriber";
   static final String DELIVERY_LEASE = "UPDATE event_delivery SET lease_owner = :owner, lease_until = :leaseUntil,"
       + " updated_at = :now" + DELIVERY_KEY;
   static final String DELIVERY_DELIVERED = "UPDATE event_delivery SET status = 'DELIVERED', lease_owner = NULL,"
@@ -1012,7 +1023,7 @@ public final class Sql {
       // locked by another transaction. A plain FOR UPDATE waits for the other claim (short: select, lease, commit)
       // and then re-reads, finding the rows it leased no longer claimable; H2 serves one process only anyway.
       case H2 -> " FOR UPDATE";
-      // Of the delivery rows only: the subquery's are read, not locked.
+      // Of the delivery rows joined back only: the subquery's are read, not locked.
       case POSTGRESQL -> " FOR UPDATE OF c SKIP LOCKED";
     };
     String order = DELIVERY_CLAIM_ORDER + switch (dialect) {
@@ -1023,9 +1034,10 @@ public final class Sql {
       // on each database: "C" compares the characters' codes, as Java does for every listener and webhook name.
       case POSTGRESQL -> " COLLATE \"C\"";
     } + " LIMIT :limit";
-    this.claimForListeners = DELIVERY_TURNS + DELIVERY_FOR_LISTENERS + DELIVERY_CLAIM_JOIN + order + lock;
-    this.claimForListenersAndWebhooks =
-        DELIVERY_TURNS + DELIVERY_FOR_LISTENERS_AND_WEBHOOKS + DELIVERY_CLAIM_JOIN + order + lock;
+    String claim = dialect == SqlDialect.H2 ? DELIVERY_CLAIM_H2 : DELIVERY_CLAIM_POSTGRESQL;
+    String joined = dialect == SqlDialect.H2 ? "" : DELIVERY_CLAIM_JOIN;
+    this.claimForListeners = claim + DELIVERY_FOR_LISTENERS + joined + order + lock;
+    this.claimForListenersAndWebhooks = claim + DELIVERY_FOR_LISTENERS_AND_WEBHOOKS + joined + order + lock;
     this.rewardProgramSave = switch (dialect) {
       case H2 -> "MERGE INTO reward_program (tenant_id, campaign_id, automation, coupon_low_stock_threshold)"
           + " KEY (tenant_id, campaign_id) VALUES (:tenantId, :campaignId, :automation, :threshold)";
@@ -1418,9 +1430,9 @@ public final class Sql {
   /**
    * Selects and locks the claimable deliveries of the listeners {@code :listeners} (an array) and, if
    * {@code webhooks}, of the subscribers matching {@code :webhookPattern}, at most {@code :limit}, turn by turn (a
-   * window function ranks each tenant's subscriber's claimable deliveries, oldest event first, in a subquery joined
-   * back to the rows it locks: PostgreSQL refuses {@code FOR UPDATE} beside a window function), then oldest event
-   * first, then by tenant and subscriber (the subscriber by its characters' codes, {@code COLLATE "C"} on
+   * window function ranks each tenant's subscriber's claimable deliveries, oldest event first; on PostgreSQL in a
+   * subquery joined back to the rows it locks, since it refuses {@code FOR UPDATE} beside a window function), then
+   * oldest event first, then by tenant and subscriber (the subscriber by its characters' codes, {@code COLLATE "C"} on
    * PostgreSQL, whatever the database's collation: the order of Java's {@code String.compareTo} for the ASCII names
    * subscribers have, which the in-memory store and H2 use).
    * PostgreSQL skips rows other transactions hold ({@code FOR UPDATE SKIP LOCKED}); H2 waits for them
