@@ -5,6 +5,7 @@ import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.jdbc.SqlDialect;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,16 +22,19 @@ import org.jdbi.v3.core.statement.SqlStatement;
  * Deliveries in table {@code event_delivery}.
  *
  * <h2>Claiming</h2>
- * {@link #claim} is one unit of work in three statements: a {@code SELECT ... FOR UPDATE} of the claimable rows
+ * {@link #claim} is one unit of work: a {@code SELECT ... FOR UPDATE} of the claimable rows
  * ({@link Sql#deliveryClaim(boolean)}: the DeliveryPort rule in SQL, in its order, limited), an update that
  * leases each selected row to the claimer, and a read of their events by id. Only delivery rows are locked, never
  * events, so instances claiming different subscribers of one event do not meet.
  *
- * <p>On PostgreSQL the select skips rows another transaction holds ({@code SKIP LOCKED}): concurrent claimers take
- * disjoint rows without waiting. A row leased and committed by another claimer after this statement's snapshot is
- * re-checked when it is locked (READ COMMITTED re-evaluates the condition on the newest row version), fails the
- * lease condition and is left out, so a delivery is never leased twice. On H2 the select waits for such rows instead
- * (see {@link Sql#deliveryClaim(boolean)}) and then re-reads them, with the same outcome.
+ * <p>On PostgreSQL, which refuses {@code FOR UPDATE} beside the window function that ranks turns, the select is two:
+ * the candidates' keys, turn by turn, four per delivery asked, read without a lock; then the first of them still
+ * claimable, locked in that order ({@link Sql#DELIVERY_LOCK_CANDIDATES}), skipping rows another transaction holds
+ * ({@code SKIP LOCKED}): concurrent claimers take disjoint rows without waiting. A row leased and committed by another
+ * claimer after the candidates were read is re-checked when it is locked (READ COMMITTED re-evaluates the condition
+ * on the newest row version), fails the lease condition and is left out, so a delivery is never leased twice. On H2
+ * the select waits for such rows instead (see {@link Sql#deliveryClaim(boolean)}) and then re-reads them, with the
+ * same outcome.
  *
  * <h2>After an attempt</h2>
  * {@link #reschedule} and {@link #park} are compare-and-set updates ({@code ... AND status = 'PENDING' AND
@@ -42,6 +46,11 @@ import org.jdbi.v3.core.statement.SqlStatement;
 final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
   /** Every subscriber of a webhook endpoint is named {@code webhook:<endpoint id>}. */
   private static final String WEBHOOK_PATTERN = "webhook:%";
+  /**
+   * On PostgreSQL, candidates read per delivery claimed: enough for four instances claiming at once each to find a
+   * full batch past the rows the others lock.
+   */
+  private static final int CANDIDATES_PER_DELIVERY = 4;
 
   JdbcDeliveryPort(Handle handle, Sql sql) {
     super(handle, sql);
@@ -99,15 +108,31 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
     if (checkLimit(limit) == 0 || listeners.isEmpty() && !webhooks) {
       return List.of();
     }
+    boolean candidatesFirst = sql.dialect() == SqlDialect.POSTGRESQL;
     List<DeliveryRecord> claimable = run("delivery claim", () -> {
       var query = handle.createQuery(sql.deliveryClaim(webhooks))
           .bind("now", Rows.timestamp(now))
           .bindArray("listeners", String.class, List.copyOf(listeners))
-          .bind("limit", limit);
+          .bind("limit", candidatesFirst ? limit * CANDIDATES_PER_DELIVERY : limit);
       if (webhooks) {
         query.bind("webhookPattern", WEBHOOK_PATTERN);
       }
-      return query.map(Rows.DELIVERY).list();
+      if (!candidatesFirst) {
+        return query.map(Rows.DELIVERY).list();
+      }
+      List<DeliveryKey> candidates = query.map((rs, ctx) -> new DeliveryKey(rs.getLong("tenant_id"),
+          rs.getLong("event_id"), rs.getString("subscriber"))).list();
+      if (candidates.isEmpty()) {
+        return List.<DeliveryRecord>of();
+      }
+      return handle.createQuery(Sql.DELIVERY_LOCK_CANDIDATES)
+          .bind("tenantIds", SqlArray.bigint(candidates, DeliveryKey::tenantId))
+          .bind("eventIds", SqlArray.bigint(candidates, DeliveryKey::eventId))
+          .bind("subscribers", SqlArray.text(candidates, DeliveryKey::subscriber))
+          .bind("keys", SqlArray.text(candidates, k -> k.tenantId() + ":" + k.eventId() + ":" + k.subscriber()))
+          .bind("now", Rows.timestamp(now))
+          .bind("limit", limit)
+          .map(Rows.DELIVERY).list();
     });
     if (claimable.isEmpty()) {
       return List.of();
@@ -133,6 +158,10 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
           d.position(), d.status(), d.attempts(), d.nextAttemptAt(), owner, until, d.lastError(), updatedAt));
     }
     return withEvents(leased);
+  }
+
+  /** A delivery's key: a candidate of a claim on PostgreSQL. */
+  private record DeliveryKey(long tenantId, long eventId, String subscriber) {
   }
 
   @Override
