@@ -108,6 +108,50 @@ class WebhookEndpointIsolationTest {
   }
 
   @Test
+  void afterAnAttemptGetsNoAnswerTheEndpointGetsNoOtherUntilThatDeliveryIsDueAgain() {
+    Duration lease = Duration.ofSeconds(60);
+    LoyaltyEngine engine = engine(lease, Duration.ofMillis(300));
+    server.always(DEAD, server.blockUntil(new CountDownLatch(1), new CountDownLatch(1)));
+    TenantScope busy = tenant(engine, "Busy shop", DEAD);
+    TenantScope other = tenant(engine, "Other shop", LIVE);
+    award(busy, "p0@busy.example.com");
+    award(other, "ada@other.example.com");
+
+    DispatchReport first = engine.events().dispatch();
+    assertEquals(1, first.retried(), "the dead endpoint's attempt timed out: " + first);
+    assertEquals(1, first.delivered(), first.toString());
+    assertEquals(1, server.requests(DEAD).size());
+
+    // A busy tenant: each new event for another participant is a fresh due delivery for the dead endpoint. The
+    // clock stands still, short of the failed delivery's retry (5 s, with jitter).
+    award(busy, "p1@busy.example.com");
+    award(other, "bob@other.example.com");
+    DispatchReport second = engine.events().dispatch();
+    assertEquals(2, server.requests(LIVE).size(), "the healthy tenant's new event was delivered: " + second);
+    assertEquals(1, server.requests(DEAD).size(), "no request to the dead endpoint before its retry is due");
+    assertEquals(1, second.delivered(), second.toString());
+    assertEquals(0, second.retried(), "the fresh delivery was neither attempted nor counted: " + second);
+    assertEquals(0, second.parked(), second.toString());
+
+    // The endpoint answers again. Past the retry time (5 s at most 10 % more) the failed delivery is the probe; the
+    // fresh one, left leased, comes back once its lease runs out. Each arrives once and nothing is parked.
+    server.always(DEAD, WebhookReceiver.status(200));
+    clock.advance(Duration.ofSeconds(6));
+    DispatchReport probe = engine.events().dispatch();
+    assertEquals(1, probe.delivered(), "the probe answered: " + probe);
+    clock.advance(lease);
+    FeedReads.dispatchUntilIdle(engine);
+    List<WebhookReceiver.Request> dead = server.requests(DEAD);
+    assertEquals(3, dead.size(), "the timed-out attempt, then each delivery once");
+    assertEquals(awardIds(engine, busy), dead.stream().skip(1).map(WebhookReceiver.Request::webhookId)
+        .collect(Collectors.toSet()));
+    assertEquals(dead.get(0).webhookId(), dead.get(1).webhookId(), "the failed delivery was the probe");
+    long endpoint = busy.webhooks().list().get(0).id();
+    assertTrue(busy.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
+    assertEquals(2, server.requests(LIVE).size());
+  }
+
+  @Test
   void aSlowEndpointDoesNotHoldUpAnotherTenantsEndpointWhileItWaits() {
     // The slow endpoint answers only once the other endpoint has received its request: made one after the other,
     // its request times out first (30 s) and the round reports a retry.
