@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -67,10 +68,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *       listener is never called from two threads at once). The round waits for every task before it reports, so
  *       its counts are exact. An endpoint that gives no HTTP answer to an attempt (a timeout, a refused connection,
  *       a failed TLS handshake, a host that does not resolve) gets no other attempt in the round: its other claimed
- *       deliveries are left, neither attempted nor counted, and are claimed again when their lease runs out. So an
- *       endpoint that does not answer costs one request timeout of one pool thread per round and delays no other
- *       endpoint's deliveries of the round, another tenant's above all; the round itself, and so the next one,
- *       still waits for that timeout.
+ *       deliveries are left, neither attempted nor counted, and are claimed again when their lease runs out. This
+ *       instance then makes no attempt to that endpoint until the failed delivery's next attempt time (its retry
+ *       delay, at most five minutes; five minutes after its last attempt, which parked it): its deliveries claimed
+ *       meanwhile are left the same way. The first attempt after is the probe (the failed delivery, if due by then:
+ *       it is the endpoint's oldest), and an HTTP answer ends the pause. So an endpoint that does not answer delays
+ *       no other endpoint's deliveries of its round, another tenant's above all, and costs the rounds one request
+ *       timeout per pause rather than one per round (a round waits for its slowest call). The memory is this
+ *       instance's: another instance makes its own first attempt, and pauses on its own.
  *   <li><b>Prune</b> (at most once a minute): dispatched events older than the retention period.
  * </ol>
  * A process that dies between a successful delivery and its record leaves the delivery leased; when the lease runs
@@ -85,6 +90,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code Events.dispatch()} take turns. Within a round, webhook deliveries run on the delivery pool, one task per
  * endpoint, and listeners on the round's thread; per-participant order needs no more than that, since a claimed
  * batch holds at most one delivery per subscriber and participant (see {@link io.loyaltyengine.core.spi.DeliveryPort}).
+ * The pool's threads record the endpoints that did not answer in a concurrent map, at most one entry per endpoint
+ * and 10,000 in all, which the round's thread reads and prunes between rounds' tasks.
  */
 public final class EventDispatcher implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(EventDispatcher.class.getName());
@@ -97,6 +104,14 @@ public final class EventDispatcher implements AutoCloseable {
   /** Transactions of pruning per round at most. */
   static final int PRUNE_CHUNKS_PER_ROUND = 20;
   private static final int TENANTS_PER_PAGE = 100;
+  /**
+   * The longest an endpoint whose attempt got no HTTP answer goes without another attempt from this instance: the
+   * failed delivery's retry delay up to this, so that an endpoint that answers again is back within minutes even when
+   * that delivery is next due hours later (the schedule's later steps), and this after its last attempt.
+   */
+  static final Duration UNANSWERED_MAX_PAUSE = Duration.ofMinutes(5);
+  /** Endpoints remembered as not answering at most (more only by the pool's threads adding at the same time). */
+  static final int UNANSWERED_MAX_ENDPOINTS = 10_000;
 
   private final Transactions transactions;
   private final Clock clock;
@@ -107,6 +122,13 @@ public final class EventDispatcher implements AutoCloseable {
   private final ReentrantLock roundLock = new ReentrantLock();
   /** Posts each endpoint's share of a round; its threads are made when needed and end when idle. */
   private final ThreadPoolExecutor deliveryPool;
+  /**
+   * Endpoints (by subscriber) whose last attempt from this instance got no HTTP answer, each with the time until
+   * which they get no other: the failed delivery's next attempt time, at most {@link #UNANSWERED_MAX_PAUSE} ahead.
+   * Written by the pool's threads, read and pruned by the round's thread; an entry goes when its endpoint answers,
+   * when its time passes, and when it lies more than that pause ahead (a clock stepped back).
+   */
+  private final Map<String, Instant> unanswered = new ConcurrentHashMap<>();
   private volatile ScheduledExecutorService executor;
   private volatile Thread worker;
   private Instant lastPrune;
@@ -189,6 +211,7 @@ public final class EventDispatcher implements AutoCloseable {
       Instant leaseUntil = micros(now.plus(settings.lease()));
       List<ClaimedDelivery> claimed = transactions.run(tx -> tx.deliveries().claim(listeners.names(), true, now,
           owner, leaseUntil, settings.batchSize()));
+      forgetPassedPauses(now);
       // One lease covers the batch, whose deliveries to one subscriber run one after another: a delivery starts
       // only while half the lease is left, so that a call shorter than that ends before another instance may claim
       // it again.
@@ -220,7 +243,16 @@ public final class EventDispatcher implements AutoCloseable {
     List<FutureTask<Tally>> tasks = new ArrayList<>(perEndpoint.size());
     Throwable failure = null;
     try {
-      for (List<ClaimedDelivery> share : perEndpoint.values()) {
+      Instant now = now();
+      for (Map.Entry<String, List<ClaimedDelivery>> entry : perEndpoint.entrySet()) {
+        Instant pausedUntil = unanswered.get(entry.getKey());
+        if (pausedUntil != null && now.isBefore(pausedUntil)) {
+          // Its last attempt got no answer and that delivery is not due again yet: its share is left as the rest of
+          // a round's share is after no answer (leased, not attempted, not counted), and the round does not wait
+          // for another timeout. The failed delivery, once due, is the next attempt: the probe.
+          continue;
+        }
+        List<ClaimedDelivery> share = entry.getValue();
         FutureTask<Tally> task = new FutureTask<>(() -> deliverInOrder(share, lastStart));
         tasks.add(task);
         try {
@@ -476,6 +508,11 @@ public final class EventDispatcher implements AutoCloseable {
     }
     WebhookAttempt attempt = webhooks.deliver(found.get(), event);
     int attempts = d.attempts() + 1;
+    Instant now = now();
+    if (attempt.status() != 0) {
+      // It answered: another attempt gets an answer too.
+      unanswered.remove(d.subscriber());
+    }
     return switch (attempt.result()) {
       case SUCCESS -> {
         markDelivered(d);
@@ -489,8 +526,14 @@ public final class EventDispatcher implements AutoCloseable {
       case RETRY -> {
         Optional<Duration> delay = WebhookRetrySchedule.delayAfter(attempts, attempt.retryAfter(),
             ThreadLocalRandom.current());
-        yield new Attempted(failed(d, attempt.error(), delay.orElse(Duration.ZERO), delay.isEmpty()),
-            attempt.status() == 0);
+        boolean noAnswer = attempt.status() == 0;
+        if (noAnswer) {
+          // Before the outcome is written: the pause must end no later than the due time written, or the delivery,
+          // claimed as soon as it is due, would find its endpoint still paused and wait out a lease.
+          Duration pause = delay.filter(p -> p.compareTo(UNANSWERED_MAX_PAUSE) < 0).orElse(UNANSWERED_MAX_PAUSE);
+          pause(d.subscriber(), micros(now.plus(pause)), now);
+        }
+        yield new Attempted(failed(d, attempt.error(), delay.orElse(Duration.ZERO), delay.isEmpty(), now), noAnswer);
       }
     };
   }
@@ -510,12 +553,39 @@ public final class EventDispatcher implements AutoCloseable {
         .orElse(false));
   }
 
+  /**
+   * Remembers that {@code subscriber}'s endpoint did not answer: no attempt to it from this instance before
+   * {@code until}. With {@link #UNANSWERED_MAX_ENDPOINTS} remembered already, passed ones are dropped first; still
+   * full, it is not remembered, and gets one attempt per round as without this memory.
+   */
+  private void pause(String subscriber, Instant until, Instant now) {
+    if (unanswered.size() >= UNANSWERED_MAX_ENDPOINTS && !unanswered.containsKey(subscriber)) {
+      forgetPassedPauses(now);
+      if (unanswered.size() >= UNANSWERED_MAX_ENDPOINTS) {
+        return;
+      }
+    }
+    unanswered.put(subscriber, until);
+  }
+
+  /**
+   * Drops the endpoints whose pause has passed (their next attempt is the probe) and those paused for longer than
+   * {@link #UNANSWERED_MAX_PAUSE} from {@code now} (a clock stepped back).
+   */
+  private void forgetPassedPauses(Instant now) {
+    Instant latest = now.plus(UNANSWERED_MAX_PAUSE);
+    unanswered.values().removeIf(until -> !now.isBefore(until) || until.isAfter(latest));
+  }
+
   private Outcome failed(DeliveryRecord d, String error, Duration delay, boolean last) {
+    return failed(d, error, delay, last, now());
+  }
+
+  private Outcome failed(DeliveryRecord d, String error, Duration delay, boolean last, Instant now) {
     int attempts = d.attempts() + 1;
     if (last) {
       return park(d, attempts, error);
     }
-    Instant now = now();
     boolean changed = transactions.run(tx -> tx.deliveries().reschedule(d.tenantId(), d.eventId(), d.subscriber(),
         owner, attempts, micros(now.plus(delay)), error, now));
     return changed ? Outcome.RETRIED : Outcome.LEFT;
