@@ -152,6 +152,46 @@ class WebhookEndpointIsolationTest {
   }
 
   @Test
+  void aProbeThatGetsNoAnswerPausesTheEndpointAgainButNeverForLongerThanFiveMinutes() {
+    Duration lease = Duration.ofSeconds(60);
+    LoyaltyEngine engine = engine(lease, Duration.ofMillis(300));
+    server.always(DEAD, server.blockUntil(new CountDownLatch(1), new CountDownLatch(1)));
+    TenantScope busy = tenant(engine, "Busy shop", DEAD);
+    award(busy, "p0@busy.example.com");
+
+    // Three attempts of the same delivery, each the probe once its retry is due: 5 s, then 5 min (each at most
+    // 10 % more), after which its retry is 30 min away (at least 27 min).
+    engine.events().dispatch();
+    clock.advance(Duration.ofSeconds(6));
+    assertEquals(1, engine.events().dispatch().retried(), "the first probe timed out");
+    clock.advance(Duration.ofMinutes(6));
+    assertEquals(1, engine.events().dispatch().retried(), "the second probe timed out");
+    assertEquals(3, server.requests(DEAD).size());
+
+    // Paused again: a fresh delivery is not attempted.
+    award(busy, "p1@busy.example.com");
+    DispatchReport paused = engine.events().dispatch();
+    assertEquals(3, server.requests(DEAD).size(), "no request while the endpoint is paused: " + paused);
+
+    // Five minutes on, long before the failed delivery's retry, the endpoint gets an attempt again: the fresh
+    // delivery, its lease run out, is the probe, and the endpoint answers.
+    server.always(DEAD, WebhookReceiver.status(200));
+    clock.advance(Duration.ofMinutes(5).plusSeconds(1));
+    DispatchReport probe = engine.events().dispatch();
+    assertEquals(1, probe.delivered(), "the pause ended after five minutes: " + probe);
+    assertEquals(4, server.requests(DEAD).size());
+
+    clock.advance(Duration.ofMinutes(40));
+    FeedReads.dispatchUntilIdle(engine);
+    List<WebhookReceiver.Request> dead = server.requests(DEAD);
+    assertEquals(5, dead.size(), "three timed-out attempts, then each delivery once");
+    assertEquals(awardIds(engine, busy), dead.stream().skip(3).map(WebhookReceiver.Request::webhookId)
+        .collect(Collectors.toSet()));
+    long endpoint = busy.webhooks().list().get(0).id();
+    assertTrue(busy.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
+  }
+
+  @Test
   void aSlowEndpointDoesNotHoldUpAnotherTenantsEndpointWhileItWaits() {
     // The slow endpoint answers only once the other endpoint has received its request: made one after the other,
     // its request times out first (30 s) and the round reports a retry.
