@@ -44,11 +44,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -335,26 +330,7 @@ abstract class LeaderboardIndexConcurrencyTestBase {
           + (System.nanoTime() - began) / 1_000_000 + " ms");
       long raced = System.nanoTime();
 
-      CountDownLatch start = new CountDownLatch(1);
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try {
-        List<Future<?>> running = new ArrayList<>();
-        for (Worker w : workers) {
-          running.add(pool.submit(() -> {
-            assertTrue(start.await(30, TimeUnit.SECONDS));
-            w.run();
-            return null;
-          }));
-        }
-        start.countDown();
-        AssertionError first = Seeded.firstFailure(running);
-        if (first != null) {
-          throw first;
-        }
-      } finally {
-        pool.shutdownNow();
-        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
-      }
+      Seeded.race(workers.stream().<Seeded.Racer>map(w -> w::run).toList());
       System.out.println("  the race took " + (System.nanoTime() - raced) / 1_000_000 + " ms");
       quiescent(workers);
     }

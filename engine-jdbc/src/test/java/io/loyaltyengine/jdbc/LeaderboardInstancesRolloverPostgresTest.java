@@ -54,12 +54,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -416,26 +411,12 @@ class LeaderboardInstancesRolloverPostgresTest {
           }
         };
       }
-      CountDownLatch start = new CountDownLatch(1);
-      ExecutorService pool = Executors.newFixedThreadPool(workers.size());
       try {
-        List<Future<?>> running = new ArrayList<>();
-        for (Writer w : workers) {
-          running.add(pool.submit(() -> {
-            assertTrue(start.await(30, TimeUnit.SECONDS));
-            w.race(tick);
-            return null;
-          }));
-        }
-        start.countDown();
-        AssertionError first = Seeded.firstFailure(running);
-        if (first != null) {
-          throw new AssertionError(stage + ": " + first.getMessage(), first);
-        }
+        Seeded.race(workers.stream().<Seeded.Racer>map(w -> () -> w.race(tick)).toList());
+      } catch (AssertionError e) {
+        throw new AssertionError(stage + ": " + e.getMessage(), e);
       } finally {
         nudge = offset -> { };
-        pool.shutdownNow();
-        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
       }
       base.set(to);
       System.out.println("  race " + stage + ": " + workers.size() + " threads, " + (System.nanoTime() - began)

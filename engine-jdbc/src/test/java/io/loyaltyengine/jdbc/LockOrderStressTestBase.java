@@ -50,10 +50,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
@@ -104,26 +100,11 @@ abstract class LockOrderStressTestBase extends HostTransactionTestBase {
       nodes.add(engines.build(engines.builder(log, 0)));
     }
     World w = new World(nodes, seed);
-    int threads = INSTANCES * threadsPerInstance();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    List<Future<?>> running = new ArrayList<>();
-    try {
-      CyclicBarrier start = new CyclicBarrier(threads);
-      for (int t = 0; t < threads; t++) {
-        Worker worker = new Worker(w, nodes.get(t % INSTANCES), new SplittableRandom(seed * 31 + t), t);
-        running.add(pool.submit(() -> {
-          start.await();
-          worker.run();
-          return null;
-        }));
-      }
-      AssertionError failure = Seeded.firstFailure(running);
-      if (failure != null) {
-        throw failure;
-      }
-    } finally {
-      pool.shutdownNow();
+    List<Seeded.Racer> workers = new ArrayList<>();
+    for (int t = 0; t < INSTANCES * threadsPerInstance(); t++) {
+      workers.add(new Worker(w, nodes.get(t % INSTANCES), new SplittableRandom(seed * 31 + t), t)::run);
     }
+    Seeded.race(workers);
     System.out.println("  done " + new TreeMap<>(w.done) + "\n  refused " + new TreeMap<>(w.refused));
     List<TransientFailureLog.Failure> all = new ArrayList<>();
     List<TransientFailureLog.Failure> deadlocks = new ArrayList<>();

@@ -70,10 +70,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -200,26 +196,11 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
     // (a redemption charged the first tenant's price fails its check), and a pool of 8 codes uploaded first, of 12
     // its uploads draw from, so that its approvals draw the pool down to its threshold.
     Tenant b = new Tenant("B", seed, 4, 2, 1, 3, new long[] {30, 15, 45, 60}, "OTHER-", 12, 8);
-    int threads = instances() * threadsPerInstance();
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    List<Future<?>> running = new ArrayList<>();
-    try {
-      CyclicBarrier start = new CyclicBarrier(threads);
-      for (int t = 0; t < threads; t++) {
-        Worker worker = new Worker(a, b, t, seed);
-        running.add(pool.submit(() -> {
-          start.await();
-          worker.run();
-          return null;
-        }));
-      }
-      AssertionError failure = Seeded.firstFailure(running);
-      if (failure != null) {
-        throw failure;
-      }
-    } finally {
-      pool.shutdownNow();
+    List<Seeded.Racer> workers = new ArrayList<>();
+    for (int t = 0; t < instances() * threadsPerInstance(); t++) {
+      workers.add(new Worker(a, b, t, seed)::run);
     }
+    Seeded.race(workers);
     System.out.println("  A: " + a.s.tally());
     System.out.println("  B: " + b.s.tally());
     dispatchEverything();

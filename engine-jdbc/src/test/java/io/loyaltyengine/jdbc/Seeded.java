@@ -1,8 +1,12 @@
 package io.loyaltyengine.jdbc;
 
 import io.loyaltyengine.testkit.model.ModelRunner;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,6 +19,11 @@ final class Seeded {
   /** A test body given its seed. */
   interface Body {
     void run(long seed) throws Exception;
+  }
+
+  /** One thread's part of a seeded race. */
+  interface Racer {
+    void run() throws Exception;
   }
 
   private Seeded() {
@@ -52,10 +61,41 @@ final class Seeded {
   }
 
   /**
+   * Runs each of {@code racers} on a thread of its own, all released at once, waits for every one (at most two
+   * minutes each) and throws the first failure among them, an exception as an AssertionError.
+   */
+  static void race(List<? extends Racer> racers) throws InterruptedException, TimeoutException {
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(racers.size());
+    try {
+      List<Future<?>> running = new ArrayList<>();
+      for (Racer racer : racers) {
+        running.add(pool.submit(() -> {
+          if (!start.await(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("the race did not start");
+          }
+          racer.run();
+          return null;
+        }));
+      }
+      start.countDown();
+      AssertionError first = firstFailure(running);
+      if (first != null) {
+        throw first;
+      }
+    } finally {
+      pool.shutdownNow();
+      if (!pool.awaitTermination(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("a racer still runs 30 s after its race");
+      }
+    }
+  }
+
+  /**
    * Waits for every one of a seeded race's threads (at most two minutes each) and returns the first failure among
    * them, an exception as an AssertionError, or null if all passed.
    */
-  static AssertionError firstFailure(List<? extends Future<?>> threads)
+  private static AssertionError firstFailure(List<? extends Future<?>> threads)
       throws InterruptedException, TimeoutException {
     AssertionError first = null;
     for (Future<?> f : threads) {
