@@ -66,7 +66,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       named {@code loyalty-webhook-delivery-<n>}, made when needed and shut down by {@link #close()}), different
  *       endpoints at once; the listeners' deliveries go one after another on the round's own thread meanwhile (a
  *       listener is never called from two threads at once). The round waits for every task before it reports, so
- *       its counts are exact. An endpoint that gives no HTTP answer to an attempt (a timeout, a refused connection,
+ *       its counts are exact; a task the pool refuses (closed) or cannot start a thread for runs on the round's
+ *       thread. An endpoint that gives no HTTP answer to an attempt (a timeout, a refused connection,
  *       a failed TLS handshake, a host that does not resolve) gets no other attempt in the round: its other claimed
  *       deliveries are left, neither attempted nor counted, and are claimed again when their lease runs out. This
  *       instance then makes no attempt to that endpoint until the failed delivery's next attempt time (its retry
@@ -257,8 +258,11 @@ public final class EventDispatcher implements AutoCloseable {
         tasks.add(task);
         try {
           deliveryPool.execute(task);
-        } catch (RejectedExecutionException e) {
-          // Closed meanwhile (a host's round under manual dispatch): on this thread, as before the pool.
+        } catch (RejectedExecutionException | OutOfMemoryError e) {
+          // Closed meanwhile (a host's round under manual dispatch), or no thread could be started (a JVM at its
+          // thread limit): on this thread, as before the pool. Left unrun, the wait below would never end, holding
+          // the round lock every later round waits for. A FutureTask runs once: were it queued after all, a pool
+          // thread would find it done, or this call would find it running and the wait below would wait for it.
           task.run();
         }
       }
