@@ -38,9 +38,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * One webhook endpoint that does not answer must not hold up the others, another tenant's above all: through the
- * public API, an engine on {@link InMemoryStorage} with manual dispatch, a {@link SettableClock}, and a
- * {@link WebhookReceiver} on 127.0.0.1 with one path per endpoint. The endpoint that does not answer is always the
+ * One webhook endpoint that does not answer must not hold up the others, another tenant's above all, nor keep
+ * them out of the claimed batches with a backlog of older due deliveries: through the public API, an engine on
+ * {@link InMemoryStorage} with manual dispatch, a {@link SettableClock}, and a {@link WebhookReceiver} on 127.0.0.1
+ * with one path per endpoint. The endpoint that does not answer is always the
  * one whose events are older, so that its deliveries come first in claim order.
  *
  * <p>Nothing here sleeps or measures time; a request that gets no answer waits for the engine's request timeout, as
@@ -217,11 +218,46 @@ class WebhookEndpointIsolationTest {
     assertEquals(1, server.requests(LIVE).size());
   }
 
+  @Test
+  void anotherTenantsNewerEventIsDeliveredAlthoughADeadEndpointHasABacklogOfSeveralBatches() {
+    // Batches of 5; the backlog's events are all older than the other tenant's, so oldest event first they come
+    // first.
+    int batch = 5;
+    LoyaltyEngine engine = engine(Duration.ofMinutes(5), Duration.ofMillis(300), batch);
+    server.always(DEAD, server.blockUntil(new CountDownLatch(1), new CountDownLatch(1)));
+
+    // The dead endpoint's backlog: one award per participant, three batches of them, all positioned (disabling the
+    // endpoint positions the tenant's committed events first; enabled again, they are due for it at once).
+    TenantScope busy = tenant(engine, "Busy shop", DEAD);
+    for (int i = 0; i < 3 * batch; i++) {
+      award(busy, "p" + i + "@busy.example.com");
+    }
+    long dead = busy.webhooks().list().get(0).id();
+    busy.webhooks().disable(dead);
+    busy.webhooks().enable(dead);
+
+    // Another tenant's endpoint that answers, with one newer event.
+    TenantScope other = tenant(engine, "Other shop", LIVE);
+    award(other, "ada@other.example.com");
+
+    List<DispatchReport> rounds = new ArrayList<>();
+    for (int round = 0; round < 2 && server.requests(LIVE).isEmpty(); round++) {
+      rounds.add(engine.events().dispatch());
+    }
+    assertEquals(1, server.requests(LIVE).size(),
+        "the other tenant's endpoint got its delivery within two rounds: " + rounds);
+    assertTrue(server.requests(DEAD).size() <= rounds.size(), "one attempt per round to the dead endpoint");
+  }
+
   private LoyaltyEngine engine(Duration lease, Duration requestTimeout) {
+    return engine(lease, requestTimeout, EventSettings.DEFAULTS.batchSize());
+  }
+
+  private LoyaltyEngine engine(Duration lease, Duration requestTimeout, int batchSize) {
     LoyaltyEngine e = LoyaltyEngine.builder()
         .storage(new InMemoryStorage())
         .clock(clock)
-        .events(EventSettings.builder().manualDispatch().lease(lease).build())
+        .events(EventSettings.builder().manualDispatch().lease(lease).batchSize(batchSize).build())
         .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)
             .withTimeouts(Duration.ofSeconds(2), requestTimeout))
         .build();
