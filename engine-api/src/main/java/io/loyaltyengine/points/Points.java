@@ -72,7 +72,8 @@ public interface Points {
    * its idempotency key tells which; an operation refused in that chunk keeps its own error and changed nothing.
    * Inside a host's transaction all of it is part of the host's transaction; there a deadlock (or another failure a
    * transaction of the engine's own would be run again after) fails the whole call with STORAGE_UNAVAILABLE, as it
-   * fails a single call: H2 rolls back its deadlock victim's whole transaction, so roll back and run yours again.
+   * fails a single call: on H2 a deadlock's victim may be rolled back whole, or keep its locks in a transaction that
+   * can no longer commit, so roll back and run yours again.
    *
    * @param operations the changes, in order
    * @return one outcome per operation, in order

@@ -124,7 +124,8 @@ public final class PointsService implements Points {
    * nothing. If an operation fails otherwise (a key another transaction took first, a row the store refused), that
    * transaction is rolled back and the chunk runs again with each operation behind a savepoint, so each gets its own
    * result or error. Inside a host's transaction a transient failure (a deadlock) is not run again: the call throws
-   * STORAGE_UNAVAILABLE, since H2 rolls back a deadlock victim's whole transaction.
+   * STORAGE_UNAVAILABLE, since H2 rolls back a deadlock victim's whole transaction, or leaves one that failed in a
+   * {@code SELECT ... FOR UPDATE} unable to go on.
    */
   @Override
   public List<PointsOutcome> applyAll(List<PointsOperation> operations) {
@@ -216,9 +217,10 @@ public final class PointsService implements Points {
       }
       if (context.transactions().joinHost() && e.getCause() instanceof TransientStorageException) {
         // A deadlock (or serialization failure, lock timeout) in a host's transaction, which is never run again: H2
-        // rolls back its deadlock victim's whole transaction, the host's work and earlier chunks with it, and the
-        // chunk run again would apply in the fresh transaction the connection is in by then, answering success for
-        // changes the host would commit without its own work. The host rolls back and runs its transaction again.
+        // rolls back its deadlock victim's whole transaction when it failed in an UPDATE, the host's work and earlier
+        // chunks with it, and the chunk run again would apply in the fresh transaction the connection is in by then,
+        // answering success for changes the host would commit without its own work (a victim that was waiting in a
+        // SELECT ... FOR UPDATE can run no further statement). The host rolls back and runs its transaction again.
         throw e;
       }
       // Some operation failed other than by a refusal (a row the store refused) and took the chunk's transaction
