@@ -249,6 +249,26 @@ class WebhookEndpointIsolationTest {
     assertTrue(server.requests(DEAD).size() <= rounds.size(), "one attempt per round to the dead endpoint");
   }
 
+  @Test
+  void aClockSteppedBackEndsThePauseOfAnEndpointThatDidNotAnswerRatherThanStretchingIt() {
+    Duration lease = Duration.ofSeconds(60);
+    LoyaltyEngine engine = engine(lease, Duration.ofMillis(300));
+    server.always(DEAD, server.blockUntil(new CountDownLatch(1), new CountDownLatch(1)));
+    TenantScope busy = tenant(engine, "Busy shop", DEAD);
+    award(busy, "p0@busy.example.com");
+    assertEquals(1, engine.events().dispatch().retried(), "the first attempt timed out");
+    assertEquals(1, server.requests(DEAD).size());
+
+    // The clock steps back ten minutes (a corrected host clock): the pause, until the failed delivery's retry (5 s
+    // after the first attempt), now lies more than five minutes ahead. Kept, it would last ten minutes more.
+    clock.set(START.minus(Duration.ofMinutes(10)));
+    server.always(DEAD, WebhookReceiver.status(200));
+    award(busy, "p1@busy.example.com");
+    DispatchReport round = engine.events().dispatch();
+    assertEquals(1, round.delivered(), "the fresh delivery was attempted at once: " + round);
+    assertEquals(2, server.requests(DEAD).size());
+  }
+
   private LoyaltyEngine engine(Duration lease, Duration requestTimeout) {
     return engine(lease, requestTimeout, EventSettings.DEFAULTS.batchSize());
   }
