@@ -1,0 +1,152 @@
+package io.loyaltyengine.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.DispatchReport;
+import io.loyaltyengine.events.EventFilter;
+import io.loyaltyengine.events.EventListener;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A round's {@link DispatchReport} counts exactly what the round recorded, which {@link DispatchReport#isIdle()} and
+ * the background thread's pacing rely on: an attempt whose outcome another instance overtook is not counted, and a
+ * round whose thread is interrupted still waits for its endpoints' tasks and counts them. Through the public API,
+ * engines on {@link InMemoryStorage} with manual dispatch, a {@link SettableClock} and a {@link WebhookReceiver} on
+ * 127.0.0.1.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+class DispatchReportCountsTest {
+  private static final String HOOK = "/hook";
+  private static final Duration LEASE = Duration.ofSeconds(60);
+
+  private final List<LoyaltyEngine> engines = new ArrayList<>();
+  private final SettableClock clock = SettableClock.at(Instant.parse("2025-03-01T10:15:30Z"));
+  private WebhookReceiver server;
+  private ExecutorService host;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    server = WebhookReceiver.start();
+    host = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "host-dispatch");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @AfterEach
+  void tearDown() {
+    try {
+      host.shutdownNow();
+      engines.forEach(LoyaltyEngine::close);
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void anAttemptWhoseDeliveryAnotherInstanceTookOverAndDeliveredIsNotCounted() throws Exception {
+    InMemoryStorage.Database database = InMemoryStorage.newDatabase();
+    LoyaltyEngine first = engine(database, Duration.ofSeconds(20), null);
+    LoyaltyEngine second = engine(database, Duration.ofSeconds(20), null);
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    server.next(HOOK, (request, exchange) -> {
+      arrived.countDown();
+      release.await(60, TimeUnit.SECONDS);
+      exchange.sendResponseHeaders(500, -1);
+    });
+    server.always(HOOK, WebhookReceiver.status(200));
+    enrolWithEndpoint(first);
+
+    // The first instance's call outlasts its lease: the second claims the delivery and delivers it meanwhile.
+    Future<DispatchReport> slow = host.submit(() -> first.events().dispatch());
+    assertTrue(arrived.await(30, TimeUnit.SECONDS), "the first instance's request reached the endpoint");
+    clock.advance(LEASE.plusSeconds(1));
+    assertEquals(1, second.events().dispatch().delivered(), "the second instance delivered it");
+    release.countDown();
+
+    // The late 500 changes nothing (its reschedule finds the delivery delivered) and is not counted.
+    DispatchReport report = slow.get(60, TimeUnit.SECONDS);
+    assertEquals(0, report.retried(), "nothing was rescheduled: " + report);
+    assertEquals(0, report.delivered(), report.toString());
+    assertEquals(0, report.parked(), report.toString());
+    assertEquals(2, server.requests(HOOK).size());
+  }
+
+  @Test
+  void aRoundInterruptedWhileItWaitsForAnEndpointWaitsOnCountsTheAttemptAndKeepsTheInterrupt() {
+    CountDownLatch arrived = new CountDownLatch(1);
+    // Called on the round's thread once the endpoint's task is on the pool: when the endpoint has the request (which
+    // it never answers), the round's thread is interrupted, before it waits for that task.
+    EventListener interrupter = event -> {
+      try {
+        arrived.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      Thread.currentThread().interrupt();
+    };
+    LoyaltyEngine engine = engine(InMemoryStorage.newDatabase(), Duration.ofSeconds(2), interrupter);
+    server.always(HOOK, server.blockUntil(arrived, new CountDownLatch(1)));
+    enrolWithEndpoint(engine);
+
+    DispatchReport report = engine.events().dispatch();
+    boolean interrupted = Thread.interrupted();
+    assertEquals(1, report.delivered(), "the listener's delivery: " + report);
+    assertEquals(1, report.retried(), "the endpoint's timed-out attempt, waited for and counted: " + report);
+    assertTrue(interrupted, "the round set the thread's interrupt status again");
+    assertEquals(1, server.requests(HOOK).size());
+  }
+
+  private LoyaltyEngine engine(InMemoryStorage.Database database, Duration requestTimeout, EventListener listener) {
+    LoyaltyEngine.Builder builder = LoyaltyEngine.builder()
+        .storage(database.openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().lease(LEASE).build())
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)
+            .withTimeouts(Duration.ofSeconds(2), requestTimeout));
+    if (listener != null) {
+      builder.listener("interrupter", EventFilter.types(EventType.PARTICIPANT_CREATED), listener);
+    }
+    LoyaltyEngine engine = builder.build();
+    engines.add(engine);
+    return engine;
+  }
+
+  /** A tenant with an endpoint at {@link #HOOK} for new participants, and one participant. */
+  private void enrolWithEndpoint(LoyaltyEngine engine) {
+    TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Shop")).id());
+    Campaign campaign = scope.campaigns().create(NewCampaign.running(
+        scope.brands().create(new NewBrand("Shop", "https://shop.example.com")).id(), "Points"));
+    scope.webhooks().create(new NewWebhookEndpoint(server.url(HOOK),
+        EventFilter.types(EventType.PARTICIPANT_CREATED)));
+    scope.participants().create(campaign.id(), NewParticipant.withEmail("ada@example.com"));
+  }
+}
