@@ -346,6 +346,55 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   }
 
   /**
+   * Turns go on past the second: a subscriber's third delivery waits until every subscriber's second is taken, not
+   * only its first.
+   */
+  @Test
+  void aClaimTakesEverySubscribersSecondDeliveryBeforeAnySubscribersThird() {
+    long t = tenant();
+    String busy = "webhook:1";
+    String quiet = "webhook:2";
+    List<EventRecord> older = new ArrayList<>();
+    for (long p = 1; p <= 3; p++) {
+      older.add(positioned(t, p, 1, p));
+    }
+    EventRecord newer1 = positioned(t, 4L, 1, 4);
+    EventRecord newer2 = positioned(t, 5L, 1, 5);
+    for (EventRecord e : older) {
+      create(pending(e, busy));
+    }
+    create(pending(newer1, quiet));
+    create(pending(newer2, quiet));
+
+    List<ClaimedDelivery> claimed = tx(tx -> tx.deliveries().claim(Set.of(), true, T0, "a", T0.plus(LEASE), 4));
+    assertEquals(ids(older.get(0), newer1, older.get(1), newer2), ids(claimed),
+        "turns 1 and 2 of both subscribers; the busy one's third waits");
+  }
+
+  /**
+   * Turns are per tenant and subscriber: a listener, one name in every tenant, takes its turns in each tenant apart,
+   * so that one tenant's backlog for it does not keep another tenant's deliveries to it out of the batch.
+   */
+  @Test
+  void aListenersTurnsAreTakenPerTenantSoOneTenantsBacklogDoesNotFillTheBatch() {
+    long busy = tenant();
+    long quiet = tenant();
+    List<EventRecord> backlog = new ArrayList<>();
+    for (long p = 1; p <= 3; p++) {
+      backlog.add(positioned(busy, p, 1, p));
+    }
+    EventRecord quietOne = positioned(quiet, 1L, 1, 1);
+    for (EventRecord e : backlog) {
+      create(pending(e, L));
+    }
+    create(pending(quietOne, L));
+
+    assertEquals(ids(backlog.get(0), quietOne), ids(claim("a", T0, 2, L)),
+        "first turn: the listener's oldest delivery in each tenant");
+    assertEquals(ids(backlog.get(1), backlog.get(2)), ids(claim("b", T0, 10, L)));
+  }
+
+  /**
    * The subscribers of one event are claimed in one order on every store: by their names' characters (code points),
    * as the in-memory store and H2 compare text, not by the database's collation, which on PostgreSQL is usually a
    * language's (en_US: {@code a} before {@code B}, punctuation ignored) and differs between databases. Otherwise
