@@ -2,6 +2,7 @@ package io.loyaltyengine.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
@@ -19,6 +20,7 @@ import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,21 +29,27 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A round's {@link DispatchReport} counts exactly what the round recorded, which {@link DispatchReport#isIdle()} and
- * the background thread's pacing rely on: an attempt whose outcome another instance overtook is not counted, and a
- * round whose thread is interrupted still waits for its endpoints' tasks and counts them. Through the public API,
+ * A dispatch round ends, and its {@link DispatchReport} counts exactly what the round recorded, which
+ * {@link DispatchReport#isIdle()} and the background thread's pacing rely on: an attempt whose outcome another
+ * instance overtook is not counted; a round whose thread is interrupted still waits for its endpoints' tasks and
+ * counts them; and a round whose webhook delivery pool cannot start a thread (a JVM at its thread limit throws
+ * {@code OutOfMemoryError: unable to create native thread} from {@code execute}; the pool's thread factory is
+ * replaced by reflection) makes the delivery on its own thread rather than wait for ever, holding the round lock
+ * every later round waits for. Through the public API,
  * engines on {@link InMemoryStorage} with manual dispatch, a {@link SettableClock} and a {@link WebhookReceiver} on
  * 127.0.0.1.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
-class DispatchReportCountsTest {
+class DispatchRoundTest {
   private static final String HOOK = "/hook";
   private static final Duration LEASE = Duration.ofSeconds(60);
 
@@ -148,5 +156,50 @@ class DispatchReportCountsTest {
     scope.webhooks().create(new NewWebhookEndpoint(server.url(HOOK),
         EventFilter.types(EventType.PARTICIPANT_CREATED)));
     scope.participants().create(campaign.id(), NewParticipant.withEmail("ada@example.com"));
+  }
+
+  @Test
+  void aRoundWhosePoolCannotStartAThreadEndsAndStillMakesTheDelivery() throws Exception {
+    LoyaltyEngine engine = engine(InMemoryStorage.newDatabase(), Duration.ofSeconds(10), null);
+    server.always(HOOK, WebhookReceiver.status(200));
+    enrolWithEndpoint(engine);
+
+    deliveryPool(engine).setThreadFactory(r -> {
+      throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource"
+          + " limits reached (thrown by the test)");
+    });
+    Future<DispatchReport> round = host.submit(() -> engine.events().dispatch());
+    DispatchReport report;
+    try {
+      // A bound on a hang, far above a round of one local call: the round itself measures nothing.
+      report = round.get(60, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      fail("the round waits for ever for the endpoint's task, which the pool never ran; stack: "
+          + stackOf("host-dispatch"));
+      return;
+    }
+    assertEquals(1, report.delivered(), "the endpoint's delivery was made on the round's thread: " + report);
+    assertEquals(1, server.requests(HOOK).size());
+  }
+
+  private static ThreadPoolExecutor deliveryPool(LoyaltyEngine engine) throws ReflectiveOperationException {
+    Field dispatcherField = engine.getClass().getDeclaredField("dispatcher");
+    dispatcherField.setAccessible(true);
+    Object dispatcher = dispatcherField.get(engine);
+    Field poolField = dispatcher.getClass().getDeclaredField("deliveryPool");
+    poolField.setAccessible(true);
+    return (ThreadPoolExecutor) poolField.get(dispatcher);
+  }
+
+  private static String stackOf(String threadName) {
+    StringBuilder b = new StringBuilder();
+    Thread.getAllStackTraces().forEach((t, frames) -> {
+      if (t.getName().equals(threadName)) {
+        for (int i = 0; i < Math.min(frames.length, 8); i++) {
+          b.append("\n  at ").append(frames[i]);
+        }
+      }
+    });
+    return b.toString();
   }
 }
