@@ -489,7 +489,7 @@ public final class EventDispatcher implements AutoCloseable {
       HostCode.rethrowIfFatal(e);
       // Only the exception's type: its message may carry the payload's personal data.
       return failed(d, "listener threw " + e.getClass().getName(), listenerDelay(d.attempts() + 1),
-          d.attempts() + 1 >= settings.listenerMaxAttempts());
+          d.attempts() + 1 >= settings.listenerMaxAttempts(), now());
     }
     markDelivered(d);
     return Outcome.DELIVERED;
@@ -579,10 +579,6 @@ public final class EventDispatcher implements AutoCloseable {
   private void forgetPassedPauses(Instant now) {
     Instant latest = now.plus(UNANSWERED_MAX_PAUSE);
     unanswered.values().removeIf(until -> !now.isBefore(until) || until.isAfter(latest));
-  }
-
-  private Outcome failed(DeliveryRecord d, String error, Duration delay, boolean last) {
-    return failed(d, error, delay, last, now());
   }
 
   private Outcome failed(DeliveryRecord d, String error, Duration delay, boolean last, Instant now) {

@@ -308,9 +308,8 @@ public final class Sql {
    * ({@code FOR UPDATE}); a subquery joined back to the rows H2 ran again for each row it joined (20 s for 3,000
    * claimable deliveries, against 60 ms for this). Completed by the subscriber filter and the order.
    */
-  private static final String DELIVERY_CLAIM_H2 = "SELECT d.tenant_id, d.event_id, d.subscriber, d.participant_id,"
-      + " d.sequence, d.position, d.status, d.attempts, d.next_attempt_at, d.lease_owner, d.lease_until,"
-      + " d.last_error, d.updated_at, " + DELIVERY_TURN + DELIVERY_CLAIMABLE;
+  private static final String DELIVERY_CLAIM_H2 = "SELECT " + DELIVERY_COLUMNS + ", " + DELIVERY_TURN
+      + DELIVERY_CLAIMABLE;
   /**
    * PostgreSQL, the first of the claim's two statements: the claimable deliveries' keys, turn by turn, read without a
    * lock, at most :limit (the claim asks for more than it takes, see {@link #DELIVERY_LOCK_CANDIDATES}). PostgreSQL
