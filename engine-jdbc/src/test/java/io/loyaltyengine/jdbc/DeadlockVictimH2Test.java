@@ -17,6 +17,7 @@ import io.loyaltyengine.points.PointsOutcome;
 import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -79,7 +80,8 @@ class DeadlockVictimH2Test extends HostTransactionTestBase {
   /**
    * As above with the bulk call in a second host transaction, the younger: it gets STORAGE_UNAVAILABLE, its host
    * rolls back (on the call's thread, as a host would), after which the first host's award goes through; run again
-   * once the first host committed, it applies.
+   * once the first host has its awards, it waits for the first host's commit and applies. (Run again at once, it could
+   * lock participant 0 before the first host's waiting award, and deadlock again.)
    */
   @Test
   void aHostTransactionH2FailsWhileItWaitsInAParticipantLockRunsAgainAfterARollback() throws Exception {
@@ -91,6 +93,7 @@ class DeadlockVictimH2Test extends HostTransactionTestBase {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     Object hostAward;
     Object[] bulk = new Object[2];
+    CountDownLatch firstAwarded = new CountDownLatch(1);
     try (HostTx first = fixture.hostTransactions().orElseThrow().begin();
         HostTx second = fixture.hostTransactions().orElseThrow().begin()) {
       TenantScope hosted = scope.joining(first.transaction());
@@ -98,13 +101,15 @@ class DeadlockVictimH2Test extends HostTransactionTestBase {
       Future<?> secondHost = pool.submit(() -> {
         bulk[0] = answer(() -> scope.joining(second.transaction()).points().applyAll(operations)).call();
         finish(second, bulk[0]);
-        // Again, in a new transaction: it waits for the first host's lock of participant 1.
+        // Again, in a new transaction: it waits for the first host's locks of participants 0 and 1.
+        assertTrue(firstAwarded.await(60, TimeUnit.SECONDS), "the first host's award of participant 0 ended");
         bulk[1] = answer(() -> scope.joining(second.transaction()).points().applyAll(operations)).call();
         finish(second, bulk[1]);
         return null;
       });
       JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
       hostAward = answer(() -> hosted.points().award(w.ref(0), PointsChange.of(2, "host"))).call();
+      firstAwarded.countDown();
       finish(first, hostAward);
       secondHost.get(60, TimeUnit.SECONDS);
     } finally {

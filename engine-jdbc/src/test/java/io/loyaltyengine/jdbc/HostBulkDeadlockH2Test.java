@@ -43,6 +43,11 @@ class HostBulkDeadlockH2Test extends HostTransactionTestBase {
    * and holds a row of the host's own ({@code X}); transaction 1 waits for {@code X}; transaction 2's bulk award of
    * the participant then closes the cycle, and H2 fails the younger transaction, the bulk call's. Both hosts commit
    * what they were told succeeded (the first once it has {@code X}).
+   *
+   * <p>H2 2.3.232 can fail the first host's update too, once the second has rolled back: a race in its deadlock
+   * detection (the victim of a {@code SELECT ... FOR UPDATE} keeps naming the transaction it waited for) answers about
+   * one run in a hundred with a general error (50000, "Transaction was illegally transitioned from ROLLED_BACK to
+   * ROLLING_BACK"). That is the first host's to roll back; the expected balance counts what each host committed.
    */
   @Test
   void aBulkCallThatH2PicksAsADeadlocksVictimInAHostTransactionIsStorageUnavailable() throws Exception {
@@ -55,6 +60,7 @@ class HostBulkDeadlockH2Test extends HostTransactionTestBase {
     }
     ExecutorService pool = Executors.newSingleThreadExecutor();
     Object bulk;
+    boolean firstCommitted;
     try (Connection first = fixture.connect(); Connection second = fixture.connect()) {
       first.setAutoCommit(false);
       second.setAutoCommit(false);
@@ -62,12 +68,17 @@ class HostBulkDeadlockH2Test extends HostTransactionTestBase {
       // Begun after the first: the younger transaction, which H2 fails when the two deadlock.
       update(second, "INSERT INTO host_row VALUES (2, 0)"); // the second host's order
       update(second, "UPDATE host_row SET v = v + 1 WHERE id = 1"); // holds X
-      // The first host updates X once it can, and commits.
-      Future<Object> firstWaits = pool.submit(answer(() -> {
-        int updated = update(first, "UPDATE host_row SET v = v + 1 WHERE id = 1");
-        first.commit();
-        return updated;
-      }));
+      // The first host updates X once it can, and commits; or rolls back, should H2 fail its update.
+      Future<Boolean> firstCommits = pool.submit(() -> {
+        try {
+          assertEquals(1, update(first, "UPDATE host_row SET v = v + 1 WHERE id = 1"), "the first host's update");
+          first.commit();
+          return true;
+        } catch (SQLException failedByH2) {
+          first.rollback();
+          return false;
+        }
+      });
       JdbcLockWaits.awaitASessionBlockedOnALock(fixture);
       bulk = answer(() -> scope.joining(JdbcHostTransaction.of(second)).points().applyAll(List.of(
           PointsOperation.award(w.ref(0), PointsChange.of(7, "import"))))).call();
@@ -76,7 +87,7 @@ class HostBulkDeadlockH2Test extends HostTransactionTestBase {
       } else {
         second.commit();
       }
-      assertEquals(1, firstWaits.get(60, TimeUnit.SECONDS), "the first host's update");
+      firstCommitted = firstCommits.get(60, TimeUnit.SECONDS);
     } finally {
       pool.shutdownNow();
     }
@@ -89,7 +100,7 @@ class HostBulkDeadlockH2Test extends HostTransactionTestBase {
       LoyaltyException refused = assertInstanceOf(LoyaltyException.class, bulk, () -> "the bulk call: " + bulk);
       assertEquals(ErrorCode.STORAGE_UNAVAILABLE, refused.code(), refused.toString());
     }
-    assertBalanceIsTheLedger(scope, w.ref(0), secondOrderCommitted ? 12 : 5);
+    assertBalanceIsTheLedger(scope, w.ref(0), (firstCommitted ? 5 : 0) + (secondOrderCommitted ? 7 : 0));
   }
 
   /**
