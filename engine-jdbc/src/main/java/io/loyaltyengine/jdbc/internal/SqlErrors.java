@@ -30,6 +30,8 @@ public final class SqlErrors {
   private static final Set<String> TRANSIENT_STATES = Set.of("40001", "40P01", "55P03", "HYT00", "90131");
   /** H2's LOCK_TIMEOUT_1, whatever SQLState a wrapper may report (PostgreSQL's vendor code is always 0). */
   private static final int H2_LOCK_TIMEOUT = 50200;
+  /** H2's GENERAL_ERROR_1, the vendor code of an MVStore failure it has no code of its own for. */
+  private static final int H2_GENERAL_ERROR = 50000;
   /** How deep a failure chain is {@linkplain #redacted copied}: driver chains are a few links; this stops a cycle. */
   private static final int MAX_DEPTH = 16;
 
@@ -75,6 +77,36 @@ public final class SqlErrors {
   }
 
   /**
+   * Whether {@code failure} is H2's failure to mark a deadlock's victim: H2 2.3.232's deadlock detection, in the older
+   * transaction of a cycle, marks the younger one rolling back, and fails the older one's statement instead (a general
+   * error caused by an MVStore "illegally transitioned" failure) when the younger has rolled back meanwhile (a victim
+   * of a {@code SELECT ... FOR UPDATE} keeps naming the transaction it waited for until it ends). The older
+   * transaction is left as it was, so a statement's failure so is transient; a commit's is not, as its outcome is not
+   * known.
+   */
+  private static boolean isH2VictimMarkingRace(Throwable failure) {
+    SQLException sql = sqlCause(failure);
+    if (sql == null || sql.getErrorCode() != H2_GENERAL_ERROR) {
+      return false;
+    }
+    for (Throwable t = sql.getCause(); t != null; t = t.getCause()) {
+      // By class name first, so that this class loads without H2 on the class path (a host on PostgreSQL only).
+      if (t.getClass().getName().equals("org.h2.mvstore.MVStoreException")) {
+        return H2Failures.isIllegalTransactionState(t);
+      }
+    }
+    return false;
+  }
+
+  /** What only H2's classes tell; loaded once a failure of H2's class is met. Thread-safe: stateless. */
+  private static final class H2Failures {
+    static boolean isIllegalTransactionState(Throwable failure) {
+      return failure instanceof org.h2.mvstore.MVStoreException mv
+          && mv.getErrorCode() == org.h2.mvstore.DataUtils.ERROR_TRANSACTION_ILLEGAL_STATE;
+    }
+  }
+
+  /**
    * Whether {@code failure} is an error the database sent back refusing the statement: an SQLState outside class 08
    * (connection exception) and 57P (the server ended the session). A lost connection, or a failure without a state,
    * says nothing of what the database did; nor does a session ended by the server (57P01, a fast shutdown or
@@ -99,7 +131,7 @@ public final class SqlErrors {
     }
     SQLException sql = sqlCause(failure);
     String message = operation + " failed" + describe(sql);
-    if (isTransient(failure)) {
+    if (isTransient(failure) || isH2VictimMarkingRace(failure)) {
       return new TransientStorageException(message, redacted(failure));
     }
     return new StorageException(message, redacted(failure));

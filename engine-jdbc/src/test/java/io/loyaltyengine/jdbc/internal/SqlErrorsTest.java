@@ -15,6 +15,9 @@ import io.loyaltyengine.core.spi.UniqueViolationException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.sql.SQLException;
+import org.h2.api.ErrorCode;
+import org.h2.message.DbException;
+import org.h2.mvstore.DataUtils;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +40,29 @@ class SqlErrorsTest {
     SQLException chained = new SQLException("batch", "XX000");
     chained.setNextException(new SQLException("deadlock", "40P01"));
     assertInstanceOf(TransientStorageException.class, SqlErrors.translate("op", wrapped(chained)));
+  }
+
+  /**
+   * H2 2.3.232's deadlock detection races a victim's rollback: the older transaction of a cycle, woken, can fail
+   * trying to mark the younger one rolling back, with a general error caused by an MVStore "illegally transitioned"
+   * failure (its code 103). The older transaction is left as it was, so running it again is what cures it; other
+   * general errors are not transient.
+   */
+  @Test
+  void h2sFailureToMarkADeadlocksVictimIsTransientButNotOtherGeneralErrors() {
+    SQLException illegalTransition = DbException.get(ErrorCode.GENERAL_ERROR_1,
+        DataUtils.newMVStoreException(DataUtils.ERROR_TRANSACTION_ILLEGAL_STATE,
+            "Transaction was illegally transitioned from {0} to {1}", "ROLLED_BACK", "ROLLING_BACK"),
+        "x").getSQLException();
+    assertEquals(50000, illegalTransition.getErrorCode());
+    assertInstanceOf(TransientStorageException.class, SqlErrors.translate("op", wrapped(illegalTransition)));
+    SQLException otherMvStoreFailure = DbException.get(ErrorCode.GENERAL_ERROR_1,
+        DataUtils.newMVStoreException(DataUtils.ERROR_INTERNAL, "internal"), "x").getSQLException();
+    assertEquals(StorageException.class, SqlErrors.translate("op", wrapped(otherMvStoreFailure)).getClass());
+    assertEquals(StorageException.class,
+        SqlErrors.translate("op", wrapped(new SQLException("general", "HY000", 50000))).getClass());
+    // Classified where the ports translate a statement's failure; a commit failing so still has an unknown outcome.
+    assertFalse(SqlErrors.isTransient(wrapped(illegalTransition)));
   }
 
   @Test
