@@ -9,7 +9,9 @@ import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -17,6 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,8 +114,17 @@ class ConcurrentDeductionTest {
       List<LedgerEntry> ledger = world.ledger(engine);
       assertEquals(1 + BALANCE / AMOUNT, ledger.size());
       assertEquals(after.pointsBalance(), ledger.stream().mapToLong(LedgerEntry::signedAmount).sum());
-      // Each entry records the balance right after it, and entries are numbered in the order they applied.
-      assertEquals(after.pointsBalance(), ledger.get(0).balanceAfter());
+      // Each entry records the balance right after it: applied one at a time, from the award down to the last.
+      List<Long> applied = LongStream.rangeClosed(0, BALANCE / AMOUNT).mapToObj(k -> BALANCE - k * AMOUNT).toList();
+      List<Long> balancesAfter = ledger.stream().map(LedgerEntry::balanceAfter).toList();
+      assertEquals(applied, balancesAfter.stream().sorted(Comparator.reverseOrder()).toList());
+      // One instance numbers its entries in the order they applied, so its entries newest first hold rising balances.
+      // Instances sharing a database need not: their ids of one millisecond go by node (LedgerEntry.id; the node is
+      // bits 12 to 21, TimeOrderedIdGenerator), so the highest id need not be the last applied.
+      Map<Long, List<Long>> byNode = ledger.stream().collect(Collectors.groupingBy(entry -> (entry.id() >>> 12) & 1023,
+          Collectors.mapping(LedgerEntry::balanceAfter, Collectors.toList())));
+      byNode.forEach((node, newestFirst) ->
+          assertEquals(newestFirst.stream().sorted().toList(), newestFirst, "node " + node + "'s entries"));
     }
   }
 }
