@@ -2317,11 +2317,41 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public boolean insertNextKey(SigningKey key, int maxKeys) {
+      Objects.requireNonNull(key, "key");
+      return call(() -> {
+        notNull(key.createdAt(), "signing key created_at");
+        NavigableMap<IdPair, SigningKey> tenantKeys = keysOf(key.tenantId());
+        long highest = tenantKeys.isEmpty() ? 0 : tenantKeys.lastKey().child();
+        if (highest != key.keyId() - 1 || tenantKeys.size() >= maxKeys) {
+          return false;
+        }
+        put(t.signingKeys, new IdPair(key.tenantId(), key.keyId()), key);
+        return true;
+      });
+    }
+
+    @Override
+    public boolean retireKey(long tenantId, int keyId) {
+      return call(() -> {
+        NavigableMap<IdPair, SigningKey> tenantKeys = keysOf(tenantId);
+        IdPair id = new IdPair(tenantId, keyId);
+        if (!tenantKeys.containsKey(id) || tenantKeys.lastKey().equals(id)) {
+          return false;
+        }
+        remove(t.signingKeys, id);
+        return true;
+      });
+    }
+
+    private NavigableMap<IdPair, SigningKey> keysOf(long tenantId) {
+      return t.signingKeys.subMap(new IdPair(tenantId, Long.MIN_VALUE), true, new IdPair(tenantId, Long.MAX_VALUE),
+          true);
+    }
+
+    @Override
     public List<SigningKey> keys(long tenantId) {
-      return call(() -> List.copyOf(t.signingKeys
-          .subMap(new IdPair(tenantId, Long.MIN_VALUE), true, new IdPair(tenantId, Long.MAX_VALUE), true)
-          .descendingMap()
-          .values()));
+      return call(() -> List.copyOf(keysOf(tenantId).descendingMap().values()));
     }
 
     @Override

@@ -46,8 +46,28 @@ public interface ReferralPort {
    */
   boolean insertKey(SigningKey key);
 
+  /**
+   * Adds the tenant's next signing key, in one statement: only if the tenant's highest key is numbered
+   * {@code key.keyId() - 1} (none when it is 1) and the tenant has fewer than {@code maxKeys} keys. A number's insert
+   * waits for another transaction's uncommitted insert of it, as insert-if-absent does, and then adds nothing if that
+   * one committed; so each number needs the one before it committed, counted, and concurrent rotations never pass
+   * the bound together. A retired number is below the highest, so it is never added again.
+   *
+   * @return whether it was added
+   */
+  boolean insertNextKey(SigningKey key, int maxKeys);
+
   /** The tenant's signing keys, highest number first. */
   List<SigningKey> keys(long tenantId);
+
+  /**
+   * Retires a signing key: deletes it, secret and all, in one conditional statement, only while the tenant has a
+   * higher-numbered key (so the highest, the one that signs, is never retired, and a tenant with keys keeps one).
+   * Numbers are never reused: every key is added above the highest, which stays.
+   *
+   * @return whether it was deleted (false: the tenant has no such key, or it is the highest)
+   */
+  boolean retireKey(long tenantId, int keyId);
 
   /** A participant's short code, if it has one. */
   Optional<String> shortCode(long tenantId, long participantId);

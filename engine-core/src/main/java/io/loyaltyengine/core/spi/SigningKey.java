@@ -3,8 +3,8 @@ package io.loyaltyengine.core.spi;
 import java.time.Instant;
 
 /**
- * A tenant's key for signed referral codes. Keys are numbered from 1; the highest signs new codes, every key
- * verifies. Immutable.
+ * A tenant's key for signed referral codes. Keys are numbered from 1; the highest signs new codes, every key kept
+ * verifies (a retired key is deleted). Immutable.
  *
  * @param tenantId the tenant
  * @param keyId the key's number

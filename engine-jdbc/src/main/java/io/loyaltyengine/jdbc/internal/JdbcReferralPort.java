@@ -35,6 +35,11 @@ import org.jdbi.v3.core.statement.Update;
  * the campaign, a conversion id reused) is a unique violation, ignored the same way (see
  * {@link JdbcPort#runInsertIfAbsent}).
  *
+ * <h2>Signing keys</h2>
+ * {@link #insertNextKey} is one insert-if-absent whose row comes from an aggregate over the tenant's keys, kept only
+ * when the key is next to the highest and the tenant is below the bound; {@link #retireKey} one {@code DELETE} of a
+ * key below the tenant's highest. Neither reads into Java first.
+ *
  * <h2>Stats</h2>
  * {@link #addStats} never reads the counters into Java: on PostgreSQL one {@code INSERT ... ON CONFLICT DO UPDATE}
  * adds the delta (the first one creates the row), on H2 the row is created at zero if absent and one
@@ -138,6 +143,28 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
         .bind("createdAt", Rows.timestamp(Objects.requireNonNull(key.createdAt(), "createdAt")))
         .execute());
     return rows > 0;
+  }
+
+  @Override
+  public boolean insertNextKey(SigningKey key, int maxKeys) {
+    Objects.requireNonNull(key, "key");
+    int rows = runInsertIfAbsent("referral signing key rotation", () -> handle.createUpdate(
+            sql.signingKeyInsertNext())
+        .bind("tenantId", key.tenantId())
+        .bind("keyId", key.keyId())
+        .bind("secret", key.secret())
+        .bind("createdAt", Rows.timestamp(Objects.requireNonNull(key.createdAt(), "createdAt")))
+        .bind("maxKeys", maxKeys)
+        .execute());
+    return rows > 0;
+  }
+
+  @Override
+  public boolean retireKey(long tenantId, int keyId) {
+    return run("referral signing key retirement", () -> handle.createUpdate(Sql.SIGNING_KEY_RETIRE)
+        .bind("tenantId", tenantId)
+        .bind("keyId", keyId)
+        .execute()) > 0;
   }
 
   @Override

@@ -685,6 +685,10 @@ public final class Sql {
   static final String SIGNING_KEY_COLUMNS = "tenant_id, key_id, secret, created_at";
   static final String SIGNING_KEY_LIST = "SELECT " + SIGNING_KEY_COLUMNS
       + " FROM referral_signing_key WHERE tenant_id = :tenantId ORDER BY key_id DESC";
+  /** Deletes a key only below the tenant's highest, which signs: one statement, so no rotation slips between. */
+  static final String SIGNING_KEY_RETIRE = "DELETE FROM referral_signing_key WHERE tenant_id = :tenantId"
+      + " AND key_id = :keyId AND key_id < (SELECT MAX(h.key_id) FROM referral_signing_key h"
+      + " WHERE h.tenant_id = :tenantId)";
 
   static final String SHORT_CODE_FIND = "SELECT code FROM referral_short_code"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
@@ -930,6 +934,7 @@ public final class Sql {
   private final String questCompletionInsertIfAbsent;
   private final String voteInsertIfAbsent;
   private final String signingKeyInsertIfAbsent;
+  private final String signingKeyInsertNext;
   private final String shortCodeInsertIfAbsent;
   private final String signupInsertIfAbsent;
   private final String referralInsertIfAbsent;
@@ -1135,6 +1140,19 @@ public final class Sql {
     };
     this.signingKeyInsertIfAbsent = insertIfAbsent(dialect, "referral_signing_key",
         "tenant_id BIGINT, key_id INTEGER", "secret, created_at");
+    // The aggregate over the tenant's keys is one row, even over none (MAX null: a first key); HAVING keeps it only
+    // when the key is next to the highest and the bound leaves room, so the check and the insert are one statement.
+    String nextKeyOfTenant = " FROM referral_signing_key WHERE tenant_id = :tenantId"
+        + " HAVING COALESCE(MAX(key_id), 0) = :keyId - 1 AND COUNT(*) < :maxKeys";
+    this.signingKeyInsertNext = switch (dialect) {
+      case H2 -> "MERGE INTO referral_signing_key x USING (SELECT CAST(:tenantId AS BIGINT) tenant_id,"
+          + " CAST(:keyId AS INTEGER) key_id" + nextKeyOfTenant + ") s"
+          + " ON x.tenant_id = s.tenant_id AND x.key_id = s.key_id WHEN NOT MATCHED THEN INSERT"
+          + " (tenant_id, key_id, secret, created_at) VALUES (s.tenant_id, s.key_id, :secret, :createdAt)";
+      case POSTGRESQL -> "INSERT INTO referral_signing_key (tenant_id, key_id, secret, created_at)"
+          + " SELECT CAST(:tenantId AS BIGINT), CAST(:keyId AS INTEGER), CAST(:secret AS BYTEA),"
+          + " CAST(:createdAt AS TIMESTAMPTZ)" + nextKeyOfTenant + " ON CONFLICT DO NOTHING";
+    };
     this.shortCodeInsertIfAbsent = switch (dialect) {
       // Absent on both keys: the participant has no code, and the campaign has no such code.
       case H2 -> "MERGE INTO referral_short_code x USING (VALUES (CAST(:tenantId AS BIGINT),"
@@ -1522,6 +1540,14 @@ public final class Sql {
   /** Inserts a signing key unless the tenant has one with its number. */
   String signingKeyInsertIfAbsent() {
     return signingKeyInsertIfAbsent;
+  }
+
+  /**
+   * Inserts the tenant's next signing key: only when its highest is numbered one below it and it has fewer than
+   * {@code :maxKeys} keys, and unless it has one with its number.
+   */
+  String signingKeyInsertNext() {
+    return signingKeyInsertNext;
   }
 
   /** Gives a participant a short code unless it has one or the campaign has the code. */

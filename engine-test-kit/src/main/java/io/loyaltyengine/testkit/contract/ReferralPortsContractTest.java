@@ -54,7 +54,8 @@ import org.junit.jupiter.api.Test;
  * The referral port's contract suite: {@code ReferralPort} and the risk fields of {@code ParticipantPort} held to
  * their javadoc below the engine, on every storage backend: every field read back as written (nulls included,
  * instants at the backend's precision, decimals equal in value), every insert-if-absent keeping the first row and
- * leaving the unit of work usable, keys highest number first, referrals in invited id order, referrer chains
+ * leaving the unit of work usable, keys highest number first, a signing key retired only below the highest and added
+ * only next to it within the bound, referrals in invited id order, referrer chains
  * nearest first, velocity counts with an inclusive lower bound, stats that add up exactly, a reversal that happens
  * once, a participant's deletion that takes its referral rows but keeps its conversions, tenant isolation of every
  * lookup, and the undo of every write;
@@ -228,6 +229,66 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
       assertTrue(tx.referrals().insertKey(key(t, 11, (byte) 11, T0)));
     });
     assertEquals(List.of(11, 10, 2, 1), keys(t).stream().map(SigningKey::keyId).toList());
+  }
+
+  @Test
+  void aSigningKeyIsRetiredOnlyWhileTheTenantHasAHigherOneAndIsThenGone() {
+    long t = tenant();
+    long otherTenant = tenant();
+    for (int k = 1; k <= 3; k++) {
+      SigningKey key = key(t, k, (byte) k, T0);
+      assertTrue(test(tx -> tx.referrals().insertKey(key)));
+    }
+    assertTrue(test(tx -> tx.referrals().insertKey(key(otherTenant, 1, (byte) 7, T0))));
+    assertFalse(test(tx -> tx.referrals().retireKey(t, 3)), "the highest key signs: never retired");
+    assertFalse(test(tx -> tx.referrals().retireKey(t, 4)), "the tenant has no key 4");
+    assertFalse(test(tx -> tx.referrals().retireKey(otherTenant, 1)), "another tenant's only key is its highest");
+    assertTrue(test(tx -> tx.referrals().retireKey(t, 2)));
+    assertFalse(test(tx -> tx.referrals().retireKey(t, 2)), "key 2 is gone");
+    assertEquals(List.of(stored(key(t, 3, (byte) 3, T0)), stored(key(t, 1, (byte) 1, T0))), keys(t),
+        "the retired key is gone, its secret with it; the others are kept as they were");
+    assertEquals(List.of(1), keyIds(otherTenant));
+
+    assertThrows(IllegalStateException.class, () -> run(tx -> {
+      assertTrue(tx.referrals().retireKey(t, 1));
+      throw new IllegalStateException("rolled back");
+    }));
+    assertEquals(List.of(3, 1), keyIds(t), "a retirement rolled back keeps the key");
+    // A key made and the one below it retired in one unit of work: the unit's own key is higher.
+    run(tx -> {
+      assertTrue(tx.referrals().insertKey(key(t, 4, (byte) 4, T1)));
+      assertTrue(tx.referrals().retireKey(t, 3));
+    });
+    assertEquals(List.of(4, 1), keyIds(t));
+  }
+
+  @Test
+  void theNextSigningKeyIsAddedOnlyAboveTheHighestAndBelowTheBound() {
+    long t = tenant();
+    long otherTenant = tenant();
+    assertTrue(test(tx -> tx.referrals().insertNextKey(key(t, 1, (byte) 1, T0), 3)), "a tenant's first key");
+    assertFalse(test(tx -> tx.referrals().insertNextKey(key(t, 1, (byte) 9, T0), 3)), "the tenant has key 1");
+    assertFalse(test(tx -> tx.referrals().insertNextKey(key(t, 3, (byte) 3, T0), 3)), "key 3 is not next to 1");
+    assertTrue(test(tx -> tx.referrals().insertNextKey(key(t, 2, (byte) 2, T0), 3)));
+    assertTrue(test(tx -> tx.referrals().insertNextKey(key(t, 3, (byte) 3, T0), 3)));
+    assertFalse(test(tx -> tx.referrals().insertNextKey(key(t, 4, (byte) 4, T0), 3)), "the tenant has 3 keys");
+    assertEquals(List.of(3, 2, 1), keyIds(t));
+    assertTrue(test(tx -> tx.referrals().insertNextKey(key(otherTenant, 1, (byte) 1, T0), 1)),
+        "the bound counts the tenant's own keys");
+
+    assertTrue(test(tx -> tx.referrals().retireKey(t, 2)));
+    assertTrue(test(tx -> tx.referrals().insertNextKey(key(t, 4, (byte) 4, T1), 3)), "a retired key makes room");
+    assertFalse(test(tx -> tx.referrals().insertNextKey(key(t, 2, (byte) 8, T1), 4)),
+        "a retired number is below the highest, never made again");
+    assertEquals(List.of(stored(key(t, 4, (byte) 4, T1)), stored(key(t, 3, (byte) 3, T0)),
+        stored(key(t, 1, (byte) 1, T0))), keys(t));
+    // A refused insert leaves the unit of work usable: a retirement then makes room in it.
+    run(tx -> {
+      assertFalse(tx.referrals().insertNextKey(key(t, 5, (byte) 5, T2), 3));
+      assertTrue(tx.referrals().retireKey(t, 1));
+      assertTrue(tx.referrals().insertNextKey(key(t, 5, (byte) 5, T2), 3));
+    });
+    assertEquals(List.of(5, 4, 3), keyIds(t));
   }
 
   // ---------------------------------------------------------------- short codes
@@ -1227,6 +1288,10 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
 
   List<SigningKey> keys(long tenantId) {
     return tx(tx -> tx.referrals().keys(tenantId));
+  }
+
+  List<Integer> keyIds(long tenantId) {
+    return keys(tenantId).stream().map(SigningKey::keyId).toList();
   }
 
   Optional<String> shortCode(long tenantId, long participantId) {
