@@ -18,6 +18,11 @@ import java.util.Optional;
  * Input longer than 512 characters is refused before it is decoded; spaces at a code's ends, no-break spaces
  * included, are ignored.
  *
+ * <h2>Signing keys</h2>
+ * Signed codes carry an HMAC under one of the tenant's keys: the highest-numbered signs, every kept key verifies.
+ * {@link #rotateSigningKey} starts a new key, {@link #retireSigningKey} stops the codes of an old one from verifying
+ * (a leaked key, say), {@link #signingKeys} lists the keys kept; a tenant keeps at most {@value #MAX_SIGNING_KEYS}.
+ *
  * <h2>Chains</h2>
  * A participant has at most one referrer, recorded once and never overwritten: of any number of concurrent signups
  * of one invitee with different codes, exactly one records its referrer. A referral goes only with a deleted
@@ -32,6 +37,13 @@ import java.util.Optional;
  * MEDIUM or HIGH referral counts, counts for review, or is rejected.
  */
 public interface Referrals {
+  /**
+   * The most signing keys a tenant keeps. Every kept key verifies codes and is cached by each engine instance with a
+   * per-thread {@code Mac}, so the bound caps that memory and the keys a leak can expose; a rotation past it is
+   * refused rather than retiring the oldest key, since that would silently break codes already shared.
+   */
+  int MAX_SIGNING_KEYS = 10;
+
   /**
    * Sets how a campaign runs referrals.
    *
@@ -103,16 +115,54 @@ public interface Referrals {
   DecodedCode decode(long campaignId, String code);
 
   /**
-   * Starts a new signing key for the tenant's signed codes. Codes signed with earlier keys keep verifying; codes
-   * issued from now on use the new key (on other engine instances sharing the database, within a minute; they verify
-   * codes under it at once). From a scope joining a host's transaction the key is made in it, commits or rolls back
-   * with the host's work, and signs once the host has committed (within a minute on this instance too); a tenant
-   * without any key gets key 1 first, committed at once, so that rotation returns 2.
+   * Starts a new signing key for the tenant's signed codes. Codes signed with earlier keys keep verifying until their
+   * key is retired ({@link #retireSigningKey}); codes issued from now on use the new key (on other engine instances
+   * sharing the database, within a minute; they verify codes under it at once). From a scope joining a host's
+   * transaction the key is made in it, commits or rolls back with the host's work, and signs once the host has
+   * committed (within a minute on this instance too); a tenant without any key gets key 1 first, committed at once,
+   * so that rotation returns 2.
+   *
+   * <p>A tenant keeps at most {@value #MAX_SIGNING_KEYS} keys: a rotation that would make one more is refused until
+   * a key is retired. The host chooses which codes stop working; the engine never retires one on its own.
    *
    * @return the new key's number
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist; CONFLICT on
+   *     {@code signingKeys} if the tenant already keeps {@value #MAX_SIGNING_KEYS} keys (retire one first; nothing
+   *     changes)
    */
   int rotateSigningKey();
+
+  /**
+   * Retires a signing key: codes signed with it no longer verify, refused by {@link #decode}, {@link #signup},
+   * {@link #track} and {@link #convert} as a forged code is (VALIDATION_ERROR on {@code code}). For a key that
+   * leaked, or to make room under {@value #MAX_SIGNING_KEYS}. The key is deleted, secret and all, so it cannot be
+   * brought back; its number is never used again.
+   *
+   * <p>This instance refuses the key's codes as soon as the call returns. Other engine instances sharing the
+   * database refuse them within a minute ({@code SigningKeys.SIGNER_REFRESH}, the bound within which they see a
+   * rotation): each re-reads a tenant's keys at most a minute after its last read of them began. From a scope joining
+   * a host's transaction the key is retired in it, commits or rolls back with the host's work, is refused in the
+   * host's transaction at once, and elsewhere once the host has committed (within a minute on this instance too, as
+   * for a rotation there).
+   *
+   * <p>Idempotent: retiring a retired key changes nothing and succeeds, so a call whose answer was lost can be
+   * repeated.
+   *
+   * @param keyId the key's number ({@link SigningKeyInfo#keyId()}; a signed code names it)
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code keyId} below 1; NOT_FOUND if the tenant
+   *     does not exist or never had that key; CONFLICT on {@code keyId} if it is the key that signs new codes (rotate
+   *     first, so that there is always a key to sign with); nothing changes on a refusal
+   */
+  void retireSigningKey(int keyId);
+
+  /**
+   * The tenant's signing keys, the one that signs first, then by number descending: every key whose codes verify.
+   * Retired keys are gone and not listed; a tenant that never issued a signed code has none. No secret is shown.
+   *
+   * @return the keys kept, at most {@value #MAX_SIGNING_KEYS}
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist
+   */
+  List<SigningKeyInfo> signingKeys();
 
   /**
    * Signs a person up to a campaign, recording their referrer when the code allows it, and screening the referral.

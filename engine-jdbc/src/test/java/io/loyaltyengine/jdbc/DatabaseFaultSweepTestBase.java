@@ -37,6 +37,7 @@ import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.SigningKeyInfo;
 import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
@@ -84,10 +85,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * whole), a retry with the same idempotency key (or the same call again) applies the operation once, and what the
  * engine answers from memory (API keys, signing keys, the leaderboard index, which shows this engine's own writes at
  * once) agrees with what committed. Covered: award, deduct, bulk points (in one go and behind savepoints), loyalty
- * action, redemption, enrolment, referral signup and conversion, API key revocation, signing-key rotation, coupon
- * upload to a waiting reward, approval (points, coupon) and fulfilment, quest task completion, metadata update,
- * participant deletion, single sign-on of a new customer, webhook endpoint creation and disabling, and a month's
- * winners.
+ * action, redemption, enrolment, referral signup and conversion, API key revocation, signing-key rotation and
+ * retirement, coupon upload to a waiting reward, approval (points, coupon) and fulfilment, quest task completion,
+ * metadata update, participant deletion, single sign-on of a new customer, webhook endpoint creation and disabling,
+ * and a month's winners.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -198,10 +199,25 @@ abstract class DatabaseFaultSweepTestBase {
       engine.access().authenticate(issued.secret(), ApiScope.READ); // cached live
       return new Operation(() -> shop.apiKeys().revoke(issued.key().id()), () -> keyAgreesWithStorage(shop, issued));
     });
-    sweep(kind, "rotate", () -> new Operation(shop.referrals()::rotateSigningKey, () -> {
-      String signed = shop.referrals().codes(adaRef).signed();
-      assertEquals(ada, shop.referrals().decode(campaign.id(), signed).participantId(), "a signed code verifies");
-    }));
+    sweep(kind, "rotate", () -> {
+      keepOnlyTheSigningKey(shop); // each run makes a key or two: kept under Referrals.MAX_SIGNING_KEYS
+      return new Operation(shop.referrals()::rotateSigningKey, () -> {
+        String signed = shop.referrals().codes(adaRef).signed();
+        assertEquals(ada, shop.referrals().decode(campaign.id(), signed).participantId(), "a signed code verifies");
+      });
+    });
+    sweep(kind, "retire", () -> {
+      keepOnlyTheSigningKey(shop);
+      String underOld = shop.referrals().codes(adaRef).signed(); // cached: the retiring engine must forget it
+      int old = shop.referrals().signingKeys().get(0).keyId();
+      shop.referrals().rotateSigningKey();
+      return new Operation(() -> {
+        shop.referrals().retireSigningKey(old);
+        return old;
+      }, () -> signingKeyAgreesWithStorage(shop, campaign.id(), underOld, old),
+          () -> assertEquals(List.of(old + 1), shop.referrals().signingKeys().stream().map(SigningKeyInfo::keyId)
+              .toList(), "key " + old + " retired"));
+    });
   }
 
   @ParameterizedTest
@@ -542,6 +558,29 @@ abstract class DatabaseFaultSweepTestBase {
     assertEquals(shop.leaderboards().standing(who, metric, Consistency.STRONG).score(),
         shop.leaderboards().standing(who, metric, Consistency.INDEX).score(),
         "the index's " + metric + " score is the stored one");
+  }
+
+  /** Retires every key of the tenant's but the one that signs. */
+  private static void keepOnlyTheSigningKey(TenantScope shop) {
+    for (SigningKeyInfo key : shop.referrals().signingKeys()) {
+      if (!key.signing()) {
+        shop.referrals().retireSigningKey(key.keyId());
+      }
+    }
+  }
+
+  /** A code under signing key {@code keyId} verifies exactly while storage keeps the key. */
+  private static void signingKeyAgreesWithStorage(TenantScope shop, long campaignId, String code, int keyId) {
+    boolean kept = shop.referrals().signingKeys().stream().anyMatch(key -> key.keyId() == keyId);
+    boolean verifies;
+    try {
+      shop.referrals().decode(campaignId, code);
+      verifies = true;
+    } catch (LoyaltyException e) {
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), e::toString);
+      verifies = false;
+    }
+    assertEquals(kept, verifies, "a code under key " + keyId + " verifies exactly while storage keeps the key");
   }
 
   private void keyAgreesWithStorage(TenantScope shop, IssuedApiKey issued) {

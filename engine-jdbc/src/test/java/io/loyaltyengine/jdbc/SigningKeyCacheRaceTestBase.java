@@ -1,8 +1,11 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.referrals.SignedCodes;
 import io.loyaltyengine.core.referrals.SigningKeys;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
@@ -12,6 +15,7 @@ import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.testkit.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,14 +25,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engines' cache of signing keys for referral codes ({@link SigningKeys}) against a rotation made while a read of
- * the tenant's keys is on its way to the cache: the read saw the keys before the rotation, its transaction ended, and
- * only after the rotation does it reach the cache.
+ * The engines' cache of signing keys for referral codes ({@link SigningKeys}) against a rotation or a retirement made
+ * while a read of the tenant's keys is on its way to the cache: the read saw the keys before the change, its
+ * transaction ended, and only after the change does it reach the cache; and against a retirement on another engine.
  * <ul>
  *   <li>On the engine that rotated, the new key signs at once ({@code rotateSigningKey}'s promise), so the older
  *       read must not replace the rotated set in the cache.</li>
  *   <li>On another engine, a rotation reaches signing within {@link SigningKeys#SIGNER_REFRESH}: a set is trusted
  *       for that long from its read, not from when the read reached the cache.</li>
+ *   <li>A retired key is refused at once by the engine that retired it, also when an older read of the keys, still
+ *       holding it, reaches that engine's cache afterwards; another engine, which had the key cached, refuses it
+ *       within {@link SigningKeys#SIGNER_REFRESH} of the retirement.</li>
  * </ul>
  * The clock stands still unless a test moves it. The pause comes after the read's transaction has ended, so the
  * engines' transactions on H2 may take turns as they do outside tests.
@@ -122,6 +129,61 @@ abstract class SigningKeyCacheRaceTestBase {
     assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
     clock.set(rotated.plus(SigningKeys.SIGNER_REFRESH));
     assertEquals(2, keyOf(other), "one refresh interval after the rotation the other engine signs with the new key");
+  }
+
+  @Test
+  void aRetirementWhileAnotherThreadReloadsTheKeysIsRefusedOnThisEngineAtOnce() throws Exception {
+    String underKey1 = world.scope(engine).referrals().codes(world.participant()).signed();
+    assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
+    clock.advance(SigningKeys.SIGNER_REFRESH); // so the next code reloads the keys
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> signing = pool.submit(() -> {
+        pauseAfterKeysRead = Thread.currentThread();
+        return keyOf(engine);
+      });
+      afterKeysRead.awaitReached("the reload read keys 1 and 2 and its transaction ended");
+      world.scope(engine).referrals().retireSigningKey(1);
+      afterKeysRead.release();
+      assertEquals(2, signing.get(30, TimeUnit.SECONDS));
+    } finally {
+      pool.shutdownNow();
+    }
+    assertRefused(engine, underKey1, "the engine that retired key 1 refuses it at once, though a read from before"
+        + " the retirement reached its cache after it");
+  }
+
+  @Test
+  void anotherEngineRefusesARetiredKeyOneRefreshAfterTheRetirementWhileTheKeptOnesVerify() {
+    LoyaltyEngine other = build();
+    String underKey1 = world.scope(engine).referrals().codes(world.participant()).signed();
+    assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
+    String underKey2 = world.scope(engine).referrals().codes(world.participant()).signed();
+    assertEquals(world.participantId(), decode(other, underKey2), "the other engine reads and caches keys 1 and 2");
+    assertEquals(world.participantId(), decode(other, underKey1));
+
+    Instant retired = clock.instant();
+    world.scope(engine).referrals().retireSigningKey(1);
+    assertRefused(engine, underKey1, "the retiring engine refuses key 1 at once");
+    clock.set(retired.plus(SigningKeys.SIGNER_REFRESH));
+    assertRefused(other, underKey1, "one refresh interval after the retirement the other engine refuses key 1");
+    assertEquals(world.participantId(), decode(other, underKey2), "key 2, still kept, verifies there");
+  }
+
+  /** The participant a code names, decoded on {@code on}. */
+  private long decode(LoyaltyEngine on, String code) {
+    return world.scope(on).referrals().decode(campaignId(on), code).participantId();
+  }
+
+  private void assertRefused(LoyaltyEngine on, String code, String why) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> decode(on, code), why);
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code(), why);
+    assertEquals(Optional.of("code"), e.field(), why);
+  }
+
+  private long campaignId(LoyaltyEngine on) {
+    return world.scope(on).participants().get(world.participant()).campaignId();
   }
 
   /** The number of the key that signs the participant's code on {@code on} now. */

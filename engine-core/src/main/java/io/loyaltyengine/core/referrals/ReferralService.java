@@ -50,6 +50,7 @@ import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.SigningKeyInfo;
 import io.loyaltyengine.referrals.SignupResult;
 import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.referrals.TrackKind;
@@ -309,6 +310,22 @@ public final class ReferralService implements Referrals {
   @Override
   public int rotateSigningKey() {
     return keys.rotate(context.transactions(), context.tenantId());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>From a scope joining a host's transaction the key is deleted in it, and comes back if the host rolls back; this
+   * instance refuses it once the host committed (see {@link SigningKeys}).
+   */
+  @Override
+  public void retireSigningKey(int keyId) {
+    keys.retire(context.transactions(), context.tenantId(), keyId);
+  }
+
+  @Override
+  public List<SigningKeyInfo> signingKeys() {
+    return keys.list(context.transactions(), context.tenantId());
   }
 
   /** A code read and its referring participant. */

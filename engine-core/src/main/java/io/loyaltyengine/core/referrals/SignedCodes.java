@@ -29,9 +29,10 @@ import javax.crypto.spec.SecretKeySpec;
  * (no leading zeros, no upper case, a tag with no spare bits), so no string but the issued one verifies to a value.
  *
  * <h2>Keys</h2>
- * Keys are numbered from 1; the highest signs, every key verifies, so a rotation keeps earlier codes working until
- * their key is removed. {@link #keyIdOf} names the key of a code, so a caller that meets an unknown key can reload
- * the tenant's keys (another instance may have rotated) before refusing it.
+ * Keys are numbered from 1; the highest signs, every key of the set verifies, so a rotation keeps earlier codes
+ * working until their key is retired (removed from the tenant's keys, so from every set read after).
+ * {@link #keyIdOf} names the key of a code, so a caller that meets an unknown key can reload the tenant's keys
+ * (another instance may have rotated) before refusing it; {@link #merge} combines two reads of the keys.
  *
  * <h2>Concurrency and cost</h2>
  * Immutable and thread-safe. Each key keeps one initialised {@link Mac} per thread, so verifying costs four SHA-256
@@ -112,6 +113,12 @@ public final class SignedCodes {
     this.keys = sorted;
   }
 
+  /** A set of keys already checked and sorted. */
+  private SignedCodes(long tenantId, Key[] sorted) {
+    this.tenantId = tenantId;
+    this.keys = sorted;
+  }
+
   /**
    * A new key with a secret of 32 bytes from {@link SecureRandom}.
    *
@@ -171,6 +178,54 @@ public final class SignedCodes {
       } finally {
         Arrays.fill(secret, (byte) 0);
         Arrays.fill(heldSecret, (byte) 0);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * What this set and {@code other}, two reads of the tenant's committed keys, say together, whichever read came
+   * later: a key numbered up to the lower of their signing keys is kept only if both hold it (it existed for both
+   * reads, so the one without it saw it retired, and a retired key never comes back), a higher one from the set that
+   * holds it (made after the other read). So a read that reaches a cache after a later one can neither bring back a
+   * retired key nor hide a rotation. Returns this set, or {@code other}, when it holds exactly the result, so that
+   * their threads keep the {@link Mac}s they set up.
+   *
+   * @throws IllegalArgumentException if {@code other} is another tenant's
+   */
+  public SignedCodes merge(SignedCodes other) {
+    if (other.tenantId != tenantId) {
+      throw new IllegalArgumentException("key sets of two tenants cannot be merged");
+    }
+    int floor = Math.min(signingKeyId(), other.signingKeyId());
+    Key[] merged = new Key[keys.length + other.keys.length];
+    int n = 0;
+    for (Key key : keys) {
+      if (key.id > floor || other.find(key.id) != null) {
+        merged[n++] = key;
+      }
+    }
+    for (Key key : other.keys) {
+      if (key.id > floor) {
+        merged[n++] = key; // only the set with the higher signing key has any: the order stays ascending
+      }
+    }
+    if (sameNumbers(merged, n, keys)) {
+      return this;
+    }
+    if (sameNumbers(merged, n, other.keys)) {
+      return other;
+    }
+    return new SignedCodes(tenantId, Arrays.copyOf(merged, n));
+  }
+
+  private static boolean sameNumbers(Key[] merged, int n, Key[] keys) {
+    if (n != keys.length) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      if (merged[i].id != keys[i].id) {
+        return false;
       }
     }
     return true;

@@ -8,6 +8,8 @@ import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.tenant.TenantService;
+import io.loyaltyengine.referrals.Referrals;
+import io.loyaltyengine.referrals.SigningKeyInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,47 +23,68 @@ import java.util.concurrent.ConcurrentMap;
  * <h2>Making keys</h2>
  * A tenant's key 1 is made on first need (the first code issued): inserted if absent, then the tenant's keys are
  * read back, so of two instances making it at once both use the one that won. A rotation inserts the highest
- * number plus one, trying the next number when another rotation took it. Key 1 is made and keys are read for signing
- * in units of work of their own, on the engine's own transactions (never a host's), and cached only after those
- * commit: a key that a rolled-back transaction made can never sign a code. A rotation runs in its scope's
- * transactions, so inside a host's transaction it commits or rolls back with the host's work (a tenant without keys
- * gets key 1 in one of the engine's own first, so the rotation makes key 2); it then caches nothing and drops the
- * tenant's cached set, so this instance's next signing reads what is committed (the new key once the
+ * number plus one, only while the tenant keeps fewer than {@link Referrals#MAX_SIGNING_KEYS} keys (one statement,
+ * {@code ReferralPort.insertNextKey}), trying the next number when another rotation took it. Key 1 is made and keys
+ * are read for signing in units of work of their own, on the engine's own transactions (never a host's), and cached
+ * only after those commit: a key that a rolled-back transaction made can never sign a code. A rotation runs in its
+ * scope's transactions, so inside a host's transaction it commits or rolls back with the host's work (a tenant
+ * without keys gets key 1 in one of the engine's own first, so the rotation makes key 2); it then caches nothing and
+ * drops the tenant's cached set, so this instance's next signing reads what is committed (the new key once the
  * host committed, within {@link #SIGNER_REFRESH} when a signing in between cached the old set, as for another
  * instance's rotation). A rotation whose commit's outcome is unknown (STORAGE_UNAVAILABLE: it may have been made)
  * drops the tenant's cached set too, so this instance's next signing reads the keys, and signs with the new one if it
  * was made, as after a rotation that returned.
  *
- * <p>Another instance's rotation reaches this one's signing within {@link #SIGNER_REFRESH}: a cached set whose read
- * began longer ago than that, or later than now (the clock was set back), is read again before it signs.
+ * <h2>Retiring keys</h2>
+ * A retirement deletes the key ({@code ReferralPort.retireKey}: one conditional DELETE, only below the tenant's
+ * highest key, so there is always one to sign with). Numbers are never reused, as every key is made above the
+ * highest, which is never retired: a number below the highest that a set lacks was retired. The retirement runs in
+ * its scope's transactions as a rotation does, drops the tenant's cached set (also when its commit's outcome is
+ * unknown) and, outside a host's transaction, caches the set it read after the deletion: this instance refuses the
+ * key at once. Inside a host's transaction it caches nothing: this instance refuses the key once the host committed,
+ * within {@link #SIGNER_REFRESH} when a read in between cached the set still holding it.
+ *
+ * <h2>Staying current</h2>
+ * Another instance's rotation or retirement reaches this one within {@link #SIGNER_REFRESH}: a cached set whose read
+ * began longer ago than that, or later than now (the clock was set back), is read again before it signs or verifies.
+ * A read reaching the cache is merged with the set there ({@link SignedCodes#merge}), never simply replaces it: of
+ * two reads of a tenant's keys, the key set is the later one's, plus nothing the earlier one saw retired; so a read
+ * begun before a rotation or a retirement here that reaches the cache after it neither hides the new key nor brings
+ * the retired one back.
  *
  * <h2>Verifying</h2>
- * Verification runs inside the caller's unit of work. A code naming a key the cache does not hold reloads the
- * tenant's keys once (another instance may have rotated) from that unit of work, and caches them unless it joins a
- * host's transaction (which may hold a rotation of its own that could still roll back). Keys are numbered from 1
- * without gaps and never removed, so only a number above the highest cached one can be new: other unknown numbers are
- * refused without a read.
+ * Verification runs inside the caller's unit of work. A code naming a key the cache does not hold, or a cached set
+ * due to be read again, reloads the tenant's keys (another instance may have rotated or retired) from that unit of
+ * work, and caches them unless it joins a host's transaction (which may hold a rotation or retirement of its own
+ * that could still roll back). Only a number above the highest cached one can be new: a lower number the set lacks
+ * is retired (or never was), and is refused without a read.
  *
  * <h2>Memory</h2>
  * Each key of a cached set keeps an initialised {@code Mac} for every thread that signed or verified with it
  * ({@link SignedCodes}), so the cache holds at most {@value #MAX_CACHED_TENANTS} tenants' sets, and drops a set
  * that no signing or verifying used for {@link #IDLE} by the engine's clock: a host's many tenants, or the
- * tenants that went quiet, are not held for the engine's life. A set is read again before it signs once
- * {@link #SIGNER_REFRESH} has passed anyway, so a dropped one costs one read of the tenant's keys. The one race a drop
- * opens: a read begun before a rotation here that reaches the cache after the rotated set was dropped for size caches
- * the older set, which then signs (its codes stay valid, as every key verifies) until {@link #SIGNER_REFRESH} after
- * that read began.
+ * tenants that went quiet, are not held for the engine's life. A set is read again once {@link #SIGNER_REFRESH} has
+ * passed anyway, so a dropped one costs one read of the tenant's keys. The one race a drop opens: a read begun before
+ * a rotation or retirement here that reaches the cache after the changed set was dropped for size caches the older
+ * set, which then signs with the older key (its codes stay valid) or verifies the retired one until
+ * {@link #SIGNER_REFRESH} after that read began: never later than other instances do.
  *
- * <p>Thread-safe: the cache is a concurrent map (Caffeine's) of immutable values, replaced only by a set with at least
- * as many keys.
+ * <p>Thread-safe: the cache is a concurrent map (Caffeine's) of immutable values, each change a merge in it.
  */
 public final class SigningKeys {
-  /** How many numbers a rotation tries when concurrent rotations take them first. */
+  /**
+   * How many numbers a rotation tries when concurrent rotations take them first; also how often a retirement tries
+   * again when a rotation committed under it.
+   */
   private static final int MAX_ROTATION_ATTEMPTS = 10;
+  private static final String KEY_ID = "keyId";
 
   private final Transactions transactions;
   private final Clock clock;
-  /** How long a cached key set signs before it is read again, so other instances' rotations reach this one. */
+  /**
+   * How long a cached key set signs and verifies before it is read again, so that other instances' rotations and
+   * retirements reach this one.
+   */
   public static final java.time.Duration SIGNER_REFRESH = java.time.Duration.ofMinutes(1);
 
   /** Most tenants' key sets cached. */
@@ -113,9 +136,9 @@ public final class SigningKeys {
   }
 
   /**
-   * Whether a set whose read began at {@code loadedAt} still signs at {@code now}: less than {@link #SIGNER_REFRESH}
-   * after it, by the engine's clock. A read that began after now (the clock was set back since) is read again, so
-   * that a clock going back does not keep a set for as long as it went back.
+   * Whether a set whose read began at {@code loadedAt} still signs and verifies at {@code now}: less than
+   * {@link #SIGNER_REFRESH} after it, by the engine's clock. A read that began after now (the clock was set back
+   * since) is read again, so that a clock going back does not keep a set for as long as it went back.
    */
   static boolean fresh(Instant loadedAt, Instant now) {
     return !now.isBefore(loadedAt) && loadedAt.plus(SIGNER_REFRESH).isAfter(now);
@@ -141,7 +164,8 @@ public final class SigningKeys {
 
   /**
    * The tenant's codes for verifying a code signed with key {@code keyId} ({@code -1} when the code names none),
-   * reading the tenant's keys in {@code tx} when the cache cannot hold that key yet.
+   * reading the tenant's keys in {@code tx} when the cache cannot hold that key yet or its set is due to be read again
+   * (another instance may have retired a key it holds).
    *
    * @param committed whether {@code tx} reads only committed keys (not a host's transaction): only then is what it
    *     reads cached
@@ -150,7 +174,8 @@ public final class SigningKeys {
   public SignedCodes verifier(Transaction tx, long tenantId, int keyId, boolean committed) {
     Cached entry = byTenant.get(tenantId);
     SignedCodes cached = entry == null ? null : entry.codes;
-    if (cached != null && (cached.hasKey(keyId) || keyId <= cached.signingKeyId())) {
+    if (cached != null && fresh(entry.loadedAt, now())
+        && (cached.hasKey(keyId) || keyId <= cached.signingKeyId())) {
       return cached;
     }
     Instant readAt = now();
@@ -169,8 +194,8 @@ public final class SigningKeys {
    *
    * @param scope the transactions of the rotating scope, possibly joining a host's
    * @return the new key's number
-   * @throws LoyaltyException NOT_FOUND for an unknown tenant; CONFLICT if concurrent rotations kept taking the next
-   *     number
+   * @throws LoyaltyException NOT_FOUND for an unknown tenant; CONFLICT on {@code signingKeys} if the tenant keeps
+   *     {@link Referrals#MAX_SIGNING_KEYS} keys; CONFLICT if concurrent rotations kept taking the next number
    */
   public int rotate(Transactions scope, long tenantId) {
     if (scope.joinHost()) {
@@ -186,8 +211,12 @@ public final class SigningKeys {
     SignedCodes rotated = scope.runThenForget(tx -> {
       TenantService.require(tx, tenantId);
       for (int attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
-        int next = highest(tx.referrals().keys(tenantId)) + 1;
-        if (tx.referrals().insertKey(SignedCodes.newKey(tenantId, next, now()))) {
+        List<SigningKey> keys = tx.referrals().keys(tenantId);
+        if (keys.size() >= Referrals.MAX_SIGNING_KEYS) {
+          throw full();
+        }
+        if (tx.referrals().insertNextKey(SignedCodes.newKey(tenantId, highest(keys) + 1, now()),
+            Referrals.MAX_SIGNING_KEYS)) {
           return new SignedCodes(tenantId, tx.referrals().keys(tenantId));
         }
       }
@@ -199,6 +228,67 @@ public final class SigningKeys {
     return rotated.signingKeyId();
   }
 
+  /**
+   * Retires the tenant's key {@code keyId} in {@code scope}'s transactions: deleted, so no instance verifies it once
+   * it has read the tenant's keys again; this one at once (or once the host commits), as it drops the tenant's cached
+   * set and caches the set read after the deletion. Idempotent.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code keyId} below 1; NOT_FOUND for an unknown tenant or a key it
+   *     never had; CONFLICT on {@code keyId} for the key that signs
+   */
+  public void retire(Transactions scope, long tenantId, int keyId) {
+    if (keyId < 1) {
+      throw LoyaltyException.validation(KEY_ID, "keyId must be at least 1");
+    }
+    Instant readAt = now();
+    SignedCodes kept = scope.runThenForget(tx -> {
+      TenantService.require(tx, tenantId);
+      for (int attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
+        boolean retired = tx.referrals().retireKey(tenantId, keyId);
+        List<SigningKey> keys = tx.referrals().keys(tenantId);
+        if (retired) {
+          return new SignedCodes(tenantId, keys);
+        }
+        int highest = highest(keys);
+        if (keyId > highest) {
+          throw LoyaltyException.notFound("signing key");
+        }
+        if (keyId == highest) {
+          throw LoyaltyException.conflict(KEY_ID, "key " + keyId + " signs new codes and cannot be retired;"
+              + " rotate first, then retire it");
+        }
+        if (keys.stream().noneMatch(k -> k.keyId() == keyId)) {
+          // Below the highest and gone: retired before, as numbers are made without gaps.
+          return new SignedCodes(tenantId, keys);
+        }
+        // Still here below the highest: a rotation committed after the DELETE's snapshot made it so; try again.
+      }
+      throw new LoyaltyException(ErrorCode.CONFLICT, null, "the signing keys changed concurrently; retry");
+    }, () -> byTenant.remove(tenantId));
+    if (!scope.joinHost()) {
+      remember(tenantId, kept, readAt);
+    }
+  }
+
+  /**
+   * The tenant's keys as stored (no secret leaves this method), read in {@code scope}'s transactions.
+   *
+   * @throws LoyaltyException NOT_FOUND for an unknown tenant
+   */
+  public List<SigningKeyInfo> list(Transactions scope, long tenantId) {
+    return scope.run(tx -> {
+      TenantService.require(tx, tenantId);
+      List<SigningKey> keys = tx.referrals().keys(tenantId);
+      int highest = highest(keys);
+      return keys.stream().map(k -> new SigningKeyInfo(k.keyId(), k.createdAt(), k.keyId() == highest)).toList();
+    });
+  }
+
+  private static LoyaltyException full() {
+    return LoyaltyException.conflict("signingKeys", "the tenant keeps " + Referrals.MAX_SIGNING_KEYS
+        + " signing keys, the most allowed; retire one before rotating");
+  }
+
   private static int highest(List<SigningKey> keys) {
     int max = 0;
     for (SigningKey k : keys) {
@@ -208,14 +298,16 @@ public final class SigningKeys {
   }
 
   /**
-   * Caches {@code loaded}, read from {@code readAt} on, unless a set with a higher signing key is cached already;
-   * returns what is cached. Stamped with the time its read began, not now: a read that saw the keys just before
-   * another instance rotated may reach the cache much later, and must not sign for a whole {@link #SIGNER_REFRESH}
-   * from then.
+   * Caches {@code loaded}, read from {@code readAt} on, merged with the set cached already
+   * ({@link SignedCodes#merge}: neither read's rotation is lost, nor a key either saw retired kept); returns what is
+   * cached. Stamped with the time its read began, not now: a read that saw the keys just before another instance
+   * rotated or retired one may reach the cache much later, and must not be trusted for a whole
+   * {@link #SIGNER_REFRESH} from then. The merge knows at least what that read knew, so its stamp is safe; when the
+   * set cached already was read later, the merge is read again sooner than it need be, never later.
    */
   private SignedCodes remember(long tenantId, SignedCodes loaded, Instant readAt) {
     return byTenant.merge(tenantId, new Cached(loaded, readAt),
-        (old, fresh) -> fresh.codes.signingKeyId() >= old.codes.signingKeyId() ? fresh : old).codes;
+        (old, fresh) -> new Cached(old.codes.merge(fresh.codes), fresh.loadedAt)).codes;
   }
 
   private Instant now() {

@@ -320,4 +320,39 @@ class SignedCodesTest {
     assertEquals(signed(8, 9), cached.verify(code), "comparing leaves the cached codes' secrets alone");
     assertNotSame(cached, SigningKeys.codesFor(TENANT, null, List.of(fixedKey(TENANT, 1))), "nothing cached");
   }
+
+  /**
+   * Two reads of one tenant's keys merged, in either order (a slow read reaches the cache after a later one): no key
+   * that the later read saw retired verifies, and no key it saw made is lost, so the newest one signs.
+   */
+  @Test
+  void mergedKeySetsKeepNoKeyEitherSawRetiredAndLoseNoRotation() {
+    SignedCodes early = new SignedCodes(TENANT, List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 2),
+        fixedKey(TENANT, 3)));
+    // Read later: key 2 was retired, key 4 made since.
+    SignedCodes later = new SignedCodes(TENANT, List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 3),
+        fixedKey(TENANT, 4)));
+    String underKey1 = new SignedCodes(TENANT, List.of(fixedKey(TENANT, 1))).issue(5, 6);
+    String underKey2 = new SignedCodes(TENANT, List.of(fixedKey(TENANT, 2))).issue(5, 6);
+    for (SignedCodes merged : List.of(early.merge(later), later.merge(early))) {
+      assertSame(later, merged, "the later read knows all the earlier did; its set is kept, with its Macs");
+      assertEquals(4, merged.signingKeyId());
+      assertEquals(signed(5, 6), merged.verify(underKey1));
+      assertRefused(merged, underKey2);
+    }
+    // Only key 2 retired since (no rotation): the later set has fewer keys and the same signing key.
+    SignedCodes retired = new SignedCodes(TENANT, List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 3)));
+    assertSame(retired, early.merge(retired));
+    assertSame(retired, retired.merge(early), "a read from before the retirement cannot bring key 2 back");
+    // Sets no single read could give (key 2 kept by one, key 4 known only to the other) merge key by key.
+    SignedCodes mixed = retired.merge(new SignedCodes(TENANT, List.of(fixedKey(TENANT, 2), fixedKey(TENANT, 3),
+        fixedKey(TENANT, 4))));
+    assertEquals(List.of(false, false, true, true), List.of(mixed.hasKey(1), mixed.hasKey(2), mixed.hasKey(3),
+        mixed.hasKey(4)));
+    SignedCodes same = new SignedCodes(TENANT, List.of(fixedKey(TENANT, 1), fixedKey(TENANT, 2),
+        fixedKey(TENANT, 3)));
+    assertSame(early, early.merge(same), "a merge that changes nothing keeps the set, and its threads' Macs");
+    assertThrows(IllegalArgumentException.class,
+        () -> early.merge(new SignedCodes(TENANT + 1, List.of(fixedKey(TENANT + 1, 1)))));
+  }
 }

@@ -95,11 +95,13 @@ import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.ReferralOutcome;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.SigningKeyInfo;
 import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.ActionSource;
@@ -2651,6 +2653,143 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
     String code = w.scope.referrals().codes(ref).signed();
     assertEquals(ref, ParticipantRef.id(w.scope.referrals().decode(w.campaign.id(), code).participantId()));
+  }
+
+  /**
+   * A retired signing key verifies nothing from then on: a code under it is refused by decode and by signup as a
+   * forged one is (VALIDATION_ERROR on {@code code}, nobody enrolled), on the retiring engine at once though that
+   * engine had the key cached; the keys kept still verify and the highest still signs. Retiring it again changes
+   * nothing.
+   */
+  @Test
+  void aRetiredSigningKeyNoLongerVerifiesWhileTheKeysKeptDo() {
+    World w = world(newEngine());
+    Referrals referrals = w.scope.referrals();
+    long campaignId = w.campaign.id();
+    ParticipantRef ref = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    String underKey1 = referrals.codes(ref).signed();
+    assertEquals(2, referrals.rotateSigningKey());
+    String underKey2 = referrals.codes(ref).signed();
+    assertEquals(3, referrals.rotateSigningKey());
+    String underKey3 = referrals.codes(ref).signed();
+    assertEquals(ref, ParticipantRef.id(referrals.decode(campaignId, underKey1).participantId()),
+        "key 1 verifies, and is cached");
+
+    referrals.retireSigningKey(1);
+    assertRejected(ErrorCode.VALIDATION_ERROR, "code", "a decode of a code under the retired key",
+        () -> referrals.decode(campaignId, underKey1));
+    List<Participant> enrolled = allParticipants(w.scope, campaignId);
+    assertRejected(ErrorCode.VALIDATION_ERROR, "code", "a signup with a code under the retired key",
+        () -> referrals.signup(campaignId, Signup.referred(NewParticipant.withEmail("bob@example.com"), underKey1)));
+    assertEquals(enrolled, allParticipants(w.scope, campaignId), "the refused signup enrolled nobody");
+    for (String code : List.of(underKey2, underKey3)) {
+      assertEquals(ref, ParticipantRef.id(referrals.decode(campaignId, code).participantId()), code);
+    }
+    assertEquals(ReferralOutcome.REFERRED, referrals.signup(campaignId,
+        Signup.referred(NewParticipant.withEmail("carol@example.com"), underKey2)).outcome(),
+        "a code under a key still kept refers");
+    assertEquals(underKey3, referrals.codes(ref).signed(), "key 3 still signs");
+    List<SigningKeyInfo> kept = List.of(new SigningKeyInfo(3, START_MICROS, true),
+        new SigningKeyInfo(2, START_MICROS, false));
+    assertEquals(kept, referrals.signingKeys(), "the keys kept, the signing one first; the retired one is gone");
+
+    referrals.retireSigningKey(1);
+    assertEquals(kept, referrals.signingKeys(), "retiring a retired key again changes nothing");
+  }
+
+  /**
+   * Retiring the key that signs is CONFLICT (there must always be one to sign with), an unknown key NOT_FOUND, a key
+   * number below 1 VALIDATION_ERROR on {@code keyId}; none changes anything. A tenant that never signed a code has no
+   * keys.
+   */
+  @Test
+  void retiringTheSigningKeyAnUnknownOneOrABadNumberIsRefusedAndChangesNothing() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Referrals referrals = w.scope.referrals();
+    long campaignId = w.campaign.id();
+    ParticipantRef ref = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    String underKey1 = referrals.codes(ref).signed();
+    assertEquals(2, referrals.rotateSigningKey());
+    String underKey2 = referrals.codes(ref).signed();
+    List<SigningKeyInfo> keys = referrals.signingKeys();
+    assertEquals(List.of(new SigningKeyInfo(2, START_MICROS, true), new SigningKeyInfo(1, START_MICROS, false)),
+        keys);
+
+    assertRejected(ErrorCode.CONFLICT, "keyId", "retiring the key that signs", () -> referrals.retireSigningKey(2));
+    assertRejected(ErrorCode.NOT_FOUND, null, "retiring a key never made", () -> referrals.retireSigningKey(3));
+    for (int bad : new int[] {0, -1, Integer.MIN_VALUE}) {
+      assertRejected(ErrorCode.VALIDATION_ERROR, "keyId", "retiring key " + bad,
+          () -> referrals.retireSigningKey(bad));
+    }
+    assertEquals(keys, referrals.signingKeys(), "nothing changed");
+    assertEquals(underKey2, referrals.codes(ref).signed(), "key 2 still signs");
+    for (String code : List.of(underKey1, underKey2)) {
+      assertEquals(ref, ParticipantRef.id(referrals.decode(campaignId, code).participantId()), code);
+    }
+
+    Referrals unsigned = world(engine).scope.referrals();
+    assertEquals(List.of(), unsigned.signingKeys(), "a tenant that never signed a code has no keys");
+    assertRejected(ErrorCode.NOT_FOUND, null, "retiring a key of a tenant without keys",
+        () -> unsigned.retireSigningKey(1));
+    assertEquals(List.of(), unsigned.signingKeys());
+  }
+
+  /**
+   * A tenant keeps at most {@link Referrals#MAX_SIGNING_KEYS} keys: a rotation beyond is CONFLICT on
+   * {@code signingKeys} and changes nothing; retiring a key makes room for the next.
+   */
+  @Test
+  void aTenantKeepsAtMostMaxSigningKeysAndARetirementMakesRoom() {
+    World w = world(newEngine());
+    Referrals referrals = w.scope.referrals();
+    long campaignId = w.campaign.id();
+    ParticipantRef ref = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    String underKey1 = referrals.codes(ref).signed();
+    for (int key = 2; key <= Referrals.MAX_SIGNING_KEYS; key++) {
+      assertEquals(key, referrals.rotateSigningKey());
+    }
+    String newest = referrals.codes(ref).signed();
+    assertRejected(ErrorCode.CONFLICT, "signingKeys", "a rotation past the bound", referrals::rotateSigningKey);
+    assertEquals(Referrals.MAX_SIGNING_KEYS, referrals.signingKeys().size());
+    assertEquals(newest, referrals.codes(ref).signed(), "the refused rotation made no key");
+
+    referrals.retireSigningKey(1);
+    assertEquals(Referrals.MAX_SIGNING_KEYS + 1, referrals.rotateSigningKey(), "numbers are never reused");
+    assertEquals(Referrals.MAX_SIGNING_KEYS, referrals.signingKeys().size());
+    assertRejected(ErrorCode.VALIDATION_ERROR, "code", "a code under the retired key",
+        () -> referrals.decode(campaignId, underKey1));
+    assertEquals(ref, ParticipantRef.id(referrals.decode(campaignId, newest).participantId()));
+  }
+
+  /**
+   * A signing key retired inside a host's transaction is the host's work too: the host's transaction no longer
+   * verifies it; rolled back, the key verifies again; committed, the retiring engine refuses it.
+   */
+  @Test
+  void aSigningKeyRetiredInsideAHostTransactionRollsBackOrCommitsWithIt() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    long campaignId = w.campaign.id();
+    ParticipantRef ref = ParticipantRef.id(enrol(w, "retired@example.com").id());
+    String underKey1 = w.scope.referrals().codes(ref).signed();
+    assertEquals(2, w.scope.referrals().rotateSigningKey());
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      joined.referrals().retireSigningKey(1);
+      assertRejected(ErrorCode.VALIDATION_ERROR, "code", "a code under the key the host's transaction retired",
+          () -> joined.referrals().decode(campaignId, underKey1));
+      tx.rollback();
+    }
+    assertEquals(ref, ParticipantRef.id(w.scope.referrals().decode(campaignId, underKey1).participantId()),
+        "key 1 verifies: the retirement was rolled back");
+    try (HostTx tx = host.begin()) {
+      w.scope.joining(tx.transaction()).referrals().retireSigningKey(1);
+      tx.commit();
+    }
+    assertRejected(ErrorCode.VALIDATION_ERROR, "code", "a code under the key retired in the committed transaction",
+        () -> w.scope.referrals().decode(campaignId, underKey1));
+    assertEquals(List.of(2), w.scope.referrals().signingKeys().stream().map(SigningKeyInfo::keyId).toList());
   }
 
   /**

@@ -140,6 +140,7 @@ class ContractSuiteSelfTest {
         "aWebhookEndpointDisabledInsideAHostTransactionLeavesTheTenantsFeedToTheEngine",
         "aSigningKeyRotatedInsideAHostTransactionRollsBackOrCommitsWithIt",
         "aFirstSigningKeyRotatedInsideAHostTransactionLetsItIssueCodes",
+        "aSigningKeyRetiredInsideAHostTransactionRollsBackOrCommitsWithIt",
         "leaderboardIndexReadsOfACampaignCreatedInsideAHostTransactionAnswerFromIt",
         "aReadTransactionDoesNotSeeACommitMadeBetweenTwoOfItsStatements",
         "aDeletionAnEndpointAndAKeyedAwardInsideARolledBackHostTransactionLeaveNothingBelieved",
