@@ -14,7 +14,12 @@ import java.util.Objects;
  * <p>The dispatcher posts to the endpoints of a round on its own pool of {@code deliveryThreads} threads (daemon
  * threads named {@code loyalty-webhook-delivery-<n>}, made when needed, ended when idle and when the engine closes):
  * one endpoint's deliveries of the round go one after another on one thread, different endpoints at once, so an
- * endpoint that answers slowly or not at all holds up only its own deliveries.
+ * endpoint that answers slowly or not at all holds up only its own deliveries. An endpoint that gives no answer (a
+ * timeout, a failed connection) gets no other attempt from that engine instance until the failed delivery's retry is
+ * due, five minutes at most; meanwhile the instance does not claim its deliveries, which wait unleased and are
+ * delivered in the first round after the pause (an instance leaves out at most 1,000 paused endpoints, those whose
+ * pause ends first: another one's deliveries are claimed and left until their lease runs out). The pause is the
+ * instance's own memory: other instances, and the same one after a restart, attempt the endpoint again.
  *
  * @param connectTimeout time to establish a connection, 100 ms..60 s
  * @param requestTimeout time for the whole request and response, 100 ms..5 min

@@ -3,6 +3,7 @@ package io.loyaltyengine.jdbc;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.jdbc.internal.Sql;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -11,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.StringJoiner;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,9 @@ import org.junit.jupiter.api.Test;
  * The claim must reach its pending rows through an index rather than read every delivery, whatever the ranking of
  * subscribers' turns adds on top. The plan is printed, so that a change of it can be read in the test output. And
  * on a table never analyzed, whose statistics know nothing of its backlog, the turns are ranked once, not once per
- * pending row (as a subquery of turns joined back to the rows to lock was: 6 s for 2,000 pending deliveries).
+ * pending row (as a subquery of turns joined back to the rows to lock was: 6 s for 2,000 pending deliveries). The
+ * claim skips as many subscribers as it takes ({@link DeliveryPort#MAX_SKIPPED_SUBSCRIBERS}, an engine instance's
+ * paused endpoints), a filter that leaves the plan as it was.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -104,13 +108,22 @@ class DeliveryClaimPlanPostgresTest {
     return (String) lock.get(null);
   }
 
-  /** The claim for one listener and every webhook, its parameters written in. */
+  /**
+   * The claim for one listener and every webhook, skipping as many subscribers as a claim takes (two of them with
+   * pending rows here, the rest none), its parameters written in.
+   */
   private static String claimWithValues() throws ReflectiveOperationException {
     Method claim = Sql.class.getDeclaredMethod("deliveryClaim", boolean.class);
     claim.setAccessible(true);
     String sql = (String) claim.invoke(new Sql(SqlDialect.POSTGRESQL), true);
+    StringJoiner skipped = new StringJoiner(", ", "ARRAY[", "]::text[]");
+    skipped.add("'webhook:3'").add("'webhook:7'");
+    for (int i = 2; i < DeliveryPort.MAX_SKIPPED_SUBSCRIBERS; i++) {
+      skipped.add("'webhook:" + (1_000_000 + i) + "'");
+    }
     return sql.replace(":now", "now()")
         .replace(":listeners", "ARRAY['ledger-sync']::text[]")
+        .replace(":skipped", skipped.toString())
         .replace(":webhookPattern", "'webhook:%'")
         .replace(":limit", "100");
   }

@@ -1146,9 +1146,14 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Instant now, String owner,
-        Instant leaseUntil, int limit) {
+    public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Set<String> skipped, Instant now,
+        String owner, Instant leaseUntil, int limit) {
       Objects.requireNonNull(listeners, "listeners");
+      Objects.requireNonNull(skipped, "skipped");
+      if (skipped.size() > MAX_SKIPPED_SUBSCRIBERS) {
+        throw new IllegalArgumentException("skipped must name at most " + MAX_SKIPPED_SUBSCRIBERS
+            + " subscribers but named " + skipped.size());
+      }
       Objects.requireNonNull(now, "now");
       Objects.requireNonNull(owner, "owner");
       Objects.requireNonNull(leaseUntil, "leaseUntil");
@@ -1156,11 +1161,12 @@ final class InMemoryTransaction implements Transaction {
         checkLimit(limit);
         // Holding the database lock, nothing else is leased meanwhile: SKIP LOCKED has nothing to skip.
         // Turn by turn (the k-th claimable delivery of each tenant and subscriber, oldest event first, in turn k),
-        // then in claim order within a turn; a turn past the limit is never reached.
+        // then in claim order within a turn; a turn past the limit is never reached. A skipped subscriber's
+        // deliveries are passed by before they take a turn, as the SQL stores filter them before they rank.
         Map<DeliveryOrderKey, Integer> turnOf = new HashMap<>();
         List<List<DeliveryRecord>> turns = new ArrayList<>();
         for (DeliveryRecord d : t.pendingInClaimOrder.values()) {
-          if (!claimable(d, listeners, webhooks, now)) {
+          if (skipped.contains(d.subscriber()) || !claimable(d, listeners, webhooks, now)) {
             continue;
           }
           int turn = turnOf.merge(new DeliveryOrderKey(d.tenantId(), d.subscriber()), 1, Integer::sum);

@@ -3,6 +3,7 @@ package io.loyaltyengine.core.event;
 import io.loyaltyengine.core.internal.HostCode;
 import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
@@ -21,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,11 +54,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *       roughly: events are positioned in id order, and ids are taken before the commit). A change of the tenant's
  *       endpoints runs this step first ({@link #positionCommitted}).
  *   <li><b>Claim.</b> One unit of work claims due deliveries for this instance's listeners and for webhooks,
- *       leasing them to this instance (the storage skips rows other instances hold). A delivery is not claimable
- *       while an earlier event of the same participant is pending for the same subscriber: that keeps order
- *       across instances and across retries. Subscribers take turns in a batch (each one's oldest delivery before
- *       any one's second, see {@link io.loyaltyengine.core.spi.DeliveryPort}), so that one with a backlog, such as
- *       an endpoint that does not answer, does not keep the others out of the batches.
+ *       leasing them to this instance (the storage skips rows other instances hold), but for the endpoints this
+ *       instance has paused (below). A delivery is not claimable while an earlier event of the same participant is
+ *       pending for the same subscriber: that keeps order across instances and across retries. Subscribers take
+ *       turns in a batch (each one's oldest delivery before any one's second, see
+ *       {@link io.loyaltyengine.core.spi.DeliveryPort}), so that one with a backlog, such as an endpoint that does
+ *       not answer, does not keep the others out of the batches.
  *   <li><b>Deliver.</b> Outside any transaction, each claimed delivery is handed to its listener or POSTed to its
  *       endpoint. Its outcome is recorded in a unit of work of its own: delivered; rescheduled with backoff; or
  *       parked after the last attempt. Updates after a failure are compare-and-set on the lease, so an instance
@@ -71,12 +74,16 @@ import java.util.concurrent.locks.ReentrantLock;
  *       a failed TLS handshake, a host that does not resolve) gets no other attempt in the round: its other claimed
  *       deliveries are left, neither attempted nor counted, and are claimed again when their lease runs out. This
  *       instance then makes no attempt to that endpoint until the failed delivery's next attempt time (its retry
- *       delay, at most five minutes; five minutes after its last attempt, which parked it): its deliveries claimed
- *       meanwhile are left the same way. The first attempt after is the probe (the failed delivery, if due by then:
- *       it is the endpoint's oldest), and an HTTP answer ends the pause. So an endpoint that does not answer delays
- *       no other endpoint's deliveries of its round, another tenant's above all, and costs the rounds one request
- *       timeout per pause rather than one per round (a round waits for its slowest call). The memory is this
- *       instance's: another instance makes its own first attempt, and pauses on its own.
+ *       delay, at most five minutes; five minutes after its last attempt, which parked it): its claims skip the
+ *       endpoint meanwhile, so its deliveries stay unleased, take no place in a batch, and are claimed in the first
+ *       round after the pause. The claim skips 1,000 paused endpoints at most
+ *       ({@link io.loyaltyengine.core.spi.DeliveryPort#MAX_SKIPPED_SUBSCRIBERS}), those whose pause ends first; the
+ *       deliveries claimed for another paused endpoint are left as after no answer. The first attempt after the
+ *       pause is the probe (the failed delivery, if due by then: it is the endpoint's oldest), and an HTTP answer
+ *       ends the pause. So an endpoint that does not answer delays no other endpoint's deliveries of its round,
+ *       another tenant's above all, and costs the rounds one request timeout per pause rather than one per round (a
+ *       round waits for its slowest call). The memory is this instance's: another instance claims the endpoint's
+ *       deliveries, makes its own first attempt, and pauses on its own.
  *   <li><b>Prune</b> (at most once a minute): dispatched events older than the retention period.
  * </ol>
  * A process that dies between a successful delivery and its record leaves the delivery leased; when the lease runs
@@ -126,8 +133,9 @@ public final class EventDispatcher implements AutoCloseable {
   /**
    * Endpoints (by subscriber) whose last attempt from this instance got no HTTP answer, each with the time until
    * which they get no other: the failed delivery's next attempt time, at most {@link #UNANSWERED_MAX_PAUSE} ahead.
-   * Written by the pool's threads, read and pruned by the round's thread; an entry goes when its endpoint answers,
-   * when its time passes, and when it lies more than that pause ahead (a clock stepped back).
+   * Written by the pool's threads, read and pruned by the round's thread, which has the round's claim skip them; an
+   * entry goes when its endpoint answers, when its time passes, and when it lies more than that pause ahead (a clock
+   * stepped back).
    */
   private final Map<String, Instant> unanswered = new ConcurrentHashMap<>();
   private volatile ScheduledExecutorService executor;
@@ -210,9 +218,12 @@ public final class EventDispatcher implements AutoCloseable {
       int positioned = positionAndFanOut();
       Instant now = now();
       Instant leaseUntil = micros(now.plus(settings.lease()));
-      List<ClaimedDelivery> claimed = transactions.run(tx -> tx.deliveries().claim(listeners.names(), true, now,
-          owner, leaseUntil, settings.batchSize()));
       forgetPassedPauses(now);
+      // The endpoints this instance has paused are left unclaimed: leased, their deliveries would be left unattempted
+      // and wait out the lease after the pause ends, and take the places of other subscribers' in the batch.
+      Set<String> skipped = skippedInClaim(unanswered, DeliveryPort.MAX_SKIPPED_SUBSCRIBERS);
+      List<ClaimedDelivery> claimed = transactions.run(tx -> tx.deliveries().claim(listeners.names(), true, skipped,
+          now, owner, leaseUntil, settings.batchSize()));
       // One lease covers the batch, whose deliveries to one subscriber run one after another: a delivery starts
       // only while half the lease is left, so that a call shorter than that ends before another instance may claim
       // it again.
@@ -248,9 +259,10 @@ public final class EventDispatcher implements AutoCloseable {
       for (Map.Entry<String, List<ClaimedDelivery>> entry : perEndpoint.entrySet()) {
         Instant pausedUntil = unanswered.get(entry.getKey());
         if (pausedUntil != null && now.isBefore(pausedUntil)) {
-          // Its last attempt got no answer and that delivery is not due again yet: its share is left as the rest of
-          // a round's share is after no answer (leased, not attempted, not counted), and the round does not wait
-          // for another timeout. The failed delivery, once due, is the next attempt: the probe.
+          // Its last attempt got no answer and that delivery is not due again yet, and the claim did not skip it
+          // (more paused endpoints than a claim skips): its share is left as the rest of a round's share is after no
+          // answer (leased, not attempted, not counted), and the round does not wait for another timeout. The failed
+          // delivery, once due, is the next attempt: the probe.
           continue;
         }
         List<ClaimedDelivery> share = entry.getValue();
@@ -570,6 +582,29 @@ public final class EventDispatcher implements AutoCloseable {
       }
     }
     unanswered.put(subscriber, until);
+  }
+
+  /**
+   * The paused endpoints (by subscriber) a claim skips: all of them, up to {@code max}; beyond it, the {@code max}
+   * whose pause ends first, ties by name. Their deliveries, were they leased now, would wait longest after the pause
+   * for the lease to run out; the others' are claimed and left leased (as every paused endpoint's were before the
+   * claim skipped any), and come back once the lease runs out.
+   *
+   * @param paused each paused endpoint's subscriber with the end of its pause, all ahead of now
+   * @param max the most to skip
+   * @return the subscribers to skip
+   */
+  static Set<String> skippedInClaim(Map<String, Instant> paused, int max) {
+    List<Map.Entry<String, Instant>> all = new ArrayList<>(paused.entrySet());
+    if (all.size() > max) {
+      all.sort(Map.Entry.<String, Instant>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
+      all = all.subList(0, max);
+    }
+    Set<String> skipped = new HashSet<>(all.size() * 2);
+    for (Map.Entry<String, Instant> e : all) {
+      skipped.add(e.getKey());
+    }
+    return skipped;
   }
 
   /**

@@ -9,11 +9,12 @@ import java.util.Set;
  *
  * <h2>Claiming</h2>
  * A delivery is claimable when it is PENDING, due ({@code nextAttemptAt <= now}), not leased (no lease, or
- * {@code leaseUntil <= now}), its subscriber is one of the claimer's, no other PENDING delivery of the same tenant,
- * subscriber and participant has a lower sequence (which keeps each participant's events in order, across instances,
- * also while an earlier one waits for a retry), and no event of the same participant with a lower sequence is still
- * unpositioned (ids of two instances whose clocks disagree may number a participant's events out of order, so a
- * positioning batch can end between them; the later one then waits for the earlier one's delivery to exist).
+ * {@code leaseUntil <= now}), its subscriber is one of the claimer's and not one the claim skips, no other PENDING
+ * delivery of the same tenant, subscriber and participant has a lower sequence (which keeps each participant's events
+ * in order, across instances, also while an earlier one waits for a retry), and no event of the same participant with
+ * a lower sequence is still unpositioned (ids of two instances whose clocks disagree may number a participant's events
+ * out of order, so a positioning batch can end between them; the later one then waits for the earlier one's delivery
+ * to exist).
  * {@link #claim} picks claimable deliveries turn by turn: each claimable delivery's turn is its rank among the
  * claimable deliveries of its tenant and subscriber, oldest event first (ids are time-ordered), so every subscriber's
  * oldest one comes before any subscriber's second; within a turn, oldest event first, then by tenant and subscriber
@@ -39,6 +40,12 @@ import java.util.Set;
  */
 public interface DeliveryPort {
   /**
+   * The most subscribers one {@link #claim} skips: a bound on the statement a store sends (a SQL store binds them as
+   * one array, which every candidate row is compared with).
+   */
+  int MAX_SKIPPED_SUBSCRIBERS = 1_000;
+
+  /**
    * Creates a delivery as given (the dispatcher makes it PENDING and due at once). Creating one that exists does
    * nothing.
    */
@@ -53,10 +60,29 @@ public interface DeliveryPort {
 
   /**
    * Claims up to {@code limit} claimable deliveries for the named listeners and, if {@code webhooks}, for every
-   * {@code webhook:} subscriber, leasing them to {@code owner} until {@code leaseUntil}.
+   * {@code webhook:} subscriber, but for the subscribers named in {@code skipped}, leasing them to {@code owner} until
+   * {@code leaseUntil}.
+   *
+   * <p>A skipped subscriber's deliveries are neither leased nor counted: the claim is the one it would be were they
+   * not stored, so the other subscribers' turns, and every participant's order, are as the rule above makes them
+   * (both are per subscriber). The dispatcher skips the endpoints its instance has paused, whose deliveries it would
+   * not attempt: leased, they would wait out the lease after the pause ends, and take other subscribers' places in
+   * the batch meanwhile.
+   *
+   * @param listeners listener names to claim for
+   * @param webhooks whether to claim for every {@code webhook:} subscriber too
+   * @param skipped subscribers to leave alone, at most {@link #MAX_SKIPPED_SUBSCRIBERS}; may name subscribers that
+   *     have no delivery, or that are not claimed anyway
+   * @param now the claim's time: what is due and what is leased
+   * @param owner the claimer
+   * @param leaseUntil the end of the claimed deliveries' lease
+   * @param limit the most deliveries to claim, 0 or more
+   * @return the claimed deliveries, with their events, in claim order
+   * @throws IllegalArgumentException if {@code skipped} names more than {@link #MAX_SKIPPED_SUBSCRIBERS}
+   *     subscribers, or {@code limit} is negative
    */
-  List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Instant now, String owner,
-      Instant leaseUntil, int limit);
+  List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Set<String> skipped, Instant now,
+      String owner, Instant leaseUntil, int limit);
 
   /** Marks a delivery DELIVERED and releases its lease. */
   void delivered(long tenantId, long eventId, String subscriber, Instant now);

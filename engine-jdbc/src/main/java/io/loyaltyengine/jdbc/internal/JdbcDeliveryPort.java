@@ -23,9 +23,10 @@ import org.jdbi.v3.core.statement.SqlStatement;
  *
  * <h2>Claiming</h2>
  * {@link #claim} is one unit of work: a {@code SELECT ... FOR UPDATE} of the claimable rows
- * ({@link Sql#deliveryClaim(boolean)}: the DeliveryPort rule in SQL, in its order, limited), an update that
- * leases each selected row to the claimer, and a read of their events by id. Only delivery rows are locked, never
- * events, so instances claiming different subscribers of one event do not meet.
+ * ({@link Sql#deliveryClaim(boolean)}: the DeliveryPort rule in SQL, in its order, limited; the skipped subscribers,
+ * bound as one array, filtered out before the turns are ranked), an update that leases each selected row to the
+ * claimer, and a read of their events by id. Only delivery rows are locked, never events, so instances claiming
+ * different subscribers of one event do not meet.
  *
  * <p>On PostgreSQL, which refuses {@code FOR UPDATE} beside the window function that ranks turns, the select is two:
  * the candidates' keys, turn by turn, four per delivery asked, read without a lock; then the first of them still
@@ -99,9 +100,10 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
   }
 
   @Override
-  public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Instant now, String owner,
-      Instant leaseUntil, int limit) {
+  public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Set<String> skipped, Instant now,
+      String owner, Instant leaseUntil, int limit) {
     Objects.requireNonNull(listeners, "listeners");
+    checkSkipped(skipped);
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(leaseUntil, "leaseUntil");
@@ -113,6 +115,7 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
       var query = handle.createQuery(sql.deliveryClaim(webhooks))
           .bind("now", Rows.timestamp(now))
           .bindArray("listeners", String.class, List.copyOf(listeners))
+          .bindArray("skipped", String.class, List.copyOf(skipped))
           .bind("limit", candidatesFirst ? limit * CANDIDATES_PER_DELIVERY : limit);
       if (webhooks) {
         query.bind("webhookPattern", WEBHOOK_PATTERN);
@@ -158,6 +161,15 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
           d.position(), d.status(), d.attempts(), d.nextAttemptAt(), owner, until, d.lastError(), updatedAt));
     }
     return withEvents(leased);
+  }
+
+  /** Refuses more skipped subscribers than the port takes, as a programming error, before they reach SQL. */
+  private static void checkSkipped(Set<String> skipped) {
+    Objects.requireNonNull(skipped, "skipped");
+    if (skipped.size() > MAX_SKIPPED_SUBSCRIBERS) {
+      throw new IllegalArgumentException("skipped must name at most " + MAX_SKIPPED_SUBSCRIBERS
+          + " subscribers but named " + skipped.size());
+    }
   }
 
   /** A delivery's key: a candidate of a claim on PostgreSQL. */

@@ -297,9 +297,15 @@ public final class Sql {
       // An earlier event of the participant that is not positioned yet (ids out of order across instances).
       + " AND NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.tenant_id = d.tenant_id"
       + " AND o.participant_id = d.participant_id AND o.position = 0 AND o.sequence < d.sequence)";
-  private static final String DELIVERY_FOR_LISTENERS = " AND d.subscriber = ANY(:listeners)";
+  /**
+   * The claimer's subscribers, but for those it skips (:skipped, at most DeliveryPort.MAX_SKIPPED_SUBSCRIBERS, often
+   * none): a filter on the claimable rows, before their turns are ranked, so that the others' turns are as if the
+   * skipped ones' rows were not there.
+   */
+  private static final String DELIVERY_NOT_SKIPPED = " AND NOT (d.subscriber = ANY(:skipped))";
+  private static final String DELIVERY_FOR_LISTENERS = " AND d.subscriber = ANY(:listeners)" + DELIVERY_NOT_SKIPPED;
   private static final String DELIVERY_FOR_LISTENERS_AND_WEBHOOKS =
-      " AND (d.subscriber = ANY(:listeners) OR d.subscriber LIKE :webhookPattern)";
+      " AND (d.subscriber = ANY(:listeners) OR d.subscriber LIKE :webhookPattern)" + DELIVERY_NOT_SKIPPED;
   /** Each claimable delivery's turn: its rank among its tenant's and subscriber's, oldest event first (1: oldest). */
   private static final String DELIVERY_TURN =
       "ROW_NUMBER() OVER (PARTITION BY d.tenant_id, d.subscriber ORDER BY d.event_id) AS turn";
@@ -1453,8 +1459,9 @@ public final class Sql {
 
   /**
    * Selects the claimable deliveries of the listeners {@code :listeners} (an array) and, if {@code webhooks}, of the
-   * subscribers matching {@code :webhookPattern}, at most {@code :limit}, turn by turn (a window function ranks each
-   * tenant's subscriber's claimable deliveries, oldest event first), then oldest event first, then by tenant and
+   * subscribers matching {@code :webhookPattern}, but for the subscribers {@code :skipped} (an array, maybe empty),
+   * at most {@code :limit}, turn by turn (a window function ranks each tenant's subscriber's claimable deliveries,
+   * oldest event first), then oldest event first, then by tenant and
    * subscriber (the subscriber by its characters' codes, {@code COLLATE "C"} on PostgreSQL, whatever the database's
    * collation: the order of Java's {@code String.compareTo} for the ASCII names subscribers have, which the in-memory
    * store and H2 use). On H2 it locks them ({@code FOR UPDATE}: it waits for rows another claim holds, because its

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
@@ -332,17 +333,91 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     create(pending(quietSecond, live));
     create(pending(busyListener, L));
 
-    List<ClaimedDelivery> first = tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "a", T0.plus(LEASE), 4));
+    List<ClaimedDelivery> first = tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(), T0, "a",
+        T0.plus(LEASE), 4));
     assertEquals(List.of(backlog.get(0).eventId(), quietFirst.eventId(), busyListener.eventId(),
         backlog.get(1).eventId()), ids(first), "first turn: each subscriber's oldest, oldest event first");
     assertEquals(List.of(dead, live, L, dead), first.stream().map(c -> c.delivery().subscriber()).toList());
 
-    List<ClaimedDelivery> second = tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "b", T0.plus(LEASE), 3));
+    List<ClaimedDelivery> second = tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(), T0, "b",
+        T0.plus(LEASE), 3));
     assertEquals(List.of(backlog.get(2).eventId(), quietSecond.eventId(), backlog.get(3).eventId()), ids(second),
         "what the first claim leased is not claimable; the rest go turn by turn again");
 
-    List<ClaimedDelivery> alone = tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "c", T0.plus(LEASE), 10));
+    List<ClaimedDelivery> alone = tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(), T0, "c",
+        T0.plus(LEASE), 10));
     assertEquals(ids(backlog.get(4), backlog.get(5)), ids(alone), "a subscriber alone gets the whole batch");
+  }
+
+  /**
+   * A claim leaves the subscribers it skips alone (the dispatcher skips the endpoints its instance has paused): their
+   * deliveries are neither leased nor counted in the turns, so the other subscribers fill the batch turn by turn as if
+   * they were not stored, each participant's order kept; a claim that does not skip them then finds them all, as
+   * claimable as before. Not skipped, the paused endpoint's older backlog would take the first places of the batch.
+   */
+  @Test
+  void aClaimLeavesTheSubscribersItSkipsUnleasedAndTheOthersTakeTheBatchTurnByTurn() {
+    long busy = tenant();
+    long quiet = tenant();
+    String paused = "webhook:1";
+    String live = "webhook:2";
+    EventRecord b1 = positioned(busy, 1L, 1, 1);
+    EventRecord b2 = positioned(busy, 2L, 1, 2);
+    EventRecord b3 = positioned(busy, 3L, 1, 3);
+    EventRecord b4 = positioned(busy, 1L, 2, 4);
+    EventRecord q1 = positioned(quiet, 10L, 1, 1);
+    EventRecord q2 = positioned(quiet, 10L, 2, 2);
+    EventRecord q3 = positioned(quiet, 11L, 1, 3);
+    for (EventRecord e : List.of(b1, b2, b3, b4)) {
+      create(pending(e, paused));
+    }
+    create(pending(b1, L));
+    create(pending(b4, L));
+    for (EventRecord e : List.of(q1, q2, q3)) {
+      create(pending(e, live));
+    }
+
+    List<ClaimedDelivery> claimed = tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(paused, "webhook:99"), T0,
+        "a", T0.plus(LEASE), 3));
+    assertEquals(List.of(List.of(b1.eventId(), L), List.of(q1.eventId(), live), List.of(q3.eventId(), live)),
+        keys(claimed), "turn 1: the listener's and the live endpoint's oldest; turn 2: the live endpoint's next, "
+            + "its participant's second event waiting behind the first, as the listener's does");
+
+    List<ClaimedDelivery> unskipped = tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(), T0, "b",
+        T0.plus(LEASE), 10));
+    assertEquals(List.of(List.of(b1.eventId(), paused), List.of(b2.eventId(), paused),
+        List.of(b3.eventId(), paused)), keys(unskipped),
+        "the skipped endpoint's deliveries were not leased; its participant 1's second event waits behind the first");
+  }
+
+  /**
+   * A claim skips any subscriber named, a listener too, up to {@code MAX_SKIPPED_SUBSCRIBERS} of them (most naming
+   * no delivery here, as a dispatcher's paused endpoints may), and refuses to skip more, leasing nothing.
+   */
+  @Test
+  void aClaimSkipsUpToTheMostSubscribersItTakesAndRefusesMore() {
+    long t = tenant();
+    EventRecord e1 = positioned(t, null, 0, 1);
+    EventRecord e2 = positioned(t, null, 0, 2);
+    for (String subscriber : List.of(L, M, "webhook:7")) {
+      create(pending(e1, subscriber));
+    }
+    create(pending(e2, L));
+    create(pending(e2, M));
+    Set<String> skipped = new HashSet<>(Set.of(M, "webhook:7"));
+    for (int i = 0; skipped.size() < DeliveryPort.MAX_SKIPPED_SUBSCRIBERS; i++) {
+      skipped.add("webhook:" + (1_000_000 + i));
+    }
+    Set<String> tooMany = new HashSet<>(skipped);
+    tooMany.add("webhook:999");
+    assertThrows(IllegalArgumentException.class, () -> tx(tx -> tx.deliveries().claim(Set.of(L, M), true, tooMany,
+        T0, "a", T0.plus(LEASE), 10)));
+
+    assertEquals(List.of(List.of(e1.eventId(), L), List.of(e2.eventId(), L)), keys(tx(tx -> tx.deliveries()
+        .claim(Set.of(L, M), true, skipped, T0, "a", T0.plus(LEASE), 10))));
+    assertEquals(List.of(List.of(e1.eventId(), M), List.of(e1.eventId(), "webhook:7"), List.of(e2.eventId(), M)),
+        keys(tx(tx -> tx.deliveries().claim(Set.of(L, M), true, Set.of(L), T0, "b", T0.plus(LEASE), 10))),
+        "neither the claim refused nor the one that skipped them leased them");
   }
 
   /**
@@ -366,7 +441,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     create(pending(newer1, quiet));
     create(pending(newer2, quiet));
 
-    List<ClaimedDelivery> claimed = tx(tx -> tx.deliveries().claim(Set.of(), true, T0, "a", T0.plus(LEASE), 4));
+    List<ClaimedDelivery> claimed = tx(tx -> tx.deliveries().claim(Set.of(), true, Set.of(), T0, "a",
+        T0.plus(LEASE), 4));
     assertEquals(ids(older.get(0), newer1, older.get(1), newer2), ids(claimed),
         "turns 1 and 2 of both subscribers; the busy one's third waits");
   }
@@ -413,12 +489,13 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
 
     List<String> oneAtATime = new ArrayList<>();
     for (int i = 0; i < inCodePointOrder.size(); i++) {
-      List<ClaimedDelivery> claimed = tx(tx -> tx.deliveries().claim(listeners, true, T0, "a", T0.plus(LEASE), 1));
+      List<ClaimedDelivery> claimed = tx(tx -> tx.deliveries().claim(listeners, true, Set.of(), T0, "a",
+          T0.plus(LEASE), 1));
       assertEquals(1, claimed.size());
       oneAtATime.add(claimed.get(0).delivery().subscriber());
     }
     assertEquals(inCodePointOrder, oneAtATime);
-    List<ClaimedDelivery> again = tx(tx -> tx.deliveries().claim(listeners, true, T0.plus(LEASE), "b",
+    List<ClaimedDelivery> again = tx(tx -> tx.deliveries().claim(listeners, true, Set.of(), T0.plus(LEASE), "b",
         T0.plus(LEASE).plus(LEASE), 10));
     assertEquals(inCodePointOrder, again.stream().map(c -> c.delivery().subscriber()).toList(), "one claim");
   }
@@ -430,14 +507,16 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     for (String subscriber : List.of(L, M, "webhook:17", "webhookish", "webhook_17")) {
       create(pending(e, subscriber));
     }
-    assertEquals(List.of(), tx(tx -> tx.deliveries().claim(Set.of(), false, T0, "a", T0.plus(LEASE), 10)));
-    assertEquals(List.of(), tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "a", T0.plus(LEASE), 0)));
-    assertEquals(Set.of(L), subscribers(tx(tx -> tx.deliveries().claim(Set.of(L), false, T0, "a",
+    assertEquals(List.of(), tx(tx -> tx.deliveries().claim(Set.of(), false, Set.of(), T0, "a", T0.plus(LEASE),
+        10)));
+    assertEquals(List.of(), tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(), T0, "a", T0.plus(LEASE),
+        0)));
+    assertEquals(Set.of(L), subscribers(tx(tx -> tx.deliveries().claim(Set.of(L), false, Set.of(), T0, "a",
         T0.plus(LEASE), 10))));
-    assertEquals(Set.of("webhook:17"), subscribers(tx(tx -> tx.deliveries().claim(Set.of(), true, T0, "a",
+    assertEquals(Set.of("webhook:17"), subscribers(tx(tx -> tx.deliveries().claim(Set.of(), true, Set.of(), T0, "a",
         T0.plus(LEASE), 10))));
     assertEquals(Set.of(M, "webhookish", "webhook_17"), subscribers(tx(tx -> tx.deliveries().claim(
-        Set.of(M, "webhookish", "webhook_17"), true, T0, "a", T0.plus(LEASE), 10))));
+        Set.of(M, "webhookish", "webhook_17"), true, Set.of(), T0, "a", T0.plus(LEASE), 10))));
   }
 
   @Test
@@ -585,7 +664,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     create(pending(ea, L));
     create(pending(eb, "webhook:1"));
     run(tx -> tx.deliveries().deleteAll(a, "webhook:1"));
-    List<ClaimedDelivery> left = tx(tx -> tx.deliveries().claim(Set.of(L), true, T0, "a", T0.plus(LEASE), 10));
+    List<ClaimedDelivery> left = tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(), T0, "a",
+        T0.plus(LEASE), 10));
     assertEquals(Set.of(List.of(a, ea.eventId(), L), List.of(b, eb.eventId(), "webhook:1")), left.stream()
         .map(d -> List.<Object>of(d.delivery().tenantId(), d.delivery().eventId(), d.delivery().subscriber()))
         .collect(Collectors.toSet()));
@@ -742,8 +822,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(2L, nextSequence(t, s.participant().id()));
     assertEquals(1L, (long) tx(tx -> tx.events().lockFeed(t)), "the feed's position was restored");
     assertEquals(0L, (long) tx(tx -> tx.events().lockFeed(t + 1)));
-    List<ClaimedDelivery> claimable = tx(tx -> tx.deliveries().claim(Set.of(L, M), false, T0, "z", T0.plus(LEASE),
-        10));
+    List<ClaimedDelivery> claimable = tx(tx -> tx.deliveries().claim(Set.of(L, M), false, Set.of(), T0, "z",
+        T0.plus(LEASE), 10));
     assertEquals(Set.of(L, M), subscribers(claimable), "both deliveries are back, PENDING and not leased");
     for (ClaimedDelivery c : claimable) {
       assertEquals(pending(kept, c.delivery().subscriber()).attempts(), c.delivery().attempts());
@@ -804,7 +884,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
       tx.deliveries().create(pending(added.withPosition(2), L));
       tx.events().positionAll(t, List.of(added.eventId()), 3, T0);
       tx.deliveries().createAll(List.of(pending(added.withPosition(3), M)));
-      tx.deliveries().claim(Set.of(L, M), true, T0, "a", T0.plus(LEASE), 10);
+      tx.deliveries().claim(Set.of(L, M), true, Set.of(), T0, "a", T0.plus(LEASE), 10);
       tx.deliveries().delivered(t, kept.eventId(), L, T0);
       tx.deliveries().park(t, kept.eventId(), M, "a", 1, "x", T0);
       tx.deliveries().replay(t, kept.eventId(), M, T0);
@@ -855,8 +935,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
           start.await();
           int rounds = 0;
           while (true) {
-            List<ClaimedDelivery> claimed = instance.inTransaction(tx -> tx.deliveries().claim(Set.of(L), false, T0,
-                owner, T0.plus(Duration.ofHours(1)), 50));
+            List<ClaimedDelivery> claimed = instance.inTransaction(tx -> tx.deliveries().claim(Set.of(L), false,
+                Set.of(), T0, owner, T0.plus(Duration.ofHours(1)), 50));
             if (claimed.isEmpty()) {
               return rounds;
             }
@@ -918,14 +998,14 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
       Future<List<ClaimedDelivery>> holder = threads.submit(() -> storage().inTransaction(tx -> {
-        List<ClaimedDelivery> c = tx.deliveries().claim(Set.of(L), false, T0, "first", T0.plus(LEASE), 3);
+        List<ClaimedDelivery> c = tx.deliveries().claim(Set.of(L), false, Set.of(), T0, "first", T0.plus(LEASE), 3);
         claimed.countDown();
         await(release);
         return c;
       }));
       await(claimed);
       Started<List<ClaimedDelivery>> other = start(threads, () -> second.inTransaction(tx ->
-          tx.deliveries().claim(Set.of(L), false, T0, "second", T0.plus(LEASE), 3)));
+          tx.deliveries().claim(Set.of(L), false, Set.of(), T0, "second", T0.plus(LEASE), 3)));
       List<ClaimedDelivery> secondClaim;
       if (claimSkipsHeldDeliveries()) {
         // SKIP LOCKED: the second claim passes the held rows by without waiting for the first to commit.
@@ -1078,7 +1158,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   }
 
   List<ClaimedDelivery> claim(String owner, Instant now, int limit, String listener) {
-    return tx(tx -> tx.deliveries().claim(Set.of(listener), false, now, owner, now.plus(LEASE), limit));
+    return tx(tx -> tx.deliveries().claim(Set.of(listener), false, Set.of(), now, owner, now.plus(LEASE), limit));
   }
 
   void delivered(EventRecord e, String subscriber, Instant now) {
@@ -1107,6 +1187,12 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
       assertEquals(c.delivery().tenantId(), c.event().tenantId());
     }
     return claimed.stream().map(c -> c.event().eventId()).toList();
+  }
+
+  /** Each claimed delivery's event id and subscriber, in claim order. */
+  static List<List<Object>> keys(List<ClaimedDelivery> claimed) {
+    ids(claimed);
+    return claimed.stream().map(c -> List.<Object>of(c.delivery().eventId(), c.delivery().subscriber())).toList();
   }
 
   static Set<String> subscribers(List<ClaimedDelivery> claimed) {

@@ -121,6 +121,7 @@ import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.StoreFixture.HostTransactions;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import io.loyaltyengine.testkit.WebhookReceiver;
 import io.loyaltyengine.testkit.contract.Checks.Bad;
 import io.loyaltyengine.testkit.contract.Checks.ParticipantState;
 import io.loyaltyengine.testkit.gen.Gen;
@@ -142,6 +143,7 @@ import io.loyaltyengine.testkit.model.TestimonialScenario;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -4167,6 +4169,74 @@ public abstract class StorageContractTest extends EngineContractSupport {
       }
       delivered.add(event);
     }
+  }
+
+  /**
+   * An endpoint whose attempt got no answer is paused by the engine instance that made it, which then leaves the
+   * endpoint's deliveries out of its claims (the claim's skipped subscribers) rather than leasing them to leave them
+   * unattempted: while the pause lasts the round's batch goes to the other endpoints, and once it ends the paused
+   * endpoint's whole backlog goes out in the next round. Leased, that backlog would have waited for its lease (a
+   * minute here, against the six seconds the clock moves) and taken places in the paused round's batch. Through the
+   * API, a {@link WebhookReceiver} on 127.0.0.1 and the test's clock; the request that gets no answer waits for the
+   * request timeout, as it must.
+   */
+  @Test
+  void aPausedEndpointsDeliveriesAreLeftUnclaimedSoOthersFillTheBatchAndGoOutInTheRoundAfterThePause()
+      throws IOException {
+    int batch = 3;
+    LoyaltyEngine engine = engine(builder -> builder
+        .events(EventSettings.builder().manualDispatch().lease(Duration.ofMinutes(1)).batchSize(batch).build())
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)
+            .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300))));
+    try (WebhookReceiver receiver = WebhookReceiver.start()) {
+      receiver.always("/dead", receiver.blockUntil(new CountDownLatch(1), new CountDownLatch(1)));
+      receiver.always("/live", WebhookReceiver.status(200));
+      EventFilter awards = EventFilter.types(EventType.POINTS_AWARDED);
+      World busy = world(engine);
+      busy.scope.webhooks().create(new NewWebhookEndpoint(receiver.url("/dead"), awards));
+      World quiet = world(engine);
+      quiet.scope.webhooks().create(new NewWebhookEndpoint(receiver.url("/live"), awards));
+      // Participants first, their enrolments positioned (a round positions a batch of each tenant's events): each
+      // round below then positions all of its awards.
+      List<Participant> busyOnes = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        busyOnes.add(enrol(busy, "p" + i + "@busy.example.com"));
+      }
+      List<Participant> quietOnes = new ArrayList<>();
+      for (int i = 0; i < batch; i++) {
+        quietOnes.add(enrol(quiet, "q" + i + "@quiet.example.com"));
+      }
+      dispatchUntilIdle(engine);
+      award(busy, busyOnes.get(0));
+      DispatchReport first = engine.events().dispatch();
+      assertEquals(1, first.retried(), "no answer: the endpoint is paused until that delivery's retry, 5 s at most "
+          + "10 % more: " + first);
+
+      // The paused endpoint's new deliveries are older than the live one's, and would come first in each turn.
+      award(busy, busyOnes.get(1));
+      award(busy, busyOnes.get(2));
+      quietOnes.forEach(p -> award(quiet, p));
+      DispatchReport paused = engine.events().dispatch();
+      assertEquals(batch, paused.delivered(), "the whole batch went to the live endpoint: " + paused);
+      assertEquals(0, paused.retried(), "the paused endpoint's deliveries were not attempted: " + paused);
+      assertEquals(1, receiver.requests("/dead").size(), "no request while the endpoint is paused");
+
+      receiver.always("/dead", WebhookReceiver.status(200));
+      clock().advance(Duration.ofSeconds(6));
+      DispatchReport after = engine.events().dispatch();
+      assertEquals(3, after.delivered(), "the failed delivery (the probe) and the two left unleased: " + after);
+      List<String> dead = receiver.requests("/dead").stream().map(WebhookReceiver.Request::webhookId).toList();
+      assertEquals(4, dead.size(), dead.toString());
+      assertEquals(dead.get(0), dead.get(1), "the failed delivery was the probe");
+      assertEquals(Set.copyOf(busy.scope.changeFeed().read(0, awards, 10).events().stream().map(LoyaltyEvent::id)
+          .toList()), Set.copyOf(dead.subList(1, 4)), "each award once");
+      assertEquals(batch, receiver.requests("/live").size());
+    }
+  }
+
+  /** Awards {@code p}, of {@code w}, points once. */
+  private static void award(World w, Participant p) {
+    w.scope.points().award(ParticipantRef.id(p.id()), PointsChange.of(10, "purchase"));
   }
 
   private static void assertCode(ErrorCode code, org.junit.jupiter.api.function.Executable call) {

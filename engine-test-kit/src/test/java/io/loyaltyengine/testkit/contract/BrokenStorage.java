@@ -191,9 +191,9 @@ final class BrokenStorage implements Storage {
     }
 
     @Override
-    public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Instant now, String owner,
-        Instant leaseUntil, int limit) {
-      return healthy.claim(listeners, webhooks, now, owner, leaseUntil, limit);
+    public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Set<String> skipped, Instant now,
+        String owner, Instant leaseUntil, int limit) {
+      return healthy.claim(listeners, webhooks, skipped, now, owner, leaseUntil, limit);
     }
 
     @Override
