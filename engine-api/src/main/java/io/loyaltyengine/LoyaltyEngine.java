@@ -86,19 +86,20 @@ public interface LoyaltyEngine extends AutoCloseable {
    * engine would answer from memory (an API key it has cached, a leaderboard index, subscribing or unsubscribing a
    * listener); {@link #forTenant} still returns a scope, whose operations fail. Then stops the event dispatcher,
    * waiting for the delivery in progress (at most twice {@link EventSettings#lease()}: a webhook's ends within its
-   * request timeout and the look-up of its host; a listener still running then keeps the dispatcher's thread until it
-   * returns) without recording it, since the engine refuses new units of work: it is delivered again once its lease
-   * runs out, by an instance with that subscriber. Then releases the HTTP client of webhooks, waits for the units of
-   * work of operations already running on other threads to end (at most 30 seconds, after which it goes on and logs how
-   * many were left), releases the node number the engine leased (see {@link Builder#nodeId}; a release the storage
-   * fails is left to run out), and closes the storage. A close on an interrupted thread waits for neither the delivery
-   * nor the units of work, and keeps the interrupt. Units of work left when the wait ends have the storage closed under
-   * them: what becomes of them is the storage's (they may fail, or commit if the storage lets a transaction under way
-   * finish: {@code JdbcStorage} on H2 lets them finish and closes its pool when the last ends, on PostgreSQL its pool
-   * aborts their connections); since they may still make ids, the node number is then not released but left to run out
-   * its lease (10 minutes), and the close does not wait for them in the release either. An operation made of several
-   * units of work (one retried after a conflict, for example) may be refused between them. Idempotent: a call once a
-   * close has begun returns at once, without waiting for that close to end.
+   * connect timeout, which bounds the look-up of its host, and its request timeout; a listener still running then keeps
+   * the dispatcher's thread until it returns) without recording it, since the engine refuses new units of work: it is
+   * delivered again once its lease runs out, by an instance with that subscriber. Then releases the HTTP client of
+   * webhooks and the threads of its host look-ups, waits for the units of work of operations already running on other
+   * threads to end (at most 30 seconds, after which it goes on and logs how many were left), releases the node number
+   * the engine leased (see {@link Builder#nodeId}; a release the storage fails is left to run out), and closes the
+   * storage. A close on an interrupted thread waits for neither the delivery nor the units of work, and keeps the
+   * interrupt. Units of work left when the wait ends have the storage closed under them: what becomes of them is the
+   * storage's (they may fail, or commit if the storage lets a transaction under way finish: {@code JdbcStorage} on H2
+   * lets them finish and closes its pool when the last ends, on PostgreSQL its pool aborts their connections); since
+   * they may still make ids, the node number is then not released but left to run out its lease (10 minutes), and the
+   * close does not wait for them in the release either. An operation made of several units of work (one retried after a
+   * conflict, for example) may be refused between them. Idempotent: a call once a close has begun returns at once,
+   * without waiting for that close to end.
    *
    * <p>Host code the engine calls inside one of its operations' units of work (a {@link
    * io.loyaltyengine.fraud.RiskRule}, the clock, an id generator, a storage) cannot close the engine: close would

@@ -10,8 +10,8 @@ import java.util.Objects;
  *
  * <p>Defaults: background dispatch polling every 500 ms (a round that did work is followed at once by another),
  * 100 deliveries per round, a 60 s lease on claimed deliveries (more than twice the longest default webhook call:
- * 5 s to connect and 15 s for the answer, plus name resolution), 10 attempts before a listener delivery is parked,
- * dispatched events kept 7 days.
+ * 5 s to look up the endpoint's host and 15 s for the whole exchange), 10 attempts before a listener delivery is
+ * parked, dispatched events kept 7 days.
  *
  * @param backgroundDispatch whether the engine runs its own dispatcher thread; if false the host calls
  *     {@link Events#dispatch()}

@@ -21,7 +21,15 @@ import java.util.Objects;
  * pause ends first: another one's deliveries are claimed and left until their lease runs out). The pause is the
  * instance's own memory: other instances, and the same one after a restart, attempt the endpoint again.
  *
- * @param connectTimeout time to establish a connection, 100 ms..60 s
+ * <p>The connect timeout also bounds the lookup of the endpoint's host, made before each attempt for the address
+ * policy's check (none under {@link WebhookAddressPolicy#ALLOW_ALL}): Java 17 cannot bound the system resolver, so
+ * the instance runs lookups on threads of its own (at most {@code deliveryThreads} at once, daemon threads named
+ * {@code loyalty-webhook-lookup-<n>}, and as many more waiting; one more is refused at once) and waits up to the
+ * connect timeout. A lookup that takes longer, or is refused, counts as no answer from the endpoint, as a connect
+ * timeout does; its thread is left to end when the resolver returns. So one attempt lasts at most the connect timeout
+ * and the request timeout together, and a resolver that hangs holds a bounded number of threads.
+ *
+ * @param connectTimeout time to look up an endpoint's host, and to establish a connection, 100 ms..60 s
  * @param requestTimeout time for the whole request and response, 100 ms..5 min
  * @param addressPolicy which addresses endpoints may resolve to
  * @param deliveryThreads endpoints posted to at once by one engine instance, 1..64
@@ -39,7 +47,7 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
   /**
    * Validates every setting.
    *
-   * @param connectTimeout time to establish a connection, 100 ms..60 s
+   * @param connectTimeout time to look up an endpoint's host, and to establish a connection, 100 ms..60 s
    * @param requestTimeout time for the whole request and response, 100 ms..5 min
    * @param addressPolicy which addresses endpoints may resolve to
    * @param deliveryThreads endpoints posted to at once by one engine instance, 1..64
@@ -58,7 +66,7 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
   /**
    * Validates every setting, with {@link #DEFAULT_DELIVERY_THREADS} delivery threads.
    *
-   * @param connectTimeout time to establish a connection, 100 ms..60 s
+   * @param connectTimeout time to look up an endpoint's host, and to establish a connection, 100 ms..60 s
    * @param requestTimeout time for the whole request and response, 100 ms..5 min
    * @param addressPolicy which addresses endpoints may resolve to
    * @throws NullPointerException naming the setting, if one is null

@@ -4,11 +4,13 @@ import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
  * Which addresses a webhook may be sent to under a {@link WebhookAddressPolicy}: the server-side request forgery
- * guard. Classification looks at the address bytes only (no DNS), so it is exact for literals.
+ * guard. Classification looks at the address bytes only (no DNS), so it is exact for literals; a host name is looked
+ * up first, by a delivery with a time limit ({@link HostLookup}).
  *
  * <p>Non-public, refused by {@link WebhookAddressPolicy#PUBLIC_ONLY}: the special-purpose ranges of IANA's registries
  * that are not globally reachable, and multicast. A range with a few global addresses inside ({@code 192.0.0/24},
@@ -34,7 +36,7 @@ import java.util.Objects;
  * Loopback ({@code 127/8}, {@code ::1}, and {@code ::ffff:127.0.0.0/104}) is a class of its own, allowed by
  * {@link WebhookAddressPolicy#ALLOW_LOOPBACK}. {@link WebhookAddressPolicy#ALLOW_ALL} allows everything.
  *
- * <p>Thread-safe: stateless.
+ * <p>Thread-safe: stateless (a lookup's threads are the {@link HostLookup}'s).
  */
 final class WebhookAddressRules {
   /** What kind of address, as far as the policy is concerned. */
@@ -67,8 +69,11 @@ final class WebhookAddressRules {
   }
 
   /**
-   * Resolves {@code host} (a name, an IPv4 literal, or an IPv6 literal with or without brackets) and checks every
-   * address it resolves to. {@link WebhookAddressPolicy#ALLOW_ALL} needs no lookup.
+   * Resolves {@code host} (a name, an IPv4 literal, or an IPv6 literal with or without brackets) on the calling
+   * thread, with no time limit but the system resolver's own, and checks every address it resolves to.
+   * {@link WebhookAddressPolicy#ALLOW_ALL} needs no lookup. For an endpoint's URL checked when the host creates or
+   * changes it, on the host's thread; a delivery looks its host up with a bound instead
+   * ({@link #permitsHost(WebhookAddressPolicy, String, HostLookup, Duration)}).
    *
    * @return whether the policy allows the host
    * @throws UnknownHostException if the host does not resolve
@@ -78,6 +83,22 @@ final class WebhookAddressRules {
       return true;
     }
     return permitsAll(policy, InetAddress.getAllByName(host));
+  }
+
+  /**
+   * Looks {@code host} up on {@code lookup}'s threads, waiting at most {@code timeout}, and checks every address it
+   * resolves to. {@link WebhookAddressPolicy#ALLOW_ALL} needs no lookup.
+   *
+   * @return whether the policy allows the host
+   * @throws UnknownHostException if the host does not resolve
+   * @throws HostLookup.NoAnswerException if the lookup gave no answer in time (see {@link HostLookup})
+   */
+  static boolean permitsHost(WebhookAddressPolicy policy, String host, HostLookup lookup, Duration timeout)
+      throws UnknownHostException, HostLookup.NoAnswerException {
+    if (policy == WebhookAddressPolicy.ALLOW_ALL) {
+      return true;
+    }
+    return permitsAll(policy, lookup.resolve(host, timeout));
   }
 
   /** Classifies an address by its bytes. */

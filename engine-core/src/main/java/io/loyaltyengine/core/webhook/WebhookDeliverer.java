@@ -8,6 +8,7 @@ import io.loyaltyengine.webhooks.WebhookSettings;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -50,10 +51,11 @@ import java.util.concurrent.TimeoutException;
  * dispatcher.
  *
  * <h2>Verdicts</h2>
- * 2xx is {@link WebhookAttempt.Result#SUCCESS}; 410 is {@link WebhookAttempt.Result#GONE}; any other status, a
- * network failure, a timeout or a host that does not resolve is {@link WebhookAttempt.Result#RETRY}, with the
- * receiver's {@code Retry-After} (delta-seconds or an IMF-fixdate HTTP-date, relative to the clock; capped at 24 h)
- * when it sent one. {@link WebhookAttempt.Result#REFUSED} means no request was made, see below.
+ * 2xx is {@link WebhookAttempt.Result#SUCCESS}; 410 is {@link WebhookAttempt.Result#GONE}; any other status is
+ * {@link WebhookAttempt.Result#RETRY}, with the receiver's {@code Retry-After} (delta-seconds or an IMF-fixdate
+ * HTTP-date, relative to the clock; capped at 24 h) when it sent one. No answer (a network failure, a timeout, a host
+ * that does not resolve or whose lookup does not end in time, see below) is {@link WebhookAttempt.Result#RETRY} with
+ * status 0. {@link WebhookAttempt.Result#REFUSED} means no request was made, see below.
  *
  * <h2>Address policy, and its limit</h2>
  * Before each request the endpoint's host is resolved and every address it resolves to is checked against the
@@ -66,6 +68,15 @@ import java.util.concurrent.TimeoutException;
  * also send webhook traffic through an egress proxy that enforces the same rules (for example Stripe's smokescreen)
  * or from a network that cannot reach internal services.
  *
+ * <h2>The lookup's bounds</h2>
+ * Java 17 cannot bound the system resolver, which can hold its caller far past the HTTP timeouts when it does not
+ * answer. So the lookup runs on a thread of the deliverer's own and is waited for up to the connect timeout; one that
+ * takes longer is no answer from the endpoint, as a connect timeout is, and its thread is left to end when the
+ * resolver returns. At most {@link WebhookSettings#deliveryThreads()} lookups run at once (daemon threads
+ * {@code loyalty-webhook-lookup-<n>}, made when needed, ended when idle and by {@link #close()}) and as many wait for
+ * a thread; one more is refused at once, also no answer. So a resolver that hangs holds no more threads than that, and
+ * a delivery thread no longer than the connect timeout.
+ *
  * <p>Thread-safe: {@link #deliver} may be called from many threads at once; the {@link HttpClient} is shared.
  */
 public final class WebhookDeliverer implements AutoCloseable {
@@ -76,6 +87,8 @@ public final class WebhookDeliverer implements AutoCloseable {
 
   private final WebhookSettings settings;
   private final Clock clock;
+  /** Looks up endpoints' hosts for the address check, on at most {@code deliveryThreads} threads. */
+  private final HostLookup lookup;
   private final Object clientLock = new Object();
   /** Made for the first request; null again once closed. Guarded by {@link #clientLock}. */
   private HttpClient client;
@@ -89,13 +102,19 @@ public final class WebhookDeliverer implements AutoCloseable {
    * @param clock the time of {@code webhook-timestamp}, of secret-rotation ends and of {@code Retry-After} dates
    */
   public WebhookDeliverer(WebhookSettings settings, Clock clock) {
+    this(settings, clock, InetAddress::getAllByName);
+  }
+
+  /** As the public constructor, with {@code resolver} looking up hosts in place of the system's: for tests. */
+  WebhookDeliverer(WebhookSettings settings, Clock clock, HostLookup.Resolver resolver) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.lookup = new HostLookup(resolver, settings.deliveryThreads());
   }
 
   /**
-   * Makes one attempt to deliver {@code event} to {@code endpoint}. Blocks for at most the request timeout, plus
-   * the time to resolve the endpoint's host.
+   * Makes one attempt to deliver {@code event} to {@code endpoint}. Blocks for at most the connect timeout (the
+   * lookup of the endpoint's host) plus the request timeout (the exchange).
    *
    * <p>If the calling thread is interrupted while waiting, the request is cancelled, the thread's interrupt status
    * is kept, and the attempt is reported as {@link WebhookAttempt.Result#RETRY}.
@@ -122,9 +141,13 @@ public final class WebhookDeliverer implements AutoCloseable {
       return WebhookAttempt.refused("plain http is refused by the address policy");
     }
     try {
-      if (!WebhookAddressRules.permitsHost(settings.addressPolicy(), uri.getHost())) {
+      // Bounded by the connect timeout, as establishing the connection is: a resolver that hangs is no answer.
+      if (!WebhookAddressRules.permitsHost(settings.addressPolicy(), uri.getHost(), lookup,
+          settings.connectTimeout())) {
         return WebhookAttempt.refused("the endpoint's address is refused by the address policy");
       }
+    } catch (HostLookup.NoAnswerException e) {
+      return WebhookAttempt.retry(0, null, e.getMessage());
     } catch (UnknownHostException e) {
       // DNS failures are often passing; the schedule gives the receiver's zone days to recover.
       return WebhookAttempt.retry(0, null, "the endpoint's host did not resolve");
@@ -150,11 +173,12 @@ public final class WebhookDeliverer implements AutoCloseable {
   }
 
   /**
-   * Releases the {@link HttpClient}, if one was made; later attempts fail. Idempotent, and never waits: on Java 21
-   * and later the client is shut down at once ({@code shutdownNow()}: a request still in progress, on a host thread
-   * under manual dispatch, fails and is made again later, where {@code close()} would wait for it); Java 17 has no
-   * way to stop a client, so the reference is dropped, and the client's selector thread ends, closing its connections
-   * and ending its worker threads, a few seconds after the client is garbage-collected.
+   * Releases the {@link HttpClient}, if one was made, and the host lookups' threads; later attempts fail. Idempotent,
+   * and never waits: on Java 21 and later the client is shut down at once ({@code shutdownNow()}: a request still in
+   * progress, on a host thread under manual dispatch, fails and is made again later, where {@code close()} would wait
+   * for it); Java 17 has no way to stop a client, so the reference is dropped, and the client's selector thread ends,
+   * closing its connections and ending its worker threads, a few seconds after the client is garbage-collected. A
+   * lookup thread inside the system's resolver ends when the resolver returns.
    */
   @Override
   public void close() {
@@ -164,6 +188,7 @@ public final class WebhookDeliverer implements AutoCloseable {
       http = client;
       client = null;
     }
+    lookup.close();
     if (http != null && SHUTDOWN_NOW != null) {
       try {
         SHUTDOWN_NOW.invoke(http);

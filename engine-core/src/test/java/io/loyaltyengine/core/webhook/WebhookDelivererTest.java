@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +38,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -232,6 +234,73 @@ class WebhookDelivererTest {
       release.countDown();
       impatient.close();
     }
+  }
+
+  /**
+   * A lookup of the endpoint's host that hangs (the resolver is the test's, never DNS) ends the attempt at the
+   * connect timeout, the lookup's bound, as no answer (status 0, as a connect timeout): the dispatcher then pauses the
+   * endpoint. The resolver is still hanging when the attempt has ended, and at most the deliverer's lookup threads
+   * (its delivery threads, one here) ever wait in it: further attempts to hosts that hang are no answer too, whether
+   * they waited for a thread until the bound or found every thread held and as many waiting, and refused at once.
+   */
+  @Test
+  void aHostLookupThatHangsEndsTheAttemptAtTheConnectTimeoutAsNoAnswerAndHoldsAtMostTheLookupThreads() {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    AtomicInteger returned = new AtomicInteger();
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    HostLookup.Resolver hangs = host -> {
+      calls.incrementAndGet();
+      threads.add(Thread.currentThread());
+      // As the system resolver, which does not heed an interrupt: on until released (30 s at most, so that a failing
+      // test leaves no thread for good).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      boolean interrupted = false;
+      while (release.getCount() > 0 && System.nanoTime() < deadline) {
+        try {
+          release.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      returned.incrementAndGet();
+      // A private address, which the policy refuses: no request would be made to these names even then.
+      return new InetAddress[] {InetAddress.getByAddress(new byte[] {10, 0, 0, 9})};
+    };
+    try (WebhookDeliverer hanging = new WebhookDeliverer(LOOPBACK.withTimeouts(Duration.ofMillis(100),
+        Duration.ofSeconds(5)).withDeliveryThreads(1), CLOCK, hangs)) {
+      WebhookAttempt first = hanging.deliver(endpointAt("http://hangs.example.com:" + port()
+          + "/hook?token=SEKRIT-TOKEN"), EVENT);
+      assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "the endpoint's host lookup timed out"), first);
+      assertEquals(0, returned.get(), "the attempt ended while the lookup still hung");
+      for (int i = 0; i < 5; i++) {
+        WebhookAttempt next = hanging.deliver(endpointAt("http://other.example.com:" + port() + "/hook"), EVENT);
+        assertEquals(Result.RETRY, next.result());
+        assertEquals(0, next.status(), "no answer: " + next);
+      }
+      assertTrue(calls.get() <= 1, "one lookup thread at most waited in the resolver: " + calls.get());
+      for (Thread t : threads) {
+        assertTrue(t.getName().startsWith("loyalty-webhook-lookup-") && t.isDaemon(), t.getName());
+      }
+    } finally {
+      release.countDown();
+    }
+    assertEquals(List.of(), received, "no request without a checked address");
+  }
+
+  /** The address policy judges the addresses the lookup found: a name that resolves to a private address is refused. */
+  @Test
+  void theAddressPolicyJudgesTheAddressesTheHostLookupFound() throws UnknownHostException {
+    InetAddress internal = InetAddress.getByAddress(new byte[] {10, 0, 0, 7});
+    try (WebhookDeliverer resolving = new WebhookDeliverer(LOOPBACK, CLOCK, host -> new InetAddress[] {internal})) {
+      WebhookAttempt attempt = resolving.deliver(endpointAt("http://internal.example.com:" + port() + "/hook"), EVENT);
+      assertEquals(Result.REFUSED, attempt.result());
+      assertEquals("the endpoint's address is refused by the address policy", attempt.error());
+    }
+    assertEquals(List.of(), received);
   }
 
   @Test

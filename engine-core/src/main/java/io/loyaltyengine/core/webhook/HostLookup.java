@@ -1,0 +1,147 @@
+package io.loyaltyengine.core.webhook;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Looks up the addresses of webhook endpoints' hosts, each lookup bounded by a timeout, on a few threads of its own.
+ *
+ * <h2>Why threads</h2>
+ * Java 17 has no way to bound {@link InetAddress#getAllByName}, nor to replace its resolver, and a resolver that does
+ * not answer can hold the calling thread for as long as the system's resolver configuration lets it (or longer: a
+ * hanging name service). Run on a delivery thread, that held the delivery far past its HTTP timeouts. So the lookup
+ * runs on a thread of this class and the caller waits for it up to its timeout; a lookup that does not end by then is
+ * no answer from the endpoint, as a connect timeout is ({@link NoAnswerException}), and its thread is left to end
+ * when the resolver returns (an interrupt does not stop the system resolver).
+ *
+ * <h2>Bounds</h2>
+ * At most {@code threads} lookups run at once, each on a daemon thread named {@code loyalty-webhook-lookup-<n>},
+ * made when needed and ended after 30 s idle; at most as many more wait for a thread. A lookup that finds every thread
+ * busy and as many waiting is refused at once, also no answer. So a resolver that hangs holds at most {@code threads}
+ * threads, however many lookups are asked of it. A waiting lookup whose caller gave up stays in its place until a
+ * thread takes it and drops it at once: while every thread hangs, the places of those that waited fill, and the next
+ * lookups are refused without waiting for the timeout again.
+ *
+ * <p>Thread-safe.
+ */
+final class HostLookup implements AutoCloseable {
+  /** How long an idle lookup thread lives. */
+  private static final long IDLE_SECONDS = 30;
+
+  /** Resolves a host name or literal to its addresses: the system's resolver, or a test's. Thread-safe. */
+  @FunctionalInterface
+  interface Resolver {
+    /**
+     * The host's addresses.
+     *
+     * @throws UnknownHostException if the host does not resolve
+     */
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
+
+  /**
+   * No answer from the lookup: it did not end within its timeout, no thread was free for it, this lookup is closed,
+   * or the caller was interrupted. The message says which, and never names the host. Immutable.
+   */
+  static final class NoAnswerException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    NoAnswerException(String reason) {
+      // No stack: an expected outcome, made once per attempt to an endpoint whose lookup hangs.
+      super(reason, null, false, false);
+    }
+  }
+
+  private final Resolver resolver;
+  private final ThreadPoolExecutor executor;
+
+  /**
+   * Creates the lookup; its threads are made when needed.
+   *
+   * @param resolver the resolver to run
+   * @param threads lookups run at once at most, and lookups waiting for a thread at most, 1 or more
+   */
+  HostLookup(Resolver resolver, int threads) {
+    this.resolver = Objects.requireNonNull(resolver, "resolver");
+    AtomicInteger made = new AtomicInteger();
+    this.executor = new ThreadPoolExecutor(threads, threads, IDLE_SECONDS, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(threads), r -> {
+          Thread t = new Thread(r, "loyalty-webhook-lookup-" + made.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    // An engine that posts no webhook, or only to ALLOW_ALL, keeps no lookup thread.
+    executor.allowCoreThreadTimeOut(true);
+  }
+
+  /**
+   * The addresses of {@code host}, looked up within {@code timeout}. Blocks for at most the timeout.
+   *
+   * @param host a host name or address literal (an IPv6 literal with or without brackets)
+   * @param timeout the longest to wait
+   * @return the host's addresses
+   * @throws UnknownHostException if the host does not resolve
+   * @throws NoAnswerException if the lookup did not end in time, could not start, or the caller was interrupted
+   *     (whose interrupt status is then kept)
+   */
+  InetAddress[] resolve(String host, Duration timeout) throws UnknownHostException, NoAnswerException {
+    Objects.requireNonNull(host, "host");
+    FutureTask<InetAddress[]> lookup = new FutureTask<>(() -> resolver.resolve(host));
+    try {
+      executor.execute(lookup);
+    } catch (RejectedExecutionException e) {
+      throw new NoAnswerException(executor.isShutdown() ? "the webhook deliverer is closed"
+          : "no thread free to look up the endpoint's host");
+    } catch (OutOfMemoryError e) {
+      // No thread could be made (a JVM at its thread limit): no answer, and the endpoint is tried again later.
+      throw new NoAnswerException("no thread free to look up the endpoint's host");
+    }
+    try {
+      return lookup.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      lookup.cancel(true);
+      throw new NoAnswerException("the endpoint's host lookup timed out");
+    } catch (InterruptedException e) {
+      lookup.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new NoAnswerException("interrupted");
+    } catch (CancellationException e) {
+      // Cancelled by close() (shutdownNow drops the waiting lookups, which then never end otherwise).
+      throw new NoAnswerException("the webhook deliverer is closed");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof UnknownHostException unknown) {
+        throw unknown;
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException("host lookup failed", cause);
+    }
+  }
+
+  /**
+   * Stops the lookup threads (a thread inside the system resolver ends when it returns) and cancels the lookups
+   * waiting for one; later lookups get no answer. Idempotent; never waits.
+   */
+  @Override
+  public void close() {
+    for (Runnable waiting : executor.shutdownNow()) {
+      ((FutureTask<?>) waiting).cancel(false);
+    }
+  }
+}
