@@ -95,6 +95,11 @@ public final class Transactions {
     return host != null;
   }
 
+  /** The host's transaction these transactions join, or null when they are the engine's own. */
+  public HostTransaction host() {
+    return host;
+  }
+
   /**
    * Runs {@code work} atomically. A unique-key violation becomes CONFLICT naming the field the key guards.
    *

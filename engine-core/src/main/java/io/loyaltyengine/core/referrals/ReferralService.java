@@ -344,7 +344,7 @@ public final class ReferralService implements Referrals {
     try {
       if (SignedCodes.looksSigned(code)) {
         SignedCodes verifier = keys.verifier(tx, tenantId, SignedCodes.keyIdOf(code),
-            !context.transactions().joinHost());
+            context.transactions().host());
         if (verifier == null) {
           throw ReferralRules.invalidCode();
         }

@@ -3,6 +3,7 @@ package io.loyaltyengine.core.referrals;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.SigningKey;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
@@ -57,7 +60,12 @@ import java.util.concurrent.ConcurrentMap;
  * due to be read again, reloads the tenant's keys (another instance may have rotated or retired) from that unit of
  * work, and caches them unless it joins a host's transaction (which may hold a rotation or retirement of its own
  * that could still roll back). Only a number above the highest cached one can be new: a lower number the set lacks
- * is retired (or never was), and is refused without a read.
+ * is retired (or never was), and is refused without a read. A host's transaction in which this engine rotated or
+ * retired one of the tenant's keys never verifies from the cache: it reads the keys each time, its own change
+ * included. The change dropped the cached set, but a call outside that transaction may cache the committed set
+ * again at once (the retired key still in it until the host commits), and the host's transaction must refuse the key
+ * it retired ({@code Referrals.retireSigningKey}). Such transactions are remembered by identity, as long as the host
+ * holds them.
  *
  * <h2>Memory</h2>
  * Each key of a cached set keeps an initialised {@code Mac} for every thread that signed or verified with it
@@ -99,6 +107,12 @@ public final class SigningKeys {
   /** A tenant's key set and when its read began. */
   private record Cached(SignedCodes codes, Instant loadedAt) {
   }
+
+  /**
+   * The tenants whose keys a scope joining each host's transaction rotated or retired here, by the transaction's
+   * identity (weak keys: dropped once the host lets go of the transaction).
+   */
+  private final Cache<HostTransaction, Set<Long>> changedInHost = Caffeine.newBuilder().weakKeys().build();
 
   /**
    * Creates an empty cache.
@@ -165,17 +179,18 @@ public final class SigningKeys {
   /**
    * The tenant's codes for verifying a code signed with key {@code keyId} ({@code -1} when the code names none),
    * reading the tenant's keys in {@code tx} when the cache cannot hold that key yet or its set is due to be read again
-   * (another instance may have retired a key it holds).
+   * (another instance may have retired a key it holds), and always when {@code tx} is a host's transaction in which
+   * this engine changed the tenant's keys.
    *
-   * @param committed whether {@code tx} reads only committed keys (not a host's transaction): only then is what it
-   *     reads cached
+   * @param host the host's transaction {@code tx} joins, or null when it is one of the engine's own (which reads only
+   *     committed keys): only then is what it reads cached
    * @return the codes, or null when the tenant has no key at all (so no signed code of it can be valid)
    */
-  public SignedCodes verifier(Transaction tx, long tenantId, int keyId, boolean committed) {
+  public SignedCodes verifier(Transaction tx, long tenantId, int keyId, HostTransaction host) {
     Cached entry = byTenant.get(tenantId);
     SignedCodes cached = entry == null ? null : entry.codes;
     if (cached != null && fresh(entry.loadedAt, now())
-        && (cached.hasKey(keyId) || keyId <= cached.signingKeyId())) {
+        && (cached.hasKey(keyId) || keyId <= cached.signingKeyId()) && !changedKeys(host, tenantId)) {
       return cached;
     }
     Instant readAt = now();
@@ -184,7 +199,27 @@ public final class SigningKeys {
       return null;
     }
     SignedCodes read = codesFor(tenantId, cached, keys);
-    return committed ? remember(tenantId, read, readAt) : read;
+    return host == null ? remember(tenantId, read, readAt) : read;
+  }
+
+  /** Whether this engine rotated or retired one of the tenant's keys in the host's transaction {@code host}. */
+  private boolean changedKeys(HostTransaction host, long tenantId) {
+    if (host == null) {
+      return false;
+    }
+    Set<Long> tenants = changedInHost.getIfPresent(host);
+    return tenants != null && tenants.contains(tenantId);
+  }
+
+  /**
+   * Remembers, before a change of the tenant's keys runs in {@code scope}, that a host's transaction it joins holds
+   * such a change: from then on that transaction verifies from its own reads, not from the cache.
+   */
+  private void markChange(Transactions scope, long tenantId) {
+    HostTransaction host = scope.host();
+    if (host != null) {
+      changedInHost.get(host, h -> ConcurrentHashMap.newKeySet()).add(tenantId);
+    }
   }
 
   /**
@@ -206,6 +241,7 @@ public final class SigningKeys {
         return keysMakingTheFirst(tx, tenantId);
       });
     }
+    markChange(scope, tenantId);
     Instant readAt = now();
     // Forgets the cached set also when the commit's outcome is unknown: the next signing reads what was committed.
     SignedCodes rotated = scope.runThenForget(tx -> {
@@ -240,6 +276,7 @@ public final class SigningKeys {
     if (keyId < 1) {
       throw LoyaltyException.validation(KEY_ID, "keyId must be at least 1");
     }
+    markChange(scope, tenantId);
     Instant readAt = now();
     SignedCodes kept = scope.runThenForget(tx -> {
       TenantService.require(tx, tenantId);

@@ -2795,6 +2795,35 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   /**
+   * Referrals.retireSigningKey: inside a host's transaction the retired key "is refused in the host's transaction at
+   * once". The retirement drops the engine's cached keys, but a call outside the host's transaction may read and
+   * cache the committed keys again before the host goes on (key 1 is still committed, so that call rightly verifies
+   * it); the host's own transaction must still refuse key 1, and after the rollback it verifies again.
+   */
+  @Test
+  void aSigningKeyRetiredInsideAHostTransactionIsRefusedThereThoughAnotherCallCachedTheKeysMeanwhile() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    long campaignId = w.campaign.id();
+    ParticipantRef ref = ParticipantRef.id(enrol(w, "cached@example.com").id());
+    String underKey1 = w.scope.referrals().codes(ref).signed();
+    assertEquals(2, w.scope.referrals().rotateSigningKey());
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      joined.referrals().retireSigningKey(1);
+      assertEquals(ref, ParticipantRef.id(w.scope.referrals().decode(campaignId, underKey1).participantId()),
+          "outside the host's transaction key 1 is still committed: it verifies, and the keys are cached");
+      assertRejected(ErrorCode.VALIDATION_ERROR, "code", "a code under the key the host's transaction retired,"
+          + " decoded in that transaction after another call cached the committed keys",
+          () -> joined.referrals().decode(campaignId, underKey1));
+      tx.rollback();
+    }
+    assertEquals(ref, ParticipantRef.id(w.scope.referrals().decode(campaignId, underKey1).participantId()),
+        "key 1 verifies: the retirement was rolled back");
+    assertEquals(List.of(2, 1), w.scope.referrals().signingKeys().stream().map(SigningKeyInfo::keyId).toList());
+  }
+
+  /**
    * A campaign the host created in its own transaction is the tenant's for every call of the joined scope: its
    * STRONG boards answer from the host's transaction. Leaderboards throw NOT_FOUND only "for the campaign" that is
    * not the tenant's, and TenantScope.joining says the engine's memory is "only dropped or bypassed" for the host's

@@ -141,6 +141,7 @@ class ContractSuiteSelfTest {
         "aSigningKeyRotatedInsideAHostTransactionRollsBackOrCommitsWithIt",
         "aFirstSigningKeyRotatedInsideAHostTransactionLetsItIssueCodes",
         "aSigningKeyRetiredInsideAHostTransactionRollsBackOrCommitsWithIt",
+        "aSigningKeyRetiredInsideAHostTransactionIsRefusedThereThoughAnotherCallCachedTheKeysMeanwhile",
         "leaderboardIndexReadsOfACampaignCreatedInsideAHostTransactionAnswerFromIt",
         "aReadTransactionDoesNotSeeACommitMadeBetweenTwoOfItsStatements",
         "aDeletionAnEndpointAndAKeyedAwardInsideARolledBackHostTransactionLeaveNothingBelieved",
