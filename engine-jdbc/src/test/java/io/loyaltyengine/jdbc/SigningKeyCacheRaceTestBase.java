@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.referrals.SignedCodes;
@@ -11,8 +12,11 @@ import io.loyaltyengine.core.referrals.SigningKeys;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.testkit.SettableClock;
+import io.loyaltyengine.testkit.StoreFixture.HostTransactions;
+import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -20,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,6 +58,8 @@ abstract class SigningKeyCacheRaceTestBase {
   /** Whether that thread's transaction read the keys; written and read by that thread only. */
   private boolean keysRead;
   private final Pause afterKeysRead = new Pause();
+  /** Reads of a tenant's signing keys, by every engine, in their own transactions and in hosts'. */
+  private final AtomicInteger keysReads = new AtomicInteger();
 
   abstract JdbcFixture createFixture();
 
@@ -171,6 +178,49 @@ abstract class SigningKeyCacheRaceTestBase {
     assertEquals(world.participantId(), decode(other, underKey2), "key 2, still kept, verifies there");
   }
 
+  /**
+   * Verification reads a tenant's keys again once its cached set is a minute old; in a host's transaction that read
+   * was never cached, so once the minute had passed every verification there read the keys, for as long as no call
+   * outside a host's transaction (a code issued, a decode) refreshed the set: a host that signs referrals up in its
+   * own transactions read the keys at every signup. A host's read that finds exactly the cached keys refreshes the
+   * set, as it proves what is committed (its own uncommitted change would show); a retirement on another engine
+   * still reaches this one within a minute.
+   */
+  @Test
+  void aHostsTransactionsVerifyingCodesReadTheKeysOnceAMinuteNotAtEveryCode() {
+    LoyaltyEngine other = build();
+    HostTransactions hosts = fixture.hostTransactions().orElseThrow();
+    String underKey1 = world.scope(engine).referrals().codes(world.participant()).signed();
+    assertEquals(2, world.scope(engine).referrals().rotateSigningKey(), "keys 1 and 2 cached here");
+    long campaignId = campaignId(engine);
+    clock.advance(SigningKeys.SIGNER_REFRESH); // the cached set is due to be read again
+
+    int before = keysReads.get();
+    for (int i = 0; i < 5; i++) {
+      assertEquals(world.participantId(), decodeInHost(hosts, campaignId, underKey1));
+      clock.advance(Duration.ofSeconds(5));
+    }
+    assertEquals(1, keysReads.get() - before, "reads of the keys by 5 verifications in hosts' transactions within"
+        + " a minute, the keys unchanged");
+
+    Instant retired = clock.instant();
+    world.scope(other).referrals().retireSigningKey(1);
+    clock.set(retired.plus(SigningKeys.SIGNER_REFRESH));
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> decodeInHost(hosts, campaignId, underKey1),
+        "a minute after another engine retired key 1, a host's transaction here refuses it");
+    assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+  }
+
+  /** The participant a code names, decoded on the first engine in a host's transaction, which then commits. */
+  private long decodeInHost(HostTransactions hosts, long campaignId, String code) {
+    try (HostTx tx = hosts.begin()) {
+      long participantId = world.scope(engine).joining(tx.transaction()).referrals().decode(campaignId, code)
+          .participantId();
+      tx.commit();
+      return participantId;
+    }
+  }
+
   /** The participant a code names, decoded on {@code on}. */
   private long decode(LoyaltyEngine on, String code) {
     return world.scope(on).referrals().decode(campaignId(on), code).participantId();
@@ -193,17 +243,12 @@ abstract class SigningKeyCacheRaceTestBase {
 
   /** A storage whose transactions pause, once committed, if the chosen thread read a tenant's signing keys in them. */
   private Storage intercepted(Storage delegate) {
-    return new InterceptingStorage(delegate, tx -> new ForwardingTransaction(tx) {
+    return new InterceptingStorage(delegate, this::intercepted) {
       @Override
-      public ReferralPort referrals() {
-        return InterceptingStorage.intercept(ReferralPort.class, tx.referrals(), (method, args, port) -> {
-          if (method.getName().equals("keys") && Thread.currentThread() == pauseAfterKeysRead) {
-            keysRead = true;
-          }
-          return InterceptingStorage.invoke(method, port, args);
-        });
+      public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+        return super.inHostTransaction(host, tx -> work.run(intercepted(tx)));
       }
-    }) {
+
       @Override
       public <T> T inTransaction(TransactionWork<T> work) {
         T result = super.inTransaction(work);
@@ -212,6 +257,24 @@ abstract class SigningKeyCacheRaceTestBase {
           afterKeysRead.here();
         }
         return result;
+      }
+    };
+  }
+
+  /** {@code tx}, counting its reads of signing keys and noting them for the chosen thread. */
+  private Transaction intercepted(Transaction tx) {
+    return new ForwardingTransaction(tx) {
+      @Override
+      public ReferralPort referrals() {
+        return InterceptingStorage.intercept(ReferralPort.class, tx.referrals(), (method, args, port) -> {
+          if (method.getName().equals("keys")) {
+            keysReads.incrementAndGet();
+            if (Thread.currentThread() == pauseAfterKeysRead) {
+              keysRead = true;
+            }
+          }
+          return InterceptingStorage.invoke(method, port, args);
+        });
       }
     };
   }

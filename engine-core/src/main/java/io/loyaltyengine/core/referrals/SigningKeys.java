@@ -60,12 +60,23 @@ import java.util.concurrent.ConcurrentMap;
  * due to be read again, reloads the tenant's keys (another instance may have rotated or retired) from that unit of
  * work, and caches them unless it joins a host's transaction (which may hold a rotation or retirement of its own
  * that could still roll back). Only a number above the highest cached one can be new: a lower number the set lacks
- * is retired (or never was), and is refused without a read. A host's transaction in which this engine rotated or
- * retired one of the tenant's keys never verifies from the cache: it reads the keys each time, its own change
- * included. The change dropped the cached set, but a call outside that transaction may cache the committed set
- * again at once (the retired key still in it until the host commits), and the host's transaction must refuse the key
- * it retired ({@code Referrals.retireSigningKey}). Such transactions are remembered by identity, as long as the host
- * holds them.
+ * is retired (or never was), and is refused without a read.
+ *
+ * <p>A read in a host's transaction that finds exactly the cached set (same numbers, same secrets) refreshes it, as
+ * a read of the engine's own would: otherwise a host verifying codes only inside its own transactions would read the
+ * keys at every verification once the set was a minute old. Such a read proves the set is what is committed. The
+ * host's transaction runs at READ COMMITTED (as {@code JdbcHostTransaction} requires), so it reads the committed
+ * keys with its own uncommitted changes; as numbers only grow, the highest key is never retired and a retired one
+ * never returns, the committed keys differ from the cached set (an earlier committed one) only by keys added above
+ * it or keys retired from it, and the host's own changes only add a key above every committed one or hide a
+ * committed one below the highest: none of these leaves the read equal to the cached set. A read there that
+ * differs serves that verification only; the next read of the engine's own refreshes the set.
+ *
+ * <p>A host's transaction in which this engine rotated or retired one of the tenant's keys never verifies from the
+ * cache: it reads the keys each time, its own change included. The change dropped the cached set, but a call outside
+ * that transaction may cache the committed set again at once (the retired key still in it until the host commits),
+ * and the host's transaction must refuse the key it retired ({@code Referrals.retireSigningKey}). Such transactions
+ * are remembered by identity, as long as the host holds them.
  *
  * <h2>Memory</h2>
  * Each key of a cached set keeps an initialised {@code Mac} for every thread that signed or verified with it
@@ -199,7 +210,9 @@ public final class SigningKeys {
       return null;
     }
     SignedCodes read = codesFor(tenantId, cached, keys);
-    return host == null ? remember(tenantId, read, readAt) : read;
+    // A host's read that found exactly the cached set proves that set is what is committed (see the class
+    // description), so it refreshes the set as a read of the engine's own would; any other is the host's alone.
+    return host == null || read == cached ? remember(tenantId, read, readAt) : read;
   }
 
   /** Whether this engine rotated or retired one of the tenant's keys in the host's transaction {@code host}. */
