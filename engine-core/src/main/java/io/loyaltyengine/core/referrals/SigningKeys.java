@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The tenants' keys for signed referral codes, cached per engine as one {@link SignedCodes} per tenant.
@@ -61,6 +62,13 @@ import java.util.concurrent.ConcurrentMap;
  * work, and caches them unless it joins a host's transaction (which may hold a rotation or retirement of its own
  * that could still roll back). Only a number above the highest cached one can be new: a lower number the set lacks
  * is retired (or never was), and is refused without a read.
+ *
+ * <p>A set is read again for verifying ahead of time: from {@link #REFRESH_AHEAD} before it is due, the first
+ * verification that finds it so reads the keys, and the others meanwhile verify with the set, which is still
+ * fresh. Otherwise every verification of a busy tenant that found the set due would read the keys itself until one of
+ * those reads reached the cache: as many reads at once, each minute, as verifications in flight, the more the slower
+ * the database answers. Only when no verification read it by the time it is due do they each read it (one
+ * verification's read that the cache did not keep, in a host's transaction, lets the next one try).
  *
  * <p>A read in a host's transaction that finds exactly the cached set (same numbers, same secrets) refreshes it, as
  * a read of the engine's own would: otherwise a host verifying codes only inside its own transactions would read the
@@ -105,6 +113,8 @@ public final class SigningKeys {
    * retirements reach this one.
    */
   public static final java.time.Duration SIGNER_REFRESH = java.time.Duration.ofMinutes(1);
+  /** How long before a cached set is due one verification reads it again while the others verify with it. */
+  static final Duration REFRESH_AHEAD = Duration.ofSeconds(10);
 
   /** Most tenants' key sets cached. */
   static final int MAX_CACHED_TENANTS = 10_000;
@@ -115,8 +125,22 @@ public final class SigningKeys {
   private final Cache<Long, Cached> cache;
   private final ConcurrentMap<Long, Cached> byTenant;
 
-  /** A tenant's key set and when its read began. */
-  private record Cached(SignedCodes codes, Instant loadedAt) {
+  /**
+   * A tenant's key set, when its read began, and whether a verification claimed reading it again ahead of time.
+   */
+  private record Cached(SignedCodes codes, Instant loadedAt, AtomicBoolean refreshing) {
+    Cached(SignedCodes codes, Instant loadedAt) {
+      this(codes, loadedAt, new AtomicBoolean());
+    }
+
+    /**
+     * Whether the caller, at {@code now}, is the one to read the set again ahead of time: it is within
+     * {@link #REFRESH_AHEAD} of being due and no other caller claimed that yet.
+     */
+    boolean claimRefresh(Instant now) {
+      return !now.isBefore(loadedAt.plus(SIGNER_REFRESH).minus(REFRESH_AHEAD)) && !refreshing.get()
+          && refreshing.compareAndSet(false, true);
+    }
   }
 
   /**
@@ -198,21 +222,33 @@ public final class SigningKeys {
    * @return the codes, or null when the tenant has no key at all (so no signed code of it can be valid)
    */
   public SignedCodes verifier(Transaction tx, long tenantId, int keyId, HostTransaction host) {
+    Instant readAt = now();
     Cached entry = byTenant.get(tenantId);
     SignedCodes cached = entry == null ? null : entry.codes;
-    if (cached != null && fresh(entry.loadedAt, now())
+    boolean claimed = false;
+    if (cached != null && fresh(entry.loadedAt, readAt)
         && (cached.hasKey(keyId) || keyId <= cached.signingKeyId()) && !changedKeys(host, tenantId)) {
-      return cached;
+      if (!entry.claimRefresh(readAt)) {
+        return cached;
+      }
+      claimed = true; // this verification reads the set again ahead of time; the others go on with it
     }
-    Instant readAt = now();
-    List<SigningKey> keys = tx.referrals().keys(tenantId);
-    if (keys.isEmpty()) {
-      return null;
+    boolean kept = false;
+    try {
+      List<SigningKey> keys = tx.referrals().keys(tenantId);
+      if (keys.isEmpty()) {
+        return null;
+      }
+      SignedCodes read = codesFor(tenantId, cached, keys);
+      // A host's read that found exactly the cached set proves that set is what is committed (see the class
+      // description), so it refreshes the set as a read of the engine's own would; any other is the host's alone.
+      kept = host == null || read == cached;
+      return kept ? remember(tenantId, read, readAt) : read;
+    } finally {
+      if (claimed && !kept) {
+        entry.refreshing.set(false); // not kept: the next verification may try
+      }
     }
-    SignedCodes read = codesFor(tenantId, cached, keys);
-    // A host's read that found exactly the cached set proves that set is what is committed (see the class
-    // description), so it refreshes the set as a read of the engine's own would; any other is the host's alone.
-    return host == null || read == cached ? remember(tenantId, read, readAt) : read;
   }
 
   /** Whether this engine rotated or retired one of the tenant's keys in the host's transaction {@code host}. */
