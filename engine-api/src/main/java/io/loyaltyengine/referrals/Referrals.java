@@ -40,7 +40,9 @@ public interface Referrals {
   /**
    * The most signing keys a tenant keeps. Every kept key verifies codes and is cached by each engine instance with a
    * per-thread {@code Mac}, so the bound caps that memory and the keys a leak can expose; a rotation past it is
-   * refused rather than retiring the oldest key, since that would silently break codes already shared.
+   * refused rather than retiring the oldest key, since that would silently break codes already shared. Keys made
+   * before the bound existed (rotation was unbounded) are kept: such a tenant may keep more, and cannot rotate until
+   * it has retired enough of them to be below the bound.
    */
   int MAX_SIGNING_KEYS = 10;
 
@@ -145,6 +147,12 @@ public interface Referrals {
    * host's transaction at once, and elsewhere once the host has committed (within a minute on this instance too, as
    * for a rotation there).
    *
+   * <p>Other instances also go on signing new codes with the key that signed before a rotation until they see the
+   * rotation, up to a minute after it: retiring that key within the minute after the rotation (as a CONFLICT's
+   * "rotate first" invites) makes the codes they issue meanwhile refused everywhere, links already handed out. Unless
+   * the key leaked, retire the key a rotation replaced at least a minute after the rotation (for a rotation made in
+   * a host's transaction, after the host committed).
+   *
    * <p>Idempotent: retiring a retired key changes nothing and succeeds, so a call whose answer was lost can be
    * repeated.
    *
@@ -159,7 +167,8 @@ public interface Referrals {
    * The tenant's signing keys, the one that signs first, then by number descending: every key whose codes verify.
    * Retired keys are gone and not listed; a tenant that never issued a signed code has none. No secret is shown.
    *
-   * @return the keys kept, at most {@value #MAX_SIGNING_KEYS}
+   * @return the keys kept: at most {@value #MAX_SIGNING_KEYS}, unless the tenant made more before that bound
+   *     existed (see {@link #MAX_SIGNING_KEYS})
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the tenant does not exist
    */
   List<SigningKeyInfo> signingKeys();
