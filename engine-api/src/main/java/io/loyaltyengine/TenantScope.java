@@ -159,7 +159,7 @@ public interface TenantScope {
    * the returned scope's writes, only dropped or bypassed: a rollback leaves this instance answering as if they were
    * never made, and a commit reaches it as another instance's writes do. An API key revoked or deleted here is read
    * at every authentication for one key cache TTL (refused once the host commits, live again if it rolls back); a
-   * referral signing key rotated or retired here drops the tenant's cached keys (see
+   * referral signing key rotated or retired here makes this instance read the tenant's keys again (see
    * {@link io.loyaltyengine.referrals.Referrals#rotateSigningKey()} and
    * {@link io.loyaltyengine.referrals.Referrals#retireSigningKey(int)}); leaderboard indexes learn of these writes by
    * catching up, as of other instances' (see {@link io.loyaltyengine.leaderboard.LeaderboardSettings}, whose catch-up

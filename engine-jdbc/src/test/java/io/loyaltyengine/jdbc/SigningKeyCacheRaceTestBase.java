@@ -161,6 +161,43 @@ abstract class SigningKeyCacheRaceTestBase {
         + " the retirement reached its cache after it");
   }
 
+  /**
+   * As above, but between the retirement and the older read's arrival another change of the tenant's keys on this
+   * engine drops its cached set: a rotation in a host's transaction (as would one whose commit's answer was lost).
+   * The set the retirement cached held what the older read must not bring back; dropped, the older read was cached
+   * as it was, key 1 in it, and this engine verified key 1 again after retireSigningKey had returned, for up to a
+   * minute. The only drop documented to open that race is one for size.
+   */
+  @Test
+  void aRetirementStaysRefusedOnThisEngineThoughAHostsRotationDropsTheCachedSetBeforeAnOlderReadArrives()
+      throws Exception {
+    HostTransactions hosts = fixture.hostTransactions().orElseThrow();
+    String underKey1 = world.scope(engine).referrals().codes(world.participant()).signed();
+    assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
+    clock.advance(SigningKeys.SIGNER_REFRESH); // so the next code reloads the keys
+
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = hosts.begin()) {
+      Future<Integer> signing = pool.submit(() -> {
+        pauseAfterKeysRead = Thread.currentThread();
+        return keyOf(engine);
+      });
+      afterKeysRead.awaitReached("the reload read keys 1 and 2 and its transaction ended");
+      world.scope(engine).referrals().retireSigningKey(1);
+      assertEquals(3, world.scope(engine).joining(host.transaction()).referrals().rotateSigningKey(),
+          "a rotation in a host's transaction, which drops this engine's cached set");
+      afterKeysRead.release();
+      assertEquals(2, signing.get(30, TimeUnit.SECONDS));
+      assertRefused(engine, underKey1, "the engine that retired key 1 refuses it after the call returned, though a"
+          + " read from before the retirement reached its cache after a drop of the set");
+      host.rollback();
+    } finally {
+      pool.shutdownNow();
+    }
+    assertRefused(engine, underKey1, "key 1 stays refused after the host's rollback");
+    assertEquals(2, keyOf(engine));
+  }
+
   @Test
   void anotherEngineRefusesARetiredKeyOneRefreshAfterTheRetirementWhileTheKeptOnesVerify() {
     LoyaltyEngine other = build();

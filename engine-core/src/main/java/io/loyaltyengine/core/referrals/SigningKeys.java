@@ -33,19 +33,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * only after those commit: a key that a rolled-back transaction made can never sign a code. A rotation runs in its
  * scope's transactions, so inside a host's transaction it commits or rolls back with the host's work (a tenant
  * without keys gets key 1 in one of the engine's own first, so the rotation makes key 2); it then caches nothing and
- * drops the tenant's cached set, so this instance's next signing reads what is committed (the new key once the
- * host committed, within {@link #SIGNER_REFRESH} when a signing in between cached the old set, as for another
- * instance's rotation). A rotation whose commit's outcome is unknown (STORAGE_UNAVAILABLE: it may have been made)
- * drops the tenant's cached set too, so this instance's next signing reads the keys, and signs with the new one if it
- * was made, as after a rotation that returned.
+ * makes the tenant's cached set due ({@link #forget}), so this instance's next signing reads what is committed (the
+ * new key once the host committed, within {@link #SIGNER_REFRESH} when a signing in between cached the old set, as
+ * for another instance's rotation). A rotation whose commit's outcome is unknown (STORAGE_UNAVAILABLE: it may have
+ * been made) makes the tenant's cached set due too, so this instance's next signing reads the keys, and signs with
+ * the new one if it was made, as after a rotation that returned.
  *
  * <h2>Retiring keys</h2>
  * A retirement deletes the key ({@code ReferralPort.retireKey}: one conditional DELETE, only below the tenant's
  * highest key, so there is always one to sign with). Numbers are never reused, as every key is made above the
  * highest, which is never retired: a number below the highest that a set lacks was retired. The retirement runs in
- * its scope's transactions as a rotation does, drops the tenant's cached set (also when its commit's outcome is
- * unknown) and, outside a host's transaction, caches the set it read after the deletion: this instance refuses the
- * key at once. Inside a host's transaction it caches nothing: this instance refuses the key once the host committed,
+ * its scope's transactions as a rotation does, makes the tenant's cached set due (also when its commit's outcome
+ * is unknown) and, outside a host's transaction, caches the set it read after the deletion: this instance refuses
+ * the key at once. Inside a host's transaction it caches nothing: this instance refuses the key once the host committed,
  * within {@link #SIGNER_REFRESH} when a read in between cached the set still holding it.
  *
  * <h2>Staying current</h2>
@@ -81,7 +81,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * differs serves that verification only; the next read of the engine's own refreshes the set.
  *
  * <p>A host's transaction in which this engine rotated or retired one of the tenant's keys never verifies from the
- * cache: it reads the keys each time, its own change included. The change dropped the cached set, but a call outside
+ * cache: it reads the keys each time, its own change included. The change made the cached set due, but a call outside
  * that transaction may cache the committed set again at once (the retired key still in it until the host commits),
  * and the host's transaction must refuse the key it retired ({@code Referrals.retireSigningKey}). Such transactions
  * are remembered by identity, as long as the host holds them.
@@ -306,7 +306,7 @@ public final class SigningKeys {
         }
       }
       throw new LoyaltyException(ErrorCode.CONFLICT, null, "the signing key was rotated concurrently; retry");
-    }, () -> byTenant.remove(tenantId));
+    }, () -> forget(tenantId));
     if (!scope.joinHost()) {
       remember(tenantId, rotated, readAt); // else not committed yet: the next signing reads what is
     }
@@ -315,8 +315,8 @@ public final class SigningKeys {
 
   /**
    * Retires the tenant's key {@code keyId} in {@code scope}'s transactions: deleted, so no instance verifies it once
-   * it has read the tenant's keys again; this one at once (or once the host commits), as it drops the tenant's cached
-   * set and caches the set read after the deletion. Idempotent.
+   * it has read the tenant's keys again; this one at once (or once the host commits), as it makes the tenant's cached
+   * set due and caches the set read after the deletion. Idempotent.
    *
    * @throws LoyaltyException VALIDATION_ERROR on {@code keyId} below 1; NOT_FOUND for an unknown tenant or a key it
    *     never had; CONFLICT on {@code keyId} for the key that signs
@@ -350,7 +350,7 @@ public final class SigningKeys {
         // Still here below the highest: a rotation committed after the DELETE's snapshot made it so; try again.
       }
       throw new LoyaltyException(ErrorCode.CONFLICT, null, "the signing keys changed concurrently; retry");
-    }, () -> byTenant.remove(tenantId));
+    }, () -> forget(tenantId));
     if (!scope.joinHost()) {
       remember(tenantId, kept, readAt);
     }
@@ -394,6 +394,17 @@ public final class SigningKeys {
   private SignedCodes remember(long tenantId, SignedCodes loaded, Instant readAt) {
     return byTenant.merge(tenantId, new Cached(loaded, readAt),
         (old, fresh) -> new Cached(old.codes.merge(fresh.codes), fresh.loadedAt)).codes;
+  }
+
+  /**
+   * Makes the tenant's cached set due to be read again, after a change of its keys here that a transaction may have
+   * committed or will commit (a host's). The set is kept, for the merge, not dropped: it knows what an older read
+   * must not bring back. Dropped, a read begun before a retirement here that reached the cache after this would be
+   * cached as it was, the retired key in it, and verify it on this instance for up to {@link #SIGNER_REFRESH}
+   * after the retirement had returned.
+   */
+  private void forget(long tenantId) {
+    byTenant.computeIfPresent(tenantId, (id, cached) -> new Cached(cached.codes, Instant.EPOCH));
   }
 
   private Instant now() {
