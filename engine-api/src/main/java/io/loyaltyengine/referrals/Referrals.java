@@ -165,7 +165,8 @@ public interface Referrals {
 
   /**
    * The tenant's signing keys, the one that signs first, then by number descending: every key whose codes verify.
-   * Retired keys are gone and not listed; a tenant that never issued a signed code has none. No secret is shown.
+   * Retired keys are gone and not listed; a tenant that never issued a signed code nor rotated has none (a rotation
+   * makes key 1 for a tenant without keys). No secret is shown.
    *
    * @return the keys kept: at most {@value #MAX_SIGNING_KEYS}, unless the tenant made more before that bound
    *     existed (see {@link #MAX_SIGNING_KEYS})
