@@ -23,11 +23,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verification reads a tenant's signing keys again once its cached set is {@link SigningKeys#SIGNER_REFRESH} old
- * (so that another instance's retirement reaches it). Every verification of the tenant that finds the set due reads
- * the keys itself until one of those reads reaches the cache, so a busy tenant's concurrent verifiers all read them
- * at once each minute, the more of them the slower the database answers. One reads the set again ahead of the
- * minute while the others keep verifying with it.
+ * Verification and signing read a tenant's signing keys again once its cached set is
+ * {@link SigningKeys#SIGNER_REFRESH} old (so that another instance's rotation or retirement reaches it). Every call
+ * of the tenant that found the set due would read the keys itself until one of those reads reached the cache, so a
+ * busy tenant's concurrent calls would all read them at once each minute, the more of them the slower the database
+ * answers. One reads the set again ahead of the minute while the others keep using it.
  *
  * <p>On PostgreSQL, whose transactions run beside each other (on H2 the engine's transactions take turns, and
  * verifications cannot overlap). The clock stands still within a burst of verifications; in each burst the first
@@ -54,7 +54,26 @@ class SigningKeyRefreshHerdPostgresTest {
 
   @Test
   void aBusyTenantsVerifiersReadItsKeysOnceARefreshNotEachOfThemWhenTheMinutePasses() throws Exception {
-    LoyaltyEngine engine = engines.build(engines.builder(new InterceptingStorage(fixture.openStorage(),
+    LoyaltyEngine engine = countingEngine();
+    EngineWorld world = EngineWorld.create(engine);
+    String code = world.scope(engine).referrals().codes(world.participant()).signed();
+    long campaignId = world.scope(engine).participants().get(world.participant()).campaignId();
+    assertBursts(() -> assertEquals(world.participantId(),
+        world.scope(engine).referrals().decode(campaignId, code).participantId()), "verifications");
+  }
+
+  @Test
+  void aBusyTenantsSignersReadItsKeysOnceARefreshNotEachOfThemWhenTheMinutePasses() throws Exception {
+    LoyaltyEngine engine = countingEngine();
+    EngineWorld world = EngineWorld.create(engine);
+    String first = world.scope(engine).referrals().codes(world.participant()).signed();
+    assertBursts(() -> assertEquals(first, world.scope(engine).referrals().codes(world.participant()).signed()),
+        "signings");
+  }
+
+  /** An engine on PostgreSQL whose reads of the keys are counted, the first of each burst waiting for the others. */
+  private LoyaltyEngine countingEngine() {
+    return engines.build(engines.builder(new InterceptingStorage(fixture.openStorage(),
         tx -> new ForwardingTransaction(tx) {
           @Override
           public ReferralPort referrals() {
@@ -62,17 +81,17 @@ class SigningKeyRefreshHerdPostgresTest {
               if (method.getName().equals("keys")) {
                 keysReads.incrementAndGet();
                 if (burstRead.compareAndSet(false, true)) {
-                  assertTrue(burstOthers.await(30, TimeUnit.SECONDS), "the burst's other verifications finished");
+                  assertTrue(burstOthers.await(30, TimeUnit.SECONDS), "the burst's other calls finished");
                 }
               }
               return InterceptingStorage.invoke(method, port, args);
             });
           }
         }), 0).clock(clock));
-    EngineWorld world = EngineWorld.create(engine);
-    String code = world.scope(engine).referrals().codes(world.participant()).signed();
-    long campaignId = world.scope(engine).participants().get(world.participant()).campaignId();
+  }
 
+  /** Runs bursts of {@value #VERIFIERS} concurrent {@code call}s every 5 s for 3 minutes, counting the key reads. */
+  private void assertBursts(Runnable call, String what) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(VERIFIERS);
     int before = keysReads.get();
     Duration step = Duration.ofSeconds(5);
@@ -82,18 +101,18 @@ class SigningKeyRefreshHerdPostgresTest {
           elapsed = elapsed.plus(step)) {
         burstOthers = new CountDownLatch(VERIFIERS - 1);
         burstRead = new AtomicBoolean(false);
-        List<Future<Long>> decoded = new ArrayList<>();
+        List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < VERIFIERS; i++) {
-          decoded.add(pool.submit(() -> {
+          done.add(pool.submit(() -> {
             try {
-              return world.scope(engine).referrals().decode(campaignId, code).participantId();
+              call.run();
             } finally {
               burstOthers.countDown();
             }
           }));
         }
-        for (Future<Long> f : decoded) {
-          assertEquals(world.participantId(), f.get(60, TimeUnit.SECONDS));
+        for (Future<?> f : done) {
+          f.get(60, TimeUnit.SECONDS);
         }
         bursts++;
         clock.advance(step);
@@ -103,7 +122,7 @@ class SigningKeyRefreshHerdPostgresTest {
     }
     int reads = keysReads.get() - before;
     assertTrue(reads <= 4, reads + " reads of the keys by " + bursts + " bursts of " + VERIFIERS
-        + " concurrent verifications, one every " + step.toSeconds() + " s for 3 minutes: about one a refresh is"
+        + " concurrent " + what + ", one every " + step.toSeconds() + " s for 3 minutes: about one a refresh is"
         + " enough");
   }
 }

@@ -63,12 +63,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * that could still roll back). Only a number above the highest cached one can be new: a lower number the set lacks
  * is retired (or never was), and is refused without a read.
  *
- * <p>A set is read again for verifying ahead of time: from {@link #REFRESH_AHEAD} before it is due, the first
- * verification that finds it so reads the keys, and the others meanwhile verify with the set, which is still
- * fresh. Otherwise every verification of a busy tenant that found the set due would read the keys itself until one of
- * those reads reached the cache: as many reads at once, each minute, as verifications in flight, the more the slower
- * the database answers. Only when no verification read it by the time it is due do they each read it (one
- * verification's read that the cache did not keep, in a host's transaction, lets the next one try).
+ * <p>A set is read again ahead of time: from {@link #REFRESH_AHEAD} before it is due, the first verification or
+ * signing that finds it so reads the keys, and the others meanwhile verify or sign with the set, which is still
+ * fresh. Otherwise every call of a busy tenant that found the set due would read the keys itself until one of those
+ * reads reached the cache: as many reads at once, each minute, as calls in flight, the more the slower the database
+ * answers. Only when no call read it by the time it is due do they each read it (one read that failed, or that the
+ * cache did not keep, in a host's transaction, lets the next one try).
  *
  * <p>A read in a host's transaction that finds exactly the cached set (same numbers, same secrets) refreshes it, as
  * a read of the engine's own would: otherwise a host verifying codes only inside its own transactions would read the
@@ -113,7 +113,7 @@ public final class SigningKeys {
    * retirements reach this one.
    */
   public static final java.time.Duration SIGNER_REFRESH = java.time.Duration.ofMinutes(1);
-  /** How long before a cached set is due one verification reads it again while the others verify with it. */
+  /** How long before a cached set is due one call reads it again while the others verify or sign with it. */
   static final Duration REFRESH_AHEAD = Duration.ofSeconds(10);
 
   /** Most tenants' key sets cached. */
@@ -126,7 +126,8 @@ public final class SigningKeys {
   private final ConcurrentMap<Long, Cached> byTenant;
 
   /**
-   * A tenant's key set, when its read began, and whether a verification claimed reading it again ahead of time.
+   * A tenant's key set, when its read began, and whether a verification or signing claimed reading it again ahead of
+   * time.
    */
   private record Cached(SignedCodes codes, Instant loadedAt, AtomicBoolean refreshing) {
     Cached(SignedCodes codes, Instant loadedAt) {
@@ -175,13 +176,26 @@ public final class SigningKeys {
    * so call it outside any unit of work.
    */
   public SignedCodes signer(long tenantId) {
-    Cached cached = byTenant.get(tenantId);
-    if (cached != null && fresh(cached.loadedAt, now())) {
-      return cached.codes;
-    }
     Instant readAt = now();
-    List<SigningKey> keys = transactions.run(tx -> keysMakingTheFirst(tx, tenantId));
-    return remember(tenantId, codesFor(tenantId, cached == null ? null : cached.codes, keys), readAt);
+    Cached cached = byTenant.get(tenantId);
+    boolean claimed = false;
+    if (cached != null && fresh(cached.loadedAt, readAt)) {
+      if (!cached.claimRefresh(readAt)) {
+        return cached.codes;
+      }
+      claimed = true; // this signing reads the set again ahead of time; the others go on with it
+    }
+    boolean kept = false;
+    try {
+      List<SigningKey> keys = transactions.run(tx -> keysMakingTheFirst(tx, tenantId));
+      SignedCodes read = remember(tenantId, codesFor(tenantId, cached == null ? null : cached.codes, keys), readAt);
+      kept = true;
+      return read;
+    } finally {
+      if (claimed && !kept) {
+        cached.refreshing.set(false); // the read failed: the next signing may try
+      }
+    }
   }
 
   /**
