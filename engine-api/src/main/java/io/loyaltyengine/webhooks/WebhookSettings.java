@@ -22,7 +22,8 @@ import java.util.Objects;
  * instance's own memory: other instances, and the same one after a restart, attempt the endpoint again.
  *
  * <p>The connect timeout also bounds the lookup of the endpoint's host, made before each attempt for the address
- * policy's check (none under {@link WebhookAddressPolicy#ALLOW_ALL}): Java 17 cannot bound the system resolver, so
+ * policy's check (none under {@link WebhookAddressPolicy#ALLOW_ALL}, nor for an address, which is parsed at once
+ * on the delivery thread): Java 17 cannot bound the system resolver, so
  * the instance runs lookups on threads of its own (at most {@code deliveryThreads} at once, daemon threads named
  * {@code loyalty-webhook-lookup-<n>}, and as many more waiting; one more is refused at once) and waits up to the
  * connect timeout. A lookup that takes longer, or is refused, counts as no answer from the endpoint, as a connect

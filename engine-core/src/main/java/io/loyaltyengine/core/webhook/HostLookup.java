@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hanging name service). Run on a delivery thread, that held the delivery far past its HTTP timeouts. So the lookup
  * runs on a thread of this class and the caller waits for it up to its timeout; a lookup that does not end by then is
  * no answer from the endpoint, as a connect timeout is ({@link NoAnswerException}), and its thread is left to end
- * when the resolver returns (an interrupt does not stop the system resolver).
+ * when the resolver returns (an interrupt does not stop the system resolver). An address literal needs no lookup: it
+ * is parsed on the caller's thread, and never waits for a thread that a resolver which hangs holds.
  *
  * <h2>Bounds</h2>
  * At most {@code threads} lookups run at once, each on a daemon thread named {@code loyalty-webhook-lookup-<n>},
@@ -86,7 +87,8 @@ final class HostLookup implements AutoCloseable {
   }
 
   /**
-   * The addresses of {@code host}, looked up within {@code timeout}. Blocks for at most the timeout.
+   * The addresses of {@code host}, looked up within {@code timeout}; an address literal's, parsed at once. Blocks for
+   * at most the timeout.
    *
    * @param host a host name or address literal (an IPv6 literal with or without brackets)
    * @param timeout the longest to wait
@@ -97,6 +99,11 @@ final class HostLookup implements AutoCloseable {
    */
   InetAddress[] resolve(String host, Duration timeout) throws UnknownHostException, NoAnswerException {
     Objects.requireNonNull(host, "host");
+    InetAddress[] literal = literal(host);
+    if (literal != null) {
+      // No lookup to bound: the address is the host's text, so it waits for no thread a hanging resolver holds.
+      return literal;
+    }
     FutureTask<InetAddress[]> lookup = new FutureTask<>(() -> resolver.resolve(host));
     try {
       executor.execute(lookup);
@@ -132,6 +139,51 @@ final class HostLookup implements AutoCloseable {
       }
       throw new IllegalStateException("host lookup failed", cause);
     }
+  }
+
+  /**
+   * The address an IPv6 literal (with or without brackets) or an IPv4 dotted quad names, parsed on the calling thread
+   * with no lookup; null for anything else, which the resolver is asked for.
+   *
+   * @throws UnknownHostException if {@code host} is an IPv6 literal that does not parse
+   */
+  static InetAddress[] literal(String host) throws UnknownHostException {
+    String bare = host.length() > 2 && host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']'
+        ? host.substring(1, host.length() - 1) : host;
+    if (bare.indexOf(':') >= 0) {
+      // In brackets, InetAddress parses an IPv6 literal or refuses it: it never looks a bracketed host up.
+      return InetAddress.getAllByName("[" + bare + "]");
+    }
+    byte[] quad = dottedQuad(bare);
+    return quad == null ? null : new InetAddress[] {InetAddress.getByAddress(quad)};
+  }
+
+  /** The four bytes of {@code a.b.c.d}, each part 0..255 in decimal without leading zeros; null for anything else. */
+  private static byte[] dottedQuad(String host) {
+    String[] parts = host.split("\\.", -1);
+    if (parts.length != 4) {
+      return null;
+    }
+    byte[] bytes = new byte[4];
+    for (int i = 0; i < 4; i++) {
+      String part = parts[i];
+      if (part.isEmpty() || part.length() > 3 || part.length() > 1 && part.charAt(0) == '0') {
+        return null;
+      }
+      int value = 0;
+      for (int k = 0; k < part.length(); k++) {
+        char c = part.charAt(k);
+        if (c < '0' || c > '9') {
+          return null;
+        }
+        value = value * 10 + (c - '0');
+      }
+      if (value > 255) {
+        return null;
+      }
+      bytes[i] = (byte) value;
+    }
+    return bytes;
   }
 
   /**

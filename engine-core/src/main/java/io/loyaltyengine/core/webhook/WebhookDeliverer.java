@@ -75,7 +75,8 @@ import java.util.concurrent.TimeoutException;
  * resolver returns. At most {@link WebhookSettings#deliveryThreads()} lookups run at once (daemon threads
  * {@code loyalty-webhook-lookup-<n>}, made when needed, ended when idle and by {@link #close()}) and as many wait for
  * a thread; one more is refused at once, also no answer. So a resolver that hangs holds no more threads than that, and
- * a delivery thread no longer than the connect timeout.
+ * a delivery thread no longer than the connect timeout. An address literal needs no lookup: it is parsed on the
+ * delivery thread, and waits for no lookup thread.
  *
  * <p>Thread-safe: {@link #deliver} may be called from many threads at once; the {@link HttpClient} is shared.
  */

@@ -2,6 +2,7 @@ package io.loyaltyengine.core.webhook;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -120,6 +121,36 @@ class HostLookupTest {
     assertEquals(2, resolver.threads.size(), "no thread was made beyond the two: " + resolver.threads);
   }
 
+  /**
+   * An address literal needs no lookup: it is parsed on the caller's thread, never reaching the resolver nor waiting
+   * for a thread, so an endpoint at an address is checked at once while a resolver that hangs holds every lookup
+   * thread and every waiting place. Sent to the pool, it was refused (no thread free): no answer, and its endpoint
+   * paused for another host's resolver. An IPv6 literal that does not parse does not resolve, as before.
+   */
+  @Test
+  void anAddressLiteralIsParsedOnTheCallersThreadWhileEveryLookupThreadHangs() throws Exception {
+    HangingResolver resolver = hanging();
+    HostLookup lookup = lookup(resolver, 1);
+    Future<InetAddress[]> held = callers.submit(() -> lookup.resolve("hangs.example.com", LONG));
+    assertTrue(resolver.awaitInside(1), "the thread entered the resolver");
+    assertThrows(HostLookup.NoAnswerException.class, () -> lookup.resolve("waits.example.com", BOUND));
+    assertEquals("no thread free to look up the endpoint's host", assertThrows(HostLookup.NoAnswerException.class,
+        () -> lookup.resolve("other.example.com", BOUND)).getMessage(), "every thread and waiting place taken");
+
+    assertArrayEquals(PUBLIC, lookup.resolve("93.184.215.14", BOUND));
+    assertArrayEquals(new InetAddress[] {address(10, 0, 0, 1)}, lookup.resolve("10.0.0.1", BOUND));
+    InetAddress v6 = InetAddress.getByAddress(new byte[] {0x20, 0x01, 0x0d, (byte) 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 1});
+    assertArrayEquals(new InetAddress[] {v6}, lookup.resolve("[2001:db8::1]", BOUND), "as URI.getHost gives it");
+    assertArrayEquals(new InetAddress[] {v6}, lookup.resolve("2001:db8::1", BOUND));
+    assertArrayEquals(new InetAddress[] {address(10, 0, 0, 2)}, lookup.resolve("[::ffff:10.0.0.2]", BOUND));
+    assertThrows(UnknownHostException.class, () -> lookup.resolve("[2001:db8::zz]", BOUND));
+    assertEquals(1, resolver.calls.get(), "no literal reached the resolver");
+
+    resolver.release();
+    assertArrayEquals(PUBLIC, held.get(LONG.toSeconds(), TimeUnit.SECONDS));
+  }
+
   @Test
   void anInterruptedCallerGetsNoAnswerAndKeepsItsInterrupt() {
     HostLookup lookup = lookup(hanging(), 2);
@@ -138,6 +169,23 @@ class HostLookupTest {
     lookup.close();
     assertThrows(HostLookup.NoAnswerException.class, () -> lookup.resolve("hooks.example.com", LONG));
     assertEquals(0, resolver.calls.get());
+  }
+
+  /** The close ends an idle lookup thread at once, rather than after its 30 s idle. */
+  @Test
+  void theCloseEndsTheLookupThreads() throws Exception {
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    HostLookup lookup = lookup(host -> {
+      threads.add(Thread.currentThread());
+      return PUBLIC.clone();
+    }, 2);
+    assertArrayEquals(PUBLIC, lookup.resolve("hooks.example.com", LONG));
+    assertEquals(1, threads.size());
+    lookup.close();
+    for (Thread t : threads) {
+      t.join(LONG.toMillis());
+      assertFalse(t.isAlive(), t.getName());
+    }
   }
 
   /**
