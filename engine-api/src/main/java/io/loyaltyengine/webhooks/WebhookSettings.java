@@ -26,9 +26,12 @@ import java.util.Objects;
  * on the delivery thread): Java 17 cannot bound the system resolver, so
  * the instance runs lookups on threads of its own (at most {@code deliveryThreads} at once, daemon threads named
  * {@code loyalty-webhook-lookup-<n>}, and as many more waiting; one more is refused at once) and waits up to the
- * connect timeout. A lookup that takes longer, or is refused, counts as no answer from the endpoint, as a connect
- * timeout does; its thread is left to end when the resolver returns. So one attempt lasts at most the connect timeout
- * and the request timeout together, and a resolver that hangs holds a bounded number of threads.
+ * connect timeout. A lookup that takes longer counts as no answer from the endpoint, as a connect timeout does; its
+ * thread is left to end when the resolver returns. One that finds no thread (every one held, by other hosts' lookups
+ * that hang) was never made, which says nothing of the endpoint: no attempt is counted, the endpoint is not paused,
+ * and the delivery is attempted again once its lease runs out. So one attempt lasts at most the connect timeout and
+ * the request timeout together, a resolver that hangs holds a bounded number of threads, and endpoints whose names
+ * hang do not make the others' attempts fail.
  *
  * @param connectTimeout time to look up an endpoint's host, and to establish a connection, 100 ms..60 s
  * @param requestTimeout time for the whole request and response, 100 ms..5 min

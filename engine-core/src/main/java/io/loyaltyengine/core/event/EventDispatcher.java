@@ -478,8 +478,8 @@ public final class EventDispatcher implements AutoCloseable {
   private enum Outcome { DELIVERED, RETRIED, PARKED, LEFT }
 
   /**
-   * A webhook delivery's outcome, and whether its attempt got no HTTP answer (a timeout, a network failure, a host
-   * that did not resolve).
+   * A webhook delivery's outcome, and whether the rest of its endpoint's share is left: its attempt got no HTTP answer
+   * (a timeout, a network failure, a host that did not resolve), or none could be made (no lookup thread free).
    */
   private record Attempted(Outcome outcome, boolean unanswered) {
     static Attempted of(Outcome outcome) {
@@ -551,6 +551,9 @@ public final class EventDispatcher implements AutoCloseable {
         }
         yield new Attempted(failed(d, attempt.error(), delay.orElse(Duration.ZERO), delay.isEmpty(), now), noAnswer);
       }
+      // No thread was free to look up the host (other hosts' lookups hang): no attempt, nothing learnt of the
+      // endpoint, so neither counted nor paused; left, as the rest of its share, until the lease runs out.
+      case DEFERRED -> new Attempted(Outcome.LEFT, true);
     };
   }
 

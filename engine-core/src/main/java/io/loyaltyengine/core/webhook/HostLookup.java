@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,10 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Bounds</h2>
  * At most {@code threads} lookups run at once, each on a daemon thread named {@code loyalty-webhook-lookup-<n>},
  * made when needed and ended after 30 s idle; at most as many more wait for a thread. A lookup that finds every thread
- * busy and as many waiting is refused at once, also no answer. So a resolver that hangs holds at most {@code threads}
- * threads, however many lookups are asked of it. A waiting lookup whose caller gave up stays in its place until a
- * thread takes it and drops it at once: while every thread hangs, the places of those that waited fill, and the next
- * lookups are refused without waiting for the timeout again.
+ * busy and as many waiting is refused at once. So a resolver that hangs holds at most {@code threads} threads,
+ * however many lookups are asked of it. A waiting lookup whose caller gave up stays in its place until a thread takes
+ * it and drops it at once: while every thread hangs, the places of those that waited fill, and the next lookups are
+ * refused without waiting for the timeout again. A lookup refused, or still waiting for a thread at its timeout, was
+ * never made ({@link NoThreadException}): that is no answer from its host, whose lookup may well answer at once, but
+ * a sign that other hosts' lookups hold the threads; the caller must not count it against the host.
  *
  * <p>Thread-safe.
  */
@@ -52,14 +55,28 @@ final class HostLookup implements AutoCloseable {
   }
 
   /**
-   * No answer from the lookup: it did not end within its timeout, no thread was free for it, this lookup is closed,
-   * or the caller was interrupted. The message says which, and never names the host. Immutable.
+   * No answer from the lookup: it ran and did not end within its timeout, this lookup is closed, or the caller was
+   * interrupted. The message says which, and never names the host. Immutable.
    */
   static final class NoAnswerException extends Exception {
     private static final long serialVersionUID = 1L;
 
     NoAnswerException(String reason) {
       // No stack: an expected outcome, made once per attempt to an endpoint whose lookup hangs.
+      super(reason, null, false, false);
+    }
+  }
+
+  /**
+   * No lookup was made: no thread took it, whether every thread was held and as many lookups waited, or it waited
+   * for a thread until its timeout. Says nothing of the host, whose lookup never began: the threads are most likely
+   * held by other hosts' lookups that hang. The message never names the host. Immutable.
+   */
+  static final class NoThreadException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    NoThreadException(String reason) {
+      // No stack: an expected outcome, made once per attempt while a resolver that hangs holds the threads.
       super(reason, null, false, false);
     }
   }
@@ -94,29 +111,43 @@ final class HostLookup implements AutoCloseable {
    * @param timeout the longest to wait
    * @return the host's addresses
    * @throws UnknownHostException if the host does not resolve
-   * @throws NoAnswerException if the lookup did not end in time, could not start, or the caller was interrupted
-   *     (whose interrupt status is then kept)
+   * @throws NoAnswerException if the lookup ran and did not end in time, this lookup is closed, or the caller was
+   *     interrupted (whose interrupt status is then kept)
+   * @throws NoThreadException if no thread took the lookup: every one was held and as many lookups waited, or it
+   *     still waited for one at the timeout
    */
-  InetAddress[] resolve(String host, Duration timeout) throws UnknownHostException, NoAnswerException {
+  InetAddress[] resolve(String host, Duration timeout)
+      throws UnknownHostException, NoAnswerException, NoThreadException {
     Objects.requireNonNull(host, "host");
     InetAddress[] literal = literal(host);
     if (literal != null) {
       // No lookup to bound: the address is the host's text, so it waits for no thread a hanging resolver holds.
       return literal;
     }
-    FutureTask<InetAddress[]> lookup = new FutureTask<>(() -> resolver.resolve(host));
+    // Set once: by the thread that takes the lookup, before the resolver, or by a caller that gave up before that,
+    // whose lookup then never reaches the resolver.
+    AtomicBoolean taken = new AtomicBoolean();
+    FutureTask<InetAddress[]> lookup = new FutureTask<>(() -> taken.compareAndSet(false, true)
+        ? resolver.resolve(host) : null);
     try {
       executor.execute(lookup);
     } catch (RejectedExecutionException e) {
-      throw new NoAnswerException(executor.isShutdown() ? "the webhook deliverer is closed"
-          : "no thread free to look up the endpoint's host");
+      if (executor.isShutdown()) {
+        throw new NoAnswerException("the webhook deliverer is closed");
+      }
+      throw new NoThreadException("no thread free to look up the endpoint's host");
     } catch (OutOfMemoryError e) {
-      // No thread could be made (a JVM at its thread limit): no answer, and the endpoint is tried again later.
-      throw new NoAnswerException("no thread free to look up the endpoint's host");
+      // No thread could be made (a JVM at its thread limit): no lookup, and the endpoint is tried again later.
+      throw new NoThreadException("no thread free to look up the endpoint's host");
     }
     try {
       return lookup.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      if (taken.compareAndSet(false, true)) {
+        // Still waiting for a thread: never made, and the thread that takes it drops it.
+        lookup.cancel(false);
+        throw new NoThreadException("no thread free to look up the endpoint's host in time");
+      }
       lookup.cancel(true);
       throw new NoAnswerException("the endpoint's host lookup timed out");
     } catch (InterruptedException e) {

@@ -92,9 +92,10 @@ final class WebhookAddressRules {
    * @return whether the policy allows the host
    * @throws UnknownHostException if the host does not resolve
    * @throws HostLookup.NoAnswerException if the lookup gave no answer in time (see {@link HostLookup})
+   * @throws HostLookup.NoThreadException if no lookup thread took the lookup (see {@link HostLookup})
    */
   static boolean permitsHost(WebhookAddressPolicy policy, String host, HostLookup lookup, Duration timeout)
-      throws UnknownHostException, HostLookup.NoAnswerException {
+      throws UnknownHostException, HostLookup.NoAnswerException, HostLookup.NoThreadException {
     if (policy == WebhookAddressPolicy.ALLOW_ALL) {
       return true;
     }

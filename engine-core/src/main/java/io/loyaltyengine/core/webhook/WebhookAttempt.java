@@ -31,7 +31,14 @@ public record WebhookAttempt(Result result, int status, Duration retryAfter, Str
      * address, or uses plain http under {@link io.loyaltyengine.webhooks.WebhookAddressPolicy#PUBLIC_ONLY}), or its
      * stored URL is unusable. Retrying will not help until the endpoint or the policy changes: park the delivery.
      */
-    REFUSED
+    REFUSED,
+    /**
+     * No request was made, for a reason of this instance's rather than the endpoint's: no thread was free to look up
+     * the endpoint's host (lookups of other hosts, whose resolver hangs, hold them all). Nothing was learnt of the
+     * endpoint: leave the delivery as it is, not counted as an attempt, for a later round, and do not pause the
+     * endpoint.
+     */
+    DEFERRED
   }
 
   /** Checks that there is a result. */
@@ -49,6 +56,10 @@ public record WebhookAttempt(Result result, int status, Duration retryAfter, Str
 
   static WebhookAttempt gone() {
     return new WebhookAttempt(Result.GONE, 410, null, "HTTP 410 Gone");
+  }
+
+  static WebhookAttempt deferred(String error) {
+    return new WebhookAttempt(Result.DEFERRED, 0, null, error);
   }
 
   static WebhookAttempt refused(String error) {

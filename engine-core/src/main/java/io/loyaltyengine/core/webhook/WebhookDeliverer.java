@@ -55,7 +55,8 @@ import java.util.concurrent.TimeoutException;
  * {@link WebhookAttempt.Result#RETRY}, with the receiver's {@code Retry-After} (delta-seconds or an IMF-fixdate
  * HTTP-date, relative to the clock; capped at 24 h) when it sent one. No answer (a network failure, a timeout, a host
  * that does not resolve or whose lookup does not end in time, see below) is {@link WebhookAttempt.Result#RETRY} with
- * status 0. {@link WebhookAttempt.Result#REFUSED} means no request was made, see below.
+ * status 0. {@link WebhookAttempt.Result#REFUSED} means no request was made, see below; so does
+ * {@link WebhookAttempt.Result#DEFERRED}, for want of a thread to look up the host (see "The lookup's bounds").
  *
  * <h2>Address policy, and its limit</h2>
  * Before each request the endpoint's host is resolved and every address it resolves to is checked against the
@@ -74,8 +75,11 @@ import java.util.concurrent.TimeoutException;
  * takes longer is no answer from the endpoint, as a connect timeout is, and its thread is left to end when the
  * resolver returns. At most {@link WebhookSettings#deliveryThreads()} lookups run at once (daemon threads
  * {@code loyalty-webhook-lookup-<n>}, made when needed, ended when idle and by {@link #close()}) and as many wait for
- * a thread; one more is refused at once, also no answer. So a resolver that hangs holds no more threads than that, and
- * a delivery thread no longer than the connect timeout. An address literal needs no lookup: it is parsed on the
+ * a thread; one more is refused at once. So a resolver that hangs holds no more threads than that, and a delivery
+ * thread no longer than the connect timeout. A lookup refused, or still waiting for a thread at the connect timeout,
+ * was never made: that is no answer from its host, whose lookup may answer at once, but a sign that other hosts'
+ * lookups hold the threads, so the attempt is {@link WebhookAttempt.Result#DEFERRED} (not counted against the
+ * endpoint, which is not paused). An address literal needs no lookup: it is parsed on the
  * delivery thread, and waits for no lookup thread.
  *
  * <p>Thread-safe: {@link #deliver} may be called from many threads at once; the {@link HttpClient} is shared.
@@ -149,6 +153,9 @@ public final class WebhookDeliverer implements AutoCloseable {
       }
     } catch (HostLookup.NoAnswerException e) {
       return WebhookAttempt.retry(0, null, e.getMessage());
+    } catch (HostLookup.NoThreadException e) {
+      // Other hosts' lookups hold the threads: no attempt, and nothing to hold against this endpoint.
+      return WebhookAttempt.deferred(e.getMessage());
     } catch (UnknownHostException e) {
       // DNS failures are often passing; the schedule gives the receiver's zone days to recover.
       return WebhookAttempt.retry(0, null, "the endpoint's host did not resolve");

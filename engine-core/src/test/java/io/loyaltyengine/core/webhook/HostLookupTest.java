@@ -92,15 +92,16 @@ class HostLookupTest {
     }
     assertTrue(resolver.awaitInside(2), "both threads entered the resolver");
 
-    // Two more wait for a thread, each until its bound; after them, every lookup is refused without waiting.
+    // Two more wait for a thread, each until its bound; after them, every lookup is refused without waiting. None of
+    // them was made: no thread, which says nothing of their host (not NoAnswerException, the host's own).
     List<String> outcomes = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      HostLookup.NoAnswerException e = assertThrows(HostLookup.NoAnswerException.class,
+      HostLookup.NoThreadException e = assertThrows(HostLookup.NoThreadException.class,
           () -> lookup.resolve("other.example.com", BOUND));
       outcomes.add(e.getMessage());
     }
-    List<String> expected = new ArrayList<>(List.of("the endpoint's host lookup timed out",
-        "the endpoint's host lookup timed out"));
+    List<String> expected = new ArrayList<>(List.of("no thread free to look up the endpoint's host in time",
+        "no thread free to look up the endpoint's host in time"));
     while (expected.size() < 20) {
       expected.add("no thread free to look up the endpoint's host");
     }
@@ -133,8 +134,8 @@ class HostLookupTest {
     HostLookup lookup = lookup(resolver, 1);
     Future<InetAddress[]> held = callers.submit(() -> lookup.resolve("hangs.example.com", LONG));
     assertTrue(resolver.awaitInside(1), "the thread entered the resolver");
-    assertThrows(HostLookup.NoAnswerException.class, () -> lookup.resolve("waits.example.com", BOUND));
-    assertEquals("no thread free to look up the endpoint's host", assertThrows(HostLookup.NoAnswerException.class,
+    assertThrows(HostLookup.NoThreadException.class, () -> lookup.resolve("waits.example.com", BOUND));
+    assertEquals("no thread free to look up the endpoint's host", assertThrows(HostLookup.NoThreadException.class,
         () -> lookup.resolve("other.example.com", BOUND)).getMessage(), "every thread and waiting place taken");
 
     assertArrayEquals(PUBLIC, lookup.resolve("93.184.215.14", BOUND));

@@ -240,8 +240,9 @@ class WebhookDelivererTest {
    * A lookup of the endpoint's host that hangs (the resolver is the test's, never DNS) ends the attempt at the
    * connect timeout, the lookup's bound, as no answer (status 0, as a connect timeout): the dispatcher then pauses the
    * endpoint. The resolver is still hanging when the attempt has ended, and at most the deliverer's lookup threads
-   * (its delivery threads, one here) ever wait in it: further attempts to hosts that hang are no answer too, whether
-   * they waited for a thread until the bound or found every thread held and as many waiting, and refused at once.
+   * (its delivery threads, one here) ever wait in it: further attempts find no thread for their lookup, whether they
+   * waited for one until the bound or found every thread held and as many waiting, and are deferred (no lookup was
+   * made, so nothing is known of their hosts: {@link #anAttemptThatFindsNoLookupThreadFreeIsDeferredNotUnanswered}).
    */
   @Test
   void aHostLookupThatHangsEndsTheAttemptAtTheConnectTimeoutAsNoAnswerAndHoldsAtMostTheLookupThreads() {
@@ -278,13 +279,75 @@ class WebhookDelivererTest {
       assertEquals(0, returned.get(), "the attempt ended while the lookup still hung");
       for (int i = 0; i < 5; i++) {
         WebhookAttempt next = hanging.deliver(endpointAt("http://other.example.com:" + port() + "/hook"), EVENT);
-        assertEquals(Result.RETRY, next.result());
-        assertEquals(0, next.status(), "no answer: " + next);
+        assertEquals(Result.DEFERRED, next.result(), "no lookup thread free: " + next);
+        assertEquals(0, next.status());
       }
       assertTrue(calls.get() <= 1, "one lookup thread at most waited in the resolver: " + calls.get());
       for (Thread t : threads) {
         assertTrue(t.getName().startsWith("loyalty-webhook-lookup-") && t.isDaemon(), t.getName());
       }
+    } finally {
+      release.countDown();
+    }
+    assertEquals(List.of(), received, "no request without a checked address");
+  }
+
+  /**
+   * While lookups of a host whose resolver hangs hold every lookup thread (one here) and every waiting place, an
+   * attempt to another endpoint, whose host would resolve at once, gets no thread for its lookup. That says nothing of
+   * that endpoint: the attempt is DEFERRED (no request; the dispatcher leaves the delivery uncounted and does not pause
+   * the endpoint), where it was RETRY with status 0, no answer, which the dispatcher counted as a failed attempt and
+   * paused the endpoint for, another tenant's perhaps: {@code deliveryThreads} endpoints whose names hang paused every
+   * other endpoint of the instance. Once the resolver returns, the other endpoint's host is looked up again (it
+   * resolves to a private address here, which the policy refuses: no request is made to a name in a test).
+   */
+  @Test
+  void anAttemptThatFindsNoLookupThreadFreeIsDeferredNotUnanswered() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger healthyLookups = new AtomicInteger();
+    InetAddress internal = InetAddress.getByAddress(new byte[] {10, 0, 0, 8});
+    HostLookup.Resolver resolver = host -> {
+      if (host.equals("healthy.example.com")) {
+        healthyLookups.incrementAndGet();
+        return new InetAddress[] {internal};
+      }
+      // As a resolver that does not answer, and does not heed an interrupt, until released (30 s at most: a failing
+      // test leaves no thread for good).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      boolean interrupted = false;
+      while (release.getCount() > 0 && System.nanoTime() < deadline) {
+        try {
+          release.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      return new InetAddress[] {internal};
+    };
+    try (WebhookDeliverer busy = new WebhookDeliverer(LOOPBACK.withTimeouts(Duration.ofMillis(100),
+        Duration.ofSeconds(5)).withDeliveryThreads(1), CLOCK, resolver)) {
+      assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "the endpoint's host lookup timed out"),
+          busy.deliver(endpointAt("http://hangs.example.com:" + port() + "/hook"), EVENT), "the hanging host's own");
+      assertEquals(new WebhookAttempt(Result.DEFERRED, 0, null,
+          "no thread free to look up the endpoint's host in time"),
+          busy.deliver(endpointAt("http://healthy.example.com:" + port() + "/hook"), EVENT),
+          "waited for the thread until the bound");
+      assertEquals(new WebhookAttempt(Result.DEFERRED, 0, null, "no thread free to look up the endpoint's host"),
+          busy.deliver(endpointAt("http://healthy.example.com:" + port() + "/hook"), EVENT),
+          "refused at once: the thread held, its waiting place taken");
+      assertEquals(0, healthyLookups.get(), "the healthy host was never looked up");
+
+      release.countDown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      WebhookAttempt after;
+      do {
+        after = busy.deliver(endpointAt("http://healthy.example.com:" + port() + "/hook"), EVENT);
+      } while (after.result() == Result.DEFERRED && System.nanoTime() < deadline);
+      assertEquals(Result.REFUSED, after.result(), "looked up once the thread was free: " + after);
+      assertEquals(1, healthyLookups.get());
     } finally {
       release.countDown();
     }
