@@ -554,6 +554,9 @@ public final class EventDispatcher implements AutoCloseable {
       // No thread was free to look up the host (other hosts' lookups hang): no attempt, nothing learnt of the
       // endpoint, so neither counted nor paused; left, as the rest of its share, until the lease runs out.
       case DEFERRED -> new Attempted(Outcome.LEFT, true);
+      // The call was cancelled (this thread was interrupted): nothing learnt of the endpoint either. Left, not
+      // counted nor paused, until the lease runs out.
+      case CANCELLED -> new Attempted(Outcome.LEFT, true);
     };
   }
 

@@ -38,7 +38,14 @@ public record WebhookAttempt(Result result, int status, Duration retryAfter, Str
      * endpoint: leave the delivery as it is, not counted as an attempt, for a later round, and do not pause the
      * endpoint.
      */
-    DEFERRED
+    DEFERRED,
+    /**
+     * The calling thread was interrupted (the dispatcher cancelling a round's calls): the host lookup was abandoned,
+     * or the request cancelled, which the receiver may or may not have got. Nothing was learnt of the endpoint: as
+     * {@link #DEFERRED}, leave the delivery as it is, not counted as an attempt, and do not pause the endpoint; at
+     * least once, it is made again once its lease runs out.
+     */
+    CANCELLED
   }
 
   /** Checks that there is a result. */
@@ -60,6 +67,10 @@ public record WebhookAttempt(Result result, int status, Duration retryAfter, Str
 
   static WebhookAttempt deferred(String error) {
     return new WebhookAttempt(Result.DEFERRED, 0, null, error);
+  }
+
+  static WebhookAttempt cancelled() {
+    return new WebhookAttempt(Result.CANCELLED, 0, null, "interrupted");
   }
 
   static WebhookAttempt refused(String error) {

@@ -57,6 +57,8 @@ import java.util.concurrent.TimeoutException;
  * that does not resolve or whose lookup does not end in time, see below) is {@link WebhookAttempt.Result#RETRY} with
  * status 0. {@link WebhookAttempt.Result#REFUSED} means no request was made, see below; so does
  * {@link WebhookAttempt.Result#DEFERRED}, for want of a thread to look up the host (see "The lookup's bounds").
+ * {@link WebhookAttempt.Result#CANCELLED} is the caller's own doing: it was interrupted, and the lookup or the
+ * request was given up (see {@link #deliver}).
  *
  * <h2>Address policy, and its limit</h2>
  * Before each request the endpoint's host is resolved and every address it resolves to is checked against the
@@ -121,8 +123,9 @@ public final class WebhookDeliverer implements AutoCloseable {
    * Makes one attempt to deliver {@code event} to {@code endpoint}. Blocks for at most the connect timeout (the
    * lookup of the endpoint's host) plus the request timeout (the exchange).
    *
-   * <p>If the calling thread is interrupted while waiting, the request is cancelled, the thread's interrupt status
-   * is kept, and the attempt is reported as {@link WebhookAttempt.Result#RETRY}.
+   * <p>If the calling thread is interrupted while it waits for the host lookup or the exchange, the lookup is
+   * abandoned or the request cancelled, the thread's interrupt status is kept, and the attempt is reported as
+   * {@link WebhookAttempt.Result#CANCELLED} (status 0): the dispatcher then records nothing against the endpoint.
    *
    * @throws IllegalStateException if the deliverer is closed
    */
@@ -152,6 +155,10 @@ public final class WebhookDeliverer implements AutoCloseable {
         return WebhookAttempt.refused("the endpoint's address is refused by the address policy");
       }
     } catch (HostLookup.NoAnswerException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        // The caller gave up on the lookup, which says nothing of the endpoint.
+        return WebhookAttempt.cancelled();
+      }
       return WebhookAttempt.retry(0, null, e.getMessage());
     } catch (HostLookup.NoThreadException e) {
       // Other hosts' lookups hold the threads: no attempt, and nothing to hold against this endpoint.
@@ -245,9 +252,10 @@ public final class WebhookDeliverer implements AutoCloseable {
       future.cancel(true);
       return WebhookAttempt.retry(0, null, "timed out");
     } catch (InterruptedException e) {
+      // Cancelling the future aborts the exchange (Java 16 and later), so the connection does not run on.
       future.cancel(true);
       Thread.currentThread().interrupt();
-      return WebhookAttempt.retry(0, null, "interrupted");
+      return WebhookAttempt.cancelled();
     } catch (ExecutionException e) {
       return WebhookAttempt.retry(0, null, networkError(e.getCause()));
     }

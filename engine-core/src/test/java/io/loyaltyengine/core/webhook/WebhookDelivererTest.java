@@ -38,7 +38,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -196,6 +198,77 @@ class WebhookDelivererTest {
     });
     assertEquals(new WebhookAttempt(Result.RETRY, 0, null, "timed out"),
         deliverWithin(Duration.ofMillis(200), "/slow", release));
+  }
+
+  /**
+   * A caller interrupted while the receiver holds its request (the dispatcher cancelling a round's calls) gets the
+   * request cancelled and the attempt back as CANCELLED, not RETRY: nothing was learnt of the endpoint, so the
+   * dispatcher counts no attempt and pauses nothing. The interrupt status is kept. The request timeout (2 min) is far
+   * beyond the 30 s the test waits: only the interrupt ends the attempt.
+   */
+  @Test
+  void anInterruptedCallersAttemptIsCancelledAndKeepsTheInterrupt() throws InterruptedException {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    answers.put("/held", exchange -> {
+      arrived.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+        exchange.sendResponseHeaders(200, -1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        // The client gave up and closed the connection: expected.
+      } finally {
+        exchange.close();
+      }
+    });
+    AtomicReference<WebhookAttempt> attempt = new AtomicReference<>();
+    AtomicBoolean kept = new AtomicBoolean();
+    try (WebhookDeliverer patient = new WebhookDeliverer(LOOPBACK.withTimeouts(Duration.ofSeconds(5),
+        Duration.ofMinutes(2)), CLOCK)) {
+      Thread caller = new Thread(() -> {
+        attempt.set(patient.deliver(endpoint("/held"), EVENT));
+        kept.set(Thread.currentThread().isInterrupted());
+      });
+      caller.start();
+      assertTrue(arrived.await(30, TimeUnit.SECONDS), "the request arrived");
+      caller.interrupt();
+      caller.join(TimeUnit.SECONDS.toMillis(30));
+      assertFalse(caller.isAlive(), "the attempt still waits for the receiver");
+    } finally {
+      release.countDown();
+    }
+    assertEquals(new WebhookAttempt(Result.CANCELLED, 0, null, "interrupted"), attempt.get());
+    assertTrue(kept.get(), "the interrupt status is kept");
+  }
+
+  /** A caller interrupted while its endpoint's host is looked up: CANCELLED too, and no request. */
+  @Test
+  void aCallerInterruptedDuringTheHostLookupIsCancelled() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+    try (WebhookDeliverer resolving = new WebhookDeliverer(LOOPBACK, CLOCK, host -> {
+      try {
+        // Bounded so that a failing test leaves no thread for good.
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new InetAddress[] {loopback};
+    })) {
+      Thread.currentThread().interrupt();
+      WebhookAttempt attempt;
+      try {
+        attempt = resolving.deliver(endpointAt("http://receiver.example.com:" + port() + "/hook"), EVENT);
+      } finally {
+        assertTrue(Thread.interrupted(), "the interrupt status is kept");
+      }
+      assertEquals(new WebhookAttempt(Result.CANCELLED, 0, null, "interrupted"), attempt);
+    } finally {
+      release.countDown();
+    }
+    assertEquals(List.of(), received);
   }
 
   @Test
