@@ -81,7 +81,9 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     /**
      * The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread. The engine's lease
      * on its node number is renewed before its units of work all the same (see
-     * {@link io.loyaltyengine.LoyaltyEngine.Builder#nodeId}).
+     * {@link io.loyaltyengine.LoyaltyEngine.Builder#nodeId}). Calls from several host threads take turns; to stop a
+     * round, interrupt its thread: it cancels the round's webhook calls and returns, and the deliveries it did not
+     * make come back once their lease runs out (see {@link Events#dispatch()}).
      *
      * @return this builder
      */

@@ -53,7 +53,22 @@ public interface Events {
    * of work does). Hosts that build the engine with manual dispatch call this from their own scheduler; with
    * background dispatch it is rarely needed.
    *
-   * @return what the round did
+   * <p>Thread-safe. Rounds of one engine never overlap: a call while another thread's round (the background
+   * dispatcher's, or another host thread's) is in progress waits for it to end first. So one webhook endpoint never
+   * has two calls in progress at once from this engine. A call from a listener, on the thread of the round that
+   * called the listener, returns at once with an empty report ({@link DispatchReport#isIdle()}): the round in progress
+   * goes on, and the next round delivers what the listener committed. A listener must not wait for a
+   * {@code dispatch()} on another thread, which waits for the listener's round.
+   *
+   * <p>Interrupts: a call on a thread whose interrupt status is set, or interrupted while it waits for another
+   * thread's round, returns at once with an empty report. Interrupted during its round, the round starts no other
+   * delivery, cancels its webhook calls in progress (the request is abandoned; the receiver may or may not have got
+   * it) and those not started, waits for them to stop, does not prune, and returns what it recorded. The deliveries it
+   * did not make, a cancelled one included, count no attempt, pause no endpoint, and are delivered once their lease
+   * ({@link EventSettings#lease()}) runs out: at least once, as always. A listener called when the interrupt came is
+   * not stopped by the engine. The thread's interrupt status is kept in every case; the call never throws for it.
+   *
+   * @return what the round did: exact counts of what it recorded
    */
   DispatchReport dispatch();
 

@@ -19,7 +19,11 @@ import java.util.Objects;
  * due, five minutes at most; meanwhile the instance does not claim its deliveries, which wait unleased and are
  * delivered in the first round after the pause (an instance leaves out at most 1,000 paused endpoints, those whose
  * pause ends first: another one's deliveries are claimed and left until their lease runs out). The pause is the
- * instance's own memory: other instances, and the same one after a restart, attempt the endpoint again.
+ * instance's own memory: other instances, and the same one after a restart, attempt the endpoint again. Rounds never
+ * overlap, so one instance never has two calls to one endpoint in progress. A round whose thread is interrupted (a
+ * host's {@link io.loyaltyengine.events.Events#dispatch()}) interrupts the delivery threads of its calls, which
+ * cancel their requests: a cancelled call counts no attempt and pauses nothing, and its delivery is made again once
+ * its lease runs out.
  *
  * <p>The connect timeout also bounds the lookup of the endpoint's host, made before each attempt for the address
  * policy's check (none under {@link WebhookAddressPolicy#ALLOW_ALL}, nor for an address, which is parsed at once

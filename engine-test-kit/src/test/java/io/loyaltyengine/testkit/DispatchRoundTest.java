@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A dispatch round ends, and its {@link DispatchReport} counts exactly what the round recorded, which
  * {@link DispatchReport#isIdle()} and the background thread's pacing rely on: an attempt whose outcome another
- * instance overtook is not counted; a round whose thread is interrupted still waits for its endpoints' tasks and
- * counts them; and a round whose webhook delivery pool cannot start a thread (a JVM at its thread limit throws
+ * instance overtook is not counted; a round whose thread is interrupted cancels its endpoints' calls and counts
+ * none of them; and a round whose webhook delivery pool cannot start a thread (a JVM at its thread limit throws
  * {@code OutOfMemoryError: unable to create native thread} from {@code execute}; the pool's thread factory is
  * replaced by reflection) makes the delivery on its own thread rather than wait for ever, holding the round lock
  * every later round waits for. Through the public API,
@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Test;
  */
 class DispatchRoundTest {
   private static final String HOOK = "/hook";
-  private static final Duration LEASE = Duration.ofSeconds(60);
+  private static final Duration LEASE = Duration.ofMinutes(5);
 
   private final List<LoyaltyEngine> engines = new ArrayList<>();
   private final SettableClock clock = SettableClock.at(Instant.parse("2025-03-01T10:15:30Z"));
@@ -108,11 +108,19 @@ class DispatchRoundTest {
     assertEquals(2, server.requests(HOOK).size());
   }
 
+  /**
+   * The round's own thread is interrupted (by a listener here, as by a host that interrupts its thread in
+   * {@code dispatch()}) while an endpoint's call is in progress on the delivery pool. The round cancels that call
+   * rather than waiting out its request timeout, counts what it recorded (the listener's delivery) and not the
+   * cancelled attempt, and returns with the interrupt status set. The cancelled delivery stays leased, its attempt
+   * not counted, and is delivered once the lease runs out. Until the round cancelled its calls, it waited for the
+   * request to time out and counted the attempt as retried, pausing the endpoint.
+   */
   @Test
-  void aRoundInterruptedWhileItWaitsForAnEndpointWaitsOnCountsTheAttemptAndKeepsTheInterrupt() {
+  void aRoundInterruptedWhileItWaitsForAnEndpointCancelsTheCallCountsItNotAndKeepsTheInterrupt() {
     CountDownLatch arrived = new CountDownLatch(1);
     // Called on the round's thread once the endpoint's task is on the pool: when the endpoint has the request (which
-    // it never answers), the round's thread is interrupted, before it waits for that task.
+    // it holds until the receiver closes), the round's thread is interrupted, before it waits for that task.
     EventListener interrupter = event -> {
       try {
         arrived.await(60, TimeUnit.SECONDS);
@@ -121,16 +129,31 @@ class DispatchRoundTest {
       }
       Thread.currentThread().interrupt();
     };
-    LoyaltyEngine engine = engine(InMemoryStorage.newDatabase(), Duration.ofSeconds(2), interrupter);
+    // A request timeout (2 min) far beyond the bound below: only the cancel ends the call in time.
+    LoyaltyEngine engine = engine(InMemoryStorage.newDatabase(), Duration.ofMinutes(2), interrupter);
     server.always(HOOK, server.blockUntil(arrived, new CountDownLatch(1)));
     enrolWithEndpoint(engine);
 
-    DispatchReport report = engine.events().dispatch();
-    boolean interrupted = Thread.interrupted();
+    Future<Object[]> round = host.submit(() -> new Object[] {engine.events().dispatch(), Thread.interrupted()});
+    Object[] result;
+    try {
+      result = round.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      fail("the interrupted round still waits for the endpoint's call; stack: " + stackOf("host-dispatch"));
+      return;
+    }
+    DispatchReport report = (DispatchReport) result[0];
     assertEquals(1, report.delivered(), "the listener's delivery: " + report);
-    assertEquals(1, report.retried(), "the endpoint's timed-out attempt, waited for and counted: " + report);
-    assertTrue(interrupted, "the round set the thread's interrupt status again");
+    assertEquals(0, report.retried(), "the cancelled attempt is not counted: " + report);
+    assertTrue((Boolean) result[1], "the round set the thread's interrupt status again");
     assertEquals(1, server.requests(HOOK).size());
+
+    server.always(HOOK, WebhookReceiver.status(200));
+    assertEquals(0, engine.events().dispatch().delivered(), "still leased to the interrupted round");
+    clock.advance(LEASE.plusSeconds(1));
+    DispatchReport later = engine.events().dispatch();
+    assertEquals(1, later.delivered(), "delivered once the lease ran out: " + later);
+    assertEquals(2, server.requests(HOOK).size());
   }
 
   private LoyaltyEngine engine(InMemoryStorage.Database database, Duration requestTimeout, EventListener listener) {

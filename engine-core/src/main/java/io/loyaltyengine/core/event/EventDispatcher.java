@@ -29,9 +29,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,6 +39,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -70,8 +71,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       endpoints at once; the listeners' deliveries go one after another on the round's own thread meanwhile (a
  *       listener is never called from two threads at once). The round waits for every task before it reports, so
  *       its counts are exact; a task the pool refuses (closed) or cannot start a thread for runs on the round's
- *       thread. An endpoint that gives no HTTP answer to an attempt (a timeout, a refused connection,
- *       a failed TLS handshake, a host that does not resolve) gets no other attempt in the round: its other claimed
+ *       thread. A round whose thread is interrupted cancels its tasks (interrupting their threads, whose calls are
+ *       then cancelled: {@link io.loyaltyengine.core.webhook.WebhookAttempt.Result#CANCELLED}) and leaves the
+ *       deliveries it did not make, uncounted, to run out their lease. An endpoint that gives no HTTP answer to an
+ *       attempt (a timeout, a refused connection, a failed TLS handshake, a host that does not resolve) gets no other attempt in the round: its other claimed
  *       deliveries are left, neither attempted nor counted, and are claimed again when their lease runs out. This
  *       instance then makes no attempt to that endpoint until the failed delivery's next attempt time (its retry
  *       delay, at most five minutes; five minutes after its last attempt, which parked it): its claims skip the
@@ -94,10 +97,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * moving a settable clock and calling {@link #runOnce()}.
  *
  * <h2>Concurrency</h2>
- * Thread-safe. Rounds of one instance never overlap (a lock); the background thread and a host calling
- * {@code Events.dispatch()} take turns. Within a round, webhook deliveries run on the delivery pool, one task per
- * endpoint, and listeners on the round's thread; per-participant order needs no more than that, since a claimed
- * batch holds at most one delivery per subscriber and participant (see {@link io.loyaltyengine.core.spi.DeliveryPort}).
+ * Thread-safe. Rounds of one instance never overlap (a lock, held until every task of the round has stopped
+ * running); the background thread and host threads calling {@code Events.dispatch()} take turns, and a call on the
+ * round's own thread (a listener's) returns an empty report rather than run a round inside the round, whose endpoint
+ * tasks would run beside the outer round's: so one endpoint never has two tasks at once. Within a round, webhook
+ * deliveries run on the delivery pool, one task per endpoint, and listeners on the round's thread; per-participant
+ * order needs no more than that, since a claimed batch holds at most one delivery per subscriber and participant (see
+ * {@link io.loyaltyengine.core.spi.DeliveryPort}). An interrupt of the round's thread cancels the round's tasks (see
+ * {@link #runOnce()}).
  * The pool's threads record the endpoints that did not answer in a concurrent map, at most one entry per endpoint
  * and 10,000 in all, which the round's thread reads and prunes between rounds' tasks.
  */
@@ -211,11 +218,40 @@ public final class EventDispatcher implements AutoCloseable {
     }
   }
 
-  /** Runs one round now on the calling thread (waiting for a round in progress to finish first). */
+  /**
+   * Runs one round now on the calling thread, waiting for a round in progress on another thread to finish first, so
+   * that rounds never overlap (nor, with them, two tasks for one endpoint).
+   *
+   * <p>Called on the thread of a round in progress (a listener calling {@code Events.dispatch()}), it returns at once
+   * with an empty report: a nested round would post to endpoints whose calls of the round in progress still run on the
+   * pool. The round in progress goes on, and the next round delivers what the listener committed.
+   *
+   * <p>A call on an interrupted thread, or interrupted while it waits for another thread's round, returns at once with
+   * an empty report. Interrupted during its round, the round starts no other delivery (positioning, a unit of work in
+   * progress, ends first), cancels its endpoints' calls in progress (their threads are interrupted: the lookup is
+   * abandoned, the request cancelled) and those not started yet, waits for the cancelled tasks to end (promptly: a
+   * write of an outcome already known ends first), records nothing for the deliveries it did not make, and does not
+   * prune. Those stay leased, their attempts not counted and their endpoints not paused, and are claimed again when
+   * the lease runs out. The report counts what the round recorded. The interrupt status is kept in every case.
+   *
+   * @return what the round did
+   */
   public DispatchReport runOnce() {
-    roundLock.lock();
+    if (roundLock.isHeldByCurrentThread()) {
+      return new DispatchReport(0, 0, 0, 0, 0);
+    }
+    try {
+      roundLock.lockInterruptibly();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new DispatchReport(0, 0, 0, 0, 0);
+    }
     try {
       int positioned = positionAndFanOut();
+      if (Thread.currentThread().isInterrupted()) {
+        // Claimed now, the deliveries would not be made and would wait out their lease.
+        return new DispatchReport(positioned, 0, 0, 0, 0);
+      }
       Instant now = now();
       Instant leaseUntil = micros(now.plus(settings.lease()));
       forgetPassedPauses(now);
@@ -229,7 +265,9 @@ public final class EventDispatcher implements AutoCloseable {
       // it again.
       Instant lastStart = leaseUntil.minus(settings.lease().dividedBy(2));
       Tally tally = deliverAll(claimed, lastStart);
-      return new DispatchReport(positioned, tally.delivered, tally.retried, tally.parked, prune());
+      // An interrupted round ends as soon as it can; the next round prunes.
+      int pruned = Thread.currentThread().isInterrupted() ? 0 : prune();
+      return new DispatchReport(positioned, tally.delivered, tally.retried, tally.parked, pruned);
     } finally {
       roundLock.unlock();
     }
@@ -237,8 +275,8 @@ public final class EventDispatcher implements AutoCloseable {
 
   /**
    * Delivers a round's batch: each endpoint's deliveries as one task of the pool, the listeners' on this thread, and
-   * waits for all of them (also when one fails, so that no task of this round outlives it), then rethrows the first
-   * failure, if any.
+   * waits for all of them to end (also when one fails, so that no task of this round outlives it), then rethrows the
+   * first failure, if any. Once this thread is interrupted, it starts no other delivery and cancels the tasks.
    */
   private Tally deliverAll(List<ClaimedDelivery> claimed, Instant lastStart) {
     Map<String, List<ClaimedDelivery>> perEndpoint = new LinkedHashMap<>();
@@ -252,11 +290,16 @@ public final class EventDispatcher implements AutoCloseable {
       }
     }
     Tally total = new Tally();
-    List<FutureTask<Tally>> tasks = new ArrayList<>(perEndpoint.size());
+    AtomicBoolean cancelled = new AtomicBoolean();
+    List<EndpointTask> tasks = new ArrayList<>(perEndpoint.size());
     Throwable failure = null;
     try {
       Instant now = now();
       for (Map.Entry<String, List<ClaimedDelivery>> entry : perEndpoint.entrySet()) {
+        if (Thread.currentThread().isInterrupted()) {
+          // Cancelled below: the rest would be cancelled before they start.
+          break;
+        }
         Instant pausedUntil = unanswered.get(entry.getKey());
         if (pausedUntil != null && now.isBefore(pausedUntil)) {
           // Its last attempt got no answer and that delivery is not due again yet, and the claim did not skip it
@@ -265,41 +308,48 @@ public final class EventDispatcher implements AutoCloseable {
           // delivery, once due, is the next attempt: the probe.
           continue;
         }
-        List<ClaimedDelivery> share = entry.getValue();
-        FutureTask<Tally> task = new FutureTask<>(() -> deliverInOrder(share, lastStart));
+        EndpointTask task = new EndpointTask(entry.getValue(), lastStart, cancelled);
         tasks.add(task);
         try {
           deliveryPool.execute(task);
         } catch (RejectedExecutionException | OutOfMemoryError e) {
           // Closed meanwhile (a host's round under manual dispatch), or no thread could be started (a JVM at its
           // thread limit): on this thread, as before the pool. Left unrun, the wait below would never end, holding
-          // the round lock every later round waits for. A FutureTask runs once: were it queued after all, a pool
-          // thread would find it done, or this call would find it running and the wait below would wait for it.
+          // the round lock every later round waits for. A task runs once: were it queued after all, a pool thread
+          // would find it started and leave it.
           task.run();
         }
       }
-      total.add(deliverInOrder(forListeners, lastStart));
+      total.add(deliverInOrder(forListeners, lastStart, () -> Thread.currentThread().isInterrupted()));
     } catch (RuntimeException | Error e) {
       failure = e;
     }
-    boolean interrupted = false;
-    for (FutureTask<Tally> task : tasks) {
+    // Interrupted during the listeners' deliveries (a listener may be the host's way to stop), or before.
+    boolean interrupted = Thread.interrupted();
+    if (interrupted) {
+      cancel(tasks, cancelled);
+    }
+    for (EndpointTask task : tasks) {
       while (true) {
         try {
-          total.add(task.get());
+          // Each task ends within about half the lease and one call, at once when cancelled: wait for it, so the
+          // counts stay exact and no task of this round runs beside the next round's.
+          task.ended.await();
           break;
         } catch (InterruptedException e) {
-          // Each task ends within about half the lease and one call: wait for it, so the counts stay exact.
-          interrupted = true;
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (failure == null) {
-            failure = cause;
-          } else if (failure != cause) {
-            failure.addSuppressed(cause);
+          if (!interrupted) {
+            interrupted = true;
+            cancel(tasks, cancelled);
           }
-          break;
         }
+      }
+      Throwable cause = task.failure;
+      if (cause == null) {
+        total.add(task.tally);
+      } else if (failure == null) {
+        failure = cause;
+      } else if (failure != cause) {
+        failure.addSuppressed(cause);
       }
     }
     if (interrupted) {
@@ -317,15 +367,89 @@ public final class EventDispatcher implements AutoCloseable {
     return total;
   }
 
+  /** Stops the round's endpoint tasks: those not started never run, those running are interrupted. */
+  private static void cancel(List<EndpointTask> tasks, AtomicBoolean cancelled) {
+    // First, so that a task that starts now, or is between two deliveries, sees it.
+    cancelled.set(true);
+    for (EndpointTask task : tasks) {
+      task.cancel();
+    }
+  }
+
   /**
-   * Delivers {@code deliveries} one after another in claim order, each started only until {@code lastStart}; the
-   * rest are left to run out their lease. Once a webhook attempt gets no HTTP answer the rest are left too: the
-   * share of one endpoint is one task.
+   * One endpoint's share of a round, run once, on a thread of the pool or on the round's thread. Unlike a
+   * {@code FutureTask}, whose {@code get} returns as soon as it is cancelled, {@link #ended} opens only when the task
+   * has stopped running, so the round never ends while one of its calls still runs. Thread-safe: {@link #cancel}
+   * comes from the round's thread while the task runs on another.
    */
-  private Tally deliverInOrder(List<ClaimedDelivery> deliveries, Instant lastStart) {
+  private final class EndpointTask implements Runnable {
+    private static final int NEW = 0;
+    private static final int RUNNING = 1;
+    private static final int ENDED = 2;
+
+    private final List<ClaimedDelivery> share;
+    private final Instant lastStart;
+    private final AtomicBoolean cancelled;
+    private final AtomicInteger state = new AtomicInteger(NEW);
+    /** Opens once the task ran, or will never run; {@link #tally} and {@link #failure} are then final. */
+    final CountDownLatch ended = new CountDownLatch(1);
+    /** The thread running the task, to interrupt; guarded by this. */
+    private Thread runner;
+    Tally tally = new Tally();
+    Throwable failure;
+
+    EndpointTask(List<ClaimedDelivery> share, Instant lastStart, AtomicBoolean cancelled) {
+      this.share = share;
+      this.lastStart = lastStart;
+      this.cancelled = cancelled;
+    }
+
+    @Override
+    public void run() {
+      if (!state.compareAndSet(NEW, RUNNING)) {
+        return;
+      }
+      Thread self = Thread.currentThread();
+      synchronized (this) {
+        runner = self;
+      }
+      try {
+        tally = deliverInOrder(share, lastStart, cancelled::get);
+      } catch (Throwable e) {
+        failure = e;
+      } finally {
+        synchronized (this) {
+          // No interrupt reaches this thread after this: it may run another round's task next.
+          runner = null;
+        }
+        state.set(ENDED);
+        ended.countDown();
+      }
+    }
+
+    /** Never runs if not started; interrupts its thread if running (not the caller's own: it is not waiting then). */
+    void cancel() {
+      if (state.compareAndSet(NEW, ENDED)) {
+        ended.countDown();
+        return;
+      }
+      synchronized (this) {
+        if (runner != null && runner != Thread.currentThread()) {
+          runner.interrupt();
+        }
+      }
+    }
+  }
+
+  /**
+   * Delivers {@code deliveries} one after another in claim order, each started only until {@code lastStart} and
+   * while {@code stopped} is false; the rest are left to run out their lease. Once a webhook attempt gets no HTTP
+   * answer, or is deferred or cancelled, the rest are left too: the share of one endpoint is one task.
+   */
+  private Tally deliverInOrder(List<ClaimedDelivery> deliveries, Instant lastStart, BooleanSupplier stopped) {
     Tally tally = new Tally();
     for (ClaimedDelivery c : deliveries) {
-      if (now().isAfter(lastStart)) {
+      if (stopped.getAsBoolean() || now().isAfter(lastStart)) {
         break;
       }
       DeliveryRecord d = c.delivery();
@@ -333,7 +457,7 @@ public final class EventDispatcher implements AutoCloseable {
       if (d.subscriber().startsWith(WEBHOOK_PREFIX)) {
         Attempted attempted = deliverToWebhook(d, event);
         tally.count(attempted.outcome());
-        if (attempted.unanswered()) {
+        if (attempted.restLeft()) {
           // Not attempted in this round, nor counted: another call would most likely wait its timeout too.
           break;
         }
@@ -479,9 +603,10 @@ public final class EventDispatcher implements AutoCloseable {
 
   /**
    * A webhook delivery's outcome, and whether the rest of its endpoint's share is left: its attempt got no HTTP answer
-   * (a timeout, a network failure, a host that did not resolve), or none could be made (no lookup thread free).
+   * (a timeout, a network failure, a host that did not resolve), none could be made (no lookup thread free), or it
+   * was cancelled (the round's thread was interrupted).
    */
-  private record Attempted(Outcome outcome, boolean unanswered) {
+  private record Attempted(Outcome outcome, boolean restLeft) {
     static Attempted of(Outcome outcome) {
       return new Attempted(outcome, false);
     }
@@ -554,8 +679,8 @@ public final class EventDispatcher implements AutoCloseable {
       // No thread was free to look up the host (other hosts' lookups hang): no attempt, nothing learnt of the
       // endpoint, so neither counted nor paused; left, as the rest of its share, until the lease runs out.
       case DEFERRED -> new Attempted(Outcome.LEFT, true);
-      // The call was cancelled (this thread was interrupted): nothing learnt of the endpoint either. Left, not
-      // counted nor paused, until the lease runs out.
+      // The round was interrupted and cancelled the call: nothing learnt of the endpoint either. Left, not counted
+      // nor paused, until the lease runs out.
       case CANCELLED -> new Attempted(Outcome.LEFT, true);
     };
   }
