@@ -216,7 +216,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
   private static final int REWARD_MODEL_STEPS = 120;
   private static final int CATALOG_MODEL_STEPS = 120;
   private static final int COUPON_MODEL_STEPS = 100;
-  private static final int REFERRAL_MODEL_STEPS = 100;
+  private static final int REFERRAL_MODEL_STEPS = 120;
   private static final int LEADERBOARD_MODEL_STEPS = 90;
   private static final int FEEDBACK_MODEL_STEPS = 120;
   private static final int QUEST_MODEL_STEPS = 120;

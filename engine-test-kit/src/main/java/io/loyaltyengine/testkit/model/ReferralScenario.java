@@ -28,6 +28,7 @@ import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.ConversionStatus;
+import io.loyaltyengine.referrals.DecodedCode;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralCodes;
@@ -35,14 +36,17 @@ import io.loyaltyengine.referrals.ReferralOutcome;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
 import io.loyaltyengine.referrals.ReferralStatus;
+import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.SignupResult;
+import io.loyaltyengine.referrals.SigningKeyInfo;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,18 +54,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
  * Referral chains, conversions and reversals of a real engine, driven against a reference model by a
  * {@link ModelRunner}: seeded sequences of basic signups, referral signups with a random kind of code (legacy, signed,
  * short) of a random person, deletions, conversions with order ids drawn from a small pool (so that order ids
- * repeat), reversals (some repeated, some after the referrer spent points) and spending.
+ * repeat), reversals (some repeated, some after the referrer spent points) and spending; and the tenant's signing
+ * keys: rotations, retirements of a kept, retired, signing, unknown or non-positive key number, listings, decoding
+ * of signed codes issued under any key so far, and signups and conversions with a person's earlier signed codes.
  *
  * <pre>{@code
- * ReferralScenario.runner(engine, outcome -> {}).steps(100).build().runSeeds(ReferralScenario.defaultSeeds());
+ * ReferralScenario.runner(engine, outcome -> {}).steps(120).build().runSeeds(ReferralScenario.defaultSeeds());
  * }</pre>
  *
  * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant of the given engine, with one
@@ -82,6 +90,17 @@ import java.util.random.RandomGenerator;
  * is replayed with the first conversion, whatever its code (a deleted participant's too) and value. A reversal
  * takes back its points as far as the balance allows (shortfall = points - taken back; all of it when the referrer
  * was deleted), once; a repeat is replayed. An unknown order id is NOT_FOUND.
+ *
+ * <p>Signing keys, all on the one engine, so that a change takes effect at once: the model knows the kept keys, the
+ * retired ones and the highest number made, and which key each signed code issued in the run names (read from the
+ * code, see {@link #keyOf}). A participant's signed code is under the signing key (key 1 made by the tenant's first
+ * signed code), the same code each time under one key; legacy and short codes never change. A rotation returns the
+ * next number, never one used before, or is CONFLICT on {@code signingKeys} at {@link Referrals#MAX_SIGNING_KEYS}
+ * kept keys; retiring deletes a kept key, succeeds again for a retired one, and is CONFLICT on {@code keyId} for the
+ * signing key, NOT_FOUND for a number never made and VALIDATION_ERROR on {@code keyId} below 1, changing nothing.
+ * After every rotation and retirement, and at every tenth step, {@code signingKeys()} is the model's (signing key
+ * first, then descending; createdAt stable). A code under a retired key is refused by decode, signup and convert
+ * (a new order id) with VALIDATION_ERROR on {@code code}, changing nothing; codes under kept keys keep verifying.
  *
  * <h2>Checked after every step</h2>
  * The campaign's {@code campaignStats()} (the sum over its participants) equals the model, and so do the balance,
@@ -111,7 +130,7 @@ public final class ReferralScenario {
   private static final BigDecimal PER_UNIT = new BigDecimal("1.5");
   private static final ConversionPoints POINTS = ConversionPoints.perUnit(PER_UNIT);
   private static final List<CodeKind> KINDS = List.of(CodeKind.LEGACY, CodeKind.SIGNED, CodeKind.SHORT);
-  private static final long[] DEFAULT_SEEDS = {31L, 32L, 33L};
+  private static final long[] DEFAULT_SEEDS = {17L, 57L, 60L};
 
   /** A signup without a code. */
   public static final String BASIC_SIGNUP = "a basic signup";
@@ -145,6 +164,34 @@ public final class ReferralScenario {
   public static final String REVERSED_AFTER_DELETION = "a reversal after the referrer was deleted";
   /** Points spent by a referrer. */
   public static final String SPENT = "points spent";
+  /** A new signing key started. */
+  public static final String ROTATED = "a signing key rotated";
+  /** A rotation refused: the tenant keeps {@link Referrals#MAX_SIGNING_KEYS} keys already. */
+  public static final String ROTATION_REFUSED = "a rotation past the most keys refused";
+  /** A kept key retired (deleted). */
+  public static final String KEY_RETIRED = "a kept signing key retired";
+  /** A retired key retired again, which succeeds and changes nothing. */
+  public static final String KEY_RETIRED_AGAIN = "a retired signing key retired again";
+  /** Retiring the key that signs, refused. */
+  public static final String RETIRING_SIGNING_REFUSED = "retiring the signing key refused";
+  /** Retiring a key number never made, refused. */
+  public static final String RETIRING_UNKNOWN_REFUSED = "retiring a key never made refused";
+  /** Retiring a key number below 1, refused. */
+  public static final String RETIRING_BELOW_ONE_REFUSED = "retiring a key number below 1 refused";
+  /** A signed code under a retired key refused by decode. */
+  public static final String DECODE_RETIRED_REFUSED = "a retired key's code refused by decode";
+  /** A signed code under a retired key refused by signup. */
+  public static final String SIGNUP_RETIRED_REFUSED = "a retired key's code refused by signup";
+  /** A signed code under a retired key refused by convert (for an order id not tracked before). */
+  public static final String CONVERT_RETIRED_REFUSED = "a retired key's code refused by convert";
+  /** A signed code under a kept key older than the signing one, decoded. */
+  public static final String DECODED_OLDER_KEY = "an older kept key's code decoded";
+  /** A signed code under the signing key, decoded. */
+  public static final String DECODED_SIGNING_KEY = "the signing key's code decoded";
+  /** A signup with a signed code under a kept key older than the signing one. */
+  public static final String SIGNUP_OLDER_KEY = "a signup with an older kept key's code";
+  /** The signing keys listed. */
+  public static final String KEYS_LISTED = "the signing keys listed";
 
   private ReferralScenario() {
   }
@@ -172,7 +219,7 @@ public final class ReferralScenario {
         .invariant(ReferralScenario::check);
   }
 
-  /** Three seeds whose 100-step sequences together reach every one of {@link #outcomes()}. A new array each call. */
+  /** Three seeds whose 120-step sequences together reach every one of {@link #outcomes()}. A new array each call. */
   public static long[] defaultSeeds() {
     return DEFAULT_SEEDS.clone();
   }
@@ -181,7 +228,10 @@ public final class ReferralScenario {
   public static List<String> outcomes() {
     return List.of(BASIC_SIGNUP, REFERRED_NEW, REFERRED_EXISTING, REFERRED_TAGGED_SELF, ALREADY_REFERRED,
         SELF_REFERRAL, CYCLE, REFUSED_CODE, DELETED, CONVERTED, CONVERSION_REPLAYED, REVERSED_IN_FULL,
-        REVERSED_WITH_SHORTFALL, REVERSAL_REPLAYED, SPENT);
+        REVERSED_WITH_SHORTFALL, REVERSAL_REPLAYED, SPENT, ROTATED, ROTATION_REFUSED, KEY_RETIRED, KEY_RETIRED_AGAIN,
+        RETIRING_SIGNING_REFUSED, RETIRING_UNKNOWN_REFUSED, RETIRING_BELOW_ONE_REFUSED, DECODE_RETIRED_REFUSED,
+        SIGNUP_RETIRED_REFUSED, CONVERT_RETIRED_REFUSED, DECODED_OLDER_KEY, DECODED_SIGNING_KEY, SIGNUP_OLDER_KEY,
+        KEYS_LISTED);
   }
 
   /** The operation generator of this scenario. */
@@ -190,37 +240,64 @@ public final class ReferralScenario {
         Gen.weight(1, Gen.constant(BigDecimal.ZERO)),
         Gen.weight(6, random -> BigDecimal.valueOf(random.nextLong(1, 20_000), 2)),
         Gen.weight(2, random -> BigDecimal.valueOf(random.nextLong(1, 10_000_000), 4)));
+    // Rotations outnumber retirements two to one, so that a run of 120 steps usually reaches the bound of
+    // MAX_SIGNING_KEYS kept keys, and its rotations past it are refused.
     return (random, previous) -> {
       int pick = random.nextInt(100);
-      if (pick < 10) {
+      if (pick < 8) {
         int slot = random.nextInt(SLOTS);
         return new Join(slot, email(slot, random));
       }
-      if (pick < 45) {
+      if (pick < 36) {
         int invitee = random.nextInt(SLOTS);
         int referrer = random.nextInt(SLOTS);
         if (random.nextInt(8) == 0) { // the two dan addresses, which screening must see as one person
           invitee = random.nextBoolean() ? DAN : DAN_TAGGED;
           referrer = invitee == DAN ? DAN_TAGGED : DAN;
         }
-        return new Refer(invitee, email(invitee, random), referrer, KINDS.get(random.nextInt(KINDS.size())));
+        CodeKind kind = KINDS.get(random.nextInt(KINDS.size()));
+        return new Refer(invitee, email(invitee, random), referrer, kind, older(kind, random));
       }
-      if (pick < 50) {
+      if (pick < 40) {
         return new Delete(random.nextInt(SLOTS));
       }
-      if (pick < 75) {
-        return new Convert(random.nextInt(SLOTS), KINDS.get(random.nextInt(KINDS.size())),
-            "order-" + random.nextInt(ORDER_IDS), values.next(random));
+      if (pick < 59) {
+        CodeKind kind = KINDS.get(random.nextInt(KINDS.size()));
+        return new Convert(random.nextInt(SLOTS), kind, older(kind, random), "order-" + random.nextInt(ORDER_IDS),
+            values.next(random));
       }
-      if (pick < 90) {
+      if (pick < 71) {
         List<String> converted = previous.stream().filter(o -> o instanceof Convert)
             .map(o -> ((Convert) o).orderId()).toList();
         boolean known = !converted.isEmpty() && random.nextInt(8) != 0;
         return new Reverse(known ? converted.get(random.nextInt(converted.size()))
             : "order-" + random.nextInt(ORDER_IDS * 2));
       }
-      return new Spend(random.nextInt(SLOTS), List.of(25, 50, 100).get(random.nextInt(3)));
+      if (pick < 78) {
+        return new Spend(random.nextInt(SLOTS), List.of(25, 50, 100).get(random.nextInt(3)));
+      }
+      if (pick < 90) {
+        return new Rotate();
+      }
+      if (pick < 96) {
+        int target = random.nextInt(20); // mostly a kept key, which is the only retirement that deletes one
+        return new Retire(target < 9 ? KeyTarget.KEPT : target < 12 ? KeyTarget.RETIRED
+            : target < 15 ? KeyTarget.SIGNING : target < 18 ? KeyTarget.UNKNOWN : KeyTarget.BELOW_ONE,
+            random.nextInt(1_000));
+      }
+      if (pick < 99) {
+        return new Decode(random.nextInt(1_000));
+      }
+      return new ListKeys();
     };
+  }
+
+  /**
+   * Which earlier signed code of the referrer a step uses instead of the current one (half the signed ones), as
+   * a pick among the codes issued to the participant so far, one per key; -1 for the current code.
+   */
+  private static int older(CodeKind kind, RandomGenerator random) {
+    return kind == CodeKind.SIGNED && random.nextBoolean() ? random.nextInt(1_000) : -1;
   }
 
   /** An email of the person in {@code slot}: a random alias of a gmail mailbox, else the address in any case. */
@@ -243,6 +320,38 @@ public final class ReferralScenario {
       case SIGNED -> codes.signed();
       case SHORT -> codes.shortCode();
     };
+  }
+
+  /**
+   * The person's current code of {@code kind}, or with {@code older >= 0} and a signed kind, one of the signed codes
+   * issued to them so far, picked by {@code older}: an even pick among those under retired keys if there are any
+   * (else, as an odd pick, among them all), so that refusals of retired keys' codes are not rare.
+   */
+  private static String pickCode(Run run, Model model, Person person, CodeKind kind, int older) {
+    String code = code(run.codes(model, person), kind);
+    if (kind != CodeKind.SIGNED || older < 0) {
+      return code;
+    }
+    return pickRetiredOrAny(List.copyOf(person.signed.values()), model, older, c -> c);
+  }
+
+  /** An even {@code pick} among the {@code codes} under retired keys, if any; else, or if odd, among them all. */
+  private static <T> T pickRetiredOrAny(List<T> codes, Model model, int pick,
+      Function<T, String> code) {
+    List<T> retired = codes.stream().filter(c -> model.retiredKey(code.apply(c))).toList();
+    List<T> from = pick % 2 == 0 && !retired.isEmpty() ? retired : codes;
+    return from.get(pick / 2 % from.size());
+  }
+
+  /**
+   * The key number a signed code names ({@code r1.<key in base 36>.<campaign>.<participant>.<tag>}), read here
+   * rather than by the engine's parser, so that the model does not take the engine's word for it.
+   */
+  static int keyOf(String signed) {
+    String[] parts = signed.split("\\.", -1);
+    assertEquals(5, parts.length, "a signed code has five dot-separated parts");
+    assertEquals("r1", parts[0], "a signed code's version");
+    return Integer.parseInt(parts[1], 36);
   }
 
   // ==================================================================== checks
@@ -274,6 +383,42 @@ public final class ReferralScenario {
     }
     ReferralStats actual = run.scope.referrals().campaignStats(run.campaignId);
     assertEquals(campaign, actual, "campaign stats == the sum over its participants");
+    if (full) {
+      checkKeys(run, model, "after step " + model.steps);
+    }
+  }
+
+  /**
+   * {@code signingKeys()} lists the model's kept keys, highest (the signing one) first and alone marked signing,
+   * never more than {@link Referrals#MAX_SIGNING_KEYS}, each key's createdAt the same at every listing and not
+   * before an older key's.
+   */
+  private static void checkKeys(Run run, Model model, String what) {
+    List<SigningKeyInfo> listed = run.scope.referrals().signingKeys();
+    assertEquals(List.copyOf(model.keys.descendingKeySet()), listed.stream().map(SigningKeyInfo::keyId).toList(),
+        () -> what + ": signingKeys(), the signing key first, then by number descending");
+    assertTrue(listed.size() <= Referrals.MAX_SIGNING_KEYS, () -> what + ": at most MAX_SIGNING_KEYS kept");
+    Instant newer = null;
+    for (int i = 0; i < listed.size(); i++) {
+      SigningKeyInfo key = listed.get(i);
+      assertEquals(i == 0, key.signing(), () -> what + ": only the highest key signs: " + key);
+      assertNotNull(key.createdAt(), () -> what + ": createdAt of " + key);
+      Instant known = model.keys.get(key.keyId());
+      if (known == null) {
+        model.keys.put(key.keyId(), key.createdAt());
+      } else {
+        assertEquals(known, key.createdAt(), () -> what + ": a key's createdAt never changes: " + key);
+      }
+      if (newer != null) {
+        assertFalse(key.createdAt().isAfter(newer), () -> what + ": made no later than the key after it: " + key);
+      }
+      newer = key.createdAt();
+    }
+  }
+
+  /** What decoding a kept key's signed code of a participant still enrolled gives. */
+  private static DecodedCode decoded(Run run, Issued code) {
+    return new DecodedCode(CodeKind.SIGNED, run.campaignId, "direct", code.participantId, null);
   }
 
   /** The cheap part of {@link #checkPerson}, for the participants a step touched. */
@@ -367,14 +512,32 @@ public final class ReferralScenario {
       return scope;
     }
 
+    /**
+     * The person's codes, now: the legacy and short ones never change; the signed one is under the key that signs
+     * (key 1, made now, if the tenant had none), the same code each time under one key. Remembered under its key.
+     */
     private ReferralCodes codes(Model model, Person person) {
       ReferralCodes codes = scope.referrals().codes(ParticipantRef.id(person.id));
+      String who = "p" + person.slot + "'s codes";
       if (person.codes == null) {
         assertEquals(person.id, codes.participantId(), "codes name their participant");
         person.codes = codes;
         model.shortCodes.add(codes.shortCode());
       } else {
-        assertEquals(person.codes, codes, "a participant's codes are stable (the short code is kept)");
+        assertEquals(List.of(person.codes.participantId(), person.codes.legacy(), person.codes.shortCode()),
+            List.of(codes.participantId(), codes.legacy(), codes.shortCode()),
+            who + ": the legacy and short codes are stable (the short code is kept)");
+      }
+      if (model.keys.isEmpty()) {
+        model.made(); // the tenant's first signed code makes key 1
+      }
+      int key = keyOf(codes.signed());
+      assertEquals(model.signing(), key, who + ": the signed code is under the key that signs");
+      String before = person.signed.putIfAbsent(key, codes.signed());
+      if (before != null) {
+        assertTrue(before.equals(codes.signed()), who + ": under one key, the same signed code each time");
+      } else {
+        model.issued.add(new Issued(codes.signed(), key, person.id, person.slot));
       }
       return codes;
     }
@@ -398,6 +561,8 @@ public final class ReferralScenario {
     long reversals;
     BigDecimal revenue = BigDecimal.ZERO;
     ReferralCodes codes;
+    /** The signed codes issued to the participant, by key number. */
+    final TreeMap<Integer, String> signed = new TreeMap<>();
 
     Person(int slot, long id) {
       this.slot = slot;
@@ -406,6 +571,17 @@ public final class ReferralScenario {
 
     ReferralStats stats() {
       return new ReferralStats(0, 0, 0, 0, signups, conversions, reversals, revenue);
+    }
+  }
+
+  /**
+   * A signed code issued in the run, with the key it names and its participant (deleted since, maybe).
+   * {@link #toString()} hides the code, which names the participant.
+   */
+  private record Issued(String code, int keyId, long participantId, int slot) {
+    @Override
+    public String toString() {
+      return "p" + slot + "'s signed code under key " + keyId;
     }
   }
 
@@ -431,6 +607,13 @@ public final class ReferralScenario {
     private final Set<String> shortCodes = new HashSet<>();
     private final Map<String, Conv> conversions = new HashMap<>();
     private final Set<Integer> touched = new HashSet<>();
+    /** The tenant's kept signing keys (the highest signs), with createdAt once a listing showed it. */
+    private final TreeMap<Integer, Instant> keys = new TreeMap<>();
+    private final TreeSet<Integer> retired = new TreeSet<>();
+    /** The highest key number made: numbers are never used again, a retired one's included. */
+    private int made;
+    /** Every signed code issued in the run, in order. */
+    private final List<Issued> issued = new ArrayList<>();
     private int steps;
 
     Model() {
@@ -441,6 +624,23 @@ public final class ReferralScenario {
       enrolled[slot] = p;
       byId.put(id, p);
       return p;
+    }
+
+    /** Makes the next key number, which signs from now on. */
+    private int made() {
+      made++;
+      keys.put(made, null);
+      return made;
+    }
+
+    /** The key that signs new codes: the highest kept. */
+    private int signing() {
+      return keys.lastKey();
+    }
+
+    /** Whether the code's key was retired, so that it no longer verifies. */
+    private boolean retiredKey(String code) {
+      return retired.contains(keyOf(code));
     }
 
     /** The referrers of {@code person}, nearest first. */
@@ -475,14 +675,14 @@ public final class ReferralScenario {
               .append(p.referral == null ? "" : "<-" + p.referral.referrerId());
         }
       }
-      return out.append(" ]").toString();
+      return out.append(" keys=").append(keys.keySet()).append(" retired=").append(retired).append(" ]").toString();
     }
   }
 
   // ==================================================================== operations
 
   /** One step of the scenario. Immutable and thread-safe; people are named by slot. */
-  public sealed interface Op permits Join, Refer, Delete, Convert, Reverse, Spend {
+  public sealed interface Op permits Join, Refer, Delete, Convert, Reverse, Spend, Rotate, Retire, Decode, ListKeys {
     /** Applies the step to the run and the model, asserting that they agree. */
     void apply(Run run, Model model, Consumer<String> outcomes);
   }
@@ -521,8 +721,10 @@ public final class ReferralScenario {
    * @param email the email they sign up with (an alias of the person's)
    * @param referrer the person whose code they use
    * @param kind which of the referrer's codes
+   * @param older for a signed code, -1 for the current one, else a pick among the signed codes issued to the
+   *     referrer so far (one per key, retired keys' too)
    */
-  public record Refer(int invitee, String email, int referrer, CodeKind kind) implements Op {
+  public record Refer(int invitee, String email, int referrer, CodeKind kind, int older) implements Op {
     @Override
     public void apply(Run run, Model model, Consumer<String> outcomes) {
       model.touched.add(invitee);
@@ -543,7 +745,18 @@ public final class ReferralScenario {
         outcomes.accept(REFUSED_CODE);
         return;
       }
-      signup = Signup.referred(NewParticipant.withEmail(email), code(run.codes(model, by), kind));
+      String code = pickCode(run, model, by, kind, older);
+      if (kind == CodeKind.SIGNED && model.retiredKey(code)) {
+        rejected(ErrorCode.VALIDATION_ERROR, "code", () -> this + ": a code under retired key " + keyOf(code)
+            + " in " + model, () -> run.scope.referrals().signup(run.campaignId,
+                Signup.referred(NewParticipant.withEmail(email), code)));
+        outcomes.accept(SIGNUP_RETIRED_REFUSED);
+        return;
+      }
+      if (kind == CodeKind.SIGNED && keyOf(code) < model.signing()) {
+        outcomes.accept(SIGNUP_OLDER_KEY);
+      }
+      signup = Signup.referred(NewParticipant.withEmail(email), code);
       Person before = model.enrolled[invitee];
       boolean created = before == null;
       SignupResult result = run.scope.referrals().signup(run.campaignId, signup);
@@ -607,7 +820,8 @@ public final class ReferralScenario {
 
     @Override
     public String toString() {
-      return "signup p" + invitee + " as " + email.strip() + " with p" + referrer + "'s " + kind + " code";
+      return "signup p" + invitee + " as " + email.strip() + " with p" + referrer + "'s " + kind + " code"
+          + (older < 0 ? "" : " (earlier one, pick " + older + ")");
     }
   }
 
@@ -651,10 +865,12 @@ public final class ReferralScenario {
    *
    * @param slot the person whose code converted
    * @param kind which of their codes
+   * @param older for a signed code, -1 for the current one, else a pick among the signed codes issued to the
+   *     person so far (one per key, retired keys' too)
    * @param orderId the order id (drawn from a small pool, so that it repeats)
    * @param value the order value
    */
-  public record Convert(int slot, CodeKind kind, String orderId, BigDecimal value) implements Op {
+  public record Convert(int slot, CodeKind kind, int older, String orderId, BigDecimal value) implements Op {
     @Override
     public void apply(Run run, Model model, Consumer<String> outcomes) {
       model.touched.add(slot);
@@ -663,9 +879,16 @@ public final class ReferralScenario {
       if (by == null && model.deletedCodes[slot] == null) {
         return; // nobody has held this slot's codes yet
       }
-      String code = by == null ? code(model.deletedCodes[slot], kind) : code(run.codes(model, by), kind);
+      String code = by == null ? code(model.deletedCodes[slot], kind) : pickCode(run, model, by, kind, older);
       if (by == null && model.shortCodes.contains(code)) {
         return; // the short code was given to a participant enrolled since: it is theirs now
+      }
+      if (by != null && kind == CodeKind.SIGNED && model.retiredKey(code) && known == null) {
+        rejected(ErrorCode.VALIDATION_ERROR, "code", () -> this + ": a code under retired key " + keyOf(code)
+            + " in " + model,
+            () -> run.scope.referrals().convert(run.campaignId, new NewConversion(code, orderId, value)));
+        outcomes.accept(CONVERT_RETIRED_REFUSED);
+        return;
       }
       if (by == null && known == null) {
         rejected(ErrorCode.VALIDATION_ERROR, "code", () -> this + ": a code of a deleted participant",
@@ -710,7 +933,8 @@ public final class ReferralScenario {
 
     @Override
     public String toString() {
-      return "convert " + orderId + " worth " + value.toPlainString() + " with p" + slot + "'s " + kind + " code";
+      return "convert " + orderId + " worth " + value.toPlainString() + " with p" + slot + "'s " + kind + " code"
+          + (older < 0 ? "" : " (earlier one, pick " + older + ")");
     }
   }
 
@@ -797,6 +1021,159 @@ public final class ReferralScenario {
     @Override
     public String toString() {
       return "p" + slot + " spends " + percent + "% of the balance";
+    }
+  }
+
+  /** Which key number a {@link Retire} names, resolved against the model when it runs. */
+  public enum KeyTarget {
+    /** A kept key other than the signing one (else, if there is none, a number never made). */
+    KEPT,
+    /** A key retired before (else a number never made). */
+    RETIRED,
+    /** The key that signs (key 1 while the tenant has none, a number never made then). */
+    SIGNING,
+    /** A number above every key made, {@code Integer.MAX_VALUE} included. */
+    UNKNOWN,
+    /** 0, a negative number or {@code Integer.MIN_VALUE}. */
+    BELOW_ONE
+  }
+
+  /**
+   * Starts a new signing key: the next number, never one used before; CONFLICT on {@code signingKeys} when the
+   * tenant keeps {@link Referrals#MAX_SIGNING_KEYS} already, changing nothing. Immutable and thread-safe.
+   */
+  public record Rotate() implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      if (model.keys.size() >= Referrals.MAX_SIGNING_KEYS) {
+        rejected(ErrorCode.CONFLICT, "signingKeys", () -> this + ": past the bound in " + model,
+            () -> run.scope.referrals().rotateSigningKey());
+        outcomes.accept(ROTATION_REFUSED);
+      } else {
+        int key = run.scope.referrals().rotateSigningKey();
+        assertEquals(model.made + 1, key, () -> this + ": the next number, never a retired one's, in " + model);
+        model.made();
+        outcomes.accept(ROTATED);
+      }
+      checkKeys(run, model, this.toString());
+    }
+
+    @Override
+    public String toString() {
+      return "rotate the signing key";
+    }
+  }
+
+  /**
+   * Retires a key number chosen by {@code target} (a pick among the candidates): a kept key is deleted, its codes
+   * refused at once; a retired one again succeeds and changes nothing; the signing key is CONFLICT on {@code keyId},
+   * a number never made NOT_FOUND, one below 1 VALIDATION_ERROR on {@code keyId}, each changing nothing. Right
+   * after a retirement, a code issued under the key is refused by decode and one under a kept older key still
+   * verifies. Immutable and thread-safe.
+   *
+   * @param target which kind of key number
+   * @param pick which of the candidates
+   */
+  public record Retire(KeyTarget target, int pick) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      List<Integer> older = model.keys.isEmpty() ? List.of()
+          : List.copyOf(model.keys.headMap(model.signing()).keySet());
+      List<Integer> retired = List.copyOf(model.retired);
+      int keyId = switch (target) {
+        case KEPT -> older.isEmpty() ? model.made + 1 : older.get(pick % older.size());
+        case RETIRED -> retired.isEmpty() ? model.made + 1 : retired.get(pick % retired.size());
+        case SIGNING -> model.keys.isEmpty() ? 1 : model.signing();
+        case UNKNOWN -> pick % 10 == 0 ? Integer.MAX_VALUE : model.made + 1 + pick % 3;
+        case BELOW_ONE -> pick % 4 == 0 ? Integer.MIN_VALUE : -(pick % 3);
+      };
+      String what = this + ": key " + keyId + " in " + model;
+      Runnable retire = () -> run.scope.referrals().retireSigningKey(keyId);
+      if (keyId < 1) {
+        rejected(ErrorCode.VALIDATION_ERROR, "keyId", () -> what, retire);
+        outcomes.accept(RETIRING_BELOW_ONE_REFUSED);
+      } else if (keyId > model.made) {
+        rejected(ErrorCode.NOT_FOUND, null, () -> what, retire);
+        outcomes.accept(RETIRING_UNKNOWN_REFUSED);
+      } else if (keyId == model.signing()) {
+        rejected(ErrorCode.CONFLICT, "keyId", () -> what, retire);
+        outcomes.accept(RETIRING_SIGNING_REFUSED);
+      } else if (model.keys.containsKey(keyId)) {
+        retire.run();
+        model.keys.remove(keyId);
+        model.retired.add(keyId);
+        outcomes.accept(KEY_RETIRED);
+        // At once on this instance: a code under the key is refused, one under a kept older key still verifies.
+        model.issued.stream().filter(c -> c.keyId == keyId).findFirst()
+            .ifPresent(c -> {
+              rejected(ErrorCode.VALIDATION_ERROR, "code", () -> what + ": " + c + " decoded",
+                  () -> run.scope.referrals().decode(run.campaignId, c.code));
+              outcomes.accept(DECODE_RETIRED_REFUSED);
+            });
+        model.issued.stream().filter(c -> model.keys.containsKey(c.keyId) && c.keyId < model.signing()
+                && model.byId.containsKey(c.participantId)).findFirst()
+            .ifPresent(c -> assertEquals(decoded(run, c), run.scope.referrals().decode(run.campaignId, c.code),
+                () -> what + ": " + c + " still verifies"));
+      } else {
+        retire.run(); // idempotent: retired before, and gone
+        outcomes.accept(KEY_RETIRED_AGAIN);
+      }
+      checkKeys(run, model, what);
+    }
+
+    @Override
+    public String toString() {
+      return "retire a " + target + " key (pick " + pick + ")";
+    }
+  }
+
+  /**
+   * Decodes one of the signed codes issued in the run (a pick among them, an even one among those under retired
+   * keys if any): refused (VALIDATION_ERROR on
+   * {@code code}) if its key was retired or its participant deleted, else it names its participant. Immutable and
+   * thread-safe.
+   *
+   * @param pick which of the codes issued so far
+   */
+  public record Decode(int pick) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      if (model.issued.isEmpty()) {
+        return; // no signed code issued yet
+      }
+      Issued c = pickRetiredOrAny(model.issued, model, pick, Issued::code);
+      String what = this + ": " + c + " in " + model;
+      if (model.retired.contains(c.keyId)) {
+        rejected(ErrorCode.VALIDATION_ERROR, "code", () -> what,
+            () -> run.scope.referrals().decode(run.campaignId, c.code));
+        outcomes.accept(DECODE_RETIRED_REFUSED);
+      } else if (!model.byId.containsKey(c.participantId)) {
+        rejected(ErrorCode.VALIDATION_ERROR, "code", () -> what + " (participant deleted)",
+            () -> run.scope.referrals().decode(run.campaignId, c.code));
+        outcomes.accept(REFUSED_CODE);
+      } else {
+        assertEquals(decoded(run, c), run.scope.referrals().decode(run.campaignId, c.code), () -> what);
+        outcomes.accept(c.keyId < model.signing() ? DECODED_OLDER_KEY : DECODED_SIGNING_KEY);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "decode a signed code issued before (pick " + pick + ")";
+    }
+  }
+
+  /** Lists the signing keys: those the model keeps, the signing one first. Immutable and thread-safe. */
+  public record ListKeys() implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      checkKeys(run, model, this.toString());
+      outcomes.accept(KEYS_LISTED);
+    }
+
+    @Override
+    public String toString() {
+      return "list the signing keys";
     }
   }
 }
