@@ -1,5 +1,6 @@
 package io.loyaltyengine.testkit.contract;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.ErrorCode;
@@ -163,10 +164,10 @@ import org.junit.jupiter.api.Test;
  * Each run builds a small world in a fresh engine (a tenant with two brands, two campaigns, participants, a points,
  * a coupon and an invited reward, earned rewards in every status, catalog rewards in and out of stock, a
  * redemption, a quest, a feedback board and idea, a testimonial, a webhook endpoint, an API key, a single sign-on
- * secret, a customer mapping, referral codes, a listener; and a second tenant), so that valid ids exist beside
- * invalid ones. A call's arguments are a tree: the tenant
- * scope, each parameter, and each component of a record parameter (built through the record's canonical
- * constructor from a valid template, so the deep validation paths are reached). One leaf of the tree, chosen at
+ * secret, a customer mapping, signing keys 1 to 3 and referral codes, a listener; and a second tenant), so that
+ * valid ids exist beside invalid ones (a valid {@code keyId} is 1 or 2, which a retirement takes, or takes again).
+ * A call's arguments are a tree: the tenant scope, each parameter, and each component of a record parameter (built
+ * through the record's canonical constructor from a valid template, so the deep validation paths are reached). One leaf of the tree, chosen at
  * random, gets a malformed value (for an id: 0, negative, {@code Long.MIN_VALUE}/{@code MAX_VALUE}, unknown, an id
  * of another kind or of the other tenant; for a text: null, empty, blank, 10,000 characters, control characters,
  * a lone surrogate, a marker; for a collection: null, empty, holding null, 10,000 elements; for metadata: null
@@ -669,8 +670,8 @@ public abstract class ApiInputFuzzContractTest {
   /**
    * The newer features (quests, feedback boards and ideas, testimonials, landing pages, webhooks, API keys, single
    * sign-on, customer mappings, API key authentication), the referral program's visitor-facing inputs (codes,
-   * visitor, customer and order ids, order values), participants' personal data and points name what they refuse:
-   * each call has one malformed value of a known kind at a known place (a text null, empty, blank, of no-break
+   * visitor, customer and order ids, order values; signing key numbers), participants' personal data and points name
+   * what they refuse: each call has one malformed value of a known kind at a known place (a text null, empty, blank, of no-break
    * spaces, with a control character or a lone surrogate, or one code point past its limit; a number out of its
    * bounds; a malformed URL or email; an id naming nothing of the tenant; a login signed again around its malformed
    * field), and must throw a LoyaltyException of exactly the expected code and field, whose messages quote no
@@ -951,6 +952,16 @@ public abstract class ApiInputFuzzContractTest {
             new NewConversion(w.texts.get("code").get(0), "fuzzsecret-order-71", (BigDecimal) bad))));
     out.add(new Refusal("Referrals.reverse orderId", invalid, "orderId", or(badIdentifiers(), oneOf((Object) null)),
         (w, bad) -> w.scope.referrals().reverse(w.campaign(), (String) bad)));
+    out.add(new Refusal("Referrals.retireSigningKey keyId", invalid, "keyId", oneOf(0, -1, Integer.MIN_VALUE),
+        (w, bad) -> w.scope.referrals().retireSigningKey((int) bad)));
+    // The key that signs cannot be retired (rotate first); the world's keys are 1 to 3, and no refusal rotates.
+    out.add(new Refusal("Referrals.retireSigningKey the signing key", ErrorCode.CONFLICT, "keyId",
+        (w, r) -> w.scope.referrals().signingKeys().get(0).keyId(),
+        (w, bad) -> w.scope.referrals().retireSigningKey((int) bad)));
+    out.add(new Refusal("Referrals.retireSigningKey a key never made", ErrorCode.NOT_FOUND, null,
+        (w, r) -> r.nextInt(4) == 0 ? Integer.MAX_VALUE : w.scope.referrals().signingKeys().get(0).keyId() + 1
+            + r.nextInt(1_000),
+        (w, bad) -> w.scope.referrals().retireSigningKey((int) bad)));
     out.add(new Refusal("Referrals.ancestors depth", invalid, "depth",
         oneOf(0, -1, 51, Integer.MIN_VALUE, Integer.MAX_VALUE),
         (w, bad) -> w.scope.referrals().ancestors(w.person(0), (int) bad)));
@@ -1233,6 +1244,11 @@ public abstract class ApiInputFuzzContractTest {
 
       scope.customerMappings().map(c, "fuzzsecret-customer-1", adaRef);
       text("customerId", "fuzzsecret-customer-1");
+      // Keys 1 to 3, so that a valid keyId (1 or 2) retires a key, or retires it again, and the world's signed code
+      // (under key 3, which only a rotation by a call can make retirable, and no valid keyId names) keeps verifying.
+      for (int signingKey = 1; signingKey <= 3; signingKey++) {
+        assertEquals(signingKey, scope.referrals().rotateSigningKey(), "the world's signing keys");
+      }
       ReferralCodes codes = scope.referrals().codes(adaRef);
       text("code", codes.signed());
       text("code", codes.shortCode());
@@ -1756,6 +1772,8 @@ public abstract class ApiInputFuzzContractTest {
       if (raw == int.class || raw == Integer.class) {
         return switch (name) {
           case "taskNumber" -> 1 + random.nextInt(3);
+          case "keyId" -> 1 + random.nextInt(2); // a signing key below the world's signing key 3: retirable
+
           case "limit", "depth" -> 1 + random.nextInt(20);
           default -> random.nextInt(10);
         };
