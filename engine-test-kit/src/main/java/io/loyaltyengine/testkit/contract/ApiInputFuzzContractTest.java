@@ -161,19 +161,19 @@ import org.junit.jupiter.api.Test;
  * a {@code LoyaltyException}.
  *
  * <h2>Arguments</h2>
- * Each run builds a small world in a fresh engine (a tenant with two brands, two campaigns, participants, a points,
- * a coupon and an invited reward, earned rewards in every status, catalog rewards in and out of stock, a
- * redemption, a quest, a feedback board and idea, a testimonial, a webhook endpoint, an API key, a single sign-on
- * secret, a customer mapping, signing keys 1 to 3 and referral codes, a listener; and a second tenant), so that
- * valid ids exist beside invalid ones (a valid {@code keyId} is 1 or 2, which a retirement takes, or takes again).
- * A call's arguments are a tree: the tenant scope, each parameter, and each component of a record parameter (built
- * through the record's canonical constructor from a valid template, so the deep validation paths are reached). One leaf of the tree, chosen at
- * random, gets a malformed value (for an id: 0, negative, {@code Long.MIN_VALUE}/{@code MAX_VALUE}, unknown, an id
- * of another kind or of the other tenant; for a text: null, empty, blank, 10,000 characters, control characters,
- * a lone surrogate, a marker; for a collection: null, empty, holding null, 10,000 elements; for metadata: null
- * values, nesting, 10,000 keys; for an enum: null), and the others keep valid values; a tenth of the calls get
- * malformed values at many leaves at once, and a few get none. A parameter's name (the API is compiled with
- * {@code -parameters}) chooses its valid values: a {@code campaignId} is one of the world's campaigns.
+ * Each run builds a small world in a fresh engine (a tenant with two brands, two campaigns, participants, a points, a
+ * coupon and an invited reward, earned rewards in every status, catalog rewards in and out of stock, a redemption, a
+ * quest, a feedback board and idea, a testimonial, a webhook endpoint, an API key, a single sign-on secret, a customer
+ * mapping, signing keys 1 to 3 and referral codes, a listener; and a second tenant), so that valid ids exist beside
+ * invalid ones (a valid {@code keyId} is 1 or 2, which a retirement takes, or takes again). A call's arguments are a
+ * tree: the tenant scope, each parameter, and each component of a record parameter (built through the record's
+ * canonical constructor from a valid template, so the deep validation paths are reached). One leaf of the tree, chosen
+ * at random, gets a malformed value (for an id: 0, negative, {@code Long.MIN_VALUE}/{@code MAX_VALUE}, unknown, an id
+ * of another kind or of the other tenant; for a text: null, empty, blank, 10,000 characters, control characters, a lone
+ * surrogate, a marker; for a collection: null, empty, holding null, 10,000 elements; for metadata: null values,
+ * nesting, 10,000 keys; for an enum: null), and the others keep valid values; a tenth of the calls get malformed values
+ * at many leaves at once, and a few get none. A parameter's name (the API is compiled with {@code -parameters}) chooses
+ * its valid values: a {@code campaignId} is one of the world's campaigns.
  *
  * <h2>Runs</h2>
  * The calls run through {@link ModelRunner}: each call is a value (the method and a seed for its arguments), a
@@ -669,14 +669,14 @@ public abstract class ApiInputFuzzContractTest {
 
   /**
    * The newer features (quests, feedback boards and ideas, testimonials, landing pages, webhooks, API keys, single
-   * sign-on, customer mappings, API key authentication), the referral program's visitor-facing inputs (codes,
-   * visitor, customer and order ids, order values; signing key numbers), participants' personal data and points name
-   * what they refuse: each call has one malformed value of a known kind at a known place (a text null, empty, blank, of no-break
-   * spaces, with a control character or a lone surrogate, or one code point past its limit; a number out of its
-   * bounds; a malformed URL or email; an id naming nothing of the tenant; a login signed again around its malformed
-   * field), and must throw a LoyaltyException of exactly the expected code and field, whose messages quote no
-   * marker, secret or the malformed text itself, changing nothing. The reflective test above allows any code and
-   * any field; this one pins them, as a host maps them to its own responses.
+   * sign-on, customer mappings, API key authentication), the referral program's visitor-facing inputs (codes, visitor,
+   * customer and order ids, order values; signing key numbers), participants' personal data and points name what they
+   * refuse: each call has one malformed value of a known kind at a known place (a text null, empty, blank, of no-break
+   * spaces, with a control character or a lone surrogate, or one code point past its limit; a number out of its bounds;
+   * a malformed URL or email; an id naming nothing of the tenant; a login signed again around its malformed field), and
+   * must throw a LoyaltyException of exactly the expected code and field, whose messages quote no marker, secret or the
+   * malformed text itself, changing nothing. The reflective test above allows any code and any field; this one pins
+   * them, as a host maps them to its own responses.
    */
   @Test
   void newerFeaturesNameTheFieldTheyRefuse() {
@@ -1773,7 +1773,6 @@ public abstract class ApiInputFuzzContractTest {
         return switch (name) {
           case "taskNumber" -> 1 + random.nextInt(3);
           case "keyId" -> 1 + random.nextInt(2); // a signing key below the world's signing key 3: retirable
-
           case "limit", "depth" -> 1 + random.nextInt(20);
           default -> random.nextInt(10);
         };
