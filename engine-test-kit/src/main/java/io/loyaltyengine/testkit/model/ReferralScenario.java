@@ -1024,7 +1024,7 @@ public final class ReferralScenario {
     }
   }
 
-  /** Which key number a {@link Retire} names, resolved against the model when it runs. */
+  /** Which key number a {@link Retire} names, resolved against the model when it runs. Immutable and thread-safe. */
   public enum KeyTarget {
     /** A kept key other than the signing one (else, if there is none, a number never made). */
     KEPT,
