@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * on a table never analyzed, whose statistics know nothing of its backlog, the turns are ranked once, not once per
  * pending row (as a subquery of turns joined back to the rows to lock was: 6 s for 2,000 pending deliveries). The
  * claim skips as many subscribers as it takes ({@link DeliveryPort#MAX_SKIPPED_SUBSCRIBERS}, an engine instance's
- * paused endpoints), a filter that leaves the plan as it was.
+ * paused endpoints), a filter that leaves the plan as it was. The dispatcher's parking of overdue webhook deliveries
+ * picks its batch through the same index and updates the rows by key, with no index of its own.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -65,7 +67,29 @@ class DeliveryClaimPlanPostgresTest {
           .replace(":now", "now()").replace(":limit", "100"));
       assertFalse(lock.contains("Seq Scan"), "the lock reads its candidates by key:\n" + lock);
       assertTrue(lock.contains("rows=2 "), "both candidates locked:\n" + lock);
+
+      // Parking the overdue webhook deliveries (all 3,000 pending rows are due a minute ago) in a batch of 100.
+      String park = plan(s, parkOverdueWithValues());
+      assertFalse(park.contains("Seq Scan on event_delivery"), "a full read of the deliveries:\n" + park);
+      assertTrue(park.contains("ix_event_delivery_claim"), "the claim index picks the rows:\n" + park);
+      assertTrue(park.contains("pk_event_delivery"), "the update finds them by key:\n" + park);
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM event_delivery WHERE status = 'PARKED'")) {
+        assertTrue(rs.next());
+        assertEquals(100, rs.getLong(1), "one batch parked");
+      }
     }
+  }
+
+  /** PostgreSQL's statement parking overdue webhook deliveries, its parameters written in. */
+  private static String parkOverdueWithValues() throws ReflectiveOperationException {
+    Method park = Sql.class.getDeclaredMethod("deliveryParkOverdue");
+    park.setAccessible(true);
+    return ((String) park.invoke(new Sql(SqlDialect.POSTGRESQL)))
+        .replace(":lastError", "'late'")
+        .replace(":now", "now()")
+        .replace(":dueBefore", "now()")
+        .replace(":webhookPattern", "'webhook:%'")
+        .replace(":limit", "100");
   }
 
   @Test

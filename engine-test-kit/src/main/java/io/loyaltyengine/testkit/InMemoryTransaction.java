@@ -1273,6 +1273,27 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public int parkOverdueWebhooks(Instant dueBefore, String lastError, Instant now, int limit) {
+      Objects.requireNonNull(dueBefore, "dueBefore");
+      Objects.requireNonNull(now, "now");
+      return call(() -> {
+        checkLimit(limit);
+        // Holding the database lock, no claim is in progress: the lease alone says what a live round holds.
+        List<DeliveryRecord> overdue = t.pendingInClaimOrder.values().stream()
+            .filter(d -> d.subscriber().startsWith("webhook:") && d.nextAttemptAt().isBefore(dueBefore)
+                && (d.leaseUntil() == null || !d.leaseUntil().isAfter(now)))
+            .sorted(Comparator.comparing(DeliveryRecord::nextAttemptAt))
+            .limit(limit)
+            .toList();
+        for (DeliveryRecord d : overdue) {
+          writeDelivery(d, changed(d, DeliveryStatus.PARKED, d.attempts(), d.nextAttemptAt(), null, null, lastError,
+              now));
+        }
+        return overdue.size();
+      });
+    }
+
+    @Override
     public List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit) {
       Objects.requireNonNull(subscriber, "subscriber");
       return call(() -> List.copyOf(t.deliveries.values().stream()

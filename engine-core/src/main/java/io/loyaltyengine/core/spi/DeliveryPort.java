@@ -104,6 +104,28 @@ public interface DeliveryPort {
       Instant now);
 
   /**
+   * Parks, in one conditional update, up to {@code limit} PENDING deliveries of {@code webhook:} subscribers, of every
+   * tenant, that were due before {@code dueBefore} ({@code nextAttemptAt < dueBefore}) and are not leased (no lease,
+   * or {@code leaseUntil <= now}), those due first first (ties in no particular order): each becomes PARKED with
+   * {@code lastError}, its lease cleared, its attempts and due time kept, updated at {@code now}. A delivery another
+   * transaction holds (a claim not yet committed) is passed by or waited for and then re-checked, so one leased by a
+   * live claim is never parked; two callers at once never park one delivery twice. Listeners' deliveries are never
+   * touched.
+   *
+   * <p>The dispatcher parks with this the webhook deliveries left undelivered for longer than the retry schedule's
+   * window (an endpoint that stays down is attempted only through its probe, so the rest of its backlog would never
+   * use up its attempts).
+   *
+   * @param dueBefore the cutoff: deliveries due before it are parked
+   * @param lastError the reason the parked deliveries carry
+   * @param now the time of the change: what is leased
+   * @param limit the most deliveries to park, 0 or more
+   * @return how many were parked
+   * @throws IllegalArgumentException if {@code limit} is negative
+   */
+  int parkOverdueWebhooks(Instant dueBefore, String lastError, Instant now, int limit);
+
+  /**
    * Parked deliveries of a subscriber, oldest (lowest event id) first, after {@code afterEventId} (all when null),
    * of one tenant (every tenant when null), at most {@code limit}, with their events.
    */

@@ -37,6 +37,15 @@ import org.jdbi.v3.core.statement.SqlStatement;
  * the select waits for such rows instead (see {@link Sql#deliveryClaim(boolean)}) and then re-reads them, with the
  * same outcome.
  *
+ * <h2>Overdue webhook deliveries</h2>
+ * {@link #parkOverdueWebhooks} picks its rows due first first, at most the limit, through
+ * {@code ix_event_delivery_claim} ({@code status, next_attempt_at}: no index of its own), and parks them with a
+ * re-check, so that a row leased meanwhile is left. On PostgreSQL that is one {@code UPDATE} whose materialized
+ * subquery locks the rows {@code FOR UPDATE SKIP LOCKED} (a claim's rows in progress, and another instance's parking
+ * at the same time, are passed by). On H2 a {@code SELECT ... FOR UPDATE} of their keys (waiting for a claim in
+ * progress, then re-reading) and a conditional update per key, in one JDBC batch: the update with the subquery inside
+ * parked fewer rows than it picked.
+ *
  * <h2>After an attempt</h2>
  * {@link #reschedule} and {@link #park} are compare-and-set updates ({@code ... AND status = 'PENDING' AND
  * lease_owner = ?}): an instance whose lease ran out and was taken over changes nothing. {@link #delivered} is
@@ -217,6 +226,53 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
       return update.execute();
     });
     return rows > 0;
+  }
+
+  @Override
+  public int parkOverdueWebhooks(Instant dueBefore, String lastError, Instant now, int limit) {
+    Objects.requireNonNull(dueBefore, "dueBefore");
+    Objects.requireNonNull(now, "now");
+    if (checkLimit(limit) == 0) {
+      return 0;
+    }
+    if (sql.dialect() == SqlDialect.POSTGRESQL) {
+      return run("delivery park overdue", () -> handle.createUpdate(sql.deliveryParkOverdue())
+          .bind("lastError", lastError)
+          .bind("now", Rows.timestamp(now))
+          .bind("dueBefore", Rows.timestamp(dueBefore))
+          .bind("webhookPattern", WEBHOOK_PATTERN)
+          .bind("limit", limit)
+          .execute());
+    }
+    List<DeliveryKey> picked = run("delivery overdue", () -> handle.createQuery(sql.deliveryParkOverdue())
+        .bind("now", Rows.timestamp(now))
+        .bind("dueBefore", Rows.timestamp(dueBefore))
+        .bind("webhookPattern", WEBHOOK_PATTERN)
+        .bind("limit", limit)
+        .map((rs, ctx) -> new DeliveryKey(rs.getLong("tenant_id"), rs.getLong("event_id"), rs.getString("subscriber")))
+        .list());
+    if (picked.isEmpty()) {
+      return 0;
+    }
+    int[] rows = run("delivery park overdue", () -> {
+      PreparedBatch batch = handle.prepareBatch(Sql.DELIVERY_PARK_OVERDUE_KEY);
+      for (DeliveryKey k : picked) {
+        batch.bind("lastError", lastError)
+            .bind("now", Rows.timestamp(now))
+            .bind("dueBefore", Rows.timestamp(dueBefore))
+            .bind("webhookPattern", WEBHOOK_PATTERN)
+            .bind("tenantId", k.tenantId())
+            .bind("eventId", k.eventId())
+            .bind("subscriber", k.subscriber())
+            .add();
+      }
+      return batch.execute();
+    });
+    int parked = 0;
+    for (int n : rows) {
+      parked += n;
+    }
+    return parked;
   }
 
   @Override

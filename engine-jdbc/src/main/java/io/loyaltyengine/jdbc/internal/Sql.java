@@ -358,6 +358,13 @@ public final class Sql {
   static final String DELIVERY_PARK = "UPDATE event_delivery SET status = 'PARKED', attempts = :attempts,"
       + " last_error = :lastError, lease_owner = NULL, lease_until = NULL, updated_at = :now" + DELIVERY_KEY
       + " AND status = 'PENDING'";
+  /** The rows {@link #deliveryParkOverdue()} may park: PENDING webhook deliveries due before the cutoff, unleased. */
+  private static final String DELIVERY_OVERDUE = " status = 'PENDING' AND next_attempt_at < :dueBefore"
+      + " AND subscriber LIKE :webhookPattern AND (lease_until IS NULL OR lease_until <= :now)";
+  /** H2: parks one delivery that {@link #deliveryParkOverdue()} picked, if it is still overdue and unleased. */
+  static final String DELIVERY_PARK_OVERDUE_KEY = "UPDATE event_delivery SET status = 'PARKED',"
+      + " last_error = :lastError, lease_owner = NULL, lease_until = NULL, updated_at = :now" + DELIVERY_KEY + " AND"
+      + DELIVERY_OVERDUE;
   static final String DELIVERY_AND_OWNER = " AND lease_owner = :owner";
   static final String DELIVERY_PARKED = "SELECT " + DELIVERY_COLUMNS + " FROM event_delivery"
       + " WHERE subscriber = :subscriber AND status = 'PARKED'";
@@ -926,6 +933,7 @@ public final class Sql {
   private final String deliveryCreate;
   private final String claimForListeners;
   private final String claimForListenersAndWebhooks;
+  private final String deliveryParkOverdue;
   private final String rewardProgramSave;
   private final String actionInsert;
   private final String actionAndEventInsert;
@@ -1053,6 +1061,25 @@ public final class Sql {
       case POSTGRESQL -> " COLLATE \"C\"";
     } + " LIMIT :limit";
     String claim = dialect == SqlDialect.H2 ? DELIVERY_CLAIM_H2 : DELIVERY_CANDIDATES_POSTGRESQL;
+    // The rows to park are chosen by a subquery, due first first, through ix_event_delivery_claim (status,
+    // next_attempt_at); the update then re-checks them, so that a row a claim leased meanwhile stays as it is.
+    String overdue = "SELECT tenant_id, event_id, subscriber FROM event_delivery WHERE" + DELIVERY_OVERDUE
+        + " ORDER BY next_attempt_at LIMIT :limit";
+    String park = "UPDATE event_delivery SET status = 'PARKED', last_error = :lastError, lease_owner = NULL,"
+        + " lease_until = NULL, updated_at = :now";
+    this.deliveryParkOverdue = switch (dialect) {
+      // The keys only, locked: JdbcDeliveryPort parks them by key (DELIVERY_PARK_OVERDUE_KEY). As an IN subquery of
+      // the update, H2 ran the subquery again while it updated, and parked 1 row of 4 for a limit of 2. The lock
+      // waits for a row a claim holds and re-reads it (see deliveryClaim).
+      case H2 -> overdue + " FOR UPDATE";
+      // Materialized, locked, and joined by key: as an IN subquery with SKIP LOCKED, PostgreSQL ran it again while
+      // it updated, each run passing by the rows already updated and picking others, and parked 5 rows for a limit
+      // of 2. Rows a claim holds are passed by rather than waited for, as a second claim does, and so are those
+      // another instance's parking holds at the same time.
+      case POSTGRESQL -> "WITH picked (t, e, s) AS MATERIALIZED (" + overdue + " FOR UPDATE SKIP LOCKED) " + park
+          + " FROM picked WHERE tenant_id = picked.t AND event_id = picked.e AND subscriber = picked.s AND"
+          + DELIVERY_OVERDUE;
+    };
     this.claimForListeners = claim + DELIVERY_FOR_LISTENERS + order + lock;
     this.claimForListenersAndWebhooks = claim + DELIVERY_FOR_LISTENERS_AND_WEBHOOKS + order + lock;
     this.rewardProgramSave = switch (dialect) {
@@ -1471,6 +1498,17 @@ public final class Sql {
    */
   String deliveryClaim(boolean webhooks) {
     return webhooks ? claimForListenersAndWebhooks : claimForListeners;
+  }
+
+  /**
+   * On PostgreSQL, parks at most {@code :limit} PENDING deliveries of the subscribers matching
+   * {@code :webhookPattern} due before {@code :dueBefore} and not leased at {@code :now}, those due first first, with
+   * {@code :lastError}: one statement, its rows chosen by a materialized subquery that locks them (skipping rows other
+   * transactions hold) and re-checked by the update. On H2, selects and locks those rows' keys, which
+   * {@link #DELIVERY_PARK_OVERDUE_KEY} then parks one by one, re-checked.
+   */
+  String deliveryParkOverdue() {
+    return deliveryParkOverdue;
   }
 
   /** Creates or replaces a campaign's reward program (an upsert on its key). */

@@ -618,6 +618,89 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
         later.plus(LEASE), null, later), replayed.get(0).delivery());
   }
 
+  /**
+   * Parking overdue webhook deliveries: only PENDING deliveries of {@code webhook:} subscribers due strictly before the
+   * cutoff, in every tenant, not leased (an expired lease is no lease), at most the limit per call, those due first
+   * first; they keep their attempts and due time, carry the reason, and are listed and replayed as any parked one;
+   * and a participant's later delivery is claimable once its earlier ones are parked.
+   */
+  @Test
+  void parkOverdueWebhooksParksUnleasedPendingWebhookDeliveriesDueBeforeTheCutoffInBoundedBatches() {
+    long t = tenant();
+    long other = tenant();
+    String w = "webhook:7";
+    String leasedHook = "webhook:8";
+    Instant cutoff = T0.plusSeconds(1);
+    Instant now = T0.plusSeconds(10);
+    EventRecord p1s1 = positioned(t, 1L, 1, 1);
+    EventRecord p1s2 = positioned(t, 1L, 2, 2);
+    EventRecord p1s3 = positioned(t, 1L, 3, 3);
+    EventRecord p1s4 = positioned(t, 1L, 4, 4);
+    EventRecord held = positioned(t, null, 0, 5);
+    EventRecord ranOut = positioned(t, null, 0, 6);
+    EventRecord done = positioned(t, null, 0, 7);
+    EventRecord gaveUp = positioned(t, null, 0, 8);
+    EventRecord elsewhere = positioned(other, 2L, 1, 1);
+    create(dueAt(elsewhere, w, T0.minusSeconds(4), 0));
+    create(dueAt(p1s1, w, T0.minusSeconds(3), 0));
+    create(new DeliveryRecord(t, ranOut.eventId(), leasedHook, null, 0, 6, DeliveryStatus.PENDING, 0,
+        T0.minusSeconds(2), "gone", now, null, T0));
+    create(new DeliveryRecord(t, p1s2.eventId(), w, 1L, 2, 2, DeliveryStatus.PENDING, 3, T0.minusSeconds(1), null,
+        null, "timeout", T0));
+    create(dueAt(p1s3, w, T0, 0));
+    create(dueAt(p1s4, w, cutoff, 0));
+    create(new DeliveryRecord(t, held.eventId(), leasedHook, null, 0, 5, DeliveryStatus.PENDING, 0,
+        T0.minusSeconds(5), "live", now.plusNanos(1000), null, T0));
+    create(new DeliveryRecord(t, done.eventId(), w, null, 0, 7, DeliveryStatus.DELIVERED, 1, T0.minusSeconds(6),
+        null, null, null, T0));
+    create(new DeliveryRecord(t, gaveUp.eventId(), w, null, 0, 8, DeliveryStatus.PARKED, 10, T0.minusSeconds(6),
+        null, null, "gave up", T0));
+    create(dueAt(p1s1, L, T0.minusSeconds(6), 0));
+    String reason = "not delivered within the retry window";
+
+    assertEquals(2, parkOverdue(cutoff, reason, now, 2));
+    assertEquals(ids(p1s1, gaveUp), ids(parked(w, t, null, 10)), "the two due first, one in each tenant");
+    assertEquals(ids(elsewhere), ids(parked(w, other, null, 10)));
+    assertEquals(2, parkOverdue(cutoff, reason, now, 2));
+    assertEquals(1, parkOverdue(cutoff, reason, now, 2));
+    assertEquals(0, parkOverdue(cutoff, reason, now, 2));
+    assertEquals(0, parkOverdue(cutoff, reason, now, 0));
+    assertThrows(IllegalArgumentException.class, () -> parkOverdue(cutoff, reason, now, -1));
+
+    assertEquals(ids(p1s1, p1s2, p1s3, gaveUp), ids(parked(w, t, null, 10)), "due at the cutoff is not overdue");
+    assertEquals(new DeliveryRecord(t, p1s2.eventId(), w, 1L, 2, 2, DeliveryStatus.PARKED, 3, T0.minusSeconds(1),
+        null, null, reason, now), parked(w, t, null, 10).get(1).delivery(), "attempts and due time kept");
+    assertEquals(new DeliveryRecord(t, gaveUp.eventId(), w, null, 0, 8, DeliveryStatus.PARKED, 10,
+        T0.minusSeconds(6), null, null, "gave up", T0), parked(w, t, null, 10).get(3).delivery(), "parked before");
+    assertEquals(ids(ranOut), ids(parked(leasedHook, t, null, 10)), "a lease that ran out holds nothing");
+    assertEquals(List.of(), parked(L, null, null, 10), "a listener's deliveries are not the port's to park");
+
+    List<ClaimedDelivery> later = tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(), now, "a",
+        now.plus(LEASE), 10));
+    assertEquals(List.of(List.of(p1s1.eventId(), L), List.of(p1s4.eventId(), w)), keys(later),
+        "the participant's later delivery is no longer held back; the live lease holds");
+    List<ClaimedDelivery> afterLease = tx(tx -> tx.deliveries().claim(Set.of(), true, Set.of(),
+        now.plusNanos(1000), "b", now.plus(LEASE), 10));
+    assertEquals(List.of(List.of(held.eventId(), leasedHook)), keys(afterLease), "the leased one stayed PENDING");
+    assertEquals(0, afterLease.get(0).delivery().attempts());
+
+    assertTrue(test(tx -> tx.deliveries().replay(t, p1s2.eventId(), w, now)));
+    List<ClaimedDelivery> replayed = tx(tx -> tx.deliveries().claim(Set.of(), true, Set.of(), now, "c",
+        now.plus(LEASE), 10));
+    assertEquals(ids(p1s2), ids(replayed), "replayed, and not held back by the earlier parked one");
+    assertEquals(new DeliveryRecord(t, p1s2.eventId(), w, 1L, 2, 2, DeliveryStatus.PENDING, 0, now, "c",
+        now.plus(LEASE), null, now), replayed.get(0).delivery());
+  }
+
+  int parkOverdue(Instant dueBefore, String reason, Instant now, int limit) {
+    return tx(tx -> tx.deliveries().parkOverdueWebhooks(dueBefore, reason, now, limit));
+  }
+
+  static DeliveryRecord dueAt(EventRecord e, String subscriber, Instant due, int attempts) {
+    return new DeliveryRecord(e.tenantId(), e.eventId(), subscriber, e.participantId(), e.sequence(), e.position(),
+        DeliveryStatus.PENDING, attempts, due, null, null, null, T0);
+  }
+
   @Test
   void creatingADeliveryThatExistsKeepsTheFirstAndADeliveryNeedsItsEvent() {
     long t = tenant();
@@ -1028,6 +1111,83 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
       release.countDown();
       threads.shutdownNow();
       second.close();
+    }
+  }
+
+  /**
+   * Parking overdue webhook deliveries never takes one that an uncommitted claim of another instance holds (it
+   * passes it by, or waits and re-checks it, finding it leased), and two instances parking at once park each
+   * overdue delivery once between them.
+   */
+  @Test
+  void parkingOverdueWebhooksLeavesWhatAnUncommittedClaimHoldsAndTwoInstancesParkEachOnce() throws Exception {
+    assumeSharedDatabase();
+    long t = tenant();
+    String w = "webhook:3";
+    int total = 60;
+    List<EventRecord> events = new ArrayList<>();
+    run(tx -> {
+      for (int i = 1; i <= total; i++) {
+        EventRecord e = event(t, EventType.POINTS_AWARDED, 1L, null, 0, "{}");
+        tx.events().append(e);
+        tx.events().position(t, e.eventId(), i, T0);
+        tx.deliveries().create(pending(e.withPosition(i), w));
+        events.add(e);
+      }
+    });
+    Instant now = T0.plusSeconds(60);
+    Instant cutoff = T0.plusSeconds(1);
+    Storage second = fixture().openStorage();
+    Storage third = fixture().openStorage();
+    CountDownLatch claimed = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(3);
+    try {
+      Future<List<ClaimedDelivery>> holder = threads.submit(() -> storage().inTransaction(tx -> {
+        List<ClaimedDelivery> c = tx.deliveries().claim(Set.of(), true, Set.of(), now, "first", now.plus(LEASE), 3);
+        claimed.countDown();
+        await(release);
+        return c;
+      }));
+      await(claimed);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Started<Integer>> parkers = new ArrayList<>();
+      for (Storage instance : List.of(second, third)) {
+        parkers.add(start(threads, () -> {
+          await(go);
+          int parked = 0;
+          while (true) {
+            int n = instance.inTransaction(tx -> tx.deliveries().parkOverdueWebhooks(cutoff, "late", now, 7));
+            parked += n;
+            if (n == 0) {
+              return parked;
+            }
+          }
+        }));
+      }
+      go.countDown();
+      if (!claimSkipsHeldDeliveries()) {
+        // The update waits for the uncommitted claim, then re-reads the rows it leased.
+        awaitBlockedOnALock(parkers.get(0).thread());
+      }
+      release.countDown();
+      int parked = 0;
+      for (Started<Integer> p : parkers) {
+        parked += p.get();
+      }
+      List<ClaimedDelivery> held = holder.get(60, TimeUnit.SECONDS);
+      assertEquals(3, held.size());
+      assertEquals(total - 3, parked, "each unleased overdue delivery parked once, by one of the two");
+      Set<Long> parkedIds = new HashSet<>(ids(parked(w, t, null, 100)));
+      assertEquals(total - 3, parkedIds.size());
+      for (ClaimedDelivery c : held) {
+        assertFalse(parkedIds.contains(c.event().eventId()), "a delivery leased by a live claim was parked");
+      }
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+      second.close();
+      third.close();
     }
   }
 

@@ -216,6 +216,11 @@ final class BrokenStorage implements Storage {
     }
 
     @Override
+    public int parkOverdueWebhooks(Instant dueBefore, String lastError, Instant now, int limit) {
+      return healthy.parkOverdueWebhooks(dueBefore, lastError, now, limit);
+    }
+
+    @Override
     public List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit) {
       return healthy.parked(subscriber, tenantId, afterEventId, limit);
     }
