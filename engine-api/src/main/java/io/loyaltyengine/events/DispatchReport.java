@@ -6,7 +6,8 @@ package io.loyaltyengine.events;
  * @param positioned events given a change-feed position and fanned out to their subscribers
  * @param delivered deliveries acknowledged by a listener or a webhook endpoint
  * @param retried deliveries that failed and were scheduled again
- * @param parked deliveries that failed for the last time and were parked
+ * @param parked deliveries parked: those that failed for the last time, and webhook deliveries not delivered within
+ *     the retry window (see {@link io.loyaltyengine.webhooks.Webhooks})
  * @param pruned dispatched events removed after the retention period
  */
 public record DispatchReport(int positioned, int delivered, int retried, int parked, int pruned) {

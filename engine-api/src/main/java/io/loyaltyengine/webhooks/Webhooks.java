@@ -14,7 +14,15 @@ import java.util.List;
  * seconds) and {@code webhook-signature} ({@code v1,<base64 HMAC-SHA256 of "id.timestamp.body">}; during a secret
  * rotation, one signature per secret, space-separated). A 2xx answer acknowledges the event. Otherwise the
  * delivery is retried with jitter (±10 %) after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h, then
- * parked; a {@code Retry-After} answer can lengthen a wait (up to 24 h) but never shortens it; {@code 410 Gone}
+ * parked; a {@code Retry-After} answer can lengthen a wait (up to 24 h) but never shortens it. A delivery still not
+ * delivered 75 h 35 min after it was due (the schedule's delays added up; due when the event was fanned out, retried
+ * or replayed) is parked too, whatever its attempts, with the last error {@code not delivered within the retry
+ * window}: while an endpoint gives no answer, an engine instance attempts only one of its deliveries (the probe) after
+ * each pause of up to 5 minutes (see {@link WebhookSettings}), and the others, which wait unattempted, would
+ * otherwise stay pending for as long as it stays down. Each engine instance parks them about once a minute, a batch
+ * ({@link io.loyaltyengine.events.EventSettings#batchSize()}) per dispatch round, counted in
+ * {@link io.loyaltyengine.events.DispatchReport#parked()}; one leased to a round in progress is left to it. A parked
+ * delivery no longer holds back the participant's later events, as after its last attempt. {@code 410 Gone}
  * disables the endpoint, as {@link #disable} does (the events committed before it are parked for the endpoint as they
  * come due). Redirects are not followed. Endpoints resolving to non-public addresses are refused unless
  * {@link WebhookSettings#addressPolicy()} allows them; the check runs at registration and before every request, but

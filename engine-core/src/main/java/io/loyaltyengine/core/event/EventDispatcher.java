@@ -54,6 +54,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *       feed lock serializes this per tenant across instances, so positions only grow (they follow commit order
  *       roughly: events are positioned in id order, and ids are taken before the commit). A change of the tenant's
  *       endpoints runs this step first ({@link #positionCommitted}).
+ *   <li><b>Park overdue webhook deliveries</b> (at most once a minute, a batch of
+ *       {@link EventSettings#batchSize()} per round while there are more): those still PENDING
+ *       {@link WebhookRetrySchedule#WINDOW} after they were due, unleased, of any tenant, in one conditional update,
+ *       with the reason {@code not delivered within the retry window}. While an endpoint gives no
+ *       answer only its probe is attempted, so the rest of its backlog would never use up its attempts and would stay
+ *       pending for as long as the endpoint stays down; parked, the host sees it and can replay it, and it no longer
+ *       holds back its participants' later deliveries. Counted in the report's {@code parked}.
  *   <li><b>Claim.</b> One unit of work claims due deliveries for this instance's listeners and for webhooks,
  *       leasing them to this instance (the storage skips rows other instances hold), but for the endpoints this
  *       instance has paused (below). A delivery is not claimable while an earlier event of the same participant is
@@ -114,6 +121,9 @@ public final class EventDispatcher implements AutoCloseable {
   private static final Duration LISTENER_FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration LISTENER_MAX_RETRY = Duration.ofMinutes(5);
   private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+  private static final Duration OVERDUE_EVERY = Duration.ofMinutes(1);
+  /** The reason an overdue webhook delivery is parked with: no URL, secret or payload data. */
+  static final String OVERDUE_ERROR = "not delivered within the retry window";
   /** Events pruned per transaction. */
   static final int PRUNE_CHUNK = 1_000;
   /** Transactions of pruning per round at most. */
@@ -148,6 +158,8 @@ public final class EventDispatcher implements AutoCloseable {
   private volatile ScheduledExecutorService executor;
   private volatile Thread worker;
   private Instant lastPrune;
+  /** When overdue webhook deliveries were last parked; null: at the next round. Guarded by the round lock. */
+  private Instant lastOverdue;
 
   /**
    * Creates a dispatcher; call {@link #start()} for background dispatch.
@@ -252,6 +264,9 @@ public final class EventDispatcher implements AutoCloseable {
         // Claimed now, the deliveries would not be made and would wait out their lease.
         return new DispatchReport(positioned, 0, 0, 0, 0);
       }
+      // Before the claim: a delivery past its window is never attempted, and a participant's later deliveries that
+      // the parked ones held back are claimable in this round.
+      int overdue = parkOverdueWebhooks();
       Instant now = now();
       Instant leaseUntil = micros(now.plus(settings.lease()));
       forgetPassedPauses(now);
@@ -267,7 +282,7 @@ public final class EventDispatcher implements AutoCloseable {
       Tally tally = deliverAll(claimed, lastStart);
       // An interrupted round ends as soon as it can; the next round prunes.
       int pruned = Thread.currentThread().isInterrupted() ? 0 : prune();
-      return new DispatchReport(positioned, tally.delivered, tally.retried, tally.parked, pruned);
+      return new DispatchReport(positioned, tally.delivered, tally.retried, tally.parked + overdue, pruned);
     } finally {
       roundLock.unlock();
     }
@@ -782,6 +797,31 @@ public final class EventDispatcher implements AutoCloseable {
     double r = ThreadLocalRandom.current().nextDouble();
     long delay = base >= max ? max - (long) (max * 0.2 * r) : Math.min(max, base + (long) (base * 0.2 * r));
     return Duration.ofMillis(delay);
+  }
+
+  /**
+   * Parks the webhook deliveries still PENDING {@link WebhookRetrySchedule#WINDOW} after they were due, at most once
+   * a minute, {@link EventSettings#batchSize()} of them in one conditional update (any tenant's, those due first
+   * first, none leased by a live round); when that fills the batch, the next round parks again rather than a minute
+   * later. Due, not created: a delivery's due time is when it was created (due at once), retried or replayed, so a
+   * probe moving through the schedule is never overdue and a replayed delivery gets a whole window again; the
+   * schema keeps no creation time of a delivery anyway. Webhooks only: a listener's deliveries are each attempted
+   * when due (no pause), so they use up their attempts, and those of a listener no instance has wait for it to
+   * return, as {@code Events.unsubscribe} promises. A clock stepped back behind the last run parks at once.
+   */
+  private int parkOverdueWebhooks() {
+    Instant now = now();
+    if (lastOverdue != null && !now.isBefore(lastOverdue) && now.isBefore(lastOverdue.plus(OVERDUE_EVERY))) {
+      return 0;
+    }
+    lastOverdue = now;
+    Instant dueBefore = micros(now.minus(WebhookRetrySchedule.WINDOW));
+    int batch = settings.batchSize();
+    int parked = transactions.run(tx -> tx.deliveries().parkOverdueWebhooks(dueBefore, OVERDUE_ERROR, now, batch));
+    if (parked == batch) {
+      lastOverdue = null;
+    }
+    return parked;
   }
 
   /**

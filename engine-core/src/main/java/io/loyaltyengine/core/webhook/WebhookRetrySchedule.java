@@ -32,6 +32,14 @@ public final class WebhookRetrySchedule {
   /** Attempts before a delivery is parked: the immediate one and one per delay. */
   public static final int MAX_ATTEMPTS = DELAYS.size() + 1;
 
+  /**
+   * The schedule's span, the delays added up (75 h 35 min 5 s): a webhook delivery due for longer than this and still
+   * not delivered is parked as one that used up its attempts. An endpoint that gives no answer is attempted only
+   * through one delivery (the probe) after each pause, so its other deliveries would otherwise wait, pending and
+   * unattempted, for as long as it stays down.
+   */
+  public static final Duration WINDOW = DELAYS.stream().reduce(Duration.ZERO, Duration::plus);
+
   /** The longest {@code Retry-After} that is honoured. */
   public static final Duration MAX_RETRY_AFTER = Duration.ofHours(24);
 

@@ -76,6 +76,7 @@ import io.loyaltyengine.core.spi.NodePort;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.webhook.WebhookRetrySchedule;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
@@ -168,6 +169,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -4260,6 +4262,98 @@ public abstract class StorageContractTest extends EngineContractSupport {
       assertEquals(Set.copyOf(busy.scope.changeFeed().read(0, awards, 10).events().stream().map(LoyaltyEvent::id)
           .toList()), Set.copyOf(dead.subList(1, 4)), "each award once");
       assertEquals(batch, receiver.requests("/live").size());
+    }
+  }
+
+  /**
+   * An endpoint that stays down is attempted only through its probe, so the rest of its backlog would never use up
+   * its attempts: a webhook delivery still undelivered the retry schedule's window after it was due
+   * ({@link WebhookRetrySchedule#WINDOW}) is parked as one that used up its attempts, with the reason and no URL,
+   * in batches of at most the batch size per round; the host lists and replays it, and the participant's later
+   * events go on. The probe, on its schedule, is not overdue; a delivery due less than the window ago is not parked;
+   * nor is a listener's, which waits for its listener to return (as {@code Events.unsubscribe} promises). Through
+   * the API, a {@link WebhookReceiver} on 127.0.0.1 and the test's clock; the two requests that get no answer wait
+   * for the request timeout, as they must.
+   */
+  @Test
+  void aWebhookBacklogUndeliveredForTheRetryWindowIsParkedInBatchesForTheHostToReplay() throws IOException {
+    int batch = 2;
+    LoyaltyEngine engine = engine(builder -> builder
+        .events(EventSettings.builder().manualDispatch().lease(Duration.ofMinutes(1)).batchSize(batch).build())
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)
+            .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(200))));
+    try (WebhookReceiver receiver = WebhookReceiver.start()) {
+      receiver.always("/dead", receiver.blockUntil(new CountDownLatch(1), new CountDownLatch(1)));
+      EventFilter awards = EventFilter.types(EventType.POINTS_AWARDED);
+      World w = world(engine);
+      long endpoint = w.scope.webhooks().create(new NewWebhookEndpoint(receiver.url("/dead"), awards)).endpoint()
+          .id();
+      Participant p = enrol(w, "backlog@example.com");
+      // A listener that fails its first attempt and then leaves (its instance redeployed, say): its deliveries wait.
+      AtomicBoolean failing = new AtomicBoolean(true);
+      RecordingListener absent = new RecordingListener(e -> failing.get());
+      engine.events().subscribe("absent", awards, absent);
+      for (int i = 0; i < 5; i++) {
+        award(w, p);
+      }
+      dispatchUntilIdle(engine);
+      engine.events().unsubscribe("absent");
+      List<String> awardIds = w.scope.changeFeed().read(0, awards, 10).events().stream().map(LoyaltyEvent::id)
+          .toList();
+      assertEquals(5, awardIds.size());
+      assertEquals(1, receiver.requests("/dead").size(), "the first award got no answer; the endpoint is paused");
+
+      // Due less than the window ago (the backlog since the start, the probe since its retry): nothing is parked.
+      clock().advance(WebhookRetrySchedule.WINDOW.minusMinutes(1));
+      DispatchReport under = engine.events().dispatch();
+      assertEquals(new DispatchReport(0, 0, 1, 0, 0), under, "the probe failed again, on its schedule");
+      assertTrue(w.scope.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
+
+      // Past the window: the four left behind the probe are parked, a batch per round; the probe is not overdue.
+      clock().advance(Duration.ofMinutes(1).plusSeconds(1));
+      List<Integer> parkedPerRound = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        DispatchReport round = engine.events().dispatch();
+        assertEquals(0, round.delivered() + round.retried(), round.toString());
+        parkedPerRound.add(round.parked());
+      }
+      assertEquals(List.of(batch, batch, 0), parkedPerRound);
+      List<ParkedDelivery> parked = w.scope.webhooks().parked(endpoint, Keyset.first(10)).items();
+      assertEquals(awardIds.subList(1, 5), parked.stream().map(d -> d.event().id()).toList());
+      for (ParkedDelivery d : parked) {
+        assertEquals("webhook:" + endpoint, d.subscriber());
+        assertEquals(0, d.attempts(), "never attempted");
+        assertTrue(d.lastError().contains("not delivered within the retry window"), d.lastError());
+        assertFalse(d.lastError().contains("127.0.0.1") || d.lastError().contains("/dead"), d.lastError());
+        assertEquals(clock().instant().truncatedTo(ChronoUnit.MICROS), d.parkedAt());
+      }
+      assertEquals(2, receiver.requests("/dead").size(), "no request but the probe's two");
+      assertTrue(engine.events().parked("absent", Keyset.first(10)).items().isEmpty(),
+          "a listener's deliveries wait for it to return");
+
+      // The endpoint answers again: the probe, the participant's later event, then the replayed backlog.
+      receiver.always("/dead", WebhookReceiver.status(200));
+      clock().advance(Duration.ofMinutes(10));
+      dispatchUntilIdle(engine);
+      award(w, p);
+      dispatchUntilIdle(engine);
+      List<String> sent = receiver.requests("/dead").stream().map(WebhookReceiver.Request::webhookId).toList();
+      List<String> later = w.scope.changeFeed().read(0, awards, 10).events().stream().map(LoyaltyEvent::id)
+          .toList();
+      assertEquals(List.of(awardIds.get(0), awardIds.get(0), awardIds.get(0), later.get(5)), sent);
+      for (ParkedDelivery d : parked) {
+        assertTrue(w.scope.webhooks().replay(endpoint, d.event().id()));
+      }
+      dispatchUntilIdle(engine);
+      sent = receiver.requests("/dead").stream().map(WebhookReceiver.Request::webhookId).toList();
+      assertEquals(awardIds.subList(1, 5), sent.subList(4, 8), "replayed, in order");
+      assertTrue(w.scope.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
+
+      failing.set(false);
+      engine.events().subscribe("absent", awards, absent);
+      dispatchUntilIdle(engine);
+      assertEquals(awardIds, absent.delivered.stream().map(LoyaltyEvent::id).toList(),
+          "the listener's backlog, once it returned");
     }
   }
 
