@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * pending row (as a subquery of turns joined back to the rows to lock was: 6 s for 2,000 pending deliveries). The
  * claim skips as many subscribers as it takes ({@link DeliveryPort#MAX_SKIPPED_SUBSCRIBERS}, an engine instance's
  * paused endpoints), a filter that leaves the plan as it was. The dispatcher's parking of overdue webhook deliveries
- * picks its batch through the same index and updates the rows by key, with no index of its own.
+ * picks its batch through the same index, reads each one's evidence (a delivery of its endpoint parked since it was
+ * due, none delivered since) through ix_event_delivery_outcome, and updates the rows by key.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -51,10 +52,13 @@ class DeliveryClaimPlanPostgresTest {
       s.execute("INSERT INTO event_outbox (tenant_id, event_id, type, participant_id, sequence, occurred_at,"
           + " schema_version, position, payload, positioned_at) SELECT 1 + g % 3, g, 'points.awarded', g % 5000, g,"
           + " now(), 1, g, '{}', now() FROM generate_series(1, 303000) g");
+      // 270,000 delivered and 30,000 parked an hour ago, the last 30 of those parked now, one per tenant and
+      // subscriber; 3,000 pending.
       s.execute("INSERT INTO event_delivery (tenant_id, event_id, subscriber, participant_id, sequence, position,"
           + " status, attempts, next_attempt_at, updated_at) SELECT 1 + g % 3, g, 'webhook:' || (g % 10),"
-          + " g % 5000, g, g, CASE WHEN g <= 300000 THEN 'DELIVERED' ELSE 'PENDING' END, 0,"
-          + " now() - interval '1 minute', now() FROM generate_series(1, 303000) g");
+          + " g % 5000, g, g, CASE WHEN g <= 270000 THEN 'DELIVERED' WHEN g <= 300000 THEN 'PARKED'"
+          + " ELSE 'PENDING' END, 0, now() - interval '1 minute', CASE WHEN g <= 299970 THEN now() - interval"
+          + " '1 hour' ELSE now() END FROM generate_series(1, 303000) g");
       s.execute("ANALYZE event_outbox");
       s.execute("ANALYZE event_delivery");
 
@@ -68,12 +72,15 @@ class DeliveryClaimPlanPostgresTest {
       assertFalse(lock.contains("Seq Scan"), "the lock reads its candidates by key:\n" + lock);
       assertTrue(lock.contains("rows=2 "), "both candidates locked:\n" + lock);
 
-      // Parking the overdue webhook deliveries (all 3,000 pending rows are due a minute ago) in a batch of 100.
+      // Parking the overdue webhook deliveries (all 3,000 pending rows are due a minute ago, each endpoint's delivery
+      // parked since and none delivered since) in a batch of 100.
       String park = plan(s, parkOverdueWithValues());
       assertFalse(park.contains("Seq Scan on event_delivery"), "a full read of the deliveries:\n" + park);
       assertTrue(park.contains("ix_event_delivery_claim"), "the claim index picks the rows:\n" + park);
+      assertEquals(2, park.split("ix_event_delivery_outcome on event_delivery o", -1).length - 1,
+          "both parts of the evidence are read by their index:\n" + park);
       assertTrue(park.contains("pk_event_delivery"), "the update finds them by key:\n" + park);
-      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM event_delivery WHERE status = 'PARKED'")) {
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM event_delivery WHERE last_error = 'late'")) {
         assertTrue(rs.next());
         assertEquals(100, rs.getLong(1), "one batch parked");
       }

@@ -1279,9 +1279,26 @@ final class InMemoryTransaction implements Transaction {
       return call(() -> {
         checkLimit(limit);
         // Holding the database lock, no claim is in progress: the lease alone says what a live round holds.
+        // The evidence of an endpoint's failure: per tenant and webhook subscriber, when a delivery was last
+        // DELIVERED and last PARKED (updatedAt is when it became so); the latest of each answers "since it was due".
+        Map<List<Object>, Instant> lastDelivered = new HashMap<>();
+        Map<List<Object>, Instant> lastParked = new HashMap<>();
+        for (DeliveryRecord d : t.deliveries.values()) {
+          if (d.subscriber().startsWith("webhook:") && d.status() != DeliveryStatus.PENDING) {
+            (d.status() == DeliveryStatus.DELIVERED ? lastDelivered : lastParked)
+                .merge(List.of(d.tenantId(), d.subscriber()), d.updatedAt(), (a, b) -> a.isAfter(b) ? a : b);
+          }
+        }
         List<DeliveryRecord> overdue = t.pendingInClaimOrder.values().stream()
             .filter(d -> d.subscriber().startsWith("webhook:") && d.nextAttemptAt().isBefore(dueBefore)
                 && (d.leaseUntil() == null || !d.leaseUntil().isAfter(now)))
+            .filter(d -> {
+              List<Object> endpoint = List.of(d.tenantId(), d.subscriber());
+              Instant delivered = lastDelivered.get(endpoint);
+              Instant parked = lastParked.get(endpoint);
+              return (delivered == null || delivered.isBefore(d.nextAttemptAt()))
+                  && parked != null && !parked.isBefore(d.nextAttemptAt());
+            })
             .sorted(Comparator.comparing(DeliveryRecord::nextAttemptAt))
             .limit(limit)
             .toList();

@@ -105,16 +105,22 @@ public interface DeliveryPort {
 
   /**
    * Parks, in one conditional update, up to {@code limit} PENDING deliveries of {@code webhook:} subscribers, of every
-   * tenant, that were due before {@code dueBefore} ({@code nextAttemptAt < dueBefore}) and are not leased (no lease,
-   * or {@code leaseUntil <= now}), those due first first (ties in no particular order): each becomes PARKED with
-   * {@code lastError}, its lease cleared, its attempts and due time kept, updated at {@code now}. A delivery another
-   * transaction holds (a claim not yet committed) is passed by or waited for and then re-checked, so one leased by a
-   * live claim is never parked; two callers at once never park one delivery twice. Listeners' deliveries are never
-   * touched.
+   * tenant, that were due before {@code dueBefore} ({@code nextAttemptAt < dueBefore}), are not leased (no lease, or
+   * {@code leaseUntil <= now}), and whose endpoint, by the evidence of the store, failed all the time since they were
+   * due: no delivery of the same tenant and subscriber is DELIVERED with {@code updatedAt >= nextAttemptAt}, and one
+   * is PARKED with {@code updatedAt >= nextAttemptAt} (a delivery's {@code updatedAt} is when it was delivered or
+   * parked; a replayed one is PENDING again and counts for neither). Those due first first (ties in no particular
+   * order): each becomes PARKED with {@code lastError}, its lease cleared, its attempts and due time kept, updated at
+   * {@code now}. A delivery another transaction holds (a claim not yet committed) is passed by or waited for and then
+   * re-checked, so one leased by a live claim is never parked; two callers at once never park one delivery twice.
+   * Listeners' deliveries are never touched.
    *
    * <p>The dispatcher parks with this the webhook deliveries left undelivered for longer than the retry schedule's
-   * window (an endpoint that stays down is attempted only through its probe, so the rest of its backlog would never
-   * use up its attempts).
+   * window behind an endpoint that stays down (it is attempted only through its probe, so the rest of its backlog
+   * would never use up its attempts; once a probe has used up its own, and is parked, the evidence is there). Age
+   * alone is no evidence: after a dispatcher stood still for longer than the window nothing was attempted (nothing
+   * parked since), and a participant's deliveries held back behind one the endpoint refused to the end are due long
+   * before it is parked, while the endpoint took other participants' events (delivered since).
    *
    * @param dueBefore the cutoff: deliveries due before it are parked
    * @param lastError the reason the parked deliveries carry

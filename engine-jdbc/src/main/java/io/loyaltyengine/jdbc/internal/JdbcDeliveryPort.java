@@ -39,8 +39,10 @@ import org.jdbi.v3.core.statement.SqlStatement;
  *
  * <h2>Overdue webhook deliveries</h2>
  * {@link #parkOverdueWebhooks} picks its rows due first first, at most the limit, through
- * {@code ix_event_delivery_claim} ({@code status, next_attempt_at}: no index of its own), and parks them with a
- * re-check, so that a row leased meanwhile is left. On PostgreSQL that is one {@code UPDATE} whose materialized
+ * {@code ix_event_delivery_claim} ({@code status, next_attempt_at}), each with the evidence of its endpoint's failure
+ * (none of its deliveries DELIVERED, one PARKED, since the row was due) read through {@code ix_event_delivery_outcome}
+ * ({@code tenant_id, subscriber, status, updated_at}, V18; partial on PostgreSQL), and parks them with a re-check,
+ * so that a row leased meanwhile is left. On PostgreSQL that is one {@code UPDATE} whose materialized
  * subquery locks the rows {@code FOR UPDATE SKIP LOCKED} (a claim's rows in progress, and another instance's parking
  * at the same time, are passed by). On H2 a {@code SELECT ... FOR UPDATE} of their keys (waiting for a claim in
  * progress, then re-reading) and a conditional update per key, in one JDBC batch: the update with the subquery inside

@@ -361,7 +361,20 @@ public final class Sql {
   /** The rows {@link #deliveryParkOverdue()} may park: PENDING webhook deliveries due before the cutoff, unleased. */
   private static final String DELIVERY_OVERDUE = " status = 'PENDING' AND next_attempt_at < :dueBefore"
       + " AND subscriber LIKE :webhookPattern AND (lease_until IS NULL OR lease_until <= :now)";
-  /** H2: parks one delivery that {@link #deliveryParkOverdue()} picked, if it is still overdue and unleased. */
+  /**
+   * The evidence {@link #deliveryParkOverdue()} needs of an overdue delivery {@code d} (aliased so) that its endpoint
+   * failed for the whole window since it was due: no delivery of the same tenant and subscriber DELIVERED since, and
+   * one PARKED since (its schedule ran out while {@code d} waited). Both read ix_event_delivery_outcome (V18).
+   */
+  private static final String DELIVERY_OVERDUE_EVIDENCE = " AND NOT EXISTS (SELECT 1 FROM event_delivery o"
+      + " WHERE o.tenant_id = d.tenant_id AND o.subscriber = d.subscriber AND o.status = 'DELIVERED'"
+      + " AND o.updated_at >= d.next_attempt_at) AND EXISTS (SELECT 1 FROM event_delivery o"
+      + " WHERE o.tenant_id = d.tenant_id AND o.subscriber = d.subscriber AND o.status = 'PARKED'"
+      + " AND o.updated_at >= d.next_attempt_at)";
+  /**
+   * H2: parks one delivery that {@link #deliveryParkOverdue()} picked, if it is still overdue and unleased (the
+   * evidence was read by the pick, under the lock: re-read here it would count the rows this batch parked).
+   */
   static final String DELIVERY_PARK_OVERDUE_KEY = "UPDATE event_delivery SET status = 'PARKED',"
       + " last_error = :lastError, lease_owner = NULL, lease_until = NULL, updated_at = :now" + DELIVERY_KEY + " AND"
       + DELIVERY_OVERDUE;
@@ -1062,9 +1075,10 @@ public final class Sql {
     } + " LIMIT :limit";
     String claim = dialect == SqlDialect.H2 ? DELIVERY_CLAIM_H2 : DELIVERY_CANDIDATES_POSTGRESQL;
     // The rows to park are chosen by a subquery, due first first, through ix_event_delivery_claim (status,
-    // next_attempt_at); the update then re-checks them, so that a row a claim leased meanwhile stays as it is.
-    String overdue = "SELECT tenant_id, event_id, subscriber FROM event_delivery WHERE" + DELIVERY_OVERDUE
-        + " ORDER BY next_attempt_at LIMIT :limit";
+    // next_attempt_at), each with the evidence of its endpoint's failure read through ix_event_delivery_outcome; the
+    // update then re-checks them, so that a row a claim leased meanwhile stays as it is.
+    String overdue = "SELECT d.tenant_id, d.event_id, d.subscriber FROM event_delivery d WHERE" + DELIVERY_OVERDUE
+        + DELIVERY_OVERDUE_EVIDENCE + " ORDER BY d.next_attempt_at LIMIT :limit";
     String park = "UPDATE event_delivery SET status = 'PARKED', last_error = :lastError, lease_owner = NULL,"
         + " lease_until = NULL, updated_at = :now";
     this.deliveryParkOverdue = switch (dialect) {

@@ -622,7 +622,9 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
    * Parking overdue webhook deliveries: only PENDING deliveries of {@code webhook:} subscribers due strictly before the
    * cutoff, in every tenant, not leased (an expired lease is no lease), at most the limit per call, those due first
    * first; they keep their attempts and due time, carry the reason, and are listed and replayed as any parked one;
-   * and a participant's later delivery is claimable once its earlier ones are parked.
+   * and a participant's later delivery is claimable once its earlier ones are parked. Each endpoint here has the
+   * evidence the port needs (a delivery PARKED, none DELIVERED, since the overdue ones were due; the next test
+   * covers its absence).
    */
   @Test
   void parkOverdueWebhooksParksUnleasedPendingWebhookDeliveriesDueBeforeTheCutoffInBoundedBatches() {
@@ -641,7 +643,15 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     EventRecord done = positioned(t, null, 0, 7);
     EventRecord gaveUp = positioned(t, null, 0, 8);
     EventRecord elsewhere = positioned(other, 2L, 1, 1);
+    EventRecord elsewhereGaveUp = positioned(other, null, 0, 2);
+    EventRecord hookGaveUp = positioned(t, null, 0, 9);
     create(dueAt(elsewhere, w, T0.minusSeconds(4), 0));
+    // Each endpoint's evidence of failure: a delivery parked (its schedule ran out) at T0, after the overdue ones were
+    // due, and none delivered since (done was delivered before).
+    create(new DeliveryRecord(other, elsewhereGaveUp.eventId(), w, null, 0, 2, DeliveryStatus.PARKED, 10,
+        T0.minusSeconds(6), null, null, "gave up", T0));
+    create(new DeliveryRecord(t, hookGaveUp.eventId(), leasedHook, null, 0, 9, DeliveryStatus.PARKED, 10,
+        T0.minusSeconds(6), null, null, "gave up", T0));
     create(dueAt(p1s1, w, T0.minusSeconds(3), 0));
     create(new DeliveryRecord(t, ranOut.eventId(), leasedHook, null, 0, 6, DeliveryStatus.PENDING, 0,
         T0.minusSeconds(2), "gone", now, null, T0));
@@ -652,7 +662,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     create(new DeliveryRecord(t, held.eventId(), leasedHook, null, 0, 5, DeliveryStatus.PENDING, 0,
         T0.minusSeconds(5), "live", now.plusNanos(1000), null, T0));
     create(new DeliveryRecord(t, done.eventId(), w, null, 0, 7, DeliveryStatus.DELIVERED, 1, T0.minusSeconds(6),
-        null, null, null, T0));
+        null, null, null, T0.minusSeconds(5)));
     create(new DeliveryRecord(t, gaveUp.eventId(), w, null, 0, 8, DeliveryStatus.PARKED, 10, T0.minusSeconds(6),
         null, null, "gave up", T0));
     create(dueAt(p1s1, L, T0.minusSeconds(6), 0));
@@ -660,7 +670,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
 
     assertEquals(2, parkOverdue(cutoff, reason, now, 2));
     assertEquals(ids(p1s1, gaveUp), ids(parked(w, t, null, 10)), "the two due first, one in each tenant");
-    assertEquals(ids(elsewhere), ids(parked(w, other, null, 10)));
+    assertEquals(ids(elsewhere, elsewhereGaveUp), ids(parked(w, other, null, 10)));
     assertEquals(2, parkOverdue(cutoff, reason, now, 2));
     assertEquals(1, parkOverdue(cutoff, reason, now, 2));
     assertEquals(0, parkOverdue(cutoff, reason, now, 2));
@@ -672,7 +682,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
         null, null, reason, now), parked(w, t, null, 10).get(1).delivery(), "attempts and due time kept");
     assertEquals(new DeliveryRecord(t, gaveUp.eventId(), w, null, 0, 8, DeliveryStatus.PARKED, 10,
         T0.minusSeconds(6), null, null, "gave up", T0), parked(w, t, null, 10).get(3).delivery(), "parked before");
-    assertEquals(ids(ranOut), ids(parked(leasedHook, t, null, 10)), "a lease that ran out holds nothing");
+    assertEquals(ids(ranOut, hookGaveUp), ids(parked(leasedHook, t, null, 10)), "a lease that ran out holds nothing");
     assertEquals(List.of(), parked(L, null, null, 10), "a listener's deliveries are not the port's to park");
 
     List<ClaimedDelivery> later = tx(tx -> tx.deliveries().claim(Set.of(L), true, Set.of(), now, "a",
@@ -690,6 +700,60 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(ids(p1s2), ids(replayed), "replayed, and not held back by the earlier parked one");
     assertEquals(new DeliveryRecord(t, p1s2.eventId(), w, 1L, 2, 2, DeliveryStatus.PENDING, 0, now, "c",
         now.plus(LEASE), null, now), replayed.get(0).delivery());
+  }
+
+  /**
+   * Age alone parks nothing: an overdue webhook delivery is parked only with evidence that its endpoint failed for the
+   * whole window since it was due, that is no delivery of the same tenant and subscriber DELIVERED since it was due
+   * ({@code updatedAt >= nextAttemptAt}), and one PARKED since (its schedule ran out while this one waited). Not an
+   * endpoint that took another participant's event since (a refused event's successors, held back behind it), nor
+   * one nothing was attempted for since (a dispatcher stopped for longer than the window; a delivery parked before
+   * does not count), nor one whose parked delivery was replayed (PENDING again); the dead endpoint's are parked, and
+   * a delivery just before the due time is no evidence against it.
+   */
+  @Test
+  void parkOverdueWebhooksParksOnlyWithEvidenceThatTheEndpointFailedSinceTheDeliveryWasDue() {
+    long t = tenant();
+    String refusing = "webhook:21";
+    String dead = "webhook:22";
+    String idle = "webhook:23";
+    String replayed = "webhook:24";
+    Instant due = T0.minusSeconds(100);
+    Instant now = T0.plusSeconds(10);
+    EventRecord a1 = positioned(t, 1L, 1, 1);
+    EventRecord a2 = positioned(t, 1L, 2, 2);
+    EventRecord b1 = positioned(t, 2L, 1, 3);
+    EventRecord before = positioned(t, null, 0, 4);
+    for (String w : List.of(refusing, dead, replayed)) {
+      // a1 refused ten times, parked at T0 - 5 s: a2, due since before then, was held back behind it.
+      create(new DeliveryRecord(t, a1.eventId(), w, 1L, 1, 1, DeliveryStatus.PARKED, 10, due.minusSeconds(50), null,
+          null, "HTTP 500", T0.minusSeconds(5)));
+      create(dueAt(a2, w, due, 0));
+    }
+    // The refusing endpoint took participant 2's event since a2 was due, at that very time.
+    create(new DeliveryRecord(t, b1.eventId(), refusing, 2L, 1, 3, DeliveryStatus.DELIVERED, 1, due, null, null,
+        null, due));
+    // The dead one delivered an event just before, and participant 2's waits too.
+    create(new DeliveryRecord(t, before.eventId(), dead, null, 0, 4, DeliveryStatus.DELIVERED, 1,
+        due.minusSeconds(60), null, null, null, due.minusNanos(1000)));
+    create(dueAt(b1, dead, due, 0));
+    // Nothing was attempted for the idle one since a2 was due: a1 was parked before.
+    create(new DeliveryRecord(t, a1.eventId(), idle, 1L, 1, 1, DeliveryStatus.PARKED, 10, due.minusSeconds(50), null,
+        null, "HTTP 500", due.minusNanos(1000)));
+    create(dueAt(a2, idle, due, 0));
+    assertTrue(test(tx -> tx.deliveries().replay(t, a1.eventId(), replayed, T0)));
+
+    assertEquals(2, parkOverdue(T0, "late", now, 10));
+    assertEquals(ids(a1, a2, b1), ids(parked(dead, t, null, 10)), "the dead endpoint's backlog is parked");
+    assertEquals(ids(a1), ids(parked(refusing, t, null, 10)), "the endpoint took another participant's event");
+    assertEquals(ids(a1), ids(parked(idle, t, null, 10)), "nothing was attempted since a2 was due");
+    assertEquals(List.of(), parked(replayed, t, null, 10), "a replayed delivery is no evidence");
+    assertEquals(0, parkOverdue(T0, "late", now, 10));
+
+    List<ClaimedDelivery> claimed = tx(tx -> tx.deliveries().claim(Set.of(), true, Set.of(), now, "a",
+        now.plus(LEASE), 10));
+    assertEquals(Set.of(List.of(a2.eventId(), refusing), List.of(a2.eventId(), idle), List.of(a1.eventId(), replayed)),
+        new HashSet<>(keys(claimed)), "left to be attempted");
   }
 
   int parkOverdue(Instant dueBefore, String reason, Instant now, int limit) {
@@ -1137,6 +1201,10 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     });
     Instant now = T0.plusSeconds(60);
     Instant cutoff = T0.plusSeconds(1);
+    // The endpoint's evidence of failure since they were due: an earlier delivery parked at T0.
+    EventRecord gaveUp = positioned(t, null, 0, total + 1);
+    create(new DeliveryRecord(t, gaveUp.eventId(), w, null, 0, total + 1, DeliveryStatus.PARKED, 10,
+        T0.minusSeconds(60), null, null, "gave up", T0));
     Storage second = fixture().openStorage();
     Storage third = fixture().openStorage();
     CountDownLatch claimed = new CountDownLatch(1);
@@ -1179,6 +1247,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
       assertEquals(3, held.size());
       assertEquals(total - 3, parked, "each unleased overdue delivery parked once, by one of the two");
       Set<Long> parkedIds = new HashSet<>(ids(parked(w, t, null, 100)));
+      parkedIds.remove(gaveUp.eventId());
       assertEquals(total - 3, parkedIds.size());
       for (ClaimedDelivery c : held) {
         assertFalse(parkedIds.contains(c.event().eventId()), "a delivery leased by a live claim was parked");

@@ -4267,13 +4267,14 @@ public abstract class StorageContractTest extends EngineContractSupport {
 
   /**
    * An endpoint that stays down is attempted only through its probe, so the rest of its backlog would never use up
-   * its attempts: a webhook delivery still undelivered the retry schedule's window after it was due
-   * ({@link WebhookRetrySchedule#WINDOW}) is parked as one that used up its attempts, with the reason and no URL,
-   * in batches of at most the batch size per round; the host lists and replays it, and the participant's later
-   * events go on. The probe, on its schedule, is not overdue; a delivery due less than the window ago is not parked;
-   * nor is a listener's, which waits for its listener to return (as {@code Events.unsubscribe} promises). Through
-   * the API, a {@link WebhookReceiver} on 127.0.0.1 and the test's clock; the two requests that get no answer wait
-   * for the request timeout, as they must.
+   * its attempts: once the probe has used up its ten and is parked, the deliveries due before that and still
+   * undelivered the retry schedule's window after they were due ({@link WebhookRetrySchedule#WINDOW}) are parked as
+   * ones that used up their attempts, with the reason and no URL, in batches of at most the batch size per round;
+   * the host lists and replays them, and the participant's later events go on. Age alone parks nothing: past the
+   * window, while the probe is still on its schedule, the backlog waits. Nor is a listener's delivery parked, which
+   * waits for its listener to return (as {@code Events.unsubscribe} promises). Through the API, a
+   * {@link WebhookReceiver} on 127.0.0.1 and the test's clock, a day and more between rounds; the ten requests that
+   * get no answer wait for the request timeout, as they must.
    */
   @Test
   void aWebhookBacklogUndeliveredForTheRetryWindowIsParkedInBatchesForTheHostToReplay() throws IOException {
@@ -4303,13 +4304,20 @@ public abstract class StorageContractTest extends EngineContractSupport {
       assertEquals(5, awardIds.size());
       assertEquals(1, receiver.requests("/dead").size(), "the first award got no answer; the endpoint is paused");
 
-      // Due less than the window ago (the backlog since the start, the probe since its retry): nothing is parked.
-      clock().advance(WebhookRetrySchedule.WINDOW.minusMinutes(1));
-      DispatchReport under = engine.events().dispatch();
-      assertEquals(new DispatchReport(0, 0, 1, 0, 0), under, "the probe failed again, on its schedule");
-      assertTrue(w.scope.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
+      // The probe through its schedule, a round every 27 hours (more than any jittered delay): from the third round
+      // the backlog is overdue, but with the probe still on its schedule there is no evidence the endpoint failed
+      // for the whole window, and nothing is parked until the tenth attempt parks the probe.
+      for (int attempt = 2; attempt <= WebhookRetrySchedule.MAX_ATTEMPTS; attempt++) {
+        clock().advance(Duration.ofHours(27));
+        boolean last = attempt == WebhookRetrySchedule.MAX_ATTEMPTS;
+        DispatchReport round = engine.events().dispatch();
+        assertEquals(List.of(0, last ? 0 : 1, last ? 1 : 0), List.of(round.delivered(), round.retried(),
+            round.parked()), "attempt " + attempt + ": " + round);
+      }
+      assertEquals(List.of(awardIds.get(0)), w.scope.webhooks().parked(endpoint, Keyset.first(10)).items().stream()
+          .map(d -> d.event().id()).toList(), "the probe alone, after its ten attempts");
 
-      // Past the window: the four left behind the probe are parked, a batch per round; the probe is not overdue.
+      // Now the four left behind the probe are parked, a batch per round.
       clock().advance(Duration.ofMinutes(1).plusSeconds(1));
       List<Integer> parkedPerRound = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
@@ -4319,34 +4327,36 @@ public abstract class StorageContractTest extends EngineContractSupport {
       }
       assertEquals(List.of(batch, batch, 0), parkedPerRound);
       List<ParkedDelivery> parked = w.scope.webhooks().parked(endpoint, Keyset.first(10)).items();
-      assertEquals(awardIds.subList(1, 5), parked.stream().map(d -> d.event().id()).toList());
-      for (ParkedDelivery d : parked) {
+      assertEquals(awardIds, parked.stream().map(d -> d.event().id()).toList());
+      assertEquals(WebhookRetrySchedule.MAX_ATTEMPTS, parked.get(0).attempts(), "the probe");
+      for (ParkedDelivery d : parked.subList(1, 5)) {
         assertEquals("webhook:" + endpoint, d.subscriber());
         assertEquals(0, d.attempts(), "never attempted");
         assertTrue(d.lastError().contains("not delivered within the retry window"), d.lastError());
         assertFalse(d.lastError().contains("127.0.0.1") || d.lastError().contains("/dead"), d.lastError());
         assertEquals(clock().instant().truncatedTo(ChronoUnit.MICROS), d.parkedAt());
       }
-      assertEquals(2, receiver.requests("/dead").size(), "no request but the probe's two");
+      assertEquals(WebhookRetrySchedule.MAX_ATTEMPTS, receiver.requests("/dead").size(), "no request but the probe's");
       assertTrue(engine.events().parked("absent", Keyset.first(10)).items().isEmpty(),
           "a listener's deliveries wait for it to return");
 
-      // The endpoint answers again: the probe, the participant's later event, then the replayed backlog.
+      // The endpoint answers again: the participant's later event, then the replayed backlog, the probe first.
       receiver.always("/dead", WebhookReceiver.status(200));
       clock().advance(Duration.ofMinutes(10));
-      dispatchUntilIdle(engine);
       award(w, p);
       dispatchUntilIdle(engine);
       List<String> sent = receiver.requests("/dead").stream().map(WebhookReceiver.Request::webhookId).toList();
       List<String> later = w.scope.changeFeed().read(0, awards, 10).events().stream().map(LoyaltyEvent::id)
           .toList();
-      assertEquals(List.of(awardIds.get(0), awardIds.get(0), awardIds.get(0), later.get(5)), sent);
+      assertEquals(Collections.nCopies(WebhookRetrySchedule.MAX_ATTEMPTS, awardIds.get(0)),
+          sent.subList(0, WebhookRetrySchedule.MAX_ATTEMPTS));
+      assertEquals(List.of(later.get(5)), sent.subList(WebhookRetrySchedule.MAX_ATTEMPTS, sent.size()));
       for (ParkedDelivery d : parked) {
         assertTrue(w.scope.webhooks().replay(endpoint, d.event().id()));
       }
       dispatchUntilIdle(engine);
       sent = receiver.requests("/dead").stream().map(WebhookReceiver.Request::webhookId).toList();
-      assertEquals(awardIds.subList(1, 5), sent.subList(4, 8), "replayed, in order");
+      assertEquals(awardIds, sent.subList(WebhookRetrySchedule.MAX_ATTEMPTS + 1, sent.size()), "replayed, in order");
       assertTrue(w.scope.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
 
       failing.set(false);
@@ -4354,6 +4364,42 @@ public abstract class StorageContractTest extends EngineContractSupport {
       dispatchUntilIdle(engine);
       assertEquals(awardIds, absent.delivered.stream().map(LoyaltyEvent::id).toList(),
           "the listener's backlog, once it returned");
+    }
+  }
+
+  /**
+   * Age alone parks no webhook delivery: after the dispatcher stood still for longer than the retry window (the
+   * host's process down for days, say), the deliveries due before are attempted, not parked, as nothing showed their
+   * endpoint failing meanwhile; so are the deliveries of another participant. The deliveries are made (fanned out)
+   * before the stop by a change of the tenant's endpoints, which positions the events committed before.
+   */
+  @Test
+  void webhookDeliveriesDueBeforeADispatcherStopLongerThanTheRetryWindowAreAttemptedNotParked() throws IOException {
+    LoyaltyEngine engine = engine(builder -> builder
+        .events(EventSettings.builder().manualDispatch().build())
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)));
+    try (WebhookReceiver receiver = WebhookReceiver.start()) {
+      receiver.always("/up", WebhookReceiver.status(200));
+      EventFilter awards = EventFilter.types(EventType.POINTS_AWARDED);
+      World w = world(engine);
+      long endpoint = w.scope.webhooks().create(new NewWebhookEndpoint(receiver.url("/up"), awards)).endpoint()
+          .id();
+      Participant p = enrol(w, "stopped-a@example.com");
+      Participant q = enrol(w, "stopped-b@example.com");
+      award(w, p);
+      award(w, p);
+      award(w, q);
+      // Positions the three awards and fans them out to the first endpoint, due now; the dispatcher then stops.
+      w.scope.webhooks().create(new NewWebhookEndpoint(receiver.url("/other"),
+          EventFilter.types(EventType.PARTICIPANT_DELETED)));
+      assertEquals(0, receiver.requests("/up").size());
+
+      clock().advance(WebhookRetrySchedule.WINDOW.plusDays(1));
+      DispatchReport round = engine.events().dispatch();
+      assertEquals(0, round.parked(), round.toString());
+      dispatchUntilIdle(engine);
+      assertEquals(3, receiver.requests("/up").size(), "each delivered");
+      assertTrue(w.scope.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
     }
   }
 
