@@ -19,7 +19,8 @@ import java.util.Objects;
  * due, five minutes at most; meanwhile the instance does not claim its deliveries, which wait unleased and are
  * delivered in the first round after the pause (an instance leaves out at most 1,000 paused endpoints, those whose
  * pause ends first: another one's deliveries are claimed and left until their lease runs out); those still not
- * delivered the retry schedule's span after they were due are parked (see {@link Webhooks}). The pause is the
+ * delivered the retry schedule's span after they were due, while the endpoint failed, are parked (see
+ * {@link Webhooks}). The pause is the
  * instance's own memory: other instances, and the same one after a restart, attempt the endpoint again. Rounds never
  * overlap, so one instance never has two calls to one endpoint in progress. A round whose thread is interrupted (a
  * host's {@link io.loyaltyengine.events.Events#dispatch()}) interrupts the delivery threads of its calls, which

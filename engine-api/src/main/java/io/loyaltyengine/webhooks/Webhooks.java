@@ -17,9 +17,13 @@ import java.util.List;
  * parked; a {@code Retry-After} answer can lengthen a wait (up to 24 h) but never shortens it. A delivery still not
  * delivered 75 h 35 min after it was due (the schedule's delays added up; due when the event was fanned out, retried
  * or replayed) is parked too, whatever its attempts, with the last error {@code not delivered within the retry
- * window}: while an endpoint gives no answer, an engine instance attempts only one of its deliveries (the probe) after
- * each pause of up to 5 minutes (see {@link WebhookSettings}), and the others, which wait unattempted, would
- * otherwise stay pending for as long as it stays down. Each engine instance parks them about once a minute, a batch
+ * window}, if its endpoint failed all that time: another of its deliveries was parked after its last attempt since
+ * this one was due, and none was delivered since. While an endpoint gives no answer, an engine instance attempts only
+ * one of its deliveries (the probe) after each pause of up to 5 minutes (see {@link WebhookSettings}), and the others,
+ * which wait unattempted, would otherwise stay pending for as long as it stays down. Age alone parks nothing: after
+ * the dispatch stood still for longer than that (the host's process down for days) the deliveries are attempted, and
+ * a participant's events held back behind one the endpoint refused to the end are sent once it is parked if the
+ * endpoint took other events meanwhile. Each engine instance parks them about once a minute, a batch
  * ({@link io.loyaltyengine.events.EventSettings#batchSize()}) per dispatch round, counted in
  * {@link io.loyaltyengine.events.DispatchReport#parked()}; one leased to a round in progress is left to it. A parked
  * delivery no longer holds back the participant's later events, as after its last attempt. {@code 410 Gone}

@@ -56,11 +56,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *       endpoints runs this step first ({@link #positionCommitted}).
  *   <li><b>Park overdue webhook deliveries</b> (at most once a minute, a batch of
  *       {@link EventSettings#batchSize()} per round while there are more): those still PENDING
- *       {@link WebhookRetrySchedule#WINDOW} after they were due, unleased, of any tenant, in one conditional update,
- *       with the reason {@code not delivered within the retry window}. While an endpoint gives no
+ *       {@link WebhookRetrySchedule#WINDOW} after they were due, unleased, of any tenant, whose endpoint failed all
+ *       that time (one of its deliveries parked after its last attempt since, none delivered since), in one
+ *       conditional update, with the reason {@code not delivered within the retry window}. While an endpoint gives no
  *       answer only its probe is attempted, so the rest of its backlog would never use up its attempts and would stay
  *       pending for as long as the endpoint stays down; parked, the host sees it and can replay it, and it no longer
- *       holds back its participants' later deliveries. Counted in the report's {@code parked}.
+ *       holds back its participants' later deliveries. Age alone parks nothing: not after this dispatcher stood still
+ *       for longer than the window, nor a participant's deliveries held back behind one its endpoint refused to the
+ *       end while it took other events. Counted in the report's {@code parked}.
  *   <li><b>Claim.</b> One unit of work claims due deliveries for this instance's listeners and for webhooks,
  *       leasing them to this instance (the storage skips rows other instances hold), but for the endpoints this
  *       instance has paused (below). A delivery is not claimable while an earlier event of the same participant is
@@ -803,7 +806,12 @@ public final class EventDispatcher implements AutoCloseable {
    * Parks the webhook deliveries still PENDING {@link WebhookRetrySchedule#WINDOW} after they were due, at most once
    * a minute, {@link EventSettings#batchSize()} of them in one conditional update (any tenant's, those due first
    * first, none leased by a live round); when that fills the batch, the next round parks again rather than a minute
-   * later. Due, not created: a delivery's due time is when it was created (due at once), retried or replayed, so a
+   * later. Only with the evidence that the endpoint failed all that time, which the store checks
+   * ({@link io.loyaltyengine.core.spi.DeliveryPort#parkOverdueWebhooks}: one of the endpoint's deliveries parked and
+   * none delivered since the overdue one was due): after this dispatcher stood still for longer than the window
+   * nothing was attempted, so nothing is parked and the deliveries are attempted; a participant's deliveries held
+   * back behind one the endpoint refused to the end are sent once it is parked, if the endpoint took any other event
+   * meanwhile. Due, not created: a delivery's due time is when it was created (due at once), retried or replayed, so a
    * probe moving through the schedule is never overdue and a replayed delivery gets a whole window again; the
    * schema keeps no creation time of a delivery anyway. Webhooks only: a listener's deliveries are each attempted
    * when due (no pause), so they use up their attempts, and those of a listener no instance has wait for it to
