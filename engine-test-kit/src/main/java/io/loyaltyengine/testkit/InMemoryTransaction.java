@@ -1150,10 +1150,7 @@ final class InMemoryTransaction implements Transaction {
         String owner, Instant leaseUntil, int limit) {
       Objects.requireNonNull(listeners, "listeners");
       Objects.requireNonNull(skipped, "skipped");
-      if (skipped.size() > MAX_SKIPPED_SUBSCRIBERS) {
-        throw new IllegalArgumentException("skipped must name at most " + MAX_SKIPPED_SUBSCRIBERS
-            + " subscribers but named " + skipped.size());
-      }
+      DeliveryPort.checkSkipped(skipped);
       Objects.requireNonNull(now, "now");
       Objects.requireNonNull(owner, "owner");
       Objects.requireNonNull(leaseUntil, "leaseUntil");

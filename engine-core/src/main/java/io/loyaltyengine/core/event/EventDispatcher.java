@@ -819,7 +819,7 @@ public final class EventDispatcher implements AutoCloseable {
    */
   private int parkOverdueWebhooks() {
     Instant now = now();
-    if (lastOverdue != null && !now.isBefore(lastOverdue) && now.isBefore(lastOverdue.plus(OVERDUE_EVERY))) {
+    if (!due(lastOverdue, now, OVERDUE_EVERY)) {
       return 0;
     }
     lastOverdue = now;
@@ -840,7 +840,7 @@ public final class EventDispatcher implements AutoCloseable {
    */
   private int prune() {
     Instant now = now();
-    if (lastPrune != null && !now.isBefore(lastPrune) && now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
+    if (!due(lastPrune, now, PRUNE_EVERY)) {
       return 0;
     }
     lastPrune = now;
@@ -856,6 +856,15 @@ public final class EventDispatcher implements AutoCloseable {
     }
     lastPrune = null;
     return pruned;
+  }
+
+  /**
+   * Whether a step last run at {@code last} (null: never, or asked to run again at once) is due at {@code now}, run
+   * at most once {@code every}: also when the clock stepped back behind {@code last}, rather than waiting until it
+   * passes {@code last} again.
+   */
+  private static boolean due(Instant last, Instant now, Duration every) {
+    return last == null || now.isBefore(last) || !now.isBefore(last.plus(every));
   }
 
   private Instant now() {

@@ -46,6 +46,19 @@ public interface DeliveryPort {
   int MAX_SKIPPED_SUBSCRIBERS = 1_000;
 
   /**
+   * Checks a claim's {@code skipped} subscribers, for every store alike: a programming error, refused before it
+   * reaches a statement.
+   *
+   * @throws IllegalArgumentException if it names more than {@link #MAX_SKIPPED_SUBSCRIBERS} subscribers
+   */
+  static void checkSkipped(Set<String> skipped) {
+    if (skipped.size() > MAX_SKIPPED_SUBSCRIBERS) {
+      throw new IllegalArgumentException("skipped must name at most " + MAX_SKIPPED_SUBSCRIBERS
+          + " subscribers but named " + skipped.size());
+    }
+  }
+
+  /**
    * Creates a delivery as given (the dispatcher makes it PENDING and due at once). Creating one that exists does
    * nothing.
    */

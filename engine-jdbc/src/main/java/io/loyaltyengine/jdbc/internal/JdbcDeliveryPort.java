@@ -114,7 +114,8 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
   public List<ClaimedDelivery> claim(Set<String> listeners, boolean webhooks, Set<String> skipped, Instant now,
       String owner, Instant leaseUntil, int limit) {
     Objects.requireNonNull(listeners, "listeners");
-    checkSkipped(skipped);
+    Objects.requireNonNull(skipped, "skipped");
+    DeliveryPort.checkSkipped(skipped);
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(leaseUntil, "leaseUntil");
@@ -172,15 +173,6 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
           d.position(), d.status(), d.attempts(), d.nextAttemptAt(), owner, until, d.lastError(), updatedAt));
     }
     return withEvents(leased);
-  }
-
-  /** Refuses more skipped subscribers than the port takes, as a programming error, before they reach SQL. */
-  private static void checkSkipped(Set<String> skipped) {
-    Objects.requireNonNull(skipped, "skipped");
-    if (skipped.size() > MAX_SKIPPED_SUBSCRIBERS) {
-      throw new IllegalArgumentException("skipped must name at most " + MAX_SKIPPED_SUBSCRIBERS
-          + " subscribers but named " + skipped.size());
-    }
   }
 
   /** A delivery's key: a candidate of a claim on PostgreSQL. */
