@@ -49,6 +49,8 @@ final class CoreEngine implements LoyaltyEngine {
   private final CampaignZones campaignZones = new CampaignZones();
   private final Transactions transactions;
   private final Tenants tenants;
+  /** Makes the webhook attempts and checks new endpoints' hosts; closed by the dispatcher's close. */
+  private final WebhookDeliverer webhookDeliverer;
   private final EventDispatcher dispatcher;
   private final Events events;
   private final FraudRules fraudRules;
@@ -57,6 +59,17 @@ final class CoreEngine implements LoyaltyEngine {
   private final AccessService access;
 
   CoreEngine(EngineConfig config) {
+    this(config, new WebhookDeliverer(config.webhooks(), config.clock()));
+  }
+
+  /**
+   * As {@link #CoreEngine(EngineConfig)}, with {@code webhooks} making the webhook attempts and the lookups of
+   * endpoints' hosts: for tests, whose deliverer looks hosts up with a resolver of their own. The engine closes it.
+   *
+   * @param config the settings
+   * @param webhooks a deliverer on {@code config}'s webhook settings and clock, used by no other engine
+   */
+  CoreEngine(EngineConfig config, WebhookDeliverer webhooks) {
     // First, so that a listener refused (its name) leaves nothing started; and before dispatch starts, so that the
     // listeners and fulfilment handlers given to the builder see every event positioned from the start. A handler's
     // listener reads through this engine only when called, after the constructor has started dispatch.
@@ -103,8 +116,9 @@ final class CoreEngine implements LoyaltyEngine {
     // One key cache per engine, on the engine's own transactions: keys are made and read in units of work of
     // their own, so a key is cached only once committed, whatever the host's transaction does.
     this.signingKeys = new SigningKeys(transactions, config.clock());
-    this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners,
-        new WebhookDeliverer(config.webhooks(), config.clock()), config.webhooks().deliveryThreads());
+    this.webhookDeliverer = webhooks;
+    this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners, webhooks,
+        config.webhooks().deliveryThreads());
     this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
     dispatcher.start();
   }
@@ -117,8 +131,8 @@ final class CoreEngine implements LoyaltyEngine {
   @Override
   public TenantScope forTenant(long tenantId) {
     return new CoreTenantScope(storage, new ScopeContext(tenantId, transactions, config.clock(), ids,
-        config.limits(), campaignZones), config.webhooks(), dispatcher, fraudRules, signingKeys, leaderboardIndexes,
-        config.singleSignOn(), access);
+        config.limits(), campaignZones), config.webhooks(), dispatcher, webhookDeliverer, fraudRules, signingKeys,
+        leaderboardIndexes, config.singleSignOn(), access);
   }
 
   @Override

@@ -29,6 +29,7 @@ import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.sso.SingleSignOnService;
 import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.testimonials.TestimonialService;
+import io.loyaltyengine.core.webhook.WebhookDeliverer;
 import io.loyaltyengine.core.webhook.WebhookService;
 import io.loyaltyengine.coupons.CouponPools;
 import io.loyaltyengine.customers.CustomerMappings;
@@ -64,6 +65,7 @@ final class CoreTenantScope implements TenantScope {
   private final Webhooks webhooks;
   private final WebhookSettings webhookSettings;
   private final EventDispatcher dispatcher;
+  private final WebhookDeliverer webhookDeliverer;
   private final FraudRules fraudRules;
   private final SigningKeys signingKeys;
   private final LeaderboardIndexes leaderboardIndexes;
@@ -78,12 +80,13 @@ final class CoreTenantScope implements TenantScope {
   private final ApiKeys apiKeys;
 
   CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, EventDispatcher dispatcher,
-      FraudRules fraudRules, SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, SsoSettings ssoSettings,
+      WebhookDeliverer webhookDeliverer, FraudRules fraudRules, SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, SsoSettings ssoSettings,
       AccessService access) {
     this.storage = storage;
     this.context = context;
     this.webhookSettings = webhookSettings;
     this.dispatcher = dispatcher;
+    this.webhookDeliverer = webhookDeliverer;
     this.fraudRules = fraudRules;
     this.signingKeys = signingKeys;
     this.leaderboardIndexes = leaderboardIndexes;
@@ -93,7 +96,7 @@ final class CoreTenantScope implements TenantScope {
     this.coupons = new CouponService(context);
     this.catalog = new CatalogService(context);
     this.referrals = new ReferralService(context, fraudRules, signingKeys);
-    this.webhooks = new WebhookService(context, webhookSettings, dispatcher);
+    this.webhooks = new WebhookService(context, webhookSettings, dispatcher, webhookDeliverer);
     this.brands = new BrandService(context);
     this.campaigns = new CampaignService(context);
     this.participants = new ParticipantService(context);
@@ -211,7 +214,8 @@ final class CoreTenantScope implements TenantScope {
     return new CoreTenantScope(storage, new ScopeContext(context.tenantId(),
         context.transactions().joining(transaction), context.clock(), context.ids(), context.limits(),
         context.campaignZones()),
-        webhookSettings, dispatcher, fraudRules, signingKeys, leaderboardIndexes, ssoSettings, access);
+        webhookSettings, dispatcher, webhookDeliverer, fraudRules, signingKeys, leaderboardIndexes, ssoSettings,
+        access);
   }
 
   @Override

@@ -79,10 +79,23 @@ final class WebhookAddressRules {
    * @throws UnknownHostException if the host does not resolve
    */
   static boolean permitsHost(WebhookAddressPolicy policy, String host) throws UnknownHostException {
+    return permitsHost(policy, host, InetAddress::getAllByName);
+  }
+
+  /**
+   * As {@link #permitsHost(WebhookAddressPolicy, String)}, resolving a host name with {@code resolver} on the calling
+   * thread; an address literal is parsed, as {@link HostLookup} does.
+   *
+   * @return whether the policy allows the host
+   * @throws UnknownHostException if the host does not resolve
+   */
+  static boolean permitsHost(WebhookAddressPolicy policy, String host, HostLookup.Resolver resolver)
+      throws UnknownHostException {
     if (policy == WebhookAddressPolicy.ALLOW_ALL) {
       return true;
     }
-    return permitsAll(policy, InetAddress.getAllByName(host));
+    InetAddress[] literal = HostLookup.literal(host);
+    return permitsAll(policy, literal != null ? literal : resolver.resolve(host));
   }
 
   /**

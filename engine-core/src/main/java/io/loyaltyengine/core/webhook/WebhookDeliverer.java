@@ -96,6 +96,8 @@ public final class WebhookDeliverer implements AutoCloseable {
   private final Clock clock;
   /** Looks up endpoints' hosts for the address check, on at most {@code deliveryThreads} threads. */
   private final HostLookup lookup;
+  /** The resolver {@link #lookup} runs: the system's, or a test's. */
+  private final HostLookup.Resolver resolver;
   private final Object clientLock = new Object();
   /** Made for the first request; null again once closed. Guarded by {@link #clientLock}. */
   private HttpClient client;
@@ -116,7 +118,13 @@ public final class WebhookDeliverer implements AutoCloseable {
   WebhookDeliverer(WebhookSettings settings, Clock clock, HostLookup.Resolver resolver) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.lookup = new HostLookup(resolver, settings.deliveryThreads());
+  }
+
+  /** The resolver this deliverer looks hosts up with: the system's, or a test's. */
+  HostLookup.Resolver resolver() {
+    return resolver;
   }
 
   /**

@@ -82,6 +82,7 @@ public final class WebhookService implements Webhooks {
   private final ScopeContext context;
   private final WebhookSettings settings;
   private final EventDispatcher dispatcher;
+  private final WebhookDeliverer deliverer;
 
   /**
    * Creates the service.
@@ -89,11 +90,14 @@ public final class WebhookService implements Webhooks {
    * @param context the tenant scope's context
    * @param settings the engine's webhook settings (the address policy applies to new endpoints)
    * @param dispatcher the engine's dispatcher, which fans out the events committed before an endpoint's change
+   * @param deliverer the engine's webhook deliverer, whose resolver looks up a new endpoint's host
    */
-  public WebhookService(ScopeContext context, WebhookSettings settings, EventDispatcher dispatcher) {
+  public WebhookService(ScopeContext context, WebhookSettings settings, EventDispatcher dispatcher,
+      WebhookDeliverer deliverer) {
     this.context = Objects.requireNonNull(context, "context");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+    this.deliverer = Objects.requireNonNull(deliverer, "deliverer");
   }
 
   /** The delivery subscriber name of an endpoint: {@code webhook:<endpointId>}. */
@@ -104,7 +108,7 @@ public final class WebhookService implements Webhooks {
   @Override
   public WebhookRegistration create(NewWebhookEndpoint request) {
     TextRules.notNull("endpoint", request);
-    String url = checkUrl(request.url(), settings.addressPolicy());
+    String url = checkUrl(request.url(), settings.addressPolicy(), deliverer.resolver());
     EventFilter filter = request.filter() == null ? EventFilter.all() : request.filter();
     long tenantId = context.tenantId();
     Instant now = context.now();
@@ -231,6 +235,11 @@ public final class WebhookService implements Webhooks {
    * @throws LoyaltyException VALIDATION_ERROR on {@code url}
    */
   static String checkUrl(String value, WebhookAddressPolicy policy) {
+    return checkUrl(value, policy, java.net.InetAddress::getAllByName);
+  }
+
+  /** As {@link #checkUrl(String, WebhookAddressPolicy)}, resolving the host with {@code resolver}. */
+  static String checkUrl(String value, WebhookAddressPolicy policy, HostLookup.Resolver resolver) {
     String url = TextRules.required("url", value, MAX_URL_LENGTH);
     URI uri;
     try {
@@ -260,7 +269,7 @@ public final class WebhookService implements Webhooks {
       throw LoyaltyException.validation("url", "url's port must be between 1 and 65535");
     }
     try {
-      if (!WebhookAddressRules.permitsHost(policy, uri.getHost())) {
+      if (!WebhookAddressRules.permitsHost(policy, uri.getHost(), resolver)) {
         throw LoyaltyException.validation("url",
             "url's host resolves to an address the engine's webhook address policy refuses");
       }
