@@ -37,7 +37,10 @@ import java.util.Objects;
  * that hang) was never made, which says nothing of the endpoint: no attempt is counted, the endpoint is not paused,
  * and the delivery is attempted again once its lease runs out. So one attempt lasts at most the connect timeout and
  * the request timeout together, a resolver that hangs holds a bounded number of threads, and endpoints whose names
- * hang do not make the others' attempts fail.
+ * hang do not make the others' attempts fail. The check of an endpoint the host creates ({@link Webhooks#create})
+ * looks its host up the same way, within the connect timeout, on threads of its own (at most {@code deliveryThreads},
+ * daemon threads named {@code loyalty-webhook-check-<n>}, ended when idle and when the engine closes): a lookup that
+ * gives no answer by then refuses the endpoint, and the host's call waits no longer.
  *
  * @param connectTimeout time to look up an endpoint's host, and to establish a connection, 100 ms..60 s
  * @param requestTimeout time for the whole request and response, 100 ms..5 min

@@ -47,12 +47,15 @@ public interface Webhooks {
    * committed before it that the dispatcher has yet to send. The URL must be absolute, {@code https} ({@code http} too
    * unless the policy is {@link WebhookAddressPolicy#PUBLIC_ONLY}), with a host, without user info or fragment, and
    * at most 2,048 characters. Unless the policy is {@link WebhookAddressPolicy#ALLOW_ALL}, its host is resolved now
-   * and every address must be allowed. Error messages never repeat the URL.
+   * and every address must be allowed: on threads of the engine's own, waited for up to
+   * {@link WebhookSettings#connectTimeout()}, so a resolver that does not answer holds this call no longer than that
+   * (an address needs no lookup). Error messages never repeat the URL.
    *
    * @param endpoint the URL and the events it receives
    * @return the endpoint and its secret, which is shown only here and by {@link #rotateSecret}
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code url} (malformed, not https, a host that
-   *     does not resolve, or refused by the address policy); NOT_FOUND if the tenant does not exist or the filter's
+   *     does not resolve, whose lookup gives no answer within the connect timeout or finds no lookup thread free by
+   *     then, or refused by the address policy); nothing is stored; NOT_FOUND if the tenant does not exist or the filter's
    *     campaign is not the tenant's; CONFLICT on {@code webhooks} if the tenant already has {@value #MAX_ENDPOINTS}
    *     endpoints (delete one first)
    */

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What {@code LoyaltyEngine.close()} leaves of event dispatch: the background dispatcher's thread, its webhook
  * delivery pool's ({@code loyalty-webhook-delivery-<n>}), the threads that look up endpoints' hosts
- * ({@code loyalty-webhook-lookup-<n>}) and the threads of the JDK {@code HttpClient} that posts webhooks (named
+ * ({@code loyalty-webhook-lookup-<n>} for attempts, {@code loyalty-webhook-check-<n>} for the check of a new
+ * endpoint) and the threads of the JDK {@code HttpClient} that posts webhooks (named
  * {@code HttpClient-<n>-SelectorManager} and {@code HttpClient-<n>-Worker-<k>}), and how long a
  * delivery in progress holds the close. On the in-memory store with background dispatch; what becomes of the
  * delivery is {@code EngineCloseTestBase}'s (engine-jdbc), on each store.
@@ -47,6 +48,7 @@ class DispatcherCloseTest {
   private static final String HTTP_CLIENT_THREADS = "HttpClient-";
   private static final String DELIVERY_THREADS = "loyalty-webhook-delivery-";
   private static final String LOOKUP_THREADS = "loyalty-webhook-lookup-";
+  private static final String CHECK_THREADS = "loyalty-webhook-check-";
 
   private final List<LoyaltyEngine> engines = new ArrayList<>();
   private Set<Thread> threadsBefore;
@@ -73,7 +75,7 @@ class DispatcherCloseTest {
     LoyaltyEngine engine = engine(Duration.ofSeconds(60), WebhookSettings.DEFAULTS, event -> listened.countDown());
     enrol(engine, false);
     assertTrue(listened.await(30, TimeUnit.SECONDS), "a dispatch round delivered the event to the listener");
-    assertEquals(List.of(), names(newThreads(HTTP_CLIENT_THREADS, DELIVERY_THREADS, LOOKUP_THREADS)));
+    assertEquals(List.of(), names(newThreads(HTTP_CLIENT_THREADS, DELIVERY_THREADS, LOOKUP_THREADS, CHECK_THREADS)));
     engine.close();
     assertEquals(List.of(), names(newThreads(DISPATCHER_THREAD)), "the close joined the dispatcher's thread");
   }
@@ -83,7 +85,8 @@ class DispatcherCloseTest {
    * Java 21 and later it shuts the client down; on Java 17, which has no way to, it drops its only reference, and
    * the client's selector thread ends (and with it the client's worker threads) within seconds of the client being
    * collected. Kept by the closed engine, it lived as long as the engine. The receiver's host is an address, which
-   * needs no lookup: no lookup thread is made (those of a host name end at the close too, {@code HostLookupTest}).
+   * needs no lookup: no lookup thread is made (those of a host name end at the close too, {@code HostLookupTest}
+   * and {@code EndpointHostCheckTest}).
    */
   @Test
   void closeLetsTheWebhookClientsThreadsEndWhileTheHostStillHoldsTheEngine() throws Exception {
@@ -99,10 +102,12 @@ class DispatcherCloseTest {
     assertEquals(1, receiver.requests(HOOK).size(), "once");
     assertFalse(newThreads(HTTP_CLIENT_THREADS).isEmpty(), "posted by the engine's HTTP client");
     assertFalse(newThreads(DELIVERY_THREADS).isEmpty(), "on a thread of the dispatcher's delivery pool");
-    assertEquals(List.of(), names(newThreads(LOOKUP_THREADS)), "an address (127.0.0.1) needs no lookup thread");
+    assertEquals(List.of(), names(newThreads(LOOKUP_THREADS, CHECK_THREADS)),
+        "an address (127.0.0.1) needs no lookup thread, neither to check the endpoint nor to post to it");
 
     engine.close();
-    List<Thread> left = newThreads(HTTP_CLIENT_THREADS, DISPATCHER_THREAD, DELIVERY_THREADS, LOOKUP_THREADS);
+    List<Thread> left = newThreads(HTTP_CLIENT_THREADS, DISPATCHER_THREAD, DELIVERY_THREADS, LOOKUP_THREADS,
+        CHECK_THREADS);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (!left.isEmpty() && System.nanoTime() < deadline) {
       // On Java 17 the client's threads end only once it is collected: collect, then wait for one to end.

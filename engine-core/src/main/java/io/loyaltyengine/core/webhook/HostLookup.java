@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Looks up the addresses of webhook endpoints' hosts, each lookup bounded by a timeout, on a few threads of its own.
+ * The {@link WebhookDeliverer} has two: one for its attempts, one for the check of an endpoint the host creates
+ * ({@link WebhookService#create}), so that neither use can take the other's threads.
  *
  * <h2>Why threads</h2>
  * Java 17 has no way to bound {@link InetAddress#getAllByName}, nor to replace its resolver, and a resolver that does
@@ -28,14 +30,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is parsed on the caller's thread, and never waits for a thread that a resolver which hangs holds.
  *
  * <h2>Bounds</h2>
- * At most {@code threads} lookups run at once, each on a daemon thread named {@code loyalty-webhook-lookup-<n>},
- * made when needed and ended after 30 s idle; at most as many more wait for a thread. A lookup that finds every thread
- * busy and as many waiting is refused at once. So a resolver that hangs holds at most {@code threads} threads,
+ * At most {@code threads} lookups run at once, each on a daemon thread named by the lookup
+ * ({@code loyalty-webhook-lookup-<n>} for attempts, {@code loyalty-webhook-check-<n>} for endpoint checks), made when
+ * needed and ended after 30 s idle; at most {@code waiting} more wait for a thread ({@code threads} unless the
+ * constructor says otherwise). A lookup that finds every thread busy and every waiting place taken is refused at once.
+ * So a resolver that hangs holds at most {@code threads} threads,
  * however many lookups are asked of it. A waiting lookup whose caller gave up stays in its place until a thread takes
  * it and drops it at once: while every thread hangs, the places of those that waited fill, and the next lookups are
  * refused without waiting for the timeout again. A lookup refused, or still waiting for a thread at its timeout, was
  * never made ({@link NoThreadException}): that is no answer from its host, whose lookup may well answer at once, but
  * a sign that other hosts' lookups hold the threads; the caller must not count it against the host.
+ *
+ * <h2>Interrupts</h2>
+ * {@link #resolve} gives up at an interrupt of its caller (a dispatch round cancelling its calls);
+ * {@link #resolveHoldingInterrupt} waits out its timeout regardless and sets the interrupt status again before it
+ * returns, for a host's call, which, as the engine's other operations, does not end at an interrupt.
  *
  * <p>Thread-safe.
  */
@@ -85,17 +94,30 @@ final class HostLookup implements AutoCloseable {
   private final ThreadPoolExecutor executor;
 
   /**
-   * Creates the lookup; its threads are made when needed.
+   * Creates the lookup of webhook attempts; its threads ({@code loyalty-webhook-lookup-<n>}) are made when needed.
    *
    * @param resolver the resolver to run
    * @param threads lookups run at once at most, and lookups waiting for a thread at most, 1 or more
    */
   HostLookup(Resolver resolver, int threads) {
+    this(resolver, threads, threads, "loyalty-webhook-lookup-");
+  }
+
+  /**
+   * Creates a lookup; its threads are made when needed.
+   *
+   * @param resolver the resolver to run
+   * @param threads lookups run at once at most, 1 or more
+   * @param waiting lookups waiting for a thread at most, 1 or more
+   * @param threadName the name of its threads, to which each one's number is appended
+   */
+  HostLookup(Resolver resolver, int threads, int waiting, String threadName) {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
+    Objects.requireNonNull(threadName, "threadName");
     AtomicInteger made = new AtomicInteger();
     this.executor = new ThreadPoolExecutor(threads, threads, IDLE_SECONDS, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(threads), r -> {
-          Thread t = new Thread(r, "loyalty-webhook-lookup-" + made.incrementAndGet());
+        new ArrayBlockingQueue<>(waiting), r -> {
+          Thread t = new Thread(r, threadName + made.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
@@ -117,6 +139,33 @@ final class HostLookup implements AutoCloseable {
    *     still waited for one at the timeout
    */
   InetAddress[] resolve(String host, Duration timeout)
+      throws UnknownHostException, NoAnswerException, NoThreadException {
+    return resolve(host, timeout, true);
+  }
+
+  /**
+   * As {@link #resolve}, but an interrupt of the caller does not end the wait: it still waits up to the timeout, and
+   * its interrupt status is set again before it returns or throws.
+   *
+   * @param host a host name or address literal (an IPv6 literal with or without brackets)
+   * @param timeout the longest to wait
+   * @return the host's addresses
+   * @throws UnknownHostException if the host does not resolve
+   * @throws NoAnswerException if the lookup ran and did not end in time, or this lookup is closed
+   * @throws NoThreadException if no thread took the lookup: every one was held and every waiting place taken, or it
+   *     still waited for one at the timeout
+   */
+  InetAddress[] resolveHoldingInterrupt(String host, Duration timeout)
+      throws UnknownHostException, NoAnswerException, NoThreadException {
+    return resolve(host, timeout, false);
+  }
+
+  /** Whether {@link #close()} was called: every lookup since gets no answer. */
+  boolean closed() {
+    return executor.isShutdown();
+  }
+
+  private InetAddress[] resolve(String host, Duration timeout, boolean heedInterrupt)
       throws UnknownHostException, NoAnswerException, NoThreadException {
     Objects.requireNonNull(host, "host");
     InetAddress[] literal = literal(host);
@@ -140,8 +189,22 @@ final class HostLookup implements AutoCloseable {
       // No thread could be made (a JVM at its thread limit): no lookup, and the endpoint is tried again later.
       throw new NoThreadException("no thread free to look up the endpoint's host");
     }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean interrupted = false;
     try {
-      return lookup.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      while (true) {
+        try {
+          return lookup.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          if (heedInterrupt) {
+            lookup.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new NoAnswerException("interrupted");
+          }
+          // Held back until the wait ends, which the timeout bounds anyway.
+          interrupted = true;
+        }
+      }
     } catch (TimeoutException e) {
       if (taken.compareAndSet(false, true)) {
         // Still waiting for a thread: never made, and the thread that takes it drops it.
@@ -150,10 +213,6 @@ final class HostLookup implements AutoCloseable {
       }
       lookup.cancel(true);
       throw new NoAnswerException("the endpoint's host lookup timed out");
-    } catch (InterruptedException e) {
-      lookup.cancel(true);
-      Thread.currentThread().interrupt();
-      throw new NoAnswerException("interrupted");
     } catch (CancellationException e) {
       // Cancelled by close() (shutdownNow drops the waiting lookups, which then never end otherwise).
       throw new NoAnswerException("the webhook deliverer is closed");
@@ -169,6 +228,10 @@ final class HostLookup implements AutoCloseable {
         throw err;
       }
       throw new IllegalStateException("host lookup failed", cause);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * Which addresses a webhook may be sent to under a {@link WebhookAddressPolicy}: the server-side request forgery
  * guard. Classification looks at the address bytes only (no DNS), so it is exact for literals; a host name is looked
- * up first, by a delivery with a time limit ({@link HostLookup}).
+ * up first, with a time limit ({@link HostLookup}), by a delivery and by the check of an endpoint the host creates.
  *
  * <p>Non-public, refused by {@link WebhookAddressPolicy#PUBLIC_ONLY}: the special-purpose ranges of IANA's registries
  * that are not globally reachable, and multicast. A range with a few global addresses inside ({@code 192.0.0/24},
@@ -66,36 +66,6 @@ final class WebhookAddressRules {
       }
     }
     return addresses.length > 0;
-  }
-
-  /**
-   * Resolves {@code host} (a name, an IPv4 literal, or an IPv6 literal with or without brackets) on the calling
-   * thread, with no time limit but the system resolver's own, and checks every address it resolves to.
-   * {@link WebhookAddressPolicy#ALLOW_ALL} needs no lookup. For an endpoint's URL checked when the host creates or
-   * changes it, on the host's thread; a delivery looks its host up with a bound instead
-   * ({@link #permitsHost(WebhookAddressPolicy, String, HostLookup, Duration)}).
-   *
-   * @return whether the policy allows the host
-   * @throws UnknownHostException if the host does not resolve
-   */
-  static boolean permitsHost(WebhookAddressPolicy policy, String host) throws UnknownHostException {
-    return permitsHost(policy, host, InetAddress::getAllByName);
-  }
-
-  /**
-   * As {@link #permitsHost(WebhookAddressPolicy, String)}, resolving a host name with {@code resolver} on the calling
-   * thread; an address literal is parsed, as {@link HostLookup} does.
-   *
-   * @return whether the policy allows the host
-   * @throws UnknownHostException if the host does not resolve
-   */
-  static boolean permitsHost(WebhookAddressPolicy policy, String host, HostLookup.Resolver resolver)
-      throws UnknownHostException {
-    if (policy == WebhookAddressPolicy.ALLOW_ALL) {
-      return true;
-    }
-    InetAddress[] literal = HostLookup.literal(host);
-    return permitsAll(policy, literal != null ? literal : resolver.resolve(host));
   }
 
   /**

@@ -84,6 +84,15 @@ import java.util.concurrent.TimeoutException;
  * endpoint, which is not paused). An address literal needs no lookup: it is parsed on the
  * delivery thread, and waits for no lookup thread.
  *
+ * <h2>The check of a new endpoint</h2>
+ * The deliverer also looks up the host of an endpoint the host creates ({@link WebhookService#create}), on a lookup
+ * of its own with the same bounds (daemon threads {@code loyalty-webhook-check-<n>}, at most
+ * {@link WebhookSettings#deliveryThreads()} of them, ended when idle and by {@link #close()}), but
+ * {@value #ENDPOINT_CHECKS_WAITING} waiting places: the host's thread waits up to the connect timeout, and a lookup
+ * that gives no answer by then, or finds no thread, refuses the endpoint. Its own threads, so that attempts to
+ * endpoints whose names hang, which hold the attempts' lookup threads, do not refuse the host's creations, and a
+ * burst of creations does not defer attempts.
+ *
  * <p>Thread-safe: {@link #deliver} may be called from many threads at once; the {@link HttpClient} is shared.
  */
 public final class WebhookDeliverer implements AutoCloseable {
@@ -94,10 +103,21 @@ public final class WebhookDeliverer implements AutoCloseable {
 
   private final WebhookSettings settings;
   private final Clock clock;
-  /** Looks up endpoints' hosts for the address check, on at most {@code deliveryThreads} threads. */
+  /**
+   * Endpoint checks waiting for a thread at most: far more than a host creates at once, so that a burst of creations
+   * waits for a thread rather than being refused while the resolver answers at once; and bounded, so that while the
+   * resolver hangs the places fill and later creations are refused without waiting.
+   */
+  static final int ENDPOINT_CHECKS_WAITING = 64;
+
+  /** Looks up endpoints' hosts for the address check of an attempt, on at most {@code deliveryThreads} threads. */
   private final HostLookup lookup;
-  /** The resolver {@link #lookup} runs: the system's, or a test's. */
-  private final HostLookup.Resolver resolver;
+  /**
+   * Looks up the host of an endpoint the host creates, on at most {@code deliveryThreads} threads of its own: the
+   * attempts' lookups, held by names that hang, would otherwise refuse the host's creations, and the creations would
+   * defer attempts.
+   */
+  private final HostLookup endpointLookup;
   private final Object clientLock = new Object();
   /** Made for the first request; null again once closed. Guarded by {@link #clientLock}. */
   private HttpClient client;
@@ -118,13 +138,14 @@ public final class WebhookDeliverer implements AutoCloseable {
   WebhookDeliverer(WebhookSettings settings, Clock clock, HostLookup.Resolver resolver) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.lookup = new HostLookup(resolver, settings.deliveryThreads());
+    this.endpointLookup = new HostLookup(resolver, settings.deliveryThreads(), ENDPOINT_CHECKS_WAITING,
+        "loyalty-webhook-check-");
   }
 
-  /** The resolver this deliverer looks hosts up with: the system's, or a test's. */
-  HostLookup.Resolver resolver() {
-    return resolver;
+  /** The lookup of the hosts of endpoints the host creates ({@link WebhookService#create}); closed with this. */
+  HostLookup endpointLookup() {
+    return endpointLookup;
   }
 
   /**
@@ -196,7 +217,8 @@ public final class WebhookDeliverer implements AutoCloseable {
   }
 
   /**
-   * Releases the {@link HttpClient}, if one was made, and the host lookups' threads; later attempts fail. Idempotent,
+   * Releases the {@link HttpClient}, if one was made, and the host lookups' threads (the attempts' and the endpoint
+   * checks'); later attempts fail, and later endpoint checks get no answer. Idempotent,
    * and never waits: on Java 21 and later the client is shut down at once ({@code shutdownNow()}: a request still in
    * progress, on a host thread under manual dispatch, fails and is made again later, where {@code close()} would wait
    * for it); Java 17 has no way to stop a client, so the reference is dropped, and the client's selector thread ends,
@@ -212,6 +234,7 @@ public final class WebhookDeliverer implements AutoCloseable {
       client = null;
     }
     lookup.close();
+    endpointLookup.close();
     if (http != null && SHUTDOWN_NOW != null) {
       try {
         SHUTDOWN_NOW.invoke(http);

@@ -20,6 +20,7 @@ import io.loyaltyengine.webhooks.WebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookRegistration;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import io.loyaltyengine.webhooks.Webhooks;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -39,10 +40,13 @@ import java.util.function.UnaryOperator;
  * no user info and no fragment, and is at most {@value #MAX_URL_LENGTH} characters. Unless the policy is
  * {@link WebhookAddressPolicy#ALLOW_ALL}, the host is resolved when the endpoint is created and every address must be
  * allowed; the deliverer checks again before each request (see {@link WebhookDeliverer} for what that check cannot
- * catch). Rejections are VALIDATION_ERROR on {@code url}, with messages that never repeat the URL (its query may
- * carry a token). A tenant has at most {@value Webhooks#MAX_ENDPOINTS} endpoints, enabled or not (CONFLICT on
- * {@code webhooks} beyond): {@link #create} locks the tenant's row, counts them and inserts, so that concurrent
- * creations cannot pass the bound together.
+ * catch). The lookup runs on the deliverer's endpoint-check threads, not the host's, and is waited for up to the
+ * connect timeout: one that gives no answer by then, or finds every such thread held and every waiting place taken
+ * (by lookups of names that hang), refuses the endpoint. An address needs no lookup. Rejections are VALIDATION_ERROR
+ * on {@code url}, with messages that never repeat the URL (its query may carry a token) nor its host. A tenant has
+ * at most {@value Webhooks#MAX_ENDPOINTS} endpoints, enabled or not (CONFLICT on {@code webhooks} beyond):
+ * {@link #create} locks the tenant's row, counts them and inserts, so that concurrent creations cannot pass the bound
+ * together.
  *
  * <h2>Secrets</h2>
  * Each endpoint gets {@code whsec_} and base64 of 32 bytes from a {@link java.security.SecureRandom}; it is shown
@@ -90,7 +94,7 @@ public final class WebhookService implements Webhooks {
    * @param context the tenant scope's context
    * @param settings the engine's webhook settings (the address policy applies to new endpoints)
    * @param dispatcher the engine's dispatcher, which fans out the events committed before an endpoint's change
-   * @param deliverer the engine's webhook deliverer, whose resolver looks up a new endpoint's host
+   * @param deliverer the engine's webhook deliverer, whose endpoint-check lookup looks up a new endpoint's host
    */
   public WebhookService(ScopeContext context, WebhookSettings settings, EventDispatcher dispatcher,
       WebhookDeliverer deliverer) {
@@ -108,7 +112,8 @@ public final class WebhookService implements Webhooks {
   @Override
   public WebhookRegistration create(NewWebhookEndpoint request) {
     TextRules.notNull("endpoint", request);
-    String url = checkUrl(request.url(), settings.addressPolicy(), deliverer.resolver());
+    String url = checkUrl(request.url(), settings.addressPolicy(), deliverer.endpointLookup(),
+        settings.connectTimeout());
     EventFilter filter = request.filter() == null ? EventFilter.all() : request.filter();
     long tenantId = context.tenantId();
     Instant now = context.now();
@@ -228,18 +233,21 @@ public final class WebhookService implements Webhooks {
   }
 
   /**
-   * Validates a URL for a new endpoint and checks its host against the address policy (resolving it, unless the
-   * policy is {@link WebhookAddressPolicy#ALLOW_ALL}).
+   * Validates a URL for a new endpoint and checks its host against the address policy (looking a host name up on
+   * {@code lookup}'s threads within {@code timeout}, unless the policy is {@link WebhookAddressPolicy#ALLOW_ALL}; an
+   * address needs no lookup). An interrupt of the caller does not end the wait, which the timeout bounds; the
+   * interrupt status is kept.
    *
+   * @param value the URL as given
+   * @param policy the engine's address policy
+   * @param lookup where a host name is looked up
+   * @param timeout the longest the lookup is waited for: the connect timeout
    * @return the URL, stripped of surrounding whitespace
-   * @throws LoyaltyException VALIDATION_ERROR on {@code url}
+   * @throws LoyaltyException VALIDATION_ERROR on {@code url}: malformed, refused by the policy, a host that does not
+   *     resolve, whose lookup did not answer within {@code timeout} or found no thread free by then
+   * @throws IllegalStateException if {@code lookup} is closed (the engine is)
    */
-  static String checkUrl(String value, WebhookAddressPolicy policy) {
-    return checkUrl(value, policy, java.net.InetAddress::getAllByName);
-  }
-
-  /** As {@link #checkUrl(String, WebhookAddressPolicy)}, resolving the host with {@code resolver}. */
-  static String checkUrl(String value, WebhookAddressPolicy policy, HostLookup.Resolver resolver) {
+  static String checkUrl(String value, WebhookAddressPolicy policy, HostLookup lookup, Duration timeout) {
     String url = TextRules.required("url", value, MAX_URL_LENGTH);
     URI uri;
     try {
@@ -268,13 +276,28 @@ public final class WebhookService implements Webhooks {
     if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65_535)) {
       throw LoyaltyException.validation("url", "url's port must be between 1 and 65535");
     }
+    if (policy == WebhookAddressPolicy.ALLOW_ALL) {
+      return url;
+    }
+    InetAddress[] addresses;
     try {
-      if (!WebhookAddressRules.permitsHost(policy, uri.getHost(), resolver)) {
-        throw LoyaltyException.validation("url",
-            "url's host resolves to an address the engine's webhook address policy refuses");
-      }
+      // Bounded as a delivery's lookup is: a resolver that hangs would otherwise hold the host's thread for good.
+      addresses = lookup.resolveHoldingInterrupt(uri.getHost(), timeout);
     } catch (UnknownHostException e) {
       throw LoyaltyException.validation("url", "url's host does not resolve");
+    } catch (HostLookup.NoAnswerException e) {
+      if (lookup.closed()) {
+        throw new IllegalStateException("the engine is closed");
+      }
+      throw LoyaltyException.validation("url", "url's host did not resolve in time");
+    } catch (HostLookup.NoThreadException e) {
+      // Other creations' lookups hold the threads (names that hang, most likely): nothing known of this host.
+      throw LoyaltyException.validation("url",
+          "url's host could not be looked up in time: every endpoint-check thread is busy");
+    }
+    if (!WebhookAddressRules.permitsAll(policy, addresses)) {
+      throw LoyaltyException.validation("url",
+          "url's host resolves to an address the engine's webhook address policy refuses");
     }
     return url;
   }

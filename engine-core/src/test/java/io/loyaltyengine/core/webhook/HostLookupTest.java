@@ -3,6 +3,7 @@ package io.loyaltyengine.core.webhook;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -20,7 +21,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -160,6 +163,76 @@ class HostLookupTest {
         () -> lookup.resolve("hangs.example.com", LONG));
     assertTrue(Thread.interrupted(), "the interrupt is kept");
     assertEquals("interrupted", e.getMessage());
+  }
+
+  /**
+   * A host's call ({@code resolveHoldingInterrupt}: the check of an endpoint the host creates) does not end at an
+   * interrupt, given before it starts or while it waits: it gets the resolver's answer, and its interrupt status is
+   * set when it returns. Bounded all the same: with a resolver that hangs it ends at its bound, interrupt kept.
+   */
+  @Test
+  void aHostsCallWaitsThroughAnInterruptAndKeepsIt() throws Exception {
+    HangingResolver resolver = hanging();
+    HostLookup lookup = lookup(resolver, 1);
+    AtomicReference<Object> outcome = new AtomicReference<>();
+    AtomicBoolean kept = new AtomicBoolean();
+    Thread caller = new Thread(() -> {
+      Thread.currentThread().interrupt();
+      try {
+        outcome.set(lookup.resolveHoldingInterrupt("hooks.example.com", LONG));
+      } catch (Exception e) {
+        outcome.set(e);
+      } finally {
+        kept.set(Thread.interrupted());
+      }
+    }, "host-caller");
+    caller.setDaemon(true);
+    caller.start();
+    assertTrue(resolver.awaitInside(1), "the lookup reached the resolver");
+    caller.interrupt();
+    resolver.release();
+    caller.join(LONG.toMillis());
+    assertFalse(caller.isAlive(), "the call never returned");
+    assertArrayEquals(PUBLIC, assertInstanceOf(InetAddress[].class, outcome.get()), String.valueOf(outcome.get()));
+    assertTrue(kept.get(), "the interrupt is kept");
+
+    HostLookup hangs = lookup(hanging(), 1);
+    Thread.currentThread().interrupt();
+    HostLookup.NoAnswerException e = assertThrows(HostLookup.NoAnswerException.class,
+        () -> hangs.resolveHoldingInterrupt("hangs.example.com", BOUND));
+    assertTrue(Thread.interrupted(), "the interrupt is kept");
+    assertEquals("the endpoint's host lookup timed out", e.getMessage());
+  }
+
+  /**
+   * A lookup's threads bear the name it was given, and it has the waiting places it was given: here one thread and
+   * three places, so while the thread hangs three lookups wait (each to its bound) and the next is refused at once.
+   */
+  @Test
+  void aLookupHasTheThreadNameAndWaitingPlacesItWasGiven() throws Exception {
+    HangingResolver resolver = hanging();
+    HostLookup lookup = new HostLookup(resolver, 1, 3, "loyalty-webhook-check-");
+    lookups.add(lookup);
+    Future<InetAddress[]> held = callers.submit(() -> lookup.resolve("hangs.example.com", LONG));
+    assertTrue(resolver.awaitInside(1), "the thread entered the resolver");
+    List<String> outcomes = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      outcomes.add(assertThrows(HostLookup.NoThreadException.class,
+          () -> lookup.resolve("other.example.com", BOUND)).getMessage());
+    }
+    String waited = "no thread free to look up the endpoint's host in time";
+    String refused = "no thread free to look up the endpoint's host";
+    assertEquals(List.of(waited, waited, waited, refused, refused), outcomes);
+    assertEquals(1, resolver.threads.size());
+    for (Thread t : resolver.threads) {
+      assertEquals("loyalty-webhook-check-1", t.getName());
+      assertTrue(t.isDaemon(), t.getName());
+    }
+    assertFalse(lookup.closed());
+    resolver.release();
+    assertArrayEquals(PUBLIC, held.get(LONG.toSeconds(), TimeUnit.SECONDS));
+    lookup.close();
+    assertTrue(lookup.closed());
   }
 
   @Test

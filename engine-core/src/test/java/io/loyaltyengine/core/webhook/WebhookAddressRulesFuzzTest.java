@@ -17,6 +17,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,6 +45,8 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookAddressRulesFuzzTest {
   private static final int RUNS = 8_000;
+  /** Only addresses are checked: a name that reached the resolver would fail the test. */
+  private static final HostLookup LITERALS_ONLY = LiteralsOnly.lookup();
   private static final long V4_MAX = 0xffff_ffffL;
   private static final BigInteger V6_MAX = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
   private static final BigInteger MAPPED_PREFIX = BigInteger.valueOf(0xffff).shiftLeft(32);
@@ -217,6 +221,11 @@ class WebhookAddressRulesFuzzTest {
   private final Map<Kind, int[]> urlsSeen = new EnumMap<>(Kind.class);
   private String current;
 
+  @AfterAll
+  static void closeLookup() {
+    LITERALS_ONLY.close();
+  }
+
   @Test
   void theGuardAgreesWithTheDocumentedRangesOnEveryPath() {
     long seed = Long.getLong("loyalty.seed", System.nanoTime());
@@ -380,7 +389,8 @@ class WebhookAddressRulesFuzzTest {
       boolean permitted = expectedPermits(policy, expected);
       assertEquals(permitted, permitsHost(policy, uriHost), policy + " " + url);
       if (permitted) {
-        assertEquals(url, WebhookService.checkUrl(url, policy), policy + " " + url);
+        assertEquals(url, WebhookService.checkUrl(url, policy, LITERALS_ONLY, Duration.ofSeconds(5)),
+            policy + " " + url);
       } else {
         assertRefused(url, policy, "url's host resolves to an address the engine's webhook address policy refuses");
       }
@@ -399,7 +409,8 @@ class WebhookAddressRulesFuzzTest {
   }
 
   private static void assertRefused(String url, WebhookAddressPolicy policy, String message) {
-    LoyaltyException e = assertThrows(LoyaltyException.class, () -> WebhookService.checkUrl(url, policy),
+    LoyaltyException e = assertThrows(LoyaltyException.class,
+        () -> WebhookService.checkUrl(url, policy, LITERALS_ONLY, Duration.ofSeconds(5)),
         policy + " " + url);
     assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
     assertEquals("url", e.field().orElse(null));
@@ -408,8 +419,8 @@ class WebhookAddressRulesFuzzTest {
 
   private static boolean permitsHost(WebhookAddressPolicy policy, String host) {
     try {
-      return WebhookAddressRules.permitsHost(policy, host);
-    } catch (UnknownHostException e) {
+      return WebhookAddressRules.permitsHost(policy, host, LITERALS_ONLY, Duration.ofSeconds(5));
+    } catch (UnknownHostException | HostLookup.NoAnswerException | HostLookup.NoThreadException e) {
       throw new AssertionError("a literal did not parse: " + host, e);
     }
   }

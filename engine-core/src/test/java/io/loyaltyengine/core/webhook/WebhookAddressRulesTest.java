@@ -10,6 +10,7 @@ import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -103,11 +104,17 @@ class WebhookAddressRulesTest {
   }
 
   @Test
-  void bracketedIpv6LiteralsOfUrlsAreUnderstood() throws UnknownHostException {
-    assertTrue(WebhookAddressRules.permitsHost(WebhookAddressPolicy.ALLOW_LOOPBACK, "[::1]"));
-    assertFalse(WebhookAddressRules.permitsHost(WebhookAddressPolicy.PUBLIC_ONLY, "[::1]"));
-    assertFalse(WebhookAddressRules.permitsHost(WebhookAddressPolicy.PUBLIC_ONLY, "[::ffff:10.0.0.1]"));
-    assertTrue(WebhookAddressRules.permitsHost(WebhookAddressPolicy.ALLOW_ALL, "never-resolved.invalid"));
+  void bracketedIpv6LiteralsOfUrlsAreUnderstood() throws Exception {
+    // No name is looked up: the literals are parsed, and ALLOW_ALL looks nothing up.
+    try (HostLookup literalsOnly = LiteralsOnly.lookup()) {
+      Duration bound = Duration.ofSeconds(5);
+      assertTrue(WebhookAddressRules.permitsHost(WebhookAddressPolicy.ALLOW_LOOPBACK, "[::1]", literalsOnly, bound));
+      assertFalse(WebhookAddressRules.permitsHost(WebhookAddressPolicy.PUBLIC_ONLY, "[::1]", literalsOnly, bound));
+      assertFalse(WebhookAddressRules.permitsHost(WebhookAddressPolicy.PUBLIC_ONLY, "[::ffff:10.0.0.1]",
+          literalsOnly, bound));
+      assertTrue(WebhookAddressRules.permitsHost(WebhookAddressPolicy.ALLOW_ALL, "never-resolved.invalid",
+          literalsOnly, bound));
+    }
   }
 
   private static InetAddress mapped(int a, int b, int c, int d) throws UnknownHostException {

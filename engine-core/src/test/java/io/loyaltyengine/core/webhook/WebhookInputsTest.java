@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
@@ -25,21 +26,32 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class WebhookInputsTest {
   private static final Instant NOW = Instant.parse("2024-05-01T10:00:00Z");
+  /** Only addresses are checked: a name that reached the resolver would fail the test. */
+  private static final HostLookup LITERALS_ONLY = LiteralsOnly.lookup();
+
+  @AfterAll
+  static void closeLookup() {
+    LITERALS_ONLY.close();
+  }
+
+  private static String checkUrl(String url, WebhookAddressPolicy policy) {
+    return WebhookService.checkUrl(url, policy, LITERALS_ONLY, Duration.ofSeconds(5));
+  }
 
   @Test
   void urlsOnAllowedAddressesAreAcceptedAndStripped() {
-    assertEquals("http://127.0.0.1:8080/hook", WebhookService.checkUrl(" http://127.0.0.1:8080/hook\t",
+    assertEquals("http://127.0.0.1:8080/hook", checkUrl(" http://127.0.0.1:8080/hook\t",
         WebhookAddressPolicy.ALLOW_LOOPBACK));
-    assertEquals("https://[::1]/hook?token=t", WebhookService.checkUrl("https://[::1]/hook?token=t",
+    assertEquals("https://[::1]/hook?token=t", checkUrl("https://[::1]/hook?token=t",
         WebhookAddressPolicy.ALLOW_LOOPBACK));
-    assertEquals("https://8.8.8.8/hook", WebhookService.checkUrl("https://8.8.8.8/hook",
+    assertEquals("https://8.8.8.8/hook", checkUrl("https://8.8.8.8/hook",
         WebhookAddressPolicy.PUBLIC_ONLY));
-    assertEquals("HTTPS://8.8.8.8:443/", WebhookService.checkUrl("HTTPS://8.8.8.8:443/",
+    assertEquals("HTTPS://8.8.8.8:443/", checkUrl("HTTPS://8.8.8.8:443/",
         WebhookAddressPolicy.PUBLIC_ONLY));
     // ALLOW_ALL trusts every address and so looks nothing up.
-    assertEquals("http://10.0.0.7/hook", WebhookService.checkUrl("http://10.0.0.7/hook",
+    assertEquals("http://10.0.0.7/hook", checkUrl("http://10.0.0.7/hook",
         WebhookAddressPolicy.ALLOW_ALL));
-    assertEquals("http://never-resolved.invalid/hook", WebhookService.checkUrl("http://never-resolved.invalid/hook",
+    assertEquals("http://never-resolved.invalid/hook", checkUrl("http://never-resolved.invalid/hook",
         WebhookAddressPolicy.ALLOW_ALL));
   }
 
@@ -57,7 +69,7 @@ class WebhookInputsTest {
   void urlsLongerThan2048CharactersAreRejected() {
     String base = "https://8.8.8.8/";
     String longest = base + "a".repeat(WebhookService.MAX_URL_LENGTH - base.length());
-    assertEquals(longest, WebhookService.checkUrl(longest, WebhookAddressPolicy.PUBLIC_ONLY));
+    assertEquals(longest, checkUrl(longest, WebhookAddressPolicy.PUBLIC_ONLY));
     assertUrlRejected(longest + "a", WebhookAddressPolicy.PUBLIC_ONLY);
   }
 
@@ -138,7 +150,7 @@ class WebhookInputsTest {
   }
 
   private static LoyaltyException assertUrlRejected(String url, WebhookAddressPolicy policy) {
-    LoyaltyException e = assertThrows(LoyaltyException.class, () -> WebhookService.checkUrl(url, policy),
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> checkUrl(url, policy),
         String.valueOf(url));
     assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
     assertEquals("url", e.field().orElseThrow());
