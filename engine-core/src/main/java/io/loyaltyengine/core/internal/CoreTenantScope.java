@@ -80,8 +80,8 @@ final class CoreTenantScope implements TenantScope {
   private final ApiKeys apiKeys;
 
   CoreTenantScope(Storage storage, ScopeContext context, WebhookSettings webhookSettings, EventDispatcher dispatcher,
-      WebhookDeliverer webhookDeliverer, FraudRules fraudRules, SigningKeys signingKeys, LeaderboardIndexes leaderboardIndexes, SsoSettings ssoSettings,
-      AccessService access) {
+      WebhookDeliverer webhookDeliverer, FraudRules fraudRules, SigningKeys signingKeys,
+      LeaderboardIndexes leaderboardIndexes, SsoSettings ssoSettings, AccessService access) {
     this.storage = storage;
     this.context = context;
     this.webhookSettings = webhookSettings;

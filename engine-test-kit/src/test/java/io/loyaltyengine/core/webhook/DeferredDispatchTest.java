@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * released it resolves to a private address, which the policy refuses. No DNS.
  *
  * <p>One delivery thread, so one lookup thread and one waiting place: an endpoint whose name hangs holds the lookup
- * thread, and the next attempt's lookup waits for it up to the connect timeout (100 ms) and is deferred. Nothing
+ * thread, and the next attempt's lookup waits for it up to the connect timeout (500 ms: long enough that a lookup
+ * and a connection to 127.0.0.1 which answer at once are within it on a busy machine) and is deferred. Nothing
  * measures time; the 30 s bounds are on a hang.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
@@ -63,7 +64,7 @@ class DeferredDispatchTest {
   private static final Duration LEASE = Duration.ofMinutes(1);
   private static final WebhookSettings SETTINGS = WebhookSettings.DEFAULTS
       .withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)
-      .withTimeouts(Duration.ofMillis(100), Duration.ofSeconds(5))
+      .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5))
       .withDeliveryThreads(1);
   /** For the probe of the lookup thread: never sent, its host resolving to a private address the policy refuses. */
   private static final LoyaltyEvent PROBE_EVENT = new LoyaltyEvent("evt_1", EventType.PARTICIPANT_CREATED, 1L, 1L,

@@ -48,18 +48,19 @@ import org.junit.jupiter.api.Test;
  * lookups hang do not make the host's creations fail; the engine's close ends them. Through the public API, on an
  * engine built around a deliverer whose resolver is the test's ({@link TestResolver}): no DNS.
  *
- * <p>Nothing measures time: a lookup that must end at its bound waits 100 ms (the shortest connect timeout), and the
- * 20 s and 30 s waits here are bounds on a hang.
+ * <p>Nothing measures time: a lookup that must end at its bound waits 500 ms (the connect timeout: short, so that the
+ * refusals are quick, and long enough that a lookup which answers at once, on a thread made for it on a busy machine,
+ * is within it), and the 20 s and 30 s waits here are bounds on a hang.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 class EndpointHostCheckTest {
   private static final InetAddress LOOPBACK = TestResolver.address(127, 0, 0, 1);
   private static final String CHECK_THREADS = "loyalty-webhook-check-";
-  /** One thread each for deliveries' lookups and for endpoint checks; a lookup bounded by 100 ms. */
+  /** One thread each for deliveries' lookups and for endpoint checks; a lookup bounded by 500 ms. */
   private static final WebhookSettings SETTINGS = WebhookSettings.DEFAULTS
       .withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)
-      .withTimeouts(Duration.ofMillis(100), Duration.ofSeconds(5))
+      .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5))
       .withDeliveryThreads(1);
 
   private final SettableClock clock = SettableClock.at(Instant.parse("2025-03-01T10:15:30Z"));
