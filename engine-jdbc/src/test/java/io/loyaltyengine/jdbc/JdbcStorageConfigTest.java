@@ -212,6 +212,37 @@ class JdbcStorageConfigTest {
     }
   }
 
+  /**
+   * An H2 database given a collation ({@code SET COLLATION}, possible only while it has no tables, so a host's own
+   * database made so) is refused at start, by URL or host DataSource: text would compare by the collation, in keys
+   * and lookups alike, not exactly as the schema and the ports declare. With {@code ENGLISH STRENGTH PRIMARY} a
+   * customer id "alice" found the mapping of "Alice" (single sign-on recognised the one customer as the other's
+   * participant), and coupon codes and idempotency keys differing in case or accents collided. A database whose
+   * collation was set back to OFF is H2's default and is accepted.
+   */
+  @Test
+  void anH2DatabaseWithACollationIsRefusedAtStart() throws SQLException {
+    String url = fileUrl("collation") + ";WRITE_DELAY=0";
+    try (Connection create = DriverManager.getConnection(url); Statement statement = create.createStatement()) {
+      statement.execute("SET COLLATION ENGLISH STRENGTH PRIMARY");
+    }
+    IllegalStateException byUrl = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().url(url).build().close());
+    assertTrue(byUrl.getMessage().contains("COLLATION"), byUrl.getMessage());
+    JdbcDataSource host = new JdbcDataSource();
+    host.setURL(url);
+    IllegalStateException byDataSource = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().dataSource(host).build().close());
+    assertTrue(byDataSource.getMessage().contains("COLLATION"), byDataSource.getMessage());
+
+    String off = fileUrl("collation-off") + ";WRITE_DELAY=0";
+    try (Connection create = DriverManager.getConnection(off); Statement statement = create.createStatement()) {
+      statement.execute("SET COLLATION ENGLISH");
+      statement.execute("SET COLLATION OFF");
+    }
+    JdbcStorage.builder().url(off).build().close();
+  }
+
   @Test
   void aHostDataSourceOnH2IsCheckedAtStart() throws SQLException {
     String delayedUrl = fileUrl("host-delayed") + ";WRITE_DELAY=500";

@@ -85,7 +85,8 @@ public final class DatabaseChecks {
    *
    * @throws IllegalStateException for an in-memory H2 database (also one on an in-memory file system), one reached
    *     through an H2 server ({@code tcp:}, {@code ssl:}) or open with {@code AUTO_SERVER}, one whose WRITE_DELAY
-   *     is not 0, or one in a compatibility mode ({@code MODE} other than REGULAR)
+   *     is not 0, one in a compatibility mode ({@code MODE} other than REGULAR), or one with a collation
+   *     ({@code COLLATION} other than OFF)
    */
   public static void checkDurability(Connection connection, SqlDialect dialect) throws SQLException {
     if (dialect == SqlDialect.H2) {
@@ -130,6 +131,18 @@ public final class DatabaseChecks {
         throw new IllegalStateException("the H2 database runs in compatibility mode MODE=" + mode + ", in which its"
             + " constraints do not mean what the engine's schema declares (in some modes unique keys take NULLs as"
             + " equal); the engine requires H2's regular mode (remove MODE from the URL of the database)");
+      }
+    }
+    // A collation makes every text comparison, keys included, follow it (ENGLISH STRENGTH PRIMARY: "alice" equals
+    // "Alice" and "Alicé"), where the engine compares exactly: a customer id would find another's mapping, coupon
+    // codes and idempotency keys collide. H2 lists the setting only while one is set (OFF is the default).
+    List<String> collations = all(connection,
+        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'COLLATION'");
+    for (String collation : collations) {
+      if (collation != null && !"OFF".equalsIgnoreCase(collation.strip())) {
+        throw new IllegalStateException("the H2 database has COLLATION " + collation + ", by which it compares"
+            + " text, also in unique keys; the engine compares text exactly (customer ids, codes, idempotency keys):"
+            + " use a database without a collation (H2's default, COLLATION OFF)");
       }
     }
     List<String> writeDelays = all(connection,
