@@ -57,14 +57,14 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
    * A plan's rate: {@code limit} requests per {@code period}. Immutable.
    *
    * @param limit requests per period, 1..10,000,000
-   * @param period 1 s..1 day
+   * @param period 1 s..1 day; a fraction of a microsecond counts as a whole one, since the buckets count in them
    */
   public record RateLimit(int limit, Duration period) {
     /**
      * Validates.
      *
      * @param limit requests per period, 1..10,000,000
-     * @param period 1 s..1 day
+     * @param period 1 s..1 day; a fraction of a microsecond counts as a whole one, since the buckets count in them
      * @throws NullPointerException if {@code period} is null
      * @throws IllegalArgumentException naming the setting and its bounds
      */

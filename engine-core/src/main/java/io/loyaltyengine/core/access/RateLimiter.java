@@ -211,9 +211,12 @@ final class RateLimiter {
     return lease.fallback.tryTake(now);
   }
 
-  /** The period of {@code rate} in microseconds. */
+  /**
+   * The period of {@code rate} in microseconds, the buckets' unit; a fraction of one counts as a whole one, so that a
+   * bucket never refills faster than the plan allows.
+   */
   static long periodMicros(RateLimit rate) {
-    return rate.period().toNanos() / 1_000;
+    return (rate.period().toNanos() + 999) / 1_000;
   }
 
   static long micros(Instant instant) {

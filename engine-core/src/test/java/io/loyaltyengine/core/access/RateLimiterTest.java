@@ -99,6 +99,22 @@ class RateLimiterTest {
     return assertThrows(LoyaltyException.class, () -> limiter.acquire(tenantId, "p")).retryAfter().orElseThrow();
   }
 
+  /**
+   * The shared bucket's period is the plan's in whole microseconds, a fraction counting as a whole one: truncated, a
+   * plan of one request per second and a nanosecond let a second one through at one second.
+   */
+  @Test
+  void aPeriodWithAFractionOfAMicrosecondIsNeverShortened() {
+    RateLimiter limiter = limiter(1, Duration.ofSeconds(1).plusNanos(1));
+    assertEquals(1, passes(limiter, 1, 1));
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(Duration.ofNanos(1_000), retryAfter(limiter, 1), "a nanosecond left, a microsecond to wait");
+    clock.advance(Duration.ofNanos(1_000));
+    assertEquals(1, passes(limiter, 1, 1));
+    assertEquals(1_000_001, RateLimiter.periodMicros(new RateLimit(1, Duration.ofSeconds(1).plusNanos(1))));
+    assertEquals(1_000_000, RateLimiter.periodMicros(new RateLimit(1, Duration.ofSeconds(1))));
+  }
+
   @Test
   void theBatchIsATenthOfTheLimitAtLeastOne() {
     assertEquals(1, RateLimiter.batchOf(new RateLimit(19, Duration.ofMinutes(1))));

@@ -46,6 +46,20 @@ class TokenBucketTest {
     assertEquals(142_858, fresh.tryTake(0), "the wait is rounded up to the microsecond");
   }
 
+  /**
+   * A period with a fraction of a microsecond (the buckets' unit) counts it as a whole one: dropped, the bucket
+   * refilled faster than the plan allows, and let a second request of a plan of one per second and a nanosecond
+   * through at one second.
+   */
+  @Test
+  void aPeriodWithAFractionOfAMicrosecondCountsItAsAWholeOne() {
+    RateLimit rate = new RateLimit(1, Duration.ofSeconds(1).plusNanos(1));
+    TokenBucket bucket = new TokenBucket(rate, 0);
+    assertEquals(0, bucket.tryTake(0));
+    assertEquals(1, bucket.tryTake(SECOND), "refused: a nanosecond of the period is left");
+    assertEquals(0, bucket.tryTake(SECOND + 1));
+  }
+
   @Test
   void aClockGoingBackRefillsNothing() {
     RateLimit one = new RateLimit(1, Duration.ofSeconds(10));

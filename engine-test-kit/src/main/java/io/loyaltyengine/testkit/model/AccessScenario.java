@@ -743,7 +743,7 @@ public final class AccessScenario {
 
     Bucket(RateLimit rate, long nowMicros) {
       this.limit = rate.limit();
-      this.periodMicros = rate.period().toNanos() / 1_000;
+      this.periodMicros = (rate.period().toNanos() + 999) / 1_000; // a fraction of a microsecond counts whole
       this.batch = Math.max(1, rate.limit() / 10);
       this.units = limit * periodMicros;
       this.at = nowMicros;
