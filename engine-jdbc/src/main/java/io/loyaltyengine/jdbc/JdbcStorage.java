@@ -75,8 +75,9 @@ import org.slf4j.LoggerFactory;
  * server, which H2 reports in the connection's URL, and {@code AUTO_SERVER}, which H2 does not report: the lock file
  * it keeps beside such a database names a server, and a server there that accepts a connection is refused; a file
  * left by a process that died is not). An H2 database in a compatibility mode ({@code MODE} other than REGULAR: in
- * some, unique constraints take NULLs as equal, against the schema's keys) or with a collation ({@code COLLATION}
- * other than OFF: text, keys included, would compare by it, not exactly) is refused at start too, by URL or
+ * some, unique constraints take NULLs as equal, against the schema's keys), with a collation ({@code COLLATION}
+ * other than OFF: text, keys included, would compare by it, not exactly) or ignoring case ({@code IGNORECASE=TRUE}:
+ * the text columns of later migrations would compare without case) is refused at start too, by URL or
  * {@link DataSource}. On PostgreSQL a commit is as durable as the server makes it: {@code fsync=off} or
  * {@code synchronous_commit=off} is only logged as a warning, not refused.
  *

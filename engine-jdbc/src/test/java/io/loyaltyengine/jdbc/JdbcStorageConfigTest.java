@@ -243,6 +243,32 @@ class JdbcStorageConfigTest {
     JdbcStorage.builder().url(off).build().close();
   }
 
+  /**
+   * An H2 database that ignores case ({@code IGNORECASE=TRUE}, in the URL or set on the database) is refused at start,
+   * by URL or host DataSource, with the setting named: the text columns the schema's migrations make would compare
+   * without case, so customer ids, codes and keys differing only in case would collide. Before, a new database failed
+   * half-way through its migrations with an error about a type, and one migrated before was opened.
+   */
+  @Test
+  void anH2DatabaseThatIgnoresCaseIsRefusedAtStart() throws SQLException {
+    String url = fileUrl("ignorecase") + ";WRITE_DELAY=0;IGNORECASE=TRUE";
+    IllegalStateException byUrl = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().url(url).build().close());
+    assertTrue(byUrl.getMessage().contains("IGNORECASE"), byUrl.getMessage());
+    JdbcDataSource host = new JdbcDataSource();
+    host.setURL(url);
+    IllegalStateException byDataSource = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().dataSource(host).build().close());
+    assertTrue(byDataSource.getMessage().contains("IGNORECASE"), byDataSource.getMessage());
+
+    String migrated = fileUrl("ignorecase-later") + ";WRITE_DELAY=0";
+    JdbcStorage.builder().url(migrated).build().close();
+    IllegalStateException later = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().url(migrated + ";IGNORECASE=TRUE").build().close());
+    assertTrue(later.getMessage().contains("IGNORECASE"), later.getMessage());
+    JdbcStorage.builder().url(migrated + ";IGNORECASE=FALSE").build().close();
+  }
+
   @Test
   void aHostDataSourceOnH2IsCheckedAtStart() throws SQLException {
     String delayedUrl = fileUrl("host-delayed") + ";WRITE_DELAY=500";

@@ -85,8 +85,8 @@ public final class DatabaseChecks {
    *
    * @throws IllegalStateException for an in-memory H2 database (also one on an in-memory file system), one reached
    *     through an H2 server ({@code tcp:}, {@code ssl:}) or open with {@code AUTO_SERVER}, one whose WRITE_DELAY
-   *     is not 0, one in a compatibility mode ({@code MODE} other than REGULAR), or one with a collation
-   *     ({@code COLLATION} other than OFF)
+   *     is not 0, one in a compatibility mode ({@code MODE} other than REGULAR), one with a collation
+   *     ({@code COLLATION} other than OFF), or one that ignores case ({@code IGNORECASE=TRUE})
    */
   public static void checkDurability(Connection connection, SqlDialect dialect) throws SQLException {
     if (dialect == SqlDialect.H2) {
@@ -143,6 +143,18 @@ public final class DatabaseChecks {
         throw new IllegalStateException("the H2 database has COLLATION " + collation + ", by which it compares"
             + " text, also in unique keys; the engine compares text exactly (customer ids, codes, idempotency keys):"
             + " use a database without a collation (H2's default, COLLATION OFF)");
+      }
+    }
+    // IGNORECASE makes every text column made afterwards compare without case (VARCHAR_IGNORECASE): the columns of
+    // the schema's next migrations would, and customer ids, codes and keys differing in case collide there.
+    List<String> ignoreCase = all(connection,
+        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'IGNORECASE'");
+    for (String value : ignoreCase) {
+      // H2 lists it as 0 or 1.
+      if (value != null && !"0".equals(value.strip()) && !"FALSE".equalsIgnoreCase(value.strip())) {
+        throw new IllegalStateException("the H2 database has IGNORECASE set, by which the text columns it"
+            + " makes compare without case, also in unique keys; the engine compares text exactly (customer ids,"
+            + " codes, idempotency keys): remove IGNORECASE from the URL of the database");
       }
     }
     List<String> writeDelays = all(connection,
