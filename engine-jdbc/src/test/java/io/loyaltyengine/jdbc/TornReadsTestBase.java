@@ -28,12 +28,15 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.ParticipantRewardSummary;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testimonials.NewTestimonial;
+import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -167,5 +170,14 @@ abstract class TornReadsTestBase {
     ParticipantRewardSummary sum = summary[0];
     assertTrue(List.of(List.of(1L, 0L), List.of(2L, 1L)).contains(List.of(sum.actionsAllTime(),
         sum.unapproved() + sum.unfulfilled())), "a reward of 2 actions earned after 2, not " + sum);
+  }
+
+  @Test
+  void aParticipantsTestimonialIsReadWithTheParticipant() {
+    ParticipantRef author = ParticipantRef.id(enrol("author@example.com", 0).id());
+    Testimonial written = shop.testimonials().submit(author, NewTestimonial.of("Quick delivery"));
+    Optional<Testimonial>[] read = new Optional[1];
+    readWhileCommitting(s -> s.participants().delete(author), "find", () -> read[0] = shop.testimonials().of(author));
+    assertEquals(Optional.of(written), read[0], "the participant as found before its deletion, with its testimonial");
   }
 }

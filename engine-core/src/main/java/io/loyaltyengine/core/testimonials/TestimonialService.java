@@ -94,7 +94,8 @@ public final class TestimonialService implements Testimonials {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
     // resolve, not resolveId: an unknown participant is NOT_FOUND here, not a participant without a testimonial.
-    return context.transactions().run(tx ->
+    // At one snapshot: a deletion committed between the two reads would show the participant without its testimonial.
+    return context.transactions().runRead(tx ->
         tx.testimonials().findByParticipant(tenantId, resolver.resolve(tx, tenantId).id()));
   }
 
