@@ -104,7 +104,7 @@ public final class FeedbackService implements FeedbackBoards {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
-      return tx.feedback().boards(tenantId, campaignId);
+      return List.copyOf(tx.feedback().boards(tenantId, campaignId));
     });
   }
 

@@ -2091,6 +2091,21 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   @Test
+  void aCampaignsBoardsQuestsAndCatalogComeBackAsListsTheCallerCannotChange() {
+    World w = world(newEngine());
+    w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
+    w.scope.quests().create(new NewQuest(w.campaign.id(), "Quest", null, List.of(new NewQuestTask("A", 1)), 0));
+    w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Mug", 10, RewardType.CUSTOM));
+    List<?> boards = w.scope.feedback().boards(w.campaign.id());
+    List<?> quests = w.scope.quests().list(w.campaign.id());
+    List<?> rewards = w.scope.catalog().list(w.campaign.id(), null, null);
+    // Unmodifiable on every store, whatever list the store's read made (a JDBC read's is an ArrayList).
+    assertThrows(UnsupportedOperationException.class, boards::clear, "boards, as " + boards.getClass());
+    assertThrows(UnsupportedOperationException.class, quests::clear, "quests, as " + quests.getClass());
+    assertThrows(UnsupportedOperationException.class, rewards::clear, "catalog, as " + rewards.getClass());
+  }
+
+  @Test
   void invalidQuestAndBoardUpdatesAreValidationErrorsNamingTheFieldAndAnotherTenantsAreNotFound() {
     LoyaltyEngine engine = newEngine();
     World w = world(engine);
