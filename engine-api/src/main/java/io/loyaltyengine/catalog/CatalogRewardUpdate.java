@@ -3,8 +3,9 @@ package io.loyaltyengine.catalog;
 import io.loyaltyengine.LoyaltyException;
 
 /**
- * New presentation and price of a catalog reward, replacing all three: {@code name} 1..200, {@code description} at
- * most 2,000 or null (none), {@code pointsCost} 1..the engine's points limit, the bounds of {@link NewCatalogReward}.
+ * New presentation and price of a catalog reward, replacing all three: {@code name} 1..200, {@code description} null
+ * (none) or 1..2,000 (blank is refused), {@code pointsCost} 1..the engine's points limit, the rules of
+ * {@link NewCatalogReward}.
  * The type never changes; the stock changes by {@link Catalog#adjustStock} and the activity by
  * {@link Catalog#setActive}. A redemption already made keeps the cost it was charged. Immutable.
  *
