@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
@@ -12,6 +13,7 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
@@ -23,7 +25,13 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.referrals.Signup;
+import io.loyaltyengine.referrals.Track;
+import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.ParticipantRewardSummary;
@@ -46,7 +54,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A public read made of several statements answers from one point in time: a host transaction that commits between
  * two of its statements (right after the statement a test names, through an intercepted port) shows in all of its
- * parts or in none, so that a page agrees with its total and a board's ranks with its scores, on each database.
+ * parts or in none, so that a page agrees with its total, a board's ranks with its scores, and a participant with
+ * its rows, on each database.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -180,4 +189,80 @@ abstract class TornReadsTestBase {
     readWhileCommitting(s -> s.participants().delete(author), "find", () -> read[0] = shop.testimonials().of(author));
     assertEquals(Optional.of(written), read[0], "the participant as found before its deletion, with its testimonial");
   }
+
+  @Test
+  void aParticipantsHistoryIsReadWithTheParticipant() {
+    ParticipantRef p = ParticipantRef.id(enrol("buyer@example.com", 10).id());
+    List<LedgerEntry> before = shop.points().history(p, Keyset.first(10)).items();
+    CursorPage<LedgerEntry>[] read = new CursorPage[1];
+    readWhileCommitting(s -> s.participants().delete(p), "find",
+        () -> read[0] = shop.points().history(p, Keyset.first(10)));
+    assertEquals(1, before.size(), before.toString());
+    assertEquals(before, read[0].items(), "the participant as found before its deletion, with its history");
+  }
+
+  @Test
+  void aParticipantsEarnedRewardsAreReadWithTheParticipant() {
+    long reward = shop.rewards().define(campaign, NewCampaignReward.message("First visit", "hi", 1)).id();
+    ParticipantRef p = ParticipantRef.id(enrol("visitor@example.com", 0).id());
+    shop.rewards().recordAction(LoyaltyAction.of(p, reward));
+    List<EarnedReward> before = shop.rewards().earned(p, Keyset.first(10)).items();
+    CursorPage<EarnedReward>[] read = new CursorPage[1];
+    readWhileCommitting(s -> s.participants().delete(p), "find",
+        () -> read[0] = shop.rewards().earned(p, Keyset.first(10)));
+    assertEquals(1, before.size(), before.toString());
+    assertEquals(before, read[0].items(), "the participant as found before its deletion, with its rewards");
+  }
+
+  /** A participant who signed up with the code of another, enrolled first. */
+  private ParticipantRef referredFriend() {
+    ParticipantRef referrer = ParticipantRef.id(enrol("referrer@example.com", 0).id());
+    String code = shop.referrals().codes(referrer).shortCode();
+    return ParticipantRef.id(shop.referrals().signup(campaign,
+        Signup.referred(NewParticipant.withEmail("friend@example.com"), code)).participant().id());
+  }
+
+  @Test
+  void aParticipantsReferralIsReadWithTheParticipant() {
+    ParticipantRef invited = referredFriend();
+    Optional<Referral> before = shop.referrals().referral(invited);
+    Optional<Referral>[] read = new Optional[1];
+    readWhileCommitting(s -> s.participants().delete(invited), "find",
+        () -> read[0] = shop.referrals().referral(invited));
+    assertTrue(before.isPresent());
+    assertEquals(before, read[0], "the invited participant as found before its deletion, with its referral");
+  }
+
+  @Test
+  void aParticipantsReferrerIsReadWithTheParticipant() {
+    ParticipantRef invited = referredFriend();
+    Optional<Participant> before = shop.referrals().referrer(invited);
+    Optional<Participant>[] read = new Optional[1];
+    readWhileCommitting(s -> s.participants().delete(invited), "find",
+        () -> read[0] = shop.referrals().referrer(invited));
+    assertTrue(before.isPresent());
+    assertEquals(before, read[0], "the invited participant as found before its deletion, with its referrer");
+  }
+
+  @Test
+  void aParticipantsReferralStatsAreReadWithTheParticipant() {
+    ParticipantRef p = ParticipantRef.id(enrol("sharer@example.com", 0).id());
+    shop.referrals().track(campaign, Track.share(shop.referrals().codes(p).shortCode()));
+    ReferralStats before = shop.referrals().stats(p);
+    ReferralStats[] read = new ReferralStats[1];
+    readWhileCommitting(s -> s.participants().delete(p), "find", () -> read[0] = shop.referrals().stats(p));
+    assertEquals(1, before.shares(), before.toString());
+    assertEquals(before, read[0], "the participant as found before its deletion, with its stats");
+  }
+
+  @Test
+  void aParticipantsCustomerMappingIsReadWithTheParticipant() {
+    ParticipantRef p = ParticipantRef.id(enrol("customer@example.com", 0).id());
+    CustomerMapping mapped = shop.customerMappings().map(campaign, "customer-1", p);
+    Optional<CustomerMapping>[] read = new Optional[1];
+    readWhileCommitting(s -> s.participants().delete(p), "find",
+        () -> read[0] = shop.customerMappings().findByParticipant(p));
+    assertEquals(Optional.of(mapped), read[0], "the participant as found before its deletion, with its mapping");
+  }
+
 }

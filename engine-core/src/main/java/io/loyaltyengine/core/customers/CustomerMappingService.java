@@ -91,7 +91,8 @@ public final class CustomerMappingService implements CustomerMappings {
   public Optional<CustomerMapping> findByParticipant(ParticipantRef participant) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx ->
+    // At one snapshot: a deletion committed between the two reads would show the participant without its mapping.
+    return context.transactions().runRead(tx ->
         tx.customerMappings().findByParticipant(tenantId, resolver.resolve(tx, tenantId).id()));
   }
 

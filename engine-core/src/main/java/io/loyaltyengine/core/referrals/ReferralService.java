@@ -584,7 +584,9 @@ public final class ReferralService implements Referrals {
   public Optional<Referral> referral(ParticipantRef invited) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(invited);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx ->
+    // At one snapshot, as referrer and stats: a deletion committed between the reads would show the participant without
+    // its rows.
+    return context.transactions().runRead(tx ->
         tx.referrals().findReferral(tenantId, resolver.resolve(tx, tenantId).id()));
   }
 
@@ -592,7 +594,7 @@ public final class ReferralService implements Referrals {
   public Optional<Participant> referrer(ParticipantRef participant) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       long id = resolver.resolve(tx, tenantId).id();
       return tx.referrals().findReferral(tenantId, id)
           .flatMap(r -> tx.participants().find(tenantId, r.referrerId()));
@@ -813,7 +815,7 @@ public final class ReferralService implements Referrals {
   public ReferralStats stats(ParticipantRef participant) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx ->
+    return context.transactions().runRead(tx ->
         tx.referrals().stats(tenantId, resolver.resolve(tx, tenantId).id()));
   }
 

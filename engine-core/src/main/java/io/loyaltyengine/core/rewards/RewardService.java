@@ -448,7 +448,8 @@ public final class RewardService implements Rewards {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     TextRules.notNull("page", page);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    // At one snapshot: a deletion committed between the two reads would show the participant without its rewards.
+    return context.transactions().runRead(tx -> {
       long id = resolver.resolve(tx, tenantId).id();
       return CursorPage.fromRows(tx.earnedRewards().listForParticipant(tenantId, id, page.afterId(),
           page.limit() + 1), page.limit(), EarnedReward::id);
