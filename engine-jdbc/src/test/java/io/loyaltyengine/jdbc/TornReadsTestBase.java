@@ -14,7 +14,10 @@ import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.customers.CustomerMapping;
+import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.ParkedDelivery;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.BoardPeriod;
@@ -41,6 +44,9 @@ import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import io.loyaltyengine.webhooks.NewWebhookEndpoint;
+import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookSettings;
 import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.List;
@@ -54,8 +60,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A public read made of several statements answers from one point in time: a host transaction that commits between
  * two of its statements (right after the statement a test names, through an intercepted port) shows in all of its
- * parts or in none, so that a page agrees with its total, a board's ranks with its scores, and a participant with
- * its rows, on each database.
+ * parts or in none, so that a page agrees with its total, a board's ranks with its scores, and a participant (or a
+ * webhook endpoint) with its rows, on each database.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -76,7 +82,9 @@ abstract class TornReadsTestBase {
     engine = LoyaltyEngine.builder()
         .storage(new InterceptingStorage(fixture.openStorage(), this::intercepted))
         .clock(SettableClock.at(Instant.parse("2026-03-10T12:00:00Z")))
-        .events(EventSettings.builder().manualDispatch().build()).build();
+        .events(EventSettings.builder().manualDispatch().build())
+        // A loopback address needs no lookup; the endpoint disabled before dispatch is never called.
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)).build();
     shop = engine.forTenant(engine.tenants().create(NewTenant.business("Torn")).id());
     long brand = shop.brands().create(new NewBrand("Torn", "https://torn.example.com")).id();
     campaign = shop.campaigns().create(NewCampaign.running(brand, "C")).id();
@@ -263,6 +271,22 @@ abstract class TornReadsTestBase {
     readWhileCommitting(s -> s.participants().delete(p), "find",
         () -> read[0] = shop.customerMappings().findByParticipant(p));
     assertEquals(Optional.of(mapped), read[0], "the participant as found before its deletion, with its mapping");
+  }
+
+  @Test
+  void aWebhooksParkedDeliveriesAreReadWithTheEndpoint() {
+    long endpoint = shop.webhooks().create(new NewWebhookEndpoint("http://127.0.0.1:9/hook",
+        EventFilter.types(EventType.POINTS_AWARDED))).endpoint().id();
+    enrol("buyer@example.com", 10);
+    // Disabling fans the award out to the endpoint first; the dispatch then parks it, the endpoint being disabled.
+    shop.webhooks().disable(endpoint);
+    engine.events().dispatch();
+    List<ParkedDelivery> before = shop.webhooks().parked(endpoint, Keyset.first(10)).items();
+    CursorPage<ParkedDelivery>[] read = new CursorPage[1];
+    readWhileCommitting(s -> s.webhooks().delete(endpoint), "find",
+        () -> read[0] = shop.webhooks().parked(endpoint, Keyset.first(10)));
+    assertEquals(1, before.size(), before.toString());
+    assertEquals(before, read[0].items(), "the endpoint as found before its deletion, with its parked deliveries");
   }
 
 }

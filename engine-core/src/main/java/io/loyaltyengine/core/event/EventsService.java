@@ -6,6 +6,7 @@ import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.ClaimedDelivery;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.events.DispatchReport;
 import io.loyaltyengine.events.EventFilter;
@@ -51,7 +52,7 @@ public final class EventsService implements Events {
   public CursorPage<ParkedDelivery> parked(String listenerName, Keyset page) {
     String name = Listeners.checkName(listenerName);
     TextRules.notNull("page", page);
-    return parkedPage(transactions, name, null, page);
+    return transactions.run(tx -> parkedPage(tx, name, null, page));
   }
 
   @Override
@@ -62,11 +63,9 @@ public final class EventsService implements Events {
         clock.instant().truncatedTo(ChronoUnit.MICROS)));
   }
 
-  /** A page of parked deliveries of one subscriber, optionally of one tenant. */
-  public static CursorPage<ParkedDelivery> parkedPage(Transactions transactions, String subscriber, Long tenantId,
-      Keyset page) {
-    var rows = transactions.run(tx -> tx.deliveries().parked(subscriber, tenantId, page.afterId(),
-        page.limit() + 1));
+  /** A page of parked deliveries of one subscriber, optionally of one tenant, read inside a unit of work. */
+  public static CursorPage<ParkedDelivery> parkedPage(Transaction tx, String subscriber, Long tenantId, Keyset page) {
+    var rows = tx.deliveries().parked(subscriber, tenantId, page.afterId(), page.limit() + 1);
     CursorPage<ClaimedDelivery> raw = CursorPage.fromRows(rows, page.limit(), c -> c.event().eventId());
     return new CursorPage<>(raw.items().stream().map(c -> new ParkedDelivery(c.event().toEvent(),
         c.delivery().subscriber(), c.delivery().attempts(), c.delivery().lastError(), c.delivery().updatedAt()))

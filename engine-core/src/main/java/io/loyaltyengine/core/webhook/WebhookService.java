@@ -217,8 +217,12 @@ public final class WebhookService implements Webhooks {
   @Override
   public CursorPage<ParkedDelivery> parked(long endpointId, Keyset page) {
     TextRules.notNull("page", page);
-    context.transactions().run(tx -> require(tx, endpointId));
-    return EventsService.parkedPage(context.transactions(), subscriber(endpointId), context.tenantId(), page);
+    // The endpoint and its deliveries at one snapshot: read in two units of work, or at READ COMMITTED, a deletion of
+    // the endpoint committed between them, which takes its deliveries, showed it without them.
+    return context.transactions().runRead(tx -> {
+      require(tx, endpointId);
+      return EventsService.parkedPage(tx, subscriber(endpointId), context.tenantId(), page);
+    });
   }
 
   @Override
