@@ -10,6 +10,7 @@ import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.BrandUpdate;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.spi.Transaction;
@@ -30,6 +31,7 @@ import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralStats;
 import io.loyaltyengine.referrals.Signup;
@@ -69,6 +71,7 @@ abstract class TornReadsTestBase {
   private StoreFixture fixture;
   private LoyaltyEngine engine;
   private TenantScope shop;
+  private long brand;
   private long campaign;
   /** The port method after whose next call {@link #then} runs; null: none. */
   private final AtomicReference<String> after = new AtomicReference<>();
@@ -86,7 +89,7 @@ abstract class TornReadsTestBase {
         // A loopback address needs no lookup; the endpoint disabled before dispatch is never called.
         .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)).build();
     shop = engine.forTenant(engine.tenants().create(NewTenant.business("Torn")).id());
-    long brand = shop.brands().create(new NewBrand("Torn", "https://torn.example.com")).id();
+    brand = shop.brands().create(new NewBrand("Torn", "https://torn.example.com")).id();
     campaign = shop.campaigns().create(NewCampaign.running(brand, "C")).id();
   }
 
@@ -289,4 +292,15 @@ abstract class TornReadsTestBase {
     assertEquals(before, read[0].items(), "the endpoint as found before its deletion, with its parked deliveries");
   }
 
+  @Test
+  void aDefaultLandingPageIsReadWithTheBrandItShows() {
+    LandingPage before = shop.referrals().landingPage(campaign);
+    LandingPage[] read = new LandingPage[1];
+    // The host configures the page and moves the brand to another domain in one transaction.
+    readWhileCommitting(s -> {
+      s.referrals().configureLandingPage(before.withHeadline("Welcome"));
+      s.brands().update(brand, new BrandUpdate("Torn", "https://moved.example.com"));
+    }, "findLandingPage", () -> read[0] = shop.referrals().landingPage(campaign));
+    assertEquals(before, read[0], "the default page of the brand as it was before the host's change");
+  }
 }

@@ -200,7 +200,9 @@ public final class ReferralService implements Referrals {
   @Override
   public LandingPage landingPage(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    // At one snapshot: a page configured with a change of the brand, committed between the reads of the page and of the
+    // brand, would show the default page of the changed brand.
+    return context.transactions().runRead(tx -> {
       Campaign campaign = CampaignService.require(tx, tenantId, campaignId);
       Optional<LandingPage> page = tx.referrals().findLandingPage(tenantId, campaignId);
       return page.isPresent() ? page.get() : defaultLandingPage(tx, campaign);
