@@ -248,6 +248,46 @@ class MonthBoundaryTest {
   }
 
   @Test
+  void whereTheClocksGoBackAcrossMidnightOfTheFirstTheMonthBeforeLastsUntilItsLastDayHasPassedForGood() {
+    // America/St_Johns, 1 November 2009: at 00:01 NDT (02:31 UTC) the clocks went back to 23:01 NST of 31 October,
+    // so after one minute of November, 31 October came again for 59 minutes; November started for good at 00:00 NST.
+    ZoneId zone = ZoneId.of("America/St_Johns");
+    clock.set(Instant.parse("2009-11-01T02:00:00Z")); // 31 October 22:30 NDT
+    World w = world(zone);
+    Participant ann = w.enrol("ann@example.com");
+    w.act(ann, 1);
+    w.read(BoardPeriod.CURRENT_MONTH, Consistency.INDEX); // the index is built in October, and read in it
+    clock.set(Instant.parse("2009-11-01T02:30:30Z")); // 1 November 00:00:30 NDT
+    for (Consistency c : Consistency.values()) {
+      assertEquals(List.of(new BoardEntry(ann.id(), 0, 1)), w.read(BoardPeriod.CURRENT_MONTH, c),
+          c + ": the first minute of November");
+    }
+    clock.set(Instant.parse("2009-11-01T02:45:00Z")); // 31 October 23:15 NST: October again
+    Participant bob = w.enrol("bob@example.com");
+    ActionCounts counted = w.scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(bob.id()),
+        w.reward.id())).counts();
+    assertEquals(1, counted.currentMonth(), "the action counts toward October");
+    List<BoardEntry> october = List.of(new BoardEntry(ann.id(), 1, 1), new BoardEntry(bob.id(), 1, 1));
+    for (Consistency c : Consistency.values()) {
+      assertEquals(october, w.read(BoardPeriod.CURRENT_MONTH, c), c + ": this month is October, Bob's included");
+      assertEquals(new BoardEntry(bob.id(), 1, 1), w.boards.rank(w.campaign.id(), bob.id(),
+          BoardPeriod.CURRENT_MONTH, BoardMetric.ACTIONS, c).orElseThrow(), c.name());
+    }
+    LoyaltyException early = assertThrows(LoyaltyException.class,
+        () -> w.boards.winners(w.campaign.id(), YearMonth.of(2009, 10), BoardMetric.ACTIONS));
+    assertEquals(ErrorCode.VALIDATION_ERROR, early.code(), "October has not ended");
+    assertEquals("month", early.field().orElseThrow());
+
+    clock.set(Instant.parse("2009-11-01T03:30:30Z")); // 1 November 00:00:30 NST
+    for (Consistency c : Consistency.values()) {
+      assertEquals(october, w.read(BoardPeriod.PREV_MONTH, c), c.name());
+      assertEquals(List.of(new BoardEntry(ann.id(), 0, 1), new BoardEntry(bob.id(), 0, 1)),
+          w.read(BoardPeriod.CURRENT_MONTH, c), c.name());
+    }
+    assertEquals(october, w.boards.winners(w.campaign.id(), YearMonth.of(2009, 10), BoardMetric.ACTIONS).winners());
+  }
+
+  @Test
   void atTheBoundaryLastMonthsIndexBoardIsWhatTheCurrentMonthWasWithNothingRewritten() {
     ZoneId zone = ZoneId.of("Australia/Adelaide");
     Instant may = YearMonth.of(2025, 5).atDay(1).atStartOfDay(zone).toInstant();

@@ -12,8 +12,12 @@ import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.time.zone.ZoneOffsetTransition;
+import java.time.zone.ZoneRules;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -880,14 +884,32 @@ public final class LeaderboardIndexes {
     }
 
     /**
-     * The key of the month {@code nowMillis} falls in, in the campaign's zone. Months start and end on whole
-     * seconds, so comparing milliseconds decides exactly as comparing the instants would.
+     * The key of the month {@code nowMillis} falls in, in the campaign's zone, as {@link Goals#month} says. The span
+     * kept is the stretch around now that has one offset and the month's dates: a month is not always one stretch
+     * (where the clocks go back across midnight of the 1st, the month before comes again for a while), but within one
+     * offset local time only moves forward. Offsets change and months start on whole seconds, so comparing
+     * milliseconds decides exactly as comparing the instants would.
      */
     int currentMonth(long nowMillis) {
       MonthSpan span = month;
       if (span == null || nowMillis < span.startMillis || nowMillis >= span.endMillis) {
-        int key = Goals.month(Instant.ofEpochMilli(nowMillis), zone);
-        span = new MonthSpan(key, Months.start(key, zone).toEpochMilli(), Months.end(key, zone).toEpochMilli());
+        Instant now = Instant.ofEpochMilli(nowMillis);
+        int key = Goals.month(now, zone);
+        ZoneRules rules = zone.getRules();
+        ZoneOffset offset = rules.getOffset(now);
+        YearMonth calendarMonth = Months.of(key);
+        long start = calendarMonth.atDay(1).atStartOfDay().toInstant(offset).toEpochMilli();
+        long end = calendarMonth.plusMonths(1).atDay(1).atStartOfDay().toInstant(offset).toEpochMilli();
+        // The offset's stretch: from the last change at or before now to the next one after it.
+        ZoneOffsetTransition before = rules.previousTransition(Instant.ofEpochMilli(nowMillis + 1));
+        ZoneOffsetTransition after = rules.nextTransition(now);
+        if (before != null) {
+          start = Math.max(start, before.getInstant().toEpochMilli());
+        }
+        if (after != null) {
+          end = Math.min(end, after.getInstant().toEpochMilli());
+        }
+        span = new MonthSpan(key, start, end);
         month = span;
       }
       return span.key;
