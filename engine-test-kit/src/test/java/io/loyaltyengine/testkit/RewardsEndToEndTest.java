@@ -569,6 +569,12 @@ class RewardsEndToEndTest {
         .referring(ParticipantRef.email(campaign.id(), "erin@example.com")).withIdempotencyKey("referral-1")));
     assertConflict(() -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()), referrals.id())
         .withSource(ActionSource.REFERRAL).withIdempotencyKey("referral-1")));
+    // Named by an email of another campaign (where another Dave is enrolled), the invited participant is refused as
+    // without the key, not taken for this campaign's Dave and answered with the first request's result.
+    scope.participants().create(elsewhere.id(), NewParticipant.withEmail("dave@example.com"));
+    assertValidation("invited", () -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()),
+        referrals.id()).referring(ParticipantRef.email(elsewhere.id(), "dave@example.com"))
+        .withIdempotencyKey("referral-1")));
     assertEquals(50, balance(dave));
     assertEquals(0, balance(erin), "a key reused for another invited participant gives it nothing, as a CONFLICT");
   }

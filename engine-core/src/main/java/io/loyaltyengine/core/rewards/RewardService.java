@@ -244,6 +244,11 @@ public final class RewardService implements Rewards {
     if (a.participant.email != null && a.participant.campaignId != campaignId) {
       throw LoyaltyException.validation("participant", "the participant's campaign is not the reward's campaign");
     }
+    // Before a retry is compared: the comparison finds an invited email in the reward's campaign, whatever campaign
+    // the reference names.
+    if (a.invited != null && a.invited.email != null && a.invited.campaignId != campaignId) {
+      throw LoyaltyException.validation("invited", "the invited participant's campaign is not the reward's");
+    }
     boolean created;
     long participantId;
     Participant invited = null;
@@ -272,9 +277,6 @@ public final class RewardService implements Rewards {
         throw LoyaltyException.notFound("participant");
       }
       if (a.invited != null) {
-        if (a.invited.email != null && a.invited.campaignId != campaignId) {
-          throw LoyaltyException.validation("invited", "the invited participant's campaign is not the reward's");
-        }
         invited = a.invited.find(tx, tenantId, campaignId)
             .orElseThrow(() -> LoyaltyException.notFound("invited participant"));
         if (existing.isPresent() && existing.get().id() == invited.id()) {
