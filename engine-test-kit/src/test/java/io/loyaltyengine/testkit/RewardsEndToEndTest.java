@@ -575,6 +575,13 @@ class RewardsEndToEndTest {
     assertValidation("invited", () -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()),
         referrals.id()).referring(ParticipantRef.email(elsewhere.id(), "dave@example.com"))
         .withIdempotencyKey("referral-1")));
+    // An invited participant the action cannot name (of another campaign, unknown) is NOT_FOUND whatever action the
+    // key holds, as without the key: a CONFLICT would tell the caller that the key is in use.
+    assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()),
+        referrals.id()).referring(ParticipantRef.id(stranger.id())).withIdempotencyKey("referral-1")));
+    assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()),
+        referrals.id()).referring(ParticipantRef.email(campaign.id(), "nobody@example.com"))
+        .withIdempotencyKey("referral-1")));
     assertEquals(50, balance(dave));
     assertEquals(0, balance(erin), "a key reused for another invited participant gives it nothing, as a CONFLICT");
   }

@@ -58,8 +58,8 @@ import java.util.Set;
  * key), without storage. One unit of work then: reads the reward and its campaign (INVITED rewards are earned
  * through referrals only, so an action cannot name one); answers a retry with the same idempotency key from the
  * stored action (same participant, reward, source and invited participant: {@code replayed = true}; otherwise
- * CONFLICT, or NOT_FOUND when the participant is not one the action could be recorded for, as without the key; the
- * metadata is not compared); resolves the
+ * CONFLICT, or NOT_FOUND when the participant is not one the action could be recorded for, or the invited
+ * participant not one it could name, as without the key; the metadata is not compared); resolves the
  * participant, enrolling an unknown email unless the action says not to; increments four counters (all rewards and
  * this reward, each all time and this month of the campaign's zone) and reads last month's; inserts the action with
  * the counts it produced and writes {@code action.recorded}; and unlocks what the reward's new count reaches
@@ -351,6 +351,10 @@ public final class RewardService implements Rewards {
         // as for points): the caller learns nothing of the key. An unknown email to enrol would be another one.
         throw LoyaltyException.notFound("participant");
       }
+      if (a.invited != null && a.invited.find(tx, context.tenantId(), campaignId).isEmpty()) {
+        // The same for an invited participant this request could not name.
+        throw LoyaltyException.notFound("invited participant");
+      }
       throw LoyaltyException.conflict("idempotencyKey",
           "the idempotency key was used by an action with other parameters");
     }
@@ -361,7 +365,8 @@ public final class RewardService implements Rewards {
   /**
    * Whether a retry names the invited participant its first request named (or none, as it did): the invited
    * participant decides who earns the two-way rewards, so a key reused for another one is a CONFLICT, not a replay
-   * that silently gives the second one nothing. By email, an invited participant who is gone is not the same.
+   * that silently gives the second one nothing. By email, an invited participant who is gone is not the same (and
+   * the retry is NOT_FOUND, as without the key).
    */
   private boolean sameInvited(Transaction tx, Long priorInvited, Target invited, long campaignId) {
     if (invited == null || priorInvited == null) {
