@@ -582,6 +582,9 @@ class RewardsEndToEndTest {
     assertCode(ErrorCode.NOT_FOUND, () -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()),
         referrals.id()).referring(ParticipantRef.email(campaign.id(), "nobody@example.com"))
         .withIdempotencyKey("referral-1")));
+    assertValidation("invited", () -> rewards.recordAction(LoyaltyAction.of(ParticipantRef.id(alice.id()),
+        referrals.id()).referring(ParticipantRef.email(campaign.id(), "alice@example.com"))
+        .withIdempotencyKey("referral-1")));
     assertEquals(50, balance(dave));
     assertEquals(0, balance(erin), "a key reused for another invited participant gives it nothing, as a CONFLICT");
   }

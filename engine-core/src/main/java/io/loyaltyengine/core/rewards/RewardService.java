@@ -59,7 +59,8 @@ import java.util.Set;
  * through referrals only, so an action cannot name one); answers a retry with the same idempotency key from the
  * stored action (same participant, reward, source and invited participant: {@code replayed = true}; otherwise
  * CONFLICT, or NOT_FOUND when the participant is not one the action could be recorded for, or the invited
- * participant not one it could name, as without the key; the metadata is not compared); resolves the
+ * participant not one it could name, and VALIDATION_ERROR when that is the participant itself, as without the key;
+ * the metadata is not compared); resolves the
  * participant, enrolling an unknown email unless the action says not to; increments four counters (all rewards and
  * this reward, each all time and this month of the campaign's zone) and reads last month's; inserts the action with
  * the counts it produced and writes {@code action.recorded}; and unlocks what the reward's new count reaches
@@ -351,9 +352,13 @@ public final class RewardService implements Rewards {
         // as for points): the caller learns nothing of the key. An unknown email to enrol would be another one.
         throw LoyaltyException.notFound("participant");
       }
-      if (a.invited != null && a.invited.find(tx, context.tenantId(), campaignId).isEmpty()) {
-        // The same for an invited participant this request could not name.
-        throw LoyaltyException.notFound("invited participant");
+      if (a.invited != null) {
+        // The same for an invited participant this request could not name, or names wrongly.
+        Participant invited = a.invited.find(tx, context.tenantId(), campaignId)
+            .orElseThrow(() -> LoyaltyException.notFound("invited participant"));
+        if (existing.isPresent() && existing.get().id() == invited.id()) {
+          throw LoyaltyException.validation("invited", "a participant cannot be their own invited participant");
+        }
       }
       throw LoyaltyException.conflict("idempotencyKey",
           "the idempotency key was used by an action with other parameters");
