@@ -167,6 +167,7 @@ class ReferralsEndToEndTest {
         base64(campaign.id() + ":direct:987654321"),                        // no such participant
         base64(other.id() + ":direct:" + ada.id()),                        // another campaign named
         base64(campaign.id() + ":direct:" + elsewhere.id()),               // participant of another campaign
+        base64(campaign.id() + ":direct:" + ada.id() + ":" + ada.id()),    // Ada inviting herself
         otherCodes.legacy(), otherCodes.signed(), otherCodes.shortCode(),  // codes of another campaign
         "ZZZZZZ99"));                                                      // short-looking, not held
     refused.add(null);

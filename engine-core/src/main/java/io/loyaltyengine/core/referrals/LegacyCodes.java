@@ -16,7 +16,9 @@ import java.util.Base64;
  * {@code =} padding; when padding is present it must be exactly what the length calls for. The unused low bits of
  * the last character must be zero, as every encoder writes them, so one message has one spelling per alphabet and
  * padding choice. The message has 3 or 4 parts separated by {@code :}: ids in canonical decimal (no sign, no leading
- * zero, positive, at most {@link Long#MAX_VALUE}) and a social type of 1..32 characters {@code [A-Za-z0-9_.-]}.
+ * zero, positive, at most {@link Long#MAX_VALUE}) and a social type of 1..32 characters {@code [A-Za-z0-9_.-]}; an
+ * invited id, when present, is not the participant's own (a participant cannot invite themselves, so such a code
+ * contradicts itself).
  * Every character a valid message may hold is ASCII, so a byte of 0x80 or above (invalid UTF-8, or valid UTF-8 for
  * Arabic-Indic or fullwidth digits) fails the same check as any other stray byte. (The characters the two alphabets
  * differ in encode 6-bit values that ASCII text produces only from {@code > ? ~} and DEL, none of which a valid
@@ -108,12 +110,15 @@ public final class LegacyCodes {
    * @param campaignId the campaign, positive
    * @param socialType the channel, 1..32 characters {@code [A-Za-z0-9_.-]}
    * @param participantId the referring participant, positive
-   * @param invitedId the invited participant, positive, or null
+   * @param invitedId the invited participant, positive and not {@code participantId}, or null
    * @throws IllegalArgumentException if an argument is out of those bounds
    */
   public static String encode(long campaignId, String socialType, long participantId, Long invitedId) {
     if (campaignId <= 0 || participantId <= 0 || (invitedId != null && invitedId <= 0)) {
       throw new IllegalArgumentException("campaignId, participantId and invitedId must be positive");
+    }
+    if (invitedId != null && invitedId == participantId) {
+      throw new IllegalArgumentException("invitedId must not be participantId");
     }
     if (!isSocialType(socialType)) {
       throw new IllegalArgumentException("socialType must be 1..32 characters A-Z a-z 0-9 _ . -");
@@ -199,7 +204,7 @@ public final class LegacyCodes {
     return alphabets == 3 ? null : out;
   }
 
-  /** The message's parts, or null if it is not {@code id:type:id[:id]}. */
+  /** The message's parts, or null if it is not {@code id:type:id[:id]} (the invited id not the participant's). */
   private static DecodedCode parse(byte[] m) {
     int first = indexOf(m, 0);
     if (first < 0) {
@@ -217,7 +222,8 @@ public final class LegacyCodes {
     long campaignId = parseId(m, 0, first);
     long participantId = parseId(m, second + 1, participantEnd);
     long invitedId = third < 0 ? 0 : parseId(m, third + 1, m.length);
-    if (campaignId < 0 || participantId < 0 || invitedId < 0 || !socialType(m, first + 1, second)) {
+    if (campaignId < 0 || participantId < 0 || invitedId < 0 || invitedId == participantId
+        || !socialType(m, first + 1, second)) {
       return null;
     }
     String socialType = new String(m, first + 1, second - first - 1, StandardCharsets.ISO_8859_1);

@@ -114,7 +114,7 @@ class CodeMutationTest {
   private static String legacyCode(SplittableRandom random) {
     long campaign = LegacyCodesTest.randomId(random);
     long participant = LegacyCodesTest.randomId(random);
-    Long invited = random.nextBoolean() ? LegacyCodesTest.randomId(random) : null;
+    Long invited = LegacyCodesTest.randomInvited(random, participant);
     String type = LegacyCodesTest.randomSocialType(random);
     String url = LegacyCodes.encode(campaign, type, participant, invited);
     byte[] message = Base64.getUrlDecoder().decode(url);

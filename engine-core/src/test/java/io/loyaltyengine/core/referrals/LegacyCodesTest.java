@@ -30,7 +30,7 @@ class LegacyCodesTest {
   static Stream<Arguments> validCorpus() {
     List<Arguments> corpus = new ArrayList<>();
     String[] messages = {"1:direct:1", "12:facebook:345", "12:facebook:345:678", "7:x:9", "42:twitter.com:7:8",
-        "9223372036854775807:a_b-c.d:9223372036854775807:9223372036854775807",
+        "9223372036854775807:a_b-c.d:9223372036854775807:9223372036854775806",
         "3:" + "t".repeat(32) + ":4", "1000:WhatsApp:2000", "5:email:6:1"};
     for (String m : messages) {
       DecodedCode expected = expected(m);
@@ -79,6 +79,7 @@ class LegacyCodesTest {
     assertThrows(IllegalArgumentException.class, () -> LegacyCodes.encode(0, "direct", 1, null));
     assertThrows(IllegalArgumentException.class, () -> LegacyCodes.encode(1, "direct", -1, null));
     assertThrows(IllegalArgumentException.class, () -> LegacyCodes.encode(1, "direct", 1, 0L));
+    assertThrows(IllegalArgumentException.class, () -> LegacyCodes.encode(1, "direct", 2, 2L));
     assertThrows(IllegalArgumentException.class, () -> LegacyCodes.encode(1, null, 1, null));
     assertThrows(IllegalArgumentException.class, () -> LegacyCodes.encode(1, "", 1, null));
     assertThrows(IllegalArgumentException.class, () -> LegacyCodes.encode(1, "a:b", 1, null));
@@ -144,7 +145,9 @@ class LegacyCodesTest {
         "1:direct:١",
         "１２:direct:1",                        // fullwidth digits
         "1:direct:２",
-        "1:dïrect:1"}) {
+        "1:dïrect:1",
+        // A participant who invited themselves: the code contradicts itself.
+        "1:direct:2:2", "12:facebook:345:345", "1:direct:9223372036854775807:9223372036854775807"}) {
       codes.add(b64(m));
       codes.add(Base64.getUrlEncoder().withoutPadding().encodeToString(m.getBytes(StandardCharsets.UTF_8)));
     }
@@ -201,7 +204,7 @@ class LegacyCodesTest {
       for (int run = 0; run < 10_000; run++) {
         long campaign = randomId(random);
         long participant = randomId(random);
-        Long invited = random.nextBoolean() ? randomId(random) : null;
+        Long invited = randomInvited(random, participant);
         String type = randomSocialType(random);
         DecodedCode expected = new DecodedCode(CodeKind.LEGACY, campaign, type, participant, invited);
         String code = LegacyCodes.encode(campaign, type, participant, invited);
@@ -225,6 +228,16 @@ class LegacyCodesTest {
       case 2 -> 1 + random.nextLong(Long.MAX_VALUE);
       default -> 1 + random.nextLong(1L << (1 + random.nextInt(62)));
     };
+  }
+
+  /** Half the time none, else an id as {@link #randomId} other than {@code participant}'s. */
+  static Long randomInvited(SplittableRandom random, long participant) {
+    if (random.nextBoolean()) {
+      return null;
+    }
+    long invited = randomId(random);
+    // A participant never invites themselves (such a code is refused).
+    return invited != participant ? invited : participant == 1 ? 2 : participant - 1;
   }
 
   static String randomSocialType(SplittableRandom random) {
