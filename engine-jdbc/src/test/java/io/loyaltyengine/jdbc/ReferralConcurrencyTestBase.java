@@ -33,6 +33,14 @@ import io.loyaltyengine.referrals.ReferralStats;
 import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.SignupResult;
+import io.loyaltyengine.referrals.ReferralGoal;
+import io.loyaltyengine.referrals.Track;
+import io.loyaltyengine.referrals.TrackResult;
+import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.NewCampaignReward;
+import io.loyaltyengine.rewards.RewardAudience;
+import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -207,6 +215,50 @@ abstract class ReferralConcurrencyTestBase {
     }
     assertEquals(ORDER_ROUNDS, conversions, "each order counted once");
     assertEquals(ORDER_ROUNDS, reversals, "each reversal counted once");
+  }
+
+  @Test
+  void visitsOfOneCodeAtOnceCountEveryClickEachVisitorOnceAndUnlockTheGoalOncePerCycleUpToItsLimit()
+      throws Exception {
+    // Goal VISIT: every fifth new visitor of the code earns its referrer a coupon, at most three times. The pool holds
+    // two codes, so the third unlock waits for an upload.
+    TenantScope first = scopes.get(0);
+    CampaignReward reward = first.rewards().define(campaign, new NewCampaignReward("Five visitors",
+        RewardType.COUPON, RewardAudience.PARTICIPANT, 5, 3, 0, null, 0, null, null));
+    first.referrals().configure(ReferralSettings.defaults(campaign).withGoal(ReferralGoal.VISIT)
+        .withReferrerReward(reward.id()));
+    first.coupons().upload(campaign, List.of("VISIT-A", "VISIT-B"));
+    Participant referrer = referrers.get(0);
+    String code = codes.get(0);
+    int visitors = 17;
+    int visitsEach = 3;
+    List<TrackResult> results = runTogether(visitors * visitsEach, (scope, i) -> scope.referrals().track(campaign,
+        Track.visit(code, "visitor-" + i % visitors)));
+
+    assertEquals(visitors, results.stream().filter(TrackResult::uniqueVisitor).count(), "each visitor new once");
+    assertEquals(visitors, results.stream().filter(TrackResult::counted).count(), "each new visitor counted once");
+    List<EarnedReward> unlocked = results.stream().flatMap(r -> r.unlocked().stream()).toList();
+    assertEquals(List.of(1, 2, 3), unlocked.stream().map(EarnedReward::cycle).sorted().toList(),
+        "the 5th, 10th and 15th new visitors unlock a cycle each; the limit stops there");
+    ReferralStats stats = first.referrals().stats(ParticipantRef.id(referrer.id()));
+    assertEquals(visitors * visitsEach, stats.clicks(), "every visit a click");
+    assertEquals(visitors, stats.uniqueVisitors());
+    assertEquals(stats, first.referrals().campaignStats(campaign), "the campaign's stats are the referrer's");
+    assertEquals(visitors, first.rewards().counts(ParticipantRef.id(referrer.id()), reward.id()).rewardAllTime(),
+        "one action per new visitor");
+
+    List<EarnedReward> earned = first.rewards().earned(ParticipantRef.id(referrer.id()), Keyset.first(10)).items();
+    assertEquals(3, earned.size(), "three rewards earned: " + earned);
+    Set<String> given = earned.stream().map(EarnedReward::couponCode).filter(c -> c != null)
+        .collect(Collectors.toSet());
+    assertEquals(Set.of("VISIT-A", "VISIT-B"), given, "each code given once");
+    assertEquals(1, earned.stream().filter(e -> e.couponCode() == null).count(), "the third waits for a code");
+    assertEquals(1, first.coupons().upload(campaign, List.of("VISIT-C")).assignedToWaiting());
+    assertEquals(Set.of("VISIT-A", "VISIT-B", "VISIT-C"),
+        first.rewards().earned(ParticipantRef.id(referrer.id()), Keyset.first(10)).items().stream()
+            .map(EarnedReward::couponCode).collect(Collectors.toSet()), "the upload gave the waiting reward its code");
+    assertEquals(0, first.coupons().remaining(campaign));
+    assertEquals(visitors * visitsEach, events(EventType.REFERRAL_TRACKED).size(), "one event per visit");
   }
 
   @Test
