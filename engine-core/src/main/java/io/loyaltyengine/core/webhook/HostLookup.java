@@ -173,6 +173,8 @@ final class HostLookup implements AutoCloseable {
       // No lookup to bound: the address is the host's text, so it waits for no thread a hanging resolver holds.
       return literal;
     }
+    // Before the lookup is handed over, so that nothing thrown here leaves it to a thread with no caller waiting.
+    long nanos = nanos(timeout);
     // Set once: by the thread that takes the lookup, before the resolver, or by a caller that gave up before that,
     // whose lookup then never reaches the resolver.
     AtomicBoolean taken = new AtomicBoolean();
@@ -189,7 +191,8 @@ final class HostLookup implements AutoCloseable {
       // No thread could be made (a JVM at its thread limit): no lookup, and the endpoint is tried again later.
       throw new NoThreadException("no thread free to look up the endpoint's host");
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
+    // Compared by difference, which stays right when the sum wraps (a timeout near the longest).
+    long deadline = System.nanoTime() + nanos;
     boolean interrupted = false;
     try {
       while (true) {
@@ -232,6 +235,18 @@ final class HostLookup implements AutoCloseable {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** {@code timeout} in nanoseconds: 0 if negative, the longest a long holds if it holds no more (292 years). */
+  private static long nanos(Duration timeout) {
+    if (timeout.isNegative()) {
+      return 0;
+    }
+    try {
+      return timeout.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
     }
   }
 

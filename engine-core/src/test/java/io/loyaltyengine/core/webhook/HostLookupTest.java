@@ -72,6 +72,23 @@ class HostLookupTest {
     assertThrows(UnknownHostException.class, () -> lookup.resolve("missing.example.com", LONG));
   }
 
+  /**
+   * A timeout longer than a long counts in nanoseconds (about 292 years) is a wait with no practical bound, not a
+   * failure: it threw ArithmeticException, and only after the lookup had been handed to a thread.
+   */
+  @Test
+  void aTimeoutBeyondTheNanosecondRangeIsAWaitWithNoPracticalBound() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    HostLookup lookup = lookup(host -> {
+      calls.incrementAndGet();
+      return PUBLIC.clone();
+    }, 1);
+    Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+    assertArrayEquals(PUBLIC, lookup.resolve("hooks.example.com", forever));
+    assertArrayEquals(PUBLIC, lookup.resolveHoldingInterrupt("hooks.example.com", forever));
+    assertEquals(2, calls.get());
+  }
+
   @Test
   void aLookupWhoseResolverHangsEndsAtItsBoundWithNoAnswerWhileTheResolverStillHangs() {
     HangingResolver resolver = hanging();
