@@ -41,10 +41,12 @@ import java.util.function.UnaryOperator;
  * {@link WebhookAddressPolicy#ALLOW_ALL}, the host is resolved when the endpoint is created and every address must be
  * allowed; the deliverer checks again before each request (see {@link WebhookDeliverer} for what that check cannot
  * catch). The lookup runs on the deliverer's endpoint-check threads, not the host's, and is waited for up to the
- * connect timeout: one that gives no answer by then, or finds every such thread held and every waiting place taken
- * (by lookups of names that hang), refuses the endpoint. An address needs no lookup. Rejections are VALIDATION_ERROR
- * on {@code url}, with messages that never repeat the URL (its query may carry a token) nor its host. A tenant has
- * at most {@value Webhooks#MAX_ENDPOINTS} endpoints, enabled or not (CONFLICT on {@code webhooks} beyond):
+ * connect timeout: one that gives no answer by then, or finds every such thread held and every waiting place taken (by
+ * lookups of names that hang), refuses the endpoint. An address needs no lookup. A closing engine refuses a creation
+ * before the lookup, and after it if the close began meanwhile, with its IllegalStateException, as it refuses every
+ * operation: the deliverer, and its lookup, close only after the dispatcher's round in progress. Rejections are
+ * VALIDATION_ERROR on {@code url}, with messages that never repeat the URL (its query may carry a token) nor its host.
+ * A tenant has at most {@value Webhooks#MAX_ENDPOINTS} endpoints, enabled or not (CONFLICT on {@code webhooks} beyond):
  * {@link #create} locks the tenant's row, counts them and inserts, so that concurrent creations cannot pass the bound
  * together.
  *
@@ -111,9 +113,19 @@ public final class WebhookService implements Webhooks {
 
   @Override
   public WebhookRegistration create(NewWebhookEndpoint request) {
+    // Refused as every operation of a closing engine is, before the lookup: the engine closes the deliverer, with
+    // its lookup, only after the dispatcher's round in progress, and a lookup meanwhile waited for nothing and, were
+    // the resolver to hang, refused the URL as if it were at fault.
+    context.transactions().ensureOpen();
     TextRules.notNull("endpoint", request);
-    String url = checkUrl(request.url(), settings.addressPolicy(), deliverer.endpointLookup(),
-        settings.connectTimeout());
+    String url;
+    try {
+      url = checkUrl(request.url(), settings.addressPolicy(), deliverer.endpointLookup(), settings.connectTimeout());
+    } catch (LoyaltyException e) {
+      // The engine began closing while the lookup was waited for: the closing engine's refusal, not the URL's.
+      context.transactions().ensureOpen();
+      throw e;
+    }
     EventFilter filter = request.filter() == null ? EventFilter.all() : request.filter();
     long tenantId = context.tenantId();
     Instant now = context.now();

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -198,6 +199,63 @@ class EndpointHostCheckTest {
     IllegalStateException closed = assertThrows(IllegalStateException.class, () -> shop.webhooks().create(
         new NewWebhookEndpoint("http://loopback.example.com:8080/other", null)));
     assertEquals("the engine is closed", closed.getMessage());
+  }
+
+  /**
+   * A creation while the engine closes is refused as the closed engine refuses every operation, at once and with no
+   * lookup. The engine's close shuts its gate first and closes the deliverer, with its endpoint-check lookup, only
+   * once the dispatcher's round in progress has ended (here a listener the test holds): in between, the check looked
+   * the host up on the still-open lookup, waited for it up to the connect timeout and refused the URL with
+   * VALIDATION_ERROR, as if the URL were at fault.
+   */
+  @Test
+  void aCreationWhileTheEngineClosesIsRefusedAsByAClosedEngineWithNoLookup() throws Exception {
+    resolver.answer("hangs.example.com", LOOPBACK).hang("hangs.example.com");
+    LoyaltyEngine engine = EnginesWithDeliverer.build(InMemoryStorage.newDatabase().openStorage(), clock,
+        EventSettings.DEFAULTS, SETTINGS, new WebhookDeliverer(SETTINGS, clock, resolver));
+    engines.add(engine);
+    CountDownLatch listening = new CountDownLatch(1);
+    CountDownLatch letGo = new CountDownLatch(1);
+    engine.events().subscribe("holds-the-round", null, event -> {
+      listening.countDown();
+      try {
+        letGo.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      TenantScope shop = tenant(engine);
+      assertTrue(listening.await(30, TimeUnit.SECONDS), "the background round reached the listener");
+      Future<?> closing = callers.submit(engine::close);
+      awaitClosing(shop);
+
+      IllegalStateException closed = assertThrows(IllegalStateException.class, () -> shop.webhooks().create(
+          new NewWebhookEndpoint("http://hangs.example.com:8080/hook", null)));
+      assertEquals("the engine is closed", closed.getMessage());
+      assertEquals(List.of(), resolver.asked, "no lookup for a closing engine");
+
+      letGo.countDown();
+      closing.get(30, TimeUnit.SECONDS);
+    } finally {
+      letGo.countDown();
+    }
+  }
+
+  /** Waits up to 30 s until the engine's close has begun: its operations are refused from then on. */
+  private static void awaitClosing(TenantScope scope) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        scope.tenant();
+      } catch (IllegalStateException e) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        fail("the engine's close never began");
+      }
+      Thread.onSpinWait();
+    }
   }
 
   private static void assertRefused(LoyaltyException e, String message) {
