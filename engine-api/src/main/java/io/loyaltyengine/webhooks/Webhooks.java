@@ -54,10 +54,10 @@ public interface Webhooks {
    * @param endpoint the URL and the events it receives
    * @return the endpoint and its secret, which is shown only here and by {@link #rotateSecret}
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code url} (malformed, not https, a host that
-   *     does not resolve, whose lookup gives no answer within the connect timeout or finds no lookup thread free by
-   *     then, or refused by the address policy); nothing is stored; NOT_FOUND if the tenant does not exist or the
-   *     filter's campaign is not the tenant's; CONFLICT on {@code webhooks} if the tenant already has
-   *     {@value #MAX_ENDPOINTS} endpoints (delete one first)
+   *     does not resolve, whose lookup gives no answer within the connect timeout, finds no lookup thread free by
+   *     then or fails otherwise, as the resolver refusing it, or refused by the address policy); nothing is stored;
+   *     NOT_FOUND if the tenant does not exist or the filter's campaign is not the tenant's; CONFLICT on
+   *     {@code webhooks} if the tenant already has {@value #MAX_ENDPOINTS} endpoints (delete one first)
    */
   WebhookRegistration create(NewWebhookEndpoint endpoint);
 

@@ -84,6 +84,7 @@ public final class WebhookService implements Webhooks {
   public static final String DISABLED_BY_HOST = "disabled by the host";
 
   private static final String SUBSCRIBER_PREFIX = "webhook:";
+  private static final System.Logger LOG = System.getLogger(WebhookService.class.getName());
 
   private final ScopeContext context;
   private final WebhookSettings settings;
@@ -260,7 +261,8 @@ public final class WebhookService implements Webhooks {
    * @param timeout the longest the lookup is waited for: the connect timeout
    * @return the URL, stripped of surrounding whitespace
    * @throws LoyaltyException VALIDATION_ERROR on {@code url}: malformed, refused by the policy, a host that does not
-   *     resolve, whose lookup did not answer within {@code timeout} or found no thread free by then
+   *     resolve, whose lookup did not answer within {@code timeout}, found no thread free by then, or failed with an
+   *     unchecked exception of the resolver's (logged by its class only)
    * @throws IllegalStateException if {@code lookup} is closed (the engine is)
    */
   static String checkUrl(String value, WebhookAddressPolicy policy, HostLookup lookup, Duration timeout) {
@@ -310,6 +312,13 @@ public final class WebhookService implements Webhooks {
       // Other creations' lookups hold the threads (names that hang, most likely): nothing known of this host.
       throw LoyaltyException.validation("url",
           "url's host could not be looked up in time: every endpoint-check thread is busy");
+    } catch (RuntimeException e) {
+      // The resolver failed otherwise (the system's throws SecurityException where a security manager refuses the
+      // lookup): the host cannot be checked, so it is refused. Neither chained nor its message logged: both may name
+      // the host. An Error is no verdict on the URL, and goes on.
+      LOG.log(System.Logger.Level.WARNING, "the lookup of a new webhook endpoint's host failed: "
+          + e.getClass().getName());
+      throw LoyaltyException.validation("url", "url's host could not be looked up");
     }
     if (!WebhookAddressRules.permitsAll(policy, addresses)) {
       throw LoyaltyException.validation("url",

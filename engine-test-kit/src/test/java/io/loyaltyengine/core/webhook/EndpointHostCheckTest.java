@@ -3,6 +3,7 @@ package io.loyaltyengine.core.webhook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -240,6 +241,27 @@ class EndpointHostCheckTest {
     } finally {
       letGo.countDown();
     }
+  }
+
+  /**
+   * A resolver that fails with an unchecked exception (the system's throws a SecurityException where a security
+   * manager refuses the lookup, whose message names the host) refuses the endpoint with VALIDATION_ERROR on
+   * {@code url}, naming neither the host nor the URL, and stores nothing: the host cannot be checked. The exception
+   * reached the host's call as it was, the host's name in its message.
+   */
+  @Test
+  void aResolverThatFailsUncheckedRefusesTheEndpointWithoutNamingItsHost() {
+    resolver.fail("denied.example.com", new SecurityException(
+        "access denied (\"java.net.SocketPermission\" \"denied.example.com\" \"resolve\")"));
+    LoyaltyEngine engine = engine();
+    TenantScope shop = tenant(engine);
+
+    LoyaltyException refused = assertThrows(LoyaltyException.class, () -> shop.webhooks().create(
+        new NewWebhookEndpoint("http://denied.example.com:8080/hook?token=SEKRIT-TOKEN", null)));
+    assertRefused(refused, "url's host could not be looked up");
+    assertNull(refused.getCause(), "the failure, whose message names the host, is not passed on");
+    assertEquals(List.of("denied.example.com"), resolver.asked);
+    assertEquals(List.of(), shop.webhooks().list(), "no endpoint stored");
   }
 
   /** Waits up to 30 s until the engine's close has begun: its operations are refused from then on. */

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A host resolver for engine tests, never DNS: each name the test gives answers with its addresses, a name it does
- * not know does not resolve, and a name the test makes hang holds the calling thread (heeding no interrupt, as the
+ * not know does not resolve, a name the test makes fail throws the unchecked exception it was given (as the system's
+ * resolver throws a SecurityException where a security manager refuses the lookup), and a name the test makes hang holds the calling thread (heeding no interrupt, as the
  * system resolver) until {@link #release()}, 30 s at most so that a failing test leaves no thread for good; it then
  * answers with the name's addresses. Records every name asked and every thread that asked, and lets the test wait,
  * without sleeping, for lookups to be inside the hang.
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TestResolver implements HostLookup.Resolver {
   private final Map<String, InetAddress[]> answers = new ConcurrentHashMap<>();
   private final Set<String> hanging = ConcurrentHashMap.newKeySet();
+  private final Map<String, RuntimeException> failures = new ConcurrentHashMap<>();
   private final CountDownLatch release = new CountDownLatch(1);
   private final Semaphore inside = new Semaphore(0);
   /** Every name asked, in order. */
@@ -36,6 +38,12 @@ final class TestResolver implements HostLookup.Resolver {
   /** {@code host} resolves to {@code address}. */
   TestResolver answer(String host, InetAddress address) {
     answers.put(host, new InetAddress[] {address});
+    return this;
+  }
+
+  /** From now on, a lookup of {@code host} throws {@code failure}. */
+  TestResolver fail(String host, RuntimeException failure) {
+    failures.put(host, failure);
     return this;
   }
 
@@ -74,6 +82,10 @@ final class TestResolver implements HostLookup.Resolver {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+    RuntimeException failure = failures.get(host);
+    if (failure != null) {
+      throw failure;
     }
     InetAddress[] addresses = answers.get(host);
     if (addresses == null) {
