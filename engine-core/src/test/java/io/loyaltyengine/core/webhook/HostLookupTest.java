@@ -33,14 +33,20 @@ import org.junit.jupiter.api.Test;
  * threads; once those are held and as many lookups wait, the next is refused at once, with no answer too. The
  * resolver is the test's own ({@link HangingResolver}), never DNS: nothing here uses the network.
  *
- * <p>Nothing measures time. A lookup that must wait for its bound waits 100 ms (the shortest connect timeout); the
- * lookups that must hold the threads wait for a resolver the test releases, and the test sees them inside it through
- * a latch rather than by waiting.
+ * <p>Nothing measures time. A lookup that must wait for a thread until its bound waits 100 ms (the shortest connect
+ * timeout); one that must end at its bound with no answer, taken by a thread first, waits 500 ms, long enough for a
+ * thread made for it to start on a busy machine. The lookups that must hold the threads wait for a resolver the test
+ * releases, and the test sees them inside it through a latch rather than by waiting.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 class HostLookupTest {
   private static final Duration BOUND = Duration.ofMillis(100);
+  /**
+   * The bound of a lookup that a thread must take before it ends, with no answer: 100 ms was not always enough for a
+   * thread made for it to start and take it on a loaded machine, and the lookup was then refused for want of a thread.
+   */
+  private static final Duration TAKEN_BOUND = Duration.ofMillis(500);
   /** Far longer than any lookup here takes once its resolver answers: a bound on a hang, not on speed. */
   private static final Duration LONG = Duration.ofSeconds(30);
   private static final InetAddress[] PUBLIC = {address(93, 184, 215, 14)};
@@ -95,7 +101,7 @@ class HostLookupTest {
     HostLookup lookup = lookup(resolver, 2);
 
     HostLookup.NoAnswerException e = assertThrows(HostLookup.NoAnswerException.class,
-        () -> lookup.resolve("hangs.example.com", BOUND));
+        () -> lookup.resolve("hangs.example.com", TAKEN_BOUND));
     assertEquals("the endpoint's host lookup timed out", e.getMessage());
     assertEquals(0, resolver.returned.get(), "the lookup ended before its resolver returned, which it does only "
         + "once the test releases it");
@@ -216,7 +222,7 @@ class HostLookupTest {
     HostLookup hangs = lookup(hanging(), 1);
     Thread.currentThread().interrupt();
     HostLookup.NoAnswerException e = assertThrows(HostLookup.NoAnswerException.class,
-        () -> hangs.resolveHoldingInterrupt("hangs.example.com", BOUND));
+        () -> hangs.resolveHoldingInterrupt("hangs.example.com", TAKEN_BOUND));
     assertTrue(Thread.interrupted(), "the interrupt is kept");
     assertEquals("the endpoint's host lookup timed out", e.getMessage());
   }
