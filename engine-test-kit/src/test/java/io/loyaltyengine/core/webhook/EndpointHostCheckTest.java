@@ -244,6 +244,31 @@ class EndpointHostCheckTest {
   }
 
   /**
+   * A creation whose lookup is inside a resolver that hangs when the engine closes is refused, once its wait ends at
+   * the connect timeout, as the closed engine refuses every operation: not as a URL that did not resolve in time.
+   */
+  @Test
+  void aCreationWaitingForItsLookupWhenTheEngineClosesIsRefusedAsByAClosedEngine() throws Exception {
+    resolver.answer("hangs.example.com", LOOPBACK).hang("hangs.example.com");
+    LoyaltyEngine engine = engine();
+    TenantScope shop = tenant(engine);
+    Future<WebhookEndpoint> creation = callers.submit(() -> shop.webhooks().create(new NewWebhookEndpoint(
+        "http://hangs.example.com:8080/hook", null)).endpoint());
+    assertTrue(resolver.awaitInsideHang(1), "the creation's lookup hangs in the resolver");
+
+    engine.close();
+    try {
+      fail("created by a closed engine: " + creation.get(20, TimeUnit.SECONDS));
+    } catch (ExecutionException e) {
+      IllegalStateException closed = assertInstanceOf(IllegalStateException.class, e.getCause());
+      assertEquals("the engine is closed", closed.getMessage());
+    } catch (TimeoutException e) {
+      fail("the creation still waits for the resolver after 20 s");
+    }
+    assertEquals(0, resolver.returnedFromHang.get(), "refused while the lookup still hung");
+  }
+
+  /**
    * A resolver that fails with an unchecked exception (the system's throws a SecurityException where a security
    * manager refuses the lookup, whose message names the host) refuses the endpoint with VALIDATION_ERROR on
    * {@code url}, naming neither the host nor the URL, and stores nothing: the host cannot be checked. The exception
