@@ -84,9 +84,10 @@ public interface Rewards {
    *     past {@code Long.MAX_VALUE}: nothing changes); NOT_FOUND (the reward, a participant
    *     named by id that is not of the reward's campaign, an unknown email when enrolment is off, an unknown invited
    *     participant); CONFLICT on {@code idempotencyKey} reused for another participant, reward, source or invited
-   *     participant (only those are compared: a retry's metadata is not, and the first request's stands). A request
-   *     that is refused without its key is refused the same way with a key already used: NOT_FOUND or
-   *     VALIDATION_ERROR come before CONFLICT, so a refusal tells the caller nothing of the key
+   *     participant (only those are compared: a retry's metadata is not, and the first request's stands). With a key
+   *     already used, a participant or invited participant the request cannot name is still NOT_FOUND, and an
+   *     invited participant that is the participant itself or named by an email of another campaign still
+   *     VALIDATION_ERROR on {@code invited}, before CONFLICT: those refusals tell the caller nothing of the key
    */
   ActionResult recordAction(LoyaltyAction action);
 

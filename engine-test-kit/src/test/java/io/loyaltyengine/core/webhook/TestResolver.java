@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A host resolver for engine tests, never DNS: each name the test gives answers with its addresses, a name it does
  * not know does not resolve, a name the test makes fail throws the unchecked exception it was given (as the system's
- * resolver throws a SecurityException where a security manager refuses the lookup), and a name the test makes hang holds the calling thread (heeding no interrupt, as the
- * system resolver) until {@link #release()}, 30 s at most so that a failing test leaves no thread for good; it then
+ * resolver throws a SecurityException where a security manager refuses the lookup), and a name the test makes hang
+ * holds the calling thread (heeding no interrupt, as the system resolver) until {@link #release()}, 30 s at most so
+ * that a failing test leaves no thread for good; it then
  * answers with the name's addresses. Records every name asked and every thread that asked, and lets the test wait,
  * without sleeping, for lookups to be inside the hang.
  *
