@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -124,38 +125,28 @@ public final class DatabaseChecks {
     // The schema and the SQL are written for H2's regular mode, whose constraints mean what PostgreSQL's do; in a
     // compatibility mode they may not (MSSQLServer and Oracle take NULLs as equal in a unique constraint, so keys
     // without a value would collide; Oracle stores '' as NULL).
-    List<String> modes = all(connection,
-        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'MODE'");
-    for (String mode : modes) {
-      if (mode != null && !"REGULAR".equalsIgnoreCase(mode.strip())) {
-        throw new IllegalStateException("the H2 database runs in compatibility mode MODE=" + mode + ", in which its"
-            + " constraints do not mean what the engine's schema declares (in some modes unique keys take NULLs as"
-            + " equal); the engine requires H2's regular mode (remove MODE from the URL of the database)");
-      }
+    String mode = setting(connection, "MODE", "REGULAR");
+    if (mode != null) {
+      throw new IllegalStateException("the H2 database runs in compatibility mode MODE=" + mode + ", in which its"
+          + " constraints do not mean what the engine's schema declares (in some modes unique keys take NULLs as"
+          + " equal); the engine requires H2's regular mode (remove MODE from the URL of the database)");
     }
     // A collation makes every text comparison, keys included, follow it (ENGLISH STRENGTH PRIMARY: "alice" equals
     // "Alice" and "Alicé"), where the engine compares exactly: a customer id would find another's mapping, coupon
     // codes and idempotency keys collide. H2 lists the setting only while one is set (OFF is the default).
-    List<String> collations = all(connection,
-        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'COLLATION'");
-    for (String collation : collations) {
-      if (collation != null && !"OFF".equalsIgnoreCase(collation.strip())) {
-        throw new IllegalStateException("the H2 database has COLLATION " + collation + ", by which it compares"
-            + " text, also in unique keys; the engine compares text exactly (customer ids, codes, idempotency keys):"
-            + " use a database without a collation (H2's default, COLLATION OFF)");
-      }
+    String collation = setting(connection, "COLLATION", "OFF");
+    if (collation != null) {
+      throw new IllegalStateException("the H2 database has COLLATION " + collation + ", by which it compares"
+          + " text, also in unique keys; the engine compares text exactly (customer ids, codes, idempotency keys):"
+          + " use a database without a collation (H2's default, COLLATION OFF)");
     }
     // IGNORECASE makes every text column made afterwards compare without case (VARCHAR_IGNORECASE): the columns of
-    // the schema's next migrations would, and customer ids, codes and keys differing in case collide there.
-    List<String> ignoreCase = all(connection,
-        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'IGNORECASE'");
-    for (String value : ignoreCase) {
-      // H2 lists it as 0 or 1.
-      if (value != null && !"0".equals(value.strip()) && !"FALSE".equalsIgnoreCase(value.strip())) {
-        throw new IllegalStateException("the H2 database has IGNORECASE set, by which the text columns it"
-            + " makes compare without case, also in unique keys; the engine compares text exactly (customer ids,"
-            + " codes, idempotency keys): remove IGNORECASE from the URL of the database");
-      }
+    // the schema's next migrations would, and customer ids, codes and keys differing in case collide there. H2
+    // lists it as 0 or 1.
+    if (setting(connection, "IGNORECASE", "0", "FALSE") != null) {
+      throw new IllegalStateException("the H2 database has IGNORECASE set, by which the text columns it"
+          + " makes compare without case, also in unique keys; the engine compares text exactly (customer ids,"
+          + " codes, idempotency keys): remove IGNORECASE from the URL of the database");
     }
     List<String> writeDelays = all(connection,
         "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'");
@@ -228,6 +219,20 @@ public final class DatabaseChecks {
   private static String single(Connection connection, String query) throws SQLException {
     List<String> values = all(connection, query);
     return values.isEmpty() ? null : values.get(0);
+  }
+
+  /**
+   * The value of H2's setting {@code name} if it is set to none of {@code accepted} (compared without case and
+   * surrounding spaces); null if it is not listed, or is accepted.
+   */
+  private static String setting(Connection connection, String name, String... accepted) throws SQLException {
+    for (String value : all(connection,
+        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = '" + name + "'")) {
+      if (value != null && Arrays.stream(accepted).noneMatch(a -> a.equalsIgnoreCase(value.strip()))) {
+        return value;
+      }
+    }
+    return null;
   }
 
   private static List<String> all(Connection connection, String query) throws SQLException {
