@@ -13,9 +13,11 @@ public final class CoreEngineFactory implements EngineFactory {
 
   @Override
   public LoyaltyEngine create(EngineConfig config) {
+    // Refused as build()'s other refusals are (IllegalStateException): the builder cannot see the SPI type.
     if (!(config.storage() instanceof Storage)) {
-      throw new IllegalArgumentException("storage must implement the engine-core storage SPI "
-          + "(io.loyaltyengine.core.spi.Storage); got " + config.storage().getClass().getName());
+      throw new IllegalStateException("storage must implement the engine-core storage SPI "
+          + "(io.loyaltyengine.core.spi.Storage), as JdbcStorage and InMemoryStorage do, but was "
+          + config.storage().getClass().getName());
     }
     return new CoreEngine(config);
   }

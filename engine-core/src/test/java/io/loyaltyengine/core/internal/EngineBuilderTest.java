@@ -60,6 +60,22 @@ class EngineBuilderTest {
     assertTrue(defaults.getMessage().contains("(PT40S)"), defaults.getMessage());
   }
 
+  /**
+   * A storage that is not a storage module's (hosts never implement {@link EngineStorage} themselves) is refused by
+   * build() as its other refusals are, with an IllegalStateException naming the setting, and closed.
+   */
+  @Test
+  void buildRefusesAStorageThatDoesNotImplementTheStorageSpi() {
+    AtomicInteger closed = new AtomicInteger();
+    EngineStorage storage = closed::incrementAndGet;
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> LoyaltyEngine.builder().storage(storage).build());
+    assertTrue(e.getMessage().startsWith("storage must implement the engine-core storage SPI "
+        + "(io.loyaltyengine.core.spi.Storage), as JdbcStorage and InMemoryStorage do, but was "
+        + storage.getClass().getName()), e.getMessage());
+    assertEquals(1, closed.get(), "closed once");
+  }
+
   /** The engine owns the storage from storage() on, so a build that fails closes it (an H2 file keeps a lock). */
   @Test
   void aBuildThatFailsClosesTheStorageItWasGiven() {
