@@ -88,7 +88,8 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
    *     and plan changes made on other instances take effect here within it; 0 disables the cache (every request reads
    *     the key)
    * @throws NullPointerException if {@code plans}, a plan's rate or {@code keyCacheTtl} is null
-   * @throws IllegalArgumentException naming the setting and its bounds
+   * @throws IllegalArgumentException naming the setting and its bounds; naming {@code defaultPlan} if it is not one
+   *     of the plans (null exactly when there are none)
    */
   public AccessSettings {
     Objects.requireNonNull(plans, "plans");
@@ -100,18 +101,22 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
       checkPlanName("plan name", name);
       Objects.requireNonNull(rate, "plan " + name);
     });
-    if (plans.isEmpty() && defaultPlan != null) {
-      throw new IllegalArgumentException("defaultPlan must be one of the plans but no plans are configured");
-    }
-    if (!plans.isEmpty()) {
-      if (defaultPlan == null) {
-        throw new IllegalArgumentException("defaultPlan must be set when plans are configured");
-      }
-      if (!plans.containsKey(defaultPlan)) {
-        throw new IllegalArgumentException("defaultPlan must be one of the plans " + plans.keySet());
-      }
+    String defaultPlanProblem = defaultPlanProblem(plans, defaultPlan);
+    if (defaultPlanProblem != null) {
+      throw new IllegalArgumentException(defaultPlanProblem);
     }
     checkTtl(keyCacheTtl);
+  }
+
+  /** What is wrong with {@code defaultPlan} given {@code plans}, or null: it must be one of them, if any. */
+  private static String defaultPlanProblem(Map<String, RateLimit> plans, String defaultPlan) {
+    if (plans.isEmpty()) {
+      return defaultPlan == null ? null : "defaultPlan must be one of the plans but no plans are configured";
+    }
+    if (defaultPlan == null) {
+      return "defaultPlan must be set when plans are configured";
+    }
+    return plans.containsKey(defaultPlan) ? null : "defaultPlan must be one of the plans " + plans.keySet();
   }
 
   /**
@@ -243,10 +248,15 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
      * Returns the settings.
      *
      * @return the validated settings
-     * @throws IllegalArgumentException if plans are configured without a default plan, or the default plan is not
-     *     one of them
+     * @throws IllegalStateException naming {@code defaultPlan}, if plans are configured without a default plan, or
+     *     the default plan is not one of them
      */
     public AccessSettings build() {
+      // A combination of settings: refused as the engine's and the JDBC storage's builders refuse theirs.
+      String defaultPlanProblem = defaultPlanProblem(plans, defaultPlan);
+      if (defaultPlanProblem != null) {
+        throw new IllegalStateException(defaultPlanProblem);
+      }
       return new AccessSettings(plans, defaultPlan, keyCacheTtl);
     }
   }

@@ -4,6 +4,7 @@ import static io.loyaltyengine.testkit.SettingCalls.SEEDS;
 import static io.loyaltyengine.testkit.SettingCalls.attempt;
 import static io.loyaltyengine.testkit.SettingCalls.fuzz;
 import static io.loyaltyengine.testkit.SettingCalls.iae;
+import static io.loyaltyengine.testkit.SettingCalls.ise;
 import static io.loyaltyengine.testkit.SettingCalls.npe;
 import static io.loyaltyengine.testkit.SettingCalls.orNull;
 import static io.loyaltyengine.testkit.SettingCalls.outside;
@@ -551,7 +552,7 @@ class SettingsBuilderFuzzTest {
               refusals.add(npe("plan " + name));
             }
           });
-          refusals.addAll(defaultPlanRefusals(plans.keySet(), defaultPlan));
+          refusals.addAll(defaultPlanRefusals(plans.keySet(), defaultPlan, false));
         }
         AccessSettings[] made = new AccessSettings[1];
         if (attempt(call, refusals, () -> made[0] = new AccessSettings(plans, defaultPlan, ttl))) {
@@ -572,16 +573,19 @@ class SettingsBuilderFuzzTest {
     }
   }
 
-  /** What {@code build()} (and the canonical constructor) refuses about the default plan: it must be a plan's. */
-  private static List<Refusal> defaultPlanRefusals(Set<String> plans, String defaultPlan) {
+  /**
+   * What {@code build()} (an IllegalStateException, as the other builders refuse a combination) and the canonical
+   * constructor (an IllegalArgumentException) refuse about the default plan: it must be a plan's.
+   */
+  private static List<Refusal> defaultPlanRefusals(Set<String> plans, String defaultPlan, boolean atBuild) {
     boolean fine = plans.isEmpty() ? defaultPlan == null : plans.contains(defaultPlan);
-    return refusals(fine ? null : iae("defaultPlan", null));
+    return refusals(fine ? null : atBuild ? ise("defaultPlan") : iae("defaultPlan", null));
   }
 
   /** build() refuses a default plan that is not one of the plans, or else gives exactly what was set. */
   private static void accessSettingsBuild(AccessSettings.Builder builder, AccessModel model) {
     AccessSettings[] built = new AccessSettings[1];
-    if (attempt(Call.of("build"), defaultPlanRefusals(model.plans.keySet(), model.defaultPlan),
+    if (attempt(Call.of("build"), defaultPlanRefusals(model.plans.keySet(), model.defaultPlan, true),
         () -> built[0] = builder.build())) {
       assertEquals(List.copyOf(model.plans.entrySet()), List.copyOf(built[0].plans().entrySet()), "plans, in order");
       assertEquals(model.defaultPlan, built[0].defaultPlan());

@@ -52,16 +52,30 @@ class AccessSettingsTest {
     assertTrue(AccessSettings.isPlanName("pro_2-" + "x".repeat(44)));
   }
 
+  /**
+   * The builder's build() refuses the combination as the engine's and the JDBC storage's builders refuse theirs
+   * (IllegalStateException); the canonical constructor, whose arguments they are, with an IllegalArgumentException.
+   */
   @Test
   void theDefaultPlanMustBeOneOfThePlans() {
-    refused("defaultPlan must be set when plans are configured",
+    refusedAtBuild("defaultPlan must be set when plans are configured",
         () -> AccessSettings.builder().plan("free", 1, MINUTE).build());
-    refused("defaultPlan must be one of the plans [free]",
+    refusedAtBuild("defaultPlan must be one of the plans [free]",
         () -> AccessSettings.builder().plan("free", 1, MINUTE).defaultPlan("pro").build());
-    refused("defaultPlan must be one of the plans but no plans are configured",
+    refusedAtBuild("defaultPlan must be one of the plans but no plans are configured",
         () -> AccessSettings.builder().defaultPlan("free").build());
     refused("defaultPlan must be 1 to 50 characters of a-z, 0-9, _ and - but was null",
         () -> AccessSettings.builder().defaultPlan(null));
+    refused("defaultPlan must be set when plans are configured",
+        () -> new AccessSettings(Map.of("free", new RateLimit(1, MINUTE)), null, MINUTE));
+    refused("defaultPlan must be one of the plans [free]",
+        () -> new AccessSettings(Map.of("free", new RateLimit(1, MINUTE)), "pro", MINUTE));
+    refused("defaultPlan must be one of the plans but no plans are configured",
+        () -> new AccessSettings(Map.of(), "free", MINUTE));
+  }
+
+  private static void refusedAtBuild(String message, Executable build) {
+    assertEquals(message, assertThrows(IllegalStateException.class, build).getMessage());
   }
 
   @Test
