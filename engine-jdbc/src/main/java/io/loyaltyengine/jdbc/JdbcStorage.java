@@ -150,6 +150,7 @@ public final class JdbcStorage implements Storage {
       if (dialectOverride == null) {
         dialect = DatabaseChecks.detectDialect(connection);
       } else {
+        DatabaseChecks.checkDialectSet(connection, dialectOverride);
         dialect = dialectOverride;
         LOG.info("Loyalty engine storage uses dialect {} (set explicitly)", dialect);
       }
@@ -706,7 +707,9 @@ public final class JdbcStorage implements Storage {
     }
 
     /**
-     * The SQL dialect, instead of detecting it from the database's product name at start.
+     * The SQL dialect, instead of detecting it from the database's product name at start: for a database that speaks
+     * it under another product name. {@link #build()} refuses it for a database whose product name is the other
+     * dialect's.
      *
      * @throws NullPointerException if {@code dialect} is null
      * @throws IllegalStateException if it was already set
@@ -749,8 +752,8 @@ public final class JdbcStorage implements Storage {
      * Connects, checks the database and brings its schema up to date (or validates it).
      *
      * @throws IllegalStateException if neither url nor dataSource was set; if a pool setting was given with a
-     *     dataSource; if the database is not supported, can lose commits (H2), is H2 reached as a user without
-     *     admin rights, or its schema is newer than this engine, differs from it or (in VALIDATE mode) lacks
+     *     dataSource; if the database is not supported, is of another dialect than one set with {@link #dialect},
+     *     can lose commits (H2), is H2 reached as a user without admin rights, or its schema is newer than this engine, differs from it or (in VALIDATE mode) lacks
      *     versions
      * @throws StorageException if the database cannot be reached or a schema script fails; also, saying so, if no
      *     JDBC driver on the class path accepts the url (PostgreSQL's driver is an optional dependency of

@@ -83,6 +83,23 @@ class JdbcStorageConfigTest {
         .autoCommit(false).build()).getMessage().startsWith("autoCommit applies to the pool"));
   }
 
+  /**
+   * A dialect set explicitly is for a database whose product name the storage does not know; one whose product is the
+   * other dialect's is refused at start, naming the setting, where it failed in the other dialect's first statement
+   * with an SQLState only. The pool is closed: the file opens again at once.
+   */
+  @Test
+  void aDialectSetForAnotherDatabaseIsRefusedAtStartNamingTheSetting() {
+    Path file = directory.resolve("dialect");
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().h2File(file).dialect(SqlDialect.POSTGRESQL).build());
+    assertEquals("dialect was set to POSTGRESQL but the database is H2 (product 'H2'): leave dialect unset to"
+        + " detect it, or set H2", e.getMessage());
+    try (JdbcStorage storage = JdbcStorage.builder().h2File(file).dialect(SqlDialect.H2).build()) {
+      assertEquals(SqlDialect.H2, storage.dialect());
+    }
+  }
+
   @Test
   void anH2UrlWithAWriteDelayIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

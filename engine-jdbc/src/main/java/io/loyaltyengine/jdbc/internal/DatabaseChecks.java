@@ -31,19 +31,38 @@ public final class DatabaseChecks {
    */
   public static SqlDialect detectDialect(Connection connection) throws SQLException {
     String product = connection.getMetaData().getDatabaseProductName();
-    String normalized = product == null ? "" : product.toLowerCase(Locale.ROOT);
-    SqlDialect dialect;
-    if (normalized.equals("h2")) {
-      dialect = SqlDialect.H2;
-    } else if (normalized.contains("postgresql")) {
-      dialect = SqlDialect.POSTGRESQL;
-    } else {
+    SqlDialect dialect = dialectOf(product);
+    if (dialect == null) {
       throw new IllegalStateException("the database product '" + product + "' is not supported: the engine runs on"
           + " H2 and PostgreSQL; if this database speaks one of their dialects, set it with"
           + " JdbcStorage.Builder.dialect(...)");
     }
     LOG.info("Loyalty engine storage uses dialect {} (detected from database product '{}')", dialect, product);
     return dialect;
+  }
+
+  /**
+   * Checks a dialect set explicitly: it is for a database whose product name names no dialect, so one whose product
+   * is the other dialect's is refused (its first statement of the other dialect would fail with an SQLState only).
+   *
+   * @throws IllegalStateException naming the setting, if the database's product is another dialect's
+   */
+  public static void checkDialectSet(Connection connection, SqlDialect dialect) throws SQLException {
+    String product = connection.getMetaData().getDatabaseProductName();
+    SqlDialect detected = dialectOf(product);
+    if (detected != null && detected != dialect) {
+      throw new IllegalStateException("dialect was set to " + dialect + " but the database is " + detected
+          + " (product '" + product + "'): leave dialect unset to detect it, or set " + detected);
+    }
+  }
+
+  /** The dialect a database product name names, or null. */
+  private static SqlDialect dialectOf(String product) {
+    String normalized = product == null ? "" : product.toLowerCase(Locale.ROOT);
+    if (normalized.equals("h2")) {
+      return SqlDialect.H2;
+    }
+    return normalized.contains("postgresql") ? SqlDialect.POSTGRESQL : null;
   }
 
   /**
