@@ -48,7 +48,10 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
     return new Builder();
   }
 
-  /** Builds {@link EngineLimits}; each setter validates its value at once. Not thread-safe. */
+  /**
+   * Builds {@link EngineLimits}, starting from {@link #DEFAULTS}; each setter validates its value at once, and a
+   * setter called again replaces the value it set before. Not thread-safe.
+   */
   public static final class Builder {
     private int maxMetadataKeys = DEFAULTS.maxMetadataKeys;
     private int maxMetadataKeyLength = DEFAULTS.maxMetadataKeyLength;
@@ -59,7 +62,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
     }
 
     /**
-     * Most keys in a participant's metadata, 1..1,000.
+     * Most keys in a participant's metadata, 1..1,000 (default 50).
      *
      * @param value the most keys
      * @return this builder
@@ -72,7 +75,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
     }
 
     /**
-     * Longest metadata key in code points, 1..256.
+     * Longest metadata key in code points, 1..256 (default 64).
      *
      * @param value the longest key length
      * @return this builder
@@ -85,7 +88,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
     }
 
     /**
-     * Longest string metadata value in code points, 1..65,536.
+     * Longest string metadata value in code points, 1..65,536 (default 1,000).
      *
      * @param value the longest value length
      * @return this builder
@@ -98,7 +101,7 @@ public record EngineLimits(int maxMetadataKeys, int maxMetadataKeyLength, int ma
     }
 
     /**
-     * Largest amount of one award or deduction, 1..Long.MAX_VALUE.
+     * Largest amount of one award or deduction, 1..Long.MAX_VALUE (default 1,000,000,000).
      *
      * @param value the largest amount
      * @return this builder

@@ -39,8 +39,8 @@ import java.util.Objects;
  * @param plans the plans by name, in the order given
  * @param defaultPlan the plan of tenants without one (or with one not configured here); null when no plans
  * @param keyCacheTtl how long an instance trusts a key (and its tenant's plan) it has read: revocations, deletions
- *     and plan changes made on other instances take effect here within it; 0 disables the cache (every request reads
- *     the key)
+ *     and plan changes made on other instances take effect here within it, 0..10 min; 0 disables the cache (every
+ *     request reads the key)
  */
 public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, Duration keyCacheTtl) {
 
@@ -85,8 +85,8 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
    * @param plans the plans by name, in the order given
    * @param defaultPlan the plan of tenants without one (or with one not configured here); null when no plans
    * @param keyCacheTtl how long an instance trusts a key (and its tenant's plan) it has read: revocations, deletions
-   *     and plan changes made on other instances take effect here within it; 0 disables the cache (every request reads
-   *     the key)
+   *     and plan changes made on other instances take effect here within it, 0..10 min; 0 disables the cache (every
+   *     request reads the key)
    * @throws NullPointerException if {@code plans}, a plan's rate or {@code keyCacheTtl} is null
    * @throws IllegalArgumentException naming the setting and its bounds; naming {@code defaultPlan} if it is not one
    *     of the plans (null exactly when there are none)
@@ -188,7 +188,11 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
     return "AccessSettings[plans=" + plans + ", defaultPlan=" + defaultPlan + ", keyCacheTtl=" + keyCacheTtl + "]";
   }
 
-  /** Builds {@link AccessSettings}; each setter validates at once, {@link #build()} the default plan. Not thread-safe. */
+  /**
+   * Builds {@link AccessSettings}, starting from {@link #DEFAULTS}; each setter validates at once, {@link #build()}
+   * the default plan. {@link #defaultPlan} and {@link #keyCacheTtl} called again replace the value they set before;
+   * {@link #plan} refuses a name already added. Not thread-safe.
+   */
   public static final class Builder {
     private final Map<String, RateLimit> plans = new LinkedHashMap<>();
     private String defaultPlan;

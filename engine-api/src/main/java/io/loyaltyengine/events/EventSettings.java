@@ -15,11 +15,11 @@ import java.util.Objects;
  *
  * @param backgroundDispatch whether the engine runs its own dispatcher thread; if false the host calls
  *     {@link Events#dispatch()}
- * @param pollInterval pause between idle rounds of the background dispatcher
- * @param batchSize deliveries claimed per round
- * @param lease how long a claimed delivery is reserved for the instance that claimed it
- * @param listenerMaxAttempts attempts before a listener delivery is parked
- * @param retention how long dispatched events stay in the change feed before they are pruned
+ * @param pollInterval pause between idle rounds of the background dispatcher, 10 ms..10 min
+ * @param batchSize deliveries claimed per round, 1..10,000
+ * @param lease how long a claimed delivery is reserved for the instance that claimed it, 1 s..1 h
+ * @param listenerMaxAttempts attempts before a listener delivery is parked, 1..100
+ * @param retention how long dispatched events stay in the change feed before they are pruned, 1 min..3,650 days
  */
 public record EventSettings(boolean backgroundDispatch, Duration pollInterval, int batchSize, Duration lease,
     int listenerMaxAttempts, Duration retention) {
@@ -33,11 +33,11 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
    *
    * @param backgroundDispatch whether the engine runs its own dispatcher thread; if false the host calls {@link
    *     Events#dispatch()}
-   * @param pollInterval pause between idle rounds of the background dispatcher
-   * @param batchSize deliveries claimed per round
-   * @param lease how long a claimed delivery is reserved for the instance that claimed it
-   * @param listenerMaxAttempts attempts before a listener delivery is parked
-   * @param retention how long dispatched events stay in the change feed before they are pruned
+   * @param pollInterval pause between idle rounds of the background dispatcher, 10 ms..10 min
+   * @param batchSize deliveries claimed per round, 1..10,000
+   * @param lease how long a claimed delivery is reserved for the instance that claimed it, 1 s..1 h
+   * @param listenerMaxAttempts attempts before a listener delivery is parked, 1..100
+   * @param retention how long dispatched events stay in the change feed before they are pruned, 1 min..3,650 days
    * @throws NullPointerException naming the setting, if a duration is null
    * @throws IllegalArgumentException naming the setting and its bounds
    */
@@ -66,7 +66,10 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     return new Builder();
   }
 
-  /** Builds {@link EventSettings}; each setter validates at once. Not thread-safe. */
+  /**
+   * Builds {@link EventSettings}, starting from {@link #DEFAULTS}; each setter validates at once, and a setter called
+   * again replaces the value it set before. Not thread-safe.
+   */
   public static final class Builder {
     private boolean backgroundDispatch = DEFAULTS.backgroundDispatch;
     private Duration pollInterval = DEFAULTS.pollInterval;
@@ -79,11 +82,11 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     }
 
     /**
-     * The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread. The engine's lease
-     * on its node number is renewed before its units of work all the same (see
-     * {@link io.loyaltyengine.LoyaltyEngine.Builder#nodeId}). Calls from several host threads take turns; to stop a
-     * round, interrupt its thread: it cancels the round's webhook calls and returns, and the deliveries it did not
-     * make come back once their lease runs out (see {@link Events#dispatch()}).
+     * The host drives dispatch by calling {@link Events#dispatch()}; the engine starts no thread (by default it runs
+     * a background dispatcher thread). The engine's lease on its node number is renewed before its units of work all
+     * the same (see {@link io.loyaltyengine.LoyaltyEngine.Builder#nodeId}). Calls from several host threads take
+     * turns; to stop a round, interrupt its thread: it cancels the round's webhook calls and returns, and the
+     * deliveries it did not make come back once their lease runs out (see {@link Events#dispatch()}).
      *
      * @return this builder
      */
@@ -93,7 +96,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     }
 
     /**
-     * Pause between idle background rounds, 10 ms..10 min.
+     * Pause between idle background rounds, 10 ms..10 min (default 500 ms).
      *
      * @param value the pause
      * @return this builder
@@ -108,7 +111,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     }
 
     /**
-     * Deliveries claimed per round, 1..10,000.
+     * Deliveries claimed per round, 1..10,000 (default 100).
      *
      * @param value deliveries per round
      * @return this builder
@@ -123,9 +126,9 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     }
 
     /**
-     * Lease on a claimed delivery, 1 s..1 h; at least twice the slowest listener or webhook call (a claimed delivery
-     * starts only while half its lease is left; the rest of a round's batch is claimed again later). The engine's
-     * builder refuses a lease shorter than twice the webhooks' connect and request timeouts together.
+     * Lease on a claimed delivery, 1 s..1 h (default 60 s); at least twice the slowest listener or webhook call (a
+     * claimed delivery starts only while half its lease is left; the rest of a round's batch is claimed again later).
+     * The engine's builder refuses a lease shorter than twice the webhooks' connect and request timeouts together.
      *
      * @param value the lease
      * @return this builder
@@ -139,7 +142,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     }
 
     /**
-     * Attempts before a listener delivery is parked, 1..100.
+     * Attempts before a listener delivery is parked, 1..100 (default 10).
      *
      * @param value the most attempts
      * @return this builder
@@ -154,7 +157,8 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     }
 
     /**
-     * How long dispatched events are kept, 1 min..10 years. Pending and parked events are never pruned.
+     * How long dispatched events are kept, 1 min..3,650 days (default 7 days). Pending and parked events are never
+     * pruned.
      *
      * @param value how long dispatched events are kept
      * @return this builder

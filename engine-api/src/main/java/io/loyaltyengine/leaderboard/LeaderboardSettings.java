@@ -105,7 +105,10 @@ public record LeaderboardSettings(Duration refreshInterval, long maxIndexedEntri
     return between("rebuildInterval", value, Duration.ofMinutes(1), Duration.ofDays(1));
   }
 
-  /** Builds {@link LeaderboardSettings}; each setter validates at once. Not thread-safe. */
+  /**
+   * Builds {@link LeaderboardSettings}, starting from {@link #DEFAULTS}; each setter validates at once, and a setter
+   * called again replaces the value it set before. Not thread-safe.
+   */
   public static final class Builder {
     private Duration refreshInterval = DEFAULTS.refreshInterval;
     private long maxIndexedEntries = DEFAULTS.maxIndexedEntries;

@@ -52,7 +52,10 @@ public record SsoSettings(Duration maxClockSkew, Duration rotationGrace) {
     return between("rotationGrace", value, Duration.ZERO, Duration.ofDays(7));
   }
 
-  /** Builds {@link SsoSettings}; each setter validates at once. Not thread-safe. */
+  /**
+   * Builds {@link SsoSettings}, starting from {@link #DEFAULTS}; each setter validates at once, and a setter called
+   * again replaces the value it set before. Not thread-safe.
+   */
   public static final class Builder {
     private Duration maxClockSkew = DEFAULTS.maxClockSkew;
     private Duration rotationGrace = DEFAULTS.rotationGrace;
