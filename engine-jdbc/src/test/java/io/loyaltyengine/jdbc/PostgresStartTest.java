@@ -35,6 +35,19 @@ class PostgresStartTest {
     assertTrue(log.contains("synchronous_commit=off"), log);
   }
 
+  /** H2 set for PostgreSQL is refused naming the setting, where the H2 checks' first statement failed (42883). */
+  @Test
+  void aDialectSetForAnotherDatabaseIsRefusedNamingTheSetting() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().url(EmbeddedPostgresServer.url(database)).dialect(SqlDialect.H2).build());
+    assertEquals("dialect was set to H2 but the database is POSTGRESQL (product 'PostgreSQL'): leave dialect unset"
+        + " to detect it, or set POSTGRESQL", e.getMessage());
+    try (JdbcStorage storage = JdbcStorage.builder().url(EmbeddedPostgresServer.url(database))
+        .dialect(SqlDialect.POSTGRESQL).build()) {
+      assertEquals(SqlDialect.POSTGRESQL, storage.dialect());
+    }
+  }
+
   @Test
   void rowValuesStayOutOfTheDriversMessages() {
     Instant now = Instant.parse("2025-01-01T00:00:00Z");
