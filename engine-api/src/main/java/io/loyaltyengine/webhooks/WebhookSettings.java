@@ -77,19 +77,6 @@ public record WebhookSettings(Duration connectTimeout, Duration requestTimeout, 
   }
 
   /**
-   * Validates every setting, with {@link #DEFAULT_DELIVERY_THREADS} delivery threads.
-   *
-   * @param connectTimeout time to look up an endpoint's host, and to establish a connection, 100 ms..60 s
-   * @param requestTimeout time for the whole request and response, 100 ms..5 min
-   * @param addressPolicy which addresses endpoints may resolve to
-   * @throws NullPointerException naming the setting, if one is null
-   * @throws IllegalArgumentException naming the setting and its bounds
-   */
-  public WebhookSettings(Duration connectTimeout, Duration requestTimeout, WebhookAddressPolicy addressPolicy) {
-    this(connectTimeout, requestTimeout, addressPolicy, DEFAULT_DELIVERY_THREADS);
-  }
-
-  /**
    * These settings with another address policy.
    *
    * @param policy which addresses endpoints may have

@@ -31,7 +31,6 @@ import io.loyaltyengine.testkit.SettingCalls.Refusal;
 import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.gen.Generators;
 import io.loyaltyengine.testkit.model.ModelRunner;
-import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.lang.reflect.Field;
 import java.time.Clock;
@@ -98,8 +97,8 @@ class EngineBuilderFuzzTest {
           // Mostly manual: a background dispatcher per engine built costs a thread.
           return random.nextInt(4) == 0 ? events.build() : events.manualDispatch().build();
         }).map(v -> Call.of("events", v))),
-        Gen.weight(2, orNull(random -> new WebhookSettings(CONNECT_TIMEOUTS.get(random.nextInt(4)),
-            REQUEST_TIMEOUTS.get(random.nextInt(4)), WebhookAddressPolicy.PUBLIC_ONLY)).map(v -> Call.of("webhooks", v))),
+        Gen.weight(2, orNull(random -> WebhookSettings.DEFAULTS.withTimeouts(
+            CONNECT_TIMEOUTS.get(random.nextInt(4)), REQUEST_TIMEOUTS.get(random.nextInt(4)))).map(v -> Call.of("webhooks", v))),
         Gen.weight(1, orNull(Gen.elements(FraudScreening.DEFAULTS,
             FraudScreening.builder().disposableDomain("spam.example").build())).map(v -> Call.of("fraudScreening", v))),
         Gen.weight(1, orNull(Gen.elements(LeaderboardSettings.DEFAULTS,

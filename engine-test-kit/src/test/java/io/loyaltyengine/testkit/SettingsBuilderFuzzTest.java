@@ -253,13 +253,12 @@ class SettingsBuilderFuzzTest {
         random -> Call.of("withTimeouts", connects.next(random), requests.next(random)),
         policies.map(p -> Call.of("withAddressPolicy", p)),
         threads.map(t -> Call.of("withDeliveryThreads", t)),
-        random -> Call.of("new", connects.next(random), requests.next(random), policies.next(random)),
-        random -> Call.of("new4", connects.next(random), requests.next(random), policies.next(random),
+        random -> Call.of("new", connects.next(random), requests.next(random), policies.next(random),
             threads.next(random)));
     fuzz("WebhookSettings", () -> new Box<>(WebhookSettings.DEFAULTS), system -> new Box<>(WebhookSettings.DEFAULTS),
         calls, SettingsBuilderFuzzTest::webhookSettingsCall,
         (system, model) -> assertEquals(model.value, system.value), STEPS, SEEDS,
-        Set.of("withTimeouts", "withAddressPolicy", "withDeliveryThreads", "new", "new4"), Set.of());
+        Set.of("withTimeouts", "withAddressPolicy", "withDeliveryThreads", "new"), Set.of());
   }
 
   private static void webhookSettingsCall(Box<WebhookSettings> system, Box<WebhookSettings> model, Call call) {
@@ -293,13 +292,6 @@ class SettingsBuilderFuzzTest {
         action = () -> made[0] = current.withDeliveryThreads(threads);
       }
       case "new" -> {
-        connect = call.durationArg(0);
-        request = call.durationArg(1);
-        policy = (WebhookAddressPolicy) call.arg(2);
-        threads = WebhookSettings.DEFAULT_DELIVERY_THREADS;
-        action = () -> made[0] = new WebhookSettings(connect, request, policy);
-      }
-      case "new4" -> {
         connect = call.durationArg(0);
         request = call.durationArg(1);
         policy = (WebhookAddressPolicy) call.arg(2);
