@@ -19,9 +19,10 @@ public record WebhookAttempt(Result result, int status, Duration retryAfter, Str
     /** A 2xx answer: the delivery is done. */
     SUCCESS,
     /**
-     * A failure worth retrying: a network failure, a timeout, a host that did not resolve, or any answer that is
-     * neither 2xx nor 410 (5xx, 429, other 4xx, and 3xx, since redirects are never followed). The next attempt is
-     * due after {@link WebhookRetrySchedule#delayAfter}; after the last one the delivery is parked.
+     * A failure worth retrying: a network failure, a timeout, a host that did not resolve or whose lookup failed
+     * otherwise, or any answer that is neither 2xx nor 410 (5xx, 429, other 4xx, and 3xx, since redirects are never
+     * followed). The next attempt is due after {@link WebhookRetrySchedule#delayAfter}; after the last one the
+     * delivery is parked.
      */
     RETRY,
     /** {@code 410 Gone}: the receiver wants no more events. Disable the endpoint and park the delivery. */

@@ -195,6 +195,11 @@ public final class WebhookDeliverer implements AutoCloseable {
     } catch (UnknownHostException e) {
       // DNS failures are often passing; the schedule gives the receiver's zone days to recover.
       return WebhookAttempt.retry(0, null, "the endpoint's host did not resolve");
+    } catch (RuntimeException e) {
+      // The resolver failed otherwise (the system's throws SecurityException where a security manager refuses the
+      // lookup): no request can be made, as when the host does not resolve. Thrown on, it failed the round's other
+      // deliveries; its message may name the host, so the error does not carry it.
+      return WebhookAttempt.retry(0, null, "the endpoint's host could not be looked up");
     }
 
     Instant now = clock.instant();

@@ -427,6 +427,24 @@ class WebhookDelivererTest {
     assertEquals(List.of(), received, "no request without a checked address");
   }
 
+  /**
+   * A resolver that fails with an unchecked exception (the system's throws SecurityException where a security manager
+   * refuses the lookup) makes an attempt to be retried, whose error names neither the host nor the exception's
+   * message; nothing is sent. The exception went out of {@code deliver}, and failed the dispatcher's round.
+   */
+  @Test
+  void aHostLookupThatFailsUncheckedIsRetriedWithoutNamingTheHost() {
+    try (WebhookDeliverer failing = new WebhookDeliverer(LOOPBACK, CLOCK, host -> {
+      throw new SecurityException("lookup of " + host + " refused");
+    })) {
+      WebhookAttempt attempt = failing.deliver(endpointAt("http://refused.example.com:" + port() + "/hook"), EVENT);
+      assertEquals(Result.RETRY, attempt.result());
+      assertEquals(0, attempt.status());
+      assertEquals("the endpoint's host could not be looked up", attempt.error());
+    }
+    assertEquals(List.of(), received);
+  }
+
   /** The address policy judges the addresses the lookup found: a name that resolves to a private address is refused. */
   @Test
   void theAddressPolicyJudgesTheAddressesTheHostLookupFound() throws UnknownHostException {
