@@ -114,12 +114,22 @@ public final class FraudScreening {
       try {
         d = IDN.toASCII(domain.strip(), IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("disposableDomain must be a domain name");
+        throw new IllegalArgumentException("disposableDomain must be a domain name, but was " + quoted(domain));
       }
       if (d.length() > 253 || !DOMAIN.matcher(d).matches()) {
-        throw new IllegalArgumentException("disposableDomain must be a domain name of at most 253 characters");
+        throw new IllegalArgumentException("disposableDomain must be a domain name of at most 253 characters, but was "
+            + quoted(domain));
       }
       return d;
+    }
+
+    /**
+     * The refused text, quoted, so that a host adding a list learns which entry it was (a domain is neither secret
+     * nor personal); cut after 64 characters, so that a long one does not flood a log.
+     */
+    private static String quoted(String text) {
+      return text.length() <= 64 ? "\"" + text + "\""
+          : "\"" + text.substring(0, 64) + "...\" (" + text.length() + " characters)";
     }
 
     /**

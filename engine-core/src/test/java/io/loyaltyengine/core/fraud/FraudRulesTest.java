@@ -463,12 +463,22 @@ class FraudRulesTest {
     assertSignal(RiskLevel.HIGH, FraudRules.DISPOSABLE_EMAIL, c.screen(rules));
   }
 
-  /** A list with a bad domain adds none of it: a refused call leaves the builder as it was. */
+  /**
+   * A list with a bad domain adds none of it: a refused call leaves the builder as it was. The refusal quotes the
+   * domain refused, so that a host loading a list learns which one; a long one is cut.
+   */
   @Test
   void aListWithABadDomainAddsNone() {
     FraudScreening.Builder builder = FraudScreening.builder().disposableDomain("kept.example");
-    assertThrows(IllegalArgumentException.class,
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
         () -> builder.disposableDomains(List.of("first.example", "bücher.example", "a-.com")));
+    assertEquals("disposableDomain must be a domain name of at most 253 characters, but was \"a-.com\"",
+        refused.getMessage());
+    String long254 = "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(58) + ".com";
+    IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+        () -> builder.disposableDomain(long254));
+    assertEquals("disposableDomain must be a domain name of at most 253 characters, but was \""
+        + long254.substring(0, 64) + "...\" (" + long254.length() + " characters)", tooLong.getMessage());
     assertThrows(NullPointerException.class,
         () -> builder.disposableDomains(Arrays.asList("first.example", null)));
     assertEquals(Set.of("kept.example"), builder.build().disposableDomains());
