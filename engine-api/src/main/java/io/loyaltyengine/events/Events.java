@@ -84,7 +84,9 @@ public interface Events {
   CursorPage<ParkedDelivery> parked(String listenerName, Keyset page);
 
   /**
-   * Schedules a parked delivery again, from its first attempt.
+   * Schedules a parked delivery again, from its first attempt. It goes before the participant's later events still
+   * pending for the listener, and waits while one of them is being delivered by an instance: the listener never has
+   * two of a participant's events at once.
    *
    * @param listenerName the listener's name
    * @param tenantId the event's tenant

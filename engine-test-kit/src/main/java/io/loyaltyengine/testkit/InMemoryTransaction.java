@@ -1217,9 +1217,20 @@ final class InMemoryTransaction implements Transaction {
           return false;
         }
       }
-      ParticipantOrder lowest = t.pendingByParticipant.ceilingKey(
-          ParticipantOrder.first(d.tenantId(), d.subscriber(), d.participantId()));
-      return lowest == null || !(lowest.sameParticipant(order) && lowest.sequence() < d.sequence());
+      // None of the participant's PENDING deliveries to the subscriber with a lower sequence, nor one leased (a
+      // later one an instance holds while this one, replayed, is PENDING again).
+      for (Map.Entry<ParticipantOrder, DeliveryRecord> e : t.pendingByParticipant.tailMap(
+          ParticipantOrder.first(d.tenantId(), d.subscriber(), d.participantId()), true).entrySet()) {
+        if (!e.getKey().sameParticipant(order)) {
+          break;
+        }
+        DeliveryRecord other = e.getValue();
+        if (e.getKey().sequence() < d.sequence()
+            || other.leaseUntil() != null && other.leaseUntil().isAfter(now)) {
+          return false;
+        }
+      }
+      return true;
     }
 
     @Override

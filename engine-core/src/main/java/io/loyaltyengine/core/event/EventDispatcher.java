@@ -67,7 +67,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Claim.</b> One unit of work claims due deliveries for this instance's listeners and for webhooks,
  *       leasing them to this instance (the storage skips rows other instances hold), but for the endpoints this
  *       instance has paused (below). A delivery is not claimable while an earlier event of the same participant is
- *       pending for the same subscriber: that keeps order across instances and across retries. Subscribers take
+ *       pending for the same subscriber: that keeps order across instances and across retries; nor while a later one
+ *       is leased (the earlier one parked, then replayed): the subscriber never has two of a participant's events at
+ *       once. Subscribers take
  *       turns in a batch (each one's oldest delivery before any one's second, see
  *       {@link io.loyaltyengine.core.spi.DeliveryPort}), so that one with a backlog, such as an endpoint that does
  *       not answer, does not keep the others out of the batches.

@@ -11,7 +11,9 @@ import java.util.Set;
  * A delivery is claimable when it is PENDING, due ({@code nextAttemptAt <= now}), not leased (no lease, or
  * {@code leaseUntil <= now}), its subscriber is one of the claimer's and not one the claim skips, no other PENDING
  * delivery of the same tenant, subscriber and participant has a lower sequence (which keeps each participant's events
- * in order, across instances, also while an earlier one waits for a retry), and no event of the same participant with
+ * in order, across instances, also while an earlier one waits for a retry) or is leased ({@code leaseUntil > now}: a
+ * later one an instance holds while this one, parked and replayed, is PENDING again; claimed beside it, the
+ * subscriber would get two of the participant's events at once), and no event of the same participant with
  * a lower sequence is still unpositioned (ids of two instances whose clocks disagree may number a participant's events
  * out of order, so a positioning batch can end between them; the later one then waits for the earlier one's delivery
  * to exist).

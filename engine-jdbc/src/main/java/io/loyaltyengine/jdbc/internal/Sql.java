@@ -285,15 +285,16 @@ public final class Sql {
       " WHERE tenant_id = :tenantId AND event_id = :eventId AND subscriber = :subscriber";
   /**
    * The claimable deliveries (the DeliveryPort rule): PENDING, due, not leased or lease run out, and no PENDING
-   * delivery of the same tenant, subscriber and participant with a lower sequence (a NULL participant never matches,
-   * so it never blocks). The subscriber filter completes it.
+   * delivery of the same tenant, subscriber and participant with a lower sequence or a live lease (a later one held
+   * while this one, replayed, is PENDING again; this one's own lease has run out). A NULL participant never matches,
+   * so it never blocks. The subscriber filter completes it.
    */
   private static final String DELIVERY_CLAIMABLE = " FROM event_delivery d"
       + " WHERE d.status = 'PENDING' AND d.next_attempt_at <= :now"
       + " AND (d.lease_until IS NULL OR d.lease_until <= :now)"
       + " AND NOT EXISTS (SELECT 1 FROM event_delivery e WHERE e.tenant_id = d.tenant_id"
       + " AND e.subscriber = d.subscriber AND e.participant_id = d.participant_id AND e.status = 'PENDING'"
-      + " AND e.sequence < d.sequence)"
+      + " AND (e.sequence < d.sequence OR e.lease_until > :now))"
       // An earlier event of the participant that is not positioned yet (ids out of order across instances).
       + " AND NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.tenant_id = d.tenant_id"
       + " AND o.participant_id = d.participant_id AND o.position = 0 AND o.sequence < d.sequence)";

@@ -619,6 +619,53 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   }
 
   /**
+   * A replayed delivery comes before the participant's later ones again, but not beside one of them that an instance
+   * holds: claimed now, the subscriber would get two of the participant's events at once, from two instances.
+   */
+  @Test
+  void aReplayedDeliveryWaitsWhileALaterOneOfItsParticipantIsLeased() {
+    long t = tenant();
+    EventRecord s1 = positioned(t, 1L, 1, 1);
+    EventRecord s2 = positioned(t, 1L, 2, 2);
+    EventRecord other = positioned(t, 2L, 1, 3);
+    for (EventRecord e : List.of(s1, s2, other)) {
+      create(pending(e, L));
+    }
+    create(pending(s2, M));
+    assertEquals(ids(s1, other), ids(claim("a", T0, 10, L)));
+    assertTrue(test(tx -> tx.deliveries().park(t, s1.eventId(), L, "a", 10, "gave up", T0)));
+    delivered(other, L, T0);
+    assertEquals(ids(s2), ids(claim("b", T0, 10, L)), "a parked delivery holds nothing back");
+
+    Instant later = T0.plusSeconds(1);
+    assertTrue(test(tx -> tx.deliveries().replay(t, s1.eventId(), L, later)));
+    assertEquals(List.of(), claim("c", later, 10, L), "seq 2 is leased to b: seq 1 waits for it");
+    assertEquals(ids(s2), ids(claim("c", later, 10, M)), "another subscriber is independent");
+
+    delivered(s2, L, later);
+    assertEquals(ids(s1), ids(claim("c", later, 10, L)), "claimable once seq 2 is no longer leased");
+  }
+
+  /**
+   * As above, when the later delivery's holder stops: the replayed one is claimable once that lease has run out.
+   */
+  @Test
+  void aReplayedDeliveryIsClaimableOnceTheLaterOnesLeaseRanOut() {
+    long t = tenant();
+    EventRecord s1 = positioned(t, 1L, 1, 1);
+    EventRecord s2 = positioned(t, 1L, 2, 2);
+    create(pending(s1, L));
+    create(pending(s2, L));
+    assertEquals(ids(s1), ids(claim("a", T0, 10, L)));
+    assertTrue(test(tx -> tx.deliveries().park(t, s1.eventId(), L, "a", 10, "gave up", T0)));
+    assertEquals(ids(s2), ids(claim("b", T0, 10, L)));
+    assertTrue(test(tx -> tx.deliveries().replay(t, s1.eventId(), L, T0)));
+    assertEquals(List.of(), claim("c", T0.plus(LEASE).minusNanos(1_000), 10, L), "b's lease is live");
+    assertEquals(ids(s1), ids(claim("c", T0.plus(LEASE), 10, L)),
+        "b's lease ran out: seq 1 first, seq 2 after it as before the park");
+  }
+
+  /**
    * Parking overdue webhook deliveries: only PENDING deliveries of {@code webhook:} subscribers due strictly before the
    * cutoff, in every tenant, not leased (an expired lease is no lease), at most the limit per call, those due first
    * first; they keep their attempts and due time, carry the reason, and are listed and replayed as any parked one;
@@ -694,6 +741,8 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(List.of(held.eventId(), leasedHook)), keys(afterLease), "the leased one stayed PENDING");
     assertEquals(0, afterLease.get(0).delivery().attempts());
 
+    // Delivered first: while "a" held p1s4, the replayed p1s2 would wait (the participant's two at once).
+    delivered(p1s4, w, now);
     assertTrue(test(tx -> tx.deliveries().replay(t, p1s2.eventId(), w, now)));
     List<ClaimedDelivery> replayed = tx(tx -> tx.deliveries().claim(Set.of(), true, Set.of(), now, "c",
         now.plus(LEASE), 10));
