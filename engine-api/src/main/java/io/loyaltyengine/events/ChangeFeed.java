@@ -4,9 +4,11 @@ package io.loyaltyengine.events;
  * A tenant's events in position order, for integrations that poll. Thread-safe.
  *
  * <p>Start with position 0 and pass {@link FeedPage#nextPosition()} to the next read. An event appears in the feed
- * once the dispatcher has positioned it (within one dispatch round of its commit); positions only grow, so a reader
- * that keeps its cursor never misses an event nor sees one twice. Dispatched events are pruned after the retention
- * period: a reader must poll more often than that.
+ * once the dispatcher has positioned it: in the first dispatch round after its commit, unless more than
+ * {@link EventSettings#batchSize()} of the tenant's events wait (a round positions that many of a tenant's events,
+ * oldest first, and the next round the following ones). Positions only grow, so a reader that keeps its cursor never
+ * misses an event nor sees one twice. Dispatched events are pruned after the retention period: a reader must poll
+ * more often than that.
  *
  * <p>Position order is close to commit order, not the same: events committed at about the same time, on one engine
  * instance or on several, can take their positions in either order, a participant's too. A participant's order is

@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param backgroundDispatch whether the engine runs its own dispatcher thread; if false the host calls
  *     {@link Events#dispatch()}
  * @param pollInterval pause between idle rounds of the background dispatcher, 10 ms..10 min
- * @param batchSize deliveries claimed per round, 1..10,000
+ * @param batchSize deliveries claimed per round, and events of one tenant positioned per round, 1..10,000
  * @param lease how long a claimed delivery is reserved for the instance that claimed it, 1 s..1 h
  * @param listenerMaxAttempts attempts before a listener delivery is parked, 1..100
  * @param retention how long dispatched events stay in the change feed before they are pruned, 1 min..3,650 days
@@ -34,7 +34,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
    * @param backgroundDispatch whether the engine runs its own dispatcher thread; if false the host calls {@link
    *     Events#dispatch()}
    * @param pollInterval pause between idle rounds of the background dispatcher, 10 ms..10 min
-   * @param batchSize deliveries claimed per round, 1..10,000
+   * @param batchSize deliveries claimed per round, and events of one tenant positioned per round, 1..10,000
    * @param lease how long a claimed delivery is reserved for the instance that claimed it, 1 s..1 h
    * @param listenerMaxAttempts attempts before a listener delivery is parked, 1..100
    * @param retention how long dispatched events stay in the change feed before they are pruned, 1 min..3,650 days
@@ -111,7 +111,7 @@ public record EventSettings(boolean backgroundDispatch, Duration pollInterval, i
     }
 
     /**
-     * Deliveries claimed per round, 1..10,000 (default 100).
+     * Deliveries claimed per round, and events of one tenant positioned per round, 1..10,000 (default 100).
      *
      * @param value deliveries per round
      * @return this builder
