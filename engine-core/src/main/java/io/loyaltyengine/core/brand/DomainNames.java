@@ -44,6 +44,11 @@ public final class DomainNames {
   public static String normalize(String field, String website) {
     String s = TextRules.required(field, website, MAX_INPUT);
     int scheme = s.indexOf("://");
+    // A "://" after a slash, backslash, ? or # is in the path, query or fragment of a website given without a
+    // scheme (shop.example.com/login?return=https://...), not the end of a scheme.
+    if (scheme >= 0 && firstHostEnd(s) < scheme) {
+      scheme = -1;
+    }
     if (scheme >= 0) {
       String name = s.substring(0, scheme);
       if (!name.matches("[A-Za-z][A-Za-z0-9+.-]*")) {
@@ -51,16 +56,7 @@ public final class DomainNames {
       }
       s = s.substring(scheme + 3);
     }
-    int end = s.length();
-    // A backslash ends the host too: browsers read it as a slash in http(s) URLs, so in
-    // https://shop.example.com\@other.example/ the host is shop.example.com and "@other.example/" is path.
-    for (char c : new char[] {'/', '\\', '?', '#'}) {
-      int i = s.indexOf(c);
-      if (i >= 0 && i < end) {
-        end = i;
-      }
-    }
-    s = s.substring(0, end);
+    s = s.substring(0, Math.min(firstHostEnd(s), s.length()));
     int at = s.lastIndexOf('@');
     if (at >= 0) {
       s = s.substring(at + 1);
@@ -69,7 +65,9 @@ public final class DomainNames {
     if (colon >= 0) {
       String port = s.substring(colon + 1);
       // An empty port is the scheme's default; a number is a TCP port, 0..65535.
-      if (!port.matches("[0-9]{0,5}") || !port.isEmpty() && Integer.parseInt(port) > MAX_PORT) {
+      // Leading zeros are read away, as browsers do (:00080 is 80); what is left has at most five digits.
+      String digits = port.replaceFirst("^0+(?=[0-9])", "");
+      if (!digits.matches("[0-9]{0,5}") || !digits.isEmpty() && Integer.parseInt(digits) > MAX_PORT) {
         throw invalid(field);
       }
       s = s.substring(0, colon);
@@ -106,6 +104,22 @@ public final class DomainNames {
       throw invalid(field);
     }
     return ascii;
+  }
+
+  /**
+   * Where the host part ends: at the first slash, backslash, ? or # ({@link Integer#MAX_VALUE} if none). A backslash
+   * ends it too: browsers read it as a slash in http(s) URLs, so in https://shop.example.com\@other.example/ the
+   * host is shop.example.com and "@other.example/" is path.
+   */
+  private static int firstHostEnd(String s) {
+    int end = Integer.MAX_VALUE;
+    for (char c : new char[] {'/', '\\', '?', '#'}) {
+      int i = s.indexOf(c);
+      if (i >= 0 && i < end) {
+        end = i;
+      }
+    }
+    return end;
   }
 
   private static LoyaltyException invalid(String field) {

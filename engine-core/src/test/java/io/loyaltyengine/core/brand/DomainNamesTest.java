@@ -27,6 +27,12 @@ class DomainNamesTest {
       "https://shop.example.com\\@evil.example/, shop.example.com",
       "https://shop.example.com\\path, shop.example.com",
       "shop.example.com\\, shop.example.com",
+      // "://" after the host is path or query, not a scheme: a website without one may carry a URL in its query.
+      "shop.example.com/login?return=https://shop.example.com/, shop.example.com",
+      "shop.example.com?next=https://other.example, shop.example.com",
+      "shop.example.com:8443#https://other.example, shop.example.com",
+      // A port is a number: leading zeros do not take it out of 0..65535, as browsers read it.
+      "https://shop.example.com:00000080/, shop.example.com",
   })
   void websiteBecomesItsHostName(String website, String domain) {
     assertEquals(domain, DomainNames.normalize("website", website));
@@ -36,7 +42,7 @@ class DomainNamesTest {
   @ValueSource(strings = {"", "localhost", "https://", "http://exa mple.com", "ht tp://example.com",
       "https://-bad-.example.com", "https://example.com:99999999/", "a..b.com",
       "https://example.com:65536/", "https://example.com:99999/", "1.2.3.4", "http://127.0.0.1:8080/", "999.999.999.999",
-      "shop.123"})
+      "shop.123", "https://example.com:000065536/"})
   void nonDomainsAreRejected(String website) {
     LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website));
     assertEquals("website", e.field().orElseThrow());
