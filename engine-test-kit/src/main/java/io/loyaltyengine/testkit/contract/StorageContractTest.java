@@ -78,6 +78,7 @@ import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.webhook.WebhookRetrySchedule;
 import io.loyaltyengine.coupons.AssignedCoupon;
+import io.loyaltyengine.coupons.CouponUpload;
 import io.loyaltyengine.leaderboard.BoardEntry;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.leaderboard.BoardPeriod;
@@ -3224,6 +3225,82 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(1, created.size(), "one enrolment wins");
     assertEquals(threads - 1, conflicts.get());
     assertEquals(List.copyOf(created), allParticipants(w.scope, w.campaign.id()));
+  }
+
+  @Test
+  void concurrentCreationsAndUpdatesToOneDomainLeaveItToOneBrand() throws Exception {
+    List<LoyaltyEngine> all = enginesForConcurrency();
+    World w = world(all.get(0));
+    int threads = 8 * all.size();
+    // Half the workers create a brand with the domain, the other half move a brand of their own to it.
+    List<Brand> own = new ArrayList<>();
+    for (int i = 0; i < threads / 2; i++) {
+      own.add(w.scope.brands().create(new NewBrand("Own " + i, "own-" + i + ".example.com")));
+    }
+    ConcurrentLinkedQueue<Brand> won = new ConcurrentLinkedQueue<>();
+    AtomicInteger conflicts = new AtomicInteger();
+    ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+
+    Checks.runConcurrently(threads, worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      try {
+        if (worker % 2 == 0) {
+          won.add(scope.brands().create(new NewBrand("Racer " + worker, "https://Race.Example.com/")));
+        } else {
+          Brand mine = own.get(worker / 2);
+          won.add(scope.brands().update(mine.id(), BrandUpdate.of(mine).withWebsite("race.example.com.")));
+        }
+      } catch (LoyaltyException e) {
+        if (e.code() == ErrorCode.CONFLICT && "website".equals(e.field().orElse(null))) {
+          conflicts.incrementAndGet();
+        } else {
+          unexpected.add(e);
+        }
+      } catch (RuntimeException | Error e) {
+        unexpected.add(e);
+      }
+    });
+
+    assertTrue(unexpected.isEmpty(), "only CONFLICT on website may fail a creation or update: " + unexpected);
+    assertEquals(1, won.size(), "one brand gets the domain");
+    assertEquals(threads - 1, conflicts.get());
+    List<Brand> brands = w.scope.brands().list();
+    assertEquals(List.copyOf(won), brands.stream().filter(b -> b.domain().equals("race.example.com")).toList());
+    for (Brand mine : own) {
+      if (mine.id() != won.peek().id()) {
+        assertEquals(mine, w.scope.brands().get(mine.id()), "a brand that lost the race keeps its domain");
+      }
+    }
+    assertEquals(1 + own.size() + (won.peek().name().startsWith("Racer") ? 1 : 0), brands.size(),
+        "no losing creation left a brand");
+  }
+
+  @Test
+  void concurrentUploadsOfOneCodeStoreItOnce() throws Exception {
+    List<LoyaltyEngine> all = enginesForConcurrency();
+    World w = world(all.get(0));
+    int threads = 8 * all.size();
+    ConcurrentLinkedQueue<CouponUpload> uploads = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+
+    // Each upload meets another's insert of SHARED at most once: after that commits, it finds the code in the pool.
+    Checks.runConcurrently(threads, worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      try {
+        uploads.add(scope.coupons().upload(w.campaign.id(), List.of(" SHARED-CODE ", "OWN-" + worker)));
+      } catch (RuntimeException | Error e) {
+        unexpected.add(e);
+      }
+    });
+
+    assertTrue(unexpected.isEmpty(), "no upload fails: " + unexpected);
+    assertEquals(threads, uploads.size());
+    assertEquals(1, uploads.stream().filter(u -> u.added() == 2 && u.alreadyInPool().isEmpty()).count(),
+        "one upload stores the shared code");
+    assertEquals(threads - 1, uploads.stream()
+        .filter(u -> u.added() == 1 && u.alreadyInPool().equals(List.of("SHARED-CODE"))).count(),
+        "the others find it in the pool");
+    assertEquals(threads + 1, w.scope.coupons().remaining(w.campaign.id()), "each code stored once");
   }
 
   @Test
