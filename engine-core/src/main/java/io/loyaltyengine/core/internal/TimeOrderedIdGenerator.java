@@ -32,6 +32,8 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
   private static final int NODE_BITS = 10;
 
   private static final long NODE_MASK = (1L << NODE_BITS) - 1;
+  /** The first millisecond the 41 bits cannot hold, in 2093: its ids would be negative, and later ones repeat. */
+  private static final long MILLIS_BOUND = 1L << 41;
 
   private final Clock clock;
   /** {@code (logicalTime << NODE_BITS) | node} of the last id: one value, so that both are read and set at once. */
@@ -81,6 +83,12 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
     return nodeId;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalStateException once the clock, or a burst borrowing milliseconds ahead of it, is past the 41 bits
+   *     of milliseconds (in 2093), rather than make a negative id or repeat one
+   */
   @Override
   public long nextId() {
     long now = Math.max(0, clock.millis() - EPOCH_MILLIS) << SEQUENCE_BITS;
@@ -89,6 +97,11 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
     long millis = t >>> SEQUENCE_BITS;
     long sequence = t & ((1L << SEQUENCE_BITS) - 1);
     long node = s & NODE_MASK;
+    if (millis >= MILLIS_BOUND) {
+      // The state is past the bound for good, so every later call refuses too.
+      throw new IllegalStateException("the clock is past the default id generator's range, which ends at "
+          + Instant.ofEpochMilli(EPOCH_MILLIS + MILLIS_BOUND) + ": set LoyaltyEngine.Builder.idGenerator");
+    }
     // A zero id is never returned: the first millisecond's sequence starts at 0 only if the node is not 0.
     long id = (millis << (NODE_BITS + SEQUENCE_BITS)) | (node << SEQUENCE_BITS) | sequence;
     return id == 0 ? nextId() : id;

@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -86,5 +87,26 @@ class TimeOrderedIdGeneratorTest {
     long lastMillis = (last >>> 22) + Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
     assertEquals(fixed.millis() + 2, lastMillis, "three milliseconds' worth of ids in one borrowed two");
     assertEquals(Instant.ofEpochMilli(lastMillis + 1), ids.afterLastId());
+  }
+  @Test
+  void pastItsFortyOneBitsOfMillisecondsTheGeneratorRefusesInsteadOfMakingANegativeOrRepeatedId() {
+    // The last millisecond of the layout, in 2093: 2^41 - 1 milliseconds after 2024-01-01.
+    Instant lastMillisecond =
+        Instant.ofEpochMilli(Instant.parse("2024-01-01T00:00:00Z").toEpochMilli() + (1L << 41) - 1);
+    TimeOrderedIdGenerator ids = new TimeOrderedIdGenerator(Clock.fixed(lastMillisecond, ZoneOffset.UTC), 1023);
+    long last = 0;
+    for (int i = 0; i < 4_096; i++) {
+      long id = ids.nextId();
+      assertTrue(id > last, "ids of the last millisecond are positive and increase");
+      last = id;
+    }
+    // A burst past the last millisecond's sequence would borrow a millisecond the layout does not have.
+    assertThrows(IllegalStateException.class, ids::nextId);
+    assertThrows(IllegalStateException.class, ids::nextId, "and keeps refusing");
+
+    TimeOrderedIdGenerator late = new TimeOrderedIdGenerator(
+        Clock.fixed(lastMillisecond.plusMillis(1), ZoneOffset.UTC), 0);
+    IllegalStateException e = assertThrows(IllegalStateException.class, late::nextId, "a clock past the range");
+    assertTrue(e.getMessage().contains("idGenerator"), "says what to do: " + e.getMessage());
   }
 }
