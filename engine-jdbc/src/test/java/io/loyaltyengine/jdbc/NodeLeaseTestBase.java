@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  * built at once on one database get distinct numbers and make ids that never collide; the lease is renewed by
  * dispatch rounds, so another instance cannot take the number while the engine runs; an engine whose lease ran out
  * and was taken moves to a new number; a closed engine's number is free again once the clock is past its last id;
- * a node id or an id generator set by the host leases nothing.
+ * an engine that takes a number over, when built or after losing its own, makes later ids than its previous holder
+ * even if the clock steps back after the claim; a node id or an id generator set by the host leases nothing.
  *
  * <p>The engines dispatch manually and share a {@link SettableClock} that stands still unless a test moves it, so a
  * renewal happens exactly when a test calls {@code dispatch()} after moving the clock past the renewal time. The node
@@ -190,6 +191,47 @@ abstract class NodeLeaseTestBase {
     long nextId = next.tenants().create(NewTenant.business("After close")).id();
     assertEquals(0, node(nextId), "released long before its lease would have run out");
     assertTrue(nextId > firstId, "a later id than every id of the number's previous holder");
+  }
+
+  @Test
+  void anEngineThatTookANumberOverMakesLaterIdsThanItsPreviousHolderEvenIfTheClockStepsBackAfterTheClaim() {
+    LoyaltyEngine first = engine();
+    long firstId = first.tenants().create(NewTenant.business("Before close")).id();
+    assertEquals(0, node(firstId));
+    leaseEveryOtherNumber(START.plus(Duration.ofHours(1)));
+    first.close();
+    clock.advance(Duration.ofMillis(1));
+    LoyaltyEngine next = engine();
+
+    // The clock steps back (a time sync) after the claim, into the millisecond of the previous holder's last id.
+    clock.set(START);
+    long nextId = next.tenants().create(NewTenant.business("After close")).id();
+    assertEquals(0, node(nextId), "the number the closed engine released");
+    assertTrue(nextId > firstId, "a later id than every id of the number's previous holder");
+  }
+
+  @Test
+  void anEngineThatLostItsNumberAndSwitchedToAReleasedOneMakesLaterIdsThanItsPreviousHolderEvenIfTheClockStepsBack() {
+    LoyaltyEngine first = engine();
+    LoyaltyEngine third = engine();
+    assertEquals(0, nodeOf(first));
+    assertEquals(1, nodeOf(third));
+    leaseEveryOtherNumber(START.plus(Duration.ofHours(1)));
+    Instant late = clock.advance(TERM.plusMinutes(1));
+    third.events().dispatch(); // renews: its lease ran out, but no one took the number
+    long thirdId = third.tenants().create(NewTenant.business("Previous holder")).id();
+    assertEquals(1, node(thirdId));
+    third.close(); // number 1 is free from the millisecond after its last id
+    LoyaltyEngine second = engine();
+    assertEquals(0, nodeOf(second), "the first engine's number, whose lease ran out");
+    clock.advance(Duration.ofMillis(1));
+    first.events().dispatch();
+
+    // The renewal found number 0 taken and switched to number 1; then the clock steps back after that claim.
+    clock.set(late);
+    long firstId = first.tenants().create(NewTenant.business("New holder")).id();
+    assertEquals(1, node(firstId), "the number the closed engine released");
+    assertTrue(firstId > thirdId, "a later id than every id of the number's previous holder");
   }
 
   @Test

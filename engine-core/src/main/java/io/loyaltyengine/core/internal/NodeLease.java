@@ -105,7 +105,7 @@ final class NodeLease implements IdGenerator {
           + " instances on this database, so this one cannot make ids that are sure to be unique: close instances"
           + " not needed, or set LoyaltyEngine.Builder.idGenerator");
     }
-    return new NodeLease(transactions, clock, holder, new TimeOrderedIdGenerator(clock, node.getAsInt()),
+    return new NodeLease(transactions, clock, holder, new TimeOrderedIdGenerator(clock, node.getAsInt(), now),
         insideUnitOfWork, now);
   }
 
@@ -175,7 +175,7 @@ final class NodeLease implements IdGenerator {
             + " this one's lease ran out, and no other number is free; ids keep it until a renewal finds one");
         return;
       }
-      ids.switchNode(next.getAsInt());
+      ids.switchNode(next.getAsInt(), now);
       held(now);
       LOG.log(System.Logger.Level.WARNING, "node number " + node + " was leased by another engine instance after"
           + " this one's lease ran out (not renewed for " + TERM + "); ids carry node number " + next.getAsInt()

@@ -50,6 +50,19 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
     this.state = new AtomicLong(checkNode(nodeId));
   }
 
+  /**
+   * Creates a generator on a number taken over from another holder at {@code claimedAt}, whose ids all have an
+   * earlier millisecond: ids start at that millisecond even if the clock later steps back behind it.
+   *
+   * @param clock the time source
+   * @param nodeId the node number, 0..1023
+   * @param claimedAt when the number was claimed
+   */
+  TimeOrderedIdGenerator(Clock clock, int nodeId, Instant claimedAt) {
+    this.clock = clock;
+    this.state = new AtomicLong(logicalTime(claimedAt) << NODE_BITS | checkNode(nodeId));
+  }
+
   /** The node number the next id carries. */
   int node() {
     return (int) (state.get() & NODE_MASK);
@@ -67,13 +80,23 @@ public final class TimeOrderedIdGenerator implements IdGenerator {
   /**
    * Puts {@code nodeId} in the ids made from now on (the lease on the old number was lost to another instance), and
    * moves them to the next millisecond, so that they are greater than every id made before even when the new number
-   * is the smaller.
+   * is the smaller, and to at least the millisecond of {@code claimedAt}, so that they are greater than every id of
+   * the new number's previous holder (all before that millisecond) even if the clock then steps back.
    *
+   * @param nodeId the new node number
+   * @param claimedAt when the new number was claimed
    * @throws IllegalArgumentException if {@code nodeId} is outside 0..1023
    */
-  void switchNode(int nodeId) {
+  void switchNode(int nodeId, Instant claimedAt) {
     long node = checkNode(nodeId);
-    state.updateAndGet(last -> ((last >>> (NODE_BITS + SEQUENCE_BITS)) + 1) << (SEQUENCE_BITS + NODE_BITS) | node);
+    long claimed = logicalTime(claimedAt);
+    state.updateAndGet(last -> Math.max(
+        ((last >>> (NODE_BITS + SEQUENCE_BITS)) + 1) << SEQUENCE_BITS, claimed) << NODE_BITS | node);
+  }
+
+  /** The logical time of the first id of {@code instant}'s millisecond. */
+  private static long logicalTime(Instant instant) {
+    return Math.max(0, instant.toEpochMilli() - EPOCH_MILLIS) << SEQUENCE_BITS;
   }
 
   private static int checkNode(int nodeId) {

@@ -32,8 +32,8 @@ class TimeOrderedIdGeneratorSwitchRaceTest {
 
   @Test
   void eachThreadsIdsIncreaseWhileTheNodeSwitches() throws Exception {
-    TimeOrderedIdGenerator ids = new TimeOrderedIdGenerator(
-        Clock.fixed(Instant.parse("2026-11-21T12:00:00Z"), ZoneOffset.UTC), 1023);
+    Instant now = Instant.parse("2026-11-21T12:00:00Z");
+    TimeOrderedIdGenerator ids = new TimeOrderedIdGenerator(Clock.fixed(now, ZoneOffset.UTC), 1023);
     CountDownLatch start = new CountDownLatch(1);
     AtomicBoolean done = new AtomicBoolean();
     ExecutorService pool = Executors.newFixedThreadPool(CALLERS + 1);
@@ -42,7 +42,7 @@ class TimeOrderedIdGeneratorSwitchRaceTest {
         assertTrue(start.await(10, TimeUnit.SECONDS));
         int n = 0;
         while (!done.get()) {
-          ids.switchNode(n++ % 2 == 0 ? 0 : 1023);
+          ids.switchNode(n++ % 2 == 0 ? 0 : 1023, now);
         }
         return n;
       });

@@ -57,7 +57,7 @@ class TimeOrderedIdGeneratorTest {
   void aSwitchedNodeIsInTheFollowingIdsWhileConcurrentCallersNeverRepeatOne() throws Exception {
     TimeOrderedIdGenerator ids = new TimeOrderedIdGenerator(fixed, 3);
     Set<Long> seen = ConcurrentHashMap.newKeySet();
-    Thread switcher = new Thread(() -> ids.switchNode(9));
+    Thread switcher = new Thread(() -> ids.switchNode(9, fixed.instant()));
     switcher.start();
     IntStream.range(0, 20_000).parallel().forEach(i -> assertTrue(seen.add(ids.nextId()), "an id repeated"));
     switcher.join();
@@ -71,7 +71,7 @@ class TimeOrderedIdGeneratorTest {
   void idsKeepIncreasingAfterASwitchToASmallerNodeWithinOneMillisecond() {
     TimeOrderedIdGenerator ids = new TimeOrderedIdGenerator(fixed, 700);
     long before = ids.nextId();
-    ids.switchNode(2);
+    ids.switchNode(2, fixed.instant());
     long after = ids.nextId();
     assertEquals(2, (after >>> 12) & 1023);
     assertTrue(after > before, "the switch moves to the next millisecond");
