@@ -435,7 +435,8 @@ public final class JdbcStorage implements Storage {
    * {@inheritDoc}
    *
    * <p>Sets a savepoint on the host's connection, runs the work there and releases the savepoint; if the work
-   * throws, rolls back to the savepoint first, so the host's own work in the transaction survives. Never commits,
+   * throws, or the release fails, rolls back to the savepoint first, so the host's own work in the transaction
+   * survives and nothing of a failed operation stays in it. Never commits,
    * rolls back or closes the host's transaction.
    *
    * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}, or is not at READ COMMITTED
@@ -462,7 +463,12 @@ public final class JdbcStorage implements Storage {
     try {
       connection.releaseSavepoint(savepoint);
     } catch (SQLException e) {
-      throw SqlErrors.translate("host transaction savepoint release", e);
+      // The work's writes are still in the host's transaction (on PostgreSQL, aborted by the refusal): undone, as for
+      // any failure of the operation, so that the host's work stays committable and nothing of the reported failure
+      // commits with it.
+      StorageException failure = SqlErrors.translate("host transaction savepoint release", e);
+      rollbackTo(connection, savepoint, failure);
+      throw failure;
     }
     return result;
   }

@@ -1,6 +1,8 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -42,6 +44,7 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +90,62 @@ abstract class HostConnectionFaultTestBase extends HostTransactionTestBase {
     }
     sweepAll();
     assertTrue(fixture.count("SELECT COUNT(*) FROM host_fault_order WHERE 1 = ?", 1) > 0, "the host's rows");
+  }
+
+  /**
+   * The database refusing the release of a joined operation's savepoint, after the operation's work ran (a statement
+   * timeout, the connection usable; on PostgreSQL the refusal aborts the transaction): the host gets
+   * STORAGE_UNAVAILABLE, whose message says nothing was changed, goes on with its own work and commits. The
+   * operation's writes must then be undone, not committed with the host's rows, and a retry with the same idempotency
+   * key awards the points once.
+   */
+  @Test
+  void aRefusedReleaseOfTheOperationsSavepointUndoesItAndLeavesTheHostsTransactionCommittable() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0).clock(clock));
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Release")).id());
+    Brand brand = shop.brands().create(new NewBrand("Release", "https://release.example"));
+    Campaign campaign = shop.campaigns().create(NewCampaign.running(brand.id(), "Release"));
+    ParticipantRef ada = ParticipantRef.id(
+        shop.participants().create(campaign.id(), NewParticipant.withEmail("ada@example.com")).id());
+    try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE host_release_order (order_id VARCHAR(100) PRIMARY KEY)");
+    }
+    PointsChange purchase = PointsChange.of(5, "purchase").withIdempotencyKey("order-1");
+    boolean[] refusedRelease = new boolean[1];
+    try (Connection connection = fixture.connect()) {
+      connection.setAutoCommit(false);
+      Savepoint[] outer = new Savepoint[1];
+      Connection refusing = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+          new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+            if (method.getName().equals("releaseSavepoint") && args[0] == outer[0] && !refusedRelease[0]) {
+              refusedRelease[0] = true;
+              try (Statement statement = connection.createStatement()) {
+                statement.execute("SELECT 1 / (SELECT COUNT(*) FROM tenant WHERE tenant_id < 0)");
+              } catch (SQLException e) {
+                throw new SQLException("canceling statement due to statement timeout (a test's injected failure)",
+                    "57014");
+              }
+              throw new AssertionError("the division by zero did not fail");
+            }
+            Object result = TestProxies.invoke(connection, method, args);
+            if (method.getName().equals("setSavepoint") && outer[0] == null) {
+              outer[0] = (Savepoint) result;
+            }
+            return result;
+          });
+      LoyaltyException e = assertThrows(LoyaltyException.class,
+          () -> shop.joining(JdbcHostTransaction.of(refusing)).points().award(ada, purchase));
+      assertTrue(refusedRelease[0], "the operation's savepoint was released");
+      assertEquals(ErrorCode.STORAGE_UNAVAILABLE, e.code(), e::toString);
+      try (Statement statement = connection.createStatement()) {
+        statement.executeUpdate("INSERT INTO host_release_order VALUES ('order-1')");
+      }
+      connection.commit();
+    }
+    assertEquals(1, fixture.count("SELECT COUNT(*) FROM host_release_order WHERE 1 = ?", 1), "the host's row");
+    assertEquals(0, shop.participants().get(ada).pointsBalance(), "the refused award's points");
+    assertFalse(shop.points().award(ada, purchase).replayed(), "the retry replayed an award reported as not made");
+    assertEquals(5, shop.participants().get(ada).pointsBalance(), "ada's balance after the retry");
   }
 
   private void sweepAll() throws Exception {
