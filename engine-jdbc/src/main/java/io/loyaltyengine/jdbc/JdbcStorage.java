@@ -421,6 +421,21 @@ public final class JdbcStorage implements Storage {
     }
   }
 
+  /**
+   * The host's connection: every {@link JdbcHostTransaction} wrapping it is a handle on its open transaction (a host
+   * may wrap it for each call).
+   *
+   * @throws IllegalArgumentException if {@code host} is not a {@link JdbcHostTransaction}
+   */
+  @Override
+  public Object hostTransactionIdentity(HostTransaction host) {
+    if (!(host instanceof JdbcHostTransaction jdbcHost)) {
+      throw new IllegalArgumentException("JdbcStorage joins only a JdbcHostTransaction (JdbcHostTransaction.of("
+          + "connection)), not " + (host == null ? "null" : host.getClass().getName()));
+    }
+    return jdbcHost.connection();
+  }
+
   private static String isolationName(int isolation) {
     return switch (isolation) {
       case Connection.TRANSACTION_NONE -> "no transaction isolation";

@@ -69,6 +69,11 @@ class InterceptingStorage implements Storage {
   }
 
   @Override
+  public Object hostTransactionIdentity(HostTransaction host) {
+    return delegate.hostTransactionIdentity(host);
+  }
+
+  @Override
   public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
     return delegate.inHostTransaction(host, work);
   }

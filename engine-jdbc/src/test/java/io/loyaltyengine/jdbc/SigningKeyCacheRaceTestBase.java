@@ -17,6 +17,7 @@ import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture.HostTransactions;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -246,6 +247,31 @@ abstract class SigningKeyCacheRaceTestBase {
     LoyaltyException e = assertThrows(LoyaltyException.class, () -> decodeInHost(hosts, campaignId, underKey1),
         "a minute after another engine retired key 1, a host's transaction here refuses it");
     assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+  }
+
+  /**
+   * A host that wraps its connection for each engine call ({@code JdbcHostTransaction.of(connection)} inline, as that
+   * class's example does) is in one transaction throughout: a key retired through one wrapper is refused through
+   * another wrapper of the same connection ({@code retireSigningKey}: "refused in the host's transaction at once"),
+   * though a call outside the transaction cached the committed keys, key 1 still in them, meanwhile.
+   */
+  @Test
+  void aKeyRetiredInAHostsTransactionIsRefusedThereThroughAnotherWrapperOfItsConnection() throws Exception {
+    String underKey1 = world.scope(engine).referrals().codes(world.participant()).signed();
+    assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
+    long campaignId = campaignId(engine);
+    try (Connection connection = fixture.connect()) {
+      connection.setAutoCommit(false);
+      world.scope(engine).joining(JdbcHostTransaction.of(connection)).referrals().retireSigningKey(1);
+      assertEquals(world.participantId(), decode(engine, underKey1),
+          "outside the host's transaction key 1 is still committed: it verifies, and the keys are cached");
+      LoyaltyException e = assertThrows(LoyaltyException.class, () -> world.scope(engine)
+          .joining(JdbcHostTransaction.of(connection)).referrals().decode(campaignId, underKey1),
+          "a code under the key the host's transaction retired, decoded in it through a new wrapper");
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+      connection.rollback();
+    }
+    assertEquals(world.participantId(), decode(engine, underKey1), "key 1 verifies: the retirement rolled back");
   }
 
   /** The participant a code names, decoded on the first engine in a host's transaction, which then commits. */

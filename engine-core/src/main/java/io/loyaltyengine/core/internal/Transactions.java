@@ -101,6 +101,14 @@ public final class Transactions {
   }
 
   /**
+   * What stands for the host's transaction these transactions join, the same for every handle the host makes on it
+   * ({@link Storage#hostTransactionIdentity}); null when they are the engine's own.
+   */
+  public Object hostIdentity() {
+    return host == null ? null : storage.hostTransactionIdentity(host);
+  }
+
+  /**
    * Runs {@code work} atomically. A unique-key violation becomes CONFLICT naming the field the key guards.
    *
    * @throws LoyaltyException from the work, CONFLICT, or STORAGE_UNAVAILABLE

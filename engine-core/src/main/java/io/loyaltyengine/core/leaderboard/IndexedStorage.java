@@ -120,6 +120,11 @@ public final class IndexedStorage implements Storage {
   }
 
   @Override
+  public Object hostTransactionIdentity(HostTransaction host) {
+    return storage.hostTransactionIdentity(host);
+  }
+
+  @Override
   public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
     return storage.inHostTransaction(host, work);
   }

@@ -346,7 +346,7 @@ public final class ReferralService implements Referrals {
     try {
       if (SignedCodes.looksSigned(code)) {
         SignedCodes verifier = keys.verifier(tx, tenantId, SignedCodes.keyIdOf(code),
-            context.transactions().host());
+            context.transactions().hostIdentity());
         if (verifier == null) {
           throw ReferralRules.invalidCode();
         }

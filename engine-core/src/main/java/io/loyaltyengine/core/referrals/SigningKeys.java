@@ -3,7 +3,6 @@ package io.loyaltyengine.core.referrals;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loyaltyengine.ErrorCode;
-import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.spi.SigningKey;
@@ -84,7 +83,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * cache: it reads the keys each time, its own change included. The change made the cached set due, but a call outside
  * that transaction may cache the committed set again at once (the retired key still in it until the host commits),
  * and the host's transaction must refuse the key it retired ({@code Referrals.retireSigningKey}). Such transactions
- * are remembered by identity, as long as the host holds them.
+ * are remembered by what stands for them ({@code Storage.hostTransactionIdentity}: a JDBC host's connection, so that
+ * a host wrapping it anew for each call is recognised), as long as the host holds that; a later transaction of the
+ * host's on the same connection then reads the tenant's keys at each verification too, a cost only.
  *
  * <h2>Memory</h2>
  * Each key of a cached set keeps an initialised {@code Mac} for every thread that signed or verified with it
@@ -145,10 +146,11 @@ public final class SigningKeys {
   }
 
   /**
-   * The tenants whose keys a scope joining each host's transaction rotated or retired here, by the transaction's
-   * identity (weak keys: dropped once the host lets go of the transaction).
+   * The tenants whose keys a scope joining each host's transaction rotated or retired here, by what stands for the
+   * transaction ({@link Transactions#hostIdentity}; weak keys, compared by identity: dropped once the host lets go
+   * of it).
    */
-  private final Cache<HostTransaction, Set<Long>> changedInHost = Caffeine.newBuilder().weakKeys().build();
+  private final Cache<Object, Set<Long>> changedInHost = Caffeine.newBuilder().weakKeys().build();
 
   /**
    * Creates an empty cache.
@@ -231,11 +233,11 @@ public final class SigningKeys {
    * (another instance may have retired a key it holds), and always when {@code tx} is a host's transaction in which
    * this engine changed the tenant's keys.
    *
-   * @param host the host's transaction {@code tx} joins, or null when it is one of the engine's own (which reads only
-   *     committed keys): only then is what it reads cached
+   * @param host what stands for the host's transaction {@code tx} joins ({@link Transactions#hostIdentity}), or null
+   *     when it is one of the engine's own (which reads only committed keys): only then is what it reads cached
    * @return the codes, or null when the tenant has no key at all (so no signed code of it can be valid)
    */
-  public SignedCodes verifier(Transaction tx, long tenantId, int keyId, HostTransaction host) {
+  public SignedCodes verifier(Transaction tx, long tenantId, int keyId, Object host) {
     Instant readAt = now();
     Cached entry = byTenant.get(tenantId);
     SignedCodes cached = entry == null ? null : entry.codes;
@@ -266,7 +268,7 @@ public final class SigningKeys {
   }
 
   /** Whether this engine rotated or retired one of the tenant's keys in the host's transaction {@code host}. */
-  private boolean changedKeys(HostTransaction host, long tenantId) {
+  private boolean changedKeys(Object host, long tenantId) {
     if (host == null) {
       return false;
     }
@@ -279,7 +281,7 @@ public final class SigningKeys {
    * such a change: from then on that transaction verifies from its own reads, not from the cache.
    */
   private void markChange(Transactions scope, long tenantId) {
-    HostTransaction host = scope.host();
+    Object host = scope.hostIdentity();
     if (host != null) {
       changedInHost.get(host, h -> ConcurrentHashMap.newKeySet()).add(tenantId);
     }

@@ -57,6 +57,18 @@ public interface Storage extends EngineStorage {
   }
 
   /**
+   * What stands for the transaction {@code host} is a handle on, for the engine to recognise that transaction through
+   * another handle on it: a host may wrap its connection anew for each engine call. The same object for every handle
+   * on one open transaction, held by the host as long as that transaction is open (it may stand for later
+   * transactions of the host's too: what the engine remembers of a transaction costs those only reads). The default
+   * is {@code host} itself; a backend whose hosts can hold several handles on one transaction overrides this, and a
+   * wrapper delegates.
+   */
+  default Object hostTransactionIdentity(HostTransaction host) {
+    return host;
+  }
+
+  /**
    * Runs {@code work} inside the host's transaction without committing it. If {@code work} throws, what it wrote
    * is undone (to a savepoint) and the host's own work is kept.
    *
