@@ -66,6 +66,11 @@ public final class CommitCountingStorage implements Storage {
   }
 
   @Override
+  public Object hostTransactionIdentity(HostTransaction host) {
+    return delegate.hostTransactionIdentity(host);
+  }
+
+  @Override
   public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
     return delegate.inHostTransaction(host, work);
   }

@@ -88,6 +88,11 @@ final class TransientFailureLog implements Storage {
   }
 
   @Override
+  public Object hostTransactionIdentity(HostTransaction host) {
+    return delegate.hostTransactionIdentity(host);
+  }
+
+  @Override
   public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
     try {
       return delegate.inHostTransaction(host, work);
