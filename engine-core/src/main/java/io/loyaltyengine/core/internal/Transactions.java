@@ -95,11 +95,6 @@ public final class Transactions {
     return host != null;
   }
 
-  /** The host's transaction these transactions join, or null when they are the engine's own. */
-  public HostTransaction host() {
-    return host;
-  }
-
   /**
    * What stands for the host's transaction these transactions join, the same for every handle the host makes on it
    * ({@link Storage#hostTransactionIdentity}); null when they are the engine's own.
