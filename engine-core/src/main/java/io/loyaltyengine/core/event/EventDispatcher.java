@@ -127,6 +127,8 @@ public final class EventDispatcher implements AutoCloseable {
   private static final Duration LISTENER_MAX_RETRY = Duration.ofMinutes(5);
   private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
   private static final Duration OVERDUE_EVERY = Duration.ofMinutes(1);
+  /** The report of a call that ran no round (nested in a round, or interrupted before it began). */
+  private static final DispatchReport NOTHING = new DispatchReport(0, 0, 0, 0, 0);
   /** The reason an overdue webhook delivery is parked with: no URL, secret or payload data. */
   static final String OVERDUE_ERROR = "not delivered within the retry window";
   /** Events pruned per transaction. */
@@ -255,13 +257,13 @@ public final class EventDispatcher implements AutoCloseable {
    */
   public DispatchReport runOnce() {
     if (roundLock.isHeldByCurrentThread()) {
-      return new DispatchReport(0, 0, 0, 0, 0);
+      return NOTHING;
     }
     try {
       roundLock.lockInterruptibly();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new DispatchReport(0, 0, 0, 0, 0);
+      return NOTHING;
     }
     try {
       int positioned = positionAndFanOut();

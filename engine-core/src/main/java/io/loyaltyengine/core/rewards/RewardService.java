@@ -278,11 +278,7 @@ public final class RewardService implements Rewards {
         throw LoyaltyException.notFound("participant");
       }
       if (a.invited != null) {
-        invited = a.invited.find(tx, tenantId, campaignId)
-            .orElseThrow(() -> LoyaltyException.notFound("invited participant"));
-        if (existing.isPresent() && existing.get().id() == invited.id()) {
-          throw LoyaltyException.validation("invited", "a participant cannot be their own invited participant");
-        }
+        invited = invited(tx, a, existing, campaignId);
       }
       created = existing.isEmpty();
       participantId = created
@@ -354,17 +350,26 @@ public final class RewardService implements Rewards {
       }
       if (a.invited != null) {
         // The same for an invited participant this request could not name, or names wrongly.
-        Participant invited = a.invited.find(tx, context.tenantId(), campaignId)
-            .orElseThrow(() -> LoyaltyException.notFound("invited participant"));
-        if (existing.isPresent() && existing.get().id() == invited.id()) {
-          throw LoyaltyException.validation("invited", "a participant cannot be their own invited participant");
-        }
+        invited(tx, a, existing, campaignId);
       }
       throw LoyaltyException.conflict("idempotencyKey",
           "the idempotency key was used by an action with other parameters");
     }
     return new ActionResult(prior.actionId(), prior.participantId(), prior.participantCreated(), prior.counts(),
         tx.earnedRewards().unlockedBy(context.tenantId(), prior.actionId()), true);
+  }
+
+  /**
+   * The invited participant {@code a} names in the campaign: NOT_FOUND if there is none, VALIDATION_ERROR on
+   * {@code invited} if it is the acting participant ({@code existing}).
+   */
+  private Participant invited(Transaction tx, ActionRequest a, Optional<Participant> existing, long campaignId) {
+    Participant invited = a.invited.find(tx, context.tenantId(), campaignId)
+        .orElseThrow(() -> LoyaltyException.notFound("invited participant"));
+    if (existing.isPresent() && existing.get().id() == invited.id()) {
+      throw LoyaltyException.validation("invited", "a participant cannot be their own invited participant");
+    }
+    return invited;
   }
 
   /**
