@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.brand;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.loyaltyengine.LoyaltyException;
@@ -33,6 +34,15 @@ class DomainNamesTest {
       "shop.example.com:8443#https://other.example, shop.example.com",
       // A port is a number: leading zeros do not take it out of 0..65535, as browsers read it.
       "https://shop.example.com:00000080/, shop.example.com",
+      // A special scheme (http, https, ws, wss, ftp) skips any number of slashes and backslashes, as browsers do
+      // (WHATWG URL standard): https:///shop.example.com is https://shop.example.com/.
+      "https:///shop.example.com, shop.example.com",
+      "HTTP:////Shop.Example.com/x, shop.example.com",
+      "https:\\\\shop.example.com\\@evil.example/, shop.example.com",
+      "https:/\\/shop.example.com:443/, shop.example.com",
+      "https:/shop.example.com, shop.example.com",
+      "https:shop.example.com, shop.example.com",
+      "wss:///shop.example.com, shop.example.com",
   })
   void websiteBecomesItsHostName(String website, String domain) {
     assertEquals(domain, DomainNames.normalize("website", website));
@@ -42,7 +52,8 @@ class DomainNamesTest {
   @ValueSource(strings = {"", "localhost", "https://", "http://exa mple.com", "ht tp://example.com",
       "https://-bad-.example.com", "https://example.com:99999999/", "a..b.com",
       "https://example.com:65536/", "https://example.com:99999/", "1.2.3.4", "http://127.0.0.1:8080/", "999.999.999.999",
-      "shop.123", "https://example.com:000065536/"})
+      "shop.123", "https://example.com:000065536/",
+      "https:///", "https:////", "https:", "file:///shop.example.com/", "file:shop.example.com"})
   void nonDomainsAreRejected(String website) {
     LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website));
     assertEquals("website", e.field().orElseThrow());
@@ -82,6 +93,36 @@ class DomainNamesTest {
   @CsvSource({"xn--strae-oqa.de, xn--strae-oqa.de", "https://XN--STRAE-OQA.de/, xn--strae-oqa.de",
       "strasse.de, strasse.de"})
   void thePunycodeFormOfSuchANameIsTakenAsItIs(String website, String domain) {
+    assertEquals(domain, DomainNames.normalize("website", website));
+  }
+
+  /**
+   * A label with the ACE prefix ({@code xn--}, any case) must be the punycode of an internationalized label: browsers
+   * (UTS #46) and registries refuse one that does not decode, decodes to nothing or to ASCII only, or decodes to
+   * characters IDNA maps to others (an upper-case letter, a full-width form). Such a name was stored, and the brand's
+   * landing links pointed nowhere.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"xn--zz.example.com", "xn--.example.com", "xn--a-.example.com", "XN--ZZ.example.com",
+      "https://shop.xn--zz/", "xn--abc-.example", "shop.Xn--.example", "\uFF58\uFF4E--zz.example.com",
+      "xn--bcher-kva9.example", "xn--wca.example", "xn--ph7c.example"})
+  void aPunycodeLabelThatIsNotTheFormOfAValidLabelIsRefused(String website) {
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> DomainNames.normalize("website", website),
+        () -> "stored as " + DomainNames.normalize("website", website));
+    assertEquals("website", e.field().orElseThrow());
+    assertFalse(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("xn--"), e.getMessage());
+  }
+
+  /**
+   * Valid punycode is stored as it was (lower-cased): names IDNA2003 would read otherwise (ß, final sigma, a
+   * zero-width non-joiner), symbols, and characters newer than IDNA2003's Unicode 3.2.
+   */
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({"xn--bcher-kva.example, xn--bcher-kva.example", "XN--BCHER-KVA.Example, xn--bcher-kva.example",
+      "xn--fa-hia.de, xn--fa-hia.de", "https://xn--nxasmm1c.gr/, xn--nxasmm1c.gr",
+      "xn--mgba3gch31f060k.com, xn--mgba3gch31f060k.com", "xn--n3h.com, xn--n3h.com",
+      "xn--ls8h.la, xn--ls8h.la", "shop.xn--p1ai, shop.xn--p1ai", "xn--tda.example, xn--tda.example"})
+  void validPunycodeIsTakenAsItIs(String website, String domain) {
     assertEquals(domain, DomainNames.normalize("website", website));
   }
 }
