@@ -3,15 +3,20 @@ package io.loyaltyengine.core.brand;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.validation.TextRules;
 import java.net.IDN;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Turns a website given as a URL or a host name into the domain a brand is known by: the host name only,
  * lower-cased, without a trailing dot, internationalized names in their ASCII (punycode) form.
  * {@code https://Shop.Example.com:8443/path?q} becomes {@code shop.example.com}; a backslash ends the host as a slash
- * does, as browsers read it. A name needs at least two labels and a top-level domain that is not all digits, so
- * {@code localhost} and IP addresses (in hexadecimal too) are refused; a port, when given, is 0..65535.
+ * does, and after http, https, ws, wss or ftp any run of slashes and backslashes leads to the host
+ * ({@code https:///shop.example.com} is {@code shop.example.com}), as browsers read them. A name needs at least two
+ * labels and a top-level domain that is not all digits, so {@code localhost} and IP addresses (in hexadecimal too)
+ * are refused; a port, when given, is 0..65535. A label given in punycode ({@code xn--}, any case) must be the
+ * form of a valid label, as browsers and registries require ({@code xn--zz} is refused), and is kept as it is.
  *
  * <p>{@link IDN} implements IDNA2003, which maps ß to ss and final sigma to sigma and drops the zero-width joiners,
  * where IDNA2008 and UTS #46 (nontransitional), as registries and browsers apply them today, keep and encode them:
@@ -30,6 +35,13 @@ public final class DomainNames {
    * zero-width non-joiner and joiner.
    */
   private static final String IDNA_DEVIATIONS = "\u00DF\u03C2\u200C\u200D";
+  /** The prefix of a label in punycode (ASCII Compatible Encoding), as {@link IDN#toASCII} writes it. */
+  private static final String ACE_PREFIX = "xn--";
+  /**
+   * A scheme browsers give a host (WHATWG's special schemes, but file, whose host may be empty), with the slashes and
+   * backslashes after it.
+   */
+  private static final Pattern SPECIAL_SCHEME = Pattern.compile("(?i)(?:https?|wss?|ftp):[/\\\\]*");
   /** A label a browser reads as a hexadecimal IPv4 number. */
   private static final Pattern HEX_NUMBER = Pattern.compile("0x[0-9a-f]*");
 
@@ -43,7 +55,15 @@ public final class DomainNames {
    */
   public static String normalize(String field, String website) {
     String s = TextRules.required(field, website, MAX_INPUT);
-    int scheme = s.indexOf("://");
+    Matcher special = SPECIAL_SCHEME.matcher(s);
+    int scheme = -1;
+    if (special.lookingAt()) {
+      // As browsers (WHATWG's URL parser) read a special scheme: any run of slashes and backslashes, none included,
+      // leads to the host, so https:///shop.example.com is https://shop.example.com/.
+      s = s.substring(special.end());
+    } else {
+      scheme = s.indexOf("://");
+    }
     // A "://" after a slash, backslash, ? or # is in the path, query or fragment of a website given without a
     // scheme (shop.example.com/login?return=https://...), not the end of a scheme.
     if (scheme >= 0 && firstHostEnd(s) < scheme) {
@@ -92,7 +112,7 @@ public final class DomainNames {
     }
     String[] labels = ascii.split("\\.", -1);
     for (String label : labels) {
-      if (label.isEmpty() || label.length() > 63) {
+      if (label.isEmpty() || label.length() > 63 || label.startsWith(ACE_PREFIX) && !isALabel(label)) {
         throw invalid(field);
       }
     }
@@ -104,6 +124,35 @@ public final class DomainNames {
       throw invalid(field);
     }
     return ascii;
+  }
+
+  /**
+   * Whether a lower-case label with the ACE prefix is the punycode of a valid internationalized label, as browsers
+   * (UTS #46) and registries require: it decodes, to a label with a character outside ASCII, whose encoding it is, and
+   * which IDNA's mapping leaves as it is (no upper-case letter, full-width form or other character IDNA maps, nor one
+   * it prohibits) but for the four characters IDNA2008 keeps where IDNA2003 maps them. {@link IDN#toUnicode} cannot
+   * say it: it gives back its input both when that does not decode and when the label holds one of those four.
+   * Characters unassigned in IDNA2003's Unicode 3.2 are let through (newer scripts and symbols: the label is valid
+   * punycode, and which of them IDNA2008 allows is beyond IDNA2003).
+   */
+  private static boolean isALabel(String label) {
+    String encoded = label.substring(ACE_PREFIX.length());
+    int[] decoded = Punycode.decode(encoded);
+    if (decoded == null || Arrays.stream(decoded).allMatch(c -> c < 0x80)
+        || !encoded.equals(Punycode.encode(decoded))) {
+      return false;
+    }
+    // The deviations as stand-ins IDNA2003 keeps (of the same kind: a Latin or Greek small letter; the joiners, which
+    // it drops, dropped), so that the mapping is checked on the rest of the label.
+    int[] kept = Arrays.stream(decoded).filter(c -> c != '\u200C' && c != '\u200D')
+        .map(c -> c == '\u00DF' ? '\u0138' : c == '\u03C2' ? '\u03C3' : c).toArray();
+    String unicode = new String(kept, 0, kept.length);
+    String expected = Arrays.stream(kept).allMatch(c -> c < 0x80) ? unicode : ACE_PREFIX + Punycode.encode(kept);
+    try {
+      return IDN.toASCII(unicode, IDN.USE_STD3_ASCII_RULES | IDN.ALLOW_UNASSIGNED).equals(expected);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**
