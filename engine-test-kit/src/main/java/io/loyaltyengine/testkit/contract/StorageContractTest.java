@@ -1227,6 +1227,29 @@ public abstract class StorageContractTest extends EngineContractSupport {
         () -> w.scope.participants().list(w.campaign.id(), ParticipantFilter.tier("t".repeat(65)), Keyset.first(10)));
   }
 
+  /**
+   * ParticipantFilter: a blank tier (spaces, no-break ones included, or empty) is no tier filter, as a blank search
+   * is no search; no participant has a blank tier, so it could match no one. It was a VALIDATION_ERROR.
+   */
+  @Test
+  void aBlankTierFilterIsNoFilterAsABlankSearchIs() {
+    World w = world(newEngine());
+    Participant gold = tiered(w, "g1@example.com", "Ann", "gold");
+    Participant none = tiered(w, "g2@example.com", "Bea", null);
+    Participant silver = tiered(w, "g3@example.com", "Ann", "silver");
+    long campaign = w.campaign.id();
+    for (String blank : List.of("", " ", "\t", "\u00a0", " \u202f ")) {
+      assertEquals(List.of(gold, none, silver), allParticipants(w.scope, campaign, ParticipantFilter.tier(blank), 2),
+          "list with the tier filter " + show(blank));
+      assertEquals(List.of(gold, silver), allParticipants(w.scope, campaign,
+          ParticipantFilter.search("ann").andTier(blank), 1), "search ann with the tier filter " + show(blank));
+      NumberedPage<Participant> page = w.scope.participants().page(campaign, new ParticipantFilter(" ", blank),
+          PageRequest.of(1, 10));
+      assertEquals(List.of(gold, none, silver), page.items(), "page with the tier filter " + show(blank));
+      assertEquals(3, page.total(), "total with the tier filter " + show(blank));
+    }
+  }
+
   @Test
   void filtersBeyondTheirBoundsAreValidationErrorsOfListAndPageNamingTheirField() {
     World w = world(newEngine());
