@@ -233,7 +233,9 @@ public final class ParticipantService implements Participants {
       // a search pasted with one still finds what it shows.
       String search = filter.search() == null || TextRules.isBlank(filter.search())
           ? null : TextRules.required("search", TextRules.stripSpaces(filter.search()), MAX_SEARCH_LENGTH);
-      String tier = TextRules.optional("tier", filter.tier(), MAX_TIER_LENGTH);
+      // A blank tier is no tier filter, as a blank search is no search (no participant has a blank tier).
+      String tier = filter.tier() == null || TextRules.isBlank(filter.tier())
+          ? null : TextRules.required("tier", filter.tier(), MAX_TIER_LENGTH);
       return new Filter(search == null ? null : ParticipantSearch.normalize(search), tier);
     }
   }
