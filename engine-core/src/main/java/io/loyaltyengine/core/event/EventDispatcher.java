@@ -36,6 +36,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -154,6 +155,8 @@ public final class EventDispatcher implements AutoCloseable {
   private final ReentrantLock roundLock = new ReentrantLock();
   /** Posts each endpoint's share of a round; its threads are made when needed and end when idle. */
   private final ThreadPoolExecutor deliveryPool;
+  /** Makes the background thread and the delivery threads. */
+  private final ThreadFactory threadFactory;
   /**
    * Endpoints (by subscriber) whose last attempt from this instance got no HTTP answer, each with the time until
    * which they get no other: the failed delivery's next attempt time, at most {@link #UNANSWERED_MAX_PAUSE} ahead.
@@ -180,6 +183,25 @@ public final class EventDispatcher implements AutoCloseable {
    */
   public EventDispatcher(Transactions transactions, Clock clock, EventSettings settings, Listeners listeners,
       WebhookDeliverer webhooks, int deliveryThreads) {
+    this(transactions, clock, settings, listeners, webhooks, deliveryThreads, Thread::new);
+  }
+
+  /**
+   * As {@link #EventDispatcher(Transactions, Clock, EventSettings, Listeners, WebhookDeliverer, int)}, its threads
+   * made by {@code threadFactory} (then named and made daemons): for tests, whose factory may refuse, as a JVM out of
+   * threads does.
+   *
+   * @param transactions the engine's own transactions
+   * @param clock the time source
+   * @param settings dispatch settings
+   * @param listeners this instance's listeners
+   * @param webhooks the webhook caller
+   * @param deliveryThreads endpoints posted to at once ({@link io.loyaltyengine.webhooks.WebhookSettings}, 1..64)
+   * @param threadFactory makes the background thread and the delivery threads
+   */
+  public EventDispatcher(Transactions transactions, Clock clock, EventSettings settings, Listeners listeners,
+      WebhookDeliverer webhooks, int deliveryThreads, ThreadFactory threadFactory) {
+    this.threadFactory = threadFactory;
     this.transactions = transactions;
     this.clock = clock;
     this.settings = settings;
@@ -188,7 +210,8 @@ public final class EventDispatcher implements AutoCloseable {
     AtomicInteger threads = new AtomicInteger();
     this.deliveryPool = new ThreadPoolExecutor(deliveryThreads, deliveryThreads, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "loyalty-webhook-delivery-" + threads.incrementAndGet());
+          Thread t = threadFactory.newThread(r);
+          t.setName("loyalty-webhook-delivery-" + threads.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
@@ -202,7 +225,8 @@ public final class EventDispatcher implements AutoCloseable {
       return;
     }
     ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "loyalty-event-dispatcher");
+      Thread t = threadFactory.newThread(r);
+      t.setName("loyalty-event-dispatcher");
       t.setDaemon(true);
       worker = t;
       return t;

@@ -22,6 +22,7 @@ import io.loyaltyengine.internal.EngineConfig;
 import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.tenant.Tenants;
 import java.time.Duration;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * The engine: holds the storage, the settings, the lease on its node number, the event dispatcher, the fraud rules,
@@ -70,6 +71,18 @@ final class CoreEngine implements LoyaltyEngine {
    * @param webhooks a deliverer on {@code config}'s webhook settings and clock, used by no other engine
    */
   CoreEngine(EngineConfig config, WebhookDeliverer webhooks) {
+    this(config, webhooks, Thread::new);
+  }
+
+  /**
+   * As {@link #CoreEngine(EngineConfig, WebhookDeliverer)}, with the event dispatcher's threads made by
+   * {@code threadFactory}: for tests, whose factory may refuse, as a JVM out of threads does.
+   *
+   * @param config the settings
+   * @param webhooks a deliverer on {@code config}'s webhook settings and clock, used by no other engine
+   * @param threadFactory makes the dispatcher's background and delivery threads
+   */
+  CoreEngine(EngineConfig config, WebhookDeliverer webhooks, ThreadFactory threadFactory) {
     // First, so that a listener refused (its name) leaves nothing started; and before dispatch starts, so that the
     // listeners and fulfilment handlers given to the builder see every event positioned from the start. A handler's
     // listener reads through this engine only when called, after the constructor has started dispatch.
@@ -118,7 +131,7 @@ final class CoreEngine implements LoyaltyEngine {
     this.signingKeys = new SigningKeys(transactions, config.clock());
     this.webhookDeliverer = webhooks;
     this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners, webhooks,
-        config.webhooks().deliveryThreads());
+        config.webhooks().deliveryThreads(), threadFactory);
     this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
     dispatcher.start();
   }
