@@ -459,7 +459,9 @@ public interface LoyaltyEngine extends AutoCloseable {
      *     handler given to {@link #fulfilmentHandler}, CONFLICT if two listeners have one name (a handler's listener
      *     is named {@code fulfilment.<name>}); nothing is started then. STORAGE_UNAVAILABLE if the node number
      *     could not be leased because the storage failed. Whatever the failure, the storage is closed: the engine
-     *     owned it
+     *     owned it; and what the build had started is stopped first, its node number (leased before a later step
+     *     failed, the event dispatcher's thread refused for example) released at once rather than left to run out
+     *     its lease. The build's own failure is thrown, a failure of that clean-up added to it as suppressed
      */
     public LoyaltyEngine build() {
       if (storage == null) {

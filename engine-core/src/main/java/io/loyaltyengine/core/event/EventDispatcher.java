@@ -219,7 +219,10 @@ public final class EventDispatcher implements AutoCloseable {
     deliveryPool.allowCoreThreadTimeOut(true);
   }
 
-  /** Starts the background thread, if the settings ask for one. */
+  /**
+   * Starts the background thread, if the settings ask for one. If the thread cannot be made, throws that failure
+   * and leaves nothing started.
+   */
   public synchronized void start() {
     if (!settings.backgroundDispatch() || executor != null) {
       return;
@@ -234,7 +237,15 @@ public final class EventDispatcher implements AutoCloseable {
     // On close, the round in progress finishes; rounds not yet started are dropped.
     ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     executor = ex;
-    ex.execute(this::backgroundRound);
+    try {
+      ex.execute(this::backgroundRound);
+    } catch (RuntimeException | Error e) {
+      // No thread could be made (a JVM out of threads): the round stays queued, and a pool shut down with a task
+      // queued and no thread never terminates, so close() would wait out the lease for it. Nothing was started.
+      executor = null;
+      ex.shutdownNow();
+      throw e;
+    }
   }
 
   private void backgroundRound() {

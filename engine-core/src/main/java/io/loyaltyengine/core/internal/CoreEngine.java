@@ -83,57 +83,98 @@ final class CoreEngine implements LoyaltyEngine {
    * @param threadFactory makes the dispatcher's background and delivery threads
    */
   CoreEngine(EngineConfig config, WebhookDeliverer webhooks, ThreadFactory threadFactory) {
-    // First, so that a listener refused (its name) leaves nothing started; and before dispatch starts, so that the
-    // listeners and fulfilment handlers given to the builder see every event positioned from the start. A handler's
-    // listener reads through this engine only when called, after the constructor has started dispatch.
-    Listeners listeners = new Listeners();
-    for (EngineConfig.Listener l : config.listeners()) {
-      listeners.add(l.name(), l.filter(), l.listener());
+    // What the build acquired, released if a later step fails: the lease would otherwise keep the number taken for
+    // its term, and a host retrying build() on a small node-number space could run out.
+    NodeLease lease = null;
+    EventDispatcher madeDispatcher = null;
+    try {
+      // First, so that a listener refused (its name) leaves nothing started; and before dispatch starts, so that the
+      // listeners and fulfilment handlers given to the builder see every event positioned from the start. A
+      // handler's listener reads through this engine only when called, after the constructor has started dispatch.
+      Listeners listeners = new Listeners();
+      for (EngineConfig.Listener l : config.listeners()) {
+        listeners.add(l.name(), l.filter(), l.listener());
+      }
+      for (EngineConfig.Fulfiller f : config.fulfilmentHandlers()) {
+        Fulfilment.register(listeners, this, f.name(), f.handler());
+      }
+      this.config = config;
+      Storage store = (Storage) config.storage();
+      LeaderboardSettings boards = config.leaderboards() == null
+          ? LeaderboardSettings.DEFAULTS : config.leaderboards();
+      // The indexes build and catch up in units of work of their own on the storage as it is; every other unit of
+      // work of the engine runs on the watched storage, whose committed board writes reach the indexes at once.
+      this.leaderboardIndexes = new LeaderboardIndexes(
+          new Transactions(store, null, config.maxTransactionRetries(), unitsOfWork), config.clock(), boards);
+      this.storage = new IndexedStorage(store, leaderboardIndexes);
+      if (config.idGenerator() != null) {
+        this.ids = config.idGenerator();
+      } else if (config.nodeId() >= 0) {
+        // The host vouches that no other instance on the database has this number.
+        this.ids = new TimeOrderedIdGenerator(config.clock(), config.nodeId());
+      } else {
+        // A gate of its own: the lease is released after the engine's gate closed.
+        lease = NodeLease.claim(
+            new Transactions(store, null, config.maxTransactionRetries(), new UnitsOfWork()), config.clock(),
+            unitsOfWork::insideOne);
+        this.ids = lease;
+      }
+      this.nodeLease = lease;
+      // The lease is renewed before any unit of work when due, on the caller's thread, so that an engine makes no id
+      // with a number it no longer holds, whoever drives dispatch; the dispatcher's rounds are units of work too, so
+      // an idle engine keeps its number.
+      Runnable renewal = lease == null ? () -> { } : lease::renewIfDue;
+      this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), unitsOfWork,
+          config.maxGroupCommit(), renewal);
+      // On the engine's own transactions: only committed keys are cached.
+      this.access = new AccessService(transactions, config.access(), config.clock());
+      this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
+          campaignZones), access::forgetTenant);
+      this.fraudRules = new FraudRules(config.fraudScreening());
+      // One key cache per engine, on the engine's own transactions: keys are made and read in units of work of
+      // their own, so a key is cached only once committed, whatever the host's transaction does.
+      this.signingKeys = new SigningKeys(transactions, config.clock());
+      this.webhookDeliverer = webhooks;
+      madeDispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners, webhooks,
+          config.webhooks().deliveryThreads(), threadFactory);
+      this.dispatcher = madeDispatcher;
+      this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
+      madeDispatcher.start();
+    } catch (RuntimeException | Error e) {
+      undoBuild(e, lease, madeDispatcher, webhooks);
+      throw e;
     }
-    for (EngineConfig.Fulfiller f : config.fulfilmentHandlers()) {
-      Fulfilment.register(listeners, this, f.name(), f.handler());
+  }
+
+  /**
+   * Releases what a build that failed had acquired, before its failure reaches the host (whose builder then closes
+   * the storage): the gate refuses units of work (a fulfilment handler's listener holds this engine), the
+   * dispatcher's threads end, or the webhook deliverer closes if no dispatcher took it, and the node number is free
+   * again at once. A failure of any of these is added to {@code failure} as suppressed.
+   */
+  private void undoBuild(Throwable failure, NodeLease lease, EventDispatcher madeDispatcher,
+      WebhookDeliverer webhooks) {
+    try {
+      unitsOfWork.close();
+    } catch (RuntimeException | Error e) {
+      failure.addSuppressed(e);
     }
-    this.config = config;
-    Storage store = (Storage) config.storage();
-    LeaderboardSettings boards = config.leaderboards() == null ? LeaderboardSettings.DEFAULTS : config.leaderboards();
-    // The indexes build and catch up in units of work of their own on the storage as it is; every other unit of
-    // work of the engine runs on the watched storage, whose committed board writes reach the indexes at once.
-    this.leaderboardIndexes = new LeaderboardIndexes(
-        new Transactions(store, null, config.maxTransactionRetries(), unitsOfWork), config.clock(), boards);
-    this.storage = new IndexedStorage(store, leaderboardIndexes);
-    if (config.idGenerator() != null) {
-      this.ids = config.idGenerator();
-      this.nodeLease = null;
-    } else if (config.nodeId() >= 0) {
-      // The host vouches that no other instance on the database has this number.
-      this.ids = new TimeOrderedIdGenerator(config.clock(), config.nodeId());
-      this.nodeLease = null;
-    } else {
-      // A gate of its own: the lease is released after the engine's gate closed.
-      this.nodeLease = NodeLease.claim(
-          new Transactions(store, null, config.maxTransactionRetries(), new UnitsOfWork()), config.clock(),
-          unitsOfWork::insideOne);
-      this.ids = nodeLease;
+    try {
+      if (madeDispatcher != null) {
+        madeDispatcher.close();
+      } else {
+        webhooks.close();
+      }
+    } catch (RuntimeException | Error e) {
+      failure.addSuppressed(e);
     }
-    // The lease is renewed before any unit of work when due, on the caller's thread, so that an engine makes no id
-    // with a number it no longer holds, whoever drives dispatch; the dispatcher's rounds are units of work too, so
-    // an idle engine keeps its number.
-    Runnable renewal = nodeLease == null ? () -> { } : nodeLease::renewIfDue;
-    this.transactions = new Transactions(storage, null, config.maxTransactionRetries(), unitsOfWork,
-        config.maxGroupCommit(), renewal);
-    // On the engine's own transactions: only committed keys are cached.
-    this.access = new AccessService(transactions, config.access(), config.clock());
-    this.tenants = new TenantService(new ScopeContext(0, transactions, config.clock(), ids, config.limits(),
-        campaignZones), access::forgetTenant);
-    this.fraudRules = new FraudRules(config.fraudScreening());
-    // One key cache per engine, on the engine's own transactions: keys are made and read in units of work of
-    // their own, so a key is cached only once committed, whatever the host's transaction does.
-    this.signingKeys = new SigningKeys(transactions, config.clock());
-    this.webhookDeliverer = webhooks;
-    this.dispatcher = new EventDispatcher(transactions, config.clock(), config.events(), listeners, webhooks,
-        config.webhooks().deliveryThreads(), threadFactory);
-    this.events = new EventsService(listeners, dispatcher, transactions, config.clock());
-    dispatcher.start();
+    if (lease != null) {
+      try {
+        lease.release();
+      } catch (RuntimeException | Error e) {
+        failure.addSuppressed(e);
+      }
+    }
   }
 
   @Override
