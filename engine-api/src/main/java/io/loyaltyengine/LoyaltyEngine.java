@@ -84,7 +84,10 @@ public interface LoyaltyEngine extends AutoCloseable {
    * Refuses new operations at once: from the moment close begins, an operation of this engine, or of a scope of it,
    * fails with {@link IllegalStateException} (a programming error: the host uses an engine it is closing), also one the
    * engine would answer from memory (an API key it has cached, a leaderboard index, subscribing or unsubscribing a
-   * listener); {@link #forTenant} still returns a scope, whose operations fail. Then stops the event dispatcher,
+   * listener); {@link #forTenant} still returns a scope, whose operations fail. An operation checks its input before
+   * it reaches that gate (the check is pure and touches nothing), so one with invalid input may be refused as invalid
+   * ({@link LoyaltyException} VALIDATION_ERROR, or NullPointerException) rather than as closed; it changes nothing
+   * either way. Then stops the event dispatcher,
    * waiting for the delivery in progress (at most twice {@link EventSettings#lease()}: a webhook's ends within its
    * connect timeout, which bounds the look-up of its host, and its request timeout; a listener still running then keeps
    * the dispatcher's thread until it returns) without recording it, since the engine refuses new units of work: it is
