@@ -9,10 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.feedback.FeedbackBoard;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.NewFeedbackBoard;
+import io.loyaltyengine.feedback.NewIdea;
 import io.loyaltyengine.jdbc.GroupCommitTestBase.World;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
@@ -115,5 +121,56 @@ abstract class SameKeyRaceTestBase extends HostTransactionTestBase {
     assertEquals(0L, scope.catalog().get(last.id()).stock());
     assertEquals(30, balance(scope, w.ref(0)));
     assertEquals(50, balance(scope, w.ref(1)), "the refused redemption took nothing");
+  }
+
+  @Test
+  void anIdeaSubmittedByAnotherParticipantWithAKeyAnotherTransactionHoldsIsAConflictAndNotASecondIdea()
+      throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    FeedbackBoard board = scope.feedback().createBoard(NewFeedbackBoard.of(w.campaignId, "Ideas"));
+    NewIdea request = NewIdea.of("Dark mode").withIdempotencyKey("idea-9");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      Idea first = scope.joining(host.transaction()).feedback().submitIdea(w.ref(0), board.id(), request);
+      // Another participant with the key: it does not queue at the first one's participant lock, and its key lookup
+      // cannot see the uncommitted idea; the unique key on (tenant, key) makes its insert wait for the first one.
+      Future<Object> other = pool.submit(answer(() -> scope.feedback().submitIdea(w.ref(1), board.id(), request)));
+      JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, other::isDone);
+      host.commit();
+      Object got = other.get(60, TimeUnit.SECONDS);
+      assertTrue(got instanceof LoyaltyException e && e.code() == ErrorCode.CONFLICT
+          && e.field().orElse("").equals("idempotencyKey"), "CONFLICT on idempotencyKey, not a second idea: " + got);
+      assertEquals(List.of(first), ideas(scope, board));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void anIdeaSubmissionThatWaitedForTheSameRequestAnswersItsIdea() throws Exception {
+    LoyaltyEngine engine = engines.build(engines.builder(fixture.openStorage(), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    FeedbackBoard board = scope.feedback().createBoard(NewFeedbackBoard.of(w.campaignId, "Ideas"));
+    NewIdea request = new NewIdea("Dark mode", "Too bright.", "idea-9");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+      Idea first = scope.joining(host.transaction()).feedback().submitIdea(w.ref(0), board.id(), request);
+      // The same request again (a retry after a lost answer): it waits for the participant's row lock, then its key
+      // lookup finds the committed idea.
+      Future<Object> again = pool.submit(answer(() -> scope.feedback().submitIdea(w.ref(0), board.id(), request)));
+      JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, again::isDone);
+      host.commit();
+      assertEquals(first, again.get(60, TimeUnit.SECONDS), "the first one's idea");
+      assertEquals(List.of(first), ideas(scope, board));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static List<Idea> ideas(TenantScope scope, FeedbackBoard board) {
+    return scope.feedback().ideas(board.id(), null, IdeaOrder.NEWEST, PageRequest.of(1, 10)).items();
   }
 }

@@ -2115,6 +2115,162 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   @Test
+  void aSubmissionRetriedWithItsIdempotencyKeyAnswersItsIdeaAsItIsNowAndSubmitsNoSecond() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant ada = enrol(w, "ada@example.com");
+    ParticipantRef adaRef = ParticipantRef.id(ada.id());
+    ParticipantRef bob = ParticipantRef.id(enrol(w, "bob@example.com").id());
+    FeedbackBoard board = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
+    NewIdea request = new NewIdea("Dark mode", "Too bright.").withIdempotencyKey("idea-1");
+    Idea first = w.scope.feedback().submitIdea(adaRef, board.id(), request);
+
+    assertEquals(first, w.scope.feedback().submitIdea(adaRef, board.id(), request), "the same request again");
+    assertEquals(first, w.scope.feedback().submitIdea(ParticipantRef.email(w.campaign.id(), "ADA@example.com"),
+        board.id(), new NewIdea("  Dark mode ", " Too bright.  ", "idea-1")),
+        "the same participant by email, the same texts as stored: the same request");
+    w.scope.feedback().vote(bob, first.id());
+    Idea planned = w.scope.feedback().setStatus(first.id(), IdeaStatus.PLANNED);
+    w.scope.feedback().closeBoard(board.id());
+    Idea again = w.scope.feedback().submitIdea(adaRef, board.id(), request);
+    assertEquals(planned, again, "the idea as it is now (its votes and status), though its board has closed");
+    assertEquals(1, again.votes());
+    assertEquals(List.of(first.id()), w.scope.feedback().ideas(board.id(), null, IdeaOrder.NEWEST,
+        PageRequest.of(1, 10)).items().stream().map(Idea::id).toList(), "one idea");
+    assertEquals(1, events(engine, w, EventType.IDEA_SUBMITTED).size(), "one idea.submitted");
+
+    // Keys are the tenant's, and a refused submission leaves its key free.
+    World other = world(engine);
+    FeedbackBoard otherBoard = other.scope.feedback().createBoard(NewFeedbackBoard.of(other.campaign.id(), "Ideas"));
+    Idea elsewhere = other.scope.feedback().submitIdea(ParticipantRef.id(enrol(other, "ada@example.com").id()),
+        otherBoard.id(), request);
+    assertNotEquals(first.id(), elsewhere.id(), "another tenant's key is another key");
+    NewIdea second = NewIdea.of("Sepia mode").withIdempotencyKey("idea-2");
+    assertRejected(ErrorCode.CONFLICT, "board", "a new idea on a closed board",
+        () -> w.scope.feedback().submitIdea(adaRef, board.id(), second));
+    w.scope.feedback().reopenBoard(board.id());
+    Idea sepia = w.scope.feedback().submitIdea(adaRef, board.id(), second);
+    assertNotEquals(first.id(), sepia.id());
+
+    // Deleting an idea deletes its key with it: a retry after a moderator's deletion submits the idea again.
+    w.scope.feedback().deleteIdea(first.id());
+    Idea resubmitted = w.scope.feedback().submitIdea(adaRef, board.id(), request);
+    assertNotEquals(first.id(), resubmitted.id());
+    assertEquals(0, resubmitted.votes());
+    assertEquals(IdeaStatus.OPEN, resubmitted.status());
+    assertEquals(resubmitted, w.scope.feedback().submitIdea(adaRef, board.id(), request));
+    // Deleting its author deletes its ideas and their keys: the retry is NOT_FOUND, as without the key.
+    w.scope.participants().delete(adaRef);
+    assertRejected(ErrorCode.NOT_FOUND, null, "a retry for a deleted author",
+        () -> w.scope.feedback().submitIdea(adaRef, board.id(), request));
+    assertEquals(3, events(engine, w, EventType.IDEA_SUBMITTED).size(), "dark mode, sepia, dark mode again");
+  }
+
+  @Test
+  void aSubmissionKeyReusedForAnotherIdeaIsAConflictAfterTheRefusalsTheRequestGetsWithoutTheKey() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    ParticipantRef bob = ParticipantRef.id(enrol(w, "bob@example.com").id());
+    Campaign otherCampaign = w.scope.campaigns().create(NewCampaign.running(w.brand.id(), "Other campaign"));
+    ParticipantRef stranger = ParticipantRef.id(w.scope.participants().create(otherCampaign.id(),
+        NewParticipant.withEmail("stranger@example.com")).id());
+    FeedbackBoard board = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
+    FeedbackBoard bugs = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Bugs"));
+    w.scope.feedback().submitIdea(ada, board.id(), new NewIdea("Dark mode", "Too bright.", "idea-1"));
+    Supplier<Object> state = () -> List.of(
+        w.scope.feedback().ideas(board.id(), null, IdeaOrder.NEWEST, PageRequest.of(1, 10)).items(),
+        w.scope.feedback().ideas(bugs.id(), null, IdeaOrder.NEWEST, PageRequest.of(1, 10)).items(),
+        events(engine, w, EventType.IDEA_SUBMITTED));
+
+    assertAllRejected(ErrorCode.CONFLICT, List.of(
+        new Bad("another title", "idempotencyKey", () -> w.scope.feedback().submitIdea(ada, board.id(),
+            new NewIdea("Light mode", "Too bright.", "idea-1"))),
+        new Bad("another body", "idempotencyKey", () -> w.scope.feedback().submitIdea(ada, board.id(),
+            new NewIdea("Dark mode", "Too dark.", "idea-1"))),
+        new Bad("no body", "idempotencyKey", () -> w.scope.feedback().submitIdea(ada, board.id(),
+            NewIdea.of("Dark mode").withIdempotencyKey("idea-1"))),
+        new Bad("another board", "idempotencyKey", () -> w.scope.feedback().submitIdea(ada, bugs.id(),
+            new NewIdea("Dark mode", "Too bright.", "idea-1"))),
+        new Bad("another participant", "idempotencyKey", () -> w.scope.feedback().submitIdea(bob, board.id(),
+            new NewIdea("Dark mode", "Too bright.", "idea-1")))), state);
+    // What the request is refused without the key comes first: the caller learns nothing of the key.
+    long missing = Long.MAX_VALUE - 3;
+    assertAllRejected(ErrorCode.NOT_FOUND, List.of(
+        new Bad("an unknown participant", null, () -> w.scope.feedback().submitIdea(ParticipantRef.id(missing),
+            board.id(), new NewIdea("Dark mode", "Too bright.", "idea-1"))),
+        new Bad("an unknown email", null, () -> w.scope.feedback().submitIdea(
+            ParticipantRef.email(w.campaign.id(), "nobody@example.com"), board.id(),
+            new NewIdea("Dark mode", "Too bright.", "idea-1"))),
+        new Bad("an unknown board", null, () -> w.scope.feedback().submitIdea(ada, missing,
+            new NewIdea("Dark mode", "Too bright.", "idea-1")))), state);
+    assertAllRejected(ErrorCode.VALIDATION_ERROR, List.of(
+        new Bad("a participant of another campaign", "participant", () -> w.scope.feedback().submitIdea(stranger,
+            board.id(), new NewIdea("Dark mode", "Too bright.", "idea-1"))),
+        new Bad("an empty key", "idempotencyKey", () -> w.scope.feedback().submitIdea(ada, board.id(),
+            NewIdea.of("Idea").withIdempotencyKey(""))),
+        new Bad("a key with a space", "idempotencyKey", () -> w.scope.feedback().submitIdea(ada, board.id(),
+            NewIdea.of("Idea").withIdempotencyKey("idea 2"))),
+        new Bad("a key of 129 characters", "idempotencyKey", () -> w.scope.feedback().submitIdea(ada, board.id(),
+            NewIdea.of("Idea").withIdempotencyKey("k".repeat(129))))), state);
+    // Idea keys are their own: the same text as a points change's key or a loyalty action's takes nothing of them.
+    w.scope.points().award(bob, PointsChange.of(5, "purchase").withIdempotencyKey("idea-3"));
+    assertEquals(IdeaStatus.OPEN, w.scope.feedback().submitIdea(bob, board.id(),
+        NewIdea.of("Sepia").withIdempotencyKey("idea-3")).status());
+    assertEquals(IdeaStatus.OPEN, w.scope.feedback().submitIdea(bob, board.id(),
+        NewIdea.of("Longest").withIdempotencyKey("k".repeat(128))).status(), "a key of 128 characters");
+  }
+
+  @Test
+  void concurrentSubmissionsWithOneIdempotencyKeySubmitOneIdea() throws Exception {
+    List<LoyaltyEngine> all = enginesForConcurrency();
+    World w = world(all.get(0));
+    Participant adaP = enrol(w, "ada@example.com");
+    ParticipantRef ada = ParticipantRef.id(adaP.id());
+    ParticipantRef bob = ParticipantRef.id(enrol(w, "bob@example.com").id());
+    FeedbackBoard board = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
+    NewIdea request = NewIdea.of("Dark mode").withIdempotencyKey("the-one-idea");
+    ConcurrentLinkedQueue<Idea> results = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<String> refusals = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+
+    // Ada and Bob submit with one key at once: one of them submits it, its retries answer that idea, and the
+    // other's requests (another participant) are CONFLICT on idempotencyKey, whoever committed first.
+    Checks.runConcurrently(8 * all.size(), worker -> {
+      TenantScope scope = all.get(worker % all.size()).forTenant(w.tenantId());
+      ParticipantRef who = worker % 4 < 2 ? ada : bob;
+      for (int i = 0; i < 5; i++) {
+        try {
+          results.add(scope.feedback().submitIdea(who, board.id(), request));
+        } catch (LoyaltyException e) {
+          refusals.add(e.code() + " on " + e.field().orElse("-") + " for " + (who == ada ? "ada" : "bob"));
+        } catch (RuntimeException | Error e) {
+          failures.add(e);
+        }
+      }
+    });
+
+    assertTrue(failures.isEmpty(), "only answers: " + failures);
+    List<Idea> ideas = w.scope.feedback().ideas(board.id(), null, IdeaOrder.NEWEST, PageRequest.of(1, 10)).items();
+    assertEquals(1, ideas.size(), "one idea: " + ideas);
+    Idea idea = ideas.get(0);
+    assertTrue(results.stream().allMatch(idea::equals), "every success answers that idea: " + results);
+    String loser = idea.participantId() == adaP.id() ? "bob" : "ada";
+    assertEquals(20 * all.size(), results.size(), "every request of its author answers it");
+    assertEquals(Collections.nCopies(20 * all.size(), "CONFLICT on idempotencyKey for " + loser),
+        List.copyOf(refusals), "every request of the other participant is a CONFLICT");
+    assertEquals(1, events(all.get(0), w, EventType.IDEA_SUBMITTED).size(), "one idea.submitted");
+  }
+
+  /** The events of {@code type} in the world's tenant, every committed event positioned first. */
+  private static List<LoyaltyEvent> events(LoyaltyEngine engine, World w, EventType type) {
+    while (!engine.events().dispatch().isIdle()) {
+      // Rounds until every committed event has its position.
+    }
+    return w.scope.changeFeed().read(0, EventFilter.types(type), 100).events();
+  }
+
+  @Test
   void aCampaignsBoardsQuestsAndCatalogComeBackAsListsTheCallerCannotChange() {
     World w = world(newEngine());
     w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
