@@ -31,6 +31,14 @@ import java.util.List;
  * deletion's unit of work. Deleting an idea deletes its votes in the same unit of work; a vote, withdrawal or status
  * move of the idea under way, or its author's deletion, either completes before it or finds the idea gone
  * (NOT_FOUND). No participant has a vote budget: the votes deleted with an idea leave nothing else to give back.
+ *
+ * <h2>Idempotency keys</h2>
+ * A submission may carry the caller's idempotency key ({@link NewIdea#idempotencyKey()}), unique per tenant among
+ * ideas and held by a unique key in the database, as the keys of points changes, redemptions and loyalty actions are.
+ * A retry with the same participant, board, title and body (as stored: stripped) answers the idea it submitted, as
+ * it is now (votes, status), and writes nothing, no event either; of two first requests with one key at once, one
+ * submits the idea and the other answers as its retry would. The key is deleted with its idea: after the idea's
+ * deletion (by a moderator, or with its author) a retry is a new submission, NOT_FOUND for a deleted author.
  */
 public interface FeedbackBoards {
 
@@ -93,15 +101,20 @@ public interface FeedbackBoards {
   FeedbackBoard reopenBoard(long boardId);
 
   /**
-   * Submits a participant's idea to a board, OPEN with no votes.
+   * Submits a participant's idea to a board, OPEN with no votes. With an idempotency key already used by the same
+   * request (participant, board, title and body), answers that idea as it is now and changes nothing, even if the
+   * board has closed since (see the class description).
    *
    * @param participant who submits it
    * @param boardId the board's id
-   * @param idea the idea's title and body
-   * @return the submitted idea
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant}, {@code idea}, {@code title}
-   *     or {@code body}, or on {@code participant} for a participant of another campaign; NOT_FOUND for the
-   *     participant or board; CONFLICT on {@code board} if it is closed
+   * @param idea the idea's title and body, and the caller's idempotency key or null
+   * @return the submitted idea, or the idea the key's first request submitted
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant}, {@code idea}, {@code title},
+   *     {@code body} or {@code idempotencyKey}, or on {@code participant} for a participant of another campaign;
+   *     NOT_FOUND for the participant or board; CONFLICT on {@code board} if it is closed, on {@code idempotencyKey}
+   *     if the key was used for another participant, board, title or body. With a key already used, a participant
+   *     or board the request cannot name is still NOT_FOUND, and a participant of another campaign still
+   *     VALIDATION_ERROR, before CONFLICT: those refusals tell the caller nothing of the key
    */
   Idea submitIdea(ParticipantRef participant, long boardId, NewIdea idea);
 

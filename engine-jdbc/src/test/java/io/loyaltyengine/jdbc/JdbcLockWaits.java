@@ -84,9 +84,22 @@ final class JdbcLockWaits {
    * statement of the tests runs that long otherwise.) Fails if no session waits within a minute.
    */
   static void awaitASessionWaiting(JdbcFixture fixture) throws SQLException {
-    await(fixture, fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED
+    await(fixture, waiting(fixture), 1, true, NEVER);
+  }
+
+  /**
+   * Polls until a session of the fixture's database waits for another transaction, as {@link #awaitASessionWaiting}
+   * sees it (on H2, not counting the transaction gate), or until {@code ended} says that the work which might have
+   * waited is over; fails if neither within a minute.
+   */
+  static void awaitASessionWaitingOr(JdbcFixture fixture, BooleanSupplier ended) throws SQLException {
+    await(fixture, waiting(fixture), 1, false, ended);
+  }
+
+  private static String waiting(JdbcFixture fixture) {
+    return fixture.dialect() == SqlDialect.POSTGRESQL ? POSTGRES_BLOCKED : H2_BLOCKED
         + " OR (SESSION_ID <> SESSION_ID() AND EXECUTING_STATEMENT IS NOT NULL"
-        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))", 1, true, NEVER);
+        + " AND EXECUTING_STATEMENT_START < DATEADD(MILLISECOND, -100, CURRENT_TIMESTAMP))";
   }
 
   /**

@@ -135,9 +135,10 @@ abstract class SameKeyRaceTestBase extends HostTransactionTestBase {
     try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
       Idea first = scope.joining(host.transaction()).feedback().submitIdea(w.ref(0), board.id(), request);
       // Another participant with the key: it does not queue at the first one's participant lock, and its key lookup
-      // cannot see the uncommitted idea; the unique key on (tenant, key) makes its insert wait for the first one.
+      // cannot see the uncommitted idea; the unique key on (tenant, key) makes its insert wait for the first one (on
+      // H2 by running the insert again until that one ends, with no blocker shown).
       Future<Object> other = pool.submit(answer(() -> scope.feedback().submitIdea(w.ref(1), board.id(), request)));
-      JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, other::isDone);
+      JdbcLockWaits.awaitASessionWaitingOr(fixture, other::isDone);
       host.commit();
       Object got = other.get(60, TimeUnit.SECONDS);
       assertTrue(got instanceof LoyaltyException e && e.code() == ErrorCode.CONFLICT

@@ -378,6 +378,8 @@ final class InMemoryTables {
   final TreeMap<IdPair, FeedbackBoard> feedbackBoards = new TreeMap<>();
   /** (tenant, idea id) -> idea. */
   final TreeMap<IdPair, Idea> ideas = new TreeMap<>();
+  /** (tenant, idempotency key) -> idea id: the IDEA_IDEMPOTENCY_KEY key, deleted with its idea. */
+  final Map<ScopedText, Long> ideaKeys = new HashMap<>();
   /** (tenant, idea, participant) -> when the participant voted the idea up. */
   final TreeMap<IdTriple, Instant> ideaVotes = new TreeMap<>();
   /** (tenant, key number) -> signing key. */
@@ -493,6 +495,7 @@ final class InMemoryTables {
     questCompletions.clear();
     feedbackBoards.clear();
     ideas.clear();
+    ideaKeys.clear();
     ideaVotes.clear();
     signingKeys.clear();
     shortCodes.clear();

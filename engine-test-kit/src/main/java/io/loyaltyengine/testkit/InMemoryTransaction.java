@@ -3013,7 +3013,7 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public void insertIdea(Idea idea) {
+    public void insertIdea(Idea idea, String idempotencyKey) {
       Objects.requireNonNull(idea, "idea");
       run(() -> {
         notNull(idea.title(), "feedback_idea title");
@@ -3031,13 +3031,29 @@ final class InMemoryTransaction implements Transaction {
         if (t.ideas.containsKey(key)) {
           throw constraint("unique constraint violated: pk_feedback_idea");
         }
+        ScopedText scopedKey = idempotencyKey == null ? null : new ScopedText(idea.tenantId(), idempotencyKey);
+        if (scopedKey != null && t.ideaKeys.containsKey(scopedKey)) {
+          throw new UniqueViolationException(UniqueKey.IDEA_IDEMPOTENCY_KEY, null);
+        }
         put(t.ideas, key, idea);
+        if (scopedKey != null) {
+          put(t.ideaKeys, scopedKey, idea.id());
+        }
       });
     }
 
     @Override
     public Optional<Idea> findIdea(long tenantId, long ideaId) {
       return call(() -> Optional.ofNullable(t.ideas.get(new IdPair(tenantId, ideaId))));
+    }
+
+    @Override
+    public Optional<Idea> findIdeaByKey(long tenantId, String idempotencyKey) {
+      Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+      return call(() -> {
+        Long id = t.ideaKeys.get(new ScopedText(tenantId, idempotencyKey));
+        return id == null ? Optional.empty() : Optional.ofNullable(t.ideas.get(new IdPair(tenantId, id)));
+      });
     }
 
     @Override
@@ -3147,7 +3163,7 @@ final class InMemoryTransaction implements Transaction {
         for (IdTriple vote : votesOn(tenantId, ideaId)) {
           remove(t.ideaVotes, vote);
         }
-        remove(t.ideas, key);
+        removeIdea(tenantId, ideaId);
         return Optional.of(idea);
       });
     }
@@ -3173,9 +3189,21 @@ final class InMemoryTransaction implements Transaction {
           for (IdTriple vote : votesOn(tenantId, i.id())) {
             remove(t.ideaVotes, vote);
           }
-          remove(t.ideas, new IdPair(tenantId, i.id()));
+          removeIdea(tenantId, i.id());
         }
       });
+    }
+
+    /** Deletes an idea's row with its idempotency key, which goes with it as the key column goes with the row. */
+    private void removeIdea(long tenantId, long ideaId) {
+      remove(t.ideas, new IdPair(tenantId, ideaId));
+      List<ScopedText> keys = t.ideaKeys.entrySet().stream()
+          .filter(e -> e.getKey().scope() == tenantId && e.getValue() == ideaId)
+          .map(Map.Entry::getKey)
+          .toList();
+      for (ScopedText key : keys) {
+        remove(t.ideaKeys, key);
+      }
     }
 
     private List<IdTriple> votesOn(long tenantId, long ideaId) {

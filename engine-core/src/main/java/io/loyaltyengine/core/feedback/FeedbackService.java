@@ -9,8 +9,11 @@ import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.internal.Transactions;
 import io.loyaltyengine.core.participant.ParticipantService;
+import io.loyaltyengine.core.points.PointsRules;
 import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.feedback.FeedbackBoard;
@@ -27,6 +30,7 @@ import io.loyaltyengine.participant.ParticipantRef;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Feedback boards over {@link io.loyaltyengine.core.spi.FeedbackPort}.
@@ -48,6 +52,13 @@ import java.util.List;
  * author's ideas on the author's row, and with the author's deletion, which it either precedes or finds having
  * deleted the idea (NOT_FOUND).
  *
+ * <p>A submission with an idempotency key locks its author and reads the board first (the refusals it gets without
+ * the key come first), then looks the key up: the same request's idea is the answer, as it is now, and nothing is
+ * written; another request's is CONFLICT on {@code idempotencyKey}. Two first requests with one key by one author
+ * queue at its lock, and the second one finds the first one's idea. By two participants, the second one's insert
+ * meets the first one's key in the store's unique key, and its unit of work runs once more after the first commits,
+ * answering as a retry would ({@link Transactions#againAfterRace}).
+ *
  * <p>Events, in the unit of work of their change and about the idea's author: {@code idea.submitted} for a new idea,
  * {@code idea.status_changed} (with the status before and after) for a status move, not for setting the status
  * an idea has, and {@code idea.deleted} (the idea as it was) for a deletion. A status move or deletion takes the
@@ -67,6 +78,9 @@ public final class FeedbackService implements FeedbackBoards {
   public static final int MAX_DESCRIPTION_LENGTH = 2_000;
   /** The longest idea body, in code points. */
   public static final int MAX_BODY_LENGTH = 5_000;
+
+  /** Runs of a keyed submission: once, and once more after losing the race for its key. */
+  private static final int KEYED_RUNS = 2;
 
   /** The statuses in which an idea's counter moves. */
   private static final List<IdeaStatus> TAKING_VOTES =
@@ -143,20 +157,42 @@ public final class FeedbackService implements FeedbackBoards {
     TextRules.notNull("idea", request);
     String title = TextRules.required("title", request.title(), MAX_NAME_LENGTH);
     String body = optionalText("body", request.body(), MAX_BODY_LENGTH);
+    String key = PointsRules.idempotencyKey(request.idempotencyKey());
     long tenantId = context.tenantId();
     long id = context.ids().nextId();
-    return context.transactions().run(tx -> {
+    // A concurrent first request with the key committed first: run once more, now finding its idea, as a later retry
+    // would (the same request's idea, or CONFLICT), after the refusals the request gets without the key.
+    return Transactions.againAfterRace(KEYED_RUNS, () -> context.transactions().run(tx -> {
       // Locked: a deletion committed since an unlocked read would not see the idea, which would outlive its author.
       Participant author = resolver.lock(tx, tenantId);
       FeedbackBoard board = findBoard(tx, boardId);
       requireCampaign(author, board);
+      if (key != null) {
+        Optional<Idea> prior = tx.feedback().findIdeaByKey(tenantId, key);
+        if (prior.isPresent()) {
+          return replay(prior.get(), author, boardId, title, body);
+        }
+      }
       requireOpen(board);
       Idea idea = new Idea(id, tenantId, boardId, author.id(), title, body, IdeaStatus.OPEN, 0, context.now(),
           context.now());
-      tx.feedback().insertIdea(idea);
+      tx.feedback().insertIdea(idea, key);
       Outbox.emit(context, tx, EventType.IDEA_SUBMITTED, board.campaignId(), author.id(), submittedPayload(idea));
       return idea;
-    });
+    }), UniqueKey.IDEA_IDEMPOTENCY_KEY);
+  }
+
+  /**
+   * The answer to a submission whose key an idea has: that idea as it is now if the submission is the one that
+   * submitted it (same author, board, title and body, as stored), else CONFLICT on {@code idempotencyKey}.
+   */
+  private static Idea replay(Idea prior, Participant author, long boardId, String title, String body) {
+    if (prior.participantId() != author.id() || prior.boardId() != boardId || !prior.title().equals(title)
+        || !prior.body().equals(body)) {
+      throw LoyaltyException.conflict("idempotencyKey",
+          "the idempotency key was used by an idea with other parameters");
+    }
+    return prior;
   }
 
   @Override

@@ -290,8 +290,9 @@ public final class Transactions {
           "the tenant already has a brand with this domain", e);
       case PARTICIPANT_EMAIL -> new LoyaltyException(ErrorCode.CONFLICT, "email",
           "another participant of the campaign has this email", e);
-      case LEDGER_IDEMPOTENCY_KEY, ACTION_IDEMPOTENCY_KEY, REDEMPTION_IDEMPOTENCY_KEY -> new LoyaltyException(
-          ErrorCode.CONFLICT, "idempotencyKey", "the idempotency key was used by another request", e);
+      case LEDGER_IDEMPOTENCY_KEY, ACTION_IDEMPOTENCY_KEY, REDEMPTION_IDEMPOTENCY_KEY, IDEA_IDEMPOTENCY_KEY ->
+          new LoyaltyException(ErrorCode.CONFLICT, "idempotencyKey", "the idempotency key was used by another request",
+              e);
       case COUPON_CODE -> new LoyaltyException(ErrorCode.CONFLICT, "codes",
           "a code was added to the pool concurrently; upload again", e);
       case CUSTOMER_MAPPING -> new LoyaltyException(ErrorCode.CONFLICT, "customerId",

@@ -56,7 +56,7 @@ public final class PointsRules {
 
   /**
    * Validates an optional idempotency key, the one rule for every kind of key (points, loyalty actions,
-   * redemptions): null, or 1..{@value #MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters (no spaces).
+   * redemptions, ideas): null, or 1..{@value #MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters (no spaces).
    *
    * @return the key
    * @throws LoyaltyException VALIDATION_ERROR on {@code idempotencyKey}

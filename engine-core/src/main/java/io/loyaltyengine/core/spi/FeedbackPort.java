@@ -40,11 +40,21 @@ public interface FeedbackPort {
    */
   boolean setBoardOpen(long tenantId, long boardId, boolean open);
 
-  /** Inserts an idea (its board must be the tenant's). */
-  void insertIdea(Idea idea);
+  /**
+   * Inserts an idea (its board must be the tenant's) with the submission's idempotency key, or none. The key is
+   * unique per tenant among ideas (a unique key on tenant and key, NULLs apart); an insert meeting another
+   * transaction's uncommitted idea with the key waits for it. The key is deleted with its idea.
+   *
+   * @throws UniqueViolationException with {@link UniqueKey#IDEA_IDEMPOTENCY_KEY} if the tenant has an idea with
+   *     the key
+   */
+  void insertIdea(Idea idea, String idempotencyKey);
 
   /** Finds an idea of the tenant. */
   Optional<Idea> findIdea(long tenantId, long ideaId);
+
+  /** Finds the tenant's idea submitted with {@code idempotencyKey}, as it is now. */
+  Optional<Idea> findIdeaByKey(long tenantId, String idempotencyKey);
 
   /**
    * Finds an idea of the tenant and locks its row until the end of the transaction: a vote takes it before it

@@ -14,6 +14,8 @@ public enum UniqueKey {
   COUPON_CODE,
   /** A tenant's redemptions have distinct idempotency keys. */
   REDEMPTION_IDEMPOTENCY_KEY,
+  /** A tenant's feedback ideas have distinct idempotency keys. */
+  IDEA_IDEMPOTENCY_KEY,
   /**
    * A campaign's customer id maps to one participant, and a participant to one customer id (either constraint of
    * {@link CustomerMappingPort#insert}: the engine reads again to tell which).

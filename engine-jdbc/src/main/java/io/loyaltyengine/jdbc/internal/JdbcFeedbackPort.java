@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.FeedbackPort;
+import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.Idea;
@@ -16,7 +17,8 @@ import org.jdbi.v3.core.statement.Update;
 /**
  * Feedback boards (tables {@code feedback_board}, {@code feedback_idea}, {@code feedback_vote}). A vote is held by
  * the primary key {@code (tenant_id, idea_id, participant_id)}, inserted if absent; an idea's {@code votes} moves by
- * conditional updates only.
+ * conditional updates only; an idea's idempotency key is held by {@code uq_feedback_idea_idempotency_key
+ * (tenant_id, idempotency_key)} (schema V19).
  *
  * <p>Not thread-safe: confined to its transaction.
  */
@@ -79,9 +81,9 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
   }
 
   @Override
-  public void insertIdea(Idea i) {
+  public void insertIdea(Idea i, String idempotencyKey) {
     Objects.requireNonNull(i, "idea");
-    run("feedback idea insert", () -> handle.createUpdate(Sql.IDEA_INSERT)
+    run("feedback idea insert", UniqueKey.IDEA_IDEMPOTENCY_KEY, () -> handle.createUpdate(Sql.IDEA_INSERT)
         .bind("tenantId", i.tenantId())
         .bind("ideaId", i.id())
         .bind("boardId", i.boardId())
@@ -92,7 +94,18 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
         .bind("votes", i.votes())
         .bind("createdAt", Rows.timestamp(i.createdAt()))
         .bind("updatedAt", Rows.timestamp(i.updatedAt()))
+        .bind("idempotencyKey", idempotencyKey)
         .execute());
+  }
+
+  @Override
+  public Optional<Idea> findIdeaByKey(long tenantId, String idempotencyKey) {
+    Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+    return run("feedback idea find by idempotency key", () -> handle.createQuery(Sql.IDEA_FIND_BY_KEY)
+        .bind("tenantId", tenantId)
+        .bind("idempotencyKey", idempotencyKey)
+        .map(Rows.IDEA)
+        .findOne());
   }
 
   @Override

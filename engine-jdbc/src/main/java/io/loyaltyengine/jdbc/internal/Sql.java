@@ -665,10 +665,13 @@ public final class Sql {
       "UPDATE feedback_board SET is_open = :isOpen WHERE tenant_id = :tenantId AND board_id = :boardId";
   static final String IDEA_COLUMNS = "tenant_id, idea_id, board_id, participant_id, title, body, status, votes,"
       + " created_at, updated_at";
-  static final String IDEA_INSERT = "INSERT INTO feedback_idea (" + IDEA_COLUMNS + ") VALUES (:tenantId, :ideaId,"
-      + " :boardId, :participantId, :title, :body, :status, :votes, :createdAt, :updatedAt)";
+  static final String IDEA_INSERT = "INSERT INTO feedback_idea (" + IDEA_COLUMNS + ", idempotency_key) VALUES"
+      + " (:tenantId, :ideaId, :boardId, :participantId, :title, :body, :status, :votes, :createdAt, :updatedAt,"
+      + " :idempotencyKey)";
   static final String IDEA_FIND = "SELECT " + IDEA_COLUMNS
       + " FROM feedback_idea WHERE tenant_id = :tenantId AND idea_id = :ideaId";
+  static final String IDEA_FIND_BY_KEY = "SELECT " + IDEA_COLUMNS
+      + " FROM feedback_idea WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
   static final String IDEA_LOCK = IDEA_FIND + " FOR UPDATE";
   /** The three conditional updates below apply while the status is one of {@code <statuses>}. */
   static final String IDEA_MOVE = "UPDATE feedback_idea SET status = :status, updated_at = :updatedAt"

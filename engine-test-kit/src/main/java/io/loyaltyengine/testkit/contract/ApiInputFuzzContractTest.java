@@ -839,6 +839,9 @@ public abstract class ApiInputFuzzContractTest {
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), new NewIdea((String) bad, null))));
     out.add(new Refusal("FeedbackBoards.submitIdea body", invalid, "body", unreadable(5_000),
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), new NewIdea("I", (String) bad))));
+    out.add(new Refusal("FeedbackBoards.submitIdea idempotencyKey", invalid, "idempotencyKey", badIdentifiers(),
+        (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), NewIdea.of("I")
+            .withIdempotencyKey((String) bad))));
     out.add(new Refusal("FeedbackBoards.submitIdea idea", invalid, "idea", oneOf((Object) null),
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), (NewIdea) bad)));
     out.add(new Refusal("FeedbackBoards.setStatus status", invalid, "status", oneOf((Object) null),
@@ -1411,7 +1414,8 @@ public abstract class ApiInputFuzzContractTest {
           NewFeedbackBoard.of(c, "Plain board"));
       template(FeedbackBoardUpdate.class, FeedbackBoardUpdate.of(board).withDescription("fuzzmarker renamed"),
           new FeedbackBoardUpdate("Renamed board", null));
-      template(NewIdea.class, new NewIdea("Fuzzmarker idea", "fuzzmarker detail"), NewIdea.of("Short idea"));
+      template(NewIdea.class, new NewIdea("Fuzzmarker idea", "fuzzmarker detail"), NewIdea.of("Short idea"),
+          NewIdea.of("Keyed idea").withIdempotencyKey("fuzzsecret-idea-1"));
       template(EventFilter.class, EventFilter.all(), EventFilter.types(EventType.LOYALTY_ACTION_RECORDED)
           .inCampaign(c));
       template(NewWebhookEndpoint.class, NewWebhookEndpoint.of(HOOK + "/other"),

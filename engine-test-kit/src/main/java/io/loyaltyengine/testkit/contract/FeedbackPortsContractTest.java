@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.core.spi.UniqueKey;
+import io.loyaltyengine.core.spi.UniqueViolationException;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.Idea;
@@ -122,7 +124,7 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdea(stranger, full.id())));
     assertEquals(Optional.empty(), tx(tx -> tx.feedback().lockIdea(stranger, full.id())));
     assertThrows(RuntimeException.class, () -> run(tx -> tx.feedback().insertIdea(new Idea(nextId(), stranger,
-        b.id(), nextId(), "x", "", IdeaStatus.OPEN, 0, T0, T0))), "an idea on a board of another tenant");
+        b.id(), nextId(), "x", "", IdeaStatus.OPEN, 0, T0, T0), null)), "an idea on a board of another tenant");
   }
 
   @Test
@@ -197,6 +199,40 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void anIdeasIdempotencyKeyIsUniquePerTenantFoundAsTheIdeaIsNowAndDeletedWithIt() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard b = board(campaign, "Ideas", "");
+    Idea keyed = new Idea(nextId(), t, b.id(), nextId(), "keyed", "", IdeaStatus.OPEN, 0, T0, T0);
+    run(tx -> tx.feedback().insertIdea(keyed, "key-1"));
+    idea(b, nextId(), "no key", "");
+    idea(b, nextId(), "no key either", "");
+    Idea again = new Idea(nextId(), t, b.id(), keyed.participantId(), "keyed", "", IdeaStatus.OPEN, 0, T0, T0);
+    UniqueViolationException e = assertThrows(UniqueViolationException.class,
+        () -> run(tx -> tx.feedback().insertIdea(again, "key-1")));
+    assertEquals(UniqueKey.IDEA_IDEMPOTENCY_KEY, e.key());
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdea(t, again.id())), "nothing inserted");
+    run(tx -> tx.feedback().moveIdea(t, keyed.id(), List.of(IdeaStatus.OPEN), IdeaStatus.PLANNED, T0.plusSeconds(1)));
+    Optional<Idea> now = tx(tx -> tx.feedback().findIdea(t, keyed.id()));
+    Optional<Idea> byKey = tx(tx -> tx.feedback().findIdeaByKey(t, "key-1"));
+    assertEquals(now, byKey, "the idea as it is now");
+    assertEquals(IdeaStatus.PLANNED, byKey.orElseThrow().status());
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdeaByKey(t, "KEY-1")), "keys compare exactly");
+    long stranger = tenant(T0);
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdeaByKey(stranger, "key-1")), "another tenant's");
+    FeedbackBoard theirs = board(campaign(stranger, T0), "Theirs", "");
+    run(tx -> tx.feedback().insertIdea(new Idea(nextId(), stranger, theirs.id(), nextId(), "theirs", "",
+        IdeaStatus.OPEN, 0, T0, T0), "key-1"));
+
+    run(tx -> tx.feedback().deleteIdea(t, keyed.id()));
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdeaByKey(t, "key-1")), "deleted with its idea");
+    run(tx -> tx.feedback().insertIdea(again, "key-1"));
+    assertEquals(Optional.of(again), tx(tx -> tx.feedback().findIdeaByKey(t, "key-1")), "free again");
+    run(tx -> tx.feedback().deleteAll(t, again.participantId()));
+    assertEquals(Optional.empty(), tx(tx -> tx.feedback().findIdeaByKey(t, "key-1")), "deleted with its author");
+  }
+
+  @Test
   void aParticipantsDeletionWithdrawsItsVotesAndTakesItsIdeasAndAnUndoneUnitOfWorkLeavesNothing() {
     Campaign campaign = campaign(tenant(T0), T0);
     long t = campaign.tenantId();
@@ -206,7 +242,7 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     Idea theirs = idea(b, nextId(), "theirs", "");
     Idea finished = idea(b, nextId(), "finished", "");
     Idea own = new Idea(nextId(), t, b.id(), leaver, "own", "", IdeaStatus.OPEN, 0, T0, T0);
-    run(tx -> tx.feedback().insertIdea(own));
+    run(tx -> tx.feedback().insertIdea(own, null));
     for (Idea i : List.of(theirs, finished, own)) {
       for (long voter : List.of(leaver, stayer)) {
         run(tx -> {
@@ -340,7 +376,7 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
   /** An OPEN idea without votes of a new participant on the board, made at T0 and stored. */
   private Idea idea(FeedbackBoard board, long id, String title, String body) {
     Idea i = new Idea(id, board.tenantId(), board.id(), nextId(), title, body, IdeaStatus.OPEN, 0, T0, T0);
-    run(tx -> tx.feedback().insertIdea(i));
+    run(tx -> tx.feedback().insertIdea(i, null));
     return i;
   }
 }

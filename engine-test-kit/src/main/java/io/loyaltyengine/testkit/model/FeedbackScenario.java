@@ -9,6 +9,7 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.NewFeedbackBoard;
@@ -18,6 +19,7 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.model.ScenarioEvents.Some;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,14 +30,20 @@ import java.util.random.RandomGenerator;
 
 /**
  * Feedback votes of a real engine, driven against a reference model by a {@link ModelRunner}: seeded sequences of
- * votes, withdrawals, participant deletions and idea deletions by five participants on three idea slots (written by
- * the first three). A moderator's deletion of an idea takes its votes; its author then submits a new idea in its slot,
- * with none.
+ * votes, withdrawals, participant deletions, idea deletions and retried submissions by five participants on three idea
+ * slots (written by the first three). Every idea is submitted with an idempotency key. A moderator's deletion of an
+ * idea takes its votes; its author then submits a new idea in its slot, with none, under a new key. A retry sends the
+ * submission of a slot's idea again with its key: as it was (a host retrying after a lost answer), with another title,
+ * or for another participant.
  *
  * <p>Checked at every step: a vote or withdrawal changes the tally exactly when the model says (a repeat or a
  * withdrawal of no vote answers {@code changed=false}), a deleted participant or idea is NOT_FOUND, and so are
- * deleting an idea again and deleting one that went with its author. Checked after every step: every idea's counter
- * is the model's set of voters' size, and every deleted idea, and a deleted author's, is gone.
+ * deleting an idea again and deleting one that went with its author; a retry as it was answers the slot's idea as it
+ * is now (its votes included), one with another title or participant is CONFLICT on {@code idempotencyKey}, and one
+ * for a deleted participant NOT_FOUND. Checked after every step: every idea's counter is the model's set of voters'
+ * size, every deleted idea, and a deleted author's, is gone, and the change feed holds exactly the events the model
+ * expects of the step ({@link ScenarioEvents}): {@code idea.submitted} once per idea (never for a retry),
+ * {@code idea.deleted} with the votes it had, {@code participant.deleted}, and nothing for votes.
  *
  * <p>Thread-safe: every run builds its own state. The outcome consumer is called on the thread running the runner.
  */
@@ -58,6 +66,10 @@ public final class FeedbackScenario {
   public static final String DELETED = "deleted";
   /** An idea deleted, with its votes. */
   public static final String IDEA_DELETED = "idea deleted";
+  /** A submission retried with its key, answered with its idea. */
+  public static final String REPLAYED = "replayed";
+  /** A key retried with another title or for another participant. */
+  public static final String KEY_CONFLICT = "CONFLICT on idempotencyKey";
 
   private FeedbackScenario() {
   }
@@ -82,7 +94,8 @@ public final class FeedbackScenario {
 
   /** Every outcome the scenario tells its consumer about. */
   public static List<String> outcomes() {
-    return List.of(VOTED, REPEATED, WITHDRAWN, NOTHING_TO_WITHDRAW, NOT_FOUND, DELETED, IDEA_DELETED);
+    return List.of(VOTED, REPEATED, WITHDRAWN, NOTHING_TO_WITHDRAW, NOT_FOUND, DELETED, IDEA_DELETED, REPLAYED,
+        KEY_CONFLICT);
   }
 
   private static Op next(RandomGenerator random) {
@@ -94,6 +107,9 @@ public final class FeedbackScenario {
     if (roll < 6) {
       return new DeleteIdea(random.nextInt(IDEAS));
     }
+    if (roll < 16) {
+      return new Retry(random.nextInt(IDEAS), Retry.Variant.values()[slot % Retry.Variant.values().length]);
+    }
     return new Cast(slot, random.nextInt(IDEAS), roll < 65);
   }
 
@@ -102,7 +118,11 @@ public final class FeedbackScenario {
       if (model.deleted.contains(d.slot())) {
         return;
       }
-      run.scope.participants().delete(ParticipantRef.id(run.participants.get(d.slot()).id()));
+      Participant p = run.participants.get(d.slot());
+      run.scope.participants().delete(ParticipantRef.id(p.id()));
+      // Its ideas and votes go silently: its participant.deleted covers them.
+      run.events.expect(EventType.PARTICIPANT_DELETED, p.campaignId(), p.id(), null,
+          ScenarioEvents.fields("participant", participantFields(p)));
       model.deleted.add(d.slot());
       for (Set<Integer> voters : model.voters) {
         voters.remove(d.slot());
@@ -113,19 +133,25 @@ public final class FeedbackScenario {
     if (op instanceof DeleteIdea d) {
       // Idea i is written by participant i: gone with it.
       String expected = model.deleted.contains(d.idea()) ? NOT_FOUND : IDEA_DELETED;
-      long ideaId = run.ideas.get(d.idea()).id();
+      Idea gone = run.ideas.get(d.idea());
+      long ideaId = gone.id();
       String actual = answer(() -> run.scope.feedback().deleteIdea(ideaId), IDEA_DELETED);
       assertEquals(expected, actual, op::toString);
       outcomes.accept(actual);
       if (actual.equals(IDEA_DELETED)) {
+        run.expectIdea(EventType.IDEA_DELETED, gone, model.voters.get(d.idea()).size());
         assertEquals(NOT_FOUND, answer(() -> run.scope.feedback().deleteIdea(ideaId), IDEA_DELETED),
             () -> op + " again");
         outcomes.accept(NOT_FOUND);
         run.deletedIdeas.add(ideaId);
         model.voters.get(d.idea()).clear();
-        run.ideas.set(d.idea(), run.scope.feedback().submitIdea(ParticipantRef.id(run.participants.get(d.idea()).id()),
-            run.boardId, NewIdea.of("i" + d.idea() + " again")));
+        run.submit(d.idea(), NewIdea.of("i" + d.idea() + " again")
+            .withIdempotencyKey("i" + d.idea() + "-" + run.deletedIdeas.size()));
       }
+      return;
+    }
+    if (op instanceof Retry r) {
+      retry(run, model, r, outcomes);
       return;
     }
     Cast c = (Cast) op;
@@ -151,6 +177,45 @@ public final class FeedbackScenario {
     outcomes.accept(actual);
   }
 
+  /**
+   * Sends the submission of a slot's idea again with its key: as it was, with another title, or for another
+   * participant (slot 3 or 4, who write no idea). For another participant once the author is deleted (its ideas, and
+   * so the key, gone with it), nothing is sent: the submission would be a new idea outside the model's slots.
+   */
+  private static void retry(Run run, Model model, Retry r, Consumer<String> outcomes) {
+    int other = PARTICIPANTS - 2 + r.idea() % 2;
+    boolean authorGone = model.deleted.contains(r.idea());
+    if (r.variant() == Retry.Variant.OTHER_PARTICIPANT && authorGone) {
+      return;
+    }
+    NewIdea first = run.requests.get(r.idea());
+    int sender = r.variant() == Retry.Variant.OTHER_PARTICIPANT ? other : r.idea();
+    NewIdea request = r.variant() == Retry.Variant.OTHER_TITLE
+        ? new NewIdea(first.title() + " (edited)", first.body(), first.idempotencyKey()) : first;
+    String expected = model.deleted.contains(sender) ? NOT_FOUND
+        : r.variant() == Retry.Variant.SAME ? REPLAYED : KEY_CONFLICT;
+    String actual;
+    try {
+      Idea got = run.scope.feedback().submitIdea(ParticipantRef.id(run.participants.get(sender).id()), run.boardId,
+          request);
+      Idea now = run.ideas.get(r.idea());
+      assertEquals(now.id(), got.id(), () -> r + ": the slot's idea, not another");
+      assertEquals(model.voters.get(r.idea()).size(), got.votes(), () -> r + ": the idea's votes as they are now");
+      assertEquals(now.title(), got.title(), () -> r + ": title");
+      actual = REPLAYED;
+    } catch (LoyaltyException e) {
+      actual = e.code() == ErrorCode.NOT_FOUND ? NOT_FOUND : e.code() + e.field().map(f -> " on " + f).orElse("");
+    }
+    assertEquals(expected, actual, r::toString);
+    outcomes.accept(actual);
+  }
+
+  /** The fields of a participant event's participant that the scenario knows. */
+  private static Some participantFields(Participant p) {
+    return new Some(ScenarioEvents.fields("id", p.id(), "campaignId", p.campaignId(), "email", p.email(),
+        "pointsBalance", 0L, "lifetimePoints", 0L));
+  }
+
   /** {@code done} after {@code call} went through, else what it was refused with. */
   private static String answer(Runnable call, String done) {
     try {
@@ -162,6 +227,7 @@ public final class FeedbackScenario {
   }
 
   private static void check(Run run, Model model) {
+    run.events.check("the events of the step");
     for (long ideaId : run.deletedIdeas) {
       assertEquals(NOT_FOUND, answer(() -> run.scope.feedback().idea(ideaId), "found"), "deleted idea " + ideaId);
     }
@@ -184,24 +250,49 @@ public final class FeedbackScenario {
    */
   public static final class Run {
     private final TenantScope scope;
+    private final ScenarioEvents events;
     private final long boardId;
+    private final long campaignId;
     private final List<Participant> participants = new ArrayList<>();
     private final List<Idea> ideas = new ArrayList<>();
+    /** The submission of each slot's idea, key included, as a retry sends it again. */
+    private final List<NewIdea> requests = new ArrayList<>();
     private final List<Long> deletedIdeas = new ArrayList<>();
 
     Run(LoyaltyEngine engine) {
       this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Feedback model run")).id());
+      this.events = new ScenarioEvents(engine, scope);
       Campaign campaign = scope.campaigns().create(NewCampaign.running(
           scope.brands().create(new NewBrand("Model shop", "https://model.example.com")).id(), "Model campaign"));
+      this.campaignId = campaign.id();
       FeedbackBoard board = scope.feedback().createBoard(NewFeedbackBoard.of(campaign.id(), "Ideas"));
       this.boardId = board.id();
       for (int i = 0; i < PARTICIPANTS; i++) {
-        participants.add(scope.participants().create(campaign.id(), NewParticipant.withEmail("p" + i + "@m.example")));
+        Participant p = scope.participants().create(campaign.id(), NewParticipant.withEmail("p" + i + "@m.example"));
+        participants.add(p);
+        events.expect(EventType.PARTICIPANT_CREATED, campaign.id(), p.id(), null,
+            ScenarioEvents.fields("participant", participantFields(p)));
       }
       for (int i = 0; i < IDEAS; i++) {
-        ideas.add(scope.feedback().submitIdea(ParticipantRef.id(participants.get(i).id()), board.id(),
-            NewIdea.of("i" + i)));
+        ideas.add(null);
+        requests.add(null);
+        submit(i, NewIdea.of("i" + i).withIdempotencyKey("i" + i + "-0"));
       }
+    }
+
+    /** Submits the idea of slot {@code slot} (written by the participant of the same slot), expecting its event. */
+    private void submit(int slot, NewIdea request) {
+      Idea idea = scope.feedback().submitIdea(ParticipantRef.id(participants.get(slot).id()), boardId, request);
+      ideas.set(slot, idea);
+      requests.set(slot, request);
+      expectIdea(EventType.IDEA_SUBMITTED, idea, 0);
+    }
+
+    /** Expects an event about an idea, as the model knows it: OPEN (nothing moves it here), with {@code votes}. */
+    private void expectIdea(EventType type, Idea idea, int votes) {
+      events.expect(type, campaignId, idea.participantId(), null, ScenarioEvents.fields("idea",
+          new Some(ScenarioEvents.fields("id", Long.toString(idea.id()), "boardId", boardId, "participantId",
+              idea.participantId(), "title", idea.title(), "body", "", "status", "OPEN", "votes", (long) votes))));
     }
 
     @Override
@@ -228,7 +319,30 @@ public final class FeedbackScenario {
   }
 
   /** An operation of the scenario, naming participants and ideas by slot. Immutable and thread-safe. */
-  public sealed interface Op permits Cast, Delete, DeleteIdea {
+  public sealed interface Op permits Cast, Delete, DeleteIdea, Retry {
+  }
+
+  /**
+   * The submission of the idea in {@code idea} sent again with its key, as it was or changed. Immutable.
+   *
+   * @param idea the idea's slot, 0..2
+   * @param variant what is sent
+   */
+  public record Retry(int idea, Variant variant) implements Op {
+    /** What a retry sends. */
+    public enum Variant {
+      /** The submission as it was, by its author. */
+      SAME,
+      /** The submission with another title, by its author. */
+      OTHER_TITLE,
+      /** The submission as it was, for another participant. */
+      OTHER_PARTICIPANT
+    }
+
+    @Override
+    public String toString() {
+      return "retry i" + idea + " " + variant;
+    }
   }
 
   /**
