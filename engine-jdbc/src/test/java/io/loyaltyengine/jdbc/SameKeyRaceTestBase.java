@@ -14,6 +14,10 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.catalog.Redemption;
+import io.loyaltyengine.core.spi.CatalogPort;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
@@ -25,10 +29,14 @@ import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.testkit.StoreFixture.HostTx;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -167,6 +175,114 @@ abstract class SameKeyRaceTestBase extends HostTransactionTestBase {
       assertEquals(first, again.get(60, TimeUnit.SECONDS), "the first one's idea");
       assertEquals(List.of(first), ideas(scope, board));
     } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void anAwardThatLostItsKeyToTheSameRequestAnswersAsARetryWouldWhenItsParticipantIsDeletedMeanwhile()
+      throws Exception {
+    PointsChange award = PointsChange.of(5, "purchase").withIdempotencyKey("order-5");
+    Pause atAnswer = new Pause();
+    AtomicInteger lookups = new AtomicInteger();
+    LoyaltyEngine engine = engines.build(engines.builder(new InterceptingStorage((Storage) fixture.openStorage(),
+        tx -> new ForwardingTransaction(tx) {
+          @Override
+          public LedgerPort ledger() {
+            return InterceptingStorage.intercept(LedgerPort.class, tx.ledger(), (method, args, port) -> {
+              // The second lookup of the key: the one answering the request after its insert lost the key.
+              if (method.getName().equals("findByIdempotencyKey") && "order-5".equals(args[1])
+                  && lookups.incrementAndGet() == 2) {
+                atAnswer.here();
+              }
+              return InterceptingStorage.invoke(method, port, args);
+            });
+          }
+        }), 0));
+    World w = new World(engine, 1);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    assertAnsweredAsWithoutTheRace(scope, w, atAnswer,
+        host -> scope.joining(host.transaction()).points().award(w.ref(0), award),
+        () -> scope.points().award(w.ref(0), award),
+        (first, got) -> got instanceof PointsResult r && r.replayed()
+            && r.entry().equals(((PointsResult) first).entry()), "a replay of the first award");
+  }
+
+  @Test
+  void aRedemptionThatLostItsKeyToAnotherParticipantIsNotFoundOnceItsParticipantIsDeletedMeanwhile()
+      throws Exception {
+    Pause atAnswer = new Pause();
+    AtomicInteger lookups = new AtomicInteger();
+    LoyaltyEngine engine = engines.build(engines.builder(new InterceptingStorage((Storage) fixture.openStorage(),
+        tx -> new ForwardingTransaction(tx) {
+          @Override
+          public CatalogPort catalog() {
+            return InterceptingStorage.intercept(CatalogPort.class, tx.catalog(), (method, args, port) -> {
+              // The second lookup of the key: the one answering the request after its insert lost the key.
+              if (method.getName().equals("findRedemptionByKey") && "order-6".equals(args[1])
+                  && lookups.incrementAndGet() == 2) {
+                atAnswer.here();
+              }
+              return InterceptingStorage.invoke(method, port, args);
+            });
+          }
+        }), 0));
+    World w = new World(engine, 2);
+    TenantScope scope = engine.forTenant(w.tenantId);
+    scope.points().award(w.ref(0), PointsChange.of(50, "purchase"));
+    scope.points().award(w.ref(1), PointsChange.of(50, "purchase"));
+    // Two rewards: the second request takes no lock the first holds but the key's, which its ledger insert meets.
+    CatalogReward mug = scope.catalog().create(NewCatalogReward.of(w.campaignId, "Mug", 20, RewardType.CUSTOM));
+    CatalogReward tea = scope.catalog().create(NewCatalogReward.of(w.campaignId, "Tea", 10, RewardType.CUSTOM));
+    assertAnsweredAsWithoutTheRace(scope, w, atAnswer,
+        host -> scope.joining(host.transaction()).catalog().redeem(w.ref(1), mug.id(), "order-6"),
+        () -> scope.catalog().redeem(w.ref(0), tea.id(), "order-6"),
+        (first, got) -> got instanceof LoyaltyException e && e.code() == ErrorCode.CONFLICT
+            && e.field().orElse("").equals("idempotencyKey"), "CONFLICT on idempotencyKey (another's key)");
+  }
+
+  /**
+   * Holds {@code first} in a host transaction while {@code request} (on participant 0, with the key {@code first}
+   * took) waits for it, commits it so that the request loses the key, and deletes participant 0 in another host
+   * transaction while the request's answer is paused at its lookup of the key (at {@code atAnswer}). A deletion that
+   * committed before that lookup must make the answer NOT_FOUND, as the request is without the race once its
+   * participant is gone; one that waited for the answer leaves the answer {@code whileThere} accepts.
+   */
+  private void assertAnsweredAsWithoutTheRace(TenantScope scope, World w, Pause atAnswer,
+      Function<HostTx, Object> first, Callable<Object> request, BiPredicate<Object, Object> whileThere,
+      String expectedWhileThere) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<Object> answer;
+      Object held;
+      try (HostTx host = fixture.hostTransactions().orElseThrow().begin()) {
+        held = first.apply(host);
+        answer = pool.submit(answer(request));
+        JdbcLockWaits.awaitASessionWaitingOr(fixture, answer::isDone);
+        host.commit();
+      }
+      atAnswer.awaitReached("the request answered after losing its key");
+      Future<Object> deletion = pool.submit(answer(() -> {
+        try (HostTx deleting = fixture.hostTransactions().orElseThrow().begin()) {
+          scope.joining(deleting.transaction()).participants().delete(w.ref(0));
+          deleting.commit();
+        }
+        return "deleted";
+      }));
+      JdbcLockWaits.awaitASessionBlockedOnALockOr(fixture, deletion::isDone);
+      boolean deletedFirst = deletion.isDone();
+      atAnswer.release();
+      Object got = answer.get(60, TimeUnit.SECONDS);
+      assertEquals("deleted", deletion.get(60, TimeUnit.SECONDS));
+      if (deletedFirst) {
+        assertTrue(got instanceof LoyaltyException e && e.code() == ErrorCode.NOT_FOUND,
+            "the participant was deleted before the answer: NOT_FOUND, as without the race, not " + got);
+      } else {
+        assertTrue(whileThere.test(held, got), "the deletion waited for the answer: " + expectedWhileThere
+            + ", not " + got);
+      }
+    } finally {
+      atAnswer.release();
       pool.shutdownNow();
     }
   }
