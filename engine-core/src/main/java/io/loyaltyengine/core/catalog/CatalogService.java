@@ -183,12 +183,16 @@ public final class CatalogService implements Catalog {
     }
   }
 
-  /** A concurrent request with the same key committed first: answers from a fresh unit of work, as a retry would. */
+  /**
+   * A concurrent request with the same key committed first: answers from a fresh unit of work, as a retry would. The
+   * participant is locked first, as a redemption locks it: read unlocked, a deletion committing between the read and
+   * the key's lookup left CONFLICT (or a replay) where the request without the race is NOT_FOUND.
+   */
   private Redemption answerAsRetry(ParticipantService.Resolver resolver, long catalogRewardId, String key,
       RuntimeException cause) {
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
-      Participant p = resolver.resolve(tx, tenantId);
+      Participant p = resolver.lock(tx, tenantId);
       return replay(tx, p.id(), catalogRewardId, key).orElseThrow(() -> keyUsedElsewhere(cause));
     });
   }

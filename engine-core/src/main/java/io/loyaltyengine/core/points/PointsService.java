@@ -465,7 +465,12 @@ public final class PointsService implements Points {
   private record CombineKey(ScopeContext context) {
   }
 
-  /** A concurrent request with the same key committed first: answers as a retry would. */
+  /**
+   * A concurrent request with the same key committed first: answers as a retry would. The participant is locked
+   * before the key is looked up, as the change itself locks it: read unlocked, a deletion committing between the
+   * read and the lookup took the participant's entry (the key's, when the winner was the same request) and left a
+   * CONFLICT where the request without the race is NOT_FOUND.
+   */
   private PointsResult afterKeyTaken(ParticipantService.Resolver resolver, PointsOperation.Kind kind,
       PointsChange change, UniqueViolationException e) {
     if (e.key() != UniqueKey.LEDGER_IDEMPOTENCY_KEY) {
@@ -473,7 +478,7 @@ public final class PointsService implements Points {
     }
     long tenantId = context.tenantId();
     return context.transactions().run(tx -> {
-      Participant p = resolver.resolve(tx, tenantId);
+      Participant p = resolver.lock(tx, tenantId);
       return replay(tx, p.id(), kind, change, direct).orElseThrow(() -> new LoyaltyException(ErrorCode.CONFLICT,
           "idempotencyKey", "the idempotency key was used by another request", e));
     });
