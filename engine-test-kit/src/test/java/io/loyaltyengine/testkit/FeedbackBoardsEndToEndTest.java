@@ -32,12 +32,16 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.tenant.NewTenant;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +84,41 @@ class FeedbackBoardsEndToEndTest {
   @AfterEach
   void tearDown() {
     engines.forEach(LoyaltyEngine::close);
+  }
+
+  @Test
+  void aNewIdeasUpdatedAtIsItsCreatedAtWhenTheClockMovesDuringTheSubmission() {
+    // A clock that moves a millisecond on every reading, as a real one may between two readings.
+    Clock ticking = new Clock() {
+      private final AtomicLong ticks = new AtomicLong();
+
+      @Override
+      public Instant instant() {
+        return START.plusMillis(ticks.incrementAndGet());
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
+    LoyaltyEngine engine = LoyaltyEngine.builder().storage(new InMemoryStorage()).clock(ticking)
+        .events(EventSettings.builder().manualDispatch().build()).build();
+    engines.add(engine);
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Shop")).id());
+    Campaign c = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Shop", "https://shop.example.com")).id(), "Advocates"));
+    FeedbackBoard b = shop.feedback().createBoard(NewFeedbackBoard.of(c.id(), "Ideas"));
+    Participant p = shop.participants().create(c.id(), NewParticipant.withEmail("ada@example.com"));
+
+    Idea idea = shop.feedback().submitIdea(ParticipantRef.id(p.id()), b.id(), NewIdea.of("Dark mode"));
+    assertEquals(idea.createdAt(), idea.updatedAt(), "updatedAt is createdAt until the status first changes");
+    assertEquals(idea, shop.feedback().idea(idea.id()));
   }
 
   @Test
