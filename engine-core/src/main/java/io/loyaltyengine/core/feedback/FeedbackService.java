@@ -28,6 +28,7 @@ import io.loyaltyengine.feedback.VoteResult;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -174,8 +175,9 @@ public final class FeedbackService implements FeedbackBoards {
         }
       }
       requireOpen(board);
-      Idea idea = new Idea(id, tenantId, boardId, author.id(), title, body, IdeaStatus.OPEN, 0, context.now(),
-          context.now());
+      // One reading of the clock: updatedAt is createdAt until the status first changes.
+      Instant now = context.now();
+      Idea idea = new Idea(id, tenantId, boardId, author.id(), title, body, IdeaStatus.OPEN, 0, now, now);
       tx.feedback().insertIdea(idea, key);
       Outbox.emit(context, tx, EventType.IDEA_SUBMITTED, board.campaignId(), author.id(), submittedPayload(idea));
       return idea;
