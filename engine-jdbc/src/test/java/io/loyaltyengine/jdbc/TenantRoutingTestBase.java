@@ -198,6 +198,9 @@ abstract class TenantRoutingTestBase {
 
     FeedbackBoard board = scope.feedback().createBoard(new NewFeedbackBoard(c, "Ideas", "Tell us"));
     Idea idea = scope.feedback().submitIdea(adaRef, board.id(), new NewIdea("More tea", "Please"));
+    NewIdea keyed = NewIdea.of("Less sugar").withIdempotencyKey("idea-1");
+    scope.feedback().submitIdea(adaRef, board.id(), keyed);
+    scope.feedback().submitIdea(adaRef, board.id(), keyed);
     scope.feedback().vote(bobRef, idea.id());
     scope.feedback().ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(1, 10));
 
