@@ -21,6 +21,15 @@ class EmailAddressesTest {
       "mary+tag@example.com, mary+tag@example.com",
       "first.last@example.com, first.last@example.com",
       "Jürgen@Bücher.de, jürgen@bücher.de",
+      // Lower-casing writes a final sigma for a capital one that ends a word, as Σ before a dot does: the local
+      // part's final sigma is folded into the medial one, as case folding does, so both spellings are one address.
+      "ΝΊΚΟΣ.Α@EXAMPLE.GR, νίκοσ.α@example.gr",
+      "νίκος.α@example.gr, νίκοσ.α@example.gr",
+      "νίκοσ.α@example.gr, νίκοσ.α@example.gr",
+      "ΚΏΣΤΑΣ@example.gr, κώστασ@example.gr",
+      // In a domain the two are different names (IDNA2008, UTS #46 nontransitional): kept as given.
+      "info@καλώς.gr, info@καλώς.gr",
+      "info@καλώσ.gr, info@καλώσ.gr",
   })
   void sanitizedFormFoldsCaseAndGmailAliases(String given, String sanitized) {
     EmailAddresses.Email email = EmailAddresses.parse("email", given);

@@ -768,6 +768,10 @@ public abstract class StorageContractTest extends EngineContractSupport {
         NewParticipant.withEmail("ju\u0308rgen@example.com"))));
     conflicts.add(new Bad("upper case", "email", () -> w.scope.participants().create(w.campaign.id(),
         NewParticipant.withEmail("JÜRGEN@EXAMPLE.COM"))));
+    // Lower-cased, "ΝΊΚΟΣ.Α" has a medial sigma before the dot where the person writes the final one.
+    Participant nikos = enrol(w, "νίκος.α@example.gr");
+    conflicts.add(new Bad("capitals of a final sigma", "email", () -> w.scope.participants().create(w.campaign.id(),
+        NewParticipant.withEmail("ΝΊΚΟΣ.Α@EXAMPLE.GR"))));
 
     assertAllRejected(ErrorCode.CONFLICT, conflicts, () -> allParticipants(w.scope, w.campaign.id()));
     for (String alias : aliases) {
@@ -775,6 +779,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
           "any alias finds the participant: " + show(alias));
     }
     assertEquals(jurgen, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "JU\u0308RGEN@example.com")));
+    assertEquals(nikos, w.scope.participants().get(ParticipantRef.email(w.campaign.id(), "ΝΊΚΟΣ.Α@example.gr")));
   }
 
   @Test
