@@ -18,8 +18,10 @@ import io.loyaltyengine.PageRequest;
  *       not. Spaces around it, no-break
  *       ones ({@code U+00A0}, {@code U+2007}, {@code U+202F}) included, are trimmed, wherever an email is taken.
  *   <li>Email uniqueness is decided per campaign on the <em>sanitized</em> form: trimmed, Unicode-normalized (NFC)
- *       and lower-cased; for {@code gmail.com} and {@code googlemail.com} the dots and any {@code +tag} of the local
- *       part are dropped and the domain becomes {@code gmail.com}. Both the given and the sanitized email are kept.
+ *       and lower-cased, the local part's Greek final sigma ({@code ς}) made the medial one ({@code σ}), so that
+ *       {@code ΝΊΚΟΣ.Α@...} and {@code νίκος.α@...} are one address; for {@code gmail.com} and
+ *       {@code googlemail.com} the dots and any {@code +tag} of the local part are dropped and the domain becomes
+ *       {@code gmail.com}. Both the given and the sanitized email are kept.
  *   <li>{@code firstName}, {@code lastName}: at most 100 characters; {@code tier}: at most 64; {@code ipAddress}: an
  *       IPv4 or IPv6 literal, its surrounding spaces trimmed as an email's are (no-break ones included). Text may
  *       hold any Unicode (emoji included, stored verbatim) except control characters and unpaired surrogates.

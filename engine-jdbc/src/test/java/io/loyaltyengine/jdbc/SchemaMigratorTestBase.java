@@ -24,6 +24,7 @@ import io.loyaltyengine.jdbc.internal.Migration;
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
 import io.loyaltyengine.jdbc.internal.Sql;
 import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantFilter;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -437,6 +438,61 @@ abstract class SchemaMigratorTestBase {
         assertEquals(search.getValue() < 0 ? List.of(4L, 5L, 6L) : List.of(search.getValue()), found,
             "search for " + search.getKey());
       }
+    }
+    assertEquals(List.of(), engineMigrator().migrate());
+  }
+
+  /**
+   * The version that folds the local part's final sigma in sanitized emails: a participant enrolled as
+   * "νίκος.α@example.gr" is then found by "ΝΊΚΟΣ.Α@EXAMPLE.GR", whose lower case has the medial sigma, and the
+   * capitals are refused as its address; a domain's final sigma is kept. Where both spellings were enrolled, the one
+   * already in the folded form keeps it and the other its old form (found by id only); of two rows folding to one
+   * form, the lower id takes it.
+   */
+  @Test
+  void aDatabaseWithGreekEmailsIsUpgradedSoThatTheLocalPartsFinalSigmaIsFolded() {
+    int fold = IntStream.range(0, ENGINE_SCRIPTS.size())
+        .filter(i -> ENGINE_SCRIPTS.get(i).endsWith("__email_final_sigma.sql")).findFirst().orElseThrow();
+    List<String> before = new ArrayList<>();
+    for (String name : ENGINE_SCRIPTS.subList(0, fold)) {
+      before.add(name);
+      before.add(engineScript(name));
+    }
+    assertEquals(versionsFrom(1).subList(0, fold),
+        versions(new SchemaMigrator(dataSource(), sql(), "before", scriptSet("before", before)).migrate()));
+    insertVersionOneRows();
+    String[][] rows = {
+        {"5", "νίκος.α@example.gr", "νίκος.α@example.gr"},
+        {"6", "Κώστας@καλώς.gr", "κώστας@καλώς.gr"},
+        {"7", "ΜΆΡΩΣ.Β@example.gr", "μάρωσ.β@example.gr"},
+        {"8", "μάρως.β@example.gr", "μάρως.β@example.gr"},
+        {"9", "ας.ας@example.gr", "ας.ας@example.gr"},
+        {"10", "ασ.ας@example.gr", "ασ.ας@example.gr"}};
+    for (String[] row : rows) {
+      execute("INSERT INTO participant (tenant_id, participant_id, campaign_id, email, email_sanitized, metadata,"
+          + " search_text, points_balance, lifetime_points, created_at, updated_at) VALUES (1, " + row[0] + ", 3, '"
+          + row[1] + "', '" + row[2] + "', '{}', '" + row[2] + "', 0, 0, TIMESTAMP WITH TIME ZONE"
+          + " '2024-01-01 00:00:00+00', TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
+    }
+
+    assertEquals(versionsFrom(fold + 1), versions(engineMigrator().migrate()));
+    try (JdbcStorage upgraded = JdbcStorage.builder().dataSource(dataSource()).build();
+        TestEngines engines = new TestEngines()) {
+      TenantScope scope = engines.build(engines.builder(upgraded, 0)).forTenant(1);
+      Map<Long, String> sanitized = new TreeMap<>();
+      for (long id = 5; id <= 10; id++) {
+        sanitized.put(id, scope.participants().get(ParticipantRef.id(id)).sanitizedEmail());
+      }
+      assertEquals(Map.of(5L, "νίκοσ.α@example.gr", 6L, "κώστασ@καλώς.gr", 7L, "μάρωσ.β@example.gr",
+          8L, "μάρως.β@example.gr", 9L, "ασ.ασ@example.gr", 10L, "ασ.ας@example.gr"), sanitized);
+      for (Map.Entry<String, Long> lookup : Map.of("ΝΊΚΟΣ.Α@EXAMPLE.GR", 5L, "νίκος.α@example.gr", 5L,
+          "ΚΏΣΤΑΣ@καλώς.gr", 6L, "μάρως.β@example.gr", 7L, "ΑΣ.ΑΣ@example.gr", 9L).entrySet()) {
+        assertEquals(lookup.getValue(), scope.participants().get(ParticipantRef.email(3, lookup.getKey())).id(),
+            "found by " + lookup.getKey());
+      }
+      LoyaltyException taken = assertThrows(LoyaltyException.class,
+          () -> scope.participants().create(3, NewParticipant.withEmail("ΝΊΚΟΣ.Α@example.gr")));
+      assertEquals(ErrorCode.CONFLICT, taken.code());
     }
     assertEquals(List.of(), engineMigrator().migrate());
   }

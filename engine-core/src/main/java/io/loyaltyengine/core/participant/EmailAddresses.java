@@ -18,7 +18,8 @@ import java.util.Locale;
  * {@code U+2007}, {@code U+202F}) included, as {@link TextRules#stripSpaces} does. Every email the engine takes
  * (enrolment, update, lookup, actions, signups, sign-on) is parsed here.
  *
- * <p>Sanitized: stripped, NFC-normalized and lower-cased (root locale); for {@code gmail.com} and
+ * <p>Sanitized: stripped, NFC-normalized and lower-cased (root locale), the local part's Greek final sigma
+ * ({@code ς}) made the medial one ({@code σ}) as case folding does; for {@code gmail.com} and
  * {@code googlemail.com}, which ignore dots and {@code +tags} in the local part, those are dropped and the domain
  * becomes {@code gmail.com}. Other providers' {@code +tags} are kept: not every provider treats them as aliases.
  *
@@ -31,6 +32,8 @@ public final class EmailAddresses {
   private static final int MAX_LABEL = 63;
   /** Most code points NFC composes into one. */
   private static final int MAX_SHRINK = 4;
+  private static final char FINAL_SIGMA = '\u03C2';
+  private static final char SIGMA = '\u03C3';
 
   private EmailAddresses() {
   }
@@ -80,7 +83,10 @@ public final class EmailAddresses {
   }
 
   private static String sanitize(String field, String local, String domain) {
-    String l = local.toLowerCase(Locale.ROOT);
+    // Lower-casing writes the final sigma for a capital one that ends a word, and a dot does not end one (it is
+    // case-ignorable): ΝΊΚΟΣ.Α becomes νίκοσ.α where its owner writes νίκος.α. Folded as ParticipantSearch folds it.
+    // Not in the domain, where IDNA2008 makes the two different names.
+    String l = local.toLowerCase(Locale.ROOT).replace(FINAL_SIGMA, SIGMA);
     String d = domain.toLowerCase(Locale.ROOT);
     if (d.equals("gmail.com") || d.equals("googlemail.com")) {
       int plus = l.indexOf('+');

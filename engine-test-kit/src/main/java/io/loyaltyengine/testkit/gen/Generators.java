@@ -560,13 +560,14 @@ public final class Generators {
 
   /**
    * The sanitized form of an email as {@link io.loyaltyengine.participant.Participants} documents it: trimmed,
-   * NFC, lower-cased (root locale); for gmail.com and googlemail.com, dots and {@code +tag} dropped and the domain
-   * made gmail.com. For expectations in tests; assumes a valid email.
+   * NFC, lower-cased (root locale), the local part's final sigma made the medial one; for gmail.com and
+   * googlemail.com, dots and {@code +tag} dropped and the domain made gmail.com. For expectations in tests; assumes a
+   * valid email.
    */
   public static String sanitize(String email) {
     String s = Normalizer.normalize(email.trim(), Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
     int at = s.lastIndexOf('@');
-    String local = s.substring(0, at);
+    String local = s.substring(0, at).replace('\u03C2', '\u03C3');
     String domain = s.substring(at + 1);
     if (domain.equals("gmail.com") || domain.equals("googlemail.com")) {
       int plus = local.indexOf('+');

@@ -1,0 +1,30 @@
+-- Loyalty engine schema, version 20 (PostgreSQL): the local part of a participant's sanitized email holds the Greek
+-- medial sigma where it held the final one. The migrator runs this script in one transaction.
+--
+-- Lower-casing writes the final sigma (U+03C2) for a capital sigma that ends a word, and a dot does not end one:
+-- ΝΊΚΟΣ.Α@EXAMPLE.GR was sanitized to νίκοσ.α@ and νίκος.α@example.gr to νίκος.α@, two participants of one
+-- person. The engine now folds the local part's final sigma into the medial one (U+03C3), as case folding does;
+-- this brings the rows written before into that form. Not the domain: IDNA2008 makes the two different names.
+--
+-- Where the folded form is already another participant's of the campaign (both spellings were enrolled), or where
+-- several rows fold to one form, the participant holding it, else the lowest id, takes it; the others keep the form
+-- they had, since uniqueness is on it: still found by id, no longer by email (the engine cannot merge two people's
+-- ledgers). CHR takes a code point only in a UTF8 database (elsewhere only ASCII), so other databases are left as
+-- they are.
+DO $$
+BEGIN
+  IF current_setting('server_encoding') = 'UTF8' THEN
+    UPDATE participant AS p
+        SET email_sanitized = REPLACE(split_part(email_sanitized, '@', 1), CHR(962), CHR(963)) || '@'
+            || split_part(email_sanitized, '@', 2)
+        WHERE STRPOS(split_part(email_sanitized, '@', 1), CHR(962)) > 0
+        AND NOT EXISTS (SELECT 1 FROM participant AS q WHERE q.tenant_id = p.tenant_id
+            AND q.campaign_id = p.campaign_id AND q.participant_id <> p.participant_id
+            AND REPLACE(split_part(q.email_sanitized, '@', 1), CHR(962), CHR(963))
+              = REPLACE(split_part(p.email_sanitized, '@', 1), CHR(962), CHR(963))
+            AND split_part(q.email_sanitized, '@', 2) = split_part(p.email_sanitized, '@', 2)
+            AND (STRPOS(split_part(q.email_sanitized, '@', 1), CHR(962)) = 0
+              OR q.participant_id < p.participant_id));
+  END IF;
+END
+$$;
