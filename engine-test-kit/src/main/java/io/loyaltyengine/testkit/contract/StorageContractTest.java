@@ -55,6 +55,7 @@ import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestProgress;
 import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.quests.TaskCompletion;
+import io.loyaltyengine.fraud.FraudScreening;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.sso.SsoSecret;
 import io.loyaltyengine.sso.SsoSignatures;
@@ -172,6 +173,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -4097,6 +4099,53 @@ public abstract class StorageContractTest extends EngineContractSupport {
           .withIdempotencyKey("auto-" + reward)).unlocked());
     }
     assertEquals(approved, replayed, "a replay returns the same rewards");
+  }
+
+  @Test
+  void anEngineCallFromARiskRuleIsRefusedAndLeavesTheSignupWhole() {
+    // A host's rule runs inside the signup's unit of work; an engine call it makes would run on the signup's
+    // connection (seeing its uncommitted rows, committed or rolled back with it, and rolling it back on failure),
+    // so every store refuses it, as the in-memory store always has.
+    AtomicReference<LoyaltyEngine> self = new AtomicReference<>();
+    List<String> seen = new ArrayList<>();
+    FraudScreening screening = FraudScreening.builder().rule(candidate -> {
+      TenantScope scope = self.get().forTenant(candidate.tenantId());
+      long campaign = candidate.campaignId();
+      List<Runnable> calls = List.of(
+          () -> scope.participants().get(ParticipantRef.id(candidate.invited().id())),
+          () -> scope.points().award(ParticipantRef.email(campaign, "bystander@example.com"),
+              PointsChange.of(7, "rule")),
+          () -> scope.points().award(ParticipantRef.email(campaign, "nobody@example.com"),
+              PointsChange.of(7, "rule")));
+      for (Runnable call : calls) {
+        try {
+          call.run();
+          seen.add("done");
+        } catch (RuntimeException e) {
+          seen.add(e.getClass().getSimpleName());
+        }
+      }
+      return Optional.empty();
+    }).build();
+    LoyaltyEngine engine = engine(builder -> builder.events(MANUAL_DISPATCH).fraudScreening(screening));
+    self.set(engine);
+    World w = world(engine);
+    Participant rita = enrol(w, "rita@example.com");
+    Participant bystander = enrol(w, "bystander@example.com");
+    String code = w.scope.referrals().codes(ParticipantRef.id(rita.id())).legacy();
+
+    var result = w.scope.referrals().signup(w.campaign.id(),
+        Signup.referred(NewParticipant.withEmail("ivan@example.com"), code));
+
+    assertEquals(List.of("IllegalStateException", "IllegalStateException", "IllegalStateException"), seen,
+        "each engine call from inside the signup's unit of work is refused");
+    assertEquals(ReferralOutcome.REFERRED, result.outcome());
+    ParticipantRef ivan = ParticipantRef.email(w.campaign.id(), "ivan@example.com");
+    assertEquals(result.participant(), w.scope.participants().get(ivan), "the signup committed whole");
+    assertEquals(rita.id(), w.scope.referrals().referral(ivan).orElseThrow().referrerId());
+    assertEquals(0, w.scope.participants().get(ParticipantRef.id(bystander.id())).pointsBalance(),
+        "the refused award wrote nothing");
+    assertEquals(1, w.scope.referrals().stats(ParticipantRef.id(rita.id())).signups());
   }
 
   @Test
