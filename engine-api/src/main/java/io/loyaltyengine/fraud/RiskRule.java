@@ -6,6 +6,12 @@ import java.util.Optional;
  * A fraud-screening rule a host adds to the engine's own (see {@link FraudScreening}). Called inside the signup's
  * transaction, so it must be fast and must not block on I/O; it must be thread-safe. A rule that throws is logged
  * (by class name only) and skipped, so a broken rule never blocks signups.
+ *
+ * <p>A rule must not call the engine: every store refuses an operation begun on a thread that is running one of the
+ * engine's own transactions, with an {@link IllegalStateException} (the operation would otherwise run inside the
+ * signup's transaction, see its uncommitted rows, and roll the signup back if it failed). Inside a signup that joins
+ * a host's transaction such an operation would run on a connection of its own, waiting for the rows the signup
+ * holds.
  */
 @FunctionalInterface
 public interface RiskRule {

@@ -133,6 +133,13 @@ public final class JdbcStorage implements Storage {
   private final AtomicBoolean closed = new AtomicBoolean();
   /** The units of work in progress on the storage's own connections, counted from before the closed check. */
   private final AtomicInteger running = new AtomicInteger();
+  /**
+   * Set on a thread while it runs one of the storage's own units of work. Jdbi runs a transaction begun on that
+   * thread (an engine call a host's risk rule makes) on the running one's handle, in its transaction: it would see
+   * that transaction's uncommitted rows, commit or roll back with it, and its failure would roll the running one's
+   * work back under it. Such a unit of work is refused instead, as the in-memory store refuses it.
+   */
+  private final ThreadLocal<Boolean> unitOnThread = new ThreadLocal<>();
   /** Whether the storage's own pool was closed; {@link #close()} may leave that to its last unit of work. */
   private final AtomicBoolean poolClosed = new AtomicBoolean();
   /**
@@ -222,7 +229,8 @@ public final class JdbcStorage implements Storage {
    * its work ran does not get that interrupt back (one that came before the work, or while it waited or committed,
    * it does).
    *
-   * @throws IllegalStateException if this storage is closed
+   * @throws IllegalStateException if this storage is closed, or if the calling thread is running one of its units of
+   *     work (an engine call a risk rule makes inside the signup's): Jdbi would run this one in that one's transaction
    */
   @Override
   public <T> T inTransaction(TransactionWork<T> work) {
@@ -241,7 +249,8 @@ public final class JdbcStorage implements Storage {
    * rolls nothing back, so the H2 defect the turn works around cannot reach it. A read whose commit fails changed
    * nothing, and fails as a {@link StorageException}, not as a {@link CommitOutcomeUnknownException}.
    *
-   * @throws IllegalStateException if this storage is closed
+   * @throws IllegalStateException if this storage is closed, or if the calling thread is running one of its units of
+   *     work, as {@link #inTransaction}
    */
   @Override
   public <T> T inReadTransaction(TransactionWork<T> work) {
@@ -250,6 +259,19 @@ public final class JdbcStorage implements Storage {
 
   private <T> T inTransaction(TransactionWork<T> work, boolean readWrite) {
     Objects.requireNonNull(work, "work");
+    if (unitOnThread.get() != null) {
+      throw new IllegalStateException("a unit of work is already running on this thread; nested transactions are"
+          + " not supported (this one would run inside the running one's transaction)");
+    }
+    unitOnThread.set(Boolean.TRUE);
+    try {
+      return inTransactionOnThisThread(work, readWrite);
+    } finally {
+      unitOnThread.remove();
+    }
+  }
+
+  private <T> T inTransactionOnThisThread(TransactionWork<T> work, boolean readWrite) {
     // Counted before the check: a close that comes after it sees this unit and leaves the pool to it (see close()).
     running.incrementAndGet();
     try {
