@@ -329,7 +329,7 @@ public final class FeedbackScenario {
    * @param variant what is sent
    */
   public record Retry(int idea, Variant variant) implements Op {
-    /** What a retry sends. */
+    /** What a retry sends. Immutable and thread-safe. */
     public enum Variant {
       /** The submission as it was, by its author. */
       SAME,
