@@ -62,6 +62,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Webhooks end to end, through the public engine API: an engine on {@link InMemoryStorage} with manual dispatch and
@@ -296,6 +298,43 @@ class WebhookEndToEndTest {
     clock.advance(Duration.ofSeconds(2));
     assertEquals(1, engine.events().dispatch().delivered());
     assertEquals(2, server.requests().size());
+  }
+
+  @Test
+  void anEndpointAskingToWaitGetsNoOtherRequestUntilItsRetryAfterHasPassed() {
+    scope.webhooks().create(awardsTo(HOOK));
+    server.next(HOOK, status(429, "Retry-After", "60"));
+    award(enrol("first@example.com"), 1);
+    award(enrol("second@example.com"), 2);
+
+    engine.events().dispatch();
+    assertEquals(1, server.requests().size(), "the receiver asked for 60 s: the other award is not posted now");
+
+    clock.advance(Duration.ofSeconds(59));
+    engine.events().dispatch();
+    assertEquals(1, server.requests().size(), "nor before the 60 s have passed");
+
+    clock.advance(Duration.ofSeconds(62)); // past the wait and the left delivery's 60 s lease
+    dispatchUntilIdle();
+    assertEquals(List.of(1L, 1L, 2L), server.requests(HOOK).stream()
+        .map(r -> (Long) at(JsonValues.object(r.body()), "data", "entry", "amount")).sorted().toList(),
+        "the refused award once more and the other one");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {429, 502, 503, 504})
+  void anOverloadedEndpointGetsNoOtherRequestOfTheRound(int status) {
+    scope.webhooks().create(awardsTo(HOOK));
+    server.next(HOOK, status(status));
+    award(enrol("first@example.com"), 1);
+    award(enrol("second@example.com"), 2);
+
+    engine.events().dispatch();
+    assertEquals(1, server.requests().size(), status + " asks the sender to slow down");
+
+    clock.advance(Duration.ofSeconds(61)); // past the first retry (5 s) and the left delivery's 60 s lease
+    dispatchUntilIdle();
+    assertEquals(3, server.requests().size(), "the refused award once more and the other one");
   }
 
   @Test
