@@ -15,8 +15,9 @@ import java.util.Objects;
  * threads named {@code loyalty-webhook-delivery-<n>}, made when needed, ended when idle and when the engine closes):
  * one endpoint's deliveries of the round go one after another on one thread, different endpoints at once, so an
  * endpoint that answers slowly or not at all holds up only its own deliveries. An endpoint that gives no answer (a
- * timeout, a failed connection) gets no other attempt from that engine instance until the failed delivery's retry is
- * due, five minutes at most; meanwhile the instance does not claim its deliveries, which wait unleased and are
+ * timeout, a failed connection), or asks to slow down ({@code 429}, {@code 502}, {@code 503}, {@code 504}, or any
+ * answer with {@code Retry-After}), gets no other attempt from that engine instance until the failed delivery's
+ * retry is due, five minutes at most; meanwhile the instance does not claim its deliveries, which wait unleased and are
  * delivered in the first round after the pause (an instance leaves out at most 1,000 paused endpoints, those whose
  * pause ends first: another one's deliveries are claimed and left until their lease runs out); those still not
  * delivered the retry schedule's span after they were due, while the endpoint failed, are parked (see

@@ -14,7 +14,10 @@ import java.util.List;
  * seconds) and {@code webhook-signature} ({@code v1,<base64 HMAC-SHA256 of "id.timestamp.body">}; during a secret
  * rotation, one signature per secret, space-separated). A 2xx answer acknowledges the event. Otherwise the
  * delivery is retried with jitter (±10 %) after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h, then
- * parked; a {@code Retry-After} answer can lengthen a wait (up to 24 h) but never shortens it. A delivery still not
+ * parked; a {@code Retry-After} answer can lengthen a wait (up to 24 h) but never shortens it. An answer asking to
+ * slow down ({@code 429}, {@code 502}, {@code 503}, {@code 504}, or any with {@code Retry-After}) pauses the endpoint
+ * as no answer does (see {@link WebhookSettings}): the instance posts none of its other deliveries before the failed
+ * one is due again, five minutes at most. A delivery still not
  * delivered 75 h 35 min after it was due (the schedule's delays added up; due when the event was fanned out, retried
  * or replayed) is parked too, whatever its attempts, with the last error {@code not delivered within the retry
  * window}, if its endpoint failed all that time: another of its deliveries was parked after its last attempt since

@@ -87,7 +87,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       thread. A round whose thread is interrupted cancels its tasks (interrupting their threads, whose calls are
  *       then cancelled: {@link io.loyaltyengine.core.webhook.WebhookAttempt.Result#CANCELLED}) and leaves the
  *       deliveries it did not make, uncounted, to run out their lease. An endpoint that gives no HTTP answer to an
- *       attempt (a timeout, a refused connection, a failed TLS handshake, a host that does not resolve) gets no other attempt in the round: its other claimed
+ *       attempt (a timeout, a refused connection, a failed TLS handshake, a host that does not resolve), or answers
+ *       asking to slow down ({@link io.loyaltyengine.core.webhook.WebhookAttempt#asksToSlowDown()}: 429, 502, 503,
+ *       504, a {@code Retry-After}), gets no other attempt in the round: its other claimed
  *       deliveries are left, neither attempted nor counted, and are claimed again when their lease runs out. This
  *       instance then makes no attempt to that endpoint until the failed delivery's next attempt time (its retry
  *       delay, at most five minutes; five minutes after its last attempt, which parked it): its claims skip the
@@ -96,7 +98,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       ({@link io.loyaltyengine.core.spi.DeliveryPort#MAX_SKIPPED_SUBSCRIBERS}), those whose pause ends first; the
  *       deliveries claimed for another paused endpoint are left as after no answer. The first attempt after the
  *       pause is the probe (the failed delivery, if due by then: it is the endpoint's oldest), and an HTTP answer
- *       ends the pause. So an endpoint that does not answer delays no other endpoint's deliveries of its round,
+ *       ends the pause, unless it asks to slow down again. So an endpoint that does not answer delays no other
+ *       endpoint's deliveries of its round,
  *       another tenant's above all, and costs the rounds one request timeout per pause rather than one per round (a
  *       round waits for its slowest call). The memory is this instance's: another instance claims the endpoint's
  *       deliveries, makes its own first attempt, and pauses on its own.
@@ -158,7 +161,8 @@ public final class EventDispatcher implements AutoCloseable {
   /** Makes the background thread and the delivery threads. */
   private final ThreadFactory threadFactory;
   /**
-   * Endpoints (by subscriber) whose last attempt from this instance got no HTTP answer, each with the time until
+   * Endpoints (by subscriber) whose last attempt from this instance got no HTTP answer, or an answer asking to slow
+   * down ({@link io.loyaltyengine.core.webhook.WebhookAttempt#asksToSlowDown()}), each with the time until
    * which they get no other: the failed delivery's next attempt time, at most {@link #UNANSWERED_MAX_PAUSE} ahead.
    * Written by the pool's threads, read and pruned by the round's thread, which has the round's claim skip them; an
    * entry goes when its endpoint answers, when its time passes, and when it lies more than that pause ahead (a clock
@@ -660,7 +664,8 @@ public final class EventDispatcher implements AutoCloseable {
 
   /**
    * A webhook delivery's outcome, and whether the rest of its endpoint's share is left: its attempt got no HTTP answer
-   * (a timeout, a network failure, a host that did not resolve), none could be made (no lookup thread free), or it
+   * (a timeout, a network failure, a host that did not resolve) or one asking to slow down, none could be made (no
+   * lookup thread free), or it
    * was cancelled (the round's thread was interrupted).
    */
   private record Attempted(Outcome outcome, boolean restLeft) {
@@ -724,14 +729,16 @@ public final class EventDispatcher implements AutoCloseable {
       case RETRY -> {
         Optional<Duration> delay = WebhookRetrySchedule.delayAfter(attempts, attempt.retryAfter(),
             ThreadLocalRandom.current());
-        boolean noAnswer = attempt.status() == 0;
-        if (noAnswer) {
+        // No answer, or an answer asking to slow down (429, 502, 503, 504, a Retry-After): the endpoint's other
+        // deliveries would most likely fare no better, and the receiver asked for no more requests meanwhile.
+        boolean hold = attempt.status() == 0 || attempt.asksToSlowDown();
+        if (hold) {
           // Before the outcome is written: the pause must end no later than the due time written, or the delivery,
           // claimed as soon as it is due, would find its endpoint still paused and wait out a lease.
           Duration pause = delay.filter(p -> p.compareTo(UNANSWERED_MAX_PAUSE) < 0).orElse(UNANSWERED_MAX_PAUSE);
           pause(d.subscriber(), micros(now.plus(pause)), now);
         }
-        yield new Attempted(failed(d, attempt.error(), delay.orElse(Duration.ZERO), delay.isEmpty(), now), noAnswer);
+        yield new Attempted(failed(d, attempt.error(), delay.orElse(Duration.ZERO), delay.isEmpty(), now), hold);
       }
       // No thread was free to look up the host (other hosts' lookups hang): no attempt, nothing learnt of the
       // endpoint, so neither counted nor paused; left, as the rest of its share, until the lease runs out.

@@ -54,6 +54,20 @@ public record WebhookAttempt(Result result, int status, Duration retryAfter, Str
     Objects.requireNonNull(result, "result");
   }
 
+  /**
+   * Whether the receiver answered and asked the sender to slow down: a {@link Result#RETRY} answered
+   * {@code 429 Too Many Requests}, {@code 502 Bad Gateway}, {@code 503 Service Unavailable} or
+   * {@code 504 Gateway Timeout}, or with a {@code Retry-After}. The Standard Webhooks specification asks senders to
+   * throttle the requests to such an endpoint, and HTTP's {@code Retry-After} is how long to wait before a follow-up
+   * request, not only before this one's retry.
+   *
+   * @return whether the endpoint asked to slow down
+   */
+  public boolean asksToSlowDown() {
+    return result == Result.RETRY && status != 0
+        && (retryAfter != null || status == 429 || status == 502 || status == 503 || status == 504);
+  }
+
   static WebhookAttempt success(int status) {
     return new WebhookAttempt(Result.SUCCESS, status, null, null);
   }
