@@ -40,8 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link io.loyaltyengine.core.spi.UniqueViolationException}: {@code BRAND_DOMAIN} on (tenant, domain),
  * {@code PARTICIPANT_EMAIL} on (campaign, sanitized email), {@code LEDGER_IDEMPOTENCY_KEY},
  * {@code ACTION_IDEMPOTENCY_KEY}, {@code REDEMPTION_IDEMPOTENCY_KEY} and {@code IDEA_IDEMPOTENCY_KEY} on (tenant,
- * key), {@code COUPON_CODE} on (campaign, code); a {@code null} key never collides. Duplicate ids, and rows whose parent (tenant, brand, campaign,
- * participant, campaign reward, catalog reward) does not exist in the same tenant, are refused with a
+ * key), {@code COUPON_CODE} on (campaign, code); a {@code null} key never collides. Duplicate ids, and rows whose
+ * parent (tenant, brand, campaign, participant, campaign reward, catalog reward) does not exist in the same tenant,
+ * are refused with a
  * {@link StorageException}, as foreign keys would. A second coupon code for one earned reward is refused with a
  * {@link io.loyaltyengine.core.spi.TransientStorageException}, as the SQL stores report the race that leads to it; a
  * negative catalog stock as the CHECK constraint would. Instants, metadata and texts are kept exactly as given.
