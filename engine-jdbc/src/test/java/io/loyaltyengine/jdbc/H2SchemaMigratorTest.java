@@ -1,11 +1,17 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
+import org.h2.api.Trigger;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
@@ -139,5 +145,62 @@ class H2SchemaMigratorTest extends SchemaMigratorTestBase {
     assertEquals(0, query("SELECT COUNT(*) FROM quest_completion"));
     assertEquals(0, query("SELECT COUNT(*) FROM feedback_vote"));
     assertEquals(0, query("SELECT COUNT(*) FROM rate_bucket"));
+  }
+
+  /**
+   * The version folding the local part's final sigma reads the participant table a few times whatever its size: it
+   * read it once more for every participant with a final sigma (the collision check, a correlated subquery that H2
+   * ran as a scan of the participant's whole campaign), so a campaign of 100,000 Greek participants took hours to
+   * migrate at start-up. Counted by a SELECT trigger, which H2 fires at every query of the table.
+   */
+  @Test
+  void theFinalSigmaVersionReadsTheParticipantTableAFewTimesNotOncePerGreekParticipant() {
+    int fold = IntStream.range(0, ENGINE_SCRIPTS.size())
+        .filter(i -> ENGINE_SCRIPTS.get(i).endsWith("__email_final_sigma.sql")).findFirst().orElseThrow();
+    List<String> before = new ArrayList<>();
+    for (String name : ENGINE_SCRIPTS.subList(0, fold)) {
+      before.add(name);
+      before.add(engineScript(name));
+    }
+    assertEquals(versionsFrom(1).subList(0, fold),
+        versions(new SchemaMigrator(dataSource(), sql(), "before", scriptSet("before", before)).migrate()));
+    insertVersionOneRows();
+    int greek = 60;
+    for (int i = 0; i < greek; i++) {
+      // Each 10th also enrolled in the folded form: that one keeps it, the other its own.
+      String email = "νίκος" + i + "@example.gr";
+      insertParticipant(10 + i, email);
+      if (i % 10 == 0) {
+        insertParticipant(1_000 + i, email.replace('ς', 'σ'));
+      }
+    }
+    execute("CREATE TRIGGER count_participant_reads BEFORE SELECT ON participant CALL \""
+        + SelectCounter.class.getName() + "\"");
+    SelectCounter.READS.set(0);
+    assertEquals(versionsFrom(fold + 1), versions(engineMigrator().migrate()));
+    int reads = SelectCounter.READS.get();
+    execute("DROP TRIGGER count_participant_reads");
+
+    assertEquals(greek / 10, query("SELECT COUNT(*) FROM participant WHERE email_sanitized LIKE '%ς%'"),
+        "only the participants whose folded form another one holds keep the final sigma");
+    assertTrue(reads <= 5, "the participant table was read " + reads + " times for " + greek
+        + " participants with a final sigma");
+  }
+
+  private void insertParticipant(long id, String email) {
+    execute("INSERT INTO participant (tenant_id, participant_id, campaign_id, email, email_sanitized, metadata,"
+        + " search_text, points_balance, lifetime_points, created_at, updated_at) VALUES (1, " + id + ", 3, '"
+        + email + "', '" + email + "', '{}', '" + email + "', 0, 0, TIMESTAMP WITH TIME ZONE"
+        + " '2024-01-01 00:00:00+00', TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00')");
+  }
+
+  /** Counts the queries of the table it is set on. Thread-safe: an atomic counter. */
+  public static final class SelectCounter implements Trigger {
+    static final AtomicInteger READS = new AtomicInteger();
+
+    @Override
+    public void fire(Connection connection, Object[] oldRow, Object[] newRow) {
+      READS.incrementAndGet();
+    }
   }
 }
