@@ -10,15 +10,22 @@
 -- several rows fold to one form, the participant holding it, else the lowest id, takes it; the others keep the form
 -- they had, since uniqueness is on it: still found by id, no longer by email (the engine cannot merge two people's
 -- ledgers).
-UPDATE participant p
-    SET email_sanitized = REPLACE(SUBSTRING(email_sanitized, 1, LOCATE('@', email_sanitized) - 1), CHAR(962),
-        CHAR(963)) || SUBSTRING(email_sanitized, LOCATE('@', email_sanitized))
-    WHERE LOCATE(CHAR(962), SUBSTRING(email_sanitized, 1, LOCATE('@', email_sanitized) - 1)) > 0
-    AND NOT EXISTS (SELECT 1 FROM participant q WHERE q.tenant_id = p.tenant_id AND q.campaign_id = p.campaign_id
-        AND q.participant_id <> p.participant_id
-        AND REPLACE(SUBSTRING(q.email_sanitized, 1, LOCATE('@', q.email_sanitized) - 1), CHAR(962), CHAR(963))
-            || SUBSTRING(q.email_sanitized, LOCATE('@', q.email_sanitized))
-          = REPLACE(SUBSTRING(p.email_sanitized, 1, LOCATE('@', p.email_sanitized) - 1), CHAR(962), CHAR(963))
-            || SUBSTRING(p.email_sanitized, LOCATE('@', p.email_sanitized))
-        AND (LOCATE(CHAR(962), SUBSTRING(q.email_sanitized, 1, LOCATE('@', q.email_sanitized) - 1)) = 0
-          OR q.participant_id < p.participant_id));
+--
+-- One pass over the table: the rows with a final sigma, grouped by campaign and folded form (the lowest id of each
+-- group), joined to the holder of that form by the unique key's index; merged by primary key. A correlated subquery
+-- per row instead was run by H2 as a scan of the row's whole campaign for every row with a final sigma: quadratic,
+-- hours at start-up for a campaign of 100,000 Greek participants.
+MERGE INTO participant t
+    USING (SELECT g.tenant_id, g.participant_id, g.folded
+        FROM (SELECT tenant_id, campaign_id, folded, MIN(participant_id) AS participant_id
+            FROM (SELECT tenant_id, campaign_id, participant_id,
+                REPLACE(SUBSTRING(email_sanitized, 1, LOCATE('@', email_sanitized) - 1), CHAR(962), CHAR(963))
+                  || SUBSTRING(email_sanitized, LOCATE('@', email_sanitized)) AS folded
+              FROM participant
+              WHERE LOCATE(CHAR(962), SUBSTRING(email_sanitized, 1, LOCATE('@', email_sanitized) - 1)) > 0) f
+            GROUP BY tenant_id, campaign_id, folded) g
+        LEFT JOIN participant h ON h.tenant_id = g.tenant_id AND h.campaign_id = g.campaign_id
+          AND h.email_sanitized = g.folded
+        WHERE h.participant_id IS NULL) s
+    ON t.tenant_id = s.tenant_id AND t.participant_id = s.participant_id
+    WHEN MATCHED THEN UPDATE SET email_sanitized = s.folded;
