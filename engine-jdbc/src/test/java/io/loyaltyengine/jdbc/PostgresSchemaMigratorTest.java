@@ -27,7 +27,11 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
   /** A value a driver's message may quote: a failing row's email. */
   private static final String QUOTED = "ann.private@example.com";
 
-  private final String database = EmbeddedPostgresServer.createDatabase();
+  /** A Greek single-byte encoding, in which a participant's Greek email is stored as in UTF8. */
+  private static final String WIN1253 = " TEMPLATE template0 ENCODING 'WIN1253' LOCALE 'C'";
+
+  /** The test's database: a UTF8 one, or another made by the test before it first connects. */
+  private String database = EmbeddedPostgresServer.createDatabase();
   private final List<HikariDataSource> pools = new ArrayList<>();
 
   @Override
@@ -52,6 +56,20 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
   String extraVersion() {
     return "CREATE TABLE loyalty_test_extra (\n  tenant_id bigint NOT NULL,\n  note text,\n"
         + "  CONSTRAINT pk_loyalty_test_extra PRIMARY KEY (tenant_id)\n);\n";
+  }
+
+  /**
+   * The final-sigma version in a database whose encoding is not UTF8 but holds Greek (WIN1253, ISO_8859_7): the
+   * engine now looks "νίκος.α@example.gr" up as "νίκοσ.α@example.gr", so a stored email left with its final sigma
+   * would be found by email no more, and its owner could enrol a second time.
+   */
+  @Test
+  void aGreekEncodedDatabaseIsUpgradedSoThatTheLocalPartsFinalSigmaIsFoldedToo() {
+    EmbeddedPostgresServer.dropDatabase(database);
+    database = EmbeddedPostgresServer.createDatabase(WIN1253);
+    assertEquals(1, query("SELECT COUNT(*) FROM pg_database WHERE datname = current_database()"
+        + " AND pg_encoding_to_char(encoding) = 'WIN1253'"));
+    aDatabaseWithGreekEmailsIsUpgradedSoThatTheLocalPartsFinalSigmaIsFolded();
   }
 
   @Test
