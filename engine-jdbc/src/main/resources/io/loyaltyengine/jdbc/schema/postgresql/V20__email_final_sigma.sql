@@ -9,22 +9,33 @@
 -- Where the folded form is already another participant's of the campaign (both spellings were enrolled), or where
 -- several rows fold to one form, the participant holding it, else the lowest id, takes it; the others keep the form
 -- they had, since uniqueness is on it: still found by id, no longer by email (the engine cannot merge two people's
--- ledgers). CHR takes a code point only in a UTF8 database (elsewhere only ASCII), so other databases are left as
--- they are.
+-- ledgers).
+--
+-- The two sigmas are made from their UTF8 bytes in the database's encoding, so that a database in another encoding
+-- that holds Greek (WIN1253, ISO_8859_7; SQL_ASCII keeps the bytes) is brought into the form too: its emails are
+-- looked up in it as in a UTF8 one. A database whose encoding has no Greek letter holds no email with one, and is
+-- left as it is. (CHR takes a code point only in a UTF8 database.)
 DO $$
+DECLARE
+  final_sigma text;
+  sigma text;
 BEGIN
-  IF current_setting('server_encoding') = 'UTF8' THEN
-    UPDATE participant AS p
-        SET email_sanitized = REPLACE(split_part(email_sanitized, '@', 1), CHR(962), CHR(963)) || '@'
-            || split_part(email_sanitized, '@', 2)
-        WHERE STRPOS(split_part(email_sanitized, '@', 1), CHR(962)) > 0
-        AND NOT EXISTS (SELECT 1 FROM participant AS q WHERE q.tenant_id = p.tenant_id
-            AND q.campaign_id = p.campaign_id AND q.participant_id <> p.participant_id
-            AND REPLACE(split_part(q.email_sanitized, '@', 1), CHR(962), CHR(963))
-              = REPLACE(split_part(p.email_sanitized, '@', 1), CHR(962), CHR(963))
-            AND split_part(q.email_sanitized, '@', 2) = split_part(p.email_sanitized, '@', 2)
-            AND (STRPOS(split_part(q.email_sanitized, '@', 1), CHR(962)) = 0
-              OR q.participant_id < p.participant_id));
-  END IF;
+  BEGIN
+    final_sigma := convert_from(decode('cf82', 'hex'), 'UTF8');
+    sigma := convert_from(decode('cf83', 'hex'), 'UTF8');
+  EXCEPTION WHEN untranslatable_character THEN
+    RETURN;
+  END;
+  UPDATE participant AS p
+      SET email_sanitized = REPLACE(split_part(email_sanitized, '@', 1), final_sigma, sigma) || '@'
+          || split_part(email_sanitized, '@', 2)
+      WHERE STRPOS(split_part(email_sanitized, '@', 1), final_sigma) > 0
+      AND NOT EXISTS (SELECT 1 FROM participant AS q WHERE q.tenant_id = p.tenant_id
+          AND q.campaign_id = p.campaign_id AND q.participant_id <> p.participant_id
+          AND REPLACE(split_part(q.email_sanitized, '@', 1), final_sigma, sigma)
+            = REPLACE(split_part(p.email_sanitized, '@', 1), final_sigma, sigma)
+          AND split_part(q.email_sanitized, '@', 2) = split_part(p.email_sanitized, '@', 2)
+          AND (STRPOS(split_part(q.email_sanitized, '@', 1), final_sigma) = 0
+            OR q.participant_id < p.participant_id));
 END
 $$;
