@@ -2,8 +2,8 @@
 -- medial sigma where it held the final one. The migrator runs this script in one transaction.
 --
 -- Lower-casing writes the final sigma (U+03C2) for a capital sigma that ends a word, and a dot does not end one:
--- ΝΊΚΟΣ.Α@EXAMPLE.GR was sanitized to νίκοσ.α@ and νίκος.α@example.gr to νίκος.α@, two participants of one
--- person. The engine now folds the local part's final sigma into the medial one (U+03C3), as case folding does;
+-- NIKOS.A@EXAMPLE.GR in Greek capitals was sanitized with the medial sigma, and the same address in small letters
+-- with the final one, two participants of one person. The engine now folds the local part's final sigma into the medial one (U+03C3), as case folding does;
 -- this brings the rows written before into that form. Not the domain: IDNA2008 makes the two different names.
 --
 -- Where the folded form is already another participant's of the campaign (both spellings were enrolled), or where
@@ -14,7 +14,8 @@
 -- The two sigmas are made from their UTF8 bytes in the database's encoding, so that a database in another encoding
 -- that holds Greek (WIN1253, ISO_8859_7; SQL_ASCII keeps the bytes) is brought into the form too: its emails are
 -- looked up in it as in a UTF8 one. A database whose encoding has no Greek letter holds no email with one, and is
--- left as it is. (CHR takes a code point only in a UTF8 database.)
+-- left as it is. (CHR takes a code point only in a UTF8 database.) The text is ASCII only, comments included: a
+-- server converts a whole script to its encoding, and one without Greek letters would refuse the script.
 DO $$
 DECLARE
   final_sigma text;
