@@ -24,7 +24,8 @@ public enum SchemaMode {
    * {@code description VARCHAR(200)}, {@code checksum VARCHAR(64)}, {@code applied_at TIMESTAMP WITH TIME ZONE},
    * none null; {@link #MIGRATE} creates it, {@code VALIDATE} does not): its version, its description (the file name's
    * part after {@code __}, underscores as spaces), the SHA-256 of the script in hex (line ends normalized to
-   * {@code \n}; another checksum is refused as a changed script) and when it was applied.
+   * {@code \n}; another checksum is refused as a changed script, but for the former checksums of a mended script
+   * that {@code former-checksums.txt} there lists) and when it was applied.
    */
   VALIDATE
 }

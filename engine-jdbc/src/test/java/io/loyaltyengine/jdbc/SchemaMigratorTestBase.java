@@ -771,6 +771,52 @@ abstract class SchemaMigratorTestBase {
     assertEquals(LATEST, query("SELECT COUNT(*) FROM loyalty_schema_history"));
   }
 
+  /**
+   * A script whose text changed after it shipped, doing the same work, names its former checksum in
+   * former-checksums.txt: a database that applied the former text is accepted, one that applied any other is not.
+   */
+  @Test
+  void aScriptAppliedUnderAFormerChecksumListedBesideItIsAccepted() throws IOException {
+    String former = extraVersion();
+    assertEquals(versionsFrom(1).size() + 1, versions(
+        new SchemaMigrator(dataSource(), sql(), "former", scriptSet("former", former, false)).migrate()).size());
+    ClassLoader reworded = scriptSet("reworded", former + "\n-- reworded by a later build\n", false);
+    Path directory = scripts.resolve("reworded").resolve(dialect().scriptDirectory());
+    IllegalStateException unlisted = assertThrows(IllegalStateException.class,
+        () -> new SchemaMigrator(dataSource(), sql(), "reworded", reworded).migrate());
+    assertTrue(unlisted.getMessage().contains("checksum mismatch"), unlisted.getMessage());
+
+    Files.writeString(directory.resolve("former-checksums.txt"), "# reworded\n" + EXTRA + " " + sha256(former) + "\n");
+    assertEquals(List.of(), new SchemaMigrator(dataSource(), sql(), "reworded", reworded).migrate());
+    new SchemaMigrator(dataSource(), sql(), "reworded", reworded).validate();
+
+    Files.writeString(directory.resolve("former-checksums.txt"), EXTRA + " " + sha256(former + " ") + "\n");
+    IllegalStateException other = assertThrows(IllegalStateException.class,
+        () -> new SchemaMigrator(dataSource(), sql(), "reworded", reworded).migrate());
+    assertTrue(other.getMessage().contains("checksum mismatch"), other.getMessage());
+  }
+
+  @Test
+  void aMalformedFormerChecksumListIsRefusedNamingIt() throws IOException {
+    ClassLoader loader = scriptSet("malformed", extraVersion(), false);
+    Path directory = scripts.resolve("malformed").resolve(dialect().scriptDirectory());
+    for (String line : List.of("17 not-a-checksum", "V17 " + sha256("x"), (EXTRA + 1) + " " + sha256("x"))) {
+      Files.writeString(directory.resolve("former-checksums.txt"), line + "\n");
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> new SchemaMigrator(dataSource(), sql(), "malformed", loader), line);
+      assertTrue(e.getMessage().contains("former-checksums.txt"), e.getMessage());
+    }
+  }
+
+  private static String sha256(String script) {
+    try {
+      return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(script.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Test
   void validateRefusesMissingVersionsListingThemAndAcceptsAMigratedSchema() {
     IllegalStateException empty = assertThrows(IllegalStateException.class, () -> engineMigrator().validate());

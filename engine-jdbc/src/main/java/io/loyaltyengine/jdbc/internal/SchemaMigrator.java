@@ -18,9 +18,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * whole with one {@link Statement#execute} (both databases accept several statements in one call; the migrator
  * never splits on {@code ;}). Each applied version is recorded in {@code loyalty_schema_history} with the script's
  * checksum. The database is refused when it holds a version this engine does not know (it is newer: upgrade the
- * engine), when an applied script differs from the shipped one, or when applied versions have a gap.
+ * engine), when an applied script differs from the shipped one, or when applied versions have a gap. A script whose
+ * text had to change after it shipped (only where it does the same work, a comment that broke it in some databases)
+ * names its former checksums in {@code former-checksums.txt} beside the list (optional; one
+ * {@code <version> <sha-256 hex>} a line): a database that applied the former text is accepted as having applied it.
  *
  * <h2>Concurrency</h2>
  * Two instances never migrate at once. On PostgreSQL a session advisory lock is held on a dedicated connection
@@ -58,6 +64,7 @@ public final class SchemaMigrator {
 
   private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
   private static final Pattern SCRIPT_NAME = Pattern.compile("V([1-9][0-9]{0,8})__([A-Za-z0-9_]+)\\.sql");
+  private static final Pattern FORMER_CHECKSUM = Pattern.compile("([1-9][0-9]{0,8}) +([0-9a-f]{64})");
   /** The PostgreSQL advisory lock of schema migrations: "loyaltyS" in ASCII, unlikely to be used by anything else. */
   private static final long POSTGRES_LOCK_KEY = 0x6C6F79616C747953L;
   /** One lock per H2 database file in this JVM; a handful per JVM, kept for good (as H2TransactionGate's gates). */
@@ -271,7 +278,8 @@ public final class SchemaMigrator {
               + newest + " is applied; the schema history was changed outside the engine");
         }
         missing.add(migration);
-      } else if (!migration.checksum().equalsIgnoreCase(row.checksum())) {
+      } else if (!migration.checksum().equalsIgnoreCase(row.checksum())
+          && !migration.formerChecksums().contains(row.checksum().toLowerCase(Locale.ROOT))) {
         throw new IllegalStateException("database schema version " + migration + " was applied from a script that"
             + " differs from this engine's " + migration.resource() + " (checksum mismatch); the schema was"
             + " changed outside the engine or by a different build of it");
@@ -296,6 +304,7 @@ public final class SchemaMigrator {
 
   private static List<Migration> load(String directory, ClassLoader loader) {
     String index = read(loader, directory + "migrations.txt");
+    Map<Integer, Set<String>> former = formerChecksums(directory, loader);
     List<Migration> result = new ArrayList<>();
     for (String line : index.split("\n")) {
       String name = line.strip();
@@ -314,9 +323,43 @@ public final class SchemaMigrator {
       }
       String resource = directory + name;
       String script = read(loader, resource);
-      result.add(new Migration(version, matcher.group(2).replace('_', ' '), resource, script, checksum(script)));
+      result.add(new Migration(version, matcher.group(2).replace('_', ' '), resource, script, checksum(script),
+          former.getOrDefault(version, Set.of())));
+    }
+    for (int version : former.keySet()) {
+      if (version > result.size()) {
+        throw new IllegalStateException(directory + "former-checksums.txt names version " + version
+            + ", which " + directory + "migrations.txt does not list");
+      }
     }
     return List.copyOf(result);
+  }
+
+  /** The former checksums of each version, from the optional {@code former-checksums.txt}. */
+  private static Map<Integer, Set<String>> formerChecksums(String directory, ClassLoader loader) {
+    String resource = directory + "former-checksums.txt";
+    Map<Integer, Set<String>> result = new TreeMap<>();
+    try (InputStream in = loader.getResourceAsStream(resource)) {
+      if (in == null) {
+        return result;
+      }
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        String entry = line.strip();
+        if (entry.isEmpty() || entry.startsWith("#")) {
+          continue;
+        }
+        Matcher matcher = FORMER_CHECKSUM.matcher(entry);
+        if (!matcher.matches()) {
+          throw new IllegalStateException("line " + entry + " in " + resource
+              + " is not <version> <sha-256 in lower-case hex>");
+        }
+        result.computeIfAbsent(Integer.parseInt(matcher.group(1)), v -> new TreeSet<>()).add(matcher.group(2));
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("schema resource " + resource + " could not be read", e);
+    }
+    result.replaceAll((version, checksums) -> Set.copyOf(checksums));
+    return result;
   }
 
   private static String read(ClassLoader loader, String resource) {
