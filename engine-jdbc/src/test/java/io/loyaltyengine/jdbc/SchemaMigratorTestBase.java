@@ -183,6 +183,24 @@ abstract class SchemaMigratorTestBase {
     }
   }
 
+  /**
+   * Migrates the database with the engine's scripts up to the one whose name ends in {@code suffix}, excluded.
+   *
+   * @return the number of versions applied, the version before that script's
+   */
+  int migrateToTheVersionBefore(String suffix) {
+    int version = IntStream.range(0, ENGINE_SCRIPTS.size())
+        .filter(i -> ENGINE_SCRIPTS.get(i).endsWith(suffix)).findFirst().orElseThrow();
+    List<String> before = new ArrayList<>();
+    for (String name : ENGINE_SCRIPTS.subList(0, version)) {
+      before.add(name);
+      before.add(engineScript(name));
+    }
+    assertEquals(versionsFrom(1).subList(0, version),
+        versions(new SchemaMigrator(dataSource(), sql(), "before", scriptSet("before", before)).migrate()));
+    return version;
+  }
+
   String engineScript(String name) {
     String resource = SchemaMigrator.DEFAULT_LOCATION + "/" + dialect().scriptDirectory() + "/" + name;
     try (InputStream in = SchemaMigrator.class.getClassLoader().getResourceAsStream(resource)) {
@@ -451,15 +469,7 @@ abstract class SchemaMigratorTestBase {
    */
   @Test
   void aDatabaseWithGreekEmailsIsUpgradedSoThatTheLocalPartsFinalSigmaIsFolded() {
-    int fold = IntStream.range(0, ENGINE_SCRIPTS.size())
-        .filter(i -> ENGINE_SCRIPTS.get(i).endsWith("__email_final_sigma.sql")).findFirst().orElseThrow();
-    List<String> before = new ArrayList<>();
-    for (String name : ENGINE_SCRIPTS.subList(0, fold)) {
-      before.add(name);
-      before.add(engineScript(name));
-    }
-    assertEquals(versionsFrom(1).subList(0, fold),
-        versions(new SchemaMigrator(dataSource(), sql(), "before", scriptSet("before", before)).migrate()));
+    int fold = migrateToTheVersionBefore("__email_final_sigma.sql");
     insertVersionOneRows();
     String[][] rows = {
         {"5", "νίκος.α@example.gr", "νίκος.α@example.gr"},
