@@ -76,9 +76,10 @@ import org.slf4j.LoggerFactory;
  * it keeps beside such a database names a server, and a server there that accepts a connection is refused; a file
  * left by a process that died is not). An H2 database in a compatibility mode ({@code MODE} other than REGULAR: in
  * some, unique constraints take NULLs as equal, against the schema's keys), with a collation ({@code COLLATION}
- * other than OFF: text, keys included, would compare by it, not exactly) or ignoring case ({@code IGNORECASE=TRUE}:
- * the text columns of later migrations would compare without case) is refused at start too, by URL or
- * {@link DataSource}. On PostgreSQL a commit is as durable as the server makes it: {@code fsync=off} or
+ * other than OFF: text, keys included, would compare by it, not exactly), ignoring case ({@code IGNORECASE=TRUE}:
+ * the text columns of later migrations would compare without case) or folding unquoted names to lower case
+ * ({@code DATABASE_TO_LOWER=TRUE}: the schema scripts name H2's own upper-case columns unquoted) is refused at start
+ * too, by URL or {@link DataSource}. On PostgreSQL a commit is as durable as the server makes it: {@code fsync=off} or
  * {@code synchronous_commit=off} is only logged as a warning, not refused.
  *
  * <h2>Transactions</h2>

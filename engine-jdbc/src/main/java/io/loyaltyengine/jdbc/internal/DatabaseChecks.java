@@ -106,7 +106,8 @@ public final class DatabaseChecks {
    * @throws IllegalStateException for an in-memory H2 database (also one on an in-memory file system), one reached
    *     through an H2 server ({@code tcp:}, {@code ssl:}) or open with {@code AUTO_SERVER}, one whose WRITE_DELAY
    *     is not 0, one in a compatibility mode ({@code MODE} other than REGULAR), one with a collation
-   *     ({@code COLLATION} other than OFF), or one that ignores case ({@code IGNORECASE=TRUE})
+   *     ({@code COLLATION} other than OFF), one that ignores case ({@code IGNORECASE=TRUE}), or one that folds
+   *     unquoted names to lower case ({@code DATABASE_TO_LOWER=TRUE})
    */
   public static void checkDurability(Connection connection, SqlDialect dialect) throws SQLException {
     if (dialect == SqlDialect.H2) {
@@ -166,6 +167,14 @@ public final class DatabaseChecks {
       throw new IllegalStateException("the H2 database has IGNORECASE set, by which the text columns it"
           + " makes compare without case, also in unique keys; the engine compares text exactly (customer ids,"
           + " codes, idempotency keys): remove IGNORECASE from the URL of the database");
+    }
+    // DATABASE_TO_LOWER folds unquoted names to lower case, where the scripts name H2's own upper-case columns
+    // unquoted (SYSTEM_RANGE's X in V8): a new database failed half-way through its migrations, its first versions
+    // applied under lower-case names. H2 lists it as true or false.
+    if (setting(connection, "DATABASE_TO_LOWER", "FALSE") != null) {
+      throw new IllegalStateException("the H2 database has DATABASE_TO_LOWER set, by which it folds unquoted names"
+          + " to lower case; the engine's schema scripts are written for H2's default folding (to upper case):"
+          + " remove DATABASE_TO_LOWER from the URL of the database");
     }
     List<String> writeDelays = all(connection,
         "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'");
