@@ -312,6 +312,45 @@ class JdbcStorageConfigTest {
     }
   }
 
+  /**
+   * An H2 database whose tables were made under one folding of unquoted names is refused when opened under the other
+   * ({@code DATABASE_TO_UPPER=FALSE} added to the URL of a database made without it, or taken away), naming the
+   * setting, and gets no second schema: the engine's unquoted names no longer reach its tables, and the migrator,
+   * finding its history by name in any case but reading it by unquoted name, made a new empty history and applied
+   * every version again beside the old tables, so the engine started on an empty database.
+   */
+  @Test
+  void anH2DatabaseOpenedUnderAnotherFoldingOfNamesIsRefusedNotMigratedAgain() throws SQLException {
+    String upper = fileUrl("folded-upper") + ";WRITE_DELAY=0";
+    JdbcStorage.builder().url(upper).build().close();
+    IllegalStateException toMixed = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().url(upper + ";DATABASE_TO_UPPER=FALSE").build().close());
+    assertTrue(toMixed.getMessage().contains("DATABASE_TO_UPPER"), toMixed.getMessage());
+    assertEquals(1, tablesNamedIgnoringCase(upper, "tenant"));
+
+    String mixed = fileUrl("folded-mixed") + ";WRITE_DELAY=0;DATABASE_TO_UPPER=FALSE";
+    JdbcStorage.builder().url(mixed).build().close();
+    JdbcDataSource host = new JdbcDataSource();
+    host.setURL(fileUrl("folded-mixed") + ";WRITE_DELAY=0");
+    IllegalStateException toUpper = assertThrows(IllegalStateException.class,
+        () -> JdbcStorage.builder().dataSource(host).build().close());
+    assertTrue(toUpper.getMessage().contains("DATABASE_TO_UPPER"), toUpper.getMessage());
+    assertEquals(1, tablesNamedIgnoringCase(mixed, "tenant"));
+    JdbcStorage.builder().url(mixed).build().close();
+  }
+
+  private static long tablesNamedIgnoringCase(String url, String name) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(url);
+        var query = connection.prepareStatement("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES"
+            + " WHERE LOWER(TABLE_NAME) = ?")) {
+      query.setString(1, name);
+      try (ResultSet rs = query.executeQuery()) {
+        assertTrue(rs.next());
+        return rs.getLong(1);
+      }
+    }
+  }
+
   @Test
   void aHostDataSourceOnH2IsCheckedAtStart() throws SQLException {
     String delayedUrl = fileUrl("host-delayed") + ";WRITE_DELAY=500";
