@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  * text had to change after it shipped (only where it does the same work, a comment that broke it in some databases)
  * names its former checksums in {@code former-checksums.txt} beside the list (optional; one
  * {@code <version> <sha-256 hex>} a line): a database that applied the former text is accepted as having applied it.
+ * An H2 database whose history is there under a name in another case than the connection's unquoted names reach
+ * (made with another {@code DATABASE_TO_UPPER}) is refused rather than given a second schema.
  *
  * <h2>Concurrency</h2>
  * Two instances never migrate at once. On PostgreSQL a session advisory lock is held on a dedicated connection
@@ -131,6 +133,9 @@ public final class SchemaMigrator {
    */
   public void validate() {
     try (Connection connection = dataSource.getConnection()) {
+      if (sql.dialect() == SqlDialect.H2) {
+        requireH2HistoryReachable(connection);
+      }
       List<Migration> missing = pending(historyExists(connection) ? applied(connection) : Map.of());
       if (!missing.isEmpty()) {
         throw new IllegalStateException("the database schema is missing version(s) "
@@ -196,6 +201,7 @@ public final class SchemaMigrator {
     ReentrantLock lock = H2_LOCKS.computeIfAbsent(h2LockKey(connection), key -> new ReentrantLock());
     lock.lock();
     try {
+      requireH2HistoryReachable(connection);
       execute(connection, sql.historyCreate());
       List<Migration> missing = pending(applied(connection));
       for (Migration migration : missing) {
@@ -205,6 +211,42 @@ public final class SchemaMigrator {
       return missing;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** H2's vendor codes of a table not found: plain, with candidates, and in a database without tables. */
+  private static final Set<Integer> H2_TABLE_NOT_FOUND = Set.of(42102, 42103, 42104);
+
+  /**
+   * Refuses an H2 database whose schema history this connection's unquoted names do not reach while it is there
+   * under another case of its name: its tables were made under another folding of names
+   * ({@code DATABASE_TO_UPPER=FALSE} then, and not now, or the reverse), and none of the engine's statements would
+   * reach them. Left alone, the history would be made again under the name they reach, and every version applied
+   * beside the old tables: the engine would start on an empty database.
+   */
+  private static void requireH2HistoryReachable(Connection connection) throws SQLException {
+    if (h2TableReachable(connection, "loyalty_schema_history")) {
+      return;
+    }
+    // Quoted names are exact whatever the folding; an unquoted one reaches either when names are folded so.
+    if (h2TableReachable(connection, "\"LOYALTY_SCHEMA_HISTORY\"")
+        || h2TableReachable(connection, "\"loyalty_schema_history\"")) {
+      throw new IllegalStateException("the H2 database holds the engine's tables under names in another case than"
+          + " this connection folds unquoted names to: they were made with another DATABASE_TO_UPPER setting;"
+          + " open the database with the settings it was made with");
+    }
+  }
+
+  /** Whether {@code name} (as written in SQL) names a table this connection reaches. */
+  private static boolean h2TableReachable(Connection connection, String name) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM " + name + " WHERE 1 = 0")) {
+      return rs.next();
+    } catch (SQLException e) {
+      if (H2_TABLE_NOT_FOUND.contains(e.getErrorCode())) {
+        return false;
+      }
+      throw e;
     }
   }
 
