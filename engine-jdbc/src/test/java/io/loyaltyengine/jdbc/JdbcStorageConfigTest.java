@@ -810,4 +810,17 @@ class JdbcStorageConfigTest {
     JdbcStorage.builder().url(url).build().close();
     JdbcStorage.builder().url(url).schemaMode(SchemaMode.VALIDATE).build().close();
   }
+
+  /**
+   * Validate mode accepts a migrated H2 database that keeps names in the case they are written in
+   * ({@code DATABASE_TO_UPPER=FALSE}, which the storage accepts and migrates): its check for the schema history named
+   * H2's catalog in lower case, which such a database does not fold to INFORMATION_SCHEMA, and failed with "schema
+   * validation failed (SQLState 90079)".
+   */
+  @Test
+  void validateModeAcceptsAMigratedH2DatabaseThatKeepsTheCaseOfNames() {
+    String url = fileUrl("validated-mixed") + ";DATABASE_TO_UPPER=FALSE";
+    JdbcStorage.builder().url(url).build().close();
+    JdbcStorage.builder().url(url).schemaMode(SchemaMode.VALIDATE).build().close();
+  }
 }
