@@ -918,8 +918,13 @@ public final class Sql {
   static final String CUSTOMER_MAPPING_DELETE_ALL =
       "DELETE FROM customer_mapping WHERE tenant_id = :tenantId AND participant_id = :participantId";
 
-  static final String HISTORY_TABLE_EXISTS = "SELECT COUNT(*) FROM information_schema.tables"
-      + " WHERE LOWER(table_name) = 'loyalty_schema_history' AND table_schema = CURRENT_SCHEMA";
+  /**
+   * Whether the schema history is there, under any case of its name. The catalog's names are written in upper case:
+   * H2 names them so, and an H2 database that keeps the case of names ({@code DATABASE_TO_UPPER=FALSE}) does not
+   * fold {@code information_schema} to them; PostgreSQL folds them to its lower-case ones.
+   */
+  static final String HISTORY_TABLE_EXISTS = "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES"
+      + " WHERE LOWER(TABLE_NAME) = 'loyalty_schema_history' AND TABLE_SCHEMA = CURRENT_SCHEMA";
   static final String HISTORY_SELECT =
       "SELECT version, description, checksum FROM loyalty_schema_history ORDER BY version";
   static final String HISTORY_INSERT = "INSERT INTO loyalty_schema_history (version, description, checksum,"
