@@ -3,20 +3,27 @@ package io.loyaltyengine.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.jdbc.internal.Migration;
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
@@ -66,6 +73,50 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
    * engine now looks "νίκος.α@example.gr" up as "νίκοσ.α@example.gr", so a stored email left with its final sigma
    * would be found by email no more, and its owner could enrol a second time.
    */
+  /**
+   * An instance that finds another migrating waits for it to end, also where the DBA set a low lock_timeout for the
+   * database (or the role): the wait for the migration lock is a lock wait, and the migrator failed after
+   * lock_timeout with "schema migration failed (SQLState 55P03)", so the second of two instances starting together
+   * during an upgrade could not start while the first applied a long version.
+   */
+  @Test
+  void aMigrationWaitsForAnotherInstancesUnderTheDatabasesLockTimeout() throws Exception {
+    try (Connection admin = EmbeddedPostgresServer.connect(database); Statement statement = admin.createStatement()) {
+      statement.execute("ALTER DATABASE " + database + " SET lock_timeout = '10ms'");
+    }
+    SchemaMigrator migrator = engineMigrator();
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try (Connection other = EmbeddedPostgresServer.connect(database);
+        Statement statement = other.createStatement()) {
+      // The migrator's lock key, "loyaltyS" in ASCII: another instance migrating.
+      statement.execute("SELECT pg_advisory_lock(x'6C6F79616C747953'::bigint)");
+      Future<List<Migration>> migrated = thread.submit(migrator::migrate);
+      awaitAnAdvisoryLockWaitOr(migrated);
+      statement.execute("SELECT pg_advisory_unlock(x'6C6F79616C747953'::bigint)");
+      assertEquals(migrator.latestVersion(), migrated.get().size());
+    } finally {
+      thread.shutdownNow();
+    }
+  }
+
+  /** Polls until a session of the database waits for an advisory lock, or until {@code work} is done. */
+  private void awaitAnAdvisoryLockWaitOr(Future<?> work) {
+    // A guard against a hang, not a measurement.
+    assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
+      try (Connection c = EmbeddedPostgresServer.connect(database); Statement s = c.createStatement()) {
+        while (!work.isDone()) {
+          try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE datname ="
+              + " current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'")) {
+            rs.next();
+            if (rs.getLong(1) > 0) {
+              return;
+            }
+          }
+        }
+      }
+    });
+  }
+
   @Test
   void aGreekEncodedDatabaseIsUpgradedSoThatTheLocalPartsFinalSigmaIsFoldedToo() {
     EmbeddedPostgresServer.dropDatabase(database);
