@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Concurrency</h2>
  * Two instances never migrate at once. On PostgreSQL a session advisory lock is held on a dedicated connection
- * while the history is read and the missing versions are applied; DDL is transactional there, so each version runs
+ * while the history is read and the missing versions are applied (an instance waits for it however long another's
+ * migration takes, whatever {@code lock_timeout} the database or role sets); DDL is transactional there, so each version runs
  * in its own transaction together with its history row and is applied entirely or not at all. H2 runs in one
  * process per database file, so a lock in this JVM keyed by the database file suffices; H2 commits every DDL
  * statement on its own, so a version's script is written to be re-runnable ({@code IF NOT EXISTS}) and its history
@@ -154,7 +155,7 @@ public final class SchemaMigrator {
   }
 
   private List<Migration> migratePostgres(Connection connection) throws SQLException {
-    execute(connection, "SELECT pg_advisory_lock(" + POSTGRES_LOCK_KEY + ")");
+    lockPostgres(connection);
     try (Cleanup unlock = () -> execute(connection, "SELECT pg_advisory_unlock(" + POSTGRES_LOCK_KEY + ")")) {
       execute(connection, sql.historyCreate());
       List<Migration> missing = pending(applied(connection));
@@ -173,6 +174,27 @@ public final class SchemaMigrator {
       }
       report(missing);
       return missing;
+    }
+  }
+
+  /**
+   * Takes the migration lock, waiting for another instance's migration to end however long it takes: the wait is a
+   * lock wait, which a {@code lock_timeout} the database or role sets (DBAs set one low for the application) would
+   * end with 55P03 while that migration runs, failing the start. The lock is the session's, so it outlives the
+   * transaction in which {@code SET LOCAL} lifts the timeout for this one wait.
+   */
+  private static void lockPostgres(Connection connection) throws SQLException {
+    connection.setAutoCommit(false);
+    // Auto-commit back on after the rollback, never before: turning it on commits an open transaction.
+    try (Cleanup autoCommit = () -> connection.setAutoCommit(true)) {
+      try {
+        execute(connection, "SET LOCAL lock_timeout = 0");
+        execute(connection, "SELECT pg_advisory_lock(" + POSTGRES_LOCK_KEY + ")");
+        connection.commit();
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(connection, e);
+        throw e;
+      }
     }
   }
 
