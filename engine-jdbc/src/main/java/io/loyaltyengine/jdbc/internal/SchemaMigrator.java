@@ -53,9 +53,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Concurrency</h2>
  * Two instances never migrate at once. On PostgreSQL a session advisory lock is held on a dedicated connection
  * while the history is read and the missing versions are applied (an instance waits for it however long another's
- * migration takes, whatever {@code lock_timeout} the database or role sets); DDL is transactional there, so each version runs
- * in its own transaction together with its history row and is applied entirely or not at all. H2 runs in one
- * process per database file, so a lock in this JVM keyed by the database file suffices; H2 commits every DDL
+ * migration takes, whatever {@code lock_timeout} the database or role sets); DDL is transactional there, so each
+ * version runs in its own transaction together with its history row and is applied entirely or not at all. H2 runs
+ * in one process per database file, so a lock in this JVM keyed by the database file suffices; H2 commits every DDL
  * statement on its own, so a version's script is written to be re-runnable ({@code IF NOT EXISTS}) and its history
  * row is written after it: a run that dies half-way is completed by the next.
  *
