@@ -233,6 +233,26 @@ abstract class SchemaMigratorTestBase {
     }
   }
 
+  /**
+   * A database whose schema already holds tables of another application named as the engine's (a host's own
+   * {@code tenant}, {@code rate_bucket}) is refused before any script runs, naming them, and they are left as they
+   * were. On H2, whose scripts create tables only if they do not exist, the migrator took them for its own: it added
+   * a column to the host's {@code tenant} and failed at version 12 with a "column not found", and with only a host's
+   * {@code rate_bucket} the engine started on it. On PostgreSQL version 1 failed with SQLState 42P07 naming nothing.
+   */
+  @Test
+  void tablesOfAnotherApplicationNamedAsTheEnginesAreRefusedBeforeAnyScriptRuns() {
+    execute("CREATE TABLE tenant (id INTEGER PRIMARY KEY, label VARCHAR(50))");
+    execute("CREATE TABLE rate_bucket (id INTEGER PRIMARY KEY)");
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> engineMigrator().migrate());
+    assertTrue(e.getMessage().contains("tenant") && e.getMessage().contains("rate_bucket"), e.getMessage());
+    assertEquals(2, query("SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = CURRENT_SCHEMA"
+        + " AND LOWER(TABLE_NAME) = 'tenant'"));
+    assertEquals(3, query("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = CURRENT_SCHEMA"),
+        "tables besides the host's two and the empty history");
+    assertEquals(0, query("SELECT COUNT(*) FROM loyalty_schema_history"));
+  }
+
   @Test
   void aFreshDatabaseIsMigratedAndMigratingAgainChangesNothing() {
     assertEquals(versionsFrom(1), versions(engineMigrator().migrate()));
