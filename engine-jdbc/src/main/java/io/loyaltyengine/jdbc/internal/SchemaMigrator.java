@@ -159,6 +159,7 @@ public final class SchemaMigrator {
     try (Cleanup unlock = () -> execute(connection, "SELECT pg_advisory_unlock(" + POSTGRES_LOCK_KEY + ")")) {
       execute(connection, sql.historyCreate());
       List<Migration> missing = pending(applied(connection));
+      refuseTablesOfOthers(connection, missing);
       for (Migration migration : missing) {
         connection.setAutoCommit(false);
         // Auto-commit back on after the rollback, never before: turning it on commits an open transaction.
@@ -226,6 +227,7 @@ public final class SchemaMigrator {
       requireH2HistoryReachable(connection);
       execute(connection, sql.historyCreate());
       List<Migration> missing = pending(applied(connection));
+      refuseTablesOfOthers(connection, missing);
       for (Migration migration : missing) {
         run(connection, migration);
       }
@@ -234,6 +236,79 @@ public final class SchemaMigrator {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** A table a script creates, in group 1 (comments removed first), up to the parenthesis opening its columns. */
+  private static final Pattern CREATED_TABLE =
+      Pattern.compile("(?i)\\bCREATE\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?([A-Za-z_][A-Za-z0-9_]*)\\s*\\(");
+  /** The first words of a table's element that is a constraint, not a column. */
+  private static final Set<String> CONSTRAINT_WORDS = Set.of("constraint", "primary", "unique", "foreign", "check");
+
+  /**
+   * Refuses, before any of them runs, the versions in {@code missing} that would create a table the schema already
+   * holds without the columns the version gives it: it is another application's (a host's own {@code tenant}, say).
+   * On H2, whose scripts create tables only if they do not exist, it would be taken for the engine's (altered,
+   * written, read); on PostgreSQL the version would fail naming nothing. A table a run of the version that died
+   * made (on H2, whose scripts are not transactional, or whose history was lost) has those columns, later versions
+   * only adding columns, and is left to the version to complete.
+   */
+  private static void refuseTablesOfOthers(Connection connection, List<Migration> missing) throws SQLException {
+    if (missing.isEmpty()) {
+      return;
+    }
+    Map<String, Set<String>> existing = new TreeMap<>();
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT TABLE_NAME, COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS"
+            + " WHERE TABLE_SCHEMA = CURRENT_SCHEMA")) {
+      while (rs.next()) {
+        existing.computeIfAbsent(rs.getString(1).toLowerCase(Locale.ROOT), t -> new TreeSet<>())
+            .add(rs.getString(2).toLowerCase(Locale.ROOT));
+      }
+    }
+    List<String> clashes = new ArrayList<>();
+    for (Migration migration : missing) {
+      String script = migration.script().replaceAll("--[^\n]*", "");
+      Matcher created = CREATED_TABLE.matcher(script);
+      while (created.find()) {
+        Set<String> columns = existing.get(created.group(1).toLowerCase(Locale.ROOT));
+        if (columns != null && !columns.containsAll(declaredColumns(script, created.end()))) {
+          clashes.add(created.group(1) + " (version " + migration.version() + ")");
+        }
+      }
+    }
+    if (!clashes.isEmpty()) {
+      throw new IllegalStateException("the database schema the engine migrates already holds table(s) "
+          + String.join(", ", clashes) + ", which its schema versions not yet applied create, without the columns"
+          + " they give them: they are another application's; give the engine a schema of its own (H2: ;SCHEMA=<name>"
+          + " in the URL, the schema created first; PostgreSQL: currentSchema=<name> or the role's search_path), or"
+          + " another database");
+    }
+  }
+
+  /** The columns (lower case) of the table whose column list opens just before {@code from} in {@code script}. */
+  private static Set<String> declaredColumns(String script, int from) {
+    Set<String> columns = new TreeSet<>();
+    int depth = 0;
+    int start = from;
+    for (int i = from; i < script.length() && depth >= 0; i++) {
+      char c = script.charAt(i);
+      if (c == '(') {
+        depth++;
+      } else if (c == ')' && depth > 0) {
+        depth--;
+      } else if (c == ',' && depth == 0 || c == ')') {
+        String[] words = script.substring(start, i).strip().split("\\s+", 2);
+        String first = words[0].toLowerCase(Locale.ROOT);
+        if (!first.isEmpty() && !CONSTRAINT_WORDS.contains(first)) {
+          columns.add(first);
+        }
+        start = i + 1;
+        if (c == ')') {
+          depth = -1;
+        }
+      }
+    }
+    return columns;
   }
 
   /** H2's vendor codes of a table not found: plain, with candidates, and in a database without tables. */
