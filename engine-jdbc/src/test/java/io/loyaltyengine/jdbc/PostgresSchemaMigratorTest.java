@@ -17,9 +17,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -154,6 +154,34 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
     assertEquals(List.of(), engineMigrator().migrate());
     engineMigrator().validate();
     JdbcStorage.builder().dataSource(dataSource()).build().close();
+  }
+
+  /**
+   * A role that may not create tables (a DBA's application role; the schema migrated in a deployment step) starts in
+   * MIGRATE, the default, once every version is applied: there is nothing to create, and the history table is not
+   * made again.
+   */
+  @Test
+  void aRoleWithoutCreateStartsInMigrateModeOnAnUpToDateSchema() throws SQLException {
+    assertEquals(versionsFrom(1), versions(engineMigrator().migrate()));
+    String role = "loyalty_app_" + database;
+    execute("CREATE ROLE " + role + " LOGIN");
+    try {
+      execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+      execute("GRANT USAGE ON SCHEMA public TO " + role);
+      execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role);
+      String url = EmbeddedPostgresServer.url(database);
+      assertTrue(url.contains("user=postgres"), url);
+      try (HikariDataSource app = new HikariDataSource()) {
+        app.setJdbcUrl(url.replace("user=postgres", "user=" + role));
+        app.setMaximumPoolSize(2);
+        assertEquals(List.of(), new SchemaMigrator(app, sql()).migrate());
+        JdbcStorage.builder().dataSource(app).build().close();
+      }
+    } finally {
+      execute("DROP OWNED BY " + role);
+      execute("DROP ROLE " + role);
+    }
   }
 
   @Test
