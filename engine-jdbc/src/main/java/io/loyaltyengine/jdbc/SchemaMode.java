@@ -12,8 +12,10 @@ public enum SchemaMode {
    * once (the default). On PostgreSQL the lock is the database's (an advisory lock), held across processes. On H2 it
    * is a lock in the JVM, by database file: it keeps apart the storages of one process, which is all an H2 database
    * has (a URL naming an H2 server is refused; a host's {@code DataSource} on one should start its processes one at
-   * a time). The tables go to the connection's current schema; one there that a version not yet applied creates,
-   * but without that version's columns (another application's), is refused before any script runs.
+   * a time). On PostgreSQL a role that may not create tables starts in this mode too once every version is applied
+   * (a deployment step migrated the schema): nothing is created then. The tables go to the connection's current
+   * schema; one there that a version not yet applied creates, but without that version's columns (another
+   * application's), is refused before any script runs.
    */
   MIGRATE,
   /**

@@ -157,7 +157,11 @@ public final class SchemaMigrator {
   private List<Migration> migratePostgres(Connection connection) throws SQLException {
     lockPostgres(connection);
     try (Cleanup unlock = () -> execute(connection, "SELECT pg_advisory_unlock(" + POSTGRES_LOCK_KEY + ")")) {
-      execute(connection, sql.historyCreate());
+      // Created only if absent (under the lock, so no other instance makes it meanwhile): a role that may not create
+      // tables, whose schema a deployment step migrated, then starts in this mode too, having nothing to create.
+      if (!historyExists(connection)) {
+        execute(connection, sql.historyCreate());
+      }
       List<Migration> missing = pending(applied(connection));
       refuseTablesOfOthers(connection, missing);
       for (Migration migration : missing) {
