@@ -454,8 +454,9 @@ public interface LoyaltyEngine extends AutoCloseable {
      * @return the engine
      * @throws IllegalStateException if no storage was set, if the storage is not a storage module's (it does not
      *     implement engine-core's storage SPI, as {@code JdbcStorage} and {@code InMemoryStorage} do), if build() was
-     *     called before with a storage set (whether it built an engine or failed), if the events' lease is shorter than twice the webhooks'
-     *     connect and request timeouts together (see {@link EventSettings.Builder#lease}), if {@code engine-core}
+     *     called before with a storage set (whether it built an engine or failed), if the events' lease is shorter
+     *     than twice the webhooks' connect and request timeouts together (see {@link EventSettings.Builder#lease}),
+     *     if {@code engine-core}
      *     is missing, or if neither {@link #nodeId} nor {@link #idGenerator} was set and all 1,024 node numbers are
      *     leased by running instances on the database
      * @throws LoyaltyException VALIDATION_ERROR on the name of a listener given to {@link #listener} or of a

@@ -797,8 +797,8 @@ public final class JdbcStorage implements Storage {
      *
      * @throws IllegalStateException if neither url nor dataSource was set; if a pool setting was given with a
      *     dataSource; if the database is not supported, is of another dialect than one set with {@link #dialect},
-     *     can lose commits (H2), is H2 reached as a user without admin rights, or its schema is newer than this engine, differs from it or (in VALIDATE mode) lacks
-     *     versions
+     *     can lose commits (H2), is H2 reached as a user without admin rights, or its schema is newer than this
+     *     engine, differs from it or (in VALIDATE mode) lacks versions
      * @throws StorageException if the database cannot be reached or a schema script fails; also, saying so, if no
      *     JDBC driver on the class path accepts the url (PostgreSQL's driver is an optional dependency of
      *     engine-jdbc, which a host on PostgreSQL adds itself), or if the url's H2 file is in use by another

@@ -98,7 +98,8 @@ class EngineBuilderFuzzTest {
           return random.nextInt(4) == 0 ? events.build() : events.manualDispatch().build();
         }).map(v -> Call.of("events", v))),
         Gen.weight(2, orNull(random -> WebhookSettings.DEFAULTS.withTimeouts(
-            CONNECT_TIMEOUTS.get(random.nextInt(4)), REQUEST_TIMEOUTS.get(random.nextInt(4)))).map(v -> Call.of("webhooks", v))),
+            CONNECT_TIMEOUTS.get(random.nextInt(4)), REQUEST_TIMEOUTS.get(random.nextInt(4))))
+            .map(v -> Call.of("webhooks", v))),
         Gen.weight(1, orNull(Gen.elements(FraudScreening.DEFAULTS,
             FraudScreening.builder().disposableDomain("spam.example").build())).map(v -> Call.of("fraudScreening", v))),
         Gen.weight(1, orNull(Gen.elements(LeaderboardSettings.DEFAULTS,

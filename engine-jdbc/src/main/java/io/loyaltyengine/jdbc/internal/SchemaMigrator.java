@@ -157,11 +157,7 @@ public final class SchemaMigrator {
   private List<Migration> migratePostgres(Connection connection) throws SQLException {
     lockPostgres(connection);
     try (Cleanup unlock = () -> execute(connection, "SELECT pg_advisory_unlock(" + POSTGRES_LOCK_KEY + ")")) {
-      // Created only if absent (under the lock, so no other instance makes it meanwhile): a role that may not create
-      // tables, whose schema a deployment step migrated, then starts in this mode too, having nothing to create.
-      if (!historyExists(connection)) {
-        execute(connection, sql.historyCreate());
-      }
+      createHistoryIfAbsent(connection);
       List<Migration> missing = pending(applied(connection));
       refuseTablesOfOthers(connection, missing);
       for (Migration migration : missing) {
@@ -229,7 +225,7 @@ public final class SchemaMigrator {
     lock.lock();
     try {
       requireH2HistoryReachable(connection);
-      execute(connection, sql.historyCreate());
+      createHistoryIfAbsent(connection);
       List<Migration> missing = pending(applied(connection));
       refuseTablesOfOthers(connection, missing);
       for (Migration migration : missing) {
@@ -239,6 +235,17 @@ public final class SchemaMigrator {
       return missing;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Creates the schema history unless it is there, under the migration lock (no other instance makes it meanwhile):
+   * a role that may not create tables, whose schema a deployment step migrated, then has nothing to create and
+   * starts in MIGRATE too.
+   */
+  private void createHistoryIfAbsent(Connection connection) throws SQLException {
+    if (!historyExists(connection)) {
+      execute(connection, sql.historyCreate());
     }
   }
 
@@ -482,11 +489,9 @@ public final class SchemaMigrator {
   private static Map<Integer, Set<String>> formerChecksums(String directory, ClassLoader loader) {
     String resource = directory + "former-checksums.txt";
     Map<Integer, Set<String>> result = new TreeMap<>();
-    try (InputStream in = loader.getResourceAsStream(resource)) {
-      if (in == null) {
-        return result;
-      }
-      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+    String list = readIfPresent(loader, resource);
+    if (list != null) {
+      for (String line : list.split("\n")) {
         String entry = line.strip();
         if (entry.isEmpty() || entry.startsWith("#")) {
           continue;
@@ -498,19 +503,23 @@ public final class SchemaMigrator {
         }
         result.computeIfAbsent(Integer.parseInt(matcher.group(1)), v -> new TreeSet<>()).add(matcher.group(2));
       }
-    } catch (IOException e) {
-      throw new IllegalStateException("schema resource " + resource + " could not be read", e);
     }
     result.replaceAll((version, checksums) -> Set.copyOf(checksums));
     return result;
   }
 
   private static String read(ClassLoader loader, String resource) {
+    String text = readIfPresent(loader, resource);
+    if (text == null) {
+      throw new IllegalStateException("schema resource " + resource + " is missing from the class path");
+    }
+    return text;
+  }
+
+  /** The resource's text (UTF-8), or null if the class path has none. */
+  private static String readIfPresent(ClassLoader loader, String resource) {
     try (InputStream in = loader.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalStateException("schema resource " + resource + " is missing from the class path");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalStateException("schema resource " + resource + " could not be read", e);
     }
