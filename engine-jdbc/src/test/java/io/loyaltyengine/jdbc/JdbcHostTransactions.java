@@ -23,8 +23,8 @@ final class JdbcHostTransactions implements StoreFixture.HostTransactions {
   }
 
   private final Connector connector;
-  /** Duplicate table (PostgreSQL), and the unique violation its catalog raises when two create it at once. */
-  private static final Set<String> CREATED_MEANWHILE = Set.of("42P07", "23505");
+  /** Duplicate table (PostgreSQL), and the unique violation or duplicate type its catalog raises when two create it. */
+  private static final Set<String> CREATED_MEANWHILE = Set.of("42P07", "23505", "42710");
 
   private volatile boolean tableCreated;
 
