@@ -21,6 +21,7 @@ import io.loyaltyengine.leaderboard.Consistency;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
+import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
@@ -46,7 +47,10 @@ import org.junit.jupiter.api.Test;
  *       applied to the index; the deletion must win;</li>
  *   <li>an action recorded meanwhile: the scan's snapshot predates its commit, so its new count reaches the index only
  *       by the raise applied after the commit, which arrives before the scan has put the participant in the roster;
- *       the count must be on the board.</li>
+ *       the count must be on the board;</li>
+ *   <li>an award or an action of a participant another engine created, which this engine's index does not hold yet,
+ *       while another board's scan that will add it pauses: the write's raise finds no member, and the scan's
+ *       snapshot predates the write; the score must be on the all-time board once the scan has added the member.</li>
  * </ul>
  * Needs two transactions at once, so it runs on the SQL stores (the in-memory store runs one at a time, and H2 too
  * unless its transactions do not take turns).
@@ -138,6 +142,81 @@ abstract class BoardScanRaceTestBase {
     assertEquals(shop.leaderboards().page(board.read(Consistency.STRONG)).items(), indexed,
         "the index holds what storage holds");
     assertEquals(List.of(first.id(), acting.id()), indexed.stream().map(BoardEntry::participantId).toList());
+  }
+
+  @Test
+  void anAwardToAParticipantTheIndexDoesNotHoldYetIsOnTheBoardAtOnceThoughAScanAddsItLater() throws Exception {
+    Late late = lateParticipant();
+    TenantScope shop = late.shop();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      pauseNextScan = true;
+      Future<?> building = pool.submit(() -> shop.leaderboards().page(
+          BoardRequest.of(late.campaign(), BoardPeriod.CURRENT_MONTH).by(BoardMetric.POINTS)));
+      scan.awaitReached("the month's board is scanned");
+      shop.points().award(ParticipantRef.id(late.id()), PointsChange.of(16, "purchase"));
+      // Another read takes the award's mark, while the roster does not hold the participant yet.
+      shop.leaderboards().rank(late.campaign(), late.first(), BoardPeriod.ALL_TIME, BoardMetric.POINTS,
+          Consistency.INDEX);
+      scan.release();
+      building.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertEquals(Optional.of(new BoardEntry(late.id(), 16, 2)), shop.leaderboards().rank(late.campaign(), late.id(),
+        BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.INDEX), "the award just made is on the board");
+  }
+
+  @Test
+  void anActionOfAParticipantTheIndexDoesNotHoldYetIsOnTheBoardAtOnceThoughAScanAddsItLater() throws Exception {
+    Late late = lateParticipant();
+    TenantScope shop = late.shop();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      pauseNextScan = true;
+      Future<?> building = pool.submit(() -> shop.leaderboards().page(
+          BoardRequest.of(late.campaign(), BoardPeriod.CURRENT_MONTH).by(BoardMetric.ACTIONS)));
+      scan.awaitReached("the month's board is scanned");
+      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(late.id()), late.reward()));
+      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(late.id()), late.reward()));
+      scan.release();
+      building.get(30, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertEquals(Optional.of(new BoardEntry(late.id(), 2, 2)), shop.leaderboards().rank(late.campaign(), late.id(),
+        BoardPeriod.ALL_TIME, BoardMetric.ACTIONS, Consistency.INDEX), "the actions just recorded are on the board");
+  }
+
+  /**
+   * A campaign whose index is built, with one member scoring 3 actions and 30 points, then a participant created by
+   * another engine on the same database, which this engine's index does not hold (the clock stands still, so no
+   * catch-up brings it in).
+   */
+  private Late lateParticipant() {
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Scan")).id());
+    long campaign = shop.campaigns().create(NewCampaign.running(
+        shop.brands().create(new NewBrand("Scan", "https://scan.example.com")).id(), "Scan")).id();
+    CampaignReward reward = shop.rewards().define(campaign, NewCampaignReward.message("Thanks", "Thank you", 100));
+    Participant first = act(shop, campaign, reward, "first@example.com", 3);
+    shop.points().award(ParticipantRef.id(first.id()), PointsChange.of(30, "purchase"));
+    for (BoardMetric metric : BoardMetric.values()) {
+      shop.leaderboards().page(BoardRequest.of(campaign, BoardPeriod.ALL_TIME).by(metric));
+    }
+    try (LoyaltyEngine other = LoyaltyEngine.builder()
+        .storage(fixture.openStorage())
+        .clock(SettableClock.at(Instant.parse("2025-06-15T12:00:00Z")))
+        .events(EventSettings.builder().manualDispatch().build())
+        .build()) {
+      long id = other.forTenant(shop.tenantId()).participants()
+          .create(campaign, NewParticipant.withEmail("late@example.com")).id();
+      return new Late(shop, campaign, reward.id(), first.id(), id);
+    }
+  }
+
+  private record Late(TenantScope shop, long campaign, long reward, long first, long id) {
   }
 
   private static Participant act(TenantScope shop, long campaign, CampaignReward reward, String email, int times) {
