@@ -60,33 +60,36 @@ import java.util.function.LongPredicate;
  *
  * <h2>This engine's writes</h2>
  * {@link IndexedStorage} hands over the board writes of each committed unit of work ({@link #applyCommitted}): new
- * participants join the roster, action counters raise ACTIONS boards to the value the store returned, deletions
- * leave every board. An award's new points counter is not returned by the store, so the participant is marked and
- * its counters are read (all the marked counters of a month in one read) before the next read of the campaign's boards;
- * INDEX reads therefore see this engine's own writes at once. Writes of units of work that joined a host's
- * transaction are left to the catch-up below, because the engine does not see the host commit. Those of a unit of
- * work whose commit's outcome is unknown (it may have committed) are not applied either: the next read of each
- * campaign concerned catches up first, whatever the refresh interval ({@link #outcomeUnknown}).
+ * participants join the roster, action counters raise ACTIONS boards to the value the store returned, deletions leave
+ * every board. An award's new points counter is not returned by the store, so the participant is marked and its
+ * counters are read (all the marked counters of a board in one read) before the next read of the campaign's boards;
+ * INDEX reads therefore see this engine's own writes at once. An action of a participant the roster does not hold yet
+ * (created by another instance, or in a host's transaction, since the last catch-up) is marked too, since its raise
+ * finds no member: the read of the marks adds the participant to the roster, so that the score lands even when a
+ * catch-up or another board's scan brings the member in from a view older than the write. Writes of units of work that
+ * joined a host's transaction are left to the catch-up below, because the engine does not see the host commit. Those of
+ * a unit of work whose commit's outcome is unknown (it may have committed) are not applied either: the next read of
+ * each campaign concerned catches up first, whatever the refresh interval ({@link #outcomeUnknown}).
  *
  * <h2>Removals</h2>
  * Units of work apply their writes after they commit, on their own threads, in no set order: an enrolment that
- * committed before the participant's deletion may apply its writes after the deletion applied its removal. A board
- * scan and a catch-up, likewise, read storage as it was when they read it, and may hand over a participant deleted
- * since. Raising is harmless (a board ignores a participant the roster does not hold), but adding to the roster
- * would bring the participant back, with its score, until the index is rebuilt. So the work that may do so holds a
- * <em>ticket</em> ({@link #hold}) from before its view of storage is fixed until it has applied what it read: an
- * enrolling unit of work from before its commit until its writes are applied, a scan and a catch-up from before
+ * committed before the participant's deletion may apply its writes after the deletion applied its removal. A board scan
+ * and a catch-up, likewise, read storage as it was when they read it, and may hand over a participant deleted since.
+ * Raising is harmless (a board ignores a participant the roster does not hold), but adding to the roster would bring
+ * the participant back, with its score, until the index is rebuilt. So the work that may do so holds a <em>ticket</em>
+ * ({@link #hold}) from before its view of storage is fixed until it has applied what it read: an enrolling unit of work
+ * from before its commit until its writes are applied, a scan, a catch-up and the read of marked writes from before
  * their transaction until they end. A removal applied while a ticket is held leaves a <em>tombstone</em> of the
- * participant (ids are never reused), which the campaign's roster consults under its lock when it adds a member
- * (for this engine's creations, scans and catch-ups alike; a campaign index built later too), so the participant is
+ * participant (ids are never reused), which the campaign's roster consults under its lock when it adds a member (for
+ * this engine's creations, scans, catch-ups and marks alike; a campaign index built later too), so the participant is
  * refused however the two interleave. A tombstone is dropped as soon as every ticket issued before it has been
- * released: work whose ticket came later fixed its view after the deletion committed, so it cannot see the
- * participant (and a unit of work cannot enrol a participant that was deleted before it committed). The rule uses
- * no clock, so it holds for any delay, a clock that stands still included. Memory: a tombstone lives only while
- * work that took its ticket before the removal is still running (an enrolment between its commit and its index
- * update, a scan, a catch-up); a removal applied while no ticket is held leaves none. Adding a member costs a map's
- * emptiness check when there are no tombstones and one hash lookup when there are; raising a score costs nothing
- * more (a participant the roster refused is not on any board).
+ * released: work whose ticket came later fixed its view after the deletion committed, so it cannot see the participant
+ * (and a unit of work cannot enrol a participant that was deleted before it committed). The rule uses no clock, so it
+ * holds for any delay, a clock that stands still included. Memory: a tombstone lives only while work that took its
+ * ticket before the removal is still running (an enrolment between its commit and its index update, a scan, a catch-up,
+ * a read of marks); a removal applied while no ticket is held leaves none. Adding a member costs a map's emptiness
+ * check when there are no tombstones and one hash lookup when there are; raising a score costs nothing more (a
+ * participant the roster refused is not on any board).
  *
  * <h2>Catching up: the staleness bound</h2>
  * Catching up is lazy: a read of a campaign's boards first reads what changed in storage since the last catch-up
@@ -345,11 +348,15 @@ public final class LeaderboardIndexes {
     } else if (write instanceof IndexedStorage.Counted c) {
       Board board = index.boards.get(new BoardKey(BoardMetric.ACTIONS, c.month()));
       if (board != null) {
+        // Asked before the raise: a member never leaves but by a removal, so a raise after "member" lands.
+        if (!index.roster.contains(c.participantId())) {
+          index.marked.add(new Marked(c.participantId(), BoardMetric.ACTIONS, c.month()));
+        }
         board.raise(c.participantId(), c.count());
       }
     } else if (write instanceof IndexedStorage.PointsAdded p) {
       if (index.boards.containsKey(new BoardKey(BoardMetric.POINTS, p.month()))) {
-        index.marked.add(new Marked(p.participantId(), p.month()));
+        index.marked.add(new Marked(p.participantId(), BoardMetric.POINTS, p.month()));
       }
     } else if (write instanceof IndexedStorage.Removed r) {
       remove(index, r.participantId());
@@ -632,9 +639,13 @@ public final class LeaderboardIndexes {
   }
 
   /**
-   * Reads the points counters of this engine's awards noted since the last read, and raises their boards. One thread
-   * at a time per campaign: a read that finds no mark left while another thread resolves the marks it took waits for
-   * it, since those marks may be of this thread's own awards, which an INDEX read must show.
+   * Reads the counters of this engine's marked writes (awards; actions of participants the roster did not hold) noted
+   * since the last read, adds their participants to the roster from the same read, and raises their boards. One
+   * thread at a time per campaign: a read that finds no mark left while another thread resolves the marks it took
+   * waits for it, since those marks may be of this thread's own writes, which an INDEX read must show. Adding the
+   * member here, rather than leaving it to the next catch-up, is what makes the raise land: a catch-up or a board scan
+   * that adds it from a view older than the write would bring it in without the score. The read holds a ticket, as a
+   * scan does, so that a participant deleted after it is not brought back.
    */
   private void resolveMarked(CampaignIndex index) {
     // The common case, nothing marked and nobody resolving, costs a few volatile reads. A thread resolving takes the
@@ -653,32 +664,44 @@ public final class LeaderboardIndexes {
       if (marked.isEmpty()) {
         return;
       }
-      Map<Marked, Long> scores;
+      long ticket = hold();
       try {
-        // One read per month marked (all time, this month, perhaps last month), however many awards there were.
-        Map<Integer, List<Long>> byMonth = new java.util.HashMap<>();
-        for (Marked m : marked) {
-          byMonth.computeIfAbsent(m.month, k -> new ArrayList<>()).add(m.participantId);
-        }
-        scores = transactions.runRead(tx -> {
-          Map<Marked, Long> read = new java.util.HashMap<>();
-          byMonth.forEach((month, participants) -> {
-            for (BoardScore s : tx.leaderboards().scores(index.tenantId, participants, BoardMetric.POINTS, month)) {
-              read.put(new Marked(s.participantId(), month), s.score());
-            }
+        Map<Marked, BoardScore> scores;
+        try {
+          // One read per board marked (all time, this month, perhaps last month), however many writes there were.
+          Map<BoardKey, List<Long>> byBoard = new java.util.HashMap<>();
+          for (Marked m : marked) {
+            byBoard.computeIfAbsent(new BoardKey(m.metric, m.month), k -> new ArrayList<>()).add(m.participantId);
+          }
+          scores = transactions.runRead(tx -> {
+            Map<Marked, BoardScore> read = new java.util.HashMap<>();
+            byBoard.forEach((board, participants) -> {
+              for (BoardScore s : tx.leaderboards().scores(index.tenantId, participants, board.metric, board.month)) {
+                read.put(new Marked(s.participantId(), board.metric, board.month), s);
+              }
+            });
+            return read;
           });
-          return read;
-        });
-      } catch (RuntimeException e) {
-        index.marked.addAll(marked); // read them next time
-        throw e;
-      }
-      scores.forEach((m, score) -> {
-        Board board = index.boards.get(new BoardKey(BoardMetric.POINTS, m.month));
-        if (board != null) {
-          board.raise(m.participantId, score);
+        } catch (RuntimeException e) {
+          index.marked.addAll(marked); // read them next time
+          throw e;
         }
-      });
+        long added = 0;
+        for (Map.Entry<Marked, BoardScore> e : scores.entrySet()) {
+          Marked m = e.getKey();
+          if (!index.roster.contains(m.participantId)) {
+            index.roster.add(m.participantId, Months.micros(e.getValue().createdAt()));
+            added++;
+          }
+          Board board = index.boards.get(new BoardKey(m.metric, m.month));
+          if (board != null) {
+            board.raise(m.participantId, e.getValue().score());
+          }
+        }
+        joined(index, added);
+      } finally {
+        release(ticket);
+      }
     } finally {
       index.resolving.unlock();
     }
@@ -785,7 +808,7 @@ public final class LeaderboardIndexes {
   private record BoardKey(BoardMetric metric, int month) {
   }
 
-  private record Marked(long participantId, int month) {
+  private record Marked(long participantId, BoardMetric metric, int month) {
   }
 
   /** A participant removed from its campaign's boards while tickets were held. */
