@@ -153,19 +153,21 @@ class WebhookEndToEndTest {
     Map<String, Object> json = JsonValues.object(r.body());
     assertEquals(event.id(), json.get("id"));
     assertEquals("points.awarded", json.get("type"));
-    assertEquals(scope.tenantId(), json.get("tenantId"));
-    assertEquals(campaign.id(), json.get("campaignId"));
-    assertEquals(p.id(), json.get("participantId"));
+    // Ids as strings: 64-bit and above 2^53, they would lose digits in JavaScript's numbers.
+    assertEquals(Long.toString(scope.tenantId()), json.get("tenantId"));
+    assertEquals(Long.toString(campaign.id()), json.get("campaignId"));
+    assertEquals(Long.toString(p.id()), json.get("participantId"));
     assertEquals(event.sequence(), json.get("sequence"));
     assertEquals(2L, json.get("sequence"), "the enrolment is the participant's first event, the award its second");
     assertEquals(event.position(), json.get("position"));
-    assertEquals(1L, json.get("schemaVersion"));
+    assertEquals(2L, json.get("schemaVersion"));
     assertEquals(START, Instant.parse((String) json.get("occurredAt")));
     assertEquals(25L, at(json, "data", "entry", "amount"));
     assertEquals(Long.toString(award.entry().id()), at(json, "data", "entry", "id"));
     assertEquals("order-1", at(json, "data", "entry", "idempotencyKey"));
     assertEquals(25L, at(json, "data", "balance"));
-    assertEquals(p.id(), at(json, "data", "participant", "id"));
+    assertEquals(Long.toString(p.id()), at(json, "data", "participant", "id"));
+    assertEquals(Long.toString(campaign.id()), at(json, "data", "participant", "campaignId"));
     assertEquals("ada@example.com", at(json, "data", "participant", "email"));
   }
 
@@ -181,7 +183,8 @@ class WebhookEndToEndTest {
     verify(hook.secret(), r);
     Map<String, Object> json = JsonValues.object(r.body());
     assertEquals("participant.created", json.get("type"));
-    assertEquals(p.id(), at(json, "data", "participant", "id"));
+    assertEquals(Long.toString(p.id()), at(json, "data", "participant", "id"));
+    assertEquals(Long.toString(campaign.id()), at(json, "data", "participant", "campaignId"));
     assertEquals("Zoë 🎉", at(json, "data", "participant", "firstName"));
     assertEquals("O'Brien \"Ω\"", at(json, "data", "participant", "lastName"));
     assertEquals("naïve ☕ \\ / \n", at(json, "data", "participant", "metadata", "note"));

@@ -28,8 +28,8 @@ import java.util.function.Predicate;
  *
  * <p>With one engine the feed follows commit order, and a step writes its events in one unit of work, so the events
  * read must be exactly the expected ones in the order the model expected them: type, tenant, campaign, participant,
- * the participant's next sequence number, the time (when the model knows it), schema version 1, a new id, and the
- * payload. An expected payload is a tree of values: a map is a JSON object that must have exactly those keys in that
+ * the participant's next sequence number, the time (when the model knows it), schema version 2, a new id, and the
+ * payload, whose ids are all strings. An expected payload is a tree of values: a map is a JSON object that must have exactly those keys in that
  * order, a {@link Some} one that has at least its keys, a {@link Check} a condition on the value, anything else the
  * value itself (numbers as {@link Long}). Payloads are read by {@link JsonValues}, independently of how the engine
  * wrote them.
@@ -90,11 +90,33 @@ final class ScenarioEvents {
       if (w.occurredAt() != null) {
         assertEquals(w.occurredAt(), e.occurredAt(), () -> what + ": occurredAt, the engine's clock");
       }
-      assertEquals(1, e.schemaVersion(), () -> what + ": schema version");
+      assertEquals(2, e.schemaVersion(), () -> what + ": schema version");
       assertTrue(e.id().startsWith("evt_") && ids.add(e.id()), () -> what + ": a new id, not " + e.id());
       assertTrue(e.position() > lastPosition, () -> what + ": growing positions");
       lastPosition = e.position();
-      match(w.payload(), JsonValues.object(e.payload()), what + ": payload");
+      Map<String, Object> payload = JsonValues.object(e.payload());
+      idsAreStrings(payload, what + ": payload");
+      match(w.payload(), payload, what + ": payload");
+    }
+  }
+
+  /**
+   * Every field named {@code id} or ending in {@code Id}, at any depth, is a JSON string or null: ids are 64-bit and
+   * above 2^53, which a JSON number read as a double (JavaScript's only number) cannot hold exactly.
+   */
+  @SuppressWarnings("unchecked")
+  static void idsAreStrings(Object json, String path) {
+    if (json instanceof Map<?, ?> object) {
+      ((Map<String, Object>) object).forEach((k, v) -> {
+        if (k.equals("id") || k.endsWith("Id")) {
+          assertTrue(v == null || v instanceof String, () -> path + "." + k + ": an id as a string, not " + v);
+        }
+        idsAreStrings(v, path + "." + k);
+      });
+    } else if (json instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        idsAreStrings(list.get(i), path + "[" + i + "]");
+      }
     }
   }
 
