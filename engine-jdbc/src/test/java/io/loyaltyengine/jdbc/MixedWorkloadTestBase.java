@@ -1130,7 +1130,7 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       List<LoyaltyEvent> low = feedOf(in).stream().filter(e -> e.type() == EventType.COUPON_POOL_LOW).toList();
       for (LoyaltyEvent e : low) {
         assertNull(e.participantId(), "about the campaign, not a participant");
-        assertEquals("{\"campaignId\":" + campaign + ",\"remaining\":" + threshold + ",\"threshold\":" + threshold
+        assertEquals("{\"campaignId\":\"" + campaign + "\",\"remaining\":" + threshold + ",\"threshold\":" + threshold
             + "}", e.payload().replace(" ", ""), "pool_low payload");
       }
       return low;

@@ -189,7 +189,7 @@ class CatalogAndCouponsEndToEndTest {
     assertEquals(campaign.id(), event.campaignId());
     Map<String, Object> data = FeedReads.payload(event);
     assertEquals(Long.toString(r.id()), JsonValues.at(data, "redemption", "id"));
-    assertEquals(r.ledgerEntryId(), JsonValues.at(data, "redemption", "ledgerEntryId"));
+    assertEquals(Long.toString(r.ledgerEntryId()), JsonValues.at(data, "redemption", "ledgerEntryId"));
     assertEquals(300L, JsonValues.at(data, "redemption", "pointsSpent"));
     assertEquals(700L, JsonValues.at(data, "redemption", "balance"));
     assertEquals("Mug", JsonValues.at(data, "catalogReward", "name"));
@@ -467,7 +467,7 @@ class CatalogAndCouponsEndToEndTest {
     assertNull(low.get(0).participantId(), "a campaign event");
     assertEquals(campaign.id(), low.get(0).campaignId());
     Map<String, Object> lowData = FeedReads.payload(low.get(0));
-    assertEquals(campaign.id(), lowData.get("campaignId"));
+    assertEquals(Long.toString(campaign.id()), lowData.get("campaignId"));
     assertEquals(2L, lowData.get("remaining"));
     assertEquals(2L, lowData.get("threshold"));
 
@@ -484,8 +484,8 @@ class CatalogAndCouponsEndToEndTest {
     assertEquals(1, empty.size());
     assertEquals(bob.id(), empty.get(0).participantId());
     assertEquals(Long.toString(waiting.id()), FeedReads.payload(empty.get(0)).get("earnedRewardId"));
-    assertEquals(bob.id(), FeedReads.payload(empty.get(0)).get("participantId"));
-    assertEquals(campaign.id(), FeedReads.payload(empty.get(0)).get("campaignId"));
+    assertEquals(Long.toString(bob.id()), FeedReads.payload(empty.get(0)).get("participantId"));
+    assertEquals(Long.toString(campaign.id()), FeedReads.payload(empty.get(0)).get("campaignId"));
     for (LoyaltyEvent event : events(EventType.COUPON_POOL_EMPTY, EventType.COUPON_POOL_LOW)) {
       for (String code : List.of("C-1", "C-2", "C-3", "C-4", "C-5")) {
         assertFalse(event.payload().contains(code), "no code in an event");

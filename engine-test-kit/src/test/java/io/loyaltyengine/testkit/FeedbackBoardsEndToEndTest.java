@@ -308,8 +308,8 @@ class FeedbackBoardsEndToEndTest {
     assertEquals(Set.of("id", "boardId", "participantId", "title", "body", "status", "votes", "createdAt",
         "updatedAt"), ((Map<?, ?>) submitted.get("idea")).keySet());
     assertEquals(Long.toString(idea.id()), JsonValues.at(submitted, "idea", "id"));
-    assertEquals(board.id(), JsonValues.at(submitted, "idea", "boardId"));
-    assertEquals(ada.id(), JsonValues.at(submitted, "idea", "participantId"));
+    assertEquals(Long.toString(board.id()), JsonValues.at(submitted, "idea", "boardId"));
+    assertEquals(Long.toString(ada.id()), JsonValues.at(submitted, "idea", "participantId"));
     assertEquals("Dark mode", JsonValues.at(submitted, "idea", "title"));
     assertEquals("Too bright", JsonValues.at(submitted, "idea", "body"));
     assertEquals("OPEN", JsonValues.at(submitted, "idea", "status"));
@@ -461,8 +461,8 @@ class FeedbackBoardsEndToEndTest {
     assertEquals(Set.of("id", "boardId", "participantId", "title", "body", "status", "votes", "createdAt",
         "updatedAt"), ((Map<?, ?>) payload.get("idea")).keySet(), "as in idea.submitted");
     assertEquals(Long.toString(idea.id()), JsonValues.at(payload, "idea", "id"));
-    assertEquals(board.id(), JsonValues.at(payload, "idea", "boardId"));
-    assertEquals(ada.id(), JsonValues.at(payload, "idea", "participantId"));
+    assertEquals(Long.toString(board.id()), JsonValues.at(payload, "idea", "boardId"));
+    assertEquals(Long.toString(ada.id()), JsonValues.at(payload, "idea", "participantId"));
     assertEquals("Dark mode", JsonValues.at(payload, "idea", "title"));
     assertEquals("Too bright", JsonValues.at(payload, "idea", "body"));
     assertEquals("PLANNED", JsonValues.at(payload, "idea", "status"), "as it was");

@@ -250,11 +250,11 @@ class QuestsEndToEndTest {
     Map<String, Object> shared = FeedReads.payload(events.get(0));
     assertEquals(Set.of("questId", "questName", "taskNumber", "taskName", "participantId", "pointsAwarded",
         "ledgerEntryId", "completesQuest", "completedAt"), shared.keySet());
-    assertEquals(quest.id(), shared.get("questId"));
+    assertEquals(Long.toString(quest.id()), shared.get("questId"));
     assertEquals("Summer", shared.get("questName"));
     assertEquals(2L, shared.get("taskNumber"));
     assertEquals("Share", shared.get("taskName"));
-    assertEquals(ada.id(), shared.get("participantId"));
+    assertEquals(Long.toString(ada.id()), shared.get("participantId"));
     assertEquals(0L, shared.get("pointsAwarded"));
     assertNull(shared.get("ledgerEntryId"));
     assertEquals(false, shared.get("completesQuest"));
@@ -263,17 +263,17 @@ class QuestsEndToEndTest {
     Map<String, Object> followed = FeedReads.payload(events.get(2));
     assertEquals(1L, followed.get("taskNumber"));
     assertEquals(10L, followed.get("pointsAwarded"));
-    assertEquals(follow.points().entry().id(), followed.get("ledgerEntryId"));
+    assertEquals(Long.toString(follow.points().entry().id()), followed.get("ledgerEntryId"));
     assertEquals(true, followed.get("completesQuest"));
 
     Map<String, Object> completed = FeedReads.payload(events.get(4));
     assertEquals(Set.of("questId", "questName", "participantId", "lastTaskNumber", "bonusAwarded", "ledgerEntryId",
         "completedAt"), completed.keySet());
-    assertEquals(quest.id(), completed.get("questId"));
-    assertEquals(ada.id(), completed.get("participantId"));
+    assertEquals(Long.toString(quest.id()), completed.get("questId"));
+    assertEquals(Long.toString(ada.id()), completed.get("participantId"));
     assertEquals(1L, completed.get("lastTaskNumber"));
     assertEquals(100L, completed.get("bonusAwarded"));
-    assertEquals(follow.bonus().entry().id(), completed.get("ledgerEntryId"));
+    assertEquals(Long.toString(follow.bonus().entry().id()), completed.get("ledgerEntryId"));
     assertEquals(START.plusSeconds(120).toString(), completed.get("completedAt"));
   }
 
@@ -291,7 +291,7 @@ class QuestsEndToEndTest {
     Map<String, Object> completed = FeedReads.payload(events.get(1));
     assertEquals(0L, completed.get("bonusAwarded"));
     assertNull(completed.get("ledgerEntryId"));
-    assertEquals(quest.id(), completed.get("questId"), "nothing of the refused completion");
+    assertEquals(Long.toString(quest.id()), completed.get("questId"), "nothing of the refused completion");
   }
 
   @Test

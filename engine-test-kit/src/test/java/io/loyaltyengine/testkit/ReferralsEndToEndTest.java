@@ -406,9 +406,9 @@ class ReferralsEndToEndTest {
     LoyaltyEvent event = bobs.get(1);
     assertEquals(campaign.id(), event.campaignId());
     Map<String, Object> json = payload(event);
-    assertEquals(campaign.id(), JsonValues.at(json, "referral", "campaignId"));
-    assertEquals(bob.participant().id(), JsonValues.at(json, "referral", "invitedId"));
-    assertEquals(ada.id(), JsonValues.at(json, "referral", "referrerId"));
+    assertEquals(Long.toString(campaign.id()), JsonValues.at(json, "referral", "campaignId"));
+    assertEquals(Long.toString(bob.participant().id()), JsonValues.at(json, "referral", "invitedId"));
+    assertEquals(Long.toString(ada.id()), JsonValues.at(json, "referral", "referrerId"));
     assertEquals("SIGNED", JsonValues.at(json, "referral", "codeKind"));
     assertEquals("LOW", JsonValues.at(json, "referral", "riskLevel"));
     assertEquals("NO_SIGNAL", JsonValues.at(json, "referral", "riskReason"));
@@ -903,7 +903,7 @@ class ReferralsEndToEndTest {
         .filter(e -> e.type() == EventType.REFERRAL_TRACKED).toList();
     assertEquals(6, tracked.size());
     Map<String, Object> json = payload(tracked.get(0));
-    assertEquals(Map.of("kind", "VISIT", "referrerId", ada.id(), "uniqueVisitor", true, "counted", true), json);
+    assertEquals(Map.of("kind", "VISIT", "referrerId", Long.toString(ada.id()), "uniqueVisitor", true, "counted", true), json);
     assertFalse(tracked.get(0).payload().contains("v-1"), "no visitor id in the payload");
   }
 
@@ -962,8 +962,8 @@ class ReferralsEndToEndTest {
     LoyaltyEvent event = only(events(ada.id()), EventType.REFERRAL_CONVERSION);
     Map<String, Object> json = payload(event);
     assertEquals(Long.toString(c.id()), JsonValues.at(json, "conversion", "id"));
-    assertEquals(campaign.id(), JsonValues.at(json, "conversion", "campaignId"));
-    assertEquals(ada.id(), JsonValues.at(json, "conversion", "referrerId"));
+    assertEquals(Long.toString(campaign.id()), JsonValues.at(json, "conversion", "campaignId"));
+    assertEquals(Long.toString(ada.id()), JsonValues.at(json, "conversion", "referrerId"));
     assertEquals("order-1", JsonValues.at(json, "conversion", "orderId"));
     assertEquals("19.99", JsonValues.at(json, "conversion", "orderValue"));
     assertEquals(25L, JsonValues.at(json, "conversion", "points"));

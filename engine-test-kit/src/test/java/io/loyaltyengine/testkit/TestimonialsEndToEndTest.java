@@ -179,8 +179,8 @@ class TestimonialsEndToEndTest {
     Map<String, Object> submitted = FeedReads.payload(ofAda.get(0));
     assertEquals(Set.of("testimonial"), submitted.keySet());
     assertEquals(Long.toString(a.id()), JsonValues.at(submitted, "testimonial", "id"));
-    assertEquals(campaign.id(), JsonValues.at(submitted, "testimonial", "campaignId"));
-    assertEquals(ada.id(), JsonValues.at(submitted, "testimonial", "participantId"));
+    assertEquals(Long.toString(campaign.id()), JsonValues.at(submitted, "testimonial", "campaignId"));
+    assertEquals(Long.toString(ada.id()), JsonValues.at(submitted, "testimonial", "participantId"));
     assertEquals("Lovely mugs", JsonValues.at(submitted, "testimonial", "text"));
     assertEquals(4L, JsonValues.at(submitted, "testimonial", "rating"));
     assertEquals("PENDING", JsonValues.at(submitted, "testimonial", "status"));

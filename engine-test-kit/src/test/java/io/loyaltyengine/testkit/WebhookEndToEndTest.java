@@ -743,8 +743,8 @@ class WebhookEndToEndTest {
     assertEquals(1, toA.size(), "only the award in campaign A: not the deduction, not campaign B");
     Map<String, Object> json = JsonValues.object(toA.get(0).body());
     assertEquals("points.awarded", json.get("type"));
-    assertEquals(campaign.id(), json.get("campaignId"));
-    assertEquals(inA.id(), json.get("participantId"));
+    assertEquals(Long.toString(campaign.id()), json.get("campaignId"));
+    assertEquals(Long.toString(inA.id()), json.get("participantId"));
     assertTrue(server.requests("/disabled").isEmpty(), "a disabled endpoint receives nothing");
     assertEquals(postedToDeleted, server.requests("/deleted").size(),
         "a deleted endpoint's pending deliveries are dropped");
@@ -805,7 +805,7 @@ class WebhookEndToEndTest {
     assertEquals(2, server.requests().size(), "this tenant's enrolment and award");
     server.requests().forEach(r -> verify(mine.secret(), r));
     assertTrue(server.requests().stream()
-        .allMatch(r -> Long.valueOf(scope.tenantId()).equals(JsonValues.object(r.body()).get("tenantId"))));
+        .allMatch(r -> Long.toString(scope.tenantId()).equals(JsonValues.object(r.body()).get("tenantId"))));
   }
 
   @Test
@@ -950,7 +950,7 @@ class WebhookEndToEndTest {
     server.always(HOOK, (request, exchange) -> {
       // The receiver reads the participant from the body: it fails the first attempt of p's first award only.
       Map<String, Object> json = JsonValues.object(request.body());
-      boolean fail = Long.valueOf(p.id()).equals(json.get("participantId")) && failedOnce.compareAndSet(false, true);
+      boolean fail = Long.toString(p.id()).equals(json.get("participantId")) && failedOnce.compareAndSet(false, true);
       exchange.sendResponseHeaders(fail ? 500 : 200, -1);
     });
     for (int amount = 1; amount <= 3; amount++) {
@@ -967,7 +967,7 @@ class WebhookEndToEndTest {
     dispatchUntilIdle();
     assertEquals(List.of(1L, 1L, 2L, 3L), amountsOf(p), "the failed attempt, its retry, then the others in order");
     List<Long> sequences = server.requests(HOOK).stream().map(r -> JsonValues.object(r.body()))
-        .filter(j -> Long.valueOf(p.id()).equals(j.get("participantId"))).skip(1)
+        .filter(j -> Long.toString(p.id()).equals(j.get("participantId"))).skip(1)
         .map(j -> (Long) j.get("sequence")).toList();
     assertEquals(List.of(2L, 3L, 4L), sequences, "delivered in sequence order");
   }
@@ -1074,7 +1074,7 @@ class WebhookEndToEndTest {
   /** The award amounts POSTed to {@link #HOOK} for {@code p}, in arrival order. */
   private List<Long> amountsOf(Participant p) {
     return server.requests(HOOK).stream().map(r -> JsonValues.object(r.body()))
-        .filter(j -> Long.valueOf(p.id()).equals(j.get("participantId")))
+        .filter(j -> Long.toString(p.id()).equals(j.get("participantId")))
         .map(j -> (Long) at(j, "data", "entry", "amount")).toList();
   }
 

@@ -260,10 +260,10 @@ public final class CouponAssignment {
   static String poolEmptyPayload(EarnedReward reward) {
     return EventJson.write(g -> {
       g.writeStartObject();
-      g.writeStringField("earnedRewardId", Long.toString(reward.id()));
-      g.writeNumberField("campaignId", reward.campaignId());
-      g.writeNumberField("participantId", reward.participantId());
-      g.writeNumberField("campaignRewardId", reward.campaignRewardId());
+      EventJson.id(g, "earnedRewardId", reward.id());
+      EventJson.id(g, "campaignId", reward.campaignId());
+      EventJson.id(g, "participantId", reward.participantId());
+      EventJson.id(g, "campaignRewardId", reward.campaignRewardId());
       g.writeNumberField("cycle", reward.cycle());
       g.writeStringField("waitingReason", POOL_EMPTY_REASON);
       g.writeFieldName("earnedReward");
@@ -276,7 +276,7 @@ public final class CouponAssignment {
   static String poolLowPayload(long campaignId, long remaining, int threshold) {
     return EventJson.write(g -> {
       g.writeStartObject();
-      g.writeNumberField("campaignId", campaignId);
+      EventJson.id(g, "campaignId", campaignId);
       g.writeNumberField("remaining", remaining);
       g.writeNumberField("threshold", threshold);
       g.writeEndObject();

@@ -18,6 +18,12 @@ import java.util.TreeMap;
  * <p>Envelope: {@code {"id", "type", "tenantId", "campaignId", "participantId", "sequence", "occurredAt",
  * "schemaVersion", "position", "data"}} where {@code data} is the payload object and {@code occurredAt} is ISO-8601.
  *
+ * <p>Ids: from schema version 2 ({@link Outbox#SCHEMA_VERSION}) every id, in the envelope and the payload, is a JSON
+ * string of its decimal digits ({@link #id}). Ids are 64-bit and above 2^53, which a JSON number read as a double
+ * (JavaScript's only number type, and the default of many JSON libraries) cannot hold exactly. Events of schema
+ * version 1, written by earlier versions of the engine, keep their payloads, and their envelopes keep numbers for the
+ * tenant, campaign and participant.
+ *
  * <p>Thread-safe: the factory is shared, generators are per call.
  */
 public final class EventJson {
@@ -32,9 +38,16 @@ public final class EventJson {
       g.writeStartObject();
       g.writeStringField("id", event.id());
       g.writeStringField("type", event.type().wireName());
-      g.writeNumberField("tenantId", event.tenantId());
-      nullableNumber(g, "campaignId", event.campaignId());
-      nullableNumber(g, "participantId", event.participantId());
+      if (event.schemaVersion() >= 2) {
+        id(g, "tenantId", event.tenantId());
+        nullableId(g, "campaignId", event.campaignId());
+        nullableId(g, "participantId", event.participantId());
+      } else {
+        // An event written before ids became strings keeps the shape its schema version names, envelope included.
+        g.writeNumberField("tenantId", event.tenantId());
+        nullableNumber(g, "campaignId", event.campaignId());
+        nullableNumber(g, "participantId", event.participantId());
+      }
       g.writeNumberField("sequence", event.sequence());
       g.writeStringField("occurredAt", event.occurredAt().toString());
       g.writeNumberField("schemaVersion", event.schemaVersion());
@@ -58,8 +71,8 @@ public final class EventJson {
   /**
    * The payload of points awarded and deducted events; {@code p} is the participant after the change. Shape:
    * {@code {"entry": {"id", "kind", "amount", "type", "description", "idempotencyKey", "balanceAfter", "createdAt",
-   * "requestedAmount"}, "balance", "lifetimePoints", "participant": {"id", "campaignId", "email", "tier"}}}, the
-   * entry's id a string. {@code requestedAmount} is what a deduction capped at the balance asked for (its
+   * "requestedAmount"}, "balance", "lifetimePoints", "participant": {"id", "campaignId", "email", "tier"}}}, ids as
+   * strings. {@code requestedAmount} is what a deduction capped at the balance asked for (its
    * {@code amount} is what it took), and null for an award and a plain deduction, as in the ledger entry.
    */
   public static String points(LedgerEntry entry, Participant p) {
@@ -67,7 +80,7 @@ public final class EventJson {
       g.writeStartObject();
       g.writeFieldName("entry");
       g.writeStartObject();
-      g.writeStringField("id", Long.toString(entry.id()));
+      id(g, "id", entry.id());
       g.writeStringField("kind", entry.kind().name());
       g.writeNumberField("amount", entry.amount());
       g.writeStringField("type", entry.type());
@@ -81,8 +94,8 @@ public final class EventJson {
       g.writeNumberField("lifetimePoints", p.lifetimePoints());
       g.writeFieldName("participant");
       g.writeStartObject();
-      g.writeNumberField("id", p.id());
-      g.writeNumberField("campaignId", p.campaignId());
+      id(g, "id", p.id());
+      id(g, "campaignId", p.campaignId());
       g.writeStringField("email", p.email());
       g.writeStringField("tier", p.tier());
       g.writeEndObject();
@@ -92,8 +105,8 @@ public final class EventJson {
 
   private static void participantObject(JsonGenerator g, Participant p) throws IOException {
     g.writeStartObject();
-    g.writeNumberField("id", p.id());
-    g.writeNumberField("campaignId", p.campaignId());
+    id(g, "id", p.id());
+    id(g, "campaignId", p.campaignId());
     g.writeStringField("email", p.email());
     g.writeStringField("sanitizedEmail", p.sanitizedEmail());
     g.writeStringField("firstName", p.firstName());
@@ -126,6 +139,20 @@ public final class EventJson {
       }
     }
     g.writeEndObject();
+  }
+
+  /** Writes an id as a JSON string of its decimal digits (see "Ids" in the class description). */
+  public static void id(JsonGenerator g, String field, long id) throws IOException {
+    g.writeStringField(field, Long.toString(id));
+  }
+
+  /** As {@link #id}, or a JSON null. */
+  public static void nullableId(JsonGenerator g, String field, Long id) throws IOException {
+    if (id == null) {
+      g.writeNullField(field);
+    } else {
+      id(g, field, id);
+    }
   }
 
   private static void nullableNumber(JsonGenerator g, String field, Long value) throws IOException {

@@ -14,8 +14,11 @@ import io.loyaltyengine.events.EventType;
  * <p>Thread-safe: stateless.
  */
 public final class Outbox {
-  /** The payload shape version every current event type writes. */
-  public static final int SCHEMA_VERSION = 1;
+  /**
+   * The payload shape version every current event type writes: 2 since ids became JSON strings (see
+   * {@link EventJson}); 1 before, with the same fields and most ids as JSON numbers.
+   */
+  public static final int SCHEMA_VERSION = 2;
 
   private Outbox() {
   }

@@ -336,9 +336,9 @@ public final class FeedbackService implements FeedbackBoards {
 
   private static void ideaObject(JsonGenerator g, Idea idea) throws IOException {
     g.writeStartObject();
-    g.writeStringField("id", Long.toString(idea.id()));
-    g.writeNumberField("boardId", idea.boardId());
-    g.writeNumberField("participantId", idea.participantId());
+    EventJson.id(g, "id", idea.id());
+    EventJson.id(g, "boardId", idea.boardId());
+    EventJson.id(g, "participantId", idea.participantId());
     g.writeStringField("title", idea.title());
     g.writeStringField("body", idea.body());
     g.writeStringField("status", idea.status().name());

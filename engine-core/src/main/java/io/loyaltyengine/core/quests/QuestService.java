@@ -199,11 +199,11 @@ public final class QuestService implements Quests {
     QuestTask task = quest.tasks().get(completion.taskNumber() - 1);
     return EventJson.write(g -> {
       g.writeStartObject();
-      g.writeNumberField("questId", quest.id());
+      EventJson.id(g, "questId", quest.id());
       g.writeStringField("questName", quest.name());
       g.writeNumberField("taskNumber", completion.taskNumber());
       g.writeStringField("taskName", task.name());
-      g.writeNumberField("participantId", completion.participantId());
+      EventJson.id(g, "participantId", completion.participantId());
       writeAward(g, "pointsAwarded", award);
       g.writeBooleanField("completesQuest", completion.completesQuest());
       g.writeStringField("completedAt", completion.completedAt().toString());
@@ -218,9 +218,9 @@ public final class QuestService implements Quests {
   static String questCompletedPayload(Quest quest, QuestCompletionRecord completion, PointsResult bonus) {
     return EventJson.write(g -> {
       g.writeStartObject();
-      g.writeNumberField("questId", quest.id());
+      EventJson.id(g, "questId", quest.id());
       g.writeStringField("questName", quest.name());
-      g.writeNumberField("participantId", completion.participantId());
+      EventJson.id(g, "participantId", completion.participantId());
       g.writeNumberField("lastTaskNumber", completion.taskNumber());
       writeAward(g, "bonusAwarded", bonus);
       g.writeStringField("completedAt", completion.completedAt().toString());
@@ -235,7 +235,7 @@ public final class QuestService implements Quests {
       g.writeNullField("ledgerEntryId");
     } else {
       g.writeNumberField(field, award.entry().amount());
-      g.writeNumberField("ledgerEntryId", award.entry().id());
+      EventJson.id(g, "ledgerEntryId", award.entry().id());
     }
   }
 

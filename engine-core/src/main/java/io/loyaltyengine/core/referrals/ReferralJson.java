@@ -37,9 +37,9 @@ public final class ReferralJson {
       g.writeStartObject();
       g.writeFieldName("referral");
       g.writeStartObject();
-      g.writeNumberField("campaignId", r.campaignId());
-      g.writeNumberField("invitedId", r.invitedId());
-      g.writeNumberField("referrerId", r.referrerId());
+      EventJson.id(g, "campaignId", r.campaignId());
+      EventJson.id(g, "invitedId", r.invitedId());
+      EventJson.id(g, "referrerId", r.referrerId());
       g.writeStringField("codeKind", r.codeKind().name());
       g.writeStringField("riskLevel", r.riskLevel().name());
       g.writeStringField("riskReason", r.riskReason());
@@ -55,7 +55,7 @@ public final class ReferralJson {
     return EventJson.write(g -> {
       g.writeStartObject();
       g.writeStringField("kind", kind.name());
-      g.writeNumberField("referrerId", referrerId);
+      EventJson.id(g, "referrerId", referrerId);
       g.writeBooleanField("uniqueVisitor", uniqueVisitor);
       g.writeBooleanField("counted", counted);
       g.writeEndObject();
@@ -87,9 +87,9 @@ public final class ReferralJson {
 
   private static void conversionObject(JsonGenerator g, Conversion c) throws IOException {
     g.writeStartObject();
-    g.writeStringField("id", Long.toString(c.id()));
-    g.writeNumberField("campaignId", c.campaignId());
-    g.writeNumberField("referrerId", c.referrerId());
+    EventJson.id(g, "id", c.id());
+    EventJson.id(g, "campaignId", c.campaignId());
+    EventJson.id(g, "referrerId", c.referrerId());
     g.writeStringField("orderId", c.orderId());
     g.writeStringField("orderValue", c.orderValue().toPlainString());
     g.writeNumberField("points", c.points());

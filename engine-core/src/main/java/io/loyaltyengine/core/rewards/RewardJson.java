@@ -61,10 +61,10 @@ public final class RewardJson {
    */
   public static void earnedObject(JsonGenerator g, EarnedReward r, boolean withCouponCode) throws IOException {
     g.writeStartObject();
-    g.writeStringField("id", Long.toString(r.id()));
-    g.writeNumberField("campaignId", r.campaignId());
-    g.writeNumberField("participantId", r.participantId());
-    g.writeNumberField("campaignRewardId", r.campaignRewardId());
+    EventJson.id(g, "id", r.id());
+    EventJson.id(g, "campaignId", r.campaignId());
+    EventJson.id(g, "participantId", r.participantId());
+    EventJson.id(g, "campaignRewardId", r.campaignRewardId());
     g.writeNumberField("cycle", r.cycle());
     g.writeStringField("type", r.type().name());
     g.writeStringField("status", r.status().name());
@@ -89,13 +89,13 @@ public final class RewardJson {
       g.writeStartObject();
       g.writeFieldName("action");
       g.writeStartObject();
-      g.writeStringField("id", Long.toString(a.actionId()));
-      g.writeNumberField("campaignRewardId", a.campaignRewardId());
+      EventJson.id(g, "id", a.actionId());
+      EventJson.id(g, "campaignRewardId", a.campaignRewardId());
       g.writeStringField("source", a.source().name());
       if (a.invitedParticipantId() == null) {
         g.writeNullField("invitedParticipantId");
       } else {
-        g.writeNumberField("invitedParticipantId", a.invitedParticipantId());
+        EventJson.id(g, "invitedParticipantId", a.invitedParticipantId());
       }
       g.writeStringField("idempotencyKey", a.idempotencyKey());
       g.writeBooleanField("participantCreated", a.participantCreated());

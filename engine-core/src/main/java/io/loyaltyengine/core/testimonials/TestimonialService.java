@@ -141,9 +141,9 @@ public final class TestimonialService implements Testimonials {
       g.writeStartObject();
       g.writeFieldName("testimonial");
       g.writeStartObject();
-      g.writeStringField("id", Long.toString(t.id()));
-      g.writeNumberField("campaignId", t.campaignId());
-      g.writeNumberField("participantId", t.participantId());
+      EventJson.id(g, "id", t.id());
+      EventJson.id(g, "campaignId", t.campaignId());
+      EventJson.id(g, "participantId", t.participantId());
       g.writeStringField("text", t.text());
       if (t.rating() == null) {
         g.writeNullField("rating");

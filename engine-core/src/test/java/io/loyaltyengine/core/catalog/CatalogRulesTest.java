@@ -119,10 +119,10 @@ class CatalogRulesTest {
     Instant at = Instant.parse("2025-03-01T10:15:30Z");
     CatalogReward reward = new CatalogReward(5, 1, 2, "Mug", null, 500, RewardType.CUSTOM, 3L, true, at);
     Redemption r = new Redemption(9, 1, 5, 7, 500, 8, 120, "order-1", at, false);
-    assertEquals("{\"redemption\":{\"id\":\"9\",\"catalogRewardId\":5,\"participantId\":7,\"pointsSpent\":500,"
-        + "\"ledgerEntryId\":8,\"balance\":120,\"idempotencyKey\":\"order-1\","
-        + "\"redeemedAt\":\"2025-03-01T10:15:30Z\"},\"catalogReward\":{\"id\":5,\"campaignId\":2,\"name\":\"Mug\","
-        + "\"pointsCost\":500,\"type\":\"CUSTOM\"}}", CatalogService.redeemedPayload(r, reward));
+    assertEquals("{\"redemption\":{\"id\":\"9\",\"catalogRewardId\":\"5\",\"participantId\":\"7\",\"pointsSpent\":500,"
+        + "\"ledgerEntryId\":\"8\",\"balance\":120,\"idempotencyKey\":\"order-1\","
+        + "\"redeemedAt\":\"2025-03-01T10:15:30Z\"},\"catalogReward\":{\"id\":\"5\",\"campaignId\":\"2\","
+        + "\"name\":\"Mug\",\"pointsCost\":500,\"type\":\"CUSTOM\"}}", CatalogService.redeemedPayload(r, reward));
   }
 
   private static void assertField(String field, NewCatalogReward reward) {

@@ -130,11 +130,12 @@ class CouponRulesTest {
   @Test
   void eventPayloadsCarryIdsAndCountsButNoCode() {
     String low = CouponAssignment.poolLowPayload(42, 5, 5);
-    assertEquals("{\"campaignId\":42,\"remaining\":5,\"threshold\":5}", low);
+    assertEquals("{\"campaignId\":\"42\",\"remaining\":5,\"threshold\":5}", low);
     EarnedReward reward = new EarnedReward(7, 1, 42, 9, 11, 2, RewardType.COUPON, EarnedRewardStatus.APPROVED, true,
         0, "TOP-SECRET", null, 0, null, null, Instant.EPOCH, Instant.EPOCH, null);
     String empty = CouponAssignment.poolEmptyPayload(reward);
-    assertEquals("{\"earnedRewardId\":\"7\",\"campaignId\":42,\"participantId\":9,\"campaignRewardId\":11,"
+    assertEquals("{\"earnedRewardId\":\"7\",\"campaignId\":\"42\",\"participantId\":\"9\","
+        + "\"campaignRewardId\":\"11\","
         + "\"cycle\":2,\"waitingReason\":\"coupon pool empty\",\"earnedReward\":"
         + RewardJson.earned(reward, false).substring("{\"earnedReward\":".length()), empty);
     assertFalse(empty.contains("TOP-SECRET"));

@@ -44,8 +44,8 @@ class RewardJsonTest {
     ActionRecord a = new ActionRecord(99, 1, 2, 3, 4, ActionSource.REFERRAL, Map.of("order", "A-1", "n", 2L,
         "vip", true, "x", 1.5), 8L, "key-1", true, new ActionCounts(10, 3, 7, 5, 2), AT);
     String json = RewardJson.action(a);
-    assertEquals("{\"action\":{\"id\":\"99\",\"campaignRewardId\":4,\"source\":\"REFERRAL\","
-        + "\"invitedParticipantId\":8,\"idempotencyKey\":\"key-1\",\"participantCreated\":true,"
+    assertEquals("{\"action\":{\"id\":\"99\",\"campaignRewardId\":\"4\",\"source\":\"REFERRAL\","
+        + "\"invitedParticipantId\":\"8\",\"idempotencyKey\":\"key-1\",\"participantCreated\":true,"
         + "\"metadata\":{\"n\":2,\"order\":\"A-1\",\"vip\":true,\"x\":1.5},"
         + "\"recordedAt\":\"2025-03-01T10:15:30.123456Z\"},"
         + "\"counts\":{\"allTime\":10,\"currentMonth\":3,\"previousMonth\":7,\"rewardAllTime\":5,"

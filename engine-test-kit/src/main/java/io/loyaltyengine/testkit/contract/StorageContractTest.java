@@ -3875,7 +3875,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
       assertEquals(w.tenantId(), e.tenantId());
       assertEquals(w.campaign.id(), e.campaignId());
       assertEquals(p.id(), e.participantId());
-      assertEquals(1, e.schemaVersion());
+      assertEquals(2, e.schemaVersion());
       assertEquals(START_MICROS, e.occurredAt());
     }
     assertTrue(events.get(0).payload().contains("\"email\":\"events@example.com\""), events.get(0).payload());
@@ -4232,9 +4232,9 @@ public abstract class StorageContractTest extends EngineContractSupport {
     @SuppressWarnings("unchecked")
     Map<String, Object> reward = (Map<String, Object>) data.get("earnedReward");
     assertEquals(Long.toString(waiting.id()), reward.get("id"));
-    assertEquals(p.id(), reward.get("participantId"));
-    assertEquals(w.campaign.id(), reward.get("campaignId"));
-    assertEquals(coupon.id(), reward.get("campaignRewardId"));
+    assertEquals(Long.toString(p.id()), reward.get("participantId"));
+    assertEquals(Long.toString(w.campaign.id()), reward.get("campaignId"));
+    assertEquals(Long.toString(coupon.id()), reward.get("campaignRewardId"));
     assertEquals("COUPON", reward.get("type"));
     assertEquals("APPROVED", reward.get("status"));
     assertEquals(waiting.waitingReason(), reward.get("waitingReason"));
@@ -4246,7 +4246,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(approvedFields, reward.keySet(), "the fields of reward.approved's earned reward but the code");
     // What the event carried before stays, for the consumers that read it.
     assertEquals(Long.toString(waiting.id()), data.get("earnedRewardId"));
-    assertEquals(p.id(), data.get("participantId"));
+    assertEquals(Long.toString(p.id()), data.get("participantId"));
   }
 
   @Test

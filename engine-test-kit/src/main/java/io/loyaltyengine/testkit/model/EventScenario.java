@@ -1086,7 +1086,7 @@ public final class EventScenario {
       }
       expect(got.type() == e.type && got.tenantId() == run.tenantId
           && Objects.equals(got.campaignId(), p.campaignId) && got.occurredAt().equals(e.occurredAt)
-          && got.schemaVersion() == 1 && got.id().startsWith("evt_") && ids.add(got.id()), context,
+          && got.schemaVersion() == 2 && got.id().startsWith("evt_") && ids.add(got.id()), context,
           "the model's " + e + " with a new id", got);
       for (Map.Entry<String, String> field : e.fields.entrySet()) {
         List<String> found = values(got.payload(), field.getKey());
