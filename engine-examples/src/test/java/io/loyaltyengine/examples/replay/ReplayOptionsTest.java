@@ -122,6 +122,21 @@ class ReplayOptionsTest {
     assertEquals("--verbose", fieldOfError("a.csv", "--verbose"));
   }
 
+  /**
+   * An option written with its value after an '=' ({@code --password=...}), as many tools take them, is refused
+   * without printing the value: it may be the password, or a URL holding one.
+   */
+  @Test
+  void anOptionWrittenWithItsValueIsRefusedWithoutTheValue() {
+    for (String arg : new String[] {"--password=s3cret-pw", "--jdbc-url=jdbc:postgresql://app:s3cret-pw@db/shop",
+        "--user=app:s3cret-pw"}) {
+      LoyaltyException e = assertThrows(LoyaltyException.class, () -> parse("a.csv", arg));
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+      assertEquals(arg.substring(0, arg.indexOf('=')), e.field().orElseThrow());
+      assertFalse(e.toString().contains("s3cret"), e.toString());
+    }
+  }
+
   @Test
   void aPathTheFileSystemCannotNameIsItsOptionsErrorWithoutTheValue() {
     for (String[] args : new String[][] {{"log\0-private.csv"}, {"a.csv", "--db", "db\0-private"},
