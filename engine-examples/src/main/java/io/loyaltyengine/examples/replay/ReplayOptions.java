@@ -175,7 +175,11 @@ record ReplayOptions(Path log, Path h2File, String jdbcUrl, String user, String 
         case "--quiet" -> quiet = true;
         default -> {
           if (arg.startsWith("--")) {
-            throw LoyaltyException.validation(arg, "unknown option " + arg + "; " + USAGE);
+            // Never the value of an --option=value: it may be the password, or a URL holding one.
+            int equals = arg.indexOf('=');
+            String option = equals < 0 ? arg : arg.substring(0, equals);
+            throw LoyaltyException.validation(option, equals < 0 ? "unknown option " + arg + "; " + USAGE
+                : option + " takes its value as the next argument (" + option + " VALUE), not after '='; " + USAGE);
           }
           if (log != null) {
             throw LoyaltyException.validation("LOG", "one order log only; " + USAGE);
