@@ -238,6 +238,45 @@ class OrderLogTest {
   }
 
   /**
+   * A stray quote opens a field that runs over the next lines. When the record it makes is malformed (closed by a
+   * quote further down into the wrong number of fields, never closed, or too long), only its own line is the
+   * malformed row: the lines after it are rows of their own, read and counted, not lost with it, and an invoice with
+   * lines among them is applied at the value of all its lines, not of those after the cut.
+   */
+  @Test
+  void aStrayQuoteMakesOnlyItsOwnLineMalformed() throws IOException {
+    String row2 = "2,s,d,1,2011-03-01 11:00:00,5,2,UK\n";
+    OrderLog closedFurtherDown = read(HEADER
+        + "1,s,\"WHITE HEART,1,2011-03-01 10:00:00,5,1,UK\n"
+        + row2 + row2
+        + "3,s,\"CAKE TINS, SET OF 3\",1,2011-03-01 12:00:00,4,3,UK\n");
+    OrderLog neverClosed = read(HEADER
+        + "1,s,\"WHITE HEART,1,2011-03-01 10:00:00,5,1,UK\n"
+        + row2 + row2);
+    // Past the record limit: the cut fell among invoice 2's lines.
+    OrderLog tooLong = read(HEADER
+        + "1,s,\"WHITE HEART,1,2011-03-01 10:00:00,5,1,UK\n"
+        + row2.repeat(OrderLog.MAX_RECORD_CHARS / row2.length() + 100));
+    long tooLongRows = OrderLog.MAX_RECORD_CHARS / row2.length() + 100;
+
+    assertEquals(4, closedFurtherDown.rows());
+    assertEquals(Map.of(OrderLog.RowProblem.FIELD_COUNT, 1L), closedFurtherDown.malformedRows());
+    assertEquals(new BigDecimal("10"), byNumber(closedFurtherDown).get("2").value());
+    assertEquals(new BigDecimal("4"), byNumber(closedFurtherDown).get("3").value());
+    assertEquals(2, closedFurtherDown.customers());
+    assertEquals(3, neverClosed.rows());
+    assertEquals(Map.of(OrderLog.RowProblem.UNTERMINATED_QUOTE, 1L), neverClosed.malformedRows());
+    assertEquals(new BigDecimal("10"), byNumber(neverClosed).get("2").value());
+    assertEquals(1 + tooLongRows, tooLong.rows());
+    assertEquals(Map.of(OrderLog.RowProblem.RECORD_TOO_LONG, 1L), tooLong.malformedRows());
+    assertEquals(BigDecimal.valueOf(5 * tooLongRows), byNumber(tooLong).get("2").value());
+    for (OrderLog log : List.of(closedFurtherDown, neverClosed, tooLong)) {
+      assertEquals(Invoice.SkipReason.MALFORMED_LINE, byNumber(log).get("1").skipReason(RetailReplay.MAX_POINTS));
+      assertNull(byNumber(log).get("2").skipReason(RetailReplay.MAX_POINTS));
+    }
+  }
+
+  /**
    * A line that cannot be read leaves its invoice's value unknown: an unquoted comma in a description (9 fields), or
    * a log cut off in the middle of its last line (7). Its invoice number, the first field, still reads, so the
    * invoice is skipped rather than applied at the value of its other lines.
