@@ -14,8 +14,14 @@ import java.util.Objects;
  * <p>Lenient where the RFC is silent, because a replay must never stop on its data: a byte-order mark at the start
  * is dropped, empty lines are skipped, a quote inside an unquoted field is kept as text, and text after a closing
  * quote is appended to the field. Two things make a record malformed (it is returned with a {@link Problem} and
- * reading goes on): a quote still open at the end of input, and a record longer than the limit (then the rest of
- * its physical line is dropped and reading resumes on the next line, so one stray quote cannot swallow the file).
+ * reading goes on): a quote still open at the end of input, and a record longer than the limit (a record on one
+ * physical line then drops the rest of that line).
+ *
+ * <p>A malformed record that runs over more than one physical line (a stray quote opened a field there) is its
+ * first line only: reading resumes at its second line, whose text is read again as records of its own, so a stray
+ * quote loses one line rather than the lines it swallowed. The reader does so for its own two problems; a caller
+ * that finds a record malformed for its own reasons (the wrong number of fields) asks for it with
+ * {@link #rereadFromSecondLine()}.
  *
  * <p>Not thread-safe: one reader per input.
  */
@@ -48,6 +54,15 @@ final class CsvRecordReader implements Closeable {
   private long line = 1;
   private boolean started;
   private final StringBuilder field = new StringBuilder(64);
+  /** The character {@link #peek()} returned last, and whether it came from {@link #pushback}. */
+  private int peeked;
+  /** Text given back to be read again before the input, from {@link #pushbackPosition}; null if none. */
+  private String pushback;
+  private int pushbackPosition;
+  /** The current record's text after its first physical line, kept from its first line break on. */
+  private final StringBuilder tail = new StringBuilder();
+  private boolean spanning;
+  private long recordLine;
 
   /**
    * Reads from {@code in}, refusing records longer than {@code maxRecordChars}.
@@ -72,19 +87,22 @@ final class CsvRecordReader implements Closeable {
     if (!started) {
       started = true;
       if (peek() == '\uFEFF') {
-        position++;
+        advance();
       }
     }
+    spanning = false;
+    tail.setLength(0);
     int c;
     // Empty lines are no records.
     while ((c = peek()) == '\n' || c == '\r') {
-      position++;
+      advance();
       endOfLine(c);
     }
     if (c == EOF) {
       return null;
     }
     long startLine = line;
+    recordLine = startLine;
     List<String> fields = new ArrayList<>(8);
     field.setLength(0);
     int chars = 0;
@@ -94,17 +112,23 @@ final class CsvRecordReader implements Closeable {
       c = read();
       if (c == EOF) {
         fields.add(field.toString());
-        return new Record(startLine, fields, quoted ? Problem.UNTERMINATED_QUOTE : null);
+        if (quoted) {
+          rereadFromSecondLine();
+          return new Record(startLine, fields, Problem.UNTERMINATED_QUOTE);
+        }
+        return new Record(startLine, fields, null);
       }
       // A line break that ends the record is no character of it.
       if ((quoted || c != '\n' && c != '\r') && ++chars > maxRecordChars) {
-        skipRestOfLine(c);
+        if (!rereadFromSecondLine()) {
+          skipRestOfLine(c);
+        }
         return new Record(startLine, fields, Problem.RECORD_TOO_LONG);
       }
       if (quoted) {
         if (c == '"') {
           if (peek() == '"') {
-            position++;
+            advance();
             field.append('"');
           } else {
             quoted = false;
@@ -113,6 +137,8 @@ final class CsvRecordReader implements Closeable {
           if (c == '\n' || c == '\r') {
             endOfLine(c);
             field.append('\n');
+            // From here on the record's text is kept, to be read again should the record be malformed.
+            spanning = true;
           } else {
             field.append((char) c);
           }
@@ -145,10 +171,30 @@ final class CsvRecordReader implements Closeable {
     }
   }
 
+  /**
+   * Makes the record {@link #next()} returned last end at its first physical line, if it ran over more: the text
+   * after that line is read again, as records of its own, by the next calls. Does nothing for a record on one line,
+   * or a second time.
+   *
+   * @return whether there was such text to read again
+   */
+  boolean rereadFromSecondLine() {
+    if (!spanning) {
+      return false;
+    }
+    spanning = false;
+    String rest = pushback == null ? "" : pushback.substring(pushbackPosition);
+    pushback = tail + rest;
+    pushbackPosition = 0;
+    tail.setLength(0);
+    line = recordLine + 1;
+    return true;
+  }
+
   /** Counts a line break; a CR followed by LF is one break. */
   private void endOfLine(int c) throws IOException {
     if (c == '\r' && peek() == '\n') {
-      position++;
+      advance();
     }
     line++;
   }
@@ -166,12 +212,31 @@ final class CsvRecordReader implements Closeable {
   private int read() throws IOException {
     int c = peek();
     if (c != EOF) {
-      position++;
+      advance();
     }
     return c;
   }
 
+  /** Moves past the character {@link #peek()} just returned (not EOF), keeping it in the tail of a spanning record. */
+  private void advance() {
+    if (pushback != null) {
+      pushbackPosition++;
+    } else {
+      position++;
+    }
+    if (spanning) {
+      tail.append((char) peeked);
+    }
+  }
+
   private int peek() throws IOException {
+    if (pushback != null) {
+      if (pushbackPosition < pushback.length()) {
+        peeked = pushback.charAt(pushbackPosition);
+        return peeked;
+      }
+      pushback = null;
+    }
     if (position == limit) {
       int n = in.read(buffer, 0, buffer.length);
       while (n == 0) {
@@ -183,7 +248,8 @@ final class CsvRecordReader implements Closeable {
       position = 0;
       limit = n;
     }
-    return buffer[position];
+    peeked = buffer[position];
+    return peeked;
   }
 
   @Override

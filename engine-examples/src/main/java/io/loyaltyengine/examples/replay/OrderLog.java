@@ -36,7 +36,9 @@ import java.util.function.LongConsumer;
  *       ({@code 17850.0}).
  * </ul>
  * A malformed row whose invoice number reads makes that invoice {@link Invoice.SkipReason#MALFORMED_LINE}: its
- * value cannot be known. Nothing in the data throws; only a header without a needed column does.
+ * value cannot be known. A malformed record over several lines (a stray quote's) is its first line only, and the
+ * lines after it are read again as rows ({@link CsvRecordReader#rereadFromSecondLine()}). Nothing in the data
+ * throws; only a header without a needed column does.
  *
  * <p>Immutable once read; thread-safe.
  */
@@ -151,6 +153,9 @@ final class OrderLog {
         continue;
       }
       malformed.merge(problem, 1L, Long::sum);
+      // Over several lines, the record is a stray quote's: its first line is the malformed row, the others are read
+      // again as rows of their own.
+      records.rereadFromSecondLine();
       if (parser.invoiceNo != null) {
         byNumber.computeIfAbsent(parser.invoiceNo, Invoice::new).addMalformed();
       }

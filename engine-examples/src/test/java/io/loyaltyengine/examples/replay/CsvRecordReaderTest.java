@@ -66,9 +66,37 @@ class CsvRecordReaderTest {
   @Test
   void aQuoteOpenAtTheEndIsReportedNotThrown() throws IOException {
     List<CsvRecordReader.Record> r = read("a,b\nc,\"never closed\nd,e\n");
-    assertEquals(2, r.size());
+    assertEquals(3, r.size());
     assertNull(r.get(0).problem());
     assertEquals(CsvRecordReader.Problem.UNTERMINATED_QUOTE, r.get(1).problem());
+    assertEquals(List.of("d", "e"), r.get(2).fields(), "the line after the stray quote's is read again");
+    assertEquals(3, r.get(2).line());
+  }
+
+  /**
+   * A record over several lines that its caller finds malformed is its first line only: the rest is read again,
+   * line ends as they were, and a stray quote found while reading it again gives back its own rest in turn.
+   */
+  @Test
+  void aMalformedRecordOverSeveralLinesIsReadAgainFromItsSecondLine() throws IOException {
+    String text = "a,\"b\r\nc,\"d\r\ne,\"f\rg,h\"\ni,j\n";
+    try (CsvRecordReader reader = new CsvRecordReader(new StringReader(text), 1_000)) {
+      assertEquals(List.of("a", "b\nc,d"), reader.next().fields());
+      assertEquals(true, reader.rereadFromSecondLine());
+      assertEquals(false, reader.rereadFromSecondLine(), "once");
+      CsvRecordReader.Record second = reader.next();
+      assertEquals(List.of("c", "d\ne,f"), second.fields());
+      assertEquals(2, second.line());
+      assertEquals(true, reader.rereadFromSecondLine());
+      CsvRecordReader.Record third = reader.next();
+      assertEquals(List.of("e", "f\ng,h"), third.fields());
+      assertEquals(3, third.line());
+      CsvRecordReader.Record fourth = reader.next();
+      assertEquals(List.of("i", "j"), fourth.fields());
+      assertEquals(false, reader.rereadFromSecondLine(), "one line");
+      assertEquals(5, fourth.line());
+      assertNull(reader.next());
+    }
   }
 
   @Test
