@@ -341,6 +341,29 @@ class RetailReplayTest {
     assertTrue(Files.notExists(dir.resolve("db.mv.db")), "checked before the database is opened");
   }
 
+  /**
+   * An export onto the order log itself (the same file, by another name too) is refused before anything changes: the
+   * export would replace the log with the customers' rows.
+   */
+  @Test
+  void anExportOntoTheOrderLogIsRefusedAndTheLogKept() throws Exception {
+    Path log = fixture();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+    PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    ProgressBar off = new ProgressBar(errStream, false, System::nanoTime);
+    Files.createDirectories(dir.resolve("sub"));
+    for (Path export : List.of(log, dir.resolve("sub/../online_retail_fixture.csv"))) {
+      err.reset();
+      assertEquals(2, OnlineRetailReplay.run(options(log.toString(), "--db", dir.resolve("db").toString(), "--quiet",
+          "--export", export.toString()), off, out, errStream));
+      String text = err.toString(StandardCharsets.UTF_8);
+      assertTrue(text.startsWith("The export cannot be written to " + export), text);
+      assertEquals(ReplayFixture.text(), Files.readString(log));
+    }
+    assertTrue(Files.notExists(dir.resolve("db.mv.db")), "checked before the database is opened");
+  }
+
   @Test
   void aDatabaseThatCannotBeOpenedStopsWithAMessage() throws Exception {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
