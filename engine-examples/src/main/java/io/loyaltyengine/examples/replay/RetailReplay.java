@@ -110,7 +110,7 @@ final class RetailReplay {
   ReplaySummary run(ProgressBar bar) throws IOException, SQLException {
     LogSource source = LogSource.of(options.log());
     if (options.export() != null) {
-      checkExport(options.export());
+      checkExport(options.export(), options.log());
     }
     long readStart = System.nanoTime();
     bar.start("reading");
@@ -182,11 +182,11 @@ final class RetailReplay {
   }
 
   /**
-   * Checks that the export can be written before anything changes: its directory exists or can be made, and the
-   * file can be opened for writing (for appending, so an earlier export stays until the new one replaces it; a file
-   * made for the check is deleted again).
+   * Checks that the export can be written before anything changes: it is not the order log (which it would
+   * replace), its directory exists or can be made, and the file can be opened for writing (for appending, so an
+   * earlier export stays until the new one replaces it; a file made for the check is deleted again).
    */
-  static void checkExport(Path file) throws ExportException {
+  static void checkExport(Path file, Path log) throws ExportException {
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
@@ -194,6 +194,9 @@ final class RetailReplay {
       }
       if (Files.isDirectory(file)) {
         throw new FileSystemException(file.toString(), null, "Is a directory");
+      }
+      if (Files.exists(file) && Files.isSameFile(file, log)) {
+        throw new FileSystemException(file.toString(), null, "Is the order log");
       }
       boolean existed = Files.exists(file);
       try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
