@@ -128,6 +128,30 @@ class RetailReplayTest {
         """, Files.readString(export));
   }
 
+  /**
+   * Cancellations asking for more points than a long holds (18-digit quantities and prices) are reported at what they
+   * asked for, in one batch or over several: the summary's figure is the exact sum, not a cap or a wrapped-around
+   * negative.
+   */
+  @Test
+  void whatHugeCancellationsAskedForIsReportedExactly() throws Exception {
+    Path log = ReplayFixture.write(dir.resolve("huge.csv"), """
+        InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+        1,s,d,1,2010-12-01 08:26:00,500,17850,UK
+        C2,s,d,-999999999999999999,2010-12-02 08:26:00,999999999999999999,17850,UK
+        C3,s,d,-999999999999999999,2010-12-03 08:26:00,999999999999999999,17850,UK
+        """);
+    for (String batch : List.of("1", "1000")) {
+      ReplaySummary s = replay(options(log.toString(), "--db", dir.resolve("db-" + batch).toString(), "--quiet",
+          "--batch", batch));
+      assertEquals(500, s.tally().pointsDeducted);
+      // 2 x 999,999,999,999,999,999 x 999,999,999,999,999,999
+      assertTrue(print(s).contains("500 deducted (cancellations asked for"
+          + " 1,999,999,999,999,999,996,000,000,000,000,000,002: 2 capped at the balance, 1 of them on a zero"
+          + " balance)"), batch + ": " + print(s));
+    }
+  }
+
   @Test
   void theFixtureReplaysToTheFiguresWorkedOutByHand() throws Exception {
     Path export = dir.resolve("out/customers.csv");
