@@ -376,9 +376,8 @@ final class RetailReplay {
         tally.replayedByKey++;
       } else {
         tally.pointsDeducted += amount;
-        // Saturating: crafted values can ask for more than a long holds in all.
-        tally.pointsAskedBack = points > Long.MAX_VALUE - tally.pointsAskedBack ? Long.MAX_VALUE
-            : tally.pointsAskedBack + points;
+        // Exact: crafted values can ask for more than a long holds.
+        tally.pointsAskedBack = tally.pointsAskedBack.add(invoice.points().toBigIntegerExact());
         if (amount < points) {
           tally.cancellationsCapped++;
         }

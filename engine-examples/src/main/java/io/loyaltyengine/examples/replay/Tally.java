@@ -1,6 +1,7 @@
 package io.loyaltyengine.examples.replay;
 
 import io.loyaltyengine.ErrorCode;
+import java.math.BigInteger;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -20,8 +21,8 @@ final class Tally {
   long cancellationsOnZero;
   long pointsAwarded;
   long pointsDeducted;
-  /** What the cancellations asked for, before the cap. */
-  long pointsAskedBack;
+  /** What the cancellations asked for, before the cap: exact, as a cancellation may ask for more than a long holds. */
+  BigInteger pointsAskedBack = BigInteger.ZERO;
   long rewardsUnlocked;
   long newCustomers;
   /** Invoices whose engine calls all came back as replays of an earlier request with the same idempotency key. */
@@ -55,7 +56,7 @@ final class Tally {
     cancellationsOnZero += other.cancellationsOnZero;
     pointsAwarded += other.pointsAwarded;
     pointsDeducted += other.pointsDeducted;
-    pointsAskedBack += other.pointsAskedBack;
+    pointsAskedBack = pointsAskedBack.add(other.pointsAskedBack);
     rewardsUnlocked += other.rewardsUnlocked;
     newCustomers += other.newCustomers;
     replayedByKey += other.replayedByKey;
@@ -72,7 +73,7 @@ final class Tally {
     cancellationsOnZero = 0;
     pointsAwarded = 0;
     pointsDeducted = 0;
-    pointsAskedBack = 0;
+    pointsAskedBack = BigInteger.ZERO;
     rewardsUnlocked = 0;
     newCustomers = 0;
     replayedByKey = 0;

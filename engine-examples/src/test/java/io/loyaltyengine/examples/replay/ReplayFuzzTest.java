@@ -171,7 +171,7 @@ class ReplayFuzzTest {
     long cancellations;
     long awarded;
     long deducted;
-    long askedBack;
+    BigInteger askedBack = BigInteger.ZERO;
     long capped;
     long onZero;
     final Map<String, Long> balance = new HashMap<>();
@@ -273,7 +273,7 @@ class ReplayFuzzTest {
         lifetime.putIfAbsent(c, 0L);
         actions.putIfAbsent(c, 0L);
         deducted += taken;
-        askedBack = points > Long.MAX_VALUE - askedBack ? Long.MAX_VALUE : askedBack + points;
+        askedBack = askedBack.add(v.exactPoints());
         capped += taken < points ? 1 : 0;
         onZero += taken == 0 ? 1 : 0;
       } else {
@@ -326,8 +326,11 @@ class ReplayFuzzTest {
     }
 
     long points() {
-      return (cancellation() ? value.abs() : value).setScale(0, RoundingMode.FLOOR)
-          .min(BigDecimal.valueOf(Long.MAX_VALUE)).longValueExact();
+      return exactPoints().min(BigInteger.valueOf(Long.MAX_VALUE)).longValueExact();
+    }
+
+    BigInteger exactPoints() {
+      return (cancellation() ? value.abs() : value).setScale(0, RoundingMode.FLOOR).toBigIntegerExact();
     }
 
     Invoice.SkipReason skipReason() {
