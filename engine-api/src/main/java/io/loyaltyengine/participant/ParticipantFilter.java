@@ -5,8 +5,9 @@ package io.loyaltyengine.participant;
  * the search text, usually part of a name or an email. Immutable.
  *
  * @param search case-insensitive text matched anywhere in the first name, last name or email (the Greek final sigma
- *     matching the medial one, as in case folding), stripped of surrounding spaces, at most 100 characters (code
- *     points) without control characters; {@code null} or blank (only spaces, no-break ones included) for none
+ *     matching the medial one, as in case folding, and a composed accented letter the decomposed one, as NFC
+ *     equates them), stripped of surrounding spaces, at most 100 characters (code points) without control
+ *     characters; {@code null} or blank (only spaces, no-break ones included) for none
  * @param tier exact tier name, stripped of surrounding spaces as a participant's tier is, at most 64 characters;
  *     {@code null} or blank (only spaces, no-break ones included) for any tier
  */

@@ -13,7 +13,9 @@ import java.util.TreeSet;
  * <p>Search: a participant matches a search text {@code s} when
  * {@link io.loyaltyengine.core.participant.ParticipantSearch#searchText(Participant)} contains
  * {@link io.loyaltyengine.core.participant.ParticipantSearch#normalize(String) normalize(s)} as a plain substring
- * (no wildcards: {@code %} and {@code _} match themselves). A tier filter matches the tier exactly.
+ * (no wildcards: {@code %} and {@code _} match themselves). A store that keeps search texts written before they were
+ * normalized to NFC matches {@link io.loyaltyengine.core.participant.ParticipantSearch#decomposed decomposed(s)} too,
+ * the form they hold for a name given decomposed. A tier filter matches the tier exactly.
  *
  * <p>Not thread-safe: obtained from a {@link Transaction}, and used only on its unit of work's thread while it runs.
  */

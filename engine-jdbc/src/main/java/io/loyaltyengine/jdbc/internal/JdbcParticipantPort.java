@@ -17,7 +17,9 @@ import org.jdbi.v3.core.statement.Update;
 /**
  * Participants in table {@code participant}. The search text column holds
  * {@link ParticipantSearch#searchText(Participant)}, written with every insert and profile update, and is matched
- * with {@code LIKE} on an escaped pattern, so a search is a plain substring test. The risk columns are written by
+ * with {@code LIKE} on an escaped pattern, so a search is a plain substring test; a search with a letter that
+ * decomposes is matched in its decomposed form too ({@link ParticipantSearch#decomposed}), the form rows written
+ * before search texts were normalized to NFC hold for a name given decomposed. The risk columns are written by
  * insert and {@link #setRisk} only, never by a profile update.
  *
  * <p>Not thread-safe: confined to its transaction.
@@ -232,7 +234,8 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
   private static void appendFilter(StringBuilder statement, String search, String tier) {
     statement.append(Sql.PARTICIPANT_WHERE_CAMPAIGN);
     if (search != null) {
-      statement.append(Sql.PARTICIPANT_AND_SEARCH);
+      statement.append(ParticipantSearch.decomposed(search).equals(search)
+          ? Sql.PARTICIPANT_AND_SEARCH : Sql.PARTICIPANT_AND_SEARCH_EITHER_FORM);
     }
     if (tier != null) {
       statement.append(Sql.PARTICIPANT_AND_TIER);
@@ -244,6 +247,10 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
     statement.bind("tenantId", tenantId).bind("campaignId", campaignId);
     if (search != null) {
       statement.bind("pattern", "%" + escapeLike(search) + "%");
+      String decomposed = ParticipantSearch.decomposed(search);
+      if (!decomposed.equals(search)) {
+        statement.bind("decomposedPattern", "%" + escapeLike(decomposed) + "%");
+      }
     }
     if (tier != null) {
       statement.bind("tier", tier);
@@ -251,13 +258,13 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
     return statement;
   }
 
-  /** Escapes the LIKE wildcards and the escape character itself, so the text matches only itself. */
+  /** Escapes the LIKE wildcards and the escape character itself ({@code !}), so the text matches only itself. */
   static String escapeLike(String text) {
     StringBuilder escaped = new StringBuilder(text.length() + 8);
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c == '\\' || c == '%' || c == '_') {
-        escaped.append('\\');
+      if (c == '!' || c == '%' || c == '_') {
+        escaped.append('!');
       }
       escaped.append(c);
     }

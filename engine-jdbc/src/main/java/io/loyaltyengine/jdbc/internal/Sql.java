@@ -114,8 +114,18 @@ public final class Sql {
       + " risk_reason = :riskReason WHERE tenant_id = :tenantId AND participant_id = :participantId";
   /** The filter every participant list starts with. */
   static final String PARTICIPANT_WHERE_CAMPAIGN = " WHERE tenant_id = :tenantId AND campaign_id = :campaignId";
-  /** A plain substring match: the pattern's {@code %}, {@code _} and {@code \} are escaped with {@code \}. */
-  static final String PARTICIPANT_AND_SEARCH = " AND search_text LIKE :pattern ESCAPE '\\'";
+  /**
+   * A plain substring match: the pattern's {@code %}, {@code _} and {@code !} are escaped with {@code !}. Not with a
+   * backslash: Jdbi's statement parser reads {@code \'} inside a quoted literal as an escaped quote, so a second
+   * {@code ESCAPE '\'} in one statement hid the named parameters between the two from it.
+   */
+  static final String PARTICIPANT_AND_SEARCH = " AND search_text LIKE :pattern ESCAPE '!'";
+  /**
+   * As {@link #PARTICIPANT_AND_SEARCH}, also matching the search's decomposed form, which search texts stored before
+   * they were normalized to NFC hold for a name given decomposed ({@code ParticipantSearch.decomposed}).
+   */
+  static final String PARTICIPANT_AND_SEARCH_EITHER_FORM =
+      " AND (search_text LIKE :pattern ESCAPE '!' OR search_text LIKE :decomposedPattern ESCAPE '!')";
   static final String PARTICIPANT_AND_TIER = " AND tier = :tier";
   static final String PARTICIPANT_AND_AFTER = " AND participant_id > :afterId";
   static final String PARTICIPANT_ORDER_LIMIT = " ORDER BY participant_id LIMIT :limit";

@@ -1227,6 +1227,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
     Participant underscore = named(w, "under@example.com", "a_b", "Under");
     named(w, "axb@example.com", "axb", "Other");
     Participant backslash = named(w, "path@example.com", "C:\\dir", "Back");
+    Participant bang = named(w, "bang@example.com", "Hey!x", "Bang");
+    named(w, "hey@example.com", "Heyx", "Other");
 
     assertSearch(w, "%", percent);
     assertSearch(w, "100%", percent);
@@ -1235,6 +1237,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertSearch(w, "a_b", underscore);
     assertSearch(w, "\\", backslash);
     assertSearch(w, "c:\\d", backslash);
+    assertSearch(w, "!", bang);
+    assertSearch(w, "y!x", bang);
     assertSearch(w, "pure", percent, hundred);
   }
 
