@@ -7,9 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.jdbc.internal.Migration;
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
+import io.loyaltyengine.participant.NewParticipant;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.participant.ParticipantFilter;
+import io.loyaltyengine.tenant.NewTenant;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -140,6 +151,29 @@ class PostgresSchemaMigratorTest extends SchemaMigratorTestBase {
     database = EmbeddedPostgresServer.createDatabase(LATIN1);
     assertEquals(versionsFrom(1), versions(engineMigrator().migrate()));
     assertEquals(List.of(), engineMigrator().migrate());
+  }
+
+  /**
+   * A search for an accented name works in a LATIN1 database: a search is matched in its decomposed form too (for
+   * search texts stored before they were normalized), and LATIN1 has no combining accent, so that form must not reach
+   * the server, which refuses a text it cannot convert.
+   */
+  @Test
+  void aLatinOneDatabaseFindsAnAccentedNameBySearch() {
+    EmbeddedPostgresServer.dropDatabase(database);
+    database = EmbeddedPostgresServer.createDatabase(LATIN1);
+    try (LoyaltyEngine engine = LoyaltyEngine.builder().storage(JdbcStorage.builder().dataSource(dataSource())
+        .build()).events(EventSettings.builder().manualDispatch().build()).build()) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Caf\u00E9")).id());
+      Campaign campaign = scope.campaigns().create(NewCampaign.running(
+          scope.brands().create(new NewBrand("Caf\u00E9", "https://cafe.example.com")).id(), "Points"));
+      Participant elodie = scope.participants().create(campaign.id(),
+          NewParticipant.withEmail("elodie@example.com").withName("\u00C9lodie", "M\u00FCller"));
+      for (String search : List.of("\u00E9lodie", "\u00C9LODIE", "m\u00FCller", "elodie@")) {
+        assertEquals(List.of(elodie), scope.participants().list(campaign.id(), ParticipantFilter.search(search),
+            Keyset.first(10)).items(), search);
+      }
+    }
   }
 
   /**
