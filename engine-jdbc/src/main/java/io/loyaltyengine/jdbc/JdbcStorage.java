@@ -154,6 +154,7 @@ public final class JdbcStorage implements Storage {
     this.ownedPool = ownedPool;
     this.isolationPerTransaction = ownedPool == null;
     SqlDialect dialect;
+    boolean storesEveryCharacter;
     try (Connection connection = dataSource.getConnection()) {
       if (dialectOverride == null) {
         dialect = DatabaseChecks.detectDialect(connection);
@@ -164,6 +165,7 @@ public final class JdbcStorage implements Storage {
       }
       DatabaseChecks.checkDurability(connection, dialect);
       DatabaseChecks.prepare(connection, dialect);
+      storesEveryCharacter = DatabaseChecks.storesEveryCharacter(connection, dialect);
       this.h2Gate = dialect == SqlDialect.H2 && h2TransactionsTakeTurns
           ? H2TransactionGate.of(DatabaseChecks.h2DatabasePath(connection)) : H2TransactionGate.NONE;
       this.pgReadLevelPerTransaction = dialect == SqlDialect.POSTGRESQL
@@ -174,7 +176,7 @@ public final class JdbcStorage implements Storage {
     } catch (SQLException e) {
       throw SqlErrors.translate("storage start", e);
     }
-    this.sql = new Sql(dialect);
+    this.sql = new Sql(dialect, storesEveryCharacter);
     SchemaMigrator migrator = new SchemaMigrator(dataSource, sql);
     if (schemaMode == SchemaMode.VALIDATE) {
       migrator.validate();

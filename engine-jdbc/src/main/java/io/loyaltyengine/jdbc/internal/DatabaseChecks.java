@@ -231,6 +231,19 @@ public final class DatabaseChecks {
     }
   }
 
+  /**
+   * Whether the database stores every Unicode character: H2 always; PostgreSQL when its encoding is UTF8, or
+   * SQL_ASCII (which stores the bytes it gets). A database in another encoding (LATIN1, WIN1253) refuses a statement
+   * whose text it cannot convert, so the engine sends it no text that only such characters make up.
+   */
+  public static boolean storesEveryCharacter(Connection connection, SqlDialect dialect) throws SQLException {
+    if (dialect != SqlDialect.POSTGRESQL) {
+      return true;
+    }
+    String encoding = single(connection, "SELECT current_setting('server_encoding')");
+    return "UTF8".equalsIgnoreCase(encoding) || "SQL_ASCII".equalsIgnoreCase(encoding);
+  }
+
   private static void checkPostgres(Connection connection) throws SQLException {
     String fsync = single(connection, "SELECT current_setting('fsync')");
     if ("off".equalsIgnoreCase(fsync)) {

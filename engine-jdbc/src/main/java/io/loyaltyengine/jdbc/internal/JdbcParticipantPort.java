@@ -19,7 +19,9 @@ import org.jdbi.v3.core.statement.Update;
  * {@link ParticipantSearch#searchText(Participant)}, written with every insert and profile update, and is matched
  * with {@code LIKE} on an escaped pattern, so a search is a plain substring test; a search with a letter that
  * decomposes is matched in its decomposed form too ({@link ParticipantSearch#decomposed}), the form rows written
- * before search texts were normalized to NFC hold for a name given decomposed. The risk columns are written by
+ * before search texts were normalized to NFC hold for a name given decomposed, where the database can hold that
+ * form ({@link Sql#matchesDecomposedSearch}: not in a LATIN1 PostgreSQL database, which refuses a text with a
+ * combining accent). The risk columns are written by
  * insert and {@link #setRisk} only, never by a profile update.
  *
  * <p>Not thread-safe: confined to its transaction.
@@ -231,10 +233,10 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
     return total;
   }
 
-  private static void appendFilter(StringBuilder statement, String search, String tier) {
+  private void appendFilter(StringBuilder statement, String search, String tier) {
     statement.append(Sql.PARTICIPANT_WHERE_CAMPAIGN);
     if (search != null) {
-      statement.append(ParticipantSearch.decomposed(search).equals(search)
+      statement.append(decomposedPattern(search) == null
           ? Sql.PARTICIPANT_AND_SEARCH : Sql.PARTICIPANT_AND_SEARCH_EITHER_FORM);
     }
     if (tier != null) {
@@ -242,20 +244,32 @@ final class JdbcParticipantPort extends JdbcPort implements ParticipantPort {
     }
   }
 
-  private static <S extends SqlStatement<S>> S bindFilter(S statement, long tenantId, long campaignId,
+  private <S extends SqlStatement<S>> S bindFilter(S statement, long tenantId, long campaignId,
       String search, String tier) {
     statement.bind("tenantId", tenantId).bind("campaignId", campaignId);
     if (search != null) {
       statement.bind("pattern", "%" + escapeLike(search) + "%");
-      String decomposed = ParticipantSearch.decomposed(search);
-      if (!decomposed.equals(search)) {
-        statement.bind("decomposedPattern", "%" + escapeLike(decomposed) + "%");
+      String decomposed = decomposedPattern(search);
+      if (decomposed != null) {
+        statement.bind("decomposedPattern", decomposed);
       }
     }
     if (tier != null) {
       statement.bind("tier", tier);
     }
     return statement;
+  }
+
+  /**
+   * The pattern of the search's decomposed form, when it differs from the search and the database can hold it (see
+   * {@link Sql#matchesDecomposedSearch}); else null, and only the search itself is matched.
+   */
+  private String decomposedPattern(String search) {
+    if (!sql.matchesDecomposedSearch()) {
+      return null;
+    }
+    String decomposed = ParticipantSearch.decomposed(search);
+    return decomposed.equals(search) ? null : "%" + escapeLike(decomposed) + "%";
   }
 
   /** Escapes the LIKE wildcards and the escape character itself ({@code !}), so the text matches only itself. */

@@ -996,10 +996,23 @@ public final class Sql {
   private final String tenantLock;
   private final String rateBucketLease;
   private final String rateBucketCreate;
+  private final boolean matchesDecomposedSearch;
 
-  /** The statements of {@code dialect}. */
+  /** The statements of {@code dialect}, on a database that stores every Unicode character. */
   public Sql(SqlDialect dialect) {
+    this(dialect, true);
+  }
+
+  /**
+   * The statements of {@code dialect}.
+   *
+   * @param storesEveryCharacter whether the database stores every Unicode character (H2; PostgreSQL in UTF8, or
+   *     SQL_ASCII, which stores the bytes it gets): only then is a search matched in its decomposed form too, which
+   *     holds combining accents that a database in another encoding (LATIN1) cannot convert, and never stored
+   */
+  public Sql(SqlDialect dialect, boolean storesEveryCharacter) {
     this.dialect = Objects.requireNonNull(dialect, "dialect");
+    this.matchesDecomposedSearch = storesEveryCharacter;
     String metadata = switch (dialect) {
       case H2 -> ":metadata";
       // json columns take text only through an explicit cast.
@@ -1396,6 +1409,15 @@ public final class Sql {
   /** The dialect. */
   public SqlDialect dialect() {
     return dialect;
+  }
+
+  /**
+   * Whether a participant search is matched in its decomposed form too ({@link #PARTICIPANT_AND_SEARCH_EITHER_FORM}):
+   * on a database that stores every Unicode character, which search texts written before they were normalized to
+   * NFC may hold decomposed in.
+   */
+  boolean matchesDecomposedSearch() {
+    return matchesDecomposedSearch;
   }
 
   String credit() {
