@@ -133,6 +133,20 @@ public interface Rewards {
   CursorPage<EarnedReward> earned(ParticipantRef participant, Keyset page);
 
   /**
+   * A campaign's earned rewards in earning order (earned reward id ascending), a keyset page at a time: all, or those
+   * in one status (PENDING for an approval queue in a MANUAL campaign). A reward that moves between two pages is
+   * listed where its status is when each page is read. A deleted participant's rewards are gone with it.
+   *
+   * @param campaignId the campaign
+   * @param status the status to list, or null for all
+   * @param page which page
+   * @return the page of earned rewards
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for a campaign that is not the tenant's; VALIDATION_ERROR
+   *     on {@code page}
+   */
+  CursorPage<EarnedReward> earned(long campaignId, EarnedRewardStatus status, Keyset page);
+
+  /**
    * Reads an earned reward.
    *
    * @param earnedRewardId the earned reward's id

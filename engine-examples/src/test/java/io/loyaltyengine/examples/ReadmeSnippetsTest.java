@@ -309,6 +309,9 @@ class ReadmeSnippetsTest {
     assertEquals(10, r.counts().rewardAllTime());
     assertEquals(1, r.unlocked().size(), "the 10th purchase unlocks the reward");
     long enrolled = r.participantId();
+    CursorPage<EarnedReward> queue = shop.rewards().earned(campaign.id(), EarnedRewardStatus.PENDING,
+        Keyset.first(50));
+    assertEquals(r.unlocked(), queue.items(), "the approval queue holds the unlocked reward");
     for (EarnedReward earned : r.unlocked()) {
       shop.rewards().approve(earned.id(), false);   // PENDING -> APPROVED: points credited
       shop.rewards().fulfil(earned.id());           // APPROVED -> FULFILLED
@@ -316,6 +319,10 @@ class ReadmeSnippetsTest {
           assertThrows(LoyaltyException.class, () -> shop.rewards().fulfil(earned.id())).code());
     }
     assertEquals(100, balance(enrolled));
+    assertEquals(List.of(), shop.rewards().earned(campaign.id(), EarnedRewardStatus.PENDING, Keyset.first(50))
+        .items(), "approved, it left the queue");
+    assertEquals(List.of(EarnedRewardStatus.FULFILLED), shop.rewards().earned(campaign.id(), null,
+        Keyset.first(50)).items().stream().map(EarnedReward::status).toList());
 
     shop.coupons().upload(campaign.id(), List.of("TEA-1A2B", "TEA-3C4D"));
 

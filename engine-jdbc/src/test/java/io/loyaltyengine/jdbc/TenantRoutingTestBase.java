@@ -58,6 +58,7 @@ import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.CampaignReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
@@ -242,6 +243,8 @@ abstract class TenantRoutingTestBase {
         PointsOperation.deductUpToBalance(bobRef, PointsChange.of(2, "refund").withIdempotencyKey("bulk-2"))));
     scope.points().deductUpToBalance(adaRef, PointsChange.of(1, "refund").withIdempotencyKey("capped-1"));
     scope.rewards().earned(adaRef, Keyset.first(10));
+    scope.rewards().earned(c, null, Keyset.first(10));
+    scope.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(10));
     scope.coupons().remaining(c);
     scope.coupons().assigned(c, Keyset.first(10));
     scope.catalog().update(tin.id(), CatalogRewardUpdate.of(tin).withPointsCost(4));

@@ -1649,6 +1649,21 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public List<EarnedReward> listForCampaign(long tenantId, long campaignId, EarnedRewardStatus status,
+        Long afterId, int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        Stream<Long> ids = t.earnedByCampaign
+            .subMap(new IdTriple(tenantId, campaignId, afterId == null ? Long.MIN_VALUE : afterId), false,
+                new IdTriple(tenantId, campaignId, Long.MAX_VALUE), true)
+            .values()
+            .stream();
+        return List.copyOf(earned(ids, tenantId).filter(r -> status == null || r.status() == status).limit(limit)
+            .toList());
+      });
+    }
+
+    @Override
     public Optional<EarnedReward> transition(long tenantId, long earnedRewardId, EarnedRewardStatus from,
         EarnedRewardStatus to, Instant at) {
       Objects.requireNonNull(from, "from");

@@ -474,6 +474,18 @@ public final class RewardService implements Rewards {
   }
 
   @Override
+  public CursorPage<EarnedReward> earned(long campaignId, EarnedRewardStatus status, Keyset page) {
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    // At one snapshot, as the participant's list: the campaign and its rewards read together.
+    return context.transactions().runRead(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return CursorPage.fromRows(tx.earnedRewards().listForCampaign(tenantId, campaignId, status, page.afterId(),
+          page.limit() + 1), page.limit(), EarnedReward::id);
+    });
+  }
+
+  @Override
   public EarnedReward getEarned(long earnedRewardId) {
     return context.transactions().run(tx -> requireEarned(tx, earnedRewardId));
   }

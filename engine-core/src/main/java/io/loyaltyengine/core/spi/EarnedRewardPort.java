@@ -32,6 +32,13 @@ public interface EarnedRewardPort {
   List<EarnedReward> listForParticipant(long tenantId, long participantId, Long beforeId, int limit);
 
   /**
+   * A campaign's earned rewards in id order after {@code afterId} (null: from the first), at most {@code limit}, in
+   * one status or (null) all.
+   */
+  List<EarnedReward> listForCampaign(long tenantId, long campaignId, EarnedRewardStatus status, Long afterId,
+      int limit);
+
+  /**
    * Moves a reward from {@code from} to {@code to} if and only if it is in {@code from} now; sets {@code approvedAt}
    * when moving to APPROVED and {@code fulfilledAt} when moving to FULFILLED.
    *

@@ -92,6 +92,24 @@ final class JdbcEarnedRewardPort extends JdbcPort implements EarnedRewardPort {
   }
 
   @Override
+  public List<EarnedReward> listForCampaign(long tenantId, long campaignId, EarnedRewardStatus status, Long afterId,
+      int limit) {
+    String statement = Sql.EARNED_FOR_CAMPAIGN + (status == null ? "" : Sql.EARNED_AND_STATUS)
+        + Sql.EARNED_ORDER_LIMIT;
+    return run("earned reward campaign list", () -> {
+      var query = handle.createQuery(statement)
+          .bind("tenantId", tenantId)
+          .bind("campaignId", campaignId)
+          .bind("afterId", afterId == null ? Long.MIN_VALUE : afterId)
+          .bind("limit", checkLimit(limit));
+      if (status != null) {
+        query.bind("status", status.name());
+      }
+      return query.map(Rows.EARNED_REWARD).list();
+    });
+  }
+
+  @Override
   public Optional<EarnedReward> transition(long tenantId, long earnedRewardId, EarnedRewardStatus from,
       EarnedRewardStatus to, Instant at) {
     Objects.requireNonNull(from, "from");

@@ -511,6 +511,11 @@ public final class Sql {
       EARNED_SELECT + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String EARNED_AND_BEFORE = " AND earned_reward_id < :beforeId";
   static final String EARNED_ORDER_NEWEST_LIMIT = " ORDER BY earned_reward_id DESC LIMIT :limit";
+  /** Through ix_earned_reward_campaign, or with a status ix_earned_reward_campaign_status. */
+  static final String EARNED_FOR_CAMPAIGN = EARNED_SELECT
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND earned_reward_id > :afterId";
+  static final String EARNED_AND_STATUS = " AND status = :status";
+  static final String EARNED_ORDER_LIMIT = " ORDER BY earned_reward_id LIMIT :limit";
   // The changes of one reward, each returning the row after it (see returning). Moves are a compare-and-set on the
   // status; the variants also stamp the approval or the fulfilment.
   private static final String EARNED_TRANSITION = "UPDATE earned_reward SET status = :to" + EARNED_KEY

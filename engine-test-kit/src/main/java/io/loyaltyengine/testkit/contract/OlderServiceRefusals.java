@@ -32,6 +32,7 @@ import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.rewards.ActionSource;
 import io.loyaltyengine.rewards.Automation;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardAudience;
@@ -463,6 +464,10 @@ final class OlderServiceRefusals {
     out.add(new Refusal("Rewards.earned page limit", INVALID, "limit",
         oneOf(0, -1, Keyset.MAX_LIMIT + 1, Integer.MIN_VALUE, Integer.MAX_VALUE),
         (w, bad) -> w.scope.rewards().earned(w.person(0), new Keyset(null, (int) bad))));
+    out.add(new Refusal("Rewards.earned of a campaign campaignId", NOT_FOUND, null, unknownIds("campaign"),
+        (w, bad) -> w.scope.rewards().earned((long) bad, EarnedRewardStatus.PENDING, Keyset.first(10))));
+    out.add(new Refusal("Rewards.earned of a campaign page", INVALID, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.rewards().earned(w.campaign(), null, (Keyset) bad)));
   }
 
   // ==================================================================== coupon pools

@@ -602,6 +602,56 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void aCampaignsEarnedRewardsListInIdOrderByStatusAfterTheCursor() {
+    Campaign campaign = campaign();
+    Campaign other = campaign(campaign.tenantId());
+    long t = campaign.tenantId();
+    CampaignReward reward = reward(t, campaign.id(), RewardType.POINTS, 1, null);
+    CampaignReward elsewhere = reward(t, other.id(), RewardType.POINTS, 1, null);
+    run(tx -> {
+      tx.rewards().insert(reward);
+      tx.rewards().insert(elsewhere);
+    });
+    // Five rewards of five participants, earned in id order; then 1 and 3 approved, 3 fulfilled, 4 removed.
+    List<EarnedReward> all = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      all.add(insertEarned(t, campaign.id(), nextId(), reward.id(), 1, RewardType.POINTS,
+          EarnedRewardStatus.PENDING));
+    }
+    insertEarned(t, other.id(), all.get(0).participantId(), elsewhere.id(), 1, RewardType.POINTS,
+        EarnedRewardStatus.PENDING);
+    assertTrue(transition(t, all.get(1).id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1));
+    assertTrue(transition(t, all.get(3).id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.APPROVED, T1));
+    assertTrue(transition(t, all.get(3).id(), EarnedRewardStatus.APPROVED, EarnedRewardStatus.FULFILLED, T2));
+    assertTrue(transition(t, all.get(4).id(), EarnedRewardStatus.PENDING, EarnedRewardStatus.REMOVED, T2));
+    List<EarnedReward> now = all.stream().map(e -> find(t, e.id())).toList();
+
+    assertEquals(now, campaignList(t, campaign.id(), null, null, 10));
+    assertEquals(now.subList(0, 2), campaignList(t, campaign.id(), null, null, 2));
+    assertEquals(now.subList(2, 4), campaignList(t, campaign.id(), null, now.get(1).id(), 2));
+    assertEquals(now.subList(4, 5), campaignList(t, campaign.id(), null, now.get(3).id(), 2));
+    assertEquals(List.of(), campaignList(t, campaign.id(), null, now.get(4).id(), 2));
+    assertEquals(List.of(now.get(0), now.get(2)), campaignList(t, campaign.id(), EarnedRewardStatus.PENDING, null,
+        10));
+    assertEquals(List.of(now.get(2)), campaignList(t, campaign.id(), EarnedRewardStatus.PENDING, now.get(0).id(),
+        10));
+    assertEquals(List.of(now.get(0)), campaignList(t, campaign.id(), EarnedRewardStatus.PENDING, null, 1));
+    assertEquals(List.of(now.get(1)), campaignList(t, campaign.id(), EarnedRewardStatus.APPROVED, null, 10));
+    assertEquals(List.of(now.get(3)), campaignList(t, campaign.id(), EarnedRewardStatus.FULFILLED, null, 10));
+    assertEquals(List.of(now.get(4)), campaignList(t, campaign.id(), EarnedRewardStatus.REMOVED, null, 10));
+    assertEquals(List.of(), campaignList(t, campaign.id(), EarnedRewardStatus.REMOVED, now.get(4).id(), 10));
+    assertEquals(List.of(), campaignList(t, campaign.id(), null, null, 0));
+    assertEquals(1, campaignList(t, other.id(), null, null, 10).size(), "the other campaign's own");
+    assertEquals(List.of(), campaignList(t + 1, campaign.id(), null, null, 10), "another tenant, same campaign id");
+    assertEquals(List.of(), campaignList(t + 1, campaign.id(), EarnedRewardStatus.PENDING, null, 10));
+
+    run(tx -> tx.earnedRewards().deleteAll(t, all.get(2).participantId()));
+    assertEquals(List.of(now.get(0)), campaignList(t, campaign.id(), EarnedRewardStatus.PENDING, null, 10),
+        "a deleted participant's reward is gone from the list");
+    assertEquals(List.of(now.get(3), now.get(4)), campaignList(t, campaign.id(), null, now.get(1).id(), 10));
+  }
+
+  @Test
   void transitionsAreCompareAndSetAndStampApprovalAndFulfilment() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
@@ -1528,6 +1578,11 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
 
   List<EarnedReward> list(long tenantId, long participantId, Long beforeId, int limit) {
     return tx(tx -> tx.earnedRewards().listForParticipant(tenantId, participantId, beforeId, limit));
+  }
+
+  List<EarnedReward> campaignList(long tenantId, long campaignId, EarnedRewardStatus status, Long afterId,
+      int limit) {
+    return tx(tx -> tx.earnedRewards().listForCampaign(tenantId, campaignId, status, afterId, limit));
   }
 
   boolean transition(long tenantId, long earnedRewardId, EarnedRewardStatus from, EarnedRewardStatus to,

@@ -120,6 +120,7 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.tenant.Tenant;
 import io.loyaltyengine.tenant.TenantType;
 import io.loyaltyengine.testkit.JsonValues;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.StoreFixture;
 import io.loyaltyengine.testkit.StoreFixture.HostTransactions;
@@ -1742,6 +1743,98 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(Long.valueOf(2), w.scope.catalog().get(mug.id()).stock());
   }
 
+  /**
+   * A campaign's earned rewards, an approval queue: in earning order (id ascending), a keyset page at a time, all or
+   * those in one status; never another campaign's or tenant's; a reward that moves between two pages is listed where
+   * it is when each page is read; a deleted participant's rewards are gone; a campaign that is not the tenant's is
+   * NOT_FOUND and a missing page VALIDATION_ERROR.
+   */
+  @Test
+  void aCampaignsEarnedRewardsPageInEarningOrderAllOrInOneStatus() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    long c = w.campaign.id();
+    w.scope.rewards().configure(c, Automation.MANUAL, 0);
+    CampaignReward thanks = w.scope.rewards().define(c, NewCampaignReward.message("Thanks", "Thank you", 1));
+    List<EarnedReward> earned = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Participant p = enrol(w, "queue" + i + "@example.com");
+      earned.addAll(w.scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), thanks.id()))
+          .unlocked());
+    }
+    // A PENDING reward of another campaign of the tenant, and one of another tenant.
+    Campaign other = w.scope.campaigns().create(NewCampaign.running(w.brand.id(), "Other campaign"));
+    w.scope.rewards().configure(other.id(), Automation.MANUAL, 0);
+    CampaignReward elsewhere = w.scope.rewards().define(other.id(), NewCampaignReward.message("Else", "Else", 1));
+    Participant there = w.scope.participants().create(other.id(), NewParticipant.withEmail("queue0@example.com"));
+    EarnedReward otherCampaigns = w.scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(there.id()),
+        elsewhere.id())).unlocked().get(0);
+    World b = world(engine);
+    b.scope.rewards().configure(b.campaign.id(), Automation.MANUAL, 0);
+    CampaignReward theirs = b.scope.rewards().define(b.campaign.id(), NewCampaignReward.message("B", "B", 1));
+    b.scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(enrol(b, "queue0@example.com").id()),
+        theirs.id()));
+
+    assertEquals(5, earned.size());
+    List<Long> ids = earned.stream().map(EarnedReward::id).toList();
+    assertEquals(ids.stream().sorted().toList(), ids, "earned in id order");
+    for (int limit : new int[] {1, 2, Keyset.MAX_LIMIT}) {
+      assertEquals(earned, Pages.all(page -> w.scope.rewards().earned(c, null, page), limit), "all, by " + limit);
+      assertEquals(earned, Pages.all(page -> w.scope.rewards().earned(c, EarnedRewardStatus.PENDING, page), limit),
+          "PENDING, by " + limit);
+    }
+    CursorPage<EarnedReward> first = w.scope.rewards().earned(c, null, Keyset.first(2));
+    assertEquals(earned.subList(0, 2), first.items());
+    assertEquals(earned.get(1).id(), first.nextId());
+    CursorPage<EarnedReward> last = w.scope.rewards().earned(c, null, Keyset.after(earned.get(2).id(), 2));
+    assertEquals(earned.subList(3, 5), last.items());
+    assertFalse(last.hasMore(), "the page holding the last reward is the last");
+    assertEquals(List.of(otherCampaigns), w.scope.rewards().earned(other.id(), null, Keyset.first(10)).items());
+
+    // Moves: 1 approved, 2 approved and fulfilled, 3 removed.
+    EarnedReward approved = w.scope.rewards().approve(earned.get(1).id(), false);
+    w.scope.rewards().approve(earned.get(2).id(), false);
+    EarnedReward fulfilled = w.scope.rewards().fulfil(earned.get(2).id());
+    EarnedReward removed = w.scope.rewards().remove(earned.get(3).id());
+    assertEquals(List.of(earned.get(0), earned.get(4)), Pages.all(page -> w.scope.rewards().earned(c,
+        EarnedRewardStatus.PENDING, page), 1));
+    assertEquals(List.of(approved), w.scope.rewards().earned(c, EarnedRewardStatus.APPROVED, Keyset.first(10))
+        .items());
+    assertEquals(List.of(fulfilled), w.scope.rewards().earned(c, EarnedRewardStatus.FULFILLED, Keyset.first(10))
+        .items());
+    assertEquals(List.of(removed), w.scope.rewards().earned(c, EarnedRewardStatus.REMOVED, Keyset.first(10))
+        .items());
+    assertEquals(List.of(earned.get(0), approved, fulfilled, removed, earned.get(4)),
+        Pages.all(page -> w.scope.rewards().earned(c, null, page), 2));
+
+    // An approval queue worked page by page: the reward approved after the first page is not on the second.
+    CursorPage<EarnedReward> queue = w.scope.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(1));
+    assertEquals(List.of(earned.get(0)), queue.items());
+    w.scope.rewards().approve(earned.get(4).id(), false);
+    CursorPage<EarnedReward> next = w.scope.rewards().earned(c, EarnedRewardStatus.PENDING,
+        Keyset.after(queue.nextId(), 1));
+    assertEquals(List.of(), next.items(), "approved between the pages");
+    assertFalse(next.hasMore());
+    assertEquals(List.of(approved.id(), earned.get(4).id()), w.scope.rewards().earned(c, EarnedRewardStatus.APPROVED,
+        Keyset.first(10)).items().stream().map(EarnedReward::id).toList());
+
+    w.scope.participants().delete(ParticipantRef.id(earned.get(0).participantId()));
+    assertEquals(List.of(), w.scope.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(10)).items(),
+        "a deleted participant's reward is gone");
+    assertEquals(4, w.scope.rewards().earned(c, null, Keyset.first(10)).items().size());
+
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's campaign",
+        () -> w.scope.rewards().earned(b.campaign.id(), null, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's campaign, by status",
+        () -> w.scope.rewards().earned(b.campaign.id(), EarnedRewardStatus.PENDING, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown campaign",
+        () -> w.scope.rewards().earned(987_654_321L, null, Keyset.first(10)));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page",
+        () -> w.scope.rewards().earned(c, EarnedRewardStatus.PENDING, null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page of an unknown campaign",
+        () -> w.scope.rewards().earned(987_654_321L, null, null));
+  }
+
   // ==================================================================== bad input corpus
 
   @Test
@@ -2451,6 +2544,43 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(5, w.scope.participants().get(ParticipantRef.id(p.id())).pointsBalance());
     assertEquals(List.of(award.entry()), history(w.scope, p.id()));
     assertEquals(List.of(p.id()), allParticipants(w.scope, w.campaign.id()).stream().map(Participant::id).toList());
+  }
+
+  /**
+   * A campaign's earned rewards read inside a host's transaction: the rewards its own work earned are listed there,
+   * and vanish with its rollback; a refusal (NOT_FOUND, VALIDATION_ERROR) keeps the host's work committable.
+   */
+  @Test
+  void aCampaignsEarnedRewardsInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    long c = w.campaign.id();
+    w.scope.rewards().configure(c, Automation.MANUAL, 0);
+    CampaignReward thanks = w.scope.rewards().define(c, NewCampaignReward.message("Thanks", "Thank you", 1));
+    Participant p = enrol(w, "queued@example.com");
+    long orders = host.countHostOrders();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      EarnedReward pending = joined.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), thanks.id()))
+          .unlocked().get(0);
+      assertEquals(List.of(pending), joined.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(10))
+          .items(), "the host transaction lists what its own work earned");
+      tx.rollback();
+    }
+    assertEquals(List.of(), w.scope.rewards().earned(c, null, Keyset.first(10)).items(), "gone with the rollback");
+
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      tx.insertHostOrder("queue-1");
+      assertRejected(ErrorCode.NOT_FOUND, null, "an unknown campaign inside the host transaction",
+          () -> joined.rewards().earned(987_654_321L, EarnedRewardStatus.PENDING, Keyset.first(10)));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page inside the host transaction",
+          () -> joined.rewards().earned(c, null, null));
+      joined.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(p.id()), thanks.id()));
+      tx.commit();
+    }
+    assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
+    assertEquals(1, w.scope.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(10)).items().size());
   }
 
   @Test
