@@ -179,6 +179,20 @@ class ApiValuesTest {
   }
 
   /**
+   * {@code types(...)} names the types that pass: with none it would pass every event (the record's empty set), so
+   * that a host building it from a list of its configuration that happens to be empty subscribed an endpoint to every
+   * event, personal data included. It is refused; {@link EventFilter#all()} says "every event".
+   */
+  @Test
+  void aFilterOfNoTypesIsRefusedRatherThanPassingEveryEvent() {
+    for (EventType[] none : List.of(new EventType[0], new EventType[] {null})) {
+      LoyaltyException e = assertThrows(LoyaltyException.class, () -> EventFilter.types(none));
+      assertEquals(ErrorCode.VALIDATION_ERROR, e.code());
+      assertEquals("types", e.field().orElse(null));
+    }
+  }
+
+  /**
    * An event filter is request input (change-feed reads, webhook endpoints): a null type in it is a validation error
    * on {@code types}, as a bad {@code Keyset} is on its field, not a NullPointerException.
    */
