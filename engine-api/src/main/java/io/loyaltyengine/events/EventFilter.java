@@ -53,14 +53,20 @@ public record EventFilter(Set<EventType> types, Long campaignId) {
   /**
    * Events of these types (a type named twice counts once).
    *
-   * @param types the types that pass
+   * @param types the types that pass, at least one ({@link #all()} for every event)
    * @return the filter
-   * @throws LoyaltyException VALIDATION_ERROR on field {@code types} when the array or a type in it is null
+   * @throws LoyaltyException VALIDATION_ERROR on field {@code types} when the array is null or empty, or a type in it
+   *     is null
    */
   public static EventFilter types(EventType... types) {
+    // Not every type, as the constructor reads a null or empty set: a host naming types meant some types, and an
+    // empty list (from its configuration, say) would otherwise subscribe it to every event.
     if (types == null) {
-      // Not every type, as the constructor reads a null set: a host passing a null array meant some types.
       throw LoyaltyException.validation("types", "types must not be null");
+    }
+    if (types.length == 0) {
+      throw LoyaltyException.validation("types", "types must name at least one type; EventFilter.all() passes every"
+          + " event");
     }
     // A set that takes a null, so that the constructor answers it as for any other set.
     return new EventFilter(new HashSet<>(Arrays.asList(types)), null);

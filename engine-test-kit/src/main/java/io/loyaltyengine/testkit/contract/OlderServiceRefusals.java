@@ -678,7 +678,7 @@ final class OlderServiceRefusals {
             new HashSet<>(Arrays.asList(EventType.REWARD_REACHED, null))),
         (w, bad) -> w.scope.changeFeed().read(0, new EventFilter(cast(bad), w.campaign()), 10)));
     out.add(new Refusal("ChangeFeed.read EventFilter.types", INVALID, "types",
-        oneOf(null, new EventType[] {null}, new EventType[] {EventType.REWARD_REACHED, null}),
+        oneOf(null, new EventType[0], new EventType[] {null}, new EventType[] {EventType.REWARD_REACHED, null}),
         (w, bad) -> w.scope.changeFeed().read(0, EventFilter.types((EventType[]) bad), 10)));
     out.add(new Refusal("ChangeFeed.read of no tenant", NOT_FOUND, null, unknownIds("tenant"),
         (w, bad) -> w.engine.forTenant((long) bad).changeFeed().read(0, null, 10)));
