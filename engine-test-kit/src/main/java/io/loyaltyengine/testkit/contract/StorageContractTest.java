@@ -4002,6 +4002,40 @@ public abstract class StorageContractTest extends EngineContractSupport {
 
   // ==================================================================== events
 
+  /**
+   * An update that changes no field (the same values again, a null-mapped metadata key that is not there, an email in
+   * the same form) changes nothing: no {@code participant.updated}, the same {@code updatedAt}. A host that syncs its
+   * customer records on every login sends the same profile again and again; each one was an event to every webhook.
+   */
+  @Test
+  void anUpdateThatChangesNoFieldWritesNoEventAndKeepsUpdatedAt() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant p = w.scope.participants().create(w.campaign.id(), new NewParticipant("Same@Example.com", "Jane",
+        "Doe", "192.0.2.1", "gold", Map.of("plan", "pro")));
+    ParticipantRef ref = ParticipantRef.id(p.id());
+    clock().advance(Duration.ofMinutes(5));
+    Map<String, Object> patch = new LinkedHashMap<>();
+    patch.put("plan", "pro");
+    patch.put("never-there", null);
+    List<ParticipantUpdate> same = List.of(ParticipantUpdate.builder().build(),
+        ParticipantUpdate.builder().email(" Same@Example.com ").firstName("Jane").lastName("Doe")
+            .ipAddress("192.0.2.1").tier("gold").metadata(patch).build(),
+        ParticipantUpdate.builder().metadata(Map.of()).build());
+    for (ParticipantUpdate update : same) {
+      assertEquals(p, w.scope.participants().update(ref, update), update + " answers the participant as it is");
+    }
+    assertEquals(p, w.scope.participants().get(ref), "updatedAt kept");
+    Participant changed = w.scope.participants().update(ref, ParticipantUpdate.builder().tier("silver").build());
+    assertEquals("silver", changed.tier());
+    assertTrue(changed.updatedAt().isAfter(p.updatedAt()), "a change moves updatedAt");
+
+    engine.events().dispatch();
+    assertEquals(List.of(EventType.PARTICIPANT_CREATED, EventType.PARTICIPANT_UPDATED),
+        w.scope.changeFeed().read(0, EventFilter.all(), 100).events().stream().map(LoyaltyEvent::type).toList(),
+        "one event for the one update that changed a field");
+  }
+
   @Test
   void everyCommittedChangeWritesItsEventAndAFailedOrReplayedOneWritesNone() {
     LoyaltyEngine engine = newEngine();
