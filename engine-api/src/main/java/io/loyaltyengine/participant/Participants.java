@@ -58,9 +58,11 @@ public interface Participants {
   Participant get(ParticipantRef participant);
 
   /**
-   * Changes a participant's profile (not its points), atomically with respect to concurrent updates. Every accepted
-   * update, even one that changes no field, sets {@code updatedAt} to the engine's clock and writes
-   * {@link io.loyaltyengine.events.EventType#PARTICIPANT_UPDATED}.
+   * Changes a participant's profile (not its points), atomically with respect to concurrent updates. An update that
+   * changes a field sets {@code updatedAt} to the engine's clock and writes
+   * {@link io.loyaltyengine.events.EventType#PARTICIPANT_UPDATED}; one that changes none (the same values again, a
+   * key mapped to null that is not there) writes nothing and answers the participant as it is, {@code updatedAt}
+   * included, so a host may send a customer's whole profile on every sync.
    *
    * @param participant the participant
    * @param update the fields to change

@@ -21,6 +21,7 @@ import io.loyaltyengine.participant.Participants;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -153,11 +154,22 @@ public final class ParticipantService implements Participants {
           apply(current.ipAddress(), ip), apply(current.tier(), tier), metadata,
           current.pointsBalance(), current.lifetimePoints(), current.createdAt(), context.now(), current.riskLevel(),
           current.riskReason());
+      if (sameProfile(current, changed)) {
+        return current; // nothing changed: nothing written, no event, updatedAt kept
+      }
       tx.participants().updateProfile(changed);
       Outbox.emit(context, tx, EventType.PARTICIPANT_UPDATED, changed.campaignId(), changed.id(),
           EventJson.participant(changed));
       return changed;
     });
+  }
+
+  /** Whether two states of a participant have the same profile: every field an update can change. */
+  private static boolean sameProfile(Participant a, Participant b) {
+    return Objects.equals(a.email(), b.email()) && Objects.equals(a.sanitizedEmail(), b.sanitizedEmail())
+        && Objects.equals(a.firstName(), b.firstName()) && Objects.equals(a.lastName(), b.lastName())
+        && Objects.equals(a.ipAddress(), b.ipAddress()) && Objects.equals(a.tier(), b.tier())
+        && a.metadata().equals(b.metadata());
   }
 
   @Override

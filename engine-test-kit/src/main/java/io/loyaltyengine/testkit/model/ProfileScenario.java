@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -183,6 +184,8 @@ public final class ProfileScenario {
   public static final String FOUND_BY_ALIAS = "found by another form of its email";
   /** A profile updated. */
   public static final String UPDATED = "updated";
+  /** An update that changed no field: nothing written, no event. */
+  public static final String UNCHANGED = "unchanged";
   /** An email changed to another sanitized form. */
   public static final String EMAIL_CHANGED = "email changed";
   /** An email changed in case or surrounding spaces only: the same sanitized form. */
@@ -275,7 +278,7 @@ public final class ProfileScenario {
 
   /** Every outcome the scenario tells its consumer about. */
   public static List<String> outcomes() {
-    return List.of(ENROLLED, ENROLLED_BESIDE, FOUND, FOUND_BY_ALIAS, UPDATED, EMAIL_CHANGED, EMAIL_RECASED,
+    return List.of(ENROLLED, ENROLLED_BESIDE, FOUND, FOUND_BY_ALIAS, UPDATED, UNCHANGED, EMAIL_CHANGED, EMAIL_RECASED,
         TIER_CLEARED, KEY_REMOVED, EMAIL_TAKEN, INVALID_EMAIL, INVALID_METADATA, INVALID_METADATA_VALUE, INVALID,
         NOT_FOUND, LISTED, FOUND_IGNORING_CASE, DELETED, MAPPED, MAPPED_AGAIN, CUSTOMER_TAKEN, PARTICIPANT_TAKEN,
         LOOKED_UP, UNMAPPED, NOTHING_TO_UNMAP, RECOGNISED, RECOGNISED_AT_SKEW, MAPPED_BY_LOGIN, ENROLLED_BY_LOGIN,
@@ -537,6 +540,7 @@ public final class ProfileScenario {
     List<String> also = new ArrayList<>();
     String answer = call(run, u, refusals, () -> run.scope.participants().update(ParticipantRef.id(
         run.slotId(u.slot())), update), got -> {
+          List<Object> before = live.profileFields();
           if (email != null) {
             int address = ADDRESS.get(email);
             if (address != live.address) {
@@ -558,6 +562,11 @@ public final class ProfileScenario {
             also.add(KEY_REMOVED);
           }
           merge(live.metadata, u.metadata());
+          if (live.profileFields().equals(before)) {
+            // Nothing changed: nothing written, no event, updatedAt kept.
+            assertParticipant(run, live, got, u + ": the participant, unchanged");
+            return UNCHANGED;
+          }
           live.updatedAt = now(run);
           assertParticipant(run, live, got, u + ": the participant after the update");
           run.events.expect(EventType.PARTICIPANT_UPDATED, run.campaignIds.get(live.campaign), live.id, now(run),
@@ -1034,6 +1043,11 @@ public final class ProfileScenario {
     private String tier;
     private final Map<String, Object> metadata = new HashMap<>();
     private Instant updatedAt;
+
+    /** What an update can change, to tell an update that changed nothing. */
+    List<Object> profileFields() {
+      return Arrays.asList(email, firstName, lastName, tier, new HashMap<>(metadata));
+    }
 
     Profile(long id, int campaign, String email, Instant createdAt) {
       this.id = id;
