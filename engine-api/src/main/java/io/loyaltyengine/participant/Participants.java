@@ -24,7 +24,9 @@ import io.loyaltyengine.PageRequest;
  *       {@code gmail.com}. Both the given and the sanitized email are kept.
  *   <li>{@code firstName}, {@code lastName}: at most 100 characters; {@code tier}: at most 64; {@code ipAddress}: an
  *       IPv4 or IPv6 literal, its surrounding spaces trimmed as an email's are (no-break ones included). Text may
- *       hold any Unicode (emoji included, stored verbatim) except control characters and unpaired surrogates.
+ *       hold any Unicode (emoji included, stored verbatim) except control characters and unpaired surrogates. Each
+ *       is optional: null, or a text that is not blank, stripped of surrounding spaces (a blank one is refused at
+ *       enrolment; in an update the empty string clears the field).
  *   <li>{@code metadata}: a shallow map of String, Boolean or number values within the engine's
  *       {@link io.loyaltyengine.EngineLimits}; integral numbers are kept as {@code Long}, floating point as
  *       finite {@code Double}. A value breaking a rule (a string too long or with control characters other than

@@ -4,8 +4,8 @@ package io.loyaltyengine.points;
  * A request to award or deduct points. Immutable.
  *
  * <p>{@code amount} must be positive and at most {@link io.loyaltyengine.EngineLimits#maxPointsPerOperation()};
- * {@code type} is 1..64 characters of letters, digits and {@code _ - . :}; {@code description} is at most 500
- * characters; {@code idempotencyKey} is 1..128 printable ASCII characters without spaces, unique per tenant.
+ * {@code type} is 1..64 characters of letters, digits and {@code _ - . :}; {@code description} is null or a text
+ * that is not blank, stripped of surrounding spaces, of at most 500 characters; {@code idempotencyKey} is 1..128 printable ASCII characters without spaces, unique per tenant.
  *
  * <p>With an idempotency key, a retry of the same request returns the first result and changes nothing; the same
  * key with a different participant, kind, amount, type or description is a CONFLICT. The kinds are an award, a

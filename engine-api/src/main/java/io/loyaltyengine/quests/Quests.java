@@ -28,8 +28,8 @@ public interface Quests {
    * @param quest the new quest
    * @return the created quest
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field ({@code quest}, {@code name},
-   *     {@code description}, {@code tasks}, {@code tasks[i].name}, {@code tasks[i].points},
-   *     {@code completionBonus}); NOT_FOUND for the campaign
+   *     {@code description}, {@code tasks}, {@code tasks[i]} (a null task), {@code tasks[i].name},
+   *     {@code tasks[i].points}, {@code completionBonus}); NOT_FOUND for the campaign
    */
   Quest create(NewQuest quest);
 
