@@ -32,6 +32,7 @@ import io.loyaltyengine.testkit.gen.Gen;
 import io.loyaltyengine.testkit.model.ScenarioEvents.Check;
 import io.loyaltyengine.testkit.model.ScenarioEvents.Some;
 import java.math.BigDecimal;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -87,7 +88,8 @@ import java.util.random.RandomGenerator;
  * gives no order between refusals, a call breaking several may be refused for any of them; a refused call changes
  * nothing. Names and tiers are stripped, an empty string in an update clears, metadata integers are kept as
  * {@code Long}. An accepted update sets {@code updatedAt} to the engine's clock. A search matches when the stripped
- * text, ignoring case, is in the first name, the last name or the email as given; a blank one is none. A mapping is
+ * text, ignoring case, is in the first name, the last name or the email as given, compared in NFC (a composed
+ * accented letter matches the decomposed one) with the final sigma as the medial one; a blank one is none. A mapping is
  * unique both ways per campaign: the same pair again returns the first mapping, another participant for the customer
  * id is CONFLICT on {@code customerId}, another customer id for the participant CONFLICT on {@code participant}; a
  * deletion takes the participant's mapping. A login is refused, in the javadoc's order, FORBIDDEN without a secret,
@@ -1062,12 +1064,19 @@ public final class ProfileScenario {
       this.updatedAt = createdAt;
     }
 
-    /** ParticipantFilter: the search text, ignoring case, in the first name, the last name or the email. */
+    /**
+     * ParticipantFilter: the search text, ignoring case, in the first name, the last name or the email, compared in
+     * NFC (a composed accented letter matches the decomposed one) with the final sigma as the medial one.
+     */
     boolean matches(String search) {
-      String s = search.toLowerCase(Locale.ROOT);
-      return firstName != null && firstName.toLowerCase(Locale.ROOT).contains(s)
-          || lastName != null && lastName.toLowerCase(Locale.ROOT).contains(s)
-          || email.toLowerCase(Locale.ROOT).contains(s);
+      String s = folded(search);
+      return firstName != null && folded(firstName).contains(s)
+          || lastName != null && folded(lastName).contains(s)
+          || folded(email).contains(s);
+    }
+
+    private static String folded(String text) {
+      return Normalizer.normalize(text, Normalizer.Form.NFC).toLowerCase(Locale.ROOT).replace('\u03c2', '\u03c3');
     }
 
     @Override
