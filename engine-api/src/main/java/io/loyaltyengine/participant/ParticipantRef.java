@@ -29,7 +29,7 @@ public sealed interface ParticipantRef {
   }
 
   /**
-   * By id.
+   * By id. Immutable.
    *
    * @param participantId the participant's id
    */
@@ -37,7 +37,7 @@ public sealed interface ParticipantRef {
   }
 
   /**
-   * By email within a campaign. {@link #toString()} hides the email, which is personal data.
+   * By email within a campaign. {@link #toString()} hides the email, which is personal data. Immutable.
    *
    * @param campaignId the campaign
    * @param email the email, in any form that sanitizes to the participant's

@@ -32,7 +32,10 @@ public interface StoreFixture extends AutoCloseable {
   @Override
   void close();
 
-  /** Begins host transactions, and runs a host's own SQL in them, for the host-transaction contract tests. */
+  /**
+   * Begins host transactions, and runs a host's own SQL in them, for the host-transaction contract tests.
+   * Thread-safe: racing tests begin host transactions from several threads.
+   */
   interface HostTransactions {
     /** Begins a host transaction on a new connection with auto-commit off. */
     HostTx begin();
@@ -41,7 +44,7 @@ public interface StoreFixture extends AutoCloseable {
     long countHostOrders();
   }
 
-  /** A host transaction in progress. */
+  /** A host transaction in progress. Not thread-safe: used on one thread at a time, as a JDBC connection is. */
   interface HostTx extends AutoCloseable {
     /** The handle engine operations join. */
     HostTransaction transaction();

@@ -51,7 +51,7 @@ public interface CombinableWork<T> extends LocksParticipants<T> {
 
   /**
    * What {@link #runTogether} gives for a unit it refused: the unit changed nothing, the others went on as if it had
-   * not been there, and its caller gets {@code error}, as running it alone would have thrown.
+   * not been there, and its caller gets {@code error}, as running it alone would have thrown. Immutable.
    *
    * @param error what the unit's caller gets
    */

@@ -137,7 +137,10 @@ public interface LocksParticipants<T> extends TransactionWork<T> {
     }
   }
 
-  /** What {@link #participants} does, for {@link #ownRowsOnly} and {@link #sharingRows}. */
+  /**
+   * What {@link #participants} does, for {@link #ownRowsOnly} and {@link #sharingRows}. Called only on the thread
+   * running the batch's transaction; implementations need not be thread-safe.
+   */
   @FunctionalInterface
   interface Named {
     /**

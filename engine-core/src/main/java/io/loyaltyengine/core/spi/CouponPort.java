@@ -48,7 +48,7 @@ public interface CouponPort {
   List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit);
 
   /**
-   * A code to add to a pool, and its id. {@link #toString()} hides the code, a bearer secret.
+   * A code to add to a pool, and its id. {@link #toString()} hides the code, a bearer secret. Immutable.
    *
    * @param couponId the code's id in the tenant
    * @param code the code, not null

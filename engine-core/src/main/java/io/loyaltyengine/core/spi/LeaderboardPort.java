@@ -102,7 +102,7 @@ public interface LeaderboardPort {
   /** The recorded winners of a month. */
   Optional<MonthWinners> findWinners(long tenantId, long campaignId, BoardMetric metric, int month);
 
-  /** Receives board members while a board is scanned. */
+  /** Receives board members while a board is scanned; called only on the thread running the scan. */
   @FunctionalInterface
   interface ScoreSink {
     /** One member. */
