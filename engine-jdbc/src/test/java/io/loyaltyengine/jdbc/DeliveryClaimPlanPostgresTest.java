@@ -19,8 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The delivery claim's plan on PostgreSQL stays index-driven on a large delivery table: 300,000 delivered rows, the
- * usual bulk of the table until pruning, and 3,000 pending ones of 30 subscribers in 3 tenants, statistics gathered.
+ * The delivery claim's plan on PostgreSQL stays index-driven on a large delivery table: 300,000 delivered or parked
+ * rows, the usual bulk of the table until pruning, and 3,000 pending ones of 30 subscribers in 3 tenants, statistics
+ * gathered.
  * The claim must reach its pending rows through an index rather than read every delivery, whatever the ranking of
  * subscribers' turns adds on top. The plan is printed, so that a change of it can be read in the test output. And
  * on a table never analyzed, whose statistics know nothing of its backlog, the turns are ranked once, not once per
