@@ -378,7 +378,10 @@ class ReadmeSnippetsTest {
     Participant bob = shop.participants().create(campaign.id(), NewParticipant.withEmail("bob@example.com"));
     FeedbackBoards feedback = shop.feedback();
     FeedbackBoard board = feedback.createBoard(new NewFeedbackBoard(campaign.id(), "Ideas", "What should we build?"));
-    Idea idea = feedback.submitIdea(ParticipantRef.id(ada.id()), board.id(), new NewIdea("Dark mode", "Too bright."));
+    Idea idea = feedback.submitIdea(ParticipantRef.id(ada.id()), board.id(),
+        new NewIdea("Dark mode", "Too bright.").withIdempotencyKey("form-7f3a"));   // a retry answers this idea
+    assertEquals(idea, feedback.submitIdea(ParticipantRef.id(ada.id()), board.id(),
+        new NewIdea("Dark mode", "Too bright.").withIdempotencyKey("form-7f3a")));
     VoteResult first = feedback.vote(ParticipantRef.id(bob.id()), idea.id());
     assertEquals(1, first.votes());
     assertTrue(first.changed());
