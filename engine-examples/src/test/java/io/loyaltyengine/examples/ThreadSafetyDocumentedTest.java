@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -41,25 +42,7 @@ class ThreadSafetyDocumentedTest {
   void everyPublicTypeStatesItsThreadSafety() throws IOException {
     Path root = projectRoot();
     List<String> missing = new ArrayList<>();
-    int types = 0;
-    try (Stream<Path> modules = Files.list(root)) {
-      for (Path sources : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
-        try (Stream<Path> files = Files.walk(sources)) {
-          for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            Matcher type = PUBLIC_TYPE.matcher(text);
-            while (type.find()) {
-              types++;
-              String javadoc = javadocBefore(text, type.start());
-              if (javadoc == null || !STATEMENT.matcher(javadoc).find()) {
-                missing.add(root.relativize(file) + " " + type.group(1)
-                    + (javadoc == null ? " (no javadoc)" : ""));
-              }
-            }
-          }
-        }
-      }
-    }
+    int types = undocumented(root, ThreadSafetyDocumentedTest::publicTypes, missing);
     // Guards against a pattern that silently matches nothing: the engine has far more public types than this.
     assertTrue(types > 200, "found only " + types + " public types under " + root);
     assertEquals(List.of(), missing, "public types whose javadoc does not state their thread-safety");
@@ -73,27 +56,47 @@ class ThreadSafetyDocumentedTest {
   void everyMemberTypeOfAPublicInterfaceStatesItsThreadSafety() throws IOException {
     Path root = projectRoot();
     List<String> missing = new ArrayList<>();
+    int types = undocumented(root, ThreadSafetyDocumentedTest::implicitlyPublicMembers, missing);
+    // Guards against a parser that silently finds nothing: ParticipantRef alone has two such members.
+    assertTrue(types >= 2, "found only " + types + " implicitly public member types under " + root);
+    assertEquals(List.of(), missing, "member types of public interfaces whose javadoc does not state their "
+        + "thread-safety");
+  }
+
+  /**
+   * Adds to {@code missing} the types {@code declared} finds in every module's main sources whose javadoc does not
+   * state their thread-safety, and returns how many types it found.
+   */
+  private static int undocumented(Path root, Function<String, List<Declared>> declared, List<String> missing)
+      throws IOException {
     int types = 0;
     try (Stream<Path> modules = Files.list(root)) {
       for (Path sources : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
         try (Stream<Path> files = Files.walk(sources)) {
           for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
             String text = Files.readString(file, StandardCharsets.UTF_8);
-            for (Declared member : implicitlyPublicMembers(text)) {
+            for (Declared type : declared.apply(text)) {
               types++;
-              String javadoc = javadocBefore(text, member.start());
+              String javadoc = javadocBefore(text, type.start());
               if (javadoc == null || !STATEMENT.matcher(javadoc).find()) {
-                missing.add(root.relativize(file) + " " + member.name() + (javadoc == null ? " (no javadoc)" : ""));
+                missing.add(root.relativize(file) + " " + type.name() + (javadoc == null ? " (no javadoc)" : ""));
               }
             }
           }
         }
       }
     }
-    // Guards against a parser that silently finds nothing: ParticipantRef alone has two such members.
-    assertTrue(types >= 2, "found only " + types + " implicitly public member types under " + root);
-    assertEquals(List.of(), missing, "member types of public interfaces whose javadoc does not state their "
-        + "thread-safety");
+    return types;
+  }
+
+  /** The types declared {@code public}. */
+  private static List<Declared> publicTypes(String text) {
+    List<Declared> found = new ArrayList<>();
+    Matcher type = PUBLIC_TYPE.matcher(text);
+    while (type.find()) {
+      found.add(new Declared(type.group(1), type.start()));
+    }
+    return found;
   }
 
   /** A type declared in a source file: its name and where its declaration's first line begins. */

@@ -148,21 +148,12 @@ abstract class BoardScanRaceTestBase {
   void anAwardToAParticipantTheIndexDoesNotHoldYetIsOnTheBoardAtOnceThoughAScanAddsItLater() throws Exception {
     Late late = lateParticipant();
     TenantScope shop = late.shop();
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try {
-      pauseNextScan = true;
-      Future<?> building = pool.submit(() -> shop.leaderboards().page(
-          BoardRequest.of(late.campaign(), BoardPeriod.CURRENT_MONTH).by(BoardMetric.POINTS)));
-      scan.awaitReached("the month's board is scanned");
+    whileTheMonthsBoardIsScanned(late, BoardMetric.POINTS, () -> {
       shop.points().award(ParticipantRef.id(late.id()), PointsChange.of(16, "purchase"));
       // Another read takes the award's mark, while the roster does not hold the participant yet.
       shop.leaderboards().rank(late.campaign(), late.first(), BoardPeriod.ALL_TIME, BoardMetric.POINTS,
           Consistency.INDEX);
-      scan.release();
-      building.get(30, TimeUnit.SECONDS);
-    } finally {
-      pool.shutdownNow();
-    }
+    });
 
     assertEquals(Optional.of(new BoardEntry(late.id(), 16, 2)), shop.leaderboards().rank(late.campaign(), late.id(),
         BoardPeriod.ALL_TIME, BoardMetric.POINTS, Consistency.INDEX), "the award just made is on the board");
@@ -172,22 +163,29 @@ abstract class BoardScanRaceTestBase {
   void anActionOfAParticipantTheIndexDoesNotHoldYetIsOnTheBoardAtOnceThoughAScanAddsItLater() throws Exception {
     Late late = lateParticipant();
     TenantScope shop = late.shop();
+    whileTheMonthsBoardIsScanned(late, BoardMetric.ACTIONS, () -> {
+      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(late.id()), late.reward()));
+      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(late.id()), late.reward()));
+    });
+
+    assertEquals(Optional.of(new BoardEntry(late.id(), 2, 2)), shop.leaderboards().rank(late.campaign(), late.id(),
+        BoardPeriod.ALL_TIME, BoardMetric.ACTIONS, Consistency.INDEX), "the actions just recorded are on the board");
+  }
+
+  /** Runs {@code writes} while the campaign's current-month board by {@code metric} is first scanned, paused. */
+  private void whileTheMonthsBoardIsScanned(Late late, BoardMetric metric, Runnable writes) throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       pauseNextScan = true;
-      Future<?> building = pool.submit(() -> shop.leaderboards().page(
-          BoardRequest.of(late.campaign(), BoardPeriod.CURRENT_MONTH).by(BoardMetric.ACTIONS)));
+      Future<?> building = pool.submit(() -> late.shop().leaderboards().page(
+          BoardRequest.of(late.campaign(), BoardPeriod.CURRENT_MONTH).by(metric)));
       scan.awaitReached("the month's board is scanned");
-      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(late.id()), late.reward()));
-      shop.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(late.id()), late.reward()));
+      writes.run();
       scan.release();
       building.get(30, TimeUnit.SECONDS);
     } finally {
       pool.shutdownNow();
     }
-
-    assertEquals(Optional.of(new BoardEntry(late.id(), 2, 2)), shop.leaderboards().rank(late.campaign(), late.id(),
-        BoardPeriod.ALL_TIME, BoardMetric.ACTIONS, Consistency.INDEX), "the actions just recorded are on the board");
   }
 
   /**
