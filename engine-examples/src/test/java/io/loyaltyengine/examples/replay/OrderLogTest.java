@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -274,6 +275,23 @@ class OrderLogTest {
       assertEquals(Invoice.SkipReason.MALFORMED_LINE, byNumber(log).get("1").skipReason(RetailReplay.MAX_POINTS));
       assertNull(byNumber(log).get("2").skipReason(RetailReplay.MAX_POINTS));
     }
+  }
+
+  /**
+   * A row of the right width with a quoted description over two lines is one row, also when a value of it is
+   * malformed (here its quantity): REPLAY.md reads such a record as a description with a line break. Its second line
+   * is not read again as a row, so no second malformed row is counted and the text after the line break
+   * ("HEART" before a comma) is no invoice.
+   */
+  @Test
+  void aRightWidthRowWithABadValueAndAMultiLineDescriptionIsOneMalformedRow() throws IOException {
+    OrderLog log = read(HEADER
+        + "1,s,\"SET OF 3\nHEART, COOKIE CUTTERS\",x,2011-03-01 10:00:00,5,1,UK\n"
+        + "2,s,d,1,2011-03-01 11:00:00,5,2,UK\n");
+    assertEquals(2, log.rows());
+    assertEquals(Map.of(OrderLog.RowProblem.QUANTITY, 1L), log.malformedRows());
+    assertEquals(Set.of("1", "2"), byNumber(log).keySet());
+    assertEquals(Invoice.SkipReason.MALFORMED_LINE, byNumber(log).get("1").skipReason(RetailReplay.MAX_POINTS));
   }
 
   /**
