@@ -36,9 +36,10 @@ import java.util.function.LongConsumer;
  *       ({@code 17850.0}).
  * </ul>
  * A malformed row whose invoice number reads makes that invoice {@link Invoice.SkipReason#MALFORMED_LINE}: its
- * value cannot be known. A malformed record over several lines (a stray quote's) is its first line only, and the
- * lines after it are read again as rows ({@link CsvRecordReader#rereadFromSecondLine()}). Nothing in the data
- * throws; only a header without a needed column does.
+ * value cannot be known. A record over several lines that is malformed as a record (a stray quote's: the wrong
+ * number of fields, a quote left open, too long) is its first line only, and the lines after it are read again as
+ * rows ({@link CsvRecordReader#rereadFromSecondLine()}); one of the right width with a malformed value is one row, a
+ * description with line breaks. Nothing in the data throws; only a header without a needed column does.
  *
  * <p>Immutable once read; thread-safe.
  */
@@ -153,9 +154,12 @@ final class OrderLog {
         continue;
       }
       malformed.merge(problem, 1L, Long::sum);
-      // Over several lines, the record is a stray quote's: its first line is the malformed row, the others are read
-      // again as rows of their own.
-      records.rereadFromSecondLine();
+      // Over several lines and of the wrong width, the record is a stray quote's: its first line is the malformed row,
+      // the others are read again as rows of their own (the reader did so for its own problems). One of the right
+      // width with a bad value reads as a description with line breaks, and is one malformed row.
+      if (problem == RowProblem.FIELD_COUNT) {
+        records.rereadFromSecondLine();
+      }
       if (parser.invoiceNo != null) {
         byNumber.computeIfAbsent(parser.invoiceNo, Invoice::new).addMalformed();
       }
