@@ -15,6 +15,8 @@ import io.loyaltyengine.leaderboard.LeaderboardSettings;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
+import io.loyaltyengine.rewards.LoyaltyAction;
+import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.InMemoryStorage;
 import io.loyaltyengine.testkit.SettableClock;
@@ -93,6 +95,23 @@ class LeaderboardIndexBoundTest {
   @Test
   void membersThisEngineEnrolsPastTheBoundDropTheLeastRecentlyReadCampaign() {
     enrol(scope, busy, "own", 500);
+    assertEquals(600, indexedRows(), "the busy campaign's 600 rows only: 1,200 would be past the bound of 1,000");
+  }
+
+  /**
+   * Another instance enrols 500 participants in the busy campaign, and this engine records an action of each before
+   * any catch-up: the read of the marks of those actions adds them to this engine's index (600 rows), past the bound
+   * with the quiet campaign's 600, as a catch-up adding them would: the quiet one, read less recently, is dropped.
+   */
+  @Test
+  void membersTheReadOfMarksAddsPastTheBoundDropTheLeastRecentlyReadCampaign() {
+    long reward = scope.rewards().define(busy, NewCampaignReward.message("Thanks", "Thank you", 100)).id();
+    TenantScope there = newEngine().forTenant(scope.tenantId());
+    for (int i = 0; i < 500; i++) {
+      long id = there.participants().create(busy, NewParticipant.withEmail("other" + i + "@example.com")).id();
+      scope.rewards().recordAction(LoyaltyAction.of(ParticipantRef.id(id), reward));
+    }
+    read(busy);
     assertEquals(600, indexedRows(), "the busy campaign's 600 rows only: 1,200 would be past the bound of 1,000");
   }
 
