@@ -122,10 +122,11 @@ import java.util.function.LongPredicate;
  * leaves, a board's score map: about as much as that many members), so that campaigns with few participants or none,
  * which a host with many tenants reads by the thousand, are dropped like the others rather than kept for good. The
  * campaign being read is never dropped, so a single campaign larger than the bound stays indexed. The rows a
- * campaign gains after its build count too: members that a catch-up or this engine's creations add are noted (one
- * row per board of their campaign, at most), and once the noted rows may pass the bound the rows are counted again
- * and the least recently read campaigns other than the one that grew are dropped, by the read that caught up or the
- * unit of work that created them. A read costs one volatile read more while nothing was noted.
+ * campaign gains after its build count too: members that a catch-up, the read of marks or this engine's creations
+ * add are noted (one row per board of their campaign, at most), and once the noted rows may pass the bound the rows
+ * are counted again and the least recently read campaigns other than the one that grew are dropped, by the read
+ * that caught up or read the marks, or the unit of work that created them. A read costs two volatile reads more
+ * while nothing was noted.
  *
  * <p>Thread-safe: campaigns are held in a concurrent map; a campaign's builds and catch-ups run under its own lock,
  * the reading of its marked awards under another (a read waits for marks another thread is reading); rosters and
@@ -232,6 +233,7 @@ public final class LeaderboardIndexes {
       if (catchUp(index, nowMillis) || attempt > 0) {
         evictIfPastBound(index); // the members a catch-up added
         resolveMarked(index);
+        evictIfPastBound(index); // the members the marks added
         return index;
       }
       // Too much changed since the last catch-up: start again from storage.
@@ -708,8 +710,8 @@ public final class LeaderboardIndexes {
   }
 
   /**
-   * Notes that {@code members} joined a campaign's roster after it was built (this engine's creations, a catch-up):
-   * each adds a row to each of its boards, at most.
+   * Notes that {@code members} joined a campaign's roster after it was built (this engine's creations, a catch-up, the
+   * read of marks): each adds a row to each of its boards, at most.
    */
   private void joined(CampaignIndex index, long members) {
     if (members > 0) {
