@@ -66,7 +66,9 @@ public interface Events {
    * it) and those not started, waits for them to stop, does not prune, and returns what it recorded. The deliveries it
    * did not make, a cancelled one included, count no attempt, pause no endpoint, and are delivered once their lease
    * ({@link EventSettings#lease()}) runs out: at least once, as always. A listener called when the interrupt came is
-   * not stopped by the engine. The thread's interrupt status is kept in every case; the call never throws for it.
+   * not stopped by the engine; one that ends by throwing {@link InterruptedException} (which cleared the status) has
+   * failed an attempt, as with any exception, and the status is set again. The thread's interrupt status is kept in
+   * every case; the call never throws for it.
    *
    * @return what the round did: exact counts of what it recorded
    */

@@ -687,8 +687,14 @@ public final class EventDispatcher implements AutoCloseable {
       // was never counted, retried nor parked); the JVM's own errors end the round.
       HostCode.rethrowIfFatal(e);
       // Only the exception's type: its message may carry the payload's personal data.
-      return failed(d, "listener threw " + e.getClass().getName(), listenerDelay(d.attempts() + 1),
+      Outcome outcome = failed(d, "listener threw " + e.getClass().getName(), listenerDelay(d.attempts() + 1),
           d.attempts() + 1 >= settings.listenerMaxAttempts(), now());
+      if (e instanceof InterruptedException) {
+        // Interrupted while it waited (the host stopping the round), the listener threw, which cleared the status:
+        // set again (after the outcome is written), the round starts no other delivery and the caller keeps it.
+        Thread.currentThread().interrupt();
+      }
+      return outcome;
     }
     markDelivered(d);
     return Outcome.DELIVERED;
