@@ -64,16 +64,18 @@ public interface Points {
    * Each operation gets its own outcome, at the same index, with the result or error the single call would give;
    * one failing operation never fails another, and operations on one participant apply in list order.
    *
-   * <p>The engine applies them in as few transactions as it can (a chunk of operations per commit), so this is
-   * much faster than one call per change. It is not atomic as a whole: if the process dies part way, a prefix of
-   * the chunks is durable. Give each operation an idempotency key and a rerun of the whole list changes nothing
-   * twice. An operation's outcome may be a STORAGE_UNAVAILABLE saying its chunk's commit outcome is unknown (the
-   * connection failed during the commit): that operation may have applied, and as for a single call, a retry with
-   * its idempotency key tells which; an operation refused in that chunk keeps its own error and changed nothing.
-   * Inside a host's transaction all of it is part of the host's transaction; there a deadlock (or another failure a
-   * transaction of the engine's own would be run again after) fails the whole call with STORAGE_UNAVAILABLE, as it
-   * fails a single call: on H2 a deadlock's victim may be rolled back whole, or keep its locks in a transaction that
-   * can no longer commit, so roll back and run yours again.
+   * <p>The engine applies them in as few transactions as it can (a chunk of operations per commit), so this is much
+   * faster than one call per change. It is not atomic as a whole: if the process dies part way, a prefix of the chunks
+   * is durable. Give each operation an idempotency key and a rerun of the whole list changes nothing twice, with one
+   * exception: a deduction capped at the balance that found nothing to take wrote nothing, its key unused ({@link
+   * #deductUpToBalance}), so in a rerun it takes from what later operations of the first run awarded; an importer that
+   * must not do so records such outcomes itself. An operation's outcome may be a STORAGE_UNAVAILABLE saying its chunk's
+   * commit outcome is unknown (the connection failed during the commit): that operation may have applied, and as for a
+   * single call, a retry with its idempotency key tells which; an operation refused in that chunk keeps its own error
+   * and changed nothing. Inside a host's transaction all of it is part of the host's transaction; there a deadlock (or
+   * another failure a transaction of the engine's own would be run again after) fails the whole call with
+   * STORAGE_UNAVAILABLE, as it fails a single call: on H2 a deadlock's victim may be rolled back whole, or keep its
+   * locks in a transaction that can no longer commit, so roll back and run yours again.
    *
    * @param operations the changes, in order
    * @return one outcome per operation, in order
