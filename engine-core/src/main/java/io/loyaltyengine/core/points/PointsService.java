@@ -129,13 +129,16 @@ public final class PointsService implements Points {
    * {@code SELECT ... FOR UPDATE} unable to go on.
    */
   @Override
-  public List<PointsOutcome> applyAll(List<PointsOperation> operations) {
+  public List<PointsOutcome> applyAll(List<PointsOperation> given) {
     // An empty batch, or one of malformed operations only, runs no unit of work: refused by a closed engine all the
     // same, as every operation is.
     context.transactions().ensureOpen();
-    if (operations == null) {
+    if (given == null) {
       throw LoyaltyException.validation("operations", "operations must not be null");
     }
+    // Read once, into a list indexed in O(1): a LinkedList read by index would cost O(n^2), and a list the caller
+    // changes meanwhile would be checked as one list and applied as another.
+    List<PointsOperation> operations = new ArrayList<>(given);
     if (operations.size() > MAX_BULK_OPERATIONS) {
       throw LoyaltyException.validation("operations",
           "at most " + MAX_BULK_OPERATIONS + " operations per call, but there were " + operations.size());
