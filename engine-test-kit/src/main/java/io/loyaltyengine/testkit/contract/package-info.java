@@ -12,7 +12,8 @@
  *   <li>{@link io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest}, also through the API:
  *       {@code createFixture()} and {@code storeSnapshot(fixture)} (every row of the database, as a value whose
  *       {@code equals} tells whether anything changed); optionally {@code defaultCalls()} for a slower backend.</li>
- *   <li>Below the engine, on the ports: {@link io.loyaltyengine.testkit.contract.BrandCampaignPortsContractTest},
+ *   <li>Below the engine, on the ports: {@link io.loyaltyengine.testkit.contract.AccessPortsContractTest},
+ *       {@link io.loyaltyengine.testkit.contract.BrandCampaignPortsContractTest},
  *       {@link io.loyaltyengine.testkit.contract.EventPortsContractTest},
  *       {@link io.loyaltyengine.testkit.contract.FeedbackPortsContractTest},
  *       {@link io.loyaltyengine.testkit.contract.LeaderboardPortsContractTest},
