@@ -2,7 +2,6 @@ package io.loyaltyengine.testkit.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,12 +16,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -180,45 +173,15 @@ public abstract class AccessPortsContractTest extends PortsContractSupport {
    * as the rotation that reads the row then does) or true if it rolled back.
    */
   private void assertASecondSsoSecretInsertWaits(boolean firstCommits) throws Exception {
-    assumeSharedDatabase();
     long t = tenant(T0);
     SsoSecretRecord mine = new SsoSecretRecord(t, "sso-first-instance", null, null, T0);
     SsoSecretRecord yours = new SsoSecretRecord(t, "sso-second-instance", null, null, T1);
-    Storage second = fixture().openStorage();
-    ExecutorService threads = Executors.newFixedThreadPool(2);
-    CountDownLatch inserted = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    try {
-      Future<Boolean> first = threads.submit(() -> storage().inTransaction(tx -> {
-        boolean ok = tx.ssoSecrets().insertIfAbsent(mine);
-        inserted.countDown();
-        await(release);
-        if (!firstCommits) {
-          throw new RolledBack();
-        }
-        return ok;
-      }));
-      await(inserted);
-      Started<Optional<SsoSecretRecord>> other = start(threads, () -> second.inTransaction(tx ->
-          tx.ssoSecrets().insertIfAbsent(yours) ? Optional.of(yours) : tx.ssoSecrets().lock(t)));
-      awaitBlockedOnALock(other.thread());
-      release.countDown();
-      if (firstCommits) {
-        assertTrue(first.get(60, TimeUnit.SECONDS));
-      } else {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> first.get(60, TimeUnit.SECONDS));
-        assertInstanceOf(RolledBack.class, e.getCause());
-      }
-      SsoSecretRecord expected = firstCommits ? mine : yours;
-      assertEquals(Optional.of(expected), other.get(),
-          "the second insert " + (firstCommits ? "loses to the committed first and then reads it"
-              : "wins once the first rolled back"));
-      assertEquals(Optional.of(expected), tx(tx -> tx.ssoSecrets().find(t)));
-    } finally {
-      release.countDown();
-      threads.shutdownNow();
-      second.close();
-    }
+    Optional<SsoSecretRecord> seen = secondWaitingForFirst(tx -> tx.ssoSecrets().insertIfAbsent(mine), firstCommits,
+        tx -> tx.ssoSecrets().insertIfAbsent(yours) ? Optional.of(yours) : tx.ssoSecrets().lock(t));
+    SsoSecretRecord expected = firstCommits ? mine : yours;
+    assertEquals(Optional.of(expected), seen, "the second insert "
+        + (firstCommits ? "loses to the committed first and then reads it" : "wins once the first rolled back"));
+    assertEquals(Optional.of(expected), tx(tx -> tx.ssoSecrets().find(t)));
   }
 
   // ---------------------------------------------------------------- customer mappings
@@ -330,14 +293,5 @@ public abstract class AccessPortsContractTest extends PortsContractSupport {
   private static ApiKeyRecord withRevokedAt(ApiKeyRecord k, Instant at) {
     return new ApiKeyRecord(k.tenantId(), k.keyId(), k.name(), k.scopes(), k.hint(), k.secretHash(), k.createdAt(),
         at);
-  }
-
-  /** Thrown to roll a unit of work back. */
-  private static final class RolledBack extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    RolledBack() {
-      super("rolled back", null, false, false);
-    }
   }
 }

@@ -1,5 +1,7 @@
 package io.loyaltyengine.testkit.contract;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.brand.Brand;
@@ -21,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -165,6 +168,60 @@ abstract class PortsContractSupport {
       return work.call();
     });
     return new Started<>(thread.get(60, TimeUnit.SECONDS), outcome);
+  }
+
+  /**
+   * Runs {@code first} in a unit of work that it holds open, then {@code second} in a unit of work of its own on
+   * another storage of the database, which must wait for a lock the first holds (as a unique key or a row lock
+   * makes it), not pass it by; then lets the first commit ({@code firstCommits}) or roll back, and returns what the
+   * second returned. Skips the test, with the reason, if the backend cannot open a second storage on the database.
+   */
+  final <T> T secondWaitingForFirst(Function<Transaction, ?> first, boolean firstCommits,
+      Function<Transaction, T> second) throws Exception {
+    assumeSharedDatabase();
+    Storage other = fixture.openStorage();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    CountDownLatch done = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      Future<Object> held = threads.submit(() -> storage.inTransaction(tx -> {
+        Object result = first.apply(tx);
+        done.countDown();
+        await(release);
+        if (!firstCommits) {
+          throw new RolledBack();
+        }
+        return result;
+      }));
+      await(done);
+      Started<T> waiting = start(threads, () -> other.inTransaction(second::apply));
+      try {
+        awaitBlockedOnALock(waiting.thread());
+      } catch (AssertionError e) {
+        throw new AssertionError("the second unit of work did not wait for the first", e);
+      }
+      release.countDown();
+      if (firstCommits) {
+        held.get(60, TimeUnit.SECONDS);
+      } else {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> held.get(60, TimeUnit.SECONDS));
+        assertInstanceOf(RolledBack.class, e.getCause(), "the first unit of work rolled back");
+      }
+      return waiting.get();
+    } finally {
+      release.countDown();
+      threads.shutdownNow();
+      other.close();
+    }
+  }
+
+  /** Thrown to roll a unit of work back. */
+  static final class RolledBack extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RolledBack() {
+      super("rolled back", null, false, false);
+    }
   }
 
   static void await(CountDownLatch latch) {

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
  * The quest port's contract suite, held to its javadoc below the engine on every storage backend: a quest and its
  * tasks read back as written (nulls and task order included), lists by campaign in id order, the active flag, an
  * update of the name and description alone returning the row it wrote, one completion per participant and task kept by insert-if-absent, completions listed in task order, a participant's
- * deletion, tenant isolation of every lookup, and the undo of every write. Races through the engine are in the JDBC
- * module's {@code QuestRace*} tests.
+ * deletion, tenant isolation of every lookup, the undo of every write, and races on two storages: of concurrent
+ * completions of one task exactly one is stored, and a second one waits for an uncommitted first. Races through the
+ * engine are in the JDBC module's {@code QuestRace*} tests.
  *
  * <p>A backend's test extends this class and supplies its fixture (see {@link ReferralPortsContractTest}).
  * Not thread-safe: JUnit creates an instance per test method.
@@ -187,6 +188,44 @@ public abstract class QuestPortsContractTest extends PortsContractSupport {
     assertEquals(1, tx(tx -> tx.quests().completions(t, quest.id(), kept)).size(), "another participant's");
     assertTrue(test(tx -> tx.quests().insertCompletionIfAbsent(completion(t, quest.id(), gone, 1, false))),
         "its key is free again");
+  }
+
+  @Test
+  void ofConcurrentCompletionsOfOneTaskExactlyOneIsStored() throws Exception {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    Quest quest = quest(campaign, nextId(), "Q", 2);
+    run(tx -> tx.quests().insert(quest));
+    long participant = nextId();
+    List<Boolean> outcomes = race(i -> tx -> tx.quests().insertCompletionIfAbsent(new QuestCompletionRecord(t,
+        quest.id(), participant, 2, false, T0.plusSeconds(i))));
+    assertEquals(1, outcomes.stream().filter(b -> b).count(), outcomes.toString());
+    assertEquals(List.of(new QuestCompletionRecord(t, quest.id(), participant, 2, false,
+        T0.plusSeconds(outcomes.indexOf(true)))), tx(tx -> tx.quests().completions(t, quest.id(), participant)));
+  }
+
+  @Test
+  void aSecondCompletionOfOneTaskWaitsForTheFirstAndLosesIfItCommits() throws Exception {
+    assertASecondCompletionWaits(true);
+  }
+
+  @Test
+  void aSecondCompletionOfOneTaskWaitsForTheFirstAndWinsIfItRollsBack() throws Exception {
+    assertASecondCompletionWaits(false);
+  }
+
+  private void assertASecondCompletionWaits(boolean firstCommits) throws Exception {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    Quest quest = quest(campaign, nextId(), "Q", 1);
+    run(tx -> tx.quests().insert(quest));
+    long participant = nextId();
+    QuestCompletionRecord mine = completion(t, quest.id(), participant, 1, true);
+    QuestCompletionRecord yours = new QuestCompletionRecord(t, quest.id(), participant, 1, false, T0);
+    boolean inserted = secondWaitingForFirst(tx -> tx.quests().insertCompletionIfAbsent(mine), firstCommits,
+        tx -> tx.quests().insertCompletionIfAbsent(yours));
+    assertEquals(!firstCommits, inserted, firstCommits ? "loses to the committed first" : "wins after a rollback");
+    assertEquals(List.of(firstCommits ? mine : yours), tx(tx -> tx.quests().completions(t, quest.id(), participant)));
   }
 
   private List<String> names(long tenantId, long campaignId) {

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
  * The testimonial port's contract suite, held to its javadoc below the engine on every storage backend: every field
  * read back as written (nulls included), one testimonial per participant kept by insert-if-absent, moderation only
  * from the statuses given, lists in id order by campaign and status after a cursor, a participant's deletion, tenant
- * isolation of every lookup, and the undo of every write. Races through the engine are in the JDBC module's
- * {@code TestimonialRace*} tests.
+ * isolation of every lookup, the undo of every write, and races on two storages: of concurrent inserts for one
+ * participant and of concurrent moderations of one testimonial exactly one succeeds, and a second insert waits for
+ * an uncommitted first. Races through the engine are in the JDBC module's {@code TestimonialRace*} tests.
  *
  * <p>A backend's test extends this class and supplies its fixture (see {@link ReferralPortsContractTest}).
  * Not thread-safe: JUnit creates an instance per test method.
@@ -138,6 +139,59 @@ public abstract class TestimonialPortsContractTest extends PortsContractSupport 
     Testimonial sameParticipant = new Testimonial(nextId(), t, campaign.id(), gone.participantId(), "again", null,
         TestimonialStatus.PENDING, T0, null);
     assertTrue(test(tx -> tx.testimonials().insertIfAbsent(sameParticipant)), "its key is free again");
+  }
+
+  @Test
+  void ofConcurrentInsertsForOneParticipantExactlyOneIsStored() throws Exception {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    long participant = nextId();
+    long first = nextIds(RACERS);
+    List<Boolean> outcomes = race(i -> tx -> tx.testimonials().insertIfAbsent(new Testimonial(first + i, t,
+        campaign.id(), participant, "racer " + i, null, TestimonialStatus.PENDING, T0, null)));
+    assertEquals(1, outcomes.stream().filter(b -> b).count(), outcomes.toString());
+    assertEquals(Optional.of("racer " + outcomes.indexOf(true)),
+        tx(tx -> tx.testimonials().findByParticipant(t, participant)).map(Testimonial::text));
+    assertEquals(1, texts(t, campaign.id(), null, null, 100).size());
+  }
+
+  @Test
+  void aSecondInsertForOneParticipantWaitsForTheFirstAndLosesIfItCommits() throws Exception {
+    assertASecondInsertWaits(true);
+  }
+
+  @Test
+  void aSecondInsertForOneParticipantWaitsForTheFirstAndWinsIfItRollsBack() throws Exception {
+    assertASecondInsertWaits(false);
+  }
+
+  private void assertASecondInsertWaits(boolean firstCommits) throws Exception {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    Testimonial mine = testimonial(campaign, nextId(), "first", null);
+    Testimonial yours = new Testimonial(nextId(), t, campaign.id(), mine.participantId(), "second", 2,
+        TestimonialStatus.PENDING, T0, null);
+    boolean inserted = secondWaitingForFirst(tx -> tx.testimonials().insertIfAbsent(mine), firstCommits,
+        tx -> tx.testimonials().insertIfAbsent(yours));
+    assertEquals(!firstCommits, inserted, firstCommits ? "loses to the committed first" : "wins after a rollback");
+    assertEquals(Optional.of(firstCommits ? mine : yours),
+        tx(tx -> tx.testimonials().findByParticipant(t, mine.participantId())));
+  }
+
+  @Test
+  void ofConcurrentModerationsOfOneTestimonialExactlyOneMovesIt() throws Exception {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    Testimonial pending = testimonial(campaign, nextId(), "moderated", 5);
+    run(tx -> tx.testimonials().insertIfAbsent(pending));
+    List<TestimonialStatus> to = List.of(TestimonialStatus.APPROVED, TestimonialStatus.REJECTED);
+    List<Boolean> outcomes = race(i -> tx -> tx.testimonials().moderate(t, pending.id(),
+        List.of(TestimonialStatus.PENDING), to.get(i % 2), T0.plusSeconds(i)));
+    assertEquals(1, outcomes.stream().filter(b -> b).count(), outcomes.toString());
+    int winner = outcomes.indexOf(true);
+    Testimonial moderated = tx(tx -> tx.testimonials().find(t, pending.id())).orElseThrow();
+    assertEquals(to.get(winner % 2), moderated.status(), "the one move that returned true is the one stored");
+    assertEquals(1, texts(t, campaign.id(), to.get(winner % 2), null, 10).size());
   }
 
   private List<String> texts(long tenantId, long campaignId, TestimonialStatus status, Long afterId, int limit) {
