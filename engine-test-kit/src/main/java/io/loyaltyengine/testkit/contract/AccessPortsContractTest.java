@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * The contract of the ports a tenant's access rests on, checked on the ports themselves, below the engine: API keys
  * ({@link io.loyaltyengine.core.spi.ApiKeyPort}: revocation is one compare-and-set on a live key of the tenant),
  * single sign-on secrets ({@link io.loyaltyengine.core.spi.SsoSecretPort}: one row per tenant, inserted if absent,
- * a second insert waiting for the first) and customer mappings
+ * a second insert waiting for the first), their locks and the tenant's (held until the unit of work ends) and
+ * customer mappings
  * ({@link io.loyaltyengine.core.spi.CustomerMappingPort}: unique both ways within a campaign of a tenant). Each call
  * made with another tenant's id neither sees nor changes a row.
  *
@@ -182,6 +183,45 @@ public abstract class AccessPortsContractTest extends PortsContractSupport {
     assertEquals(Optional.of(expected), seen, "the second insert "
         + (firstCommits ? "loses to the committed first and then reads it" : "wins once the first rolled back"));
     assertEquals(Optional.of(expected), tx(tx -> tx.ssoSecrets().find(t)));
+  }
+
+  @Test
+  void aLockedTenantAndItsSsoSecretsAreHeldUntilTheUnitOfWorkCommits() throws Exception {
+    assertLocksAreHeld(true);
+  }
+
+  @Test
+  void aLockedTenantAndItsSsoSecretsAreHeldUntilTheUnitOfWorkRollsBack() throws Exception {
+    assertLocksAreHeld(false);
+  }
+
+  /**
+   * What the engine's checks over a tenant's rows rest on: a unit of work that locks the tenant (then counts its live
+   * keys before it issues one) or its secrets (then reads them before it rotates them) waits for another that holds
+   * the lock, and then reads what that one left.
+   */
+  private void assertLocksAreHeld(boolean firstCommits) throws Exception {
+    long t = tenant(T0);
+    ApiKeyRecord issued = key(t, nextId(), T0);
+    int live = secondWaitingForFirst(tx -> {
+      assertTrue(tx.tenants().lock(t).isPresent());
+      tx.apiKeys().insert(issued);
+      return null;
+    }, firstCommits, tx -> {
+      assertTrue(tx.tenants().lock(t).isPresent());
+      return tx.apiKeys().countLive(t);
+    });
+    assertEquals(firstCommits ? 1 : 0, live, "the tenant's lock orders the count after the other's issue");
+
+    SsoSecretRecord first = new SsoSecretRecord(t, "sso-first", null, null, T0);
+    run(tx -> tx.ssoSecrets().insertIfAbsent(first));
+    SsoSecretRecord rotated = new SsoSecretRecord(t, "sso-rotated", first.secret(), T2, T1);
+    Optional<SsoSecretRecord> seen = secondWaitingForFirst(tx -> {
+      assertEquals(Optional.of(first), tx.ssoSecrets().lock(t));
+      return tx.ssoSecrets().update(rotated);
+    }, firstCommits, tx -> tx.ssoSecrets().lock(t));
+    assertEquals(Optional.of(firstCommits ? rotated : first), seen,
+        "the secrets' lock orders the read after the other's rotation");
   }
 
   // ---------------------------------------------------------------- customer mappings

@@ -1003,6 +1003,37 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(expected), tx(tx -> tx.webhookEndpoints().list(t)));
   }
 
+  @Test
+  void aLockedWebhookEndpointIsHeldUntilTheUnitOfWorkCommits() throws Exception {
+    assertAWebhookEndpointLockIsHeld(true);
+  }
+
+  @Test
+  void aLockedWebhookEndpointIsHeldUntilTheUnitOfWorkRollsBack() throws Exception {
+    assertAWebhookEndpointLockIsHeld(false);
+  }
+
+  /**
+   * An endpoint's read-merge-write (an update through the API, the dispatcher disabling it) rests on its lock: a unit
+   * of work locking it waits for another that holds it, and then reads what that one left; another tenant's id
+   * finds nothing.
+   */
+  private void assertAWebhookEndpointLockIsHeld(boolean firstCommits) throws Exception {
+    long t = tenant();
+    WebhookEndpointRecord endpoint = endpoint(t, nextId(), Set.of(), null, true, null, null);
+    run(tx -> tx.webhookEndpoints().insert(endpoint));
+    assertEquals(Optional.empty(), tx(tx -> tx.webhookEndpoints().lock(t + 1, endpoint.endpointId())));
+    Instant later = T0.plusSeconds(60);
+    WebhookEndpointRecord disabled = new WebhookEndpointRecord(t, endpoint.endpointId(), endpoint.url(),
+        endpoint.types(), null, false, "410 Gone", endpoint.secret(), null, null, endpoint.createdAt(), later);
+    Optional<WebhookEndpointRecord> seen = secondWaitingForFirst(tx -> {
+      assertEquals(Optional.of(endpoint), tx.webhookEndpoints().lock(t, endpoint.endpointId()));
+      return tx.webhookEndpoints().update(disabled);
+    }, firstCommits, tx -> tx.webhookEndpoints().lock(t, endpoint.endpointId()));
+    assertEquals(Optional.of(firstCommits ? disabled : endpoint), seen,
+        "the lock orders the read after the other's update");
+  }
+
   // ---------------------------------------------------------------- atomicity
 
   @Test
