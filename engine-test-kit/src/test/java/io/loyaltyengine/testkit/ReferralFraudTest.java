@@ -134,6 +134,23 @@ class ReferralFraudTest {
     assertEquals(5, shop.get(clean.participant()).pointsBalance(), "the two-way reward");
   }
 
+  /**
+   * A domain written in Unicode and in punycode is one domain name, so one mailbox: an alias of the referrer's email
+   * spelling its domain the other way (with or without a {@code +tag}) is a self-referral, as a {@code +tag} alias
+   * is. Another domain that merely looks like it is not.
+   */
+  @Test
+  void anAliasSpellingTheReferrersDomainInPunycodeOrUnicodeIsHighSelfReferral() {
+    Shop shop = shop(FraudScreening.DEFAULTS);
+    Participant ada = shop.join("ada@b\u00fccher.de");
+    assertSignal(shop.refer("ada@xn--bcher-kva.de", ada, CodeKind.SIGNED), RiskLevel.HIGH, "SELF_REFERRAL_EMAIL");
+    assertSignal(shop.refer("Ada+2@XN--BCHER-KVA.DE", ada, CodeKind.SHORT), RiskLevel.HIGH, "SELF_REFERRAL_EMAIL");
+    Participant bob = shop.join("bob@xn--bcher-kva.de");
+    assertSignal(shop.refer("bob+1@B\u00dcCHER.de", bob, CodeKind.SIGNED), RiskLevel.HIGH, "SELF_REFERRAL_EMAIL");
+
+    assertSignal(shop.refer("ada@bucher.de", ada, CodeKind.SIGNED), RiskLevel.LOW, RiskSignal.NO_SIGNAL);
+  }
+
   @Test
   void theReferrersVisitorIdOrCustomerIdOnASignupIsHighSelfReferral() {
     Shop shop = shop(FraudScreening.DEFAULTS);
