@@ -32,7 +32,7 @@ import java.util.Set;
  * <ol>
  *   <li>{@value #SELF_REFERRAL_EMAIL} (HIGH): the invited participant's sanitized email equals the referrer's once a
  *       {@code +tag} is removed from both local parts, whatever the domain (gmail's dots and tags are already folded
- *       by sanitizing).</li>
+ *       by sanitizing), each domain compared in punycode ({@code bücher.de} is {@code xn--bcher-kva.de}).</li>
  *   <li>{@value #SELF_REFERRAL_VISITOR} (HIGH): the signup's visitor id is the one of the referrer's first signup.</li>
  *   <li>{@value #SELF_REFERRAL_CUSTOMER} (HIGH): the signup's customer id is the one of the referrer's first
  *       signup, or the one the referrer is mapped to ({@link io.loyaltyengine.customers.CustomerMappings}, which
@@ -226,19 +226,33 @@ public final class FraudRules {
     return a != null && a.equals(b);
   }
 
-  /** Whether two sanitized emails are one once a {@code +tag} is removed from each local part. */
+  /**
+   * Whether two sanitized emails are one once a {@code +tag} is removed from each local part and each domain is
+   * written in punycode (a domain in Unicode and in punycode is one domain name, so one mailbox; sanitizing keeps the
+   * form given). A domain that is gmail's once in punycode (written in full-width letters, say) folds as sanitizing
+   * folds gmail's.
+   */
   static boolean sameEmail(String a, String b) {
     if (a == null || b == null) {
       return false;
     }
-    return withoutTag(a).equals(withoutTag(b));
+    return comparable(a).equals(comparable(b));
   }
 
-  private static String withoutTag(String email) {
+  private static String comparable(String email) {
     int at = email.lastIndexOf('@');
-    int plus = email.indexOf('+');
+    String local = email.substring(0, Math.max(at, 0));
+    String domain = toAscii(email.substring(at + 1));
+    int plus = local.indexOf('+');
     // A local part that is all tag ("+x@...") keeps it: it has nothing else to compare.
-    return plus > 0 && plus < at ? email.substring(0, plus) + email.substring(at) : email;
+    if (plus > 0) {
+      local = local.substring(0, plus);
+    }
+    if (domain.equals("gmail.com") || domain.equals("googlemail.com")) {
+      local = local.replace(".", "");
+      domain = "gmail.com";
+    }
+    return local + "@" + domain;
   }
 
   private static String toAscii(String domain) {
