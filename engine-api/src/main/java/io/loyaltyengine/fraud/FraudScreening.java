@@ -15,12 +15,13 @@ import java.util.regex.Pattern;
  * once.
  *
  * <p>The engine's rules, per referral: self-referral (an email that equals the referrer's once any {@code +tag} is
- * removed, domains compared in punycode, the referrer's visitor id or host customer id (those of its own signup, or the customer id it is mapped
- * to): HIGH; the referrer's IP address: MEDIUM, since offices and households share one), duplicate identity (the invited email was enrolled in the campaign before the referral:
- * HIGH), disposable email domain (HIGH), and velocity (more signups from one IP address or visitor id within the
- * campaign's window than its limit: HIGH). The highest level wins; among equal levels, the first rule in that order,
- * then the host's rules in the order added. Per campaign, {@link io.loyaltyengine.referrals.ReferralSettings} says
- * what MEDIUM and HIGH do.
+ * removed, domains compared in punycode, the referrer's visitor id or host customer id (those of its own signup, or
+ * the customer id it is mapped to): HIGH; the referrer's IP address: MEDIUM, since offices and households share
+ * one), duplicate identity (the invited email was enrolled in the campaign before the referral: HIGH), disposable
+ * email domain (HIGH), and velocity (more signups from one IP address or visitor id within the campaign's window
+ * than its limit: HIGH). The highest level wins; among equal levels, the first rule in that order, then the host's
+ * rules in the order added. Per campaign, {@link io.loyaltyengine.referrals.ReferralSettings} says what MEDIUM and
+ * HIGH do.
  */
 public final class FraudScreening {
   /** The engine's rules and shipped domain list only. */
