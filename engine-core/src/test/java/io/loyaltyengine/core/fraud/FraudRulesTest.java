@@ -484,6 +484,26 @@ class FraudRulesTest {
     assertEquals(Set.of("kept.example"), builder.build().disposableDomains());
   }
 
+  /**
+   * An email address given where a domain belongs (a host loading a list of reported addresses, say) is refused
+   * naming its domain only: the refusal reaches the host's logs, and the address is personal data.
+   */
+  @Test
+  void anEmailGivenForADomainIsRefusedWithoutItsLocalPart() {
+    for (String given : List.of("grace.hopper@mailinator.com", " Grace.Hopper+x@throwaway.example ")) {
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+          () -> FraudScreening.builder().disposableDomain(given));
+      assertFalse(refused.getMessage().toLowerCase(java.util.Locale.ROOT).contains("grace"), refused.getMessage());
+      assertTrue(refused.getMessage().startsWith("disposableDomain must be a domain name"), refused.getMessage());
+      IllegalArgumentException inList = assertThrows(IllegalArgumentException.class,
+          () -> FraudScreening.builder().disposableDomains(List.of("ok.example", given)));
+      assertFalse(inList.getMessage().toLowerCase(java.util.Locale.ROOT).contains("grace"), inList.getMessage());
+    }
+    IllegalArgumentException named = assertThrows(IllegalArgumentException.class,
+        () -> FraudScreening.builder().disposableDomain("grace@mailinator.com"));
+    assertTrue(named.getMessage().contains("mailinator.com"), "the domain is named: " + named.getMessage());
+  }
+
   @Test
   void theShippedListIsWellFormedAndSparesTheBigProviders() throws IOException {
     Set<String> lines = new HashSet<>();
