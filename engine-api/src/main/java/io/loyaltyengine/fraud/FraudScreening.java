@@ -84,7 +84,8 @@ public final class FraudScreening {
      * @param domain the domain name
      * @return this builder
      * @throws NullPointerException if {@code domain} is null
-     * @throws IllegalArgumentException if it is not a domain name of at most 253 characters
+     * @throws IllegalArgumentException if it is not a domain name of at most 253 characters (the refusal quotes it;
+     *     an email address, naming only its domain)
      */
     public Builder disposableDomain(String domain) {
       disposableDomains.add(checkDomain(domain));
@@ -111,6 +112,13 @@ public final class FraudScreening {
     /** The domain as stored (lower case, IDNs in punycode), or an exception naming the setting. */
     private static String checkDomain(String domain) {
       Objects.requireNonNull(domain, "domain");
+      int at = domain.lastIndexOf('@');
+      if (at >= 0) {
+        // An email address (a list of reported addresses loaded by mistake): its domain is named, not its local
+        // part, which is personal data.
+        throw new IllegalArgumentException("disposableDomain must be a domain name, not an email address, but was"
+            + " an address at " + quoted(domain.substring(at + 1).strip()));
+      }
       String d;
       try {
         d = IDN.toASCII(domain.strip(), IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
@@ -126,7 +134,8 @@ public final class FraudScreening {
 
     /**
      * The refused text, quoted, so that a host adding a list learns which entry it was (a domain is neither secret
-     * nor personal); cut after 64 characters, so that a long one does not flood a log.
+     * nor personal: an email address is refused naming only its domain); cut after 64 characters, so that a long one
+     * does not flood a log.
      */
     private static String quoted(String text) {
       return text.length() <= 64 ? "\"" + text + "\""
