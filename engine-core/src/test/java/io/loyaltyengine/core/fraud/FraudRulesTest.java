@@ -104,6 +104,8 @@ class FraudRulesTest {
       "ada+a@example.com, ada+b@example.com",
       "ada+@example.com, ada@example.com",
       "ada+x+y@example.com, ada@example.com",
+      "ada@xn--bcher-kva.de, ada@b\u00fccher.de",     // one domain name in punycode and in Unicode
+      "ada+1@b\u00fccher.de, ada@xn--bcher-kva.de",
   })
   void anEmailThatIsTheReferrersWithATagIsHighSelfReferral(String invited, String referrer) {
     Candidate c = clean();
@@ -119,6 +121,8 @@ class FraudRulesTest {
       "ada.b@example.com, adab@example.com",          // dots count outside gmail (sanitizing folds gmail's)
       "+ada@example.com, +bob@example.com",           // all tag: nothing else to compare, so kept
       "ada@example.com+x, ada@example.com",
+      "ada@fass.de, ada@fa\u00df.de",                  // IDNA2008 keeps \u00df and final sigma: other domain names
+      "ada@\u03b1\u03c3.gr, ada@\u03b1\u03c2.gr",
   })
   void otherEmailsAreNotSelfReferrals(String invited, String referrer) {
     Candidate c = clean();
