@@ -229,8 +229,8 @@ public final class FraudRules {
   /**
    * Whether two sanitized emails are one once a {@code +tag} is removed from each local part and each domain is
    * written in punycode (a domain in Unicode and in punycode is one domain name, so one mailbox; sanitizing keeps the
-   * form given). A domain that is gmail's once in punycode (written in full-width letters, say) folds as sanitizing
-   * folds gmail's.
+   * form given), but for one with a character IDNA2003 and IDNA2008 map differently ({@code ß}, {@code ς}). A
+   * domain that is gmail's once in punycode (written in full-width letters, say) folds as sanitizing folds gmail's.
    */
   static boolean sameEmail(String a, String b) {
     if (a == null || b == null) {
@@ -242,7 +242,13 @@ public final class FraudRules {
   private static String comparable(String email) {
     int at = email.lastIndexOf('@');
     String local = email.substring(0, Math.max(at, 0));
-    String domain = toAscii(email.substring(at + 1));
+    String domain = email.substring(at + 1);
+    // java.net.IDN maps as IDNA2003 did: the deviations (sharp s, final sigma, the joiners) become other letters,
+    // which IDNA2008 keeps, so faß.de would compare as fass.de, another domain name. Such a domain is kept as given.
+    if (domain.indexOf('\u00df') < 0 && domain.indexOf('\u03c2') < 0 && domain.indexOf('\u200c') < 0
+        && domain.indexOf('\u200d') < 0) {
+      domain = toAscii(domain);
+    }
     int plus = local.indexOf('+');
     // A local part that is all tag ("+x@...") keeps it: it has nothing else to compare.
     if (plus > 0) {
