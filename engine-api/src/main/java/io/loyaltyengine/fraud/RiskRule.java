@@ -5,7 +5,9 @@ import java.util.Optional;
 /**
  * A fraud-screening rule a host adds to the engine's own (see {@link FraudScreening}). Called inside the signup's
  * transaction, so it must be fast and must not block on I/O; it must be thread-safe. A rule that throws is logged
- * (by class name only) and skipped, so a broken rule never blocks signups.
+ * (by class name only) and skipped, so a broken rule never blocks signups. It may be called more than once for one
+ * signup (a signup that met another enrolling the same new email runs again), so it should answer from its
+ * candidate alone and keep no count of its own.
  *
  * <p>A rule must not call the engine: every store refuses an operation begun on a thread that is running one of the
  * engine's own transactions, with an {@link IllegalStateException} (the operation would otherwise run inside the
