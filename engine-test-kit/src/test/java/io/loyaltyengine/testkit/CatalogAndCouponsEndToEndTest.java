@@ -503,6 +503,48 @@ class CatalogAndCouponsEndToEndTest {
     }
   }
 
+  /**
+   * A pool that never held more than its threshold after a code (a first upload of at most that many codes) has no
+   * code the threshold follows; its first assignment says it is low, once, and so does each later crossing.
+   */
+  @Test
+  void aPoolUploadedAtOrBelowItsThresholdIsReportedLowOnceByItsFirstAssignment() {
+    scope.rewards().configure(campaign.id(), Automation.AUTO, 3);
+    CampaignReward coupon = scope.rewards().define(campaign.id(), NewCampaignReward.coupon("Coupon", 1).unlimited());
+    scope.coupons().upload(campaign.id(), List.of("L-1", "L-2", "L-3"));
+    Participant ada = enrol("ada@example.com", 0);
+
+    assertEquals("L-1", unlock(ada, coupon).couponCode());
+    List<LoyaltyEvent> low = events(EventType.COUPON_POOL_LOW);
+    assertEquals(1, low.size(), "three codes and a threshold of three: low from the first assignment");
+    assertEquals(2L, FeedReads.payload(low.get(0)).get("remaining"));
+    assertEquals(3L, FeedReads.payload(low.get(0)).get("threshold"));
+    unlock(ada, coupon);
+    unlock(ada, coupon);
+    scope.coupons().upload(campaign.id(), List.of("L-4"));
+    assertEquals("L-4", unlock(ada, coupon).couponCode());
+    assertEquals(1, events(EventType.COUPON_POOL_LOW).size(), "a refill that stays low crosses nothing");
+
+    scope.coupons().upload(campaign.id(), List.of("L-5", "L-6", "L-7", "L-8", "L-9"));
+    assertEquals("L-5", unlock(ada, coupon).couponCode());
+    assertEquals(1, events(EventType.COUPON_POOL_LOW).size());
+    assertEquals("L-6", unlock(ada, coupon).couponCode());
+    low = events(EventType.COUPON_POOL_LOW);
+    assertEquals(2, low.size(), "above the threshold again, then down to it");
+    assertEquals(3L, FeedReads.payload(low.get(1)).get("remaining"));
+
+    Campaign single = newCampaign(scope, "Single");
+    scope.rewards().configure(single.id(), Automation.AUTO, 1);
+    CampaignReward one = scope.rewards().define(single.id(), NewCampaignReward.coupon("One", 1).unlimited());
+    scope.coupons().upload(single.id(), List.of("S-1"));
+    Participant bob = scope.participants().create(single.id(), NewParticipant.withEmail("bob@example.com"));
+    assertEquals("S-1", unlock(bob, one).couponCode());
+    List<LoyaltyEvent> singleLow = events(EventType.COUPON_POOL_LOW).stream()
+        .filter(e -> e.campaignId() == single.id()).toList();
+    assertEquals(1, singleLow.size(), "a pool of one code below a threshold of one");
+    assertEquals(0L, FeedReads.payload(singleLow.get(0)).get("remaining"));
+  }
+
   @Test
   void aRewardWaitingForACodeGetsOneOnUploadOldestFirst() {
     CampaignReward coupon = scope.rewards().define(campaign.id(), NewCampaignReward.coupon("Coupon", 1).unlimited());
