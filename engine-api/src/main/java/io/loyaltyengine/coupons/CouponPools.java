@@ -13,7 +13,10 @@ import java.util.List;
  * (with a reason and a {@code coupon.pool_empty} event) and gets a code as soon as codes are uploaded, with a
  * {@code coupon.assigned} event that carries it (a code given at approval comes in {@code reward.approved}); an
  * assignment of the code after which the pool holds the campaign's low-stock threshold of codes writes a
- * {@code coupon.pool_low} event, once per code however many assignments run at once.
+ * {@code coupon.pool_low} event, once per code however many assignments run at once. A pool first uploaded with at
+ * most that many codes has no such code: the assignment of its first code writes the event. So it comes once each
+ * time the pool goes from above the threshold (or from new) to at most it; a refill that leaves the pool at most the
+ * threshold writes none.
  */
 public interface CouponPools {
   /**

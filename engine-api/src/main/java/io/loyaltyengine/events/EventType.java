@@ -36,8 +36,9 @@ public enum EventType {
    */
   COUPON_POOL_EMPTY("coupon.pool_empty"),
   /**
-   * An assignment took the code after which the pool holds its low-stock threshold of codes. Payload: campaign,
-   * remaining (the codes after it, that threshold) and threshold.
+   * An assignment took the code after which the pool holds its low-stock threshold of codes, or the first code of a
+   * pool that held no more than that after it. Payload: campaign, remaining (the codes after it: that threshold, or
+   * fewer for such a first code) and threshold.
    */
   COUPON_POOL_LOW("coupon.pool_low"),
   /**

@@ -1875,6 +1875,17 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public long countBefore(long tenantId, long campaignId, String code, int atMost) {
+      Objects.requireNonNull(code, "code");
+      return call(() -> {
+        Long couponId = t.couponCodes.get(new PoolCode(tenantId, campaignId, code));
+        return couponId == null ? 0L : Math.min(atMost, (long) t.coupons.subMap(
+            new IdTriple(tenantId, campaignId, Long.MIN_VALUE), true, new IdTriple(tenantId, campaignId, couponId),
+            false).size());
+      });
+    }
+
+    @Override
     public List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit) {
       return call(() -> {
         checkLimit(limit);

@@ -31,7 +31,11 @@ import java.util.Set;
  * rewards, oldest first ({@link #assignWaiting}), each with a {@code coupon.assigned} event that carries the code to
  * the host, as {@code reward.approved} does for a code given at approval. When an assignment takes the code after which
  * the pool holds exactly the campaign's low-stock threshold of codes (0, the default, means never), a
- * {@code coupon.pool_low} event is written; it concerns the campaign, not a participant. Codes are given out lowest id
+ * {@code coupon.pool_low} event is written; it concerns the campaign, not a participant. A pool whose first code is
+ * followed by fewer (a first upload of at most the threshold of codes) has no such code: the assignment of its first
+ * code writes the event then, with the codes after it as {@code remaining}. So the event comes once each time the pool
+ * goes from above the threshold (or from new) to at most it; a refill that leaves it at most the threshold writes
+ * none, and neither does a threshold raised above what the pool holds. Codes are given out lowest id
  * first, so that many are free once the assignments before it commit; counting after the code rather than the free
  * codes keeps concurrent assignments from each counting the other's code as free and missing the threshold. Ids come
  * from the uploading engine's clock: codes uploaded by an instance whose clock is behind that of an upload a moment
@@ -68,7 +72,8 @@ public final class CouponAssignment {
   /**
    * Gives an approved COUPON reward the next free code of its campaign's pool, or records that it waits and writes
    * a {@code coupon.pool_empty} event. Writes a {@code coupon.pool_low} event when the code taken is followed by
-   * exactly the campaign's low-stock threshold of codes. Does nothing when the reward already holds a code.
+   * exactly the campaign's low-stock threshold of codes, or is the pool's first code and followed by fewer. Does
+   * nothing when the reward already holds a code.
    *
    * @param context the scope of the unit of work
    * @param tx the open unit of work
@@ -225,10 +230,15 @@ public final class CouponAssignment {
     // Counted after the code in the pool's order, not as free codes left: on PostgreSQL two assignments run at once
     // (SKIP LOCKED), each seeing the other's code as free, so both could count one too many and neither reach the
     // threshold (or, one committing first, both reach it). The code the threshold follows is taken by one unit of work.
-    if (threshold > 0 && tx.coupons().countAfter(tenantId, reward.campaignId(), code.get(), threshold + 1)
-        == threshold) {
-      emitForCampaign(context, tx, EventType.COUPON_POOL_LOW, reward.campaignId(),
-          poolLowPayload(reward.campaignId(), threshold, threshold));
+    // A pool that never held more than the threshold after a code has no such code: its first code stands for it
+    // (the code before it, had there been one, would have been followed by more), also taken by one unit of work.
+    if (threshold > 0) {
+      long after = tx.coupons().countAfter(tenantId, reward.campaignId(), code.get(), threshold + 1);
+      if (after == threshold
+          || after < threshold && tx.coupons().countBefore(tenantId, reward.campaignId(), code.get(), 1) == 0) {
+        emitForCampaign(context, tx, EventType.COUPON_POOL_LOW, reward.campaignId(),
+            poolLowPayload(reward.campaignId(), after, threshold));
+      }
     }
     return Optional.of(given);
   }
@@ -272,7 +282,10 @@ public final class CouponAssignment {
     });
   }
 
-  /** The payload of {@code coupon.pool_low}: {@code {"campaignId", "remaining", "threshold"}}. */
+  /**
+   * The payload of {@code coupon.pool_low}: {@code {"campaignId", "remaining", "threshold"}}, {@code remaining} the
+   * codes after the one assigned (the threshold, or fewer for a pool's first code).
+   */
   static String poolLowPayload(long campaignId, long remaining, int threshold) {
     return EventJson.write(g -> {
       g.writeStartObject();

@@ -44,6 +44,13 @@ public interface CouponPort {
    */
   long countAfter(long tenantId, long campaignId, String code, int atMost);
 
+  /**
+   * The pool's codes, free or assigned, whose id is below that of {@code code}, counted up to {@code atMost}: what
+   * was given out (or is still free) before it. 0 if the pool does not hold {@code code}. As {@link #countAfter}, the
+   * answer does not depend on which other assignments have committed.
+   */
+  long countBefore(long tenantId, long campaignId, String code, int atMost);
+
   /** Assigned codes with id above {@code afterId} (all when null), in id order, at most {@code limit}. */
   List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit);
 

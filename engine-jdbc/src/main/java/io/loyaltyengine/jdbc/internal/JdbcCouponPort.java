@@ -161,6 +161,18 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
   }
 
   @Override
+  public long countBefore(long tenantId, long campaignId, String code, int atMost) {
+    Objects.requireNonNull(code, "code");
+    return run("coupon count before", () -> handle.createQuery(Sql.COUPON_COUNT_BEFORE)
+        .bind("tenantId", tenantId)
+        .bind("campaignId", campaignId)
+        .bind("code", code)
+        .bind("atMost", atMost)
+        .mapTo(Long.class)
+        .one());
+  }
+
+  @Override
   public List<AssignedCoupon> assigned(long tenantId, long campaignId, Long afterId, int limit) {
     String statement = Sql.COUPON_ASSIGNED + (afterId == null ? "" : Sql.COUPON_AND_AFTER) + Sql.COUPON_ORDER_LIMIT;
     return run("coupon assigned", () -> {

@@ -572,6 +572,10 @@ public final class Sql {
   static final String COUPON_COUNT_AFTER = "SELECT COUNT(*) FROM (SELECT 1 FROM coupon_code" + COUPON_POOL
       + " AND coupon_id > (SELECT coupon_id FROM coupon_code" + COUPON_POOL + " AND code = :code)"
       + " ORDER BY tenant_id, campaign_id, coupon_id LIMIT :atMost) after_code";
+  /** The pool's codes below a code's id, up to {@code :atMost}, as {@link #COUPON_COUNT_AFTER} (the range's top). */
+  static final String COUPON_COUNT_BEFORE = "SELECT COUNT(*) FROM (SELECT 1 FROM coupon_code" + COUPON_POOL
+      + " AND coupon_id < (SELECT coupon_id FROM coupon_code" + COUPON_POOL + " AND code = :code)"
+      + " ORDER BY tenant_id DESC, campaign_id DESC, coupon_id DESC LIMIT :atMost) before_code";
   static final String COUPON_ASSIGNED = "SELECT coupon_id, code, earned_reward_id, participant_id, assigned_at"
       + " FROM coupon_code" + COUPON_POOL + " AND status = 'ASSIGNED'";
   static final String COUPON_AND_AFTER = " AND coupon_id > :afterId";

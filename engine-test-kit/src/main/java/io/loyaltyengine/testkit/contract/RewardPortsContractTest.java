@@ -919,6 +919,13 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertEquals(List.of(0L, 0L, 0L), tx(tx -> List.of(tx.coupons().countAfter(t, c, "SECOND", 10),
         tx.coupons().countAfter(t, other.id(), "second", 10), tx.coupons().countAfter(t + 1, c, "FIRST-Zoë-😀", 10))),
         "a code the pool does not hold (exact case; another pool; another tenant)");
+    assertEquals(List.of(0L, 1L, 2L), tx(tx -> List.of(tx.coupons().countBefore(t, c, "FIRST-Zoë-😀", 10),
+        tx.coupons().countBefore(t, c, "second", 10), tx.coupons().countBefore(t, c, "THIRD", 10))),
+        "before, in id order");
+    assertEquals(1L, (long) tx(tx -> tx.coupons().countBefore(t, c, "THIRD", 1)), "up to the bound");
+    assertEquals(List.of(0L, 0L, 0L), tx(tx -> List.of(tx.coupons().countBefore(t, c, "third", 10),
+        tx.coupons().countBefore(t, other.id(), "second", 10), tx.coupons().countBefore(t + 1, c, "THIRD", 10))),
+        "a code the pool does not hold (exact case; another pool; another tenant)");
 
     long ann = nextId();
     long r1 = nextId();
@@ -930,6 +937,7 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
     assertThrows(TransientStorageException.class, () -> assign(t, c, r1, ann, T2), "a reward gets one code only");
     assertEquals(1L, (long) tx(tx -> tx.coupons().remaining(t, c)), "and the failed assignment took nothing");
     assertEquals(2L, (long) tx(tx -> tx.coupons().countAfter(t, c, "FIRST-Zoë-😀", 10)), "assigned codes count too");
+    assertEquals(2L, (long) tx(tx -> tx.coupons().countBefore(t, c, "THIRD", 10)), "assigned codes count too");
 
     List<AssignedCoupon> assigned = List.of(
         new AssignedCoupon(10, "FIRST-Zoë-😀", r1, ann, stored(T1.plusNanos(1))),
