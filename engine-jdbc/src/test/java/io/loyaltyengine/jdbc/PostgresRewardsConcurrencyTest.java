@@ -184,6 +184,35 @@ class PostgresRewardsConcurrencyTest {
     assertEquals(1, poolLowEvents());
   }
 
+  /**
+   * A pool uploaded below its threshold says it is low with the assignment of its first code, on whichever instance
+   * takes it: not with the second code, which an approval takes past the first one held uncommitted, and once the
+   * first one's holder rolled back, with the approval that takes the first code then.
+   */
+  @Test
+  void aPoolUploadedBelowItsThresholdIsLowOnceWhicheverApprovalTakesItsFirstCode() throws Exception {
+    TenantScope first = scopes.get(0);
+    first.rewards().configure(campaign, Automation.MANUAL, 5);
+    CampaignReward coupon = first.rewards().define(campaign, NewCampaignReward.coupon("Coupon", 1).unlimited());
+    List<EarnedReward> pending = new ArrayList<>();
+    for (String email : List.of("ann@example.com", "bob@example.com", "cy@example.com")) {
+      pending.add(first.rewards().recordAction(LoyaltyAction.of(ParticipantRef.email(campaign, email), coupon.id()))
+          .unlocked().get(0));
+    }
+    first.coupons().upload(campaign, List.of("C1", "C2", "C3"));
+    try (Connection c = fixture.connect()) {
+      c.setAutoCommit(false);
+      EarnedReward held = first.joining(JdbcHostTransaction.of(c)).rewards().approve(pending.get(0).id(), false);
+      EarnedReward committed = scopes.get(1).rewards().approve(pending.get(1).id(), false);
+      assertEquals(List.of("C1", "C2"), List.of(held.couponCode(), committed.couponCode()));
+      c.rollback();
+    }
+    assertEquals(0, poolLowEvents(), "the first code's assignment rolled back; the second's is not the first");
+    assertEquals("C1", scopes.get(1).rewards().approve(pending.get(2).id(), false).couponCode());
+    assertEquals(1, poolLowEvents());
+    assertEquals(1, first.coupons().remaining(campaign));
+  }
+
   @Test
   void oneHundredConcurrentActionsTowardAGoalOfTenWithALimitOfThreeUnlockExactlyThree() throws Exception {
     TenantScope first = scopes.get(0);
