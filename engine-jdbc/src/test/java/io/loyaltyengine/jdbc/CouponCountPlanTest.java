@@ -14,6 +14,7 @@ import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.jdbc.internal.Sql;
 import io.loyaltyengine.tenant.NewTenant;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -89,7 +90,7 @@ class CouponCountPlanTest {
         }
         for (String code : List.of("C3", "C50000", "C99998")) {
           for (String query : List.of("COUPON_COUNT_AFTER", "COUPON_COUNT_BEFORE")) {
-            String sql = constant(query).replace(":tenantId", Long.toString(tenantId))
+            String sql = statement(query, h2).replace(":tenantId", Long.toString(tenantId))
                 .replace(":campaignId", Long.toString(campaign.id())).replace(":code", "'" + code + "'")
                 .replace(":atMost", Integer.toString(AT_MOST));
             plans.add(plan(s, h2, sql));
@@ -129,6 +130,16 @@ class CouponCountPlanTest {
     String plan = String.join("\n", lines);
     System.out.println("plan:\n" + plan);
     return plan;
+  }
+
+  /** The statement the port runs, as {@code Sql} puts it together for the dialect. */
+  private static String statement(String query, boolean h2) throws ReflectiveOperationException {
+    if (!query.equals("COUPON_COUNT_AFTER")) {
+      return constant(query);
+    }
+    Method method = Sql.class.getDeclaredMethod("couponCountAfter");
+    method.setAccessible(true);
+    return (String) method.invoke(new Sql(h2 ? SqlDialect.H2 : SqlDialect.POSTGRESQL));
   }
 
   private static String constant(String name) throws ReflectiveOperationException {

@@ -151,7 +151,7 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
   @Override
   public long countAfter(long tenantId, long campaignId, String code, int atMost) {
     Objects.requireNonNull(code, "code");
-    return run("coupon count after", () -> handle.createQuery(Sql.COUPON_COUNT_AFTER)
+    return run("coupon count after", () -> handle.createQuery(sql.couponCountAfter())
         .bind("tenantId", tenantId)
         .bind("campaignId", campaignId)
         .bind("code", code)

@@ -10,8 +10,9 @@ import java.util.Objects;
  * Every SQL statement of the storage, for one dialect: the one place to read when asking what the engine does to the
  * database. The dialects differ only where standard SQL gives no common form (returning the row an UPDATE changed,
  * binding a JSON column, inserting a row unless it exists, an upsert) and in how deliveries are claimed, coupon
- * codes looked up and assigned, and referral stats and points counters added (see {@link #deliveryClaim(boolean)},
- * {@link #couponExisting()}, {@link #couponAssignNext()}, {@link #referralStatsUpsert()} and {@link #pointsUpsert()});
+ * codes looked up, counted and assigned, and referral stats and points counters added (see
+ * {@link #deliveryClaim(boolean)}, {@link #couponExisting()}, {@link #couponCountAfter()}, {@link #couponAssignNext()},
+ * {@link #referralStatsUpsert()} and {@link #pointsUpsert()});
  * everything else is shared.
  *
  * <p>Every value is a bound parameter. The few statements with optional filters are assembled from the constant
@@ -565,14 +566,10 @@ public final class Sql {
   static final String COUPON_ASSIGN_IF_FREE = COUPON_ASSIGN + COUPON_POOL + " AND coupon_id = :couponId"
       + " AND status = 'FREE'";
   static final String COUPON_REMAINING = "SELECT COUNT(*) FROM coupon_code" + COUPON_POOL + " AND status = 'FREE'";
-  /**
-   * The pool's codes above a code's id, up to {@code :atMost} (none when the pool does not hold it: the comparison
-   * with NULL is false). The limit stops the scan of the key's range there.
-   */
-  static final String COUPON_COUNT_AFTER = "SELECT COUNT(*) FROM (SELECT 1 FROM coupon_code" + COUPON_POOL
-      + " AND coupon_id > (SELECT coupon_id FROM coupon_code" + COUPON_POOL + " AND code = :code)"
-      + " ORDER BY tenant_id, campaign_id, coupon_id LIMIT :atMost) after_code";
-  /** The pool's codes below a code's id, up to {@code :atMost}, as {@link #COUPON_COUNT_AFTER} (the range's top). */
+  /** The code's id in its pool: the lower end of {@link #couponCountAfter()}'s range. */
+  private static final String COUPON_ID_OF_CODE = "(SELECT coupon_id FROM coupon_code" + COUPON_POOL
+      + " AND code = :code)";
+  /** The pool's codes below a code's id, up to {@code :atMost}, as {@link #couponCountAfter()} (the range's top). */
   static final String COUPON_COUNT_BEFORE = "SELECT COUNT(*) FROM (SELECT 1 FROM coupon_code" + COUPON_POOL
       + " AND coupon_id < (SELECT coupon_id FROM coupon_code" + COUPON_POOL + " AND code = :code)"
       + " ORDER BY tenant_id DESC, campaign_id DESC, coupon_id DESC LIMIT :atMost) before_code";
@@ -983,6 +980,7 @@ public final class Sql {
   private final String signupGateMake;
   private final String couponExisting;
   private final String couponAssignNext;
+  private final String couponCountAfter;
   private final String referralProgramSave;
   private final String landingPageSave;
   private final String testimonialInsertIfAbsent;
@@ -1188,6 +1186,16 @@ public final class Sql {
       // A second maker waits for the first to end, then does nothing.
       case POSTGRESQL -> "INSERT INTO referral_signup_gate (tenant_id, campaign_id, gate)"
           + " VALUES (:tenantId, :campaignId, :gate) ON CONFLICT DO NOTHING";
+    };
+    this.couponCountAfter = switch (dialect) {
+      // Unordered: ordered by the key, H2 (2.3) drops the code's id from the range and reads the pool from its start
+      // up to the code (the whole pool near its end, on every assignment), and ordered by the id alone it reads the
+      // range to the pool's end and sorts it. Any atMost rows of the range count the same.
+      case H2 -> "SELECT COUNT(*) FROM (SELECT 1 FROM coupon_code" + COUPON_POOL + " AND coupon_id > "
+          + COUPON_ID_OF_CODE + " LIMIT :atMost) after_code";
+      // In the key's order: unordered, PostgreSQL may read the table from its start.
+      case POSTGRESQL -> "SELECT COUNT(*) FROM (SELECT 1 FROM coupon_code" + COUPON_POOL + " AND coupon_id > "
+          + COUPON_ID_OF_CODE + " ORDER BY tenant_id, campaign_id, coupon_id LIMIT :atMost) after_code";
     };
     this.couponAssignNext = switch (dialect) {
       // H2 has no usable SKIP LOCKED with ORDER BY and LIMIT (see deliveryClaim): JdbcCouponPort reads the lowest
@@ -1609,6 +1617,14 @@ public final class Sql {
    */
   String couponExisting() {
     return couponExisting;
+  }
+
+  /**
+   * The pool's codes above a code's id, up to {@code :atMost} (none when the pool does not hold it: the comparison
+   * with NULL is false), read from the primary key's range above the code and no further than the limit.
+   */
+  String couponCountAfter() {
+    return couponCountAfter;
   }
 
   /**
