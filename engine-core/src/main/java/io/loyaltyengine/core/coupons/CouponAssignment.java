@@ -39,7 +39,8 @@ import java.util.Set;
  * first, so that many are free once the assignments before it commit; counting after the code rather than the free
  * codes keeps concurrent assignments from each counting the other's code as free and missing the threshold. Ids come
  * from the uploading engine's clock: codes uploaded by an instance whose clock is behind that of an upload a moment
- * earlier can be numbered before its codes, and the event for that stretch may then come early or not at all.
+ * earlier can be numbered before its codes, and the event for that stretch may then come early or not at all, or
+ * twice: such a code numbered before a pool's first code becomes its first, and writes the event again.
  *
  * <p>An approval that finds the pool empty takes the pool's lock and looks again before it records that the reward
  * waits; an upload takes the same lock before it adds codes. So a concurrent upload and approval never miss each
