@@ -150,20 +150,18 @@ final class JdbcCouponPort extends JdbcPort implements CouponPort {
 
   @Override
   public long countAfter(long tenantId, long campaignId, String code, int atMost) {
-    Objects.requireNonNull(code, "code");
-    return run("coupon count after", () -> handle.createQuery(sql.couponCountAfter())
-        .bind("tenantId", tenantId)
-        .bind("campaignId", campaignId)
-        .bind("code", code)
-        .bind("atMost", atMost)
-        .mapTo(Long.class)
-        .one());
+    return countBeside("coupon count after", sql.couponCountAfter(), tenantId, campaignId, code, atMost);
   }
 
   @Override
   public long countBefore(long tenantId, long campaignId, String code, int atMost) {
+    return countBeside("coupon count before", Sql.COUPON_COUNT_BEFORE, tenantId, campaignId, code, atMost);
+  }
+
+  /** The pool's codes on one side of {@code code}, counted up to {@code atMost} by {@code statement}. */
+  private long countBeside(String what, String statement, long tenantId, long campaignId, String code, int atMost) {
     Objects.requireNonNull(code, "code");
-    return run("coupon count before", () -> handle.createQuery(Sql.COUPON_COUNT_BEFORE)
+    return run(what, () -> handle.createQuery(statement)
         .bind("tenantId", tenantId)
         .bind("campaignId", campaignId)
         .bind("code", code)
