@@ -35,6 +35,14 @@ public final class DomainNames {
    * zero-width non-joiner and joiner.
    */
   private static final String IDNA_DEVIATIONS = "\u00DF\u03C2\u200C\u200D";
+  /**
+   * Whether a domain holds one of the characters IDNA2003 ({@link IDN}) maps and IDNA2008 keeps (sharp s, final
+   * sigma, the zero-width joiners): {@link IDN#toASCII} would turn it into another name.
+   */
+  public static boolean hasIdnaDeviation(String domain) {
+    return domain.chars().anyMatch(c -> IDNA_DEVIATIONS.indexOf(c) >= 0);
+  }
+
   /** The prefix of a label in punycode (ASCII Compatible Encoding), as {@link IDN#toASCII} writes it. */
   private static final String ACE_PREFIX = "xn--";
   /**
@@ -96,7 +104,7 @@ public final class DomainNames {
     if (!s.isEmpty() && IDNA_DOTS.indexOf(s.charAt(s.length() - 1)) >= 0) {
       s = s.substring(0, s.length() - 1);
     }
-    if (s.chars().anyMatch(c -> IDNA_DEVIATIONS.indexOf(c) >= 0)) {
+    if (hasIdnaDeviation(s)) {
       throw LoyaltyException.validation(field, field + " holds a character (sharp s, final sigma or a zero-width"
           + " joiner) that browsers and registries read otherwise than IDNA2003 does; give the domain in its"
           + " punycode (xn--) form");

@@ -1,6 +1,8 @@
 package io.loyaltyengine.core.fraud;
 
+import io.loyaltyengine.core.brand.DomainNames;
 import io.loyaltyengine.core.internal.HostCode;
+import io.loyaltyengine.core.participant.EmailAddresses;
 import io.loyaltyengine.core.participant.IpAddresses;
 import io.loyaltyengine.core.spi.SignupRecord;
 import io.loyaltyengine.fraud.FraudScreening;
@@ -245,8 +247,7 @@ public final class FraudRules {
     String domain = email.substring(at + 1);
     // java.net.IDN maps as IDNA2003 did: the deviations (sharp s, final sigma, the joiners) become other letters,
     // which IDNA2008 keeps, so faß.de would compare as fass.de, another domain name. Such a domain is kept as given.
-    if (domain.indexOf('\u00df') < 0 && domain.indexOf('\u03c2') < 0 && domain.indexOf('\u200c') < 0
-        && domain.indexOf('\u200d') < 0) {
+    if (!DomainNames.hasIdnaDeviation(domain)) {
       domain = toAscii(domain);
     }
     int plus = local.indexOf('+');
@@ -254,9 +255,9 @@ public final class FraudRules {
     if (plus > 0) {
       local = local.substring(0, plus);
     }
-    if (domain.equals("gmail.com") || domain.equals("googlemail.com")) {
-      local = local.replace(".", "");
-      domain = "gmail.com";
+    if (EmailAddresses.isGmail(domain)) {
+      local = EmailAddresses.gmailLocal(local);
+      domain = EmailAddresses.GMAIL;
     }
     return local + "@" + domain;
   }

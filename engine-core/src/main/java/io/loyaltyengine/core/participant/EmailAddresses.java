@@ -34,6 +34,8 @@ public final class EmailAddresses {
   private static final int MAX_SHRINK = 4;
   private static final char FINAL_SIGMA = '\u03C2';
   private static final char SIGMA = '\u03C3';
+  /** The domain every Gmail address is sanitized to. */
+  public static final String GMAIL = "gmail.com";
 
   private EmailAddresses() {
   }
@@ -88,18 +90,25 @@ public final class EmailAddresses {
     // Not in the domain, where IDNA2008 makes the two different names.
     String l = local.toLowerCase(Locale.ROOT).replace(FINAL_SIGMA, SIGMA);
     String d = domain.toLowerCase(Locale.ROOT);
-    if (d.equals("gmail.com") || d.equals("googlemail.com")) {
-      int plus = l.indexOf('+');
-      if (plus >= 0) {
-        l = l.substring(0, plus);
-      }
-      l = l.replace(".", "");
+    if (isGmail(d)) {
+      l = gmailLocal(l);
       if (l.isEmpty()) {
         throw invalid(field);
       }
-      d = "gmail.com";
+      d = GMAIL;
     }
     return l + "@" + d;
+  }
+
+  /** Whether a lower-case domain is Gmail's ({@code gmail.com} or {@code googlemail.com}), written {@link #GMAIL}. */
+  public static boolean isGmail(String domain) {
+    return domain.equals(GMAIL) || domain.equals("googlemail.com");
+  }
+
+  /** A Gmail local part as Gmail reads it: without its {@code +tag} and its dots. */
+  public static String gmailLocal(String local) {
+    int plus = local.indexOf('+');
+    return (plus >= 0 ? local.substring(0, plus) : local).replace(".", "");
   }
 
   private static void checkLocal(String field, String local) {
