@@ -47,6 +47,7 @@ import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.JsonValues;
 import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.SettableClock;
 import io.loyaltyengine.testkit.gen.Gen;
@@ -124,9 +125,10 @@ import org.junit.jupiter.api.Test;
  *       .aRedemptionWaitingForAnUncommittedPriceChangeIsChargedTheNewPrice} catches that;</li>
  *   <li>a reward is REMOVED exactly when a removal answered, APPROVED or FULFILLED exactly when an approval did, never
  *       both; a removed one holds no code, and a plain approval was refused only for a removed one;</li>
- *   <li>{@code coupon.pool_low} events name the campaign and its threshold; at most as many as the assigned codes
- *       followed by at least the threshold of codes (uploads from several instances interleave, so no more is
- *       known);</li>
+ *   <li>{@code coupon.pool_low} events name the campaign and its threshold, with the threshold of codes remaining
+ *       or fewer (a pool's first code's); at most one per assigned code, and those at the threshold at most as many
+ *       as the assigned codes followed by at least the threshold of codes (uploads from several instances
+ *       interleave, so no more is known);</li>
  *   <li>its action counts are the actions recorded for it; its earned rewards are the ones its actions unlocked, one
  *       per so many actions; a code went to at most one reward, the codes live participants' rewards hold are
  *       exactly the assigned codes of live participants (the others' are of deleted ones); the pool holds every code
@@ -1112,27 +1114,40 @@ abstract class MixedWorkloadTestBase extends HostTransactionTestBase {
       assertEquals(liveAssigned, heldCodes, "live participants' rewards hold exactly their assigned codes");
       assertTrue(!aRewardWaits || remaining == 0, "a reward waits while the pool has " + remaining + " free");
       // Uploads from several instances while codes go out: the pool crosses its threshold any number of times, and
-      // ids do not follow the order of uploads across instances, so only the bound: at most one event per code,
-      // and only for codes with at least the threshold of codes after them now (codes are never taken out), or the
-      // pool's first code.
+      // ids do not follow the order of uploads across instances, so only bounds: at most one event per assigned
+      // code; those saying the threshold remains only for codes with at least the threshold of codes after them now
+      // (codes are never taken out); those saying fewer are a pool's first code's, and which code was first when it
+      // was taken is not known afterwards (a later upload of an instance numbered lower can come before it).
       List<String> pool = poolInOrder(t.tenantId);
       Set<String> assignedCodes = assigned.stream().map(AssignedCoupon::code).collect(Collectors.toSet());
-      long couldBeLow = pool.subList(0, Math.max(Math.min(1, pool.size()), pool.size() - t.lowStock)).stream()
+      long couldReachThreshold = pool.subList(0, Math.max(0, pool.size() - t.lowStock)).stream()
           .filter(assignedCodes::contains).count();
       List<LoyaltyEvent> low = poolLowEvents(scope, t.campaignId, t.lowStock);
+      long atThreshold = low.stream().filter(e -> JsonValues.object(e.payload()).get("remaining")
+          .equals((long) t.lowStock)).count();
       System.out.println("  pool " + t.name + ": " + assigned.size() + " of " + pool.size() + " out, pool_low "
-          + low.size());
-      assertTrue(low.size() <= couldBeLow, "pool_low " + low.size() + " times, for " + couldBeLow
-          + " codes that could have reached the threshold");
+          + low.size() + " (" + atThreshold + " at the threshold)");
+      assertTrue(low.size() <= assignedCodes.size(), "pool_low " + low.size() + " times, for " + assignedCodes.size()
+          + " codes assigned");
+      assertTrue(atThreshold <= couldReachThreshold, "pool_low at the threshold " + atThreshold + " times, for "
+          + couldReachThreshold + " codes that could have reached it");
     }
 
-    /** The campaign's {@code coupon.pool_low} events in the tenant's feed, checked to name it and its threshold. */
+    /**
+     * The campaign's {@code coupon.pool_low} events in the tenant's feed, checked to name it and its threshold, with
+     * the threshold of codes remaining, or fewer for a pool's first code's, when fewer codes followed it as it was
+     * taken.
+     */
     private List<LoyaltyEvent> poolLowEvents(TenantScope in, long campaign, int threshold) {
       List<LoyaltyEvent> low = feedOf(in).stream().filter(e -> e.type() == EventType.COUPON_POOL_LOW).toList();
       for (LoyaltyEvent e : low) {
         assertNull(e.participantId(), "about the campaign, not a participant");
-        assertEquals("{\"campaignId\":\"" + campaign + "\",\"remaining\":" + threshold + ",\"threshold\":" + threshold
-            + "}", e.payload().replace(" ", ""), "pool_low payload");
+        Map<String, Object> payload = JsonValues.object(e.payload());
+        assertEquals(List.of("campaignId", "remaining", "threshold"), List.copyOf(payload.keySet()), "pool_low fields");
+        assertEquals(Long.toString(campaign), payload.get("campaignId"), "pool_low campaign");
+        assertEquals((long) threshold, payload.get("threshold"), "pool_low threshold");
+        long remaining = (Long) payload.get("remaining");
+        assertTrue(remaining >= 0 && remaining <= threshold, "pool_low remaining " + remaining);
       }
       return low;
     }
