@@ -117,6 +117,16 @@ class WebhookDelivererTest {
   }
 
   @Test
+  void aDeliveryNamesTheEngineAndItsVersionAsItsUserAgent() {
+    // A receiver's logs and firewall rules tell the engine's calls apart from other Java clients by this header.
+    deliverer.deliver(endpoint("/hook"), EVENT);
+
+    String userAgent = received.get(0).header("User-agent");
+    assertTrue(userAgent != null && userAgent.matches("loyalty-engine/\\d+\\.\\d+\\.\\d+(-SNAPSHOT)? webhooks"),
+        () -> "User-Agent: " + userAgent);
+  }
+
+  @Test
   void duringARotationBothSecretsSignAndAfterItOnlyTheCurrentOne() {
     String previous = WebhookSigner.newSecret();
     deliverer.deliver(endpoint("/hook", previous, NOW.plusSeconds(1)), EVENT);
