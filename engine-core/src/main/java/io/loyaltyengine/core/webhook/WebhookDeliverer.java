@@ -6,6 +6,7 @@ import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -27,6 +28,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -97,6 +99,12 @@ import java.util.concurrent.TimeoutException;
  */
 public final class WebhookDeliverer implements AutoCloseable {
   private static final String JSON = "application/json";
+
+  /**
+   * Names the engine and its version, so a receiver's logs and rules can tell its calls from other Java clients'
+   * (the JDK would send {@code Java-http-client/17...}).
+   */
+  static final String USER_AGENT = "loyalty-engine/" + engineVersion() + " webhooks";
 
   /** {@code HttpClient.shutdownNow()} on Java 21 and later; null on Java 17, whose client cannot be shut down. */
   private static final Method SHUTDOWN_NOW = shutdownNow();
@@ -210,6 +218,7 @@ public final class WebhookDeliverer implements AutoCloseable {
       request = HttpRequest.newBuilder(uri)
           .timeout(settings.requestTimeout())
           .header("Content-Type", JSON)
+          .header("User-Agent", USER_AGENT)
           .header("webhook-id", event.id())
           .header("webhook-timestamp", Long.toString(now.getEpochSecond()))
           .header("webhook-signature", signature)
@@ -246,6 +255,22 @@ public final class WebhookDeliverer implements AutoCloseable {
       } catch (ReflectiveOperationException | RuntimeException e) {
         // Nothing to recover at shutdown: the dropped client still ends once collected.
       }
+    }
+  }
+
+  /** The version the build wrote into {@code engine.properties}, or "unknown" if a repackaging dropped the file. */
+  private static String engineVersion() {
+    try (InputStream in = WebhookDeliverer.class.getResourceAsStream("engine.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      String version = properties.getProperty("version", "").strip();
+      // Only a plain token fits a header; anything else (an unfiltered placeholder) is not a version.
+      return version.matches("[0-9A-Za-z.+_-]{1,40}") ? version : "unknown";
+    } catch (IOException e) {
+      return "unknown";
     }
   }
 
