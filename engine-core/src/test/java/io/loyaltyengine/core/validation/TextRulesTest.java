@@ -20,6 +20,21 @@ class TextRulesTest {
     assertEquals("description must not be blank", e.getMessage());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"\u200b", "\u200b \u2060", "\ufeff", "\u00ad", "\u3164", "\u200d\u00a0\ufe0f"})
+  void textDrawnAsNothingIsBlank(String value) {
+    // A name of zero-width spaces, joiners or fillers shows as empty in every list a host draws.
+    LoyaltyException e = assertThrows(LoyaltyException.class, () -> TextRules.required("name", value, 10));
+    assertEquals("name must not be blank", e.getMessage());
+  }
+
+  @Test
+  void textWithOneDrawnCharacterIsNotBlank() {
+    assertEquals("\u200bA\u200d", TextRules.required("name", "\u200bA\u200d", 10));
+    // U+1FAE0 is unassigned in Java 17's Unicode tables but drawn by today's systems: a name, not blank.
+    assertEquals("\ud83e\udee0", TextRules.required("name", "\ud83e\udee0", 10));
+  }
+
   @Test
   void textIsStrippedOfSurroundingWhitespace() {
     assertEquals("tea", TextRules.required("description", " \ttea\n ", 10));
