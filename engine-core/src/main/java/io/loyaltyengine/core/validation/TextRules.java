@@ -17,8 +17,10 @@ public final class TextRules {
 
   /**
    * A required text: not null, not blank, stripped of surrounding whitespace, at most {@code maxLength} code points.
-   * Blank means made only of whitespace or space separators: a text of no-break spaces ({@code U+00A0},
-   * {@code U+202F}) is blank too, though {@link String#strip} keeps them.
+   * Blank means made only of whitespace, space separators and characters drawn as nothing: a text of no-break spaces
+   * ({@code U+00A0}, {@code U+202F}), which {@link String#strip} keeps, or of zero-width spaces and joiners is blank
+   * too (see {@link #isInvisible}; code points unassigned in this JDK's Unicode tables excepted, as a newer emoji
+   * shows).
    *
    * @return the stripped text
    */
@@ -27,7 +29,7 @@ public final class TextRules {
       throw LoyaltyException.validation(field, field + " is required");
     }
     String stripped = value.strip();
-    if (isBlank(stripped)) {
+    if (drawsNothing(stripped)) {
       throw LoyaltyException.validation(field, field + " must not be blank");
     }
     checkCharacters(field, stripped);
@@ -90,6 +92,19 @@ public final class TextRules {
       if (!isSpace(value.charAt(i))) {
         return false;
       }
+    }
+    return true;
+  }
+
+  /** Whether a text is blank or holds, besides spaces, only assigned characters drawn as nothing. */
+  private static boolean drawsNothing(String value) {
+    for (int i = 0; i < value.length(); ) {
+      int cp = value.codePointAt(i);
+      boolean space = cp < Character.MIN_SUPPLEMENTARY_CODE_POINT && isSpace((char) cp);
+      if (!space && (!isInvisible(cp) || Character.getType(cp) == Character.UNASSIGNED)) {
+        return false;
+      }
+      i += Character.charCount(cp);
     }
     return true;
   }
