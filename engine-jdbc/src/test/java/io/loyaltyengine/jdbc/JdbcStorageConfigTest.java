@@ -20,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -189,6 +190,29 @@ class JdbcStorageConfigTest {
     JdbcStorage.builder().url("jdbc:h2:split:" + directory.resolve("split"));
     JdbcStorage.builder().url("jdbc:h2:async:nioMapped:" + directory.resolve("mapped"));
     JdbcStorage.builder().url(fileUrl("memFS"));
+  }
+
+  /**
+   * A URL whose write delay the builder's reading of it cannot see (one an {@code INIT} statement sets, or a setting
+   * written with a space before its name, which H2 ignores under {@code IGNORE_UNKNOWN_SETTINGS}, keeping its default
+   * of 500 ms) passes {@code url()}, but the database is checked again at start, as documented: the build is refused,
+   * naming the setting, and the pool it made is closed with the database file.
+   */
+  @Test
+  void aWriteDelayTheUrlsReadingCannotSeeIsRefusedAtStart() throws Exception {
+    List<String> settings = List.of(";INIT=SET WRITE_DELAY 500", ";IGNORE_UNKNOWN_SETTINGS=TRUE; WRITE_DELAY=0");
+    for (int i = 0; i < settings.size(); i++) {
+      Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
+      String url = fileUrl("hidden-delay-" + i);
+      JdbcStorage.Builder builder = JdbcStorage.builder().url(url + settings.get(i));
+      IllegalStateException e = assertThrows(IllegalStateException.class, builder::build, settings.get(i));
+      assertTrue(e.getMessage().contains("WRITE_DELAY=500"), e.getMessage());
+      assertEquals(List.of(), PoolThreads.leftSince(before), "the pool's threads ended");
+      // Opened again under another file system: H2 would refuse it while the refused build's pool held it.
+      try (Connection again = DriverManager.getConnection("jdbc:h2:nio:" + directory.resolve("hidden-delay-" + i))) {
+        assertFalse(again.isClosed());
+      }
+    }
   }
 
   @Test
