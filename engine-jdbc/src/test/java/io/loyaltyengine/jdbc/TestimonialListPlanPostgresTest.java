@@ -1,0 +1,145 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.loyaltyengine.Keyset;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.jdbc.internal.Sql;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testimonials.Testimonial;
+import io.loyaltyengine.testimonials.TestimonialStatus;
+import java.lang.reflect.Field;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plans of a campaign's testimonials list ({@code Testimonials.list(campaignId, status, page)}) on PostgreSQL
+ * stay a range of an index in its order on a large table: 200,000 testimonials of one campaign, its 200 newest PENDING
+ * (the moderation queue, which a host reads oldest first) and the rest APPROVED, beside another campaign's and
+ * another tenant's, statistics gathered. A page of the PENDING queue and a page of all of them each read the rows of their page and no more,
+ * neither reading the table whole nor sorting. The plans are printed, so that a change of them can be read in the
+ * test output. The engine then answers the same pages.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+class TestimonialListPlanPostgresTest {
+  private PostgresFixture fixture;
+  private LoyaltyEngine engine;
+
+  @BeforeEach
+  void setUp() {
+    fixture = new PostgresFixture();
+    engine = LoyaltyEngine.builder().storage(fixture.openStorage())
+        .events(EventSettings.builder().manualDispatch().build()).build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    engine.close();
+    fixture.close();
+  }
+
+  @Test
+  void aPageOfACampaignsTestimonialsIsARangeOfAnIndexAllOrInOneStatus() throws Exception {
+    TenantScope shop = tenant("Shop");
+    Campaign campaign = campaign(shop, "Tea");
+    Campaign other = campaign(shop, "Coffee");
+    TenantScope stranger = tenant("Stranger");
+    Campaign theirs = campaign(stranger, "Theirs");
+    try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
+      // Ids (and participants) 1..200,000 of the campaign, the last 200 PENDING, the rest APPROVED; the other
+      // campaign's and the other tenant's, all PENDING, interleaved by id.
+      insert(s, shop.tenantId(), campaign.id(), 1, 200_000,
+          "CASE WHEN g > 199800 THEN 'PENDING' ELSE 'APPROVED' END");
+      insert(s, shop.tenantId(), other.id(), 300_001, 350_000, "'PENDING'");
+      insert(s, stranger.tenantId(), theirs.id(), 1, 50_000, "'PENDING'");
+      s.execute("ANALYZE testimonial");
+
+      String pending = plan(s, statement(true)
+          .replace(":tenantId", Long.toString(shop.tenantId()))
+          .replace(":campaignId", Long.toString(campaign.id()))
+          .replace(":afterId", Long.toString(Long.MIN_VALUE))
+          .replace(":status", "'PENDING'")
+          .replace(":limit", "21"));
+      assertFalse(pending.contains("Seq Scan") || pending.contains("Sort"), "a range in order:\n" + pending);
+      assertTrue(pending.matches("(?s).*Index (Only )?Scan using \\w+ on testimonial"
+          + " \\(actual rows=21(\\.0+)? loops=1\\).*"), "the page's rows and no more:\n" + pending);
+      assertFalse(pending.contains("Rows Removed by Filter"), "no row read to be dropped:\n" + pending);
+
+      String all = plan(s, statement(false)
+          .replace(":tenantId", Long.toString(shop.tenantId()))
+          .replace(":campaignId", Long.toString(campaign.id()))
+          .replace(":afterId", "150000")
+          .replace(":limit", "101"));
+      assertFalse(all.contains("Seq Scan") || all.contains("Sort"), "a range in order:\n" + all);
+      assertTrue(all.matches("(?s).*Index (Only )?Scan using \\w+ on testimonial"
+          + " \\(actual rows=101(\\.0+)? loops=1\\).*"), "the page's rows and no more:\n" + all);
+    }
+
+    List<Testimonial> queue = new ArrayList<>();
+    Keyset page = Keyset.first(Keyset.MAX_LIMIT);
+    while (page != null) {
+      var got = shop.testimonials().list(campaign.id(), TestimonialStatus.PENDING, page);
+      queue.addAll(got.items());
+      page = got.hasMore() ? Keyset.after(got.nextId(), Keyset.MAX_LIMIT) : null;
+    }
+    assertEquals(200, queue.size(), "the campaign's PENDING testimonials");
+    assertEquals(199_801L, queue.get(0).id());
+    assertEquals(200_000L, queue.get(199).id());
+    assertTrue(queue.stream().allMatch(t -> t.campaignId() == campaign.id()
+        && t.status() == TestimonialStatus.PENDING));
+  }
+
+  private TenantScope tenant(String name) {
+    return engine.forTenant(engine.tenants().create(NewTenant.business(name)).id());
+  }
+
+  private static Campaign campaign(TenantScope scope, String name) {
+    long brand = scope.brands().create(new NewBrand(name, "https://" + name.toLowerCase() + ".example")).id();
+    return scope.campaigns().create(NewCampaign.running(brand, name));
+  }
+
+  /** Testimonials {@code from..to} (their ids, and participants), status as {@code status}. */
+  private static void insert(Statement s, long tenantId, long campaignId, int from, int to, String status)
+      throws Exception {
+    s.execute("INSERT INTO testimonial (tenant_id, testimonial_id, campaign_id, participant_id, text, rating,"
+        + " status, created_at, moderated_at) SELECT " + tenantId + ", g, " + campaignId + ", g, 'Fine tea', 5, "
+        + status + ", now(), NULL FROM generate_series(" + from + ", " + to + ") g");
+  }
+
+  private static String plan(Statement s, String query) throws Exception {
+    List<String> plan = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + query)) {
+      while (rs.next()) {
+        plan.add(rs.getString(1));
+      }
+    }
+    System.out.println("plan:\n" + String.join("\n", plan));
+    return String.join("\n", plan);
+  }
+
+  /** The list's statement, with or without the status, as the port puts it together. */
+  private static String statement(boolean status) throws ReflectiveOperationException {
+    return constant("TESTIMONIAL_LIST") + (status ? constant("TESTIMONIAL_AND_STATUS") : "")
+        + constant("TESTIMONIAL_ORDER");
+  }
+
+  private static String constant(String name) throws ReflectiveOperationException {
+    Field field = Sql.class.getDeclaredField(name);
+    field.setAccessible(true);
+    return (String) field.get(null);
+  }
+}
