@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
  * The plans of a campaign's testimonials list ({@code Testimonials.list(campaignId, status, page)}) on PostgreSQL
  * stay a range of an index in its order on a large table: 200,000 testimonials of one campaign, its 200 newest PENDING
  * (the moderation queue, which a host reads oldest first) and the rest APPROVED, beside another campaign's and
- * another tenant's, statistics gathered. A page of the PENDING queue and a page of all of them each read the rows of their page and no more,
- * neither reading the table whole nor sorting. The plans are printed, so that a change of them can be read in the
- * test output. The engine then answers the same pages.
+ * another tenant's, statistics gathered. A page of the PENDING queue and a page of all of them each read the rows of
+ * their page and no more, neither reading the table whole nor sorting. The plans are printed, so that a change of
+ * them can be read in the test output. The engine then answers the same pages.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */

@@ -632,6 +632,7 @@ public final class Sql {
   /** {@code <from>}: the statuses the move is allowed from. */
   static final String TESTIMONIAL_MODERATE = "UPDATE testimonial SET status = :status, moderated_at = :moderatedAt"
       + " WHERE tenant_id = :tenantId AND testimonial_id = :testimonialId AND status IN (<from>)";
+  /** Through ix_testimonial_campaign, or with a status ix_testimonial_campaign_status (V22). */
   static final String TESTIMONIAL_LIST = "SELECT " + TESTIMONIAL_COLUMNS
       + " FROM testimonial WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND testimonial_id > :afterId";
   static final String TESTIMONIAL_AND_STATUS = " AND status = :status";
