@@ -4129,6 +4129,44 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertTrue(moved.contains("\"id\":\"" + f.idea.id() + "\""), moved);
   }
 
+  /**
+   * Texts a participant or an editor writes in a text area (a testimonial, an idea's body, the descriptions of a
+   * board, quest, catalog reward and landing page, a share message) keep their line breaks and tabs as given, stored
+   * and read back, where a name or title stays one line.
+   */
+  @Test
+  void longTextsKeepTheirLineBreaksAndTabsAndNamesStayOneLine() {
+    LoyaltyEngine engine = newEngine();
+    Features f = features(engine);
+    ParticipantRef ref = ParticipantRef.id(f.p.id());
+    String text = "Lovely mugs.\r\n\r\nQuick delivery:\n\t- two days\n\t- well packed";
+    assertEquals(text, f.w.scope.testimonials().submit(ref, NewTestimonial.of(text)).text());
+    assertEquals(text, f.w.scope.testimonials().of(ref).orElseThrow().text());
+    Idea idea = f.w.scope.feedback().submitIdea(ref, f.board.id(), new NewIdea("Gift wrap", text));
+    assertEquals(text, f.w.scope.feedback().idea(idea.id()).body());
+    FeedbackBoard board = f.w.scope.feedback().createBoard(new NewFeedbackBoard(f.w.campaign.id(), "Ideas", text));
+    assertEquals(text, f.w.scope.feedback().board(board.id()).description());
+    Quest quest = f.w.scope.quests().create(new NewQuest(f.w.campaign.id(), "Welcome", text,
+        List.of(new NewQuestTask("Say hello", 1)), 0));
+    assertEquals(text, f.w.scope.quests().get(quest.id()).description());
+    CatalogReward reward = f.w.scope.catalog().create(NewCatalogReward.of(f.w.campaign.id(), "Mug", 100,
+        RewardType.CUSTOM_MESSAGE).withDescription(text));
+    assertEquals(text, f.w.scope.catalog().get(reward.id()).description());
+    LandingPage page = f.w.scope.referrals().landingPage(f.w.campaign.id());
+    f.w.scope.referrals().configureLandingPage(page.withDescription(text).withShareMessage(text));
+    LandingPage stored = f.w.scope.referrals().landingPage(f.w.campaign.id());
+    assertEquals(List.of(text, text), List.of(stored.description(), stored.shareMessage()));
+
+    assertRejected(ErrorCode.VALIDATION_ERROR, "title", "a title over two lines",
+        () -> f.w.scope.feedback().submitIdea(ref, f.board.id(), NewIdea.of("Gift\nwrap")));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "name", "a quest name over two lines",
+        () -> f.w.scope.quests().create(new NewQuest(f.w.campaign.id(), "Wel\ncome", null,
+            List.of(new NewQuestTask("Say hello", 1)), 0)));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "text", "another control character",
+        () -> f.w.scope.testimonials().submit(ParticipantRef.id(enrol(f.w, "bell@example.com").id()),
+            NewTestimonial.of("Lovely\u0007 mugs")));
+  }
+
   @Test
   void aCappedDeductionsEventCarriesTheAmountItAskedForAndOtherPointsEventsANull() {
     LoyaltyEngine engine = newEngine();
