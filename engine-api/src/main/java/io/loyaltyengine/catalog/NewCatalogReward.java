@@ -4,7 +4,8 @@ import io.loyaltyengine.rewards.RewardType;
 
 /**
  * A request to add a reward to a campaign's catalog. {@code name} 1..200 characters, {@code description} null (none)
- * or 1..2,000 (both stripped, without control characters: a blank description is refused, not taken for none),
+ * or 1..2,000 (both stripped, without control characters, except that the description may span lines with tab, CR
+ * and LF; a blank description is refused, not taken for none),
  * {@code pointsCost} 1..the engine's points limit, {@code stock} 0..1,000,000,000 or null (unlimited). Immutable.
  *
  * @param campaignId the campaign

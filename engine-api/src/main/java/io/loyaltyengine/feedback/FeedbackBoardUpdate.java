@@ -5,8 +5,8 @@ import io.loyaltyengine.LoyaltyException;
 /**
  * A feedback board's new name and description, replacing both, with the rules of {@link NewFeedbackBoard}:
  * {@code name} 1..200 characters, {@code description} 0..2,000 (null or blank is none, read back as empty), both
- * stripped, without control characters. The campaign never changes; whether the board is open changes by
- * {@link FeedbackBoards#closeBoard} and {@link FeedbackBoards#reopenBoard}. Immutable.
+ * stripped, without control characters but the description's tab, CR and LF. The campaign never changes; whether
+ * the board is open changes by {@link FeedbackBoards#closeBoard} and {@link FeedbackBoards#reopenBoard}. Immutable.
  *
  * <pre>{@code
  * feedback.updateBoard(board.id(), FeedbackBoardUpdate.of(board).withDescription("What should we build next?"));

@@ -2,7 +2,8 @@ package io.loyaltyengine.feedback;
 
 /**
  * An idea to submit. Validated by the engine: {@code title} is required, 1..200 characters; {@code body} is
- * 0..5,000 characters (null is none); both without control characters, stripped of surrounding whitespace.
+ * 0..5,000 characters (null is none) and may span lines (tab, CR and LF are kept); both without other control
+ * characters, stripped of surrounding whitespace.
  * {@code idempotencyKey} is null or 1..128 printable ASCII characters without spaces, unique per tenant among ideas,
  * as for points, redemptions and loyalty actions: a retry with the key answers the idea the first request submitted
  * instead of submitting a second one (see {@link FeedbackBoards#submitIdea}).

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * A quest to create. Validated by the engine: {@code name} 1..200 characters, {@code description} null or 1..2,000
- * (both stripped, without control characters); 1..50 {@code tasks} with distinct names, numbered 1..n in this order;
- * {@code completionBonus} 0..the engine's largest award ({@link io.loyaltyengine.EngineLimits#maxPointsPerOperation()}).
+ * (both stripped, without control characters, but the description may span lines: tab, CR and LF are kept);
+ * 1..50 {@code tasks} with distinct names, numbered 1..n in this order; {@code completionBonus} 0..the engine's
+ * largest award ({@link io.loyaltyengine.EngineLimits#maxPointsPerOperation()}).
  * A new quest is active. Immutable (the task list is copied).
  *
  * @param campaignId the campaign whose participants can complete it

@@ -4,7 +4,8 @@ import io.loyaltyengine.LoyaltyException;
 
 /**
  * A quest's new name and description, replacing both, with the rules of {@link NewQuest}: {@code name} 1..200
- * characters, {@code description} null (none) or 1..2,000, both stripped, without control characters. Its tasks and
+ * characters, {@code description} null (none) or 1..2,000, both stripped, without control characters but the
+ * description's tab, CR and LF. Its tasks and
  * their points, the completion bonus and the campaign never change, since participants' completions and the points
  * awarded refer to the tasks; whether it is active changes by {@link Quests#setActive}. Immutable.
  *

@@ -22,8 +22,9 @@ import java.util.StringJoiner;
  *     {@code U+202E}, another default-ignorable one such as {@code U+034F} or {@code U+3164}, or an unassigned code
  *     point): percent-encoded, as RFC 3986 writes one, it is kept; at most 2,000 characters
  * @param headline what the page leads with, 1..200 characters
- * @param description more text for the page, at most 2,000 characters, or null
- * @param shareMessage the text offered to a participant sharing the link, at most 500 characters, or null
+ * @param description more text for the page, at most 2,000 characters, or null; may span lines
+ * @param shareMessage the text offered to a participant sharing the link, at most 500 characters, or null; may span
+ *     lines
  * @param imageUrl an image for the page and its shares (an {@code http} or {@code https} URL, as {@code url}), or null
  * @param referralParameter the query parameter that carries the referral code in a link, 1..32 letters, digits,
  *     {@code _}, {@code -} or {@code .}

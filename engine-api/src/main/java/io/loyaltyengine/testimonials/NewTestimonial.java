@@ -1,8 +1,9 @@
 package io.loyaltyengine.testimonials;
 
 /**
- * A testimonial to submit. Validated by the engine: {@code text} is required, 1..5,000 characters without control
- * characters (stripped of surrounding whitespace); {@code rating} is 1..5 or null. {@link #toString()} hides the text,
+ * A testimonial to submit. Validated by the engine: {@code text} is required, 1..5,000 characters, stripped of
+ * surrounding whitespace, that may span lines (tab, CR and LF are kept; other control characters are refused);
+ * {@code rating} is 1..5 or null. {@link #toString()} hides the text,
  * which may hold personal data. Immutable.
  *
  * @param text what the participant wrote

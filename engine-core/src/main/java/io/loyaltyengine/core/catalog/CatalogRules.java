@@ -71,7 +71,7 @@ final class CatalogRules {
   private static CatalogRewardUpdate presentation(String rawName, String rawDescription, long cost,
       EngineLimits limits) {
     String name = TextRules.required("name", rawName, MAX_NAME_LENGTH);
-    String description = TextRules.optional("description", rawDescription, MAX_DESCRIPTION_LENGTH);
+    String description = TextRules.optionalLines("description", rawDescription, MAX_DESCRIPTION_LENGTH);
     if (cost < 1 || cost > limits.maxPointsPerOperation()) {
       throw LoyaltyException.validation("pointsCost",
           "pointsCost must be between 1 and " + limits.maxPointsPerOperation());

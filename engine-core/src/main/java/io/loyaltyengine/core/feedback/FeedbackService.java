@@ -359,9 +359,13 @@ public final class FeedbackService implements FeedbackBoards {
         optionalText("description", description, MAX_DESCRIPTION_LENGTH));
   }
 
-  /** An optional text that is never null: null or blank is none (empty), else as {@link TextRules#required}. */
+  /**
+   * An optional text that may span lines and is never null: null or blank is none (empty), else as
+   * {@link TextRules#requiredLines}.
+   */
   private static String optionalText(String field, String value, int maxLength) {
-    return value == null || TextRules.isBlank(value) ? "" : TextRules.required(field, value, maxLength);
+    return value == null || TextRules.drawsNothing(value.strip())
+        ? "" : TextRules.requiredLines(field, value, maxLength);
   }
 
   private FeedbackBoard findBoard(Transaction tx, long boardId) {

@@ -76,7 +76,7 @@ final class QuestRules {
   /** The fields a new quest and an update share, validated in the order they are named. */
   private static QuestUpdate presentation(String rawName, String rawDescription) {
     String name = TextRules.required("name", rawName, MAX_NAME_LENGTH);
-    String description = TextRules.optional("description", rawDescription, MAX_DESCRIPTION_LENGTH);
+    String description = TextRules.optionalLines("description", rawDescription, MAX_DESCRIPTION_LENGTH);
     return new QuestUpdate(name, description);
   }
 

@@ -179,8 +179,8 @@ public final class ReferralRules {
     // no-break space at an end is the one it shows, as it is with a space.
     String url = pageUrl("url", TextRules.required("url", TextRules.stripSpaces(page.url()), MAX_URL_LENGTH));
     String headline = TextRules.required("headline", page.headline(), 200);
-    String description = TextRules.optional("description", page.description(), 2_000);
-    String shareMessage = TextRules.optional("shareMessage", page.shareMessage(), 500);
+    String description = TextRules.optionalLines("description", page.description(), 2_000);
+    String shareMessage = TextRules.optionalLines("shareMessage", page.shareMessage(), 500);
     String imageUrl = page.imageUrl() == null ? null
         : pageUrl("imageUrl", TextRules.required("imageUrl", TextRules.stripSpaces(page.imageUrl()), MAX_URL_LENGTH));
     String parameter = TextRules.stripSpaces(TextRules.notNull("referralParameter", page.referralParameter()));

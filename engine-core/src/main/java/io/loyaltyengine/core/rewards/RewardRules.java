@@ -147,23 +147,13 @@ public final class RewardRules {
     return threshold;
   }
 
-
   /**
    * A message shown to a participant: stripped, not blank, at most {@value #MAX_MESSAGE_LENGTH} code points, valid
    * Unicode; unlike other texts it may span lines (tab, CR and LF are kept), but other control characters are
    * refused.
    */
   private static String message(String message) {
-    if (message == null) {
-      throw LoyaltyException.validation("message", "message is required");
-    }
-    String stripped = message.strip();
-    if (TextRules.isBlank(stripped)) {
-      throw LoyaltyException.validation("message", "message must not be blank");
-    }
-    TextRules.checkLength("message", stripped, MAX_MESSAGE_LENGTH);
-    TextRules.checkCharacters("message", stripped.replace('\t', ' ').replace('\n', ' ').replace('\r', ' '));
-    return stripped;
+    return TextRules.requiredLines("message", message, MAX_MESSAGE_LENGTH);
   }
 
   private static void unused(String field, boolean set, RewardType type) {

@@ -58,7 +58,7 @@ public final class TestimonialService implements Testimonials {
   public Testimonial submit(ParticipantRef participant, NewTestimonial request) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     TextRules.notNull("testimonial", request);
-    String text = TextRules.required("text", request.text(), MAX_TEXT_LENGTH);
+    String text = TextRules.requiredLines("text", request.text(), MAX_TEXT_LENGTH);
     Integer rating = request.rating();
     if (rating != null && (rating < 1 || rating > 5)) {
       throw LoyaltyException.validation("rating", "rating must be between 1 and 5");

@@ -38,6 +38,34 @@ public final class TextRules {
   }
 
   /**
+   * A required text that may span lines, written in a text area (a testimonial, an idea's body, a description): as
+   * {@link #required}, but tab, CR and LF are kept where they are; other control characters are refused.
+   *
+   * @return the stripped text
+   */
+  public static String requiredLines(String field, String value, int maxLength) {
+    if (value == null) {
+      throw LoyaltyException.validation(field, field + " is required");
+    }
+    String stripped = value.strip();
+    if (drawsNothing(stripped)) {
+      throw LoyaltyException.validation(field, field + " must not be blank");
+    }
+    checkCharacters(field, stripped.replace('\t', ' ').replace('\n', ' ').replace('\r', ' '));
+    checkLength(field, stripped, maxLength);
+    return stripped;
+  }
+
+  /**
+   * An optional text that may span lines: null stays null; otherwise as {@link #requiredLines}.
+   *
+   * @return the stripped text, or null
+   */
+  public static String optionalLines(String field, String value, int maxLength) {
+    return value == null ? null : requiredLines(field, value, maxLength);
+  }
+
+  /**
    * An optional text: null stays null; otherwise as {@link #required}.
    *
    * @return the stripped text, or null
@@ -96,8 +124,11 @@ public final class TextRules {
     return true;
   }
 
-  /** Whether a text is blank or holds, besides spaces, only assigned characters drawn as nothing. */
-  private static boolean drawsNothing(String value) {
+  /**
+   * Whether a text is blank or holds, besides spaces, only assigned characters drawn as nothing: what
+   * {@link #required} refuses as blank.
+   */
+  public static boolean drawsNothing(String value) {
     for (int i = 0; i < value.length(); ) {
       int cp = value.codePointAt(i);
       boolean space = cp < Character.MIN_SUPPLEMENTARY_CODE_POINT && isSpace((char) cp);
