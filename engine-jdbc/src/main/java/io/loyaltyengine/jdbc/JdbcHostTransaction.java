@@ -24,12 +24,12 @@ import java.util.Objects;
  * failed statement would otherwise abort the whole transaction). One exception, H2's own: a deadlock's victim (the
  * younger transaction; "Deadlock detected. The current transaction was rolled back", SQLState 40001) is rolled back
  * whole, the host's work with it, when it failed in an UPDATE; when it failed in a {@code SELECT ... FOR UPDATE} (the
- * engine's participant locks) H2 keeps the transaction and every row lock it holds until the connection rolls back,
- * and if it was waiting there when another transaction closed the cycle, its next statements fail and its commit
- * fails too ("General error", HY000), leaving its row locks held (H2 2.3.232) until the database closes. So on H2,
- * after an engine operation in the host's transaction fails with STORAGE_UNAVAILABLE, roll the transaction back at
- * once and run it again; never commit it. The connection must reach the engine's database: for the
- * default H2 file storage, open it with the same URL.
+ * engine's participant locks) H2 keeps the transaction and every row lock it holds until the connection rolls back, and
+ * if it was waiting there when another transaction closed the cycle, its next statements fail and its commit fails too
+ * ("General error", HY000), leaving its row locks held (seen on H2 2.3.232) until the database closes. So on H2, after
+ * an engine operation in the host's transaction fails with STORAGE_UNAVAILABLE, roll the transaction back at once and
+ * run it again; never commit it. The connection must reach the engine's database: for the default H2 file storage, open
+ * it with the same URL.
  *
  * <p>The transaction must run at READ COMMITTED, as the engine's own do (and as both databases do by default): the
  * engine's checks read after taking a lock (the live API keys counted under the tenant's lock, a key or a completion

@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link io.loyaltyengine.jdbc.internal.H2TransactionGate}), so none waits for another's row lock.
  *
  * <p>Run it, after a build has fetched H2, as a single source file: {@code java -cp
- * ~/.m2/repository/com/h2database/h2/2.3.232/h2-2.3.232.jar
+ * ~/.m2/repository/com/h2database/h2/2.5.252/h2-2.5.252.jar
  * engine-jdbc/src/test/java/io/loyaltyengine/jdbc/H2LostUpdateProbe.java 800} (this version's probe file, 600
  * rounds: 10 wrong). A program, not a test: the defect is H2's, rare, and not the engine's to assert.
  *

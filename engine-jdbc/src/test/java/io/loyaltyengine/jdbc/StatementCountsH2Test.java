@@ -2,6 +2,7 @@ package io.loyaltyengine.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
 import javax.sql.DataSource;
 
 /**
@@ -11,12 +12,13 @@ import javax.sql.DataSource;
  */
 class StatementCountsH2Test extends StatementCountsTestBase {
   private HikariDataSource pool;
+  private Path directory;
 
   @Override
   DataSource openDatabase() {
+    directory = TestFiles.newDirectory("loyalty-h2-counts-");
     HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:h2:file:" + TestFiles.newDirectory("loyalty-h2-").resolve("loyalty")
-        + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+    config.setJdbcUrl("jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
     config.setMaximumPoolSize(4);
     pool = new HikariDataSource(config);
     return pool;
@@ -25,5 +27,6 @@ class StatementCountsH2Test extends StatementCountsTestBase {
   @Override
   void closeDatabase() {
     pool.close();
+    TestFiles.delete(directory);
   }
 }

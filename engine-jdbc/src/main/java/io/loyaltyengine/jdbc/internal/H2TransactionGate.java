@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Lets the engine's own transactions on one H2 database run one at a time, across every {@code JdbcStorage} of this
  * JVM that opened that database.
  *
- * <p>Why: H2 (2.3.232, and 2.5.252 too) can lose a committed change when a transaction that waited for a row lock
+ * <p>Why: H2 (2.5.252, and 2.3.232 before it) can lose a committed change when a transaction that waited for a row lock
  * while another transaction changed that row and committed then rolls back: its rollback puts back the row as it
  * was before that commit ({@code H2LostUpdateProbe} in this module's tests shows it with plain JDBC). The engine
  * rolls back every refused unit of work, so it must not wait for another transaction's row lock on H2: with its

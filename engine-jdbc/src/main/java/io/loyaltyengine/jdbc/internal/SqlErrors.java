@@ -77,10 +77,10 @@ public final class SqlErrors {
   }
 
   /**
-   * Whether {@code failure} is H2's failure to mark a deadlock's victim: H2 2.3.232's deadlock detection, in the older
-   * transaction of a cycle, marks the younger one rolling back, and fails the older one's statement instead (a general
-   * error caused by an MVStore "illegally transitioned" failure) when the younger has rolled back meanwhile (a victim
-   * of a {@code SELECT ... FOR UPDATE} keeps naming the transaction it waited for until it ends). The older
+   * Whether {@code failure} is H2's failure to mark a deadlock's victim: H2's deadlock detection (seen on 2.3.232), in
+   * the older transaction of a cycle, marks the younger one rolling back, and fails the older one's statement instead
+   * (a general error caused by an MVStore "illegally transitioned" failure) when the younger has rolled back meanwhile
+   * (a victim of a {@code SELECT ... FOR UPDATE} keeps naming the transaction it waited for until it ends). The older
    * transaction is left as it was, so a statement's failure so is transient; a commit's is not, as its outcome is not
    * known.
    */
