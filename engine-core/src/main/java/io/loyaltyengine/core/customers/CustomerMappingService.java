@@ -41,8 +41,9 @@ public final class CustomerMappingService implements CustomerMappings {
   }
 
   /**
-   * Validates a customer id: required, not blank, 1..{@value #MAX_CUSTOMER_ID_LENGTH} code points, no control
-   * characters or unpaired surrogates. Returned exactly as given: customer ids are compared exactly.
+   * Validates a customer id: required, not blank (nor made only of characters drawn as nothing),
+   * 1..{@value #MAX_CUSTOMER_ID_LENGTH} code points, no control characters or unpaired surrogates. Returned exactly as
+   * given: customer ids are compared exactly.
    *
    * @throws LoyaltyException VALIDATION_ERROR on {@code customerId}, without repeating it
    */
@@ -50,7 +51,7 @@ public final class CustomerMappingService implements CustomerMappings {
     if (value == null) {
       throw LoyaltyException.validation("customerId", "customerId is required");
     }
-    if (TextRules.isBlank(value)) {
+    if (TextRules.drawsNothing(value)) {
       throw LoyaltyException.validation("customerId", "customerId must not be blank");
     }
     TextRules.checkCharacters("customerId", value);

@@ -811,7 +811,7 @@ public abstract class ApiInputFuzzContractTest {
     // Quests
     out.add(new Refusal("Quests.create name", invalid, "name", required(200),
         (w, bad) -> w.scope.quests().create(new NewQuest(w.campaign(), (String) bad, null, tasks(), 1))));
-    out.add(new Refusal("Quests.create description", invalid, "description", optional(2_000),
+    out.add(new Refusal("Quests.create description", invalid, "description", optionalLines(2_000),
         (w, bad) -> w.scope.quests().create(new NewQuest(w.campaign(), "Q", (String) bad, tasks(), 1))));
     out.add(new Refusal("Quests.create tasks", invalid, "tasks",
         oneOf(null, List.of(), Collections.nCopies(51, new NewQuestTask("T", 1))),
@@ -833,11 +833,11 @@ public abstract class ApiInputFuzzContractTest {
     // Feedback boards and ideas (an optional text there is none when blank)
     out.add(new Refusal("FeedbackBoards.createBoard name", invalid, "name", required(200),
         (w, bad) -> w.scope.feedback().createBoard(new NewFeedbackBoard(w.campaign(), (String) bad, null))));
-    out.add(new Refusal("FeedbackBoards.createBoard description", invalid, "description", unreadable(2_000),
+    out.add(new Refusal("FeedbackBoards.createBoard description", invalid, "description", unreadableLines(2_000),
         (w, bad) -> w.scope.feedback().createBoard(new NewFeedbackBoard(w.campaign(), "B", (String) bad))));
     out.add(new Refusal("FeedbackBoards.submitIdea title", invalid, "title", required(200),
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), new NewIdea((String) bad, null))));
-    out.add(new Refusal("FeedbackBoards.submitIdea body", invalid, "body", unreadable(5_000),
+    out.add(new Refusal("FeedbackBoards.submitIdea body", invalid, "body", unreadableLines(5_000),
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), new NewIdea("I", (String) bad))));
     out.add(new Refusal("FeedbackBoards.submitIdea idempotencyKey", invalid, "idempotencyKey", badIdentifiers(),
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), NewIdea.of("I")
@@ -850,7 +850,7 @@ public abstract class ApiInputFuzzContractTest {
         (w, bad) -> w.scope.feedback().ideas(w.id("board"), null, (io.loyaltyengine.feedback.IdeaOrder) bad,
             PageRequest.of(1, 10))));
     // Testimonials (the second participant has none yet)
-    out.add(new Refusal("Testimonials.submit text", invalid, "text", required(5_000),
+    out.add(new Refusal("Testimonials.submit text", invalid, "text", requiredLines(5_000),
         (w, bad) -> w.scope.testimonials().submit(w.person(1), new NewTestimonial((String) bad, 3))));
     out.add(new Refusal("Testimonials.submit rating", invalid, "rating",
         oneOf(0, 6, -1, Integer.MIN_VALUE, Integer.MAX_VALUE),
@@ -860,9 +860,9 @@ public abstract class ApiInputFuzzContractTest {
         (w, bad) -> w.scope.referrals().configureLandingPage(w.landingPage().withUrl((String) bad))));
     out.add(new Refusal("Referrals.configureLandingPage headline", invalid, "headline", required(200),
         (w, bad) -> w.scope.referrals().configureLandingPage(w.landingPage().withHeadline((String) bad))));
-    out.add(new Refusal("Referrals.configureLandingPage description", invalid, "description", optional(2_000),
+    out.add(new Refusal("Referrals.configureLandingPage description", invalid, "description", optionalLines(2_000),
         (w, bad) -> w.scope.referrals().configureLandingPage(w.landingPage().withDescription((String) bad))));
-    out.add(new Refusal("Referrals.configureLandingPage shareMessage", invalid, "shareMessage", optional(500),
+    out.add(new Refusal("Referrals.configureLandingPage shareMessage", invalid, "shareMessage", optionalLines(500),
         (w, bad) -> w.scope.referrals().configureLandingPage(w.landingPage().withShareMessage((String) bad))));
     out.add(new Refusal("Referrals.configureLandingPage imageUrl", invalid, "imageUrl",
         or(optional(2_000), badUrls()),
@@ -1080,24 +1080,51 @@ public abstract class ApiInputFuzzContractTest {
 
   /** Texts no text field takes: control characters, lone surrogates, one code point too many (in several forms). */
   static Values unreadable(int max) {
-    return (w, r) -> pickFrom(r, "fuzzmarker\u0000", "fuzz\nmarker", "\u001b[31mfuzzmarker", "fuzzmarker\u007f",
-        "fuzzmarker\ud800", "\udc00fuzzmarker", "fuzzmarker-" + "x".repeat(max - 10),
-        "fuzzmarker" + "😀".repeat(max - 9), " fuzzmarker" + "e\u0301".repeat((max - 9) / 2 + 1) + " ",
-        "fuzz.marker.77@example.com" + "y".repeat(max));
+    return (w, r) -> r.nextInt(8) == 0 ? "fuzz\nmarker" : unreadableLines(max).pick(w, r);
   }
 
-  /** What a required text refuses: none, nothing but spaces, or {@link #unreadable}. */
+  /**
+   * Texts no text that may span lines takes (a testimonial, an idea's body, a description): as {@link #unreadable},
+   * but tab, CR and LF are kept there, so the control characters are others.
+   */
+  static Values unreadableLines(int max) {
+    return (w, r) -> pickFrom(r, "fuzzmarker\u0000", "fuzz\u000bmarker", "\u001b[31mfuzzmarker", "fuzzmarker\u007f",
+        "fuzzmarker\u0085", "fuzzmarker\ud800", "\udc00fuzzmarker", "fuzzmarker-" + "x".repeat(max - 10),
+        "fuzzmarker" + "😀".repeat(max - 9), " fuzzmarker" + "e\u0301".repeat((max - 9) / 2 + 1) + " ",
+        "fuzz.marker.77@example.com\n" + "y".repeat(max));
+  }
+
+  /** Texts that are blank: nothing, spaces, no-break spaces, or characters drawn as nothing. */
+  private static final Object[] BLANK = {"", " ", "\t\n", "\u00a0\u202f\u2007", "\u3000", "\u200b", "\u2060 \ufeff"};
+
+  /** What a required text refuses: none, a blank one, or {@link #unreadable}. */
   static Values required(int max) {
-    Values unreadable = unreadable(max);
-    return (w, r) -> r.nextInt(3) == 0 ? pickFrom(r, null, "", " ", "\t\n", "\u00a0\u202f\u2007", "\u3000")
-        : unreadable.pick(w, r);
+    return refused(true, unreadable(max));
   }
 
   /** What an optional text refuses: as {@link #required}, except null (none). */
   static Values optional(int max) {
-    Values unreadable = unreadable(max);
-    return (w, r) -> r.nextInt(3) == 0 ? pickFrom(r, "", " ", "\t\n", "\u00a0\u202f\u2007", "\u3000")
-        : unreadable.pick(w, r);
+    return refused(false, unreadable(max));
+  }
+
+  /** What a required text that may span lines refuses: none, a blank one, or {@link #unreadableLines}. */
+  static Values requiredLines(int max) {
+    return refused(true, unreadableLines(max));
+  }
+
+  /** What an optional text that may span lines refuses: as {@link #requiredLines}, except null (none). */
+  static Values optionalLines(int max) {
+    return refused(false, unreadableLines(max));
+  }
+
+  private static Values refused(boolean nullRefused, Values unreadable) {
+    return (w, r) -> {
+      if (r.nextInt(3) != 0) {
+        return unreadable.pick(w, r);
+      }
+      int blank = r.nextInt(BLANK.length + (nullRefused ? 1 : 0));
+      return blank == BLANK.length ? null : BLANK[blank];
+    };
   }
 
   static Values badUrls() {

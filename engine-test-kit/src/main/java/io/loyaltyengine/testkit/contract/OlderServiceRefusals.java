@@ -5,6 +5,7 @@ import static io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest.badIden
 import static io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest.cast;
 import static io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest.oneOf;
 import static io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest.optional;
+import static io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest.optionalLines;
 import static io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest.or;
 import static io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest.pickFrom;
 import static io.loyaltyengine.testkit.contract.ApiInputFuzzContractTest.required;
@@ -497,7 +498,7 @@ final class OlderServiceRefusals {
   private static void catalog(List<Refusal> out) {
     out.add(new Refusal("Catalog.create name", INVALID, "name", required(200),
         (w, bad) -> w.scope.catalog().create(NewCatalogReward.of(w.campaign(), (String) bad, 5, RewardType.CASH))));
-    out.add(new Refusal("Catalog.create description", INVALID, "description", optional(2_000),
+    out.add(new Refusal("Catalog.create description", INVALID, "description", optionalLines(2_000),
         (w, bad) -> w.scope.catalog().create(NewCatalogReward.of(w.campaign(), "Mug", 5, RewardType.CASH)
             .withDescription((String) bad))));
     out.add(new Refusal("Catalog.create pointsCost", INVALID, "pointsCost", BAD_POINTS,
@@ -515,7 +516,7 @@ final class OlderServiceRefusals {
         (w, bad) -> w.scope.catalog().create(NewCatalogReward.of((long) bad, "Mug", 5, RewardType.CASH))));
     out.add(new Refusal("Catalog.update name", INVALID, "name", required(200),
         (w, bad) -> w.scope.catalog().update(w.id("catalog"), new CatalogRewardUpdate((String) bad, null, 5))));
-    out.add(new Refusal("Catalog.update description", INVALID, "description", optional(2_000),
+    out.add(new Refusal("Catalog.update description", INVALID, "description", optionalLines(2_000),
         (w, bad) -> w.scope.catalog().update(w.id("catalog"), new CatalogRewardUpdate("Tin", (String) bad, 5))));
     out.add(new Refusal("Catalog.update pointsCost", INVALID, "pointsCost", BAD_POINTS,
         (w, bad) -> w.scope.catalog().update(w.id("catalog"), new CatalogRewardUpdate("Tin", null, (long) bad))));
