@@ -25,16 +25,7 @@ public final class TextRules {
    * @return the stripped text
    */
   public static String required(String field, String value, int maxLength) {
-    if (value == null) {
-      throw LoyaltyException.validation(field, field + " is required");
-    }
-    String stripped = value.strip();
-    if (drawsNothing(stripped)) {
-      throw LoyaltyException.validation(field, field + " must not be blank");
-    }
-    checkCharacters(field, stripped);
-    checkLength(field, stripped, maxLength);
-    return stripped;
+    return text(field, value, maxLength, false);
   }
 
   /**
@@ -44,6 +35,10 @@ public final class TextRules {
    * @return the stripped text
    */
   public static String requiredLines(String field, String value, int maxLength) {
+    return text(field, value, maxLength, true);
+  }
+
+  private static String text(String field, String value, int maxLength, boolean lines) {
     if (value == null) {
       throw LoyaltyException.validation(field, field + " is required");
     }
@@ -51,7 +46,7 @@ public final class TextRules {
     if (drawsNothing(stripped)) {
       throw LoyaltyException.validation(field, field + " must not be blank");
     }
-    checkCharacters(field, stripped.replace('\t', ' ').replace('\n', ' ').replace('\r', ' '));
+    checkCharacters(field, lines ? stripped.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ') : stripped);
     checkLength(field, stripped, maxLength);
     return stripped;
   }
