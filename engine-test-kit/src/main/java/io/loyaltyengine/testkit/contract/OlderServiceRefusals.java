@@ -524,6 +524,14 @@ final class OlderServiceRefusals {
         (w, bad) -> w.scope.catalog().update(w.id("catalog"), (CatalogRewardUpdate) bad)));
     out.add(new Refusal("Catalog.update catalogRewardId", NOT_FOUND, null, unknownIds("catalog"),
         (w, bad) -> w.scope.catalog().update((long) bad, new CatalogRewardUpdate("Tin", null, 5))));
+    out.add(new Refusal("Catalog.redemptions catalogRewardId", NOT_FOUND, null, unknownIds("catalog"),
+        (w, bad) -> w.scope.catalog().redemptions((long) bad, Keyset.first(10))));
+    out.add(new Refusal("Catalog.redemptions page", INVALID, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.catalog().redemptions(w.id("catalog"), (Keyset) bad)));
+    out.add(new Refusal("Catalog.redemptions participant id", NOT_FOUND, null, unknownIds("participant"),
+        (w, bad) -> w.scope.catalog().redemptions(ParticipantRef.id((long) bad), Keyset.first(10))));
+    out.add(new Refusal("Catalog.redemptions of a participant page", INVALID, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.catalog().redemptions(w.person(0), (Keyset) bad)));
     // The tin has 19 units left (the world redeemed one).
     out.add(new Refusal("Catalog.adjustStock delta", INVALID, "delta",
         oneOf(0L, 1_000_000_001L, -1_000_000_001L, Long.MIN_VALUE, Long.MAX_VALUE),

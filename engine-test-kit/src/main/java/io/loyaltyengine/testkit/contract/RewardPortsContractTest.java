@@ -1301,6 +1301,48 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void aRewardsRedemptionsListInIdOrderAndAParticipantsNewestFirstAfterTheCursor() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    CatalogReward mug = catalog(t, campaign.id(), null, true);
+    CatalogReward tin = catalog(t, campaign.id(), null, true);
+    long ann = nextId();
+    long bob = nextId();
+    // In id order: ann's mug, bob's mug, ann's tin, ann's mug again, bob's tin.
+    List<Redemption> all = List.of(
+        new Redemption(nextId(), t, mug.id(), ann, 10, nextId(), 90, "r-1", T0, false),
+        new Redemption(nextId(), t, mug.id(), bob, 10, nextId(), 5, null, T1, false),
+        new Redemption(nextId(), t, tin.id(), ann, 20, nextId(), 70, null, T1, false),
+        new Redemption(nextId(), t, mug.id(), ann, 10, nextId(), 60, "r-4", T2, false),
+        new Redemption(nextId(), t, tin.id(), bob, 20, nextId(), 0, null, T2, false));
+    run(tx -> all.forEach(tx.catalog()::insertRedemption));
+    Redemption annMug = all.get(0);
+    Redemption bobMug = all.get(1);
+    Redemption annTin = all.get(2);
+    Redemption annMugAgain = all.get(3);
+    Redemption bobTin = all.get(4);
+
+    assertEquals(List.of(annMug, bobMug, annMugAgain), ofReward(t, mug.id(), null, 10));
+    assertEquals(List.of(annMug, bobMug), ofReward(t, mug.id(), null, 2));
+    assertEquals(List.of(annMugAgain), ofReward(t, mug.id(), bobMug.id(), 2));
+    assertEquals(List.of(bobMug, annMugAgain), ofReward(t, mug.id(), annMug.id(), 10));
+    assertEquals(List.of(), ofReward(t, mug.id(), annMugAgain.id(), 10));
+    assertEquals(List.of(annTin, bobTin), ofReward(t, tin.id(), null, 10));
+    assertEquals(List.of(), ofReward(t, mug.id(), null, 0));
+    assertEquals(List.of(), ofReward(t + 1, mug.id(), null, 10), "another tenant");
+    assertEquals(List.of(), ofReward(t, nextId(), null, 10), "an unknown reward");
+
+    assertEquals(List.of(annMugAgain, annTin, annMug), ofParticipant(t, ann, null, 10), "newest first");
+    assertEquals(List.of(annMugAgain, annTin), ofParticipant(t, ann, null, 2));
+    assertEquals(List.of(annMug), ofParticipant(t, ann, annTin.id(), 2));
+    assertEquals(List.of(annTin, annMug), ofParticipant(t, ann, annMugAgain.id(), 10));
+    assertEquals(List.of(), ofParticipant(t, ann, annMug.id(), 10));
+    assertEquals(List.of(bobTin, bobMug), ofParticipant(t, bob, null, 10));
+    assertEquals(List.of(), ofParticipant(t, ann, null, 0));
+    assertEquals(List.of(), ofParticipant(t + 1, ann, null, 10), "another tenant");
+  }
+
+  @Test
   void concurrentRedemptionsTakeExactlyTheStockThereIs() throws Exception {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
@@ -1544,6 +1586,14 @@ public abstract class RewardPortsContractTest extends PortsContractSupport {
   static ActionRecord action(long tenantId, long campaignId, long participantId, String key) {
     return new ActionRecord(nextId(), tenantId, campaignId, participantId, 1L, ActionSource.DIRECT, Map.of("k", 1L),
         null, key, false, new ActionCounts(1, 1, 0, 1, 1), T0);
+  }
+
+  List<Redemption> ofReward(long tenantId, long catalogRewardId, Long afterId, int limit) {
+    return tx(tx -> tx.catalog().listRedemptionsOfReward(tenantId, catalogRewardId, afterId, limit));
+  }
+
+  List<Redemption> ofParticipant(long tenantId, long participantId, Long beforeId, int limit) {
+    return tx(tx -> tx.catalog().listRedemptionsOfParticipant(tenantId, participantId, beforeId, limit));
   }
 
   CatalogReward catalog(long tenantId, long campaignId, Long stock, boolean active) {

@@ -1835,6 +1835,78 @@ public abstract class StorageContractTest extends EngineContractSupport {
         () -> w.scope.rewards().earned(987_654_321L, null, null));
   }
 
+  /**
+   * A catalog reward's redemptions, what a host ships: in redemption order (id ascending), a keyset page at a time;
+   * a participant's, what its account page shows: newest first. Never another reward's, participant's or tenant's; a
+   * deleted participant's redemptions stay on the reward's list, as they stay in storage. An unknown or another
+   * tenant's reward or participant is NOT_FOUND, a missing page VALIDATION_ERROR.
+   */
+  @Test
+  void aCatalogRewardsRedemptionsPageInRedemptionOrderAndAParticipantsNewestFirst() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    long c = w.campaign.id();
+    CatalogReward tin = w.scope.catalog().create(NewCatalogReward.of(c, "Tea tin", 10, RewardType.CUSTOM));
+    CatalogReward mug = w.scope.catalog().create(NewCatalogReward.of(c, "Mug", 5, RewardType.CUSTOM).withStock(9));
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    ParticipantRef bob = ParticipantRef.email(c, "bob@example.com");
+    enrol(w, "bob@example.com");
+    w.scope.points().award(ada, PointsChange.of(100, "purchase"));
+    w.scope.points().award(bob, PointsChange.of(100, "purchase"));
+    List<Redemption> made = new ArrayList<>();
+    made.add(w.scope.catalog().redeem(ada, tin.id(), "redeem-1"));
+    made.add(w.scope.catalog().redeem(bob, tin.id(), null));
+    made.add(w.scope.catalog().redeem(ada, mug.id(), null));
+    made.add(w.scope.catalog().redeem(ada, tin.id(), "redeem-4"));
+    made.add(w.scope.catalog().redeem(bob, mug.id(), "redeem-5"));
+    Redemption replay = w.scope.catalog().redeem(ada, tin.id(), "redeem-1");
+    assertTrue(replay.replayed(), "a replay redeems nothing more");
+    List<Long> ids = made.stream().map(Redemption::id).toList();
+    assertEquals(ids.stream().sorted().toList(), ids, "redeemed in id order");
+    List<Redemption> tins = List.of(made.get(0), made.get(1), made.get(3));
+    List<Redemption> adas = List.of(made.get(3), made.get(2), made.get(0));
+    for (int limit : new int[] {1, 2, Keyset.MAX_LIMIT}) {
+      assertEquals(tins, Pages.all(page -> w.scope.catalog().redemptions(tin.id(), page), limit), "by " + limit);
+      assertEquals(adas, Pages.all(page -> w.scope.catalog().redemptions(ada, page), limit), "by " + limit);
+    }
+    CursorPage<Redemption> first = w.scope.catalog().redemptions(tin.id(), Keyset.first(2));
+    assertEquals(tins.subList(0, 2), first.items());
+    assertEquals(made.get(1).id(), first.nextId());
+    CursorPage<Redemption> last = w.scope.catalog().redemptions(tin.id(), Keyset.after(first.nextId(), 2));
+    assertEquals(tins.subList(2, 3), last.items());
+    assertFalse(last.hasMore());
+    assertEquals(List.of(made.get(2), made.get(4)), w.scope.catalog().redemptions(mug.id(), Keyset.first(10))
+        .items());
+    assertEquals(List.of(made.get(4), made.get(1)), w.scope.catalog().redemptions(bob, Keyset.first(10)).items());
+    assertEquals(List.of(made.get(0)), w.scope.catalog().redemptions(ada, Keyset.after(made.get(2).id(), 10))
+        .items(), "older than the cursor");
+
+    World b = world(engine);
+    CatalogReward theirs = b.scope.catalog().create(NewCatalogReward.of(b.campaign.id(), "Tin", 1, RewardType.CUSTOM));
+    ParticipantRef theirAda = ParticipantRef.id(enrol(b, "ada@example.com").id());
+    b.scope.points().award(theirAda, PointsChange.of(5, "purchase"));
+    b.scope.catalog().redeem(theirAda, theirs.id(), "redeem-1");
+    assertEquals(tins, Pages.all(page -> w.scope.catalog().redemptions(tin.id(), page), 10), "the other tenant's");
+
+    w.scope.participants().delete(bob);
+    assertEquals(tins, Pages.all(page -> w.scope.catalog().redemptions(tin.id(), page), 2),
+        "a deleted participant's redemption stays on the reward's list");
+    assertRejected(ErrorCode.NOT_FOUND, null, "a deleted participant",
+        () -> w.scope.catalog().redemptions(bob, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's catalog reward",
+        () -> w.scope.catalog().redemptions(theirs.id(), Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown catalog reward",
+        () -> w.scope.catalog().redemptions(987_654_321L, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's participant",
+        () -> w.scope.catalog().redemptions(theirAda, Keyset.first(10)));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page",
+        () -> w.scope.catalog().redemptions(tin.id(), null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page of a participant",
+        () -> w.scope.catalog().redemptions(ada, null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "participant", "a null participant",
+        () -> w.scope.catalog().redemptions((ParticipantRef) null, Keyset.first(10)));
+  }
+
   // ==================================================================== bad input corpus
 
   @Test
@@ -2581,6 +2653,45 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
     assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
     assertEquals(1, w.scope.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(10)).items().size());
+  }
+
+  /**
+   * Redemptions read inside a host's transaction: the redemption its own work made is listed there, by reward and by
+   * participant, and vanishes with its rollback; a refusal (NOT_FOUND, VALIDATION_ERROR) keeps the host's work
+   * committable.
+   */
+  @Test
+  void redemptionsInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    CatalogReward tin = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Tin", 10, RewardType.CUSTOM));
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    w.scope.points().award(ada, PointsChange.of(100, "purchase"));
+    long orders = host.countHostOrders();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      Redemption mine = joined.catalog().redeem(ada, tin.id(), "host-1");
+      assertEquals(List.of(mine), joined.catalog().redemptions(tin.id(), Keyset.first(10)).items());
+      assertEquals(List.of(mine), joined.catalog().redemptions(ada, Keyset.first(10)).items());
+      tx.rollback();
+    }
+    assertEquals(List.of(), w.scope.catalog().redemptions(tin.id(), Keyset.first(10)).items(), "rolled back");
+    assertEquals(List.of(), w.scope.catalog().redemptions(ada, Keyset.first(10)).items(), "rolled back");
+
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      tx.insertHostOrder("redemption-1");
+      assertRejected(ErrorCode.NOT_FOUND, null, "an unknown reward inside the host transaction",
+          () -> joined.catalog().redemptions(987_654_321L, Keyset.first(10)));
+      assertRejected(ErrorCode.NOT_FOUND, null, "an unknown participant inside the host transaction",
+          () -> joined.catalog().redemptions(ParticipantRef.id(987_654_321L), Keyset.first(10)));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page inside the host transaction",
+          () -> joined.catalog().redemptions(tin.id(), null));
+      joined.catalog().redeem(ada, tin.id(), "host-2");
+      tx.commit();
+    }
+    assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
+    assertEquals(1, w.scope.catalog().redemptions(ada, Keyset.first(10)).items().size());
   }
 
   @Test
