@@ -1,5 +1,7 @@
 package io.loyaltyengine.catalog;
 
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.rewards.RewardType;
 import java.util.List;
@@ -13,6 +15,8 @@ import java.util.List;
  * redemption and changes nothing. A host restocks or corrects a reward with {@link #adjustStock} (a conditional
  * update too, so it never loses a concurrent redemption's unit) and changes its name, description or cost with
  * {@link #update}; a redemption is charged the cost its reward has when its unit is taken, and keeps it.
+ * Redemptions are read back by reward ({@link #redemptions(long, Keyset)}, what to ship) and by participant
+ * ({@link #redemptions(ParticipantRef, Keyset)}, what an account page shows).
  */
 public interface Catalog {
   /**
@@ -94,4 +98,29 @@ public interface Catalog {
    *     {@code idempotencyKey} when the key was used by another request
    */
   Redemption redeem(ParticipantRef participant, long catalogRewardId, String idempotencyKey);
+
+  /**
+   * A catalog reward's redemptions in redemption order (redemption id ascending), a keyset page at a time: what a
+   * host ships or hands over. A redemption is never changed nor removed, also when its participant is deleted (its
+   * {@code participantId} then names nobody). Each reads back as {@link Redemption#replayed()} false.
+   *
+   * @param catalogRewardId the reward's id
+   * @param page which page
+   * @return the page of redemptions
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for a reward that is not the tenant's; VALIDATION_ERROR on
+   *     {@code page}
+   */
+  CursorPage<Redemption> redemptions(long catalogRewardId, Keyset page);
+
+  /**
+   * A participant's redemptions, of every catalog reward, newest first (redemption id descending), a keyset page at
+   * a time: what an account page shows. Each reads back as {@link Redemption#replayed()} false.
+   *
+   * @param participant the participant
+   * @param page which page
+   * @return the page of redemptions
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (null), {@code email} or
+   *     {@code page}; NOT_FOUND for a participant that is not the tenant's (a deleted one too)
+   */
+  CursorPage<Redemption> redemptions(ParticipantRef participant, Keyset page);
 }

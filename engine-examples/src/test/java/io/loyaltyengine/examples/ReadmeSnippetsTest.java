@@ -29,6 +29,7 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.CatalogReward;
 import io.loyaltyengine.catalog.CatalogRewardUpdate;
 import io.loyaltyengine.catalog.NewCatalogReward;
+import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
@@ -329,8 +330,11 @@ class ReadmeSnippetsTest {
     shop.points().award(ParticipantRef.id(ada.id()), PointsChange.of(600, "purchase"));
     CatalogReward tin = shop.catalog().create(NewCatalogReward.of(campaign.id(), "Tea tin", 500,
         RewardType.CUSTOM_MESSAGE).withStock(100));
-    shop.catalog().redeem(ParticipantRef.id(ada.id()), tin.id(), "redeem-42");
+    Redemption redeemed = shop.catalog().redeem(ParticipantRef.id(ada.id()), tin.id(), "redeem-42");
     assertEquals(100, balance(ada.id()));
+    assertEquals(List.of(redeemed), shop.catalog().redemptions(tin.id(), Keyset.first(50)).items(), "to ship");
+    assertEquals(List.of(redeemed), shop.catalog().redemptions(ParticipantRef.id(ada.id()), Keyset.first(20))
+        .items(), "on Ada's account page");
     assertEquals(ErrorCode.INSUFFICIENT_POINTS, assertThrows(LoyaltyException.class,
         () -> shop.catalog().redeem(ParticipantRef.id(ada.id()), tin.id(), "redeem-43")).code());
     assertEquals(100, balance(ada.id()), "INSUFFICIENT_POINTS changes nothing");

@@ -250,6 +250,8 @@ abstract class TenantRoutingTestBase {
     scope.catalog().update(tin.id(), CatalogRewardUpdate.of(tin).withPointsCost(4));
     scope.catalog().setActive(tin.id(), false);
     scope.catalog().list(c, null, null);
+    scope.catalog().redemptions(tin.id(), Keyset.first(10));
+    scope.catalog().redemptions(adaRef, Keyset.first(10));
     scope.quests().update(quest.id(), QuestUpdate.of(quest).withName("Quest+"));
     scope.quests().setActive(quest.id(), false);
     scope.feedback().withdrawVote(bobRef, idea.id());

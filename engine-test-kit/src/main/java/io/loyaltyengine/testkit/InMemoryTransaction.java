@@ -2029,6 +2029,36 @@ final class InMemoryTransaction implements Transaction {
         return id == null ? Optional.empty() : Optional.of(t.redemptions.get(new IdPair(tenantId, id)));
       });
     }
+
+    // Both lists walk the tenant's redemptions in id order (no index of their own: a cost of this store only).
+    @Override
+    public List<Redemption> listRedemptionsOfReward(long tenantId, long catalogRewardId, Long afterId, int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        return List.copyOf(t.redemptions
+            .subMap(new IdPair(tenantId, afterId == null ? Long.MIN_VALUE : afterId), afterId == null,
+                new IdPair(tenantId, Long.MAX_VALUE), true)
+            .values().stream()
+            .filter(r -> r.catalogRewardId() == catalogRewardId)
+            .limit(limit)
+            .toList());
+      });
+    }
+
+    @Override
+    public List<Redemption> listRedemptionsOfParticipant(long tenantId, long participantId, Long beforeId,
+        int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        return List.copyOf(t.redemptions
+            .subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
+                new IdPair(tenantId, beforeId == null ? Long.MAX_VALUE : beforeId), beforeId == null)
+            .descendingMap().values().stream()
+            .filter(r -> r.participantId() == participantId)
+            .limit(limit)
+            .toList());
+      });
+    }
   }
 
   private final class TestimonialRows implements TestimonialPort {

@@ -1,6 +1,8 @@
 package io.loyaltyengine.core.catalog;
 
+import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.catalog.Catalog;
 import io.loyaltyengine.catalog.CatalogReward;
@@ -18,6 +20,7 @@ import io.loyaltyengine.core.points.PointsService;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.UniqueKey;
 import io.loyaltyengine.core.spi.UniqueViolationException;
+import io.loyaltyengine.core.validation.TextRules;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -304,6 +307,33 @@ public final class CatalogService implements Catalog {
     KeyTakenMeanwhile() {
       super("the idempotency key was taken concurrently", null, false, false);
     }
+  }
+
+  @Override
+  public CursorPage<Redemption> redemptions(long catalogRewardId, Keyset page) {
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    // At one snapshot: the reward's check and its redemptions read together.
+    return context.transactions().runRead(tx -> {
+      if (tx.catalog().find(tenantId, catalogRewardId).isEmpty()) {
+        throw catalogRewardNotFound();
+      }
+      return CursorPage.fromRows(tx.catalog().listRedemptionsOfReward(tenantId, catalogRewardId, page.afterId(),
+          page.limit() + 1), page.limit(), Redemption::id);
+    });
+  }
+
+  @Override
+  public CursorPage<Redemption> redemptions(ParticipantRef participant, Keyset page) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    // At one snapshot, as a participant's ledger and earned rewards: the participant and its redemptions together.
+    return context.transactions().runRead(tx -> {
+      long id = resolver.resolve(tx, tenantId).id();
+      return CursorPage.fromRows(tx.catalog().listRedemptionsOfParticipant(tenantId, id, page.afterId(),
+          page.limit() + 1), page.limit(), Redemption::id);
+    });
   }
 
   private static LoyaltyException catalogRewardNotFound() {

@@ -64,4 +64,15 @@ public interface CatalogPort {
 
   /** Finds the tenant's redemption with this idempotency key. */
   Optional<Redemption> findRedemptionByKey(long tenantId, String idempotencyKey);
+
+  /**
+   * A catalog reward's redemptions in id order after {@code afterId} (null: from the first), at most {@code limit}.
+   */
+  List<Redemption> listRedemptionsOfReward(long tenantId, long catalogRewardId, Long afterId, int limit);
+
+  /**
+   * A participant's redemptions with id below {@code beforeId} (all when null), newest first, at most
+   * {@code limit}.
+   */
+  List<Redemption> listRedemptionsOfParticipant(long tenantId, long participantId, Long beforeId, int limit);
 }

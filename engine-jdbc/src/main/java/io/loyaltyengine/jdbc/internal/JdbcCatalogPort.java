@@ -142,4 +142,32 @@ final class JdbcCatalogPort extends JdbcPort implements CatalogPort {
         .map(Rows.REDEMPTION)
         .findOne());
   }
+
+  @Override
+  public List<Redemption> listRedemptionsOfReward(long tenantId, long catalogRewardId, Long afterId, int limit) {
+    return run("redemption list of a catalog reward", () -> handle.createQuery(Sql.REDEMPTIONS_OF_REWARD)
+        .bind("tenantId", tenantId)
+        .bind("catalogRewardId", catalogRewardId)
+        .bind("afterId", afterId == null ? Long.MIN_VALUE : afterId)
+        .bind("limit", checkLimit(limit))
+        .map(Rows.REDEMPTION)
+        .list());
+  }
+
+  @Override
+  public List<Redemption> listRedemptionsOfParticipant(long tenantId, long participantId, Long beforeId,
+      int limit) {
+    String statement = Sql.REDEMPTIONS_OF_PARTICIPANT + (beforeId == null ? "" : Sql.REDEMPTIONS_BEFORE)
+        + Sql.REDEMPTIONS_NEWEST_LIMIT;
+    return run("redemption list of a participant", () -> {
+      var query = handle.createQuery(statement)
+          .bind("tenantId", tenantId)
+          .bind("participantId", participantId)
+          .bind("limit", checkLimit(limit));
+      if (beforeId != null) {
+        query.bind("beforeId", beforeId.longValue());
+      }
+      return query.map(Rows.REDEMPTION).list();
+    });
+  }
 }
