@@ -1023,6 +1023,8 @@ public abstract class ApiInputFuzzContractTest {
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), (long) bad, new NewIdea("I", null))));
     out.add(new Refusal("FeedbackBoards.vote ideaId", notFound, null, unknownIds("idea"),
         (w, bad) -> w.scope.feedback().vote(w.person(1), (long) bad)));
+    out.add(new Refusal("FeedbackBoards.hasVoted ideaId", notFound, null, unknownIds("idea"),
+        (w, bad) -> w.scope.feedback().hasVoted(w.person(1), (long) bad)));
     out.add(new Refusal("Testimonials.approve testimonialId", notFound, null, unknownIds("testimonial"),
         (w, bad) -> w.scope.testimonials().approve((long) bad)));
     out.add(new Refusal("Webhooks.disable endpointId", notFound, null, unknownIds("endpoint"),

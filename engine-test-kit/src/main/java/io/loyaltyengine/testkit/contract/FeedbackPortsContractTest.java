@@ -164,6 +164,24 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void aVoteIsFoundByItsTenantIdeaAndParticipant() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard b = board(campaign, "Ideas", "");
+    Idea i = idea(b, nextId(), "Idea", "");
+    Idea other = idea(b, nextId(), "Other", "");
+    long voter = nextId();
+    assertFalse(hasVote(t, i.id(), voter), "not yet");
+    assertTrue(test(tx -> tx.feedback().insertVoteIfAbsent(t, i.id(), voter, T0)));
+    assertTrue(hasVote(t, i.id(), voter));
+    assertFalse(hasVote(t, other.id(), voter), "another idea");
+    assertFalse(hasVote(t, i.id(), nextId()), "another participant");
+    assertFalse(hasVote(tenant(T0), i.id(), voter), "another tenant");
+    assertTrue(test(tx -> tx.feedback().deleteVote(t, i.id(), voter)));
+    assertFalse(hasVote(t, i.id(), voter), "withdrawn");
+  }
+
+  @Test
   void pagesOfIdeasAreMostVotedWithTiesByIdOrNewestFirstByStatus() {
     Campaign campaign = campaign(tenant(T0), T0);
     long t = campaign.tenantId();
@@ -346,6 +364,10 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     });
     long rows = countVotes(t, i.id());
     assertEquals(rows, votes(t, i.id()), moved.toString());
+  }
+
+  private boolean hasVote(long tenantId, long ideaId, long participantId) {
+    return test(tx -> tx.feedback().hasVote(tenantId, ideaId, participantId));
   }
 
   private long countVotes(long tenantId, long ideaId) {

@@ -2365,6 +2365,60 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertEquals(3, events(engine, w, EventType.IDEA_SUBMITTED).size(), "dark mode, sepia, dark mode again");
   }
 
+  /**
+   * Whether a participant's vote on an idea is counted, what an idea list shows beside its vote button: after a vote
+   * and not after its withdrawal, by id or email, also on a closed board and a finished idea; gone with the voter's
+   * deletion and the idea's. A participant of another campaign is VALIDATION_ERROR, an unknown participant or idea
+   * NOT_FOUND, as for a vote.
+   */
+  @Test
+  void whetherAParticipantHasVotedFollowsItsVotesAndWithdrawals() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    ParticipantRef bob = ParticipantRef.email(w.campaign.id(), "Bob@example.com");
+    enrol(w, "bob@example.com");
+    FeedbackBoard board = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
+    Idea dark = w.scope.feedback().submitIdea(ada, board.id(), NewIdea.of("Dark mode"));
+    Idea sepia = w.scope.feedback().submitIdea(ada, board.id(), NewIdea.of("Sepia mode"));
+    assertFalse(w.scope.feedback().hasVoted(bob, dark.id()), "before any vote");
+    w.scope.feedback().vote(bob, dark.id());
+    assertTrue(w.scope.feedback().hasVoted(bob, dark.id()));
+    assertFalse(w.scope.feedback().hasVoted(bob, sepia.id()), "another idea");
+    assertFalse(w.scope.feedback().hasVoted(ada, dark.id()), "another participant");
+    w.scope.feedback().vote(ada, dark.id());
+    assertTrue(w.scope.feedback().hasVoted(ada, dark.id()), "its own idea");
+    w.scope.feedback().withdrawVote(ada, dark.id());
+    assertFalse(w.scope.feedback().hasVoted(ada, dark.id()), "withdrawn");
+    w.scope.feedback().setStatus(dark.id(), IdeaStatus.DONE);
+    w.scope.feedback().closeBoard(board.id());
+    assertTrue(w.scope.feedback().hasVoted(bob, dark.id()), "a finished idea on a closed board keeps its votes");
+
+    World b = world(engine);
+    ParticipantRef stranger = ParticipantRef.id(enrol(b, "ada@example.com").id());
+    Participant elsewhere = w.scope.participants().create(w.scope.campaigns().create(NewCampaign.running(
+        w.brand.id(), "Other campaign")).id(), NewParticipant.withEmail("carol@example.com"));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "participant", "a participant of another campaign",
+        () -> w.scope.feedback().hasVoted(ParticipantRef.id(elsewhere.id()), dark.id()));
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's participant",
+        () -> w.scope.feedback().hasVoted(stranger, dark.id()));
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown idea",
+        () -> w.scope.feedback().hasVoted(bob, 987_654_321L));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "participant", "a null participant",
+        () -> w.scope.feedback().hasVoted(null, dark.id()));
+
+    w.scope.feedback().reopenBoard(board.id());
+    w.scope.feedback().vote(bob, sepia.id());
+    w.scope.feedback().deleteIdea(sepia.id());
+    assertRejected(ErrorCode.NOT_FOUND, null, "a deleted idea",
+        () -> w.scope.feedback().hasVoted(bob, sepia.id()));
+    w.scope.participants().delete(bob);
+    assertRejected(ErrorCode.NOT_FOUND, null, "a deleted voter", () -> w.scope.feedback().hasVoted(bob, dark.id()));
+    Participant bobAgain = enrol(w, "bob@example.com");
+    assertFalse(w.scope.feedback().hasVoted(ParticipantRef.id(bobAgain.id()), dark.id()),
+        "the deleted voter's vote went with it");
+  }
+
   @Test
   void aSubmissionKeyReusedForAnotherIdeaIsAConflictAfterTheRefusalsTheRequestGetsWithoutTheKey() {
     LoyaltyEngine engine = newEngine();
