@@ -173,6 +173,19 @@ public interface FeedbackBoards {
   VoteResult withdrawVote(ParticipantRef participant, long ideaId);
 
   /**
+   * Whether a participant's vote on an idea is counted now: true after its vote, false before it and after its
+   * withdrawal, whatever the idea's status or its board's (what an idea list shows beside its vote button). A read:
+   * it changes nothing and takes no lock.
+   *
+   * @param participant the participant
+   * @param ideaId the idea's id
+   * @return whether the participant has voted for the idea
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (also for a participant of
+   *     another campaign than the idea's board's) or {@code email}; NOT_FOUND for the participant or idea
+   */
+  boolean hasVoted(ParticipantRef participant, long ideaId);
+
+  /**
    * A board's ideas, a numbered page at a time: all, or those in one status.
    *
    * @param boardId the board's id

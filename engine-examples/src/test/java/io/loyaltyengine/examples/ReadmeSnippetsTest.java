@@ -392,6 +392,7 @@ class ReadmeSnippetsTest {
     VoteResult again = feedback.vote(ParticipantRef.id(bob.id()), idea.id());
     assertEquals(1, again.votes());
     assertFalse(again.changed());
+    assertTrue(feedback.hasVoted(ParticipantRef.id(bob.id()), idea.id()), "show Bob's vote button pressed");
     NumberedPage<Idea> page = feedback.ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(1, 20));
     assertEquals(1, page.items().size());
     feedback.setStatus(idea.id(), IdeaStatus.PLANNED);

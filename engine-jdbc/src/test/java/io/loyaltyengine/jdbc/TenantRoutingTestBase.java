@@ -203,6 +203,7 @@ abstract class TenantRoutingTestBase {
     scope.feedback().submitIdea(adaRef, board.id(), keyed);
     scope.feedback().submitIdea(adaRef, board.id(), keyed);
     scope.feedback().vote(bobRef, idea.id());
+    scope.feedback().hasVoted(bobRef, idea.id());
     scope.feedback().ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(1, 10));
 
     Testimonial said = scope.testimonials().submit(adaRef, NewTestimonial.of("Lovely").withRating(5));

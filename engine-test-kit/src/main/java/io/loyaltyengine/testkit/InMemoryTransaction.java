@@ -3184,6 +3184,11 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public boolean hasVote(long tenantId, long ideaId, long participantId) {
+      return call(() -> t.ideaVotes.containsKey(new IdTriple(tenantId, ideaId, participantId)));
+    }
+
+    @Override
     public long countVotes(long tenantId, long ideaId) {
       return call(() -> (long) votesOn(tenantId, ideaId).size());
     }

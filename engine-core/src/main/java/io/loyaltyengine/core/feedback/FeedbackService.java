@@ -249,6 +249,19 @@ public final class FeedbackService implements FeedbackBoards {
     return castVote(participant, ideaId, false);
   }
 
+  @Override
+  public boolean hasVoted(ParticipantRef participant, long ideaId) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    long tenantId = context.tenantId();
+    // At one snapshot: the participant, the idea and the vote read together.
+    return context.transactions().runRead(tx -> {
+      Participant voter = resolver.resolve(tx, tenantId);
+      Idea idea = findIdea(tx, ideaId);
+      requireCampaign(voter, findBoard(tx, idea.boardId()));
+      return tx.feedback().hasVote(tenantId, ideaId, voter.id());
+    });
+  }
+
   private VoteResult castVote(ParticipantRef participant, long ideaId, boolean up) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     long tenantId = context.tenantId();

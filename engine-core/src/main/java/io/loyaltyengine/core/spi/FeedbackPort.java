@@ -101,6 +101,9 @@ public interface FeedbackPort {
    */
   boolean decrementVotes(long tenantId, long ideaId, List<IdeaStatus> whileIn);
 
+  /** Whether the participant's vote on the idea is stored (a read of its key). */
+  boolean hasVote(long tenantId, long ideaId, long participantId);
+
   /** How many votes on an idea are stored (the rows, not the counter): for checks of the counter. */
   long countVotes(long tenantId, long ideaId);
 

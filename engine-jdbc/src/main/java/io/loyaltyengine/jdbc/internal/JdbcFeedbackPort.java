@@ -164,6 +164,16 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
   }
 
   @Override
+  public boolean hasVote(long tenantId, long ideaId, long participantId) {
+    return run("feedback vote find", () -> handle.createQuery(Sql.VOTE_EXISTS)
+        .bind("tenantId", tenantId)
+        .bind("ideaId", ideaId)
+        .bind("participantId", participantId)
+        .mapTo(Long.class)
+        .one()) > 0;
+  }
+
+  @Override
   public long countVotes(long tenantId, long ideaId) {
     return run("feedback vote count", () -> handle.createQuery(Sql.VOTE_COUNT)
         .bind("tenantId", tenantId)

@@ -716,6 +716,9 @@ public final class Sql {
   static final String IDEA_NEWEST = " ORDER BY idea_id DESC LIMIT :limit OFFSET :offset";
   static final String VOTE_DELETE = "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId"
       + " AND participant_id = :participantId";
+  /** By the vote's primary key. */
+  static final String VOTE_EXISTS = "SELECT COUNT(*) FROM feedback_vote"
+      + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND participant_id = :participantId";
   static final String VOTE_COUNT =
       "SELECT COUNT(*) FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId";
   /** The votes on one idea, deleted with it (after IDEA_LOCK, before IDEA_DELETE). */
