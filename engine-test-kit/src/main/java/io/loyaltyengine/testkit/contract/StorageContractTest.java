@@ -1907,6 +1907,55 @@ public abstract class StorageContractTest extends EngineContractSupport {
         () -> w.scope.catalog().redemptions((ParticipantRef) null, Keyset.first(10)));
   }
 
+  /**
+   * A ledger entry found by its idempotency key, what a refund handler that has only the order id needs (how many
+   * points did order-1001 earn?): the entry the keyed change wrote, as history shows it, never another tenant's; none
+   * for an unknown key, a capped deduction that took nothing, or a deleted participant's key (its ledger went with
+   * it); the engine's own keys are found too. A malformed key is VALIDATION_ERROR on {@code idempotencyKey}.
+   */
+  @Test
+  void aLedgerEntryIsFoundByItsIdempotencyKeyInItsTenantOnly() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    ParticipantRef bob = ParticipantRef.id(enrol(w, "bob@example.com").id());
+    PointsResult order = w.scope.points().award(ada, PointsChange.of(42, "purchase").withIdempotencyKey("order-1001"));
+    PointsResult refund = w.scope.points().deductUpToBalance(ada, PointsChange.of(50, "refund")
+        .withIdempotencyKey("refund-1001"));
+    PointsResult nothing = w.scope.points().deductUpToBalance(bob, PointsChange.of(5, "refund")
+        .withIdempotencyKey("refund-7"));
+    assertNull(nothing.entry(), "a zero balance gives nothing");
+    w.scope.points().award(bob, PointsChange.of(5, "purchase"));
+    CatalogReward tin = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Tin", 5, RewardType.CUSTOM));
+    Redemption redeemed = w.scope.catalog().redeem(bob, tin.id(), "redeem-9");
+
+    assertEquals(Optional.of(order.entry()), w.scope.points().findByIdempotencyKey("order-1001"));
+    assertEquals(Optional.of(refund.entry()), w.scope.points().findByIdempotencyKey("refund-1001"));
+    assertEquals(42, w.scope.points().findByIdempotencyKey("refund-1001").orElseThrow().amount());
+    assertEquals(history(w.scope, order.entry().participantId()),
+        List.of(w.scope.points().findByIdempotencyKey("refund-1001").orElseThrow(),
+            w.scope.points().findByIdempotencyKey("order-1001").orElseThrow()), "as history shows them");
+    assertEquals(Optional.empty(), w.scope.points().findByIdempotencyKey("refund-7"), "nothing written");
+    assertEquals(Optional.empty(), w.scope.points().findByIdempotencyKey("order-1002"));
+    assertEquals(Optional.empty(), w.scope.points().findByIdempotencyKey("ORDER-1001"), "keys are exact");
+    assertEquals(redeemed.ledgerEntryId(), w.scope.points().findByIdempotencyKey("redemption:redeem-9")
+        .orElseThrow().id(), "the engine's own key of a redemption");
+
+    World b = world(engine);
+    assertEquals(Optional.empty(), b.scope.points().findByIdempotencyKey("order-1001"), "another tenant's key");
+    PointsResult theirs = b.scope.points().award(ParticipantRef.id(enrol(b, "ada@example.com").id()),
+        PointsChange.of(7, "purchase").withIdempotencyKey("order-1001"));
+    assertEquals(Optional.of(theirs.entry()), b.scope.points().findByIdempotencyKey("order-1001"));
+    assertEquals(Optional.of(order.entry()), w.scope.points().findByIdempotencyKey("order-1001"));
+
+    w.scope.participants().delete(ada);
+    assertEquals(Optional.empty(), w.scope.points().findByIdempotencyKey("order-1001"), "gone with its participant");
+    for (String bad : new String[] {null, "", "order 1001", "x".repeat(129), "ordér-1"}) {
+      assertRejected(ErrorCode.VALIDATION_ERROR, "idempotencyKey", "the key " + bad,
+          () -> w.scope.points().findByIdempotencyKey(bad));
+    }
+  }
+
   // ==================================================================== bad input corpus
 
   @Test
