@@ -4,6 +4,7 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.participant.ParticipantRef;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Points of one tenant's participants: the ledger. Thread-safe (see {@link io.loyaltyengine.TenantScope} for host
@@ -100,4 +101,17 @@ public interface Points {
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if there is no such participant
    */
   CursorPage<LedgerEntry> history(ParticipantRef participant, Keyset page);
+
+  /**
+   * The ledger entry a keyed change wrote, found by its idempotency key among the tenant's (keys are the tenant's,
+   * compared exactly): what an order earned, for a refund handler that has only the order id, or whether a change
+   * whose answer was lost was applied. Also finds the engine's own keys ({@code reward:<id>},
+   * {@code redemption:<your key>}, ...). Empty for a key no entry holds: never used, used by a capped deduction
+   * that took nothing (a zero balance writes no entry), or held by a deleted participant (its ledger went with it).
+   *
+   * @param idempotencyKey the key (1..128 printable ASCII characters without spaces)
+   * @return the entry, or empty
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code idempotencyKey} (null or malformed)
+   */
+  Optional<LedgerEntry> findByIdempotencyKey(String idempotencyKey);
 }

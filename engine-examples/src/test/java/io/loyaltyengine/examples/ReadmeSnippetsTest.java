@@ -268,9 +268,12 @@ class ReadmeSnippetsTest {
   @Test
   void aRefundTakesBackWhatIsLeftAndAnImportAppliesEachChangeOnItsOwn() {
     long id = ada.id();
-    shop.points().award(ParticipantRef.id(id), PointsChange.of(100, "purchase"));
+    shop.points().award(ParticipantRef.id(id), PointsChange.of(120, "purchase").withIdempotencyKey("order-1001"));
+    shop.points().deduct(ParticipantRef.id(id), PointsChange.of(20, "redemption"));
+    long earned = shop.points().findByIdempotencyKey("order-1001").orElseThrow().amount();
+    assertEquals(120, earned);
     PointsResult r = shop.points().deductUpToBalance(ParticipantRef.id(id),
-        PointsChange.of(120, "refund").withIdempotencyKey("refund-1001"));
+        PointsChange.of(earned, "refund").withIdempotencyKey("refund-1001"));
     assertEquals(100, r.entry().amount());          // what was taken (<= 120)
     assertEquals(120, r.entry().requestedAmount()); // the 120 asked for
     assertTrue(shop.points().deductUpToBalance(ParticipantRef.id(id),

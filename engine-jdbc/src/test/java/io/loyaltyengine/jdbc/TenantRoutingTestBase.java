@@ -167,6 +167,7 @@ abstract class TenantRoutingTestBase {
     scope.points().award(adaRef, PointsChange.of(500, "purchase").withIdempotencyKey("order-1"));
     scope.points().deduct(adaRef, PointsChange.of(10, "refund"));
     scope.points().history(adaRef, Keyset.first(10));
+    scope.points().findByIdempotencyKey("order-1");
     scope.participants().list(c, ParticipantFilter.all(), Keyset.first(10));
     scope.participants().page(c, ParticipantFilter.all(), PageRequest.of(1, 10));
 

@@ -112,6 +112,13 @@ public final class PointsService implements Points {
   }
 
   @Override
+  public Optional<LedgerEntry> findByIdempotencyKey(String idempotencyKey) {
+    String key = PointsRules.idempotencyKey(TextRules.notNull("idempotencyKey", idempotencyKey));
+    long tenantId = context.tenantId();
+    return context.transactions().runRead(tx -> tx.ledger().findByIdempotencyKey(tenantId, key));
+  }
+
+  @Override
   public PointsResult deductUpToBalance(ParticipantRef participant, PointsChange change) {
     return applyOne(participant, PointsOperation.Kind.DEDUCT_UP_TO_BALANCE, change);
   }
