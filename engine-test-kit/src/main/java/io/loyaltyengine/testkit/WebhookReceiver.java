@@ -141,6 +141,8 @@ public final class WebhookReceiver implements AutoCloseable {
   private final Map<String, ConcurrentLinkedQueue<Answer>> once = new ConcurrentHashMap<>();
   private final Map<String, Answer> standing = new ConcurrentHashMap<>();
   private final List<CountDownLatch> blockers = new CopyOnWriteArrayList<>();
+  /** Notified at each request received, for {@link #awaitRequests}. */
+  private final Object arrivals = new Object();
 
   private WebhookReceiver() throws IOException {
     // 127.0.0.1 itself, as url() says: getLoopbackAddress() is ::1 in a JVM that prefers IPv6 addresses.
@@ -177,6 +179,29 @@ public final class WebhookReceiver implements AutoCloseable {
   /** The requests received on {@code path}, in arrival order. */
   public List<Request> requests(String path) {
     return requests.stream().filter(r -> r.path().equals(path)).toList();
+  }
+
+  /**
+   * The requests received on {@code path} once there are at least {@code count} of them, or after 30 s, whichever
+   * comes first. For a request the engine gave up on (its request timeout ran out): the engine may have made it
+   * before the receiver's thread got to it, on a busy machine.
+   *
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  public List<Request> awaitRequests(String path, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    synchronized (arrivals) {
+      List<Request> got = requests(path);
+      while (got.size() < count) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return got;
+        }
+        TimeUnit.NANOSECONDS.timedWait(arrivals, left);
+        got = requests(path);
+      }
+      return got;
+    }
   }
 
   /** Answers every later request on {@code path} with {@code answer}, after the one-off answers. */
@@ -224,6 +249,9 @@ public final class WebhookReceiver implements AutoCloseable {
       String path = exchange.getRequestURI().getPath();
       Request request = new Request(exchange.getRequestMethod(), path, exchange.getRequestHeaders(), body);
       requests.add(request);
+      synchronized (arrivals) {
+        arrivals.notifyAll();
+      }
       ConcurrentLinkedQueue<Answer> queue = once.get(path);
       Answer oneOff = queue == null ? null : queue.poll();
       Answer answer = oneOff != null ? oneOff : standing.getOrDefault(path, status(200));

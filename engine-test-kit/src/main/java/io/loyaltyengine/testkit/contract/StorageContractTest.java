@@ -4981,7 +4981,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
    */
   @Test
   void aPausedEndpointsDeliveriesAreLeftUnclaimedSoOthersFillTheBatchAndGoOutInTheRoundAfterThePause()
-      throws IOException {
+      throws IOException, InterruptedException {
     int batch = 3;
     LoyaltyEngine engine = engine(builder -> builder
         .events(EventSettings.builder().manualDispatch().lease(Duration.ofMinutes(1)).batchSize(batch).build())
@@ -5018,7 +5018,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
       DispatchReport paused = engine.events().dispatch();
       assertEquals(batch, paused.delivered(), "the whole batch went to the live endpoint: " + paused);
       assertEquals(0, paused.retried(), "the paused endpoint's deliveries were not attempted: " + paused);
-      assertEquals(1, receiver.requests("/dead").size(), "no request while the endpoint is paused");
+      assertEquals(1, receiver.awaitRequests("/dead", 1).size(), "no request while the endpoint is paused");
 
       receiver.always("/dead", WebhookReceiver.status(200));
       clock().advance(Duration.ofSeconds(6));
@@ -5045,7 +5045,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
    * get no answer wait for the request timeout, as they must.
    */
   @Test
-  void aWebhookBacklogUndeliveredForTheRetryWindowIsParkedInBatchesForTheHostToReplay() throws IOException {
+  void aWebhookBacklogUndeliveredForTheRetryWindowIsParkedInBatchesForTheHostToReplay()
+      throws IOException, InterruptedException {
     int batch = 2;
     LoyaltyEngine engine = engine(builder -> builder
         .events(EventSettings.builder().manualDispatch().lease(Duration.ofMinutes(1)).batchSize(batch).build())
@@ -5070,7 +5071,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
       List<String> awardIds = w.scope.changeFeed().read(0, awards, 10).events().stream().map(LoyaltyEvent::id)
           .toList();
       assertEquals(5, awardIds.size());
-      assertEquals(1, receiver.requests("/dead").size(), "the first award got no answer; the endpoint is paused");
+      assertEquals(1, receiver.awaitRequests("/dead", 1).size(),
+          "the first award got no answer; the endpoint is paused");
 
       // The probe through its schedule, a round every 27 hours (more than any jittered delay): from the third round
       // the backlog is overdue, but with the probe still on its schedule there is no evidence the endpoint failed
@@ -5104,7 +5106,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
         assertFalse(d.lastError().contains("127.0.0.1") || d.lastError().contains("/dead"), d.lastError());
         assertEquals(clock().instant().truncatedTo(ChronoUnit.MICROS), d.parkedAt());
       }
-      assertEquals(WebhookRetrySchedule.MAX_ATTEMPTS, receiver.requests("/dead").size(), "no request but the probe's");
+      assertEquals(WebhookRetrySchedule.MAX_ATTEMPTS,
+          receiver.awaitRequests("/dead", WebhookRetrySchedule.MAX_ATTEMPTS).size(), "no request but the probe's");
       assertTrue(engine.events().parked("absent", Keyset.first(10)).items().isEmpty(),
           "a listener's deliveries wait for it to return");
 
