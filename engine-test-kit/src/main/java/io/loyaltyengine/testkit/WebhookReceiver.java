@@ -184,11 +184,10 @@ public final class WebhookReceiver implements AutoCloseable {
   /**
    * The requests received on {@code path} once there are at least {@code count} of them, or after 30 s, whichever
    * comes first. For a request the engine gave up on (its request timeout ran out): the engine may have made it
-   * before the receiver's thread got to it, on a busy machine.
-   *
-   * @throws InterruptedException if the thread is interrupted while waiting
+   * before the receiver's thread got to it, on a busy machine. An interrupt ends the wait (the thread's status set
+   * again) with the requests received so far.
    */
-  public List<Request> awaitRequests(String path, int count) throws InterruptedException {
+  public List<Request> awaitRequests(String path, int count) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     synchronized (arrivals) {
       List<Request> got = requests(path);
@@ -197,7 +196,12 @@ public final class WebhookReceiver implements AutoCloseable {
         if (left <= 0) {
           return got;
         }
-        TimeUnit.NANOSECONDS.timedWait(arrivals, left);
+        try {
+          TimeUnit.NANOSECONDS.timedWait(arrivals, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return requests(path);
+        }
         got = requests(path);
       }
       return got;

@@ -121,7 +121,7 @@ class WebhookEndpointIsolationTest {
     DispatchReport first = engine.events().dispatch();
     assertEquals(1, first.retried(), "the dead endpoint's attempt timed out: " + first);
     assertEquals(1, first.delivered(), first.toString());
-    assertEquals(1, server.requests(DEAD).size());
+    assertEquals(1, server.awaitRequests(DEAD, 1).size());
 
     // A busy tenant: each new event for another participant is a fresh due delivery for the dead endpoint. The
     // clock stands still, short of the failed delivery's retry (5 s, with jitter).
@@ -129,7 +129,7 @@ class WebhookEndpointIsolationTest {
     award(other, "bob@other.example.com");
     DispatchReport second = engine.events().dispatch();
     assertEquals(2, server.requests(LIVE).size(), "the healthy tenant's new event was delivered: " + second);
-    assertEquals(1, server.requests(DEAD).size(), "no request to the dead endpoint before its retry is due");
+    assertEquals(1, server.awaitRequests(DEAD, 1).size(), "no request to the dead endpoint before its retry is due");
     assertEquals(1, second.delivered(), second.toString());
     assertEquals(0, second.retried(), "the fresh delivery was neither attempted nor counted: " + second);
     assertEquals(0, second.parked(), second.toString());
@@ -167,12 +167,12 @@ class WebhookEndpointIsolationTest {
     assertEquals(1, engine.events().dispatch().retried(), "the first probe timed out");
     clock.advance(Duration.ofMinutes(6));
     assertEquals(1, engine.events().dispatch().retried(), "the second probe timed out");
-    assertEquals(3, server.requests(DEAD).size());
+    assertEquals(3, server.awaitRequests(DEAD, 3).size());
 
     // Paused again: a fresh delivery is not attempted.
     award(busy, "p1@busy.example.com");
     DispatchReport paused = engine.events().dispatch();
-    assertEquals(3, server.requests(DEAD).size(), "no request while the endpoint is paused: " + paused);
+    assertEquals(3, server.awaitRequests(DEAD, 3).size(), "no request while the endpoint is paused: " + paused);
 
     // Five minutes on, long before the failed delivery's retry, the endpoint gets an attempt again: the fresh
     // delivery, its lease run out, is the probe, and the endpoint answers.
@@ -180,7 +180,7 @@ class WebhookEndpointIsolationTest {
     clock.advance(Duration.ofMinutes(5).plusSeconds(1));
     DispatchReport probe = engine.events().dispatch();
     assertEquals(1, probe.delivered(), "the pause ended after five minutes: " + probe);
-    assertEquals(4, server.requests(DEAD).size());
+    assertEquals(4, server.awaitRequests(DEAD, 4).size());
 
     clock.advance(Duration.ofMinutes(40));
     FeedReads.dispatchUntilIdle(engine);
@@ -257,7 +257,7 @@ class WebhookEndpointIsolationTest {
     TenantScope busy = tenant(engine, "Busy shop", DEAD);
     award(busy, "p0@busy.example.com");
     assertEquals(1, engine.events().dispatch().retried(), "the first attempt timed out");
-    assertEquals(1, server.requests(DEAD).size());
+    assertEquals(1, server.awaitRequests(DEAD, 1).size());
 
     // The clock steps back ten minutes (a corrected host clock): the pause, until the failed delivery's retry (5 s
     // after the first attempt), now lies more than five minutes ahead. Kept, it would last ten minutes more.
@@ -266,7 +266,7 @@ class WebhookEndpointIsolationTest {
     award(busy, "p1@busy.example.com");
     DispatchReport round = engine.events().dispatch();
     assertEquals(1, round.delivered(), "the fresh delivery was attempted at once: " + round);
-    assertEquals(2, server.requests(DEAD).size());
+    assertEquals(2, server.awaitRequests(DEAD, 2).size());
   }
 
   private LoyaltyEngine engine(Duration lease, Duration requestTimeout) {

@@ -4981,7 +4981,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
    */
   @Test
   void aPausedEndpointsDeliveriesAreLeftUnclaimedSoOthersFillTheBatchAndGoOutInTheRoundAfterThePause()
-      throws IOException, InterruptedException {
+      throws IOException {
     int batch = 3;
     LoyaltyEngine engine = engine(builder -> builder
         .events(EventSettings.builder().manualDispatch().lease(Duration.ofMinutes(1)).batchSize(batch).build())
@@ -5045,8 +5045,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
    * get no answer wait for the request timeout, as they must.
    */
   @Test
-  void aWebhookBacklogUndeliveredForTheRetryWindowIsParkedInBatchesForTheHostToReplay()
-      throws IOException, InterruptedException {
+  void aWebhookBacklogUndeliveredForTheRetryWindowIsParkedInBatchesForTheHostToReplay() throws IOException {
     int batch = 2;
     LoyaltyEngine engine = engine(builder -> builder
         .events(EventSettings.builder().manualDispatch().lease(Duration.ofMinutes(1)).batchSize(batch).build())
