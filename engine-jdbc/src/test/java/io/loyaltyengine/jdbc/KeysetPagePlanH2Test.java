@@ -1,0 +1,324 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.coupons.AssignedCoupon;
+import io.loyaltyengine.core.spi.BoardScore;
+import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.rewards.EarnedReward;
+import io.loyaltyengine.rewards.EarnedRewardStatus;
+import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testimonials.Testimonial;
+import io.loyaltyengine.testimonials.TestimonialStatus;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On H2, each keyset list reads the rows of its page, not the range after its cursor: one campaign (or participant,
+ * referrer, tenant) holding {@value #ROWS} rows of each list beside another campaign's and another tenant's, each
+ * list read through its port for a first, a middle and a late page of {@value #PAGE}. The statement the port sends is
+ * planned with {@code EXPLAIN ANALYZE} on its own connection with the same values bound, just before it runs, and the
+ * rows H2 scanned ({@code scanCount}) must be at most the page and the cursor's own row: ordered by the id alone, H2
+ * read the whole range after the cursor (or before it, newest first) and sorted it, so the first page of a campaign
+ * of {@value #ROWS} participants read all of them. The plans are printed; each page's ids are checked.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method; the class's tests share one database, which they
+ * only read, and run one at a time.
+ */
+class KeysetPagePlanH2Test {
+  private static final int ROWS = 60_000;
+  private static final int OTHERS = ROWS / 5;
+  private static final int PAGE = 21;
+  private static final Pattern SCAN_COUNT = Pattern.compile("scanCount: (\\d+)");
+  private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+  /** The plans of the list statements sent since the last {@link #drain}: statement, then plan. */
+  private static final List<String[]> PLANS = Collections.synchronizedList(new ArrayList<>());
+
+  private static Path directory;
+  private static HikariDataSource pool;
+  private static Storage storage;
+  private static LoyaltyEngine engine;
+  private static long tenant;
+  private static long campaign;
+  private static long otherTenant;
+
+  @BeforeAll
+  static void fill() throws Exception {
+    directory = TestFiles.newDirectory("loyalty-h2-keyset-");
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+    config.setMaximumPoolSize(4);
+    pool = new HikariDataSource(config);
+    storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(pool, KeysetPagePlanH2Test::planning))
+        .build();
+    engine = LoyaltyEngine.builder().storage(storage).events(EventSettings.builder().manualDispatch().build())
+        .build();
+    TenantScope shop = engine.forTenant(engine.tenants().create(NewTenant.business("Shop")).id());
+    long brand = shop.brands().create(new NewBrand("Shop", "https://shop.example")).id();
+    tenant = shop.tenantId();
+    campaign = shop.campaigns().create(NewCampaign.running(brand, "Tea")).id();
+    long other = shop.campaigns().create(NewCampaign.running(brand, "Coffee")).id();
+    TenantScope stranger = engine.forTenant(engine.tenants().create(NewTenant.business("Stranger")).id());
+    otherTenant = stranger.tenantId();
+    long theirs = stranger.campaigns().create(NewCampaign.running(
+        stranger.brands().create(new NewBrand("Theirs", "https://theirs.example")).id(), "Theirs")).id();
+    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+      // The campaign's rows take the odd ids 1, 3, ..., the other campaign's the even ones, the other tenant's the
+      // same ids as the campaign's first ones.
+      for (long[] part : new long[][] {{tenant, campaign, ROWS, 2, -1}, {tenant, other, OTHERS, 2, 0},
+          {otherTenant, theirs, OTHERS, 2, -1}}) {
+        String t = Long.toString(part[0]);
+        String cmp = Long.toString(part[1]);
+        String id = part[3] + " * g + " + part[4];
+        String range = " FROM SYSTEM_RANGE(1, " + part[2] + ") r(g)";
+        s.execute("INSERT INTO participant (tenant_id, participant_id, campaign_id, email, email_sanitized, metadata,"
+            + " search_text, points_balance, lifetime_points, created_at, updated_at) SELECT " + t + ", " + id + ", "
+            + cmp + ", 'p' || g || '@x.example', 'p' || g || '@x.example', '{}', 'p' || g, 0, 0, TIMESTAMP WITH TIME"
+            + " ZONE '2026-01-01 00:00:00+00' + (" + id + ") * INTERVAL '1' SECOND, CURRENT_TIMESTAMP" + range);
+        // Participant 1 (2 in the other campaign) holds the ledger entries and earned rewards.
+        s.execute("INSERT INTO ledger_entry (tenant_id, entry_id, participant_id, campaign_id, kind, amount, type,"
+            + " balance_after, created_at) SELECT " + t + ", " + id + ", " + (part[4] + 2) + ", " + cmp
+            + ", 'AWARD', 1, 'purchase', g, CURRENT_TIMESTAMP" + range);
+        s.execute("INSERT INTO campaign_reward (tenant_id, campaign_reward_id, campaign_id, name, type, audience,"
+            + " conversions_required, points, cash_amount_minor, created_at) VALUES (" + t + ", " + cmp + ", " + cmp
+            + ", 'Reward', 'POINTS', 'REFERRER', 1, 1, 0, CURRENT_TIMESTAMP)");
+        // The campaign's last 100 rewards and testimonials are PENDING, the others APPROVED and FULFILLED in turn.
+        String status = "CASE WHEN g > " + (part[2] - 100) + " THEN 'PENDING' WHEN MOD(g, 2) = 0 THEN 'FULFILLED'"
+            + " ELSE 'APPROVED' END";
+        s.execute("INSERT INTO earned_reward (tenant_id, earned_reward_id, campaign_id, participant_id,"
+            + " campaign_reward_id, cycle, type, status, unread, points, cash_amount_minor, action_id, earned_at)"
+            + " SELECT " + t + ", " + id + ", " + cmp + ", " + (part[4] + 2) + ", " + cmp + ", g, 'POINTS', " + status
+            + ", TRUE, 1, 0, g, CURRENT_TIMESTAMP" + range);
+        s.execute("INSERT INTO testimonial (tenant_id, testimonial_id, campaign_id, participant_id, text, rating,"
+            + " status, created_at) SELECT " + t + ", " + id + ", " + cmp + ", " + id + ", 'Fine tea', 5, "
+            + status.replace("'FULFILLED'", "'APPROVED'") + ", CURRENT_TIMESTAMP" + range);
+        s.execute("INSERT INTO coupon_code (tenant_id, campaign_id, coupon_id, code, status, earned_reward_id,"
+            + " participant_id, created_at, assigned_at) SELECT " + t + ", " + cmp + ", " + id + ", 'C' || g,"
+            + " 'ASSIGNED', " + id + ", " + id + ", CURRENT_TIMESTAMP, CURRENT_TIMESTAMP" + range);
+        // Participant 1 (2) referred the participants of ids 3, 5, ... (4, 6, ...).
+        s.execute("INSERT INTO referral (tenant_id, invited_id, campaign_id, referrer_id, code_kind, risk_level,"
+            + " risk_reason, status, created_at) SELECT " + t + ", " + id + " + 2, " + cmp + ", " + (part[4] + 2)
+            + ", 'SHORT', 'LOW', '', 'COUNTED', CURRENT_TIMESTAMP" + range);
+      }
+      // The tenant's change feed: events 1..ROWS at positions 1..ROWS, and 1,000 not positioned yet; the other
+      // tenant's events are all waiting for their positions.
+      s.execute("INSERT INTO event_outbox (tenant_id, event_id, type, campaign_id, participant_id, sequence,"
+          + " occurred_at, schema_version, position, payload, positioned_at) SELECT " + tenant + ", g,"
+          + " 'points.awarded', " + campaign + ", g, 1, CURRENT_TIMESTAMP, 1, CASE WHEN g > " + ROWS + " THEN 0"
+          + " ELSE g END, '{}', CASE WHEN g > " + ROWS + " THEN NULL ELSE CURRENT_TIMESTAMP END"
+          + " FROM SYSTEM_RANGE(1, " + (ROWS + 1_000) + ") r(g)");
+      s.execute("INSERT INTO event_outbox (tenant_id, event_id, type, campaign_id, participant_id, sequence,"
+          + " occurred_at, schema_version, position, payload) SELECT " + otherTenant + ", g, 'points.awarded', "
+          + theirs + ", g, 1, CURRENT_TIMESTAMP, 1, 0, '{}' FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
+      s.execute("ANALYZE");
+    }
+  }
+
+  @AfterAll
+  static void close() {
+    engine.close();
+    pool.close();
+    TestFiles.delete(directory);
+  }
+
+  @Test
+  void aPageOfACampaignsParticipants() {
+    pages("participant", odd(1, ROWS), after -> read(tx -> tx.participants().list(tenant, campaign, null, null,
+        after, PAGE)).stream().map(Participant::id).toList());
+  }
+
+  @Test
+  void aPageOfAParticipantsLedgerHistoryNewestFirst() {
+    pages("ledger_entry", newestFirst(odd(1, ROWS)), before -> read(tx -> tx.ledger().history(tenant, 1, before,
+        PAGE)).stream().map(LedgerEntry::id).toList());
+  }
+
+  @Test
+  void aPageOfAParticipantsEarnedRewardsNewestFirst() {
+    pages("earned_reward", newestFirst(odd(1, ROWS)), before -> read(tx -> tx.earnedRewards().listForParticipant(
+        tenant, 1, before, PAGE)).stream().map(EarnedReward::id).toList());
+  }
+
+  @Test
+  void aPageOfACampaignsEarnedRewardsAllOrInOneStatus() {
+    pages("earned_reward", odd(1, ROWS), after -> read(tx -> tx.earnedRewards().listForCampaign(tenant, campaign,
+        null, after, PAGE)).stream().map(EarnedReward::id).toList());
+    // APPROVED: g odd up to ROWS - 100, id 2g - 1.
+    pages("earned_reward", LongStream.rangeClosed(1, ROWS - 100).filter(g -> g % 2 == 1).map(g -> 2 * g - 1)
+        .boxed().toList(), after -> read(tx -> tx.earnedRewards().listForCampaign(tenant, campaign,
+        EarnedRewardStatus.APPROVED, after, PAGE)).stream().map(EarnedReward::id).toList());
+  }
+
+  @Test
+  void aPageOfACampaignsTestimonialsAllOrInOneStatus() {
+    pages("testimonial", odd(1, ROWS), after -> read(tx -> tx.testimonials().list(tenant, campaign, null, after,
+        PAGE)).stream().map(Testimonial::id).toList());
+    pages("testimonial", odd(1, ROWS - 100), after -> read(tx -> tx.testimonials().list(tenant, campaign,
+        TestimonialStatus.APPROVED, after, PAGE)).stream().map(Testimonial::id).toList());
+  }
+
+  @Test
+  void aPageOfACampaignsAssignedCoupons() {
+    pages("coupon_code", odd(1, ROWS), after -> read(tx -> tx.coupons().assigned(tenant, campaign, after, PAGE))
+        .stream().map(AssignedCoupon::id).toList());
+  }
+
+  @Test
+  void aPageOfAReferrersReferrals() {
+    pages("referral", odd(3, ROWS), after -> read(tx -> tx.referrals().referredBy(tenant, 1, after, PAGE))
+        .stream().map(Referral::invitedId).toList());
+  }
+
+  @Test
+  void aPageOfATenantsChangeFeed() {
+    List<Long> positions = LongStream.rangeClosed(1, ROWS).boxed().toList();
+    pages("event_outbox", positions, after -> read(tx -> tx.events().feed(tenant, after == null ? 0 : after,
+        Set.of(), null, PAGE)).stream().map(EventRecord::position).toList());
+  }
+
+  @Test
+  void theFirstEventsOfATenantThatWaitForTheirPositions() {
+    drain();
+    List<Long> ids = read(tx -> tx.events().unpositioned(otherTenant, PAGE)).stream().map(EventRecord::eventId)
+        .toList();
+    assertEquals(LongStream.rangeClosed(1, PAGE).boxed().toList(), ids);
+    assertFewRowsRead("event_outbox", "first");
+  }
+
+  @Test
+  void aPageOfACampaignsParticipantsCreatedSinceATime() {
+    // Participant id n was created n seconds after START.
+    pages("participant", odd(1, ROWS), after -> read(tx -> tx.leaderboards().createdSince(tenant, campaign,
+        START.plusSeconds(after == null ? 0 : after + 1), PAGE)).stream().map(BoardScore::participantId).toList());
+  }
+
+  /** {@code count} odd ids from {@code first} up. */
+  private static List<Long> odd(long first, long count) {
+    return LongStream.rangeClosed(1, count).map(g -> 2 * g + first - 2).boxed().toList();
+  }
+
+  private static List<Long> newestFirst(List<Long> ids) {
+    List<Long> reversed = new ArrayList<>(ids);
+    Collections.reverse(reversed);
+    return reversed;
+  }
+
+  /**
+   * Reads a first, a middle and a late page of {@code all} (the list's ids in its order) through {@code page} (the
+   * page after a cursor, or the first for null), checking each page's ids and what H2 read for it from
+   * {@code table}.
+   */
+  private static void pages(String table, List<Long> all, Function<Long, List<Long>> page) {
+    int middle = all.size() / 2;
+    int late = all.size() - PAGE;
+    drain();
+    assertEquals(all.subList(0, PAGE), page.apply(null), "the first page");
+    assertFewRowsRead(table, "first");
+    assertEquals(all.subList(middle, middle + PAGE), page.apply(all.get(middle - 1)), "the middle page");
+    assertFewRowsRead(table, "middle");
+    assertEquals(all.subList(late, late + PAGE), page.apply(all.get(late - 1)), "the late page");
+    assertFewRowsRead(table, "late");
+  }
+
+  private static void assertFewRowsRead(String table, String which) {
+    List<String[]> plans = drain().stream()
+        .filter(p -> p[0].matches("(?s)SELECT .* FROM " + table + "\\b.*")).toList();
+    assertEquals(1, plans.size(), "one list statement on " + table + " for the " + which + " page");
+    String plan = plans.get(0)[1];
+    System.out.println(which + " page:\n" + plan);
+    Matcher m = SCAN_COUNT.matcher(plan);
+    int scanned = 0;
+    while (m.find()) {
+      scanned += Integer.parseInt(m.group(1));
+    }
+    assertTrue(plan.contains("scanCount"), "the plan reports what it read:\n" + plan);
+    assertTrue(scanned <= PAGE + 2, "the " + which + " page read " + scanned + " rows, not about " + PAGE + ":\n"
+        + plan);
+  }
+
+  private static <T> T read(io.loyaltyengine.core.spi.TransactionWork<T> work) {
+    return storage.inReadTransaction(work);
+  }
+
+  private static List<String[]> drain() {
+    synchronized (PLANS) {
+      List<String[]> drained = List.copyOf(PLANS);
+      PLANS.clear();
+      return drained;
+    }
+  }
+
+  /** A connection whose list statements (a SELECT with ORDER BY and LIMIT, no lock) are planned before they run. */
+  private static Connection planning(Connection connection) {
+    return (Connection) Proxy.newProxyInstance(KeysetPagePlanH2Test.class.getClassLoader(),
+        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+          Object result = TestProxies.invoke(connection, method, args);
+          if (method.getName().equals("prepareStatement") && result instanceof PreparedStatement p) {
+            String sql = ((String) args[0]).strip();
+            if (sql.startsWith("SELECT") && sql.contains(" ORDER BY ") && sql.contains(" LIMIT ")
+                && !sql.contains("FOR UPDATE")) {
+              return planned(connection, p, sql);
+            }
+          }
+          return result;
+        });
+  }
+
+  private static PreparedStatement planned(Connection connection, PreparedStatement statement, String sql) {
+    List<Object[]> sets = new ArrayList<>();
+    return (PreparedStatement) Proxy.newProxyInstance(KeysetPagePlanH2Test.class.getClassLoader(),
+        new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
+          String name = method.getName();
+          if (name.startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer) {
+            sets.add(new Object[] {method, args});
+          } else if (name.equals("execute") || name.equals("executeQuery")) {
+            PLANS.add(new String[] {sql, explain(connection, sql, sets)});
+          }
+          return TestProxies.invoke(statement, method, args);
+        });
+  }
+
+  private static String explain(Connection connection, String sql, List<Object[]> sets) throws Throwable {
+    List<String> lines = new ArrayList<>();
+    try (PreparedStatement explain = connection.prepareStatement("EXPLAIN ANALYZE " + sql)) {
+      for (Object[] set : sets) {
+        TestProxies.invoke(explain, (Method) set[0], (Object[]) set[1]);
+      }
+      try (ResultSet rs = explain.executeQuery()) {
+        while (rs.next()) {
+          lines.add(rs.getString(1));
+        }
+      }
+    }
+    return String.join("\n", lines);
+  }
+}
