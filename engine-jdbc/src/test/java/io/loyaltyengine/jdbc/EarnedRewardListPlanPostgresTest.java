@@ -140,8 +140,8 @@ class EarnedRewardListPlanPostgresTest {
 
   /** The list's statement, with or without the status, as the port puts it together. */
   private static String statement(boolean status) throws ReflectiveOperationException {
-    return constant("EARNED_FOR_CAMPAIGN") + (status ? constant("EARNED_AND_STATUS") : "")
-        + constant("EARNED_ORDER_LIMIT");
+    return constant("EARNED_FOR_CAMPAIGN") + (status ? constant("EARNED_AND_STATUS")
+        + constant("EARNED_STATUS_ORDER_LIMIT") : constant("EARNED_ORDER_LIMIT"));
   }
 
   private static String constant(String name) throws ReflectiveOperationException {

@@ -133,8 +133,8 @@ class TestimonialListPlanPostgresTest {
 
   /** The list's statement, with or without the status, as the port puts it together. */
   private static String statement(boolean status) throws ReflectiveOperationException {
-    return constant("TESTIMONIAL_LIST") + (status ? constant("TESTIMONIAL_AND_STATUS") : "")
-        + constant("TESTIMONIAL_ORDER");
+    return constant("TESTIMONIAL_LIST") + (status ? constant("TESTIMONIAL_AND_STATUS")
+        + constant("TESTIMONIAL_STATUS_ORDER") : constant("TESTIMONIAL_ORDER"));
   }
 
   private static String constant(String name) throws ReflectiveOperationException {

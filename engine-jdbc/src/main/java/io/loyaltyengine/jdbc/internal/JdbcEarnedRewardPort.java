@@ -94,8 +94,8 @@ final class JdbcEarnedRewardPort extends JdbcPort implements EarnedRewardPort {
   @Override
   public List<EarnedReward> listForCampaign(long tenantId, long campaignId, EarnedRewardStatus status, Long afterId,
       int limit) {
-    String statement = Sql.EARNED_FOR_CAMPAIGN + (status == null ? "" : Sql.EARNED_AND_STATUS)
-        + Sql.EARNED_ORDER_LIMIT;
+    String statement = Sql.EARNED_FOR_CAMPAIGN + (status == null ? Sql.EARNED_ORDER_LIMIT
+        : Sql.EARNED_AND_STATUS + Sql.EARNED_STATUS_ORDER_LIMIT);
     return run("earned reward campaign list", () -> {
       var query = handle.createQuery(statement)
           .bind("tenantId", tenantId)

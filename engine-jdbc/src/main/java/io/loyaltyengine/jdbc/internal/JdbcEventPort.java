@@ -213,12 +213,16 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
       statement.append(Sql.EVENT_AND_CAMPAIGN);
     }
     statement.append(Sql.EVENT_ORDER_BY_POSITION_LIMIT);
+    int checkedLimit = checkLimit(limit);
+    if (afterPosition == Long.MAX_VALUE) {
+      return List.of();
+    }
     return run("event feed", () -> {
       var query = handle.createQuery(statement.toString())
           .bind("tenantId", tenantId)
-          // Unpositioned events (position 0) are never in the feed, whatever the cursor.
-          .bind("afterPosition", Math.max(afterPosition, 0))
-          .bind("limit", checkLimit(limit));
+          // One past the cursor; unpositioned events (position 0) are never in the feed, whatever the cursor.
+          .bind("fromPosition", Math.max(afterPosition, 0) + 1)
+          .bind("limit", checkedLimit);
       if (!types.isEmpty()) {
         query.bindArray("types", String.class, Rows.wireNameList(types));
       }

@@ -72,8 +72,8 @@ final class JdbcTestimonialPort extends JdbcPort implements TestimonialPort {
 
   @Override
   public List<Testimonial> list(long tenantId, long campaignId, TestimonialStatus status, Long afterId, int limit) {
-    String statement = Sql.TESTIMONIAL_LIST + (status == null ? "" : Sql.TESTIMONIAL_AND_STATUS)
-        + Sql.TESTIMONIAL_ORDER;
+    String statement = Sql.TESTIMONIAL_LIST + (status == null ? Sql.TESTIMONIAL_ORDER
+        : Sql.TESTIMONIAL_AND_STATUS + Sql.TESTIMONIAL_STATUS_ORDER);
     return run("testimonial list", () -> {
       var query = handle.createQuery(statement)
           .bind("tenantId", tenantId)
