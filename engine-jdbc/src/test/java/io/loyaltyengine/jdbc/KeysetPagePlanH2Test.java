@@ -14,6 +14,8 @@ import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.referrals.Referral;
@@ -139,6 +141,12 @@ class KeysetPagePlanH2Test {
       s.execute("INSERT INTO event_outbox (tenant_id, event_id, type, campaign_id, participant_id, sequence,"
           + " occurred_at, schema_version, position, payload) SELECT " + otherTenant + ", g, 'points.awarded', "
           + theirs + ", g, 1, CURRENT_TIMESTAMP, 1, 0, '{}' FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
+      // A board of the campaign with ROWS ideas, ids 1..ROWS, no votes yet (so most voted first is oldest first).
+      s.execute("INSERT INTO feedback_board (tenant_id, board_id, campaign_id, name, description, is_open, created_at)"
+          + " VALUES (" + tenant + ", 1, " + campaign + ", 'Ideas', '', TRUE, CURRENT_TIMESTAMP)");
+      s.execute("INSERT INTO feedback_idea (tenant_id, idea_id, board_id, participant_id, title, body, status, votes,"
+          + " created_at, updated_at) SELECT " + tenant + ", g, 1, g, 'Idea', 'More tea', 'OPEN', 0,"
+          + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
       s.execute("ANALYZE");
     }
   }
@@ -221,6 +229,25 @@ class KeysetPagePlanH2Test {
         START.plusSeconds(after == null ? 0 : after + 1), PAGE)).stream().map(BoardScore::participantId).toList());
   }
 
+  /**
+   * A board's ideas, newest first and most voted first, are pages at an offset (not keyset pages): a page reads the
+   * ideas before it and its own, no more. H2 read them through the index its foreign key to the board made, (tenant,
+   * board), and sorted the whole board for each page, the first included.
+   */
+  @Test
+  void aPageOfABoardsIdeasNewestOrMostVotedFirst() {
+    List<Long> oldestFirst = LongStream.rangeClosed(1, ROWS).boxed().toList();
+    for (IdeaOrder order : IdeaOrder.values()) {
+      List<Long> all = order == IdeaOrder.NEWEST ? newestFirst(oldestFirst) : oldestFirst;
+      for (int offset : new int[] {0, ROWS / 2, ROWS - PAGE}) {
+        drain();
+        assertEquals(all.subList(offset, offset + PAGE), read(tx -> tx.feedback().ideas(tenant, 1, null, order,
+            offset, PAGE)).stream().map(Idea::id).toList(), order + " at " + offset);
+        assertRowsRead("feedback_idea", order + " at " + offset, offset + PAGE + 2);
+      }
+    }
+  }
+
   /** {@code count} odd ids from {@code first} up. */
   private static List<Long> odd(long first, long count) {
     return LongStream.rangeClosed(1, count).map(g -> 2 * g + first - 2).boxed().toList();
@@ -250,6 +277,10 @@ class KeysetPagePlanH2Test {
   }
 
   private static void assertFewRowsRead(String table, String which) {
+    assertRowsRead(table, which, PAGE + 2);
+  }
+
+  private static void assertRowsRead(String table, String which, int atMost) {
     List<String[]> plans = drain().stream()
         .filter(p -> p[0].matches("(?s)SELECT .* FROM " + table + "\\b.*")).toList();
     assertEquals(1, plans.size(), "one list statement on " + table + " for the " + which + " page");
@@ -261,7 +292,7 @@ class KeysetPagePlanH2Test {
       scanned += Integer.parseInt(m.group(1));
     }
     assertTrue(plan.contains("scanCount"), "the plan reports what it read:\n" + plan);
-    assertTrue(scanned <= PAGE + 2, "the " + which + " page read " + scanned + " rows, not about " + PAGE + ":\n"
+    assertTrue(scanned <= atMost, "the " + which + " page read " + scanned + " rows, not at most " + atMost + ":\n"
         + plan);
   }
 
