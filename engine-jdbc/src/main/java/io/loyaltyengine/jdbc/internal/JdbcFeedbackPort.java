@@ -199,7 +199,7 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
   @Override
   public List<Idea> ideas(long tenantId, long boardId, IdeaStatus status, IdeaOrder order, long offset, int limit) {
     Objects.requireNonNull(order, "order");
-    String statement = Sql.IDEA_PAGE + (status == null ? "" : Sql.IDEA_AND_STATUS)
+    String statement = sql.ideaPage(order == IdeaOrder.NEWEST) + (status == null ? "" : Sql.IDEA_AND_STATUS)
         + (order == IdeaOrder.NEWEST ? Sql.IDEA_NEWEST : Sql.IDEA_MOST_VOTED);
     return run("feedback idea page", () -> {
       var query = handle.createQuery(statement)

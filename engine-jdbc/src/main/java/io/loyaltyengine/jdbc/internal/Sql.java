@@ -734,12 +734,14 @@ public final class Sql {
       + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND votes > 0 AND status IN (<statuses>)";
   static final String IDEA_COUNT = "SELECT COUNT(*) FROM feedback_idea WHERE tenant_id = :tenantId"
       + " AND board_id = :boardId";
-  static final String IDEA_PAGE = "SELECT " + IDEA_COLUMNS
-      + " FROM feedback_idea WHERE tenant_id = :tenantId AND board_id = :boardId";
+  private static final String IDEA_SELECT = "SELECT " + IDEA_COLUMNS + " FROM feedback_idea";
+  private static final String IDEA_WHERE_BOARD = " WHERE tenant_id = :tenantId AND board_id = :boardId";
   static final String IDEA_AND_STATUS = " AND status = :status";
-  /** The orders of ix_feedback_idea_votes and ix_feedback_idea_board. */
-  static final String IDEA_MOST_VOTED = " ORDER BY votes DESC, idea_id LIMIT :limit OFFSET :offset";
-  static final String IDEA_NEWEST = " ORDER BY idea_id DESC LIMIT :limit OFFSET :offset";
+  /** The orders of ix_feedback_idea_votes and ix_feedback_idea_board (see {@link #PARTICIPANT_ORDER_LIMIT}). */
+  static final String IDEA_MOST_VOTED =
+      " ORDER BY tenant_id, board_id, votes DESC, idea_id LIMIT :limit OFFSET :offset";
+  static final String IDEA_NEWEST =
+      " ORDER BY tenant_id DESC, board_id DESC, idea_id DESC LIMIT :limit OFFSET :offset";
   static final String VOTE_DELETE = "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId"
       + " AND participant_id = :participantId";
   /** By the vote's primary key. */
@@ -1690,6 +1692,16 @@ public final class Sql {
   /** Inserts a participant's completion of a task unless it has one. */
   String questCompletionInsertIfAbsent() {
     return questCompletionInsertIfAbsent;
+  }
+
+  /**
+   * A board's ideas up to their filter, most voted or newest first ({@link #IDEA_MOST_VOTED}, {@link #IDEA_NEWEST}).
+   * H2 is told the index of the order: it read the board through the index its foreign key to the board made,
+   * (tenant_id, board_id), and sorted all of it for every page, the first included.
+   */
+  String ideaPage(boolean newest) {
+    String index = newest ? "ix_feedback_idea_board" : "ix_feedback_idea_votes";
+    return IDEA_SELECT + (dialect == SqlDialect.H2 ? " USE INDEX (" + index + ")" : "") + IDEA_WHERE_BOARD;
   }
 
   /** Inserts a participant's vote on an idea unless it is there. */
