@@ -9,6 +9,7 @@ import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.catalog.Redemption;
 import io.loyaltyengine.coupons.AssignedCoupon;
 import io.loyaltyengine.core.spi.BoardScore;
 import io.loyaltyengine.core.spi.EventRecord;
@@ -46,12 +47,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On H2, each keyset list reads the rows of its page, not the range after its cursor: one campaign (or participant,
- * referrer, tenant) holding {@value #ROWS} rows of each list beside another campaign's and another tenant's, each
- * list read through its port for a first, a middle and a late page of {@value #PAGE}. The statement the port sends is
- * planned with {@code EXPLAIN ANALYZE} on its own connection with the same values bound, just before it runs, and the
- * rows H2 scanned ({@code scanCount}) must be at most the page and the cursor's own row: ordered by the id alone, H2
- * read the whole range after the cursor (or before it, newest first) and sorted it, so the first page of a campaign
- * of {@value #ROWS} participants read all of them. The plans are printed; each page's ids are checked.
+ * referrer, catalog reward, tenant) holding {@value #ROWS} rows of each list beside another campaign's and another
+ * tenant's, each list read through its port for a first, a middle and a late page of {@value #PAGE}. The statement the
+ * port sends is planned with {@code EXPLAIN ANALYZE} on its own connection with the same values bound, just before it
+ * runs, and the rows H2 scanned ({@code scanCount}) must be at most the page and the cursor's own row: ordered by the
+ * id alone, H2 read the whole range after the cursor (or before it, newest first) and sorted it, so the first page of a
+ * campaign of {@value #ROWS} participants read all of them. The plans are printed; each page's ids are checked.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method; the class's tests share one database, which they
  * only read, and run one at a time.
@@ -126,6 +127,13 @@ class KeysetPagePlanH2Test {
         s.execute("INSERT INTO coupon_code (tenant_id, campaign_id, coupon_id, code, status, earned_reward_id,"
             + " participant_id, created_at, assigned_at) SELECT " + t + ", " + cmp + ", " + id + ", 'C' || g,"
             + " 'ASSIGNED', " + id + ", " + id + ", CURRENT_TIMESTAMP, CURRENT_TIMESTAMP" + range);
+        // A catalog reward per campaign, its id the campaign's, redeemed ROWS times by participant 1 (2).
+        s.execute("INSERT INTO catalog_reward (tenant_id, catalog_reward_id, campaign_id, name, points_cost, type,"
+            + " active, created_at) VALUES (" + t + ", " + cmp + ", " + cmp + ", 'Tin', 1, 'CUSTOM', TRUE,"
+            + " CURRENT_TIMESTAMP)");
+        s.execute("INSERT INTO redemption (tenant_id, redemption_id, catalog_reward_id, participant_id, points_spent,"
+            + " ledger_entry_id, balance, redeemed_at) SELECT " + t + ", " + id + ", " + cmp + ", " + (part[4] + 2)
+            + ", 1, " + id + ", 0, CURRENT_TIMESTAMP" + range);
         // Participant 1 (2) referred the participants of ids 3, 5, ... (4, 6, ...).
         s.execute("INSERT INTO referral (tenant_id, invited_id, campaign_id, referrer_id, code_kind, risk_level,"
             + " risk_reason, status, created_at) SELECT " + t + ", " + id + " + 2, " + cmp + ", " + (part[4] + 2)
@@ -198,6 +206,18 @@ class KeysetPagePlanH2Test {
   void aPageOfACampaignsAssignedCoupons() {
     pages("coupon_code", odd(1, ROWS), after -> read(tx -> tx.coupons().assigned(tenant, campaign, after, PAGE))
         .stream().map(AssignedCoupon::id).toList());
+  }
+
+  @Test
+  void aPageOfACatalogRewardsRedemptions() {
+    pages("redemption", odd(1, ROWS), after -> read(tx -> tx.catalog().listRedemptionsOfReward(tenant, campaign,
+        after, PAGE)).stream().map(Redemption::id).toList());
+  }
+
+  @Test
+  void aPageOfAParticipantsRedemptionsNewestFirst() {
+    pages("redemption", newestFirst(odd(1, ROWS)), before -> read(tx -> tx.catalog().listRedemptionsOfParticipant(
+        tenant, 1, before, PAGE)).stream().map(Redemption::id).toList());
   }
 
   @Test
