@@ -632,15 +632,19 @@ public final class Sql {
       + " :redeemedAt)";
   static final String REDEMPTION_FIND_BY_KEY = "SELECT " + REDEMPTION_COLUMNS
       + " FROM redemption WHERE tenant_id = :tenantId AND idempotency_key = :idempotencyKey";
-  /** Through ix_redemption_catalog_reward (V23): a range of it in its order. */
+  /**
+   * Through ix_redemption_catalog_reward (V23): a range of it in its order, all of its columns (see
+   * {@link #PARTICIPANT_ORDER_LIMIT}).
+   */
   static final String REDEMPTIONS_OF_REWARD = "SELECT " + REDEMPTION_COLUMNS + " FROM redemption"
       + " WHERE tenant_id = :tenantId AND catalog_reward_id = :catalogRewardId AND redemption_id > :afterId"
-      + " ORDER BY redemption_id LIMIT :limit";
+      + " ORDER BY tenant_id, catalog_reward_id, redemption_id LIMIT :limit";
   /** Through ix_redemption_participant (V23), newest first; REDEMPTIONS_BEFORE after a cursor. */
   static final String REDEMPTIONS_OF_PARTICIPANT = "SELECT " + REDEMPTION_COLUMNS + " FROM redemption"
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String REDEMPTIONS_BEFORE = " AND redemption_id < :beforeId";
-  static final String REDEMPTIONS_NEWEST_LIMIT = " ORDER BY redemption_id DESC LIMIT :limit";
+  static final String REDEMPTIONS_NEWEST_LIMIT =
+      " ORDER BY tenant_id DESC, participant_id DESC, redemption_id DESC LIMIT :limit";
 
   static final String REFERRAL_PROGRAM_COLUMNS = "tenant_id, campaign_id, goal, require_signed_codes,"
       + " referrer_reward_id, conversion_mode, conversion_fixed_points, conversion_per_unit, on_medium_risk,"
