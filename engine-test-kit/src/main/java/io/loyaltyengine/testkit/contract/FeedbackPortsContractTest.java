@@ -388,6 +388,28 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
         .map(Idea::title).toList();
   }
 
+  @Test
+  void tiedIdeasComeInIdOrderWhateverOrderTheyWereStoredOrChangedIn() {
+    // Stored highest id first and voted on in a shuffled order, so that neither the order of insertion nor that of
+    // the last change is the id order the most-voted page promises for ties (the order a page's OFFSET rests on).
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard b = board(campaign, "Ties", "");
+    long first = nextIds(6);
+    for (int n = 5; n >= 0; n--) {
+      idea(b, first + n, "I" + n, "");
+    }
+    for (int n : new int[] {2, 0, 4, 1, 5, 3, 3}) {
+      long id = first + n;
+      run(tx -> tx.feedback().incrementVotes(t, id, TAKING_VOTES));
+    }
+    assertEquals(List.of("I3", "I0", "I1", "I2", "I4", "I5"), titles(t, b.id(), null, IdeaOrder.MOST_VOTED, 0, 10),
+        "the idea with two votes, then the tied ones by id");
+    assertEquals(List.of("I1", "I2"), titles(t, b.id(), null, IdeaOrder.MOST_VOTED, 2, 2), "a page of ties");
+    assertEquals(List.of("I0", "I1", "I2", "I4", "I5"),
+        titles(t, b.id(), IdeaStatus.OPEN, IdeaOrder.MOST_VOTED, 1, 10), "ties by id within a status");
+  }
+
   /** An open board of the campaign, made at T0 and stored. */
   private FeedbackBoard board(Campaign campaign, String name, String description) {
     FeedbackBoard b = new FeedbackBoard(nextId(), campaign.tenantId(), campaign.id(), name, description, true, T0);
