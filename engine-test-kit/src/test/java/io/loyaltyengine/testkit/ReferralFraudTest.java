@@ -310,6 +310,24 @@ class ReferralFraudTest {
   }
 
   @Test
+  void aSignupLessThanASecondInsideTheWindowStillCountsTowardTheLimit() {
+    Shop shop = shop(FraudScreening.DEFAULTS);
+    shop.configure(s -> s.withVelocity(1, Duration.ofMinutes(10)));
+    Participant referrer = shop.join("host@example.com");
+    String ip = "198.51.100.30";
+    shop.scope.referrals().signup(shop.campaign,
+        Signup.of(NewParticipant.withEmail("a@example.net").withIpAddress(ip)).withVisitorId("visitor-1"));
+    // Half a second before the first signup leaves the window: it is still within it, for both identifiers.
+    clock.advance(Duration.ofMinutes(10).minusMillis(500));
+    SignupResult sameIp = shop.scope.referrals().signup(shop.campaign, Signup.referred(
+        NewParticipant.withEmail("b@example.net").withIpAddress(ip), shop.codes(referrer).signed()));
+    assertSignal(sameIp, RiskLevel.HIGH, "VELOCITY_IP");
+    SignupResult sameVisitor = shop.scope.referrals().signup(shop.campaign, Signup.referred(
+        NewParticipant.withEmail("c@example.net"), shop.codes(referrer).signed()).withVisitorId("visitor-1"));
+    assertSignal(sameVisitor, RiskLevel.HIGH, "VELOCITY_VISITOR");
+  }
+
+  @Test
   void signupsFromOneIpAddressCountTogetherHoweverTheAddressIsWritten() {
     Shop shop = shop(FraudScreening.DEFAULTS);
     shop.configure(s -> s.withVelocity(1, Duration.ofMinutes(10)));
