@@ -224,6 +224,23 @@ public interface Referrals {
   CursorPage<Participant> referred(ParticipantRef participant, Keyset page);
 
   /**
+   * A campaign's referrals in invited participant id order, a keyset page at a time (cursor: the invited
+   * participant's id): all, or those in one status (IN_REVIEW or REJECTED: the queue of a fraud review). Each carries
+   * its referrer, invited participant, risk level and reason as screened. A referral recorded between two pages is on
+   * the later page when its invited id is past the cursor; a referral goes with either of its participants
+   * ({@link io.loyaltyengine.participant.Participants#delete}), and its status never changes, so approving the
+   * rewards an IN_REVIEW referral unlocked ({@link io.loyaltyengine.rewards.Rewards#approve}) leaves it IN_REVIEW.
+   *
+   * @param campaignId the campaign
+   * @param status the status to list, or null for all
+   * @param page which page
+   * @return the page of referrals
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for a campaign that is not the tenant's; VALIDATION_ERROR
+   *     on {@code page}
+   */
+  CursorPage<Referral> referrals(long campaignId, ReferralStatus status, Keyset page);
+
+  /**
    * A participant's referrer, its referrer, and so on, nearest first, at most {@code depth} (1..50).
    *
    * @param participant where the chain starts

@@ -76,6 +76,7 @@ import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralCodes;
 import io.loyaltyengine.referrals.ReferralGoal;
 import io.loyaltyengine.referrals.ReferralOutcome;
@@ -492,6 +493,11 @@ class ReadmeSnippetsTest {
         .map(Participant::id).toList());
     assertEquals(List.of(ada.id()), referrals.ancestors(ParticipantRef.id(bob), 50).stream()
         .map(Participant::id).toList());
+    // A fraud review's queue: the campaign's referrals IN_REVIEW (or REJECTED; null: all), a keyset page at a time
+    CursorPage<Referral> review = referrals.referrals(campaign.id(), ReferralStatus.IN_REVIEW, Keyset.first(50));
+    assertEquals(List.of(), review.items(), "Bob's referral was LOW risk: it counted");
+    assertEquals(List.of(bob), referrals.referrals(campaign.id(), null, Keyset.first(50)).items().stream()
+        .map(Referral::invitedId).toList());
 
     referrals.track(campaign.id(), Track.visit(code, cookie));              // clicks, unique visitors
     referrals.track(campaign.id(), Track.visit(code, cookie));
@@ -672,6 +678,17 @@ class ReadmeSnippetsTest {
         "a rejected referral does not count");
     assertOutcome(ReferralStatus.COUNTED, List.of(EarnedRewardStatus.APPROVED, EarnedRewardStatus.APPROVED),
         referrals.signup(campaign.id(), Signup.referred(NewParticipant.withEmail("clean@example.net"), code)));
+
+    // The review: the campaign's referrals in review and rejected, each with its referrer, level and reason.
+    List<Referral> inReview = referrals.referrals(campaign.id(), ReferralStatus.IN_REVIEW, Keyset.first(100)).items();
+    assertTrue(inReview.stream().map(Referral::invitedId).toList().containsAll(List.of(high.participant().id())),
+        "the HIGH referral sent to review");
+    assertTrue(inReview.stream().allMatch(r -> r.status() == ReferralStatus.IN_REVIEW && r.referrerId() == grace.id()
+        && r.riskLevel() != RiskLevel.LOW && !r.riskReason().equals(RiskSignal.NO_SIGNAL)), inReview.toString());
+    List<Referral> rejected = referrals.referrals(campaign.id(), ReferralStatus.REJECTED, Keyset.first(100)).items();
+    assertEquals(List.of("HOST_WATCHLIST", "DISPOSABLE_EMAIL"), rejected.stream().map(Referral::riskReason).toList(),
+        "m3 and h3, in invited id order");
+    assertEquals(List.of(RiskLevel.MEDIUM, RiskLevel.HIGH), rejected.stream().map(Referral::riskLevel).toList());
   }
 
   private static void assertRisk(RiskLevel level, String reason, SignupResult signup) {

@@ -20,6 +20,7 @@ import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.referrals.Referral;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.tenant.NewTenant;
@@ -134,10 +135,12 @@ class KeysetPagePlanH2Test {
         s.execute("INSERT INTO redemption (tenant_id, redemption_id, catalog_reward_id, participant_id, points_spent,"
             + " ledger_entry_id, balance, redeemed_at) SELECT " + t + ", " + id + ", " + cmp + ", " + (part[4] + 2)
             + ", 1, " + id + ", 0, CURRENT_TIMESTAMP" + range);
-        // Participant 1 (2) referred the participants of ids 3, 5, ... (4, 6, ...).
+        // Participant 1 (2) referred the participants of ids 3, 5, ... (4, 6, ...); the last 100 referrals are
+        // IN_REVIEW, the others COUNTED and REJECTED in turn.
         s.execute("INSERT INTO referral (tenant_id, invited_id, campaign_id, referrer_id, code_kind, risk_level,"
             + " risk_reason, status, created_at) SELECT " + t + ", " + id + " + 2, " + cmp + ", " + (part[4] + 2)
-            + ", 'SHORT', 'LOW', '', 'COUNTED', CURRENT_TIMESTAMP" + range);
+            + ", 'SHORT', 'LOW', '', " + status.replace("'PENDING'", "'IN_REVIEW'").replace("'FULFILLED'",
+            "'COUNTED'").replace("'APPROVED'", "'REJECTED'") + ", CURRENT_TIMESTAMP" + range);
       }
       // The tenant's change feed: events 1..ROWS at positions 1..ROWS, and 1,000 not positioned yet; the other
       // tenant's events are all waiting for their positions.
@@ -224,6 +227,16 @@ class KeysetPagePlanH2Test {
   void aPageOfAReferrersReferrals() {
     pages("referral", odd(3, ROWS), after -> read(tx -> tx.referrals().referredBy(tenant, 1, after, PAGE))
         .stream().map(Referral::invitedId).toList());
+  }
+
+  @Test
+  void aPageOfACampaignsReferralsAllOrInOneStatus() {
+    pages("referral", odd(3, ROWS), after -> read(tx -> tx.referrals().listForCampaign(tenant, campaign, null,
+        after, PAGE)).stream().map(Referral::invitedId).toList());
+    // REJECTED: g odd up to ROWS - 100, invited id 2g + 1.
+    pages("referral", LongStream.rangeClosed(1, ROWS - 100).filter(g -> g % 2 == 1).map(g -> 2 * g + 1).boxed()
+        .toList(), after -> read(tx -> tx.referrals().listForCampaign(tenant, campaign, ReferralStatus.REJECTED,
+        after, PAGE)).stream().map(Referral::invitedId).toList());
   }
 
   @Test

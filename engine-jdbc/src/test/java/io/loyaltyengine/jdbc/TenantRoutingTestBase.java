@@ -53,6 +53,7 @@ import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralCodes;
 import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.Track;
 import io.loyaltyengine.rewards.ActionResult;
@@ -247,6 +248,8 @@ abstract class TenantRoutingTestBase {
     scope.rewards().earned(adaRef, Keyset.first(10));
     scope.rewards().earned(c, null, Keyset.first(10));
     scope.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(10));
+    scope.referrals().referrals(c, null, Keyset.first(10));
+    scope.referrals().referrals(c, ReferralStatus.IN_REVIEW, Keyset.first(10));
     scope.coupons().remaining(c);
     scope.coupons().assigned(c, Keyset.first(10));
     scope.catalog().update(tin.id(), CatalogRewardUpdate.of(tin).withPointsCost(4));

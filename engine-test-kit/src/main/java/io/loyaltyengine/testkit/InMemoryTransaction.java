@@ -71,6 +71,7 @@ import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.referrals.ReferralStats;
 import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.CampaignReward;
@@ -2609,6 +2610,12 @@ final class InMemoryTransaction implements Transaction {
             .map(invited -> t.referrals.get(new IdPair(tenantId, invited)))
             .toList());
       });
+    }
+
+    @Override
+    public List<Referral> listForCampaign(long tenantId, long campaignId, ReferralStatus status,
+        Long afterInvitedId, int limit) {
+      throw new UnsupportedOperationException("not built yet");
     }
 
     @Override

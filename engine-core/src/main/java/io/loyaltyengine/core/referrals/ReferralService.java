@@ -624,6 +624,11 @@ public final class ReferralService implements Referrals {
   }
 
   @Override
+  public CursorPage<Referral> referrals(long campaignId, ReferralStatus status, Keyset page) {
+    throw new UnsupportedOperationException("not built yet");
+  }
+
+  @Override
   public List<Participant> ancestors(ParticipantRef participant, int depth) {
     ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
     int max = ReferralRules.depth(depth);

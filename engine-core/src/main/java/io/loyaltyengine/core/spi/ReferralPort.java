@@ -4,6 +4,7 @@ import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.referrals.ReferralStats;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -123,6 +124,13 @@ public interface ReferralPort {
 
   /** Referrals made by {@code referrerId} with invited id above {@code afterInvitedId} (all when null), in invited id order. */
   List<Referral> referredBy(long tenantId, long referrerId, Long afterInvitedId, int limit);
+
+  /**
+   * A campaign's referrals with invited id above {@code afterInvitedId} (all when null), in invited id order, at most
+   * {@code limit}, in one status or (null) all.
+   */
+  List<Referral> listForCampaign(long tenantId, long campaignId, ReferralStatus status, Long afterInvitedId,
+      int limit);
 
   /**
    * The ids of the referrers above a participant, nearest first: its referrer, that one's referrer, and so on, at most

@@ -9,6 +9,7 @@ import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.referrals.ReferralStats;
 import java.time.Duration;
 import java.time.Instant;
@@ -332,6 +333,12 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
       }
       return query.map(Rows.REFERRAL).list();
     });
+  }
+
+  @Override
+  public List<Referral> listForCampaign(long tenantId, long campaignId, ReferralStatus status, Long afterInvitedId,
+      int limit) {
+    throw new UnsupportedOperationException("not built yet");
   }
 
   /** One recursive query, however long the chain. */

@@ -31,6 +31,7 @@ import io.loyaltyengine.leaderboard.Consistency;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ReferralSettings;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.rewards.ActionSource;
 import io.loyaltyengine.rewards.Automation;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
@@ -428,6 +429,10 @@ final class OlderServiceRefusals {
         (w, bad) -> w.scope.referrals().campaignStats((long) bad)));
     out.add(new Refusal("Referrals.brandStats brandId", NOT_FOUND, null, unknownIds("brand"),
         (w, bad) -> w.scope.referrals().brandStats((long) bad)));
+    out.add(new Refusal("Referrals.referrals of a campaign campaignId", NOT_FOUND, null, unknownIds("campaign"),
+        (w, bad) -> w.scope.referrals().referrals((long) bad, ReferralStatus.IN_REVIEW, Keyset.first(10))));
+    out.add(new Refusal("Referrals.referrals of a campaign page", INVALID, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.referrals().referrals(w.campaign(), null, (Keyset) bad)));
   }
 
   // ==================================================================== earned rewards

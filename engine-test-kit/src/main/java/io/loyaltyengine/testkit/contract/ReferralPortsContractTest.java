@@ -475,6 +475,79 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void aCampaignsReferralsListInInvitedIdOrderByKeysetAllOrInOneStatus() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    Campaign other = campaign(t);
+    long rita = nextId();
+    long sam = nextId();
+    long first = nextIds(8);
+    // Invited first..first+7, statuses in turn, two referrers; inserted out of invited id order.
+    ReferralStatus[] statuses = {ReferralStatus.COUNTED, ReferralStatus.IN_REVIEW, ReferralStatus.REJECTED,
+        ReferralStatus.RECORDED, ReferralStatus.IN_REVIEW, ReferralStatus.REJECTED, ReferralStatus.IN_REVIEW,
+        ReferralStatus.COUNTED};
+    List<Referral> all = new ArrayList<>();
+    for (int i = 0; i < statuses.length; i++) {
+      RiskLevel level = statuses[i] == ReferralStatus.COUNTED ? RiskLevel.LOW : RiskLevel.HIGH;
+      all.add(new Referral(t, c, first + i, i % 2 == 0 ? rita : sam, CodeKind.SHORT, level,
+          level == RiskLevel.LOW ? RiskSignal.NO_SIGNAL : "VELOCITY_" + i, statuses[i], T0.plusSeconds(10 - i)));
+    }
+    for (int i : new int[] {5, 0, 7, 2, 1, 6, 3, 4}) {
+      assertTrue(test(tx -> tx.referrals().insertReferral(all.get(i))));
+    }
+    // Another campaign's, of the same referrer, and another tenant's with the same ids.
+    Referral elsewhere = new Referral(t, other.id(), nextId(), rita, CodeKind.SHORT, RiskLevel.HIGH, "VELOCITY",
+        ReferralStatus.IN_REVIEW, T0);
+    assertTrue(test(tx -> tx.referrals().insertReferral(elsewhere)));
+    long tb = tenant();
+    Campaign theirs = campaign(tb);
+    assertTrue(test(tx -> tx.referrals().insertReferral(new Referral(tb, c, first + 1, rita, CodeKind.SHORT,
+        RiskLevel.HIGH, "VELOCITY", ReferralStatus.IN_REVIEW, T0))));
+
+    List<Referral> stored = all.stream().map(this::stored).toList();
+    assertEquals(stored, listForCampaign(t, c, null, null, 10));
+    assertEquals(stored.subList(0, 3), listForCampaign(t, c, null, null, 3));
+    assertEquals(stored.subList(3, 6), listForCampaign(t, c, null, first + 2, 3));
+    assertEquals(stored.subList(6, 8), listForCampaign(t, c, null, first + 5, 3));
+    assertEquals(List.of(), listForCampaign(t, c, null, first + 7, 3));
+    assertEquals(stored.subList(1, 8), listForCampaign(t, c, null, first, 10), "after is exclusive");
+    assertEquals(stored, listForCampaign(t, c, null, Long.MIN_VALUE, 10));
+    assertEquals(List.of(), listForCampaign(t, c, null, null, 0));
+    for (ReferralStatus status : ReferralStatus.values()) {
+      List<Referral> in = stored.stream().filter(r -> r.status() == status).toList();
+      assertEquals(in, listForCampaign(t, c, status, null, 10), status.name());
+      // One at a time, each after the one before.
+      List<Referral> paged = new ArrayList<>();
+      Long after = null;
+      for (List<Referral> page = listForCampaign(t, c, status, null, 1); !page.isEmpty();
+          page = listForCampaign(t, c, status, after, 1)) {
+        paged.addAll(page);
+        after = page.get(0).invitedId();
+      }
+      assertEquals(in, paged, status + " by 1");
+    }
+    List<Referral> review = stored.stream().filter(r -> r.status() == ReferralStatus.IN_REVIEW).toList();
+    assertEquals(review.subList(1, 3), listForCampaign(t, c, ReferralStatus.IN_REVIEW, first + 1, 10),
+        "after a cursor of another status's id too");
+    assertEquals(review.subList(2, 3), listForCampaign(t, c, ReferralStatus.IN_REVIEW, first + 4, 10));
+    assertEquals(List.of(stored(elsewhere)), listForCampaign(t, other.id(), null, null, 10));
+    assertEquals(List.of(stored(elsewhere)), listForCampaign(t, other.id(), ReferralStatus.IN_REVIEW, null, 10));
+    assertEquals(List.of(), listForCampaign(t, other.id(), ReferralStatus.COUNTED, null, 10));
+    assertEquals(List.of(), listForCampaign(t, theirs.id(), null, null, 10), "the other tenant's campaign");
+    assertEquals(1, listForCampaign(tb, c, ReferralStatus.IN_REVIEW, null, 10).size(),
+        "another tenant, same campaign id");
+    assertEquals(List.of(), listForCampaign(t, nextId(), null, null, 10));
+
+    // Gone with either participant: sam's referrals (1, 3, 5, 7) and invited first + 2.
+    run(tx -> tx.referrals().deleteAll(t, sam));
+    run(tx -> tx.referrals().deleteAll(t, first + 2));
+    assertEquals(List.of(stored.get(0), stored.get(4), stored.get(6)), listForCampaign(t, c, null, null, 10));
+    assertEquals(List.of(stored.get(4), stored.get(6)), listForCampaign(t, c, ReferralStatus.IN_REVIEW, null, 10));
+    assertEquals(List.of(), listForCampaign(t, c, ReferralStatus.REJECTED, null, 10));
+  }
+
+  @Test
   void aReferrerChainListsTheReferrersAboveAParticipantNearestFirstUpToTheDepth() {
     Campaign campaign = campaign();
     long t = campaign.tenantId();
@@ -1324,6 +1397,11 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
 
   List<Referral> referredBy(long tenantId, long referrerId, Long afterInvitedId, int limit) {
     return tx(tx -> tx.referrals().referredBy(tenantId, referrerId, afterInvitedId, limit));
+  }
+
+  List<Referral> listForCampaign(long tenantId, long campaignId, ReferralStatus status, Long afterInvitedId,
+      int limit) {
+    return tx(tx -> tx.referrals().listForCampaign(tenantId, campaignId, status, afterInvitedId, limit));
   }
 
   List<Long> referrerChain(long tenantId, long participantId, int depth) {

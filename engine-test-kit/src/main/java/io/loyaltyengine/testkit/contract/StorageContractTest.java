@@ -56,6 +56,8 @@ import io.loyaltyengine.quests.QuestProgress;
 import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.quests.TaskCompletion;
 import io.loyaltyengine.fraud.FraudScreening;
+import io.loyaltyengine.fraud.RiskAction;
+import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.sso.SsoSecret;
 import io.loyaltyengine.sso.SsoSignatures;
@@ -98,13 +100,16 @@ import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.NewConversion;
+import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralOutcome;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStats;
+import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.referrals.Referrals;
 import io.loyaltyengine.referrals.ReversalResult;
 import io.loyaltyengine.referrals.Signup;
 import io.loyaltyengine.referrals.SigningKeyInfo;
+import io.loyaltyengine.referrals.SignupResult;
 import io.loyaltyengine.rewards.ActionCounts;
 import io.loyaltyengine.rewards.ActionResult;
 import io.loyaltyengine.rewards.ActionSource;
@@ -1836,6 +1841,123 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   /**
+   * A campaign's referrals, the queue of a fraud review: in invited participant id order, a keyset page at a time
+   * (by 1, 2 and 100), all or in one status, each with its referrer, risk level and reason as screened. Never another
+   * campaign's or tenant's; a referral recorded between two pages is on the later one; approving the rewards an
+   * IN_REVIEW referral holds leaves it IN_REVIEW; a deleted participant's referral is gone. An unknown or another
+   * tenant's campaign is NOT_FOUND and a missing page VALIDATION_ERROR.
+   */
+  @Test
+  void aCampaignsReferralsPageInInvitedOrderAllOrInOneStatusForAFraudReview() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    long c = w.campaign.id();
+    Referrals referrals = w.scope.referrals();
+    CampaignReward bonus = w.scope.rewards().define(c, NewCampaignReward.message("Bonus", "Thanks", 1).unlimited());
+    referrals.configure(ReferralSettings.defaults(c).withReferrerReward(bonus.id())
+        .withRiskActions(RiskAction.REVIEW, RiskAction.REJECT));
+    String officeIp = "198.51.100.7";
+    Participant ada = w.scope.participants().create(c, NewParticipant.withEmail("ada@example.com")
+        .withIpAddress(officeIp));
+    String code = referrals.codes(ParticipantRef.id(ada.id())).shortCode();
+    // LOW counts; ada's IP address is MEDIUM (review); a disposable domain is HIGH (rejected).
+    List<SignupResult> signups = new ArrayList<>();
+    for (NewParticipant invited : List.of(NewParticipant.withEmail("bob@example.com"),
+        NewParticipant.withEmail("carol@example.com").withIpAddress(officeIp),
+        NewParticipant.withEmail("dan@mailinator.com"),
+        NewParticipant.withEmail("erin@example.com").withIpAddress(officeIp),
+        NewParticipant.withEmail("fay@mailinator.com"))) {
+      signups.add(referrals.signup(c, Signup.referred(invited, code)));
+    }
+    List<Referral> all = new ArrayList<>();
+    for (SignupResult signup : signups) {
+      assertEquals(ReferralOutcome.REFERRED, signup.outcome());
+      all.add(referrals.referral(ParticipantRef.id(signup.participant().id())).orElseThrow());
+    }
+    assertEquals(List.of(ReferralStatus.COUNTED, ReferralStatus.IN_REVIEW, ReferralStatus.REJECTED,
+        ReferralStatus.IN_REVIEW, ReferralStatus.REJECTED), all.stream().map(Referral::status).toList());
+    // Another campaign's (RECORDED: no referrer reward) of the tenant, and one of another tenant.
+    Campaign other = w.scope.campaigns().create(NewCampaign.running(w.brand.id(), "Other campaign"));
+    Participant otherAda = w.scope.participants().create(other.id(), NewParticipant.withEmail("ada@example.com"));
+    Referral otherCampaigns = referrals.signup(other.id(), Signup.referred(NewParticipant.withEmail(
+        "gil@mailinator.com"), referrals.codes(ParticipantRef.id(otherAda.id())).shortCode())).referral();
+    World b = world(engine);
+    Participant theirAda = enrol(b, "ada@example.com");
+    b.scope.referrals().signup(b.campaign.id(), Signup.referred(NewParticipant.withEmail("hal@mailinator.com"),
+        b.scope.referrals().codes(ParticipantRef.id(theirAda.id())).shortCode()));
+
+    List<Long> ids = all.stream().map(Referral::invitedId).toList();
+    assertEquals(ids.stream().sorted().toList(), ids, "signed up in invited id order");
+    Referral carol = all.get(1);
+    assertEquals(ada.id(), carol.referrerId());
+    assertEquals(c, carol.campaignId());
+    assertEquals(RiskLevel.MEDIUM, carol.riskLevel());
+    assertEquals("SELF_REFERRAL_IP", carol.riskReason());
+    assertEquals(RiskLevel.HIGH, all.get(2).riskLevel());
+    assertEquals("DISPOSABLE_EMAIL", all.get(2).riskReason());
+    for (int limit : new int[] {1, 2, Keyset.MAX_LIMIT}) {
+      assertEquals(all, Pages.all(page -> referrals.referrals(c, null, page), limit), "all, by " + limit);
+      for (ReferralStatus status : ReferralStatus.values()) {
+        assertEquals(all.stream().filter(r -> r.status() == status).toList(),
+            Pages.all(page -> referrals.referrals(c, status, page), limit), status + ", by " + limit);
+      }
+    }
+    CursorPage<Referral> first = referrals.referrals(c, null, Keyset.first(2));
+    assertEquals(all.subList(0, 2), first.items());
+    assertEquals(all.get(1).invitedId(), first.nextId(), "the cursor is the invited participant's id");
+    CursorPage<Referral> last = referrals.referrals(c, null, Keyset.after(all.get(2).invitedId(), 2));
+    assertEquals(all.subList(3, 5), last.items());
+    assertFalse(last.hasMore(), "the page holding the last referral is the last");
+    assertEquals(List.of(otherCampaigns), referrals.referrals(other.id(), null, Keyset.first(10)).items());
+    assertEquals(List.of(otherCampaigns), referrals.referrals(other.id(), ReferralStatus.RECORDED,
+        Keyset.first(10)).items());
+
+    // A review worked page by page: a referral recorded after the first page is on a later one.
+    CursorPage<Referral> review = referrals.referrals(c, ReferralStatus.IN_REVIEW, Keyset.first(1));
+    assertEquals(List.of(carol), review.items());
+    assertTrue(review.hasMore());
+    Referral gus = referrals.signup(c, Signup.referred(NewParticipant.withEmail("gus@example.com")
+        .withIpAddress(officeIp), code)).referral();
+    assertEquals(ReferralStatus.IN_REVIEW, gus.status());
+    CursorPage<Referral> next = referrals.referrals(c, ReferralStatus.IN_REVIEW, Keyset.after(review.nextId(), 1));
+    assertEquals(List.of(all.get(3)), next.items());
+    assertTrue(next.hasMore(), "the referral recorded since is still to come");
+    CursorPage<Referral> then = referrals.referrals(c, ReferralStatus.IN_REVIEW, Keyset.after(next.nextId(), 1));
+    assertEquals(List.of(gus.invitedId()), then.items().stream().map(Referral::invitedId).toList());
+    assertFalse(then.hasMore());
+
+    // Approving what a held referral unlocked leaves the referral in review.
+    List<EarnedReward> held = signups.get(1).unlocked();
+    assertFalse(held.isEmpty(), "the referral in review unlocked the referrer's reward, held");
+    for (EarnedReward reward : held) {
+      assertEquals(EarnedRewardStatus.PENDING, reward.status());
+      w.scope.rewards().approve(reward.id(), false);
+    }
+    assertEquals(List.of(carol, all.get(3)), referrals.referrals(c, ReferralStatus.IN_REVIEW, Keyset.first(2))
+        .items());
+
+    w.scope.participants().delete(ParticipantRef.id(all.get(2).invitedId()));
+    assertEquals(List.of(all.get(4)), referrals.referrals(c, ReferralStatus.REJECTED, Keyset.first(10)).items(),
+        "a deleted participant's referral is gone");
+    assertEquals(5, referrals.referrals(c, null, Keyset.first(10)).items().size());
+    w.scope.participants().delete(ParticipantRef.id(ada.id()));
+    assertEquals(List.of(), referrals.referrals(c, null, Keyset.first(10)).items(), "and a deleted referrer's");
+
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's campaign",
+        () -> referrals.referrals(b.campaign.id(), null, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's campaign, by status",
+        () -> referrals.referrals(b.campaign.id(), ReferralStatus.REJECTED, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown campaign",
+        () -> referrals.referrals(987_654_321L, null, Keyset.first(10)));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page",
+        () -> referrals.referrals(c, ReferralStatus.IN_REVIEW, null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page of an unknown campaign",
+        () -> referrals.referrals(987_654_321L, null, null));
+    assertEquals(1, b.scope.referrals().referrals(b.campaign.id(), ReferralStatus.IN_REVIEW, Keyset.first(10))
+        .items().size(), "the other tenant's own, HIGH risk in review by default");
+  }
+
+  /**
    * A catalog reward's redemptions, what a host ships: in redemption order (id ascending), a keyset page at a time;
    * a participant's, what its account page shows: newest first. Never another reward's, participant's or tenant's; a
    * deleted participant's redemptions stay on the reward's list, as they stay in storage. An unknown or another
@@ -2756,6 +2878,42 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
     assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
     assertEquals(1, w.scope.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(10)).items().size());
+  }
+
+  /**
+   * A campaign's referrals read inside a host's transaction: the referral its own signup recorded is listed there,
+   * and vanishes with its rollback; a refusal (NOT_FOUND, VALIDATION_ERROR) keeps the host's work committable.
+   */
+  @Test
+  void aCampaignsReferralsInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    long c = w.campaign.id();
+    String code = w.scope.referrals().codes(ParticipantRef.id(enrol(w, "ada@example.com").id())).shortCode();
+    long orders = host.countHostOrders();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      Referral mine = joined.referrals().signup(c, Signup.referred(NewParticipant.withEmail("bob@mailinator.com"),
+          code)).referral();
+      assertEquals(ReferralStatus.RECORDED, mine.status(), "no referrer reward");
+      assertEquals(List.of(mine), joined.referrals().referrals(c, ReferralStatus.RECORDED, Keyset.first(10))
+          .items(), "the host transaction lists what its own signup recorded");
+      tx.rollback();
+    }
+    assertEquals(List.of(), w.scope.referrals().referrals(c, null, Keyset.first(10)).items(), "gone with the rollback");
+
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      tx.insertHostOrder("review-1");
+      assertRejected(ErrorCode.NOT_FOUND, null, "an unknown campaign inside the host transaction",
+          () -> joined.referrals().referrals(987_654_321L, ReferralStatus.IN_REVIEW, Keyset.first(10)));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page inside the host transaction",
+          () -> joined.referrals().referrals(c, null, null));
+      joined.referrals().signup(c, Signup.referred(NewParticipant.withEmail("bob@example.com"), code));
+      tx.commit();
+    }
+    assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
+    assertEquals(1, w.scope.referrals().referrals(c, ReferralStatus.RECORDED, Keyset.first(10)).items().size());
   }
 
   /**
