@@ -400,6 +400,8 @@ final class InMemoryTables {
   final Map<IdPair, Referral> referrals = new HashMap<>();
   /** (tenant, referrer, invited id) -> invited id, for a referrer's referrals in invited id order. */
   final TreeMap<IdTriple, Long> referralsByReferrer = new TreeMap<>();
+  /** (tenant, campaign, invited id) -> invited id, for a campaign's referrals in invited id order. */
+  final TreeMap<IdTriple, Long> referralsByCampaign = new TreeMap<>();
   /** The unique visitors of each participant's code. */
   final TreeMap<VisitorKey, VisitorRow> visitors = new TreeMap<>();
   /** (tenant, participant) -> stats counters; absent means zero. */
@@ -506,6 +508,7 @@ final class InMemoryTables {
     signupsByVisitor.clear();
     referrals.clear();
     referralsByReferrer.clear();
+    referralsByCampaign.clear();
     visitors.clear();
     referralStats.clear();
     conversions.clear();

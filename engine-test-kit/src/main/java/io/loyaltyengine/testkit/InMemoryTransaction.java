@@ -2587,6 +2587,7 @@ final class InMemoryTransaction implements Transaction {
         }
         put(t.referrals, key, r);
         put(t.referralsByReferrer, new IdTriple(r.tenantId(), r.referrerId(), r.invitedId()), r.invitedId());
+        put(t.referralsByCampaign, new IdTriple(r.tenantId(), r.campaignId(), r.invitedId()), r.invitedId());
         return true;
       });
     }
@@ -2615,7 +2616,19 @@ final class InMemoryTransaction implements Transaction {
     @Override
     public List<Referral> listForCampaign(long tenantId, long campaignId, ReferralStatus status,
         Long afterInvitedId, int limit) {
-      throw new UnsupportedOperationException("not built yet");
+      return call(() -> {
+        checkLimit(limit);
+        long lower = afterInvitedId == null ? Long.MIN_VALUE : afterInvitedId;
+        return List.copyOf(t.referralsByCampaign
+            .subMap(new IdTriple(tenantId, campaignId, lower), afterInvitedId == null,
+                new IdTriple(tenantId, campaignId, Long.MAX_VALUE), true)
+            .values()
+            .stream()
+            .map(invited -> t.referrals.get(new IdPair(tenantId, invited)))
+            .filter(r -> status == null || r.status() == status)
+            .limit(limit)
+            .toList());
+      });
     }
 
     @Override
@@ -2742,6 +2755,7 @@ final class InMemoryTransaction implements Transaction {
     private void deleteReferral(Referral r) {
       remove(t.referrals, new IdPair(r.tenantId(), r.invitedId()));
       remove(t.referralsByReferrer, new IdTriple(r.tenantId(), r.referrerId(), r.invitedId()));
+      remove(t.referralsByCampaign, new IdTriple(r.tenantId(), r.campaignId(), r.invitedId()));
     }
   }
 

@@ -625,7 +625,14 @@ public final class ReferralService implements Referrals {
 
   @Override
   public CursorPage<Referral> referrals(long campaignId, ReferralStatus status, Keyset page) {
-    throw new UnsupportedOperationException("not built yet");
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    // At one snapshot, as Rewards.earned of a campaign: the campaign and its referrals read together.
+    return context.transactions().runRead(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return CursorPage.fromRows(tx.referrals().listForCampaign(tenantId, campaignId, status, page.afterId(),
+          page.limit() + 1), page.limit(), Referral::invitedId);
+    });
   }
 
   @Override

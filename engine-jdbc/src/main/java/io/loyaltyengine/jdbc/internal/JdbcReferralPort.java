@@ -338,7 +338,19 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
   @Override
   public List<Referral> listForCampaign(long tenantId, long campaignId, ReferralStatus status, Long afterInvitedId,
       int limit) {
-    throw new UnsupportedOperationException("not built yet");
+    String statement = Sql.REFERRAL_FOR_CAMPAIGN + (status == null ? Sql.REFERRAL_CAMPAIGN_ORDER_LIMIT
+        : Sql.REFERRAL_AND_STATUS + Sql.REFERRAL_CAMPAIGN_STATUS_ORDER_LIMIT);
+    return run("referral campaign list", () -> {
+      var query = handle.createQuery(statement)
+          .bind("tenantId", tenantId)
+          .bind("campaignId", campaignId)
+          .bind("afterInvitedId", afterInvitedId == null ? Long.MIN_VALUE : afterInvitedId)
+          .bind("limit", checkLimit(limit));
+      if (status != null) {
+        query.bind("status", status.name());
+      }
+      return query.map(Rows.REFERRAL).list();
+    });
   }
 
   /** One recursive query, however long the chain. */

@@ -810,6 +810,14 @@ public final class Sql {
   static final String REFERRAL_AND_AFTER = " AND invited_id > :afterInvitedId";
   /** ix_referral_referrer's order (see {@link #PARTICIPANT_ORDER_LIMIT}). */
   static final String REFERRAL_ORDER_LIMIT = " ORDER BY tenant_id, referrer_id, invited_id LIMIT :limit";
+  /** A campaign's referrals after a cursor: through ix_referral_campaign, by status ix_referral_campaign_status. */
+  static final String REFERRAL_FOR_CAMPAIGN = "SELECT " + REFERRAL_COLUMNS
+      + " FROM referral WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND invited_id > :afterInvitedId";
+  static final String REFERRAL_AND_STATUS = " AND status = :status";
+  /** The order of ix_referral_campaign, and of ix_referral_campaign_status with a status (see V24). */
+  static final String REFERRAL_CAMPAIGN_ORDER_LIMIT = " ORDER BY tenant_id, campaign_id, invited_id LIMIT :limit";
+  static final String REFERRAL_CAMPAIGN_STATUS_ORDER_LIMIT =
+      " ORDER BY tenant_id, campaign_id, status, invited_id LIMIT :limit";
   /**
    * A participant's referrers, nearest first, at most :depth of them: its referral's referrer, then the referrer of
    * each in turn, the tenant in the seed and in every step's join (the primary key (tenant_id, invited_id) serves

@@ -1953,8 +1953,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
         () -> referrals.referrals(c, ReferralStatus.IN_REVIEW, null));
     assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page of an unknown campaign",
         () -> referrals.referrals(987_654_321L, null, null));
-    assertEquals(1, b.scope.referrals().referrals(b.campaign.id(), ReferralStatus.IN_REVIEW, Keyset.first(10))
-        .items().size(), "the other tenant's own, HIGH risk in review by default");
+    assertEquals(1, b.scope.referrals().referrals(b.campaign.id(), ReferralStatus.RECORDED, Keyset.first(10))
+        .items().size(), "the other tenant's own (no referrer reward: recorded)");
   }
 
   /**
