@@ -2078,6 +2078,26 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
   }
 
+  /**
+   * A redemption made with the longest key a host may give it (128 characters: a SHA-512 digest in hex) is found
+   * under the engine's key of its ledger entry, {@code redemption:<key>}, as any shorter one is; 129 characters after
+   * the prefix are as malformed as they are in {@code redeem}.
+   */
+  @Test
+  void aRedemptionsLedgerEntryIsFoundByTheEnginesKeyForAKeyOfFullLength() {
+    World w = world(newEngine());
+    ParticipantRef bob = ParticipantRef.id(enrol(w, "bob@example.com").id());
+    w.scope.points().award(bob, PointsChange.of(5, "purchase"));
+    CatalogReward tin = w.scope.catalog().create(NewCatalogReward.of(w.campaign.id(), "Tin", 5, RewardType.CUSTOM));
+    String key = "f".repeat(128);
+    Redemption redeemed = w.scope.catalog().redeem(bob, tin.id(), key);
+
+    assertEquals(redeemed.ledgerEntryId(), w.scope.points().findByIdempotencyKey("redemption:" + key)
+        .orElseThrow().id(), "the engine's own key of a redemption with a 128-character key");
+    assertRejected(ErrorCode.VALIDATION_ERROR, "idempotencyKey", "a redemption key one character too long",
+        () -> w.scope.points().findByIdempotencyKey("redemption:" + key + "f"));
+  }
+
   // ==================================================================== bad input corpus
 
   @Test
