@@ -109,7 +109,8 @@ public interface Points {
    * {@code redemption:<your key>}, ...). Empty for a key no entry holds: never used, used by a capped deduction
    * that took nothing (a zero balance writes no entry), or held by a deleted participant (its ledger went with it).
    *
-   * @param idempotencyKey the key (1..128 printable ASCII characters without spaces)
+   * @param idempotencyKey the key (1..128 printable ASCII characters without spaces; after {@code redemption:}, as
+   *     many again)
    * @return the entry, or empty
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code idempotencyKey} (null or malformed)
    */
