@@ -1169,7 +1169,8 @@ public abstract class StorageContractTest extends EngineContractSupport {
     assertSearch(w, "\u00A0ada\u202F", ada);
     assertSearch(w, " \u2007lovelace\u00A0 ", ada);
     List<Participant> everyone = allParticipants(w.scope, w.campaign.id());
-    for (String blank : List.of("   ", "\u00A0", " \u202F\u2007 ")) {
+    // Blank as a name is: characters drawn as nothing (a zero-width space, a byte-order mark) included.
+    for (String blank : List.of("   ", "\u00A0", " \u202F\u2007 ", "\u200B", "\uFEFF \u200D")) {
       assertEquals(everyone, allParticipants(w.scope, w.campaign.id(), ParticipantFilter.search(blank), 2),
           "a blank search, no-break spaces included, is no search: " + show(blank));
     }
@@ -1268,8 +1269,9 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   /**
-   * ParticipantFilter: a blank tier (spaces, no-break ones included, or empty) is no tier filter, as a blank search
-   * is no search; no participant has a blank tier, so it could match no one. It was a VALIDATION_ERROR.
+   * ParticipantFilter: a blank tier (spaces, no-break ones included, characters drawn as nothing, or empty) is no
+   * tier filter, as a blank search is no search; no participant has a blank tier, so it could match no one. It was a
+   * VALIDATION_ERROR.
    */
   @Test
   void aBlankTierFilterIsNoFilterAsABlankSearchIs() {
@@ -1278,7 +1280,7 @@ public abstract class StorageContractTest extends EngineContractSupport {
     Participant none = tiered(w, "g2@example.com", "Bea", null);
     Participant silver = tiered(w, "g3@example.com", "Ann", "silver");
     long campaign = w.campaign.id();
-    for (String blank : List.of("", " ", "\t", "\u00a0", " \u202f ")) {
+    for (String blank : List.of("", " ", "\t", "\u00a0", " \u202f ", "\u200b", "\u3164 \u2060")) {
       assertEquals(List.of(gold, none, silver), allParticipants(w.scope, campaign, ParticipantFilter.tier(blank), 2),
           "list with the tier filter " + show(blank));
       assertEquals(List.of(gold, silver), allParticipants(w.scope, campaign,
