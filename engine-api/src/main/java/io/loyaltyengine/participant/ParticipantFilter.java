@@ -7,9 +7,10 @@ package io.loyaltyengine.participant;
  * @param search case-insensitive text matched anywhere in the first name, last name or email (the Greek final sigma
  *     matching the medial one, as in case folding, and a composed accented letter the decomposed one, as NFC
  *     equates them), stripped of surrounding spaces, at most 100 characters (code points) without control
- *     characters; {@code null} or blank (only spaces, no-break ones included) for none
+ *     characters; {@code null} or blank (only spaces, no-break ones included, and characters drawn as nothing such
+ *     as zero-width spaces) for none
  * @param tier exact tier name, stripped of surrounding spaces as a participant's tier is, at most 64 characters;
- *     {@code null} or blank (only spaces, no-break ones included) for any tier
+ *     {@code null} or blank (as a blank search) for any tier
  */
 public record ParticipantFilter(String search, String tier) {
   private static final ParticipantFilter ALL = new ParticipantFilter(null, null);

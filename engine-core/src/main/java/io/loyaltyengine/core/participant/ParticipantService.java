@@ -240,13 +240,14 @@ public final class ParticipantService implements Participants {
       if (filter == null) {
         return new Filter(null, null);
       }
-      // TextRules' blank, not String's: a search of no-break spaces is no search either, not a VALIDATION_ERROR; and
-      // for the same reason no-break spaces around a search are stripped as spaces are (String.strip keeps them), so
-      // a search pasted with one still finds what it shows.
-      String search = filter.search() == null || TextRules.isBlank(filter.search())
+      // TextRules' blank, not String's: a search of no-break spaces, or of characters drawn as nothing (which
+      // required() refuses as blank), is no search either, not a VALIDATION_ERROR; and for the same reason no-break
+      // spaces around a search are stripped as spaces are (String.strip keeps them), so a search pasted with one
+      // still finds what it shows.
+      String search = filter.search() == null || TextRules.drawsNothing(filter.search())
           ? null : TextRules.required("search", TextRules.stripSpaces(filter.search()), MAX_SEARCH_LENGTH);
       // A blank tier is no tier filter, as a blank search is no search (no participant has a blank tier).
-      String tier = filter.tier() == null || TextRules.isBlank(filter.tier())
+      String tier = filter.tier() == null || TextRules.drawsNothing(filter.tier())
           ? null : TextRules.required("tier", filter.tier(), MAX_TIER_LENGTH);
       return new Filter(search == null ? null : ParticipantSearch.normalize(search), tier);
     }
