@@ -78,7 +78,7 @@ public final class CatalogService implements Catalog {
   /** The ledger entry type of a redemption's deduction. */
   public static final String LEDGER_TYPE = "redemption";
   /** The prefix of the ledger idempotency key of a redemption with an idempotency key. */
-  public static final String LEDGER_KEY_PREFIX = "redemption:";
+  public static final String LEDGER_KEY_PREFIX = PointsRules.REDEMPTION_KEY_PREFIX;
 
   private final ScopeContext context;
   private final PointsService points;

@@ -22,6 +22,11 @@ public final class PointsRules {
   public static final int MAX_DESCRIPTION_LENGTH = 500;
   /** Longest {@code idempotencyKey}. */
   public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+  /**
+   * What a redemption's ledger entry's key starts with, before the host's own key (which may be of the full length):
+   * the catalog's, named here so that the ledger's lookup by key knows it without depending on the catalog.
+   */
+  public static final String REDEMPTION_KEY_PREFIX = "redemption:";
 
   private PointsRules() {
   }

@@ -6,7 +6,6 @@ import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
-import io.loyaltyengine.core.catalog.CatalogService;
 import io.loyaltyengine.core.event.EventJson;
 import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.internal.CombinableWork;
@@ -116,7 +115,7 @@ public final class PointsService implements Points {
   public Optional<LedgerEntry> findByIdempotencyKey(String idempotencyKey) {
     String key = TextRules.notNull("idempotencyKey", idempotencyKey);
     // A redemption's entry holds its prefix before the host's key, which may itself be of the full length.
-    String prefix = CatalogService.LEDGER_KEY_PREFIX;
+    String prefix = PointsRules.REDEMPTION_KEY_PREFIX;
     PointsRules.idempotencyKey(key.startsWith(prefix) && key.length() > prefix.length()
         ? key.substring(prefix.length()) : key);
     long tenantId = context.tenantId();
