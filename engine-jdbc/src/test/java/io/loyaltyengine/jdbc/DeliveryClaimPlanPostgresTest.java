@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.PostgresPlans.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,8 +12,6 @@ import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.StringJoiner;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -120,17 +119,6 @@ class DeliveryClaimPlanPostgresTest {
           .replace(":now", "now()").replace(":limit", "100"));
       assertFalse(lock.contains("Join") || lock.contains("Nested Loop"), "the lock reads one table:\n" + lock);
     }
-  }
-
-  private static String plan(Statement s, String query) throws Exception {
-    List<String> plan = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + query)) {
-      while (rs.next()) {
-        plan.add(rs.getString(1));
-      }
-    }
-    System.out.println("plan:\n" + String.join("\n", plan));
-    return String.join("\n", plan);
   }
 
   /** PostgreSQL's statement locking a claim's candidates. */

@@ -1,5 +1,9 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.PostgresPlans.campaign;
+import static io.loyaltyengine.jdbc.PostgresPlans.plan;
+import static io.loyaltyengine.jdbc.PostgresPlans.sql;
+import static io.loyaltyengine.jdbc.PostgresPlans.tenant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,19 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
-import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
-import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.EventSettings;
-import io.loyaltyengine.jdbc.internal.Sql;
 import io.loyaltyengine.rewards.CampaignReward;
 import io.loyaltyengine.rewards.EarnedReward;
 import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.rewards.NewCampaignReward;
-import io.loyaltyengine.tenant.NewTenant;
-import java.lang.reflect.Field;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,10 +54,10 @@ class EarnedRewardListPlanPostgresTest {
 
   @Test
   void aPageOfACampaignsEarnedRewardsIsARangeOfAnIndexAllOrInOneStatus() throws Exception {
-    TenantScope shop = tenant("Shop");
+    TenantScope shop = tenant(engine, "Shop");
     Campaign campaign = campaign(shop, "Tea");
     Campaign other = campaign(shop, "Coffee");
-    TenantScope stranger = tenant("Stranger");
+    TenantScope stranger = tenant(engine, "Stranger");
     Campaign theirs = campaign(stranger, "Theirs");
     CampaignReward reward = shop.rewards().define(campaign.id(), NewCampaignReward.message("Thanks", "Thanks", 1));
     CampaignReward elsewhere = shop.rewards().define(other.id(), NewCampaignReward.message("Else", "Else", 1));
@@ -109,15 +107,6 @@ class EarnedRewardListPlanPostgresTest {
         && e.status() == EarnedRewardStatus.PENDING));
   }
 
-  private TenantScope tenant(String name) {
-    return engine.forTenant(engine.tenants().create(NewTenant.business(name)).id());
-  }
-
-  private static Campaign campaign(TenantScope scope, String name) {
-    long brand = scope.brands().create(new NewBrand(name, "https://" + name.toLowerCase() + ".example")).id();
-    return scope.campaigns().create(NewCampaign.running(brand, name));
-  }
-
   /** Earned rewards {@code from..to} (their ids, and participants), one cycle each, status as {@code status}. */
   private static void insert(Statement s, long tenantId, long campaignId, long rewardId, int from, int to,
       String status) throws Exception {
@@ -127,26 +116,9 @@ class EarnedRewardListPlanPostgresTest {
         + ", TRUE, 0, 0, 0, now() FROM generate_series(" + from + ", " + to + ") g");
   }
 
-  private static String plan(Statement s, String query) throws Exception {
-    List<String> plan = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + query)) {
-      while (rs.next()) {
-        plan.add(rs.getString(1));
-      }
-    }
-    System.out.println("plan:\n" + String.join("\n", plan));
-    return String.join("\n", plan);
-  }
-
   /** The list's statement, with or without the status, as the port puts it together. */
   private static String statement(boolean status) throws ReflectiveOperationException {
-    return constant("EARNED_FOR_CAMPAIGN") + (status ? constant("EARNED_AND_STATUS")
-        + constant("EARNED_STATUS_ORDER_LIMIT") : constant("EARNED_ORDER_LIMIT"));
-  }
-
-  private static String constant(String name) throws ReflectiveOperationException {
-    Field field = Sql.class.getDeclaredField(name);
-    field.setAccessible(true);
-    return (String) field.get(null);
+    return sql("EARNED_FOR_CAMPAIGN") + (status ? sql("EARNED_AND_STATUS")
+        + sql("EARNED_STATUS_ORDER_LIMIT") : sql("EARNED_ORDER_LIMIT"));
   }
 }

@@ -1,5 +1,9 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.PostgresPlans.campaign;
+import static io.loyaltyengine.jdbc.PostgresPlans.plan;
+import static io.loyaltyengine.jdbc.PostgresPlans.sql;
+import static io.loyaltyengine.jdbc.PostgresPlans.tenant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,17 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
-import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
-import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.EventSettings;
-import io.loyaltyengine.jdbc.internal.Sql;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralStatus;
-import io.loyaltyengine.tenant.NewTenant;
-import java.lang.reflect.Field;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,10 +53,10 @@ class ReferralListPlanPostgresTest {
 
   @Test
   void aPageOfACampaignsReferralsIsARangeOfAnIndexAllOrInOneStatus() throws Exception {
-    TenantScope shop = tenant("Shop");
+    TenantScope shop = tenant(engine, "Shop");
     Campaign campaign = campaign(shop, "Tea");
     Campaign other = campaign(shop, "Coffee");
-    TenantScope stranger = tenant("Stranger");
+    TenantScope stranger = tenant(engine, "Stranger");
     Campaign theirs = campaign(stranger, "Theirs");
     try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
       // Invited ids 1..200,000 of the campaign, every 1,000th IN_REVIEW, the rest COUNTED; the other campaign's and
@@ -105,15 +103,6 @@ class ReferralListPlanPostgresTest {
         && r.status() == ReferralStatus.IN_REVIEW && r.riskReason().equals("VELOCITY_IP")));
   }
 
-  private TenantScope tenant(String name) {
-    return engine.forTenant(engine.tenants().create(NewTenant.business(name)).id());
-  }
-
-  private static Campaign campaign(TenantScope scope, String name) {
-    long brand = scope.brands().create(new NewBrand(name, "https://" + name.toLowerCase() + ".example")).id();
-    return scope.campaigns().create(NewCampaign.running(brand, name));
-  }
-
   /** Referrals of invited ids {@code from..to}, all by referrer 0, status as {@code status}. */
   private static void insert(Statement s, long tenantId, long campaignId, int from, int to, String status)
       throws Exception {
@@ -124,26 +113,9 @@ class ReferralListPlanPostgresTest {
         + " FROM generate_series(" + from + ", " + to + ") g");
   }
 
-  private static String plan(Statement s, String query) throws Exception {
-    List<String> plan = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + query)) {
-      while (rs.next()) {
-        plan.add(rs.getString(1));
-      }
-    }
-    System.out.println("plan:\n" + String.join("\n", plan));
-    return String.join("\n", plan);
-  }
-
   /** The list's statement, with or without the status, as the port puts it together. */
   private static String statement(boolean status) throws ReflectiveOperationException {
-    return constant("REFERRAL_FOR_CAMPAIGN") + (status ? constant("REFERRAL_AND_STATUS")
-        + constant("REFERRAL_CAMPAIGN_STATUS_ORDER_LIMIT") : constant("REFERRAL_CAMPAIGN_ORDER_LIMIT"));
-  }
-
-  private static String constant(String name) throws ReflectiveOperationException {
-    Field field = Sql.class.getDeclaredField(name);
-    field.setAccessible(true);
-    return (String) field.get(null);
+    return sql("REFERRAL_FOR_CAMPAIGN") + (status ? sql("REFERRAL_AND_STATUS")
+        + sql("REFERRAL_CAMPAIGN_STATUS_ORDER_LIMIT") : sql("REFERRAL_CAMPAIGN_ORDER_LIMIT"));
   }
 }

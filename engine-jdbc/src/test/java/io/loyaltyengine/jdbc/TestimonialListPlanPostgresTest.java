@@ -1,5 +1,9 @@
 package io.loyaltyengine.jdbc;
 
+import static io.loyaltyengine.jdbc.PostgresPlans.campaign;
+import static io.loyaltyengine.jdbc.PostgresPlans.plan;
+import static io.loyaltyengine.jdbc.PostgresPlans.sql;
+import static io.loyaltyengine.jdbc.PostgresPlans.tenant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,17 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
-import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
-import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.EventSettings;
-import io.loyaltyengine.jdbc.internal.Sql;
-import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testimonials.TestimonialStatus;
-import java.lang.reflect.Field;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,10 +52,10 @@ class TestimonialListPlanPostgresTest {
 
   @Test
   void aPageOfACampaignsTestimonialsIsARangeOfAnIndexAllOrInOneStatus() throws Exception {
-    TenantScope shop = tenant("Shop");
+    TenantScope shop = tenant(engine, "Shop");
     Campaign campaign = campaign(shop, "Tea");
     Campaign other = campaign(shop, "Coffee");
-    TenantScope stranger = tenant("Stranger");
+    TenantScope stranger = tenant(engine, "Stranger");
     Campaign theirs = campaign(stranger, "Theirs");
     try (Connection c = fixture.connect(); Statement s = c.createStatement()) {
       // Ids (and participants) 1..200,000 of the campaign, the last 200 PENDING, the rest APPROVED; the other
@@ -103,15 +101,6 @@ class TestimonialListPlanPostgresTest {
         && t.status() == TestimonialStatus.PENDING));
   }
 
-  private TenantScope tenant(String name) {
-    return engine.forTenant(engine.tenants().create(NewTenant.business(name)).id());
-  }
-
-  private static Campaign campaign(TenantScope scope, String name) {
-    long brand = scope.brands().create(new NewBrand(name, "https://" + name.toLowerCase() + ".example")).id();
-    return scope.campaigns().create(NewCampaign.running(brand, name));
-  }
-
   /** Testimonials {@code from..to} (their ids, and participants), status as {@code status}. */
   private static void insert(Statement s, long tenantId, long campaignId, int from, int to, String status)
       throws Exception {
@@ -120,26 +109,9 @@ class TestimonialListPlanPostgresTest {
         + status + ", now(), NULL FROM generate_series(" + from + ", " + to + ") g");
   }
 
-  private static String plan(Statement s, String query) throws Exception {
-    List<String> plan = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + query)) {
-      while (rs.next()) {
-        plan.add(rs.getString(1));
-      }
-    }
-    System.out.println("plan:\n" + String.join("\n", plan));
-    return String.join("\n", plan);
-  }
-
   /** The list's statement, with or without the status, as the port puts it together. */
   private static String statement(boolean status) throws ReflectiveOperationException {
-    return constant("TESTIMONIAL_LIST") + (status ? constant("TESTIMONIAL_AND_STATUS")
-        + constant("TESTIMONIAL_STATUS_ORDER") : constant("TESTIMONIAL_ORDER"));
-  }
-
-  private static String constant(String name) throws ReflectiveOperationException {
-    Field field = Sql.class.getDeclaredField(name);
-    field.setAccessible(true);
-    return (String) field.get(null);
+    return sql("TESTIMONIAL_LIST") + (status ? sql("TESTIMONIAL_AND_STATUS")
+        + sql("TESTIMONIAL_STATUS_ORDER") : sql("TESTIMONIAL_ORDER"));
   }
 }

@@ -1,0 +1,57 @@
+package io.loyaltyengine.jdbc;
+
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.brand.NewBrand;
+import io.loyaltyengine.campaign.Campaign;
+import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.jdbc.internal.Sql;
+import io.loyaltyengine.tenant.NewTenant;
+import java.lang.reflect.Field;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the PostgreSQL plan tests share: a statement's plan as executed ({@code EXPLAIN ANALYZE}, printed so that a
+ * change of plan can be read in the test output), a statement of {@link Sql} as the port sends it, and a tenant with
+ * a running campaign to fill.
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class PostgresPlans {
+  private PostgresPlans() {
+  }
+
+  /** The plan PostgreSQL executed for {@code query}, without costs or timings, one line per node. */
+  static String plan(Statement s, String query) throws SQLException {
+    List<String> plan = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + query)) {
+      while (rs.next()) {
+        plan.add(rs.getString(1));
+      }
+    }
+    System.out.println("plan:\n" + String.join("\n", plan));
+    return String.join("\n", plan);
+  }
+
+  /** The text of one of {@link Sql}'s statements (they are package-private there). */
+  static String sql(String name) throws ReflectiveOperationException {
+    Field field = Sql.class.getDeclaredField(name);
+    field.setAccessible(true);
+    return (String) field.get(null);
+  }
+
+  /** A new tenant of {@code engine}. */
+  static TenantScope tenant(LoyaltyEngine engine, String name) {
+    return engine.forTenant(engine.tenants().create(NewTenant.business(name)).id());
+  }
+
+  /** A running campaign of a new brand of {@code scope}. */
+  static Campaign campaign(TenantScope scope, String name) {
+    long brand = scope.brands().create(new NewBrand(name, "https://" + name.toLowerCase() + ".example")).id();
+    return scope.campaigns().create(NewCampaign.running(brand, name));
+  }
+}
