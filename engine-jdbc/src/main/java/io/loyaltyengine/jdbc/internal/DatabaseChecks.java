@@ -186,7 +186,8 @@ public final class DatabaseChecks {
       if (!"0".equals(value == null ? null : value.strip())) {
         throw new IllegalStateException("the H2 database runs with WRITE_DELAY=" + value + ": commits reported as"
             + " done can be lost when the process dies; the engine requires WRITE_DELAY=0 (add ;WRITE_DELAY=0 to"
-            + " the URL of the host's DataSource)");
+            + " the database's URL, the builder's or the host DataSource's, and remove any INIT statement or other"
+            + " connection that raises it)");
       }
     }
     if (!H2Urls.survivesInterrupts(path)) {
