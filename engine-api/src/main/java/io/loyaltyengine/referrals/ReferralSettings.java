@@ -21,8 +21,8 @@ import java.time.Duration;
  * @param conversionPoints what a tracked conversion awards the referrer
  * @param onMediumRisk what a MEDIUM-risk referral does
  * @param onHighRisk what a HIGH-risk referral does
- * @param velocityLimit signups from one IP address or visitor id allowed within {@code velocityWindow} before the
- *     next is HIGH risk, 1..10,000
+ * @param velocityLimit signups from one IP address or visitor id allowed within {@code velocityWindow} (those made
+ *     at most that long before, one exactly that old included) before the next is HIGH risk, 1..10,000
  * @param velocityWindow the window of the velocity rule, 1 minute..7 days in whole seconds
  */
 public record ReferralSettings(long campaignId, ReferralGoal goal, boolean requireSignedCodes, Long referrerRewardId,
