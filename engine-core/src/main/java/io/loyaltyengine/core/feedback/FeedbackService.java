@@ -377,8 +377,7 @@ public final class FeedbackService implements FeedbackBoards {
    * {@link TextRules#requiredLines}.
    */
   private static String optionalText(String field, String value, int maxLength) {
-    return value == null || TextRules.drawsNothing(value.strip())
-        ? "" : TextRules.requiredLines(field, value, maxLength);
+    return value == null || TextRules.drawsNothing(value) ? "" : TextRules.requiredLines(field, value, maxLength);
   }
 
   private FeedbackBoard findBoard(Transaction tx, long boardId) {

@@ -117,13 +117,7 @@ public final class MetadataRules {
 
   private static void checkString(String field, String s, EngineLimits limits) {
     TextRules.checkLength(field, s, limits.maxMetadataValueLength());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
-        throw LoyaltyException.validation(field, field + " must not contain control characters");
-      }
-    }
-    // Unpaired surrogates: checked on a copy without the allowed whitespace controls.
-    TextRules.checkCharacters(field, s.replace('\t', ' ').replace('\n', ' ').replace('\r', ' '));
+    // A string value may span lines: tab, CR and LF are kept.
+    TextRules.checkCharacters(field, s, true);
   }
 }

@@ -46,7 +46,7 @@ public final class TextRules {
     if (drawsNothing(stripped)) {
       throw LoyaltyException.validation(field, field + " must not be blank");
     }
-    checkCharacters(field, lines ? stripped.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ') : stripped);
+    checkCharacters(field, stripped, lines);
     checkLength(field, stripped, maxLength);
     return stripped;
   }
@@ -145,9 +145,17 @@ public final class TextRules {
 
   /** Rejects control characters and unpaired surrogates. */
   public static void checkCharacters(String field, String value) {
+    checkCharacters(field, value, false);
+  }
+
+  /**
+   * Rejects control characters, but tab, CR and LF when {@code lines} (a text that may span lines), and unpaired
+   * surrogates.
+   */
+  public static void checkCharacters(String field, String value, boolean lines) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (Character.isISOControl(c)) {
+      if (Character.isISOControl(c) && !(lines && (c == '\t' || c == '\n' || c == '\r'))) {
         throw LoyaltyException.validation(field, field + " must not contain control characters");
       }
       if (Character.isHighSurrogate(c)) {
