@@ -11,9 +11,10 @@ import java.time.Instant;
 /**
  * The payloads of referral events, written with {@link EventJson#write}.
  *
- * <p>Shapes (schema version 1). As in the other features, the id of the entity an event is about is a string (64-bit
- * ids do not survive JavaScript numbers) and the ids it refers to are numbers. No payload carries an email, IP
- * address, visitor id or customer id; order ids are the host's own and are carried.
+ * <p>Shapes (schema version 2, {@code Outbox.SCHEMA_VERSION}). As in the other features, every id, the event's own
+ * entity's and those it refers to, is a JSON string of its decimal digits ({@link EventJson#id}: 64-bit ids do not
+ * survive JavaScript numbers); points and counts are numbers. No payload carries an email, IP address, visitor id or
+ * customer id; order ids are the host's own and are carried.
  * <ul>
  *   <li>{@code referral.signup}: {@code {"referral": {"campaignId", "invitedId", "referrerId", "codeKind",
  *       "riskLevel", "riskReason", "status", "createdAt"}}}.</li>
