@@ -16,8 +16,9 @@ import java.time.Instant;
  * The payloads of reward events, written with {@link EventJson#write}, and the one value the engine reads back
  * from them (the earned reward's id, for fulfilment handlers).
  *
- * <p>Shapes (schema version 1). The id of the entity an event is about is a string, as a ledger entry's id in a
- * points event (64-bit ids do not survive JavaScript numbers); the ids it refers to are numbers, as elsewhere.
+ * <p>Shapes (schema version 2, {@code Outbox.SCHEMA_VERSION}). Every id, the event's own entity's and those it
+ * refers to, is a JSON string of its decimal digits ({@link EventJson#id}: 64-bit ids do not survive JavaScript
+ * numbers); points, cycles, amounts and counts are numbers.
  * <ul>
  *   <li>reward reached, approved, fulfilled, removed, and coupon assigned: {@code {"earnedReward": {"id",
  *       "campaignId", "participantId", "campaignRewardId", "cycle", "type", "status", "unread", "points",
