@@ -53,7 +53,10 @@ public enum EventType {
   REFERRAL_SIGNUP("referral.signup"),
   /** An impression, share or visit was tracked on a referral code. Payload: the kind, the referrer, whether unique. */
   REFERRAL_TRACKED("referral.tracked"),
-  /** A conversion was tracked. Payload: the conversion and the points awarded. */
+  /**
+   * A conversion was tracked: CONVERTED, or REJECTED with no points when its buyer was the code's own participant.
+   * Payload: the conversion and the points awarded.
+   */
   REFERRAL_CONVERSION("referral.conversion"),
   /** A conversion was reversed. Payload: the conversion, the points taken back and the shortfall. */
   REFERRAL_REVERSAL("referral.reversal"),

@@ -12,8 +12,8 @@ import java.time.Instant;
  * @param referrerId the participant whose code converted
  * @param orderId the host's order id
  * @param orderValue the order's value
- * @param points points awarded to the referrer
- * @param status converted or reversed
+ * @param points points awarded to the referrer (0 for a REJECTED one)
+ * @param status converted, reversed, or rejected as a self-referral
  * @param pointsReversed points taken back by the reversal (at most {@code points}), else 0
  * @param createdAt when it was tracked
  * @param reversedAt when it was reversed, or null

@@ -266,13 +266,16 @@ public interface Referrals {
   /**
    * Tracks a conversion: idempotent per order id, awarding the referrer the campaign's
    * {@link ReferralSettings#conversionPoints()}. The same order id again returns the first result, whatever its
-   * code or value.
+   * code, value or buyer. An order whose named buyer is the code's own participant (see {@link NewConversion}) is a
+   * self-referral: recorded {@link ConversionStatus#REJECTED}, with no points and no stats, whatever the campaign's
+   * risk actions (they weigh signals that may be wrong; this one is an identity).
    *
    * @param campaignId the campaign
-   * @param conversion the order and its code
+   * @param conversion the order, its code and optionally its buyer
    * @return the conversion and the referrer's award
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code orderId} or
-   *     {@code orderValue} (or {@code orderValue} when the points would overflow); NOT_FOUND for the campaign;
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code orderId},
+   *     {@code orderValue} (or {@code orderValue} when the points would overflow), {@code buyerEmail} or
+   *     {@code buyerCustomerId}; NOT_FOUND for the campaign;
    *     CONFLICT on {@code orderId} if a points change of the host's took the award's ledger key
    *     ({@code referral_conversion:<conversion id>}; nothing changes)
    */

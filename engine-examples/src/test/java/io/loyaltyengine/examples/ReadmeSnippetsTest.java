@@ -74,6 +74,7 @@ import io.loyaltyengine.quests.Quests;
 import io.loyaltyengine.quests.TaskCompletion;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
+import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.Referral;
@@ -502,8 +503,12 @@ class ReadmeSnippetsTest {
     referrals.track(campaign.id(), Track.visit(code, cookie));              // clicks, unique visitors
     referrals.track(campaign.id(), Track.visit(code, cookie));
     ConversionResult converted = referrals.convert(campaign.id(),
-        new NewConversion(code, "order-7", new BigDecimal("40.00")));      // once per order id
+        new NewConversion(code, "order-7", new BigDecimal("40.00")).withBuyerEmail("bob@example.com"));
     assertEquals(60, converted.pointsAwarded(), "floor(40.00 x 1.5)");
+    ConversionResult ownOrder = referrals.convert(campaign.id(),
+        new NewConversion(code, "order-own", new BigDecimal("40.00")).withBuyerEmail("Ada.Lovelace+shop@gmail.com"));
+    assertEquals(List.of(ConversionStatus.REJECTED, 0L), List.of(ownOrder.conversion().status(),
+        ownOrder.pointsAwarded()), "the code's own participant bought: a self-referral earns nothing");
     assertTrue(referrals.convert(campaign.id(), new NewConversion(code, "order-7", new BigDecimal("40.00")))
         .replayed());
     assertEquals(60, balance(ada.id()));

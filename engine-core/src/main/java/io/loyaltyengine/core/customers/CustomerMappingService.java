@@ -48,14 +48,23 @@ public final class CustomerMappingService implements CustomerMappings {
    * @throws LoyaltyException VALIDATION_ERROR on {@code customerId}, without repeating it
    */
   public static String customerId(String value) {
+    return customerId("customerId", value);
+  }
+
+  /**
+   * Validates a customer id given in another field (a conversion's buyer, say), as {@link #customerId(String)} does.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code field}, without repeating the value
+   */
+  public static String customerId(String field, String value) {
     if (value == null) {
-      throw LoyaltyException.validation("customerId", "customerId is required");
+      throw LoyaltyException.validation(field, field + " is required");
     }
     if (TextRules.drawsNothing(value)) {
-      throw LoyaltyException.validation("customerId", "customerId must not be blank");
+      throw LoyaltyException.validation(field, field + " must not be blank");
     }
-    TextRules.checkCharacters("customerId", value);
-    TextRules.checkLength("customerId", value, MAX_CUSTOMER_ID_LENGTH);
+    TextRules.checkCharacters(field, value);
+    TextRules.checkLength(field, value, MAX_CUSTOMER_ID_LENGTH);
     return value;
   }
 

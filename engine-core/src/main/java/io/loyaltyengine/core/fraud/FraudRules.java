@@ -203,6 +203,26 @@ public final class FraudRules {
     return best == null ? NONE : best;
   }
 
+  /**
+   * Whether an order's buyer is its referrer: the buyer's email is the referrer's mailbox (compared as
+   * {@link #screen} compares an invited participant's), or the buyer's customer id is the referrer's, from its
+   * signup or its customer mapping. A null never matches. Unlike the signals of {@link #screen}, this is an identity,
+   * not a likelihood, so no campaign setting weighs it. Never throws for nulls.
+   *
+   * @param buyerEmail the buyer's sanitized email, or null
+   * @param buyerCustomerId the buyer's customer id, or null
+   * @param referrer the code's participant
+   * @param referrerSignup the facts of the referrer's first signup, or null
+   * @param referrerCustomerId the host customer id the referrer is mapped to, or null
+   * @return whether the order is a self-referral
+   */
+  public static boolean isSelfPurchase(String buyerEmail, String buyerCustomerId, Participant referrer,
+      SignupRecord referrerSignup, String referrerCustomerId) {
+    return sameEmail(buyerEmail, referrer.sanitizedEmail())
+        || (referrerSignup != null && same(buyerCustomerId, referrerSignup.customerId()))
+        || same(buyerCustomerId, referrerCustomerId);
+  }
+
   @Override
   public String toString() {
     return "FraudRules[" + SHIPPED.size() + " shipped and " + hostDomains.size() + " host disposable domains, "

@@ -12,6 +12,7 @@ import io.loyaltyengine.core.event.Outbox;
 import io.loyaltyengine.core.fraud.FraudRules;
 import io.loyaltyengine.core.internal.ScopeContext;
 import io.loyaltyengine.core.internal.Transactions;
+import io.loyaltyengine.core.participant.EmailAddresses;
 import io.loyaltyengine.core.participant.IpAddresses;
 import io.loyaltyengine.core.participant.ParticipantService;
 import io.loyaltyengine.core.points.PointsService;
@@ -727,6 +728,10 @@ public final class ReferralService implements Referrals {
     String code = ReferralRules.code(conversion.code());
     String orderId = ReferralRules.requiredIdentifier("orderId", conversion.orderId());
     BigDecimal orderValue = ReferralRules.orderValue(conversion.orderValue());
+    String buyerEmail = conversion.buyerEmail() == null ? null
+        : EmailAddresses.sanitized("buyerEmail", conversion.buyerEmail());
+    String buyerCustomerId = conversion.buyerCustomerId() == null ? null
+        : CustomerMappingService.customerId("buyerCustomerId", conversion.buyerCustomerId());
     long tenantId = context.tenantId();
     // The conversion's key a host took, before or during the conversion: CONFLICT on orderId.
     return points.runOwn("orderId", tx -> {
@@ -737,13 +742,15 @@ public final class ReferralService implements Referrals {
       }
       ReferralSettings settings = settingsOf(tx, campaignId);
       Participant referrer = decodeIn(tx, campaignId, code, settings, true).referrer();
-      long awarded = settings.conversionPoints().pointsFor(orderValue);
+      boolean selfReferral = isSelfReferral(tx, referrer, buyerEmail, buyerCustomerId);
+      long awarded = selfReferral ? 0 : settings.conversionPoints().pointsFor(orderValue);
       if (awarded > context.limits().maxPointsPerOperation()) {
         throw LoyaltyException.validation("orderValue",
             "the order's points would exceed the largest points operation");
       }
       Conversion converted = new Conversion(context.ids().nextId(), tenantId, campaignId, referrer.id(), orderId,
-          orderValue, awarded, ConversionStatus.CONVERTED, 0, context.now(), null);
+          orderValue, awarded, selfReferral ? ConversionStatus.REJECTED : ConversionStatus.CONVERTED, 0,
+          context.now(), null);
       if (!tx.referrals().insertConversion(converted)) {
         // A concurrent conversion of the same order id was recorded first: answer as a later retry would.
         Conversion winner = tx.referrals().findConversion(tenantId, campaignId, orderId)
@@ -758,12 +765,30 @@ public final class ReferralService implements Referrals {
         PointsService.overflowOn("orderValue", "the order's points would overflow the referrer's points",
             () -> points.applyOwnIn(tx, referrer, LedgerEntryKind.AWARD, change, "orderId"));
       }
-      tx.referrals().addStats(tenantId, campaignId, referrer.id(),
-          new ReferralStats(0, 0, 0, 0, 0, 1, 0, orderValue));
+      if (!selfReferral) {
+        tx.referrals().addStats(tenantId, campaignId, referrer.id(),
+            new ReferralStats(0, 0, 0, 0, 0, 1, 0, orderValue));
+      }
       Outbox.emit(context, tx, EventType.REFERRAL_CONVERSION, campaignId, referrer.id(),
           ReferralJson.conversion(converted, awarded));
       return new ConversionResult(converted, awarded, false);
     });
+  }
+
+  /**
+   * Whether the buyer a conversion names is its referrer. The referrer's signup and customer mapping are read only
+   * when a customer id is given to compare, so a conversion without one costs no more than before.
+   */
+  private static boolean isSelfReferral(Transaction tx, Participant referrer, String buyerEmail,
+      String buyerCustomerId) {
+    if (buyerCustomerId == null) {
+      return FraudRules.isSelfPurchase(buyerEmail, null, referrer, null, null);
+    }
+    long tenantId = referrer.tenantId();
+    SignupRecord referrerSignup = tx.referrals().findSignup(tenantId, referrer.id()).orElse(null);
+    String referrerCustomerId = tx.customerMappings().findByParticipant(tenantId, referrer.id())
+        .map(CustomerMapping::customerId).orElse(null);
+    return FraudRules.isSelfPurchase(buyerEmail, buyerCustomerId, referrer, referrerSignup, referrerCustomerId);
   }
 
   /**
@@ -784,6 +809,10 @@ public final class ReferralService implements Referrals {
       CampaignService.require(tx, tenantId, campaignId);
       Conversion conversion = tx.referrals().findConversion(tenantId, campaignId, order)
           .orElseThrow(() -> LoyaltyException.notFound("conversion"));
+      if (conversion.status() == ConversionStatus.REJECTED) {
+        // A self-referral earned nothing: nothing to take back, nothing to record.
+        return new ReversalResult(conversion, 0, 0, true);
+      }
       if (conversion.status() == ConversionStatus.REVERSED) {
         return replayReversal(conversion);
       }

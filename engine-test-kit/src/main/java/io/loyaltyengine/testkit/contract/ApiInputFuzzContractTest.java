@@ -953,6 +953,15 @@ public abstract class ApiInputFuzzContractTest {
             new BigDecimal("-1E+400")),
         (w, bad) -> w.scope.referrals().convert(w.campaign(),
             new NewConversion(w.texts.get("code").get(0), "fuzzsecret-order-71", (BigDecimal) bad))));
+    // A buyer's email and customer id, optional, as a participant's email and a signup's customer id are taken.
+    out.add(new Refusal("Referrals.convert buyerEmail", invalid, "buyerEmail", or(badEmails(), oneOf("", "\u00a0")),
+        (w, bad) -> w.scope.referrals().convert(w.campaign(),
+            new NewConversion(w.texts.get("code").get(0), "fuzzsecret-order-72", BigDecimal.TEN)
+                .withBuyerEmail((String) bad))));
+    out.add(new Refusal("Referrals.convert buyerCustomerId", invalid, "buyerCustomerId", optional(255),
+        (w, bad) -> w.scope.referrals().convert(w.campaign(),
+            new NewConversion(w.texts.get("code").get(0), "fuzzsecret-order-73", BigDecimal.TEN)
+                .withBuyerCustomerId((String) bad))));
     out.add(new Refusal("Referrals.reverse orderId", invalid, "orderId", or(badIdentifiers(), oneOf((Object) null)),
         (w, bad) -> w.scope.referrals().reverse(w.campaign(), (String) bad)));
     out.add(new Refusal("Referrals.retireSigningKey keyId", invalid, "keyId", oneOf(0, -1, Integer.MIN_VALUE),
@@ -1431,7 +1440,9 @@ public abstract class ApiInputFuzzContractTest {
           Signup.of(NewParticipant.withEmail(markerEmail(41))));
       template(Track.class, Track.visit(codes.shortCode(), "fuzzsecret-visitor-2"), Track.share(codes.signed()),
           Track.impression(codes.legacy()));
-      template(NewConversion.class, new NewConversion(codes.signed(), "fuzzsecret-order-8", new BigDecimal("40.00")));
+      template(NewConversion.class, new NewConversion(codes.signed(), "fuzzsecret-order-8", new BigDecimal("40.00")),
+          new NewConversion(codes.signed(), "fuzzsecret-order-9", new BigDecimal("41.00"))
+              .withBuyerEmail(markerEmail(42)).withBuyerCustomerId("fuzzsecret-customer-4"));
       template(NewTestimonial.class, NewTestimonial.of("fuzzmarker was quick").withRating(5),
           NewTestimonial.of("fuzzmarker plain"));
       template(NewQuest.class, new NewQuest(c, "Another quest", "fuzzmarker steps",

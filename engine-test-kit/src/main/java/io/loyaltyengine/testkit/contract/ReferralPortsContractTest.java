@@ -693,13 +693,17 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
         ConversionStatus.CONVERTED, 0, T1, null);
     Conversion reversed = new Conversion(nextId(), t, c, rita, "order-3", new BigDecimal("10.5"), 10,
         ConversionStatus.REVERSED, 7, T1, T2.plusNanos(1));
+    Conversion rejected = new Conversion(nextId(), t, c, rita, "order-4", new BigDecimal("20"), 0,
+        ConversionStatus.REJECTED, 0, T2, null);
     assertEquals(Optional.empty(), findConversion(t, c, full.orderId()));
     assertTrue(test(tx -> tx.referrals().insertConversion(full)));
     assertTrue(test(tx -> tx.referrals().insertConversion(free)));
     assertTrue(test(tx -> tx.referrals().insertConversion(reversed)));
+    assertTrue(test(tx -> tx.referrals().insertConversion(rejected)));
     assertConversion(full, findConversion(t, c, full.orderId()));
     assertConversion(free, findConversion(t, c, "order-2"));
     assertConversion(reversed, findConversion(t, c, "order-3"));
+    assertConversion(rejected, findConversion(t, c, "order-4"));
 
     Conversion again = new Conversion(nextId(), t, c, nextId(), full.orderId(), BigDecimal.ONE, 1,
         ConversionStatus.CONVERTED, 0, T2, null);
@@ -742,6 +746,11 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
     assertFalse(markReversed(t, conversion.id(), 50, T2), "it is REVERSED already");
     assertConversion(reversed, findConversion(t, c, "order-1"), "a second reversal changes nothing");
     assertConversion(untouched, findConversion(t, c, "order-2"));
+    Conversion rejected = new Conversion(nextId(), t, c, conversion.referrerId(), "order-3", BigDecimal.TEN, 0,
+        ConversionStatus.REJECTED, 0, T0, null);
+    run(tx -> tx.referrals().insertConversion(rejected));
+    assertFalse(markReversed(t, rejected.id(), 0, T2), "a REJECTED conversion is never reversed");
+    assertConversion(rejected, findConversion(t, c, "order-3"));
 
     assertThrows(IllegalStateException.class, () -> storage().inTransaction(tx -> {
       assertTrue(tx.referrals().markReversed(t, untouched.id(), 1, T2));

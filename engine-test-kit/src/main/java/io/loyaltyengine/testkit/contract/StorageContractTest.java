@@ -99,6 +99,7 @@ import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
+import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralOutcome;
@@ -4392,6 +4393,68 @@ public abstract class StorageContractTest extends EngineContractSupport {
       String payload = events.get(i).payload();
       assertTrue(payload.contains("\"orderValue\":\"" + values.get(i / 2) + "\""), payload);
     }
+  }
+
+  /**
+   * An order its referrer placed is a self-referral: named by the buyer's email (the referrer's mailbox under another
+   * case, a {@code +tag} and gmail's dots) or customer id (the referrer's mapping's, or its signup's), it is recorded
+   * REJECTED, earns nothing, counts in no stats, replays by its order id and reverses as nothing. Someone else's
+   * order through the same code counts as before.
+   */
+  @Test
+  void anOrderItsOwnReferrerPlacedIsRejectedAndEarnsNothing() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    Participant ada = enrol(w, "ada.lovelace@gmail.com");
+    Participant cy = w.scope.referrals().signup(w.campaign.id(),
+        Signup.of(NewParticipant.withEmail("cy@example.com")).withCustomerId("cust-cy")).participant();
+    Referrals referrals = w.scope.referrals();
+    referrals.configure(ReferralSettings.defaults(w.campaign.id()).withConversionPoints(ConversionPoints.fixed(5)));
+    w.scope.customerMappings().map(w.campaign.id(), "cust-ada", ParticipantRef.id(ada.id()));
+    String adaCode = referrals.codes(ParticipantRef.id(ada.id())).signed();
+    String cyCode = referrals.codes(ParticipantRef.id(cy.id())).signed();
+    List<NewConversion> selfOrders = List.of(
+        new NewConversion(adaCode, "self-1", BigDecimal.TEN).withBuyerEmail("Ada.Love.Lace+shop@GMAIL.com"),
+        new NewConversion(adaCode, "self-2", BigDecimal.TEN).withBuyerCustomerId("cust-ada"),
+        new NewConversion(adaCode, "self-3", BigDecimal.TEN).withBuyerEmail("bob@example.com")
+            .withBuyerCustomerId("cust-ada"),
+        new NewConversion(cyCode, "self-4", BigDecimal.TEN).withBuyerCustomerId("cust-cy"));
+    for (NewConversion order : selfOrders) {
+      ConversionResult result = referrals.convert(w.campaign.id(), order);
+      assertEquals(List.of(ConversionStatus.REJECTED, 0L, 0L, false), List.of(result.conversion().status(),
+          result.pointsAwarded(), result.conversion().points(), result.replayed()), order.orderId());
+      ConversionResult replay = referrals.convert(w.campaign.id(),
+          new NewConversion(adaCode, order.orderId(), BigDecimal.ONE));
+      assertTrue(replay.replayed(), order.orderId());
+      assertEquals(result.conversion(), replay.conversion(), order.orderId() + ": the first result");
+      assertEquals(new ReversalResult(result.conversion(), 0, 0, true),
+          referrals.reverse(w.campaign.id(), order.orderId()), order.orderId() + ": nothing to take back");
+    }
+    for (Participant referrer : List.of(ada, cy)) {
+      ParticipantRef ref = ParticipantRef.id(referrer.id());
+      assertEquals(0, w.scope.participants().get(ref).pointsBalance());
+      assertTrue(w.scope.points().history(ref, Keyset.first(10)).items().isEmpty(), "no ledger entry");
+      assertEquals(new ReferralStats(0, 0, 0, 0, 0, 0, 0, BigDecimal.ZERO), referrals.stats(ref));
+    }
+
+    ConversionResult other = referrals.convert(w.campaign.id(), new NewConversion(adaCode, "other-1",
+        BigDecimal.TEN).withBuyerEmail("bob@example.com").withBuyerCustomerId("cust-bob"));
+    assertEquals(List.of(ConversionStatus.CONVERTED, 5L), List.of(other.conversion().status(),
+        other.pointsAwarded()), "another buyer's order counts");
+    assertEquals(1, referrals.stats(ParticipantRef.id(ada.id())).conversions());
+    assertEquals(1, referrals.campaignStats(w.campaign.id()).conversions());
+
+    dispatchUntilIdle(engine);
+    List<String> payloads = w.scope.changeFeed()
+        .read(0, EventFilter.types(EventType.REFERRAL_CONVERSION, EventType.REFERRAL_REVERSAL), 100).events().stream()
+        .map(e -> e.type().name() + " " + e.payload()).toList();
+    assertEquals(5, payloads.size(), payloads.toString());
+    for (int i = 0; i < 4; i++) {
+      assertTrue(payloads.get(i).startsWith(EventType.REFERRAL_CONVERSION.name()), payloads.get(i));
+      assertTrue(payloads.get(i).contains("\"status\":\"REJECTED\"")
+          && payloads.get(i).contains("\"pointsAwarded\":0"), payloads.get(i));
+    }
+    assertTrue(payloads.get(4).contains("\"status\":\"CONVERTED\""), payloads.get(4));
   }
 
   // ==================================================================== events

@@ -87,7 +87,9 @@ import java.util.random.RandomGenerator;
  * {@code SELF_REFERRAL_EMAIL} for the two {@code dan} addresses, else HIGH {@code DUPLICATE_IDENTITY} for an invitee
  * enrolled before, else LOW), also on the invited participant. A code of a deleted participant is refused with
  * VALIDATION_ERROR on {@code code} and changes nothing. A conversion awards its points once per order id; a repeat
- * is replayed with the first conversion, whatever its code (a deleted participant's too) and value. A reversal
+ * is replayed with the first conversion, whatever its code (a deleted participant's too) and value. One order in
+ * three names its buyer by an alias of someone's email: the code's own mailbox (the {@code dan} pair included) is a
+ * self-referral, REJECTED with no points and no stats, and its reversal answers it unchanged. A reversal
  * takes back its points as far as the balance allows (shortfall = points - taken back; all of it when the referrer
  * was deleted), once; a repeat is replayed. An unknown order id is NOT_FOUND.
  *
@@ -130,7 +132,7 @@ public final class ReferralScenario {
   private static final BigDecimal PER_UNIT = new BigDecimal("1.5");
   private static final ConversionPoints POINTS = ConversionPoints.perUnit(PER_UNIT);
   private static final List<CodeKind> KINDS = List.of(CodeKind.LEGACY, CodeKind.SIGNED, CodeKind.SHORT);
-  private static final long[] DEFAULT_SEEDS = {17L, 57L, 60L};
+  private static final long[] DEFAULT_SEEDS = {1L, 5L, 399L};
 
   /** A signup without a code. */
   public static final String BASIC_SIGNUP = "a basic signup";
@@ -152,6 +154,10 @@ public final class ReferralScenario {
   public static final String DELETED = "a deletion";
   /** A conversion tracked. */
   public static final String CONVERTED = "a conversion";
+  /** An order whose named buyer is the code's own person (an alias of its mailbox), rejected with no points. */
+  public static final String CONVERSION_SELF_REFERRAL = "an order of the code's own person rejected";
+  /** A reversal of a rejected conversion, which changes nothing. */
+  public static final String REVERSAL_OF_REJECTED = "a reversal of a rejected order";
   /** A conversion of an order id tracked before, replayed. */
   public static final String CONVERSION_REPLAYED = "a repeated order id replayed";
   /** A reversal that took back all the points. */
@@ -227,7 +233,8 @@ public final class ReferralScenario {
   /** Every outcome the default seeds reach. */
   public static List<String> outcomes() {
     return List.of(BASIC_SIGNUP, REFERRED_NEW, REFERRED_EXISTING, REFERRED_TAGGED_SELF, ALREADY_REFERRED,
-        SELF_REFERRAL, CYCLE, REFUSED_CODE, DELETED, CONVERTED, CONVERSION_REPLAYED, REVERSED_IN_FULL,
+        SELF_REFERRAL, CYCLE, REFUSED_CODE, DELETED, CONVERTED, CONVERSION_SELF_REFERRAL, CONVERSION_REPLAYED,
+        REVERSAL_OF_REJECTED, REVERSED_IN_FULL,
         REVERSED_WITH_SHORTFALL, REVERSAL_REPLAYED, SPENT, ROTATED, ROTATION_REFUSED, KEY_RETIRED, KEY_RETIRED_AGAIN,
         RETIRING_SIGNING_REFUSED, RETIRING_UNKNOWN_REFUSED, RETIRING_BELOW_ONE_REFUSED, DECODE_RETIRED_REFUSED,
         SIGNUP_RETIRED_REFUSED, CONVERT_RETIRED_REFUSED, DECODED_OLDER_KEY, DECODED_SIGNING_KEY, SIGNUP_OLDER_KEY,
@@ -263,8 +270,13 @@ public final class ReferralScenario {
       }
       if (pick < 59) {
         CodeKind kind = KINDS.get(random.nextInt(KINDS.size()));
-        return new Convert(random.nextInt(SLOTS), kind, older(kind, random), "order-" + random.nextInt(ORDER_IDS),
-            values.next(random));
+        int slot = random.nextInt(SLOTS);
+        int older = older(kind, random);
+        String orderId = "order-" + random.nextInt(ORDER_IDS);
+        BigDecimal value = values.next(random);
+        // One order in three names its buyer, half of those the code's own person (another alias of the mailbox).
+        int buyer = random.nextInt(3) != 0 ? -1 : random.nextBoolean() ? slot : random.nextInt(SLOTS);
+        return new Convert(slot, kind, older, orderId, value, buyer, buyer < 0 ? null : email(buyer, random));
       }
       if (pick < 71) {
         List<String> converted = previous.stream().filter(o -> o instanceof Convert)
@@ -301,6 +313,11 @@ public final class ReferralScenario {
   }
 
   /** An email of the person in {@code slot}: a random alias of a gmail mailbox, else the address in any case. */
+  /** Whether two slots are one mailbox to fraud screening: the same slot, or the two {@code dan} addresses. */
+  private static boolean sameMailbox(int a, int b) {
+    return a == b || (Math.min(a, b) == DAN && Math.max(a, b) == DAN_TAGGED);
+  }
+
   private static String email(int slot, RandomGenerator random) {
     if (slot < GMAIL.size()) {
       return Generators.gmailAliases(GMAIL.get(slot)).next(random);
@@ -869,8 +886,11 @@ public final class ReferralScenario {
    *     person so far (one per key, retired keys' too)
    * @param orderId the order id (drawn from a small pool, so that it repeats)
    * @param value the order value
+   * @param buyer the slot of the person the order names as its buyer, or -1 for none
+   * @param buyerEmail that person's email (an alias of its mailbox), or null
    */
-  public record Convert(int slot, CodeKind kind, int older, String orderId, BigDecimal value) implements Op {
+  public record Convert(int slot, CodeKind kind, int older, String orderId, BigDecimal value, int buyer,
+      String buyerEmail) implements Op {
     @Override
     public void apply(Run run, Model model, Consumer<String> outcomes) {
       model.touched.add(slot);
@@ -886,18 +906,18 @@ public final class ReferralScenario {
       if (by != null && kind == CodeKind.SIGNED && model.retiredKey(code) && known == null) {
         rejected(ErrorCode.VALIDATION_ERROR, "code", () -> this + ": a code under retired key " + keyOf(code)
             + " in " + model,
-            () -> run.scope.referrals().convert(run.campaignId, new NewConversion(code, orderId, value)));
+            () -> run.scope.referrals().convert(run.campaignId, conversion(code)));
         outcomes.accept(CONVERT_RETIRED_REFUSED);
         return;
       }
       if (by == null && known == null) {
         rejected(ErrorCode.VALIDATION_ERROR, "code", () -> this + ": a code of a deleted participant",
-            () -> run.scope.referrals().convert(run.campaignId, new NewConversion(code, orderId, value)));
+            () -> run.scope.referrals().convert(run.campaignId, conversion(code)));
         outcomes.accept(REFUSED_CODE);
         return;
       }
       // A tracked order id is answered with its first conversion whatever the code, even a deleted participant's.
-      ConversionResult result = run.scope.referrals().convert(run.campaignId, new NewConversion(code, orderId, value));
+      ConversionResult result = run.scope.referrals().convert(run.campaignId, conversion(code));
       if (known != null) {
         Conversion first = known.first.conversion();
         Conversion now = result.conversion();
@@ -913,8 +933,18 @@ public final class ReferralScenario {
         outcomes.accept(CONVERSION_REPLAYED);
         return;
       }
-      long points = POINTS.pointsFor(value);
       Conversion c = result.conversion();
+      // The decoded referrer is the slot's person (a deleted one's code was refused above): its own mailbox buying
+      // is a self-referral, recorded with no points and no stats.
+      if (buyer >= 0 && sameMailbox(buyer, slot)) {
+        assertFalse(result.replayed(), () -> this + ": a new order id is not a replay");
+        assertEquals(List.of(ConversionStatus.REJECTED, 0L, 0L, by.id), List.of(c.status(), c.points(),
+            result.pointsAwarded(), c.referrerId()), () -> this + ": rejected, no points, the slot's person");
+        model.conversions.put(orderId, new Conv(result));
+        outcomes.accept(CONVERSION_SELF_REFERRAL);
+        return;
+      }
+      long points = POINTS.pointsFor(value);
       assertFalse(result.replayed(), () -> this + ": a new order id is not a replay");
       assertEquals(points, result.pointsAwarded(), () -> this + ": floor(value x 1.5) points");
       assertEquals(List.of(run.scope.tenantId(), run.campaignId, by.id, points, 0L),
@@ -931,10 +961,15 @@ public final class ReferralScenario {
       outcomes.accept(CONVERTED);
     }
 
+    private NewConversion conversion(String code) {
+      NewConversion conversion = new NewConversion(code, orderId, value);
+      return buyer < 0 ? conversion : conversion.withBuyerEmail(buyerEmail);
+    }
+
     @Override
     public String toString() {
       return "convert " + orderId + " worth " + value.toPlainString() + " with p" + slot + "'s " + kind + " code"
-          + (older < 0 ? "" : " (earlier one, pick " + older + ")");
+          + (older < 0 ? "" : " (earlier one, pick " + older + ")") + (buyer < 0 ? "" : ", bought by p" + buyer);
     }
   }
 
@@ -958,6 +993,12 @@ public final class ReferralScenario {
         model.touched.add(referrer.slot);
       }
       ReversalResult result = run.scope.referrals().reverse(run.campaignId, orderId);
+      if (c.status() == ConversionStatus.REJECTED) {
+        assertEquals(new ReversalResult(c, 0, 0, true), result,
+            () -> this + ": a rejected order has nothing to take back");
+        outcomes.accept(REVERSAL_OF_REJECTED);
+        return;
+      }
       assertEquals(c.id(), result.conversion().id(), () -> this + ": the conversion");
       assertEquals(ConversionStatus.REVERSED, result.conversion().status(), () -> this + ": now REVERSED");
       assertNotNull(result.conversion().reversedAt(), () -> this + ": reversedAt");
