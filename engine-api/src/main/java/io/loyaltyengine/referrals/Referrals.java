@@ -185,12 +185,12 @@ public interface Referrals {
    * @param campaignId the campaign
    * @param signup who signs up, with which code
    * @return the outcome and the participant
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR (participant fields, {@code code},
-   *     {@code visitorId}, {@code customerId}; {@code code} too when an AUTO points reward it unlocks would
-   *     overflow its participant's points, and nothing is recorded); NOT_FOUND for the campaign, and for an enrolled email whose
-   *     participant a concurrent deletion removed while the signup ran (a retry enrols it anew); CONFLICT, worth a
-   *     retry, if a concurrent signup recorded the invitee's referral and a deletion removed it before this one
-   *     could read it
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR ({@code signup} when null, participant fields,
+   *     {@code code}, {@code visitorId}, {@code customerId}; {@code code} too when an AUTO points reward it unlocks
+   *     would overflow its participant's points, and nothing is recorded); NOT_FOUND for the campaign, and for an
+   *     enrolled email whose participant a concurrent deletion removed while the signup ran (a retry enrols it
+   *     anew); CONFLICT, worth a retry, if a concurrent signup recorded the invitee's referral and a deletion
+   *     removed it before this one could read it
    */
   SignupResult signup(long campaignId, Signup signup);
 
@@ -257,9 +257,9 @@ public interface Referrals {
    * @param campaignId the campaign
    * @param track what happened on which code
    * @return what was counted
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code kind} or
-   *     {@code visitorId} ({@code code} too when an AUTO points reward the visit unlocks would overflow the
-   *     referrer's points, and nothing is recorded); NOT_FOUND for the campaign
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code track} when null, {@code code},
+   *     {@code kind} or {@code visitorId} ({@code code} too when an AUTO points reward the visit unlocks would
+   *     overflow the referrer's points, and nothing is recorded); NOT_FOUND for the campaign
    */
   TrackResult track(long campaignId, Track track);
 
@@ -273,11 +273,11 @@ public interface Referrals {
    * @param campaignId the campaign
    * @param conversion the order, its code and optionally its buyer
    * @return the conversion and the referrer's award
-   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code code}, {@code orderId},
-   *     {@code orderValue} (or {@code orderValue} when the points would overflow), {@code buyerEmail} or
-   *     {@code buyerCustomerId}; NOT_FOUND for the campaign;
-   *     CONFLICT on {@code orderId} if a points change of the host's took the award's ledger key
-   *     ({@code referral_conversion:<conversion id>}; nothing changes)
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code conversion} when null, {@code code},
+   *     {@code orderId}, {@code orderValue} (or {@code orderValue} when the points would overflow),
+   *     {@code buyerEmail} or {@code buyerCustomerId}; NOT_FOUND for the campaign; CONFLICT on {@code orderId} if a
+   *     points change of the host's took the award's ledger key ({@code referral_conversion:<conversion id>};
+   *     nothing changes)
    */
   ConversionResult convert(long campaignId, NewConversion conversion);
 
