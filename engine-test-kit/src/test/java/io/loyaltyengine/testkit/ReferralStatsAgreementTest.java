@@ -54,7 +54,8 @@ import org.junit.jupiter.api.Test;
  * visitor ids), signups, conversions (repeated order ids), reversals and a few deletions over two brands and three
  * campaigns, on {@link InMemoryStorage}; then every referrer's {@code stats()}, every campaign's
  * {@code campaignStats()} and every brand's {@code brandStats()} are recomputed from the events of the change feed
- * alone ({@code referral.tracked}, {@code referral.signup}, {@code referral.conversion}, {@code referral.reversal},
+ * alone ({@code referral.tracked}, {@code referral.signup}, {@code referral.conversion} but a REJECTED one (a
+ * self-referral: one order in five names the referrer as its buyer), {@code referral.reversal},
  * {@code participant.created}, {@code participant.deleted}) and must be equal. Each payload must have exactly its
  * documented fields, and each call that changed something exactly one event (a replay none).
  *
@@ -141,9 +142,15 @@ class ReferralStatsAgreementTest {
           }
         } else if (pick < 82) {
           BigDecimal value = BigDecimal.valueOf(random.nextLong(0, 50_000), random.nextInt(5));
-          ConversionResult r = scope.referrals().convert(campaign,
-              new NewConversion(code, "order-" + random.nextInt(30), value));
+          NewConversion order = new NewConversion(code, "order-" + random.nextInt(30), value);
+          // One order in five is the referrer's own (a self-referral, REJECTED): its event must add nothing.
+          boolean own = random.nextInt(5) == 0;
+          if (own) {
+            order = order.withBuyerEmail(scope.participants().get(ParticipantRef.id(someone)).email());
+          }
+          ConversionResult r = scope.referrals().convert(campaign, order);
           expected.conversions += r.replayed() ? 0 : 1;
+          expected.rejected += !r.replayed() && own ? 1 : 0;
         } else if (pick < 95) {
           try {
             ReversalResult r = scope.referrals().reverse(campaign, "order-" + random.nextInt(30));
@@ -166,12 +173,13 @@ class ReferralStatsAgreementTest {
       }
 
       assertTrue(expected.tracked > 0 && expected.signups > 0 && expected.conversions > 0 && expected.reversals > 0
-          && expected.deletions > 0, "the run reached every kind of change");
+          && expected.deletions > 0 && expected.rejected > 0, "the run reached every kind of change");
       FromFeed feed = FromFeed.read(engine, scope);
       assertEquals(expected.tracked, feed.count(EventType.REFERRAL_TRACKED), "one referral.tracked per track");
       assertEquals(expected.signups, feed.count(EventType.REFERRAL_SIGNUP), "one referral.signup per REFERRED");
       assertEquals(expected.conversions, feed.count(EventType.REFERRAL_CONVERSION),
           "one referral.conversion per conversion that was not a replay");
+      assertEquals(expected.rejected, feed.rejected, "REJECTED the self-referrals, and only those");
       assertEquals(expected.reversals, feed.count(EventType.REFERRAL_REVERSAL),
           "one referral.reversal per reversal that was not a replay");
 
@@ -228,6 +236,7 @@ class ReferralStatsAgreementTest {
     long tracked;
     long signups;
     long conversions;
+    long rejected;
     long reversals;
     long deletions;
   }
@@ -237,6 +246,7 @@ class ReferralStatsAgreementTest {
     final Map<Long, ReferralStats> perReferrer = new HashMap<>();
     final Map<Long, List<Long>> participants = new TreeMap<>();
     final Map<EventType, Long> counts = new LinkedHashMap<>();
+    long rejected;
 
     static FromFeed read(LoyaltyEngine engine, TenantScope scope) {
       for (int i = 0; !engine.events().dispatch().isIdle(); i++) {
@@ -293,9 +303,14 @@ class ReferralStatsAgreementTest {
           assertEquals(Set.of("conversion", "pointsAwarded"), json.keySet(), "referral.conversion fields");
           Map<String, Object> c = object(json, "conversion");
           assertEquals(CONVERSION_FIELDS, c.keySet(), "referral.conversion conversion fields");
-          assertEquals("CONVERTED", c.get("status"));
           assertEquals(c.get("points"), json.get("pointsAwarded"));
-          add(id(c.get("referrerId")), new ReferralStats(0, 0, 0, 0, 0, 1, 0, decimal(c.get("orderValue"))));
+          if ("REJECTED".equals(c.get("status"))) {
+            assertEquals(0, ((Number) c.get("points")).intValue(), "a self-referral earns nothing");
+            rejected++;
+          } else {
+            assertEquals("CONVERTED", c.get("status"));
+            add(id(c.get("referrerId")), new ReferralStats(0, 0, 0, 0, 0, 1, 0, decimal(c.get("orderValue"))));
+          }
         }
         case REFERRAL_REVERSAL -> {
           assertEquals(Set.of("conversion", "pointsReversed", "shortfall"), json.keySet(), "referral.reversal fields");
