@@ -48,12 +48,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On H2, each keyset list reads the rows of its page, not the range after its cursor: one campaign (or participant,
- * referrer, catalog reward, tenant) holding {@value #ROWS} rows of each list beside another campaign's and another
- * tenant's, each list read through its port for a first, a middle and a late page of {@value #PAGE}. The statement the
- * port sends is planned with {@code EXPLAIN ANALYZE} on its own connection with the same values bound, just before it
- * runs, and the rows H2 scanned ({@code scanCount}) must be at most the page and the cursor's own row: ordered by the
- * id alone, H2 read the whole range after the cursor (or before it, newest first) and sorted it, so the first page of a
- * campaign of {@value #ROWS} participants read all of them. The plans are printed; each page's ids are checked.
+ * referrer, catalog reward, tenant, webhook endpoint) holding {@value #ROWS} rows of each list beside another
+ * campaign's and another tenant's, each list read through its port for a first, a middle and a late page of
+ * {@value #PAGE}. The statement the port sends is planned with {@code EXPLAIN ANALYZE} on its own connection with the same
+ * values bound, just before it runs, and the rows H2 scanned ({@code scanCount}) must be at most the page and the
+ * cursor's own row: ordered by the id alone, H2 read the whole range after the cursor (or before it, newest first) and
+ * sorted it, so the first page of a campaign of {@value #ROWS} participants read all of them. The plans are printed;
+ * each page's ids are checked.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method; the class's tests share one database, which they
  * only read, and run one at a time.
@@ -149,6 +150,15 @@ class KeysetPagePlanH2Test {
           + " 'points.awarded', " + campaign + ", g, 1, CURRENT_TIMESTAMP, 1, CASE WHEN g > " + ROWS + " THEN 0"
           + " ELSE g END, '{}', CASE WHEN g > " + ROWS + " THEN NULL ELSE CURRENT_TIMESTAMP END"
           + " FROM SYSTEM_RANGE(1, " + (ROWS + 1_000) + ") r(g)");
+      // An endpoint's deliveries of those events, parked for the odd ones and delivered for the others, beside
+      // another endpoint's, all parked.
+      s.execute("INSERT INTO event_delivery (tenant_id, event_id, subscriber, participant_id, sequence, position,"
+          + " status, attempts, next_attempt_at, updated_at) SELECT " + tenant + ", g, 'webhook:9', g, 1, g, CASE"
+          + " WHEN MOD(g, 2) = 1 THEN 'PARKED' ELSE 'DELIVERED' END, 10, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+          + " FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
+      s.execute("INSERT INTO event_delivery (tenant_id, event_id, subscriber, participant_id, sequence, position,"
+          + " status, attempts, next_attempt_at, updated_at) SELECT " + tenant + ", g, 'webhook:8', g, 1, g, 'PARKED',"
+          + " 10, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
       s.execute("INSERT INTO event_outbox (tenant_id, event_id, type, campaign_id, participant_id, sequence,"
           + " occurred_at, schema_version, position, payload) SELECT " + otherTenant + ", g, 'points.awarded', "
           + theirs + ", g, 1, CURRENT_TIMESTAMP, 1, 0, '{}' FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
@@ -244,6 +254,16 @@ class KeysetPagePlanH2Test {
     List<Long> positions = LongStream.rangeClosed(1, ROWS).boxed().toList();
     pages("event_outbox", positions, after -> read(tx -> tx.events().feed(tenant, after == null ? 0 : after,
         Set.of(), null, PAGE)).stream().map(EventRecord::position).toList());
+  }
+
+  /**
+   * A webhook endpoint's parked deliveries (Webhooks.parked): through ix_event_delivery_outcome, whose last column is
+   * the time, H2 read every parked delivery of the endpoint and sorted them for each page.
+   */
+  @Test
+  void aPageOfAnEndpointsParkedDeliveries() {
+    pages("event_delivery", odd(1, ROWS / 2), after -> read(tx -> tx.deliveries().parked("webhook:9", tenant, after,
+        PAGE)).stream().map(d -> d.event().eventId()).toList());
   }
 
   @Test

@@ -279,7 +279,7 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
     if (afterEventId != null) {
       statement.append(Sql.DELIVERY_AND_AFTER_EVENT);
     }
-    statement.append(Sql.DELIVERY_PARKED_ORDER);
+    statement.append(tenantId != null ? Sql.DELIVERY_PARKED_OF_TENANT_ORDER : Sql.DELIVERY_PARKED_ORDER);
     List<DeliveryRecord> rows = run("delivery parked", () -> {
       var query = handle.createQuery(statement.toString())
           .bind("subscriber", subscriber)

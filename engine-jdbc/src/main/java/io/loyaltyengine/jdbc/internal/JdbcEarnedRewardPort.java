@@ -196,7 +196,7 @@ final class JdbcEarnedRewardPort extends JdbcPort implements EarnedRewardPort {
 
   @Override
   public List<EarnedReward> waitingForCoupon(long tenantId, long campaignId, int limit) {
-    return run("earned reward waiting for coupon", () -> handle.createQuery(Sql.EARNED_WAITING_FOR_COUPON)
+    return run("earned reward waiting for coupon", () -> handle.createQuery(sql.earnedWaitingForCoupon())
         .bind("tenantId", tenantId)
         .bind("campaignId", campaignId)
         .bind("limit", checkLimit(limit))

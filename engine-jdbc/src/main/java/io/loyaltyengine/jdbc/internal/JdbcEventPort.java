@@ -124,10 +124,14 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
 
   @Override
   public List<Long> tenantsWithUnpositionedEvents(long afterTenantId, int limit) {
+    checkLimit(limit);
+    if (limit == 0 || afterTenantId == Long.MAX_VALUE) {
+      return List.of();
+    }
     return run("event tenants with unpositioned events",
         () -> handle.createQuery(Sql.EVENT_TENANTS_UNPOSITIONED)
-            .bind("afterTenantId", afterTenantId)
-            .bind("limit", checkLimit(limit))
+            .bind("fromTenantId", afterTenantId + 1)
+            .bind("limit", limit)
             .mapTo(Long.class)
             .list());
   }

@@ -268,9 +268,21 @@ public final class Sql {
   static final String EVENT_FIND = EVENT_SELECT + " WHERE tenant_id = :tenantId AND event_id = :eventId";
   /** The events of one tenant with the given ids (an array parameter, so one statement serves any count). */
   static final String EVENT_FIND_ALL = EVENT_SELECT + " WHERE tenant_id = :tenantId AND event_id = ANY(:eventIds)";
-  static final String EVENT_TENANTS_UNPOSITIONED =
-      "SELECT DISTINCT tenant_id FROM event_outbox WHERE position = 0 AND tenant_id > :afterTenantId"
-          + " ORDER BY tenant_id LIMIT :limit";
+  /**
+   * The tenants with an unpositioned event from {@code :fromTenantId} on, at most {@code :limit}, one index entry
+   * each: each step reads the first entry of the position 0 range past the tenant before (ix_event_outbox_unpositioned
+   * on H2, its partial index by tenant on PostgreSQL). As a DISTINCT, H2 read every unpositioned event of the tenants
+   * after the cursor (a backlog of 100,000 for a page of 3 tenants); and with a {@code >} bound it seeks the bound's
+   * value and walks past the entries equal to it, every unpositioned event of the tenant before, so each step starts
+   * at the next id ({@code >=}, the cursor tenant's id plus one), stopping below the largest id.
+   */
+  static final String EVENT_TENANTS_UNPOSITIONED = "WITH RECURSIVE next_tenant (tenant_id, n) AS ("
+      + "SELECT (SELECT tenant_id FROM event_outbox WHERE position = 0 AND tenant_id >= :fromTenantId"
+      + " ORDER BY position, tenant_id LIMIT 1), 1"
+      + " UNION ALL SELECT (SELECT o.tenant_id FROM event_outbox o WHERE o.position = 0"
+      + " AND o.tenant_id >= t.tenant_id + 1 ORDER BY o.position, o.tenant_id LIMIT 1), t.n + 1 FROM next_tenant t"
+      + " WHERE t.tenant_id IS NOT NULL AND t.tenant_id < 9223372036854775807 AND t.n < :limit)"
+      + " SELECT tenant_id FROM next_tenant WHERE tenant_id IS NOT NULL ORDER BY tenant_id";
   static final String EVENT_UNPOSITIONED =
       EVENT_SELECT + " WHERE tenant_id = :tenantId AND position = 0"
           // H2: ix_event_outbox_feed's order (see PARTICIPANT_ORDER_LIMIT); PostgreSQL: its partial index's.
@@ -412,7 +424,15 @@ public final class Sql {
       + " WHERE subscriber = :subscriber AND status = 'PARKED'";
   static final String DELIVERY_AND_TENANT = " AND tenant_id = :tenantId";
   static final String DELIVERY_AND_AFTER_EVENT = " AND event_id > :afterEventId";
+  /** A listener's parked deliveries, of every tenant (through ix_event_delivery_claim's PARKED range). */
   static final String DELIVERY_PARKED_ORDER = " ORDER BY event_id, tenant_id LIMIT :limit";
+  /**
+   * A tenant's subscriber's (a webhook endpoint's): ix_event_delivery_parked's order (V26; see
+   * {@link #PARTICIPANT_ORDER_LIMIT}). Through ix_event_delivery_outcome, whose last column is the time, H2 read every
+   * parked delivery of the subscriber and sorted them for each page.
+   */
+  static final String DELIVERY_PARKED_OF_TENANT_ORDER =
+      " ORDER BY tenant_id, subscriber, status, event_id LIMIT :limit";
   static final String DELIVERY_REPLAY = "UPDATE event_delivery SET status = 'PENDING', attempts = 0,"
       + " next_attempt_at = :now, last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = :now"
       + DELIVERY_KEY + " AND status = 'PARKED'";
@@ -558,10 +578,13 @@ public final class Sql {
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId AND status <> 'REMOVED' LIMIT 1";
   static final String EARNED_WINNERS = "SELECT COUNT(DISTINCT participant_id) FROM earned_reward"
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND status <> 'REMOVED'";
-  /** The predicate of PostgreSQL's partial index {@code ix_earned_reward_waiting}, written the same way. */
-  static final String EARNED_WAITING_FOR_COUPON = EARNED_SELECT
+  /**
+   * The predicate of PostgreSQL's partial index {@code ix_earned_reward_waiting}, written the same way; completed by
+   * the dialect's order ({@link #earnedWaitingForCoupon()}).
+   */
+  private static final String EARNED_WAITING_FOR_COUPON = EARNED_SELECT
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId"
-      + " AND status = 'APPROVED' AND type = 'COUPON' AND coupon_code IS NULL ORDER BY earned_reward_id LIMIT :limit";
+      + " AND status = 'APPROVED' AND type = 'COUPON' AND coupon_code IS NULL";
   static final String EARNED_DELETE_ALL =
       "DELETE FROM earned_reward WHERE tenant_id = :tenantId AND participant_id = :participantId";
 
@@ -925,23 +948,34 @@ public final class Sql {
 
   /**
    * A campaign's board counters of the months {@code :months} (an array) changed at or after {@code :since}, both
-   * metrics, oldest change first; each half is served by its counters' {@code (tenant, campaign, updated_at)} index.
+   * metrics, oldest change first; each half is served by its counters' {@code (tenant, campaign, updated_at)} index,
+   * read in that order up to the limit. The page is then the oldest changes of the two halves (every change older
+   * than its last one's time: a half cut at the limit holds that many changes as old as its last, all in the page if
+   * older than the page's last), those at its last time possibly in part, which the catch-up reads again from that
+   * time. The union sorted as a whole, H2 read both halves' every change since the time and sorted them, each page
+   * (600,000 counters for a page of 10,000).
    */
-  static final String BOARD_CHANGED_SINCE = "SELECT participant_id, CAST('ACTIONS' AS VARCHAR(7)) AS metric,"
+  static final String BOARD_CHANGED_SINCE = "(SELECT participant_id, CAST('ACTIONS' AS VARCHAR(7)) AS metric,"
       + " year_month, count AS score, updated_at FROM action_count WHERE tenant_id = :tenantId"
       + " AND campaign_id = :campaignId AND updated_at >= :since AND campaign_reward_id = 0"
-      + " AND year_month = ANY(:months)"
-      + " UNION ALL SELECT participant_id, CAST('POINTS' AS VARCHAR(7)) AS metric, year_month, points AS score,"
+      + " AND year_month = ANY(:months) ORDER BY tenant_id, campaign_id, updated_at LIMIT :limit)"
+      + " UNION ALL (SELECT participant_id, CAST('POINTS' AS VARCHAR(7)) AS metric, year_month, points AS score,"
       + " updated_at FROM points_count WHERE tenant_id = :tenantId AND campaign_id = :campaignId"
-      + " AND updated_at >= :since AND year_month = ANY(:months)"
+      + " AND updated_at >= :since AND year_month = ANY(:months) ORDER BY tenant_id, campaign_id, updated_at"
+      + " LIMIT :limit)"
       + " ORDER BY updated_at, participant_id, metric, year_month LIMIT :limit";
   /** A campaign's participants created at or after {@code :since}, oldest first (index ix_participant_created). */
   static final String BOARD_CREATED_SINCE = "SELECT participant_id, created_at FROM participant"
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND created_at >= :since"
       + " ORDER BY tenant_id, campaign_id, created_at, participant_id LIMIT :limit";
+  /**
+   * A campaign's removals at or after {@code :since}, at most {@code :limit}, in the order of
+   * ix_board_removal_removed (the catch-up applies them all, or rebuilds when there are as many as the limit).
+   * Ordered by time and participant, H2 read every removal since the time and sorted them.
+   */
   static final String BOARD_REMOVED_SINCE = "SELECT participant_id FROM board_removal"
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND removed_at >= :since"
-      + " ORDER BY removed_at, participant_id LIMIT :limit";
+      + " ORDER BY tenant_id, campaign_id, removed_at LIMIT :limit";
 
   static final String WINNERS_FIND = "SELECT recorded_at FROM month_winners WHERE tenant_id = :tenantId"
       + " AND campaign_id = :campaignId AND metric = :metric AND year_month = :month";
@@ -1035,6 +1069,7 @@ public final class Sql {
   private final String couponExisting;
   private final String couponAssignNext;
   private final String couponCountAfter;
+  private final String earnedWaitingForCoupon;
   private final String referralProgramSave;
   private final String landingPageSave;
   private final String testimonialInsertIfAbsent;
@@ -1251,6 +1286,15 @@ public final class Sql {
       case POSTGRESQL -> "SELECT COUNT(*) FROM (SELECT 1 FROM coupon_code" + COUPON_POOL + " AND coupon_id > "
           + COUPON_ID_OF_CODE + " ORDER BY tenant_id, campaign_id, coupon_id LIMIT :atMost) after_code";
     };
+    this.earnedWaitingForCoupon = EARNED_WAITING_FOR_COUPON + switch (dialect) {
+      // ix_earned_reward_waiting's order (V26: the code's column, NULL for those waiting, before the id). H2 has no
+      // partial index: through (tenant, campaign, status, type, id) it read every approved coupon reward of the
+      // campaign, those holding a code too, for the few that wait.
+      case H2 -> " ORDER BY tenant_id, campaign_id, status, type, coupon_code, earned_reward_id";
+      // The partial index holds the waiting rewards only, by id; IS NULL fixes no sort key for PostgreSQL, so the
+      // code's column in the order would sort every waiting reward.
+      case POSTGRESQL -> " ORDER BY earned_reward_id";
+    } + " LIMIT :limit";
     this.couponAssignNext = switch (dialect) {
       // H2 has no usable SKIP LOCKED with ORDER BY and LIMIT (see deliveryClaim): JdbcCouponPort reads the lowest
       // free id and assigns it with COUPON_ASSIGN_IF_FREE, trying again when another transaction took it first.
@@ -1679,6 +1723,11 @@ public final class Sql {
    */
   String couponCountAfter() {
     return couponCountAfter;
+  }
+
+  /** A campaign's approved COUPON rewards without a code, oldest first, at most {@code :limit}. */
+  String earnedWaitingForCoupon() {
+    return earnedWaitingForCoupon;
   }
 
   /**

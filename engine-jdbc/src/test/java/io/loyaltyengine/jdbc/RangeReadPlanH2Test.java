@@ -1,0 +1,279 @@
+package io.loyaltyengine.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.core.spi.ScoreChange;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.leaderboard.BoardMetric;
+import io.loyaltyengine.rewards.EarnedReward;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On H2, the statements that read a range for a few of its rows, beside the keyset lists of
+ * {@link KeysetPagePlanH2Test}, read about the rows they return, not the range: a campaign with {@value #ROWS} approved
+ * coupon rewards of which 10 wait for a code, {@value #ROWS} board removals and {@value #ROWS} participants' board
+ * counters (catch-up reads of {@value #LIMIT}, the engine's page), and a tenant with {@value #ROWS} events waiting
+ * for their positions beside two tenants with 10. Each statement the port sends is planned with {@code EXPLAIN ANALYZE} on its own connection
+ * with the same values bound, just before it runs, and the rows H2 scanned ({@code scanCount}, summed over the plan)
+ * are bounded; the plans are printed, the answers checked.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method; the class's tests share one database and run one
+ * at a time.
+ */
+class RangeReadPlanH2Test {
+  private static final int ROWS = 100_000;
+  private static final int LIMIT = 10_000;
+  private static final Pattern SCAN_COUNT = Pattern.compile("scanCount: (\\d+)");
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final String AT_T0 = "TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:00+00'";
+  private static final int MONTH = 202601;
+  /** The statements planned since the last {@link #drain}: statement, then plan. */
+  private static final List<String[]> PLANS = Collections.synchronizedList(new ArrayList<>());
+
+  private static Path directory;
+  private static HikariDataSource pool;
+  private static Storage storage;
+  private static LoyaltyEngine engine;
+  private static long tenant;
+  private static long campaign;
+  private static List<Long> laterTenants;
+
+  @BeforeAll
+  static void fill() throws Exception {
+    directory = TestFiles.newDirectory("loyalty-h2-ranges-");
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+    config.setMaximumPoolSize(4);
+    pool = new HikariDataSource(config);
+    storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(pool, RangeReadPlanH2Test::planning))
+        .build();
+    engine = LoyaltyEngine.builder().storage(storage).events(EventSettings.builder().manualDispatch().build())
+        .build();
+    TenantScope shop = PostgresPlans.tenant(engine, "Shop");
+    tenant = shop.tenantId();
+    campaign = PostgresPlans.campaign(shop, "Tea").id();
+    long other = PostgresPlans.campaign(shop, "Coffee").id();
+    // Ids grow with time: these tenants' ids are above the shop's.
+    laterTenants = List.of(PostgresPlans.tenant(engine, "Later").tenantId(),
+        PostgresPlans.tenant(engine, "Latest").tenantId());
+    String t = Long.toString(tenant);
+    String c = Long.toString(campaign);
+    try (Connection connection = pool.getConnection(); Statement s = connection.createStatement()) {
+      for (long cmp : new long[] {campaign, other}) {
+        s.execute("INSERT INTO campaign_reward (tenant_id, campaign_reward_id, campaign_id, name, type, audience,"
+            + " conversions_required, points, cash_amount_minor, created_at) VALUES (" + t + ", " + cmp + ", " + cmp
+            + ", 'Voucher', 'COUPON', 'REFERRER', 1, 0, 0, CURRENT_TIMESTAMP)");
+      }
+      // Approved coupon rewards 1..ROWS got their codes (a host that never marks them fulfilled), the 10 after them
+      // wait for one; the other campaign's 1,000 all wait.
+      s.execute("INSERT INTO earned_reward (tenant_id, earned_reward_id, campaign_id, participant_id,"
+          + " campaign_reward_id, cycle, type, status, unread, points, cash_amount_minor, action_id, earned_at,"
+          + " coupon_code) SELECT " + t + ", g, " + c + ", g, " + c + ", 1, 'COUPON', 'APPROVED', TRUE, 0, 0, g,"
+          + " CURRENT_TIMESTAMP, CASE WHEN g <= " + ROWS + " THEN 'C' || g END FROM SYSTEM_RANGE(1, " + (ROWS + 10)
+          + ") r(g)");
+      s.execute("INSERT INTO earned_reward (tenant_id, earned_reward_id, campaign_id, participant_id,"
+          + " campaign_reward_id, cycle, type, status, unread, points, cash_amount_minor, action_id, earned_at)"
+          + " SELECT " + t + ", " + (ROWS + 10) + " + g, " + other + ", g, " + other + ", 1, 'COUPON', 'APPROVED',"
+          + " TRUE, 0, 0, g, CURRENT_TIMESTAMP FROM SYSTEM_RANGE(1, 1000) r(g)");
+      // Participant g removed from the boards g seconds after T0.
+      s.execute("INSERT INTO board_removal (tenant_id, campaign_id, participant_id, removed_at) SELECT " + t + ", "
+          + c + ", g, " + AT_T0 + " + g * INTERVAL '1' SECOND FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
+      // Participant p's counters changed p seconds after T0: four action counters (rewards 0 and the campaign's, all
+      // time and the month), two points counters.
+      s.execute("INSERT INTO action_count (tenant_id, participant_id, campaign_reward_id, year_month, campaign_id,"
+          + " count, updated_at) SELECT " + t + ", 1 + g / 4, CASE WHEN MOD(g, 2) = 0 THEN 0 ELSE " + c + " END,"
+          + " CASE WHEN MOD(g / 2, 2) = 0 THEN 0 ELSE " + MONTH + " END, " + c + ", 1, " + AT_T0 + " + (1 + g / 4)"
+          + " * INTERVAL '1' SECOND FROM SYSTEM_RANGE(0, " + (4 * ROWS - 1) + ") r(g)");
+      s.execute("INSERT INTO points_count (tenant_id, participant_id, year_month, campaign_id, points, updated_at)"
+          + " SELECT " + t + ", 1 + g / 2, CASE WHEN MOD(g, 2) = 0 THEN 0 ELSE " + MONTH + " END, " + c + ", 5, "
+          + AT_T0 + " + (1 + g / 2) * INTERVAL '1' SECOND FROM SYSTEM_RANGE(0, " + (2 * ROWS - 1) + ") r(g)");
+      // The shop's events 1..ROWS wait for their positions, as do 10 of each later tenant.
+      s.execute("INSERT INTO event_outbox (tenant_id, event_id, type, campaign_id, participant_id, sequence,"
+          + " occurred_at, schema_version, position, payload) SELECT " + t + ", g, 'points.awarded', " + c + ", g, 1, "
+          + AT_T0 + ", 1, 0, '{}' FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
+      for (long later : laterTenants) {
+        s.execute("INSERT INTO event_outbox (tenant_id, event_id, type, participant_id, sequence, occurred_at,"
+            + " schema_version, position, payload) SELECT " + later + ", g, 'points.awarded', g, 1, " + AT_T0
+            + ", 1, 0, '{}' FROM SYSTEM_RANGE(1, 10) r(g)");
+      }
+      s.execute("ANALYZE");
+    }
+  }
+
+  @AfterAll
+  static void close() {
+    engine.close();
+    pool.close();
+    TestFiles.delete(directory);
+  }
+
+  /**
+   * The rewards an upload of codes gives them to: H2 has no partial index, and read every approved coupon reward of
+   * the campaign, those holding a code too, for the 10 that wait.
+   */
+  @Test
+  void theRewardsWaitingForACouponAreReadWithoutThoseThatHaveOne() {
+    drain();
+    List<Long> waiting = read(tx -> tx.earnedRewards().waitingForCoupon(tenant, campaign, 100)).stream()
+        .map(EarnedReward::id).toList();
+    assertEquals(LongStream.rangeClosed(ROWS + 1, ROWS + 10).boxed().toList(), waiting);
+    assertRowsRead("earned_reward", "the waiting rewards", 10 + 2);
+  }
+
+  /**
+   * A catch-up's removals, at most its limit: ordered by time and id, H2 read every removal since the time and sorted
+   * them (all {@value #ROWS} for a limit of {@value #LIMIT}, which then makes the index rebuild anyway).
+   */
+  @Test
+  void aCatchUpReadsAtMostItsLimitOfRemovals() {
+    drain();
+    assertEquals(10, read(tx -> tx.leaderboards().removedSince(tenant, campaign, T0.plusSeconds(ROWS - 9), LIMIT))
+        .size());
+    assertRowsRead("board_removal", "the last 10 removals", 10 + 2);
+    List<Long> removed = read(tx -> tx.leaderboards().removedSince(tenant, campaign, T0, LIMIT));
+    assertEquals(LIMIT, removed.size());
+    assertEquals(LIMIT, removed.stream().distinct().filter(id -> id >= 1 && id <= ROWS).count());
+    assertRowsRead("board_removal", "a limit of removals", LIMIT + 2);
+  }
+
+  /**
+   * A catch-up's changed counters, a page of {@value #LIMIT} after another: H2 read both tables' counters changed
+   * since the page's time and sorted them, every one of the {@value #ROWS} participants' for each page. Each half now
+   * reads its index in order up to the limit: the points counters the limit, the action counters twice that, those of
+   * the campaign's own reward lying beside reward 0's.
+   */
+  @Test
+  void aCatchUpPageOfChangedCountersReadsAboutItsLimit() {
+    for (Instant from : List.of(T0, T0.plusSeconds(ROWS / 2))) {
+      drain();
+      List<ScoreChange> page = read(tx -> tx.leaderboards().changedSince(tenant, campaign, List.of(0, MONTH), from,
+          LIMIT));
+      assertEquals(LIMIT, page.size());
+      // Each participant's four counters share its second: the page is the first LIMIT / 4 participants since then.
+      long first = from.getEpochSecond() - T0.getEpochSecond() + (from.equals(T0) ? 1 : 0);
+      assertEquals(first, page.get(0).participantId());
+      assertEquals(first + LIMIT / 4 - 1, page.get(LIMIT - 1).participantId());
+      assertEquals(List.copyOf(page.stream().sorted(java.util.Comparator.comparing(ScoreChange::changedAt)
+          .thenComparingLong(ScoreChange::participantId).thenComparing(ScoreChange::metric)
+          .thenComparingInt(ScoreChange::month)).toList()), page, "oldest first");
+      assertEquals(LIMIT / 2, page.stream().filter(x -> x.metric() == BoardMetric.POINTS).count());
+      assertRowsRead("action_count", "a page since " + from, 3 * LIMIT + 4);
+    }
+  }
+
+  /**
+   * The tenants with events waiting for positions, after a cursor: read DISTINCT, H2 read every waiting event of every
+   * tenant after it ({@value #ROWS} of the shop's for a page of 3 tenants), and after the shop's id it walked past the
+   * shop's events (a {@code >} bound). Now an index entry per tenant, and the recursion's own rows (at most three per
+   * tenant in all).
+   */
+  @Test
+  void theTenantsWithEventsWaitingForPositionsAreReadOneEntryEach() {
+    drain();
+    List<Long> all = new ArrayList<>(List.of(tenant));
+    all.addAll(laterTenants);
+    assertEquals(all, read(tx -> tx.events().tenantsWithUnpositionedEvents(0, 100)));
+    assertRowsRead("event_outbox", "from the first tenant", 3 * all.size() + 2);
+    assertEquals(laterTenants, read(tx -> tx.events().tenantsWithUnpositionedEvents(tenant, 100)));
+    assertRowsRead("event_outbox", "after the shop", 3 * laterTenants.size() + 2);
+    assertEquals(List.of(tenant), read(tx -> tx.events().tenantsWithUnpositionedEvents(0, 1)));
+    assertRowsRead("event_outbox", "a page of one", 3 + 2);
+    assertEquals(List.of(), read(tx -> tx.events().tenantsWithUnpositionedEvents(0, 0)));
+    assertEquals(List.of(), read(tx -> tx.events().tenantsWithUnpositionedEvents(laterTenants.get(1), 100)));
+    assertEquals(List.of(), read(tx -> tx.events().tenantsWithUnpositionedEvents(Long.MAX_VALUE, 100)));
+  }
+
+  private static void assertRowsRead(String table, String which, int atMost) {
+    List<String[]> plans = drain().stream()
+        .filter(p -> p[0].matches("(?s)\\(?(SELECT|WITH) .*\\b" + table + "\\b.*")).toList();
+    assertEquals(1, plans.size(), "one statement reading " + table + " for " + which);
+    String plan = plans.get(0)[1];
+    System.out.println(which + ":\n" + plan);
+    Matcher m = SCAN_COUNT.matcher(plan);
+    long scanned = 0;
+    while (m.find()) {
+      scanned += Long.parseLong(m.group(1));
+    }
+    assertTrue(plan.contains("scanCount"), "the plan reports what it read:\n" + plan);
+    assertTrue(scanned <= atMost, which + " read " + scanned + " rows, not at most " + atMost + ":\n" + plan);
+  }
+
+  private static <T> T read(TransactionWork<T> work) {
+    return storage.inReadTransaction(work);
+  }
+
+  private static List<String[]> drain() {
+    synchronized (PLANS) {
+      List<String[]> drained = List.copyOf(PLANS);
+      PLANS.clear();
+      return drained;
+    }
+  }
+
+  /** A connection whose reads (a query, no lock) are planned before they run. */
+  private static Connection planning(Connection connection) {
+    return (Connection) Proxy.newProxyInstance(RangeReadPlanH2Test.class.getClassLoader(),
+        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+          Object result = TestProxies.invoke(connection, method, args);
+          if (method.getName().equals("prepareStatement") && result instanceof PreparedStatement p) {
+            String sql = ((String) args[0]).strip();
+            if (sql.matches("(?s)\\(?(SELECT|WITH) .*") && !sql.contains("FOR UPDATE")) {
+              return planned(connection, p, sql);
+            }
+          }
+          return result;
+        });
+  }
+
+  private static PreparedStatement planned(Connection connection, PreparedStatement statement, String sql) {
+    List<Object[]> sets = new ArrayList<>();
+    return (PreparedStatement) Proxy.newProxyInstance(RangeReadPlanH2Test.class.getClassLoader(),
+        new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
+          String name = method.getName();
+          if (name.startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer) {
+            sets.add(new Object[] {method, args});
+          } else if (name.equals("execute") || name.equals("executeQuery")) {
+            PLANS.add(new String[] {sql, explain(connection, sql, sets)});
+          }
+          return TestProxies.invoke(statement, method, args);
+        });
+  }
+
+  private static String explain(Connection connection, String sql, List<Object[]> sets) throws Throwable {
+    List<String> lines = new ArrayList<>();
+    try (PreparedStatement explain = connection.prepareStatement("EXPLAIN ANALYZE " + sql)) {
+      for (Object[] set : sets) {
+        TestProxies.invoke(explain, (Method) set[0], (Object[]) set[1]);
+      }
+      try (ResultSet rs = explain.executeQuery()) {
+        while (rs.next()) {
+          lines.add(rs.getString(1));
+        }
+      }
+    }
+    return String.join("\n", lines);
+  }
+}
