@@ -5348,8 +5348,13 @@ public abstract class StorageContractTest extends EngineContractSupport {
         assertFalse(d.lastError().contains("127.0.0.1") || d.lastError().contains("/dead"), d.lastError());
         assertEquals(clock().instant().truncatedTo(ChronoUnit.MICROS), d.parkedAt());
       }
-      assertEquals(WebhookRetrySchedule.MAX_ATTEMPTS,
-          receiver.awaitRequests("/dead", WebhookRetrySchedule.MAX_ATTEMPTS).size(), "no request but the probe's");
+      // The probe's ten attempts, each a request unless the machine is so loaded that the 200 ms request timeout ran
+      // out before the request was written (seen once in CI: 9 of 10 arrived): what must hold is that every request
+      // that arrived was the probe's, the backlog never attempted.
+      List<String> requested = receiver.awaitRequests("/dead", WebhookRetrySchedule.MAX_ATTEMPTS).stream()
+          .map(WebhookReceiver.Request::webhookId).toList();
+      assertEquals(List.of(awardIds.get(0)), requested.stream().distinct().toList(), "no request but the probe's");
+      assertTrue(requested.size() <= WebhookRetrySchedule.MAX_ATTEMPTS, requested.size() + " requests");
       assertTrue(engine.events().parked("absent", Keyset.first(10)).items().isEmpty(),
           "a listener's deliveries wait for it to return");
 
