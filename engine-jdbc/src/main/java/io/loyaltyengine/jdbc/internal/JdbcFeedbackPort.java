@@ -199,8 +199,10 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
   @Override
   public List<Idea> ideas(long tenantId, long boardId, IdeaStatus status, IdeaOrder order, long offset, int limit) {
     Objects.requireNonNull(order, "order");
-    String statement = sql.ideaPage(order == IdeaOrder.NEWEST) + (status == null ? "" : Sql.IDEA_AND_STATUS)
-        + (order == IdeaOrder.NEWEST ? Sql.IDEA_NEWEST : Sql.IDEA_MOST_VOTED);
+    boolean newest = order == IdeaOrder.NEWEST;
+    String statement = status == null
+        ? sql.ideaPage(newest) + (newest ? Sql.IDEA_NEWEST : Sql.IDEA_MOST_VOTED)
+        : sql.ideaPageInStatus(newest) + (newest ? Sql.IDEA_STATUS_NEWEST : Sql.IDEA_STATUS_MOST_VOTED);
     return run("feedback idea page", () -> {
       var query = handle.createQuery(statement)
           .bind("tenantId", tenantId)
@@ -242,8 +244,8 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
         .bind("participantId", participantId)
         .mapTo(Long.class)
         .list());
-    for (String statement : List.of(Sql.FEEDBACK_WITHDRAW_VOTES_OF, Sql.FEEDBACK_DELETE_VOTES_OF,
-        Sql.FEEDBACK_DELETE_VOTES_ON_IDEAS_OF, Sql.FEEDBACK_DELETE_IDEAS_OF)) {
+    for (String statement : List.of(sql.feedbackWithdrawVotesOf(), Sql.FEEDBACK_DELETE_VOTES_OF,
+        sql.feedbackDeleteVotesOnIdeasOf(), Sql.FEEDBACK_DELETE_IDEAS_OF)) {
       update("feedback participant delete", statement, tenantId, participantId);
     }
   }

@@ -769,6 +769,11 @@ public final class Sql {
       " ORDER BY tenant_id, board_id, votes DESC, idea_id LIMIT :limit OFFSET :offset";
   static final String IDEA_NEWEST =
       " ORDER BY tenant_id DESC, board_id DESC, idea_id DESC LIMIT :limit OFFSET :offset";
+  /** With a status: the orders of ix_feedback_idea_status_votes and ix_feedback_idea_status (schema V27). */
+  static final String IDEA_STATUS_MOST_VOTED =
+      " ORDER BY tenant_id, board_id, status, votes DESC, idea_id LIMIT :limit OFFSET :offset";
+  static final String IDEA_STATUS_NEWEST =
+      " ORDER BY tenant_id DESC, board_id DESC, status DESC, idea_id DESC LIMIT :limit OFFSET :offset";
   static final String VOTE_DELETE = "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId"
       + " AND participant_id = :participantId";
   /** By the vote's primary key. */
@@ -780,19 +785,27 @@ public final class Sql {
   static final String VOTES_ON_IDEA_DELETE =
       "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId";
   static final String IDEA_DELETE = "DELETE FROM feedback_idea WHERE tenant_id = :tenantId AND idea_id = :ideaId";
-  static final String FEEDBACK_WITHDRAW_VOTES_OF = "UPDATE feedback_idea SET votes = votes - 1"
-      + " WHERE tenant_id = :tenantId AND votes > 0 AND idea_id IN (SELECT idea_id FROM feedback_vote"
-      + " WHERE tenant_id = :tenantId AND participant_id = :participantId)";
+  /** The ideas a participant voted on (ix_feedback_vote_participant). */
+  private static final String VOTED_BY = "SELECT idea_id FROM feedback_vote WHERE tenant_id = :tenantId"
+      + " AND participant_id = :participantId";
+  /** A participant's ideas (ix_feedback_idea_author). */
+  private static final String IDEAS_OF = "SELECT idea_id FROM feedback_idea WHERE tenant_id = :tenantId"
+      + " AND participant_id = :participantId";
+  private static final String FEEDBACK_WITHDRAW_VOTES_OF = "UPDATE feedback_idea SET votes = votes - 1"
+      + " WHERE tenant_id = :tenantId AND votes > 0 AND idea_id IN (" + VOTED_BY + ")";
   static final String FEEDBACK_DELETE_VOTES_OF =
       "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND participant_id = :participantId";
-  /** The ideas a participant's deletion changes: its own and those it voted on. */
-  static final String FEEDBACK_LOCK_IDEAS_TOUCHED_BY = "SELECT idea_id FROM feedback_idea"
-      + " WHERE tenant_id = :tenantId AND (participant_id = :participantId OR idea_id IN (SELECT idea_id"
-      + " FROM feedback_vote WHERE tenant_id = :tenantId AND participant_id = :participantId))"
-      + " ORDER BY idea_id FOR UPDATE";
-  static final String FEEDBACK_DELETE_VOTES_ON_IDEAS_OF = "DELETE FROM feedback_vote WHERE tenant_id = :tenantId"
-      + " AND idea_id IN (SELECT idea_id FROM feedback_idea WHERE tenant_id = :tenantId"
-      + " AND participant_id = :participantId)";
+  /**
+   * The ideas a participant's deletion changes, its own and those it voted on, locked in ascending id order: their ids
+   * read from the participant's ranges of ix_feedback_vote_participant and ix_feedback_idea_author, then each idea
+   * looked up by its key in that order. Written as {@code participant_id = ? OR idea_id IN (...)}, both H2 and
+   * PostgreSQL read all the tenant's ideas to find them.
+   */
+  static final String FEEDBACK_LOCK_IDEAS_TOUCHED_BY = "SELECT i.idea_id FROM UNNEST((SELECT ARRAY_AGG(u.idea_id"
+      + " ORDER BY u.idea_id) FROM (" + VOTED_BY + " UNION " + IDEAS_OF + ") u)) t(idea_id)"
+      + " JOIN feedback_idea i ON i.tenant_id = :tenantId AND i.idea_id = t.idea_id ORDER BY i.idea_id FOR UPDATE";
+  private static final String FEEDBACK_DELETE_VOTES_ON_IDEAS_OF = "DELETE FROM feedback_vote"
+      + " WHERE tenant_id = :tenantId AND idea_id IN (" + IDEAS_OF + ")";
   static final String FEEDBACK_DELETE_IDEAS_OF =
       "DELETE FROM feedback_idea WHERE tenant_id = :tenantId AND participant_id = :participantId";
 
@@ -1075,6 +1088,8 @@ public final class Sql {
   private final String testimonialInsertIfAbsent;
   private final String questCompletionInsertIfAbsent;
   private final String voteInsertIfAbsent;
+  private final String feedbackWithdrawVotesOf;
+  private final String feedbackDeleteVotesOnIdeasOf;
   private final String signingKeyInsertIfAbsent;
   private final String signingKeyInsertNext;
   private final String shortCodeInsertIfAbsent;
@@ -1306,6 +1321,18 @@ public final class Sql {
     };
     this.voteInsertIfAbsent = insertIfAbsent(dialect, "feedback_vote",
         "tenant_id BIGINT, idea_id BIGINT, participant_id BIGINT", "created_at");
+    // H2 uses an IN (subquery) on the key's second column, after the tenant's, as a filter over the tenant's whole
+    // range (all its ideas, or all the votes on them); a MERGE looks each row of its source up by the key.
+    this.feedbackWithdrawVotesOf = switch (dialect) {
+      case H2 -> "MERGE INTO feedback_idea i USING (" + VOTED_BY + ") v ON i.tenant_id = :tenantId"
+          + " AND i.idea_id = v.idea_id WHEN MATCHED AND i.votes > 0 THEN UPDATE SET votes = i.votes - 1";
+      case POSTGRESQL -> FEEDBACK_WITHDRAW_VOTES_OF;
+    };
+    this.feedbackDeleteVotesOnIdeasOf = switch (dialect) {
+      case H2 -> "MERGE INTO feedback_vote v USING (" + IDEAS_OF + ") i ON v.tenant_id = :tenantId"
+          + " AND v.idea_id = i.idea_id WHEN MATCHED THEN DELETE";
+      case POSTGRESQL -> FEEDBACK_DELETE_VOTES_ON_IDEAS_OF;
+    };
     this.testimonialInsertIfAbsent = insertIfAbsent(dialect, "testimonial",
         "tenant_id BIGINT, participant_id BIGINT", "testimonial_id, campaign_id, text, rating, status, created_at");
     this.questCompletionInsertIfAbsent = insertIfAbsent(dialect, "quest_completion",
@@ -1763,6 +1790,31 @@ public final class Sql {
   String ideaPage(boolean newest) {
     String index = newest ? "ix_feedback_idea_board" : "ix_feedback_idea_votes";
     return IDEA_SELECT + (dialect == SqlDialect.H2 ? " USE INDEX (" + index + ")" : "") + IDEA_WHERE_BOARD;
+  }
+
+  /**
+   * A board's ideas in one status, most voted or newest first ({@link #IDEA_STATUS_MOST_VOTED},
+   * {@link #IDEA_STATUS_NEWEST}), through the index of the status and the order (schema V27), named for H2 as in
+   * {@link #ideaPage(boolean)}: along the board's indexes without the status, a page of a status that few ideas are in
+   * read the board's ideas in its other statuses up to it.
+   */
+  String ideaPageInStatus(boolean newest) {
+    String index = newest ? "ix_feedback_idea_status" : "ix_feedback_idea_status_votes";
+    return IDEA_SELECT + (dialect == SqlDialect.H2 ? " USE INDEX (" + index + ")" : "") + IDEA_WHERE_BOARD
+        + IDEA_AND_STATUS;
+  }
+
+  /**
+   * Takes one from the counter of every idea a participant voted on (while above zero): each looked up by its key
+   * from the participant's votes (ix_feedback_vote_participant).
+   */
+  String feedbackWithdrawVotesOf() {
+    return feedbackWithdrawVotesOf;
+  }
+
+  /** Deletes the votes on a participant's ideas: each idea's by its key's prefix, from ix_feedback_idea_author. */
+  String feedbackDeleteVotesOnIdeasOf() {
+    return feedbackDeleteVotesOnIdeasOf;
   }
 
   /** Inserts a participant's vote on an idea unless it is there. */

@@ -1,0 +1,60 @@
+package io.loyaltyengine.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * {@link FeedbackPlanTestBase} on an H2 file: the rows a statement read are the sum of the {@code scanCount}s of
+ * {@code EXPLAIN ANALYZE}, its subqueries' included.
+ *
+ * <p>Not thread-safe: JUnit creates an instance per test method.
+ */
+class FeedbackPlanH2Test extends FeedbackPlanTestBase {
+  private static final Pattern SCAN_COUNT = Pattern.compile("scanCount: (\\d+)");
+
+  private Path directory;
+  private HikariDataSource pool;
+
+  @Override
+  DataSource openDatabase() {
+    directory = TestFiles.newDirectory("loyalty-h2-feedback-plan-");
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+    config.setMaximumPoolSize(4);
+    pool = new HikariDataSource(config);
+    return pool;
+  }
+
+  @Override
+  void closeDatabase() {
+    pool.close();
+    TestFiles.delete(directory);
+  }
+
+  @Override
+  String series(long n) {
+    return " FROM SYSTEM_RANGE(1, " + n + ") r(g)";
+  }
+
+  @Override
+  String explain(String sql) {
+    return "EXPLAIN ANALYZE " + sql;
+  }
+
+  @Override
+  long rowsRead(String plan) {
+    if (!plan.contains("scanCount")) {
+      throw new AssertionError("the plan reports no rows read:\n" + plan);
+    }
+    Matcher m = SCAN_COUNT.matcher(plan);
+    long read = 0;
+    while (m.find()) {
+      read += Long.parseLong(m.group(1));
+    }
+    return read;
+  }
+}
