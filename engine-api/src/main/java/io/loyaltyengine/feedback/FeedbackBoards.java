@@ -3,7 +3,9 @@ package io.loyaltyengine.feedback;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.participant.ParticipantRef;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Feedback boards of one tenant's campaigns, their ideas and votes. A host corrects a board's name or description
@@ -41,6 +43,8 @@ import java.util.List;
  * deletion (by a moderator, or with its author) a retry is a new submission, NOT_FOUND for a deleted author.
  */
 public interface FeedbackBoards {
+  /** The most idea ids {@link #votedIdeas} takes in one call, duplicates counted: a page of ideas at its largest. */
+  int MAX_VOTED_IDEAS_ASKED = 100;
 
   /**
    * Creates an open board.
@@ -184,6 +188,23 @@ public interface FeedbackBoards {
    *     another campaign than the idea's board's) or {@code email}; NOT_FOUND for the participant or idea
    */
   boolean hasVoted(ParticipantRef participant, long ideaId);
+
+  /**
+   * Which of the given ideas a participant's vote is counted on now, as {@link #hasVoted} tells for one (what a page of
+   * ideas shows beside each vote button), in one read of the votes, whatever the ideas' statuses or their boards'. An
+   * id named twice is answered once. An id that names no idea of the tenant (unknown, deleted, another tenant's) or an
+   * idea of another campaign's board is not in the answer, as no vote of the participant is counted on it; unlike
+   * {@link #hasVoted}, that is no error, so that a page read just before a moderator's deletion still gets its answer.
+   * A read: it changes nothing and takes no lock.
+   *
+   * @param participant the participant
+   * @param ideaIds the ideas' ids, at most {@value #MAX_VOTED_IDEAS_ASKED} (duplicates counted); empty gives empty
+   * @return the ids among {@code ideaIds} of the ideas the participant has voted for (unmodifiable)
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} or {@code email} (as
+   *     {@link #hasVoted}), on {@code ideaIds} if it is null, holds a null or more than
+   *     {@value #MAX_VOTED_IDEAS_ASKED} ids; NOT_FOUND for the participant (also with no ids)
+   */
+  Set<Long> votedIdeas(ParticipantRef participant, Collection<Long> ideaIds);
 
   /**
    * A board's ideas, a numbered page at a time: all, or those in one status.

@@ -135,6 +135,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -398,6 +399,8 @@ class ReadmeSnippetsTest {
     assertEquals(1, again.votes());
     assertFalse(again.changed());
     assertTrue(feedback.hasVoted(ParticipantRef.id(bob.id()), idea.id()), "show Bob's vote button pressed");
+    assertEquals(Set.of(idea.id()), feedback.votedIdeas(ParticipantRef.id(bob.id()), List.of(idea.id(), 42L)),
+        "a page's vote buttons at once");
     NumberedPage<Idea> page = feedback.ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(1, 20));
     assertEquals(1, page.items().size());
     feedback.setStatus(idea.id(), IdeaStatus.PLANNED);

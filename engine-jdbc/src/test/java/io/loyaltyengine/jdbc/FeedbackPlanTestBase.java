@@ -11,6 +11,7 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventSettings;
+import io.loyaltyengine.feedback.FeedbackBoards;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
@@ -25,6 +26,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +43,8 @@ import org.junit.jupiter.api.Test;
  * ANALYZE}), inside a savepoint rolled back at once, just before it runs (so that a write planned is not applied
  * twice), and the rows the plan read must be about the rows the call answers or changes: a page of ideas in one status
  * and the count of that status, not the board; a participant's deletion, its ideas and votes and the votes on its
- * ideas, not the tenant's ideas. The plans are printed; the answers are checked.
+ * ideas, not the tenant's ideas; which of a page's ideas a participant voted on, those votes' keys. The plans are
+ * printed; the answers are checked.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method; each test fills a database of its own.
  */
@@ -178,6 +182,22 @@ abstract class FeedbackPlanTestBase {
     // Each touches at most the participant's OWN ideas and OWN votes, and the OWN votes on its ideas; a row counts
     // once for every step of the plan that passes it on (H2 counts a subquery's rows, its union's and its join's).
     assertRowsRead(sent, 12 * OWN);
+  }
+
+  /**
+   * Which of a page's ideas a participant voted on is one statement that looks each asked idea's vote up by its key:
+   * not a read of the participant's {@value #VOTES} votes, nor of the tenant's.
+   */
+  @Test
+  void theIdeasAParticipantVotedOnAmongAPagesAreLookedUpByTheirKeys() {
+    List<Long> asked = LongStream.rangeClosed(1, FeedbackBoards.MAX_VOTED_IDEAS_ASKED).boxed().toList();
+    drain();
+    Set<Long> voted = storage.inReadTransaction(tx -> tx.feedback().votedIdeas(tenant, VOTER, asked));
+    assertEquals(asked.stream().filter(id -> id % 2 == 0).collect(Collectors.toSet()), voted);
+    List<String[]> sent = drain();
+    assertEquals(1, sent.size(), "one statement");
+    // A row counts once for every step of the plan that passes it on (H2: the ids, then each vote found).
+    assertRowsRead(sent, 3L * FeedbackBoards.MAX_VOTED_IDEAS_ASKED);
   }
 
   /** Runs {@code work} in a transaction it then rolls back, answering what the work returned. */

@@ -128,6 +128,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -3207,6 +3208,14 @@ final class InMemoryTransaction implements Transaction {
     @Override
     public boolean hasVote(long tenantId, long ideaId, long participantId) {
       return call(() -> t.ideaVotes.containsKey(new IdTriple(tenantId, ideaId, participantId)));
+    }
+
+    @Override
+    public Set<Long> votedIdeas(long tenantId, long participantId, Collection<Long> ideaIds) {
+      Objects.requireNonNull(ideaIds, "ideaIds");
+      return call(() -> ideaIds.stream()
+          .filter(id -> t.ideaVotes.containsKey(new IdTriple(tenantId, id, participantId)))
+          .collect(Collectors.toUnmodifiableSet()));
     }
 
     @Override

@@ -30,8 +30,11 @@ import io.loyaltyengine.participant.ParticipantRef;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Feedback boards over {@link io.loyaltyengine.core.spi.FeedbackPort}.
@@ -260,6 +263,40 @@ public final class FeedbackService implements FeedbackBoards {
       requireCampaign(voter, findBoard(tx, idea.boardId()));
       return tx.feedback().hasVote(tenantId, ideaId, voter.id());
     });
+  }
+
+  @Override
+  public Set<Long> votedIdeas(ParticipantRef participant, Collection<Long> ideaIds) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    Set<Long> asked = ideaIdsAsked(ideaIds);
+    long tenantId = context.tenantId();
+    return context.transactions().runRead(tx -> {
+      Participant voter = resolver.resolve(tx, tenantId);
+      // Votes are stored only on ideas of the participant's campaign's boards, so the ideas need no read of their own.
+      return asked.isEmpty() ? Set.of() : Set.copyOf(tx.feedback().votedIdeas(tenantId, voter.id(), asked));
+    });
+  }
+
+  /**
+   * The distinct ids of {@code ideaIds}, checked before anything is read.
+   *
+   * @throws LoyaltyException VALIDATION_ERROR on {@code ideaIds}: null, a null id, more than
+   *     {@link FeedbackBoards#MAX_VOTED_IDEAS_ASKED} ids
+   */
+  private static Set<Long> ideaIdsAsked(Collection<Long> ideaIds) {
+    TextRules.notNull("ideaIds", ideaIds);
+    if (ideaIds.size() > MAX_VOTED_IDEAS_ASKED) {
+      throw LoyaltyException.validation("ideaIds", "at most " + MAX_VOTED_IDEAS_ASKED + " idea ids");
+    }
+    Set<Long> asked = new LinkedHashSet<>();
+    // Iterated, not asked contains(null): an immutable collection throws there.
+    for (Long id : ideaIds) {
+      if (id == null) {
+        throw LoyaltyException.validation("ideaIds", "an idea id is null");
+      }
+      asked.add(id);
+    }
+    return asked;
   }
 
   private VoteResult castVote(ParticipantRef participant, long ideaId, boolean up) {

@@ -6,8 +6,10 @@ import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Feedback boards, their ideas and votes. A vote is a row keyed by (tenant, idea, participant), inserted if absent;
@@ -103,6 +105,13 @@ public interface FeedbackPort {
 
   /** Whether the participant's vote on the idea is stored (a read of its key). */
   boolean hasVote(long tenantId, long ideaId, long participantId);
+
+  /**
+   * Which of {@code ideaIds} (distinct; at most {@link io.loyaltyengine.feedback.FeedbackBoards#MAX_VOTED_IDEAS_ASKED})
+   * the participant's vote is stored on: one read, of each vote's key. An id with no such vote (no idea, another
+   * tenant's) is not in the answer.
+   */
+  Set<Long> votedIdeas(long tenantId, long participantId, Collection<Long> ideaIds);
 
   /** How many votes on an idea are stored (the rows, not the counter): for checks of the counter. */
   long countVotes(long tenantId, long ideaId);

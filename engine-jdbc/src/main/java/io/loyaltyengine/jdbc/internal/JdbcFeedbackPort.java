@@ -8,9 +8,12 @@ import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Update;
 
@@ -171,6 +174,20 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
         .bind("participantId", participantId)
         .mapTo(Long.class)
         .one()) > 0;
+  }
+
+  @Override
+  public Set<Long> votedIdeas(long tenantId, long participantId, Collection<Long> ideaIds) {
+    Objects.requireNonNull(ideaIds, "ideaIds");
+    if (ideaIds.isEmpty()) {
+      return Set.of();
+    }
+    return run("feedback votes find", () -> handle.createQuery(Sql.VOTED_IDEAS)
+        .bind("tenantId", tenantId)
+        .bind("participantId", participantId)
+        .bindArray("ideaIds", Long.class, ideaIds.toArray())
+        .mapTo(Long.class)
+        .collect(Collectors.toUnmodifiableSet()));
   }
 
   @Override

@@ -779,6 +779,14 @@ public final class Sql {
   /** By the vote's primary key. */
   static final String VOTE_EXISTS = "SELECT COUNT(*) FROM feedback_vote"
       + " WHERE tenant_id = :tenantId AND idea_id = :ideaId AND participant_id = :participantId";
+  /**
+   * Which of the ids bound as an array a participant's vote is on: each looked up by the vote's key. As
+   * {@code idea_id IN (...)}, H2 reads the tenant's whole range of the key (it uses an IN on an index's second
+   * column as a filter).
+   */
+  static final String VOTED_IDEAS = "SELECT v.idea_id FROM UNNEST(CAST(:ideaIds AS BIGINT ARRAY)) t(idea_id)"
+      + " JOIN feedback_vote v ON v.tenant_id = :tenantId AND v.idea_id = t.idea_id"
+      + " AND v.participant_id = :participantId";
   static final String VOTE_COUNT =
       "SELECT COUNT(*) FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId";
   /** The votes on one idea, deleted with it (after IDEA_LOCK, before IDEA_DELETE). */

@@ -132,6 +132,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -842,6 +843,10 @@ public abstract class ApiInputFuzzContractTest {
     out.add(new Refusal("FeedbackBoards.submitIdea idempotencyKey", invalid, "idempotencyKey", badIdentifiers(),
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), NewIdea.of("I")
             .withIdempotencyKey((String) bad))));
+    out.add(new Refusal("FeedbackBoards.votedIdeas ideaIds", invalid, "ideaIds", oneOf(null,
+        Arrays.asList(1L, null), Collections.nCopies(FeedbackBoards.MAX_VOTED_IDEAS_ASKED + 1, 1L),
+        LongStream.rangeClosed(1, FeedbackBoards.MAX_VOTED_IDEAS_ASKED + 1).boxed().toList()),
+        (w, bad) -> w.scope.feedback().votedIdeas(w.person(1), castIds(bad))));
     out.add(new Refusal("FeedbackBoards.submitIdea idea", invalid, "idea", oneOf((Object) null),
         (w, bad) -> w.scope.feedback().submitIdea(w.person(0), w.id("board"), (NewIdea) bad)));
     out.add(new Refusal("FeedbackBoards.setStatus status", invalid, "status", oneOf((Object) null),
@@ -1079,6 +1084,11 @@ public abstract class ApiInputFuzzContractTest {
 
   static Object pickFrom(RandomGenerator random, Object... values) {
     return values[random.nextInt(values.length)];
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Collection<Long> castIds(Object ids) {
+    return (Collection<Long>) ids;
   }
 
   static Values oneOf(Object... values) {
@@ -1838,6 +1848,11 @@ public abstract class ApiInputFuzzContractTest {
       if (raw == YearMonth.class) {
         return YearMonth.from(START.atZone(ZoneOffset.UTC)).minusMonths(random.nextInt(2));
       }
+      if (raw == Collection.class && name.equals("ideaIds")) {
+        // The world's ideas, one named twice, and an id of no idea.
+        List<Long> ideas = world.ids.get("idea");
+        return List.of(pick(ideas, Long.class), pick(ideas, Long.class), 987_654_321L);
+      }
       if (raw == List.class && name.equals("codes")) {
         return List.of("FUZZ-" + random.nextInt(1000), "fuzzsecret-code-" + random.nextInt(1000));
       }
@@ -2047,6 +2062,10 @@ public abstract class ApiInputFuzzContractTest {
           } else if (element.isEnum()) {
             out.addAll(Arrays.asList(element.getEnumConstants()));
             out.add(null);
+          } else if (element == Long.class) {
+            for (long i = 0; i <= HUGE; i++) {
+              out.add(i);
+            }
           } else {
             List<Object> templates = world.templates.get(element);
             for (int i = 0; i <= HUGE && templates != null; i++) {

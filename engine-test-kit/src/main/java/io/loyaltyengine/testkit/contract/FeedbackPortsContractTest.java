@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -179,6 +180,32 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     assertFalse(hasVote(tenant(T0), i.id(), voter), "another tenant");
     assertTrue(test(tx -> tx.feedback().deleteVote(t, i.id(), voter)));
     assertFalse(hasVote(t, i.id(), voter), "withdrawn");
+  }
+
+  @Test
+  void theIdeasAParticipantVotedOnAreFoundAmongThoseAskedInOneRead() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard b = board(campaign, "Ideas", "");
+    Idea voted = idea(b, nextId(), "Voted", "");
+    Idea alsoVoted = idea(b, nextId(), "Also voted", "");
+    Idea withdrawn = idea(b, nextId(), "Withdrawn", "");
+    Idea notVoted = idea(b, nextId(), "Not voted", "");
+    long voter = nextId();
+    long other = nextId();
+    for (Idea i : List.of(voted, alsoVoted, withdrawn)) {
+      assertTrue(test(tx -> tx.feedback().insertVoteIfAbsent(t, i.id(), voter, T0)));
+    }
+    assertTrue(test(tx -> tx.feedback().insertVoteIfAbsent(t, notVoted.id(), other, T0)));
+    assertTrue(test(tx -> tx.feedback().deleteVote(t, withdrawn.id(), voter)));
+    List<Long> asked = List.of(voted.id(), alsoVoted.id(), withdrawn.id(), notVoted.id(), nextId());
+    assertEquals(Set.of(voted.id(), alsoVoted.id()), tx(tx -> tx.feedback().votedIdeas(t, voter, asked)));
+    assertEquals(Set.of(notVoted.id()), tx(tx -> tx.feedback().votedIdeas(t, other, asked)), "another voter");
+    long another = tenant(T0);
+    assertEquals(Set.of(), tx(tx -> tx.feedback().votedIdeas(another, voter, asked)), "another tenant");
+    assertEquals(Set.of(), tx(tx -> tx.feedback().votedIdeas(t, voter, List.of())), "none asked");
+    assertEquals(Set.of(alsoVoted.id()), tx(tx -> tx.feedback().votedIdeas(t, voter,
+        List.of(alsoVoted.id(), notVoted.id()))), "only those asked");
   }
 
   @Test

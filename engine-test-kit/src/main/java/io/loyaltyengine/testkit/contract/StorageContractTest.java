@@ -44,6 +44,7 @@ import io.loyaltyengine.access.NewApiKey;
 import io.loyaltyengine.customers.CustomerMapping;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.FeedbackBoardUpdate;
+import io.loyaltyengine.feedback.FeedbackBoards;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.feedback.IdeaStatus;
@@ -161,6 +162,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -2611,6 +2613,72 @@ public abstract class StorageContractTest extends EngineContractSupport {
     Participant bobAgain = enrol(w, "bob@example.com");
     assertFalse(w.scope.feedback().hasVoted(ParticipantRef.id(bobAgain.id()), dark.id()),
         "the deleted voter's vote went with it");
+  }
+
+  /**
+   * Which ideas of a page a participant has voted for, in one call: those its counted votes are on, each once however
+   * often named; an unknown, deleted or another campaign's idea is simply not voted for. A null, a null id or more than
+   * the bound is VALIDATION_ERROR on {@code ideaIds}, an unknown participant NOT_FOUND even with no ids.
+   */
+  @Test
+  void whichIdeasOfAPageAParticipantVotedForAreReadInOneCall() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    ParticipantRef bob = ParticipantRef.email(w.campaign.id(), "Bob@example.com");
+    enrol(w, "bob@example.com");
+    FeedbackBoard board = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
+    Idea dark = w.scope.feedback().submitIdea(ada, board.id(), NewIdea.of("Dark mode"));
+    Idea sepia = w.scope.feedback().submitIdea(ada, board.id(), NewIdea.of("Sepia mode"));
+    Idea mono = w.scope.feedback().submitIdea(ada, board.id(), NewIdea.of("Mono mode"));
+    Idea spam = w.scope.feedback().submitIdea(ada, board.id(), NewIdea.of("Spam"));
+    Participant elsewhere = w.scope.participants().create(w.scope.campaigns().create(NewCampaign.running(
+        w.brand.id(), "Other campaign")).id(), NewParticipant.withEmail("carol@example.com"));
+    ParticipantRef carol = ParticipantRef.id(elsewhere.id());
+    FeedbackBoard theirs = w.scope.feedback().createBoard(NewFeedbackBoard.of(elsewhere.campaignId(), "Theirs"));
+    Idea theirIdea = w.scope.feedback().submitIdea(carol, theirs.id(), NewIdea.of("Tea"));
+    w.scope.feedback().vote(carol, theirIdea.id());
+    List<Long> page = List.of(dark.id(), sepia.id(), mono.id(), spam.id(), theirIdea.id(), 987_654_321L);
+    assertEquals(Set.of(), w.scope.feedback().votedIdeas(bob, page), "before any vote");
+    for (Idea i : List.of(dark, sepia, mono, spam)) {
+      w.scope.feedback().vote(bob, i.id());
+    }
+    w.scope.feedback().withdrawVote(bob, sepia.id());
+    w.scope.feedback().deleteIdea(spam.id());
+    w.scope.feedback().setStatus(mono.id(), IdeaStatus.DONE);
+    w.scope.feedback().closeBoard(board.id());
+    assertEquals(Set.of(dark.id(), mono.id()), w.scope.feedback().votedIdeas(bob, page),
+        "counted votes, a finished idea's on a closed board too; not the withdrawn, the deleted or another's");
+    assertEquals(Set.of(dark.id()), w.scope.feedback().votedIdeas(bob, List.of(dark.id(), dark.id(), sepia.id())),
+        "an id named twice, answered once");
+    assertEquals(Set.of(), w.scope.feedback().votedIdeas(ada, page), "another participant");
+    assertEquals(Set.of(theirIdea.id()), w.scope.feedback().votedIdeas(carol, page), "its campaign's idea");
+    assertEquals(Set.of(), w.scope.feedback().votedIdeas(bob, List.of()), "none asked");
+    for (Idea i : List.of(dark, mono)) {
+      assertEquals(w.scope.feedback().hasVoted(bob, i.id()),
+          w.scope.feedback().votedIdeas(bob, List.of(i.id())).contains(i.id()), "as hasVoted tells");
+    }
+    List<Long> tooMany = new ArrayList<>(Collections.nCopies(FeedbackBoards.MAX_VOTED_IDEAS_ASKED, dark.id()));
+    assertEquals(Set.of(dark.id()), w.scope.feedback().votedIdeas(bob, tooMany), "the bound");
+    tooMany.add(dark.id());
+    assertRejected(ErrorCode.VALIDATION_ERROR, "ideaIds", "more ids than the bound",
+        () -> w.scope.feedback().votedIdeas(bob, tooMany));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "ideaIds", "no ids",
+        () -> w.scope.feedback().votedIdeas(bob, null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "ideaIds", "a null id",
+        () -> w.scope.feedback().votedIdeas(bob, Arrays.asList(dark.id(), null)));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "participant", "a null participant",
+        () -> w.scope.feedback().votedIdeas(null, page));
+    World b = world(engine);
+    ParticipantRef stranger = ParticipantRef.id(enrol(b, "ada@example.com").id());
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's participant",
+        () -> w.scope.feedback().votedIdeas(stranger, page));
+    w.scope.participants().delete(bob);
+    assertRejected(ErrorCode.NOT_FOUND, null, "a deleted voter, with no ids too",
+        () -> w.scope.feedback().votedIdeas(bob, List.of()));
+    Participant bobAgain = enrol(w, "bob@example.com");
+    assertEquals(Set.of(), w.scope.feedback().votedIdeas(ParticipantRef.id(bobAgain.id()), page),
+        "the deleted voter's votes went with it");
   }
 
   @Test
