@@ -1,5 +1,7 @@
 package io.loyaltyengine.feedback;
 
+import io.loyaltyengine.CursorPage;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.participant.ParticipantRef;
@@ -9,7 +11,9 @@ import java.util.Set;
 
 /**
  * Feedback boards of one tenant's campaigns, their ideas and votes. A host corrects a board's name or description
- * with {@link #updateBoard} and closes or reopens it with {@link #closeBoard} and {@link #reopenBoard}.
+ * with {@link #updateBoard} and closes or reopens it with {@link #closeBoard} and {@link #reopenBoard}. Ideas are read
+ * back by board ({@link #ideas(long, IdeaStatus, IdeaOrder, PageRequest)}, numbered pages) and by participant
+ * ({@link #ideas(ParticipantRef, Keyset)}, the ideas an account page shows it submitted).
  * Thread-safe (see {@link io.loyaltyengine.TenantScope} for host transactions).
  *
  * <h2>Rules</h2>
@@ -218,4 +222,21 @@ public interface FeedbackBoards {
    *     {@code page} if null
    */
   NumberedPage<Idea> ideas(long boardId, IdeaStatus status, IdeaOrder order, PageRequest page);
+
+  /**
+   * The ideas a participant submitted, on every board of its campaign, newest first (idea id descending), a keyset
+   * page at a time: what an account page shows. Each idea as it is now (its status and votes), in every status and
+   * on closed boards too (closing a board keeps its ideas). A deleted idea is gone, as everywhere: a moderator's
+   * deletion takes it off the list, and a page after the cursor simply no longer holds it. The order is the ids',
+   * so a vote or a status move never moves an idea between pages. A read: it changes nothing and takes no lock; the
+   * participant and its ideas are read at one snapshot.
+   *
+   * @param participant the participant
+   * @param page which page
+   * @return the page of the participant's ideas
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (null), {@code email} or
+   *     {@code page} (null); NOT_FOUND for a participant that is not the tenant's (a deleted one too: its ideas were
+   *     deleted with it)
+   */
+  CursorPage<Idea> ideas(ParticipantRef participant, Keyset page);
 }

@@ -403,6 +403,8 @@ class ReadmeSnippetsTest {
         "a page's vote buttons at once");
     NumberedPage<Idea> page = feedback.ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(1, 20));
     assertEquals(1, page.items().size());
+    assertEquals(List.of(feedback.idea(idea.id())), feedback.ideas(ParticipantRef.id(ada.id()), Keyset.first(20))
+        .items(), "on Ada's account page");
     feedback.setStatus(idea.id(), IdeaStatus.PLANNED);
     feedback.deleteIdea(idea.id());
     feedback.closeBoard(board.id());

@@ -207,6 +207,7 @@ abstract class TenantRoutingTestBase {
     scope.feedback().vote(bobRef, idea.id());
     scope.feedback().hasVoted(bobRef, idea.id());
     scope.feedback().ideas(board.id(), null, IdeaOrder.MOST_VOTED, PageRequest.of(1, 10));
+    scope.feedback().ideas(adaRef, Keyset.first(10));
 
     Testimonial said = scope.testimonials().submit(adaRef, NewTestimonial.of("Lovely").withRating(5));
     scope.testimonials().approve(said.id());

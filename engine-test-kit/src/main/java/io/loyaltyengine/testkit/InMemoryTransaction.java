@@ -3243,6 +3243,21 @@ final class InMemoryTransaction implements Transaction {
           .toList());
     }
 
+    // Walks the tenant's ideas newest first (no index by participant: a cost of this store only).
+    @Override
+    public List<Idea> ideasOfParticipant(long tenantId, long participantId, Long beforeId, int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        return List.copyOf(t.ideas
+            .subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
+                new IdPair(tenantId, beforeId == null ? Long.MAX_VALUE : beforeId), beforeId == null)
+            .descendingMap().values().stream()
+            .filter(i -> i.participantId() == participantId)
+            .limit(limit)
+            .toList());
+      });
+    }
+
     @Override
     public Optional<Idea> deleteIdea(long tenantId, long ideaId) {
       return call(() -> {

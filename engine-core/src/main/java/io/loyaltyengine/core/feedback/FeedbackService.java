@@ -1,7 +1,9 @@
 package io.loyaltyengine.core.feedback;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.ErrorCode;
+import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.NumberedPage;
 import io.loyaltyengine.PageRequest;
@@ -343,6 +345,20 @@ public final class FeedbackService implements FeedbackBoards {
       long total = tx.feedback().countIdeas(tenantId, boardId, status);
       List<Idea> items = tx.feedback().ideas(tenantId, boardId, status, order, page.offset(), page.limit());
       return NumberedPage.of(items, page, total);
+    });
+  }
+
+  @Override
+  public CursorPage<Idea> ideas(ParticipantRef participant, Keyset page) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(participant);
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    // At one snapshot, as a participant's redemptions: the participant and its ideas together. Its ideas are only
+    // ever on its campaign's boards (a submission checks that), so the boards are not read: a closed one's stay listed.
+    return context.transactions().runRead(tx -> {
+      long id = resolver.resolve(tx, tenantId).id();
+      return CursorPage.fromRows(tx.feedback().ideasOfParticipant(tenantId, id, page.afterId(), page.limit() + 1),
+          page.limit(), Idea::id);
     });
   }
 

@@ -125,6 +125,12 @@ public interface FeedbackPort {
   List<Idea> ideas(long tenantId, long boardId, IdeaStatus status, IdeaOrder order, long offset, int limit);
 
   /**
+   * A participant's ideas, of every board, with id below {@code beforeId} (all when null), newest first (id
+   * descending), at most {@code limit}.
+   */
+  List<Idea> ideasOfParticipant(long tenantId, long participantId, Long beforeId, int limit);
+
+  /**
    * Deletes an idea and every vote on it: locks the idea's row, then deletes the votes on it, then the row (the order
    * of {@link #deleteAll} and of a vote, so that a vote on it under way either commits first, and its row is deleted
    * here, or finds the idea gone). The caller takes the author's participant row lock before it, as for every

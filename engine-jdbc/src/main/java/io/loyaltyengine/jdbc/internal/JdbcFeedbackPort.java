@@ -234,6 +234,22 @@ final class JdbcFeedbackPort extends JdbcPort implements FeedbackPort {
   }
 
   @Override
+  public List<Idea> ideasOfParticipant(long tenantId, long participantId, Long beforeId, int limit) {
+    String statement = Sql.IDEAS_OF_PARTICIPANT + (beforeId == null ? "" : Sql.IDEAS_OF_PARTICIPANT_BEFORE)
+        + Sql.IDEAS_OF_PARTICIPANT_NEWEST_LIMIT;
+    return run("feedback idea list of a participant", () -> {
+      var query = handle.createQuery(statement)
+          .bind("tenantId", tenantId)
+          .bind("participantId", participantId)
+          .bind("limit", checkLimit(limit));
+      if (beforeId != null) {
+        query.bind("beforeId", beforeId.longValue());
+      }
+      return query.map(Rows.IDEA).list();
+    });
+  }
+
+  @Override
   public Optional<Idea> deleteIdea(long tenantId, long ideaId) {
     // The idea's row before its vote rows, the order of a vote and of a participant's deletion: a vote under way
     // commits first (its row is deleted below) or, waiting for the idea, finds it gone.

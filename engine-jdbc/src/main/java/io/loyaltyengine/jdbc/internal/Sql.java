@@ -774,6 +774,12 @@ public final class Sql {
       " ORDER BY tenant_id, board_id, status, votes DESC, idea_id LIMIT :limit OFFSET :offset";
   static final String IDEA_STATUS_NEWEST =
       " ORDER BY tenant_id DESC, board_id DESC, status DESC, idea_id DESC LIMIT :limit OFFSET :offset";
+  /** A participant's ideas, newest first; IDEAS_OF_PARTICIPANT_BEFORE after a cursor. */
+  static final String IDEAS_OF_PARTICIPANT = IDEA_SELECT
+      + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
+  static final String IDEAS_OF_PARTICIPANT_BEFORE = " AND idea_id < :beforeId";
+  static final String IDEAS_OF_PARTICIPANT_NEWEST_LIMIT =
+      " ORDER BY tenant_id DESC, participant_id DESC, idea_id DESC LIMIT :limit";
   static final String VOTE_DELETE = "DELETE FROM feedback_vote WHERE tenant_id = :tenantId AND idea_id = :ideaId"
       + " AND participant_id = :participantId";
   /** By the vote's primary key. */

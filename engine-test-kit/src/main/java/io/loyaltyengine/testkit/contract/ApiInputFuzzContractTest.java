@@ -854,6 +854,8 @@ public abstract class ApiInputFuzzContractTest {
     out.add(new Refusal("FeedbackBoards.ideas order", invalid, "order", oneOf((Object) null),
         (w, bad) -> w.scope.feedback().ideas(w.id("board"), null, (io.loyaltyengine.feedback.IdeaOrder) bad,
             PageRequest.of(1, 10))));
+    out.add(new Refusal("FeedbackBoards.ideas of a participant page", invalid, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.feedback().ideas(w.person(0), (Keyset) bad)));
     // Testimonials (the second participant has none yet)
     out.add(new Refusal("Testimonials.submit text", invalid, "text", requiredLines(5_000),
         (w, bad) -> w.scope.testimonials().submit(w.person(1), new NewTestimonial((String) bad, 3))));
@@ -1039,6 +1041,8 @@ public abstract class ApiInputFuzzContractTest {
         (w, bad) -> w.scope.feedback().vote(w.person(1), (long) bad)));
     out.add(new Refusal("FeedbackBoards.hasVoted ideaId", notFound, null, unknownIds("idea"),
         (w, bad) -> w.scope.feedback().hasVoted(w.person(1), (long) bad)));
+    out.add(new Refusal("FeedbackBoards.ideas participant id", notFound, null, unknownIds("participant"),
+        (w, bad) -> w.scope.feedback().ideas(ParticipantRef.id((long) bad), Keyset.first(10))));
     out.add(new Refusal("Testimonials.approve testimonialId", notFound, null, unknownIds("testimonial"),
         (w, bad) -> w.scope.testimonials().approve((long) bad)));
     out.add(new Refusal("Webhooks.disable endpointId", notFound, null, unknownIds("endpoint"),

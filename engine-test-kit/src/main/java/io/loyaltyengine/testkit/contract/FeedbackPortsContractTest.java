@@ -244,6 +244,50 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
   }
 
   @Test
+  void aParticipantsIdeasListNewestFirstAcrossBoardsBeforeTheCursorAsTheyAreNow() {
+    Campaign campaign = campaign(tenant(T0), T0);
+    long t = campaign.tenantId();
+    FeedbackBoard ideas = board(campaign, "Ideas", "");
+    FeedbackBoard bugs = board(campaign, "Bugs", "");
+    long ann = nextId();
+    long bob = nextId();
+    // In id order: ann's on ideas, bob's, ann's on bugs, ann's on ideas again, bob's on bugs.
+    Idea annFirst = authored(ideas, ann, "ann 1");
+    Idea bobFirst = authored(ideas, bob, "bob 1");
+    Idea annBug = authored(bugs, ann, "ann 2");
+    Idea annLast = authored(ideas, ann, "ann 3");
+    Idea bobBug = authored(bugs, bob, "bob 2");
+    run(tx -> tx.feedback().moveIdea(t, annBug.id(), List.of(IdeaStatus.OPEN), IdeaStatus.DONE, T0.plusSeconds(1)));
+    run(tx -> tx.feedback().incrementVotes(t, annFirst.id(), TAKING_VOTES));
+    run(tx -> tx.feedback().setBoardOpen(t, bugs.id(), false));
+    Idea annBugNow = tx(tx -> tx.feedback().findIdea(t, annBug.id())).orElseThrow();
+    Idea annFirstNow = tx(tx -> tx.feedback().findIdea(t, annFirst.id())).orElseThrow();
+
+    assertEquals(List.of(annLast, annBugNow, annFirstNow), ofParticipant(t, ann, null, 10),
+        "newest first, across boards, a closed one's too, each as it is now");
+    assertEquals(List.of(annLast, annBugNow), ofParticipant(t, ann, null, 2));
+    assertEquals(List.of(annFirstNow), ofParticipant(t, ann, annBug.id(), 2), "below the cursor");
+    assertEquals(List.of(annBugNow, annFirstNow), ofParticipant(t, ann, annLast.id(), 10));
+    assertEquals(List.of(annFirstNow), ofParticipant(t, ann, bobFirst.id(), 10), "another's id as the cursor");
+    assertEquals(List.of(), ofParticipant(t, ann, annFirst.id(), 10));
+    assertEquals(List.of(bobBug, bobFirst), ofParticipant(t, bob, null, 10));
+    assertEquals(List.of(), ofParticipant(t, ann, null, 0));
+    assertEquals(List.of(), ofParticipant(t, nextId(), null, 10), "a participant without ideas");
+    long stranger = tenant(T0);
+    FeedbackBoard theirs = board(campaign(stranger, T0), "Theirs", "");
+    Idea theirAnn = new Idea(nextId(), stranger, theirs.id(), ann, "theirs", "", IdeaStatus.OPEN, 0, T0, T0);
+    run(tx -> tx.feedback().insertIdea(theirAnn, null));
+    assertEquals(List.of(theirAnn), ofParticipant(stranger, ann, null, 10), "another tenant's, by the same id");
+    assertEquals(List.of(annLast, annBugNow, annFirstNow), ofParticipant(t, ann, null, 10), "not in this tenant's");
+
+    run(tx -> tx.feedback().deleteIdea(t, annBug.id()));
+    assertEquals(List.of(annLast, annFirstNow), ofParticipant(t, ann, null, 10), "a deleted idea is gone");
+    run(tx -> tx.feedback().deleteAll(t, ann));
+    assertEquals(List.of(), ofParticipant(t, ann, null, 10), "deleted with its author");
+    assertEquals(List.of(bobBug, bobFirst), ofParticipant(t, bob, null, 10));
+  }
+
+  @Test
   void anIdeasIdempotencyKeyIsUniquePerTenantFoundAsTheIdeaIsNowAndDeletedWithIt() {
     Campaign campaign = campaign(tenant(T0), T0);
     long t = campaign.tenantId();
@@ -442,6 +486,17 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
     FeedbackBoard b = new FeedbackBoard(nextId(), campaign.tenantId(), campaign.id(), name, description, true, T0);
     run(tx -> tx.feedback().insertBoard(b));
     return b;
+  }
+
+  /** An OPEN idea without votes of {@code author} on the board, made at T0 and stored. */
+  private Idea authored(FeedbackBoard board, long author, String title) {
+    Idea i = new Idea(nextId(), board.tenantId(), board.id(), author, title, "", IdeaStatus.OPEN, 0, T0, T0);
+    run(tx -> tx.feedback().insertIdea(i, null));
+    return i;
+  }
+
+  private List<Idea> ofParticipant(long tenantId, long participantId, Long beforeId, int limit) {
+    return tx(tx -> tx.feedback().ideasOfParticipant(tenantId, participantId, beforeId, limit));
   }
 
   /** An OPEN idea without votes of a new participant on the board, made at T0 and stored. */

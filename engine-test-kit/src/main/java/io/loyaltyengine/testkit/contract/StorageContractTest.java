@@ -2681,6 +2681,80 @@ public abstract class StorageContractTest extends EngineContractSupport {
         "the deleted voter's votes went with it");
   }
 
+  /**
+   * The ideas a participant submitted, what its account page shows: on every board of its campaign, newest first, a
+   * keyset page at a time, each as it is now (a status moved, votes counted), on a closed board too; a deleted idea
+   * is gone. Never another participant's, campaign's or tenant's. An unknown, deleted or another tenant's participant
+   * is NOT_FOUND, a missing page or participant VALIDATION_ERROR.
+   */
+  @Test
+  void theIdeasAParticipantSubmittedPageNewestFirstAcrossItsCampaignsBoardsAsTheyAreNow() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    ParticipantRef bob = ParticipantRef.email(w.campaign.id(), "Bob@example.com");
+    enrol(w, "bob@example.com");
+    FeedbackBoard ideas = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
+    FeedbackBoard bugs = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Bugs"));
+    Idea dark = w.scope.feedback().submitIdea(ada, ideas.id(), NewIdea.of("Dark mode"));
+    Idea bobs = w.scope.feedback().submitIdea(bob, ideas.id(), NewIdea.of("Sepia mode"));
+    Idea crash = w.scope.feedback().submitIdea(ada, bugs.id(), NewIdea.of("Crash on save"));
+    Idea mono = w.scope.feedback().submitIdea(ada, ideas.id(), NewIdea.of("Mono mode"));
+    Idea spam = w.scope.feedback().submitIdea(ada, ideas.id(), NewIdea.of("Spam"));
+    Participant elsewhere = w.scope.participants().create(w.scope.campaigns().create(NewCampaign.running(
+        w.brand.id(), "Other campaign")).id(), NewParticipant.withEmail("carol@example.com"));
+    ParticipantRef carol = ParticipantRef.id(elsewhere.id());
+    FeedbackBoard theirs = w.scope.feedback().createBoard(NewFeedbackBoard.of(elsewhere.campaignId(), "Theirs"));
+    Idea carols = w.scope.feedback().submitIdea(carol, theirs.id(), NewIdea.of("Tea"));
+    List<Long> ids = List.of(dark.id(), bobs.id(), crash.id(), mono.id(), spam.id());
+    assertEquals(ids.stream().sorted().toList(), ids, "submitted in id order");
+    w.scope.feedback().vote(bob, dark.id());
+    w.scope.feedback().setStatus(crash.id(), IdeaStatus.DONE);
+    w.scope.feedback().closeBoard(bugs.id());
+    w.scope.feedback().deleteIdea(spam.id());
+    List<Idea> adas = List.of(w.scope.feedback().idea(mono.id()), w.scope.feedback().idea(crash.id()),
+        w.scope.feedback().idea(dark.id()));
+    assertEquals(IdeaStatus.DONE, adas.get(1).status());
+    assertEquals(1, adas.get(2).votes());
+    for (int limit : new int[] {1, 2, Keyset.MAX_LIMIT}) {
+      assertEquals(adas, Pages.all(page -> w.scope.feedback().ideas(ada, page), limit),
+          "newest first, as they are now, a closed board's too, not the deleted one; by " + limit);
+    }
+    CursorPage<Idea> first = w.scope.feedback().ideas(ada, Keyset.first(2));
+    assertEquals(adas.subList(0, 2), first.items());
+    assertEquals(crash.id(), first.nextId());
+    CursorPage<Idea> last = w.scope.feedback().ideas(ada, Keyset.after(first.nextId(), 2));
+    assertEquals(adas.subList(2, 3), last.items());
+    assertFalse(last.hasMore());
+    assertEquals(List.of(adas.get(2)), w.scope.feedback().ideas(ada, Keyset.after(bobs.id(), 10)).items(),
+        "older than any cursor, another's idea's id too");
+    assertEquals(List.of(), w.scope.feedback().ideas(ada, Keyset.after(dark.id(), 10)).items(), "past the end");
+    assertEquals(List.of(bobs), w.scope.feedback().ideas(bob, Keyset.first(10)).items(), "by email");
+    assertEquals(List.of(carols), w.scope.feedback().ideas(carol, Keyset.first(10)).items(), "its campaign's");
+    ParticipantRef dan = ParticipantRef.id(enrol(w, "dan@example.com").id());
+    CursorPage<Idea> none = w.scope.feedback().ideas(dan, Keyset.first(10));
+    assertEquals(List.of(), none.items(), "no ideas");
+    assertFalse(none.hasMore());
+
+    World b = world(engine);
+    ParticipantRef stranger = ParticipantRef.id(enrol(b, "ada@example.com").id());
+    FeedbackBoard strangers = b.scope.feedback().createBoard(NewFeedbackBoard.of(b.campaign.id(), "Ideas"));
+    b.scope.feedback().submitIdea(stranger, strangers.id(), NewIdea.of("Dark mode"));
+    assertEquals(adas, Pages.all(page -> w.scope.feedback().ideas(ada, page), 10), "not the other tenant's");
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's participant",
+        () -> w.scope.feedback().ideas(stranger, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown participant",
+        () -> w.scope.feedback().ideas(ParticipantRef.id(987_654_321L), Keyset.first(10)));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page",
+        () -> w.scope.feedback().ideas(ada, null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "participant", "a null participant",
+        () -> w.scope.feedback().ideas((ParticipantRef) null, Keyset.first(10)));
+    w.scope.participants().delete(ada);
+    assertRejected(ErrorCode.NOT_FOUND, null, "a deleted participant",
+        () -> w.scope.feedback().ideas(ada, Keyset.first(10)));
+    assertEquals(List.of(bobs), w.scope.feedback().ideas(bob, Keyset.first(10)).items(), "another's stay");
+  }
+
   @Test
   void aSubmissionKeyReusedForAnotherIdeaIsAConflictAfterTheRefusalsTheRequestGetsWithoutTheKey() {
     LoyaltyEngine engine = newEngine();
@@ -3044,6 +3118,39 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
     assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
     assertEquals(1, w.scope.catalog().redemptions(ada, Keyset.first(10)).items().size());
+  }
+
+  /**
+   * A participant's ideas read inside a host's transaction: the idea its own work submitted is listed there and
+   * vanishes with its rollback; a refusal (NOT_FOUND, VALIDATION_ERROR) keeps the host's work committable.
+   */
+  @Test
+  void aParticipantsIdeasInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    FeedbackBoard board = w.scope.feedback().createBoard(NewFeedbackBoard.of(w.campaign.id(), "Ideas"));
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    long orders = host.countHostOrders();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      Idea mine = joined.feedback().submitIdea(ada, board.id(), NewIdea.of("Dark mode"));
+      assertEquals(List.of(mine), joined.feedback().ideas(ada, Keyset.first(10)).items());
+      tx.rollback();
+    }
+    assertEquals(List.of(), w.scope.feedback().ideas(ada, Keyset.first(10)).items(), "rolled back");
+
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      tx.insertHostOrder("ideas-1");
+      assertRejected(ErrorCode.NOT_FOUND, null, "an unknown participant inside the host transaction",
+          () -> joined.feedback().ideas(ParticipantRef.id(987_654_321L), Keyset.first(10)));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page inside the host transaction",
+          () -> joined.feedback().ideas(ada, null));
+      joined.feedback().submitIdea(ada, board.id(), NewIdea.of("Sepia mode"));
+      tx.commit();
+    }
+    assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
+    assertEquals(1, w.scope.feedback().ideas(ada, Keyset.first(10)).items().size());
   }
 
   @Test

@@ -19,6 +19,7 @@ import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.tenant.NewTenant;
+import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.model.ScenarioEvents.Some;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,7 +42,8 @@ import java.util.random.RandomGenerator;
  * deleting an idea again and deleting one that went with its author; a retry as it was answers the slot's idea as it
  * is now (its votes included), one with another title or participant is CONFLICT on {@code idempotencyKey}, and one
  * for a deleted participant NOT_FOUND. Checked after every step: every idea's counter is the model's set of voters'
- * size, every deleted idea, and a deleted author's, is gone, and the change feed holds exactly the events the model
+ * size, every deleted idea, and a deleted author's, is gone, each participant's own ideas
+ * ({@code ideas(participant, page)}, walked a page of one at a time) are its slot's idea as it is now, and the change feed holds exactly the events the model
  * expects of the step ({@link ScenarioEvents}): {@code idea.submitted} once per idea (never for a retry),
  * {@code idea.deleted} with the votes it had, {@code participant.deleted}, and nothing for votes.
  *
@@ -240,6 +242,15 @@ public final class FeedbackScenario {
         assertEquals(ErrorCode.NOT_FOUND, e.code());
       } else {
         assertEquals(model.voters.get(i).size(), run.scope.feedback().idea(ideaId).votes(), "votes of idea " + i);
+      }
+    }
+    // A participant's own ideas: its slot's idea as it is now, never one a moderator deleted; none past the slots.
+    for (int p = 0; p < PARTICIPANTS; p++) {
+      if (!model.deleted.contains(p)) {
+        ParticipantRef author = ParticipantRef.id(run.participants.get(p).id());
+        List<Idea> own = Pages.all(page -> run.scope.feedback().ideas(author, page), 1);
+        assertEquals(p < IDEAS ? List.of(run.scope.feedback().idea(run.ideas.get(p).id())) : List.of(), own,
+            "the ideas participant " + p + " submitted");
       }
     }
   }

@@ -147,6 +147,7 @@ class ContractSuiteSelfTest {
         "aDeletionAnEndpointAndAKeyedAwardInsideARolledBackHostTransactionLeaveNothingBelieved",
         "aCampaignsEarnedRewardsInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable",
         "redemptionsInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable",
+        "aParticipantsIdeasInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable",
         "aCampaignsReferralsInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable",
         "committedStateSurvivesClosingTheEngineAndReopeningTheStore"), results.skipped.keySet());
     assertTrue(results.skipped.values().stream().allMatch(reason -> reason.contains("capability")),
