@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On H2, each keyset list reads the rows of its page, not the range after its cursor: one campaign (or participant,
- * referrer, catalog reward, tenant, webhook endpoint) holding {@value #ROWS} rows of each list beside another
+ * referrer, catalog reward, tenant, webhook endpoint, idea author) holding {@value #ROWS} rows of each list beside another
  * campaign's and another tenant's, each list read through its port for a first, a middle and a late page of
  * {@value #PAGE}. The statement the port sends is planned with {@code EXPLAIN ANALYZE} on its own connection with the same
  * values bound, just before it runs, and the rows H2 scanned ({@code scanCount}) must be at most the page and the
@@ -168,6 +168,24 @@ class KeysetPagePlanH2Test {
       s.execute("INSERT INTO feedback_idea (tenant_id, idea_id, board_id, participant_id, title, body, status, votes,"
           + " created_at, updated_at) SELECT " + tenant + ", g, 1, g, 'Idea', 'More tea', 'OPEN', 0,"
           + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM SYSTEM_RANGE(1, " + ROWS + ") r(g)");
+      // Participant 1 (the author of idea 1 above) submitted ROWS more ideas, the odd ids from ROWS + 1, to the
+      // campaign's boards 2 and 3 in turn, between other participants' ideas (the even ids); the other campaign's
+      // board 4 holds participant 2's, the other tenant's board 2 a participant 1's with the same ids as the first.
+      s.execute("INSERT INTO feedback_board (tenant_id, board_id, campaign_id, name, description, is_open, created_at)"
+          + " VALUES (" + tenant + ", 2, " + campaign + ", 'Ideas', '', TRUE, CURRENT_TIMESTAMP), (" + tenant + ", 3, "
+          + campaign + ", 'Bugs', '', FALSE, CURRENT_TIMESTAMP), (" + tenant + ", 4, " + other + ", 'Ideas', '',"
+          + " TRUE, CURRENT_TIMESTAMP), (" + otherTenant + ", 2, " + theirs + ", 'Ideas', '', TRUE,"
+          + " CURRENT_TIMESTAMP)");
+      for (String[] part : new String[][] {
+          {Long.toString(tenant), ROWS + " + 2 * g - 1", "2 + MOD(g, 2)", "1", Integer.toString(ROWS)},
+          {Long.toString(tenant), ROWS + " + 2 * g", "2 + MOD(g, 2)", "g + 1", Integer.toString(ROWS)},
+          {Long.toString(tenant), 3 * ROWS + " + g", "4", "2", Integer.toString(OTHERS)},
+          {Long.toString(otherTenant), ROWS + " + 2 * g - 1", "2", "1", Integer.toString(OTHERS)}}) {
+        s.execute("INSERT INTO feedback_idea (tenant_id, idea_id, board_id, participant_id, title, body, status,"
+            + " votes, created_at, updated_at) SELECT " + part[0] + ", " + part[1] + ", " + part[2] + ", " + part[3]
+            + ", 'Idea', 'More tea', 'OPEN', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM SYSTEM_RANGE(1, "
+            + part[4] + ") r(g)");
+      }
       s.execute("ANALYZE");
     }
   }
@@ -280,6 +298,20 @@ class KeysetPagePlanH2Test {
     // Participant id n was created n seconds after START.
     pages("participant", odd(1, ROWS), after -> read(tx -> tx.leaderboards().createdSince(tenant, campaign,
         START.plusSeconds(after == null ? 0 : after + 1), PAGE)).stream().map(BoardScore::participantId).toList());
+  }
+
+  /**
+   * A participant's ideas, newest first across its campaign's boards (FeedbackBoards.ideas(participant, page)):
+   * through V14's ix_feedback_idea_participant (tenant, participant), which H2 keys by its own row id after those
+   * columns and not by idea_id (the table's key is composite), H2 read all of the participant's ideas and sorted
+   * them for every page.
+   */
+  @Test
+  void aPageOfAParticipantsIdeasNewestFirst() {
+    List<Long> all = new ArrayList<>(newestFirst(odd(ROWS + 1, ROWS)));
+    all.add(1L);
+    pages("feedback_idea", all, before -> read(tx -> tx.feedback().ideasOfParticipant(tenant, 1, before, PAGE))
+        .stream().map(Idea::id).toList());
   }
 
   /**
