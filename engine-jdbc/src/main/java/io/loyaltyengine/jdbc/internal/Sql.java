@@ -774,7 +774,12 @@ public final class Sql {
       " ORDER BY tenant_id, board_id, status, votes DESC, idea_id LIMIT :limit OFFSET :offset";
   static final String IDEA_STATUS_NEWEST =
       " ORDER BY tenant_id DESC, board_id DESC, status DESC, idea_id DESC LIMIT :limit OFFSET :offset";
-  /** A participant's ideas, newest first; IDEAS_OF_PARTICIPANT_BEFORE after a cursor. */
+  /**
+   * A participant's ideas, newest first (IDEAS_OF_PARTICIPANT_BEFORE after a cursor): a range of
+   * ix_feedback_idea_author (V28) in its order, all of its columns (see {@link #PARTICIPANT_ORDER_LIMIT}). V14's
+   * (tenant_id, participant_id) index holds no idea order: H2 read the participant's ideas whole and sorted them,
+   * PostgreSQL walked the tenant's ideas backwards by their key.
+   */
   static final String IDEAS_OF_PARTICIPANT = IDEA_SELECT
       + " WHERE tenant_id = :tenantId AND participant_id = :participantId";
   static final String IDEAS_OF_PARTICIPANT_BEFORE = " AND idea_id < :beforeId";
