@@ -226,10 +226,10 @@ public interface FeedbackBoards {
   /**
    * The ideas a participant submitted, on every board of its campaign, newest first (idea id descending), a keyset
    * page at a time: what an account page shows. Each idea as it is now (its status and votes), in every status and
-   * on closed boards too (closing a board keeps its ideas). A deleted idea is gone, as everywhere: a moderator's
-   * deletion takes it off the list, and a page after the cursor simply no longer holds it. The order is the ids',
-   * so a vote or a status move never moves an idea between pages. A read: it changes nothing and takes no lock; the
-   * participant and its ideas are read at one snapshot.
+   * on closed boards too (closing a board keeps its ideas). A deleted idea is gone, as everywhere: after a
+   * moderator's deletion no page holds it, and a cursor that was its id still gives the ideas older than it. The
+   * order is the ids', so a vote or a status move never moves an idea between pages. A read: it changes nothing and
+   * takes no lock; the participant and its ideas are read at one snapshot.
    *
    * @param participant the participant
    * @param page which page

@@ -282,6 +282,7 @@ public abstract class FeedbackPortsContractTest extends PortsContractSupport {
 
     run(tx -> tx.feedback().deleteIdea(t, annBug.id()));
     assertEquals(List.of(annLast, annFirstNow), ofParticipant(t, ann, null, 10), "a deleted idea is gone");
+    assertEquals(List.of(annFirstNow), ofParticipant(t, ann, annBug.id(), 10), "a deleted idea's id as the cursor");
     run(tx -> tx.feedback().deleteAll(t, ann));
     assertEquals(List.of(), ofParticipant(t, ann, null, 10), "deleted with its author");
     assertEquals(List.of(bobBug, bobFirst), ofParticipant(t, bob, null, 10));
