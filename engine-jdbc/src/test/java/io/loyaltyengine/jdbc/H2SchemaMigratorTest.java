@@ -1,6 +1,7 @@
 package io.loyaltyengine.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.loyaltyengine.jdbc.internal.SchemaMigrator;
@@ -127,6 +128,34 @@ class H2SchemaMigratorTest extends SchemaMigratorTestBase {
     assertEquals(versionsFrom(1), versions(new SchemaMigrator(dataSource(), sql()).migrate()));
     assertEquals(1024, query("SELECT COUNT(*) FROM node_lease"), "the missing numbers inserted, none twice");
     assertEquals(1, query("SELECT COUNT(*) FROM node_lease WHERE holder = 'engine-a'"), "a lease is kept");
+  }
+
+  /**
+   * The version widening the conversions' status check, interrupted between its two statements (H2 commits each DDL
+   * statement): the next run completes it. Its script dropped the check without IF EXISTS, so the next run failed on
+   * the check the interrupted one had dropped, and no later start could migrate the database.
+   */
+  @Test
+  void theConversionRejectedVersionRunsAgainOverWhatAnInterruptedRunLeftBehind() {
+    int before = migrateToTheVersionBefore("__conversion_rejected.sql");
+    insertVersionOneRows();
+    execute("INSERT INTO referral_conversion (tenant_id, conversion_id, campaign_id, referrer_id, order_id,"
+        + " order_value, points, status, points_reversed, created_at, reversed_at) VALUES (1, 18, 3, 4, 'order-1',"
+        + " 10, 12, 'CONVERTED', 0, TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00', NULL)");
+    String script = engineScript(ENGINE_SCRIPTS.get(before));
+    execute(script.lines().filter(line -> line.contains("DROP CONSTRAINT")).findFirst().orElseThrow());
+
+    assertEquals(versionsFrom(before + 1), versions(engineMigrator().migrate()));
+    execute("INSERT INTO referral_conversion (tenant_id, conversion_id, campaign_id, referrer_id, order_id,"
+        + " order_value, points, status, points_reversed, created_at, reversed_at) VALUES (1, 19, 3, 4, 'order-2',"
+        + " 10, 0, 'REJECTED', 0, TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00', NULL)");
+    IllegalStateException unknown = assertThrows(IllegalStateException.class,
+        () -> execute("INSERT INTO referral_conversion (tenant_id, conversion_id, campaign_id, referrer_id,"
+            + " order_id, order_value, points, status, points_reversed, created_at, reversed_at) VALUES (1, 20, 3,"
+            + " 4, 'order-3', 10, 0, 'LOST', 0, TIMESTAMP WITH TIME ZONE '2024-01-01 00:00:00+00', NULL)"));
+    assertTrue(unknown.getCause().getMessage().contains("CK_REFERRAL_CONVERSION_STATUS"),
+        "the check is back: " + unknown.getCause().getMessage());
+    assertEquals(2, query("SELECT COUNT(*) FROM referral_conversion"));
   }
 
   @Test
