@@ -312,12 +312,12 @@ public final class ReferralScenario {
     return kind == CodeKind.SIGNED && random.nextBoolean() ? random.nextInt(1_000) : -1;
   }
 
-  /** An email of the person in {@code slot}: a random alias of a gmail mailbox, else the address in any case. */
   /** Whether two slots are one mailbox to fraud screening: the same slot, or the two {@code dan} addresses. */
   private static boolean sameMailbox(int a, int b) {
     return a == b || (Math.min(a, b) == DAN && Math.max(a, b) == DAN_TAGGED);
   }
 
+  /** An email of the person in {@code slot}: a random alias of a gmail mailbox, else the address in any case. */
   private static String email(int slot, RandomGenerator random) {
     if (slot < GMAIL.size()) {
       return Generators.gmailAliases(GMAIL.get(slot)).next(random);
