@@ -20,6 +20,8 @@ import io.loyaltyengine.core.spi.StorageException;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.participant.Participant;
+import io.loyaltyengine.tenant.Tenant;
+import io.loyaltyengine.tenant.TenantType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -180,6 +182,30 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   }
 
   // ---------------------------------------------------------------- outbox, positions, feed
+
+  /**
+   * The tenants waiting for positions are walked from any cursor to the largest id: each tenant once however many
+   * events it has, the cursor's own tenant not again, at most the limit, none after Long.MAX_VALUE, negative ids in
+   * their order.
+   */
+  @Test
+  void theTenantsWaitingForPositionsAreWalkedFromAnyCursorToTheLargestId() {
+    long top = Long.MAX_VALUE;
+    List<Long> ids = List.of(-7L, 5L, top - 1, top);
+    for (long id : ids) {
+      run(tx -> tx.tenants().insert(new Tenant(id, "Edge", TenantType.BUSINESS, T0)));
+      append(event(id, EventType.POINTS_AWARDED, 1L, 1L, 1, "{}"), event(id, EventType.POINTS_AWARDED, 1L, 1L, 2,
+          "{}"), event(id, EventType.POINTS_AWARDED, 1L, 2L, 1, "{}"));
+    }
+    assertEquals(ids, tx(tx -> tx.events().tenantsWithUnpositionedEvents(Long.MIN_VALUE, 10)));
+    assertEquals(List.of(-7L, 5L), tx(tx -> tx.events().tenantsWithUnpositionedEvents(Long.MIN_VALUE, 2)));
+    assertEquals(List.of(5L, top - 1, top), tx(tx -> tx.events().tenantsWithUnpositionedEvents(-7, 10)));
+    assertEquals(List.of(top - 1, top), tx(tx -> tx.events().tenantsWithUnpositionedEvents(5, 10)));
+    assertEquals(List.of(top - 1), tx(tx -> tx.events().tenantsWithUnpositionedEvents(6, 1)));
+    assertEquals(List.of(top), tx(tx -> tx.events().tenantsWithUnpositionedEvents(top - 1, 10)));
+    assertEquals(List.of(), tx(tx -> tx.events().tenantsWithUnpositionedEvents(top, 10)));
+    assertEquals(List.of(), tx(tx -> tx.events().tenantsWithUnpositionedEvents(0, 0)));
+  }
 
   @Test
   void positionsGrowPerTenantAndTheFeedReturnsPositionedEventsInOrderWithFilters() {
