@@ -283,8 +283,10 @@ public interface Referrals {
 
   /**
    * Reverses the conversion of a refunded order (see {@link ReversalResult} for the policy on balances). Idempotent:
-   * reversing again returns the first reversal. If the referrer was deleted, the conversion is still marked
-   * REVERSED, with nothing taken back and the whole award as shortfall.
+   * reversing again returns the first reversal. If the referrer was deleted, a CONVERTED conversion is still marked
+   * REVERSED, with nothing taken back and the whole award as shortfall. A {@link ConversionStatus#REJECTED} one (a
+   * self-referral, which earned nothing) is answered as it is, replayed, with 0 and 0, whether or not its referrer
+   * was deleted: nothing changes and no event is written.
    *
    * @param campaignId the campaign
    * @param orderId the refunded order's id

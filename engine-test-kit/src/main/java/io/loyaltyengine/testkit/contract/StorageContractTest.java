@@ -4630,6 +4630,19 @@ public abstract class StorageContractTest extends EngineContractSupport {
           && payloads.get(i).contains("\"pointsAwarded\":0"), payloads.get(i));
     }
     assertTrue(payloads.get(4).contains("\"status\":\"CONVERTED\""), payloads.get(4));
+
+    // Its referrer deleted later: the rejected order still replays and still reverses as nothing, with no event.
+    ConversionResult rejected = referrals.convert(w.campaign.id(), new NewConversion(adaCode, "self-4",
+        BigDecimal.ONE));
+    w.scope.participants().delete(ParticipantRef.id(cy.id()));
+    assertEquals(rejected, referrals.convert(w.campaign.id(), new NewConversion(adaCode, "self-4", BigDecimal.ONE)),
+        "replayed after its referrer's deletion");
+    assertEquals(new ReversalResult(rejected.conversion(), 0, 0, true), referrals.reverse(w.campaign.id(), "self-4"),
+        "nothing to take back after its referrer's deletion");
+    dispatchUntilIdle(engine);
+    assertEquals(payloads.size(), w.scope.changeFeed()
+        .read(0, EventFilter.types(EventType.REFERRAL_CONVERSION, EventType.REFERRAL_REVERSAL), 100).events().size(),
+        "no event");
   }
 
   // ==================================================================== events
