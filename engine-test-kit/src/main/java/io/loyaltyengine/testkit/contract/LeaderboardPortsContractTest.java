@@ -513,6 +513,44 @@ public abstract class LeaderboardPortsContractTest extends PortsContractSupport 
     }
   }
 
+  /**
+   * A page cut by the limit holds the oldest changes of both kinds together, however they are spread between the
+   * action and the points counters: all of one kind older than the other's, interleaved, and ties at the cut. A store
+   * may read each kind up to the limit before it merges them (H2 since V26); what it answers is the same.
+   */
+  @Test
+  void aPageOfChangesCutByTheLimitHoldsTheOldestOfBothKindsHoweverTheyAreSpread() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    List<Long> p = participants(campaign, 6, T0);
+    run(tx -> {
+      // Actions: p0, p1 at T0, p2 at T1, p3 at T3; points: p0 at T1, p4 and p5 at T2, p1 at T3.
+      increment(tx, t, c, p.get(0), 0, MARCH, 1, T0);
+      increment(tx, t, c, p.get(1), 0, MARCH, 1, T0);
+      increment(tx, t, c, p.get(2), 0, MARCH, 1, T1);
+      increment(tx, t, c, p.get(3), 0, MARCH, 1, T3);
+      tx.leaderboards().addPoints(t, c, p.get(0), MARCH, 1, T1);
+      tx.leaderboards().addPoints(t, c, p.get(4), MARCH, 1, T2);
+      tx.leaderboards().addPoints(t, c, p.get(5), MARCH, 1, T2);
+      tx.leaderboards().addPoints(t, c, p.get(1), MARCH, 1, T3);
+    });
+    for (Instant since : List.of(T0, T1, T2, T3)) {
+      Set<ScoreChange> all = changedSinceSet(t, c, List.of(MARCH), since);
+      for (int limit = 1; limit <= all.size(); limit++) {
+        List<ScoreChange> cut = changedSince(t, c, List.of(MARCH), since, limit);
+        assertEquals(limit, cut.size(), "since " + since + ", limit " + limit + ": " + cut);
+        assertEquals(limit, new HashSet<>(cut).size(), "no change twice: " + cut);
+        assertTrue(all.containsAll(cut), cut.toString());
+        Instant lastTaken = cut.get(limit - 1).changedAt();
+        assertEquals(cut.stream().map(ScoreChange::changedAt).sorted().toList(),
+            cut.stream().map(ScoreChange::changedAt).toList(), "oldest first: " + cut);
+        assertTrue(all.stream().filter(x -> !cut.contains(x)).noneMatch(x -> x.changedAt().isBefore(lastTaken)),
+            "since " + since + ", limit " + limit + ": every change older than the last taken is taken: " + cut);
+      }
+    }
+  }
+
   @Test
   void actionChangesAreListedSinceAnInclusiveTimeWithTheTimeOfTheirLastChange() {
     Campaign campaign = campaign();
