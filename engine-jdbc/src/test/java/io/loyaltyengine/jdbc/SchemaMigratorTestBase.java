@@ -31,7 +31,9 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
 import io.loyaltyengine.referrals.CodeKind;
+import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralGoal;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -576,6 +578,16 @@ abstract class SchemaMigratorTestBase {
   }
 
   /**
+   * A database at version 24, with rows in its tables, takes versions 25 to 27: the conversions' widened status check,
+   * H2's rebuilt index of the rewards waiting for a coupon and the parked deliveries' index, the ideas' status
+   * indexes.
+   */
+  @Test
+  void aVersionTwentyFourDatabaseWithDataIsUpgradedKeepingEveryRow() {
+    upgradeKeepsEveryRow(24);
+  }
+
+  /**
    * A database of the engine's first {@code version} versions, with rows in its tables, is upgraded to the latest:
    * every row keeps the values of the columns it had, the rows read back through the engine's ports, and events
    * positioned before version 16 count from when they occurred.
@@ -620,6 +632,12 @@ abstract class SchemaMigratorTestBase {
         assertEquals(List.of(101L), tx.events().unpositioned(1, 10).stream().map(e -> e.eventId()).toList());
         assertEquals(1, tx.events().prune(Instant.parse("2024-06-01T00:00:00Z"), 10),
             "the delivered event positioned before the upgrade is pruned by its age; the unpositioned one is kept");
+        assertEquals(List.of(22L), tx.earnedRewards().waitingForCoupon(1, 3, 10).stream().map(EarnedReward::id)
+            .toList(), "the reward waiting for a coupon, not the one holding its code");
+        assertEquals(ConversionStatus.CONVERTED, tx.referrals().findConversion(1, 3, "order-1").orElseThrow()
+            .status());
+        assertTrue(tx.referrals().insertConversion(new Conversion(23, 1, 3, 4, "order-2", BigDecimal.TEN, 0,
+            ConversionStatus.REJECTED, 0, Instant.parse("2024-02-01T00:00:00Z"), null)), "a REJECTED conversion");
         if (version >= 13) {
           assertEquals("Explorer", tx.quests().find(1, 40).orElseThrow().name());
           assertEquals(2, tx.quests().completions(1, 40, 4).size());
@@ -662,7 +680,9 @@ abstract class SchemaMigratorTestBase {
         "INSERT INTO earned_reward (tenant_id, earned_reward_id, campaign_id, participant_id, campaign_reward_id,"
             + " cycle, type, status, unread, points, coupon_code, message, cash_amount_minor, currency,"
             + " waiting_reason, action_id, earned_at, approved_at, fulfilled_at) VALUES (1, 12, 3, 4, 10, 1,"
-            + " 'COUPON', 'APPROVED', TRUE, 0, 'CODE', NULL, 150, 'EUR', NULL, 13, " + t + ", " + t + ", NULL)",
+            + " 'COUPON', 'APPROVED', TRUE, 0, 'CODE', NULL, 150, 'EUR', NULL, 13, " + t + ", " + t + ", NULL),"
+            + " (1, 22, 3, 4, 10, 2, 'COUPON', 'APPROVED', TRUE, 0, NULL, NULL, 150, 'EUR', 'no code left', 13, " + t
+            + ", " + t + ", NULL)",
         "INSERT INTO coupon_code (tenant_id, campaign_id, coupon_id, code, status, earned_reward_id, participant_id,"
             + " created_at, assigned_at) VALUES (1, 3, 14, 'CODE', 'ASSIGNED', 12, 4, " + t + ", " + t + "),"
             + " (1, 3, 15, 'FREE-1', 'FREE', NULL, NULL, " + t + ", NULL)",
@@ -720,6 +740,10 @@ abstract class SchemaMigratorTestBase {
               + " created_at, updated_at) VALUES (1, 51, 50, 4, 'Dark mode', 'Please', 'OPEN', 1, " + t + ", " + t
               + ")",
           "INSERT INTO feedback_vote (tenant_id, idea_id, participant_id, created_at) VALUES (1, 51, 4, " + t + ")"));
+    }
+    if (version >= 16) {
+      // What version 16 did to the events positioned before it.
+      statements.add("UPDATE event_outbox SET positioned_at = occurred_at WHERE position > 0");
     }
     if (version >= 15) {
       statements.add("INSERT INTO rate_bucket (tenant_id, token_limit, period_us, debt, refilled_at, granted)"
