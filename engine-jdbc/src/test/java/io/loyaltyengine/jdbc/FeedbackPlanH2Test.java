@@ -3,8 +3,6 @@ package io.loyaltyengine.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -14,8 +12,6 @@ import javax.sql.DataSource;
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 class FeedbackPlanH2Test extends FeedbackPlanTestBase {
-  private static final Pattern SCAN_COUNT = Pattern.compile("scanCount: (\\d+)");
-
   private Path directory;
   private HikariDataSource pool;
 
@@ -47,14 +43,6 @@ class FeedbackPlanH2Test extends FeedbackPlanTestBase {
 
   @Override
   long rowsRead(String plan) {
-    if (!plan.contains("scanCount")) {
-      throw new AssertionError("the plan reports no rows read:\n" + plan);
-    }
-    Matcher m = SCAN_COUNT.matcher(plan);
-    long read = 0;
-    while (m.find()) {
-      read += Long.parseLong(m.group(1));
-    }
-    return read;
+    return H2Plans.rowsRead(plan);
   }
 }

@@ -26,12 +26,8 @@ import io.loyaltyengine.rewards.EarnedRewardStatus;
 import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testimonials.Testimonial;
 import io.loyaltyengine.testimonials.TestimonialStatus;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,8 +35,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,10 +57,11 @@ class KeysetPagePlanH2Test {
   private static final int ROWS = 60_000;
   private static final int OTHERS = ROWS / 5;
   private static final int PAGE = 21;
-  private static final Pattern SCAN_COUNT = Pattern.compile("scanCount: (\\d+)");
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   /** The plans of the list statements sent since the last {@link #drain}: statement, then plan. */
-  private static final List<String[]> PLANS = Collections.synchronizedList(new ArrayList<>());
+  /** The list statements (a SELECT with ORDER BY and LIMIT, no lock), planned before they run. */
+  private static final H2Plans PLANS = new H2Plans(sql -> sql.startsWith("SELECT") && sql.contains(" ORDER BY ")
+      && sql.contains(" LIMIT ") && !sql.contains("FOR UPDATE"));
 
   private static Path directory;
   private static HikariDataSource pool;
@@ -83,7 +78,7 @@ class KeysetPagePlanH2Test {
     config.setJdbcUrl("jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
     config.setMaximumPoolSize(4);
     pool = new HikariDataSource(config);
-    storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(pool, KeysetPagePlanH2Test::planning))
+    storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(pool, PLANS::planning))
         .build();
     engine = LoyaltyEngine.builder().storage(storage).events(EventSettings.builder().manualDispatch().build())
         .build();
@@ -286,7 +281,7 @@ class KeysetPagePlanH2Test {
 
   @Test
   void theFirstEventsOfATenantThatWaitForTheirPositions() {
-    drain();
+    PLANS.drain();
     List<Long> ids = read(tx -> tx.events().unpositioned(otherTenant, PAGE)).stream().map(EventRecord::eventId)
         .toList();
     assertEquals(LongStream.rangeClosed(1, PAGE).boxed().toList(), ids);
@@ -325,7 +320,7 @@ class KeysetPagePlanH2Test {
     for (IdeaOrder order : IdeaOrder.values()) {
       List<Long> all = order == IdeaOrder.NEWEST ? newestFirst(oldestFirst) : oldestFirst;
       for (int offset : new int[] {0, ROWS / 2, ROWS - PAGE}) {
-        drain();
+        PLANS.drain();
         assertEquals(all.subList(offset, offset + PAGE), read(tx -> tx.feedback().ideas(tenant, 1, null, order,
             offset, PAGE)).stream().map(Idea::id).toList(), order + " at " + offset);
         assertRowsRead("feedback_idea", order + " at " + offset, offset + PAGE + 2);
@@ -352,7 +347,7 @@ class KeysetPagePlanH2Test {
   private static void pages(String table, List<Long> all, Function<Long, List<Long>> page) {
     int middle = all.size() / 2;
     int late = all.size() - PAGE;
-    drain();
+    PLANS.drain();
     assertEquals(all.subList(0, PAGE), page.apply(null), "the first page");
     assertFewRowsRead(table, "first");
     assertEquals(all.subList(middle, middle + PAGE), page.apply(all.get(middle - 1)), "the middle page");
@@ -366,75 +361,17 @@ class KeysetPagePlanH2Test {
   }
 
   private static void assertRowsRead(String table, String which, int atMost) {
-    List<String[]> plans = drain().stream()
+    List<String[]> plans = PLANS.drain().stream()
         .filter(p -> p[0].matches("(?s)SELECT .* FROM " + table + "\\b.*")).toList();
     assertEquals(1, plans.size(), "one list statement on " + table + " for the " + which + " page");
     String plan = plans.get(0)[1];
     System.out.println(which + " page:\n" + plan);
-    Matcher m = SCAN_COUNT.matcher(plan);
-    int scanned = 0;
-    while (m.find()) {
-      scanned += Integer.parseInt(m.group(1));
-    }
-    assertTrue(plan.contains("scanCount"), "the plan reports what it read:\n" + plan);
+    long scanned = H2Plans.rowsRead(plan);
     assertTrue(scanned <= atMost, "the " + which + " page read " + scanned + " rows, not at most " + atMost + ":\n"
         + plan);
   }
 
   private static <T> T read(io.loyaltyengine.core.spi.TransactionWork<T> work) {
     return storage.inReadTransaction(work);
-  }
-
-  private static List<String[]> drain() {
-    synchronized (PLANS) {
-      List<String[]> drained = List.copyOf(PLANS);
-      PLANS.clear();
-      return drained;
-    }
-  }
-
-  /** A connection whose list statements (a SELECT with ORDER BY and LIMIT, no lock) are planned before they run. */
-  private static Connection planning(Connection connection) {
-    return (Connection) Proxy.newProxyInstance(KeysetPagePlanH2Test.class.getClassLoader(),
-        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
-          Object result = TestProxies.invoke(connection, method, args);
-          if (method.getName().equals("prepareStatement") && result instanceof PreparedStatement p) {
-            String sql = ((String) args[0]).strip();
-            if (sql.startsWith("SELECT") && sql.contains(" ORDER BY ") && sql.contains(" LIMIT ")
-                && !sql.contains("FOR UPDATE")) {
-              return planned(connection, p, sql);
-            }
-          }
-          return result;
-        });
-  }
-
-  private static PreparedStatement planned(Connection connection, PreparedStatement statement, String sql) {
-    List<Object[]> sets = new ArrayList<>();
-    return (PreparedStatement) Proxy.newProxyInstance(KeysetPagePlanH2Test.class.getClassLoader(),
-        new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
-          String name = method.getName();
-          if (name.startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer) {
-            sets.add(new Object[] {method, args});
-          } else if (name.equals("execute") || name.equals("executeQuery")) {
-            PLANS.add(new String[] {sql, explain(connection, sql, sets)});
-          }
-          return TestProxies.invoke(statement, method, args);
-        });
-  }
-
-  private static String explain(Connection connection, String sql, List<Object[]> sets) throws Throwable {
-    List<String> lines = new ArrayList<>();
-    try (PreparedStatement explain = connection.prepareStatement("EXPLAIN ANALYZE " + sql)) {
-      for (Object[] set : sets) {
-        TestProxies.invoke(explain, (Method) set[0], (Object[]) set[1]);
-      }
-      try (ResultSet rs = explain.executeQuery()) {
-        while (rs.next()) {
-          lines.add(rs.getString(1));
-        }
-      }
-    }
-    return String.join("\n", lines);
   }
 }

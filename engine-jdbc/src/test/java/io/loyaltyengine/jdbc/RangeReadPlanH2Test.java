@@ -13,19 +13,12 @@ import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import io.loyaltyengine.rewards.EarnedReward;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,12 +39,13 @@ import org.junit.jupiter.api.Test;
 class RangeReadPlanH2Test {
   private static final int ROWS = 100_000;
   private static final int LIMIT = 10_000;
-  private static final Pattern SCAN_COUNT = Pattern.compile("scanCount: (\\d+)");
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final String AT_T0 = "TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:00+00'";
   private static final int MONTH = 202601;
   /** The statements planned since the last {@link #drain}: statement, then plan. */
-  private static final List<String[]> PLANS = Collections.synchronizedList(new ArrayList<>());
+  /** The reads (a query, no lock), planned before they run. */
+  private static final H2Plans PLANS = new H2Plans(sql -> sql.matches("(?s)\\(?(SELECT|WITH) .*")
+      && !sql.contains("FOR UPDATE"));
 
   private static Path directory;
   private static HikariDataSource pool;
@@ -68,7 +62,7 @@ class RangeReadPlanH2Test {
     config.setJdbcUrl("jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
     config.setMaximumPoolSize(4);
     pool = new HikariDataSource(config);
-    storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(pool, RangeReadPlanH2Test::planning))
+    storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(pool, PLANS::planning))
         .build();
     engine = LoyaltyEngine.builder().storage(storage).events(EventSettings.builder().manualDispatch().build())
         .build();
@@ -136,7 +130,7 @@ class RangeReadPlanH2Test {
    */
   @Test
   void theRewardsWaitingForACouponAreReadWithoutThoseThatHaveOne() {
-    drain();
+    PLANS.drain();
     List<Long> waiting = read(tx -> tx.earnedRewards().waitingForCoupon(tenant, campaign, 100)).stream()
         .map(EarnedReward::id).toList();
     assertEquals(LongStream.rangeClosed(ROWS + 1, ROWS + 10).boxed().toList(), waiting);
@@ -149,7 +143,7 @@ class RangeReadPlanH2Test {
    */
   @Test
   void aCatchUpReadsAtMostItsLimitOfRemovals() {
-    drain();
+    PLANS.drain();
     assertEquals(10, read(tx -> tx.leaderboards().removedSince(tenant, campaign, T0.plusSeconds(ROWS - 9), LIMIT))
         .size());
     assertRowsRead("board_removal", "the last 10 removals", 10 + 2);
@@ -168,7 +162,7 @@ class RangeReadPlanH2Test {
   @Test
   void aCatchUpPageOfChangedCountersReadsAboutItsLimit() {
     for (Instant from : List.of(T0, T0.plusSeconds(ROWS / 2))) {
-      drain();
+      PLANS.drain();
       List<ScoreChange> page = read(tx -> tx.leaderboards().changedSince(tenant, campaign, List.of(0, MONTH), from,
           LIMIT));
       assertEquals(LIMIT, page.size());
@@ -192,7 +186,7 @@ class RangeReadPlanH2Test {
    */
   @Test
   void theTenantsWithEventsWaitingForPositionsAreReadOneEntryEach() {
-    drain();
+    PLANS.drain();
     List<Long> all = new ArrayList<>(List.of(tenant));
     all.addAll(laterTenants);
     assertEquals(all, read(tx -> tx.events().tenantsWithUnpositionedEvents(0, 100)));
@@ -207,73 +201,16 @@ class RangeReadPlanH2Test {
   }
 
   private static void assertRowsRead(String table, String which, int atMost) {
-    List<String[]> plans = drain().stream()
+    List<String[]> plans = PLANS.drain().stream()
         .filter(p -> p[0].matches("(?s)\\(?(SELECT|WITH) .*\\b" + table + "\\b.*")).toList();
     assertEquals(1, plans.size(), "one statement reading " + table + " for " + which);
     String plan = plans.get(0)[1];
     System.out.println(which + ":\n" + plan);
-    Matcher m = SCAN_COUNT.matcher(plan);
-    long scanned = 0;
-    while (m.find()) {
-      scanned += Long.parseLong(m.group(1));
-    }
-    assertTrue(plan.contains("scanCount"), "the plan reports what it read:\n" + plan);
+    long scanned = H2Plans.rowsRead(plan);
     assertTrue(scanned <= atMost, which + " read " + scanned + " rows, not at most " + atMost + ":\n" + plan);
   }
 
   private static <T> T read(TransactionWork<T> work) {
     return storage.inReadTransaction(work);
-  }
-
-  private static List<String[]> drain() {
-    synchronized (PLANS) {
-      List<String[]> drained = List.copyOf(PLANS);
-      PLANS.clear();
-      return drained;
-    }
-  }
-
-  /** A connection whose reads (a query, no lock) are planned before they run. */
-  private static Connection planning(Connection connection) {
-    return (Connection) Proxy.newProxyInstance(RangeReadPlanH2Test.class.getClassLoader(),
-        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
-          Object result = TestProxies.invoke(connection, method, args);
-          if (method.getName().equals("prepareStatement") && result instanceof PreparedStatement p) {
-            String sql = ((String) args[0]).strip();
-            if (sql.matches("(?s)\\(?(SELECT|WITH) .*") && !sql.contains("FOR UPDATE")) {
-              return planned(connection, p, sql);
-            }
-          }
-          return result;
-        });
-  }
-
-  private static PreparedStatement planned(Connection connection, PreparedStatement statement, String sql) {
-    List<Object[]> sets = new ArrayList<>();
-    return (PreparedStatement) Proxy.newProxyInstance(RangeReadPlanH2Test.class.getClassLoader(),
-        new Class<?>[] {PreparedStatement.class}, (proxy, method, args) -> {
-          String name = method.getName();
-          if (name.startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer) {
-            sets.add(new Object[] {method, args});
-          } else if (name.equals("execute") || name.equals("executeQuery")) {
-            PLANS.add(new String[] {sql, explain(connection, sql, sets)});
-          }
-          return TestProxies.invoke(statement, method, args);
-        });
-  }
-
-  private static String explain(Connection connection, String sql, List<Object[]> sets) throws Throwable {
-    List<String> lines = new ArrayList<>();
-    try (PreparedStatement explain = connection.prepareStatement("EXPLAIN ANALYZE " + sql)) {
-      for (Object[] set : sets) {
-        TestProxies.invoke(explain, (Method) set[0], (Object[]) set[1]);
-      }
-      try (ResultSet rs = explain.executeQuery()) {
-        while (rs.next()) {
-          lines.add(rs.getString(1));
-        }
-      }
-    }
-    return String.join("\n", lines);
   }
 }
