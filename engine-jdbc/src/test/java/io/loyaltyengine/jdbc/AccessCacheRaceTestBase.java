@@ -341,21 +341,34 @@ abstract class AccessCacheRaceTestBase {
       @Override
       public <T> T inTransaction(TransactionWork<T> work) {
         T result = super.inTransaction(work);
-        Thread me = Thread.currentThread();
-        if (me == announceCommit) {
-          announceCommit = null;
-          committed.countDown();
-        }
-        if (me == pauseAfterCommit) {
-          pauseAfterCommit = null;
-          afterCommit.here();
-        }
-        if (me == loseCommitAnswer) {
+        ended();
+        if (Thread.currentThread() == loseCommitAnswer) {
           loseCommitAnswer = null;
           throw new CommitOutcomeUnknownException("test: the commit's answer was lost", null);
         }
         return result;
       }
+
+      /** A key's read (an authentication's) runs as a read transaction: its end is announced and paused the same. */
+      @Override
+      public <T> T inReadTransaction(TransactionWork<T> work) {
+        T result = super.inReadTransaction(work);
+        ended();
+        return result;
+      }
     };
+  }
+
+  /** After a transaction of this thread ended: announces it, or pauses, if the test chose this thread for that. */
+  private void ended() {
+    Thread me = Thread.currentThread();
+    if (me == announceCommit) {
+      announceCommit = null;
+      committed.countDown();
+    }
+    if (me == pauseAfterCommit) {
+      pauseAfterCommit = null;
+      afterCommit.here();
+    }
   }
 }

@@ -227,7 +227,7 @@ public final class AccessService implements Access {
   private VerifiedKey load(ApiKeyFormat.KeyId id) {
     long planChangesBefore = planChanges.get();
     long readAt = ticker.read();
-    return transactions.run(tx -> {
+    return transactions.runRead(tx -> {
       ApiKeyRecord key = tx.apiKeys().find(id.tenantId(), id.keyId()).orElse(null);
       if (key == null) {
         return null;

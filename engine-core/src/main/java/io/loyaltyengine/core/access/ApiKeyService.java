@@ -73,14 +73,14 @@ public final class ApiKeyService implements ApiKeys {
 
   @Override
   public ApiKey get(long keyId) {
-    return toKey(context.transactions().run(tx -> require(tx, keyId)));
+    return toKey(context.transactions().runRead(tx -> require(tx, keyId)));
   }
 
   @Override
   public List<ApiKey> list() {
     long tenantId = context.tenantId();
     // NOT_FOUND for a tenant that does not exist, as every operation of a scope (brands().list() too), not empty.
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       TenantService.require(tx, tenantId);
       return tx.apiKeys().list(tenantId);
     }).stream()

@@ -38,7 +38,7 @@ public final class BrandService implements Brands {
 
   @Override
   public Brand get(long brandId) {
-    return context.transactions().run(tx -> tx.brands().find(context.tenantId(), brandId))
+    return context.transactions().runRead(tx -> tx.brands().find(context.tenantId(), brandId))
         .orElseThrow(() -> LoyaltyException.notFound("brand"));
   }
 
@@ -54,7 +54,7 @@ public final class BrandService implements Brands {
   @Override
   public List<Brand> list() {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       TenantService.require(tx, tenantId);
       return List.copyOf(tx.brands().list(tenantId));
     });

@@ -48,14 +48,14 @@ public final class CampaignService implements Campaigns {
 
   @Override
   public Campaign get(long campaignId) {
-    return context.transactions().run(tx -> tx.campaigns().find(context.tenantId(), campaignId))
+    return context.transactions().runRead(tx -> tx.campaigns().find(context.tenantId(), campaignId))
         .orElseThrow(() -> LoyaltyException.notFound("campaign"));
   }
 
   @Override
   public List<Campaign> listByBrand(long brandId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       if (tx.brands().find(tenantId, brandId).isEmpty()) {
         throw LoyaltyException.notFound("brand");
       }

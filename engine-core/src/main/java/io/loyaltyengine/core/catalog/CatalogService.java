@@ -105,14 +105,14 @@ public final class CatalogService implements Catalog {
 
   @Override
   public CatalogReward get(long catalogRewardId) {
-    return context.transactions().run(tx -> tx.catalog().find(context.tenantId(), catalogRewardId))
+    return context.transactions().runRead(tx -> tx.catalog().find(context.tenantId(), catalogRewardId))
         .orElseThrow(CatalogService::catalogRewardNotFound);
   }
 
   @Override
   public List<CatalogReward> list(long campaignId, Boolean active, RewardType type) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return List.copyOf(tx.catalog().list(tenantId, campaignId, active, type));
     });

@@ -113,7 +113,7 @@ public final class CouponService implements CouponPools {
   @Override
   public long remaining(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return tx.coupons().remaining(tenantId, campaignId);
     });
@@ -123,7 +123,7 @@ public final class CouponService implements CouponPools {
   public CursorPage<AssignedCoupon> assigned(long campaignId, Keyset page) {
     TextRules.notNull("page", page);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return CursorPage.fromRows(tx.coupons().assigned(tenantId, campaignId, page.afterId(), page.limit() + 1),
           page.limit(), AssignedCoupon::id);

@@ -91,7 +91,7 @@ public final class CustomerMappingService implements CustomerMappings {
   public Optional<CustomerMapping> find(long campaignId, String customerId) {
     String id = customerId(customerId);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return tx.customerMappings().find(tenantId, campaignId, id);
     });

@@ -38,7 +38,7 @@ public final class ChangeFeedService implements ChangeFeed {
     }
     EventFilter f = filter == null ? EventFilter.all() : filter;
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       TenantService.require(tx, tenantId);
       if (f.campaignId() != null) {
         // Another tenant's campaign, or none, is NOT_FOUND, as for a webhook's filter: not an empty feed forever.

@@ -116,13 +116,13 @@ public final class FeedbackService implements FeedbackBoards {
 
   @Override
   public FeedbackBoard board(long boardId) {
-    return context.transactions().run(tx -> findBoard(tx, boardId));
+    return context.transactions().runRead(tx -> findBoard(tx, boardId));
   }
 
   @Override
   public List<FeedbackBoard> boards(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return List.copyOf(tx.feedback().boards(tenantId, campaignId));
     });
@@ -204,7 +204,7 @@ public final class FeedbackService implements FeedbackBoards {
 
   @Override
   public Idea idea(long ideaId) {
-    return context.transactions().run(tx -> findIdea(tx, ideaId));
+    return context.transactions().runRead(tx -> findIdea(tx, ideaId));
   }
 
   @Override

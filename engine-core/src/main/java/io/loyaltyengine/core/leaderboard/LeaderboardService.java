@@ -149,7 +149,7 @@ public final class LeaderboardService implements Leaderboards {
         campaignId = known.get().campaignId;
         participantId = ((ParticipantRef.ById) participant).participantId();
       } else {
-        Participant p = context.transactions().run(tx -> resolver.resolve(tx, tenantId));
+        Participant p = context.transactions().runRead(tx -> resolver.resolve(tx, tenantId));
         campaignId = p.campaignId();
         participantId = p.id();
       }

@@ -121,7 +121,7 @@ public final class ParticipantService implements Participants {
   @Override
   public Participant get(ParticipantRef ref) {
     Lookup lookup = Lookup.of(ref);
-    return context.transactions().run(tx -> lookup.find(tx, context.tenantId()));
+    return context.transactions().runRead(tx -> lookup.find(tx, context.tenantId()));
   }
 
   @Override
@@ -205,7 +205,7 @@ public final class ParticipantService implements Participants {
     TextRules.notNull("page", page);
     Filter f = Filter.of(filter);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return CursorPage.fromRows(tx.participants().list(tenantId, campaignId, f.search, f.tier, page.afterId(),
           page.limit() + 1), page.limit(), Participant::id);

@@ -99,13 +99,13 @@ public final class QuestService implements Quests {
 
   @Override
   public Quest get(long questId) {
-    return context.transactions().run(tx -> find(tx, questId));
+    return context.transactions().runRead(tx -> find(tx, questId));
   }
 
   @Override
   public List<Quest> list(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return List.copyOf(tx.quests().list(tenantId, campaignId));
     });

@@ -192,7 +192,7 @@ public final class ReferralService implements Referrals {
   @Override
   public ReferralSettings settings(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return settingsOf(tx, campaignId);
     });
@@ -296,9 +296,11 @@ public final class ReferralService implements Referrals {
   public DecodedCode decode(long campaignId, String code) {
     String given = ReferralRules.code(code);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
+      // Before the first statement: at one snapshot the tenant's keys, read last, show the database as it was then.
+      Instant began = context.now();
       CampaignService.require(tx, tenantId, campaignId);
-      return decodeIn(tx, campaignId, given, settingsOf(tx, campaignId), false).decoded();
+      return decodeIn(tx, campaignId, given, settingsOf(tx, campaignId), false, began).decoded();
     });
   }
 
@@ -338,16 +340,17 @@ public final class ReferralService implements Referrals {
   /**
    * Reads a code of the campaign (see the class description); refusals are {@link ReferralRules#invalidCode}. With
    * {@code lockReferrer}, the referrer is read under its row lock, in the statement that reads it: for a change of the
-   * referrer's rows (see the class description).
+   * referrer's rows (see the class description). {@code readsFrom} is no later than the database as {@code tx} reads
+   * it ({@link SigningKeys#verifier}).
    */
   private Code decodeIn(Transaction tx, long campaignId, String code, ReferralSettings settings,
-      boolean lockReferrer) {
+      boolean lockReferrer, Instant readsFrom) {
     long tenantId = context.tenantId();
     DecodedCode decoded;
     try {
       if (SignedCodes.looksSigned(code)) {
         SignedCodes verifier = keys.verifier(tx, tenantId, SignedCodes.keyIdOf(code),
-            context.transactions().hostIdentity());
+            context.transactions().hostIdentity(), readsFrom);
         if (verifier == null) {
           throw ReferralRules.invalidCode();
         }
@@ -434,7 +437,8 @@ public final class ReferralService implements Referrals {
     CampaignService.require(tx, tenantId, campaignId);
     ReferralSettings settings = settingsOf(tx, campaignId);
     // Not locked here: see signup() for the order a signup takes its locks in.
-    Code code = request.code() == null ? null : decodeIn(tx, campaignId, request.code(), settings, false);
+    Code code = request.code() == null ? null : decodeIn(tx, campaignId, request.code(), settings, false,
+        context.now());
     Instant now = context.now();
     String ip = request.person().ipAddress();
     // Gates, counts and the signup's record take one form of the address, so that writing it another way (upper
@@ -684,7 +688,7 @@ public final class ReferralService implements Referrals {
     return context.transactions().run(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       ReferralSettings settings = settingsOf(tx, campaignId);
-      long referrerId = decodeIn(tx, campaignId, code, settings, true).referrer().id();
+      long referrerId = decodeIn(tx, campaignId, code, settings, true, context.now()).referrer().id();
       boolean unique = false;
       ReferralStats delta;
       switch (kind) {
@@ -741,7 +745,7 @@ public final class ReferralService implements Referrals {
         return new ConversionResult(prior.get(), prior.get().points(), true);
       }
       ReferralSettings settings = settingsOf(tx, campaignId);
-      Participant referrer = decodeIn(tx, campaignId, code, settings, true).referrer();
+      Participant referrer = decodeIn(tx, campaignId, code, settings, true, context.now()).referrer();
       boolean selfReferral = isSelfReferral(tx, referrer, buyerEmail, buyerCustomerId);
       long awarded = selfReferral ? 0 : settings.conversionPoints().pointsFor(orderValue);
       if (awarded > context.limits().maxPointsPerOperation()) {
@@ -865,7 +869,7 @@ public final class ReferralService implements Referrals {
   @Override
   public ReferralStats campaignStats(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return tx.referrals().campaignStats(tenantId, campaignId);
     });

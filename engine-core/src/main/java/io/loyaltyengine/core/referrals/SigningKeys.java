@@ -59,7 +59,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Verification runs inside the caller's unit of work. A code naming a key the cache does not hold, or a cached set
  * due to be read again, reloads the tenant's keys (another instance may have rotated or retired) from that unit of
  * work, and caches them unless it joins a host's transaction (which may hold a rotation or retirement of its own
- * that could still roll back). Only a number above the highest cached one can be new: a lower number the set lacks
+ * that could still roll back). What it caches is stamped with when the database it read was, no later: a unit of
+ * work at one snapshot ({@code Referrals.decode}) shows the keys as they were at its first statement, before the
+ * verification began. Only a number above the highest cached one can be new: a lower number the set lacks
  * is retired (or never was), and is refused without a read.
  *
  * <p>A set is read again ahead of time: from {@link #REFRESH_AHEAD} before it is due, the first verification or
@@ -235,9 +237,12 @@ public final class SigningKeys {
    *
    * @param host what stands for the host's transaction {@code tx} joins ({@link Transactions#hostIdentity}), or null
    *     when it is one of the engine's own (which reads only committed keys): only then is what it reads cached
+   * @param readsFrom a time no later than the database as {@code tx} reads it, which stamps what is cached: at one
+   *     snapshot ({@link Transactions#runRead}) a time taken before the unit of work's first statement, whose
+   *     snapshot the keys' read shows; at READ COMMITTED any time before this call
    * @return the codes, or null when the tenant has no key at all (so no signed code of it can be valid)
    */
-  public SignedCodes verifier(Transaction tx, long tenantId, int keyId, Object host) {
+  public SignedCodes verifier(Transaction tx, long tenantId, int keyId, Object host, Instant readsFrom) {
     Instant readAt = now();
     Cached entry = byTenant.get(tenantId);
     SignedCodes cached = entry == null ? null : entry.codes;
@@ -259,7 +264,8 @@ public final class SigningKeys {
       // A host's read that found exactly the cached set proves that set is what is committed (see the class
       // description), so it refreshes the set as a read of the engine's own would; any other is the host's alone.
       kept = host == null || read == cached;
-      return kept ? remember(tenantId, read, readAt) : read;
+      // Stamped with when the database it shows was, as a read of its own is (see remember).
+      return kept ? remember(tenantId, read, readsFrom.isBefore(readAt) ? readsFrom : readAt) : read;
     } finally {
       if (claimed && !kept) {
         entry.refreshing.set(false); // not kept: the next verification may try
@@ -373,12 +379,13 @@ public final class SigningKeys {
   }
 
   /**
-   * The tenant's keys as stored (no secret leaves this method), read in {@code scope}'s transactions.
+   * The tenant's keys as stored (no secret leaves this method), read in {@code scope}'s transactions, at one snapshot
+   * with the tenant: it makes no key (on H2 it takes no write turn).
    *
    * @throws LoyaltyException NOT_FOUND for an unknown tenant
    */
   public List<SigningKeyInfo> list(Transactions scope, long tenantId) {
-    return scope.run(tx -> {
+    return scope.runRead(tx -> {
       TenantService.require(tx, tenantId);
       List<SigningKey> keys = tx.referrals().keys(tenantId);
       int highest = highest(keys);

@@ -139,7 +139,7 @@ public final class RewardService implements Rewards {
 
   @Override
   public CampaignReward get(long campaignRewardId) {
-    return context.transactions().run(tx -> requireReward(tx, campaignRewardId));
+    return context.transactions().runRead(tx -> requireReward(tx, campaignRewardId));
   }
 
   /**
@@ -150,7 +150,7 @@ public final class RewardService implements Rewards {
   @Override
   public List<CampaignReward> list(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return List.copyOf(tx.rewards().list(tenantId, campaignId));
     });
@@ -177,7 +177,7 @@ public final class RewardService implements Rewards {
   @Override
   public RewardProgram program(long campaignId) {
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return programOf(tx, tenantId, campaignId);
     });
@@ -487,7 +487,7 @@ public final class RewardService implements Rewards {
 
   @Override
   public EarnedReward getEarned(long earnedRewardId) {
-    return context.transactions().run(tx -> requireEarned(tx, earnedRewardId));
+    return context.transactions().runRead(tx -> requireEarned(tx, earnedRewardId));
   }
 
   /**

@@ -56,7 +56,7 @@ public final class TenantService implements Tenants {
 
   @Override
   public Tenant get(long tenantId) {
-    return context.transactions().run(tx -> tx.tenants().find(tenantId))
+    return context.transactions().runRead(tx -> tx.tenants().find(tenantId))
         .orElseThrow(() -> LoyaltyException.notFound("tenant"));
   }
 

@@ -86,7 +86,7 @@ public final class TestimonialService implements Testimonials {
 
   @Override
   public Testimonial get(long testimonialId) {
-    return context.transactions().run(tx -> find(tx, testimonialId));
+    return context.transactions().runRead(tx -> find(tx, testimonialId));
   }
 
   @Override
@@ -163,7 +163,7 @@ public final class TestimonialService implements Testimonials {
   public CursorPage<Testimonial> list(long campaignId, TestimonialStatus status, Keyset page) {
     TextRules.notNull("page", page);
     long tenantId = context.tenantId();
-    return context.transactions().run(tx -> {
+    return context.transactions().runRead(tx -> {
       CampaignService.require(tx, tenantId, campaignId);
       return CursorPage.fromRows(tx.testimonials().list(tenantId, campaignId, status, page.afterId(),
           page.limit() + 1), page.limit(), Testimonial::id);

@@ -158,7 +158,7 @@ public final class WebhookService implements Webhooks {
 
   @Override
   public WebhookEndpoint get(long endpointId) {
-    WebhookEndpointRecord endpoint = context.transactions().run(tx -> require(tx, endpointId));
+    WebhookEndpointRecord endpoint = context.transactions().runRead(tx -> require(tx, endpointId));
     return toEndpoint(endpoint, context.now());
   }
 
@@ -166,7 +166,7 @@ public final class WebhookService implements Webhooks {
   public List<WebhookEndpoint> list() {
     long tenantId = context.tenantId();
     // NOT_FOUND for a tenant that does not exist, as every operation of a scope (brands().list() too), not empty.
-    List<WebhookEndpointRecord> endpoints = context.transactions().run(tx -> {
+    List<WebhookEndpointRecord> endpoints = context.transactions().runRead(tx -> {
       TenantService.require(tx, tenantId);
       return tx.webhookEndpoints().list(tenantId);
     });
