@@ -9,6 +9,7 @@ import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.core.referrals.SignedCodes;
 import io.loyaltyengine.core.referrals.SigningKeys;
+import io.loyaltyengine.core.spi.CampaignPort;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.ReferralPort;
 import io.loyaltyengine.core.spi.Storage;
@@ -44,7 +45,8 @@ import org.junit.jupiter.api.Test;
  *       within {@link SigningKeys#SIGNER_REFRESH} of the retirement.</li>
  * </ul>
  * The clock stands still unless a test moves it. The pause comes after the read's transaction has ended, so the
- * engines' transactions on H2 may take turns as they do outside tests.
+ * engines' transactions on H2 may take turns as they do outside tests; or, for a decode, inside its read transaction,
+ * which takes no turn.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -59,6 +61,9 @@ abstract class SigningKeyCacheRaceTestBase {
   /** Whether that thread's transaction read the keys; written and read by that thread only. */
   private boolean keysRead;
   private final Pause afterKeysRead = new Pause();
+  /** The thread whose next read of a campaign pauses, inside its transaction, once the read returned. */
+  private volatile Thread pauseAfterCampaignRead;
+  private final Pause afterCampaignRead = new Pause();
   /** Reads of a tenant's signing keys, by every engine, in their own transactions and in hosts'. */
   private final AtomicInteger keysReads = new AtomicInteger();
 
@@ -74,6 +79,7 @@ abstract class SigningKeyCacheRaceTestBase {
   @AfterEach
   void close() {
     afterKeysRead.release();
+    afterCampaignRead.release();
     engines.close();
     fixture.close();
   }
@@ -217,6 +223,42 @@ abstract class SigningKeyCacheRaceTestBase {
   }
 
   /**
+   * A decode reads at one snapshot, taken by its first statement (the campaign's read), and reads the tenant's keys
+   * last: a retirement committed between the two, on another engine, is not in the keys it caches. Stamped with the
+   * time its verification began (30 s after the retirement here), that set was trusted until 90 s after the
+   * retirement; stamped with a time before the snapshot, the other engine refuses the key a minute after the
+   * retirement, as it promises.
+   */
+  @Test
+  void anotherEngineRefusesARetiredKeyOneRefreshAfterTheRetirementThoughItsDecodesSnapshotPredatesIt()
+      throws Exception {
+    LoyaltyEngine other = build();
+    String underKey1 = world.scope(engine).referrals().codes(world.participant()).signed();
+    assertEquals(2, world.scope(engine).referrals().rotateSigningKey());
+    String underKey2 = world.scope(engine).referrals().codes(world.participant()).signed();
+    long campaignId = campaignId(other);
+
+    Instant retired;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Long> decoding = pool.submit(() -> {
+        pauseAfterCampaignRead = Thread.currentThread();
+        return world.scope(other).referrals().decode(campaignId, underKey2).participantId();
+      });
+      afterCampaignRead.awaitReached("the other engine's decode read the campaign, its snapshot taken");
+      retired = clock.instant();
+      world.scope(engine).referrals().retireSigningKey(1);
+      clock.advance(Duration.ofSeconds(30)); // the decode goes on to verify the code later
+      afterCampaignRead.release();
+      assertEquals(world.participantId(), decoding.get(30, TimeUnit.SECONDS));
+    } finally {
+      pool.shutdownNow();
+    }
+    clock.set(retired.plus(SigningKeys.SIGNER_REFRESH));
+    assertRefused(other, underKey1, "one refresh interval after the retirement the other engine refuses key 1");
+  }
+
+  /**
    * Verification reads a tenant's keys again once its cached set is a minute old; in a host's transaction that read
    * was never cached, so once the minute had passed every verification there read the keys, for as long as no call
    * outside a host's transaction (a code issued, a decode) refreshed the set: a host that signs referrals up in its
@@ -324,9 +366,24 @@ abstract class SigningKeyCacheRaceTestBase {
     };
   }
 
-  /** {@code tx}, counting its reads of signing keys and noting them for the chosen thread. */
+  /**
+   * {@code tx}, counting its reads of signing keys and noting them for the chosen thread, and pausing that thread
+   * after its campaign read.
+   */
   private Transaction intercepted(Transaction tx) {
     return new ForwardingTransaction(tx) {
+      @Override
+      public CampaignPort campaigns() {
+        return InterceptingStorage.intercept(CampaignPort.class, tx.campaigns(), (method, args, port) -> {
+          Object result = InterceptingStorage.invoke(method, port, args);
+          if (method.getName().equals("find") && Thread.currentThread() == pauseAfterCampaignRead) {
+            pauseAfterCampaignRead = null;
+            afterCampaignRead.here();
+          }
+          return result;
+        });
+      }
+
       @Override
       public ReferralPort referrals() {
         return InterceptingStorage.intercept(ReferralPort.class, tx.referrals(), (method, args, port) -> {
