@@ -216,6 +216,8 @@ class ReadsBesideAWriteH2Test {
     reads.put("FeedbackBoards.hasVoted", () -> shop.feedback().hasVoted(adaRef, idea));
     reads.put("FeedbackBoards.ideas", () -> shop.feedback().ideas(board, null, IdeaOrder.NEWEST,
         PageRequest.of(1, 10)));
+    reads.put("FeedbackBoards.ideas (participant)", () -> shop.feedback().ideas(adaRef, Keyset.first(10)));
+    reads.put("FeedbackBoards.votedIdeas", () -> shop.feedback().votedIdeas(adaRef, List.of(idea)));
     reads.put("Quests.progress", () -> shop.quests().progress(adaRef, quest));
     reads.put("Testimonials.of", () -> shop.testimonials().of(adaRef));
     reads.put("Webhooks.parked", () -> shop.webhooks().parked(endpoint, Keyset.first(10)));
