@@ -9,7 +9,7 @@ import javax.sql.DataSource;
  * {@link FeedbackPlanTestBase} on an H2 file: the rows a statement read are the sum of the {@code scanCount}s of
  * {@code EXPLAIN ANALYZE}, its subqueries' included.
  *
- * <p>Not thread-safe: JUnit creates an instance per test method.
+ * <p>Not thread-safe: one instance runs the class's tests, one after another.
  */
 class FeedbackPlanH2Test extends FeedbackPlanTestBase {
   private Path directory;

@@ -10,7 +10,7 @@ import javax.sql.DataSource;
  * its plan ({@code EXPLAIN (ANALYZE, BUFFERS)}), the rows each returned and those its filter removed, times its
  * loops (a bitmap's index scan is counted in its heap scan).
  *
- * <p>Not thread-safe: JUnit creates an instance per test method.
+ * <p>Not thread-safe: one instance runs the class's tests, one after another.
  */
 class FeedbackPlanPostgresTest extends FeedbackPlanTestBase {
   private static final Pattern SCAN = Pattern.compile("(?<!Bitmap )(Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan)"

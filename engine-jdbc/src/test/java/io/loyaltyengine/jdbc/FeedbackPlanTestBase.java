@@ -30,9 +30,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * A feedback board at scale reads what it answers, on each SQL store: a board of {@value #ROWS} ideas, every
@@ -46,8 +47,10 @@ import org.junit.jupiter.api.Test;
  * ideas, not the tenant's ideas; which of a page's ideas a participant voted on, those votes' keys. The plans are
  * printed; the answers are checked.
  *
- * <p>Not thread-safe: JUnit creates an instance per test method; each test fills a database of its own.
+ * <p>Not thread-safe: one instance runs a class's tests one after another, on one database filled once (the tests
+ * only read it, or roll back what they change).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FeedbackPlanTestBase {
   static final int ROWS = 60_000;
   static final int OTHERS = ROWS / 5;
@@ -81,7 +84,7 @@ abstract class FeedbackPlanTestBase {
   /** How many rows {@code plan} read from tables and indexes. */
   abstract long rowsRead(String plan);
 
-  @BeforeEach
+  @BeforeAll
   void fill() throws Exception {
     DataSource database = openDatabase();
     storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(database, this::planning)).build();
@@ -123,7 +126,7 @@ abstract class FeedbackPlanTestBase {
     }
   }
 
-  @AfterEach
+  @AfterAll
   void close() {
     engine.close();
     closeDatabase();
