@@ -35,6 +35,7 @@ final class EmbeddedPostgresServer {
    */
   static final String ICU_EN_US = " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'";
   private static EmbeddedPostgres server;
+  private static String migratedTemplate;
 
   private EmbeddedPostgresServer() {
   }
@@ -57,6 +58,28 @@ final class EmbeddedPostgresServer {
   /** Creates a new, empty database and returns its name. */
   static String createDatabase() {
     return createDatabase("");
+  }
+
+  /**
+   * Creates a new database holding the engine's schema at its latest version, as a storage opened on an empty one
+   * leaves it (no row but the migrations' own), and returns its name: a copy of a template migrated once per test
+   * run, since migrating every fixture's database anew took most of a fixture's cost (about 110 of 185 ms). Tests of
+   * the migrations themselves create empty databases ({@link #createDatabase()}).
+   */
+  static String createMigratedDatabase() {
+    return createDatabase(" TEMPLATE " + migratedTemplate());
+  }
+
+  private static synchronized String migratedTemplate() {
+    if (migratedTemplate == null) {
+      String name = createDatabase();
+      try (HikariDataSource pool = pool(name, 1)) {
+        JdbcStorage.builder().dataSource(pool).build().close();
+      }
+      // Copied with CREATE DATABASE ... TEMPLATE, which needs no session on it: the pool above is closed.
+      migratedTemplate = name;
+    }
+    return migratedTemplate;
   }
 
   /**

@@ -22,9 +22,9 @@ final class PostgresFixture implements JdbcFixture {
   private final List<Storage> opened = new ArrayList<>();
   private final List<HikariDataSource> pools = new ArrayList<>();
 
-  /** A fresh database with the server's defaults. */
+  /** A fresh database with the server's defaults and the engine's schema already at its latest version. */
   PostgresFixture() {
-    this("");
+    database = EmbeddedPostgresServer.createMigratedDatabase();
   }
 
   /**
