@@ -1,5 +1,7 @@
 package io.loyaltyengine.jdbc;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import java.nio.file.Path;
@@ -19,7 +21,7 @@ import java.util.Set;
  */
 final class H2FileFixture implements JdbcFixture {
   private final Path directory = TestFiles.newDirectory("loyalty-h2-");
-  private final String url = "jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+  private final String url = url(directory);
   private final boolean autoCommit;
   private final boolean takeTurns;
   private final List<Storage> opened = new ArrayList<>();
@@ -41,6 +43,21 @@ final class H2FileFixture implements JdbcFixture {
    */
   static H2FileFixture withoutTakingTurns(boolean autoCommit) {
     return new H2FileFixture(autoCommit, false);
+  }
+
+  /**
+   * A pool of four connections on a durable H2 file database in {@code directory} (made if absent), as this
+   * fixture's URL, for tests that build their storage themselves; closing it is the caller's.
+   */
+  static HikariDataSource pool(Path directory) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url(directory));
+    config.setMaximumPoolSize(4);
+    return new HikariDataSource(config);
+  }
+
+  private static String url(Path directory) {
+    return "jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000";
   }
 
   /** The database's URL. */

@@ -3,7 +3,6 @@ package io.loyaltyengine.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
@@ -74,10 +73,7 @@ class KeysetPagePlanH2Test {
   @BeforeAll
   static void fill() throws Exception {
     directory = TestFiles.newDirectory("loyalty-h2-keyset-");
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
-    config.setMaximumPoolSize(4);
-    pool = new HikariDataSource(config);
+    pool = H2FileFixture.pool(directory);
     storage = JdbcStorage.builder().dataSource(TestProxies.connectionsThrough(pool, PLANS::planning))
         .build();
     engine = LoyaltyEngine.builder().storage(storage).events(EventSettings.builder().manualDispatch().build())

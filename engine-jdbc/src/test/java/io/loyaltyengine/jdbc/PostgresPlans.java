@@ -1,5 +1,8 @@
 package io.loyaltyengine.jdbc;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
@@ -35,6 +38,17 @@ final class PostgresPlans {
     }
     System.out.println("plan:\n" + String.join("\n", plan));
     return String.join("\n", plan);
+  }
+
+  /**
+   * Asserts that {@code plan} reads a page of {@code rows} rows as one range of an index in its order: no sequential
+   * scan, no sort, and a scan node matching {@code scan} (a regular expression, say {@code "Index Scan using
+   * ix_referral_campaign on referral"}) that returned exactly the page.
+   */
+  static void assertPageIsARange(String plan, String scan, int rows) {
+    assertFalse(plan.contains("Seq Scan") || plan.contains("Sort"), "a range in order:\n" + plan);
+    assertTrue(plan.matches("(?s).*" + scan + " \\(actual rows=" + rows + "(\\.0+)? loops=1\\).*"),
+        "the page's rows and no more:\n" + plan);
   }
 
   /** The text of one of {@link Sql}'s statements (they are package-private there). */

@@ -1,6 +1,5 @@
 package io.loyaltyengine.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
 import javax.sql.DataSource;
@@ -12,10 +11,7 @@ class TenantRoutingH2Test extends TenantRoutingTestBase {
 
   @Override
   DataSource pool() {
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl("jdbc:h2:file:" + directory.resolve("loyalty") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
-    config.setMaximumPoolSize(4);
-    pool = new HikariDataSource(config);
+    pool = H2FileFixture.pool(directory);
     return pool;
   }
 
