@@ -37,7 +37,7 @@ public final class WriteCostProbe {
       new Step("- points counters' board and change indexes",
           List.of("DROP INDEX ix_points_count_board", "DROP INDEX ix_points_count_changed")),
       new Step("- outbox's feed, unpositioned and age indexes", List.of("DROP INDEX ix_event_outbox_feed",
-          "DROP INDEX ix_event_outbox_unpositioned", "DROP INDEX ix_event_outbox_positioned")),
+          "DROP INDEX ix_event_outbox_unpositioned", "DROP INDEX ix_event_outbox_pruning")),
       new Step("- ledger's history index and idempotency key", List.of("DROP INDEX ix_ledger_participant",
           "ALTER TABLE ledger_entry DROP CONSTRAINT uq_ledger_idempotency_key")));
 

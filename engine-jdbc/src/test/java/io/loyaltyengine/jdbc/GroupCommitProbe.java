@@ -14,6 +14,8 @@ import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
+import io.loyaltyengine.core.spi.PruneCursor;
+import io.loyaltyengine.core.spi.PruneStep;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
@@ -556,8 +558,8 @@ final class GroupCommitProbe implements Storage {
     }
 
     @Override
-    public int prune(Instant before, int limit) {
-      return port.prune(before, limit);
+    public PruneStep prune(Instant before, PruneCursor after, int limit) {
+      return port.prune(before, after, limit);
     }
   }
 }

@@ -29,6 +29,6 @@ class H2SchemaCatalogTest extends SchemaCatalogTestBase {
   @Override
   Set<String> crossTenantIndexes() {
     // H2 has no partial indexes: the unpositioned events are the position = 0 range of an index by position.
-    return Set.of("ix_event_outbox_positioned", "ix_event_delivery_claim", "ix_event_outbox_unpositioned");
+    return Set.of("ix_event_outbox_pruning", "ix_event_delivery_claim", "ix_event_outbox_unpositioned");
   }
 }

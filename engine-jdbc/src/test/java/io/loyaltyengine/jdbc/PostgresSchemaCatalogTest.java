@@ -32,6 +32,6 @@ class PostgresSchemaCatalogTest extends SchemaCatalogTestBase {
 
   @Override
   Set<String> crossTenantIndexes() {
-    return Set.of("ix_event_outbox_positioned", "ix_event_delivery_claim");
+    return Set.of("ix_event_outbox_pruning", "ix_event_delivery_claim");
   }
 }

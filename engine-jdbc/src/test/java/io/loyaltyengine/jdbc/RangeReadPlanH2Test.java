@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.zaxxer.hikari.HikariDataSource;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
+import io.loyaltyengine.core.spi.PruneCursor;
+import io.loyaltyengine.core.spi.PruneStep;
 import io.loyaltyengine.core.spi.ScoreChange;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.TransactionWork;
@@ -38,6 +40,8 @@ import org.junit.jupiter.api.Test;
 class RangeReadPlanH2Test {
   private static final int ROWS = 100_000;
   private static final int LIMIT = 10_000;
+  /** The prunable events behind the held ones, and the prune step's limit. */
+  private static final int PRUNED = 1_000;
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final String AT_T0 = "TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:00+00'";
   private static final int MONTH = 202601;
@@ -53,6 +57,7 @@ class RangeReadPlanH2Test {
   private static long tenant;
   private static long campaign;
   private static List<Long> laterTenants;
+  private static long keptTenant;
 
   @BeforeAll
   static void fill() throws Exception {
@@ -69,6 +74,7 @@ class RangeReadPlanH2Test {
     // Ids grow with time: these tenants' ids are above the shop's.
     laterTenants = List.of(PostgresPlans.tenant(engine, "Later").tenantId(),
         PostgresPlans.tenant(engine, "Latest").tenantId());
+    keptTenant = PostgresPlans.tenant(engine, "Kept").tenantId();
     String t = Long.toString(tenant);
     String c = Long.toString(campaign);
     try (Connection connection = pool.getConnection(); Statement s = connection.createStatement()) {
@@ -109,6 +115,16 @@ class RangeReadPlanH2Test {
             + " schema_version, position, payload) SELECT " + later + ", g, 'points.awarded', g, 1, " + AT_T0
             + ", 1, 0, '{}' FROM SYSTEM_RANGE(1, 10) r(g)");
       }
+      // The kept tenant's events 1..ROWS / 2 were positioned g seconds after T0 and are held by a parked delivery
+      // each (an endpoint down for days); the PRUNED after them, positioned later, have none.
+      String k = Long.toString(keptTenant);
+      s.execute("INSERT INTO event_outbox (tenant_id, event_id, type, participant_id, sequence, occurred_at,"
+          + " schema_version, position, positioned_at, payload) SELECT " + k + ", g, 'points.awarded', g, 1, "
+          + AT_T0 + ", 1, g, " + AT_T0 + " + g * INTERVAL '1' SECOND, '{}' FROM SYSTEM_RANGE(1, " + (ROWS / 2 + PRUNED)
+          + ") r(g)");
+      s.execute("INSERT INTO event_delivery (tenant_id, event_id, subscriber, participant_id, sequence, position,"
+          + " status, attempts, next_attempt_at, last_error, updated_at) SELECT " + k + ", g, 'webhook:1', g, 1, g,"
+          + " 'PARKED', 8, " + AT_T0 + ", 'HTTP 503', " + AT_T0 + " FROM SYSTEM_RANGE(1, " + (ROWS / 2) + ") r(g)");
       s.execute("ANALYZE");
     }
   }
@@ -194,6 +210,27 @@ class RangeReadPlanH2Test {
     assertEquals(List.of(), read(tx -> tx.events().tenantsWithUnpositionedEvents(0, 0)));
     assertEquals(List.of(), read(tx -> tx.events().tenantsWithUnpositionedEvents(laterTenants.get(1), 100)));
     assertEquals(List.of(), read(tx -> tx.events().tenantsWithUnpositionedEvents(Long.MAX_VALUE, 100)));
+  }
+
+  /**
+   * Pruning's walk past events held by their undelivered deliveries: each transaction read every held event before
+   * the first prunable ones, and every event not yet positioned before those (151,022 rows for a step of
+   * {@value #PRUNED} behind 50,000 held and {@value #ROWS} unpositioned). A step now reads the events it examines,
+   * each with one probe of its deliveries, from the first event or from the last one the step before examined.
+   */
+  @Test
+  void aPruneStepReadsTheEventsItExamines() {
+    Instant cutoff = T0.plusSeconds(ROWS);
+    PLANS.drain();
+    PruneStep first = storage.inTransaction(tx -> tx.events().prune(cutoff, null, PRUNED));
+    assertEquals(new PruneStep(PRUNED, 0, new PruneCursor(T0.plusSeconds(PRUNED), keptTenant, PRUNED)), first,
+        "the first held events");
+    assertRowsRead("event_outbox", "a first step", 2 * PRUNED + 4);
+    PruneCursor lastHeld = new PruneCursor(T0.plusSeconds(ROWS / 2), keptTenant, ROWS / 2);
+    PruneStep free = storage.inTransaction(tx -> tx.events().prune(cutoff, lastHeld, PRUNED));
+    assertEquals(new PruneStep(PRUNED, PRUNED, new PruneCursor(T0.plusSeconds(ROWS / 2 + PRUNED), keptTenant,
+        ROWS / 2 + PRUNED)), free, "the free events after the held ones, deleted");
+    assertRowsRead("event_outbox", "a step after the held events", 2 * PRUNED + 4);
   }
 
   private static void assertRowsRead(String table, String which, int atMost) {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * {@link KeysetPagePlanH2Test} changed for H2: a webhook endpoint's parked deliveries are a range of
  * ix_event_delivery_parked (V26) without a sort, 100,000 of them parked; a catch-up's changed counters read each
  * counters' index up to the limit, 100,000 participants' changed; the tenants with events waiting for positions read
- * an index entry a tenant, one of them with 100,000 waiting. The plans are printed.
+ * an index entry a tenant, one of them with 100,000 waiting; a step of pruning's walk reads its events, from its
+ * cursor among 100,000 positioned at one time. The plans are printed.
  *
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
@@ -64,6 +65,17 @@ class RangeReadPlanPostgresTest {
         // a step either way.
         assertTrue(tenants.lines().filter(l -> l.contains(" on event_outbox"))
             .allMatch(l -> l.contains("(actual rows=1 ")), "one entry a step:\n" + tenants);
+
+        // Every event positioned at one time: the cursor's tenant and id make the range, half-way through them.
+        String prune = plan(s, sql("EVENT_PRUNE_WALK").replace(":before", "now() + INTERVAL '1 day'")
+            .replace(":afterAt", "(SELECT positioned_at FROM event_outbox WHERE tenant_id = 1 AND event_id = 50000)")
+            .replace(":afterTenantId", "1").replace(":afterEventId", "50000").replace(":limit", "1000"));
+        assertTrue(prune.contains("Index Cond") && prune.contains("ix_event_outbox_pruning"),
+            "a range of the walk's index:\n" + prune);
+        assertFalse(prune.contains("Sort"), "in its order:\n" + prune);
+        assertTrue(prune.contains("ix_event_outbox_pruning on event_outbox e (actual rows=1000 "),
+            "the step's events only:\n" + prune);
+        assertFalse(prune.contains("Seq Scan"), "each event's deliveries by its key:\n" + prune);
       }
     }
   }

@@ -630,7 +630,7 @@ abstract class SchemaMigratorTestBase {
         assertEquals(List.of(100L), tx.events().feed(1, 0, Set.of(), null, 10).stream()
             .map(e -> e.eventId()).toList());
         assertEquals(List.of(101L), tx.events().unpositioned(1, 10).stream().map(e -> e.eventId()).toList());
-        assertEquals(1, tx.events().prune(Instant.parse("2024-06-01T00:00:00Z"), 10),
+        assertEquals(1, tx.events().prune(Instant.parse("2024-06-01T00:00:00Z"), null, 10).deleted(),
             "the delivered event positioned before the upgrade is pruned by its age; the unpositioned one is kept");
         assertEquals(List.of(22L), tx.earnedRewards().waitingForCoupon(1, 3, 10).stream().map(EarnedReward::id)
             .toList(), "the reward waiting for a coupon, not the one holding its code");

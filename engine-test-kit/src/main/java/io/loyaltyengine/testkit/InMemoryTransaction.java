@@ -34,6 +34,8 @@ import io.loyaltyengine.core.spi.LedgerPort;
 import io.loyaltyengine.core.spi.LockedParticipant;
 import io.loyaltyengine.core.spi.NodePort;
 import io.loyaltyengine.core.spi.ParticipantPort;
+import io.loyaltyengine.core.spi.PruneCursor;
+import io.loyaltyengine.core.spi.PruneStep;
 import io.loyaltyengine.core.spi.QuestCompletionRecord;
 import io.loyaltyengine.core.spi.QuestPort;
 import io.loyaltyengine.core.spi.ReferralPort;
@@ -915,6 +917,10 @@ final class InMemoryTransaction implements Transaction {
   }
 
   private final class Events implements EventPort {
+    /** The order pruning walks events in. */
+    private static final Comparator<PruneCursor> WALK_ORDER = Comparator.comparing(PruneCursor::positionedAt)
+        .thenComparingLong(PruneCursor::tenantId).thenComparingLong(PruneCursor::eventId);
+
     @Override
     public long nextSequence(long tenantId, long participantId) {
       return next(tenantId, participantId, null);
@@ -1050,27 +1056,29 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
-    public int prune(Instant before, int limit) {
+    public PruneStep prune(Instant before, PruneCursor after, int limit) {
       Objects.requireNonNull(before, "before");
       return call(() -> {
         // By when each was positioned, not when it occurred: an event positioned late stays its retention.
-        List<EventRecord> doomed = t.events.values().stream()
+        List<PruneCursor> examined = t.events.values().stream()
             .filter(e -> e.position() > 0 && positionedAt(e).isBefore(before))
-            .filter(e -> deliveriesOf(e.tenantId(), e.eventId())
-                .allMatch(d -> d.status() == DeliveryStatus.DELIVERED))
-            .sorted(Comparator.comparing(this::positionedAt)
-                .thenComparingLong(EventRecord::tenantId)
-                .thenComparingLong(EventRecord::eventId))
+            .map(e -> new PruneCursor(positionedAt(e), e.tenantId(), e.eventId()))
+            .filter(e -> after == null || WALK_ORDER.compare(e, after) > 0)
+            .sorted(WALK_ORDER)
             .limit(checkLimit(limit))
             .toList();
-        for (EventRecord e : doomed) {
-          for (DeliveryRecord d : deliveriesOf(e.tenantId(), e.eventId()).toList()) {
-            writeDelivery(d, null);
+        int deleted = 0;
+        for (PruneCursor e : examined) {
+          if (deliveriesOf(e.tenantId(), e.eventId()).allMatch(d -> d.status() == DeliveryStatus.DELIVERED)) {
+            for (DeliveryRecord d : deliveriesOf(e.tenantId(), e.eventId()).toList()) {
+              writeDelivery(d, null);
+            }
+            remove(t.events, new IdPair(e.tenantId(), e.eventId()));
+            remove(t.positionedAt, new IdPair(e.tenantId(), e.eventId()));
+            deleted++;
           }
-          remove(t.events, new IdPair(e.tenantId(), e.eventId()));
-          remove(t.positionedAt, new IdPair(e.tenantId(), e.eventId()));
         }
-        return doomed.size();
+        return new PruneStep(examined.size(), deleted, examined.isEmpty() ? null : examined.get(examined.size() - 1));
       });
     }
 

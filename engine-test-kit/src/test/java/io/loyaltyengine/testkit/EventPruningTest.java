@@ -1,25 +1,40 @@
 package io.loyaltyengine.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.core.spi.EventPort;
+import io.loyaltyengine.core.spi.ForwardingTransaction;
+import io.loyaltyengine.core.spi.PruneCursor;
+import io.loyaltyengine.core.spi.PruneStep;
+import io.loyaltyengine.core.spi.Storage;
+import io.loyaltyengine.core.spi.StorageCapability;
+import io.loyaltyengine.core.spi.Transaction;
+import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.events.DispatchReport;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.events.EventType;
+import io.loyaltyengine.events.LoyaltyEvent;
 import io.loyaltyengine.participant.NewParticipant;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsOperation;
 import io.loyaltyengine.tenant.NewTenant;
 import java.time.Duration;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -129,6 +144,159 @@ class EventPruningTest {
       assertEquals(1, engine.events().dispatch().pruned(), "past its retention, pruned");
       assertEquals(List.of(), scope.changeFeed().read(cursor, EventFilter.types(EventType.POINTS_AWARDED), 100)
           .events());
+    }
+  }
+
+  /**
+   * A round goes on from the last event the round before examined: every transaction of pruning walked again past
+   * the events held by undelivered deliveries (an endpoint down for days) before the free ones. After the walk has
+   * caught up, each minute's round goes on from where it stopped, and an hour after it began a walk starts again
+   * from the first event.
+   */
+  @Test
+  void eachRoundGoesOnFromTheLastEventExaminedAndAWalkStartsAgainAfterAnHour() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
+    List<PruneCall> calls = new ArrayList<>();
+    try (LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(new PruneRecording(InMemoryStorage.newDatabase().openStorage(), calls))
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
+        .build()) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      ParticipantRef ref = participant(scope);
+      for (int call = 0; call < 3; call++) {
+        List<PointsOperation> bulk = new ArrayList<>();
+        for (int i = 0; i < 7_500; i++) {
+          bulk.add(PointsOperation.award(ref, PointsChange.of(1, "purchase")));
+        }
+        scope.points().applyAll(bulk);
+      }
+      while (engine.events().dispatch().positioned() > 0) {
+        // position every event
+      }
+      clock.advance(Duration.ofHours(2));
+      calls.clear();
+      engine.events().dispatch();
+      assertEquals(20, calls.size(), "twenty transactions in the first round");
+      assertNull(calls.get(0).after(), "the walk begins at the first event");
+      for (int i = 1; i < calls.size(); i++) {
+        assertEquals(calls.get(i - 1).step().last(), calls.get(i).after(), "each goes on from the one before");
+      }
+      PruneCursor stopped = calls.get(19).step().last();
+      calls.clear();
+      engine.events().dispatch();
+      assertEquals(stopped, calls.get(0).after(), "the next round goes on where the first stopped");
+      PruneCursor caughtUp = calls.get(calls.size() - 1).step().last();
+      assertTrue(calls.get(calls.size() - 1).step().examined() < 1_000, "caught up");
+
+      calls.clear();
+      clock.advance(Duration.ofMinutes(2));
+      scope.points().award(ref, PointsChange.of(1, "purchase"));
+      engine.events().dispatch();
+      assertEquals(caughtUp, calls.get(0).after(), "a minute later, on from the last event examined");
+      calls.clear();
+      clock.advance(Duration.ofMinutes(59));
+      engine.events().dispatch();
+      assertNull(calls.get(0).after(), "an hour after the walk began, from the first event again");
+    }
+  }
+
+  /**
+   * An event held by a parked delivery is kept past its retention; once its replay is delivered, it is pruned by the
+   * next walk from the first event, within the hour (the minute's rounds go on after the events already examined).
+   */
+  @Test
+  void anEventReleasedAfterTheWalkPassedItIsPrunedWithinTheHour() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
+    try (LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(InMemoryStorage.newDatabase().openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).listenerMaxAttempts(1)
+            .build())
+        .build()) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      ParticipantRef ref = participant(scope);
+      AtomicBoolean failing = new AtomicBoolean(true);
+      engine.events().subscribe("crm", EventFilter.types(EventType.POINTS_AWARDED), event -> {
+        if (failing.get()) {
+          throw new IllegalStateException("down");
+        }
+      });
+      scope.points().award(ref, PointsChange.of(1, "held"));
+      assertEquals(1, engine.events().dispatch().parked(), "the award's delivery parked at its only attempt");
+      failing.set(false);
+      EventFilter awards = EventFilter.types(EventType.POINTS_AWARDED);
+      String held = scope.changeFeed().read(0, awards, 10).events().get(0).id();
+
+      clock.advance(Duration.ofHours(2));
+      assertTrue(engine.events().dispatch().pruned() > 0, "the events before it and after it pruned");
+      assertEquals(List.of(held), scope.changeFeed().read(0, awards, 10).events().stream()
+          .map(LoyaltyEvent::id).toList(), "the held award kept past its retention");
+      assertTrue(engine.events().replay("crm", scope.tenantId(), held));
+      assertEquals(1, engine.events().dispatch().delivered(), "its replay delivered");
+      clock.advance(Duration.ofMinutes(2));
+      engine.events().dispatch();
+      assertEquals(1, scope.changeFeed().read(0, awards, 10).events().size(),
+          "the minute's round went on after it");
+      clock.advance(Duration.ofMinutes(59));
+      engine.events().dispatch();
+      assertEquals(List.of(), scope.changeFeed().read(0, awards, 10).events(), "the next walk pruned it");
+    }
+  }
+
+  /** A prune call and its answer. */
+  private record PruneCall(PruneCursor after, PruneStep step) {
+  }
+
+  /** A storage that records every prune call made through it. */
+  private record PruneRecording(Storage delegate, List<PruneCall> calls) implements Storage {
+    @Override
+    public Set<StorageCapability> capabilities() {
+      return delegate.capabilities();
+    }
+
+    @Override
+    public <T> T inTransaction(TransactionWork<T> work) {
+      return delegate.inTransaction(tx -> work.run(recording(tx)));
+    }
+
+    @Override
+    public <T> T inReadTransaction(TransactionWork<T> work) {
+      return delegate.inReadTransaction(tx -> work.run(recording(tx)));
+    }
+
+    @Override
+    public <T> T inHostTransaction(HostTransaction host, TransactionWork<T> work) {
+      return delegate.inHostTransaction(host, tx -> work.run(recording(tx)));
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+
+    private Transaction recording(Transaction tx) {
+      EventPort port = tx.events();
+      EventPort recorded = (EventPort) Proxy.newProxyInstance(EventPort.class.getClassLoader(),
+          new Class<?>[] {EventPort.class}, (proxy, method, args) -> {
+            try {
+              Object result = method.invoke(port, args);
+              if (method.getName().equals("prune")) {
+                synchronized (calls) {
+                  calls.add(new PruneCall((PruneCursor) args[1], (PruneStep) result));
+                }
+              }
+              return result;
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+      return new ForwardingTransaction(tx) {
+        @Override
+        public EventPort events() {
+          return recorded;
+        }
+      };
     }
   }
 

@@ -7,6 +7,8 @@ import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.PruneCursor;
+import io.loyaltyengine.core.spi.PruneStep;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.core.webhook.WebhookAttempt;
 import io.loyaltyengine.core.webhook.WebhookDeliverer;
@@ -135,10 +137,12 @@ public final class EventDispatcher implements AutoCloseable {
   private static final DispatchReport NOTHING = new DispatchReport(0, 0, 0, 0, 0);
   /** The reason an overdue webhook delivery is parked with: no URL, secret or payload data. */
   static final String OVERDUE_ERROR = "not delivered within the retry window";
-  /** Events pruned per transaction. */
+  /** Events examined per transaction of pruning. */
   static final int PRUNE_CHUNK = 1_000;
   /** Transactions of pruning per round at most. */
   static final int PRUNE_CHUNKS_PER_ROUND = 20;
+  /** How often pruning walks again from the first event (see {@link #prune()}). */
+  static final Duration PRUNE_REWALK_EVERY = Duration.ofHours(1);
   private static final int TENANTS_PER_PAGE = 100;
   /**
    * The longest an endpoint whose attempt got no HTTP answer goes without another attempt from this instance: the
@@ -172,6 +176,12 @@ public final class EventDispatcher implements AutoCloseable {
   private volatile ScheduledExecutorService executor;
   private volatile Thread worker;
   private Instant lastPrune;
+  /** The last event pruning examined; null: the walk starts from the first event. Guarded by the round lock. */
+  private PruneCursor walkCursor;
+  /** When pruning's walk from the first event began; null: never. Guarded by the round lock. */
+  private Instant walkStarted;
+  /** Whether the walk has examined every event positioned before its last cutoff. Guarded by the round lock. */
+  private boolean walkCaughtUp;
   /** When overdue webhook deliveries were last parked; null: at the next round. Guarded by the round lock. */
   private Instant lastOverdue;
 
@@ -885,10 +895,14 @@ public final class EventDispatcher implements AutoCloseable {
   }
 
   /**
-   * Prunes at most once a minute, in transactions of {@link #PRUNE_CHUNK} events, at most
+   * Prunes at most once a minute, in transactions examining {@link #PRUNE_CHUNK} events, at most
    * {@link #PRUNE_CHUNKS_PER_ROUND} of them per round; when that leaves some, the next round prunes again rather than
-   * a minute later, so that pruning keeps up with any rate of events. A clock that stepped back behind the last prune
-   * prunes at once, rather than waiting until it passes that prune again.
+   * a minute later, so that pruning keeps up with any rate of events. Each round goes on from the last event the one
+   * before examined, so that events held by undelivered deliveries (an endpoint down for days) are walked past once,
+   * not by every transaction; a walk from the first event starts again {@link #PRUNE_REWALK_EVERY} after the last one
+   * began, once that one has caught up, for the events released since (their parked deliveries replayed and
+   * delivered) and any positioned behind the walk (by an instance whose clock is behind). A clock that stepped back
+   * behind the last prune prunes at once, from the first event, rather than waiting until it passes that prune again.
    */
   private int prune() {
     Instant now = now();
@@ -896,13 +910,23 @@ public final class EventDispatcher implements AutoCloseable {
       return 0;
     }
     lastPrune = now;
+    if (walkStarted == null || now.isBefore(walkStarted)
+        || (walkCaughtUp && !now.isBefore(walkStarted.plus(PRUNE_REWALK_EVERY)))) {
+      walkStarted = now;
+      walkCursor = null;
+    }
     // Down to the microsecond: an event positioned at the cutoff's microsecond stays, on every store.
     Instant cutoff = micros(now.minus(settings.retention()));
     int pruned = 0;
     for (int chunk = 0; chunk < PRUNE_CHUNKS_PER_ROUND; chunk++) {
-      int deleted = transactions.run(tx -> tx.events().prune(cutoff, PRUNE_CHUNK));
-      pruned += deleted;
-      if (deleted < PRUNE_CHUNK) {
+      PruneCursor after = walkCursor;
+      PruneStep step = transactions.run(tx -> tx.events().prune(cutoff, after, PRUNE_CHUNK));
+      pruned += step.deleted();
+      if (step.last() != null) {
+        walkCursor = step.last();
+      }
+      walkCaughtUp = step.examined() < PRUNE_CHUNK;
+      if (walkCaughtUp) {
         return pruned;
       }
     }

@@ -98,11 +98,17 @@ public interface EventPort {
   Optional<EventRecord> find(long tenantId, long eventId);
 
   /**
-   * Deletes events positioned before {@code before} (not those that occurred before it: an event positioned late
-   * stays its retention in the feed) that have no delivery that is not DELIVERED
-   * (their delivered deliveries go with them), at most {@code limit}.
+   * One step of a pass of pruning: examines the next events positioned before {@code before} (not those that occurred
+   * before it: an event positioned late stays its retention in the feed), at most {@code limit}, in the order of when
+   * they were positioned, then tenant, then id, from just after {@code after} (null: from the first), and deletes those
+   * that have no delivery that is not DELIVERED (their delivered deliveries go with them). Events not yet positioned
+   * are not examined. A step reads about the events it examines, whatever number of events held by undelivered
+   * deliveries lie before them (a pass walks past those once).
    *
-   * @return how many events were deleted
+   * @param before the cutoff
+   * @param after the last event examined by the step before (its {@link PruneStep#last()}), or null
+   * @param limit the most events to examine
+   * @return how many events were examined and deleted, and the last one examined
    */
-  int prune(Instant before, int limit);
+  PruneStep prune(Instant before, PruneCursor after, int limit);
 }

@@ -2,6 +2,8 @@ package io.loyaltyengine.jdbc.internal;
 
 import io.loyaltyengine.core.spi.EventPort;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.PruneCursor;
+import io.loyaltyengine.core.spi.PruneStep;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.jdbc.SqlDialect;
 import java.time.Instant;
@@ -30,13 +32,18 @@ import org.jdbi.v3.core.statement.Update;
  * ends. {@link #lastPosition} reads the same row without the lock (0 without a row).
  *
  * <h2>Pruning</h2>
- * {@link #prune} selects the prunable events first and then deletes each by key (its DELIVERED deliveries, then the
- * event if no delivery is left), so the deliveries and the events deleted are the same set even when deliveries
- * change meanwhile, and the delivery's foreign key to its event always holds.
+ * {@link #prune} reads its step of the walk first, each event with whether an undelivered delivery holds it, and then
+ * deletes each free one by key (its DELIVERED deliveries, then the event if no delivery is left), so the deliveries
+ * and the events deleted are the same set even when deliveries change meanwhile, and the delivery's foreign key to
+ * its event always holds.
  *
  * <p>Not thread-safe: confined to its transaction.
  */
 final class JdbcEventPort extends JdbcPort implements EventPort {
+  /** A cursor before every event: earlier than any time an engine positions an event at, and the lowest ids. */
+  private static final PruneCursor FIRST =
+      new PruneCursor(Instant.parse("0001-01-01T00:00:00Z"), Long.MIN_VALUE, Long.MIN_VALUE);
+
   JdbcEventPort(Handle handle, Sql sql) {
     super(handle, sql);
   }
@@ -247,33 +254,39 @@ final class JdbcEventPort extends JdbcPort implements EventPort {
   }
 
   @Override
-  public int prune(Instant before, int limit) {
+  public PruneStep prune(Instant before, PruneCursor after, int limit) {
     Objects.requireNonNull(before, "before");
-    List<EventKey> prunable = run("event prune", () -> handle.createQuery(Sql.EVENT_PRUNABLE)
+    PruneCursor from = after != null ? after : FIRST;
+    List<Examined> examined = run("event prune", () -> handle.createQuery(Sql.EVENT_PRUNE_WALK)
         .bind("before", Rows.timestamp(before))
+        .bind("afterAt", Rows.timestamp(from.positionedAt()))
+        .bind("afterTenantId", from.tenantId())
+        .bind("afterEventId", from.eventId())
         .bind("limit", checkLimit(limit))
-        .map((rs, ctx) -> new EventKey(rs.getLong("tenant_id"), rs.getLong("event_id")))
+        .map((rs, ctx) -> new Examined(new PruneCursor(Rows.instant(rs, "positioned_at"), rs.getLong("tenant_id"),
+            rs.getLong("event_id")), rs.getString("held_by") != null))
         .list());
-    if (prunable.isEmpty()) {
-      return 0;
-    }
-    run("event prune deliveries", () -> byKey(Sql.EVENT_PRUNE_DELIVERIES, prunable).execute());
-    int[] deleted = run("event prune events", () -> byKey(Sql.EVENT_PRUNE_EVENT, prunable).execute());
+    List<PruneCursor> prunable = examined.stream().filter(e -> !e.held()).map(Examined::event).toList();
     int count = 0;
-    for (int rows : deleted) {
-      count += Math.max(rows, 0);
+    if (!prunable.isEmpty()) {
+      run("event prune deliveries", () -> byKey(Sql.EVENT_PRUNE_DELIVERIES, prunable).execute());
+      int[] deleted = run("event prune events", () -> byKey(Sql.EVENT_PRUNE_EVENT, prunable).execute());
+      for (int rows : deleted) {
+        count += Math.max(rows, 0);
+      }
     }
-    return count;
+    return new PruneStep(examined.size(), count, examined.isEmpty() ? null : examined.get(examined.size() - 1).event());
   }
 
-  private PreparedBatch byKey(String statement, List<EventKey> keys) {
+  private PreparedBatch byKey(String statement, List<PruneCursor> keys) {
     PreparedBatch batch = handle.prepareBatch(statement);
-    for (EventKey key : keys) {
+    for (PruneCursor key : keys) {
       batch.bind("tenantId", key.tenantId()).bind("eventId", key.eventId()).add();
     }
     return batch;
   }
 
-  private record EventKey(long tenantId, long eventId) {
+  /** An event a step of pruning examined, and whether an undelivered delivery holds it. */
+  private record Examined(PruneCursor event, boolean held) {
   }
 }

@@ -300,12 +300,19 @@ public final class Sql {
   /** ix_event_outbox_feed's order (see {@link #PARTICIPANT_ORDER_LIMIT}). */
   static final String EVENT_ORDER_BY_POSITION_LIMIT = " ORDER BY tenant_id, position LIMIT :limit";
   /**
-   * Events positioned before the cutoff whose deliveries are all DELIVERED (or that have none). By positioned_at, not
-   * occurred_at: an event positioned late is not pruned before a feed reader could read it.
+   * A step of pruning's walk: the next events positioned before the cutoff, after the cursor, each with the status of
+   * a delivery that is not DELIVERED, if one holds it (a scalar subquery of one event's deliveries each: PostgreSQL
+   * made an {@code EXISTS} a hashed subplan of every undelivered delivery, read at every step). By positioned_at, not occurred_at: an event positioned late is not pruned
+   * before a feed reader could read it. ix_event_outbox_pruning serves the order and the row comparison's range, so a
+   * step reads about its limit (filtering the prunable ones in the statement read every held event before them at
+   * each step); the cursor is always bound, as a first step's lower bound keeps H2 from reading the events not yet
+   * positioned, whose NULL times its index holds first.
    */
-  static final String EVENT_PRUNABLE = "SELECT e.tenant_id, e.event_id FROM event_outbox e"
-      + " WHERE e.position > 0 AND e.positioned_at < :before AND NOT EXISTS (SELECT 1 FROM event_delivery d"
-      + " WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id AND d.status <> 'DELIVERED')"
+  static final String EVENT_PRUNE_WALK = "SELECT e.tenant_id, e.event_id, e.positioned_at, (SELECT d.status"
+      + " FROM event_delivery d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.event_id"
+      + " AND d.status <> 'DELIVERED' LIMIT 1) AS held_by FROM event_outbox e"
+      + " WHERE e.positioned_at < :before AND (e.positioned_at, e.tenant_id, e.event_id)"
+      + " > (:afterAt, :afterTenantId, :afterEventId) AND e.position > 0"
       + " ORDER BY e.positioned_at, e.tenant_id, e.event_id LIMIT :limit";
   static final String EVENT_PRUNE_DELIVERIES = "DELETE FROM event_delivery"
       + " WHERE tenant_id = :tenantId AND event_id = :eventId AND status = 'DELIVERED'";

@@ -14,6 +14,8 @@ import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.DeliveryStatus;
 import io.loyaltyengine.core.spi.EventRecord;
+import io.loyaltyengine.core.spi.PruneCursor;
+import io.loyaltyengine.core.spi.PruneStep;
 import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.StorageException;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -905,8 +908,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     EventRecord recent = s.recent();
     Instant now = s.now();
 
-    assertEquals(1, prune(s.cutoff(), 1));
-    assertEquals(1, prune(s.cutoff(), 10));
+    assertEquals(2, prune(s.cutoff(), 1), "a walk in steps of one");
     assertEquals(0, prune(s.cutoff(), 10));
     assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, delivered.eventId())));
     assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, s.unsubscribed().eventId())));
@@ -945,6 +947,70 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     assertTrue(tx(tx -> tx.events().find(t, late.eventId())).isPresent());
     assertEquals(1, prune(cutoff.plusMillis(1), 10), "positioned before this cutoff");
     assertEquals(Optional.empty(), tx(tx -> tx.events().find(t, late.eventId())));
+  }
+
+  /**
+   * A walk of pruning goes in steps: each examines at most its limit of the events positioned before the cutoff, in
+   * the order of when they were positioned, then tenant, then id, from just after the last one the step before
+   * examined, deletes the free ones among them, and says which it examined last; held and free events at one time in
+   * two tenants are each examined once, none skipped, the held ones kept.
+   */
+  @Test
+  void aPruneStepExaminesItsLimitInOrderAndTheNextGoesOnAfterTheLastItExamined() {
+    long a = tenant();
+    long b = tenant();
+    long first = Math.min(a, b);
+    long second = Math.max(a, b);
+    Instant cutoff = T0.plus(Duration.ofDays(7));
+    Instant tied = T0.plusSeconds(5);
+    // Expected walk: T0's event of the second tenant, then at the tied time the first tenant's two, then the
+    // second's two, then a held one at T0 + 9 s; one positioned at the cutoff is not examined.
+    List<PruneCursor> order = new ArrayList<>();
+    List<EventRecord> held = new ArrayList<>();
+    EventRecord early = positionedAt(second, 1, T0);
+    order.add(new PruneCursor(T0, second, early.eventId()));
+    for (long tenant : List.of(first, second)) {
+      for (int i = 0; i < 2; i++) {
+        EventRecord e = positionedAt(tenant, 2 + i, tied);
+        order.add(new PruneCursor(tied, tenant, e.eventId()));
+        if (i == 1) {
+          held.add(e);
+        }
+      }
+    }
+    EventRecord late = positionedAt(first, 9, T0.plusSeconds(9));
+    order.add(new PruneCursor(T0.plusSeconds(9), first, late.eventId()));
+    held.add(late);
+    EventRecord atCutoff = positionedAt(first, 10, cutoff);
+    for (EventRecord e : held) {
+      create(pending(e, L));
+    }
+    order.sort(Comparator.comparing(PruneCursor::positionedAt).thenComparingLong(PruneCursor::tenantId)
+        .thenComparingLong(PruneCursor::eventId));
+
+    PruneStep one = storage().inTransaction(tx -> tx.events().prune(cutoff, null, 2));
+    assertEquals(new PruneStep(2, 2, order.get(1)), one, "the first two, both free");
+    PruneStep two = storage().inTransaction(tx -> tx.events().prune(cutoff, one.last(), 2));
+    assertEquals(new PruneStep(2, 1, order.get(3)), two, "the next two, one held");
+    PruneStep three = storage().inTransaction(tx -> tx.events().prune(cutoff, two.last(), 2));
+    assertEquals(new PruneStep(2, 0, order.get(5)), three, "the next two, both held");
+    PruneStep four = storage().inTransaction(tx -> tx.events().prune(cutoff, three.last(), 2));
+    assertEquals(new PruneStep(0, 0, null), four, "past the last event before the cutoff: the walk is over");
+    for (EventRecord e : held) {
+      assertTrue(tx(tx -> tx.events().find(e.tenantId(), e.eventId())).isPresent(), "held " + e);
+    }
+    assertTrue(tx(tx -> tx.events().find(first, atCutoff.eventId())).isPresent(), "positioned at the cutoff");
+    assertEquals(0, prune(cutoff, 2), "a walk from the first event again finds only held events");
+    PruneStep again = storage().inTransaction(tx -> tx.events().prune(cutoff, null, 10));
+    assertEquals(new PruneStep(3, 0, order.get(5)), again, "the three held ones");
+  }
+
+  /** An event of the tenant and participant 1, positioned (position {@code sequence}) at {@code at}. */
+  private EventRecord positionedAt(long tenantId, long sequence, Instant at) {
+    EventRecord e = event(nextId(), tenantId, 1L, sequence, 0);
+    append(e);
+    run(tx -> tx.events().position(tenantId, e.eventId(), sequence, at));
+    return e.withPosition(sequence);
   }
 
   /** The events of the pruning tests, one of each kind, of one participant (1), with their deliveries. */
@@ -1145,7 +1211,7 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
       tx.webhookEndpoints().insert(endpoint(t, nextId(), Set.of(), null, true, null, null));
       tx.webhookEndpoints().update(endpoint(t, s.endpoint().endpointId(), Set.of(EventType.POINTS_AWARDED), 1L,
           false, null, null));
-      tx.events().prune(T0.plus(Duration.ofDays(3650)), 100);
+      tx.events().prune(T0.plus(Duration.ofDays(3650)), null, 100);
       tx.webhookEndpoints().delete(t, s.endpoint().endpointId());
       throw boom;
     })));
@@ -1446,8 +1512,20 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
     return storage().inTransaction(tx -> tx.events().nextSequenceInCampaign(tenantId, participantId, campaignId));
   }
 
+  /** A whole walk of pruning from the first event, in steps of {@code limit}: how many events it deleted. */
   int prune(Instant before, int limit) {
-    return storage().inTransaction(tx -> tx.events().prune(before, limit));
+    int deleted = 0;
+    PruneCursor after = null;
+    for (int steps = 0; steps < 1_000; steps++) {
+      PruneCursor from = after;
+      PruneStep step = storage().inTransaction(tx -> tx.events().prune(before, from, limit));
+      deleted += step.deleted();
+      if (step.examined() < limit) {
+        return deleted;
+      }
+      after = step.last();
+    }
+    throw new AssertionError("the walk never ended");
   }
 
   Participant participant(Campaign campaign, String email) {
