@@ -298,6 +298,53 @@ public interface Referrals {
   ReversalResult reverse(long campaignId, String orderId);
 
   /**
+   * The conversion of an order, whatever its status: CONVERTED, REVERSED, or REJECTED as a self-referral. For a
+   * support page ("did order X earn its referrer points?") or a refund handler checking an order before
+   * {@link #reverse}. A conversion stays when its referrer is deleted
+   * ({@link io.loyaltyengine.participant.Participants#delete}), so it is found then too, its {@code referrerId}
+   * naming no participant any more.
+   *
+   * @param campaignId the campaign
+   * @param orderId the order's id, as {@link #convert} takes it (1..128 printable ASCII characters without spaces,
+   *     compared exactly)
+   * @return the order's conversion, or empty if the order was never converted in the campaign
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code orderId}; NOT_FOUND for a campaign that is
+   *     not the tenant's
+   */
+  Optional<Conversion> conversion(long campaignId, String orderId);
+
+  /**
+   * A campaign's conversions in conversion id order (oldest first), a keyset page at a time (cursor: the
+   * conversion's id): all, or those in one status (REJECTED: the self-referral orders a fraud review looks at;
+   * CONVERTED: the orders whose points a refund would take back). A conversion recorded between two pages is on a
+   * later page; a reversal moves a conversion from the CONVERTED list to the REVERSED one, at its place by id. A
+   * deleted referrer's conversions stay listed (see {@link #conversion}).
+   *
+   * @param campaignId the campaign
+   * @param status the status to list, or null for all
+   * @param page which page
+   * @return the page of conversions
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND for a campaign that is not the tenant's; VALIDATION_ERROR
+   *     on {@code page}
+   */
+  CursorPage<Conversion> conversions(long campaignId, ConversionStatus status, Keyset page);
+
+  /**
+   * The conversions a participant's codes brought, newest first (as a participant's other account pages), a keyset
+   * page at a time (cursor: the conversion's id): a referrer's "your referred orders", in every status. A
+   * participant refers in its own campaign only, so they are all of that campaign. A deleted participant is not
+   * found, so its conversions, which stay, are listed only by its campaign's list ({@link #conversions(long,
+   * ConversionStatus, Keyset)}).
+   *
+   * @param referrer the referrer
+   * @param page which page
+   * @return the page of conversions
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (null), {@code email} or
+   *     {@code page}; NOT_FOUND for a participant that is not the tenant's (a deleted one too)
+   */
+  CursorPage<Conversion> conversions(ParticipantRef referrer, Keyset page);
+
+  /**
    * A participant's referral stats as a referrer.
    *
    * @param participant the referrer

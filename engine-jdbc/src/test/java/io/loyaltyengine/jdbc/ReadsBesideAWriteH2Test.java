@@ -32,6 +32,7 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
+import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.rewards.LoyaltyAction;
 import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.rewards.RewardType;
@@ -42,6 +43,7 @@ import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.sql.Connection;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -145,6 +147,7 @@ class ReadsBesideAWriteH2Test {
     long endpoint = shop.webhooks().create(NewWebhookEndpoint.of("http://127.0.0.1:9/hook")).endpoint().id();
     var key = shop.apiKeys().issue(NewApiKey.of("Reader", ApiScope.READ));
     String signedCode = shop.referrals().codes(adaRef).signed();
+    shop.referrals().convert(campaign, new NewConversion(signedCode, "order-9", BigDecimal.ONE));
     shop.points().award(adaRef, PointsChange.of(5, "purchase").withIdempotencyKey("order-1"));
 
     // A control: a write called while the award holds the turn queues for it.
@@ -209,6 +212,10 @@ class ReadsBesideAWriteH2Test {
     reads.put("Referrals.referrer", () -> shop.referrals().referrer(adaRef));
     reads.put("Referrals.referred", () -> shop.referrals().referred(adaRef, Keyset.first(10)));
     reads.put("Referrals.referrals", () -> shop.referrals().referrals(campaign, null, Keyset.first(10)));
+    reads.put("Referrals.conversion", () -> shop.referrals().conversion(campaign, "order-9"));
+    reads.put("Referrals.conversions (campaign)", () -> shop.referrals().conversions(campaign, null,
+        Keyset.first(10)));
+    reads.put("Referrals.conversions (referrer)", () -> shop.referrals().conversions(adaRef, Keyset.first(10)));
     reads.put("Referrals.ancestors", () -> shop.referrals().ancestors(adaRef, 3));
     reads.put("Referrals.stats", () -> shop.referrals().stats(adaRef));
     reads.put("Referrals.brandStats", () -> shop.referrals().brandStats(brand));

@@ -50,6 +50,7 @@ import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.quests.NewQuest;
 import io.loyaltyengine.quests.NewQuestTask;
 import io.loyaltyengine.quests.Quest;
+import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.NewConversion;
 import io.loyaltyengine.referrals.ReferralCodes;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -251,6 +252,10 @@ abstract class TenantRoutingTestBase {
     scope.rewards().earned(c, EarnedRewardStatus.PENDING, Keyset.first(10));
     scope.referrals().referrals(c, null, Keyset.first(10));
     scope.referrals().referrals(c, ReferralStatus.IN_REVIEW, Keyset.first(10));
+    scope.referrals().conversion(c, "order-7");
+    scope.referrals().conversions(c, null, Keyset.first(10));
+    scope.referrals().conversions(c, ConversionStatus.REJECTED, Keyset.first(10));
+    scope.referrals().conversions(adaRef, Keyset.first(10));
     scope.coupons().remaining(c);
     scope.coupons().assigned(c, Keyset.first(10));
     scope.catalog().update(tin.id(), CatalogRewardUpdate.of(tin).withPointsCost(4));

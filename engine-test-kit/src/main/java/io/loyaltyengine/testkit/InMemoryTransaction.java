@@ -2719,6 +2719,39 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public List<Conversion> listConversionsOfCampaign(long tenantId, long campaignId, ConversionStatus status,
+        Long afterConversionId, int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        // The tenant's conversions after the cursor, in id order; a deleted referrer's are here too (deleteAll keeps
+        // them), as in the SQL stores' table.
+        return List.copyOf(t.conversions
+            .subMap(new IdPair(tenantId, afterConversionId == null ? Long.MIN_VALUE : afterConversionId),
+                afterConversionId == null, new IdPair(tenantId, Long.MAX_VALUE), true)
+            .values().stream()
+            .filter(c -> c.campaignId() == campaignId && (status == null || c.status() == status))
+            .limit(limit)
+            .toList());
+      });
+    }
+
+    @Override
+    public List<Conversion> listConversionsOfReferrer(long tenantId, long referrerId, Long beforeConversionId,
+        int limit) {
+      return call(() -> {
+        checkLimit(limit);
+        return List.copyOf(t.conversions
+            .subMap(new IdPair(tenantId, Long.MIN_VALUE), true,
+                new IdPair(tenantId, beforeConversionId == null ? Long.MAX_VALUE : beforeConversionId),
+                beforeConversionId == null)
+            .descendingMap().values().stream()
+            .filter(c -> c.referrerId() == referrerId)
+            .limit(limit)
+            .toList());
+      });
+    }
+
+    @Override
     public boolean markReversed(long tenantId, long conversionId, long pointsReversed, Instant at) {
       Objects.requireNonNull(at, "at");
       return call(() -> {

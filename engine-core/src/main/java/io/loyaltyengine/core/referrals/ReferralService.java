@@ -847,6 +847,43 @@ public final class ReferralService implements Referrals {
     });
   }
 
+  @Override
+  public Optional<Conversion> conversion(long campaignId, String orderId) {
+    String order = ReferralRules.requiredIdentifier("orderId", orderId);
+    long tenantId = context.tenantId();
+    // At one snapshot: the campaign and its conversion read together.
+    return context.transactions().runRead(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return tx.referrals().findConversion(tenantId, campaignId, order);
+    });
+  }
+
+  @Override
+  public CursorPage<Conversion> conversions(long campaignId, ConversionStatus status, Keyset page) {
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    // At one snapshot, as a campaign's referrals: the campaign and its conversions read together.
+    return context.transactions().runRead(tx -> {
+      CampaignService.require(tx, tenantId, campaignId);
+      return CursorPage.fromRows(tx.referrals().listConversionsOfCampaign(tenantId, campaignId, status,
+          page.afterId(), page.limit() + 1), page.limit(), Conversion::id);
+    });
+  }
+
+  @Override
+  public CursorPage<Conversion> conversions(ParticipantRef referrer, Keyset page) {
+    ParticipantService.Resolver resolver = ParticipantService.resolver(referrer);
+    TextRules.notNull("page", page);
+    long tenantId = context.tenantId();
+    // At one snapshot, as a participant's redemptions: the participant and its conversions together. A participant
+    // refers in its own campaign only (decoding a code checks that), so the campaign is not read.
+    return context.transactions().runRead(tx -> {
+      long id = resolver.resolve(tx, tenantId).id();
+      return CursorPage.fromRows(tx.referrals().listConversionsOfReferrer(tenantId, id, page.afterId(),
+          page.limit() + 1), page.limit(), Conversion::id);
+    });
+  }
+
   private static ReversalResult replayReversal(Conversion c) {
     return new ReversalResult(c, c.pointsReversed(), c.points() - c.pointsReversed(), true);
   }

@@ -1,6 +1,7 @@
 package io.loyaltyengine.core.spi;
 
 import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -190,6 +191,20 @@ public interface ReferralPort {
 
   /** The conversion of an order id in a campaign. */
   Optional<Conversion> findConversion(long tenantId, long campaignId, String orderId);
+
+  /**
+   * A campaign's conversions with id above {@code afterConversionId} (all when null), in conversion id order, at most
+   * {@code limit}, in one status or (null) all. A deleted referrer's conversions are listed: they stay (see {@link
+   * #deleteAll}).
+   */
+  List<Conversion> listConversionsOfCampaign(long tenantId, long campaignId, ConversionStatus status,
+      Long afterConversionId, int limit);
+
+  /**
+   * The conversions whose referrer is {@code referrerId}, with id below {@code beforeConversionId} (all when null),
+   * newest first (conversion id descending), at most {@code limit}, in every status and campaign.
+   */
+  List<Conversion> listConversionsOfReferrer(long tenantId, long referrerId, Long beforeConversionId, int limit);
 
   /**
    * Marks a CONVERTED conversion REVERSED with the points taken back (a conditional update).

@@ -6,6 +6,7 @@ import io.loyaltyengine.core.spi.SigningKey;
 import io.loyaltyengine.core.spi.TransientStorageException;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.LandingPage;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralSettings;
@@ -486,6 +487,41 @@ final class JdbcReferralPort extends JdbcPort implements ReferralPort {
         .bind("orderId", orderId)
         .map(Rows.CONVERSION)
         .findOne());
+  }
+
+  @Override
+  public List<Conversion> listConversionsOfCampaign(long tenantId, long campaignId, ConversionStatus status,
+      Long afterConversionId, int limit) {
+    String statement = Sql.CONVERSIONS_OF_CAMPAIGN + (status == null ? Sql.CONVERSIONS_OF_CAMPAIGN_ORDER_LIMIT
+        : Sql.CONVERSIONS_AND_STATUS + Sql.CONVERSIONS_OF_CAMPAIGN_STATUS_ORDER_LIMIT);
+    return run("referral conversion campaign list", () -> {
+      var query = handle.createQuery(statement)
+          .bind("tenantId", tenantId)
+          .bind("campaignId", campaignId)
+          .bind("afterConversionId", afterConversionId == null ? Long.MIN_VALUE : afterConversionId)
+          .bind("limit", checkLimit(limit));
+      if (status != null) {
+        query.bind("status", status.name());
+      }
+      return query.map(Rows.CONVERSION).list();
+    });
+  }
+
+  @Override
+  public List<Conversion> listConversionsOfReferrer(long tenantId, long referrerId, Long beforeConversionId,
+      int limit) {
+    String statement = Sql.CONVERSIONS_OF_REFERRER + (beforeConversionId == null ? ""
+        : Sql.CONVERSIONS_OF_REFERRER_BEFORE) + Sql.CONVERSIONS_OF_REFERRER_NEWEST_LIMIT;
+    return run("referral conversion referrer list", () -> {
+      var query = handle.createQuery(statement)
+          .bind("tenantId", tenantId)
+          .bind("referrerId", referrerId)
+          .bind("limit", checkLimit(limit));
+      if (beforeConversionId != null) {
+        query.bind("beforeConversionId", beforeConversionId.longValue());
+      }
+      return query.map(Rows.CONVERSION).list();
+    });
   }
 
   @Override

@@ -924,6 +924,27 @@ public final class Sql {
       + " points, status, points_reversed, created_at, reversed_at";
   static final String CONVERSION_FIND = "SELECT " + CONVERSION_COLUMNS + " FROM referral_conversion"
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND order_id = :orderId";
+  /**
+   * A campaign's conversions after a cursor: through ix_referral_conversion_campaign, by status
+   * ix_referral_conversion_campaign_status (V29), each a range of its index in its order, all of its columns (see {@link
+   * #PARTICIPANT_ORDER_LIMIT}).
+   */
+  static final String CONVERSIONS_OF_CAMPAIGN = "SELECT " + CONVERSION_COLUMNS + " FROM referral_conversion"
+      + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND conversion_id > :afterConversionId";
+  static final String CONVERSIONS_AND_STATUS = " AND status = :status";
+  static final String CONVERSIONS_OF_CAMPAIGN_ORDER_LIMIT =
+      " ORDER BY tenant_id, campaign_id, conversion_id LIMIT :limit";
+  static final String CONVERSIONS_OF_CAMPAIGN_STATUS_ORDER_LIMIT =
+      " ORDER BY tenant_id, campaign_id, status, conversion_id LIMIT :limit";
+  /**
+   * A referrer's conversions, newest first (CONVERSIONS_OF_REFERRER_BEFORE after a cursor): a range of
+   * ix_referral_conversion_referrer (V29) read backwards, in its order.
+   */
+  static final String CONVERSIONS_OF_REFERRER = "SELECT " + CONVERSION_COLUMNS + " FROM referral_conversion"
+      + " WHERE tenant_id = :tenantId AND referrer_id = :referrerId";
+  static final String CONVERSIONS_OF_REFERRER_BEFORE = " AND conversion_id < :beforeConversionId";
+  static final String CONVERSIONS_OF_REFERRER_NEWEST_LIMIT =
+      " ORDER BY tenant_id DESC, referrer_id DESC, conversion_id DESC LIMIT :limit";
   /** Compare-and-set: only a CONVERTED conversion is reversed, once. */
   static final String CONVERSION_REVERSE = "UPDATE referral_conversion SET status = 'REVERSED',"
       + " points_reversed = :pointsReversed, reversed_at = :at"

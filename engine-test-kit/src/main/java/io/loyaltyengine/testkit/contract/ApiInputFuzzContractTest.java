@@ -971,6 +971,8 @@ public abstract class ApiInputFuzzContractTest {
                 .withBuyerCustomerId((String) bad))));
     out.add(new Refusal("Referrals.reverse orderId", invalid, "orderId", or(badIdentifiers(), oneOf((Object) null)),
         (w, bad) -> w.scope.referrals().reverse(w.campaign(), (String) bad)));
+    out.add(new Refusal("Referrals.conversion orderId", invalid, "orderId", or(badIdentifiers(), oneOf((Object) null)),
+        (w, bad) -> w.scope.referrals().conversion(w.campaign(), (String) bad)));
     out.add(new Refusal("Referrals.retireSigningKey keyId", invalid, "keyId", oneOf(0, -1, Integer.MIN_VALUE),
         (w, bad) -> w.scope.referrals().retireSigningKey((int) bad)));
     // The key that signs cannot be retired (rotate first); the world's keys are 1 to 3, and no refusal rotates.

@@ -30,6 +30,7 @@ import io.loyaltyengine.leaderboard.BoardRequest;
 import io.loyaltyengine.leaderboard.Consistency;
 import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.referrals.ConversionPoints;
+import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.ReferralSettings;
 import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.rewards.ActionSource;
@@ -433,6 +434,17 @@ final class OlderServiceRefusals {
         (w, bad) -> w.scope.referrals().referrals((long) bad, ReferralStatus.IN_REVIEW, Keyset.first(10))));
     out.add(new Refusal("Referrals.referrals of a campaign page", INVALID, "page", oneOf((Object) null),
         (w, bad) -> w.scope.referrals().referrals(w.campaign(), null, (Keyset) bad)));
+    out.add(new Refusal("Referrals.conversion campaignId", NOT_FOUND, null, unknownIds("campaign"),
+        (w, bad) -> w.scope.referrals().conversion((long) bad, "fuzzsecret-order-7")));
+    out.add(new Refusal("Referrals.conversions of a campaign campaignId", NOT_FOUND, null, unknownIds("campaign"),
+        (w, bad) -> w.scope.referrals().conversions((long) bad, ConversionStatus.REJECTED, Keyset.first(10))));
+    out.add(new Refusal("Referrals.conversions of a campaign page", INVALID, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.referrals().conversions(w.campaign(), null, (Keyset) bad)));
+    out.add(new Refusal("Referrals.conversions of a referrer participant id", NOT_FOUND, null,
+        unknownIds("participant"),
+        (w, bad) -> w.scope.referrals().conversions(ParticipantRef.id((long) bad), Keyset.first(10))));
+    out.add(new Refusal("Referrals.conversions of a referrer page", INVALID, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.referrals().conversions(w.person(0), (Keyset) bad)));
   }
 
   // ==================================================================== earned rewards

@@ -762,6 +762,117 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
         1, ConversionStatus.REVERSED, 0, T0, T2), findConversion(t, c, "order-2"));
   }
 
+  @Test
+  void aCampaignsConversionsListInIdOrderAndAReferrersNewestFirstByKeyset() {
+    Campaign campaign = campaign();
+    long t = campaign.tenantId();
+    long c = campaign.id();
+    Campaign other = campaign(t);
+    long rita = nextId();
+    long sam = nextId();
+    long first = nextIds(9);
+    // Ids first..first+8, statuses in turn, two referrers; inserted out of id order.
+    ConversionStatus[] statuses = {ConversionStatus.CONVERTED, ConversionStatus.REJECTED, ConversionStatus.REVERSED,
+        ConversionStatus.CONVERTED, ConversionStatus.REVERSED, ConversionStatus.REJECTED, ConversionStatus.CONVERTED,
+        ConversionStatus.CONVERTED, ConversionStatus.REVERSED};
+    List<Conversion> all = new ArrayList<>();
+    for (int i = 0; i < statuses.length; i++) {
+      boolean reversed = statuses[i] == ConversionStatus.REVERSED;
+      long points = statuses[i] == ConversionStatus.REJECTED ? 0 : 10 + i;
+      all.add(new Conversion(first + i, t, c, i % 3 == 0 ? sam : rita, "order-" + (9 - i),
+          new BigDecimal(i + ".5"), points, statuses[i], reversed ? points - 1 : 0, T0.plusSeconds(i),
+          reversed ? T1 : null));
+    }
+    for (int i : new int[] {5, 0, 8, 7, 2, 1, 6, 3, 4}) {
+      assertTrue(test(tx -> tx.referrals().insertConversion(all.get(i))));
+    }
+    // Another campaign's, of the same referrer, and another tenant's with the same ids, campaign id and referrer.
+    Conversion elsewhere = new Conversion(nextId(), t, other.id(), rita, "order-1", BigDecimal.ONE, 1,
+        ConversionStatus.REJECTED, 0, T0, null);
+    assertTrue(test(tx -> tx.referrals().insertConversion(elsewhere)));
+    long tb = tenant();
+    Campaign theirs = campaign(tb);
+    for (long id : new long[] {first, first + 4}) {
+      assertTrue(test(tx -> tx.referrals().insertConversion(new Conversion(id, tb, c, rita, "order-" + id,
+          BigDecimal.TEN, 1, ConversionStatus.REJECTED, 0, T0, null))));
+    }
+
+    List<Conversion> stored = all.stream().map(this::normalStored).toList();
+    assertEquals(stored, campaignConversions(t, c, null, null, 10));
+    assertEquals(stored.subList(0, 4), campaignConversions(t, c, null, null, 4));
+    assertEquals(stored.subList(4, 8), campaignConversions(t, c, null, first + 3, 4));
+    assertEquals(stored.subList(8, 9), campaignConversions(t, c, null, first + 7, 4));
+    assertEquals(List.of(), campaignConversions(t, c, null, first + 8, 4));
+    assertEquals(stored.subList(1, 9), campaignConversions(t, c, null, first, 10), "after is exclusive");
+    assertEquals(stored, campaignConversions(t, c, null, Long.MIN_VALUE, 10));
+    assertEquals(List.of(), campaignConversions(t, c, null, Long.MAX_VALUE, 10));
+    assertEquals(List.of(), campaignConversions(t, c, null, null, 0));
+    for (ConversionStatus status : ConversionStatus.values()) {
+      List<Conversion> in = stored.stream().filter(x -> x.status() == status).toList();
+      assertEquals(in, campaignConversions(t, c, status, null, 10), status.name());
+      // One at a time, each after the one before: no duplicate, no gap.
+      List<Conversion> paged = new ArrayList<>();
+      Long after = null;
+      for (List<Conversion> page = campaignConversions(t, c, status, null, 1); !page.isEmpty();
+          page = campaignConversions(t, c, status, after, 1)) {
+        paged.addAll(page);
+        after = page.get(0).id();
+      }
+      assertEquals(in, paged, status + " by 1");
+    }
+    List<Conversion> rejected = stored.stream().filter(x -> x.status() == ConversionStatus.REJECTED).toList();
+    assertEquals(rejected.subList(1, 2), campaignConversions(t, c, ConversionStatus.REJECTED, first + 2, 10),
+        "after a cursor of another status's id too");
+    assertEquals(List.of(normalStored(elsewhere)), campaignConversions(t, other.id(), null, null, 10));
+    assertEquals(List.of(normalStored(elsewhere)), campaignConversions(t, other.id(), ConversionStatus.REJECTED,
+        null, 10));
+    assertEquals(List.of(), campaignConversions(t, other.id(), ConversionStatus.CONVERTED, null, 10));
+    assertEquals(List.of(), campaignConversions(t, theirs.id(), null, null, 10), "the other tenant's campaign");
+    assertEquals(2, campaignConversions(tb, c, ConversionStatus.REJECTED, null, 10).size(),
+        "another tenant, same campaign id");
+    assertEquals(List.of(), campaignConversions(t, nextId(), null, null, 10));
+
+    // A referrer's, newest first, of every campaign and status; never another tenant's with the same referrer id.
+    List<Conversion> ritas = new ArrayList<>(stored.stream().filter(x -> x.referrerId() == rita).toList());
+    ritas.add(normalStored(elsewhere));
+    ritas.sort((x, y) -> Long.compare(y.id(), x.id()));
+    assertEquals(ritas, referrerConversions(t, rita, null, 10));
+    assertEquals(ritas.subList(0, 2), referrerConversions(t, rita, null, 2));
+    assertEquals(ritas.subList(2, 4), referrerConversions(t, rita, ritas.get(1).id(), 2));
+    assertEquals(ritas.subList(1, ritas.size()), referrerConversions(t, rita, ritas.get(0).id(), 10),
+        "before is exclusive");
+    assertEquals(ritas, referrerConversions(t, rita, Long.MAX_VALUE, 10));
+    assertEquals(List.of(), referrerConversions(t, rita, Long.MIN_VALUE, 10));
+    assertEquals(List.of(), referrerConversions(t, rita, null, 0));
+    List<Conversion> paged = new ArrayList<>();
+    Long before = null;
+    for (List<Conversion> page = referrerConversions(t, rita, null, 1); !page.isEmpty();
+        page = referrerConversions(t, rita, before, 1)) {
+      paged.addAll(page);
+      before = page.get(0).id();
+    }
+    assertEquals(ritas, paged, "by 1");
+    List<Conversion> sams = new ArrayList<>(stored.stream().filter(x -> x.referrerId() == sam).toList());
+    sams.sort((x, y) -> Long.compare(y.id(), x.id()));
+    assertEquals(sams, referrerConversions(t, sam, null, 10));
+    assertEquals(List.of(), referrerConversions(t, nextId(), null, 10));
+    assertEquals(2, referrerConversions(tb, rita, null, 10).size(), "another tenant, same referrer id");
+
+    // A reversal moves a conversion from the CONVERTED list to the REVERSED one, at its place by id.
+    assertTrue(markReversed(t, first + 3, 5, T2));
+    assertEquals(List.of(first, first + 6, first + 7), campaignConversions(t, c, ConversionStatus.CONVERTED, null,
+        10).stream().map(Conversion::id).toList());
+    assertEquals(List.of(first + 2, first + 3, first + 4, first + 8), campaignConversions(t, c,
+        ConversionStatus.REVERSED, null, 10).stream().map(Conversion::id).toList());
+    assertEquals(ConversionStatus.REVERSED, campaignConversions(t, c, null, first + 2, 1).get(0).status());
+    assertThrows(RolledBack.class, () -> storage().inTransaction(tx -> {
+      assertTrue(tx.referrals().markReversed(t, first + 6, 1, T2));
+      throw new RolledBack();
+    }));
+    assertEquals(3, campaignConversions(t, c, ConversionStatus.CONVERTED, null, 10).size(),
+        "a rolled-back reversal leaves the conversion CONVERTED");
+  }
+
   // ---------------------------------------------------------------- deletion
 
   @Test
@@ -825,6 +936,9 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
     assertStats(ritasStats, stats(t, rita));
     assertEquals(Optional.of(new SignupRecord(t, bob, c, IP, "v-bob", null, T0)), findSignup(t, bob));
     assertConversion(annsSale, findConversion(t, c, "order-1"), "conversions stay, for audit");
+    assertEquals(List.of(normalStored(annsSale)), campaignConversions(t, c, null, null, 10),
+        "listed by the campaign");
+    assertEquals(List.of(normalStored(annsSale)), referrerConversions(t, ann, null, 10), "and by referrer id");
     assertFalse(insertVisitor(t, c, rita, "v-1", T1), "rita's visitors are left");
 
     assertEquals(Optional.of(referral(otherTenant, elsewhere.id(), ann, rita, T0)),
@@ -1435,6 +1549,24 @@ public abstract class ReferralPortsContractTest extends PortsContractSupport {
 
   Optional<Conversion> findConversion(long tenantId, long campaignId, String orderId) {
     return tx(tx -> tx.referrals().findConversion(tenantId, campaignId, orderId));
+  }
+
+  /** {@code listConversionsOfCampaign}, each as {@link #normalStored} compares it. */
+  List<Conversion> campaignConversions(long tenantId, long campaignId, ConversionStatus status, Long after,
+      int limit) {
+    return tx(tx -> tx.referrals().listConversionsOfCampaign(tenantId, campaignId, status, after, limit)).stream()
+        .map(ReferralPortsContractTest::normal).toList();
+  }
+
+  /** {@code listConversionsOfReferrer}, each as {@link #normalStored} compares it. */
+  List<Conversion> referrerConversions(long tenantId, long referrerId, Long before, int limit) {
+    return tx(tx -> tx.referrals().listConversionsOfReferrer(tenantId, referrerId, before, limit)).stream()
+        .map(ReferralPortsContractTest::normal).toList();
+  }
+
+  /** A conversion as written, at the backend's precision and with its order value's scale stripped. */
+  Conversion normalStored(Conversion c) {
+    return normal(stored(c));
   }
 
   boolean markReversed(long tenantId, long conversionId, long pointsReversed, Instant at) {

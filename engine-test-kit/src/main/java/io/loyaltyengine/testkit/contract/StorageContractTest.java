@@ -98,6 +98,7 @@ import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.LedgerEntryKind;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.ConversionStatus;
@@ -1963,6 +1964,142 @@ public abstract class StorageContractTest extends EngineContractSupport {
   }
 
   /**
+   * A campaign's conversions read back: an order's conversion whatever its status (CONVERTED, REVERSED, REJECTED as
+   * a self-referral), by its exact order id, never another campaign's; a campaign's in conversion id order, all or in
+   * one status, a keyset page at a time (by 1, 2 and 100) with no duplicate and no gap, a reversal moving one from the
+   * CONVERTED list to the REVERSED one; a referrer's newest first, in every status. Never another campaign's or
+   * tenant's. A deleted referrer's conversions stay found and listed by the campaign, and its own list is NOT_FOUND
+   * with it. An unknown or another tenant's campaign is NOT_FOUND, a malformed order id or a missing page
+   * VALIDATION_ERROR (before the campaign is looked at).
+   */
+  @Test
+  void aCampaignsConversionsAreFoundByOrderAndListedAllOrInOneStatusAndByReferrer() {
+    LoyaltyEngine engine = newEngine();
+    World w = world(engine);
+    long c = w.campaign.id();
+    Referrals referrals = w.scope.referrals();
+    referrals.configure(ReferralSettings.defaults(c).withConversionPoints(ConversionPoints.fixed(10)));
+    Participant ada = enrol(w, "ada@example.com");
+    Participant bob = enrol(w, "bob@example.com");
+    String adas = referrals.codes(ParticipantRef.id(ada.id())).shortCode();
+    String bobs = referrals.codes(ParticipantRef.id(bob.id())).signed();
+    // Orders 1..7 through Ada's and Bob's codes in turn; order 3 is Ada's own (REJECTED), 2 and 5 refunded.
+    List<Conversion> recorded = new ArrayList<>();
+    for (int i = 1; i <= 7; i++) {
+      NewConversion order = new NewConversion(i % 2 == 1 ? adas : bobs, "order-" + i, new BigDecimal(i + "0.00"));
+      recorded.add(referrals.convert(c, i == 3 ? order.withBuyerEmail("Ada@Example.com") : order).conversion());
+    }
+    assertEquals(ConversionStatus.REJECTED, recorded.get(2).status(), "Ada's own order");
+    for (String refunded : List.of("order-2", "order-5")) {
+      ReversalResult reversal = referrals.reverse(c, refunded);
+      recorded.set(Integer.parseInt(refunded.substring(6)) - 1, reversal.conversion());
+    }
+    List<Conversion> all = List.copyOf(recorded);
+    assertEquals(List.of(ConversionStatus.CONVERTED, ConversionStatus.REVERSED, ConversionStatus.REJECTED,
+        ConversionStatus.CONVERTED, ConversionStatus.REVERSED, ConversionStatus.CONVERTED,
+        ConversionStatus.CONVERTED), all.stream().map(Conversion::status).toList());
+    List<Long> ids = all.stream().map(Conversion::id).toList();
+    assertEquals(ids.stream().sorted().toList(), ids, "converted in conversion id order");
+    // Another campaign's order with the same order id, and another tenant's.
+    Campaign other = w.scope.campaigns().create(NewCampaign.running(w.brand.id(), "Other campaign"));
+    Participant otherAda = w.scope.participants().create(other.id(), NewParticipant.withEmail("ada@example.com"));
+    referrals.configure(ReferralSettings.defaults(other.id()).withConversionPoints(ConversionPoints.fixed(3)));
+    Conversion otherCampaigns = referrals.convert(other.id(), new NewConversion(referrals.codes(
+        ParticipantRef.id(otherAda.id())).shortCode(), "order-1", new BigDecimal("99"))).conversion();
+    World b = world(engine);
+    Participant theirAda = enrol(b, "ada@example.com");
+    Conversion theirs = b.scope.referrals().convert(b.campaign.id(), new NewConversion(
+        b.scope.referrals().codes(ParticipantRef.id(theirAda.id())).shortCode(), "order-1", BigDecimal.ONE))
+        .conversion();
+
+    for (int i = 0; i < all.size(); i++) {
+      assertEquals(Optional.of(all.get(i)), referrals.conversion(c, "order-" + (i + 1)), "order-" + (i + 1));
+    }
+    assertEquals(Optional.of(otherCampaigns), referrals.conversion(other.id(), "order-1"), "the other campaign's");
+    assertEquals(Optional.empty(), referrals.conversion(other.id(), "order-2"), "an order of another campaign");
+    assertEquals(Optional.empty(), referrals.conversion(c, "ORDER-1"), "order ids match exactly");
+    assertEquals(Optional.empty(), referrals.conversion(c, "order-8"), "never converted");
+    assertEquals(Optional.of(theirs), b.scope.referrals().conversion(b.campaign.id(), "order-1"));
+
+    for (int limit : new int[] {1, 2, Keyset.MAX_LIMIT}) {
+      assertEquals(all, Pages.all(page -> referrals.conversions(c, null, page), limit), "all, by " + limit);
+      for (ConversionStatus status : ConversionStatus.values()) {
+        assertEquals(all.stream().filter(x -> x.status() == status).toList(),
+            Pages.all(page -> referrals.conversions(c, status, page), limit), status + ", by " + limit);
+      }
+      List<Conversion> adasNewestFirst = new ArrayList<>(all.stream().filter(x -> x.referrerId() == ada.id())
+          .toList());
+      Collections.reverse(adasNewestFirst);
+      assertEquals(adasNewestFirst, Pages.all(page -> referrals.conversions(ParticipantRef.id(ada.id()), page),
+          limit), "Ada's newest first, by " + limit);
+    }
+    CursorPage<Conversion> first = referrals.conversions(c, null, Keyset.first(3));
+    assertEquals(all.subList(0, 3), first.items());
+    assertEquals(all.get(2).id(), first.nextId(), "the cursor is the conversion's id");
+    CursorPage<Conversion> last = referrals.conversions(c, null, Keyset.after(first.nextId(), 4));
+    assertEquals(all.subList(3, 7), last.items());
+    assertFalse(last.hasMore(), "the page holding the last conversion is the last");
+    CursorPage<Conversion> bobsFirst = referrals.conversions(ParticipantRef.email(c, "bob@example.com"),
+        Keyset.first(2));
+    assertEquals(List.of(all.get(5), all.get(3)), bobsFirst.items(), "Bob's newest first, found by email");
+    assertEquals(List.of(all.get(1)), referrals.conversions(ParticipantRef.id(bob.id()),
+        Keyset.after(bobsFirst.nextId(), 2)).items());
+    assertEquals(List.of(otherCampaigns), referrals.conversions(other.id(), null, Keyset.first(10)).items());
+    assertEquals(List.of(otherCampaigns), referrals.conversions(ParticipantRef.id(otherAda.id()), Keyset.first(10))
+        .items());
+    assertEquals(List.of(), referrals.conversions(other.id(), ConversionStatus.REJECTED, Keyset.first(10)).items());
+
+    // A refund worked page by page: the order refunded after the first page is on the REVERSED list, not later on
+    // the CONVERTED one.
+    CursorPage<Conversion> converted = referrals.conversions(c, ConversionStatus.CONVERTED, Keyset.first(1));
+    assertEquals(List.of(all.get(0)), converted.items());
+    referrals.reverse(c, "order-6");
+    assertEquals(List.of(all.get(3), all.get(6)), referrals.conversions(c, ConversionStatus.CONVERTED,
+        Keyset.after(converted.nextId(), 10)).items());
+    assertEquals(List.of("order-2", "order-5", "order-6"), referrals.conversions(c, ConversionStatus.REVERSED,
+        Keyset.first(10)).items().stream().map(Conversion::orderId).toList());
+
+    // A deleted referrer's conversions stay, found and listed by the campaign; its own list goes with it.
+    w.scope.participants().delete(ParticipantRef.id(ada.id()));
+    assertEquals(Optional.of(all.get(2)), referrals.conversion(c, "order-3"), "a deleted referrer's REJECTED one");
+    assertEquals(ids, referrals.conversions(c, null, Keyset.first(10)).items().stream().map(Conversion::id)
+        .toList(), "a deleted referrer's stay listed");
+    assertEquals(List.of(all.get(2)), referrals.conversions(c, ConversionStatus.REJECTED, Keyset.first(10))
+        .items());
+    assertRejected(ErrorCode.NOT_FOUND, null, "a deleted referrer's own list",
+        () -> referrals.conversions(ParticipantRef.id(ada.id()), Keyset.first(10)));
+
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's campaign",
+        () -> referrals.conversion(b.campaign.id(), "order-1"));
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's campaign, listed",
+        () -> referrals.conversions(b.campaign.id(), null, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's campaign, by status",
+        () -> referrals.conversions(b.campaign.id(), ConversionStatus.CONVERTED, Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "another tenant's participant",
+        () -> referrals.conversions(ParticipantRef.id(theirAda.id()), Keyset.first(10)));
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown campaign",
+        () -> referrals.conversion(987_654_321L, "order-1"));
+    assertRejected(ErrorCode.NOT_FOUND, null, "an unknown campaign, listed",
+        () -> referrals.conversions(987_654_321L, null, Keyset.first(10)));
+    for (String bad : new String[] {null, "", "order 1", "order-\u00e9", "x".repeat(129)}) {
+      assertRejected(ErrorCode.VALIDATION_ERROR, "orderId", "a malformed order id",
+          () -> referrals.conversion(c, bad));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "orderId", "a malformed order id of an unknown campaign",
+          () -> referrals.conversion(987_654_321L, bad));
+    }
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page",
+        () -> referrals.conversions(c, ConversionStatus.REJECTED, null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page of an unknown campaign",
+        () -> referrals.conversions(987_654_321L, null, null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page of a referrer",
+        () -> referrals.conversions(ParticipantRef.id(bob.id()), null));
+    assertRejected(ErrorCode.VALIDATION_ERROR, "participant", "a null referrer",
+        () -> referrals.conversions((ParticipantRef) null, Keyset.first(10)));
+    assertEquals(List.of(theirs), b.scope.referrals().conversions(b.campaign.id(), null, Keyset.first(10)).items(),
+        "the other tenant's own");
+  }
+
+  /**
    * A catalog reward's redemptions, what a host ships: in redemption order (id ascending), a keyset page at a time;
    * a participant's, what its account page shows: newest first. Never another reward's, participant's or tenant's; a
    * deleted participant's redemptions stay on the reward's list, as they stay in storage. An unknown or another
@@ -3079,6 +3216,53 @@ public abstract class StorageContractTest extends EngineContractSupport {
     }
     assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
     assertEquals(1, w.scope.referrals().referrals(c, ReferralStatus.RECORDED, Keyset.first(10)).items().size());
+  }
+
+  /**
+   * An order's conversion and a campaign's and referrer's conversions read inside a host's transaction: the
+   * conversion its own work recorded is found and listed there, and vanishes with its rollback; a refusal
+   * (NOT_FOUND, VALIDATION_ERROR) keeps the host's work committable.
+   */
+  @Test
+  void aCampaignsConversionsInsideAHostTransactionSeeItsWorkAndRefusalsKeepItCommittable() {
+    HostTransactions host = hostTransactions();
+    World w = world(newEngine());
+    long c = w.campaign.id();
+    ParticipantRef ada = ParticipantRef.id(enrol(w, "ada@example.com").id());
+    String code = w.scope.referrals().codes(ada).shortCode();
+    long orders = host.countHostOrders();
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      Conversion mine = joined.referrals().convert(c, new NewConversion(code, "order-1", BigDecimal.TEN))
+          .conversion();
+      assertEquals(Optional.of(mine), joined.referrals().conversion(c, "order-1"),
+          "the host transaction finds what its own conversion recorded");
+      assertEquals(List.of(mine), joined.referrals().conversions(c, ConversionStatus.CONVERTED, Keyset.first(10))
+          .items());
+      assertEquals(List.of(mine), joined.referrals().conversions(ada, Keyset.first(10)).items());
+      tx.rollback();
+    }
+    assertEquals(Optional.empty(), w.scope.referrals().conversion(c, "order-1"), "gone with the rollback");
+    assertEquals(List.of(), w.scope.referrals().conversions(c, null, Keyset.first(10)).items());
+    assertEquals(List.of(), w.scope.referrals().conversions(ada, Keyset.first(10)).items());
+
+    try (HostTx tx = host.begin()) {
+      TenantScope joined = w.scope.joining(tx.transaction());
+      tx.insertHostOrder("order-2");
+      assertRejected(ErrorCode.NOT_FOUND, null, "an unknown campaign inside the host transaction",
+          () -> joined.referrals().conversion(987_654_321L, "order-2"));
+      assertRejected(ErrorCode.NOT_FOUND, null, "an unknown campaign's list inside the host transaction",
+          () -> joined.referrals().conversions(987_654_321L, ConversionStatus.REJECTED, Keyset.first(10)));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "orderId", "a malformed order id inside the host transaction",
+          () -> joined.referrals().conversion(c, "order 2"));
+      assertRejected(ErrorCode.VALIDATION_ERROR, "page", "a null page inside the host transaction",
+          () -> joined.referrals().conversions(ada, null));
+      joined.referrals().convert(c, new NewConversion(code, "order-2", BigDecimal.TEN));
+      tx.commit();
+    }
+    assertEquals(orders + 1, host.countHostOrders(), "the host's row survives the refusals");
+    assertEquals(List.of("order-2"), w.scope.referrals().conversions(c, null, Keyset.first(10)).items().stream()
+        .map(Conversion::orderId).toList());
   }
 
   /**
