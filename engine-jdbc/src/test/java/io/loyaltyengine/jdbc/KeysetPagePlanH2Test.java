@@ -18,6 +18,8 @@ import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.IdeaOrder;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
+import io.loyaltyengine.referrals.Conversion;
+import io.loyaltyengine.referrals.ConversionStatus;
 import io.loyaltyengine.referrals.Referral;
 import io.loyaltyengine.referrals.ReferralStatus;
 import io.loyaltyengine.rewards.EarnedReward;
@@ -133,6 +135,13 @@ class KeysetPagePlanH2Test {
             + " risk_reason, status, created_at) SELECT " + t + ", " + id + " + 2, " + cmp + ", " + (part[4] + 2)
             + ", 'SHORT', 'LOW', '', " + status.replace("'PENDING'", "'IN_REVIEW'").replace("'FULFILLED'",
             "'COUNTED'").replace("'APPROVED'", "'REJECTED'") + ", CURRENT_TIMESTAMP" + range);
+        // Conversions of the campaign's orders: the last 100 REJECTED, the others CONVERTED and REVERSED in turn;
+        // participant 1 (2) referred every third, participant 3 (4) the others.
+        s.execute("INSERT INTO referral_conversion (tenant_id, conversion_id, campaign_id, referrer_id, order_id,"
+            + " order_value, points, status, points_reversed, created_at) SELECT " + t + ", " + id + ", " + cmp
+            + ", CASE WHEN MOD(g, 3) = 0 THEN " + (part[4] + 2) + " ELSE " + (part[4] + 4) + " END, 'order-' || g,"
+            + " 10, 1, " + status.replace("'PENDING'", "'REJECTED'").replace("'FULFILLED'", "'REVERSED'")
+            .replace("'APPROVED'", "'CONVERTED'") + ", 0, CURRENT_TIMESTAMP" + range);
       }
       // The tenant's change feed: events 1..ROWS at positions 1..ROWS, and 1,000 not positioned yet; the other
       // tenant's events are all waiting for their positions.
@@ -256,6 +265,27 @@ class KeysetPagePlanH2Test {
     pages("referral", LongStream.rangeClosed(1, ROWS - 100).filter(g -> g % 2 == 1).map(g -> 2 * g + 1).boxed()
         .toList(), after -> read(tx -> tx.referrals().listForCampaign(tenant, campaign, ReferralStatus.REJECTED,
         after, PAGE)).stream().map(Referral::invitedId).toList());
+  }
+
+  @Test
+  void aPageOfACampaignsConversionsAllOrInOneStatus() {
+    pages("referral_conversion", odd(1, ROWS), after -> read(tx -> tx.referrals().listConversionsOfCampaign(tenant,
+        campaign, null, after, PAGE)).stream().map(Conversion::id).toList());
+    // REVERSED: g even up to ROWS - 100, id 2g - 1; REJECTED, rare: the last 100.
+    pages("referral_conversion", LongStream.rangeClosed(1, ROWS - 100).filter(g -> g % 2 == 0).map(g -> 2 * g - 1)
+        .boxed().toList(), after -> read(tx -> tx.referrals().listConversionsOfCampaign(tenant, campaign,
+        ConversionStatus.REVERSED, after, PAGE)).stream().map(Conversion::id).toList());
+    pages("referral_conversion", odd(2 * (ROWS - 100) + 1, 100), after -> read(tx -> tx.referrals()
+        .listConversionsOfCampaign(tenant, campaign, ConversionStatus.REJECTED, after, PAGE)).stream()
+        .map(Conversion::id).toList());
+  }
+
+  /** A referrer's conversions, newest first: participant 1 referred every third of the campaign's, id 6k - 1. */
+  @Test
+  void aPageOfAReferrersConversionsNewestFirst() {
+    pages("referral_conversion", newestFirst(LongStream.rangeClosed(1, ROWS / 3).map(k -> 6 * k - 1).boxed()
+        .toList()), before -> read(tx -> tx.referrals().listConversionsOfReferrer(tenant, 1, before, PAGE))
+        .stream().map(Conversion::id).toList());
   }
 
   @Test

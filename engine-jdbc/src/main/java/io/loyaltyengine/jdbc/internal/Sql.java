@@ -926,7 +926,7 @@ public final class Sql {
       + " WHERE tenant_id = :tenantId AND campaign_id = :campaignId AND order_id = :orderId";
   /**
    * A campaign's conversions after a cursor: through ix_referral_conversion_campaign, by status
-   * ix_referral_conversion_campaign_status (V29), each a range of its index in its order, all of its columns (see {@link
+   * ix_referral_conversion_campaign_status (V30), each a range of its index in its order, all of its columns (see {@link
    * #PARTICIPANT_ORDER_LIMIT}).
    */
   static final String CONVERSIONS_OF_CAMPAIGN = "SELECT " + CONVERSION_COLUMNS + " FROM referral_conversion"
@@ -938,7 +938,7 @@ public final class Sql {
       " ORDER BY tenant_id, campaign_id, status, conversion_id LIMIT :limit";
   /**
    * A referrer's conversions, newest first (CONVERSIONS_OF_REFERRER_BEFORE after a cursor): a range of
-   * ix_referral_conversion_referrer (V29) read backwards, in its order.
+   * ix_referral_conversion_referrer (V30) read backwards, in its order.
    */
   static final String CONVERSIONS_OF_REFERRER = "SELECT " + CONVERSION_COLUMNS + " FROM referral_conversion"
       + " WHERE tenant_id = :tenantId AND referrer_id = :referrerId";
