@@ -72,6 +72,7 @@ import io.loyaltyengine.quests.Quest;
 import io.loyaltyengine.quests.QuestUpdate;
 import io.loyaltyengine.quests.Quests;
 import io.loyaltyengine.quests.TaskCompletion;
+import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
 import io.loyaltyengine.referrals.ConversionResult;
 import io.loyaltyengine.referrals.ConversionStatus;
@@ -517,7 +518,16 @@ class ReadmeSnippetsTest {
     assertTrue(referrals.convert(campaign.id(), new NewConversion(code, "order-7", new BigDecimal("40.00")))
         .replayed());
     assertEquals(60, balance(ada.id()));
+    Conversion order7 = referrals.conversion(campaign.id(), "order-7").orElseThrow();   // did it earn its points?
+    assertEquals(List.of(ConversionStatus.CONVERTED, 60L), List.of(order7.status(), order7.points()));
+    assertEquals(Optional.empty(), referrals.conversion(campaign.id(), "order-9"), "never converted");
     ReversalResult reversed = referrals.reverse(campaign.id(), "order-7"); // refund: the points come back off
+    assertEquals(ConversionStatus.REVERSED, referrals.conversion(campaign.id(), "order-7").orElseThrow().status());
+    CursorPage<Conversion> selfReferrals = referrals.conversions(campaign.id(), ConversionStatus.REJECTED,
+        Keyset.first(50));                                                       // self-referral orders
+    assertEquals(List.of("order-own"), selfReferrals.items().stream().map(Conversion::orderId).toList());
+    assertEquals(List.of("order-own", "order-7"), referrals.conversions(ParticipantRef.id(ada.id()),
+        Keyset.first(20)).items().stream().map(Conversion::orderId).toList(), "Ada's referred orders, newest first");
     assertEquals(60, reversed.pointsReversed());
     assertEquals(0, balance(ada.id()));
 

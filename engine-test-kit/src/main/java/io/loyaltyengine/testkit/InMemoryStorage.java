@@ -66,8 +66,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * nothing; stats counters are a row per participant, created at zero and added to (revenue as an exact
  * {@link java.math.BigDecimal} sum), which keeps the campaign it was created with; a reversal is a compare-and-set
  * on the status. Referral settings need their
- * campaign in the same tenant, as a foreign key would. A participant's {@code deleteAll} takes its short code,
- * signup, visitors, stats and every referral it is part of, and leaves its conversions. Since a unit of work holds
+ * campaign in the same tenant, as a foreign key would. A participant's {@code deleteAll} takes its signup, visitors,
+ * stats and every referral it is part of, and leaves its short code (reserved) and its conversions, which the
+ * campaign's and the referrer's conversion lists keep listing. Since a unit of work holds
  * the database's lock, a second insert of a key always finds the first one committed or rolled back, which is what
  * a unique index's wait achieves in SQL.
  *
