@@ -81,7 +81,8 @@ public interface Rewards {
    * @return what the action unlocked
    * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR naming the field (on {@code campaignRewardId} also
    *     for a POINTS reward approved at once whose points would take the participant's balance or lifetime points
-   *     past {@code Long.MAX_VALUE}: nothing changes); NOT_FOUND (the reward, a participant
+   *     past {@code Long.MAX_VALUE}, and on {@code invited} for a two-way POINTS reward approved at once whose points
+   *     would take the invited participant's past it: nothing changes); NOT_FOUND (the reward, a participant
    *     named by id that is not of the reward's campaign, an unknown email when enrolment is off, an unknown invited
    *     participant); CONFLICT on {@code idempotencyKey} reused for another participant, reward, source or invited
    *     participant (only those are compared: a retry's metadata is not, and the first request's stands). With a key

@@ -319,6 +319,26 @@ class RewardsEndToEndTest {
   }
 
   @Test
+  void anActionWhoseInvitedParticipantsAutoApprovedPointsWouldOverflowIsAValidationErrorOnInvitedAndChangesNothing() {
+    FullBalance full = fullBalance(Automation.AUTO);
+    TenantScope big = full.scope();
+    Participant invited = full.participant();
+    long campaignId = invited.campaignId();
+    // The acting participant's own reward gives no points: only the invited participant's two-way reward overflows.
+    CampaignReward referrer = big.rewards().define(campaignId, NewCampaignReward.message("Thanks", "Thank you", 1));
+    big.rewards().define(campaignId, NewCampaignReward.points("Welcome", 10, 1).forInvited());
+    ParticipantRef actor = ParticipantRef.id(big.participants().create(campaignId,
+        NewParticipant.withEmail("referrer@example.com")).id());
+
+    // Not campaignRewardId: the action's reward is a message, and the balance that is full is the invited one's.
+    assertValidation("invited", () -> big.rewards().recordAction(LoyaltyAction.of(actor, referrer.id())
+        .referring(full.ref())));
+    assertEquals(0, big.rewards().counts(actor, referrer.id()).allTime(), "the action is not recorded");
+    assertEquals(Long.MAX_VALUE - 5, big.participants().get(full.ref()).pointsBalance());
+    assertEquals(Long.MAX_VALUE - 5, ledgerSum(big, invited.id()), "no entry");
+  }
+
+  @Test
   void messageAndCashAreRecordedAsDefined() {
     CampaignReward message = rewards.define(campaign.id(),
         NewCampaignReward.message("Thanks", "  Thank you!\nSee you soon.  ", 1));

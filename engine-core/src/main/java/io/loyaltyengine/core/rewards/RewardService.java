@@ -109,6 +109,8 @@ public final class RewardService implements Rewards {
   /** What the ledger idempotency key of a POINTS reward starts with; the earned reward's id follows. */
   public static final String POINTS_KEY_PREFIX = "reward:";
   private static final String OVERFLOW = "the reward's points would overflow the participant's points";
+  private static final String INVITED_OVERFLOW =
+      "a two-way reward's points would overflow the invited participant's points";
   /** Runs of a loyalty action: once, once more after losing the race for its email, and once after its key's. */
   private static final int ACTION_RUNS = 3;
 
@@ -191,10 +193,10 @@ public final class RewardService implements Rewards {
    * <p>Errors: VALIDATION_ERROR on {@code action}, {@code email} (a malformed email), {@code participant} (an
    * email of another campaign than the reward's), {@code source}, {@code metadata...}, {@code idempotencyKey},
    * {@code invited} (an invited participant on an action that is not a REFERRAL, named by an email of another
-   * campaign, or the participant itself) or {@code campaignRewardId} (an INVITED reward, or an AUTO reward's points
-   * overflowing the participant's); NOT_FOUND for the reward, a
-   * participant or invited participant id of another campaign, an unknown email without enrolment, or an unknown
-   * invited participant.
+   * campaign, the participant itself, or an AUTO two-way reward's points overflowing the invited participant's) or
+   * {@code campaignRewardId} (an INVITED reward, or an AUTO reward's points overflowing the participant's); NOT_FOUND
+   * for the reward, a participant or invited participant id of another campaign, an unknown email without enrolment,
+   * or an unknown invited participant.
    */
   @Override
   public ActionResult recordAction(LoyaltyAction action) {
@@ -213,7 +215,7 @@ public final class RewardService implements Rewards {
     LocksParticipants<ActionResult> work = LocksParticipants.sharingRows(tenantId,
         LocksParticipants.SharedRows.campaignReward(tenantId, request.campaignRewardId), participants,
         // An AUTO reward's points overflowing the balance: on the action's reward, not on the award's "amount".
-        tx -> PointsService.overflowOn("campaignRewardId", OVERFLOW, () -> record(tx, request, false)));
+        tx -> PointsService.overflowOn("campaignRewardId", OVERFLOW, () -> record(tx, request, false, "invited")));
     return Transactions.againAfterRace(ACTION_RUNS, () -> context.transactions().runCombined(work),
         UniqueKey.PARTICIPANT_EMAIL, UniqueKey.ACTION_IDEMPOTENCY_KEY);
   }
@@ -230,10 +232,16 @@ public final class RewardService implements Rewards {
    * @throws LoyaltyException as {@link #recordAction}
    */
   public ActionResult recordIn(Transaction tx, LoyaltyAction action, boolean holdForReview) {
-    return record(tx, ActionRequest.validate(action, context), holdForReview);
+    return record(tx, ActionRequest.validate(action, context), holdForReview, null);
   }
 
-  private ActionResult record(Transaction tx, ActionRequest a, boolean holdForReview) {
+  /**
+   * Records a validated action in {@code tx}: what {@link #recordAction} and {@link #recordIn} do in their unit of work.
+   *
+   * @param invitedOverflowField the field that names an overflow of the invited participant's points by a two-way
+   *     reward approved at once, or null to leave it on {@code amount} for the caller to name
+   */
+  private ActionResult record(Transaction tx, ActionRequest a, boolean holdForReview, String invitedOverflowField) {
     long tenantId = context.tenantId();
     CampaignReward reward = requireReward(tx, a.campaignRewardId);
     if (reward.audience() == RewardAudience.INVITED) {
@@ -326,10 +334,22 @@ public final class RewardService implements Rewards {
       unlock(tx, reward, participantId, cycle, actionId, program, holdForReview).ifPresent(unlocked::add);
     }
     if (invited != null) {
-      for (CampaignReward twoWay : tx.rewards().list(tenantId, campaignId)) {
-        if (twoWay.audience() == RewardAudience.INVITED) {
-          unlock(tx, twoWay, invited.id(), 1, actionId, program, holdForReview).ifPresent(unlocked::add);
+      long invitedId = invited.id();
+      Runnable twoWayRewards = () -> {
+        for (CampaignReward twoWay : tx.rewards().list(tenantId, campaignId)) {
+          if (twoWay.audience() == RewardAudience.INVITED) {
+            unlock(tx, twoWay, invitedId, 1, actionId, program, holdForReview).ifPresent(unlocked::add);
+          }
         }
+      };
+      if (invitedOverflowField == null) {
+        twoWayRewards.run();
+      } else {
+        // The invited participant's balance is full, not the action's reward wrong: on the field naming them.
+        PointsService.overflowOn(invitedOverflowField, INVITED_OVERFLOW, () -> {
+          twoWayRewards.run();
+          return null;
+        });
       }
     }
     // As stored, in id order, as a replay reads them (EarnedRewardPort#unlockedBy): not read back here.
