@@ -10,9 +10,9 @@ import java.util.Map;
  *
  * <p>By email, the participant is enrolled in the reward's campaign if absent, unless
  * {@code addParticipantIfNoneExists} is false (then an unknown email is NOT_FOUND). With an idempotency key, a retry
- * returns the first result and records nothing new; the key reused for another participant, reward, source or
- * invited participant is a CONFLICT (see {@link Rewards#recordAction}). {@code invited} names the invited participant of a referral
- * (source REFERRAL) for two-way rewards.
+ * returns the first result (its unlocked rewards as they are now) and records nothing new; the key reused for another
+ * participant, reward, source or invited participant is a CONFLICT (see {@link Rewards#recordAction}).
+ * {@code invited} names the invited participant of a referral (source REFERRAL) for two-way rewards.
  *
  * <p>Immutable; the canonical constructor copies {@code metadata}. {@link #toString()} hides the metadata's values,
  * which may be personal data, and the email of a participant named by email.

@@ -8,7 +8,7 @@ package io.loyaltyengine.rewards;
  * @param actionsPreviousMonth last month's
  * @param unapproved earned rewards waiting for approval
  * @param unfulfilled approved rewards not yet fulfilled
- * @param winner whether the participant earned any reward
+ * @param winner whether the participant earned a reward that was not removed
  */
 public record ParticipantRewardSummary(long actionsAllTime, long actionsCurrentMonth, long actionsPreviousMonth,
     long unapproved, long unfulfilled, boolean winner) {
