@@ -7,8 +7,8 @@ import java.util.List;
  *
  * @param events the events, in position order
  * @param nextPosition the cursor for the next read: the last position scanned, which passes the events the filter
- *     skipped (a page that is not full scanned to the end of the feed); unchanged when the feed held nothing after
- *     the cursor
+ *     skipped (a page that is not full scanned to the end of the feed, past positions whose events were pruned too);
+ *     unchanged when no event was ever positioned after the cursor
  */
 public record FeedPage(List<LoyaltyEvent> events, long nextPosition) {
   /**
@@ -16,8 +16,8 @@ public record FeedPage(List<LoyaltyEvent> events, long nextPosition) {
    *
    * @param events the events, in position order
    * @param nextPosition the cursor for the next read: the last position scanned, which passes the events the filter
-   *     skipped (a page that is not full scanned to the end of the feed); unchanged when the feed held nothing after
-   *     the cursor
+   *     skipped (a page that is not full scanned to the end of the feed, past positions whose events were pruned too);
+   *     unchanged when no event was ever positioned after the cursor
    */
   public FeedPage {
     events = List.copyOf(events);
