@@ -69,12 +69,17 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
      * @throws IllegalArgumentException naming the setting and its bounds
      */
     public RateLimit {
+      check("plan", limit, period);
+    }
+
+    /** Checks a rate's bounds, the messages naming it as {@code what} (the builder names the plan). */
+    private static void check(String what, int limit, Duration period) {
       if (limit < 1 || limit > MAX_LIMIT) {
-        throw new IllegalArgumentException("plan limit must be between 1 and " + MAX_LIMIT + " but was " + limit);
+        throw new IllegalArgumentException(what + " limit must be between 1 and " + MAX_LIMIT + " but was " + limit);
       }
       Objects.requireNonNull(period, "period");
       if (period.compareTo(Duration.ofSeconds(1)) < 0 || period.compareTo(Duration.ofDays(1)) > 0) {
-        throw new IllegalArgumentException("plan period must be between PT1S and PT24H but was " + period);
+        throw new IllegalArgumentException(what + " period must be between PT1S and PT24H but was " + period);
       }
     }
   }
@@ -209,13 +214,15 @@ public record AccessSettings(Map<String, RateLimit> plans, String defaultPlan, D
      * @param period the period the limit counts over
      * @return this builder
      * @throws NullPointerException if {@code period} is null
-     * @throws IllegalArgumentException naming the bound, or if a plan of that name was already added
+     * @throws IllegalArgumentException naming the plan and the bound, or if a plan of that name was already added
      */
     public Builder plan(String name, int limit, Duration period) {
       checkPlanName("plan name", name);
       if (plans.containsKey(name)) {
         throw new IllegalArgumentException("plan \"" + name + "\" was already added");
       }
+      // Checked here first, so that a bound's message names the plan, as a host's settings file would.
+      RateLimit.check("plan \"" + name + "\"", limit, period);
       plans.put(name, new RateLimit(limit, period));
       return this;
     }

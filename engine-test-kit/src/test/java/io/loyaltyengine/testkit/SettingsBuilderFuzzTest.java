@@ -493,9 +493,10 @@ class SettingsBuilderFuzzTest {
         Set.of("plan", "defaultPlan", "keyCacheTtl", "new", "rate", "build"), Set.of());
   }
 
-  private static List<Refusal> rateRefusals(int limit, Duration period) {
-    return refusals(outside("plan limit", limit, 1, AccessSettings.MAX_LIMIT),
-        period == null ? npe("period") : outside("plan period", period, PERIOD_MIN, PERIOD_MAX));
+  /** A rate's refusals, named as {@code what}: "plan" for a rate made alone, the plan's name in the builder's. */
+  private static List<Refusal> rateRefusals(String what, int limit, Duration period) {
+    return refusals(outside(what + " limit", limit, 1, AccessSettings.MAX_LIMIT),
+        period == null ? npe("period") : outside(what + " period", period, PERIOD_MIN, PERIOD_MAX));
   }
 
   @SuppressWarnings("unchecked")
@@ -505,7 +506,7 @@ class SettingsBuilderFuzzTest {
         String name = call.stringArg(0);
         int limit = call.intArg(1);
         Duration period = call.durationArg(2);
-        List<Refusal> refusals = rateRefusals(limit, period);
+        List<Refusal> refusals = rateRefusals("plan \"" + name + "\"", limit, period);
         if (!isPlanName(name)) {
           refusals.add(iae("plan name", null));
         } else if (model.plans.containsKey(name)) {
@@ -557,7 +558,7 @@ class SettingsBuilderFuzzTest {
         int limit = call.intArg(0);
         Duration period = call.durationArg(1);
         RateLimit[] made = new RateLimit[1];
-        if (attempt(call, rateRefusals(limit, period), () -> made[0] = new RateLimit(limit, period))) {
+        if (attempt(call, rateRefusals("plan", limit, period), () -> made[0] = new RateLimit(limit, period))) {
           assertEquals(List.of(limit, period), List.of(made[0].limit(), made[0].period()));
         }
       }

@@ -25,14 +25,16 @@ class AccessSettingsTest {
 
   @Test
   void limitsAndPeriodsOutsideTheirBoundsAreRefusedNamingTheBound() {
-    refused("plan limit must be between 1 and 10000000 but was 0",
+    refused("plan \"free\" limit must be between 1 and 10000000 but was 0",
         () -> AccessSettings.builder().plan("free", 0, MINUTE));
-    refused("plan limit must be between 1 and 10000000 but was 10000001",
-        () -> AccessSettings.builder().plan("free", 10_000_001, MINUTE));
-    refused("plan period must be between PT1S and PT24H but was PT0.999S",
+    refused("plan \"pro\" limit must be between 1 and 10000000 but was 10000001",
+        () -> AccessSettings.builder().plan("free", 1, MINUTE).plan("pro", 10_000_001, MINUTE));
+    refused("plan \"free\" period must be between PT1S and PT24H but was PT0.999S",
         () -> AccessSettings.builder().plan("free", 1, Duration.ofMillis(999)));
-    refused("plan period must be between PT1S and PT24H but was PT24H0.001S",
+    refused("plan \"free\" period must be between PT1S and PT24H but was PT24H0.001S",
         () -> AccessSettings.builder().plan("free", 1, Duration.ofDays(1).plusMillis(1)));
+    // A rate made on its own has no plan's name to give.
+    refused("plan limit must be between 1 and 10000000 but was 0", () -> new RateLimit(0, MINUTE));
     assertEquals(new RateLimit(1, Duration.ofSeconds(1)),
         AccessSettings.builder().plan("a", 1, Duration.ofSeconds(1)).defaultPlan("a").build().plans().get("a"));
     assertEquals(new RateLimit(10_000_000, Duration.ofDays(1)), AccessSettings.builder()
