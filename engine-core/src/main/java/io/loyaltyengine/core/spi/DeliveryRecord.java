@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.spi;
 
+import io.loyaltyengine.events.DeliveryStatus;
 import java.time.Instant;
 
 /**
