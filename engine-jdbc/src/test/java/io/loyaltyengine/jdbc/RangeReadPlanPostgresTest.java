@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The PostgreSQL plans of the statements {@link RangeReadPlanH2Test} and the parked case of
  * {@link KeysetPagePlanH2Test} changed for H2: a webhook endpoint's parked deliveries are a range of
- * ix_event_delivery_parked (V26) without a sort, 100,000 of them parked; a catch-up's changed counters read each
+ * ix_event_delivery_subscriber (V31; V26's partial ix_event_delivery_parked before) without a sort, 100,000 of them
+ * parked; a catch-up's changed counters read each
  * counters' index up to the limit, 100,000 participants' changed; the tenants with events waiting for positions read
  * an index entry a tenant, one of them with 100,000 waiting; a step of pruning's walk reads its events, from its
  * cursor among 100,000 positioned at one time. The plans are printed.
@@ -48,7 +49,7 @@ class RangeReadPlanPostgresTest {
         String parked = plan(s, (sql("DELIVERY_PARKED") + sql("DELIVERY_AND_TENANT") + sql("DELIVERY_AND_AFTER_EVENT")
             + sql("DELIVERY_PARKED_OF_TENANT_ORDER")).replace(":subscriber", "'webhook:1'").replace(":tenantId", "1")
             .replace(":afterEventId", "50000").replace(":limit", "21"));
-        assertTrue(parked.contains("ix_event_delivery_parked"), "the parked index:\n" + parked);
+        assertTrue(parked.contains("ix_event_delivery_subscriber"), "the subscriber's index:\n" + parked);
         assertFalse(parked.contains("Sort"), "a range in its order:\n" + parked);
 
         String changed = plan(s, sql("BOARD_CHANGED_SINCE").replace(":tenantId", "1").replace(":campaignId", "7")

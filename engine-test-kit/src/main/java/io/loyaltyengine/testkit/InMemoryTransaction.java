@@ -1342,6 +1342,27 @@ final class InMemoryTransaction implements Transaction {
     }
 
     @Override
+    public List<ClaimedDelivery> listForSubscriber(long tenantId, String subscriber, DeliveryStatus status,
+        Long beforeEventId, int limit) {
+      Objects.requireNonNull(subscriber, "subscriber");
+      return call(() -> {
+        checkLimit(limit);
+        // The tenant's deliveries below the cursor (all of them without one), walked down by event id, the key's
+        // second part; "" is the least subscriber.
+        DeliveryKey from = new DeliveryKey(tenantId, Long.MIN_VALUE, "");
+        NavigableMap<DeliveryKey, DeliveryRecord> range = beforeEventId != null
+            ? t.deliveries.subMap(from, true, new DeliveryKey(tenantId, beforeEventId, ""), false)
+            : tenantId == Long.MAX_VALUE ? t.deliveries.tailMap(from, true)
+            : t.deliveries.subMap(from, true, new DeliveryKey(tenantId + 1, Long.MIN_VALUE, ""), false);
+        return List.copyOf(range.descendingMap().values().stream()
+            .filter(d -> d.subscriber().equals(subscriber) && (status == null || d.status() == status))
+            .limit(limit)
+            .map(d -> new ClaimedDelivery(d, eventOf(d)))
+            .toList());
+      });
+    }
+
+    @Override
     public boolean replay(long tenantId, long eventId, String subscriber, Instant now) {
       Objects.requireNonNull(subscriber, "subscriber");
       Objects.requireNonNull(now, "now");

@@ -1,5 +1,6 @@
 package io.loyaltyengine.core.spi;
 
+import io.loyaltyengine.events.DeliveryStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -151,6 +152,24 @@ public interface DeliveryPort {
    * of one tenant (every tenant when null), at most {@code limit}, with their events.
    */
   List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit);
+
+  /**
+   * A tenant's subscriber's deliveries as stored (a webhook endpoint's delivery log), in {@code status} (every status
+   * when null), newest event (highest event id) first, before {@code beforeEventId} (from the newest when null), at
+   * most {@code limit}, with their events. Each as it stands: a PENDING one with its attempts, last error and due time
+   * (and its lease, when an instance holds it), a DELIVERED or PARKED one with the time it became so
+   * ({@code updatedAt}). A DELIVERED delivery is listed until {@link EventPort#prune} deletes it with its event.
+   *
+   * @param tenantId the tenant
+   * @param subscriber the subscriber, {@code webhook:<endpointId>} for an endpoint
+   * @param status the one status to list, or null for all
+   * @param beforeEventId the cursor: only deliveries of lower event ids; null for the first page
+   * @param limit the most deliveries to return, 0 or more
+   * @return the deliveries with their events, newest event first
+   * @throws IllegalArgumentException if {@code limit} is negative
+   */
+  List<ClaimedDelivery> listForSubscriber(long tenantId, String subscriber, DeliveryStatus status, Long beforeEventId,
+      int limit);
 
   /**
    * Makes a parked delivery PENDING again, due at {@code now}, with no attempts.

@@ -5,6 +5,7 @@ import io.loyaltyengine.core.spi.DeliveryPort;
 import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.EventRecord;
 import io.loyaltyengine.core.spi.StorageException;
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.jdbc.SqlDialect;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -289,6 +290,28 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
       }
       if (afterEventId != null) {
         query.bind("afterEventId", afterEventId.longValue());
+      }
+      return query.map(Rows.DELIVERY).list();
+    });
+    return withEvents(rows);
+  }
+
+  /**
+   * One statement ({@link Sql#deliveriesOfSubscriber(DeliveryStatus, boolean)}), then the events by id, as
+   * {@link #parked} reads them.
+   */
+  @Override
+  public List<ClaimedDelivery> listForSubscriber(long tenantId, String subscriber, DeliveryStatus status,
+      Long beforeEventId, int limit) {
+    Objects.requireNonNull(subscriber, "subscriber");
+    checkLimit(limit);
+    List<DeliveryRecord> rows = run("delivery list", () -> {
+      var query = handle.createQuery(sql.deliveriesOfSubscriber(status, beforeEventId != null))
+          .bind("tenantId", tenantId)
+          .bind("subscriber", subscriber)
+          .bind("limit", limit);
+      if (beforeEventId != null) {
+        query.bind("beforeEventId", beforeEventId.longValue());
       }
       return query.map(Rows.DELIVERY).list();
     });

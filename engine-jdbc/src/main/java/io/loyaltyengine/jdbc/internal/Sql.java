@@ -1,5 +1,6 @@
 package io.loyaltyengine.jdbc.internal;
 
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.jdbc.SqlDialect;
 import io.loyaltyengine.leaderboard.BoardMetric;
 import java.util.ArrayList;
@@ -434,12 +435,20 @@ public final class Sql {
   /** A listener's parked deliveries, of every tenant (through ix_event_delivery_claim's PARKED range). */
   static final String DELIVERY_PARKED_ORDER = " ORDER BY event_id, tenant_id LIMIT :limit";
   /**
-   * A tenant's subscriber's (a webhook endpoint's): ix_event_delivery_parked's order (V26; see
-   * {@link #PARTICIPANT_ORDER_LIMIT}). Through ix_event_delivery_outcome, whose last column is the time, H2 read every
-   * parked delivery of the subscriber and sorted them for each page.
+   * A tenant's subscriber's (a webhook endpoint's): ix_event_delivery_subscriber's order (V31, V26's
+   * ix_event_delivery_parked renamed on H2; see {@link #PARTICIPANT_ORDER_LIMIT}). Through ix_event_delivery_outcome,
+   * whose last column is the time, H2 read every parked delivery of the subscriber and sorted them for each page.
    */
   static final String DELIVERY_PARKED_OF_TENANT_ORDER =
       " ORDER BY tenant_id, subscriber, status, event_id LIMIT :limit";
+  /** A tenant's subscriber's deliveries in one status: completed by the status, a cursor and the order. */
+  static final String DELIVERY_OF_SUBSCRIBER_WHERE =
+      " WHERE tenant_id = :tenantId AND subscriber = :subscriber AND status = ";
+  static final String DELIVERY_AND_BEFORE_EVENT = " AND event_id < :beforeEventId";
+  /** ix_event_delivery_subscriber's order (V31), newest event first (see {@link #PARTICIPANT_ORDER_LIMIT}). */
+  static final String DELIVERY_OF_SUBSCRIBER_ORDER =
+      " ORDER BY tenant_id DESC, subscriber DESC, status DESC, event_id DESC LIMIT :limit";
+
   static final String DELIVERY_REPLAY = "UPDATE event_delivery SET status = 'PENDING', attempts = 0,"
       + " next_attempt_at = :now, last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = :now"
       + DELIVERY_KEY + " AND status = 'PARKED'";
@@ -1827,6 +1836,34 @@ public final class Sql {
   /** Inserts a participant's completion of a task unless it has one. */
   String questCompletionInsertIfAbsent() {
     return questCompletionInsertIfAbsent;
+  }
+
+  /**
+   * A webhook endpoint's delivery log, newest event first: in one status, a range of ix_event_delivery_subscriber
+   * (V31: tenant, subscriber, status, event id); in all, the three statuses' ranges, each up to the limit, merged by
+   * event id, as no index holds a subscriber's deliveries in event order whatever their status (one more would cost
+   * every delivery's insert and update an entry; this one serves the parked list too). PostgreSQL merges the ranges
+   * as it reads them (Merge Append) and stops at the page; H2 reads each range up to the limit (at most three pages'
+   * rows) and sorts them. H2 is told the index: ix_event_delivery_outcome (tenant, subscriber, status, updated_at)
+   * matches the same conditions, H2 weighs neither as matching a descending order, and it took that one and sorted
+   * the whole status (60,000 rows read for a page of 21).
+   *
+   * @param status the one status, or null for all
+   * @param before whether the statement has a cursor ({@code :beforeEventId})
+   */
+  String deliveriesOfSubscriber(DeliveryStatus status, boolean before) {
+    if (status != null) {
+      return "SELECT " + DELIVERY_COLUMNS + " FROM event_delivery"
+          + (dialect == SqlDialect.H2 ? " USE INDEX (ix_event_delivery_subscriber)" : "")
+          + DELIVERY_OF_SUBSCRIBER_WHERE + "'" + status.name() + "'" + (before ? DELIVERY_AND_BEFORE_EVENT : "")
+          + DELIVERY_OF_SUBSCRIBER_ORDER;
+    }
+    StringBuilder union = new StringBuilder("SELECT " + DELIVERY_COLUMNS + " FROM (");
+    for (DeliveryStatus each : DeliveryStatus.values()) {
+      union.append(each.ordinal() == 0 ? "(" : " UNION ALL (").append(deliveriesOfSubscriber(each, before))
+          .append(')');
+    }
+    return union.append(") d ORDER BY event_id DESC LIMIT :limit").toString();
   }
 
   /**

@@ -648,6 +648,90 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
   }
 
   /**
+   * A subscriber's deliveries (a webhook endpoint's delivery log) are listed as they stand, newest event first, in
+   * every status or in one, a page before each cursor: delivered at the first attempt or after a failure (its
+   * attempts and last error kept), parked, pending leased, pending held back behind the participant's earlier one,
+   * pending waiting for a retry. Another subscriber's (an endpoint, a listener) and another tenant's are never listed.
+   */
+  @Test
+  void aSubscribersDeliveriesAreListedAsTheyStandNewestEventFirstInEveryStatusOrInOne() {
+    long t = tenant();
+    long other = tenant();
+    String w = "webhook:7";
+    EventRecord e1 = positioned(t, 1L, 1, 1);
+    EventRecord e2 = positioned(t, 1L, 2, 2);
+    EventRecord e3 = positioned(t, 2L, 1, 3);
+    EventRecord e4 = positioned(t, 2L, 2, 4);
+    EventRecord e5 = positioned(t, 2L, 3, 5);
+    EventRecord e6 = positioned(t, null, 0, 6);
+    for (EventRecord e : List.of(e1, e2, e3, e4, e5, e6)) {
+      create(pending(e, w));
+    }
+    // e5 waits behind e4, and e2 and e4 behind e1 and e3, so the first claim takes e1, e3 and e6.
+    assertEquals(ids(e1, e3, e6), ids(claimWebhooks("a", T0)));
+    delivered(e1, w, T0.plusSeconds(1));
+    assertTrue(test(tx -> tx.deliveries().park(t, e3.eventId(), w, "a", 10, "HTTP 503", T0.plusSeconds(2))));
+    assertTrue(test(tx -> tx.deliveries().reschedule(t, e6.eventId(), w, "a", 1, T0.plusSeconds(60), "timed out",
+        T0.plusSeconds(3))));
+    assertEquals(ids(e2, e4), ids(claimWebhooks("b", T0.plusSeconds(4))));
+    assertTrue(test(tx -> tx.deliveries().reschedule(t, e2.eventId(), w, "b", 1, T0.plusSeconds(10), "HTTP 500",
+        T0.plusSeconds(5))));
+    assertEquals(ids(e2), ids(claimWebhooks("c", T0.plusSeconds(10))));
+    delivered(e2, w, T0.plusSeconds(11));
+    // Beside them: another endpoint's and a listener's deliveries of the same events, in every status, and another
+    // tenant's endpoint of the same subscriber name.
+    for (EventRecord e : List.of(e1, e2, e3, e4, e5, e6)) {
+      create(pending(e, "webhook:8"));
+      create(pending(e, L));
+    }
+    delivered(e5, "webhook:8", T0);
+    assertTrue(test(tx -> tx.deliveries().park(t, e6.eventId(), L, null, 3, "listener failed", T0)));
+    EventRecord theirs = positioned(other, 1L, 1, 1);
+    EventRecord theirsLater = positioned(other, 2L, 1, 2);
+    create(pending(theirs, w));
+    create(pending(theirsLater, w));
+    delivered(theirsLater, w, T0);
+
+    List<ClaimedDelivery> all = listed(t, w, null, null, 10);
+    assertEquals(ids(e6, e5, e4, e3, e2, e1), ids(all));
+    assertEquals(List.of(
+        new DeliveryRecord(t, e6.eventId(), w, null, 0, 6, DeliveryStatus.PENDING, 1, T0.plusSeconds(60), null, null,
+            "timed out", T0.plusSeconds(3)),
+        new DeliveryRecord(t, e5.eventId(), w, 2L, 3, 5, DeliveryStatus.PENDING, 0, T0, null, null, null, T0),
+        new DeliveryRecord(t, e4.eventId(), w, 2L, 2, 4, DeliveryStatus.PENDING, 0, T0, "b",
+            T0.plusSeconds(4).plus(LEASE), null, T0.plusSeconds(4)),
+        new DeliveryRecord(t, e3.eventId(), w, 2L, 1, 3, DeliveryStatus.PARKED, 10, T0, null, null, "HTTP 503",
+            T0.plusSeconds(2)),
+        new DeliveryRecord(t, e2.eventId(), w, 1L, 2, 2, DeliveryStatus.DELIVERED, 1, T0.plusSeconds(10), null, null,
+            "HTTP 500", T0.plusSeconds(11)),
+        new DeliveryRecord(t, e1.eventId(), w, 1L, 1, 1, DeliveryStatus.DELIVERED, 0, T0, null, null, null,
+            T0.plusSeconds(1))), all.stream().map(ClaimedDelivery::delivery).toList());
+    assertEquals(List.of(e6, e5, e4, e3, e2, e1), all.stream().map(ClaimedDelivery::event).toList());
+
+    assertEquals(ids(e6, e5, e4), ids(listed(t, w, DeliveryStatus.PENDING, null, 10)));
+    assertEquals(ids(e3), ids(listed(t, w, DeliveryStatus.PARKED, null, 10)));
+    assertEquals(ids(e2, e1), ids(listed(t, w, DeliveryStatus.DELIVERED, null, 10)));
+    assertEquals(ids(e4), ids(listed(t, w, DeliveryStatus.PENDING, e5.eventId(), 10)), "before the cursor");
+    assertEquals(List.of(), listed(t, w, DeliveryStatus.PARKED, e3.eventId(), 10));
+    // Pages of two before each cursor, one not on the list too: none twice, none left out.
+    assertEquals(ids(e6, e5), ids(listed(t, w, null, null, 2)));
+    assertEquals(ids(e4, e3), ids(listed(t, w, null, e5.eventId(), 2)));
+    assertEquals(ids(e2, e1), ids(listed(t, w, null, e3.eventId(), 2)));
+    assertEquals(List.of(), listed(t, w, null, e1.eventId(), 2));
+    assertEquals(ids(e3, e2, e1), ids(listed(t, w, null, e3.eventId() + 1, 10)), "a cursor no page returned");
+    assertEquals(ids(e6, e5, e4, e3, e2, e1), ids(listed(t, w, null, Long.MAX_VALUE, 10)));
+    assertEquals(List.of(), listed(t, w, null, null, 0));
+
+    assertEquals(ids(theirsLater, theirs), ids(listed(other, w, null, null, 10)), "the other tenant's own");
+    assertEquals(ids(e6, e5, e4, e3, e2, e1), ids(listed(t, L, null, null, 10)), "the listener's, by its name");
+    assertEquals(ids(e6), ids(listed(t, L, DeliveryStatus.PARKED, null, 10)));
+    assertEquals(ids(e5), ids(listed(t, "webhook:8", DeliveryStatus.DELIVERED, null, 10)));
+    assertEquals(List.of(), listed(t, "webhook:9", null, null, 10));
+    assertEquals(List.of(), listed(tenant(), w, null, null, 10), "a tenant without deliveries");
+    assertThrows(IllegalArgumentException.class, () -> listed(t, w, null, null, -1));
+  }
+
+  /**
    * A replayed delivery comes before the participant's later ones again, but not beside one of them that an instance
    * holds: claimed now, the subscriber would get two of the participant's events at once, from two instances.
    */
@@ -1580,6 +1664,16 @@ public abstract class EventPortsContractTest extends PortsContractSupport {
 
   List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit) {
     return tx(tx -> tx.deliveries().parked(subscriber, tenantId, afterEventId, limit));
+  }
+
+  List<ClaimedDelivery> listed(long tenantId, String subscriber, DeliveryStatus status, Long beforeEventId,
+      int limit) {
+    return tx(tx -> tx.deliveries().listForSubscriber(tenantId, subscriber, status, beforeEventId, limit));
+  }
+
+  /** Claims every claimable webhook delivery, up to ten, for {@code owner} at {@code now}. */
+  List<ClaimedDelivery> claimWebhooks(String owner, Instant now) {
+    return tx(tx -> tx.deliveries().claim(Set.of(), true, Set.of(), now, owner, now.plus(LEASE), 10));
   }
 
   List<EventRecord> feed(long tenantId, long after, Set<EventType> types, Long campaignId, int limit) {

@@ -12,6 +12,7 @@ import io.loyaltyengine.core.spi.Storage;
 import io.loyaltyengine.core.spi.StorageCapability;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.participant.Participant;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.testkit.InMemoryStoreFixture;
@@ -223,6 +224,12 @@ final class BrokenStorage implements Storage {
     @Override
     public List<ClaimedDelivery> parked(String subscriber, Long tenantId, Long afterEventId, int limit) {
       return healthy.parked(subscriber, tenantId, afterEventId, limit);
+    }
+
+    @Override
+    public List<ClaimedDelivery> listForSubscriber(long tenantId, String subscriber, DeliveryStatus status,
+        Long beforeEventId, int limit) {
+      return healthy.listForSubscriber(tenantId, subscriber, status, beforeEventId, limit);
     }
 
     @Override
