@@ -2,6 +2,7 @@ package io.loyaltyengine.webhooks;
 
 import io.loyaltyengine.CursorPage;
 import io.loyaltyengine.Keyset;
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.events.ParkedDelivery;
 import java.util.List;
 
@@ -140,6 +141,42 @@ public interface Webhooks {
    * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
    */
   CursorPage<ParkedDelivery> parked(long endpointId, Keyset page);
+
+  /**
+   * An endpoint's delivery log: every delivery to it the engine still holds, in every status, newest event first
+   * (highest event id; ids grow with time), for an admin page of recent deliveries. A PENDING one shows its failed
+   * attempts so far, its last error and when it is due; a DELIVERED or PARKED one when it became so. The page's
+   * cursor is the number of the last event id ({@code evt_<number>}); the next page holds older events. An endpoint
+   * has one delivery per event, so each is on one page, as it stood when that page was read (a page is read at one
+   * snapshot, with the endpoint).
+   *
+   * <p>What the engine holds: every PENDING and PARKED delivery, and a DELIVERED one until its event is pruned (at the
+   * earliest {@link io.loyaltyengine.events.EventSettings#retention()} after the event was positioned in the change
+   * feed, once each of the event's deliveries, to every listener and endpoint, is delivered). An event committed but
+   * not yet fanned out by the dispatcher has no delivery yet, and one committed while the endpoint was disabled gets
+   * none. Deleting the endpoint drops its log with it.
+   *
+   * @param endpointId the endpoint's id
+   * @param page which page
+   * @return the page of deliveries
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the endpoint is not the tenant's (deleted, say);
+   *     VALIDATION_ERROR on {@code page} if it is null
+   */
+  CursorPage<WebhookDelivery> deliveries(long endpointId, Keyset page);
+
+  /**
+   * An endpoint's delivery log in one status, newest event first, as {@link #deliveries(long, Keyset)} in all: the
+   * pending deliveries of an endpoint that fails, say. In {@link DeliveryStatus#PARKED}, the deliveries
+   * {@link #parked} lists oldest first.
+   *
+   * @param endpointId the endpoint's id
+   * @param status the status to list
+   * @param page which page
+   * @return the page of deliveries in that status
+   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND if the endpoint is not the tenant's (deleted, say);
+   *     VALIDATION_ERROR on {@code status} or {@code page} if it is null
+   */
+  CursorPage<WebhookDelivery> deliveries(long endpointId, DeliveryStatus status, Keyset page);
 
   /**
    * Schedules a parked delivery again, due now, from its first attempt. Enable a disabled endpoint first: deliveries

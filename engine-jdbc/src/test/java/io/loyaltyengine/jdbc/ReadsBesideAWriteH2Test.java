@@ -15,6 +15,7 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.core.spi.ForwardingTransaction;
 import io.loyaltyengine.core.spi.LedgerPort;
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.feedback.IdeaOrder;
@@ -228,6 +229,9 @@ class ReadsBesideAWriteH2Test {
     reads.put("Quests.progress", () -> shop.quests().progress(adaRef, quest));
     reads.put("Testimonials.of", () -> shop.testimonials().of(adaRef));
     reads.put("Webhooks.parked", () -> shop.webhooks().parked(endpoint, Keyset.first(10)));
+    reads.put("Webhooks.deliveries", () -> shop.webhooks().deliveries(endpoint, Keyset.first(10)));
+    reads.put("Webhooks.deliveries in a status", () -> shop.webhooks().deliveries(endpoint, DeliveryStatus.PARKED,
+        Keyset.first(10)));
     reads.put("Events.parked", () -> engine.events().parked("crm", Keyset.first(10)));
     reads.put("Leaderboards.page (INDEX)", () -> shop.leaderboards().page(BoardRequest.of(campaign,
         BoardPeriod.ALL_TIME).read(Consistency.INDEX)));

@@ -16,6 +16,7 @@ import io.loyaltyengine.brand.BrandUpdate;
 import io.loyaltyengine.campaign.CampaignStatus;
 import io.loyaltyengine.campaign.CampaignUpdate;
 import io.loyaltyengine.catalog.CatalogRewardUpdate;
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.feedback.FeedbackBoardUpdate;
 import io.loyaltyengine.feedback.IdeaStatus;
 import io.loyaltyengine.participant.ParticipantUpdate;
@@ -292,6 +293,8 @@ abstract class TenantRoutingTestBase {
     scope.webhooks().rotateSecret(hook);
     scope.webhooks().finishRotation(hook);
     scope.webhooks().parked(hook, Keyset.first(10));
+    scope.webhooks().deliveries(hook, Keyset.first(10));
+    scope.webhooks().deliveries(hook, DeliveryStatus.PENDING, Keyset.first(10));
     scope.webhooks().delete(hook);
   }
 }

@@ -7,15 +7,19 @@ import io.loyaltyengine.core.campaign.CampaignService;
 import io.loyaltyengine.core.event.EventDispatcher;
 import io.loyaltyengine.core.event.EventsService;
 import io.loyaltyengine.core.internal.ScopeContext;
+import io.loyaltyengine.core.spi.ClaimedDelivery;
+import io.loyaltyengine.core.spi.DeliveryRecord;
 import io.loyaltyengine.core.spi.Transaction;
 import io.loyaltyengine.core.spi.TransactionWork;
 import io.loyaltyengine.core.spi.WebhookEndpointRecord;
 import io.loyaltyengine.core.tenant.TenantService;
 import io.loyaltyengine.core.validation.TextRules;
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.ParkedDelivery;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookDelivery;
 import io.loyaltyengine.webhooks.WebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookRegistration;
 import io.loyaltyengine.webhooks.WebhookSettings;
@@ -58,8 +62,9 @@ import java.util.function.UnaryOperator;
  *
  * <h2>Deliveries</h2>
  * Deliveries to endpoint {@code n} are those of subscriber {@code webhook:n}: {@link #delete} drops them,
- * {@link #parked} lists the parked ones by event id, {@link #replay} makes one due again (to an enabled endpoint:
- * the dispatcher parks deliveries to a disabled one again).
+ * {@link #parked} lists the parked ones by event id, {@link #deliveries(long, Keyset)} all of them (or those of one
+ * status) newest event first, {@link #replay} makes one due again (to an enabled endpoint: the dispatcher parks
+ * deliveries to a disabled one again).
  *
  * <h2>When a change takes effect</h2>
  * Which endpoints receive an event is settled when the dispatcher positions it, by the endpoints then enabled. So
@@ -236,6 +241,39 @@ public final class WebhookService implements Webhooks {
       require(tx, endpointId);
       return EventsService.parkedPage(tx, subscriber(endpointId), context.tenantId(), page);
     });
+  }
+
+  @Override
+  public CursorPage<WebhookDelivery> deliveries(long endpointId, Keyset page) {
+    TextRules.notNull("page", page);
+    return deliveryLog(endpointId, null, page);
+  }
+
+  @Override
+  public CursorPage<WebhookDelivery> deliveries(long endpointId, DeliveryStatus status, Keyset page) {
+    TextRules.notNull("status", status);
+    TextRules.notNull("page", page);
+    return deliveryLog(endpointId, status, page);
+  }
+
+  /** A page of the endpoint's deliveries in {@code status} (all when null), read with the endpoint at one snapshot. */
+  private CursorPage<WebhookDelivery> deliveryLog(long endpointId, DeliveryStatus status, Keyset page) {
+    long tenantId = context.tenantId();
+    // With the endpoint, as parked(): a deletion committed between two reads, which takes the deliveries, would show
+    // the endpoint with an empty log.
+    CursorPage<ClaimedDelivery> rows = context.transactions().runRead(tx -> {
+      require(tx, endpointId);
+      return CursorPage.fromRows(tx.deliveries().listForSubscriber(tenantId, subscriber(endpointId), status,
+          page.afterId(), page.limit() + 1), page.limit(), c -> c.event().eventId());
+    });
+    return new CursorPage<>(rows.items().stream().map(c -> toDelivery(endpointId, c)).toList(), rows.nextId());
+  }
+
+  private static WebhookDelivery toDelivery(long endpointId, ClaimedDelivery c) {
+    DeliveryRecord d = c.delivery();
+    boolean pending = d.status() == DeliveryStatus.PENDING;
+    return new WebhookDelivery(c.event().toEvent(), endpointId, d.status(), d.attempts(), d.lastError(),
+        pending ? d.nextAttemptAt() : null, pending ? null : d.updatedAt());
   }
 
   @Override

@@ -31,6 +31,7 @@ import io.loyaltyengine.catalog.NewCatalogReward;
 import io.loyaltyengine.coupons.CouponPools;
 import io.loyaltyengine.customers.CustomerMappings;
 import io.loyaltyengine.events.ChangeFeed;
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.events.EventFilter;
 import io.loyaltyengine.events.EventListener;
 import io.loyaltyengine.events.EventSettings;
@@ -882,6 +883,12 @@ public abstract class ApiInputFuzzContractTest {
         (w, bad) -> w.scope.webhooks().create(NewWebhookEndpoint.of((String) bad))));
     out.add(new Refusal("Webhooks.create endpoint", invalid, "endpoint", oneOf((Object) null),
         (w, bad) -> w.scope.webhooks().create((NewWebhookEndpoint) bad)));
+    out.add(new Refusal("Webhooks.deliveries page", invalid, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.webhooks().deliveries(w.id("endpoint"), (Keyset) bad)));
+    out.add(new Refusal("Webhooks.deliveries in a status page", invalid, "page", oneOf((Object) null),
+        (w, bad) -> w.scope.webhooks().deliveries(w.id("endpoint"), DeliveryStatus.PENDING, (Keyset) bad)));
+    out.add(new Refusal("Webhooks.deliveries status", invalid, "status", oneOf((Object) null),
+        (w, bad) -> w.scope.webhooks().deliveries(w.id("endpoint"), (DeliveryStatus) bad, Keyset.first(10))));
     // API keys
     out.add(new Refusal("ApiKeys.issue name", invalid, "name", required(100),
         (w, bad) -> w.scope.apiKeys().issue(NewApiKey.of((String) bad, ApiScope.READ))));
@@ -1049,6 +1056,10 @@ public abstract class ApiInputFuzzContractTest {
         (w, bad) -> w.scope.testimonials().approve((long) bad)));
     out.add(new Refusal("Webhooks.disable endpointId", notFound, null, unknownIds("endpoint"),
         (w, bad) -> w.scope.webhooks().disable((long) bad)));
+    out.add(new Refusal("Webhooks.deliveries endpointId", notFound, null, unknownIds("endpoint"),
+        (w, bad) -> w.scope.webhooks().deliveries((long) bad, Keyset.first(10))));
+    out.add(new Refusal("Webhooks.deliveries in a status endpointId", notFound, null, unknownIds("endpoint"),
+        (w, bad) -> w.scope.webhooks().deliveries((long) bad, DeliveryStatus.PARKED, Keyset.first(10))));
     out.add(new Refusal("ApiKeys.revoke keyId", notFound, null, unknownIds("apiKey"),
         (w, bad) -> w.scope.apiKeys().revoke((long) bad)));
     out.add(new Refusal("CustomerMappings.map campaignId", notFound, null, unknownIds("campaign"),

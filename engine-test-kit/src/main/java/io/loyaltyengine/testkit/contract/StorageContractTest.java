@@ -24,6 +24,7 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.HostTransaction;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.events.DeliveryStatus;
 import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.events.DispatchReport;
 import io.loyaltyengine.events.EventFilter;
@@ -154,6 +155,7 @@ import io.loyaltyengine.testkit.model.RewardScenario;
 import io.loyaltyengine.testkit.model.TestimonialScenario;
 import io.loyaltyengine.webhooks.NewWebhookEndpoint;
 import io.loyaltyengine.webhooks.WebhookAddressPolicy;
+import io.loyaltyengine.webhooks.WebhookDelivery;
 import io.loyaltyengine.webhooks.WebhookSettings;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -5790,6 +5792,128 @@ public abstract class StorageContractTest extends EngineContractSupport {
       dispatchUntilIdle(engine);
       assertEquals(3, receiver.requests("/up").size(), "each delivered");
       assertTrue(w.scope.webhooks().parked(endpoint, Keyset.first(10)).items().isEmpty());
+    }
+  }
+
+  /**
+   * An endpoint's delivery log ({@code Webhooks.deliveries}) shows every delivery to it as it stands, newest event
+   * first: delivered (when), parked because the endpoint was disabled (its failed attempt and the reason kept), pending
+   * after a failure (the attempt, the error, when it is due), pending behind the participant's earlier one (no
+   * attempt, due since it was fanned out); in one status too; a page at a time with none twice and none left out.
+   * Another endpoint's, a listener's and another tenant's deliveries of the same kind are never listed; another
+   * tenant's scope, and a deleted endpoint, are NOT_FOUND; a null status or page is refused on its field. No URL,
+   * secret or payload in a listed delivery's {@code toString}. Through a {@link WebhookReceiver} on 127.0.0.1 and the
+   * test's clock.
+   */
+  @Test
+  void anEndpointsDeliveryLogShowsEachDeliveryAsItStandsNewestFirst() throws IOException {
+    LoyaltyEngine engine = engine(builder -> builder
+        .events(EventSettings.builder().manualDispatch().build())
+        .webhooks(WebhookSettings.DEFAULTS.withAddressPolicy(WebhookAddressPolicy.ALLOW_LOOPBACK)));
+    try (WebhookReceiver receiver = WebhookReceiver.start()) {
+      receiver.always("/hook", WebhookReceiver.status(200));
+      receiver.always("/other", WebhookReceiver.status(200));
+      EventFilter awards = EventFilter.types(EventType.POINTS_AWARDED);
+      World w = world(engine);
+      Participant p = enrol(w, "log-a@example.com");
+      Participant q = enrol(w, "log-b@example.com");
+      Participant r = enrol(w, "log-c@example.com");
+      var registration = w.scope.webhooks().create(new NewWebhookEndpoint(receiver.url("/hook?token=logsecret"),
+          awards));
+      long endpoint = registration.endpoint().id();
+      long other = w.scope.webhooks().create(new NewWebhookEndpoint(receiver.url("/other"), awards)).endpoint().id();
+      RecordingListener audit = new RecordingListener(e -> false);
+      engine.events().subscribe("audit", awards, audit);
+      World stranger = world(engine);
+      long theirs = stranger.scope.webhooks().create(new NewWebhookEndpoint(receiver.url("/other"), awards))
+          .endpoint().id();
+      award(stranger, enrol(stranger, "log-d@example.com"));
+
+      award(w, p);
+      dispatchUntilIdle(engine);
+      Instant deliveredAt = clock().instant().truncatedTo(ChronoUnit.MICROS);
+      receiver.always("/hook", WebhookReceiver.status(500));
+      award(w, q);
+      dispatchUntilIdle(engine);
+      // Disabled, the endpoint's pending delivery is parked when due; enabled again, it gets the next events.
+      w.scope.webhooks().disable(endpoint);
+      clock().advance(Duration.ofSeconds(6));
+      dispatchUntilIdle(engine);
+      Instant parkedAt = clock().instant().truncatedTo(ChronoUnit.MICROS);
+      w.scope.webhooks().enable(endpoint);
+      clock().advance(Duration.ofSeconds(1));
+      award(w, r);
+      award(w, r);
+      dispatchUntilIdle(engine);
+      Instant failedAt = clock().instant().truncatedTo(ChronoUnit.MICROS);
+      List<String> ids = w.scope.changeFeed().read(0, awards, 10).events().stream().map(LoyaltyEvent::id).toList();
+      assertEquals(4, ids.size(), ids.toString());
+
+      List<WebhookDelivery> log = w.scope.webhooks().deliveries(endpoint, Keyset.first(10)).items();
+      assertEquals(List.of(ids.get(3), ids.get(2), ids.get(1), ids.get(0)), log.stream().map(d -> d.event().id())
+          .toList(), "newest event first, the endpoint's own only");
+      assertTrue(log.stream().allMatch(d -> d.endpointId() == endpoint && d.event().tenantId() == w.tenantId()));
+      WebhookDelivery held = log.get(0);
+      assertEquals(List.of(DeliveryStatus.PENDING, 0), List.of(held.status(), held.failedAttempts()), "held back");
+      assertNull(held.lastError());
+      assertEquals(failedAt, held.nextAttemptAt(), "due since it was fanned out");
+      assertNull(held.outcomeAt());
+      WebhookDelivery retried = log.get(1);
+      assertEquals(List.of(DeliveryStatus.PENDING, 1, "HTTP 500"), List.of(retried.status(),
+          retried.failedAttempts(), retried.lastError()));
+      assertTrue(!retried.nextAttemptAt().isBefore(failedAt.plusMillis(4_500))
+          && !retried.nextAttemptAt().isAfter(failedAt.plusMillis(5_500)), "5 s later, with jitter: " + retried);
+      assertNull(retried.outcomeAt());
+      assertEquals(new WebhookDelivery(log.get(2).event(), endpoint, DeliveryStatus.PARKED, 1, "endpoint disabled",
+          null, parkedAt), log.get(2));
+      assertEquals(new WebhookDelivery(log.get(3).event(), endpoint, DeliveryStatus.DELIVERED, 0, null, null,
+          deliveredAt), log.get(3));
+      assertEquals(w.scope.changeFeed().read(0, awards, 10).events().get(0), log.get(3).event(), "the whole event");
+
+      assertEquals(List.of(log.get(0), log.get(1)), w.scope.webhooks().deliveries(endpoint, DeliveryStatus.PENDING,
+          Keyset.first(10)).items());
+      assertEquals(List.of(log.get(2)), w.scope.webhooks().deliveries(endpoint, DeliveryStatus.PARKED,
+          Keyset.first(10)).items());
+      assertEquals(List.of(log.get(3)), w.scope.webhooks().deliveries(endpoint, DeliveryStatus.DELIVERED,
+          Keyset.first(10)).items());
+      assertEquals(log, Pages.all(page -> w.scope.webhooks().deliveries(endpoint, page), 1), "a page at a time");
+      assertEquals(log.subList(0, 2), Pages.all(page -> w.scope.webhooks().deliveries(endpoint,
+          DeliveryStatus.PENDING, page), 1));
+      CursorPage<WebhookDelivery> first = w.scope.webhooks().deliveries(endpoint, Keyset.first(3));
+      assertEquals(Long.valueOf(ids.get(1).substring("evt_".length())), first.nextId(), "the last event's number");
+
+      // The others' deliveries of the same events went out, and are not in the log.
+      assertEquals(ids, audit.delivered.stream().filter(e -> e.tenantId() == w.tenantId()).map(LoyaltyEvent::id)
+          .toList());
+      List<String> newestFirst = new ArrayList<>(ids);
+      Collections.reverse(newestFirst);
+      List<WebhookDelivery> others = w.scope.webhooks().deliveries(other, Keyset.first(10)).items();
+      assertEquals(newestFirst, others.stream().map(d -> d.event().id()).toList());
+      assertTrue(others.stream().allMatch(d -> d.status() == DeliveryStatus.DELIVERED && d.endpointId() == other));
+      List<WebhookDelivery> strangers = stranger.scope.webhooks().deliveries(theirs, Keyset.first(10)).items();
+      assertEquals(1, strangers.size());
+      assertEquals(stranger.tenantId(), strangers.get(0).event().tenantId());
+      assertCode(ErrorCode.NOT_FOUND, () -> stranger.scope.webhooks().deliveries(endpoint, Keyset.first(10)));
+      assertCode(ErrorCode.NOT_FOUND, () -> w.scope.webhooks().deliveries(theirs, DeliveryStatus.DELIVERED,
+          Keyset.first(10)));
+      LoyaltyException noPage = assertThrows(LoyaltyException.class,
+          () -> w.scope.webhooks().deliveries(endpoint, null));
+      assertEquals(List.of(ErrorCode.VALIDATION_ERROR, Optional.of("page")), List.of(noPage.code(), noPage.field()));
+      LoyaltyException noStatus = assertThrows(LoyaltyException.class,
+          () -> w.scope.webhooks().deliveries(endpoint, null, Keyset.first(10)));
+      assertEquals(List.of(ErrorCode.VALIDATION_ERROR, Optional.of("status")), List.of(noStatus.code(),
+          noStatus.field()));
+
+      for (WebhookDelivery d : log) {
+        String text = d.toString();
+        assertFalse(text.contains("/hook") || text.contains("127.0.0.1") || text.contains("logsecret")
+            || text.contains(registration.secret()) || text.contains(d.event().payload()), text);
+      }
+
+      w.scope.webhooks().delete(endpoint);
+      assertCode(ErrorCode.NOT_FOUND, () -> w.scope.webhooks().deliveries(endpoint, Keyset.first(10)));
+      assertCode(ErrorCode.NOT_FOUND, () -> w.scope.webhooks().deliveries(endpoint, DeliveryStatus.PARKED,
+          Keyset.first(10)));
     }
   }
 
