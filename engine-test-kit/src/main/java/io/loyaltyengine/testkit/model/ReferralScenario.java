@@ -15,6 +15,7 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.fraud.RiskAction;
 import io.loyaltyengine.fraud.RiskLevel;
 import io.loyaltyengine.fraud.RiskSignal;
 import io.loyaltyengine.participant.NewParticipant;
@@ -23,6 +24,7 @@ import io.loyaltyengine.participant.ParticipantRef;
 import io.loyaltyengine.points.LedgerEntry;
 import io.loyaltyengine.points.PointsChange;
 import io.loyaltyengine.points.PointsResult;
+import io.loyaltyengine.rewards.NewCampaignReward;
 import io.loyaltyengine.referrals.CodeKind;
 import io.loyaltyengine.referrals.Conversion;
 import io.loyaltyengine.referrals.ConversionPoints;
@@ -48,11 +50,15 @@ import io.loyaltyengine.testkit.gen.Generators;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -64,7 +70,8 @@ import java.util.random.RandomGenerator;
  * Referral chains, conversions and reversals of a real engine, driven against a reference model by a
  * {@link ModelRunner}: seeded sequences of basic signups, referral signups with a random kind of code (legacy, signed,
  * short) of a random person, deletions, conversions with order ids drawn from a small pool (so that order ids
- * repeat), reversals (some repeated, some after the referrer spent points) and spending; and the tenant's signing
+ * repeat), reversals (some repeated, some after the referrer spent points), spending, and changes of what the
+ * campaign does with a HIGH-risk referral (REVIEW or REJECT); and the tenant's signing
  * keys: rotations, retirements of a kept, retired, signing, unknown or non-positive key number, listings, decoding
  * of signed codes issued under any key so far, and signups and conversions with a person's earlier signed codes.
  *
@@ -73,8 +80,9 @@ import java.util.random.RandomGenerator;
  * }</pre>
  *
  * <p>Each run (and each re-run while shortening a failure) works in a fresh tenant of the given engine, with one
- * brand and one campaign that keeps the default referral settings (no referrer reward) except that a conversion
- * awards {@code floor(orderValue x 1.5)} points. Eight people are named by slot: three gmail mailboxes, whose random
+ * brand and one campaign that keeps the default referral settings except that a conversion awards
+ * {@code floor(orderValue x 1.5)} points, and a referral is a loyalty action toward a message reward of 1,000,000
+ * actions that no run reaches (so that a referral's status follows its screening, and nothing unlocks). Eight people are named by slot: three gmail mailboxes, whose random
  * dot, {@code +tag} and case aliases sanitize to one participant; {@code dan@example.com} and
  * {@code dan+shop@example.com}, two participants that fraud screening sees as one person; and three plain
  * addresses, sometimes in upper case. A deleted person signs up again as a new participant.
@@ -85,7 +93,8 @@ import java.util.random.RandomGenerator;
  * ALREADY_REFERRED (answered with the existing referral), then a code whose participant descends from the invitee is
  * CYCLE. A recorded referral carries the code's kind and the screening the model predicts (HIGH
  * {@code SELF_REFERRAL_EMAIL} for the two {@code dan} addresses, else HIGH {@code DUPLICATE_IDENTITY} for an invitee
- * enrolled before, else LOW), also on the invited participant. A code of a deleted participant is refused with
+ * enrolled before, else LOW), also on the invited participant, and the status its level's action gives now (LOW
+ * COUNTED, HIGH IN_REVIEW or REJECTED as last configured). A code of a deleted participant is refused with
  * VALIDATION_ERROR on {@code code} and changes nothing. A conversion awards its points once per order id; a repeat
  * is replayed with the first conversion, whatever its code (a deleted participant's too) and value. One order in
  * three names its buyer by an alias of someone's email: the code's own mailbox (the {@code dan} pair included) is a
@@ -113,7 +122,12 @@ import java.util.random.RandomGenerator;
  * 50, and at most 1) and every page of {@code referred()} (pages of two); no ancestor list repeats or contains its
  * participant. Each referrer's {@code stats()} (signups, conversions, reversals, revenue of conversions not
  * reversed) and the campaign's {@code campaignStats()} (the sum over its participants) equal the model; every
- * balance is the model's, never negative, and the sum of its ledger; a person not enrolled is NOT_FOUND.
+ * balance is the model's, never negative, and the sum of its ledger; a person not enrolled is NOT_FOUND. The
+ * campaign's {@code referrals()} (in invited id order) and {@code conversions()} (in the order they were tracked, as
+ * reversals left them; a deleted referrer's stay), all and in each status, and each live referrer's
+ * {@code conversions()} (newest first), walked two at a time, are the model's, every field; so is
+ * {@code conversion(orderId)} of every order id the scenario names (empty for one never tracked), which is also
+ * checked after each conversion and reversal.
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
  * called on the thread running the runner.
@@ -128,11 +142,13 @@ public final class ReferralScenario {
   private static final int DAN_TAGGED = 4;
   private static final int ORDER_IDS = 12;
   private static final int REFERRED_PAGE = 2;
+  /** The page size of the campaign's and referrers' lists: small, so that every walk follows cursors. */
+  private static final int LIST_PAGE = 2;
   private static final int FULL_CHECK_EVERY = 10;
   private static final BigDecimal PER_UNIT = new BigDecimal("1.5");
   private static final ConversionPoints POINTS = ConversionPoints.perUnit(PER_UNIT);
   private static final List<CodeKind> KINDS = List.of(CodeKind.LEGACY, CodeKind.SIGNED, CodeKind.SHORT);
-  private static final long[] DEFAULT_SEEDS = {1L, 5L, 399L};
+  private static final long[] DEFAULT_SEEDS = {1L, 2L, 6L};
 
   /** A signup without a code. */
   public static final String BASIC_SIGNUP = "a basic signup";
@@ -198,6 +214,12 @@ public final class ReferralScenario {
   public static final String SIGNUP_OLDER_KEY = "a signup with an older kept key's code";
   /** The signing keys listed. */
   public static final String KEYS_LISTED = "the signing keys listed";
+  /** A HIGH-risk referral recorded IN_REVIEW (the campaign's action on HIGH risk is REVIEW). */
+  public static final String HIGH_RISK_IN_REVIEW = "a HIGH-risk referral held for review";
+  /** A HIGH-risk referral recorded REJECTED (the campaign's action on HIGH risk is REJECT). */
+  public static final String HIGH_RISK_REJECTED = "a HIGH-risk referral rejected";
+  /** The campaign's action on HIGH risk changed, which leaves the referrals recorded before as they are. */
+  public static final String RISK_ACTION_CHANGED = "the action on HIGH risk changed";
 
   private ReferralScenario() {
   }
@@ -220,6 +242,7 @@ public final class ReferralScenario {
         .step((run, model, op) -> {
           model.steps++;
           model.touched.clear();
+          model.touchedOrder = null;
           op.apply(run, model, outcomes);
         })
         .invariant(ReferralScenario::check);
@@ -238,7 +261,7 @@ public final class ReferralScenario {
         REVERSED_WITH_SHORTFALL, REVERSAL_REPLAYED, SPENT, ROTATED, ROTATION_REFUSED, KEY_RETIRED, KEY_RETIRED_AGAIN,
         RETIRING_SIGNING_REFUSED, RETIRING_UNKNOWN_REFUSED, RETIRING_BELOW_ONE_REFUSED, DECODE_RETIRED_REFUSED,
         SIGNUP_RETIRED_REFUSED, CONVERT_RETIRED_REFUSED, DECODED_OLDER_KEY, DECODED_SIGNING_KEY, SIGNUP_OLDER_KEY,
-        KEYS_LISTED);
+        KEYS_LISTED, HIGH_RISK_IN_REVIEW, HIGH_RISK_REJECTED, RISK_ACTION_CHANGED);
   }
 
   /** The operation generator of this scenario. */
@@ -285,8 +308,11 @@ public final class ReferralScenario {
         return new Reverse(known ? converted.get(random.nextInt(converted.size()))
             : "order-" + random.nextInt(ORDER_IDS * 2));
       }
-      if (pick < 78) {
+      if (pick < 76) {
         return new Spend(random.nextInt(SLOTS), List.of(25, 50, 100).get(random.nextInt(3)));
+      }
+      if (pick < 78) {
+        return new Configure(random.nextBoolean() ? RiskAction.REJECT : RiskAction.REVIEW);
       }
       if (pick < 90) {
         return new Rotate();
@@ -400,8 +426,56 @@ public final class ReferralScenario {
     }
     ReferralStats actual = run.scope.referrals().campaignStats(run.campaignId);
     assertEquals(campaign, actual, "campaign stats == the sum over its participants");
+    if (model.touchedOrder != null) {
+      checkConversion(run, model, model.touchedOrder);
+    }
     if (full) {
       checkKeys(run, model, "after step " + model.steps);
+      checkLists(run, model);
+    }
+  }
+
+  /** {@code conversion(orderId)} is the model's conversion of the order as it stands, or empty if never tracked. */
+  private static void checkConversion(Run run, Model model, String orderId) {
+    Conv known = model.conversions.get(orderId);
+    assertEquals(Optional.ofNullable(known).map(Conv::now), run.scope.referrals().conversion(run.campaignId, orderId),
+        () -> "conversion(" + orderId + ")");
+  }
+
+  /**
+   * The campaign's referrals (in invited id order) and conversions (in the order they were tracked), all and by each
+   * status, each live referrer's conversions (newest first), each walked {@value #LIST_PAGE} at a time, and the
+   * conversion of every order id the scenario may name: the model's, every field.
+   */
+  private static void checkLists(Run run, Model model) {
+    List<Referral> referrals = model.byId.values().stream().map(p -> p.referral).filter(Objects::nonNull)
+        .sorted(Comparator.comparingLong(Referral::invitedId)).toList();
+    assertEquals(referrals, Pages.all(page -> run.scope.referrals().referrals(run.campaignId, null, page), LIST_PAGE),
+        () -> "referrals(campaign, all) in " + model);
+    for (ReferralStatus status : ReferralStatus.values()) {
+      assertEquals(referrals.stream().filter(r -> r.status() == status).toList(),
+          Pages.all(page -> run.scope.referrals().referrals(run.campaignId, status, page), LIST_PAGE),
+          () -> "referrals(campaign, " + status + ") in " + model);
+    }
+    List<Conversion> conversions = model.conversions.values().stream().map(Conv::now).toList();
+    assertEquals(conversions, Pages.all(page -> run.scope.referrals().conversions(run.campaignId, null, page),
+        LIST_PAGE), "conversions(campaign, all), in the order they were tracked");
+    for (ConversionStatus status : ConversionStatus.values()) {
+      assertEquals(conversions.stream().filter(c -> c.status() == status).toList(),
+          Pages.all(page -> run.scope.referrals().conversions(run.campaignId, status, page), LIST_PAGE),
+          () -> "conversions(campaign, " + status + ")");
+    }
+    for (Person p : model.enrolled) {
+      if (p == null) {
+        continue;
+      }
+      List<Conversion> own = new ArrayList<>(conversions.stream().filter(c -> c.referrerId() == p.id).toList());
+      Collections.reverse(own);
+      assertEquals(own, Pages.all(page -> run.scope.referrals().conversions(ParticipantRef.id(p.id), page),
+          LIST_PAGE), () -> "conversions(p" + p.slot + "), newest first");
+    }
+    for (int i = 0; i < ORDER_IDS * 2; i++) {
+      checkConversion(run, model, "order-" + i);
     }
   }
 
@@ -513,13 +587,18 @@ public final class ReferralScenario {
   public static final class Run {
     private final TenantScope scope;
     private final long campaignId;
+    private ReferralSettings settings;
 
     Run(LoyaltyEngine engine) {
       this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Referral model run")).id());
       Campaign campaign = scope.campaigns().create(NewCampaign.running(
           scope.brands().create(new NewBrand("Referral shop", "https://referrals.example.com")).id(), "Referrals"));
       this.campaignId = campaign.id();
-      ReferralSettings settings = ReferralSettings.defaults(campaignId).withConversionPoints(POINTS);
+      // A referrer reward no run can reach, so that a referral counts (or not) by its screening, and unlocks nothing.
+      long goal = scope.rewards().define(campaignId,
+          NewCampaignReward.message("Referrer goal", "Thank you", 1_000_000)).id();
+      this.settings = ReferralSettings.defaults(campaignId).withConversionPoints(POINTS).withReferrerReward(goal)
+          .withRiskActions(RiskAction.REVIEW, RiskAction.REVIEW);
       assertEquals(settings, scope.referrals().configure(settings), "configure returns the settings");
       assertEquals(settings, scope.referrals().settings(campaignId), "settings are read back equal");
     }
@@ -610,6 +689,11 @@ public final class ReferralScenario {
     Conv(ConversionResult first) {
       this.first = first;
     }
+
+    /** The conversion as it stands: as its reversal left it, else as first tracked. */
+    Conversion now() {
+      return reversal == null ? first.conversion() : reversal.conversion();
+    }
   }
 
   /**
@@ -622,8 +706,13 @@ public final class ReferralScenario {
     private final ReferralCodes[] deletedCodes = new ReferralCodes[SLOTS];
     /** The short codes of live participants: a deleted participant's short code may be given to another one. */
     private final Set<String> shortCodes = new HashSet<>();
-    private final Map<String, Conv> conversions = new HashMap<>();
+    /** The tracked conversions by order id, in the order they were tracked. */
+    private final Map<String, Conv> conversions = new LinkedHashMap<>();
+    /** What the campaign does with a HIGH-risk referral now. */
+    private RiskAction onHigh = RiskAction.REVIEW;
     private final Set<Integer> touched = new HashSet<>();
+    /** The order id the step converted or reversed, if any. */
+    private String touchedOrder;
     /** The tenant's kept signing keys (the highest signs), with createdAt once a listing showed it. */
     private final TreeMap<Integer, Instant> keys = new TreeMap<>();
     private final TreeSet<Integer> retired = new TreeSet<>();
@@ -692,14 +781,16 @@ public final class ReferralScenario {
               .append(p.referral == null ? "" : "<-" + p.referral.referrerId());
         }
       }
-      return out.append(" keys=").append(keys.keySet()).append(" retired=").append(retired).append(" ]").toString();
+      return out.append(" keys=").append(keys.keySet()).append(" retired=").append(retired).append(" onHigh=")
+          .append(onHigh).append(" ]").toString();
     }
   }
 
   // ==================================================================== operations
 
   /** One step of the scenario. Immutable and thread-safe; people are named by slot. */
-  public sealed interface Op permits Join, Refer, Delete, Convert, Reverse, Spend, Rotate, Retire, Decode, ListKeys {
+  public sealed interface Op permits Join, Refer, Delete, Convert, Reverse, Spend, Configure, Rotate, Retire, Decode,
+      ListKeys {
     /** Applies the step to the run and the model, asserting that they agree. */
     void apply(Run run, Model model, Consumer<String> outcomes);
   }
@@ -819,9 +910,14 @@ public final class ReferralScenario {
           assertEquals(kind, r.codeKind(), () -> this + ": the kind of code used");
           assertEquals(risk.level(), r.riskLevel(), () -> this + ": risk level");
           assertEquals(risk.reason(), r.riskReason(), () -> this + ": risk reason");
-          assertEquals(ReferralStatus.RECORDED, r.status(),
-              () -> this + ": without a referrer reward a referral is recorded in the chain only");
+          // LOW counts (toward a goal no run reaches); HIGH does what the campaign's action says now.
+          ReferralStatus status = risk.level() == RiskLevel.LOW ? ReferralStatus.COUNTED
+              : model.onHigh == RiskAction.REJECT ? ReferralStatus.REJECTED : ReferralStatus.IN_REVIEW;
+          assertEquals(status, r.status(), () -> this + ": the status its risk level's action gives, in " + model);
           assertNotNull(r.createdAt(), () -> this + ": createdAt");
+          if (status != ReferralStatus.COUNTED) {
+            outcomes.accept(status == ReferralStatus.REJECTED ? HIGH_RISK_REJECTED : HIGH_RISK_IN_REVIEW);
+          }
           p.referral = r;
           p.riskLevel = risk.level();
           p.riskReason = risk.reason();
@@ -894,6 +990,7 @@ public final class ReferralScenario {
     @Override
     public void apply(Run run, Model model, Consumer<String> outcomes) {
       model.touched.add(slot);
+      model.touchedOrder = orderId;
       Person by = model.enrolled[slot];
       Conv known = model.conversions.get(orderId);
       if (by == null && model.deletedCodes[slot] == null) {
@@ -981,6 +1078,7 @@ public final class ReferralScenario {
   public record Reverse(String orderId) implements Op {
     @Override
     public void apply(Run run, Model model, Consumer<String> outcomes) {
+      model.touchedOrder = orderId;
       Conv known = model.conversions.get(orderId);
       if (known == null) {
         rejected(ErrorCode.NOT_FOUND, null, () -> this + ": never converted",
@@ -1062,6 +1160,28 @@ public final class ReferralScenario {
     @Override
     public String toString() {
       return "p" + slot + " spends " + percent + "% of the balance";
+    }
+  }
+
+  /**
+   * Sets what the campaign does with a HIGH-risk referral (REVIEW or REJECT; MEDIUM stays REVIEW): the referrals
+   * recorded from now on get its status, those recorded before keep theirs. Immutable and thread-safe.
+   *
+   * @param onHigh the action on HIGH risk
+   */
+  public record Configure(RiskAction onHigh) implements Op {
+    @Override
+    public void apply(Run run, Model model, Consumer<String> outcomes) {
+      ReferralSettings settings = run.settings.withRiskActions(RiskAction.REVIEW, onHigh);
+      assertEquals(settings, run.scope.referrals().configure(settings), () -> this + ": configure returns them");
+      run.settings = settings;
+      model.onHigh = onHigh;
+      outcomes.accept(RISK_ACTION_CHANGED);
+    }
+
+    @Override
+    public String toString() {
+      return onHigh + " on HIGH risk";
     }
   }
 

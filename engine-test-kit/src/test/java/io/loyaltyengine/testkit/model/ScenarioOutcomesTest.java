@@ -36,6 +36,12 @@ class ScenarioOutcomesTest {
   }
 
   @Test
+  void referralDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
+    assertDefaultSeedsReachEveryOutcome((engine, clock, outcomes) -> ReferralScenario.runner(engine, outcomes),
+        ReferralScenario.defaultSeeds(), ReferralScenario.outcomes());
+  }
+
+  @Test
   void testimonialDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
     assertDefaultSeedsReachEveryOutcome(TestimonialScenario::runner, TestimonialScenario.defaultSeeds(),
         TestimonialScenario.outcomes());
