@@ -23,6 +23,7 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.Pages;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,10 +56,16 @@ import java.util.random.RandomGenerator;
  * 1,000,000,000; else the stock it returns is the model's. An update returns the new cost.
  *
  * <h2>Checked after every step</h2>
- * Every stock is the model's and never below zero (unlimited stays unlimited), every cost the model's; every balance
- * is the model's and the
+ * Every stock is the model's and never below zero (unlimited stays unlimited), every cost and activity the model's;
+ * every balance is the model's and the
  * sum of its participant's ledger, so a refused redemption took neither points nor stock, and a replayed one took
  * nothing again.
+ *
+ * <h2>Checked after every tenth step</h2>
+ * The campaign's {@code list} by every filter (active, inactive or both, by each type or all; the rewards are of
+ * three types) is the model's rewards, oldest first, every field; {@code redemptions} of each reward (in redemption
+ * order) and of each participant (newest first), walked two at a time, are exactly the redemptions carried out, as
+ * they were answered (none for a refusal or a replay).
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
  * called on the thread running the runner.
@@ -67,6 +74,13 @@ public final class CatalogScenario {
   /** Stocks of the scenario's catalog rewards: unlimited, sold out, scarce, plenty. */
   private static final List<Long> STOCKS = Arrays.asList(null, 0L, 3L, 10L);
   private static final long[] COSTS = {5, 1, 40, 15};
+  /** Their types, which change nothing but what {@code list} filters on by type. */
+  private static final List<RewardType> TYPES = List.of(RewardType.CUSTOM, RewardType.COUPON, RewardType.CUSTOM,
+      RewardType.POINTS);
+  /** Every {@value}th step the lists are checked: every list of every filter at every step would double the run. */
+  private static final int LIST_CHECK_EVERY = 10;
+  /** The page size of the redemption lists: small, so that every walk follows cursors. */
+  private static final int REDEMPTION_PAGE = 2;
   private static final int PARTICIPANTS = 3;
   private static final long[] DEFAULT_SEEDS = {11L, 12L, 13L};
 
@@ -178,6 +192,7 @@ public final class CatalogScenario {
   }
 
   private static void apply(Run run, Model model, Op op, Consumer<String> outcomes) {
+    model.steps++;
     if (op instanceof Award a) {
       run.scope.points().award(ParticipantRef.id(run.participants.get(a.slot()).id()),
           PointsChange.of(a.amount(), "purchase"));
@@ -237,6 +252,7 @@ public final class CatalogScenario {
         }
         assertEquals(model.balances[r.slot()], done.balance(), () -> op + ": balance after");
         assertEquals(cost, done.pointsSpent(), () -> op + ": points spent, the cost now");
+        model.redemptions.add(done);
         if (r.key() != null) {
           model.keys.put(r.key(), r);
           model.balanceAfter.put(r.key(), done.balance());
@@ -283,12 +299,59 @@ public final class CatalogScenario {
       assertTrue(stock == null || stock >= 0, "stock never below zero: r" + i + " has " + stock);
       assertEquals(model.stocks[i], stock, "stock of r" + i);
       assertEquals(model.costs[i], reward.pointsCost(), "cost of r" + i);
+      assertEquals(expected(run, model, i), reward, "r" + i);
     }
     for (int i = 0; i < PARTICIPANTS; i++) {
       Participant p = run.scope.participants().get(ParticipantRef.id(run.participants.get(i).id()));
       assertEquals(model.balances[i], p.pointsBalance(), "balance of p" + i);
       assertEquals(ledgerSum(run.scope, p), p.pointsBalance(), "balance of p" + i + " == sum of its ledger");
     }
+    if (model.steps % LIST_CHECK_EVERY == 0) {
+      checkLists(run, model);
+    }
+  }
+
+  /**
+   * The campaign's catalog by every filter (active, inactive or both; each type, one no reward has, or all) is the
+   * model's rewards in creation order; each reward's redemptions (in redemption order) and each participant's (newest
+   * first), walked {@value #REDEMPTION_PAGE} at a time, are the redemptions carried out, as they were answered.
+   */
+  private static void checkLists(Run run, Model model) {
+    List<RewardType> types = new ArrayList<>(Arrays.asList(RewardType.values()));
+    types.add(null);
+    for (Boolean active : Arrays.asList(null, true, false)) {
+      for (RewardType type : types) {
+        List<CatalogReward> expected = new ArrayList<>();
+        for (int i = 0; i < STOCKS.size(); i++) {
+          if ((active == null || active == model.active[i]) && (type == null || type == TYPES.get(i))) {
+            expected.add(expected(run, model, i));
+          }
+        }
+        assertEquals(expected, run.scope.catalog().list(run.campaignId, active, type),
+            "list(active " + active + ", type " + type + ") in " + model);
+      }
+    }
+    for (int i = 0; i < STOCKS.size(); i++) {
+      long rewardId = run.rewards.get(i).id();
+      assertEquals(model.redemptions.stream().filter(r -> r.catalogRewardId() == rewardId).toList(),
+          Pages.all(page -> run.scope.catalog().redemptions(rewardId, page), REDEMPTION_PAGE),
+          "redemptions of r" + i + ", in redemption order");
+    }
+    for (int i = 0; i < PARTICIPANTS; i++) {
+      long participantId = run.participants.get(i).id();
+      List<Redemption> own = new ArrayList<>(model.redemptions.stream()
+          .filter(r -> r.participantId() == participantId).toList());
+      Collections.reverse(own);
+      assertEquals(own, Pages.all(page -> run.scope.catalog().redemptions(ParticipantRef.id(participantId), page),
+          REDEMPTION_PAGE), "redemptions of p" + i + ", newest first");
+    }
+  }
+
+  /** The reward in slot {@code i} as the model has it now: as created, with the model's cost, stock and activity. */
+  private static CatalogReward expected(Run run, Model model, int i) {
+    CatalogReward r = run.rewards.get(i);
+    return new CatalogReward(r.id(), r.tenantId(), r.campaignId(), r.name(), r.description(), model.costs[i],
+        r.type(), model.stocks[i], model.active[i], r.createdAt());
   }
 
   private static long ledgerSum(TenantScope scope, Participant p) {
@@ -307,16 +370,18 @@ public final class CatalogScenario {
     private final TenantScope scope;
     private final List<Participant> participants = new ArrayList<>();
     private final List<CatalogReward> rewards = new ArrayList<>();
+    private final long campaignId;
 
     Run(LoyaltyEngine engine) {
       this.scope = engine.forTenant(engine.tenants().create(NewTenant.business("Catalog model run")).id());
       Campaign campaign = scope.campaigns().create(NewCampaign.running(
           scope.brands().create(new NewBrand("Model shop", "https://model.example.com")).id(), "Model campaign"));
+      this.campaignId = campaign.id();
       for (int i = 0; i < PARTICIPANTS; i++) {
         participants.add(scope.participants().create(campaign.id(), NewParticipant.withEmail("p" + i + "@m.example")));
       }
       for (int i = 0; i < STOCKS.size(); i++) {
-        NewCatalogReward r = NewCatalogReward.of(campaign.id(), "r" + i, COSTS[i], RewardType.CUSTOM);
+        NewCatalogReward r = NewCatalogReward.of(campaign.id(), "r" + i, COSTS[i], TYPES.get(i));
         rewards.add(scope.catalog().create(STOCKS.get(i) == null ? r : r.withStock(STOCKS.get(i))));
       }
     }
@@ -345,6 +410,9 @@ public final class CatalogScenario {
     private final Map<String, Long> balanceAfter = new HashMap<>();
     private final Map<String, Long> spent = new HashMap<>();
     private final long[] costs = COSTS.clone();
+    /** The redemptions carried out (never a replay), in the order they were. */
+    private final List<Redemption> redemptions = new ArrayList<>();
+    private int steps;
 
     Model() {
     }
