@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
+import io.loyaltyengine.LoyaltyException;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
@@ -23,6 +25,7 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.Pages;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +39,8 @@ import java.util.stream.Collectors;
  * Loyalty actions and goals of a real engine, driven against a small reference model by a {@link ModelRunner}:
  * seeded sequences of actions by three participants toward five POINTS rewards of an AUTO campaign (goals of 1, 2,
  * 3, 4 and 5 actions; limits of 1, 2 and 5, and two unlimited rewards), a third of them with an idempotency key, and
- * exact retries of earlier keyed actions. Participants are named by email and enrolled by their first action.
+ * exact retries of earlier keyed actions, and fulfilments of earned rewards (some fulfilled already). Participants are
+ * named by email and enrolled by their first action.
  *
  * <pre>{@code
  * RewardScenario.runner(engine, outcome -> {}).steps(120).build().runSeeds(RewardScenario.defaultSeeds());
@@ -52,9 +56,15 @@ import java.util.stream.Collectors;
  *
  * <h2>Checked after every step</h2>
  * For every participant and reward, the number of earned rewards is {@code min(limit, floor(actions /
- * conversionsRequired))} (no cap for an unlimited reward), with cycles 1..n each once, all APPROVED; every balance is
- * the sum of the points of its earned rewards and the sum of its ledger; the campaign's totals (participants, loyalty
- * actions, winners) are the model's.
+ * conversionsRequired))} (no cap for an unlimited reward), with cycles 1..n each once; each participant's
+ * {@code earned()} is exactly the model's, newest first, every field (APPROVED, or FULFILLED by a fulfilment); every
+ * balance is the sum of the points of its earned rewards and the sum of its ledger; the campaign's totals
+ * (participants, loyalty actions, winners) are the model's. A fulfilment of an APPROVED reward answers it FULFILLED,
+ * of a FULFILLED one INVALID_TRANSITION on {@code status}.
+ *
+ * <h2>Checked after every tenth step</h2>
+ * The campaign's {@code earned(campaignId, status)} in earning order, all and in each status, and each participant's
+ * {@code earned()}, walked three at a time, are the model's.
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
  * called on the thread running the runner.
@@ -65,6 +75,9 @@ public final class RewardScenario {
       new Goal(2, 5, 40), new Goal(5, null, 50));
   private static final int SLOTS = 3;
   private static final long[] DEFAULT_SEEDS = {1L, 2L, 3L};
+  /** Every {@value}th step the earned-reward lists are walked a small page at a time, all and by status. */
+  private static final int LIST_CHECK_EVERY = 10;
+  private static final int LIST_PAGE = 3;
 
   /** An action counted by a participant's first action, which enrolled it. */
   public static final String ENROLLED = "an action that enrols its participant";
@@ -78,6 +91,10 @@ public final class RewardScenario {
   public static final String PAST_THE_LIMIT = "an action past the limit";
   /** A retry with a used key, answered with the first result. */
   public static final String REPLAYED = "a replayed retry";
+  /** An APPROVED earned reward fulfilled. */
+  public static final String FULFILLED = "an earned reward fulfilled";
+  /** A FULFILLED earned reward fulfilled again: INVALID_TRANSITION on status. */
+  public static final String FULFILLED_AGAIN = "a fulfilled reward fulfilled again refused";
 
   private RewardScenario() {
   }
@@ -89,15 +106,22 @@ public final class RewardScenario {
    * @param outcomes told the name of every outcome an action reaches (one of {@link #outcomes()}), so that a caller
    *     can check that its seeds reach them all
    */
-  public static ModelRunner.Builder<Run, Model, Act> runner(LoyaltyEngine engine, Consumer<String> outcomes) {
+  public static ModelRunner.Builder<Run, Model, Op> runner(LoyaltyEngine engine, Consumer<String> outcomes) {
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(outcomes, "outcomes");
-    return ModelRunner.<Run, Model, Act>builder()
+    return ModelRunner.<Run, Model, Op>builder()
         .name("reward goals")
         .system(() -> new Run(engine))
         .model(run -> new Model())
         .operations(operations())
-        .step((run, model, act) -> apply(run, model, act, outcomes))
+        .step((run, model, op) -> {
+          model.steps++;
+          if (op instanceof Act act) {
+            apply(run, model, act, outcomes);
+          } else {
+            fulfil(run, model, (Fulfil) op, outcomes);
+          }
+        })
         .invariant(RewardScenario::check);
   }
 
@@ -108,13 +132,18 @@ public final class RewardScenario {
 
   /** Every outcome the scenario tells its consumer about. */
   public static List<String> outcomes() {
-    return List.of(ENROLLED, SHORT_OF_THE_GOAL, UNLOCKED, UNLOCKED_AGAIN, PAST_THE_LIMIT, REPLAYED);
+    return List.of(ENROLLED, SHORT_OF_THE_GOAL, UNLOCKED, UNLOCKED_AGAIN, PAST_THE_LIMIT, REPLAYED, FULFILLED,
+        FULFILLED_AGAIN);
   }
 
   /** The operation generator of this scenario. */
-  public static ModelRunner.Operations<Act> operations() {
+  public static ModelRunner.Operations<Op> operations() {
     return (random, previous) -> {
-      List<Act> keyed = previous.stream().filter(a -> a.key() != null && !a.retry()).toList();
+      if (random.nextInt(8) == 0) {
+        return new Fulfil(random.nextInt(SLOTS), random.nextInt(GOALS.size()), random.nextInt(1_000));
+      }
+      List<Act> keyed = previous.stream().filter(o -> o instanceof Act a && a.key() != null && !a.retry())
+          .map(Act.class::cast).toList();
       if (!keyed.isEmpty() && random.nextInt(10) == 0) {
         Act earlier = keyed.get(random.nextInt(keyed.size()));
         return new Act(earlier.slot(), earlier.reward(), earlier.key(), true);
@@ -168,6 +197,48 @@ public final class RewardScenario {
     if (act.key() != null) {
       model.byKey.put(act.key(), result);
     }
+    model.earned.addAll(result.unlocked());
+  }
+
+  /**
+   * Fulfils one of the participant's earned rewards of the reward (a pick among them; nothing if it has none): an
+   * APPROVED one becomes FULFILLED, a FULFILLED one is INVALID_TRANSITION on status and stays as it is.
+   */
+  private static void fulfil(Run run, Model model, Fulfil op, Consumer<String> outcomes) {
+    if (!model.enrolled[op.slot()]) {
+      return;
+    }
+    long participantId = run.scope.participants().get(run.ref(op.slot())).id();
+    long rewardId = run.rewards.get(op.reward()).id();
+    List<Integer> candidates = new ArrayList<>();
+    for (int i = 0; i < model.earned.size(); i++) {
+      EarnedReward e = model.earned.get(i);
+      if (e.participantId() == participantId && e.campaignRewardId() == rewardId) {
+        candidates.add(i);
+      }
+    }
+    if (candidates.isEmpty()) {
+      return;
+    }
+    int index = candidates.get(op.pick() % candidates.size());
+    EarnedReward before = model.earned.get(index);
+    if (before.status() == EarnedRewardStatus.FULFILLED) {
+      try {
+        run.scope.rewards().fulfil(before.id());
+      } catch (LoyaltyException e) {
+        assertEquals(List.of(ErrorCode.INVALID_TRANSITION, "status"), List.of(e.code(), e.field().orElse("")),
+            () -> op + ": " + e);
+        outcomes.accept(FULFILLED_AGAIN);
+        return;
+      }
+      throw new AssertionError(op + ": a FULFILLED reward fulfilled again");
+    }
+    EarnedReward after = run.scope.rewards().fulfil(before.id());
+    assertEquals(EarnedRewardStatus.FULFILLED, after.status(), () -> op + ": status");
+    assertEquals(List.of(before.id(), before.cycle(), before.points()), List.of(after.id(), after.cycle(),
+        after.points()), () -> op + ": the same reward");
+    model.earned.set(index, after);
+    outcomes.accept(FULFILLED);
   }
 
   private static void check(Run run, Model model) {
@@ -182,6 +253,16 @@ public final class RewardScenario {
       String who = "p" + slot;
       ParticipantRef ref = run.ref(slot);
       List<EarnedReward> earned = Pages.all(page -> run.scope.rewards().earned(ref, page));
+      // Exactly the model's, newest first: an AUTO campaign approves at once, and only a Fulfil moves one on.
+      long participantId = run.scope.participants().get(ref).id();
+      List<EarnedReward> own = new ArrayList<>(model.earned.stream().filter(e -> e.participantId() == participantId)
+          .toList());
+      Collections.reverse(own);
+      assertEquals(own, earned, "earned rewards of " + who + ", newest first");
+      if (model.steps % LIST_CHECK_EVERY == 0) {
+        assertEquals(own, Pages.all(page -> run.scope.rewards().earned(ref, page), LIST_PAGE),
+            "earned rewards of " + who + ", " + LIST_PAGE + " at a time");
+      }
       long points = 0;
       for (int r = 0; r < GOALS.size(); r++) {
         long rewardId = run.rewards.get(r).id();
@@ -196,7 +277,6 @@ public final class RewardScenario {
         assertEquals(cycles, mine.stream().map(EarnedReward::cycle).collect(Collectors.toCollection(TreeSet::new)),
             "cycles 1..n, each once, for " + what);
         for (EarnedReward e : mine) {
-          assertEquals(EarnedRewardStatus.APPROVED, e.status(), "an AUTO campaign approves at once: " + what);
           assertEquals(GOALS.get(r).points(), e.points(), "the reward's points: " + what);
           points += e.points();
         }
@@ -213,6 +293,17 @@ public final class RewardScenario {
     }
     assertEquals(new CampaignTotals(participants, campaignActions, winners),
         run.scope.rewards().totals(run.campaign.id()), "campaign totals (participants, loyalty actions, winners)");
+    if (model.steps % LIST_CHECK_EVERY == 0) {
+      long campaignId = run.campaign.id();
+      // In earning order: the model keeps them in the order the actions unlocked them.
+      assertEquals(model.earned, Pages.all(page -> run.scope.rewards().earned(campaignId, null, page), LIST_PAGE),
+          "the campaign's earned rewards, in earning order");
+      for (EarnedRewardStatus status : EarnedRewardStatus.values()) {
+        assertEquals(model.earned.stream().filter(e -> e.status() == status).toList(),
+            Pages.all(page -> run.scope.rewards().earned(campaignId, status, page), LIST_PAGE),
+            "the campaign's " + status + " earned rewards, in earning order");
+      }
+    }
   }
 
 
@@ -271,6 +362,9 @@ public final class RewardScenario {
     private final long[][] actions = new long[SLOTS][GOALS.size()];
     private final boolean[] enrolled = new boolean[SLOTS];
     private final Map<String, ActionResult> byKey = new HashMap<>();
+    /** Every reward earned, in the order the actions unlocked them, as the last answer about it gave it. */
+    private final List<EarnedReward> earned = new ArrayList<>();
+    private int steps;
 
     Model() {
     }
@@ -288,6 +382,25 @@ public final class RewardScenario {
     }
   }
 
+  /** An operation of the scenario, naming participants and rewards by slot. Immutable and thread-safe. */
+  public sealed interface Op permits Act, Fulfil {
+  }
+
+  /**
+   * Fulfils an earned reward of the participant in {@code slot} of the reward in {@code reward}, a pick among them.
+   * Immutable and thread-safe.
+   *
+   * @param slot the participant's slot, 0..2
+   * @param reward the reward's slot, 0..4
+   * @param pick which of the participant's earned rewards of it
+   */
+  public record Fulfil(int slot, int reward, int pick) implements Op {
+    @Override
+    public String toString() {
+      return "fulfil p" + slot + "'s reward " + reward + " (pick " + pick + ")";
+    }
+  }
+
   /**
    * An action of the participant in {@code slot} toward the reward in {@code reward}, by email (enrolling on first
    * use), optionally with an idempotency key; {@code retry} marks an exact repeat of an earlier keyed action.
@@ -298,7 +411,7 @@ public final class RewardScenario {
    * @param key the idempotency key, or null
    * @param retry whether this repeats an earlier action
    */
-  public record Act(int slot, int reward, String key, boolean retry) {
+  public record Act(int slot, int reward, String key, boolean retry) implements Op {
     @Override
     public String toString() {
       return (retry ? "retry " : "act ") + "p" + slot + " -> reward " + reward + (key == null ? "" : " key=" + key);
