@@ -84,7 +84,7 @@ import java.util.random.RandomGenerator;
  * holds exactly the events the model expects of the step, in order, with the participant's next sequence numbers and
  * the payloads above; each participant's testimonial read by participant and by id is the model's (NOT_FOUND once
  * deleted), and each campaign's list, all and per status, walked a page of two at a time, is the model's
- * testimonials in submission order.
+ * testimonials in submission order, each one every field.
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
  * called on the thread running the runner.
@@ -205,8 +205,7 @@ public final class TestimonialScenario {
         assertEquals(NOT_FOUND, actual, l::toString);
         outcomes.accept(actual);
       } else {
-        assertEquals(expectedList(model, l.campaign(), l.status()), list(run, l.campaign(), l.status()),
-            l::toString);
+        checkList(run, model, l.campaign(), l.status(), l.toString());
         outcomes.accept(LISTED);
       }
     } else if (op instanceof Delete d) {
@@ -373,11 +372,18 @@ public final class TestimonialScenario {
     return ids;
   }
 
-  /** The ids the engine lists, walked a page of two at a time. */
-  private static List<Long> list(Run run, int campaign, TestimonialStatus status) {
-    return Pages.all(page -> run.scope.testimonials().list(run.campaignIds.get(campaign), status, page), 2).stream()
-        .map(Testimonial::id)
-        .toList();
+  /**
+   * The engine's list, walked a page of two at a time, is the model's: its ids in order, and each testimonial as the
+   * model has it, every field (a list that showed a stale status, text or time would pass on its ids alone).
+   */
+  private static void checkList(Run run, Model model, int campaign, TestimonialStatus status, String what) {
+    List<Testimonial> listed =
+        Pages.all(page -> run.scope.testimonials().list(run.campaignIds.get(campaign), status, page), 2);
+    assertEquals(expectedList(model, campaign, status), listed.stream().map(Testimonial::id).toList(), what);
+    for (Testimonial t : listed) {
+      int slot = model.order.stream().filter(s -> model.stored[s].id == t.id()).findFirst().orElseThrow();
+      assertTestimonial(run, slot, model.stored[slot], t, what + ", p" + slot + "'s");
+    }
   }
 
   private static void check(Run run, Model model) {
@@ -401,10 +407,9 @@ public final class TestimonialScenario {
       }
     }
     for (int campaign = 0; campaign < 2; campaign++) {
-      assertEquals(expectedList(model, campaign, null), list(run, campaign, null), "all of campaign " + campaign);
+      checkList(run, model, campaign, null, "all of campaign " + campaign);
       for (TestimonialStatus status : TestimonialStatus.values()) {
-        assertEquals(expectedList(model, campaign, status), list(run, campaign, status),
-            status + " of campaign " + campaign);
+        checkList(run, model, campaign, status, status + " of campaign " + campaign);
       }
     }
   }
