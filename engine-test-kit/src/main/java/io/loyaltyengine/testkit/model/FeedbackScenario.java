@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.NumberedPage;
+import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
@@ -12,6 +14,8 @@ import io.loyaltyengine.campaign.NewCampaign;
 import io.loyaltyengine.events.EventType;
 import io.loyaltyengine.feedback.FeedbackBoard;
 import io.loyaltyengine.feedback.Idea;
+import io.loyaltyengine.feedback.IdeaOrder;
+import io.loyaltyengine.feedback.IdeaStatus;
 import io.loyaltyengine.feedback.NewFeedbackBoard;
 import io.loyaltyengine.feedback.NewIdea;
 import io.loyaltyengine.feedback.VoteResult;
@@ -22,6 +26,8 @@ import io.loyaltyengine.tenant.NewTenant;
 import io.loyaltyengine.testkit.Pages;
 import io.loyaltyengine.testkit.model.ScenarioEvents.Some;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -45,7 +51,11 @@ import java.util.random.RandomGenerator;
  * size, every deleted idea, and a deleted author's, is gone, each participant's own ideas
  * ({@code ideas(participant, page)}, walked a page of one at a time) are its slot's idea as it is now, and the change feed holds exactly the events the model
  * expects of the step ({@link ScenarioEvents}): {@code idea.submitted} once per idea (never for a retry),
- * {@code idea.deleted} with the votes it had, {@code participant.deleted}, and nothing for votes.
+ * {@code idea.deleted} with the votes it had, {@code participant.deleted}, and nothing for votes. Checked after
+ * every tenth step: the board's numbered pages of two, in both orders (MOST_VOTED: votes descending, then id;
+ * NEWEST: id descending), all and in every status, hold the live ideas in the model's order with the model's totals,
+ * and each live participant's {@code hasVoted} and {@code votedIdeas} (asked of every idea the run made, deleted
+ * ones too) are the model's voters.
  *
  * <p>Thread-safe: every run builds its own state. The outcome consumer is called on the thread running the runner.
  */
@@ -53,6 +63,9 @@ public final class FeedbackScenario {
   private static final int PARTICIPANTS = 5;
   private static final int IDEAS = 3;
   private static final long[] DEFAULT_SEEDS = {21L, 22L, 23L};
+  /** Every {@value}th step the board's pages and every participant's votes are read: 40 reads a step would slow it. */
+  private static final int LIST_CHECK_EVERY = 10;
+  private static final int IDEA_PAGE = 2;
 
   /** A vote that counted. */
   public static final String VOTED = "voted";
@@ -116,6 +129,7 @@ public final class FeedbackScenario {
   }
 
   private static void apply(Run run, Model model, Op op, Consumer<String> outcomes) {
+    model.steps++;
     if (op instanceof Delete d) {
       if (model.deleted.contains(d.slot())) {
         return;
@@ -253,6 +267,67 @@ public final class FeedbackScenario {
             "the ideas participant " + p + " submitted");
       }
     }
+    if (model.steps % LIST_CHECK_EVERY == 0) {
+      checkBoardAndVotes(run, model);
+    }
+  }
+
+  /**
+   * The board's ideas, a numbered page of {@value #IDEA_PAGE} at a time in both orders, all and in every status, are
+   * the live ideas (those of an author not deleted) in the model's order (MOST_VOTED: votes descending, then id;
+   * NEWEST: id descending), each as read by id, with the page's totals; each live participant's {@code hasVoted} of
+   * every live idea and {@code votedIdeas} of every idea the run made (deleted ones too, which no vote is counted on)
+   * are the model's voters.
+   */
+  private static void checkBoardAndVotes(Run run, Model model) {
+    List<Integer> live = new ArrayList<>();
+    for (int i = 0; i < IDEAS; i++) {
+      if (!model.deleted.contains(i)) {
+        live.add(i);
+      }
+    }
+    for (IdeaOrder order : IdeaOrder.values()) {
+      Comparator<Integer> by = order == IdeaOrder.NEWEST
+          ? Comparator.comparingLong((Integer i) -> run.ideas.get(i).id()).reversed()
+          : Comparator.comparingInt((Integer i) -> -model.voters.get(i).size())
+              .thenComparingLong(i -> run.ideas.get(i).id());
+      List<Idea> ordered = live.stream().sorted(by).map(i -> run.scope.feedback().idea(run.ideas.get(i).id()))
+          .toList();
+      List<IdeaStatus> statuses = new ArrayList<>(Arrays.asList(IdeaStatus.values()));
+      statuses.add(null);
+      for (IdeaStatus status : statuses) {
+        // Nothing here moves an idea on: every one is OPEN.
+        List<Idea> expected = status == null || status == IdeaStatus.OPEN ? ordered : List.of();
+        long pages = (expected.size() + IDEA_PAGE - 1) / IDEA_PAGE;
+        for (int page = 1; page <= Math.max(1, pages); page++) {
+          List<Idea> items = expected.subList(Math.min(expected.size(), (page - 1) * IDEA_PAGE),
+              Math.min(expected.size(), page * IDEA_PAGE));
+          NumberedPage<Idea> got = run.scope.feedback().ideas(run.boardId, status, order,
+              PageRequest.of(page, IDEA_PAGE));
+          assertEquals(new NumberedPage<>(items, page, IDEA_PAGE, expected.size(), pages), got,
+              "page " + page + " of the board's " + (status == null ? "" : status + " ") + "ideas, " + order
+                  + ", in " + model);
+        }
+      }
+    }
+    List<Long> every = new ArrayList<>(run.deletedIdeas);
+    run.ideas.forEach(idea -> every.add(idea.id()));
+    for (int p = 0; p < PARTICIPANTS; p++) {
+      if (model.deleted.contains(p)) {
+        continue;
+      }
+      ParticipantRef ref = ParticipantRef.id(run.participants.get(p).id());
+      Set<Long> voted = new HashSet<>();
+      for (int i : live) {
+        boolean has = model.voters.get(i).contains(p);
+        assertEquals(has, run.scope.feedback().hasVoted(ref, run.ideas.get(i).id()),
+            "hasVoted(p" + p + ", i" + i + ") in " + model);
+        if (has) {
+          voted.add(run.ideas.get(i).id());
+        }
+      }
+      assertEquals(voted, run.scope.feedback().votedIdeas(ref, every), "votedIdeas(p" + p + ") in " + model);
+    }
   }
 
   /**
@@ -316,6 +391,7 @@ public final class FeedbackScenario {
   public static final class Model {
     private final List<Set<Integer>> voters = new ArrayList<>();
     private final Set<Integer> deleted = new HashSet<>();
+    private int steps;
 
     Model() {
       for (int i = 0; i < IDEAS; i++) {
