@@ -55,7 +55,8 @@ import java.util.function.Consumer;
  * oldest free code, in upload order, or waits with a reason when there is none.
  *
  * <h2>Checked after every step</h2>
- * The remaining count is the model's; the assigned codes, read in pages of seven, are the model's: every assigned code
+ * The remaining count is the model's; the assigned codes, read in pages of seven, are the model's, in upload order:
+ * every assigned code
  * is distinct, from the pool, and held by exactly the reward and participant the model says; every earned reward holds
  * the model's code, or none and a waiting reason.
  *
@@ -150,6 +151,7 @@ public final class CouponScenario {
     int added = 0;
     for (String code : seen) {
       if (model.pool.add(code)) {
+        model.uploaded.add(code);
         model.free.add(code);
         added++;
       }
@@ -206,6 +208,10 @@ public final class CouponScenario {
     long campaignId = run.campaign.id();
     assertEquals(model.free.size(), run.scope.coupons().remaining(campaignId), "remaining codes");
     List<AssignedCoupon> assigned = allAssigned(run.scope, campaignId);
+    Set<String> held = new HashSet<>(model.codes.values());
+    // CouponScenario's codes are made up: shown, where AssignedCoupon's toString hides them.
+    assertEquals(model.uploaded.stream().filter(held::contains).toList(),
+        assigned.stream().map(AssignedCoupon::code).toList(), "the assigned codes, in upload order");
     assertEquals(model.codes.size(), assigned.size(), "assigned codes");
     Set<String> codes = new HashSet<>();
     Set<Long> rewards = new HashSet<>();
@@ -308,6 +314,8 @@ public final class CouponScenario {
    */
   public static final class Model {
     private final Set<String> pool = new HashSet<>();
+    /** The pool's codes in the order they were stored. */
+    private final List<String> uploaded = new ArrayList<>();
     private final Deque<String> free = new ArrayDeque<>();
     private final Deque<Integer> waiting = new ArrayDeque<>();
     private final List<Integer> owners = new ArrayList<>();
