@@ -4564,8 +4564,9 @@ public abstract class StorageContractTest extends EngineContractSupport {
   @Test
   void unlocksAgreeWithTheReferenceModelOverSeededActionSequences() {
     Map<String, Integer> reached = new TreeMap<>();
-    runModel("reward goals", RewardScenario.runner(newEngine(), outcome -> reached.merge(outcome, 1, Integer::sum))
-        .steps(REWARD_MODEL_STEPS).build(), RewardScenario.defaultSeeds(), RewardScenario.outcomes(), reached);
+    runModel("reward goals", RewardScenario.runner(newEngine(), clock(),
+        outcome -> reached.merge(outcome, 1, Integer::sum)).steps(REWARD_MODEL_STEPS).build(),
+        RewardScenario.defaultSeeds(), RewardScenario.outcomes(), reached);
   }
 
   @Test

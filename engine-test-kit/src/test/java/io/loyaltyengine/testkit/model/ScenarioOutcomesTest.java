@@ -36,6 +36,12 @@ class ScenarioOutcomesTest {
   }
 
   @Test
+  void rewardDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
+    assertDefaultSeedsReachEveryOutcome(RewardScenario::runner, RewardScenario.defaultSeeds(),
+        RewardScenario.outcomes());
+  }
+
+  @Test
   void referralDefaultSeedsAloneReachEveryOutcomeIn120Steps() {
     assertDefaultSeedsReachEveryOutcome((engine, clock, outcomes) -> ReferralScenario.runner(engine, outcomes),
         ReferralScenario.defaultSeeds(), ReferralScenario.outcomes());
