@@ -10,6 +10,8 @@ import io.loyaltyengine.ErrorCode;
 import io.loyaltyengine.Keyset;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.LoyaltyException;
+import io.loyaltyengine.NumberedPage;
+import io.loyaltyengine.PageRequest;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.NewCampaign;
@@ -57,8 +59,8 @@ import java.util.random.RandomGenerator;
  * Participant profiles, customer mappings and single sign-on of a real engine, driven against a reference model by a
  * {@link ModelRunner}: seeded sequences of enrolments (new, duplicate in the campaign, the same email in the other
  * campaign, invalid), reads by id and by another form of the email, profile updates (email, names, tier set or
- * cleared, metadata merged with keys removed by null, breaking a rule or a limit), keyset-paged lists with a search
- * text and a tier, deletions, customer mappings made, repeated, refused, looked up and removed, signed logins (valid,
+ * cleared, metadata merged with keys removed by null, breaking a rule or a limit), lists with a search text and a
+ * tier walked a keyset page at a time and read a numbered page at a time, deletions, customer mappings made, repeated, refused, looked up and removed, signed logins (valid,
  * upper-case hex, tampered, under a wrong or a replaced secret, without a signature, with a timestamp at and one
  * second beyond {@link SsoSettings#maxClockSkew()} either way), secret rotations, disabling, and moves of the
  * engine's settable clock.
@@ -106,7 +108,8 @@ import java.util.random.RandomGenerator;
  * <h2>Checked at every step and after every step</h2>
  * Every call's result or error code (and field) is the model's, times included; no refusal's message or
  * {@code toString}, nor any returned value's or request's {@code toString}, holds a secret, an email or a customer id
- * the run used. After every step the change feed holds exactly the events the model expects of the step, and each
+ * the run used. A list's numbered pages ({@code page}) hold the participants its keyset pages do, a page of the same
+ * size each, with the model's total and page count, and are refused as the keyset pages are. After every step the change feed holds exactly the events the model expects of the step, and each
  * campaign's participants, listed in one page, are the model's in creation order, every field equal.
  *
  * <p>Thread-safe: every run builds its own state; the engine must be thread-safe anyway. The outcome consumer is
@@ -596,7 +599,8 @@ public final class ProfileScenario {
     }
     ParticipantFilter filter = new ParticipantFilter(l.search(), l.tier());
     noPersonalData(run, filter.toString(), "the filter's toString");
-    outcomes.accept(call(run, l, refusals, () -> walk(run, campaignId(run, l.campaign()), filter, l.size()), got -> {
+    long campaignId = campaignId(run, l.campaign());
+    String answer = call(run, l, refusals, () -> walk(run, campaignId, filter, l.size()), got -> {
       List<Profile> expected = model.participants.values().stream()
           .filter(p -> p.campaign == l.campaign() && (l.tier() == null || l.tier().equals(p.tier))
               && (search == null || p.matches(search)))
@@ -606,9 +610,25 @@ public final class ProfileScenario {
       for (int i = 0; i < got.size(); i++) {
         assertParticipant(run, expected.get(i), got.get(i), l + ": item " + i);
       }
+      // The same list as numbered pages of the same size: the keyset pages' participants, with the totals.
+      long pages = (got.size() + l.size() - 1) / l.size();
+      for (int page = 1; page <= Math.max(1, pages); page++) {
+        List<Participant> items = got.subList(Math.min(got.size(), (page - 1) * l.size()),
+            Math.min(got.size(), page * l.size()));
+        assertEquals(new NumberedPage<>(items, page, l.size(), got.size(), pages),
+            run.scope.participants().page(campaignId, filter, PageRequest.of(page, l.size())),
+            l + ": numbered page " + page);
+      }
       return search != null && !search.equals(search.toLowerCase(Locale.ROOT)) && !got.isEmpty()
           ? FOUND_IGNORING_CASE : LISTED;
-    }));
+    });
+    if (!refusals.isEmpty()) {
+      // Refused as list is (Participants.page's javadoc): the same code and field.
+      assertEquals(answer, call(run, l, refusals,
+          () -> run.scope.participants().page(campaignId, filter, PageRequest.of(1, l.size())), got -> LISTED),
+          () -> l + ": page refused as list");
+    }
+    outcomes.accept(answer);
   }
 
   private static void delete(Run run, Model model, Delete d, Consumer<String> outcomes) {
