@@ -247,6 +247,142 @@ class EventPruningTest {
     }
   }
 
+  /**
+   * A walk that has not caught up an hour after it began goes on where it stopped: starting again from the first
+   * event then would walk past the held events once more before reaching those it has not examined yet.
+   */
+  @Test
+  void aWalkNotCaughtUpAnHourAfterItBeganGoesOnWhereItStopped() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
+    List<PruneCall> calls = new ArrayList<>();
+    try (LoyaltyEngine engine = recordingEngine(clock, calls)) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      ParticipantRef ref = participant(scope);
+      for (int call = 0; call < 3; call++) {
+        List<PointsOperation> bulk = new ArrayList<>();
+        for (int i = 0; i < 7_000; i++) {
+          bulk.add(PointsOperation.award(ref, PointsChange.of(1, "purchase")));
+        }
+        scope.points().applyAll(bulk);
+      }
+      while (engine.events().dispatch().positioned() > 0) {
+        // position every event
+      }
+      clock.advance(Duration.ofHours(2));
+      calls.clear();
+      engine.events().dispatch();
+      assertEquals(20, calls.size(), "twenty transactions, not caught up");
+      PruneCursor stopped = calls.get(19).step().last();
+
+      calls.clear();
+      clock.advance(Duration.ofMinutes(61));
+      engine.events().dispatch();
+      assertEquals(stopped, calls.get(0).after(), "an hour after the walk began, on from where it stopped");
+    }
+  }
+
+  /**
+   * Once caught up, a minute's round that finds no event after the walk's last keeps the walk where it is: the next
+   * minute's goes on from the same event, not from the first (which would walk past every held event each minute).
+   */
+  @Test
+  void aRoundThatExaminesNothingKeepsTheWalkWhereItIs() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
+    List<PruneCall> calls = new ArrayList<>();
+    try (LoyaltyEngine engine = recordingEngine(clock, calls)) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      participant(scope);
+      engine.events().dispatch();
+      clock.advance(Duration.ofHours(2));
+      calls.clear();
+      assertTrue(engine.events().dispatch().pruned() > 0, "the participant's events pruned");
+      PruneCursor caughtUp = calls.get(calls.size() - 1).step().last();
+      assertTrue(caughtUp != null, "the walk examined them");
+
+      for (int minute = 0; minute < 3; minute++) {
+        calls.clear();
+        clock.advance(Duration.ofMinutes(2));
+        engine.events().dispatch();
+        assertEquals(new PruneCall(caughtUp, new PruneStep(0, 0, null)), calls.get(0),
+            "round " + minute + " went on from the last event examined and found none");
+      }
+    }
+  }
+
+  /**
+   * A clock stepped back behind the walk's start starts a walk from the first event: the events positioned after the
+   * step back lie behind the walk's last event, and going on after it would never reach them.
+   */
+  @Test
+  void aClockSteppedBackBehindTheWalkStartsAgainFromTheFirstEvent() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-02T00:00:00Z"));
+    try (LoyaltyEngine engine = engine(clock)) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      ParticipantRef ref = participant(scope);
+      engine.events().dispatch();
+      long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
+      clock.advance(Duration.ofHours(2));
+      assertTrue(engine.events().dispatch().pruned() > 0, "the walk passed the participant's events");
+
+      clock.set(Instant.parse("2025-05-01T00:00:00Z"));
+      scope.points().award(ref, PointsChange.of(1, "purchase"));
+      assertEquals(1, engine.events().dispatch().positioned(), "the award, positioned behind the walk");
+      clock.advance(Duration.ofHours(2));
+      assertEquals(1, engine.events().dispatch().pruned(), "past its retention, pruned");
+      assertEquals(List.of(), scope.changeFeed().read(cursor, EventFilter.all(), 100).events());
+    }
+  }
+
+  /**
+   * A round goes on while its transactions examine full chunks, however few of the events they delete: a chunk of
+   * events held by parked deliveries is walked past in the same round, and the free events behind it are pruned.
+   */
+  @Test
+  void aRoundWalksPastAChunkOfHeldEventsToTheFreeOnesBehindIt() {
+    SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
+    try (LoyaltyEngine engine = LoyaltyEngine.builder()
+        .storage(InMemoryStorage.newDatabase().openStorage())
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).listenerMaxAttempts(1)
+            .build())
+        .build()) {
+      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      ParticipantRef ref = participant(scope);
+      engine.events().subscribe("crm", EventFilter.types(EventType.POINTS_AWARDED), event -> {
+        throw new IllegalStateException("down");
+      });
+      List<PointsOperation> bulk = new ArrayList<>();
+      for (int i = 0; i < 1_500; i++) {
+        bulk.add(PointsOperation.award(ref, PointsChange.of(2, "purchase")));
+      }
+      scope.points().applyAll(bulk);
+      bulk.clear();
+      for (int i = 0; i < 1_500; i++) {
+        bulk.add(PointsOperation.deduct(ref, PointsChange.of(1, "redeemed")));
+      }
+      scope.points().applyAll(bulk);
+      int positioned = 0;
+      int parked = 0;
+      for (DispatchReport r = engine.events().dispatch(); !r.isIdle(); r = engine.events().dispatch()) {
+        positioned += r.positioned();
+        parked += r.parked();
+      }
+      assertEquals(1_500, parked, "every award's delivery parked");
+
+      clock.advance(Duration.ofHours(2));
+      assertEquals(positioned - 1_500, engine.events().dispatch().pruned(), "every event but the held awards");
+    }
+  }
+
+  /** An engine on a new in-memory store recording its prune calls, dispatching by hand, keeping events an hour. */
+  private static LoyaltyEngine recordingEngine(SettableClock clock, List<PruneCall> calls) {
+    return LoyaltyEngine.builder()
+        .storage(new PruneRecording(InMemoryStorage.newDatabase().openStorage(), calls))
+        .clock(clock)
+        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
+        .build();
+  }
+
   /** A prune call and its answer. */
   private record PruneCall(PruneCursor after, PruneStep step) {
   }
