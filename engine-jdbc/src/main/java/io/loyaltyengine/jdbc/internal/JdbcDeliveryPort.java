@@ -64,6 +64,8 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
    * full batch past the rows the others lock.
    */
   private static final int CANDIDATES_PER_DELIVERY = 4;
+  /** The most reads of a page of a subscriber's deliveries with their events (see {@link #listForSubscriber}). */
+  private static final int LIST_READS = 3;
 
   JdbcDeliveryPort(Handle handle, Sql sql) {
     super(handle, sql);
@@ -298,24 +300,33 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
 
   /**
    * One statement ({@link Sql#deliveriesOfSubscriber(DeliveryStatus, boolean)}), then the events by id, as
-   * {@link #parked} reads them.
+   * {@link #parked} reads them. Unlike the parked ones, the DELIVERED deliveries it lists may be pruned with their
+   * events between the two statements when they run at READ COMMITTED (in a host's transaction): the page is read
+   * again then, and no longer lists them.
    */
   @Override
   public List<ClaimedDelivery> listForSubscriber(long tenantId, String subscriber, DeliveryStatus status,
       Long beforeEventId, int limit) {
     Objects.requireNonNull(subscriber, "subscriber");
     checkLimit(limit);
-    List<DeliveryRecord> rows = run("delivery list", () -> {
-      var query = handle.createQuery(sql.deliveriesOfSubscriber(status, beforeEventId != null))
-          .bind("tenantId", tenantId)
-          .bind("subscriber", subscriber)
-          .bind("limit", limit);
-      if (beforeEventId != null) {
-        query.bind("beforeEventId", beforeEventId.longValue());
+    for (int read = 1; ; read++) {
+      List<DeliveryRecord> rows = run("delivery list", () -> {
+        var query = handle.createQuery(sql.deliveriesOfSubscriber(status, beforeEventId != null))
+            .bind("tenantId", tenantId)
+            .bind("subscriber", subscriber)
+            .bind("limit", limit);
+        if (beforeEventId != null) {
+          query.bind("beforeEventId", beforeEventId.longValue());
+        }
+        return query.map(Rows.DELIVERY).list();
+      });
+      Map<Long, Map<Long, EventRecord>> events = eventsOf(rows);
+      // Each read again follows a pruning that committed between the two statements; a few are plenty, and past
+      // them a missing event is reported as withEvents reports it.
+      if (read == LIST_READS || rows.stream().allMatch(d -> events.get(d.tenantId()).containsKey(d.eventId()))) {
+        return withEvents(rows, events);
       }
-      return query.map(Rows.DELIVERY).list();
-    });
-    return withEvents(rows);
+    }
   }
 
   @Override
@@ -346,9 +357,11 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
 
   /** The deliveries with their events, in the deliveries' order: one read per tenant among them. */
   private List<ClaimedDelivery> withEvents(List<DeliveryRecord> deliveries) {
-    if (deliveries.isEmpty()) {
-      return List.of();
-    }
+    return withEvents(deliveries, eventsOf(deliveries));
+  }
+
+  /** The events of the deliveries, by tenant and id: one read per tenant among them. */
+  private Map<Long, Map<Long, EventRecord>> eventsOf(List<DeliveryRecord> deliveries) {
     Map<Long, List<Long>> idsByTenant = new LinkedHashMap<>();
     for (DeliveryRecord d : deliveries) {
       idsByTenant.computeIfAbsent(d.tenantId(), t -> new ArrayList<>()).add(d.eventId());
@@ -366,6 +379,12 @@ final class JdbcDeliveryPort extends JdbcPort implements DeliveryPort {
       }
       events.put(tenant.getKey(), byId);
     }
+    return events;
+  }
+
+  /** The deliveries with their events, read by {@link #eventsOf}, in the deliveries' order. */
+  private static List<ClaimedDelivery> withEvents(List<DeliveryRecord> deliveries,
+      Map<Long, Map<Long, EventRecord>> events) {
     List<ClaimedDelivery> result = new ArrayList<>(deliveries.size());
     for (DeliveryRecord d : deliveries) {
       EventRecord event = events.get(d.tenantId()).get(d.eventId());
