@@ -902,7 +902,8 @@ public final class EventDispatcher implements AutoCloseable {
    * not by every transaction; a walk from the first event starts again {@link #PRUNE_REWALK_EVERY} after the last one
    * began, once that one has caught up, for the events released since (their parked deliveries replayed and
    * delivered) and any positioned behind the walk (by an instance whose clock is behind). A clock that stepped back
-   * behind the last prune prunes at once, from the first event, rather than waiting until it passes that prune again.
+   * behind the last prune prunes at once, rather than waiting until it passes that prune again, and from the first
+   * event when it stepped back behind the walk's start: the events positioned from then on would lie behind the walk.
    */
   private int prune() {
     Instant now = now();
