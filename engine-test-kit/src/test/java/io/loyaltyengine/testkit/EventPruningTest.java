@@ -52,17 +52,7 @@ class EventPruningTest {
       TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
       ParticipantRef ref = participant(scope);
       int awards = 25_000;
-      for (int from = 0; from < awards; from += 10_000) {
-        List<PointsOperation> bulk = new ArrayList<>();
-        for (int i = from; i < Math.min(awards, from + 10_000); i++) {
-          bulk.add(PointsOperation.award(ref, PointsChange.of(1, "purchase")));
-        }
-        scope.points().applyAll(bulk);
-      }
-      int positioned = 0;
-      for (DispatchReport r = engine.events().dispatch(); r.positioned() > 0; r = engine.events().dispatch()) {
-        positioned += r.positioned();
-      }
+      int positioned = awardAndPosition(engine, scope, ref, awards);
       assertTrue(positioned > awards, "every event positioned: " + positioned);
 
       clock.advance(Duration.ofHours(2));
@@ -160,23 +150,10 @@ class EventPruningTest {
   void eachRoundGoesOnFromTheLastEventExaminedAndAWalkStartsAgainAfterAnHour() {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
     List<PruneCall> calls = new ArrayList<>();
-    try (LoyaltyEngine engine = LoyaltyEngine.builder()
-        .storage(new PruneRecording(InMemoryStorage.newDatabase().openStorage(), calls))
-        .clock(clock)
-        .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).build())
-        .build()) {
+    try (LoyaltyEngine engine = recordingEngine(clock, calls)) {
       TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
       ParticipantRef ref = participant(scope);
-      for (int call = 0; call < 3; call++) {
-        List<PointsOperation> bulk = new ArrayList<>();
-        for (int i = 0; i < 7_500; i++) {
-          bulk.add(PointsOperation.award(ref, PointsChange.of(1, "purchase")));
-        }
-        scope.points().applyAll(bulk);
-      }
-      while (engine.events().dispatch().positioned() > 0) {
-        // position every event
-      }
+      awardAndPosition(engine, scope, ref, 22_500);
       clock.advance(Duration.ofHours(2));
       calls.clear();
       engine.events().dispatch();
@@ -258,16 +235,7 @@ class EventPruningTest {
     try (LoyaltyEngine engine = recordingEngine(clock, calls)) {
       TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
       ParticipantRef ref = participant(scope);
-      for (int call = 0; call < 3; call++) {
-        List<PointsOperation> bulk = new ArrayList<>();
-        for (int i = 0; i < 7_000; i++) {
-          bulk.add(PointsOperation.award(ref, PointsChange.of(1, "purchase")));
-        }
-        scope.points().applyAll(bulk);
-      }
-      while (engine.events().dispatch().positioned() > 0) {
-        // position every event
-      }
+      awardAndPosition(engine, scope, ref, 21_000);
       clock.advance(Duration.ofHours(2));
       calls.clear();
       engine.events().dispatch();
@@ -372,6 +340,27 @@ class EventPruningTest {
       clock.advance(Duration.ofHours(2));
       assertEquals(positioned - 1_500, engine.events().dispatch().pruned(), "every event but the held awards");
     }
+  }
+
+  /**
+   * Awards {@code awards} points, one an award, in bulk calls of at most 10,000, and dispatches until every event is
+   * positioned.
+   *
+   * @return how many events were positioned
+   */
+  private static int awardAndPosition(LoyaltyEngine engine, TenantScope scope, ParticipantRef ref, int awards) {
+    for (int from = 0; from < awards; from += 10_000) {
+      List<PointsOperation> bulk = new ArrayList<>();
+      for (int i = from; i < Math.min(awards, from + 10_000); i++) {
+        bulk.add(PointsOperation.award(ref, PointsChange.of(1, "purchase")));
+      }
+      scope.points().applyAll(bulk);
+    }
+    int positioned = 0;
+    for (DispatchReport r = engine.events().dispatch(); r.positioned() > 0; r = engine.events().dispatch()) {
+      positioned += r.positioned();
+    }
+    return positioned;
   }
 
   /** An engine on a new in-memory store recording its prune calls, dispatching by hand, keeping events an hour. */
