@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.loyaltyengine.LoyaltyEngine;
 import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.campaign.Campaign;
-import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.feedback.Idea;
 import io.loyaltyengine.feedback.NewFeedbackBoard;
 import io.loyaltyengine.participant.NewParticipant;
@@ -23,7 +22,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,20 +35,13 @@ import org.junit.jupiter.api.Test;
  * <p>Not thread-safe: JUnit creates an instance per test method.
  */
 class IdeaListPlanPostgresTest {
-  private PostgresFixture fixture;
-  private LoyaltyEngine engine;
-
-  @BeforeEach
-  void setUp() {
-    fixture = new PostgresFixture();
-    engine = LoyaltyEngine.builder().storage(fixture.openStorage())
-        .events(EventSettings.builder().manualDispatch().build()).build();
-  }
+  private final PostgresPlans.EngineDatabase database = new PostgresPlans.EngineDatabase();
+  private final PostgresFixture fixture = database.fixture;
+  private final LoyaltyEngine engine = database.engine;
 
   @AfterEach
   void tearDown() {
-    engine.close();
-    fixture.close();
+    database.close();
   }
 
   @Test

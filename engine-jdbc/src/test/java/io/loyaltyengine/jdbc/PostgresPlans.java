@@ -8,6 +8,7 @@ import io.loyaltyengine.TenantScope;
 import io.loyaltyengine.brand.NewBrand;
 import io.loyaltyengine.campaign.Campaign;
 import io.loyaltyengine.campaign.NewCampaign;
+import io.loyaltyengine.events.EventSettings;
 import io.loyaltyengine.jdbc.internal.Sql;
 import io.loyaltyengine.tenant.NewTenant;
 import java.lang.reflect.Field;
@@ -20,7 +21,7 @@ import java.util.List;
 /**
  * What the PostgreSQL plan tests share: a statement's plan as executed ({@code EXPLAIN ANALYZE}, printed so that a
  * change of plan can be read in the test output), a statement of {@link Sql} as the port sends it, and a tenant with
- * a running campaign to fill.
+ * a running campaign to fill, and a database with an engine on it ({@link EngineDatabase}).
  *
  * <p>Thread-safe: stateless.
  */
@@ -67,5 +68,21 @@ final class PostgresPlans {
   static Campaign campaign(TenantScope scope, String name) {
     long brand = scope.brands().create(new NewBrand(name, "https://" + name.toLowerCase() + ".example")).id();
     return scope.campaigns().create(NewCampaign.running(brand, name));
+  }
+
+  /**
+   * A database of its own with an engine on it, dispatching by hand: what a list plan test fills with rows through
+   * {@link #fixture} and reads through {@link #engine}. Not thread-safe: one test's.
+   */
+  static final class EngineDatabase implements AutoCloseable {
+    final PostgresFixture fixture = new PostgresFixture();
+    final LoyaltyEngine engine = LoyaltyEngine.builder().storage(fixture.openStorage())
+        .events(EventSettings.builder().manualDispatch().build()).build();
+
+    @Override
+    public void close() {
+      engine.close();
+      fixture.close();
+    }
   }
 }
