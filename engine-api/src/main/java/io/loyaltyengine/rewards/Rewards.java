@@ -99,7 +99,8 @@ public interface Rewards {
    * @param participant the participant
    * @param campaignRewardId the reward's id
    * @return the counts
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (null) or {@code email} (a
+   *     malformed one); NOT_FOUND for the participant or the reward
    */
   ActionCounts counts(ParticipantRef participant, long campaignRewardId);
 
@@ -109,7 +110,8 @@ public interface Rewards {
    *
    * @param participant the participant
    * @return the participant's summary
-   * @throws io.loyaltyengine.LoyaltyException NOT_FOUND
+   * @throws io.loyaltyengine.LoyaltyException VALIDATION_ERROR on {@code participant} (null) or {@code email} (a
+   *     malformed one); NOT_FOUND for the participant
    */
   ParticipantRewardSummary summary(ParticipantRef participant);
 
