@@ -49,7 +49,7 @@ class EventPruningTest {
   void aRoundPrunesInChunksAndTheNextRoundGoesOnWhileExpiredEventsAreLeft() {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
     try (LoyaltyEngine engine = engine(clock)) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       int awards = 25_000;
       int positioned = awardAndPosition(engine, scope, ref, awards);
@@ -73,7 +73,7 @@ class EventPruningTest {
   void anEventPositionedLateStaysInTheFeedForTheRetentionFromThen() {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
     try (LoyaltyEngine engine = engine(clock)) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       engine.events().dispatch();
       long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
@@ -102,7 +102,7 @@ class EventPruningTest {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
     Duration retention = Duration.ofHours(1).plusNanos(500);
     try (LoyaltyEngine engine = engine(clock, retention)) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       engine.events().dispatch();
       long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
@@ -125,7 +125,7 @@ class EventPruningTest {
   void aClockSteppedBackDoesNotPausePruningUntilItPassesTheLastPrune() {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-02T00:00:00Z"));
     try (LoyaltyEngine engine = engine(clock)) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       engine.events().dispatch();
       long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
@@ -151,7 +151,7 @@ class EventPruningTest {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
     List<PruneCall> calls = new ArrayList<>();
     try (LoyaltyEngine engine = recordingEngine(clock, calls)) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       awardAndPosition(engine, scope, ref, 22_500);
       clock.advance(Duration.ofHours(2));
@@ -194,7 +194,7 @@ class EventPruningTest {
         .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).listenerMaxAttempts(1)
             .build())
         .build()) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       AtomicBoolean failing = new AtomicBoolean(true);
       engine.events().subscribe("crm", EventFilter.types(EventType.POINTS_AWARDED), event -> {
@@ -233,7 +233,7 @@ class EventPruningTest {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
     List<PruneCall> calls = new ArrayList<>();
     try (LoyaltyEngine engine = recordingEngine(clock, calls)) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       awardAndPosition(engine, scope, ref, 21_000);
       clock.advance(Duration.ofHours(2));
@@ -258,7 +258,7 @@ class EventPruningTest {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-01T00:00:00Z"));
     List<PruneCall> calls = new ArrayList<>();
     try (LoyaltyEngine engine = recordingEngine(clock, calls)) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       participant(scope);
       engine.events().dispatch();
       clock.advance(Duration.ofHours(2));
@@ -285,7 +285,7 @@ class EventPruningTest {
   void aClockSteppedBackBehindTheWalkStartsAgainFromTheFirstEvent() {
     SettableClock clock = SettableClock.at(Instant.parse("2025-05-02T00:00:00Z"));
     try (LoyaltyEngine engine = engine(clock)) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       engine.events().dispatch();
       long cursor = scope.changeFeed().read(0, EventFilter.all(), 100).nextPosition();
@@ -314,7 +314,7 @@ class EventPruningTest {
         .events(EventSettings.builder().manualDispatch().retention(Duration.ofHours(1)).listenerMaxAttempts(1)
             .build())
         .build()) {
-      TenantScope scope = engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
+      TenantScope scope = tenant(engine);
       ParticipantRef ref = participant(scope);
       engine.events().subscribe("crm", EventFilter.types(EventType.POINTS_AWARDED), event -> {
         throw new IllegalStateException("down");
@@ -440,6 +440,11 @@ class EventPruningTest {
         .clock(clock)
         .events(EventSettings.builder().manualDispatch().retention(retention).build())
         .build();
+  }
+
+  /** A new tenant of the engine. */
+  private static TenantScope tenant(LoyaltyEngine engine) {
+    return engine.forTenant(engine.tenants().create(NewTenant.business("Prune")).id());
   }
 
   /** A participant of a new campaign of the tenant. */
